@@ -1,0 +1,11 @@
+/* admin.h: the `slipway admin ...` and `slipway migrate ...` commands. */
+#ifndef SLIPWAY_ADMIN_H
+#define SLIPWAY_ADMIN_H
+
+#include "core/config.h"
+
+/* Each returns the process exit code. argv starts after the subcommand's name. */
+int admin_main(const struct config *cfg, int argc, char **argv);
+int migrate_main(const struct config *cfg, int argc, char **argv);
+
+#endif

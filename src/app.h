@@ -1,0 +1,30 @@
+/*
+ * app.h: the application context every handler reaches through req->app.
+ * Built once in main.c; everything in it is thread-safe or read-only.
+ */
+#ifndef SLIPWAY_APP_H
+#define SLIPWAY_APP_H
+
+#include "core/config.h"
+#include "crypto/password.h"
+#include "http/request.h"
+
+struct ratelimit;
+struct token_usage;
+struct workpool;
+
+struct app {
+    struct config cfg;
+    struct store *store;
+    struct workpool *hash_pool;    /* argon2id work, off the HTTP workers */
+    struct ratelimit *login_limit; /* attempts per e-mail address and per client address */
+    struct token_usage *usage;     /* lastUsedAt, written in batches */
+    struct password_params pw;
+};
+
+static inline struct app *app_of(const struct request *req)
+{
+    return req->app;
+}
+
+#endif

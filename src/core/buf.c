@@ -1,0 +1,40 @@
+#include "core/buf.h"
+
+#include "core/xmalloc.h"
+
+void buf_init(struct buf *b, size_t limit)
+{
+    b->data = NULL;
+    b->len = b->alloc = 0;
+    b->limit = limit;
+}
+
+void buf_free(struct buf *b)
+{
+    free(b->data);
+    buf_init(b, b->limit);
+}
+
+int buf_append(struct buf *b, const void *p, size_t n)
+{
+    if (n > b->limit || b->len > b->limit - n)
+        return -1;
+    if (b->len + n + 1 > b->alloc) {
+        size_t want = b->alloc ? b->alloc : 256;
+        while (want < b->len + n + 1)
+            want *= 2;
+        if (want > b->limit + 1)
+            want = b->limit + 1;
+        b->data = xrealloc(b->data, want);
+        b->alloc = want;
+    }
+    memcpy(b->data + b->len, p, n);
+    b->len += n;
+    b->data[b->len] = '\0';
+    return 0;
+}
+
+int buf_appends(struct buf *b, const char *s)
+{
+    return buf_append(b, s, strlen(s));
+}

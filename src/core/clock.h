@@ -1,0 +1,25 @@
+/*
+ * clock.h: wall-clock and monotonic time, and slipway's one timestamp
+ * format. Timestamps are made here, in C, never by the database.
+ */
+#ifndef SLIPWAY_CLOCK_H
+#define SLIPWAY_CLOCK_H
+
+#include "core/common.h"
+
+/* Milliseconds since the Unix epoch (wall clock). */
+int64_t clock_now_ms(void);
+/* Milliseconds from an arbitrary origin that never goes backwards. */
+int64_t clock_mono_ms(void);
+
+/* Formats ms as 2026-11-22T04:15:16.123Z into out[TIMESTAMP_SIZE]. */
+void clock_format(int64_t ms, char out[TIMESTAMP_SIZE]);
+/* Formats now. */
+void clock_now(char out[TIMESTAMP_SIZE]);
+/*
+ * Parses RFC 3339 (a date with a time, seconds, optional fraction and a Z or
+ * +hh:mm offset) into ms. Returns 0, or -1 for anything else.
+ */
+int clock_parse(const char *s, int64_t *ms);
+
+#endif

@@ -1,0 +1,168 @@
+#define _POSIX_C_SOURCE 200809L
+#include "core/config.h"
+
+#include <errno.h>
+#include <unistd.h>
+
+#define STR(field) CONFIG_STRING, offsetof(struct config, field), sizeof(((struct config *)0)->field), 0, 0
+#define INT(field, lo, hi) CONFIG_INT, offsetof(struct config, field), sizeof(int), lo, hi
+#define INT64(field, lo, hi) CONFIG_INT, offsetof(struct config, field), sizeof(int64_t), lo, hi
+#define BOOL(field) CONFIG_BOOL, offsetof(struct config, field), sizeof(bool), 0, 1
+
+const struct config_option config_options[] = {
+    {"SLIPWAY_LISTEN", "--listen", CONFIG_LISTEN, 0, 0, 0, 0, "127.0.0.1:8080", "address and port to serve HTTP on"},
+    {"SLIPWAY_DATABASE_URL", "--database", STR(database_url), "sqlite://./slipway.db",
+     "database: sqlite://PATH (path as written, relative or absolute)"},
+    {"SLIPWAY_THREADS", "--threads", INT(threads, 1, 256), NULL, "HTTP worker threads (default: number of cores)"},
+    {"SLIPWAY_BODY_LIMIT", "--body-limit", INT64(body_limit, 1024, 64 * 1024 * 1024), "1048576",
+     "largest request body in bytes; larger ones get 413"},
+    {"SLIPWAY_SHUTDOWN_TIMEOUT", NULL, INT(shutdown_timeout, 0, 3600), "10",
+     "seconds to let requests in flight finish on SIGTERM/SIGINT"},
+    {"SLIPWAY_SESSION_TTL", NULL, INT(session_ttl, 60, 365 * 86400), "86400", "seconds a login token stays valid"},
+    {"SLIPWAY_HASH_THREADS", NULL, INT(hash_threads, 1, 64), "1", "threads that hash passwords (argon2id) for logins"},
+    {"SLIPWAY_LOGIN_RATE", NULL, INT(login_rate, 1, 100000), "10",
+     "login attempts a minute per e-mail address (ten times that per client address)"},
+    {"SLIPWAY_ARGON2_MEMORY", NULL, INT(argon2_memory, 8, 4 * 1024 * 1024), "65536", "argon2id memory cost in KiB"},
+    {"SLIPWAY_ARGON2_ITERATIONS", NULL, INT(argon2_iterations, 1, 100), "1", "argon2id time cost (passes)"},
+    {"SLIPWAY_TOKEN_FLUSH", NULL, INT(token_flush, 1, 3600), "30", "seconds between writes of tokens' lastUsedAt"},
+    {"SLIPWAY_AUTO_MIGRATE", "--migrate", BOOL(migrate), "false", "serve: apply pending migrations before serving"},
+    {"SLIPWAY_ADMIN_EMAIL", NULL, STR(admin_email), "admin@localhost",
+     "first start on an empty database: the owner account created"},
+    {"SLIPWAY_ADMIN_ORG", NULL, STR(admin_org), "My Team", "first start on an empty database: the tenant created"},
+    {"SLIPWAY_LOG_LEVEL", NULL, STR(log_level), "info", "debug, info, warn or error"},
+};
+const size_t config_options_count = ARRAY_LEN(config_options);
+
+static enum err_code parse_int(const char *s, int64_t lo, int64_t hi, int64_t *out)
+{
+    char *end;
+    long long v;
+
+    errno = 0;
+    v = strtoll(s, &end, 10);
+    if (errno || end == s || *end != '\0' || v < lo || v > hi)
+        return ERR_INVALID;
+    *out = v;
+    return ERR_OK;
+}
+
+static enum err_code parse_listen(struct config *c, const char *s)
+{
+    const char *colon = strrchr(s, ':');
+    int64_t port;
+    size_t hostlen;
+
+    if (!colon || colon == s)
+        return ERR_INVALID;
+    hostlen = (size_t)(colon - s);
+    if (hostlen >= sizeof c->listen_host || parse_int(colon + 1, 0, 65535, &port))
+        return ERR_INVALID;
+    memcpy(c->listen_host, s, hostlen);
+    c->listen_host[hostlen] = '\0';
+    c->listen_port = (int)port;
+    return ERR_OK;
+}
+
+enum err_code config_set(struct config *c, const struct config_option *opt, const char *value, struct err *err)
+{
+    char *field = (char *)c + opt->offset;
+    int64_t v;
+
+    switch (opt->kind) {
+    case CONFIG_LISTEN:
+        if (parse_listen(c, value))
+            return err_set(err, ERR_INVALID, "%s: expected HOST:PORT, got \"%s\"", opt->env, value);
+        return ERR_OK;
+    case CONFIG_STRING:
+        if (strlen(value) >= opt->size)
+            return err_set(err, ERR_INVALID, "%s: longer than %zu characters", opt->env, opt->size - 1);
+        memcpy(field, value, strlen(value) + 1);
+        return ERR_OK;
+    case CONFIG_INT:
+        if (parse_int(value, opt->min, opt->max, &v))
+            return err_set(err, ERR_INVALID, "%s: expected an integer %lld..%lld, got \"%s\"", opt->env, (long long)opt->min,
+                           (long long)opt->max, value);
+        if (opt->size == sizeof(int64_t))
+            *(int64_t *)field = v;
+        else
+            *(int *)field = (int)v;
+        return ERR_OK;
+    case CONFIG_BOOL:
+        if (strcmp(value, "1") == 0 || strcmp(value, "true") == 0 || strcmp(value, "yes") == 0)
+            *(bool *)field = true;
+        else if (strcmp(value, "0") == 0 || strcmp(value, "false") == 0 || strcmp(value, "no") == 0)
+            *(bool *)field = false;
+        else
+            return err_set(err, ERR_INVALID, "%s: expected true or false, got \"%s\"", opt->env, value);
+        return ERR_OK;
+    }
+    return err_set(err, ERR_INTERNAL, "unknown option kind");
+}
+
+static const struct config_option *find_flag(const char *arg, const char **value)
+{
+    for (size_t i = 0; i < config_options_count; i++) {
+        const struct config_option *o = &config_options[i];
+        size_t n;
+        if (!o->flag)
+            continue;
+        n = strlen(o->flag);
+        if (strncmp(arg, o->flag, n) == 0 && (arg[n] == '\0' || arg[n] == '=')) {
+            *value = arg[n] == '=' ? arg + n + 1 : NULL;
+            return o;
+        }
+    }
+    return NULL;
+}
+
+enum err_code config_flags(struct config *c, int argc, char **argv, int *argc_used, struct err *err)
+{
+    int i = 0;
+
+    for (; i < argc; i++) {
+        const char *value = NULL;
+        const struct config_option *o;
+
+        if (strncmp(argv[i], "--", 2) != 0)
+            break;
+        o = find_flag(argv[i], &value);
+        if (!o)
+            return err_set(err, ERR_INVALID, "unknown flag %s (see slipway help)", argv[i]);
+        if (!value && o->kind == CONFIG_BOOL)
+            value = "true";
+        else if (!value && i + 1 < argc)
+            value = argv[++i];
+        else if (!value)
+            return err_set(err, ERR_INVALID, "%s needs a value", o->flag);
+        if (config_set(c, o, value, err))
+            return err->code;
+    }
+    if (argc_used)
+        *argc_used = i;
+    return ERR_OK;
+}
+
+enum err_code config_load(struct config *c, int argc, char **argv, int *argc_used, struct err *err)
+{
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+
+    memset(c, 0, sizeof *c);
+    c->threads = cores > 0 ? (int)cores : 1;
+    for (size_t i = 0; i < config_options_count; i++) {
+        const struct config_option *o = &config_options[i];
+        const char *env = getenv(o->env);
+        if (o->def && config_set(c, o, o->def, err))
+            return err->code;
+        if (env && config_set(c, o, env, err))
+            return err->code;
+    }
+    return config_flags(c, argc, argv, argc_used, err);
+}
+
+void config_print_help(FILE *out)
+{
+    for (size_t i = 0; i < config_options_count; i++) {
+        const struct config_option *o = &config_options[i];
+        fprintf(out, "  %-26s %-13s %s (default: %s)\n", o->env, o->flag ? o->flag : "", o->help, o->def ? o->def : "computed");
+    }
+}

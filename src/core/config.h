@@ -1,0 +1,62 @@
+/*
+ * config.h: every setting of slipway, from the environment and flags.
+ *
+ * The settings are one table (config.c): environment variable, flag, kind,
+ * default, limits and help text. Defaults apply first, then the
+ * environment, then command-line flags. `slipway help` prints the table and
+ * the README's configuration section is written from it.
+ */
+#ifndef SLIPWAY_CONFIG_H
+#define SLIPWAY_CONFIG_H
+
+#include "core/common.h"
+#include "core/err.h"
+
+struct config {
+    char listen_host[64];
+    int listen_port;
+    char database_url[1024];
+    int threads;           /* HTTP worker threads */
+    int64_t body_limit;    /* bytes */
+    int shutdown_timeout;  /* seconds to finish requests in flight */
+    int session_ttl;       /* seconds a login token lives */
+    int hash_threads;      /* password hashing pool */
+    int login_rate;        /* login attempts a minute per e-mail address */
+    int argon2_memory;     /* KiB */
+    int argon2_iterations; /* passes */
+    int token_flush;       /* seconds between lastUsedAt flushes */
+    bool migrate;          /* serve: migrate up before serving */
+    char admin_email[256];
+    char admin_org[201];
+    char log_level[16];
+};
+
+struct config_option {
+    const char *env;  /* environment variable */
+    const char *flag; /* long flag (with "--"), or NULL */
+    enum { CONFIG_STRING, CONFIG_INT, CONFIG_BOOL, CONFIG_LISTEN } kind;
+    size_t offset, size; /* of the field in struct config (size for strings) */
+    int64_t min, max;    /* for CONFIG_INT */
+    const char *def;     /* default, as text; NULL means computed (see help) */
+    const char *help;
+};
+
+extern const struct config_option config_options[];
+extern const size_t config_options_count;
+
+/*
+ * Fills c from defaults, the environment and argv (flags only; *argc_used
+ * tells how many argv entries were consumed). Every bad value is reported.
+ */
+enum err_code config_load(struct config *c, int argc, char **argv, int *argc_used, struct err *err);
+
+/* Applies leading --flags of argv on top of c (*argc_used: entries consumed). */
+enum err_code config_flags(struct config *c, int argc, char **argv, int *argc_used, struct err *err);
+
+/* Sets one option from text; used by config_load and tests. */
+enum err_code config_set(struct config *c, const struct config_option *opt, const char *value, struct err *err);
+
+/* Prints the table of options (for `slipway help`). */
+void config_print_help(FILE *out);
+
+#endif

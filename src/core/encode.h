@@ -1,0 +1,18 @@
+/*
+ * encode.h: hex and unpadded base64url (RFC 4648 section 5).
+ * Output buffers are sized by the caller with the *_LEN macros plus one for NUL.
+ */
+#ifndef SLIPWAY_ENCODE_H
+#define SLIPWAY_ENCODE_H
+
+#include "core/common.h"
+
+#define HEX_LEN(n) ((n) * 2)
+#define B64URL_LEN(n) (((n) * 4 + 2) / 3)
+
+void hex_encode(const void *p, size_t n, char *out);
+void b64url_encode(const void *p, size_t n, char *out);
+/* Decodes unpadded base64url into out (room for len*3/4 bytes); returns the byte count or -1. */
+long b64url_decode(const char *s, size_t len, void *out);
+
+#endif

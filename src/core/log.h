@@ -1,0 +1,29 @@
+/*
+ * log.h: structured logging, one JSON object per line on stderr.
+ *
+ * Every line has time, level and msg; callers add fields as a jansson
+ * object. Never log a body, a token, a cookie, a password or any other
+ * secret: fields are chosen by the caller, so the caller is responsible.
+ */
+#ifndef SLIPWAY_LOG_H
+#define SLIPWAY_LOG_H
+
+#include <jansson.h>
+
+#include "core/common.h"
+
+enum log_level { LOG_DEBUG, LOG_INFO, LOG_WARN, LOG_ERROR };
+
+void log_set_level(enum log_level level);
+/* Parses "debug", "info", "warn", "error"; returns -1 for anything else. */
+int log_level_parse(const char *s, enum log_level *out);
+
+/* Writes one line; steals fields (may be NULL). */
+void log_fields(enum log_level level, const char *msg, json_t *fields);
+
+void log_debug(const char *fmt, ...) PRINTF_LIKE(1, 2);
+void log_info(const char *fmt, ...) PRINTF_LIKE(1, 2);
+void log_warn(const char *fmt, ...) PRINTF_LIKE(1, 2);
+void log_error(const char *fmt, ...) PRINTF_LIKE(1, 2);
+
+#endif

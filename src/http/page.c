@@ -1,0 +1,89 @@
+#define _POSIX_C_SOURCE 200809L
+#include "http/page.h"
+
+#include <errno.h>
+
+#include "core/clock.h"
+#include "core/encode.h"
+
+/* Sorts after every real timestamp and id. */
+static const char sentinel_at[] = "9999-12-31T23:59:59.999Z";
+static const char sentinel_id[] = "~";
+
+#define CURSOR_MAX 512
+
+enum err_code page_parse(struct request *req, struct page *p, struct err *err)
+{
+    const char *limit = request_query(req, "limit");
+    const char *cursor = request_query(req, "cursor");
+
+    memset(p, 0, sizeof *p);
+    p->limit = PAGE_DEFAULT;
+    memcpy(p->at, sentinel_at, sizeof sentinel_at);
+    memcpy(p->id, sentinel_id, sizeof sentinel_id);
+    if (limit) {
+        char *end;
+        long v;
+        errno = 0;
+        v = strtol(limit, &end, 10);
+        if (errno || end == limit || *end || v < 1 || v > PAGE_MAX)
+            err_detail(err, "limit", "must be an integer from 1 to %d", PAGE_MAX);
+        else
+            p->limit = (int)v;
+    }
+    if (cursor) {
+        unsigned char raw[CURSOR_MAX];
+        size_t len = strlen(cursor);
+        long n = len <= B64URL_LEN(CURSOR_MAX - 1) ? b64url_decode(cursor, len, raw) : -1;
+        const char *bar = n > 0 ? memchr(raw, '|', (size_t)n) : NULL;
+        int64_t ms;
+
+        if (bar) {
+            size_t atlen = (size_t)(bar - (const char *)raw), idlen = (size_t)n - atlen - 1;
+            raw[n] = '\0';
+            if (atlen == TIMESTAMP_LEN && idlen > 0 && idlen < sizeof p->id && !memchr(bar + 1, '\0', idlen)) {
+                memcpy(p->at, raw, atlen);
+                p->at[atlen] = '\0';
+                memcpy(p->id, bar + 1, idlen + 1);
+            } else {
+                bar = NULL;
+            }
+        }
+        if (!bar || clock_parse(p->at, &ms))
+            err_detail(err, "cursor", "is not a cursor this server handed out");
+    }
+    if (err->ndetails)
+        return err_set(err, ERR_INVALID, "invalid pagination parameters");
+    return ERR_OK;
+}
+
+int page_fetch(const struct page *p)
+{
+    return p->limit + 1;
+}
+
+bool page_take(struct page *p, const char *at, const char *id)
+{
+    if (p->taken >= p->limit) {
+        p->more = true;
+        return false;
+    }
+    p->taken++;
+    snprintf(p->last_at, sizeof p->last_at, "%s", at);
+    snprintf(p->last_id, sizeof p->last_id, "%s", id);
+    return true;
+}
+
+json_t *page_result(struct request *req, const struct page *p, json_t *items)
+{
+    json_t *next = json_null();
+
+    if (p->more) {
+        char raw[CURSOR_MAX];
+        int n = snprintf(raw, sizeof raw, "%s|%s", p->last_at, p->last_id);
+        char *enc = arena_alloc(req->arena, B64URL_LEN((size_t)n) + 1);
+        b64url_encode(raw, (size_t)n, enc);
+        next = json_string(enc);
+    }
+    return json_pack("{s:o, s:o}", "items", items, "nextCursor", next);
+}

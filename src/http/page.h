@@ -1,0 +1,38 @@
+/*
+ * page.h: keyset pagination for lists.
+ *
+ * Lists are ordered newest first by (createdAt, id). A cursor is the
+ * base64url of "createdAt|id" of the last row shown; the next page asks
+ * for rows strictly before it. Without a cursor the position is a sentinel
+ * after every real row, so one SQL statement serves every page:
+ *
+ *     ... AND (createdAt < ? OR (createdAt = ? AND id < ?))
+ *     ORDER BY createdAt DESC, id DESC LIMIT ?      -- bind page_fetch()
+ */
+#ifndef SLIPWAY_PAGE_H
+#define SLIPWAY_PAGE_H
+
+#include "http/request.h"
+
+#define PAGE_DEFAULT 50
+#define PAGE_MAX 200
+
+struct page {
+    int limit;
+    char at[TIMESTAMP_SIZE]; /* position: createdAt of the last row seen */
+    char id[256];            /* and its id */
+    int taken;               /* rows kept so far */
+    bool more;               /* another page follows */
+    char last_at[TIMESTAMP_SIZE], last_id[256];
+};
+
+/* Reads ?limit= and ?cursor=; a bad value is ERR_INVALID naming the parameter. */
+enum err_code page_parse(struct request *req, struct page *p, struct err *err);
+/* Rows to fetch: one more than the page, to learn whether another page follows. */
+int page_fetch(const struct page *p);
+/* Call for each fetched row, with its keys: false means it is the extra row (stop; another page follows). */
+bool page_take(struct page *p, const char *at, const char *id);
+/* Builds {"items": items, "nextCursor": ...}; steals items. */
+json_t *page_result(struct request *req, const struct page *p, json_t *items);
+
+#endif

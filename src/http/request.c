@@ -1,0 +1,155 @@
+#include "http/request.h"
+
+#include <microhttpd.h>
+
+#include "core/workpool.h"
+
+static const char *const role_names[] = {
+    [ROLE_PUBLIC] = "public", [ROLE_ACCOUNT] = "account", [ROLE_VIEWER] = "viewer",
+    [ROLE_EDITOR] = "editor", [ROLE_OWNER] = "owner",
+};
+
+const char *role_name(enum role r)
+{
+    return (unsigned)r < ARRAY_LEN(role_names) ? role_names[r] : "public";
+}
+
+enum role role_parse(const char *s)
+{
+    for (int r = ROLE_VIEWER; r <= ROLE_OWNER; r++)
+        if (s && strcmp(s, role_names[r]) == 0)
+            return (enum role)r;
+    return ROLE_PUBLIC;
+}
+
+const char *request_param(const struct request *req, const char *name)
+{
+    for (int i = 0; i < req->nparams; i++)
+        if (strcmp(req->param_names[i], name) == 0)
+            return req->param_values[i];
+    return NULL;
+}
+
+const char *request_header(const struct request *req, const char *name)
+{
+    return MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, name);
+}
+
+const char *request_query(const struct request *req, const char *name)
+{
+    return MHD_lookup_connection_value(req->conn, MHD_GET_ARGUMENT_KIND, name);
+}
+
+enum err_code request_db(struct request *req, struct store_conn **out, struct err *err)
+{
+    if (!req->db && store_conn_get(req->store, &req->db, err))
+        return err->code;
+    *out = req->db;
+    return ERR_OK;
+}
+
+static void free_text(void *p)
+{
+    free(p);
+}
+
+static void json_release(void *p)
+{
+    json_decref(p);
+}
+
+json_t *json_text_or_null(const char *s)
+{
+    return s ? json_string(s) : json_null();
+}
+
+json_t *request_keep(struct request *req, json_t *j)
+{
+    if (j)
+        arena_defer(req->arena, json_release, j);
+    return j;
+}
+
+void response_json(struct request *req, int status, json_t *body)
+{
+    char *text = json_dumps(body, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    json_decref(body);
+    req->status = status;
+    req->content_type = "application/json";
+    if (!text) {
+        req->resp_body = "{}";
+        req->resp_len = 2;
+        return;
+    }
+    arena_defer(req->arena, free_text, text);
+    req->resp_body = text;
+    req->resp_len = strlen(text);
+}
+
+void response_empty(struct request *req, int status)
+{
+    req->status = status;
+    req->resp_body = "";
+    req->resp_len = 0;
+    req->content_type = NULL;
+}
+
+void response_static(struct request *req, int status, const char *content_type, const char *body, size_t len)
+{
+    req->status = status;
+    req->content_type = content_type;
+    req->resp_body = body;
+    req->resp_len = len;
+}
+
+void response_header(struct request *req, const char *name, const char *value)
+{
+    struct header *h = arena_alloc(req->arena, sizeof *h);
+    h->name = arena_strdup(req->arena, name);
+    h->value = arena_strdup(req->arena, value);
+    h->next = req->headers;
+    req->headers = h;
+}
+
+void response_error(struct request *req, const struct err *err)
+{
+    json_t *details = json_array();
+    enum err_code code = err->code == ERR_OK ? ERR_INTERNAL : err->code;
+
+    for (int i = 0; i < err->ndetails; i++)
+        json_array_append_new(details, json_pack("{s:s, s:s}", "field", err->details[i].field, "message", err->details[i].message));
+    if (code == ERR_RATE_LIMITED && err->retry_after > 0) {
+        char secs[16];
+        snprintf(secs, sizeof secs, "%d", err->retry_after);
+        response_header(req, "Retry-After", secs);
+    }
+    response_json(req, err_http_status(code),
+                  json_pack("{s:{s:s, s:s, s:o}, s:s}", "error", "code", err_code_name(code), "message",
+                            err->message[0] ? err->message : err_code_name(code), "details", details, "requestId", req->id));
+}
+
+struct deferred_call {
+    struct request *req;
+    void (*fn)(struct request *req);
+};
+
+static void run_deferred(void *arg)
+{
+    struct deferred_call *d = arg;
+    d->fn(d->req);
+    MHD_resume_connection(d->req->conn);
+}
+
+enum err_code request_defer(struct request *req, struct workpool *pool, void (*fn)(struct request *req), struct err *err)
+{
+    struct deferred_call *d = arena_alloc(req->arena, sizeof *d);
+
+    d->req = req;
+    d->fn = fn;
+    req->suspended = true;
+    MHD_suspend_connection(req->conn);
+    if (workpool_submit(pool, run_deferred, d) == 0)
+        return ERR_OK;
+    MHD_resume_connection(req->conn);
+    return err_set(err, ERR_UNAVAILABLE, "the server is busy; try again shortly");
+}

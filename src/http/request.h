@@ -1,0 +1,113 @@
+/*
+ * request.h: one HTTP request as handlers see it, and the helpers that
+ * read it and build its response.
+ *
+ * Ownership: everything reachable from a request (strings, the parsed body,
+ * the response body) belongs to req->arena and dies with it in the
+ * request-completed callback. Handlers never free anything they got here.
+ *
+ * A handler returns ERR_OK after setting a response (response_json,
+ * response_empty), or an error code with err filled; the server renders
+ * errors. A handler that continues on another thread calls
+ * request_defer() and returns what it returns.
+ */
+#ifndef SLIPWAY_REQUEST_H
+#define SLIPWAY_REQUEST_H
+
+#include <jansson.h>
+
+#include "core/arena.h"
+#include "core/buf.h"
+#include "core/common.h"
+#include "core/err.h"
+#include "store/store.h"
+
+/* Who may call a route: nobody needs a token, any account, or a minimum role in the path's tenant. */
+enum role { ROLE_PUBLIC, ROLE_ACCOUNT, ROLE_VIEWER, ROLE_EDITOR, ROLE_OWNER };
+
+const char *role_name(enum role r);
+/* Parses "viewer", "editor", "owner"; returns ROLE_PUBLIC for anything else. */
+enum role role_parse(const char *s);
+
+#define REQUEST_ID_MAX 64
+#define REQUEST_PARAMS_MAX 8
+
+/* The authenticated caller, filled by the router's hooks. */
+struct principal {
+    bool authenticated;
+    char account_id[UUID_SIZE];
+    char email[256];
+    char name[256];
+    char created_at[TIMESTAMP_SIZE], updated_at[TIMESTAMP_SIZE]; /* the account's */
+    char token_id[UUID_SIZE];
+    char tenant_id[UUID_SIZE]; /* the path's tenant, once the caller's membership is checked */
+    enum role role;            /* the caller's role in tenant_id */
+};
+
+struct header {
+    struct header *next;
+    const char *name, *value;
+};
+
+struct request {
+    struct arena *arena;
+    void *app; /* the application context given to server_start */
+    void *conn; /* struct MHD_Connection */
+    const char *method, *path;
+    char id[REQUEST_ID_MAX + 1];
+    char ip[64];
+    const char *user_agent;
+    const char *param_names[REQUEST_PARAMS_MAX], *param_values[REQUEST_PARAMS_MAX];
+    int nparams;
+    json_t *body; /* the parsed JSON object, or NULL; owned by the arena */
+    struct principal who;
+
+    struct store *store;
+    struct store_conn *db; /* acquired on first use by request_db, returned at completion */
+
+    int status;
+    const char *resp_body; /* arena-owned */
+    size_t resp_len;
+    const char *content_type;
+    struct header *headers;
+    bool suspended;
+
+    /* The server's own bookkeeping. */
+    struct buf raw;  /* the body as received, capped at the body limit */
+    bool too_large;  /* more than the limit arrived (or was announced) */
+    bool dispatched; /* the router has run */
+    int64_t started_ms;
+};
+
+const char *request_param(const struct request *req, const char *name);
+const char *request_header(const struct request *req, const char *name);
+const char *request_query(const struct request *req, const char *name);
+
+/* The request's database connection, taken from the pool once. */
+enum err_code request_db(struct request *req, struct store_conn **out, struct err *err);
+
+/* Steals body (a JSON value) as the response with this status. */
+void response_json(struct request *req, int status, json_t *body);
+void response_empty(struct request *req, int status);
+/* Raw bytes that outlive the request (static data). */
+void response_static(struct request *req, int status, const char *content_type, const char *body, size_t len);
+/* Copies name and value into the arena. */
+void response_header(struct request *req, const char *name, const char *value);
+/* Renders err as the error envelope. */
+void response_error(struct request *req, const struct err *err);
+
+/*
+ * Continues the request on pool: the connection is suspended and fn(req)
+ * runs on a pool thread, sets the response, and the connection resumes.
+ * Nothing else may touch req meanwhile. A full pool is ERR_UNAVAILABLE.
+ */
+struct workpool;
+enum err_code request_defer(struct request *req, struct workpool *pool, void (*fn)(struct request *req), struct err *err);
+
+/* json_string(s), or json null for NULL. Caller owns. */
+json_t *json_text_or_null(const char *s);
+
+/* Hangs a jansson reference on the arena: it is released with the request. */
+json_t *request_keep(struct request *req, json_t *j);
+
+#endif

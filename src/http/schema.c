@@ -1,0 +1,127 @@
+#include "http/schema.h"
+
+static const char *const kind_names[] = {
+    [FIELD_STRING] = "a string", [FIELD_INT] = "an integer", [FIELD_BOOL] = "a boolean",
+    [FIELD_OBJECT] = "an object", [FIELD_ARRAY] = "an array",
+};
+
+size_t utf8_length(const char *s)
+{
+    size_t n = 0;
+    for (; *s; s++)
+        if (((unsigned char)*s & 0xc0) != 0x80)
+            n++;
+    return n;
+}
+
+static bool kind_matches(enum field_kind k, json_t *v)
+{
+    switch (k) {
+    case FIELD_STRING:
+        return json_is_string(v);
+    case FIELD_INT:
+        return json_is_integer(v);
+    case FIELD_BOOL:
+        return json_is_boolean(v);
+    case FIELD_OBJECT:
+        return json_is_object(v);
+    case FIELD_ARRAY:
+        return json_is_array(v);
+    }
+    return false;
+}
+
+static void check_value(const struct field *f, json_t *v, struct err *err)
+{
+    if (!kind_matches(f->kind, v)) {
+        err_detail(err, f->name, "must be %s", kind_names[f->kind]);
+        return;
+    }
+    if (f->kind == FIELD_INT && f->max && (json_integer_value(v) < f->min || json_integer_value(v) > f->max)) {
+        err_detail(err, f->name, "must be from %lld to %lld", (long long)f->min, (long long)f->max);
+        return;
+    }
+    if (f->kind != FIELD_STRING)
+        return;
+
+    const char *s = json_string_value(v);
+    size_t len = utf8_length(s);
+    if (f->max && (len < (size_t)f->min || len > (size_t)f->max)) {
+        if (f->min == f->max)
+            err_detail(err, f->name, "must be %lld characters", (long long)f->max);
+        else
+            err_detail(err, f->name, "must be %lld to %lld characters", (long long)f->min, (long long)f->max);
+        return;
+    }
+    if (f->allowed) {
+        bool ok = false;
+        for (const char *const *a = f->allowed; *a && !ok; a++)
+            ok = strcmp(*a, s) == 0;
+        if (!ok) {
+            char list[256] = "";
+            size_t used = 0;
+            for (const char *const *a = f->allowed; *a; a++) {
+                int n = snprintf(list + used, sizeof list - used, "%s%s", a == f->allowed ? "" : ", ", *a);
+                if (n < 0 || (size_t)n >= sizeof list - used)
+                    break;
+                used += (size_t)n;
+            }
+            err_detail(err, f->name, "must be one of: %s", list);
+            return;
+        }
+    }
+    if (f->check) {
+        const char *problem = f->check(s);
+        if (problem)
+            err_detail(err, f->name, "%s", problem);
+    }
+}
+
+enum err_code schema_validate(const struct schema *s, json_t *obj, struct err *err)
+{
+    const char *key;
+    json_t *v;
+
+    json_object_foreach(obj, key, v)
+    {
+        bool known = false;
+        for (size_t i = 0; i < s->count && !known; i++)
+            known = strcmp(s->fields[i].name, key) == 0;
+        if (!known)
+            err_detail(err, key, "is not a known field");
+    }
+    for (size_t i = 0; i < s->count; i++) {
+        const struct field *f = &s->fields[i];
+        v = json_object_get(obj, f->name);
+        if (!v || json_is_null(v)) {
+            if (f->required)
+                err_detail(err, f->name, "is required");
+            continue;
+        }
+        check_value(f, v, err);
+    }
+    if (err->ndetails)
+        return err_set(err, ERR_INVALID, "the request body has %d problem%s", err->ndetails, err->ndetails == 1 ? "" : "s");
+    return ERR_OK;
+}
+
+const char *check_printable(const char *v)
+{
+    for (const unsigned char *p = (const unsigned char *)v; *p; p++)
+        if (*p < 0x20 || *p == 0x7f)
+            return "must not contain control characters";
+    return NULL;
+}
+
+const char *check_email(const char *v)
+{
+    const char *at = strchr(v, '@');
+    if (!at || at == v || strchr(at + 1, '@') || at[1] == '\0' || at[1] == '.')
+        return "must be an e-mail address (name@domain)";
+    for (const unsigned char *p = (const unsigned char *)v; *p; p++)
+        if (*p <= 0x20 || *p == 0x7f || *p == '"' || *p == '<' || *p == '>' || *p == '\\' || *p == ',')
+            return "must be an e-mail address (name@domain)";
+    if (v[strlen(v) - 1] == '.')
+        return "must be an e-mail address (name@domain)";
+    return NULL;
+}

@@ -1,0 +1,316 @@
+#define _GNU_SOURCE
+#include "http/server.h"
+
+#include <arpa/inet.h>
+#include <microhttpd.h>
+#include <netdb.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/clock.h"
+#include "core/log.h"
+#include "core/rand.h"
+#include "core/xmalloc.h"
+
+struct server {
+    struct MHD_Daemon *daemon;
+    struct router *router;
+    struct server_hooks hooks;
+    void *app;
+    struct store *store;
+    int64_t body_limit;
+    int shutdown_timeout;
+    atomic_int inflight;
+};
+
+static bool request_id_sane(const char *s)
+{
+    size_t n = 0;
+    if (!s)
+        return false;
+    for (; s[n]; n++) {
+        char c = s[n];
+        if (n >= REQUEST_ID_MAX ||
+            !((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.'))
+            return false;
+    }
+    return n > 0;
+}
+
+static void client_ip(struct MHD_Connection *conn, char *out, size_t n)
+{
+    const union MHD_ConnectionInfo *ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    const struct sockaddr *sa = ci ? ci->client_addr : NULL;
+
+    snprintf(out, n, "unknown");
+    if (sa && sa->sa_family == AF_INET)
+        inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, out, (socklen_t)n);
+    else if (sa && sa->sa_family == AF_INET6)
+        inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr, out, (socklen_t)n);
+}
+
+static struct request *request_new(struct server *s, struct MHD_Connection *conn, const char *url, const char *method)
+{
+    struct arena *a = arena_new();
+    struct request *req = arena_alloc(a, sizeof *req);
+    const char *rid = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "X-Request-Id");
+
+    req->arena = a;
+    req->app = s->app;
+    req->store = s->store;
+    req->conn = conn;
+    req->method = arena_strdup(a, method);
+    req->path = arena_strdup(a, url);
+    req->started_ms = clock_mono_ms();
+    req->user_agent = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_USER_AGENT);
+    if (request_id_sane(rid))
+        snprintf(req->id, sizeof req->id, "%s", rid);
+    else
+        rand_uuid(req->id);
+    client_ip(conn, req->ip, sizeof req->ip);
+    buf_init(&req->raw, (size_t)s->body_limit);
+    return req;
+}
+
+static bool is_json_type(const char *ct)
+{
+    static const char json[] = "application/json";
+    size_t n = sizeof json - 1;
+    if (!ct || strncasecmp(ct, json, n) != 0)
+        return false;
+    return ct[n] == '\0' || ct[n] == ';' || ct[n] == ' ';
+}
+
+static enum err_code parse_body(struct request *req, const struct schema *schema, struct err *err)
+{
+    json_error_t jerr;
+    json_t *body;
+
+    if (req->raw.len == 0)
+        return err_set(err, ERR_MALFORMED_JSON, "this request needs a JSON object body");
+    if (!is_json_type(request_header(req, MHD_HTTP_HEADER_CONTENT_TYPE)))
+        return err_set(err, ERR_MEDIA_TYPE, "the body must be JSON, sent with Content-Type: application/json");
+    body = json_loadb(req->raw.data, req->raw.len, JSON_REJECT_DUPLICATES, &jerr);
+    if (!body)
+        return err_set(err, ERR_MALFORMED_JSON, "the body is not valid JSON (line %d, column %d): %.120s", jerr.line,
+                       jerr.column, jerr.text);
+    request_keep(req, body);
+    if (!json_is_object(body))
+        return err_set(err, ERR_MALFORMED_JSON, "the body must be a JSON object");
+    req->body = body;
+    return schema_validate(schema, body, err);
+}
+
+/* Parameters named id or ...Id hold UUIDs: anything else cannot exist. */
+static bool params_plausible(const struct request *req)
+{
+    for (int i = 0; i < req->nparams; i++) {
+        const char *name = req->param_names[i];
+        size_t n = strlen(name);
+        if ((strcmp(name, "id") == 0 || (n > 2 && strcmp(name + n - 2, "Id") == 0)) && !uuid_valid(req->param_values[i]))
+            return false;
+    }
+    return true;
+}
+
+static enum err_code route_request(struct server *s, struct request *req, struct err *err)
+{
+    struct route_match m;
+    const struct route *rt;
+    const char *tenant;
+
+    switch (router_match(s->router, req->arena, req->method, req->path, &m)) {
+    case ERR_OK:
+        break;
+    case ERR_METHOD:
+        response_header(req, "Allow", m.allow);
+        return err_set(err, ERR_METHOD, "%s is not allowed on this path (allowed: %s)", req->method, m.allow);
+    default:
+        return err_set(err, ERR_NOT_FOUND, "not found");
+    }
+    rt = m.route;
+    req->nparams = m.nparams;
+    memcpy(req->param_names, m.names, sizeof m.names);
+    memcpy(req->param_values, m.values, sizeof m.values);
+    if (req->too_large)
+        return err_set(err, ERR_TOO_LARGE, "the body is larger than %lld bytes", (long long)s->body_limit);
+    if (rt->role >= ROLE_ACCOUNT && s->hooks.authenticate(req, err))
+        return err->code;
+    if (!params_plausible(req))
+        return err_set(err, ERR_NOT_FOUND, "not found");
+    tenant = request_param(req, "tenantId");
+    if (tenant && rt->role >= ROLE_VIEWER && s->hooks.authorize_tenant(req, tenant, rt->role, err))
+        return err->code;
+    if (rt->body && parse_body(req, rt->body, err))
+        return err->code;
+    return rt->handler(req, err);
+}
+
+static void dispatch(struct server *s, struct request *req)
+{
+    struct err err;
+
+    err_clear(&err);
+    req->dispatched = true;
+    if (route_request(s, req, &err) != ERR_OK) {
+        if (err.code == ERR_INTERNAL)
+            log_error("request %s failed: %s", req->id, err.message);
+        response_error(req, &err);
+    }
+}
+
+static enum MHD_Result send_response(struct request *req)
+{
+    struct MHD_Response *r = MHD_create_response_from_buffer(req->resp_len, (void *)req->resp_body, MHD_RESPMEM_PERSISTENT);
+    enum MHD_Result ok;
+
+    if (!r)
+        return MHD_NO;
+    if (req->content_type)
+        MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, req->content_type);
+    MHD_add_response_header(r, "X-Request-Id", req->id);
+    MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+    MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
+    for (const struct header *h = req->headers; h; h = h->next)
+        MHD_add_response_header(r, h->name, h->value);
+    ok = MHD_queue_response(req->conn, (unsigned)(req->status ? req->status : 500), r);
+    MHD_destroy_response(r);
+    return ok;
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
+                                  const char *version, const char *upload_data, size_t *upload_data_size, void **con_cls)
+{
+    struct server *s = cls;
+    struct request *req = *con_cls;
+
+    UNUSED(version);
+    if (!req) {
+        const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+        req = request_new(s, conn, url, method);
+        *con_cls = req;
+        atomic_fetch_add(&s->inflight, 1);
+        if (cl && strtoll(cl, NULL, 10) > s->body_limit) {
+            /* Refuse before reading it; libmicrohttpd closes the connection after. */
+            req->too_large = true;
+            dispatch(s, req);
+            return send_response(req);
+        }
+        return MHD_YES;
+    }
+    if (*upload_data_size) {
+        if (!req->too_large && buf_append(&req->raw, upload_data, *upload_data_size) != 0) {
+            req->too_large = true;
+            buf_free(&req->raw);
+        }
+        *upload_data_size = 0;
+        return MHD_YES;
+    }
+    if (!req->dispatched) {
+        dispatch(s, req);
+        if (req->suspended)
+            return MHD_YES; /* resumed later; this function is called again */
+    }
+    return send_response(req);
+}
+
+static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls, enum MHD_RequestTerminationCode toe)
+{
+    struct server *s = cls;
+    struct request *req = *con_cls;
+    json_t *fields;
+
+    UNUSED(conn);
+    UNUSED(toe);
+    if (!req)
+        return;
+    fields = json_pack("{s:s, s:s, s:s, s:i, s:I}", "requestId", req->id, "method", req->method, "path", req->path, "status",
+                       req->status, "durationMs", (json_int_t)(clock_mono_ms() - req->started_ms));
+    json_object_set_new(fields, "tenant", req->who.tenant_id[0] ? json_string(req->who.tenant_id) : json_null());
+    json_object_set_new(fields, "account", req->who.account_id[0] ? json_string(req->who.account_id) : json_null());
+    log_fields(LOG_INFO, "request", fields);
+    store_conn_put(req->db);
+    buf_free(&req->raw);
+    arena_destroy(req->arena);
+    *con_cls = NULL;
+    atomic_fetch_sub(&s->inflight, 1);
+}
+
+static void mhd_log(void *cls, const char *fmt, va_list ap)
+{
+    char msg[512];
+    UNUSED(cls);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    msg[strcspn(msg, "\n")] = '\0';
+    log_warn("http: %s", msg);
+}
+
+struct server *server_start(const struct server_options *o, const struct route *routes, size_t nroutes,
+                            const struct server_hooks *hooks, void *app, struct store *store, struct err *err)
+{
+    struct addrinfo hints = {.ai_flags = AI_NUMERICSERV | AI_PASSIVE, .ai_socktype = SOCK_STREAM}, *ai = NULL;
+    char port[8];
+    struct server *s;
+    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG;
+    int rc;
+
+    snprintf(port, sizeof port, "%d", o->port);
+    rc = getaddrinfo(o->host, port, &hints, &ai);
+    if (rc != 0) {
+        err_set(err, ERR_INVALID, "cannot resolve listen address %s: %s", o->host, gai_strerror(rc));
+        return NULL;
+    }
+    s = xcalloc(1, sizeof *s);
+    s->router = router_new(routes, nroutes, err);
+    if (!s->router) {
+        freeaddrinfo(ai);
+        free(s);
+        return NULL;
+    }
+    s->hooks = *hooks;
+    s->app = app;
+    s->store = store;
+    s->body_limit = o->body_limit;
+    s->shutdown_timeout = o->shutdown_timeout;
+    if (ai->ai_family == AF_INET6)
+        flags |= MHD_USE_IPv6;
+    s->daemon = MHD_start_daemon(flags, 0, NULL, NULL, on_request, s, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
+                                 MHD_OPTION_SOCK_ADDR, ai->ai_addr, MHD_OPTION_THREAD_POOL_SIZE, (unsigned)o->threads,
+                                 MHD_OPTION_NOTIFY_COMPLETED, on_completed, s, MHD_OPTION_CONNECTION_TIMEOUT, 60u,
+                                 MHD_OPTION_LISTENING_ADDRESS_REUSE, 1u, MHD_OPTION_END);
+    freeaddrinfo(ai);
+    if (!s->daemon) {
+        err_set(err, ERR_UNAVAILABLE, "cannot listen on %s:%d (in use, or not an address of this machine?)", o->host, o->port);
+        router_free(s->router);
+        free(s);
+        return NULL;
+    }
+    return s;
+}
+
+int server_port(const struct server *s)
+{
+    const union MHD_DaemonInfo *di = MHD_get_daemon_info(s->daemon, MHD_DAEMON_INFO_BIND_PORT);
+    return di ? di->port : 0;
+}
+
+void server_stop(struct server *s)
+{
+    int64_t deadline = clock_mono_ms() + (int64_t)s->shutdown_timeout * 1000;
+    MHD_socket listener = MHD_quiesce_daemon(s->daemon);
+    struct timespec tick = {0, 10 * 1000000L};
+
+    while (atomic_load(&s->inflight) > 0 && clock_mono_ms() < deadline)
+        nanosleep(&tick, NULL);
+    if (atomic_load(&s->inflight) > 0)
+        log_warn("shutdown: %d request(s) still in flight after %d s; stopping anyway", atomic_load(&s->inflight),
+                 s->shutdown_timeout);
+    MHD_stop_daemon(s->daemon);
+    if (listener != MHD_INVALID_SOCKET)
+        close(listener);
+    router_free(s->router);
+    free(s);
+}

@@ -1,0 +1,38 @@
+/*
+ * server.h: libmicrohttpd glue. Owns the daemon, creates a request (and
+ * its arena) per call, runs the router, renders errors, writes the access
+ * log, and shuts down gracefully.
+ *
+ * The server knows no domain: it is handed the route table and two hooks
+ * (from tenancy/auth.c) that turn a bearer token into a principal and check
+ * the caller's role in the path's tenant.
+ */
+#ifndef SLIPWAY_SERVER_H
+#define SLIPWAY_SERVER_H
+
+#include "http/router.h"
+
+struct server_hooks {
+    /* Fills req->who from the Authorization header; ERR_UNAUTHENTICATED when missing or bad. */
+    enum err_code (*authenticate)(struct request *req, struct err *err);
+    /* Fills req->who.tenant_id/role; ERR_NOT_FOUND when the caller may not see the tenant or has less than min. */
+    enum err_code (*authorize_tenant)(struct request *req, const char *tenant_id, enum role min, struct err *err);
+};
+
+struct server_options {
+    const char *host;
+    int port; /* 0 picks a free one */
+    int threads;
+    int64_t body_limit;
+    int shutdown_timeout; /* seconds */
+};
+
+struct server;
+
+struct server *server_start(const struct server_options *o, const struct route *routes, size_t nroutes,
+                            const struct server_hooks *hooks, void *app, struct store *store, struct err *err);
+int server_port(const struct server *s);
+/* Stops accepting, lets requests in flight finish (bounded), and stops. */
+void server_stop(struct server *s);
+
+#endif

@@ -1,0 +1,175 @@
+/*
+ * main.c: the slipway command. `serve` wires the application together:
+ * configuration, store and migrations, the first-start owner, the pools,
+ * the HTTP server with the route table, and a graceful shutdown on
+ * SIGTERM/SIGINT.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include <signal.h>
+
+#include "admin.h"
+#include "app.h"
+#include "core/log.h"
+#include "core/ratelimit.h"
+#include "core/workpool.h"
+#include "http/server.h"
+#include "routes.h"
+#include "store/migrate.h"
+#include "tenancy/auth.h"
+#include "tenancy/bootstrap.h"
+
+#define SLIPWAY_VERSION "0.1.0"
+
+static int usage(FILE *out)
+{
+    fputs("usage: slipway [FLAGS] COMMAND\n"
+          "\n"
+          "commands:\n"
+          "  serve                         serve the API (add --migrate to apply pending migrations first)\n"
+          "  migrate up|down [N]|status|repair\n"
+          "  admin bootstrap --email E --org NAME [--name NAME]\n"
+          "  admin create-token --email E [--name NAME] [--expires-days N]\n"
+          "  routes                        print the route table (JSON lines)\n"
+          "  help | version\n"
+          "\n"
+          "settings (environment variable, flag, meaning):\n",
+          out);
+    config_print_help(out);
+    return out == stdout ? 0 : 2;
+}
+
+static int cmd_routes(void)
+{
+    for (size_t i = 0; i < routes_count; i++)
+        printf("{\"method\": \"%s\", \"path\": \"%s\", \"role\": \"%s\"}\n", routes[i].method, routes[i].pattern,
+               role_name(routes[i].role));
+    return 0;
+}
+
+/* On an empty database, creates the owner and tenant of SLIPWAY_ADMIN_* and prints the login once. */
+static enum err_code first_start(struct app *app, struct err *err)
+{
+    struct bootstrap *b = calloc(1, sizeof *b);
+
+    if (!b)
+        return err_set(err, ERR_INTERNAL, "out of memory");
+    if (bootstrap_run(app->store, &app->pw, app->cfg.admin_email, NULL, app->cfg.admin_org, b, err) == ERR_OK) {
+        printf("\nslipway: first start on an empty database: created the owner account and tenant.\n"
+               "  tenant:   %s (%s)\n  login:    %s\n  password: %s\n"
+               "This password is shown only once: keep it, or add another owner and remove this one.\n\n",
+               app->cfg.admin_org, b->tenant.id, b->account.email, b->password);
+        fflush(stdout);
+        log_info("first start: created owner %s and tenant %s", b->account.email, b->tenant.id);
+    } else if (err->code == ERR_CONFLICT) {
+        err_clear(err); /* not empty: nothing to do */
+    }
+    bootstrap_wipe(b);
+    free(b);
+    return err->code;
+}
+
+static int serve(struct app *app)
+{
+    static const struct server_hooks hooks = {auth_authenticate, auth_authorize_tenant};
+    struct server_options so = {app->cfg.listen_host, app->cfg.listen_port, app->cfg.threads, app->cfg.body_limit,
+                                app->cfg.shutdown_timeout};
+    struct server *server;
+    sigset_t sigs;
+    struct err err;
+    int pending = 0, sig = 0;
+
+    err_clear(&err);
+    if (store_open(app->cfg.database_url, NULL, &app->store, &err))
+        goto fail;
+    if (app->cfg.migrate ? migrate_up(app->store, migrate_set_for(app->store), NULL, &err)
+                         : migrate_check(app->store, migrate_set_for(app->store), &pending, &err))
+        goto fail;
+    if (pending > 0) {
+        err_set(&err, ERR_UNAVAILABLE,
+                "the database schema is %d migration(s) behind: run `slipway migrate up`, or `slipway serve --migrate`", pending);
+        goto fail;
+    }
+    if (first_start(app, &err))
+        goto fail;
+
+    /* Signals go to this thread only: block them before any other thread exists. */
+    sigemptyset(&sigs);
+    sigaddset(&sigs, SIGTERM);
+    sigaddset(&sigs, SIGINT);
+    pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+    signal(SIGPIPE, SIG_IGN);
+
+    app->hash_pool = workpool_new("hash", app->cfg.hash_threads, 256);
+    app->login_limit = ratelimit_new(60, 65536);
+    app->usage = token_usage_start(app->store, app->cfg.token_flush);
+    server = server_start(&so, routes, routes_count, &hooks, app, app->store, &err);
+    if (!server)
+        goto stop;
+    log_fields(LOG_INFO, "listening",
+               json_pack("{s:s, s:i, s:i, s:s}", "host", so.host, "port", server_port(server), "threads", so.threads, "database",
+                         store_dialect_name(store_dialect(app->store))));
+    sigwait(&sigs, &sig);
+    log_info("received %s: finishing requests in flight (up to %d s)", sig == SIGTERM ? "SIGTERM" : "SIGINT",
+             app->cfg.shutdown_timeout);
+    server_stop(server);
+stop:
+    workpool_free(app->hash_pool);
+    token_usage_stop(app->usage);
+    ratelimit_free(app->login_limit);
+fail:
+    store_close(app->store);
+    if (err.code) {
+        log_error("serve: %s", err.message);
+        return 1;
+    }
+    log_info("stopped");
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    static struct app app;
+    enum log_level level;
+    struct err err;
+    int used = 0;
+
+    err_clear(&err);
+    if (config_load(&app.cfg, argc - 1, argv + 1, &used, &err)) {
+        fprintf(stderr, "slipway: %s\n", err.message);
+        return 2;
+    }
+    if (log_level_parse(app.cfg.log_level, &level)) {
+        fprintf(stderr, "slipway: SLIPWAY_LOG_LEVEL must be debug, info, warn or error\n");
+        return 2;
+    }
+    log_set_level(level);
+    argc -= 1 + used;
+    argv += 1 + used;
+    if (argc < 1)
+        return usage(stderr);
+    /* Flags may also follow the command: `slipway serve --migrate`. */
+    int cmd_used = 0;
+    if (argc > 1 && strncmp(argv[1], "--", 2) == 0 && strcmp(argv[0], "admin") != 0) {
+        if (config_flags(&app.cfg, argc - 1, argv + 1, &cmd_used, &err)) {
+            fprintf(stderr, "slipway: %s\n", err.message);
+            return 2;
+        }
+    }
+    app.pw = (struct password_params){(uint32_t)app.cfg.argon2_memory, (uint32_t)app.cfg.argon2_iterations};
+    const char *cmd = argv[0];
+    if (strcmp(cmd, "serve") == 0 && argc == 1 + cmd_used)
+        return serve(&app);
+    if (strcmp(cmd, "migrate") == 0)
+        return migrate_main(&app.cfg, argc - 1 - cmd_used, argv + 1 + cmd_used);
+    if (strcmp(cmd, "admin") == 0)
+        return admin_main(&app.cfg, argc - 1, argv + 1);
+    if (strcmp(cmd, "routes") == 0)
+        return cmd_routes();
+    if (strcmp(cmd, "version") == 0) {
+        printf("slipway %s\n", SLIPWAY_VERSION);
+        return 0;
+    }
+    if (strcmp(cmd, "help") == 0 || strcmp(cmd, "--help") == 0)
+        return usage(stdout);
+    return usage(stderr);
+}

@@ -1,0 +1,40 @@
+/*
+ * routes.c: every route of slipway, as data (Redis's command table).
+ *
+ * method, pattern, minimum role, body schema, handler. The router enforces
+ * the role (and that the caller belongs to {tenantId}), the body limit,
+ * the media type, and the schema before the handler runs. docs/openapi.yaml
+ * must list exactly these routes with the same roles (a test checks).
+ */
+#include "routes.h"
+
+#include "system/system_http.h"
+#include "tenancy/tenancy_http.h"
+
+const struct route routes[] = {
+    {"GET", "/healthz", ROLE_PUBLIC, NULL, system_healthz},
+    {"GET", "/readyz", ROLE_PUBLIC, NULL, system_readyz},
+    {"GET", "/api/v1/openapi.json", ROLE_PUBLIC, NULL, system_openapi_json},
+    {"GET", "/api/v1/openapi.yaml", ROLE_PUBLIC, NULL, system_openapi_yaml},
+
+    {"POST", "/api/v1/auth/login", ROLE_PUBLIC, &login_schema, auth_login},
+    {"POST", "/api/v1/auth/logout", ROLE_ACCOUNT, NULL, auth_logout},
+    {"GET", "/api/v1/me", ROLE_ACCOUNT, NULL, me_get},
+    {"GET", "/api/v1/me/tokens", ROLE_ACCOUNT, NULL, tokens_list},
+    {"POST", "/api/v1/me/tokens", ROLE_ACCOUNT, &token_create_schema, tokens_create},
+    {"DELETE", "/api/v1/me/tokens/{id}", ROLE_ACCOUNT, NULL, tokens_revoke},
+
+    {"POST", "/api/v1/tenants", ROLE_ACCOUNT, &tenant_create_schema, tenants_post},
+    {"GET", "/api/v1/tenants", ROLE_ACCOUNT, NULL, tenants_list},
+    {"GET", "/api/v1/{tenantId}", ROLE_VIEWER, NULL, tenant_get},
+    {"PATCH", "/api/v1/{tenantId}", ROLE_OWNER, &tenant_update_schema, tenant_patch},
+    {"DELETE", "/api/v1/{tenantId}", ROLE_OWNER, NULL, tenant_delete},
+
+    {"GET", "/api/v1/{tenantId}/members", ROLE_VIEWER, NULL, members_list},
+    {"POST", "/api/v1/{tenantId}/members", ROLE_OWNER, &member_add_schema, members_add},
+    {"PATCH", "/api/v1/{tenantId}/members/{accountId}", ROLE_OWNER, &member_update_schema, member_patch},
+    {"DELETE", "/api/v1/{tenantId}/members/{accountId}", ROLE_OWNER, NULL, member_delete},
+
+    {"GET", "/api/v1/{tenantId}/audit-logs", ROLE_OWNER, NULL, audit_list},
+};
+const size_t routes_count = ARRAY_LEN(routes);

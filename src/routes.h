@@ -1,0 +1,10 @@
+/* routes.h: the route table, the one place that names every handler. */
+#ifndef SLIPWAY_ROUTES_H
+#define SLIPWAY_ROUTES_H
+
+#include "http/router.h"
+
+extern const struct route routes[];
+extern const size_t routes_count;
+
+#endif

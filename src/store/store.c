@@ -1,0 +1,319 @@
+#define _POSIX_C_SOURCE 200809L
+#include "store/store.h"
+
+#include <pthread.h>
+#include <time.h>
+
+#include "core/log.h"
+#include "core/rand.h"
+#include "core/xmalloc.h"
+#include "store/store_driver.h"
+
+#define STMT_CACHE 256 /* per connection; a power of two */
+#define IDLE_MAX 64
+#define TX_ATTEMPTS 6
+
+struct store_stmt {
+    struct store_conn *conn;
+    const char *sql; /* cache key: the address of the SQL text */
+    void *handle;
+};
+
+struct store_conn {
+    struct store *store;
+    void *handle;
+    bool in_tx;
+    struct store_stmt cache[STMT_CACHE];
+};
+
+struct store {
+    const struct store_driver *driver;
+    char *target;
+    int pool_size;
+    pthread_mutex_t lock;
+    struct store_conn *idle[IDLE_MAX];
+    int nidle;
+};
+
+static const struct store_driver *const drivers[] = {&store_driver_sqlite};
+
+enum err_code store_open(const char *url, const struct store_options *opt, struct store **out, struct err *err)
+{
+    const char *sep = strstr(url, "://");
+    struct store *s;
+    struct store_conn *c;
+
+    *out = NULL;
+    if (!sep)
+        return err_set(err, ERR_INVALID, "database URL must look like sqlite://PATH");
+    for (size_t i = 0; i < ARRAY_LEN(drivers); i++) {
+        const struct store_driver *d = drivers[i];
+        if (strlen(d->scheme) != (size_t)(sep - url) || strncmp(url, d->scheme, (size_t)(sep - url)) != 0)
+            continue;
+        s = xcalloc(1, sizeof *s);
+        s->driver = d;
+        s->target = xstrdup(sep + 3);
+        s->pool_size = opt ? opt->pool_size : 0;
+        pthread_mutex_init(&s->lock, NULL);
+        if (store_conn_get(s, &c, err)) {
+            store_close(s);
+            return err->code;
+        }
+        store_conn_put(c);
+        *out = s;
+        return ERR_OK;
+    }
+    return err_set(err, ERR_INVALID, "unsupported database scheme \"%.*s\" (supported: sqlite)", (int)(sep - url), url);
+}
+
+static void conn_close(struct store_conn *c)
+{
+    for (size_t i = 0; i < STMT_CACHE; i++)
+        if (c->cache[i].handle)
+            c->store->driver->finalize(c->cache[i].handle);
+    c->store->driver->disconnect(c->handle);
+    free(c);
+}
+
+void store_close(struct store *s)
+{
+    if (!s)
+        return;
+    for (int i = 0; i < s->nidle; i++)
+        conn_close(s->idle[i]);
+    pthread_mutex_destroy(&s->lock);
+    free(s->target);
+    free(s);
+}
+
+enum store_dialect store_dialect(const struct store *s)
+{
+    return s->driver->dialect;
+}
+
+const char *store_dialect_name(enum store_dialect d)
+{
+    static const char *const names[] = {[STORE_SQLITE] = "sqlite", [STORE_POSTGRES] = "postgres", [STORE_MYSQL] = "mysql"};
+    return names[d];
+}
+
+enum err_code store_conn_get(struct store *s, struct store_conn **out, struct err *err)
+{
+    struct store_conn *c = NULL;
+
+    pthread_mutex_lock(&s->lock);
+    if (s->nidle > 0)
+        c = s->idle[--s->nidle];
+    pthread_mutex_unlock(&s->lock);
+    if (!c) {
+        void *h;
+        if (s->driver->connect(s->target, &h, err))
+            return err->code;
+        c = xcalloc(1, sizeof *c);
+        c->store = s;
+        c->handle = h;
+    }
+    *out = c;
+    return ERR_OK;
+}
+
+void store_conn_put(struct store_conn *c)
+{
+    struct store *s;
+
+    if (!c)
+        return;
+    s = c->store;
+    if (c->in_tx) {
+        /* A transaction left open is a bug upstream; never hand it to someone else. */
+        log_error("store: connection returned inside a transaction; closing it");
+        conn_close(c);
+        return;
+    }
+    pthread_mutex_lock(&s->lock);
+    if (s->nidle < IDLE_MAX) {
+        s->idle[s->nidle++] = c;
+        c = NULL;
+    }
+    pthread_mutex_unlock(&s->lock);
+    if (c)
+        conn_close(c);
+}
+
+struct store *store_conn_store(const struct store_conn *c)
+{
+    return c->store;
+}
+
+static size_t cache_slot(const char *sql)
+{
+    uintptr_t h = (uintptr_t)sql;
+    h ^= h >> 17;
+    h *= 0x9e3779b97f4a7c15u;
+    return (size_t)(h >> 7) & (STMT_CACHE - 1);
+}
+
+static enum err_code prepare(struct store_conn *c, const char *sql, struct store_stmt **out, struct err *err)
+{
+    size_t i = cache_slot(sql);
+    struct store_stmt *st;
+
+    for (size_t probe = 0; probe < STMT_CACHE; probe++, i = (i + 1) & (STMT_CACHE - 1)) {
+        st = &c->cache[i];
+        if (st->sql == sql) {
+            *out = st;
+            return ERR_OK;
+        }
+        if (!st->sql)
+            break;
+    }
+    if (c->cache[i].sql) {
+        /* The cache is full (more distinct statements than slots): evict this slot. */
+        c->store->driver->finalize(c->cache[i].handle);
+        c->cache[i].sql = NULL;
+        c->cache[i].handle = NULL;
+    }
+    st = &c->cache[i];
+    if (c->store->driver->prepare(c->handle, sql, &st->handle, err))
+        return err->code;
+    st->conn = c;
+    st->sql = sql;
+    *out = st;
+    return ERR_OK;
+}
+
+static enum err_code bind_all(struct store_stmt *st, const struct store_val *args, size_t nargs, struct err *err)
+{
+    for (size_t i = 0; i < nargs; i++)
+        if (st->conn->store->driver->bind(st->conn->handle, st->handle, (int)i + 1, &args[i], err))
+            return err->code;
+    return ERR_OK;
+}
+
+enum err_code store_select(struct store_conn *c, const char *sql, const struct store_val *args, size_t nargs,
+                           struct store_stmt **out, struct err *err)
+{
+    struct store_stmt *st;
+
+    if (prepare(c, sql, &st, err))
+        return err->code;
+    c->store->driver->reset(st->handle);
+    if (bind_all(st, args, nargs, err)) {
+        c->store->driver->reset(st->handle);
+        return err->code;
+    }
+    *out = st;
+    return ERR_OK;
+}
+
+int store_next(struct store_stmt *st, struct err *err)
+{
+    return st->conn->store->driver->next(st->conn->handle, st->handle, err);
+}
+
+void store_finish(struct store_stmt *st)
+{
+    if (st)
+        st->conn->store->driver->reset(st->handle);
+}
+
+enum err_code store_run(struct store_conn *c, const char *sql, const struct store_val *args, size_t nargs, int64_t *changes,
+                        struct err *err)
+{
+    struct store_stmt *st;
+    int rc;
+
+    if (store_select(c, sql, args, nargs, &st, err))
+        return err->code;
+    while ((rc = store_next(st, err)) == 1)
+        ;
+    store_finish(st);
+    if (rc < 0)
+        return err->code;
+    if (changes)
+        *changes = c->store->driver->changes(c->handle);
+    return ERR_OK;
+}
+
+const char *store_col_text(struct store_stmt *st, int col)
+{
+    return st->conn->store->driver->col_text(st->handle, col);
+}
+
+int64_t store_col_int(struct store_stmt *st, int col)
+{
+    return st->conn->store->driver->col_int(st->handle, col);
+}
+
+bool store_col_bool(struct store_stmt *st, int col)
+{
+    return st->conn->store->driver->col_int(st->handle, col) != 0;
+}
+
+bool store_col_null(struct store_stmt *st, int col)
+{
+    return st->conn->store->driver->col_null(st->handle, col);
+}
+
+enum err_code store_exec_script(struct store_conn *c, const char *sql, struct err *err)
+{
+    return c->store->driver->exec(c->handle, sql, err);
+}
+
+static void backoff(int attempt)
+{
+    int64_t cap = 10LL << attempt; /* 10, 20, 40 ... ms */
+    uint32_t r;
+    struct timespec ts;
+
+    if (cap > 500)
+        cap = 500;
+    rand_bytes(&r, sizeof r);
+    cap = cap / 2 + (int64_t)(r % (uint32_t)(cap / 2 + 1)); /* jitter in [cap/2, cap] */
+    ts.tv_sec = (time_t)(cap / 1000);
+    ts.tv_nsec = (long)(cap % 1000) * 1000000L;
+    nanosleep(&ts, NULL);
+}
+
+enum err_code store_tx(struct store_conn *c, store_tx_fn body, void *ctx, struct err *err)
+{
+    const struct store_driver *d = c->store->driver;
+    struct err ignored;
+
+    for (int attempt = 0;; attempt++) {
+        err_clear(err);
+        if (d->exec(c->handle, d->begin_sql, err) == ERR_OK) {
+            c->in_tx = true;
+            if (body(c, ctx, err) == ERR_OK && d->exec(c->handle, "COMMIT", err) == ERR_OK) {
+                c->in_tx = false;
+                return ERR_OK;
+            }
+            d->exec(c->handle, "ROLLBACK", &ignored);
+            c->in_tx = false;
+        }
+        if (!err->transient || attempt + 1 >= TX_ATTEMPTS)
+            return err->code;
+        log_debug("store: transient failure, retrying transaction (attempt %d)", attempt + 2);
+        backoff(attempt);
+    }
+}
+
+enum err_code store_ping(struct store *s, struct err *err)
+{
+    struct store_conn *c;
+    struct store_stmt *st;
+    int rc;
+
+    if (store_conn_get(s, &c, err))
+        return err->code;
+    if (store_select(c, "SELECT 1", STORE_NO_ARGS, &st, err) == ERR_OK) {
+        rc = store_next(st, err);
+        store_finish(st);
+        if (rc == 1)
+            err_clear(err);
+        else if (rc == 0)
+            err_set(err, ERR_UNAVAILABLE, "database returned nothing");
+    }
+    store_conn_put(c);
+    return err->code;
+}

@@ -1,0 +1,104 @@
+/*
+ * store.h: the one interface between slipway and its database.
+ *
+ * Domain code talks to this header only; drivers (sqlite.c, later
+ * postgres.c and mysql.c) sit behind the vtable in store_driver.h.
+ *
+ * - struct store is a database: a driver plus a pool of connections. It is
+ *   thread-safe.
+ * - struct store_conn is one connection, used by one thread at a time:
+ *   store_conn_get() takes one from the pool, store_conn_put() returns it.
+ * - struct store_stmt is a prepared statement owned by its connection's
+ *   cache. SQL uses "?" placeholders; it is prepared once per connection
+ *   and reused. The cache is keyed by the SQL text's address, so pass
+ *   string literals (or strings that outlive the store).
+ *
+ * Values are bound with store_val arrays (STORE_ARGS makes one inline):
+ *
+ *     store_run(db, "UPDATE tenants SET orgName = ? WHERE id = ?",
+ *               STORE_ARGS(STORE_TEXT(name), STORE_TEXT(id)), &changes, err);
+ *
+ * A statement from store_select() must be finished with store_finish()
+ * (which resets it, releasing its read snapshot) before the connection is
+ * used for anything else.
+ *
+ * Errors: a unique or foreign-key violation is ERR_CONFLICT; a busy
+ * database or a serialization failure is ERR_UNAVAILABLE with
+ * err->transient set (store_tx retries those); anything else ERR_INTERNAL
+ * with the driver's text in the log, never in the err message.
+ */
+#ifndef SLIPWAY_STORE_H
+#define SLIPWAY_STORE_H
+
+#include "core/common.h"
+#include "core/err.h"
+
+struct store;
+struct store_conn;
+struct store_stmt;
+
+enum store_dialect { STORE_SQLITE, STORE_POSTGRES, STORE_MYSQL };
+
+enum store_val_kind { STORE_V_NULL, STORE_V_TEXT, STORE_V_INT, STORE_V_BOOL };
+
+struct store_val {
+    enum store_val_kind kind;
+    const char *s; /* STORE_V_TEXT; NULL binds NULL */
+    int64_t i;     /* STORE_V_INT, STORE_V_BOOL */
+};
+
+#define STORE_NULL ((struct store_val){.kind = STORE_V_NULL})
+#define STORE_TEXT(v) ((struct store_val){.kind = STORE_V_TEXT, .s = (v)})
+#define STORE_INT(v) ((struct store_val){.kind = STORE_V_INT, .i = (v)})
+#define STORE_BOOL(v) ((struct store_val){.kind = STORE_V_BOOL, .i = (v) ? 1 : 0})
+#define STORE_ARGS(...)                                                                                                          \
+    (const struct store_val[]){__VA_ARGS__}, sizeof((const struct store_val[]){__VA_ARGS__}) / sizeof(struct store_val)
+#define STORE_NO_ARGS NULL, 0
+
+struct store_options {
+    int pool_size; /* connections kept open (SQLite: 0 means unbounded, one per thread) */
+};
+
+/* Opens the database named by url (sqlite://PATH). Connects once to prove it. */
+enum err_code store_open(const char *url, const struct store_options *opt, struct store **out, struct err *err);
+void store_close(struct store *s);
+enum store_dialect store_dialect(const struct store *s);
+const char *store_dialect_name(enum store_dialect d);
+
+enum err_code store_conn_get(struct store *s, struct store_conn **out, struct err *err);
+void store_conn_put(struct store_conn *c);
+struct store *store_conn_store(const struct store_conn *c);
+
+/* Runs a statement that returns no rows; *changes (may be NULL) gets the affected row count. */
+enum err_code store_run(struct store_conn *c, const char *sql, const struct store_val *args, size_t nargs, int64_t *changes,
+                        struct err *err);
+
+/* Prepares and binds a query; iterate with store_next(), then store_finish(). */
+enum err_code store_select(struct store_conn *c, const char *sql, const struct store_val *args, size_t nargs,
+                           struct store_stmt **out, struct err *err);
+/* 1: a row is ready; 0: no more rows; -1: error (err filled). */
+int store_next(struct store_stmt *st, struct err *err);
+void store_finish(struct store_stmt *st);
+
+/* Column accessors for the current row; text stays valid until the next store_next/store_finish. */
+const char *store_col_text(struct store_stmt *st, int col);
+int64_t store_col_int(struct store_stmt *st, int col);
+bool store_col_bool(struct store_stmt *st, int col);
+bool store_col_null(struct store_stmt *st, int col);
+
+/* Runs several ";"-separated statements with no parameters (migrations). */
+enum err_code store_exec_script(struct store_conn *c, const char *sql, struct err *err);
+
+/*
+ * Runs body inside a transaction. When the body or the commit fails with a
+ * transient error the whole transaction is rolled back and body runs again,
+ * with capped exponential backoff and jitter, up to a few attempts; the
+ * body must therefore have no effect outside the database.
+ */
+typedef enum err_code (*store_tx_fn)(struct store_conn *c, void *ctx, struct err *err);
+enum err_code store_tx(struct store_conn *c, store_tx_fn body, void *ctx, struct err *err);
+
+/* Checks that the database answers (for /readyz). */
+enum err_code store_ping(struct store *s, struct err *err);
+
+#endif

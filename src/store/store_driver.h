@@ -1,0 +1,39 @@
+/*
+ * store_driver.h: what a database driver provides to store.c. Only store.c
+ * and the drivers include this.
+ *
+ * A driver handle ("void *") is the driver's own statement object. store.c
+ * owns the connection pool, the statement cache and transaction retries;
+ * drivers only talk to their database.
+ */
+#ifndef SLIPWAY_STORE_DRIVER_H
+#define SLIPWAY_STORE_DRIVER_H
+
+#include "store/store.h"
+
+struct store_driver {
+    const char *scheme; /* "sqlite" in sqlite://... */
+    enum store_dialect dialect;
+    const char *begin_sql; /* statement that starts a write transaction */
+
+    /* target is the URL after "scheme://"; *out is the driver's connection. */
+    enum err_code (*connect)(const char *target, void **out, struct err *err);
+    void (*disconnect)(void *conn);
+
+    enum err_code (*prepare)(void *conn, const char *sql, void **stmt, struct err *err);
+    void (*finalize)(void *stmt);
+    enum err_code (*bind)(void *conn, void *stmt, int idx, const struct store_val *v, struct err *err);
+    int (*next)(void *conn, void *stmt, struct err *err);
+    void (*reset)(void *stmt);
+    int64_t (*changes)(void *conn);
+
+    const char *(*col_text)(void *stmt, int col);
+    int64_t (*col_int)(void *stmt, int col);
+    bool (*col_null)(void *stmt, int col);
+
+    enum err_code (*exec)(void *conn, const char *sql, struct err *err);
+};
+
+extern const struct store_driver store_driver_sqlite;
+
+#endif

@@ -1,0 +1,58 @@
+#include "tenancy/accounts.h"
+
+#include "core/clock.h"
+#include "core/rand.h"
+
+void account_email_normalize(const char *email, char *out, size_t n)
+{
+    size_t i = 0;
+    for (; email[i] && i + 1 < n; i++)
+        out[i] = (email[i] >= 'A' && email[i] <= 'Z') ? (char)(email[i] - 'A' + 'a') : email[i];
+    out[i] = '\0';
+}
+
+enum err_code accounts_find_by_email(struct store_conn *c, const char *email, struct account *a, struct err *err)
+{
+    struct store_stmt *st;
+    int rc;
+
+    if (store_select(c, "SELECT id, email, name, passwordHash, createdAt, updatedAt FROM accounts WHERE email = ?",
+                     STORE_ARGS(STORE_TEXT(email)), &st, err))
+        return err->code;
+    rc = store_next(st, err);
+    if (rc == 1) {
+        snprintf(a->id, sizeof a->id, "%s", store_col_text(st, 0));
+        snprintf(a->email, sizeof a->email, "%s", store_col_text(st, 1));
+        snprintf(a->name, sizeof a->name, "%s", store_col_text(st, 2));
+        snprintf(a->password_hash, sizeof a->password_hash, "%s", store_col_null(st, 3) ? "" : store_col_text(st, 3));
+        snprintf(a->created_at, sizeof a->created_at, "%s", store_col_text(st, 4));
+        snprintf(a->updated_at, sizeof a->updated_at, "%s", store_col_text(st, 5));
+    }
+    store_finish(st);
+    if (rc < 0)
+        return err->code;
+    return rc == 1 ? ERR_OK : err_set(err, ERR_NOT_FOUND, "no such account");
+}
+
+enum err_code accounts_insert(struct store_conn *c, struct account *a, struct err *err)
+{
+    rand_uuid(a->id);
+    clock_now(a->created_at);
+    memcpy(a->updated_at, a->created_at, sizeof a->updated_at);
+    if (store_run(c, "INSERT INTO accounts (id, email, name, passwordHash, createdAt, updatedAt) VALUES (?, ?, ?, ?, ?, ?)",
+                  STORE_ARGS(STORE_TEXT(a->id), STORE_TEXT(a->email), STORE_TEXT(a->name),
+                             STORE_TEXT(a->password_hash[0] ? a->password_hash : NULL), STORE_TEXT(a->created_at),
+                             STORE_TEXT(a->updated_at)),
+                  NULL, err)) {
+        if (err->code == ERR_CONFLICT)
+            return err_set(err, ERR_CONFLICT, "an account with this e-mail address already exists");
+        return err->code;
+    }
+    return ERR_OK;
+}
+
+json_t *account_json(const char *id, const char *email, const char *name, const char *created_at, const char *updated_at)
+{
+    return json_pack("{s:s, s:s, s:s, s:s, s:s}", "id", id, "email", email, "name", name, "createdAt", created_at, "updatedAt",
+                     updated_at);
+}

@@ -1,0 +1,31 @@
+/*
+ * accounts.h: people who log in. E-mail addresses are unique
+ * case-insensitively: they are lower-cased (ASCII) before they are stored
+ * or looked up.
+ */
+#ifndef SLIPWAY_ACCOUNTS_H
+#define SLIPWAY_ACCOUNTS_H
+
+#include "crypto/password.h"
+#include "http/request.h"
+
+struct account {
+    char id[UUID_SIZE];
+    char email[256];
+    char name[256];
+    char password_hash[PASSWORD_HASH_SIZE]; /* empty: no password set */
+    char created_at[TIMESTAMP_SIZE], updated_at[TIMESTAMP_SIZE];
+};
+
+/* Lower-cases email into out (size n). */
+void account_email_normalize(const char *email, char *out, size_t n);
+
+/* ERR_NOT_FOUND when no account has this (normalized) e-mail address. */
+enum err_code accounts_find_by_email(struct store_conn *c, const char *email, struct account *a, struct err *err);
+/* Inserts a with a fresh id and timestamps (filled in); ERR_CONFLICT when the e-mail is taken. */
+enum err_code accounts_insert(struct store_conn *c, struct account *a, struct err *err);
+
+/* The public view: {id, email, name, createdAt, updatedAt}. Caller owns. */
+json_t *account_json(const char *id, const char *email, const char *name, const char *created_at, const char *updated_at);
+
+#endif

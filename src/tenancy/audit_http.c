@@ -1,0 +1,81 @@
+/* audit_http.c: an owner reads the tenant's audit trail, newest first, with filters. */
+#include "app.h"
+#include "core/clock.h"
+#include "http/page.h"
+#include "tenancy/tenancy_http.h"
+
+/* Reads an RFC 3339 query parameter into canonical form (so text comparison orders correctly). */
+static void time_filter(struct request *req, const char *name, const char *fallback, char out[TIMESTAMP_SIZE], struct err *err)
+{
+    const char *v = request_query(req, name);
+    int64_t ms;
+
+    snprintf(out, TIMESTAMP_SIZE, "%s", fallback);
+    if (!v)
+        return;
+    if (clock_parse(v, &ms) || ms < 0 || ms > 253402300799999LL)
+        err_detail(err, name, "must be an RFC 3339 time, e.g. 2026-11-22T04:15:16Z");
+    else
+        clock_format(ms, out);
+}
+
+static const char *text_filter(struct request *req, const char *name, struct err *err)
+{
+    const char *v = request_query(req, name);
+    if (v && (strlen(v) == 0 || strlen(v) > 254)) {
+        err_detail(err, name, "must be 1 to 254 characters");
+        return "";
+    }
+    return v ? v : "";
+}
+
+enum err_code audit_list(struct request *req, struct err *err)
+{
+    char since[TIMESTAMP_SIZE], until[TIMESTAMP_SIZE];
+    const char *action, *actor;
+    struct store_conn *db;
+    struct store_stmt *st;
+    struct page p;
+    json_t *items;
+    int rc;
+
+    page_parse(req, &p, err);
+    action = text_filter(req, "action", err);
+    actor = text_filter(req, "actor", err);
+    time_filter(req, "since", "0000-01-01T00:00:00.000Z", since, err);
+    time_filter(req, "until", "9999-12-31T23:59:59.999Z", until, err);
+    if (err->ndetails)
+        return err_set(err, ERR_INVALID, "invalid query parameters");
+    if (request_db(req, &db, err))
+        return err->code;
+    if (store_select(db,
+                     "SELECT id, tenantId, actorAccountId, actorEmail, action, targetType, targetId, outcome, details, ip, "
+                     "userAgent, requestId, createdAt FROM audit_logs "
+                     "WHERE tenantId = ? AND (? = '' OR action = ?) AND (? = '' OR actorAccountId = ? OR actorEmail = ?) "
+                     "AND createdAt >= ? AND createdAt < ? AND (createdAt < ? OR (createdAt = ? AND id < ?)) "
+                     "ORDER BY createdAt DESC, id DESC LIMIT ?",
+                     STORE_ARGS(STORE_TEXT(req->who.tenant_id), STORE_TEXT(action), STORE_TEXT(action), STORE_TEXT(actor),
+                                STORE_TEXT(actor), STORE_TEXT(actor), STORE_TEXT(since), STORE_TEXT(until), STORE_TEXT(p.at),
+                                STORE_TEXT(p.at), STORE_TEXT(p.id), STORE_INT(page_fetch(&p))),
+                     &st, err))
+        return err->code;
+    items = json_array();
+    while ((rc = store_next(st, err)) == 1 && page_take(&p, store_col_text(st, 12), store_col_text(st, 0))) {
+        const char *details = store_col_text(st, 8);
+        json_t *d = details ? json_loads(details, 0, NULL) : NULL;
+        json_t *row = json_object();
+        static const char *const cols[] = {"id",      "tenantId", "actorAccountId", "actorEmail", "action",
+                                           "targetType", "targetId", "outcome", NULL, "ip", "userAgent", "requestId", "createdAt"};
+        for (int i = 0; i < (int)ARRAY_LEN(cols); i++)
+            json_object_set_new(row, cols[i] ? cols[i] : "details",
+                                cols[i] ? json_text_or_null(store_col_text(st, i)) : (d ? d : json_object()));
+        json_array_append_new(items, row);
+    }
+    store_finish(st);
+    if (rc < 0) {
+        json_decref(items);
+        return err->code;
+    }
+    response_json(req, 200, page_result(req, &p, items));
+    return ERR_OK;
+}

@@ -1,0 +1,211 @@
+#define _POSIX_C_SOURCE 200809L
+#include "tenancy/auth.h"
+
+#include <pthread.h>
+#include <strings.h>
+#include <time.h>
+
+#include "core/clock.h"
+#include "core/log.h"
+#include "core/xmalloc.h"
+#include "crypto/token.h"
+
+enum err_code auth_authenticate(struct request *req, struct err *err)
+{
+    const char *h = request_header(req, "Authorization");
+    char hash[SHA256_HEX_SIZE], now[TIMESTAMP_SIZE];
+    struct store_conn *db;
+    struct store_stmt *st;
+    int rc;
+
+    if (!h || strncasecmp(h, "Bearer ", 7) != 0)
+        return err_set(err, ERR_UNAUTHENTICATED, "send a token: Authorization: Bearer slw_...");
+    h += 7;
+    while (*h == ' ')
+        h++;
+    if (!token_well_formed(h))
+        return err_set(err, ERR_UNAUTHENTICATED, "the token is not valid");
+    token_hash(h, hash);
+    if (request_db(req, &db, err))
+        return err->code;
+    if (store_select(db,
+                     "SELECT t.id, t.expiresAt, t.revokedAt, a.id, a.email, a.name, a.createdAt, a.updatedAt FROM api_tokens t "
+                     "JOIN accounts a ON a.id = t.accountId WHERE t.tokenHash = ?",
+                     STORE_ARGS(STORE_TEXT(hash)), &st, err))
+        return err->code;
+    rc = store_next(st, err);
+    if (rc < 0) {
+        store_finish(st);
+        return err->code;
+    }
+    clock_now(now);
+    if (rc == 0 || !store_col_null(st, 2) || (!store_col_null(st, 1) && strcmp(store_col_text(st, 1), now) <= 0)) {
+        store_finish(st);
+        return err_set(err, ERR_UNAUTHENTICATED, "the token is not valid (unknown, expired or revoked)");
+    }
+    struct principal *who = &req->who;
+    snprintf(who->token_id, sizeof who->token_id, "%s", store_col_text(st, 0));
+    snprintf(who->account_id, sizeof who->account_id, "%s", store_col_text(st, 3));
+    snprintf(who->email, sizeof who->email, "%s", store_col_text(st, 4));
+    snprintf(who->name, sizeof who->name, "%s", store_col_text(st, 5));
+    snprintf(who->created_at, sizeof who->created_at, "%s", store_col_text(st, 6));
+    snprintf(who->updated_at, sizeof who->updated_at, "%s", store_col_text(st, 7));
+    who->authenticated = true;
+    store_finish(st);
+    token_usage_touch(app_of(req)->usage, who->token_id);
+    return ERR_OK;
+}
+
+enum err_code auth_authorize_tenant(struct request *req, const char *tenant_id, enum role min, struct err *err)
+{
+    struct store_conn *db;
+    struct store_stmt *st;
+    enum role role = ROLE_PUBLIC;
+    int rc;
+
+    if (request_db(req, &db, err))
+        return err->code;
+    if (store_select(db,
+                     "SELECT m.role FROM tenant_members m JOIN tenants t ON t.id = m.tenantId "
+                     "WHERE m.tenantId = ? AND m.accountId = ? AND t.deletedAt IS NULL",
+                     STORE_ARGS(STORE_TEXT(tenant_id), STORE_TEXT(req->who.account_id)), &st, err))
+        return err->code;
+    rc = store_next(st, err);
+    if (rc == 1)
+        role = role_parse(store_col_text(st, 0));
+    store_finish(st);
+    if (rc < 0)
+        return err->code;
+    if (role < min)
+        return err_set(err, ERR_NOT_FOUND, "not found");
+    snprintf(req->who.tenant_id, sizeof req->who.tenant_id, "%s", tenant_id);
+    req->who.role = role;
+    return ERR_OK;
+}
+
+/* ---- lastUsedAt batching ---- */
+
+#define USAGE_MAX 4096
+
+struct token_usage {
+    pthread_mutex_t lock;
+    pthread_cond_t wake;
+    bool stopping;
+    struct store *store;
+    int flush_seconds;
+    pthread_t thread;
+    int n;
+    struct {
+        char id[UUID_SIZE];
+        int64_t at;
+    } pending[USAGE_MAX];
+};
+
+void token_usage_touch(struct token_usage *u, const char *token_id)
+{
+    int64_t now = clock_now_ms();
+
+    if (!u)
+        return;
+    pthread_mutex_lock(&u->lock);
+    int i = 0;
+    for (; i < u->n; i++)
+        if (strcmp(u->pending[i].id, token_id) == 0)
+            break;
+    if (i == u->n && u->n < USAGE_MAX) {
+        snprintf(u->pending[i].id, UUID_SIZE, "%s", token_id);
+        u->n++;
+    }
+    if (i < u->n)
+        u->pending[i].at = now;
+    pthread_mutex_unlock(&u->lock);
+}
+
+struct usage_batch {
+    int n;
+    struct {
+        char id[UUID_SIZE];
+        int64_t at;
+    } rows[USAGE_MAX];
+};
+
+static enum err_code flush_body(struct store_conn *c, void *ctx, struct err *err)
+{
+    struct usage_batch *b = ctx;
+    for (int i = 0; i < b->n; i++) {
+        char at[TIMESTAMP_SIZE];
+        clock_format(b->rows[i].at, at);
+        if (store_run(c, "UPDATE api_tokens SET lastUsedAt = ? WHERE id = ? AND (lastUsedAt IS NULL OR lastUsedAt < ?)",
+                      STORE_ARGS(STORE_TEXT(at), STORE_TEXT(b->rows[i].id), STORE_TEXT(at)), NULL, err))
+            return err->code;
+    }
+    return ERR_OK;
+}
+
+static void flush(struct token_usage *u)
+{
+    struct usage_batch *b = xmalloc(sizeof *b);
+    struct store_conn *c;
+    struct err err;
+
+    pthread_mutex_lock(&u->lock);
+    b->n = u->n;
+    memcpy(b->rows, u->pending, sizeof b->rows[0] * (size_t)u->n);
+    u->n = 0;
+    pthread_mutex_unlock(&u->lock);
+    err_clear(&err);
+    if (b->n > 0 && (store_conn_get(u->store, &c, &err) == ERR_OK)) {
+        store_tx(c, flush_body, b, &err);
+        store_conn_put(c);
+    }
+    if (err.code)
+        log_warn("tokens: could not record lastUsedAt for %d token(s): %s", b->n, err.message);
+    free(b);
+}
+
+static void *flusher(void *arg)
+{
+    struct token_usage *u = arg;
+
+    pthread_mutex_lock(&u->lock);
+    while (!u->stopping) {
+        struct timespec until;
+        clock_gettime(CLOCK_REALTIME, &until);
+        until.tv_sec += u->flush_seconds;
+        pthread_cond_timedwait(&u->wake, &u->lock, &until);
+        pthread_mutex_unlock(&u->lock);
+        flush(u);
+        pthread_mutex_lock(&u->lock);
+    }
+    pthread_mutex_unlock(&u->lock);
+    return NULL;
+}
+
+struct token_usage *token_usage_start(struct store *store, int flush_seconds)
+{
+    struct token_usage *u = xcalloc(1, sizeof *u);
+    pthread_mutex_init(&u->lock, NULL);
+    pthread_cond_init(&u->wake, NULL);
+    u->store = store;
+    u->flush_seconds = flush_seconds;
+    if (pthread_create(&u->thread, NULL, flusher, u) != 0) {
+        log_error("tokens: cannot start the lastUsedAt flusher");
+        abort();
+    }
+    return u;
+}
+
+void token_usage_stop(struct token_usage *u)
+{
+    if (!u)
+        return;
+    pthread_mutex_lock(&u->lock);
+    u->stopping = true;
+    pthread_cond_signal(&u->wake);
+    pthread_mutex_unlock(&u->lock);
+    pthread_join(u->thread, NULL);
+    flush(u);
+    pthread_cond_destroy(&u->wake);
+    pthread_mutex_destroy(&u->lock);
+    free(u);
+}

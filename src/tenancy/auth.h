@@ -1,0 +1,28 @@
+/*
+ * auth.h: who is calling, and what they may see.
+ *
+ * The two server hooks: auth_authenticate turns "Authorization: Bearer
+ * slw_..." into req->who with one indexed read (token hash joined to its
+ * account); auth_authorize_tenant checks the caller's role in the path's
+ * tenant. A tenant the caller is not in, a deleted one, or a role below the
+ * route's minimum all answer ERR_NOT_FOUND, so existence never leaks.
+ *
+ * Token use is recorded in memory and written to api_tokens.lastUsedAt in
+ * one transaction every SLIPWAY_TOKEN_FLUSH seconds (and at shutdown), so a
+ * request never pays for a database write.
+ */
+#ifndef SLIPWAY_AUTH_H
+#define SLIPWAY_AUTH_H
+
+#include "app.h"
+
+enum err_code auth_authenticate(struct request *req, struct err *err);
+enum err_code auth_authorize_tenant(struct request *req, const char *tenant_id, enum role min, struct err *err);
+
+/* The batch of lastUsedAt updates. */
+struct token_usage *token_usage_start(struct store *store, int flush_seconds);
+void token_usage_touch(struct token_usage *u, const char *token_id);
+/* Flushes what is pending, stops the flusher and frees u. */
+void token_usage_stop(struct token_usage *u);
+
+#endif

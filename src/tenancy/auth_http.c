@@ -1,0 +1,133 @@
+/*
+ * auth_http.c: login, logout and "who am I".
+ *
+ * A login spends ~85 ms in argon2id, so it runs on the hashing pool
+ * (request_defer): HTTP workers stay free for everyone else, and a full
+ * pool answers 503 instead of queueing without bound. Attempts are limited
+ * per e-mail address and per client address before any hashing happens.
+ */
+#include "app.h"
+#include "core/clock.h"
+#include "core/ratelimit.h"
+#include "crypto/hash.h"
+#include "tenancy/accounts.h"
+#include "tenancy/audit.h"
+#include "tenancy/auth.h"
+#include "tenancy/tenancy_http.h"
+#include "tenancy/tokens.h"
+
+SCHEMA(login_schema, {"email", FIELD_STRING, true, 3, 254, NULL, check_email},
+       {"password", FIELD_STRING, true, 1, 1024, NULL, NULL});
+
+struct login_tx {
+    const struct request *req;
+    const struct account *account; /* NULL when no account has the e-mail address */
+    const char *email;
+    bool ok;
+    int64_t ttl_ms;
+    struct issued_token token;
+};
+
+static enum err_code login_body(struct store_conn *c, void *ctx, struct err *err)
+{
+    struct login_tx *t = ctx;
+
+    if (t->ok && tokens_issue(c, t->account->id, "login", t->ttl_ms, &t->token, err))
+        return err->code;
+    return audit_write(c, t->req,
+                       &(struct audit_event){.action = "auth.login", .target_type = "account",
+                                             .target_id = t->account ? t->account->id : NULL, .failed = !t->ok,
+                                             .actor_id = t->account ? t->account->id : NULL, .actor_email = t->email},
+                       err);
+}
+
+/* Runs on the hashing pool. */
+static void login_finish(struct request *req)
+{
+    struct app *app = app_of(req);
+    json_t *pw_json = json_object_get(req->body, "password");
+    char *password = (char *)json_string_value(pw_json);
+    char email[256];
+    struct account account;
+    struct login_tx t = {.req = req, .email = email, .ttl_ms = (int64_t)app->cfg.session_ttl * 1000};
+    struct store_conn *db;
+    struct err err;
+
+    err_clear(&err);
+    account_email_normalize(json_string_value(json_object_get(req->body, "email")), email, sizeof email);
+    if (request_db(req, &db, &err))
+        goto out;
+    if (accounts_find_by_email(db, email, &account, &err) == ERR_OK)
+        t.account = &account;
+    else if (err.code != ERR_NOT_FOUND)
+        goto out;
+    err_clear(&err);
+    t.ok = password_verify(&app->pw, t.account && account.password_hash[0] ? account.password_hash : NULL, password);
+    if (store_tx(db, login_body, &t, &err))
+        goto out;
+    if (!t.ok) {
+        err_set(&err, ERR_BAD_CREDENTIALS, "wrong e-mail address or password");
+        goto out;
+    }
+    response_json(req, 200,
+                  json_pack("{s:s, s:s, s:s, s:o}", "token", t.token.token, "tokenId", t.token.id, "expiresAt",
+                            t.token.expires_at, "account",
+                            account_json(account.id, account.email, account.name, account.created_at, account.updated_at)));
+out:
+    /* The password lives in the parsed body and the raw buffer: wipe both now. */
+    hash_cleanse(password, strlen(password));
+    hash_cleanse(req->raw.data, req->raw.len);
+    hash_cleanse(t.token.token, sizeof t.token.token);
+    if (err.code)
+        response_error(req, &err);
+}
+
+enum err_code auth_login(struct request *req, struct err *err)
+{
+    struct app *app = app_of(req);
+    char email[256], key[300];
+    int wait_email = 0, wait_ip = 0;
+    bool ok_email, ok_ip;
+
+    account_email_normalize(json_string_value(json_object_get(req->body, "email")), email, sizeof email);
+    snprintf(key, sizeof key, "e:%s", email);
+    ok_email = ratelimit_hit(app->login_limit, key, app->cfg.login_rate, &wait_email);
+    snprintf(key, sizeof key, "a:%s", req->ip);
+    ok_ip = ratelimit_hit(app->login_limit, key, app->cfg.login_rate * 10, &wait_ip);
+    if (!ok_email || !ok_ip) {
+        err->retry_after = !ok_email && wait_email > wait_ip ? wait_email : (!ok_ip ? wait_ip : wait_email);
+        return err_set(err, ERR_RATE_LIMITED, "too many login attempts; try again in %d seconds", err->retry_after);
+    }
+    return request_defer(req, app->hash_pool, login_finish, err);
+}
+
+static enum err_code logout_body(struct store_conn *c, void *ctx, struct err *err)
+{
+    const struct request *req = ctx;
+    char now[TIMESTAMP_SIZE];
+
+    clock_now(now);
+    if (store_run(c, "UPDATE api_tokens SET revokedAt = ? WHERE id = ? AND revokedAt IS NULL",
+                  STORE_ARGS(STORE_TEXT(now), STORE_TEXT(req->who.token_id)), NULL, err))
+        return err->code;
+    return audit_write(c, req, &(struct audit_event){.action = "auth.logout", .target_type = "token", .target_id = req->who.token_id},
+                       err);
+}
+
+enum err_code auth_logout(struct request *req, struct err *err)
+{
+    struct store_conn *db;
+
+    if (request_db(req, &db, err) || store_tx(db, logout_body, req, err))
+        return err->code;
+    response_empty(req, 204);
+    return ERR_OK;
+}
+
+enum err_code me_get(struct request *req, struct err *err)
+{
+    const struct principal *w = &req->who;
+    UNUSED(err);
+    response_json(req, 200, account_json(w->account_id, w->email, w->name, w->created_at, w->updated_at));
+    return ERR_OK;
+}

@@ -1,0 +1,249 @@
+/*
+ * members_http.c: who belongs to a tenant, with which role.
+ *
+ * Invariant: a tenant always has at least one owner. Demoting or removing
+ * the last one is refused (409) inside the same transaction that would do
+ * it, so two concurrent requests cannot both pass the check.
+ */
+#include "app.h"
+#include "core/clock.h"
+#include "crypto/hash.h"
+#include "http/page.h"
+#include "tenancy/accounts.h"
+#include "tenancy/audit.h"
+#include "tenancy/tenancy_http.h"
+
+static const char *const roles[] = {"owner", "editor", "viewer", NULL};
+
+SCHEMA(member_add_schema, {"email", FIELD_STRING, true, 3, 254, NULL, check_email},
+       {"role", FIELD_STRING, true, 0, 0, roles, NULL}, {"name", FIELD_STRING, false, 1, 200, NULL, check_printable});
+SCHEMA(member_update_schema, {"role", FIELD_STRING, true, 0, 0, roles, NULL});
+
+static json_t *member_json(const char *account_id, const char *email, const char *name, const char *role, const char *created_at)
+{
+    return json_pack("{s:s, s:s, s:s, s:s, s:s}", "accountId", account_id, "email", email, "name", name, "role", role,
+                     "createdAt", created_at);
+}
+
+enum err_code members_list(struct request *req, struct err *err)
+{
+    struct store_conn *db;
+    struct store_stmt *st;
+    struct page p;
+    json_t *items;
+    int rc;
+
+    if (page_parse(req, &p, err) || request_db(req, &db, err))
+        return err->code;
+    if (store_select(db,
+                     "SELECT m.accountId, a.email, a.name, m.role, m.createdAt FROM tenant_members m "
+                     "JOIN accounts a ON a.id = m.accountId "
+                     "WHERE m.tenantId = ? AND (m.createdAt < ? OR (m.createdAt = ? AND m.accountId < ?)) "
+                     "ORDER BY m.createdAt DESC, m.accountId DESC LIMIT ?",
+                     STORE_ARGS(STORE_TEXT(req->who.tenant_id), STORE_TEXT(p.at), STORE_TEXT(p.at), STORE_TEXT(p.id),
+                                STORE_INT(page_fetch(&p))),
+                     &st, err))
+        return err->code;
+    items = json_array();
+    while ((rc = store_next(st, err)) == 1 && page_take(&p, store_col_text(st, 4), store_col_text(st, 0)))
+        json_array_append_new(items, member_json(store_col_text(st, 0), store_col_text(st, 1), store_col_text(st, 2),
+                                                 store_col_text(st, 3), store_col_text(st, 4)));
+    store_finish(st);
+    if (rc < 0) {
+        json_decref(items);
+        return err->code;
+    }
+    response_json(req, 200, page_result(req, &p, items));
+    return ERR_OK;
+}
+
+struct add_tx {
+    const struct request *req;
+    struct account account; /* the member; id empty until found or created */
+    bool create;            /* no account had the address: insert one */
+    const char *role;
+    char created_at[TIMESTAMP_SIZE];
+};
+
+static enum err_code add_body(struct store_conn *c, void *ctx, struct err *err)
+{
+    struct add_tx *t = ctx;
+    const char *tenant = t->req->who.tenant_id;
+    json_t *details;
+    enum err_code rc;
+
+    if (t->create && accounts_insert(c, &t->account, err))
+        return err->code;
+    clock_now(t->created_at);
+    if (store_run(c, "INSERT INTO tenant_members (tenantId, accountId, role, createdAt, updatedAt) VALUES (?, ?, ?, ?, ?)",
+                  STORE_ARGS(STORE_TEXT(tenant), STORE_TEXT(t->account.id), STORE_TEXT(t->role), STORE_TEXT(t->created_at),
+                             STORE_TEXT(t->created_at)),
+                  NULL, err)) {
+        if (err->code == ERR_CONFLICT)
+            return err_set(err, ERR_CONFLICT, "%s is already a member of this tenant", t->account.email);
+        return err->code;
+    }
+    details = json_pack("{s:s, s:s, s:b}", "email", t->account.email, "role", t->role, "accountCreated", t->create);
+    rc = audit_write(c, t->req,
+                     &(struct audit_event){.tenant_id = tenant, .action = "member.add", .target_type = "account",
+                                           .target_id = t->account.id, .details = details},
+                     err);
+    json_decref(details);
+    return rc;
+}
+
+/* Runs on the hashing pool: a new account's password is hashed here, outside the transaction. */
+static void add_finish(struct request *req)
+{
+    struct app *app = app_of(req);
+    struct add_tx t = {.req = req, .role = json_string_value(json_object_get(req->body, "role"))};
+    const char *name = json_string_value(json_object_get(req->body, "name"));
+    char email[256], password[25] = "";
+    struct store_conn *db;
+    struct err err;
+    json_t *body;
+
+    err_clear(&err);
+    account_email_normalize(json_string_value(json_object_get(req->body, "email")), email, sizeof email);
+    if (request_db(req, &db, &err))
+        goto out;
+    if (accounts_find_by_email(db, email, &t.account, &err) == ERR_NOT_FOUND) {
+        err_clear(&err);
+        t.create = true;
+        snprintf(t.account.email, sizeof t.account.email, "%s", email);
+        /* Without a name, the part of the address before the @. */
+        snprintf(t.account.name, sizeof t.account.name, "%.*s", name ? (int)strlen(name) : (int)strcspn(email, "@"),
+                 name ? name : email);
+        password_generate(password);
+        if (password_hash(&app->pw, password, t.account.password_hash, &err))
+            goto out;
+    } else if (err.code) {
+        goto out;
+    }
+    if (store_tx(db, add_body, &t, &err))
+        goto out;
+    body = member_json(t.account.id, t.account.email, t.account.name, t.role, t.created_at);
+    if (t.create)
+        json_object_set_new(body, "initialPassword", json_string(password));
+    response_json(req, 201, body);
+out:
+    hash_cleanse(password, sizeof password);
+    if (err.code)
+        response_error(req, &err);
+}
+
+enum err_code members_add(struct request *req, struct err *err)
+{
+    return request_defer(req, app_of(req)->hash_pool, add_finish, err);
+}
+
+/* The member's current role, or ERR_NOT_FOUND. */
+static enum err_code current_role(struct store_conn *c, const char *tenant, const char *account, char role[16], struct err *err)
+{
+    struct store_stmt *st;
+    int rc;
+
+    if (store_select(c, "SELECT role FROM tenant_members WHERE tenantId = ? AND accountId = ?",
+                     STORE_ARGS(STORE_TEXT(tenant), STORE_TEXT(account)), &st, err))
+        return err->code;
+    rc = store_next(st, err);
+    if (rc == 1)
+        snprintf(role, 16, "%s", store_col_text(st, 0));
+    store_finish(st);
+    if (rc < 0)
+        return err->code;
+    return rc == 1 ? ERR_OK : err_set(err, ERR_NOT_FOUND, "not found");
+}
+
+/* Refuses when the member is the tenant's only owner. */
+static enum err_code keep_an_owner(struct store_conn *c, const char *tenant, const char *role, struct err *err)
+{
+    struct store_stmt *st;
+    int64_t owners = 0;
+    int rc;
+
+    if (strcmp(role, "owner") != 0)
+        return ERR_OK;
+    if (store_select(c, "SELECT COUNT(*) FROM tenant_members WHERE tenantId = ? AND role = ?",
+                     STORE_ARGS(STORE_TEXT(tenant), STORE_TEXT("owner")), &st, err))
+        return err->code;
+    rc = store_next(st, err);
+    if (rc == 1)
+        owners = store_col_int(st, 0);
+    store_finish(st);
+    if (rc < 0)
+        return err->code;
+    if (owners <= 1)
+        return err_set(err, ERR_CONFLICT, "a tenant needs at least one owner: make someone else owner first");
+    return ERR_OK;
+}
+
+struct change_tx {
+    const struct request *req;
+    const char *new_role; /* NULL: remove the member */
+    char old_role[16];
+};
+
+static enum err_code change_body(struct store_conn *c, void *ctx, struct err *err)
+{
+    struct change_tx *t = ctx;
+    const char *tenant = t->req->who.tenant_id, *account = request_param(t->req, "accountId");
+    char now[TIMESTAMP_SIZE];
+    json_t *details;
+    enum err_code rc;
+
+    if (current_role(c, tenant, account, t->old_role, err))
+        return err->code;
+    if ((!t->new_role || strcmp(t->new_role, "owner") != 0) && keep_an_owner(c, tenant, t->old_role, err))
+        return err->code;
+    clock_now(now);
+    rc = t->new_role ? store_run(c, "UPDATE tenant_members SET role = ?, updatedAt = ? WHERE tenantId = ? AND accountId = ?",
+                                 STORE_ARGS(STORE_TEXT(t->new_role), STORE_TEXT(now), STORE_TEXT(tenant), STORE_TEXT(account)),
+                                 NULL, err)
+                     : store_run(c, "DELETE FROM tenant_members WHERE tenantId = ? AND accountId = ?",
+                                 STORE_ARGS(STORE_TEXT(tenant), STORE_TEXT(account)), NULL, err);
+    if (rc)
+        return rc;
+    details = t->new_role ? json_pack("{s:s, s:s}", "from", t->old_role, "to", t->new_role) : json_pack("{s:s}", "role", t->old_role);
+    rc = audit_write(c, t->req,
+                     &(struct audit_event){.tenant_id = tenant, .action = t->new_role ? "member.update" : "member.remove",
+                                           .target_type = "account", .target_id = account, .details = details},
+                     err);
+    json_decref(details);
+    return rc;
+}
+
+enum err_code member_patch(struct request *req, struct err *err)
+{
+    struct change_tx t = {.req = req, .new_role = json_string_value(json_object_get(req->body, "role"))};
+    struct store_conn *db;
+    struct store_stmt *st;
+    int rc;
+
+    if (request_db(req, &db, err) || store_tx(db, change_body, &t, err))
+        return err->code;
+    if (store_select(db,
+                     "SELECT m.accountId, a.email, a.name, m.role, m.createdAt FROM tenant_members m "
+                     "JOIN accounts a ON a.id = m.accountId WHERE m.tenantId = ? AND m.accountId = ?",
+                     STORE_ARGS(STORE_TEXT(req->who.tenant_id), STORE_TEXT(request_param(req, "accountId"))), &st, err))
+        return err->code;
+    rc = store_next(st, err);
+    if (rc == 1)
+        response_json(req, 200, member_json(store_col_text(st, 0), store_col_text(st, 1), store_col_text(st, 2),
+                                            store_col_text(st, 3), store_col_text(st, 4)));
+    store_finish(st);
+    if (rc < 0)
+        return err->code;
+    return rc == 1 ? ERR_OK : err_set(err, ERR_NOT_FOUND, "not found");
+}
+
+enum err_code member_delete(struct request *req, struct err *err)
+{
+    struct change_tx t = {.req = req};
+    struct store_conn *db;
+
+    if (request_db(req, &db, err) || store_tx(db, change_body, &t, err))
+        return err->code;
+    response_empty(req, 204);
+    return ERR_OK;
+}

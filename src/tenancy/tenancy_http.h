@@ -1,0 +1,34 @@
+/*
+ * tenancy_http.h: the HTTP handlers and body schemas of the tenancy domain
+ * (auth, tokens, tenants, members, audit). src/routes.c wires them.
+ */
+#ifndef SLIPWAY_TENANCY_HTTP_H
+#define SLIPWAY_TENANCY_HTTP_H
+
+#include "http/router.h"
+
+extern const struct schema login_schema, token_create_schema, tenant_create_schema, tenant_update_schema, member_add_schema,
+    member_update_schema;
+
+enum err_code auth_login(struct request *req, struct err *err);
+enum err_code auth_logout(struct request *req, struct err *err);
+enum err_code me_get(struct request *req, struct err *err);
+
+enum err_code tokens_list(struct request *req, struct err *err);
+enum err_code tokens_create(struct request *req, struct err *err);
+enum err_code tokens_revoke(struct request *req, struct err *err);
+
+enum err_code tenants_post(struct request *req, struct err *err);
+enum err_code tenants_list(struct request *req, struct err *err);
+enum err_code tenant_get(struct request *req, struct err *err);
+enum err_code tenant_patch(struct request *req, struct err *err);
+enum err_code tenant_delete(struct request *req, struct err *err);
+
+enum err_code members_list(struct request *req, struct err *err);
+enum err_code members_add(struct request *req, struct err *err);
+enum err_code member_patch(struct request *req, struct err *err);
+enum err_code member_delete(struct request *req, struct err *err);
+
+enum err_code audit_list(struct request *req, struct err *err);
+
+#endif

@@ -1,0 +1,114 @@
+/* tokens_http.c: an account's own API tokens. */
+#include "app.h"
+#include "core/clock.h"
+#include "crypto/hash.h"
+#include "http/page.h"
+#include "tenancy/audit.h"
+#include "tenancy/tenancy_http.h"
+#include "tenancy/tokens.h"
+
+SCHEMA(token_create_schema, {"name", FIELD_STRING, true, 1, 200, NULL, check_printable},
+       {"expiresInDays", FIELD_INT, false, 1, 3650, NULL, NULL});
+
+enum err_code tokens_list(struct request *req, struct err *err)
+{
+    struct store_conn *db;
+    struct store_stmt *st;
+    struct page p;
+    json_t *items;
+    int rc;
+
+    if (page_parse(req, &p, err) || request_db(req, &db, err))
+        return err->code;
+    if (store_select(db,
+                     "SELECT id, name, prefix, createdAt, lastUsedAt, expiresAt, revokedAt FROM api_tokens "
+                     "WHERE accountId = ? AND (createdAt < ? OR (createdAt = ? AND id < ?)) "
+                     "ORDER BY createdAt DESC, id DESC LIMIT ?",
+                     STORE_ARGS(STORE_TEXT(req->who.account_id), STORE_TEXT(p.at), STORE_TEXT(p.at), STORE_TEXT(p.id),
+                                STORE_INT(page_fetch(&p))),
+                     &st, err))
+        return err->code;
+    items = json_array();
+    while ((rc = store_next(st, err)) == 1 && page_take(&p, store_col_text(st, 3), store_col_text(st, 0)))
+        json_array_append_new(items, json_pack("{s:s, s:s, s:s, s:s, s:o, s:o, s:o}", "id", store_col_text(st, 0), "name",
+                                               store_col_text(st, 1), "prefix", store_col_text(st, 2), "createdAt",
+                                               store_col_text(st, 3), "lastUsedAt", json_text_or_null(store_col_text(st, 4)), "expiresAt",
+                                               json_text_or_null(store_col_text(st, 5)), "revokedAt", json_text_or_null(store_col_text(st, 6))));
+    store_finish(st);
+    if (rc < 0) {
+        json_decref(items);
+        return err->code;
+    }
+    response_json(req, 200, page_result(req, &p, items));
+    return ERR_OK;
+}
+
+struct create_tx {
+    const struct request *req;
+    const char *name;
+    int64_t ttl_ms;
+    struct issued_token token;
+};
+
+static enum err_code create_body(struct store_conn *c, void *ctx, struct err *err)
+{
+    struct create_tx *t = ctx;
+    if (tokens_issue(c, t->req->who.account_id, t->name, t->ttl_ms, &t->token, err))
+        return err->code;
+    return audit_write(c, t->req, &(struct audit_event){.action = "token.create", .target_type = "token", .target_id = t->token.id},
+                       err);
+}
+
+enum err_code tokens_create(struct request *req, struct err *err)
+{
+    json_t *days = json_object_get(req->body, "expiresInDays");
+    struct create_tx t = {.req = req, .name = json_string_value(json_object_get(req->body, "name"))};
+    struct store_conn *db;
+
+    if (json_is_integer(days))
+        t.ttl_ms = json_integer_value(days) * 86400 * 1000;
+    if (request_db(req, &db, err) || store_tx(db, create_body, &t, err))
+        return err->code;
+    response_json(req, 201, issued_token_json(&t.token, t.name, true));
+    hash_cleanse(t.token.token, sizeof t.token.token);
+    return ERR_OK;
+}
+
+static enum err_code revoke_body(struct store_conn *c, void *ctx, struct err *err)
+{
+    const struct request *req = ctx;
+    const char *id = request_param(req, "id");
+    char now[TIMESTAMP_SIZE];
+    struct store_stmt *st;
+    int rc;
+    bool revoked = false;
+
+    if (store_select(c, "SELECT revokedAt FROM api_tokens WHERE id = ? AND accountId = ?",
+                     STORE_ARGS(STORE_TEXT(id), STORE_TEXT(req->who.account_id)), &st, err))
+        return err->code;
+    rc = store_next(st, err);
+    if (rc == 1)
+        revoked = !store_col_null(st, 0);
+    store_finish(st);
+    if (rc < 0)
+        return err->code;
+    if (rc == 0)
+        return err_set(err, ERR_NOT_FOUND, "not found");
+    if (revoked)
+        return ERR_OK; /* revoking twice changes nothing */
+    clock_now(now);
+    if (store_run(c, "UPDATE api_tokens SET revokedAt = ? WHERE id = ? AND accountId = ?",
+                  STORE_ARGS(STORE_TEXT(now), STORE_TEXT(id), STORE_TEXT(req->who.account_id)), NULL, err))
+        return err->code;
+    return audit_write(c, req, &(struct audit_event){.action = "token.revoke", .target_type = "token", .target_id = id}, err);
+}
+
+enum err_code tokens_revoke(struct request *req, struct err *err)
+{
+    struct store_conn *db;
+
+    if (request_db(req, &db, err) || store_tx(db, revoke_body, req, err))
+        return err->code;
+    response_empty(req, 204);
+    return ERR_OK;
+}

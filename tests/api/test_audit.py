@@ -1,0 +1,180 @@
+"""Audit log: GET /api/v1/{tenantId}/audit-logs, and that mutations write rows without secrets."""
+
+import datetime
+import json
+import unittest
+import uuid
+
+import harness
+from harness import ApiTest, assert_audit_row, new_user, page
+
+tearDownModule = harness.stop_shared_server
+
+
+class AuditTest(ApiTest):
+    """One scripted history on a fresh tenant, each mutation with its own request id."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.owner = new_user(cls.server)
+        cls.outsider = new_user(cls.server)
+        cls.expected = []  # (requestId, action, actor, targetId)
+
+        created = cls.act(cls.owner, "POST", "/api/v1/tenants", {"orgName": "Audited"}, 201)
+        cls.tenant_id = created["id"]
+        cls.expected.append((cls.last_rid, "tenant.create", cls.owner, cls.tenant_id))
+        t = "/api/v1/" + cls.tenant_id
+        cls.act(cls.owner, "PATCH", t, {"orgName": "Audited twice"}, 200, "tenant.update", cls.tenant_id)
+        cls.act(cls.owner, "PATCH", "%s/members/%s" % (t, cls.owner.id), {"role": "editor"}, 409)
+        cls.failed_rid = cls.last_rid
+        passer = cls.act(cls.owner, "POST", t + "/members", {"email": harness.unique_email("passer"), "role": "editor"},
+                         201, "member.add")
+        cls.act(cls.owner, "PATCH", "%s/members/%s" % (t, passer["accountId"]), {"role": "viewer"}, 200,
+                "member.update", passer["accountId"])
+        cls.act(cls.owner, "DELETE", "%s/members/%s" % (t, passer["accountId"]), None, 204,
+                "member.remove", passer["accountId"])
+        cls.second_owner = cls.add_and_login("owner")
+        cls.act(cls.second_owner, "PATCH", t, {"orgName": "Audited thrice"}, 200, "tenant.update", cls.tenant_id)
+        cls.editor = cls.add_and_login("editor")
+        cls.viewer = cls.add_and_login("viewer")
+
+    @classmethod
+    def act(cls, actor, method, path, body, status, action=None, target=None):
+        """One mutation with a fresh X-Request-Id; note the audit row it must leave."""
+        cls.last_rid = "aud-" + uuid.uuid4().hex
+        resp = cls.server.request(method, path, body=body, token=actor.token, headers={"X-Request-Id": cls.last_rid})
+        if resp.status != status:
+            raise AssertionError("audit scenario step failed: %s" % resp)
+        if action is not None:
+            cls.expected.append((cls.last_rid, action, actor, target or resp.json["accountId"]))
+        return resp.json
+
+    @classmethod
+    def add_and_login(cls, role):
+        member = cls.act(cls.owner, "POST", "/api/v1/%s/members" % cls.tenant_id,
+                         {"email": harness.unique_email(role), "role": role}, 201, "member.add")
+        return harness.login_user(cls.server, member["accountId"], member["email"], member["initialPassword"])
+
+    def path(self):
+        return "/api/v1/%s/audit-logs" % self.tenant_id
+
+    def rows(self, token=None, **filters):
+        body = page(self, self.server, self.path(), token or self.owner.token, limit=200, **filters)
+        self.assertIsNone(body["nextCursor"])
+        return body["items"]
+
+    def test_each_mutation_has_its_row(self):
+        rows = self.rows()
+        for rid, action, actor, target in self.expected:
+            with self.subTest(action=action, rid=rid):
+                mine = [r for r in rows if r["requestId"] == rid]
+                self.assertEqual(len(mine), 1, "one row for request %s" % rid)
+                row = mine[0]
+                assert_audit_row(self, row)
+                self.assertEqual(row["tenantId"], self.tenant_id)
+                self.assertEqual(row["action"], action)
+                self.assertEqual(row["outcome"], "success")
+                self.assertEqual((row["actorAccountId"], row["actorEmail"]), (actor.id, actor.email))
+                self.assertEqual(row["targetId"], target)
+                self.assertIsInstance(row["targetType"], str)
+                self.assertTrue(row["targetType"])
+                self.assertEqual(row["ip"], "127.0.0.1")
+                self.assertEqual(row["userAgent"], harness.USER_AGENT)
+
+    def test_every_row_belongs_to_the_tenant(self):
+        rows = self.rows()
+        self.assertGreaterEqual(len(rows), len(self.expected))
+        for row in rows:
+            assert_audit_row(self, row)
+            self.assertEqual(row["tenantId"], self.tenant_id)
+            self.assertIn(row["action"], ("tenant.create", "tenant.update", "tenant.delete", "member.add",
+                                          "member.update", "member.remove"))
+
+    def test_refused_mutation_is_no_success(self):
+        for row in self.rows():
+            if row["requestId"] == self.failed_rid:
+                self.assertEqual((row["action"], row["outcome"]), ("member.update", "failure"))
+
+    def test_no_secret_in_any_row(self):
+        text = json.dumps(self.rows())
+        self.assertTrue(self.server.secrets)
+        for secret in self.server.secrets:
+            self.assertNotIn(secret, text, "a secret (%s...) is in the audit log" % secret[:6])
+
+    def test_no_secret_in_the_server_log(self):
+        log = self.server.log_text()
+        for secret in self.server.secrets:
+            self.assertNotIn(secret, log, "a secret (%s...) is in the server log" % secret[:6])
+
+    def test_only_owners_read_it(self):
+        for owner in (self.owner, self.second_owner):
+            self.rows(owner.token)
+        fake = "/api/v1/%s/audit-logs" % uuid.uuid4()
+        for user in (self.editor, self.viewer, self.outsider):
+            with self.subTest(user=user):
+                harness.assert_same_not_found(self, self.request("GET", self.path(), token=user.token),
+                                              self.request("GET", fake, token=user.token))
+        self.assert_error(self.request("GET", self.path()), 401, "unauthenticated")
+
+    def test_filter_by_action(self):
+        for action in ("tenant.create", "tenant.update", "member.add", "member.update", "member.remove"):
+            with self.subTest(action=action):
+                rows = self.rows(action=action)
+                self.assertEqual({r["action"] for r in rows}, {action})
+                expected = {rid for rid, a, _, _ in self.expected if a == action}
+                self.assertTrue(expected <= {r["requestId"] for r in rows})
+
+    def test_filter_by_actor_id_or_email(self):
+        for actor in (self.owner, self.second_owner):
+            expected = {rid for rid, _, a, _ in self.expected if a is actor}
+            by_id = self.rows(actor=actor.id)
+            with self.subTest(actor=actor, by="id"):
+                self.assertEqual({r["actorAccountId"] for r in by_id}, {actor.id})
+                self.assertTrue(expected <= {r["requestId"] for r in by_id})
+            with self.subTest(actor=actor, by="email"):
+                self.assertEqual([r["id"] for r in self.rows(actor=actor.email)], [r["id"] for r in by_id])
+        self.assertEqual(self.rows(actor=str(uuid.uuid4())), [])
+        self.assertEqual(self.rows(actor=harness.unique_email("nobody")), [])
+
+    def test_filters_combine(self):
+        rows = self.rows(action="tenant.update", actor=self.second_owner.id)
+        self.assertEqual([r["requestId"] for r in rows],
+                         [rid for rid, a, actor, _ in self.expected if a == "tenant.update" and actor is self.second_owner])
+
+    def test_filter_by_time(self):
+        rows = sorted(self.rows(), key=lambda r: r["createdAt"])
+        mid = rows[len(rows) // 2]["createdAt"]
+        since = self.rows(since=mid)
+        until = self.rows(until=mid)
+        self.assertTrue(all(r["createdAt"] >= mid for r in since))
+        self.assertTrue({r["id"] for r in rows if r["createdAt"] > mid} <= {r["id"] for r in since})
+        self.assertTrue(all(r["createdAt"] <= mid for r in until))
+        self.assertTrue({r["id"] for r in rows if r["createdAt"] < mid} <= {r["id"] for r in until})
+        ms = datetime.timedelta(milliseconds=1)
+        window = self.rows(since=harness.format_time(harness.parse_time(rows[0]["createdAt"]) - ms),
+                           until=harness.format_time(harness.parse_time(rows[-1]["createdAt"]) + ms))
+        self.assertEqual(len(window), len(rows))
+        self.assertEqual(self.rows(since="2999-01-01T00:00:00.000Z"), [])
+        self.assertEqual(self.rows(until="2000-01-01T00:00:00.000Z"), [])
+        # RFC 3339 allows an offset instead of Z
+        offset = harness.parse_time(mid).astimezone(datetime.timezone(datetime.timedelta(hours=2)))
+        self.assertEqual([r["id"] for r in self.rows(since=offset.isoformat(timespec="milliseconds"))],
+                         [r["id"] for r in since])
+
+    def test_bad_filters(self):
+        for query in ("since=yesterday", "until=2026-13-45T00:00:00Z", "since=1700000000", "until=2026-01-01",
+                      "since=2026-01-01T25:00:00Z"):
+            with self.subTest(query=query):
+                details = self.assert_error(self.request("GET", self.path() + "?" + query, token=self.owner.token),
+                                            400, "invalid_request")
+                self.assertTrue({d["field"] for d in details} <= {query.split("=")[0]}, str(details))
+
+    def test_pagination(self):
+        rows = self.rows()
+        harness.assert_paginates(self, self.server, self.path(), self.owner.token, [r["id"] for r in rows])
+        harness.assert_rejects_bad_page_params(self, self.server, self.path(), self.owner.token)
+
+
+if __name__ == "__main__":
+    unittest.main()

@@ -1,0 +1,227 @@
+"""Login, logout, /me, and how every protected route treats bad credentials."""
+
+import datetime
+import time
+import unittest
+import uuid
+
+import harness
+from harness import ApiTest, BodySpec, assert_keys, check_body_matrix, fill, login
+
+tearDownModule = harness.stop_shared_server
+
+LOGIN_SPEC = BodySpec(
+    valid={"email": "matrix@example.com", "password": "matrix-password"},
+    required=["email", "password"],
+    wrong_types={"email": harness.WRONG_TYPES, "password": harness.WRONG_TYPES},
+    bad_values={"email": harness.BAD_EMAILS, "password": ("", "x" * 1025)},
+)
+
+
+def wrong_password():
+    return "wrong-" + uuid.uuid4().hex
+
+
+class LoginTest(ApiTest):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.user = harness.new_user(cls.server)
+
+    def test_login_answers_token_and_account(self):
+        body = self.expect(login(self.server, self.user.email, self.user.password), 200)
+        assert_keys(self, body, ("token", "tokenId", "expiresAt", "account"), "login answer")
+        self.assertRegex(body["token"], harness.TOKEN_RE)
+        harness.assert_uuid(self, body["tokenId"])
+        expires = harness.assert_timestamp(self, body["expiresAt"])
+        expected = harness.now() + datetime.timedelta(seconds=86400)
+        self.assertLess(abs((expires - expected).total_seconds()), 300, "default session TTL is 86400 s")
+        harness.assert_account(self, body["account"])
+        self.assertEqual(body["account"]["id"], self.user.id)
+        self.assertEqual(body["account"]["email"], self.user.email)
+        me = self.expect(self.request("GET", "/api/v1/me", token=body["token"]), 200)
+        self.assertEqual(me, body["account"])
+
+    def test_login_token_is_a_listed_token(self):
+        body = self.expect(login(self.server, self.user.email, self.user.password), 200)
+        tokens = harness.page(self, self.server, "/api/v1/me/tokens", body["token"], limit=200)["items"]
+        mine = [t for t in tokens if t["id"] == body["tokenId"]]
+        self.assertEqual(len(mine), 1)
+        harness.assert_token(self, mine[0])
+        self.assertEqual(mine[0]["prefix"], body["token"][:8])
+        self.assertEqual(mine[0]["expiresAt"], body["expiresAt"])
+
+    def test_each_login_makes_a_new_token(self):
+        first = self.expect(login(self.server, self.user.email, self.user.password), 200)
+        second = self.expect(login(self.server, self.user.email, self.user.password), 200)
+        self.assertNotEqual(first["token"], second["token"])
+        self.assertNotEqual(first["tokenId"], second["tokenId"])
+
+    def test_email_is_case_insensitive(self):
+        for email in (self.user.email.upper(), self.user.email.capitalize()):
+            with self.subTest(email=email):
+                body = self.expect(login(self.server, email, self.user.password), 200)
+                self.assertEqual(body["account"]["email"], self.user.email)
+
+    def test_wrong_password(self):
+        resp = login(self.server, self.user.email, wrong_password())
+        self.assert_error(resp, 401, "invalid_credentials")
+        self.assertNotIn(b"slw_", resp.raw)
+
+    def test_password_is_case_sensitive(self):
+        swapped = self.user.password.swapcase()
+        if swapped == self.user.password:
+            self.skipTest("the generated password has no letters")
+        self.assert_error(login(self.server, self.user.email, swapped), 401, "invalid_credentials")
+
+    def test_unknown_email_answers_like_a_wrong_password(self):
+        unknown = login(self.server, harness.unique_email("nobody"), wrong_password())
+        wrong = login(self.server, self.user.email, wrong_password())
+        self.assert_error(unknown, 401, "invalid_credentials")
+        harness.assert_same_answer(self, unknown, wrong)
+
+    def test_limits_are_inclusive(self):
+        local = "a" * (254 - len("@example.com"))
+        for email, password in ((local + "@example.com", "pw-" + uuid.uuid4().hex),
+                                ("a@b", "pw-" + uuid.uuid4().hex),
+                                (self.user.email, "p"),
+                                (self.user.email, "p" * 1024)):
+            with self.subTest(email=email[:20], password_length=len(password)):
+                self.assert_error(login(self.server, email, password), 401, "invalid_credentials")
+
+    def test_body_matrix(self):
+        check_body_matrix(self, lambda **kw: self.request("POST", "/api/v1/auth/login", **kw), LOGIN_SPEC)
+
+
+class LogoutTest(ApiTest):
+    def test_logout_revokes_only_the_token_used(self):
+        user = harness.new_user(self.server)
+        other_session = self.expect(login(self.server, user.email, user.password), 200)["token"]
+        api_token = harness.create_token(self.server, user.token)["token"]
+
+        resp = self.request("POST", "/api/v1/auth/logout", token=user.token)
+        self.assertEqual(resp.status, 204, str(resp))
+        self.assertEqual(resp.raw, b"")
+
+        self.assert_error(self.request("GET", "/api/v1/me", token=user.token), 401, "unauthenticated")
+        self.assert_error(self.request("POST", "/api/v1/auth/logout", token=user.token), 401, "unauthenticated")
+        for token in (other_session, api_token):
+            self.expect(self.request("GET", "/api/v1/me", token=token), 200)
+        listed = harness.page(self, self.server, "/api/v1/me/tokens", api_token, limit=200)["items"]
+        for item in listed:
+            if item["id"] == user.token_id:
+                self.assertIsNotNone(item["revokedAt"], "a logged-out token shows revokedAt")
+
+    def test_logout_of_an_api_token(self):
+        user = harness.new_user(self.server)
+        api_token = harness.create_token(self.server, user.token)["token"]
+        self.assertEqual(self.request("POST", "/api/v1/auth/logout", token=api_token).status, 204)
+        self.assert_error(self.request("GET", "/api/v1/me", token=api_token), 401, "unauthenticated")
+        self.expect(self.request("GET", "/api/v1/me", token=user.token), 200)
+
+
+class MeTest(ApiTest):
+    def test_me_with_login_and_api_tokens(self):
+        user = harness.new_user(self.server)
+        me = self.expect(self.request("GET", "/api/v1/me", token=user.token), 200)
+        harness.assert_account(self, me)
+        self.assertEqual((me["id"], me["email"]), (user.id, user.email))
+        api_token = harness.create_token(self.server, user.token)["token"]
+        self.assertEqual(self.expect(self.request("GET", "/api/v1/me", token=api_token), 200), me)
+
+    def test_name_given_when_added_as_member(self):
+        admin = self.server.admin
+        email = harness.unique_email("named")
+        member = harness.add_member(self.server, admin["token"], admin["tenantId"], email, "viewer", name="Ada Lovelace")
+        token = self.expect(login(self.server, email, member["initialPassword"]), 200)["token"]
+        me = self.expect(self.request("GET", "/api/v1/me", token=token), 200)
+        self.assertEqual(me["name"], "Ada Lovelace")
+        self.assertEqual(me["id"], member["accountId"])
+
+
+class ProtectedRoutesTest(ApiTest):
+    """Every route that needs an account answers 401 to every bad credential."""
+
+    def test_every_protected_route_refuses_bad_credentials(self):
+        user = harness.new_user(self.server)
+        tenant = harness.new_tenant(self.server, user.token)
+        ids = {"tenantId": tenant["id"], "accountId": user.id, "tokenId": user.token_id}
+        for label, credentials in harness.bad_credentials(self.server, user):
+            for method, template, who in harness.ROUTES:
+                if who == "anyone":
+                    continue
+                with self.subTest(credentials=label, route="%s %s" % (method, template)):
+                    resp = self.request(method, fill(template, **ids), body=harness.example_body(method, template),
+                                        **credentials)
+                    self.assert_error(resp, 401, "unauthenticated")
+        # nothing above took effect
+        self.expect(self.request("GET", "/api/v1/me", token=user.token), 200)
+        got = self.expect(self.request("GET", "/api/v1/" + tenant["id"], token=user.token), 200)
+        self.assertEqual(got["orgName"], tenant["orgName"])
+
+    def test_public_routes_need_no_token(self):
+        for method, template, who in harness.ROUTES:
+            if who == "anyone" and method == "GET":
+                with self.subTest(route=template):
+                    self.assertEqual(self.request(method, template).status, 200)
+
+
+class ExpiredSessionTest(ApiTest):
+    server_env = {"SLIPWAY_SESSION_TTL": "2"}
+
+    def test_login_token_expires(self):
+        admin = self.server.admin
+        before = harness.now()
+        body = self.expect(login(self.server, admin["email"], admin["password"]), 200)
+        expires = harness.parse_time(body["expiresAt"])
+        self.assertLess(abs((expires - before).total_seconds() - 2), 1.5, "expiresAt is login time + TTL")
+        session = body["token"]
+        self.expect(self.request("GET", "/api/v1/me", token=session), 200)
+        api_token = harness.create_token(self.server, session)["token"]  # never expires
+
+        time.sleep(max(0.0, (expires - harness.now()).total_seconds()) + 1.2)
+        for method, template in (("GET", "/api/v1/me"), ("GET", "/api/v1/me/tokens"), ("GET", "/api/v1/tenants"),
+                                 ("GET", "/api/v1/{tenantId}"), ("POST", "/api/v1/auth/logout")):
+            with self.subTest(route=template):
+                resp = self.request(method, fill(template, tenantId=admin["tenantId"]), token=session)
+                self.assert_error(resp, 401, "unauthenticated")
+        self.expect(self.request("GET", "/api/v1/me", token=api_token), 200)
+
+
+class LoginRateLimitTest(ApiTest):
+    server_env = {"SLIPWAY_LOGIN_RATE": "3"}
+
+    def test_fourth_attempt_for_an_email_is_refused(self):
+        admin = self.server.admin
+        for _ in range(3):
+            self.assert_error(login(self.server, admin["email"], wrong_password()), 401,
+                              "invalid_credentials")
+        for label, email in (("same address", admin["email"]), ("other case", admin["email"].upper())):
+            with self.subTest(label):
+                resp = login(self.server, email, admin["password"])  # right password, still limited
+                self.assert_error(resp, 429, "rate_limited")
+                self.assertIn("retry-after", resp.headers)
+                self.assertRegex(resp.headers["retry-after"], r"^\d+$")
+                self.assertTrue(1 <= int(resp.headers["retry-after"]) <= 60, resp.headers["retry-after"])
+                self.assertNotIn(b"slw_", resp.raw)
+        # the limit is per e-mail address: another one is still answered
+        self.assert_error(login(self.server, harness.unique_email("other"), wrong_password()), 401,
+                          "invalid_credentials")
+
+
+class AddressRateLimitTest(ApiTest):
+    """Per client address the limit is ten times the per-e-mail one."""
+
+    server_env = {"SLIPWAY_LOGIN_RATE": "1"}
+
+    def test_eleventh_attempt_from_one_address_is_refused(self):
+        for _ in range(10):
+            resp = login(self.server, harness.unique_email("spray"), wrong_password())
+            self.assert_error(resp, 401, "invalid_credentials")
+        resp = login(self.server, harness.unique_email("spray"), wrong_password())
+        self.assert_error(resp, 429, "rate_limited")
+        self.assertRegex(resp.headers.get("retry-after", ""), r"^\d+$")
+
+
+if __name__ == "__main__":
+    unittest.main()

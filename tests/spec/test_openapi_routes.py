@@ -1,0 +1,228 @@
+#!/usr/bin/python3
+"""docs/openapi.yaml against the server's own route table.
+
+`$SLIPWAY_BIN routes` prints one JSON object a line:
+
+    {"method": "GET", "path": "/api/v1/{tenantId}/members", "role": "viewer"}
+
+This test fails, listing every difference at once, when a (method, path) is
+in the route table and not in the document or the other way round, or when
+an operation's `x-slipway-role` is not the route's role. It also checks the
+document on its own: it survives the build's YAML -> JSON conversion, every
+operation has a role, a unique operationId and at least one 4xx answer,
+public operations (and only they) opt out of the bearer scheme, and path
+templates and path parameters agree.
+
+Environment:
+    SLIPWAY_BIN      the server binary (default: <repo>/build/slipway; the
+                     route-table tests are skipped if it is unset and absent)
+    SLIPWAY_OPENAPI  the document (default: <repo>/docs/openapi.yaml)
+
+Run: /usr/bin/python3 -m unittest discover -s tests/spec -v
+(Debian's python3 with python3-yaml.)
+"""
+
+import json
+import os
+import re
+import subprocess
+import unittest
+
+import yaml
+
+REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+OPENAPI = os.environ.get("SLIPWAY_OPENAPI") or os.path.join(REPO, "docs", "openapi.yaml")
+DEFAULT_BIN = os.path.join(REPO, "build", "slipway")
+
+METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
+ROLES = ("public", "account", "viewer", "editor", "owner")
+PARAM_RE = re.compile(r"\{([^{}]+)\}")
+
+
+def load_spec():
+    with open(OPENAPI, encoding="utf-8") as f:
+        return yaml.safe_load(f)
+
+
+def spec_operations(spec):
+    """Yields (METHOD, path, operation, path item) for every operation."""
+    for path, item in (spec.get("paths") or {}).items():
+        for method in METHODS:
+            if method in item:
+                yield method.upper(), path, item[method], item
+
+
+def resolve(spec, obj):
+    """Follows one local $ref ("#/components/...")."""
+    while isinstance(obj, dict) and "$ref" in obj:
+        ref = obj["$ref"]
+        if not ref.startswith("#/"):
+            raise ValueError("non-local $ref: " + ref)
+        node = spec
+        for part in ref[2:].split("/"):
+            node = node[part.replace("~1", "/").replace("~0", "~")]
+        obj = node
+    return obj
+
+
+def slipway_bin():
+    """The server binary, or None when none is configured or built."""
+    path = os.environ.get("SLIPWAY_BIN")
+    if path:
+        return path
+    return DEFAULT_BIN if os.path.exists(DEFAULT_BIN) else None
+
+
+def server_routes(binary):
+    """Runs `slipway routes`; returns {(METHOD, path): role} and the problems met."""
+    proc = subprocess.run([binary, "routes"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=30, check=False)
+    if proc.returncode != 0:
+        raise AssertionError(
+            "%s routes exited %d: %s" % (binary, proc.returncode, proc.stderr.decode("utf-8", "replace").strip())
+        )
+    routes, problems = {}, []
+    for n, line in enumerate(proc.stdout.decode("utf-8").splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            r = json.loads(line)
+            key = (r["method"].upper(), r["path"])
+            role = r["role"]
+        except (ValueError, KeyError, TypeError, AttributeError) as e:
+            problems.append("routes line %d is not a route object (%s): %r" % (n, e, line))
+            continue
+        if key in routes:
+            problems.append("route table lists %s %s twice" % key)
+        routes[key] = role
+    return routes, problems
+
+
+def fail_on(test, problems, where=""):
+    """Fails the test listing every problem, one a line."""
+    if problems:
+        test.fail("%d problem(s)%s:\n%s" % (len(problems), " " + where if where else "", "\n".join(problems)))
+
+
+class SpecAlone(unittest.TestCase):
+    """Checks that need only the document."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.spec = load_spec()
+        cls.ops = list(spec_operations(cls.spec))
+
+    def test_loads_and_converts_to_json(self):
+        # The build does yaml.safe_load + json.dump: dates and non-string
+        # keys would break or silently change it.
+        json.dumps(self.spec)
+        bad = []
+
+        def walk(node, where):
+            if isinstance(node, dict):
+                for k, v in node.items():
+                    if not isinstance(k, str):
+                        bad.append("%s: key %r is %s, not a string (quote it)" % (where, k, type(k).__name__))
+                    walk(v, "%s/%s" % (where, k))
+            elif isinstance(node, list):
+                for i, v in enumerate(node):
+                    walk(v, "%s/%d" % (where, i))
+
+        walk(self.spec, "#")
+        fail_on(self, bad)
+        self.assertTrue(str(self.spec.get("openapi", "")).startswith("3.1."), "openapi must be 3.1.x")
+        self.assertTrue(self.ops, "the document has no operations")
+
+    def test_every_operation_has_a_known_role(self):
+        bad = []
+        for method, path, op, _ in self.ops:
+            role = op.get("x-slipway-role")
+            if role not in ROLES:
+                bad.append("%s %s: x-slipway-role %r is not one of %s" % (method, path, role, ", ".join(ROLES)))
+        fail_on(self, bad)
+
+    def test_public_operations_and_only_they_skip_security(self):
+        bad = []
+        self.assertTrue(self.spec.get("security"), "no global security requirement")
+        for method, path, op, _ in self.ops:
+            public = op.get("x-slipway-role") == "public"
+            skips = op.get("security") == []
+            if public and not skips:
+                bad.append("%s %s: public but has no `security: []`" % (method, path))
+            if not public and "security" in op:
+                bad.append("%s %s: role %s but overrides security" % (method, path, op.get("x-slipway-role")))
+        fail_on(self, bad)
+
+    def test_every_operation_has_a_4xx_answer(self):
+        bad = []
+        for method, path, op, _ in self.ops:
+            codes = [str(c) for c in (op.get("responses") or {})]
+            if not any(c.startswith("4") for c in codes):
+                bad.append("%s %s: no 4xx response (has %s)" % (method, path, ", ".join(codes) or "none"))
+        fail_on(self, bad)
+
+    def test_operation_ids_are_present_and_unique(self):
+        seen, bad = {}, []
+        for method, path, op, _ in self.ops:
+            oid = op.get("operationId")
+            if not oid:
+                bad.append("%s %s: no operationId" % (method, path))
+            elif oid in seen:
+                bad.append("operationId %r is used by %s and by %s %s" % (oid, seen[oid], method, path))
+            else:
+                seen[oid] = "%s %s" % (method, path)
+        fail_on(self, bad)
+
+    def test_path_parameters_match_the_template(self):
+        bad = []
+        for method, path, op, item in self.ops:
+            want = set(PARAM_RE.findall(path))
+            params = [resolve(self.spec, p) for p in (item.get("parameters") or []) + (op.get("parameters") or [])]
+            have = {p["name"] for p in params if p.get("in") == "path"}
+            for p in params:
+                if p.get("in") == "path" and p.get("required") is not True:
+                    bad.append("%s %s: path parameter %s is not required: true" % (method, path, p["name"]))
+            if want != have:
+                bad.append(
+                    "%s %s: template names {%s}, parameters declare {%s}"
+                    % (method, path, ", ".join(sorted(want)), ", ".join(sorted(have)))
+                )
+        fail_on(self, bad)
+
+
+class SpecAgainstRoutes(unittest.TestCase):
+    """The document against `slipway routes`."""
+
+    @classmethod
+    def setUpClass(cls):
+        binary = slipway_bin()
+        if binary is None:
+            raise unittest.SkipTest("SLIPWAY_BIN is not set and %s is not built" % DEFAULT_BIN)
+        cls.binary = binary
+        cls.routes, cls.problems = server_routes(binary)
+        cls.spec_ops = {(m, p): op.get("x-slipway-role") for m, p, op, _ in spec_operations(load_spec())}
+
+    def test_route_table_is_well_formed(self):
+        self.assertTrue(self.routes, "%s routes printed no route" % self.binary)
+        bad = list(self.problems)
+        for (method, path), role in sorted(self.routes.items()):
+            if role not in ROLES:
+                bad.append("route %s %s: role %r is not one of %s" % (method, path, role, ", ".join(ROLES)))
+        fail_on(self, bad)
+
+    def test_same_routes_and_roles(self):
+        diffs = []
+        for key in sorted(set(self.routes) - set(self.spec_ops), key=lambda k: (k[1], k[0])):
+            diffs.append("only in the server:  %-6s %s (role %s)" % (key[0], key[1], self.routes[key]))
+        for key in sorted(set(self.spec_ops) - set(self.routes), key=lambda k: (k[1], k[0])):
+            diffs.append("only in the spec:    %-6s %s (role %s)" % (key[0], key[1], self.spec_ops[key]))
+        for key in sorted(set(self.routes) & set(self.spec_ops), key=lambda k: (k[1], k[0])):
+            if self.routes[key] != self.spec_ops[key]:
+                diffs.append(
+                    "role differs:        %-6s %s: server %s, spec %s"
+                    % (key[0], key[1], self.routes[key], self.spec_ops[key])
+                )
+        fail_on(self, diffs, "between %s and `%s routes`" % (OPENAPI, self.binary))
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
