@@ -45,9 +45,11 @@ USER_AGENT = "slipway-api-tests/1"
 SANITIZER_PATTERNS = ("AddressSanitizer", "LeakSanitizer", "runtime error:")
 READY_TIMEOUT = 20.0
 STOP_TIMEOUT = 20.0
-# The shared server serves every test file from 127.0.0.1; the default login
-# limit (10 a minute per e-mail, 100 per address) would throttle the suite.
-SHARED_ENV = {"SLIPWAY_LOGIN_RATE": "1000"}
+# The shared server serves every test file from 127.0.0.1: the default login
+# limit (10 a minute per e-mail, 100 per address) would throttle the suite,
+# and one hashing thread would queue every file's logins behind each other.
+# lastUsedAt is written in batches every SLIPWAY_TOKEN_FLUSH seconds (30).
+SHARED_ENV = {"SLIPWAY_LOGIN_RATE": "1000", "SLIPWAY_HASH_THREADS": "4", "SLIPWAY_TOKEN_FLUSH": "1"}
 
 UUID_RE = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$")
 ANY_UUID_RE = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
@@ -199,7 +201,7 @@ class Server:
 
     def env(self):
         env = {k: v for k, v in os.environ.items() if not k.startswith("SLIPWAY_")}
-        env["SLIPWAY_DATABASE_URL"] = "sqlite://" + os.path.join(self.tmpdir, "slipway.db")
+        env["SLIPWAY_DATABASE_URL"] = "sqlite://" + self.database_path()
         env["SLIPWAY_LISTEN"] = "127.0.0.1:%d" % self.port
         env.update(self.extra_env)
         return env
@@ -343,6 +345,9 @@ class Server:
                                  % (self.tmpdir, "; ".join(problems), _tail(log)))
         if os.environ.get("SLIPWAY_API_KEEP") != "1":
             shutil.rmtree(self.tmpdir, ignore_errors=True)
+
+    def database_path(self):
+        return os.path.join(self.tmpdir, "slipway.db")
 
     def log_text(self):
         try:

@@ -1,0 +1,75 @@
+/* Unit tests of src/crypto: SHA-256, tokens, passwords. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+
+#include "crypto/hash.h"
+#include "crypto/password.h"
+#include "crypto/token.h"
+
+static void test_sha256(void **state)
+{
+    char hex[SHA256_HEX_SIZE];
+    (void)state;
+    hash_sha256_hex("abc", 3, hex);
+    assert_string_equal(hex, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+    assert_true(hash_equal("same", "same", 4));
+    assert_false(hash_equal("same", "sane", 4));
+}
+
+static void test_tokens(void **state)
+{
+    char a[TOKEN_SIZE], b[TOKEN_SIZE], ha[SHA256_HEX_SIZE], hb[SHA256_HEX_SIZE];
+    (void)state;
+    token_generate(a);
+    token_generate(b);
+    assert_int_equal(strlen(a), TOKEN_LEN);
+    assert_memory_equal(a, "slw_", 4);
+    assert_string_not_equal(a, b);
+    assert_true(token_well_formed(a));
+    token_hash(a, ha);
+    token_hash(b, hb);
+    assert_int_equal(strlen(ha), 64);
+    assert_string_not_equal(ha, hb);
+
+    char bad[TOKEN_SIZE];
+    memcpy(bad, a, sizeof bad);
+    bad[10] = '+';
+    assert_false(token_well_formed(bad));
+    assert_false(token_well_formed("slw_short"));
+    assert_false(token_well_formed(NULL));
+    memcpy(bad, a, sizeof bad);
+    bad[0] = 'x';
+    assert_false(token_well_formed(bad));
+}
+
+static void test_passwords(void **state)
+{
+    const struct password_params p = {1024, 1}; /* small: this tests behaviour, not cost */
+    char hash[PASSWORD_HASH_SIZE], hash2[PASSWORD_HASH_SIZE], gen[25];
+    struct err err;
+    (void)state;
+
+    err_clear(&err);
+    assert_int_equal(password_hash(&p, "correct horse", hash, &err), ERR_OK);
+    assert_memory_equal(hash, "$argon2id$", 10);
+    assert_true(password_verify(&p, hash, "correct horse"));
+    assert_false(password_verify(&p, hash, "correct horsE"));
+    assert_false(password_verify(&p, NULL, "anything"));
+    /* A fresh salt each time. */
+    assert_int_equal(password_hash(&p, "correct horse", hash2, &err), ERR_OK);
+    assert_string_not_equal(hash, hash2);
+    password_generate(gen);
+    assert_int_equal(strlen(gen), 24);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_sha256),
+        cmocka_unit_test(test_tokens),
+        cmocka_unit_test(test_passwords),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

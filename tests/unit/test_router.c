@@ -1,0 +1,165 @@
+/* Unit tests of the router, the body schemas, and the route table itself. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+
+#include "http/router.h"
+#include "routes.h"
+
+static enum err_code h_a(struct request *req, struct err *err)
+{
+    (void)req;
+    (void)err;
+    return ERR_OK;
+}
+static enum err_code h_b(struct request *req, struct err *err)
+{
+    (void)req;
+    (void)err;
+    return ERR_INVALID;
+}
+
+static const struct route table[] = {
+    {"GET", "/", ROLE_PUBLIC, NULL, h_a},
+    {"GET", "/api/v1/tenants", ROLE_ACCOUNT, NULL, h_a},
+    {"POST", "/api/v1/tenants", ROLE_ACCOUNT, NULL, h_b},
+    {"GET", "/api/v1/{tenantId}", ROLE_VIEWER, NULL, h_b},
+    {"DELETE", "/api/v1/{tenantId}", ROLE_OWNER, NULL, h_b},
+    {"GET", "/api/v1/{tenantId}/members/{accountId}", ROLE_VIEWER, NULL, h_a},
+};
+
+static void test_match(void **state)
+{
+    struct err err;
+    struct router *r = router_new(table, ARRAY_LEN(table), &err);
+    struct arena *a = arena_new();
+    struct route_match m;
+    (void)state;
+
+    assert_non_null(r);
+    assert_int_equal(router_match(r, a, "GET", "/", &m), ERR_OK);
+    assert_ptr_equal(m.route, &table[0]);
+    /* The literal segment beats the parameter. */
+    assert_int_equal(router_match(r, a, "GET", "/api/v1/tenants", &m), ERR_OK);
+    assert_ptr_equal(m.route, &table[1]);
+    assert_int_equal(m.nparams, 0);
+    assert_int_equal(router_match(r, a, "GET", "/api/v1/abc", &m), ERR_OK);
+    assert_ptr_equal(m.route, &table[3]);
+    assert_int_equal(m.nparams, 1);
+    assert_string_equal(m.names[0], "tenantId");
+    assert_string_equal(m.values[0], "abc");
+    assert_int_equal(router_match(r, a, "GET", "/api/v1/t1/members/a1", &m), ERR_OK);
+    assert_int_equal(m.nparams, 2);
+    assert_string_equal(m.values[1], "a1");
+    /* A known path with another method: 405 with the methods it has. */
+    assert_int_equal(router_match(r, a, "DELETE", "/api/v1/tenants", &m), ERR_METHOD);
+    assert_string_equal(m.allow, "GET, POST");
+    assert_int_equal(router_match(r, a, "PUT", "/api/v1/abc", &m), ERR_METHOD);
+    assert_string_equal(m.allow, "GET, DELETE");
+    /* Unknown shapes, empty segments, trailing slashes. */
+    assert_int_equal(router_match(r, a, "GET", "/api/v1/t1/members", &m), ERR_NOT_FOUND);
+    assert_int_equal(router_match(r, a, "GET", "/api/v1/tenants/", &m), ERR_NOT_FOUND);
+    assert_int_equal(router_match(r, a, "GET", "/api//v1", &m), ERR_NOT_FOUND);
+    assert_int_equal(router_match(r, a, "GET", "api/v1/tenants", &m), ERR_NOT_FOUND);
+    assert_int_equal(router_match(r, a, "GET", "", &m), ERR_NOT_FOUND);
+    arena_destroy(a);
+    router_free(r);
+}
+
+static void test_bad_tables(void **state)
+{
+    struct err err;
+    (void)state;
+    const struct route dup[] = {{"GET", "/a/{id}", ROLE_PUBLIC, NULL, h_a}, {"GET", "/a/{id}", ROLE_PUBLIC, NULL, h_a}};
+    assert_int_equal(router_check(dup, 2, &err), ERR_INTERNAL);
+    const struct route ambiguous[] = {{"GET", "/a/{id}", ROLE_PUBLIC, NULL, h_a}, {"PUT", "/a/{name}", ROLE_PUBLIC, NULL, h_a}};
+    assert_int_equal(router_check(ambiguous, 2, &err), ERR_INTERNAL);
+    const struct route malformed[] = {{"GET", "/a/{id", ROLE_PUBLIC, NULL, h_a}};
+    assert_int_equal(router_check(malformed, 1, &err), ERR_INTERNAL);
+    const struct route empty[] = {{"GET", "/a//b", ROLE_PUBLIC, NULL, h_a}};
+    assert_int_equal(router_check(empty, 1, &err), ERR_INTERNAL);
+}
+
+/* The real table: well formed, and every write names who may do it. */
+static void test_route_table(void **state)
+{
+    struct err err;
+    (void)state;
+    assert_int_equal(router_check(routes, routes_count, &err), ERR_OK);
+    for (size_t i = 0; i < routes_count; i++) {
+        const struct route *r = &routes[i];
+        bool write = strcmp(r->method, "GET") != 0;
+        bool tenant_path = strstr(r->pattern, "{tenantId}") != NULL;
+        bool public_write = strcmp(r->pattern, "/api/v1/auth/login") == 0;
+
+        if (write && !public_write && r->role < ROLE_ACCOUNT)
+            fail_msg("%s %s writes without requiring an account", r->method, r->pattern);
+        if (tenant_path != (r->role >= ROLE_VIEWER))
+            fail_msg("%s %s: a {tenantId} route needs a tenant role and vice versa", r->method, r->pattern);
+        if ((strcmp(r->method, "POST") == 0 || strcmp(r->method, "PATCH") == 0 || strcmp(r->method, "PUT") == 0) && !r->body &&
+            strcmp(r->pattern, "/api/v1/auth/logout") != 0)
+            fail_msg("%s %s takes a body without a schema", r->method, r->pattern);
+        if (r->body) {
+            for (size_t f = 0; f < r->body->count; f++) {
+                const struct field *fd = &r->body->fields[f];
+                if (fd->kind == FIELD_STRING && !fd->max && !fd->allowed)
+                    fail_msg("%s %s: string field %s has no length limit", r->method, r->pattern, fd->name);
+                for (size_t g = 0; g < f; g++)
+                    assert_string_not_equal(fd->name, r->body->fields[g].name);
+            }
+        }
+    }
+}
+
+static const char *const colours[] = {"red", "green", NULL};
+SCHEMA(sample, {"name", FIELD_STRING, true, 1, 5, NULL, NULL}, {"count", FIELD_INT, false, 1, 10, NULL, NULL},
+       {"colour", FIELD_STRING, false, 0, 0, colours, NULL}, {"email", FIELD_STRING, false, 3, 254, NULL, check_email},
+       {"flag", FIELD_BOOL, false, 0, 0, NULL, NULL});
+
+static enum err_code validate(const char *text, struct err *err)
+{
+    json_t *j = json_loads(text, 0, NULL);
+    enum err_code rc;
+    assert_non_null(j);
+    err_clear(err);
+    rc = schema_validate(&sample, j, err);
+    json_decref(j);
+    return rc;
+}
+
+static void test_schema(void **state)
+{
+    struct err err;
+    (void)state;
+    assert_int_equal(validate("{\"name\": \"abc\"}", &err), ERR_OK);
+    assert_int_equal(validate("{\"name\": \"åäö\", \"count\": 10, \"colour\": \"red\", \"email\": \"a@b.c\", \"flag\": true}", &err),
+                     ERR_OK);
+    assert_int_equal(validate("{\"name\": \"abc\", \"count\": null}", &err), ERR_OK);
+    /* Every problem at once. */
+    assert_int_equal(validate("{\"count\": \"3\", \"colour\": \"blue\", \"extra\": 1, \"email\": \"nope\", \"flag\": 1}", &err),
+                     ERR_INVALID);
+    assert_int_equal(err.ndetails, 6);
+    assert_int_equal(validate("{\"name\": \"toolong\"}", &err), ERR_INVALID);
+    assert_string_equal(err.details[0].field, "name");
+    assert_int_equal(validate("{\"name\": \"\"}", &err), ERR_INVALID);
+    assert_int_equal(validate("{\"name\": \"ok\", \"count\": 11}", &err), ERR_INVALID);
+    assert_int_equal(validate("{\"name\": \"ok\", \"count\": 1.5}", &err), ERR_INVALID);
+    assert_null(check_email("someone@example.com"));
+    assert_non_null(check_email("someone@"));
+    assert_non_null(check_email("@example.com"));
+    assert_non_null(check_email("a@b@c"));
+    assert_non_null(check_email("a b@c.d"));
+    assert_non_null(check_printable("tab\there"));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_match),
+        cmocka_unit_test(test_bad_tables),
+        cmocka_unit_test(test_route_table),
+        cmocka_unit_test(test_schema),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,325 @@
+/* Unit tests of the store (SQLite driver) and migrations, on real database files. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+#include <unistd.h>
+
+#include "core/clock.h"
+#include "store/migrate.h"
+#include "store/store.h"
+
+static char dir[] = "/tmp/slipway-store-XXXXXX";
+static int dbn;
+
+static struct store *fresh(void)
+{
+    char url[256];
+    struct store *s = NULL;
+    struct err err;
+    snprintf(url, sizeof url, "sqlite://%s/t%d.db", dir, dbn++);
+    err_clear(&err);
+    assert_int_equal(store_open(url, NULL, &s, &err), ERR_OK);
+    return s;
+}
+
+static int64_t count(struct store *s, const char *sql)
+{
+    struct store_conn *c;
+    struct store_stmt *st;
+    struct err err;
+    int64_t n = -1;
+    err_clear(&err);
+    assert_int_equal(store_conn_get(s, &c, &err), ERR_OK);
+    assert_int_equal(store_select(c, sql, STORE_NO_ARGS, &st, &err), ERR_OK);
+    if (store_next(st, &err) == 1)
+        n = store_col_int(st, 0);
+    store_finish(st);
+    store_conn_put(c);
+    return n;
+}
+
+static bool table_exists(struct store *s, const char *name)
+{
+    struct store_conn *c;
+    struct store_stmt *st;
+    struct err err;
+    bool found;
+    err_clear(&err);
+    assert_int_equal(store_conn_get(s, &c, &err), ERR_OK);
+    assert_int_equal(store_select(c, "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", STORE_ARGS(STORE_TEXT(name)),
+                                  &st, &err),
+                     ERR_OK);
+    found = store_next(st, &err) == 1;
+    store_finish(st);
+    store_conn_put(c);
+    return found;
+}
+
+static void test_statements(void **state)
+{
+    struct store *s = fresh();
+    struct store_conn *c;
+    struct store_stmt *st, *again;
+    struct err err;
+    int64_t changes = 0;
+    (void)state;
+
+    err_clear(&err);
+    assert_int_equal(store_conn_get(s, &c, &err), ERR_OK);
+    assert_int_equal(store_exec_script(c, "CREATE TABLE t (id TEXT PRIMARY KEY, n INTEGER, b BOOLEAN, x TEXT NULL);", &err),
+                     ERR_OK);
+    assert_int_equal(store_run(c, "INSERT INTO t (id, n, b, x) VALUES (?, ?, ?, ?)",
+                               STORE_ARGS(STORE_TEXT("a"), STORE_INT(7), STORE_BOOL(true), STORE_NULL), &changes, &err),
+                     ERR_OK);
+    assert_int_equal(changes, 1);
+    /* A duplicate key is a conflict, never an internal error. */
+    assert_int_equal(store_run(c, "INSERT INTO t (id, n, b, x) VALUES (?, ?, ?, ?)",
+                               STORE_ARGS(STORE_TEXT("a"), STORE_INT(8), STORE_BOOL(false), STORE_TEXT("y")), NULL, &err),
+                     ERR_CONFLICT);
+    static const char q[] = "SELECT id, n, b, x FROM t WHERE id = ?";
+    assert_int_equal(store_select(c, q, STORE_ARGS(STORE_TEXT("a")), &st, &err), ERR_OK);
+    assert_int_equal(store_next(st, &err), 1);
+    assert_string_equal(store_col_text(st, 0), "a");
+    assert_int_equal(store_col_int(st, 1), 7);
+    assert_true(store_col_bool(st, 2));
+    assert_true(store_col_null(st, 3));
+    assert_null(store_col_text(st, 3));
+    assert_int_equal(store_next(st, &err), 0);
+    store_finish(st);
+    /* The same SQL text is prepared once per connection and reused. */
+    assert_int_equal(store_select(c, q, STORE_ARGS(STORE_TEXT("zz")), &again, &err), ERR_OK);
+    assert_ptr_equal(st, again);
+    assert_int_equal(store_next(again, &err), 0);
+    store_finish(again);
+    /* Bad SQL is an internal error whose text stays in the log. */
+    assert_int_equal(store_run(c, "SELEKT nonsense", STORE_NO_ARGS, NULL, &err), ERR_INTERNAL);
+    assert_null(strstr(err.message, "SELEKT"));
+    store_conn_put(c);
+    assert_int_equal(store_ping(s, &err), ERR_OK);
+    store_close(s);
+}
+
+struct tx_ctx {
+    const char *id; /* the row each attempt inserts */
+    int attempts;
+    int fail_first; /* attempts that fail with a transient error */
+    bool fail_hard;
+};
+
+static enum err_code tx_body(struct store_conn *c, void *ctx, struct err *err)
+{
+    struct tx_ctx *t = ctx;
+    t->attempts++;
+    if (store_run(c, "INSERT INTO t (id) VALUES (?)", STORE_ARGS(STORE_TEXT(t->id)), NULL, err))
+        return err->code;
+    if (t->attempts <= t->fail_first) {
+        err->transient = true;
+        return err_set(err, ERR_UNAVAILABLE, "simulated serialization failure");
+    }
+    if (t->fail_hard)
+        return err_set(err, ERR_CONFLICT, "the body refuses");
+    return ERR_OK;
+}
+
+static void test_transactions(void **state)
+{
+    struct store *s = fresh();
+    struct store_conn *c;
+    struct err err;
+    (void)state;
+
+    err_clear(&err);
+    assert_int_equal(store_conn_get(s, &c, &err), ERR_OK);
+    assert_int_equal(store_exec_script(c, "CREATE TABLE t (id TEXT PRIMARY KEY);", &err), ERR_OK);
+    /* A transient failure reruns the whole body; the earlier attempts left nothing behind. */
+    struct tx_ctx retry = {.id = "x", .fail_first = 2};
+    assert_int_equal(store_tx(c, tx_body, &retry, &err), ERR_OK);
+    assert_int_equal(retry.attempts, 3);
+    /* Any other failure rolls back at once. */
+    struct tx_ctx hard = {.id = "hard", .fail_hard = true};
+    assert_int_equal(store_tx(c, tx_body, &hard, &err), ERR_CONFLICT);
+    assert_int_equal(hard.attempts, 1);
+    store_conn_put(c);
+    assert_int_equal(count(s, "SELECT COUNT(*) FROM t"), 1);
+    /* Endless transient failures give up. */
+    assert_int_equal(store_conn_get(s, &c, &err), ERR_OK);
+    struct tx_ctx forever = {.id = "forever", .fail_first = 1000};
+    assert_int_equal(store_tx(c, tx_body, &forever, &err), ERR_UNAVAILABLE);
+    assert_true(forever.attempts > 1 && forever.attempts < 20);
+    store_conn_put(c);
+    store_close(s);
+}
+
+static const struct migration two[] = {
+    {1, "first", "CREATE TABLE a (id TEXT PRIMARY KEY);", "DROP TABLE a;"},
+    {2, "second", "CREATE TABLE b (id TEXT PRIMARY KEY); CREATE INDEX b_id ON b (id);", "DROP TABLE b;"},
+};
+static const struct migration_set set_two = {"sqlite", two, 2};
+
+static void test_migrations_up_down_up(void **state)
+{
+    struct store *s = fresh();
+    struct err err;
+    int n = -1, pending = -1;
+    (void)state;
+
+    err_clear(&err);
+    assert_int_equal(migrate_check(s, &set_two, &pending, &err), ERR_OK);
+    assert_int_equal(pending, 2);
+    assert_int_equal(migrate_up(s, &set_two, &n, &err), ERR_OK);
+    assert_int_equal(n, 2);
+    assert_true(table_exists(s, "a") && table_exists(s, "b"));
+    assert_int_equal(migrate_up(s, &set_two, &n, &err), ERR_OK); /* idempotent */
+    assert_int_equal(n, 0);
+    assert_int_equal(migrate_down(s, &set_two, 1, &n, &err), ERR_OK);
+    assert_int_equal(n, 1);
+    assert_false(table_exists(s, "b"));
+    assert_int_equal(migrate_check(s, &set_two, &pending, &err), ERR_OK);
+    assert_int_equal(pending, 1);
+    assert_int_equal(migrate_down(s, &set_two, 10, &n, &err), ERR_OK);
+    assert_int_equal(n, 1);
+    assert_false(table_exists(s, "a"));
+    assert_int_equal(migrate_up(s, &set_two, &n, &err), ERR_OK);
+    assert_int_equal(n, 2);
+    assert_int_equal(count(s, "SELECT COUNT(*) FROM schema_migrations WHERE dirty = 0 AND length(checksum) = 64"), 2);
+
+    FILE *out = tmpfile();
+    assert_int_equal(migrate_status(s, &set_two, out, &err), ERR_OK);
+    fclose(out);
+    store_close(s);
+}
+
+static void test_embedded_migrations(void **state)
+{
+    struct store *s = fresh();
+    const struct migration_set *set = migrate_set_for(s);
+    struct err err;
+    int n = 0;
+    (void)state;
+
+    err_clear(&err);
+    assert_true(set->count >= 1);
+    for (size_t i = 1; i < set->count; i++)
+        assert_true(set->items[i].version > set->items[i - 1].version);
+    assert_int_equal(migrate_up(s, set, &n, &err), ERR_OK);
+    assert_int_equal(n, (int)set->count);
+    assert_true(table_exists(s, "audit_logs"));
+    assert_int_equal(migrate_down(s, set, (int)set->count, &n, &err), ERR_OK);
+    assert_false(table_exists(s, "tenants"));
+    assert_int_equal(count(s, "SELECT COUNT(*) FROM sqlite_master WHERE name NOT LIKE 'schema_migrations%' AND name NOT LIKE 'sqlite_%'"),
+                     0);
+    assert_int_equal(migrate_up(s, set, &n, &err), ERR_OK);
+    assert_int_equal(n, (int)set->count);
+    store_close(s);
+}
+
+static void test_changed_migration_refused(void **state)
+{
+    struct store *s = fresh();
+    struct err err;
+    int pending;
+    (void)state;
+    const struct migration edited[] = {
+        {1, "first", "CREATE TABLE a (id TEXT PRIMARY KEY, extra TEXT);", "DROP TABLE a;"},
+        two[1],
+    };
+    const struct migration_set set_edited = {"sqlite", edited, 2};
+
+    err_clear(&err);
+    assert_int_equal(migrate_up(s, &set_two, NULL, &err), ERR_OK);
+    assert_int_equal(migrate_up(s, &set_edited, NULL, &err), ERR_CONFLICT);
+    assert_non_null(strstr(err.message, "changed"));
+    assert_int_equal(migrate_check(s, &set_edited, &pending, &err), ERR_CONFLICT);
+    /* A database migrated by a newer binary is refused too. */
+    const struct migration_set older = {"sqlite", two, 1};
+    assert_int_equal(migrate_check(s, &older, &pending, &err), ERR_CONFLICT);
+    assert_non_null(strstr(err.message, "does not know"));
+    store_close(s);
+}
+
+static void run_sql(struct store *s, const char *sql, const struct store_val *args, size_t n)
+{
+    struct store_conn *c;
+    struct err err;
+    err_clear(&err);
+    assert_int_equal(store_conn_get(s, &c, &err), ERR_OK);
+    assert_int_equal(store_run(c, sql, args, n, NULL, &err), ERR_OK);
+    store_conn_put(c);
+}
+
+static void test_lease(void **state)
+{
+    struct store *s = fresh();
+    struct err err;
+    char future[TIMESTAMP_SIZE], past[TIMESTAMP_SIZE];
+    (void)state;
+
+    err_clear(&err);
+    assert_int_equal(migrate_up(s, &set_two, NULL, &err), ERR_OK); /* creates the history tables */
+    assert_int_equal(count(s, "SELECT COUNT(*) FROM schema_migrations_lease"), 0);  /* released after use */
+    assert_int_equal(migrate_down(s, &set_two, 1, NULL, &err), ERR_OK);
+    clock_format(clock_now_ms() + 60000, future);
+    run_sql(s, "INSERT INTO schema_migrations_lease (id, owner, expiresAt) VALUES (1, 'other-host:1:x', ?)",
+            STORE_ARGS(STORE_TEXT(future)));
+    assert_int_equal(migrate_up(s, &set_two, NULL, &err), ERR_CONFLICT);
+    assert_non_null(strstr(err.message, "lease"));
+    assert_false(table_exists(s, "b"));
+    /* An expired lease is taken over. */
+    clock_format(clock_now_ms() - 1000, past);
+    run_sql(s, "UPDATE schema_migrations_lease SET expiresAt = ?", STORE_ARGS(STORE_TEXT(past)));
+    assert_int_equal(migrate_up(s, &set_two, NULL, &err), ERR_OK);
+    assert_true(table_exists(s, "b"));
+    store_close(s);
+}
+
+static void test_dirty(void **state)
+{
+    struct store *s = fresh();
+    struct err err;
+    int n = 0, pending;
+    (void)state;
+    const struct migration broken[] = {two[0], {2, "second", "CREATE TABLE b (id TEXT); THIS IS NOT SQL;", "DROP TABLE b;"}};
+    const struct migration_set set_broken = {"sqlite", broken, 2};
+
+    err_clear(&err);
+    assert_int_equal(migrate_up(s, &set_broken, &n, &err), ERR_INTERNAL);
+    assert_int_equal(n, 1);
+    assert_non_null(strstr(err.message, "dirty"));
+    assert_false(table_exists(s, "b")); /* SQLite's DDL is transactional: nothing half-done */
+    assert_int_equal(count(s, "SELECT COUNT(*) FROM schema_migrations WHERE dirty = 1"), 1);
+    /* Blocked until repaired, even with the fixed file. */
+    assert_int_equal(migrate_up(s, &set_two, &n, &err), ERR_CONFLICT);
+    assert_int_equal(migrate_check(s, &set_two, &pending, &err), ERR_CONFLICT);
+    assert_int_equal(migrate_repair(s, &n, &err), ERR_OK);
+    assert_int_equal(n, 1);
+    assert_int_equal(migrate_up(s, &set_two, &n, &err), ERR_OK);
+    assert_int_equal(n, 1);
+    assert_true(table_exists(s, "b"));
+    store_close(s);
+}
+
+static int setup(void **state)
+{
+    (void)state;
+    return mkdtemp(dir) ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+    char cmd[300];
+    (void)state;
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    return system(cmd) == 0 ? 0 : -1;
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_statements),          cmocka_unit_test(test_transactions),
+        cmocka_unit_test(test_migrations_up_down_up), cmocka_unit_test(test_embedded_migrations),
+        cmocka_unit_test(test_changed_migration_refused), cmocka_unit_test(test_lease),
+        cmocka_unit_test(test_dirty),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
