@@ -7,8 +7,8 @@
 
 #include "core/common.h"
 
-#define HEX_LEN(n) ((n) * 2)
-#define B64URL_LEN(n) (((n) * 4 + 2) / 3)
+#define HEX_LEN(n) ((n)*2)
+#define B64URL_LEN(n) (((n)*4 + 2) / 3)
 
 void hex_encode(const void *p, size_t n, char *out);
 void b64url_encode(const void *p, size_t n, char *out);

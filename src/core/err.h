@@ -18,19 +18,19 @@
 
 #include "core/common.h"
 
-#define ERR_MAP(X)                                                                                                               \
-    X(OK, 200, "ok")                                                                                                             \
-    X(INVALID, 400, "invalid_request")                                                                                           \
-    X(MALFORMED_JSON, 400, "malformed_json")                                                                                     \
-    X(UNAUTHENTICATED, 401, "unauthenticated")                                                                                   \
-    X(BAD_CREDENTIALS, 401, "invalid_credentials")                                                                               \
-    X(NOT_FOUND, 404, "not_found")                                                                                               \
-    X(METHOD, 405, "method_not_allowed")                                                                                         \
-    X(CONFLICT, 409, "conflict")                                                                                                 \
-    X(TOO_LARGE, 413, "payload_too_large")                                                                                       \
-    X(MEDIA_TYPE, 415, "unsupported_media_type")                                                                                 \
-    X(RATE_LIMITED, 429, "rate_limited")                                                                                         \
-    X(INTERNAL, 500, "internal")                                                                                                 \
+#define ERR_MAP(X)                                                                                                                 \
+    X(OK, 200, "ok")                                                                                                               \
+    X(INVALID, 400, "invalid_request")                                                                                             \
+    X(MALFORMED_JSON, 400, "malformed_json")                                                                                       \
+    X(UNAUTHENTICATED, 401, "unauthenticated")                                                                                     \
+    X(BAD_CREDENTIALS, 401, "invalid_credentials")                                                                                 \
+    X(NOT_FOUND, 404, "not_found")                                                                                                 \
+    X(METHOD, 405, "method_not_allowed")                                                                                           \
+    X(CONFLICT, 409, "conflict")                                                                                                   \
+    X(TOO_LARGE, 413, "payload_too_large")                                                                                         \
+    X(MEDIA_TYPE, 415, "unsupported_media_type")                                                                                   \
+    X(RATE_LIMITED, 429, "rate_limited")                                                                                           \
+    X(INTERNAL, 500, "internal")                                                                                                   \
     X(UNAVAILABLE, 503, "unavailable")
 
 enum err_code {

@@ -61,13 +61,13 @@ static void log_v(enum log_level level, const char *fmt, va_list ap)
     log_fields(level, msg, NULL);
 }
 
-#define LOG_FN(name, level)                                                                                                      \
-    void name(const char *fmt, ...)                                                                                              \
-    {                                                                                                                            \
-        va_list ap;                                                                                                              \
-        va_start(ap, fmt);                                                                                                       \
-        log_v(level, fmt, ap);                                                                                                   \
-        va_end(ap);                                                                                                              \
+#define LOG_FN(name, level)                                                                                                        \
+    void name(const char *fmt, ...)                                                                                                \
+    {                                                                                                                              \
+        va_list ap;                                                                                                                \
+        va_start(ap, fmt);                                                                                                         \
+        log_v(level, fmt, ap);                                                                                                     \
+        va_end(ap);                                                                                                                \
     }
 
 LOG_FN(log_debug, LOG_DEBUG)

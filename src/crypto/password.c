@@ -8,8 +8,7 @@
 #define SALT_BYTES 16
 #define HASH_BYTES 32
 
-enum err_code password_hash(const struct password_params *p, const char *password, char out[PASSWORD_HASH_SIZE],
-                            struct err *err)
+enum err_code password_hash(const struct password_params *p, const char *password, char out[PASSWORD_HASH_SIZE], struct err *err)
 {
     unsigned char salt[SALT_BYTES];
     int rc;

@@ -18,8 +18,7 @@ struct password_params {
 };
 
 /* Hashes into out (a $argon2id$... string) with a fresh random salt. */
-enum err_code password_hash(const struct password_params *p, const char *password, char out[PASSWORD_HASH_SIZE],
-                            struct err *err);
+enum err_code password_hash(const struct password_params *p, const char *password, char out[PASSWORD_HASH_SIZE], struct err *err);
 /* True when password matches encoded. A NULL encoded still spends the time of a real check. */
 bool password_verify(const struct password_params *p, const char *encoded, const char *password);
 

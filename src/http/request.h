@@ -51,7 +51,7 @@ struct header {
 
 struct request {
     struct arena *arena;
-    void *app; /* the application context given to server_start */
+    void *app;  /* the application context given to server_start */
     void *conn; /* struct MHD_Connection */
     const char *method, *path;
     char id[REQUEST_ID_MAX + 1];

@@ -1,7 +1,7 @@
 #include "http/schema.h"
 
 static const char *const kind_names[] = {
-    [FIELD_STRING] = "a string", [FIELD_INT] = "an integer", [FIELD_BOOL] = "a boolean",
+    [FIELD_STRING] = "a string",  [FIELD_INT] = "an integer", [FIELD_BOOL] = "a boolean",
     [FIELD_OBJECT] = "an object", [FIELD_ARRAY] = "an array",
 };
 

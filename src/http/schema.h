@@ -20,8 +20,8 @@ struct field {
     const char *name;
     enum field_kind kind;
     bool required;
-    int64_t min, max;             /* string length in characters, or integer range; max 0 means no limit */
-    const char *const *allowed;   /* NULL-terminated list of allowed strings, or NULL */
+    int64_t min, max;                        /* string length in characters, or integer range; max 0 means no limit */
+    const char *const *allowed;              /* NULL-terminated list of allowed strings, or NULL */
     const char *(*check)(const char *value); /* a format check: NULL, or what is wrong */
 };
 
@@ -31,8 +31,8 @@ struct schema {
 };
 
 /* Defines `const struct schema name` (declare it extern in the domain's header) from its fields. */
-#define SCHEMA(name, ...)                                                                                                        \
-    static const struct field name##_fields[] = {__VA_ARGS__};                                                                   \
+#define SCHEMA(name, ...)                                                                                                          \
+    static const struct field name##_fields[] = {__VA_ARGS__};                                                                     \
     const struct schema name = {name##_fields, ARRAY_LEN(name##_fields)}
 
 /*

@@ -95,8 +95,8 @@ static enum err_code parse_body(struct request *req, const struct schema *schema
         return err_set(err, ERR_MEDIA_TYPE, "the body must be JSON, sent with Content-Type: application/json");
     body = json_loadb(req->raw.data, req->raw.len, JSON_REJECT_DUPLICATES, &jerr);
     if (!body)
-        return err_set(err, ERR_MALFORMED_JSON, "the body is not valid JSON (line %d, column %d): %.120s", jerr.line,
-                       jerr.column, jerr.text);
+        return err_set(err, ERR_MALFORMED_JSON, "the body is not valid JSON (line %d, column %d): %.120s", jerr.line, jerr.column,
+                       jerr.text);
     request_keep(req, body);
     if (!json_is_object(body))
         return err_set(err, ERR_MALFORMED_JSON, "the body must be a JSON object");
@@ -181,8 +181,8 @@ static enum MHD_Result send_response(struct request *req)
     return ok;
 }
 
-static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
-                                  const char *version, const char *upload_data, size_t *upload_data_size, void **con_cls)
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *method, const char *version,
+                                  const char *upload_data, size_t *upload_data_size, void **con_cls)
 {
     struct server *s = cls;
     struct request *req = *con_cls;
@@ -277,10 +277,10 @@ struct server *server_start(const struct server_options *o, const struct route *
     s->shutdown_timeout = o->shutdown_timeout;
     if (ai->ai_family == AF_INET6)
         flags |= MHD_USE_IPv6;
-    s->daemon = MHD_start_daemon(flags, 0, NULL, NULL, on_request, s, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
-                                 MHD_OPTION_SOCK_ADDR, ai->ai_addr, MHD_OPTION_THREAD_POOL_SIZE, (unsigned)o->threads,
-                                 MHD_OPTION_NOTIFY_COMPLETED, on_completed, s, MHD_OPTION_CONNECTION_TIMEOUT, 60u,
-                                 MHD_OPTION_LISTENING_ADDRESS_REUSE, 1u, MHD_OPTION_END);
+    s->daemon =
+        MHD_start_daemon(flags, 0, NULL, NULL, on_request, s, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL, MHD_OPTION_SOCK_ADDR,
+                         ai->ai_addr, MHD_OPTION_THREAD_POOL_SIZE, (unsigned)o->threads, MHD_OPTION_NOTIFY_COMPLETED, on_completed,
+                         s, MHD_OPTION_CONNECTION_TIMEOUT, 60u, MHD_OPTION_LISTENING_ADDRESS_REUSE, 1u, MHD_OPTION_END);
     freeaddrinfo(ai);
     if (!s->daemon) {
         err_set(err, ERR_UNAVAILABLE, "cannot listen on %s:%d (in use, or not an address of this machine?)", o->host, o->port);

@@ -68,8 +68,7 @@ static enum err_code load_history(struct store_conn *c, struct history *h, struc
     int rc;
 
     h->count = 0;
-    if (store_select(c, "SELECT version, name, checksum, dirty FROM schema_migrations ORDER BY version", STORE_NO_ARGS, &st,
-                     err))
+    if (store_select(c, "SELECT version, name, checksum, dirty FROM schema_migrations ORDER BY version", STORE_NO_ARGS, &st, err))
         return err->code;
     while ((rc = store_next(st, err)) == 1 && h->count < APPLIED_MAX) {
         struct applied *a = &h->rows[h->count++];
@@ -198,10 +197,10 @@ static enum err_code step_body(struct store_conn *c, void *ctx, struct err *err)
     if (!s->up)
         return store_run(c, "DELETE FROM schema_migrations WHERE version = ?", STORE_ARGS(STORE_INT(s->m->version)), NULL, err);
     clock_now(now);
-    return store_run(c, "UPDATE schema_migrations SET dirty = ?, appliedAt = ?, durationMs = ? WHERE version = ?",
-                     STORE_ARGS(STORE_BOOL(false), STORE_TEXT(now), STORE_INT(clock_mono_ms() - s->started),
-                                STORE_INT(s->m->version)),
-                     NULL, err);
+    return store_run(
+        c, "UPDATE schema_migrations SET dirty = ?, appliedAt = ?, durationMs = ? WHERE version = ?",
+        STORE_ARGS(STORE_BOOL(false), STORE_TEXT(now), STORE_INT(clock_mono_ms() - s->started), STORE_INT(s->m->version)), NULL,
+        err);
 }
 
 /* Marks the migration dirty (committed on its own), then runs it and clears the mark in one transaction. */
@@ -212,15 +211,18 @@ static enum err_code run_step(struct store_conn *c, const struct migration *m, b
 
     checksum(m, sum);
     clock_now(now);
-    if (up ? store_run(c, "INSERT INTO schema_migrations (version, name, checksum, appliedAt, durationMs, dirty) VALUES (?, ?, ?, ?, 0, ?)",
-                       STORE_ARGS(STORE_INT(m->version), STORE_TEXT(m->name), STORE_TEXT(sum), STORE_TEXT(now), STORE_BOOL(true)),
-                       NULL, err)
+    if (up ? store_run(
+                 c,
+                 "INSERT INTO schema_migrations (version, name, checksum, appliedAt, durationMs, dirty) VALUES (?, ?, ?, ?, 0, ?)",
+                 STORE_ARGS(STORE_INT(m->version), STORE_TEXT(m->name), STORE_TEXT(sum), STORE_TEXT(now), STORE_BOOL(true)), NULL,
+                 err)
            : store_run(c, "UPDATE schema_migrations SET dirty = ? WHERE version = ?",
                        STORE_ARGS(STORE_BOOL(true), STORE_INT(m->version)), NULL, err))
         return err->code;
     if (store_tx(c, step_body, &s, err)) {
         log_error("migrate: %s of %04d_%s failed; it is marked dirty", up ? "up" : "down", m->version, m->name);
-        return err_set(err, err->code, "migration %04d_%s (%s) failed; it is marked dirty: fix the database, then run `slipway migrate repair`",
+        return err_set(err, err->code,
+                       "migration %04d_%s (%s) failed; it is marked dirty: fix the database, then run `slipway migrate repair`",
                        m->version, m->name, up ? "up" : "down");
     }
     log_info("migrate: %s %04d_%s in %lld ms", up ? "applied" : "reverted", m->version, m->name,
@@ -235,8 +237,7 @@ struct session {
     struct history h;
 };
 
-static enum err_code session_open(struct store *s, const struct migration_set *set, struct session *ss, bool lease,
-                                  struct err *err)
+static enum err_code session_open(struct store *s, const struct migration_set *set, struct session *ss, bool lease, struct err *err)
 {
     ss->c = NULL;
     if (store_conn_get(s, &ss->c, err))

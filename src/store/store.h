@@ -51,7 +51,7 @@ struct store_val {
 #define STORE_TEXT(v) ((struct store_val){.kind = STORE_V_TEXT, .s = (v)})
 #define STORE_INT(v) ((struct store_val){.kind = STORE_V_INT, .i = (v)})
 #define STORE_BOOL(v) ((struct store_val){.kind = STORE_V_BOOL, .i = (v) ? 1 : 0})
-#define STORE_ARGS(...)                                                                                                          \
+#define STORE_ARGS(...)                                                                                                            \
     (const struct store_val[]){__VA_ARGS__}, sizeof((const struct store_val[]){__VA_ARGS__}) / sizeof(struct store_val)
 #define STORE_NO_ARGS NULL, 0
 

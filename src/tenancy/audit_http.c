@@ -64,8 +64,9 @@ enum err_code audit_list(struct request *req, struct err *err)
         const char *details = store_col_text(st, 8);
         json_t *d = details ? json_loads(details, 0, NULL) : NULL;
         json_t *row = json_object();
-        static const char *const cols[] = {"id",      "tenantId", "actorAccountId", "actorEmail", "action",
-                                           "targetType", "targetId", "outcome", NULL, "ip", "userAgent", "requestId", "createdAt"};
+        static const char *const cols[] = {"id",         "tenantId",  "actorAccountId", "actorEmail", "action",
+                                           "targetType", "targetId",  "outcome",        NULL,         "ip",
+                                           "userAgent",  "requestId", "createdAt"};
         for (int i = 0; i < (int)ARRAY_LEN(cols); i++)
             json_object_set_new(row, cols[i] ? cols[i] : "details",
                                 cols[i] ? json_text_or_null(store_col_text(st, i)) : (d ? d : json_object()));

@@ -35,9 +35,12 @@ static enum err_code login_body(struct store_conn *c, void *ctx, struct err *err
     if (t->ok && tokens_issue(c, t->account->id, "login", t->ttl_ms, &t->token, err))
         return err->code;
     return audit_write(c, t->req,
-                       &(struct audit_event){.action = "auth.login", .target_type = "account",
-                                             .target_id = t->account ? t->account->id : NULL, .failed = !t->ok,
-                                             .actor_id = t->account ? t->account->id : NULL, .actor_email = t->email},
+                       &(struct audit_event){.action = "auth.login",
+                                             .target_type = "account",
+                                             .target_id = t->account ? t->account->id : NULL,
+                                             .failed = !t->ok,
+                                             .actor_id = t->account ? t->account->id : NULL,
+                                             .actor_email = t->email},
                        err);
 }
 
@@ -70,8 +73,8 @@ static void login_finish(struct request *req)
         goto out;
     }
     response_json(req, 200,
-                  json_pack("{s:s, s:s, s:s, s:o}", "token", t.token.token, "tokenId", t.token.id, "expiresAt",
-                            t.token.expires_at, "account",
+                  json_pack("{s:s, s:s, s:s, s:o}", "token", t.token.token, "tokenId", t.token.id, "expiresAt", t.token.expires_at,
+                            "account",
                             account_json(account.id, account.email, account.name, account.created_at, account.updated_at)));
 out:
     /* The password lives in the parsed body and the raw buffer: wipe both now. */
@@ -110,8 +113,8 @@ static enum err_code logout_body(struct store_conn *c, void *ctx, struct err *er
     if (store_run(c, "UPDATE api_tokens SET revokedAt = ? WHERE id = ? AND revokedAt IS NULL",
                   STORE_ARGS(STORE_TEXT(now), STORE_TEXT(req->who.token_id)), NULL, err))
         return err->code;
-    return audit_write(c, req, &(struct audit_event){.action = "auth.logout", .target_type = "token", .target_id = req->who.token_id},
-                       err);
+    return audit_write(c, req,
+                       &(struct audit_event){.action = "auth.logout", .target_type = "token", .target_id = req->who.token_id}, err);
 }
 
 enum err_code auth_logout(struct request *req, struct err *err)

@@ -26,19 +26,21 @@ static enum err_code body(struct store_conn *c, void *ctx, struct err *err)
         return err->code;
     if (accounts > 0)
         return err_set(err, ERR_CONFLICT, "the database already has accounts: bootstrap is only for an empty one");
-    if (accounts_insert(c, &b->account, err) ||
-        tenants_create(c, NULL, t->org, b->account.id, b->account.email, &b->tenant, err) ||
+    if (accounts_insert(c, &b->account, err) || tenants_create(c, NULL, t->org, b->account.id, b->account.email, &b->tenant, err) ||
         tokens_issue(c, b->account.id, "bootstrap", 0, &b->token, err))
         return err->code;
     return audit_write(c, NULL,
-                       &(struct audit_event){.tenant_id = b->tenant.id, .action = "admin.bootstrap", .target_type = "account",
-                                             .target_id = b->account.id, .actor_id = b->account.id,
+                       &(struct audit_event){.tenant_id = b->tenant.id,
+                                             .action = "admin.bootstrap",
+                                             .target_type = "account",
+                                             .target_id = b->account.id,
+                                             .actor_id = b->account.id,
                                              .actor_email = b->account.email},
                        err);
 }
 
-enum err_code bootstrap_run(struct store *s, const struct password_params *pw, const char *email, const char *name,
-                            const char *org, struct bootstrap *b, struct err *err)
+enum err_code bootstrap_run(struct store *s, const struct password_params *pw, const char *email, const char *name, const char *org,
+                            struct bootstrap *b, struct err *err)
 {
     struct bootstrap_tx t = {b, org};
     struct store_conn *c;

@@ -21,8 +21,8 @@ struct bootstrap {
  * Creates everything in one transaction, only while no account exists:
  * ERR_CONFLICT otherwise. email must already be valid.
  */
-enum err_code bootstrap_run(struct store *s, const struct password_params *pw, const char *email, const char *name,
-                            const char *org, struct bootstrap *b, struct err *err);
+enum err_code bootstrap_run(struct store *s, const struct password_params *pw, const char *email, const char *name, const char *org,
+                            struct bootstrap *b, struct err *err);
 void bootstrap_wipe(struct bootstrap *b);
 
 #endif

@@ -15,14 +15,14 @@
 
 static const char *const roles[] = {"owner", "editor", "viewer", NULL};
 
-SCHEMA(member_add_schema, {"email", FIELD_STRING, true, 3, 254, NULL, check_email},
-       {"role", FIELD_STRING, true, 0, 0, roles, NULL}, {"name", FIELD_STRING, false, 1, 200, NULL, check_printable});
+SCHEMA(member_add_schema, {"email", FIELD_STRING, true, 3, 254, NULL, check_email}, {"role", FIELD_STRING, true, 0, 0, roles, NULL},
+       {"name", FIELD_STRING, false, 1, 200, NULL, check_printable});
 SCHEMA(member_update_schema, {"role", FIELD_STRING, true, 0, 0, roles, NULL});
 
 static json_t *member_json(const char *account_id, const char *email, const char *name, const char *role, const char *created_at)
 {
-    return json_pack("{s:s, s:s, s:s, s:s, s:s}", "accountId", account_id, "email", email, "name", name, "role", role,
-                     "createdAt", created_at);
+    return json_pack("{s:s, s:s, s:s, s:s, s:s}", "accountId", account_id, "email", email, "name", name, "role", role, "createdAt",
+                     created_at);
 }
 
 enum err_code members_list(struct request *req, struct err *err)
@@ -84,10 +84,11 @@ static enum err_code add_body(struct store_conn *c, void *ctx, struct err *err)
         return err->code;
     }
     details = json_pack("{s:s, s:s, s:b}", "email", t->account.email, "role", t->role, "accountCreated", t->create);
-    rc = audit_write(c, t->req,
-                     &(struct audit_event){.tenant_id = tenant, .action = "member.add", .target_type = "account",
-                                           .target_id = t->account.id, .details = details},
-                     err);
+    rc = audit_write(
+        c, t->req,
+        &(struct audit_event){
+            .tenant_id = tenant, .action = "member.add", .target_type = "account", .target_id = t->account.id, .details = details},
+        err);
     json_decref(details);
     return rc;
 }
@@ -197,17 +198,21 @@ static enum err_code change_body(struct store_conn *c, void *ctx, struct err *er
     if ((!t->new_role || strcmp(t->new_role, "owner") != 0) && keep_an_owner(c, tenant, t->old_role, err))
         return err->code;
     clock_now(now);
-    rc = t->new_role ? store_run(c, "UPDATE tenant_members SET role = ?, updatedAt = ? WHERE tenantId = ? AND accountId = ?",
-                                 STORE_ARGS(STORE_TEXT(t->new_role), STORE_TEXT(now), STORE_TEXT(tenant), STORE_TEXT(account)),
-                                 NULL, err)
-                     : store_run(c, "DELETE FROM tenant_members WHERE tenantId = ? AND accountId = ?",
-                                 STORE_ARGS(STORE_TEXT(tenant), STORE_TEXT(account)), NULL, err);
+    rc = t->new_role
+             ? store_run(c, "UPDATE tenant_members SET role = ?, updatedAt = ? WHERE tenantId = ? AND accountId = ?",
+                         STORE_ARGS(STORE_TEXT(t->new_role), STORE_TEXT(now), STORE_TEXT(tenant), STORE_TEXT(account)), NULL, err)
+             : store_run(c, "DELETE FROM tenant_members WHERE tenantId = ? AND accountId = ?",
+                         STORE_ARGS(STORE_TEXT(tenant), STORE_TEXT(account)), NULL, err);
     if (rc)
         return rc;
-    details = t->new_role ? json_pack("{s:s, s:s}", "from", t->old_role, "to", t->new_role) : json_pack("{s:s}", "role", t->old_role);
+    details =
+        t->new_role ? json_pack("{s:s, s:s}", "from", t->old_role, "to", t->new_role) : json_pack("{s:s}", "role", t->old_role);
     rc = audit_write(c, t->req,
-                     &(struct audit_event){.tenant_id = tenant, .action = t->new_role ? "member.update" : "member.remove",
-                                           .target_type = "account", .target_id = account, .details = details},
+                     &(struct audit_event){.tenant_id = tenant,
+                                           .action = t->new_role ? "member.update" : "member.remove",
+                                           .target_type = "account",
+                                           .target_id = account,
+                                           .details = details},
                      err);
     json_decref(details);
     return rc;
@@ -229,8 +234,9 @@ enum err_code member_patch(struct request *req, struct err *err)
         return err->code;
     rc = store_next(st, err);
     if (rc == 1)
-        response_json(req, 200, member_json(store_col_text(st, 0), store_col_text(st, 1), store_col_text(st, 2),
-                                            store_col_text(st, 3), store_col_text(st, 4)));
+        response_json(req, 200,
+                      member_json(store_col_text(st, 0), store_col_text(st, 1), store_col_text(st, 2), store_col_text(st, 3),
+                                  store_col_text(st, 4)));
     store_finish(st);
     if (rc < 0)
         return err->code;

@@ -13,8 +13,8 @@ enum err_code tenants_create(struct store_conn *c, const struct request *req, co
     rand_uuid(t->id);
     clock_now(t->created_at);
     if (store_run(c, "INSERT INTO tenants (id, orgName, createdAt, updatedAt) VALUES (?, ?, ?, ?)",
-                  STORE_ARGS(STORE_TEXT(t->id), STORE_TEXT(org_name), STORE_TEXT(t->created_at), STORE_TEXT(t->created_at)),
-                  NULL, err) ||
+                  STORE_ARGS(STORE_TEXT(t->id), STORE_TEXT(org_name), STORE_TEXT(t->created_at), STORE_TEXT(t->created_at)), NULL,
+                  err) ||
         store_run(c, "INSERT INTO tenant_members (tenantId, accountId, role, createdAt, updatedAt) VALUES (?, ?, ?, ?, ?)",
                   STORE_ARGS(STORE_TEXT(t->id), STORE_TEXT(owner_id), STORE_TEXT("owner"), STORE_TEXT(t->created_at),
                              STORE_TEXT(t->created_at)),
@@ -22,8 +22,12 @@ enum err_code tenants_create(struct store_conn *c, const struct request *req, co
         return err->code;
     details = json_pack("{s:s}", "orgName", org_name);
     rc = audit_write(c, req,
-                     &(struct audit_event){.tenant_id = t->id, .action = "tenant.create", .target_type = "tenant",
-                                           .target_id = t->id, .details = details, .actor_id = owner_id,
+                     &(struct audit_event){.tenant_id = t->id,
+                                           .action = "tenant.create",
+                                           .target_type = "tenant",
+                                           .target_id = t->id,
+                                           .details = details,
+                                           .actor_id = owner_id,
                                            .actor_email = owner_email},
                      err);
     json_decref(details);
@@ -32,6 +36,6 @@ enum err_code tenants_create(struct store_conn *c, const struct request *req, co
 
 json_t *tenant_json(const char *id, const char *org_name, const char *role, const char *created_at, const char *updated_at)
 {
-    return json_pack("{s:s, s:s, s:s, s:s, s:s}", "id", id, "orgName", org_name, "role", role, "createdAt", created_at,
-                     "updatedAt", updated_at);
+    return json_pack("{s:s, s:s, s:s, s:s, s:s}", "id", id, "orgName", org_name, "role", role, "createdAt", created_at, "updatedAt",
+                     updated_at);
 }

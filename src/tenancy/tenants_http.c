@@ -75,8 +75,9 @@ static enum err_code respond_tenant(struct request *req, struct store_conn *db, 
         return err->code;
     rc = store_next(st, err);
     if (rc == 1)
-        response_json(req, 200, tenant_json(store_col_text(st, 0), store_col_text(st, 1), role_name(req->who.role),
-                                            store_col_text(st, 2), store_col_text(st, 3)));
+        response_json(req, 200,
+                      tenant_json(store_col_text(st, 0), store_col_text(st, 1), role_name(req->who.role), store_col_text(st, 2),
+                                  store_col_text(st, 3)));
     store_finish(st);
     if (rc < 0)
         return err->code;
@@ -104,8 +105,11 @@ static enum err_code patch_body(struct store_conn *c, void *ctx, struct err *err
                    STORE_ARGS(STORE_TEXT(org), STORE_TEXT(now), STORE_TEXT(req->who.tenant_id)), NULL, err);
     if (rc == ERR_OK)
         rc = audit_write(c, req,
-                         &(struct audit_event){.tenant_id = req->who.tenant_id, .action = "tenant.update", .target_type = "tenant",
-                                               .target_id = req->who.tenant_id, .details = details},
+                         &(struct audit_event){.tenant_id = req->who.tenant_id,
+                                               .action = "tenant.update",
+                                               .target_type = "tenant",
+                                               .target_id = req->who.tenant_id,
+                                               .details = details},
                          err);
     json_decref(details);
     return rc;
@@ -128,10 +132,11 @@ static enum err_code delete_body(struct store_conn *c, void *ctx, struct err *er
     if (store_run(c, "UPDATE tenants SET deletedAt = ?, updatedAt = ? WHERE id = ? AND deletedAt IS NULL",
                   STORE_ARGS(STORE_TEXT(now), STORE_TEXT(now), STORE_TEXT(req->who.tenant_id)), NULL, err))
         return err->code;
-    return audit_write(c, req,
-                       &(struct audit_event){.tenant_id = req->who.tenant_id, .action = "tenant.delete", .target_type = "tenant",
-                                             .target_id = req->who.tenant_id},
-                       err);
+    return audit_write(
+        c, req,
+        &(struct audit_event){
+            .tenant_id = req->who.tenant_id, .action = "tenant.delete", .target_type = "tenant", .target_id = req->who.tenant_id},
+        err);
 }
 
 enum err_code tenant_delete(struct request *req, struct err *err)

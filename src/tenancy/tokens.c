@@ -29,9 +29,9 @@ enum err_code tokens_issue(struct store_conn *c, const char *account_id, const c
 
 json_t *issued_token_json(const struct issued_token *t, const char *name, bool with_secret)
 {
-    json_t *j = json_pack("{s:s, s:s, s:s, s:s, s:n, s:o, s:n}", "id", t->id, "name", name, "prefix", t->prefix, "createdAt",
-                          t->created_at, "lastUsedAt", "expiresAt", t->expires_at[0] ? json_string(t->expires_at) : json_null(),
-                          "revokedAt");
+    json_t *j =
+        json_pack("{s:s, s:s, s:s, s:s, s:n, s:o, s:n}", "id", t->id, "name", name, "prefix", t->prefix, "createdAt", t->created_at,
+                  "lastUsedAt", "expiresAt", t->expires_at[0] ? json_string(t->expires_at) : json_null(), "revokedAt");
     if (with_secret)
         json_object_set_new(j, "token", json_string(t->token));
     return j;

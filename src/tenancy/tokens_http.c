@@ -32,8 +32,9 @@ enum err_code tokens_list(struct request *req, struct err *err)
     while ((rc = store_next(st, err)) == 1 && page_take(&p, store_col_text(st, 3), store_col_text(st, 0)))
         json_array_append_new(items, json_pack("{s:s, s:s, s:s, s:s, s:o, s:o, s:o}", "id", store_col_text(st, 0), "name",
                                                store_col_text(st, 1), "prefix", store_col_text(st, 2), "createdAt",
-                                               store_col_text(st, 3), "lastUsedAt", json_text_or_null(store_col_text(st, 4)), "expiresAt",
-                                               json_text_or_null(store_col_text(st, 5)), "revokedAt", json_text_or_null(store_col_text(st, 6))));
+                                               store_col_text(st, 3), "lastUsedAt", json_text_or_null(store_col_text(st, 4)),
+                                               "expiresAt", json_text_or_null(store_col_text(st, 5)), "revokedAt",
+                                               json_text_or_null(store_col_text(st, 6))));
     store_finish(st);
     if (rc < 0) {
         json_decref(items);

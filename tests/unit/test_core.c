@@ -137,8 +137,15 @@ static void test_clock(void **state)
     assert_string_equal(out, "2026-11-22T04:15:16.000Z");
     assert_int_equal(clock_parse("2024-02-29T00:00:00.5Z", &ms), 0);
     assert_int_equal(ms % 1000, 500);
-    const char *bad[] = {"", "2026-11-22", "2026-13-01T00:00:00Z", "2026-02-29T00:00:00Z", "2026-11-22T24:00:00Z",
-                         "2026-11-22T04:15:16", "2026-11-22T04:15:16.Z", "2026-11-22T04:15:16Zjunk", "yesterday"};
+    const char *bad[] = {"",
+                         "2026-11-22",
+                         "2026-13-01T00:00:00Z",
+                         "2026-02-29T00:00:00Z",
+                         "2026-11-22T24:00:00Z",
+                         "2026-11-22T04:15:16",
+                         "2026-11-22T04:15:16.Z",
+                         "2026-11-22T04:15:16Zjunk",
+                         "yesterday"};
     for (size_t i = 0; i < ARRAY_LEN(bad); i++)
         assert_int_equal(clock_parse(bad[i], &ms), -1);
 }

@@ -133,8 +133,8 @@ static void test_schema(void **state)
     struct err err;
     (void)state;
     assert_int_equal(validate("{\"name\": \"abc\"}", &err), ERR_OK);
-    assert_int_equal(validate("{\"name\": \"åäö\", \"count\": 10, \"colour\": \"red\", \"email\": \"a@b.c\", \"flag\": true}", &err),
-                     ERR_OK);
+    assert_int_equal(
+        validate("{\"name\": \"åäö\", \"count\": 10, \"colour\": \"red\", \"email\": \"a@b.c\", \"flag\": true}", &err), ERR_OK);
     assert_int_equal(validate("{\"name\": \"abc\", \"count\": null}", &err), ERR_OK);
     /* Every problem at once. */
     assert_int_equal(validate("{\"count\": \"3\", \"colour\": \"blue\", \"extra\": 1, \"email\": \"nope\", \"flag\": 1}", &err),

@@ -47,9 +47,9 @@ static bool table_exists(struct store *s, const char *name)
     bool found;
     err_clear(&err);
     assert_int_equal(store_conn_get(s, &c, &err), ERR_OK);
-    assert_int_equal(store_select(c, "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", STORE_ARGS(STORE_TEXT(name)),
-                                  &st, &err),
-                     ERR_OK);
+    assert_int_equal(
+        store_select(c, "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", STORE_ARGS(STORE_TEXT(name)), &st, &err),
+        ERR_OK);
     found = store_next(st, &err) == 1;
     store_finish(st);
     store_conn_put(c);
@@ -207,8 +207,8 @@ static void test_embedded_migrations(void **state)
     assert_true(table_exists(s, "audit_logs"));
     assert_int_equal(migrate_down(s, set, (int)set->count, &n, &err), ERR_OK);
     assert_false(table_exists(s, "tenants"));
-    assert_int_equal(count(s, "SELECT COUNT(*) FROM sqlite_master WHERE name NOT LIKE 'schema_migrations%' AND name NOT LIKE 'sqlite_%'"),
-                     0);
+    assert_int_equal(
+        count(s, "SELECT COUNT(*) FROM sqlite_master WHERE name NOT LIKE 'schema_migrations%' AND name NOT LIKE 'sqlite_%'"), 0);
     assert_int_equal(migrate_up(s, set, &n, &err), ERR_OK);
     assert_int_equal(n, (int)set->count);
     store_close(s);
@@ -256,8 +256,8 @@ static void test_lease(void **state)
     (void)state;
 
     err_clear(&err);
-    assert_int_equal(migrate_up(s, &set_two, NULL, &err), ERR_OK); /* creates the history tables */
-    assert_int_equal(count(s, "SELECT COUNT(*) FROM schema_migrations_lease"), 0);  /* released after use */
+    assert_int_equal(migrate_up(s, &set_two, NULL, &err), ERR_OK);                 /* creates the history tables */
+    assert_int_equal(count(s, "SELECT COUNT(*) FROM schema_migrations_lease"), 0); /* released after use */
     assert_int_equal(migrate_down(s, &set_two, 1, NULL, &err), ERR_OK);
     clock_format(clock_now_ms() + 60000, future);
     run_sql(s, "INSERT INTO schema_migrations_lease (id, owner, expiresAt) VALUES (1, 'other-host:1:x', ?)",
@@ -316,9 +316,12 @@ static int teardown(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_statements),          cmocka_unit_test(test_transactions),
-        cmocka_unit_test(test_migrations_up_down_up), cmocka_unit_test(test_embedded_migrations),
-        cmocka_unit_test(test_changed_migration_refused), cmocka_unit_test(test_lease),
+        cmocka_unit_test(test_statements),
+        cmocka_unit_test(test_transactions),
+        cmocka_unit_test(test_migrations_up_down_up),
+        cmocka_unit_test(test_embedded_migrations),
+        cmocka_unit_test(test_changed_migration_refused),
+        cmocka_unit_test(test_lease),
         cmocka_unit_test(test_dirty),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
