@@ -7,6 +7,7 @@
 #include "core/log.h"
 #include "http/schema.h"
 #include "store/migrate.h"
+#include "integrations/rekey.h"
 #include "tenancy/audit.h"
 #include "tenancy/bootstrap.h"
 
@@ -63,7 +64,7 @@ static int cmd_bootstrap(const struct config *cfg, int argc, char **argv)
     err_clear(&err);
     if (options(argc, argv, names, vals, 3) || !vals[0] || !vals[1])
         return usage("slipway admin bootstrap --email EMAIL --org NAME [--name NAME]");
-    if (check_email(vals[0]) || strlen(vals[0]) > 254 || strlen(vals[1]) == 0 || utf8_length(vals[1]) > 200 ||
+    if (email_problem(vals[0]) || strlen(vals[0]) > 254 || strlen(vals[1]) == 0 || utf8_length(vals[1]) > 200 ||
         (vals[2] && (strlen(vals[2]) == 0 || utf8_length(vals[2]) > 200))) {
         fprintf(stderr, "slipway: --email must be an e-mail address; --org and --name 1 to 200 characters\n");
         return 2;
@@ -155,13 +156,39 @@ static int cmd_create_token(const struct config *cfg, int argc, char **argv)
     return 0;
 }
 
-int admin_main(const struct config *cfg, int argc, char **argv)
+static int cmd_rotate_key(struct config *cfg, int argc)
 {
+    struct keyring *keys = NULL;
+    struct rekey_result r;
+    struct store *s;
+    struct err err;
+
+    err_clear(&err);
+    if (argc != 0)
+        return usage("slipway admin rotate-key (keys from INTEGRATION_ENCRYPTION_KEY and INTEGRATION_ENCRYPTION_OLD_KEYS)");
+    if (rekey_load(cfg, &keys, &err) || open_migrated(cfg, &s, &err)) {
+        keyring_free(keys);
+        return fail(&err);
+    }
+    rekey_rotate(s, keys, 100, &r, &err);
+    store_close(s);
+    keyring_free(keys);
+    if (err.code)
+        return fail(&err);
+    printf("{\"rotated\": %lld, \"alreadyCurrent\": %lld, \"failed\": %lld}\n", (long long)r.rotated, (long long)r.current,
+           (long long)r.failed);
+    return r.failed ? 1 : 0;
+}
+
+int admin_main(struct config *cfg, int argc, char **argv)
+{
+    if (argc >= 1 && strcmp(argv[0], "rotate-key") == 0)
+        return cmd_rotate_key(cfg, argc - 1);
     if (argc >= 1 && strcmp(argv[0], "bootstrap") == 0)
         return cmd_bootstrap(cfg, argc - 1, argv + 1);
     if (argc >= 1 && strcmp(argv[0], "create-token") == 0)
         return cmd_create_token(cfg, argc - 1, argv + 1);
-    return usage("slipway admin bootstrap|create-token ...");
+    return usage("slipway admin bootstrap|create-token|rotate-key ...");
 }
 
 int migrate_main(const struct config *cfg, int argc, char **argv)

@@ -5,7 +5,7 @@
 #include "core/config.h"
 
 /* Each returns the process exit code. argv starts after the subcommand's name. */
-int admin_main(const struct config *cfg, int argc, char **argv);
+int admin_main(struct config *cfg, int argc, char **argv);
 int migrate_main(const struct config *cfg, int argc, char **argv);
 
 #endif

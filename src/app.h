@@ -9,6 +9,7 @@
 #include "crypto/password.h"
 #include "http/request.h"
 
+struct keyring;
 struct ratelimit;
 struct token_usage;
 struct workpool;
@@ -20,6 +21,7 @@ struct app {
     struct ratelimit *login_limit; /* attempts per e-mail address and per client address */
     struct token_usage *usage;     /* lastUsedAt, written in batches */
     struct password_params pw;
+    struct keyring *keys; /* integration credentials: the current key, and old ones for reading */
 };
 
 static inline struct app *app_of(const struct request *req)

@@ -12,7 +12,10 @@
 #include "core/log.h"
 #include "core/ratelimit.h"
 #include "core/workpool.h"
+#include "crypto/secret.h"
 #include "http/server.h"
+#include "integrations/catalog.h"
+#include "integrations/rekey.h"
 #include "routes.h"
 #include "store/migrate.h"
 #include "tenancy/auth.h"
@@ -29,6 +32,7 @@ static int usage(FILE *out)
           "  migrate up|down [N]|status|repair\n"
           "  admin bootstrap --email E --org NAME [--name NAME]\n"
           "  admin create-token --email E [--name NAME] [--expires-days N]\n"
+          "  admin rotate-key              re-encrypt every credential under INTEGRATION_ENCRYPTION_KEY\n"
           "  routes                        print the route table (JSON lines)\n"
           "  help | version\n"
           "\n"
@@ -89,6 +93,10 @@ static int serve(struct app *app)
                 "the database schema is %d migration(s) behind: run `slipway migrate up`, or `slipway serve --migrate`", pending);
         goto fail;
     }
+    if (rekey_load(&app->cfg, &app->keys, &err) || rekey_check(app->store, app->keys, &err))
+        goto fail;
+    if (!keyring_can_encrypt(app->keys))
+        log_warn("no INTEGRATION_ENCRYPTION_KEY: integration credentials cannot be stored until one is set");
     if (first_start(app, &err))
         goto fail;
 
@@ -118,6 +126,7 @@ stop:
     ratelimit_free(app->login_limit);
 fail:
     store_close(app->store);
+    keyring_free(app->keys);
     if (err.code) {
         log_error("serve: %s", err.message);
         return 1;
@@ -156,6 +165,7 @@ int main(int argc, char **argv)
         }
     }
     app.pw = (struct password_params){(uint32_t)app.cfg.argon2_memory, (uint32_t)app.cfg.argon2_iterations};
+    catalog_init();
     const char *cmd = argv[0];
     if (strcmp(cmd, "serve") == 0 && argc == 1 + cmd_used)
         return serve(&app);

@@ -8,6 +8,8 @@
  */
 #include "routes.h"
 
+#include "integrations/integrations_http.h"
+#include "setup/setup_http.h"
 #include "system/system_http.h"
 #include "tenancy/tenancy_http.h"
 
@@ -36,5 +38,17 @@ const struct route routes[] = {
     {"DELETE", "/api/v1/{tenantId}/members/{accountId}", ROLE_OWNER, NULL, member_delete},
 
     {"GET", "/api/v1/{tenantId}/audit-logs", ROLE_OWNER, NULL, audit_list},
+
+    {"GET", "/api/v1/integration-types", ROLE_ACCOUNT, NULL, integration_types_get},
+    {"POST", "/api/v1/{tenantId}/integrations/{category}", ROLE_OWNER, &any_object_schema, integrations_post},
+    {"GET", "/api/v1/{tenantId}/integrations/{category}", ROLE_VIEWER, NULL, integrations_list},
+    {"GET", "/api/v1/{tenantId}/integrations/{category}/{id}", ROLE_VIEWER, NULL, integration_get},
+    {"PATCH", "/api/v1/{tenantId}/integrations/{category}/{id}", ROLE_OWNER, &any_object_schema, integration_patch},
+    {"DELETE", "/api/v1/{tenantId}/integrations/{category}/{id}", ROLE_OWNER, NULL, integration_delete_http},
+
+    {"GET", "/api/v1/{tenantId}/release-management/setup", ROLE_VIEWER, NULL, setup_get},
+    {"POST", "/api/v1/{tenantId}/release-management/setup", ROLE_OWNER, &setup_schema, setup_post},
+    {"PUT", "/api/v1/{tenantId}/release-management/setup/steps/{step}", ROLE_OWNER, &any_object_schema, setup_step_put},
+    {"GET", "/api/v1/{tenantId}/release-management/can-create-releases", ROLE_VIEWER, NULL, setup_can_create_releases},
 };
 const size_t routes_count = ARRAY_LEN(routes);

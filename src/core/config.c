@@ -30,6 +30,12 @@ const struct config_option config_options[] = {
      "first start on an empty database: the owner account created"},
     {"SLIPWAY_ADMIN_ORG", NULL, STR(admin_org), "My Team", "first start on an empty database: the tenant created"},
     {"SLIPWAY_LOG_LEVEL", NULL, STR(log_level), "info", "debug, info, warn or error"},
+    {"INTEGRATION_ENCRYPTION_KEY", NULL, STR(encryption_key), "",
+     "64 hex characters: the AES-256 key that encrypts integration credentials"},
+    {"INTEGRATION_ENCRYPTION_KEY_FILE", NULL, STR(encryption_key_file), "",
+     "a file holding the key instead (readable only by its owner)"},
+    {"INTEGRATION_ENCRYPTION_OLD_KEYS", NULL, STR(encryption_old_keys), "",
+     "comma-separated older keys, accepted for reading during a rotation"},
 };
 const size_t config_options_count = ARRAY_LEN(config_options);
 

@@ -29,6 +29,10 @@ struct config {
     char admin_email[256];
     char admin_org[201];
     char log_level[16];
+    /* Integration credentials (document 001 section 6.1); wiped once the key ring is built. */
+    char encryption_key[128];
+    char encryption_key_file[1024];
+    char encryption_old_keys[1024];
 };
 
 struct config_option {

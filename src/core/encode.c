@@ -78,3 +78,34 @@ long b64url_decode(const char *s, size_t len, void *out)
         return -1;
     return n;
 }
+
+long b64_decode(const char *s, size_t len, void *out)
+{
+    unsigned char *o = out;
+    uint32_t acc = 0;
+    int bits = 0, pad = 0;
+    long n = 0;
+
+    for (size_t i = 0; i < len; i++) {
+        char c = s[i];
+        int v;
+        if (c == ' ' || c == '\n' || c == '\r' || c == '\t')
+            continue;
+        if (c == '=') {
+            pad++;
+            continue;
+        }
+        if (pad)
+            return -1; /* data after padding */
+        v = c == '+' ? 62 : c == '/' ? 63 : (c == '-' || c == '_') ? -1 : b64url_value(c);
+        if (v < 0)
+            return -1;
+        acc = acc << 6 | (uint32_t)v;
+        bits += 6;
+        if (bits >= 8) {
+            bits -= 8;
+            o[n++] = (unsigned char)(acc >> bits);
+        }
+    }
+    return pad > 2 ? -1 : n;
+}

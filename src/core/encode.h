@@ -15,4 +15,7 @@ void b64url_encode(const void *p, size_t n, char *out);
 /* Decodes unpadded base64url into out (room for len*3/4 bytes); returns the byte count or -1. */
 long b64url_decode(const char *s, size_t len, void *out);
 
+/* Decodes standard base64 (RFC 4648 section 4), padding optional, whitespace ignored; returns the byte count or -1. */
+long b64_decode(const char *s, size_t len, void *out);
+
 #endif

@@ -2,6 +2,7 @@
 
 #include <microhttpd.h>
 
+#include "core/log.h"
 #include "core/workpool.h"
 
 static const char *const role_names[] = {
@@ -72,15 +73,18 @@ json_t *request_keep(struct request *req, json_t *j)
 
 void response_json(struct request *req, int status, json_t *body)
 {
-    char *text = json_dumps(body, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    char *text = body ? json_dumps(body, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+
     json_decref(body);
-    req->status = status;
-    req->content_type = "application/json";
     if (!text) {
-        req->resp_body = "{}";
-        req->resp_len = 2;
+        /* A NULL body means a json_pack failed: a bug (bad UTF-8 or a missing value), never the client's fault. */
+        static const char internal[] = "{\"error\":{\"code\":\"internal\",\"message\":\"internal error\",\"details\":[]}}";
+        log_error("request %s: could not build the JSON response", req->id);
+        response_static(req, 500, "application/json", internal, sizeof internal - 1);
         return;
     }
+    req->status = status;
+    req->content_type = "application/json";
     arena_defer(req->arena, free_text, text);
     req->resp_body = text;
     req->resp_len = strlen(text);

@@ -14,6 +14,8 @@ size_t utf8_length(const char *s)
     return n;
 }
 
+static void check_shape(const struct field *f, json_t *v, struct err *err);
+
 static bool kind_matches(enum field_kind k, json_t *v)
 {
     switch (k) {
@@ -32,6 +34,18 @@ static bool kind_matches(enum field_kind k, json_t *v)
 }
 
 static void check_value(const struct field *f, json_t *v, struct err *err)
+{
+    int before = err->ndetails;
+
+    check_shape(f, v, err);
+    if (err->ndetails == before && f->check) {
+        const char *problem = f->check(v);
+        if (problem)
+            err_detail(err, f->name, "%s", problem);
+    }
+}
+
+static void check_shape(const struct field *f, json_t *v, struct err *err)
 {
     if (!kind_matches(f->kind, v)) {
         err_detail(err, f->name, "must be %s", kind_names[f->kind]);
@@ -70,18 +84,17 @@ static void check_value(const struct field *f, json_t *v, struct err *err)
             return;
         }
     }
-    if (f->check) {
-        const char *problem = f->check(s);
-        if (problem)
-            err_detail(err, f->name, "%s", problem);
-    }
 }
 
-enum err_code schema_validate(const struct schema *s, json_t *obj, struct err *err)
+const struct schema any_object_schema = {.open = true};
+
+static enum err_code validate(const struct schema *s, json_t *obj, bool partial, struct err *err)
 {
     const char *key;
     json_t *v;
 
+    if (s->open)
+        return ERR_OK;
     json_object_foreach(obj, key, v)
     {
         bool known = false;
@@ -94,7 +107,7 @@ enum err_code schema_validate(const struct schema *s, json_t *obj, struct err *e
         const struct field *f = &s->fields[i];
         v = json_object_get(obj, f->name);
         if (!v || json_is_null(v)) {
-            if (f->required)
+            if (f->required && !partial)
                 err_detail(err, f->name, "is required");
             continue;
         }
@@ -105,15 +118,39 @@ enum err_code schema_validate(const struct schema *s, json_t *obj, struct err *e
     return ERR_OK;
 }
 
-const char *check_printable(const char *v)
+enum err_code schema_validate(const struct schema *s, json_t *obj, struct err *err)
 {
+    return validate(s, obj, false, err);
+}
+
+enum err_code schema_validate_partial(const struct schema *s, json_t *obj, struct err *err)
+{
+    return validate(s, obj, true, err);
+}
+
+const struct field *schema_field(const struct schema *s, const char *name)
+{
+    for (size_t i = 0; i < s->count; i++)
+        if (strcmp(s->fields[i].name, name) == 0)
+            return &s->fields[i];
+    return NULL;
+}
+
+const char *check_printable(json_t *j)
+{
+    const char *v = json_string_value(j);
     for (const unsigned char *p = (const unsigned char *)v; *p; p++)
         if (*p < 0x20 || *p == 0x7f)
             return "must not contain control characters";
     return NULL;
 }
 
-const char *check_email(const char *v)
+const char *check_email(json_t *j)
+{
+    return email_problem(json_string_value(j));
+}
+
+const char *email_problem(const char *v)
 {
     const char *at = strchr(v, '@');
     if (!at || at == v || strchr(at + 1, '@') || at[1] == '\0' || at[1] == '.')

@@ -22,18 +22,25 @@ struct field {
     bool required;
     int64_t min, max;                        /* string length in characters, or integer range; max 0 means no limit */
     const char *const *allowed;              /* NULL-terminated list of allowed strings, or NULL */
-    const char *(*check)(const char *value); /* a format check: NULL, or what is wrong */
+    const char *(*check)(json_t *value);     /* a format check: NULL, or what is wrong */
+    const char *format;                      /* the check's name for clients ("url", "email", ...), or NULL */
+    bool secret;                             /* write-only: stored encrypted, never returned */
+    const char *def;                         /* JSON text of the value a create assumes when absent, or NULL */
 };
 
 struct schema {
     const struct field *fields;
     size_t count;
+    bool open; /* any JSON object: the handler validates it (bodies whose shape depends on their content) */
 };
+
+/* A JSON object, validated by the handler. */
+extern const struct schema any_object_schema;
 
 /* Defines `const struct schema name` (declare it extern in the domain's header) from its fields. */
 #define SCHEMA(name, ...)                                                                                                          \
     static const struct field name##_fields[] = {__VA_ARGS__};                                                                     \
-    const struct schema name = {name##_fields, ARRAY_LEN(name##_fields)}
+    const struct schema name = {.fields = name##_fields, .count = ARRAY_LEN(name##_fields)}
 
 /*
  * Validates obj (a JSON object) against s. Unknown keys, missing required
@@ -42,9 +49,17 @@ struct schema {
  */
 enum err_code schema_validate(const struct schema *s, json_t *obj, struct err *err);
 
-/* Format checks for struct field.check. */
-const char *check_email(const char *v);
-const char *check_printable(const char *v);
+/* As schema_validate, but required fields may be absent (a partial update). */
+enum err_code schema_validate_partial(const struct schema *s, json_t *obj, struct err *err);
+
+/* The field called name, or NULL. */
+const struct field *schema_field(const struct schema *s, const char *name);
+
+/* Format checks for struct field.check (each expects a value of the field's kind). */
+const char *check_email(json_t *v);
+const char *check_printable(json_t *v);
+/* The string form of check_email. */
+const char *email_problem(const char *v);
 
 /* Number of UTF-8 characters in s (s is valid UTF-8: jansson checked it). */
 size_t utf8_length(const char *s);

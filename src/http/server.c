@@ -2,12 +2,17 @@
 #include "http/server.h"
 
 #include <arpa/inet.h>
+#include <errno.h>
 #include <microhttpd.h>
 #include <netdb.h>
+#include <poll.h>
+#include <pthread.h>
+#include <sys/socket.h>
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <strings.h>
 #include <time.h>
+#include <fcntl.h>
 #include <unistd.h>
 
 #include "core/clock.h"
@@ -15,8 +20,19 @@
 #include "core/rand.h"
 #include "core/xmalloc.h"
 
+/*
+ * The server owns its listening socket and an accept thread that hands
+ * connections to libmicrohttpd's epoll worker pool (MHD_add_connection).
+ * Stopping to accept is then ours to do exactly: the thread ends and the
+ * socket closes, while requests in flight finish. (libmicrohttpd's own
+ * MHD_quiesce_daemon races its epoll workers and can abort the process.)
+ */
 struct server {
     struct MHD_Daemon *daemon;
+    int listen_fd;
+    int wake[2]; /* a byte on wake[1] stops the accept thread */
+    pthread_t acceptor;
+    int port;
     struct router *router;
     struct server_hooks hooks;
     void *app;
@@ -95,8 +111,7 @@ static enum err_code parse_body(struct request *req, const struct schema *schema
         return err_set(err, ERR_MEDIA_TYPE, "the body must be JSON, sent with Content-Type: application/json");
     body = json_loadb(req->raw.data, req->raw.len, JSON_REJECT_DUPLICATES, &jerr);
     if (!body)
-        return err_set(err, ERR_MALFORMED_JSON, "the body is not valid JSON (line %d, column %d): %.120s", jerr.line, jerr.column,
-                       jerr.text);
+        return err_set(err, ERR_MALFORMED_JSON, "the body is not valid JSON (line %d, column %d)", jerr.line, jerr.column);
     request_keep(req, body);
     if (!json_is_object(body))
         return err_set(err, ERR_MALFORMED_JSON, "the body must be a JSON object");
@@ -248,69 +263,138 @@ static void mhd_log(void *cls, const char *fmt, va_list ap)
     log_warn("http: %s", msg);
 }
 
+static void *accept_loop(void *arg)
+{
+    struct server *s = arg;
+    struct pollfd fds[2] = {{.fd = s->listen_fd, .events = POLLIN}, {.fd = s->wake[0], .events = POLLIN}};
+
+    for (;;) {
+        struct sockaddr_storage addr;
+        socklen_t len = sizeof addr;
+        int fd;
+
+        if (poll(fds, 2, -1) < 0) {
+            if (errno == EINTR)
+                continue;
+            log_error("http: poll on the listening socket failed: %s", strerror(errno));
+            return NULL;
+        }
+        if (fds[1].revents)
+            return NULL;
+        fd = accept4(s->listen_fd, (struct sockaddr *)&addr, &len, SOCK_NONBLOCK | SOCK_CLOEXEC);
+        if (fd < 0) {
+            if (errno != EAGAIN && errno != EINTR && errno != ECONNABORTED)
+                log_warn("http: accept failed: %s", strerror(errno));
+            if (errno == EMFILE || errno == ENFILE)
+                poll(NULL, 0, 100); /* out of descriptors: let some close */
+            continue;
+        }
+        MHD_add_connection(s->daemon, fd, (struct sockaddr *)&addr, len); /* closes fd itself on failure */
+    }
+}
+
+static int listen_on(const struct server_options *o, int *port, struct err *err)
+{
+    struct addrinfo hints = {.ai_flags = AI_NUMERICSERV | AI_PASSIVE, .ai_socktype = SOCK_STREAM}, *ai = NULL;
+    struct sockaddr_storage bound;
+    socklen_t blen = sizeof bound;
+    char portstr[8];
+    int fd, one = 1, rc;
+
+    snprintf(portstr, sizeof portstr, "%d", o->port);
+    rc = getaddrinfo(o->host, portstr, &hints, &ai);
+    if (rc != 0) {
+        err_set(err, ERR_INVALID, "cannot resolve listen address %s: %s", o->host, gai_strerror(rc));
+        return -1;
+    }
+    fd = socket(ai->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) || bind(fd, ai->ai_addr, ai->ai_addrlen) ||
+        listen(fd, 1024)) {
+        err_set(err, ERR_UNAVAILABLE, "cannot listen on %s:%d: %s", o->host, o->port, strerror(errno));
+        if (fd >= 0)
+            close(fd);
+        freeaddrinfo(ai);
+        return -1;
+    }
+    freeaddrinfo(ai);
+    getsockname(fd, (struct sockaddr *)&bound, &blen);
+    *port = ntohs(bound.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&bound)->sin6_port
+                                              : ((struct sockaddr_in *)&bound)->sin_port);
+    return fd;
+}
+
 struct server *server_start(const struct server_options *o, const struct route *routes, size_t nroutes,
                             const struct server_hooks *hooks, void *app, struct store *store, struct err *err)
 {
-    struct addrinfo hints = {.ai_flags = AI_NUMERICSERV | AI_PASSIVE, .ai_socktype = SOCK_STREAM}, *ai = NULL;
-    char port[8];
-    struct server *s;
-    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG;
-    int rc;
+    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG |
+                     MHD_USE_NO_LISTEN_SOCKET | MHD_USE_ITC;
+    struct server *s = xcalloc(1, sizeof *s);
 
-    snprintf(port, sizeof port, "%d", o->port);
-    rc = getaddrinfo(o->host, port, &hints, &ai);
-    if (rc != 0) {
-        err_set(err, ERR_INVALID, "cannot resolve listen address %s: %s", o->host, gai_strerror(rc));
-        return NULL;
-    }
-    s = xcalloc(1, sizeof *s);
+    s->listen_fd = s->wake[0] = s->wake[1] = -1;
     s->router = router_new(routes, nroutes, err);
-    if (!s->router) {
-        freeaddrinfo(ai);
-        free(s);
-        return NULL;
-    }
+    if (!s->router)
+        goto fail;
     s->hooks = *hooks;
     s->app = app;
     s->store = store;
     s->body_limit = o->body_limit;
     s->shutdown_timeout = o->shutdown_timeout;
-    if (ai->ai_family == AF_INET6)
-        flags |= MHD_USE_IPv6;
-    s->daemon =
-        MHD_start_daemon(flags, 0, NULL, NULL, on_request, s, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL, MHD_OPTION_SOCK_ADDR,
-                         ai->ai_addr, MHD_OPTION_THREAD_POOL_SIZE, (unsigned)o->threads, MHD_OPTION_NOTIFY_COMPLETED, on_completed,
-                         s, MHD_OPTION_CONNECTION_TIMEOUT, 60u, MHD_OPTION_LISTENING_ADDRESS_REUSE, 1u, MHD_OPTION_END);
-    freeaddrinfo(ai);
+    s->listen_fd = listen_on(o, &s->port, err);
+    if (s->listen_fd < 0)
+        goto fail;
+    if (pipe2(s->wake, O_CLOEXEC)) {
+        err_set(err, ERR_INTERNAL, "cannot create a pipe: %s", strerror(errno));
+        goto fail;
+    }
+    s->daemon = MHD_start_daemon(flags, 0, NULL, NULL, on_request, s, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
+                                 MHD_OPTION_THREAD_POOL_SIZE, (unsigned)o->threads, MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
+                                 MHD_OPTION_CONNECTION_TIMEOUT, 60u, MHD_OPTION_END);
     if (!s->daemon) {
-        err_set(err, ERR_UNAVAILABLE, "cannot listen on %s:%d (in use, or not an address of this machine?)", o->host, o->port);
-        router_free(s->router);
-        free(s);
-        return NULL;
+        err_set(err, ERR_UNAVAILABLE, "cannot start the HTTP daemon");
+        goto fail;
+    }
+    if (pthread_create(&s->acceptor, NULL, accept_loop, s) != 0) {
+        err_set(err, ERR_INTERNAL, "cannot start the accept thread");
+        MHD_stop_daemon(s->daemon);
+        goto fail;
     }
     return s;
+fail:
+    if (s->listen_fd >= 0)
+        close(s->listen_fd);
+    if (s->wake[0] >= 0) {
+        close(s->wake[0]);
+        close(s->wake[1]);
+    }
+    router_free(s->router);
+    free(s);
+    return NULL;
 }
 
 int server_port(const struct server *s)
 {
-    const union MHD_DaemonInfo *di = MHD_get_daemon_info(s->daemon, MHD_DAEMON_INFO_BIND_PORT);
-    return di ? di->port : 0;
+    return s->port;
 }
 
 void server_stop(struct server *s)
 {
     int64_t deadline = clock_mono_ms() + (int64_t)s->shutdown_timeout * 1000;
-    MHD_socket listener = MHD_quiesce_daemon(s->daemon);
     struct timespec tick = {0, 10 * 1000000L};
+    char byte = 1;
 
+    /* Stop accepting: end the accept thread and close the socket (new connections are refused). */
+    while (write(s->wake[1], &byte, 1) < 0 && errno == EINTR)
+        ;
+    pthread_join(s->acceptor, NULL);
+    close(s->listen_fd);
+    close(s->wake[0]);
+    close(s->wake[1]);
     while (atomic_load(&s->inflight) > 0 && clock_mono_ms() < deadline)
         nanosleep(&tick, NULL);
     if (atomic_load(&s->inflight) > 0)
         log_warn("shutdown: %d request(s) still in flight after %d s; stopping anyway", atomic_load(&s->inflight),
                  s->shutdown_timeout);
     MHD_stop_daemon(s->daemon);
-    if (listener != MHD_INVALID_SOCKET)
-        close(listener);
     router_free(s->router);
     free(s);
 }

@@ -15,9 +15,9 @@
 
 static const char *const roles[] = {"owner", "editor", "viewer", NULL};
 
-SCHEMA(member_add_schema, {"email", FIELD_STRING, true, 3, 254, NULL, check_email}, {"role", FIELD_STRING, true, 0, 0, roles, NULL},
-       {"name", FIELD_STRING, false, 1, 200, NULL, check_printable});
-SCHEMA(member_update_schema, {"role", FIELD_STRING, true, 0, 0, roles, NULL});
+SCHEMA(member_add_schema, {.name = "email", .kind = FIELD_STRING, .required = true, .min = 3, .max = 254, .check = check_email, .format = "email"}, {.name = "role", .kind = FIELD_STRING, .required = true, .allowed = roles},
+       {.name = "name", .kind = FIELD_STRING, .min = 1, .max = 200, .check = check_printable});
+SCHEMA(member_update_schema, {.name = "role", .kind = FIELD_STRING, .required = true, .allowed = roles});
 
 static json_t *member_json(const char *account_id, const char *email, const char *name, const char *role, const char *created_at)
 {

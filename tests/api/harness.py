@@ -134,7 +134,7 @@ def _write_atomic(path, text):
     os.replace(tmp, path)
 
 
-def _tail(text, lines=40):
+def _tail(text, lines=25):
     return "\n".join(text.splitlines()[-lines:])
 
 
@@ -241,9 +241,6 @@ class Server:
             raise AssertionError("bootstrap JSON lacks %s: %s" % (sorted(missing), lines[0]))
         for key in ("password", "token"):
             self.remember_secret(admin[key])
-        for p in SANITIZER_PATTERNS:
-            if p in err:
-                raise AssertionError("bootstrap stderr contains %r:\n%s" % (p, _tail(err)))
         return admin
 
     def _path(self, name):
@@ -559,6 +556,12 @@ class Org:
 
     def by_role(self, role):
         return getattr(self, role)
+
+
+def concurrently(n, fn):
+    """Run fn(0..n-1) on n threads at once; returns their results in order."""
+    with concurrent.futures.ThreadPoolExecutor(n) as pool:
+        return list(pool.map(fn, range(n)))
 
 
 def unique_email(tag="user"):
@@ -911,7 +914,7 @@ MALFORMED_BODIES = (b"{", b"[]", b'"x"', b"", b"null", b"42", b"true", b'{"a":1,
                     b"\xff\xfe{}", b'{"a": "\xc3"}')
 WRONG_TYPES = (5, True, None, [], {}, ["x"], 1.5)
 BAD_EMAILS = ("", "ab", "no-at-sign.example.com", "two@@example.com", "a@b@example.com", "has space@example.com",
-              "tab\t@example.com", "nl\n@example.com", "x" * 243 + "@example.com")
+              "tab\t@example.com", "nl\n@example.com", "del\x7f@example.com", "x" * 243 + "@example.com")
 
 
 class BodySpec:

@@ -186,10 +186,14 @@ class ExpiredSessionTest(ApiTest):
 
     def test_login_token_expires(self):
         admin = self.server.admin
+        ttl = datetime.timedelta(seconds=60)
         before = harness.now()
         body = self.expect(login(self.server, admin["email"], admin["password"]), 200)
+        after = harness.now()
         expires = harness.parse_time(body["expiresAt"])
-        self.assertLess(abs((expires - before).total_seconds() - 60), 2, "expiresAt is login time + TTL")
+        slack = datetime.timedelta(milliseconds=1)  # expiresAt is rounded to milliseconds
+        self.assertTrue(before + ttl - slack <= expires <= after + ttl + slack,
+                        "expiresAt %s is the login time + 60 s" % body["expiresAt"])
         session = body["token"]
         self.expect(self.request("GET", "/api/v1/me", token=session), 200)
         api_token = harness.create_token(self.server, session)["token"]  # never expires

@@ -234,6 +234,20 @@ class ContentTypeTest(ApiTest):
                     self.assert_error(resp, 415, "unsupported_media_type")
 
 
+class JsonEdgeTest(ApiTest):
+    def test_deep_nesting_is_refused_and_survived(self):
+        deep = b'{"email":' + b"[" * 100000 + b"]" * 100000 + b"}"
+        resp = self.request("POST", "/api/v1/auth/login", raw=deep)
+        self.assertEqual(resp.status, 400, str(resp))
+        self.assertIn(resp.json["error"]["code"], ("malformed_json", "invalid_request"))
+        self.expect(self.request("GET", "/healthz"), 200)
+
+    def test_escaped_nul_is_valid_json_but_not_a_valid_email(self):
+        """RFC 8259 allows \\u0000 in a string; the e-mail rule forbids control characters."""
+        resp = self.request("POST", "/api/v1/auth/login", raw=b'{"email": "nul\\u0000@example.com", "password": "x"}')
+        harness.assert_invalid(self, resp, ["email"])
+
+
 class AccessLogTest(ApiTest):
     KEYS = ("time", "requestId", "method", "path", "status", "durationMs")
 
@@ -310,7 +324,7 @@ class ShutdownTest(ApiTest):
         threads = [threading.Thread(target=slow_login, args=(i,)) for i in range(len(results))]
         for t in threads:
             t.start()
-        time.sleep(0.02)  # the logins are now being hashed (about 0.1 s each)
+        time.sleep(0.1)  # received by now; hashing them one after the other takes about 0.3 s
         signalled = time.monotonic()
         self.server.terminate()
         for t in threads:

@@ -79,7 +79,7 @@ class MembersTest(ApiTest):
     def test_add_an_existing_account(self):
         user = new_user(self.server)
         member = self.expect(self.request("POST", members_path(self.org.id), token=self.org.owner.token,
-                                          body={"email": user.email, "role": "viewer"}), 201)
+                                          body={"email": user.email.upper(), "role": "viewer"}), 201)
         assert_member(self, member)  # no initialPassword for an existing account
         self.assertEqual(member["accountId"], user.id)
         self.assertEqual(self.role_in_tenant(user), "viewer")
@@ -102,6 +102,16 @@ class MembersTest(ApiTest):
                                         body={"email": email, "role": role})
                     self.assert_error(resp, 409, "conflict")
         self.assertEqual(self.role_in_tenant(user), "viewer")
+
+    def test_concurrent_adds_of_one_new_email(self):
+        email = harness.unique_email("race")
+        statuses = harness.concurrently(6, lambda i: self.request(
+            "POST", members_path(self.org.id), token=self.org.owner.token, body={"email": email, "role": "viewer"}))
+        self.assertEqual(sorted(r.status for r in statuses), [201] + [409] * 5, [str(r) for r in statuses])
+        for resp in statuses:
+            if resp.status == 409:
+                self.assert_error(resp, 409, "conflict")
+        self.assertEqual([m["email"] for m in self.members().values()].count(email), 1)
 
     def test_only_the_owner_adds(self):
         email = harness.unique_email("nope")
@@ -214,6 +224,42 @@ class LastOwnerTest(ApiTest):
         members = harness.page(self, self.server, members_path(tenant_id), second.token)["items"]
         self.assertEqual([(m["accountId"], m["role"]) for m in members], [(second.id, "owner")])
         self.assert_error(self.remove(tenant_id, second, second), 409, "conflict")
+
+
+class LastOwnerRaceTest(ApiTest):
+    """Two owners demote or remove each other at the same moment: one owner must remain."""
+
+    def test_mutual_demotion_and_removal(self):
+        a = new_user(self.server)
+        tenant_id = new_tenant(self.server, a.token)["id"]
+        b = add_member_and_login(self.server, a.token, tenant_id, "owner")
+        for round_ in range(6):
+            remove = round_ % 2 == 1
+
+            def act(i):
+                caller, target = (a, b) if i == 0 else (b, a)
+                if remove:
+                    return self.request("DELETE", members_path(tenant_id, target.id), token=caller.token)
+                return self.request("PATCH", members_path(tenant_id, target.id), body={"role": "viewer"},
+                                    token=caller.token)
+
+            with self.subTest(round=round_, action="remove" if remove else "demote"):
+                results = harness.concurrently(2, act)
+                answers = [str(r) for r in results]
+                owners = [u for u in (a, b) if self.role(tenant_id, u) == "owner"]
+                self.assertEqual(len(owners), 1, "exactly one owner is left: %s" % answers)
+                self.assertEqual([r.status for r in results].count(204 if remove else 200), 1, answers)
+                # two owners again for the next round
+                survivor, loser = (a, b) if owners[0] is a else (b, a)
+                if remove:
+                    add_member(self.server, survivor.token, tenant_id, loser.email, "owner")
+                else:
+                    self.expect(self.request("PATCH", members_path(tenant_id, loser.id), body={"role": "owner"},
+                                             token=survivor.token), 200)
+
+    def role(self, tenant_id, user):
+        resp = self.request("GET", "/api/v1/" + tenant_id, token=user.token)
+        return resp.json["role"] if resp.status == 200 else None
 
 
 class MemberListTest(ApiTest):

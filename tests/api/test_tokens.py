@@ -127,12 +127,35 @@ class TokenListTest(ApiTest):
             harness.assert_token(self, item)
         harness.assert_rejects_bad_page_params(self, self.server, TOKENS, user.token)
 
-    def test_limit_bounds_are_accepted(self):
+    def test_default_and_largest_page(self):
         user = harness.new_user(self.server)
-        for limit in (1, 200):
-            with self.subTest(limit=limit):
-                self.assertLessEqual(len(harness.page(self, self.server, TOKENS, user.token, limit=limit)["items"]),
-                                     limit)
+        for _ in range(201):
+            create_token(self.server, user.token)  # 202 tokens with the login token
+        default = harness.page(self, self.server, TOKENS, user.token)
+        self.assertEqual(len(default["items"]), 50, "the default limit is 50")
+        self.assertIsNotNone(default["nextCursor"])
+        largest = harness.page(self, self.server, TOKENS, user.token, limit=200)
+        self.assertEqual(len(largest["items"]), 200)
+        rest = harness.page(self, self.server, TOKENS, user.token, limit=200, cursor=largest["nextCursor"])
+        self.assertEqual(len(rest["items"]), 2)
+        self.assertIsNone(rest["nextCursor"])
+        self.assertEqual(len({t["id"] for t in largest["items"] + rest["items"]}), 202)
+        one = harness.page(self, self.server, TOKENS, user.token, limit=1)
+        self.assertEqual([t["id"] for t in one["items"]], [largest["items"][0]["id"]])
+
+    def test_pages_hold_still_while_tokens_are_added(self):
+        user = harness.new_user(self.server)
+        older = [create_token(self.server, user.token)["id"] for _ in range(5)] + [user.token_id]
+        first = harness.page(self, self.server, TOKENS, user.token, limit=2)
+        newer = create_token(self.server, user.token)["id"]  # lands before the cursor, newest first
+        seen = [t["id"] for t in first["items"]]
+        cursor = first["nextCursor"]
+        while cursor is not None:
+            body = harness.page(self, self.server, TOKENS, user.token, limit=2, cursor=cursor)
+            seen += [t["id"] for t in body["items"]]
+            cursor = body["nextCursor"]
+        self.assertEqual(len(seen), len(set(seen)), "no token twice")
+        self.assertEqual(set(seen) - {newer}, set(older), "no token missed")
 
 
 if __name__ == "__main__":

@@ -1,0 +1,151 @@
+#define _GNU_SOURCE /* timegm */
+#include "crypto/pem.h"
+
+#include <openssl/bio.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/pkcs12.h>
+#include <openssl/x509.h>
+#include <time.h>
+
+#include "core/encode.h"
+#include "core/xmalloc.h"
+
+static EVP_PKEY *read_key(const char *pem)
+{
+    BIO *bio = BIO_new_mem_buf(pem, -1);
+    EVP_PKEY *key = bio ? PEM_read_bio_PrivateKey(bio, NULL, NULL, NULL) : NULL;
+    BIO_free(bio);
+    ERR_clear_error();
+    return key;
+}
+
+const char *pem_check_ec_p256(const char *pem)
+{
+    EVP_PKEY *key = read_key(pem);
+    char curve[64] = "";
+    size_t len = 0;
+    const char *problem = NULL;
+
+    if (!key)
+        return "must be a PEM private key (-----BEGIN PRIVATE KEY-----, the .p8 file App Store Connect gives)";
+    if (EVP_PKEY_get_base_id(key) != EVP_PKEY_EC)
+        problem = "must be an EC (P-256) private key, as App Store Connect issues";
+    else if (!EVP_PKEY_get_utf8_string_param(key, "group", curve, sizeof curve, &len) || strcmp(curve, "prime256v1") != 0)
+        problem = "must be an EC private key on the P-256 curve";
+    EVP_PKEY_free(key);
+    return problem;
+}
+
+const char *pem_check_rsa(const char *pem)
+{
+    EVP_PKEY *key = read_key(pem);
+    const char *problem = NULL;
+
+    if (!key)
+        return "must be a PEM private key (-----BEGIN PRIVATE KEY-----, from the service account's JSON key)";
+    if (EVP_PKEY_get_base_id(key) != EVP_PKEY_RSA)
+        problem = "must be an RSA private key, as Google service accounts use";
+    else if (EVP_PKEY_get_bits(key) < 2048)
+        problem = "must be an RSA key of at least 2048 bits";
+    EVP_PKEY_free(key);
+    return problem;
+}
+
+static void describe(X509 *cert, struct cert_info *out)
+{
+    unsigned char md[32];
+    unsigned int mdlen = 0;
+    const ASN1_TIME *na = X509_get0_notAfter(cert);
+    struct tm tm;
+    BIO *bio = BIO_new(BIO_s_mem());
+
+    memset(out, 0, sizeof *out);
+    if (bio) {
+        X509_NAME_print_ex(bio, X509_get_subject_name(cert), 0, XN_FLAG_RFC2253);
+        int n = BIO_read(bio, out->subject, sizeof out->subject - 1);
+        out->subject[n > 0 ? n : 0] = '\0';
+        BIO_free(bio);
+    }
+    if (X509_digest(cert, EVP_sha256(), md, &mdlen) && mdlen == sizeof md)
+        hex_encode(md, sizeof md, out->fingerprint);
+    if (na && ASN1_TIME_to_tm(na, &tm))
+        out->not_after_ms = (int64_t)timegm(&tm) * 1000;
+}
+
+static enum err_code open_pkcs12(const char *data, const char *password, struct cert_info *out, struct err *err)
+{
+    size_t len = strlen(data);
+    unsigned char *der = xmalloc(len);
+    long n = b64_decode(data, len, der);
+    const unsigned char *p = der;
+    PKCS12 *p12 = NULL;
+    EVP_PKEY *key = NULL;
+    X509 *cert = NULL;
+
+    if (n >= 4 && der[0] == 0xfe && der[1] == 0xed && der[2] == 0xfe && der[3] == 0xed) {
+        free(der);
+        err_detail(err, "certificateData",
+                   "is a Java KeyStore (JKS), which slipway does not read: convert it with keytool -importkeystore "
+                   "-deststoretype PKCS12 and upload the .p12");
+        return err_set(err, ERR_INVALID, "unsupported keystore");
+    }
+    if (n > 0)
+        p12 = d2i_PKCS12(NULL, &p, n);
+    free(der);
+    if (!p12) {
+        ERR_clear_error();
+        err_detail(err, "certificateData", "must be a PKCS#12 (.p12) file, base64-encoded");
+        return err_set(err, ERR_INVALID, "unreadable signing certificate");
+    }
+    if (!PKCS12_verify_mac(p12, password ? password : "", -1) && !(password == NULL && PKCS12_verify_mac(p12, NULL, 0))) {
+        PKCS12_free(p12);
+        ERR_clear_error();
+        err_detail(err, "certificatePassword", "does not open this PKCS#12 file");
+        return err_set(err, ERR_INVALID, "wrong certificate password");
+    }
+    if (!PKCS12_parse(p12, password ? password : "", &key, &cert, NULL) || !cert || !key) {
+        PKCS12_free(p12);
+        EVP_PKEY_free(key);
+        X509_free(cert);
+        ERR_clear_error();
+        err_detail(err, "certificateData", "must hold a certificate and its private key");
+        return err_set(err, ERR_INVALID, "incomplete signing certificate");
+    }
+    describe(cert, out);
+    PKCS12_free(p12);
+    EVP_PKEY_free(key);
+    X509_free(cert);
+    return ERR_OK;
+}
+
+static enum err_code open_pem(const char *data, struct cert_info *out, struct err *err)
+{
+    BIO *bio = BIO_new_mem_buf(data, -1);
+    X509 *cert = bio ? PEM_read_bio_X509(bio, NULL, NULL, NULL) : NULL;
+    EVP_PKEY *key = read_key(data);
+    enum err_code rc = ERR_OK;
+
+    BIO_free(bio);
+    ERR_clear_error();
+    if (!cert || !key) {
+        err_detail(err, "certificateData", "must be PEM text holding a certificate and its private key");
+        rc = err_set(err, ERR_INVALID, "unreadable signing certificate");
+    } else if (X509_check_private_key(cert, key) != 1) {
+        ERR_clear_error();
+        err_detail(err, "certificateData", "holds a private key that does not match the certificate");
+        rc = err_set(err, ERR_INVALID, "mismatched signing certificate");
+    } else {
+        describe(cert, out);
+    }
+    X509_free(cert);
+    EVP_PKEY_free(key);
+    return rc;
+}
+
+enum err_code cert_inspect(enum cert_format format, const char *data, const char *password, struct cert_info *out,
+                           struct err *err)
+{
+    return format == CERT_PKCS12 ? open_pkcs12(data, password, out, err) : open_pem(data, out, err);
+}

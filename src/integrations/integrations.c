@@ -1,0 +1,448 @@
+#include "integrations/integrations.h"
+
+#include "core/clock.h"
+#include "core/log.h"
+#include "core/rand.h"
+#include "core/xmalloc.h"
+#include "crypto/hash.h"
+#include "tenancy/audit.h"
+
+#define BOOKKEEPING_COLUMNS 9 /* see catalog.c: id, tenantId, type, status, lastVerifiedAt, error, by, created, updated */
+
+void integration_wipe(json_t *obj)
+{
+    const char *key;
+    json_t *v;
+    size_t i;
+
+    if (json_is_string(obj)) {
+        hash_cleanse((char *)json_string_value(obj), json_string_length(obj));
+    } else if (json_is_object(obj)) {
+        json_object_foreach(obj, key, v) integration_wipe(v);
+    } else if (json_is_array(obj)) {
+        json_array_foreach(obj, i, v) integration_wipe(v);
+    }
+}
+
+void integration_row_free(struct integration_row *r)
+{
+    if (!r)
+        return;
+    integration_wipe(r->config);
+    json_decref(r->config);
+    json_decref(r->computed);
+    json_decref(r->unreadable);
+    free(r->last_error);
+    free(r);
+}
+
+json_t *secret_mask(const char *plain)
+{
+    size_t n = strlen(plain);
+    char mask[9] = "****";
+
+    while (n > 0 && (plain[n - 1] == '\n' || plain[n - 1] == '\r' || plain[n - 1] == ' ' || plain[n - 1] == '\t'))
+        n--; /* PEM text ends with a line break */
+    if (n >= 12) {
+        memcpy(mask + 4, plain + n - 4, 4);
+        mask[8] = '\0';
+    }
+    return json_string(mask);
+}
+
+static bool is_computed(const struct category *cat, const char *name)
+{
+    for (const char *const *x = cat->computed; x && *x; x++)
+        if (strcmp(*x, name) == 0)
+            return true;
+    return false;
+}
+
+/* Does the provider have this field (a column of the category may belong to another type)? */
+static const struct field *provider_field(const struct provider *p, const char *name)
+{
+    return schema_field(&p->schema, name);
+}
+
+struct integration_row *integration_from_stmt(struct store_stmt *st, const struct keyring *keys, const struct category *cat,
+                                              bool decrypt)
+{
+    struct integration_row *r = xcalloc(1, sizeof *r);
+    int col = BOOKKEEPING_COLUMNS;
+
+    r->cat = cat;
+    snprintf(r->id, sizeof r->id, "%s", store_col_text(st, 0));
+    snprintf(r->tenant_id, sizeof r->tenant_id, "%s", store_col_text(st, 1));
+    r->prov = provider_by_type(store_col_text(st, 2));
+    snprintf(r->status, sizeof r->status, "%s", store_col_text(st, 3));
+    snprintf(r->last_verified_at, sizeof r->last_verified_at, "%s", store_col_null(st, 4) ? "" : store_col_text(st, 4));
+    r->last_error = store_col_null(st, 5) ? NULL : xstrdup(store_col_text(st, 5));
+    snprintf(r->configured_by, sizeof r->configured_by, "%s", store_col_text(st, 6));
+    snprintf(r->created_at, sizeof r->created_at, "%s", store_col_text(st, 7));
+    snprintf(r->updated_at, sizeof r->updated_at, "%s", store_col_text(st, 8));
+    r->config = json_object();
+    r->computed = json_object();
+    r->unreadable = json_array();
+    json_object_set_new(r->config, "type", json_string(r->prov ? r->prov->type : store_col_text(st, 2)));
+
+    for (size_t i = 0; i < cat->ncolumns; i++, col++) {
+        const struct field *f = cat->columns[i];
+        json_t *v = NULL;
+
+        if (store_col_null(st, col) || !r->prov || !provider_field(r->prov, f->name))
+            continue;
+        switch (f->kind) {
+        case FIELD_INT:
+            v = json_integer(store_col_int(st, col));
+            break;
+        case FIELD_BOOL:
+            v = json_boolean(store_col_bool(st, col));
+            break;
+        case FIELD_ARRAY:
+        case FIELD_OBJECT:
+            v = json_loads(store_col_text(st, col), JSON_DECODE_ANY, NULL);
+            break;
+        case FIELD_STRING:
+            if (!f->secret) {
+                v = json_string(store_col_text(st, col));
+            } else if (decrypt) {
+                struct secret_place at = {r->tenant_id, cat->table, f->name, r->id};
+                struct plaintext *plain = NULL;
+                struct err err;
+                err_clear(&err);
+                if (secret_decrypt(keys, &at, store_col_text(st, col), &plain, &err) == ERR_OK) {
+                    v = json_stringn(plain->data, plain->len);
+                    plaintext_free(plain);
+                } else {
+                    log_error("integrations: %s.%s of %s does not decrypt: %s", cat->table, f->name, r->id, err.message);
+                    json_array_append_new(r->unreadable, json_string(f->name));
+                }
+            }
+            break;
+        }
+        if (v)
+            json_object_set_new(r->config, f->name, v);
+    }
+    for (const char *const *x = cat->computed; x && *x; x++, col++)
+        if (!store_col_null(st, col))
+            json_object_set_new(r->computed, *x, json_string(store_col_text(st, col)));
+    return r;
+}
+
+enum err_code integration_load(struct store_conn *c, const struct keyring *keys, const struct category *cat,
+                               const char *tenant_id, const char *id, bool decrypt, struct integration_row **out,
+                               struct err *err)
+{
+    struct store_stmt *st;
+    int rc;
+
+    *out = NULL;
+    if (store_select(c, cat->sql_select, STORE_ARGS(STORE_TEXT(tenant_id), STORE_TEXT(id)), &st, err))
+        return err->code;
+    rc = store_next(st, err);
+    if (rc == 1)
+        *out = integration_from_stmt(st, keys, cat, decrypt);
+    store_finish(st);
+    if (rc < 0)
+        return err->code;
+    return rc == 1 ? ERR_OK : err_set(err, ERR_NOT_FOUND, "not found");
+}
+
+json_t *integration_json(const struct integration_row *r, enum role role)
+{
+    json_t *j = json_pack("{s:s, s:s, s:s, s:s}", "id", r->id, "tenantId", r->tenant_id, "category", r->cat->slug, "type",
+                          json_string_value(json_object_get(r->config, "type")));
+    const struct provider *p = r->prov;
+
+    for (size_t i = 0; p && i < p->schema.count; i++) {
+        const struct field *f = &p->schema.fields[i];
+        json_t *v = json_object_get(r->config, f->name);
+        if (!f->secret) /* a copy: the row's own values are wiped when it is freed */
+            json_object_set_new(j, f->name, v ? json_deep_copy(v) : json_null());
+        else if (role == ROLE_OWNER)
+            json_object_set_new(j, f->name, json_is_string(v) ? secret_mask(json_string_value(v)) : json_null());
+    }
+    json_object_update_new(j, json_deep_copy(r->computed));
+    json_object_set_new(j, "verificationStatus", json_string(r->status));
+    json_object_set_new(j, "lastVerifiedAt", r->last_verified_at[0] ? json_string(r->last_verified_at) : json_null());
+    json_object_set_new(j, "lastVerificationError", json_text_or_null(r->last_error));
+    json_object_set_new(j, "configuredByAccountId", json_string(r->configured_by));
+    json_object_set_new(j, "createdAt", json_string(r->created_at));
+    json_object_set_new(j, "updatedAt", json_string(r->updated_at));
+    if (role == ROLE_OWNER && json_array_size(r->unreadable) > 0)
+        json_object_set_new(j, "unreadableSecrets", json_deep_copy(r->unreadable));
+    return j;
+}
+
+/* ---- writing ---- */
+
+static const struct provider *resolve_type(const struct category *cat, json_t *type, struct err *err)
+{
+    const struct provider *p = json_is_string(type) ? provider_by_type(json_string_value(type)) : NULL;
+
+    if (!type || json_is_null(type)) {
+        err_detail(err, "type", "is required");
+        return NULL;
+    }
+    if (!p || p->category != cat->id) {
+        char list[256] = "";
+        size_t used = 0;
+        for (size_t i = 0; provider_at(i); i++)
+            if (provider_at(i)->category == cat->id && provider_enabled(provider_at(i)))
+                used += (size_t)snprintf(list + used, sizeof list - used, "%s%s", used ? ", " : "", provider_at(i)->type);
+        err_detail(err, "type", "must be one of: %s", list);
+        return NULL;
+    }
+    if (!provider_enabled(p)) {
+        err_detail(err, "type", "%s integrations are disabled on this server (%s=false)", p->type, p->flag);
+        return NULL;
+    }
+    return p;
+}
+
+/* Pipelines point at the tenant's own SCM connection and target; some pipeline types need a matching SCM. */
+static void check_references(struct store_conn *c, const struct integration_write *w, const struct provider *p, json_t *config,
+                             struct err *err)
+{
+    static const struct {
+        const char *field;
+        enum category_id cat;
+    } refs[] = {{"scmIntegrationId", CAT_SCM}, {"targetIntegrationId", CAT_TARGETS}};
+    static const char *const needs[][2] = {{"GITHUB_ACTIONS", "GITHUB"}, {"GITLAB_CI", "GITLAB"}};
+
+    if (p->category != CAT_PIPELINES)
+        return;
+    for (size_t i = 0; i < ARRAY_LEN(refs); i++) {
+        const char *id = json_string_value(json_object_get(config, refs[i].field));
+        struct integration_row *r = NULL;
+        struct err inner;
+        err_clear(&inner);
+        if (!id || !uuid_valid(id))
+            continue; /* the schema already said so */
+        if (integration_load(c, w->keys, category_get(refs[i].cat), w->tenant_id, id, false, &r, &inner)) {
+            err_detail(err, refs[i].field, "is not a %s integration of this tenant", category_get(refs[i].cat)->slug);
+            continue;
+        }
+        for (size_t k = 0; refs[i].cat == CAT_SCM && k < ARRAY_LEN(needs); k++)
+            if (strcmp(p->type, needs[k][0]) == 0 && strcmp(r->prov->type, needs[k][1]) != 0)
+                err_detail(err, refs[i].field, "must be a %s connection for %s", needs[k][1], p->type);
+        integration_row_free(r);
+    }
+}
+
+/* Binds every column of the category from config, encrypting secrets for this row. */
+static enum err_code bind_columns(const struct integration_write *w, const struct provider *p, json_t *config, json_t *computed,
+                                  struct store_val *vals, char **owned, size_t *nowned, const char *id, struct err *err)
+{
+    const struct category *cat = w->cat;
+    size_t k = 0;
+
+    for (size_t i = 0; i < cat->ncolumns; i++) {
+        const struct field *f = cat->columns[i];
+        json_t *v = provider_field(p, f->name) ? json_object_get(config, f->name) : NULL;
+
+        vals[i] = STORE_NULL;
+        if (!v || json_is_null(v))
+            continue;
+        switch (f->kind) {
+        case FIELD_INT:
+            vals[i] = STORE_INT(json_integer_value(v));
+            break;
+        case FIELD_BOOL:
+            vals[i] = STORE_BOOL(json_is_true(v));
+            break;
+        case FIELD_ARRAY:
+        case FIELD_OBJECT:
+            owned[(*nowned)++] = json_dumps(v, JSON_COMPACT);
+            vals[i] = STORE_TEXT(owned[*nowned - 1]);
+            break;
+        case FIELD_STRING:
+            if (f->secret) {
+                struct secret_place at = {w->tenant_id, cat->table, f->name, id};
+                char *ct = NULL;
+                if (secret_encrypt(w->keys, &at, json_string_value(v), json_string_length(v), &ct, err))
+                    return err->code;
+                owned[(*nowned)++] = ct;
+                vals[i] = STORE_TEXT(ct);
+            } else {
+                vals[i] = STORE_TEXT(json_string_value(v));
+            }
+            break;
+        }
+    }
+    for (const char *const *x = cat->computed; x && *x; x++)
+        vals[cat->ncolumns + k++] = STORE_TEXT(json_string_value(json_object_get(computed, *x)));
+    return ERR_OK;
+}
+
+static const char *conflict_message(const struct category *cat)
+{
+    switch (cat->id) {
+    case CAT_SCM:
+        return "this tenant already has a connection of this type for this organization";
+    case CAT_TARGETS:
+        return "this tenant already has a target of this type";
+    default:
+        return "already exists";
+    }
+}
+
+/* Fields the body touched, by name: for the audit row (never values). */
+static json_t *touched(json_t *body)
+{
+    json_t *names = json_array();
+    const char *key;
+    json_t *v;
+    json_object_foreach(body, key, v)
+    {
+        if (strcmp(key, "type") != 0)
+            json_array_append_new(names, json_string(key));
+    }
+    return names;
+}
+
+enum err_code integration_write(struct integration_write *w, struct err *err)
+{
+    const struct category *cat = w->cat;
+    struct integration_row *old = NULL;
+    const struct provider *p;
+    json_t *config = NULL, *computed = json_object(), *details;
+    struct store_val vals[CATALOG_MAX_COLUMNS + 8];
+    char *owned[CATALOG_MAX_COLUMNS];
+    size_t nowned = 0, ncols = cat->ncolumns;
+    char now[TIMESTAMP_SIZE];
+    const char *status = "NOT_VERIFIED";
+    enum err_code rc;
+    const char *key;
+    json_t *v;
+
+    for (const char *const *x = cat->computed; x && *x; x++)
+        ncols++;
+    clock_now(now);
+    if (w->id) {
+        if (integration_load(w->c, w->keys, cat, w->tenant_id, w->id, true, &old, err))
+            goto out;
+        p = old->prov;
+        if (json_object_get(w->body, "type"))
+            err_detail(err, "type", "cannot change: create a new integration instead");
+        json_t *patch = json_deep_copy(w->body);
+        json_object_del(patch, "type");
+        schema_validate_partial(&p->schema, patch, err);
+        config = json_deep_copy(old->config);
+        json_object_foreach(patch, key, v)
+        {
+            if (json_is_null(v))
+                json_object_del(config, key);
+            else
+                json_object_set_new(config, key, json_deep_copy(v)); /* patch is wiped below */
+        }
+        integration_wipe(patch);
+        json_decref(patch);
+        if (err->ndetails)
+            goto invalid;
+        json_object_del(config, "type");
+        snprintf(w->out_id, sizeof w->out_id, "%s", w->id);
+    } else {
+        p = resolve_type(cat, json_object_get(w->body, "type"), err);
+        if (!p)
+            goto invalid;
+        config = json_deep_copy(w->body);
+        json_object_del(config, "type");
+        for (size_t i = 0; i < p->schema.count; i++) {
+            const struct field *f = &p->schema.fields[i];
+            if (f->def && !json_object_get(config, f->name))
+                json_object_set_new(config, f->name, json_loads(f->def, JSON_DECODE_ANY, NULL));
+        }
+        rand_uuid(w->out_id);
+    }
+    if (schema_validate(&p->schema, config, err))
+        goto out;
+    json_object_set_new(config, "type", json_string(p->type));
+    if (p->prepare)
+        p->prepare(config, err);
+    check_references(w->c, w, p, config, err);
+    if (err->ndetails)
+        goto invalid;
+    json_object_foreach(config, key, v) if (is_computed(cat, key)) json_object_set_new(computed, key, json_deep_copy(v));
+    if (json_is_string(json_object_get(computed, "certificateExpiresAt")) &&
+        strcmp(json_string_value(json_object_get(computed, "certificateExpiresAt")), now) <= 0)
+        status = "EXPIRED";
+
+    struct store_val *cols = vals + 7;
+    if (bind_columns(w, p, config, computed, cols, owned, &nowned, w->out_id, err))
+        goto out;
+    if (w->id) {
+        /* UPDATE: status, error, updatedAt, columns..., tenantId, id */
+        memmove(vals + 3, cols, sizeof *vals * ncols);
+        vals[0] = STORE_TEXT(status);
+        vals[1] = STORE_NULL;
+        vals[2] = STORE_TEXT(now);
+        vals[3 + ncols] = STORE_TEXT(w->tenant_id);
+        vals[4 + ncols] = STORE_TEXT(w->id);
+        rc = store_run(w->c, cat->sql_update, vals, ncols + 5, NULL, err);
+    } else {
+        vals[0] = STORE_TEXT(w->out_id);
+        vals[1] = STORE_TEXT(w->tenant_id);
+        vals[2] = STORE_TEXT(p->type);
+        vals[3] = STORE_TEXT(status);
+        vals[4] = STORE_TEXT(w->account_id);
+        vals[5] = STORE_TEXT(now);
+        vals[6] = STORE_TEXT(now);
+        rc = store_run(w->c, cat->sql_insert, vals, ncols + 7, NULL, err);
+    }
+    if (rc == ERR_CONFLICT)
+        err_set(err, ERR_CONFLICT, "%s", conflict_message(cat));
+    if (rc || !w->audit)
+        goto out;
+    details = json_pack("{s:s, s:s, s:o}", "category", cat->slug, "type", p->type, "fields", touched(w->body));
+    audit_write(w->c, w->req,
+                &(struct audit_event){.tenant_id = w->tenant_id, .action = w->id ? "integration.update" : "integration.create",
+                                      .target_type = cat->slug, .target_id = w->out_id, .details = details},
+                err);
+    json_decref(details);
+    goto out;
+invalid:
+    err_set(err, ERR_INVALID, "the integration has %d problem%s", err->ndetails, err->ndetails == 1 ? "" : "s");
+out:
+    for (size_t i = 0; i < nowned; i++)
+        free(owned[i]);
+    integration_wipe(config);
+    json_decref(config);
+    json_decref(computed);
+    integration_row_free(old);
+    return err->code;
+}
+
+enum err_code integration_delete(struct store_conn *c, const struct request *req, const struct category *cat,
+                                 const char *tenant_id, const char *id, struct err *err)
+{
+    struct store_stmt *st;
+    int64_t changes = 0;
+    int rc;
+
+    if (cat->id == CAT_SCM || cat->id == CAT_TARGETS) {
+        if (store_select(c,
+                         cat->id == CAT_SCM ? "SELECT id, displayName FROM tenant_pipeline_integrations "
+                                              "WHERE tenantId = ? AND scmIntegrationId = ? ORDER BY displayName, id"
+                                            : "SELECT id, displayName FROM tenant_pipeline_integrations "
+                                              "WHERE tenantId = ? AND targetIntegrationId = ? ORDER BY displayName, id",
+                         STORE_ARGS(STORE_TEXT(tenant_id), STORE_TEXT(id)), &st, err))
+            return err->code;
+        while ((rc = store_next(st, err)) == 1)
+            err_detail(err, "pipelines", "%s (%s)", store_col_text(st, 0), store_col_text(st, 1));
+        store_finish(st);
+        if (rc < 0)
+            return err->code;
+        if (err->ndetails)
+            return err_set(err, ERR_CONFLICT, "%d pipeline%s still use%s this integration: delete or re-point %s first",
+                           err->ndetails, err->ndetails == 1 ? "" : "s", err->ndetails == 1 ? "s" : "", err->ndetails == 1 ? "it" : "them");
+    }
+    if (store_run(c, cat->sql_delete, STORE_ARGS(STORE_TEXT(tenant_id), STORE_TEXT(id)), &changes, err))
+        return err->code;
+    if (changes == 0)
+        return err_set(err, ERR_NOT_FOUND, "not found");
+    return audit_write(c, req,
+                       &(struct audit_event){.tenant_id = tenant_id, .action = "integration.delete", .target_type = cat->slug,
+                                             .target_id = id},
+                       err);
+}

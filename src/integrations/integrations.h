@@ -1,0 +1,72 @@
+/*
+ * integrations.h: storing and reading integrations of any category,
+ * walking the catalog's descriptors. Secret fields are encrypted here, in
+ * C, bound to tenant, table, column and row, and decrypted only into
+ * memory that integration_row_free() wipes.
+ */
+#ifndef SLIPWAY_INTEGRATIONS_H
+#define SLIPWAY_INTEGRATIONS_H
+
+#include "crypto/secret.h"
+#include "http/request.h"
+#include "integrations/catalog.h"
+
+/* One stored integration. config holds plaintext (secrets too, when decrypted): free it with integration_row_free. */
+struct integration_row {
+    const struct category *cat;
+    const struct provider *prov;
+    char id[UUID_SIZE], tenant_id[UUID_SIZE];
+    char status[16];
+    char last_verified_at[TIMESTAMP_SIZE]; /* empty: never */
+    char *last_error;                      /* may be NULL */
+    char configured_by[UUID_SIZE];
+    char created_at[TIMESTAMP_SIZE], updated_at[TIMESTAMP_SIZE];
+    json_t *config;     /* input fields, by API name (secrets only when loaded with decrypt) */
+    json_t *computed;   /* read-only derived fields */
+    json_t *unreadable; /* names of secrets that did not decrypt */
+};
+
+void integration_row_free(struct integration_row *r);
+
+/* Reads one row of the tenant; ERR_NOT_FOUND when the id is not in this category for this tenant. */
+enum err_code integration_load(struct store_conn *c, const struct keyring *keys, const struct category *cat,
+                               const char *tenant_id, const char *id, bool decrypt, struct integration_row **out,
+                               struct err *err);
+/* Reads the row at the statement's cursor (a category's sql_select or sql_list). Caller frees. */
+struct integration_row *integration_from_stmt(struct store_stmt *st, const struct keyring *keys, const struct category *cat,
+                                              bool decrypt);
+
+/* The API view: secrets masked for owners, left out for everyone else. Caller owns. */
+json_t *integration_json(const struct integration_row *r, enum role role);
+
+struct integration_write {
+    struct store_conn *c;
+    const struct request *req; /* for the audit row; may be NULL */
+    const struct keyring *keys;
+    const char *tenant_id, *account_id;
+    const struct category *cat;
+    const char *id; /* NULL: create */
+    json_t *body;   /* create: type and fields; update: the fields to change (null clears) */
+    bool audit;
+    char out_id[UUID_SIZE];
+};
+
+/*
+ * Validates (every problem at once), merges with the stored row on update,
+ * checks references, encrypts secrets and writes the row. Run it inside a
+ * transaction. ERR_INVALID, ERR_CONFLICT (unique key), ERR_NOT_FOUND,
+ * ERR_UNAVAILABLE (no encryption key).
+ */
+enum err_code integration_write(struct integration_write *w, struct err *err);
+
+/* Deletes one row; ERR_CONFLICT listing the pipelines that still use it. Run inside a transaction. */
+enum err_code integration_delete(struct store_conn *c, const struct request *req, const struct category *cat,
+                                 const char *tenant_id, const char *id, struct err *err);
+
+/* Overwrites every secret string of a JSON object in place (before it is freed). */
+void integration_wipe(json_t *obj);
+
+/* "****" and the last four characters when the secret has at least 12; caller owns. */
+json_t *secret_mask(const char *plain);
+
+#endif

@@ -1,0 +1,204 @@
+#include "integrations/rekey.h"
+
+#include <errno.h>
+#include <sys/stat.h>
+
+#include "core/log.h"
+#include "crypto/hash.h"
+#include "integrations/catalog.h"
+
+/* "v1.<keyId>." : the 12-character prefix naming the key a secret is under (the SQL in catalog.c uses 12). */
+#define PREFIX_LEN (3 + SECRET_KEY_ID_LEN + 1)
+
+enum err_code rekey_load(struct config *cfg, struct keyring **out, struct err *err)
+{
+    char key[SECRET_KEY_BYTES * 2 + 2] = "";
+    const char *path = cfg->encryption_key_file;
+
+    if (cfg->encryption_key[0] && path[0]) {
+        err_set(err, ERR_INVALID, "set INTEGRATION_ENCRYPTION_KEY or INTEGRATION_ENCRYPTION_KEY_FILE, not both");
+        goto out;
+    }
+    if (path[0]) {
+        FILE *f = fopen(path, "r");
+        struct stat st;
+        size_t n;
+        if (!f) {
+            err_set(err, ERR_INVALID, "cannot read INTEGRATION_ENCRYPTION_KEY_FILE %s: %s", path, strerror(errno));
+            goto out;
+        }
+        if (fstat(fileno(f), &st) == 0 && (st.st_mode & 077))
+            log_warn("the key file %s can be read by others than its owner: chmod 600 it", path);
+        n = fread(key, 1, sizeof key - 1, f);
+        fclose(f);
+        key[n] = '\0';
+        key[strcspn(key, " \t\r\n")] = '\0';
+        if (strlen(key) != SECRET_KEY_BYTES * 2) {
+            err_set(err, ERR_INVALID, "INTEGRATION_ENCRYPTION_KEY_FILE %s must hold 64 hexadecimal characters", path);
+            goto out;
+        }
+    } else if (strlen(cfg->encryption_key) < sizeof key) {
+        memcpy(key, cfg->encryption_key, strlen(cfg->encryption_key) + 1);
+    } else {
+        err_set(err, ERR_INVALID, "INTEGRATION_ENCRYPTION_KEY must be 64 hexadecimal characters (32 bytes)");
+        goto out;
+    }
+    keyring_new(key, cfg->encryption_old_keys, out, err);
+out:
+    hash_cleanse(key, sizeof key);
+    hash_cleanse(cfg->encryption_key, sizeof cfg->encryption_key);
+    hash_cleanse(cfg->encryption_old_keys, sizeof cfg->encryption_old_keys);
+    return err->code;
+}
+
+static enum err_code check_column(struct store_conn *c, const struct keyring *keys, const struct category *cat, size_t col,
+                                  struct err *err)
+{
+    char id[SECRET_KEY_ID_LEN + 1];
+    struct store_stmt *st;
+    int rc;
+
+    if (store_select(c, cat->sql_key_ids[col], STORE_NO_ARGS, &st, err))
+        return err->code;
+    while ((rc = store_next(st, err)) == 1) {
+        bool readable = secret_key_id(store_col_text(st, 0), id) == 0;
+        if (!keyring_can_encrypt(keys)) {
+            err_set(err, ERR_UNAVAILABLE,
+                    "the database holds encrypted integration credentials but no encryption key is configured: set "
+                    "INTEGRATION_ENCRYPTION_KEY (or INTEGRATION_ENCRYPTION_KEY_FILE)");
+            break;
+        }
+        if (!readable || !keyring_knows(keys, id)) {
+            err_set(err, ERR_UNAVAILABLE,
+                    "%s.%s holds credentials encrypted with key %s, which is neither INTEGRATION_ENCRYPTION_KEY nor one of "
+                    "INTEGRATION_ENCRYPTION_OLD_KEYS",
+                    cat->table, cat->columns[col]->name, readable ? id : "(unknown)");
+            break;
+        }
+    }
+    store_finish(st);
+    return err->code;
+}
+
+enum err_code rekey_check(struct store *s, const struct keyring *keys, struct err *err)
+{
+    struct store_conn *c;
+
+    if (store_conn_get(s, &c, err))
+        return err->code;
+    for (int k = 0; k < CAT__COUNT && !err->code; k++) {
+        const struct category *cat = category_get((enum category_id)k);
+        for (size_t i = 0; i < cat->ncolumns && !err->code; i++)
+            if (cat->columns[i]->secret)
+                check_column(c, keys, cat, i, err);
+    }
+    store_conn_put(c);
+    return err->code;
+}
+
+struct batch {
+    const struct keyring *keys;
+    const struct category *cat;
+    size_t col;
+    int size;
+    char start[256]; /* the batch starts after this id */
+    char after[256]; /* the last id handled: where the next batch starts */
+    int seen;
+    struct rekey_result got; /* this attempt's counts, added up once it commits */
+};
+
+/* One batch of rows in one transaction: read, re-encrypt, compare-and-swap. */
+static enum err_code batch_body(struct store_conn *c, void *ctx, struct err *err)
+{
+    struct batch *b = ctx;
+    const char *table = b->cat->table, *column = b->cat->columns[b->col]->name;
+    char prefix[PREFIX_LEN + 1];
+    struct {
+        char id[256], tenant[UUID_SIZE];
+        char *stored;
+    } rows[100];
+    struct store_stmt *st;
+    int n = 0, rc;
+
+    /* A transient failure reruns the whole body: start again from the batch's own beginning. */
+    memcpy(b->after, b->start, sizeof b->after);
+    memset(&b->got, 0, sizeof b->got);
+    snprintf(prefix, sizeof prefix, "v1.%s.", keyring_current_id(b->keys));
+    if (store_select(c, b->cat->sql_secret_page[b->col], STORE_ARGS(STORE_TEXT(prefix), STORE_TEXT(b->start), STORE_INT(b->size)),
+                     &st, err))
+        return err->code;
+    while (n < b->size && (rc = store_next(st, err)) == 1) {
+        snprintf(rows[n].id, sizeof rows[n].id, "%s", store_col_text(st, 0));
+        snprintf(rows[n].tenant, sizeof rows[n].tenant, "%s", store_col_text(st, 1));
+        rows[n].stored = strdup(store_col_text(st, 2));
+        n++;
+    }
+    store_finish(st);
+    b->seen = n;
+    for (int i = 0; i < n && !err->code; i++) {
+        struct secret_place at = {rows[i].tenant, table, column, rows[i].id};
+        struct plaintext *plain = NULL;
+        char *fresh = NULL;
+        int64_t changed = 0;
+        struct err inner;
+
+        err_clear(&inner);
+        snprintf(b->after, sizeof b->after, "%s", rows[i].id);
+        if (secret_decrypt(b->keys, &at, rows[i].stored, &plain, &inner) ||
+            secret_encrypt(b->keys, &at, plain->data, plain->len, &fresh, &inner)) {
+            log_error("rotate-key: %s.%s of %s: %s", table, column, rows[i].id, inner.message);
+            b->got.failed++;
+        } else if (store_run(c, b->cat->sql_secret_swap[b->col],
+                             STORE_ARGS(STORE_TEXT(fresh), STORE_TEXT(rows[i].id), STORE_TEXT(rows[i].stored)), &changed, err) ==
+                   ERR_OK) {
+            b->got.rotated += changed; /* 0: changed meanwhile by someone writing under the current key */
+        }
+        plaintext_free(plain);
+        free(fresh);
+    }
+    for (int i = 0; i < n; i++)
+        free(rows[i].stored);
+    return err->code;
+}
+
+enum err_code rekey_rotate(struct store *s, const struct keyring *keys, int batch, struct rekey_result *out, struct err *err)
+{
+    struct store_conn *c;
+
+    memset(out, 0, sizeof *out);
+    if (!keyring_can_encrypt(keys))
+        return err_set(err, ERR_INVALID, "set INTEGRATION_ENCRYPTION_KEY to the new key (and the old one in INTEGRATION_ENCRYPTION_OLD_KEYS)");
+    if (batch < 1 || batch > 100)
+        batch = 100;
+    if (store_conn_get(s, &c, err))
+        return err->code;
+    for (int k = 0; k < CAT__COUNT && !err->code; k++) {
+        const struct category *cat = category_get((enum category_id)k);
+        for (size_t i = 0; i < cat->ncolumns && !err->code; i++) {
+            struct batch b = {.keys = keys, .cat = cat, .col = i, .size = batch};
+            char prefix[PREFIX_LEN + 1];
+            struct store_stmt *st;
+
+            if (!cat->columns[i]->secret)
+                continue;
+            snprintf(prefix, sizeof prefix, "v1.%s.", keyring_current_id(keys));
+            if (store_select(c, cat->sql_secret_current[i], STORE_ARGS(STORE_TEXT(prefix)), &st, err))
+                break;
+            if (store_next(st, err) == 1)
+                out->current += store_col_int(st, 0);
+            store_finish(st);
+            do {
+                if (store_tx(c, batch_body, &b, err))
+                    break;
+                out->rotated += b.got.rotated;
+                out->failed += b.got.failed;
+                memcpy(b.start, b.after, sizeof b.start);
+                if (b.seen)
+                    log_info("rotate-key: %s.%s: %d row(s) in this batch, %lld rotated, %lld failed", cat->table,
+                             cat->columns[i]->name, b.seen, (long long)b.got.rotated, (long long)b.got.failed);
+            } while (b.seen == batch);
+        }
+    }
+    store_conn_put(c);
+    return err->code;
+}

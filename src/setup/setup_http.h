@@ -1,0 +1,14 @@
+/* setup_http.h: the setup wizard's endpoints (document 001 section 9) and can-create-releases (document 000). */
+#ifndef SLIPWAY_SETUP_HTTP_H
+#define SLIPWAY_SETUP_HTTP_H
+
+#include "http/router.h"
+
+extern const struct schema setup_schema;
+
+enum err_code setup_get(struct request *req, struct err *err);
+enum err_code setup_post(struct request *req, struct err *err);
+enum err_code setup_step_put(struct request *req, struct err *err);
+enum err_code setup_can_create_releases(struct request *req, struct err *err);
+
+#endif
