@@ -144,8 +144,7 @@ static enum err_code open_pem(const char *data, struct cert_info *out, struct er
     return rc;
 }
 
-enum err_code cert_inspect(enum cert_format format, const char *data, const char *password, struct cert_info *out,
-                           struct err *err)
+enum err_code cert_inspect(enum cert_format format, const char *data, const char *password, struct cert_info *out, struct err *err)
 {
     return format == CERT_PKCS12 ? open_pkcs12(data, password, out, err) : open_pem(data, out, err);
 }

@@ -28,7 +28,6 @@ enum cert_format { CERT_PKCS12, CERT_PEM };
  * may be NULL) or PEM text with a certificate and its private key.
  * ERR_INVALID with a detail on "certificateData" or "certificatePassword".
  */
-enum err_code cert_inspect(enum cert_format format, const char *data, const char *password, struct cert_info *out,
-                           struct err *err);
+enum err_code cert_inspect(enum cert_format format, const char *data, const char *password, struct cert_info *out, struct err *err);
 
 #endif

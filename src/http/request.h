@@ -37,7 +37,7 @@ struct principal {
     bool authenticated;
     char account_id[UUID_SIZE];
     char email[256];
-    char name[1024]; /* 200 characters of UTF-8 */
+    char name[1024];                                             /* 200 characters of UTF-8 */
     char created_at[TIMESTAMP_SIZE], updated_at[TIMESTAMP_SIZE]; /* the account's */
     char token_id[UUID_SIZE];
     char tenant_id[UUID_SIZE]; /* the path's tenant, once the caller's membership is checked */

@@ -20,12 +20,12 @@ struct field {
     const char *name;
     enum field_kind kind;
     bool required;
-    int64_t min, max;                        /* string length in characters, or integer range; max 0 means no limit */
-    const char *const *allowed;              /* NULL-terminated list of allowed strings, or NULL */
-    const char *(*check)(json_t *value);     /* a format check: NULL, or what is wrong */
-    const char *format;                      /* the check's name for clients ("url", "email", ...), or NULL */
-    bool secret;                             /* write-only: stored encrypted, never returned */
-    const char *def;                         /* JSON text of the value a create assumes when absent, or NULL */
+    int64_t min, max;                    /* string length in characters, or integer range; max 0 means no limit */
+    const char *const *allowed;          /* NULL-terminated list of allowed strings, or NULL */
+    const char *(*check)(json_t *value); /* a format check: NULL, or what is wrong */
+    const char *format;                  /* the check's name for clients ("url", "email", ...), or NULL */
+    bool secret;                         /* write-only: stored encrypted, never returned */
+    const char *def;                     /* JSON text of the value a create assumes when absent, or NULL */
 };
 
 struct schema {

@@ -318,8 +318,8 @@ static int listen_on(const struct server_options *o, int *port, struct err *err)
     }
     freeaddrinfo(ai);
     getsockname(fd, (struct sockaddr *)&bound, &blen);
-    *port = ntohs(bound.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&bound)->sin6_port
-                                              : ((struct sockaddr_in *)&bound)->sin_port);
+    *port =
+        ntohs(bound.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&bound)->sin6_port : ((struct sockaddr_in *)&bound)->sin_port);
     return fd;
 }
 

@@ -181,9 +181,9 @@ static const char *check_emails(json_t *j)
     return NULL;
 }
 
-static const char *const notify_events[] = {"release_started",  "build_completed",  "build_failed",    "release_submitted",
-                                            "release_approved", "release_rejected", "rollout_updated", "release_completed",
-                                            NULL};
+static const char *const notify_events[] = {"release_started",   "build_completed",   "build_failed",
+                                            "release_submitted", "release_approved",  "release_rejected",
+                                            "rollout_updated",   "release_completed", NULL};
 
 static const char *check_events(json_t *j)
 {
@@ -235,19 +235,40 @@ static const char *check_template(json_t *j)
 
 /* ---- field tables ---- */
 
-#define STR(n, req, lo, hi, ...) {.name = n, .kind = FIELD_STRING, .required = req, .min = lo, .max = hi, __VA_ARGS__}
+#define STR(n, req, lo, hi, ...)                                                                                                   \
+    {                                                                                                                              \
+        .name = n, .kind = FIELD_STRING, .required = req, .min = lo, .max = hi, __VA_ARGS__                                        \
+    }
 #define TEXT(n, req, hi) STR(n, req, 1, hi, .check = check_printable)
 #define FMT(n, req, hi, fn, fmt) STR(n, req, 1, hi, .check = fn, .format = fmt)
 #define SECRET(n, req, hi) STR(n, req, 1, hi, .secret = true)
 #define SECRET_FMT(n, req, hi, fn, fmt) STR(n, req, 1, hi, .secret = true, .check = fn, .format = fmt)
 #define URL(n, req) FMT(n, req, 512, check_url, "url")
 #define EMAIL(n, req) FMT(n, req, 254, check_email, "email")
-#define ONE_OF(n, req, list) {.name = n, .kind = FIELD_STRING, .required = req, .allowed = list}
-#define INT(n, req, lo, hi, ...) {.name = n, .kind = FIELD_INT, .required = req, .min = lo, .max = hi, __VA_ARGS__}
-#define INTEGER(n, req, lo, hi) {.name = n, .kind = FIELD_INT, .required = req, .min = lo, .max = hi}
-#define BOOL(n, ...) {.name = n, .kind = FIELD_BOOL, __VA_ARGS__}
-#define ARRAY(n, req, fn, fmt) {.name = n, .kind = FIELD_ARRAY, .required = req, .check = fn, .format = fmt}
-#define OBJECT(n, fn, fmt) {.name = n, .kind = FIELD_OBJECT, .check = fn, .format = fmt}
+#define ONE_OF(n, req, list)                                                                                                       \
+    {                                                                                                                              \
+        .name = n, .kind = FIELD_STRING, .required = req, .allowed = list                                                          \
+    }
+#define INT(n, req, lo, hi, ...)                                                                                                   \
+    {                                                                                                                              \
+        .name = n, .kind = FIELD_INT, .required = req, .min = lo, .max = hi, __VA_ARGS__                                           \
+    }
+#define INTEGER(n, req, lo, hi)                                                                                                    \
+    {                                                                                                                              \
+        .name = n, .kind = FIELD_INT, .required = req, .min = lo, .max = hi                                                        \
+    }
+#define BOOL(n, ...)                                                                                                               \
+    {                                                                                                                              \
+        .name = n, .kind = FIELD_BOOL, __VA_ARGS__                                                                                 \
+    }
+#define ARRAY(n, req, fn, fmt)                                                                                                     \
+    {                                                                                                                              \
+        .name = n, .kind = FIELD_ARRAY, .required = req, .check = fn, .format = fmt                                                \
+    }
+#define OBJECT(n, fn, fmt)                                                                                                         \
+    {                                                                                                                              \
+        .name = n, .kind = FIELD_OBJECT, .check = fn, .format = fmt                                                                \
+    }
 
 static const char *const platforms[] = {"IOS", "ANDROID", "WEB", NULL};
 static const char *const mobile_platforms[] = {"IOS", "ANDROID", NULL};
@@ -345,12 +366,8 @@ static const struct field slack_fields[] = {
 };
 
 static const struct field email_fields[] = {
-    ARRAY("emailRecipients", true, check_emails, "emails"),
-    EMAIL("emailFromAddress", true),
-    TEXT("smtpHost", true, 255),
-    INT("smtpPort", false, 1, 65535, .def = "587"),
-    TEXT("smtpUsername", false, 255),
-    SECRET("smtpPassword", false, 1024),
+    ARRAY("emailRecipients", true, check_emails, "emails"), EMAIL("emailFromAddress", true),  TEXT("smtpHost", true, 255),
+    INT("smtpPort", false, 1, 65535, .def = "587"),         TEXT("smtpUsername", false, 255), SECRET("smtpPassword", false, 1024),
 };
 
 static const struct field teams_fields[] = {
@@ -465,8 +482,9 @@ static void code_signing_prepare(json_t *c, struct err *err)
 static const char *const code_signing_computed[] = {"certificateSubject", "certificateFingerprint", "certificateExpiresAt", NULL};
 
 /* A category with fields common to all its types (CATEGORY) or without (CATEGORY0). */
-#define CATEGORY0(cid, s, t, col, d, comp) [cid] = {.id = cid, .slug = s, .table = t, .type_column = col, .display = d, .computed = comp}
-#define CATEGORY(cid, s, t, col, d, f)                                                                                           \
+#define CATEGORY0(cid, s, t, col, d, comp)                                                                                         \
+    [cid] = {.id = cid, .slug = s, .table = t, .type_column = col, .display = d, .computed = comp}
+#define CATEGORY(cid, s, t, col, d, f)                                                                                             \
     [cid] = {.id = cid, .slug = s, .table = t, .type_column = col, .display = d, .common = f, .ncommon = ARRAY_LEN(f)}
 
 static struct category categories[CAT__COUNT] = {
@@ -483,9 +501,14 @@ static struct category categories[CAT__COUNT] = {
 };
 
 /* A type with fields of its own (PROVIDER) or only its category's (PROVIDER0). */
-#define PROVIDER0(t, cat, d, prep) {.type = t, .category = cat, .display = d, .prepare = prep}
-#define PROVIDER(t, cat, d, fl, f, prep)                                                                                         \
-    {.type = t, .category = cat, .display = d, .flag = fl, .fields = f, .nfields = ARRAY_LEN(f), .prepare = prep}
+#define PROVIDER0(t, cat, d, prep)                                                                                                 \
+    {                                                                                                                              \
+        .type = t, .category = cat, .display = d, .prepare = prep                                                                  \
+    }
+#define PROVIDER(t, cat, d, fl, f, prep)                                                                                           \
+    {                                                                                                                              \
+        .type = t, .category = cat, .display = d, .flag = fl, .fields = f, .nfields = ARRAY_LEN(f), .prepare = prep                \
+    }
 
 static struct provider providers[] = {
     PROVIDER0("GITHUB", CAT_SCM, "GitHub", scm_prepare),
@@ -553,7 +576,8 @@ static char *sqlf(const char *fmt, ...)
 }
 
 /* The bookkeeping columns every category table starts with, in the order the SELECTs return them. */
-#define BOOKKEEPING "id, tenantId, %s, verificationStatus, lastVerifiedAt, lastVerificationError, configuredByAccountId, createdAt, updatedAt"
+#define BOOKKEEPING                                                                                                                \
+    "id, tenantId, %s, verificationStatus, lastVerifiedAt, lastVerificationError, configuredByAccountId, createdAt, updatedAt"
 
 static void build_sql(struct category *c)
 {
@@ -660,8 +684,8 @@ static const char *const kind_names[] = {
 
 static json_t *describe_field(const struct field *f)
 {
-    json_t *j = json_pack("{s:s, s:s, s:b, s:b}", "name", f->name, "kind", kind_names[f->kind], "required", f->required,
-                          "secret", f->secret);
+    json_t *j = json_pack("{s:s, s:s, s:b, s:b}", "name", f->name, "kind", kind_names[f->kind], "required", f->required, "secret",
+                          f->secret);
     if (f->kind == FIELD_STRING && f->max) {
         json_object_set_new(j, "minLength", json_integer(f->min));
         json_object_set_new(j, "maxLength", json_integer(f->max));

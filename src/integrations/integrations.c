@@ -129,9 +129,8 @@ struct integration_row *integration_from_stmt(struct store_stmt *st, const struc
     return r;
 }
 
-enum err_code integration_load(struct store_conn *c, const struct keyring *keys, const struct category *cat,
-                               const char *tenant_id, const char *id, bool decrypt, struct integration_row **out,
-                               struct err *err)
+enum err_code integration_load(struct store_conn *c, const struct keyring *keys, const struct category *cat, const char *tenant_id,
+                               const char *id, bool decrypt, struct integration_row **out, struct err *err)
 {
     struct store_stmt *st;
     int rc;
@@ -396,8 +395,11 @@ enum err_code integration_write(struct integration_write *w, struct err *err)
         goto out;
     details = json_pack("{s:s, s:s, s:o}", "category", cat->slug, "type", p->type, "fields", touched(w->body));
     audit_write(w->c, w->req,
-                &(struct audit_event){.tenant_id = w->tenant_id, .action = w->id ? "integration.update" : "integration.create",
-                                      .target_type = cat->slug, .target_id = w->out_id, .details = details},
+                &(struct audit_event){.tenant_id = w->tenant_id,
+                                      .action = w->id ? "integration.update" : "integration.create",
+                                      .target_type = cat->slug,
+                                      .target_id = w->out_id,
+                                      .details = details},
                 err);
     json_decref(details);
     goto out;
@@ -413,8 +415,8 @@ out:
     return err->code;
 }
 
-enum err_code integration_delete(struct store_conn *c, const struct request *req, const struct category *cat,
-                                 const char *tenant_id, const char *id, struct err *err)
+enum err_code integration_delete(struct store_conn *c, const struct request *req, const struct category *cat, const char *tenant_id,
+                                 const char *id, struct err *err)
 {
     struct store_stmt *st;
     int64_t changes = 0;
@@ -435,14 +437,15 @@ enum err_code integration_delete(struct store_conn *c, const struct request *req
             return err->code;
         if (err->ndetails)
             return err_set(err, ERR_CONFLICT, "%d pipeline%s still use%s this integration: delete or re-point %s first",
-                           err->ndetails, err->ndetails == 1 ? "" : "s", err->ndetails == 1 ? "s" : "", err->ndetails == 1 ? "it" : "them");
+                           err->ndetails, err->ndetails == 1 ? "" : "s", err->ndetails == 1 ? "s" : "",
+                           err->ndetails == 1 ? "it" : "them");
     }
     if (store_run(c, cat->sql_delete, STORE_ARGS(STORE_TEXT(tenant_id), STORE_TEXT(id)), &changes, err))
         return err->code;
     if (changes == 0)
         return err_set(err, ERR_NOT_FOUND, "not found");
-    return audit_write(c, req,
-                       &(struct audit_event){.tenant_id = tenant_id, .action = "integration.delete", .target_type = cat->slug,
-                                             .target_id = id},
-                       err);
+    return audit_write(
+        c, req,
+        &(struct audit_event){.tenant_id = tenant_id, .action = "integration.delete", .target_type = cat->slug, .target_id = id},
+        err);
 }

@@ -29,9 +29,8 @@ struct integration_row {
 void integration_row_free(struct integration_row *r);
 
 /* Reads one row of the tenant; ERR_NOT_FOUND when the id is not in this category for this tenant. */
-enum err_code integration_load(struct store_conn *c, const struct keyring *keys, const struct category *cat,
-                               const char *tenant_id, const char *id, bool decrypt, struct integration_row **out,
-                               struct err *err);
+enum err_code integration_load(struct store_conn *c, const struct keyring *keys, const struct category *cat, const char *tenant_id,
+                               const char *id, bool decrypt, struct integration_row **out, struct err *err);
 /* Reads the row at the statement's cursor (a category's sql_select or sql_list). Caller frees. */
 struct integration_row *integration_from_stmt(struct store_stmt *st, const struct keyring *keys, const struct category *cat,
                                               bool decrypt);
@@ -60,8 +59,8 @@ struct integration_write {
 enum err_code integration_write(struct integration_write *w, struct err *err);
 
 /* Deletes one row; ERR_CONFLICT listing the pipelines that still use it. Run inside a transaction. */
-enum err_code integration_delete(struct store_conn *c, const struct request *req, const struct category *cat,
-                                 const char *tenant_id, const char *id, struct err *err);
+enum err_code integration_delete(struct store_conn *c, const struct request *req, const struct category *cat, const char *tenant_id,
+                                 const char *id, struct err *err);
 
 /* Overwrites every secret string of a JSON object in place (before it is freed). */
 void integration_wipe(json_t *obj);

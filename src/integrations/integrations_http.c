@@ -46,8 +46,7 @@ static enum err_code includes(struct request *req, const struct category *cat, b
     return err->ndetails ? err_set(err, ERR_INVALID, "invalid include") : ERR_OK;
 }
 
-static json_t *summary(struct store_conn *db, const struct keyring *keys, enum category_id cat, const char *tenant,
-                       const char *id)
+static json_t *summary(struct store_conn *db, const struct keyring *keys, enum category_id cat, const char *tenant, const char *id)
 {
     static const char *const keep[] = {"organization", "repoName", "appleBundleId", "googlePackageName", "firebaseAppId", NULL};
     struct integration_row *r;
@@ -71,17 +70,19 @@ static json_t *render(struct request *req, struct store_conn *db, const struct i
     struct app *app = app_of(req);
     json_t *j = integration_json(r, req->who.role);
     if (scm)
-        json_object_set_new(j, "scm",
-                            summary(db, app->keys, CAT_SCM, r->tenant_id, json_string_value(json_object_get(r->config, "scmIntegrationId"))));
+        json_object_set_new(
+            j, "scm",
+            summary(db, app->keys, CAT_SCM, r->tenant_id, json_string_value(json_object_get(r->config, "scmIntegrationId"))));
     if (target)
-        json_object_set_new(j, "target", summary(db, app->keys, CAT_TARGETS, r->tenant_id,
-                                                 json_string_value(json_object_get(r->config, "targetIntegrationId"))));
+        json_object_set_new(j, "target",
+                            summary(db, app->keys, CAT_TARGETS, r->tenant_id,
+                                    json_string_value(json_object_get(r->config, "targetIntegrationId"))));
     return j;
 }
 
 /* Answers one integration as the caller may see it. */
-static enum err_code respond_one(struct request *req, struct store_conn *db, const struct category *cat, const char *id,
-                                 int status, struct err *err)
+static enum err_code respond_one(struct request *req, struct store_conn *db, const struct category *cat, const char *id, int status,
+                                 struct err *err)
 {
     struct integration_row *r;
     bool scm, target;
@@ -108,8 +109,13 @@ static enum err_code write(struct request *req, const char *id, struct err *err)
     struct app *app = app_of(req);
     const struct category *cat;
     struct store_conn *db;
-    struct integration_write w = {.req = req, .keys = app->keys, .tenant_id = req->who.tenant_id,
-                                  .account_id = req->who.account_id, .id = id, .body = req->body, .audit = true};
+    struct integration_write w = {.req = req,
+                                  .keys = app->keys,
+                                  .tenant_id = req->who.tenant_id,
+                                  .account_id = req->who.account_id,
+                                  .id = id,
+                                  .body = req->body,
+                                  .audit = true};
     enum err_code rc;
 
     if (category_of(req, &cat, err) || request_db(req, &db, err))
@@ -183,8 +189,8 @@ enum err_code integrations_list(struct request *req, struct err *err)
 static enum err_code delete_body(struct store_conn *c, void *ctx, struct err *err)
 {
     struct request *req = ctx;
-    if (integration_delete(c, req, category_by_slug(request_param(req, "category")), req->who.tenant_id,
-                           request_param(req, "id"), err))
+    if (integration_delete(c, req, category_by_slug(request_param(req, "category")), req->who.tenant_id, request_param(req, "id"),
+                           err))
         return err->code;
     return setup_refresh(c, req->who.tenant_id, req->who.account_id, NULL, err);
 }

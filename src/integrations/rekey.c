@@ -143,14 +143,14 @@ static enum err_code batch_body(struct store_conn *c, void *ctx, struct err *err
         struct err inner;
 
         err_clear(&inner);
-        snprintf(b->after, sizeof b->after, "%s", rows[i].id);
+        memcpy(b->after, rows[i].id, sizeof b->after); /* both 256 bytes, NUL-terminated */
         if (secret_decrypt(b->keys, &at, rows[i].stored, &plain, &inner) ||
             secret_encrypt(b->keys, &at, plain->data, plain->len, &fresh, &inner)) {
             log_error("rotate-key: %s.%s of %s: %s", table, column, rows[i].id, inner.message);
             b->got.failed++;
         } else if (store_run(c, b->cat->sql_secret_swap[b->col],
-                             STORE_ARGS(STORE_TEXT(fresh), STORE_TEXT(rows[i].id), STORE_TEXT(rows[i].stored)), &changed, err) ==
-                   ERR_OK) {
+                             STORE_ARGS(STORE_TEXT(fresh), STORE_TEXT(rows[i].id), STORE_TEXT(rows[i].stored)), &changed,
+                             err) == ERR_OK) {
             b->got.rotated += changed; /* 0: changed meanwhile by someone writing under the current key */
         }
         plaintext_free(plain);
@@ -167,7 +167,8 @@ enum err_code rekey_rotate(struct store *s, const struct keyring *keys, int batc
 
     memset(out, 0, sizeof *out);
     if (!keyring_can_encrypt(keys))
-        return err_set(err, ERR_INVALID, "set INTEGRATION_ENCRYPTION_KEY to the new key (and the old one in INTEGRATION_ENCRYPTION_OLD_KEYS)");
+        return err_set(err, ERR_INVALID,
+                       "set INTEGRATION_ENCRYPTION_KEY to the new key (and the old one in INTEGRATION_ENCRYPTION_OLD_KEYS)");
     if (batch < 1 || batch > 100)
         batch = 100;
     if (store_conn_get(s, &c, err))

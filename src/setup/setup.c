@@ -96,8 +96,10 @@ enum err_code setup_refresh(struct store_conn *c, const char *tenant_id, const c
               STORE_ARGS(STORE_TEXT(tenant_id), STORE_BOOL(true)), &scm, err) ||
         count(c, "SELECT COUNT(*) FROM tenant_pipeline_integrations WHERE tenantId = ? AND isActive = ?",
               STORE_ARGS(STORE_TEXT(tenant_id), STORE_BOOL(true)), &pipelines, err) ||
-        count(c, "SELECT COUNT(*) FROM tenant_communication_integrations WHERE tenantId = ? AND communicationType = ? AND isActive = ?",
-              STORE_ARGS(STORE_TEXT(tenant_id), STORE_TEXT("SLACK"), STORE_BOOL(true)), &slack, err))
+        count(
+            c,
+            "SELECT COUNT(*) FROM tenant_communication_integrations WHERE tenantId = ? AND communicationType = ? AND isActive = ?",
+            STORE_ARGS(STORE_TEXT(tenant_id), STORE_TEXT("SLACK"), STORE_BOOL(true)), &slack, err))
         goto out;
     s.done[STEP_GITHUB] = scm > 0;
     s.done[STEP_TARGETS] = json_array_size(s.targets) > 0;
@@ -164,15 +166,14 @@ static const struct rename slack_fields[] = {{"botToken", "slackBotToken"},
                                              {"notifyOnEvents", "notifyOnEvents"}};
 static const struct rename workflow_fields[] = {
     {"name", "displayName"}, {"workflowPath", "githubWorkflowPath"}, {"platform", "platform"}, {"target", "targetIntegrationId"}};
-static const struct rename jenkins_fields[] = {{"name", "displayName"},
-                                               {"jobPath", "jenkinsJobPath"},
-                                               {"platform", "platform"},
-                                               {"target", "targetIntegrationId"},
-                                               {"url", "jenkinsUrl"},
-                                               {"username", "jenkinsUsername"},
-                                               {"apiToken", "jenkinsApiToken"}};
+static const struct rename jenkins_fields[] = {
+    {"name", "displayName"}, {"jobPath", "jenkinsJobPath"},   {"platform", "platform"},       {"target", "targetIntegrationId"},
+    {"url", "jenkinsUrl"},   {"username", "jenkinsUsername"}, {"apiToken", "jenkinsApiToken"}};
 
-#define SECTION(n, c, t, d, f) {n, c, t, d, f, ARRAY_LEN(f)}
+#define SECTION(n, c, t, d, f)                                                                                                     \
+    {                                                                                                                              \
+        n, c, t, d, f, ARRAY_LEN(f)                                                                                                \
+    }
 static const struct section sections[] = {
     SECTION("github", CAT_SCM, "GITHUB", NULL, github_fields),
     SECTION("appStoreConnect", CAT_TARGETS, "APP_STORE", "App Store Connect", app_store_fields),
@@ -258,8 +259,15 @@ struct save {
 static enum err_code upsert(const struct save *s, enum category_id cat, const char *type, const char *existing, json_t *body,
                             const char *prefix, const struct rename *r, size_t n, struct err *err)
 {
-    struct integration_write w = {.c = s->c, .req = s->req, .keys = s->keys, .tenant_id = s->tenant, .account_id = s->account,
-                                  .cat = category_get(cat), .id = existing[0] ? existing : NULL, .body = body, .audit = true};
+    struct integration_write w = {.c = s->c,
+                                  .req = s->req,
+                                  .keys = s->keys,
+                                  .tenant_id = s->tenant,
+                                  .account_id = s->account,
+                                  .cat = category_get(cat),
+                                  .id = existing[0] ? existing : NULL,
+                                  .body = body,
+                                  .audit = true};
     struct err inner;
 
     if (!existing[0])
@@ -358,7 +366,8 @@ static enum err_code save_cicd(const struct save *s, json_t *cicd, struct err *e
         body = translate(item, prefix, r, nr, err);
         if (jenkins) {
             /* The server's address and credentials are shared by every Jenkins pipeline. */
-            static const char *const shared[][2] = {{"url", "jenkinsUrl"}, {"username", "jenkinsUsername"}, {"apiToken", "jenkinsApiToken"}};
+            static const char *const shared[][2] = {
+                {"url", "jenkinsUrl"}, {"username", "jenkinsUsername"}, {"apiToken", "jenkinsApiToken"}};
             for (size_t k = 0; k < ARRAY_LEN(shared); k++)
                 if (json_object_get(cicd, shared[k][0]))
                     json_object_set_new(body, shared[k][1], json_deep_copy(json_object_get(cicd, shared[k][0])));
@@ -435,8 +444,11 @@ enum err_code setup_save(struct store_conn *c, const struct request *req, const 
         goto out;
     details = json_pack("{s:O, s:b}", "sections", saved, "setupComplete", out->complete);
     audit_write(c, req,
-                &(struct audit_event){.tenant_id = s.tenant, .action = "setup.save", .target_type = "release_settings",
-                                      .target_id = s.tenant, .details = details},
+                &(struct audit_event){.tenant_id = s.tenant,
+                                      .action = "setup.save",
+                                      .target_type = "release_settings",
+                                      .target_id = s.tenant,
+                                      .details = details},
                 err);
     json_decref(details);
 out:

@@ -32,7 +32,10 @@ static const char *check_platforms(json_t *v)
     return unique_of(v, platforms, "must list platforms among IOS, ANDROID, WEB");
 }
 
-#define SECTION(n) {.name = n, .kind = FIELD_OBJECT}
+#define SECTION(n)                                                                                                                 \
+    {                                                                                                                              \
+        .name = n, .kind = FIELD_OBJECT                                                                                            \
+    }
 SCHEMA(setup_schema, SECTION("github"), {.name = "targets", .kind = FIELD_ARRAY, .check = check_targets},
        {.name = "platforms", .kind = FIELD_ARRAY, .check = check_platforms}, SECTION("appStoreConnect"), SECTION("playStore"),
        SECTION("cicd"), SECTION("slack"));
@@ -40,8 +43,8 @@ SCHEMA(targets_step_schema, {.name = "targets", .kind = FIELD_ARRAY, .required =
        {.name = "platforms", .kind = FIELD_ARRAY, .check = check_platforms});
 SCHEMA(credentials_step_schema, SECTION("appStoreConnect"), SECTION("playStore"));
 
-static const char *const step_names[STEP__COUNT] = {"Connect source control", "Select target platforms",
-                                                    "Platform credentials", "CI/CD pipelines", "Slack notifications"};
+static const char *const step_names[STEP__COUNT] = {"Connect source control", "Select target platforms", "Platform credentials",
+                                                    "CI/CD pipelines", "Slack notifications"};
 static const bool step_required[STEP__COUNT] = {true, true, true, false, false};
 
 static json_t *status_json(struct request *req, struct store_conn *db, const struct setup_status *s, struct err *err)
@@ -68,18 +71,17 @@ static json_t *status_json(struct request *req, struct store_conn *db, const str
             const struct provider *p = provider_by_type(store_col_text(st, 1));
             json_array_append_new(integrations,
                                   json_pack("{s:s, s:s, s:s, s:s, s:s, s:o, s:b}", "id", store_col_text(st, 0), "category",
-                                            p ? category_get(p->category)->slug : "", "type", store_col_text(st, 1),
-                                            "displayName", store_col_text(st, 2), "verificationStatus", store_col_text(st, 3),
-                                            "lastVerifiedAt", json_text_or_null(store_col_text(st, 4)), "isEnabled",
-                                            store_col_bool(st, 5)));
+                                            p ? category_get(p->category)->slug : "", "type", store_col_text(st, 1), "displayName",
+                                            store_col_text(st, 2), "verificationStatus", store_col_text(st, 3), "lastVerifiedAt",
+                                            json_text_or_null(store_col_text(st, 4)), "isEnabled", store_col_bool(st, 5)));
         }
         store_finish(st);
     }
     return json_pack("{s:b, s:o, s:o, s:o, s:O, s:O, s:o, s:i, s:o}", "setupComplete", s->complete, "setupCompletedAt",
                      json_text_or_null(s->completed_at[0] ? s->completed_at : NULL), "setupCompletedByAccountId",
-                     json_text_or_null(s->completed_by[0] ? s->completed_by : NULL), "steps", steps, "selectedTargets",
-                     s->targets, "selectedPlatforms", s->platforms, "nextStep", next, "progress", done * 100 / STEP__COUNT,
-                     "integrations", integrations);
+                     json_text_or_null(s->completed_by[0] ? s->completed_by : NULL), "steps", steps, "selectedTargets", s->targets,
+                     "selectedPlatforms", s->platforms, "nextStep", next, "progress", done * 100 / STEP__COUNT, "integrations",
+                     integrations);
 }
 
 enum err_code setup_get(struct request *req, struct err *err)

@@ -174,8 +174,9 @@ static enum err_code prepare(struct store_conn *c, const char *sql, struct store
         c->cache[i].handle = NULL;
     }
     st = &c->cache[i];
-    if (c->store->driver->prepare(c->handle, sql, &st->handle, err))
-        return err->code;
+    enum err_code rc = c->store->driver->prepare(c->handle, sql, &st->handle, err);
+    if (rc)
+        return rc;
     st->conn = c;
     st->sql = sql;
     *out = st;
@@ -193,10 +194,11 @@ static enum err_code bind_all(struct store_stmt *st, const struct store_val *arg
 enum err_code store_select(struct store_conn *c, const char *sql, const struct store_val *args, size_t nargs,
                            struct store_stmt **out, struct err *err)
 {
-    struct store_stmt *st;
+    struct store_stmt *st = NULL;
+    enum err_code rc = prepare(c, sql, &st, err);
 
-    if (prepare(c, sql, &st, err))
-        return err->code;
+    if (rc)
+        return rc;
     c->store->driver->reset(st->handle);
     if (bind_all(st, args, nargs, err)) {
         c->store->driver->reset(st->handle);

@@ -12,7 +12,7 @@
 struct account {
     char id[UUID_SIZE];
     char email[256];
-    char name[1024]; /* 200 characters of UTF-8 */
+    char name[1024];                        /* 200 characters of UTF-8 */
     char password_hash[PASSWORD_HASH_SIZE]; /* empty: no password set */
     char created_at[TIMESTAMP_SIZE], updated_at[TIMESTAMP_SIZE];
 };

@@ -16,7 +16,8 @@
 #include "tenancy/tenancy_http.h"
 #include "tenancy/tokens.h"
 
-SCHEMA(login_schema, {.name = "email", .kind = FIELD_STRING, .required = true, .min = 3, .max = 254, .check = check_email, .format = "email"},
+SCHEMA(login_schema,
+       {.name = "email", .kind = FIELD_STRING, .required = true, .min = 3, .max = 254, .check = check_email, .format = "email"},
        {.name = "password", .kind = FIELD_STRING, .required = true, .min = 1, .max = 1024});
 
 struct login_tx {

@@ -15,7 +15,9 @@
 
 static const char *const roles[] = {"owner", "editor", "viewer", NULL};
 
-SCHEMA(member_add_schema, {.name = "email", .kind = FIELD_STRING, .required = true, .min = 3, .max = 254, .check = check_email, .format = "email"}, {.name = "role", .kind = FIELD_STRING, .required = true, .allowed = roles},
+SCHEMA(member_add_schema,
+       {.name = "email", .kind = FIELD_STRING, .required = true, .min = 3, .max = 254, .check = check_email, .format = "email"},
+       {.name = "role", .kind = FIELD_STRING, .required = true, .allowed = roles},
        {.name = "name", .kind = FIELD_STRING, .min = 1, .max = 200, .check = check_printable});
 SCHEMA(member_update_schema, {.name = "role", .kind = FIELD_STRING, .required = true, .allowed = roles});
 

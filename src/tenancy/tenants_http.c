@@ -6,8 +6,10 @@
 #include "tenancy/tenancy_http.h"
 #include "tenancy/tenants.h"
 
-SCHEMA(tenant_create_schema, {.name = "orgName", .kind = FIELD_STRING, .required = true, .min = 1, .max = 200, .check = check_printable});
-SCHEMA(tenant_update_schema, {.name = "orgName", .kind = FIELD_STRING, .required = true, .min = 1, .max = 200, .check = check_printable});
+SCHEMA(tenant_create_schema,
+       {.name = "orgName", .kind = FIELD_STRING, .required = true, .min = 1, .max = 200, .check = check_printable});
+SCHEMA(tenant_update_schema,
+       {.name = "orgName", .kind = FIELD_STRING, .required = true, .min = 1, .max = 200, .check = check_printable});
 
 struct create_tx {
     const struct request *req;

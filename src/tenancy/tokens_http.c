@@ -7,7 +7,8 @@
 #include "tenancy/tenancy_http.h"
 #include "tenancy/tokens.h"
 
-SCHEMA(token_create_schema, {.name = "name", .kind = FIELD_STRING, .required = true, .min = 1, .max = 200, .check = check_printable},
+SCHEMA(token_create_schema,
+       {.name = "name", .kind = FIELD_STRING, .required = true, .min = 1, .max = 200, .check = check_printable},
        {.name = "expiresInDays", .kind = FIELD_INT, .min = 1, .max = 3650});
 
 enum err_code tokens_list(struct request *req, struct err *err)

@@ -113,8 +113,9 @@ static void test_route_table(void **state)
 }
 
 static const char *const colours[] = {"red", "green", NULL};
-SCHEMA(sample, {.name = "name", .kind = FIELD_STRING, .required = true, .min = 1, .max = 5}, {.name = "count", .kind = FIELD_INT, .min = 1, .max = 10},
-       {.name = "colour", .kind = FIELD_STRING, .allowed = colours}, {.name = "email", .kind = FIELD_STRING, .min = 3, .max = 254, .check = check_email, .format = "email"},
+SCHEMA(sample, {.name = "name", .kind = FIELD_STRING, .required = true, .min = 1, .max = 5},
+       {.name = "count", .kind = FIELD_INT, .min = 1, .max = 10}, {.name = "colour", .kind = FIELD_STRING, .allowed = colours},
+       {.name = "email", .kind = FIELD_STRING, .min = 3, .max = 254, .check = check_email, .format = "email"},
        {.name = "flag", .kind = FIELD_BOOL});
 
 static enum err_code validate(const char *text, struct err *err)

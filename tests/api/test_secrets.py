@@ -1,0 +1,382 @@
+"""Secrets at rest and in flight (docs/integrations.md "Secrets" and "Key
+rotation"): nothing readable in the SQLite file, answers or log; ciphertexts
+bound to their tenant, table, column and row; the encryption key's absence;
+`slipway admin rotate-key`."""
+
+import json
+import os
+import shutil
+import tempfile
+import unittest
+
+import harness
+import integration_fixtures as fx
+from harness import ApiTest, assert_error, new_tenant, new_user, page
+
+tearDownModule = harness.stop_shared_server
+
+
+def owner_view(test, server, token, refs):
+    """{(category, id): (masks of the secret fields, unreadableSecrets)} as the owner sees them."""
+    out = {}
+    for tenant, category, id, type_ in refs:
+        obj = harness.expect(test, server.request("GET", fx.ipath(tenant, category, id), token=token), 200)
+        out[(category, id)] = ({name: obj.get(name) for name in fx.secret_fields(type_)},
+                               sorted(obj.get("unreadableSecrets", [])))
+    return out
+
+
+class StorageTest(ApiTest):
+    """Every secret-bearing type stored once; then the file, answers and log are searched."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.org = harness.new_org(cls.server)
+        cls.owner = cls.org.owner
+        cls.tenant = cls.org.id
+        cls.secrets = []      # every secret value sent
+        cls.answers = []      # every answer received
+        cls.made = []         # (category, id, type, body)
+        made = {}
+        for type_ in fx.TYPES:
+            kw = {}
+            if fx.category_of(type_) == "pipelines":
+                kw = {"scm": made[fx.PIPELINE_SCM[type_]]["id"], "target": made["PLAY_STORE"]["id"]}
+            extra = {"GITHUB": {"refreshToken": fx.token("ghr_", 36)},
+                     "SLACK": {"slackWebhookUrl": "https://hooks.slack.com/services/T0/B0/" + fx.token("", 24)},
+                     "CODE_SIGNING": {"keyPassword": "key-pass-" + fx.random_string(16)},
+                     "FIREBASE": {"googlePrivateKey": fx.rsa_private_key(tag="firebase")},
+                     "APP_STORE": {"applePrivateKey": fx.ec_private_key(tag="secrets")}}.get(type_, {})
+            body = fx.valid_body(type_, **dict(kw, **extra))
+            resp = cls.send("POST", fx.ipath(cls.tenant, fx.category_of(type_)), body, type_)
+            if resp.status != 201:
+                raise AssertionError("creating %s failed: %s" % (type_, resp))
+            made[type_] = resp.json
+            cls.made.append((fx.category_of(type_), resp.json["id"], type_, body))
+        cls.setup_tenant = new_tenant(cls.server, cls.owner.token)["id"]
+        setup = fx.full_setup_body(cicd=fx.setup_jenkins())
+        setup["appStoreConnect"]["privateKey"] = fx.ec_private_key(tag="setup")
+        setup["playStore"]["privateKey"] = fx.rsa_private_key(tag="setup")
+        resp = cls.send("POST", fx.SETUP_PATH % cls.setup_tenant, setup)
+        if resp.status != 200:
+            raise AssertionError("setup failed: %s" % resp)
+
+    @classmethod
+    def send(cls, method, path, body=None, type_=None, token=None):
+        """A request whose secrets are noted, and whose answer is kept."""
+        if body is not None:
+            found = list(fx.body_secrets(type_, body).values()) if type_ else fx.setup_body_secrets(body)
+            cls.secrets += found
+            fx.remember(cls.server, *found)
+        resp = cls.server.request(method, path, body=body, token=token or cls.owner.token)
+        cls.answers.append(resp)
+        return resp
+
+    def fragments(self):
+        return [f for s in self.secrets for f in fx.secret_fragments(s)]
+
+    def test_raw_database_holds_no_secret(self):
+        raw = fx.raw_database_bytes(self.server)
+        self.assertTrue(raw)
+        for fragment in self.fragments():
+            needle = fragment if isinstance(fragment, bytes) else fragment.encode()
+            self.assertNotIn(needle, raw, "a secret fragment (%r...) is readable in the database file" % needle[:8])
+
+    def test_secret_columns_hold_versioned_ciphertext(self):
+        key_ids = set()
+        for category, id, type_, body in self.made:
+            for name in fx.body_secrets(type_, body):
+                with self.subTest(type=type_, field=name):
+                    stored = fx.column_value(self.server, category, id, name)
+                    self.assertIsInstance(stored, str)
+                    self.assertRegex(stored, fx.CIPHERTEXT_RE)
+                    key_ids.add(fx.key_id(stored))
+        self.assertEqual(len(key_ids), 1, "one current key")
+
+    def test_same_plaintext_different_ciphertext(self):
+        secret = fx.token("ghp_", 36)
+        ids = []
+        for _ in range(2):
+            resp = self.send("POST", fx.ipath(self.tenant, "scm"), fx.valid_body("GITLAB", accessToken=secret),
+                             "GITLAB")
+            ids.append(self.expect(resp, 201)["id"])
+        a, b = (fx.column_value(self.server, "scm", i, "accessToken") for i in ids)
+        self.assertNotEqual(a, b, "a fresh nonce each time")
+        self.assertNotEqual(fx.CIPHERTEXT_RE.match(a).group(2), fx.CIPHERTEXT_RE.match(b).group(2))
+
+    def test_no_secret_in_any_answer(self):
+        for role in ("owner", "editor", "viewer"):
+            token = self.org.by_role(role).token
+            for category in fx.CATEGORIES:
+                self.send("GET", fx.ipath(self.tenant, category), token=token)
+                self.send("GET", fx.ipath(self.setup_tenant, category), token=self.owner.token)
+            for category, id, _, _ in self.made:
+                self.send("GET", fx.ipath(self.tenant, category, id), token=token)
+            self.send("GET", fx.ipath(self.tenant, "pipelines", query="include=scm,target"), token=token)
+        self.send("GET", fx.SETUP_PATH % self.setup_tenant)
+        self.send("GET", "/api/v1/%s/audit-logs?limit=200" % self.tenant)
+        self.send("GET", "/api/v1/%s/audit-logs?limit=200" % self.setup_tenant)
+        # refusals that carry secrets must not echo them
+        cert = fx.certificate()
+        refusals = [("GITHUB", {"organization": ""}), ("APP_STORE", {"applePrivateKey": fx.rsa_private_key()}),
+                    ("PLAY_STORE", {"googlePrivateKey": fx.ec_private_key(tag="refused")}),
+                    ("CODE_SIGNING", {"certificatePassword": "wrong-" + fx.random_string(16)}),
+                    ("CODE_SIGNING", {"certificateFormat": "PEM", "certificateData": cert.cert_pem,
+                                      "certificatePassword": None}),
+                    ("JIRA", {"jiraUrl": "not a url"})]
+        for type_, change in refusals:
+            body = fx.valid_body(type_, **change)
+            assert_error(self, self.send("POST", fx.ipath(self.tenant, fx.category_of(type_)), body, type_), 400,
+                         "invalid_request")
+        broken = fx.full_setup_body()
+        broken["slack"]["channels"] = "releases"
+        assert_error(self, self.send("POST", fx.SETUP_PATH % self.setup_tenant, broken), 400, "invalid_request")
+        fragments = self.fragments()
+        for resp in self.answers:
+            for fragment in fragments:
+                needle = fragment if isinstance(fragment, bytes) else fragment.encode()
+                self.assertNotIn(needle, resp.raw, "a secret in the answer to %s" % resp.request)
+
+    def test_no_secret_in_the_log(self):
+        log = self.server.log_text()
+        for fragment in self.fragments():
+            if isinstance(fragment, str):
+                self.assertNotIn(fragment, log, "a secret fragment (%s...) is in the server log" % fragment[:6])
+
+
+class TransplantTest(ApiTest):
+    """A ciphertext copied to another tenant, row, column or table does not decrypt."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.a_owner, cls.b_owner = new_user(cls.server), new_user(cls.server)
+        cls.a = new_tenant(cls.server, cls.a_owner.token)["id"]
+        cls.b = new_tenant(cls.server, cls.b_owner.token)["id"]
+
+    def create(self, owner, tenant, type_, **overrides):
+        return fx.create_integration(self.server, owner.token, tenant, fx.valid_body(type_, **overrides))
+
+    def copy(self, src, dst):
+        """Copy (category, id, column) src's stored value over dst's."""
+        value = fx.column_value(self.server, *src)
+        table = fx.CATEGORIES[dst[0]][0]
+        self.assertEqual(fx.db_execute(self.server, "UPDATE %s SET %s = ? WHERE id = ?" % (table, dst[2]),
+                                       (value, dst[1])), 1)
+
+    def assert_unreadable(self, owner, tenant, category, obj, field):
+        for got in (self.expect(self.request("GET", fx.ipath(tenant, category, obj["id"]), token=owner.token), 200),
+                    [i for i in page(self, self.server, fx.ipath(tenant, category), owner.token, limit=200)["items"]
+                     if i["id"] == obj["id"]][0]):
+            self.assertIn(field, got, "the field is still shown")
+            self.assertIsNone(got[field], "an unreadable secret's mask is null")
+            self.assertEqual(got.get("unreadableSecrets"), [field])
+            for name in fx.secret_fields(fx.integration_type(obj, category)):
+                if name != field:
+                    self.assertEqual(got.get(name), obj.get(name), "the other secrets still read")
+
+    def test_to_another_tenant(self):
+        src = self.create(self.a_owner, self.a, "GITHUB")
+        dst = self.create(self.b_owner, self.b, "GITHUB")
+        self.copy(("scm", src["id"], "accessToken"), ("scm", dst["id"], "accessToken"))
+        self.assert_unreadable(self.b_owner, self.b, "scm", dst, "accessToken")
+        new = fx.token("ghp_", 36)
+        fixed = self.expect(fx.patch_integration(self.server, self.b_owner.token, self.b, "scm", dst["id"],
+                                                 {"accessToken": new}), 200)
+        self.assertEqual((fixed["accessToken"], fixed.get("unreadableSecrets", [])), (fx.mask(new), []))
+
+    def test_to_another_row(self):
+        src = self.create(self.a_owner, self.a, "GITHUB")
+        dst = self.create(self.a_owner, self.a, "GITLAB")
+        self.copy(("scm", src["id"], "accessToken"), ("scm", dst["id"], "accessToken"))
+        self.assert_unreadable(self.a_owner, self.a, "scm", dst, "accessToken")
+
+    def test_to_another_column(self):
+        obj = self.create(self.a_owner, self.a, "GITHUB", refreshToken=fx.token("ghr_", 36))
+        self.copy(("scm", obj["id"], "accessToken"), ("scm", obj["id"], "refreshToken"))
+        self.assert_unreadable(self.a_owner, self.a, "scm", obj, "refreshToken")
+
+    def test_to_another_table(self):
+        src = self.create(self.a_owner, self.a, "GITHUB")
+        dst = self.create(self.a_owner, self.a, "LINEAR")
+        self.copy(("scm", src["id"], "accessToken"), ("tickets", dst["id"], "linearApiKey"))
+        self.assert_unreadable(self.a_owner, self.a, "tickets", dst, "linearApiKey")
+
+
+class NoKeyEmptyDatabaseTest(ApiTest):
+    """Without INTEGRATION_ENCRYPTION_KEY an empty database serves, but stores no secret."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.own_server = True
+        cls.server = fx.IntegrationServer(unset=fx.KEY_VARS).start()
+        cls.token, cls.tenant = cls.server.admin["token"], cls.server.admin["tenantId"]
+
+    def assert_unavailable(self, resp):
+        assert_error(self, resp, 503, "unavailable")
+        self.assertIn("encryption key", resp.json["error"]["message"].lower())
+
+    def test_storing_a_secret_is_unavailable(self):
+        for type_ in ("GITHUB", "APP_STORE", "SLACK", "JIRA"):
+            with self.subTest(type=type_):
+                self.assert_unavailable(fx.post_integration(self.server, self.token, self.tenant,
+                                                            fx.valid_body(type_)))
+        self.assert_unavailable(fx.post_setup(self.server, self.token, self.tenant, fx.full_setup_body()))
+        self.assert_unavailable(fx.put_step(self.server, self.token, self.tenant, "github", fx.setup_github()))
+        for category in fx.CATEGORIES:
+            self.assertEqual(page(self, self.server, fx.ipath(self.tenant, category), self.token)["items"], [])
+        self.assertEqual(fx.stored_ciphertexts(self.server.database_path()), [])
+
+    def test_what_needs_no_key_works(self):
+        self.expect(self.request("GET", "/api/v1/integration-types", token=self.token), 200)
+        answer = fx.assert_setup_answer(self, fx.post_setup(self.server, self.token, self.tenant,
+                                                            {"targets": ["APP_STORE"], "platforms": ["IOS"]}), False)
+        self.assertFalse(answer["setupComplete"])
+        self.assertEqual(fx.setup_status(self, self.server, self.token, self.tenant)["selectedTargets"],
+                         ["APP_STORE"])
+
+
+class KeyLifecycleTest(unittest.TestCase):
+    """A database written under key A: no key, a wrong key, and the rotation to key B."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.dir = tempfile.mkdtemp(prefix="slipway-keys-db-")
+        cls.db = os.path.join(cls.dir, "slipway.db")
+        cls.key_a, cls.key_b, cls.key_c = (fx.new_encryption_key() for _ in range(3))
+        server = cls.serve(cls.key_a)
+        cls.admin = server.admin
+        token, first = cls.admin["token"], cls.admin["tenantId"]
+        second = new_tenant(server, token)["id"]
+        third = new_tenant(server, token)["id"]
+        cls.refs = []
+        for tenant, type_ in ((first, "GITHUB"), (first, "APP_STORE"), (first, "SLACK"), (first, "CODE_SIGNING"),
+                              (first, "JIRA"), (second, "GITHUB"), (second, "TEAMS")):
+            overrides = {"refreshToken": fx.token("ghr_", 36)} if type_ == "GITHUB" else {}
+            obj = fx.create_integration(server, token, tenant, fx.valid_body(type_, **overrides))
+            cls.refs.append((tenant, fx.category_of(type_), obj["id"], type_))
+        resp = fx.post_setup(server, token, third, fx.full_setup_body())
+        if resp.status != 200:
+            raise AssertionError("setup failed: %s" % resp)
+        for item in harness.expect(unittest.TestCase(), server.request("GET", fx.SETUP_PATH % third, token=token),
+                                   200)["integrations"]:
+            cls.refs.append((third, item["category"], item["id"], item["type"]))
+        cls.view = owner_view(unittest.TestCase(), server, token, cls.refs)
+        server.stop()
+        cls.before = os.path.join(cls.dir, "before.db")
+        fx.copy_database(cls.db, cls.before)
+
+    @classmethod
+    def tearDownClass(cls):
+        shutil.rmtree(cls.dir, ignore_errors=True)
+
+    @classmethod
+    def serve(cls, key, old=None, database=None, key_file=None):
+        env = {}
+        unset = set(fx.KEY_VARS)
+        if key is not None:
+            env["INTEGRATION_ENCRYPTION_KEY"] = key
+        if old is not None:
+            env["INTEGRATION_ENCRYPTION_OLD_KEYS"] = old
+        if key_file is not None:
+            env["INTEGRATION_ENCRYPTION_KEY_FILE"] = key_file
+        unset -= set(env)
+        return fx.IntegrationServer(env, unset=unset, database=database or cls.db,
+                                    admin=getattr(cls, "admin", None)).start()
+
+    def copy_of_before(self, name):
+        path = os.path.join(self.dir, name)
+        fx.copy_database(self.before, path)
+        return path
+
+    def rotate(self, server):
+        code, out, err = fx.run_slipway(["admin", "rotate-key"], server.env(), cwd=server.tmpdir)
+        lines = [l for l in out.splitlines() if l.strip()]
+        self.assertEqual(len(lines), 1, "one JSON line; stdout %r stderr %r" % (out, err))
+        result = json.loads(lines[0])
+        harness.assert_keys(self, result, ("rotated", "alreadyCurrent", "failed"), "rotate-key output")
+        return code, result, err
+
+    def assert_reads_everything(self, server):
+        self.assertEqual(owner_view(self, server, self.admin["token"], self.refs), self.view)
+        for masks, unreadable in self.view.values():
+            self.assertEqual(unreadable, [])
+            self.assertTrue(any(v is not None for v in masks.values()))
+
+    def test_refuses_to_start_without_a_key(self):
+        path = self.copy_of_before("nokey.db")
+        env = fx.command_env(unset=fx.KEY_VARS, database=path, port=harness.free_port())
+        code, out, err = fx.run_slipway(["serve", "--migrate"], env, cwd=self.dir, timeout=15)
+        self.assertIsNotNone(code, "slipway serve started (and was killed after 15 s)")
+        self.assertNotEqual(code, 0)
+        self.assertIn("INTEGRATION_ENCRYPTION_KEY", err)
+
+    def test_a_wrong_key_reads_no_secret(self):
+        server = self.serve(self.key_c, database=self.copy_of_before("wrong.db"))
+        try:
+            got = owner_view(self, server, self.admin["token"], self.refs)
+            for ref, (masks, _) in self.view.items():
+                stored = sorted(name for name, value in masks.items() if value is not None)
+                self.assertEqual(got[ref], ({name: None for name in masks}, stored), ref)
+        finally:
+            server.stop()
+
+    def test_rotate_key_without_the_old_key_fails(self):
+        path = self.copy_of_before("norotate.db")
+        before = fx.stored_ciphertexts(path)
+        server = self.serve(self.key_c, database=path)
+        try:
+            code, result, _ = self.rotate(server)
+        finally:
+            server.stop()
+        self.assertNotEqual(code, 0)
+        self.assertEqual((result["rotated"], result["failed"] > 0), (0, True))
+        self.assertEqual(fx.stored_ciphertexts(path), before, "nothing was rewritten")
+
+    def test_rotation_round_trip(self):
+        before = fx.stored_ciphertexts(self.db)
+        old_ids = {fx.key_id(v) for _, _, v in before}
+        self.assertEqual(len(old_ids), 1, "everything is under key A")
+        server = self.serve(self.key_b, old=self.key_a)
+        try:
+            self.assert_reads_everything(server)
+            tenant = self.admin["tenantId"]
+            extra = fx.create_integration(server, self.admin["token"], tenant, fx.valid_body("GITLAB"))
+            new_ids = {fx.key_id(v) for _, _, v in fx.stored_ciphertexts(self.db)} - old_ids
+            self.assertEqual(len(new_ids), 1, "a new secret is stored under key B")
+            code, first, err = self.rotate(server)
+            self.assertEqual(code, 0, err)
+            self.assertGreater(first["rotated"], 0)
+            self.assertGreaterEqual(first["alreadyCurrent"], 1)
+            self.assertEqual(first["failed"], 0)
+            after = fx.stored_ciphertexts(self.db)
+            self.assertEqual({fx.key_id(v) for _, _, v in after}, new_ids, "no ciphertext under key A is left")
+            self.assertEqual(len(after), len(before) + 1)
+            self.assertFalse({v for _, _, v in before} & {v for _, _, v in after})
+            self.assert_reads_everything(server)
+            code, second, err = self.rotate(server)
+            self.assertEqual(code, 0, err)
+            self.assertEqual((second["rotated"], second["failed"]), (0, 0))
+            self.assertEqual(second["alreadyCurrent"], first["rotated"] + first["alreadyCurrent"])
+        finally:
+            server.stop()
+        self.refs.append((tenant, "scm", extra["id"], "GITLAB"))
+        self.view[("scm", extra["id"])] = ({"accessToken": extra["accessToken"], "refreshToken": None}, [])
+        server = self.serve(self.key_b)
+        try:
+            self.assert_reads_everything(server)
+        finally:
+            server.stop()
+        key_file = os.path.join(self.dir, "key-b")
+        with open(key_file, "w") as f:
+            f.write(self.key_b + "\n")
+        server = self.serve(None, key_file=key_file)
+        try:
+            self.assert_reads_everything(server)
+        finally:
+            server.stop()
+
+
+if __name__ == "__main__":
+    unittest.main()
