@@ -172,14 +172,14 @@ class SaveTest(SetupBase):
 
     def test_completion_matrix(self):
         cases = [  # label, body, complete, a step that is not done
-            ("no github", fx.full_setup_body(github=True, cicd=True), False, "github"),
-            ("no targets", fx.full_setup_body(targets=True), False, "targets"),
-            ("no Play Store credentials", fx.full_setup_body(playStore=True, cicd=fx.setup_actions(
+            ("no github", fx.full_setup_body(without=("github", "cicd")), False, "github"),
+            ("no targets", fx.full_setup_body(without=("targets",)), False, "targets"),
+            ("no Play Store credentials", fx.full_setup_body(without=("playStore",), cicd=fx.setup_actions(
                 fx.setup_workflows()[:1])), False, "credentials"),
             ("credentials of another target", {"github": fx.setup_github(), "targets": ["PLAY_STORE"],
                                                "platforms": ["ANDROID"], "appStoreConnect": fx.setup_app_store()},
              False, "credentials"),
-            ("no CI/CD, no Slack", fx.full_setup_body(cicd=True, slack=True), True, "cicd"),
+            ("no CI/CD, no Slack", fx.full_setup_body(without=("cicd", "slack")), True, "cicd"),
             ("one target, its credentials", {"github": fx.setup_github(), "targets": ["APP_STORE"],
                                              "platforms": ["IOS"], "appStoreConnect": fx.setup_app_store()},
              True, "slack"),
@@ -275,7 +275,7 @@ class SaveTest(SetupBase):
 
     def test_completion_is_recorded_once(self):
         tenant = self.tenant()
-        first = self.save(tenant, fx.full_setup_body(slack=True), True)
+        first = self.save(tenant, fx.full_setup_body(without=("slack",)), True)
         time.sleep(0.01)
         later = self.save(tenant, {"slack": fx.setup_slack()}, True)
         self.assertEqual(later["completedAt"], first["completedAt"])
@@ -288,7 +288,7 @@ class SaveTest(SetupBase):
 
     def test_workflow_target_must_exist_after_the_save(self):
         tenant = self.tenant()
-        body = fx.full_setup_body(playStore=True)
+        body = fx.full_setup_body(without=("playStore",))
         body["targets"] = ["APP_STORE"]
         fx.assert_invalid_at(self, fx.post_setup(self.server, self.owner.token, tenant, body), "cicd.target")
         self.assert_nothing_saved(tenant)
@@ -296,6 +296,12 @@ class SaveTest(SetupBase):
         self.save(tenant, {"targets": ["APP_STORE", "PLAY_STORE"], "playStore": fx.setup_play_store()}, False)
         self.save(tenant, {"github": fx.setup_github(), "appStoreConnect": fx.setup_app_store(),
                            "cicd": fx.setup_actions()}, True)
+
+    def test_status_shape(self):
+        tenant = self.tenant()
+        fx.setup_status(self, self.server, self.owner.token, tenant, exact=True)
+        self.save(tenant, fx.full_setup_body(), True)
+        fx.setup_status(self, self.server, self.owner.token, tenant, exact=True)
 
     def test_status_of_a_fresh_tenant(self):
         tenant = self.tenant()
@@ -329,7 +335,7 @@ class StepsTest(SetupBase):
 
     def test_jenkins_step(self):
         tenant = self.tenant()
-        self.save(tenant, fx.full_setup_body(cicd=True), True)
+        self.save(tenant, fx.full_setup_body(without=("cicd",)), True)
         fx.assert_setup_answer(self, self.put(tenant, "cicd", fx.setup_jenkins()), True)
         self.assertIn("JENKINS", [fx.integration_type(p, "pipelines") for p in self.listing(tenant, "pipelines")])
 
