@@ -257,19 +257,19 @@ def secret_fragments(value):
     """What must never be found where a secret may not be (bytes and str)."""
     if isinstance(value, bytes):
         mid = len(value) // 2
-        return [value[mid - 12:mid + 12]]
+        return [value[max(0, mid - 12):mid + 12]]
     if "-----BEGIN" in value:
         return pem_fragments(value)
     out = [value]
-    if len(value) >= 40 and re.fullmatch(r"[A-Za-z0-9+/=]+", value):  # base64 data: its middle, and its bytes
-        out.append(value[len(value) // 2 - 24:len(value) // 2 + 24])
+    if len(value) >= 40 and re.fullmatch(r"[A-Za-z0-9+/]+=*", value) and len(value) % 4 == 0:
+        out.append(value[max(0, len(value) // 2 - 24):len(value) // 2 + 24])  # base64 data: middle, and bytes
         out += secret_fragments(base64.b64decode(value))
     if len(value) >= 12:  # plaintext merely re-encoded is a leak too
         out.append(value.encode().hex())
         for pad in ("", "a", "ab"):
             enc = base64.b64encode((pad + value).encode()).decode()
             out.append(enc[4:-4])
-    return out
+    return [f for f in out if len(f) >= 8]  # shorter pieces could be a mask's last four
 
 
 # --------------------------------------------------------------------------
