@@ -291,6 +291,10 @@ static const struct field scm_common[] = {
     FMT("expiresAt", false, 64, check_time, "date-time"),
 };
 
+static const struct field gitea_fields[] = {
+    URL("serverUrl", true),
+};
+
 static const struct field pipeline_common[] = {
     FMT("scmIntegrationId", true, 36, check_uuid, "uuid"),
     FMT("targetIntegrationId", true, 36, check_uuid, "uuid"),
@@ -393,7 +397,7 @@ static const struct field azure_fields[] = {
     TEXT("azureOrganization", true, 255),
     TEXT("azureProject", true, 255),
     SECRET("azurePatToken", true, 4096),
-    URL("azureUrl", false),
+    STR("azureUrl", false, 1, 512, .check = check_url, .format = "url", .def = "\"https://dev.azure.com\""),
 };
 
 static const struct field test_rail_fields[] = {
@@ -424,17 +428,16 @@ static const char *default_host(const char *type)
     return NULL;
 }
 
-/* GITEA needs its server; a missing repositoryUrl is derived from the server and names. */
+/* A missing repositoryUrl is derived from the server (GITEA's is required) and names. */
 static void scm_prepare(json_t *c, struct err *err)
 {
     const char *type = json_string_value(json_object_get(c, "type"));
     const char *server = json_string_value(json_object_get(c, "serverUrl"));
     const char *host = server ? server : default_host(type);
 
-    if (!host) {
-        err_detail(err, "serverUrl", "is required for %s (the address of your server)", type);
-        return;
-    }
+    UNUSED(err);
+    if (!host)
+        return; /* GITEA without serverUrl: its schema has already said so */
     if (!json_is_string(json_object_get(c, "repositoryUrl"))) {
         size_t n = strlen(host);
         while (n > 0 && host[n - 1] == '/')
@@ -514,7 +517,7 @@ static struct provider providers[] = {
     PROVIDER0("GITHUB", CAT_SCM, "GitHub", scm_prepare),
     PROVIDER0("GITLAB", CAT_SCM, "GitLab", scm_prepare),
     PROVIDER0("BITBUCKET", CAT_SCM, "Bitbucket", scm_prepare),
-    PROVIDER0("GITEA", CAT_SCM, "Gitea", scm_prepare),
+    PROVIDER("GITEA", CAT_SCM, "Gitea", NULL, gitea_fields, scm_prepare),
     PROVIDER("APP_STORE", CAT_TARGETS, "App Store Connect", NULL, app_store_fields, NULL),
     PROVIDER("PLAY_STORE", CAT_TARGETS, "Google Play", NULL, play_store_fields, NULL),
     PROVIDER("FIREBASE", CAT_TARGETS, "Firebase App Distribution", NULL, firebase_fields, NULL),
@@ -630,14 +633,23 @@ void catalog_init(void)
         size_t n = ARRAY_LEN(common_fields) + c->ncommon + p->nfields, k = 0;
         struct field *all = xcalloc(n, sizeof *all);
 
-        for (size_t j = 0; j < ARRAY_LEN(common_fields); j++)
-            all[k++] = common_fields[j];
-        for (size_t j = 0; j < c->ncommon; j++)
-            all[k++] = c->common[j];
-        for (size_t j = 0; j < p->nfields; j++)
-            all[k++] = p->fields[j];
+        /* Common fields first; a provider's own field of the same name replaces one (GITEA's required serverUrl). */
+        for (size_t j = 0; j < ARRAY_LEN(common_fields) + c->ncommon; j++) {
+            const struct field *f = j < ARRAY_LEN(common_fields) ? &common_fields[j] : &c->common[j - ARRAY_LEN(common_fields)];
+            for (size_t q = 0; q < p->nfields; q++)
+                if (strcmp(p->fields[q].name, f->name) == 0)
+                    f = &p->fields[q];
+            all[k++] = *f;
+        }
+        for (size_t j = 0; j < p->nfields; j++) {
+            bool replaced = false;
+            for (size_t q = 0; q < k && !replaced; q++)
+                replaced = strcmp(all[q].name, p->fields[j].name) == 0;
+            if (!replaced)
+                all[k++] = p->fields[j];
+        }
         p->schema.fields = all;
-        p->schema.count = n;
+        p->schema.count = k;
         for (size_t j = 0; j < n; j++)
             add_column(c, &all[j]);
     }
@@ -712,9 +724,10 @@ json_t *catalog_describe(void)
     json_t *items = json_array();
     for (size_t i = 0; i < ARRAY_LEN(providers); i++) {
         const struct provider *p = &providers[i];
-        json_t *fields = json_array();
+        json_t *fields;
         if (!provider_enabled(p))
             continue;
+        fields = json_array();
         for (size_t j = 0; j < p->schema.count; j++)
             json_array_append_new(fields, describe_field(&p->schema.fields[j]));
         json_array_append_new(items, json_pack("{s:s, s:s, s:s, s:o}", "type", p->type, "category", categories[p->category].slug,

@@ -418,34 +418,48 @@ out:
 enum err_code integration_delete(struct store_conn *c, const struct request *req, const struct category *cat, const char *tenant_id,
                                  const char *id, struct err *err)
 {
+    static const char *const users[CAT__COUNT] = {
+        [CAT_SCM] = "SELECT id, displayName FROM tenant_pipeline_integrations WHERE tenantId = ? AND scmIntegrationId = ? "
+                    "ORDER BY displayName, id",
+        [CAT_TARGETS] = "SELECT id, displayName FROM tenant_pipeline_integrations WHERE tenantId = ? AND targetIntegrationId = ? "
+                        "ORDER BY displayName, id",
+    };
+    struct integration_row *row = NULL;
     struct store_stmt *st;
     int64_t changes = 0;
+    json_t *details;
     int rc;
 
-    if (cat->id == CAT_SCM || cat->id == CAT_TARGETS) {
-        if (store_select(c,
-                         cat->id == CAT_SCM ? "SELECT id, displayName FROM tenant_pipeline_integrations "
-                                              "WHERE tenantId = ? AND scmIntegrationId = ? ORDER BY displayName, id"
-                                            : "SELECT id, displayName FROM tenant_pipeline_integrations "
-                                              "WHERE tenantId = ? AND targetIntegrationId = ? ORDER BY displayName, id",
-                         STORE_ARGS(STORE_TEXT(tenant_id), STORE_TEXT(id)), &st, err))
-            return err->code;
+    if (integration_load(c, NULL, cat, tenant_id, id, false, &row, err))
+        return err->code;
+    details = json_pack("{s:s, s:s}", "category", cat->slug, "type", row->prov ? row->prov->type : "");
+    integration_row_free(row);
+    /* Pipelines use SCM connections and targets: refuse, naming them, rather than let the foreign key fail. */
+    if (users[cat->id]) {
+        if (store_select(c, users[cat->id], STORE_ARGS(STORE_TEXT(tenant_id), STORE_TEXT(id)), &st, err))
+            goto out;
         while ((rc = store_next(st, err)) == 1)
             err_detail(err, "pipelines", "%s (%s)", store_col_text(st, 0), store_col_text(st, 1));
         store_finish(st);
         if (rc < 0)
-            return err->code;
-        if (err->ndetails)
-            return err_set(err, ERR_CONFLICT, "%d pipeline%s still use%s this integration: delete or re-point %s first",
-                           err->ndetails, err->ndetails == 1 ? "" : "s", err->ndetails == 1 ? "s" : "",
-                           err->ndetails == 1 ? "it" : "them");
+            goto out;
+        if (err->ndetails) {
+            err_set(err, ERR_CONFLICT, "%d pipeline%s still use%s this integration: delete or re-point %s first", err->ndetails,
+                    err->ndetails == 1 ? "" : "s", err->ndetails == 1 ? "s" : "", err->ndetails == 1 ? "it" : "them");
+            goto out;
+        }
     }
     if (store_run(c, cat->sql_delete, STORE_ARGS(STORE_TEXT(tenant_id), STORE_TEXT(id)), &changes, err))
-        return err->code;
-    if (changes == 0)
-        return err_set(err, ERR_NOT_FOUND, "not found");
-    return audit_write(
-        c, req,
-        &(struct audit_event){.tenant_id = tenant_id, .action = "integration.delete", .target_type = cat->slug, .target_id = id},
-        err);
+        goto out;
+    if (changes == 0) {
+        err_set(err, ERR_NOT_FOUND, "not found");
+        goto out;
+    }
+    audit_write(c, req,
+                &(struct audit_event){.tenant_id = tenant_id, .action = "integration.delete", .target_type = cat->slug,
+                                      .target_id = id, .details = details},
+                err);
+out:
+    json_decref(details);
+    return err->code;
 }

@@ -296,15 +296,26 @@ static enum err_code save_section(const struct save *s, const struct section *se
         json_decref(body);
         return err->code;
     }
-    if (!id[0]) {
+    if (!id[0] && sec->display) {
+        json_object_set_new(body, "displayName", json_string(sec->display));
+    } else if (!sec->display) {
+        /* The SCM connection is shown as organization/repoName, kept in step with them. */
+        struct integration_row *old = NULL;
         const char *org = json_string_value(json_object_get(value, "organization"));
         const char *repo = json_string_value(json_object_get(value, "repoName"));
         char display[520];
-        if (sec->display)
-            snprintf(display, sizeof display, "%s", sec->display);
-        else
-            snprintf(display, sizeof display, "%s/%s", org ? org : "", repo ? repo : "");
-        json_object_set_new(body, "displayName", json_string(display));
+        if (id[0] && integration_load(s->c, NULL, category_get(sec->cat), s->tenant, id, false, &old, err)) {
+            json_decref(body);
+            return err->code;
+        }
+        if (!org && old)
+            org = json_string_value(json_object_get(old->config, "organization"));
+        if (!repo && old)
+            repo = json_string_value(json_object_get(old->config, "repoName"));
+        snprintf(display, sizeof display, "%s/%s", org ? org : "", repo ? repo : "");
+        if (org && repo)
+            json_object_set_new(body, "displayName", json_string(display));
+        integration_row_free(old);
     }
     rc = upsert(s, sec->cat, sec->type, id, body, sec->name, sec->fields, sec->nfields, err);
     integration_wipe(body);

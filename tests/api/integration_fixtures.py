@@ -777,6 +777,26 @@ def step_done(status, step):
     return {s["id"]: s["done"] for s in status["steps"]}[step]
 
 
+def json_words(obj):
+    """Every key and string value in a JSON value (to look for names in audit details)."""
+    out = set()
+    if isinstance(obj, dict):
+        for k, v in obj.items():
+            out.add(k)
+            out |= json_words(v)
+    elif isinstance(obj, list):
+        for v in obj:
+            out |= json_words(v)
+    elif isinstance(obj, str):
+        out.add(obj)
+    return out
+
+
+def audit_rows(test, server, token, tenant_id, **filters):
+    body = harness.page(test, server, "/api/v1/%s/audit-logs" % tenant_id, token, limit=200, **filters)
+    return body["items"]
+
+
 # --------------------------------------------------------------------------
 # The SQLite file
 

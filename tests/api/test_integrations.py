@@ -42,10 +42,13 @@ class IntegrationTypesTest(ApiTest):
 
     def test_descriptor_shape(self):
         items = descriptors(self, self.server, self.user.token)
+        odd = {}  # key set -> the first few type.field that have it
         for type_, item in items.items():
-            with self.subTest(type=type_):
-                odd = {d.get("name"): sorted(d) for d in item["fields"] if sorted(d) != sorted(DESCRIPTOR_KEYS)}
-                self.assertEqual(odd, {}, "every descriptor has exactly %s" % (DESCRIPTOR_KEYS,))
+            for d in item["fields"]:
+                if sorted(d) != sorted(DESCRIPTOR_KEYS):
+                    odd.setdefault(tuple(sorted(d)), []).append("%s.%s" % (type_, d.get("name")))
+        self.assertEqual({k: v[:3] for k, v in odd.items()}, {},
+                         "every descriptor has exactly %s" % (sorted(DESCRIPTOR_KEYS),))
 
     def test_field_descriptors(self):
         items = descriptors(self, self.server, self.user.token)
@@ -173,7 +176,6 @@ class CrudTest(ApiTest):
                 self.assertEqual(obj["verificationStatus"], "NOT_VERIFIED")
                 self.assertIsNone(obj["lastVerifiedAt"])
                 self.assertIsNone(obj["lastVerificationError"])
-                self.assertEqual(obj["createdAt"], obj["updatedAt"])
                 got = self.expect(self.get(fx.category_of(type_), obj["id"]), 200)
                 self.assertEqual(got, obj, "GET answers what POST answered")
 
@@ -207,6 +209,8 @@ class CrudTest(ApiTest):
     def test_list_per_category(self):
         for category in fx.CATEGORIES:
             mine = [self.made_one(t)[1]["id"] for t in fx.types_of(category)]
+            with self.subTest(category=category, paging=True):
+                harness.assert_paginates(self, self.server, fx.ipath(self.org.id, category), self.owner.token, mine)
             for role in ("owner", "editor", "viewer"):
                 with self.subTest(category=category, role=role):
                     items = page(self, self.server, fx.ipath(self.org.id, category), self.org.by_role(role).token,
@@ -251,9 +255,11 @@ class CrudTest(ApiTest):
         body, obj = self.fresh(tenant, "GITHUB")
         new = fx.token("ghp_", 36)
         refresh = fx.token("ghr_", 36)
+        fx.set_verification(self.server, "scm", obj["id"], "VALID")
         got = self.expect(fx.patch_integration(self.server, self.owner.token, tenant, "scm", obj["id"],
                                                {"accessToken": new, "refreshToken": refresh}), 200)
         self.assertEqual((got["accessToken"], got["refreshToken"]), (fx.mask(new), fx.mask(refresh)))
+        self.assertEqual(got["verificationStatus"], "NOT_VERIFIED", "a new secret is a configuration change")
         got = self.expect(fx.patch_integration(self.server, self.owner.token, tenant, "scm", obj["id"],
                                                {"refreshToken": None, "displayName": "Renamed"}), 200)
         self.assertEqual((got["accessToken"], got["refreshToken"], got["displayName"]),
@@ -854,7 +860,7 @@ class AuditTest(ApiTest):
         resp = self.request("DELETE", fx.ipath(self.tenant, "scm", obj["id"]), token=self.owner.token,
                             headers={"X-Request-Id": rids[2]})
         self.assertEqual(resp.status, 204, str(resp))
-        rows = page(self, self.server, "/api/v1/%s/audit-logs" % self.tenant, self.owner.token, limit=200)["items"]
+        rows = fx.audit_rows(self, self.server, self.owner.token, self.tenant)
         expected = [(rids[0], "integration.create", ("organization", "repoName", "accessToken", "refreshToken")),
                     (rids[1], "integration.update", ("repoName", "accessToken")),
                     (rids[2], "integration.delete", ())]
@@ -867,31 +873,16 @@ class AuditTest(ApiTest):
                 self.assertEqual((row["action"], row["outcome"], row["actorAccountId"]),
                                  (action, "success", self.owner.id))
                 self.assertEqual(row["targetId"], obj["id"])
-                words = flatten(row["details"])
+                words = fx.json_words(row["details"])
                 self.assertTrue({"scm", "GITHUB"} <= words, "details name the category and type: %s" % row)
                 self.assertTrue(set(fields) <= words, "details name the fields touched: %s" % row)
         text = json.dumps(rows)
         for secret in sent:
             for fragment in fx.secret_fragments(secret):
                 self.assertNotIn(fragment, text, "a secret is in the audit log")
-        filtered = page(self, self.server, "/api/v1/%s/audit-logs" % self.tenant, self.owner.token, limit=200,
-                        action="integration.update")["items"]
+        filtered = fx.audit_rows(self, self.server, self.owner.token, self.tenant, action="integration.update")
         self.assertEqual([r["requestId"] for r in filtered], [rids[1]])
 
-
-def flatten(obj):
-    """Every key and string value in a JSON value."""
-    out = set()
-    if isinstance(obj, dict):
-        for k, v in obj.items():
-            out.add(k)
-            out |= flatten(v)
-    elif isinstance(obj, list):
-        for v in obj:
-            out |= flatten(v)
-    elif isinstance(obj, str):
-        out.add(obj)
-    return out
 
 
 if __name__ == "__main__":

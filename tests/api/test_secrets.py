@@ -244,6 +244,31 @@ class NoKeyEmptyDatabaseTest(ApiTest):
                          ["APP_STORE"])
 
 
+class MalformedKeyTest(unittest.TestCase):
+    """A key that is set but not 64 hex characters is a configuration error:
+    the server does not start (DESIGN.md: without a valid key it refuses to
+    start or to store a secret; it never falls back to plaintext)."""
+
+    def test_refuses_to_start(self):
+        good = fx.new_encryption_key()
+        with tempfile.TemporaryDirectory(prefix="slipway-badkey-") as tmp:
+            missing = os.path.join(tmp, "no-such-key-file")
+            for name, env in (("INTEGRATION_ENCRYPTION_KEY", {"INTEGRATION_ENCRYPTION_KEY": "abc"}),
+                              ("INTEGRATION_ENCRYPTION_KEY", {"INTEGRATION_ENCRYPTION_KEY": good[:-1] + "g"}),
+                              ("INTEGRATION_ENCRYPTION_OLD_KEYS", {"INTEGRATION_ENCRYPTION_KEY": good,
+                                                                   "INTEGRATION_ENCRYPTION_OLD_KEYS": "zz"}),
+                              ("INTEGRATION_ENCRYPTION_KEY_FILE", {"INTEGRATION_ENCRYPTION_KEY_FILE": missing})):
+                with self.subTest(env=env):
+                    database = os.path.join(tmp, "%s.db" % fx.tag())
+                    code, _, err = fx.run_slipway(
+                        ["serve", "--migrate"], fx.command_env(env, unset=set(fx.KEY_VARS) - set(env),
+                                                               database=database, port=harness.free_port()),
+                        cwd=tmp, timeout=15)
+                    self.assertIsNotNone(code, "slipway serve started (and was killed after 15 s)")
+                    self.assertNotEqual(code, 0)
+                    self.assertIn(name, err)
+
+
 class KeyLifecycleTest(unittest.TestCase):
     """A database written under key A: no key, a wrong key, and the rotation to key B."""
 

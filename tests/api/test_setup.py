@@ -3,6 +3,7 @@
 steps, status, can-create-releases, roles, the negative matrix (all or
 nothing), and document 000's query patterns run on the SQLite file."""
 
+import json
 import time
 import unittest
 import uuid
@@ -155,6 +156,31 @@ class SaveTest(SetupBase):
         self.assertEqual((slack["slackChannels"], slack["notifyOnEvents"]),
                          (body["slack"]["channels"], body["slack"]["notifyOnEvents"]))
         self.assertEqual(slack["slackBotToken"], fx.mask(body["slack"]["botToken"]))
+
+    def test_audit_rows(self):
+        tenant = self.tenant()
+        rids = ["setup-audit-" + uuid.uuid4().hex for _ in range(2)]
+        body = fx.full_setup_body()
+        self.expect(fx.post_setup(self.server, self.owner.token, tenant, body, headers={"X-Request-Id": rids[0]}),
+                    200)
+        slack = fx.setup_slack()
+        self.expect(fx.put_step(self.server, self.owner.token, tenant, "slack", slack,
+                                headers={"X-Request-Id": rids[1]}), 200)
+        rows = fx.audit_rows(self, self.server, self.owner.token, tenant)
+        for rid, sections in ((rids[0], set(body)), (rids[1], {"slack"})):
+            with self.subTest(sections=sorted(sections)):
+                mine = [r for r in rows if r["requestId"] == rid and r["action"] == "setup.save"]
+                self.assertEqual(len(mine), 1, "one setup.save row for %s" % rid)
+                row = mine[0]
+                harness.assert_audit_row(self, row)
+                self.assertEqual((row["outcome"], row["actorAccountId"]), ("success", self.owner.id))
+                self.assertTrue(sections <= fx.json_words(row["details"]), "the sections saved: %s" % row)
+                self.assertIs(row["details"].get("setupComplete"), True)
+        text = json.dumps(rows)
+        for secret in fx.setup_body_secrets(body) + [slack["botToken"]]:
+            for fragment in fx.secret_fragments(secret):
+                if isinstance(fragment, str):
+                    self.assertNotIn(fragment, text, "a secret is in the audit log")
 
     def test_jenkins_cicd(self):
         tenant = self.tenant()
@@ -403,7 +429,8 @@ class AccessTest(SetupBase):
         resp = fx.post_setup(cls.server, cls.org.owner.token, cls.org.id, {"github": fx.setup_github()})
         if resp.status != 200:
             raise AssertionError("saving the github step failed: %s" % resp)
-        cls.outsider = new_user(cls.server)
+        cls.outsider = new_user(cls.server)  # the owner of another tenant
+        new_tenant(cls.server, cls.outsider.token)
 
     def writes(self, tenant):
         path = fx.SETUP_PATH % tenant
