@@ -1,12 +1,12 @@
 #include "core/log.h"
 
-#include <pthread.h>
+#include <errno.h>
 #include <stdarg.h>
+#include <unistd.h>
 
 #include "core/clock.h"
 
 static enum log_level min_level = LOG_INFO;
-static pthread_mutex_t log_lock = PTHREAD_MUTEX_INITIALIZER;
 static const char *const level_names[] = {"debug", "info", "warn", "error"};
 
 void log_set_level(enum log_level level)
@@ -44,12 +44,57 @@ void log_fields(enum log_level level, const char *msg, json_t *fields)
     json_decref(line);
     if (!text)
         return;
-    pthread_mutex_lock(&log_lock);
-    fputs(text, stderr);
-    fputc('\n', stderr);
-    fflush(stderr);
-    pthread_mutex_unlock(&log_lock);
+    log_line(text, strlen(text));
     free(text);
+}
+
+void log_line(const char *text, size_t len)
+{
+    char stackbuf[2048], *buf = len + 1 <= sizeof stackbuf ? stackbuf : malloc(len + 1);
+
+    if (!buf)
+        return;
+    memcpy(buf, text, len);
+    buf[len] = '\n';
+    /* One write(2) per line: lines from many threads never interleave, and no lock is held. */
+    for (size_t off = 0; off < len + 1;) {
+        ssize_t n = write(STDERR_FILENO, buf + off, len + 1 - off);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            break;
+        off += (size_t)n;
+    }
+    if (buf != stackbuf)
+        free(buf);
+}
+
+size_t log_escape(char *out, size_t cap, const char *s)
+{
+    static const char hex[] = "0123456789abcdef";
+    size_t o = 0;
+
+    for (const unsigned char *p = (const unsigned char *)s; *p && o + 7 < cap; p++) {
+        if (*p == '"' || *p == '\\') {
+            out[o++] = '\\';
+            out[o++] = (char)*p;
+        } else if (*p < 0x20 || *p >= 0x7f) {
+            memcpy(out + o, "\\u00", 4);
+            out[o + 4] = hex[*p >> 4];
+            out[o + 5] = hex[*p & 15];
+            o += 6;
+        } else {
+            out[o++] = (char)*p;
+        }
+    }
+    if (cap)
+        out[o < cap ? o : cap - 1] = '\0';
+    return o;
+}
+
+bool log_enabled(enum log_level level)
+{
+    return level >= min_level;
 }
 
 static void log_v(enum log_level level, const char *fmt, va_list ap)

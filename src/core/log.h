@@ -21,6 +21,16 @@ int log_level_parse(const char *s, enum log_level *out);
 /* Writes one line; steals fields (may be NULL). */
 void log_fields(enum log_level level, const char *msg, json_t *fields);
 
+/* Writes one already-formatted JSON object (without newline) as a line. */
+void log_line(const char *text, size_t len);
+bool log_enabled(enum log_level level);
+/*
+ * Copies s into out as the inside of a JSON string (quotes, backslashes and
+ * every byte outside printable ASCII escaped); returns the length written.
+ * Truncates to fit cap (always NUL-terminated).
+ */
+size_t log_escape(char *out, size_t cap, const char *s);
+
 void log_debug(const char *fmt, ...) PRINTF_LIKE(1, 2);
 void log_info(const char *fmt, ...) PRINTF_LIKE(1, 2);
 void log_warn(const char *fmt, ...) PRINTF_LIKE(1, 2);

@@ -650,7 +650,7 @@ void catalog_init(void)
         }
         p->schema.fields = all;
         p->schema.count = k;
-        for (size_t j = 0; j < n; j++)
+        for (size_t j = 0; j < k; j++)
             add_column(c, &all[j]);
     }
     for (size_t i = 0; i < CAT__COUNT; i++)

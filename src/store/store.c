@@ -41,7 +41,7 @@ enum err_code store_open(const char *url, const struct store_options *opt, struc
 {
     const char *sep = strstr(url, "://");
     struct store *s;
-    struct store_conn *c;
+    struct store_conn *c = NULL;
 
     *out = NULL;
     if (!sep)
@@ -302,7 +302,7 @@ enum err_code store_tx(struct store_conn *c, store_tx_fn body, void *ctx, struct
 
 enum err_code store_ping(struct store *s, struct err *err)
 {
-    struct store_conn *c;
+    struct store_conn *c = NULL;
     struct store_stmt *st;
     int rc;
 
