@@ -47,7 +47,7 @@ const struct route routes[] = {
     {"DELETE", "/api/v1/{tenantId}/integrations/{category}/{id}", ROLE_OWNER, NULL, integration_delete_http},
 
     {"GET", "/api/v1/{tenantId}/release-management/setup", ROLE_VIEWER, NULL, setup_get},
-    {"POST", "/api/v1/{tenantId}/release-management/setup", ROLE_OWNER, &setup_schema, setup_post},
+    {"POST", "/api/v1/{tenantId}/release-management/setup", ROLE_OWNER, &any_object_schema, setup_post},
     {"PUT", "/api/v1/{tenantId}/release-management/setup/steps/{step}", ROLE_OWNER, &any_object_schema, setup_step_put},
     {"GET", "/api/v1/{tenantId}/release-management/can-create-releases", ROLE_VIEWER, NULL, setup_can_create_releases},
 };

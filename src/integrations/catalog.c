@@ -140,16 +140,20 @@ static const char *check_firebase_app(json_t *j)
         return "must be a Firebase app id, e.g. 1:1234567890:android:0a1b2c3d";
     for (size_t i = 0; i < ARRAY_LEN(kinds); i++)
         if (strncmp(p, kinds[i], strlen(kinds[i])) == 0 && p[strlen(kinds[i])] &&
-            all_chars(p + strlen(kinds[i]), NULL, true, false, true))
+            all_chars(p + strlen(kinds[i]), "abcdef", false, false, true))
             return NULL;
     return "must be a Firebase app id, e.g. 1:1234567890:android:0a1b2c3d";
 }
 
 static const char *check_circleci_slug(json_t *j)
 {
+    static const char *const vcs[] = {"gh/", "bb/", "github/", "bitbucket/", "circleci/"};
     const char *v = json_string_value(j), *a = strchr(v, '/'), *b = a ? strchr(a + 1, '/') : NULL;
-    if (!a || !b || a == v || b == a + 1 || !b[1] || strchr(b + 1, '/'))
-        return "must be a CircleCI project slug, e.g. gh/org/repo";
+    bool known = false;
+    for (size_t i = 0; i < ARRAY_LEN(vcs) && !known; i++)
+        known = strncmp(v, vcs[i], strlen(vcs[i])) == 0;
+    if (!known || !b || b == a + 1 || !b[1] || strchr(b + 1, '/'))
+        return "must be a CircleCI project slug: gh/org/repo or bb/org/repo";
     return NULL;
 }
 
@@ -334,7 +338,7 @@ static const struct field play_store_fields[] = {
 };
 
 static const struct field firebase_fields[] = {
-    FMT("firebaseProjectId", true, 30, check_firebase_project, "firebase project id"),
+    STR("firebaseProjectId", true, 6, 30, .check = check_firebase_project, .format = "firebase project id"),
     FMT("firebaseAppId", true, 255, check_firebase_app, "firebase app id"),
     google_account_fields[0],
     google_account_fields[1],
@@ -694,29 +698,23 @@ static const char *const kind_names[] = {
     [FIELD_OBJECT] = "object", [FIELD_ARRAY] = "array",
 };
 
+/* Every key is always present (null when it does not apply), so clients need no guessing. */
 static json_t *describe_field(const struct field *f)
 {
-    json_t *j = json_pack("{s:s, s:s, s:b, s:b}", "name", f->name, "kind", kind_names[f->kind], "required", f->required, "secret",
-                          f->secret);
-    if (f->kind == FIELD_STRING && f->max) {
-        json_object_set_new(j, "minLength", json_integer(f->min));
-        json_object_set_new(j, "maxLength", json_integer(f->max));
-    }
-    if (f->kind == FIELD_INT && f->max) {
-        json_object_set_new(j, "minimum", json_integer(f->min));
-        json_object_set_new(j, "maximum", json_integer(f->max));
-    }
+    bool text = f->kind == FIELD_STRING && f->max, number = f->kind == FIELD_INT && f->max;
+    json_t *allowed = json_null();
+
     if (f->allowed) {
-        json_t *a = json_array();
+        allowed = json_array();
         for (const char *const *v = f->allowed; *v; v++)
-            json_array_append_new(a, json_string(*v));
-        json_object_set_new(j, "allowed", a);
+            json_array_append_new(allowed, json_string(*v));
     }
-    if (f->format)
-        json_object_set_new(j, "format", json_string(f->format));
-    if (f->def)
-        json_object_set_new(j, "default", json_loads(f->def, JSON_DECODE_ANY, NULL));
-    return j;
+    return json_pack("{s:s, s:s, s:b, s:b, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "name", f->name, "kind", kind_names[f->kind],
+                     "required", f->required, "secret", f->secret, "minLength", text ? json_integer(f->min) : json_null(),
+                     "maxLength", text ? json_integer(f->max) : json_null(), "minimum", number ? json_integer(f->min) : json_null(),
+                     "maximum", number ? json_integer(f->max) : json_null(), "allowed", allowed, "format",
+                     f->format ? json_string(f->format) : json_null(), "default",
+                     f->def ? json_loads(f->def, JSON_DECODE_ANY, NULL) : json_null());
 }
 
 json_t *catalog_describe(void)

@@ -139,6 +139,42 @@ out:
 
 /* ---- saving document 001's body ---- */
 
+static const char *unique_of(json_t *v, const char *const *allowed, const char *what)
+{
+    size_t i, j;
+    json_t *a, *b;
+    json_array_foreach(v, i, a)
+    {
+        bool ok = false;
+        for (const char *const *x = allowed; *x && json_is_string(a) && !ok; x++)
+            ok = strcmp(*x, json_string_value(a)) == 0;
+        if (!ok)
+            return what;
+        json_array_foreach(v, j, b) if (j < i && json_equal(a, b)) return "must not list the same value twice";
+    }
+    return NULL;
+}
+
+static const char *check_targets(json_t *v)
+{
+    static const char *const targets[] = {"APP_STORE", "PLAY_STORE", "FIREBASE", NULL};
+    return unique_of(v, targets, "must list targets among APP_STORE, PLAY_STORE, FIREBASE");
+}
+
+static const char *check_platforms(json_t *v)
+{
+    static const char *const platforms[] = {"IOS", "ANDROID", "WEB", NULL};
+    return unique_of(v, platforms, "must list platforms among IOS, ANDROID, WEB");
+}
+
+#define OBJECT(n) {.name = n, .kind = FIELD_OBJECT}
+SCHEMA(setup_schema, OBJECT("github"), {.name = "targets", .kind = FIELD_ARRAY, .check = check_targets},
+       {.name = "platforms", .kind = FIELD_ARRAY, .check = check_platforms}, OBJECT("appStoreConnect"), OBJECT("playStore"),
+       OBJECT("cicd"), OBJECT("slack"));
+SCHEMA(setup_targets_schema, {.name = "targets", .kind = FIELD_ARRAY, .required = true, .check = check_targets},
+       {.name = "platforms", .kind = FIELD_ARRAY, .check = check_platforms});
+SCHEMA(setup_credentials_schema, OBJECT("appStoreConnect"), OBJECT("playStore"));
+
 struct rename {
     const char *from, *to; /* the setup body's name, the integration's column */
 };
@@ -342,6 +378,10 @@ static enum err_code save_cicd(const struct save *s, json_t *cicd, struct err *e
         err_detail(err, "cicd.type", "must be GITHUB_ACTIONS or JENKINS");
         return ERR_OK;
     }
+    if (!provider_enabled(provider_by_type(type))) {
+        err_detail(err, "cicd.type", "%s integrations are disabled on this server (%s=false)", type, provider_by_type(type)->flag);
+        return ERR_OK;
+    }
     json_object_foreach(cicd, key, v)
     {
         bool shared = jenkins && (strcmp(key, "url") == 0 || strcmp(key, "username") == 0 || strcmp(key, "apiToken") == 0);
@@ -436,6 +476,9 @@ enum err_code setup_save(struct store_conn *c, const struct request *req, const 
     json_t *v;
 
     json_object_foreach(body, key, v) json_array_append_new(saved, json_string(key));
+    /* Shape problems and every section's problems are reported together: keep the details, go on. */
+    if (schema_validate(&setup_schema, body, err))
+        err->code = ERR_OK;
     if (ensure_row(c, s.tenant, err) ||
         save_selection(&s, "UPDATE tenant_release_settings SET selectedTargets = ?, updatedAt = ? WHERE tenantId = ?",
                        json_object_get(body, "targets"), err) ||

@@ -16,6 +16,7 @@
 #define SLIPWAY_SETUP_H
 
 #include "crypto/secret.h"
+#include "http/schema.h"
 #include "http/request.h"
 
 enum setup_step { STEP_GITHUB, STEP_TARGETS, STEP_CREDENTIALS, STEP_CICD, STEP_SLACK, STEP__COUNT };
@@ -47,5 +48,10 @@ enum err_code setup_save(struct store_conn *c, const struct request *req, const 
                          struct setup_status *out, struct err *err);
 
 extern const char *const setup_step_ids[STEP__COUNT];
+
+/* The top level of document 001 section 9's body (sections are checked as they are saved). */
+extern const struct schema setup_schema;
+/* The bodies of the targets and credentials steps. */
+extern const struct schema setup_targets_schema, setup_credentials_schema;
 
 #endif

@@ -4,45 +4,6 @@
 #include "integrations/integrations.h"
 #include "setup/setup.h"
 
-static const char *unique_of(json_t *v, const char *const *allowed, const char *what)
-{
-    size_t i, j;
-    json_t *a, *b;
-    json_array_foreach(v, i, a)
-    {
-        bool ok = false;
-        for (const char *const *x = allowed; *x && json_is_string(a) && !ok; x++)
-            ok = strcmp(*x, json_string_value(a)) == 0;
-        if (!ok)
-            return what;
-        json_array_foreach(v, j, b) if (j < i && json_equal(a, b)) return "must not list the same value twice";
-    }
-    return NULL;
-}
-
-static const char *check_targets(json_t *v)
-{
-    static const char *const targets[] = {"APP_STORE", "PLAY_STORE", "FIREBASE", NULL};
-    return unique_of(v, targets, "must list targets among APP_STORE, PLAY_STORE, FIREBASE");
-}
-
-static const char *check_platforms(json_t *v)
-{
-    static const char *const platforms[] = {"IOS", "ANDROID", "WEB", NULL};
-    return unique_of(v, platforms, "must list platforms among IOS, ANDROID, WEB");
-}
-
-#define SECTION(n)                                                                                                                 \
-    {                                                                                                                              \
-        .name = n, .kind = FIELD_OBJECT                                                                                            \
-    }
-SCHEMA(setup_schema, SECTION("github"), {.name = "targets", .kind = FIELD_ARRAY, .check = check_targets},
-       {.name = "platforms", .kind = FIELD_ARRAY, .check = check_platforms}, SECTION("appStoreConnect"), SECTION("playStore"),
-       SECTION("cicd"), SECTION("slack"));
-SCHEMA(targets_step_schema, {.name = "targets", .kind = FIELD_ARRAY, .required = true, .check = check_targets},
-       {.name = "platforms", .kind = FIELD_ARRAY, .check = check_platforms});
-SCHEMA(credentials_step_schema, SECTION("appStoreConnect"), SECTION("playStore"));
-
 static const char *const step_names[STEP__COUNT] = {"Connect source control", "Select target platforms", "Platform credentials",
                                                     "CI/CD pipelines", "Slack notifications"};
 static const bool step_required[STEP__COUNT] = {true, true, true, false, false};
@@ -64,16 +25,16 @@ static json_t *status_json(struct request *req, struct store_conn *db, const str
     }
     /* Document 000's second query, through the tenant_integrations view. */
     if (store_select(db,
-                     "SELECT id, integrationType, displayName, verificationStatus, lastVerifiedAt, isEnabled "
+                     "SELECT id, integrationType, displayName, verificationStatus, lastVerifiedAt "
                      "FROM tenant_integrations WHERE tenantId = ? ORDER BY integrationType, createdAt, id",
                      STORE_ARGS(STORE_TEXT(req->who.tenant_id)), &st, err) == ERR_OK) {
         while ((rc = store_next(st, err)) == 1) {
             const struct provider *p = provider_by_type(store_col_text(st, 1));
             json_array_append_new(integrations,
-                                  json_pack("{s:s, s:s, s:s, s:s, s:s, s:o, s:b}", "id", store_col_text(st, 0), "category",
+                                  json_pack("{s:s, s:s, s:s, s:s, s:s, s:o}", "id", store_col_text(st, 0), "category",
                                             p ? category_get(p->category)->slug : "", "type", store_col_text(st, 1), "displayName",
                                             store_col_text(st, 2), "verificationStatus", store_col_text(st, 3), "lastVerifiedAt",
-                                            json_text_or_null(store_col_text(st, 4)), "isEnabled", store_col_bool(st, 5)));
+                                            json_text_or_null(store_col_text(st, 4))));
         }
         store_finish(st);
     }
@@ -155,7 +116,7 @@ enum err_code setup_step_put(struct request *req, struct err *err)
     enum err_code rc;
 
     if (strcmp(step, "targets") == 0 || strcmp(step, "credentials") == 0) {
-        if (schema_validate(step[0] == 't' ? &targets_step_schema : &credentials_step_schema, req->body, err))
+        if (schema_validate(step[0] == 't' ? &setup_targets_schema : &setup_credentials_schema, req->body, err))
             return err->code;
         return save(req, req->body, err);
     }

@@ -4,8 +4,6 @@
 
 #include "http/router.h"
 
-extern const struct schema setup_schema;
-
 enum err_code setup_get(struct request *req, struct err *err);
 enum err_code setup_post(struct request *req, struct err *err);
 enum err_code setup_step_put(struct request *req, struct err *err);
