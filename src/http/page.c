@@ -87,3 +87,25 @@ json_t *page_result(struct request *req, const struct page *p, json_t *items)
     }
     return json_pack("{s:o, s:o}", "items", items, "nextCursor", next);
 }
+
+enum err_code page_respond(struct request *req, struct page *p, const char *sql, const struct store_val *args, size_t nargs,
+                           int at_col, int id_col, page_row_fn row, struct err *err)
+{
+    struct store_conn *db;
+    struct store_stmt *st;
+    json_t *items;
+    int rc;
+
+    if (request_db(req, &db, err) || store_select(db, sql, args, nargs, &st, err))
+        return err->code;
+    items = json_array();
+    while ((rc = store_next(st, err)) == 1 && page_take(p, store_col_text(st, at_col), store_col_text(st, id_col)))
+        json_array_append_new(items, row(st));
+    store_finish(st);
+    if (rc < 0) {
+        json_decref(items);
+        return err->code;
+    }
+    response_json(req, 200, page_result(req, p, items));
+    return ERR_OK;
+}

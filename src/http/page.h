@@ -35,4 +35,18 @@ bool page_take(struct page *p, const char *at, const char *id);
 /* Builds {"items": items, "nextCursor": ...}; steals items. */
 json_t *page_result(struct request *req, const struct page *p, json_t *items);
 
+/* The binds that end every page query: the position twice, the id, the row count. */
+#define PAGE_ARGS(p) STORE_TEXT((p)->at), STORE_TEXT((p)->at), STORE_TEXT((p)->id), STORE_INT(page_fetch(p))
+
+/* Turns the current row into a list item. Caller owns the result. */
+typedef json_t *(*page_row_fn)(struct store_stmt *st);
+
+/*
+ * The whole of a list endpoint: parses ?limit= and ?cursor= into p, runs
+ * sql (args end with PAGE_ARGS(p)), turns each row into an item and answers
+ * 200 with the page. at_col and id_col are the row's keys.
+ */
+enum err_code page_respond(struct request *req, struct page *p, const char *sql, const struct store_val *args, size_t nargs,
+                           int at_col, int id_col, page_row_fn row, struct err *err);
+
 #endif

@@ -455,10 +455,11 @@ enum err_code integration_delete(struct store_conn *c, const struct request *req
         err_set(err, ERR_NOT_FOUND, "not found");
         goto out;
     }
-    audit_write(c, req,
-                &(struct audit_event){.tenant_id = tenant_id, .action = "integration.delete", .target_type = cat->slug,
-                                      .target_id = id, .details = details},
-                err);
+    audit_write(
+        c, req,
+        &(struct audit_event){
+            .tenant_id = tenant_id, .action = "integration.delete", .target_type = cat->slug, .target_id = id, .details = details},
+        err);
 out:
     json_decref(details);
     return err->code;

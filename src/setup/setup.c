@@ -167,7 +167,10 @@ static const char *check_platforms(json_t *v)
     return unique_of(v, platforms, "must list platforms among IOS, ANDROID, WEB");
 }
 
-#define OBJECT(n) {.name = n, .kind = FIELD_OBJECT}
+#define OBJECT(n)                                                                                                                  \
+    {                                                                                                                              \
+        .name = n, .kind = FIELD_OBJECT                                                                                            \
+    }
 SCHEMA(setup_schema, OBJECT("github"), {.name = "targets", .kind = FIELD_ARRAY, .check = check_targets},
        {.name = "platforms", .kind = FIELD_ARRAY, .check = check_platforms}, OBJECT("appStoreConnect"), OBJECT("playStore"),
        OBJECT("cicd"), OBJECT("slack"));

@@ -29,15 +29,27 @@ static const char *text_filter(struct request *req, const char *name, struct err
     return v ? v : "";
 }
 
+/* Columns 0..12 of the query below, by name; details (column 8) is JSON text. */
+static json_t *audit_row(struct store_stmt *st)
+{
+    static const char *const cols[] = {"id",         "tenantId",  "actorAccountId", "actorEmail", "action",
+                                       "targetType", "targetId",  "outcome",        "details",    "ip",
+                                       "userAgent",  "requestId", "createdAt"};
+    json_t *row = json_object();
+
+    for (int i = 0; i < (int)ARRAY_LEN(cols); i++) {
+        const char *v = store_col_text(st, i);
+        json_t *d = i == 8 && v ? json_loads(v, 0, NULL) : NULL;
+        json_object_set_new(row, cols[i], i == 8 ? (d ? d : json_object()) : json_text_or_null(v));
+    }
+    return row;
+}
+
 enum err_code audit_list(struct request *req, struct err *err)
 {
     char since[TIMESTAMP_SIZE], until[TIMESTAMP_SIZE];
     const char *action, *actor;
-    struct store_conn *db;
-    struct store_stmt *st;
     struct page p;
-    json_t *items;
-    int rc;
 
     page_parse(req, &p, err);
     action = text_filter(req, "action", err);
@@ -46,37 +58,13 @@ enum err_code audit_list(struct request *req, struct err *err)
     time_filter(req, "until", "9999-12-31T23:59:59.999Z", until, err);
     if (err->ndetails)
         return err_set(err, ERR_INVALID, "invalid query parameters");
-    if (request_db(req, &db, err))
-        return err->code;
-    if (store_select(db,
-                     "SELECT id, tenantId, actorAccountId, actorEmail, action, targetType, targetId, outcome, details, ip, "
-                     "userAgent, requestId, createdAt FROM audit_logs "
-                     "WHERE tenantId = ? AND (? = '' OR action = ?) AND (? = '' OR actorAccountId = ? OR actorEmail = ?) "
-                     "AND createdAt >= ? AND createdAt < ? AND (createdAt < ? OR (createdAt = ? AND id < ?)) "
-                     "ORDER BY createdAt DESC, id DESC LIMIT ?",
-                     STORE_ARGS(STORE_TEXT(req->who.tenant_id), STORE_TEXT(action), STORE_TEXT(action), STORE_TEXT(actor),
-                                STORE_TEXT(actor), STORE_TEXT(actor), STORE_TEXT(since), STORE_TEXT(until), STORE_TEXT(p.at),
-                                STORE_TEXT(p.at), STORE_TEXT(p.id), STORE_INT(page_fetch(&p))),
-                     &st, err))
-        return err->code;
-    items = json_array();
-    while ((rc = store_next(st, err)) == 1 && page_take(&p, store_col_text(st, 12), store_col_text(st, 0))) {
-        const char *details = store_col_text(st, 8);
-        json_t *d = details ? json_loads(details, 0, NULL) : NULL;
-        json_t *row = json_object();
-        static const char *const cols[] = {"id",         "tenantId",  "actorAccountId", "actorEmail", "action",
-                                           "targetType", "targetId",  "outcome",        NULL,         "ip",
-                                           "userAgent",  "requestId", "createdAt"};
-        for (int i = 0; i < (int)ARRAY_LEN(cols); i++)
-            json_object_set_new(row, cols[i] ? cols[i] : "details",
-                                cols[i] ? json_text_or_null(store_col_text(st, i)) : (d ? d : json_object()));
-        json_array_append_new(items, row);
-    }
-    store_finish(st);
-    if (rc < 0) {
-        json_decref(items);
-        return err->code;
-    }
-    response_json(req, 200, page_result(req, &p, items));
-    return ERR_OK;
+    return page_respond(req, &p,
+                        "SELECT id, tenantId, actorAccountId, actorEmail, action, targetType, targetId, outcome, details, ip, "
+                        "userAgent, requestId, createdAt FROM audit_logs "
+                        "WHERE tenantId = ? AND (? = '' OR action = ?) AND (? = '' OR actorAccountId = ? OR actorEmail = ?) "
+                        "AND createdAt >= ? AND createdAt < ? AND (createdAt < ? OR (createdAt = ? AND id < ?)) "
+                        "ORDER BY createdAt DESC, id DESC LIMIT ?",
+                        STORE_ARGS(STORE_TEXT(req->who.tenant_id), STORE_TEXT(action), STORE_TEXT(action), STORE_TEXT(actor),
+                                   STORE_TEXT(actor), STORE_TEXT(actor), STORE_TEXT(since), STORE_TEXT(until), PAGE_ARGS(&p)),
+                        12, 0, audit_row, err);
 }

@@ -27,36 +27,24 @@ static json_t *member_json(const char *account_id, const char *email, const char
                      created_at);
 }
 
+static json_t *member_row(struct store_stmt *st)
+{
+    return member_json(store_col_text(st, 0), store_col_text(st, 1), store_col_text(st, 2), store_col_text(st, 3),
+                       store_col_text(st, 4));
+}
+
 enum err_code members_list(struct request *req, struct err *err)
 {
-    struct store_conn *db;
-    struct store_stmt *st;
     struct page p;
-    json_t *items;
-    int rc;
 
-    if (page_parse(req, &p, err) || request_db(req, &db, err))
+    if (page_parse(req, &p, err))
         return err->code;
-    if (store_select(db,
-                     "SELECT m.accountId, a.email, a.name, m.role, m.createdAt FROM tenant_members m "
-                     "JOIN accounts a ON a.id = m.accountId "
-                     "WHERE m.tenantId = ? AND (m.createdAt < ? OR (m.createdAt = ? AND m.accountId < ?)) "
-                     "ORDER BY m.createdAt DESC, m.accountId DESC LIMIT ?",
-                     STORE_ARGS(STORE_TEXT(req->who.tenant_id), STORE_TEXT(p.at), STORE_TEXT(p.at), STORE_TEXT(p.id),
-                                STORE_INT(page_fetch(&p))),
-                     &st, err))
-        return err->code;
-    items = json_array();
-    while ((rc = store_next(st, err)) == 1 && page_take(&p, store_col_text(st, 4), store_col_text(st, 0)))
-        json_array_append_new(items, member_json(store_col_text(st, 0), store_col_text(st, 1), store_col_text(st, 2),
-                                                 store_col_text(st, 3), store_col_text(st, 4)));
-    store_finish(st);
-    if (rc < 0) {
-        json_decref(items);
-        return err->code;
-    }
-    response_json(req, 200, page_result(req, &p, items));
-    return ERR_OK;
+    return page_respond(req, &p,
+                        "SELECT m.accountId, a.email, a.name, m.role, m.createdAt FROM tenant_members m "
+                        "JOIN accounts a ON a.id = m.accountId "
+                        "WHERE m.tenantId = ? AND (m.createdAt < ? OR (m.createdAt = ? AND m.accountId < ?)) "
+                        "ORDER BY m.createdAt DESC, m.accountId DESC LIMIT ?",
+                        STORE_ARGS(STORE_TEXT(req->who.tenant_id), PAGE_ARGS(&p)), 4, 0, member_row, err);
 }
 
 struct add_tx {

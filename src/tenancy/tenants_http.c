@@ -34,36 +34,24 @@ enum err_code tenants_post(struct request *req, struct err *err)
     return ERR_OK;
 }
 
+static json_t *tenant_row(struct store_stmt *st)
+{
+    return tenant_json(store_col_text(st, 0), store_col_text(st, 1), store_col_text(st, 2), store_col_text(st, 3),
+                       store_col_text(st, 4));
+}
+
 enum err_code tenants_list(struct request *req, struct err *err)
 {
-    struct store_conn *db;
-    struct store_stmt *st;
     struct page p;
-    json_t *items;
-    int rc;
 
-    if (page_parse(req, &p, err) || request_db(req, &db, err))
+    if (page_parse(req, &p, err))
         return err->code;
-    if (store_select(db,
-                     "SELECT t.id, t.orgName, m.role, t.createdAt, t.updatedAt FROM tenant_members m "
-                     "JOIN tenants t ON t.id = m.tenantId "
-                     "WHERE m.accountId = ? AND t.deletedAt IS NULL AND (t.createdAt < ? OR (t.createdAt = ? AND t.id < ?)) "
-                     "ORDER BY t.createdAt DESC, t.id DESC LIMIT ?",
-                     STORE_ARGS(STORE_TEXT(req->who.account_id), STORE_TEXT(p.at), STORE_TEXT(p.at), STORE_TEXT(p.id),
-                                STORE_INT(page_fetch(&p))),
-                     &st, err))
-        return err->code;
-    items = json_array();
-    while ((rc = store_next(st, err)) == 1 && page_take(&p, store_col_text(st, 3), store_col_text(st, 0)))
-        json_array_append_new(items, tenant_json(store_col_text(st, 0), store_col_text(st, 1), store_col_text(st, 2),
-                                                 store_col_text(st, 3), store_col_text(st, 4)));
-    store_finish(st);
-    if (rc < 0) {
-        json_decref(items);
-        return err->code;
-    }
-    response_json(req, 200, page_result(req, &p, items));
-    return ERR_OK;
+    return page_respond(req, &p,
+                        "SELECT t.id, t.orgName, m.role, t.createdAt, t.updatedAt FROM tenant_members m "
+                        "JOIN tenants t ON t.id = m.tenantId "
+                        "WHERE m.accountId = ? AND t.deletedAt IS NULL AND (t.createdAt < ? OR (t.createdAt = ? AND t.id < ?)) "
+                        "ORDER BY t.createdAt DESC, t.id DESC LIMIT ?",
+                        STORE_ARGS(STORE_TEXT(req->who.account_id), PAGE_ARGS(&p)), 3, 0, tenant_row, err);
 }
 
 /* Answers the tenant as the caller sees it (the router has checked membership). */

@@ -11,38 +11,25 @@ SCHEMA(token_create_schema,
        {.name = "name", .kind = FIELD_STRING, .required = true, .min = 1, .max = 200, .check = check_printable},
        {.name = "expiresInDays", .kind = FIELD_INT, .min = 1, .max = 3650});
 
+static json_t *token_row(struct store_stmt *st)
+{
+    return json_pack("{s:s, s:s, s:s, s:s, s:o, s:o, s:o}", "id", store_col_text(st, 0), "name", store_col_text(st, 1), "prefix",
+                     store_col_text(st, 2), "createdAt", store_col_text(st, 3), "lastUsedAt",
+                     json_text_or_null(store_col_text(st, 4)), "expiresAt", json_text_or_null(store_col_text(st, 5)), "revokedAt",
+                     json_text_or_null(store_col_text(st, 6)));
+}
+
 enum err_code tokens_list(struct request *req, struct err *err)
 {
-    struct store_conn *db;
-    struct store_stmt *st;
     struct page p;
-    json_t *items;
-    int rc;
 
-    if (page_parse(req, &p, err) || request_db(req, &db, err))
+    if (page_parse(req, &p, err))
         return err->code;
-    if (store_select(db,
-                     "SELECT id, name, prefix, createdAt, lastUsedAt, expiresAt, revokedAt FROM api_tokens "
-                     "WHERE accountId = ? AND (createdAt < ? OR (createdAt = ? AND id < ?)) "
-                     "ORDER BY createdAt DESC, id DESC LIMIT ?",
-                     STORE_ARGS(STORE_TEXT(req->who.account_id), STORE_TEXT(p.at), STORE_TEXT(p.at), STORE_TEXT(p.id),
-                                STORE_INT(page_fetch(&p))),
-                     &st, err))
-        return err->code;
-    items = json_array();
-    while ((rc = store_next(st, err)) == 1 && page_take(&p, store_col_text(st, 3), store_col_text(st, 0)))
-        json_array_append_new(items, json_pack("{s:s, s:s, s:s, s:s, s:o, s:o, s:o}", "id", store_col_text(st, 0), "name",
-                                               store_col_text(st, 1), "prefix", store_col_text(st, 2), "createdAt",
-                                               store_col_text(st, 3), "lastUsedAt", json_text_or_null(store_col_text(st, 4)),
-                                               "expiresAt", json_text_or_null(store_col_text(st, 5)), "revokedAt",
-                                               json_text_or_null(store_col_text(st, 6))));
-    store_finish(st);
-    if (rc < 0) {
-        json_decref(items);
-        return err->code;
-    }
-    response_json(req, 200, page_result(req, &p, items));
-    return ERR_OK;
+    return page_respond(req, &p,
+                        "SELECT id, name, prefix, createdAt, lastUsedAt, expiresAt, revokedAt FROM api_tokens "
+                        "WHERE accountId = ? AND (createdAt < ? OR (createdAt = ? AND id < ?)) "
+                        "ORDER BY createdAt DESC, id DESC LIMIT ?",
+                        STORE_ARGS(STORE_TEXT(req->who.account_id), PAGE_ARGS(&p)), 3, 0, token_row, err);
 }
 
 struct create_tx {
