@@ -53,12 +53,27 @@ static int b64url_value(char c)
     return -1;
 }
 
+/* Appends one 6-bit group; a byte is complete every 8 bits. */
+struct b64_state {
+    unsigned char *out;
+    uint32_t acc;
+    int bits;
+    long n;
+};
+
+static void b64_push(struct b64_state *st, int v)
+{
+    st->acc = st->acc << 6 | (uint32_t)v;
+    st->bits += 6;
+    if (st->bits >= 8) {
+        st->bits -= 8;
+        st->out[st->n++] = (unsigned char)(st->acc >> st->bits);
+    }
+}
+
 long b64url_decode(const char *s, size_t len, void *out)
 {
-    unsigned char *o = out;
-    uint32_t acc = 0;
-    int bits = 0;
-    long n = 0;
+    struct b64_state st = {out, 0, 0, 0};
 
     if (len % 4 == 1)
         return -1;
@@ -66,46 +81,31 @@ long b64url_decode(const char *s, size_t len, void *out)
         int v = b64url_value(s[i]);
         if (v < 0)
             return -1;
-        acc = acc << 6 | (uint32_t)v;
-        bits += 6;
-        if (bits >= 8) {
-            bits -= 8;
-            o[n++] = (unsigned char)(acc >> bits);
-        }
+        b64_push(&st, v);
     }
     /* Leftover bits must be zero, so each byte string has one encoding. */
-    if (acc & ((1u << bits) - 1))
+    if (st.acc & ((1u << st.bits) - 1))
         return -1;
-    return n;
+    return st.n;
 }
 
 long b64_decode(const char *s, size_t len, void *out)
 {
-    unsigned char *o = out;
-    uint32_t acc = 0;
-    int bits = 0, pad = 0;
-    long n = 0;
+    struct b64_state st = {out, 0, 0, 0};
+    int pad = 0;
 
     for (size_t i = 0; i < len; i++) {
         char c = s[i];
-        int v;
+        int v = c == '+' ? 62 : c == '/' ? 63 : (c == '-' || c == '_') ? -1 : b64url_value(c);
         if (c == ' ' || c == '\n' || c == '\r' || c == '\t')
             continue;
         if (c == '=') {
             pad++;
             continue;
         }
-        if (pad)
-            return -1; /* data after padding */
-        v = c == '+' ? 62 : c == '/' ? 63 : (c == '-' || c == '_') ? -1 : b64url_value(c);
-        if (v < 0)
-            return -1;
-        acc = acc << 6 | (uint32_t)v;
-        bits += 6;
-        if (bits >= 8) {
-            bits -= 8;
-            o[n++] = (unsigned char)(acc >> bits);
-        }
+        if (pad || v < 0)
+            return -1; /* data after padding, or not in the alphabet */
+        b64_push(&st, v);
     }
-    return pad > 2 ? -1 : n;
+    return pad > 2 ? -1 : st.n;
 }
