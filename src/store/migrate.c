@@ -263,54 +263,49 @@ static void session_close(struct session *ss, bool lease)
     store_conn_put(ss->c);
 }
 
-enum err_code migrate_up(struct store *s, const struct migration_set *set, int *applied, struct err *err)
+/* The next migration to run: the first pending one going up, the last applied one going down; NULL when done. */
+static const struct migration *next_step(const struct migration_set *set, const struct history *h, bool up, int done)
+{
+    if (!up)
+        return done < h->count ? find(set, h->rows[h->count - 1 - done].version) : NULL;
+    for (size_t i = 0; i < set->count; i++)
+        if (!find_applied(h, set->items[i].version) && done-- == 0)
+            return &set->items[i];
+    return NULL;
+}
+
+/* Runs up to `steps` migrations in one direction, under the lease. */
+static enum err_code migrate(struct store *s, const struct migration_set *set, bool up, int steps, int *done, struct err *err)
 {
     struct session *ss = calloc(1, sizeof *ss);
+    const struct migration *m;
     int n = 0;
-    err_clear(err);
 
+    err_clear(err);
     if (!ss)
         return err_set(err, ERR_INTERNAL, "out of memory");
-    if (session_open(s, set, ss, true, err))
-        goto out;
-    for (size_t i = 0; i < set->count; i++) {
-        const struct migration *m = &set->items[i];
-        if (find_applied(&ss->h, m->version))
-            continue;
-        if (lease_renew(ss->c, &ss->lease, err) || run_step(ss->c, m, true, err))
-            break;
-        n++;
+    if (session_open(s, set, ss, true, err) == ERR_OK) {
+        while (n < steps && (m = next_step(set, &ss->h, up, n)) != NULL) {
+            if (lease_renew(ss->c, &ss->lease, err) || run_step(ss->c, m, up, err))
+                break;
+            n++;
+        }
+        session_close(ss, true);
     }
-    session_close(ss, true);
-out:
     free(ss);
-    if (applied)
-        *applied = n;
+    if (done)
+        *done = n;
     return err->code;
+}
+
+enum err_code migrate_up(struct store *s, const struct migration_set *set, int *applied, struct err *err)
+{
+    return migrate(s, set, true, INT32_MAX, applied, err);
 }
 
 enum err_code migrate_down(struct store *s, const struct migration_set *set, int steps, int *reverted, struct err *err)
 {
-    struct session *ss = calloc(1, sizeof *ss);
-    int n = 0;
-    err_clear(err);
-
-    if (!ss)
-        return err_set(err, ERR_INTERNAL, "out of memory");
-    if (session_open(s, set, ss, true, err))
-        goto out;
-    for (int i = ss->h.count - 1; i >= 0 && n < steps; i--) {
-        const struct migration *m = find(set, ss->h.rows[i].version);
-        if (lease_renew(ss->c, &ss->lease, err) || run_step(ss->c, m, false, err))
-            break;
-        n++;
-    }
-    session_close(ss, true);
-out:
-    free(ss);
-    if (reverted)
-        *reverted = n;
-    return err->code;
+    return migrate(s, set, false, steps, reverted, err);
 }
 
 enum err_code migrate_check(struct store *s, const struct migration_set *set, int *pending, struct err *err)

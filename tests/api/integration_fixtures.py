@@ -552,6 +552,10 @@ def setup_body_secrets(body):
     return found
 
 
+# Refused as malformed_json besides harness.MALFORMED_BODIES (docs/api.md "JSON").
+MORE_MALFORMED = (b'{"displayName": "a", "displayName": "b"}', b'{"displayName": "nul\\u0000inside"}')
+
+
 # --------------------------------------------------------------------------
 # HTTP helpers
 

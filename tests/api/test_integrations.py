@@ -14,7 +14,22 @@ from harness import ApiTest, assert_error, assert_invalid, new_org, new_tenant, 
 tearDownModule = harness.stop_shared_server
 
 TYPES_PATH = "/api/v1/integration-types"
-DESCRIPTOR_KEYS = ("name", "kind", "required", "secret", "minLength", "maxLength", "allowed", "format")
+DESCRIPTOR_KEYS = ("name", "kind", "required", "secret", "minLength", "maxLength", "minimum", "maximum", "allowed",
+                   "format", "default")
+# Bounds and defaults the contract states: (type or None for every type that has the field, field) -> values.
+DESCRIBED = {
+    (None, "displayName"): {"minLength": 1, "maxLength": 255},
+    (None, "organization"): {"minLength": 1, "maxLength": 255},
+    (None, "defaultBranch"): {"default": "main"},
+    (None, "buildTimeout"): {"minimum": 60, "maximum": 86400, "default": 3600},
+    (None, "triggerOnRelease"): {"default": True},
+    (None, "description"): {"maxLength": 2000},
+    (None, "isActive"): {"default": True},
+    ("EMAIL", "smtpPort"): {"minimum": 1, "maximum": 65535, "default": 587},
+    ("AZURE_DEVOPS", "azureUrl"): {"default": "https://dev.azure.com"},
+    ("TEST_RAIL", "testRailProjectId"): {"minimum": 1},
+    ("FIREBASE", "firebaseProjectId"): {"minLength": 6, "maxLength": 30},
+}
 KINDS = ("string", "integer", "boolean", "object", "array")
 
 
@@ -62,8 +77,12 @@ class IntegrationTypesTest(ApiTest):
                     self.assertIn(d["kind"], KINDS)
                     self.assertIsInstance(d["required"], bool)
                     self.assertIsInstance(d["secret"], bool)
-                    for key in ("minLength", "maxLength"):
+                    for key in ("minLength", "maxLength", "minimum", "maximum"):
                         self.assertTrue(d[key] is None or isinstance(d[key], int), "%s.%s" % (d["name"], key))
+                    if d["kind"] != "string":
+                        self.assertEqual((d["minLength"], d["maxLength"]), (None, None), "%s: lengths" % d["name"])
+                    if d["kind"] != "integer":
+                        self.assertEqual((d["minimum"], d["maximum"]), (None, None), "%s: bounds" % d["name"])
                     self.assertTrue(d["allowed"] is None or isinstance(d["allowed"], list))
                     self.assertTrue(d["format"] is None or isinstance(d["format"], str))
                 missing = set(fields) - set(listed)
@@ -79,8 +98,10 @@ class IntegrationTypesTest(ApiTest):
                     if name in listed:
                         self.assertFalse(listed[name]["required"] or listed[name]["secret"], name)
                 if "displayName" in listed:
-                    self.assertEqual(listed["displayName"]["maxLength"], 255)
                     self.assertTrue(listed["displayName"]["required"])
+                for (only, name), values in DESCRIBED.items():
+                    if name in listed and only in (None, type_):
+                        self.assertEqual({k: listed[name][k] for k in values}, values, name)
         signing = {d["name"]: d for d in items["CODE_SIGNING"]["fields"]}
         self.assertEqual(sorted(signing["certificateFormat"]["allowed"]), ["PEM", "PKCS12"])
         self.assertEqual(sorted(signing["platform"]["allowed"]), ["ANDROID", "IOS"])
@@ -284,7 +305,7 @@ class CrudTest(ApiTest):
                 assert_invalid(self, fx.patch_integration(self.server, self.owner.token, tenant, "scm", obj["id"],
                                                           change), fields)
         path = fx.ipath(tenant, "scm", obj["id"])
-        for raw in harness.MALFORMED_BODIES:
+        for raw in harness.MALFORMED_BODIES + fx.MORE_MALFORMED:
             with self.subTest(malformed=raw):
                 assert_error(self, self.request("PATCH", path, raw=raw, token=self.owner.token), 400,
                              "malformed_json")
@@ -516,6 +537,9 @@ class ValidationTest(ApiTest):
                                 bad_values={"organization": ["", "x" * 256], "serverUrl": ["ftp://git.example.com"]})
         path = fx.ipath(self.tenant, "scm")
         harness.check_body_matrix(self, lambda **kw: self.request("POST", path, token=self.owner.token, **kw), spec)
+        for raw in fx.MORE_MALFORMED:
+            with self.subTest(malformed=raw):
+                assert_error(self, self.request("POST", path, raw=raw, token=self.owner.token), 400, "malformed_json")
         items = page(self, self.server, path, self.owner.token, limit=200)["items"]
         self.assertNotIn(valid["organization"], [i["organization"] for i in items], "nothing was created")
 

@@ -374,7 +374,8 @@ class StepsTest(SetupBase):
                  ("targets", {"targets": ["APP_STORE"], "platforms": ["LINUX"]}, "platforms"),
                  ("credentials", {"appStoreConnect": fx.setup_app_store(), "slack": fx.setup_slack()}, "slack"),
                  ("credentials", fx.setup_app_store(), "apiKeyId"),
-                 ("cicd", {"cicd": fx.setup_actions()}, "cicd"),
+                 ("cicd", dict(fx.setup_actions(), cicd=fx.setup_actions()), "cicd.cicd"),
+                 ("cicd", {"cicd": fx.setup_actions()}, "cicd.type"),  # no type: which variant is unknown
                  ("slack", {"slack": fx.setup_slack()}, "slack")]
         for step, body, field in cases:
             with self.subTest(step=step, field=field):
@@ -521,7 +522,7 @@ class NegativeTest(SetupBase):
     def test_malformed(self):
         tenant = self.tenant()
         path = fx.SETUP_PATH % tenant
-        for raw in harness.MALFORMED_BODIES:
+        for raw in harness.MALFORMED_BODIES + fx.MORE_MALFORMED:
             with self.subTest(malformed=raw):
                 assert_error(self, self.request("POST", path, raw=raw, token=self.owner.token), 400, "malformed_json")
         body = fx.full_setup_body()

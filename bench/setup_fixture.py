@@ -1,0 +1,93 @@
+#!/usr/bin/env python3
+"""Material for bench/run's setup cases (standard library only).
+
+    setup_fixture.py body EC_PEM RSA_PEM
+        prints document 001 section 9's setup body with real values: the
+        P-256 PKCS#8 key (App Store Connect .p8) and the RSA-2048 key (a Google
+        service account's) read from the two PEM files, which bench/run makes
+        with `openssl genpkey`; GitHub Actions workflows for both targets.
+
+    setup_fixture.py tenants URL TOKEN COUNT PREFIX
+        creates COUNT tenants with POST URL/api/v1/tenants {"orgName": PREFIX-n}
+        as the token's account (which becomes their owner) over a few
+        keep-alive connections, and prints their ids, one a line. Exits 1 on
+        the first answer that is not 201.
+"""
+import http.client
+import json
+import sys
+import threading
+import time
+import urllib.parse
+
+
+def body(ec_path, rsa_path):
+    with open(ec_path) as f:
+        ec = f.read()
+    with open(rsa_path) as f:
+        rsa = f.read()
+    return {
+        "github": {"accessToken": "ghp_Q3bV8xK2mN7pL4rT9wY6zA1cE5fH0jD2sG8k",
+                   "organization": "dream11", "repoName": "mobile-app"},
+        "targets": ["APP_STORE", "PLAY_STORE"],
+        "platforms": ["IOS", "ANDROID"],
+        "appStoreConnect": {"apiKeyId": "2X9R4HXF34", "issuerId": "c3a5f1d2-7b4e-4a9c-8f21-5d6e9b0a4c37",
+                            "privateKey": ec, "bundleId": "com.dream11.app", "teamId": "A1B2C3D4E5"},
+        "playStore": {"serviceAccountEmail": "release-bot@dream11-mobile.iam.gserviceaccount.com",
+                      "privateKey": rsa, "packageName": "com.dream11.app"},
+        "cicd": {"type": "GITHUB_ACTIONS", "workflows": [
+            {"name": "iOS Build", "workflowPath": ".github/workflows/ios-build.yml", "platform": "IOS",
+             "target": "APP_STORE"},
+            {"name": "Android Build", "workflowPath": ".github/workflows/android-build.yml", "platform": "ANDROID",
+             "target": "PLAY_STORE"}]},
+        "slack": {"botToken": "xoxb-2741938204-5528316640913-Wq7nR3kTz9LmXc2VbP4sHd8J",
+                  "channels": ["releases"],
+                  "notifyOnEvents": ["release_started", "build_completed", "release_submitted"]},
+    }
+
+
+def tenants(url, token, count, prefix, nconn=4):
+    u = urllib.parse.urlsplit(url)
+    ids = [None] * count
+    failure = []
+    headers = {"Authorization": "Bearer " + token, "Content-Type": "application/json"}
+
+    def work(first):
+        conn = http.client.HTTPConnection(u.hostname, u.port, timeout=30)
+        for i in range(first, count, nconn):
+            if failure:
+                return
+            conn.request("POST", "/api/v1/tenants", body=json.dumps({"orgName": "%s-%d" % (prefix, i)}),
+                         headers=headers)
+            r = conn.getresponse()
+            answer = r.read()
+            if r.status != 201:
+                failure.append("POST /api/v1/tenants answered %d: %s" % (r.status, answer[:300]))
+                return
+            ids[i] = json.loads(answer)["id"]
+        conn.close()
+
+    started = time.monotonic()
+    workers = [threading.Thread(target=work, args=(t,)) for t in range(nconn)]
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join()
+    if failure:
+        sys.exit("setup_fixture.py: " + failure[0])
+    sys.stdout.write("".join(i + "\n" for i in ids))
+    print("setup_fixture.py: %d tenants in %.1f s" % (count, time.monotonic() - started), file=sys.stderr)
+
+
+def main(argv):
+    if len(argv) == 4 and argv[1] == "body":
+        json.dump(body(argv[2], argv[3]), sys.stdout)
+        sys.stdout.write("\n")
+    elif len(argv) == 6 and argv[1] == "tenants":
+        tenants(argv[2], argv[3], int(argv[4]), argv[5])
+    else:
+        sys.exit(__doc__)
+
+
+if __name__ == "__main__":
+    main(sys.argv)
