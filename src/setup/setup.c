@@ -180,6 +180,7 @@ SCHEMA(setup_credentials_schema, OBJECT("appStoreConnect"), OBJECT("playStore"))
 
 struct rename {
     const char *from, *to; /* the setup body's name, the integration's column */
+    const char *at;        /* where the setup body has it, when not in the section itself (shared Jenkins settings) */
 };
 
 struct section {
@@ -224,16 +225,25 @@ static const struct section sections[] = {
 static void map_details(const struct err *inner, const char *prefix, const struct rename *r, size_t n, struct err *err)
 {
     for (int i = 0; i < inner->ndetails; i++) {
-        const char *f = inner->details[i].field, *name = f;
+        const char *f = inner->details[i].field, *name = f, *at = NULL;
         char field[96];
-        for (size_t k = 0; k < n; k++)
-            if (strcmp(r[k].to, f) == 0)
+        bool seen = false;
+        for (size_t k = 0; k < n; k++) {
+            if (strcmp(r[k].to, f) == 0) {
                 name = r[k].from;
-        if (name == f && strcmp(f, "type") == 0) /* a disabled or unknown type: the section itself */
+                at = r[k].at;
+            }
+        }
+        if (at) /* a shared setting: named once, where the body has it */
+            snprintf(field, sizeof field, "%s", at);
+        else if (name == f && strcmp(f, "type") == 0) /* a disabled or unknown type: the section itself */
             snprintf(field, sizeof field, "%s", prefix);
         else
             snprintf(field, sizeof field, "%s.%s", prefix, name);
-        err_detail(err, field, "%s", inner->details[i].message);
+        for (int k = 0; k < err->ndetails && !seen; k++)
+            seen = strcmp(err->details[k].field, field) == 0 && strcmp(err->details[k].message, inner->details[i].message) == 0;
+        if (!seen)
+            err_detail(err, field, "%s", inner->details[i].message);
     }
 }
 
@@ -274,7 +284,7 @@ static json_t *translate(json_t *section, const char *prefix, const struct renam
     {
         const char *to = NULL;
         for (size_t k = 0; k < n && !to; k++)
-            if (strcmp(r[k].from, key) == 0)
+            if (strcmp(r[k].from, key) == 0 && !r[k].at) /* shared settings are not accepted inside the section */
                 to = r[k].to;
         if (!to) {
             char field[64];
