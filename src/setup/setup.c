@@ -191,24 +191,30 @@ struct section {
     size_t nfields;
 };
 
-static const struct rename github_fields[] = {
-    {"accessToken", "accessToken"}, {"organization", "organization"}, {"repoName", "repoName"}, {"defaultBranch", "defaultBranch"}};
-static const struct rename app_store_fields[] = {{"apiKeyId", "appleApiKeyId"},
-                                                 {"issuerId", "appleIssuerId"},
-                                                 {"privateKey", "applePrivateKey"},
-                                                 {"bundleId", "appleBundleId"},
-                                                 {"teamId", "appleTeamId"}};
-static const struct rename play_store_fields[] = {
-    {"serviceAccountEmail", "googleServiceAccountEmail"}, {"privateKey", "googlePrivateKey"}, {"packageName", "googlePackageName"}};
-static const struct rename slack_fields[] = {{"botToken", "slackBotToken"},
-                                             {"channels", "slackChannels"},
-                                             {"webhookUrl", "slackWebhookUrl"},
-                                             {"notifyOnEvents", "notifyOnEvents"}};
-static const struct rename workflow_fields[] = {
-    {"name", "displayName"}, {"workflowPath", "githubWorkflowPath"}, {"platform", "platform"}, {"target", "targetIntegrationId"}};
-static const struct rename jenkins_fields[] = {
-    {"name", "displayName"}, {"jobPath", "jenkinsJobPath"},   {"platform", "platform"},       {"target", "targetIntegrationId"},
-    {"url", "jenkinsUrl"},   {"username", "jenkinsUsername"}, {"apiToken", "jenkinsApiToken"}};
+static const struct rename github_fields[] = {{"accessToken", "accessToken", NULL},
+                                              {"organization", "organization", NULL},
+                                              {"repoName", "repoName", NULL},
+                                              {"defaultBranch", "defaultBranch", NULL}};
+static const struct rename app_store_fields[] = {{"apiKeyId", "appleApiKeyId", NULL},
+                                                 {"issuerId", "appleIssuerId", NULL},
+                                                 {"privateKey", "applePrivateKey", NULL},
+                                                 {"bundleId", "appleBundleId", NULL},
+                                                 {"teamId", "appleTeamId", NULL}};
+static const struct rename play_store_fields[] = {{"serviceAccountEmail", "googleServiceAccountEmail", NULL},
+                                                  {"privateKey", "googlePrivateKey", NULL},
+                                                  {"packageName", "googlePackageName", NULL}};
+static const struct rename slack_fields[] = {{"botToken", "slackBotToken", NULL},
+                                             {"channels", "slackChannels", NULL},
+                                             {"webhookUrl", "slackWebhookUrl", NULL},
+                                             {"notifyOnEvents", "notifyOnEvents", NULL}};
+static const struct rename workflow_fields[] = {{"name", "displayName", NULL},
+                                                {"workflowPath", "githubWorkflowPath", NULL},
+                                                {"platform", "platform", NULL},
+                                                {"target", "targetIntegrationId", NULL}};
+static const struct rename jenkins_fields[] = {{"name", "displayName", NULL},        {"jobPath", "jenkinsJobPath", NULL},
+                                               {"platform", "platform", NULL},       {"target", "targetIntegrationId", NULL},
+                                               {"url", "jenkinsUrl", NULL},          {"username", "jenkinsUsername", NULL},
+                                               {"apiToken", "jenkinsApiToken", NULL}};
 
 #define SECTION(n, c, t, d, f)                                                                                                     \
     {                                                                                                                              \
