@@ -13,7 +13,9 @@ docs/integrations.md is the contract.  This module holds:
 
 Importing it makes sure INTEGRATION_ENCRYPTION_KEY is set in this process's
 environment (a fresh key when it is missing), so a server a test file starts
-on its own (no CTest fixture) can store secrets.
+on its own (no CTest fixture) can store secrets, and drops the
+ENABLE_*_INTEGRATION flags from it, so private servers have every type
+unless a test sets a flag.
 """
 
 import atexit
@@ -467,6 +469,16 @@ def valid_body(type_, scm=None, target=None, **overrides):
     return body
 
 
+def pipeline_refs(type_, scm, target):
+    """valid_body's scm=/target= keywords for type_ ({} unless it is a pipeline).
+
+    scm(scm_type) and target() return integrations (called only for a
+    pipeline, so they may create them); the SCM is of PIPELINE_SCM's type."""
+    if category_of(type_) != "pipelines":
+        return {}
+    return {"scm": scm(PIPELINE_SCM[type_])["id"], "target": target()["id"]}
+
+
 def body_secrets(type_, body):
     """{field: value} of the secret fields present in a category body."""
     return {k: body[k] for k in secret_fields(type_) if isinstance(body.get(k), str)}
@@ -480,7 +492,7 @@ SETUP_KEYS = ("success", "setupComplete", "message", "completedAt")
 STATUS_KEYS = ("setupComplete", "setupCompletedAt", "setupCompletedByAccountId", "steps", "selectedTargets",
                "selectedPlatforms", "nextStep", "progress", "integrations")
 STEPS = (("github", True), ("targets", True), ("credentials", True), ("cicd", False), ("slack", False))
-SETUP_SECRET_KEYS = ("accessToken", "apiKeyId", "issuerId", "privateKey", "apiToken", "botToken")
+SETUP_SECRET_KEYS = ("accessToken", "apiKeyId", "issuerId", "privateKey", "apiToken", "botToken", "webhookUrl")
 
 
 def setup_github(**overrides):
@@ -654,6 +666,7 @@ def assert_integration(test, obj, body, role="owner", tenant_id=None, configured
         test.assertIn(key, obj, "every integration has %s" % key)
     harness.assert_uuid(test, obj["id"])
     test.assertEqual(integration_type(obj, category), type_, "type (or %s)" % CATEGORIES[category][1])
+    test.assertEqual(obj.get("category"), category, "answers carry the category slug")
     if tenant_id is not None:
         test.assertEqual(obj["tenantId"], tenant_id)
     if configured_by is not None:

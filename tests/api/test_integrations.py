@@ -113,10 +113,10 @@ class IntegrationTypesTest(ApiTest):
 
 
 class DisabledTypesTest(ApiTest):
-    """ENABLE_*_INTEGRATION false (or 0) switches JENKINS, GITHUB_ACTIONS, SLACK off."""
+    """ENABLE_*_INTEGRATION false (or 0, no, off) switches JENKINS, GITHUB_ACTIONS, SLACK off."""
 
     server_env = {"ENABLE_JENKINS_INTEGRATION": "false", "ENABLE_GITHUB_ACTIONS_INTEGRATION": "0",
-                  "ENABLE_SLACK_INTEGRATION": "false"}
+                  "ENABLE_SLACK_INTEGRATION": "off"}
 
     @classmethod
     def setUpClass(cls):
@@ -131,8 +131,7 @@ class DisabledTypesTest(ApiTest):
     def test_creating_one_is_refused_naming_the_flag(self):
         for type_, flag in fx.FLAG_VARS.items():
             with self.subTest(type=type_):
-                kw = {"scm": self.refs.scm["id"], "target": self.refs.target["id"]} \
-                    if fx.category_of(type_) == "pipelines" else {}
+                kw = fx.pipeline_refs(type_, lambda _: self.refs.scm, lambda: self.refs.target)
                 resp = fx.post_integration(self.server, self.token, self.tenant, fx.valid_body(type_, **kw))
                 details = fx.assert_invalid_fields(self, resp, ["type"])
                 self.assertIn(flag, details[0]["message"])
@@ -169,21 +168,18 @@ class CrudTest(ApiTest):
     def made_one(self, type_):
         """The integration of type_ made in the org (once): (body, answer)."""
         if type_ not in self.made:
-            kw = {}
-            if fx.category_of(type_) == "pipelines":
-                kw = {"scm": self.made_one(fx.PIPELINE_SCM[type_])[1]["id"],
-                      "target": self.made_one("PLAY_STORE")[1]["id"]}
-            body = fx.valid_body(type_, **kw)
+            body = fx.valid_body(type_, **fx.pipeline_refs(type_, lambda scm: self.made_one(scm)[1],
+                                                            lambda: self.made_one("PLAY_STORE")[1]))
             self.made[type_] = (body, fx.create_integration(self.server, self.owner.token, self.org.id, body))
         return self.made[type_]
 
     def fresh(self, tenant_id, type_):
         """A new integration of type_ in tenant_id (with an SCM and target for a pipeline)."""
-        kw = {}
-        if fx.category_of(type_) == "pipelines":
-            refs = fx.Pipeline(self.server, self.owner.token, tenant_id, fx.PIPELINE_SCM[type_], "FIREBASE")
-            kw = {"scm": refs.scm["id"], "target": refs.target["id"]}
-        body = fx.valid_body(type_, **kw)
+        refs = fx.pipeline_refs(type_, lambda scm: fx.create_integration(self.server, self.owner.token, tenant_id,
+                                                                          fx.valid_body(scm)),
+                                lambda: fx.create_integration(self.server, self.owner.token, tenant_id,
+                                                              fx.valid_body("FIREBASE")))
+        body = fx.valid_body(type_, **refs)
         return body, fx.create_integration(self.server, self.owner.token, tenant_id, body)
 
     def get(self, category, id, user=None, tenant_id=None):
@@ -345,11 +341,9 @@ class ValidationTest(ApiTest):
         cls.bitbucket = fx.create_integration(cls.server, cls.owner.token, cls.tenant, fx.valid_body("BITBUCKET"))
 
     def body(self, type_, **overrides):
-        kw = {}
-        if fx.category_of(type_) == "pipelines":
-            scm = {"GITHUB": self.refs.scm, "GITLAB": self.gitlab, "BITBUCKET": self.bitbucket}[fx.PIPELINE_SCM[type_]]
-            kw = {"scm": scm["id"], "target": self.refs.target["id"]}
-        return fx.valid_body(type_, **dict(kw, **overrides))
+        scms = {"GITHUB": self.refs.scm, "GITLAB": self.gitlab, "BITBUCKET": self.bitbucket}
+        refs = fx.pipeline_refs(type_, scms.get, lambda: self.refs.target)
+        return fx.valid_body(type_, **dict(refs, **overrides))
 
     def send(self, body, category=None):
         """POST; a body wrongly accepted is deleted again, so that the
@@ -444,8 +438,11 @@ class ValidationTest(ApiTest):
             self.refuse(type_, ["description"], description="d" * 2001)
         for bad in ("build.yml", ".github/workflows/build.txt", ".github/build.yml", ".github/workflows/"):
             self.refuse("GITHUB_ACTIONS", ["githubWorkflowPath"], githubWorkflowPath=bad)
-        for bad in ("org/repo", "gl/org/repo", "gh/org"):
+        for bad in ("org/repo", "gl/org/repo", "gh/org", "gitlab/org/repo"):
             self.refuse("CIRCLECI", ["circleciProjectSlug"], circleciProjectSlug=bad)
+        for vcs in ("gh", "bb", "github", "bitbucket", "circleci"):
+            with self.subTest(vcs=vcs):
+                self.expect(self.send(self.body("CIRCLECI", circleciProjectSlug=vcs + "/org/repo")), 201)
 
     def test_communication_fields(self):
         for bad in ([""], ["x" * 81], ["c%d" % i for i in range(51)], "releases", [5]):
@@ -479,6 +476,9 @@ class ValidationTest(ApiTest):
             for bad in ("", "x" * 256, 5):
                 self.refuse(type_, ["displayName"], displayName=bad)
             self.refuse(type_, ["isActive"], isActive="yes")
+        for name in ("displayName", "organization"):  # lengths count characters, not bytes
+            self.expect(self.send(self.body("GITHUB", **{name: "\u00e9" * 255})), 201)
+            self.refuse("GITHUB", [name], **{name: "\u00e9" * 256})
         for bad in ("", "x" * 256, 5):
             self.refuse("GITHUB", ["organization"], organization=bad)
             self.refuse("BITBUCKET", ["repoName"], repoName=bad)
@@ -650,44 +650,43 @@ class PipelineTest(ApiTest):
         moved = self.expect(patch({"scmIntegrationId": other_github["id"]}), 200)
         self.assertEqual(moved["scmIntegrationId"], other_github["id"])
 
+    # what ?include= shows of a target besides id, type, displayName and verificationStatus
+    TARGET_KEYS = {"APP_STORE": "appleBundleId", "PLAY_STORE": "googlePackageName"}
+
+    def assert_included(self, item, scm, target, scm_too=True, target_too=True):
+        for key, ref, shown, extra in (("scm", scm, scm_too, ("organization", "repoName")),
+                                       ("target", target, target_too,
+                                        (self.TARGET_KEYS[fx.integration_type(target, "targets")],))):
+            if not shown:
+                self.assertNotIn(key, item)
+                continue
+            category = "scm" if key == "scm" else "targets"
+            type_ = fx.integration_type(ref, category)
+            got = item[key]
+            for name in ("id", "displayName", "verificationStatus") + extra:
+                self.assertEqual(got.get(name), ref[name], "%s.%s" % (key, name))
+            self.assertEqual(got.get("type"), type_, "%s.type" % key)
+            fx.assert_no_secret_fields(self, got, type_)
+
     def test_include(self):
-        body = self.pipeline_body("JENKINS")
-        pipe = fx.create_integration(self.server, self.owner.token, self.org.id, body)
+        play = fx.create_integration(self.server, self.owner.token, self.org.id, fx.valid_body("PLAY_STORE"))
         base = fx.ipath(self.org.id, "pipelines")
-        scm, target = self.refs.scm, self.refs.target
-
-        def check(item, scm_too=True, target_too=True):
-            if scm_too:
-                s = item["scm"]
-                for key, value in (("id", scm["id"]), ("type", "GITHUB"), ("displayName", scm["displayName"]),
-                                   ("verificationStatus", scm["verificationStatus"]),
-                                   ("organization", scm["organization"]), ("repoName", scm["repoName"])):
-                    self.assertEqual(s.get(key), value, "scm.%s" % key)
-                fx.assert_no_secret_fields(self, s, "GITHUB")
-            else:
-                self.assertNotIn("scm", item)
-            if target_too:
-                t = item["target"]
-                for key, value in (("id", target["id"]), ("type", "APP_STORE"), ("displayName", target["displayName"]),
-                                   ("verificationStatus", target["verificationStatus"]),
-                                   ("appleBundleId", target["appleBundleId"])):
-                    self.assertEqual(t.get(key), value, "target.%s" % key)
-                fx.assert_no_secret_fields(self, t, "APP_STORE")
-            else:
-                self.assertNotIn("target", item)
-
-        for role in ("owner", "viewer"):
-            token = self.org.by_role(role).token
-            with self.subTest(role=role):
-                items = self.expect(self.request("GET", base + "?include=scm,target&limit=200", token=token),
-                                    200)["items"]
-                check([i for i in items if i["id"] == pipe["id"]][0])
-                check(self.expect(self.request("GET", fx.ipath(self.org.id, "pipelines", pipe["id"],
-                                                               "include=scm,target"), token=token), 200))
-                check(self.expect(self.request("GET", fx.ipath(self.org.id, "pipelines", pipe["id"], "include=scm"),
-                                               token=token), 200), target_too=False)
-                check(self.expect(self.request("GET", fx.ipath(self.org.id, "pipelines", pipe["id"]), token=token),
-                                  200), scm_too=False, target_too=False)
+        for target in (self.refs.target, play):
+            pipe = fx.create_integration(self.server, self.owner.token, self.org.id,
+                                         self.pipeline_body("JENKINS", target=target["id"]))
+            one = fx.ipath(self.org.id, "pipelines", pipe["id"])
+            for role in ("owner", "viewer"):
+                token = self.org.by_role(role).token
+                with self.subTest(role=role, target=fx.integration_type(target, "targets")):
+                    items = self.expect(self.request("GET", base + "?include=scm,target&limit=200", token=token),
+                                        200)["items"]
+                    self.assert_included([i for i in items if i["id"] == pipe["id"]][0], self.refs.scm, target)
+                    self.assert_included(self.expect(self.request("GET", one + "?include=scm,target", token=token),
+                                                     200), self.refs.scm, target)
+                    self.assert_included(self.expect(self.request("GET", one + "?include=scm", token=token), 200),
+                                         self.refs.scm, target, target_too=False)
+                    self.assert_included(self.expect(self.request("GET", one, token=token), 200),
+                                         self.refs.scm, target, scm_too=False, target_too=False)
         for bad in ("include=bogus", "include=scm,bogus"):
             with self.subTest(query=bad):
                 details = assert_error(self, self.request("GET", base + "?" + bad, token=self.owner.token), 400,

@@ -47,9 +47,7 @@ class StorageTest(ApiTest):
         cls.made = []         # (category, id, type, body)
         made = {}
         for type_ in fx.TYPES:
-            kw = {}
-            if fx.category_of(type_) == "pipelines":
-                kw = {"scm": made[fx.PIPELINE_SCM[type_]]["id"], "target": made["PLAY_STORE"]["id"]}
+            kw = fx.pipeline_refs(type_, made.get, lambda: made["PLAY_STORE"])
             extra = {"GITHUB": {"refreshToken": fx.token("ghr_", 36)},
                      "SLACK": {"slackWebhookUrl": "https://hooks.slack.com/services/T0/B0/" + fx.token("", 24)},
                      "CODE_SIGNING": {"keyPassword": "key-pass-" + fx.random_string(16)},
@@ -302,6 +300,10 @@ class KeyLifecycleTest(unittest.TestCase):
             overrides = {"refreshToken": fx.token("ghr_", 36)} if type_ == "GITHUB" else {}
             obj = fx.create_integration(server, token, tenant, fx.valid_body(type_, **overrides))
             cls.refs.append((tenant, fx.category_of(type_), obj["id"], type_))
+        # more rows in one table than rotate-key's batch of 100
+        for _ in range(105):
+            obj = fx.create_integration(server, token, second, fx.valid_body("EMAIL"))
+            cls.refs.append((second, "communication", obj["id"], "EMAIL"))
         resp = fx.post_setup(server, token, third, fx.full_setup_body())
         if resp.status != 200:
             raise AssertionError("setup failed: %s" % resp)

@@ -283,6 +283,16 @@ class SaveTest(SetupBase):
         pipes = {p["displayName"]: p for p in after["pipelines"].values()}
         self.assertEqual(pipes["iOS Build"]["githubWorkflowPath"], ".github/workflows/ios-release.yml")
 
+    def test_optional_parts_of_sections(self):
+        tenant = self.tenant()
+        hook = "https://hooks.slack.com/services/T0/B0/" + fx.token("", 24)
+        self.save(tenant, {"github": fx.setup_github(defaultBranch="develop"),
+                           "slack": {"webhookUrl": hook, "channels": ["releases"]}}, False)
+        self.assertEqual(self.listing(tenant, "scm")[0]["defaultBranch"], "develop")
+        slack = self.listing(tenant, "communication")[0]
+        self.assertEqual((slack["slackWebhookUrl"], slack["slackBotToken"]), (fx.mask(hook), None))
+        self.assertTrue(fx.step_done(self.status(tenant), "slack"))
+
     def test_first_save_of_a_section_needs_its_secrets(self):
         tenant = self.tenant()
         github = fx.setup_github()
@@ -296,8 +306,11 @@ class SaveTest(SetupBase):
                              "appStoreConnect.privateKey")
         slack = fx.setup_slack()
         del slack["botToken"]
-        fx.assert_invalid_at(self, fx.post_setup(self.server, self.owner.token, tenant, {"slack": slack}),
-                             "slack.botToken")
+        details = harness.assert_error(self, fx.post_setup(self.server, self.owner.token, tenant, {"slack": slack}),
+                                       400, "invalid_request")
+        self.assertTrue(details and all(d["field"].startswith("slack") for d in details), str(details))
+        self.assertTrue(any(w in d["field"] + d["message"] for d in details for w in ("botToken", "webhookUrl")),
+                        "a detail names botToken or webhookUrl: %s" % details)
         self.assert_nothing_saved(tenant)
 
     def test_completion_is_recorded_once(self):
@@ -613,7 +626,7 @@ class BodyLimitTest(SetupBase):
 
 
 class DisabledJenkinsTest(SetupBase):
-    server_env = {"ENABLE_JENKINS_INTEGRATION": "false"}
+    server_env = {"ENABLE_JENKINS_INTEGRATION": "no"}
 
     def test_jenkins_refused_and_nothing_saved(self):
         tenant = self.tenant()
