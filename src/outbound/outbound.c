@@ -1,0 +1,415 @@
+#define _GNU_SOURCE
+#include "outbound/outbound.h"
+
+#include <arpa/inet.h>
+#include <curl/curl.h>
+#include <pthread.h>
+#include <strings.h>
+
+#include "core/buf.h"
+#include "core/log.h"
+#include "core/xmalloc.h"
+#include "crypto/hash.h"
+
+#define HEADERS_MAX (64 * 1024)
+#define ALLOW_MAX 16
+
+struct cidr {
+    int family;
+    unsigned char addr[16];
+    int bits;
+};
+
+/* One call in flight: owned by the loop thread once submitted. */
+struct transfer {
+    struct transfer *next; /* in the submit queue */
+    struct outbound *o;
+    CURL *easy;
+    struct curl_slist *headers;
+    char *url, *method, *body, *userpwd;
+    size_t body_len;
+    long timeout_ms;
+    outbound_done_fn done;
+    void *ctx;
+    struct buf resp, head;
+    bool too_large, blocked;
+};
+
+struct outbound {
+    CURLM *multi;
+    pthread_t thread;
+    pthread_mutex_t lock;
+    struct transfer *queue; /* submitted, not yet added to multi */
+    bool stopping;
+    char *ca_bundle;
+    size_t max_response;
+    struct cidr allow[ALLOW_MAX];
+    int nallow;
+};
+
+static void curl_global_init_default(void);
+
+/* ---- addresses ---- */
+
+static bool in_cidr(const struct cidr *c, int family, const unsigned char *a)
+{
+    int full = c->bits / 8, rest = c->bits % 8;
+    if (c->family != family || memcmp(c->addr, a, (size_t)full) != 0)
+        return false;
+    return rest == 0 || ((c->addr[full] ^ a[full]) & (0xff << (8 - rest))) == 0;
+}
+
+static int parse_cidr(const char *text, size_t len, struct cidr *out)
+{
+    char buf[64];
+    const char *slash;
+    long bits;
+
+    if (len == 0 || len >= sizeof buf)
+        return -1;
+    memcpy(buf, text, len);
+    buf[len] = '\0';
+    slash = strchr(buf, '/');
+    memset(out, 0, sizeof *out);
+    if (slash)
+        buf[slash - buf] = '\0';
+    if (inet_pton(AF_INET, buf, out->addr) == 1)
+        out->family = AF_INET;
+    else if (inet_pton(AF_INET6, buf, out->addr) == 1)
+        out->family = AF_INET6;
+    else
+        return -1;
+    bits = slash ? strtol(slash + 1, NULL, 10) : (out->family == AF_INET ? 32 : 128);
+    if (bits < 0 || bits > (out->family == AF_INET ? 32 : 128))
+        return -1;
+    out->bits = (int)bits;
+    return 0;
+}
+
+/* Addresses no provider lives at: this host, private networks, link-local (cloud metadata), and the like. */
+static const char *const special[] = {
+    "0.0.0.0/8",    "10.0.0.0/8",     "100.64.0.0/10", "127.0.0.0/8", "169.254.0.0/16", "172.16.0.0/12",
+    "192.0.0.0/24", "192.168.0.0/16", "198.18.0.0/15", "224.0.0.0/4", "240.0.0.0/4",    "::/128",
+    "::1/128",      "fc00::/7",       "fe80::/10",     "ff00::/8",
+};
+
+bool outbound_address_allowed(const struct outbound *o, const void *sockaddr)
+{
+    const struct sockaddr *sa = sockaddr;
+    unsigned char a[16];
+    int family = sa->sa_family;
+    struct cidr c;
+
+    if (family == AF_INET) {
+        memcpy(a, &((const struct sockaddr_in *)sockaddr)->sin_addr, 4);
+    } else if (family == AF_INET6) {
+        memcpy(a, &((const struct sockaddr_in6 *)sockaddr)->sin6_addr, 16);
+        /* An IPv4-mapped address is judged as the IPv4 address it maps. */
+        static const unsigned char mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+        if (memcmp(a, mapped, 12) == 0) {
+            memmove(a, a + 12, 4);
+            family = AF_INET;
+        }
+    } else {
+        return false;
+    }
+    for (int i = 0; i < o->nallow; i++)
+        if (in_cidr(&o->allow[i], family, a))
+            return true;
+    for (size_t i = 0; i < ARRAY_LEN(special); i++)
+        if (parse_cidr(special[i], strlen(special[i]), &c) == 0 && in_cidr(&c, family, a))
+            return false;
+    return true;
+}
+
+static curl_socket_t open_socket(void *clientp, curlsocktype purpose, struct curl_sockaddr *addr)
+{
+    struct transfer *t = clientp;
+    UNUSED(purpose);
+    if (!outbound_address_allowed(t->o, &addr->addr)) {
+        t->blocked = true;
+        return CURL_SOCKET_BAD;
+    }
+    return socket(addr->family, addr->socktype | SOCK_CLOEXEC, addr->protocol);
+}
+
+/* ---- transfers ---- */
+
+static size_t on_body(char *data, size_t size, size_t n, void *userp)
+{
+    struct transfer *t = userp;
+    if (buf_append(&t->resp, data, size * n) != 0) {
+        t->too_large = true;
+        return 0; /* aborts the transfer */
+    }
+    return size * n;
+}
+
+static size_t on_header(char *data, size_t size, size_t n, void *userp)
+{
+    struct transfer *t = userp;
+    buf_append(&t->head, data, size * n); /* past the cap, headers are dropped, not the call */
+    return size * n;
+}
+
+static void wipe(char *s)
+{
+    if (s)
+        hash_cleanse(s, strlen(s));
+    free(s);
+}
+
+static void transfer_free(struct transfer *t)
+{
+    for (struct curl_slist *h = t->headers; h; h = h->next)
+        hash_cleanse(h->data, strlen(h->data)); /* Authorization headers carry tokens */
+    curl_slist_free_all(t->headers);
+    if (t->easy)
+        curl_easy_cleanup(t->easy);
+    wipe(t->url);
+    wipe(t->userpwd);
+    if (t->body)
+        hash_cleanse(t->body, t->body_len);
+    free(t->body);
+    free(t->method);
+    buf_free(&t->resp);
+    buf_free(&t->head);
+    free(t);
+}
+
+/* The URL without its query string, for logs. */
+static void redact(const char *url, char *out, size_t n)
+{
+    snprintf(out, n, "%.*s", (int)strcspn(url, "?#"), url);
+}
+
+static void finish(struct transfer *t, CURLcode rc)
+{
+    struct outbound_response r = {.failure = OUTBOUND_OK};
+    char where[200];
+
+    redact(t->url, where, sizeof where);
+    curl_easy_getinfo(t->easy, CURLINFO_RESPONSE_CODE, &r.status);
+    r.body = t->resp.data ? t->resp.data : "";
+    r.len = t->resp.len;
+    r.headers = t->head.data ? t->head.data : "";
+    if (t->blocked) {
+        r.failure = OUTBOUND_BLOCKED;
+        snprintf(r.error, sizeof r.error, "%s resolves to an address slipway may not call (private, loopback or link-local)",
+                 where);
+    } else if (t->too_large) {
+        r.failure = OUTBOUND_TOO_LARGE;
+        snprintf(r.error, sizeof r.error, "%s answered more than %zu bytes", where, t->o->max_response);
+    } else if (rc == CURLE_OPERATION_TIMEDOUT) {
+        r.failure = OUTBOUND_TIMEOUT;
+        snprintf(r.error, sizeof r.error, "%s did not answer within %ld ms", where, t->timeout_ms);
+    } else if (rc == CURLE_SSL_CONNECT_ERROR || rc == CURLE_PEER_FAILED_VERIFICATION || rc == CURLE_SSL_CACERT_BADFILE ||
+               rc == CURLE_SSL_CERTPROBLEM) {
+        r.failure = OUTBOUND_TLS;
+        snprintf(r.error, sizeof r.error, "TLS with %s failed: %s", where, curl_easy_strerror(rc));
+    } else if (rc != CURLE_OK) {
+        r.failure = OUTBOUND_NETWORK;
+        snprintf(r.error, sizeof r.error, "%s could not be reached: %s", where, curl_easy_strerror(rc));
+    }
+    t->done(&r, t->ctx);
+}
+
+static CURL *easy_for(struct outbound *o, struct transfer *t)
+{
+    CURL *e = curl_easy_init();
+    if (!e)
+        return NULL;
+    curl_easy_setopt(e, CURLOPT_URL, t->url);
+    curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, t->method);
+    if (strcmp(t->method, "HEAD") == 0)
+        curl_easy_setopt(e, CURLOPT_NOBODY, 1L);
+    if (t->body) {
+        curl_easy_setopt(e, CURLOPT_POSTFIELDS, t->body);
+        curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE, (long)t->body_len);
+    }
+    curl_easy_setopt(e, CURLOPT_HTTPHEADER, t->headers);
+    if (t->userpwd) {
+        curl_easy_setopt(e, CURLOPT_HTTPAUTH, CURLAUTH_BASIC);
+        curl_easy_setopt(e, CURLOPT_USERPWD, t->userpwd);
+    }
+    curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
+    curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
+    curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 1L);
+    curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 2L);
+    if (o->ca_bundle)
+        curl_easy_setopt(e, CURLOPT_CAINFO, o->ca_bundle);
+    curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, t->timeout_ms);
+    curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, t->timeout_ms < 10000 ? t->timeout_ms : 10000L);
+    curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(e, CURLOPT_USERAGENT, "slipway/0.1");
+    curl_easy_setopt(e, CURLOPT_OPENSOCKETFUNCTION, open_socket);
+    curl_easy_setopt(e, CURLOPT_OPENSOCKETDATA, t);
+    curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
+    curl_easy_setopt(e, CURLOPT_WRITEDATA, t);
+    curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
+    curl_easy_setopt(e, CURLOPT_HEADERDATA, t);
+    curl_easy_setopt(e, CURLOPT_PRIVATE, t);
+    return e;
+}
+
+static void *loop(void *arg)
+{
+    struct outbound *o = arg;
+    int running = 0;
+
+    for (;;) {
+        struct transfer *batch;
+        CURLMsg *msg;
+        int left;
+
+        pthread_mutex_lock(&o->lock);
+        batch = o->queue;
+        o->queue = NULL;
+        bool stopping = o->stopping;
+        pthread_mutex_unlock(&o->lock);
+        while (batch) {
+            struct transfer *t = batch;
+            batch = t->next;
+            t->easy = easy_for(o, t);
+            if (!t->easy || curl_multi_add_handle(o->multi, t->easy) != CURLM_OK) {
+                finish(t, CURLE_FAILED_INIT);
+                transfer_free(t);
+            }
+        }
+        curl_multi_perform(o->multi, &running);
+        while ((msg = curl_multi_info_read(o->multi, &left))) {
+            struct transfer *t = NULL;
+            if (msg->msg != CURLMSG_DONE)
+                continue;
+            curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&t);
+            CURLcode rc = msg->data.result;
+            curl_multi_remove_handle(o->multi, msg->easy_handle);
+            finish(t, rc);
+            transfer_free(t);
+        }
+        if (stopping && running == 0) {
+            pthread_mutex_lock(&o->lock);
+            bool empty = o->queue == NULL;
+            pthread_mutex_unlock(&o->lock);
+            if (empty)
+                return NULL;
+        }
+        curl_multi_poll(o->multi, NULL, 0, 1000, NULL);
+    }
+}
+
+struct outbound *outbound_start(const struct outbound_options *opt, struct err *err)
+{
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
+    struct outbound *o = xcalloc(1, sizeof *o);
+
+    pthread_once(&once, curl_global_init_default);
+    o->max_response = opt->max_response ? opt->max_response : 4u << 20;
+    o->ca_bundle = opt->ca_bundle && *opt->ca_bundle ? xstrdup(opt->ca_bundle) : NULL;
+    for (const char *p = opt->allow; p && *p;) {
+        size_t n = strcspn(p, ",");
+        while (n > 0 && *p == ' ')
+            p++, n--;
+        if (n > 0 && (o->nallow == ALLOW_MAX || parse_cidr(p, n, &o->allow[o->nallow]) != 0)) {
+            err_set(err, ERR_INVALID, "SLIPWAY_OUTBOUND_ALLOW must be comma-separated CIDRs (at most %d): %.*s", ALLOW_MAX, (int)n,
+                    p);
+            free(o->ca_bundle);
+            free(o);
+            return NULL;
+        }
+        if (n > 0)
+            o->nallow++;
+        p += n + (p[n] == ',');
+    }
+    pthread_mutex_init(&o->lock, NULL);
+    o->multi = curl_multi_init();
+    if (!o->multi || pthread_create(&o->thread, NULL, loop, o) != 0) {
+        err_set(err, ERR_INTERNAL, "cannot start the outbound event loop");
+        if (o->multi)
+            curl_multi_cleanup(o->multi);
+        free(o->ca_bundle);
+        free(o);
+        return NULL;
+    }
+    return o;
+}
+
+void outbound_stop(struct outbound *o)
+{
+    if (!o)
+        return;
+    pthread_mutex_lock(&o->lock);
+    o->stopping = true;
+    pthread_mutex_unlock(&o->lock);
+    curl_multi_wakeup(o->multi);
+    pthread_join(o->thread, NULL);
+    curl_multi_cleanup(o->multi);
+    pthread_mutex_destroy(&o->lock);
+    free(o->ca_bundle);
+    free(o);
+}
+
+enum err_code outbound_submit(struct outbound *o, const struct outbound_call *call, struct err *err)
+{
+    struct transfer *t = xcalloc(1, sizeof *t);
+    bool queued = false;
+
+    t->o = o;
+    t->url = xstrdup(call->url);
+    t->method = xstrdup(call->method ? call->method : "GET");
+    t->userpwd = call->userpwd ? xstrdup(call->userpwd) : NULL;
+    if (call->body) {
+        t->body = xmalloc(call->body_len + 1);
+        memcpy(t->body, call->body, call->body_len);
+        t->body[call->body_len] = '\0';
+        t->body_len = call->body_len;
+    }
+    for (const char *const *h = call->headers; h && *h; h++)
+        t->headers = curl_slist_append(t->headers, *h);
+    t->headers = curl_slist_append(t->headers, "Expect:"); /* no 100-continue round trip */
+    t->timeout_ms = call->timeout_ms > 0 ? call->timeout_ms : 10000;
+    t->done = call->done;
+    t->ctx = call->ctx;
+    buf_init(&t->resp, o->max_response);
+    buf_init(&t->head, HEADERS_MAX);
+    pthread_mutex_lock(&o->lock);
+    if (!o->stopping) {
+        t->next = o->queue;
+        o->queue = t;
+        queued = true;
+    }
+    pthread_mutex_unlock(&o->lock);
+    if (!queued) {
+        transfer_free(t);
+        return err_set(err, ERR_UNAVAILABLE, "the server is shutting down");
+    }
+    curl_multi_wakeup(o->multi);
+    return ERR_OK;
+}
+
+const char *outbound_header(const struct outbound_response *r, const char *name, char *out, size_t n)
+{
+    size_t len = strlen(name);
+
+    for (const char *line = r->headers; line && *line;) {
+        const char *end = strstr(line, "\r\n");
+        size_t linelen = end ? (size_t)(end - line) : strlen(line);
+        if (linelen > len && strncasecmp(line, name, len) == 0 && line[len] == ':') {
+            const char *v = line + len + 1;
+            size_t vlen = linelen - len - 1;
+            while (vlen > 0 && (*v == ' ' || *v == '\t'))
+                v++, vlen--;
+            while (vlen > 0 && (v[vlen - 1] == ' ' || v[vlen - 1] == '\t'))
+                vlen--;
+            snprintf(out, n, "%.*s", (int)vlen, v);
+            return out;
+        }
+        line = end ? end + 2 : NULL;
+    }
+    return NULL;
+}
+
+static void curl_global_init_default(void)
+{
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+}
