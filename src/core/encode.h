@@ -18,4 +18,7 @@ long b64url_decode(const char *s, size_t len, void *out);
 /* Decodes standard base64 (RFC 4648 section 4), padding optional, whitespace ignored; returns the byte count or -1. */
 long b64_decode(const char *s, size_t len, void *out);
 
+/* Percent-encodes every byte but RFC 3986's unreserved ones into out (size n); returns out, or NULL if it does not fit. */
+char *url_escape(const char *s, char *out, size_t n);
+
 #endif

@@ -57,7 +57,7 @@ static void describe(X509 *cert, struct cert_info *out)
 {
     unsigned char md[32];
     unsigned int mdlen = 0;
-    const ASN1_TIME *na = X509_get0_notAfter(cert);
+    const ASN1_TIME *na = X509_get0_notAfter(cert), *nb = X509_get0_notBefore(cert);
     struct tm tm;
     BIO *bio = BIO_new(BIO_s_mem());
 
@@ -72,6 +72,8 @@ static void describe(X509 *cert, struct cert_info *out)
         hex_encode(md, sizeof md, out->fingerprint);
     if (na && ASN1_TIME_to_tm(na, &tm))
         out->not_after_ms = (int64_t)timegm(&tm) * 1000;
+    if (nb && ASN1_TIME_to_tm(nb, &tm))
+        out->not_before_ms = (int64_t)timegm(&tm) * 1000;
 }
 
 static enum err_code open_pkcs12(const char *data, const char *password, struct cert_info *out, struct err *err)

@@ -18,7 +18,7 @@ const char *pem_check_rsa(const char *pem);
 struct cert_info {
     char subject[256];
     char fingerprint[65]; /* SHA-256 of the DER certificate, hex */
-    int64_t not_after_ms;
+    int64_t not_before_ms, not_after_ms;
 };
 
 enum cert_format { CERT_PKCS12, CERT_PEM };

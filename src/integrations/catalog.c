@@ -7,6 +7,7 @@
 #include "core/rand.h"
 #include "core/xmalloc.h"
 #include "crypto/pem.h"
+#include "verify/verifiers.h"
 
 /* ---- format checks (struct field.check) ---- */
 
@@ -507,36 +508,34 @@ static struct category categories[CAT__COUNT] = {
               code_signing_computed),
 };
 
-/* A type with fields of its own (PROVIDER) or only its category's (PROVIDER0). */
-#define PROVIDER0(t, cat, d, prep)                                                                                                 \
-    {                                                                                                                              \
-        .type = t, .category = cat, .display = d, .prepare = prep                                                                  \
-    }
-#define PROVIDER(t, cat, d, fl, f, prep)                                                                                           \
-    {                                                                                                                              \
-        .type = t, .category = cat, .display = d, .flag = fl, .fields = f, .nfields = ARRAY_LEN(f), .prepare = prep                \
-    }
+/* A type: name, category, display name, verify kind and function, then what else it has (FIELDS, .prepare, .flag). */
+#define PROVIDER(t, cat, d, k, fn, ...) {.type = t, .category = cat, .display = d, .kind = k, .verify = fn, __VA_ARGS__}
+#define FIELDS(f) .fields = f, .nfields = ARRAY_LEN(f)
 
 static struct provider providers[] = {
-    PROVIDER0("GITHUB", CAT_SCM, "GitHub", scm_prepare),
-    PROVIDER0("GITLAB", CAT_SCM, "GitLab", scm_prepare),
-    PROVIDER0("BITBUCKET", CAT_SCM, "Bitbucket", scm_prepare),
-    PROVIDER("GITEA", CAT_SCM, "Gitea", NULL, gitea_fields, scm_prepare),
-    PROVIDER("APP_STORE", CAT_TARGETS, "App Store Connect", NULL, app_store_fields, NULL),
-    PROVIDER("PLAY_STORE", CAT_TARGETS, "Google Play", NULL, play_store_fields, NULL),
-    PROVIDER("FIREBASE", CAT_TARGETS, "Firebase App Distribution", NULL, firebase_fields, NULL),
-    PROVIDER("JENKINS", CAT_PIPELINES, "Jenkins", "ENABLE_JENKINS_INTEGRATION", jenkins_fields, NULL),
-    PROVIDER("GITHUB_ACTIONS", CAT_PIPELINES, "GitHub Actions", "ENABLE_GITHUB_ACTIONS_INTEGRATION", github_actions_fields, NULL),
-    PROVIDER("GITLAB_CI", CAT_PIPELINES, "GitLab CI", NULL, gitlab_ci_fields, NULL),
-    PROVIDER("CIRCLECI", CAT_PIPELINES, "CircleCI", NULL, circleci_fields, NULL),
-    PROVIDER("SLACK", CAT_COMMUNICATION, "Slack", "ENABLE_SLACK_INTEGRATION", slack_fields, slack_prepare),
-    PROVIDER("EMAIL", CAT_COMMUNICATION, "E-mail", NULL, email_fields, NULL),
-    PROVIDER("TEAMS", CAT_COMMUNICATION, "Microsoft Teams", NULL, teams_fields, NULL),
-    PROVIDER("JIRA", CAT_TICKETS, "Jira", NULL, jira_fields, NULL),
-    PROVIDER("LINEAR", CAT_TICKETS, "Linear", NULL, linear_fields, NULL),
-    PROVIDER("AZURE_DEVOPS", CAT_TICKETS, "Azure DevOps", NULL, azure_fields, NULL),
-    PROVIDER("TEST_RAIL", CAT_TEST_MANAGEMENT, "TestRail", NULL, test_rail_fields, NULL),
-    PROVIDER("CODE_SIGNING", CAT_CODE_SIGNING, "Code signing", NULL, code_signing_fields, code_signing_prepare),
+    PROVIDER("GITHUB", CAT_SCM, "GitHub", "github", verify_github, .prepare = scm_prepare),
+    PROVIDER("GITLAB", CAT_SCM, "GitLab", "gitlab", verify_gitlab, .prepare = scm_prepare),
+    PROVIDER("BITBUCKET", CAT_SCM, "Bitbucket", "bitbucket", verify_bitbucket, .prepare = scm_prepare),
+    PROVIDER("GITEA", CAT_SCM, "Gitea", "gitea", verify_gitea, FIELDS(gitea_fields), .prepare = scm_prepare),
+    PROVIDER("APP_STORE", CAT_TARGETS, "App Store Connect", "appstore", verify_app_store, FIELDS(app_store_fields)),
+    PROVIDER("PLAY_STORE", CAT_TARGETS, "Google Play", "playstore", verify_play_store, FIELDS(play_store_fields)),
+    PROVIDER("FIREBASE", CAT_TARGETS, "Firebase App Distribution", "firebase", verify_firebase, FIELDS(firebase_fields)),
+    PROVIDER("JENKINS", CAT_PIPELINES, "Jenkins", "jenkins", verify_jenkins, FIELDS(jenkins_fields),
+             .flag = "ENABLE_JENKINS_INTEGRATION"),
+    PROVIDER("GITHUB_ACTIONS", CAT_PIPELINES, "GitHub Actions", "github-actions", verify_github_actions,
+             FIELDS(github_actions_fields), .flag = "ENABLE_GITHUB_ACTIONS_INTEGRATION"),
+    PROVIDER("GITLAB_CI", CAT_PIPELINES, "GitLab CI", "gitlab-ci", verify_gitlab_ci, FIELDS(gitlab_ci_fields)),
+    PROVIDER("CIRCLECI", CAT_PIPELINES, "CircleCI", "circleci", verify_circleci, FIELDS(circleci_fields)),
+    PROVIDER("SLACK", CAT_COMMUNICATION, "Slack", "slack", verify_slack, FIELDS(slack_fields), .prepare = slack_prepare,
+             .flag = "ENABLE_SLACK_INTEGRATION"),
+    PROVIDER("EMAIL", CAT_COMMUNICATION, "E-mail", "email", verify_email, FIELDS(email_fields)),
+    PROVIDER("TEAMS", CAT_COMMUNICATION, "Microsoft Teams", "teams", verify_teams, FIELDS(teams_fields)),
+    PROVIDER("JIRA", CAT_TICKETS, "Jira", "jira", verify_jira, FIELDS(jira_fields)),
+    PROVIDER("LINEAR", CAT_TICKETS, "Linear", "linear", verify_linear, FIELDS(linear_fields)),
+    PROVIDER("AZURE_DEVOPS", CAT_TICKETS, "Azure DevOps", "azure-devops", verify_azure_devops, FIELDS(azure_fields)),
+    PROVIDER("TEST_RAIL", CAT_TEST_MANAGEMENT, "TestRail", "testrail", verify_test_rail, FIELDS(test_rail_fields)),
+    PROVIDER("CODE_SIGNING", CAT_CODE_SIGNING, "Code signing", "code-signing", verify_code_signing, FIELDS(code_signing_fields),
+             .prepare = code_signing_prepare),
 };
 
 /* ---- derivation ---- */
@@ -678,6 +677,14 @@ const struct provider *provider_by_type(const char *type)
 {
     for (size_t i = 0; type && i < ARRAY_LEN(providers); i++)
         if (strcmp(providers[i].type, type) == 0)
+            return &providers[i];
+    return NULL;
+}
+
+const struct provider *provider_by_kind(const char *kind)
+{
+    for (size_t i = 0; kind && i < ARRAY_LEN(providers); i++)
+        if (strcmp(providers[i].kind, kind) == 0)
             return &providers[i];
     return NULL;
 }

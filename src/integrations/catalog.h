@@ -21,6 +21,9 @@
 
 #include "http/schema.h"
 
+struct verification;
+struct outbound_response;
+
 enum category_id {
     CAT_SCM,
     CAT_TARGETS,
@@ -66,6 +69,9 @@ struct provider {
      * computed columns (for example a certificate's expiry).
      */
     void (*prepare)(json_t *config, struct err *err);
+    const char *kind; /* in /api/v1/setup/verify-{kind} */
+    /* Checks the credential with the provider (verify/verifiers.c); see verify/verify.h. */
+    void (*verify)(struct verification *v, const struct outbound_response *res);
 
     struct schema schema; /* derived: common fields, the category's, then the provider's */
 };
@@ -78,6 +84,7 @@ const struct category *category_get(enum category_id id);
 /* By type name; NULL if unknown. Disabled providers are still found (check provider_enabled). */
 const struct provider *provider_by_type(const char *type);
 const struct provider *provider_at(size_t i); /* NULL past the end */
+const struct provider *provider_by_kind(const char *kind);
 bool provider_enabled(const struct provider *p);
 
 /* The descriptor of every enabled type, for GET /api/v1/integration-types. Caller owns. */

@@ -25,7 +25,9 @@ struct transfer {
     struct transfer *next; /* in the submit queue */
     struct outbound *o;
     CURL *easy;
-    struct curl_slist *headers;
+    struct curl_slist *headers, *rcpt;
+    char *mail_from;
+    size_t sent; /* bytes of body uploaded (SMTP) */
     char *url, *method, *body, *userpwd;
     size_t body_len;
     long timeout_ms;
@@ -164,6 +166,8 @@ static void transfer_free(struct transfer *t)
     for (struct curl_slist *h = t->headers; h; h = h->next)
         hash_cleanse(h->data, strlen(h->data)); /* Authorization headers carry tokens */
     curl_slist_free_all(t->headers);
+    curl_slist_free_all(t->rcpt);
+    free(t->mail_from);
     if (t->easy)
         curl_easy_cleanup(t->easy);
     wipe(t->url);
@@ -200,6 +204,9 @@ static void finish(struct transfer *t, CURLcode rc)
     } else if (t->too_large) {
         r.failure = OUTBOUND_TOO_LARGE;
         snprintf(r.error, sizeof r.error, "%s answered more than %zu bytes", where, t->o->max_response);
+    } else if (rc == CURLE_LOGIN_DENIED) {
+        r.failure = OUTBOUND_LOGIN;
+        snprintf(r.error, sizeof r.error, "%s refused the login", where);
     } else if (rc == CURLE_OPERATION_TIMEDOUT) {
         r.failure = OUTBOUND_TIMEOUT;
         snprintf(r.error, sizeof r.error, "%s did not answer within %ld ms", where, t->timeout_ms);
@@ -214,16 +221,43 @@ static void finish(struct transfer *t, CURLcode rc)
     t->done(&r, t->ctx);
 }
 
+static size_t on_upload(char *out, size_t size, size_t n, void *userp)
+{
+    struct transfer *t = userp;
+    size_t left = t->body_len - t->sent, chunk = size * n < left ? size * n : left;
+    memcpy(out, t->body + t->sent, chunk);
+    t->sent += chunk;
+    return chunk;
+}
+
+/* SMTP: STARTTLS required; a message when there are recipients, else only NOOP after the login. */
+static void smtp_options(CURL *e, struct transfer *t)
+{
+    curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "smtp,smtps");
+    curl_easy_setopt(e, CURLOPT_USE_SSL, (long)CURLUSESSL_ALL);
+    if (t->rcpt) {
+        curl_easy_setopt(e, CURLOPT_MAIL_FROM, t->mail_from);
+        curl_easy_setopt(e, CURLOPT_MAIL_RCPT, t->rcpt);
+        curl_easy_setopt(e, CURLOPT_UPLOAD, 1L);
+        curl_easy_setopt(e, CURLOPT_READFUNCTION, on_upload);
+        curl_easy_setopt(e, CURLOPT_READDATA, t);
+    } else {
+        curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, "NOOP");
+    }
+}
+
 static CURL *easy_for(struct outbound *o, struct transfer *t)
 {
+    bool smtp = strncmp(t->url, "smtp://", 7) == 0 || strncmp(t->url, "smtps://", 8) == 0;
     CURL *e = curl_easy_init();
     if (!e)
         return NULL;
     curl_easy_setopt(e, CURLOPT_URL, t->url);
-    curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, t->method);
+    if (!smtp)
+        curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, t->method);
     if (strcmp(t->method, "HEAD") == 0)
         curl_easy_setopt(e, CURLOPT_NOBODY, 1L);
-    if (t->body) {
+    if (t->body && !smtp) {
         curl_easy_setopt(e, CURLOPT_POSTFIELDS, t->body);
         curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE, (long)t->body_len);
     }
@@ -232,7 +266,10 @@ static CURL *easy_for(struct outbound *o, struct transfer *t)
         curl_easy_setopt(e, CURLOPT_HTTPAUTH, CURLAUTH_BASIC);
         curl_easy_setopt(e, CURLOPT_USERPWD, t->userpwd);
     }
-    curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
+    if (smtp)
+        smtp_options(e, t);
+    else
+        curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
     curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
     curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 1L);
     curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 2L);
@@ -366,6 +403,9 @@ enum err_code outbound_submit(struct outbound *o, const struct outbound_call *ca
     }
     for (const char *const *h = call->headers; h && *h; h++)
         t->headers = curl_slist_append(t->headers, *h);
+    for (const char *const *r = call->mail_rcpt; r && *r; r++)
+        t->rcpt = curl_slist_append(t->rcpt, *r);
+    t->mail_from = call->mail_from ? xstrdup(call->mail_from) : NULL;
     t->headers = curl_slist_append(t->headers, "Expect:"); /* no 100-continue round trip */
     t->timeout_ms = call->timeout_ms > 0 ? call->timeout_ms : 10000;
     t->done = call->done;

@@ -33,7 +33,8 @@ enum outbound_failure {
     OUTBOUND_TIMEOUT,  /* no complete answer in time */
     OUTBOUND_TLS,      /* the certificate or handshake failed */
     OUTBOUND_BLOCKED,  /* the address is not allowed (private, loopback, link-local...) */
-    OUTBOUND_TOO_LARGE /* the answer exceeded max_response */
+    OUTBOUND_TOO_LARGE, /* the answer exceeded max_response */
+    OUTBOUND_LOGIN      /* the server refused the login (SMTP AUTH) */
 };
 
 struct outbound_response {
@@ -56,7 +57,14 @@ struct outbound_call {
     const char *const *headers; /* "Name: value", NULL-terminated; may be NULL */
     const char *body;           /* may be NULL */
     size_t body_len;
-    const char *userpwd; /* "user:password" for Basic auth, or NULL */
+    const char *userpwd; /* "user:password" for Basic auth (or SMTP AUTH), or NULL */
+    /*
+     * smtp:// URLs: STARTTLS is required. With mail_from and mail_rcpt the
+     * body is sent as a message; without, the session ends with NOOP (a
+     * login check that sends nothing).
+     */
+    const char *mail_from;
+    const char *const *mail_rcpt; /* NULL-terminated */
     long timeout_ms;
     outbound_done_fn done; /* called exactly once, on the loop thread */
     void *ctx;

@@ -1,0 +1,173 @@
+#include "verify/verify.h"
+
+#include <stdarg.h>
+
+#include "core/log.h"
+#include "core/xmalloc.h"
+#include "crypto/hash.h"
+#include "integrations/catalog.h"
+#include "integrations/integrations.h"
+
+static const char *const verdicts[] = {[VERDICT_NONE] = NULL, [VERDICT_VALID] = "VALID", [VERDICT_INVALID] = "INVALID",
+                                       [VERDICT_EXPIRED] = "EXPIRED"};
+
+const char *verdict_name(enum verdict v)
+{
+    return verdicts[v];
+}
+
+/* Rows: from NOT_VERIFIED, VALID, INVALID, EXPIRED; columns: verdict VALID, INVALID, EXPIRED. */
+const char *verify_transition(const char *from, enum verdict verdict)
+{
+    static const char *const states[] = {"NOT_VERIFIED", "VALID", "INVALID", "EXPIRED"};
+    static const char *const table[4][3] = {
+        {"VALID", "INVALID", "INVALID"},
+        {"VALID", "INVALID", "EXPIRED"},
+        {"VALID", "INVALID", "INVALID"},
+        {"VALID", "EXPIRED", "EXPIRED"},
+    };
+    for (int i = 0; i < 4; i++)
+        if (strcmp(from, states[i]) == 0)
+            return verdict == VERDICT_NONE ? states[i] : table[i][verdict - VERDICT_VALID];
+    return verdict == VERDICT_NONE ? from : verdicts[verdict];
+}
+
+const char *verify_text(const struct verification *v, const char *field)
+{
+    const char *s = json_string_value(json_object_get(v->config, field));
+    return s ? s : "";
+}
+
+void verify_start(const struct verify_env *env, const struct provider *p, json_t *config, json_t *scm, bool send_test,
+                  void (*done)(struct verification *v, void *ctx), void *ctx)
+{
+    struct verification *v = xcalloc(1, sizeof *v);
+    v->env = env;
+    v->prov = p;
+    v->config = config;
+    v->scm = scm;
+    v->details = json_object();
+    v->send_test = send_test;
+    v->done = done;
+    v->ctx = ctx;
+    p->verify(v, NULL);
+}
+
+void verify_free(struct verification *v)
+{
+    if (!v)
+        return;
+    integration_wipe(v->config);
+    integration_wipe(v->scm);
+    json_decref(v->config);
+    json_decref(v->scm);
+    json_decref(v->details);
+    hash_cleanse(v->token, sizeof v->token);
+    hash_cleanse(v->note, sizeof v->note);
+    free(v);
+}
+
+void verify_finish(struct verification *v, enum verdict verdict, const char *fmt, ...)
+{
+    va_list ap;
+    v->verdict = verdict;
+    va_start(ap, fmt);
+    vsnprintf(v->message, sizeof v->message, fmt, ap);
+    va_end(ap);
+    v->done(v, v->ctx);
+}
+
+static void on_answer(const struct outbound_response *res, void *ctx)
+{
+    struct verification *v = ctx;
+    v->prov->verify(v, res);
+}
+
+static long timeout_for(const struct verification *v)
+{
+    const char *t = v->prov->type;
+    if (strcmp(t, "APP_STORE") == 0)
+        return v->env->appstore_timeout_ms;
+    if (strcmp(t, "PLAY_STORE") == 0 || strcmp(t, "FIREBASE") == 0)
+        return v->env->google_timeout_ms;
+    return v->env->timeout_ms;
+}
+
+void verify_request(struct verification *v, const char *method, const char *url, const char *const *headers, const char *body,
+                    const char *userpwd)
+{
+    struct outbound_call call = {.method = method,
+                                 .url = url,
+                                 .headers = headers,
+                                 .body = body,
+                                 .body_len = body ? strlen(body) : 0,
+                                 .userpwd = userpwd,
+                                 .timeout_ms = timeout_for(v),
+                                 .done = on_answer,
+                                 .ctx = v};
+    struct err err;
+
+    err_clear(&err);
+    if (outbound_submit(v->env->out, &call, &err))
+        verify_finish(v, VERDICT_NONE, "%s", err.message);
+}
+
+void verify_smtp(struct verification *v, const char *target, const char *userpwd)
+{
+    const char *rcpt[101] = {NULL};
+    json_t *list = json_object_get(v->config, "emailRecipients"), *r;
+    char from[300], message[1024];
+    size_t i;
+    struct err err;
+
+    snprintf(from, sizeof from, "<%s>", verify_text(v, "emailFromAddress"));
+    json_array_foreach(list, i, r) if (i < 100) rcpt[i] = json_string_value(r);
+    snprintf(message, sizeof message,
+             "From: %s\r\nTo: %s\r\nSubject: slipway: test message\r\n\r\nslipway can send release notifications from "
+             "this address.\r\n",
+             verify_text(v, "emailFromAddress"), rcpt[0] ? rcpt[0] : "");
+    struct outbound_call call = {.method = "SMTP",
+                                 .url = target,
+                                 .userpwd = userpwd,
+                                 .timeout_ms = v->env->timeout_ms,
+                                 .mail_from = v->send_test ? from : NULL,
+                                 .mail_rcpt = v->send_test ? rcpt : NULL,
+                                 .body = v->send_test ? message : NULL,
+                                 .body_len = v->send_test ? strlen(message) : 0,
+                                 .done = on_answer,
+                                 .ctx = v};
+    err_clear(&err);
+    if (outbound_submit(v->env->out, &call, &err))
+        verify_finish(v, VERDICT_NONE, "%s", err.message);
+}
+
+bool verify_unanswered(struct verification *v, const struct outbound_response *res)
+{
+    if (res->failure != OUTBOUND_OK) {
+        log_warn("verify %s: %s", v->prov->type, res->error);
+        switch (res->failure) {
+        case OUTBOUND_TIMEOUT:
+            verify_finish(v, VERDICT_NONE, "%s did not answer in time; the status is unchanged, try again later", v->prov->display);
+            break;
+        case OUTBOUND_BLOCKED:
+            verify_finish(v, VERDICT_NONE,
+                          "the %s address resolves to a private, loopback or link-local address, which slipway may not call "
+                          "(an operator can allow it with SLIPWAY_OUTBOUND_ALLOW)",
+                          v->prov->display);
+            break;
+        case OUTBOUND_TLS:
+            verify_finish(v, VERDICT_NONE, "the TLS certificate of %s could not be verified", v->prov->display);
+            break;
+        default:
+            verify_finish(v, VERDICT_NONE, "%s could not be reached; the status is unchanged, try again later", v->prov->display);
+            break;
+        }
+        return true;
+    }
+    if (res->status >= 500 || res->status == 429) {
+        verify_finish(v, VERDICT_NONE, "%s answered %ld (a problem on its side); the status is unchanged, try again later",
+                      v->prov->display, res->status);
+        return true;
+    }
+    return false;
+}
