@@ -20,6 +20,7 @@
 #include "store/migrate.h"
 #include "tenancy/auth.h"
 #include "tenancy/bootstrap.h"
+#include "verify/verify.h"
 
 #define SLIPWAY_VERSION "0.1.0"
 
@@ -77,7 +78,7 @@ static int serve(struct app *app)
     static const struct server_hooks hooks = {auth_authenticate, auth_authorize_tenant};
     struct server_options so = {app->cfg.listen_host, app->cfg.listen_port, app->cfg.threads, app->cfg.body_limit,
                                 app->cfg.shutdown_timeout};
-    struct server *server;
+    struct server *server = NULL;
     sigset_t sigs;
     struct err err;
     int pending = 0, sig = 0;
@@ -108,6 +109,9 @@ static int serve(struct app *app)
     signal(SIGPIPE, SIG_IGN);
 
     app->hash_pool = workpool_new("hash", app->cfg.hash_threads, 256);
+    app->verify_pool = workpool_new("verify", app->cfg.verify_threads, 65536);
+    if (verify_env_start(&app->verify, &app->cfg, &err))
+        goto stop;
     app->login_limit = ratelimit_new(60, 65536);
     app->usage = token_usage_start(app->store, app->cfg.token_flush);
     server = server_start(&so, routes, routes_count, &hooks, app, app->store, &err);
@@ -119,9 +123,14 @@ static int serve(struct app *app)
     sigwait(&sigs, &sig);
     log_info("received %s: finishing requests in flight (up to %d s)", sig == SIGTERM ? "SIGTERM" : "SIGINT",
              app->cfg.shutdown_timeout);
-    server_stop(server);
+    server_drain(server);
 stop:
+    /* Calls still out end now; their answers, and queued logins, finish and resume their requests. */
+    outbound_stop(app->verify.out);
+    workpool_free(app->verify_pool);
     workpool_free(app->hash_pool);
+    if (server)
+        server_stop(server);
     token_usage_stop(app->usage);
     ratelimit_free(app->login_limit);
 fail:

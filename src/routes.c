@@ -12,6 +12,7 @@
 #include "setup/setup_http.h"
 #include "system/system_http.h"
 #include "tenancy/tenancy_http.h"
+#include "verify/verify_http.h"
 
 const struct route routes[] = {
     {"GET", "/healthz", ROLE_PUBLIC, NULL, system_healthz},
@@ -45,6 +46,35 @@ const struct route routes[] = {
     {"GET", "/api/v1/{tenantId}/integrations/{category}/{id}", ROLE_VIEWER, NULL, integration_get},
     {"PATCH", "/api/v1/{tenantId}/integrations/{category}/{id}", ROLE_OWNER, &any_object_schema, integration_patch},
     {"DELETE", "/api/v1/{tenantId}/integrations/{category}/{id}", ROLE_OWNER, NULL, integration_delete_http},
+
+    {"POST", "/api/v1/{tenantId}/integrations/{category}/{id}/verify", ROLE_OWNER, &optional_object_schema, verify_one_post},
+    {"POST", "/api/v1/{tenantId}/integrations/verify-all", ROLE_OWNER, NULL, verify_all_post},
+
+/* Document 001 section 5.1's verification endpoints (and one per other type): the body names the tenant. */
+#define VERIFY(kind)                                                                                                               \
+    {                                                                                                                              \
+        "POST", "/api/v1/setup/verify-" kind, ROLE_ACCOUNT, &any_object_schema, verify_setup_post                                  \
+    }
+    VERIFY("github"),
+    VERIFY("gitlab"),
+    VERIFY("bitbucket"),
+    VERIFY("gitea"),
+    VERIFY("appstore"),
+    VERIFY("playstore"),
+    VERIFY("firebase"),
+    VERIFY("jenkins"),
+    VERIFY("github-actions"),
+    VERIFY("gitlab-ci"),
+    VERIFY("circleci"),
+    VERIFY("slack"),
+    VERIFY("teams"),
+    VERIFY("email"),
+    VERIFY("jira"),
+    VERIFY("linear"),
+    VERIFY("azure-devops"),
+    VERIFY("testrail"),
+    VERIFY("code-signing"),
+#undef VERIFY
 
     {"GET", "/api/v1/{tenantId}/release-management/setup", ROLE_VIEWER, NULL, setup_get},
     {"POST", "/api/v1/{tenantId}/release-management/setup", ROLE_OWNER, &any_object_schema, setup_post},

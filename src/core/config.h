@@ -33,6 +33,15 @@ struct config {
     char encryption_key[128];
     char encryption_key_file[1024];
     char encryption_old_keys[1024];
+    /* Outbound calls to providers (docs/verification.md). */
+    char ca_bundle[1024];
+    char outbound_allow[512];
+    int outbound_timeout, appstore_timeout, playstore_timeout; /* ms */
+    int github_rate_limit;                                     /* calls an hour */
+    int reverify_interval;                                     /* seconds */
+    int verify_threads;
+    char github_api[512], gitlab_url[512], bitbucket_api[512], appstore_api[512], google_token_url[512], play_api[512],
+        firebase_api[512], slack_api[512], circleci_api[512], linear_api[512];
 };
 
 struct config_option {

@@ -132,6 +132,17 @@ void response_error(struct request *req, const struct err *err)
                             err->message[0] ? err->message : err_code_name(code), "details", details, "requestId", req->id));
 }
 
+void request_suspend(struct request *req)
+{
+    req->suspended = true;
+    MHD_suspend_connection(req->conn);
+}
+
+void request_resume(struct request *req)
+{
+    MHD_resume_connection(req->conn);
+}
+
 struct deferred_call {
     struct request *req;
     void (*fn)(struct request *req);
@@ -141,7 +152,7 @@ static void run_deferred(void *arg)
 {
     struct deferred_call *d = arg;
     d->fn(d->req);
-    MHD_resume_connection(d->req->conn);
+    request_resume(d->req);
 }
 
 enum err_code request_defer(struct request *req, struct workpool *pool, void (*fn)(struct request *req), struct err *err)
@@ -150,10 +161,9 @@ enum err_code request_defer(struct request *req, struct workpool *pool, void (*f
 
     d->req = req;
     d->fn = fn;
-    req->suspended = true;
-    MHD_suspend_connection(req->conn);
+    request_suspend(req);
     if (workpool_submit(pool, run_deferred, d) == 0)
         return ERR_OK;
-    MHD_resume_connection(req->conn);
+    request_resume(req);
     return err_set(err, ERR_UNAVAILABLE, "the server is busy; try again shortly");
 }

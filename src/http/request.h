@@ -102,6 +102,15 @@ void response_error(struct request *req, const struct err *err);
  * Nothing else may touch req meanwhile. A full pool is ERR_UNAVAILABLE.
  */
 struct workpool;
+
+/*
+ * For work that completes elsewhere (an outbound call): suspend the
+ * connection before starting it and return ERR_OK; whoever finishes sets
+ * the response and calls request_resume exactly once.
+ */
+void request_suspend(struct request *req);
+void request_resume(struct request *req);
+
 enum err_code request_defer(struct request *req, struct workpool *pool, void (*fn)(struct request *req), struct err *err);
 
 /* json_string(s), or json null for NULL. Caller owns. */

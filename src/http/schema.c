@@ -87,6 +87,7 @@ static void check_shape(const struct field *f, json_t *v, struct err *err)
 }
 
 const struct schema any_object_schema = {.open = true};
+const struct schema optional_object_schema = {.open = true, .optional = true};
 
 static enum err_code validate(const struct schema *s, json_t *obj, bool partial, struct err *err)
 {

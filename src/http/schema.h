@@ -31,11 +31,12 @@ struct field {
 struct schema {
     const struct field *fields;
     size_t count;
-    bool open; /* any JSON object: the handler validates it (bodies whose shape depends on their content) */
+    bool open;     /* any JSON object: the handler validates it (bodies whose shape depends on their content) */
+    bool optional; /* the body may be absent (req->body is then NULL) */
 };
 
-/* A JSON object, validated by the handler. */
-extern const struct schema any_object_schema;
+/* A JSON object, validated by the handler; the second may also be absent. */
+extern const struct schema any_object_schema, optional_object_schema;
 
 /* Defines `const struct schema name` (declare it extern in the domain's header) from its fields. */
 #define SCHEMA(name, ...)                                                                                                          \

@@ -159,7 +159,7 @@ static enum err_code route_request(struct server *s, struct request *req, struct
     tenant = request_param(req, "tenantId");
     if (tenant && rt->role >= ROLE_VIEWER && s->hooks.authorize_tenant(req, tenant, rt->role, err))
         return err->code;
-    if (rt->body && parse_body(req, rt->body, err))
+    if (rt->body && (req->raw.len > 0 || !rt->body->optional) && parse_body(req, rt->body, err))
         return err->code;
     return rt->handler(req, err);
 }
@@ -392,7 +392,7 @@ int server_port(const struct server *s)
     return s->port;
 }
 
-void server_stop(struct server *s)
+void server_drain(struct server *s)
 {
     int64_t deadline = clock_mono_ms() + (int64_t)s->shutdown_timeout * 1000;
     struct timespec tick = {0, 10 * 1000000L};
@@ -408,8 +408,17 @@ void server_stop(struct server *s)
     while (atomic_load(&s->inflight) > 0 && clock_mono_ms() < deadline)
         nanosleep(&tick, NULL);
     if (atomic_load(&s->inflight) > 0)
-        log_warn("shutdown: %d request(s) still in flight after %d s; stopping anyway", atomic_load(&s->inflight),
-                 s->shutdown_timeout);
+        log_warn("shutdown: %d request(s) still in flight after %d s; ending them", atomic_load(&s->inflight), s->shutdown_timeout);
+}
+
+void server_stop(struct server *s)
+{
+    int64_t deadline = clock_mono_ms() + 5000;
+    struct timespec tick = {0, 10 * 1000000L};
+
+    /* Resumed requests still have to send their answers; libmicrohttpd must not stop under a suspended one. */
+    while (atomic_load(&s->inflight) > 0 && clock_mono_ms() < deadline)
+        nanosleep(&tick, NULL);
     MHD_stop_daemon(s->daemon);
     router_free(s->router);
     free(s);

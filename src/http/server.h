@@ -32,7 +32,12 @@ struct server;
 struct server *server_start(const struct server_options *o, const struct route *routes, size_t nroutes,
                             const struct server_hooks *hooks, void *app, struct store *store, struct err *err);
 int server_port(const struct server *s);
-/* Stops accepting, lets requests in flight finish (bounded), and stops. */
+/* Stops accepting and lets requests in flight finish, for at most the shutdown timeout. */
+void server_drain(struct server *s);
+/*
+ * Stops the daemon and frees s. Call it once nothing can resume a suspended
+ * request any more (the pools that do are stopped): it waits for those.
+ */
 void server_stop(struct server *s);
 
 #endif

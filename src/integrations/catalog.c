@@ -509,7 +509,10 @@ static struct category categories[CAT__COUNT] = {
 };
 
 /* A type: name, category, display name, verify kind and function, then what else it has (FIELDS, .prepare, .flag). */
-#define PROVIDER(t, cat, d, k, fn, ...) {.type = t, .category = cat, .display = d, .kind = k, .verify = fn, __VA_ARGS__}
+#define PROVIDER(t, cat, d, k, fn, ...)                                                                                            \
+    {                                                                                                                              \
+        .type = t, .category = cat, .display = d, .kind = k, .verify = fn, __VA_ARGS__                                             \
+    }
 #define FIELDS(f) .fields = f, .nfields = ARRAY_LEN(f)
 
 static struct provider providers[] = {
@@ -606,6 +609,15 @@ static void build_sql(struct category *c)
                        "ORDER BY createdAt DESC, id DESC LIMIT ?",
                        book, cols, c->table);
     c->sql_delete = sqlf("DELETE FROM %s WHERE tenantId = ? AND id = ?", c->table);
+    c->sql_status = sqlf("SELECT verificationStatus FROM %s WHERE tenantId = ? AND id = ?", c->table);
+    c->sql_verdict = sqlf("UPDATE %s SET verificationStatus = ?, lastVerifiedAt = ?, lastVerificationError = ? "
+                          "WHERE tenantId = ? AND id = ?",
+                          c->table);
+    c->sql_overdue = sqlf("SELECT id, tenantId, lastVerifiedAt FROM %s WHERE verificationStatus = ? AND lastVerifiedAt < ? "
+                          "ORDER BY lastVerifiedAt LIMIT ?",
+                          c->table);
+    c->sql_claim = sqlf("UPDATE %s SET lastVerifiedAt = ? WHERE id = ? AND lastVerifiedAt = ?", c->table);
+    c->sql_ids = sqlf("SELECT id FROM %s WHERE tenantId = ? ORDER BY createdAt, id", c->table);
     for (size_t i = 0; i < c->ncolumns; i++) {
         const char *col = c->columns[i]->name;
         if (!c->columns[i]->secret)

@@ -300,6 +300,35 @@ static json_t *touched(json_t *body)
     return names;
 }
 
+static void apply_defaults(const struct provider *p, json_t *config)
+{
+    for (size_t i = 0; i < p->schema.count; i++) {
+        const struct field *f = &p->schema.fields[i];
+        if (f->def && !json_object_get(config, f->name))
+            json_object_set_new(config, f->name, json_loads(f->def, JSON_DECODE_ANY, NULL));
+    }
+}
+
+/* The schema, then the type's own rules; config gains its "type". Problems are details of err. */
+static enum err_code check_config(const struct provider *p, json_t *config, struct err *err)
+{
+    if (schema_validate(&p->schema, config, err))
+        return err->code;
+    json_object_set_new(config, "type", json_string(p->type));
+    if (p->prepare)
+        p->prepare(config, err);
+    return ERR_OK;
+}
+
+enum err_code integration_validate(const struct provider *p, json_t *config, struct err *err)
+{
+    json_object_del(config, "type");
+    apply_defaults(p, config);
+    if (check_config(p, config, err) == ERR_OK && err->ndetails)
+        err_set(err, ERR_INVALID, "the configuration has %d problem%s", err->ndetails, err->ndetails == 1 ? "" : "s");
+    return err->code;
+}
+
 enum err_code integration_write(struct integration_write *w, struct err *err)
 {
     const struct category *cat = w->cat;
@@ -347,18 +376,11 @@ enum err_code integration_write(struct integration_write *w, struct err *err)
             goto invalid;
         config = json_deep_copy(w->body);
         json_object_del(config, "type");
-        for (size_t i = 0; i < p->schema.count; i++) {
-            const struct field *f = &p->schema.fields[i];
-            if (f->def && !json_object_get(config, f->name))
-                json_object_set_new(config, f->name, json_loads(f->def, JSON_DECODE_ANY, NULL));
-        }
+        apply_defaults(p, config);
         rand_uuid(w->out_id);
     }
-    if (schema_validate(&p->schema, config, err))
+    if (check_config(p, config, err))
         goto out;
-    json_object_set_new(config, "type", json_string(p->type));
-    if (p->prepare)
-        p->prepare(config, err);
     check_references(w->c, w, p, config, err);
     if (err->ndetails)
         goto invalid;

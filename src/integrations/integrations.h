@@ -58,6 +58,12 @@ struct integration_write {
  */
 enum err_code integration_write(struct integration_write *w, struct err *err);
 
+/*
+ * Checks a configuration (a create body without storing it) in place:
+ * defaults, the type's schema and rules. config gains its "type".
+ */
+enum err_code integration_validate(const struct provider *p, json_t *config, struct err *err);
+
 /* Deletes one row; ERR_CONFLICT listing the pipelines that still use it. Run inside a transaction. */
 enum err_code integration_delete(struct store_conn *c, const struct request *req, const struct category *cat, const char *tenant_id,
                                  const char *id, struct err *err);

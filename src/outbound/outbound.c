@@ -22,7 +22,8 @@ struct cidr {
 
 /* One call in flight: owned by the loop thread once submitted. */
 struct transfer {
-    struct transfer *next; /* in the submit queue */
+    struct transfer *next;   /* in the submit queue */
+    struct transfer *active; /* in the list of transfers the multi handle runs */
     struct outbound *o;
     CURL *easy;
     struct curl_slist *headers, *rcpt;
@@ -41,7 +42,8 @@ struct outbound {
     CURLM *multi;
     pthread_t thread;
     pthread_mutex_t lock;
-    struct transfer *queue; /* submitted, not yet added to multi */
+    struct transfer *queue;   /* submitted, not yet added to multi */
+    struct transfer *running; /* added to multi (loop thread only) */
     bool stopping;
     char *ca_bundle;
     size_t max_response;
@@ -311,7 +313,21 @@ static void *loop(void *arg)
             if (!t->easy || curl_multi_add_handle(o->multi, t->easy) != CURLM_OK) {
                 finish(t, CURLE_FAILED_INIT);
                 transfer_free(t);
+                continue;
             }
+            t->active = o->running;
+            o->running = t;
+        }
+        if (stopping) {
+            /* Shutting down: every call still out ends now, without an answer. */
+            while (o->running) {
+                struct transfer *t = o->running;
+                o->running = t->active;
+                curl_multi_remove_handle(o->multi, t->easy);
+                finish(t, CURLE_ABORTED_BY_CALLBACK);
+                transfer_free(t);
+            }
+            return NULL;
         }
         curl_multi_perform(o->multi, &running);
         while ((msg = curl_multi_info_read(o->multi, &left))) {
@@ -321,15 +337,14 @@ static void *loop(void *arg)
             curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&t);
             CURLcode rc = msg->data.result;
             curl_multi_remove_handle(o->multi, msg->easy_handle);
+            for (struct transfer **p = &o->running; *p; p = &(*p)->active) {
+                if (*p == t) {
+                    *p = t->active;
+                    break;
+                }
+            }
             finish(t, rc);
             transfer_free(t);
-        }
-        if (stopping && running == 0) {
-            pthread_mutex_lock(&o->lock);
-            bool empty = o->queue == NULL;
-            pthread_mutex_unlock(&o->lock);
-            if (empty)
-                return NULL;
         }
         curl_multi_poll(o->multi, NULL, 0, 1000, NULL);
     }

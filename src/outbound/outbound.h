@@ -28,11 +28,11 @@ struct outbound_options {
 };
 
 enum outbound_failure {
-    OUTBOUND_OK,       /* an HTTP answer arrived (any status) */
-    OUTBOUND_NETWORK,  /* DNS, connect, reset: no answer */
-    OUTBOUND_TIMEOUT,  /* no complete answer in time */
-    OUTBOUND_TLS,      /* the certificate or handshake failed */
-    OUTBOUND_BLOCKED,  /* the address is not allowed (private, loopback, link-local...) */
+    OUTBOUND_OK,        /* an HTTP answer arrived (any status) */
+    OUTBOUND_NETWORK,   /* DNS, connect, reset: no answer */
+    OUTBOUND_TIMEOUT,   /* no complete answer in time */
+    OUTBOUND_TLS,       /* the certificate or handshake failed */
+    OUTBOUND_BLOCKED,   /* the address is not allowed (private, loopback, link-local...) */
     OUTBOUND_TOO_LARGE, /* the answer exceeded max_response */
     OUTBOUND_LOGIN      /* the server refused the login (SMTP AUTH) */
 };
@@ -72,7 +72,7 @@ struct outbound_call {
 
 /* Starts the loop thread. */
 struct outbound *outbound_start(const struct outbound_options *o, struct err *err);
-/* Finishes or fails every call in flight, stops the thread, frees o. */
+/* Ends every call in flight without an answer (their callbacks run), stops the thread, frees o. */
 void outbound_stop(struct outbound *o);
 /* Queues a call; everything in it is copied (secrets are wiped after use). ERR_UNAVAILABLE when stopping. */
 enum err_code outbound_submit(struct outbound *o, const struct outbound_call *call, struct err *err);

@@ -226,8 +226,9 @@ void verify_github(struct verification *v, const struct outbound_response *res)
         if (!json_is_true(json_object_get(perms, "pull")))
             verify_finish(v, VERDICT_INVALID, "the token cannot read %s/%s (no pull permission)", org, repo);
         else if (!json_is_true(json_object_get(perms, "push")))
-            verify_finish(v, VERDICT_INVALID, "the token lacks push access to %s/%s (releases push branches and tags: grant the repo scope)",
-                          org, repo);
+            verify_finish(v, VERDICT_INVALID,
+                          "the token lacks push access to %s/%s (releases push branches and tags: grant the repo scope)", org,
+                          repo);
         else
             verify_finish(v, VERDICT_VALID, "GitHub accepts the token, which can push to %s/%s", org, repo);
         json_decref(j);
@@ -308,8 +309,9 @@ void verify_gitlab(struct verification *v, const struct outbound_response *res)
         if (unreadable(v, j))
             return;
         json_t *perms = json_object_get(j, "permissions");
-        int level = access_level(perms, "project_access") > access_level(perms, "group_access") ? access_level(perms, "project_access")
-                                                                                                   : access_level(perms, "group_access");
+        int level = access_level(perms, "project_access") > access_level(perms, "group_access")
+                        ? access_level(perms, "project_access")
+                        : access_level(perms, "group_access");
         json_object_set_new(v->details, "accessLevel", json_integer(level));
         json_decref(j);
         if (level < 30)
@@ -328,7 +330,8 @@ void verify_bitbucket(struct verification *v, const struct outbound_response *re
     char auth[AUTH_MAX], target[URL_MAX], a[512], b[512], msg[1200];
     const char *headers[] = {auth, NULL};
 
-    if (v->step == 1 && failed(v, res, "Bitbucket rejected the token: it is revoked, expired or mistyped", "Bitbucket answered 404"))
+    if (v->step == 1 &&
+        failed(v, res, "Bitbucket rejected the token: it is revoked, expired or mistyped", "Bitbucket answered 404"))
         return;
     if (v->step == 2) {
         snprintf(msg, sizeof msg, "repository %s/%s not found, or the token cannot see it", ws, repo);
@@ -352,7 +355,8 @@ void verify_gitea(struct verification *v, const struct outbound_response *res)
     const char *headers[] = {auth, "Accept: application/json", NULL};
     json_t *j, *perms;
 
-    if (v->step == 1 && failed(v, res, "Gitea rejected the token: it is revoked, expired or mistyped", "Gitea answered 404 for /user"))
+    if (v->step == 1 &&
+        failed(v, res, "Gitea rejected the token: it is revoked, expired or mistyped", "Gitea answered 404 for /user"))
         return;
     if (v->step == 2) {
         snprintf(msg, sizeof msg, "repository %s/%s not found, or the token cannot see it", org, repo);
@@ -413,7 +417,8 @@ void verify_app_store(struct verification *v, const struct outbound_response *re
         jwt_sign(JWT_ES256, verify_text(v, "applePrivateKey"), verify_text(v, "appleApiKeyId"), claims, &jwt, &err);
         json_decref(claims);
         if (!jwt) {
-            verify_finish(v, VERDICT_INVALID, "the private key cannot sign an App Store Connect token (it must be the .p8 P-256 key)");
+            verify_finish(v, VERDICT_INVALID,
+                          "the private key cannot sign an App Store Connect token (it must be the .p8 P-256 key)");
             return;
         }
         header(auth, "Authorization", "Bearer ", jwt);
@@ -491,7 +496,8 @@ static bool google_granted(struct verification *v, const struct outbound_respons
         if (desc && strstr(desc, "xpired"))
             verify_finish(v, VERDICT_EXPIRED, "Google says the service account key has expired: create a new key");
         else
-            verify_finish(v, VERDICT_INVALID, "Google refused the service account (%s): check the e-mail address and the private key",
+            verify_finish(v, VERDICT_INVALID,
+                          "Google refused the service account (%s): check the e-mail address and the private key",
                           error ? error : "no reason given");
         json_decref(j);
         return false;
@@ -532,8 +538,8 @@ void verify_play_store(struct verification *v, const struct outbound_response *r
     case 1:
         if (!google_granted(v, res))
             return;
-        google_call(v, "POST", url(target, v->env->play_api, "/androidpublisher/v3/applications/%s/edits", esc(pkg, enc, sizeof enc)),
-                    "{}");
+        google_call(v, "POST",
+                    url(target, v->env->play_api, "/androidpublisher/v3/applications/%s/edits", esc(pkg, enc, sizeof enc)), "{}");
         return;
     case 2:
         snprintf(msg, sizeof msg, "package %s not found, or the service account has no access to it in Play Console", pkg);
@@ -542,7 +548,8 @@ void verify_play_store(struct verification *v, const struct outbound_response *r
         j = answer_json(res);
         if (unreadable(v, j))
             return;
-        snprintf(v->note, sizeof v->note, "%s", json_string_value(json_object_get(j, "id")) ? json_string_value(json_object_get(j, "id")) : "");
+        snprintf(v->note, sizeof v->note, "%s",
+                 json_string_value(json_object_get(j, "id")) ? json_string_value(json_object_get(j, "id")) : "");
         json_decref(j);
         /* The edit only proved access: throw it away. */
         char edit[300];
@@ -569,9 +576,10 @@ void verify_firebase(struct verification *v, const struct outbound_response *res
     case 1:
         if (!google_granted(v, res))
             return;
-        google_call(v, "GET",
-                    url(target, v->env->firebase_api, "/v1beta1/projects/%s/%s/%s", esc(project, a, sizeof a), kind, esc(app, b, sizeof b)),
-                    NULL);
+        google_call(
+            v, "GET",
+            url(target, v->env->firebase_api, "/v1beta1/projects/%s/%s/%s", esc(project, a, sizeof a), kind, esc(app, b, sizeof b)),
+            NULL);
         return;
     default:
         snprintf(msg, sizeof msg, "app %s not found in Firebase project %s, or the service account cannot see it", app, project);
@@ -613,7 +621,8 @@ void verify_jenkins(struct verification *v, const struct outbound_response *res)
         url(target, base, "/api/json");
         break;
     case 2:
-        if (failed(v, res, "Jenkins rejected the user name or API token", "Jenkins answered 404 for /api/json: is the URL the Jenkins root?"))
+        if (failed(v, res, "Jenkins rejected the user name or API token",
+                   "Jenkins answered 404 for /api/json: is the URL the Jenkins root?"))
             return;
         /* folder/job-name becomes /job/folder/job/job-name */
         for (const char *p = job; *p;) {
@@ -779,7 +788,8 @@ void verify_slack(struct verification *v, const struct outbound_response *res)
                 return;
             }
             if (!v->send_test) {
-                verify_finish(v, VERDICT_VALID, "the webhook URL has the right shape; nothing was posted (ask for sendTest to post one)");
+                verify_finish(v, VERDICT_VALID,
+                              "the webhook URL has the right shape; nothing was posted (ask for sendTest to post one)");
                 return;
             }
             v->step = SLACK_WEBHOOK;
@@ -855,7 +865,8 @@ void verify_teams(struct verification *v, const struct outbound_response *res)
                           "the webhook URL must be https on an Office 365 or Power Automate host (*.webhook.office.com, "
                           "*.logic.azure.com)");
         else if (!v->send_test)
-            verify_finish(v, VERDICT_VALID, "the webhook URL has the right shape; nothing was posted (ask for sendTest to post a card)");
+            verify_finish(v, VERDICT_VALID,
+                          "the webhook URL has the right shape; nothing was posted (ask for sendTest to post a card)");
         else
             verify_request(v, "POST", hook, headers,
                            "{\"@type\":\"MessageCard\",\"@context\":\"https://schema.org/extensions\",\"summary\":\"slipway\","
@@ -883,8 +894,9 @@ void verify_email(struct verification *v, const struct outbound_response *res)
         return;
     }
     if (res->failure == OUTBOUND_OK) {
-        verify_finish(v, VERDICT_VALID, v->send_test ? "the mail server accepted the login and a test message"
-                                                     : "the mail server accepted STARTTLS and the login; no message was sent");
+        verify_finish(v, VERDICT_VALID,
+                      v->send_test ? "the mail server accepted the login and a test message"
+                                   : "the mail server accepted STARTTLS and the login; no message was sent");
         return;
     }
     if (res->failure == OUTBOUND_LOGIN)
@@ -901,7 +913,8 @@ void verify_jira(struct verification *v, const struct outbound_response *res)
     char userpwd[AUTH_MAX], target[URL_MAX], enc[64], msg[300];
     const char *headers[] = {"Accept: application/json", NULL};
 
-    if (v->step == 1 && failed(v, res, "Jira rejected the e-mail address or API token", "Jira answered 404: is the URL the site root?"))
+    if (v->step == 1 &&
+        failed(v, res, "Jira rejected the e-mail address or API token", "Jira answered 404: is the URL the site root?"))
         return;
     if (v->step == 2) {
         snprintf(msg, sizeof msg, "project %s not found, or the user cannot browse it", key);

@@ -6,10 +6,12 @@
 #include "core/xmalloc.h"
 #include "crypto/hash.h"
 #include "integrations/catalog.h"
+#include "core/clock.h"
 #include "integrations/integrations.h"
+#include "tenancy/audit.h"
 
-static const char *const verdicts[] = {[VERDICT_NONE] = NULL, [VERDICT_VALID] = "VALID", [VERDICT_INVALID] = "INVALID",
-                                       [VERDICT_EXPIRED] = "EXPIRED"};
+static const char *const verdicts[] = {
+    [VERDICT_NONE] = NULL, [VERDICT_VALID] = "VALID", [VERDICT_INVALID] = "INVALID", [VERDICT_EXPIRED] = "EXPIRED"};
 
 const char *verdict_name(enum verdict v)
 {
@@ -30,6 +32,30 @@ const char *verify_transition(const char *from, enum verdict verdict)
         if (strcmp(from, states[i]) == 0)
             return verdict == VERDICT_NONE ? states[i] : table[i][verdict - VERDICT_VALID];
     return verdict == VERDICT_NONE ? from : verdicts[verdict];
+}
+
+enum err_code verify_env_start(struct verify_env *env, const struct config *cfg, struct err *err)
+{
+    struct outbound_options o = {.ca_bundle = cfg->ca_bundle, .allow = cfg->outbound_allow, .max_response = 4u << 20};
+
+    *env = (struct verify_env){
+        .timeout_ms = cfg->outbound_timeout,
+        .appstore_timeout_ms = cfg->appstore_timeout,
+        .google_timeout_ms = cfg->playstore_timeout,
+        .github_hourly = cfg->github_rate_limit,
+        .github_api = cfg->github_api,
+        .gitlab = cfg->gitlab_url,
+        .bitbucket_api = cfg->bitbucket_api,
+        .appstore_api = cfg->appstore_api,
+        .google_token = cfg->google_token_url,
+        .play_api = cfg->play_api,
+        .firebase_api = cfg->firebase_api,
+        .slack_api = cfg->slack_api,
+        .circleci_api = cfg->circleci_api,
+        .linear_api = cfg->linear_api,
+    };
+    env->out = outbound_start(&o, err);
+    return env->out ? ERR_OK : err->code;
 }
 
 const char *verify_text(const struct verification *v, const char *field)
@@ -170,4 +196,70 @@ bool verify_unanswered(struct verification *v, const struct outbound_response *r
         return true;
     }
     return false;
+}
+
+json_t *verify_answer(const struct verification *v, const char *status)
+{
+    char now[TIMESTAMP_SIZE];
+    const char *verdict = verdict_name(v->verdict);
+
+    clock_now(now);
+    return json_pack("{s:b, s:s, s:s, s:s, s:O, s:o}", "success", v->verdict == VERDICT_VALID, "status", status, "message",
+                     v->message, "timestamp", now, "details", v->details, "verdict", verdict ? json_string(verdict) : json_null());
+}
+
+struct record_tx {
+    const struct request *req;
+    const struct category *cat;
+    const char *tenant, *id;
+    const struct verification *v;
+    char *to;
+};
+
+static enum err_code record_body(struct store_conn *c, void *ctx, struct err *err)
+{
+    struct record_tx *t = ctx;
+    char from[16] = "", now[TIMESTAMP_SIZE];
+    struct store_stmt *st;
+    json_t *details;
+    int rc;
+
+    if (store_select(c, t->cat->sql_status, STORE_ARGS(STORE_TEXT(t->tenant), STORE_TEXT(t->id)), &st, err))
+        return err->code;
+    rc = store_next(st, err);
+    if (rc == 1)
+        snprintf(from, sizeof from, "%s", store_col_text(st, 0));
+    store_finish(st);
+    if (rc < 0)
+        return err->code;
+    if (rc == 0)
+        return err_set(err, ERR_NOT_FOUND, "the integration was deleted meanwhile");
+    snprintf(t->to, 16, "%s", verify_transition(from, t->v->verdict));
+    clock_now(now);
+    if (t->v->verdict != VERDICT_NONE &&
+        store_run(c, t->cat->sql_verdict,
+                  STORE_ARGS(STORE_TEXT(t->to), STORE_TEXT(now), STORE_TEXT(t->v->verdict == VERDICT_VALID ? NULL : t->v->message),
+                             STORE_TEXT(t->tenant), STORE_TEXT(t->id)),
+                  NULL, err))
+        return err->code;
+    details =
+        json_pack("{s:s, s:s, s:o, s:s}", "from", from, "to", t->to, "verdict",
+                  verdict_name(t->v->verdict) ? json_string(verdict_name(t->v->verdict)) : json_null(), "message", t->v->message);
+    rc = audit_write(c, t->req,
+                     &(struct audit_event){.tenant_id = t->tenant,
+                                           .action = "integration.verify",
+                                           .target_type = t->cat->slug,
+                                           .target_id = t->id,
+                                           .failed = t->v->verdict != VERDICT_VALID,
+                                           .details = details},
+                     err);
+    json_decref(details);
+    return rc;
+}
+
+enum err_code verify_record(struct store_conn *c, const struct request *req, const struct category *cat, const char *tenant_id,
+                            const char *id, const struct verification *v, char to[16], struct err *err)
+{
+    struct record_tx t = {req, cat, tenant_id, id, v, to};
+    return store_tx(c, record_body, &t, err);
 }

@@ -32,6 +32,9 @@ struct verify_env {
         *circleci_api, *linear_api;
 };
 
+/* Fills env from the configuration (its strings are borrowed) and starts the outbound loop. */
+enum err_code verify_env_start(struct verify_env *env, const struct config *cfg, struct err *err);
+
 struct verification {
     const struct verify_env *env;
     const struct provider *prov;
@@ -74,6 +77,22 @@ void verify_finish(struct verification *v, enum verdict verdict, const char *fmt
 bool verify_unanswered(struct verification *v, const struct outbound_response *res);
 /* A string field of the configuration ("" when absent). */
 const char *verify_text(const struct verification *v, const char *field);
+
+/* The answer of a verify endpoint for v; status is the integration's status after it. Caller owns. */
+json_t *verify_answer(const struct verification *v, const char *status);
+
+struct category;
+struct request;
+struct store_conn;
+
+/*
+ * Records v's verdict on a stored integration in one transaction: the
+ * status by document 000's table, lastVerifiedAt and the error on a
+ * verdict, and an audit row (integration.verify) in every case. req may be
+ * NULL (periodic re-verification). to gets the status after it.
+ */
+enum err_code verify_record(struct store_conn *c, const struct request *req, const struct category *cat, const char *tenant_id,
+                            const char *id, const struct verification *v, char to[16], struct err *err);
 
 /* Document 000's table: the status after a verdict (see docs/verification.md). */
 const char *verify_transition(const char *from, enum verdict verdict);

@@ -98,7 +98,7 @@ static void test_route_table(void **state)
         if (tenant_path != (r->role >= ROLE_VIEWER))
             fail_msg("%s %s: a {tenantId} route needs a tenant role and vice versa", r->method, r->pattern);
         if ((strcmp(r->method, "POST") == 0 || strcmp(r->method, "PATCH") == 0 || strcmp(r->method, "PUT") == 0) && !r->body &&
-            strcmp(r->pattern, "/api/v1/auth/logout") != 0)
+            strcmp(r->pattern, "/api/v1/auth/logout") != 0 && strcmp(r->pattern, "/api/v1/{tenantId}/integrations/verify-all") != 0)
             fail_msg("%s %s takes a body without a schema", r->method, r->pattern);
         if (r->body) {
             for (size_t f = 0; f < r->body->count; f++) {

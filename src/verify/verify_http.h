@@ -1,0 +1,14 @@
+/* verify_http.h: the verification endpoints (docs/verification.md). */
+#ifndef SLIPWAY_VERIFY_HTTP_H
+#define SLIPWAY_VERIFY_HTTP_H
+
+#include "http/router.h"
+
+/* POST /api/v1/setup/verify-{kind}: the tenant is named in the body. */
+enum err_code verify_setup_post(struct request *req, struct err *err);
+/* POST /api/v1/{tenantId}/integrations/{category}/{id}/verify */
+enum err_code verify_one_post(struct request *req, struct err *err);
+/* POST /api/v1/{tenantId}/integrations/verify-all */
+enum err_code verify_all_post(struct request *req, struct err *err);
+
+#endif
