@@ -282,7 +282,7 @@ void verify_gitlab(struct verification *v, const struct outbound_response *res)
 {
     const char *base = gitlab_base(verify_text(v, "serverUrl"), v), *org = verify_text(v, "organization"),
                *repo = verify_text(v, "repoName");
-    char full[1024], enc[3072], path[URL_MAX];
+    char full[512], enc[1536], path[URL_MAX];
     json_t *j;
 
     snprintf(full, sizeof full, "%s/%s", org, repo);
@@ -385,7 +385,7 @@ void verify_gitea(struct verification *v, const struct outbound_response *res)
 
 void verify_gitlab_ci(struct verification *v, const struct outbound_response *res)
 {
-    char full[1024], enc[3072], path[URL_MAX], msg[1200];
+    char full[512], enc[1536], path[URL_MAX], msg[1200];
 
     snprintf(full, sizeof full, "%s/%s", scm_text(v, "organization"), scm_text(v, "repoName"));
     if (v->step++ == 0) {
