@@ -114,6 +114,7 @@ static int serve(struct app *app)
         goto stop;
     app->login_limit = ratelimit_new(60, 65536);
     app->usage = token_usage_start(app->store, app->cfg.token_flush);
+    log_buffer_start();
     server = server_start(&so, routes, routes_count, &hooks, app, app->store, &err);
     if (!server)
         goto stop;
@@ -131,6 +132,7 @@ stop:
     workpool_free(app->hash_pool);
     if (server)
         server_stop(server);
+    log_buffer_stop();
     token_usage_stop(app->usage);
     ratelimit_free(app->login_limit);
 fail:

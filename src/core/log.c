@@ -1,7 +1,9 @@
 #include "core/log.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdarg.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "core/clock.h"
@@ -48,6 +50,92 @@ void log_fields(enum log_level level, const char *msg, json_t *fields)
     free(text);
 }
 
+static void write_all(const char *buf, size_t len)
+{
+    for (size_t off = 0; off < len;) {
+        ssize_t n = write(STDERR_FILENO, buf + off, len - off);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            break;
+        off += (size_t)n;
+    }
+}
+
+#define ACCESS_BUFFER (64 * 1024)
+
+static struct {
+    pthread_mutex_t lock;
+    pthread_cond_t wake;
+    pthread_t thread;
+    bool running, stopping;
+    size_t len;
+    char buf[ACCESS_BUFFER];
+} access_log = {.lock = PTHREAD_MUTEX_INITIALIZER, .wake = PTHREAD_COND_INITIALIZER};
+
+/* Called with the lock held. */
+static void access_flush(void)
+{
+    write_all(access_log.buf, access_log.len);
+    access_log.len = 0;
+}
+
+static void *access_flusher(void *arg)
+{
+    UNUSED(arg);
+    pthread_mutex_lock(&access_log.lock);
+    while (!access_log.stopping) {
+        struct timespec until;
+        clock_gettime(CLOCK_REALTIME, &until);
+        until.tv_nsec += 50 * 1000000L;
+        if (until.tv_nsec >= 1000000000L) {
+            until.tv_sec++;
+            until.tv_nsec -= 1000000000L;
+        }
+        pthread_cond_timedwait(&access_log.wake, &access_log.lock, &until);
+        access_flush();
+    }
+    access_flush();
+    pthread_mutex_unlock(&access_log.lock);
+    return NULL;
+}
+
+void log_buffer_start(void)
+{
+    pthread_mutex_lock(&access_log.lock);
+    access_log.stopping = false;
+    access_log.running = pthread_create(&access_log.thread, NULL, access_flusher, NULL) == 0;
+    pthread_mutex_unlock(&access_log.lock);
+}
+
+void log_buffer_stop(void)
+{
+    pthread_mutex_lock(&access_log.lock);
+    bool running = access_log.running;
+    access_log.stopping = true;
+    access_log.running = false;
+    pthread_cond_signal(&access_log.wake);
+    pthread_mutex_unlock(&access_log.lock);
+    if (running)
+        pthread_join(access_log.thread, NULL);
+}
+
+void log_access_line(const char *text, size_t len)
+{
+    pthread_mutex_lock(&access_log.lock);
+    if (!access_log.running || len + 1 > ACCESS_BUFFER) {
+        pthread_mutex_unlock(&access_log.lock);
+        log_line(text, len);
+        return;
+    }
+    if (access_log.len + len + 1 > ACCESS_BUFFER)
+        access_flush();
+    memcpy(access_log.buf + access_log.len, text, len);
+    access_log.buf[access_log.len + len] = '\n';
+    access_log.len += len + 1;
+    pthread_mutex_unlock(&access_log.lock);
+}
+
 void log_line(const char *text, size_t len)
 {
     char stackbuf[2048], *buf = len + 1 <= sizeof stackbuf ? stackbuf : malloc(len + 1);
@@ -56,15 +144,7 @@ void log_line(const char *text, size_t len)
         return;
     memcpy(buf, text, len);
     buf[len] = '\n';
-    /* One write(2) per line: lines from many threads never interleave, and no lock is held. */
-    for (size_t off = 0; off < len + 1;) {
-        ssize_t n = write(STDERR_FILENO, buf + off, len + 1 - off);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            break;
-        off += (size_t)n;
-    }
+    write_all(buf, len + 1); /* one write(2) per line: lines from many threads never interleave */
     if (buf != stackbuf)
         free(buf);
 }

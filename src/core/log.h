@@ -23,6 +23,16 @@ void log_fields(enum log_level level, const char *msg, json_t *fields);
 
 /* Writes one already-formatted JSON object (without newline) as a line. */
 void log_line(const char *text, size_t len);
+
+/*
+ * The access log is buffered: log_access_line appends, and a flusher writes
+ * the buffer every 50 ms (or when it fills), so a busy server makes one
+ * write(2) for many requests instead of one each. Without a running flusher
+ * lines are written at once. log_buffer_stop flushes what is left.
+ */
+void log_buffer_start(void);
+void log_buffer_stop(void);
+void log_access_line(const char *text, size_t len);
 bool log_enabled(enum log_level level);
 /*
  * Copies s into out as the inside of a JSON string (quotes, backslashes and

@@ -7,9 +7,11 @@
 #include <openssl/pem.h>
 #include <openssl/pkcs12.h>
 #include <openssl/x509.h>
+#include <pthread.h>
 #include <time.h>
 
 #include "core/encode.h"
+#include "crypto/hash.h"
 #include "core/xmalloc.h"
 
 static EVP_PKEY *read_key(const char *pem)
@@ -21,7 +23,72 @@ static EVP_PKEY *read_key(const char *pem)
     return key;
 }
 
+/*
+ * Keys that already passed a check, by SHA-256 of their text and the check.
+ * OpenSSL 3's PEM decoder costs ~0.3 ms a key; a setup re-saved with the
+ * same keys must not pay it every time. Only successes are remembered.
+ */
+#define PASSED_SLOTS 256
+static pthread_mutex_t passed_lock = PTHREAD_MUTEX_INITIALIZER;
+static unsigned char passed[PASSED_SLOTS][SHA256_BYTES];
+static unsigned passed_next;
+
+static void passed_key(const char *pem, char kind, unsigned char out[SHA256_BYTES])
+{
+    size_t n = strlen(pem);
+    unsigned char *buf = xmalloc(n + 1);
+    buf[0] = (unsigned char)kind;
+    memcpy(buf + 1, pem, n);
+    hash_sha256(buf, n + 1, out);
+    hash_cleanse(buf, n + 1);
+    free(buf);
+}
+
+static bool passed_before(const unsigned char key[SHA256_BYTES])
+{
+    bool found = false;
+    pthread_mutex_lock(&passed_lock);
+    for (unsigned i = 0; i < PASSED_SLOTS && !found; i++)
+        found = memcmp(passed[i], key, SHA256_BYTES) == 0;
+    pthread_mutex_unlock(&passed_lock);
+    return found;
+}
+
+static void remember_pass(const unsigned char key[SHA256_BYTES])
+{
+    pthread_mutex_lock(&passed_lock);
+    memcpy(passed[passed_next++ % PASSED_SLOTS], key, SHA256_BYTES);
+    pthread_mutex_unlock(&passed_lock);
+}
+
+static const char *check_ec_p256_uncached(const char *pem);
+static const char *check_rsa_uncached(const char *pem);
+
+static const char *check_cached(const char *pem, char kind, const char *(*check)(const char *))
+{
+    unsigned char key[SHA256_BYTES];
+    const char *problem;
+
+    passed_key(pem, kind, key);
+    if (passed_before(key))
+        return NULL;
+    problem = check(pem);
+    if (!problem)
+        remember_pass(key);
+    return problem;
+}
+
 const char *pem_check_ec_p256(const char *pem)
+{
+    return check_cached(pem, 'E', check_ec_p256_uncached);
+}
+
+const char *pem_check_rsa(const char *pem)
+{
+    return check_cached(pem, 'R', check_rsa_uncached);
+}
+
+static const char *check_ec_p256_uncached(const char *pem)
 {
     EVP_PKEY *key = read_key(pem);
     char curve[64] = "";
@@ -38,7 +105,7 @@ const char *pem_check_ec_p256(const char *pem)
     return problem;
 }
 
-const char *pem_check_rsa(const char *pem)
+static const char *check_rsa_uncached(const char *pem)
 {
     EVP_PKEY *key = read_key(pem);
     const char *problem = NULL;

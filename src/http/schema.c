@@ -33,12 +33,12 @@ static bool kind_matches(enum field_kind k, json_t *v)
     return false;
 }
 
-static void check_value(const struct field *f, json_t *v, struct err *err)
+static void check_value(const struct field *f, json_t *v, bool formats, struct err *err)
 {
     int before = err->ndetails;
 
     check_shape(f, v, err);
-    if (err->ndetails == before && f->check) {
+    if (formats && err->ndetails == before && f->check) {
         const char *problem = f->check(v);
         if (problem)
             err_detail(err, f->name, "%s", problem);
@@ -112,7 +112,7 @@ static enum err_code validate(const struct schema *s, json_t *obj, bool partial,
                 err_detail(err, f->name, "is required");
             continue;
         }
-        check_value(f, v, err);
+        check_value(f, v, !partial, err);
     }
     if (err->ndetails)
         return err_set(err, ERR_INVALID, "the request body has %d problem%s", err->ndetails, err->ndetails == 1 ? "" : "s");

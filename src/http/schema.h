@@ -50,7 +50,11 @@ extern const struct schema any_object_schema, optional_object_schema;
  */
 enum err_code schema_validate(const struct schema *s, json_t *obj, struct err *err);
 
-/* As schema_validate, but required fields may be absent (a partial update). */
+/*
+ * As schema_validate, but required fields may be absent and format checks
+ * are skipped: for a partial update, whose merged result is then validated
+ * in full (so each format is checked once).
+ */
 enum err_code schema_validate_partial(const struct schema *s, json_t *obj, struct err *err);
 
 /* The field called name, or NULL. */

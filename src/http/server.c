@@ -249,7 +249,7 @@ static void log_access(const struct request *req)
                  req->who.tenant_id[0] ? "\"" : "", req->who.account_id[0] ? "\"" : "",
                  req->who.account_id[0] ? req->who.account_id : "null", req->who.account_id[0] ? "\"" : "");
     if (n > 0)
-        log_line(line, (size_t)n < sizeof line ? (size_t)n : sizeof line - 1);
+        log_access_line(line, (size_t)n < sizeof line ? (size_t)n : sizeof line - 1);
 }
 
 static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls, enum MHD_RequestTerminationCode toe)

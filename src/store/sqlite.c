@@ -9,10 +9,33 @@
 #include "store/store_driver.h"
 
 #include <sqlite3.h>
+#include <time.h>
 
 #include "core/log.h"
 
 #define BUSY_TIMEOUT_MS 5000
+
+/*
+ * Waiting for another process's write lock: short sleeps that grow from
+ * 0.1 ms to 5 ms, up to BUSY_TIMEOUT_MS in all (SQLite's own handler sleeps
+ * up to 100 ms at a time, which wrecks latency under contention).
+ */
+static int busy_wait(void *arg, int count)
+{
+    static const int steps_us[] = {100, 200, 500, 1000, 2000, 5000};
+    int64_t waited = 0;
+    struct timespec ts;
+
+    UNUSED(arg);
+    for (int i = 0; i < count; i++)
+        waited += steps_us[i < 5 ? i : 5];
+    if (waited >= (int64_t)BUSY_TIMEOUT_MS * 1000)
+        return 0;
+    ts.tv_sec = 0;
+    ts.tv_nsec = (long)steps_us[count < 5 ? count : 5] * 1000L;
+    nanosleep(&ts, NULL);
+    return 1;
+}
 
 static enum err_code map_error(sqlite3 *db, int rc, const char *what, struct err *err)
 {
@@ -57,7 +80,7 @@ static enum err_code sqlite_connect(const char *target, void **out, struct err *
         sqlite3_close(db);
         return err_set(err, ERR_UNAVAILABLE, "cannot open the SQLite database file");
     }
-    sqlite3_busy_timeout(db, BUSY_TIMEOUT_MS);
+    sqlite3_busy_handler(db, busy_wait, NULL);
     sqlite3_extended_result_codes(db, 1);
     if (sqlite_exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;", err)) {
         sqlite3_close(db);
@@ -150,6 +173,7 @@ const struct store_driver store_driver_sqlite = {
     .scheme = "sqlite",
     .dialect = STORE_SQLITE,
     .begin_sql = "BEGIN IMMEDIATE",
+    .serialize_writes = true,
     .connect = sqlite_connect,
     .disconnect = sqlite_disconnect,
     .prepare = sqlite_prepare,

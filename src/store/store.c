@@ -31,6 +31,7 @@ struct store {
     char *target;
     int pool_size;
     pthread_mutex_t lock;
+    pthread_mutex_t write_lock; /* held around write transactions when the driver serializes them */
     struct store_conn *idle[IDLE_MAX];
     int nidle;
 };
@@ -55,6 +56,7 @@ enum err_code store_open(const char *url, const struct store_options *opt, struc
         s->target = xstrdup(sep + 3);
         s->pool_size = opt ? opt->pool_size : 0;
         pthread_mutex_init(&s->lock, NULL);
+        pthread_mutex_init(&s->write_lock, NULL);
         if (store_conn_get(s, &c, err)) {
             store_close(s);
             return err->code;
@@ -82,6 +84,7 @@ void store_close(struct store *s)
     for (int i = 0; i < s->nidle; i++)
         conn_close(s->idle[i]);
     pthread_mutex_destroy(&s->lock);
+    pthread_mutex_destroy(&s->write_lock);
     free(s->target);
     free(s);
 }
@@ -283,16 +286,21 @@ enum err_code store_tx(struct store_conn *c, store_tx_fn body, void *ctx, struct
     struct err ignored;
 
     for (int attempt = 0;; attempt++) {
+        bool ok = false;
         err_clear(err);
+        if (d->serialize_writes)
+            pthread_mutex_lock(&c->store->write_lock);
         if (d->exec(c->handle, d->begin_sql, err) == ERR_OK) {
             c->in_tx = true;
-            if (body(c, ctx, err) == ERR_OK && d->exec(c->handle, "COMMIT", err) == ERR_OK) {
-                c->in_tx = false;
-                return ERR_OK;
-            }
-            d->exec(c->handle, "ROLLBACK", &ignored);
+            ok = body(c, ctx, err) == ERR_OK && d->exec(c->handle, "COMMIT", err) == ERR_OK;
+            if (!ok)
+                d->exec(c->handle, "ROLLBACK", &ignored);
             c->in_tx = false;
         }
+        if (d->serialize_writes)
+            pthread_mutex_unlock(&c->store->write_lock);
+        if (ok)
+            return ERR_OK;
         if (!err->transient || attempt + 1 >= TX_ATTEMPTS)
             return err->code;
         log_debug("store: transient failure, retrying transaction (attempt %d)", attempt + 2);

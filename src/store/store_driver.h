@@ -15,6 +15,12 @@ struct store_driver {
     const char *scheme; /* "sqlite" in sqlite://... */
     enum store_dialect dialect;
     const char *begin_sql; /* statement that starts a write transaction */
+    /*
+     * One write transaction at a time per process: threads wait on a mutex
+     * (woken at once) instead of sleeping in the database's busy handler.
+     * For SQLite, whose writers are serialized by the file lock anyway.
+     */
+    bool serialize_writes;
 
     /* target is the URL after "scheme://"; *out is the driver's connection. */
     enum err_code (*connect)(const char *target, void **out, struct err *err);
