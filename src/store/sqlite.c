@@ -16,6 +16,16 @@
 #define BUSY_TIMEOUT_MS 5000
 
 /*
+ * WAL with NORMAL sync (durable at checkpoints, never corrupt), foreign
+ * keys on, pages read through a memory map and a 16 MiB page cache per
+ * connection (reads without a syscall), and checkpoints every 4000 pages
+ * rather than 1000 (fewer fsyncs under write load).
+ */
+#define PRAGMAS                                                                                                                    \
+    "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; PRAGMA mmap_size=268435456; "                     \
+    "PRAGMA cache_size=-16384; PRAGMA wal_autocheckpoint=4000; PRAGMA temp_store=MEMORY;"
+
+/*
  * Waiting for another process's write lock: short sleeps that grow from
  * 0.1 ms to 5 ms, up to BUSY_TIMEOUT_MS in all (SQLite's own handler sleeps
  * up to 100 ms at a time, which wrecks latency under contention).
@@ -82,7 +92,7 @@ static enum err_code sqlite_connect(const char *target, void **out, struct err *
     }
     sqlite3_busy_handler(db, busy_wait, NULL);
     sqlite3_extended_result_codes(db, 1);
-    if (sqlite_exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;", err)) {
+    if (sqlite_exec(db, PRAGMAS, err)) {
         sqlite3_close(db);
         return err->code;
     }

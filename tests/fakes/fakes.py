@@ -37,6 +37,7 @@ Control plane: plain HTTP on 127.0.0.1 (`control` in the state), JSON:
     PUT    /{provider}/data                replace it
     POST   /{provider}/rules               add a rule {"mode", "match"?, "path"?, "method"?, "times"?, "seconds"?}
     DELETE /{provider}/rules               drop every rule
+    DELETE /{provider}/rules/{id}          drop one rule
     GET    /{provider}/requests?since=N    the requests it saw after mark N
     GET    /requests?since=N               every provider's requests after mark N
 
@@ -1211,7 +1212,7 @@ class Firebase(GoogleApi):
 class Jenkins(Provider):
     """Jenkins (JSON API).
 
-    data: {"users": {user: {"tokens": [api token]}}, "jobs": ["folder/job", ...], "crumbs": true,
+    data: {"users": {user: {"tokens": [api token]}}, "jobs": {"folder/job": {}, ...}, "crumbs": true,
            "crumb": "..."}
     Basic auth with a user's API token; anonymous is 403 (a secured Jenkins), a wrong token is 401.
     GET /crumbIssuer/api/json (404 when crumbs are off), /api/json, /job/a/job/b/api/json.  A POST needs
@@ -1221,7 +1222,7 @@ class Jenkins(Provider):
     server_header = "Jetty(10.0.20)"
 
     def initial(self):
-        return {"users": {}, "jobs": [], "crumbs": True, "crumb": secrets.token_hex(32)}
+        return {"users": {}, "jobs": {}, "crumbs": True, "crumb": secrets.token_hex(32)}
 
     def _headers(self):
         return {"X-Jenkins": "2.440.3", "X-Hudson": "1.395", "X-Jenkins-Session": uuid.uuid4().hex[:8]}
@@ -2163,6 +2164,8 @@ class _ControlHandler(http.server.BaseHTTPRequestHandler):
                 return self._send(200, {"ok": True})
             if parts == ["requests"] and self.command == "GET":
                 return self._send(200, {"items": fakes.requests(None, since)})
+            if len(parts) == 3 and parts[0] in fakes.providers and parts[1] == "rules" and self.command == "DELETE":
+                return self._send(200, {"removed": fakes.remove_rule(parts[0], parts[2])})
             if len(parts) == 2 and parts[0] in fakes.providers:
                 name, what = parts
                 if what == "data":
@@ -2279,6 +2282,13 @@ class Fakes:
         if "mode" not in rule:
             raise ValueError("a rule needs a mode")
         return self.providers[name].add_rule(rule)
+
+    def remove_rule(self, name, rule_id):
+        provider = self.providers[name]
+        with provider.lock:
+            before = len(provider.rules)
+            provider.rules = [r for r in provider.rules if r.get("id") != rule_id]
+            return before - len(provider.rules)
 
     def clear_rules(self, name):
         provider = self.providers[name]
