@@ -20,6 +20,7 @@
 #include "store/migrate.h"
 #include "tenancy/auth.h"
 #include "tenancy/bootstrap.h"
+#include "verify/reverify.h"
 #include "verify/verify.h"
 
 #define SLIPWAY_VERSION "0.1.0"
@@ -79,6 +80,7 @@ static int serve(struct app *app)
     struct server_options so = {app->cfg.listen_host, app->cfg.listen_port, app->cfg.threads, app->cfg.body_limit,
                                 app->cfg.shutdown_timeout};
     struct server *server = NULL;
+    struct reverify *reverify = NULL;
     sigset_t sigs;
     struct err err;
     int pending = 0, sig = 0;
@@ -113,6 +115,7 @@ static int serve(struct app *app)
     if (verify_env_start(&app->verify, &app->cfg, &err))
         goto stop;
     app->login_limit = ratelimit_new(60, 65536);
+    reverify = reverify_start(app);
     app->usage = token_usage_start(app->store, app->cfg.token_flush);
     log_buffer_start();
     server = server_start(&so, routes, routes_count, &hooks, app, app->store, &err);
@@ -126,6 +129,7 @@ static int serve(struct app *app)
              app->cfg.shutdown_timeout);
     server_drain(server);
 stop:
+    reverify_stop(reverify);
     /* Calls still out end now; their answers, and queued logins, finish and resume their requests. */
     outbound_stop(app->verify.out);
     workpool_free(app->verify_pool);
