@@ -609,7 +609,7 @@ static void build_sql(struct category *c)
                        "ORDER BY createdAt DESC, id DESC LIMIT ?",
                        book, cols, c->table);
     c->sql_delete = sqlf("DELETE FROM %s WHERE tenantId = ? AND id = ?", c->table);
-    c->sql_status = sqlf("SELECT verificationStatus FROM %s WHERE tenantId = ? AND id = ?", c->table);
+    c->sql_status = sqlf("SELECT verificationStatus, %s FROM %s WHERE tenantId = ? AND id = ?", c->type_column, c->table);
     c->sql_verdict = sqlf("UPDATE %s SET verificationStatus = ?, lastVerifiedAt = ?, lastVerificationError = ? "
                           "WHERE tenantId = ? AND id = ?",
                           c->table);

@@ -200,8 +200,8 @@ static const struct provider *resolve_type(const struct category *cat, json_t *t
 }
 
 /* Pipelines point at the tenant's own SCM connection and target; some pipeline types need a matching SCM. */
-static void check_references(struct store_conn *c, const struct integration_write *w, const struct provider *p, json_t *config,
-                             struct err *err)
+void integration_check_references(struct store_conn *c, const char *tenant_id, const struct provider *p, json_t *config,
+                                  struct err *err)
 {
     static const struct {
         const char *field;
@@ -218,7 +218,7 @@ static void check_references(struct store_conn *c, const struct integration_writ
         err_clear(&inner);
         if (!id || !uuid_valid(id))
             continue; /* the schema already said so */
-        if (integration_load(c, w->keys, category_get(refs[i].cat), w->tenant_id, id, false, &r, &inner)) {
+        if (integration_load(c, NULL, category_get(refs[i].cat), tenant_id, id, false, &r, &inner)) {
             err_detail(err, refs[i].field, "is not a %s integration of this tenant", category_get(refs[i].cat)->slug);
             continue;
         }
@@ -381,7 +381,7 @@ enum err_code integration_write(struct integration_write *w, struct err *err)
     }
     if (check_config(p, config, err))
         goto out;
-    check_references(w->c, w, p, config, err);
+    integration_check_references(w->c, w->tenant_id, p, config, err);
     if (err->ndetails)
         goto invalid;
     json_object_foreach(config, key, v) if (is_computed(cat, key)) json_object_set_new(computed, key, json_deep_copy(v));

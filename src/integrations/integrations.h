@@ -64,6 +64,10 @@ enum err_code integration_write(struct integration_write *w, struct err *err);
  */
 enum err_code integration_validate(const struct provider *p, json_t *config, struct err *err);
 
+/* Pipelines: their SCM connection and target must be the tenant's own, of a type the pipeline can use. Adds details. */
+void integration_check_references(struct store_conn *c, const char *tenant_id, const struct provider *p, json_t *config,
+                                  struct err *err);
+
 /* Deletes one row; ERR_CONFLICT listing the pipelines that still use it. Run inside a transaction. */
 enum err_code integration_delete(struct store_conn *c, const struct request *req, const struct category *cat, const char *tenant_id,
                                  const char *id, struct err *err);

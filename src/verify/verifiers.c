@@ -863,7 +863,7 @@ void verify_teams(struct verification *v, const struct outbound_response *res)
         if (!teams_host(hook))
             verify_finish(v, VERDICT_INVALID,
                           "the webhook URL must be https on an Office 365 or Power Automate host (*.webhook.office.com, "
-                          "*.logic.azure.com)");
+                          "*.logic.azure.com or *.environment.api.powerplatform.com)");
         else if (!v->send_test)
             verify_finish(v, VERDICT_VALID,
                           "the webhook URL has the right shape; nothing was posted (ask for sendTest to post a card)");

@@ -131,6 +131,12 @@ static enum err_code stored(struct request *req, const struct provider *p, const
 
     if (request_db(req, &db, err) || load(db, app->keys, cat, req->who.tenant_id, id, &config, err))
         return err->code;
+    if (p && strcmp(p->type, json_string_value(json_object_get(config, "type"))) != 0) {
+        /* verify-slack on a TEAMS id: not an integration of this type, so not found (its secrets go nowhere else). */
+        integration_wipe(config);
+        json_decref(config);
+        return err_set(err, ERR_NOT_FOUND, "not found");
+    }
     if (!p)
         p = provider_by_type(json_string_value(json_object_get(config, "type")));
     if (needs_scm(p) && load_scm(db, app->keys, req->who.tenant_id, config, &scm, err)) {
@@ -148,7 +154,10 @@ enum err_code verify_one_post(struct request *req, struct err *err)
 
     if (!cat)
         return err_set(err, ERR_NOT_FOUND, "not found");
-    if (body && json_object_size(body) > (json_object_get(body, "sendTest") ? 1u : 0u))
+    const char *key;
+    json_t *v;
+    json_object_foreach(body, key, v) if (strcmp(key, "sendTest") != 0) err_detail(err, key, "is not a known field");
+    if (err->ndetails)
         return err_set(err, ERR_INVALID, "the body may only hold sendTest");
     return stored(req, NULL, cat, request_param(req, "id"), err);
 }
@@ -185,12 +194,31 @@ enum err_code verify_setup_post(struct request *req, struct err *err)
     if (integration)
         return stored(req, p, category_get(p->category), json_string_value(integration), err);
 
-    /* A configuration check: validated like a create, verified, never stored. */
+    /* A configuration check: validated like a create (named config.<field>), verified, never stored. */
     struct store_conn *db;
+    struct err inner;
+    const char *named = json_string_value(json_object_get(config, "type"));
+    err_clear(&inner);
+    if (named && strcmp(named, p->type) != 0)
+        err_detail(&inner, "type", "must be %s here (or left out)", p->type);
     copy = json_deep_copy(config);
     integration_wipe(config);
-    if (integration_validate(p, copy, err) ||
-        (needs_scm(p) && (request_db(req, &db, err) || load_scm(db, app->keys, tenant, copy, &scm, err)))) {
+    if (request_db(req, &db, err) == ERR_OK) {
+        if (integration_validate(p, copy, &inner) == ERR_OK || inner.code == ERR_INVALID)
+            integration_check_references(db, tenant, p, copy, &inner);
+        for (int i = 0; i < inner.ndetails; i++) {
+            char field[96];
+            snprintf(field, sizeof field, "config.%s", inner.details[i].field);
+            err_detail(err, field, "%s", inner.details[i].message);
+        }
+        if (err->ndetails)
+            err_set(err, ERR_INVALID, "the configuration has %d problem%s", err->ndetails, err->ndetails == 1 ? "" : "s");
+        else if (inner.code && inner.code != ERR_INVALID)
+            *err = inner;
+        else if (needs_scm(p))
+            load_scm(db, app->keys, tenant, copy, &scm, err);
+    }
+    if (err->code) {
         integration_wipe(copy);
         json_decref(copy);
         return err->code;
@@ -340,8 +368,10 @@ enum err_code verify_all_post(struct request *req, struct err *err)
         snprintf(none.message, sizeof none.message, "%s", inner.message);
         if (store_select(db, it->cat->sql_status, STORE_ARGS(STORE_TEXT(req->who.tenant_id), STORE_TEXT(it->id)), &st, &inner) ==
             ERR_OK) {
-            if (store_next(st, &inner) == 1)
+            if (store_next(st, &inner) == 1) {
                 snprintf(status, sizeof status, "%s", store_col_text(st, 0));
+                snprintf(it->type, sizeof it->type, "%s", store_col_text(st, 1));
+            }
             store_finish(st);
         }
         json_t *answer = item_answer(it, &none, status);

@@ -218,6 +218,7 @@ class Ctx:
         self.tenant_id = self.org.id
         self.token = self.org.owner.token
         self._target = None
+        self._tenants = {}
         self.secrets = set()
 
     # -- where the providers are, for the types that take a URL ------------------
@@ -238,12 +239,22 @@ class Ctx:
                 self.secrets.add(v)
         fx.remember(self.server, *values)
 
-    def create(self, body):
+    def create(self, body, tenant_id=None):
+        """Create an integration.  A target goes to a fresh tenant of the same owner (a tenant has one target of
+        each type, and the pipelines' PLAY_STORE target already lives in self.tenant_id)."""
         self.remember(*fx.body_secrets(body["type"], body).values())
-        return fx.create_integration(self.server, self.token, self.tenant_id, body)
+        if tenant_id is None and fx.category_of(body["type"]) == "targets":
+            tenant_id = harness.new_tenant(self.server, self.token)["id"]
+        tenant_id = tenant_id or self.tenant_id
+        integ = fx.create_integration(self.server, self.token, tenant_id, body)
+        self._tenants[integ["id"]] = tenant_id
+        return integ
+
+    def tenant_of(self, id):
+        return self._tenants.get(id, self.tenant_id)
 
     def get(self, category, id):
-        resp = self.server.request("GET", fx.ipath(self.tenant_id, category, id), token=self.token)
+        resp = self.server.request("GET", fx.ipath(self.tenant_of(id), category, id), token=self.token)
         if resp.status != 200:
             raise AssertionError("GET integration: %s" % resp)
         return resp.json
@@ -251,7 +262,7 @@ class Ctx:
     def target(self):
         """The tenant's PLAY_STORE target (one per tenant: targets are unique per type)."""
         if self._target is None:
-            self._target = self.create(fx.valid_body("PLAY_STORE"))
+            self._target = self.create(fx.valid_body("PLAY_STORE"), tenant_id=self.tenant_id)
         return self._target
 
     def scm(self, type_="GITHUB", **overrides):
@@ -260,7 +271,7 @@ class Ctx:
     # -- the endpoints ----------------------------------------------------------------
 
     def verify_stored(self, category, id, body=None, token=None, **kw):
-        return self.server.request("POST", fx.ipath(self.tenant_id, category, id) + "/verify", body=body,
+        return self.server.request("POST", fx.ipath(self.tenant_of(id), category, id) + "/verify", body=body,
                                    token=token or self.token, **kw)
 
     def verify_setup(self, kind, body, token=None, **kw):
@@ -278,17 +289,17 @@ class Ctx:
         return self.verify_setup(kind, body, token=token)
 
     def verify_id(self, kind, id, tenant_id=None, token=None):
-        return self.verify_setup(kind, {"tenantId": tenant_id or self.tenant_id, "integrationId": id}, token=token)
+        return self.verify_setup(kind, {"tenantId": tenant_id or self.tenant_of(id), "integrationId": id}, token=token)
 
     def verify_all(self, token=None, **kw):
         return self.server.request("POST", "/api/v1/%s/integrations/verify-all" % self.tenant_id,
                                    token=token or self.token, **kw)
 
-    def audit(self, test, action="integration.verify"):
-        return fx.audit_rows(test, self.server, self.token, self.tenant_id, action=action)
+    def audit(self, test, action="integration.verify", tenant_id=None):
+        return fx.audit_rows(test, self.server, self.token, tenant_id or self.tenant_id, action=action)
 
     def audit_for(self, test, id, action="integration.verify"):
-        return [r for r in self.audit(test, action) if r.get("targetId") == id]
+        return [r for r in self.audit(test, action, self.tenant_of(id)) if r.get("targetId") == id]
 
     def absorb_wire_secrets(self, since=0):
         """Credentials the fakes saw or issued after mark `since` become secrets of this server."""
@@ -491,7 +502,7 @@ def _b_github(ctx, creds, resource, perms=None, scopes="repo, workflow", expirat
 def _b_gitlab(ctx, creds, resource, project_access=30, group_access=None):
     tok, group, app, user, pid = gitlab_token(ctx, creds, resource, project_access, group_access)
     body = fx.valid_body("GITLAB", organization=group, repoName=app, accessToken=tok)
-    return Case("GITLAB", body, [tok], ["gitlab"], tok, group + "/" + app, {"username": user}, token=tok,
+    return Case("GITLAB", body, [tok], ["gitlab"], tok, group + "/" + app, {}, token=tok,
                 org=group, repo=app, pid=pid)
 
 
@@ -512,7 +523,7 @@ def _b_gitea(ctx, creds, resource, push=True):
         ctx.fakes.register("gitea", {"tokens": {tok: {"login": login, "repos": {
             org + "/" + repo: {"admin": False, "push": push, "pull": True}} if resource else {}}}})
     body = fx.valid_body("GITEA", organization=org, repoName=repo, accessToken=tok, serverUrl=ctx.url("gitea"))
-    return Case("GITEA", body, [tok], ["gitea"], tok, org + "/" + repo, {"login": login}, token=tok, org=org,
+    return Case("GITEA", body, [tok], ["gitea"], tok, org + "/" + repo, {}, token=tok, org=org,
                 repo=repo)
 
 
