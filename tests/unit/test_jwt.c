@@ -19,7 +19,9 @@ static char *pem_of(EVP_PKEY *key)
     long n;
     PEM_write_bio_PrivateKey(bio, key, NULL, NULL, 0, NULL, NULL);
     n = BIO_get_mem_data(bio, &data);
-    out = strndup(data, (size_t)n);
+    out = malloc((size_t)n + 1); /* the BIO's data is not NUL-terminated */
+    memcpy(out, data, (size_t)n);
+    out[n] = '\0';
     BIO_free(bio);
     return out;
 }
