@@ -17,12 +17,12 @@
 
 /*
  * WAL with NORMAL sync (durable at checkpoints, never corrupt), foreign
- * keys on, pages read through a memory map and a 16 MiB page cache per
- * connection (reads without a syscall), and checkpoints every 4000 pages
- * rather than 1000 (fewer fsyncs under write load).
+ * keys on, a 16 MiB page cache per connection, and checkpoints every 4000
+ * pages rather than 1000 (fewer fsyncs under write load). No memory map:
+ * a database that grows under writes would be remapped again and again.
  */
 #define PRAGMAS                                                                                                                    \
-    "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; PRAGMA mmap_size=268435456; "                     \
+    "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; "                                                 \
     "PRAGMA cache_size=-16384; PRAGMA wal_autocheckpoint=4000; PRAGMA temp_store=MEMORY;"
 
 /*
