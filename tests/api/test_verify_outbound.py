@@ -1,0 +1,179 @@
+"""Outbound calls (docs/verification.md "Outbound calls"): the address guard
+(SSRF) with and without SLIPWAY_OUTBOUND_ALLOW, TLS verification, rate
+limiting (GitHub's X-RateLimit-Remaining: 0 holds every GitHub call until
+X-RateLimit-Reset; Slack's and Apple's 429), answers that are not JSON and
+connections dropped without an answer: none of them is a verdict."""
+
+import json
+import re
+import time
+import unittest
+
+import harness
+import integration_fixtures as fx
+import verify_fixtures as vf
+from verify_fixtures import VerifyTest, assert_answer, assert_stored, build
+
+REFUSED_RE = re.compile(r"not (be )?allowed|disallowed|\bblocked\b|refuse|may not (be )?call|SLIPWAY_OUTBOUND_ALLOW", re.I)
+
+
+def tearDownModule():
+    vf.stop_servers()
+
+
+class NoAllowListTest(VerifyTest):
+    """A server without SLIPWAY_OUTBOUND_ALLOW refuses 127.0.0.1: no verdict, a message that says the address is
+    not allowed, and nothing reaches the fakes."""
+
+    server_kind = "noallow"
+
+    def check(self, case):
+        body = assert_answer(self, self.ctx.verify_config(case.kind, case.config()), None, "NOT_VERIFIED",
+                             case.secrets)
+        self.assertRegex(body["message"], REFUSED_RE, "the message says the address is not allowed")
+        return body
+
+    def test_every_network_type(self):
+        for type_ in vf.NETWORK_TYPES:
+            with self.subTest(type=type_):
+                case = build(self.ctx, type_)
+                self.check(case)
+                integ = self.ctx.create(case.body)
+                assert_answer(self, self.ctx.verify_stored(case.category, integ["id"]), None, "NOT_VERIFIED")
+                assert_stored(self, self.ctx, case.category, integ["id"], "NOT_VERIFIED", None)
+        self.assertEqual(self.wire(), [], "no connection reached a fake (not even a TLS handshake)")
+
+    def test_names_that_resolve_to_loopback(self):
+        case = build(self.ctx, "JENKINS")
+        case.body["jenkinsUrl"] = self.fakes.url("jenkins").replace("127.0.0.1", "localhost")
+        self.check(case)
+        case = build(self.ctx, "GITHUB", server_url=self.fakes.url("github").replace("127.0.0.1", "localhost")
+                     + "/api/v3")
+        self.check(case)
+        self.assertEqual(self.wire(), [], "the address is checked after DNS resolution")
+
+
+class SpecialAddressTest(VerifyTest):
+    """With 127.0.0.0/8 allowed, other private, link-local (cloud metadata) and loopback addresses are still
+    refused."""
+
+    ADDRESSES = ("169.254.169.254", "10.0.0.1", "172.16.0.1", "192.168.1.1", "[::1]", "[::ffff:169.254.169.254]",
+                 "[::ffff:10.0.0.1]", "0.0.0.0", "[fe80::1]", "[fd00::1]")
+
+    def test_refused(self):
+        for address in self.ADDRESSES:
+            with self.subTest(address=address):
+                case = build(self.ctx, "JENKINS")
+                case.body["jenkinsUrl"] = "https://%s:%d" % (address, self.fakes.state["providers"]["jenkins"]["port"])
+                resp = self.ctx.verify_config(case.kind, case.config())
+                if resp.status == 400:  # the URL rule refused it already: safe too
+                    fx.assert_invalid_at(self, resp, "jenkinsUrl")
+                    continue
+                body = assert_answer(self, resp, None, "NOT_VERIFIED", case.secrets)
+                self.assertRegex(body["message"], REFUSED_RE, "the message says the address is not allowed")
+
+    def test_localhost_is_allowed_by_the_list(self):
+        case = build(self.ctx, "JENKINS")
+        case.body["jenkinsUrl"] = self.fakes.url("jenkins").replace("127.0.0.1", "localhost")
+        assert_answer(self, self.ctx.verify_config(case.kind, case.config()), "VALID", "VALID",
+                      self.secrets_of(case))
+
+
+class TlsTest(VerifyTest):
+    """TLS verification is never off: a certificate no CA of SLIPWAY_CA_BUNDLE signed is no verdict."""
+
+    def test_untrusted_certificate(self):
+        tok, org, repo, _ = vf.github_token(self.ctx)
+        self.fakes.register("untrusted", {"tokens": {tok: {"login": "x", "repos": {org + "/" + repo: vf.GITHUB_PERMS}}}})
+        case = build(self.ctx, "GITHUB", server_url=self.fakes.url("untrusted") + "/api/v3")
+        body = assert_answer(self, self.ctx.verify_config(case.kind, case.config()), None, "NOT_VERIFIED",
+                             case.secrets)
+        self.assertTrue(body["message"])
+        seen = self.wire("untrusted")
+        self.assertTrue(seen, "slipway did try to connect")
+        self.assertTrue(all("tlsError" in e for e in seen), "nothing got past the handshake: %s" % seen)
+
+    def test_plain_http_to_a_tls_port_is_no_verdict(self):
+        case = build(self.ctx, "JENKINS")
+        case.body["jenkinsUrl"] = self.fakes.url("jenkins").replace("https://", "http://")
+        resp = self.ctx.verify_config(case.kind, case.config())
+        body = assert_answer(self, resp, "NOT_VALID", None, self.secrets_of(case))
+        self.assertNotEqual(body["verdict"], "VALID")
+
+
+class RateLimitTest(VerifyTest):
+    """Rate limiting is no verdict; after GitHub's X-RateLimit-Remaining: 0 no GitHub call is made until
+    X-RateLimit-Reset."""
+
+    RESET = 3
+
+    def test_github(self):
+        ctx = self.ctx
+        case = build(ctx, "GITHUB")
+        integ = ctx.create(case.body)
+        assert_answer(self, ctx.verify_stored(case.category, integ["id"]), "VALID", "VALID")
+        first = ctx.get(case.category, integ["id"])
+        rule = self.rule("github", "ratelimited", match=case.match, seconds=self.RESET)
+        reset_at = time.time() + self.RESET
+        assert_answer(self, ctx.verify_stored(case.category, integ["id"]), None, "VALID")
+        self.fakes.drop(rule)
+        assert_stored(self, ctx, case.category, integ["id"], "VALID", first["lastVerifiedAt"], error=None)
+        mark = self.fakes.mark()
+        assert_answer(self, ctx.verify_stored(case.category, integ["id"]), None, "VALID")
+        self.assertEqual(self.fakes.requests("github", mark), [],
+                         "no GitHub call before X-RateLimit-Reset")
+        time.sleep(max(0, reset_at - time.time()) + 1.2)
+        assert_answer(self, ctx.verify_stored(case.category, integ["id"]), "VALID", "VALID")
+
+    def test_slack_and_app_store_429(self):
+        for type_ in ("SLACK", "APP_STORE", "CIRCLECI"):
+            with self.subTest(type=type_):
+                case = build(self.ctx, type_)
+                self.case_rules(case, "ratelimited", seconds=30)
+                assert_answer(self, self.ctx.verify_config(case.kind, case.config()), None, "NOT_VERIFIED",
+                              self.secrets_of(case))
+
+
+class BrokenAnswersTest(VerifyTest):
+    """A 200 that is not JSON is never VALID; a connection dropped without an answer is no verdict."""
+
+    def test_malformed_json(self):
+        """Where the contract's verdict needs the answer's content (permissions, data, ok and is_member, the
+        edit id, the viewer and team) a 200 that is not JSON cannot be VALID; elsewhere (Jira, TestRail, Azure:
+        a status says it) only the answer's shape is checked."""
+        for type_ in ("GITHUB", "GITLAB", "GITEA", "SLACK", "APP_STORE", "PLAY_STORE", "LINEAR"):
+            with self.subTest(type=type_):
+                case = build(self.ctx, type_)
+                self.case_rules(case, "malformed")
+                body = assert_answer(self, self.ctx.verify_config(case.kind, case.config()), "NOT_VALID", None,
+                                     self.secrets_of(case))
+                self.assertFalse(body["success"])
+        for type_ in ("JIRA", "TEST_RAIL", "AZURE_DEVOPS", "CIRCLECI", "JENKINS"):
+            with self.subTest(type=type_):
+                case = build(self.ctx, type_)
+                self.case_rules(case, "malformed")
+                assert_answer(self, self.ctx.verify_config(case.kind, case.config()), "ANY", None,
+                              self.secrets_of(case))
+
+    def test_connection_closed(self):
+        for type_ in ("GITHUB", "JENKINS", "PLAY_STORE", "SLACK"):
+            with self.subTest(type=type_):
+                case = build(self.ctx, type_)
+                self.case_rules(case, "close")
+                assert_answer(self, self.ctx.verify_config(case.kind, case.config()), None, "NOT_VERIFIED",
+                              self.secrets_of(case))
+
+    def test_second_step_failing(self):
+        """The token exchange works but Play answers 500; the repository call fails after /user: no verdict."""
+        case = build(self.ctx, "PLAY_STORE")
+        self.rule("play", "500", match=case.match)
+        assert_answer(self, self.ctx.verify_config(case.kind, case.config()), None, "NOT_VERIFIED",
+                      self.secrets_of(case))
+        case = build(self.ctx, "GITHUB")
+        self.rule("github", "503", match=case.match, path="/repos/")
+        assert_answer(self, self.ctx.verify_config(case.kind, case.config()), None, "NOT_VERIFIED",
+                      self.secrets_of(case))
+
+
+if __name__ == "__main__":
+    unittest.main()
