@@ -25,6 +25,7 @@ struct check {
     struct app *app;
     const struct category *cat;
     char id[UUID_SIZE], tenant[UUID_SIZE];
+    char before[TIMESTAMP_SIZE], claimed[TIMESTAMP_SIZE]; /* lastVerifiedAt as read, and as the claim set it */
     struct verification *v;
 };
 
@@ -39,6 +40,10 @@ static void record(void *arg)
     if (store_conn_get(c->app->store, &db, &err) == ERR_OK) {
         if (verify_record(db, NULL, c->cat, c->tenant, c->id, c->v, to, &err) == ERR_OK && strcmp(to, "VALID") != 0)
             log_info("re-verification: %s %s of tenant %s is now %s: %s", c->cat->slug, c->id, c->tenant, to, c->v->message);
+        /* No verdict: lastVerifiedAt records verdicts only, so the claim is undone (and tried again next round). */
+        if (!err.code && c->v->verdict == VERDICT_NONE)
+            store_run(db, c->cat->sql_claim, STORE_ARGS(STORE_TEXT(c->before), STORE_TEXT(c->id), STORE_TEXT(c->claimed)), NULL,
+                      &err);
         store_conn_put(db);
     }
     if (err.code)
@@ -124,6 +129,8 @@ static void round_of_checks(struct app *app)
             c->cat = cat;
             memcpy(c->id, due[i].id, UUID_SIZE); /* both UUID_SIZE, NUL-terminated */
             memcpy(c->tenant, due[i].tenant, UUID_SIZE);
+            memcpy(c->before, due[i].at, TIMESTAMP_SIZE);
+            memcpy(c->claimed, now, TIMESTAMP_SIZE);
             if (!start(app, db, c))
                 free(c);
         }

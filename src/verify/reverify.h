@@ -4,7 +4,8 @@
  * claims integrations whose lastVerifiedAt is older than the interval with
  * a compare-and-swap on lastVerifiedAt (so several processes sharing a
  * database check each one once), and verifies them; the verdict is
- * recorded, and audited, like any other.
+ * recorded, and audited, like any other. Without a verdict (the provider
+ * could not be reached) the claim is undone and the next round tries again.
  */
 #ifndef SLIPWAY_REVERIFY_H
 #define SLIPWAY_REVERIFY_H

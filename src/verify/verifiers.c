@@ -950,16 +950,23 @@ void verify_linear(struct verification *v, const struct outbound_response *res)
         wipe(auth);
         return;
     }
-    if (failed(v, res, "Linear rejected the API key", "Linear answered 404"))
+    if (verify_unanswered(v, res))
         return;
     j = answer_json(res);
     if (unreadable(v, j))
         return;
     data = json_object_get(j, "data");
-    if (!json_is_object(json_object_get(data, "viewer")))
+    /* GraphQL reports in "errors": an authentication error, or a team it cannot find (data is then null). */
+    const char *code =
+        json_string_value(json_object_get(json_object_get(json_array_get(json_object_get(j, "errors"), 0), "extensions"), "code"));
+    const char *message = json_string_value(json_object_get(json_array_get(json_object_get(j, "errors"), 0), "message"));
+    if ((code && strcmp(code, "AUTHENTICATION_ERROR") == 0) || res->status == 401 || res->status == 403)
         verify_finish(v, VERDICT_INVALID, "Linear rejected the API key");
-    else if (!json_is_object(json_object_get(data, "team")))
+    else if (!json_is_object(json_object_get(data, "team")) &&
+             (json_is_object(json_object_get(data, "viewer")) || (message && strstr(message, "not found"))))
         verify_finish(v, VERDICT_INVALID, "team %s not found in Linear, or the key cannot see it", verify_text(v, "linearTeamId"));
+    else if (!json_is_object(json_object_get(data, "viewer")))
+        verify_finish(v, VERDICT_INVALID, "Linear did not accept the API key (%s)", message ? message : "no reason given");
     else
         verify_finish(v, VERDICT_VALID, "Linear accepts the API key, and the team exists");
     json_decref(j);

@@ -4,6 +4,7 @@ limiting (GitHub's X-RateLimit-Remaining: 0 holds every GitHub call until
 X-RateLimit-Reset; Slack's and Apple's 429), answers that are not JSON and
 connections dropped without an answer: none of them is a verdict."""
 
+import concurrent.futures
 import json
 import re
 import time
@@ -132,6 +133,48 @@ class RateLimitTest(VerifyTest):
                 self.case_rules(case, "ratelimited", seconds=30)
                 assert_answer(self, self.ctx.verify_config(case.kind, case.config()), None, "NOT_VERIFIED",
                               self.secrets_of(case))
+
+
+class LimitsTest(VerifyTest):
+    """GITHUB_API_RATE_LIMIT (GitHub calls an hour slipway allows itself) and the per-provider timeouts
+    (APPSTORE_CONNECT_TIMEOUT, PLAYSTORE_API_TIMEOUT over SLIPWAY_OUTBOUND_TIMEOUT), on a server of its own."""
+
+    LIMIT = 3
+    ENV = {"GITHUB_API_RATE_LIMIT": str(LIMIT), "SLIPWAY_OUTBOUND_TIMEOUT": "600", "APPSTORE_CONNECT_TIMEOUT": "4000",
+           "PLAYSTORE_API_TIMEOUT": "4000"}
+
+    @classmethod
+    def setUpClass(cls):
+        cls.fakes = vf.fakes()
+        cls.server = vf.start_server(cls.fakes, extra=cls.ENV)
+        cls.ctx = vf.Ctx(cls.server, cls.fakes)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.ctx.absorb_wire_secrets(0)
+        cls.server.stop()
+
+    def test_github_calls_an_hour(self):
+        case = build(self.ctx, "GITHUB")
+        assert_answer(self, self.ctx.verify_config(case.kind, case.config()), "VALID", "VALID")
+        verdicts = [self.ctx.verify_config(case.kind, case.config()).json["verdict"] for _ in range(3)]
+        self.assertLessEqual(len(self.wire("github")), self.LIMIT, "at most GITHUB_API_RATE_LIMIT GitHub calls")
+        self.assertIsNone(verdicts[-1], "past the limit: no call, no verdict")
+        self.assertNotIn("INVALID", verdicts, "the own limit is no verdict")
+
+    def test_per_provider_timeouts(self):
+        """Fakes 1 s slow: App Store and Google calls (4 s timeouts) wait for them, Jira (0.6 s) does not."""
+        expect = {"APP_STORE": "VALID", "PLAY_STORE": "VALID", "FIREBASE": "VALID", "JIRA": None}
+        cases = {t: build(self.ctx, t) for t in expect}
+        for case in cases.values():
+            self.case_rules(case, "slow", seconds=1.0)
+        with concurrent.futures.ThreadPoolExecutor(len(cases)) as pool:
+            answers = dict(zip(cases, pool.map(lambda c: self.ctx.verify_config(c.kind, c.config()),
+                                               cases.values())))
+        for type_, verdict in expect.items():
+            with self.subTest(type=type_):
+                assert_answer(self, answers[type_], verdict, verdict or "NOT_VERIFIED",
+                              self.secrets_of(cases[type_]))
 
 
 class BrokenAnswersTest(VerifyTest):

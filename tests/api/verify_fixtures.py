@@ -24,7 +24,9 @@ import re
 import secrets
 import socket
 import string
+import subprocess
 import sys
+import tempfile
 import time
 import unittest
 import urllib.error
@@ -180,6 +182,27 @@ def start_server(client, allow=True, dead=False, extra=None, unset=()):
     server = fx.IntegrationServer(server_env(client, allow, dead_port, extra), unset=unset).start()
     server.dead_port = dead_port
     return server
+
+
+class NoMigrateServer(fx.IntegrationServer):
+    """A server on an already migrated database, started with `serve` alone (harness.Server runs `serve
+    --migrate`, whose migration lease lets only one process start at a time)."""
+
+    def start(self, detached=False):
+        binary = harness.binary_path()
+        self.tmpdir = tempfile.mkdtemp(prefix="slipway-api-")
+        self.port = harness.free_port()
+        env = self.env()
+        self.admin = self._bootstrap(binary, env)
+        self._supervisor = subprocess.Popen(
+            [sys.executable, os.path.abspath(harness.__file__), "_supervise", self.tmpdir, binary, "serve"],
+            env=env, cwd=self.tmpdir, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL, start_new_session=True)
+        if not detached:
+            harness._live_servers.append(self)
+        self.pid = self._wait_for_pid()
+        self._wait_ready()
+        return self
 
 
 _servers = {}

@@ -1213,16 +1213,16 @@ class Jenkins(Provider):
     """Jenkins (JSON API).
 
     data: {"users": {user: {"tokens": [api token]}}, "jobs": {"folder/job": {}, ...}, "crumbs": true,
-           "crumb": "..."}
+           "crumb": "...", "crumbField": "Jenkins-Crumb" (older Jenkins said ".crumb")}
     Basic auth with a user's API token; anonymous is 403 (a secured Jenkins), a wrong token is 401.
     GET /crumbIssuer/api/json (404 when crumbs are off), /api/json, /job/a/job/b/api/json.  A POST needs
-    the crumb in `Jenkins-Crumb`.  notes["crumbSent"] tells whether a request carried the crumb."""
+    the crumb in its crumbRequestField header.  notes["crumbSent"] tells whether a request carried it."""
 
     name = "jenkins"
     server_header = "Jetty(10.0.20)"
 
     def initial(self):
-        return {"users": {}, "jobs": {}, "crumbs": True, "crumb": secrets.token_hex(32)}
+        return {"users": {}, "jobs": {}, "crumbs": True, "crumb": secrets.token_hex(32), "crumbField": "Jenkins-Crumb"}
 
     def _headers(self):
         return {"X-Jenkins": "2.440.3", "X-Hudson": "1.395", "X-Jenkins-Session": uuid.uuid4().hex[:8]}
@@ -1246,7 +1246,7 @@ class Jenkins(Provider):
     def route(self, req):
         with self.lock:
             data = copy.deepcopy(self.data)
-        crumb_field = "Jenkins-Crumb"
+        crumb_field = data.get("crumbField") or "Jenkins-Crumb"
         req.notes["crumbSent"] = req.header(crumb_field) == data["crumb"]
         req.notes["crumbHeader"] = req.header(crumb_field)
         auth = req.header("Authorization")
@@ -2239,10 +2239,15 @@ class Fakes:
         return self
 
     def stop(self):
-        for server in list(self.servers.values()) + [self.control]:
-            server.shutdown()
+        servers = list(self.servers.values()) + [self.control, self.smtp.server]
+        # serve_forever polls every 0.5 s: stop them all at once, not one after the other
+        threads = [threading.Thread(target=server.shutdown) for server in servers]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        for server in servers:
             server.server_close()
-        self.smtp.stop()
         if self.own_workdir:
             shutil.rmtree(self.workdir, ignore_errors=True)
 
