@@ -90,6 +90,9 @@ class TlsTest(VerifyTest):
         body = assert_answer(self, self.ctx.verify_config(case.kind, case.config()), None, "NOT_VERIFIED",
                              case.secrets)
         self.assertTrue(body["message"])
+        deadline = time.monotonic() + 2  # the fake logs its side of the failed handshake a moment later
+        while not self.wire("untrusted") and time.monotonic() < deadline:
+            time.sleep(0.05)
         seen = self.wire("untrusted")
         self.assertTrue(seen, "slipway did try to connect")
         self.assertTrue(all("tlsError" in e for e in seen), "nothing got past the handshake: %s" % seen)
