@@ -132,6 +132,23 @@ class MissingResourceTest(VerifyTest):
         assert_stored(self, ctx, case.category, integ["id"], "INVALID", "set", error=body["message"])
 
 
+@per_type([t for t in vf.NETWORK_TYPES if t != "EMAIL"], "check")
+class ProviderSaysNoTest(VerifyTest):
+    """Registered credentials, but the provider answers 403 (not rate limiting) or 404 in its own words (GitHub's
+    "Resource not accessible", Slack's account_inactive / channel_not_found, Google's PERMISSION_DENIED,
+    TestRail's 400 for an unknown project...): INVALID."""
+
+    def check(self, type_):
+        for mode in ("403", "404"):
+            with self.subTest(mode=mode):
+                case = build(self.ctx, type_)
+                made = self.case_rules(case, mode)
+                assert_answer(self, self.ctx.verify_config(case.kind, case.config()), "INVALID", "INVALID",
+                              self.secrets_of(case))
+                for rule in made:
+                    self.fakes.drop(rule)
+
+
 @per_type(vf.NETWORK_TYPES, "check")
 class UnreachableTest(VerifyTest):
     """Every provider URL (and the SMTP port) is a closed port: no verdict, the status does not move, and
@@ -244,6 +261,24 @@ class ExpiryTest(VerifyTest):
 
     def test_code_signing_certificate_past_not_after(self):
         self._expired(build(self.ctx, "CODE_SIGNING", cert=fx.certificate(expired=True)), "EXPIRED", "EXPIRED")
+
+    def test_expired_answers_of_other_providers_are_a_verdict(self):
+        """GitLab's "Token is expired", Azure's expired PAT, Google's invalid_grant for an expired key: 401s
+        and invalid_grant (INVALID) that say expired (EXPIRED): either way a verdict, never VALID."""
+        ctx = self.ctx
+        gitlab = build(ctx, "GITLAB")
+        self.fakes.register("gitlab", {"tokens": {gitlab.info["token"]: {"expired": True}}})
+        azure = build(ctx, "AZURE_DEVOPS")
+        self.fakes.register("azure", {"pats": {azure.info["pat"]: {"expired": True}}})
+        play = build(ctx, "PLAY_STORE")
+        self.fakes.register("google", {"accounts": {play.info["email"]: {"keyExpired": True}}})
+        for case in (gitlab, azure, play):
+            with self.subTest(type=case.type):
+                assert_answer(self, ctx.verify_config(case.kind, case.config()), "NOT_VALID", None,
+                              self.secrets_of(case))
+                body = ctx.verify_config(case.kind, case.config()).json
+                self.assertIn(body["verdict"], ("INVALID", "EXPIRED"), body)
+                self.assertEqual(body["status"], body["verdict"])
 
     def test_github_expiration_in_the_future_is_valid_and_reported(self):
         case = build(self.ctx, "GITHUB", expiration="2030-12-01 10:00:00 UTC")

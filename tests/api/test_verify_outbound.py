@@ -5,12 +5,10 @@ X-RateLimit-Reset; Slack's and Apple's 429), answers that are not JSON and
 connections dropped without an answer: none of them is a verdict."""
 
 import concurrent.futures
-import json
 import re
 import time
 import unittest
 
-import harness
 import integration_fixtures as fx
 import verify_fixtures as vf
 from verify_fixtures import VerifyTest, assert_answer, assert_stored, build

@@ -9,7 +9,6 @@ import time
 import unittest
 import urllib.parse
 
-import harness
 import integration_fixtures as fx
 import verify_fixtures as vf
 from verify_fixtures import VerifyTest, assert_answer, build
@@ -57,6 +56,7 @@ class ProtocolTest(VerifyTest):
         details = vf.words(body["details"])
         self.assertTrue(any(case.info["login"] in w for w in details), "details: the login")
         self.assertTrue(any("workflow" in w for w in details), "details: the scopes (X-OAuth-Scopes)")
+        self.assertTrue(any("push" in w for w in details), "details: the repository permissions")
 
     def test_gitlab(self):
         case = build(self.ctx, "GITLAB")

@@ -186,7 +186,10 @@ class SeveralProcessesTest(unittest.TestCase):
             def all_checked():
                 seen = client.requests("github", mark)
                 return all(user_calls(seen, c.info["token"]) for c in cases)
-            self.assertTrue(wait_for(all_checked, 10), "every overdue integration is checked at start-up")
+            if not wait_for(all_checked, 10):
+                seen = client.requests("github", mark)
+                self.fail("every overdue integration is checked at start-up: calls per integration %s"
+                          % [len(user_calls(seen, c.info["token"])) for c in cases])
             time.sleep(1.5)  # room for a second, wrong, check
             seen = client.requests("github", mark)
             counts = [len(user_calls(seen, c.info["token"])) for c in cases]

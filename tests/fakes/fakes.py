@@ -1903,6 +1903,7 @@ class _TLSServer(http.server.ThreadingHTTPServer):
     daemon_threads = True
     block_on_close = False
     allow_reuse_address = True
+    request_queue_size = 128  # socketserver's 5 drops SYNs when slipway opens many connections at once
 
     def __init__(self, fakes, provider, ctx):
         self.fakes, self.provider, self.ctx = fakes, provider, ctx
@@ -1964,6 +1965,7 @@ class Smtp:
             daemon_threads = True
             block_on_close = False
             allow_reuse_address = True
+            request_queue_size = 128
 
         self.server = S((HOST, 0), H)
         self.port = self.server.server_address[1]
@@ -2193,6 +2195,7 @@ class _ControlHandler(http.server.BaseHTTPRequestHandler):
 class _ControlServer(http.server.ThreadingHTTPServer):
     daemon_threads = True
     block_on_close = False
+    request_queue_size = 128
 
     def __init__(self, fakes):
         self.fakes = fakes

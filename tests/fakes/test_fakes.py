@@ -1,0 +1,235 @@
+"""Self-test of the provider fakes: they must refuse what the real services
+refuse (a fake that accepts anything would hide slipway's mistakes).
+
+    python3 tests/fakes/test_fakes.py
+
+Stdlib + the openssl command line; signs its own JWTs the way App Store
+Connect and Google want them (and the ways they do not)."""
+
+import base64
+import http.client
+import json
+import os
+import shutil
+import smtplib
+import ssl
+import subprocess
+import tempfile
+import time
+import unittest
+import urllib.parse
+
+import fakes
+
+TMP = tempfile.mkdtemp(prefix="fakes-selftest-")
+F = None
+
+
+def setUpModule():
+    global F
+    F = fakes.Fakes().start()
+
+
+def tearDownModule():
+    F.stop()
+    shutil.rmtree(TMP, ignore_errors=True)
+
+
+def openssl(*args, stdin=None):
+    return subprocess.run(["openssl"] + list(args), cwd=TMP, input=stdin, capture_output=True, check=True).stdout
+
+
+def key(kind):
+    path = os.path.join(TMP, kind + ".pem")
+    if not os.path.exists(path):
+        if kind.startswith("ec"):
+            openssl("genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256", "-out", path)
+        else:
+            openssl("genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048", "-out", path)
+    with open(path) as f:
+        return path, f.read()
+
+
+def b64(data):
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def der_to_raw(der):
+    i, out = 2, b""
+    for _ in range(2):
+        n = der[i + 1]
+        out += der[i + 2:i + 2 + n].lstrip(b"\0").rjust(32, b"\0")
+        i += 2 + n
+    return out
+
+
+def jwt(key_path, header, claims, raw=True):
+    signing = b64(json.dumps(header).encode()) + "." + b64(json.dumps(claims).encode())
+    path = os.path.join(TMP, "signing-input")
+    with open(path, "w") as f:
+        f.write(signing)
+    sig = openssl("dgst", "-sha256", "-sign", key_path, path)
+    if header.get("alg") == "ES256" and raw:
+        sig = der_to_raw(sig)
+    return signing + "." + b64(sig)
+
+
+def call(provider, method, path, headers=None, body=None):
+    url = urllib.parse.urlsplit(F.providers[provider].base_url)
+    ctx = ssl.create_default_context(cafile=F.ca)
+    conn = http.client.HTTPSConnection(url.hostname, url.port, context=ctx, timeout=10)
+    try:
+        conn.request(method, path, body=body, headers=headers or {})
+        resp = conn.getresponse()
+        raw = resp.read()
+        try:
+            data = json.loads(raw)
+        except ValueError:
+            data = raw.decode("utf-8", "replace")
+        return resp.status, {k.lower(): v for k, v in resp.getheaders()}, data
+    finally:
+        conn.close()
+
+
+class GitHubTest(unittest.TestCase):
+    def setUp(self):
+        F.register("github", {"tokens": {"ghp_selftest": {"login": "bot", "scopes": "repo",
+                                                          "repos": {"o/r": {"pull": True, "push": True}}}}})
+
+    def gh(self, path, **headers):
+        h = {"User-Agent": "t", "Authorization": "Bearer ghp_selftest", "Accept": "application/vnd.github+json",
+             "X-GitHub-Api-Version": "2022-11-28"}
+        h.update(headers)
+        return call("github", "GET", path, {k: v for k, v in h.items() if v is not None})
+
+    def test_rules(self):
+        self.assertEqual(self.gh("/user")[0], 200)
+        self.assertEqual(self.gh("/user", **{"User-Agent": None})[0], 403)
+        self.assertEqual(self.gh("/user", **{"X-GitHub-Api-Version": "1999-01-01"})[0], 400)
+        self.assertEqual(self.gh("/user", Authorization="Bearer nope")[0], 401)
+        self.assertEqual(self.gh("/repos/o/x")[0], 404)
+        status, headers, body = self.gh("/repos/o/r")
+        self.assertEqual((status, body["permissions"]["push"], headers["x-oauth-scopes"]), (200, True, "repo"))
+        self.assertEqual(self.gh("/api/v3/user")[0], 200, "GitHub Enterprise's prefix")
+
+
+class AppStoreTest(unittest.TestCase):
+    def setUp(self):
+        self.path, pem = key("ec")
+        F.register("appstore", {"keys": {"KID0000001": {"issuer": "iss-1", "privateKey": pem}},
+                                "apps": {"iss-1": [{"bundleId": "com.x.app", "name": "X"}]}})
+
+    def ask(self, token):
+        return call("appstore", "GET", "/v1/apps?filter%5BbundleId%5D=com.x.app&limit=1",
+                    {"Authorization": "Bearer " + token})
+
+    def test_jwt_rules(self):
+        now = int(time.time())
+        header = {"alg": "ES256", "kid": "KID0000001", "typ": "JWT"}
+        claims = {"iss": "iss-1", "iat": now, "exp": now + 1200, "aud": "appstoreconnect-v1"}
+        status, _, body = self.ask(jwt(self.path, header, claims))
+        self.assertEqual((status, body["data"][0]["attributes"]["bundleId"]), (200, "com.x.app"))
+        bad = {
+            "exp over 20 minutes": (header, dict(claims, exp=now + 1201)),
+            "expired": (header, dict(claims, iat=now - 1300, exp=now - 100)),
+            "wrong aud": (header, dict(claims, aud="appstoreconnect-v2")),
+            "wrong iss": (header, dict(claims, iss="iss-2")),
+            "unknown kid": (dict(header, kid="KID0000002"), claims),
+            "no typ": ({"alg": "ES256", "kid": "KID0000001"}, claims),
+        }
+        for label, (h, c) in bad.items():
+            with self.subTest(label):
+                self.assertEqual(self.ask(jwt(self.path, h, c))[0], 401)
+        with self.subTest("DER signature instead of R||S"):
+            self.assertEqual(self.ask(jwt(self.path, header, claims, raw=False))[0], 401)
+        with self.subTest("another key"):
+            other, _ = key("ec-other")
+            self.assertEqual(self.ask(jwt(other, header, claims))[0], 401)
+
+
+class GoogleTest(unittest.TestCase):
+    EMAIL = "sa@p.iam.gserviceaccount.com"
+
+    def setUp(self):
+        self.path, pem = key("rsa")
+        F.register("google", {"accounts": {self.EMAIL: {"privateKey": pem}}})
+        F.register("play", {"packages": {"com.x.app": {"accounts": [self.EMAIL]}}})
+
+    def token(self, claims, grant=fakes.GOOGLE_JWT_BEARER, ctype="application/x-www-form-urlencoded"):
+        assertion = jwt(self.path, {"alg": "RS256", "typ": "JWT"}, claims)
+        body = urllib.parse.urlencode({"grant_type": grant, "assertion": assertion})
+        return call("google", "POST", "/token", {"Content-Type": ctype}, body)
+
+    def test_rules(self):
+        now = int(time.time())
+        claims = {"iss": self.EMAIL, "scope": fakes.PLAY_SCOPE, "aud": F.providers["google"].token_url(),
+                  "iat": now, "exp": now + 3600}
+        status, _, body = self.token(claims)
+        self.assertEqual(status, 200, body)
+        access = body["access_token"]
+        for label, kw, error in (("grant", {"grant": "client_credentials"}, "unsupported_grant_type"),
+                                 ("json", {"ctype": "application/json"}, "invalid_request")):
+            with self.subTest(label):
+                status, _, body = self.token(claims, **kw)
+                self.assertEqual((status, body["error"]), (400, error))
+        for label, c, error in (("aud", dict(claims, aud="https://oauth2.googleapis.com/token"), "invalid_grant"),
+                                ("lifetime", dict(claims, exp=now + 3601), "invalid_grant"),
+                                ("iss", dict(claims, iss="x@p.iam.gserviceaccount.com"), "invalid_grant"),
+                                ("scope", {k: v for k, v in claims.items() if k != "scope"}, "invalid_scope")):
+            with self.subTest(label):
+                status, _, body = self.token(c)
+                self.assertEqual((status, body["error"]), (400, error))
+        status, _, edit = call("play", "POST", "/androidpublisher/v3/applications/com.x.app/edits",
+                               {"Authorization": "Bearer " + access})
+        self.assertEqual(status, 200)
+        self.assertEqual(call("play", "DELETE", "/androidpublisher/v3/applications/com.x.app/edits/" + edit["id"],
+                              {"Authorization": "Bearer " + access})[0], 204)
+        self.assertEqual(call("play", "POST", "/androidpublisher/v3/applications/com.y/edits",
+                              {"Authorization": "Bearer " + access})[0], 404)
+        status, _, fb = self.token(dict(claims, scope="https://www.googleapis.com/auth/firebase"))
+        self.assertEqual(call("play", "POST", "/androidpublisher/v3/applications/com.x.app/edits",
+                              {"Authorization": "Bearer " + fb["access_token"]})[0], 403, "a token of another scope")
+
+
+class SlackJenkinsSmtpTest(unittest.TestCase):
+    def test_slack_pages(self):
+        F.register("slack", {"tokens": {"xoxb-selftest": {"team_id": "T1", "user_id": "UBOT"}},
+                             "teams": {"T1": {"page_size": 2, "channels": [
+                                 {"id": "C%d" % i, "name": "c%d" % i, "members": ["UBOT"]} for i in range(5)]}}})
+        names, cursor = [], None
+        for _ in range(5):
+            q = "limit=200&types=public_channel,private_channel" + ("&cursor=" + cursor if cursor else "")
+            status, _, body = call("slack", "GET", "/api/conversations.list?" + q,
+                                   {"Authorization": "Bearer xoxb-selftest"})
+            self.assertEqual((status, body["ok"]), (200, True))
+            names += [c["name"] for c in body["channels"]]
+            cursor = body["response_metadata"]["next_cursor"]
+            if not cursor:
+                break
+        self.assertEqual(names, ["c0", "c1", "c2", "c3", "c4"])
+        status, _, body = call("slack", "POST", "/api/auth.test", {"Authorization": "Bearer nope"})
+        self.assertEqual((status, body), (200, {"ok": False, "error": "invalid_auth"}))
+
+    def test_jenkins_crumb_on_post(self):
+        F.register("jenkins", {"users": {"u": {"tokens": ["t0123456789"]}}})
+        auth = {"Authorization": "Basic " + base64.b64encode(b"u:t0123456789").decode()}
+        self.assertEqual(call("jenkins", "GET", "/api/json", auth)[0], 200)
+        self.assertEqual(call("jenkins", "GET", "/api/json")[0], 403, "anonymous")
+        self.assertEqual(call("jenkins", "POST", "/job/a/build", auth)[0], 403, "POST without the crumb")
+
+    def test_smtp_auth_needs_tls(self):
+        F.register("smtp", {"users": {"u": "p0123456789"}})
+        c = smtplib.SMTP("127.0.0.1", F.smtp.port, timeout=5)
+        try:
+            c.ehlo()
+            self.assertNotIn("auth", c.esmtp_features, "no AUTH offered before STARTTLS")
+            self.assertEqual(c.docmd("AUTH", "PLAIN " + base64.b64encode(b"\0u\0p0123456789").decode())[0], 530)
+            c.starttls(context=ssl.create_default_context(cafile=F.ca))
+            c.ehlo()
+            self.assertEqual(c.login("u", "p0123456789")[0], 235)
+        finally:
+            c.quit()
+
+
+if __name__ == "__main__":
+    unittest.main()
