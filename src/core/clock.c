@@ -32,7 +32,20 @@ void clock_format(int64_t ms, char out[TIMESTAMP_SIZE])
 
 void clock_now(char out[TIMESTAMP_SIZE])
 {
-    clock_format(clock_now_ms(), out);
+    /* Every request logs the time: the date part is formatted once a second per thread, the milliseconds by hand. */
+    static _Thread_local int64_t cached_second = -1;
+    static _Thread_local char cached[TIMESTAMP_SIZE];
+    int64_t ms = clock_now_ms(), second = ms / 1000;
+    int frac = (int)(ms % 1000);
+
+    if (second != cached_second) {
+        clock_format(second * 1000, cached);
+        cached_second = second;
+    }
+    memcpy(out, cached, TIMESTAMP_SIZE);
+    out[20] = (char)('0' + frac / 100);
+    out[21] = (char)('0' + frac / 10 % 10);
+    out[22] = (char)('0' + frac % 10);
 }
 
 static int digits(const char **p, int n, int *out)

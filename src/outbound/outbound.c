@@ -206,6 +206,9 @@ static void finish(struct transfer *t, CURLcode rc)
     } else if (t->too_large) {
         r.failure = OUTBOUND_TOO_LARGE;
         snprintf(r.error, sizeof r.error, "%s answered more than %zu bytes", where, t->o->max_response);
+    } else if (rc == CURLE_USE_SSL_FAILED) {
+        r.failure = OUTBOUND_NO_STARTTLS;
+        snprintf(r.error, sizeof r.error, "%s does not offer STARTTLS", where);
     } else if (rc == CURLE_LOGIN_DENIED) {
         r.failure = OUTBOUND_LOGIN;
         snprintf(r.error, sizeof r.error, "%s refused the login", where);

@@ -28,13 +28,14 @@ struct outbound_options {
 };
 
 enum outbound_failure {
-    OUTBOUND_OK,        /* an HTTP answer arrived (any status) */
-    OUTBOUND_NETWORK,   /* DNS, connect, reset: no answer */
-    OUTBOUND_TIMEOUT,   /* no complete answer in time */
-    OUTBOUND_TLS,       /* the certificate or handshake failed */
-    OUTBOUND_BLOCKED,   /* the address is not allowed (private, loopback, link-local...) */
-    OUTBOUND_TOO_LARGE, /* the answer exceeded max_response */
-    OUTBOUND_LOGIN      /* the server refused the login (SMTP AUTH) */
+    OUTBOUND_OK,         /* an HTTP answer arrived (any status) */
+    OUTBOUND_NETWORK,    /* DNS, connect, reset: no answer */
+    OUTBOUND_TIMEOUT,    /* no complete answer in time */
+    OUTBOUND_TLS,        /* the certificate or handshake failed */
+    OUTBOUND_BLOCKED,    /* the address is not allowed (private, loopback, link-local...) */
+    OUTBOUND_TOO_LARGE,  /* the answer exceeded max_response */
+    OUTBOUND_LOGIN,      /* the server refused the login (SMTP AUTH) */
+    OUTBOUND_NO_STARTTLS /* the mail server does not offer STARTTLS, which slipway requires */
 };
 
 struct outbound_response {

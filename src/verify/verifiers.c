@@ -901,6 +901,9 @@ void verify_email(struct verification *v, const struct outbound_response *res)
     }
     if (res->failure == OUTBOUND_LOGIN)
         verify_finish(v, VERDICT_INVALID, "the mail server refused the user name or password");
+    else if (res->failure == OUTBOUND_NO_STARTTLS)
+        verify_finish(v, VERDICT_INVALID,
+                      "the mail server does not offer STARTTLS: slipway only sends mail over an encrypted connection");
     else
         verify_unanswered(v, res);
 }
