@@ -98,6 +98,24 @@ static const char *scm_text(const struct verification *v, const char *field)
     return s ? s : "";
 }
 
+/* The SCMs' first answer: the token's user. Records its name (field) in the details; false when the check ended here. */
+static bool scm_user(struct verification *v, const struct outbound_response *res, const char *field)
+{
+    char rejected[200], missing[200];
+    json_t *j;
+
+    snprintf(rejected, sizeof rejected, "%s rejected the token: it is revoked, expired or mistyped", v->prov->display);
+    snprintf(missing, sizeof missing, "%s answered 404 for the token's user: is the server URL right?", v->prov->display);
+    if (failed(v, res, rejected, missing))
+        return false;
+    j = answer_json(res);
+    if (unreadable(v, j))
+        return false;
+    json_object_set(v->details, field, json_object_get(j, field));
+    json_decref(j);
+    return true;
+}
+
 /* ---- GitHub (and GitHub Actions through the pipeline's connection) ---- */
 
 /* What GitHub said about its rate limit, shared by every GitHub check of this process. */
@@ -194,13 +212,8 @@ void verify_github(struct verification *v, const struct outbound_response *res)
         github_get(v, base, verify_text(v, "accessToken"), "/user");
         return;
     case 1:
-        if (failed(v, res, "GitHub rejected the token: it is revoked, expired or mistyped", "GitHub answered 404 for /user"))
+        if (!scm_user(v, res, "login"))
             return;
-        j = answer_json(res);
-        if (unreadable(v, j))
-            return;
-        json_object_set(v->details, "login", json_object_get(j, "login"));
-        json_decref(j);
         if (outbound_header(res, "x-oauth-scopes", value, sizeof value))
             json_object_set_new(v->details, "scopes", json_string(value));
         if (outbound_header(res, "github-authentication-token-expiration", value, sizeof value)) {
@@ -291,13 +304,8 @@ void verify_gitlab(struct verification *v, const struct outbound_response *res)
         gitlab_get(v, base, verify_text(v, "accessToken"), "/api/v4/user");
         return;
     case 1:
-        if (failed(v, res, "GitLab rejected the token: it is revoked, expired or mistyped", "GitLab answered 404 for /user"))
+        if (!scm_user(v, res, "username"))
             return;
-        j = answer_json(res);
-        if (unreadable(v, j))
-            return;
-        json_object_set(v->details, "username", json_object_get(j, "username"));
-        json_decref(j);
         snprintf(path, sizeof path, "/api/v4/projects/%s", esc(full, enc, sizeof enc));
         gitlab_get(v, base, verify_text(v, "accessToken"), path);
         return;
