@@ -7,6 +7,7 @@
 #include <openssl/pem.h>
 #include <openssl/pkcs12.h>
 #include <openssl/x509.h>
+#include <openssl/x509_vfy.h>
 #include <pthread.h>
 #include <time.h>
 
@@ -143,6 +144,32 @@ static void describe(X509 *cert, struct cert_info *out)
         out->not_before_ms = (int64_t)timegm(&tm) * 1000;
 }
 
+/*
+ * When the file carries the issuing certificates, the leaf must verify
+ * against them (any of them may be the anchor; expiry is judged
+ * separately). A file with the leaf alone, as Apple's .p12 exports are, has
+ * nothing to check.
+ */
+static bool chain_verifies(X509 *leaf, STACK_OF(X509) * chain)
+{
+    X509_STORE *store;
+    X509_STORE_CTX *ctx;
+    bool ok;
+
+    if (!chain || sk_X509_num(chain) == 0)
+        return true;
+    store = X509_STORE_new();
+    ctx = X509_STORE_CTX_new();
+    for (int i = 0; i < sk_X509_num(chain); i++)
+        X509_STORE_add_cert(store, sk_X509_value(chain, i));
+    X509_STORE_set_flags(store, X509_V_FLAG_PARTIAL_CHAIN | X509_V_FLAG_NO_CHECK_TIME);
+    ok = ctx && X509_STORE_CTX_init(ctx, store, leaf, chain) == 1 && X509_verify_cert(ctx) == 1;
+    X509_STORE_CTX_free(ctx);
+    X509_STORE_free(store);
+    ERR_clear_error();
+    return ok;
+}
+
 static enum err_code open_pkcs12(const char *data, const char *password, struct cert_info *out, struct err *err)
 {
     size_t len = strlen(data);
@@ -152,6 +179,8 @@ static enum err_code open_pkcs12(const char *data, const char *password, struct 
     PKCS12 *p12 = NULL;
     EVP_PKEY *key = NULL;
     X509 *cert = NULL;
+    STACK_OF(X509) *chain = NULL;
+    enum err_code rc = ERR_OK;
 
     if (n >= 4 && der[0] == 0xfe && der[1] == 0xed && der[2] == 0xfe && der[3] == 0xed) {
         free(der);
@@ -174,19 +203,27 @@ static enum err_code open_pkcs12(const char *data, const char *password, struct 
         err_detail(err, "certificatePassword", "does not open this PKCS#12 file");
         return err_set(err, ERR_INVALID, "wrong certificate password");
     }
-    if (!PKCS12_parse(p12, password ? password : "", &key, &cert, NULL) || !cert || !key) {
+    if (!PKCS12_parse(p12, password ? password : "", &key, &cert, &chain) || !cert || !key) {
         PKCS12_free(p12);
         EVP_PKEY_free(key);
         X509_free(cert);
+        sk_X509_pop_free(chain, X509_free);
         ERR_clear_error();
         err_detail(err, "certificateData", "must hold a certificate and its private key");
         return err_set(err, ERR_INVALID, "incomplete signing certificate");
     }
-    describe(cert, out);
+    if (!chain_verifies(cert, chain)) {
+        err_detail(err, "certificateData",
+                   "holds a certificate chain that does not verify: the certificates in the file do not issue each other");
+        rc = err_set(err, ERR_INVALID, "broken certificate chain");
+    } else {
+        describe(cert, out);
+    }
     PKCS12_free(p12);
     EVP_PKEY_free(key);
     X509_free(cert);
-    return ERR_OK;
+    sk_X509_pop_free(chain, X509_free);
+    return rc;
 }
 
 static enum err_code open_pem(const char *data, struct cert_info *out, struct err *err)
