@@ -308,6 +308,7 @@ struct save {
     const struct request *req;
     const struct keyring *keys;
     const char *tenant, *account;
+    json_t *changes; /* what each integration write did, for the one setup.save audit row */
 };
 
 /* Creates or updates one integration from a translated body; validation problems land in err under prefix. */
@@ -321,15 +322,22 @@ static enum err_code upsert(const struct save *s, enum category_id cat, const ch
                                   .account_id = s->account,
                                   .cat = category_get(cat),
                                   .id = existing[0] ? existing : NULL,
-                                  .body = body,
-                                  .audit = true};
+                                  .body = body};
     struct err inner;
+    json_t *fields = json_array(), *v;
+    const char *key;
 
     if (!existing[0])
         json_object_set_new(body, "type", json_string(type));
     err_clear(&inner);
-    if (integration_write(&w, &inner) == ERR_OK)
+    if (integration_write(&w, &inner) == ERR_OK) {
+        /* Audited once, in the save's row: which integration, created or updated, the names of the fields touched. */
+        json_object_foreach(body, key, v) if (strcmp(key, "type") != 0) json_array_append_new(fields, json_string(key));
+        json_array_append_new(s->changes, json_pack("{s:s, s:s, s:s, s:s, s:o}", "category", category_get(cat)->slug, "type", type,
+                                                    "id", w.out_id, "change", existing[0] ? "update" : "create", "fields", fields));
         return ERR_OK;
+    }
+    json_decref(fields);
     if (inner.code != ERR_INVALID) {
         *err = inner;
         return err->code;
@@ -489,7 +497,7 @@ static enum err_code save_selection(const struct save *s, const char *column_sql
 enum err_code setup_save(struct store_conn *c, const struct request *req, const struct keyring *keys, json_t *body,
                          struct setup_status *out, struct err *err)
 {
-    struct save s = {c, req, keys, req->who.tenant_id, req->who.account_id};
+    struct save s = {c, req, keys, req->who.tenant_id, req->who.account_id, json_array()};
     json_t *saved = json_array(), *details;
     const char *key;
     json_t *v;
@@ -515,7 +523,7 @@ enum err_code setup_save(struct store_conn *c, const struct request *req, const 
     }
     if (setup_refresh(c, s.tenant, s.account, out, err))
         goto out;
-    details = json_pack("{s:O, s:b}", "sections", saved, "setupComplete", out->complete);
+    details = json_pack("{s:O, s:b, s:O}", "sections", saved, "setupComplete", out->complete, "integrations", s.changes);
     audit_write(c, req,
                 &(struct audit_event){.tenant_id = s.tenant,
                                       .action = "setup.save",
@@ -526,5 +534,6 @@ enum err_code setup_save(struct store_conn *c, const struct request *req, const 
     json_decref(details);
 out:
     json_decref(saved);
+    json_decref(s.changes);
     return err->code;
 }

@@ -32,11 +32,45 @@ struct store {
     int pool_size;
     pthread_mutex_t lock;
     pthread_mutex_t write_lock; /* held around write transactions when the driver serializes them */
+    pthread_t maintainer;       /* runs driver->maintain, when there is one */
+    pthread_mutex_t maintain_lock;
+    pthread_cond_t maintain_wake;
+    bool maintaining, stopping;
     struct store_conn *idle[IDLE_MAX];
     int nidle;
 };
 
 static const struct store_driver *const drivers[] = {&store_driver_sqlite};
+
+static void *maintain_loop(void *arg)
+{
+    struct store *s = arg;
+
+    pthread_mutex_lock(&s->maintain_lock);
+    while (!s->stopping) {
+        struct timespec until;
+        struct store_conn *c = NULL;
+        struct err ignored;
+
+        clock_gettime(CLOCK_REALTIME, &until);
+        until.tv_nsec += STORE_MAINTAIN_MS * 1000000L;
+        if (until.tv_nsec >= 1000000000L) {
+            until.tv_sec++;
+            until.tv_nsec -= 1000000000L;
+        }
+        pthread_cond_timedwait(&s->maintain_wake, &s->maintain_lock, &until);
+        if (s->stopping)
+            break;
+        pthread_mutex_unlock(&s->maintain_lock);
+        if (store_conn_get(s, &c, &ignored) == ERR_OK) {
+            s->driver->maintain(c->handle, &s->write_lock);
+            store_conn_put(c);
+        }
+        pthread_mutex_lock(&s->maintain_lock);
+    }
+    pthread_mutex_unlock(&s->maintain_lock);
+    return NULL;
+}
 
 enum err_code store_open(const char *url, const struct store_options *opt, struct store **out, struct err *err)
 {
@@ -62,6 +96,9 @@ enum err_code store_open(const char *url, const struct store_options *opt, struc
             return err->code;
         }
         store_conn_put(c);
+        pthread_mutex_init(&s->maintain_lock, NULL);
+        pthread_cond_init(&s->maintain_wake, NULL);
+        s->maintaining = d->maintain && pthread_create(&s->maintainer, NULL, maintain_loop, s) == 0;
         *out = s;
         return ERR_OK;
     }
@@ -81,6 +118,15 @@ void store_close(struct store *s)
 {
     if (!s)
         return;
+    if (s->maintaining) {
+        pthread_mutex_lock(&s->maintain_lock);
+        s->stopping = true;
+        pthread_cond_signal(&s->maintain_wake);
+        pthread_mutex_unlock(&s->maintain_lock);
+        pthread_join(s->maintainer, NULL);
+        pthread_mutex_destroy(&s->maintain_lock);
+        pthread_cond_destroy(&s->maintain_wake);
+    }
     for (int i = 0; i < s->nidle; i++)
         conn_close(s->idle[i]);
     pthread_mutex_destroy(&s->lock);

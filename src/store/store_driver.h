@@ -9,6 +9,8 @@
 #ifndef SLIPWAY_STORE_DRIVER_H
 #define SLIPWAY_STORE_DRIVER_H
 
+#include <pthread.h>
+
 #include "store/store.h"
 
 struct store_driver {
@@ -38,7 +40,16 @@ struct store_driver {
     bool (*col_null)(void *stmt, int col);
 
     enum err_code (*exec)(void *conn, const char *sql, struct err *err);
+    /*
+     * Housekeeping run every STORE_MAINTAIN_MS on a pooled connection by a
+     * thread of the store, off every request's path (SQLite: the WAL
+     * checkpoint, which would otherwise run inside some writer's commit).
+     * May be NULL.
+     */
+    void (*maintain)(void *conn, pthread_mutex_t *write_lock);
 };
+
+#define STORE_MAINTAIN_MS 200
 
 extern const struct store_driver store_driver_sqlite;
 
