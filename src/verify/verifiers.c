@@ -116,6 +116,32 @@ static bool scm_user(struct verification *v, const struct outbound_response *res
     return true;
 }
 
+/* The answer about the repository (GitHub, Gitea): it must exist and its permissions include pull and push. */
+static void scm_repository(struct verification *v, const struct outbound_response *res, const char *org, const char *repo,
+                           const char *hint)
+{
+    char missing[1200], rejected[200];
+    json_t *j, *perms;
+
+    snprintf(missing, sizeof missing, "repository %s/%s not found, or the token cannot see it", org, repo);
+    snprintf(rejected, sizeof rejected, "%s rejected the token for this repository", v->prov->display);
+    if (failed(v, res, rejected, missing))
+        return;
+    j = answer_json(res);
+    if (unreadable(v, j))
+        return;
+    perms = json_object_get(j, "permissions");
+    json_object_set(v->details, "permissions", perms);
+    if (!json_is_true(json_object_get(perms, "pull")))
+        verify_finish(v, VERDICT_INVALID, "the token cannot read %s/%s (no pull permission)", org, repo);
+    else if (!json_is_true(json_object_get(perms, "push")))
+        verify_finish(v, VERDICT_INVALID, "the token lacks push access to %s/%s (releases push branches and tags%s)", org, repo,
+                      hint);
+    else
+        verify_finish(v, VERDICT_VALID, "%s accepts the token, which can push to %s/%s", v->prov->display, org, repo);
+    json_decref(j);
+}
+
 /* ---- GitHub (and GitHub Actions through the pipeline's connection) ---- */
 
 /* What GitHub said about its rate limit, shared by every GitHub check of this process. */
@@ -203,7 +229,6 @@ void verify_github(struct verification *v, const struct outbound_response *res)
     const char *base = github_base(verify_text(v, "serverUrl"), v), *org = verify_text(v, "organization"),
                *repo = verify_text(v, "repoName");
     char path[URL_MAX], a[512], b[512], value[128];
-    json_t *j, *perms;
 
     if (res && github_limited(v, res))
         return;
@@ -228,23 +253,7 @@ void verify_github(struct verification *v, const struct outbound_response *res)
         github_get(v, base, verify_text(v, "accessToken"), path);
         return;
     default:
-        snprintf(path, sizeof path, "repository %s/%s not found, or the token cannot see it", org, repo);
-        if (failed(v, res, "GitHub rejected the token for this repository", path))
-            return;
-        j = answer_json(res);
-        if (unreadable(v, j))
-            return;
-        perms = json_object_get(j, "permissions");
-        json_object_set(v->details, "permissions", perms);
-        if (!json_is_true(json_object_get(perms, "pull")))
-            verify_finish(v, VERDICT_INVALID, "the token cannot read %s/%s (no pull permission)", org, repo);
-        else if (!json_is_true(json_object_get(perms, "push")))
-            verify_finish(v, VERDICT_INVALID,
-                          "the token lacks push access to %s/%s (releases push branches and tags: grant the repo scope)", org,
-                          repo);
-        else
-            verify_finish(v, VERDICT_VALID, "GitHub accepts the token, which can push to %s/%s", org, repo);
-        json_decref(j);
+        scm_repository(v, res, org, repo, ": grant the repo scope");
         return;
     }
 }
@@ -338,8 +347,7 @@ void verify_bitbucket(struct verification *v, const struct outbound_response *re
     char auth[AUTH_MAX], target[URL_MAX], a[512], b[512], msg[1200];
     const char *headers[] = {auth, NULL};
 
-    if (v->step == 1 &&
-        failed(v, res, "Bitbucket rejected the token: it is revoked, expired or mistyped", "Bitbucket answered 404"))
+    if (v->step == 1 && !scm_user(v, res, "username"))
         return;
     if (v->step == 2) {
         snprintf(msg, sizeof msg, "repository %s/%s not found, or the token cannot see it", ws, repo);
@@ -359,27 +367,13 @@ void verify_bitbucket(struct verification *v, const struct outbound_response *re
 void verify_gitea(struct verification *v, const struct outbound_response *res)
 {
     const char *base = verify_text(v, "serverUrl"), *org = verify_text(v, "organization"), *repo = verify_text(v, "repoName");
-    char auth[AUTH_MAX], target[URL_MAX], a[512], b[512], msg[1200];
+    char auth[AUTH_MAX], target[URL_MAX], a[512], b[512];
     const char *headers[] = {auth, "Accept: application/json", NULL};
-    json_t *j, *perms;
 
-    if (v->step == 1 &&
-        failed(v, res, "Gitea rejected the token: it is revoked, expired or mistyped", "Gitea answered 404 for /user"))
+    if (v->step == 1 && !scm_user(v, res, "login"))
         return;
     if (v->step == 2) {
-        snprintf(msg, sizeof msg, "repository %s/%s not found, or the token cannot see it", org, repo);
-        if (failed(v, res, "Gitea rejected the token for this repository", msg))
-            return;
-        j = answer_json(res);
-        if (unreadable(v, j))
-            return;
-        perms = json_object_get(j, "permissions");
-        json_object_set(v->details, "permissions", perms);
-        if (!json_is_true(json_object_get(perms, "push")))
-            verify_finish(v, VERDICT_INVALID, "the token lacks push access to %s/%s (releases push branches and tags)", org, repo);
-        else
-            verify_finish(v, VERDICT_VALID, "Gitea accepts the token, which can push to %s/%s", org, repo);
-        json_decref(j);
+        scm_repository(v, res, org, repo, "");
         return;
     }
     header(auth, "Authorization", "token ", verify_text(v, "accessToken"));
