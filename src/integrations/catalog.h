@@ -71,7 +71,8 @@ struct provider {
      * computed columns (for example a certificate's expiry).
      */
     void (*prepare)(json_t *config, struct err *err);
-    const char *kind; /* in /api/v1/setup/verify-{kind} */
+    const char *kind;     /* in /api/v1/setup/verify-{kind} */
+    const char *scm_type; /* pipelines that act through their SCM connection: the SCM type it must be, else NULL */
     /* Checks the credential with the provider (verify/verifiers.c); see verify/verify.h. */
     void (*verify)(struct verification *v, const struct outbound_response *res);
 

@@ -207,7 +207,6 @@ void integration_check_references(struct store_conn *c, const char *tenant_id, c
         const char *field;
         enum category_id cat;
     } refs[] = {{"scmIntegrationId", CAT_SCM}, {"targetIntegrationId", CAT_TARGETS}};
-    static const char *const needs[][2] = {{"GITHUB_ACTIONS", "GITHUB"}, {"GITLAB_CI", "GITLAB"}};
 
     if (p->category != CAT_PIPELINES)
         return;
@@ -222,9 +221,8 @@ void integration_check_references(struct store_conn *c, const char *tenant_id, c
             err_detail(err, refs[i].field, "is not a %s integration of this tenant", category_get(refs[i].cat)->slug);
             continue;
         }
-        for (size_t k = 0; refs[i].cat == CAT_SCM && k < ARRAY_LEN(needs); k++)
-            if (strcmp(p->type, needs[k][0]) == 0 && strcmp(r->prov->type, needs[k][1]) != 0)
-                err_detail(err, refs[i].field, "must be a %s connection for %s", needs[k][1], p->type);
+        if (refs[i].cat == CAT_SCM && p->scm_type && strcmp(r->prov->type, p->scm_type) != 0)
+            err_detail(err, refs[i].field, "must be a %s connection for %s", p->scm_type, p->type);
         integration_row_free(r);
     }
 }

@@ -63,29 +63,13 @@ static void done(struct verification *v, void *ctx)
 /* Loads and starts one claimed integration; false when it could not start. */
 static bool start(struct app *app, struct store_conn *db, struct check *c)
 {
-    struct integration_row *row = NULL, *scm = NULL;
-    json_t *config, *scm_config = NULL;
-    const char *scm_id;
+    json_t *config, *scm;
     struct err err;
 
     err_clear(&err);
-    if (integration_load(db, app->keys, c->cat, c->tenant, c->id, true, &row, &err) || json_array_size(row->unreadable) > 0) {
-        integration_row_free(row);
+    if (verify_load(db, app->keys, c->cat, c->tenant, c->id, NULL, &config, &scm, &err))
         return false;
-    }
-    scm_id = json_string_value(json_object_get(row->config, "scmIntegrationId"));
-    if (scm_id && (strcmp(row->prov->type, "GITHUB_ACTIONS") == 0 || strcmp(row->prov->type, "GITLAB_CI") == 0)) {
-        if (integration_load(db, app->keys, category_get(CAT_SCM), c->tenant, scm_id, true, &scm, &err)) {
-            integration_row_free(row);
-            return false;
-        }
-        scm_config = json_deep_copy(scm->config);
-        integration_row_free(scm);
-    }
-    config = json_deep_copy(row->config);
-    const struct provider *p = row->prov;
-    integration_row_free(row);
-    verify_start(&app->verify, p, config, scm_config, false, done, c);
+    verify_start(&app->verify, provider_by_type(json_string_value(json_object_get(config, "type"))), config, scm, false, done, c);
     return true;
 }
 

@@ -116,6 +116,28 @@ static bool scm_user(struct verification *v, const struct outbound_response *res
     return true;
 }
 
+/* GET base+path with "name: prefix<token>" and up to two more fixed headers (extra, NULL-terminated, may be NULL). */
+static void token_get(struct verification *v, const char *base, const char *path, const char *name, const char *prefix,
+                      const char *token, const char *const *extra)
+{
+    char auth[AUTH_MAX], target[URL_MAX];
+    const char *headers[4] = {auth, NULL, NULL, NULL};
+
+    for (int i = 0; extra && extra[i] && i < 2; i++)
+        headers[i + 1] = extra[i];
+    header(auth, name, prefix, token);
+    verify_request(v, "GET", url(target, base, "%s", path), headers, NULL, NULL);
+    wipe(auth);
+}
+
+/* "/<prefix>/<org>/<repo>" with both names escaped, into out (URL_MAX). */
+static const char *repo_path(char *out, const char *prefix, const char *org, const char *repo)
+{
+    char a[512], b[512];
+    snprintf(out, URL_MAX, "%s/%s/%s", prefix, esc(org, a, sizeof a), esc(repo, b, sizeof b));
+    return out;
+}
+
 /* The answer about the repository (GitHub, Gitea): it must exist and its permissions include pull and push. */
 static void scm_repository(struct verification *v, const struct outbound_response *res, const char *org, const char *repo,
                            const char *hint)
@@ -199,14 +221,9 @@ static bool github_limited(struct verification *v, const struct outbound_respons
 
 static void github_get(struct verification *v, const char *base, const char *token, const char *path)
 {
-    char auth[AUTH_MAX], target[URL_MAX];
-    const char *headers[] = {auth, "Accept: application/vnd.github+json", "X-GitHub-Api-Version: 2022-11-28", NULL};
-
-    if (!github_may_call(v))
-        return;
-    header(auth, "Authorization", "Bearer ", token);
-    verify_request(v, "GET", url(target, base, "%s", path), headers, NULL, NULL);
-    wipe(auth);
+    static const char *const extra[] = {"Accept: application/vnd.github+json", "X-GitHub-Api-Version: 2022-11-28", NULL};
+    if (github_may_call(v))
+        token_get(v, base, path, "Authorization", "Bearer ", token, extra);
 }
 
 static const char *github_base(const char *server, const struct verification *v)
@@ -228,7 +245,7 @@ void verify_github(struct verification *v, const struct outbound_response *res)
 {
     const char *base = github_base(verify_text(v, "serverUrl"), v), *org = verify_text(v, "organization"),
                *repo = verify_text(v, "repoName");
-    char path[URL_MAX], a[512], b[512], value[128];
+    char path[URL_MAX], value[128];
 
     if (res && github_limited(v, res))
         return;
@@ -249,8 +266,7 @@ void verify_github(struct verification *v, const struct outbound_response *res)
                 return;
             }
         }
-        snprintf(path, sizeof path, "/repos/%s/%s", esc(org, a, sizeof a), esc(repo, b, sizeof b));
-        github_get(v, base, verify_text(v, "accessToken"), path);
+        github_get(v, base, verify_text(v, "accessToken"), repo_path(path, "/repos", org, repo));
         return;
     default:
         scm_repository(v, res, org, repo, ": grant the repo scope");
@@ -288,11 +304,7 @@ static const char *gitlab_base(const char *server, const struct verification *v)
 
 static void gitlab_get(struct verification *v, const char *base, const char *token, const char *path)
 {
-    char auth[AUTH_MAX], target[URL_MAX];
-    const char *headers[] = {auth, NULL};
-    header(auth, "PRIVATE-TOKEN", "", token);
-    verify_request(v, "GET", url(target, base, "%s", path), headers, NULL, NULL);
-    wipe(auth);
+    token_get(v, base, path, "PRIVATE-TOKEN", "", token, NULL);
 }
 
 static int access_level(json_t *perms, const char *kind)
@@ -343,46 +355,44 @@ void verify_gitlab(struct verification *v, const struct outbound_response *res)
 void verify_bitbucket(struct verification *v, const struct outbound_response *res)
 {
     const char *base = verify_text(v, "serverUrl")[0] ? verify_text(v, "serverUrl") : v->env->bitbucket_api;
-    const char *ws = verify_text(v, "organization"), *repo = verify_text(v, "repoName");
-    char auth[AUTH_MAX], target[URL_MAX], a[512], b[512], msg[1200];
-    const char *headers[] = {auth, NULL};
+    const char *ws = verify_text(v, "organization"), *repo = verify_text(v, "repoName"), *token = verify_text(v, "accessToken");
+    char path[URL_MAX], msg[1200];
 
-    if (v->step == 1 && !scm_user(v, res, "username"))
+    switch (v->step++) {
+    case 0:
+        token_get(v, base, "/2.0/user", "Authorization", "Bearer ", token, NULL);
         return;
-    if (v->step == 2) {
+    case 1:
+        if (scm_user(v, res, "username"))
+            token_get(v, base, repo_path(path, "/2.0/repositories", ws, repo), "Authorization", "Bearer ", token, NULL);
+        return;
+    default:
         snprintf(msg, sizeof msg, "repository %s/%s not found, or the token cannot see it", ws, repo);
         if (!failed(v, res, "Bitbucket rejected the token for this repository", msg))
             verify_finish(v, VERDICT_VALID, "Bitbucket accepts the token for %s/%s", ws, repo);
         return;
     }
-    header(auth, "Authorization", "Bearer ", verify_text(v, "accessToken"));
-    if (v->step++ == 0)
-        url(target, base, "/2.0/user");
-    else
-        url(target, base, "/2.0/repositories/%s/%s", esc(ws, a, sizeof a), esc(repo, b, sizeof b));
-    verify_request(v, "GET", target, headers, NULL, NULL);
-    wipe(auth);
 }
 
 void verify_gitea(struct verification *v, const struct outbound_response *res)
 {
-    const char *base = verify_text(v, "serverUrl"), *org = verify_text(v, "organization"), *repo = verify_text(v, "repoName");
-    char auth[AUTH_MAX], target[URL_MAX], a[512], b[512];
-    const char *headers[] = {auth, "Accept: application/json", NULL};
+    static const char *const extra[] = {"Accept: application/json", NULL};
+    const char *base = verify_text(v, "serverUrl"), *org = verify_text(v, "organization"), *repo = verify_text(v, "repoName"),
+               *token = verify_text(v, "accessToken");
+    char path[URL_MAX];
 
-    if (v->step == 1 && !scm_user(v, res, "login"))
+    switch (v->step++) {
+    case 0:
+        token_get(v, base, "/api/v1/user", "Authorization", "token ", token, extra);
         return;
-    if (v->step == 2) {
+    case 1:
+        if (scm_user(v, res, "login"))
+            token_get(v, base, repo_path(path, "/api/v1/repos", org, repo), "Authorization", "token ", token, extra);
+        return;
+    default:
         scm_repository(v, res, org, repo, "");
         return;
     }
-    header(auth, "Authorization", "token ", verify_text(v, "accessToken"));
-    if (v->step++ == 0)
-        url(target, base, "/api/v1/user");
-    else
-        url(target, base, "/api/v1/repos/%s/%s", esc(org, a, sizeof a), esc(repo, b, sizeof b));
-    verify_request(v, "GET", target, headers, NULL, NULL);
-    wipe(auth);
 }
 
 void verify_gitlab_ci(struct verification *v, const struct outbound_response *res)

@@ -263,3 +263,59 @@ enum err_code verify_record(struct store_conn *c, const struct request *req, con
     struct record_tx t = {req, cat, tenant_id, id, v, to};
     return store_tx(c, record_body, &t, err);
 }
+
+/* One stored integration's configuration, decrypted; ERR_CONFLICT when a secret does not decrypt. */
+static enum err_code load_config(struct store_conn *db, const struct keyring *keys, const struct category *cat, const char *tenant,
+                                 const char *id, json_t **config, struct err *err)
+{
+    struct integration_row *row = NULL;
+
+    *config = NULL;
+    if (integration_load(db, keys, cat, tenant, id, true, &row, err))
+        return err->code;
+    if (json_array_size(row->unreadable) > 0) {
+        integration_row_free(row);
+        return err_set(err, ERR_CONFLICT, "a stored secret of this integration cannot be decrypted: save its credentials again");
+    }
+    *config = json_deep_copy(row->config);
+    integration_row_free(row);
+    return ERR_OK;
+}
+
+enum err_code verify_load_scm(struct store_conn *db, const struct keyring *keys, const char *tenant_id, json_t *config,
+                              json_t **scm, struct err *err)
+{
+    const char *id = json_string_value(json_object_get(config, "scmIntegrationId"));
+    struct err inner;
+
+    *scm = NULL;
+    err_clear(&inner);
+    if (!id || load_config(db, keys, category_get(CAT_SCM), tenant_id, id, scm, &inner)) {
+        if (inner.code == ERR_CONFLICT)
+            return err_set(err, ERR_CONFLICT, "%s", inner.message);
+        err_detail(err, "scmIntegrationId", "is not an SCM integration of this tenant");
+        return err_set(err, ERR_INVALID, "the pipeline's SCM connection is missing");
+    }
+    return ERR_OK;
+}
+
+enum err_code verify_load(struct store_conn *db, const struct keyring *keys, const struct category *cat, const char *tenant_id,
+                          const char *id, const struct provider *expect, json_t **config, json_t **scm, struct err *err)
+{
+    const struct provider *p;
+
+    *scm = NULL;
+    if (load_config(db, keys, cat, tenant_id, id, config, err))
+        return err->code;
+    p = provider_by_type(json_string_value(json_object_get(*config, "type")));
+    if (!p || (expect && p != expect)) /* verify-slack on a TEAMS id: not an integration of this type */
+        err_set(err, ERR_NOT_FOUND, "not found");
+    else if (p->scm_type)
+        verify_load_scm(db, keys, tenant_id, *config, scm, err);
+    if (err->code) {
+        integration_wipe(*config);
+        json_decref(*config);
+        *config = NULL;
+    }
+    return err->code;
+}

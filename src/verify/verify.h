@@ -82,8 +82,22 @@ const char *verify_text(const struct verification *v, const char *field);
 json_t *verify_answer(const struct verification *v, const char *status);
 
 struct category;
+struct keyring;
 struct request;
 struct store_conn;
+
+/*
+ * The decrypted configuration of a stored integration, and its SCM
+ * connection's when its type acts through one (new references, for
+ * verify_start). expect, when set, is the type it must be (ERR_NOT_FOUND
+ * otherwise). ERR_CONFLICT when a stored secret does not decrypt;
+ * ERR_INVALID (detail scmIntegrationId) when the SCM connection is missing.
+ */
+enum err_code verify_load(struct store_conn *db, const struct keyring *keys, const struct category *cat, const char *tenant_id,
+                          const char *id, const struct provider *expect, json_t **config, json_t **scm, struct err *err);
+/* The SCM part alone, for a configuration that names scmIntegrationId. */
+enum err_code verify_load_scm(struct store_conn *db, const struct keyring *keys, const char *tenant_id, json_t *config,
+                              json_t **scm, struct err *err);
 
 /*
  * Records v's verdict on a stored integration in one transaction: the

@@ -16,51 +16,6 @@
 
 static const char setup_prefix[] = "/api/v1/setup/verify-";
 
-/* Pipelines that act through their SCM connection need its (decrypted) configuration. */
-static bool needs_scm(const struct provider *p)
-{
-    return strcmp(p->type, "GITHUB_ACTIONS") == 0 || strcmp(p->type, "GITLAB_CI") == 0;
-}
-
-/*
- * The configuration to check, decrypted, and its SCM's when it needs one
- * (both new references). ERR_CONFLICT with a message when a stored secret
- * does not decrypt.
- */
-static enum err_code load(struct store_conn *db, const struct keyring *keys, const struct category *cat, const char *tenant,
-                          const char *id, json_t **config, struct err *err)
-{
-    struct integration_row *row = NULL;
-
-    *config = NULL;
-    if (integration_load(db, keys, cat, tenant, id, true, &row, err))
-        return err->code;
-    if (json_array_size(row->unreadable) > 0) {
-        integration_row_free(row);
-        return err_set(err, ERR_CONFLICT, "a stored secret of this integration cannot be decrypted: save its credentials again");
-    }
-    *config = json_deep_copy(row->config);
-    integration_row_free(row);
-    return ERR_OK;
-}
-
-static enum err_code load_scm(struct store_conn *db, const struct keyring *keys, const char *tenant, json_t *config, json_t **scm,
-                              struct err *err)
-{
-    const char *id = json_string_value(json_object_get(config, "scmIntegrationId"));
-    struct err inner;
-
-    *scm = NULL;
-    err_clear(&inner);
-    if (!id || load(db, keys, category_get(CAT_SCM), tenant, id, scm, &inner)) {
-        if (inner.code == ERR_CONFLICT)
-            return err_set(err, ERR_CONFLICT, "%s", inner.message);
-        err_detail(err, "scmIntegrationId", "is not an SCM integration of this tenant");
-        return err_set(err, ERR_INVALID, "the pipeline's SCM connection is missing");
-    }
-    return ERR_OK;
-}
-
 /* ---- one verification ---- */
 
 struct single {
@@ -129,21 +84,10 @@ static enum err_code stored(struct request *req, const struct provider *p, const
     struct store_conn *db;
     json_t *config, *scm = NULL;
 
-    if (request_db(req, &db, err) || load(db, app->keys, cat, req->who.tenant_id, id, &config, err))
+    if (request_db(req, &db, err) || verify_load(db, app->keys, cat, req->who.tenant_id, id, p, &config, &scm, err))
         return err->code;
-    if (p && strcmp(p->type, json_string_value(json_object_get(config, "type"))) != 0) {
-        /* verify-slack on a TEAMS id: not an integration of this type, so not found (its secrets go nowhere else). */
-        integration_wipe(config);
-        json_decref(config);
-        return err_set(err, ERR_NOT_FOUND, "not found");
-    }
     if (!p)
         p = provider_by_type(json_string_value(json_object_get(config, "type")));
-    if (needs_scm(p) && load_scm(db, app->keys, req->who.tenant_id, config, &scm, err)) {
-        integration_wipe(config);
-        json_decref(config);
-        return err->code;
-    }
     return start(req, p, id, config, scm, err);
 }
 
@@ -215,8 +159,8 @@ enum err_code verify_setup_post(struct request *req, struct err *err)
             err_set(err, ERR_INVALID, "the configuration has %d problem%s", err->ndetails, err->ndetails == 1 ? "" : "s");
         else if (inner.code && inner.code != ERR_INVALID)
             *err = inner;
-        else if (needs_scm(p))
-            load_scm(db, app->keys, tenant, copy, &scm, err);
+        else if (p->scm_type)
+            verify_load_scm(db, app->keys, tenant, copy, &scm, err);
     }
     if (err->code) {
         integration_wipe(copy);
@@ -351,15 +295,11 @@ enum err_code verify_all_post(struct request *req, struct err *err)
         it->cat = category_by_slug(json_string_value(json_array_get(pair, 0)));
         snprintf(it->id, sizeof it->id, "%s", json_string_value(json_array_get(pair, 1)));
         err_clear(&inner);
-        if (load(db, app->keys, it->cat, req->who.tenant_id, it->id, &config, &inner) == ERR_OK) {
+        if (verify_load(db, app->keys, it->cat, req->who.tenant_id, it->id, NULL, &config, &scm, &inner) == ERR_OK) {
             p = provider_by_type(json_string_value(json_object_get(config, "type")));
             snprintf(it->type, sizeof it->type, "%s", p->type);
-            if (!needs_scm(p) || load_scm(db, app->keys, req->who.tenant_id, config, &scm, &inner) == ERR_OK) {
-                verify_start(&app->verify, p, config, scm, false, item_done, it);
-                continue;
-            }
-            integration_wipe(config);
-            json_decref(config);
+            verify_start(&app->verify, p, config, scm, false, item_done, it);
+            continue;
         }
         /* Could not even start: an answer without a verdict, and the status stays what it is. */
         struct verification none = {.details = json_object()};
