@@ -1,0 +1,8 @@
+DROP TRIGGER IF EXISTS audit_logs_no_delete ON audit_logs;
+DROP TRIGGER IF EXISTS audit_logs_no_update ON audit_logs;
+DROP FUNCTION IF EXISTS audit_logs_append_only();
+DROP TABLE IF EXISTS audit_logs;
+DROP TABLE IF EXISTS api_tokens;
+DROP TABLE IF EXISTS tenant_members;
+DROP TABLE IF EXISTS accounts;
+DROP TABLE IF EXISTS tenants;
