@@ -1,0 +1,9 @@
+DROP VIEW IF EXISTS tenant_integrations;
+DROP TABLE IF EXISTS tenant_code_signing_integrations;
+DROP TABLE IF EXISTS tenant_test_management_integrations;
+DROP TABLE IF EXISTS tenant_ticket_integrations;
+DROP TABLE IF EXISTS tenant_communication_integrations;
+DROP TABLE IF EXISTS tenant_pipeline_integrations;
+DROP TABLE IF EXISTS tenant_target_integrations;
+DROP TABLE IF EXISTS tenant_scm_integrations;
+DROP TABLE IF EXISTS tenant_release_settings;

@@ -1,0 +1,2 @@
+DROP INDEX IF EXISTS idx_pipeline_tenant_type_name ON tenant_pipeline_integrations;
+DROP INDEX IF EXISTS idx_communication_tenant_type ON tenant_communication_integrations;
