@@ -17,10 +17,12 @@ a coarse type family, the primary key, unique keys as column sets (unique
 indexes and constraints alike), foreign keys with their ON DELETE action,
 the named idx_* indexes, triggers, and views with their columns in order.
 Any difference from SQLite fails with one line per difference. Document
-000's four queries then run verbatim on every backend, over the same rows,
-and must give the same answers. The migrations' down files must take each
+000's four queries (read from tests/api/test_setup.py, so they stay the same
+text) then run verbatim on every backend, over the same rows, and must give
+the same answers. The migrations' down files must take each
 schema back to empty, and up again must give the same model.
 """
+import ast
 import json
 import os
 import pathlib
@@ -40,44 +42,23 @@ DIRECT = {"sqlite", "postgres", "mysql"} if _direct == "1" else {b.strip() for b
 STATES = {"postgres": "SLIPWAY_TEST_PG_STATE", "mysql": "SLIPWAY_TEST_MYSQL_STATE"}
 HISTORY_TABLES = {"schema_migrations", "schema_migrations_lease"}  # the runner's own, per dialect by design
 
-# Document 000's query patterns, verbatim (as in tests/api/test_setup.py).
-QUERY_SETUP_COMPLETE = """SELECT 
-  setupComplete,
-  githubConnected,
-  targetPlatformsConfigured,
-  platformCredentialsConfigured
-FROM tenant_release_settings
-WHERE tenantId = ?
-LIMIT 1;"""
 
-QUERY_ALL_INTEGRATIONS = """SELECT 
-  integrationType,
-  isEnabled,
-  isRequired,
-  verificationStatus,
-  lastVerifiedAt
-FROM tenant_integrations
-WHERE tenantId = ?
-ORDER BY integrationType;"""
+def document_000_queries():
+    """Document 000's four query patterns, verbatim, as tests/api/test_setup.py holds them (read, not imported:
+    importing it would start its shared server)."""
+    names = ["QUERY_SETUP_COMPLETE", "QUERY_ALL_INTEGRATIONS", "QUERY_ONE_INTEGRATION", "QUERY_CAN_CREATE"]
+    labels = ["setup complete", "all integrations", "one integration", "can create releases"]
+    found = {}
+    for node in ast.parse((ROOT / "tests" / "api" / "test_setup.py").read_text()).body:
+        if isinstance(node, ast.Assign) and len(node.targets) == 1 and getattr(node.targets[0], "id", None) in names:
+            found[node.targets[0].id] = ast.literal_eval(node.value)
+    missing = set(names) - set(found)
+    if missing:
+        raise AssertionError("tests/api/test_setup.py no longer defines %s" % ", ".join(sorted(missing)))
+    return [(label, found[name]) for label, name in zip(labels, names)]
 
-QUERY_ONE_INTEGRATION = """SELECT * 
-FROM tenant_integrations
-WHERE tenantId = ? 
-  AND integrationType = 'GITHUB'
-LIMIT 1;
--- Then decrypt config in application layer"""
 
-QUERY_CAN_CREATE = """SELECT 
-  trs.setupComplete,
-  COUNT(ti.id) as integrationCount,
-  SUM(CASE WHEN ti.verificationStatus = 'VALID' THEN 1 ELSE 0 END) as validIntegrations
-FROM tenant_release_settings trs
-LEFT JOIN tenant_integrations ti ON trs.tenantId = ti.tenantId
-WHERE trs.tenantId = ?
-GROUP BY trs.setupComplete;"""
-
-QUERIES = [("setup complete", QUERY_SETUP_COMPLETE), ("all integrations", QUERY_ALL_INTEGRATIONS),
-           ("one integration", QUERY_ONE_INTEGRATION), ("can create releases", QUERY_CAN_CREATE)]
+QUERIES = document_000_queries()
 
 # Columns that hold UUIDs (uuid on PostgreSQL, latin1 CHAR(36) on MySQL); SQLite
 # declares them CHAR(36) or VARCHAR(255), so its family comes from the name.
