@@ -1,22 +1,23 @@
 -- Foundation: tenants, accounts, roles, tokens and the audit trail.
--- MySQL/MariaDB translation of migrations/sqlite/0001, in document 001's DDL
--- style: the same tables, columns, nullability, keys and index names;
+-- MySQL/MariaDB translation of migrations/sqlite/0001, in the DDL style of
+-- document 001: the same tables, columns, nullability, keys and index names,
 -- InnoDB; IDs CHAR(36) CHARACTER SET latin1 COLLATE latin1_bin, exactly as the
 -- document writes tenantId (a UUID is ASCII; every column holding one has
 -- this type, as InnoDB foreign keys require); times DATETIME(3) in UTC
--- (slipway's timestamps carry milliseconds); type and status columns ENUM.
+-- (the timestamps slipway makes carry milliseconds); type and status
+-- columns ENUM.
 -- IDs and times are made in C: no default invents either.
 --
 -- Charset: tables are DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin, a
--- deliberate deviation from the document's latin1. The API accepts any
+-- deliberate deviation from the latin1 of the document. The API accepts any
 -- Unicode name (orgName, displayName, ...), which latin1 would corrupt; and
 -- the _bin collation keeps comparisons, ORDER BY and unique keys byte-exact,
 -- as they are on SQLite and PostgreSQL (a case- or accent-insensitive
--- collation would call 'Acme' and 'acme' duplicates on MySQL alone).
+-- collation would call Acme and acme duplicates on MySQL alone).
 --
--- ENUM values are listed in alphabetical order, not the document's: MySQL
--- sorts an ENUM column by its position in the list, so this order makes
--- ORDER BY on one agree with SQLite and PostgreSQL.
+-- ENUM values are listed in alphabetical order, not as the document has
+-- them: MySQL sorts an ENUM column by its position in the list, so this
+-- order makes ORDER BY on one agree with SQLite and PostgreSQL.
 --
 -- One statement per transaction (the runner splits at a `;` ending a line,
 -- outside quotes), so no statement may end a line early; triggers are single
@@ -94,7 +95,7 @@ CREATE TABLE audit_logs (
 
 CREATE INDEX idx_audit_logs_tenant ON audit_logs (tenantId, createdAt, id);
 
--- SQLite's RAISE(ABORT) triggers.
+-- The RAISE(ABORT) triggers of SQLite.
 CREATE TRIGGER audit_logs_no_update BEFORE UPDATE ON audit_logs FOR EACH ROW
   SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'audit_logs is append-only';
 

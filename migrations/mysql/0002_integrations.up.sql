@@ -1,12 +1,12 @@
 -- Release-management setup (document 001 section 1.1) and the typed
 -- integration categories (document 002): MySQL/MariaDB translation of
--- migrations/sqlite/0002, in document 001's style (InnoDB, ENUM types,
+-- migrations/sqlite/0002, in the style of document 001 (InnoDB, ENUM types,
 -- latin1_bin CHAR(36) ids, utf8mb4_bin text: see 0001 for why). The same
 -- tables, columns, nullability, keys and index names as SQLite. IDs and times
--- are made in C, so the SQLite file's CURRENT_TIMESTAMP defaults (never used)
--- and document 001's ON UPDATE CURRENT_TIMESTAMP are left out: an update that
--- does not name updatedAt must not move it here alone.
--- Secret columns hold AES-256-GCM ciphertext made in C ("v1.<keyId>...");
+-- are made in C, so the CURRENT_TIMESTAMP defaults of the SQLite file
+-- (never used) and ON UPDATE CURRENT_TIMESTAMP of document 001 are left out:
+-- an update that does not name updatedAt must not move it here alone.
+-- Secret columns hold AES-256-GCM ciphertext made in C ("v1.<keyId>...").
 -- certificateData is MEDIUMTEXT because a certificate may be 1 MiB (TEXT
 -- stops at 64 KiB).
 -- One statement per transaction (the runner splits at a `;` ending a line).
@@ -252,9 +252,9 @@ CREATE INDEX idx_tenant_code_signing ON tenant_code_signing_integrations (tenant
 
 CREATE INDEX idx_code_signing_expiry ON tenant_code_signing_integrations (certificateExpiresAt);
 
--- Document 001's single-table shape, read-only, over the category tables, so
--- that document 000's query patterns run verbatim. Same columns, in the same
--- order, as SQLite's view; config holds the non-secret settings (times in
+-- The single-table shape of document 001, read-only, over the category tables, so
+-- that the query patterns of document 000 run verbatim. Same columns, in the same
+-- order, as the SQLite view; config holds the non-secret settings (times in
 -- it formatted as the API writes them), credentials stay in their encrypted
 -- columns. isRequired is 1/0, as BOOLEAN columns read on MySQL. SQL SECURITY
 -- INVOKER: the view works whoever reads it, even where the account that

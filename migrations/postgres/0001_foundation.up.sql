@@ -5,7 +5,7 @@
 -- never a sequence). Columns are camelCase and unquoted: PostgreSQL folds them
 -- to lower case, and so do the unquoted names in every query.
 -- One statement per transaction (the runner splits at a `;` ending a line,
--- outside quotes and $$ blocks), so no statement may end a line early.
+-- outside quotes and dollar-quoted blocks), so no statement may end a line early.
 
 CREATE TABLE tenants (
   id uuid NOT NULL PRIMARY KEY,
@@ -76,7 +76,7 @@ CREATE TABLE audit_logs (
 
 CREATE INDEX idx_audit_logs_tenant ON audit_logs (tenantId, createdAt, id);
 
--- SQLite's RAISE(ABORT) triggers, as one plpgsql function behind two triggers.
+-- The RAISE(ABORT) triggers of SQLite, as one plpgsql function behind two triggers.
 CREATE FUNCTION audit_logs_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
   RAISE EXCEPTION 'audit_logs is append-only';

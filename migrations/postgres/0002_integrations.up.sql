@@ -3,8 +3,8 @@
 -- translation of migrations/sqlite/0002, with the same tables, columns,
 -- nullability, keys, CHECKs and index names. Every id and id reference is
 -- uuid, every time timestamptz, JSON columns jsonb; all made in C, so no
--- default invents an id or a time (the SQLite file's CURRENT_TIMESTAMP
--- defaults are never used: C always writes createdAt and updatedAt).
+-- default invents an id or a time (the CURRENT_TIMESTAMP defaults of the
+-- SQLite file are never used: C always writes createdAt and updatedAt).
 -- Secret columns hold AES-256-GCM ciphertext made in C ("v1.<keyId>...").
 -- One statement per transaction (the runner splits at a `;` ending a line).
 
@@ -256,9 +256,9 @@ CREATE INDEX idx_tenant_code_signing ON tenant_code_signing_integrations (tenant
 
 CREATE INDEX idx_code_signing_expiry ON tenant_code_signing_integrations (certificateExpiresAt);
 
--- Document 001's single-table shape, read-only, over the category tables, so
--- that document 000's query patterns run verbatim. Same columns, in the same
--- order, as SQLite's view; config holds the non-secret settings (times in
+-- The single-table shape of document 001, read-only, over the category tables, so
+-- that the query patterns of document 000 run verbatim. Same columns, in the same
+-- order, as the SQLite view; config holds the non-secret settings (times in
 -- it formatted as the API writes them), credentials stay in their encrypted
 -- columns.
 CREATE VIEW tenant_integrations AS
