@@ -40,9 +40,15 @@ static int options(int argc, char **argv, const char *const *names, const char *
     return 0;
 }
 
+enum err_code admin_store_open(const struct config *cfg, struct store **out, struct err *err)
+{
+    struct store_options opt = {.pool_size = cfg->db_pool, .connect_timeout = cfg->db_connect_timeout};
+    return store_open(cfg->database_url, &opt, out, err);
+}
+
 static enum err_code open_migrated(const struct config *cfg, struct store **s, struct err *err)
 {
-    if (store_open(cfg->database_url, NULL, s, err))
+    if (admin_store_open(cfg, s, err))
         return err->code;
     if (migrate_up(*s, migrate_set_for(*s), NULL, err)) {
         store_close(*s);
@@ -200,7 +206,7 @@ int migrate_main(const struct config *cfg, int argc, char **argv)
     err_clear(&err);
     if (argc < 1)
         return usage("slipway migrate up|down [N]|status|repair");
-    if (store_open(cfg->database_url, NULL, &s, &err))
+    if (admin_store_open(cfg, &s, &err))
         return fail(&err);
     const struct migration_set *set = migrate_set_for(s);
     if (strcmp(argv[0], "up") == 0 && argc == 1) {

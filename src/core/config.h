@@ -16,16 +16,18 @@ struct config {
     char listen_host[64];
     int listen_port;
     char database_url[1024];
-    int threads;           /* HTTP worker threads */
-    int64_t body_limit;    /* bytes */
-    int shutdown_timeout;  /* seconds to finish requests in flight */
-    int session_ttl;       /* seconds a login token lives */
-    int hash_threads;      /* password hashing pool */
-    int login_rate;        /* login attempts a minute per e-mail address */
-    int argon2_memory;     /* KiB */
-    int argon2_iterations; /* passes */
-    int token_flush;       /* seconds between lastUsedAt flushes */
-    bool migrate;          /* serve: migrate up before serving */
+    int db_pool;            /* server connections at most (PostgreSQL, MySQL) */
+    int db_connect_timeout; /* seconds */
+    int threads;            /* HTTP worker threads */
+    int64_t body_limit;     /* bytes */
+    int shutdown_timeout;   /* seconds to finish requests in flight */
+    int session_ttl;        /* seconds a login token lives */
+    int hash_threads;       /* password hashing pool */
+    int login_rate;         /* login attempts a minute per e-mail address */
+    int argon2_memory;      /* KiB */
+    int argon2_iterations;  /* passes */
+    int token_flush;        /* seconds between lastUsedAt flushes */
+    bool migrate;           /* serve: migrate up before serving */
     char admin_email[256];
     char admin_org[201];
     char log_level[16];
@@ -40,6 +42,7 @@ struct config {
     int github_rate_limit;                                     /* calls an hour */
     int reverify_interval;                                     /* seconds */
     int verify_threads;
+    int job_lease, job_poll_ms; /* the job queue: seconds, ms */
     char github_api[512], gitlab_url[512], bitbucket_api[512], appstore_api[512], google_token_url[512], play_api[512],
         firebase_api[512], slack_api[512], circleci_api[512], linear_api[512];
 };

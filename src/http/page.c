@@ -5,10 +5,11 @@
 
 #include "core/clock.h"
 #include "core/encode.h"
+#include "core/rand.h"
 
-/* Sorts after every real timestamp and id. */
+/* Sorts after every real timestamp and id (UUIDs, lower-case), and is both a valid timestamp and UUID on every database. */
 static const char sentinel_at[] = "9999-12-31T23:59:59.999Z";
-static const char sentinel_id[] = "~";
+static const char sentinel_id[] = "ffffffff-ffff-ffff-ffff-ffffffffffff";
 
 #define CURSOR_MAX 512
 
@@ -41,7 +42,8 @@ enum err_code page_parse(struct request *req, struct page *p, struct err *err)
         if (bar) {
             size_t atlen = (size_t)(bar - (const char *)raw), idlen = (size_t)n - atlen - 1;
             raw[n] = '\0';
-            if (atlen == TIMESTAMP_LEN && idlen > 0 && idlen < sizeof p->id && !memchr(bar + 1, '\0', idlen)) {
+            if (atlen == TIMESTAMP_LEN && idlen > 0 && idlen < sizeof p->id && !memchr(bar + 1, '\0', idlen) &&
+                uuid_valid(bar + 1)) {
                 memcpy(p->at, raw, atlen);
                 p->at[atlen] = '\0';
                 memcpy(p->id, bar + 1, idlen + 1);

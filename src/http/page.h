@@ -36,7 +36,7 @@ bool page_take(struct page *p, const char *at, const char *id);
 json_t *page_result(struct request *req, const struct page *p, json_t *items);
 
 /* The binds that end every page query: the position twice, the id, the row count. */
-#define PAGE_ARGS(p) STORE_TEXT((p)->at), STORE_TEXT((p)->at), STORE_TEXT((p)->id), STORE_INT(page_fetch(p))
+#define PAGE_ARGS(p) STORE_TIME((p)->at), STORE_TIME((p)->at), STORE_TEXT((p)->id), STORE_INT(page_fetch(p))
 
 /* Turns the current row into a list item. Caller owns the result. */
 typedef json_t *(*page_row_fn)(struct store_stmt *st);

@@ -227,6 +227,27 @@ void integration_check_references(struct store_conn *c, const char *tenant_id, c
     }
 }
 
+/* The documents' convention: a column whose name ends in "At" holds a timestamp. */
+static bool time_column(const char *name)
+{
+    size_t n = strlen(name);
+    return n > 2 && strcmp(name + n - 2, "At") == 0;
+}
+
+/* A timestamp in slipway's one form (any RFC 3339 time the field's check let through), owned by the caller. */
+static struct store_val time_value(const char *text, char **owned, size_t *nowned)
+{
+    int64_t ms;
+    char *canon;
+
+    if (!text || clock_parse(text, &ms))
+        return STORE_TEXT(text);
+    canon = xmalloc(TIMESTAMP_SIZE);
+    clock_format(ms, canon);
+    owned[(*nowned)++] = canon;
+    return STORE_TIME(canon);
+}
+
 /* Binds every column of the category from config, encrypting secrets for this row. */
 static enum err_code bind_columns(const struct integration_write *w, const struct provider *p, json_t *config, json_t *computed,
                                   struct store_val *vals, char **owned, size_t *nowned, const char *id, struct err *err)
@@ -261,14 +282,18 @@ static enum err_code bind_columns(const struct integration_write *w, const struc
                     return err->code;
                 owned[(*nowned)++] = ct;
                 vals[i] = STORE_TEXT(ct);
+            } else if (time_column(f->name)) {
+                vals[i] = time_value(json_string_value(v), owned, nowned);
             } else {
                 vals[i] = STORE_TEXT(json_string_value(v));
             }
             break;
         }
     }
-    for (const char *const *x = cat->computed; x && *x; x++)
-        vals[cat->ncolumns + k++] = STORE_TEXT(json_string_value(json_object_get(computed, *x)));
+    for (const char *const *x = cat->computed; x && *x; x++) {
+        const char *v = json_string_value(json_object_get(computed, *x));
+        vals[cat->ncolumns + k++] = time_column(*x) ? time_value(v, owned, nowned) : STORE_TEXT(v);
+    }
     return ERR_OK;
 }
 
@@ -334,7 +359,7 @@ enum err_code integration_write(struct integration_write *w, struct err *err)
     const struct provider *p;
     json_t *config = NULL, *computed = json_object(), *details;
     struct store_val vals[CATALOG_MAX_COLUMNS + 8];
-    char *owned[CATALOG_MAX_COLUMNS];
+    char *owned[CATALOG_MAX_COLUMNS * 2]; /* ciphertexts, JSON texts and timestamps, at most one per column */
     size_t nowned = 0, ncols = cat->ncolumns;
     char now[TIMESTAMP_SIZE];
     const char *status = "NOT_VERIFIED";
@@ -395,7 +420,7 @@ enum err_code integration_write(struct integration_write *w, struct err *err)
         memmove(vals + 3, cols, sizeof *vals * ncols);
         vals[0] = STORE_TEXT(status);
         vals[1] = STORE_NULL;
-        vals[2] = STORE_TEXT(now);
+        vals[2] = STORE_TIME(now);
         vals[3 + ncols] = STORE_TEXT(w->tenant_id);
         vals[4 + ncols] = STORE_TEXT(w->id);
         rc = store_run(w->c, cat->sql_update, vals, ncols + 5, NULL, err);
@@ -405,8 +430,8 @@ enum err_code integration_write(struct integration_write *w, struct err *err)
         vals[2] = STORE_TEXT(p->type);
         vals[3] = STORE_TEXT(status);
         vals[4] = STORE_TEXT(w->account_id);
-        vals[5] = STORE_TEXT(now);
-        vals[6] = STORE_TEXT(now);
+        vals[5] = STORE_TIME(now);
+        vals[6] = STORE_TIME(now);
         rc = store_run(w->c, cat->sql_insert, vals, ncols + 7, NULL, err);
     }
     if (rc == ERR_CONFLICT)

@@ -164,7 +164,7 @@ enum err_code integrations_list(struct request *req, struct err *err)
         request_db(req, &db, err))
         return err->code;
     if (store_select(db, cat->sql_list,
-                     STORE_ARGS(STORE_TEXT(req->who.tenant_id), STORE_TEXT(p.at), STORE_TEXT(p.at), STORE_TEXT(p.id),
+                     STORE_ARGS(STORE_TEXT(req->who.tenant_id), STORE_TIME(p.at), STORE_TIME(p.at), STORE_TEXT(p.id),
                                 STORE_INT(page_fetch(&p))),
                      &st, err))
         return err->code;

@@ -176,7 +176,8 @@ enum err_code rekey_rotate(struct store *s, const struct keyring *keys, int batc
     for (int k = 0; k < CAT__COUNT && !err->code; k++) {
         const struct category *cat = category_get((enum category_id)k);
         for (size_t i = 0; i < cat->ncolumns && !err->code; i++) {
-            struct batch b = {.keys = keys, .cat = cat, .col = i, .size = batch};
+            /* Rows are walked in id order, from the nil UUID (before every real one; "" is no uuid to PostgreSQL). */
+            struct batch b = {.keys = keys, .cat = cat, .col = i, .size = batch, .start = "00000000-0000-0000-0000-000000000000"};
             char prefix[PREFIX_LEN + 1];
             struct store_stmt *st;
 

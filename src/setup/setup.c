@@ -77,7 +77,7 @@ static enum err_code ensure_row(struct store_conn *c, const char *tenant_id, str
                      "targetPlatformsConfigured, platformCredentialsConfigured, cicdConfigured, slackConfigured, createdAt, "
                      "updatedAt) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                      STORE_ARGS(STORE_TEXT(id), STORE_TEXT(tenant_id), STORE_BOOL(false), STORE_BOOL(false), STORE_BOOL(false),
-                                STORE_BOOL(false), STORE_BOOL(false), STORE_BOOL(false), STORE_TEXT(now), STORE_TEXT(now)),
+                                STORE_BOOL(false), STORE_BOOL(false), STORE_BOOL(false), STORE_TIME(now), STORE_TIME(now)),
                      NULL, err);
 }
 
@@ -126,8 +126,8 @@ enum err_code setup_refresh(struct store_conn *c, const char *tenant_id, const c
               "setupCompletedAt = ?, setupCompletedByAccountId = ?, updatedAt = ? WHERE tenantId = ?",
               STORE_ARGS(STORE_BOOL(s.done[STEP_GITHUB]), STORE_BOOL(s.done[STEP_TARGETS]), STORE_BOOL(s.done[STEP_CREDENTIALS]),
                          STORE_BOOL(s.done[STEP_CICD]), STORE_BOOL(s.done[STEP_SLACK]), STORE_BOOL(s.complete),
-                         STORE_TEXT(s.completed_at[0] ? s.completed_at : NULL),
-                         STORE_TEXT(s.completed_by[0] ? s.completed_by : NULL), STORE_TEXT(now), STORE_TEXT(tenant_id)),
+                         STORE_TIME(s.completed_at[0] ? s.completed_at : NULL),
+                         STORE_TEXT(s.completed_by[0] ? s.completed_by : NULL), STORE_TIME(now), STORE_TEXT(tenant_id)),
               NULL, err);
 out:
     if (out && !err->code)
@@ -489,7 +489,7 @@ static enum err_code save_selection(const struct save *s, const char *column_sql
         return ERR_OK;
     text = json_dumps(value, JSON_COMPACT);
     clock_now(now);
-    rc = store_run(s->c, column_sql, STORE_ARGS(STORE_TEXT(text), STORE_TEXT(now), STORE_TEXT(s->tenant)), NULL, err);
+    rc = store_run(s->c, column_sql, STORE_ARGS(STORE_TEXT(text), STORE_TIME(now), STORE_TEXT(s->tenant)), NULL, err);
     free(text);
     return rc;
 }

@@ -1,29 +1,29 @@
 #define _POSIX_C_SOURCE 200809L
 #include "store/migrate.h"
 
+#include <ctype.h>
 #include <unistd.h>
 
 #include "core/clock.h"
 #include "core/log.h"
 #include "core/rand.h"
+#include "core/xmalloc.h"
 #include "crypto/hash.h"
 
 int migrate_lease_seconds = 300;
 
-/* The history tables, per dialect; created before anything else. */
-static const char *const history_ddl[] = {
-    [STORE_SQLITE] = "CREATE TABLE IF NOT EXISTS schema_migrations ("
-                     " version INTEGER PRIMARY KEY,"
-                     " name VARCHAR(255) NOT NULL,"
-                     " checksum CHAR(64) NOT NULL,"
-                     " appliedAt VARCHAR(24) NOT NULL,"
-                     " durationMs INTEGER NOT NULL DEFAULT 0,"
-                     " dirty BOOLEAN NOT NULL DEFAULT FALSE);"
-                     "CREATE TABLE IF NOT EXISTS schema_migrations_lease ("
-                     " id INTEGER PRIMARY KEY,"
-                     " owner VARCHAR(255) NOT NULL,"
-                     " expiresAt VARCHAR(24) NOT NULL);",
-};
+/* The history tables, the same on every database; created before anything else. */
+static const char history_ddl[] = "CREATE TABLE IF NOT EXISTS schema_migrations (\n"
+                                  " version INTEGER PRIMARY KEY,\n"
+                                  " name VARCHAR(255) NOT NULL,\n"
+                                  " checksum CHAR(64) NOT NULL,\n"
+                                  " appliedAt VARCHAR(24) NOT NULL,\n"
+                                  " durationMs INTEGER NOT NULL DEFAULT 0,\n"
+                                  " dirty BOOLEAN NOT NULL DEFAULT FALSE);\n"
+                                  "CREATE TABLE IF NOT EXISTS schema_migrations_lease (\n"
+                                  " id INTEGER PRIMARY KEY,\n"
+                                  " owner VARCHAR(255) NOT NULL,\n"
+                                  " expiresAt VARCHAR(24) NOT NULL);\n";
 
 struct applied {
     int version;
@@ -54,12 +54,98 @@ static void checksum(const struct migration *m, char out[SHA256_HEX_SIZE])
     hash_sha256_hex(m->up, strlen(m->up), out);
 }
 
+/* True when the rest of the line after p is blank. */
+static bool line_ends(const char *p)
+{
+    while (*p == ' ' || *p == '\t' || *p == '\r')
+        p++;
+    return *p == '\n' || *p == '\0';
+}
+
+/* True when [p, p + n) holds nothing but blanks and "--" comments. */
+static bool only_comments(const char *p, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (p[i] == '-' && i + 1 < n && p[i + 1] == '-') {
+            while (i < n && p[i] != '\n')
+                i++;
+        } else if (!isspace((unsigned char)p[i])) {
+            return false;
+        }
+    }
+    return true;
+}
+
+size_t migrate_split(const char *sql, struct migrate_statement *out, size_t max)
+{
+    enum { CODE, QUOTED, DOLLAR, COMMENT } state = CODE;
+    const char *start = sql;
+    size_t n = 0;
+
+    for (const char *p = sql;; p++) {
+        bool end = *p == '\0';
+        if (!end) {
+            switch (state) {
+            case QUOTED:
+                if (*p == '\'')
+                    state = CODE;
+                continue;
+            case DOLLAR:
+                if (p[0] == '$' && p[1] == '$') {
+                    state = CODE;
+                    p++;
+                }
+                continue;
+            case COMMENT:
+                if (*p == '\n')
+                    state = CODE;
+                continue;
+            case CODE:
+                if (*p == '\'')
+                    state = QUOTED;
+                else if (p[0] == '$' && p[1] == '$')
+                    state = DOLLAR, p++;
+                else if (p[0] == '-' && p[1] == '-')
+                    state = COMMENT;
+                else if (*p == ';' && line_ends(p + 1))
+                    end = true;
+                break;
+            }
+            if (!end)
+                continue;
+        }
+        if (!only_comments(start, (size_t)(p - start))) {
+            if (n < max)
+                out[n] = (struct migrate_statement){start, (size_t)(p - start)};
+            n++;
+        }
+        if (*p == '\0')
+            return n;
+        start = p + 1;
+    }
+}
+
+/* Runs the statements of a script one by one, each on its own (autocommit). */
+static enum err_code exec_each(struct store_conn *c, const char *sql, struct err *err)
+{
+    struct migrate_statement parts[MIGRATE_STATEMENTS_MAX];
+    size_t n = migrate_split(sql, parts, ARRAY_LEN(parts));
+
+    if (n > ARRAY_LEN(parts))
+        return err_set(err, ERR_INTERNAL, "a migration has more than %d statements", MIGRATE_STATEMENTS_MAX);
+    for (size_t i = 0; i < n; i++) {
+        char *one = xstrndup(parts[i].sql, parts[i].len);
+        enum err_code rc = store_exec_script(c, one, err);
+        free(one);
+        if (rc)
+            return rc;
+    }
+    return ERR_OK;
+}
+
 static enum err_code ensure_history(struct store_conn *c, struct err *err)
 {
-    const char *ddl = history_ddl[store_dialect(store_conn_store(c))];
-    if (!ddl)
-        return err_set(err, ERR_INTERNAL, "no migration history table for this database");
-    return store_exec_script(c, ddl, err);
+    return exec_each(c, history_ddl, err);
 }
 
 static enum err_code load_history(struct store_conn *c, struct history *h, struct err *err)
@@ -187,13 +273,11 @@ struct step {
     int64_t started;
 };
 
-static enum err_code step_body(struct store_conn *c, void *ctx, struct err *err)
+static enum err_code record_body(struct store_conn *c, void *ctx, struct err *err)
 {
     struct step *s = ctx;
     char now[TIMESTAMP_SIZE];
 
-    if (store_exec_script(c, s->up ? s->m->up : s->m->down, err))
-        return err->code;
     if (!s->up)
         return store_run(c, "DELETE FROM schema_migrations WHERE version = ?", STORE_ARGS(STORE_INT(s->m->version)), NULL, err);
     clock_now(now);
@@ -201,6 +285,46 @@ static enum err_code step_body(struct store_conn *c, void *ctx, struct err *err)
         c, "UPDATE schema_migrations SET dirty = ?, appliedAt = ?, durationMs = ? WHERE version = ?",
         STORE_ARGS(STORE_BOOL(false), STORE_TEXT(now), STORE_INT(clock_mono_ms() - s->started), STORE_INT(s->m->version)), NULL,
         err);
+}
+
+/* Transactional DDL (SQLite): the whole file and its history row in one transaction. */
+static enum err_code whole_body(struct store_conn *c, void *ctx, struct err *err)
+{
+    struct step *s = ctx;
+
+    if (store_exec_script(c, s->up ? s->m->up : s->m->down, err))
+        return err->code;
+    return record_body(c, ctx, err);
+}
+
+static enum err_code statement_body(struct store_conn *c, void *ctx, struct err *err)
+{
+    return store_exec_script(c, ctx, err);
+}
+
+/*
+ * Otherwise (PostgreSQL, CockroachDB, MySQL) each statement in a
+ * transaction of its own, then the history row; a failure partway leaves
+ * the dirty mark.
+ */
+static enum err_code apply_step(struct store_conn *c, struct step *s, struct err *err)
+{
+    struct migrate_statement parts[MIGRATE_STATEMENTS_MAX];
+    size_t n;
+
+    if (store_transactional_ddl(store_conn_store(c)))
+        return store_tx(c, whole_body, s, err);
+    n = migrate_split(s->up ? s->m->up : s->m->down, parts, ARRAY_LEN(parts));
+    if (n > ARRAY_LEN(parts))
+        return err_set(err, ERR_INTERNAL, "a migration has more than %d statements", MIGRATE_STATEMENTS_MAX);
+    for (size_t i = 0; i < n; i++) {
+        char *one = xstrndup(parts[i].sql, parts[i].len);
+        enum err_code rc = store_tx(c, statement_body, one, err);
+        free(one);
+        if (rc)
+            return rc;
+    }
+    return store_tx(c, record_body, s, err);
 }
 
 /* Marks the migration dirty (committed on its own), then runs it and clears the mark in one transaction. */
@@ -219,7 +343,7 @@ static enum err_code run_step(struct store_conn *c, const struct migration *m, b
            : store_run(c, "UPDATE schema_migrations SET dirty = ? WHERE version = ?",
                        STORE_ARGS(STORE_BOOL(true), STORE_INT(m->version)), NULL, err))
         return err->code;
-    if (store_tx(c, step_body, &s, err)) {
+    if (apply_step(c, &s, err)) {
         log_error("migrate: %s of %04d_%s failed; it is marked dirty", up ? "up" : "down", m->version, m->name);
         return err_set(err, err->code,
                        "migration %04d_%s (%s) failed; it is marked dirty: fix the database, then run `slipway migrate repair`",

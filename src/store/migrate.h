@@ -54,6 +54,20 @@ enum err_code migrate_check(struct store *s, const struct migration_set *set, in
 /* Forgets dirty marks (after the operator has undone a partial migration by hand). */
 enum err_code migrate_repair(struct store *s, int *cleared, struct err *err);
 
+/*
+ * A migration file's statements: each ends at a ";" that is the last
+ * non-blank character of its line, outside quotes, $$ blocks and "--"
+ * comments (so a trigger body on one line, or a function in $$, stays
+ * whole). Fills out[0..max) and returns how many there are (possibly more
+ * than max); statements that are only comments are skipped.
+ */
+struct migrate_statement {
+    const char *sql; /* not NUL-terminated */
+    size_t len;
+};
+#define MIGRATE_STATEMENTS_MAX 256
+size_t migrate_split(const char *sql, struct migrate_statement *out, size_t max);
+
 /* Seconds a lease lasts unless renewed (tests shorten it). */
 extern int migrate_lease_seconds;
 

@@ -78,11 +78,12 @@ static enum err_code sqlite_exec(void *conn, const char *sql, struct err *err)
     return ERR_OK;
 }
 
-static enum err_code sqlite_connect(const char *target, void **out, struct err *err)
+static enum err_code sqlite_connect(const char *target, const struct store_options *opt, void **out, struct err *err)
 {
     sqlite3 *db = NULL;
     int rc;
 
+    UNUSED(opt);
     if (!*target)
         return err_set(err, ERR_INVALID, "sqlite:// needs a file path, e.g. sqlite://./slipway.db");
     rc = sqlite3_open_v2(target, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
@@ -127,6 +128,7 @@ static enum err_code sqlite_bind(void *conn, void *stmt, int idx, const struct s
 
     switch (v->kind) {
     case STORE_V_TEXT:
+    case STORE_V_TIME:
         rc = v->s ? sqlite3_bind_text(stmt, idx, v->s, -1, SQLITE_TRANSIENT) : sqlite3_bind_null(stmt, idx);
         break;
     case STORE_V_INT:
@@ -206,9 +208,11 @@ static void sqlite_maintain(void *conn, pthread_mutex_t *write_lock)
 }
 
 const struct store_driver store_driver_sqlite = {
-    .scheme = "sqlite",
+    .schemes = {"sqlite"},
     .dialect = STORE_SQLITE,
     .begin_sql = "BEGIN IMMEDIATE",
+    .transactional_ddl = true,
+    .embedded = true,
     .serialize_writes = true,
     .connect = sqlite_connect,
     .disconnect = sqlite_disconnect,

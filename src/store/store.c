@@ -4,6 +4,7 @@
 #include <pthread.h>
 #include <time.h>
 
+#include "core/clock.h"
 #include "core/log.h"
 #include "core/rand.h"
 #include "core/xmalloc.h"
@@ -29,18 +30,20 @@ struct store_conn {
 struct store {
     const struct store_driver *driver;
     char *target;
-    int pool_size;
+    struct store_options opt;
     pthread_mutex_t lock;
+    pthread_cond_t returned;    /* a connection came back, or one may be opened */
     pthread_mutex_t write_lock; /* held around write transactions when the driver serializes them */
     pthread_t maintainer;       /* runs driver->maintain, when there is one */
     pthread_mutex_t maintain_lock;
     pthread_cond_t maintain_wake;
     bool maintaining, stopping;
+    int open; /* connections out of the pool plus idle ones */
     struct store_conn *idle[IDLE_MAX];
     int nidle;
 };
 
-static const struct store_driver *const drivers[] = {&store_driver_sqlite};
+static const struct store_driver *const drivers[] = {&store_driver_sqlite, &store_driver_postgres, &store_driver_mysql};
 
 static void *maintain_loop(void *arg)
 {
@@ -72,46 +75,95 @@ static void *maintain_loop(void *arg)
     return NULL;
 }
 
+static const struct store_driver *driver_for(const char *url, size_t scheme_len)
+{
+    for (size_t i = 0; i < ARRAY_LEN(drivers); i++)
+        for (size_t k = 0; k < ARRAY_LEN(drivers[i]->schemes); k++) {
+            const char *name = drivers[i]->schemes[k];
+            if (name && strlen(name) == scheme_len && strncmp(url, name, scheme_len) == 0)
+                return drivers[i];
+        }
+    return NULL;
+}
+
 enum err_code store_open(const char *url, const struct store_options *opt, struct store **out, struct err *err)
 {
     const char *sep = strstr(url, "://");
+    const struct store_driver *d = sep ? driver_for(url, (size_t)(sep - url)) : NULL;
     struct store *s;
     struct store_conn *c = NULL;
 
     *out = NULL;
     if (!sep)
-        return err_set(err, ERR_INVALID, "database URL must look like sqlite://PATH");
-    for (size_t i = 0; i < ARRAY_LEN(drivers); i++) {
-        const struct store_driver *d = drivers[i];
-        if (strlen(d->scheme) != (size_t)(sep - url) || strncmp(url, d->scheme, (size_t)(sep - url)) != 0)
-            continue;
-        s = xcalloc(1, sizeof *s);
-        s->driver = d;
-        s->target = xstrdup(sep + 3);
-        s->pool_size = opt ? opt->pool_size : 0;
-        pthread_mutex_init(&s->lock, NULL);
-        pthread_mutex_init(&s->write_lock, NULL);
-        if (store_conn_get(s, &c, err)) {
-            store_close(s);
-            return err->code;
-        }
-        store_conn_put(c);
-        pthread_mutex_init(&s->maintain_lock, NULL);
-        pthread_cond_init(&s->maintain_wake, NULL);
-        s->maintaining = d->maintain && pthread_create(&s->maintainer, NULL, maintain_loop, s) == 0;
-        *out = s;
-        return ERR_OK;
+        return err_set(err, ERR_INVALID, "database URL must look like sqlite://PATH, postgres://... or mysql://...");
+    if (!d)
+        return err_set(err, ERR_INVALID, "unsupported database scheme \"%.*s\" (supported: sqlite, postgres, postgresql, mysql)",
+                       (int)(sep - url), url);
+    s = xcalloc(1, sizeof *s);
+    s->driver = d;
+    s->target = xstrdup(d->url_whole ? url : sep + 3);
+    if (opt)
+        s->opt = *opt;
+    if (d->embedded)
+        s->opt.pool_size = 0;
+    if (s->opt.pool_size > IDLE_MAX)
+        s->opt.pool_size = IDLE_MAX;
+    pthread_mutex_init(&s->lock, NULL);
+    pthread_cond_init(&s->returned, NULL);
+    pthread_mutex_init(&s->write_lock, NULL);
+    pthread_mutex_init(&s->maintain_lock, NULL);
+    pthread_cond_init(&s->maintain_wake, NULL);
+    if (store_conn_get(s, &c, err)) {
+        store_close(s);
+        return err->code;
     }
-    return err_set(err, ERR_INVALID, "unsupported database scheme \"%.*s\" (supported: sqlite)", (int)(sep - url), url);
+    store_conn_put(c);
+    s->maintaining = d->maintain && pthread_create(&s->maintainer, NULL, maintain_loop, s) == 0;
+    *out = s;
+    return ERR_OK;
 }
 
-static void conn_close(struct store_conn *c)
+static void cache_clear(struct store_conn *c)
 {
     for (size_t i = 0; i < STMT_CACHE; i++)
-        if (c->cache[i].handle)
+        if (c->cache[i].handle) {
             c->store->driver->finalize(c->cache[i].handle);
-    c->store->driver->disconnect(c->handle);
+            c->cache[i].handle = NULL;
+            c->cache[i].sql = NULL;
+        }
+}
+
+/* Closes a connection and gives its place in the pool back. */
+static void conn_drop(struct store_conn *c)
+{
+    struct store *s = c->store;
+
+    cache_clear(c);
+    s->driver->disconnect(c->handle);
     free(c);
+    pthread_mutex_lock(&s->lock);
+    s->open--;
+    pthread_cond_signal(&s->returned);
+    pthread_mutex_unlock(&s->lock);
+}
+
+static bool conn_alive(const struct store_conn *c)
+{
+    return !c->store->driver->alive || c->store->driver->alive(c->handle);
+}
+
+/* Replaces a dead connection's driver handle with a new one, in place. */
+static enum err_code conn_renew(struct store_conn *c, struct err *err)
+{
+    void *h;
+
+    if (c->store->driver->connect(c->store->target, &c->store->opt, &h, err))
+        return err->code;
+    cache_clear(c);
+    c->store->driver->disconnect(c->handle);
+    c->handle = h;
+    log_info("store: replaced a dead database connection");
+    return ERR_OK;
 }
 
 void store_close(struct store *s)
@@ -124,12 +176,13 @@ void store_close(struct store *s)
         pthread_cond_signal(&s->maintain_wake);
         pthread_mutex_unlock(&s->maintain_lock);
         pthread_join(s->maintainer, NULL);
-        pthread_mutex_destroy(&s->maintain_lock);
-        pthread_cond_destroy(&s->maintain_wake);
     }
-    for (int i = 0; i < s->nidle; i++)
-        conn_close(s->idle[i]);
+    while (s->nidle > 0)
+        conn_drop(s->idle[--s->nidle]);
+    pthread_mutex_destroy(&s->maintain_lock);
+    pthread_cond_destroy(&s->maintain_wake);
     pthread_mutex_destroy(&s->lock);
+    pthread_cond_destroy(&s->returned);
     pthread_mutex_destroy(&s->write_lock);
     free(s->target);
     free(s);
@@ -140,28 +193,72 @@ enum store_dialect store_dialect(const struct store *s)
     return s->driver->dialect;
 }
 
+bool store_transactional_ddl(const struct store *s)
+{
+    return s->driver->transactional_ddl;
+}
+
 const char *store_dialect_name(enum store_dialect d)
 {
     static const char *const names[] = {[STORE_SQLITE] = "sqlite", [STORE_POSTGRES] = "postgres", [STORE_MYSQL] = "mysql"};
     return names[d];
 }
 
+/* Waits until *until for the pool to have room; false on timeout. Called with s->lock held. */
+static bool wait_for_room(struct store *s, const struct timespec *until)
+{
+    while (s->nidle == 0 && s->opt.pool_size > 0 && s->open >= s->opt.pool_size)
+        if (pthread_cond_timedwait(&s->returned, &s->lock, until) != 0)
+            return s->nidle > 0 || s->open < s->opt.pool_size;
+    return true;
+}
+
 enum err_code store_conn_get(struct store *s, struct store_conn **out, struct err *err)
 {
     struct store_conn *c = NULL;
+    struct timespec until;
+    int wait_ms = s->opt.wait_ms > 0 ? s->opt.wait_ms : 5000;
 
-    pthread_mutex_lock(&s->lock);
-    if (s->nidle > 0)
-        c = s->idle[--s->nidle];
-    pthread_mutex_unlock(&s->lock);
-    if (!c) {
-        void *h;
-        if (s->driver->connect(s->target, &h, err))
-            return err->code;
-        c = xcalloc(1, sizeof *c);
-        c->store = s;
-        c->handle = h;
+    clock_gettime(CLOCK_REALTIME, &until);
+    until.tv_sec += wait_ms / 1000;
+    until.tv_nsec += (long)(wait_ms % 1000) * 1000000L;
+    if (until.tv_nsec >= 1000000000L) {
+        until.tv_sec++;
+        until.tv_nsec -= 1000000000L;
     }
+    for (;;) {
+        pthread_mutex_lock(&s->lock);
+        if (!wait_for_room(s, &until)) {
+            pthread_mutex_unlock(&s->lock);
+            err->transient = true;
+            return err_set(err, ERR_UNAVAILABLE, "every database connection is busy; try again");
+        }
+        if (s->nidle > 0)
+            c = s->idle[--s->nidle];
+        else
+            s->open++;
+        pthread_mutex_unlock(&s->lock);
+        if (!c)
+            break;
+        if (conn_alive(c)) {
+            *out = c;
+            return ERR_OK;
+        }
+        /* The server closed it while it was idle (a restart): open a new one instead. */
+        conn_drop(c);
+        c = NULL;
+    }
+    void *h;
+    if (s->driver->connect(s->target, &s->opt, &h, err)) {
+        pthread_mutex_lock(&s->lock);
+        s->open--;
+        pthread_cond_signal(&s->returned);
+        pthread_mutex_unlock(&s->lock);
+        return err->code;
+    }
+    c = xcalloc(1, sizeof *c);
+    c->store = s;
+    c->handle = h;
     *out = c;
     return ERR_OK;
 }
@@ -176,22 +273,32 @@ void store_conn_put(struct store_conn *c)
     if (c->in_tx) {
         /* A transaction left open is a bug upstream; never hand it to someone else. */
         log_error("store: connection returned inside a transaction; closing it");
-        conn_close(c);
+        conn_drop(c);
+        return;
+    }
+    if (!conn_alive(c)) {
+        conn_drop(c);
         return;
     }
     pthread_mutex_lock(&s->lock);
     if (s->nidle < IDLE_MAX) {
         s->idle[s->nidle++] = c;
         c = NULL;
+        pthread_cond_signal(&s->returned);
     }
     pthread_mutex_unlock(&s->lock);
     if (c)
-        conn_close(c);
+        conn_drop(c);
 }
 
 struct store *store_conn_store(const struct store_conn *c)
 {
     return c->store;
+}
+
+const char *store_pick(const struct store_conn *c, const char *const by_dialect[STORE_DIALECTS])
+{
+    return by_dialect[c->store->driver->dialect];
 }
 
 static size_t cache_slot(const char *sql)
@@ -334,6 +441,8 @@ enum err_code store_tx(struct store_conn *c, store_tx_fn body, void *ctx, struct
     for (int attempt = 0;; attempt++) {
         bool ok = false;
         err_clear(err);
+        if (!conn_alive(c) && conn_renew(c, err))
+            return err->code;
         if (d->serialize_writes)
             pthread_mutex_lock(&c->store->write_lock);
         if (d->exec(c->handle, d->begin_sql, err) == ERR_OK) {
@@ -347,8 +456,11 @@ enum err_code store_tx(struct store_conn *c, store_tx_fn body, void *ctx, struct
             pthread_mutex_unlock(&c->store->write_lock);
         if (ok)
             return ERR_OK;
-        if (!err->transient || attempt + 1 >= TX_ATTEMPTS)
+        if (!err->transient || attempt + 1 >= TX_ATTEMPTS) {
+            if (err->transient)
+                log_warn("store: transaction failed %d times on transient errors; giving up", attempt + 1);
             return err->code;
+        }
         log_debug("store: transient failure, retrying transaction (attempt %d)", attempt + 2);
         backoff(attempt);
     }
@@ -372,4 +484,26 @@ enum err_code store_ping(struct store *s, struct err *err)
     }
     store_conn_put(c);
     return err->code;
+}
+
+void store_time_from_sql(const char *in, char *out)
+{
+    /* "YYYY-MM-DD HH:MM:SS[.ffffff][+00]": date, time, then up to three digits of fraction. */
+    size_t n = strlen(in), i = 0;
+
+    if (n < 19) {
+        snprintf(out, TIMESTAMP_SIZE, "%s", in);
+        return;
+    }
+    memcpy(out, in, 10);
+    out[10] = 'T';
+    memcpy(out + 11, in + 11, 8);
+    out[19] = '.';
+    if (in[19] == '.')
+        for (; i < 3 && in[20 + i] >= '0' && in[20 + i] <= '9'; i++)
+            out[20 + i] = in[20 + i];
+    for (; i < 3; i++)
+        out[20 + i] = '0';
+    out[23] = 'Z';
+    out[24] = '\0';
 }

@@ -22,9 +22,11 @@
  * (which resets it, releasing its read snapshot) before the connection is
  * used for anything else.
  *
- * Errors: a unique or foreign-key violation is ERR_CONFLICT; a busy
- * database or a serialization failure is ERR_UNAVAILABLE with
- * err->transient set (store_tx retries those); anything else ERR_INTERNAL
+ * Errors: a unique or foreign-key violation is ERR_CONFLICT; a value the
+ * database cannot read as its column's type is ERR_INVALID; a busy
+ * database, a serialization failure, a deadlock or a lost connection is
+ * ERR_UNAVAILABLE with err->transient set (store_tx retries those, on a
+ * fresh connection when the old one died); anything else ERR_INTERNAL
  * with the driver's text in the log, never in the err message.
  */
 #ifndef SLIPWAY_STORE_H
@@ -37,13 +39,19 @@ struct store;
 struct store_conn;
 struct store_stmt;
 
-enum store_dialect { STORE_SQLITE, STORE_POSTGRES, STORE_MYSQL };
+enum store_dialect { STORE_SQLITE, STORE_POSTGRES, STORE_MYSQL, STORE_DIALECTS };
 
-enum store_val_kind { STORE_V_NULL, STORE_V_TEXT, STORE_V_INT, STORE_V_BOOL };
+/*
+ * A timestamp (STORE_V_TIME) is text in slipway's one form, clock.h's
+ * "YYYY-MM-DDTHH:MM:SS.mmmZ" (UTC, milliseconds): SQLite keeps the text,
+ * PostgreSQL binds it to timestamptz, MySQL to DATETIME(3). Reading any
+ * timestamp column gives the same form back on every database.
+ */
+enum store_val_kind { STORE_V_NULL, STORE_V_TEXT, STORE_V_INT, STORE_V_BOOL, STORE_V_TIME };
 
 struct store_val {
     enum store_val_kind kind;
-    const char *s; /* STORE_V_TEXT; NULL binds NULL */
+    const char *s; /* STORE_V_TEXT, STORE_V_TIME; NULL binds NULL */
     int64_t i;     /* STORE_V_INT, STORE_V_BOOL */
 };
 
@@ -51,23 +59,46 @@ struct store_val {
 #define STORE_TEXT(v) ((struct store_val){.kind = STORE_V_TEXT, .s = (v)})
 #define STORE_INT(v) ((struct store_val){.kind = STORE_V_INT, .i = (v)})
 #define STORE_BOOL(v) ((struct store_val){.kind = STORE_V_BOOL, .i = (v) ? 1 : 0})
+#define STORE_TIME(v) ((struct store_val){.kind = STORE_V_TIME, .s = (v)})
 #define STORE_ARGS(...)                                                                                                            \
     (const struct store_val[]){__VA_ARGS__}, sizeof((const struct store_val[]){__VA_ARGS__}) / sizeof(struct store_val)
 #define STORE_NO_ARGS NULL, 0
 
 struct store_options {
-    int pool_size; /* connections kept open (SQLite: 0 means unbounded, one per thread) */
+    /*
+     * Most connections open at once; a caller past it waits up to
+     * wait_ms for one to come back, then gets ERR_UNAVAILABLE. 0: no limit
+     * (SQLite's default: one per thread that asks).
+     */
+    int pool_size;
+    int wait_ms;
+    int connect_timeout; /* seconds a new server connection may take (PostgreSQL, MySQL) */
 };
 
-/* Opens the database named by url (sqlite://PATH). Connects once to prove it. */
+/*
+ * Opens the database named by url: sqlite://PATH, postgres://... or
+ * postgresql://... (a libpq URI; sslmode and the other parameters pass
+ * through), mysql://user:password@host:port/database?ssl-mode=...
+ * Connects once to prove it.
+ */
 enum err_code store_open(const char *url, const struct store_options *opt, struct store **out, struct err *err);
 void store_close(struct store *s);
 enum store_dialect store_dialect(const struct store *s);
 const char *store_dialect_name(enum store_dialect d);
+/* Whether a migration file can run as one transaction (see store_driver.h). */
+bool store_transactional_ddl(const struct store *s);
 
 enum err_code store_conn_get(struct store *s, struct store_conn **out, struct err *err);
 void store_conn_put(struct store_conn *c);
 struct store *store_conn_store(const struct store_conn *c);
+
+/*
+ * A statement that differs by database is written once per dialect, in one
+ * place, as an array indexed by enum store_dialect (each a string literal);
+ * store_pick gives the connection's own. Domain code never tests the
+ * dialect itself.
+ */
+const char *store_pick(const struct store_conn *c, const char *const by_dialect[STORE_DIALECTS]);
 
 /* Runs a statement that returns no rows; *changes (may be NULL) gets the affected row count. */
 enum err_code store_run(struct store_conn *c, const char *sql, const struct store_val *args, size_t nargs, int64_t *changes,

@@ -14,9 +14,18 @@
 #include "store/store.h"
 
 struct store_driver {
-    const char *scheme; /* "sqlite" in sqlite://... */
+    const char *schemes[2]; /* "sqlite" in sqlite://...; a second spelling, or NULL */
     enum store_dialect dialect;
     const char *begin_sql; /* statement that starts a write transaction */
+    bool url_whole;        /* connect gets the whole URL, not what follows "scheme://" */
+    bool embedded;         /* connections are local and cheap: the pool has no limit */
+    /*
+     * DDL is transactional and cheap to group: a migration file runs in one
+     * transaction (SQLite). Otherwise each statement runs in a transaction
+     * of its own (CockroachDB's rule; MySQL commits DDL anyway) and the
+     * dirty mark covers a failure partway.
+     */
+    bool transactional_ddl;
     /*
      * One write transaction at a time per process: threads wait on a mutex
      * (woken at once) instead of sleeping in the database's busy handler.
@@ -24,8 +33,8 @@ struct store_driver {
      */
     bool serialize_writes;
 
-    /* target is the URL after "scheme://"; *out is the driver's connection. */
-    enum err_code (*connect)(const char *target, void **out, struct err *err);
+    /* target: see url_whole; *out is the driver's connection. A failure to reach the server is transient. */
+    enum err_code (*connect)(const char *target, const struct store_options *opt, void **out, struct err *err);
     void (*disconnect)(void *conn);
 
     enum err_code (*prepare)(void *conn, const char *sql, void **stmt, struct err *err);
@@ -39,7 +48,15 @@ struct store_driver {
     int64_t (*col_int)(void *stmt, int col);
     bool (*col_null)(void *stmt, int col);
 
+    /* Runs one statement without parameters (SQLite: several, ";"-separated). */
     enum err_code (*exec)(void *conn, const char *sql, struct err *err);
+    /*
+     * false when the connection can no longer be used: the server closed
+     * it, or a call found it dead. Cheap (no round trip): checked when a
+     * connection leaves or re-enters the pool and before a retry. May be
+     * NULL (an embedded database's connections do not die).
+     */
+    bool (*alive)(void *conn);
     /*
      * Housekeeping run every STORE_MAINTAIN_MS on a pooled connection by a
      * thread of the store, off every request's path (SQLite: the WAL
@@ -51,6 +68,12 @@ struct store_driver {
 
 #define STORE_MAINTAIN_MS 200
 
-extern const struct store_driver store_driver_sqlite;
+/*
+ * A database's text for a timestamp ("2026-11-22 06:30:00.12+00",
+ * "2026-11-22 06:30:00.123456") in slipway's form (clock.h), out[TIMESTAMP_SIZE].
+ */
+void store_time_from_sql(const char *in, char *out);
+
+extern const struct store_driver store_driver_sqlite, store_driver_postgres, store_driver_mysql;
 
 #endif

@@ -41,8 +41,8 @@ enum err_code accounts_insert(struct store_conn *c, struct account *a, struct er
     memcpy(a->updated_at, a->created_at, sizeof a->updated_at);
     if (store_run(c, "INSERT INTO accounts (id, email, name, passwordHash, createdAt, updatedAt) VALUES (?, ?, ?, ?, ?, ?)",
                   STORE_ARGS(STORE_TEXT(a->id), STORE_TEXT(a->email), STORE_TEXT(a->name),
-                             STORE_TEXT(a->password_hash[0] ? a->password_hash : NULL), STORE_TEXT(a->created_at),
-                             STORE_TEXT(a->updated_at)),
+                             STORE_TEXT(a->password_hash[0] ? a->password_hash : NULL), STORE_TIME(a->created_at),
+                             STORE_TIME(a->updated_at)),
                   NULL, err)) {
         if (err->code == ERR_CONFLICT)
             return err_set(err, ERR_CONFLICT, "an account with this e-mail address already exists");

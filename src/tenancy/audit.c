@@ -22,7 +22,7 @@ enum err_code audit_write(struct store_conn *c, const struct request *req, const
                    STORE_ARGS(STORE_TEXT(id), STORE_TEXT(ev->tenant_id), STORE_TEXT(actor_id), STORE_TEXT(actor_email),
                               STORE_TEXT(ev->action), STORE_TEXT(ev->target_type), STORE_TEXT(ev->target_id),
                               STORE_TEXT(ev->failed ? "failure" : "success"), STORE_TEXT(details), STORE_TEXT(req ? req->ip : NULL),
-                              STORE_TEXT(req ? req->user_agent : NULL), STORE_TEXT(req ? req->id : NULL), STORE_TEXT(now)),
+                              STORE_TEXT(req ? req->user_agent : NULL), STORE_TEXT(req ? req->id : NULL), STORE_TIME(now)),
                    NULL, err);
     free(details);
     return rc;

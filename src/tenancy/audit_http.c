@@ -1,6 +1,7 @@
 /* audit_http.c: an owner reads the tenant's audit trail, newest first, with filters. */
 #include "app.h"
 #include "core/clock.h"
+#include "core/rand.h"
 #include "http/page.h"
 #include "tenancy/tenancy_http.h"
 
@@ -48,13 +49,15 @@ static json_t *audit_row(struct store_stmt *st)
 enum err_code audit_list(struct request *req, struct err *err)
 {
     char since[TIMESTAMP_SIZE], until[TIMESTAMP_SIZE];
-    const char *action, *actor;
+    const char *action, *actor, *actor_id;
     struct page p;
 
     page_parse(req, &p, err);
     action = text_filter(req, "action", err);
     actor = text_filter(req, "actor", err);
-    time_filter(req, "since", "0000-01-01T00:00:00.000Z", since, err);
+    /* actorAccountId is a uuid column: an e-mail address compared with it would be an error, not a miss. */
+    actor_id = uuid_valid(actor) ? actor : "00000000-0000-0000-0000-000000000000";
+    time_filter(req, "since", "1970-01-01T00:00:00.000Z", since, err);
     time_filter(req, "until", "9999-12-31T23:59:59.999Z", until, err);
     if (err->ndetails)
         return err_set(err, ERR_INVALID, "invalid query parameters");
@@ -65,6 +68,6 @@ enum err_code audit_list(struct request *req, struct err *err)
                         "AND createdAt >= ? AND createdAt < ? AND (createdAt < ? OR (createdAt = ? AND id < ?)) "
                         "ORDER BY createdAt DESC, id DESC LIMIT ?",
                         STORE_ARGS(STORE_TEXT(req->who.tenant_id), STORE_TEXT(action), STORE_TEXT(action), STORE_TEXT(actor),
-                                   STORE_TEXT(actor), STORE_TEXT(actor), STORE_TEXT(since), STORE_TEXT(until), PAGE_ARGS(&p)),
+                                   STORE_TEXT(actor_id), STORE_TEXT(actor), STORE_TIME(since), STORE_TIME(until), PAGE_ARGS(&p)),
                         12, 0, audit_row, err);
 }

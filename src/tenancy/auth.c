@@ -136,7 +136,7 @@ static enum err_code flush_body(struct store_conn *c, void *ctx, struct err *err
         char at[TIMESTAMP_SIZE];
         clock_format(b->rows[i].at, at);
         if (store_run(c, "UPDATE api_tokens SET lastUsedAt = ? WHERE id = ? AND (lastUsedAt IS NULL OR lastUsedAt < ?)",
-                      STORE_ARGS(STORE_TEXT(at), STORE_TEXT(b->rows[i].id), STORE_TEXT(at)), NULL, err))
+                      STORE_ARGS(STORE_TIME(at), STORE_TEXT(b->rows[i].id), STORE_TIME(at)), NULL, err))
             return err->code;
     }
     return ERR_OK;

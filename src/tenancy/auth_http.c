@@ -112,7 +112,7 @@ static enum err_code logout_body(struct store_conn *c, void *ctx, struct err *er
 
     clock_now(now);
     if (store_run(c, "UPDATE api_tokens SET revokedAt = ? WHERE id = ? AND revokedAt IS NULL",
-                  STORE_ARGS(STORE_TEXT(now), STORE_TEXT(req->who.token_id)), NULL, err))
+                  STORE_ARGS(STORE_TIME(now), STORE_TEXT(req->who.token_id)), NULL, err))
         return err->code;
     return audit_write(c, req,
                        &(struct audit_event){.action = "auth.logout", .target_type = "token", .target_id = req->who.token_id}, err);

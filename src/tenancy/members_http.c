@@ -66,8 +66,8 @@ static enum err_code add_body(struct store_conn *c, void *ctx, struct err *err)
         return err->code;
     clock_now(t->created_at);
     if (store_run(c, "INSERT INTO tenant_members (tenantId, accountId, role, createdAt, updatedAt) VALUES (?, ?, ?, ?, ?)",
-                  STORE_ARGS(STORE_TEXT(tenant), STORE_TEXT(t->account.id), STORE_TEXT(t->role), STORE_TEXT(t->created_at),
-                             STORE_TEXT(t->created_at)),
+                  STORE_ARGS(STORE_TEXT(tenant), STORE_TEXT(t->account.id), STORE_TEXT(t->role), STORE_TIME(t->created_at),
+                             STORE_TIME(t->created_at)),
                   NULL, err)) {
         if (err->code == ERR_CONFLICT)
             return err_set(err, ERR_CONFLICT, "%s is already a member of this tenant", t->account.email);
@@ -190,7 +190,7 @@ static enum err_code change_body(struct store_conn *c, void *ctx, struct err *er
     clock_now(now);
     rc = t->new_role
              ? store_run(c, "UPDATE tenant_members SET role = ?, updatedAt = ? WHERE tenantId = ? AND accountId = ?",
-                         STORE_ARGS(STORE_TEXT(t->new_role), STORE_TEXT(now), STORE_TEXT(tenant), STORE_TEXT(account)), NULL, err)
+                         STORE_ARGS(STORE_TEXT(t->new_role), STORE_TIME(now), STORE_TEXT(tenant), STORE_TEXT(account)), NULL, err)
              : store_run(c, "DELETE FROM tenant_members WHERE tenantId = ? AND accountId = ?",
                          STORE_ARGS(STORE_TEXT(tenant), STORE_TEXT(account)), NULL, err);
     if (rc)

@@ -13,11 +13,11 @@ enum err_code tenants_create(struct store_conn *c, const struct request *req, co
     rand_uuid(t->id);
     clock_now(t->created_at);
     if (store_run(c, "INSERT INTO tenants (id, orgName, createdAt, updatedAt) VALUES (?, ?, ?, ?)",
-                  STORE_ARGS(STORE_TEXT(t->id), STORE_TEXT(org_name), STORE_TEXT(t->created_at), STORE_TEXT(t->created_at)), NULL,
+                  STORE_ARGS(STORE_TEXT(t->id), STORE_TEXT(org_name), STORE_TIME(t->created_at), STORE_TIME(t->created_at)), NULL,
                   err) ||
         store_run(c, "INSERT INTO tenant_members (tenantId, accountId, role, createdAt, updatedAt) VALUES (?, ?, ?, ?, ?)",
-                  STORE_ARGS(STORE_TEXT(t->id), STORE_TEXT(owner_id), STORE_TEXT("owner"), STORE_TEXT(t->created_at),
-                             STORE_TEXT(t->created_at)),
+                  STORE_ARGS(STORE_TEXT(t->id), STORE_TEXT(owner_id), STORE_TEXT("owner"), STORE_TIME(t->created_at),
+                             STORE_TIME(t->created_at)),
                   NULL, err))
         return err->code;
     details = json_pack("{s:s}", "orgName", org_name);

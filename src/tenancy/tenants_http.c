@@ -92,7 +92,7 @@ static enum err_code patch_body(struct store_conn *c, void *ctx, struct err *err
 
     clock_now(now);
     rc = store_run(c, "UPDATE tenants SET orgName = ?, updatedAt = ? WHERE id = ? AND deletedAt IS NULL",
-                   STORE_ARGS(STORE_TEXT(org), STORE_TEXT(now), STORE_TEXT(req->who.tenant_id)), NULL, err);
+                   STORE_ARGS(STORE_TEXT(org), STORE_TIME(now), STORE_TEXT(req->who.tenant_id)), NULL, err);
     if (rc == ERR_OK)
         rc = audit_write(c, req,
                          &(struct audit_event){.tenant_id = req->who.tenant_id,
@@ -120,7 +120,7 @@ static enum err_code delete_body(struct store_conn *c, void *ctx, struct err *er
 
     clock_now(now);
     if (store_run(c, "UPDATE tenants SET deletedAt = ?, updatedAt = ? WHERE id = ? AND deletedAt IS NULL",
-                  STORE_ARGS(STORE_TEXT(now), STORE_TEXT(now), STORE_TEXT(req->who.tenant_id)), NULL, err))
+                  STORE_ARGS(STORE_TIME(now), STORE_TIME(now), STORE_TEXT(req->who.tenant_id)), NULL, err))
         return err->code;
     return audit_write(
         c, req,

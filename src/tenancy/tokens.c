@@ -22,8 +22,8 @@ enum err_code tokens_issue(struct store_conn *c, const char *account_id, const c
                      "INSERT INTO api_tokens (id, accountId, name, tokenHash, prefix, createdAt, expiresAt) "
                      "VALUES (?, ?, ?, ?, ?, ?, ?)",
                      STORE_ARGS(STORE_TEXT(t->id), STORE_TEXT(account_id), STORE_TEXT(name), STORE_TEXT(hash),
-                                STORE_TEXT(t->prefix), STORE_TEXT(t->created_at),
-                                STORE_TEXT(t->expires_at[0] ? t->expires_at : NULL)),
+                                STORE_TEXT(t->prefix), STORE_TIME(t->created_at),
+                                STORE_TIME(t->expires_at[0] ? t->expires_at : NULL)),
                      NULL, err);
 }
 

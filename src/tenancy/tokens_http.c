@@ -87,7 +87,7 @@ static enum err_code revoke_body(struct store_conn *c, void *ctx, struct err *er
         return ERR_OK; /* revoking twice changes nothing */
     clock_now(now);
     if (store_run(c, "UPDATE api_tokens SET revokedAt = ? WHERE id = ? AND accountId = ?",
-                  STORE_ARGS(STORE_TEXT(now), STORE_TEXT(id), STORE_TEXT(req->who.account_id)), NULL, err))
+                  STORE_ARGS(STORE_TIME(now), STORE_TEXT(id), STORE_TEXT(req->who.account_id)), NULL, err))
         return err->code;
     return audit_write(c, req, &(struct audit_event){.action = "token.revoke", .target_type = "token", .target_id = id}, err);
 }

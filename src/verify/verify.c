@@ -238,7 +238,7 @@ static enum err_code record_body(struct store_conn *c, void *ctx, struct err *er
     clock_now(now);
     if (t->v->verdict != VERDICT_NONE &&
         store_run(c, t->cat->sql_verdict,
-                  STORE_ARGS(STORE_TEXT(t->to), STORE_TEXT(now), STORE_TEXT(t->v->verdict == VERDICT_VALID ? NULL : t->v->message),
+                  STORE_ARGS(STORE_TEXT(t->to), STORE_TIME(now), STORE_TEXT(t->v->verdict == VERDICT_VALID ? NULL : t->v->message),
                              STORE_TEXT(t->tenant), STORE_TEXT(t->id)),
                   NULL, err))
         return err->code;

@@ -16,7 +16,11 @@ As a fixture (CTest FIXTURES_SETUP/CLEANUP, or by hand):
 
 Environment: SLIPWAY_BIN (default build/slipway, relative to the repo root),
 SLIPWAY_API_STATE (the state file of a running fixture server),
-SLIPWAY_API_KEEP=1 keeps every server's temporary directory.
+SLIPWAY_API_KEEP=1 keeps every server's temporary directory,
+SLIPWAY_TEST_BACKEND (sqlite, postgres or mysql; default sqlite) and
+SLIPWAY_TEST_DB_STATE (for postgres and mysql: the state file of the
+database server tests/db/dbserver started; each slipway server gets a fresh
+database of its own on it).
 """
 
 import atexit
@@ -31,6 +35,7 @@ import select
 import shutil
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -41,6 +46,12 @@ from urllib.parse import quote
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO_ROOT = os.path.dirname(os.path.dirname(HERE))
+sys.path.insert(0, os.path.join(REPO_ROOT, "tests", "db"))
+import dbclient  # noqa: E402
+
+BACKEND = os.environ.get("SLIPWAY_TEST_BACKEND", "sqlite")
+if BACKEND not in ("sqlite", "postgres", "mysql"):
+    raise SystemExit("SLIPWAY_TEST_BACKEND must be sqlite, postgres or mysql, not %r" % BACKEND)
 USER_AGENT = "slipway-api-tests/1"
 SANITIZER_PATTERNS = ("AddressSanitizer", "LeakSanitizer", "runtime error:")
 READY_TIMEOUT = 20.0
@@ -121,6 +132,50 @@ def binary_path():
     return os.path.join(REPO_ROOT, path)
 
 
+def database_url(database):
+    """A database as slipway's SLIPWAY_DATABASE_URL: a URL as it is, a path as sqlite://PATH."""
+    return database if "://" in database else "sqlite://" + database
+
+
+def new_database(directory):
+    """A fresh, empty database for the backend under test: a file in directory
+    (SQLite), or a database of its own on the test database server."""
+    if BACKEND == "sqlite":
+        return os.path.join(directory, "slipway.db")
+    state_file = os.environ.get("SLIPWAY_TEST_DB_STATE")
+    if not state_file:
+        raise AssertionError("SLIPWAY_TEST_BACKEND=%s needs SLIPWAY_TEST_DB_STATE (tests/db/dbserver's state file)" % BACKEND)
+    with open(state_file) as f:
+        admin_url = json.load(f)["url"]
+    return dbclient.createdb(admin_url, "slw_" + uuid.uuid4().hex[:20])
+
+
+def copy_database(src, directory):
+    """A copy of a database no server is using: a file in directory (SQLite, by
+    the backup API), or a new database on the same server (PostgreSQL: from
+    src as template; MariaDB: mariadb-dump into it). Returns the copy."""
+    copy = new_database(tempfile.mkdtemp(dir=directory))
+    if BACKEND == "sqlite":
+        a, b = sqlite3.connect(src, timeout=15), sqlite3.connect(copy)
+        try:
+            a.backup(b)
+        finally:
+            a.close()
+            b.close()
+        return copy
+    dst, source = dbclient.Url(copy), dbclient.Url(src)
+    if BACKEND == "postgres":
+        admin = source.with_database("postgres")
+        dbclient.dropdb(admin, dst.database)
+        dbclient._admin(admin, 'CREATE DATABASE "%s" TEMPLATE "%s"' % (dst.database, source.database))
+        return copy
+    login = ["--no-defaults", "-h", source.host, "-P", str(source.port), "-u", source.user, "-p" + source.password]
+    dumped = subprocess.run(["mariadb-dump"] + login + ["--routines", "--triggers", source.database],
+                            capture_output=True, check=True, timeout=60).stdout
+    subprocess.run(["mariadb"] + login + [dst.database], input=dumped, capture_output=True, check=True, timeout=60)
+    return copy
+
+
 def free_port():
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind(("127.0.0.1", 0))
@@ -189,6 +244,7 @@ class Server:
 
     def __init__(self, extra_env=None):
         self.extra_env = dict(extra_env or {})
+        self.database = None  # a path (SQLite) or URL; made at start unless a subclass sets it
         self.tmpdir = None
         self.port = None
         self.pid = None
@@ -201,7 +257,7 @@ class Server:
 
     def env(self):
         env = {k: v for k, v in os.environ.items() if not k.startswith("SLIPWAY_")}
-        env["SLIPWAY_DATABASE_URL"] = "sqlite://" + self.database_path()
+        env["SLIPWAY_DATABASE_URL"] = database_url(self.database_path())
         env["SLIPWAY_LISTEN"] = "127.0.0.1:%d" % self.port
         env.update(self.extra_env)
         return env
@@ -211,6 +267,8 @@ class Server:
         if not os.access(binary, os.X_OK):
             raise AssertionError("slipway binary not found at %s (build it, or set SLIPWAY_BIN)" % binary)
         self.tmpdir = tempfile.mkdtemp(prefix="slipway-api-")
+        if self.database is None:
+            self.database = new_database(self.tmpdir)
         self.port = free_port()
         env = self.env()
         self.admin = self._bootstrap(binary, env)
@@ -275,12 +333,14 @@ class Server:
                              % (READY_TIMEOUT, _tail(self.log_text())))
 
     def state(self):
-        return {"pid": self.pid, "port": self.port, "tmpdir": self.tmpdir, "bootstrap": self.admin}
+        return {"pid": self.pid, "port": self.port, "tmpdir": self.tmpdir, "bootstrap": self.admin,
+                "database": self.database}
 
     @classmethod
     def attach(cls, state):
         server = cls()
         server.pid, server.port, server.tmpdir = state["pid"], state["port"], state["tmpdir"]
+        server.database = state["database"]
         server.admin = state["bootstrap"]
         return server
 
@@ -344,7 +404,8 @@ class Server:
             shutil.rmtree(self.tmpdir, ignore_errors=True)
 
     def database_path(self):
-        return os.path.join(self.tmpdir, "slipway.db")
+        """The database: a file path (SQLite) or a URL (PostgreSQL, MySQL)."""
+        return self.database
 
     def log_text(self):
         try:

@@ -28,7 +28,6 @@ import os
 import re
 import secrets
 import shutil
-import sqlite3
 import string
 import struct
 import subprocess
@@ -37,6 +36,7 @@ import time
 import uuid
 
 import harness
+from harness import dbclient
 
 # --------------------------------------------------------------------------
 # Environment
@@ -70,7 +70,7 @@ class IntegrationServer(harness.Server):
     def __init__(self, extra_env=None, unset=(), database=None, admin=None):
         super().__init__(extra_env)
         self.unset = set(unset)
-        self._database = database
+        self.database = database
         self._reused_admin = admin
 
     def env(self):
@@ -78,9 +78,6 @@ class IntegrationServer(harness.Server):
         for name in self.unset:
             env.pop(name, None)
         return env
-
-    def database_path(self):
-        return self._database or super().database_path()
 
     def _bootstrap(self, binary, env):
         if self._reused_admin is not None:
@@ -92,7 +89,7 @@ def command_env(extra=None, unset=(), database=None, port=None):
     """The environment a hand-run `slipway` command gets (like harness.Server.env)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("SLIPWAY_")}
     if database is not None:
-        env["SLIPWAY_DATABASE_URL"] = "sqlite://" + database
+        env["SLIPWAY_DATABASE_URL"] = harness.database_url(database)
     if port is not None:
         env["SLIPWAY_LISTEN"] = "127.0.0.1:%d" % port
     env.update(extra or {})
@@ -815,41 +812,17 @@ def audit_rows(test, server, token, tenant_id, **filters):
 
 
 # --------------------------------------------------------------------------
-# The SQLite file
+# The database under the server (SQLite file, or a PostgreSQL/MariaDB database)
 
 CIPHERTEXT_RE = re.compile(r"^v1\.([^.\s]+)\.([^.\s]+)\.([^.\s]+)$")
-
-
-def db(server):
-    conn = sqlite3.connect(server.database_path(), timeout=15)
-    conn.execute("PRAGMA busy_timeout = 15000")
-    return conn
-
-
 def db_execute(server, sql, params=()):
-    """One write statement, committed (retries while the server holds the lock)."""
-    deadline = time.monotonic() + 15
-    while True:
-        conn = db(server)
-        try:
-            cur = conn.execute(sql, params)
-            conn.commit()
-            return cur.rowcount
-        except sqlite3.OperationalError as e:
-            if "locked" not in str(e) or time.monotonic() > deadline:
-                raise
-        finally:
-            conn.close()
-        time.sleep(0.05)
+    """One write statement with ? placeholders, committed; returns the rows it changed."""
+    return dbclient.execute(harness.database_url(server.database_path()), sql, params)
 
 
 def db_query(server, sql, params=()):
-    conn = db(server)
-    try:
-        cur = conn.execute(sql, params)
-        return [d[0] for d in cur.description], cur.fetchall()
-    finally:
-        conn.close()
+    """(column names, rows) of a query with ? placeholders."""
+    return dbclient.query(harness.database_url(server.database_path()), sql, params)
 
 
 def set_verification(server, category, id, status):
@@ -867,44 +840,38 @@ def column_value(server, category, id, column):
 
 
 def raw_database_bytes(server):
-    """The database file and its -wal/-journal, as bytes."""
+    """Everything the database holds, as bytes: the SQLite file with its -wal and
+    -journal, or every row of every table of a server database."""
+    database = server.database_path()
+    if "://" in database:
+        return repr(dbclient.dump(database)).encode("utf-8")
     out = b""
     for suffix in ("", "-wal", "-journal"):
         try:
-            with open(server.database_path() + suffix, "rb") as f:
+            with open(database + suffix, "rb") as f:
                 out += f.read()
         except OSError:
             pass
     return out
 
 
-def stored_ciphertexts(path):
-    """[(table, column, value)] of every text value shaped like v1.<keyId>.<nonce>.<ct> in a database file."""
-    conn = sqlite3.connect(path, timeout=15)
-    try:
-        found = []
-        tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
-        for table in tables:
-            cur = conn.execute('SELECT * FROM "%s"' % table)
-            names = [d[0] for d in cur.description]
-            for row in cur:
-                for name, value in zip(names, row):
-                    if isinstance(value, str) and CIPHERTEXT_RE.match(value):
-                        found.append((table, name, value))
-        return found
-    finally:
-        conn.close()
+def stored_ciphertexts(database):
+    """[(table, column, value)] of every text value shaped like v1.<keyId>.<nonce>.<ct> in a database."""
+    url, found = harness.database_url(database), []
+    for table in dbclient.tables(url):
+        names, rows = dbclient.query(url, "SELECT * FROM %s" % table)
+        for row in rows:
+            for name, value in zip(names, row):
+                if isinstance(value, str) and CIPHERTEXT_RE.match(value):
+                    found.append((table, name, value))
+    return found
 
 
 def key_id(ciphertext):
     return CIPHERTEXT_RE.match(ciphertext).group(1)
 
 
-def copy_database(src, dst):
-    """A consistent copy of a SQLite database (the backup API)."""
-    a, b = sqlite3.connect(src, timeout=15), sqlite3.connect(dst)
-    try:
-        a.backup(b)
-    finally:
-        a.close()
-        b.close()
+def copy_database(src, directory):
+    """A consistent copy of a stopped server's database; returns the copy (a
+    path in directory for SQLite, a URL for a server database)."""
+    return harness.copy_database(src, directory)

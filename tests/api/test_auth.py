@@ -1,12 +1,11 @@
 """Login, logout, /me, and how every protected route treats bad credentials."""
 
-import contextlib
 import datetime
-import sqlite3
 import unittest
 import uuid
 
 import harness
+import integration_fixtures as fx
 from harness import ApiTest, BodySpec, assert_keys, check_body_matrix, fill, login
 
 tearDownModule = harness.stop_shared_server
@@ -178,10 +177,8 @@ class ExpiredSessionTest(ApiTest):
     server_env = {"SLIPWAY_SESSION_TTL": "60"}
 
     def expire(self, token_id):
-        with contextlib.closing(sqlite3.connect(self.server.database_path(), timeout=10)) as db:
-            with db:
-                changed = db.execute("UPDATE api_tokens SET expiresAt = ? WHERE id = ?",
-                                     ("2000-01-01T00:00:00.000Z", token_id)).rowcount
+        changed = fx.db_execute(self.server, "UPDATE api_tokens SET expiresAt = ? WHERE id = ?",
+                                ("2000-01-01T00:00:00.000Z", token_id))
         self.assertEqual(changed, 1, "the login token is a row of api_tokens")
 
     def test_login_token_expires(self):

@@ -271,7 +271,7 @@ class MalformedKeyTest(unittest.TestCase):
                                                                    "INTEGRATION_ENCRYPTION_OLD_KEYS": "zz"}),
                               ("INTEGRATION_ENCRYPTION_KEY_FILE", {"INTEGRATION_ENCRYPTION_KEY_FILE": missing})):
                 with self.subTest(env=env):
-                    database = os.path.join(tmp, "%s.db" % fx.tag())
+                    database = harness.new_database(tempfile.mkdtemp(dir=tmp))
                     code, _, err = fx.run_slipway(
                         ["serve", "--migrate"], fx.command_env(env, unset=set(fx.KEY_VARS) - set(env),
                                                                database=database, port=harness.free_port()),
@@ -287,7 +287,7 @@ class KeyLifecycleTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.dir = tempfile.mkdtemp(prefix="slipway-keys-db-")
-        cls.db = os.path.join(cls.dir, "slipway.db")
+        cls.db = harness.new_database(cls.dir)
         cls.key_a, cls.key_b, cls.key_c = (fx.new_encryption_key() for _ in range(3))
         server = cls.serve(cls.key_a)
         cls.admin = server.admin
@@ -311,8 +311,7 @@ class KeyLifecycleTest(unittest.TestCase):
             cls.refs.append((third, item["category"], item["id"], item["type"]))
         cls.view = owner_view(server, token, cls.refs)
         server.stop()
-        cls.before = os.path.join(cls.dir, "before.db")
-        fx.copy_database(cls.db, cls.before)
+        cls.before = fx.copy_database(cls.db, cls.dir)
 
     @classmethod
     def tearDownClass(cls):
@@ -332,10 +331,8 @@ class KeyLifecycleTest(unittest.TestCase):
         return fx.IntegrationServer(env, unset=unset, database=database or cls.db,
                                     admin=getattr(cls, "admin", None)).start()
 
-    def copy_of_before(self, name):
-        path = os.path.join(self.dir, name)
-        fx.copy_database(self.before, path)
-        return path
+    def copy_of_before(self):
+        return fx.copy_database(self.before, self.dir)
 
     def rotate(self, env):
         code, out, err = fx.run_slipway(["admin", "rotate-key"], env, cwd=self.dir)
@@ -354,7 +351,7 @@ class KeyLifecycleTest(unittest.TestCase):
                 self.assertTrue(any(v is not None for v in masks.values()))
 
     def test_refuses_to_start_without_a_key(self):
-        path = self.copy_of_before("nokey.db")
+        path = self.copy_of_before()
         env = fx.command_env(unset=fx.KEY_VARS, database=path, port=harness.free_port())
         code, out, err = fx.run_slipway(["serve", "--migrate"], env, cwd=self.dir, timeout=15)
         self.assertIsNotNone(code, "slipway serve started (and was killed after 15 s)")
@@ -362,7 +359,7 @@ class KeyLifecycleTest(unittest.TestCase):
         self.assertIn("INTEGRATION_ENCRYPTION_KEY", err)
 
     def test_refuses_to_start_with_a_wrong_key(self):
-        path = self.copy_of_before("wrong.db")
+        path = self.copy_of_before()
         key_ids = {fx.key_id(v) for _, _, v in fx.stored_ciphertexts(path)}
         self.assertEqual(len(key_ids), 1, "everything is under key A")
         key_a = key_ids.pop()
@@ -378,7 +375,7 @@ class KeyLifecycleTest(unittest.TestCase):
         self.assertEqual(fx.stored_ciphertexts(path), fx.stored_ciphertexts(self.before), "nothing was touched")
 
     def test_rotate_key_without_the_old_key_fails(self):
-        path = self.copy_of_before("norotate.db")
+        path = self.copy_of_before()
         before = fx.stored_ciphertexts(path)
         env = fx.command_env({"INTEGRATION_ENCRYPTION_KEY": self.key_c}, unset=fx.KEY_VARS[1:], database=path)
         code, result, _ = self.rotate(env)

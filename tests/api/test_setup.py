@@ -581,8 +581,9 @@ class QueryPatternsTest(SetupBase):
         self.assertEqual(rows, [(1, 1, 1, 1)])
 
         columns, rows = fx.db_query(self.server, QUERY_ALL_INTEGRATIONS, (tenant,))
-        self.assertEqual(columns, ["integrationType", "isEnabled", "isRequired", "verificationStatus",
-                                   "lastVerifiedAt"])
+        # PostgreSQL folds the unquoted names to lower case.
+        self.assertEqual([c.lower() for c in columns], ["integrationtype", "isenabled", "isrequired", "verificationstatus",
+                                                        "lastverifiedat"])
         self.assertEqual([r[0] for r in rows],
                          ["APP_STORE", "GITHUB", "GITHUB_ACTIONS", "GITHUB_ACTIONS", "PLAY_STORE", "SLACK"])
         for row in rows:
@@ -591,9 +592,9 @@ class QueryPatternsTest(SetupBase):
 
         columns, rows = fx.db_query(self.server, QUERY_ONE_INTEGRATION, (tenant,))
         self.assertEqual(len(rows), 1)
-        row = dict(zip(columns, rows[0]))
-        self.assertEqual((row["integrationType"], row["tenantId"]), ("GITHUB", tenant))
-        self.assertEqual(row["verificationStatus"], "NOT_VERIFIED")
+        row = dict(zip((c.lower() for c in columns), rows[0]))
+        self.assertEqual((row["integrationtype"], row["tenantid"]), ("GITHUB", tenant))
+        self.assertEqual(row["verificationstatus"], "NOT_VERIFIED")
         self.assertNotIn(body["github"]["accessToken"], repr(rows[0]), "the config is not plaintext")
 
         _, rows = fx.db_query(self.server, QUERY_CAN_CREATE, (tenant,))
