@@ -80,13 +80,15 @@ static int serve(struct app *app)
     struct server_options so = {app->cfg.listen_host, app->cfg.listen_port, app->cfg.threads, app->cfg.body_limit,
                                 app->cfg.shutdown_timeout};
     struct server *server = NULL;
-    struct reverify *reverify = NULL;
+    struct jobs *jobs = NULL;
+    const struct job_kind job_kinds[] = {{REVERIFY_JOB, reverify_run, app}};
+    struct jobs_options jo = {app->cfg.job_lease, app->cfg.job_poll_ms};
     sigset_t sigs;
     struct err err;
     int pending = 0, sig = 0;
 
     err_clear(&err);
-    if (store_open(app->cfg.database_url, NULL, &app->store, &err))
+    if (admin_store_open(&app->cfg, &app->store, &err))
         goto fail;
     if (app->cfg.migrate ? migrate_up(app->store, migrate_set_for(app->store), NULL, &err)
                          : migrate_check(app->store, migrate_set_for(app->store), &pending, &err))
@@ -115,7 +117,9 @@ static int serve(struct app *app)
     if (verify_env_start(&app->verify, &app->cfg, &err))
         goto stop;
     app->login_limit = ratelimit_new(60, 65536);
-    reverify = reverify_start(app);
+    if (reverify_schedule(app->store, &err))
+        goto stop;
+    jobs = jobs_start(app->store, job_kinds, ARRAY_LEN(job_kinds), &jo);
     app->usage = token_usage_start(app->store, app->cfg.token_flush);
     log_buffer_start();
     server = server_start(&so, routes, routes_count, &hooks, app, app->store, &err);
@@ -129,7 +133,7 @@ static int serve(struct app *app)
              app->cfg.shutdown_timeout);
     server_drain(server);
 stop:
-    reverify_stop(reverify);
+    jobs_stop(jobs);
     /* Calls still out end now; their answers, and queued logins, finish and resume their requests. */
     outbound_stop(app->verify.out);
     workpool_free(app->verify_pool);

@@ -617,7 +617,6 @@ static void build_sql(struct category *c)
     c->sql_overdue = sqlf("SELECT id, tenantId, lastVerifiedAt FROM %s WHERE verificationStatus = ? AND lastVerifiedAt < ? "
                           "ORDER BY lastVerifiedAt LIMIT ?",
                           c->table);
-    c->sql_claim = sqlf("UPDATE %s SET lastVerifiedAt = ? WHERE id = ? AND lastVerifiedAt = ?", c->table);
     c->sql_ids = sqlf("SELECT id FROM %s WHERE tenantId = ? ORDER BY createdAt, id", c->table);
     for (size_t i = 0; i < c->ncolumns; i++) {
         const char *col = c->columns[i]->name;

@@ -52,7 +52,7 @@ struct category {
     size_t ncolumns;
     char *sql_insert, *sql_update, *sql_select, *sql_list, *sql_delete;
     /* Verification: the current status, a verdict recorded, overdue VALID rows, a claim on one of them. */
-    char *sql_status, *sql_verdict, *sql_overdue, *sql_claim, *sql_ids;
+    char *sql_status, *sql_verdict, *sql_overdue, *sql_ids;
     /* Per secret column (NULL for the others), for key checks and rotation (rekey.c). */
     char *sql_key_ids[CATALOG_MAX_COLUMNS], *sql_secret_page[CATALOG_MAX_COLUMNS], *sql_secret_swap[CATALOG_MAX_COLUMNS],
         *sql_secret_current[CATALOG_MAX_COLUMNS];

@@ -9,25 +9,46 @@
 #include "core/workpool.h"
 #include "core/xmalloc.h"
 #include "integrations/integrations.h"
+#include "jobs/jobs.h"
 
-#define BATCH 50  /* integrations claimed per category and round */
-#define TICK_S 60 /* how often overdue integrations are looked for */
+#define BATCH 200 /* overdue integrations taken per category and run */
 
-struct reverify {
-    struct app *app;
-    pthread_t thread;
+/*
+ * One run: every check it started, and the run itself, hold a reference;
+ * the last to let go frees it (checks may outlive a run that a shutdown
+ * cut short).
+ */
+struct sweep {
     pthread_mutex_t lock;
-    pthread_cond_t wake;
-    bool stopping;
+    pthread_cond_t done;
+    int refs, pending;
 };
 
 struct check {
     struct app *app;
+    struct sweep *sweep;
     const struct category *cat;
     char id[UUID_SIZE], tenant[UUID_SIZE];
-    char before[TIMESTAMP_SIZE], claimed[TIMESTAMP_SIZE]; /* lastVerifiedAt as read, and as the claim set it */
     struct verification *v;
 };
+
+static void sweep_release(struct sweep *sw, bool check_done)
+{
+    bool last;
+
+    pthread_mutex_lock(&sw->lock);
+    if (check_done) {
+        sw->pending--;
+        pthread_cond_signal(&sw->done);
+    }
+    last = --sw->refs == 0;
+    pthread_mutex_unlock(&sw->lock);
+    if (last) {
+        pthread_cond_destroy(&sw->done);
+        pthread_mutex_destroy(&sw->lock);
+        free(sw);
+    }
+}
 
 static void record(void *arg)
 {
@@ -40,14 +61,11 @@ static void record(void *arg)
     if (store_conn_get(c->app->store, &db, &err) == ERR_OK) {
         if (verify_record(db, NULL, c->cat, c->tenant, c->id, c->v, to, &err) == ERR_OK && strcmp(to, "VALID") != 0)
             log_info("re-verification: %s %s of tenant %s is now %s: %s", c->cat->slug, c->id, c->tenant, to, c->v->message);
-        /* No verdict: lastVerifiedAt records verdicts only, so the claim is undone (and tried again next round). */
-        if (!err.code && c->v->verdict == VERDICT_NONE)
-            store_run(db, c->cat->sql_claim, STORE_ARGS(STORE_TEXT(c->before), STORE_TEXT(c->id), STORE_TEXT(c->claimed)), NULL,
-                      &err);
         store_conn_put(db);
     }
     if (err.code)
         log_warn("re-verification: could not record %s %s: %s", c->cat->slug, c->id, err.message);
+    sweep_release(c->sweep, true);
     verify_free(c->v);
     free(c);
 }
@@ -60,7 +78,7 @@ static void done(struct verification *v, void *ctx)
         record(c);
 }
 
-/* Loads and starts one claimed integration; false when it could not start. */
+/* Loads and starts one overdue integration; false when it could not start. */
 static bool start(struct app *app, struct store_conn *db, struct check *c)
 {
     json_t *config, *scm;
@@ -73,98 +91,84 @@ static bool start(struct app *app, struct store_conn *db, struct check *c)
     return true;
 }
 
-static void round_of_checks(struct app *app)
+/* Starts a check of every overdue VALID integration of one category. */
+static enum err_code start_category(struct app *app, struct store_conn *db, const struct category *cat, struct sweep *sw,
+                                    struct err *err)
 {
-    char cutoff[TIMESTAMP_SIZE], now[TIMESTAMP_SIZE];
-    struct store_conn *db;
-    struct err err;
+    char cutoff[TIMESTAMP_SIZE];
+    char(*due)[2][UUID_SIZE] = xcalloc(BATCH, sizeof *due); /* id, tenant */
+    struct store_stmt *st;
+    int n = 0, rc;
 
-    err_clear(&err);
     clock_format(clock_now_ms() - (int64_t)app->cfg.reverify_interval * 1000, cutoff);
-    if (store_conn_get(app->store, &db, &err))
-        return;
-    for (int k = 0; k < CAT__COUNT; k++) {
-        const struct category *cat = category_get((enum category_id)k);
-        struct {
-            char id[UUID_SIZE], tenant[UUID_SIZE], at[TIMESTAMP_SIZE];
-        } due[BATCH];
-        struct store_stmt *st;
-        int n = 0;
-
-        if (store_select(db, cat->sql_overdue, STORE_ARGS(STORE_TEXT("VALID"), STORE_TEXT(cutoff), STORE_INT(BATCH)), &st, &err))
-            break;
-        while (n < BATCH && store_next(st, &err) == 1) {
-            snprintf(due[n].id, UUID_SIZE, "%s", store_col_text(st, 0));
-            snprintf(due[n].tenant, UUID_SIZE, "%s", store_col_text(st, 1));
-            snprintf(due[n].at, TIMESTAMP_SIZE, "%s", store_col_text(st, 2));
-            n++;
-        }
-        store_finish(st);
-        for (int i = 0; i < n; i++) {
-            int64_t claimed = 0;
-            clock_now(now);
-            /* Only the process whose swap succeeds checks it. */
-            if (store_run(db, cat->sql_claim, STORE_ARGS(STORE_TEXT(now), STORE_TEXT(due[i].id), STORE_TEXT(due[i].at)), &claimed,
-                          &err) ||
-                claimed != 1)
-                continue;
-            struct check *c = xcalloc(1, sizeof *c);
-            c->app = app;
-            c->cat = cat;
-            memcpy(c->id, due[i].id, UUID_SIZE); /* both UUID_SIZE, NUL-terminated */
-            memcpy(c->tenant, due[i].tenant, UUID_SIZE);
-            memcpy(c->before, due[i].at, TIMESTAMP_SIZE);
-            memcpy(c->claimed, now, TIMESTAMP_SIZE);
-            if (!start(app, db, c))
-                free(c);
+    if (store_select(db, cat->sql_overdue, STORE_ARGS(STORE_TEXT("VALID"), STORE_TIME(cutoff), STORE_INT(BATCH)), &st, err)) {
+        free(due);
+        return err->code;
+    }
+    while (n < BATCH && (rc = store_next(st, err)) == 1) {
+        snprintf(due[n][0], UUID_SIZE, "%s", store_col_text(st, 0));
+        snprintf(due[n][1], UUID_SIZE, "%s", store_col_text(st, 1));
+        n++;
+    }
+    store_finish(st);
+    for (int i = 0; i < n; i++) {
+        struct check *c = xcalloc(1, sizeof *c);
+        c->app = app;
+        c->sweep = sw;
+        c->cat = cat;
+        memcpy(c->id, due[i][0], UUID_SIZE); /* both UUID_SIZE, NUL-terminated */
+        memcpy(c->tenant, due[i][1], UUID_SIZE);
+        pthread_mutex_lock(&sw->lock);
+        sw->refs++;
+        sw->pending++;
+        pthread_mutex_unlock(&sw->lock);
+        if (!start(app, db, c)) {
+            sweep_release(sw, true);
+            free(c);
         }
     }
-    store_conn_put(db);
+    free(due);
+    return err->code;
 }
 
-static void *run(void *arg)
+enum err_code reverify_run(void *ctx, const struct job *job, struct err *err)
 {
-    struct reverify *r = arg;
+    struct app *app = ctx;
+    struct sweep *sw = xcalloc(1, sizeof *sw);
+    struct store_conn *db = NULL;
+    int left;
 
-    pthread_mutex_lock(&r->lock);
-    while (!r->stopping) {
+    pthread_mutex_init(&sw->lock, NULL);
+    pthread_cond_init(&sw->done, NULL);
+    sw->refs = 1;
+    if (store_conn_get(app->store, &db, err) == ERR_OK) {
+        for (int k = 0; k < CAT__COUNT && !err->code; k++)
+            start_category(app, db, category_get((enum category_id)k), sw, err);
+        store_conn_put(db);
+    }
+    /* The job is done when every check it started has its answer recorded. */
+    pthread_mutex_lock(&sw->lock);
+    while (sw->pending > 0 && !jobs_stopping(job->queue)) {
         struct timespec until;
-        pthread_mutex_unlock(&r->lock);
-        round_of_checks(r->app);
-        pthread_mutex_lock(&r->lock);
         clock_gettime(CLOCK_REALTIME, &until);
-        until.tv_sec += TICK_S;
-        while (!r->stopping && pthread_cond_timedwait(&r->wake, &r->lock, &until) == 0)
-            ;
+        until.tv_sec += 1;
+        pthread_cond_timedwait(&sw->done, &sw->lock, &until);
     }
-    pthread_mutex_unlock(&r->lock);
-    return NULL;
+    left = sw->pending;
+    pthread_mutex_unlock(&sw->lock);
+    sweep_release(sw, false);
+    if (!err->code && left > 0)
+        err_set(err, ERR_UNAVAILABLE, "stopped with %d check(s) unfinished", left);
+    return err->code;
 }
 
-struct reverify *reverify_start(struct app *app)
+enum err_code reverify_schedule(struct store *s, struct err *err)
 {
-    struct reverify *r = xcalloc(1, sizeof *r);
-    r->app = app;
-    pthread_mutex_init(&r->lock, NULL);
-    pthread_cond_init(&r->wake, NULL);
-    if (pthread_create(&r->thread, NULL, run, r) != 0) {
-        log_error("re-verification: cannot start its thread");
-        free(r);
-        return NULL;
-    }
-    return r;
-}
+    struct store_conn *db = NULL;
 
-void reverify_stop(struct reverify *r)
-{
-    if (!r)
-        return;
-    pthread_mutex_lock(&r->lock);
-    r->stopping = true;
-    pthread_cond_signal(&r->wake);
-    pthread_mutex_unlock(&r->lock);
-    pthread_join(r->thread, NULL);
-    pthread_cond_destroy(&r->wake);
-    pthread_mutex_destroy(&r->lock);
-    free(r);
+    if (store_conn_get(s, &db, err))
+        return err->code;
+    jobs_ensure_recurring(db, REVERIFY_JOB, REVERIFY_EVERY_S, true, err);
+    store_conn_put(db);
+    return err->code;
 }

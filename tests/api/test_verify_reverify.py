@@ -2,7 +2,7 @@
 lastVerifiedAt is older than SLIPWAY_REVERIFY_INTERVAL are verified again,
 also at start-up for overdue ones, and turned INVALID or EXPIRED when that is
 the truth (audited); other statuses are left alone; several processes on one
-database check each integration once (compare-and-swap on lastVerifiedAt).
+database check each integration once (the re-verification job's lease, jobs.h).
 
 The server accepts no interval under 60 s, so these tests go through the
 start-up path: integrations are made overdue in the database, then a server
@@ -21,72 +21,9 @@ import integration_fixtures as fx
 import verify_fixtures as vf
 from verify_fixtures import assert_answer, build
 
-INTERVAL = 60
 
 
-def user_calls(entries, token):
-    return [e for e in entries if e.get("path") == "/user"
-            and any(k.lower() == "authorization" and token in v for k, v in e.get("headers", []))]
-
-
-def backdate(server, id, hours=2):
-    """Set an SCM integration's lastVerifiedAt `hours` back (in the format the server stores); returns it."""
-    stored = fx.column_value(server, "scm", id, "lastVerifiedAt")
-    if isinstance(stored, str):
-        old = harness.format_time(harness.parse_time(stored) - datetime.timedelta(hours=hours))
-    else:  # epoch seconds or milliseconds
-        old = stored - (hours * 3600 * 1000 if stored > 10 ** 11 else hours * 3600)
-    fx.db_execute(server, "UPDATE tenant_scm_integrations SET lastVerifiedAt = ? WHERE id = ?", (old, id))
-    return old
-
-
-class SharedDatabase:
-    """A database in a directory of the test's, servers started on it, all stopped and checked at the end."""
-
-    def __init__(self, client):
-        self.client = client
-        self.tmp = tempfile.mkdtemp(prefix="slipway-reverify-")
-        self.database = os.path.join(self.tmp, "shared.db")
-        self.env = vf.server_env(client, extra={"SLIPWAY_REVERIFY_INTERVAL": str(INTERVAL)})
-        self.servers = []
-        self.admin = None
-        self.secrets = set()
-
-    def start(self, migrate=True):
-        cls = fx.IntegrationServer if migrate else vf.NoMigrateServer
-        server = cls(self.env, database=self.database, admin=self.admin)
-        self.servers.append(server)
-        server.start()
-        self.admin = self.admin or server.admin
-        return server
-
-    def remember(self):
-        self.secrets |= vf.wire_secrets(self.client.requests())
-        for s in self.servers:
-            fx.remember(s, *self.secrets)
-            for value in self.secrets:
-                s.remember_secret(value)
-
-    def close(self):
-        self.remember()
-        errors = []
-        for s in self.servers:
-            try:
-                s.stop()
-            except AssertionError as e:
-                errors.append(str(e))
-        shutil.rmtree(self.tmp, ignore_errors=True)
-        if errors:
-            raise AssertionError("\n".join(errors))
-
-
-def wait_for(predicate, seconds):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.1)
-    return predicate()
+user_calls, backdate, SharedDatabase, wait_for = vf.user_calls, vf.backdate, vf.SharedDatabase, vf.wait_for
 
 
 class StartUpTest(unittest.TestCase):

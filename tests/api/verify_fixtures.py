@@ -18,6 +18,7 @@
 
 import atexit
 import base64
+import datetime
 import json
 import os
 import re
@@ -25,8 +26,10 @@ import secrets
 import socket
 import string
 import subprocess
+import shutil
 import sys
 import tempfile
+import time
 import unittest
 import urllib.error
 import urllib.parse
@@ -833,3 +836,76 @@ class VerifyTest(unittest.TestCase):
 
     def secrets_of(self, case):
         return list(case.secrets) + sorted(self.ctx.absorb_wire_secrets(self.mark))
+
+
+# --------------------------------------------------------------------------
+# Several servers on one database (re-verification, the job queue)
+
+REVERIFY_INTERVAL = 60  # the smallest SLIPWAY_REVERIFY_INTERVAL the server takes
+
+
+def user_calls(entries, token):
+    return [e for e in entries if e.get("path") == "/user"
+            and any(k.lower() == "authorization" and token in v for k, v in e.get("headers", []))]
+
+
+def backdate(server, id, hours=2):
+    """Set an SCM integration's lastVerifiedAt `hours` back (in the format the server stores); returns it."""
+    stored = fx.column_value(server, "scm", id, "lastVerifiedAt")
+    if isinstance(stored, str):
+        old = harness.format_time(harness.parse_time(stored) - datetime.timedelta(hours=hours))
+    else:  # epoch seconds or milliseconds
+        old = stored - (hours * 3600 * 1000 if stored > 10 ** 11 else hours * 3600)
+    fx.db_execute(server, "UPDATE tenant_scm_integrations SET lastVerifiedAt = ? WHERE id = ?", (old, id))
+    return old
+
+
+class SharedDatabase:
+    """A database in a directory of the test's, servers started on it, all stopped and checked at the end."""
+
+    def __init__(self, client):
+        self.client = client
+        self.tmp = tempfile.mkdtemp(prefix="slipway-reverify-")
+        self.database = harness.new_database(self.tmp)
+        self.env = server_env(client, extra={"SLIPWAY_REVERIFY_INTERVAL": str(REVERIFY_INTERVAL)})
+        self.servers = []
+        self.admin = None
+        self.secrets = set()
+
+    def start(self, migrate=True):
+        cls = fx.IntegrationServer if migrate else NoMigrateServer
+        server = cls(self.env, database=self.database, admin=self.admin)
+        self.servers.append(server)
+        server.start()
+        self.admin = self.admin or server.admin
+        return server
+
+    def remember(self):
+        self.secrets |= wire_secrets(self.client.requests())
+        for s in self.servers:
+            if s.pid is None:  # stopped (and checked) or killed: its directory is gone
+                continue
+            fx.remember(s, *self.secrets)
+            for value in self.secrets:
+                s.remember_secret(value)
+
+    def close(self):
+        self.remember()
+        errors = []
+        for s in self.servers:
+            try:
+                s.stop()
+            except AssertionError as e:
+                errors.append(str(e))
+        shutil.rmtree(self.tmp, ignore_errors=True)
+        if errors:
+            raise AssertionError("\n".join(errors))
+
+
+def wait_for(predicate, seconds):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.1)
+    return predicate()
