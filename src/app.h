@@ -12,6 +12,7 @@
 
 struct keyring;
 struct ratelimit;
+struct revcache;
 struct token_usage;
 struct workpool;
 
@@ -22,9 +23,10 @@ struct app {
     struct ratelimit *login_limit; /* attempts per e-mail address and per client address */
     struct token_usage *usage;     /* lastUsedAt, written in batches */
     struct password_params pw;
-    struct keyring *keys;         /* integration credentials: the current key, and old ones for reading */
-    struct verify_env verify;     /* where providers are; verify.out is the outbound event loop */
-    struct workpool *verify_pool; /* records verification results off the event loop */
+    struct keyring *keys;          /* integration credentials: the current key, and old ones for reading */
+    struct verify_env verify;      /* where providers are; verify.out is the outbound event loop */
+    struct workpool *verify_pool;  /* records verification results off the event loop */
+    struct revcache *status_cache; /* setup status answers by tenant, valid at the tenant's revision (setup_get) */
 };
 
 static inline struct app *app_of(const struct request *req)

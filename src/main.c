@@ -11,6 +11,7 @@
 #include "app.h"
 #include "core/log.h"
 #include "core/ratelimit.h"
+#include "core/revcache.h"
 #include "core/workpool.h"
 #include "crypto/secret.h"
 #include "http/server.h"
@@ -76,9 +77,8 @@ static enum err_code first_start(struct app *app, struct err *err)
 
 static int serve(struct app *app)
 {
-    static const struct server_hooks hooks = {auth_authenticate, auth_authorize_tenant};
-    struct server_options so = {app->cfg.listen_host, app->cfg.listen_port, app->cfg.threads, app->cfg.body_limit,
-                                app->cfg.shutdown_timeout};
+    static const struct server_hooks hooks = {auth_authenticate};
+    struct server_options so = {app->cfg.listen_host, app->cfg.listen_port, 0, app->cfg.body_limit, app->cfg.shutdown_timeout};
     struct server *server = NULL;
     struct jobs *jobs = NULL;
     const struct job_kind job_kinds[] = {{REVERIFY_JOB, reverify_run, app}};
@@ -90,6 +90,7 @@ static int serve(struct app *app)
     err_clear(&err);
     if (admin_store_open(&app->cfg, &app->store, &err))
         goto fail;
+    so.threads = config_threads(&app->cfg, !store_embedded(app->store));
     if (app->cfg.migrate ? migrate_up(app->store, migrate_set_for(app->store), NULL, &err)
                          : migrate_check(app->store, migrate_set_for(app->store), &pending, &err))
         goto fail;
@@ -117,6 +118,7 @@ static int serve(struct app *app)
     if (verify_env_start(&app->verify, &app->cfg, &err))
         goto stop;
     app->login_limit = ratelimit_new(60, 65536);
+    app->status_cache = revcache_new(4096);
     if (reverify_schedule(app->store, &err))
         goto stop;
     jobs = jobs_start(app->store, job_kinds, ARRAY_LEN(job_kinds), &jo);
@@ -143,6 +145,7 @@ stop:
     log_buffer_stop();
     token_usage_stop(app->usage);
     ratelimit_free(app->login_limit);
+    revcache_free(app->status_cache);
 fail:
     store_close(app->store);
     keyring_free(app->keys);

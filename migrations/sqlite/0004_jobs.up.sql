@@ -2,7 +2,7 @@
 -- sharing the database may run, each job exactly once. A worker claims a
 -- due job by setting state RUNNING with a lease (leaseOwner, leaseExpiresAt)
 -- in one transaction (SELECT ... FOR UPDATE SKIP LOCKED where the database
--- has it; SQLite's write lock serializes claims); it renews the lease while
+-- has it; the SQLite write lock serializes claims); it renews the lease while
 -- it works, and a job whose lease ran out (its process died) is due again.
 -- dedupeKey makes an enqueue idempotent; everySeconds makes a job
 -- recurring: done, it is queued again that much later.

@@ -16,7 +16,9 @@ const struct config_option config_options[] = {
     {"SLIPWAY_DB_POOL", NULL, INT(db_pool, 1, 64), "16", "connections to a PostgreSQL or MySQL server at most, per process"},
     {"SLIPWAY_DB_CONNECT_TIMEOUT", NULL, INT(db_connect_timeout, 1, 300), "5",
      "seconds a new database connection may take; while the database is down, requests answer 503"},
-    {"SLIPWAY_THREADS", "--threads", INT(threads, 1, 256), NULL, "HTTP worker threads (default: number of cores)"},
+    {"SLIPWAY_THREADS", "--threads", INT(threads, 1, 256), NULL,
+     "HTTP worker threads (default: the number of cores on SQLite; SLIPWAY_DB_POOL on a database server, where requests wait "
+     "on the network)"},
     {"SLIPWAY_BODY_LIMIT", "--body-limit", INT64(body_limit, 1024, 64 * 1024 * 1024), "1048576",
      "largest request body in bytes; larger ones get 413"},
     {"SLIPWAY_SHUTDOWN_TIMEOUT", NULL, INT(shutdown_timeout, 0, 3600), "10",
@@ -177,10 +179,7 @@ enum err_code config_flags(struct config *c, int argc, char **argv, int *argc_us
 
 enum err_code config_load(struct config *c, int argc, char **argv, int *argc_used, struct err *err)
 {
-    long cores = sysconf(_SC_NPROCESSORS_ONLN);
-
-    memset(c, 0, sizeof *c);
-    c->threads = cores > 0 ? (int)cores : 1;
+    memset(c, 0, sizeof *c); /* threads 0: chosen once the database is known (config_threads) */
     for (size_t i = 0; i < config_options_count; i++) {
         const struct config_option *o = &config_options[i];
         const char *env = getenv(o->env);
@@ -190,6 +189,17 @@ enum err_code config_load(struct config *c, int argc, char **argv, int *argc_use
             return err->code;
     }
     return config_flags(c, argc, argv, argc_used, err);
+}
+
+int config_threads(const struct config *c, bool database_server)
+{
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+
+    if (c->threads > 0)
+        return c->threads;
+    if (database_server)
+        return c->db_pool;
+    return cores > 0 ? (int)cores : 1;
 }
 
 void config_print_help(FILE *out)

@@ -72,6 +72,13 @@ enum err_code config_flags(struct config *c, int argc, char **argv, int *argc_us
 /* Sets one option from text; used by config_load and tests. */
 enum err_code config_set(struct config *c, const struct config_option *opt, const char *value, struct err *err);
 
+/*
+ * HTTP worker threads: SLIPWAY_THREADS when set; else the number of cores
+ * (SQLite: a request's work is CPU), or SLIPWAY_DB_POOL with a database
+ * server (a worker waits on the network while it holds a connection).
+ */
+int config_threads(const struct config *c, bool database_server);
+
 /* Prints the table of options (for `slipway help`). */
 void config_print_help(FILE *out);
 

@@ -42,6 +42,7 @@ struct principal {
     char token_id[UUID_SIZE];
     char tenant_id[UUID_SIZE]; /* the path's tenant, once the caller's membership is checked */
     enum role role;            /* the caller's role in tenant_id */
+    int64_t tenant_revision;   /* tenant_id's revision as this request found it (tenants.h: tenant_tx) */
 };
 
 struct header {

@@ -136,6 +136,7 @@ static enum err_code route_request(struct server *s, struct request *req, struct
     struct route_match m;
     const struct route *rt;
     const char *tenant;
+    bool plausible;
 
     switch (router_match(s->router, req->arena, req->method, req->path, &m)) {
     case ERR_OK:
@@ -152,13 +153,13 @@ static enum err_code route_request(struct server *s, struct request *req, struct
     memcpy(req->param_values, m.values, sizeof m.values);
     if (req->too_large)
         return err_set(err, ERR_TOO_LARGE, "the body is larger than %lld bytes", (long long)s->body_limit);
-    if (rt->role >= ROLE_ACCOUNT && s->hooks.authenticate(req, err))
+    /* Authentication first: a request without a valid token learns nothing, not even that its ids are malformed. */
+    plausible = params_plausible(req);
+    tenant = plausible && rt->role >= ROLE_VIEWER ? request_param(req, "tenantId") : NULL;
+    if (rt->role >= ROLE_ACCOUNT && s->hooks.authenticate(req, tenant, rt->role, err))
         return err->code;
-    if (!params_plausible(req))
+    if (!plausible)
         return err_set(err, ERR_NOT_FOUND, "not found");
-    tenant = request_param(req, "tenantId");
-    if (tenant && rt->role >= ROLE_VIEWER && s->hooks.authorize_tenant(req, tenant, rt->role, err))
-        return err->code;
     if (rt->body && (req->raw.len > 0 || !rt->body->optional) && parse_body(req, rt->body, err))
         return err->code;
     return rt->handler(req, err);

@@ -3,9 +3,9 @@
  * its arena) per call, runs the router, renders errors, writes the access
  * log, and shuts down gracefully.
  *
- * The server knows no domain: it is handed the route table and two hooks
- * (from tenancy/auth.c) that turn a bearer token into a principal and check
- * the caller's role in the path's tenant.
+ * The server knows no domain: it is handed the route table and a hook
+ * (from tenancy/auth.c) that turns a bearer token into a principal and
+ * checks the caller's role in the path's tenant.
  */
 #ifndef SLIPWAY_SERVER_H
 #define SLIPWAY_SERVER_H
@@ -13,10 +13,13 @@
 #include "http/router.h"
 
 struct server_hooks {
-    /* Fills req->who from the Authorization header; ERR_UNAUTHENTICATED when missing or bad. */
-    enum err_code (*authenticate)(struct request *req, struct err *err);
-    /* Fills req->who.tenant_id/role; ERR_NOT_FOUND when the caller may not see the tenant or has less than min. */
-    enum err_code (*authorize_tenant)(struct request *req, const char *tenant_id, enum role min, struct err *err);
+    /*
+     * Fills req->who from the Authorization header (ERR_UNAUTHENTICATED when
+     * missing or bad) and, when tenant_id is not NULL, the caller's role in
+     * that tenant (ERR_NOT_FOUND when the caller may not see it or has less
+     * than min): both in one round trip to the database.
+     */
+    enum err_code (*authenticate)(struct request *req, const char *tenant_id, enum role min, struct err *err);
 };
 
 struct server_options {

@@ -10,6 +10,7 @@
 #include "http/page.h"
 #include "integrations/integrations.h"
 #include "setup/setup.h"
+#include "tenancy/tenants.h"
 
 static enum err_code category_of(struct request *req, const struct category **out, struct err *err)
 {
@@ -121,7 +122,7 @@ static enum err_code write(struct request *req, const char *id, struct err *err)
     if (category_of(req, &cat, err) || request_db(req, &db, err))
         return err->code;
     w.cat = cat;
-    rc = store_tx(db, write_body, &w, err);
+    rc = tenant_tx(db, w.tenant_id, write_body, &w, err);
     integration_wipe(req->body);
     if (rc)
         return rc;
@@ -200,7 +201,7 @@ enum err_code integration_delete_http(struct request *req, struct err *err)
     const struct category *cat;
     struct store_conn *db;
 
-    if (category_of(req, &cat, err) || request_db(req, &db, err) || store_tx(db, delete_body, req, err))
+    if (category_of(req, &cat, err) || request_db(req, &db, err) || tenant_tx(db, req->who.tenant_id, delete_body, req, err))
         return err->code;
     response_empty(req, 204);
     return ERR_OK;

@@ -1,8 +1,10 @@
 #include "setup/setup_http.h"
 
 #include "app.h"
+#include "core/revcache.h"
 #include "integrations/integrations.h"
 #include "setup/setup.h"
+#include "tenancy/tenants.h"
 
 static const char *const step_names[STEP__COUNT] = {"Connect source control", "Select target platforms", "Platform credentials",
                                                     "CI/CD pipelines", "Slack notifications"};
@@ -45,12 +47,26 @@ static json_t *status_json(struct request *req, struct store_conn *db, const str
                      integrations);
 }
 
+/*
+ * The status is the same for every role, and changes only in transactions
+ * that raise the tenant's revision (tenant_tx): an answer built at the
+ * revision auth just read is served from the cache until the next change,
+ * by whichever process makes it.
+ */
 enum err_code setup_get(struct request *req, struct err *err)
 {
+    struct revcache *cache = app_of(req)->status_cache;
     struct setup_status s;
     struct store_conn *db;
+    const char *cached;
+    size_t len;
     json_t *body;
 
+    cached = cache ? revcache_get(cache, req->who.tenant_id, req->who.tenant_revision, req->arena, &len) : NULL;
+    if (cached) {
+        response_static(req, 200, "application/json", cached, len);
+        return ERR_OK;
+    }
     if (request_db(req, &db, err) || setup_read(db, req->who.tenant_id, &s, err))
         return err->code;
     body = status_json(req, db, &s, err);
@@ -60,6 +76,8 @@ enum err_code setup_get(struct request *req, struct err *err)
         return err->code;
     }
     response_json(req, 200, body);
+    if (cache && req->status == 200)
+        revcache_put(cache, req->who.tenant_id, req->who.tenant_revision, req->resp_body, req->resp_len);
     return ERR_OK;
 }
 
@@ -87,7 +105,7 @@ static enum err_code save(struct request *req, json_t *body, struct err *err)
 
     if (request_db(req, &db, err))
         return err->code;
-    rc = store_tx(db, save_body, &t, err);
+    rc = tenant_tx(db, req->who.tenant_id, save_body, &t, err);
     integration_wipe(req->body);
     if (rc)
         return rc;

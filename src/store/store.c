@@ -193,6 +193,11 @@ enum store_dialect store_dialect(const struct store *s)
     return s->driver->dialect;
 }
 
+bool store_embedded(const struct store *s)
+{
+    return s->driver->embedded;
+}
+
 bool store_transactional_ddl(const struct store *s)
 {
     return s->driver->transactional_ddl;

@@ -85,6 +85,8 @@ enum err_code store_open(const char *url, const struct store_options *opt, struc
 void store_close(struct store *s);
 enum store_dialect store_dialect(const struct store *s);
 const char *store_dialect_name(enum store_dialect d);
+/* Whether the database runs in this process (SQLite), not behind a network connection. */
+bool store_embedded(const struct store *s);
 /* Whether a migration file can run as one transaction (see store_driver.h). */
 bool store_transactional_ddl(const struct store *s);
 

@@ -10,12 +10,28 @@
 #include "core/xmalloc.h"
 #include "crypto/token.h"
 
-enum err_code auth_authenticate(struct request *req, struct err *err)
+/*
+ * The token and its account, and with a tenant the caller's role there and
+ * the tenant's revision: one round trip. A tenant the caller is not in, or
+ * a deleted one, leaves role and revision NULL.
+ */
+#define TOKEN_COLUMNS "t.id, t.expiresAt, t.revokedAt, a.id, a.email, a.name, a.createdAt, a.updatedAt"
+static const char token_sql[] = "SELECT " TOKEN_COLUMNS " FROM api_tokens t JOIN accounts a ON a.id = t.accountId "
+                                "WHERE t.tokenHash = ?";
+static const char token_tenant_sql[] = "SELECT " TOKEN_COLUMNS ", m.role, tn.revision FROM api_tokens t "
+                                       "JOIN accounts a ON a.id = t.accountId "
+                                       "LEFT JOIN tenant_members m ON m.tenantId = ? AND m.accountId = a.id "
+                                       "LEFT JOIN tenants tn ON tn.id = m.tenantId AND tn.deletedAt IS NULL "
+                                       "WHERE t.tokenHash = ?";
+
+enum err_code auth_authenticate(struct request *req, const char *tenant_id, enum role min, struct err *err)
 {
     const char *h = request_header(req, "Authorization");
     char hash[SHA256_HEX_SIZE], now[TIMESTAMP_SIZE];
+    struct principal *who = &req->who;
     struct store_conn *db;
     struct store_stmt *st;
+    enum role role = ROLE_PUBLIC;
     int rc;
 
     if (!h || strncasecmp(h, "Bearer ", 7) != 0)
@@ -28,10 +44,8 @@ enum err_code auth_authenticate(struct request *req, struct err *err)
     token_hash(h, hash);
     if (request_db(req, &db, err))
         return err->code;
-    if (store_select(db,
-                     "SELECT t.id, t.expiresAt, t.revokedAt, a.id, a.email, a.name, a.createdAt, a.updatedAt FROM api_tokens t "
-                     "JOIN accounts a ON a.id = t.accountId WHERE t.tokenHash = ?",
-                     STORE_ARGS(STORE_TEXT(hash)), &st, err))
+    if (tenant_id ? store_select(db, token_tenant_sql, STORE_ARGS(STORE_TEXT(tenant_id), STORE_TEXT(hash)), &st, err)
+                  : store_select(db, token_sql, STORE_ARGS(STORE_TEXT(hash)), &st, err))
         return err->code;
     rc = store_next(st, err);
     if (rc < 0) {
@@ -43,7 +57,6 @@ enum err_code auth_authenticate(struct request *req, struct err *err)
         store_finish(st);
         return err_set(err, ERR_UNAUTHENTICATED, "the token is not valid (unknown, expired or revoked)");
     }
-    struct principal *who = &req->who;
     snprintf(who->token_id, sizeof who->token_id, "%s", store_col_text(st, 0));
     snprintf(who->account_id, sizeof who->account_id, "%s", store_col_text(st, 3));
     snprintf(who->email, sizeof who->email, "%s", store_col_text(st, 4));
@@ -51,35 +64,18 @@ enum err_code auth_authenticate(struct request *req, struct err *err)
     snprintf(who->created_at, sizeof who->created_at, "%s", store_col_text(st, 6));
     snprintf(who->updated_at, sizeof who->updated_at, "%s", store_col_text(st, 7));
     who->authenticated = true;
+    if (tenant_id && !store_col_null(st, 9)) {
+        role = role_parse(store_col_text(st, 8));
+        who->tenant_revision = store_col_int(st, 9);
+    }
     store_finish(st);
     token_usage_touch(app_of(req)->usage, who->token_id);
-    return ERR_OK;
-}
-
-enum err_code auth_authorize_tenant(struct request *req, const char *tenant_id, enum role min, struct err *err)
-{
-    struct store_conn *db;
-    struct store_stmt *st;
-    enum role role = ROLE_PUBLIC;
-    int rc;
-
-    if (request_db(req, &db, err))
-        return err->code;
-    if (store_select(db,
-                     "SELECT m.role FROM tenant_members m JOIN tenants t ON t.id = m.tenantId "
-                     "WHERE m.tenantId = ? AND m.accountId = ? AND t.deletedAt IS NULL",
-                     STORE_ARGS(STORE_TEXT(tenant_id), STORE_TEXT(req->who.account_id)), &st, err))
-        return err->code;
-    rc = store_next(st, err);
-    if (rc == 1)
-        role = role_parse(store_col_text(st, 0));
-    store_finish(st);
-    if (rc < 0)
-        return err->code;
+    if (!tenant_id)
+        return ERR_OK;
     if (role < min)
         return err_set(err, ERR_NOT_FOUND, "not found");
-    snprintf(req->who.tenant_id, sizeof req->who.tenant_id, "%s", tenant_id);
-    req->who.role = role;
+    snprintf(who->tenant_id, sizeof who->tenant_id, "%s", tenant_id);
+    who->role = role;
     return ERR_OK;
 }
 

@@ -1,11 +1,12 @@
 /*
  * auth.h: who is calling, and what they may see.
  *
- * The two server hooks: auth_authenticate turns "Authorization: Bearer
- * slw_..." into req->who with one indexed read (token hash joined to its
- * account); auth_authorize_tenant checks the caller's role in the path's
- * tenant. A tenant the caller is not in, a deleted one, or a role below the
- * route's minimum all answer ERR_NOT_FOUND, so existence never leaks.
+ * The server's hook: auth_authenticate turns "Authorization: Bearer
+ * slw_..." into req->who and, for a route under /{tenantId}, checks the
+ * caller's role there and reads the tenant's revision, in one indexed read
+ * (token hash joined to its account, its membership and the tenant). A
+ * tenant the caller is not in, a deleted one, or a role below the route's
+ * minimum all answer ERR_NOT_FOUND, so existence never leaks.
  *
  * Token use is recorded in memory and written to api_tokens.lastUsedAt in
  * one transaction every SLIPWAY_TOKEN_FLUSH seconds (and at shutdown), so a
@@ -16,8 +17,7 @@
 
 #include "app.h"
 
-enum err_code auth_authenticate(struct request *req, struct err *err);
-enum err_code auth_authorize_tenant(struct request *req, const char *tenant_id, enum role min, struct err *err);
+enum err_code auth_authenticate(struct request *req, const char *tenant_id, enum role min, struct err *err);
 
 /* The batch of lastUsedAt updates. */
 struct token_usage *token_usage_start(struct store *store, int flush_seconds);

@@ -11,6 +11,7 @@
 #include "http/page.h"
 #include "tenancy/accounts.h"
 #include "tenancy/audit.h"
+#include "tenancy/tenants.h"
 #include "tenancy/tenancy_http.h"
 
 static const char *const roles[] = {"owner", "editor", "viewer", NULL};
@@ -111,7 +112,7 @@ static void add_finish(struct request *req)
     } else if (err.code) {
         goto out;
     }
-    if (store_tx(db, add_body, &t, &err))
+    if (tenant_tx(db, req->who.tenant_id, add_body, &t, &err))
         goto out;
     body = member_json(t.account.id, t.account.email, t.account.name, t.role, t.created_at);
     if (t.create)
@@ -215,7 +216,7 @@ enum err_code member_patch(struct request *req, struct err *err)
     struct store_stmt *st;
     int rc;
 
-    if (request_db(req, &db, err) || store_tx(db, change_body, &t, err))
+    if (request_db(req, &db, err) || tenant_tx(db, req->who.tenant_id, change_body, &t, err))
         return err->code;
     if (store_select(db,
                      "SELECT m.accountId, a.email, a.name, m.role, m.createdAt FROM tenant_members m "
@@ -238,7 +239,7 @@ enum err_code member_delete(struct request *req, struct err *err)
     struct change_tx t = {.req = req};
     struct store_conn *db;
 
-    if (request_db(req, &db, err) || store_tx(db, change_body, &t, err))
+    if (request_db(req, &db, err) || tenant_tx(db, req->who.tenant_id, change_body, &t, err))
         return err->code;
     response_empty(req, 204);
     return ERR_OK;

@@ -39,3 +39,25 @@ json_t *tenant_json(const char *id, const char *org_name, const char *role, cons
     return json_pack("{s:s, s:s, s:s, s:s, s:s}", "id", id, "orgName", org_name, "role", role, "createdAt", created_at, "updatedAt",
                      updated_at);
 }
+
+struct locked_tx {
+    const char *tenant_id;
+    store_tx_fn body;
+    void *ctx;
+};
+
+static enum err_code locked_body(struct store_conn *c, void *ctx, struct err *err)
+{
+    struct locked_tx *t = ctx;
+
+    /* The row lock (PostgreSQL, MySQL) and the new revision in one statement. */
+    if (store_run(c, "UPDATE tenants SET revision = revision + 1 WHERE id = ?", STORE_ARGS(STORE_TEXT(t->tenant_id)), NULL, err))
+        return err->code;
+    return t->body(c, t->ctx, err);
+}
+
+enum err_code tenant_tx(struct store_conn *c, const char *tenant_id, store_tx_fn body, void *ctx, struct err *err)
+{
+    struct locked_tx t = {tenant_id, body, ctx};
+    return store_tx(c, locked_body, &t, err);
+}

@@ -19,6 +19,19 @@ struct tenant {
 enum err_code tenants_create(struct store_conn *c, const struct request *req, const char *org_name, const char *owner_id,
                              const char *owner_email, struct tenant *t, struct err *err);
 
+/*
+ * store_tx for work on one tenant's data. It first adds one to the tenant's
+ * revision: that UPDATE locks the tenant's row (PostgreSQL, MySQL; SQLite's
+ * BEGIN IMMEDIATE already holds the one write lock), so the writes of one
+ * tenant take turns, and a body that reads and then writes (the setup's
+ * "update the SCM connection if there is one", "keep an owner") sees every
+ * earlier commit, at READ COMMITTED, without the false conflicts that
+ * SERIALIZABLE's predicate locks report between tenants. And the new
+ * revision tells every process that what it cached of the tenant is old
+ * (auth reads the revision with the caller's role; see setup_get).
+ */
+enum err_code tenant_tx(struct store_conn *c, const char *tenant_id, store_tx_fn body, void *ctx, struct err *err);
+
 /* {id, orgName, role, createdAt, updatedAt}. Caller owns. */
 json_t *tenant_json(const char *id, const char *org_name, const char *role, const char *created_at, const char *updated_at);
 

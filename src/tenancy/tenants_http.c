@@ -108,7 +108,7 @@ static enum err_code patch_body(struct store_conn *c, void *ctx, struct err *err
 enum err_code tenant_patch(struct request *req, struct err *err)
 {
     struct store_conn *db;
-    if (request_db(req, &db, err) || store_tx(db, patch_body, req, err))
+    if (request_db(req, &db, err) || tenant_tx(db, req->who.tenant_id, patch_body, req, err))
         return err->code;
     return respond_tenant(req, db, err);
 }
@@ -132,7 +132,7 @@ static enum err_code delete_body(struct store_conn *c, void *ctx, struct err *er
 enum err_code tenant_delete(struct request *req, struct err *err)
 {
     struct store_conn *db;
-    if (request_db(req, &db, err) || store_tx(db, delete_body, req, err))
+    if (request_db(req, &db, err) || tenant_tx(db, req->who.tenant_id, delete_body, req, err))
         return err->code;
     response_empty(req, 204);
     return ERR_OK;

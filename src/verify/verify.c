@@ -9,6 +9,7 @@
 #include "core/clock.h"
 #include "integrations/integrations.h"
 #include "tenancy/audit.h"
+#include "tenancy/tenants.h"
 
 static const char *const verdicts[] = {
     [VERDICT_NONE] = NULL, [VERDICT_VALID] = "VALID", [VERDICT_INVALID] = "INVALID", [VERDICT_EXPIRED] = "EXPIRED"};
@@ -261,7 +262,7 @@ enum err_code verify_record(struct store_conn *c, const struct request *req, con
                             const char *id, const struct verification *v, char to[16], struct err *err)
 {
     struct record_tx t = {req, cat, tenant_id, id, v, to};
-    return store_tx(c, record_body, &t, err);
+    return tenant_tx(c, tenant_id, record_body, &t, err);
 }
 
 /* One stored integration's configuration, decrypted; ERR_CONFLICT when a secret does not decrypt. */

@@ -131,7 +131,7 @@ enum err_code verify_setup_post(struct request *req, struct err *err)
     if (err->ndetails)
         return err_set(err, ERR_INVALID, "the request has %d problem%s", err->ndetails, err->ndetails == 1 ? "" : "s");
     /* The body's tenant is checked like a path's: not its owner, or no such tenant, is 404. */
-    if (auth_authorize_tenant(req, tenant, ROLE_OWNER, err))
+    if (auth_authenticate(req, tenant, ROLE_OWNER, err))
         return err->code;
     if (!provider_enabled(p))
         return err_set(err, ERR_INVALID, "%s integrations are disabled on this server (%s=false)", p->type, p->flag);

@@ -816,8 +816,15 @@ def audit_rows(test, server, token, tenant_id, **filters):
 
 CIPHERTEXT_RE = re.compile(r"^v1\.([^.\s]+)\.([^.\s]+)\.([^.\s]+)$")
 def db_execute(server, sql, params=()):
-    """One write statement with ? placeholders, committed; returns the rows it changed."""
-    return dbclient.execute(harness.database_url(server.database_path()), sql, params)
+    """One write statement with ? placeholders, committed; returns the rows it changed.
+
+    A write behind slipway's back must raise the tenants' revision, as
+    slipway's own writes do, or the processes serve what they cached of the
+    tenant (the setup status) until the next change."""
+    url = harness.database_url(server.database_path())
+    changed = dbclient.execute(url, sql, params)
+    dbclient.execute(url, "UPDATE tenants SET revision = revision + 1")
+    return changed
 
 
 def db_query(server, sql, params=()):

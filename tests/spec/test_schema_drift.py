@@ -119,7 +119,7 @@ def sqlite_family(table, column, decl):
         return "uuid"
     if decl.startswith("BOOLEAN"):
         return "boolean"
-    if decl.startswith("INT"):
+    if decl.startswith("INT") or decl.startswith("BIGINT"):
         return "integer"
     if decl.startswith("JSON"):
         return "json"

@@ -21,7 +21,6 @@ ALLOWED = {
     ("src/integrations/catalog.c", "UPDATE %s SET %s = ? WHERE id = ? AND %s = ?"): "key rotation's compare-and-swap by row id",
     ("src/integrations/catalog.c", "SELECT COUNT(*) FROM %s WHERE SUBSTR("): "key rotation's count of rows already current",
     ("src/integrations/catalog.c", "WHERE verificationStatus = ? AND lastVerifiedAt < ?"): "periodic re-verification scans every tenant",
-    ("src/tenancy/auth.c", "FROM tenant_members m JOIN tenants t"): "resolves the caller's role in the tenant (filters m.tenantId)",
     ("src/tenancy/tenants_http.c", "FROM tenant_members m"): "lists the caller's own tenants (filters m.accountId)",
 }
 

@@ -1,4 +1,4 @@
-/* Unit tests of src/core: arena, errors, config, clock, encodings, rate limits, ids. */
+/* Unit tests of src/core: arena, errors, config, clock, encodings, rate limits, ids, the revision cache. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -12,6 +12,7 @@
 #include "core/err.h"
 #include "core/rand.h"
 #include "core/ratelimit.h"
+#include "core/revcache.h"
 
 static int deferred_runs;
 static void count_defer(void *p)
@@ -206,12 +207,53 @@ static void test_ratelimit(void **state)
     ratelimit_free(rl);
 }
 
+static void test_revcache(void **state)
+{
+    struct revcache *c = revcache_new(8);
+    struct arena *a = arena_new();
+    size_t len = 0;
+    char *got;
+    (void)state;
+
+    assert_null(revcache_get(c, "t1", 1, a, &len));
+    revcache_put(c, "t1", 1, "one", 3);
+    got = revcache_get(c, "t1", 1, a, &len);
+    assert_non_null(got);
+    assert_string_equal(got, "one");
+    assert_int_equal(len, 3);
+    /* Only the exact revision: an older or newer reader misses. */
+    assert_null(revcache_get(c, "t1", 2, a, &len));
+    assert_null(revcache_get(c, "t1", 0, a, &len));
+    /* An older text never replaces a newer one; a newer one does. */
+    revcache_put(c, "t1", 3, "three", 5);
+    revcache_put(c, "t1", 2, "two", 3);
+    assert_null(revcache_get(c, "t1", 2, a, &len));
+    assert_string_equal(revcache_get(c, "t1", 3, a, &len), "three");
+    /* Other keys, many more than slots: replaced, never confused. */
+    for (int i = 0; i < 100; i++) {
+        char key[16], text[16];
+        snprintf(key, sizeof key, "k%d", i);
+        snprintf(text, sizeof text, "v%d", i);
+        revcache_put(c, key, 7, text, strlen(text));
+        assert_string_equal(revcache_get(c, key, 7, a, &len), text);
+    }
+    for (int i = 0; i < 100; i++) {
+        char key[16], text[16];
+        snprintf(key, sizeof key, "k%d", i);
+        snprintf(text, sizeof text, "v%d", i);
+        got = revcache_get(c, key, 7, a, &len);
+        assert_true(got == NULL || strcmp(got, text) == 0);
+    }
+    arena_destroy(a);
+    revcache_free(c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_arena),  cmocka_unit_test(test_buf_limit), cmocka_unit_test(test_err_map),
         cmocka_unit_test(test_config), cmocka_unit_test(test_clock),     cmocka_unit_test(test_encode),
-        cmocka_unit_test(test_uuid),   cmocka_unit_test(test_ratelimit),
+        cmocka_unit_test(test_uuid),   cmocka_unit_test(test_ratelimit), cmocka_unit_test(test_revcache),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
