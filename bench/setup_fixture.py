@@ -75,8 +75,8 @@ def tenants(url, token, count, prefix, nconn=4):
         w.join()
     if failure:
         sys.exit("setup_fixture.py: " + failure[0])
-    sys.stdout.write("".join(i + "\n" for i in ids))
     print("setup_fixture.py: %d tenants in %.1f s" % (count, time.monotonic() - started), file=sys.stderr)
+    return ids
 
 
 def main(argv):
@@ -84,7 +84,7 @@ def main(argv):
         json.dump(body(argv[2], argv[3]), sys.stdout)
         sys.stdout.write("\n")
     elif len(argv) == 6 and argv[1] == "tenants":
-        tenants(argv[2], argv[3], int(argv[4]), argv[5])
+        sys.stdout.write("".join(i + "\n" for i in tenants(argv[2], argv[3], int(argv[4]), argv[5])))
     else:
         sys.exit(__doc__)
 

@@ -54,12 +54,12 @@ static void checksum(const struct migration *m, char out[SHA256_HEX_SIZE])
     hash_sha256_hex(m->up, strlen(m->up), out);
 }
 
-/* True when the rest of the line after p is blank. */
+/* True when the rest of the line after p is blank, or a "--" comment. */
 static bool line_ends(const char *p)
 {
     while (*p == ' ' || *p == '\t' || *p == '\r')
         p++;
-    return *p == '\n' || *p == '\0';
+    return *p == '\n' || *p == '\0' || (p[0] == '-' && p[1] == '-');
 }
 
 /* True when [p, p + n) holds nothing but blanks and "--" comments. */

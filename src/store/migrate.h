@@ -56,8 +56,8 @@ enum err_code migrate_repair(struct store *s, int *cleared, struct err *err);
 
 /*
  * A migration file's statements: each ends at a ";" that is the last
- * non-blank character of its line, outside quotes, $$ blocks and "--"
- * comments (so a trigger body on one line, or a function in $$, stays
+ * non-blank character of its line (but for a "--" comment), outside
+ * quotes, $$ blocks and comments (so a trigger body on one line, or a function in $$, stays
  * whole). Fills out[0..max) and returns how many there are (possibly more
  * than max); statements that are only comments are skipped.
  */

@@ -8,6 +8,7 @@
 #include "core/clock.h"
 #include "store/migrate.h"
 #include "store/store.h"
+#include "store/store_driver.h"
 
 static char dir[] = "/tmp/slipway-store-XXXXXX";
 static int dbn;
@@ -313,6 +314,70 @@ static int teardown(void **state)
     return system(cmd) == 0 ? 0 : -1;
 }
 
+static bool part_has(const struct migrate_statement *p, const char *needle)
+{
+    size_t n = strlen(needle);
+    for (size_t i = 0; i + n <= p->len; i++)
+        if (memcmp(p->sql + i, needle, n) == 0)
+            return true;
+    return false;
+}
+
+/* A migration file's statements: a ";" ending a line, outside quotes, $$ blocks and comments. */
+static void test_migrate_split(void **state)
+{
+    static const char sql[] = "-- a comment; with a semicolon;\n"
+                              "CREATE TABLE t (a TEXT DEFAULT 'x;\ny;'); -- trailing\n"
+                              "\n"
+                              "CREATE TRIGGER g BEFORE UPDATE ON t BEGIN SELECT RAISE(ABORT, 'no'); END;\n"
+                              "CREATE FUNCTION f() RETURNS trigger AS $$ BEGIN\n  RAISE EXCEPTION 'no';\nEND $$ LANGUAGE plpgsql;\n"
+                              "-- only a comment at the end;\n";
+    struct migrate_statement parts[8];
+    size_t n;
+    (void)state;
+
+    n = migrate_split(sql, parts, 8);
+    assert_int_equal(n, 3);
+    assert_true(part_has(&parts[0], "CREATE TABLE t (a TEXT DEFAULT 'x;\ny;')"));
+    assert_true(part_has(&parts[1], "RAISE(ABORT, 'no'); END"));
+    assert_true(part_has(&parts[2], "END $$ LANGUAGE plpgsql"));
+    /* Counting without room: the number is still right. */
+    assert_int_equal(migrate_split(sql, parts, 1), 3);
+    assert_int_equal(migrate_split("", parts, 8), 0);
+    assert_int_equal(migrate_split("SELECT 1", parts, 8), 1);
+}
+
+/* Timestamps as PostgreSQL and MySQL print them, in slipway's one form. */
+static void test_time_from_sql(void **state)
+{
+    static const char *const cases[][2] = {
+        {"2026-11-22 06:30:00+00", "2026-11-22T06:30:00.000Z"},        {"2026-11-22 06:30:00.12+00", "2026-11-22T06:30:00.120Z"},
+        {"2026-11-22 06:30:00.123456+00", "2026-11-22T06:30:00.123Z"}, {"2026-11-22 06:30:00.123", "2026-11-22T06:30:00.123Z"},
+        {"2026-11-22 06:30:00", "2026-11-22T06:30:00.000Z"},
+    };
+    char out[TIMESTAMP_SIZE];
+    (void)state;
+    for (size_t i = 0; i < ARRAY_LEN(cases); i++) {
+        store_time_from_sql(cases[i][0], out);
+        assert_string_equal(out, cases[i][1]);
+    }
+}
+
+/* Unknown schemes and malformed server URLs are refused with a clear error, without connecting. */
+static void test_bad_urls(void **state)
+{
+    static const char *const urls[] = {"oracle://x/y", "no-scheme", "mysql://user:pw@host:99999/db", "mysql://host/",
+                                       "mysql://u@h/db?unknown=1"};
+    (void)state;
+    for (size_t i = 0; i < ARRAY_LEN(urls); i++) {
+        struct store *s = NULL;
+        struct err err;
+        err_clear(&err);
+        assert_int_equal(store_open(urls[i], NULL, &s, &err), ERR_INVALID);
+        assert_null(s);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -323,6 +388,9 @@ int main(void)
         cmocka_unit_test(test_changed_migration_refused),
         cmocka_unit_test(test_lease),
         cmocka_unit_test(test_dirty),
+        cmocka_unit_test(test_migrate_split),
+        cmocka_unit_test(test_time_from_sql),
+        cmocka_unit_test(test_bad_urls),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
