@@ -25,6 +25,7 @@ struct config {
     int argon2_memory;     /* KiB */
     int argon2_iterations; /* passes */
     int token_flush;       /* seconds between lastUsedAt flushes */
+    bool cookie_secure;    /* session cookies always Secure (else only behind X-Forwarded-Proto: https) */
     bool migrate;          /* serve: migrate up before serving */
     char admin_email[256];
     char admin_org[201];

@@ -9,22 +9,33 @@
 #include "core/log.h"
 #include "core/xmalloc.h"
 #include "crypto/token.h"
+#include "tenancy/session.h"
 
 enum err_code auth_authenticate(struct request *req, struct err *err)
 {
     const char *h = request_header(req, "Authorization");
+    const char *cookie = h ? NULL : session_cookie_token(req);
     char hash[SHA256_HEX_SIZE], now[TIMESTAMP_SIZE];
     struct store_conn *db;
     struct store_stmt *st;
     int rc;
 
-    if (!h || strncasecmp(h, "Bearer ", 7) != 0)
-        return err_set(err, ERR_UNAUTHENTICATED, "send a token: Authorization: Bearer slw_...");
-    h += 7;
-    while (*h == ' ')
-        h++;
-    if (!token_well_formed(h))
-        return err_set(err, ERR_UNAUTHENTICATED, "the token is not valid");
+    /* A browser session: the same token, from the cookie, and a CSRF token on writes (session.h). */
+    if (cookie) {
+        if (!token_well_formed(cookie))
+            return err_set(err, ERR_UNAUTHENTICATED, "the session is not valid: log in again");
+        if (session_csrf_check(req, cookie, err))
+            return err->code;
+        h = cookie;
+    } else {
+        if (!h || strncasecmp(h, "Bearer ", 7) != 0)
+            return err_set(err, ERR_UNAUTHENTICATED, "send a token: Authorization: Bearer slw_...");
+        h += 7;
+        while (*h == ' ')
+            h++;
+        if (!token_well_formed(h))
+            return err_set(err, ERR_UNAUTHENTICATED, "the token is not valid");
+    }
     token_hash(h, hash);
     if (request_db(req, &db, err))
         return err->code;

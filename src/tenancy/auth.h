@@ -2,7 +2,8 @@
  * auth.h: who is calling, and what they may see.
  *
  * The two server hooks: auth_authenticate turns "Authorization: Bearer
- * slw_..." into req->who with one indexed read (token hash joined to its
+ * slw_..." (or, without that header, the browser's session cookie, with its
+ * CSRF check: session.h) into req->who with one indexed read (token hash joined to its
  * account); auth_authorize_tenant checks the caller's role in the path's
  * tenant. A tenant the caller is not in, a deleted one, or a role below the
  * route's minimum all answer ERR_NOT_FOUND, so existence never leaks.
