@@ -139,6 +139,11 @@ async function main() {
     if (m.type() === 'error' && !/status of 4\d\d/.test(m.text())) pageProblems.push(`console: ${m.text()}`);
   });
   page.on('pageerror', (e) => pageProblems.push(`page error: ${e.message}`));
+  // Offline and self-contained: nothing but slipway itself is ever fetched (no CDN, font or analytics host).
+  const foreign = [];
+  page.on('request', (r) => {
+    if (!r.url().startsWith(stack.baseUrl) && !r.url().startsWith('data:')) foreign.push(r.url());
+  });
   const base = `#/t/${stack.tenantId}`;
 
   try {
@@ -158,6 +163,17 @@ async function main() {
       assert(again.status() === 304, `If-None-Match answered ${again.status()}`);
       const missing = await page.request.get(`${stack.baseUrl}/ui/nope.js`);
       assert(missing.status() === 404, `an unknown asset answered ${missing.status()}`);
+    });
+
+    await check('the first page is interactive quickly (under 2 s here)', async () => {
+      const t = Date.now();
+      await page.goto(`${stack.baseUrl}/`);
+      await page.getByRole('heading', {name: 'Log in to slipway'}).waitFor();
+      const ms = Date.now() - t;
+      const nav = await page.evaluate(() => performance.getEntriesByType('navigation')[0].toJSON());
+      const bytes = await page.evaluate(() => performance.getEntriesByType('resource').reduce((n, r) => n + r.transferSize, 0));
+      console.log(`     login form usable after ${ms} ms (DOM interactive at ${Math.round(nav.domInteractive)} ms, ${bytes + nav.transferSize} bytes)`);
+      assert(ms < 2000, `the login form took ${ms} ms`);
     });
 
     await check('login page: accessible; a wrong password is refused in words; the keyboard alone logs in', async () => {
@@ -414,6 +430,10 @@ async function main() {
 
     await check('no script error and no CSP violation on any page', async () => {
       assert(!pageProblems.length, pageProblems.slice(0, 5).join('\n'));
+    });
+
+    await check('works offline: no page ever fetched anything from another host', async () => {
+      assert(!foreign.length, `fetched: ${foreign.slice(0, 5).join(', ')}`);
     });
   } finally {
     await context.close();
