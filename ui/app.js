@@ -110,6 +110,7 @@ async function render() {
     }
     if (seq !== state.renderSeq) return;
   }
+  if (state.me && hash === '#/login') hash = homeHash(); // already logged in
   if (location.hash !== hash) {
     history.replaceState(null, '', hash);
   }
