@@ -3,7 +3,7 @@
 // Delete. Used by the setup wizard and the integrations page.
 
 import {h, append, clear, badge, when, errorBox, showError, announce} from './dom.js';
-import {post, del, patch, get, tenantPath} from './api.js';
+import {post, del, patch, get, tenantPath, integrationTypes} from './api.js';
 import {integrationForm} from './forms.js';
 
 export const CATEGORIES = [
@@ -27,7 +27,7 @@ function pipelineLinks(obj) {
   return h('dl', {class: 'links'}, h('dt', null, 'Source'), h('dd', null, scm), h('dt', null, 'Target'), h('dd', null, target));
 }
 
-// ctx: {tenantId, owner (bool), types (descriptors, for Edit), refs, onChange()}
+// ctx: {tenantId, owner (bool), refs (for Edit: the tenant's SCM connections and targets), onChange()}
 export function integrationCard(obj, ctx) {
   const titleId = `card-${obj.id}`;
   const card = h('article', {class: 'card', 'aria-labelledby': titleId, 'data-id': obj.id, 'data-type': obj.type});
@@ -75,8 +75,14 @@ export function integrationCard(obj, ctx) {
         editBtn.setAttribute('aria-expanded', 'false');
         return;
       }
-      const desc = (ctx.types || []).find((t) => t.type === current.type);
-      if (!desc) return;
+      let desc;
+      try {
+        desc = (await integrationTypes()).find((t) => t.type === current.type);
+      } catch (e) {
+        showError(errors, e.message);
+        return;
+      }
+      if (!desc) return showError(errors, `${current.type} is not enabled on this server.`);
       const {form} = integrationForm(desc, current, ctx.refs, async (body) => {
         const saved = await patch(integrationPath(ctx.tenantId, current.category, current.id), body);
         announce(`${saved.displayName} saved`);

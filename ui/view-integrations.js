@@ -12,10 +12,7 @@ const PARALLEL = 4;
 
 export async function viewIntegrations(ctx) {
   const tenantId = ctx.tenant.id;
-  const [types, ...lists] = await Promise.all([
-    ctx.owner ? integrationTypes() : Promise.resolve([]),
-    ...CATEGORIES.map((c) => listCategory(tenantId, c.slug)),
-  ]);
+  const lists = await Promise.all(CATEGORIES.map((c) => listCategory(tenantId, c.slug)));
   if (ctx.stale()) return;
   const byCat = Object.fromEntries(CATEGORIES.map((c, i) => [c.slug, lists[i]]));
   const refs = {scm: byCat.scm, targets: byCat.targets};
@@ -43,17 +40,19 @@ export async function viewIntegrations(ctx) {
     const section = h('section', {class: 'category', 'aria-labelledby': `cat-${c.slug}`},
       h('h2', {id: `cat-${c.slug}`, tabindex: '-1'}, c.title));
     section.append(items.length
-      ? h('div', {class: 'cards'}, items.map((i) => integrationCard(i, {tenantId, owner: ctx.owner, types, refs, onChange: w.again})))
+      ? h('div', {class: 'cards'}, items.map((i) => integrationCard(i, {tenantId, owner: ctx.owner, refs, onChange: w.again})))
       : h('p', {class: 'muted'}, `No ${c.noun} yet.`));
     if (ctx.owner) {
-      const descs = types.filter((t) => t.category === c.slug);
       const toggle = h('button', {type: 'button', class: 'secondary', 'aria-expanded': 'false'}, `Add a ${c.noun}`);
       const host = h('div', {hidden: true});
-      toggle.addEventListener('click', () => {
+      toggle.addEventListener('click', async () => {
         const open = host.hidden;
         host.hidden = !open;
         toggle.setAttribute('aria-expanded', String(open));
-        if (open && !host.firstChild) host.append(chooser(descs, c.slug, refs, w, `New ${c.noun}`));
+        if (open && !host.firstChild) {
+          const descs = (await integrationTypes()).filter((t) => t.category === c.slug);
+          host.append(chooser(descs, c.slug, refs, w, `New ${c.noun}`));
+        }
         if (open) host.querySelector('select, input, textarea')?.focus();
       });
       section.append(h('div', {class: 'actions'}, toggle), host);

@@ -89,8 +89,8 @@ function progress(status, current, base) {
 }
 
 // A card for each integration, with its controls; changes re-render the step.
-function cards(list, w, types, refs) {
-  return h('div', {class: 'cards'}, list.map((i) => integrationCard(i, {tenantId: w.tenantId, owner: true, types, refs, onChange: w.again})));
+function cards(list, w, refs) {
+  return h('div', {class: 'cards'}, list.map((i) => integrationCard(i, {tenantId: w.tenantId, owner: true, refs, onChange: w.again})));
 }
 
 const STEP_VIEWS = {
@@ -120,7 +120,7 @@ const STEP_VIEWS = {
       }
     });
     section.append(h('p', null, 'slipway branches, tags and reads your repository through this connection.'), form);
-    if (existing) section.append(h('h3', null, 'Connection'), cards([existing], w, await integrationTypes(), null));
+    if (existing) section.append(h('h3', null, 'Connection'), cards([existing], w, null));
   },
 
   async targets(section, w) {
@@ -175,7 +175,7 @@ const STEP_VIEWS = {
       const mine = stored.filter((i) => i.type === type);
       const sub = h('section', {class: 'sub', 'aria-labelledby': `cred-${type}`}, h('h3', {id: `cred-${type}`}, desc ? desc.displayName : type));
       if (mine.length) {
-        sub.append(cards(mine, w, types, null));
+        sub.append(cards(mine, w, null));
       } else if (desc) {
         const {form} = integrationForm(desc, undefined, null, async (body) => {
           const saved = await post(integrationPath(w.tenantId, 'targets'), body);
@@ -196,7 +196,7 @@ const STEP_VIEWS = {
       listCategory(w.tenantId, 'scm'), listCategory(w.tenantId, 'targets')]);
     const refs = {scm, targets};
     section.append(h('p', null, 'Optional: the CI/CD jobs that build each release. Each pipeline builds from a source control connection and ships to a target.'));
-    if (pipelines.length) section.append(cards(pipelines, w, types, refs));
+    if (pipelines.length) section.append(cards(pipelines, w, refs));
     section.append(chooser(types.filter((t) => t.category === 'pipelines'), 'pipelines', refs, w, 'Add a pipeline'));
   },
 
@@ -204,7 +204,7 @@ const STEP_VIEWS = {
     const [types, comms] = await Promise.all([integrationTypes(), listCategory(w.tenantId, 'communication')]);
     const slack = comms.filter((i) => i.type === 'SLACK');
     section.append(h('p', null, 'Optional: where release news is posted. A bot token lets slipway check the channels; a webhook only posts.'));
-    if (slack.length) section.append(cards(slack, w, types, null));
+    if (slack.length) section.append(cards(slack, w, null));
     else section.append(chooser(types.filter((t) => t.type === 'SLACK'), 'communication', null, w, 'Connect Slack'));
   },
 };

@@ -146,6 +146,9 @@ class WebUiRoutesTest(ApiTest):
         self.assertEqual(again.status, 304, again)
         self.assertEqual(again.raw, b"")
         self.assertEqual(self.request("GET", "/", headers={"If-None-Match": '"other"'}).status, 200)
+        for header in ('W/' + etag, '"other", ' + etag, '*'):
+            self.assertEqual(self.request("GET", "/", headers={"If-None-Match": header}).status, 304, header)
+        self.assertEqual(self.request("GET", "/", headers={"If-None-Match": etag[:-2] + '"'}).status, 200)
 
     def test_assets_have_their_content_types(self):
         page = self.request("GET", "/").raw.decode()
