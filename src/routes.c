@@ -12,6 +12,7 @@
 #include "setup/setup_http.h"
 #include "system/system_http.h"
 #include "tenancy/tenancy_http.h"
+#include "ui/ui_http.h"
 #include "verify/verify_http.h"
 
 const struct route routes[] = {
@@ -19,6 +20,10 @@ const struct route routes[] = {
     {"GET", "/readyz", ROLE_PUBLIC, NULL, system_readyz},
     {"GET", "/api/v1/openapi.json", ROLE_PUBLIC, NULL, system_openapi_json},
     {"GET", "/api/v1/openapi.yaml", ROLE_PUBLIC, NULL, system_openapi_yaml},
+
+    /* The web UI: a page and its embedded assets; everything it shows comes from the API. */
+    {"GET", "/", ROLE_PUBLIC, NULL, ui_index},
+    {"GET", "/ui/{asset}", ROLE_PUBLIC, NULL, ui_asset},
 
     {"POST", "/api/v1/auth/login", ROLE_PUBLIC, &login_schema, auth_login},
     {"POST", "/api/v1/auth/logout", ROLE_ACCOUNT, NULL, auth_logout},

@@ -30,6 +30,8 @@ const struct config_option config_options[] = {
     {"SLIPWAY_ARGON2_MEMORY", NULL, INT(argon2_memory, 8, 4 * 1024 * 1024), "65536", "argon2id memory cost in KiB"},
     {"SLIPWAY_ARGON2_ITERATIONS", NULL, INT(argon2_iterations, 1, 100), "1", "argon2id time cost (passes)"},
     {"SLIPWAY_TOKEN_FLUSH", NULL, INT(token_flush, 1, 3600), "30", "seconds between writes of tokens' lastUsedAt"},
+    {"SLIPWAY_COOKIE_SECURE", NULL, BOOL(cookie_secure), "false",
+     "mark the web UI's session cookies Secure (they are anyway behind X-Forwarded-Proto: https)"},
     {"SLIPWAY_AUTO_MIGRATE", "--migrate", BOOL(migrate), "false", "serve: apply pending migrations before serving"},
     {"SLIPWAY_ADMIN_EMAIL", NULL, STR(admin_email), "admin@localhost",
      "first start on an empty database: the owner account created"},

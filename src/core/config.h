@@ -18,7 +18,7 @@ struct config {
     char database_url[1024];
     int db_pool;            /* server connections at most (PostgreSQL, MySQL) */
     int db_connect_timeout; /* seconds */
-    int threads;            /* HTTP worker threads */
+    int threads;            /* HTTP worker threads; 0 until set: see config_threads() */
     int64_t body_limit;     /* bytes */
     int shutdown_timeout;   /* seconds to finish requests in flight */
     int session_ttl;        /* seconds a login token lives */
@@ -27,6 +27,7 @@ struct config {
     int argon2_memory;      /* KiB */
     int argon2_iterations;  /* passes */
     int token_flush;        /* seconds between lastUsedAt flushes */
+    bool cookie_secure;     /* session cookies always Secure (else only behind X-Forwarded-Proto: https) */
     bool migrate;           /* serve: migrate up before serving */
     char admin_email[256];
     char admin_org[201];

@@ -24,6 +24,7 @@
     X(MALFORMED_JSON, 400, "malformed_json")                                                                                       \
     X(UNAUTHENTICATED, 401, "unauthenticated")                                                                                     \
     X(BAD_CREDENTIALS, 401, "invalid_credentials")                                                                                 \
+    X(CSRF, 403, "csrf_failed")                                                                                                    \
     X(NOT_FOUND, 404, "not_found")                                                                                                 \
     X(METHOD, 405, "method_not_allowed")                                                                                           \
     X(CONFLICT, 409, "conflict")                                                                                                   \

@@ -41,6 +41,11 @@ const char *request_query(const struct request *req, const char *name)
     return MHD_lookup_connection_value(req->conn, MHD_GET_ARGUMENT_KIND, name);
 }
 
+const char *request_cookie(const struct request *req, const char *name)
+{
+    return MHD_lookup_connection_value(req->conn, MHD_COOKIE_KIND, name);
+}
+
 enum err_code request_db(struct request *req, struct store_conn **out, struct err *err)
 {
     if (!req->db && store_conn_get(req->store, &req->db, err))

@@ -83,6 +83,8 @@ struct request {
 const char *request_param(const struct request *req, const char *name);
 const char *request_header(const struct request *req, const char *name);
 const char *request_query(const struct request *req, const char *name);
+/* A cookie the request sent, or NULL (borrowed: it lives as long as the request). */
+const char *request_cookie(const struct request *req, const char *name);
 
 /* The request's database connection, taken from the pool once. */
 enum err_code request_db(struct request *req, struct store_conn **out, struct err *err);

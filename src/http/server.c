@@ -188,10 +188,15 @@ static enum MHD_Result send_response(struct request *req)
     if (req->content_type)
         MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, req->content_type);
     MHD_add_response_header(r, "X-Request-Id", req->id);
-    MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
     MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
-    for (const struct header *h = req->headers; h; h = h->next)
+    bool cache_set = false;
+    for (const struct header *h = req->headers; h; h = h->next) {
         MHD_add_response_header(r, h->name, h->value);
+        cache_set |= strcasecmp(h->name, MHD_HTTP_HEADER_CACHE_CONTROL) == 0;
+    }
+    /* API answers are never cached; a handler that serves static files says otherwise. */
+    if (!cache_set)
+        MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
     ok = MHD_queue_response(req->conn, (unsigned)(req->status ? req->status : 500), r);
     MHD_destroy_response(r);
     return ok;

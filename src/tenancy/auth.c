@@ -9,6 +9,7 @@
 #include "core/log.h"
 #include "core/xmalloc.h"
 #include "crypto/token.h"
+#include "tenancy/session.h"
 
 /*
  * The token and its account, and with a tenant the caller's role there and
@@ -27,6 +28,7 @@ static const char token_tenant_sql[] = "SELECT " TOKEN_COLUMNS ", m.role, tn.rev
 enum err_code auth_authenticate(struct request *req, const char *tenant_id, enum role min, struct err *err)
 {
     const char *h = request_header(req, "Authorization");
+    const char *cookie = h ? NULL : session_cookie_token(req);
     char hash[SHA256_HEX_SIZE], now[TIMESTAMP_SIZE];
     struct principal *who = &req->who;
     struct store_conn *db;
@@ -34,13 +36,22 @@ enum err_code auth_authenticate(struct request *req, const char *tenant_id, enum
     enum role role = ROLE_PUBLIC;
     int rc;
 
-    if (!h || strncasecmp(h, "Bearer ", 7) != 0)
-        return err_set(err, ERR_UNAUTHENTICATED, "send a token: Authorization: Bearer slw_...");
-    h += 7;
-    while (*h == ' ')
-        h++;
-    if (!token_well_formed(h))
-        return err_set(err, ERR_UNAUTHENTICATED, "the token is not valid");
+    /* A browser session: the same token, from the cookie, and a CSRF token on writes (session.h). */
+    if (cookie) {
+        if (!token_well_formed(cookie))
+            return err_set(err, ERR_UNAUTHENTICATED, "the session is not valid: log in again");
+        if (session_csrf_check(req, cookie, err))
+            return err->code;
+        h = cookie;
+    } else {
+        if (!h || strncasecmp(h, "Bearer ", 7) != 0)
+            return err_set(err, ERR_UNAUTHENTICATED, "send a token: Authorization: Bearer slw_...");
+        h += 7;
+        while (*h == ' ')
+            h++;
+        if (!token_well_formed(h))
+            return err_set(err, ERR_UNAUTHENTICATED, "the token is not valid");
+    }
     token_hash(h, hash);
     if (request_db(req, &db, err))
         return err->code;

@@ -2,11 +2,12 @@
  * auth.h: who is calling, and what they may see.
  *
  * The server's hook: auth_authenticate turns "Authorization: Bearer
- * slw_..." into req->who and, for a route under /{tenantId}, checks the
- * caller's role there and reads the tenant's revision, in one indexed read
- * (token hash joined to its account, its membership and the tenant). A
- * tenant the caller is not in, a deleted one, or a role below the route's
- * minimum all answer ERR_NOT_FOUND, so existence never leaks.
+ * slw_..." (or, without that header, the browser's session cookie, with its
+ * CSRF check: session.h) into req->who and, for a route under /{tenantId},
+ * checks the caller's role there and reads the tenant's revision, in one
+ * indexed read (token hash joined to its account, its membership and the
+ * tenant). A tenant the caller is not in, a deleted one, or a role below the
+ * route's minimum all answer ERR_NOT_FOUND, so existence never leaks.
  *
  * Token use is recorded in memory and written to api_tokens.lastUsedAt in
  * one transaction every SLIPWAY_TOKEN_FLUSH seconds (and at shutdown), so a

@@ -13,12 +13,13 @@
 #include "tenancy/accounts.h"
 #include "tenancy/audit.h"
 #include "tenancy/auth.h"
+#include "tenancy/session.h"
 #include "tenancy/tenancy_http.h"
 #include "tenancy/tokens.h"
 
 SCHEMA(login_schema,
        {.name = "email", .kind = FIELD_STRING, .required = true, .min = 3, .max = 254, .check = check_email, .format = "email"},
-       {.name = "password", .kind = FIELD_STRING, .required = true, .min = 1, .max = 1024});
+       {.name = "password", .kind = FIELD_STRING, .required = true, .min = 1, .max = 1024}, {.name = "cookie", .kind = FIELD_BOOL});
 
 struct login_tx {
     const struct request *req;
@@ -73,10 +74,17 @@ static void login_finish(struct request *req)
         err_set(&err, ERR_BAD_CREDENTIALS, "wrong e-mail address or password");
         goto out;
     }
-    response_json(req, 200,
-                  json_pack("{s:s, s:s, s:s, s:o}", "token", t.token.token, "tokenId", t.token.id, "expiresAt", t.token.expires_at,
-                            "account",
-                            account_json(account.id, account.email, account.name, account.created_at, account.updated_at)));
+    json_t *answer = json_pack("{s:s, s:s, s:o}", "tokenId", t.token.id, "expiresAt", t.token.expires_at, "account",
+                               account_json(account.id, account.email, account.name, account.created_at, account.updated_at));
+    if (json_is_true(json_object_get(req->body, "cookie"))) {
+        /* A browser session: the token goes into an HttpOnly cookie, never into the page. */
+        char csrf[SHA256_HEX_SIZE];
+        session_cookies_set(req, t.token.token, app->cfg.session_ttl, csrf);
+        json_object_set_new(answer, "csrfToken", json_string(csrf));
+    } else {
+        json_object_set_new(answer, "token", json_string(t.token.token));
+    }
+    response_json(req, 200, answer);
 out:
     /* The password lives in the parsed body and the raw buffer: wipe both now. */
     hash_cleanse(password, strlen(password));
@@ -124,6 +132,7 @@ enum err_code auth_logout(struct request *req, struct err *err)
 
     if (request_db(req, &db, err) || store_tx(db, logout_body, req, err))
         return err->code;
+    session_cookies_clear(req);
     response_empty(req, 204);
     return ERR_OK;
 }

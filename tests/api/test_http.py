@@ -49,7 +49,8 @@ class OpenApiTest(ApiTest):
 
 
 class NotFoundTest(ApiTest):
-    PATHS = ("/", "/nope", "/healthz/x", "/api", "/api/v1", "/api/v2/me", "/api/v1/me/nope",
+    # "/" is the web UI's page (test_session.py checks it).
+    PATHS = ("/nope", "/ui", "/ui/nope.js", "/healthz/x", "/api", "/api/v1", "/api/v2/me", "/api/v1/me/nope",
              "/api/v1/auth/nope", "/api/v1/me/tokens/%s/x" % uuid.uuid4(),
              "/api/v1/%s/nope" % uuid.uuid4(), "/api/v1/%s/members/%s/x" % (uuid.uuid4(), uuid.uuid4()))
 

@@ -1,0 +1,68 @@
+#!/usr/bin/env python3
+"""What the browser tests run against, started with the API tests' own helpers.
+
+Starts the provider fakes (tests/fakes) and a slipway server whose providers
+are those fakes (fresh SQLite database, free port, the fakes' CA trusted,
+127.0.0.0/8 allowed), makes a tenant with an owner, an editor and a viewer,
+registers valid credentials in the fakes (and leaves invalid ones out), and
+prints one JSON line:
+
+    {"baseUrl", "tenantId", "owner"|"editor"|"viewer": {"email", "password"},
+     "github": {"organization", "repoName", "valid", "invalid"},
+     "playStore": {"validEmail", "invalidEmail", "privateKey", "packageName"},
+     "secrets": [strings that must never appear in a page]}
+
+Then it waits for its standard input to close, stops the server (failing,
+exit 1, if it did not exit cleanly or its log holds a secret) and the fakes.
+
+Environment: SLIPWAY_BIN (the server binary), as for tests/api.
+"""
+
+import json
+import os
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "api"))
+
+import harness  # noqa: E402
+import integration_fixtures as fx  # noqa: E402
+import verify_fixtures as vf  # noqa: E402
+
+
+def main():
+    client = vf.fakes()
+    server = vf.start_server(client)
+    try:
+        ctx = vf.Ctx(server, client)
+        org = ctx.org
+        token, organization, repo, _ = vf.github_token(ctx, workflows=("release.yml",))
+        bad_token, _, _, _ = vf.github_token(ctx, creds=False)
+        valid_email, key = vf.google_account(ctx, True)
+        invalid_email, _ = vf.google_account(ctx, False)
+        package = "com.example.ui" + fx.tag()
+        client.register("play", {"packages": {package: {"accounts": [valid_email]}}})
+        secrets = [token, bad_token, key]
+        fx.remember(server, *secrets)
+        for user in (org.owner, org.editor, org.viewer):
+            server.remember_secret(user.password)
+        fragments = sorted({f for s in secrets for f in fx.secret_fragments(s) if isinstance(f, str)})
+        users = {role: {"email": u.email, "password": u.password}
+                 for role, u in (("owner", org.owner), ("editor", org.editor), ("viewer", org.viewer))}
+        print(json.dumps(dict(users, baseUrl="http://127.0.0.1:%d" % server.port, tenantId=org.id,
+                              github={"organization": organization, "repoName": repo, "valid": token,
+                                      "invalid": bad_token},
+                              playStore={"validEmail": valid_email, "invalidEmail": invalid_email,
+                                         "privateKey": key, "packageName": package},
+                              secrets=secrets + fragments)), flush=True)
+        sys.stdin.read()
+    finally:
+        server.stop()
+
+
+if __name__ == "__main__":
+    try:
+        main()
+    except AssertionError as e:
+        print("stack.py: %s" % e, file=sys.stderr)
+        sys.exit(1)

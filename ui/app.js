@@ -1,0 +1,191 @@
+// app.js: the web UI's shell: who is logged in, which tenant, the
+// navigation, and a hash router that hands each page its part of <main>.
+// Each page fetches only what it shows.
+
+import {h, clear, announce} from './dom.js';
+import {get, post, setSessionLostHandler, ApiError} from './api.js';
+import {viewLogin} from './view-login.js';
+import {viewTenants} from './view-tenants.js';
+import {viewSetup} from './view-setup.js';
+import {viewIntegrations} from './view-integrations.js';
+import {viewMembers} from './view-members.js';
+import {viewTokens} from './view-tokens.js';
+import {viewAudit} from './view-audit.js';
+
+const UUID = '([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})';
+const ROUTES = [
+  {re: /^#\/login$/, view: viewLogin, title: 'Log in', public: true},
+  {re: /^#\/tenants$/, view: viewTenants, title: 'Tenants'},
+  {re: /^#\/tokens$/, view: viewTokens, title: 'API tokens'},
+  {re: new RegExp(`^#/t/${UUID}/setup(?:/([a-z]+))?$`), view: viewSetup, title: 'Setup', tenant: true},
+  {re: new RegExp(`^#/t/${UUID}/integrations$`), view: viewIntegrations, title: 'Integrations', tenant: true},
+  {re: new RegExp(`^#/t/${UUID}/members$`), view: viewMembers, title: 'Members', tenant: true},
+  {re: new RegExp(`^#/t/${UUID}/audit$`), view: viewAudit, title: 'Audit log', tenant: true, owner: true},
+];
+
+const state = {me: null, tenants: null, renderSeq: 0};
+
+function navigate(hash) {
+  if (location.hash === hash) render();
+  else location.hash = hash;
+}
+
+async function loadTenants() {
+  const page = await get('/api/v1/tenants?limit=200');
+  state.tenants = page.items;
+  return state.tenants;
+}
+
+function tenantById(id) {
+  return (state.tenants || []).find((t) => t.id === id) || null;
+}
+
+function homeHash() {
+  const last = localStorage.getItem('slipway.tenant');
+  const t = tenantById(last) || (state.tenants && state.tenants.length === 1 ? state.tenants[0] : null);
+  return t ? `#/t/${t.id}/setup` : '#/tenants';
+}
+
+function renderNav(tenant) {
+  const nav = clear(document.getElementById('nav'));
+  const account = clear(document.getElementById('account'));
+  if (!state.me) return;
+  const here = location.hash;
+  const link = (hash, text) => h('a', {href: hash, 'aria-current': here.startsWith(hash) ? 'page' : null}, text);
+  const items = [];
+  if (tenant) {
+    const base = `#/t/${tenant.id}`;
+    items.push(link(`${base}/setup`, 'Setup'), link(`${base}/integrations`, 'Integrations'), link(`${base}/members`, 'Members'));
+    if (tenant.role === 'owner') items.push(link(`${base}/audit`, 'Audit log'));
+  }
+  items.push(link('#/tokens', 'API tokens'));
+  nav.append(h('ul', null, items.map((i) => h('li', null, i))));
+
+  const select = h('select', {id: 'tenant-switch', 'aria-label': 'Tenant'},
+    (state.tenants || []).map((t) => h('option', {value: t.id}, `${t.orgName} (${t.role})`)),
+    h('option', {value: ''}, 'All tenants…'));
+  select.value = tenant ? tenant.id : '';
+  select.addEventListener('change', () => {
+    if (!select.value) return navigate('#/tenants');
+    const page = (location.hash.match(/^#\/t\/[^/]+\/(\w+)/) || [])[1] || 'setup';
+    const role = tenantById(select.value)?.role;
+    navigate(`#/t/${select.value}/${page === 'audit' && role !== 'owner' ? 'setup' : page}`);
+  });
+  const logout = h('button', {type: 'button', class: 'link'}, 'Log out');
+  logout.addEventListener('click', async () => {
+    try {
+      await post('/api/v1/auth/logout');
+    } catch { /* the session may already be gone */ }
+    state.me = null;
+    state.tenants = null;
+    navigate('#/login');
+  });
+  account.append(select, h('span', {class: 'who', title: state.me.email}, state.me.email), logout);
+}
+
+async function render() {
+  const seq = ++state.renderSeq;
+  const main = document.getElementById('main');
+  let hash = location.hash;
+  if (!hash.startsWith('#/')) hash = state.me ? homeHash() : '#/login';
+
+  if (!state.me && hash !== '#/login') {
+    try {
+      state.me = await get('/api/v1/me');
+    } catch {
+      state.me = null;
+    }
+    if (seq !== state.renderSeq) return;
+    if (!state.me) {
+      sessionStorage.setItem('slipway.after', hash);
+      return navigate('#/login');
+    }
+  }
+  if (state.me && !state.tenants) {
+    try {
+      await loadTenants();
+    } catch (e) {
+      state.tenants = [];
+      announce(e.message);
+    }
+    if (seq !== state.renderSeq) return;
+  }
+  if (state.me && hash === '#/login') hash = homeHash(); // already logged in
+  if (location.hash !== hash) {
+    history.replaceState(null, '', hash);
+  }
+  const route = ROUTES.find((r) => r.re.test(hash));
+  const m = route ? hash.match(route.re) : null;
+  let tenant = null;
+  if (route && route.tenant) {
+    tenant = tenantById(m[1]);
+    if (tenant) localStorage.setItem('slipway.tenant', tenant.id);
+  }
+  renderNav(tenant);
+  clear(main);
+  if (!route || (route.tenant && !tenant) || (route.owner && tenant.role !== 'owner')) {
+    main.append(h('h1', {tabindex: '-1'}, 'Not found'), h('p', null, 'This page does not exist, or you may not see it. ',
+      h('a', {href: '#/tenants'}, 'Go to your tenants.')));
+    document.title = 'Not found · slipway';
+    main.querySelector('h1').focus();
+    return;
+  }
+  document.title = `${route.title}${tenant ? ` · ${tenant.orgName}` : ''} · slipway`;
+  const ctx = {
+    main,
+    me: state.me,
+    tenants: () => state.tenants || [],
+    tenant,
+    owner: tenant ? tenant.role === 'owner' : false,
+    params: m.slice(1),
+    navigate,
+    stale: () => seq !== state.renderSeq,
+    loggedIn: async (me) => {
+      state.me = me;
+      state.tenants = null;
+      const after = sessionStorage.getItem('slipway.after');
+      sessionStorage.removeItem('slipway.after');
+      await loadTenants();
+      navigate(after && after !== '#/login' ? after : homeHash());
+    },
+    tenantsChanged: async () => {
+      await loadTenants();
+      renderNav(tenant);
+    },
+  };
+  try {
+    await route.view(ctx);
+  } catch (e) {
+    if (seq !== state.renderSeq) return;
+    if (e instanceof ApiError && e.code === 'unauthenticated') return;
+    main.append(h('div', {class: 'error-box', role: 'alert'}, h('p', null, `This page could not be loaded: ${e.message}`)));
+  }
+  if (seq !== state.renderSeq) return;
+  // Keyboard and screen-reader users land on the new page's heading.
+  const heading = main.querySelector('h1');
+  if (heading && document.activeElement === document.body) {
+    heading.setAttribute('tabindex', '-1');
+    heading.focus();
+  }
+}
+
+setSessionLostHandler(() => {
+  if (!state.me) return;
+  state.me = null;
+  state.tenants = null;
+  sessionStorage.setItem('slipway.after', location.hash);
+  announce('Your session ended: log in again.');
+  navigate('#/login');
+});
+
+document.getElementById('skip').addEventListener('click', (ev) => {
+  ev.preventDefault();
+  const main = document.getElementById('main');
+  (main.querySelector('h1') || main).focus();
+});
+
+window.addEventListener('hashchange', () => {
+  document.activeElement?.blur?.();
+  render();
+});
+render();

@@ -1,0 +1,162 @@
+// cards.js: one integration as a card: its status badge, when it was last
+// verified and the provider's reason in words; for owners, Verify, Edit and
+// Delete. Used by the setup wizard and the integrations page.
+
+import {h, append, clear, badge, when, errorBox, showError, announce} from './dom.js';
+import {post, del, patch, get, tenantPath, integrationTypes} from './api.js';
+import {integrationForm} from './forms.js';
+
+export const CATEGORIES = [
+  {slug: 'scm', title: 'Source control', noun: 'source control connection'},
+  {slug: 'targets', title: 'Distribution targets', noun: 'distribution target'},
+  {slug: 'pipelines', title: 'CI/CD pipelines', noun: 'pipeline'},
+  {slug: 'communication', title: 'Communication', noun: 'communication channel'},
+  {slug: 'tickets', title: 'Ticket systems', noun: 'ticket system'},
+  {slug: 'test-management', title: 'Test management', noun: 'test management tool'},
+  {slug: 'code-signing', title: 'Code signing', noun: 'signing certificate'},
+];
+
+export function integrationPath(tenantId, category, id, rest) {
+  return tenantPath(tenantId, `/integrations/${category}${id ? `/${id}` : ''}${rest || ''}`);
+}
+
+// What a pipeline builds from and ships to.
+function pipelineLinks(obj) {
+  const scm = obj.scm ? `${obj.scm.displayName} (${obj.scm.type})` : 'unknown';
+  const target = obj.target ? `${obj.target.displayName} (${obj.target.type})` : 'unknown';
+  return h('dl', {class: 'links'}, h('dt', null, 'Source'), h('dd', null, scm), h('dt', null, 'Target'), h('dd', null, target));
+}
+
+// ctx: {tenantId, owner (bool), refs (for Edit: the tenant's SCM connections and targets), onChange()}
+export function integrationCard(obj, ctx) {
+  const titleId = `card-${obj.id}`;
+  const card = h('article', {class: 'card', 'aria-labelledby': titleId, 'data-id': obj.id, 'data-type': obj.type});
+  const statusLine = h('div', {class: 'status-line'});
+  const reason = h('p', {class: 'reason'});
+  const errors = errorBox();
+  const editArea = h('div', {class: 'edit-area'});
+  let current = obj;
+
+  function renderStatus(status, lastVerifiedAt, message) {
+    clear(statusLine).append(badge(status), h('span', {class: 'muted'}, ' Last verified: '), when(lastVerifiedAt));
+    reason.textContent = message || '';
+    reason.hidden = !message;
+  }
+  renderStatus(obj.verificationStatus, obj.lastVerifiedAt, obj.lastVerificationError);
+
+  const actions = h('div', {class: 'actions'});
+  if (ctx.owner) {
+    const verifyBtn = h('button', {type: 'button', class: 'secondary verify', 'aria-describedby': titleId}, 'Verify');
+    // Verifies and shows the answer; resolves to the status after it (verify-all runs it for every card).
+    card.verify = async (quiet) => {
+      verifyBtn.disabled = true;
+      verifyBtn.textContent = 'Verifying…';
+      showError(errors, null);
+      try {
+        const a = await verifyOne(ctx.tenantId, current);
+        renderStatus(a.status, a.verdict ? a.timestamp : current.lastVerifiedAt, a.message);
+        current = {...current, verificationStatus: a.status, lastVerifiedAt: a.verdict ? a.timestamp : current.lastVerifiedAt};
+        if (!quiet) announce(`${current.displayName}: ${a.status.replace('_', ' ').toLowerCase()}. ${a.message}`);
+        return a.status;
+      } catch (e) {
+        showError(errors, e.message);
+        return current.verificationStatus;
+      } finally {
+        verifyBtn.disabled = false;
+        verifyBtn.textContent = 'Verify';
+      }
+    };
+    verifyBtn.addEventListener('click', () => card.verify(false));
+
+    const editBtn = h('button', {type: 'button', class: 'secondary', 'aria-expanded': 'false', 'aria-describedby': titleId}, 'Edit');
+    editBtn.addEventListener('click', async () => {
+      if (editArea.firstChild) {
+        clear(editArea);
+        editBtn.setAttribute('aria-expanded', 'false');
+        return;
+      }
+      let desc;
+      try {
+        desc = (await integrationTypes()).find((t) => t.type === current.type);
+      } catch (e) {
+        showError(errors, e.message);
+        return;
+      }
+      if (!desc) return showError(errors, `${current.type} is not enabled on this server.`);
+      const {form} = integrationForm(desc, current, ctx.refs, async (body) => {
+        const saved = await patch(integrationPath(ctx.tenantId, current.category, current.id), body);
+        announce(`${saved.displayName} saved`);
+        if (ctx.onChange) ctx.onChange(saved);
+        return saved;
+      });
+      editArea.append(form);
+      editBtn.setAttribute('aria-expanded', 'true');
+      form.querySelector('input, select, textarea')?.focus();
+    });
+
+    const deleteBtn = h('button', {type: 'button', class: 'danger', 'aria-describedby': titleId}, 'Delete');
+    deleteBtn.addEventListener('click', () => confirmDelete());
+    actions.append(verifyBtn, editBtn, deleteBtn);
+  }
+
+  function confirmDelete() {
+    showError(errors, null);
+    const yes = h('button', {type: 'button', class: 'danger'}, `Delete ${current.displayName}`);
+    const no = h('button', {type: 'button', class: 'secondary'}, 'Cancel');
+    const box = h('div', {class: 'confirm', role: 'group', 'aria-label': 'Confirm deletion'},
+      h('p', null, `Delete ${current.displayName}? Its stored credentials are removed.`), yes, no);
+    no.addEventListener('click', () => {
+      box.remove();
+      actions.querySelector('.danger')?.focus();
+    });
+    yes.addEventListener('click', async () => {
+      yes.disabled = true;
+      try {
+        await del(integrationPath(ctx.tenantId, current.category, current.id));
+        announce(`${current.displayName} deleted`);
+        card.remove();
+        if (ctx.onChange) ctx.onChange(null);
+      } catch (e) {
+        box.remove();
+        if (e.status === 409) {
+          const users = e.details.filter((d) => d.field === 'pipelines').map((d) => d.message);
+          showError(errors, `${current.displayName} cannot be deleted: ${users.length === 1 ? 'a pipeline uses' : 'pipelines use'} it. ` +
+            'Delete those pipelines or point them at another connection first.', users);
+        } else {
+          showError(errors, e.message);
+        }
+        errors.setAttribute('tabindex', '-1');
+        errors.focus();
+      }
+    });
+    actions.after(box);
+    no.focus();
+  }
+
+  append(card, [
+    h('header', null, h('h3', {id: titleId}, obj.displayName), h('span', {class: 'type'}, obj.type)),
+    statusLine, reason,
+    obj.category === 'pipelines' ? pipelineLinks(obj) : null,
+    errors, ctx.owner ? actions : null, editArea]);
+  return card;
+}
+
+// Verifies one stored integration; the answer is docs/verification.md's.
+export function verifyOne(tenantId, obj) {
+  return post(integrationPath(tenantId, obj.category, obj.id, '/verify'));
+}
+
+// Every integration of a category (pipelines with their SCM and target), all pages.
+export async function listCategory(tenantId, slug) {
+  const items = [];
+  let cursor = null;
+  do {
+    const q = new URLSearchParams({limit: '200'});
+    if (slug === 'pipelines') q.set('include', 'scm,target');
+    if (cursor) q.set('cursor', cursor);
+    const page = await get(`${integrationPath(tenantId, slug)}?${q}`);
+    items.push(...page.items);
+    cursor = page.nextCursor;
+  } while (cursor);
+  return items;
+}
