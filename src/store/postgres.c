@@ -20,7 +20,6 @@
 #include <libpq-fe.h>
 #include <poll.h>
 
-#include "core/clock.h"
 #include "core/log.h"
 #include "core/xmalloc.h"
 

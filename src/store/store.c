@@ -4,7 +4,6 @@
 #include <pthread.h>
 #include <time.h>
 
-#include "core/clock.h"
 #include "core/log.h"
 #include "core/rand.h"
 #include "core/xmalloc.h"
