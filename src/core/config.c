@@ -17,8 +17,8 @@ const struct config_option config_options[] = {
     {"SLIPWAY_DB_CONNECT_TIMEOUT", NULL, INT(db_connect_timeout, 1, 300), "5",
      "seconds a new database connection may take; while the database is down, requests answer 503"},
     {"SLIPWAY_THREADS", "--threads", INT(threads, 1, 256), NULL,
-     "HTTP worker threads (default: the number of cores on SQLite; SLIPWAY_DB_POOL on a database server, where requests wait "
-     "on the network)"},
+     "HTTP worker threads (default: the number of cores on SQLite; four a core, at most SLIPWAY_DB_POOL, on a database server, "
+     "where requests wait on the network)"},
     {"SLIPWAY_BODY_LIMIT", "--body-limit", INT64(body_limit, 1024, 64 * 1024 * 1024), "1048576",
      "largest request body in bytes; larger ones get 413"},
     {"SLIPWAY_SHUTDOWN_TIMEOUT", NULL, INT(shutdown_timeout, 0, 3600), "10",
@@ -197,11 +197,13 @@ int config_threads(const struct config *c, bool database_server)
 {
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
 
+    if (cores < 1)
+        cores = 1;
     if (c->threads > 0)
         return c->threads;
     if (database_server)
-        return c->db_pool;
-    return cores > 0 ? (int)cores : 1;
+        return c->db_pool < 4 * cores ? c->db_pool : (int)(4 * cores);
+    return (int)cores;
 }
 
 void config_print_help(FILE *out)

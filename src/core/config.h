@@ -75,8 +75,9 @@ enum err_code config_set(struct config *c, const struct config_option *opt, cons
 
 /*
  * HTTP worker threads: SLIPWAY_THREADS when set; else the number of cores
- * (SQLite: a request's work is CPU), or SLIPWAY_DB_POOL with a database
- * server (a worker waits on the network while it holds a connection).
+ * (SQLite: a request's work is CPU), or four a core but no more than
+ * SLIPWAY_DB_POOL with a database server (a worker waits on the network
+ * while it holds a connection; more threads than that only switch more).
  */
 int config_threads(const struct config *c, bool database_server);
 
