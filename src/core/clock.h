@@ -12,6 +12,10 @@ int64_t clock_now_ms(void);
 /* Milliseconds from an arbitrary origin that never goes backwards. */
 int64_t clock_mono_ms(void);
 
+struct timespec;
+/* The wall-clock moment ms from now, as pthread_cond_timedwait wants its deadline. */
+void clock_deadline(struct timespec *ts, int64_t ms);
+
 /* Formats ms as 2026-11-22T04:15:16.123Z into out[TIMESTAMP_SIZE]. */
 void clock_format(int64_t ms, char out[TIMESTAMP_SIZE]);
 /* Formats now. */

@@ -86,12 +86,7 @@ static void *access_flusher(void *arg)
     pthread_mutex_lock(&access_log.lock);
     while (!access_log.stopping) {
         struct timespec until;
-        clock_gettime(CLOCK_REALTIME, &until);
-        until.tv_nsec += 50 * 1000000L;
-        if (until.tv_nsec >= 1000000000L) {
-            until.tv_sec++;
-            until.tv_nsec -= 1000000000L;
-        }
+        clock_deadline(&until, 50);
         pthread_cond_timedwait(&access_log.wake, &access_log.lock, &until);
         access_flush();
     }

@@ -49,17 +49,6 @@ struct jobs {
     char running[UUID_SIZE]; /* the job being run, "" when none (under lock) */
 };
 
-static void deadline_in(struct timespec *ts, int64_t ms)
-{
-    clock_gettime(CLOCK_REALTIME, ts);
-    ts->tv_sec += (time_t)(ms / 1000);
-    ts->tv_nsec += (long)(ms % 1000) * 1000000L;
-    if (ts->tv_nsec >= 1000000000L) {
-        ts->tv_sec++;
-        ts->tv_nsec -= 1000000000L;
-    }
-}
-
 static enum err_code claim_body(struct store_conn *c, void *ctx, struct err *err)
 {
     struct jobs *q = ((void **)ctx)[0];
@@ -211,7 +200,7 @@ static void *work(void *arg)
             continue; /* there may be more due: look again at once */
         }
         pthread_mutex_lock(&q->lock);
-        deadline_in(&until, q->opt.poll_ms);
+        clock_deadline(&until, q->opt.poll_ms);
         if (!q->stopping)
             pthread_cond_timedwait(&q->wake, &q->lock, &until);
     }
@@ -230,7 +219,7 @@ static void *keep(void *arg)
         struct timespec until;
         char id[UUID_SIZE];
 
-        deadline_in(&until, (int64_t)q->opt.lease_seconds * 1000 / 3);
+        clock_deadline(&until, (int64_t)q->opt.lease_seconds * 1000 / 3);
         while (!q->stopping && pthread_cond_timedwait(&q->wake, &q->lock, &until) == 0)
             ;
         if (q->stopping || !q->running[0])
@@ -299,12 +288,12 @@ void jobs_stop(struct jobs *q)
     free(q);
 }
 
-bool jobs_stopping(const struct jobs *q)
+bool jobs_stopping(struct jobs *q)
 {
     bool stopping;
-    pthread_mutex_lock((pthread_mutex_t *)&q->lock);
+    pthread_mutex_lock(&q->lock);
     stopping = q->stopping;
-    pthread_mutex_unlock((pthread_mutex_t *)&q->lock);
+    pthread_mutex_unlock(&q->lock);
     return stopping;
 }
 

@@ -51,7 +51,7 @@ struct jobs *jobs_start(struct store *s, const struct job_kind *kinds, size_t nk
 /* Stops both threads; a job still running is asked to stop (jobs_stopping) and its lease given back. */
 void jobs_stop(struct jobs *q);
 /* True once jobs_stop was called: a long run function should return soon (with an error). */
-bool jobs_stopping(const struct jobs *q);
+bool jobs_stopping(struct jobs *q);
 
 /*
  * Makes sure the recurring job `kind` (one row, dedupe key = kind) exists,

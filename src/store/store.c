@@ -4,6 +4,7 @@
 #include <pthread.h>
 #include <time.h>
 
+#include "core/clock.h"
 #include "core/log.h"
 #include "core/rand.h"
 #include "core/xmalloc.h"
@@ -54,12 +55,7 @@ static void *maintain_loop(void *arg)
         struct store_conn *c = NULL;
         struct err ignored;
 
-        clock_gettime(CLOCK_REALTIME, &until);
-        until.tv_nsec += STORE_MAINTAIN_MS * 1000000L;
-        if (until.tv_nsec >= 1000000000L) {
-            until.tv_sec++;
-            until.tv_nsec -= 1000000000L;
-        }
+        clock_deadline(&until, STORE_MAINTAIN_MS);
         pthread_cond_timedwait(&s->maintain_wake, &s->maintain_lock, &until);
         if (s->stopping)
             break;
@@ -223,13 +219,7 @@ enum err_code store_conn_get(struct store *s, struct store_conn **out, struct er
     struct timespec until;
     int wait_ms = s->opt.wait_ms > 0 ? s->opt.wait_ms : 5000;
 
-    clock_gettime(CLOCK_REALTIME, &until);
-    until.tv_sec += wait_ms / 1000;
-    until.tv_nsec += (long)(wait_ms % 1000) * 1000000L;
-    if (until.tv_nsec >= 1000000000L) {
-        until.tv_sec++;
-        until.tv_nsec -= 1000000000L;
-    }
+    clock_deadline(&until, wait_ms);
     for (;;) {
         pthread_mutex_lock(&s->lock);
         if (!wait_for_room(s, &until)) {

@@ -177,8 +177,7 @@ static void *flusher(void *arg)
     pthread_mutex_lock(&u->lock);
     while (!u->stopping) {
         struct timespec until;
-        clock_gettime(CLOCK_REALTIME, &until);
-        until.tv_sec += u->flush_seconds;
+        clock_deadline(&until, (int64_t)u->flush_seconds * 1000);
         pthread_cond_timedwait(&u->wake, &u->lock, &until);
         pthread_mutex_unlock(&u->lock);
         flush(u);

@@ -150,8 +150,7 @@ enum err_code reverify_run(void *ctx, const struct job *job, struct err *err)
     pthread_mutex_lock(&sw->lock);
     while (sw->pending > 0 && !jobs_stopping(job->queue)) {
         struct timespec until;
-        clock_gettime(CLOCK_REALTIME, &until);
-        until.tv_sec += 1;
+        clock_deadline(&until, 1000);
         pthread_cond_timedwait(&sw->done, &sw->lock, &until);
     }
     left = sw->pending;
