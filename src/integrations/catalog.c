@@ -327,22 +327,19 @@ static const struct field app_store_fields[] = {
     FMT("appleTeamId", false, 10, check_apple_id, "apple team id"),
 };
 
-static const struct field google_account_fields[] = {
-    EMAIL("googleServiceAccountEmail", true),
-    SECRET_FMT("googlePrivateKey", true, 16384, check_rsa, "pem-rsa"),
-};
+/* Both Google types' service account (a macro: C11 cannot copy one array's elements into another's initializer). */
+#define GOOGLE_ACCOUNT_FIELDS                                                                                                      \
+    EMAIL("googleServiceAccountEmail", true), SECRET_FMT("googlePrivateKey", true, 16384, check_rsa, "pem-rsa")
 
 static const struct field play_store_fields[] = {
-    google_account_fields[0],
-    google_account_fields[1],
+    GOOGLE_ACCOUNT_FIELDS,
     FMT("googlePackageName", true, 255, check_package, "package name"),
 };
 
 static const struct field firebase_fields[] = {
     STR("firebaseProjectId", true, 6, 30, .check = check_firebase_project, .format = "firebase project id"),
     FMT("firebaseAppId", true, 255, check_firebase_app, "firebase app id"),
-    google_account_fields[0],
-    google_account_fields[1],
+    GOOGLE_ACCOUNT_FIELDS,
 };
 
 static const struct field jenkins_fields[] = {
