@@ -18,68 +18,20 @@ the tenant). A path parameter the matrix cannot fill fails the test, naming
 it, so a new kind of route cannot slip through unchecked.
 """
 
-import json
-import re
 import sqlite3
-import subprocess
 import unittest
 import uuid
 
 import harness
 import integration_fixtures as fx
 from harness import ROLE_RANK, ROLES, new_org, new_user
+import route_matrix
 
 tearDownModule = harness.stop_shared_server
 
-PARAM_RE = re.compile(r"{(\w+)}")
 EXPIRED_AT = "2001-01-01T00:00:00.000Z"
 # Integration routes are called on this category; setup steps on this step.
 CATEGORY, STEP = "scm", "github"
-# A route whose body names the tenant (the setup verifications) is open to any
-# account in the table; the handler then asks for this role in that tenant.
-BODY_TENANT_ROLE = "owner"
-
-
-def route_table():
-    """[(method, path, role)] from `slipway routes`."""
-    out = subprocess.run([harness.binary_path(), "routes"], capture_output=True, check=True, timeout=30).stdout
-    return [(r["method"], r["path"], r["role"]) for r in map(json.loads, out.decode().splitlines()) if r]
-
-
-def body_facts(spec, method, path):
-    """(takes a body, the body names the tenant) from the OpenAPI document."""
-    op = spec["paths"].get(path, {}).get(method.lower(), {})
-    body = op.get("requestBody")
-    if not body:
-        return False, False
-    return True, "tenantId" in _required(spec, body["content"]["application/json"]["schema"])
-
-
-def _required(spec, schema):
-    """Required property names of a schema, through $ref and allOf."""
-    if "$ref" in schema:
-        node = spec
-        for part in schema["$ref"][2:].split("/"):
-            node = node[part]
-        return _required(spec, node)
-    names = set(schema.get("required", ()))
-    for sub in schema.get("allOf", ()):
-        names |= _required(spec, sub)
-    return names
-
-
-class Case:
-    """One route of the table, with what the matrix knows of it."""
-
-    def __init__(self, method, path, role, has_body, body_tenant):
-        self.method, self.path, self.role = method, path, role
-        self.has_body, self.body_tenant = has_body, body_tenant
-        self.params = PARAM_RE.findall(path)
-        self.tenant_route = "tenantId" in self.params or body_tenant
-        self.tenant_role = BODY_TENANT_ROLE if body_tenant else role
-
-    def __str__(self):
-        return "%s %s" % (self.method, self.path)
 
 
 class IsolationMatrixTest(harness.ApiTest):
@@ -91,8 +43,7 @@ class IsolationMatrixTest(harness.ApiTest):
         cls.outsider = new_user(s)
         for org in (cls.a, cls.b):
             org.scm = fx.create_integration(s, org.owner.token, org.id, fx.valid_body("GITHUB"))
-        spec = s.request("GET", "/api/v1/openapi.json").json
-        cls.cases = [Case(m, p, r, *body_facts(spec, m, p)) for m, p, r in route_table()]
+        cls.cases = route_matrix.cases(s)
         cls.requests = 0
 
     @classmethod
