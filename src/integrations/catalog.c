@@ -603,7 +603,7 @@ static void build_sql(struct category *c)
                          "WHERE tenantId = ? AND id = ?",
                          c->table, sets);
     c->sql_select = sqlf("SELECT %s, %s FROM %s WHERE tenantId = ? AND id = ?", book, cols, c->table);
-    c->sql_list = sqlf("SELECT %s, %s FROM %s WHERE tenantId = ? AND (createdAt < ? OR (createdAt = ? AND id < ?)) "
+    c->sql_list = sqlf("SELECT %s, %s FROM %s WHERE tenantId = ? AND (createdAt <= ? AND (createdAt < ? OR id < ?)) "
                        "ORDER BY createdAt DESC, id DESC LIMIT ?",
                        book, cols, c->table);
     c->sql_delete = sqlf("DELETE FROM %s WHERE tenantId = ? AND id = ?", c->table);
