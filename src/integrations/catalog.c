@@ -455,6 +455,8 @@ static void scm_prepare(json_t *c, struct err *err)
     }
 }
 
+static const char *const scm_derived[] = {"repositoryUrl", NULL};
+
 static void slack_prepare(json_t *c, struct err *err)
 {
     if (!json_is_string(json_object_get(c, "slackBotToken")) && !json_is_string(json_object_get(c, "slackWebhookUrl")))
@@ -513,10 +515,11 @@ static struct category categories[CAT__COUNT] = {
 #define FIELDS(f) .fields = f, .nfields = ARRAY_LEN(f)
 
 static struct provider providers[] = {
-    PROVIDER("GITHUB", CAT_SCM, "GitHub", "github", verify_github, .prepare = scm_prepare),
-    PROVIDER("GITLAB", CAT_SCM, "GitLab", "gitlab", verify_gitlab, .prepare = scm_prepare),
-    PROVIDER("BITBUCKET", CAT_SCM, "Bitbucket", "bitbucket", verify_bitbucket, .prepare = scm_prepare),
-    PROVIDER("GITEA", CAT_SCM, "Gitea", "gitea", verify_gitea, FIELDS(gitea_fields), .prepare = scm_prepare),
+    PROVIDER("GITHUB", CAT_SCM, "GitHub", "github", verify_github, .prepare = scm_prepare, .derived = scm_derived),
+    PROVIDER("GITLAB", CAT_SCM, "GitLab", "gitlab", verify_gitlab, .prepare = scm_prepare, .derived = scm_derived),
+    PROVIDER("BITBUCKET", CAT_SCM, "Bitbucket", "bitbucket", verify_bitbucket, .prepare = scm_prepare, .derived = scm_derived),
+    PROVIDER("GITEA", CAT_SCM, "Gitea", "gitea", verify_gitea, FIELDS(gitea_fields), .prepare = scm_prepare,
+             .derived = scm_derived),
     PROVIDER("APP_STORE", CAT_TARGETS, "App Store Connect", "appstore", verify_app_store, FIELDS(app_store_fields)),
     PROVIDER("PLAY_STORE", CAT_TARGETS, "Google Play", "playstore", verify_play_store, FIELDS(play_store_fields)),
     PROVIDER("FIREBASE", CAT_TARGETS, "Firebase App Distribution", "firebase", verify_firebase, FIELDS(firebase_fields)),
