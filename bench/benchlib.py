@@ -5,6 +5,7 @@ directory (bootstrapped, one setup saved, like bench/run's), wrk runs
 parsed into numbers, and the process's memory from /proc.
 """
 
+import argparse
 import http.client
 import json
 import os
@@ -14,6 +15,18 @@ import socket
 import subprocess
 import tempfile
 import time
+
+
+def arguments(**defaults):
+    """The command line bench/growth.py and bench/soak.py share: SLIPWAY_BIN SETUP_BODY [--connections] [--threads], plus
+    one --NAME option per keyword (its default's type)."""
+    ap = argparse.ArgumentParser()
+    ap.add_argument("slipway")
+    ap.add_argument("body")
+    ap.add_argument("--threads", type=int, default=2)
+    for name, default in defaults.items():
+        ap.add_argument("--" + name, type=type(default), default=default)
+    return ap.parse_args()
 
 
 def free_port():

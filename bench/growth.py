@@ -20,7 +20,6 @@ req/s is at least the small case's / 1.5 (its mean latency within 1.5
 times). Prints a table; exit status 1 on a FAIL or an error answer.
 """
 
-import argparse
 import base64
 import sqlite3
 import sys
@@ -93,13 +92,7 @@ def measure(server, args, label):
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("slipway")
-    ap.add_argument("body")
-    ap.add_argument("--duration", type=int, default=5)
-    ap.add_argument("--connections", type=int, default=32)
-    ap.add_argument("--threads", type=int, default=2)
-    args = ap.parse_args()
+    args = benchlib.arguments(duration=5, connections=32)
 
     server = benchlib.Slipway(args.slipway, args.threads)
     try:

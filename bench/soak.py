@@ -21,7 +21,6 @@ slipway's RSS after each chunk. Reports:
 Exit status 1 when any of them fails.
 """
 
-import argparse
 import os
 import sys
 import time
@@ -33,14 +32,7 @@ GROWTH_LIMIT = 0.10
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("slipway")
-    ap.add_argument("body")
-    ap.add_argument("--minutes", type=float, default=10)
-    ap.add_argument("--connections", type=int, default=64)
-    ap.add_argument("--threads", type=int, default=2)
-    ap.add_argument("--chunk", type=int, default=30)
-    args = ap.parse_args()
+    args = benchlib.arguments(minutes=10.0, connections=64, chunk=30)
 
     server = benchlib.Slipway(args.slipway, args.threads, log_level="warn")
     time.sleep(1)

@@ -12,6 +12,7 @@ import re
 import subprocess
 
 import harness
+import integration_fixtures as fx
 
 PARAM_RE = re.compile(r"{(\w+)}")
 # A route whose body names the tenant (the setup verifications) is open to any
@@ -65,3 +66,11 @@ def cases(server):
     """Every route of the table as a Case."""
     spec = server.request("GET", "/api/v1/openapi.json").json
     return [Case(m, p, r, *body_facts(spec, m, p)) for m, p, r in route_table()]
+
+
+def orgs_with_github(server, count):
+    """count fresh tenants (harness.new_org: owner, editor, viewer), each with a GitHub integration in .scm."""
+    orgs = [harness.new_org(server) for _ in range(count)]
+    for org in orgs:
+        org.scm = fx.create_integration(server, org.owner.token, org.id, fx.valid_body("GITHUB"))
+    return orgs

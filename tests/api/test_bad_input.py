@@ -28,7 +28,6 @@ from urllib.parse import quote
 import harness
 import integration_fixtures as fx
 import route_matrix
-from harness import new_org
 
 tearDownModule = harness.stop_shared_server
 
@@ -83,11 +82,8 @@ class BadInputTest(harness.ApiTest):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        s = cls.server
-        cls.a, cls.c = new_org(s), new_org(s)
-        for org in (cls.a, cls.c):
-            org.scm = fx.create_integration(s, org.owner.token, org.id, fx.valid_body("GITHUB"))
-        every = route_matrix.cases(s)
+        cls.a, cls.c = route_matrix.orgs_with_github(cls.server, 2)
+        every = route_matrix.cases(cls.server)
         cls.cases = [c for c in every if c.has_body]
         cls.with_params = [c for c in every if c.params and c.role != "public"]
         cls.requests = 0

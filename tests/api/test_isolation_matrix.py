@@ -24,7 +24,7 @@ import uuid
 
 import harness
 import integration_fixtures as fx
-from harness import ROLE_RANK, ROLES, new_org, new_user
+from harness import ROLE_RANK, ROLES, new_user
 import route_matrix
 
 tearDownModule = harness.stop_shared_server
@@ -38,12 +38,9 @@ class IsolationMatrixTest(harness.ApiTest):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        s = cls.server
-        cls.a, cls.b = new_org(s), new_org(s)
-        cls.outsider = new_user(s)
-        for org in (cls.a, cls.b):
-            org.scm = fx.create_integration(s, org.owner.token, org.id, fx.valid_body("GITHUB"))
-        cls.cases = route_matrix.cases(s)
+        cls.a, cls.b = route_matrix.orgs_with_github(cls.server, 2)
+        cls.outsider = new_user(cls.server)
+        cls.cases = route_matrix.cases(cls.server)
         cls.requests = 0
 
     @classmethod
