@@ -84,7 +84,7 @@ static enum err_code ensure_row(struct store_conn *c, const char *tenant_id, str
 enum err_code setup_refresh(struct store_conn *c, const char *tenant_id, const char *account_id, struct setup_status *out,
                             struct err *err)
 {
-    struct setup_status s;
+    struct setup_status s = {0}; /* cleared on every failure, even one before setup_read fills it */
     int64_t scm = 0, pipelines = 0, slack = 0, have;
     char now[TIMESTAMP_SIZE];
     size_t i;
