@@ -117,6 +117,10 @@ class Slipway:
         return code
 
 
+class WrkFailed(Exception):
+    """wrk ran no request (the server is not there)."""
+
+
 def to_ms(text):
     m = re.match(r"([\d.]+)(us|ms|s|m)$", text)
     n = float(m.group(1))
@@ -131,6 +135,8 @@ def wrk(url, seconds, connections, threads=2, headers=(), script=None, env=None)
     if script:
         cmd += ["-s", script]
     out = subprocess.run(cmd + [url], capture_output=True, env=env, timeout=seconds + 60).stdout.decode()
+    if not re.search(r"^Requests/sec:", out, re.M):
+        raise WrkFailed(out.strip() or "wrk printed nothing")
     result = {"rps": float(re.search(r"^Requests/sec:\s+([\d.]+)", out, re.M).group(1)),
               "p50": to_ms(re.search(r"^\s+50%\s+(\S+)", out, re.M).group(1)),
               "p99": to_ms(re.search(r"^\s+99%\s+(\S+)", out, re.M).group(1)),

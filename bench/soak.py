@@ -51,10 +51,20 @@ def main():
     samples = []  # (seconds since start, requests so far, RSS KiB)
     total = non2xx = errors = 0
     rss_1m = None
+    died = None  # (seconds, exit status) when slipway went away during the soak
     while time.monotonic() - started < args.minutes * 60:
         left = args.minutes * 60 - (time.monotonic() - started)
-        r = benchlib.wrk(url, max(1, min(args.chunk, int(left + 0.5))), args.connections, headers=[auth],
-                         script=os.path.join(HERE, "mix.lua"), env=env)
+        try:
+            r = benchlib.wrk(url, max(1, min(args.chunk, int(left + 0.5))), args.connections, headers=[auth],
+                             script=os.path.join(HERE, "mix.lua"), env=env)
+        except benchlib.WrkFailed as e:
+            r = None
+            print("   wrk: %s" % str(e)[:200], file=sys.stderr)
+        if server.proc.poll() is not None or r is None:
+            died = (time.monotonic() - started, server.proc.poll())
+            print("   slipway is gone after %.0f s: exit status %s (-9: SIGKILL, -11: SIGSEGV, -13: SIGPIPE)" % died,
+                  file=sys.stderr, flush=True)
+            break
         total += r["requests"]
         non2xx += r["non2xx"]
         errors += r["errors"] - r["non2xx"]
@@ -66,11 +76,14 @@ def main():
         print("   %5.0f s  %9d requests  %7.0f req/s  p99 %7.2f ms  RSS %6.1f MiB%s" % (
             t, total, r["rps"], r["p99"], rss / 1024, "  %d non-2xx, %d errors" % (r["non2xx"], r["errors"])
             if r["errors"] else ""), file=sys.stderr, flush=True)
-    code = server.stop()
+    code = server.stop() if died is None else died[1]
     with open(server.log_path, "rb") as f:
         log = f.read().decode("utf-8", "replace").splitlines()
     error_lines = [line for line in log if '"level":"error"' in line]
 
+    if not samples:
+        print("soak: slipway went away during the first run (exit %s); its log: %s" % (code, server.log_path))
+        return 1
     base = next(((t, n, rss) for t, n, rss in samples if t >= 120), samples[0])
     later = [rss for t, n, rss in samples if t >= base[0]]
     growth = (max(later) - base[2]) / base[2] if base[2] else 0
@@ -80,7 +93,8 @@ def main():
         ("load: no answer other than 2xx (so no 5xx)", "%d of %d" % (non2xx, total), non2xx == 0),
         ("load: no socket error or timeout", "%d" % errors, errors == 0),
         ("log: no line of level error", "%d" % len(error_lines), not error_lines),
-        ("exit 0 on SIGTERM", "%s" % code, code == 0),
+        ("slipway ran to the end, and exited 0 on SIGTERM", "exit %s%s" % (code, " after %.0f s" % died[0] if died else ""),
+         died is None and code == 0),
     ]
     print()
     print("soak: %.1f min at -c%d, %d requests (%.0f req/s); RSS idle %.1f MiB, after 1 million requests %s, "
