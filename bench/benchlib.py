@@ -129,14 +129,15 @@ def to_ms(text):
 
 def wrk(url, seconds, connections, threads=2, headers=(), script=None, env=None):
     """Runs wrk --latency; returns {rps, p50, p99, requests, errors} (errors: non-2xx, socket errors, script errors)."""
-    cmd = ["wrk", "-t%d" % threads, "-c%d" % connections, "-d%ds" % seconds, "--latency"]
+    cmd = [os.environ.get("BENCH_WRK", "wrk"), "-t%d" % threads, "-c%d" % connections, "-d%ds" % seconds, "--latency"]
     for h in headers:
         cmd += ["-H", h]
     if script:
         cmd += ["-s", script]
-    out = subprocess.run(cmd + [url], capture_output=True, env=env, timeout=seconds + 60).stdout.decode()
+    proc = subprocess.run(cmd + [url], capture_output=True, env=env, timeout=seconds + 60)
+    out = proc.stdout.decode()
     if not re.search(r"^Requests/sec:", out, re.M):
-        raise WrkFailed(out.strip() or "wrk printed nothing")
+        raise WrkFailed("exit status %s: %s" % (proc.returncode, (out + proc.stderr.decode()).strip()[:300]))
     result = {"rps": float(re.search(r"^Requests/sec:\s+([\d.]+)", out, re.M).group(1)),
               "p50": to_ms(re.search(r"^\s+50%\s+(\S+)", out, re.M).group(1)),
               "p99": to_ms(re.search(r"^\s+99%\s+(\S+)", out, re.M).group(1)),

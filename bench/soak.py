@@ -76,7 +76,11 @@ def main():
         print("   %5.0f s  %9d requests  %7.0f req/s  p99 %7.2f ms  RSS %6.1f MiB%s" % (
             t, total, r["rps"], r["p99"], rss / 1024, "  %d non-2xx, %d errors" % (r["non2xx"], r["errors"])
             if r["errors"] else ""), file=sys.stderr, flush=True)
-    code = server.stop() if died is None else died[1]
+    if died is not None and died[1] is None:
+        code = server.stop()  # wrk went away, slipway did not
+        died = (died[0], "%s (still running when wrk failed)" % code)
+    else:
+        code = server.stop() if died is None else died[1]
     with open(server.log_path, "rb") as f:
         log = f.read().decode("utf-8", "replace").splitlines()
     error_lines = [line for line in log if '"level":"error"' in line]
