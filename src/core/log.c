@@ -172,7 +172,7 @@ bool log_enabled(enum log_level level)
     return level >= min_level;
 }
 
-static void log_v(enum log_level level, const char *fmt, va_list ap)
+PRINTF_LIKE(2, 0) static void log_v(enum log_level level, const char *fmt, va_list ap)
 {
     char msg[1024];
     if (level < min_level)

@@ -6,8 +6,15 @@
  * for rows strictly before it. Without a cursor the position is a sentinel
  * after every real row, so one SQL statement serves every page:
  *
- *     ... AND (createdAt < ? OR (createdAt = ? AND id < ?))
+ *     ... AND (createdAt <= ? AND (createdAt < ? OR id < ?))
  *     ORDER BY createdAt DESC, id DESC LIMIT ?      -- bind page_fetch()
+ *
+ * The first term bounds the index range: the database seeks to the cursor,
+ * so a page deep in a million rows costs what the first page costs. (The
+ * equivalent "createdAt < ? OR (createdAt = ? AND id < ?)" has no such
+ * bound: SQLite scanned from the newest row down to the cursor.) A query
+ * must not add a second upper bound on createdAt (fold it into the
+ * position instead, as the audit list does with ?until=).
  */
 #ifndef SLIPWAY_PAGE_H
 #define SLIPWAY_PAGE_H
@@ -16,6 +23,8 @@
 
 #define PAGE_DEFAULT 50
 #define PAGE_MAX 200
+/* An id no row's is below (the nil UUID, a valid uuid on every database): "only rows strictly before at". */
+#define PAGE_NO_ID "00000000-0000-0000-0000-000000000000"
 
 struct page {
     int limit;

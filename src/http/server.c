@@ -276,7 +276,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     atomic_fetch_sub(&s->inflight, 1);
 }
 
-static void mhd_log(void *cls, const char *fmt, va_list ap)
+PRINTF_LIKE(2, 0) static void mhd_log(void *cls, const char *fmt, va_list ap)
 {
     char msg[512];
     UNUSED(cls);

@@ -327,22 +327,19 @@ static const struct field app_store_fields[] = {
     FMT("appleTeamId", false, 10, check_apple_id, "apple team id"),
 };
 
-static const struct field google_account_fields[] = {
-    EMAIL("googleServiceAccountEmail", true),
-    SECRET_FMT("googlePrivateKey", true, 16384, check_rsa, "pem-rsa"),
-};
+/* Both Google types' service account (a macro: C11 cannot copy one array's elements into another's initializer). */
+#define GOOGLE_ACCOUNT_FIELDS                                                                                                      \
+    EMAIL("googleServiceAccountEmail", true), SECRET_FMT("googlePrivateKey", true, 16384, check_rsa, "pem-rsa")
 
 static const struct field play_store_fields[] = {
-    google_account_fields[0],
-    google_account_fields[1],
+    GOOGLE_ACCOUNT_FIELDS,
     FMT("googlePackageName", true, 255, check_package, "package name"),
 };
 
 static const struct field firebase_fields[] = {
     STR("firebaseProjectId", true, 6, 30, .check = check_firebase_project, .format = "firebase project id"),
     FMT("firebaseAppId", true, 255, check_firebase_app, "firebase app id"),
-    google_account_fields[0],
-    google_account_fields[1],
+    GOOGLE_ACCOUNT_FIELDS,
 };
 
 static const struct field jenkins_fields[] = {
@@ -458,6 +455,8 @@ static void scm_prepare(json_t *c, struct err *err)
     }
 }
 
+static const char *const scm_derived[] = {"repositoryUrl", NULL};
+
 static void slack_prepare(json_t *c, struct err *err)
 {
     if (!json_is_string(json_object_get(c, "slackBotToken")) && !json_is_string(json_object_get(c, "slackWebhookUrl")))
@@ -516,10 +515,11 @@ static struct category categories[CAT__COUNT] = {
 #define FIELDS(f) .fields = f, .nfields = ARRAY_LEN(f)
 
 static struct provider providers[] = {
-    PROVIDER("GITHUB", CAT_SCM, "GitHub", "github", verify_github, .prepare = scm_prepare),
-    PROVIDER("GITLAB", CAT_SCM, "GitLab", "gitlab", verify_gitlab, .prepare = scm_prepare),
-    PROVIDER("BITBUCKET", CAT_SCM, "Bitbucket", "bitbucket", verify_bitbucket, .prepare = scm_prepare),
-    PROVIDER("GITEA", CAT_SCM, "Gitea", "gitea", verify_gitea, FIELDS(gitea_fields), .prepare = scm_prepare),
+    PROVIDER("GITHUB", CAT_SCM, "GitHub", "github", verify_github, .prepare = scm_prepare, .derived = scm_derived),
+    PROVIDER("GITLAB", CAT_SCM, "GitLab", "gitlab", verify_gitlab, .prepare = scm_prepare, .derived = scm_derived),
+    PROVIDER("BITBUCKET", CAT_SCM, "Bitbucket", "bitbucket", verify_bitbucket, .prepare = scm_prepare, .derived = scm_derived),
+    PROVIDER("GITEA", CAT_SCM, "Gitea", "gitea", verify_gitea, FIELDS(gitea_fields), .prepare = scm_prepare,
+             .derived = scm_derived),
     PROVIDER("APP_STORE", CAT_TARGETS, "App Store Connect", "appstore", verify_app_store, FIELDS(app_store_fields)),
     PROVIDER("PLAY_STORE", CAT_TARGETS, "Google Play", "playstore", verify_play_store, FIELDS(play_store_fields)),
     PROVIDER("FIREBASE", CAT_TARGETS, "Firebase App Distribution", "firebase", verify_firebase, FIELDS(firebase_fields)),
@@ -606,7 +606,7 @@ static void build_sql(struct category *c)
                          "WHERE tenantId = ? AND id = ?",
                          c->table, sets);
     c->sql_select = sqlf("SELECT %s, %s FROM %s WHERE tenantId = ? AND id = ?", book, cols, c->table);
-    c->sql_list = sqlf("SELECT %s, %s FROM %s WHERE tenantId = ? AND (createdAt < ? OR (createdAt = ? AND id < ?)) "
+    c->sql_list = sqlf("SELECT %s, %s FROM %s WHERE tenantId = ? AND (createdAt <= ? AND (createdAt < ? OR id < ?)) "
                        "ORDER BY createdAt DESC, id DESC LIMIT ?",
                        book, cols, c->table);
     c->sql_delete = sqlf("DELETE FROM %s WHERE tenantId = ? AND id = ?", c->table);

@@ -71,6 +71,12 @@ struct provider {
      * computed columns (for example a certificate's expiry).
      */
     void (*prepare)(json_t *config, struct err *err);
+    /*
+     * Fields prepare derives when they are absent (NULL-terminated, or NULL). An update that leaves one
+     * alone derives it again from the updated configuration, unless its stored value was set by hand
+     * (differs from what prepare derives from the stored configuration).
+     */
+    const char *const *derived;
     const char *kind;     /* in /api/v1/setup/verify-{kind} */
     const char *scm_type; /* pipelines that act through their SCM connection: the SCM type it must be, else NULL */
     /* Checks the credential with the provider (verify/verifiers.c); see verify/verify.h. */

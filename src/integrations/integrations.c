@@ -352,6 +352,31 @@ enum err_code integration_validate(const struct provider *p, json_t *config, str
     return err->code;
 }
 
+/*
+ * Drops from config the derived values (p->derived) that the patch leaves alone and that are what prepare
+ * derives from the stored configuration: prepare then derives them again from the updated one. A stored
+ * value set by hand differs from the derived one, and stays.
+ */
+static void forget_derived(const struct provider *p, json_t *stored, json_t *patch, json_t *config)
+{
+    for (const char *const *d = p->derived; d && *d && p->prepare; d++) {
+        json_t *was = json_object_get(stored, *d), *again;
+        struct err ignored;
+
+        if (!was || json_object_get(patch, *d))
+            continue;
+        again = json_deep_copy(stored);
+        json_object_del(again, *d);
+        json_object_set_new(again, "type", json_string(p->type));
+        err_clear(&ignored);
+        p->prepare(again, &ignored);
+        if (json_equal(json_object_get(again, *d), was))
+            json_object_del(config, *d);
+        integration_wipe(again);
+        json_decref(again);
+    }
+}
+
 enum err_code integration_write(struct integration_write *w, struct err *err)
 {
     const struct category *cat = w->cat;
@@ -387,6 +412,7 @@ enum err_code integration_write(struct integration_write *w, struct err *err)
             else
                 json_object_set_new(config, key, json_deep_copy(v)); /* patch is wiped below */
         }
+        forget_derived(p, old->config, patch, config);
         integration_wipe(patch);
         json_decref(patch);
         if (err->ndetails)

@@ -84,7 +84,7 @@ static enum err_code ensure_row(struct store_conn *c, const char *tenant_id, str
 enum err_code setup_refresh(struct store_conn *c, const char *tenant_id, const char *account_id, struct setup_status *out,
                             struct err *err)
 {
-    struct setup_status s = {0};
+    struct setup_status s = {0}; /* cleared on every failure, even one before setup_read fills it */
     int64_t scm = 0, pipelines = 0, slack = 0, have;
     char now[TIMESTAMP_SIZE];
     size_t i;
@@ -503,14 +503,19 @@ enum err_code setup_save(struct store_conn *c, const struct request *req, const 
     json_t *v;
 
     json_object_foreach(body, key, v) json_array_append_new(saved, json_string(key));
-    /* Shape problems and every section's problems are reported together: keep the details, go on. */
-    if (schema_validate(&setup_schema, body, err))
-        err->code = ERR_OK;
+    /*
+     * Shape problems and every section's problems are reported together:
+     * keep the details and go on, but write no selection that failed its
+     * check (a database may refuse it before the details are told).
+     */
+    bool shape_ok = schema_validate(&setup_schema, body, err) == ERR_OK;
+    err->code = ERR_OK;
     if (ensure_row(c, s.tenant, err) ||
-        save_selection(&s, "UPDATE tenant_release_settings SET selectedTargets = ?, updatedAt = ? WHERE tenantId = ?",
-                       json_object_get(body, "targets"), err) ||
-        save_selection(&s, "UPDATE tenant_release_settings SET selectedPlatforms = ?, updatedAt = ? WHERE tenantId = ?",
-                       json_object_get(body, "platforms"), err))
+        (shape_ok &&
+         (save_selection(&s, "UPDATE tenant_release_settings SET selectedTargets = ?, updatedAt = ? WHERE tenantId = ?",
+                         json_object_get(body, "targets"), err) ||
+          save_selection(&s, "UPDATE tenant_release_settings SET selectedPlatforms = ?, updatedAt = ? WHERE tenantId = ?",
+                         json_object_get(body, "platforms"), err))))
         goto out;
     for (size_t i = 0; i < ARRAY_LEN(sections); i++)
         if (save_section(&s, &sections[i], json_object_get(body, sections[i].name), err))

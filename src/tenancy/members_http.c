@@ -43,7 +43,7 @@ enum err_code members_list(struct request *req, struct err *err)
     return page_respond(req, &p,
                         "SELECT m.accountId, a.email, a.name, m.role, m.createdAt FROM tenant_members m "
                         "JOIN accounts a ON a.id = m.accountId "
-                        "WHERE m.tenantId = ? AND (m.createdAt < ? OR (m.createdAt = ? AND m.accountId < ?)) "
+                        "WHERE m.tenantId = ? AND (m.createdAt <= ? AND (m.createdAt < ? OR m.accountId < ?)) "
                         "ORDER BY m.createdAt DESC, m.accountId DESC LIMIT ?",
                         STORE_ARGS(STORE_TEXT(req->who.tenant_id), PAGE_ARGS(&p)), 4, 0, member_row, err);
 }

@@ -49,7 +49,7 @@ enum err_code tenants_list(struct request *req, struct err *err)
     return page_respond(req, &p,
                         "SELECT t.id, t.orgName, m.role, t.createdAt, t.updatedAt FROM tenant_members m "
                         "JOIN tenants t ON t.id = m.tenantId "
-                        "WHERE m.accountId = ? AND t.deletedAt IS NULL AND (t.createdAt < ? OR (t.createdAt = ? AND t.id < ?)) "
+                        "WHERE m.accountId = ? AND t.deletedAt IS NULL AND (t.createdAt <= ? AND (t.createdAt < ? OR t.id < ?)) "
                         "ORDER BY t.createdAt DESC, t.id DESC LIMIT ?",
                         STORE_ARGS(STORE_TEXT(req->who.account_id), PAGE_ARGS(&p)), 3, 0, tenant_row, err);
 }

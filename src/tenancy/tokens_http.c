@@ -27,7 +27,7 @@ enum err_code tokens_list(struct request *req, struct err *err)
         return err->code;
     return page_respond(req, &p,
                         "SELECT id, name, prefix, createdAt, lastUsedAt, expiresAt, revokedAt FROM api_tokens "
-                        "WHERE accountId = ? AND (createdAt < ? OR (createdAt = ? AND id < ?)) "
+                        "WHERE accountId = ? AND (createdAt <= ? AND (createdAt < ? OR id < ?)) "
                         "ORDER BY createdAt DESC, id DESC LIMIT ?",
                         STORE_ARGS(STORE_TEXT(req->who.account_id), PAGE_ARGS(&p)), 3, 0, token_row, err);
 }

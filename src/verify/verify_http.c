@@ -14,7 +14,7 @@
 #include "integrations/integrations.h"
 #include "tenancy/auth.h"
 
-static const char setup_prefix[] = "/api/v1/setup/verify-";
+#define SETUP_PREFIX "/api/v1/setup/verify-"
 
 /* ---- one verification ---- */
 
@@ -108,7 +108,7 @@ enum err_code verify_one_post(struct request *req, struct err *err)
 
 enum err_code verify_setup_post(struct request *req, struct err *err)
 {
-    const struct provider *p = provider_by_kind(req->path + sizeof setup_prefix - 1);
+    const struct provider *p = provider_by_kind(req->path + sizeof SETUP_PREFIX - 1);
     json_t *body = req->body, *config = json_object_get(body, "config"), *integration = json_object_get(body, "integrationId");
     const char *tenant = json_string_value(json_object_get(body, "tenantId"));
     struct app *app = app_of(req);

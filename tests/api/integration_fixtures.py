@@ -818,13 +818,15 @@ CIPHERTEXT_RE = re.compile(r"^v1\.([^.\s]+)\.([^.\s]+)\.([^.\s]+)$")
 def db_execute(server, sql, params=()):
     """One write statement with ? placeholders, committed; returns the rows it changed.
 
-    A write behind slipway's back must raise the tenants' revision, as
-    slipway's own writes do, or the processes serve what they cached of the
-    tenant (the setup status) until the next change."""
-    url = harness.database_url(server.database_path())
-    changed = dbclient.execute(url, sql, params)
-    dbclient.execute(url, "UPDATE tenants SET revision = revision + 1")
-    return changed
+    slipway caches what it derives from a tenant (the setup status) at the
+    tenant's revision: a write behind its back that changes what a test reads
+    next through the API must also call touch_tenant."""
+    return dbclient.execute(harness.database_url(server.database_path()), sql, params)
+
+
+def touch_tenant(server, tenant_id):
+    """Raises a tenant's revision, as slipway's own writes do (tenancy/tenants.h)."""
+    db_execute(server, "UPDATE tenants SET revision = revision + 1 WHERE id = ?", (tenant_id,))
 
 
 def db_query(server, sql, params=()):
@@ -837,6 +839,8 @@ def set_verification(server, category, id, status):
     table = CATEGORIES[category][0]
     if db_execute(server, "UPDATE %s SET verificationStatus = ? WHERE id = ?" % table, (status, id)) != 1:
         raise AssertionError("no %s row %s to set %s" % (table, id, status))
+    _, rows = db_query(server, "SELECT tenantId FROM %s WHERE id = ?" % table, (id,))
+    touch_tenant(server, rows[0][0])
 
 
 def column_value(server, category, id, column):

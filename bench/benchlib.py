@@ -1,0 +1,156 @@
+"""What bench/growth.py and bench/soak.py share (standard library only).
+
+A slipway of their own, on a fresh SQLite database in a temporary
+directory (bootstrapped, one setup saved, like bench/run's), wrk runs
+parsed into numbers, and the process's memory from /proc.
+"""
+
+import argparse
+import http.client
+import json
+import os
+import re
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+
+
+def arguments(**defaults):
+    """The command line bench/growth.py and bench/soak.py share: SLIPWAY_BIN SETUP_BODY [--connections] [--threads], plus
+    one --NAME option per keyword (its default's type)."""
+    ap = argparse.ArgumentParser()
+    ap.add_argument("slipway")
+    ap.add_argument("body")
+    ap.add_argument("--threads", type=int, default=2)
+    for name, default in defaults.items():
+        ap.add_argument("--" + name, type=type(default), default=default)
+    return ap.parse_args()
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def rss_kib(pid, field="VmRSS"):
+    try:
+        with open("/proc/%d/status" % pid) as f:
+            for line in f:
+                if line.startswith(field + ":"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+class Slipway:
+    """slipway serve on a fresh database; stop() checks it exits 0."""
+
+    def __init__(self, binary, threads, log_level=None):
+        self.binary = binary
+        self.tmp = tempfile.mkdtemp(prefix="slipway-bench-")
+        self.db = os.path.join(self.tmp, "slipway.db")
+        self.port = free_port()
+        self.url = "http://127.0.0.1:%d" % self.port
+        self.env = dict(os.environ, SLIPWAY_DATABASE_URL="sqlite://" + self.db,
+                        SLIPWAY_LISTEN="127.0.0.1:%d" % self.port, SLIPWAY_THREADS=str(threads))
+        if not self.env.get("INTEGRATION_ENCRYPTION_KEY") and not self.env.get("INTEGRATION_ENCRYPTION_KEY_FILE"):
+            self.env["INTEGRATION_ENCRYPTION_KEY"] = os.urandom(32).hex()
+        if log_level:
+            self.env["SLIPWAY_LOG_LEVEL"] = log_level
+        out = subprocess.run([binary, "admin", "bootstrap", "--email", "bench@example.com", "--org", "Bench"],
+                             env=self.env, capture_output=True, check=True, timeout=120).stdout.decode()
+        boot = json.loads([line for line in out.splitlines() if line.startswith("{")][0])
+        self.token, self.tenant, self.account = boot["token"], boot["tenantId"], boot["accountId"]
+        self.log_path = os.path.join(self.tmp, "slipway.log")
+        self.log = open(self.log_path, "wb")
+        self.proc = subprocess.Popen([binary, "serve", "--migrate"], env=self.env, stdin=subprocess.DEVNULL,
+                                     stdout=subprocess.DEVNULL, stderr=self.log)
+        for _ in range(300):
+            if self.proc.poll() is not None:
+                raise SystemExit("slipway exited on start; see %s" % self.log_path)
+            try:
+                if self.request("GET", "/healthz")[0] == 200:
+                    break
+            except OSError:
+                time.sleep(0.05)
+        else:
+            raise SystemExit("slipway did not start; see %s" % self.log_path)
+
+    def request(self, method, path, body=None):
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
+        try:
+            headers = {"Authorization": "Bearer " + self.token}
+            if body is not None:
+                headers["Content-Type"] = "application/json"
+            conn.request(method, path, body=body, headers=headers)
+            resp = conn.getresponse()
+            return resp.status, resp.read()
+        finally:
+            conn.close()
+
+    def must(self, method, path, body=None):
+        status, raw = self.request(method, path, body)
+        if status // 100 != 2:
+            raise SystemExit("%s %s answered %d: %s" % (method, path, status, raw[:300]))
+        return json.loads(raw) if raw else None
+
+    def new_tenant(self, name):
+        return self.must("POST", "/api/v1/tenants", json.dumps({"orgName": name}))["id"]
+
+    def save_setup(self, tenant, body_file):
+        with open(body_file, "rb") as f:
+            answer = self.must("POST", "/api/v1/%s/release-management/setup" % tenant, f.read())
+        if not answer.get("setupComplete"):
+            raise SystemExit("the setup saved for %s is not complete: %s" % (tenant, answer))
+
+    def rss(self):
+        return rss_kib(self.proc.pid)
+
+    def stop(self):
+        self.proc.send_signal(signal.SIGTERM)
+        code = self.proc.wait(30)
+        self.log.close()
+        return code
+
+
+class WrkFailed(Exception):
+    """wrk ran no request (the server is not there)."""
+
+
+def to_ms(text):
+    m = re.match(r"([\d.]+)(us|ms|s|m)$", text)
+    n = float(m.group(1))
+    return n * {"us": 0.001, "ms": 1, "s": 1000, "m": 60000}[m.group(2)]
+
+
+def wrk(url, seconds, connections, threads=2, headers=(), script=None, env=None):
+    """Runs wrk --latency; returns {rps, p50, p99, requests, errors} (errors: non-2xx, socket errors, script errors)."""
+    cmd = [os.environ.get("BENCH_WRK", "wrk"), "-t%d" % threads, "-c%d" % connections, "-d%ds" % seconds, "--latency"]
+    for h in headers:
+        cmd += ["-H", h]
+    if script:
+        cmd += ["-s", script]
+    proc = subprocess.run(cmd + [url], capture_output=True, env=env, timeout=seconds + 60)
+    out = proc.stdout.decode()
+    if not re.search(r"^Requests/sec:", out, re.M):
+        raise WrkFailed("exit status %s: %s" % (proc.returncode, (out + proc.stderr.decode()).strip()[:300]))
+    result = {"rps": float(re.search(r"^Requests/sec:\s+([\d.]+)", out, re.M).group(1)),
+              "p50": to_ms(re.search(r"^\s+50%\s+(\S+)", out, re.M).group(1)),
+              "p99": to_ms(re.search(r"^\s+99%\s+(\S+)", out, re.M).group(1)),
+              "requests": int(re.search(r"(\d+) requests in", out).group(1)), "errors": 0, "non2xx": 0}
+    m = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    if m:
+        result["non2xx"] = int(m.group(1))
+        result["errors"] += int(m.group(1))
+    m = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
+    if m:
+        result["errors"] += int(m.group(1)) + int(m.group(4))
+    m = re.search(r"^Script errors: (\d+)", out, re.M)
+    if m:
+        result["errors"] += int(m.group(1))
+    result["output"] = out
+    return result
