@@ -37,8 +37,8 @@ static void check_limits(const struct config *c)
             break;
         case CONFIG_INT: {
             int64_t v = o->size == sizeof(int64_t) ? *(const int64_t *)field : *(const int *)field;
-            /* SLIPWAY_THREADS has no default: it is the number of cores unless set. */
-            CHECK(!o->def && v > 0 ? true : v >= o->min && v <= o->max);
+            /* An option without a default (SLIPWAY_THREADS) is 0 until set, and computed later (config_threads). */
+            CHECK(!o->def && v == 0 ? true : v >= o->min && v <= o->max);
             break;
         }
         default:

@@ -3,6 +3,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <cmocka.h>
+#include <unistd.h>
 
 #include "core/arena.h"
 #include "core/buf.h"
@@ -101,6 +102,7 @@ static void test_config(void **state)
     assert_string_equal(c.listen_host, "0.0.0.0");
     assert_int_equal(c.listen_port, 9090);
     assert_int_equal(c.threads, 3);
+    assert_int_equal(config_threads(&c, true), 3);
     assert_true(c.migrate);
     assert_int_equal(c.body_limit, 2048);
     assert_string_equal(c.database_url, "sqlite://./slipway.db");
@@ -119,6 +121,15 @@ static void test_config(void **state)
     assert_int_equal(config_load(&c, 2, range, &used, &err), ERR_INVALID);
     char *missing[] = {"--database"};
     assert_int_equal(config_load(&c, 1, missing, &used, &err), ERR_INVALID);
+
+    /* Unset, the threads follow the database: the cores on SQLite, four a core within the pool on a server. */
+    assert_int_equal(config_load(&c, 0, NULL, &used, &err), ERR_OK);
+    assert_int_equal(c.threads, 0);
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    assert_int_equal(config_threads(&c, false), cores);
+    assert_int_equal(config_threads(&c, true), 4 * cores < c.db_pool ? 4 * cores : c.db_pool);
+    c.db_pool = 1;
+    assert_int_equal(config_threads(&c, true), 1);
 }
 
 static void test_clock(void **state)
