@@ -49,10 +49,15 @@ struct jobs {
     char running[UUID_SIZE]; /* the job being run, "" when none (under lock) */
 };
 
+struct claim_tx {
+    struct jobs *q;
+    struct claimed *out; /* filled (out->found) when a job was claimed */
+};
+
 static enum err_code claim_body(struct store_conn *c, void *ctx, struct err *err)
 {
-    struct jobs *q = ((void **)ctx)[0];
-    struct claimed *out = ((void **)ctx)[1];
+    struct jobs *q = ((struct claim_tx *)ctx)->q;
+    struct claimed *out = ((struct claim_tx *)ctx)->out;
     char now[TIMESTAMP_SIZE], until[TIMESTAMP_SIZE];
     struct store_stmt *st;
     int rc;
@@ -183,14 +188,14 @@ static void *work(void *arg)
     while (!q->stopping) {
         struct store_conn *c = NULL;
         struct err err;
-        void *ctx[2] = {q, &cl};
+        struct claim_tx tx = {q, &cl};
         struct timespec until;
 
         pthread_mutex_unlock(&q->lock);
         err_clear(&err);
         cl.found = false;
         if (store_conn_get(q->store, &c, &err) == ERR_OK)
-            store_tx(c, claim_body, ctx, &err);
+            store_tx(c, claim_body, &tx, &err);
         store_conn_put(c);
         if (err.code)
             log_debug("jobs: no claim this time: %s", err.message);
