@@ -125,7 +125,12 @@ size_t migrate_split(const char *sql, struct migrate_statement *out, size_t max)
     }
 }
 
-/* Runs the statements of a script one by one, each on its own (autocommit). */
+static enum err_code statement_body(struct store_conn *c, void *ctx, struct err *err)
+{
+    return store_exec_script(c, ctx, err);
+}
+
+/* Runs the statements of a script one by one, each in a transaction of its own. */
 static enum err_code exec_each(struct store_conn *c, const char *sql, struct err *err)
 {
     struct migrate_statement parts[MIGRATE_STATEMENTS_MAX];
@@ -135,7 +140,7 @@ static enum err_code exec_each(struct store_conn *c, const char *sql, struct err
         return err_set(err, ERR_INTERNAL, "a migration has more than %d statements", MIGRATE_STATEMENTS_MAX);
     for (size_t i = 0; i < n; i++) {
         char *one = xstrndup(parts[i].sql, parts[i].len);
-        enum err_code rc = store_exec_script(c, one, err);
+        enum err_code rc = store_tx(c, statement_body, one, err);
         free(one);
         if (rc)
             return rc;
@@ -297,11 +302,6 @@ static enum err_code whole_body(struct store_conn *c, void *ctx, struct err *err
     return record_body(c, ctx, err);
 }
 
-static enum err_code statement_body(struct store_conn *c, void *ctx, struct err *err)
-{
-    return store_exec_script(c, ctx, err);
-}
-
 /*
  * Otherwise (PostgreSQL, CockroachDB, MySQL) each statement in a
  * transaction of its own, then the history row; a failure partway leaves
@@ -309,21 +309,10 @@ static enum err_code statement_body(struct store_conn *c, void *ctx, struct err 
  */
 static enum err_code apply_step(struct store_conn *c, struct step *s, struct err *err)
 {
-    struct migrate_statement parts[MIGRATE_STATEMENTS_MAX];
-    size_t n;
-
     if (store_transactional_ddl(store_conn_store(c)))
         return store_tx(c, whole_body, s, err);
-    n = migrate_split(s->up ? s->m->up : s->m->down, parts, ARRAY_LEN(parts));
-    if (n > ARRAY_LEN(parts))
-        return err_set(err, ERR_INTERNAL, "a migration has more than %d statements", MIGRATE_STATEMENTS_MAX);
-    for (size_t i = 0; i < n; i++) {
-        char *one = xstrndup(parts[i].sql, parts[i].len);
-        enum err_code rc = store_tx(c, statement_body, one, err);
-        free(one);
-        if (rc)
-            return rc;
-    }
+    if (exec_each(c, s->up ? s->m->up : s->m->down, err))
+        return err->code;
     return store_tx(c, record_body, s, err);
 }
 

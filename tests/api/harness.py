@@ -167,7 +167,7 @@ def copy_database(src, directory):
     if BACKEND == "postgres":
         admin = source.with_database("postgres")
         dbclient.dropdb(admin, dst.database)
-        dbclient._admin(admin, 'CREATE DATABASE "%s" TEMPLATE "%s"' % (dst.database, source.database))
+        dbclient.admin(admin, 'CREATE DATABASE "%s" TEMPLATE "%s"' % (dst.database, source.database))
         return copy
     login = ["--no-defaults", "-h", source.host, "-P", str(source.port), "-u", source.user, "-p" + source.password]
     dumped = subprocess.run(["mariadb-dump"] + login + ["--routines", "--triggers", source.database],

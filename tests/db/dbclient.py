@@ -321,7 +321,8 @@ def dump(url, skip=()):
     return {t: sorted(query(url, "SELECT * FROM %s" % _quote(u, t))[1], key=_sort_key) for t in tables(url) if t not in skip}
 
 
-def _admin(admin_url, sql):
+def admin(admin_url, sql):
+    """Runs one statement on the server of admin_url, outside a transaction (CREATE/DROP DATABASE)."""
     u = Url(admin_url)
     conn = connect(admin_url)
     try:
@@ -352,9 +353,9 @@ def createdb(admin_url, name):
         sqlite3.connect(Url(url).path).close()
         return url
     if u.backend == "postgres":
-        _admin(admin_url, "CREATE DATABASE \"%s\" TEMPLATE template0 ENCODING 'UTF8' LC_COLLATE 'C' LC_CTYPE 'C'" % name)
+        admin(admin_url, "CREATE DATABASE \"%s\" TEMPLATE template0 ENCODING 'UTF8' LC_COLLATE 'C' LC_CTYPE 'C'" % name)
     else:
-        _admin(admin_url, "CREATE DATABASE `%s` CHARACTER SET utf8mb4 COLLATE utf8mb4_bin" % name)
+        admin(admin_url, "CREATE DATABASE `%s` CHARACTER SET utf8mb4 COLLATE utf8mb4_bin" % name)
     return u.with_database(name)
 
 
@@ -370,6 +371,6 @@ def dropdb(admin_url, name):
             except FileNotFoundError:
                 pass
     elif u.backend == "postgres":
-        _admin(admin_url, 'DROP DATABASE IF EXISTS "%s" WITH (FORCE)' % name)
+        admin(admin_url, 'DROP DATABASE IF EXISTS "%s" WITH (FORCE)' % name)
     else:
-        _admin(admin_url, "DROP DATABASE IF EXISTS `%s`" % name)
+        admin(admin_url, "DROP DATABASE IF EXISTS `%s`" % name)
