@@ -11,10 +11,13 @@ import json
 import os
 import re
 import signal
-import socket
 import subprocess
+import sys
 import tempfile
 import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "db"))
+from ports import free_port  # noqa: E402,F401 (also benchlib.free_port)
 
 
 def arguments(**defaults):
@@ -27,12 +30,6 @@ def arguments(**defaults):
     for name, default in defaults.items():
         ap.add_argument("--" + name, type=type(default), default=default)
     return ap.parse_args()
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def rss_kib(pid, field="VmRSS"):

@@ -18,7 +18,6 @@ import json
 import os
 import pathlib
 import secrets
-import socket
 import socketserver
 import subprocess
 import sys
@@ -27,12 +26,8 @@ import threading
 import time
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+sys.path.insert(0, str(ROOT / "tests" / "db"))
+from ports import free_port  # noqa: E402
 
 
 class SlowTestRail(http.server.BaseHTTPRequestHandler):

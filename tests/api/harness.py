@@ -48,6 +48,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 REPO_ROOT = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, os.path.join(REPO_ROOT, "tests", "db"))
 import dbclient  # noqa: E402
+from ports import free_port  # noqa: E402,F401 (also harness.free_port)
 
 BACKEND = os.environ.get("SLIPWAY_TEST_BACKEND", "sqlite")
 if BACKEND not in ("sqlite", "postgres", "mysql"):
@@ -176,12 +177,6 @@ def copy_database(src, directory):
     return copy
 
 
-def free_port():
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def _write_atomic(path, text):
     tmp = path + ".tmp"
     with open(tmp, "w") as f:
@@ -234,6 +229,10 @@ def _kill_leftovers():
 atexit.register(_kill_leftovers)
 
 
+class PortTaken(Exception):
+    """The server could not listen: its port was taken after free_port() chose it."""
+
+
 class Server:
     """One slipway process with its own temporary directory and SQLite database.
 
@@ -270,17 +269,29 @@ class Server:
         if self.database is None:
             self.database = new_database(self.tmpdir)
         self.port = free_port()
-        env = self.env()
-        self.admin = self._bootstrap(binary, env)
-        self._supervisor = subprocess.Popen(
-            [sys.executable, os.path.abspath(__file__), "_supervise", self.tmpdir, binary, "serve", "--migrate"],
-            env=env, cwd=self.tmpdir, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL, start_new_session=True)
+        self.admin = self._bootstrap(binary, self.env())
         if not detached:
             _live_servers.append(self)
+        for attempt in range(3):
+            try:
+                self._launch(binary)
+                return self
+            except PortTaken:
+                # Another process bound the port between free_port() and
+                # the server's listen(): try another one.
+                for name in ("server.pid", "exit_code"):
+                    os.unlink(self._path(name))
+                self.port = free_port()
+        raise AssertionError("slipway serve found its port taken three times\n--- stderr ---\n%s"
+                             % _tail(self.log_text()))
+
+    def _launch(self, binary):
+        self._supervisor = subprocess.Popen(
+            [sys.executable, os.path.abspath(__file__), "_supervise", self.tmpdir, binary, "serve", "--migrate"],
+            env=self.env(), cwd=self.tmpdir, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL, start_new_session=True)
         self.pid = self._wait_for_pid()
         self._wait_ready()
-        return self
 
     def _bootstrap(self, binary, env):
         cmd = [binary, "admin", "bootstrap", "--email", "admin@example.com", "--org", "Admin Org"]
@@ -320,6 +331,8 @@ class Server:
             code = self.exit_code()
             if code is not None:
                 self.pid = None
+                if "cannot listen on 127.0.0.1:%d: Address already in use" % self.port in self.log_text():
+                    raise PortTaken()
                 raise AssertionError("slipway serve exited (%s) before it was ready\n--- stderr ---\n%s"
                                      % (code, _tail(self.log_text())))
             try:
