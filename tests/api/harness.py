@@ -241,6 +241,8 @@ class Server:
     start it (the fixture's `stop`) can still check it.
     """
 
+    serve_args = ["serve", "--migrate"]
+
     def __init__(self, extra_env=None):
         self.extra_env = dict(extra_env or {})
         self.database = None  # a path (SQLite) or URL; made at start unless a subclass sets it
@@ -287,7 +289,7 @@ class Server:
 
     def _launch(self, binary):
         self._supervisor = subprocess.Popen(
-            [sys.executable, os.path.abspath(__file__), "_supervise", self.tmpdir, binary, "serve", "--migrate"],
+            [sys.executable, os.path.abspath(__file__), "_supervise", self.tmpdir, binary] + self.serve_args,
             env=self.env(), cwd=self.tmpdir, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL, start_new_session=True)
         self.pid = self._wait_for_pid()

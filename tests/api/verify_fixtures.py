@@ -23,9 +23,7 @@ import json
 import os
 import re
 import secrets
-import socket
 import string
-import subprocess
 import shutil
 import sys
 import tempfile
@@ -153,10 +151,8 @@ def fakes():
 
 
 def closed_port():
-    """A port nothing listens on (bound, then closed)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    """A port nothing listens on."""
+    return harness.free_port()
 
 
 # --------------------------------------------------------------------------
@@ -190,21 +186,7 @@ class NoMigrateServer(fx.IntegrationServer):
     """A server on an already migrated database, started with `serve` alone (harness.Server runs `serve
     --migrate`, whose migration lease lets only one process start at a time)."""
 
-    def start(self, detached=False):
-        binary = harness.binary_path()
-        self.tmpdir = tempfile.mkdtemp(prefix="slipway-api-")
-        self.port = harness.free_port()
-        env = self.env()
-        self.admin = self._bootstrap(binary, env)
-        self._supervisor = subprocess.Popen(
-            [sys.executable, os.path.abspath(harness.__file__), "_supervise", self.tmpdir, binary, "serve"],
-            env=env, cwd=self.tmpdir, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL, start_new_session=True)
-        if not detached:
-            harness._live_servers.append(self)
-        self.pid = self._wait_for_pid()
-        self._wait_ready()
-        return self
+    serve_args = ["serve"]
 
 
 _servers = {}
