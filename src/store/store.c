@@ -34,7 +34,15 @@ struct store {
     pthread_mutex_t lock;
     pthread_cond_t returned;    /* a connection came back, or one may be opened */
     pthread_mutex_t write_lock; /* held around write transactions when the driver serializes them */
-    pthread_t maintainer;       /* runs driver->maintain, when there is one */
+    /*
+     * With serialize_writes, every transaction runs on this one connection,
+     * under write_lock: as the only connection that commits, its page cache
+     * and prepared statements stay valid from one transaction to the next
+     * (SQLite drops a connection's cache whenever another one has written).
+     * Opened by the first transaction; outside the pool's count.
+     */
+    struct store_conn *writer;
+    pthread_t maintainer; /* runs driver->maintain, when there is one */
     pthread_mutex_t maintain_lock;
     pthread_cond_t maintain_wake;
     bool maintaining, stopping;
@@ -112,6 +120,10 @@ enum err_code store_open(const char *url, const struct store_options *opt, struc
         store_close(s);
         return err->code;
     }
+    if (d->scatters_keys && d->scatters_keys(c->handle)) {
+        log_info("store: the database splits tables into ranges by key: new ids are random, not time-ordered");
+        rand_uuid_scatter();
+    }
     store_conn_put(c);
     s->maintaining = d->maintain && pthread_create(&s->maintainer, NULL, maintain_loop, s) == 0;
     *out = s;
@@ -174,6 +186,11 @@ void store_close(struct store *s)
     }
     while (s->nidle > 0)
         conn_drop(s->idle[--s->nidle]);
+    if (s->writer) {
+        cache_clear(s->writer);
+        s->driver->disconnect(s->writer->handle);
+        free(s->writer);
+    }
     pthread_mutex_destroy(&s->maintain_lock);
     pthread_cond_destroy(&s->maintain_wake);
     pthread_mutex_destroy(&s->lock);
@@ -427,24 +444,46 @@ static void backoff(int attempt)
     nanosleep(&ts, NULL);
 }
 
+/* The connection transactions run on: the store's writer (made on first use) with write_lock held, or c itself. */
+static enum err_code tx_conn(struct store_conn *c, struct store_conn **out, struct err *err)
+{
+    struct store *s = c->store;
+    void *h;
+
+    *out = c;
+    if (!s->driver->serialize_writes)
+        return !conn_alive(c) ? conn_renew(c, err) : ERR_OK;
+    pthread_mutex_lock(&s->write_lock);
+    if (!s->writer) {
+        if (s->driver->connect(s->target, &s->opt, &h, err)) {
+            pthread_mutex_unlock(&s->write_lock);
+            return err->code;
+        }
+        s->writer = xcalloc(1, sizeof *s->writer);
+        s->writer->store = s;
+        s->writer->handle = h;
+    }
+    *out = s->writer;
+    return ERR_OK;
+}
+
 enum err_code store_tx(struct store_conn *c, store_tx_fn body, void *ctx, struct err *err)
 {
     const struct store_driver *d = c->store->driver;
+    struct store_conn *t;
     struct err ignored;
 
     for (int attempt = 0;; attempt++) {
         bool ok = false;
         err_clear(err);
-        if (!conn_alive(c) && conn_renew(c, err))
+        if (tx_conn(c, &t, err))
             return err->code;
-        if (d->serialize_writes)
-            pthread_mutex_lock(&c->store->write_lock);
-        if (d->exec(c->handle, d->begin_sql, err) == ERR_OK) {
-            c->in_tx = true;
-            ok = body(c, ctx, err) == ERR_OK && d->exec(c->handle, "COMMIT", err) == ERR_OK;
+        if (d->exec(t->handle, d->begin_sql, err) == ERR_OK) {
+            t->in_tx = true;
+            ok = body(t, ctx, err) == ERR_OK && d->exec(t->handle, "COMMIT", err) == ERR_OK;
             if (!ok)
-                d->exec(c->handle, "ROLLBACK", &ignored);
-            c->in_tx = false;
+                d->exec(t->handle, "ROLLBACK", &ignored);
+            t->in_tx = false;
         }
         if (d->serialize_writes)
             pthread_mutex_unlock(&c->store->write_lock);

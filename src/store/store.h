@@ -126,7 +126,9 @@ enum err_code store_exec_script(struct store_conn *c, const char *sql, struct er
  * Runs body inside a transaction. When the body or the commit fails with a
  * transient error the whole transaction is rolled back and body runs again,
  * with capped exponential backoff and jitter, up to a few attempts; the
- * body must therefore have no effect outside the database.
+ * body must therefore have no effect outside the database. The body must
+ * use the connection it is given, which need not be c: on SQLite every
+ * transaction runs on the store's one writer connection.
  */
 typedef enum err_code (*store_tx_fn)(struct store_conn *c, void *ctx, struct err *err);
 enum err_code store_tx(struct store_conn *c, store_tx_fn body, void *ctx, struct err *err);
