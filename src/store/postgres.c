@@ -142,6 +142,13 @@ static enum err_code pg_connect(const char *url, const struct store_options *opt
     return ERR_OK;
 }
 
+/* CockroachDB reports its version in a parameter of its own at connection start-up. */
+static bool pg_scatters_keys(void *conn)
+{
+    struct pg_conn *c = conn;
+    return PQparameterStatus(c->pg, "crdb_version") != NULL;
+}
+
 static void pg_disconnect(void *conn)
 {
     struct pg_conn *c = conn;
@@ -359,4 +366,5 @@ const struct store_driver store_driver_postgres = {
     .col_null = pg_col_null,
     .exec = pg_exec,
     .alive = pg_alive,
+    .scatters_keys = pg_scatters_keys,
 };

@@ -64,6 +64,12 @@ struct store_driver {
      * May be NULL.
      */
     void (*maintain)(void *conn, pthread_mutex_t *write_lock);
+    /*
+     * true when the database splits tables into ranges by key (CockroachDB):
+     * new ids must then be random, not time-ordered (rand_uuid_scatter).
+     * Asked once, of the first connection. May be NULL.
+     */
+    bool (*scatters_keys)(void *conn);
 };
 
 #define STORE_MAINTAIN_MS 200

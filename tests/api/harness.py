@@ -63,7 +63,7 @@ STOP_TIMEOUT = 20.0
 # lastUsedAt is written in batches every SLIPWAY_TOKEN_FLUSH seconds (30).
 SHARED_ENV = {"SLIPWAY_LOGIN_RATE": "1000", "SLIPWAY_HASH_THREADS": "4", "SLIPWAY_TOKEN_FLUSH": "1"}
 
-UUID_RE = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$")
+UUID_RE = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$")
 ANY_UUID_RE = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 TIME_RE = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$")
 TOKEN_RE = re.compile(r"^slw_[A-Za-z0-9_-]{43}$")

@@ -3,6 +3,9 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <cmocka.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "core/arena.h"
@@ -192,7 +195,24 @@ static void test_uuid(void **state)
     rand_uuid(b);
     assert_true(uuid_valid(a));
     assert_string_not_equal(a, b);
+    assert_int_equal(a[14], '7'); /* version 7: time first */
+    assert_true(strchr("89ab", a[19]) != NULL);
+    {
+        /* The first 48 bits are the Unix time in milliseconds, so ids sort by creation. */
+        char hex[13];
+        long long ms;
+        memcpy(hex, a, 8);
+        memcpy(hex + 8, a + 9, 4);
+        hex[12] = '\0';
+        ms = strtoll(hex, NULL, 16);
+        assert_true(llabs(ms - (long long)time(NULL) * 1000) < 5000);
+        assert_true(strncmp(a, b, 8) <= 0);
+    }
+    rand_uuid_scatter(); /* CockroachDB: random ids */
+    rand_uuid(a);
+    assert_true(uuid_valid(a));
     assert_int_equal(a[14], '4');
+    assert_true(strchr("89ab", a[19]) != NULL);
     assert_false(uuid_valid("not-a-uuid"));
     assert_false(uuid_valid("00000000-0000-0000-0000-00000000000g"));
     assert_false(uuid_valid("00000000-0000-0000-0000-0000000000000"));
