@@ -36,9 +36,10 @@ enum role role_parse(const char *s);
 struct principal {
     bool authenticated;
     char account_id[UUID_SIZE];
+    /* The account's; filled on routes without a tenant only (auth.c says why). */
     char email[256];
-    char name[1024];                                             /* 200 characters of UTF-8 */
-    char created_at[TIMESTAMP_SIZE], updated_at[TIMESTAMP_SIZE]; /* the account's */
+    char name[1024]; /* 200 characters of UTF-8 */
+    char created_at[TIMESTAMP_SIZE], updated_at[TIMESTAMP_SIZE];
     char token_id[UUID_SIZE];
     char tenant_id[UUID_SIZE]; /* the path's tenant, once the caller's membership is checked */
     enum role role;            /* the caller's role in tenant_id */

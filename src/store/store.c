@@ -287,10 +287,7 @@ void store_conn_put(struct store_conn *c)
         conn_drop(c);
         return;
     }
-    if (!conn_alive(c)) {
-        conn_drop(c);
-        return;
-    }
+    /* Not checked for life here but when taken again (store_conn_get): one check per use, not two. */
     pthread_mutex_lock(&s->lock);
     if (s->nidle < IDLE_MAX) {
         s->idle[s->nidle++] = c;

@@ -53,7 +53,7 @@ struct store_driver {
     /*
      * false when the connection can no longer be used: the server closed
      * it, or a call found it dead. Cheap (no round trip): checked when a
-     * connection leaves or re-enters the pool and before a retry. May be
+     * connection leaves the pool and before a retry. May be
      * NULL (an embedded database's connections do not die).
      */
     bool (*alive)(void *conn);

@@ -12,18 +12,21 @@
 #include "tenancy/session.h"
 
 /*
- * The token and its account, and with a tenant the caller's role there and
- * the tenant's revision: one round trip. A tenant the caller is not in, or
- * a deleted one, leaves role and revision NULL.
+ * One round trip finds a live token (not revoked, not expired). Without a
+ * tenant: with its account (/me shows it, a new tenant's owner is named by
+ * it). With a tenant, every request's case: the account id alone, the
+ * caller's role there and the tenant's revision; a tenant the caller is not
+ * in, or a deleted one, leaves role and revision NULL. The account's other
+ * columns are left out of that read, the hottest statement there is (one
+ * join and four timestamps fewer): no tenant route needs them, and audit
+ * rows look the actor's e-mail up themselves.
  */
-#define TOKEN_COLUMNS "t.id, t.expiresAt, t.revokedAt, a.id, a.email, a.name, a.createdAt, a.updatedAt"
-static const char token_sql[] = "SELECT " TOKEN_COLUMNS " FROM api_tokens t JOIN accounts a ON a.id = t.accountId "
-                                "WHERE t.tokenHash = ?";
-static const char token_tenant_sql[] = "SELECT " TOKEN_COLUMNS ", m.role, tn.revision FROM api_tokens t "
-                                       "JOIN accounts a ON a.id = t.accountId "
-                                       "LEFT JOIN tenant_members m ON m.tenantId = ? AND m.accountId = a.id "
-                                       "LEFT JOIN tenants tn ON tn.id = m.tenantId AND tn.deletedAt IS NULL "
-                                       "WHERE t.tokenHash = ?";
+#define LIVE_TOKEN "t.tokenHash = ? AND t.revokedAt IS NULL AND (t.expiresAt IS NULL OR t.expiresAt > ?)"
+static const char token_sql[] = "SELECT t.id, a.id, a.email, a.name, a.createdAt, a.updatedAt FROM api_tokens t "
+                                "JOIN accounts a ON a.id = t.accountId WHERE " LIVE_TOKEN;
+static const char token_tenant_sql[] = "SELECT t.id, t.accountId, m.role, tn.revision FROM api_tokens t "
+                                       "LEFT JOIN tenant_members m ON m.tenantId = ? AND m.accountId = t.accountId "
+                                       "LEFT JOIN tenants tn ON tn.id = m.tenantId AND tn.deletedAt IS NULL WHERE " LIVE_TOKEN;
 
 enum err_code auth_authenticate(struct request *req, const char *tenant_id, enum role min, struct err *err)
 {
@@ -53,32 +56,30 @@ enum err_code auth_authenticate(struct request *req, const char *tenant_id, enum
             return err_set(err, ERR_UNAUTHENTICATED, "the token is not valid");
     }
     token_hash(h, hash);
+    clock_now(now);
     if (request_db(req, &db, err))
         return err->code;
-    if (tenant_id ? store_select(db, token_tenant_sql, STORE_ARGS(STORE_TEXT(tenant_id), STORE_TEXT(hash)), &st, err)
-                  : store_select(db, token_sql, STORE_ARGS(STORE_TEXT(hash)), &st, err))
+    if (tenant_id
+            ? store_select(db, token_tenant_sql, STORE_ARGS(STORE_TEXT(tenant_id), STORE_TEXT(hash), STORE_TIME(now)), &st, err)
+            : store_select(db, token_sql, STORE_ARGS(STORE_TEXT(hash), STORE_TIME(now)), &st, err))
         return err->code;
     rc = store_next(st, err);
-    if (rc < 0) {
+    if (rc <= 0) {
         store_finish(st);
-        return err->code;
-    }
-    clock_now(now);
-    if (rc == 0 || !store_col_null(st, 2) || (!store_col_null(st, 1) && strcmp(store_col_text(st, 1), now) <= 0)) {
-        store_finish(st);
-        return err_set(err, ERR_UNAUTHENTICATED, "the token is not valid (unknown, expired or revoked)");
+        return rc < 0 ? err->code : err_set(err, ERR_UNAUTHENTICATED, "the token is not valid (unknown, expired or revoked)");
     }
     snprintf(who->token_id, sizeof who->token_id, "%s", store_col_text(st, 0));
-    snprintf(who->account_id, sizeof who->account_id, "%s", store_col_text(st, 3));
-    snprintf(who->email, sizeof who->email, "%s", store_col_text(st, 4));
-    snprintf(who->name, sizeof who->name, "%s", store_col_text(st, 5));
-    snprintf(who->created_at, sizeof who->created_at, "%s", store_col_text(st, 6));
-    snprintf(who->updated_at, sizeof who->updated_at, "%s", store_col_text(st, 7));
-    who->authenticated = true;
-    if (tenant_id && !store_col_null(st, 9)) {
-        role = role_parse(store_col_text(st, 8));
-        who->tenant_revision = store_col_int(st, 9);
+    snprintf(who->account_id, sizeof who->account_id, "%s", store_col_text(st, 1));
+    if (!tenant_id) {
+        snprintf(who->email, sizeof who->email, "%s", store_col_text(st, 2));
+        snprintf(who->name, sizeof who->name, "%s", store_col_text(st, 3));
+        snprintf(who->created_at, sizeof who->created_at, "%s", store_col_text(st, 4));
+        snprintf(who->updated_at, sizeof who->updated_at, "%s", store_col_text(st, 5));
+    } else if (!store_col_null(st, 3)) {
+        role = role_parse(store_col_text(st, 2));
+        who->tenant_revision = store_col_int(st, 3);
     }
+    who->authenticated = true;
     store_finish(st);
     token_usage_touch(app_of(req)->usage, who->token_id);
     if (!tenant_id)
