@@ -76,8 +76,9 @@ enum err_code config_set(struct config *c, const struct config_option *opt, cons
 /*
  * HTTP worker threads: SLIPWAY_THREADS when set; else the number of cores
  * (SQLite: a request's work is CPU), or four a core but no more than
- * SLIPWAY_DB_POOL with a database server (a worker waits on the network
- * while it holds a connection; more threads than that only switch more).
+ * SLIPWAY_DB_POOL with a database server (a worker waits on the network,
+ * for its token's lookup or while it holds a connection). Measured on two
+ * cores: sixteen threads read 5% faster than eight but saved 15% slower.
  */
 int config_threads(const struct config *c, bool database_server);
 

@@ -28,10 +28,17 @@
 #define OID_TIMESTAMP 1114
 #define OID_TIMESTAMPTZ 1184
 
+#define LOOKUP_STATEMENTS 8 /* distinct store_lookup statements; slipway has two */
+
 struct pg_conn {
     PGconn *pg;
     unsigned named; /* statements prepared so far: their names */
     int64_t changes;
+    struct {
+        const char *sql; /* the caller's text, by address, as in store.c's cache */
+        char name[16];
+    } lookups[LOOKUP_STATEMENTS]; /* prepared on a lookup_batch connection */
+    int nlookups;
 };
 
 struct pg_stmt {
@@ -231,9 +238,27 @@ static void pg_finalize(void *stmt)
     free(st);
 }
 
-static enum err_code pg_bind(void *conn, void *stmt, int idx, const struct store_val *v, struct err *err)
+/* A parameter as the text PostgreSQL reads it (num holds a number's), or NULL for NULL. */
+static const char *param_text(const struct store_val *v, char num[24])
+{
+    switch (v->kind) {
+    case STORE_V_TEXT:
+    case STORE_V_TIME:
+        return v->s;
+    case STORE_V_INT:
+    case STORE_V_BOOL: /* '1' and '0' read as booleans and as integers alike */
+        snprintf(num, 24, "%lld", (long long)v->i);
+        return num;
+    case STORE_V_NULL:
+        break;
+    }
+    return NULL;
+}
+
+static enum err_code pg_bind(void *conn, void *stmt, int idx, const struct store_val *in, struct err *err)
 {
     struct pg_stmt *st = stmt;
+    const char *v;
     char num[24];
 
     UNUSED(conn);
@@ -242,21 +267,8 @@ static enum err_code pg_bind(void *conn, void *stmt, int idx, const struct store
         return err_set(err, ERR_INTERNAL, "database error");
     }
     free(st->values[idx - 1]);
-    st->values[idx - 1] = NULL;
-    switch (v->kind) {
-    case STORE_V_TEXT:
-    case STORE_V_TIME:
-        if (v->s)
-            st->values[idx - 1] = xstrdup(v->s);
-        break;
-    case STORE_V_INT:
-    case STORE_V_BOOL: /* '1' and '0' read as booleans and as integers alike */
-        snprintf(num, sizeof num, "%lld", (long long)v->i);
-        st->values[idx - 1] = xstrdup(num);
-        break;
-    case STORE_V_NULL:
-        break;
-    }
+    v = param_text(in, num);
+    st->values[idx - 1] = v ? xstrdup(v) : NULL;
     return ERR_OK;
 }
 
@@ -292,24 +304,30 @@ static int64_t pg_changes(void *conn)
     return ((struct pg_conn *)conn)->changes;
 }
 
-static const char *pg_col_text(void *stmt, int col)
+/* A result's value as slipway reads it: booleans 1/0, timestamps in its form (into time), NULL for NULL. */
+static const char *value_text(const PGresult *res, int row, int col, char time[TIMESTAMP_SIZE])
 {
-    struct pg_stmt *st = stmt;
     const char *v;
 
-    if (PQgetisnull(st->res, st->row, col))
+    if (PQgetisnull(res, row, col))
         return NULL;
-    v = PQgetvalue(st->res, st->row, col);
-    switch (PQftype(st->res, col)) {
+    v = PQgetvalue(res, row, col);
+    switch (PQftype(res, col)) {
     case OID_BOOL:
         return *v == 't' ? "1" : "0";
     case OID_TIMESTAMP:
     case OID_TIMESTAMPTZ:
-        store_time_from_sql(v, st->times[col]);
-        return st->times[col];
+        store_time_from_sql(v, time);
+        return time;
     default:
         return v;
     }
+}
+
+static const char *pg_col_text(void *stmt, int col)
+{
+    struct pg_stmt *st = stmt;
+    return value_text(st->res, st->row, col, st->times[col]);
 }
 
 static int64_t pg_col_int(void *stmt, int col)
@@ -348,6 +366,110 @@ static bool pg_alive(void *conn)
     return PQtransactionStatus(c->pg) != PQTRANS_UNKNOWN;
 }
 
+/* The name sql is prepared under on this lookup connection, preparing it the first time; NULL on failure. */
+static const char *lookup_statement(struct pg_conn *c, const char *sql, struct store_lookup_item *item)
+{
+    PGresult *res;
+    char *text;
+    int nparams;
+
+    for (int i = 0; i < c->nlookups; i++)
+        if (c->lookups[i].sql == sql)
+            return c->lookups[i].name;
+    if (c->nlookups == LOOKUP_STATEMENTS) {
+        log_error("postgres: more than %d statements go through store_lookup", LOOKUP_STATEMENTS);
+        item->err.transient = false;
+        err_set(&item->err, ERR_INTERNAL, "database error");
+        return NULL;
+    }
+    snprintf(c->lookups[c->nlookups].name, sizeof c->lookups[c->nlookups].name, "l%d", c->nlookups);
+    text = rewrite_placeholders(sql, &nparams);
+    res = PQprepare(c->pg, c->lookups[c->nlookups].name, text, 0, NULL);
+    free(text);
+    if (!res || PQresultStatus(res) != PGRES_COMMAND_OK) {
+        err_clear(&item->err);
+        pg_error(c, res, "prepare", &item->err);
+        PQclear(res);
+        return NULL;
+    }
+    PQclear(res);
+    c->lookups[c->nlookups].sql = sql;
+    return c->lookups[c->nlookups++].name;
+}
+
+/* Copies the first row of a lookup's result into its item. */
+static void lookup_result(struct pg_conn *c, PGresult *res, struct store_lookup_item *item)
+{
+    char time[TIMESTAMP_SIZE];
+
+    if (!res || PQresultStatus(res) != PGRES_TUPLES_OK) {
+        pg_error(c, res, "lookup", &item->err);
+        item->rc = -1;
+        return;
+    }
+    item->rc = PQntuples(res) > 0;
+    for (int i = 0; item->rc == 1 && i < item->ncols; i++)
+        if (i >= PQnfields(res) || !store_row_add(item->row, value_text(res, 0, i, time))) {
+            log_error("postgres: a lookup's row does not fit (%d columns asked)", item->ncols);
+            err_set(&item->err, ERR_INTERNAL, "database error");
+            item->rc = -1;
+        }
+}
+
+/*
+ * Sends every read, then one Sync, in one write (pipeline mode), and reads
+ * the answers in order. Each read is its own implicit transaction up to the
+ * Sync; if one fails, PostgreSQL skips the rest (PGRES_PIPELINE_ABORTED).
+ * A read counts as failed, transiently, until its answer is in.
+ */
+static void pg_lookup_batch(void *conn, struct store_lookup_item *const *items, size_t n)
+{
+    struct pg_conn *c = conn;
+    const char *names[STORE_LOOKUP_BATCH];
+    bool sent[STORE_LOOKUP_BATCH] = {false};
+    PGresult *res;
+
+    for (size_t i = 0; i < n; i++) {
+        items[i]->rc = -1;
+        items[i]->err.transient = true;
+        err_set(&items[i]->err, ERR_UNAVAILABLE, "the database is unavailable; try again");
+    }
+    for (size_t i = 0; i < n; i++)
+        names[i] = lookup_statement(c, items[i]->sql, items[i]);
+    if (!PQenterPipelineMode(c->pg))
+        return;
+    for (size_t i = 0; i < n; i++) {
+        const char *values[STORE_ROW_COLUMNS];
+        char nums[STORE_ROW_COLUMNS][24];
+        if (!names[i] || items[i]->nargs > STORE_ROW_COLUMNS)
+            continue;
+        for (size_t k = 0; k < items[i]->nargs; k++)
+            values[k] = param_text(&items[i]->args[k], nums[k]);
+        if (!(sent[i] = PQsendQueryPrepared(c->pg, names[i], (int)items[i]->nargs, values, NULL, NULL, 0)))
+            break;
+    }
+    if (PQpipelineSync(c->pg)) {
+        for (size_t i = 0; i < n; i++) {
+            if (!sent[i])
+                continue;
+            if (!(res = PQgetResult(c->pg)))
+                break; /* the connection is gone: the rest stay failed */
+            if (PQresultStatus(res) != PGRES_PIPELINE_ABORTED) {
+                err_clear(&items[i]->err);
+                lookup_result(c, res, items[i]);
+            }
+            PQclear(res);
+            PQclear(PQgetResult(c->pg)); /* the NULL that ends this read's results */
+        }
+        res = PQgetResult(c->pg);
+        if (!res || PQresultStatus(res) != PGRES_PIPELINE_SYNC)
+            log_warn("postgres: a lookup pipeline ended without its Sync: %s", PQerrorMessage(c->pg));
+        PQclear(res);
+    }
+    if (!PQexitPipelineMode(c->pg))
+        log_warn("postgres: cannot leave pipeline mode: %s", PQerrorMessage(c->pg));
+}
+
 const struct store_driver store_driver_postgres = {
     .schemes = {"postgres", "postgresql"},
     .dialect = STORE_POSTGRES,
@@ -367,4 +489,5 @@ const struct store_driver store_driver_postgres = {
     .exec = pg_exec,
     .alive = pg_alive,
     .scatters_keys = pg_scatters_keys,
+    .lookup_batch = pg_lookup_batch,
 };

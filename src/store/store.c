@@ -2,13 +2,14 @@
 #include "store/store.h"
 
 #include <pthread.h>
+#include <stddef.h>
 #include <time.h>
 
 #include "core/clock.h"
 #include "core/log.h"
 #include "core/rand.h"
 #include "core/xmalloc.h"
-#include "store/store_driver.h"
+#include "store/lookup.h"
 
 #define STMT_CACHE 256 /* per connection; a power of two */
 #define IDLE_MAX 64
@@ -42,7 +43,8 @@ struct store {
      * Opened by the first transaction; outside the pool's count.
      */
     struct store_conn *writer;
-    pthread_t maintainer; /* runs driver->maintain, when there is one */
+    struct lookups *lookups; /* store_lookup's batchers, when the driver pipelines */
+    pthread_t maintainer;    /* runs driver->maintain, when there is one */
     pthread_mutex_t maintain_lock;
     pthread_cond_t maintain_wake;
     bool maintaining, stopping;
@@ -125,6 +127,7 @@ enum err_code store_open(const char *url, const struct store_options *opt, struc
         rand_uuid_scatter();
     }
     store_conn_put(c);
+    s->lookups = lookups_start(d, s->target, &s->opt);
     s->maintaining = d->maintain && pthread_create(&s->maintainer, NULL, maintain_loop, s) == 0;
     *out = s;
     return ERR_OK;
@@ -184,6 +187,7 @@ void store_close(struct store *s)
         pthread_mutex_unlock(&s->maintain_lock);
         pthread_join(s->maintainer, NULL);
     }
+    lookups_stop(s->lookups);
     while (s->nidle > 0)
         conn_drop(s->idle[--s->nidle]);
     if (s->writer) {
@@ -419,6 +423,71 @@ bool store_col_bool(struct store_stmt *st, int col)
 bool store_col_null(struct store_stmt *st, int col)
 {
     return st->conn->store->driver->col_null(st->handle, col);
+}
+
+bool store_row_add(struct store_row *r, const char *text)
+{
+    size_t n = text ? strlen(text) + 1 : 0;
+
+    if (r->ncols >= STORE_ROW_COLUMNS || n > sizeof r->buf - r->used)
+        return false;
+    r->at[r->ncols++] = text ? (int)r->used : -1;
+    if (text) {
+        memcpy(r->buf + r->used, text, n);
+        r->used += n;
+    }
+    return true;
+}
+
+const char *store_row_text(const struct store_row *r, int col)
+{
+    return col < r->ncols && r->at[col] >= 0 ? r->buf + r->at[col] : NULL;
+}
+
+int64_t store_row_int(const struct store_row *r, int col)
+{
+    const char *v = store_row_text(r, col);
+    return v ? strtoll(v, NULL, 10) : 0;
+}
+
+bool store_row_null(const struct store_row *r, int col)
+{
+    return store_row_text(r, col) == NULL;
+}
+
+/* store_lookup on a pooled connection: for drivers that do not pipeline. */
+static int lookup_here(struct store *s, struct store_lookup_item *item)
+{
+    struct store_conn *c = NULL;
+    struct store_stmt *st;
+
+    if (store_conn_get(s, &c, &item->err))
+        return item->rc = -1;
+    if (store_select(c, item->sql, item->args, item->nargs, &st, &item->err) == ERR_OK) {
+        item->rc = store_next(st, &item->err);
+        for (int i = 0; item->rc == 1 && i < item->ncols; i++)
+            if (!store_row_add(item->row, store_col_null(st, i) ? NULL : store_col_text(st, i))) {
+                err_set(&item->err, ERR_INTERNAL, "database error");
+                item->rc = -1;
+            }
+        store_finish(st);
+    } else {
+        item->rc = -1;
+    }
+    store_conn_put(c);
+    return item->rc;
+}
+
+int store_lookup(struct store *s, const char *sql, const struct store_val *args, size_t nargs, int ncols, struct store_row *row,
+                 struct err *err)
+{
+    struct store_lookup_item item = {.sql = sql, .args = args, .nargs = nargs, .ncols = ncols, .row = row};
+
+    memset(row, 0, offsetof(struct store_row, buf));
+    err_clear(&item.err);
+    if ((s->lookups ? lookups_run(s->lookups, &item) : lookup_here(s, &item)) < 0)
+        *err = item.err;
+    return item.rc;
 }
 
 enum err_code store_exec_script(struct store_conn *c, const char *sql, struct err *err)

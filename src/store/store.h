@@ -119,6 +119,31 @@ int64_t store_col_int(struct store_stmt *st, int col);
 bool store_col_bool(struct store_stmt *st, int col);
 bool store_col_null(struct store_stmt *st, int col);
 
+/* One row copied out of the database: store_lookup's answer. */
+#define STORE_ROW_COLUMNS 16
+#define STORE_ROW_BYTES 2048
+struct store_row {
+    int ncols;
+    int at[STORE_ROW_COLUMNS]; /* where each column's text starts in buf; -1 for NULL */
+    size_t used;
+    char buf[STORE_ROW_BYTES];
+};
+
+const char *store_row_text(const struct store_row *r, int col); /* NULL for NULL */
+int64_t store_row_int(const struct store_row *r, int col);
+bool store_row_null(const struct store_row *r, int col);
+
+/*
+ * Reads the first ncols columns of a query's first row into *row: 1, or 0
+ * when there is no row, or -1 with err set. For the hottest one-row reads
+ * (the token behind every request): where the driver can pipeline
+ * (PostgreSQL), the lookups of every thread share round trips to the
+ * server (lookup.c); elsewhere it runs on a connection of the pool.
+ * Outside any transaction: it sees what is committed.
+ */
+int store_lookup(struct store *s, const char *sql, const struct store_val *args, size_t nargs, int ncols, struct store_row *row,
+                 struct err *err);
+
 /* Runs several ";"-separated statements with no parameters (migrations). */
 enum err_code store_exec_script(struct store_conn *c, const char *sql, struct err *err);
 

@@ -13,6 +13,8 @@
 
 #include "store/store.h"
 
+struct store_lookup_item;
+
 struct store_driver {
     const char *schemes[2]; /* "sqlite" in sqlite://...; a second spelling, or NULL */
     enum store_dialect dialect;
@@ -70,7 +72,28 @@ struct store_driver {
      * Asked once, of the first connection. May be NULL.
      */
     bool (*scatters_keys)(void *conn);
+    /*
+     * Runs n one-row reads in one round trip (a pipeline), on a connection
+     * kept for it (lookup.c): each item gets its rc and its row or err.
+     * May be NULL: store_lookup then runs each read on a pooled connection.
+     */
+    void (*lookup_batch)(void *conn, struct store_lookup_item *const *items, size_t n);
 };
+
+/* One read of store_lookup, as a driver's lookup_batch sees it (at most STORE_LOOKUP_BATCH at once). */
+#define STORE_LOOKUP_BATCH 64
+struct store_lookup_item {
+    const char *sql;
+    const struct store_val *args;
+    size_t nargs;
+    int ncols;
+    struct store_row *row; /* cleared; filled with store_row_add */
+    int rc;                /* 1: a row, 0: none, -1: err */
+    struct err err;
+};
+
+/* Appends a column (NULL for NULL) to a row; false when the row is full. */
+bool store_row_add(struct store_row *r, const char *text);
 
 #define STORE_MAINTAIN_MS 200
 

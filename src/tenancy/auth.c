@@ -34,8 +34,7 @@ enum err_code auth_authenticate(struct request *req, const char *tenant_id, enum
     const char *cookie = h ? NULL : session_cookie_token(req);
     char hash[SHA256_HEX_SIZE], now[TIMESTAMP_SIZE];
     struct principal *who = &req->who;
-    struct store_conn *db;
-    struct store_stmt *st;
+    struct store_row row;
     enum role role = ROLE_PUBLIC;
     int rc;
 
@@ -57,30 +56,23 @@ enum err_code auth_authenticate(struct request *req, const char *tenant_id, enum
     }
     token_hash(h, hash);
     clock_now(now);
-    if (request_db(req, &db, err))
-        return err->code;
-    if (tenant_id
-            ? store_select(db, token_tenant_sql, STORE_ARGS(STORE_TEXT(tenant_id), STORE_TEXT(hash), STORE_TIME(now)), &st, err)
-            : store_select(db, token_sql, STORE_ARGS(STORE_TEXT(hash), STORE_TIME(now)), &st, err))
-        return err->code;
-    rc = store_next(st, err);
-    if (rc <= 0) {
-        store_finish(st);
+    rc = tenant_id ? store_lookup(req->store, token_tenant_sql,
+                                  STORE_ARGS(STORE_TEXT(tenant_id), STORE_TEXT(hash), STORE_TIME(now)), 4, &row, err)
+                   : store_lookup(req->store, token_sql, STORE_ARGS(STORE_TEXT(hash), STORE_TIME(now)), 6, &row, err);
+    if (rc <= 0)
         return rc < 0 ? err->code : err_set(err, ERR_UNAUTHENTICATED, "the token is not valid (unknown, expired or revoked)");
-    }
-    snprintf(who->token_id, sizeof who->token_id, "%s", store_col_text(st, 0));
-    snprintf(who->account_id, sizeof who->account_id, "%s", store_col_text(st, 1));
+    snprintf(who->token_id, sizeof who->token_id, "%s", store_row_text(&row, 0));
+    snprintf(who->account_id, sizeof who->account_id, "%s", store_row_text(&row, 1));
     if (!tenant_id) {
-        snprintf(who->email, sizeof who->email, "%s", store_col_text(st, 2));
-        snprintf(who->name, sizeof who->name, "%s", store_col_text(st, 3));
-        snprintf(who->created_at, sizeof who->created_at, "%s", store_col_text(st, 4));
-        snprintf(who->updated_at, sizeof who->updated_at, "%s", store_col_text(st, 5));
-    } else if (!store_col_null(st, 3)) {
-        role = role_parse(store_col_text(st, 2));
-        who->tenant_revision = store_col_int(st, 3);
+        snprintf(who->email, sizeof who->email, "%s", store_row_text(&row, 2));
+        snprintf(who->name, sizeof who->name, "%s", store_row_text(&row, 3));
+        snprintf(who->created_at, sizeof who->created_at, "%s", store_row_text(&row, 4));
+        snprintf(who->updated_at, sizeof who->updated_at, "%s", store_row_text(&row, 5));
+    } else if (!store_row_null(&row, 3)) {
+        role = role_parse(store_row_text(&row, 2));
+        who->tenant_revision = store_row_int(&row, 3);
     }
     who->authenticated = true;
-    store_finish(st);
     token_usage_touch(app_of(req)->usage, who->token_id);
     if (!tenant_id)
         return ERR_OK;
