@@ -81,39 +81,62 @@ static enum err_code ensure_row(struct store_conn *c, const char *tenant_id, str
                      NULL, err);
 }
 
+/* The targets a setup may select, in the order have_sql counts them. */
+static const char *const target_types[] = {"APP_STORE", "PLAY_STORE", "FIREBASE", NULL};
+
+/* What a tenant has, active, of what the wizard's steps ask for: one statement. */
+enum { HAVE_SCM, HAVE_PIPELINE, HAVE_SLACK, HAVE_TARGET /* then one per target_types */, HAVE__COUNT = HAVE_TARGET + 3 };
+static const char have_sql[] =
+    "SELECT (SELECT COUNT(*) FROM tenant_scm_integrations WHERE tenantId = ? AND isActive = ?), "
+    "(SELECT COUNT(*) FROM tenant_pipeline_integrations WHERE tenantId = ? AND isActive = ?), "
+    "(SELECT COUNT(*) FROM tenant_communication_integrations WHERE tenantId = ? AND communicationType = 'SLACK' AND isActive = ?), "
+    "(SELECT COUNT(*) FROM tenant_target_integrations WHERE tenantId = ? AND targetType = 'APP_STORE' AND isActive = ?), "
+    "(SELECT COUNT(*) FROM tenant_target_integrations WHERE tenantId = ? AND targetType = 'PLAY_STORE' AND isActive = ?), "
+    "(SELECT COUNT(*) FROM tenant_target_integrations WHERE tenantId = ? AND targetType = 'FIREBASE' AND isActive = ?)";
+
+static enum err_code read_have(struct store_conn *c, const char *tenant_id, int64_t have[HAVE__COUNT], struct err *err)
+{
+    struct store_val args[2 * HAVE__COUNT];
+    struct store_stmt *st;
+    int rc;
+
+    for (int i = 0; i < HAVE__COUNT; i++) {
+        args[2 * i] = STORE_TEXT(tenant_id);
+        args[2 * i + 1] = STORE_BOOL(true);
+    }
+    if (store_select(c, have_sql, args, ARRAY_LEN(args), &st, err))
+        return err->code;
+    rc = store_next(st, err);
+    for (int i = 0; i < HAVE__COUNT; i++)
+        have[i] = rc == 1 ? store_col_int(st, i) : 0;
+    store_finish(st);
+    return rc < 0 ? err->code : ERR_OK;
+}
+
 enum err_code setup_refresh(struct store_conn *c, const char *tenant_id, const char *account_id, struct setup_status *out,
                             struct err *err)
 {
     struct setup_status s = {0}; /* cleared on every failure, even one before setup_read fills it */
-    int64_t scm = 0, pipelines = 0, slack = 0, have;
+    int64_t have[HAVE__COUNT];
     char now[TIMESTAMP_SIZE];
     size_t i;
     json_t *t;
 
-    if (ensure_row(c, tenant_id, err) || setup_read(c, tenant_id, &s, err))
+    if (ensure_row(c, tenant_id, err) || setup_read(c, tenant_id, &s, err) || read_have(c, tenant_id, have, err))
         goto out;
-    if (count(c, "SELECT COUNT(*) FROM tenant_scm_integrations WHERE tenantId = ? AND isActive = ?",
-              STORE_ARGS(STORE_TEXT(tenant_id), STORE_BOOL(true)), &scm, err) ||
-        count(c, "SELECT COUNT(*) FROM tenant_pipeline_integrations WHERE tenantId = ? AND isActive = ?",
-              STORE_ARGS(STORE_TEXT(tenant_id), STORE_BOOL(true)), &pipelines, err) ||
-        count(
-            c,
-            "SELECT COUNT(*) FROM tenant_communication_integrations WHERE tenantId = ? AND communicationType = ? AND isActive = ?",
-            STORE_ARGS(STORE_TEXT(tenant_id), STORE_TEXT("SLACK"), STORE_BOOL(true)), &slack, err))
-        goto out;
-    s.done[STEP_GITHUB] = scm > 0;
+    s.done[STEP_GITHUB] = have[HAVE_SCM] > 0;
     s.done[STEP_TARGETS] = json_array_size(s.targets) > 0;
     s.done[STEP_CREDENTIALS] = s.done[STEP_TARGETS];
     json_array_foreach(s.targets, i, t)
     {
-        if (count(c, "SELECT COUNT(*) FROM tenant_target_integrations WHERE tenantId = ? AND targetType = ? AND isActive = ?",
-                  STORE_ARGS(STORE_TEXT(tenant_id), STORE_TEXT(json_string_value(t)), STORE_BOOL(true)), &have, err))
-            goto out;
-        if (have == 0)
+        bool found = false;
+        for (int k = 0; target_types[k]; k++)
+            found |= strcmp(target_types[k], json_string_value(t)) == 0 && have[HAVE_TARGET + k] > 0;
+        if (!found)
             s.done[STEP_CREDENTIALS] = false;
     }
-    s.done[STEP_CICD] = pipelines > 0;
-    s.done[STEP_SLACK] = slack > 0;
+    s.done[STEP_CICD] = have[HAVE_PIPELINE] > 0;
+    s.done[STEP_SLACK] = have[HAVE_SLACK] > 0;
     s.complete = s.done[STEP_GITHUB] && s.done[STEP_TARGETS] && s.done[STEP_CREDENTIALS];
     clock_now(now);
     if (s.complete && !s.completed_at[0]) {
@@ -157,8 +180,7 @@ static const char *unique_of(json_t *v, const char *const *allowed, const char *
 
 static const char *check_targets(json_t *v)
 {
-    static const char *const targets[] = {"APP_STORE", "PLAY_STORE", "FIREBASE", NULL};
-    return unique_of(v, targets, "must list targets among APP_STORE, PLAY_STORE, FIREBASE");
+    return unique_of(v, target_types, "must list targets among APP_STORE, PLAY_STORE, FIREBASE");
 }
 
 static const char *check_platforms(json_t *v)

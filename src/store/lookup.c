@@ -27,8 +27,8 @@
 
 /*
  * Batching threads, each with a connection of its own: one per four cores.
- * Fewer batchers make bigger batches; on two cores one batcher carried 40%
- * more reads than two did (docs/performance.md).
+ * Fewer batchers make bigger batches; on two cores one batcher carried
+ * about 15% more reads than two did (docs/internals/store.md).
  */
 #define CORES_PER_BATCHER 4
 #define BATCHERS_MAX 16

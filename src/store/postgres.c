@@ -39,6 +39,7 @@ struct pg_conn {
         char name[16];
     } lookups[LOOKUP_STATEMENTS]; /* prepared on a lookup_batch connection */
     int nlookups;
+    bool broken; /* a pipeline was left with answers unread: never use the connection again */
 };
 
 struct pg_stmt {
@@ -359,7 +360,7 @@ static bool pg_alive(void *conn)
     struct pg_conn *c = conn;
     struct pollfd p = {.fd = PQsocket(c->pg), .events = POLLIN};
 
-    if (PQstatus(c->pg) != CONNECTION_OK || p.fd < 0)
+    if (c->broken || PQstatus(c->pg) != CONNECTION_OK || p.fd < 0)
         return false;
     if (poll(&p, 1, 0) > 0 && (!PQconsumeInput(c->pg) || PQstatus(c->pg) != CONNECTION_OK))
         return false;
@@ -466,8 +467,10 @@ static void pg_lookup_batch(void *conn, struct store_lookup_item *const *items, 
             log_warn("postgres: a lookup pipeline ended without its Sync: %s", PQerrorMessage(c->pg));
         PQclear(res);
     }
-    if (!PQexitPipelineMode(c->pg))
+    if (!PQexitPipelineMode(c->pg)) {
         log_warn("postgres: cannot leave pipeline mode: %s", PQerrorMessage(c->pg));
+        c->broken = true; /* its next answers would be taken for the next batch's */
+    }
 }
 
 const struct store_driver store_driver_postgres = {
