@@ -150,11 +150,16 @@ static enum err_code pg_connect(const char *url, const struct store_options *opt
     return ERR_OK;
 }
 
-/* CockroachDB reports its version in a parameter of its own at connection start-up. */
+/* CockroachDB names itself in version() ("CockroachDB CCL v24.3.1 ..."); PostgreSQL says "PostgreSQL 15.10 ...". */
 static bool pg_scatters_keys(void *conn)
 {
     struct pg_conn *c = conn;
-    return PQparameterStatus(c->pg, "crdb_version") != NULL;
+    PGresult *res = PQexec(c->pg, "SELECT version()");
+    bool cockroach = res && PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1 &&
+                     strstr(PQgetvalue(res, 0, 0), "CockroachDB") != NULL;
+
+    PQclear(res);
+    return cockroach;
 }
 
 static void pg_disconnect(void *conn)
