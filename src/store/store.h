@@ -135,7 +135,8 @@ bool store_row_null(const struct store_row *r, int col);
 
 /*
  * Reads the first ncols columns of a query's first row into *row: 1, or 0
- * when there is no row, or -1 with err set. For the hottest one-row reads
+ * when there is no row, or -1 with err set (at most STORE_ROW_COLUMNS
+ * arguments and columns). For the hottest one-row reads
  * (the token behind every request): where the driver can pipeline
  * (PostgreSQL), the lookups of every thread share round trips to the
  * server (lookup.c); elsewhere it runs on a connection of the pool.
