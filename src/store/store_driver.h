@@ -55,8 +55,9 @@ struct store_driver {
     /*
      * false when the connection can no longer be used: the server closed
      * it, or a call found it dead. Cheap (no round trip): checked when a
-     * connection leaves the pool and before a retry. May be
-     * NULL (an embedded database's connections do not die).
+     * connection leaves the pool, before a transaction's retry and before
+     * a lookup batch. May be NULL (an embedded database's connections do
+     * not die).
      */
     bool (*alive)(void *conn);
     /*
