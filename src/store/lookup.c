@@ -84,10 +84,10 @@ static void run_batch(struct lookups *l, void **conn, struct store_lookup_item *
                 fail(items[i], "the database is unavailable; try again");
             return;
         }
-        for (size_t i = 0; i < n; i++) {
+        for (size_t i = 0; i < n; i++) { /* failed until the driver has its answer */
             memset(items[i]->row, 0, offsetof(struct store_row, buf));
             err_clear(&items[i]->err);
-            items[i]->rc = 0;
+            fail(items[i], "the database is unavailable; try again");
         }
         l->driver->lookup_batch(*conn, items, n);
         m = 0;

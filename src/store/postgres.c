@@ -425,8 +425,8 @@ static void lookup_result(struct pg_conn *c, PGresult *res, struct store_lookup_
 /*
  * Sends every read, then one Sync, in one write (pipeline mode), and reads
  * the answers in order. Each read is its own implicit transaction up to the
- * Sync; if one fails, PostgreSQL skips the rest (PGRES_PIPELINE_ABORTED).
- * A read counts as failed, transiently, until its answer is in.
+ * Sync; if one fails, PostgreSQL skips the rest (PGRES_PIPELINE_ABORTED),
+ * and those stay failed, transiently, as they came (store_driver.h).
  */
 static void pg_lookup_batch(void *conn, struct store_lookup_item *const *items, size_t n)
 {
@@ -435,11 +435,6 @@ static void pg_lookup_batch(void *conn, struct store_lookup_item *const *items, 
     bool sent[STORE_LOOKUP_BATCH] = {false};
     PGresult *res;
 
-    for (size_t i = 0; i < n; i++) {
-        items[i]->rc = -1;
-        items[i]->err.transient = true;
-        err_set(&items[i]->err, ERR_UNAVAILABLE, "the database is unavailable; try again");
-    }
     for (size_t i = 0; i < n; i++)
         names[i] = lookup_statement(c, items[i]->sql, items[i]);
     if (!PQenterPipelineMode(c->pg))

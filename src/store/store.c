@@ -467,6 +467,7 @@ static int lookup_here(struct store *s, struct store_lookup_item *item)
         item->rc = store_next(st, &item->err);
         for (int i = 0; item->rc == 1 && i < item->ncols; i++)
             if (!store_row_add(item->row, store_col_null(st, i) ? NULL : store_col_text(st, i))) {
+                log_error("store: a lookup's row does not fit (%d columns asked)", item->ncols);
                 err_set(&item->err, ERR_INTERNAL, "database error");
                 item->rc = -1;
             }

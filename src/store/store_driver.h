@@ -75,7 +75,8 @@ struct store_driver {
     bool (*scatters_keys)(void *conn);
     /*
      * Runs n one-row reads in one round trip (a pipeline), on a connection
-     * kept for it (lookup.c): each item gets its rc and its row or err.
+     * kept for it (lookup.c). Items arrive failed (transient, unavailable)
+     * with empty rows; each read answered gets its rc and its row or err.
      * May be NULL: store_lookup then runs each read on a pooled connection.
      */
     void (*lookup_batch)(void *conn, struct store_lookup_item *const *items, size_t n);
@@ -88,7 +89,7 @@ struct store_lookup_item {
     const struct store_val *args;
     size_t nargs;
     int ncols;
-    struct store_row *row; /* cleared; filled with store_row_add */
+    struct store_row *row; /* empty; filled with store_row_add */
     int rc;                /* 1: a row, 0: none, -1: err */
     struct err err;
 };
