@@ -8,7 +8,12 @@
  */
 #include "store/store_driver.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <sqlite3.h>
+#include <stdatomic.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <time.h>
 
 #include "core/log.h"
@@ -78,6 +83,33 @@ static enum err_code sqlite_exec(void *conn, const char *sql, struct err *err)
     return ERR_OK;
 }
 
+/*
+ * The file holds password and token hashes: a new one is created readable
+ * by its owner only (SQLite gives its -wal and -shm files the database
+ * file's mode), and an existing one that others may read is reported.
+ */
+static enum err_code create_private(const char *path, struct err *err)
+{
+    static atomic_bool warned; /* once a process, not once a connection */
+    struct stat st;
+    int fd;
+
+    if (stat(path, &st) == 0) {
+        if ((st.st_mode & (S_IRWXG | S_IRWXO)) && !atomic_exchange(&warned, true))
+            log_warn("sqlite: %s is readable by other users (mode %03o): it holds password hashes, chmod 600 it", path,
+                     (unsigned)(st.st_mode & 0777));
+        return ERR_OK;
+    }
+    fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (fd < 0 && errno != EEXIST) {
+        log_error("sqlite: cannot create %s: %s", path, strerror(errno));
+        return err_set(err, ERR_UNAVAILABLE, "cannot create the SQLite database file");
+    }
+    if (fd >= 0)
+        close(fd);
+    return ERR_OK;
+}
+
 static enum err_code sqlite_connect(const char *target, const struct store_options *opt, void **out, struct err *err)
 {
     sqlite3 *db = NULL;
@@ -86,6 +118,8 @@ static enum err_code sqlite_connect(const char *target, const struct store_optio
     UNUSED(opt);
     if (!*target)
         return err_set(err, ERR_INVALID, "sqlite:// needs a file path, e.g. sqlite://./slipway.db");
+    if (create_private(target, err))
+        return err->code;
     rc = sqlite3_open_v2(target, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
     if (rc != SQLITE_OK) {
         log_error("sqlite: cannot open %s: %s", target, db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
