@@ -78,7 +78,12 @@ static enum err_code first_start(struct app *app, struct err *err)
 static int serve(struct app *app)
 {
     static const struct server_hooks hooks = {auth_authenticate};
-    struct server_options so = {app->cfg.listen_host, app->cfg.listen_port, 0, app->cfg.body_limit, app->cfg.shutdown_timeout};
+    struct server_options so = {.host = app->cfg.listen_host,
+                                .port = app->cfg.listen_port,
+                                .body_limit = app->cfg.body_limit,
+                                .shutdown_timeout = app->cfg.shutdown_timeout,
+                                .max_connections = app->cfg.max_connections,
+                                .max_client_connections = app->cfg.max_client_connections};
     struct server *server = NULL;
     struct jobs *jobs = NULL;
     const struct job_kind job_kinds[] = {{REVERIFY_JOB, reverify_run, app}};

@@ -16,19 +16,21 @@ struct config {
     char listen_host[64];
     int listen_port;
     char database_url[1024];
-    int db_pool;            /* server connections at most (PostgreSQL, MySQL) */
-    int db_connect_timeout; /* seconds */
-    int threads;            /* HTTP worker threads; 0 until set: see config_threads() */
-    int64_t body_limit;     /* bytes */
-    int shutdown_timeout;   /* seconds to finish requests in flight */
-    int session_ttl;        /* seconds a login token lives */
-    int hash_threads;       /* password hashing pool */
-    int login_rate;         /* login attempts a minute per e-mail address */
-    int argon2_memory;      /* KiB */
-    int argon2_iterations;  /* passes */
-    int token_flush;        /* seconds between lastUsedAt flushes */
-    bool cookie_secure;     /* session cookies always Secure (else only behind X-Forwarded-Proto: https) */
-    bool migrate;           /* serve: migrate up before serving */
+    int db_pool;                /* server connections at most (PostgreSQL, MySQL) */
+    int db_connect_timeout;     /* seconds */
+    int threads;                /* HTTP worker threads; 0 until set: see config_threads() */
+    int64_t body_limit;         /* bytes */
+    int shutdown_timeout;       /* seconds to finish requests in flight */
+    int max_connections;        /* 0: computed from the file limit (server_start) */
+    int max_client_connections; /* per client address; 0: no limit */
+    int session_ttl;            /* seconds a login token lives */
+    int hash_threads;           /* password hashing pool */
+    int login_rate;             /* login attempts a minute per e-mail address */
+    int argon2_memory;          /* KiB */
+    int argon2_iterations;      /* passes */
+    int token_flush;            /* seconds between lastUsedAt flushes */
+    bool cookie_secure;         /* session cookies always Secure (else only behind X-Forwarded-Proto: https) */
+    bool migrate;               /* serve: migrate up before serving */
     char admin_email[256];
     char admin_org[201];
     char log_level[16];

@@ -20,6 +20,7 @@
 #include "core/buf.h"
 #include "core/common.h"
 #include "core/err.h"
+#include "http/framing.h"
 #include "store/store.h"
 
 /* Who may call a route: nobody needs a token, any account, or a minimum role in the path's tenant. */
@@ -75,9 +76,12 @@ struct request {
     bool suspended;
 
     /* The server's own bookkeeping. */
-    struct buf raw;  /* the body as received, capped at the body limit */
-    bool too_large;  /* more than the limit arrived (or was announced) */
-    bool dispatched; /* the router has run */
+    struct framing_target target; /* the request target as received (http/framing.h) */
+    bool begun;                   /* filled from the request's head; before that only arena and target are set */
+    bool close;                   /* the connection closes after the answer */
+    struct buf raw;               /* the body as received, capped at the body limit */
+    bool too_large;               /* more than the limit arrived (or was announced) */
+    bool dispatched;              /* the router has run */
     int64_t started_ms;
 };
 

@@ -7,6 +7,8 @@
 #include <netdb.h>
 #include <poll.h>
 #include <pthread.h>
+#include <limits.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <stdarg.h>
 #include <stdatomic.h>
@@ -19,6 +21,7 @@
 #include "core/log.h"
 #include "core/rand.h"
 #include "core/xmalloc.h"
+#include "http/connlimit.h"
 
 /*
  * The server owns its listening socket and an accept thread that hands
@@ -40,6 +43,9 @@ struct server {
     int64_t body_limit;
     int shutdown_timeout;
     atomic_int inflight;
+    struct connlimit *conns; /* every connection the daemon holds is counted here first */
+    int max_connections;
+    int64_t refused_logged_ms;
 };
 
 static bool request_id_sane(const char *s)
@@ -68,13 +74,29 @@ static void client_ip(struct MHD_Connection *conn, char *out, size_t n)
         inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr, out, (socklen_t)n);
 }
 
-static struct request *request_new(struct server *s, struct MHD_Connection *conn, const char *url, const char *method)
+/*
+ * A request starts in the URI log callback, the first thing libmicrohttpd
+ * calls for it, while its target is still as received; its arena and the
+ * target's facts are all it holds until its head is complete (on_request).
+ */
+static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
 {
     struct arena *a = arena_new();
     struct request *req = arena_alloc(a, sizeof *req);
+
+    UNUSED(cls);
+    UNUSED(conn);
+    req->arena = a;
+    framing_target_note(&req->target, uri);
+    return req;
+}
+
+static void request_begin(struct server *s, struct request *req, struct MHD_Connection *conn, const char *url, const char *method)
+{
+    struct arena *a = req->arena;
     const char *rid = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "X-Request-Id");
 
-    req->arena = a;
+    req->begun = true;
     req->app = s->app;
     req->store = s->store;
     req->conn = conn;
@@ -88,7 +110,6 @@ static struct request *request_new(struct server *s, struct MHD_Connection *conn
         rand_uuid(req->id);
     client_ip(conn, req->ip, sizeof req->ip);
     buf_init(&req->raw, (size_t)s->body_limit);
-    return req;
 }
 
 static bool is_json_type(const char *ct)
@@ -197,6 +218,8 @@ static enum MHD_Result send_response(struct request *req)
     /* API answers are never cached; a handler that serves static files says otherwise. */
     if (!cache_set)
         MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+    if (req->close)
+        MHD_add_response_header(r, MHD_HTTP_HEADER_CONNECTION, "close");
     ok = MHD_queue_response(req->conn, (unsigned)(req->status ? req->status : 500), r);
     MHD_destroy_response(r);
     return ok;
@@ -208,12 +231,22 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     struct server *s = cls;
     struct request *req = *con_cls;
 
-    UNUSED(version);
-    if (!req) {
+    if (!req) /* the URI log callback always runs first; this is only a guard */
+        *con_cls = req = on_uri(s, url, conn);
+    if (!req->begun) {
         const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
-        req = request_new(s, conn, url, method);
-        *con_cls = req;
+        const char *framing = framing_error(conn, method, url, version, &req->target);
+        request_begin(s, req, conn, url, method);
         atomic_fetch_add(&s->inflight, 1);
+        if (framing) {
+            /* Answered before any of the body is read; the connection cannot be trusted past this request. */
+            struct err err;
+            err_clear(&err);
+            err_set(&err, ERR_INVALID, "%s", framing);
+            req->dispatched = req->close = true;
+            response_error(req, &err);
+            return send_response(req);
+        }
         if (cl && strtoll(cl, NULL, 10) > s->body_limit) {
             /* Refuse before reading it; libmicrohttpd closes the connection after. */
             req->too_large = true;
@@ -267,12 +300,16 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     UNUSED(toe);
     if (!req)
         return;
+    *con_cls = NULL;
+    if (!req->begun) { /* libmicrohttpd gave up on the head (malformed, too large, closed): no request to account for */
+        arena_destroy(req->arena);
+        return;
+    }
     if (log_enabled(LOG_INFO))
         log_access(req);
     store_conn_put(req->db);
     buf_free(&req->raw);
     arena_destroy(req->arena);
-    *con_cls = NULL;
     atomic_fetch_sub(&s->inflight, 1);
 }
 
@@ -283,6 +320,38 @@ PRINTF_LIKE(2, 0) static void mhd_log(void *cls, const char *fmt, va_list ap)
     vsnprintf(msg, sizeof msg, fmt, ap);
     msg[strcspn(msg, "\n")] = '\0';
     log_warn("http: %s", msg);
+}
+
+/* libmicrohttpd reports each connection it took (after MHD_add_connection) closed exactly once: its slot is free again. */
+static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_context, enum MHD_ConnectionNotificationCode code)
+{
+    struct server *s = cls;
+    const union MHD_ConnectionInfo *ci;
+
+    UNUSED(socket_context);
+    if (code != MHD_CONNECTION_NOTIFY_CLOSED)
+        return;
+    ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    connlimit_release(s->conns, ci ? ci->client_addr : NULL);
+}
+
+/* A connection over the limit: a short 503 if the socket takes it at once, then closed. Never blocks. */
+static void refuse(struct server *s, int fd)
+{
+    static const char busy[] = "HTTP/1.1 503 Service Unavailable\r\nRetry-After: 1\r\nConnection: close\r\n"
+                               "Content-Length: 0\r\n\r\n";
+    int64_t now = clock_mono_ms();
+
+    if (send(fd, busy, sizeof busy - 1, MSG_DONTWAIT | MSG_NOSIGNAL) < 0) {
+        /* Nothing to tell: the peer is gone or its window is full. */
+    }
+    close(fd);
+    /* One line every ten seconds at most: a flood must not become a flood of log lines too. */
+    if (now - s->refused_logged_ms >= 10000) {
+        s->refused_logged_ms = now;
+        log_warn("http: refused %llu connection(s) over the limit (%d open)", (unsigned long long)connlimit_take_refused(s->conns),
+                 connlimit_open(s->conns));
+    }
 }
 
 static void *accept_loop(void *arg)
@@ -311,7 +380,13 @@ static void *accept_loop(void *arg)
                 poll(NULL, 0, 100); /* out of descriptors: let some close */
             continue;
         }
-        MHD_add_connection(s->daemon, fd, (struct sockaddr *)&addr, len); /* closes fd itself on failure */
+        if (!connlimit_admit(s->conns, (struct sockaddr *)&addr)) {
+            refuse(s, fd);
+            continue;
+        }
+        /* On failure libmicrohttpd has closed fd and reports nothing: the slot is ours to give back. */
+        if (MHD_add_connection(s->daemon, fd, (struct sockaddr *)&addr, len) != MHD_YES)
+            connlimit_release(s->conns, (struct sockaddr *)&addr);
     }
 }
 
@@ -345,6 +420,42 @@ static int listen_on(const struct server_options *o, int *port, struct err *err)
     return fd;
 }
 
+/* Descriptors kept back from connections: the database pool, outbound calls, the log, files. */
+#define FD_RESERVE 256
+#define DEFAULT_MAX_CONNECTIONS 4096
+
+/*
+ * The connections the server may hold: o->max_connections, or by default
+ * as many as the file limit allows up to DEFAULT_MAX_CONNECTIONS. The soft
+ * file limit is raised toward the hard one as far as that needs (as nginx's
+ * worker_rlimit_nofile does); asking for more than the hard limit allows is
+ * a configuration error, not something to find out under load.
+ */
+static enum err_code connection_limit(const struct server_options *o, int *max, struct err *err)
+{
+    rlim_t want = (rlim_t)(o->max_connections > 0 ? o->max_connections : DEFAULT_MAX_CONNECTIONS) + FD_RESERVE;
+    struct rlimit rl;
+    long budget;
+
+    if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+        return err_set(err, ERR_INTERNAL, "cannot read the file limit: %s", strerror(errno));
+    if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < want) {
+        rl.rlim_cur = rl.rlim_max == RLIM_INFINITY || rl.rlim_max > want ? want : rl.rlim_max;
+        if (setrlimit(RLIMIT_NOFILE, &rl) != 0)
+            getrlimit(RLIMIT_NOFILE, &rl);
+    }
+    budget = rl.rlim_cur == RLIM_INFINITY ? LONG_MAX : (long)rl.rlim_cur - FD_RESERVE;
+    if (o->max_connections > 0 && o->max_connections > budget)
+        return err_set(err, ERR_INVALID,
+                       "SLIPWAY_MAX_CONNECTIONS=%d needs %d open files, and this process may open %ld (ulimit -n)",
+                       o->max_connections, o->max_connections + FD_RESERVE, budget + FD_RESERVE);
+    if (budget < 16)
+        return err_set(err, ERR_INVALID, "this process may open only %ld files (ulimit -n): slipway needs %d or more",
+                       budget + FD_RESERVE, 16 + FD_RESERVE);
+    *max = o->max_connections > 0 ? o->max_connections : budget < DEFAULT_MAX_CONNECTIONS ? (int)budget : DEFAULT_MAX_CONNECTIONS;
+    return ERR_OK;
+}
+
 struct server *server_start(const struct server_options *o, const struct route *routes, size_t nroutes,
                             const struct server_hooks *hooks, void *app, struct store *store, struct err *err)
 {
@@ -361,6 +472,9 @@ struct server *server_start(const struct server_options *o, const struct route *
     s->store = store;
     s->body_limit = o->body_limit;
     s->shutdown_timeout = o->shutdown_timeout;
+    if (connection_limit(o, &s->max_connections, err))
+        goto fail;
+    s->conns = connlimit_new(s->max_connections, o->max_client_connections);
     s->listen_fd = listen_on(o, &s->port, err);
     if (s->listen_fd < 0)
         goto fail;
@@ -368,9 +482,13 @@ struct server *server_start(const struct server_options *o, const struct route *
         err_set(err, ERR_INTERNAL, "cannot create a pipe: %s", strerror(errno));
         goto fail;
     }
-    s->daemon = MHD_start_daemon(flags, 0, NULL, NULL, on_request, s, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
-                                 MHD_OPTION_THREAD_POOL_SIZE, (unsigned)o->threads, MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
-                                 MHD_OPTION_CONNECTION_TIMEOUT, 60u, MHD_OPTION_END);
+    s->daemon = MHD_start_daemon(
+        flags, 0, NULL, NULL, on_request, s, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL, MHD_OPTION_THREAD_POOL_SIZE,
+        (unsigned)o->threads, MHD_OPTION_NOTIFY_COMPLETED, on_completed, s, MHD_OPTION_NOTIFY_CONNECTION, on_connection, s,
+        MHD_OPTION_URI_LOG_CALLBACK, on_uri, s, MHD_OPTION_CONNECTION_TIMEOUT, 60u,
+        /* Room for every connection in each worker, and for closed ones not yet cleaned up: the
+           daemon's own limit must never be reached (connlimit.h). */
+        MHD_OPTION_CONNECTION_LIMIT, (unsigned)s->max_connections * 2u * (unsigned)o->threads, MHD_OPTION_END);
     if (!s->daemon) {
         err_set(err, ERR_UNAVAILABLE, "cannot start the HTTP daemon");
         goto fail;
@@ -389,6 +507,7 @@ fail:
         close(s->wake[1]);
     }
     router_free(s->router);
+    connlimit_free(s->conns);
     free(s);
     return NULL;
 }
@@ -427,5 +546,6 @@ void server_stop(struct server *s)
         nanosleep(&tick, NULL);
     MHD_stop_daemon(s->daemon);
     router_free(s->router);
+    connlimit_free(s->conns);
     free(s);
 }

@@ -27,7 +27,9 @@ struct server_options {
     int port; /* 0 picks a free one */
     int threads;
     int64_t body_limit;
-    int shutdown_timeout; /* seconds */
+    int shutdown_timeout;       /* seconds */
+    int max_connections;        /* held at once; 0: as many as the file limit allows, up to 4096 */
+    int max_client_connections; /* per client address (IPv6: per /64); 0: no such limit */
 };
 
 struct server;
