@@ -83,7 +83,8 @@ static int serve(struct app *app)
                                 .body_limit = app->cfg.body_limit,
                                 .shutdown_timeout = app->cfg.shutdown_timeout,
                                 .max_connections = app->cfg.max_connections,
-                                .max_client_connections = app->cfg.max_client_connections};
+                                .max_client_connections = app->cfg.max_client_connections,
+                                .stream_heartbeat = app->cfg.stream_heartbeat};
     struct server *server = NULL;
     struct jobs *jobs = NULL;
     const struct job_kind job_kinds[] = {{REVERIFY_JOB, reverify_run, app}};

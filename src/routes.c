@@ -44,6 +44,7 @@ const struct route routes[] = {
     {"DELETE", "/api/v1/{tenantId}/members/{accountId}", ROLE_OWNER, NULL, member_delete},
 
     {"GET", "/api/v1/{tenantId}/audit-logs", ROLE_OWNER, NULL, audit_list},
+    {"GET", "/api/v1/{tenantId}/audit-logs/stream", ROLE_OWNER, NULL, audit_stream},
 
     {"GET", "/api/v1/integration-types", ROLE_ACCOUNT, NULL, integration_types_get},
     {"POST", "/api/v1/{tenantId}/integrations/{category}", ROLE_OWNER, &any_object_schema, integrations_post},

@@ -25,6 +25,8 @@ const struct config_option config_options[] = {
      "connections held at once; more are refused at once (default: 4096, fewer when the file limit, ulimit -n, allows fewer)"},
     {"SLIPWAY_MAX_CONNECTIONS_PER_CLIENT", NULL, INT(max_client_connections, 0, 1000000), "256",
      "connections one client address (an IPv6 /64) may hold; 0: no limit (behind a proxy that connects from one address)"},
+    {"SLIPWAY_STREAM_HEARTBEAT", NULL, INT(stream_heartbeat, 1, 3600), "15",
+     "seconds an event stream stays silent before a keep-alive comment (below the idle timeout of any proxy in front)"},
     {"SLIPWAY_SHUTDOWN_TIMEOUT", NULL, INT(shutdown_timeout, 0, 3600), "10",
      "seconds to let requests in flight finish on SIGTERM/SIGINT"},
     {"SLIPWAY_SESSION_TTL", NULL, INT(session_ttl, 60, 365 * 86400), "86400", "seconds a login token stays valid"},

@@ -23,6 +23,7 @@ struct config {
     int shutdown_timeout;       /* seconds to finish requests in flight */
     int max_connections;        /* 0: computed from the file limit (server_start) */
     int max_client_connections; /* per client address; 0: no limit */
+    int stream_heartbeat;       /* seconds */
     int session_ttl;            /* seconds a login token lives */
     int hash_threads;           /* password hashing pool */
     int login_rate;             /* login attempts a minute per e-mail address */

@@ -77,6 +77,8 @@ struct request {
 
     /* The server's own bookkeeping. */
     struct framing_target target; /* the request target as received (http/framing.h) */
+    struct stream_hub *streams;   /* the server's (http/stream.h) */
+    struct stream *stream;        /* set by response_stream: the answer is that stream */
     bool begun;                   /* filled from the request's head; before that only arena and target are set */
     bool close;                   /* the connection closes after the answer */
     struct buf raw;               /* the body as received, capped at the body limit */

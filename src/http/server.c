@@ -22,6 +22,7 @@
 #include "core/rand.h"
 #include "core/xmalloc.h"
 #include "http/connlimit.h"
+#include "http/stream.h"
 
 /*
  * The server owns its listening socket and an accept thread that hands
@@ -44,6 +45,7 @@ struct server {
     int shutdown_timeout;
     atomic_int inflight;
     struct connlimit *conns; /* every connection the daemon holds is counted here first */
+    struct stream_hub *streams;
     int max_connections;
     int64_t refused_logged_ms;
 };
@@ -98,6 +100,7 @@ static void request_begin(struct server *s, struct request *req, struct MHD_Conn
 
     req->begun = true;
     req->app = s->app;
+    req->streams = s->streams;
     req->store = s->store;
     req->conn = conn;
     req->method = arena_strdup(a, method);
@@ -201,7 +204,9 @@ static void dispatch(struct server *s, struct request *req)
 
 static enum MHD_Result send_response(struct request *req)
 {
-    struct MHD_Response *r = MHD_create_response_from_buffer(req->resp_len, (void *)req->resp_body, MHD_RESPMEM_PERSISTENT);
+    struct MHD_Response *r = req->stream
+                                 ? stream_response(req)
+                                 : MHD_create_response_from_buffer(req->resp_len, (void *)req->resp_body, MHD_RESPMEM_PERSISTENT);
     enum MHD_Result ok;
 
     if (!r)
@@ -475,6 +480,7 @@ struct server *server_start(const struct server_options *o, const struct route *
     if (connection_limit(o, &s->max_connections, err))
         goto fail;
     s->conns = connlimit_new(s->max_connections, o->max_client_connections);
+    s->streams = stream_hub_start(store, o->stream_heartbeat * 1000);
     s->listen_fd = listen_on(o, &s->port, err);
     if (s->listen_fd < 0)
         goto fail;
@@ -508,6 +514,7 @@ fail:
     }
     router_free(s->router);
     connlimit_free(s->conns);
+    stream_hub_free(s->streams);
     free(s);
     return NULL;
 }
@@ -523,7 +530,8 @@ void server_drain(struct server *s)
     struct timespec tick = {0, 10 * 1000000L};
     char byte = 1;
 
-    /* Stop accepting: end the accept thread and close the socket (new connections are refused). */
+    /* Streams end now (a client may keep one open forever); then stop accepting: new connections are refused. */
+    stream_hub_close(s->streams);
     while (write(s->wake[1], &byte, 1) < 0 && errno == EINTR)
         ;
     pthread_join(s->acceptor, NULL);
@@ -545,6 +553,7 @@ void server_stop(struct server *s)
     while (atomic_load(&s->inflight) > 0 && clock_mono_ms() < deadline)
         nanosleep(&tick, NULL);
     MHD_stop_daemon(s->daemon);
+    stream_hub_free(s->streams);
     router_free(s->router);
     connlimit_free(s->conns);
     free(s);

@@ -30,6 +30,7 @@ struct server_options {
     int shutdown_timeout;       /* seconds */
     int max_connections;        /* held at once; 0: as many as the file limit allows, up to 4096 */
     int max_client_connections; /* per client address (IPv6: per /64); 0: no such limit */
+    int stream_heartbeat;       /* seconds an event stream may stay silent */
 };
 
 struct server;

@@ -2,7 +2,9 @@
 #include "app.h"
 #include "core/clock.h"
 #include "core/rand.h"
+#include "core/xmalloc.h"
 #include "http/page.h"
+#include "http/stream.h"
 #include "tenancy/tenancy_http.h"
 
 /* Reads an RFC 3339 query parameter into canonical form (so text comparison orders correctly). */
@@ -78,4 +80,101 @@ enum err_code audit_list(struct request *req, struct err *err)
                         STORE_ARGS(STORE_TEXT(req->who.tenant_id), STORE_TEXT(action), STORE_TEXT(action), STORE_TEXT(actor),
                                    STORE_TEXT(actor_id), STORE_TEXT(actor), STORE_TIME(since), PAGE_ARGS(&p)),
                         12, 0, audit_row, err);
+}
+
+/*
+ * The live trail: GET .../audit-logs/stream, one event "audit" a row, as the
+ * rows above. The cursor (each event's id) is "createdAt/id", the list's
+ * order. A row is sent once it is a second old (AUDIT_SETTLE_MS): rows are
+ * stamped in C before their transaction commits, so a newer row can become
+ * visible before an older one; the wait lets the older one land first.
+ * Any process's rows are seen: the source reads the database, not memory.
+ */
+#define AUDIT_SETTLE_MS 1000
+#define AUDIT_STREAM_BATCH 100
+
+struct audit_feed {
+    char tenant_id[UUID_SIZE];
+};
+
+static bool cursor_parse(const char *cursor, char at[TIMESTAMP_SIZE], char id[UUID_SIZE])
+{
+    const char *slash = strchr(cursor, '/');
+    int64_t ms;
+
+    if (!slash || (size_t)(slash - cursor) >= TIMESTAMP_SIZE || !uuid_valid(slash + 1))
+        return false;
+    memcpy(at, cursor, (size_t)(slash - cursor));
+    at[slash - cursor] = '\0';
+    if (clock_parse(at, &ms))
+        return false;
+    clock_format(ms, at);
+    snprintf(id, UUID_SIZE, "%s", slash + 1);
+    return true;
+}
+
+static enum err_code audit_feed_poll(void *ctx, struct store *store, struct buf *out, char cursor[STREAM_CURSOR_MAX],
+                                     struct err *err)
+{
+    struct audit_feed *f = ctx;
+    char at[TIMESTAMP_SIZE], id[UUID_SIZE], settled[TIMESTAMP_SIZE];
+    struct store_conn *c;
+    struct store_stmt *st;
+    int rc;
+
+    if (!cursor_parse(cursor, at, id))
+        return err_set(err, ERR_INTERNAL, "a stream cursor that does not parse");
+    clock_format(clock_now_ms() - AUDIT_SETTLE_MS, settled);
+    if (store_conn_get(store, &c, err))
+        return err->code;
+    if (store_select(c,
+                     "SELECT id, tenantId, actorAccountId, actorEmail, action, targetType, targetId, outcome, details, ip, "
+                     "userAgent, requestId, createdAt FROM audit_logs "
+                     "WHERE tenantId = ? AND createdAt >= ? AND (createdAt > ? OR id > ?) AND createdAt <= ? "
+                     "ORDER BY createdAt, id LIMIT ?",
+                     STORE_ARGS(STORE_TEXT(f->tenant_id), STORE_TIME(at), STORE_TIME(at), STORE_TEXT(id), STORE_TIME(settled),
+                                STORE_INT(AUDIT_STREAM_BATCH)),
+                     &st, err)) {
+        store_conn_put(c);
+        return err->code;
+    }
+    while ((rc = store_next(st, err)) == 1) {
+        json_t *row = audit_row(st);
+        char *data = json_dumps(row, JSON_COMPACT);
+        char next[STREAM_CURSOR_MAX];
+
+        snprintf(next, sizeof next, "%s/%s", json_string_value(json_object_get(row, "createdAt")),
+                 json_string_value(json_object_get(row, "id")));
+        rc = data ? stream_event(out, next, "audit", data) : -1;
+        free(data);
+        json_decref(row);
+        if (rc != 0)
+            break; /* the rest on the next poll */
+        memcpy(cursor, next, sizeof next);
+    }
+    store_finish(st);
+    store_conn_put(c);
+    return rc < 0 && err->code ? err->code : ERR_OK;
+}
+
+static void audit_feed_free(void *ctx)
+{
+    free(ctx);
+}
+
+enum err_code audit_stream(struct request *req, struct err *err)
+{
+    static const struct stream_source source = {audit_feed_poll, audit_feed_free};
+    const char *last = request_header(req, "Last-Event-ID");
+    struct audit_feed *f;
+    char start[STREAM_CURSOR_MAX], at[TIMESTAMP_SIZE], id[UUID_SIZE];
+
+    if (last && *last && (strlen(last) >= STREAM_CURSOR_MAX || !cursor_parse(last, at, id)))
+        return err_set(err, ERR_INVALID, "Last-Event-ID must be the id of an event this stream sent");
+    /* Without one, the stream starts now: what happens from here on. */
+    clock_now(at);
+    snprintf(start, sizeof start, "%s/%s", at, "00000000-0000-0000-0000-000000000000");
+    f = xcalloc(1, sizeof *f);
+    memcpy(f->tenant_id, req->who.tenant_id, sizeof f->tenant_id);
+    return response_stream(req, &source, f, start, err);
 }

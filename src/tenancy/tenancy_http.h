@@ -30,5 +30,6 @@ enum err_code member_patch(struct request *req, struct err *err);
 enum err_code member_delete(struct request *req, struct err *err);
 
 enum err_code audit_list(struct request *req, struct err *err);
+enum err_code audit_stream(struct request *req, struct err *err);
 
 #endif

@@ -1,0 +1,293 @@
+#include "http/stream.h"
+
+#include <microhttpd.h>
+#include <pthread.h>
+#include <assert.h>
+#include <stdatomic.h>
+#include <time.h>
+
+#include "core/clock.h"
+#include "core/log.h"
+#include "core/xmalloc.h"
+#include "http/request.h"
+
+/*
+ * A stream is shared by the hub thread and the worker sending it, and
+ * counted: the hub's list holds one reference, the hub thread one while it
+ * works on the stream without the hub's lock, the response one until
+ * libmicrohttpd frees it. Its lock guards queue, sent, suspended, ended.
+ *
+ * Invariant: suspended is true exactly while the worker has suspended the
+ * connection and nobody has resumed it; only then may the hub resume it.
+ */
+struct stream {
+    struct stream *next; /* in the hub's list; the hub's lock */
+    struct stream_hub *hub;
+    atomic_int refs;
+    pthread_mutex_t lock;
+    struct MHD_Connection *conn;
+    const struct stream_source *src;
+    void *ctx;
+    char cursor[STREAM_CURSOR_MAX];
+    struct buf queue; /* what the source produced, not yet sent; queue.data + sent is the next byte */
+    size_t sent;
+    bool suspended, ended;
+    int64_t next_poll_ms, last_out_ms;
+};
+
+struct stream_hub {
+    pthread_mutex_t lock;
+    pthread_cond_t wake;
+    struct stream *streams;
+    struct store *store;
+    int heartbeat_ms;
+    bool closing;
+    pthread_t thread;
+};
+
+static void stream_unref(struct stream *st)
+{
+    if (atomic_fetch_sub(&st->refs, 1) != 1)
+        return;
+    st->src->free(st->ctx);
+    buf_free(&st->queue);
+    pthread_mutex_destroy(&st->lock);
+    free(st);
+}
+
+int stream_event(struct buf *out, const char *id, const char *name, const char *data)
+{
+    size_t mark = out->len;
+
+    if (buf_appends(out, "id: ") || buf_appends(out, id) || buf_appends(out, "\nevent: ") || buf_appends(out, name) ||
+        buf_appends(out, "\ndata: ") || buf_appends(out, data) || buf_appends(out, "\n\n")) {
+        out->len = mark; /* all of the event or none */
+        if (out->data)
+            out->data[mark] = '\0';
+        return -1;
+    }
+    return 0;
+}
+
+/* Hands the worker what is queued: resumes the connection if it waits. Caller holds st->lock. */
+static void wake_locked(struct stream *st)
+{
+    if (st->suspended) {
+        st->suspended = false;
+        MHD_resume_connection(st->conn);
+    }
+}
+
+/* One turn of the hub for one stream: poll the source when due, beat the heart, wake the worker. */
+static void stream_turn(struct stream_hub *hub, struct stream *st, int64_t now)
+{
+    struct buf fresh;
+    struct err err;
+    bool due, failed = false;
+
+    pthread_mutex_lock(&st->lock);
+    due = !st->ended && now >= st->next_poll_ms && st->queue.len - st->sent < STREAM_QUEUE_MAX / 2;
+    pthread_mutex_unlock(&st->lock);
+    buf_init(&fresh, STREAM_QUEUE_MAX);
+    if (due) {
+        /* The source runs without the stream's lock: the worker may send meanwhile. */
+        err_clear(&err);
+        failed = st->src->poll(st->ctx, hub->store, &fresh, st->cursor, &err) != ERR_OK;
+        if (failed)
+            log_warn("stream: its source failed (%s); ending it", err.message);
+    }
+    pthread_mutex_lock(&st->lock);
+    if (due)
+        st->next_poll_ms = now + STREAM_POLL_MS;
+    if (fresh.len && buf_append(&st->queue, fresh.data, fresh.len) != 0)
+        failed = true; /* the client is too slow: better an end it can resume from than a gap */
+    if (!st->ended && st->queue.len == st->sent && now - st->last_out_ms >= hub->heartbeat_ms)
+        buf_appends(&st->queue, ": keep-alive\n\n");
+    st->ended |= failed;
+    if (st->queue.len > st->sent || st->ended)
+        wake_locked(st);
+    pthread_mutex_unlock(&st->lock);
+    buf_free(&fresh);
+}
+
+static void *hub_loop(void *arg)
+{
+    struct stream_hub *hub = arg;
+
+    pthread_mutex_lock(&hub->lock);
+    while (!hub->closing) {
+        struct timespec until;
+        struct stream *batch[64];
+        size_t n = 0;
+        int64_t now = clock_mono_ms();
+
+        /* A reference each, then the work without the hub's lock: a worker freeing a stream never waits on a poll. */
+        for (struct stream *st = hub->streams; st && n < ARRAY_LEN(batch); st = st->next) {
+            atomic_fetch_add(&st->refs, 1);
+            batch[n++] = st;
+        }
+        pthread_mutex_unlock(&hub->lock);
+        for (size_t i = 0; i < n; i++) {
+            stream_turn(hub, batch[i], now);
+            stream_unref(batch[i]);
+        }
+        pthread_mutex_lock(&hub->lock);
+        /* Streams beyond the batch wait for the next turn: rotate the list so every stream gets its turns. */
+        if (n == ARRAY_LEN(batch) && hub->streams) {
+            struct stream *first = hub->streams, *last = first;
+            while (last->next)
+                last = last->next;
+            hub->streams = first->next;
+            last->next = first;
+            first->next = NULL;
+        }
+        clock_deadline(&until, n == ARRAY_LEN(batch) ? 0 : STREAM_POLL_MS / 5);
+        pthread_cond_timedwait(&hub->wake, &hub->lock, &until);
+    }
+    pthread_mutex_unlock(&hub->lock);
+    return NULL;
+}
+
+struct stream_hub *stream_hub_start(struct store *store, int heartbeat_ms)
+{
+    struct stream_hub *hub = xcalloc(1, sizeof *hub);
+
+    hub->heartbeat_ms = heartbeat_ms;
+    pthread_mutex_init(&hub->lock, NULL);
+    pthread_cond_init(&hub->wake, NULL);
+    hub->store = store;
+    if (pthread_create(&hub->thread, NULL, hub_loop, hub) != 0) {
+        log_error("stream: cannot start the hub thread; streams are refused");
+        hub->closing = true;
+        hub->thread = pthread_self();
+    }
+    return hub;
+}
+
+void stream_hub_close(struct stream_hub *hub)
+{
+    pthread_mutex_lock(&hub->lock);
+    hub->closing = true;
+    for (struct stream *st = hub->streams; st; st = st->next) {
+        pthread_mutex_lock(&st->lock);
+        st->ended = true;
+        wake_locked(st);
+        pthread_mutex_unlock(&st->lock);
+    }
+    pthread_cond_signal(&hub->wake);
+    pthread_mutex_unlock(&hub->lock);
+}
+
+void stream_hub_free(struct stream_hub *hub)
+{
+    if (!hub)
+        return;
+    stream_hub_close(hub);
+    if (!pthread_equal(hub->thread, pthread_self()))
+        pthread_join(hub->thread, NULL);
+    /* The daemon has stopped: every response, and so every stream, is freed already. */
+    assert(hub->streams == NULL);
+    pthread_cond_destroy(&hub->wake);
+    pthread_mutex_destroy(&hub->lock);
+    free(hub);
+}
+
+/* libmicrohttpd asks for the next bytes (on the worker). Nothing queued: suspend until the hub has some. */
+static ssize_t stream_read(void *cls, uint64_t pos, char *out, size_t max)
+{
+    struct stream *st = cls;
+    ssize_t n;
+
+    UNUSED(pos);
+    pthread_mutex_lock(&st->lock);
+    if (st->queue.len > st->sent) {
+        size_t left = st->queue.len - st->sent;
+        n = (ssize_t)(left < max ? left : max);
+        memcpy(out, st->queue.data + st->sent, (size_t)n);
+        st->sent += (size_t)n;
+        if (st->sent == st->queue.len)
+            st->queue.len = st->sent = 0;
+        st->last_out_ms = clock_mono_ms();
+    } else if (st->ended) {
+        n = MHD_CONTENT_READER_END_OF_STREAM;
+    } else {
+        MHD_suspend_connection(st->conn);
+        st->suspended = true;
+        n = 0;
+    }
+    pthread_mutex_unlock(&st->lock);
+    return n;
+}
+
+/* libmicrohttpd is done with the response: the connection closed or the stream ended. */
+static void stream_done(void *cls)
+{
+    struct stream *st = cls;
+    struct stream_hub *hub = st->hub;
+
+    pthread_mutex_lock(&hub->lock);
+    for (struct stream **p = &hub->streams; *p; p = &(*p)->next)
+        if (*p == st) {
+            *p = st->next;
+            stream_unref(st); /* the list's reference */
+            break;
+        }
+    pthread_mutex_unlock(&hub->lock);
+    stream_unref(st); /* the response's */
+}
+
+enum err_code response_stream(struct request *req, const struct stream_source *src, void *ctx, const char *start, struct err *err)
+{
+    struct stream_hub *hub = req->streams;
+    const char *last = request_header(req, "Last-Event-ID");
+    struct stream *st;
+
+    if (!last || !*last)
+        last = start;
+    if (strlen(last) >= STREAM_CURSOR_MAX) {
+        src->free(ctx);
+        return err_set(err, ERR_INVALID, "Last-Event-ID is longer than %d characters", STREAM_CURSOR_MAX - 1);
+    }
+    st = xcalloc(1, sizeof *st);
+    atomic_init(&st->refs, 2); /* the hub's list and the response */
+    pthread_mutex_init(&st->lock, NULL);
+    st->hub = hub;
+    st->conn = req->conn;
+    st->src = src;
+    st->ctx = ctx;
+    snprintf(st->cursor, sizeof st->cursor, "%s", last);
+    buf_init(&st->queue, STREAM_QUEUE_MAX);
+    buf_appends(&st->queue, "retry: 3000\n\n");
+    st->last_out_ms = clock_mono_ms();
+    pthread_mutex_lock(&hub->lock);
+    if (hub->closing) {
+        pthread_mutex_unlock(&hub->lock);
+        atomic_store(&st->refs, 1);
+        stream_unref(st);
+        return err_set(err, ERR_UNAVAILABLE, "the server is shutting down");
+    }
+    st->next = hub->streams;
+    hub->streams = st;
+    pthread_cond_signal(&hub->wake); /* a first poll at once */
+    pthread_mutex_unlock(&hub->lock);
+    req->stream = st;
+    req->status = 200;
+    req->content_type = "text/event-stream";
+    response_header(req, "X-Accel-Buffering", "no"); /* nginx: pass events on as they come */
+    return ERR_OK;
+}
+
+void *stream_response(struct request *req)
+{
+    struct stream *st = req->stream;
+    struct MHD_Response *r;
+
+    if (!st)
+        return NULL;
+    r = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 16 * 1024, stream_read, st, stream_done);
+    if (!r) {
+        stream_done(st);
+        req->stream = NULL;
+    }
+    return r;
+}
