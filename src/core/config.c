@@ -65,6 +65,10 @@ const struct config_option config_options[] = {
     {"SLIPWAY_PLAY_API_URL", NULL, STR(play_api), "https://androidpublisher.googleapis.com", "the Google Play Developer API"},
     {"SLIPWAY_FIREBASE_API_URL", NULL, STR(firebase_api), "https://firebase.googleapis.com", "the Firebase Management API"},
     {"SLIPWAY_SLACK_API_URL", NULL, STR(slack_api), "https://slack.com/api", "Slack's Web API"},
+    {"SLIPWAY_SLACK_WEBHOOK_HOSTS", NULL, STR(slack_webhook_hosts), "hooks.slack.com",
+     "hosts a Slack webhook URL may name (comma-separated; .example.com: any name under it)"},
+    {"SLIPWAY_TEAMS_WEBHOOK_HOSTS", NULL, STR(teams_webhook_hosts),
+     ".webhook.office.com,.logic.azure.com,.environment.api.powerplatform.com", "hosts a Teams webhook URL may name (likewise)"},
     {"SLIPWAY_CIRCLECI_API_URL", NULL, STR(circleci_api), "https://circleci.com/api/v2", "CircleCI's API"},
     {"SLIPWAY_LINEAR_API_URL", NULL, STR(linear_api), "https://api.linear.app/graphql", "Linear's GraphQL API"},
 };

@@ -46,6 +46,7 @@ struct config {
     int job_lease, job_poll_ms; /* the job queue: seconds, ms */
     char github_api[512], gitlab_url[512], bitbucket_api[512], appstore_api[512], google_token_url[512], play_api[512],
         firebase_api[512], slack_api[512], circleci_api[512], linear_api[512];
+    char slack_webhook_hosts[512], teams_webhook_hosts[512]; /* where webhooks may point (outbound_url_host_in) */
 };
 
 struct config_option {
