@@ -26,7 +26,8 @@ const struct config_option config_options[] = {
     {"SLIPWAY_SESSION_TTL", NULL, INT(session_ttl, 60, 365 * 86400), "86400", "seconds a login token stays valid"},
     {"SLIPWAY_HASH_THREADS", NULL, INT(hash_threads, 1, 64), "1", "threads that hash passwords (argon2id) for logins"},
     {"SLIPWAY_LOGIN_RATE", NULL, INT(login_rate, 1, 100000), "10",
-     "login attempts a minute per e-mail address (ten times that per client address)"},
+     "login attempts per e-mail address from one client address that pass at once (then 1, 2, 4, 8, 16 minutes "
+     "between them until one succeeds); ten times that a minute per client address"},
     {"SLIPWAY_ARGON2_MEMORY", NULL, INT(argon2_memory, 8, 4 * 1024 * 1024), "65536", "argon2id memory cost in KiB"},
     {"SLIPWAY_ARGON2_ITERATIONS", NULL, INT(argon2_iterations, 1, 100), "1", "argon2id time cost (passes)"},
     {"SLIPWAY_TOKEN_FLUSH", NULL, INT(token_flush, 1, 3600), "30", "seconds between writes of tokens' lastUsedAt"},

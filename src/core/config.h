@@ -23,7 +23,7 @@ struct config {
     int shutdown_timeout;   /* seconds to finish requests in flight */
     int session_ttl;        /* seconds a login token lives */
     int hash_threads;       /* password hashing pool */
-    int login_rate;         /* login attempts a minute per e-mail address */
+    int login_rate;         /* login attempts per (e-mail, client address) before backoff; x10 a minute per client address */
     int argon2_memory;      /* KiB */
     int argon2_iterations;  /* passes */
     int token_flush;        /* seconds between lastUsedAt flushes */
