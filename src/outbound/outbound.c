@@ -179,16 +179,16 @@ const struct outbound_block *outbound_blocks(size_t *n)
 }
 
 /* The most specific block holding the address, or NULL. */
-static const struct outbound_block *block_of(int family, const unsigned char *a, int *bits)
+static const struct outbound_block *block_of(int family, const unsigned char *a)
 {
     const struct outbound_block *found = NULL;
+    int bits = -1;
 
     pthread_once(&parsed_once, parse_blocks);
-    *bits = -1;
     for (size_t i = 0; i < ARRAY_LEN(blocks); i++)
-        if (parsed[i].bits > *bits && in_cidr(&parsed[i], family, a)) {
+        if (parsed[i].bits > bits && in_cidr(&parsed[i], family, a)) {
             found = &blocks[i];
-            *bits = parsed[i].bits;
+            bits = parsed[i].bits;
         }
     return found;
 }
@@ -196,12 +196,11 @@ static const struct outbound_block *block_of(int family, const unsigned char *a,
 static bool allowed(const struct outbound *o, int family, const unsigned char *a)
 {
     const struct outbound_block *b;
-    int bits;
 
     for (int i = 0; i < o->nallow; i++)
         if (in_cidr(&o->allow[i], family, a))
             return true;
-    b = block_of(family, a, &bits);
+    b = block_of(family, a);
     if (!b)
         return true;
     if (b->ipv4_at < 0)
@@ -296,7 +295,9 @@ static void finish(struct transfer *t, CURLcode rc)
     r.headers = t->head.data ? t->head.data : "";
     if (t->blocked && rc != CURLE_OK) { /* a refused address and no answer from another one */
         r.failure = OUTBOUND_BLOCKED;
-        snprintf(r.error, sizeof r.error, "the host resolves to an address slipway may not call (private, loopback or link-local)");
+        snprintf(r.error, sizeof r.error,
+                 "the host resolves to an address slipway may not call (private, loopback, link-local or another special-purpose "
+                 "block)");
     } else if (t->too_large) {
         r.failure = OUTBOUND_TOO_LARGE;
         snprintf(r.error, sizeof r.error, "the answer was larger than %zu bytes", t->o->max_response);
