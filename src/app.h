@@ -19,9 +19,10 @@ struct workpool;
 struct app {
     struct config cfg;
     struct store *store;
-    struct workpool *hash_pool;    /* argon2id work, off the HTTP workers */
-    struct ratelimit *login_limit; /* attempts per e-mail address and per client address */
-    struct token_usage *usage;     /* lastUsedAt, written in batches */
+    struct workpool *hash_pool;      /* argon2id work, off the HTTP workers */
+    struct ratelimit *login_limit;   /* login attempts a minute per client address */
+    struct ratelimit *login_backoff; /* login attempts per (client address, e-mail address), with growing delays */
+    struct token_usage *usage;       /* lastUsedAt, written in batches */
     struct password_params pw;
     struct keyring *keys;          /* integration credentials: the current key, and old ones for reading */
     struct verify_env verify;      /* where providers are; verify.out is the outbound event loop */

@@ -124,6 +124,7 @@ static int serve(struct app *app)
     if (verify_env_start(&app->verify, &app->cfg, &err))
         goto stop;
     app->login_limit = ratelimit_new(60, 65536);
+    app->login_backoff = ratelimit_new(60, 65536);
     app->status_cache = revcache_new(4096);
     if (reverify_schedule(app->store, &err))
         goto stop;
@@ -151,6 +152,7 @@ stop:
     log_buffer_stop();
     token_usage_stop(app->usage);
     ratelimit_free(app->login_limit);
+    ratelimit_free(app->login_backoff);
     revcache_free(app->status_cache);
 fail:
     store_close(app->store);

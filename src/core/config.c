@@ -32,7 +32,8 @@ const struct config_option config_options[] = {
     {"SLIPWAY_SESSION_TTL", NULL, INT(session_ttl, 60, 365 * 86400), "86400", "seconds a login token stays valid"},
     {"SLIPWAY_HASH_THREADS", NULL, INT(hash_threads, 1, 64), "1", "threads that hash passwords (argon2id) for logins"},
     {"SLIPWAY_LOGIN_RATE", NULL, INT(login_rate, 1, 100000), "10",
-     "login attempts a minute per e-mail address (ten times that per client address)"},
+     "login attempts per e-mail address from one client address that pass at once (then 1, 2, 4, 8, 16 minutes "
+     "between them until one succeeds); ten times that a minute per client address"},
     {"SLIPWAY_ARGON2_MEMORY", NULL, INT(argon2_memory, 8, 4 * 1024 * 1024), "65536", "argon2id memory cost in KiB"},
     {"SLIPWAY_ARGON2_ITERATIONS", NULL, INT(argon2_iterations, 1, 100), "1", "argon2id time cost (passes)"},
     {"SLIPWAY_TOKEN_FLUSH", NULL, INT(token_flush, 1, 3600), "30", "seconds between writes of tokens' lastUsedAt"},
@@ -71,6 +72,10 @@ const struct config_option config_options[] = {
     {"SLIPWAY_PLAY_API_URL", NULL, STR(play_api), "https://androidpublisher.googleapis.com", "the Google Play Developer API"},
     {"SLIPWAY_FIREBASE_API_URL", NULL, STR(firebase_api), "https://firebase.googleapis.com", "the Firebase Management API"},
     {"SLIPWAY_SLACK_API_URL", NULL, STR(slack_api), "https://slack.com/api", "Slack's Web API"},
+    {"SLIPWAY_SLACK_WEBHOOK_HOSTS", NULL, STR(slack_webhook_hosts), "hooks.slack.com",
+     "hosts a Slack webhook URL may name (comma-separated; .example.com: any name under it)"},
+    {"SLIPWAY_TEAMS_WEBHOOK_HOSTS", NULL, STR(teams_webhook_hosts),
+     ".webhook.office.com,.logic.azure.com,.environment.api.powerplatform.com", "hosts a Teams webhook URL may name (likewise)"},
     {"SLIPWAY_CIRCLECI_API_URL", NULL, STR(circleci_api), "https://circleci.com/api/v2", "CircleCI's API"},
     {"SLIPWAY_LINEAR_API_URL", NULL, STR(linear_api), "https://api.linear.app/graphql", "Linear's GraphQL API"},
 };

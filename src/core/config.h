@@ -26,7 +26,7 @@ struct config {
     int stream_heartbeat;       /* seconds */
     int session_ttl;            /* seconds a login token lives */
     int hash_threads;           /* password hashing pool */
-    int login_rate;             /* login attempts a minute per e-mail address */
+    int login_rate;             /* login attempts per (e-mail, client address) before backoff; x10 a minute per client address */
     int argon2_memory;          /* KiB */
     int argon2_iterations;      /* passes */
     int token_flush;            /* seconds between lastUsedAt flushes */
@@ -49,6 +49,7 @@ struct config {
     int job_lease, job_poll_ms; /* the job queue: seconds, ms */
     char github_api[512], gitlab_url[512], bitbucket_api[512], appstore_api[512], google_token_url[512], play_api[512],
         firebase_api[512], slack_api[512], circleci_api[512], linear_api[512];
+    char slack_webhook_hosts[512], teams_webhook_hosts[512]; /* where webhooks may point (outbound_url_host_in) */
 };
 
 struct config_option {

@@ -7,6 +7,7 @@
 #include "core/rand.h"
 #include "core/xmalloc.h"
 #include "crypto/pem.h"
+#include "outbound/url.h"
 #include "verify/verifiers.h"
 
 /* ---- format checks (struct field.check) ---- */
@@ -23,21 +24,19 @@ static bool all_chars(const char *s, const char *extra, bool lower, bool upper, 
     return true;
 }
 
+/* Judged as libcurl parses it (outbound/url.h), the way it will be called. */
 static const char *check_url(json_t *j)
 {
-    const char *v = json_string_value(j), *host, *end;
-    if (strncmp(v, "https://", 8) == 0)
-        host = v + 8;
-    else if (strncmp(v, "http://", 7) == 0)
-        host = v + 7;
-    else
-        return "must be an http:// or https:// URL";
-    end = host + strcspn(host, "/?#");
-    if (end == host || memchr(host, '@', (size_t)(end - host)))
-        return "must be a URL with a host and no user name or password";
+    const char *v = json_string_value(j);
+    struct outbound_url u;
+
     for (const unsigned char *p = (const unsigned char *)v; *p; p++)
         if (*p <= 0x20 || *p == 0x7f)
             return "must be a URL without spaces or control characters";
+    if (!outbound_url_parse(v, &u) || (strcmp(u.scheme, "https") != 0 && strcmp(u.scheme, "http") != 0))
+        return "must be an http:// or https:// URL";
+    if (u.credentials)
+        return "must be a URL with a host and no user name or password";
     return NULL;
 }
 

@@ -10,6 +10,7 @@
 #include "core/log.h"
 #include "core/xmalloc.h"
 #include "crypto/hash.h"
+#include "outbound/url.h"
 
 #define HEADERS_MAX (64 * 1024)
 #define ALLOW_MAX 16
@@ -29,7 +30,8 @@ struct transfer {
     struct curl_slist *headers, *rcpt;
     char *mail_from;
     size_t sent; /* bytes of body uploaded (SMTP) */
-    char *url, *method, *body, *userpwd;
+    CURLU *url;  /* parsed once, called as parsed */
+    char *method, *body, *userpwd;
     size_t body_len;
     long timeout_ms;
     outbound_done_fn done;
@@ -90,40 +92,140 @@ static int parse_cidr(const char *text, size_t len, struct cidr *out)
     return 0;
 }
 
-/* Addresses no provider lives at: this host, private networks, link-local (cloud metadata), and the like. */
-static const char *const special[] = {
-    "0.0.0.0/8",    "10.0.0.0/8",     "100.64.0.0/10", "127.0.0.0/8", "169.254.0.0/16", "172.16.0.0/12",
-    "192.0.0.0/24", "192.168.0.0/16", "198.18.0.0/15", "224.0.0.0/4", "240.0.0.0/4",    "::/128",
-    "::1/128",      "fc00::/7",       "fe80::/10",     "ff00::/8",
+/*
+ * Addresses no provider lives at: every block of IANA's IPv4 and IPv6
+ * Special-Purpose Address Registries (names and RFCs as the registries
+ * give them; the globally reachable ones too, since no provider API is
+ * an anycast relay or an AS112 server), and multicast. IPv6 forms that
+ * carry an IPv4 address (mapped, compatible, NAT64's well-known prefix,
+ * 6to4) are not refused as such: the IPv4 address in them is judged
+ * instead. Teredo's client address is obfuscated, so Teredo is refused
+ * whole (inside 2001::/23) unless SLIPWAY_OUTBOUND_ALLOW names it.
+ */
+static const struct outbound_block blocks[] = {
+    /* IANA IPv4 Special-Purpose Address Registry */
+    {"0.0.0.0/8", "\"This network\"", "RFC 791, Section 3.2", -1},
+    {"0.0.0.0/32", "\"This host on this network\"", "RFC 1122, Section 3.2.1.3", -1},
+    {"10.0.0.0/8", "Private-Use", "RFC 1918", -1},
+    {"100.64.0.0/10", "Shared Address Space", "RFC 6598", -1},
+    {"127.0.0.0/8", "Loopback", "RFC 1122, Section 3.2.1.3", -1},
+    {"169.254.0.0/16", "Link Local", "RFC 3927", -1},
+    {"172.16.0.0/12", "Private-Use", "RFC 1918", -1},
+    {"192.0.0.0/24", "IETF Protocol Assignments", "RFC 6890, Section 2.1", -1},
+    {"192.0.0.0/29", "IPv4 Service Continuity Prefix", "RFC 7335", -1},
+    {"192.0.0.8/32", "IPv4 dummy address", "RFC 7600", -1},
+    {"192.0.0.9/32", "Port Control Protocol Anycast", "RFC 7723", -1},
+    {"192.0.0.10/32", "Traversal Using Relays around NAT Anycast", "RFC 8155", -1},
+    {"192.0.0.170/32", "NAT64/DNS64 Discovery", "RFC 8880, RFC 7050, Section 2.2", -1},
+    {"192.0.0.171/32", "NAT64/DNS64 Discovery", "RFC 8880, RFC 7050, Section 2.2", -1},
+    {"192.0.2.0/24", "Documentation (TEST-NET-1)", "RFC 5737", -1},
+    {"192.31.196.0/24", "AS112-v4", "RFC 7535", -1},
+    {"192.52.193.0/24", "AMT", "RFC 7450", -1},
+    {"192.88.99.0/24", "Deprecated (6to4 Relay Anycast)", "RFC 7526", -1},
+    {"192.168.0.0/16", "Private-Use", "RFC 1918", -1},
+    {"192.175.48.0/24", "Direct Delegation AS112 Service", "RFC 7534", -1},
+    {"198.18.0.0/15", "Benchmarking", "RFC 2544", -1},
+    {"198.51.100.0/24", "Documentation (TEST-NET-2)", "RFC 5737", -1},
+    {"203.0.113.0/24", "Documentation (TEST-NET-3)", "RFC 5737", -1},
+    {"240.0.0.0/4", "Reserved", "RFC 1112, Section 4", -1},
+    {"255.255.255.255/32", "Limited Broadcast", "RFC 8190, RFC 919, Section 7", -1},
+    /* IANA IPv4 Multicast Address Space Registry: not a unicast provider */
+    {"224.0.0.0/4", "Multicast", "RFC 5771", -1},
+    /* IANA IPv6 Special-Purpose Address Registry */
+    {"::1/128", "Loopback Address", "RFC 4291", -1},
+    {"::/128", "Unspecified Address", "RFC 4291", -1},
+    {"::ffff:0:0/96", "IPv4-mapped Address", "RFC 4291", 96},
+    {"64:ff9b::/96", "IPv4-IPv6 Translat.", "RFC 6052", 96},
+    {"64:ff9b:1::/48", "IPv4-IPv6 Translat.", "RFC 8215", -1},
+    {"100::/64", "Discard-Only Address Block", "RFC 6666", -1},
+    {"100:0:0:1::/64", "Dummy IPv6 Prefix", "RFC 9780", -1},
+    {"2001::/23", "IETF Protocol Assignments", "RFC 2928", -1},
+    {"2001::/32", "TEREDO", "RFC 4380, RFC 8190", -1},
+    {"2001:1::1/128", "Port Control Protocol Anycast", "RFC 7723", -1},
+    {"2001:1::2/128", "Traversal Using Relays around NAT Anycast", "RFC 8155", -1},
+    {"2001:1::3/128", "DNS-SD Service Registration Protocol Anycast", "RFC 9665", -1},
+    {"2001:2::/48", "Benchmarking", "RFC 5180, RFC Errata 1752", -1},
+    {"2001:3::/32", "AMT", "RFC 7450", -1},
+    {"2001:4:112::/48", "AS112-v6", "RFC 7535", -1},
+    {"2001:10::/28", "Deprecated (previously ORCHID)", "RFC 4843", -1},
+    {"2001:20::/28", "ORCHIDv2", "RFC 7343", -1},
+    {"2001:30::/28", "Drone Remote ID Protocol Entity Tags (DETs) Prefix", "RFC 9374", -1},
+    {"2001:db8::/32", "Documentation", "RFC 3849", -1},
+    {"2002::/16", "6to4", "RFC 3056", 16},
+    {"2620:4f:8000::/48", "Direct Delegation AS112 Service", "RFC 7534", -1},
+    {"3fff::/20", "Documentation", "RFC 9637", -1},
+    {"5f00::/16", "Segment Routing (SRv6) SIDs", "RFC 9602", -1},
+    {"fc00::/7", "Unique-Local", "RFC 4193, RFC 8190", -1},
+    {"fe80::/10", "Link-Local Unicast", "RFC 4291", -1},
+    /* Deprecated forms and multicast, outside the registry */
+    {"::/96", "IPv4-compatible Address (deprecated)", "RFC 4291, Section 2.5.5.1", 96},
+    {"ff00::/8", "Multicast", "RFC 4291", -1},
 };
+
+static struct cidr parsed[ARRAY_LEN(blocks)];
+static pthread_once_t parsed_once = PTHREAD_ONCE_INIT;
+
+static void parse_blocks(void)
+{
+    for (size_t i = 0; i < ARRAY_LEN(blocks); i++)
+        if (parse_cidr(blocks[i].cidr, strlen(blocks[i].cidr), &parsed[i]) != 0)
+            abort(); /* a typo in the table above: the unit test catches it first */
+}
+
+const struct outbound_block *outbound_blocks(size_t *n)
+{
+    *n = ARRAY_LEN(blocks);
+    return blocks;
+}
+
+/* The most specific block holding the address, or NULL. */
+static const struct outbound_block *block_of(int family, const unsigned char *a)
+{
+    const struct outbound_block *found = NULL;
+    int bits = -1;
+
+    pthread_once(&parsed_once, parse_blocks);
+    for (size_t i = 0; i < ARRAY_LEN(blocks); i++)
+        if (parsed[i].bits > bits && in_cidr(&parsed[i], family, a)) {
+            found = &blocks[i];
+            bits = parsed[i].bits;
+        }
+    return found;
+}
+
+static bool allowed(const struct outbound *o, int family, const unsigned char *a)
+{
+    const struct outbound_block *b;
+
+    for (int i = 0; i < o->nallow; i++)
+        if (in_cidr(&o->allow[i], family, a))
+            return true;
+    b = block_of(family, a);
+    if (!b)
+        return true;
+    if (b->ipv4_at < 0)
+        return false;
+    /* An IPv6 form that carries an IPv4 address: the address it carries decides. */
+    unsigned char v4[4];
+    for (int i = 0; i < 4; i++)
+        v4[i] = a[b->ipv4_at / 8 + i];
+    return allowed(o, AF_INET, v4);
+}
 
 bool outbound_address_allowed(const struct outbound *o, const void *sockaddr)
 {
     const struct sockaddr *sa = sockaddr;
     unsigned char a[16];
-    int family = sa->sa_family;
-    struct cidr c;
 
-    if (family == AF_INET) {
+    if (sa->sa_family == AF_INET) {
         memcpy(a, &((const struct sockaddr_in *)sockaddr)->sin_addr, 4);
-    } else if (family == AF_INET6) {
-        memcpy(a, &((const struct sockaddr_in6 *)sockaddr)->sin6_addr, 16);
-        /* An IPv4-mapped address is judged as the IPv4 address it maps. */
-        static const unsigned char mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
-        if (memcmp(a, mapped, 12) == 0) {
-            memmove(a, a + 12, 4);
-            family = AF_INET;
-        }
-    } else {
-        return false;
+        return allowed(o, AF_INET, a);
     }
-    for (int i = 0; i < o->nallow; i++)
-        if (in_cidr(&o->allow[i], family, a))
-            return true;
-    for (size_t i = 0; i < ARRAY_LEN(special); i++)
-        if (parse_cidr(special[i], strlen(special[i]), &c) == 0 && in_cidr(&c, family, a))
-            return false;
-    return true;
+    if (sa->sa_family == AF_INET6) {
+        memcpy(a, &((const struct sockaddr_in6 *)sockaddr)->sin6_addr, 16);
+        return allowed(o, AF_INET6, a);
+    }
+    return false;
 }
 
 static curl_socket_t open_socket(void *clientp, curlsocktype purpose, struct curl_sockaddr *addr)
@@ -172,7 +274,7 @@ static void transfer_free(struct transfer *t)
     free(t->mail_from);
     if (t->easy)
         curl_easy_cleanup(t->easy);
-    wipe(t->url);
+    curl_url_cleanup(t->url);
     wipe(t->userpwd);
     if (t->body)
         hash_cleanse(t->body, t->body_len);
@@ -183,45 +285,38 @@ static void transfer_free(struct transfer *t)
     free(t);
 }
 
-/* The URL without its query string, for logs. */
-static void redact(const char *url, char *out, size_t n)
-{
-    snprintf(out, n, "%.*s", (int)strcspn(url, "?#"), url);
-}
-
 static void finish(struct transfer *t, CURLcode rc)
 {
     struct outbound_response r = {.failure = OUTBOUND_OK};
-    char where[200];
 
-    redact(t->url, where, sizeof where);
     curl_easy_getinfo(t->easy, CURLINFO_RESPONSE_CODE, &r.status);
     r.body = t->resp.data ? t->resp.data : "";
     r.len = t->resp.len;
     r.headers = t->head.data ? t->head.data : "";
-    if (t->blocked) {
+    if (t->blocked && rc != CURLE_OK) { /* a refused address and no answer from another one */
         r.failure = OUTBOUND_BLOCKED;
-        snprintf(r.error, sizeof r.error, "%s resolves to an address slipway may not call (private, loopback or link-local)",
-                 where);
+        snprintf(r.error, sizeof r.error,
+                 "the host resolves to an address slipway may not call (private, loopback, link-local or another special-purpose "
+                 "block)");
     } else if (t->too_large) {
         r.failure = OUTBOUND_TOO_LARGE;
-        snprintf(r.error, sizeof r.error, "%s answered more than %zu bytes", where, t->o->max_response);
+        snprintf(r.error, sizeof r.error, "the answer was larger than %zu bytes", t->o->max_response);
     } else if (rc == CURLE_USE_SSL_FAILED) {
         r.failure = OUTBOUND_NO_STARTTLS;
-        snprintf(r.error, sizeof r.error, "%s does not offer STARTTLS", where);
+        snprintf(r.error, sizeof r.error, "the server does not offer STARTTLS");
     } else if (rc == CURLE_LOGIN_DENIED) {
         r.failure = OUTBOUND_LOGIN;
-        snprintf(r.error, sizeof r.error, "%s refused the login", where);
+        snprintf(r.error, sizeof r.error, "the server refused the login");
     } else if (rc == CURLE_OPERATION_TIMEDOUT) {
         r.failure = OUTBOUND_TIMEOUT;
-        snprintf(r.error, sizeof r.error, "%s did not answer within %ld ms", where, t->timeout_ms);
+        snprintf(r.error, sizeof r.error, "no answer within %ld ms", t->timeout_ms);
     } else if (rc == CURLE_SSL_CONNECT_ERROR || rc == CURLE_PEER_FAILED_VERIFICATION || rc == CURLE_SSL_CACERT_BADFILE ||
                rc == CURLE_SSL_CERTPROBLEM) {
         r.failure = OUTBOUND_TLS;
-        snprintf(r.error, sizeof r.error, "TLS with %s failed: %s", where, curl_easy_strerror(rc));
+        snprintf(r.error, sizeof r.error, "TLS failed: %s", curl_easy_strerror(rc));
     } else if (rc != CURLE_OK) {
         r.failure = OUTBOUND_NETWORK;
-        snprintf(r.error, sizeof r.error, "%s could not be reached: %s", where, curl_easy_strerror(rc));
+        snprintf(r.error, sizeof r.error, "no answer: %s", curl_easy_strerror(rc));
     }
     t->done(&r, t->ctx);
 }
@@ -253,11 +348,15 @@ static void smtp_options(CURL *e, struct transfer *t)
 
 static CURL *easy_for(struct outbound *o, struct transfer *t)
 {
-    bool smtp = strncmp(t->url, "smtp://", 7) == 0 || strncmp(t->url, "smtps://", 8) == 0;
+    char *scheme = NULL;
+    bool smtp = curl_url_get(t->url, CURLUPART_SCHEME, &scheme, 0) == CURLUE_OK &&
+                (strcmp(scheme, "smtp") == 0 || strcmp(scheme, "smtps") == 0);
     CURL *e = curl_easy_init();
+
+    curl_free(scheme);
     if (!e)
         return NULL;
-    curl_easy_setopt(e, CURLOPT_URL, t->url);
+    curl_easy_setopt(e, CURLOPT_CURLU, t->url);
     if (!smtp)
         curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, t->method);
     if (strcmp(t->method, "HEAD") == 0)
@@ -406,11 +505,15 @@ void outbound_stop(struct outbound *o)
 
 enum err_code outbound_submit(struct outbound *o, const struct outbound_call *call, struct err *err)
 {
-    struct transfer *t = xcalloc(1, sizeof *t);
+    struct transfer *t;
+    CURLU *url = outbound_url_curl(call->url);
     bool queued = false;
 
+    if (!url)
+        return err_set(err, ERR_INVALID, "the address to call is not a URL");
+    t = xcalloc(1, sizeof *t);
     t->o = o;
-    t->url = xstrdup(call->url);
+    t->url = url;
     t->method = xstrdup(call->method ? call->method : "GET");
     t->userpwd = call->userpwd ? xstrdup(call->userpwd) : NULL;
     if (call->body) {

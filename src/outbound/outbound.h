@@ -44,7 +44,12 @@ struct outbound_response {
     const char *body; /* NUL-terminated; valid only during the callback */
     size_t len;
     const char *headers; /* the raw header block, "Name: value\r\n" lines */
-    char error[512];     /* what went wrong, for logs (no secrets: URLs are logged without their query) */
+    /*
+     * What went wrong, for logs. It never names the URL, not even its host:
+     * a webhook's path is its secret, so the caller names what it called
+     * (an integration by type and id).
+     */
+    char error[512];
 };
 
 /* A header's value (copied into out, trimmed), or NULL. Case-insensitive. */
@@ -75,10 +80,23 @@ struct outbound_call {
 struct outbound *outbound_start(const struct outbound_options *o, struct err *err);
 /* Ends every call in flight without an answer (their callbacks run), stops the thread, frees o. */
 void outbound_stop(struct outbound *o);
-/* Queues a call; everything in it is copied (secrets are wiped after use). ERR_UNAVAILABLE when stopping. */
+/*
+ * Queues a call; everything in it is copied (secrets are wiped after use).
+ * The URL is parsed once (outbound/url.h) and libcurl calls exactly that
+ * parse. ERR_INVALID when it is not a URL; ERR_UNAVAILABLE when stopping.
+ */
 enum err_code outbound_submit(struct outbound *o, const struct outbound_call *call, struct err *err);
 
 /* True when addr (a sockaddr) may be reached under the allow-list (exposed for tests). */
 bool outbound_address_allowed(const struct outbound *o, const void *sockaddr);
+
+/* One block of IANA's special-purpose address registries, refused unless allowed (outbound.c has the table). */
+struct outbound_block {
+    const char *cidr, *name, *rfc; /* the registry's block, name and RFCs */
+    int ipv4_at; /* an IPv6 form that carries an IPv4 address: the bit it starts at (that address is judged); else -1 */
+};
+
+/* The table, for tests and documentation. */
+const struct outbound_block *outbound_blocks(size_t *n);
 
 #endif

@@ -3,9 +3,21 @@
  *
  * A login spends ~85 ms in argon2id, so it runs on the hashing pool
  * (request_defer): HTTP workers stay free for everyone else, and a full
- * pool answers 503 instead of queueing without bound. Attempts are limited
- * per e-mail address and per client address before any hashing happens.
+ * pool answers 503 instead of queueing without bound.
+ *
+ * Attempts are limited before any hashing happens (docs/api.md "Login
+ * limits"), and never per e-mail address alone: a limit that everyone
+ * shares would let anyone lock the owner out by guessing wrong on purpose.
+ *  - per e-mail address and client address together: SLIPWAY_LOGIN_RATE
+ *    attempts pass, then each waits twice as long as the one before (1, 2,
+ *    4, 8, then 16 minutes); a login that succeeds forgets them;
+ *  - per client address: ten times SLIPWAY_LOGIN_RATE attempts a minute,
+ *    whatever the e-mail addresses (spraying).
+ * A client address is the IPv4 address, or the IPv6 /64 (one host has a
+ * whole /64 to pick addresses from).
  */
+#include <arpa/inet.h>
+
 #include "app.h"
 #include "core/clock.h"
 #include "core/ratelimit.h"
@@ -46,13 +58,44 @@ static enum err_code login_body(struct store_conn *c, void *ctx, struct err *err
                        err);
 }
 
+/* The client address that limits count by: IPv4 (also when mapped into IPv6), or the IPv6 /64. */
+static void client_key(const char *ip, char *out, size_t n)
+{
+    unsigned char a[16] = {0};
+    static const unsigned char mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+
+    if (inet_pton(AF_INET6, ip, a) != 1) {
+        snprintf(out, n, "%s", ip);
+        return;
+    }
+    if (memcmp(a, mapped, sizeof mapped) == 0) {
+        inet_ntop(AF_INET, a + 12, out, (socklen_t)n);
+        return;
+    }
+    memset(a + 8, 0, 8);
+    inet_ntop(AF_INET6, a, out, (socklen_t)n);
+    snprintf(out + strlen(out), n - strlen(out), "/64");
+}
+
+/* The backoff key of this login: the e-mail address (normalized, whole: 254 characters of up to 4 bytes) from this client address.
+ */
+#define PAIR_KEY_SIZE 1100
+static void pair_key(const struct request *req, char *out, size_t n)
+{
+    char email[1024], addr[64];
+
+    account_email_normalize(json_string_value(json_object_get(req->body, "email")), email, sizeof email);
+    client_key(req->ip, addr, sizeof addr);
+    snprintf(out, n, "%s\n%s", addr, email);
+}
+
 /* Runs on the hashing pool. */
 static void login_finish(struct request *req)
 {
     struct app *app = app_of(req);
     json_t *pw_json = json_object_get(req->body, "password");
     char *password = (char *)json_string_value(pw_json);
-    char email[256];
+    char email[256], pair[PAIR_KEY_SIZE];
     struct account account;
     struct login_tx t = {.req = req, .email = email, .ttl_ms = (int64_t)app->cfg.session_ttl * 1000};
     struct store_conn *db;
@@ -74,6 +117,8 @@ static void login_finish(struct request *req)
         err_set(&err, ERR_BAD_CREDENTIALS, "wrong e-mail address or password");
         goto out;
     }
+    pair_key(req, pair, sizeof pair); /* a login that succeeds forgets the wrong attempts before it */
+    ratelimit_forget(app->login_backoff, pair);
     json_t *answer = json_pack("{s:s, s:s, s:o}", "tokenId", t.token.id, "expiresAt", t.token.expires_at, "account",
                                account_json(account.id, account.email, account.name, account.created_at, account.updated_at));
     if (json_is_true(json_object_get(req->body, "cookie"))) {
@@ -97,17 +142,14 @@ out:
 enum err_code auth_login(struct request *req, struct err *err)
 {
     struct app *app = app_of(req);
-    char email[256], key[300];
-    int wait_email = 0, wait_ip = 0;
-    bool ok_email, ok_ip;
+    char addr[64], pair[PAIR_KEY_SIZE];
+    int wait = 0;
 
-    account_email_normalize(json_string_value(json_object_get(req->body, "email")), email, sizeof email);
-    snprintf(key, sizeof key, "e:%s", email);
-    ok_email = ratelimit_hit(app->login_limit, key, app->cfg.login_rate, &wait_email);
-    snprintf(key, sizeof key, "a:%s", req->ip);
-    ok_ip = ratelimit_hit(app->login_limit, key, app->cfg.login_rate * 10, &wait_ip);
-    if (!ok_email || !ok_ip) {
-        err->retry_after = !ok_email && wait_email > wait_ip ? wait_email : (!ok_ip ? wait_ip : wait_email);
+    client_key(req->ip, addr, sizeof addr);
+    pair_key(req, pair, sizeof pair);
+    if (!ratelimit_hit(app->login_limit, addr, app->cfg.login_rate * 10, &wait) ||
+        !ratelimit_backoff(app->login_backoff, pair, app->cfg.login_rate, &wait)) {
+        err->retry_after = wait;
         return err_set(err, ERR_RATE_LIMITED, "too many login attempts; try again in %d seconds", err->retry_after);
     }
     return request_defer(req, app->hash_pool, login_finish, err);

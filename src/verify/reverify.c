@@ -87,7 +87,8 @@ static bool start(struct app *app, struct store_conn *db, struct check *c)
     err_clear(&err);
     if (verify_load(db, app->keys, c->cat, c->tenant, c->id, NULL, &config, &scm, &err))
         return false;
-    verify_start(&app->verify, provider_by_type(json_string_value(json_object_get(config, "type"))), config, scm, false, done, c);
+    verify_start(&app->verify, provider_by_type(json_string_value(json_object_get(config, "type"))), c->id, config, scm, false,
+                 done, c);
     return true;
 }
 

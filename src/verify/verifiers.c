@@ -22,6 +22,7 @@
 #include "crypto/pem.h"
 #include "integrations/catalog.h"
 #include "integrations/integrations.h"
+#include "outbound/url.h"
 
 #define URL_MAX 2048
 #define AUTH_MAX 4200
@@ -795,8 +796,8 @@ void verify_slack(struct verification *v, const struct outbound_response *res)
     switch (v->step) {
     case 0:
         if (!*token) {
-            if (strncmp(hook, "https://hooks.slack.com/services/", 33) != 0) {
-                verify_finish(v, VERDICT_INVALID, "the webhook URL must start with https://hooks.slack.com/services/");
+            if (!outbound_url_is(hook, "https", v->env->slack_hooks, "/services/")) {
+                verify_finish(v, VERDICT_INVALID, "the webhook URL must be https://hooks.slack.com/services/...");
                 return;
             }
             if (!v->send_test) {
@@ -849,30 +850,13 @@ void verify_slack(struct verification *v, const struct outbound_response *res)
 
 /* ---- Teams ---- */
 
-static bool teams_host(const char *hook)
-{
-    static const char *const suffixes[] = {".webhook.office.com", ".logic.azure.com", ".environment.api.powerplatform.com"};
-    const char *host = hook + 8, *end;
-    size_t n;
-    if (strncmp(hook, "https://", 8) != 0)
-        return false;
-    end = host + strcspn(host, "/:?");
-    n = (size_t)(end - host);
-    for (size_t i = 0; i < ARRAY_LEN(suffixes); i++) {
-        size_t s = strlen(suffixes[i]);
-        if (n > s && strncmp(end - s, suffixes[i], s) == 0)
-            return true;
-    }
-    return false;
-}
-
 void verify_teams(struct verification *v, const struct outbound_response *res)
 {
     const char *hook = verify_text(v, "teamsWebhookUrl");
     const char *headers[] = {"Content-Type: application/json", NULL};
 
     if (v->step++ == 0) {
-        if (!teams_host(hook))
+        if (!outbound_url_is(hook, "https", v->env->teams_hooks, "/"))
             verify_finish(v, VERDICT_INVALID,
                           "the webhook URL must be https on an Office 365 or Power Automate host (*.webhook.office.com, "
                           "*.logic.azure.com or *.environment.api.powerplatform.com)");

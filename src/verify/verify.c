@@ -54,6 +54,8 @@ enum err_code verify_env_start(struct verify_env *env, const struct config *cfg,
         .slack_api = cfg->slack_api,
         .circleci_api = cfg->circleci_api,
         .linear_api = cfg->linear_api,
+        .slack_hooks = cfg->slack_webhook_hosts,
+        .teams_hooks = cfg->teams_webhook_hosts,
     };
     env->out = outbound_start(&o, err);
     return env->out ? ERR_OK : err->code;
@@ -65,12 +67,13 @@ const char *verify_text(const struct verification *v, const char *field)
     return s ? s : "";
 }
 
-void verify_start(const struct verify_env *env, const struct provider *p, json_t *config, json_t *scm, bool send_test,
-                  void (*done)(struct verification *v, void *ctx), void *ctx)
+void verify_start(const struct verify_env *env, const struct provider *p, const char *id, json_t *config, json_t *scm,
+                  bool send_test, void (*done)(struct verification *v, void *ctx), void *ctx)
 {
     struct verification *v = xcalloc(1, sizeof *v);
     v->env = env;
     v->prov = p;
+    snprintf(v->id, sizeof v->id, "%s", id ? id : "");
     v->config = config;
     v->scm = scm;
     v->details = json_object();
@@ -171,7 +174,8 @@ void verify_smtp(struct verification *v, const char *target, const char *userpwd
 bool verify_unanswered(struct verification *v, const struct outbound_response *res)
 {
     if (res->failure != OUTBOUND_OK) {
-        log_warn("verify %s: %s", v->prov->type, res->error);
+        /* The integration by type and id, never its address: a webhook's URL is its secret. */
+        log_warn("verify %s %s: %s", v->prov->type, v->id[0] ? v->id : "(a configuration, not stored)", res->error);
         switch (res->failure) {
         case OUTBOUND_TIMEOUT:
             verify_finish(v, VERDICT_NONE, "%s did not answer in time; the status is unchanged, try again later", v->prov->display);

@@ -30,6 +30,7 @@ struct verify_env {
     int github_hourly; /* GITHUB_API_RATE_LIMIT */
     const char *github_api, *gitlab, *bitbucket_api, *appstore_api, *google_token, *play_api, *firebase_api, *slack_api,
         *circleci_api, *linear_api;
+    const char *slack_hooks, *teams_hooks; /* the hosts webhooks may name (SLIPWAY_*_WEBHOOK_HOSTS) */
 };
 
 /* Fills env from the configuration (its strings are borrowed) and starts the outbound loop. */
@@ -38,9 +39,10 @@ enum err_code verify_env_start(struct verify_env *env, const struct config *cfg,
 struct verification {
     const struct verify_env *env;
     const struct provider *prov;
-    json_t *config;  /* plaintext configuration (secrets included): wiped when freed */
-    json_t *scm;     /* pipelines: their SCM connection's configuration, or NULL */
-    json_t *details; /* facts gathered for the answer (never secrets) */
+    char id[UUID_SIZE]; /* the stored integration checked, or "" for a configuration: what logs name, never its URL */
+    json_t *config;     /* plaintext configuration (secrets included): wiped when freed */
+    json_t *scm;        /* pipelines: their SCM connection's configuration, or NULL */
+    json_t *details;    /* facts gathered for the answer (never secrets) */
     bool send_test;
     int step;         /* the provider's own progress */
     char token[4096]; /* a credential obtained on the way (an OAuth access token, a JWT): wiped */
@@ -56,12 +58,13 @@ struct verification {
 typedef void (*verify_step_fn)(struct verification *v, const struct outbound_response *res);
 
 /*
- * Starts checking config (stolen) of provider p; scm (stolen, may be NULL)
- * is a pipeline's SCM configuration. done(v, ctx) is called exactly once,
- * then the caller frees v with verify_free.
+ * Starts checking config (stolen) of provider p, stored as integration id
+ * (NULL for a configuration not stored); scm (stolen, may be NULL) is a
+ * pipeline's SCM configuration. done(v, ctx) is called exactly once, then
+ * the caller frees v with verify_free.
  */
-void verify_start(const struct verify_env *env, const struct provider *p, json_t *config, json_t *scm, bool send_test,
-                  void (*done)(struct verification *v, void *ctx), void *ctx);
+void verify_start(const struct verify_env *env, const struct provider *p, const char *id, json_t *config, json_t *scm,
+                  bool send_test, void (*done)(struct verification *v, void *ctx), void *ctx);
 void verify_free(struct verification *v);
 
 /* For step functions. */

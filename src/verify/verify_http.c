@@ -73,7 +73,7 @@ static enum err_code start(struct request *req, const struct provider *p, const 
     s->cat = category_get(p->category);
     snprintf(s->id, sizeof s->id, "%s", id ? id : "");
     request_suspend(req);
-    verify_start(&app_of(req)->verify, p, config, scm, json_is_true(send), single_done, s);
+    verify_start(&app_of(req)->verify, p, id, config, scm, json_is_true(send), single_done, s);
     return ERR_OK;
 }
 
@@ -298,7 +298,7 @@ enum err_code verify_all_post(struct request *req, struct err *err)
         if (verify_load(db, app->keys, it->cat, req->who.tenant_id, it->id, NULL, &config, &scm, &inner) == ERR_OK) {
             p = provider_by_type(json_string_value(json_object_get(config, "type")));
             snprintf(it->type, sizeof it->type, "%s", p->type);
-            verify_start(&app->verify, p, config, scm, false, item_done, it);
+            verify_start(&app->verify, p, it->id, config, scm, false, item_done, it);
             continue;
         }
         /* Could not even start: an answer without a verdict, and the status stays what it is. */

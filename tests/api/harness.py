@@ -462,12 +462,13 @@ class Server:
 
     # -- HTTP --------------------------------------------------------------
 
-    def request(self, method, path, body=None, token=None, headers=None, raw=None, timeout=30):
+    def request(self, method, path, body=None, token=None, headers=None, raw=None, timeout=30, source=None):
         """One request on a fresh connection; returns a Response.
 
         body is sent as JSON, raw as exact bytes (both default to
         Content-Type application/json); headers override the defaults, a None
-        value removes one.
+        value removes one. source: the client's own loopback address (e.g.
+        "127.0.0.2", another client as the server sees it).
         """
         hdrs = {"User-Agent": USER_AGENT}
         data = None
@@ -489,7 +490,8 @@ class Server:
                 hdrs[name] = value
                 if name.lower() == "authorization":
                     self.remember_secret(value.split(" ", 1)[-1])
-        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout,
+                                          source_address=(source, 0) if source else None)
         try:
             conn.request(method, path, body=data, headers=hdrs)
             resp = _response(conn.getresponse(), "%s %s" % (method, path))

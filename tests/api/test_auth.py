@@ -225,6 +225,47 @@ class LoginRateLimitTest(ApiTest):
                           "invalid_credentials")
 
 
+class LoginLockoutTest(ApiTest):
+    """Issue 11: wrong passwords count per e-mail address and client address together, so an attacker elsewhere
+    cannot lock the owner out; an address of any length counts; a login that succeeds forgets the wrong ones."""
+
+    server_env = {"SLIPWAY_LOGIN_RATE": "3"}
+    ELSEWHERE = "127.0.0.2"  # another client, as the server sees it (the loopback net is 127.0.0.0/8)
+
+    def test_an_attacker_elsewhere_does_not_lock_the_owner_out(self):
+        admin = self.server.admin
+        refused = None
+        for _ in range(6):
+            resp = login(self.server, admin["email"], wrong_password(), source=self.ELSEWHERE)
+            if resp.status == 429:
+                refused = resp
+                break
+            self.assert_error(resp, 401, "invalid_credentials")
+        self.assertIsNotNone(refused, "the attacker's address is held back after SLIPWAY_LOGIN_RATE wrong passwords")
+        self.assertTrue(1 <= int(refused.headers["retry-after"]) <= 60, refused.headers["retry-after"])
+        self.assert_error(login(self.server, admin["email"], admin["password"], source=self.ELSEWHERE), 429,
+                          "rate_limited")
+        body = self.expect(login(self.server, admin["email"], admin["password"]), 200)  # the owner, from 127.0.0.1
+        self.assertEqual(body["account"]["email"], admin["email"])
+
+    def test_a_long_address_counts(self):
+        email = "%s@%s.example" % (harness.unique_email("long").split("@")[0], "d" * 90)
+        self.assertGreaterEqual(len(email), 94)
+        for _ in range(3):
+            self.assert_error(login(self.server, email, wrong_password()), 401, "invalid_credentials")
+        self.assert_error(login(self.server, email, wrong_password()), 429, "rate_limited")
+
+    def test_a_login_that_succeeds_forgets_the_wrong_ones(self):
+        user = harness.new_user(self.server)
+        for _ in range(2):
+            for _ in range(2):
+                self.assert_error(login(self.server, user.email, wrong_password()), 401, "invalid_credentials")
+            self.expect(login(self.server, user.email, user.password), 200)
+        for _ in range(3):
+            self.assert_error(login(self.server, user.email, wrong_password()), 401, "invalid_credentials")
+        self.assert_error(login(self.server, user.email, user.password), 429, "rate_limited")
+
+
 class AddressRateLimitTest(ApiTest):
     """Per client address the limit is ten times the per-e-mail one."""
 

@@ -370,11 +370,18 @@ class ProviderRulesTest(VerifyTest):
         bad = fx.valid_body("SLACK", slackBotToken=None,
                             slackWebhookUrl="https://example.com/services/T0000/B0000/" + fx.token("", 24))
         self.config(vf.Case("SLACK", bad, [bad["slackWebhookUrl"]], []), "INVALID")
+        # judged as parsed (issue 11): the path is the one after its dot segments
+        hook = "https://hooks.slack.com/services/../api/" + fx.token("", 24)
+        bad = fx.valid_body("SLACK", slackBotToken=None, slackWebhookUrl=hook)
+        self.config(vf.Case("SLACK", bad, [hook], []), "INVALID")
         self.assertEqual(self.wire("slack"), [], "a webhook is not called without sendTest")
 
     def test_teams_needs_https_on_an_office_host(self):
         for url in ("http://example.webhook.office.com/webhookb2/" + fx.token("", 30),
-                    "https://webhook.office.com.example.net/webhookb2/" + fx.token("", 30)):
+                    "https://webhook.office.com.example.net/webhookb2/" + fx.token("", 30),
+                    # issue 11: the host as libcurl parses it is evil.example, whatever the text ends with
+                    "https://evil.example#.webhook.office.com/" + fx.token("", 30),
+                    "https://evil.example?.webhook.office.com/" + fx.token("", 30)):
             with self.subTest(url=url):
                 self.config(vf.Case("TEAMS", fx.valid_body("TEAMS", teamsWebhookUrl=url), [url], []), "INVALID")
         for host in ("prod-12.westus.logic.azure.com", "default1234.environment.api.powerplatform.com"):

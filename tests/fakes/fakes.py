@@ -4,7 +4,8 @@
 docs/verification.md is the contract: slipway calls GitHub, GitLab,
 Bitbucket, Gitea, App Store Connect, Google (OAuth token endpoint, Play
 Developer API, Firebase Management API), Jenkins, CircleCI, Slack, Jira,
-Linear, Azure DevOps, TestRail and an SMTP server.  Each fake here checks the
+Linear, Azure DevOps, TestRail, Slack's and Teams' incoming webhooks and an
+SMTP server.  Each fake here checks the
 protocol as the real service does (authentication headers, signed JWTs with
 their claims, grant types, crumbs, API versions) and answers like it: the
 shape of the real JSON, the real status codes and headers, Slack's
@@ -1814,8 +1815,49 @@ class TestRail(Provider):
                        "users": [], "groups": []})
 
 
+# ---- incoming webhooks (Slack, Teams) ----------------------------------------
+
+
+class Webhooks(Provider):
+    """Incoming webhooks, which slipway posts to only with sendTest: Slack's (POST /services/T.../B.../<secret>
+    with a JSON {"text"}: 200 "ok") and Teams' (POST /webhookb2/... or /workflows/... with a JSON card: 200 "1").
+    Errors are plain text, as Slack answers them (403 invalid_token, 404 no_service, 400 invalid_payload).
+    A test's SLIPWAY_SLACK_WEBHOOK_HOSTS / SLIPWAY_TEAMS_WEBHOOK_HOSTS name 127.0.0.1 to reach it.
+
+    data: {} (every well-formed hook is live; rules give the failures)"""
+
+    name = "webhooks"
+    server_header = "fake-webhooks"
+
+    @staticmethod
+    def _text(status, text):
+        return Resp(status, text, content_type="text/plain; charset=utf-8")
+
+    def unauthorized(self, req):
+        return self._text(403, "invalid_token")
+
+    def forbidden(self, req):
+        return self._text(403, "action_prohibited")
+
+    def not_found(self, req):
+        return self._text(404, "no_service")
+
+    def server_error(self, req, status=500):
+        return self._text(status, "internal_error")
+
+    def route(self, req):
+        body = req.json()
+        if req.method != "POST" or not isinstance(body, dict):
+            return self._text(400, "invalid_payload")
+        if req.path.startswith("/services/"):
+            return self._text(200, "ok") if body.get("text") else self._text(400, "no_text")
+        if req.path.startswith(("/webhookb2/", "/workflows/")):
+            return self._text(200, "1")
+        return self.not_found(req)
+
+
 PROVIDER_CLASSES = (GitHub, GitLab, Bitbucket, Gitea, AppStore, GoogleToken, Play, Firebase, Jenkins, CircleCI, Slack,
-                    Jira, Linear, Azure, TestRail)
+                    Jira, Linear, Azure, TestRail, Webhooks)
 PROVIDERS = tuple(c.name for c in PROVIDER_CLASSES)
 
 

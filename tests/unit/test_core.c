@@ -238,6 +238,68 @@ static void test_ratelimit(void **state)
     ratelimit_free(rl);
 }
 
+/* Keys count whole, whatever their length: two long keys that differ at their end are two keys (issue 11). */
+static void test_ratelimit_long_keys(void **state)
+{
+    struct ratelimit *rl = ratelimit_new(60, 64);
+    char a[400], b[400];
+    int wait = 0;
+    (void)state;
+
+    memset(a, 'x', sizeof a - 1);
+    a[sizeof a - 1] = '\0';
+    memcpy(b, a, sizeof b);
+    b[sizeof b - 2] = 'y';
+    for (int i = 0; i < 3; i++)
+        assert_true(ratelimit_hit(rl, a, 3, &wait));
+    assert_false(ratelimit_hit(rl, a, 3, &wait));
+    assert_true(ratelimit_hit(rl, b, 3, &wait));
+    for (int i = 0; i < 3; i++)
+        assert_true(ratelimit_backoff(rl, a + 1, 3, &wait));
+    assert_false(ratelimit_backoff(rl, a + 1, 3, &wait));
+    ratelimit_free(rl);
+}
+
+static int64_t fake_now;
+
+static int64_t fake_clock(void)
+{
+    return fake_now;
+}
+
+/* Backoff: three attempts pass, then 1, 2, 4, 8, 16, 16 minutes between attempts; a success forgets them. */
+static void test_ratelimit_backoff(void **state)
+{
+    struct ratelimit *rl = ratelimit_new(60, 64);
+    static const int minutes[] = {1, 2, 4, 8, 16, 16};
+    int wait = 0;
+    (void)state;
+
+    fake_now = 1000000;
+    ratelimit_set_clock(rl, fake_clock);
+    for (int i = 0; i < 3; i++)
+        assert_true(ratelimit_backoff(rl, "pair", 3, &wait));
+    for (size_t i = 0; i < ARRAY_LEN(minutes); i++) {
+        assert_false(ratelimit_backoff(rl, "pair", 3, &wait));
+        assert_int_equal(wait, minutes[i] * 60);
+        fake_now += (int64_t)minutes[i] * 60000 - 1000;
+        assert_false(ratelimit_backoff(rl, "pair", 3, &wait)); /* refused attempts do not count */
+        assert_int_equal(wait, 1);
+        fake_now += 1000;
+        assert_true(ratelimit_backoff(rl, "pair", 3, &wait));
+        assert_true(ratelimit_backoff(rl, "other pair", 3, &wait)); /* another key is not held up */
+    }
+    ratelimit_forget(rl, "pair");
+    for (int i = 0; i < 3; i++)
+        assert_true(ratelimit_backoff(rl, "pair", 3, &wait));
+    assert_false(ratelimit_backoff(rl, "pair", 3, &wait));
+    /* Quiet for RATELIMIT_BACKOFF_FORGET windows: it starts over. */
+    fake_now += (int64_t)RATELIMIT_BACKOFF_FORGET * 60000;
+    for (int i = 0; i < 3; i++)
+        assert_true(ratelimit_backoff(rl, "pair", 3, &wait));
+    ratelimit_free(rl);
+}
+
 static void test_revcache(void **state)
 {
     struct revcache *c = revcache_new(8);
@@ -282,9 +344,17 @@ static void test_revcache(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_arena),  cmocka_unit_test(test_buf_limit), cmocka_unit_test(test_err_map),
-        cmocka_unit_test(test_config), cmocka_unit_test(test_clock),     cmocka_unit_test(test_encode),
-        cmocka_unit_test(test_uuid),   cmocka_unit_test(test_ratelimit), cmocka_unit_test(test_revcache),
+        cmocka_unit_test(test_arena),
+        cmocka_unit_test(test_buf_limit),
+        cmocka_unit_test(test_err_map),
+        cmocka_unit_test(test_config),
+        cmocka_unit_test(test_clock),
+        cmocka_unit_test(test_encode),
+        cmocka_unit_test(test_uuid),
+        cmocka_unit_test(test_ratelimit),
+        cmocka_unit_test(test_ratelimit_long_keys),
+        cmocka_unit_test(test_ratelimit_backoff),
+        cmocka_unit_test(test_revcache),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

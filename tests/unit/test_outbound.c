@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "outbound/outbound.h"
+#include "outbound/url.h"
 
 static struct MHD_Daemon *daemon_;
 static int port;
@@ -179,6 +180,11 @@ static void test_blocked_without_allow_list(void **state)
     assert_int_equal(err.code, ERR_INVALID);
 }
 
+static int atoi_safe(const char *s)
+{
+    return (int)strtol(s, NULL, 10);
+}
+
 static bool allowed(struct outbound *o, const char *ip)
 {
     struct sockaddr_storage ss;
@@ -220,6 +226,153 @@ static void test_address_guard(void **state)
     outbound_stop(lab);
 }
 
+/* The address at offset (from the start; negative: from the end) of a block, as text. */
+static void block_address(const char *cidr, int from_end, char *out, size_t n)
+{
+    unsigned char a[16];
+    char text[64];
+    int family, bits, len;
+
+    snprintf(text, sizeof text, "%.*s", (int)strcspn(cidr, "/"), cidr);
+    bits = atoi_safe(strchr(cidr, '/') + 1);
+    family = strchr(text, ':') ? AF_INET6 : AF_INET;
+    len = family == AF_INET ? 4 : 16;
+    assert_int_equal(inet_pton(family, text, a), 1);
+    if (from_end) /* the last address: every host bit set */
+        for (int b = bits; b < len * 8; b++)
+            a[b / 8] |= (unsigned char)(0x80 >> (b % 8));
+    assert_non_null(inet_ntop(family, a, out, (socklen_t)n));
+}
+
+/* Every block of the table is refused at its first and last address, unless it carries IPv4 (judged by that). */
+static void test_every_block(void **state)
+{
+    struct err err;
+    struct outbound *plain = outbound_start(&(struct outbound_options){0}, &err);
+    size_t n;
+    const struct outbound_block *b = outbound_blocks(&n);
+    char first[64], last[64];
+    (void)state;
+
+    assert_true(n >= 50);
+    for (size_t i = 0; i < n; i++) {
+        assert_true(b[i].name[0] && strncmp(b[i].rfc, "RFC ", 4) == 0);
+        block_address(b[i].cidr, 0, first, sizeof first);
+        block_address(b[i].cidr, 1, last, sizeof last);
+        if (b[i].ipv4_at < 0) {
+            if (allowed(plain, first) || allowed(plain, last))
+                fail_msg("%s (%s, %s) should be refused: %s or %s", b[i].cidr, b[i].name, b[i].rfc, first, last);
+        } else {
+            /* the IPv4 address it carries decides: 255.255.255.255 (last) and 0.0.0.0 (first) are refused */
+            assert_false(allowed(plain, first));
+            assert_false(allowed(plain, last));
+        }
+    }
+    outbound_stop(plain);
+}
+
+/* IPv6 forms that reach IPv4 space: the IPv4 address they carry is judged; Teredo is refused whole. */
+static void test_ipv4_in_ipv6(void **state)
+{
+    struct err err;
+    struct outbound *plain = outbound_start(&(struct outbound_options){0}, &err);
+    struct outbound *lab = outbound_start(&(struct outbound_options){.allow = "127.0.0.0/8, 2001::/32"}, &err);
+    (void)state;
+
+    const char *refused[] = {
+        "64:ff9b::127.0.0.1",
+        "64:ff9b::a9fe:a9fe",
+        "64:ff9b::10.1.2.3",
+        "64:ff9b::192.168.0.1", /* NAT64 (RFC 6052) */
+        "64:ff9b:1::808:808",
+        "64:ff9b:1:ffff::1", /* local-use NAT64 */
+        "::127.0.0.1",
+        "::169.254.169.254",
+        "::10.0.0.1",
+        "::0.0.0.1", /* IPv4-compatible */
+        "::ffff:127.0.0.1",
+        "::ffff:100.64.0.1",
+        "::ffff:224.0.0.1", /* IPv4-mapped */
+        "2002:7f00:1::",
+        "2002:a9fe:a9fe::1",
+        "2002:c0a8:101:1::1",
+        "2002:a00:1::", /* 6to4 (RFC 3056) */
+        "2001:0:4136:e378:8000:63bf:3fff:fdd2",
+        "2001::1",
+        "2001:0:ffff:ffff::", /* Teredo (RFC 4380) */
+        "2001:db8::1",
+        "3fff::1",
+        "5f00::1",
+        "100::1",
+        "2001:2::1",
+    };
+    for (size_t i = 0; i < ARRAY_LEN(refused); i++)
+        if (allowed(plain, refused[i]))
+            fail_msg("%s should be refused", refused[i]);
+    const char *open[] = {"64:ff9b::808:808", "64:ff9b::140.82.112.3", "::ffff:8.8.8.8",   "::8.8.8.8",
+                          "2002:808:808::1",  "2001:4860:4860::8888",  "2a00:1450:4001::1"};
+    for (size_t i = 0; i < ARRAY_LEN(open); i++)
+        if (!allowed(plain, open[i]))
+            fail_msg("%s should be allowed", open[i]);
+    /* The allow-list speaks for the IPv4 address inside, and may name Teredo. */
+    assert_true(allowed(lab, "64:ff9b::127.0.0.1"));
+    assert_true(allowed(lab, "2002:7f00:1::"));
+    assert_true(allowed(lab, "::ffff:127.0.0.1"));
+    assert_true(allowed(lab, "2001:0:4136:e378:8000:63bf:3fff:fdd2"));
+    assert_false(allowed(lab, "64:ff9b::a9fe:a9fe"));
+    assert_false(allowed(lab, "2001:1::1"));
+    outbound_stop(plain);
+    outbound_stop(lab);
+}
+
+/* URL checks read the URL as libcurl parses it. */
+static void test_url(void **state)
+{
+    static const char teams[] = ".webhook.office.com,.logic.azure.com";
+    struct outbound_url u;
+    (void)state;
+
+    assert_true(outbound_url_parse("HTTPS://Acme.Webhook.Office.com:8443/webhookb2/x?a=1#f", &u));
+    assert_string_equal(u.scheme, "https");
+    assert_string_equal(u.host, "acme.webhook.office.com");
+    assert_int_equal(u.port, 8443);
+    assert_string_equal(u.path, "/webhookb2/x");
+    assert_false(u.credentials);
+    assert_true(outbound_url_parse("https://[::1]/", &u));
+    assert_string_equal(u.host, "[::1]");
+    assert_int_equal(u.port, 443);
+
+    /* The probe's URL: the host is evil.example, whatever the text ends with. */
+    assert_true(outbound_url_parse("https://evil.example#.webhook.office.com/x", &u));
+    assert_string_equal(u.host, "evil.example");
+    assert_false(outbound_url_is("https://evil.example#.webhook.office.com/x", "https", teams, "/"));
+    assert_false(outbound_url_is("https://evil.example?.webhook.office.com/x", "https", teams, "/"));
+    assert_false(outbound_url_is("https://acme.webhook.office.com@evil.example/x", "https", teams, "/"));
+    assert_false(outbound_url_is("https://acme.webhook.office.com\\@evil.example/x", "https", teams, "/"));
+    assert_false(outbound_url_is("https://evilwebhook.office.com/x", "https", teams, "/"));
+    assert_false(outbound_url_is("https://webhook.office.com/x", "https", teams, "/"));
+    assert_false(outbound_url_is("http://acme.webhook.office.com/x", "https", teams, "/"));
+    assert_false(outbound_url_is("acme.webhook.office.com/x", "https", teams, "/"));
+    assert_true(outbound_url_is("https://acme.webhook.office.com/webhookb2/x", "https", teams, "/"));
+    assert_true(outbound_url_is("https://prod-1.westus.logic.azure.com:443/workflows/x?sig=y", "https", teams, "/"));
+
+    /* Exact hosts, and paths after dot segments are resolved. */
+    assert_true(outbound_url_is("https://hooks.slack.com/services/T0/B0/x", "https", "hooks.slack.com", "/services/"));
+    assert_true(outbound_url_is("https://HOOKS.slack.com/services/T0/B0/x", "https", "hooks.slack.com", "/services/"));
+    assert_false(outbound_url_is("https://hooks.slack.com/services/../api/x", "https", "hooks.slack.com", "/services/"));
+    assert_false(outbound_url_is("https://hooks.slack.com/servicesx/x", "https", "hooks.slack.com", "/services/"));
+    assert_false(outbound_url_is("https://hooks.slack.com.evil.example/services/x", "https", "hooks.slack.com", "/services/"));
+    assert_false(outbound_url_is("https://x.hooks.slack.com/services/x", "https", "hooks.slack.com", "/services/"));
+    assert_false(outbound_url_is("https://u:p@hooks.slack.com/services/x", "https", "hooks.slack.com", "/services/"));
+    assert_false(outbound_url_is("https://@hooks.slack.com/services/x", "https", "hooks.slack.com", "/services/"));
+
+    /* What curl refuses is no URL. */
+    const char *bad[] = {"example.com", "https://", "https://exa mple.com", "javascript:alert(1)", "https://a:99999/", ""};
+    for (size_t i = 0; i < ARRAY_LEN(bad); i++)
+        if (outbound_url_parse(bad[i], &u))
+            fail_msg("%s should not parse", bad[i]);
+}
+
 static int setup(void **state)
 {
     (void)state;
@@ -241,9 +394,9 @@ static int teardown(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_calls),
-        cmocka_unit_test(test_blocked_without_allow_list),
-        cmocka_unit_test(test_address_guard),
+        cmocka_unit_test(test_calls),         cmocka_unit_test(test_blocked_without_allow_list),
+        cmocka_unit_test(test_address_guard), cmocka_unit_test(test_every_block),
+        cmocka_unit_test(test_ipv4_in_ipv6),  cmocka_unit_test(test_url),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
