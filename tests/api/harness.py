@@ -200,7 +200,9 @@ class Response(collections.namedtuple("Response", "status headers json raw")):
 
 
 def _response(http_response, request_line):
-    raw = http_response.read()
+    # An event stream's body never ends: its answer is its head (the caller closes the connection).
+    streaming = (http_response.getheader("Content-Type") or "").startswith("text/event-stream")
+    raw = b"" if streaming else http_response.read()
     headers = {}
     for name, value in http_response.getheaders():
         name = name.lower()
