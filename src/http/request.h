@@ -20,6 +20,7 @@
 #include "core/buf.h"
 #include "core/common.h"
 #include "core/err.h"
+#include "http/schema.h"
 #include "store/store.h"
 
 /* Who may call a route: nobody needs a token, any account, or a minimum role in the path's tenant. */
@@ -37,7 +38,7 @@ struct principal {
     bool authenticated;
     char account_id[UUID_SIZE];
     /* The account's; filled on routes without a tenant only (auth.c says why). */
-    char email[256];
+    char email[EMAIL_SIZE];
     char name[1024]; /* 200 characters of UTF-8 */
     char created_at[TIMESTAMP_SIZE], updated_at[TIMESTAMP_SIZE];
     char token_id[UUID_SIZE];
