@@ -48,6 +48,16 @@ size_t utf8_length(const char *s)
     return n;
 }
 
+size_t utf8_offset(const char *s, size_t chars)
+{
+    size_t i = 0;
+
+    for (; s[i]; i++)
+        if (!continuation((unsigned char)s[i]) && chars-- == 0)
+            break;
+    return i;
+}
+
 bool utf8_valid(const char *s)
 {
     size_t n = strlen(s);

@@ -19,6 +19,9 @@
 /* Characters in s; a byte that is not part of a valid character counts as one. */
 size_t utf8_length(const char *s);
 
+/* The bytes the first chars characters of s take (all of s when it has fewer). */
+size_t utf8_offset(const char *s, size_t chars);
+
 /* Whether s is valid UTF-8 (no overlong forms, surrogates or code points past U+10FFFF). */
 bool utf8_valid(const char *s);
 

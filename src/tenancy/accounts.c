@@ -13,12 +13,13 @@ void account_email_normalize(const char *email, char *out, size_t n)
 
 void account_name_or_default(const char *name, const char *email, char *out, size_t n)
 {
-    size_t before_at = strcspn(email, "@") + 1; /* with its NUL */
+    size_t local = strcspn(email, "@"), most = utf8_offset(email, ACCOUNT_NAME_MAX);
+    size_t len = local < most ? local : most;
 
     if (name)
         utf8_copy(out, n, name);
     else
-        utf8_copy(out, before_at < n ? before_at : n, email);
+        utf8_copy(out, len + 1 < n ? len + 1 : n, email);
 }
 
 enum err_code accounts_find_by_email(struct store_conn *c, const char *email, struct account *a, struct err *err)

@@ -9,6 +9,8 @@
 #include "crypto/password.h"
 #include "http/request.h"
 
+#define ACCOUNT_NAME_MAX 200 /* characters */
+
 struct account {
     char id[UUID_SIZE];
     char email[EMAIL_SIZE];
@@ -20,7 +22,7 @@ struct account {
 /* Lower-cases email (its ASCII letters) into out (size n, EMAIL_SIZE holds any valid address whole). */
 void account_email_normalize(const char *email, char *out, size_t n);
 
-/* An account's name: name, or without one the part of the address before the @. */
+/* An account's name: name, or without one the part of the address before the @ (at most ACCOUNT_NAME_MAX characters of it). */
 void account_name_or_default(const char *name, const char *email, char *out, size_t n);
 
 /* ERR_NOT_FOUND when no account has this (normalized) e-mail address. */

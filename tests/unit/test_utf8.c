@@ -64,6 +64,10 @@ static void test_length_counts_characters(void **state)
     assert_int_equal(utf8_length(""), 0);
     assert_int_equal(utf8_length("abc"), 3);
     assert_int_equal(utf8_length(E2 E3 E4 "x"), 4);
+    assert_int_equal(utf8_offset(E2 E3 E4 "x", 0), 0);
+    assert_int_equal(utf8_offset(E2 E3 E4 "x", 2), 5);
+    assert_int_equal(utf8_offset(E2 E3 E4 "x", 4), 10);
+    assert_int_equal(utf8_offset(E2 E3 E4 "x", 9), 10); /* fewer characters: all of it */
 }
 
 /* Every cut of a mixed text at every byte count ends on a character boundary. */
