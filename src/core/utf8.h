@@ -5,8 +5,9 @@
  * shortened to fit a buffer is cut between two characters, never inside
  * one: half a character is invalid UTF-8, which jansson refuses to encode
  * (the answer became a 500), PostgreSQL refuses to store, and SQLite stores
- * as it is. Every cut of text in slipway goes through utf8_prefix (err_set,
- * err_detail, the log, fixed-size copies of user text).
+ * as it is. Every cut of text in slipway is made here: err_set and
+ * err_detail scrub what they formatted, log_escape stops between two
+ * characters, and copies of user text into fixed buffers use utf8_copy.
  */
 #ifndef SLIPWAY_UTF8_H
 #define SLIPWAY_UTF8_H
@@ -16,7 +17,7 @@
 /* The most bytes one character takes. */
 #define UTF8_CHAR_MAX 4
 
-/* Characters in s; a byte that is not part of a valid character counts as one. */
+/* Characters in s, counted by the bytes that start one (JSON strings are valid UTF-8: jansson checks). */
 size_t utf8_length(const char *s);
 
 /* The bytes the first chars characters of s take (all of s when it has fewer). */

@@ -18,11 +18,13 @@
 void token_generate(char out[TOKEN_SIZE]);
 /* True if s has the shape of a token (never touches the database otherwise). */
 bool token_well_formed(const char *s);
+/* The stored form: hex SHA-256 of the token. */
+void token_hash(const char *token, char out[SHA256_HEX_SIZE]);
 
 /*
  * An invitation to a tenant is the same kind of secret under its own
  * scheme, "slwi_" and 43 base64url characters, so that neither kind passes
- * for the other (tenancy/invitations_http.c).
+ * for the other (tenancy/invitations_http.c); token_hash is its stored form too.
  */
 #define INVITE_SCHEME "slwi_"
 #define INVITE_LEN (5 + 43)
@@ -30,7 +32,5 @@ bool token_well_formed(const char *s);
 
 void invite_token_generate(char out[INVITE_SIZE]);
 bool invite_token_well_formed(const char *s);
-/* The stored form: hex SHA-256 of the token. */
-void token_hash(const char *token, char out[SHA256_HEX_SIZE]);
 
 #endif
