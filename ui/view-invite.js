@@ -35,12 +35,14 @@ function acceptAs(ctx, token, box, joined) {
       accept.disabled = false;
     }
   });
-  return h('div', null, h('p', null, `You were invited to a tenant on slipway. You are logged in as ${ctx.me.email}: the invitation must be for this address.`),
+  return h('div', null,
+    h('p', null, `You were invited to a tenant on slipway. You are logged in as ${ctx.me.email}: the invitation must be for this address.`),
     h('div', {class: 'actions'}, accept));
 }
 
 function createAccount(ctx, token, box, joined) {
-  const name = field({name: 'name', kind: 'string', maxLength: 200}, {label: 'Your name', hint: 'Empty: the part of your address before the @.'});
+  const name = field({name: 'name', kind: 'string', maxLength: 200},
+    {label: 'Your name', hint: 'Empty: the part of your address before the @.'});
   const password = field({name: 'password', kind: 'string', required: true, minLength: 8, maxLength: 1024},
     {label: 'Choose a password', hint: 'At least 8 characters.'});
   password.control.type = 'password';
@@ -61,13 +63,16 @@ function createAccount(ctx, token, box, joined) {
       await ctx.loggedIn(answer.account);
     } catch (e) {
       password.control.value = '';
-      if (e.status === 409) showError(box, e.message, [h('a', {href: '#/login', onclick: () => sessionStorage.setItem('slipway.after', location.hash)}, 'Log in, then accept.')]);
+      if (e.status === 409) showError(box, e.message, [loginLink('Log in, then accept.')]); // the address has an account
       else set.showErrors(e);
       submit.disabled = false;
     }
   });
-  const login = h('a', {href: '#/login'}, 'log in');
-  login.addEventListener('click', () => sessionStorage.setItem('slipway.after', location.hash));
-  return h('div', null, h('p', null, 'You were invited to a tenant on slipway. Create your account to join it, or ', login,
-    ' first if you have one.'), form);
+  return h('div', null, h('p', null, 'You were invited to a tenant on slipway. Create your account to join it, or ',
+    loginLink('log in'), ' first if you have one.'), form);
+}
+
+// A link to the login page, which comes back to this invitation afterwards.
+function loginLink(text) {
+  return h('a', {href: '#/login', onclick: () => sessionStorage.setItem('slipway.after', location.hash)}, text);
 }
