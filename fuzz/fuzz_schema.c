@@ -7,7 +7,8 @@
  * the routes whose schema is open (integrations), against every
  * integration type's descriptor, including its cross-field rules (a
  * code-signing certificate is parsed by OpenSSL there). The answer must be
- * consistent: ERR_OK with no details, or ERR_INVALID with at least one.
+ * consistent: ERR_OK with no details, or ERR_INVALID with at least one, its
+ * message and details valid UTF-8 (cut between characters).
  */
 #include <stdint.h>
 
@@ -23,8 +24,11 @@ static void check_answer(enum err_code rc, const struct err *err)
 {
     CHECK(rc == err->code);
     CHECK(rc == ERR_OK ? err->ndetails == 0 : rc == ERR_INVALID && err->ndetails > 0);
-    for (int i = 0; i < err->ndetails && i < ERR_DETAILS_MAX; i++)
+    CHECK(utf8_valid(err->message)); /* an answer jansson can encode, however long the keys */
+    for (int i = 0; i < err->ndetails && i < ERR_DETAILS_MAX; i++) {
         CHECK(err->details[i].field[0] != '\0' || err->details[i].message[0] != '\0');
+        CHECK(utf8_valid(err->details[i].field) && utf8_valid(err->details[i].message));
+    }
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -70,9 +70,10 @@ static int cmd_bootstrap(const struct config *cfg, int argc, char **argv)
     err_clear(&err);
     if (options(argc, argv, names, vals, 3) || !vals[0] || !vals[1])
         return usage("slipway admin bootstrap --email EMAIL --org NAME [--name NAME]");
-    if (email_problem(vals[0]) || strlen(vals[0]) > 254 || strlen(vals[1]) == 0 || utf8_length(vals[1]) > 200 ||
-        (vals[2] && (strlen(vals[2]) == 0 || utf8_length(vals[2]) > 200))) {
-        fprintf(stderr, "slipway: --email must be an e-mail address; --org and --name 1 to 200 characters\n");
+    if (email_problem(vals[0]) || utf8_length(vals[0]) > EMAIL_MAX || strlen(vals[1]) == 0 || utf8_length(vals[1]) > 200 ||
+        (vals[2] && (strlen(vals[2]) == 0 || utf8_length(vals[2]) > 200)) || !utf8_valid(vals[0]) || !utf8_valid(vals[1]) ||
+        (vals[2] && !utf8_valid(vals[2]))) {
+        fprintf(stderr, "slipway: --email must be an e-mail address; --org and --name 1 to 200 characters (UTF-8)\n");
         return 2;
     }
     if (open_migrated(cfg, &s, &err))
@@ -120,7 +121,7 @@ static int cmd_create_token(const struct config *cfg, int argc, char **argv)
     static const char *const names[] = {"--email", "--name", "--expires-days"};
     const char *vals[3] = {NULL, "admin", NULL};
     struct create_token_tx t = {0};
-    char email[256];
+    char email[EMAIL_SIZE];
     struct store_conn *c;
     struct store *s;
     struct err err;
@@ -138,8 +139,8 @@ static int cmd_create_token(const struct config *cfg, int argc, char **argv)
             return usage("--expires-days takes 1 to 3650");
         t.ttl_ms = (int64_t)days * 86400 * 1000;
     }
-    if (strlen(vals[1]) == 0 || utf8_length(vals[1]) > 200)
-        return usage("--name takes 1 to 200 characters");
+    if (strlen(vals[1]) == 0 || utf8_length(vals[1]) > 200 || !utf8_valid(vals[1]))
+        return usage("--name takes 1 to 200 characters (UTF-8)");
     account_email_normalize(vals[0], email, sizeof email);
     t.email = email;
     t.name = vals[1];

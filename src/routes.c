@@ -39,9 +39,13 @@ const struct route routes[] = {
     {"DELETE", "/api/v1/{tenantId}", ROLE_OWNER, NULL, tenant_delete},
 
     {"GET", "/api/v1/{tenantId}/members", ROLE_VIEWER, NULL, members_list},
-    {"POST", "/api/v1/{tenantId}/members", ROLE_OWNER, &member_add_schema, members_add},
+    {"POST", "/api/v1/{tenantId}/members", ROLE_OWNER, &invitation_create_schema, members_invite},
     {"PATCH", "/api/v1/{tenantId}/members/{accountId}", ROLE_OWNER, &member_update_schema, member_patch},
     {"DELETE", "/api/v1/{tenantId}/members/{accountId}", ROLE_OWNER, NULL, member_delete},
+    {"GET", "/api/v1/{tenantId}/invitations", ROLE_OWNER, NULL, invitations_list},
+    {"DELETE", "/api/v1/{tenantId}/invitations/{id}", ROLE_OWNER, NULL, invitation_revoke},
+    /* Public: the invitee may have no account yet. Logged in (bearer or session), the handler authenticates the caller itself. */
+    {"POST", "/api/v1/invitations/accept", ROLE_PUBLIC, &invitation_accept_schema, invitation_accept},
 
     {"GET", "/api/v1/{tenantId}/audit-logs", ROLE_OWNER, NULL, audit_list},
     {"GET", "/api/v1/{tenantId}/audit-logs/stream", ROLE_OWNER, NULL, audit_stream},

@@ -11,10 +11,12 @@ import {viewIntegrations} from './view-integrations.js';
 import {viewMembers} from './view-members.js';
 import {viewTokens} from './view-tokens.js';
 import {viewAudit} from './view-audit.js';
+import {viewInvite} from './view-invite.js';
 
 const UUID = '([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})';
 const ROUTES = [
   {re: /^#\/login$/, view: viewLogin, title: 'Log in', public: true},
+  {re: /^#\/invite\/(slwi_[A-Za-z0-9_-]{43})$/, view: viewInvite, title: 'Join a tenant', public: true},
   {re: /^#\/tenants$/, view: viewTenants, title: 'Tenants'},
   {re: /^#\/tokens$/, view: viewTokens, title: 'API tokens'},
   {re: new RegExp(`^#/t/${UUID}/setup(?:/([a-z]+))?$`), view: viewSetup, title: 'Setup', tenant: true},
@@ -89,6 +91,7 @@ async function render() {
   let hash = location.hash;
   if (!hash.startsWith('#/')) hash = state.me ? homeHash() : '#/login';
 
+  const open = ROUTES.some((r) => r.public && r.re.test(hash)); // pages for anyone: logged in or not
   if (!state.me && hash !== '#/login') {
     try {
       state.me = await get('/api/v1/me');
@@ -96,7 +99,7 @@ async function render() {
       state.me = null;
     }
     if (seq !== state.renderSeq) return;
-    if (!state.me) {
+    if (!state.me && !open) {
       sessionStorage.setItem('slipway.after', hash);
       return navigate('#/login');
     }

@@ -5,8 +5,8 @@ import {h, clear, when, scrollTable} from './dom.js';
 import {get, tenantPath} from './api.js';
 
 const ACTIONS = ['auth.login', 'auth.logout', 'token.create', 'token.revoke', 'tenant.create', 'tenant.update', 'tenant.delete',
-  'member.add', 'member.update', 'member.remove', 'admin.bootstrap', 'integration.create', 'integration.update',
-  'integration.delete', 'integration.verify', 'setup.save'];
+  'member.invite', 'member.invite.revoke', 'member.join', 'member.add', 'member.update', 'member.remove', 'admin.bootstrap',
+  'integration.create', 'integration.update', 'integration.delete', 'integration.verify', 'setup.save'];
 const LIMIT = 25;
 
 export async function viewAudit(ctx) {

@@ -1,5 +1,6 @@
-// view-members.js: who belongs to the tenant with which role. Owners add,
-// change and remove members; others see the list.
+// view-members.js: who belongs to the tenant with which role. Owners invite
+// (the invitation's link is shown once), see and revoke pending invitations,
+// change roles and remove members; others see the list.
 
 import {h, when, announce, errorBox, showError, copyButton, scrollTable} from './dom.js';
 import {get, post, patch, del, tenantPath} from './api.js';
@@ -9,7 +10,8 @@ const ROLES = ['owner', 'editor', 'viewer'];
 
 export async function viewMembers(ctx) {
   const tenantId = ctx.tenant.id;
-  const page = await get(tenantPath(tenantId, '/members?limit=200'));
+  const [page, invitations] = await Promise.all([get(tenantPath(tenantId, '/members?limit=200')),
+    ctx.owner ? get(tenantPath(tenantId, '/invitations?limit=200')) : null]);
   if (ctx.stale()) return;
   const again = () => ctx.navigate(location.hash);
   const box = errorBox();
@@ -62,37 +64,64 @@ export async function viewMembers(ctx) {
       h('thead', null, h('tr', null, h('th', {scope: 'col'}, 'E-mail'), h('th', {scope: 'col'}, 'Name'), h('th', {scope: 'col'}, 'Role'),
         h('th', {scope: 'col'}, 'Member since'), ctx.owner ? h('th', {scope: 'col'}, h('span', {class: 'sr-only'}, 'Actions')) : null)),
       h('tbody', null, rows)));
-  if (ctx.owner) ctx.main.append(addForm(tenantId, again));
+  if (ctx.owner) ctx.main.append(pendingList(tenantId, invitations.items, box, again), inviteForm(tenantId, again));
 }
 
-function addForm(tenantId, again) {
+function pendingList(tenantId, items, box, again) {
+  const section = h('section', {'aria-labelledby': 'pending-title'}, h('h2', {id: 'pending-title'}, 'Pending invitations'));
+  if (!items.length) {
+    section.append(h('p', {class: 'muted'}, 'No pending invitations.'));
+    return section;
+  }
+  const rows = items.map((i) => {
+    const revoke = h('button', {type: 'button', class: 'danger', 'aria-label': `Revoke the invitation of ${i.email}`}, 'Revoke');
+    revoke.addEventListener('click', async () => {
+      showError(box, null);
+      try {
+        await del(tenantPath(tenantId, `/invitations/${i.id}`));
+        announce(`The invitation of ${i.email} is revoked`);
+        again();
+      } catch (e) {
+        showError(box, e.message);
+      }
+    });
+    return h('tr', {'data-invitation': i.id}, h('td', null, i.email), h('td', null, i.role), h('td', null, when(i.expiresAt)),
+      h('td', null, revoke));
+  });
+  section.append(scrollTable('Pending invitations',
+    h('thead', null, h('tr', null, h('th', {scope: 'col'}, 'E-mail'), h('th', {scope: 'col'}, 'Role'), h('th', {scope: 'col'}, 'Expires'),
+      h('th', {scope: 'col'}, h('span', {class: 'sr-only'}, 'Actions')))),
+    h('tbody', null, rows)));
+  return section;
+}
+
+function inviteForm(tenantId, again) {
   const email = field({name: 'email', kind: 'string', required: true, format: 'email', maxLength: 254}, {label: 'E-mail address'});
-  const name = field({name: 'name', kind: 'string', maxLength: 200}, {label: 'Name (for a new account)'});
   const role = field({name: 'role', kind: 'string', required: true, allowed: ROLES}, {value: 'viewer', label: 'Role'});
-  const set = new FieldSet([email, name, role]);
+  const set = new FieldSet([email, role]);
   const result = h('div', {class: 'once', hidden: true, role: 'status'});
-  const form = h('form', {novalidate: true, id: 'member-form'}, set.summary, email.wrap, name.wrap, role.wrap,
-    h('div', {class: 'actions'}, h('button', {type: 'submit', class: 'primary'}, 'Add member')));
+  const form = h('form', {novalidate: true, id: 'invite-form'}, set.summary, email.wrap, role.wrap,
+    h('div', {class: 'actions'}, h('button', {type: 'submit', class: 'primary'}, 'Invite')));
   form.addEventListener('submit', async (ev) => {
     ev.preventDefault();
     set.clearErrors();
     try {
-      const m = await post(tenantPath(tenantId, '/members'), set.collect(false));
-      if (m.initialPassword) {
-        // A new account: its password is shown once, here, for the owner to pass on.
-        const pw = h('input', {type: 'text', readonly: true, id: 'initial-password', value: m.initialPassword, class: 'mono'});
-        result.replaceChildren(h('p', null, `${m.email} has a new account. Give them this password; it is not shown again.`),
-          h('label', {for: 'initial-password'}, 'Initial password'), h('div', {class: 'copy-row'}, pw, copyButton(() => pw.value)),
-          h('button', {type: 'button', class: 'secondary', onclick: again}, 'Done'));
-        result.hidden = false;
-        form.hidden = true;
-      } else {
-        announce(`${m.email} added`);
-        again();
-      }
+      const inv = await post(tenantPath(tenantId, '/members'), set.collect(false));
+      // The link holds the invitation's token: shown once, here, for the owner to send. After # it never reaches a server.
+      const link = h('input', {type: 'text', readonly: true, id: 'invite-link', value: `${location.origin}/#/invite/${inv.inviteToken}`,
+        class: 'mono'});
+      result.replaceChildren(
+        h('p', null, `Send ${inv.email} this link to join as ${inv.role}. It works once, until `, when(inv.expiresAt),
+          ', and is not shown again. They join when they open it: with their account, or by creating one.'),
+        h('label', {for: 'invite-link'}, 'Invitation link'), h('div', {class: 'copy-row'}, link, copyButton(() => link.value)),
+        h('button', {type: 'button', class: 'secondary', onclick: again}, 'Done: hide it'));
+      result.hidden = false;
+      form.hidden = true;
+      link.focus();
+      link.select();
     } catch (e) {
       set.showErrors(e);
     }
   });
-  return h('section', {'aria-labelledby': 'add-member'}, h('h2', {id: 'add-member'}, 'Add a member'), form, result);
+  return h('section', {'aria-labelledby': 'invite-member'}, h('h2', {id: 'invite-member'}, 'Invite a member'), form, result);
 }

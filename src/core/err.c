@@ -2,6 +2,8 @@
 
 #include <stdarg.h>
 
+#include "core/utf8.h"
+
 static const struct {
     int status;
     const char *name;
@@ -28,6 +30,7 @@ enum err_code err_set(struct err *e, enum err_code code, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(e->message, sizeof e->message, fmt, ap);
     va_end(ap);
+    utf8_scrub(e->message); /* text from the request may be cut, or not UTF-8 at all: the answer must be */
     return code;
 }
 
@@ -40,9 +43,11 @@ void err_detail(struct err *e, const char *field, const char *fmt, ...)
         return;
     d = &e->details[e->ndetails++];
     snprintf(d->field, sizeof d->field, "%s", field);
+    utf8_scrub(d->field);
     va_start(ap, fmt);
     vsnprintf(d->message, sizeof d->message, fmt, ap);
     va_end(ap);
+    utf8_scrub(d->message);
 }
 
 int err_http_status(enum err_code code)

@@ -11,7 +11,9 @@
  * Validation adds one detail per problem with err_detail() and then fails
  * once with err_set(), so a client fixes everything in one round trip.
  * Messages are for clients: database, OpenSSL and libcurl text goes to the
- * log, never into a struct err.
+ * log, never into a struct err. Messages and details are always valid
+ * UTF-8: text that does not fit is cut between two characters, and a byte
+ * that is not UTF-8 (from a request's method or path) becomes '?'.
  */
 #ifndef SLIPWAY_ERR_H
 #define SLIPWAY_ERR_H

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "core/clock.h"
+#include "core/utf8.h"
 
 static enum log_level min_level = LOG_INFO;
 static const char *const level_names[] = {"debug", "info", "warn", "error"};
@@ -144,26 +145,50 @@ void log_line(const char *text, size_t len)
         free(buf);
 }
 
+/* The escape of a character outside plain printable ASCII, for a JSON string, into e (13 bytes); returns its length. */
+static size_t escape_char(uint32_t cp, char e[13])
+{
+    if (cp == '"' || cp == '\\')
+        return (size_t)snprintf(e, 13, "\\%c", (char)cp);
+    if (cp <= 0xffff)
+        return (size_t)snprintf(e, 13, "\\u%04x", (unsigned)cp);
+    /* Above U+FFFF: a UTF-16 surrogate pair, as JSON writes it. */
+    cp -= 0x10000;
+    return (size_t)snprintf(e, 13, "\\u%04x\\u%04x", (unsigned)(0xd800 + (cp >> 10)), (unsigned)(0xdc00 + (cp & 0x3ff)));
+}
+
 size_t log_escape(char *out, size_t cap, const char *s)
 {
-    static const char hex[] = "0123456789abcdef";
-    size_t o = 0;
+    size_t o = 0, n = strlen(s);
 
-    for (const unsigned char *p = (const unsigned char *)s; *p && o + 7 < cap; p++) {
-        if (*p == '"' || *p == '\\') {
-            out[o++] = '\\';
-            out[o++] = (char)*p;
-        } else if (*p < 0x20 || *p >= 0x7f) {
-            memcpy(out + o, "\\u00", 4);
-            out[o + 4] = hex[*p >> 4];
-            out[o + 5] = hex[*p & 15];
-            o += 6;
-        } else {
-            out[o++] = (char)*p;
+    for (size_t i = 0; i < n;) {
+        unsigned char c = (unsigned char)s[i];
+        char e[13];
+        uint32_t cp;
+        int len;
+        size_t elen;
+
+        if (c >= 0x20 && c < 0x7f && c != '"' && c != '\\') { /* the common case, written as it is */
+            if (o + 1 >= cap)
+                break;
+            out[o++] = (char)c;
+            i++;
+            continue;
         }
+        len = utf8_decode(s + i, n - i, &cp);
+        if (len == 0) {
+            cp = 0xfffd; /* a byte that is not UTF-8: the replacement character */
+            len = 1;
+        }
+        elen = escape_char(cp, e);
+        if (o + elen >= cap)
+            break; /* the next character does not fit whole: stop before it */
+        memcpy(out + o, e, elen);
+        o += elen;
+        i += (size_t)len;
     }
     if (cap)
-        out[o < cap ? o : cap - 1] = '\0';
+        out[o] = '\0';
     return o;
 }
 
@@ -178,6 +203,7 @@ PRINTF_LIKE(2, 0) static void log_v(enum log_level level, const char *fmt, va_li
     if (level < min_level)
         return;
     vsnprintf(msg, sizeof msg, fmt, ap);
+    utf8_scrub(msg); /* else jansson refuses the line and it is lost */
     log_fields(level, msg, NULL);
 }
 

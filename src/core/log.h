@@ -35,9 +35,11 @@ void log_buffer_stop(void);
 void log_access_line(const char *text, size_t len);
 bool log_enabled(enum log_level level);
 /*
- * Copies s into out as the inside of a JSON string (quotes, backslashes and
- * every byte outside printable ASCII escaped); returns the length written.
- * Truncates to fit cap (always NUL-terminated).
+ * Copies s into out as the inside of a JSON string, in ASCII: quotes and
+ * backslashes escaped, every other character outside printable ASCII as
+ * \uXXXX (a surrogate pair above U+FFFF), a byte that is not UTF-8 as
+ * \ufffd. Returns the length written. Stops before the first character
+ * whose escape does not fit cap, never inside one (always NUL-terminated).
  */
 size_t log_escape(char *out, size_t cap, const char *s);
 

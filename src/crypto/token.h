@@ -21,4 +21,16 @@ bool token_well_formed(const char *s);
 /* The stored form: hex SHA-256 of the token. */
 void token_hash(const char *token, char out[SHA256_HEX_SIZE]);
 
+/*
+ * An invitation to a tenant is the same kind of secret under its own
+ * scheme, "slwi_" and 43 base64url characters, so that neither kind passes
+ * for the other (tenancy/invitations_http.c); token_hash is its stored form too.
+ */
+#define INVITE_SCHEME "slwi_"
+#define INVITE_LEN (5 + 43)
+#define INVITE_SIZE (INVITE_LEN + 1)
+
+void invite_token_generate(char out[INVITE_SIZE]);
+bool invite_token_well_formed(const char *s);
+
 #endif

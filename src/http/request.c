@@ -83,9 +83,11 @@ void response_json(struct request *req, int status, json_t *body)
     json_decref(body);
     if (!text) {
         /* A NULL body means a json_pack failed: a bug (bad UTF-8 or a missing value), never the client's fault. */
-        static const char internal[] = "{\"error\":{\"code\":\"internal\",\"message\":\"internal error\",\"details\":[]}}";
+        const char *internal = arena_printf(
+            req->arena, "{\"error\":{\"code\":\"internal\",\"message\":\"internal error\",\"details\":[]},\"requestId\":\"%s\"}",
+            req->id); /* the id is plain ASCII (server.c: request_id_sane, or a UUID) */
         log_error("request %s: could not build the JSON response", req->id);
-        response_static(req, 500, "application/json", internal, sizeof internal - 1);
+        response_static(req, 500, "application/json", internal, strlen(internal));
         return;
     }
     req->status = status;

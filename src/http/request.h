@@ -21,6 +21,7 @@
 #include "core/common.h"
 #include "core/err.h"
 #include "http/framing.h"
+#include "http/schema.h"
 #include "store/store.h"
 
 /* Who may call a route: nobody needs a token, any account, or a minimum role in the path's tenant. */
@@ -38,7 +39,7 @@ struct principal {
     bool authenticated;
     char account_id[UUID_SIZE];
     /* The account's; filled on routes without a tenant only (auth.c says why). */
-    char email[256];
+    char email[EMAIL_SIZE];
     char name[1024]; /* 200 characters of UTF-8 */
     char created_at[TIMESTAMP_SIZE], updated_at[TIMESTAMP_SIZE];
     char token_id[UUID_SIZE];

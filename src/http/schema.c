@@ -5,15 +5,6 @@ static const char *const kind_names[] = {
     [FIELD_OBJECT] = "an object", [FIELD_ARRAY] = "an array",
 };
 
-size_t utf8_length(const char *s)
-{
-    size_t n = 0;
-    for (; *s; s++)
-        if (((unsigned char)*s & 0xc0) != 0x80)
-            n++;
-    return n;
-}
-
 static void check_shape(const struct field *f, json_t *v, struct err *err);
 
 static bool kind_matches(enum field_kind k, json_t *v)

@@ -13,6 +13,7 @@
 
 #include "core/common.h"
 #include "core/err.h"
+#include "core/utf8.h"
 
 enum field_kind { FIELD_STRING, FIELD_INT, FIELD_BOOL, FIELD_OBJECT, FIELD_ARRAY };
 
@@ -60,13 +61,14 @@ enum err_code schema_validate_partial(const struct schema *s, json_t *obj, struc
 /* The field called name, or NULL. */
 const struct field *schema_field(const struct schema *s, const char *name);
 
+/* An e-mail address is at most EMAIL_MAX characters; a buffer for one holds that many of UTF-8's widest. */
+#define EMAIL_MAX 254
+#define EMAIL_SIZE (EMAIL_MAX * UTF8_CHAR_MAX + 1)
+
 /* Format checks for struct field.check (each expects a value of the field's kind). */
 const char *check_email(json_t *v);
 const char *check_printable(json_t *v);
 /* The string form of check_email. */
 const char *email_problem(const char *v);
-
-/* Number of UTF-8 characters in s (s is valid UTF-8: jansson checked it). */
-size_t utf8_length(const char *s);
 
 #endif

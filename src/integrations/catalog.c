@@ -179,7 +179,7 @@ static const char *check_emails(json_t *j)
         return "must list 1 to 100 e-mail addresses";
     json_array_foreach(j, i, v)
     {
-        if (!json_is_string(v) || json_string_length(v) > 254 || check_email(v))
+        if (!json_is_string(v) || utf8_length(json_string_value(v)) > EMAIL_MAX || check_email(v))
             return "must be an array of e-mail addresses";
     }
     return NULL;

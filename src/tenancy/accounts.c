@@ -5,10 +5,21 @@
 
 void account_email_normalize(const char *email, char *out, size_t n)
 {
-    size_t i = 0;
-    for (; email[i] && i + 1 < n; i++)
-        out[i] = (email[i] >= 'A' && email[i] <= 'Z') ? (char)(email[i] - 'A' + 'a') : email[i];
-    out[i] = '\0';
+    size_t len = utf8_copy(out, n, email);
+    for (size_t i = 0; i < len; i++)
+        if (out[i] >= 'A' && out[i] <= 'Z')
+            out[i] = (char)(out[i] - 'A' + 'a');
+}
+
+void account_name_or_default(const char *name, const char *email, char *out, size_t n)
+{
+    size_t local = strcspn(email, "@"), most = utf8_offset(email, ACCOUNT_NAME_MAX);
+    size_t len = local < most ? local : most;
+
+    if (name)
+        utf8_copy(out, n, name);
+    else
+        utf8_copy(out, len + 1 < n ? len + 1 : n, email);
 }
 
 enum err_code accounts_find_by_email(struct store_conn *c, const char *email, struct account *a, struct err *err)
@@ -22,8 +33,8 @@ enum err_code accounts_find_by_email(struct store_conn *c, const char *email, st
     rc = store_next(st, err);
     if (rc == 1) {
         snprintf(a->id, sizeof a->id, "%s", store_col_text(st, 0));
-        snprintf(a->email, sizeof a->email, "%s", store_col_text(st, 1));
-        snprintf(a->name, sizeof a->name, "%s", store_col_text(st, 2));
+        utf8_copy(a->email, sizeof a->email, store_col_text(st, 1));
+        utf8_copy(a->name, sizeof a->name, store_col_text(st, 2));
         snprintf(a->password_hash, sizeof a->password_hash, "%s", store_col_null(st, 3) ? "" : store_col_text(st, 3));
         snprintf(a->created_at, sizeof a->created_at, "%s", store_col_text(st, 4));
         snprintf(a->updated_at, sizeof a->updated_at, "%s", store_col_text(st, 5));

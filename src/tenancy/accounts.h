@@ -9,16 +9,21 @@
 #include "crypto/password.h"
 #include "http/request.h"
 
+#define ACCOUNT_NAME_MAX 200 /* characters */
+
 struct account {
     char id[UUID_SIZE];
-    char email[256];
+    char email[EMAIL_SIZE];
     char name[1024];                        /* 200 characters of UTF-8 */
     char password_hash[PASSWORD_HASH_SIZE]; /* empty: no password set */
     char created_at[TIMESTAMP_SIZE], updated_at[TIMESTAMP_SIZE];
 };
 
-/* Lower-cases email into out (size n). */
+/* Lower-cases email (its ASCII letters) into out (size n, EMAIL_SIZE holds any valid address whole). */
 void account_email_normalize(const char *email, char *out, size_t n);
+
+/* An account's name: name, or without one the part of the address before the @ (at most ACCOUNT_NAME_MAX characters of it). */
+void account_name_or_default(const char *name, const char *email, char *out, size_t n);
 
 /* ERR_NOT_FOUND when no account has this (normalized) e-mail address. */
 enum err_code accounts_find_by_email(struct store_conn *c, const char *email, struct account *a, struct err *err);

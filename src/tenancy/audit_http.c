@@ -25,7 +25,7 @@ static void time_filter(struct request *req, const char *name, const char *fallb
 static const char *text_filter(struct request *req, const char *name, struct err *err)
 {
     const char *v = request_query(req, name);
-    if (v && (strlen(v) == 0 || strlen(v) > 254)) {
+    if (v && (strlen(v) == 0 || utf8_length(v) > 254)) {
         err_detail(err, name, "must be 1 to 254 characters");
         return "";
     }

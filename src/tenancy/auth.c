@@ -64,8 +64,8 @@ enum err_code auth_authenticate(struct request *req, const char *tenant_id, enum
     snprintf(who->token_id, sizeof who->token_id, "%s", store_row_text(&row, 0));
     snprintf(who->account_id, sizeof who->account_id, "%s", store_row_text(&row, 1));
     if (!tenant_id) {
-        snprintf(who->email, sizeof who->email, "%s", store_row_text(&row, 2));
-        snprintf(who->name, sizeof who->name, "%s", store_row_text(&row, 3));
+        utf8_copy(who->email, sizeof who->email, store_row_text(&row, 2));
+        utf8_copy(who->name, sizeof who->name, store_row_text(&row, 3));
         snprintf(who->created_at, sizeof who->created_at, "%s", store_row_text(&row, 4));
         snprintf(who->updated_at, sizeof who->updated_at, "%s", store_row_text(&row, 5));
     } else if (!store_row_null(&row, 3)) {

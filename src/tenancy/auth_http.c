@@ -95,7 +95,7 @@ static void login_finish(struct request *req)
     struct app *app = app_of(req);
     json_t *pw_json = json_object_get(req->body, "password");
     char *password = (char *)json_string_value(pw_json);
-    char email[256], pair[PAIR_KEY_SIZE];
+    char email[EMAIL_SIZE], pair[PAIR_KEY_SIZE];
     struct account account;
     struct login_tx t = {.req = req, .email = email, .ttl_ms = (int64_t)app->cfg.session_ttl * 1000};
     struct store_conn *db;

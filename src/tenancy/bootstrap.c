@@ -47,8 +47,7 @@ enum err_code bootstrap_run(struct store *s, const struct password_params *pw, c
 
     memset(b, 0, sizeof *b);
     account_email_normalize(email, b->account.email, sizeof b->account.email);
-    snprintf(b->account.name, sizeof b->account.name, "%.*s", name ? (int)strlen(name) : (int)strcspn(b->account.email, "@"),
-             name ? name : b->account.email);
+    account_name_or_default(name, b->account.email, b->account.name, sizeof b->account.name);
     password_generate(b->password);
     if (password_hash(pw, b->password, b->account.password_hash, err) || store_conn_get(s, &c, err))
         return err->code;

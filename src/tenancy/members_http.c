@@ -1,5 +1,6 @@
 /*
- * members_http.c: who belongs to a tenant, with which role.
+ * members_http.c: who belongs to a tenant, with which role. Joining is by
+ * invitation (invitations_http.c).
  *
  * Invariant: a tenant always has at least one owner. Demoting or removing
  * the last one is refused (409) inside the same transaction that would do
@@ -7,22 +8,17 @@
  */
 #include "app.h"
 #include "core/clock.h"
-#include "crypto/hash.h"
 #include "http/page.h"
 #include "tenancy/accounts.h"
 #include "tenancy/audit.h"
 #include "tenancy/tenants.h"
 #include "tenancy/tenancy_http.h"
 
-static const char *const roles[] = {"owner", "editor", "viewer", NULL};
+const char *const member_roles[] = {"owner", "editor", "viewer", NULL};
 
-SCHEMA(member_add_schema,
-       {.name = "email", .kind = FIELD_STRING, .required = true, .min = 3, .max = 254, .check = check_email, .format = "email"},
-       {.name = "role", .kind = FIELD_STRING, .required = true, .allowed = roles},
-       {.name = "name", .kind = FIELD_STRING, .min = 1, .max = 200, .check = check_printable});
-SCHEMA(member_update_schema, {.name = "role", .kind = FIELD_STRING, .required = true, .allowed = roles});
+SCHEMA(member_update_schema, {.name = "role", .kind = FIELD_STRING, .required = true, .allowed = member_roles});
 
-static json_t *member_json(const char *account_id, const char *email, const char *name, const char *role, const char *created_at)
+json_t *member_json(const char *account_id, const char *email, const char *name, const char *role, const char *created_at)
 {
     return json_pack("{s:s, s:s, s:s, s:s, s:s}", "accountId", account_id, "email", email, "name", name, "role", role, "createdAt",
                      created_at);
@@ -46,87 +42,6 @@ enum err_code members_list(struct request *req, struct err *err)
                         "WHERE m.tenantId = ? AND (m.createdAt <= ? AND (m.createdAt < ? OR m.accountId < ?)) "
                         "ORDER BY m.createdAt DESC, m.accountId DESC LIMIT ?",
                         STORE_ARGS(STORE_TEXT(req->who.tenant_id), PAGE_ARGS(&p)), 4, 0, member_row, err);
-}
-
-struct add_tx {
-    const struct request *req;
-    struct account account; /* the member; id empty until found or created */
-    bool create;            /* no account had the address: insert one */
-    const char *role;
-    char created_at[TIMESTAMP_SIZE];
-};
-
-static enum err_code add_body(struct store_conn *c, void *ctx, struct err *err)
-{
-    struct add_tx *t = ctx;
-    const char *tenant = t->req->who.tenant_id;
-    json_t *details;
-    enum err_code rc;
-
-    if (t->create && accounts_insert(c, &t->account, err))
-        return err->code;
-    clock_now(t->created_at);
-    if (store_run(c, "INSERT INTO tenant_members (tenantId, accountId, role, createdAt, updatedAt) VALUES (?, ?, ?, ?, ?)",
-                  STORE_ARGS(STORE_TEXT(tenant), STORE_TEXT(t->account.id), STORE_TEXT(t->role), STORE_TIME(t->created_at),
-                             STORE_TIME(t->created_at)),
-                  NULL, err)) {
-        if (err->code == ERR_CONFLICT)
-            return err_set(err, ERR_CONFLICT, "%s is already a member of this tenant", t->account.email);
-        return err->code;
-    }
-    details = json_pack("{s:s, s:s, s:b}", "email", t->account.email, "role", t->role, "accountCreated", t->create);
-    rc = audit_write(
-        c, t->req,
-        &(struct audit_event){
-            .tenant_id = tenant, .action = "member.add", .target_type = "account", .target_id = t->account.id, .details = details},
-        err);
-    json_decref(details);
-    return rc;
-}
-
-/* Runs on the hashing pool: a new account's password is hashed here, outside the transaction. */
-static void add_finish(struct request *req)
-{
-    struct app *app = app_of(req);
-    struct add_tx t = {.req = req, .role = json_string_value(json_object_get(req->body, "role"))};
-    const char *name = json_string_value(json_object_get(req->body, "name"));
-    char email[256], password[25] = "";
-    struct store_conn *db;
-    struct err err;
-    json_t *body;
-
-    err_clear(&err);
-    account_email_normalize(json_string_value(json_object_get(req->body, "email")), email, sizeof email);
-    if (request_db(req, &db, &err))
-        goto out;
-    if (accounts_find_by_email(db, email, &t.account, &err) == ERR_NOT_FOUND) {
-        err_clear(&err);
-        t.create = true;
-        snprintf(t.account.email, sizeof t.account.email, "%s", email);
-        /* Without a name, the part of the address before the @. */
-        snprintf(t.account.name, sizeof t.account.name, "%.*s", name ? (int)strlen(name) : (int)strcspn(email, "@"),
-                 name ? name : email);
-        password_generate(password);
-        if (password_hash(&app->pw, password, t.account.password_hash, &err))
-            goto out;
-    } else if (err.code) {
-        goto out;
-    }
-    if (tenant_tx(db, req->who.tenant_id, add_body, &t, &err))
-        goto out;
-    body = member_json(t.account.id, t.account.email, t.account.name, t.role, t.created_at);
-    if (t.create)
-        json_object_set_new(body, "initialPassword", json_string(password));
-    response_json(req, 201, body);
-out:
-    hash_cleanse(password, sizeof password);
-    if (err.code)
-        response_error(req, &err);
-}
-
-enum err_code members_add(struct request *req, struct err *err)
-{
-    return request_defer(req, app_of(req)->hash_pool, add_finish, err);
 }
 
 /* The member's current role, or ERR_NOT_FOUND. */

@@ -665,15 +665,38 @@ def login_user(server, account_id, email, password):
     return User(account_id, email, password, resp.json["token"], resp.json["tokenId"])
 
 
+_passwords = {}  # e-mail address -> password, of the accounts add_member made
+
+
 def add_member(server, owner_token, tenant_id, email, role, name=None):
-    """POST a member; returns the member object (asserts 201)."""
-    body = {"email": email, "role": role}
-    if name is not None:
-        body["name"] = name
-    resp = server.request("POST", "/api/v1/%s/members" % tenant_id, body=body, token=owner_token)
+    """Invite email to the tenant and accept the invitation as its account; returns the member (asserts each step).
+
+    An address add_member made an account for (or the bootstrap admin's)
+    logs in and accepts; any other address accepts without a login, which
+    makes its account with a password chosen here and returned as
+    initialPassword (name, if given, is the new account's name).
+    """
+    resp = server.request("POST", "/api/v1/%s/members" % tenant_id, body={"email": email, "role": role}, token=owner_token)
     if resp.status != 201:
-        raise AssertionError("adding member %s failed: %s" % (email, resp))
-    return resp.json
+        raise AssertionError("inviting %s failed: %s" % (email, resp))
+    invite = resp.json["inviteToken"]
+    server.remember_secret(invite)
+    address = resp.json["email"]
+    password = _passwords.get(address) or (server.admin["password"] if address == server.admin["email"] else None)
+    new = password is None
+    if new:
+        password = "pw-" + uuid.uuid4().hex
+        body = dict({"token": invite, "password": password}, **({"name": name} if name is not None else {}))
+        resp = server.request("POST", "/api/v1/invitations/accept", body=body)
+    else:
+        token = login_user(server, None, address, password).token
+        resp = server.request("POST", "/api/v1/invitations/accept", body={"token": invite}, token=token)
+    if resp.status != 201:
+        raise AssertionError("%s could not accept the invitation: %s" % (email, resp))
+    if not new:
+        return resp.json
+    _passwords[address] = password
+    return dict(resp.json, initialPassword=password)
 
 
 def add_member_and_login(server, owner_token, tenant_id, role, email=None):

@@ -68,9 +68,21 @@ def cases(server):
     return [Case(m, p, r, *body_facts(spec, m, p)) for m, p, r in route_table()]
 
 
+def invite(server, owner_token, tenant_id):
+    """A pending invitation of a fresh address to the tenant (its token noted as a secret)."""
+    resp = server.request("POST", "/api/v1/%s/members" % tenant_id, body={"email": harness.unique_email("invited"),
+                                                                          "role": "viewer"}, token=owner_token)
+    if resp.status != 201:
+        raise AssertionError("inviting failed: %s" % resp)
+    server.remember_secret(resp.json["inviteToken"])
+    return resp.json
+
+
 def orgs_with_github(server, count):
-    """count fresh tenants (harness.new_org: owner, editor, viewer), each with a GitHub integration in .scm."""
+    """count fresh tenants (harness.new_org: owner, editor, viewer), each with a GitHub integration in .scm
+    and a pending invitation in .invitation."""
     orgs = [harness.new_org(server) for _ in range(count)]
     for org in orgs:
         org.scm = fx.create_integration(server, org.owner.token, org.id, fx.valid_body("GITHUB"))
+        org.invitation = invite(server, org.owner.token, org.id)
     return orgs

@@ -28,33 +28,39 @@ class AuditTest(ApiTest):
         cls.act(cls.owner, "PATCH", t, {"orgName": "Audited twice"}, 200, "tenant.update", cls.tenant_id)
         cls.act(cls.owner, "PATCH", "%s/members/%s" % (t, cls.owner.id), {"role": "editor"}, 409)
         cls.failed_rid = cls.last_rid
-        passer = cls.act(cls.owner, "POST", t + "/members", {"email": harness.unique_email("passer"), "role": "editor"},
-                         201, "member.add")
-        cls.act(cls.owner, "PATCH", "%s/members/%s" % (t, passer["accountId"]), {"role": "viewer"}, 200,
-                "member.update", passer["accountId"])
-        cls.act(cls.owner, "DELETE", "%s/members/%s" % (t, passer["accountId"]), None, 204,
-                "member.remove", passer["accountId"])
-        cls.second_owner = cls.add_and_login("owner")
+        passer = cls.invite_and_join("editor")
+        cls.act(cls.owner, "PATCH", "%s/members/%s" % (t, passer.id), {"role": "viewer"}, 200, "member.update", passer.id)
+        cls.act(cls.owner, "DELETE", "%s/members/%s" % (t, passer.id), None, 204, "member.remove", passer.id)
+        cls.second_owner = cls.invite_and_join("owner")
         cls.act(cls.second_owner, "PATCH", t, {"orgName": "Audited thrice"}, 200, "tenant.update", cls.tenant_id)
-        cls.editor = cls.add_and_login("editor")
-        cls.viewer = cls.add_and_login("viewer")
+        cls.editor = cls.invite_and_join("editor")
+        cls.viewer = cls.invite_and_join("viewer")
 
     @classmethod
     def act(cls, actor, method, path, body, status, action=None, target=None):
-        """One mutation with a fresh X-Request-Id; note the audit row it must leave."""
+        """One mutation with a fresh X-Request-Id (actor None: without a login); note the audit row it must leave."""
         cls.last_rid = "aud-" + uuid.uuid4().hex
-        resp = cls.server.request(method, path, body=body, token=actor.token, headers={"X-Request-Id": cls.last_rid})
+        resp = cls.server.request(method, path, body=body, token=actor.token if actor else None,
+                                  headers={"X-Request-Id": cls.last_rid})
         if resp.status != status:
             raise AssertionError("audit scenario step failed: %s" % resp)
         if action is not None:
-            cls.expected.append((cls.last_rid, action, actor, target or resp.json["accountId"]))
+            cls.expected.append((cls.last_rid, action, actor, target))
         return resp.json
 
     @classmethod
-    def add_and_login(cls, role):
-        member = cls.act(cls.owner, "POST", "/api/v1/%s/members" % cls.tenant_id,
-                         {"email": harness.unique_email(role), "role": role}, 201, "member.add")
-        return harness.login_user(cls.server, member["accountId"], member["email"], member["initialPassword"])
+    def invite_and_join(cls, role):
+        """The owner invites (member.invite); the invitee accepts without a login, making its account (member.join)."""
+        invitation = cls.act(cls.owner, "POST", "/api/v1/%s/members" % cls.tenant_id,
+                             {"email": harness.unique_email(role), "role": role}, 201)
+        cls.expected.append((cls.last_rid, "member.invite", cls.owner, invitation["invitationId"]))
+        cls.server.remember_secret(invitation["inviteToken"])
+        password = "pw-" + uuid.uuid4().hex
+        joined = cls.act(None, "POST", "/api/v1/invitations/accept", {"token": invitation["inviteToken"],
+                                                                      "password": password}, 201)
+        user = harness.login_user(cls.server, joined["accountId"], joined["email"], password)
+        cls.expected.append((cls.last_rid, "member.join", user, user.id))
+        return user
 
     def path(self):
         return "/api/v1/%s/audit-logs" % self.tenant_id
@@ -88,8 +94,8 @@ class AuditTest(ApiTest):
         for row in rows:
             assert_audit_row(self, row)
             self.assertEqual(row["tenantId"], self.tenant_id)
-            self.assertIn(row["action"], ("tenant.create", "tenant.update", "tenant.delete", "member.add",
-                                          "member.update", "member.remove"))
+            self.assertIn(row["action"], ("tenant.create", "tenant.update", "tenant.delete", "member.invite",
+                                          "member.join", "member.update", "member.remove"))
 
     def test_refused_mutation_is_no_success(self):
         for row in self.rows():
@@ -118,7 +124,7 @@ class AuditTest(ApiTest):
         self.assert_error(self.request("GET", self.path()), 401, "unauthenticated")
 
     def test_filter_by_action(self):
-        for action in ("tenant.create", "tenant.update", "member.add", "member.update", "member.remove"):
+        for action in ("tenant.create", "tenant.update", "member.invite", "member.join", "member.update", "member.remove"):
             with self.subTest(action=action):
                 rows = self.rows(action=action)
                 self.assertEqual({r["action"] for r in rows}, {action})

@@ -65,7 +65,12 @@ class IsolationMatrixTest(harness.ApiTest):
         """Path values in org; with other, org's tenant but other's ids for everything below it."""
         src = other or org
         ids = {"tenantId": org.id, "accountId": src.viewer.id, "category": CATEGORY, "step": STEP}
-        ids["id"] = src.owner.token_id if case.path.startswith("/api/v1/me/tokens/") else src.scm["id"]
+        if case.path.startswith("/api/v1/me/tokens/"):
+            ids["id"] = src.owner.token_id
+        elif case.path.endswith("/invitations/{id}"):
+            ids["id"] = src.invitation["invitationId"]
+        else:
+            ids["id"] = src.scm["id"]
         return ids
 
     def random_ids(self, case, keep=()):
@@ -196,6 +201,8 @@ class IsolationMatrixTest(harness.ApiTest):
         elif case.params and case.params[-1] == "accountId":
             ids["accountId"] = harness.add_member(self.server, self.a.owner.token, self.a.id,
                                                   harness.unique_email("throwaway"), "viewer")["accountId"]
+        elif case.path.endswith("/invitations/{id}"):
+            ids["id"] = route_matrix.invite(self.server, self.a.owner.token, self.a.id)["invitationId"]
         elif case.params and case.params[-1] == "id":
             ids["id"] = fx.create_integration(self.server, self.a.owner.token, self.a.id,
                                               fx.valid_body("GITHUB"))["id"]

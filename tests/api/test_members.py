@@ -1,4 +1,7 @@
-"""Members: GET/POST /api/v1/{tenantId}/members, PATCH/DELETE .../members/{accountId}."""
+"""Members: GET/POST /api/v1/{tenantId}/members, PATCH/DELETE .../members/{accountId}.
+
+Since issue 11, POST invites (test_invitations.py): harness.add_member invites and accepts.
+"""
 
 import unittest
 import uuid
@@ -11,11 +14,12 @@ tearDownModule = harness.stop_shared_server
 
 BAD_ROLES = ("admin", "", "Owner", "owner ")
 
+# Adding a member is inviting them (test_invitations.py): the name is the invitee's to give when they accept.
 ADD_SPEC = BodySpec(
-    valid={"email": "matrix-member@example.com", "role": "viewer", "name": "Matrix"},
+    valid={"email": "matrix-member@example.com", "role": "viewer"},
     required=["email", "role"],
-    wrong_types={"email": harness.WRONG_TYPES, "role": harness.WRONG_TYPES, "name": (5, True, [], {}, 1.5)},
-    bad_values={"email": harness.BAD_EMAILS, "role": BAD_ROLES, "name": ("", "x" * 201)},
+    wrong_types={"email": harness.WRONG_TYPES, "role": harness.WRONG_TYPES},
+    bad_values={"email": harness.BAD_EMAILS, "role": BAD_ROLES},
 )
 
 ROLE_SPEC = BodySpec(
@@ -63,25 +67,37 @@ class MembersTest(ApiTest):
         harness.assert_same_not_found(self, resp, baseline)
 
     def test_add_a_new_account(self):
+        """Adding is inviting: the account and the membership come when the invitee accepts."""
         email = harness.unique_email("grace")
         resp = self.request("POST", members_path(self.org.id), token=self.org.owner.token,
-                            body={"email": email, "role": "editor", "name": "Grace Hopper"})
-        member = self.expect(resp, 201)
-        assert_member(self, member, with_password=True)
+                            body={"email": email, "role": "editor"})
+        invitation = self.expect(resp, 201)
+        self.server.remember_secret(invitation["inviteToken"])
+        harness.assert_keys(self, invitation, ("invitationId", "email", "role", "expiresAt", "inviteToken"), "invitation")
+        self.assertEqual((invitation["email"], invitation["role"]), (email, "editor"))
+        self.assertNotIn(email, [m["email"] for m in self.members().values()])
+        self.assert_error(login(self.server, email, "any password at all"), 401, "invalid_credentials")
+        member = self.expect(self.request("POST", "/api/v1/invitations/accept", body={
+            "token": invitation["inviteToken"], "password": "Grace's own password", "name": "Grace Hopper"}), 201)
         self.assertEqual((member["email"], member["role"], member["name"]), (email, "editor", "Grace Hopper"))
-        token = self.expect(login(self.server, email, member["initialPassword"]), 200)["token"]
+        token = self.expect(login(self.server, email, "Grace's own password"), 200)["token"]
         got = self.expect(self.request("GET", "/api/v1/" + self.org.id, token=token), 200)
         self.assertEqual(got["role"], "editor")
         listed = self.members()[member["accountId"]]
         assert_member(self, listed)
-        self.assertEqual(listed, {k: v for k, v in member.items() if k != "initialPassword"})
+        self.assertEqual(listed, {k: v for k, v in member.items() if k != "tenantId"})
 
     def test_add_an_existing_account(self):
+        """The same answer as for a new address, and no membership until the account accepts."""
         user = new_user(self.server)
-        member = self.expect(self.request("POST", members_path(self.org.id), token=self.org.owner.token,
-                                          body={"email": user.email.upper(), "role": "viewer"}), 201)
-        assert_member(self, member)  # no initialPassword for an existing account
-        self.assertEqual(member["accountId"], user.id)
+        invitation = self.expect(self.request("POST", members_path(self.org.id), token=self.org.owner.token,
+                                              body={"email": user.email.upper(), "role": "viewer"}), 201)
+        self.server.remember_secret(invitation["inviteToken"])
+        self.assertEqual(sorted(invitation), ["email", "expiresAt", "invitationId", "inviteToken", "role"])
+        self.assertEqual(invitation["email"], user.email)
+        self.assertEqual(self.role_in_tenant(user), 404)
+        self.expect(self.request("POST", "/api/v1/invitations/accept", body={"token": invitation["inviteToken"]},
+                                 token=user.token), 201)
         self.assertEqual(self.role_in_tenant(user), "viewer")
         self.expect(login(self.server, user.email, user.password), 200)  # password unchanged
 
@@ -104,14 +120,17 @@ class MembersTest(ApiTest):
         self.assertEqual(self.role_in_tenant(user), "viewer")
 
     def test_concurrent_adds_of_one_new_email(self):
+        """Each invitation replaces the pending one: one is left."""
         email = harness.unique_email("race")
         statuses = harness.concurrently(6, lambda i: self.request(
             "POST", members_path(self.org.id), token=self.org.owner.token, body={"email": email, "role": "viewer"}))
-        self.assertEqual(sorted(r.status for r in statuses), [201] + [409] * 5, [str(r) for r in statuses])
+        self.assertEqual([r.status for r in statuses], [201] * 6, [str(r) for r in statuses])
         for resp in statuses:
-            if resp.status == 409:
-                self.assert_error(resp, 409, "conflict")
-        self.assertEqual([m["email"] for m in self.members().values()].count(email), 1)
+            self.server.remember_secret(resp.json["inviteToken"])
+        pending = harness.page(self, self.server, "/api/v1/%s/invitations" % self.org.id, self.org.owner.token,
+                               limit=200)["items"]
+        self.assertEqual([i["email"] for i in pending].count(email), 1)
+        self.assertNotIn(email, [m["email"] for m in self.members().values()])
 
     def test_only_the_owner_adds(self):
         email = harness.unique_email("nope")
@@ -124,12 +143,11 @@ class MembersTest(ApiTest):
         self.assertNotIn(email, [m["email"] for m in self.members().values()])
 
     def test_add_name_limit_counts_characters(self):
+        """The new account's name, given when accepting, counts characters."""
         for name in ("x" * 200, "\u00e9" * 200):
             with self.subTest(first=name[0]):
-                resp = self.request("POST", members_path(self.org.id), token=self.org.owner.token,
-                                    body={"email": harness.unique_email("long"), "role": "viewer", "name": name})
-                member = self.expect(resp, 201)
-                assert_member(self, member, with_password=True)
+                member = add_member(self.server, self.org.owner.token, self.org.id, harness.unique_email("long"),
+                                    "viewer", name=name)
                 self.assertEqual(member["name"], name)
                 self.assertIn(member["accountId"], self.members())
 

@@ -11,7 +11,7 @@ import re
 import unittest
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
-TENANT_TABLES = re.compile(r"\b(tenant_members|tenant_release_settings|tenant_integrations|tenant_\w+_integrations|audit_logs|%s)\b")
+TENANT_TABLES = re.compile(r"\b(tenant_members|tenant_release_settings|tenant_integrations|tenant_\w+_integrations|tenant_invitations|audit_logs|%s)\b")
 SQL_START = re.compile(r"^\s*(SELECT|UPDATE|DELETE|INSERT)\b", re.I)
 
 # (file, a fragment of the statement) -> why it is not scoped to one tenant.

@@ -107,6 +107,13 @@ async function logout(page) {
   await page.getByRole('heading', {name: 'Log in to slipway'}).waitFor({timeout: TIMEOUT});
 }
 
+// A call to the API from outside the browser: no cookie, a bearer token if given.
+function apiCall(stack, method, path, body, token) {
+  const headers = {'Content-Type': 'application/json'};
+  if (token) headers.Authorization = `Bearer ${token}`;
+  return fetch(`${stack.baseUrl}${path}`, {method, headers, body: body === undefined ? undefined : JSON.stringify(body)});
+}
+
 function card(page, name) {
   return page.locator('article.card', {has: page.getByRole('heading', {name, exact: true})});
 }
@@ -145,6 +152,7 @@ async function main() {
     if (!r.url().startsWith(stack.baseUrl) && !r.url().startsWith('data:')) foreign.push(r.url());
   });
   const base = `#/t/${stack.tenantId}`;
+  const invitee = {email: `invitee-${Date.now()}@example.com`, password: `pw-${Math.random().toString(36).slice(2)}-${Date.now()}`};
 
   try {
     await check('the page is served with a strict CSP, and its assets revalidate by ETag', async () => {
@@ -339,12 +347,34 @@ async function main() {
       await axe(page, 'integrations (add form)');
     });
 
-    await check('members: owners change roles; accessible', async () => {
+    await check('members: owners change roles, invite with a link shown once, see and revoke pending invitations', async () => {
       await gotoHash(page, stack, `${base}/members`);
       await page.getByLabel(`Role of ${stack.editor.email}`).waitFor();
-      await page.getByRole('button', {name: 'Add member'}).waitFor();
+      await page.getByRole('button', {name: 'Invite', exact: true}).waitFor();
       await axe(page, 'members');
       await shot(page, '10-members');
+      const invite = async (email, role) => {
+        await page.locator('#invite-form [name="email"]').fill(email);
+        await page.locator('#invite-form [name="role"]').selectOption(role);
+        await page.getByRole('button', {name: 'Invite', exact: true}).click();
+        const link = await page.getByLabel('Invitation link').inputValue();
+        assert(link.startsWith(`${stack.baseUrl}/#/invite/`) && /^slwi_[A-Za-z0-9_-]{43}$/.test(link.split('/').pop()),
+          `link shown: ${link.slice(0, 40)}`);
+        return link;
+      };
+      const revoked = `revoked-${Date.now()}@example.com`;
+      await invite(revoked, 'viewer');
+      await page.getByRole('button', {name: 'Copy'}).waitFor();
+      await axe(page, 'members (invited)');
+      await shot(page, '10-members-invited');
+      await page.getByRole('button', {name: 'Done: hide it'}).click();
+      await page.getByRole('button', {name: `Revoke the invitation of ${revoked}`}).click();
+      await page.getByRole('cell', {name: revoked, exact: true}).waitFor({state: 'detached'});
+      invitee.link = await invite(invitee.email, 'editor');
+      await page.getByRole('button', {name: 'Done: hide it'}).click();
+      await page.getByRole('cell', {name: invitee.email, exact: true}).waitFor();
+      assert(!(await page.content()).includes(invitee.link.split('/').pop()), 'the invitation token is still in the page');
+      assert(!(await page.getByLabel(`Role of ${invitee.email}`).count()), 'the invitee is a member before accepting');
     });
 
     await check('API tokens: shown once with a copy button; the list never shows it', async () => {
@@ -400,6 +430,39 @@ async function main() {
       assert(!cookies.some((c) => c.name === 'slipway_session'), 'the session cookie is still set');
       const me = await page.request.get(`${stack.baseUrl}/api/v1/me`);
       assert(me.status() === 401, `after logout /me answered ${me.status()}`);
+    });
+
+    await check('an invitee opens the link, creates an account and lands in the tenant with the invited role', async () => {
+      await page.goto(invitee.link);
+      await page.getByRole('heading', {name: 'Join a tenant'}).waitFor();
+      await axe(page, 'invite (new account)');
+      await shot(page, '16-invite-new-account');
+      await page.getByLabel('Your name').fill('Ivy Invitee');
+      await page.getByLabel('Choose a password').fill(invitee.password);
+      await page.getByRole('button', {name: 'Create my account and join'}).click();
+      await page.getByRole('heading', {name: 'Release setup'}).waitFor();
+      assert(page.url().includes(`${base}/setup`), `after joining: ${page.url()}`);
+      const me = await (await page.request.get(`${stack.baseUrl}/api/v1/me`)).json();
+      assert(me.email === invitee.email && me.name === 'Ivy Invitee', `joined as ${JSON.stringify(me)}`);
+      const tenant = await (await page.request.get(`${stack.baseUrl}/api/v1/${stack.tenantId}`)).json();
+      assert(tenant.role === 'editor', `role: ${tenant.role}`);
+      const used = await apiCall(stack, 'POST', '/api/v1/invitations/accept', {token: invitee.link.split('/').pop(), password: 'another password'});
+      assert(used.status === 404, `the link works twice: ${used.status}`);
+    });
+
+    await check('logged in, an invitee accepts an invitation to another tenant as their own account', async () => {
+      // The owner, through the API (outside the browser): a second tenant, and an invitation to it for the invitee's address.
+      const owner = await (await apiCall(stack, 'POST', '/api/v1/auth/login', {email: stack.owner.email, password: stack.owner.password})).json();
+      const other = await (await apiCall(stack, 'POST', '/api/v1/tenants', {orgName: 'Second team'}, owner.token)).json();
+      const inv = await (await apiCall(stack, 'POST', `/api/v1/${other.id}/members`, {email: invitee.email, role: 'viewer'}, owner.token)).json();
+      await apiCall(stack, 'POST', '/api/v1/auth/logout', undefined, owner.token);
+      await page.goto(`${stack.baseUrl}/#/invite/${inv.inviteToken}`);
+      await page.getByRole('button', {name: 'Accept the invitation'}).click();
+      await page.getByRole('heading', {name: 'Release setup'}).waitFor();
+      assert(page.url().includes(`#/t/${other.id}/setup`), `after accepting: ${page.url()}`);
+      const options = await page.locator('#tenant-switch option').allTextContents();
+      assert(options.includes('Second team (viewer)'), `tenants: ${options}`);
+      await logout(page);
     });
 
     for (const role of ['editor', 'viewer']) {

@@ -44,6 +44,23 @@ static void test_tokens(void **state)
     assert_false(token_well_formed(bad));
 }
 
+/* Invitation tokens: the same secret under their own scheme; neither kind passes for the other. */
+static void test_invite_tokens(void **state)
+{
+    char inv[INVITE_SIZE], api[TOKEN_SIZE];
+    (void)state;
+    invite_token_generate(inv);
+    token_generate(api);
+    assert_int_equal(strlen(inv), INVITE_LEN);
+    assert_memory_equal(inv, "slwi_", 5);
+    assert_true(invite_token_well_formed(inv));
+    assert_false(token_well_formed(inv));
+    assert_false(invite_token_well_formed(api));
+    assert_false(invite_token_well_formed("slwi_short"));
+    inv[INVITE_LEN - 1] = '=';
+    assert_false(invite_token_well_formed(inv));
+}
+
 static void test_passwords(void **state)
 {
     const struct password_params p = {1024, 1}; /* small: this tests behaviour, not cost */
@@ -69,6 +86,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_sha256),
         cmocka_unit_test(test_tokens),
+        cmocka_unit_test(test_invite_tokens),
         cmocka_unit_test(test_passwords),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,372 @@
+/*
+ * invitations_http.c: joining a tenant by invitation.
+ *
+ * An owner invites an e-mail address with a role (POST .../members). The
+ * answer is the same whatever the address, with the invitation's token
+ * shown once: it does not tell whether an account has the address, and
+ * nobody is placed in a tenant they did not accept. The token (slwi_...,
+ * 256 random bits) is stored as its SHA-256 only, as API tokens are, and is
+ * never logged or audited. A tenant has at most one pending invitation per
+ * address: a new one revokes the old. Invitations expire after 7 days.
+ *
+ * The invitee accepts (POST /api/v1/invitations/accept, a public route):
+ * logged in (bearer or session), as the account that has the invited
+ * address; or, when no account has it, without a login, which creates the
+ * account with the password the invitee chose. Either way the account, the
+ * membership, the invitation's acceptedAt (so it is used once) and the
+ * audit row are one transaction: a failed accept changes nothing. An
+ * unknown, used, revoked or expired token, or one of a deleted tenant, all
+ * get the same 404.
+ */
+#include "app.h"
+#include "core/clock.h"
+#include "core/rand.h"
+#include "crypto/token.h"
+#include "http/page.h"
+#include "tenancy/accounts.h"
+#include "tenancy/audit.h"
+#include "tenancy/auth.h"
+#include "tenancy/session.h"
+#include "tenancy/tenancy_http.h"
+#include "tenancy/tenants.h"
+
+#define INVITATION_TTL_MS (7LL * 86400 * 1000)
+#define INVITATION_INVALID "this invitation is not valid: it may have been used or revoked, or have expired; ask for a new one"
+
+SCHEMA(
+    invitation_create_schema,
+    {.name = "email", .kind = FIELD_STRING, .required = true, .min = 3, .max = EMAIL_MAX, .check = check_email, .format = "email"},
+    {.name = "role", .kind = FIELD_STRING, .required = true, .allowed = member_roles});
+SCHEMA(invitation_accept_schema, {.name = "token", .kind = FIELD_STRING, .required = true, .min = 1, .max = 128},
+       {.name = "password", .kind = FIELD_STRING, .min = 8, .max = 1024},
+       {.name = "name", .kind = FIELD_STRING, .min = 1, .max = ACCOUNT_NAME_MAX, .check = check_printable});
+
+/* ---- inviting ---- */
+
+struct invite_tx {
+    const struct request *req;
+    const char *role;
+    char email[EMAIL_SIZE];
+    char id[UUID_SIZE], created_at[TIMESTAMP_SIZE], expires_at[TIMESTAMP_SIZE];
+    char token[INVITE_SIZE]; /* the secret: wiped once answered */
+};
+
+static enum err_code refuse_a_member(struct store_conn *c, const char *tenant, const char *email, struct err *err)
+{
+    struct store_stmt *st;
+    int rc;
+
+    if (store_select(c,
+                     "SELECT m.accountId FROM tenant_members m JOIN accounts a ON a.id = m.accountId "
+                     "WHERE m.tenantId = ? AND a.email = ?",
+                     STORE_ARGS(STORE_TEXT(tenant), STORE_TEXT(email)), &st, err))
+        return err->code;
+    rc = store_next(st, err);
+    store_finish(st);
+    if (rc < 0)
+        return err->code;
+    /* Only the tenant's owners see this, and they see its member list anyway. */
+    return rc == 1 ? err_set(err, ERR_CONFLICT, "%s is already a member of this tenant", email) : ERR_OK;
+}
+
+static enum err_code invite_body(struct store_conn *c, void *ctx, struct err *err)
+{
+    struct invite_tx *t = ctx;
+    const char *tenant = t->req->who.tenant_id;
+    char hash[SHA256_HEX_SIZE];
+    int64_t now = clock_now_ms(), replaced = 0;
+    json_t *details;
+    enum err_code rc;
+
+    if (refuse_a_member(c, tenant, t->email, err))
+        return err->code;
+    clock_format(now, t->created_at);
+    clock_format(now + INVITATION_TTL_MS, t->expires_at);
+    if (store_run(c,
+                  "UPDATE tenant_invitations SET revokedAt = ? "
+                  "WHERE tenantId = ? AND email = ? AND acceptedAt IS NULL AND revokedAt IS NULL",
+                  STORE_ARGS(STORE_TIME(t->created_at), STORE_TEXT(tenant), STORE_TEXT(t->email)), &replaced, err))
+        return err->code;
+    rand_uuid(t->id);
+    invite_token_generate(t->token);
+    token_hash(t->token, hash);
+    if (store_run(c,
+                  "INSERT INTO tenant_invitations (id, tenantId, email, role, tokenHash, invitedByAccountId, createdAt, expiresAt) "
+                  "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                  STORE_ARGS(STORE_TEXT(t->id), STORE_TEXT(tenant), STORE_TEXT(t->email), STORE_TEXT(t->role), STORE_TEXT(hash),
+                             STORE_TEXT(t->req->who.account_id), STORE_TIME(t->created_at), STORE_TIME(t->expires_at)),
+                  NULL, err))
+        return err->code;
+    details = json_pack("{s:s, s:s, s:b}", "email", t->email, "role", t->role, "replacedPending", replaced > 0);
+    rc = audit_write(
+        c, t->req,
+        &(struct audit_event){
+            .tenant_id = tenant, .action = "member.invite", .target_type = "invitation", .target_id = t->id, .details = details},
+        err);
+    json_decref(details);
+    return rc;
+}
+
+enum err_code members_invite(struct request *req, struct err *err)
+{
+    struct invite_tx t = {.req = req, .role = json_string_value(json_object_get(req->body, "role"))};
+    struct store_conn *db;
+
+    account_email_normalize(json_string_value(json_object_get(req->body, "email")), t.email, sizeof t.email);
+    if (request_db(req, &db, err) == ERR_OK && tenant_tx(db, req->who.tenant_id, invite_body, &t, err) == ERR_OK)
+        response_json(req, 201,
+                      json_pack("{s:s, s:s, s:s, s:s, s:s}", "invitationId", t.id, "email", t.email, "role", t.role, "expiresAt",
+                                t.expires_at, "inviteToken", t.token));
+    hash_cleanse(t.token, sizeof t.token);
+    return err->code;
+}
+
+/* ---- the pending ones, and revoking one ---- */
+
+static json_t *invitation_row(struct store_stmt *st)
+{
+    return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "id", store_col_text(st, 0), "email", store_col_text(st, 1), "role",
+                     store_col_text(st, 2), "invitedByAccountId", store_col_text(st, 3), "createdAt", store_col_text(st, 4),
+                     "expiresAt", store_col_text(st, 5));
+}
+
+enum err_code invitations_list(struct request *req, struct err *err)
+{
+    char now[TIMESTAMP_SIZE];
+    struct page p;
+
+    if (page_parse(req, &p, err))
+        return err->code;
+    clock_now(now);
+    return page_respond(req, &p,
+                        "SELECT id, email, role, invitedByAccountId, createdAt, expiresAt FROM tenant_invitations "
+                        "WHERE tenantId = ? AND acceptedAt IS NULL AND revokedAt IS NULL AND expiresAt > ? "
+                        "AND (createdAt <= ? AND (createdAt < ? OR id < ?)) ORDER BY createdAt DESC, id DESC LIMIT ?",
+                        STORE_ARGS(STORE_TEXT(req->who.tenant_id), STORE_TIME(now), PAGE_ARGS(&p)), 4, 0, invitation_row, err);
+}
+
+static enum err_code revoke_body(struct store_conn *c, void *ctx, struct err *err)
+{
+    const struct request *req = ctx;
+    const char *tenant = req->who.tenant_id, *id = request_param(req, "id");
+    char now[TIMESTAMP_SIZE], email[EMAIL_SIZE] = "", role[16] = "";
+    bool accepted = false, revoked = false;
+    struct store_stmt *st;
+    json_t *details;
+    enum err_code rc;
+    int found;
+
+    if (store_select(c, "SELECT email, role, acceptedAt, revokedAt FROM tenant_invitations WHERE id = ? AND tenantId = ?",
+                     STORE_ARGS(STORE_TEXT(id), STORE_TEXT(tenant)), &st, err))
+        return err->code;
+    found = store_next(st, err);
+    if (found == 1) {
+        utf8_copy(email, sizeof email, store_col_text(st, 0));
+        utf8_copy(role, sizeof role, store_col_text(st, 1));
+        accepted = !store_col_null(st, 2);
+        revoked = !store_col_null(st, 3);
+    }
+    store_finish(st);
+    if (found < 0)
+        return err->code;
+    if (found == 0)
+        return err_set(err, ERR_NOT_FOUND, "not found");
+    if (accepted)
+        return err_set(err, ERR_CONFLICT, "this invitation was accepted: remove the member instead");
+    if (revoked)
+        return ERR_OK; /* revoking twice changes nothing */
+    clock_now(now);
+    if (store_run(c, "UPDATE tenant_invitations SET revokedAt = ? WHERE id = ? AND tenantId = ?",
+                  STORE_ARGS(STORE_TIME(now), STORE_TEXT(id), STORE_TEXT(tenant)), NULL, err))
+        return err->code;
+    details = json_pack("{s:s, s:s}", "email", email, "role", role);
+    rc = audit_write(c, req,
+                     &(struct audit_event){.tenant_id = tenant,
+                                           .action = "member.invite.revoke",
+                                           .target_type = "invitation",
+                                           .target_id = id,
+                                           .details = details},
+                     err);
+    json_decref(details);
+    return rc;
+}
+
+enum err_code invitation_revoke(struct request *req, struct err *err)
+{
+    struct store_conn *db;
+
+    if (request_db(req, &db, err) || tenant_tx(db, req->who.tenant_id, revoke_body, req, err))
+        return err->code;
+    response_empty(req, 204);
+    return ERR_OK;
+}
+
+/* ---- accepting ---- */
+
+struct accept_tx {
+    const struct request *req;
+    /* the invitation */
+    char id[UUID_SIZE], tenant_id[UUID_SIZE], email[EMAIL_SIZE], role[16];
+    /* who joins: the caller, or an account made now (create) */
+    struct account account;
+    bool create;
+    char joined_at[TIMESTAMP_SIZE];
+};
+
+/* The pending invitation whose token the body holds, into t; ERR_NOT_FOUND, saying nothing more, for any other token. */
+static enum err_code find_invitation(struct store_conn *c, struct accept_tx *t, struct err *err)
+{
+    const char *token = json_string_value(json_object_get(t->req->body, "token"));
+    char hash[SHA256_HEX_SIZE], now[TIMESTAMP_SIZE];
+    struct store_stmt *st;
+    int rc;
+
+    if (!invite_token_well_formed(token))
+        return err_set(err, ERR_NOT_FOUND, INVITATION_INVALID);
+    token_hash(token, hash);
+    clock_now(now);
+    if (store_select(c,
+                     "SELECT i.id, i.tenantId, i.email, i.role FROM tenant_invitations i JOIN tenants tn ON tn.id = i.tenantId "
+                     "WHERE i.tokenHash = ? AND i.acceptedAt IS NULL AND i.revokedAt IS NULL AND i.expiresAt > ? "
+                     "AND tn.deletedAt IS NULL",
+                     STORE_ARGS(STORE_TEXT(hash), STORE_TIME(now)), &st, err))
+        return err->code;
+    rc = store_next(st, err);
+    if (rc == 1) {
+        utf8_copy(t->id, sizeof t->id, store_col_text(st, 0));
+        utf8_copy(t->tenant_id, sizeof t->tenant_id, store_col_text(st, 1));
+        utf8_copy(t->email, sizeof t->email, store_col_text(st, 2));
+        utf8_copy(t->role, sizeof t->role, store_col_text(st, 3));
+    }
+    store_finish(st);
+    if (rc < 0)
+        return err->code;
+    return rc == 1 ? ERR_OK : err_set(err, ERR_NOT_FOUND, INVITATION_INVALID);
+}
+
+static enum err_code join_body(struct store_conn *c, void *ctx, struct err *err)
+{
+    struct accept_tx *t = ctx;
+    int64_t taken = 0;
+    json_t *details;
+    enum err_code rc;
+
+    if (t->create && accounts_insert(c, &t->account, err)) {
+        if (err->code == ERR_CONFLICT) /* an account with the address came first */
+            return err_set(err, ERR_CONFLICT, "an account has this e-mail address: log in as it, then accept the invitation");
+        return err->code;
+    }
+    clock_now(t->joined_at);
+    /* Used once: of two accepts at the same moment, one marks it and the other finds it taken. */
+    if (store_run(c,
+                  "UPDATE tenant_invitations SET acceptedAt = ?, acceptedByAccountId = ? "
+                  "WHERE id = ? AND tenantId = ? AND acceptedAt IS NULL AND revokedAt IS NULL AND expiresAt > ?",
+                  STORE_ARGS(STORE_TIME(t->joined_at), STORE_TEXT(t->account.id), STORE_TEXT(t->id), STORE_TEXT(t->tenant_id),
+                             STORE_TIME(t->joined_at)),
+                  &taken, err))
+        return err->code;
+    if (taken != 1)
+        return err_set(err, ERR_NOT_FOUND, INVITATION_INVALID);
+    if (store_run(c, "INSERT INTO tenant_members (tenantId, accountId, role, createdAt, updatedAt) VALUES (?, ?, ?, ?, ?)",
+                  STORE_ARGS(STORE_TEXT(t->tenant_id), STORE_TEXT(t->account.id), STORE_TEXT(t->role), STORE_TIME(t->joined_at),
+                             STORE_TIME(t->joined_at)),
+                  NULL, err))
+        return err->code == ERR_CONFLICT ? err_set(err, ERR_CONFLICT, "you are already a member of this tenant") : err->code;
+    details = json_pack("{s:s, s:s, s:b}", "role", t->role, "invitationId", t->id, "accountCreated", t->create);
+    rc = audit_write(c, t->req,
+                     &(struct audit_event){.tenant_id = t->tenant_id,
+                                           .action = "member.join",
+                                           .target_type = "account",
+                                           .target_id = t->account.id,
+                                           .details = details,
+                                           .actor_id = t->account.id,
+                                           .actor_email = t->account.email},
+                     err);
+    json_decref(details);
+    return rc;
+}
+
+/* Joins t->account to the invitation's tenant and answers the membership, with its tenantId. */
+static enum err_code join(struct request *req, struct store_conn *db, struct accept_tx *t, struct err *err)
+{
+    json_t *member;
+
+    if (tenant_tx(db, t->tenant_id, join_body, t, err))
+        return err->code;
+    member = member_json(t->account.id, t->account.email, t->account.name, t->role, t->joined_at);
+    json_object_set_new(member, "tenantId", json_string(t->tenant_id));
+    response_json(req, 201, member);
+    return ERR_OK;
+}
+
+/* Runs on the hashing pool: no account has the address, so the accept makes one with the invitee's password. */
+static void accept_with_new_account(struct request *req)
+{
+    struct app *app = app_of(req);
+    char *password = (char *)json_string_value(json_object_get(req->body, "password"));
+    struct accept_tx t = {.req = req, .create = true};
+    struct store_conn *db;
+    struct account existing;
+    struct err err;
+
+    err_clear(&err);
+    if (request_db(req, &db, &err) || find_invitation(db, &t, &err))
+        goto out;
+    if (accounts_find_by_email(db, t.email, &existing, &err) != ERR_NOT_FOUND) {
+        /* The invitee owns the address: telling them it has an account tells the inviter nothing. */
+        if (err.code == ERR_OK)
+            err_set(&err, ERR_CONFLICT, "an account has this e-mail address: log in as it, then accept the invitation");
+        goto out;
+    }
+    err_clear(&err);
+    memcpy(t.account.email, t.email, sizeof t.email);
+    account_name_or_default(json_string_value(json_object_get(req->body, "name")), t.email, t.account.name, sizeof t.account.name);
+    if (password_hash(&app->pw, password, t.account.password_hash, &err) == ERR_OK)
+        join(req, db, &t, &err);
+out:
+    /* The password lives in the parsed body and the raw buffer: wipe both now. */
+    hash_cleanse(password, strlen(password));
+    hash_cleanse(req->raw.data, req->raw.len);
+    if (err.code)
+        response_error(req, &err);
+}
+
+/* A logged-in caller accepts as their own account, which must have the invited address. */
+static enum err_code accept_as_caller(struct request *req, struct err *err)
+{
+    struct accept_tx t = {.req = req};
+    struct store_conn *db;
+
+    if (request_db(req, &db, err) || find_invitation(db, &t, err))
+        return err->code;
+    if (strcmp(t.email, req->who.email) != 0)
+        return err_set(err, ERR_CONFLICT,
+                       "this invitation is for another e-mail address: log in as the account it was sent to, then accept it");
+    memcpy(t.account.id, req->who.account_id, sizeof t.account.id);
+    memcpy(t.account.email, req->who.email, sizeof t.account.email);
+    memcpy(t.account.name, req->who.name, sizeof t.account.name);
+    return join(req, db, &t, err);
+}
+
+enum err_code invitation_accept(struct request *req, struct err *err)
+{
+    static const char *const new_account_only[] = {"password", "name"};
+    bool logged_in = request_header(req, "Authorization") || session_cookie_token(req);
+
+    if (!logged_in) {
+        if (!json_is_string(json_object_get(req->body, "password"))) {
+            err_detail(err, "password", "is required to create your account (if you have one: log in, then accept)");
+            return err_set(err, ERR_INVALID, "the request body has 1 problem");
+        }
+        return request_defer(req, app_of(req)->hash_pool, accept_with_new_account, err);
+    }
+    /* Credentials that do not authenticate are a 401, never a silent fall back to making an account. */
+    if (auth_authenticate(req, NULL, ROLE_ACCOUNT, err))
+        return err->code;
+    for (size_t i = 0; i < ARRAY_LEN(new_account_only); i++)
+        if (json_is_string(json_object_get(req->body, new_account_only[i])))
+            err_detail(err, new_account_only[i], "is only for a new account: you are logged in");
+    if (err->ndetails)
+        return err_set(err, ERR_INVALID, "the request body has %d problem%s", err->ndetails, err->ndetails == 1 ? "" : "s");
+    return accept_as_caller(req, err);
+}
