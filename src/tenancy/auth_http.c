@@ -79,10 +79,10 @@ static void client_key(const char *ip, char *out, size_t n)
 
 /* The backoff key of this login: the e-mail address (normalized, whole: 254 characters of up to 4 bytes) from this client address.
  */
-#define PAIR_KEY_SIZE 1100
+#define PAIR_KEY_SIZE (EMAIL_SIZE + 64)
 static void pair_key(const struct request *req, char *out, size_t n)
 {
-    char email[1024], addr[64];
+    char email[EMAIL_SIZE], addr[64];
 
     account_email_normalize(json_string_value(json_object_get(req->body, "email")), email, sizeof email);
     client_key(req->ip, addr, sizeof addr);
