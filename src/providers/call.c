@@ -69,7 +69,7 @@ void provider_call_free(struct provider_call *c)
 
 json_t *provider_state_save(const struct provider_state *s)
 {
-    return json_pack("{s:i, s:O, s:O}", "step", s->step, "data", s->data, "secrets", s->secrets);
+    return json_pack("{s:i, s:o, s:o}", "step", s->step, "data", json_deep_copy(s->data), "secrets", json_deep_copy(s->secrets));
 }
 
 enum err_code provider_state_load(struct provider_call *c, const json_t *saved, struct err *err)
