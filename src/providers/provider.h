@@ -47,7 +47,7 @@ enum category_id {
  * token endpoint).
  */
 enum provider_setting_kind {
-    SETTING_URL,     /* text: a base URL (self-hosted providers take theirs from the integration instead) */
+    SETTING_TEXT,    /* text: a base URL (self-hosted providers take theirs from the integration instead), a list */
     SETTING_MS,      /* number: a timeout, 100 ms to 10 minutes */
     SETTING_PER_HOUR /* number: calls an hour */
 };
@@ -59,7 +59,7 @@ struct provider_setting {
     const char *def; /* its default, as text */
     const char *help;
     enum provider_setting_kind kind;
-    char text[PROVIDER_SETTING_TEXT]; /* the value of a URL */
+    char text[PROVIDER_SETTING_TEXT]; /* the value of a text setting */
     int number;                       /* the value of the others */
 };
 

@@ -171,7 +171,7 @@ static void add_setting(struct config_external *out, size_t *n, struct provider_
     o->option.env = s->env;
     o->option.def = s->def;
     o->option.help = s->help;
-    if (s->kind == SETTING_URL) {
+    if (s->kind == SETTING_TEXT) {
         o->option.kind = CONFIG_STRING;
         o->option.size = sizeof s->text;
         o->at = s->text;

@@ -4,7 +4,7 @@
 #include "providers/fields.h"
 
 static struct provider_setting api = {
-    .env = "SLIPWAY_SLACK_API_URL", .def = "https://slack.com/api", .help = "Slack's Web API", .kind = SETTING_URL};
+    .env = "SLIPWAY_SLACK_API_URL", .def = "https://slack.com/api", .help = "Slack's Web API", .kind = SETTING_TEXT};
 
 static const char *check_channels(json_t *j)
 {

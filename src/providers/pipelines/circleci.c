@@ -3,7 +3,7 @@
 #include "providers/fields.h"
 
 static struct provider_setting api = {
-    .env = "SLIPWAY_CIRCLECI_API_URL", .def = "https://circleci.com/api/v2", .help = "CircleCI's API", .kind = SETTING_URL};
+    .env = "SLIPWAY_CIRCLECI_API_URL", .def = "https://circleci.com/api/v2", .help = "CircleCI's API", .kind = SETTING_TEXT};
 
 static const char *check_slug(json_t *j)
 {

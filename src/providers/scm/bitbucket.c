@@ -3,7 +3,7 @@
 #include "providers/scm/scm.h"
 
 static struct provider_setting api = {
-    .env = "SLIPWAY_BITBUCKET_API_URL", .def = "https://api.bitbucket.org", .help = "Bitbucket Cloud's API", .kind = SETTING_URL};
+    .env = "SLIPWAY_BITBUCKET_API_URL", .def = "https://api.bitbucket.org", .help = "Bitbucket Cloud's API", .kind = SETTING_TEXT};
 
 enum { USER, REPOSITORY };
 

@@ -13,7 +13,7 @@
 #include "providers/scm/scm.h"
 
 struct provider_setting github_api = {
-    .env = "SLIPWAY_GITHUB_API_URL", .def = "https://api.github.com", .help = "GitHub's API", .kind = SETTING_URL};
+    .env = "SLIPWAY_GITHUB_API_URL", .def = "https://api.github.com", .help = "GitHub's API", .kind = SETTING_TEXT};
 struct provider_setting github_budget = {
     .env = "GITHUB_API_RATE_LIMIT", .def = "5000", .help = "GitHub calls an hour slipway allows itself", .kind = SETTING_PER_HOUR};
 

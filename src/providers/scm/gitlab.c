@@ -4,7 +4,7 @@
 #include "providers/scm/scm.h"
 
 struct provider_setting gitlab_url = {
-    .env = "SLIPWAY_GITLAB_URL", .def = "https://gitlab.com", .help = "GitLab", .kind = SETTING_URL};
+    .env = "SLIPWAY_GITLAB_URL", .def = "https://gitlab.com", .help = "GitLab", .kind = SETTING_TEXT};
 
 const char *gitlab_base(const char *server)
 {

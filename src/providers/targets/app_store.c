@@ -8,7 +8,7 @@
 static struct provider_setting api = {.env = "SLIPWAY_APPSTORE_API_URL",
                                       .def = "https://api.appstoreconnect.apple.com",
                                       .help = "App Store Connect's API",
-                                      .kind = SETTING_URL};
+                                      .kind = SETTING_TEXT};
 static struct provider_setting timeout = {
     .env = "APPSTORE_CONNECT_TIMEOUT", .def = "30000", .help = "ms a call to App Store Connect may take", .kind = SETTING_MS};
 

@@ -6,7 +6,7 @@
 static struct provider_setting api = {.env = "SLIPWAY_FIREBASE_API_URL",
                                       .def = "https://firebase.googleapis.com",
                                       .help = "the Firebase Management API",
-                                      .kind = SETTING_URL};
+                                      .kind = SETTING_TEXT};
 
 static const char *check_project(json_t *j)
 {

@@ -8,7 +8,7 @@
 struct provider_setting google_token_url = {.env = "SLIPWAY_GOOGLE_TOKEN_URL",
                                             .def = "https://oauth2.googleapis.com/token",
                                             .help = "Google's OAuth token endpoint",
-                                            .kind = SETTING_URL};
+                                            .kind = SETTING_TEXT};
 struct provider_setting google_timeout = {.env = "PLAYSTORE_API_TIMEOUT",
                                           .def = "30000",
                                           .help = "ms a call to Google (token, Play, Firebase) may take",

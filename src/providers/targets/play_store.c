@@ -6,7 +6,7 @@
 static struct provider_setting api = {.env = "SLIPWAY_PLAY_API_URL",
                                       .def = "https://androidpublisher.googleapis.com",
                                       .help = "the Google Play Developer API",
-                                      .kind = SETTING_URL};
+                                      .kind = SETTING_TEXT};
 
 static const char *check_package(json_t *j)
 {

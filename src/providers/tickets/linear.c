@@ -3,7 +3,7 @@
 #include "providers/fields.h"
 
 static struct provider_setting api = {
-    .env = "SLIPWAY_LINEAR_API_URL", .def = "https://api.linear.app/graphql", .help = "Linear's GraphQL API", .kind = SETTING_URL};
+    .env = "SLIPWAY_LINEAR_API_URL", .def = "https://api.linear.app/graphql", .help = "Linear's GraphQL API", .kind = SETTING_TEXT};
 
 static const struct field fields[] = {
     SECRET("linearApiKey", true, 4096),
