@@ -8,7 +8,7 @@
 #include "core/config.h"
 #include "crypto/password.h"
 #include "http/request.h"
-#include "verify/verify.h"
+#include "providers/call.h"
 
 struct keyring;
 struct ratelimit;
@@ -24,10 +24,10 @@ struct app {
     struct ratelimit *login_backoff; /* login attempts per (client address, e-mail address), with growing delays */
     struct token_usage *usage;       /* lastUsedAt, written in batches */
     struct password_params pw;
-    struct keyring *keys;          /* integration credentials: the current key, and old ones for reading */
-    struct verify_env verify;      /* where providers are; verify.out is the outbound event loop */
-    struct workpool *verify_pool;  /* records verification results off the event loop */
-    struct revcache *status_cache; /* setup status answers by tenant, valid at the tenant's revision (setup_get) */
+    struct keyring *keys;           /* integration credentials: the current key, and old ones for reading */
+    struct provider_loop providers; /* the outbound event loop providers are called on */
+    struct workpool *verify_pool;   /* records verification results off the event loop */
+    struct revcache *status_cache;  /* setup status answers by tenant, valid at the tenant's revision (setup_get) */
 };
 
 static inline struct app *app_of(const struct request *req)

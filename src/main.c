@@ -17,12 +17,12 @@
 #include "http/server.h"
 #include "integrations/catalog.h"
 #include "integrations/rekey.h"
+#include "providers/registry.h"
 #include "routes.h"
 #include "store/migrate.h"
 #include "tenancy/auth.h"
 #include "tenancy/bootstrap.h"
 #include "verify/reverify.h"
-#include "verify/verify.h"
 
 #define SLIPWAY_VERSION "0.1.0"
 
@@ -121,7 +121,7 @@ static int serve(struct app *app)
 
     app->hash_pool = workpool_new("hash", app->cfg.hash_threads, 256);
     app->verify_pool = workpool_new("verify", app->cfg.verify_threads, 65536);
-    if (verify_env_start(&app->verify, &app->cfg, &err))
+    if (provider_loop_start(&app->providers, &app->cfg, &err))
         goto stop;
     app->login_limit = ratelimit_new(60, 65536);
     app->login_backoff = ratelimit_new(60, 65536);
@@ -144,7 +144,7 @@ static int serve(struct app *app)
 stop:
     jobs_stop(jobs);
     /* Calls still out end now; their answers, and queued logins, finish and resume their requests. */
-    outbound_stop(app->verify.out);
+    provider_loop_stop(&app->providers);
     workpool_free(app->verify_pool);
     workpool_free(app->hash_pool);
     if (server)
@@ -173,6 +173,9 @@ int main(int argc, char **argv)
     int used = 0;
 
     err_clear(&err);
+    size_t nprovider_options;
+    const struct config_external *provider_options = provider_config_options(&nprovider_options);
+    config_register(provider_options, nprovider_options);
     if (config_load(&app.cfg, argc - 1, argv + 1, &used, &err)) {
         fprintf(stderr, "slipway: %s\n", err.message);
         return 2;

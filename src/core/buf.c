@@ -38,3 +38,41 @@ int buf_appends(struct buf *b, const char *s)
 {
     return buf_append(b, s, strlen(s));
 }
+
+int buf_vprintf(struct buf *b, const char *fmt, va_list ap)
+{
+    char small[256], *text = small;
+    va_list again;
+    int n, rc;
+
+    va_copy(again, ap);
+    n = vsnprintf(small, sizeof small, fmt, ap);
+    if (n < 0) {
+        va_end(again);
+        return -1;
+    }
+    if ((size_t)n >= sizeof small) {
+        if ((size_t)n > b->limit - b->len) { /* too long anyway: no need to format it */
+            va_end(again);
+            return -1;
+        }
+        text = xmalloc((size_t)n + 1);
+        vsnprintf(text, (size_t)n + 1, fmt, again);
+    }
+    va_end(again);
+    rc = buf_append(b, text, (size_t)n);
+    if (text != small)
+        free(text);
+    return rc;
+}
+
+int buf_printf(struct buf *b, const char *fmt, ...)
+{
+    va_list ap;
+    int rc;
+
+    va_start(ap, fmt);
+    rc = buf_vprintf(b, fmt, ap);
+    va_end(ap);
+    return rc;
+}

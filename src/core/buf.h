@@ -8,6 +8,8 @@
 #ifndef SLIPWAY_BUF_H
 #define SLIPWAY_BUF_H
 
+#include <stdarg.h>
+
 #include "core/common.h"
 
 struct buf {
@@ -20,5 +22,8 @@ void buf_free(struct buf *b);
 /* Returns 0, or -1 when the result would exceed the limit. */
 int buf_append(struct buf *b, const void *p, size_t n);
 int buf_appends(struct buf *b, const char *s);
+/* Appends formatted text; -1 (and the buffer as it was) when it would exceed the limit. */
+int buf_printf(struct buf *b, const char *fmt, ...) PRINTF_LIKE(2, 3);
+int buf_vprintf(struct buf *b, const char *fmt, va_list ap) PRINTF_LIKE(2, 0);
 
 #endif

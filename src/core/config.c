@@ -53,33 +53,26 @@ const struct config_option config_options[] = {
     {"SLIPWAY_CA_BUNDLE", NULL, STR(ca_bundle), "", "PEM file of CAs trusted for calls to providers (default: the system's)"},
     {"SLIPWAY_OUTBOUND_ALLOW", NULL, STR(outbound_allow), "",
      "CIDRs providers may be called at although private, loopback or link-local"},
-    {"SLIPWAY_OUTBOUND_TIMEOUT", NULL, INT(outbound_timeout, 100, 600000), "10000", "ms a call to a provider may take"},
-    {"APPSTORE_CONNECT_TIMEOUT", NULL, INT(appstore_timeout, 100, 600000), "30000", "ms a call to App Store Connect may take"},
-    {"PLAYSTORE_API_TIMEOUT", NULL, INT(playstore_timeout, 100, 600000), "30000", "ms a call to Google (Play, Firebase) may take"},
-    {"GITHUB_API_RATE_LIMIT", NULL, INT(github_rate_limit, 1, 1000000), "5000", "GitHub calls an hour slipway allows itself"},
+    {"SLIPWAY_OUTBOUND_TIMEOUT", NULL, INT(outbound_timeout, 100, 600000), "10000",
+     "ms a call to a provider may take, unless it has a timeout of its own"},
     {"SLIPWAY_REVERIFY_INTERVAL", NULL, INT(reverify_interval, 60, 30 * 86400), "21600",
      "seconds between re-verifications of VALID integrations"},
     {"SLIPWAY_JOB_LEASE", NULL, INT(job_lease, 2, 3600), "60",
      "seconds a claimed job stays its process's without a renewal (renewed every third of it)"},
     {"SLIPWAY_JOB_POLL_MS", NULL, INT(job_poll_ms, 10, 60000), "1000", "how often an idle process looks for due jobs (ms)"},
     {"SLIPWAY_VERIFY_THREADS", NULL, INT(verify_threads, 1, 64), "2", "threads that record verification results"},
-    {"SLIPWAY_GITHUB_API_URL", NULL, STR(github_api), "https://api.github.com", "GitHub's API"},
-    {"SLIPWAY_GITLAB_URL", NULL, STR(gitlab_url), "https://gitlab.com", "GitLab"},
-    {"SLIPWAY_BITBUCKET_API_URL", NULL, STR(bitbucket_api), "https://api.bitbucket.org", "Bitbucket Cloud's API"},
-    {"SLIPWAY_APPSTORE_API_URL", NULL, STR(appstore_api), "https://api.appstoreconnect.apple.com", "App Store Connect's API"},
-    {"SLIPWAY_GOOGLE_TOKEN_URL", NULL, STR(google_token_url), "https://oauth2.googleapis.com/token",
-     "Google's OAuth token endpoint"},
-    {"SLIPWAY_PLAY_API_URL", NULL, STR(play_api), "https://androidpublisher.googleapis.com", "the Google Play Developer API"},
-    {"SLIPWAY_FIREBASE_API_URL", NULL, STR(firebase_api), "https://firebase.googleapis.com", "the Firebase Management API"},
-    {"SLIPWAY_SLACK_API_URL", NULL, STR(slack_api), "https://slack.com/api", "Slack's Web API"},
-    {"SLIPWAY_SLACK_WEBHOOK_HOSTS", NULL, STR(slack_webhook_hosts), "hooks.slack.com",
-     "hosts a Slack webhook URL may name (comma-separated; .example.com: any name under it)"},
-    {"SLIPWAY_TEAMS_WEBHOOK_HOSTS", NULL, STR(teams_webhook_hosts),
-     ".webhook.office.com,.logic.azure.com,.environment.api.powerplatform.com", "hosts a Teams webhook URL may name (likewise)"},
-    {"SLIPWAY_CIRCLECI_API_URL", NULL, STR(circleci_api), "https://circleci.com/api/v2", "CircleCI's API"},
-    {"SLIPWAY_LINEAR_API_URL", NULL, STR(linear_api), "https://api.linear.app/graphql", "Linear's GraphQL API"},
 };
 const size_t config_options_count = ARRAY_LEN(config_options);
+
+/* The options config_register added. */
+static const struct config_external *external;
+static size_t nexternal;
+
+void config_register(const struct config_external *options, size_t n)
+{
+    external = options;
+    nexternal = n;
+}
 
 static enum err_code parse_int(const char *s, int64_t lo, int64_t hi, int64_t *out)
 {
@@ -111,9 +104,9 @@ static enum err_code parse_listen(struct config *c, const char *s)
     return ERR_OK;
 }
 
-enum err_code config_set(struct config *c, const struct config_option *opt, const char *value, struct err *err)
+/* Sets the option's value at field (in c, or outside it). */
+static enum err_code set_at(struct config *c, const struct config_option *opt, char *field, const char *value, struct err *err)
 {
-    char *field = (char *)c + opt->offset;
     int64_t v;
 
     switch (opt->kind) {
@@ -136,15 +129,31 @@ enum err_code config_set(struct config *c, const struct config_option *opt, cons
             *(int *)field = (int)v;
         return ERR_OK;
     case CONFIG_BOOL:
-        if (strcmp(value, "1") == 0 || strcmp(value, "true") == 0 || strcmp(value, "yes") == 0)
+        if (strcmp(value, "1") == 0 || strcmp(value, "true") == 0 || strcmp(value, "yes") == 0 || strcmp(value, "on") == 0)
             *(bool *)field = true;
-        else if (strcmp(value, "0") == 0 || strcmp(value, "false") == 0 || strcmp(value, "no") == 0)
+        else if (strcmp(value, "0") == 0 || strcmp(value, "false") == 0 || strcmp(value, "no") == 0 || strcmp(value, "off") == 0)
             *(bool *)field = false;
         else
             return err_set(err, ERR_INVALID, "%s: expected true or false, got \"%s\"", opt->env, value);
         return ERR_OK;
     }
     return err_set(err, ERR_INTERNAL, "unknown option kind");
+}
+
+enum err_code config_set(struct config *c, const struct config_option *opt, const char *value, struct err *err)
+{
+    return set_at(c, opt, (char *)c + opt->offset, value, err);
+}
+
+/* Sets an option from its default, then from its environment variable when set. */
+static enum err_code load_one(struct config *c, const struct config_option *o, char *field, struct err *err)
+{
+    const char *env = getenv(o->env);
+    if (o->def && set_at(c, o, field, o->def, err))
+        return err->code;
+    if (env && set_at(c, o, field, env, err))
+        return err->code;
+    return ERR_OK;
 }
 
 static const struct config_option *find_flag(const char *arg, const char **value)
@@ -193,14 +202,12 @@ enum err_code config_flags(struct config *c, int argc, char **argv, int *argc_us
 enum err_code config_load(struct config *c, int argc, char **argv, int *argc_used, struct err *err)
 {
     memset(c, 0, sizeof *c); /* threads 0: chosen once the database is known (config_threads) */
-    for (size_t i = 0; i < config_options_count; i++) {
-        const struct config_option *o = &config_options[i];
-        const char *env = getenv(o->env);
-        if (o->def && config_set(c, o, o->def, err))
+    for (size_t i = 0; i < config_options_count; i++)
+        if (load_one(c, &config_options[i], (char *)c + config_options[i].offset, err))
             return err->code;
-        if (env && config_set(c, o, env, err))
+    for (size_t i = 0; i < nexternal; i++)
+        if (load_one(c, &external[i].option, external[i].at, err))
             return err->code;
-    }
     return config_flags(c, argc, argv, argc_used, err);
 }
 
@@ -219,8 +226,8 @@ int config_threads(const struct config *c, bool database_server)
 
 void config_print_help(FILE *out)
 {
-    for (size_t i = 0; i < config_options_count; i++) {
-        const struct config_option *o = &config_options[i];
-        fprintf(out, "  %-26s %-13s %s (default: %s)\n", o->env, o->flag ? o->flag : "", o->help, o->def ? o->def : "computed");
+    for (size_t i = 0; i < config_options_count + nexternal; i++) {
+        const struct config_option *o = i < config_options_count ? &config_options[i] : &external[i - config_options_count].option;
+        fprintf(out, "  %-34s %-13s %s (default: %s)\n", o->env, o->flag ? o->flag : "", o->help, o->def ? o->def : "computed");
     }
 }

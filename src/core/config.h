@@ -2,9 +2,11 @@
  * config.h: every setting of slipway, from the environment and flags.
  *
  * The settings are one table (config.c): environment variable, flag, kind,
- * default, limits and help text. Defaults apply first, then the
- * environment, then command-line flags. `slipway help` prints the table and
- * the README's configuration section is written from it.
+ * default, limits and help text, plus the table a layer above registers
+ * (config_register: the providers' settings, src/providers/registry.c).
+ * Defaults apply first, then the environment, then command-line flags;
+ * everything is read once, at start-up. `slipway help` prints the tables
+ * and the README's configuration section is written from them.
  */
 #ifndef SLIPWAY_CONFIG_H
 #define SLIPWAY_CONFIG_H
@@ -39,17 +41,17 @@ struct config {
     char encryption_key[128];
     char encryption_key_file[1024];
     char encryption_old_keys[1024];
-    /* Outbound calls to providers (docs/verification.md). */
+    /*
+     * Outbound calls to providers (docs/verification.md). Where each
+     * provider is, its own timeout and its feature flag are the provider's
+     * settings (src/providers/), handed in by config_register.
+     */
     char ca_bundle[1024];
     char outbound_allow[512];
-    int outbound_timeout, appstore_timeout, playstore_timeout; /* ms */
-    int github_rate_limit;                                     /* calls an hour */
-    int reverify_interval;                                     /* seconds */
+    int outbound_timeout;  /* ms, for providers without a timeout of their own */
+    int reverify_interval; /* seconds */
     int verify_threads;
     int job_lease, job_poll_ms; /* the job queue: seconds, ms */
-    char github_api[512], gitlab_url[512], bitbucket_api[512], appstore_api[512], google_token_url[512], play_api[512],
-        firebase_api[512], slack_api[512], circleci_api[512], linear_api[512];
-    char slack_webhook_hosts[512], teams_webhook_hosts[512]; /* where webhooks may point (outbound_url_host_in) */
 };
 
 struct config_option {
@@ -64,6 +66,20 @@ struct config_option {
 
 extern const struct config_option config_options[];
 extern const size_t config_options_count;
+
+/* An option a layer above keeps outside struct config: its value goes to at (option.offset is unused). */
+struct config_external {
+    struct config_option option;
+    void *at;
+};
+
+/*
+ * Adds options kept outside struct config: the providers' base URLs,
+ * timeouts and feature flags (src/providers/registry.c). Call it once,
+ * before config_load; the table is kept, not copied. config_load reads
+ * them after config_options, and the help lists them.
+ */
+void config_register(const struct config_external *options, size_t n);
 
 /*
  * Fills c from defaults, the environment and argv (flags only; *argc_used

@@ -262,3 +262,18 @@ void plaintext_free(struct plaintext *p)
     hash_cleanse(p->data, p->len);
     free(p);
 }
+
+void secret_wipe_json(json_t *v)
+{
+    const char *key;
+    json_t *item;
+    size_t i;
+
+    if (json_is_string(v)) {
+        hash_cleanse((char *)json_string_value(v), json_string_length(v));
+    } else if (json_is_object(v)) {
+        json_object_foreach(v, key, item) secret_wipe_json(item);
+    } else if (json_is_array(v)) {
+        json_array_foreach(v, i, item) secret_wipe_json(item);
+    }
+}

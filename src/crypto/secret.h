@@ -14,6 +14,8 @@
 #ifndef SLIPWAY_SECRET_H
 #define SLIPWAY_SECRET_H
 
+#include <jansson.h>
+
 #include "core/common.h"
 #include "core/err.h"
 
@@ -56,6 +58,8 @@ enum err_code secret_decrypt(const struct keyring *k, const struct secret_place 
 int secret_key_id(const char *stored, char out[SECRET_KEY_ID_LEN + 1]);
 
 void plaintext_free(struct plaintext *p);
+/* Overwrites every string in a JSON value, in place (plaintext secrets, before the value is released). */
+void secret_wipe_json(json_t *v);
 
 /* Parses 64 hex characters into a key; -1 if malformed. */
 int secret_parse_key(const char *hex, unsigned char key[SECRET_KEY_BYTES]);

@@ -3,9 +3,11 @@
  * its arena) per call, runs the router, renders errors, writes the access
  * log, and shuts down gracefully.
  *
- * The server knows no domain: it is handed the route table and a hook
- * (from tenancy/auth.c) that turns a bearer token into a principal and
- * checks the caller's role in the path's tenant.
+ * The server is handed the route table and a hook (from tenancy/auth.c)
+ * that turns a bearer token into a principal and checks the caller's role
+ * in the path's tenant; it names no handler. It is not free of the
+ * domain, though: the roles and the principal it carries (request.h) are
+ * tenancy's notions, here until they move to src/tenancy/.
  */
 #ifndef SLIPWAY_SERVER_H
 #define SLIPWAY_SERVER_H

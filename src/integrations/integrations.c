@@ -1,5 +1,6 @@
 #include "integrations/integrations.h"
 
+#include "core/buf.h"
 #include "core/clock.h"
 #include "core/log.h"
 #include "core/rand.h"
@@ -9,26 +10,11 @@
 
 #define BOOKKEEPING_COLUMNS 9 /* see catalog.c: id, tenantId, type, status, lastVerifiedAt, error, by, created, updated */
 
-void integration_wipe(json_t *obj)
-{
-    const char *key;
-    json_t *v;
-    size_t i;
-
-    if (json_is_string(obj)) {
-        hash_cleanse((char *)json_string_value(obj), json_string_length(obj));
-    } else if (json_is_object(obj)) {
-        json_object_foreach(obj, key, v) integration_wipe(v);
-    } else if (json_is_array(obj)) {
-        json_array_foreach(obj, i, v) integration_wipe(v);
-    }
-}
-
 void integration_row_free(struct integration_row *r)
 {
     if (!r)
         return;
-    integration_wipe(r->config);
+    secret_wipe_json(r->config);
     json_decref(r->config);
     json_decref(r->computed);
     json_decref(r->unreadable);
@@ -184,12 +170,17 @@ static const struct provider *resolve_type(const struct category *cat, json_t *t
         return NULL;
     }
     if (!p || p->category != cat->id) {
-        char list[256] = "";
-        size_t used = 0;
-        for (size_t i = 0; provider_at(i); i++)
-            if (provider_at(i)->category == cat->id && provider_enabled(provider_at(i)))
-                used += (size_t)snprintf(list + used, sizeof list - used, "%s%s", used ? ", " : "", provider_at(i)->type);
-        err_detail(err, "type", "must be one of: %s", list);
+        static const char intro[] = "must be one of: ", more[] = ", ...";
+        const struct provider *q;
+        struct buf list;
+        bool cut = false;
+        /* As many types as a detail's message holds; the rest is said to be there. */
+        buf_init(&list, sizeof err->details[0].message - sizeof intro - sizeof more);
+        for (size_t i = 0; (q = provider_at(i)) && !cut; i++)
+            if (q->category == cat->id && provider_enabled(q))
+                cut = buf_printf(&list, "%s%s", list.len ? ", " : "", q->type) != 0;
+        err_detail(err, "type", "%s%s%s", intro, list.data ? list.data : "", cut ? more : "");
+        buf_free(&list);
         return NULL;
     }
     if (!provider_enabled(p)) {
@@ -372,7 +363,7 @@ static void forget_derived(const struct provider *p, json_t *stored, json_t *pat
         p->prepare(again, &ignored);
         if (json_equal(json_object_get(again, *d), was))
             json_object_del(config, *d);
-        integration_wipe(again);
+        secret_wipe_json(again);
         json_decref(again);
     }
 }
@@ -413,7 +404,7 @@ enum err_code integration_write(struct integration_write *w, struct err *err)
                 json_object_set_new(config, key, json_deep_copy(v)); /* patch is wiped below */
         }
         forget_derived(p, old->config, patch, config);
-        integration_wipe(patch);
+        secret_wipe_json(patch);
         json_decref(patch);
         if (err->ndetails)
             goto invalid;
@@ -434,8 +425,8 @@ enum err_code integration_write(struct integration_write *w, struct err *err)
     if (err->ndetails)
         goto invalid;
     json_object_foreach(config, key, v) if (is_computed(cat, key)) json_object_set_new(computed, key, json_deep_copy(v));
-    if (json_is_string(json_object_get(computed, "certificateExpiresAt")) &&
-        strcmp(json_string_value(json_object_get(computed, "certificateExpiresAt")), now) <= 0)
+    if (p->expiry && json_is_string(json_object_get(computed, p->expiry)) &&
+        strcmp(json_string_value(json_object_get(computed, p->expiry)), now) <= 0)
         status = "EXPIRED";
 
     struct store_val *cols = vals + 7;
@@ -479,7 +470,7 @@ invalid:
 out:
     for (size_t i = 0; i < nowned; i++)
         free(owned[i]);
-    integration_wipe(config);
+    secret_wipe_json(config);
     json_decref(config);
     json_decref(computed);
     integration_row_free(old);

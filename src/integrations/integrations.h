@@ -72,9 +72,6 @@ void integration_check_references(struct store_conn *c, const char *tenant_id, c
 enum err_code integration_delete(struct store_conn *c, const struct request *req, const struct category *cat, const char *tenant_id,
                                  const char *id, struct err *err);
 
-/* Overwrites every secret string of a JSON object in place (before it is freed). */
-void integration_wipe(json_t *obj);
-
 /* "****" and the last four characters when the secret has at least 12; caller owns. */
 json_t *secret_mask(const char *plain);
 

@@ -123,7 +123,7 @@ static enum err_code write(struct request *req, const char *id, struct err *err)
         return err->code;
     w.cat = cat;
     rc = tenant_tx(db, w.tenant_id, write_body, &w, err);
-    integration_wipe(req->body);
+    secret_wipe_json(req->body);
     if (rc)
         return rc;
     return respond_one(req, db, cat, w.out_id, id ? 200 : 201, err);

@@ -403,7 +403,7 @@ static enum err_code save_section(const struct save *s, const struct section *se
         integration_row_free(old);
     }
     rc = upsert(s, sec->cat, sec->type, id, body, sec->name, sec->fields, sec->nfields, err);
-    integration_wipe(body);
+    secret_wipe_json(body);
     json_decref(body);
     return rc;
 }
@@ -491,11 +491,11 @@ static enum err_code save_cicd(const struct save *s, json_t *cicd, struct err *e
             return err->code;
         }
         if (target[0] && upsert(s, CAT_PIPELINES, type, existing, body, prefix, r, nr, err)) {
-            integration_wipe(body);
+            secret_wipe_json(body);
             json_decref(body);
             return err->code;
         }
-        integration_wipe(body);
+        secret_wipe_json(body);
         json_decref(body);
     }
     return ERR_OK;

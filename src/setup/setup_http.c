@@ -106,7 +106,7 @@ static enum err_code save(struct request *req, json_t *body, struct err *err)
     if (request_db(req, &db, err))
         return err->code;
     rc = tenant_tx(db, req->who.tenant_id, save_body, &t, err);
-    integration_wipe(req->body);
+    secret_wipe_json(req->body);
     if (rc)
         return rc;
     for (int i = 0; i < STEP__COUNT; i++)

@@ -1,8 +1,8 @@
 /*
  * store.h: the one interface between slipway and its database.
  *
- * Domain code talks to this header only; drivers (sqlite.c, later
- * postgres.c and mysql.c) sit behind the vtable in store_driver.h.
+ * Domain code talks to this header only; the drivers (sqlite.c,
+ * postgres.c, mysql.c) sit behind the vtable in store_driver.h.
  *
  * - struct store is a database: a driver plus a pool of connections. It is
  *   thread-safe.

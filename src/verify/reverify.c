@@ -10,6 +10,7 @@
 #include "core/xmalloc.h"
 #include "integrations/integrations.h"
 #include "jobs/jobs.h"
+#include "verify/verify.h"
 
 #define BATCH 200 /* overdue integrations taken per category and run */
 
@@ -29,7 +30,7 @@ struct check {
     struct sweep *sweep;
     const struct category *cat;
     char id[UUID_SIZE], tenant[UUID_SIZE];
-    struct verification *v;
+    struct provider_call *v;
 };
 
 static void sweep_release(struct sweep *sw, bool check_done)
@@ -59,18 +60,19 @@ static void record(void *arg)
 
     err_clear(&err);
     if (store_conn_get(c->app->store, &db, &err) == ERR_OK) {
-        if (verify_record(db, NULL, c->cat, c->tenant, c->id, c->v, to, &err) == ERR_OK && strcmp(to, "VALID") != 0)
+        if (verify_record(db, NULL, c->cat, c->tenant, c->id, c->v->verdict, c->v->message, to, &err) == ERR_OK &&
+            strcmp(to, "VALID") != 0)
             log_info("re-verification: %s %s of tenant %s is now %s: %s", c->cat->slug, c->id, c->tenant, to, c->v->message);
         store_conn_put(db);
     }
     if (err.code)
         log_warn("re-verification: could not record %s %s: %s", c->cat->slug, c->id, err.message);
     sweep_release(c->sweep, true);
-    verify_free(c->v);
+    provider_call_free(c->v);
     free(c);
 }
 
-static void done(struct verification *v, void *ctx)
+static void done(struct provider_call *v, void *ctx)
 {
     struct check *c = ctx;
     c->v = v;
@@ -87,7 +89,7 @@ static bool start(struct app *app, struct store_conn *db, struct check *c)
     err_clear(&err);
     if (verify_load(db, app->keys, c->cat, c->tenant, c->id, NULL, &config, &scm, &err))
         return false;
-    verify_start(&app->verify, provider_by_type(json_string_value(json_object_get(config, "type"))), c->id, config, scm, false,
+    verify_start(&app->providers, provider_by_type(json_string_value(json_object_get(config, "type"))), c->id, config, scm, false,
                  done, c);
     return true;
 }

@@ -1,11 +1,5 @@
 #include "verify/verify.h"
 
-#include <stdarg.h>
-
-#include "core/log.h"
-#include "core/xmalloc.h"
-#include "crypto/hash.h"
-#include "integrations/catalog.h"
 #include "core/clock.h"
 #include "integrations/integrations.h"
 #include "tenancy/audit.h"
@@ -35,189 +29,30 @@ const char *verify_transition(const char *from, enum verdict verdict)
     return verdict == VERDICT_NONE ? from : verdicts[verdict];
 }
 
-enum err_code verify_env_start(struct verify_env *env, const struct config *cfg, struct err *err)
+void verify_start(const struct provider_loop *loop, const struct provider *p, const char *id, json_t *config, json_t *scm,
+                  bool send_test, void (*done)(struct provider_call *v, void *ctx), void *ctx)
 {
-    struct outbound_options o = {.ca_bundle = cfg->ca_bundle, .allow = cfg->outbound_allow, .max_response = 4u << 20};
-
-    *env = (struct verify_env){
-        .timeout_ms = cfg->outbound_timeout,
-        .appstore_timeout_ms = cfg->appstore_timeout,
-        .google_timeout_ms = cfg->playstore_timeout,
-        .github_hourly = cfg->github_rate_limit,
-        .github_api = cfg->github_api,
-        .gitlab = cfg->gitlab_url,
-        .bitbucket_api = cfg->bitbucket_api,
-        .appstore_api = cfg->appstore_api,
-        .google_token = cfg->google_token_url,
-        .play_api = cfg->play_api,
-        .firebase_api = cfg->firebase_api,
-        .slack_api = cfg->slack_api,
-        .circleci_api = cfg->circleci_api,
-        .linear_api = cfg->linear_api,
-        .slack_hooks = cfg->slack_webhook_hosts,
-        .teams_hooks = cfg->teams_webhook_hosts,
-    };
-    env->out = outbound_start(&o, err);
-    return env->out ? ERR_OK : err->code;
+    json_t *input = json_pack("{s:b, s:s?}", "sendTest", send_test, "integrationId", id);
+    provider_call_run(provider_call_new(loop, p, p->ops->verify, config, scm, input, done, ctx));
 }
 
-const char *verify_text(const struct verification *v, const char *field)
-{
-    const char *s = json_string_value(json_object_get(v->config, field));
-    return s ? s : "";
-}
-
-void verify_start(const struct verify_env *env, const struct provider *p, const char *id, json_t *config, json_t *scm,
-                  bool send_test, void (*done)(struct verification *v, void *ctx), void *ctx)
-{
-    struct verification *v = xcalloc(1, sizeof *v);
-    v->env = env;
-    v->prov = p;
-    snprintf(v->id, sizeof v->id, "%s", id ? id : "");
-    v->config = config;
-    v->scm = scm;
-    v->details = json_object();
-    v->send_test = send_test;
-    v->done = done;
-    v->ctx = ctx;
-    p->verify(v, NULL);
-}
-
-void verify_free(struct verification *v)
-{
-    if (!v)
-        return;
-    integration_wipe(v->config);
-    integration_wipe(v->scm);
-    json_decref(v->config);
-    json_decref(v->scm);
-    json_decref(v->details);
-    hash_cleanse(v->token, sizeof v->token);
-    hash_cleanse(v->note, sizeof v->note);
-    free(v);
-}
-
-void verify_finish(struct verification *v, enum verdict verdict, const char *fmt, ...)
-{
-    va_list ap;
-    v->verdict = verdict;
-    va_start(ap, fmt);
-    vsnprintf(v->message, sizeof v->message, fmt, ap);
-    va_end(ap);
-    v->done(v, v->ctx);
-}
-
-static void on_answer(const struct outbound_response *res, void *ctx)
-{
-    struct verification *v = ctx;
-    v->prov->verify(v, res);
-}
-
-static long timeout_for(const struct verification *v)
-{
-    const char *t = v->prov->type;
-    if (strcmp(t, "APP_STORE") == 0)
-        return v->env->appstore_timeout_ms;
-    if (strcmp(t, "PLAY_STORE") == 0 || strcmp(t, "FIREBASE") == 0)
-        return v->env->google_timeout_ms;
-    return v->env->timeout_ms;
-}
-
-void verify_request(struct verification *v, const char *method, const char *url, const char *const *headers, const char *body,
-                    const char *userpwd)
-{
-    struct outbound_call call = {.method = method,
-                                 .url = url,
-                                 .headers = headers,
-                                 .body = body,
-                                 .body_len = body ? strlen(body) : 0,
-                                 .userpwd = userpwd,
-                                 .timeout_ms = timeout_for(v),
-                                 .done = on_answer,
-                                 .ctx = v};
-    struct err err;
-
-    err_clear(&err);
-    if (outbound_submit(v->env->out, &call, &err))
-        verify_finish(v, VERDICT_NONE, "%s", err.message);
-}
-
-void verify_smtp(struct verification *v, const char *target, const char *userpwd)
-{
-    const char *rcpt[101] = {NULL};
-    json_t *list = json_object_get(v->config, "emailRecipients"), *r;
-    char from[300], message[1024];
-    size_t i;
-    struct err err;
-
-    snprintf(from, sizeof from, "<%s>", verify_text(v, "emailFromAddress"));
-    json_array_foreach(list, i, r) if (i < 100) rcpt[i] = json_string_value(r);
-    snprintf(message, sizeof message,
-             "From: %s\r\nTo: %s\r\nSubject: slipway: test message\r\n\r\nslipway can send release notifications from "
-             "this address.\r\n",
-             verify_text(v, "emailFromAddress"), rcpt[0] ? rcpt[0] : "");
-    struct outbound_call call = {.method = "SMTP",
-                                 .url = target,
-                                 .userpwd = userpwd,
-                                 .timeout_ms = v->env->timeout_ms,
-                                 .mail_from = v->send_test ? from : NULL,
-                                 .mail_rcpt = v->send_test ? rcpt : NULL,
-                                 .body = v->send_test ? message : NULL,
-                                 .body_len = v->send_test ? strlen(message) : 0,
-                                 .done = on_answer,
-                                 .ctx = v};
-    err_clear(&err);
-    if (outbound_submit(v->env->out, &call, &err))
-        verify_finish(v, VERDICT_NONE, "%s", err.message);
-}
-
-bool verify_unanswered(struct verification *v, const struct outbound_response *res)
-{
-    if (res->failure != OUTBOUND_OK) {
-        /* The integration by type and id, never its address: a webhook's URL is its secret. */
-        log_warn("verify %s %s: %s", v->prov->type, v->id[0] ? v->id : "(a configuration, not stored)", res->error);
-        switch (res->failure) {
-        case OUTBOUND_TIMEOUT:
-            verify_finish(v, VERDICT_NONE, "%s did not answer in time; the status is unchanged, try again later", v->prov->display);
-            break;
-        case OUTBOUND_BLOCKED:
-            verify_finish(v, VERDICT_NONE,
-                          "the %s address resolves to a private, loopback or link-local address, which slipway may not call "
-                          "(an operator can allow it with SLIPWAY_OUTBOUND_ALLOW)",
-                          v->prov->display);
-            break;
-        case OUTBOUND_TLS:
-            verify_finish(v, VERDICT_NONE, "the TLS certificate of %s could not be verified", v->prov->display);
-            break;
-        default:
-            verify_finish(v, VERDICT_NONE, "%s could not be reached; the status is unchanged, try again later", v->prov->display);
-            break;
-        }
-        return true;
-    }
-    if (res->status >= 500 || res->status == 429) {
-        verify_finish(v, VERDICT_NONE, "%s answered %ld (a problem on its side); the status is unchanged, try again later",
-                      v->prov->display, res->status);
-        return true;
-    }
-    return false;
-}
-
-json_t *verify_answer(const struct verification *v, const char *status)
+json_t *verify_answer(enum verdict verdict, const char *message, json_t *details, const char *status)
 {
     char now[TIMESTAMP_SIZE];
-    const char *verdict = verdict_name(v->verdict);
+    const char *name = verdict_name(verdict);
 
     clock_now(now);
-    return json_pack("{s:b, s:s, s:s, s:s, s:O, s:o}", "success", v->verdict == VERDICT_VALID, "status", status, "message",
-                     v->message, "timestamp", now, "details", v->details, "verdict", verdict ? json_string(verdict) : json_null());
+    return json_pack("{s:b, s:s, s:s, s:s, s:o, s:o}", "success", verdict == VERDICT_VALID, "status", status, "message", message,
+                     "timestamp", now, "details", details ? json_incref(details) : json_object(), "verdict",
+                     name ? json_string(name) : json_null());
 }
 
 struct record_tx {
     const struct request *req;
     const struct category *cat;
     const char *tenant, *id;
-    const struct verification *v;
+    enum verdict verdict;
+    const char *message;
     char *to;
 };
 
@@ -239,23 +74,22 @@ static enum err_code record_body(struct store_conn *c, void *ctx, struct err *er
         return err->code;
     if (rc == 0)
         return err_set(err, ERR_NOT_FOUND, "the integration was deleted meanwhile");
-    snprintf(t->to, 16, "%s", verify_transition(from, t->v->verdict));
+    snprintf(t->to, 16, "%s", verify_transition(from, t->verdict));
     clock_now(now);
-    if (t->v->verdict != VERDICT_NONE &&
+    if (t->verdict != VERDICT_NONE &&
         store_run(c, t->cat->sql_verdict,
-                  STORE_ARGS(STORE_TEXT(t->to), STORE_TIME(now), STORE_TEXT(t->v->verdict == VERDICT_VALID ? NULL : t->v->message),
+                  STORE_ARGS(STORE_TEXT(t->to), STORE_TIME(now), STORE_TEXT(t->verdict == VERDICT_VALID ? NULL : t->message),
                              STORE_TEXT(t->tenant), STORE_TEXT(t->id)),
                   NULL, err))
         return err->code;
-    details =
-        json_pack("{s:s, s:s, s:o, s:s}", "from", from, "to", t->to, "verdict",
-                  verdict_name(t->v->verdict) ? json_string(verdict_name(t->v->verdict)) : json_null(), "message", t->v->message);
+    details = json_pack("{s:s, s:s, s:o, s:s}", "from", from, "to", t->to, "verdict",
+                        verdict_name(t->verdict) ? json_string(verdict_name(t->verdict)) : json_null(), "message", t->message);
     rc = audit_write(c, t->req,
                      &(struct audit_event){.tenant_id = t->tenant,
                                            .action = "integration.verify",
                                            .target_type = t->cat->slug,
                                            .target_id = t->id,
-                                           .failed = t->v->verdict != VERDICT_VALID,
+                                           .failed = t->verdict != VERDICT_VALID,
                                            .details = details},
                      err);
     json_decref(details);
@@ -263,9 +97,9 @@ static enum err_code record_body(struct store_conn *c, void *ctx, struct err *er
 }
 
 enum err_code verify_record(struct store_conn *c, const struct request *req, const struct category *cat, const char *tenant_id,
-                            const char *id, const struct verification *v, char to[16], struct err *err)
+                            const char *id, enum verdict verdict, const char *message, char to[16], struct err *err)
 {
-    struct record_tx t = {req, cat, tenant_id, id, v, to};
+    struct record_tx t = {req, cat, tenant_id, id, verdict, message, to};
     return tenant_tx(c, tenant_id, record_body, &t, err);
 }
 
@@ -318,7 +152,7 @@ enum err_code verify_load(struct store_conn *db, const struct keyring *keys, con
     else if (p->scm_type)
         verify_load_scm(db, keys, tenant_id, *config, scm, err);
     if (err->code) {
-        integration_wipe(*config);
+        secret_wipe_json(*config);
         json_decref(*config);
         *config = NULL;
     }

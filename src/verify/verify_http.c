@@ -13,6 +13,7 @@
 #include "core/xmalloc.h"
 #include "integrations/integrations.h"
 #include "tenancy/auth.h"
+#include "verify/verify.h"
 
 #define SETUP_PREFIX "/api/v1/setup/verify-"
 
@@ -22,7 +23,7 @@ struct single {
     struct request *req;
     const struct category *cat;
     char id[UUID_SIZE]; /* empty: a configuration check; nothing is stored */
-    struct verification *v;
+    struct provider_call *v;
 };
 
 /* On the verification pool: record, answer, resume. */
@@ -36,19 +37,20 @@ static void single_record(void *arg)
 
     err_clear(&err);
     if (s->id[0]) {
-        if (request_db(s->req, &db, &err) || verify_record(db, s->req, s->cat, s->req->who.tenant_id, s->id, s->v, to, &err)) {
+        if (request_db(s->req, &db, &err) ||
+            verify_record(db, s->req, s->cat, s->req->who.tenant_id, s->id, s->v->verdict, s->v->message, to, &err)) {
             response_error(s->req, &err);
             goto out;
         }
         status = to;
     }
-    response_json(s->req, 200, verify_answer(s->v, status));
+    response_json(s->req, 200, verify_answer(s->v->verdict, s->v->message, s->v->output, status));
 out:
-    verify_free(s->v);
+    provider_call_free(s->v);
     request_resume(s->req);
 }
 
-static void single_done(struct verification *v, void *ctx)
+static void single_done(struct provider_call *v, void *ctx)
 {
     struct single *s = ctx;
     s->v = v;
@@ -73,7 +75,7 @@ static enum err_code start(struct request *req, const struct provider *p, const 
     s->cat = category_get(p->category);
     snprintf(s->id, sizeof s->id, "%s", id ? id : "");
     request_suspend(req);
-    verify_start(&app_of(req)->verify, p, id, config, scm, json_is_true(send), single_done, s);
+    verify_start(&app_of(req)->providers, p, id, config, scm, json_is_true(send), single_done, s);
     return ERR_OK;
 }
 
@@ -146,7 +148,7 @@ enum err_code verify_setup_post(struct request *req, struct err *err)
     if (named && strcmp(named, p->type) != 0)
         err_detail(&inner, "type", "must be %s here (or left out)", p->type);
     copy = json_deep_copy(config);
-    integration_wipe(config);
+    secret_wipe_json(config);
     if (request_db(req, &db, err) == ERR_OK) {
         if (integration_validate(p, copy, &inner) == ERR_OK || inner.code == ERR_INVALID)
             integration_check_references(db, tenant, p, copy, &inner);
@@ -163,7 +165,7 @@ enum err_code verify_setup_post(struct request *req, struct err *err)
             verify_load_scm(db, app->keys, tenant, copy, &scm, err);
     }
     if (err->code) {
-        integration_wipe(copy);
+        secret_wipe_json(copy);
         json_decref(copy);
         return err->code;
     }
@@ -184,7 +186,7 @@ struct item {
     size_t index;
     const struct category *cat;
     char id[UUID_SIZE], type[32];
-    struct verification *v;
+    struct provider_call *v;
 };
 
 static void batch_item(struct batch *b, size_t index, json_t *answer)
@@ -204,9 +206,9 @@ static void batch_item(struct batch *b, size_t index, json_t *answer)
     request_resume(b->req);
 }
 
-static json_t *item_answer(const struct item *it, const struct verification *v, const char *status)
+static json_t *item_answer(const struct item *it, enum verdict verdict, const char *message, json_t *details, const char *status)
 {
-    json_t *a = verify_answer(v, status);
+    json_t *a = verify_answer(verdict, message, details, status);
     json_object_set_new(a, "id", json_string(it->id));
     json_object_set_new(a, "category", json_string(it->cat->slug));
     json_object_set_new(a, "type", json_string(it->type));
@@ -225,18 +227,18 @@ static void item_record(void *arg)
 
     err_clear(&err);
     if (store_conn_get(b->req->store, &db, &err) == ERR_OK) {
-        verify_record(db, b->req, it->cat, b->req->who.tenant_id, it->id, it->v, to, &err);
+        verify_record(db, b->req, it->cat, b->req->who.tenant_id, it->id, it->v->verdict, it->v->message, to, &err);
         store_conn_put(db);
     }
-    answer = item_answer(it, it->v, to[0] ? to : "NOT_VERIFIED");
+    answer = item_answer(it, it->v->verdict, it->v->message, it->v->output, to[0] ? to : "NOT_VERIFIED");
     if (err.code)
         json_object_set_new(answer, "message", json_string(err.message));
-    verify_free(it->v);
+    provider_call_free(it->v);
     free(it);
     batch_item(b, index, answer);
 }
 
-static void item_done(struct verification *v, void *ctx)
+static void item_done(struct provider_call *v, void *ctx)
 {
     struct item *it = ctx;
     it->v = v;
@@ -298,14 +300,13 @@ enum err_code verify_all_post(struct request *req, struct err *err)
         if (verify_load(db, app->keys, it->cat, req->who.tenant_id, it->id, NULL, &config, &scm, &inner) == ERR_OK) {
             p = provider_by_type(json_string_value(json_object_get(config, "type")));
             snprintf(it->type, sizeof it->type, "%s", p->type);
-            verify_start(&app->verify, p, it->id, config, scm, false, item_done, it);
+            verify_start(&app->providers, p, it->id, config, scm, false, item_done, it);
             continue;
         }
         /* Could not even start: an answer without a verdict, and the status stays what it is. */
-        struct verification none = {.details = json_object()};
-        char status[16] = "NOT_VERIFIED";
+        char status[16] = "NOT_VERIFIED", message[sizeof inner.message];
         struct store_stmt *st;
-        snprintf(none.message, sizeof none.message, "%s", inner.message);
+        snprintf(message, sizeof message, "%s", inner.message);
         if (store_select(db, it->cat->sql_status, STORE_ARGS(STORE_TEXT(req->who.tenant_id), STORE_TEXT(it->id)), &st, &inner) ==
             ERR_OK) {
             if (store_next(st, &inner) == 1) {
@@ -314,8 +315,7 @@ enum err_code verify_all_post(struct request *req, struct err *err)
             }
             store_finish(st);
         }
-        json_t *answer = item_answer(it, &none, status);
-        json_decref(none.details);
+        json_t *answer = item_answer(it, VERDICT_NONE, message, NULL, status);
         free(it);
         batch_item(b, i, answer);
     }

@@ -63,6 +63,24 @@ static void test_buf_limit(void **state)
     buf_free(&b);
 }
 
+/* Formatted text is capped the same way, short or long (past the small first try). */
+static void test_buf_printf(void **state)
+{
+    struct buf b;
+    char long_text[600];
+    (void)state;
+    buf_init(&b, 1000);
+    assert_int_equal(buf_printf(&b, "%s-%d", "a", 1), 0);
+    memset(long_text, 'x', sizeof long_text - 1);
+    long_text[sizeof long_text - 1] = '\0';
+    assert_int_equal(buf_printf(&b, ", %s", long_text), 0);
+    assert_int_equal(b.len, 3 + 2 + 599);
+    assert_int_equal(buf_printf(&b, "%s", long_text), -1); /* past the cap: refused, unchanged */
+    assert_int_equal(b.len, 3 + 2 + 599);
+    assert_int_equal(strncmp(b.data, "a-1, xxx", 8), 0);
+    buf_free(&b);
+}
+
 static void test_err_map(void **state)
 {
     struct err e;
@@ -346,6 +364,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_arena),
         cmocka_unit_test(test_buf_limit),
+        cmocka_unit_test(test_buf_printf),
         cmocka_unit_test(test_err_map),
         cmocka_unit_test(test_config),
         cmocka_unit_test(test_clock),

@@ -1,0 +1,268 @@
+/*
+ * provider.h: what a provider is, and what it can do.
+ *
+ * curl keeps what a protocol is (struct Curl_scheme: name, port, flags)
+ * apart from what it does (struct Curl_protocol: setup, do, done, each
+ * optional), and lists the schemes in one registry above one file per
+ * protocol. A provider here is shaped the same way: struct provider is its
+ * data (type, category, display name, fields, feature flag, where its API
+ * is and how long to wait for it, capabilities), struct provider_ops its
+ * behaviour (verify and the actions, each may be NULL), both defined in its
+ * own file, src/providers/<category>/<name>.c, and listed by one line in
+ * registry.c. Generic code (the catalog, validation, masking, the clients'
+ * forms, verification) walks the registry and never names a provider;
+ * docs/internals/providers.md tells how to add one.
+ *
+ * Every op but the inbound-webhook ones is a step function: one resumable
+ * step machine (input, state, output) that call.h's driver runs on the
+ * outbound loop, so its state can be saved between steps (call.h).
+ */
+#ifndef SLIPWAY_PROVIDER_H
+#define SLIPWAY_PROVIDER_H
+
+#include <jansson.h>
+
+#include "http/schema.h"
+#include "outbound/outbound.h"
+
+/* Document 002's typed tables, plus test management and code signing. */
+enum category_id {
+    CAT_SCM,
+    CAT_TARGETS,
+    CAT_PIPELINES,
+    CAT_COMMUNICATION,
+    CAT_TICKETS,
+    CAT_TEST_MANAGEMENT,
+    CAT_CODE_SIGNING,
+    CAT__COUNT
+};
+
+/*
+ * A process-wide setting of providers: a base URL, a timeout, a call
+ * budget. Its environment variable is read once, at start-up, with the
+ * rest of the configuration (registry.c hands every setting to
+ * config_register; `slipway help` lists them); the value is written then,
+ * before any thread starts, and only read afterwards. Several providers may
+ * share one (GitHub Actions calls GitHub's API; Play and Firebase, Google's
+ * token endpoint).
+ */
+enum provider_setting_kind {
+    SETTING_TEXT,    /* text: a base URL (self-hosted providers take theirs from the integration instead), a list */
+    SETTING_MS,      /* number: a timeout, 100 ms to 10 minutes */
+    SETTING_PER_HOUR /* number: calls an hour */
+};
+
+#define PROVIDER_SETTING_TEXT 512
+
+struct provider_setting {
+    const char *env; /* SLIPWAY_GITHUB_API_URL */
+    const char *def; /* its default, as text */
+    const char *help;
+    enum provider_setting_kind kind;
+    char text[PROVIDER_SETTING_TEXT]; /* the value of a text setting */
+    int number;                       /* the value of the others */
+};
+
+struct provider_call;
+struct provider;
+
+/*
+ * A step of a provider call (call.h): with res NULL it sends the request
+ * of the call's current step (the first run, or a resume from a saved
+ * state), or ends the call; with res, it reads the answer to that request
+ * and goes on (provider_next) or ends (provider_finish).
+ */
+typedef void (*provider_step_fn)(struct provider_call *c, const struct outbound_response *res);
+
+/* An inbound webhook, as it arrived (for the webhook ops). */
+struct provider_inbound {
+    const char *(*header)(const void *req, const char *name); /* a request header's value, or NULL */
+    const void *req;
+    const char *body; /* the raw body, exactly as received (signatures cover it) */
+    size_t len;
+};
+
+/*
+ * Capabilities: one bit per op. A provider declares the ops it has
+ * (struct provider.caps); a unit test holds every declaration against the
+ * ops that are not NULL (PROVIDER_OPS below).
+ */
+enum provider_cap {
+    CAP_VERIFY = 1u << 0,
+    CAP_SCM_RESOLVE_REF = 1u << 1,
+    CAP_SCM_CREATE_BRANCH = 1u << 2,
+    CAP_SCM_CREATE_TAG = 1u << 3,
+    CAP_SCM_COMPARE = 1u << 4,
+    CAP_SCM_CREATE_RELEASE = 1u << 5,
+    CAP_CI_TRIGGER = 1u << 6,
+    CAP_CI_STATUS = 1u << 7,
+    CAP_CI_CANCEL = 1u << 8,
+    CAP_CI_LIST_JOBS = 1u << 9,
+    CAP_STORE_FIND_BUILD = 1u << 10,
+    CAP_STORE_SUBMIT = 1u << 11,
+    CAP_STORE_SET_ROLLOUT = 1u << 12,
+    CAP_STORE_HALT = 1u << 13,
+    CAP_STORE_RESUME = 1u << 14,
+    CAP_STORE_COMPLETE = 1u << 15,
+    CAP_STORE_STATUS = 1u << 16,
+    CAP_CHAT_POST = 1u << 17,
+    CAP_CHAT_UPDATE = 1u << 18,
+    CAP_TICKETS_VERSION = 1u << 19,
+    CAP_TICKETS_LINK = 1u << 20,
+    CAP_TICKETS_TRANSITION = 1u << 21,
+    CAP_WEBHOOK_CHECK = 1u << 22,
+    CAP_WEBHOOK_PARSE = 1u << 23,
+};
+
+/*
+ * What a provider does. Each member may be NULL (the provider cannot).
+ * Step functions take their input from the call (c->config, c->scm,
+ * c->input), keep what later steps need in c->state, and leave their
+ * result in c->verdict, c->message and c->output (call.h). For an action,
+ * VERDICT_VALID is done; VERDICT_INVALID or VERDICT_EXPIRED, refused (a
+ * retry will not help until the integration is fixed); VERDICT_NONE, not
+ * answered: the caller may run it again, so an action is safe to repeat
+ * (an idempotency key where the provider takes one, else read before
+ * write). c->message says what happened, for a person, never with a
+ * secret. The input and output named below are JSON objects.
+ *
+ * Declared now; the releases, stores, notifications and deployments work
+ * fills the actions in, and may refine these contracts when it does.
+ */
+struct provider_ops {
+    /*
+     * Proves the credential with the provider's real API. Input:
+     * {"sendTest": bool} (post a test message where the type can). Output:
+     * facts for the answer (login, scopes, expiry, app name; never a
+     * secret). Verdict: VALID, INVALID or EXPIRED; NONE when no answer a
+     * verdict can rest on arrived (network, timeout, TLS, 5xx, 429).
+     */
+    provider_step_fn verify;
+
+    /* ---- source control (c->config is the SCM connection) ---- */
+    /* Input {"ref": branch, tag or commit}; output {"sha"}. An unknown ref is INVALID. */
+    provider_step_fn scm_resolve_ref;
+    /* Input {"name", "sha"}; output {"name", "sha"}. A branch of that name already at sha is done. */
+    provider_step_fn scm_create_branch;
+    /* Input {"name", "sha", "message"?}; output {"name", "sha"}. A tag of that name already at sha is done. */
+    provider_step_fn scm_create_tag;
+    /* Input {"base", "head"}; output {"commits": [{"sha", "message", "author"}], "truncated": bool}. */
+    provider_step_fn scm_compare;
+    /* Input {"tag", "name", "notes", "prerelease"?}; output {"id", "url"}. A release for the tag already there is done. */
+    provider_step_fn scm_create_release;
+
+    /* ---- CI/CD (c->config is the pipeline, c->scm its SCM connection where it acts through one) ---- */
+    /* Input {"ref", "parameters": {...}, "idempotencyKey"}; output {"runId", "url"}. */
+    provider_step_fn ci_trigger;
+    /* Input {"runId"}; output {"status": "queued"|"running"|"succeeded"|"failed"|"cancelled", "url", "artifacts"?}. */
+    provider_step_fn ci_status;
+    /* Input {"runId"}; output {}. A run already ended is done. */
+    provider_step_fn ci_cancel;
+    /* Input {"cursor"?}; output {"jobs": [{"id", "name", "url"}], "cursor"?}: one page of the jobs it could run. */
+    provider_step_fn ci_list_jobs;
+
+    /* ---- app stores (c->config is the target) ---- */
+    /* Input {"version", "buildNumber"}; output {"found": bool, "buildId"?, "state"?}: not found yet is done, not a failure. */
+    provider_step_fn store_find_build;
+    /* Input {"buildId", "releaseNotes": {locale: text}, "track"?}; output {"submissionId", "state"}. */
+    provider_step_fn store_submit;
+    /* Input {"submissionId", "fraction": 0..1}; output {"fraction"}. */
+    provider_step_fn store_set_rollout;
+    /* Input {"submissionId"}; output {"state"}: the staged rollout stops where it is. */
+    provider_step_fn store_halt;
+    /* Input {"submissionId"}; output {"state"}: a halted rollout goes on. */
+    provider_step_fn store_resume;
+    /* Input {"submissionId"}; output {"state"}: released to everyone. */
+    provider_step_fn store_complete;
+    /* Input {"submissionId"}; output {"state", "reviewState", "fraction"}. */
+    provider_step_fn store_status;
+
+    /* ---- chat (c->config is the communication integration) ---- */
+    /* Input {"channel", "text", "blocks"?}; output {"channel", "messageId"}. */
+    provider_step_fn chat_post;
+    /* Input {"channel", "messageId", "text", "blocks"?}; output {}. */
+    provider_step_fn chat_update;
+
+    /* ---- tickets (c->config is the ticket integration) ---- */
+    /* Input {"name", "releaseDate"?, "released"?}; output {"versionId"}: creates the version, or updates the one of that name. */
+    provider_step_fn tickets_version;
+    /* Input {"versionId", "issues": [keys]}; output {"linked": [keys], "missing": [keys]}. */
+    provider_step_fn tickets_link;
+    /* Input {"issues": [keys], "to": a status name}; output {"moved": [keys], "refused": [keys]}. */
+    provider_step_fn tickets_transition;
+
+    /* ---- inbound webhooks: synchronous, no network, on the request's thread ---- */
+    /*
+     * True when the request carries a valid signature over its raw body
+     * for this integration (config: its decrypted configuration), compared
+     * in constant time and within the replay window.
+     */
+    bool (*webhook_check)(const json_t *config, const struct provider_inbound *in);
+    /* The event, {"event": "build"|"push"|..., ...}, or NULL with err (ERR_INVALID) when unreadable. Caller owns. */
+    json_t *(*webhook_parse)(const struct provider_inbound *in, struct err *err);
+};
+
+/* Every op with its capability, for the registry's check (X(cap, member)). */
+#define PROVIDER_OPS(X)                                                                                                            \
+    X(CAP_VERIFY, verify)                                                                                                          \
+    X(CAP_SCM_RESOLVE_REF, scm_resolve_ref)                                                                                        \
+    X(CAP_SCM_CREATE_BRANCH, scm_create_branch)                                                                                    \
+    X(CAP_SCM_CREATE_TAG, scm_create_tag)                                                                                          \
+    X(CAP_SCM_COMPARE, scm_compare)                                                                                                \
+    X(CAP_SCM_CREATE_RELEASE, scm_create_release)                                                                                  \
+    X(CAP_CI_TRIGGER, ci_trigger)                                                                                                  \
+    X(CAP_CI_STATUS, ci_status)                                                                                                    \
+    X(CAP_CI_CANCEL, ci_cancel)                                                                                                    \
+    X(CAP_CI_LIST_JOBS, ci_list_jobs)                                                                                              \
+    X(CAP_STORE_FIND_BUILD, store_find_build)                                                                                      \
+    X(CAP_STORE_SUBMIT, store_submit)                                                                                              \
+    X(CAP_STORE_SET_ROLLOUT, store_set_rollout)                                                                                    \
+    X(CAP_STORE_HALT, store_halt)                                                                                                  \
+    X(CAP_STORE_RESUME, store_resume)                                                                                              \
+    X(CAP_STORE_COMPLETE, store_complete)                                                                                          \
+    X(CAP_STORE_STATUS, store_status)                                                                                              \
+    X(CAP_CHAT_POST, chat_post)                                                                                                    \
+    X(CAP_CHAT_UPDATE, chat_update)                                                                                                \
+    X(CAP_TICKETS_VERSION, tickets_version)                                                                                        \
+    X(CAP_TICKETS_LINK, tickets_link)                                                                                              \
+    X(CAP_TICKETS_TRANSITION, tickets_transition)                                                                                  \
+    X(CAP_WEBHOOK_CHECK, webhook_check)                                                                                            \
+    X(CAP_WEBHOOK_PARSE, webhook_parse)
+
+/*
+ * What a provider is. Defined in its own file (non-const only for the
+ * derived schema); read-only once provider_registry_init has run.
+ */
+struct provider {
+    const char *type;    /* GITHUB: the type column's value and the API's "type" */
+    const char *kind;    /* github: in /api/v1/setup/verify-{kind} */
+    const char *display; /* GitHub: in forms and messages */
+    enum category_id category;
+    const struct field *fields; /* its own fields (a field of a common one's name replaces it) */
+    size_t nfields;
+    /*
+     * Cross-field rules and derived values, run on the merged
+     * configuration before it is stored; may add details to err and fill
+     * computed fields (a certificate's expiry).
+     */
+    void (*prepare)(json_t *config, struct err *err);
+    /*
+     * Fields prepare derives when they are absent (NULL-terminated, or NULL). An update that leaves one
+     * alone derives it again from the updated configuration, unless its stored value was set by hand
+     * (differs from what prepare derives from the stored configuration).
+     */
+    const char *const *derived;
+    const char *const *computed; /* read-only fields prepare fills (NULL-terminated, or NULL): columns of the category */
+    const char *expiry;          /* the computed field holding when the credential expires (a row past it is EXPIRED), or NULL */
+    const char *scm_type;        /* pipelines that act through their SCM connection: the SCM type it must be, else NULL */
+    const char *flag;            /* the feature flag that can switch the type off (ENABLE_JENKINS_INTEGRATION), or NULL */
+    struct provider_setting *base_url;        /* where the SaaS API is (default and override), or NULL: the integration says */
+    struct provider_setting *timeout;         /* its own timeout, or NULL: SLIPWAY_OUTBOUND_TIMEOUT */
+    struct provider_setting *const *settings; /* any other setting it reads (NULL-terminated, or NULL) */
+    unsigned caps;                            /* enum provider_cap bits: exactly the ops that are not NULL */
+    const struct provider_ops *ops;
+
+    struct schema schema; /* derived by provider_registry_init: every type's, the category's, then its own fields */
+};
+
+#endif

@@ -1,0 +1,89 @@
+/* gitlab.c: GitLab (API v4; self-hosted through serverUrl). docs/verification.md says what verify asks and concludes. */
+#include "providers/scm/gitlab.h"
+
+#include "providers/scm/scm.h"
+
+struct provider_setting gitlab_url = {
+    .env = "SLIPWAY_GITLAB_URL", .def = "https://gitlab.com", .help = "GitLab", .kind = SETTING_TEXT};
+
+const char *gitlab_base(const char *server)
+{
+    return server && *server ? server : gitlab_url.text;
+}
+
+void gitlab_get(struct provider_call *c, const char *base, const char *token, const char *path)
+{
+    provider_get_with_token(c, base, path, "PRIVATE-TOKEN", "", token, NULL);
+}
+
+const char *gitlab_project(const json_t *config, char *full, size_t nfull, char *out, size_t n)
+{
+    const char *org = json_string_value(json_object_get(config, "organization"));
+    const char *repo = json_string_value(json_object_get(config, "repoName"));
+    snprintf(full, nfull, "%s/%s", org ? org : "", repo ? repo : "");
+    return provider_escape(full, out, n);
+}
+
+static int access_level(json_t *perms, const char *kind)
+{
+    return (int)json_integer_value(json_object_get(json_object_get(perms, kind), "access_level"));
+}
+
+enum { USER, PROJECT };
+
+/* The token's user, then the project: the user's access level on it must be Developer (30) or more. */
+static void verify(struct provider_call *c, const struct outbound_response *res)
+{
+    const char *base = gitlab_base(provider_text(c, "serverUrl")), *token = provider_text(c, "accessToken");
+    char full[512], enc[1536], path[PROVIDER_URL_MAX];
+    json_t *j, *perms;
+    int level;
+
+    gitlab_project(c->config, full, sizeof full, enc, sizeof enc);
+    if (!res) {
+        if (c->state.step == USER)
+            snprintf(path, sizeof path, "/api/v4/user");
+        else
+            snprintf(path, sizeof path, "/api/v4/projects/%s", enc);
+        gitlab_get(c, base, token, path);
+        return;
+    }
+    if (c->state.step == USER) {
+        if (scm_user(c, res, "username"))
+            provider_next(c, PROJECT);
+        return;
+    }
+    snprintf(path, sizeof path, "project %s not found, or the token cannot see it", full);
+    if (provider_failed(c, res, "GitLab rejected the token for this project", path) || !(j = provider_answer_json(c, res)))
+        return;
+    perms = json_object_get(j, "permissions");
+    level = access_level(perms, "project_access") > access_level(perms, "group_access") ? access_level(perms, "project_access")
+                                                                                        : access_level(perms, "group_access");
+    json_object_set_new(c->output, "accessLevel", json_integer(level));
+    json_decref(j);
+    if (level < 30)
+        provider_finish(c, VERDICT_INVALID, "the token's user has access level %d on %s; releases need Developer (30) or more",
+                        level, full);
+    else
+        provider_finish(c, VERDICT_VALID, "GitLab accepts the token, with Developer access or more to %s", full);
+}
+
+static void prepare(json_t *config, struct err *err)
+{
+    UNUSED(err);
+    scm_derive_repository_url(config, "https://gitlab.com");
+}
+
+static const struct provider_ops ops = {.verify = verify};
+
+struct provider gitlab_provider = {
+    .type = "GITLAB",
+    .kind = "gitlab",
+    .display = "GitLab",
+    .category = CAT_SCM,
+    .prepare = prepare,
+    .derived = scm_derived,
+    .base_url = &gitlab_url,
+    .caps = CAP_VERIFY,
+    .ops = &ops,
+};

@@ -1,0 +1,143 @@
+#!/usr/bin/env python3
+"""The GitHub fake (REST, also under /api/v3 as GitHub Enterprise), and one whose certificate slipway does not trust."""
+
+import copy
+import urllib.parse
+import uuid
+
+from fakebase import now, iso, number, bearer, Resp, J, Provider
+
+
+GITHUB_API_VERSIONS = ("2022-11-28", "2026-03-10")
+
+class GitHub(Provider):
+    """GitHub REST (also under /api/v3, as GitHub Enterprise serves it).
+
+    data: {"tokens": {token: {"login", "scopes": "repo, workflow" | null (fine-grained: no X-OAuth-Scopes),
+                              "expiration": "2026-12-01 10:00:00 UTC" | null,
+                              "repos": {"org/repo": {"admin", "maintain", "push", "triage", "pull"}}}},
+           "repos": {"org/repo": {"default_branch": "main", "private": true, "workflows": ["release.yml"]}}}
+    A token sees the repositories named in its `repos` (with those permissions)."""
+
+    name = "github"
+    env = ("SLIPWAY_GITHUB_API_URL", "")
+    server_header = "GitHub.com"
+    DOCS = "https://docs.github.com/rest"
+
+    def initial(self):
+        return {"tokens": {}, "repos": {}}
+
+    def _rate_headers(self, remaining=4999, reset=None):
+        return {"X-RateLimit-Limit": "5000", "X-RateLimit-Remaining": str(remaining),
+                "X-RateLimit-Reset": str(int(reset or now() + 3600)), "X-RateLimit-Used": str(5000 - remaining),
+                "X-RateLimit-Resource": "core", "X-GitHub-Media-Type": "github.v3; format=json",
+                "X-GitHub-Request-Id": uuid.uuid4().hex[:20].upper(), "X-GitHub-Api-Version-Selected": "2022-11-28"}
+
+    def _error(self, status, message, doc=None, extra=None):
+        headers = self._rate_headers()
+        headers.update(extra or {})
+        return J(status, {"message": message, "documentation_url": doc or self.DOCS, "status": str(status)}, headers)
+
+    def unauthorized(self, req):
+        return self._error(401, "Bad credentials")
+
+    def forbidden(self, req):
+        return self._error(403, "Resource not accessible by personal access token",
+                           "https://docs.github.com/rest/repos/repos#get-a-repository")
+
+    def not_found(self, req):
+        return self._error(404, "Not Found")
+
+    def server_error(self, req, status=500):
+        return self._error(status, "Server Error")
+
+    def ratelimited(self, req, rule):
+        reset = int(now() + float(rule.get("seconds", 60)))
+        headers = self._rate_headers(0, reset)
+        return J(403, {"message": "API rate limit exceeded for user ID 1. If you reach out to GitHub Support for "
+                                  "help, please include the request ID %s." % headers["X-GitHub-Request-Id"],
+                       "documentation_url": "https://docs.github.com/rest/overview/rate-limits-for-the-rest-api",
+                       "status": "403"}, headers)
+
+    def expired(self, req):
+        resp = self.route(req)
+        resp.set_header("github-authentication-token-expiration", "2020-01-01 00:00:00 UTC")
+        req.notes["expiredMode"] = True
+        return resp
+
+    def route(self, req):
+        path = req.path
+        if path.startswith("/api/v3/") or path == "/api/v3":
+            path = path[len("/api/v3"):] or "/"
+        if not req.header("User-Agent"):
+            return Resp(403, "Request forbidden by administrative rules. Please make sure your request has a "
+                             "User-Agent header (https://docs.github.com/en/rest/overview/resources-in-the-rest-api"
+                             "#user-agent-required). Check https://developer.github.com for other possible causes.\n",
+                        content_type="text/plain; charset=utf-8")
+        version = req.header("X-GitHub-Api-Version")
+        if version is not None and version not in GITHUB_API_VERSIONS:
+            return self._error(400, "Unsupported 'X-GitHub-Api-Version' header: %s. Supported versions are: %s"
+                               % (version, ", ".join(GITHUB_API_VERSIONS)),
+                               "https://docs.github.com/rest/overview/api-versions")
+        auth = req.header("Authorization")
+        token = bearer(auth, ("bearer", "token"))
+        req.notes["authScheme"] = auth.split(" ", 1)[0] if auth else None
+        if token is None:
+            return self._error(401, "Requires authentication")
+        with self.lock:
+            info = copy.deepcopy(self.data["tokens"].get(token))
+            repos = copy.deepcopy(self.data["repos"])
+        if info is None:
+            return self.unauthorized(req)
+        headers = self._rate_headers()
+        if info.get("scopes") is not None:
+            headers["X-OAuth-Scopes"] = info["scopes"]
+            headers["X-Accepted-OAuth-Scopes"] = ""
+        if info.get("expiration"):
+            headers["github-authentication-token-expiration"] = info["expiration"]
+        parts = [urllib.parse.unquote(p) for p in path.split("/")[1:]]
+        login = info.get("login", "octocat")
+        if parts == ["user"]:
+            return J(200, {"login": login, "id": number(login, 7), "node_id": "U_" + login, "type": "User",
+                           "site_admin": False, "name": info.get("name", login.title()), "company": None,
+                           "html_url": "https://github.com/" + login, "created_at": "2020-01-01T00:00:00Z",
+                           "updated_at": iso()}, headers)
+        if len(parts) >= 3 and parts[0] == "repos":
+            full = parts[1] + "/" + parts[2]
+            perms = (info.get("repos") or {}).get(full)
+            if perms is None:
+                return self._error(404, "Not Found", "https://docs.github.com/rest/repos/repos#get-a-repository",
+                                   headers)
+            repo = repos.get(full, {})
+            if len(parts) == 3:
+                headers["X-Accepted-OAuth-Scopes"] = "repo"
+                full_perms = {"admin": False, "maintain": False, "push": False, "triage": False, "pull": False}
+                full_perms.update(perms)
+                return J(200, {"id": number(full), "node_id": "R_" + full, "name": parts[2], "full_name": full,
+                               "private": repo.get("private", True), "owner": {"login": parts[1],
+                                                                                "id": number(parts[1], 7),
+                                                                                "type": "Organization"},
+                               "html_url": "https://github.com/" + full, "fork": False,
+                               "default_branch": repo.get("default_branch", "main"),
+                               "visibility": "private" if repo.get("private", True) else "public",
+                               "permissions": full_perms, "created_at": "2021-01-01T00:00:00Z",
+                               "updated_at": iso(), "pushed_at": iso()}, headers)
+            if len(parts) == 6 and parts[3:5] == ["actions", "workflows"]:
+                wanted = parts[5]
+                if wanted not in repo.get("workflows", []):
+                    return self._error(404, "Not Found", "https://docs.github.com/rest/actions/workflows#get-a-workflow",
+                                       headers)
+                return J(200, {"id": number(full + wanted), "node_id": "W_" + wanted, "name": wanted.rsplit(".", 1)[0],
+                               "path": ".github/workflows/" + wanted, "state": "active",
+                               "created_at": "2022-01-01T00:00:00.000Z", "updated_at": iso(millis=True),
+                               "url": "https://api.github.com/repos/%s/actions/workflows/%d" % (full,
+                                                                                                number(full + wanted)),
+                               "html_url": "https://github.com/%s/blob/main/.github/workflows/%s" % (full, wanted),
+                               "badge_url": "https://github.com/%s/workflows/%s/badge.svg" % (full, wanted)}, headers)
+        return self._error(404, "Not Found", self.DOCS, headers)
+
+
+class Untrusted(GitHub):
+    """A GitHub fake whose certificate no CA in SLIPWAY_CA_BUNDLE signed (TLS failures)."""
+
+    name = "untrusted"

@@ -1,0 +1,100 @@
+#!/usr/bin/env python3
+"""The GitLab fake (API v4)."""
+
+import copy
+import hashlib
+
+from fakebase import iso, number, bearer, J, Provider
+
+
+class GitLab(Provider):
+    """GitLab REST v4.
+
+    data: {"tokens": {token: {"username", "expired": false, "revoked": false,
+                              "projects": {"group/project": {"project_access": 30, "group_access": null}}}},
+           "projects": {"group/project": {"id": 1234, "pipelines": [{"id", "status", "ref"}]}}}
+    `PRIVATE-TOKEN` (or `Authorization: Bearer`) authenticates; a project is visible to the tokens that list it."""
+
+    name = "gitlab"
+    env = ("SLIPWAY_GITLAB_URL", "")
+    server_header = "nginx"
+
+    def initial(self):
+        return {"tokens": {}, "projects": {}}
+
+    def unauthorized(self, req):
+        return J(401, {"message": "401 Unauthorized"})
+
+    def forbidden(self, req):
+        return J(403, {"message": "403 Forbidden"})
+
+    def not_found(self, req):
+        return J(404, {"message": "404 Project Not Found"})
+
+    def server_error(self, req, status=500):
+        return J(status, {"message": "%d Internal Server Error" % status})
+
+    def expired(self, req):
+        return J(401, {"error": "invalid_token",
+                       "error_description": "Token is expired. You can either do re-authorization or token refresh."},
+                 {"WWW-Authenticate": 'Bearer realm="", error="invalid_token", error_description="Token is expired. '
+                                      'You can either do re-authorization or token refresh."'})
+
+    def _project(self, ident, projects):
+        if ident in projects:
+            return ident, projects[ident]
+        for full, p in projects.items():
+            if str(p.get("id")) == ident:
+                return full, p
+        return None, None
+
+    def route(self, req):
+        parts = req.segments()
+        if parts[:2] != ["api", "v4"]:
+            return J(404, {"error": "404 Not Found"})
+        parts = parts[2:]
+        token = req.header("PRIVATE-TOKEN") or bearer(req.header("Authorization"))
+        req.notes["via"] = "PRIVATE-TOKEN" if req.header("PRIVATE-TOKEN") else ("Authorization" if token else None)
+        with self.lock:
+            info = copy.deepcopy(self.data["tokens"].get(token)) if token else None
+            projects = copy.deepcopy(self.data["projects"])
+        if info is None:
+            return self.unauthorized(req)
+        if info.get("expired"):
+            return self.expired(req)
+        if info.get("revoked"):
+            return J(401, {"error": "invalid_token",
+                           "error_description": "Token was revoked. You have to re-authorize from the user."})
+        username = info.get("username", "gitlab-bot")
+        if parts == ["user"]:
+            return J(200, {"id": number(username, 6), "username": username, "name": username.title(), "state": "active",
+                           "locked": False, "avatar_url": None, "web_url": "https://gitlab.example.com/" + username,
+                           "created_at": "2020-01-01T00:00:00.000Z", "bot": False})
+        if len(parts) >= 2 and parts[0] == "projects":
+            full, project = self._project(parts[1], projects)
+            access = (info.get("projects") or {}).get(full) if full else None
+            if project is None or access is None:
+                return self.not_found(req)
+            level = max(access.get("project_access") or 0, access.get("group_access") or 0)
+            if len(parts) == 2:
+                perm = lambda v: None if v is None else {"access_level": v, "notification_level": 3}
+                return J(200, {"id": project.get("id", number(full, 6)), "name": full.rsplit("/", 1)[-1],
+                               "path": full.rsplit("/", 1)[-1], "path_with_namespace": full,
+                               "name_with_namespace": full.replace("/", " / "), "default_branch": "main",
+                               "visibility": "private", "web_url": "https://gitlab.example.com/" + full,
+                               "permissions": {"project_access": perm(access.get("project_access")),
+                                               "group_access": perm(access.get("group_access"))}})
+            if len(parts) == 3 and parts[2] == "pipelines":
+                if level < 20:
+                    return self.forbidden(req)
+                per_page = int(req.param("per_page", "20") or 20)
+                pipelines = project.get("pipelines", [])[:per_page]
+                out = [{"id": p.get("id", 1000 + i), "iid": i + 1, "project_id": project.get("id"),
+                        "sha": hashlib.sha1(str(i).encode()).hexdigest(), "ref": p.get("ref", "main"),
+                        "status": p.get("status", "success"), "source": "push", "created_at": iso(millis=True),
+                        "updated_at": iso(millis=True),
+                        "web_url": "https://gitlab.example.com/%s/-/pipelines/%s" % (full, p.get("id", 1000 + i))}
+                       for i, p in enumerate(pipelines)]
+                return J(200, out, {"X-Page": "1", "X-Per-Page": str(per_page), "X-Total": str(len(out)),
+                                    "X-Total-Pages": "1", "X-Next-Page": "", "X-Prev-Page": ""})
+        return J(404, {"error": "404 Not Found"})

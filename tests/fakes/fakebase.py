@@ -1,0 +1,372 @@
+#!/usr/bin/env python3
+"""What every provider fake shares: requests and answers, the rule modes, JWT and Basic parsing, the
+`openssl` command line and throwaway TLS certificates. One module a provider (fake_<name>.py) builds on
+it; fakes.py serves them all (its docstring is the contract)."""
+
+import base64
+import binascii
+import copy
+import datetime
+import hashlib
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import traceback
+import urllib.parse
+import uuid
+
+HOST = "127.0.0.1"
+
+
+# --------------------------------------------------------------------------
+# Small helpers
+
+
+def now():
+    return time.time()
+
+
+def iso(ts=None, millis=False):
+    moment = datetime.datetime.fromtimestamp(now() if ts is None else ts, datetime.timezone.utc)
+    if millis:
+        return moment.strftime("%Y-%m-%dT%H:%M:%S.") + "%03dZ" % (moment.microsecond // 1000)
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def number(text, digits=9):
+    """A stable positive integer for a string (ids of fake objects)."""
+    return int(hashlib.sha256(text.encode()).hexdigest(), 16) % (10 ** digits) + 10 ** (digits - 1)
+
+
+def b64url_decode(text):
+    if isinstance(text, str):
+        text = text.encode("ascii")
+    return base64.urlsafe_b64decode(text + b"=" * (-len(text) % 4))
+
+
+def deep_merge(into, patch):
+    for key, value in patch.items():
+        if isinstance(value, dict) and isinstance(into.get(key), dict):
+            deep_merge(into[key], value)
+        else:
+            into[key] = copy.deepcopy(value)
+    return into
+
+
+def basic_credentials(value):
+    """(user, password) of an `Authorization: Basic` value, or None."""
+    if not value or not value.lower().startswith("basic "):
+        return None
+    try:
+        decoded = base64.b64decode(value.split(" ", 1)[1].strip(), validate=True).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        return None
+    if ":" not in decoded:
+        return None
+    user, password = decoded.split(":", 1)
+    return user, password
+
+
+def bearer(value, schemes=("bearer",)):
+    if not value or " " not in value:
+        return None
+    scheme, cred = value.split(" ", 1)
+    return cred.strip() if scheme.lower() in schemes else None
+
+
+JWT_RE = re.compile(r"[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]+")
+
+
+def parse_jwt(token):
+    """(header, claims, signing input bytes, signature bytes) or None."""
+    parts = token.split(".")
+    if len(parts) != 3:
+        return None
+    try:
+        header = json.loads(b64url_decode(parts[0]))
+        claims = json.loads(b64url_decode(parts[1]))
+        signature = b64url_decode(parts[2])
+    except (ValueError, binascii.Error):
+        return None
+    if not isinstance(header, dict) or not isinstance(claims, dict):
+        return None
+    return header, claims, (parts[0] + "." + parts[1]).encode("ascii"), signature
+
+
+def _der_len(n):
+    if n < 0x80:
+        return bytes([n])
+    body = n.to_bytes((n.bit_length() + 7) // 8, "big")
+    return bytes([0x80 | len(body)]) + body
+
+
+def ecdsa_raw_to_der(raw):
+    """JWS ES256 signature (R||S, 32 bytes each) -> DER ECDSA-Sig-Value, for openssl."""
+    if len(raw) != 64:
+        raise ValueError("an ES256 signature is 64 bytes, not %d" % len(raw))
+
+    def integer(b):
+        b = b.lstrip(b"\x00") or b"\x00"
+        if b[0] & 0x80:
+            b = b"\x00" + b
+        return b"\x02" + _der_len(len(b)) + b
+
+    body = integer(raw[:32]) + integer(raw[32:])
+    return b"\x30" + _der_len(len(body)) + body
+
+
+class OpenSSL:
+    """The `openssl` command line in a private directory."""
+
+    def __init__(self, workdir):
+        self.workdir = workdir
+        self._pub_cache = {}
+        self._lock = threading.Lock()
+
+    def run(self, *args, stdin=None):
+        proc = subprocess.run(["openssl"] + list(args), cwd=self.workdir, input=stdin, capture_output=True,
+                              timeout=60)
+        if proc.returncode != 0:
+            raise RuntimeError("openssl %s: %s" % (" ".join(args), proc.stderr.decode("utf-8", "replace")))
+        return proc.stdout
+
+    def public_key(self, private_pem):
+        """The PEM SubjectPublicKeyInfo of a PEM private key."""
+        key = hashlib.sha256(private_pem.encode()).hexdigest()
+        with self._lock:
+            if key not in self._pub_cache:
+                self._pub_cache[key] = self.run("pkey", "-pubout", stdin=private_pem.encode()).decode()
+            return self._pub_cache[key]
+
+    def verify(self, public_pem, data, signature_der):
+        """True when signature_der is a SHA-256 signature of data by public_pem's key."""
+        fd, base = tempfile.mkstemp(dir=self.workdir, prefix="verify-")
+        os.close(fd)
+        paths = [base + ".pub", base + ".data", base + ".sig"]
+        try:
+            for path, content in zip(paths, (public_pem.encode(), data, signature_der)):
+                with open(path, "wb") as f:
+                    f.write(content)
+            proc = subprocess.run(["openssl", "dgst", "-sha256", "-verify", paths[0], "-signature", paths[2],
+                                   paths[1]], capture_output=True, timeout=60)
+            return proc.returncode == 0 and b"Verified OK" in proc.stdout
+        finally:
+            for path in paths + [base]:
+                try:
+                    os.unlink(path)
+                except OSError:
+                    pass
+
+
+def make_tls(openssl, prefix, cn):
+    """A throwaway CA and a server certificate for 127.0.0.1 and localhost it signed.
+
+    Returns (ca.pem, server.pem, server.key) paths."""
+    d = openssl.workdir
+    ca_key, ca_pem = prefix + "-ca.key", prefix + "-ca.pem"
+    key, csr, crt, ext = prefix + "-server.key", prefix + "-server.csr", prefix + "-server.pem", prefix + "-ext.cnf"
+    openssl.run("req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
+                "-keyout", ca_key, "-out", ca_pem, "-days", "3", "-sha256",
+                "-subj", "/CN=%s %s" % (cn, uuid.uuid4().hex[:8]),
+                "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign")
+    with open(os.path.join(d, ext), "w") as f:
+        f.write("basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature,keyEncipherment\n"
+                "extendedKeyUsage=serverAuth\nsubjectAltName=IP:127.0.0.1,DNS:localhost\n"
+                "subjectKeyIdentifier=hash\nauthorityKeyIdentifier=keyid,issuer\n")
+    openssl.run("req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
+                "-keyout", key, "-out", csr, "-subj", "/CN=127.0.0.1")
+    openssl.run("x509", "-req", "-in", csr, "-CA", ca_pem, "-CAkey", ca_key, "-CAcreateserial", "-out", crt,
+                "-days", "2", "-sha256", "-extfile", ext)
+    return tuple(os.path.join(d, p) for p in (ca_pem, crt, key))
+
+
+# --------------------------------------------------------------------------
+# Requests and answers
+
+
+class Request:
+    def __init__(self, method, target, headers, body, base_url):
+        self.method = method
+        split = urllib.parse.urlsplit(target)
+        self.path = split.path
+        self.query = split.query
+        self.params = urllib.parse.parse_qs(split.query, keep_blank_values=True)
+        self.headers = headers  # email.message.Message: case-insensitive get
+        self.header_list = [[k, v] for k, v in headers.items()]
+        self.body = body
+        self.base_url = base_url
+        self.notes = {}
+
+    def header(self, name):
+        return self.headers.get(name)
+
+    def param(self, name, default=None):
+        values = self.params.get(name)
+        return values[0] if values else default
+
+    def segments(self, strip=""):
+        """The path's segments, percent-decoded one by one (so %2F stays inside a segment)."""
+        path = self.path
+        if strip and path.startswith(strip):
+            path = path[len(strip):]
+        return [urllib.parse.unquote(s) for s in path.split("/")[1:]] if path.startswith("/") else []
+
+    def json(self):
+        try:
+            return json.loads(self.body.decode("utf-8"))
+        except (ValueError, UnicodeDecodeError):
+            return None
+
+    def form(self):
+        try:
+            return urllib.parse.parse_qs(self.body.decode("utf-8"), keep_blank_values=True, strict_parsing=False)
+        except UnicodeDecodeError:
+            return {}
+
+    def match_text(self, extra=""):
+        parts = [self.method, self.path, self.query, self.body.decode("utf-8", "replace"), extra]
+        for name, value in self.header_list:
+            parts.append("%s: %s" % (name, value))
+            creds = basic_credentials(value)
+            if creds:
+                parts.append("%s:%s" % creds)
+        for blob in [v for _, v in self.header_list] + [self.body.decode("utf-8", "replace")]:
+            for m in JWT_RE.finditer(blob):
+                parsed = parse_jwt(m.group(0))
+                if parsed:
+                    parts.append(json.dumps(parsed[0]))
+                    parts.append(json.dumps(parsed[1]))
+        return "\n".join(parts)
+
+
+class Resp:
+    def __init__(self, status, body=b"", headers=None, content_type="application/json; charset=utf-8"):
+        self.status = status
+        self.body = body.encode("utf-8") if isinstance(body, str) else body
+        self.headers = list((headers or {}).items()) if isinstance(headers, dict) else list(headers or [])
+        if content_type and self.body and not any(k.lower() == "content-type" for k, _ in self.headers):
+            self.headers.append(("Content-Type", content_type))
+
+    def set_header(self, name, value):
+        self.headers = [(k, v) for k, v in self.headers if k.lower() != name.lower()] + [(name, value)]
+
+
+def J(status, obj, headers=None):
+    return Resp(status, json.dumps(obj), headers)
+
+
+def html(status, text, headers=None):
+    return Resp(status, "<html><head><title>%s</title></head><body><h1>%s</h1></body></html>" % (text, text), headers,
+                "text/html;charset=utf-8")
+
+
+# --------------------------------------------------------------------------
+# Providers
+
+
+class Provider:
+    """A fake service: `data` (what it knows, set through the control plane),
+    `route(req)` for the protocol, and the answers of the rule modes."""
+
+    name = None
+    server_header = "fake"
+    env = None  # (the variable slipway reads the fake's URL from, the path after its base URL); None: the integration names it
+
+    def __init__(self, fakes):
+        self.fakes = fakes
+        self.lock = threading.RLock()
+        self.data = self.initial()
+        self.rules = []
+        self.base_url = None
+
+    def initial(self):
+        return {}
+
+    def prepare(self, patch):
+        """Adjust a registration before it is merged (derive public keys...)."""
+        return patch
+
+    def identity(self, req):
+        """Extra text a rule's `match` may find (e.g. who an access token belongs to)."""
+        return ""
+
+    # -- rules --------------------------------------------------------------
+
+    def add_rule(self, rule):
+        rule = dict(rule)
+        rule.setdefault("id", uuid.uuid4().hex[:12])
+        with self.lock:
+            self.rules.append(rule)
+        return rule
+
+    def take_rule(self, text, path, method):
+        with self.lock:
+            for rule in list(self.rules):
+                if rule.get("path") and rule["path"] not in path:
+                    continue
+                if rule.get("method") and rule["method"].upper() != method:
+                    continue
+                if rule.get("match") and rule["match"] not in text:
+                    continue
+                if rule.get("times") is not None:
+                    rule["times"] -= 1
+                    if rule["times"] <= 0:
+                        self.rules.remove(rule)
+                return dict(rule)
+        return None
+
+    # -- answers --------------------------------------------------------------
+
+    def handle(self, req):
+        try:
+            return self.route(req)
+        except Exception:  # a bug in the fake: say so loudly
+            req.notes["fakeError"] = traceback.format_exc()
+            sys.stderr.write("fake %s: %s\n" % (self.name, req.notes["fakeError"]))
+            return J(500, {"message": "the fake crashed (see its log)"})
+
+    def route(self, req):
+        return self.not_found(req)
+
+    def unauthorized(self, req):
+        return J(401, {"message": "Unauthorized"})
+
+    def forbidden(self, req):
+        return J(403, {"message": "Forbidden"})
+
+    def not_found(self, req):
+        return J(404, {"message": "Not Found"})
+
+    def server_error(self, req, status=500):
+        return J(status, {"message": "Internal Server Error"})
+
+    def expired(self, req):
+        return self.unauthorized(req)
+
+    def ratelimited(self, req, rule):
+        return J(429, {"message": "Too Many Requests"}, {"Retry-After": str(rule.get("seconds", 30))})
+
+    def malformed(self, req):
+        return Resp(200, b'{"this is": "not JSON because it stops', content_type="application/json")
+
+    def mode_answer(self, mode, req, rule):
+        if mode == "401":
+            return self.unauthorized(req)
+        if mode == "403":
+            return self.forbidden(req)
+        if mode == "404":
+            return self.not_found(req)
+        if mode in ("500", "502", "503"):
+            return self.server_error(req, int(mode))
+        if mode == "malformed":
+            return self.malformed(req)
+        if mode == "expired":
+            return self.expired(req)
+        if mode == "ratelimited":
+            return self.ratelimited(req, rule)
+        raise ValueError("unknown mode %r" % mode)

@@ -1,0 +1,152 @@
+/* Unit tests of the distribution targets: App Store Connect's signed token, Google's grant, Play's edit, Firebase's app. */
+#include "provider_harness.h"
+
+#include "test_keys.h"
+
+/* config's JSON with the key in field (caller frees). */
+static char *with_key(const char *fields, const char *field, const char *key)
+{
+    json_t *c = harness_json(fields);
+    char *text;
+    json_object_set_new(c, field, json_string(key));
+    text = json_dumps(c, JSON_COMPACT);
+    json_decref(c);
+    return text;
+}
+
+static void test_app_store(void **state)
+{
+    char *key = pem_key("EC"), *config;
+    json_t *claims;
+    (void)state;
+
+    config = with_key("{\"appleApiKeyId\": \"ABC123DEFG\", \"appleIssuerId\": \"0b7e1b7c-1c4e-4a55-9d36-1e1f2a3b4c5d\", "
+                      "\"appleBundleId\": \"com.acme.app\"}",
+                      "applePrivateKey", key);
+    harness_start("APP_STORE", config, NULL, NULL);
+    assert_sent(0, "GET", "https://api.appstoreconnect.apple.com/v1/apps?filter%5BbundleId%5D=com.acme.app&limit=1");
+    assert_int_equal(sent[0].timeout_ms, 30000); /* APPSTORE_CONNECT_TIMEOUT */
+    assert_true(strncmp(sent_header_value(0, "Authorization"), "Bearer ey", 9) == 0);
+    claims = jwt_claims(sent_header_value(0, "Authorization") + 7);
+    assert_string_equal(json_string_value(json_object_get(claims, "iss")), "0b7e1b7c-1c4e-4a55-9d36-1e1f2a3b4c5d");
+    assert_string_equal(json_string_value(json_object_get(claims, "aud")), "appstoreconnect-v1");
+    assert_int_equal(json_integer_value(json_object_get(claims, "exp")) - json_integer_value(json_object_get(claims, "iat")), 1200);
+    json_decref(claims);
+    harness_answer(200, "{\"data\": [{\"id\": \"1234567\", \"attributes\": {\"name\": \"Acme\"}}]}", NULL);
+    assert_ended(VERDICT_VALID, "the team has the app com.acme.app");
+    assert_string_equal(output_text("appId"), "1234567");
+    assert_string_equal(output_text("appName"), "Acme");
+
+    harness_start("APP_STORE", config, NULL, NULL);
+    harness_answer(200, "{\"data\": []}", NULL);
+    assert_ended(VERDICT_INVALID, "bundle id com.acme.app not found in this App Store Connect team");
+
+    harness_start("APP_STORE", config, NULL, NULL);
+    harness_answer(401, "{}", NULL);
+    assert_ended(VERDICT_INVALID, "App Store Connect rejected the API key");
+    free(config);
+
+    /* A key that cannot sign: INVALID, and nothing is sent. */
+    harness_start("APP_STORE",
+                  "{\"appleApiKeyId\": \"ABC123DEFG\", \"appleIssuerId\": \"x\", \"appleBundleId\": \"com.acme.app\", "
+                  "\"applePrivateKey\": \"not a key\"}",
+                  NULL, NULL);
+    assert_int_equal(nsent, 0);
+    assert_ended(VERDICT_INVALID, "cannot sign an App Store Connect token");
+    free(key);
+}
+
+static char *google_config(const char *fields)
+{
+    static char *key;
+    if (!key)
+        key = pem_key("RSA");
+    return with_key(fields, "googlePrivateKey", key);
+}
+
+/* Request 0 is the jwt-bearer grant for scope. */
+static void assert_grant(const char *scope)
+{
+    const char *prefix = "grant_type=urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Ajwt-bearer&assertion=";
+    json_t *claims;
+
+    assert_sent(0, "POST", "https://oauth2.googleapis.com/token");
+    assert_int_equal(sent[0].timeout_ms, 30000); /* PLAYSTORE_API_TIMEOUT */
+    assert_true(sent_header(0, "Content-Type: application/x-www-form-urlencoded"));
+    assert_true(strncmp(sent[0].body, prefix, strlen(prefix)) == 0);
+    claims = jwt_claims(sent[0].body + strlen(prefix));
+    assert_string_equal(json_string_value(json_object_get(claims, "iss")), "ci@acme.iam.gserviceaccount.com");
+    assert_string_equal(json_string_value(json_object_get(claims, "scope")), scope);
+    assert_string_equal(json_string_value(json_object_get(claims, "aud")), "https://oauth2.googleapis.com/token");
+    json_decref(claims);
+}
+
+static void test_play_store(void **state)
+{
+    char *config = google_config("{\"googleServiceAccountEmail\": \"ci@acme.iam.gserviceaccount.com\", "
+                                 "\"googlePackageName\": \"com.acme.app\"}");
+    json_t *saved;
+    (void)state;
+
+    harness_start("PLAY_STORE", config, NULL, NULL);
+    assert_grant("https://www.googleapis.com/auth/androidpublisher");
+    harness_answer(200, "{\"access_token\": \"ya29.secret-token\", \"expires_in\": 3599}", NULL);
+    assert_sent(1, "POST", "https://androidpublisher.googleapis.com/androidpublisher/v3/applications/com.acme.app/edits");
+    assert_true(sent_header(1, "Authorization: Bearer ya29.secret-token"));
+    assert_string_equal(sent[1].body, "{}");
+    harness_answer(200, "{\"id\": \"edit-42\", \"expiryTimeSeconds\": \"1\"}", NULL);
+    /* The edit is state, the access token a secret of it. */
+    saved = provider_state_save(&call->state);
+    assert_string_equal(json_string_value(json_object_get(json_object_get(saved, "data"), "edit")), "edit-42");
+    assert_string_equal(json_string_value(json_object_get(json_object_get(saved, "secrets"), "accessToken")), "ya29.secret-token");
+    json_decref(saved);
+    assert_sent(2, "DELETE", "https://androidpublisher.googleapis.com/androidpublisher/v3/applications/com.acme.app/edits/edit-42");
+    assert_false(sent[2].has_body);
+    harness_answer(204, "", NULL);
+    assert_ended(VERDICT_VALID, "Google Play accepts the service account for com.acme.app");
+
+    harness_start("PLAY_STORE", config, NULL, NULL);
+    harness_answer(400, "{\"error\": \"invalid_grant\", \"error_description\": \"Invalid JWT Signature.\"}", NULL);
+    assert_ended(VERDICT_INVALID, "Google refused the service account (invalid_grant)");
+
+    harness_start("PLAY_STORE", config, NULL, NULL);
+    harness_answer(400, "{\"error\": \"invalid_grant\", \"error_description\": \"Key has expired\"}", NULL);
+    assert_ended(VERDICT_EXPIRED, "the service account key has expired");
+
+    harness_start("PLAY_STORE", config, NULL, NULL);
+    harness_answer(200, "{\"access_token\": \"ya29.secret-token\"}", NULL);
+    harness_answer(404, "{}", NULL);
+    assert_ended(VERDICT_INVALID, "package com.acme.app not found");
+    free(config);
+}
+
+static void test_firebase(void **state)
+{
+    char *config = google_config("{\"googleServiceAccountEmail\": \"ci@acme.iam.gserviceaccount.com\", "
+                                 "\"firebaseProjectId\": \"acme-prod\", \"firebaseAppId\": \"1:123:ios:abc\"}");
+    (void)state;
+
+    harness_start("FIREBASE", config, NULL, NULL);
+    assert_grant("https://www.googleapis.com/auth/firebase");
+    harness_answer(200, "{\"access_token\": \"ya29.secret-token\"}", NULL);
+    assert_sent(1, "GET", "https://firebase.googleapis.com/v1beta1/projects/acme-prod/iosApps/1%3A123%3Aios%3Aabc");
+    assert_true(sent_header(1, "Authorization: Bearer ya29.secret-token"));
+    harness_answer(200, "{\"name\": \"projects/acme-prod/iosApps/1:123:ios:abc\"}", NULL);
+    assert_ended(VERDICT_VALID, "project acme-prod has the app");
+
+    harness_start("FIREBASE", config, NULL, NULL);
+    harness_answer(200, "{\"access_token\": \"ya29.secret-token\"}", NULL);
+    harness_answer(503, "{}", NULL);
+    assert_ended(VERDICT_NONE, "Firebase App Distribution answered 503 (a problem on its side)");
+    free(config);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_app_store),
+        cmocka_unit_test(test_play_store),
+        cmocka_unit_test(test_firebase),
+    };
+    return cmocka_run_group_tests(tests, NULL, harness_teardown);
+}
