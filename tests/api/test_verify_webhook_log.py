@@ -105,7 +105,7 @@ class WebhookFailureLogTest(unittest.TestCase):
         for (type_, mode), id in self.ids.items():
             if mode in NO_ANSWER:
                 with self.subTest(logged=(type_, mode)):
-                    self.assertTrue(any("verify %s %s:" % (type_, id) in line for line in lines),
+                    self.assertTrue(any("provider %s %s:" % (type_, id) in line for line in lines),
                                     "a log line names %s %s (%s)" % (type_, id, mode))
 
 
