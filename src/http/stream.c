@@ -113,38 +113,35 @@ static void stream_turn(struct stream_hub *hub, struct stream *st, int64_t now)
 static void *hub_loop(void *arg)
 {
     struct stream_hub *hub = arg;
+    struct stream **turn = NULL; /* this turn's streams, each with a reference */
+    size_t cap = 0;
 
     pthread_mutex_lock(&hub->lock);
     while (!hub->closing) {
         struct timespec until;
-        struct stream *batch[64];
         size_t n = 0;
         int64_t now = clock_mono_ms();
 
         /* A reference each, then the work without the hub's lock: a worker freeing a stream never waits on a poll. */
-        for (struct stream *st = hub->streams; st && n < ARRAY_LEN(batch); st = st->next) {
+        for (struct stream *st = hub->streams; st; st = st->next) {
+            if (n == cap) {
+                cap = cap ? 2 * cap : 64;
+                turn = xrealloc(turn, cap * sizeof *turn);
+            }
             atomic_fetch_add(&st->refs, 1);
-            batch[n++] = st;
+            turn[n++] = st;
         }
         pthread_mutex_unlock(&hub->lock);
         for (size_t i = 0; i < n; i++) {
-            stream_turn(hub, batch[i], now);
-            stream_unref(batch[i]);
+            stream_turn(hub, turn[i], now);
+            stream_unref(turn[i]);
         }
         pthread_mutex_lock(&hub->lock);
-        /* Streams beyond the batch wait for the next turn: rotate the list so every stream gets its turns. */
-        if (n == ARRAY_LEN(batch) && hub->streams) {
-            struct stream *first = hub->streams, *last = first;
-            while (last->next)
-                last = last->next;
-            hub->streams = first->next;
-            last->next = first;
-            first->next = NULL;
-        }
-        clock_deadline(&until, n == ARRAY_LEN(batch) ? 0 : STREAM_POLL_MS / 5);
+        clock_deadline(&until, STREAM_POLL_MS / 5);
         pthread_cond_timedwait(&hub->wake, &hub->lock, &until);
     }
     pthread_mutex_unlock(&hub->lock);
+    free(turn);
     return NULL;
 }
 

@@ -19,6 +19,11 @@
  *
  * On shutdown (stream_hub_close) every stream ends at once, so a client
  * that keeps a stream open never holds up SIGTERM.
+ *
+ * Cost: each stream's source is polled on its own (a query per stream
+ * every STREAM_POLL_MS while its client keeps up). That suits tens to
+ * hundreds of streams; streams of one source (one tenant's trail) sharing
+ * one poll is the step after.
  */
 #ifndef SLIPWAY_STREAM_H
 #define SLIPWAY_STREAM_H
