@@ -162,4 +162,8 @@ enum err_code store_tx(struct store_conn *c, store_tx_fn body, void *ctx, struct
 /* Checks that the database answers (for /readyz). */
 enum err_code store_ping(struct store *s, struct err *err);
 
+struct metrics_out;
+/* Appends the pool's families to m: connections in use and idle, the limit, waits for one and their time, timeouts. */
+void store_metrics_write(struct store *s, struct metrics_out *m);
+
 #endif

@@ -133,6 +133,7 @@ void verify_request(struct verification *v, const char *method, const char *url,
                                  .body_len = body ? strlen(body) : 0,
                                  .userpwd = userpwd,
                                  .timeout_ms = timeout_for(v),
+                                 .label = v->prov->type,
                                  .done = on_answer,
                                  .ctx = v};
     struct err err;
@@ -164,6 +165,7 @@ void verify_smtp(struct verification *v, const char *target, const char *userpwd
                                  .mail_rcpt = v->send_test ? rcpt : NULL,
                                  .body = v->send_test ? message : NULL,
                                  .body_len = v->send_test ? strlen(message) : 0,
+                                 .label = v->prov->type,
                                  .done = on_answer,
                                  .ctx = v};
     err_clear(&err);
