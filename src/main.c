@@ -36,6 +36,8 @@ static int usage(FILE *out)
           "  admin bootstrap --email E --org NAME [--name NAME]\n"
           "  admin create-token --email E [--name NAME] [--expires-days N]\n"
           "  admin rotate-key              re-encrypt every credential under INTEGRATION_ENCRYPTION_KEY\n"
+          "  admin backup FILE             copy the SQLite database to a new FILE, while it serves\n"
+          "  admin restore FILE            put a backup back, once every server on the database has stopped\n"
           "  routes                        print the route table (JSON lines)\n"
           "  help | version\n"
           "\n"

@@ -655,3 +655,28 @@ void store_metrics_write(struct store *s, struct metrics_out *m)
     metrics_family(m, "slipway_db_pool_timeouts_total", "counter", "Callers that waited in vain (their request answered 503).");
     metrics_printf(m, "slipway_db_pool_timeouts_total %llu\n", (unsigned long long)timeouts);
 }
+
+/* store_backup (restore false) or store_restore: the driver's, where it has one. */
+static enum err_code backup_op(const char *url, const char *file, bool restore, struct err *err)
+{
+    const struct store_driver *d = NULL;
+    const char *target = NULL;
+
+    if (driver_for(url, &d, &target, err))
+        return err->code;
+    if (!d->backup || !d->restore)
+        return err_set(err, ERR_INVALID,
+                       "slipway backs up SQLite only; a %s database is backed up with its own tools (docs/operations.md)",
+                       store_dialect_name(d->dialect));
+    return restore ? d->restore(target, file, err) : d->backup(target, file, err);
+}
+
+enum err_code store_backup(const char *url, const char *file, struct err *err)
+{
+    return backup_op(url, file, false, err);
+}
+
+enum err_code store_restore(const char *url, const char *file, struct err *err)
+{
+    return backup_op(url, file, true, err);
+}
