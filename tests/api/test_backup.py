@@ -18,6 +18,7 @@ import shutil
 import sqlite3
 import stat
 import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -118,6 +119,8 @@ class SqliteBackupTest(ApiTest):
         before = {tenant for t, tenant in writers.acked if t < began}
         in_copy = self.tenant_ids(backup)
         self.assertEqual(sorted(before - in_copy), [], "acknowledged before the backup began, missing from the copy")
+        print("backup: %d tenants acknowledged before it began, %d while it ran, %d in the copy, %d in all"
+              % (len(before), written_during, len(in_copy), len(writers.acked)), file=sys.stderr)
 
         # A second backup never overwrites a file.
         code, _, err = admin(self.server, "backup", backup)
