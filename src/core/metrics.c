@@ -114,8 +114,8 @@ static double start_time(void)
 
     if (!read_small("/proc/self/stat", stat, sizeof stat) || !(p = strrchr(stat, ')')) || hz <= 0)
         return 0;
-    /* After the command's closing parenthesis: field 3 onwards; starttime is the 20th of those. */
-    for (int field = 3; field < 22 && p; field++)
+    /* After the command's closing parenthesis come fields 3 on, each after a space: stop at the space before 22. */
+    for (int field = 3; field <= 22 && p; field++)
         p = strchr(p + 1, ' ');
     if (!p || sscanf(p + 1, "%llu", &ticks) != 1)
         return 0;

@@ -5,6 +5,7 @@
 #include <cmocka.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "core/config.h"
 #include "core/metrics.h"
@@ -72,7 +73,10 @@ static void test_process(void **state)
     assert_non_null(strstr(m.buf.data, "\nprocess_resident_memory_bytes "));
     assert_non_null(strstr(m.buf.data, "\nprocess_threads 1\n")); /* this test runs one thread */
     assert_non_null(strstr(m.buf.data, "\nprocess_open_fds "));
-    assert_null(strstr(m.buf.data, "process_start_time_seconds 0.000"));
+    const char *start = strstr(m.buf.data, "\nprocess_start_time_seconds ");
+    assert_non_null(start);
+    double started = strtod(start + strlen("\nprocess_start_time_seconds "), NULL);
+    assert_true(started <= (double)time(NULL) + 1 && started > (double)time(NULL) - 600); /* this process, started just now */
     buf_free(&m.buf);
 }
 
