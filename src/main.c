@@ -168,6 +168,8 @@ static int serve(struct app *app)
     app->server = server = server_start(&so, routes, routes_count, &hooks, app, app->store, &err);
     if (!server || (app->cfg.metrics_listen[0] && !(metrics = metrics_start(app, &so, &err))))
         goto stop;
+    if (app->cfg.metrics_token[0] && !metrics)
+        log_warn("SLIPWAY_METRICS_TOKEN is set but SLIPWAY_METRICS_LISTEN is not: no metrics are served");
     log_fields(LOG_INFO, "listening",
                json_pack("{s:s, s:i, s:i, s:s}", "host", so.host, "port", server_port(server), "threads", so.threads, "database",
                          store_dialect_name(store_dialect(app->store))));
