@@ -89,6 +89,26 @@ def _tail(text, lines=30):
     return "\n".join(text.splitlines()[-lines:])
 
 
+def wait_healthy(port, what, proc, log):
+    """Until GET /healthz on port answers 200; fails when proc exits first (log() says why) or after READY_TIMEOUT."""
+    deadline = time.monotonic() + READY_TIMEOUT
+    while True:
+        if proc.poll() is not None:
+            raise AssertionError("%s exited (%s) before it was ready\n%s" % (what, proc.returncode, _tail(log())))
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+        try:
+            conn.request("GET", "/healthz")
+            if conn.getresponse().status == 200:
+                return
+        except OSError:
+            pass
+        finally:
+            conn.close()
+        if time.monotonic() > deadline:
+            raise AssertionError("%s not ready after %.0f s\n%s" % (what, READY_TIMEOUT, _tail(log())))
+        time.sleep(0.05)
+
+
 class Node:
     """One `slipway serve` process."""
 
@@ -117,22 +137,7 @@ class Node:
                                          start_new_session=True)
 
     def wait_ready(self):
-        deadline = time.monotonic() + READY_TIMEOUT
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise AssertionError("slipway %d exited (%s) before it was ready\n%s"
-                                     % (self.index, self.proc.returncode, _tail(self.log_text())))
-            try:
-                conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=2)
-                conn.request("GET", "/healthz")
-                if conn.getresponse().status == 200:
-                    return
-            except OSError:
-                pass
-            finally:
-                conn.close()
-            time.sleep(0.05)
-        raise AssertionError("slipway %d not ready after %.0f s\n%s" % (self.index, READY_TIMEOUT, _tail(self.log_text())))
+        wait_healthy(self.port, "slipway %d" % self.index, self.proc, self.log_text)
 
     def scrape(self):
         """{(name, frozenset of label pairs): value} from this process's /metrics."""
@@ -264,23 +269,11 @@ class Cluster:
         with open(os.path.join(prefix, "stderr.log"), "wb") as err:
             self.nginx = subprocess.Popen([nginx, "-p", prefix, "-c", conf], stdin=subprocess.DEVNULL,
                                           stdout=subprocess.DEVNULL, stderr=err, start_new_session=True)
-        deadline = time.monotonic() + READY_TIMEOUT
-        while True:
-            if self.nginx.poll() is not None:
-                with open(os.path.join(prefix, "error.log")) as f:
-                    raise AssertionError("nginx exited (%s)\n%s" % (self.nginx.returncode, _tail(f.read())))
-            try:
-                conn = http.client.HTTPConnection("127.0.0.1", self.nginx_port, timeout=2)
-                conn.request("GET", "/healthz")
-                if conn.getresponse().status == 200:
-                    return
-            except OSError:
-                pass
-            finally:
-                conn.close()
-            if time.monotonic() > deadline:
-                raise AssertionError("nginx not answering after %.0f s" % READY_TIMEOUT)
-            time.sleep(0.05)
+
+        def log():
+            with open(os.path.join(prefix, "error.log")) as f:
+                return f.read()
+        wait_healthy(self.nginx_port, "nginx", self.nginx, log)
 
     def kill(self, node):
         os.kill(node.pid, signal.SIGKILL)
