@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <jansson.h>
+#include <sys/stat.h>
 
 #include "core/log.h"
 #include "http/schema.h"
@@ -187,15 +188,38 @@ static int cmd_rotate_key(struct config *cfg, int argc)
     return r.failed ? 1 : 0;
 }
 
+/* `admin backup FILE` (while serving) and `admin restore FILE` (with every server stopped); store.h has the rules. */
+static int cmd_backup(const struct config *cfg, int argc, char **argv, bool restore)
+{
+    struct err err;
+    struct stat st;
+    json_t *out;
+
+    err_clear(&err);
+    if (argc != 1)
+        return usage(restore ? "slipway admin restore FILE (with every slipway on the database stopped)"
+                             : "slipway admin backup FILE (a new file; the server may keep serving)");
+    if (restore ? store_restore(cfg->database_url, argv[0], &err) : store_backup(cfg->database_url, argv[0], &err))
+        return fail(&err);
+    out = restore ? json_pack("{s:s}", "restored", argv[0])
+                  : json_pack("{s:s, s:I}", "backup", argv[0], "bytes", (json_int_t)(stat(argv[0], &st) == 0 ? st.st_size : -1));
+    json_dumpf(out, stdout, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    fputc('\n', stdout);
+    json_decref(out);
+    return 0;
+}
+
 int admin_main(struct config *cfg, int argc, char **argv)
 {
+    if (argc >= 1 && (strcmp(argv[0], "backup") == 0 || strcmp(argv[0], "restore") == 0))
+        return cmd_backup(cfg, argc - 1, argv + 1, argv[0][0] == 'r');
     if (argc >= 1 && strcmp(argv[0], "rotate-key") == 0)
         return cmd_rotate_key(cfg, argc - 1);
     if (argc >= 1 && strcmp(argv[0], "bootstrap") == 0)
         return cmd_bootstrap(cfg, argc - 1, argv + 1);
     if (argc >= 1 && strcmp(argv[0], "create-token") == 0)
         return cmd_create_token(cfg, argc - 1, argv + 1);
-    return usage("slipway admin bootstrap|create-token|rotate-key ...");
+    return usage("slipway admin bootstrap|create-token|rotate-key|backup|restore ...");
 }
 
 int migrate_main(const struct config *cfg, int argc, char **argv)

@@ -12,7 +12,9 @@
 
 struct keyring;
 struct ratelimit;
+struct jobs;
 struct revcache;
+struct server;
 struct token_usage;
 struct workpool;
 
@@ -28,6 +30,8 @@ struct app {
     struct provider_loop providers; /* the outbound event loop providers are called on */
     struct workpool *verify_pool;   /* records verification results off the event loop */
     struct revcache *status_cache;  /* setup status answers by tenant, valid at the tenant's revision (setup_get) */
+    struct server *server;          /* the API's server and the job queue, whose counts /metrics shows */
+    struct jobs *jobs;
 };
 
 static inline struct app *app_of(const struct request *req)

@@ -36,6 +36,8 @@ static int usage(FILE *out)
           "  admin bootstrap --email E --org NAME [--name NAME]\n"
           "  admin create-token --email E [--name NAME] [--expires-days N]\n"
           "  admin rotate-key              re-encrypt every credential under INTEGRATION_ENCRYPTION_KEY\n"
+          "  admin backup FILE             copy the SQLite database to a new FILE, while it serves\n"
+          "  admin restore FILE            put a backup back, once every server on the database has stopped\n"
           "  routes                        print the route table (JSON lines)\n"
           "  help | version\n"
           "\n"
@@ -75,9 +77,32 @@ static enum err_code first_start(struct app *app, struct err *err)
     return err->code;
 }
 
+static const struct server_hooks hooks = {auth_authenticate};
+
+/* The metrics address (SLIPWAY_METRICS_LISTEN): a small server of its own that serves GET /metrics only. */
+static struct server *metrics_start(struct app *app, const struct server_options *api, struct err *err)
+{
+    char host[64];
+    struct server_options mo = {.host = host,
+                                .threads = 1,
+                                .body_limit = 1024,
+                                .shutdown_timeout = api->shutdown_timeout,
+                                .max_connections = 64,
+                                .routine = true};
+    struct server *s;
+
+    if (config_parse_listen(app->cfg.metrics_listen, host, sizeof host, &mo.port)) {
+        err_set(err, ERR_INVALID, "SLIPWAY_METRICS_LISTEN: expected HOST:PORT, got \"%s\"", app->cfg.metrics_listen);
+        return NULL;
+    }
+    s = server_start(&mo, metrics_routes, metrics_routes_count, &hooks, app, app->store, err);
+    if (s)
+        log_fields(LOG_INFO, "metrics listening", json_pack("{s:s, s:i}", "host", host, "port", server_port(s)));
+    return s;
+}
+
 static int serve(struct app *app)
 {
-    static const struct server_hooks hooks = {auth_authenticate};
     struct server_options so = {.host = app->cfg.listen_host,
                                 .port = app->cfg.listen_port,
                                 .body_limit = app->cfg.body_limit,
@@ -85,7 +110,7 @@ static int serve(struct app *app)
                                 .max_connections = app->cfg.max_connections,
                                 .max_client_connections = app->cfg.max_client_connections,
                                 .stream_heartbeat = app->cfg.stream_heartbeat};
-    struct server *server = NULL;
+    struct server *server = NULL, *metrics = NULL;
     struct jobs *jobs = NULL;
     const struct job_kind job_kinds[] = {{REVERIFY_JOB, reverify_run, app}};
     struct jobs_options jo = {app->cfg.job_lease, app->cfg.job_poll_ms};
@@ -128,12 +153,14 @@ static int serve(struct app *app)
     app->status_cache = revcache_new(4096);
     if (reverify_schedule(app->store, &err))
         goto stop;
-    jobs = jobs_start(app->store, job_kinds, ARRAY_LEN(job_kinds), &jo);
+    app->jobs = jobs = jobs_start(app->store, job_kinds, ARRAY_LEN(job_kinds), &jo);
     app->usage = token_usage_start(app->store, app->cfg.token_flush);
     log_buffer_start();
-    server = server_start(&so, routes, routes_count, &hooks, app, app->store, &err);
-    if (!server)
+    app->server = server = server_start(&so, routes, routes_count, &hooks, app, app->store, &err);
+    if (!server || (app->cfg.metrics_listen[0] && !(metrics = metrics_start(app, &so, &err))))
         goto stop;
+    if (app->cfg.metrics_token[0] && !metrics)
+        log_warn("SLIPWAY_METRICS_TOKEN is set but SLIPWAY_METRICS_LISTEN is not: no metrics are served");
     log_fields(LOG_INFO, "listening",
                json_pack("{s:s, s:i, s:i, s:s}", "host", so.host, "port", server_port(server), "threads", so.threads, "database",
                          store_dialect_name(store_dialect(app->store))));
@@ -142,6 +169,11 @@ static int serve(struct app *app)
              app->cfg.shutdown_timeout);
     server_drain(server);
 stop:
+    /* The metrics read the queue, the outbound loop and the API's server: they stop first. */
+    if (metrics) {
+        server_drain(metrics);
+        server_stop(metrics);
+    }
     jobs_stop(jobs);
     /* Calls still out end now; their answers, and queued logins, finish and resume their requests. */
     provider_loop_stop(&app->providers);

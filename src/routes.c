@@ -10,6 +10,7 @@
 
 #include "integrations/integrations_http.h"
 #include "setup/setup_http.h"
+#include "system/metrics_http.h"
 #include "system/system_http.h"
 #include "tenancy/tenancy_http.h"
 #include "ui/ui_http.h"
@@ -92,3 +93,8 @@ const struct route routes[] = {
     {"GET", "/api/v1/{tenantId}/release-management/can-create-releases", ROLE_VIEWER, NULL, setup_can_create_releases},
 };
 const size_t routes_count = ARRAY_LEN(routes);
+
+const struct route metrics_routes[] = {
+    {"GET", "/metrics", ROLE_PUBLIC, NULL, metrics_get},
+};
+const size_t metrics_routes_count = ARRAY_LEN(metrics_routes);

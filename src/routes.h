@@ -7,4 +7,8 @@
 extern const struct route routes[];
 extern const size_t routes_count;
 
+/* The metrics address's table (SLIPWAY_METRICS_LISTEN): GET /metrics and nothing else. */
+extern const struct route metrics_routes[];
+extern const size_t metrics_routes_count;
+
 #endif

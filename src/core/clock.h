@@ -11,6 +11,8 @@
 int64_t clock_now_ms(void);
 /* Milliseconds from an arbitrary origin that never goes backwards. */
 int64_t clock_mono_ms(void);
+/* The same clock in microseconds (latencies). */
+int64_t clock_mono_us(void);
 
 struct timespec;
 /* The wall-clock moment ms from now, as pthread_cond_timedwait wants its deadline. */

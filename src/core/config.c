@@ -9,6 +9,9 @@
 #define INT64(field, lo, hi) CONFIG_INT, offsetof(struct config, field), sizeof(int64_t), lo, hi
 #define BOOL(field) CONFIG_BOOL, offsetof(struct config, field), sizeof(bool), 0, 1
 
+/* A row names def_text only where its default is computed or nothing: the others leave it out. */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmissing-field-initializers"
 const struct config_option config_options[] = {
     {"SLIPWAY_LISTEN", "--listen", CONFIG_LISTEN, 0, 0, 0, 0, "127.0.0.1:8080", "address and port to serve HTTP on"},
     {"SLIPWAY_DATABASE_URL", "--database", STR(database_url), "sqlite://./slipway.db",
@@ -17,12 +20,12 @@ const struct config_option config_options[] = {
     {"SLIPWAY_DB_CONNECT_TIMEOUT", NULL, INT(db_connect_timeout, 1, 300), "5",
      "seconds a new database connection may take; while the database is down, requests answer 503"},
     {"SLIPWAY_THREADS", "--threads", INT(threads, 1, 256), NULL,
-     "HTTP worker threads (default: the number of cores on SQLite; four a core, at most SLIPWAY_DB_POOL, on a database server, "
-     "where requests wait on the network)"},
+     "HTTP worker threads (on a database server requests wait on the network, so more of them)",
+     "the number of cores on SQLite; four a core, at most SLIPWAY_DB_POOL, on PostgreSQL and MySQL"},
     {"SLIPWAY_BODY_LIMIT", "--body-limit", INT64(body_limit, 1024, 64 * 1024 * 1024), "1048576",
      "largest request body in bytes; larger ones get 413"},
-    {"SLIPWAY_MAX_CONNECTIONS", NULL, INT(max_connections, 1, 1000000), NULL,
-     "connections held at once; more are refused at once (default: 4096, fewer when the file limit, ulimit -n, allows fewer)"},
+    {"SLIPWAY_MAX_CONNECTIONS", NULL, INT(max_connections, 1, 1000000), NULL, "connections held at once; more are refused at once",
+     "4096, fewer when the file limit (ulimit -n) allows fewer"},
     {"SLIPWAY_MAX_CONNECTIONS_PER_CLIENT", NULL, INT(max_client_connections, 0, 1000000), "256",
      "connections one client address (an IPv6 /64) may hold; 0: no limit (behind a proxy that connects from one address)"},
     {"SLIPWAY_STREAM_HEARTBEAT", NULL, INT(stream_heartbeat, 1, 3600), "15",
@@ -45,14 +48,15 @@ const struct config_option config_options[] = {
     {"SLIPWAY_ADMIN_ORG", NULL, STR(admin_org), "My Team", "first start on an empty database: the tenant created"},
     {"SLIPWAY_LOG_LEVEL", NULL, STR(log_level), "info", "debug, info, warn or error"},
     {"INTEGRATION_ENCRYPTION_KEY", NULL, STR(encryption_key), "",
-     "64 hex characters: the AES-256 key that encrypts integration credentials"},
+     "64 hex characters: the AES-256 key that encrypts integration credentials",
+     "none: no credential can be stored, and a database holding some is refused"},
     {"INTEGRATION_ENCRYPTION_KEY_FILE", NULL, STR(encryption_key_file), "",
-     "a file holding the key instead (readable only by its owner)"},
+     "a file holding the key instead (readable only by its owner)", "none"},
     {"INTEGRATION_ENCRYPTION_OLD_KEYS", NULL, STR(encryption_old_keys), "",
-     "comma-separated older keys, accepted for reading during a rotation"},
-    {"SLIPWAY_CA_BUNDLE", NULL, STR(ca_bundle), "", "PEM file of CAs trusted for calls to providers (default: the system's)"},
+     "comma-separated older keys, accepted for reading during a rotation", "none"},
+    {"SLIPWAY_CA_BUNDLE", NULL, STR(ca_bundle), "", "PEM file of CAs trusted for calls to providers", "the system's CAs"},
     {"SLIPWAY_OUTBOUND_ALLOW", NULL, STR(outbound_allow), "",
-     "CIDRs providers may be called at although private, loopback or link-local"},
+     "CIDRs providers may be called at although private, loopback or link-local", "none"},
     {"SLIPWAY_OUTBOUND_TIMEOUT", NULL, INT(outbound_timeout, 100, 600000), "10000",
      "ms a call to a provider may take, unless it has a timeout of its own"},
     {"SLIPWAY_REVERIFY_INTERVAL", NULL, INT(reverify_interval, 60, 30 * 86400), "21600",
@@ -61,7 +65,13 @@ const struct config_option config_options[] = {
      "seconds a claimed job stays its process's without a renewal (renewed every third of it)"},
     {"SLIPWAY_JOB_POLL_MS", NULL, INT(job_poll_ms, 10, 60000), "1000", "how often an idle process looks for due jobs (ms)"},
     {"SLIPWAY_VERIFY_THREADS", NULL, INT(verify_threads, 1, 64), "2", "threads that record verification results"},
+    {"SLIPWAY_METRICS_LISTEN", NULL, STR(metrics_listen), "",
+     "HOST:PORT to serve GET /metrics on (Prometheus), apart from the API; only /metrics is served there",
+     "none: no metrics are served"},
+    {"SLIPWAY_METRICS_TOKEN", NULL, STR(metrics_token), "",
+     "a token /metrics asks for (Authorization: Bearer TOKEN), for a metrics address others can reach", "none"},
 };
+#pragma GCC diagnostic pop
 const size_t config_options_count = ARRAY_LEN(config_options);
 
 /* The options config_register added. */
@@ -87,20 +97,20 @@ static enum err_code parse_int(const char *s, int64_t lo, int64_t hi, int64_t *o
     return ERR_OK;
 }
 
-static enum err_code parse_listen(struct config *c, const char *s)
+enum err_code config_parse_listen(const char *s, char *host, size_t host_size, int *port)
 {
     const char *colon = strrchr(s, ':');
-    int64_t port;
+    int64_t p;
     size_t hostlen;
 
     if (!colon || colon == s)
         return ERR_INVALID;
     hostlen = (size_t)(colon - s);
-    if (hostlen >= sizeof c->listen_host || parse_int(colon + 1, 0, 65535, &port))
+    if (hostlen >= host_size || parse_int(colon + 1, 0, 65535, &p))
         return ERR_INVALID;
-    memcpy(c->listen_host, s, hostlen);
-    c->listen_host[hostlen] = '\0';
-    c->listen_port = (int)port;
+    memcpy(host, s, hostlen);
+    host[hostlen] = '\0';
+    *port = (int)p;
     return ERR_OK;
 }
 
@@ -111,7 +121,7 @@ static enum err_code set_at(struct config *c, const struct config_option *opt, c
 
     switch (opt->kind) {
     case CONFIG_LISTEN:
-        if (parse_listen(c, value))
+        if (config_parse_listen(value, c->listen_host, sizeof c->listen_host, &c->listen_port))
             return err_set(err, ERR_INVALID, "%s: expected HOST:PORT, got \"%s\"", opt->env, value);
         return ERR_OK;
     case CONFIG_STRING:
@@ -224,10 +234,34 @@ int config_threads(const struct config *c, bool database_server)
     return (int)cores;
 }
 
+const char *config_default_text(const struct config_option *o)
+{
+    return o->def_text ? o->def_text : o->def ? o->def : "";
+}
+
+/* The widest variable name and flag of the table, so help's columns line up. */
+static void help_widths(int *width, int *flag_width)
+{
+    *width = *flag_width = 0;
+    for (size_t i = 0; i < config_options_count + nexternal; i++) {
+        const struct config_option *o = i < config_options_count ? &config_options[i] : &external[i - config_options_count].option;
+        *width = (int)strlen(o->env) > *width ? (int)strlen(o->env) : *width;
+        *flag_width = o->flag && (int)strlen(o->flag) > *flag_width ? (int)strlen(o->flag) : *flag_width;
+    }
+}
+
+void config_help_line(FILE *out, const char *env, const char *flag, const char *help, const char *def)
+{
+    int width, flag_width;
+
+    help_widths(&width, &flag_width);
+    fprintf(out, "  %-*s  %-*s  %s (default: %s)\n", width, env, flag_width, flag ? flag : "", help, def);
+}
+
 void config_print_help(FILE *out)
 {
     for (size_t i = 0; i < config_options_count + nexternal; i++) {
         const struct config_option *o = i < config_options_count ? &config_options[i] : &external[i - config_options_count].option;
-        fprintf(out, "  %-34s %-13s %s (default: %s)\n", o->env, o->flag ? o->flag : "", o->help, o->def ? o->def : "computed");
+        config_help_line(out, o->env, o->flag, o->help, config_default_text(o));
     }
 }

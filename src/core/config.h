@@ -52,6 +52,8 @@ struct config {
     int reverify_interval; /* seconds */
     int verify_threads;
     int job_lease, job_poll_ms; /* the job queue: seconds, ms */
+    char metrics_listen[128];   /* HOST:PORT of GET /metrics, or "" for none (docs/operations.md) */
+    char metrics_token[256];    /* a bearer token /metrics asks for, or "" */
 };
 
 struct config_option {
@@ -62,6 +64,7 @@ struct config_option {
     int64_t min, max;    /* for CONFIG_INT */
     const char *def;     /* default, as text; NULL means computed (see help) */
     const char *help;
+    const char *def_text; /* the default in words, where def is NULL (computed) or "" (nothing set) */
 };
 
 extern const struct config_option config_options[];
@@ -102,7 +105,14 @@ enum err_code config_set(struct config *c, const struct config_option *opt, cons
  */
 int config_threads(const struct config *c, bool database_server);
 
-/* Prints the table of options (for `slipway help`). */
+/* Prints the table of options (for `slipway help`): each with its flag, meaning and default. */
 void config_print_help(FILE *out);
+/* One line of that table, for settings read elsewhere (the integration types' feature flags). */
+void config_help_line(FILE *out, const char *env, const char *flag, const char *help, const char *def);
+/* The default as help shows it: def_text, else def. */
+const char *config_default_text(const struct config_option *o);
+
+/* Parses HOST:PORT into host[host_size] and *port (0..65535); ERR_INVALID otherwise. */
+enum err_code config_parse_listen(const char *s, char *host, size_t host_size, int *port);
 
 #endif

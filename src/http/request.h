@@ -24,6 +24,8 @@
 #include "http/schema.h"
 #include "store/store.h"
 
+struct route;
+
 /* Who may call a route: nobody needs a token, any account, or a minimum role in the path's tenant. */
 enum role { ROLE_PUBLIC, ROLE_ACCOUNT, ROLE_VIEWER, ROLE_EDITOR, ROLE_OWNER };
 
@@ -85,7 +87,8 @@ struct request {
     struct buf raw;               /* the body as received, capped at the body limit */
     bool too_large;               /* more than the limit arrived (or was announced) */
     bool dispatched;              /* the router has run */
-    int64_t started_ms;
+    const struct route *route;    /* the route the router matched, or NULL (for the metrics) */
+    int64_t started_us;           /* clock_mono_us() when its head was complete */
 };
 
 const char *request_param(const struct request *req, const char *name);

@@ -19,10 +19,17 @@
 
 #include "core/clock.h"
 #include "core/log.h"
+#include "core/metrics.h"
 #include "core/rand.h"
 #include "core/xmalloc.h"
 #include "http/connlimit.h"
 #include "http/stream.h"
+
+/* The requests of one route (or of none), counted for /metrics without a lock. */
+struct route_stats {
+    _Atomic uint64_t by_status[500]; /* statuses 100 to 599 */
+    struct metrics_histogram latency;
+};
 
 /*
  * The server owns its listening socket and an accept thread that hands
@@ -44,10 +51,14 @@ struct server {
     int64_t body_limit;
     int shutdown_timeout;
     atomic_int inflight;
-    struct connlimit *conns; /* every connection the daemon holds is counted here first */
-    struct stream_hub *streams;
+    struct connlimit *conns;    /* every connection the daemon holds is counted here first */
+    struct stream_hub *streams; /* NULL when the server serves no streams */
     int max_connections;
     int64_t refused_logged_ms;
+    const struct route *routes; /* the table, whose order indexes stats */
+    size_t nroutes;
+    struct route_stats *stats; /* one a route, then one for requests no route took */
+    bool routine;
 };
 
 static bool request_id_sane(const char *s)
@@ -105,7 +116,7 @@ static void request_begin(struct server *s, struct request *req, struct MHD_Conn
     req->conn = conn;
     req->method = arena_strdup(a, method);
     req->path = arena_strdup(a, url);
-    req->started_ms = clock_mono_ms();
+    req->started_us = clock_mono_us();
     req->user_agent = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_USER_AGENT);
     if (request_id_sane(rid))
         snprintf(req->id, sizeof req->id, "%s", rid);
@@ -171,7 +182,7 @@ static enum err_code route_request(struct server *s, struct request *req, struct
     default:
         return err_set(err, ERR_NOT_FOUND, "not found");
     }
-    rt = m.route;
+    rt = req->route = m.route;
     req->nparams = m.nparams;
     memcpy(req->param_names, m.names, sizeof m.names);
     memcpy(req->param_values, m.values, sizeof m.values);
@@ -277,7 +288,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 }
 
 /* The access line, formatted by hand: it is written for every request, so it skips building a JSON object. */
-static void log_access(const struct request *req)
+static void log_access(const struct request *req, int64_t duration_us)
 {
     char now[TIMESTAMP_SIZE], method[64], path[1024], line[1536];
     int n;
@@ -288,12 +299,22 @@ static void log_access(const struct request *req)
     n = snprintf(line, sizeof line,
                  "{\"time\":\"%s\",\"level\":\"info\",\"msg\":\"request\",\"requestId\":\"%s\",\"method\":\"%s\","
                  "\"path\":\"%s\",\"status\":%d,\"durationMs\":%lld,\"tenant\":%s%s%s,\"account\":%s%s%s}",
-                 now, req->id, method, path, req->status, (long long)(clock_mono_ms() - req->started_ms),
-                 req->who.tenant_id[0] ? "\"" : "", req->who.tenant_id[0] ? req->who.tenant_id : "null",
-                 req->who.tenant_id[0] ? "\"" : "", req->who.account_id[0] ? "\"" : "",
-                 req->who.account_id[0] ? req->who.account_id : "null", req->who.account_id[0] ? "\"" : "");
+                 now, req->id, method, path, req->status, (long long)(duration_us / 1000), req->who.tenant_id[0] ? "\"" : "",
+                 req->who.tenant_id[0] ? req->who.tenant_id : "null", req->who.tenant_id[0] ? "\"" : "",
+                 req->who.account_id[0] ? "\"" : "", req->who.account_id[0] ? req->who.account_id : "null",
+                 req->who.account_id[0] ? "\"" : "");
     if (n > 0)
         log_access_line(line, (size_t)n < sizeof line ? (size_t)n : sizeof line - 1);
+}
+
+static void count_request(struct server *s, const struct request *req, int64_t duration_us)
+{
+    struct route_stats *rs = &s->stats[req->route ? (size_t)(req->route - s->routes) : s->nroutes];
+    int status = req->status ? req->status : 500; /* as send_response answers */
+
+    if (status >= 100 && status <= 599)
+        atomic_fetch_add_explicit(&rs->by_status[status - 100], 1, memory_order_relaxed);
+    metrics_observe(&rs->latency, duration_us);
 }
 
 static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls, enum MHD_RequestTerminationCode toe)
@@ -310,8 +331,10 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
         arena_destroy(req->arena);
         return;
     }
-    if (log_enabled(LOG_INFO))
-        log_access(req);
+    int64_t duration_us = clock_mono_us() - req->started_us;
+    count_request(s, req, duration_us);
+    if (log_enabled(s->routine ? LOG_DEBUG : LOG_INFO))
+        log_access(req, duration_us);
     store_conn_put(req->db);
     buf_free(&req->raw);
     arena_destroy(req->arena);
@@ -480,7 +503,11 @@ struct server *server_start(const struct server_options *o, const struct route *
     if (connection_limit(o, &s->max_connections, err))
         goto fail;
     s->conns = connlimit_new(s->max_connections, o->max_client_connections);
-    s->streams = stream_hub_start(store, o->stream_heartbeat * 1000);
+    s->streams = o->stream_heartbeat > 0 ? stream_hub_start(store, o->stream_heartbeat * 1000) : NULL;
+    s->routes = routes;
+    s->nroutes = nroutes;
+    s->stats = xcalloc(nroutes + 1, sizeof *s->stats);
+    s->routine = o->routine;
     s->listen_fd = listen_on(o, &s->port, err);
     if (s->listen_fd < 0)
         goto fail;
@@ -515,6 +542,7 @@ fail:
     router_free(s->router);
     connlimit_free(s->conns);
     stream_hub_free(s->streams);
+    free(s->stats);
     free(s);
     return NULL;
 }
@@ -556,5 +584,53 @@ void server_stop(struct server *s)
     stream_hub_free(s->streams);
     router_free(s->router);
     connlimit_free(s->conns);
+    free(s->stats);
     free(s);
+}
+
+/* One route's counts: a sample for each status it answered, and its latencies once it has any. */
+static void route_metrics(struct metrics_out *m, const struct route_stats *rs, const char *method, const char *route, bool latency)
+{
+    char labels[512], mv[32], rv[256];
+    bool any = false;
+
+    metrics_escape(mv, sizeof mv, method);
+    metrics_escape(rv, sizeof rv, route);
+    for (int i = 0; i < 500; i++) {
+        uint64_t n = atomic_load_explicit(&rs->by_status[i], memory_order_relaxed);
+        if (!n)
+            continue;
+        any = true;
+        if (!latency)
+            metrics_printf(m, "slipway_http_requests_total{method=\"%s\",route=\"%s\",code=\"%d\"} %llu\n", mv, rv, i + 100,
+                           (unsigned long long)n);
+    }
+    if (latency && any) {
+        snprintf(labels, sizeof labels, "method=\"%s\",route=\"%s\"", mv, rv);
+        metrics_histogram_write(m, "slipway_http_request_duration_seconds", labels, &rs->latency);
+    }
+}
+
+void server_metrics_write(struct server *s, struct metrics_out *m)
+{
+    metrics_family(m, "slipway_http_requests_total", "counter",
+                   "HTTP requests answered, by method, route pattern (\"unmatched\" when none matched) and status.");
+    for (size_t i = 0; i <= s->nroutes; i++)
+        route_metrics(m, &s->stats[i], i < s->nroutes ? s->routes[i].method : "any",
+                      i < s->nroutes ? s->routes[i].pattern : "unmatched", false);
+    metrics_family(m, "slipway_http_request_duration_seconds", "histogram",
+                   "Time from a request's head to the end of its answer, by method and route pattern (an event stream's: its "
+                   "whole life).");
+    for (size_t i = 0; i <= s->nroutes; i++)
+        route_metrics(m, &s->stats[i], i < s->nroutes ? s->routes[i].method : "any",
+                      i < s->nroutes ? s->routes[i].pattern : "unmatched", true);
+    metrics_family(m, "slipway_http_requests_in_flight", "gauge", "Requests begun and not yet answered.");
+    metrics_printf(m, "slipway_http_requests_in_flight %d\n", atomic_load(&s->inflight));
+    metrics_family(m, "slipway_http_connections_open", "gauge", "Client connections held.");
+    metrics_printf(m, "slipway_http_connections_open %d\n", connlimit_open(s->conns));
+    metrics_family(m, "slipway_http_connections_max", "gauge",
+                   "Client connections the server holds at most (SLIPWAY_MAX_CONNECTIONS).");
+    metrics_printf(m, "slipway_http_connections_max %d\n", s->max_connections);
+    metrics_family(m, "slipway_sse_streams_open", "gauge", "Server-Sent Events streams open.");
+    metrics_printf(m, "slipway_sse_streams_open %d\n", stream_hub_open(s->streams));
 }

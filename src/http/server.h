@@ -32,7 +32,8 @@ struct server_options {
     int shutdown_timeout;       /* seconds */
     int max_connections;        /* held at once; 0: as many as the file limit allows, up to 4096 */
     int max_client_connections; /* per client address (IPv6: per /64); 0: no such limit */
-    int stream_heartbeat;       /* seconds an event stream may stay silent */
+    int stream_heartbeat;       /* seconds an event stream may stay silent; 0: this server serves no streams */
+    bool routine;               /* its requests are routine (the metrics listener): their access lines are debug */
 };
 
 struct server;
@@ -40,6 +41,13 @@ struct server;
 struct server *server_start(const struct server_options *o, const struct route *routes, size_t nroutes,
                             const struct server_hooks *hooks, void *app, struct store *store, struct err *err);
 int server_port(const struct server *s);
+struct metrics_out;
+/*
+ * Appends the server's families to m: requests by route pattern (never the
+ * path as sent), method and status, a latency histogram per route, open
+ * connections, requests in flight and open event streams.
+ */
+void server_metrics_write(struct server *s, struct metrics_out *m);
 /* Stops accepting and lets requests in flight finish, for at most the shutdown timeout. */
 void server_drain(struct server *s);
 /*

@@ -41,6 +41,7 @@ struct stream_hub {
     struct stream *streams;
     struct store *store;
     int heartbeat_ms;
+    atomic_int open; /* streams in the list */
     bool closing;
     pthread_t thread;
 };
@@ -163,6 +164,8 @@ struct stream_hub *stream_hub_start(struct store *store, int heartbeat_ms)
 
 void stream_hub_close(struct stream_hub *hub)
 {
+    if (!hub)
+        return;
     pthread_mutex_lock(&hub->lock);
     hub->closing = true;
     for (struct stream *st = hub->streams; st; st = st->next) {
@@ -226,6 +229,7 @@ static void stream_done(void *cls)
     for (struct stream **p = &hub->streams; *p; p = &(*p)->next)
         if (*p == st) {
             *p = st->next;
+            atomic_fetch_sub(&hub->open, 1);
             stream_unref(st); /* the list's reference */
             break;
         }
@@ -239,6 +243,10 @@ enum err_code response_stream(struct request *req, const struct stream_source *s
     const char *last = request_header(req, "Last-Event-ID");
     struct stream *st;
 
+    if (!hub) {
+        src->free(ctx);
+        return err_set(err, ERR_NOT_FOUND, "not found");
+    }
     if (!last || !*last)
         last = start;
     if (strlen(last) >= STREAM_CURSOR_MAX) {
@@ -265,6 +273,7 @@ enum err_code response_stream(struct request *req, const struct stream_source *s
     }
     st->next = hub->streams;
     hub->streams = st;
+    atomic_fetch_add(&hub->open, 1);
     pthread_cond_signal(&hub->wake); /* a first poll at once */
     pthread_mutex_unlock(&hub->lock);
     req->stream = st;
@@ -287,4 +296,9 @@ void *stream_response(struct request *req)
         req->stream = NULL;
     }
     return r;
+}
+
+int stream_hub_open(struct stream_hub *hub)
+{
+    return hub ? atomic_load(&hub->open) : 0;
 }

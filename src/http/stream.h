@@ -63,8 +63,10 @@ enum err_code response_stream(struct request *req, const struct stream_source *s
 /* For the server. */
 /* heartbeat_ms: the longest a stream stays silent (SLIPWAY_STREAM_HEARTBEAT). */
 struct stream_hub *stream_hub_start(struct store *store, int heartbeat_ms);
-void stream_hub_close(struct stream_hub *hub); /* ends every stream; no new one starts */
+void stream_hub_close(struct stream_hub *hub); /* ends every stream; no new one starts (NULL: nothing to do) */
 void stream_hub_free(struct stream_hub *hub);  /* after the daemon has stopped */
+/* Streams open now (for /metrics); 0 for no hub. */
+int stream_hub_open(struct stream_hub *hub);
 /* The libmicrohttpd response that sends req's stream (server.c), or NULL when req is no stream. */
 void *stream_response(struct request *req);
 

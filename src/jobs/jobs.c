@@ -7,6 +7,7 @@
 
 #include "core/clock.h"
 #include "core/log.h"
+#include "core/metrics.h"
 #include "core/rand.h"
 #include "core/xmalloc.h"
 
@@ -36,10 +37,17 @@ struct claimed {
     bool found;
 };
 
+/* A kind's runs in this process, for /metrics. */
+struct kind_stats {
+    _Atomic uint64_t ok, failed;
+    struct metrics_histogram duration;
+};
+
 struct jobs {
     struct store *store;
     const struct job_kind *kinds;
     size_t nkinds;
+    struct kind_stats *stats; /* indexed like kinds */
     struct jobs_options opt;
     char owner[128]; /* host:pid:random, in leaseOwner */
     pthread_t worker, keeper;
@@ -149,10 +157,19 @@ static void run_claimed(struct jobs *q, struct claimed *cl)
     memcpy(q->running, cl->job.id, sizeof q->running);
     pthread_mutex_unlock(&q->lock);
 
-    log_info("jobs: running %s %s (attempt %d)", cl->kind, cl->job.id, cl->job.attempt);
+    /* A first attempt is routine (the re-verification runs every minute); a retry, or a job taken over from a process
+       that died, is worth an operator's reading. */
+    if (cl->job.attempt > 1)
+        log_info("jobs: running %s %s (attempt %d)", cl->kind, cl->job.id, cl->job.attempt);
+    else
+        log_debug("jobs: running %s %s (attempt %d)", cl->kind, cl->job.id, cl->job.attempt);
     cl->job.payload = cl->payload;
     cl->job.queue = q;
+    int64_t started_us = clock_mono_us();
     k->run(k->ctx, &cl->job, &err);
+    struct kind_stats *ks = &q->stats[k - q->kinds];
+    metrics_observe(&ks->duration, clock_mono_us() - started_us);
+    atomic_fetch_add_explicit(err.code ? &ks->failed : &ks->ok, 1, memory_order_relaxed);
 
     pthread_mutex_lock(&q->lock);
     q->running[0] = '\0';
@@ -260,6 +277,7 @@ struct jobs *jobs_start(struct store *s, const struct job_kind *kinds, size_t nk
     q->store = s;
     q->kinds = kinds;
     q->nkinds = nkinds;
+    q->stats = xcalloc(nkinds ? nkinds : 1, sizeof *q->stats);
     q->opt = *opt;
     if (q->opt.lease_seconds < 2)
         q->opt.lease_seconds = 2;
@@ -290,6 +308,7 @@ void jobs_stop(struct jobs *q)
     pthread_join(q->keeper, NULL);
     pthread_mutex_destroy(&q->lock);
     pthread_cond_destroy(&q->wake);
+    free(q->stats);
     free(q);
 }
 
@@ -323,4 +342,74 @@ enum err_code jobs_ensure_recurring(struct store_conn *c, const char *kind, int 
         return ERR_OK;
     return store_run(c, "UPDATE jobs SET runAt = ?, updatedAt = ? WHERE dedupeKey = ? AND state = 'QUEUED' AND runAt > ?",
                      STORE_ARGS(STORE_TIME(now), STORE_TIME(now), STORE_TEXT(kind), STORE_TIME(now)), NULL, err);
+}
+
+/* The jobs of every process, by kind and state, from the table (idx_jobs_due covers the states); DONE rows are history. */
+#define METRICS_ROWS 256
+static void jobs_table_metrics(struct store_conn *c, struct metrics_out *m)
+{
+    struct row {
+        char kind[128], state[16];
+        int64_t count, first_ms; /* first_ms: the earliest runAt, -1 when unknown */
+    } *rows = xcalloc(METRICS_ROWS, sizeof *rows);
+    struct store_stmt *st;
+    struct err err;
+    int64_t now = clock_now_ms();
+    int n = 0, rc;
+
+    err_clear(&err);
+    if (store_select(c,
+                     "SELECT kind, state, COUNT(*), MIN(runAt) FROM jobs WHERE state IN ('QUEUED', 'RUNNING', 'FAILED') "
+                     "GROUP BY kind, state ORDER BY kind, state",
+                     STORE_NO_ARGS, &st, &err) == ERR_OK) {
+        while (n < METRICS_ROWS && (rc = store_next(st, &err)) == 1) {
+            metrics_escape(rows[n].kind, sizeof rows[n].kind, store_col_text(st, 0));
+            snprintf(rows[n].state, sizeof rows[n].state, "%s", store_col_text(st, 1));
+            rows[n].count = store_col_int(st, 2);
+            if (store_col_null(st, 3) || clock_parse(store_col_text(st, 3), &rows[n].first_ms) != 0)
+                rows[n].first_ms = -1;
+            n++;
+        }
+        store_finish(st);
+    }
+    if (err.code) {
+        log_warn("metrics: cannot count the jobs: %s", err.message);
+        free(rows);
+        return;
+    }
+    metrics_family(m, "slipway_jobs", "gauge",
+                   "Jobs in the database (every process's) by kind and state: QUEUED, RUNNING, FAILED.");
+    for (int i = 0; i < n; i++)
+        metrics_printf(m, "slipway_jobs{kind=\"%s\",state=\"%s\"} %lld\n", rows[i].kind, rows[i].state, (long long)rows[i].count);
+    metrics_family(m, "slipway_jobs_oldest_due_seconds", "gauge",
+                   "How long the oldest QUEUED job of a kind has been due and not yet claimed (0: none is due).");
+    for (int i = 0; i < n; i++)
+        if (strcmp(rows[i].state, "QUEUED") == 0 && rows[i].first_ms >= 0)
+            metrics_printf(m, "slipway_jobs_oldest_due_seconds{kind=\"%s\"} %.3f\n", rows[i].kind,
+                           rows[i].first_ms < now ? (double)(now - rows[i].first_ms) / 1000 : 0.0);
+    free(rows);
+}
+
+void jobs_metrics_write(struct jobs *q, struct store_conn *c, struct metrics_out *m)
+{
+    char kind[128];
+
+    metrics_family(m, "slipway_job_runs_total", "counter",
+                   "Jobs this process ran, by kind and outcome (ok, or error: retried or failed).");
+    for (size_t i = 0; q && i < q->nkinds; i++) {
+        metrics_escape(kind, sizeof kind, q->kinds[i].name);
+        metrics_printf(m, "slipway_job_runs_total{kind=\"%s\",outcome=\"ok\"} %llu\n", kind,
+                       (unsigned long long)atomic_load_explicit(&q->stats[i].ok, memory_order_relaxed));
+        metrics_printf(m, "slipway_job_runs_total{kind=\"%s\",outcome=\"error\"} %llu\n", kind,
+                       (unsigned long long)atomic_load_explicit(&q->stats[i].failed, memory_order_relaxed));
+    }
+    metrics_family(m, "slipway_job_run_duration_seconds", "histogram", "How long this process's job runs took, by kind.");
+    for (size_t i = 0; q && i < q->nkinds; i++) {
+        char labels[160];
+        metrics_escape(kind, sizeof kind, q->kinds[i].name);
+        snprintf(labels, sizeof labels, "kind=\"%s\"", kind);
+        metrics_histogram_write(m, "slipway_job_run_duration_seconds", labels, &q->stats[i].duration);
+    }
+    if (c)
+        jobs_table_metrics(c, m);
 }

@@ -60,4 +60,13 @@ bool jobs_stopping(struct jobs *q);
  */
 enum err_code jobs_ensure_recurring(struct store_conn *c, const char *kind, int every_seconds, bool due_now, struct err *err);
 
+struct metrics_out;
+/*
+ * Appends the queue's families to m: this process's runs by kind and
+ * outcome with their durations (q may be NULL), and, when c is given, the
+ * jobs in the database by kind and state (QUEUED, RUNNING, FAILED) with how
+ * long the oldest due one has waited past its time.
+ */
+void jobs_metrics_write(struct jobs *q, struct store_conn *c, struct metrics_out *m);
+
 #endif

@@ -7,13 +7,40 @@
 #include <strings.h>
 
 #include "core/buf.h"
+#include "core/clock.h"
 #include "core/log.h"
+#include "core/metrics.h"
 #include "core/xmalloc.h"
 #include "crypto/hash.h"
 #include "outbound/url.h"
 
 #define HEADERS_MAX (64 * 1024)
 #define ALLOW_MAX 16
+#define LABELS_MAX 64 /* distinct call labels counted apart; more share "other" */
+
+/*
+ * How a call ended, as the metrics name it: why no answer came (enum
+ * outbound_failure), or the class of the status that did ("answered": a
+ * status outside 100..599).
+ */
+#define OUTCOME_1XX (OUTBOUND_NO_STARTTLS + 1)
+#define OUTCOMES (OUTCOME_1XX + 5)
+static const char *const outcome_names[OUTCOMES] = {
+    [OUTBOUND_OK] = "answered",     [OUTBOUND_NETWORK] = "network",
+    [OUTBOUND_TIMEOUT] = "timeout", [OUTBOUND_TLS] = "tls",
+    [OUTBOUND_BLOCKED] = "blocked", [OUTBOUND_TOO_LARGE] = "too_large",
+    [OUTBOUND_LOGIN] = "login",     [OUTBOUND_NO_STARTTLS] = "no_starttls",
+    [OUTCOME_1XX] = "1xx",          [OUTCOME_1XX + 1] = "2xx",
+    [OUTCOME_1XX + 2] = "3xx",      [OUTCOME_1XX + 3] = "4xx",
+    [OUTCOME_1XX + 4] = "5xx",
+};
+
+/* The calls of one label. Written by the loop thread only; read by scrapes. */
+struct call_stats {
+    _Atomic(char *) label; /* set once, then never changed until outbound_stop */
+    _Atomic uint64_t outcomes[OUTCOMES];
+    struct metrics_histogram latency;
+};
 
 struct cidr {
     int family;
@@ -34,6 +61,8 @@ struct transfer {
     char *method, *body, *userpwd;
     size_t body_len;
     long timeout_ms;
+    char *label;
+    int64_t submitted_us;
     outbound_done_fn done;
     void *ctx;
     struct buf resp, head;
@@ -51,6 +80,8 @@ struct outbound {
     size_t max_response;
     struct cidr allow[ALLOW_MAX];
     int nallow;
+    struct call_stats stats[LABELS_MAX + 1]; /* the last: "other" */
+    atomic_int in_flight;
 };
 
 static void curl_global_init_default(void);
@@ -280,9 +311,37 @@ static void transfer_free(struct transfer *t)
         hash_cleanse(t->body, t->body_len);
     free(t->body);
     free(t->method);
+    free(t->label);
     buf_free(&t->resp);
     buf_free(&t->head);
     free(t);
+}
+
+/* The stats of a label, taking a free slot for a new one (loop thread only). */
+static struct call_stats *stats_for(struct outbound *o, const char *label)
+{
+    for (size_t i = 0; label && i < LABELS_MAX; i++) {
+        char *have = atomic_load(&o->stats[i].label);
+        if (!have) {
+            atomic_store(&o->stats[i].label, xstrdup(label));
+            return &o->stats[i];
+        }
+        if (strcmp(have, label) == 0)
+            return &o->stats[i];
+    }
+    return &o->stats[LABELS_MAX];
+}
+
+static void count_call(struct transfer *t, const struct outbound_response *r)
+{
+    struct call_stats *cs = stats_for(t->o, t->label);
+    int outcome = (int)r->failure;
+
+    if (r->failure == OUTBOUND_OK)
+        outcome = r->status >= 100 && r->status <= 599 ? OUTCOME_1XX + (int)(r->status / 100) - 1 : OUTBOUND_OK;
+    atomic_fetch_add_explicit(&cs->outcomes[outcome], 1, memory_order_relaxed);
+    metrics_observe(&cs->latency, clock_mono_us() - t->submitted_us);
+    atomic_fetch_sub(&t->o->in_flight, 1);
 }
 
 static void finish(struct transfer *t, CURLcode rc)
@@ -318,6 +377,7 @@ static void finish(struct transfer *t, CURLcode rc)
         r.failure = OUTBOUND_NETWORK;
         snprintf(r.error, sizeof r.error, "no answer: %s", curl_easy_strerror(rc));
     }
+    count_call(t, &r);
     t->done(&r, t->ctx);
 }
 
@@ -499,6 +559,8 @@ void outbound_stop(struct outbound *o)
     pthread_join(o->thread, NULL);
     curl_multi_cleanup(o->multi);
     pthread_mutex_destroy(&o->lock);
+    for (size_t i = 0; i < LABELS_MAX; i++)
+        free(atomic_load(&o->stats[i].label));
     free(o->ca_bundle);
     free(o);
 }
@@ -529,6 +591,8 @@ enum err_code outbound_submit(struct outbound *o, const struct outbound_call *ca
     t->mail_from = call->mail_from ? xstrdup(call->mail_from) : NULL;
     t->headers = curl_slist_append(t->headers, "Expect:"); /* no 100-continue round trip */
     t->timeout_ms = call->timeout_ms > 0 ? call->timeout_ms : 10000;
+    t->label = call->label ? xstrdup(call->label) : NULL;
+    t->submitted_us = clock_mono_us();
     t->done = call->done;
     t->ctx = call->ctx;
     buf_init(&t->resp, o->max_response);
@@ -544,6 +608,7 @@ enum err_code outbound_submit(struct outbound *o, const struct outbound_call *ca
         transfer_free(t);
         return err_set(err, ERR_UNAVAILABLE, "the server is shutting down");
     }
+    atomic_fetch_add(&o->in_flight, 1);
     curl_multi_wakeup(o->multi);
     return ERR_OK;
 }
@@ -573,4 +638,47 @@ const char *outbound_header(const struct outbound_response *r, const char *name,
 static void curl_global_init_default(void)
 {
     curl_global_init(CURL_GLOBAL_DEFAULT);
+}
+
+/* The label of stats slot i, escaped into out; NULL for a slot never used. */
+static const char *slot_label(struct outbound *o, size_t i, char *out, size_t n)
+{
+    char *name = i < LABELS_MAX ? atomic_load(&o->stats[i].label) : "other";
+    uint64_t calls = 0;
+
+    for (int k = 0; k < OUTCOMES; k++)
+        calls += atomic_load_explicit(&o->stats[i].outcomes[k], memory_order_relaxed);
+    if (!name || !calls)
+        return NULL;
+    metrics_escape(out, n, name);
+    return out;
+}
+
+void outbound_metrics_write(struct outbound *o, struct metrics_out *m)
+{
+    char label[128], labels[192];
+
+    metrics_family(m, "slipway_outbound_calls_total", "counter",
+                   "Calls to providers by provider (as the caller labels them) and outcome: the status class that answered, "
+                   "or why none did (network, timeout, tls, blocked, too_large, login, no_starttls).");
+    for (size_t i = 0; i <= LABELS_MAX; i++) {
+        if (!slot_label(o, i, label, sizeof label))
+            continue;
+        for (int k = 0; k < OUTCOMES; k++) {
+            uint64_t n = atomic_load_explicit(&o->stats[i].outcomes[k], memory_order_relaxed);
+            if (n)
+                metrics_printf(m, "slipway_outbound_calls_total{provider=\"%s\",outcome=\"%s\"} %llu\n", label, outcome_names[k],
+                               (unsigned long long)n);
+        }
+    }
+    metrics_family(m, "slipway_outbound_call_duration_seconds", "histogram",
+                   "Time from a call's submission to its end (answer or failure), by provider.");
+    for (size_t i = 0; i <= LABELS_MAX; i++) {
+        if (!slot_label(o, i, label, sizeof label))
+            continue;
+        snprintf(labels, sizeof labels, "provider=\"%s\"", label);
+        metrics_histogram_write(m, "slipway_outbound_call_duration_seconds", labels, &o->stats[i].latency);
+    }
+    metrics_family(m, "slipway_outbound_calls_in_flight", "gauge", "Calls to providers submitted and not yet ended.");
+    metrics_printf(m, "slipway_outbound_calls_in_flight %d\n", atomic_load(&o->in_flight));
 }

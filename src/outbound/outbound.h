@@ -72,6 +72,12 @@ struct outbound_call {
     const char *mail_from;
     const char *const *mail_rcpt; /* NULL-terminated */
     long timeout_ms;
+    /*
+     * Who is called, for the metrics (the provider's type): the
+     * caller names it, this loop knows no provider. Copied; NULL counts
+     * as "other". Keep the names few: each is a label value.
+     */
+    const char *label;
     outbound_done_fn done; /* called exactly once, on the loop thread */
     void *ctx;
 };
@@ -86,6 +92,10 @@ void outbound_stop(struct outbound *o);
  * parse. ERR_INVALID when it is not a URL; ERR_UNAVAILABLE when stopping.
  */
 enum err_code outbound_submit(struct outbound *o, const struct outbound_call *call, struct err *err);
+
+struct metrics_out;
+/* Appends the calls' families to m: by label and outcome, with latencies, and the calls in flight. */
+void outbound_metrics_write(struct outbound *o, struct metrics_out *m);
 
 /* True when addr (a sockaddr) may be reached under the allow-list (exposed for tests). */
 bool outbound_address_allowed(const struct outbound *o, const void *sockaddr);

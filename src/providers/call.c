@@ -140,6 +140,7 @@ void provider_submit(struct provider_call *c, struct outbound_call *call)
     struct err err;
 
     call->timeout_ms = c->prov->timeout ? c->prov->timeout->number : c->loop->timeout_ms;
+    call->label = c->prov->type; /* /metrics counts calls by provider */
     call->done = on_answer;
     call->ctx = c;
     err_clear(&err);

@@ -241,6 +241,125 @@ static void sqlite_maintain(void *conn, pthread_mutex_t *write_lock)
     pthread_mutex_unlock(write_lock);
 }
 
+/* The first row's first column of a statement without parameters, into out; false (out: SQLite's message) on failure. */
+static bool first_text(sqlite3 *db, const char *sql, char *out, size_t n)
+{
+    sqlite3_stmt *st = NULL;
+    bool ok = sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW;
+
+    snprintf(out, n, "%s", ok ? (const char *)sqlite3_column_text(st, 0) : sqlite3_errmsg(db));
+    sqlite3_finalize(st);
+    return ok;
+}
+
+/* Every page of from's main database into to's, in one step: one read transaction, so one moment of from. */
+static enum err_code copy_pages(sqlite3 *to, sqlite3 *from, struct err *err)
+{
+    sqlite3_backup *b = sqlite3_backup_init(to, "main", from, "main");
+    int rc;
+
+    if (!b) {
+        log_error("sqlite: cannot start a backup: %s", sqlite3_errmsg(to));
+        return err_set(err, ERR_INTERNAL, "cannot start the copy");
+    }
+    rc = sqlite3_backup_step(b, -1);
+    sqlite3_backup_finish(b);
+    if (rc != SQLITE_DONE)
+        return map_error(to, sqlite3_errcode(to) != SQLITE_OK ? sqlite3_errcode(to) : rc, "backup", err);
+    return ERR_OK;
+}
+
+/*
+ * The online backup API, from a connection of its own: the copy is the
+ * database as of the moment its read transaction began (WAL: the server's
+ * writers go on meanwhile). The copy is a new file, private from its first
+ * byte, in rollback-journal mode (one file, no -wal beside it), checked
+ * before it is called done; a failed copy is removed.
+ */
+static enum err_code sqlite_backup(const char *target, const char *file, struct err *err)
+{
+    sqlite3 *src = NULL, *dst = NULL;
+    char check[256];
+    int fd;
+
+    if (sqlite3_open_v2(target, &src, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK) {
+        log_error("sqlite: cannot open %s: %s", target, sqlite3_errmsg(src));
+        sqlite3_close(src);
+        return err_set(err, ERR_UNAVAILABLE, "cannot open the database (SLIPWAY_DATABASE_URL) to back it up");
+    }
+    sqlite3_busy_handler(src, busy_wait, NULL);
+    fd = open(file, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (fd < 0) {
+        sqlite3_close(src);
+        if (errno == EEXIST)
+            return err_set(err, ERR_CONFLICT, "%s exists: a backup goes to a new file", file);
+        return err_set(err, ERR_INVALID, "cannot create %s: %s", file, strerror(errno));
+    }
+    close(fd);
+    if (sqlite3_open_v2(file, &dst, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK) {
+        err_set(err, ERR_INVALID, "cannot open %s: %s", file, sqlite3_errmsg(dst));
+        goto out;
+    }
+    if (copy_pages(dst, src, err) || sqlite_exec(dst, "PRAGMA journal_mode=DELETE", err))
+        goto out;
+    if (!first_text(dst, "PRAGMA integrity_check", check, sizeof check) || strcmp(check, "ok") != 0)
+        err_set(err, ERR_INTERNAL, "the copy failed SQLite's integrity check: %s", check);
+out:
+    sqlite3_close(dst);
+    sqlite3_close(src);
+    if (err->code)
+        unlink(file);
+    return err->code;
+}
+
+/*
+ * Back from a copy: the copy must pass SQLite's integrity check and hold
+ * slipway's migrations table. Then the database is opened in exclusive
+ * locking mode: every open connection of a running server holds a shared
+ * lock on the file (WAL mode keeps one for a connection's life), so the
+ * exclusive lock is refused, at once, while any process has it open. The
+ * pages are copied under that lock; the server then migrates the copy up
+ * if it is older (serve --migrate, or slipway migrate up).
+ */
+static enum err_code sqlite_restore(const char *target, const char *file, struct err *err)
+{
+    sqlite3 *src = NULL, *dst = NULL;
+    char check[256];
+
+    if (sqlite3_open_v2(file, &src, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
+        err_set(err, ERR_INVALID, "cannot open %s: %s", file, sqlite3_errmsg(src));
+        goto out;
+    }
+    if (!first_text(src, "PRAGMA integrity_check", check, sizeof check) || strcmp(check, "ok") != 0) {
+        err_set(err, ERR_INVALID, "%s is not a sound SQLite database: %s", file, check);
+        goto out;
+    }
+    if (!first_text(src, "SELECT COUNT(*) FROM schema_migrations", check, sizeof check)) {
+        err_set(err, ERR_INVALID, "%s is not a slipway database (it has no schema_migrations table)", file);
+        goto out;
+    }
+    if (create_private(target, err))
+        goto out;
+    if (sqlite3_open_v2(target, &dst, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK) {
+        log_error("sqlite: cannot open %s: %s", target, sqlite3_errmsg(dst));
+        err_set(err, ERR_UNAVAILABLE, "cannot open the database (SLIPWAY_DATABASE_URL) to restore it");
+        goto out;
+    }
+    if (sqlite3_exec(dst, "PRAGMA locking_mode=EXCLUSIVE; BEGIN EXCLUSIVE; COMMIT;", NULL, NULL, NULL) != SQLITE_OK) {
+        if ((sqlite3_errcode(dst) & 0xff) == SQLITE_BUSY || (sqlite3_errcode(dst) & 0xff) == SQLITE_LOCKED)
+            err_set(err, ERR_CONFLICT, "the database is open in another process: stop every slipway using it, then restore");
+        else
+            map_error(dst, sqlite3_errcode(dst), "lock", err);
+        goto out;
+    }
+    if (copy_pages(dst, src, err) == ERR_OK)
+        sqlite_exec(dst, "PRAGMA journal_mode=WAL", err);
+out:
+    sqlite3_close(dst);
+    sqlite3_close(src);
+    return err->code;
+}
+
 const struct store_driver store_driver_sqlite = {
     .schemes = {"sqlite"},
     .dialect = STORE_SQLITE,
@@ -261,4 +380,6 @@ const struct store_driver store_driver_sqlite = {
     .col_null = sqlite_col_null,
     .exec = sqlite_exec,
     .maintain = sqlite_maintain,
+    .backup = sqlite_backup,
+    .restore = sqlite_restore,
 };

@@ -7,6 +7,7 @@
 
 #include "core/clock.h"
 #include "core/log.h"
+#include "core/metrics.h"
 #include "core/rand.h"
 #include "core/xmalloc.h"
 #include "store/lookup.h"
@@ -51,6 +52,7 @@ struct store {
     int open; /* connections out of the pool plus idle ones */
     struct store_conn *idle[IDLE_MAX];
     int nidle;
+    uint64_t waits, wait_us, timeouts; /* callers that found the pool full, how long they waited, how many in vain */
 };
 
 static const struct store_driver *const drivers[] = {&store_driver_sqlite, &store_driver_postgres, &store_driver_mysql};
@@ -80,33 +82,40 @@ static void *maintain_loop(void *arg)
     return NULL;
 }
 
-static const struct store_driver *driver_for(const char *url, size_t scheme_len)
+/* The driver for url's scheme, and what its connect() gets (see url_whole). */
+static enum err_code driver_for(const char *url, const struct store_driver **out, const char **target, struct err *err)
 {
+    const char *sep = strstr(url, "://");
+    size_t scheme_len = sep ? (size_t)(sep - url) : 0;
+
+    if (!sep)
+        return err_set(err, ERR_INVALID, "database URL must look like sqlite://PATH, postgres://... or mysql://...");
     for (size_t i = 0; i < ARRAY_LEN(drivers); i++)
         for (size_t k = 0; k < ARRAY_LEN(drivers[i]->schemes); k++) {
             const char *name = drivers[i]->schemes[k];
-            if (name && strlen(name) == scheme_len && strncmp(url, name, scheme_len) == 0)
-                return drivers[i];
+            if (name && strlen(name) == scheme_len && strncmp(url, name, scheme_len) == 0) {
+                *out = drivers[i];
+                *target = drivers[i]->url_whole ? url : sep + 3;
+                return ERR_OK;
+            }
         }
-    return NULL;
+    return err_set(err, ERR_INVALID, "unsupported database scheme \"%.*s\" (supported: sqlite, postgres, postgresql, mysql)",
+                   (int)scheme_len, url);
 }
 
 enum err_code store_open(const char *url, const struct store_options *opt, struct store **out, struct err *err)
 {
-    const char *sep = strstr(url, "://");
-    const struct store_driver *d = sep ? driver_for(url, (size_t)(sep - url)) : NULL;
+    const struct store_driver *d = NULL;
+    const char *target = NULL;
     struct store *s;
     struct store_conn *c = NULL;
 
     *out = NULL;
-    if (!sep)
-        return err_set(err, ERR_INVALID, "database URL must look like sqlite://PATH, postgres://... or mysql://...");
-    if (!d)
-        return err_set(err, ERR_INVALID, "unsupported database scheme \"%.*s\" (supported: sqlite, postgres, postgresql, mysql)",
-                       (int)(sep - url), url);
+    if (driver_for(url, &d, &target, err))
+        return err->code;
     s = xcalloc(1, sizeof *s);
     s->driver = d;
-    s->target = xstrdup(d->url_whole ? url : sep + 3);
+    s->target = xstrdup(target);
     if (opt)
         s->opt = *opt;
     if (d->embedded)
@@ -225,13 +234,27 @@ const char *store_dialect_name(enum store_dialect d)
     return names[d];
 }
 
+static bool pool_full(const struct store *s)
+{
+    return s->nidle == 0 && s->opt.pool_size > 0 && s->open >= s->opt.pool_size;
+}
+
 /* Waits until *until for the pool to have room; false on timeout. Called with s->lock held. */
 static bool wait_for_room(struct store *s, const struct timespec *until)
 {
-    while (s->nidle == 0 && s->opt.pool_size > 0 && s->open >= s->opt.pool_size)
+    int64_t started;
+    bool room = true;
+
+    if (!pool_full(s))
+        return true;
+    started = clock_mono_us();
+    s->waits++;
+    while (room && pool_full(s))
         if (pthread_cond_timedwait(&s->returned, &s->lock, until) != 0)
-            return s->nidle > 0 || s->open < s->opt.pool_size;
-    return true;
+            room = !pool_full(s);
+    s->wait_us += (uint64_t)(clock_mono_us() - started);
+    s->timeouts += !room;
+    return room;
 }
 
 enum err_code store_conn_get(struct store *s, struct store_conn **out, struct err *err)
@@ -606,4 +629,54 @@ void store_time_from_sql(const char *in, char *out)
         out[20 + i] = '0';
     out[23] = 'Z';
     out[24] = '\0';
+}
+
+void store_metrics_write(struct store *s, struct metrics_out *m)
+{
+    int open, idle;
+    uint64_t waits, wait_us, timeouts;
+
+    pthread_mutex_lock(&s->lock);
+    open = s->open;
+    idle = s->nidle;
+    waits = s->waits;
+    wait_us = s->wait_us;
+    timeouts = s->timeouts;
+    pthread_mutex_unlock(&s->lock);
+    metrics_family(m, "slipway_db_pool_connections", "gauge", "Database connections of the pool, in use or idle.");
+    metrics_printf(m, "slipway_db_pool_connections{state=\"in_use\"} %d\n", open - idle);
+    metrics_printf(m, "slipway_db_pool_connections{state=\"idle\"} %d\n", idle);
+    metrics_family(m, "slipway_db_pool_max_connections", "gauge", "The pool's limit (SLIPWAY_DB_POOL; 0: none, SQLite).");
+    metrics_printf(m, "slipway_db_pool_max_connections %d\n", s->opt.pool_size);
+    metrics_family(m, "slipway_db_pool_waits_total", "counter", "Callers that found every connection in use and waited.");
+    metrics_printf(m, "slipway_db_pool_waits_total %llu\n", (unsigned long long)waits);
+    metrics_family(m, "slipway_db_pool_wait_seconds_total", "counter", "Time callers spent waiting for a connection.");
+    metrics_printf(m, "slipway_db_pool_wait_seconds_total %.6f\n", (double)wait_us / 1e6);
+    metrics_family(m, "slipway_db_pool_timeouts_total", "counter", "Callers that waited in vain (their request answered 503).");
+    metrics_printf(m, "slipway_db_pool_timeouts_total %llu\n", (unsigned long long)timeouts);
+}
+
+/* store_backup (restore false) or store_restore: the driver's, where it has one. */
+static enum err_code backup_op(const char *url, const char *file, bool restore, struct err *err)
+{
+    const struct store_driver *d = NULL;
+    const char *target = NULL;
+
+    if (driver_for(url, &d, &target, err))
+        return err->code;
+    if (!d->backup || !d->restore)
+        return err_set(err, ERR_INVALID,
+                       "slipway backs up SQLite only; a %s database is backed up with its own tools (docs/operations.md)",
+                       store_dialect_name(d->dialect));
+    return restore ? d->restore(target, file, err) : d->backup(target, file, err);
+}
+
+enum err_code store_backup(const char *url, const char *file, struct err *err)
+{
+    return backup_op(url, file, false, err);
+}
+
+enum err_code store_restore(const char *url, const char *file, struct err *err)
+{
+    return backup_op(url, file, true, err);
 }

@@ -162,4 +162,21 @@ enum err_code store_tx(struct store_conn *c, store_tx_fn body, void *ctx, struct
 /* Checks that the database answers (for /readyz). */
 enum err_code store_ping(struct store *s, struct err *err);
 
+struct metrics_out;
+/* Appends the pool's families to m: connections in use and idle, the limit, waits for one and their time, timeouts. */
+void store_metrics_write(struct store *s, struct metrics_out *m);
+
+/*
+ * Backups of an embedded database (`slipway admin backup|restore`;
+ * docs/operations.md). store_backup copies the database url names into
+ * file, a new file readable by its owner only, as it was at one moment,
+ * while processes keep reading and writing it. store_restore checks file
+ * (SQLite's integrity check, and that it holds slipway's schema) and puts
+ * it in place of the database: ERR_CONFLICT while any process has that
+ * database open. A database server has its own tools: ERR_INVALID, saying
+ * so.
+ */
+enum err_code store_backup(const char *url, const char *file, struct err *err);
+enum err_code store_restore(const char *url, const char *file, struct err *err);
+
 #endif

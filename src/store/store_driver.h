@@ -80,6 +80,9 @@ struct store_driver {
      * May be NULL: store_lookup then runs each read on a pooled connection.
      */
     void (*lookup_batch)(void *conn, struct store_lookup_item *const *items, size_t n);
+    /* store_backup and store_restore (store.h) for target; NULL where the database has tools of its own. */
+    enum err_code (*backup)(const char *target, const char *file, struct err *err);
+    enum err_code (*restore)(const char *target, const char *file, struct err *err);
 };
 
 /* One read of store_lookup, as a driver's lookup_batch sees it (at most STORE_LOOKUP_BATCH at once). */
