@@ -155,8 +155,8 @@ class GoogleTest(unittest.TestCase):
         F.register("google", {"accounts": {self.EMAIL: {"privateKey": pem}}})
         F.register("play", {"packages": {"com.x.app": {"accounts": [self.EMAIL]}}})
 
-    def token(self, claims, grant=fakes.GOOGLE_JWT_BEARER, ctype="application/x-www-form-urlencoded"):
-        assertion = jwt(self.path, {"alg": "RS256", "typ": "JWT"}, claims)
+    def token(self, claims, grant=fakes.GOOGLE_JWT_BEARER, ctype="application/x-www-form-urlencoded", signer=None):
+        assertion = jwt(signer or self.path, {"alg": "RS256", "typ": "JWT"}, claims)
         body = urllib.parse.urlencode({"grant_type": grant, "assertion": assertion})
         return call("google", "POST", "/token", {"Content-Type": ctype}, body)
 
@@ -179,6 +179,10 @@ class GoogleTest(unittest.TestCase):
             with self.subTest(label):
                 status, _, body = self.token(c)
                 self.assertEqual((status, body["error"]), (400, error))
+        with self.subTest("signed by another key"):
+            other, _ = key("rsa-other")
+            status, _, body = self.token(claims, signer=other)
+            self.assertEqual((status, body["error"]), (400, "invalid_grant"))
         status, _, edit = call("play", "POST", "/androidpublisher/v3/applications/com.x.app/edits",
                                {"Authorization": "Bearer " + access})
         self.assertEqual(status, 200)
