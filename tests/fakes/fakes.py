@@ -46,9 +46,15 @@ it has no `match`/`path`/`method`; `match` is a substring of the request's
 method, path, query, headers, body, decoded Basic credentials and decoded JWT
 claims; `times` limits how often it applies) into a mode: `401`, `403`,
 `404`, `500`, `503`, `slow` (sleeps `seconds`, default 5, then answers
-normally), `malformed` (200 with invalid JSON), `expired`, `ratelimited`
-(`seconds`: when the limit resets), `close` (drops the connection without an
-answer).  The SMTP fake takes `401`, `500`, `slow`, `close` and `nostarttls`.
+normally), `hold` (keeps the request unanswered until the rule is dropped,
+then answers normally, or until the client gives up and closes the
+connection, then never answers; at most `seconds`, default 30; either is
+logged as an event {"hold": "released"|"abandoned"|"expired", "request":
+the request's seq}, so a test can tell the order of arrivals and give-ups
+without measuring time), `malformed` (200 with invalid JSON), `expired`,
+`ratelimited` (`seconds`: when the limit resets), `close` (drops the
+connection without an answer).  The SMTP fake takes `401`, `500`, `slow`,
+`hold`, `close` and `nostarttls`.
 
 Every request is logged with everything (method, path, query, headers,
 body), the answer's status and `notes` (what the fake checked: a JWT's
@@ -66,6 +72,7 @@ import json
 import os
 import re
 import secrets
+import select
 import shutil
 import signal
 import socket
@@ -346,6 +353,20 @@ def html(status, text, headers=None):
 
 # --------------------------------------------------------------------------
 # Providers
+
+
+def hold(owner, rule, sock):
+    """`hold` mode for owner (a provider or the SMTP fake: .lock, .rules): waits until the rule is dropped
+    ("released"), the client closes its connection ("abandoned": it has nothing else to send while it waits
+    for an answer) or `seconds` pass ("expired")."""
+    deadline = time.monotonic() + float(rule.get("seconds", 30))
+    while time.monotonic() < deadline:
+        with owner.lock:
+            if not any(r.get("id") == rule["id"] for r in owner.rules):
+                return "released"
+        if select.select([sock], [], [], 0.05)[0]:
+            return "abandoned"
+    return "expired"
 
 
 class Provider:
@@ -1866,6 +1887,12 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             mode = rule["mode"]
             if mode == "slow":
                 time.sleep(float(rule.get("seconds", 5)))
+            elif mode == "hold":
+                entry["hold"] = hold(provider, rule, self.connection)
+                server.fakes.log_event(provider.name, {"hold": entry["hold"], "request": entry["seq"]})
+                if entry["hold"] == "abandoned":
+                    self.close_connection = True
+                    return
             elif mode == "close":
                 entry["status"] = None
                 self.close_connection = True
@@ -1986,6 +2013,12 @@ class Smtp:
         mode = rule["mode"] if rule else None
         if mode == "slow":
             time.sleep(float(rule.get("seconds", 5)))
+        if mode == "hold":
+            log["hold"] = hold(self, rule, sock)
+            self.fakes.log_event(self.name, {"hold": log["hold"], "request": entry["seq"]})
+            if log["hold"] == "abandoned":
+                sock.close()
+                return
         if mode == "close":
             sock.close()
             return
