@@ -106,7 +106,7 @@ enum err_code verify_one_post(struct request *req, struct err *err)
     return stored(req, NULL, cat, request_param(req, "id"), err);
 }
 
-/* Described, not applied by the router: the handler checks the tenant first and names its own problems. */
+/* Described (`slipway routes`), not applied by the router: the handler names its own problems, then checks the tenant. */
 OPEN_SCHEMA(verify_setup_schema,
             {.name = "tenantId", .kind = FIELD_STRING, .required = true, .min = 36, .max = 36, .format = "uuid"},
             {.name = "config", .kind = FIELD_OBJECT},
