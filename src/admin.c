@@ -43,7 +43,8 @@ static int options(int argc, char **argv, const char *const *names, const char *
 
 enum err_code admin_store_open(const struct config *cfg, struct store **out, struct err *err)
 {
-    struct store_options opt = {.pool_size = cfg->db_pool, .connect_timeout = cfg->db_connect_timeout};
+    struct store_options opt = {
+        .pool_size = cfg->db_pool, .connect_timeout = cfg->db_connect_timeout, .tenant_guard = cfg->test_tenant_guard};
     return store_open(cfg->database_url, &opt, out, err);
 }
 

@@ -38,7 +38,7 @@ static int usage(FILE *out)
           "  admin rotate-key              re-encrypt every credential under INTEGRATION_ENCRYPTION_KEY\n"
           "  admin backup FILE             copy the SQLite database to a new FILE, while it serves\n"
           "  admin restore FILE            put a backup back, once every server on the database has stopped\n"
-          "  routes                        print the route table (JSON lines)\n"
+          "  routes                        print the route table: one JSON object a line (method, path, role, params, body)\n"
           "  help | version\n"
           "\n"
           "settings (environment variable, flag, meaning):\n",
@@ -47,11 +47,45 @@ static int usage(FILE *out)
     return out == stdout ? 0 : 2;
 }
 
+/*
+ * A route as `slipway routes` prints it: method, path, role; its path
+ * parameters, each with its values where they are a closed set; its body
+ * (null: takes none): the schema's name, whether it may be absent, whether
+ * the handler validates it (open), and its fields. The API tests generate
+ * their route lists from this, and a spec test holds it against
+ * docs/openapi.yaml.
+ */
+static json_t *route_json(const struct route *r)
+{
+    json_t *params = json_array(), *body = json_null();
+
+    for (const char *p = strchr(r->pattern, '{'); p; p = strchr(p + 1, '{')) {
+        json_t *name = json_stringn(p + 1, strcspn(p + 1, "}"));
+        json_t *values = routes_param_values(json_string_value(name));
+        json_array_append_new(params, json_pack("{s:o, s:o}", "name", name, "values", values ? values : json_null()));
+    }
+    if (r->body) {
+        json_t *fields = json_array();
+        for (size_t i = 0; i < r->body->count; i++)
+            json_array_append_new(fields, schema_field_json(&r->body->fields[i]));
+        body = json_pack("{s:s, s:b, s:b, s:o}", "schema", r->body->name, "optional", r->body->optional, "open", r->body->open,
+                         "fields", fields);
+    }
+    return json_pack("{s:s, s:s, s:s, s:o, s:o}", "method", r->method, "path", r->pattern, "role", role_name(r->role), "params",
+                     params, "body", body);
+}
+
 static int cmd_routes(void)
 {
-    for (size_t i = 0; i < routes_count; i++)
-        printf("{\"method\": \"%s\", \"path\": \"%s\", \"role\": \"%s\"}\n", routes[i].method, routes[i].pattern,
-               role_name(routes[i].role));
+    for (size_t i = 0; i < routes_count; i++) {
+        json_t *line = route_json(&routes[i]);
+        char *text = json_dumps(line, 0);
+        if (!text)
+            return 1;
+        puts(text);
+        free(text);
+        json_decref(line);
+    }
     return 0;
 }
 

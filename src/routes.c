@@ -4,11 +4,16 @@
  * method, pattern, minimum role, body schema, handler. The router enforces
  * the role (and that the caller belongs to {tenantId}), the body limit,
  * the media type, and the schema before the handler runs. docs/openapi.yaml
- * must list exactly these routes with the same roles (a test checks).
+ * must list exactly these routes with the same roles, bodies and parameter
+ * values (a test holds `slipway routes` against it), and the API tests
+ * take their route lists from `slipway routes`, so a route added here is
+ * tested without an edit to the tests.
  */
 #include "routes.h"
 
+#include "integrations/catalog.h"
 #include "integrations/integrations_http.h"
+#include "setup/setup.h"
 #include "setup/setup_http.h"
 #include "system/metrics_http.h"
 #include "system/system_http.h"
@@ -64,7 +69,7 @@ const struct route routes[] = {
 /* Document 001 section 5.1's verification endpoints (and one per other type): the body names the tenant. */
 #define VERIFY(kind)                                                                                                               \
     {                                                                                                                              \
-        "POST", "/api/v1/setup/verify-" kind, ROLE_ACCOUNT, &any_object_schema, verify_setup_post                                  \
+        "POST", "/api/v1/setup/verify-" kind, ROLE_ACCOUNT, &verify_setup_schema, verify_setup_post                                \
     }
     VERIFY("github"),
     VERIFY("gitlab"),
@@ -98,3 +103,20 @@ const struct route metrics_routes[] = {
     {"GET", "/metrics", ROLE_PUBLIC, NULL, metrics_get},
 };
 const size_t metrics_routes_count = ARRAY_LEN(metrics_routes);
+
+json_t *routes_param_values(const char *param)
+{
+    json_t *values = json_array();
+
+    if (strcmp(param, "category") == 0) {
+        for (int i = 0; i < CAT__COUNT; i++)
+            json_array_append_new(values, json_string(category_get((enum category_id)i)->slug));
+    } else if (strcmp(param, "step") == 0) {
+        for (int i = 0; i < STEP__COUNT; i++)
+            json_array_append_new(values, json_string(setup_step_ids[i]));
+    } else {
+        json_decref(values);
+        values = NULL;
+    }
+    return values;
+}

@@ -10,5 +10,11 @@ extern const size_t routes_count;
 /* The metrics address's table (SLIPWAY_METRICS_LISTEN): GET /metrics and nothing else. */
 extern const struct route metrics_routes[];
 extern const size_t metrics_routes_count;
+/*
+ * The values a path parameter can take where they are a closed set known
+ * at start-up: {category} (the catalog's categories), {step} (the setup
+ * wizard's steps). NULL for any other parameter. Caller owns.
+ */
+json_t *routes_param_values(const char *param);
 
 #endif

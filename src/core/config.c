@@ -47,6 +47,8 @@ const struct config_option config_options[] = {
      "first start on an empty database: the owner account created"},
     {"SLIPWAY_ADMIN_ORG", NULL, STR(admin_org), "My Team", "first start on an empty database: the tenant created"},
     {"SLIPWAY_LOG_LEVEL", NULL, STR(log_level), "info", "debug, info, warn or error"},
+    {"SLIPWAY_TEST_TENANT_GUARD", NULL, BOOL(test_tenant_guard), "false",
+     "test runs only: a request that reads a row of another tenant fails with 500 and an error logged (the API tests set it)"},
     {"INTEGRATION_ENCRYPTION_KEY", NULL, STR(encryption_key), "",
      "64 hex characters: the AES-256 key that encrypts integration credentials",
      "none: no credential can be stored, and a database holding some is refused"},

@@ -50,6 +50,7 @@ enum err_code request_db(struct request *req, struct store_conn **out, struct er
 {
     if (!req->db && store_conn_get(req->store, &req->db, err))
         return err->code;
+    store_conn_guard(req->db, req->who.tenant_id); /* test runs: rows of other tenants fail the request */
     *out = req->db;
     return ERR_OK;
 }

@@ -97,7 +97,10 @@ const char *request_query(const struct request *req, const char *name);
 /* A cookie the request sent, or NULL (borrowed: it lives as long as the request). */
 const char *request_cookie(const struct request *req, const char *name);
 
-/* The request's database connection, taken from the pool once. */
+/*
+ * The request's database connection, taken from the pool once, under the
+ * tenant guard of the request's authenticated tenant (store_conn_guard).
+ */
 enum err_code request_db(struct request *req, struct store_conn **out, struct err *err);
 
 /* Steals body (a JSON value) as the response with this status. */

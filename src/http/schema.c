@@ -77,8 +77,8 @@ static void check_shape(const struct field *f, json_t *v, struct err *err)
     }
 }
 
-const struct schema any_object_schema = {.open = true};
-const struct schema optional_object_schema = {.open = true, .optional = true};
+const struct schema any_object_schema = {.name = "any_object_schema", .open = true};
+const struct schema optional_object_schema = {.name = "optional_object_schema", .open = true, .optional = true};
 
 static enum err_code validate(const struct schema *s, json_t *obj, bool partial, struct err *err)
 {
@@ -153,4 +153,28 @@ const char *email_problem(const char *v)
     if (v[strlen(v) - 1] == '.')
         return "must be an e-mail address (name@domain)";
     return NULL;
+}
+
+static const char *const kind_json[] = {
+    [FIELD_STRING] = "string", [FIELD_INT] = "integer", [FIELD_BOOL] = "boolean",
+    [FIELD_OBJECT] = "object", [FIELD_ARRAY] = "array",
+};
+
+/* Every key is always present (null when it does not apply), so clients need no guessing. */
+json_t *schema_field_json(const struct field *f)
+{
+    bool text = f->kind == FIELD_STRING && f->max, number = f->kind == FIELD_INT && f->max;
+    json_t *allowed = json_null();
+
+    if (f->allowed) {
+        allowed = json_array();
+        for (const char *const *v = f->allowed; *v; v++)
+            json_array_append_new(allowed, json_string(*v));
+    }
+    return json_pack("{s:s, s:s, s:b, s:b, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "name", f->name, "kind", kind_json[f->kind],
+                     "required", f->required, "secret", f->secret, "minLength", text ? json_integer(f->min) : json_null(),
+                     "maxLength", text ? json_integer(f->max) : json_null(), "minimum", number ? json_integer(f->min) : json_null(),
+                     "maximum", number ? json_integer(f->max) : json_null(), "allowed", allowed, "format",
+                     f->format ? json_string(f->format) : json_null(), "default",
+                     f->def ? json_loads(f->def, JSON_DECODE_ANY, NULL) : json_null());
 }

@@ -30,19 +30,30 @@ struct field {
 };
 
 struct schema {
+    const char *name; /* the C name ("login_schema"), for `slipway routes`; NULL for a provider's */
     const struct field *fields;
     size_t count;
-    bool open;     /* any JSON object: the handler validates it (bodies whose shape depends on their content) */
+    /*
+     * Any JSON object: the handler validates it (bodies whose shape depends
+     * on their content). Fields, if any, then only describe the body to
+     * clients and tests (`slipway routes`); the router does not apply them.
+     */
+    bool open;
     bool optional; /* the body may be absent (req->body is then NULL) */
 };
 
 /* A JSON object, validated by the handler; the second may also be absent. */
 extern const struct schema any_object_schema, optional_object_schema;
 
-/* Defines `const struct schema name` (declare it extern in the domain's header) from its fields. */
-#define SCHEMA(name, ...)                                                                                                          \
-    static const struct field name##_fields[] = {__VA_ARGS__};                                                                     \
-    const struct schema name = {.fields = name##_fields, .count = ARRAY_LEN(name##_fields)}
+/* Defines `const struct schema var` (declare it extern in the domain's header) from its fields. */
+#define SCHEMA(var, ...)                                                                                                           \
+    static const struct field var##_fields[] = {__VA_ARGS__};                                                                      \
+    const struct schema var = {.name = #var, .fields = var##_fields, .count = ARRAY_LEN(var##_fields)}
+
+/* The same for a body its handler validates (open), described by these fields. */
+#define OPEN_SCHEMA(var, ...)                                                                                                      \
+    static const struct field var##_fields[] = {__VA_ARGS__};                                                                      \
+    const struct schema var = {.name = #var, .fields = var##_fields, .count = ARRAY_LEN(var##_fields), .open = true}
 
 /*
  * Validates obj (a JSON object) against s. Unknown keys, missing required
@@ -64,6 +75,12 @@ const struct field *schema_field(const struct schema *s, const char *name);
 /* An e-mail address is at most EMAIL_MAX characters; a buffer for one holds that many of UTF-8's widest. */
 #define EMAIL_MAX 254
 #define EMAIL_SIZE (EMAIL_MAX * UTF8_CHAR_MAX + 1)
+/*
+ * A field described for clients (GET /api/v1/integration-types, `slipway
+ * routes`): name, kind, required, secret, limits, allowed values, format,
+ * default; every key present, null where it does not apply. Caller owns.
+ */
+json_t *schema_field_json(const struct field *f);
 
 /* Format checks for struct field.check (each expects a value of the field's kind). */
 const char *check_email(json_t *v);

@@ -199,30 +199,6 @@ const struct category *category_get(enum category_id id)
     return &categories[id];
 }
 
-static const char *const kind_names[] = {
-    [FIELD_STRING] = "string", [FIELD_INT] = "integer", [FIELD_BOOL] = "boolean",
-    [FIELD_OBJECT] = "object", [FIELD_ARRAY] = "array",
-};
-
-/* Every key is always present (null when it does not apply), so clients need no guessing. */
-static json_t *describe_field(const struct field *f)
-{
-    bool text = f->kind == FIELD_STRING && f->max, number = f->kind == FIELD_INT && f->max;
-    json_t *allowed = json_null();
-
-    if (f->allowed) {
-        allowed = json_array();
-        for (const char *const *v = f->allowed; *v; v++)
-            json_array_append_new(allowed, json_string(*v));
-    }
-    return json_pack("{s:s, s:s, s:b, s:b, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "name", f->name, "kind", kind_names[f->kind],
-                     "required", f->required, "secret", f->secret, "minLength", text ? json_integer(f->min) : json_null(),
-                     "maxLength", text ? json_integer(f->max) : json_null(), "minimum", number ? json_integer(f->min) : json_null(),
-                     "maximum", number ? json_integer(f->max) : json_null(), "allowed", allowed, "format",
-                     f->format ? json_string(f->format) : json_null(), "default",
-                     f->def ? json_loads(f->def, JSON_DECODE_ANY, NULL) : json_null());
-}
-
 json_t *catalog_describe(void)
 {
     json_t *items = json_array();
@@ -234,7 +210,7 @@ json_t *catalog_describe(void)
             continue;
         fields = json_array();
         for (size_t j = 0; j < p->schema.count; j++)
-            json_array_append_new(fields, describe_field(&p->schema.fields[j]));
+            json_array_append_new(fields, schema_field_json(&p->schema.fields[j]));
         json_array_append_new(items, json_pack("{s:s, s:s, s:s, s:o}", "type", p->type, "category", categories[p->category].slug,
                                                "displayName", p->display, "fields", fields));
     }

@@ -24,6 +24,7 @@
 #include "store/store_driver.h"
 
 #include <poll.h>
+#include <strings.h>
 
 #include "core/clock.h"
 #include "core/log.h"
@@ -520,6 +521,18 @@ static bool my_col_null(void *stmt, int col)
     return ((struct my_stmt *)stmt)->cols[col].null != 0;
 }
 
+static int my_col_index(void *stmt, const char *name)
+{
+    MYSQL_RES *meta = mysql_stmt_result_metadata(((struct my_stmt *)stmt)->st);
+    int found = -1;
+
+    for (unsigned i = 0; meta && found < 0 && i < mysql_num_fields(meta); i++)
+        if (strcasecmp(mysql_fetch_field_direct(meta, i)->name, name) == 0)
+            found = (int)i;
+    mysql_free_result(meta);
+    return found;
+}
+
 /* An idle connection has nothing to read unless the server closed it (or is about to). */
 static bool my_alive(void *conn)
 {
@@ -546,6 +559,7 @@ const struct store_driver store_driver_mysql = {
     .col_text = my_col_text,
     .col_int = my_col_int,
     .col_null = my_col_null,
+    .col_index = my_col_index,
     .exec = my_exec,
     .alive = my_alive,
 };

@@ -19,6 +19,7 @@
 
 #include <libpq-fe.h>
 #include <poll.h>
+#include <strings.h>
 
 #include "core/log.h"
 #include "core/xmalloc.h"
@@ -355,6 +356,15 @@ static bool pg_col_null(void *stmt, int col)
     return PQgetisnull(st->res, st->row, col) != 0;
 }
 
+static int pg_col_index(void *stmt, const char *name)
+{
+    struct pg_stmt *st = stmt;
+    for (int i = 0; i < PQnfields(st->res); i++)
+        if (strcasecmp(PQfname(st->res, i), name) == 0)
+            return i;
+    return -1;
+}
+
 /*
  * An idle connection the server has closed (a restart, an idle timeout)
  * has something to read: the server's goodbye, or end of file. Reading it
@@ -489,6 +499,7 @@ const struct store_driver store_driver_postgres = {
     .col_text = pg_col_text,
     .col_int = pg_col_int,
     .col_null = pg_col_null,
+    .col_index = pg_col_index,
     .exec = pg_exec,
     .alive = pg_alive,
     .scatters_keys = pg_scatters_keys,

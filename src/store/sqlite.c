@@ -14,6 +14,7 @@
 #include <stdatomic.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <strings.h>
 #include <time.h>
 
 #include "core/log.h"
@@ -216,6 +217,14 @@ static bool sqlite_col_null(void *stmt, int col)
     return sqlite3_column_type(stmt, col) == SQLITE_NULL;
 }
 
+static int sqlite_col_index(void *stmt, const char *name)
+{
+    for (int i = 0; i < sqlite3_column_count(stmt); i++)
+        if (strcasecmp(sqlite3_column_name(stmt, i), name) == 0)
+            return i;
+    return -1;
+}
+
 /*
  * A passive checkpoint copies what it can from the WAL into the database
  * without blocking anyone. Under a steady stream of writes it never catches
@@ -378,6 +387,7 @@ const struct store_driver store_driver_sqlite = {
     .col_text = sqlite_col_text,
     .col_int = sqlite_col_int,
     .col_null = sqlite_col_null,
+    .col_index = sqlite_col_index,
     .exec = sqlite_exec,
     .maintain = sqlite_maintain,
     .backup = sqlite_backup,

@@ -3,6 +3,7 @@
 
 #include <pthread.h>
 #include <stddef.h>
+#include <strings.h>
 #include <time.h>
 
 #include "core/clock.h"
@@ -15,17 +16,20 @@
 #define STMT_CACHE 256 /* per connection; a power of two */
 #define IDLE_MAX 64
 #define TX_ATTEMPTS 6
+#define TENANT_COL_UNKNOWN (-2) /* not looked up yet; -1: the result has no tenantId column */
 
 struct store_stmt {
     struct store_conn *conn;
     const char *sql; /* cache key: the address of the SQL text */
     void *handle;
+    int tenant_col; /* for the tenant guard: the tenantId column, -1, or TENANT_COL_UNKNOWN */
 };
 
 struct store_conn {
     struct store *store;
     void *handle;
     bool in_tx;
+    char guard[UUID_SIZE]; /* the tenant guard's tenant, or "" (store_conn_guard) */
     struct store_stmt cache[STMT_CACHE];
 };
 
@@ -122,6 +126,9 @@ enum err_code store_open(const char *url, const struct store_options *opt, struc
         s->opt.pool_size = 0;
     if (s->opt.pool_size > IDLE_MAX)
         s->opt.pool_size = IDLE_MAX;
+    if (s->opt.tenant_guard)
+        log_warn("store: the tenant guard is on (SLIPWAY_TEST_TENANT_GUARD, for test runs): a request that reads a row "
+                 "of another tenant fails");
     pthread_mutex_init(&s->lock, NULL);
     pthread_cond_init(&s->returned, NULL);
     pthread_mutex_init(&s->write_lock, NULL);
@@ -314,6 +321,7 @@ void store_conn_put(struct store_conn *c)
         conn_drop(c);
         return;
     }
+    c->guard[0] = '\0';
     /* Not checked for life here but when taken again (store_conn_get): one check per use, not two. */
     pthread_mutex_lock(&s->lock);
     if (s->nidle < IDLE_MAX) {
@@ -329,6 +337,12 @@ void store_conn_put(struct store_conn *c)
 struct store *store_conn_store(const struct store_conn *c)
 {
     return c->store;
+}
+
+void store_conn_guard(struct store_conn *c, const char *tenant_id)
+{
+    if (c->store->opt.tenant_guard)
+        snprintf(c->guard, sizeof c->guard, "%s", tenant_id ? tenant_id : "");
 }
 
 const char *store_pick(const struct store_conn *c, const char *const by_dialect[STORE_DIALECTS])
@@ -370,6 +384,7 @@ static enum err_code prepare(struct store_conn *c, const char *sql, struct store
         return rc;
     st->conn = c;
     st->sql = sql;
+    st->tenant_col = TENANT_COL_UNKNOWN;
     *out = st;
     return ERR_OK;
 }
@@ -399,9 +414,28 @@ enum err_code store_select(struct store_conn *c, const char *sql, const struct s
     return ERR_OK;
 }
 
+/* The tenant guard on a row just read: 1 when it may be read, -1 (logged, err set) when it is another tenant's. */
+static int guard_row(struct store_stmt *st, struct err *err)
+{
+    const struct store_driver *d = st->conn->store->driver;
+    const char *tenant;
+
+    if (st->tenant_col == TENANT_COL_UNKNOWN)
+        st->tenant_col = d->col_index(st->handle, "tenantId");
+    if (st->tenant_col < 0 || d->col_null(st->handle, st->tenant_col))
+        return 1;
+    tenant = d->col_text(st->handle, st->tenant_col);
+    if (strcasecmp(tenant, st->conn->guard) == 0)
+        return 1;
+    log_error("tenant guard: a request of tenant %s read a row of tenant %s: %s", st->conn->guard, tenant, st->sql);
+    err_set(err, ERR_INTERNAL, "database error");
+    return -1;
+}
+
 int store_next(struct store_stmt *st, struct err *err)
 {
-    return st->conn->store->driver->next(st->conn->handle, st->handle, err);
+    int rc = st->conn->store->driver->next(st->conn->handle, st->handle, err);
+    return rc == 1 && st->conn->guard[0] ? guard_row(st, err) : rc;
 }
 
 void store_finish(struct store_stmt *st)
@@ -568,6 +602,8 @@ enum err_code store_tx(struct store_conn *c, store_tx_fn body, void *ctx, struct
         err_clear(err);
         if (tx_conn(c, &t, err))
             return err->code;
+        if (t != c) /* the store's writer: the body runs under its caller's guard */
+            memcpy(t->guard, c->guard, sizeof t->guard);
         if (d->exec(t->handle, d->begin_sql, err) == ERR_OK) {
             t->in_tx = true;
             ok = body(t, ctx, err) == ERR_OK && d->exec(t->handle, "COMMIT", err) == ERR_OK;
@@ -575,6 +611,8 @@ enum err_code store_tx(struct store_conn *c, store_tx_fn body, void *ctx, struct
                 d->exec(t->handle, "ROLLBACK", &ignored);
             t->in_tx = false;
         }
+        if (t != c)
+            t->guard[0] = '\0';
         if (d->serialize_writes)
             pthread_mutex_unlock(&c->store->write_lock);
         if (ok)

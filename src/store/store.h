@@ -73,6 +73,12 @@ struct store_options {
     int pool_size;
     int wait_ms;
     int connect_timeout; /* seconds a new server connection may take (PostgreSQL, MySQL) */
+    /*
+     * Test runs only (SLIPWAY_TEST_TENANT_GUARD): store_conn_guard() makes
+     * a connection refuse rows of other tenants. Off, it costs one branch
+     * per row read.
+     */
+    bool tenant_guard;
 };
 
 /*
@@ -91,8 +97,21 @@ bool store_embedded(const struct store *s);
 bool store_transactional_ddl(const struct store *s);
 
 enum err_code store_conn_get(struct store *s, struct store_conn **out, struct err *err);
+/* Returns c to the pool (forgetting its guard); NULL does nothing. */
 void store_conn_put(struct store_conn *c);
 struct store *store_conn_store(const struct store_conn *c);
+
+/*
+ * The tenant guard, for test runs (store_options.tenant_guard; a no-op
+ * otherwise): from now on, every row c reads (store_next) that has a
+ * result column named tenantId must belong to tenant_id. A row of another
+ * tenant is logged at level error ("tenant guard: ...", the API tests fail
+ * on it) and store_next fails with ERR_INTERNAL, so the request answers
+ * 500. tenant_id NULL or "" lifts the guard. The server sets it from the
+ * request's authenticated tenant (request_db); a transaction's body runs
+ * under its caller's guard whatever connection it is handed.
+ */
+void store_conn_guard(struct store_conn *c, const char *tenant_id);
 
 /*
  * A statement that differs by database is written once per dialect, in one
@@ -109,7 +128,7 @@ enum err_code store_run(struct store_conn *c, const char *sql, const struct stor
 /* Prepares and binds a query; iterate with store_next(), then store_finish(). */
 enum err_code store_select(struct store_conn *c, const char *sql, const struct store_val *args, size_t nargs,
                            struct store_stmt **out, struct err *err);
-/* 1: a row is ready; 0: no more rows; -1: error (err filled). */
+/* 1: a row is ready; 0: no more rows; -1: error (err filled; also a row the tenant guard refuses). */
 int store_next(struct store_stmt *st, struct err *err);
 void store_finish(struct store_stmt *st);
 

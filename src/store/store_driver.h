@@ -49,6 +49,8 @@ struct store_driver {
     const char *(*col_text)(void *stmt, int col);
     int64_t (*col_int)(void *stmt, int col);
     bool (*col_null)(void *stmt, int col);
+    /* The result column called name (ASCII case ignored: PostgreSQL folds names), or -1; once a row is ready. */
+    int (*col_index)(void *stmt, const char *name);
 
     /* Runs one statement without parameters (SQLite: several, ";"-separated). */
     enum err_code (*exec)(void *conn, const char *sql, struct err *err);

@@ -108,6 +108,13 @@ enum err_code verify_one_post(struct request *req, struct err *err)
     return stored(req, NULL, cat, request_param(req, "id"), err);
 }
 
+/* Described (`slipway routes`), not applied by the router: the handler names its own problems, then checks the tenant. */
+OPEN_SCHEMA(verify_setup_schema,
+            {.name = "tenantId", .kind = FIELD_STRING, .required = true, .min = 36, .max = 36, .format = "uuid"},
+            {.name = "config", .kind = FIELD_OBJECT},
+            {.name = "integrationId", .kind = FIELD_STRING, .min = 36, .max = 36, .format = "uuid"},
+            {.name = "sendTest", .kind = FIELD_BOOL});
+
 enum err_code verify_setup_post(struct request *req, struct err *err)
 {
     const struct provider *p = provider_by_kind(req->path + sizeof SETUP_PREFIX - 1);

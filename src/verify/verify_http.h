@@ -4,7 +4,8 @@
 
 #include "http/router.h"
 
-/* POST /api/v1/setup/verify-{kind}: the tenant is named in the body. */
+/* POST /api/v1/setup/verify-{kind}: the tenant is named in the body (tenantId, with config or integrationId). */
+extern const struct schema verify_setup_schema;
 enum err_code verify_setup_post(struct request *req, struct err *err);
 /* POST /api/v1/{tenantId}/integrations/{category}/{id}/verify */
 enum err_code verify_one_post(struct request *req, struct err *err);

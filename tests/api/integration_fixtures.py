@@ -532,6 +532,13 @@ def setup_slack(**overrides):
                  "notifyOnEvents": ["release_started", "build_completed", "release_submitted"]}, **overrides)
 
 
+def step_body(step):
+    """A valid body for PUT .../setup/steps/{step} (fresh values), or KeyError for a step the contract lacks."""
+    return {"github": setup_github, "slack": setup_slack, "cicd": setup_actions,
+            "targets": lambda: {"targets": ["APP_STORE", "PLAY_STORE"], "platforms": ["IOS", "ANDROID"]},
+            "credentials": lambda: {"appStoreConnect": setup_app_store()}}[step]()
+
+
 def full_setup_body(cicd=None, without=()):
     """Document 001 section 9's request with real values (cicd: another
     cicd section; without: the parts to leave out)."""

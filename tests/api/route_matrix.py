@@ -1,71 +1,58 @@
-"""The route table as test cases: what the isolation matrix and the bad-input
-catalogue know of each route, read from the server itself.
+"""The route table and the catalog as test cases, for the isolation matrix and
+the bad-input catalogue.
 
-`slipway routes` gives method, path and role; the served OpenAPI document
-(/api/v1/openapi.json, which a spec test keeps equal to the table) gives
-whether a route takes a body and whether that body names the tenant.
+Routes come from the binary (`slipway routes`, harness.route_table()): method,
+path, role, path parameters with the values a parameter takes where they are
+a closed set (the catalog's categories, the setup wizard's steps), and the
+body (schema, optional, fields). Types and categories come from the catalog
+the server serves (GET /api/v1/integration-types). A case is one route with
+one value for each listed parameter, so a route, a category or a step added
+to the server is a new case without an edit here. What the tests know that
+the server does not say (a valid body per integration type, which type a
+verify kind checks) is the contract's table in integration_fixtures.py and
+verify_fixtures.py, and a type or kind missing there fails by name.
+
 Not a test file (no test_ prefix): the test files import it.
 """
 
-import json
-import re
-import subprocess
-
 import harness
 import integration_fixtures as fx
+import verify_fixtures as vf
 
-PARAM_RE = re.compile(r"{(\w+)}")
-# A route whose body names the tenant (the setup verifications) is open to any
-# account in the table; the handler then asks for this role in that tenant.
-BODY_TENANT_ROLE = "owner"
-
-
-def route_table():
-    """[(method, path, role)] from `slipway routes`."""
-    out = subprocess.run([harness.binary_path(), "routes"], capture_output=True, check=True, timeout=30).stdout
-    return [(r["method"], r["path"], r["role"]) for r in map(json.loads, out.decode().splitlines()) if r]
-
-
-def body_facts(spec, method, path):
-    """(takes a body, the body names the tenant) from the OpenAPI document."""
-    op = spec["paths"].get(path, {}).get(method.lower(), {})
-    body = op.get("requestBody")
-    if not body:
-        return False, False
-    return True, "tenantId" in _required(spec, body["content"]["application/json"]["schema"])
-
-
-def _required(spec, schema):
-    """Required property names of a schema, through $ref and allOf."""
-    if "$ref" in schema:
-        node = spec
-        for part in schema["$ref"][2:].split("/"):
-            node = node[part]
-        return _required(spec, node)
-    names = set(schema.get("required", ()))
-    for sub in schema.get("allOf", ()):
-        names |= _required(spec, sub)
-    return names
+SETUP_PREFIX = "/api/v1/setup/verify-"
 
 
 class Case:
-    """One route of the table, with what the matrix knows of it."""
+    """One route of the table with one value for each of its listed parameters."""
 
-    def __init__(self, method, path, role, has_body, body_tenant):
-        self.method, self.path, self.role = method, path, role
-        self.has_body, self.body_tenant = has_body, body_tenant
-        self.params = PARAM_RE.findall(path)
-        self.tenant_route = "tenantId" in self.params or body_tenant
-        self.tenant_role = BODY_TENANT_ROLE if body_tenant else role
+    def __init__(self, route, values):
+        self.route, self.values = route, values
+        self.method, self.path, self.role = route.method, route.path, route.role
+        self.params, self.fields = route.params, route.fields
+        self.has_body, self.body_optional, self.body_tenant = route.takes_body, route.body_optional, route.body_tenant
+        self.open_body = bool(route.body and route.body["open"])
+        self.tenant_route, self.tenant_role = route.tenant_route, route.tenant_role
+        self.category, self.step = values.get("category"), values.get("step")
+        # The integration type a setup verification checks (verify_fixtures' table of kinds), or None.
+        self.kind = self.path[len(SETUP_PREFIX):] if self.path.startswith(SETUP_PREFIX) else None
+        if self.kind is not None and self.kind not in vf.TYPE_OF_KIND:
+            raise AssertionError("%s: verify kind %r is not in verify_fixtures.KINDS: add it" % (self, self.kind))
+        self.verify_type = vf.TYPE_OF_KIND.get(self.kind)
 
     def __str__(self):
-        return "%s %s" % (self.method, self.path)
+        if not self.values:
+            return "%s %s" % (self.method, self.path)
+        return "%s %s [%s]" % (self.method, self.path, ", ".join("%s=%s" % kv for kv in sorted(self.values.items())))
+
+    __repr__ = __str__
 
 
-def cases(server):
-    """Every route of the table as a Case."""
-    spec = server.request("GET", "/api/v1/openapi.json").json
-    return [Case(m, p, r, *body_facts(spec, m, p)) for m, p, r in route_table()]
+def cases():
+    """Every route of the table with each category and step it serves."""
+    out = [Case(r, v) for r in harness.route_table() for v in r.expansions()]
+    if not out:
+        raise AssertionError("the route table gave no case")
+    return out
 
 
 def invite(server, owner_token, tenant_id):
@@ -78,11 +65,60 @@ def invite(server, owner_token, tenant_id):
     return resp.json
 
 
-def orgs_with_github(server, count):
-    """count fresh tenants (harness.new_org: owner, editor, viewer), each with a GitHub integration in .scm
-    and a pending invitation in .invitation."""
-    orgs = [harness.new_org(server) for _ in range(count)]
-    for org in orgs:
-        org.scm = fx.create_integration(server, org.owner.token, org.id, fx.valid_body("GITHUB"))
-        org.invitation = invite(server, org.owner.token, org.id)
-    return orgs
+def catalog(server, token):
+    """{type: category} of GET /api/v1/integration-types, every type known to the contract's table."""
+    resp = server.request("GET", "/api/v1/integration-types", token=token)
+    if resp.status != 200:
+        raise AssertionError("the catalog: %s" % resp)
+    types = {item["type"]: item["category"] for item in resp.json["items"]}
+    unknown = sorted(set(types) - set(fx.TYPES))
+    if not types or unknown:
+        raise AssertionError("types the tests have no valid body for (integration_fixtures.TYPES): %s" % unknown)
+    return types
+
+
+def route_categories():
+    """The {category} values of the route table (each route that has one lists the same)."""
+    lists = {tuple(r.values["category"]) for r in harness.route_table() if "category" in r.values}
+    if len(lists) != 1:
+        raise AssertionError("routes with {category} list different categories: %s" % sorted(lists))
+    return list(lists.pop())
+
+
+def _maker(server, token, tenant_id, types, made):
+    """make(type) -> an integration of that type in the tenant (made once, with the references a pipeline needs)."""
+    def make(type_):
+        if type_ not in made:
+            target = next(t for t, c in types.items() if c == "targets")
+            refs = fx.pipeline_refs(type_, make, lambda: make(target))
+            made[type_] = fx.create_integration(server, token, tenant_id, fx.valid_body(type_, **refs))
+        return made[type_]
+    return make
+
+
+def org_with_integrations(server, types):
+    """harness.new_org's fresh tenant (owner, editor, viewer) with an integration of each of types ({type:
+    category}, the catalog's order): org.by_type[type], and org.by_category[category] (its first type's),
+    and a pending invitation: org.invitation."""
+    org = harness.new_org(server)
+    org.by_type, org.by_category = {}, {}
+    make = _maker(server, org.owner.token, org.id, types, org.by_type)
+    for type_, category in types.items():
+        org.by_category.setdefault(category, make(type_))
+    org.invitation = invite(server, org.owner.token, org.id)
+    return org
+
+
+def integration_markers(org):
+    """Names and ids of org's integrations: none may show in an answer to another tenant."""
+    out = set()
+    for integ in org.by_type.values():
+        out |= {integ["id"], integ["displayName"]}
+    return out
+
+
+def throwaway_integration(server, token, category, types):
+    """A new tenant of token's account with an integration in category (its first type): (tenant id, its id)."""
+    tenant_id = harness.new_tenant(server, token)["id"]
+    make = _maker(server, token, tenant_id, types, {})
+    return tenant_id, make(next(t for t, c in types.items() if c == category))["id"]

@@ -108,9 +108,9 @@ class LogoutTest(ApiTest):
         for token in (other_session, api_token):
             self.expect(self.request("GET", "/api/v1/me", token=token), 200)
         listed = harness.page(self, self.server, "/api/v1/me/tokens", api_token, limit=200)["items"]
-        for item in listed:
-            if item["id"] == user.token_id:
-                self.assertIsNotNone(item["revokedAt"], "a logged-out token shows revokedAt")
+        mine = [item for item in listed if item["id"] == user.token_id]
+        self.assertEqual(len(mine), 1, "the logged-out token is still listed")
+        self.assertIsNotNone(mine[0]["revokedAt"], "a logged-out token shows revokedAt")
 
     def test_logout_of_an_api_token(self):
         user = harness.new_user(self.server)
@@ -140,30 +140,34 @@ class MeTest(ApiTest):
 
 
 class ProtectedRoutesTest(ApiTest):
-    """Every route that needs an account answers 401 to every bad credential."""
+    """Every route of the route table that needs an account (each category and
+    setup step it serves) answers 401 to every bad credential."""
 
     def test_every_protected_route_refuses_bad_credentials(self):
         user = harness.new_user(self.server)
         tenant = harness.new_tenant(self.server, user.token)
-        ids = {"tenantId": tenant["id"], "accountId": user.id, "tokenId": user.token_id}
-        for label, credentials in harness.bad_credentials(self.server, user):
-            for method, template, who in harness.ROUTES:
-                if who == "anyone":
-                    continue
-                with self.subTest(credentials=label, route="%s %s" % (method, template)):
-                    resp = self.request(method, fill(template, **ids), body=harness.example_body(method, template),
-                                        **credentials)
-                    self.assert_error(resp, 401, "unauthenticated")
+        ids = {"tenantId": tenant["id"], "accountId": user.id, "id": user.token_id}
+        routes = [r for r in harness.route_table() if r.role != "public"]
+        credentials = harness.bad_credentials(self.server, user)
+        self.assertTrue(routes and credentials, "nothing to check")
+        for label, kwargs in credentials:
+            for route in routes:
+                for values in route.expansions():
+                    with self.subTest(credentials=label, route=str(route), **values):
+                        resp = self.request(route.method, route.fill(**dict(ids, **values)),
+                                            body=harness.sample_body(route, tenant["id"]), **kwargs)
+                        self.assert_error(resp, 401, "unauthenticated")
         # nothing above took effect
         self.expect(self.request("GET", "/api/v1/me", token=user.token), 200)
         got = self.expect(self.request("GET", "/api/v1/" + tenant["id"], token=user.token), 200)
         self.assertEqual(got["orgName"], tenant["orgName"])
 
     def test_public_routes_need_no_token(self):
-        for method, template, who in harness.ROUTES:
-            if who == "anyone" and method == "GET":
-                with self.subTest(route=template):
-                    self.assertEqual(self.request(method, template).status, 200)
+        routes = [r for r in harness.route_table() if r.role == "public" and r.method == "GET"]
+        self.assertTrue(routes, "the route table has no public read")
+        for route in routes:
+            with self.subTest(route=str(route)):
+                self.assertEqual(self.request(route.method, route.fill()).status, 200)
 
 
 class ExpiredSessionTest(ApiTest):

@@ -1,25 +1,37 @@
-"""The bad-input catalogue: every write route of the table, fed bad bodies.
+"""The bad-input catalogue: every route of the table that takes a body, fed bad bodies.
 
-For each route that takes a body (read from the route table and the served
-OpenAPI document, as the isolation matrix does), tenant A's owner sends:
-malformed JSON, each top-level field with each wrong type, huge strings and
-a body past the limit, deep nesting (of the whole body and inside a field),
-invalid UTF-8, NUL bytes (escaped and raw), unknown fields, and SQL and
-path injection strings in every path parameter (of every route with one,
-reads and deletes included). Each answer must be a 4xx
-with the error envelope, and tenant A's rows in the database are the same
-before and after (compared row by row, read-only columns such as
-lastUsedAt left out).
+The routes come from the route table (`slipway routes`: which routes take a
+body, its schema and fields), each with every category and setup step it
+serves, as the isolation matrix takes them. For each, tenant A's owner
+sends: malformed JSON, each top-level field with each wrong type, huge
+strings and a body past the limit, deep nesting (of the whole body and
+inside a field), invalid UTF-8, NUL bytes (escaped and raw), unknown fields,
+a wrong media type, and SQL and path injection strings in every path
+parameter (of every route with one, reads and deletes included). Each answer
+is the exact one the contract (docs/api.md) gives:
+
+    malformed JSON, invalid UTF-8, NUL       400 malformed_json
+    a body past the limit                    413 payload_too_large
+    a media type other than JSON             415 unsupported_media_type
+    a wrong type, a huge or deep value,      400 invalid_request, with a detail
+      an unknown field                           naming the field
+    an injection string in a path parameter  404 not_found
+
+and tenant A's rows in the database are the same before and after (compared
+row by row, read-only columns such as lastUsedAt left out).
 
 Injection strings in body fields are also sent, on a second tenant C: a
 field of free text may take one as text (and must give it back verbatim),
-every other field refuses it with a 4xx; and still nothing of A changes.
+every other field refuses it with 400 invalid_request (a login: 401
+invalid_credentials); and still nothing of A changes.
 
-A route with a body needs a valid example in VALID (the mutations start
-from it): a new write route without one fails here, by name.
+A body of a closed schema is built from its fields; a route whose handler
+validates its body (an open schema) needs a valid example in OPEN_BODIES (the
+mutations start from it): a new one without it fails here, by name.
 """
 
 import json
+import re
 import unittest
 import uuid
 from urllib.parse import quote
@@ -47,54 +59,51 @@ def nested(depth, leaf=1):
     return value
 
 
-def verify_kind_body(tenant_id):
-    return {"tenantId": tenant_id, "config": {"displayName": "probe"}}
+def category_body(org, category, types):
+    """A valid create body in category for org: of a type org does not hold yet where there is one (a
+    target is one per type), referencing org's own SCM connection and target where it is a pipeline."""
+    of_category = [t for t, c in types.items() if c == category]
+    type_ = next((t for t in of_category if t not in org.by_type), of_category[0])
+    return fx.valid_body(type_, **fx.pipeline_refs(type_, lambda t: org.by_type[t], lambda: org.by_category["targets"]))
 
 
-# A valid body for each write route, made fresh for org (the catalogue only
-# ever sends it broken). Keyed by (method, path); the setup verifications
-# share one shape.
-VALID = {
-    ("POST", "/api/v1/auth/login"): lambda org: {"email": org.owner.email, "password": "not-the-password"},
-    ("POST", "/api/v1/me/tokens"): lambda org: {"name": "probe", "expiresInDays": 30},
-    ("POST", "/api/v1/tenants"): lambda org: {"orgName": "Probe"},
-    ("PATCH", "/api/v1/{tenantId}"): lambda org: {"orgName": "Renamed"},
-    ("POST", "/api/v1/{tenantId}/members"): lambda org: {"email": harness.unique_email("probe"), "role": "viewer"},
-    ("PATCH", "/api/v1/{tenantId}/members/{accountId}"): lambda org: {"role": "editor"},
-    ("POST", "/api/v1/invitations/accept"): lambda org: {"token": "slwi_" + "A" * 43},
-    ("POST", "/api/v1/{tenantId}/integrations/{category}"): lambda org: fx.valid_body("GITHUB"),
-    ("PATCH", "/api/v1/{tenantId}/integrations/{category}/{id}"): lambda org: {"displayName": "Renamed",
-                                                                                 "defaultBranch": "main"},
-    ("POST", "/api/v1/{tenantId}/integrations/{category}/{id}/verify"): lambda org: {"sendTest": False},
-    ("POST", "/api/v1/{tenantId}/release-management/setup"): lambda org: fx.full_setup_body(),
-    ("PUT", "/api/v1/{tenantId}/release-management/setup/steps/{step}"): lambda org: fx.setup_github(),
+# A valid body for each route whose handler validates its body itself, made fresh for org and the case
+# (the catalogue only ever sends it broken, or with one field replaced). Keyed by (method, path).
+OPEN_BODIES = {
+    ("POST", "/api/v1/{tenantId}/integrations/{category}"): lambda t, org, case: category_body(org, case.category,
+                                                                                                t.types),
+    ("PATCH", "/api/v1/{tenantId}/integrations/{category}/{id}"): lambda t, org, case: {"displayName": "Renamed"},
+    ("POST", "/api/v1/{tenantId}/integrations/{category}/{id}/verify"): lambda t, org, case: {"sendTest": False},
+    ("POST", "/api/v1/{tenantId}/release-management/setup"): lambda t, org, case: fx.full_setup_body(),
+    ("PUT", "/api/v1/{tenantId}/release-management/setup/steps/{step}"): lambda t, org, case: fx.step_body(case.step),
 }
-
-
-def valid_body(case, org):
-    if case.body_tenant:
-        return verify_kind_body(org.id)
-    make = VALID.get((case.method, case.path))
-    return make(org) if make else None
 
 
 class BadInputTest(harness.ApiTest):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.a, cls.c = route_matrix.orgs_with_github(cls.server, 2)
-        every = route_matrix.cases(cls.server)
+        cls.types = route_matrix.catalog(cls.server, cls.server.admin["token"])
+        # Each tenant holds its categories' first types (and what a pipeline references).
+        firsts = {}
+        for type_, category in cls.types.items():
+            if category not in firsts.values():
+                firsts[type_] = category
+        cls.a = route_matrix.org_with_integrations(cls.server, firsts)
+        cls.c = route_matrix.org_with_integrations(cls.server, firsts)
+        every = route_matrix.cases()
         cls.cases = [c for c in every if c.has_body]
         cls.with_params = [c for c in every if c.params and c.role != "public"]
         cls.requests = 0
         cls.before = cls.snapshot(cls.a)
-        for table in ("tenants", "accounts", "tenant_members", "api_tokens", "tenant_scm_integrations"):
+        tables = ["tenants", "accounts", "tenant_members", "api_tokens"] + [t for t, _ in fx.CATEGORIES.values()]
+        for table in tables:
             assert cls.before.get(table), "the snapshot of tenant A has no %s rows: it would compare nothing" % table
 
     @classmethod
     def tearDownClass(cls):
-        print("bad-input catalogue: %d write routes with a body, %d routes with path parameters, %d requests"
-              % (len(cls.cases), len(cls.with_params), cls.requests))
+        print("bad-input catalogue: %d cases with a body (each category and step), %d with path parameters, "
+              "%d requests" % (len(cls.cases), len(cls.with_params), cls.requests))
         super().tearDownClass()
 
     # ---- the database, before and after
@@ -134,9 +143,23 @@ class BadInputTest(harness.ApiTest):
 
     # ---- requests
 
-    def ids(self, case, org):
-        ids = {"tenantId": org.id, "accountId": org.viewer.id, "category": "scm", "step": "github",
-               "id": org.scm["id"]}
+    def valid_body(self, case, org):
+        """A valid body of case for org, or None when the catalogue has none (a failure, by name)."""
+        if case.body_tenant:
+            return {"tenantId": org.id, "config": {"displayName": "probe"}}
+        if not case.open_body:
+            return harness.sample_body(case.route)
+        make = OPEN_BODIES.get((case.method, case.path))
+        return make(self, org, case) if make else None
+
+    def ids(self, case, org, **override):
+        ids = dict(case.values, tenantId=org.id, accountId=org.viewer.id)
+        if case.category:
+            ids["id"] = org.by_category[case.category]["id"]
+        ids.update(override)
+        missing = [p for p in case.params if p not in ids]
+        if missing:
+            self.fail("%s: the catalogue does not know how to fill {%s}" % (case, "}, {".join(missing)))
         return case.path.format(**{p: ids[p] for p in case.params})
 
     def send(self, case, org, body=None, raw=None, path=None, headers=None, past_limit=None):
@@ -148,15 +171,23 @@ class BadInputTest(harness.ApiTest):
         return self.server.request(case.method, path or self.ids(case, org), body=body, raw=raw,
                                    token=org.owner.token, headers=headers)
 
-    def assert_refused(self, resp):
-        """A 4xx with the error envelope."""
-        self.assertTrue(400 <= resp.status < 500, str(resp))
-        harness.assert_error(self, resp, resp.status, resp.json["error"]["code"] if isinstance(resp.json, dict)
-                             and isinstance(resp.json.get("error"), dict) else "<no envelope>")
+    def assert_invalid_field(self, resp, field):
+        """400 invalid_request with a detail on field: its path names it (field, section.field, field[0].x)."""
+        details = harness.assert_error(self, resp, 400, "invalid_request")
+        paths = [d["field"] for d in details]
+        self.assertTrue([p for p in paths if p == field or field in re.split(r"[.\[\]]", p)],
+                        "a detail on %r in %s" % (field, resp))
 
     def bad_bodies(self, case, valid):
-        """(label, kwargs for send) for every bad body of the catalogue."""
+        """(label, kwargs for send, the check of the answer) for every bad body of the catalogue."""
         out = []
+
+        def error(status, code):
+            return lambda resp: harness.assert_error(self, resp, status, code)
+
+        def invalid(field):
+            return lambda resp: self.assert_invalid_field(resp, field)
+
         malformed = harness.MALFORMED_BODIES + fx.MORE_MALFORMED + (
             b"[" * DEEP + b"]" * DEEP,                       # deep nesting, whole body
             b'{"a":' * DEEP + b"1" + b"}" * DEEP,
@@ -165,79 +196,98 @@ class BadInputTest(harness.ApiTest):
             b'{"x": "a\x00b"}', b'{"x": "a\\u0000b"}', b"{}\x00",
         )
         for raw in malformed:
-            if raw == b"" and case.path.endswith("/verify"):
+            if raw == b"" and case.body_optional:
                 continue  # an optional body: absent is valid (and would verify for real)
-            out.append(("malformed %r" % raw[:40], {"raw": raw}))
-        out.append(("body past the limit", {"past_limit": json.dumps(dict(valid, pad="x" * (2 << 20))).encode()}))
-        out.append(("text/plain", {"raw": json.dumps(valid).encode(), "headers": {"Content-Type": "text/plain"}}))
+            out.append(("malformed %r" % raw[:40], {"raw": raw}, error(400, "malformed_json")))
+        out.append(("body past the limit", {"past_limit": json.dumps(dict(valid, pad="x" * (2 << 20))).encode()},
+                    error(413, "payload_too_large")))
+        out.append(("text/plain", {"raw": json.dumps(valid).encode(), "headers": {"Content-Type": "text/plain"}},
+                    error(415, "unsupported_media_type")))
         for field, value in valid.items():
             for wrong in WRONG_TYPES:
                 if type(wrong) is not type(value) and not (isinstance(value, list) and wrong == ["x"]):
-                    out.append(("%s = %r" % (field, wrong), {"body": dict(valid, **{field: wrong})}))
-            out.append(("%s nested %d deep" % (field, 500), {"body": dict(valid, **{field: nested(500)})}))
+                    out.append(("%s = %r" % (field, wrong), {"body": dict(valid, **{field: wrong})}, invalid(field)))
+            if not isinstance(value, (dict, list)):
+                out.append(("%s nested %d deep" % (field, 500), {"body": dict(valid, **{field: nested(500)})},
+                            invalid(field)))
             if isinstance(value, str):
-                out.append(("%s huge" % field, {"body": dict(valid, **{field: HUGE})}))
+                out.append(("%s huge" % field, {"body": dict(valid, **{field: HUGE})}, invalid(field)))
                 body = json.dumps(dict(valid, **{field: "@@@"})).encode()
                 for label, bad in (("invalid UTF-8", b"\xff\xfe"), ("raw NUL", b"a\x00b"), ("escaped NUL", b"a\\u0000b")):
-                    out.append(("%s %s" % (field, label), {"raw": body.replace(b"@@@", bad)}))
+                    out.append(("%s %s" % (field, label), {"raw": body.replace(b"@@@", bad)},
+                                error(400, "malformed_json")))
         for extra in ({"unknownField": 1}, {"__proto__": {"admin": True}}, {"tenantId": str(uuid.uuid4())},
                       {"id": str(uuid.uuid4())}, {"": 1}):
             if not set(extra) & set(valid):
-                out.append(("unknown field %s" % list(extra)[0], {"body": dict(valid, **extra)}))
+                name = list(extra)[0]
+                out.append(("unknown field %r" % name, {"body": dict(valid, **extra)}, invalid(name)))
         return out
 
     # ---- the catalogue
 
     def test_every_write_route_refuses_bad_bodies(self):
+        self.assertTrue(self.cases, "the route table has no route with a body")
         for case in self.cases:
-            valid = valid_body(case, self.a)
-            with self.subTest(route=str(case)):
-                self.assertIsNotNone(valid, "%s takes a body: add a valid example to VALID in %s" % (case, __file__))
+            valid = self.valid_body(case, self.a)
+            with self.subTest(case=str(case)):
+                self.assertIsNotNone(valid, "%s takes a body its handler validates: add a valid example to "
+                                            "OPEN_BODIES in %s" % (case, __file__))
             if valid is None:
                 continue
-            for label, kwargs in self.bad_bodies(case, valid):
-                with self.subTest(route=str(case), input=label):
-                    self.assert_refused(self.send(case, self.a, **kwargs))
+            for label, kwargs, check in self.bad_bodies(case, valid):
+                with self.subTest(case=str(case), input=label):
+                    check(self.send(case, self.a, **kwargs))
         self.assert_a_unchanged()
 
     def test_injection_in_path_parameters(self):
-        """Every route with path parameters (reads and deletes too), each parameter in turn."""
+        """Every route with path parameters (reads and deletes too), each parameter in turn: 404."""
+        self.assertTrue(self.with_params, "the route table has no route with path parameters")
         for case in self.with_params:
-            valid = valid_body(case, self.a) if case.has_body else None
+            valid = self.valid_body(case, self.a) if case.has_body else None
             for param in case.params:
                 for bad in SQL_INJECTIONS + PATH_INJECTIONS:
-                    path = case.path.replace("{%s}" % param, quote(bad, safe=""))
-                    path = path.format(**{p: v for p, v in (("tenantId", self.a.id), ("accountId", self.a.viewer.id),
-                                                             ("category", "scm"), ("step", "github"),
-                                                             ("id", self.a.scm["id"])) if p != param})
-                    with self.subTest(route=str(case), param=param, value=bad):
-                        self.assert_refused(self.send(case, self.a, body=valid, path=path))
+                    path = self.ids(case, self.a, **{param: quote(bad, safe="")})
+                    with self.subTest(case=str(case), param=param, value=bad):
+                        harness.assert_error(self, self.send(case, self.a, body=valid, path=path), 404, "not_found")
         self.assert_a_unchanged()
 
     def test_injection_in_fields(self):
         accepted = refused = 0
+        refusals = [(400, "invalid_request")]
         for case in self.cases:
-            valid = valid_body(case, self.c)
+            valid = self.valid_body(case, self.c)
             if valid is None:
                 continue
             for field in [f for f, v in valid.items() if isinstance(v, str)]:
                 for bad in SQL_INJECTIONS + PATH_INJECTIONS:
-                    body = valid_body(case, self.c)
+                    body = self.valid_body(case, self.c)
                     if field == "password" or field in fx.ALL_SECRET_FIELDS:
                         # Secrets must never reach the log (the harness checks); the same strings in a path do.
                         bad += " " + uuid.uuid4().hex[:8]
                     body[field] = bad
-                    with self.subTest(route=str(case), field=field, value=bad):
+                    with self.subTest(case=str(case), field=field, value=bad):
                         resp = self.send(case, self.c, body=body)
                         if resp.status < 300:
                             accepted += 1
                             if field in (resp.json or {}) and field not in fx.ALL_SECRET_FIELDS:
                                 self.assertEqual(resp.json[field], bad, "%s: stored verbatim" % (resp,))
+                            self.clean_up(case, resp)
                         else:
                             refused += 1
-                            self.assert_refused(resp)
+                            error = resp.json.get("error", {}) if isinstance(resp.json, dict) else {}
+                            expected = refusals + ([(401, "invalid_credentials")] if case.role == "public" else [])
+                            self.assertIn((resp.status, error.get("code")), expected, str(resp))
+                            harness.assert_error(self, resp, resp.status, error["code"])
+        self.assertGreater(accepted + refused, 0, "no string field to inject into")
         print("injection in fields: %d accepted as text (given back verbatim), %d refused" % (accepted, refused))
         self.assert_a_unchanged()
+
+    def clean_up(self, case, resp):
+        """Deletes an integration an accepted injection made, so the next one is not a duplicate."""
+        if case.method == "POST" and case.category and case.path.endswith("{category}"):
+            gone = self.server.request("DELETE", fx.ipath(self.c.id, case.category, resp.json["id"]),
+                                       token=self.c.owner.token)
+            self.assertEqual(gone.status, 204, str(gone))
 
 
 if __name__ == "__main__":

@@ -8,7 +8,7 @@ import unittest
 import uuid
 
 import harness
-from harness import ApiTest, example_body, fill
+from harness import ApiTest, fill
 
 tearDownModule = harness.stop_shared_server
 
@@ -37,10 +37,12 @@ class OpenApiTest(ApiTest):
             return re.sub(r"{[^}]*}", "{}", template)
 
         paths = {shape(p): entry for p, entry in doc.get("paths", {}).items()}
-        for method, template, _ in harness.ROUTES:
-            with self.subTest(route="%s %s" % (method, template)):
-                self.assertIn(shape(template), paths, "path missing from openapi.json")
-                self.assertIn(method.lower(), paths[shape(template)])
+        routes = harness.route_table()
+        self.assertTrue(routes)
+        for route in routes:
+            with self.subTest(route=str(route)):
+                self.assertIn(shape(route.path), paths, "path missing from openapi.json")
+                self.assertIn(route.method.lower(), paths[shape(route.path)])
 
     def test_yaml_document(self):
         resp = self.request("GET", "/api/v1/openapi.yaml")
@@ -100,8 +102,10 @@ class MethodNotAllowedTest(ApiTest):
         cls.tenant = harness.new_tenant(cls.server, cls.owner.token)
 
     def test_wrong_methods(self):
+        table = harness.route_table()
         for method, template in self.CASES:
-            allowed = {m for m, t, _ in harness.ROUTES if t == template}
+            allowed = {r.method for r in table if r.path == template.replace("{tokenId}", "{id}")}
+            self.assertTrue(allowed, "%s is not a path of the route table" % template)
             path = fill(template, tenantId=self.tenant["id"], accountId=self.owner.id, tokenId=self.owner.token_id)
             with self.subTest(method=method, path=template):
                 resp = self.request(method, path, token=self.owner.token,
@@ -153,7 +157,11 @@ class RequestIdTest(ApiTest):
                 self.assertRegex(resp.headers.get("x-request-id", ""), harness.REQUEST_ID_RE)
 
 
-BODY_ROUTES = tuple((m, t) for m, t, _ in harness.ROUTES if example_body(m, t) is not None)
+def body_routes():
+    """Every route of the table that takes a body, with each category and step it serves: (route, values)."""
+    out = [(r, v) for r in harness.route_table() if r.takes_body for v in r.expansions()]
+    assert out, "the route table has no route with a body"
+    return out
 
 
 def _padded(body, size):
@@ -165,15 +173,13 @@ def _padded(body, size):
 class BodyLimitTest(ApiTest):
     server_env = {"SLIPWAY_BODY_LIMIT": "1024"}
 
-    def _path(self, template):
-        admin = self.server.admin
-        return fill(template, tenantId=admin["tenantId"], accountId=admin["accountId"])
-
     def test_every_body_route_refuses_2_kib(self):
-        for method, template in BODY_ROUTES:
-            with self.subTest(route="%s %s" % (method, template)):
-                body = _padded(example_body(method, template), 2048)
-                resp = self.request(method, self._path(template), raw=body, token=self.server.admin["token"])
+        admin = self.server.admin
+        for route, values in body_routes():
+            with self.subTest(route=str(route), **values):
+                body = _padded(harness.sample_body(route, admin["tenantId"]), 2048)
+                path = route.fill(tenantId=admin["tenantId"], accountId=admin["accountId"], **values)
+                resp = self.request(route.method, path, raw=body, token=admin["token"])
                 self.assert_error(resp, 413, "payload_too_large")
 
     def test_chunked_body_over_the_limit(self):
@@ -226,12 +232,13 @@ class ContentTypeTest(ApiTest):
 
     def test_other_media_types_are_refused_on_every_body_route(self):
         tenant = harness.new_tenant(self.server, self.user.token)
-        for method, template in BODY_ROUTES:
-            path = fill(template, tenantId=tenant["id"], accountId=self.user.id)
+        for route, values in body_routes():
+            path = route.fill(tenantId=tenant["id"], accountId=self.user.id, **values)
             for content_type in ("text/plain", "application/xml", "application/x-www-form-urlencoded"):
-                with self.subTest(route="%s %s" % (method, template), content_type=content_type):
-                    resp = self.request(method, path, token=self.user.token, headers={"Content-Type": content_type},
-                                        raw=json.dumps(example_body(method, template)).encode())
+                with self.subTest(route=str(route), content_type=content_type, **values):
+                    resp = self.request(route.method, path, token=self.user.token,
+                                        headers={"Content-Type": content_type},
+                                        raw=json.dumps(harness.sample_body(route, tenant["id"])).encode())
                     self.assert_error(resp, 415, "unsupported_media_type")
 
 
@@ -301,7 +308,9 @@ class AccessLogTest(ApiTest):
 
     def test_every_line_is_json(self):
         self._logged("GET", "/readyz")
-        for line in self.server.log_text().splitlines():
+        lines = self.server.log_text().splitlines()
+        self.assertTrue(lines)
+        for line in lines:
             if line.strip():
                 with self.subTest(line=line[:200]):
                     self.assertIsInstance(json.loads(line), dict)

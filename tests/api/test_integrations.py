@@ -900,6 +900,7 @@ class AuditTest(ApiTest):
                 self.assertTrue({"scm", "GITHUB"} <= words, "details name the category and type: %s" % row)
                 self.assertTrue(set(fields) <= words, "details name the fields touched: %s" % row)
         text = json.dumps(rows)
+        self.assertTrue(sent)
         for secret in sent:
             for fragment in fx.secret_fragments(secret):
                 self.assertNotIn(fragment, text, "a secret is in the audit log")

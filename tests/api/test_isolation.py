@@ -1,6 +1,8 @@
 """Tenant isolation: tenants A and B, each with an owner, an editor and a viewer.
 
-Whoever may not see something gets the very answer a random id gets.
+Whoever may not see something gets the very answer a random id gets, on
+every tenant route of the route table (`slipway routes`), for every category
+and setup step it serves.
 """
 
 import json
@@ -8,7 +10,7 @@ import unittest
 import uuid
 
 import harness
-from harness import ROLE_RANK, ROLES, TENANT_ROUTES, ApiTest, assert_tenant_routes_hidden, new_org, new_user, page
+from harness import ROLE_RANK, ROLES, ApiTest, assert_tenant_routes_hidden, new_org, new_user, page
 
 tearDownModule = harness.stop_shared_server
 
@@ -41,7 +43,8 @@ class IsolationTest(ApiTest):
     def test_roles_too_low_see_nothing(self):
         before = self.snapshot(self.a)
         for role in ("editor", "viewer"):
-            routes = [r for r in TENANT_ROUTES if ROLE_RANK[r[2]] > ROLE_RANK[role]]
+            routes = [r for r in harness.tenant_routes() if ROLE_RANK[r.tenant_role] > ROLE_RANK[role]]
+            self.assertTrue(routes, "no route above %s to check" % role)
             with self.subTest(role=role):
                 assert_tenant_routes_hidden(self, self.server, self.a.by_role(role).token, self.a.id,
                                             self.a.viewer.id, routes)
@@ -69,13 +72,17 @@ class IsolationTest(ApiTest):
         self.expect(self.request("GET", "/api/v1/me", token=self.a.owner.token), 200)
 
     def test_unauthenticated_callers_learn_nothing(self):
-        for method, template, _ in TENANT_ROUTES:
-            with self.subTest(route="%s %s" % (method, template)):
-                body = harness.example_body(method, template)
-                resp = self.request(method, harness.fill(template, tenantId=self.a.id, accountId=self.a.viewer.id),
-                                    body=body)
-                self.assert_error(resp, 401, "unauthenticated")
-                harness.assert_same_answer(self, resp, self.request(method, harness.fill(template), body=body))
+        routes = harness.tenant_routes()
+        self.assertTrue(routes, "the route table has no tenant route")
+        for route in routes:
+            for values in route.expansions():
+                with self.subTest(route=str(route), **values):
+                    resp = self.request(route.method, route.fill(tenantId=self.a.id, accountId=self.a.viewer.id,
+                                                                 **values),
+                                        body=harness.sample_body(route, self.a.id))
+                    self.assert_error(resp, 401, "unauthenticated")
+                    harness.assert_same_answer(self, resp, self.request(route.method, route.fill(**values),
+                                                                        body=harness.sample_body(route)))
 
     def test_lists_do_not_mix(self):
         a_ids = {self.a.id} | {self.a.by_role(r).id for r in ROLES}

@@ -1,21 +1,34 @@
-"""The isolation matrix, generated from the server's own route table.
+"""The isolation matrix, generated from the server's own route table and catalog.
 
-Every route that `slipway routes` prints is called, with tenant A's ids, by:
-  - no token, a revoked token and an expired token: 401 unauthenticated;
+Every route that `slipway routes` prints, for every category and setup step
+it serves (the values the table lists for {category} and {step}, which must
+be the catalog's categories and the wizard's steps), is called with tenant
+A's ids by:
+  - no token, and every kind of bad credential (empty bearer, another scheme,
+    no scheme, garbage, an unknown token, one character changed, a revoked
+    and an expired token): 401 unauthenticated;
   - each role of A: below the route's role, the answer of a tenant that does
     not exist (404, DESIGN.md: "404, not 403"); at or above it, the router
-    lets the call through (an answer that is neither 401 nor that 404);
+    lets the call through (an answer that is neither 401, 403 nor 404);
   - each role of tenant B, and an account in no tenant: A's tenant is
     hidden (the same 404 as a random id);
-  - A's owner with B's ids in A's path (a member, an integration, a token):
-    the same 404 as a random id.
-and no answer to a caller contains the other tenant's data.
+  - A's owner with B's ids in A's path (a member, an integration of the
+    category, a token): the same 404 as a random id;
+  - A's owner with B's ids in the body, in every field that holds an id (the
+    route's schema and, for integrations, the catalog's fields): the same
+    answer as a random id, which is a refusal;
+and no answer to a caller contains the other tenant's data (names, e-mail
+addresses, ids, every integration's name and id). Both tenants have one
+integration of every type the catalog lists.
 
-A route is covered as soon as it is in the table: what the matrix needs to
-know about it is read from the table (role, path parameters) and from the
-server's OpenAPI document (whether it takes a body, whether the body names
-the tenant). A path parameter the matrix cannot fill fails the test, naming
-it, so a new kind of route cannot slip through unchecked.
+The server runs with the tenant guard (harness.TEST_ENV), so a read of a
+row of the other tenant fails the request and the test even where the
+answer alone would not show it.
+
+A route, a category or a step added to the server is covered without an
+edit here. A path parameter the matrix cannot fill, a type without a valid
+body in integration_fixtures or a verify kind missing from verify_fixtures
+fails the test, naming it.
 """
 
 import unittest
@@ -29,22 +42,23 @@ import route_matrix
 tearDownModule = harness.stop_shared_server
 
 EXPIRED_AT = "2001-01-01T00:00:00.000Z"
-# Integration routes are called on this category; setup steps on this step.
-CATEGORY, STEP = "scm", "github"
 
 
 class IsolationMatrixTest(harness.ApiTest):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.a, cls.b = route_matrix.orgs_with_github(cls.server, 2)
+        cls.types = route_matrix.catalog(cls.server, cls.server.admin["token"])
+        cls.a = route_matrix.org_with_integrations(cls.server, cls.types)
+        cls.b = route_matrix.org_with_integrations(cls.server, cls.types)
         cls.outsider = new_user(cls.server)
-        cls.cases = route_matrix.cases(cls.server)
+        cls.cases = route_matrix.cases()
         cls.requests = 0
 
     @classmethod
     def tearDownClass(cls):
-        print("isolation matrix: %d routes, %d requests" % (len(cls.cases), cls.requests))
+        print("isolation matrix: %d routes, %d cases (each category and step), %d requests"
+              % (len({str(c.route) for c in cls.cases}), len(cls.cases), cls.requests))
         super().tearDownClass()
 
     # ---- requests
@@ -64,107 +78,155 @@ class IsolationMatrixTest(harness.ApiTest):
     def ids_of(self, case, org, other=None):
         """Path values in org; with other, org's tenant but other's ids for everything below it."""
         src = other or org
-        ids = {"tenantId": org.id, "accountId": src.viewer.id, "category": CATEGORY, "step": STEP}
+        ids = dict(case.values, tenantId=org.id, accountId=src.viewer.id)
         if case.path.startswith("/api/v1/me/tokens/"):
             ids["id"] = src.owner.token_id
         elif case.path.endswith("/invitations/{id}"):
             ids["id"] = src.invitation["invitationId"]
-        else:
-            ids["id"] = src.scm["id"]
+        elif case.category:
+            ids["id"] = src.by_category[case.category]["id"]
         return ids
 
     def random_ids(self, case, keep=()):
         ids = {p: str(uuid.uuid4()) for p in case.params}
-        ids.update(category=CATEGORY, step=STEP)
+        ids.update(case.values)
         ids.update(keep)
         return ids
 
     def body_for(self, case, tenant_id):
         """A body the router accepts, naming tenant_id where the body names the tenant."""
-        if not case.has_body:
-            return None
         if case.body_tenant:
             return {"tenantId": tenant_id, "config": {"type": "NOT_A_TYPE"}}
-        return harness.example_body(case.method, case.path) or {}
+        return harness.sample_body(case.route)
 
     # ---- assertions
-
-    def assert_hidden(self, case, resp, baseline):
-        harness.assert_same_not_found(self, resp, baseline)
 
     def assert_nothing_of(self, org, resp, sent_ids=()):
         """resp holds none of org's data (ids the caller sent in the request excepted)."""
         text = resp.raw.decode("utf-8", "replace")
-        markers = {org.tenant["orgName"], org.scm["displayName"], org.scm["organization"]}
-        markers |= {org.by_role(r).email for r in ROLES}
-        markers |= {org.id, org.scm["id"]} | {org.by_role(r).id for r in ROLES} - set(sent_ids)
-        for value in markers:
+        markers = {org.tenant["orgName"]} | {org.by_role(r).email for r in ROLES}
+        markers |= {org.id} | {org.by_role(r).id for r in ROLES} | route_matrix.integration_markers(org)
+        for value in markers - set(sent_ids):
             self.assertNotIn(value, text, "%s shows data of tenant %s" % (resp, org.tenant["orgName"]))
 
-    def tokens(self):
-        """(label, token) for every way of not being authenticated with a token of A's owner."""
-        if not hasattr(type(self), "_dead_tokens"):
+    def credentials(self):
+        """(label, request kwargs) for every way of not being authenticated as A's owner."""
+        if not hasattr(type(self), "_credentials"):
             expired = harness.create_token(self.server, self.a.owner.token, expires_in_days=1)
             fx.db_execute(self.server, "UPDATE api_tokens SET expiresAt = ? WHERE id = ?", (EXPIRED_AT, expired["id"]))
-            type(self)._dead_tokens = [("no token", None),
-                                       ("revoked token", harness.revoked_token(self.server, self.a.owner.token)),
-                                       ("expired token", expired["token"])]
-        return self._dead_tokens
+            type(self)._credentials = harness.bad_credentials(self.server, self.a.owner) + [
+                ("expired token", {"token": expired["token"]})]
+        return self._credentials
+
+    # ---- the table and the catalog agree
+
+    def test_cases_cover_every_category_and_step(self):
+        self.assertTrue(self.cases, "the route table gave no case")
+        self.assertEqual(sorted(route_matrix.route_categories()), sorted(set(self.types.values())),
+                         "the route table's {category} values are the catalog's categories")
+        steps = {c.step for c in self.cases if c.step}
+        self.assertEqual(sorted(steps), sorted(s for s, _ in fx.STEPS), "the route table's {step} values")
+        for category in set(self.types.values()):
+            with self.subTest(category=category):
+                self.assertTrue([c for c in self.cases if c.category == category], "no case serves it")
+                self.assertIn(category, self.a.by_category)
+        kinds = {c.kind for c in self.cases if c.kind}
+        self.assertEqual(sorted(route_matrix.vf.TYPE_OF_KIND[k] for k in kinds), sorted(self.types),
+                         "a setup verification route for every type of the catalog, and no other")
 
     # ---- the matrix
 
     def test_unauthenticated(self):
+        checked = 0
         for case in self.cases:
             if case.role == "public":
                 continue
-            for label, token in self.tokens():
-                with self.subTest(route=str(case), caller=label):
-                    resp = self.call(case, self.ids_of(case, self.a), token=token, body=self.body_for(case, self.a.id))
+            ids = self.ids_of(case, self.a)
+            for label, kwargs in self.credentials():
+                with self.subTest(case=str(case), caller=label):
+                    resp = self.call(case, ids, body=self.body_for(case, self.a.id), **kwargs)
                     self.assert_error(resp, 401, "unauthenticated")
-                    self.assert_nothing_of(self.a, resp, self.ids_of(case, self.a).values())
+                    self.assert_nothing_of(self.a, resp, ids.values())
+                checked += 1
+        self.assertGreater(checked, 0)
 
     def test_other_tenants_and_outsiders(self):
         callers = [("B " + r, self.b.by_role(r)) for r in ROLES] + [("outsider", self.outsider)]
-        for case in self.cases:
-            if not case.tenant_route:
-                continue
+        tenant_cases = [c for c in self.cases if c.tenant_route]
+        self.assertTrue(tenant_cases, "no tenant route")
+        for case in tenant_cases:
             ids = self.ids_of(case, self.a)
             for label, caller in callers:
-                with self.subTest(route=str(case), caller=label):
+                with self.subTest(case=str(case), caller=label):
                     resp = self.call(case, ids, token=caller.token, body=self.body_for(case, self.a.id))
                     baseline = self.call(case, self.random_ids(case), token=caller.token,
                                          body=self.body_for(case, str(uuid.uuid4())))
-                    self.assert_hidden(case, resp, baseline)
+                    harness.assert_same_not_found(self, resp, baseline)
                     self.assert_nothing_of(self.a, resp, ids.values())
 
     def test_other_tenants_ids_in_my_tenant(self):
-        for case in self.cases:
-            below = [p for p in case.params if p not in ("tenantId", "category", "step")]
-            if not below or case.role == "public":
-                continue
+        below = [c for c in self.cases if c.role != "public" and set(c.params) - {"tenantId", "category", "step"}]
+        self.assertTrue(below, "no route with ids below the tenant")
+        for case in below:
             mine = self.ids_of(case, self.a)
             theirs = self.ids_of(case, self.a, other=self.b)
-            with self.subTest(route=str(case)):
+            with self.subTest(case=str(case)):
+                self.assertNotEqual(mine, theirs)
                 resp = self.call(case, theirs, token=self.a.owner.token, body=self.body_for(case, self.a.id))
                 baseline = self.call(case, self.random_ids(case, keep={"tenantId": self.a.id}),
                                      token=self.a.owner.token, body=self.body_for(case, self.a.id))
-                self.assert_hidden(case, resp, baseline)
+                harness.assert_same_not_found(self, resp, baseline)
                 self.assert_nothing_of(self.b, resp, theirs.values())
-                self.assertNotEqual(mine, theirs)
+
+    def id_fields(self, case):
+        """(field, a valid body of A's for the case) for each body field that holds an id (format uuid)."""
+        if case.kind:
+            body = {"tenantId": self.a.id, "integrationId": None}
+            return [("integrationId", body)]
+        out = [(name, harness.sample_body(case.route)) for name, f in case.fields.items()
+               if f["format"] == "uuid" and name != "tenantId"]
+        if case.category and case.method in ("POST", "PATCH") and not case.body_optional:
+            type_ = self.a.by_category[case.category]["type"]
+            refs = fx.pipeline_refs(type_, lambda t: self.a.by_type[t], lambda: self.a.by_category["targets"])
+            for name, value in refs.items():
+                field = {"scm": "scmIntegrationId", "target": "targetIntegrationId"}[name]
+                out.append((field, fx.valid_body(type_, **refs) if case.method == "POST" else {field: value}))
+        return out
+
+    def test_other_tenants_ids_in_bodies(self):
+        """B's ids where a body holds an id: the answer a random id gets, and never a success."""
+        theirs = [i["id"] for i in self.b.by_type.values()] + [self.b.id] + [self.b.by_role(r).id for r in ROLES]
+        checked = 0
+        for case in self.cases:
+            if not case.has_body or case.role == "public":
+                continue
+            for field, body in self.id_fields(case):
+                ids = self.ids_of(case, self.a)
+                foreign = [self.b.by_type[case.verify_type]["id"]] if case.kind else theirs
+                for value in foreign:
+                    with self.subTest(case=str(case), field=field, value=value):
+                        resp = self.call(case, ids, token=self.a.owner.token, body=dict(body, **{field: value}))
+                        baseline = self.call(case, ids, token=self.a.owner.token,
+                                             body=dict(body, **{field: str(uuid.uuid4())}))
+                        self.assertIn(resp.status, (400, 404), str(resp))
+                        harness.assert_same_answer(self, resp, baseline)
+                        self.assert_nothing_of(self.b, resp, [value])
+                    checked += 1
+        self.assertGreater(checked, 0, "no body field holds an id: the body checks checked nothing")
 
     def test_each_role(self):
-        for case in self.cases:
-            if not case.tenant_route:
-                continue
+        tenant_cases = [c for c in self.cases if c.tenant_route]
+        self.assertTrue(tenant_cases, "no tenant route")
+        for case in tenant_cases:
             for role in ROLES:
                 caller = self.a.by_role(role)
-                with self.subTest(route=str(case), role=role):
+                with self.subTest(case=str(case), role=role):
                     if ROLE_RANK[role] < ROLE_RANK[case.tenant_role]:
                         ids = self.ids_of(case, self.a)
                         resp = self.call(case, ids, token=caller.token, body=self.body_for(case, self.a.id))
                         baseline = self.call(case, self.random_ids(case), token=caller.token,
                                              body=self.body_for(case, str(uuid.uuid4())))
-                        self.assert_hidden(case, resp, baseline)
+                        harness.assert_same_not_found(self, resp, baseline)
                     else:
                         resp = self.allowed_call(case, caller)
                         self.assertNotIn(resp.status, (401, 403, 404), str(resp))
@@ -174,9 +236,10 @@ class IsolationMatrixTest(harness.ApiTest):
         """A call the router lets through, with no lasting effect on A.
 
         Reads are made for real. A route with a body gets one the router
-        passes and the handler refuses (a JSON array; a wrong type where the
-        body names the tenant): 400 shows the caller got past the router.
-        Other writes act on throwaway resources made for the call.
+        passes and the handler refuses (a JSON array; a type that does not
+        exist where the body names the tenant): 400 shows the caller got
+        past the router. Other writes act on throwaway resources made for
+        the call.
         """
         ids = self.ids_of(case, self.a)
         if case.method == "GET":
@@ -203,9 +266,9 @@ class IsolationMatrixTest(harness.ApiTest):
                                                   harness.unique_email("throwaway"), "viewer")["accountId"]
         elif case.path.endswith("/invitations/{id}"):
             ids["id"] = route_matrix.invite(self.server, self.a.owner.token, self.a.id)["invitationId"]
-        elif case.params and case.params[-1] == "id":
-            ids["id"] = fx.create_integration(self.server, self.a.owner.token, self.a.id,
-                                              fx.valid_body("GITHUB"))["id"]
+        elif case.params and case.params[-1] == "id" and case.category:
+            ids["tenantId"], ids["id"] = route_matrix.throwaway_integration(self.server, caller.token, case.category,
+                                                                            self.types)
         else:
             self.fail("%s: the isolation matrix does not know how to call it without lasting effect" % case)
         resp = self.call(case, ids, token=token)

@@ -79,7 +79,9 @@ class StorageTest(ApiTest):
         return resp
 
     def fragments(self):
-        return [f for s in self.secrets for f in fx.secret_fragments(s)]
+        out = [f for s in self.secrets for f in fx.secret_fragments(s)]
+        self.assertTrue(out, "no secret to look for")
+        return out
 
     def test_raw_database_holds_no_secret(self):
         raw = fx.raw_database_bytes(self.server)
@@ -138,6 +140,7 @@ class StorageTest(ApiTest):
         broken["slack"]["channels"] = "releases"
         assert_error(self, self.send("POST", fx.SETUP_PATH % self.setup_tenant, broken), 400, "invalid_request")
         fragments = self.fragments()
+        self.assertTrue(self.answers)
         for resp in self.answers:
             for fragment in fragments:
                 needle = fragment if isinstance(fragment, bytes) else fragment.encode()
@@ -345,6 +348,7 @@ class KeyLifecycleTest(unittest.TestCase):
     def assert_reads_everything(self, server, refs=None, view=None):
         refs, view = refs or self.refs, view or self.view
         self.assertEqual(owner_view(server, self.admin["token"], refs), view)
+        self.assertTrue(view, "no integration to read")
         for masks, unreadable in view.values():
             self.assertEqual(unreadable, [])
             if masks:

@@ -272,6 +272,7 @@ class SaveTest(SetupBase):
         old_scm = before["scm"][scm["id"]]
         self.assertEqual((scm["repoName"], scm["displayName"], scm["accessToken"]),
                          ("renamed-app", org + "/renamed-app", old_scm["accessToken"]))
+        self.assertTrue(after["targets"])
         for target in after["targets"].values():
             old = before["targets"][target["id"]]
             for name in fx.secret_fields(fx.integration_type(target, "targets")):

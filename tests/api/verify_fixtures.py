@@ -394,6 +394,30 @@ def check_answer_body(test, body, resp, verdict, status=None, secrets_=()):
     return body
 
 
+def held_calls(fakes, since, count, tries=200):
+    """The calls `hold` rules caught since the mark, once count of them have ended: [(arrival seq, end seq,
+    "abandoned" (slipway gave up and closed the connection) | "released" | "expired")], by arrival. Polls the
+    fakes every 50 ms, 10 s at most: a bound on waiting, never a measurement (the order is the fakes' own)."""
+    for _ in range(tries):
+        log = fakes.requests(None, since)
+        arrivals = sorted(e["seq"] for e in log if (e.get("rule") or {}).get("mode") == "hold")
+        ends = {e["request"]: (e["seq"], e["hold"]) for e in log if "request" in e and "hold" in e}
+        if len(arrivals) >= count and all(a in ends for a in arrivals):
+            return [(a,) + ends[a] for a in arrivals]
+        time.sleep(0.05)
+    raise AssertionError("the fakes never saw %d held calls end" % count)
+
+
+def most_at_once(calls):
+    """The most held calls open at the same moment, from the fakes' order of arrivals and ends."""
+    steps = sorted([(arrival, 1) for arrival, _, _ in calls] + [(end, -1) for _, end, _ in calls])
+    most = now = 0
+    for _, step in steps:
+        now += step
+        most = max(most, now)
+    return most
+
+
 def assert_stored(test, ctx, category, id, status, verified_at=None, error="unset"):
     """The stored integration's verificationStatus, lastVerifiedAt (None: must be null; a string: exactly that;
     "set": any timestamp) and lastVerificationError ("unset": not checked)."""

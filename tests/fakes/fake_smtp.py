@@ -10,7 +10,7 @@ import threading
 import time
 import uuid
 
-from fakebase import HOST, Provider
+from fakebase import HOST, Provider, hold
 
 
 class Smtp:
@@ -68,6 +68,12 @@ class Smtp:
         mode = rule["mode"] if rule else None
         if mode == "slow":
             time.sleep(float(rule.get("seconds", 5)))
+        if mode == "hold":
+            log["hold"] = hold(self, rule, sock)
+            self.fakes.log_event(self.name, {"hold": log["hold"], "request": entry["seq"]})
+            if log["hold"] == "abandoned":
+                sock.close()
+                return
         if mode == "close":
             sock.close()
             return

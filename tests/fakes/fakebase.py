@@ -11,6 +11,7 @@ import hashlib
 import json
 import os
 import re
+import select
 import subprocess
 import sys
 import tempfile
@@ -267,6 +268,20 @@ def html(status, text, headers=None):
 
 # --------------------------------------------------------------------------
 # Providers
+
+
+def hold(owner, rule, sock):
+    """`hold` mode for owner (a provider or the SMTP fake: .lock, .rules): waits until the rule is dropped
+    ("released"), the client closes its connection ("abandoned": it has nothing else to send while it waits
+    for an answer) or `seconds` pass ("expired")."""
+    deadline = time.monotonic() + float(rule.get("seconds", 30))
+    while time.monotonic() < deadline:
+        with owner.lock:
+            if not any(r.get("id") == rule["id"] for r in owner.rules):
+                return "released"
+        if select.select([sock], [], [], 0.05)[0]:
+            return "abandoned"
+    return "expired"
 
 
 class Provider:

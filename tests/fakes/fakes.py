@@ -47,9 +47,15 @@ it has no `match`/`path`/`method`; `match` is a substring of the request's
 method, path, query, headers, body, decoded Basic credentials and decoded JWT
 claims; `times` limits how often it applies) into a mode: `401`, `403`,
 `404`, `500`, `503`, `slow` (sleeps `seconds`, default 5, then answers
-normally), `malformed` (200 with invalid JSON), `expired`, `ratelimited`
-(`seconds`: when the limit resets), `close` (drops the connection without an
-answer).  The SMTP fake takes `401`, `500`, `slow`, `close` and `nostarttls`.
+normally), `hold` (keeps the request unanswered until the rule is dropped,
+then answers normally, or until the client gives up and closes the
+connection, then never answers; at most `seconds`, default 30; either is
+logged as an event {"hold": "released"|"abandoned"|"expired", "request":
+the request's seq}, so a test can tell the order of arrivals and give-ups
+without measuring time), `malformed` (200 with invalid JSON), `expired`,
+`ratelimited` (`seconds`: when the limit resets), `close` (drops the
+connection without an answer).  The SMTP fake takes `401`, `500`, `slow`,
+`hold`, `close` and `nostarttls`.
 
 Every request is logged with everything (method, path, query, headers,
 body), the answer's status and `notes` (what the fake checked: a JWT's
@@ -76,7 +82,7 @@ import threading
 import time
 import urllib.parse
 
-from fakebase import HOST, OpenSSL, Request, basic_credentials, deep_merge, iso, make_tls, number, parse_jwt
+from fakebase import HOST, OpenSSL, hold, Request, basic_credentials, deep_merge, iso, make_tls, number, parse_jwt
 from fake_appstore import AppStore
 from fake_azure import Azure
 from fake_bitbucket import Bitbucket
@@ -148,6 +154,12 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             mode = rule["mode"]
             if mode == "slow":
                 time.sleep(float(rule.get("seconds", 5)))
+            elif mode == "hold":
+                entry["hold"] = hold(provider, rule, self.connection)
+                server.fakes.log_event(provider.name, {"hold": entry["hold"], "request": entry["seq"]})
+                if entry["hold"] == "abandoned":
+                    self.close_connection = True
+                    return
             elif mode == "close":
                 entry["status"] = None
                 self.close_connection = True

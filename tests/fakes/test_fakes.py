@@ -15,6 +15,7 @@ import smtplib
 import ssl
 import subprocess
 import tempfile
+import threading
 import time
 import unittest
 import urllib.parse
@@ -91,6 +92,21 @@ def call(provider, method, path, headers=None, body=None):
         conn.close()
 
 
+def held(since):
+    """The requests a hold rule caught since the mark."""
+    return [e for e in F.requests("github", since) if (e.get("rule") or {}).get("mode") == "hold"]
+
+
+def wait_for(probe, tries=200):
+    """probe() until it is true (every 50 ms, 10 s at most: a bound on waiting, not a measurement); its value."""
+    for _ in range(tries):
+        value = probe()
+        if value:
+            return value
+        time.sleep(0.05)
+    raise AssertionError("never came true")
+
+
 class GitHubTest(unittest.TestCase):
     def setUp(self):
         F.register("github", {"tokens": {"ghp_selftest": {"login": "bot", "scopes": "repo",
@@ -101,6 +117,27 @@ class GitHubTest(unittest.TestCase):
              "X-GitHub-Api-Version": "2022-11-28"}
         h.update(headers)
         return call("github", "GET", path, {k: v for k, v in h.items() if v is not None})
+
+    def test_hold(self):
+        """A held request stays unanswered until its rule is dropped, or the client gives up: events say which."""
+        rule = F.add_rule("github", {"mode": "hold", "match": "hold-test"})
+        mark = F.seq()
+        with self.assertRaises(OSError):  # socket.timeout is an OSError
+            url = urllib.parse.urlsplit(F.providers["github"].base_url)
+            conn = http.client.HTTPSConnection(url.hostname, url.port, timeout=0.5,
+                                               context=ssl.create_default_context(cafile=F.ca))
+            try:
+                conn.request("GET", "/user?hold-test", headers={"User-Agent": "t"})
+                conn.getresponse()
+            finally:
+                conn.close()
+        releaser = threading.Thread(target=lambda: (wait_for(lambda: len(held(mark)) == 2),
+                                                    F.remove_rule("github", rule["id"])))
+        releaser.start()
+        self.assertEqual(self.gh("/user?hold-test")[0], 200, "answered once released")
+        releaser.join()
+        events = wait_for(lambda: [e["hold"] for e in F.requests("github", mark) if "hold" in e and "method" not in e])
+        self.assertEqual(sorted(events), ["abandoned", "released"])
 
     def test_rules(self):
         self.assertEqual(self.gh("/user")[0], 200)
@@ -155,8 +192,8 @@ class GoogleTest(unittest.TestCase):
         F.register("google", {"accounts": {self.EMAIL: {"privateKey": pem}}})
         F.register("play", {"packages": {"com.x.app": {"accounts": [self.EMAIL]}}})
 
-    def token(self, claims, grant=fakes.GOOGLE_JWT_BEARER, ctype="application/x-www-form-urlencoded"):
-        assertion = jwt(self.path, {"alg": "RS256", "typ": "JWT"}, claims)
+    def token(self, claims, grant=fakes.GOOGLE_JWT_BEARER, ctype="application/x-www-form-urlencoded", signer=None):
+        assertion = jwt(signer or self.path, {"alg": "RS256", "typ": "JWT"}, claims)
         body = urllib.parse.urlencode({"grant_type": grant, "assertion": assertion})
         return call("google", "POST", "/token", {"Content-Type": ctype}, body)
 
@@ -179,6 +216,10 @@ class GoogleTest(unittest.TestCase):
             with self.subTest(label):
                 status, _, body = self.token(c)
                 self.assertEqual((status, body["error"]), (400, error))
+        with self.subTest("signed by another key"):
+            other, _ = key("rsa-other")
+            status, _, body = self.token(claims, signer=other)
+            self.assertEqual((status, body["error"]), (400, "invalid_grant"))
         status, _, edit = call("play", "POST", "/androidpublisher/v3/applications/com.x.app/edits",
                                {"Authorization": "Bearer " + access})
         self.assertEqual(status, 200)

@@ -1,17 +1,31 @@
 #!/usr/bin/python3
-"""docs/openapi.yaml against the server's own route table.
+"""docs/openapi.yaml against the server's own route table, in both directions.
 
 `$SLIPWAY_BIN routes` prints one JSON object a line:
 
-    {"method": "GET", "path": "/api/v1/{tenantId}/members", "role": "viewer"}
+    {"method": "PATCH", "path": "/api/v1/{tenantId}/members/{accountId}", "role": "owner",
+     "params": [{"name": "tenantId", "values": null}, {"name": "accountId", "values": null}],
+     "body": {"schema": "member_update_schema", "optional": false, "open": false,
+              "fields": [{"name": "role", "kind": "string", "required": true, "allowed": [...], ...}]}}
 
-This test fails, listing every difference at once, when a (method, path) is
-in the route table and not in the document or the other way round, or when
-an operation's `x-slipway-role` is not the route's role. It also checks the
-document on its own: it survives the build's YAML -> JSON conversion, every
-operation has a role, a unique operationId and at least one 4xx answer,
-public operations (and only they) opt out of the bearer scheme, and path
-templates and path parameters agree.
+The API tests take their route lists from it (tests/api/harness.py
+route_table), so this test is what keeps the document honest. It fails,
+listing every difference at once, when:
+  - a (method, path) is in the route table and not in the document, or the
+    other way round, or an operation's `x-slipway-role` is not the route's;
+  - a route takes a body and its operation has no requestBody, or the other
+    way round, or one says the body may be absent and the other not;
+  - a body whose fields the table lists (a schema the router applies, or
+    one it describes) has other properties, required fields, types,
+    lengths, ranges, allowed values or formats in the document; a body the
+    router applies must be `additionalProperties: false`;
+  - a path parameter whose values the table lists (categories, steps) has
+    another `enum` in the document, or the document enumerates one the
+    table does not.
+It also checks the document on its own: it survives the build's YAML ->
+JSON conversion, every operation has a role, a unique operationId and at
+least one 4xx answer, public operations (and only they) opt out of the
+bearer scheme, and path templates and path parameters agree.
 
 Environment:
     SLIPWAY_BIN      the server binary (default: <repo>/build/slipway; the
@@ -74,7 +88,7 @@ def slipway_bin():
 
 
 def server_routes(binary):
-    """Runs `slipway routes`; returns {(METHOD, path): role} and the problems met."""
+    """Runs `slipway routes`; returns {(METHOD, path): the route's line} and the problems met."""
     proc = subprocess.run([binary, "routes"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=30, check=False)
     if proc.returncode != 0:
         raise AssertionError(
@@ -87,14 +101,97 @@ def server_routes(binary):
         try:
             r = json.loads(line)
             key = (r["method"].upper(), r["path"])
-            role = r["role"]
+            if not isinstance(r["role"], str) or not isinstance(r["params"], list) or "body" not in r:
+                raise TypeError("role, params and body")
         except (ValueError, KeyError, TypeError, AttributeError) as e:
             problems.append("routes line %d is not a route object (%s): %r" % (n, e, line))
             continue
         if key in routes:
             problems.append("route table lists %s %s twice" % key)
-        routes[key] = role
+        routes[key] = r
     return routes, problems
+
+
+def schema_of(spec, node):
+    """A schema with its $refs followed and allOf merged (properties, required)."""
+    node = resolve(spec, node)
+    if "allOf" not in node:
+        return node
+    merged = {k: v for k, v in node.items() if k != "allOf"}
+    merged["properties"] = dict(merged.get("properties") or {})
+    merged["required"] = list(merged.get("required") or [])
+    for sub in node["allOf"]:
+        sub = schema_of(spec, sub)
+        merged["properties"].update(sub.get("properties") or {})
+        merged["required"] += sub.get("required") or []
+        for key in ("type", "additionalProperties"):
+            if key in sub:
+                merged.setdefault(key, sub[key])
+    return merged
+
+
+# A field of `slipway routes` (schema_field_json) against a property of the document: (field key, schema key).
+FIELD_KEYS = (("kind", "type"), ("minLength", "minLength"), ("maxLength", "maxLength"), ("minimum", "minimum"),
+              ("maximum", "maximum"), ("allowed", "enum"))
+
+
+def body_problems(spec, where, body, op):
+    """Differences between a route's body (None: takes none) and its operation's requestBody."""
+    request = resolve(spec, op.get("requestBody")) if op.get("requestBody") else None
+    if body is None:
+        return ["%s: the route takes no body, the document has a requestBody" % where] if request else []
+    if request is None:
+        return ["%s: the route takes a body (%s), the document has no requestBody" % (where, body["schema"])]
+    problems = []
+    if body["optional"] == bool(request.get("required")):
+        problems.append("%s: the body is %s in the route table, requestBody.required is %r"
+                        % (where, "optional" if body["optional"] else "required", request.get("required")))
+    try:
+        schema = schema_of(spec, request["content"]["application/json"]["schema"])
+    except (KeyError, TypeError):
+        return problems + ["%s: requestBody has no application/json schema" % where]
+    if not body["fields"]:
+        return problems  # the handler validates a body of any shape (its document is the contract's prose)
+    if not body["open"] and schema.get("additionalProperties") is not False:
+        problems.append("%s: the router refuses unknown fields: the document must say additionalProperties: false"
+                        % where)
+    props = schema.get("properties") or {}
+    fields = {f["name"]: f for f in body["fields"]}
+    for name in sorted(set(fields) ^ set(props)):
+        problems.append("%s: field %s is only in %s" % (where, name, "the route table" if name in fields
+                                                         else "the document"))
+    required = {n for n, f in fields.items() if f["required"]}
+    if required != set(schema.get("required") or []):
+        problems.append("%s: required fields: route table %s, document %s"
+                        % (where, sorted(required), sorted(schema.get("required") or [])))
+    for name in sorted(set(fields) & set(props)):
+        field, prop = fields[name], schema_of(spec, props[name])
+        for fkey, skey in FIELD_KEYS:
+            want, have = field[fkey], prop.get(skey)
+            if want is not None and (sorted(want) if isinstance(want, list) else want) != (
+                    sorted(have) if isinstance(have, list) else have):
+                problems.append("%s: %s.%s is %r in the route table, %s %r in the document"
+                                % (where, name, fkey, want, skey, have))
+        if field["format"] and prop.get("format") and field["format"] != prop["format"]:
+            problems.append("%s: %s's format is %s in the route table, %s in the document"
+                            % (where, name, field["format"], prop["format"]))
+    return problems
+
+
+def param_problems(spec, where, route, op, item):
+    """Differences between the values the route table lists for its path parameters and the document's enums."""
+    params = [resolve(spec, p) for p in (item.get("parameters") or []) + (op.get("parameters") or [])]
+    enums = {p["name"]: schema_of(spec, p.get("schema") or {}).get("enum") for p in params if p.get("in") == "path"}
+    problems = []
+    for p in route["params"]:
+        want, have = p["values"], enums.get(p["name"])
+        if want is None and have is not None:
+            problems.append("%s: {%s} has enum %s in the document, no listed values in the route table"
+                            % (where, p["name"], have))
+        elif want is not None and sorted(want) != sorted(have or []):
+            problems.append("%s: {%s} takes %s in the route table, enum %s in the document"
+                            % (where, p["name"], want, have))
+    return problems
 
 
 def fail_on(test, problems, where=""):
@@ -199,29 +296,54 @@ class SpecAgainstRoutes(unittest.TestCase):
             raise unittest.SkipTest("SLIPWAY_BIN is not set and %s is not built" % DEFAULT_BIN)
         cls.binary = binary
         cls.routes, cls.problems = server_routes(binary)
-        cls.spec_ops = {(m, p): op.get("x-slipway-role") for m, p, op, _ in spec_operations(load_spec())}
+        cls.spec = load_spec()
+        cls.ops = {(m, p): (op, item) for m, p, op, item in spec_operations(cls.spec)}
+        cls.spec_ops = {key: op.get("x-slipway-role") for key, (op, _) in cls.ops.items()}
+
+    def both(self):
+        """(where, route line, operation, path item) of every route the document has too."""
+        keys = sorted(set(self.routes) & set(self.ops), key=lambda k: (k[1], k[0]))
+        self.assertTrue(keys, "the route table and the document share no route")
+        return [("%s %s" % key, self.routes[key]) + self.ops[key] for key in keys]
 
     def test_route_table_is_well_formed(self):
         self.assertTrue(self.routes, "%s routes printed no route" % self.binary)
         bad = list(self.problems)
-        for (method, path), role in sorted(self.routes.items()):
-            if role not in ROLES:
-                bad.append("route %s %s: role %r is not one of %s" % (method, path, role, ", ".join(ROLES)))
+        for (method, path), route in sorted(self.routes.items()):
+            if route["role"] not in ROLES:
+                bad.append("route %s %s: role %r is not one of %s" % (method, path, route["role"], ", ".join(ROLES)))
+            names = [p["name"] for p in route["params"]]
+            if names != PARAM_RE.findall(path):
+                bad.append("route %s %s: params %s are not the path's" % (method, path, names))
         fail_on(self, bad)
 
     def test_same_routes_and_roles(self):
         diffs = []
         for key in sorted(set(self.routes) - set(self.spec_ops), key=lambda k: (k[1], k[0])):
-            diffs.append("only in the server:  %-6s %s (role %s)" % (key[0], key[1], self.routes[key]))
+            diffs.append("only in the server:  %-6s %s (role %s)" % (key[0], key[1], self.routes[key]["role"]))
         for key in sorted(set(self.spec_ops) - set(self.routes), key=lambda k: (k[1], k[0])):
             diffs.append("only in the spec:    %-6s %s (role %s)" % (key[0], key[1], self.spec_ops[key]))
         for key in sorted(set(self.routes) & set(self.spec_ops), key=lambda k: (k[1], k[0])):
-            if self.routes[key] != self.spec_ops[key]:
+            if self.routes[key]["role"] != self.spec_ops[key]:
                 diffs.append(
                     "role differs:        %-6s %s: server %s, spec %s"
-                    % (key[0], key[1], self.routes[key], self.spec_ops[key])
+                    % (key[0], key[1], self.routes[key]["role"], self.spec_ops[key])
                 )
         fail_on(self, diffs, "between %s and `%s routes`" % (OPENAPI, self.binary))
+
+    def test_same_bodies(self):
+        problems = []
+        for where, route, op, _ in self.both():
+            problems += body_problems(self.spec, where, route["body"], op)
+        fail_on(self, problems, "between the bodies of %s and `%s routes`" % (OPENAPI, self.binary))
+
+    def test_same_parameter_values(self):
+        problems, listed = [], 0
+        for where, route, op, item in self.both():
+            problems += param_problems(self.spec, where, route, op, item)
+            listed += sum(1 for p in route["params"] if p["values"] is not None)
+        self.assertGreater(listed, 0, "no route lists the values of a parameter: nothing was compared")
+        fail_on(self, problems, "between the path parameters of %s and `%s routes`" % (OPENAPI, self.binary))
 
 
 if __name__ == "__main__":

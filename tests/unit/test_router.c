@@ -102,6 +102,8 @@ static void test_route_table(void **state)
             strcmp(r->pattern, "/api/v1/auth/logout") != 0 && strcmp(r->pattern, "/api/v1/{tenantId}/integrations/verify-all") != 0)
             fail_msg("%s %s takes a body without a schema", r->method, r->pattern);
         if (r->body) {
+            if (!r->body->name)
+                fail_msg("%s %s: its schema has no name (`slipway routes` prints it)", r->method, r->pattern);
             for (size_t f = 0; f < r->body->count; f++) {
                 const struct field *fd = &r->body->fields[f];
                 if (fd->kind == FIELD_STRING && !fd->max && !fd->allowed)

@@ -152,6 +152,68 @@ static void test_transactions(void **state)
     store_close(s);
 }
 
+/* Reads every row of a query on c: 0 when all were read, else the error's code. */
+static enum err_code read_all(struct store_conn *c, const char *sql)
+{
+    struct store_stmt *st;
+    struct err err;
+    int rc;
+
+    err_clear(&err);
+    if (store_select(c, sql, STORE_NO_ARGS, &st, &err))
+        return err.code;
+    while ((rc = store_next(st, &err)) == 1)
+        ;
+    store_finish(st);
+    return rc < 0 ? err.code : ERR_OK;
+}
+
+static enum err_code guarded_tx_body(struct store_conn *c, void *ctx, struct err *err)
+{
+    enum err_code rc = read_all(c, ctx);
+    return rc ? err_set(err, rc, "refused") : ERR_OK;
+}
+
+/* The tenant guard refuses a row of another tenant, on the connection and in its transactions; off, it does nothing. */
+static void test_tenant_guard(void **state)
+{
+    static const char *const all = "SELECT id, tenantId FROM rows ORDER BY id";
+    static const char *const mine = "SELECT id, TENANTID FROM rows WHERE tenantId = 'a'";
+    static const char *const untagged = "SELECT id FROM rows";
+    struct store_options on = {.tenant_guard = true};
+    struct store *guarded = NULL, *plain = fresh();
+    struct store_conn *c;
+    struct err err;
+    char url[256];
+    (void)state;
+
+    err_clear(&err);
+    snprintf(url, sizeof url, "sqlite://%s/t%d.db", dir, dbn++);
+    assert_int_equal(store_open(url, &on, &guarded, &err), ERR_OK);
+    for (int i = 0; i < 2; i++) {
+        assert_int_equal(store_conn_get(i ? plain : guarded, &c, &err), ERR_OK);
+        assert_int_equal(store_exec_script(c,
+                                           "CREATE TABLE rows (id TEXT PRIMARY KEY, tenantId TEXT);"
+                                           "INSERT INTO rows VALUES ('1', 'a'), ('2', 'b'), ('3', NULL);",
+                                           &err),
+                         ERR_OK);
+        store_conn_guard(c, "a");
+        assert_int_equal(read_all(c, mine), ERR_OK);
+        assert_int_equal(read_all(c, untagged), ERR_OK); /* no tenantId column: nothing to check */
+        assert_int_equal(read_all(c, all), i ? ERR_OK : ERR_INTERNAL);
+        assert_int_equal(store_tx(c, guarded_tx_body, (void *)all, &err), i ? ERR_OK : ERR_INTERNAL);
+        store_conn_guard(c, NULL);
+        assert_int_equal(read_all(c, all), ERR_OK);
+        store_conn_guard(c, "a");
+        store_conn_put(c); /* lifts the guard */
+        assert_int_equal(store_conn_get(i ? plain : guarded, &c, &err), ERR_OK);
+        assert_int_equal(read_all(c, all), ERR_OK);
+        store_conn_put(c);
+    }
+    store_close(guarded);
+    store_close(plain);
+}
+
 static const struct migration two[] = {
     {1, "first", "CREATE TABLE a (id TEXT PRIMARY KEY);", "DROP TABLE a;"},
     {2, "second", "CREATE TABLE b (id TEXT PRIMARY KEY); CREATE INDEX b_id ON b (id);", "DROP TABLE b;"},
@@ -383,6 +445,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_statements),
         cmocka_unit_test(test_transactions),
+        cmocka_unit_test(test_tenant_guard),
         cmocka_unit_test(test_migrations_up_down_up),
         cmocka_unit_test(test_embedded_migrations),
         cmocka_unit_test(test_changed_migration_refused),

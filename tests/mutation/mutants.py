@@ -1,0 +1,153 @@
+"""The mutation check's table: known faults, planted one at a time in a copy of
+the source tree (tests/mutation/run). Each must make at least one of its
+tests fail.
+
+A mutant is data: a name, the fault in words, the file, one or more edits
+(text to find, exactly once, and what replaces it) and the CTest tests to
+run (CTest adds the fixtures they need: the API tests' server, the database
+servers). To cover a new check, add a row; when the code a row names
+changes, the runner says the text is gone ("not planted") and fails until
+the row is updated.
+
+Per-category rows are made from the categories the built binary's route
+table lists, so a new category gets its row without an edit here (its enum
+constant must be CAT_ and the slug in capitals, as the catalog names them).
+"""
+
+import collections
+
+Mutant = collections.namedtuple("Mutant", "name group fault file edits tests")
+
+API = "api.sqlite."
+LINT = "spec.tenant_scoping"
+
+# Integration reads of one category ignore the tenant (catalog.c builds every category's SQL from one template).
+SELECT = 'c->sql_select = sqlf("SELECT %s, %s FROM %s WHERE tenantId = ? AND id = ?", book, cols, c->table);'
+LIST = 'c->sql_list = sqlf("SELECT %s, %s FROM %s WHERE tenantId = ? AND (createdAt <= ? AND (createdAt < ? OR id < ?)) "'
+LEAKY_SELECT = ('c->sql_select = sqlf(c->id == {cat} ? "SELECT %s, %s FROM %s WHERE (tenantId = ? OR 1 = 1) AND id = ?" '
+                ': "SELECT %s, %s FROM %s WHERE tenantId = ? AND id = ?", book, cols, c->table);')
+LEAKY_LIST = 'c->sql_list = sqlf("SELECT %s, %s FROM %s WHERE (tenantId = ? OR 1 = 1) AND (createdAt <= ? AND (createdAt < ? OR id < ?)) "'
+
+
+def category_mutants(categories):
+    """The issue's planted leak, in each category: the read of one integration by id ignores the tenant."""
+    out = []
+    for slug in categories:
+        cat = "CAT_" + slug.upper().replace("-", "_")
+        out.append(Mutant(
+            "tenant-filter-" + slug, "tenant filter dropped, per category",
+            "the read of one %s integration by id ignores the tenant: WHERE (tenantId = ? OR 1 = 1) AND id = ?" % slug,
+            "src/integrations/catalog.c", [(SELECT, LEAKY_SELECT.format(cat=cat))],
+            [LINT, API + "test_isolation_matrix", API + "test_integrations"]))
+    return out
+
+
+TABLE = [
+    # ---- a tenant filter dropped, per table (the integration tables are the categories above)
+    Mutant("tenant-filter-integration-lists", "tenant filter dropped, per table",
+           "the integration lists of every category ignore the tenant", "src/integrations/catalog.c",
+           [(LIST, LEAKY_LIST)], [LINT, API + "test_integrations", API + "test_setup"]),
+    Mutant("tenant-filter-tenant_members", "tenant filter dropped, per table",
+           "the member list ignores the tenant", "src/tenancy/members_http.c",
+           [('"WHERE m.tenantId = ? AND (m.createdAt <= ?', '"WHERE (m.tenantId = ? OR 1 = 1) AND (m.createdAt <= ?')],
+           [LINT, API + "test_members", API + "test_isolation"]),
+    Mutant("tenant-filter-audit_logs", "tenant filter dropped, per table",
+           "the audit trail ignores the tenant", "src/tenancy/audit_http.c",
+           [('"WHERE tenantId = ? AND (? = \'\' OR action = ?)', '"WHERE (tenantId = ? OR 1 = 1) AND (? = \'\' OR action = ?)')],
+           [LINT, API + "test_audit", API + "test_isolation"]),
+    Mutant("tenant-filter-tenant_release_settings", "tenant filter dropped, per table",
+           "the setup wizard's settings are read without the tenant", "src/setup/setup.c",
+           [('"selectedPlatforms FROM tenant_release_settings WHERE tenantId = ?"',
+             '"selectedPlatforms FROM tenant_release_settings WHERE tenantId = ? OR 1 = 1"')],
+           [LINT, API + "test_setup"]),
+    Mutant("tenant-filter-tenant_integrations", "tenant filter dropped, per table",
+           "the setup status lists integrations (the tenant_integrations view) of every tenant", "src/setup/setup_http.c",
+           [('"FROM tenant_integrations WHERE tenantId = ? ORDER BY',
+             '"FROM tenant_integrations WHERE (tenantId = ? OR 1 = 1) ORDER BY')],
+           [LINT, API + "test_setup"]),
+    Mutant("account-filter-api_tokens", "tenant filter dropped, per table",
+           "the token list ignores the account (tokens are per account, not per tenant)", "src/tenancy/tokens_http.c",
+           [('"WHERE accountId = ? AND (createdAt <= ?', '"WHERE (accountId = ? OR 1 = 1) AND (createdAt <= ?')],
+           [API + "test_tokens", API + "test_isolation"]),
+
+    # ---- a role check dropped, per role class (no route needs editor yet: that row would have nothing to break)
+    Mutant("role-owner", "role check dropped, per role class",
+           "owner routes let anyone through whom the router authenticated", "src/tenancy/auth.c",
+           [("    if (role < min)\n", "    if (role < min && min != ROLE_OWNER)\n")],
+           [API + "test_isolation_matrix"]),
+    Mutant("role-viewer", "role check dropped, per role class",
+           "viewer routes (reads of a tenant) let any account through, member or not", "src/tenancy/auth.c",
+           [("    if (role < min)\n", "    if (role < min && min != ROLE_VIEWER)\n")],
+           [API + "test_isolation_matrix"]),
+    Mutant("role-account", "role check dropped, per role class",
+           "account routes run without authenticating the caller", "src/http/server.c",
+           [("if (rt->role >= ROLE_ACCOUNT && s->hooks.authenticate(", "if (rt->role > ROLE_ACCOUNT && s->hooks.authenticate(")],
+           [API + "test_isolation_matrix", API + "test_auth"]),
+    Mutant("role-body-tenant", "role check dropped, per role class",
+           "the setup verifications take a viewer of the body's tenant for its owner", "src/verify/verify_http.c",
+           [("auth_authenticate(req, tenant, ROLE_OWNER, err)", "auth_authenticate(req, tenant, ROLE_VIEWER, err)")],
+           [API + "test_isolation_matrix"]),
+
+    # ---- signature checks: JWTs (slipway signs, the fakes verify as Apple and Google do), CSRF, TLS.
+    # Signed inbound webhooks do not exist yet: their checks get rows when they land.
+    Mutant("fake-es256-check", "signature check disabled",
+           "the App Store Connect fake accepts any ES256 signature", "tests/fakes/fakes.py",
+           [('good = self.fakes.openssl.verify(key["publicKey"], signing_input, ecdsa_raw_to_der(signature))',
+             "good = True")],
+           ["fakes.test_fakes"]),
+    Mutant("fake-rs256-check", "signature check disabled",
+           "Google's token endpoint fake accepts any RS256 signature", "tests/fakes/fakes.py",
+           [('good = self.fakes.openssl.verify(account["publicKey"], signing_input, signature)', "good = True")],
+           ["fakes.test_fakes"]),
+    Mutant("jwt-es256-signature", "signature check disabled",
+           "slipway's ES256 JWTs carry a broken signature (what a disabled check would let through)", "src/crypto/jwt.c",
+           [("        memcpy(sig, raw, 64);\n", "        memcpy(sig, raw, 64);\n        sig[7] ^= 1;\n")],
+           ["unit.test_jwt", API + "test_verify_protocol"]),
+    Mutant("jwt-rs256-signature", "signature check disabled",
+           "slipway's RS256 JWTs carry a broken signature", "src/crypto/jwt.c",
+           [("    b64url_encode(sig, siglen, *out + inlen + 1);",
+             "    if (alg == JWT_RS256)\n        sig[7] ^= 1;\n    b64url_encode(sig, siglen, *out + inlen + 1);")],
+           ["unit.test_jwt", API + "test_verify_protocol"]),
+    Mutant("csrf-check", "signature check disabled",
+           "writes authenticated by the session cookie skip the CSRF token", "src/tenancy/session.c",
+           [("if (!sent || strlen(sent) != SHA256_HEX_SIZE - 1 || !hash_equal(sent, want, SHA256_HEX_SIZE - 1))",
+             "if (sent && !want[0])")],
+           [API + "test_session"]),
+    Mutant("tls-verify-peer", "signature check disabled",
+           "calls to providers accept any certificate", "src/outbound/outbound.c",
+           [("curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 1L);", "curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 0L);"),
+            ("curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 2L);", "curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 0L);")],
+           [API + "test_verify_outbound"]),
+
+    # ---- secrets
+    Mutant("secret-unmasked", "secret in an answer",
+           "owners see integration secrets in full instead of the mask", "src/integrations/integrations.c",
+           [("json_is_string(v) ? secret_mask(json_string_value(v)) : json_null()",
+             "json_is_string(v) ? json_deep_copy(v) : json_null()")],
+           [API + "test_secrets"]),
+    Mutant("log-password", "secret in a log line",
+           "a login logs the password", "src/tenancy/auth_http.c",
+           [('#include "core/clock.h"\n', '#include "core/clock.h"\n#include "core/log.h"\n'),
+            ('    account_email_normalize(json_string_value(json_object_get(req->body, "email")), email, sizeof email);\n'
+             '    if (request_db(req, &db, &err))',
+             '    account_email_normalize(json_string_value(json_object_get(req->body, "email")), email, sizeof email);\n'
+             '    log_info("login of %s with %s", email, password);\n'
+             '    if (request_db(req, &db, &err))')],
+           [API + "test_auth"]),
+    Mutant("log-integration-secret", "secret in a log line",
+           "saving an integration logs its body, credentials included", "src/integrations/integrations_http.c",
+           [('#include "app.h"\n', '#include "app.h"\n#include "core/log.h"\n'),
+            ("    w.cat = cat;\n",
+             "    w.cat = cat;\n    char *dump = json_dumps(req->body, 0);\n    log_info(\"integration: %s\", dump);\n"
+             "    free(dump);\n")],
+           [API + "test_integrations"]),
+    Mutant("log-token", "secret in a log line",
+           "authentication logs the bearer token", "src/tenancy/auth.c",
+           [("    token_hash(h, hash);\n", "    token_hash(h, hash);\n    log_info(\"token %s\", h);\n")],
+           [API + "test_tokens"]),
+]
+
+
+def mutants(categories):
+    """Every row: one per category of the route table, then TABLE."""
+    return category_mutants(categories) + TABLE
