@@ -34,7 +34,7 @@ struct config {
     int token_flush;            /* seconds between lastUsedAt flushes */
     bool cookie_secure;         /* session cookies always Secure (else only behind X-Forwarded-Proto: https) */
     bool migrate;               /* serve: migrate up before serving */
-    bool test_tenant_guard; /* test runs: the store refuses rows of other tenants (store_conn_guard) */
+    bool test_tenant_guard;     /* test runs: the store refuses rows of other tenants (store_conn_guard) */
     char admin_email[256];
     char admin_org[201];
     char log_level[16];
