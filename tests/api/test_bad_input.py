@@ -156,6 +156,8 @@ class BadInputTest(harness.ApiTest):
         ids = dict(case.values, tenantId=org.id, accountId=org.viewer.id)
         if case.category:
             ids["id"] = org.by_category[case.category]["id"]
+        elif case.path.endswith("/invitations/{id}"):
+            ids["id"] = org.invitation["invitationId"]
         ids.update(override)
         missing = [p for p in case.params if p not in ids]
         if missing:
