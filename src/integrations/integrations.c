@@ -36,13 +36,33 @@ void integration_row_free(struct integration_row *r)
     free(r);
 }
 
-json_t *secret_mask(const char *plain)
+/* A PEM key's kind, by the format its field checks (a stored key passed that check). */
+static const char *pem_kind(const char *format)
+{
+    static const char *const kinds[][2] = {{"pem-ec-p256", "P-256 EC key"}, {"pem-rsa", "RSA key"}};
+    for (size_t i = 0; format && i < ARRAY_LEN(kinds); i++)
+        if (strcmp(kinds[i][0], format) == 0)
+            return kinds[i][1];
+    return "PEM text";
+}
+
+json_t *secret_mask(const struct field *f, const char *plain)
 {
     size_t n = strlen(plain);
-    char mask[9] = "****";
+    const char *end = strstr(plain, "-----END");
+    char mask[64] = "****";
 
+    if (strncmp(plain, "-----BEGIN", 10) == 0 && end) {
+        /* The last four characters of the base64 body, before the END line: a header's dashes tell nothing. */
+        n = (size_t)(end - plain);
+        while (n > 0 && strchr("\r\n \t", plain[n - 1]))
+            n--;
+        if (n >= 16 && !memchr(plain + n - 4, '-', 4))
+            snprintf(mask, sizeof mask, "%s ending \xe2\x80\xa6%.4s", pem_kind(f->format), plain + n - 4);
+        return json_string(mask);
+    }
     while (n > 0 && (plain[n - 1] == '\n' || plain[n - 1] == '\r' || plain[n - 1] == ' ' || plain[n - 1] == '\t'))
-        n--; /* PEM text ends with a line break */
+        n--;
     if (n >= 12) {
         memcpy(mask + 4, plain + n - 4, 4);
         mask[8] = '\0';
@@ -62,6 +82,27 @@ static bool is_computed(const struct category *cat, const char *name)
 static const struct field *provider_field(const struct provider *p, const char *name)
 {
     return schema_field(&p->schema, name);
+}
+
+/*
+ * A field that is no longer secret (the App Store key and issuer ids were
+ * once) may still hold a ciphertext written then: it reads as the text it
+ * encrypts, and the next save stores that text in clear. Text that only
+ * looks like a ciphertext of ours is taken as it is.
+ */
+static json_t *public_text(const struct keyring *keys, const struct secret_place *at, const char *stored)
+{
+    char key_id[SECRET_KEY_ID_LEN + 1];
+    struct plaintext *plain = NULL;
+    struct err err;
+    json_t *v;
+
+    err_clear(&err);
+    if (!keys || secret_key_id(stored, key_id) != 0 || secret_decrypt(keys, at, stored, &plain, &err))
+        return json_string(stored);
+    v = json_stringn(plain->data, plain->len);
+    plaintext_free(plain);
+    return v;
 }
 
 struct integration_row *integration_from_stmt(struct store_stmt *st, const struct keyring *keys, const struct category *cat,
@@ -104,7 +145,8 @@ struct integration_row *integration_from_stmt(struct store_stmt *st, const struc
             break;
         case FIELD_STRING:
             if (!f->secret) {
-                v = json_string(store_col_text(st, col));
+                struct secret_place at = {r->tenant_id, cat->table, f->name, r->id};
+                v = public_text(keys, &at, store_col_text(st, col));
             } else if (decrypt) {
                 struct secret_place at = {r->tenant_id, cat->table, f->name, r->id};
                 struct plaintext *plain = NULL;
@@ -159,7 +201,7 @@ json_t *integration_json(const struct integration_row *r, enum role role)
         if (!f->secret) /* a copy: the row's own values are wiped when it is freed */
             json_object_set_new(j, f->name, v ? json_deep_copy(v) : json_null());
         else if (role == ROLE_OWNER)
-            json_object_set_new(j, f->name, json_is_string(v) ? secret_mask(json_string_value(v)) : json_null());
+            json_object_set_new(j, f->name, json_is_string(v) ? secret_mask(f, json_string_value(v)) : json_null());
     }
     json_object_update_new(j, json_deep_copy(r->computed));
     json_object_set_new(j, "verificationStatus", json_string(r->status));

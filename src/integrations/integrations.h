@@ -75,7 +75,11 @@ enum err_code integration_delete(struct store_conn *c, const struct request *req
 /* Overwrites every secret string of a JSON object in place (before it is freed). */
 void integration_wipe(json_t *obj);
 
-/* "****" and the last four characters when the secret has at least 12; caller owns. */
-json_t *secret_mask(const char *plain);
+/*
+ * What an owner sees of a secret field f: "****" and the last four
+ * characters when the secret has at least 12; a PEM key instead says what
+ * it is and how its text ends ("P-256 EC key ending \u2026AbC="). Caller owns.
+ */
+json_t *secret_mask(const struct field *f, const char *plain);
 
 #endif
