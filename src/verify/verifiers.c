@@ -71,6 +71,7 @@ static bool failed(struct verification *v, const struct outbound_response *res, 
         return true;
     if (res->status >= 200 && res->status < 300)
         return false;
+    verify_note_answer(v, res);
     if (res->status == 401)
         verify_finish(v, VERDICT_INVALID, "%s", unauthorized);
     else if (res->status == 403)

@@ -3,6 +3,7 @@
 #include <stdarg.h>
 
 #include "core/log.h"
+#include "core/utf8.h"
 #include "core/xmalloc.h"
 #include "crypto/hash.h"
 #include "integrations/catalog.h"
@@ -171,9 +172,61 @@ void verify_smtp(struct verification *v, const char *target, const char *userpwd
         verify_finish(v, VERDICT_NONE, "%s", err.message);
 }
 
+/* The first string of j at one of these places, or NULL: where providers put the text of an error. */
+static const char *answer_text(json_t *j)
+{
+    static const char *const paths[][2] = {{"message", NULL},      {"error_description", NULL}, {"error", NULL},
+                                           {"error", "message"},   {"errors", "detail"},        {"errors", "message"},
+                                           {"errorMessages", NULL}};
+    for (size_t i = 0; i < ARRAY_LEN(paths); i++) {
+        json_t *at = json_object_get(j, paths[i][0]);
+        if (json_is_array(at))
+            at = json_array_get(at, 0);
+        if (paths[i][1])
+            at = json_object_get(at, paths[i][1]);
+        if (json_is_string(at) && json_string_length(at) > 0)
+            return json_string_value(at);
+    }
+    return NULL;
+}
+
+/* Whether text holds a secret of the configuration or the token obtained on the way (4 characters or more). */
+static bool holds_secret(const struct verification *v, const char *text)
+{
+    for (size_t i = 0; i < v->prov->schema.count; i++) {
+        const char *s = json_string_value(json_object_get(v->config, v->prov->schema.fields[i].name));
+        if (v->prov->schema.fields[i].secret && s && strlen(s) >= 4 && strstr(text, s))
+            return true;
+    }
+    return strlen(v->token) >= 4 && strstr(text, v->token);
+}
+
+void verify_note_answer(struct verification *v, const struct outbound_response *res)
+{
+    json_t *j = json_loadb(res->body, res->len, 0, NULL);
+    const char *said = answer_text(j);
+    char cause[200], line[160] = "";
+    size_t n;
+
+    if (!said && res->len > 0 && res->len < sizeof line && !memchr(res->body, '<', res->len))
+        said = res->body; /* a short answer in plain text (not an HTML error page) */
+    if (said) {
+        n = strcspn(said, "\r\n");
+        utf8_copy(line, n < sizeof line ? n + 1 : sizeof line, said);
+    }
+    if (line[0] && !holds_secret(v, line))
+        snprintf(cause, sizeof cause, "%s answered %ld: %s", v->prov->display, res->status, line);
+    else
+        snprintf(cause, sizeof cause, "%s answered %ld", v->prov->display, res->status);
+    utf8_scrub(cause);
+    json_object_set_new(v->details, "cause", json_string(cause));
+    json_decref(j);
+}
+
 bool verify_unanswered(struct verification *v, const struct outbound_response *res)
 {
     if (res->failure != OUTBOUND_OK) {
+        json_object_set_new(v->details, "cause", json_string(res->cause));
         /* The integration by type and id, never its address: a webhook's URL is its secret. */
         log_warn("verify %s %s: %s", v->prov->type, v->id[0] ? v->id : "(a configuration, not stored)", res->error);
         switch (res->failure) {
@@ -196,6 +249,7 @@ bool verify_unanswered(struct verification *v, const struct outbound_response *r
         return true;
     }
     if (res->status >= 500 || res->status == 429) {
+        verify_note_answer(v, res);
         verify_finish(v, VERDICT_NONE, "%s answered %ld (a problem on its side); the status is unchanged, try again later",
                       v->prov->display, res->status);
         return true;

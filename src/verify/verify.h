@@ -78,6 +78,13 @@ void verify_finish(struct verification *v, enum verdict verdict, const char *fmt
  * rest on (no answer, 5xx, 429); returns true then.
  */
 bool verify_unanswered(struct verification *v, const struct outbound_response *res);
+/*
+ * Notes why the provider refused (res is an HTTP answer) in v->details'
+ * "cause": its status and the first line of its own error text, unless
+ * that holds a secret of the configuration. verify_unanswered notes the
+ * cause of a failure without an answer there too.
+ */
+void verify_note_answer(struct verification *v, const struct outbound_response *res);
 /* A string field of the configuration ("" when absent). */
 const char *verify_text(const struct verification *v, const char *field);
 
