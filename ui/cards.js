@@ -120,7 +120,8 @@ export function integrationCard(obj, ctx) {
       if (ctx.onChange) ctx.onChange(null);
     } catch (e) {
       if (e.status === 409) {
-        const users = e.details.filter((d) => d.field === 'pipelines').map((d) => d.message);
+        // "<id> (<name>)": the name is what a person knows.
+        const users = e.details.filter((d) => d.field === 'pipelines').map((d) => d.message.replace(/^[0-9a-f-]{36} \((.*)\)$/, '$1'));
         showError(errors, `${current.displayName} cannot be deleted: ${users.length === 1 ? 'a pipeline uses' : 'pipelines use'} it. ` +
           'Delete those pipelines or point them at another connection first.', users);
       } else {
@@ -133,7 +134,7 @@ export function integrationCard(obj, ctx) {
 
   append(card, [
     h('header', null, logo(obj.type), h('div', {class: 'names'}, h('h3', {id: titleId}, obj.displayName),
-      typeLabel(obj.type))),
+      obj.displayName === typeName(obj.type) ? null : typeLabel(obj.type))),
     statusLine, reason, cause,
     obj.category === 'pipelines' ? pipelineLinks(obj) : null,
     errors, ctx.owner ? actions : null, editArea]);

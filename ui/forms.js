@@ -105,7 +105,8 @@ export function field(spec, opts) {
       control.value = await f.text();
       file.value = '';
     });
-    wrap.insertBefore(h('div', {class: 'file-row'}, h('label', {for: fileId, class: 'file-label'}, `Load the ${label.toLowerCase()} from a file`), file), hint);
+    wrap.insertBefore(h('div', {class: 'file-row'}, h('label', {for: fileId, class: 'file-label'}, 'Or load it from a file',
+      h('span', {class: 'sr-only'}, ` (${label})`)), file), hint);
   }
   return {spec, control, wrap, err, stored: o.value, mask: o.mask, required, label, advanced: !required && !spec.secret && !help.primary};
 }
@@ -230,7 +231,9 @@ export class FieldSet {
       }
     }
     const shown = first ? rest.filter((d) => !this.derived.includes(String(d.field).split('.').pop())) : rest;
-    showError(this.summary, error.message || 'Saving failed.', shown.map((d) => (d.field ? `${humanize(String(d.field).split('.').pop())}: ${d.message}` : d.message)));
+    const placed = (error.details || []).length - rest.length;
+    const message = !shown.length && placed ? `${placed === 1 ? 'One field needs' : `${placed} fields need`} attention: see below.` : error.message;
+    showError(this.summary, message || 'Saving failed.', shown.map((d) => (d.field ? `${humanize(String(d.field).split('.').pop())}: ${d.message}` : d.message)));
     if (first) (first.tagName === 'FIELDSET' ? first.querySelector('input') : first).focus();
     else this.summary.focus();
   }

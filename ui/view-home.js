@@ -125,13 +125,12 @@ function nextPanel(ctx, status, can, all, again) {
 function healthPanel(ctx, all) {
   const base = `#/t/${ctx.tenant.id}`;
   const list = h('ul', {class: 'health'}, all.map((i) => {
-    const reason = i.verificationStatus === 'VALID' ? null : i.lastVerificationError ||
-      (i.verificationStatus === 'NOT_VERIFIED' ? 'Not checked yet.' : null);
+    const reason = i.verificationStatus === 'VALID' ? null : i.lastVerificationError;
     return h('li', {'data-id': i.id},
       logo(i.type, true),
       h('div', null, h('div', {class: 'name'}, i.displayName), typeLabel(i.type, 'muted small')),
       h('div', null, badge(i.verificationStatus)),
-      h('p', {class: 'why'}, 'Verified ', when(i.lastVerifiedAt, {relative: true}), reason ? `. ${reason}` : ''));
+      h('p', {class: 'why'}, i.lastVerifiedAt ? ['Verified ', when(i.lastVerifiedAt, {relative: true}), reason ? `. ${reason}` : '.'] : 'Not checked yet.'));
   }));
   return h('section', {class: 'panel', 'aria-labelledby': 'health-title', id: 'health'},
     h('h2', {id: 'health-title'}, 'Integrations', h('a', {class: 'small', href: `${base}/integrations`}, 'Manage')),
@@ -144,7 +143,8 @@ function activityPanel(ctx, names, rows) {
   const seen = new Set();
   const list = h('ul', {class: 'feed', 'aria-live': 'polite', 'aria-relevant': 'additions'});
   const item = (r) => h('li', {'data-id': r.id},
-    h('span', {class: 'line'}, h('strong', null, r.actorEmail || 'slipway'), ' ', sentence(r, names).replace(/^./, (c) => c.toLowerCase())),
+    h('span', {class: 'line'}, h('strong', null, r.actorAccountId === ctx.me.id ? 'You' : r.actorEmail || 'slipway'), ' ',
+      sentence(r, names).replace(/^./, (c) => c.toLowerCase())),
     h('span', {class: 'meta'}, when(r.createdAt, {relative: true}), r.outcome === 'failure' ? ' · failed' : ''));
   for (const r of rows) {
     seen.add(r.id);

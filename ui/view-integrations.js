@@ -38,12 +38,19 @@ export async function viewIntegrations(ctx) {
 
   for (const c of CATEGORIES) {
     const items = byCat[c.slug];
-    const section = h('section', {class: 'category section', 'aria-labelledby': `cat-${c.slug}`},
-      h('div', {class: 'section-head'}, h('h2', {id: `cat-${c.slug}`, tabindex: '-1'}, c.title)));
+    const head = h('div', {class: 'section-head'}, h('h2', {id: `cat-${c.slug}`, tabindex: '-1'}, c.title));
+    const section = h('section', {class: 'category section', 'aria-labelledby': `cat-${c.slug}`}, head);
     section.append(items.length
       ? h('div', {class: 'cards'}, items.map((i) => integrationCard(i, {tenantId, owner: ctx.owner, refs, onChange: w.again})))
       : h('p', {class: 'empty'}, `No ${c.noun} yet.`));
-    if (ctx.owner) section.append(chooser(types.filter((t) => t.category === c.slug), c.slug, refs, w, `Add a ${c.noun}`, true));
+    if (ctx.owner) {
+      const add = chooser(types.filter((t) => t.category === c.slug), c.slug, refs, w, `Add a ${c.noun}`, true);
+      if (add.toggle) {
+        head.append(add.toggle); // "Add a ..." sits beside the heading; its form opens below
+        add.classList.remove('sub');
+      }
+      section.append(add);
+    }
     ctx.main.append(section);
   }
 }

@@ -303,6 +303,7 @@ export function chooser(descs, category, refs, w, title, folded) {
   button.addEventListener('click', () => toggle(body.hidden));
   if (folded) {
     body.hidden = true;
+    wrap.toggle = button; // the caller may place it elsewhere (beside a heading)
     wrap.append(h('h3', {id: headId, class: 'sr-only'}, title), button, body);
   } else {
     wrap.append(h('h3', {id: headId}, title), body);
