@@ -108,6 +108,11 @@ export function field(spec, opts) {
     wrap.insertBefore(h('div', {class: 'file-row'}, h('label', {for: fileId, class: 'file-label'}, 'Or load it from a file',
       h('span', {class: 'sr-only'}, ` (${label})`)), file), hint);
   }
+  // A field's error goes away as soon as it is edited.
+  control.addEventListener('input', () => {
+    err.hidden = true;
+    control.removeAttribute('aria-invalid');
+  });
   return {spec, control, wrap, err, stored: o.value, mask: o.mask, required, label, advanced: !required && !spec.secret && !help.primary};
 }
 

@@ -128,7 +128,7 @@ function healthPanel(ctx, all) {
     const reason = i.verificationStatus === 'VALID' ? null : i.lastVerificationError;
     return h('li', {'data-id': i.id},
       logo(i.type, true),
-      h('div', null, h('div', {class: 'name'}, i.displayName), typeLabel(i.type, 'muted small')),
+      h('div', null, h('div', {class: 'name'}, i.displayName), i.displayName === typeName(i.type) ? null : typeLabel(i.type, 'muted small')),
       h('div', null, badge(i.verificationStatus)),
       h('p', {class: 'why'}, i.lastVerifiedAt ? ['Verified ', when(i.lastVerifiedAt, {relative: true}), reason ? `. ${reason}` : '.'] : 'Not checked yet.'));
   }));

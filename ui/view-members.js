@@ -23,7 +23,8 @@ export async function viewMembers(ctx) {
   const box = errorBox();
 
   const rows = page.items.map((m) => {
-    const cells = [h('td', null, m.email), h('td', null, m.name), h('td', null, when(m.createdAt))];
+    const cells = [h('td', null, m.email, m.accountId === ctx.me.id ? h('span', {class: 'muted'}, ' (you)') : null), h('td', null, m.name),
+      h('td', null, when(m.createdAt))];
     if (ctx.owner) {
       const id = `role-${m.accountId}`;
       const select = h('select', {id, 'aria-label': `Role of ${m.email}`}, ROLES.map((r) => h('option', {value: r}, r)));

@@ -138,7 +138,7 @@ const STEP_VIEWS = {
       field({name: 'repoName', kind: 'string', required: true, maxLength: 255}, {value: existing?.repoName, label: 'Repository'}),
       field({name: 'defaultBranch', kind: 'string', maxLength: 255, default: 'main'}, {value: existing?.defaultBranch, label: 'Default branch'}),
       field({name: 'accessToken', kind: 'string', required: true, secret: true, maxLength: 4096},
-        {mask: existing?.accessToken, label: 'Access token', hint: 'A token with the repo scope (push access).'}),
+        {mask: existing?.accessToken, label: 'Access token'}),
     ];
     const set = new FieldSet(fields, {derived: ['displayName']});
     w.forms.push(set);

@@ -445,6 +445,14 @@ async function main() {
       assert(r.status === 200, `rename: ${r.status}`);
       await page.locator('#activity li', {hasText: 'renamed the tenant'}).waitFor();
       await everyLook(page, '11-home');
+      // On a phone the navigation folds behind "Menu".
+      await page.setViewportSize(PHONE);
+      assert(!(await page.getByRole('navigation', {name: 'Main'}).isVisible()), 'the navigation is open on a phone');
+      await page.getByRole('button', {name: 'Menu'}).click();
+      await page.getByRole('navigation', {name: 'Main'}).getByRole('link', {name: 'Integrations'}).waitFor();
+      await axe(page, 'home (390 px, menu open)');
+      await shot(page, '11-home-390-menu');
+      await page.setViewportSize(WIDE);
     });
 
     await check('integrations page: logos, every category, verify-all with progress, a blocked delete asks, then explains why', async () => {
