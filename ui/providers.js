@@ -42,7 +42,7 @@ export const FIELD_HELP = {
   slackBotToken: {example: 'xoxb-…', hint: 'A bot token lets slipway check the channels; a webhook only posts. Give one of the two.'},
   slackWebhookUrl: {example: 'https://hooks.slack.com/services/…'},
   slackChannels: {example: '#releases', primary: true},
-  notifyOnEvents: {label: 'Notify on these events', primary: true, hint: 'None checked: every event.'},
+  notifyOnEvents: {label: 'Notify on these events', primary: true},
   emailRecipients: {example: 'releases@example.com'},
   emailFromAddress: {example: 'slipway@example.com'},
   smtpHost: {example: 'smtp.example.com'},

@@ -67,9 +67,9 @@ function assert(cond, message) {
 // ---- page helpers -------------------------------------------------------------
 
 const pageProblems = [];
-async function shot(page, name) {
+async function shot(page, name, viewportOnly) {
   await page.evaluate(() => window.scrollTo(0, 0)); // sticky bars are drawn where the page begins
-  await page.screenshot({path: join(artifacts, `${name}.png`), fullPage: true});
+  await page.screenshot({path: join(artifacts, `${name}.png`), fullPage: !viewportOnly}); // a modal's backdrop covers the viewport
 }
 
 // axe-core on the page as it is: no serious or critical violation.
@@ -465,6 +465,9 @@ async function main() {
       await page.locator('#verify-all-text', {hasText: /All 3 checked/}).waitFor();
       const scm = card(page, scmName);
       await scm.getByRole('button', {name: 'Delete'}).click();
+      await page.getByRole('dialog').waitFor();
+      await axe(page, 'delete dialog');
+      await shot(page, '12-integrations-delete-dialog', true);
       await confirm(page, new RegExp(`Delete ${scmName}`), 'Cancel');
       assert(await scm.count() === 1, 'cancelled, yet deleted');
       await scm.getByRole('button', {name: 'Delete'}).click();
