@@ -28,7 +28,7 @@ export async function viewActivity(ctx) {
         h('tbody', null, page.items.map((r) => h('tr', {'data-action': r.action},
           h('td', null, when(r.createdAt, {relative: true, both: true})),
           h('td', {class: 'who-what'}, sentence(r, NO_NAMES), r.action.startsWith('token.') && tokenNames.get(r.targetId)
-            ? `: ${tokenNames.get(r.targetId)}` : '', r.outcome === 'failure' ? ' (failed)' : ''),
+            ? `: ${tokenNames.get(r.targetId)}` : '', r.outcome === 'failure' && r.action !== 'auth.login' ? ' (failed)' : ''),
           h('td', {class: 'mono'}, r.ip || '')))))
       : h('p', {class: 'empty'}, 'Nothing yet.'));
     results.append(pager('Activity pages', index, page.nextCursor, load));

@@ -650,15 +650,18 @@ def integration_type(obj, category):
 PEM_KINDS = {"applePrivateKey": "P-256 EC key", "googlePrivateKey": "RSA key"}
 
 
-def pem_mask(field, pem):
-    """The mask of a PEM key: what it is, and the last four characters of its base64 body."""
+def pem_masks(field, pem):
+    """The masks a PEM key saved just now may have: what it is, the last four characters of its base64 body, and
+    the day it was added (today, or yesterday across midnight UTC)."""
     body = pem[:pem.index("-----END")].rstrip()
-    return "%s ending \u2026%s" % (PEM_KINDS.get(field, "PEM text"), body[-4:])
+    today = datetime.datetime.now(datetime.timezone.utc).date()
+    return {"%s ending \u2026%s, added on %s" % (PEM_KINDS.get(field, "PEM text"), body[-4:], day.isoformat())
+            for day in (today, today - datetime.timedelta(days=1))}
 
 
 def assert_secret_value(test, field, shown, sent):
-    """The owner's view of a secret: the contract's mask (a PEM key's says what it is and how it ends)."""
-    allowed = {pem_mask(field, sent)} if sent.startswith("-----BEGIN") else {mask(sent), mask(sent.rstrip("\n"))}
+    """The owner's view of a secret: the contract's mask (a PEM key's says what it is, how it ends, when it came)."""
+    allowed = pem_masks(field, sent) if sent.startswith("-----BEGIN") else {mask(sent), mask(sent.rstrip("\n"))}
     test.assertIn(shown, allowed, "%s: the mask of a %d-character secret" % (field, len(sent)))
 
 

@@ -857,7 +857,7 @@ class MaskTest(ApiTest):
         body = fx.valid_body("APP_STORE")
         obj = fx.create_integration(self.server, self.owner.token, self.tenant, body)
         self.assertEqual((obj["appleApiKeyId"], obj["appleIssuerId"]), (body["appleApiKeyId"], body["appleIssuerId"]))
-        self.assertRegex(obj["applePrivateKey"], r"^P-256 EC key ending \u2026[A-Za-z0-9+/=]{4}$")
+        self.assertRegex(obj["applePrivateKey"], r"^P-256 EC key ending \u2026[A-Za-z0-9+/=]{4}, added on \d{4}-\d\d-\d\d$")
 
 
 class AuditTest(ApiTest):

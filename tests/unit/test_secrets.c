@@ -177,9 +177,9 @@ static void test_former_secret_reads_as_text(void **state)
 {
     const struct category *cat;
     const char *tenant = "11111111-1111-4111-8111-111111111111", *id = "22222222-2222-4222-8222-222222222222";
-    struct store_val vals[9 + CATALOG_MAX_COLUMNS + 8];
+    struct store_val vals[10 + CATALOG_MAX_COLUMNS + 8];
     char sql[1024] = "SELECT ?", *sealed = NULL;
-    size_t n = 9;
+    size_t n = 10;
     struct keyring *keys;
     struct store *s;
     struct store_conn *c;
@@ -204,7 +204,8 @@ static void test_former_secret_reads_as_text(void **state)
                                      STORE_NULL,
                                      STORE_TEXT(tenant),
                                      STORE_TEXT("2026-01-01T00:00:00.000Z"),
-                                     STORE_TEXT("2026-01-01T00:00:00.000Z")};
+                                     STORE_TEXT("2026-01-01T00:00:00.000Z"),
+                                     STORE_NULL};
     memcpy(vals, book, sizeof book);
     for (size_t i = 0; i < cat->ncolumns; i++) {
         const char *name = cat->columns[i]->name;
@@ -238,14 +239,19 @@ static void test_masks(void **state)
     json_t *m;
     (void)state;
 
-    m = secret_mask(&ec, "-----BEGIN PRIVATE KEY-----\nMIGHAgEAMBMGByqGSM49AgEGCCqGSM49\nAbC=\n-----END PRIVATE KEY-----\n");
+    m = secret_mask(&ec, "-----BEGIN PRIVATE KEY-----\nMIGHAgEAMBMGByqGSM49AgEGCCqGSM49\nAbC=\n-----END PRIVATE KEY-----\n",
+                    "2026-06-12T08:00:00.000Z");
+    assert_string_equal(json_string_value(m), "P-256 EC key ending \xe2\x80\xa6"
+                                              "AbC=, added on 2026-06-12");
+    json_decref(m);
+    m = secret_mask(&ec, "-----BEGIN PRIVATE KEY-----\nMIGHAgEAMBMGByqGSM49AgEGCCqGSM49\nAbC=\n-----END PRIVATE KEY-----\n", NULL);
     assert_string_equal(json_string_value(m), "P-256 EC key ending \xe2\x80\xa6"
                                               "AbC=");
     json_decref(m);
-    m = secret_mask(&token, "ghp_0123456789abcdef\n");
+    m = secret_mask(&token, "ghp_0123456789abcdef\n", NULL);
     assert_string_equal(json_string_value(m), "****cdef");
     json_decref(m);
-    m = secret_mask(&token, "short");
+    m = secret_mask(&token, "short", NULL);
     assert_string_equal(json_string_value(m), "****");
     json_decref(m);
 }
