@@ -40,7 +40,8 @@ export function integrationCard(obj, ctx) {
 
   // The provider's reason, and (after a check) the cause the server found: name not resolved, 401 and its text...
   function renderStatus(status, lastVerifiedAt, message, why) {
-    clear(statusLine).append(badge(status), h('span', null, 'Last verified '), when(lastVerifiedAt, {relative: true}));
+    clear(statusLine).append(badge(status),
+      lastVerifiedAt ? h('span', null, 'Last verified ', when(lastVerifiedAt, {relative: true})) : h('span', null, 'Not checked yet'));
     reason.textContent = message || '';
     reason.hidden = !message;
     cause.textContent = why ? `Cause: ${why}` : '';

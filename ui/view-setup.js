@@ -263,6 +263,7 @@ export function chooser(descs, category, refs, w, title, folded) {
     wrap.append(h('h3', {id: headId}, title), h('p', {class: 'muted'}, 'No type of this kind is enabled on this server.'));
     return wrap;
   }
+  let shown = null; // the FieldSet of the form shown, tracked for unsaved input
   const show = (type) => {
     const desc = descs.find((d) => d.type === type);
     const {form, set} = integrationForm(desc, undefined, refs, async (body) => {
@@ -273,11 +274,10 @@ export function chooser(descs, category, refs, w, title, folded) {
       return saved;
     }, folded ? () => toggle(false) : null);
     if (w.forms) {
-      const i = w.forms.indexOf(host.set);
-      if (i >= 0) w.forms.splice(i, 1);
+      if (w.forms.includes(shown)) w.forms.splice(w.forms.indexOf(shown), 1);
       w.forms.push(set);
     }
-    host.set = set;
+    shown = set;
     clear(host).append(form);
   };
   const picker = h('div');
