@@ -301,6 +301,12 @@ export function layoutFields(fields) {
     more.length ? h('details', {class: 'more'}, h('summary', null, `More options (${more.length})`), h('div', {class: 'fields'}, more)) : null);
 }
 
+// A form's first line: the provider's logo and name, and where it issues the credential.
+export function formHead(type, name) {
+  const help = TYPE_HELP[type];
+  return h('div', {class: 'form-head'}, logo(type), h('p', null, h('strong', null, name), help ? [' · ', helpLink(help)] : null));
+}
+
 // The form of one integration type: create (existing undefined) or edit.
 // refs: {scm: [...integrations], targets: [...]} for the fields that name another integration.
 // onCancel: shown as a Cancel button when given.
@@ -326,8 +332,7 @@ export function integrationForm(desc, existing, refs, onSubmit, onCancel) {
   const set = new FieldSet(fields);
   const submit = h('button', {type: 'submit', class: 'primary'}, existing ? 'Save changes' : `Save ${desc.displayName}`);
   const cancel = onCancel ? h('button', {type: 'button', class: 'secondary', onclick: onCancel}, 'Cancel') : null;
-  const head = h('div', {class: 'form-head'}, logo(desc.type),
-    h('p', null, h('strong', null, desc.displayName), typeHelp ? [' · ', helpLink(typeHelp)] : null));
+  const head = formHead(desc.type, desc.displayName);
   const form = h('form', {class: 'integration-form boxed', novalidate: true, 'data-type': desc.type},
     head, set.summary, layoutFields(fields), h('div', {class: 'actions'}, submit, cancel));
   form.addEventListener('submit', async (ev) => {

@@ -133,7 +133,7 @@ function healthPanel(ctx, all) {
       h('p', {class: 'why'}, i.lastVerifiedAt ? ['Verified ', when(i.lastVerifiedAt, {relative: true}), reason ? `. ${reason}` : '.'] : 'Not checked yet.'));
   }));
   return h('section', {class: 'panel', 'aria-labelledby': 'health-title', id: 'health'},
-    h('h2', {id: 'health-title'}, 'Integrations', h('a', {class: 'small', href: `${base}/integrations`}, 'Manage')),
+    h('h2', {id: 'health-title'}, 'Integrations', h('a', {class: 'small', href: `${base}/integrations`}, ctx.owner ? 'Manage' : 'Details')),
     all.length ? list : h('p', {class: 'empty'}, 'No integrations yet.'));
 }
 

@@ -5,9 +5,9 @@
 // done, or a form with unsaved input, asks first. The wizard ends on the
 // tenant's home. Non-owners see the status only.
 
-import {h, clear, when, announce, errorBox, showError, confirmDialog, logo} from './dom.js';
+import {h, clear, when, announce, errorBox, showError, confirmDialog} from './dom.js';
 import {get, put, post, integrationTypes, tenantPath} from './api.js';
-import {field, FieldSet, integrationForm, layoutFields} from './forms.js';
+import {field, FieldSet, integrationForm, layoutFields, formHead} from './forms.js';
 import {integrationCard, listCategory, integrationPath} from './cards.js';
 
 const STEPS = ['github', 'targets', 'credentials', 'cicd', 'slack'];
@@ -143,8 +143,7 @@ const STEP_VIEWS = {
     const set = new FieldSet(fields, {derived: ['displayName']});
     w.forms.push(set);
     const form = h('form', {novalidate: true, id: 'github-form', class: 'boxed'},
-      h('div', {class: 'form-head'}, logo('GITHUB'), h('p', null, h('strong', null, 'GitHub'), ' · ',
-        h('a', {href: 'https://github.com/settings/tokens', target: '_blank', rel: 'noopener noreferrer'}, 'Create a token on GitHub ↗'))),
+      formHead('GITHUB', 'GitHub'),
       set.summary, layoutFields(fields),
       h('div', {class: 'actions'}, h('button', {type: 'submit', class: 'primary'}, existing ? 'Save changes' : 'Connect GitHub')));
     form.addEventListener('submit', async (ev) => {
