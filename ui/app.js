@@ -3,7 +3,7 @@
 // Each page fetches only what it shows. Account pages (API tokens, your
 // activity) keep the tenant the user came from in the navigation.
 
-import {h, clear, announce} from './dom.js';
+import {h, clear, announce, confirmDialog} from './dom.js';
 import {get, post, setSessionLostHandler, ApiError} from './api.js';
 import {viewLogin} from './view-login.js';
 import {viewTenants} from './view-tenants.js';
@@ -30,7 +30,7 @@ const ROUTES = [
   {re: new RegExp(`^#/t/${UUID}/audit$`), view: viewAudit, title: 'Audit log', tenant: true, owner: true},
 ];
 
-const state = {me: null, tenants: null, renderSeq: 0, leave: []};
+const state = {me: null, tenants: null, renderSeq: 0, leave: [], guard: null};
 
 function navigate(hash) {
   if (location.hash === hash) render();
@@ -111,6 +111,7 @@ async function render() {
   const main = document.getElementById('main');
   let hash = location.hash;
   for (const fn of state.leave.splice(0)) fn(); // the last page's live feeds end
+  state.guard = null;
   if (!hash.startsWith('#/') || hash === '#/') hash = state.me ? homeHash() : '#/login';
 
   const open = ROUTES.some((r) => r.public && r.re.test(hash)); // pages for anyone: logged in or not
@@ -166,6 +167,10 @@ async function render() {
     navigate,
     stale: () => seq !== state.renderSeq,
     onLeave: (fn) => state.leave.push(fn),
+    // fn() true: the page holds unsaved input, and a link away from it asks first.
+    guardLeave: (fn) => {
+      state.guard = fn;
+    },
     loggedIn: async (me) => {
       state.me = me;
       state.tenants = null;
@@ -209,6 +214,18 @@ document.getElementById('skip').addEventListener('click', (ev) => {
   const main = document.getElementById('main');
   (main.querySelector('h1') || main).focus();
 });
+
+// A link away from a page with unsaved input asks first (links that ask themselves carry data-guarded).
+document.addEventListener('click', async (ev) => {
+  const a = ev.target.closest('a[href^="#/"]');
+  if (!a || a.dataset.guarded || ev.defaultPrevented || !state.guard || !state.guard()) return;
+  ev.preventDefault();
+  if (await confirmDialog({title: 'Leave without saving?', body: 'What you entered on this page is not saved yet.',
+    confirm: 'Leave without saving', cancel: 'Stay and save'})) {
+    state.guard = null;
+    navigate(a.getAttribute('href'));
+  }
+}, true);
 
 document.getElementById('menu').addEventListener('click', (ev) => {
   const open = document.getElementById('shell').classList.toggle('menu-open');

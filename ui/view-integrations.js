@@ -16,7 +16,8 @@ export async function viewIntegrations(ctx) {
   const [{byCat, all}, types] = await Promise.all([listAll(tenantId), ctx.owner ? integrationTypes() : []]);
   if (ctx.stale()) return;
   const refs = {scm: byCat.scm, targets: byCat.targets};
-  const w = {tenantId, again: () => ctx.navigate(location.hash)};
+  const w = {tenantId, again: () => ctx.navigate(location.hash), forms: []};
+  ctx.guardLeave(() => w.forms.some((f) => f.dirty()));
 
   const head = h('div', {class: 'page-head'}, h('div', null, h('h1', null, 'Integrations'),
     h('p', {class: 'sub'}, `${all.length} connection${all.length === 1 ? '' : 's'}, ${all.filter((i) => i.verificationStatus === 'VALID').length} verified`)));

@@ -32,6 +32,7 @@ export async function viewSetup(ctx) {
   const base = `#/t/${tenantId}/setup`;
   const again = () => ctx.navigate(location.hash.startsWith(`${base}/`) ? location.hash : `${base}/${stepId}`);
   const forms = []; // the step's FieldSets: unsaved input is not left behind silently
+  if (ctx.owner) ctx.guardLeave(() => forms.some((f) => f.dirty()));
 
   let banner = await completion(ctx, status);
   // A verification changes how many connections are verified: the banner follows (the cards keep their answers).
@@ -74,7 +75,7 @@ function stepNav(ctx, status, step, index, base, forms) {
       confirm: 'Skip for now', cancel: 'Stay on this step', danger: false}))) return;
     ctx.navigate(href);
   };
-  const go = (href, text, cls, warn) => h('a', {class: `button ${cls}`, href, onclick: leave(href, warn)}, text);
+  const go = (href, text, cls, warn) => h('a', {class: `button ${cls}`, href, onclick: leave(href, warn), 'data-guarded': 'true'}, text);
   if (index > 0) nav.append(go(`${base}/${STEPS[index - 1]}`, 'Back', 'secondary', false));
   const end = h('div', {class: 'end'});
   if (index < STEPS.length - 1) {

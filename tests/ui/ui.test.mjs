@@ -419,7 +419,9 @@ async function main() {
       assert(await events.getByRole('checkbox').count() === 8, 'the events are not offered as checkboxes');
       await events.getByLabel('Build failed').check();
       await everyLook(page, '10-setup-slack');
+      // A link away from unsaved input (the checked event) asks first.
       await page.getByRole('link', {name: /Connect source control/}).click();
+      await confirm(page, /Leave without saving/, 'Leave without saving');
       await page.getByRole('heading', {name: /Step 1 of 5/}).waitFor();
       assert(await page.getByLabel('Organisation or user').inputValue() === stack.github.organization, 'step 1 lost its values');
       await page.getByRole('link', {name: /Slack notifications/}).click();
