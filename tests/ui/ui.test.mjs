@@ -273,7 +273,8 @@ async function main() {
       assert(/not complete/.test(await next.textContent()), 'the reasons are listed');
       await page.getByRole('heading', {name: 'Active releases'}).waitFor();
       await page.getByRole('heading', {name: 'Recent activity'}).waitFor();
-      await everyLook(page, '02-home-new');
+      await axe(page, 'home (new tenant)'); // the overview gets every look below, once it has content
+      await shot(page, '02-home-new');
     });
 
     await check('wizard step 1: an empty submit is caught at the fields shown; skipping a required step asks first', async () => {
@@ -639,7 +640,8 @@ async function main() {
       await check(`${role}: sees status, never credentials, and no control they cannot use`, async () => {
         await login(page, stack, role);
         assert(!(await page.locator('#activity').count()), 'the activity (owners only) is shown');
-        await everyLook(page, `20-${role}-home`);
+        if (role === 'viewer') await everyLook(page, `20-${role}-home`);
+        else await axe(page, `${role} home`);
         await gotoHash(page, stack, `${base}/setup`);
         await page.getByText('Only owners can change the setup').waitFor();
         assert(await page.locator('main form').count() === 0, 'a form is shown');
