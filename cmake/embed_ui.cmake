@@ -1,16 +1,30 @@
-# Embeds the web UI (every file directly under ui/) as one table of assets:
-# name, content type, bytes, length and a strong ETag (from the SHA-256 of
-# the bytes), so the binary serves the UI with no file lookup at run time.
-# cmake -DSRC_DIR=ui -DOUT=ui_assets.c -P embed_ui.cmake
-file(GLOB files RELATIVE "${SRC_DIR}" "${SRC_DIR}/*")
+# Embeds the web UI (every file directly under ui/, and those generated into
+# GEN_DIR, which may be absent) as one table of assets: name, content type,
+# bytes, length and a strong ETag (from the SHA-256 of the bytes), so the
+# binary serves the UI with no file lookup at run time.
+# cmake -DSRC_DIR=ui [-DGEN_DIR=gen/ui] -DOUT=ui_assets.c -P embed_ui.cmake
+cmake_policy(SET CMP0057 NEW) # IN_LIST
+file(GLOB paths "${SRC_DIR}/*")
+if(GEN_DIR)
+  file(GLOB generated "${GEN_DIR}/*")
+  list(APPEND paths ${generated})
+endif()
+set(files "")
+foreach(path ${paths})
+  if(NOT IS_DIRECTORY "${path}")
+    get_filename_component(name "${path}" NAME)
+    if(name IN_LIST files)
+      message(FATAL_ERROR "ui/${name} is both written and generated")
+    endif()
+    list(APPEND files ${name})
+    set(path_of_${name} "${path}")
+  endif()
+endforeach()
 list(SORT files)
 set(arrays "")
 set(rows "")
 set(i 0)
 foreach(name ${files})
-  if(IS_DIRECTORY "${SRC_DIR}/${name}")
-    continue()
-  endif()
   if(NOT name MATCHES "^[A-Za-z0-9._-]+$")
     message(FATAL_ERROR "ui/${name}: asset names are letters, digits, dot, dash and underscore")
   endif()
@@ -28,8 +42,8 @@ foreach(name ${files})
   else()
     message(FATAL_ERROR "ui/${name}: no content type for ${ext} (add one to cmake/embed_ui.cmake)")
   endif()
-  file(READ "${SRC_DIR}/${name}" hex HEX)
-  file(SHA256 "${SRC_DIR}/${name}" sum)
+  file(READ "${path_of_${name}}" hex HEX)
+  file(SHA256 "${path_of_${name}}" sum)
   string(SUBSTRING "${sum}" 0 20 etag)
   string(LENGTH "${hex}" hexlen)
   math(EXPR len "${hexlen} / 2")

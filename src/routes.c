@@ -37,6 +37,7 @@ const struct route routes[] = {
     {"GET", "/api/v1/me/tokens", ROLE_ACCOUNT, NULL, tokens_list},
     {"POST", "/api/v1/me/tokens", ROLE_ACCOUNT, &token_create_schema, tokens_create},
     {"DELETE", "/api/v1/me/tokens/{id}", ROLE_ACCOUNT, NULL, tokens_revoke},
+    {"GET", "/api/v1/me/audit-logs", ROLE_ACCOUNT, NULL, audit_mine},
 
     {"POST", "/api/v1/tenants", ROLE_ACCOUNT, &tenant_create_schema, tenants_post},
     {"GET", "/api/v1/tenants", ROLE_ACCOUNT, NULL, tenants_list},

@@ -1,15 +1,18 @@
-// app.js: the web UI's shell: who is logged in, which tenant, the
+// app.js: the web UI's shell: who is logged in, which tenant, the side
 // navigation, and a hash router that hands each page its part of <main>.
-// Each page fetches only what it shows.
+// Each page fetches only what it shows. Account pages (API tokens, your
+// activity) keep the tenant the user came from in the navigation.
 
-import {h, clear, announce} from './dom.js';
+import {h, clear, announce, confirmDialog} from './dom.js';
 import {get, post, setSessionLostHandler, ApiError} from './api.js';
 import {viewLogin} from './view-login.js';
 import {viewTenants} from './view-tenants.js';
+import {viewHome} from './view-home.js';
 import {viewSetup} from './view-setup.js';
 import {viewIntegrations} from './view-integrations.js';
 import {viewMembers} from './view-members.js';
 import {viewTokens} from './view-tokens.js';
+import {viewActivity} from './view-activity.js';
 import {viewAudit} from './view-audit.js';
 import {viewInvite} from './view-invite.js';
 
@@ -19,13 +22,15 @@ const ROUTES = [
   {re: /^#\/invite\/(slwi_[A-Za-z0-9_-]{43})$/, view: viewInvite, title: 'Join a tenant', public: true},
   {re: /^#\/tenants$/, view: viewTenants, title: 'Tenants'},
   {re: /^#\/tokens$/, view: viewTokens, title: 'API tokens'},
+  {re: /^#\/activity$/, view: viewActivity, title: 'Your activity'},
+  {re: new RegExp(`^#/t/${UUID}$`), view: viewHome, title: 'Overview', tenant: true},
   {re: new RegExp(`^#/t/${UUID}/setup(?:/([a-z]+))?$`), view: viewSetup, title: 'Setup', tenant: true},
   {re: new RegExp(`^#/t/${UUID}/integrations$`), view: viewIntegrations, title: 'Integrations', tenant: true},
   {re: new RegExp(`^#/t/${UUID}/members$`), view: viewMembers, title: 'Members', tenant: true},
   {re: new RegExp(`^#/t/${UUID}/audit$`), view: viewAudit, title: 'Audit log', tenant: true, owner: true},
 ];
 
-const state = {me: null, tenants: null, renderSeq: 0};
+const state = {me: null, tenants: null, renderSeq: 0, leave: [], guard: null};
 
 function navigate(hash) {
   if (location.hash === hash) render();
@@ -42,38 +47,54 @@ function tenantById(id) {
   return (state.tenants || []).find((t) => t.id === id) || null;
 }
 
-function homeHash() {
-  const last = localStorage.getItem('slipway.tenant');
-  const t = tenantById(last) || (state.tenants && state.tenants.length === 1 ? state.tenants[0] : null);
-  return t ? `#/t/${t.id}/setup` : '#/tenants';
+// The tenant the user last worked in (kept across account pages), or the only one.
+function lastTenant() {
+  return tenantById(localStorage.getItem('slipway.tenant')) || (state.tenants && state.tenants.length === 1 ? state.tenants[0] : null);
 }
 
-function renderNav(tenant) {
+function homeHash() {
+  const t = lastTenant();
+  return t ? `#/t/${t.id}` : '#/tenants';
+}
+
+function renderNav(tenant, route) {
+  const shell = document.getElementById('shell');
   const nav = clear(document.getElementById('nav'));
+  const picker = clear(document.getElementById('picker'));
   const account = clear(document.getElementById('account'));
+  const crumb = document.getElementById('crumb');
+  shell.classList.toggle('public', !state.me || !!(route && route.public));
+  shell.classList.remove('menu-open');
+  document.getElementById('menu').setAttribute('aria-expanded', 'false');
+  crumb.textContent = tenant ? `${tenant.orgName} · ${route ? route.title : ''}` : route ? route.title : '';
   if (!state.me) return;
   const here = location.hash;
-  const link = (hash, text) => h('a', {href: hash, 'aria-current': here.startsWith(hash) ? 'page' : null}, text);
-  const items = [];
+  const link = (hash, text, exact) => h('a', {href: hash, 'aria-current': (exact ? here === hash : here.startsWith(hash)) ? 'page' : null}, text);
+  const group = (title, links) => h('div', {class: 'nav-group'}, title ? h('h2', null, title) : null,
+    h('ul', null, links.map((l) => h('li', null, l))));
+
   if (tenant) {
     const base = `#/t/${tenant.id}`;
-    items.push(link(`${base}/setup`, 'Setup'), link(`${base}/integrations`, 'Integrations'), link(`${base}/members`, 'Members'));
+    const items = [link(base, 'Overview', true), link(`${base}/setup`, 'Setup'), link(`${base}/integrations`, 'Integrations'),
+      link(`${base}/members`, 'Members')];
     if (tenant.role === 'owner') items.push(link(`${base}/audit`, 'Audit log'));
+    nav.append(group(null, items));
   }
-  items.push(link('#/tokens', 'API tokens'));
-  nav.append(h('ul', null, items.map((i) => h('li', null, i))));
+  nav.append(group('Account', [link('#/tokens', 'API tokens'), link('#/activity', 'Your activity'), link('#/tenants', 'All tenants')]));
 
-  const select = h('select', {id: 'tenant-switch', 'aria-label': 'Tenant'},
+  const select = h('select', {id: 'tenant-switch'},
     (state.tenants || []).map((t) => h('option', {value: t.id}, `${t.orgName} (${t.role})`)),
-    h('option', {value: ''}, 'All tenants…'));
+    tenant ? null : h('option', {value: ''}, 'Choose a tenant…'));
   select.value = tenant ? tenant.id : '';
   select.addEventListener('change', () => {
-    if (!select.value) return navigate('#/tenants');
-    const page = (location.hash.match(/^#\/t\/[^/]+\/(\w+)/) || [])[1] || 'setup';
+    if (!select.value) return;
+    const page = (location.hash.match(/^#\/t\/[^/]+\/(\w+)/) || [])[1];
     const role = tenantById(select.value)?.role;
-    navigate(`#/t/${select.value}/${page === 'audit' && role !== 'owner' ? 'setup' : page}`);
+    navigate(`#/t/${select.value}${page && !(page === 'audit' && role !== 'owner') ? `/${page}` : ''}`);
   });
-  const logout = h('button', {type: 'button', class: 'link'}, 'Log out');
+  picker.append(h('label', {for: 'tenant-switch'}, 'Tenant'), select);
+
+  const logout = h('button', {type: 'button', class: 'secondary'}, 'Log out');
   logout.addEventListener('click', async () => {
     try {
       await post('/api/v1/auth/logout');
@@ -82,14 +103,16 @@ function renderNav(tenant) {
     state.tenants = null;
     navigate('#/login');
   });
-  account.append(select, h('span', {class: 'who', title: state.me.email}, state.me.email), logout);
+  account.append(h('span', {class: 'who', title: state.me.email}, state.me.email), logout);
 }
 
 async function render() {
   const seq = ++state.renderSeq;
   const main = document.getElementById('main');
   let hash = location.hash;
-  if (!hash.startsWith('#/')) hash = state.me ? homeHash() : '#/login';
+  for (const fn of state.leave.splice(0)) fn(); // the last page's live feeds end
+  state.guard = null;
+  if (!hash.startsWith('#/') || hash === '#/') hash = state.me ? homeHash() : '#/login';
 
   const open = ROUTES.some((r) => r.public && r.re.test(hash)); // pages for anyone: logged in or not
   if (!state.me && hash !== '#/login') {
@@ -113,7 +136,7 @@ async function render() {
     }
     if (seq !== state.renderSeq) return;
   }
-  if (state.me && hash === '#/login') hash = homeHash(); // already logged in
+  if (state.me && (hash === '#/login' || hash === '#/')) hash = homeHash(); // already logged in
   if (location.hash !== hash) {
     history.replaceState(null, '', hash);
   }
@@ -124,7 +147,7 @@ async function render() {
     tenant = tenantById(m[1]);
     if (tenant) localStorage.setItem('slipway.tenant', tenant.id);
   }
-  renderNav(tenant);
+  renderNav(tenant || (route && !route.tenant && !route.public ? lastTenant() : null), route);
   clear(main);
   if (!route || (route.tenant && !tenant) || (route.owner && tenant.role !== 'owner')) {
     main.append(h('h1', {tabindex: '-1'}, 'Not found'), h('p', null, 'This page does not exist, or you may not see it. ',
@@ -143,6 +166,11 @@ async function render() {
     params: m.slice(1),
     navigate,
     stale: () => seq !== state.renderSeq,
+    onLeave: (fn) => state.leave.push(fn),
+    // fn() true: the page holds unsaved input, and a link away from it asks first.
+    guardLeave: (fn) => {
+      state.guard = fn;
+    },
     loggedIn: async (me) => {
       state.me = me;
       state.tenants = null;
@@ -153,7 +181,7 @@ async function render() {
     },
     tenantsChanged: async () => {
       await loadTenants();
-      renderNav(tenant);
+      renderNav(tenant, route);
     },
   };
   try {
@@ -166,7 +194,7 @@ async function render() {
   if (seq !== state.renderSeq) return;
   // Keyboard and screen-reader users land on the new page's heading.
   const heading = main.querySelector('h1');
-  if (heading && document.activeElement === document.body) {
+  if (heading && (document.activeElement === document.body || document.activeElement === null)) {
     heading.setAttribute('tabindex', '-1');
     heading.focus();
   }
@@ -185,6 +213,24 @@ document.getElementById('skip').addEventListener('click', (ev) => {
   ev.preventDefault();
   const main = document.getElementById('main');
   (main.querySelector('h1') || main).focus();
+});
+
+// A link away from a page with unsaved input asks first (links that ask themselves carry data-guarded).
+document.addEventListener('click', async (ev) => {
+  const a = ev.target.closest('a[href^="#/"]');
+  if (!a || a.dataset.guarded || ev.defaultPrevented || !state.guard || !state.guard()) return;
+  ev.preventDefault();
+  if (await confirmDialog({title: 'Leave without saving?', body: 'What you entered on this page is not saved yet.',
+    confirm: 'Leave without saving', cancel: 'Stay and save'})) {
+    state.guard = null;
+    navigate(a.getAttribute('href'));
+  }
+}, true);
+
+document.getElementById('menu').addEventListener('click', (ev) => {
+  const open = document.getElementById('shell').classList.toggle('menu-open');
+  ev.currentTarget.setAttribute('aria-expanded', String(open));
+  if (open) document.querySelector('#nav a')?.focus();
 });
 
 window.addEventListener('hashchange', () => {

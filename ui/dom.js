@@ -1,5 +1,8 @@
 // dom.js: building the page from data without innerHTML, so nothing the
-// API answers is ever parsed as HTML.
+// API answers is ever parsed as HTML; dates, badges, logos, announcements,
+// confirmations.
+
+import {LOGOS} from './logos.js';
 
 // h('button', {class: 'primary', onclick: fn}, 'Save'): an element with
 // attributes, listeners (on...), properties (value, checked) and children
@@ -37,11 +40,41 @@ export function uid(prefix) {
   return `${prefix}-${idCounter}`;
 }
 
-// A timestamp as a <time> in the reader's locale, or a dash.
-export function when(iso) {
+// Dates with the month as a word and the time zone ("12 Jun 2026, 14:05 CEST"): never 12/6/2026.
+const DATE = new Intl.DateTimeFormat(undefined, {day: 'numeric', month: 'short', year: 'numeric', hour: '2-digit',
+  minute: '2-digit', timeZoneName: 'short'});
+const RELATIVE = new Intl.RelativeTimeFormat(undefined, {numeric: 'auto'});
+const UNITS = [['year', 31536000], ['month', 2592000], ['week', 604800], ['day', 86400], ['hour', 3600], ['minute', 60]];
+
+export function absolute(iso) {
+  return DATE.format(new Date(iso));
+}
+
+// "3 minutes ago", "yesterday", "in 6 days"; "just now" under a minute.
+export function relative(iso) {
+  const s = (new Date(iso).getTime() - Date.now()) / 1000;
+  for (const [unit, n] of UNITS) if (Math.abs(s) >= n) return RELATIVE.format(Math.round(s / n), unit);
+  return 'just now';
+}
+
+// A timestamp as a <time>: the absolute date (month as a word, time zone), or "never".
+// opts.relative: "3 minutes ago" first, the absolute date after it in a smaller line.
+export function when(iso, opts) {
   if (!iso) return h('span', {class: 'muted'}, 'never');
-  const d = new Date(iso);
-  return h('time', {datetime: iso, title: iso}, d.toLocaleString());
+  if (opts && opts.relative) {
+    return h('time', {datetime: iso, title: absolute(iso)}, relative(iso),
+      opts.both ? h('span', {class: 'when-abs'}, absolute(iso)) : null);
+  }
+  return h('time', {datetime: iso}, absolute(iso));
+}
+
+// A provider's logo (simple-icons, /ui/logo-<slug>.svg) on a tile, or its initials where there is none.
+export function logo(type, small) {
+  const slug = LOGOS[type];
+  const cls = `logo${small ? ' small' : ''}`;
+  if (slug) return h('span', {class: cls, 'aria-hidden': 'true'}, h('img', {src: `/ui/logo-${slug}.svg`, alt: '', width: 18, height: 18}));
+  const initials = String(type || '?').split('_').map((w) => w[0]).join('').slice(0, 2);
+  return h('span', {class: `${cls} neutral`, 'aria-hidden': 'true'}, initials);
 }
 
 const STATUS_WORDS = {
@@ -65,7 +98,7 @@ export function humanize(name) {
   return text.charAt(0).toUpperCase() + text.slice(1);
 }
 
-// A polite announcement for screen readers (and a visible toast).
+// A polite announcement for screen readers, shown in the top bar (it never covers the page).
 export function announce(message) {
   const live = document.getElementById('toast');
   if (!live) return;
@@ -77,7 +110,35 @@ export function announce(message) {
   window.clearTimeout(announce.timer);
   announce.timer = window.setTimeout(() => {
     live.hidden = true;
-  }, 5000);
+  }, 6000);
+}
+
+// Asks before something that cannot be undone (or changes who may do what): a modal <dialog>
+// that keeps the keyboard inside it. Resolves true when confirmed; Escape or Cancel is false.
+// {title, body, confirm (the button's words), danger}
+export function confirmDialog(o) {
+  return new Promise((resolve) => {
+    const yes = h('button', {type: 'button', class: o.danger === false ? 'primary' : 'danger solid', value: 'yes'}, o.confirm);
+    const no = h('button', {type: 'button', class: 'secondary', value: 'no'}, o.cancel || 'Cancel');
+    const titleId = uid('dialog-title');
+    const dialog = h('dialog', {'aria-labelledby': titleId, class: 'confirm-dialog'},
+      h('h2', {id: titleId}, o.title), o.body ? h('p', null, o.body) : null, h('div', {class: 'actions'}, no, yes));
+    const back = document.activeElement;
+    let answer = false;
+    yes.addEventListener('click', () => {
+      answer = true;
+      dialog.close();
+    });
+    no.addEventListener('click', () => dialog.close());
+    dialog.addEventListener('close', () => {
+      dialog.remove();
+      if (back && back.isConnected) back.focus();
+      resolve(answer);
+    });
+    document.body.append(dialog);
+    dialog.showModal();
+    no.focus();
+  });
 }
 
 // A button that copies text, saying so afterwards.
@@ -114,4 +175,13 @@ export function showError(box, message, items) {
 export function scrollTable(label, ...children) {
   return h('div', {class: 'table-wrap', role: 'region', 'aria-label': label, tabindex: '0'},
     h('table', null, h('caption', {class: 'sr-only'}, label), ...children));
+}
+
+// "Newer", "Page n", "Older" over keyset cursors: load(i) shows page i; Older is off on the last page.
+export function pager(label, index, nextCursor, load) {
+  const newer = h('button', {type: 'button', class: 'secondary', disabled: index === 0}, 'Newer');
+  const older = h('button', {type: 'button', class: 'secondary', disabled: !nextCursor}, 'Older');
+  newer.addEventListener('click', () => load(index - 1));
+  older.addEventListener('click', () => load(index + 1));
+  return h('nav', {class: 'pager', 'aria-label': label}, newer, h('span', null, `Page ${index + 1}`), older);
 }

@@ -1,26 +1,46 @@
 // forms.js: form fields generated from data. An integration type's form
 // comes from its descriptor (GET /api/v1/integration-types): a new provider
-// needs no UI code. Secrets are write-only: their inputs start empty, show
-// the stored mask as a hint, and are emptied after every save.
+// needs no UI code (providers.js only adds examples and links). Secrets are
+// write-only: their inputs start empty, show the stored mask as a hint, and
+// are emptied after every save.
 
-import {h, uid, humanize, clear, errorBox, showError} from './dom.js';
+import {h, uid, humanize, clear, errorBox, showError, logo, announce} from './dom.js';
+import {FIELD_HELP, TYPE_HELP, FILE_FILLS, EVENT_WORDS} from './providers.js';
+
+function helpLink(help) {
+  return h('a', {href: help.url, target: '_blank', rel: 'noopener noreferrer'}, `${help.text} ↗`);
+}
 
 // One field: a labelled control, its hint, and a place for its error.
 // spec: {name, kind, required, secret, minLength, maxLength, minimum, maximum, allowed, format, default}
-// opts: {value (stored, never for a secret), mask (a secret's stored mask), label, hint, choices ([{value, label}])}
+// opts: {value (stored, never for a secret), mask (a secret's stored mask), label, hint, choices ([{value, label}]),
+//        help (where the credential is issued: {url, text})}
 export function field(spec, opts) {
   const o = opts || {};
+  const help = FIELD_HELP[spec.name] || {};
   const id = uid(`f-${spec.name}`);
   const hintId = `${id}-hint`;
   const errId = `${id}-err`;
-  const label = o.label || humanize(spec.name);
+  const label = o.label || help.label || humanize(spec.name);
+  const required = spec.required && !(spec.secret && o.mask);
   const hints = [];
+  const example = help.example;
   let control;
+  let wide = false;
 
   const common = {id, name: spec.name, 'aria-describedby': `${hintId} ${errId}`};
-  if (spec.required && !(spec.secret && o.mask)) common['aria-required'] = 'true';
+  if (required) common['aria-required'] = 'true';
 
-  if (spec.kind === 'boolean') {
+  if (spec.kind === 'array' && spec.allowed && !o.choices) {
+    // Each item one of a known list: checkboxes, not free text.
+    const chosen = Array.isArray(o.value) ? o.value : [];
+    control = h('fieldset', {id, class: 'checks', 'aria-describedby': `${hintId} ${errId}`, 'data-name': spec.name},
+      h('legend', null, label),
+      spec.allowed.map((v) => h('div', {class: 'field-check'},
+        h('input', {type: 'checkbox', id: `${id}-${v}`, value: v, checked: chosen.includes(v)}),
+        h('label', {for: `${id}-${v}`}, EVENT_WORDS[v] || v))));
+    wide = true;
+  } else if (spec.kind === 'boolean') {
     control = h('input', {...common, type: 'checkbox', checked: o.value !== undefined && o.value !== null ? !!o.value : spec.default === true});
   } else if (o.choices || spec.allowed) {
     const choices = o.choices || spec.allowed.map((v) => ({value: v, label: v}));
@@ -31,10 +51,10 @@ export function field(spec, opts) {
     if (o.choices && !choices.length) hints.push('Nothing to choose yet: create one first.');
   } else if (spec.kind === 'integer') {
     control = h('input', {...common, type: 'number', inputmode: 'numeric', min: spec.minimum ?? null, max: spec.maximum ?? null,
-      value: o.value ?? ''});
+      value: o.value ?? '', placeholder: example ? `e.g. ${example}` : null});
     if (spec.default !== null && spec.default !== undefined) hints.push(`Default ${spec.default}.`);
   } else if (spec.kind === 'array' || spec.kind === 'object') {
-    control = h('textarea', {...common, rows: 3, spellcheck: 'false'});
+    control = h('textarea', {...common, rows: 3, spellcheck: 'false', placeholder: example ? `e.g. ${example}` : null});
     if (spec.kind === 'array') {
       control.value = Array.isArray(o.value) ? o.value.join('\n') : '';
       hints.push('One per line.');
@@ -46,50 +66,67 @@ export function field(spec, opts) {
     // Keys and certificates keep their line breaks (a password input would drop them).
     const multiline = /^pem/.test(spec.format || '') || (spec.maxLength || 0) > 8192;
     const attrs = {...common, autocomplete: 'off', spellcheck: 'false', autocapitalize: 'off', 'data-secret': 'true',
-      placeholder: o.mask || (multiline ? '-----BEGIN …' : '')};
+      placeholder: o.mask || (multiline ? '-----BEGIN PRIVATE KEY-----' : example ? `e.g. ${example}` : '')};
     control = multiline ? h('textarea', {...attrs, rows: 4, class: 'secret'}) : h('input', {...attrs, type: 'password'});
-    hints.push(o.mask ? `Stored (${o.mask}). Leave empty to keep it; type a new value to replace it.`
-      : 'Stored encrypted and never shown again.');
+    wide = multiline;
+    hints.push(storedHint(o.mask));
   } else {
     const type = spec.format === 'url' ? 'url' : spec.format === 'email' ? 'email' : 'text';
     const long = (spec.maxLength || 0) > 1024;
-    control = long ? h('textarea', {...common, rows: 3}) : h('input', {...common, type, autocomplete: 'off', spellcheck: 'false'});
+    control = long
+      ? h('textarea', {...common, rows: 3})
+      : h('input', {...common, type, autocomplete: 'off', spellcheck: 'false', placeholder: example ? `e.g. ${example}` : null});
     control.value = o.value ?? (spec.default !== null && spec.default !== undefined && typeof spec.default === 'string' ? spec.default : '');
-    if (spec.format && !['url', 'email'].includes(spec.format)) hints.push(`Format: ${spec.format}.`);
+    wide = long;
   }
+  if (help.hint) hints.unshift(help.hint);
   if (o.hint) hints.unshift(o.hint);
 
   const err = h('p', {class: 'field-error', id: errId, hidden: true});
-  const hint = h('p', {class: 'hint', id: hintId}, hints.join(' '));
-  const labelEl = h('label', {for: id}, label, spec.required && !(spec.secret && o.mask) ? h('span', {class: 'req'}, ' (required)') : null);
-  const wrap = spec.kind === 'boolean'
-    ? h('div', {class: 'field field-check'}, control, labelEl, hint, err)
-    : h('div', {class: 'field'}, labelEl, control, hint, err);
+  const hint = h('p', {class: 'hint', id: hintId}, hints.join(' '), o.help && spec.secret ? [' ', helpLink(o.help)] : null);
+  const labelEl = h('label', {for: id}, label, required ? h('span', {class: 'req'}, ' (required)') : null);
+  let wrap;
+  if (control.tagName === 'FIELDSET') {
+    control.append(hint, err);
+    wrap = h('div', {class: 'field wide'}, control);
+  } else if (spec.kind === 'boolean') {
+    wrap = h('div', {class: 'field field-check'}, control, labelEl, hint, err);
+  } else {
+    wrap = h('div', {class: `field${wide ? ' wide' : ''}`}, labelEl, control, hint, err);
+  }
 
   // A PEM or key file can be loaded instead of pasted.
   if (spec.secret && control.tagName === 'TEXTAREA') {
     const fileId = `${id}-file`;
-    const file = h('input', {type: 'file', id: fileId, class: 'file', accept: '.p8,.pem,.key,.json,.p12,.txt'});
+    const file = h('input', {type: 'file', id: fileId, class: 'file', accept: '.p8,.pem,.key,.p12,.txt'});
     file.addEventListener('change', async () => {
       const f = file.files && file.files[0];
       if (!f) return;
-      let text = await f.text();
-      if (f.name.endsWith('.json')) {
-        try {
-          text = JSON.parse(text).private_key || text; // a Google service account file
-        } catch { /* not JSON after all: use as is */ }
-      }
-      control.value = text;
+      control.value = await f.text();
       file.value = '';
     });
-    wrap.insertBefore(h('div', {class: 'file-row'}, h('label', {for: fileId, class: 'file-label'}, `Load ${label.toLowerCase()} from a file`), file), hint);
+    wrap.insertBefore(h('div', {class: 'file-row'}, h('label', {for: fileId, class: 'file-label'}, 'Or load it from a file',
+      h('span', {class: 'sr-only'}, ` (${label})`)), file), hint);
   }
-  return {spec, control, wrap, err, stored: o.value, mask: o.mask};
+  // A field's error goes away as soon as it is edited.
+  control.addEventListener('input', () => {
+    err.hidden = true;
+    control.removeAttribute('aria-invalid');
+  });
+  return {spec, control, wrap, err, stored: o.value, mask: o.mask, required, label, advanced: !required && !spec.secret && !help.primary};
+}
+
+function storedHint(mask) {
+  return mask ? `Stored: ${mask}. Leave empty to keep it; enter a new one to replace it.` : 'Stored encrypted and never shown again.';
 }
 
 // The value a field holds now, as JSON (undefined: left empty).
 function read(f) {
   const c = f.control;
+  if (c.tagName === 'FIELDSET') {
+    const v = [...c.querySelectorAll('input:checked')].map((i) => i.value);
+    return v.length ? v : undefined;
+  }
   if (f.spec.kind === 'boolean') return c.checked;
   const raw = c.value.trim();
   if (raw === '') return undefined;
@@ -99,31 +136,63 @@ function read(f) {
     try {
       return JSON.parse(raw);
     } catch {
-      throw new FieldError(f.spec.name, 'is not valid JSON');
+      throw new FieldError([{field: f.spec.name, message: 'is not valid JSON'}]);
     }
   }
   return f.spec.secret ? c.value : raw;
 }
 
+// Problems found in the page before anything is sent (details as the API gives them).
 export class FieldError extends Error {
-  constructor(field, message) {
-    super(message);
-    this.field = field;
+  constructor(details) {
+    super(details.length === 1 ? 'One field needs attention.' : `${details.length} fields need attention.`);
+    this.details = details;
   }
 }
 
 // A set of fields with one error summary: collect values, show the API's errors next to their fields.
 export class FieldSet {
-  constructor(fields) {
+  // opts.derived: fields the server derives from others when they are given (the GitHub step's displayName);
+  // their errors are not shown while the form's own fields have problems.
+  constructor(fields, opts) {
     this.fields = fields;
+    this.derived = (opts && opts.derived) || [];
     this.summary = errorBox();
+    this.summary.setAttribute('tabindex', '-1');
+    this.initial = this.snapshot();
+  }
+
+  snapshot() {
+    return JSON.stringify(this.fields.map((f) => {
+      try {
+        return read(f) ?? null;
+      } catch {
+        return {invalid: true};
+      }
+    }));
+  }
+
+  // Whether anything was typed or changed since the form was built.
+  dirty() {
+    return this.snapshot() !== this.initial;
   }
 
   // create: every field with a value; update: only what changed (null clears), secrets only when typed.
+  // Required fields left empty are reported here, next to them, before anything is sent.
   collect(update) {
     const body = {};
+    const missing = [];
     for (const f of this.fields) {
-      const v = read(f);
+      let v;
+      try {
+        v = read(f);
+      } catch (e) {
+        missing.push(...e.details);
+        continue;
+      }
+      if (f.required && v === undefined && !(update && f.stored !== undefined && f.stored !== null)) {
+        missing.push({field: f.spec.name, message: 'is required'});
+      }
       if (!update) {
         if (v !== undefined) body[f.spec.name] = v;
       } else if (f.spec.secret) {
@@ -134,6 +203,7 @@ export class FieldSet {
         body[f.spec.name] = v;
       }
     }
+    if (missing.length) throw new FieldError(missing);
     return body;
   }
 
@@ -146,27 +216,31 @@ export class FieldSet {
     showError(this.summary, null);
   }
 
-  // details: [{field: "config.accessToken" | "github.repoName" | "displayName", message}]
+  // details: [{field: "config.accessToken" | "github.repoName" | "displayName", message}]. A field the form
+  // does not show (a name the server derives from others) is left out when the form's own fields have problems.
   showErrors(error) {
     this.clearErrors();
     const rest = [];
     let first = null;
-    const details = error instanceof FieldError ? [{field: error.field, message: error.message}] : error.details || [];
-    for (const d of details) {
+    for (const d of error.details || []) {
       const leaf = String(d.field || '').split('.').pop();
       const f = this.fields.find((x) => x.spec.name === leaf);
       if (f) {
-        f.err.textContent = `${humanize(f.spec.name)} ${d.message}`;
+        f.err.textContent = `${f.label} ${d.message}`;
         f.err.hidden = false;
         f.control.setAttribute('aria-invalid', 'true');
+        if (f.advanced) f.wrap.closest('details')?.setAttribute('open', '');
         first = first || f.control;
       } else {
-        rest.push(d.field ? `${d.field}: ${d.message}` : d.message);
+        rest.push(d);
       }
     }
-    showError(this.summary, error.message || 'Saving failed.', rest);
-    if (first) first.focus();
-    else this.summary.focus?.();
+    const shown = first ? rest.filter((d) => !this.derived.includes(String(d.field).split('.').pop())) : rest;
+    const placed = (error.details || []).length - rest.length;
+    const message = !shown.length && placed ? `${placed === 1 ? 'One field needs' : `${placed} fields need`} attention: see below.` : error.message;
+    showError(this.summary, message || 'Saving failed.', shown.map((d) => (d.field ? `${humanize(String(d.field).split('.').pop())}: ${d.message}` : d.message)));
+    if (first) (first.tagName === 'FIELDSET' ? first.querySelector('input') : first).focus();
+    else this.summary.focus();
   }
 
   // After a save: no typed secret stays in the page; the new masks become the hints.
@@ -176,19 +250,70 @@ export class FieldSet {
       f.control.value = '';
       const mask = saved && saved[f.spec.name];
       if (typeof mask === 'string') {
-        if (f.control.tagName === 'INPUT') f.control.placeholder = mask;
+        f.mask = mask;
+        f.control.placeholder = mask;
         const hint = f.wrap.querySelector('.hint');
-        if (hint) hint.textContent = `Stored (${mask}). Leave empty to keep it; type a new value to replace it.`;
+        if (hint) hint.firstChild.textContent = storedHint(mask);
       }
     }
   }
 }
 
+// Loading a file that fills several fields (a Google service account's JSON key), saying what it filled.
+function fileFill(fields) {
+  const byName = Object.fromEntries(fields.map((f) => [f.spec.name, f]));
+  const rule = FILE_FILLS.find((r) => r.needs.every((n) => byName[n]));
+  if (!rule) return null;
+  const id = uid('fill');
+  const note = h('p', {class: 'hint', id: `${id}-note`, role: 'status'});
+  const input = h('input', {type: 'file', id, accept: rule.accept, 'aria-describedby': `${id}-note`});
+  input.addEventListener('change', async () => {
+    const file = input.files && input.files[0];
+    if (!file) return;
+    input.value = '';
+    let data;
+    try {
+      data = JSON.parse(await file.text());
+    } catch {
+      note.textContent = `${file.name} is not a JSON file.`;
+      return;
+    }
+    const filled = [];
+    for (const [key, name] of Object.entries(rule.fills)) {
+      const f = byName[name];
+      if (f && typeof data[key] === 'string' && data[key]) {
+        f.control.value = data[key];
+        filled.push(f.label);
+      }
+    }
+    data = null;
+    note.textContent = filled.length ? `Filled from ${file.name}: ${filled.join(', ')}.` : `${file.name} holds none of these fields.`;
+    announce(note.textContent);
+  });
+  return h('div', {class: 'field wide'}, h('label', {for: id}, rule.label), input, note);
+}
+
+// Fields laid out on the page's width: the essential ones, then the optional ones folded under "More options".
+export function layoutFields(fields) {
+  const main = fields.filter((f) => !f.advanced).map((f) => f.wrap);
+  const more = fields.filter((f) => f.advanced).map((f) => f.wrap);
+  return h('div', {class: 'fields'}, fileFill(fields), main,
+    more.length ? h('details', {class: 'more'}, h('summary', null, `More options (${more.length})`), h('div', {class: 'fields'}, more)) : null);
+}
+
+// A form's first line: the provider's logo and name, and where it issues the credential.
+export function formHead(type, name) {
+  const help = TYPE_HELP[type];
+  return h('div', {class: 'form-head'}, logo(type), h('p', null, h('strong', null, name), help ? [' · ', helpLink(help)] : null));
+}
+
 // The form of one integration type: create (existing undefined) or edit.
 // refs: {scm: [...integrations], targets: [...]} for the fields that name another integration.
-export function integrationForm(desc, existing, refs, onSubmit) {
+// onCancel: shown as a Cancel button when given.
+export function integrationForm(desc, existing, refs, onSubmit, onCancel) {
+  const typeHelp = TYPE_HELP[desc.type];
   const fields = desc.fields.map((spec) => {
-    const opts = {};
+    const opts = {help: typeHelp};
     if (existing) {
       if (spec.secret) opts.mask = existing[spec.name] || null;
       else opts.value = existing[spec.name];
@@ -206,8 +331,10 @@ export function integrationForm(desc, existing, refs, onSubmit) {
   });
   const set = new FieldSet(fields);
   const submit = h('button', {type: 'submit', class: 'primary'}, existing ? 'Save changes' : `Save ${desc.displayName}`);
-  const form = h('form', {class: 'integration-form', novalidate: true, 'data-type': desc.type},
-    set.summary, fields.map((f) => f.wrap), h('div', {class: 'actions'}, submit));
+  const cancel = onCancel ? h('button', {type: 'button', class: 'secondary', onclick: onCancel}, 'Cancel') : null;
+  const head = formHead(desc.type, desc.displayName);
+  const form = h('form', {class: 'integration-form boxed', novalidate: true, 'data-type': desc.type},
+    head, set.summary, layoutFields(fields), h('div', {class: 'actions'}, submit, cancel));
   form.addEventListener('submit', async (ev) => {
     ev.preventDefault();
     set.clearErrors();

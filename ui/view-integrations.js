@@ -1,25 +1,27 @@
 // view-integrations.js: every integration of the tenant, grouped by
-// category (document 002), with forms generated from the type descriptors,
-// and "Verify all" with live progress (one verification per integration,
-// a few at a time, each card updated as its answer arrives).
+// category (document 002), with forms generated from the type descriptors
+// ("Add a ..." opens one and folds again once saved), and "Verify all" with
+// live progress (one verification per integration, a few at a time, each
+// card updated as its answer arrives).
 
 import {h, announce} from './dom.js';
 import {integrationTypes} from './api.js';
-import {CATEGORIES, integrationCard, listCategory} from './cards.js';
+import {CATEGORIES, integrationCard, listAll, statusWords} from './cards.js';
 import {chooser} from './view-setup.js';
 
 const PARALLEL = 4;
 
 export async function viewIntegrations(ctx) {
   const tenantId = ctx.tenant.id;
-  const lists = await Promise.all(CATEGORIES.map((c) => listCategory(tenantId, c.slug)));
+  const [{byCat, all}, types] = await Promise.all([listAll(tenantId), ctx.owner ? integrationTypes() : []]);
   if (ctx.stale()) return;
-  const byCat = Object.fromEntries(CATEGORIES.map((c, i) => [c.slug, lists[i]]));
   const refs = {scm: byCat.scm, targets: byCat.targets};
-  const w = {tenantId, again: () => ctx.navigate(location.hash)};
-  const all = lists.flat();
+  const w = {tenantId, again: () => ctx.navigate(location.hash), forms: []};
+  ctx.guardLeave(() => w.forms.some((f) => f.dirty()));
 
-  ctx.main.append(h('h1', null, 'Integrations'));
+  const head = h('div', {class: 'page-head'}, h('div', null, h('h1', null, 'Integrations'),
+    h('p', {class: 'sub'}, `${all.length} connection${all.length === 1 ? '' : 's'}, ${all.filter((i) => i.verificationStatus === 'VALID').length} verified`)));
+  ctx.main.append(head);
   if (!ctx.owner) ctx.main.append(h('p', {class: 'notice'}, 'You see each integration\'s status. Only owners can change or verify them; credentials are never shown.'));
   if (ctx.owner && all.length) ctx.main.append(verifyAll(ctx, all));
 
@@ -37,25 +39,18 @@ export async function viewIntegrations(ctx) {
 
   for (const c of CATEGORIES) {
     const items = byCat[c.slug];
-    const section = h('section', {class: 'category', 'aria-labelledby': `cat-${c.slug}`},
-      h('h2', {id: `cat-${c.slug}`, tabindex: '-1'}, c.title));
+    const head = h('div', {class: 'section-head'}, h('h2', {id: `cat-${c.slug}`, tabindex: '-1'}, c.title));
+    const section = h('section', {class: 'category section', 'aria-labelledby': `cat-${c.slug}`}, head);
     section.append(items.length
       ? h('div', {class: 'cards'}, items.map((i) => integrationCard(i, {tenantId, owner: ctx.owner, refs, onChange: w.again})))
-      : h('p', {class: 'muted'}, `No ${c.noun} yet.`));
+      : h('p', {class: 'empty'}, `No ${c.noun} yet.`));
     if (ctx.owner) {
-      const toggle = h('button', {type: 'button', class: 'secondary', 'aria-expanded': 'false'}, `Add a ${c.noun}`);
-      const host = h('div', {hidden: true});
-      toggle.addEventListener('click', async () => {
-        const open = host.hidden;
-        host.hidden = !open;
-        toggle.setAttribute('aria-expanded', String(open));
-        if (open && !host.firstChild) {
-          const descs = (await integrationTypes()).filter((t) => t.category === c.slug);
-          host.append(chooser(descs, c.slug, refs, w, `New ${c.noun}`));
-        }
-        if (open) host.querySelector('select, input, textarea')?.focus();
-      });
-      section.append(h('div', {class: 'actions'}, toggle), host);
+      const add = chooser(types.filter((t) => t.category === c.slug), c.slug, refs, w, `Add a ${c.noun}`, true);
+      if (add.toggle) {
+        head.append(add.toggle); // "Add a ..." sits beside the heading; its form opens below
+        add.classList.remove('sub');
+      }
+      section.append(add);
     }
     ctx.main.append(section);
   }
@@ -85,7 +80,7 @@ function verifyAll(ctx, all) {
       }
     };
     await Promise.all(Array.from({length: Math.min(PARALLEL, all.length)}, worker));
-    const summary = Object.entries(counts).map(([s, n]) => `${n} ${s.replace('_', ' ').toLowerCase()}`).join(', ');
+    const summary = Object.entries(counts).map(([s, n]) => `${n} ${statusWords(s)}`).join(', ');
     text.textContent = `All ${all.length} checked: ${summary}.`;
     announce(`Verification finished: ${summary}`);
     btn.disabled = false;

@@ -13,11 +13,11 @@ export async function viewInvite(ctx) {
   const joined = async (m) => {
     announce('You joined the tenant');
     if (!ctx.me) {
-      sessionStorage.setItem('slipway.after', `#/t/${m.tenantId}/setup`);
+      sessionStorage.setItem('slipway.after', `#/t/${m.tenantId}`);
       return;
     }
     await ctx.tenantsChanged();
-    ctx.navigate(`#/t/${m.tenantId}/setup`);
+    ctx.navigate(`#/t/${m.tenantId}`);
   };
   ctx.main.append(h('section', {class: 'narrow'}, h('h1', null, 'Join a tenant'), box,
     ctx.me ? acceptAs(ctx, token, box, joined) : createAccount(ctx, token, box, joined)));
@@ -49,7 +49,7 @@ function createAccount(ctx, token, box, joined) {
   password.control.setAttribute('autocomplete', 'new-password');
   const set = new FieldSet([name, password]);
   const submit = h('button', {type: 'submit', class: 'primary'}, 'Create my account and join');
-  const form = h('form', {novalidate: true, id: 'join-form'}, set.summary, name.wrap, password.wrap, h('div', {class: 'actions'}, submit));
+  const form = h('form', {novalidate: true, id: 'join-form', class: 'boxed'}, set.summary, name.wrap, password.wrap, h('div', {class: 'actions'}, submit));
   form.addEventListener('submit', async (ev) => {
     ev.preventDefault();
     set.clearErrors();

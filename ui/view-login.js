@@ -12,7 +12,7 @@ export async function viewLogin(ctx) {
   password.control.setAttribute('autocomplete', 'current-password');
   const set = new FieldSet([email, password]);
   const submit = h('button', {type: 'submit', class: 'primary'}, 'Log in');
-  const form = h('form', {class: 'login', novalidate: true}, set.summary, email.wrap, password.wrap, h('div', {class: 'actions'}, submit));
+  const form = h('form', {class: 'login boxed', novalidate: true}, set.summary, email.wrap, password.wrap, h('div', {class: 'actions'}, submit));
   form.addEventListener('submit', async (ev) => {
     ev.preventDefault();
     set.clearErrors();

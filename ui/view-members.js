@@ -1,12 +1,18 @@
 // view-members.js: who belongs to the tenant with which role. Owners invite
 // (the invitation's link is shown once), see and revoke pending invitations,
-// change roles and remove members; others see the list.
+// change roles and remove members, each confirmed first; others see the list.
 
-import {h, when, announce, errorBox, showError, copyButton, scrollTable} from './dom.js';
+import {h, when, announce, errorBox, showError, copyButton, scrollTable, confirmDialog} from './dom.js';
 import {get, post, patch, del, tenantPath} from './api.js';
 import {field, FieldSet} from './forms.js';
 
 const ROLES = ['owner', 'editor', 'viewer'];
+const ROLE_CAN = {
+  owner: 'change the setup, integrations and members, and read the audit log',
+  editor: 'run releases and deployments, but not change the setup or members',
+  viewer: 'see status only, never credentials',
+};
+const an = (role) => `${role === 'owner' || role === 'editor' ? 'an' : 'a'} ${role}`;
 
 export async function viewMembers(ctx) {
   const tenantId = ctx.tenant.id;
@@ -17,13 +23,20 @@ export async function viewMembers(ctx) {
   const box = errorBox();
 
   const rows = page.items.map((m) => {
-    const cells = [h('td', null, m.email), h('td', null, m.name), h('td', null, when(m.createdAt))];
+    const cells = [h('td', null, m.email, m.accountId === ctx.me.id ? h('span', {class: 'muted'}, ' (you)') : null), h('td', null, m.name),
+      h('td', null, when(m.createdAt))];
     if (ctx.owner) {
       const id = `role-${m.accountId}`;
       const select = h('select', {id, 'aria-label': `Role of ${m.email}`}, ROLES.map((r) => h('option', {value: r}, r)));
       select.value = m.role;
       select.addEventListener('change', async () => {
         showError(box, null);
+        const self = m.accountId === ctx.me.id;
+        if (!(await confirmDialog({title: `Make ${m.email} ${an(select.value)}?`, confirm: `Make ${select.value}`, danger: self,
+          body: `${self ? 'You' : m.email} will ${ROLE_CAN[select.value]}.${self && select.value !== 'owner' ? ' You cannot undo this yourself.' : ''}`}))) {
+          select.value = m.role;
+          return;
+        }
         try {
           await patch(tenantPath(tenantId, `/members/${m.accountId}`), {role: select.value});
           announce(`${m.email} is now ${select.value}`);
@@ -38,6 +51,10 @@ export async function viewMembers(ctx) {
       const remove = h('button', {type: 'button', class: 'danger', 'aria-label': `Remove ${m.email}`}, 'Remove');
       remove.addEventListener('click', async () => {
         showError(box, null);
+        const self = m.accountId === ctx.me.id;
+        if (!(await confirmDialog({title: self ? `Leave ${ctx.tenant.orgName}?` : `Remove ${m.email}?`,
+          confirm: self ? 'Leave the tenant' : `Remove ${m.email}`,
+          body: `${self ? 'You' : 'They'} lose access to ${ctx.tenant.orgName} at once; an owner can invite ${self ? 'you' : 'them'} again.`}))) return;
         try {
           await del(tenantPath(tenantId, `/members/${m.accountId}`));
           announce(`${m.email} removed`);
@@ -59,7 +76,8 @@ export async function viewMembers(ctx) {
     return h('tr', {'data-account': m.accountId}, cells);
   });
 
-  ctx.main.append(h('h1', null, 'Members'), box,
+  ctx.main.append(h('div', {class: 'page-head'}, h('div', null, h('h1', null, 'Members'),
+    h('p', {class: 'sub'}, `${page.items.length} member${page.items.length === 1 ? '' : 's'} of ${ctx.tenant.orgName}`))), box,
     scrollTable(`Members of ${ctx.tenant.orgName}`,
       h('thead', null, h('tr', null, h('th', {scope: 'col'}, 'E-mail'), h('th', {scope: 'col'}, 'Name'), h('th', {scope: 'col'}, 'Role'),
         h('th', {scope: 'col'}, 'Member since'), ctx.owner ? h('th', {scope: 'col'}, h('span', {class: 'sr-only'}, 'Actions')) : null)),
@@ -68,7 +86,7 @@ export async function viewMembers(ctx) {
 }
 
 function pendingList(tenantId, items, box, again) {
-  const section = h('section', {'aria-labelledby': 'pending-title'}, h('h2', {id: 'pending-title'}, 'Pending invitations'));
+  const section = h('section', {class: 'section', 'aria-labelledby': 'pending-title'}, h('h2', {id: 'pending-title'}, 'Pending invitations'));
   if (!items.length) {
     section.append(h('p', {class: 'muted'}, 'No pending invitations.'));
     return section;
@@ -77,6 +95,8 @@ function pendingList(tenantId, items, box, again) {
     const revoke = h('button', {type: 'button', class: 'danger', 'aria-label': `Revoke the invitation of ${i.email}`}, 'Revoke');
     revoke.addEventListener('click', async () => {
       showError(box, null);
+      if (!(await confirmDialog({title: `Revoke the invitation of ${i.email}?`, confirm: 'Revoke the invitation',
+        body: 'Its link stops working at once.'}))) return;
       try {
         await del(tenantPath(tenantId, `/invitations/${i.id}`));
         announce(`The invitation of ${i.email} is revoked`);
@@ -100,7 +120,7 @@ function inviteForm(tenantId, again) {
   const role = field({name: 'role', kind: 'string', required: true, allowed: ROLES}, {value: 'viewer', label: 'Role'});
   const set = new FieldSet([email, role]);
   const result = h('div', {class: 'once', hidden: true, role: 'status'});
-  const form = h('form', {novalidate: true, id: 'invite-form'}, set.summary, email.wrap, role.wrap,
+  const form = h('form', {novalidate: true, id: 'invite-form', class: 'boxed'}, set.summary, h('div', {class: 'fields'}, email.wrap, role.wrap),
     h('div', {class: 'actions'}, h('button', {type: 'submit', class: 'primary'}, 'Invite')));
   form.addEventListener('submit', async (ev) => {
     ev.preventDefault();
@@ -123,5 +143,5 @@ function inviteForm(tenantId, again) {
       set.showErrors(e);
     }
   });
-  return h('section', {'aria-labelledby': 'invite-member'}, h('h2', {id: 'invite-member'}, 'Invite a member'), form, result);
+  return h('section', {class: 'section', 'aria-labelledby': 'invite-member'}, h('h2', {id: 'invite-member'}, 'Invite a member'), form, result);
 }

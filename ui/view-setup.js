@@ -1,11 +1,13 @@
 // view-setup.js: document 000's five-step wizard. Required: GitHub,
 // targets, credentials for each selected target; optional (skippable):
 // CI/CD and Slack. Each step saves on its own and can be revisited; the
-// progress list shows what is done. Non-owners see the status only.
+// progress list shows what is done. Leaving a required step that is not
+// done, or a form with unsaved input, asks first. The wizard ends on the
+// tenant's home. Non-owners see the status only.
 
-import {h, clear, when, announce, errorBox, showError} from './dom.js';
+import {h, clear, when, announce, errorBox, showError, confirmDialog} from './dom.js';
 import {get, put, post, integrationTypes, tenantPath} from './api.js';
-import {field, FieldSet, integrationForm} from './forms.js';
+import {field, FieldSet, integrationForm, layoutFields, formHead} from './forms.js';
 import {integrationCard, listCategory, integrationPath} from './cards.js';
 
 const STEPS = ['github', 'targets', 'credentials', 'cicd', 'slack'];
@@ -29,10 +31,21 @@ export async function viewSetup(ctx) {
   const index = STEPS.indexOf(stepId);
   const base = `#/t/${tenantId}/setup`;
   const again = () => ctx.navigate(location.hash.startsWith(`${base}/`) ? location.hash : `${base}/${stepId}`);
+  const forms = []; // the step's FieldSets: unsaved input is not left behind silently
+  if (ctx.owner) ctx.guardLeave(() => forms.some((f) => f.dirty()));
 
-  ctx.main.append(h('h1', null, 'Release setup'), await completion(ctx, status), progress(status, stepId, base));
+  let banner = await completion(ctx, status);
+  // A verification changes how many connections are verified: the banner follows (the cards keep their answers).
+  const refreshBanner = async () => {
+    const fresh = await completion(ctx, await get(tenantPath(tenantId, '/release-management/setup')));
+    banner.replaceWith(fresh);
+    banner = fresh;
+  };
+  ctx.main.append(h('div', {class: 'page-head'}, h('div', null, h('h1', null, 'Release setup'),
+    h('p', {class: 'sub'}, 'Connect source control and your stores once; slipway checks each connection.'))),
+  banner, progress(status, stepId, base));
 
-  const section = h('section', {class: 'step', 'aria-labelledby': 'step-title'},
+  const section = h('section', {class: 'step panel', 'aria-labelledby': 'step-title'},
     h('h2', {id: 'step-title'}, `Step ${index + 1} of 5: ${step.name}`,
       h('span', {class: step.done ? 'state done' : 'state'}, step.done ? ' · done' : step.required ? ' · required' : ' · optional')));
   ctx.main.append(section);
@@ -43,21 +56,39 @@ export async function viewSetup(ctx) {
     for (const i of status.integrations) list.append(integrationCard({...i, lastVerificationError: null}, {tenantId, owner: false}));
     section.append(h('h3', null, 'Integrations'), status.integrations.length ? list : h('p', {class: 'muted'}, 'None yet.'));
   } else {
-    await STEP_VIEWS[stepId](section, {ctx, status, tenantId, again});
+    await STEP_VIEWS[stepId](section, {ctx, status, tenantId, again, forms, refreshBanner});
   }
   if (ctx.stale()) return;
+  section.append(stepNav(ctx, status, step, index, base, forms));
+}
 
+// Back, then Continue (primary once the step is done), Skip (a required step asks first), or Finish on the last.
+function stepNav(ctx, status, step, index, base, forms) {
+  const home = `#/t/${ctx.tenant.id}`;
   const nav = h('nav', {class: 'step-nav', 'aria-label': 'Wizard steps'});
-  if (index > 0) nav.append(h('a', {class: 'button secondary', href: `${base}/${STEPS[index - 1]}`}, 'Back'));
+  const leave = (href, warnRequired) => async (ev) => {
+    ev.preventDefault();
+    if (ctx.owner && forms.some((f) => f.dirty()) && !(await confirmDialog({title: 'Leave without saving?',
+      body: 'What you entered on this step is not saved yet.', confirm: 'Leave without saving', cancel: 'Stay and save'}))) return;
+    if (ctx.owner && warnRequired && !(await confirmDialog({title: `Skip “${step.name}” for now?`,
+      body: 'This step is required: setup stays incomplete, and releases cannot start, until it is done. You can come back to it at any time.',
+      confirm: 'Skip for now', cancel: 'Stay on this step', danger: false}))) return;
+    ctx.navigate(href);
+  };
+  const go = (href, text, cls, warn) => h('a', {class: `button ${cls}`, href, onclick: leave(href, warn), 'data-guarded': 'true'}, text);
+  if (index > 0) nav.append(go(`${base}/${STEPS[index - 1]}`, 'Back', 'secondary', false));
+  const end = h('div', {class: 'end'});
   if (index < STEPS.length - 1) {
-    const skip = !step.required && !step.done;
-    nav.append(h('a', {class: `button ${skip ? 'secondary' : 'primary'}`, href: `${base}/${STEPS[index + 1]}`}, skip ? 'Skip this step' : 'Continue'));
-  } else if (status.setupComplete) {
-    nav.append(h('a', {class: 'button primary', href: `#/t/${tenantId}/integrations`}, 'Go to integrations'));
-  } else if (!step.done) {
-    nav.append(h('a', {class: 'button secondary', href: `${base}/${status.nextStep || 'github'}`}, 'Skip: back to what is missing'));
+    const next = `${base}/${STEPS[index + 1]}`;
+    if (step.done) end.append(go(next, 'Continue', 'primary', false));
+    else if (step.required) end.append(go(next, 'Skip for now', 'ghost', true));
+    else end.append(go(next, 'Skip this step', 'secondary', false));
+  } else {
+    end.append(go(home, status.setupComplete ? 'Finish: go to the overview' : 'Finish later: go to the overview',
+      status.setupComplete ? 'primary' : 'secondary', false));
   }
-  ctx.main.append(nav);
+  nav.append(end);
+  return nav;
 }
 
 async function completion(ctx, status) {
@@ -74,14 +105,19 @@ async function completion(ctx, status) {
       who = m ? m.email : 'a former member';
     } catch { /* keep "someone" */ }
   }
-  return h('p', {class: 'notice success', 'data-complete': 'true'}, 'Setup complete: ', when(status.setupCompletedAt), ` by ${who}.`);
+  // Saved is not verified: say how many connections have passed their check.
+  const total = status.integrations.length;
+  const valid = status.integrations.filter((i) => i.verificationStatus === 'VALID').length;
+  return h('p', {class: `notice ${valid === total ? 'success' : 'warn'}`, 'data-complete': 'true'}, 'Setup complete: ',
+    when(status.setupCompletedAt), ` by ${who}. `,
+    valid === total ? `All ${total} connections verified.` : `${valid} of ${total} connections verified: verify the others before releasing.`);
 }
 
 function progress(status, current, base) {
-  return h('nav', {class: 'progress', 'aria-label': 'Setup progress'},
-    h('div', {class: 'bar'}, h('label', {for: 'setup-progress'}, `${status.progress}% done`),
+  return h('nav', {class: 'panel progress', 'aria-label': 'Setup progress'},
+    h('div', {class: 'meter'}, h('label', {for: 'setup-progress'}, `${status.progress}% done`),
       h('progress', {id: 'setup-progress', max: 100, value: status.progress}, `${status.progress}%`)),
-    h('ol', null, status.steps.map((s) => h('li', {class: s.done ? 'done' : ''},
+    h('ol', {class: 'steps'}, status.steps.map((s) => h('li', {class: s.done ? 'done' : ''},
       h('a', {href: `${base}/${s.id}`, 'aria-current': s.id === current ? 'step' : null},
         h('span', {class: 'mark', 'aria-hidden': 'true'}, s.done ? '✓' : String(STEPS.indexOf(s.id) + 1)),
         h('span', null, s.name),
@@ -90,7 +126,8 @@ function progress(status, current, base) {
 
 // A card for each integration, with its controls; changes re-render the step.
 function cards(list, w, refs) {
-  return h('div', {class: 'cards'}, list.map((i) => integrationCard(i, {tenantId: w.tenantId, owner: true, refs, onChange: w.again})));
+  return h('div', {class: 'cards'}, list.map((i) => integrationCard(i, {tenantId: w.tenantId, owner: true, refs, onChange: w.again,
+    onVerified: () => w.refreshBanner().catch(() => {})})));
 }
 
 const STEP_VIEWS = {
@@ -102,10 +139,13 @@ const STEP_VIEWS = {
       field({name: 'repoName', kind: 'string', required: true, maxLength: 255}, {value: existing?.repoName, label: 'Repository'}),
       field({name: 'defaultBranch', kind: 'string', maxLength: 255, default: 'main'}, {value: existing?.defaultBranch, label: 'Default branch'}),
       field({name: 'accessToken', kind: 'string', required: true, secret: true, maxLength: 4096},
-        {mask: existing?.accessToken, label: 'Access token', hint: 'A token with the repo scope (push access).'}),
+        {mask: existing?.accessToken, label: 'Access token'}),
     ];
-    const set = new FieldSet(fields);
-    const form = h('form', {novalidate: true, id: 'github-form'}, set.summary, fields.map((f) => f.wrap),
+    const set = new FieldSet(fields, {derived: ['displayName']});
+    w.forms.push(set);
+    const form = h('form', {novalidate: true, id: 'github-form', class: 'boxed'},
+      formHead('GITHUB', 'GitHub'),
+      set.summary, layoutFields(fields),
       h('div', {class: 'actions'}, h('button', {type: 'submit', class: 'primary'}, existing ? 'Save changes' : 'Connect GitHub')));
     form.addEventListener('submit', async (ev) => {
       ev.preventDefault();
@@ -113,6 +153,7 @@ const STEP_VIEWS = {
       try {
         await put(tenantPath(w.tenantId, '/release-management/setup/steps/github'), set.collect(false));
         set.forgetSecrets(null);
+        set.initial = set.snapshot();
         announce('GitHub connection saved');
         w.again();
       } catch (e) {
@@ -135,7 +176,7 @@ const STEP_VIEWS = {
     };
     const targets = group('targets', 'Where do you ship? (at least one)', TARGETS, w.status.selectedTargets);
     const platforms = group('platforms', 'Which platforms do you build?', PLATFORMS, w.status.selectedPlatforms);
-    const form = h('form', {novalidate: true, id: 'targets-form'}, box, targets.fs, platforms.fs,
+    const form = h('form', {novalidate: true, id: 'targets-form', class: 'boxed'}, box, targets.fs, platforms.fs,
       h('div', {class: 'actions'}, h('button', {type: 'submit', class: 'primary'}, 'Save targets')));
     form.addEventListener('submit', async (ev) => {
       ev.preventDefault();
@@ -177,12 +218,14 @@ const STEP_VIEWS = {
       if (mine.length) {
         sub.append(cards(mine, w, null));
       } else if (desc) {
-        const {form} = integrationForm(desc, undefined, null, async (body) => {
+        const {form, set} = integrationForm(desc, undefined, null, async (body) => {
           const saved = await post(integrationPath(w.tenantId, 'targets'), body);
+          set.initial = set.snapshot();
           announce(`${saved.displayName} saved`);
           w.again();
           return saved;
         });
+        w.forms.push(set);
         sub.append(form);
       } else {
         sub.append(h('p', {class: 'notice'}, `${type} is not enabled on this server.`));
@@ -197,7 +240,8 @@ const STEP_VIEWS = {
     const refs = {scm, targets};
     section.append(h('p', null, 'Optional: the CI/CD jobs that build each release. Each pipeline builds from a source control connection and ships to a target.'));
     if (pipelines.length) section.append(cards(pipelines, w, refs));
-    section.append(chooser(types.filter((t) => t.category === 'pipelines'), 'pipelines', refs, w, 'Add a pipeline'));
+    section.append(chooser(types.filter((t) => t.category === 'pipelines'), 'pipelines', refs, w,
+      pipelines.length ? 'Add another pipeline' : 'Add a pipeline', pipelines.length > 0));
   },
 
   async slack(section, w) {
@@ -209,31 +253,61 @@ const STEP_VIEWS = {
   },
 };
 
-// A type picker and the picked type's generated form (for categories with several types).
-export function chooser(descs, category, refs, w, title) {
+// A type picker and the picked type's generated form (for categories with several types). Folded (a button
+// that opens it) when `folded`: a category that has some already, or a form just saved.
+export function chooser(descs, category, refs, w, title, folded) {
   const host = h('div');
-  const wrap = h('section', {class: 'sub', 'aria-labelledby': `add-${category}`}, h('h3', {id: `add-${category}`}, title));
+  const headId = `add-${category}`;
+  const wrap = h('section', {class: 'sub', 'aria-labelledby': headId});
   if (!descs.length) {
-    wrap.append(h('p', {class: 'muted'}, 'No type of this kind is enabled on this server.'));
+    wrap.append(h('h3', {id: headId}, title), h('p', {class: 'muted'}, 'No type of this kind is enabled on this server.'));
     return wrap;
   }
+  let shown = null; // the FieldSet of the form shown, tracked for unsaved input
   const show = (type) => {
     const desc = descs.find((d) => d.type === type);
-    const {form} = integrationForm(desc, undefined, refs, async (body) => {
+    const {form, set} = integrationForm(desc, undefined, refs, async (body) => {
       const saved = await post(integrationPath(w.tenantId, category), body);
+      set.initial = set.snapshot();
       announce(`${saved.displayName} saved`);
       w.again();
       return saved;
-    });
+    }, folded ? () => toggle(false) : null);
+    if (w.forms) {
+      if (w.forms.includes(shown)) w.forms.splice(w.forms.indexOf(shown), 1);
+      w.forms.push(set);
+    }
+    shown = set;
     clear(host).append(form);
   };
+  const picker = h('div');
   if (descs.length > 1) {
     const id = `type-${category}`;
     const select = h('select', {id}, descs.map((d) => h('option', {value: d.type}, d.displayName)));
     select.addEventListener('change', () => show(select.value));
-    wrap.append(h('div', {class: 'field'}, h('label', {for: id}, 'Type'), select));
+    picker.append(h('div', {class: 'field'}, h('label', {for: id}, 'Type'), select));
   }
-  wrap.append(host);
-  show(descs[0].type);
+  const body = h('div', null, picker, host);
+  const button = h('button', {type: 'button', class: 'secondary', 'aria-expanded': String(!folded), 'aria-controls': `${headId}-body`}, title);
+  body.id = `${headId}-body`;
+  const toggle = (open) => {
+    body.hidden = !open;
+    button.setAttribute('aria-expanded', String(open));
+    if (open) {
+      if (!host.firstChild) show(descs[0].type);
+      body.querySelector('select, input:not([type="file"]), textarea')?.focus();
+    } else {
+      button.focus();
+    }
+  };
+  button.addEventListener('click', () => toggle(body.hidden));
+  if (folded) {
+    body.hidden = true;
+    wrap.toggle = button; // the caller may place it elsewhere (beside a heading)
+    wrap.append(h('h3', {id: headId, class: 'sr-only'}, title), button, body);
+  } else {
+    wrap.append(h('h3', {id: headId}, title), body);
+    show(descs[0].type);
+  }
   return wrap;
 }

@@ -1,7 +1,7 @@
 // view-tokens.js: my personal API tokens, for scripts. A new token is shown
 // once, with a copy button; the list never holds a secret.
 
-import {h, when, announce, errorBox, showError, copyButton, scrollTable} from './dom.js';
+import {h, when, announce, errorBox, showError, copyButton, scrollTable, confirmDialog} from './dom.js';
 import {get, post, del} from './api.js';
 import {field, FieldSet} from './forms.js';
 
@@ -15,6 +15,9 @@ export async function viewTokens(ctx) {
   const rows = live.map((t) => {
     const revoke = h('button', {type: 'button', class: 'danger', 'aria-label': `Revoke ${t.name}`}, 'Revoke');
     revoke.addEventListener('click', async () => {
+      showError(box, null);
+      if (!(await confirmDialog({title: `Revoke ${t.name}?`, confirm: `Revoke ${t.name}`,
+        body: 'Scripts that use it are refused from now on. This cannot be undone.'}))) return;
       try {
         await del(`/api/v1/me/tokens/${t.id}`);
         announce(`${t.name} revoked`);
@@ -24,14 +27,14 @@ export async function viewTokens(ctx) {
       }
     });
     return h('tr', null, h('td', null, t.name), h('td', {class: 'mono'}, `${t.prefix}…`), h('td', null, when(t.createdAt)),
-      h('td', null, when(t.lastUsedAt)), h('td', null, t.expiresAt ? when(t.expiresAt) : 'never'), h('td', null, revoke));
+      h('td', null, when(t.lastUsedAt, {relative: true})), h('td', null, t.expiresAt ? when(t.expiresAt) : 'never'), h('td', null, revoke));
   });
 
   const name = field({name: 'name', kind: 'string', required: true, maxLength: 200}, {label: 'Name', hint: 'What the token is for, e.g. "CI deploy".'});
   const days = field({name: 'expiresInDays', kind: 'integer', minimum: 1, maximum: 3650}, {label: 'Expires after (days)', hint: 'Empty: never expires.'});
   const set = new FieldSet([name, days]);
   const shown = h('div', {class: 'once', hidden: true, role: 'status'});
-  const form = h('form', {novalidate: true, id: 'token-form'}, set.summary, name.wrap, days.wrap,
+  const form = h('form', {novalidate: true, id: 'token-form', class: 'boxed'}, set.summary, h('div', {class: 'fields'}, name.wrap, days.wrap),
     h('div', {class: 'actions'}, h('button', {type: 'submit', class: 'primary'}, 'Create token')));
   form.addEventListener('submit', async (ev) => {
     ev.preventDefault();
@@ -51,8 +54,9 @@ export async function viewTokens(ctx) {
     }
   });
 
-  ctx.main.append(h('h1', null, 'API tokens'),
-    h('p', null, 'Personal tokens let scripts call the slipway API as you, with your roles. This browser uses its own session instead.'),
+  ctx.main.append(h('div', {class: 'page-head'}, h('div', null, h('h1', null, 'API tokens'),
+    h('p', {class: 'sub'}, 'Personal tokens let scripts call the slipway API as you, with your roles. This browser uses its own session instead.')),
+  h('a', {href: '#/activity'}, 'Your activity')),
     box,
     live.length
       ? scrollTable('Your API tokens',
@@ -60,5 +64,5 @@ export async function viewTokens(ctx) {
           h('th', {scope: 'col'}, h('span', {class: 'sr-only'}, 'Actions')))),
         h('tbody', null, rows))
       : h('p', {class: 'muted'}, 'No API tokens.'),
-    h('section', {'aria-labelledby': 'new-token-title'}, h('h2', {id: 'new-token-title'}, 'Create a token'), form, shown));
+    h('section', {class: 'section', 'aria-labelledby': 'new-token-title'}, h('h2', {id: 'new-token-title'}, 'Create a token'), form, shown));
 }

@@ -7,6 +7,39 @@ static const char *const kind_names[] = {
 
 static void check_shape(const struct field *f, json_t *v, struct err *err);
 
+/* Whether v is a string that f's allowed list names. */
+static bool is_allowed(const struct field *f, json_t *v)
+{
+    for (const char *const *a = f->allowed; json_is_string(v) && *a; a++)
+        if (strcmp(*a, json_string_value(v)) == 0)
+            return true;
+    return false;
+}
+
+/*
+ * "<lead>: A, B, C" when the whole list fits in a detail; otherwise the
+ * number of values and where they are listed. Never a list cut short.
+ */
+static void not_allowed(const struct field *f, const char *lead, struct err *err)
+{
+    char list[sizeof err->details[0].message];
+    size_t used = (size_t)snprintf(list, sizeof list, "%s:", lead), n = 0;
+    bool fits = used < sizeof list;
+
+    for (const char *const *a = f->allowed; *a; a++, n++) {
+        if (fits) {
+            size_t len = strlen(*a) + 2;
+            fits = used + len < sizeof list;
+            if (fits)
+                used += (size_t)snprintf(list + used, sizeof list - used, "%s %s", a == f->allowed ? "" : ",", *a);
+        }
+    }
+    if (fits)
+        err_detail(err, f->name, "%s", list);
+    else
+        err_detail(err, f->name, "%s %zu values: see the field's allowed list (GET /api/v1/integration-types)", lead, n);
+}
+
 static bool kind_matches(enum field_kind k, json_t *v)
 {
     switch (k) {
@@ -46,6 +79,15 @@ static void check_shape(const struct field *f, json_t *v, struct err *err)
         err_detail(err, f->name, "must be from %lld to %lld", (long long)f->min, (long long)f->max);
         return;
     }
+    if (f->kind == FIELD_ARRAY && f->allowed) {
+        size_t i;
+        json_t *item;
+        json_array_foreach(v, i, item) if (!is_allowed(f, item))
+        {
+            not_allowed(f, "each must be one of", err);
+            return;
+        }
+    }
     if (f->kind != FIELD_STRING)
         return;
 
@@ -58,23 +100,8 @@ static void check_shape(const struct field *f, json_t *v, struct err *err)
             err_detail(err, f->name, "must be %lld to %lld characters", (long long)f->min, (long long)f->max);
         return;
     }
-    if (f->allowed) {
-        bool ok = false;
-        for (const char *const *a = f->allowed; *a && !ok; a++)
-            ok = strcmp(*a, s) == 0;
-        if (!ok) {
-            char list[256] = "";
-            size_t used = 0;
-            for (const char *const *a = f->allowed; *a; a++) {
-                int n = snprintf(list + used, sizeof list - used, "%s%s", a == f->allowed ? "" : ", ", *a);
-                if (n < 0 || (size_t)n >= sizeof list - used)
-                    break;
-                used += (size_t)n;
-            }
-            err_detail(err, f->name, "must be one of: %s", list);
-            return;
-        }
-    }
+    if (f->allowed && !is_allowed(f, v))
+        not_allowed(f, "must be one of", err);
 }
 
 const struct schema any_object_schema = {.name = "any_object_schema", .open = true};

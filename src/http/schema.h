@@ -22,7 +22,7 @@ struct field {
     enum field_kind kind;
     bool required;
     int64_t min, max;                    /* string length in characters, or integer range; max 0 means no limit */
-    const char *const *allowed;          /* NULL-terminated list of allowed strings, or NULL */
+    const char *const *allowed;          /* NULL-terminated: the strings allowed (for an array, as its items), or NULL */
     const char *(*check)(json_t *value); /* a format check: NULL, or what is wrong */
     const char *format;                  /* the check's name for clients ("url", "email", ...), or NULL */
     bool secret;                         /* write-only: stored encrypted, never returned */

@@ -116,7 +116,8 @@ static char *join(const struct category *c, const char *each)
 
 /* The bookkeeping columns every category table starts with, in the order the SELECTs return them. */
 #define BOOKKEEPING                                                                                                                \
-    "id, tenantId, %s, verificationStatus, lastVerifiedAt, lastVerificationError, configuredByAccountId, createdAt, updatedAt"
+    "id, tenantId, %s, verificationStatus, lastVerifiedAt, lastVerificationError, configuredByAccountId, createdAt, updatedAt, "   \
+    "secretsSavedAt"
 
 static void build_sql(struct category *c)
 {
@@ -129,10 +130,10 @@ static void build_sql(struct category *c)
     for (size_t i = 0; i < n; i++) /* one "?" per column */
         sql_add(&b, "%s", i ? ", ?" : "?");
     params = sql_take(&b);
-    c->sql_insert = sqlf("INSERT INTO %s (id, tenantId, %s, verificationStatus, configuredByAccountId, createdAt, updatedAt, %s) "
-                         "VALUES (?, ?, ?, ?, ?, ?, ?, %s)",
+    c->sql_insert = sqlf("INSERT INTO %s (id, tenantId, %s, verificationStatus, configuredByAccountId, createdAt, updatedAt, "
+                         "secretsSavedAt, %s) VALUES (?, ?, ?, ?, ?, ?, ?, ?, %s)",
                          c->table, c->type_column, cols, params);
-    c->sql_update = sqlf("UPDATE %s SET verificationStatus = ?, lastVerificationError = ?, updatedAt = ?, %s "
+    c->sql_update = sqlf("UPDATE %s SET verificationStatus = ?, lastVerificationError = ?, updatedAt = ?, secretsSavedAt = ?, %s "
                          "WHERE tenantId = ? AND id = ?",
                          c->table, sets);
     c->sql_select = sqlf("SELECT %s, %s FROM %s WHERE tenantId = ? AND id = ?", book, cols, c->table);

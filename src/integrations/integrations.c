@@ -8,7 +8,7 @@
 #include "crypto/hash.h"
 #include "tenancy/audit.h"
 
-#define BOOKKEEPING_COLUMNS 9 /* see catalog.c: id, tenantId, type, status, lastVerifiedAt, error, by, created, updated */
+#define BOOKKEEPING_COLUMNS 10 /* catalog.c: id, tenantId, type, status, lastVerifiedAt, error, by, created, updated, saved */
 
 void integration_row_free(struct integration_row *r)
 {
@@ -18,17 +18,39 @@ void integration_row_free(struct integration_row *r)
     json_decref(r->config);
     json_decref(r->computed);
     json_decref(r->unreadable);
+    json_decref(r->saved_at);
     free(r->last_error);
     free(r);
 }
 
-json_t *secret_mask(const char *plain)
+/* A PEM key's kind, by the format its field checks (a stored key passed that check). */
+static const char *pem_kind(const char *format)
+{
+    static const char *const kinds[][2] = {{"pem-ec-p256", "P-256 EC key"}, {"pem-rsa", "RSA key"}};
+    for (size_t i = 0; format && i < ARRAY_LEN(kinds); i++)
+        if (strcmp(kinds[i][0], format) == 0)
+            return kinds[i][1];
+    return "PEM text";
+}
+
+json_t *secret_mask(const struct field *f, const char *plain, const char *saved_at)
 {
     size_t n = strlen(plain);
-    char mask[9] = "****";
+    const char *end = strstr(plain, "-----END");
+    char mask[96] = "****";
 
+    if (strncmp(plain, "-----BEGIN", 10) == 0 && end) {
+        /* The last four characters of the base64 body, before the END line: a header's dashes tell nothing. */
+        n = (size_t)(end - plain);
+        while (n > 0 && strchr("\r\n \t", plain[n - 1]))
+            n--;
+        if (n >= 16 && !memchr(plain + n - 4, '-', 4))
+            snprintf(mask, sizeof mask, "%s ending \xe2\x80\xa6%.4s%s%.10s", pem_kind(f->format), plain + n - 4,
+                     saved_at ? ", added on " : "", saved_at ? saved_at : "");
+        return json_string(mask);
+    }
     while (n > 0 && (plain[n - 1] == '\n' || plain[n - 1] == '\r' || plain[n - 1] == ' ' || plain[n - 1] == '\t'))
-        n--; /* PEM text ends with a line break */
+        n--;
     if (n >= 12) {
         memcpy(mask + 4, plain + n - 4, 4);
         mask[8] = '\0';
@@ -50,6 +72,27 @@ static const struct field *provider_field(const struct provider *p, const char *
     return schema_field(&p->schema, name);
 }
 
+/*
+ * A field that is no longer secret (the App Store key and issuer ids were
+ * once) may still hold a ciphertext written then: it reads as the text it
+ * encrypts, and the next save stores that text in clear. Text that only
+ * looks like a ciphertext of ours is taken as it is.
+ */
+static json_t *public_text(const struct keyring *keys, const struct secret_place *at, const char *stored)
+{
+    char key_id[SECRET_KEY_ID_LEN + 1];
+    struct plaintext *plain = NULL;
+    struct err err;
+    json_t *v;
+
+    err_clear(&err);
+    if (!keys || secret_key_id(stored, key_id) != 0 || secret_decrypt(keys, at, stored, &plain, &err))
+        return json_string(stored);
+    v = json_stringn(plain->data, plain->len);
+    plaintext_free(plain);
+    return v;
+}
+
 struct integration_row *integration_from_stmt(struct store_stmt *st, const struct keyring *keys, const struct category *cat,
                                               bool decrypt)
 {
@@ -66,6 +109,11 @@ struct integration_row *integration_from_stmt(struct store_stmt *st, const struc
     snprintf(r->configured_by, sizeof r->configured_by, "%s", store_col_text(st, 6));
     snprintf(r->created_at, sizeof r->created_at, "%s", store_col_text(st, 7));
     snprintf(r->updated_at, sizeof r->updated_at, "%s", store_col_text(st, 8));
+    r->saved_at = store_col_null(st, 9) ? NULL : json_loads(store_col_text(st, 9), 0, NULL);
+    if (!json_is_object(r->saved_at)) {
+        json_decref(r->saved_at);
+        r->saved_at = json_object();
+    }
     r->config = json_object();
     r->computed = json_object();
     r->unreadable = json_array();
@@ -90,7 +138,8 @@ struct integration_row *integration_from_stmt(struct store_stmt *st, const struc
             break;
         case FIELD_STRING:
             if (!f->secret) {
-                v = json_string(store_col_text(st, col));
+                struct secret_place at = {r->tenant_id, cat->table, f->name, r->id};
+                v = public_text(keys, &at, store_col_text(st, col));
             } else if (decrypt) {
                 struct secret_place at = {r->tenant_id, cat->table, f->name, r->id};
                 struct plaintext *plain = NULL;
@@ -145,7 +194,10 @@ json_t *integration_json(const struct integration_row *r, enum role role)
         if (!f->secret) /* a copy: the row's own values are wiped when it is freed */
             json_object_set_new(j, f->name, v ? json_deep_copy(v) : json_null());
         else if (role == ROLE_OWNER)
-            json_object_set_new(j, f->name, json_is_string(v) ? secret_mask(json_string_value(v)) : json_null());
+            json_object_set_new(j, f->name,
+                                json_is_string(v)
+                                    ? secret_mask(f, json_string_value(v), json_string_value(json_object_get(r->saved_at, f->name)))
+                                    : json_null());
     }
     json_object_update_new(j, json_deep_copy(r->computed));
     json_object_set_new(j, "verificationStatus", json_string(r->status));
@@ -368,14 +420,35 @@ static void forget_derived(const struct provider *p, json_t *stored, json_t *pat
     }
 }
 
+/* secretsSavedAt after a write of body: the stored times, now for each secret the body sets, none for one it clears. */
+static char *secrets_saved_at(const struct provider *p, const struct integration_row *old, json_t *body, const char *now)
+{
+    json_t *saved = old ? json_deep_copy(old->saved_at) : json_object();
+    char *text;
+
+    for (size_t i = 0; i < p->schema.count; i++) {
+        const struct field *f = &p->schema.fields[i];
+        json_t *v = json_object_get(body, f->name);
+        if (!f->secret || !v)
+            continue;
+        if (json_is_string(v))
+            json_object_set_new(saved, f->name, json_string(now));
+        else
+            json_object_del(saved, f->name);
+    }
+    text = json_dumps(saved, JSON_COMPACT);
+    json_decref(saved);
+    return text;
+}
+
 enum err_code integration_write(struct integration_write *w, struct err *err)
 {
     const struct category *cat = w->cat;
     struct integration_row *old = NULL;
     const struct provider *p;
     json_t *config = NULL, *computed = json_object(), *details;
-    struct store_val vals[CATALOG_MAX_COLUMNS + 8];
-    char *owned[CATALOG_MAX_COLUMNS * 2]; /* ciphertexts, JSON texts and timestamps, at most one per column */
+    struct store_val vals[CATALOG_MAX_COLUMNS + 16]; /* bookkeeping, columns, computed columns, tenantId and id */
+    char *owned[CATALOG_MAX_COLUMNS * 2 + 1];        /* ciphertexts, JSON texts and timestamps: one per column, and one */
     size_t nowned = 0, ncols = cat->ncolumns;
     char now[TIMESTAMP_SIZE];
     const char *status = "NOT_VERIFIED";
@@ -429,18 +502,20 @@ enum err_code integration_write(struct integration_write *w, struct err *err)
         strcmp(json_string_value(json_object_get(computed, p->expiry)), now) <= 0)
         status = "EXPIRED";
 
-    struct store_val *cols = vals + 7;
+    struct store_val *cols = vals + 8;
     if (bind_columns(w, p, config, computed, cols, owned, &nowned, w->out_id, err))
         goto out;
+    owned[nowned++] = secrets_saved_at(p, old, w->body, now);
     if (w->id) {
-        /* UPDATE: status, error, updatedAt, columns..., tenantId, id */
-        memmove(vals + 3, cols, sizeof *vals * ncols);
+        /* UPDATE: status, error, updatedAt, secretsSavedAt, columns..., tenantId, id */
+        memmove(vals + 4, cols, sizeof *vals * ncols);
         vals[0] = STORE_TEXT(status);
         vals[1] = STORE_NULL;
         vals[2] = STORE_TIME(now);
-        vals[3 + ncols] = STORE_TEXT(w->tenant_id);
-        vals[4 + ncols] = STORE_TEXT(w->id);
-        rc = store_run(w->c, cat->sql_update, vals, ncols + 5, NULL, err);
+        vals[3] = STORE_TEXT(owned[nowned - 1]);
+        vals[4 + ncols] = STORE_TEXT(w->tenant_id);
+        vals[5 + ncols] = STORE_TEXT(w->id);
+        rc = store_run(w->c, cat->sql_update, vals, ncols + 6, NULL, err);
     } else {
         vals[0] = STORE_TEXT(w->out_id);
         vals[1] = STORE_TEXT(w->tenant_id);
@@ -449,7 +524,8 @@ enum err_code integration_write(struct integration_write *w, struct err *err)
         vals[4] = STORE_TEXT(w->account_id);
         vals[5] = STORE_TIME(now);
         vals[6] = STORE_TIME(now);
-        rc = store_run(w->c, cat->sql_insert, vals, ncols + 7, NULL, err);
+        vals[7] = STORE_TEXT(owned[nowned - 1]);
+        rc = store_run(w->c, cat->sql_insert, vals, ncols + 8, NULL, err);
     }
     if (rc == ERR_CONFLICT)
         err_set(err, ERR_CONFLICT, "%s", conflict_message(cat));

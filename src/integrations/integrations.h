@@ -24,6 +24,7 @@ struct integration_row {
     json_t *config;     /* input fields, by API name (secrets only when loaded with decrypt) */
     json_t *computed;   /* read-only derived fields */
     json_t *unreadable; /* names of secrets that did not decrypt */
+    json_t *saved_at;   /* when each secret was last written: {field: RFC 3339 time}, maybe empty */
 };
 
 void integration_row_free(struct integration_row *r);
@@ -72,7 +73,13 @@ void integration_check_references(struct store_conn *c, const char *tenant_id, c
 enum err_code integration_delete(struct store_conn *c, const struct request *req, const struct category *cat, const char *tenant_id,
                                  const char *id, struct err *err);
 
-/* "****" and the last four characters when the secret has at least 12; caller owns. */
-json_t *secret_mask(const char *plain);
+/*
+ * What an owner sees of a secret field f: "****" and the last four
+ * characters when the secret has at least 12; a PEM key instead says what
+ * it is, how its text ends and, when saved_at (an RFC 3339 time) is known,
+ * the day it was added ("P-256 EC key ending \u2026AbC=, added on
+ * 2026-06-12"). Caller owns.
+ */
+json_t *secret_mask(const struct field *f, const char *plain, const char *saved_at);
 
 #endif

@@ -10,6 +10,7 @@
 #include "core/clock.h"
 #include "core/log.h"
 #include "core/metrics.h"
+#include "core/utf8.h"
 #include "core/xmalloc.h"
 #include "crypto/hash.h"
 #include "outbound/url.h"
@@ -344,6 +345,28 @@ static void count_call(struct transfer *t, const struct outbound_response *r)
     atomic_fetch_sub(&t->o->in_flight, 1);
 }
 
+/* What a libcurl failure means, in words for the integration's owner (curl's own text for the rarer ones). */
+static const char *cause_of(CURLcode rc)
+{
+    static const struct {
+        CURLcode rc;
+        const char *words;
+    } causes[] = {
+        {CURLE_COULDNT_RESOLVE_HOST, "the host name did not resolve (DNS)"},
+        {CURLE_COULDNT_CONNECT, "the connection was refused, or the host cannot be reached"},
+        {CURLE_GOT_NOTHING, "the server closed the connection without answering"},
+        {CURLE_SEND_ERROR, "the connection broke while sending"},
+        {CURLE_RECV_ERROR, "the connection broke while receiving"},
+        {CURLE_WEIRD_SERVER_REPLY, "the server answered something that is not HTTP"},
+        {CURLE_PEER_FAILED_VERIFICATION, "its TLS certificate is not trusted (expired, self-signed, or for another name)"},
+        {CURLE_SSL_CONNECT_ERROR, "the TLS handshake failed"},
+    };
+    for (size_t i = 0; i < ARRAY_LEN(causes); i++)
+        if (causes[i].rc == rc)
+            return causes[i].words;
+    return curl_easy_strerror(rc);
+}
+
 static void finish(struct transfer *t, CURLcode rc)
 {
     struct outbound_response r = {.failure = OUTBOUND_OK};
@@ -373,10 +396,14 @@ static void finish(struct transfer *t, CURLcode rc)
                rc == CURLE_SSL_CERTPROBLEM) {
         r.failure = OUTBOUND_TLS;
         snprintf(r.error, sizeof r.error, "TLS failed: %s", curl_easy_strerror(rc));
+        snprintf(r.cause, sizeof r.cause, "%s", cause_of(rc));
     } else if (rc != CURLE_OK) {
         r.failure = OUTBOUND_NETWORK;
         snprintf(r.error, sizeof r.error, "no answer: %s", curl_easy_strerror(rc));
+        snprintf(r.cause, sizeof r.cause, "%s", cause_of(rc));
     }
+    if (r.failure != OUTBOUND_OK && !r.cause[0]) /* the other messages above name no address either */
+        utf8_copy(r.cause, sizeof r.cause, r.error);
     count_call(t, &r);
     t->done(&r, t->ctx);
 }

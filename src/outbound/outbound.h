@@ -50,6 +50,13 @@ struct outbound_response {
      * (an integration by type and id).
      */
     char error[512];
+    /*
+     * The failure in words the integration's owner may read, for a client:
+     * its class ("the host name did not resolve", "the connection was
+     * refused", "the TLS certificate is not trusted"), never an address.
+     * Empty when an HTTP answer arrived.
+     */
+    char cause[160];
 };
 
 /* A header's value (copied into out, trimmed), or NULL. Case-insensitive. */

@@ -173,11 +173,77 @@ void provider_finish(struct provider_call *c, enum verdict verdict, const char *
     c->done(c, c->ctx);
 }
 
+/* The first string of j at one of these places, or NULL: where providers put the text of an error. */
+static const char *answer_text(json_t *j)
+{
+    static const char *const paths[][2] = {{"message", NULL},      {"error_description", NULL}, {"error", NULL},
+                                           {"error", "message"},   {"errors", "detail"},        {"errors", "message"},
+                                           {"errorMessages", NULL}};
+    for (size_t i = 0; i < ARRAY_LEN(paths); i++) {
+        json_t *at = json_object_get(j, paths[i][0]);
+        if (json_is_array(at))
+            at = json_array_get(at, 0);
+        if (paths[i][1])
+            at = json_object_get(at, paths[i][1]);
+        if (json_is_string(at) && json_string_length(at) > 0)
+            return json_string_value(at);
+    }
+    return NULL;
+}
+
+/* Whether text holds a secret of the configuration or one obtained on the way (4 characters or more). */
+static bool holds_secret(const struct provider_call *c, const char *text)
+{
+    const char *key;
+    json_t *v;
+
+    for (size_t i = 0; i < c->prov->schema.count; i++) {
+        const char *s = json_string_value(json_object_get(c->config, c->prov->schema.fields[i].name));
+        if (c->prov->schema.fields[i].secret && s && strlen(s) >= 4 && strstr(text, s))
+            return true;
+    }
+    json_object_foreach(c->state.secrets, key, v)
+    {
+        const char *s = json_string_value(v);
+        if (s && strlen(s) >= 4 && strstr(text, s))
+            return true;
+    }
+    return false;
+}
+
+/*
+ * Notes in the output's "cause" why the provider refused (res is an HTTP
+ * answer): its status and the first line of its own error text, unless that
+ * holds a secret.
+ */
+static void note_answer(struct provider_call *c, const struct outbound_response *res)
+{
+    json_t *j = json_loadb(res->body, res->len, 0, NULL);
+    const char *said = answer_text(j);
+    char cause[200], line[160] = "";
+    size_t n;
+
+    if (!said && res->len > 0 && res->len < sizeof line && !memchr(res->body, '<', res->len))
+        said = res->body; /* a short answer in plain text (not an HTML error page) */
+    if (said) {
+        n = strcspn(said, "\r\n");
+        utf8_copy(line, n < sizeof line ? n + 1 : sizeof line, said);
+    }
+    if (line[0] && !holds_secret(c, line))
+        snprintf(cause, sizeof cause, "%s answered %ld: %s", c->prov->display, res->status, line);
+    else
+        snprintf(cause, sizeof cause, "%s answered %ld", c->prov->display, res->status);
+    utf8_scrub(cause);
+    json_object_set_new(c->output, "cause", json_string(cause));
+    json_decref(j);
+}
+
 bool provider_unanswered(struct provider_call *c, const struct outbound_response *res)
 {
     const char *name = c->prov->display;
 
     if (res->failure != OUTBOUND_OK) {
+        json_object_set_new(c->output, "cause", json_string(res->cause));
         /* The integration by type and id, never its address: a webhook's URL is its secret. */
         const char *id = json_string_value(json_object_get(c->input, "integrationId"));
         log_warn("provider %s %s: %s", c->prov->type, id ? id : "(a configuration, not stored)", res->error);
@@ -201,6 +267,7 @@ bool provider_unanswered(struct provider_call *c, const struct outbound_response
         return true;
     }
     if (res->status >= 500 || res->status == 429) {
+        note_answer(c, res);
         provider_finish(c, VERDICT_NONE, "%s answered %ld (a problem on its side); the status is unchanged, try again later", name,
                         res->status);
         return true;
@@ -214,6 +281,7 @@ bool provider_failed(struct provider_call *c, const struct outbound_response *re
         return true;
     if (res->status >= 200 && res->status < 300)
         return false;
+    note_answer(c, res);
     if (res->status == 401)
         provider_finish(c, VERDICT_INVALID, "%s", unauthorized);
     else if (res->status == 403)

@@ -83,6 +83,37 @@ enum err_code audit_list(struct request *req, struct err *err)
 }
 
 /*
+ * GET /api/v1/me/audit-logs: the caller's own account-level events (logins,
+ * logouts, API tokens), which belong to no tenant's trail, newest first.
+ */
+enum err_code audit_mine(struct request *req, struct err *err)
+{
+    char since[TIMESTAMP_SIZE], until[TIMESTAMP_SIZE];
+    const char *action;
+    struct page p;
+
+    page_parse(req, &p, err);
+    action = text_filter(req, "action", err);
+    time_filter(req, "since", "1970-01-01T00:00:00.000Z", since, err);
+    time_filter(req, "until", "9999-12-31T23:59:59.999Z", until, err);
+    if (err->ndetails)
+        return err_set(err, ERR_INVALID, "invalid query parameters");
+    if (strcmp(until, p.at) <= 0) { /* as audit_list does */
+        memcpy(p.at, until, sizeof p.at);
+        memcpy(p.id, PAGE_NO_ID, sizeof PAGE_NO_ID);
+    }
+    return page_respond(
+        req, &p,
+        "SELECT id, tenantId, actorAccountId, actorEmail, action, targetType, targetId, outcome, details, ip, "
+        "userAgent, requestId, createdAt FROM audit_logs "
+        "WHERE tenantId IS NULL AND actorAccountId = ? AND (? = '' OR action = ?) "
+        "AND createdAt >= ? AND (createdAt <= ? AND (createdAt < ? OR id < ?)) "
+        "ORDER BY createdAt DESC, id DESC LIMIT ?",
+        STORE_ARGS(STORE_TEXT(req->who.account_id), STORE_TEXT(action), STORE_TEXT(action), STORE_TIME(since), PAGE_ARGS(&p)), 12,
+        0, audit_row, err);
+}
+
+/*
  * The live trail: GET .../audit-logs/stream, one event "audit" a row, as the
  * rows above. The cursor (each event's id) is "createdAt/id", the list's
  * order. A row is sent once it is a second old (AUDIT_SETTLE_MS): rows are

@@ -41,5 +41,6 @@ enum err_code invitation_accept(struct request *req, struct err *err);
 
 enum err_code audit_list(struct request *req, struct err *err);
 enum err_code audit_stream(struct request *req, struct err *err);
+enum err_code audit_mine(struct request *req, struct err *err);
 
 #endif

@@ -340,7 +340,7 @@ TYPES = {  # type: (category, {field: Field})
     "GITLAB": ("scm", SCM_FIELDS),
     "BITBUCKET": ("scm", SCM_FIELDS),
     "GITEA": ("scm", dict(SCM_FIELDS, serverUrl=REQ)),
-    "APP_STORE": ("targets", {"appleApiKeyId": REQ_S, "appleIssuerId": REQ_S, "applePrivateKey": REQ_S,
+    "APP_STORE": ("targets", {"appleApiKeyId": REQ, "appleIssuerId": REQ, "applePrivateKey": REQ_S,
                               "appleBundleId": REQ, "appleTeamId": OPT}),
     "PLAY_STORE": ("targets", dict(GOOGLE_FIELDS, googlePackageName=REQ)),
     "FIREBASE": ("targets", {"firebaseProjectId": REQ, "firebaseAppId": REQ,
@@ -489,7 +489,7 @@ SETUP_KEYS = ("success", "setupComplete", "message", "completedAt")
 STATUS_KEYS = ("setupComplete", "setupCompletedAt", "setupCompletedByAccountId", "steps", "selectedTargets",
                "selectedPlatforms", "nextStep", "progress", "integrations")
 STEPS = (("github", True), ("targets", True), ("credentials", True), ("cicd", False), ("slack", False))
-SETUP_SECRET_KEYS = ("accessToken", "apiKeyId", "issuerId", "privateKey", "apiToken", "botToken", "webhookUrl")
+SETUP_SECRET_KEYS = ("accessToken", "privateKey", "apiToken", "botToken", "webhookUrl")
 
 
 def setup_github(**overrides):
@@ -654,10 +654,21 @@ def integration_type(obj, category):
     return obj.get("type", obj.get(column))
 
 
+PEM_KINDS = {"applePrivateKey": "P-256 EC key", "googlePrivateKey": "RSA key"}
+
+
+def pem_masks(field, pem):
+    """The masks a PEM key saved just now may have: what it is, the last four characters of its base64 body, and
+    the day it was added (today, or yesterday across midnight UTC)."""
+    body = pem[:pem.index("-----END")].rstrip()
+    today = datetime.datetime.now(datetime.timezone.utc).date()
+    return {"%s ending \u2026%s, added on %s" % (PEM_KINDS.get(field, "PEM text"), body[-4:], day.isoformat())
+            for day in (today, today - datetime.timedelta(days=1))}
+
+
 def assert_secret_value(test, field, shown, sent):
-    """The owner's view of a secret: the contract's mask (a PEM may be shown
-    with or without its final newline)."""
-    allowed = {mask(sent), mask(sent.rstrip("\n"))}
+    """The owner's view of a secret: the contract's mask (a PEM key's says what it is, how it ends, when it came)."""
+    allowed = pem_masks(field, sent) if sent.startswith("-----BEGIN") else {mask(sent), mask(sent.rstrip("\n"))}
     test.assertIn(shown, allowed, "%s: the mask of a %d-character secret" % (field, len(sent)))
 
 

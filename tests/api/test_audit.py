@@ -185,5 +185,31 @@ class AuditTest(ApiTest):
         harness.assert_rejects_bad_page_params(self, self.server, self.path(), self.owner.token)
 
 
+class MyAuditTest(ApiTest):
+    """GET /api/v1/me/audit-logs: the caller's own account-level rows (issue 13's "my activity"), nobody else's,
+    and no tenant's."""
+
+    def test_my_account_events(self):
+        me, other = new_user(self.server), new_user(self.server)
+        made = self.request("POST", "/api/v1/me/tokens", body={"name": "ci"}, token=me.token)
+        self.assertEqual(made.status, 201, made)
+        self.server.remember_secret(made.json["token"])
+        self.assertEqual(self.request("DELETE", "/api/v1/me/tokens/" + made.json["id"], token=me.token).status, 204)
+        self.assertEqual(self.request("POST", "/api/v1/tenants", body={"orgName": "Mine"}, token=me.token).status, 201)
+        rows = page(self, self.server, "/api/v1/me/audit-logs", me.token, limit=200)["items"]
+        actions = [r["action"] for r in rows]
+        self.assertEqual(actions[:2], ["token.revoke", "token.create"], "newest first")
+        self.assertIn("auth.login", actions)
+        self.assertTrue(all(r["tenantId"] is None and r["actorAccountId"] == me.id for r in rows), rows)
+        self.assertNotIn("tenant.create", actions, "a tenant's rows are in its own trail")
+        mine = page(self, self.server, "/api/v1/me/audit-logs", me.token, limit=200, action="token.create")["items"]
+        self.assertEqual([(r["action"], r["targetId"]) for r in mine], [("token.create", made.json["id"])])
+        theirs = page(self, self.server, "/api/v1/me/audit-logs", other.token, limit=200)["items"]
+        self.assertFalse({r["id"] for r in theirs} & {r["id"] for r in rows}, "another account sees none of mine")
+        self.assert_error(self.request("GET", "/api/v1/me/audit-logs"), 401, "unauthenticated")
+        harness.assert_paginates(self, self.server, "/api/v1/me/audit-logs", me.token, [r["id"] for r in rows])
+        harness.assert_rejects_bad_page_params(self, self.server, "/api/v1/me/audit-logs", me.token)
+
+
 if __name__ == "__main__":
     unittest.main()

@@ -852,11 +852,12 @@ class MaskTest(ApiTest):
                 listed = page(self, self.server, fx.ipath(self.tenant, "scm"), self.owner.token, limit=200)["items"]
                 self.assertEqual([i["accessToken"] for i in listed if i["id"] == obj["id"]], [obj["accessToken"]])
 
-    def test_short_apple_key_id(self):
+    def test_apple_ids_are_not_secrets(self):
+        """Issue 13: the App Store key id and issuer id are identifiers, shown as they are; the key says what it is."""
         body = fx.valid_body("APP_STORE")
         obj = fx.create_integration(self.server, self.owner.token, self.tenant, body)
-        self.assertEqual(obj["appleApiKeyId"], "****", "10 characters: no last four")
-        self.assertEqual(obj["appleIssuerId"], fx.mask(body["appleIssuerId"]))
+        self.assertEqual((obj["appleApiKeyId"], obj["appleIssuerId"]), (body["appleApiKeyId"], body["appleIssuerId"]))
+        self.assertRegex(obj["applePrivateKey"], r"^P-256 EC key ending \u2026[A-Za-z0-9+/=]{4}, added on \d{4}-\d\d-\d\d$")
 
 
 class AuditTest(ApiTest):

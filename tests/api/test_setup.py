@@ -132,8 +132,7 @@ class SaveTest(SetupBase):
         self.assertEqual(sorted(targets), ["APP_STORE", "PLAY_STORE"])
         apple, asc = targets["APP_STORE"], body["appStoreConnect"]
         self.assertEqual((apple["appleBundleId"], apple["appleTeamId"]), (asc["bundleId"], asc["teamId"]))
-        self.assertEqual(apple["appleApiKeyId"], "****")  # 10 characters
-        self.assertEqual(apple["appleIssuerId"], fx.mask(asc["issuerId"]))
+        self.assertEqual((apple["appleApiKeyId"], apple["appleIssuerId"]), (asc["apiKeyId"], asc["issuerId"]))  # not secrets
         fx.assert_secret_value(self, "applePrivateKey", apple["applePrivateKey"], asc["privateKey"])
         play, ps = targets["PLAY_STORE"], body["playStore"]
         self.assertEqual((play["googleServiceAccountEmail"], play["googlePackageName"]),

@@ -51,11 +51,13 @@ class TextTest(ApiTest):
                 self.assert_error(resp, 405, "method_not_allowed")  # also: requestId in the body equals X-Request-Id
                 self.assertEqual(resp.json["requestId"], rid)
                 self.assertEqual(resp.headers.get("allow"), "GET")
-                # the message names the method, cut between two characters where it does not fit (a byte that is not UTF-8: ?)
+                # the message names the method, cut between two characters where it does not fit (a byte that is not UTF-8: ?),
+                # and a cut message ends with an ellipsis, so the reader knows it was cut (issue 13)
                 message = resp.json["error"]["message"]
                 named = method.decode() if label != "not UTF-8" else "?" * len(method)
-                self.assertTrue(message and (named + " is not allowed on this path (allowed: GET)").startswith(message),
-                                message)
+                whole = named + " is not allowed on this path (allowed: GET)"
+                shown = message[:-1] if message != whole and message.endswith("\u2026") else message
+                self.assertTrue(shown and whole.startswith(shown), message)
                 # the access line of the request is still one JSON object, its method cut between characters
                 lines = self.server.log_lines_for(rid)
                 self.assertTrue(lines and all("unparsable" not in line for line in lines), lines)

@@ -5,6 +5,7 @@ X-RateLimit-Reset; Slack's and Apple's 429), answers that are not JSON and
 connections dropped without an answer: none of them is a verdict."""
 
 import concurrent.futures
+import json
 import re
 import time
 import unittest
@@ -235,6 +236,36 @@ class BrokenAnswersTest(VerifyTest):
         self.rule("github", "503", match=case.match, path="/repos/")
         assert_answer(self, self.ctx.verify_config(case.kind, case.config()), None, "NOT_VERIFIED",
                       self.secrets_of(case))
+
+
+class CauseTest(VerifyTest):
+    """Issue 13: the answer's details say why a check failed, in words, never with a secret: the class of a
+    network failure, or the provider's status and its own error text."""
+
+    def cause(self, case):
+        body = assert_answer(self, self.ctx.verify_config(case.kind, case.config()), "ANY", None, self.secrets_of(case))
+        self.assertIsInstance(body["details"].get("cause"), str, json.dumps(body))
+        return body["details"]["cause"]
+
+    def test_refused_connection(self):
+        case = build(self.ctx, "JENKINS")
+        case.body["jenkinsUrl"] = "https://127.0.0.1:%d" % vf.closed_port()
+        self.assertEqual(self.cause(case), "the connection was refused, or the host cannot be reached")
+
+    def test_closed_without_answer(self):
+        case = build(self.ctx, "GITHUB")
+        self.case_rules(case, "close")
+        self.assertRegex(self.cause(case), r"closed the connection|broke")
+
+    def test_untrusted_certificate(self):
+        tok, org, repo, _ = vf.github_token(self.ctx)
+        self.fakes.register("untrusted", {"tokens": {tok: {"login": "x", "repos": {org + "/" + repo: vf.GITHUB_PERMS}}}})
+        case = build(self.ctx, "GITHUB", server_url=self.fakes.url("untrusted") + "/api/v3")
+        self.assertRegex(self.cause(case), r"TLS")
+
+    def test_the_providers_own_words(self):
+        case = build(self.ctx, "GITHUB", creds=False)
+        self.assertEqual(self.cause(case), "GitHub answered 401: Bad credentials")
 
 
 if __name__ == "__main__":

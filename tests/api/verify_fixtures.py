@@ -570,7 +570,7 @@ def _b_app_store(ctx, creds, resource, key_tag="default", register_key=None):
                                                           {"bundleId": bundle, "name": name}]}})
     body = fx.valid_body("APP_STORE", appleApiKeyId=kid, appleIssuerId=issuer, applePrivateKey=key,
                          appleBundleId=bundle)
-    return Case("APP_STORE", body, [kid, issuer, key], ["appstore"], bundle, bundle, {"appName": name}, kid=kid,
+    return Case("APP_STORE", body, [key], ["appstore"], bundle, bundle, {"appName": name}, kid=kid,
                 issuer=issuer, bundle=bundle, app_name=name)
 
 

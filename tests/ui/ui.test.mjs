@@ -67,8 +67,9 @@ function assert(cond, message) {
 // ---- page helpers -------------------------------------------------------------
 
 const pageProblems = [];
-async function shot(page, name) {
-  await page.screenshot({path: join(artifacts, `${name}.png`), fullPage: true});
+async function shot(page, name, viewportOnly) {
+  await page.evaluate(() => window.scrollTo(0, 0)); // sticky bars are drawn where the page begins
+  await page.screenshot({path: join(artifacts, `${name}.png`), fullPage: !viewportOnly}); // a modal's backdrop covers the viewport
 }
 
 // axe-core on the page as it is: no serious or critical violation.
@@ -99,7 +100,7 @@ async function login(page, stack, who) {
   await page.getByLabel('E-mail address').fill(stack[who].email);
   await page.getByLabel('Password').fill(stack[who].password);
   await page.getByRole('button', {name: 'Log in'}).click();
-  await page.getByRole('heading', {name: 'Release setup'}).waitFor({timeout: TIMEOUT});
+  await page.getByRole('heading', {name: 'Overview'}).waitFor({timeout: TIMEOUT});
 }
 
 async function logout(page) {
@@ -126,6 +127,41 @@ async function verifyCard(page, name, want) {
   return (await c.locator('.reason').textContent()) || '';
 }
 
+// Answers the next confirmation dialog: its title must match, then the button named `answer` is pressed.
+async function confirm(page, title, answer) {
+  const dialog = page.getByRole('dialog');
+  await dialog.waitFor();
+  const text = await dialog.getByRole('heading').textContent();
+  assert(title.test(text), `dialog: ${text}`);
+  await dialog.getByRole('button', {name: answer, exact: true}).click();
+  await dialog.waitFor({state: 'detached'});
+}
+
+const WIDE = {width: 1440, height: 900};
+const PHONE = {width: 390, height: 844};
+
+// A page as a reviewer sees it: at 1440 and 390 pixels wide, light and dark; axe clean in each, no sideways
+// scrolling on the phone, a screenshot of each. The page stays loaded: only the viewport and theme change.
+async function everyLook(page, name) {
+  for (const [size, viewport] of [['1440', WIDE], ['390', PHONE]]) {
+    await page.setViewportSize(viewport);
+    for (const theme of ['light', 'dark']) {
+      await page.emulateMedia({colorScheme: theme});
+      if (size === '390') {
+        const wide = await page.evaluate(() => document.documentElement.scrollWidth);
+        const culprits = await page.evaluate(() => [...document.querySelectorAll('body *')]
+          .filter((e) => e.getBoundingClientRect().right > 392).slice(0, 4)
+          .map((e) => `${e.tagName.toLowerCase()}${e.id ? `#${e.id}` : ''}${e.className ? `.${e.className}` : ''}`));
+        assert(wide <= 391, `${name} is ${wide} px wide at 390: ${culprits.join(', ')}`);
+      }
+      await axe(page, `${name} (${size} px, ${theme})`);
+      await shot(page, `${name}-${size}-${theme}`);
+    }
+  }
+  await page.setViewportSize(WIDE);
+  await page.emulateMedia({colorScheme: 'light'});
+}
+
 // ---- the tests ----------------------------------------------------------------
 
 async function main() {
@@ -137,7 +173,8 @@ async function main() {
     headless: true,
     args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
       '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'],
-    viewport: {width: 1280, height: 900},
+    viewport: WIDE,
+    timezoneId: 'Europe/Berlin',
     timeout: 30000,
   });
   context.setDefaultTimeout(TIMEOUT);
@@ -152,7 +189,10 @@ async function main() {
     if (!r.url().startsWith(stack.baseUrl) && !r.url().startsWith('data:')) foreign.push(r.url());
   });
   const base = `#/t/${stack.tenantId}`;
+  const scmName = `${stack.github.organization}/${stack.github.repoName}`;
   const invitee = {email: `invitee-${Date.now()}@example.com`, password: `pw-${Math.random().toString(36).slice(2)}-${Date.now()}`};
+  // The owner's token for changes made outside the browser (the live activity feed must show them).
+  let ownerToken = null;
 
   try {
     await check('the page is served with a strict CSP, and its assets revalidate by ETag', async () => {
@@ -173,6 +213,21 @@ async function main() {
       assert(missing.status() === 404, `an unknown asset answered ${missing.status()}`);
     });
 
+    await check('every integration type has its logo (simple-icons, embedded) or a neutral mark', async () => {
+      const owner = await (await apiCall(stack, 'POST', '/api/v1/auth/login', {email: stack.owner.email, password: stack.owner.password})).json();
+      ownerToken = owner.token;
+      const types = (await (await apiCall(stack, 'GET', '/api/v1/integration-types', undefined, ownerToken)).json()).items;
+      const table = await (await page.request.get(`${stack.baseUrl}/ui/logos.js`)).text();
+      for (const t of types) {
+        const m = table.match(new RegExp(`^  ${t.type}: (?:'([a-z0-9]+)'|null),$`, 'm'));
+        assert(m, `${t.type} has no line in tools/icons/logos.txt`);
+        if (!m[1]) continue;
+        const svg = await page.request.get(`${stack.baseUrl}/ui/logo-${m[1]}.svg`);
+        assert(svg.status() === 200 && svg.headers()['content-type'] === 'image/svg+xml', `logo-${m[1]}.svg: ${svg.status()}`);
+        assert((await svg.text()).startsWith('<svg role="img" viewBox="0 0 24 24"'), `logo-${m[1]}.svg is not simple-icons' file`);
+      }
+    });
+
     await check('the first page becomes interactive (its time is logged, never judged: machines differ)', async () => {
       const t = Date.now();
       await page.goto(`${stack.baseUrl}/`);
@@ -183,11 +238,10 @@ async function main() {
       console.log(`     login form usable after ${ms} ms (DOM interactive at ${Math.round(nav.domInteractive)} ms, ${bytes + nav.transferSize} bytes)`);
     });
 
-    await check('login page: accessible; a wrong password is refused in words; the keyboard alone logs in', async () => {
+    await check('login page: accessible in both themes and widths; a wrong password is refused in words; the keyboard alone logs in and lands on the overview', async () => {
       await page.goto(`${stack.baseUrl}/`);
       await page.getByRole('heading', {name: 'Log in to slipway'}).waitFor();
-      await axe(page, 'login');
-      await shot(page, '01-login');
+      await everyLook(page, '01-login');
       await page.getByLabel('E-mail address').fill(stack.owner.email);
       await page.getByLabel('Password').fill('not the password');
       await page.getByRole('button', {name: 'Log in'}).click();
@@ -196,8 +250,8 @@ async function main() {
       await page.keyboard.press('Tab');
       await page.keyboard.type(stack.owner.password);
       await page.keyboard.press('Enter');
-      await page.getByRole('heading', {name: 'Release setup'}).waitFor();
-      assert(page.url().includes(`${base}/setup`), `after login: ${page.url()}`);
+      await page.getByRole('heading', {name: 'Overview'}).waitFor();
+      assert(page.url().endsWith(base), `after login: ${page.url()}`);
     });
 
     await check('the session is an HttpOnly SameSite=Strict cookie; a write without the CSRF token is refused', async () => {
@@ -210,30 +264,59 @@ async function main() {
       assert(r.status() === 403 && (await r.json()).error.code === 'csrf_failed', `without X-CSRF-Token: ${r.status()}`);
     });
 
-    await check('wizard step 1: GitHub with an invalid token is saved, verifies INVALID with the reason', async () => {
-      await gotoHash(page, stack, `${base}/setup/github`);
-      await axe(page, 'setup github (empty)');
-      await shot(page, '02-setup-github');
+    await check('a new tenant\'s overview: setup progress, what to do next with its actions, a place for releases', async () => {
+      const setup = await page.locator('[data-setup]').textContent();
+      assert(/0 of 3 required steps done/.test(setup), `setup panel: ${setup}`);
+      const next = page.locator('#next');
+      await next.getByRole('link', {name: 'Continue setup'}).waitFor();
+      assert(/not complete/.test(await next.textContent()), 'the reasons are listed');
+      await page.getByRole('heading', {name: 'Active releases'}).waitFor();
+      await page.getByRole('heading', {name: 'Recent activity'}).waitFor();
+      await axe(page, 'home (new tenant)'); // the overview gets every look below, once it has content
+      await shot(page, '02-home-new');
+    });
+
+    await check('wizard step 1: an empty submit is caught at the fields shown; skipping a required step asks first', async () => {
+      await page.locator('#next').getByRole('link', {name: 'Continue setup'}).click();
+      await page.getByRole('heading', {name: /Step 1 of 5/}).waitFor();
+      assert(!(await page.getByRole('link', {name: 'Continue'}).count()), 'Continue is offered on a required step that is not done');
+      const connect = page.getByRole('button', {name: 'Connect GitHub'});
+      assert(/primary/.test(await connect.getAttribute('class')), 'Connect GitHub is the primary action');
+      await connect.click();
+      const errors = await page.locator('#github-form .field-error:not([hidden])').allTextContents();
+      assert(errors.length === 3 && errors.some((e) => /Repository is required/.test(e)), `field errors: ${errors}`);
+      assert(!/displayName|Display name/.test(await page.locator('#github-form').textContent()), 'a field the form does not show is named');
       await page.getByLabel('Organisation or user').fill(stack.github.organization);
+      await page.getByRole('link', {name: 'Skip for now'}).click();
+      await confirm(page, /Leave without saving/, 'Stay and save');
+      await page.getByRole('heading', {name: /Step 1 of 5/}).waitFor();
+      await everyLook(page, '03-setup-github');
+    });
+
+    await check('wizard step 1: GitHub with an invalid token is saved, verifies INVALID with the reason and GitHub\'s own words', async () => {
       await page.getByLabel('Repository').fill(stack.github.repoName);
       await page.getByLabel('Access token').fill(stack.github.invalid);
       await page.getByRole('button', {name: 'Connect GitHub'}).click();
       await page.getByRole('button', {name: 'Save changes'}).waitFor();
-      const reason = await verifyCard(page, `${stack.github.organization}/${stack.github.repoName}`, 'INVALID');
+      const reason = await verifyCard(page, scmName, 'INVALID');
       assert(/rejected/i.test(reason), `reason: ${reason}`);
+      const cause = await card(page, scmName).locator('.cause').textContent();
+      assert(cause === 'Cause: GitHub answered 401: Bad credentials', `cause: ${cause}`);
       await noSecrets(page, stack, 'github step after saving');
-      const hint = await page.locator('#github-form .hint').last().textContent();
+      const hint = await page.locator('#github-form [name="accessToken"]').evaluate((e) => document.getElementById(e.getAttribute('aria-describedby').split(' ')[0]).textContent);
       assert(/\*\*\*\*/.test(hint), `the mask is not shown: ${hint}`);
-      await shot(page, '03-setup-github-invalid');
+      await shot(page, '04-setup-github-invalid');
     });
 
-    await check('wizard step 1: replacing the token by typing a new one; verifies VALID', async () => {
+    await check('wizard step 1: replacing the token by typing a new one; verifies VALID; Continue becomes the primary action', async () => {
       await page.getByLabel('Access token').fill(stack.github.valid);
       await page.getByRole('button', {name: 'Save changes'}).click();
       await page.locator('article.card .badge[data-status="NOT_VERIFIED"]').waitFor();
-      await verifyCard(page, `${stack.github.organization}/${stack.github.repoName}`, 'VALID');
+      await verifyCard(page, scmName, 'VALID');
       await noSecrets(page, stack, 'github step after replacing the token');
       await page.locator('.progress li.done').first().waitFor();
+      const cont = page.getByRole('link', {name: 'Continue'});
+      assert(/primary/.test(await cont.getAttribute('class')), 'Continue is primary once the step is done');
       await axe(page, 'setup github (saved)');
     });
 
@@ -245,16 +328,18 @@ async function main() {
       await axe(page, 'setup targets');
       await page.getByRole('button', {name: 'Save targets'}).click();
       await page.locator('.progress li.done').nth(1).waitFor();
-      await shot(page, '04-setup-targets');
+      await shot(page, '05-setup-targets');
     });
 
-    await check('wizard step 3: a generated form; API errors appear next to their field', async () => {
+    await check('wizard step 3: a generated form with examples and a link to the provider; API errors appear next to their field', async () => {
       await page.getByRole('link', {name: 'Continue'}).click();
       await page.getByRole('heading', {name: /Step 3 of 5/}).waitFor();
       const form = page.locator('form[data-type="PLAY_STORE"]');
-      await axe(page, 'setup credentials');
+      assert(await form.getByLabel('Google package name').getAttribute('placeholder') === 'e.g. com.example.app', 'no example');
+      assert(await form.locator('a[href^="https://console.cloud.google.com/"]').count() > 0, 'no link to where the key is made');
       await form.getByLabel('Google service account email').fill('not-an-email');
       await form.getByLabel('Google package name').fill(stack.playStore.packageName);
+      await form.locator('[name="googlePrivateKey"]').fill(stack.playStore.privateKey);
       await form.getByRole('button', {name: /^Save/}).click();
       const err = form.locator('.field-error:not([hidden])');
       await err.first().waitFor();
@@ -262,13 +347,23 @@ async function main() {
       assert(fieldErrors.some((t) => /email/i.test(t)), `no error at the e-mail field: ${fieldErrors}`);
       const invalid = await form.getByLabel('Google service account email').getAttribute('aria-invalid');
       assert(invalid === 'true', 'the field is not marked invalid');
-      await shot(page, '05-setup-credentials-errors');
+      await everyLook(page, '06-setup-credentials-errors');
+    });
+
+    await check('wizard step 3: the service account\'s JSON file fills the e-mail and the key, and says so', async () => {
+      const form = page.locator('form[data-type="PLAY_STORE"]');
+      await form.locator('[name="googlePrivateKey"]').fill('');
+      const file = JSON.stringify({type: 'service_account', project_id: 'project-x', client_email: stack.playStore.invalidEmail,
+        private_key: stack.playStore.privateKey});
+      await form.getByLabel('Load the service account\'s JSON key file').setInputFiles({name: 'service-account.json',
+        mimeType: 'application/json', buffer: Buffer.from(file)});
+      await form.getByText(/Filled from service-account\.json: Google service account email, Google private key/).waitFor();
+      assert(await form.getByLabel('Google service account email').inputValue() === stack.playStore.invalidEmail, 'the e-mail was not filled');
+      assert(await form.locator('[name="googlePrivateKey"]').inputValue() === stack.playStore.privateKey, 'the key was not filled');
     });
 
     await check('wizard step 3: unknown service account verifies INVALID; fixing it verifies VALID; setup completes', async () => {
       const form = page.locator('form[data-type="PLAY_STORE"]');
-      await form.getByLabel('Google service account email').fill(stack.playStore.invalidEmail);
-      await form.locator('[name="googlePrivateKey"]').fill(stack.playStore.privateKey);
       await form.getByRole('button', {name: /^Save/}).click();
       await page.locator('article.card[data-type="PLAY_STORE"]').waitFor();
       const reason = await verifyCard(page, 'Google Play', 'INVALID');
@@ -277,19 +372,26 @@ async function main() {
       const c = card(page, 'Google Play');
       await c.getByRole('button', {name: 'Edit'}).click();
       const edit = c.locator('form');
+      // The edit form uses the page's width, not the card's; the key's mask says what it is.
+      const widths = await page.evaluate(() => [document.querySelector('article.card.editing').getBoundingClientRect().width,
+        document.querySelector('article.card.editing').parentElement.getBoundingClientRect().width]);
+      assert(widths[0] >= widths[1] - 2, `the edit form is ${widths[0]} of ${widths[1]} px`);
+      const keyHint = await edit.locator('.field:has([name="googlePrivateKey"]) .hint').textContent();
+      assert(/Stored: RSA key ending …[A-Za-z0-9+/=]{4}, added on \d{4}-\d\d-\d\d\./.test(keyHint), `key mask: ${keyHint}`);
+      await shot(page, '07-setup-credentials-edit');
       await edit.getByLabel('Google service account email').fill(stack.playStore.validEmail);
       await edit.getByRole('button', {name: 'Save changes'}).click();
       await page.locator('article.card[data-type="PLAY_STORE"] .badge[data-status="NOT_VERIFIED"]').waitFor();
       await verifyCard(page, 'Google Play', 'VALID');
       await page.locator('[data-complete="true"]').waitFor();
       const banner = await page.locator('[data-complete="true"]').textContent();
-      assert(/by you/.test(banner) && /Setup complete/.test(banner), `completion: ${banner}`);
+      assert(/by you/.test(banner) && /Setup complete/.test(banner) && /All 2 connections verified/.test(banner), `completion: ${banner}`);
       await noSecrets(page, stack, 'credentials step after editing');
       await axe(page, 'setup credentials (saved)');
-      await shot(page, '06-setup-complete');
+      await shot(page, '08-setup-complete');
     });
 
-    await check('wizard step 4 (optional): a pipeline tied to its SCM connection and target', async () => {
+    await check('wizard step 4 (optional): a pipeline tied to its SCM connection and target; the form folds once saved', async () => {
       await page.getByRole('link', {name: 'Continue'}).click();
       await page.getByRole('heading', {name: /Step 4 of 5/}).waitFor();
       await page.getByRole('link', {name: 'Skip this step'}).waitFor();
@@ -303,58 +405,114 @@ async function main() {
       await c.waitFor();
       const links = await c.locator('dl.links').textContent();
       assert(links.includes(stack.github.repoName) && links.includes('Google Play'), `pipeline links: ${links}`);
-      await shot(page, '07-setup-cicd');
+      const more = page.getByRole('button', {name: 'Add another pipeline'});
+      assert(await more.getAttribute('aria-expanded') === 'false' && !(await page.locator('form[data-type]').count()), 'the add form stays open');
+      await shot(page, '09-setup-cicd');
     });
 
-    await check('wizard step 5 (optional, skippable): Slack form from the descriptor; steps can be revisited', async () => {
+    await check('wizard step 5 (optional): Slack form with the known events as checkboxes; steps can be revisited; Finish leads home', async () => {
       await page.getByRole('link', {name: 'Continue'}).click();
       await page.getByRole('heading', {name: /Step 5 of 5/}).waitFor();
-      await page.locator('form[data-type="SLACK"]').waitFor();
-      await axe(page, 'setup slack');
-      await shot(page, '08-setup-slack');
+      const form = page.locator('form[data-type="SLACK"]');
+      await form.waitFor();
+      const events = form.getByRole('group', {name: 'Notify on these events'});
+      assert(await events.getByRole('checkbox').count() === 8, 'the events are not offered as checkboxes');
+      await events.getByLabel('Build failed').check();
+      await everyLook(page, '10-setup-slack');
+      // A link away from unsaved input (the checked event) asks first.
       await page.getByRole('link', {name: /Connect source control/}).click();
+      await confirm(page, /Leave without saving/, 'Leave without saving');
       await page.getByRole('heading', {name: /Step 1 of 5/}).waitFor();
       assert(await page.getByLabel('Organisation or user').inputValue() === stack.github.organization, 'step 1 lost its values');
+      await page.getByRole('link', {name: /Slack notifications/}).click();
+      await page.getByRole('link', {name: 'Finish: go to the overview'}).click();
+      await page.getByRole('heading', {name: 'Overview'}).waitFor();
     });
 
-    await check('integrations page: grouped by category, verify-all with progress, a blocked delete explains why', async () => {
+    await check('overview: the truth about setup, each integration\'s health, names in recent activity, live', async () => {
+      const setup = await page.locator('[data-setup]').textContent();
+      assert(/Setup saved, but 2 of 3 connections verified/.test(setup), `setup panel: ${setup}`);
+      await page.locator('[data-ready="true"]').waitFor();
+      const health = await page.locator('#health li').count();
+      assert(health === 3, `${health} integrations in the health list`);
+      const why = await page.locator('#health li', {hasText: 'Android release build'}).textContent();
+      assert(/Not verified/.test(why) && /Not checked yet/.test(why), `pipeline health: ${why}`);
+      const feed = await page.locator('#activity').textContent();
+      assert(/verified Google Play: valid/.test(feed), `activity: ${feed}`);
+      const ids = await page.locator('#health li').evaluateAll((lis) => lis.map((li) => li.dataset.id.slice(0, 8)));
+      assert(!ids.some((id) => feed.includes(id)), `an id prefix in the activity: ${feed}`);
+      await page.locator('#activity .live:not([hidden])').waitFor();
+      // A change made elsewhere (the API, another person) appears without a reload.
+      const r = await apiCall(stack, 'PATCH', `/api/v1/${stack.tenantId}`, {orgName: 'Release Team'}, ownerToken);
+      assert(r.status === 200, `rename: ${r.status}`);
+      await page.locator('#activity li', {hasText: 'renamed the tenant'}).waitFor();
+      await everyLook(page, '11-home');
+      // On a phone the navigation folds behind "Menu".
+      await page.setViewportSize(PHONE);
+      assert(!(await page.getByRole('navigation', {name: 'Main'}).isVisible()), 'the navigation is open on a phone');
+      await page.getByRole('button', {name: 'Menu'}).click();
+      await page.getByRole('navigation', {name: 'Main'}).getByRole('link', {name: 'Integrations'}).waitFor();
+      await axe(page, 'home (390 px, menu open)');
+      await shot(page, '11-home-390-menu');
+      await page.setViewportSize(WIDE);
+    });
+
+    await check('integrations page: logos, every category, verify-all with progress, a blocked delete asks, then explains why', async () => {
       await gotoHash(page, stack, `${base}/integrations`);
       for (const h of ['Source control', 'Distribution targets', 'CI/CD pipelines', 'Communication', 'Ticket systems', 'Test management', 'Code signing']) {
         await page.getByRole('heading', {name: h, exact: true}).waitFor();
       }
-      await axe(page, 'integrations');
+      assert(await card(page, scmName).locator('.logo img[src="/ui/logo-github.svg"]').count() === 1, 'no GitHub logo');
       await page.getByRole('button', {name: 'Verify all'}).click();
       await page.locator('#verify-all-text', {hasText: /All 3 checked/}).waitFor();
-      const scm = card(page, `${stack.github.organization}/${stack.github.repoName}`);
+      const scm = card(page, scmName);
       await scm.getByRole('button', {name: 'Delete'}).click();
-      await page.getByRole('button', {name: `Delete ${stack.github.organization}/${stack.github.repoName}`}).click();
+      await page.getByRole('dialog').waitFor();
+      await axe(page, 'delete dialog');
+      await shot(page, '12-integrations-delete-dialog', true);
+      await confirm(page, new RegExp(`Delete ${scmName}`), 'Cancel');
+      assert(await scm.count() === 1, 'cancelled, yet deleted');
+      await scm.getByRole('button', {name: 'Delete'}).click();
+      await confirm(page, new RegExp(`Delete ${scmName}`), `Delete ${scmName}`);
       const box = scm.locator('.error-box:not([hidden])');
       await box.waitFor();
       const why = await box.textContent();
       assert(/cannot be deleted/.test(why) && why.includes('Android release build'), `blocked delete: ${why}`);
       await noSecrets(page, stack, 'integrations');
-      await shot(page, '09-integrations');
+      await everyLook(page, '12-integrations');
     });
 
-    await check('integrations page: a form generated for a new provider type, with its secret fields as passwords', async () => {
+    await check('integrations page: forms for new types: secrets as passwords, identifiers not, examples and links', async () => {
       await page.getByRole('button', {name: 'Add a ticket system'}).click();
       await page.locator('form[data-type="JIRA"]').waitFor();
       const secret = page.locator('form[data-type="JIRA"] [name="jiraApiToken"]');
       assert(await secret.getAttribute('type') === 'password' && await secret.getAttribute('autocomplete') === 'off', 'the Jira token is not a password input');
-      await page.getByLabel('Type', {exact: true}).selectOption({label: 'Linear'});
+      await page.locator('#add-tickets-body').getByLabel('Type', {exact: true}).selectOption({label: 'Linear'});
       await page.locator('form[data-type="LINEAR"]').waitFor();
       await axe(page, 'integrations (add form)');
+      await page.getByRole('button', {name: 'Add a distribution target'}).click();
+      await page.locator('#add-targets-body').getByLabel('Type', {exact: true}).selectOption({label: 'App Store Connect'});
+      const apple = page.locator('form[data-type="APP_STORE"]');
+      for (const name of ['appleApiKeyId', 'appleIssuerId']) {
+        assert(await apple.locator(`[name="${name}"]`).getAttribute('type') === 'text', `${name} is shown as a secret`);
+      }
+      assert(await apple.getByLabel('Bundle ID').getAttribute('placeholder') === 'e.g. com.example.app', 'no example bundle id');
+      assert(await apple.locator('a[href^="https://appstoreconnect.apple.com/"]').count() > 0, 'no link to App Store Connect');
+      await shot(page, '13-integrations-add-app-store');
     });
 
-    await check('members: owners change roles, invite with a link shown once, see and revoke pending invitations', async () => {
+    await check('members: role changes and removals ask first; invite with a link shown once; revoke pending invitations', async () => {
       await gotoHash(page, stack, `${base}/members`);
-      await page.getByLabel(`Role of ${stack.editor.email}`).waitFor();
+      const role = page.getByLabel(`Role of ${stack.editor.email}`);
+      await role.selectOption('viewer');
+      await confirm(page, /Make .* a viewer/, 'Cancel');
+      await page.waitForFunction((id) => document.getElementById(id).value === 'editor', await role.getAttribute('id'))
+        .catch(() => assert(false, 'a cancelled role change stuck'));
       await page.getByRole('button', {name: 'Invite', exact: true}).waitFor();
-      await axe(page, 'members');
-      await shot(page, '10-members');
-      const invite = async (email, role) => {
+      await everyLook(page, '14-members');
+      const invite = async (email, r) => {
         await page.locator('#invite-form [name="email"]').fill(email);
-        await page.locator('#invite-form [name="role"]').selectOption(role);
+        await page.locator('#invite-form [name="role"]').selectOption(r);
         await page.getByRole('button', {name: 'Invite', exact: true}).click();
         const link = await page.getByLabel('Invitation link').inputValue();
         assert(link.startsWith(`${stack.baseUrl}/#/invite/`) && /^slwi_[A-Za-z0-9_-]{43}$/.test(link.split('/').pop()),
@@ -365,9 +523,10 @@ async function main() {
       await invite(revoked, 'viewer');
       await page.getByRole('button', {name: 'Copy'}).waitFor();
       await axe(page, 'members (invited)');
-      await shot(page, '10-members-invited');
+      await shot(page, '14-members-invited');
       await page.getByRole('button', {name: 'Done: hide it'}).click();
       await page.getByRole('button', {name: `Revoke the invitation of ${revoked}`}).click();
+      await confirm(page, /Revoke the invitation/, 'Revoke the invitation');
       await page.getByRole('cell', {name: revoked, exact: true}).waitFor({state: 'detached'});
       invitee.link = await invite(invitee.email, 'editor');
       await page.getByRole('button', {name: 'Done: hide it'}).click();
@@ -376,54 +535,70 @@ async function main() {
       assert(!(await page.getByLabel(`Role of ${invitee.email}`).count()), 'the invitee is a member before accepting');
     });
 
-    await check('API tokens: shown once with a copy button; the list never shows it', async () => {
+    await check('API tokens: the tenant stays in the navigation; shown once with a copy button; the list never shows it; revoking asks', async () => {
       await gotoHash(page, stack, '#/tokens');
+      assert(await page.locator('#tenant-switch').inputValue() === stack.tenantId, 'the switcher lost the tenant');
+      await page.getByRole('navigation', {name: 'Main'}).getByRole('link', {name: 'Overview'}).waitFor();
       await page.locator('#token-form [name="name"]').fill('CI deploy');
       await page.getByRole('button', {name: 'Create token'}).click();
       const value = await page.getByLabel('New token').inputValue();
       assert(/^slw_[A-Za-z0-9_-]{43}$/.test(value), `token shown: ${value.slice(0, 6)}`);
       await page.getByRole('button', {name: 'Copy'}).waitFor();
+      // The announcement sits in the top bar, above the page: it covers nothing.
+      const [toast, main] = await page.evaluate(() => [document.getElementById('toast'), document.getElementById('main')]
+        .map((e) => e.getBoundingClientRect().toJSON()));
+      assert(toast.bottom <= main.top + 1, `the toast overlaps the page: ${JSON.stringify(toast)} ${JSON.stringify(main)}`);
       await axe(page, 'tokens (created)');
-      await shot(page, '11-tokens');
+      await shot(page, '15-tokens-created');
       await page.getByRole('button', {name: 'Done: hide it'}).click();
       await page.getByRole('cell', {name: 'CI deploy', exact: true}).waitFor();
       assert(!(await page.content()).includes(value), 'the token is still in the page');
+      await everyLook(page, '15-tokens');
     });
 
-    await check('audit log: filters and paging', async () => {
+    await check('your activity: account-level events, the token just made among them', async () => {
+      await page.getByRole('link', {name: 'Your activity'}).first().click();
+      await page.getByRole('heading', {name: 'Your activity'}).waitFor();
+      await page.locator('tr[data-action="token.create"]', {hasText: 'CI deploy'}).waitFor();
+      await page.locator('tr[data-action="auth.login"]').first().waitFor();
+      await everyLook(page, '16-activity');
+    });
+
+    await check('audit log: names not ids, details in words, dates with month and zone, filters (only mine) and paging', async () => {
       await gotoHash(page, stack, `${base}/audit`);
       await page.locator('table.audit').waitFor();
-      await page.getByLabel('Action').selectOption('integration.verify');
+      const text = await page.locator('table.audit tbody').textContent();
+      assert(text.includes('Google Play') && text.includes(scmName), 'integration names are missing');
+      const ids = (await (await apiCall(stack, 'GET', `/api/v1/${stack.tenantId}/release-management/setup`, undefined, ownerToken)).json())
+        .integrations.map((i) => i.id.slice(0, 8));
+      assert(!/[{}]/.test(text) && !ids.some((id) => text.includes(id)), `raw JSON or an id prefix: ${text.slice(0, 300)}`);
+      const date = await page.locator('table.audit .when-abs').first().textContent();
+      assert(/\b(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)\b/.test(date) && /(CET|CEST|GMT\+\d)/.test(date), `date: ${date}`);
+      await page.getByLabel('Action', {exact: true}).selectOption('integration.verify');
       await page.getByRole('button', {name: 'Apply filters'}).click();
       await page.waitForFunction(() => {
         const cells = [...document.querySelectorAll('table.audit tbody td.mono')].map((td) => td.textContent);
         return cells.length > 0 && cells.every((a) => a === 'integration.verify');
       }, null, {timeout: TIMEOUT});
       await page.getByRole('button', {name: 'Older'}).waitFor();
-      await axe(page, 'audit');
       await noSecrets(page, stack, 'audit');
-      await shot(page, '12-audit');
+      await everyLook(page, '17-audit');
+      await page.getByLabel('Action', {exact: true}).selectOption('');
+      await page.getByLabel('Only my actions').check();
+      await page.getByRole('button', {name: 'Apply filters'}).click();
+      await page.waitForFunction(() => {
+        const who = [...document.querySelectorAll('table.audit tbody tr td:nth-child(2)')].map((td) => td.textContent);
+        return who.length > 0 && who.every((w) => w === 'you');
+      }, null, {timeout: TIMEOUT});
     });
 
-    await check('a 390-pixel phone: no sideways scrolling, still accessible', async () => {
-      await page.setViewportSize({width: 390, height: 844});
-      for (const [hash, name] of [[`${base}/setup/credentials`, 'setup'], [`${base}/integrations`, 'integrations'],
-        [`${base}/members`, 'members'], [`${base}/audit`, 'audit']]) {
-        await gotoHash(page, stack, hash);
-        await page.locator('main h2, main table').first().waitFor();
-        const wide = await page.evaluate(() => document.documentElement.scrollWidth);
-        const culprits = await page.evaluate(() => [...document.querySelectorAll('body *')]
-          .filter((e) => e.getBoundingClientRect().right > 392).slice(0, 4)
-          .map((e) => `${e.tagName.toLowerCase()}${e.id ? `#${e.id}` : ''}${e.className ? `.${e.className}` : ''}`));
-        assert(wide <= 391, `${name} is ${wide} px wide at 390: ${culprits.join(', ')}`);
-        await axe(page, `${name} at 390 px`);
-        await shot(page, `13-phone-${name}`);
-      }
-      await page.setViewportSize({width: 1280, height: 900});
+    await check('tenants page: accessible in both themes and widths', async () => {
+      await gotoHash(page, stack, '#/tenants');
+      await everyLook(page, '18-tenants');
     });
 
     await check('logout revokes the session and clears the cookie', async () => {
-      await gotoHash(page, stack, `${base}/setup`);
+      await gotoHash(page, stack, base);
       await logout(page);
       const cookies = await context.cookies(stack.baseUrl);
       assert(!cookies.some((c) => c.name === 'slipway_session'), 'the session cookie is still set');
@@ -431,16 +606,15 @@ async function main() {
       assert(me.status() === 401, `after logout /me answered ${me.status()}`);
     });
 
-    await check('an invitee opens the link, creates an account and lands in the tenant with the invited role', async () => {
+    await check('an invitee opens the link, creates an account and lands on the tenant\'s overview with the invited role', async () => {
       await page.goto(invitee.link);
       await page.getByRole('heading', {name: 'Join a tenant'}).waitFor();
-      await axe(page, 'invite (new account)');
-      await shot(page, '16-invite-new-account');
+      await everyLook(page, '19-invite-new-account');
       await page.getByLabel('Your name').fill('Ivy Invitee');
       await page.getByLabel('Choose a password').fill(invitee.password);
       await page.getByRole('button', {name: 'Create my account and join'}).click();
-      await page.getByRole('heading', {name: 'Release setup'}).waitFor();
-      assert(page.url().includes(`${base}/setup`), `after joining: ${page.url()}`);
+      await page.getByRole('heading', {name: 'Overview'}).waitFor();
+      assert(page.url().endsWith(base), `after joining: ${page.url()}`);
       const me = await (await page.request.get(`${stack.baseUrl}/api/v1/me`)).json();
       assert(me.email === invitee.email && me.name === 'Ivy Invitee', `joined as ${JSON.stringify(me)}`);
       const tenant = await (await page.request.get(`${stack.baseUrl}/api/v1/${stack.tenantId}`)).json();
@@ -450,15 +624,12 @@ async function main() {
     });
 
     await check('logged in, an invitee accepts an invitation to another tenant as their own account', async () => {
-      // The owner, through the API (outside the browser): a second tenant, and an invitation to it for the invitee's address.
-      const owner = await (await apiCall(stack, 'POST', '/api/v1/auth/login', {email: stack.owner.email, password: stack.owner.password})).json();
-      const other = await (await apiCall(stack, 'POST', '/api/v1/tenants', {orgName: 'Second team'}, owner.token)).json();
-      const inv = await (await apiCall(stack, 'POST', `/api/v1/${other.id}/members`, {email: invitee.email, role: 'viewer'}, owner.token)).json();
-      await apiCall(stack, 'POST', '/api/v1/auth/logout', undefined, owner.token);
+      const other = await (await apiCall(stack, 'POST', '/api/v1/tenants', {orgName: 'Second team'}, ownerToken)).json();
+      const inv = await (await apiCall(stack, 'POST', `/api/v1/${other.id}/members`, {email: invitee.email, role: 'viewer'}, ownerToken)).json();
       await page.goto(`${stack.baseUrl}/#/invite/${inv.inviteToken}`);
       await page.getByRole('button', {name: 'Accept the invitation'}).click();
-      await page.getByRole('heading', {name: 'Release setup'}).waitFor();
-      assert(page.url().includes(`#/t/${other.id}/setup`), `after accepting: ${page.url()}`);
+      await page.getByRole('heading', {name: 'Overview'}).waitFor();
+      assert(page.url().endsWith(`#/t/${other.id}`), `after accepting: ${page.url()}`);
       const options = await page.locator('#tenant-switch option').allTextContents();
       assert(options.includes('Second team (viewer)'), `tenants: ${options}`);
       await logout(page);
@@ -467,20 +638,24 @@ async function main() {
     for (const role of ['editor', 'viewer']) {
       await check(`${role}: sees status, never credentials, and no control they cannot use`, async () => {
         await login(page, stack, role);
+        assert(!(await page.locator('#activity').count()), 'the activity (owners only) is shown');
+        if (role === 'viewer') await everyLook(page, `20-${role}-home`);
+        else await axe(page, `${role} home`);
+        await gotoHash(page, stack, `${base}/setup`);
         await page.getByText('Only owners can change the setup').waitFor();
         assert(await page.locator('main form').count() === 0, 'a form is shown');
         assert(!(await page.getByRole('link', {name: 'Audit log'}).count()), 'the audit link is shown');
         await axe(page, `${role} setup`);
-        await shot(page, `14-${role}-setup`);
+        await shot(page, `21-${role}-setup`);
         await gotoHash(page, stack, `${base}/integrations`);
         await page.locator('article.card').first().waitFor();
         const buttons = await page.locator('main button').allTextContents();
         assert(!buttons.some((b) => /Verify|Edit|Delete|Add/.test(b)), `controls shown: ${buttons}`);
         const html = await page.content();
-        assert(!html.includes('****') && !html.includes('data-secret'), 'a credential mask or field is shown');
+        assert(!html.includes('****') && !html.includes('data-secret') && !html.includes('key ending'), 'a credential mask or field is shown');
         await page.locator('article.card[data-type="PLAY_STORE"] .badge[data-status="VALID"]').waitFor();
         await axe(page, `${role} integrations`);
-        await shot(page, `15-${role}-integrations`);
+        await shot(page, `22-${role}-integrations`);
         await gotoHash(page, stack, `${base}/members`);
         assert(await page.locator('main select, main form').count() === 0, 'member controls are shown');
         await gotoHash(page, stack, `${base}/audit`);
@@ -498,6 +673,7 @@ async function main() {
       assert(!foreign.length, `fetched: ${foreign.slice(0, 5).join(', ')}`);
     });
   } finally {
+    if (ownerToken) await apiCall(stack, 'POST', '/api/v1/auth/logout', undefined, ownerToken).catch(() => {});
     await context.close();
     rmSync(profile, {recursive: true, force: true});
     const code = await stopStack(child);

@@ -159,13 +159,70 @@ static void test_schema(void **state)
     json_decref(tab);
 }
 
+/* A list of allowed values is given whole or not at all (the count and where it is listed), never cut. */
+static const char *const many[] = {"release_started",
+                                   "build_completed",
+                                   "build_failed",
+                                   "release_submitted",
+                                   "release_approved",
+                                   "release_rejected",
+                                   "rollout_updated",
+                                   "release_completed",
+                                   "release_halted",
+                                   "release_resumed",
+                                   NULL};
+static const char *const events[] = {"release_started", "build_failed", NULL};
+SCHEMA(lists, {.name = "one", .kind = FIELD_STRING, .allowed = many}, {.name = "each", .kind = FIELD_ARRAY, .allowed = events});
+
+static void test_schema_allowed_lists(void **state)
+{
+    json_t *j = json_loads("{\"one\": \"nope\", \"each\": [\"build_failed\", \"nope\"]}", 0, NULL);
+    struct err err;
+    (void)state;
+
+    err_clear(&err);
+    assert_int_equal(schema_validate(&lists, j, &err), ERR_INVALID);
+    json_decref(j);
+    assert_int_equal(err.ndetails, 2);
+    assert_string_equal(err.details[0].message,
+                        "must be one of 10 values: see the field's allowed list (GET /api/v1/integration-types)");
+    assert_string_equal(err.details[1].message, "each must be one of: release_started, build_failed");
+    j = json_loads("{\"each\": [\"release_started\"]}", 0, NULL);
+    err_clear(&err);
+    assert_int_equal(schema_validate(&lists, j, &err), ERR_OK);
+    json_decref(j);
+}
+
+/* Text too long for a message is cut after a whole word, with an ellipsis; one long word between two characters. */
+static void test_err_cut_at_word(void **state)
+{
+    char word[400];
+    struct err err;
+    (void)state;
+
+    err_clear(&err);
+    err_detail(&err, "f", "%s",
+               "must be an array of events: release_started, build_completed, build_failed, "
+               "release_submitted, release_approved, release_rejected, rollout_updated, release_completed");
+    assert_string_equal(err.details[0].message,
+                        "must be an array of events: release_started, build_completed, build_failed, "
+                        "release_submitted, release_approved, release_rejected, rollout_updated, \xe2\x80\xa6");
+    memset(word, 'a', sizeof word - 1);
+    word[sizeof word - 1] = '\0';
+    memcpy(word + 251, "\xc3\xa5", 2); /* å across the 252-byte cut */
+    err_set(&err, ERR_INVALID, "%s", word);
+    assert_int_equal(strlen(err.message), 251 + 3); /* 251 a, then the ellipsis */
+    assert_string_equal(err.message + 251, "\xe2\x80\xa6");
+    err_set(&err, ERR_INVALID, "short %s", "text");
+    assert_string_equal(err.message, "short text");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_match),
-        cmocka_unit_test(test_bad_tables),
-        cmocka_unit_test(test_route_table),
-        cmocka_unit_test(test_schema),
+        cmocka_unit_test(test_match),           cmocka_unit_test(test_bad_tables),
+        cmocka_unit_test(test_route_table),     cmocka_unit_test(test_schema_allowed_lists),
+        cmocka_unit_test(test_err_cut_at_word), cmocka_unit_test(test_schema),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -8,6 +8,7 @@
 #include "crypto/pem.h"
 #include "crypto/secret.h"
 #include "integrations/catalog.h"
+#include "integrations/integrations.h"
 #include "store/migrate.h"
 
 #define KEY_A "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff"
@@ -168,6 +169,93 @@ static void test_catalog_matches_schema(void **state)
     assert_int_equal(system(url), 0);
 }
 
+/*
+ * A field that is no longer secret (the App Store key and issuer ids) but still holds a ciphertext written when it
+ * was reads as the text it encrypts; text that only looks like a ciphertext of ours stays as it is.
+ */
+static void test_former_secret_reads_as_text(void **state)
+{
+    const struct category *cat;
+    const char *tenant = "11111111-1111-4111-8111-111111111111", *id = "22222222-2222-4222-8222-222222222222";
+    struct store_val vals[10 + CATALOG_MAX_COLUMNS + 8];
+    char sql[1024] = "SELECT ?", *sealed = NULL;
+    size_t n = 10;
+    struct keyring *keys;
+    struct store *s;
+    struct store_conn *c;
+    struct store_stmt *st;
+    struct integration_row *row;
+    struct err err;
+    (void)state;
+
+    catalog_init();
+    cat = category_get(CAT_TARGETS);
+    err_clear(&err);
+    assert_int_equal(keyring_new(KEY_A, NULL, &keys, &err), ERR_OK);
+    assert_int_equal(
+        secret_encrypt(keys, &(struct secret_place){tenant, cat->table, "appleApiKeyId", id}, "2X9R4HXF34", 10, &sealed, &err),
+        ERR_OK);
+    /* A row as the category's SELECT returns it: bookkeeping, every config column, the computed ones. */
+    const struct store_val book[] = {STORE_TEXT(id),
+                                     STORE_TEXT(tenant),
+                                     STORE_TEXT("APP_STORE"),
+                                     STORE_TEXT("NOT_VERIFIED"),
+                                     STORE_NULL,
+                                     STORE_NULL,
+                                     STORE_TEXT(tenant),
+                                     STORE_TEXT("2026-01-01T00:00:00.000Z"),
+                                     STORE_TEXT("2026-01-01T00:00:00.000Z"),
+                                     STORE_NULL};
+    memcpy(vals, book, sizeof book);
+    for (size_t i = 0; i < cat->ncolumns; i++) {
+        const char *name = cat->columns[i]->name;
+        vals[n++] = strcmp(name, "appleApiKeyId") == 0   ? STORE_TEXT(sealed)
+                    : strcmp(name, "appleIssuerId") == 0 ? STORE_TEXT("v1.deadbeef.not.ours")
+                                                         : STORE_NULL;
+    }
+    for (const char *const *x = cat->computed; x && *x; x++)
+        vals[n++] = STORE_NULL;
+    for (size_t i = 1; i < n; i++)
+        snprintf(sql + strlen(sql), sizeof sql - strlen(sql), ", ?");
+    assert_int_equal(store_open("sqlite://:memory:", NULL, &s, &err), ERR_OK);
+    assert_int_equal(store_conn_get(s, &c, &err), ERR_OK);
+    assert_int_equal(store_select(c, sql, vals, n, &st, &err), ERR_OK);
+    assert_int_equal(store_next(st, &err), 1);
+    row = integration_from_stmt(st, keys, cat, false);
+    store_finish(st);
+    assert_string_equal(json_string_value(json_object_get(row->config, "appleApiKeyId")), "2X9R4HXF34");
+    assert_string_equal(json_string_value(json_object_get(row->config, "appleIssuerId")), "v1.deadbeef.not.ours");
+    integration_row_free(row);
+    free(sealed);
+    store_conn_put(c);
+    store_close(s);
+    keyring_free(keys);
+}
+
+/* A PEM key's mask says what the key is and how its base64 ends; other secrets keep ****, and the last four. */
+static void test_masks(void **state)
+{
+    const struct field ec = {.name = "applePrivateKey", .secret = true, .format = "pem-ec-p256"}, token = {.name = "t"};
+    json_t *m;
+    (void)state;
+
+    m = secret_mask(&ec, "-----BEGIN PRIVATE KEY-----\nMIGHAgEAMBMGByqGSM49AgEGCCqGSM49\nAbC=\n-----END PRIVATE KEY-----\n",
+                    "2026-06-12T08:00:00.000Z");
+    assert_string_equal(json_string_value(m), "P-256 EC key ending \xe2\x80\xa6"
+                                              "AbC=, added on 2026-06-12");
+    json_decref(m);
+    m = secret_mask(&ec, "-----BEGIN PRIVATE KEY-----\nMIGHAgEAMBMGByqGSM49AgEGCCqGSM49\nAbC=\n-----END PRIVATE KEY-----\n", NULL);
+    assert_string_equal(json_string_value(m), "P-256 EC key ending \xe2\x80\xa6"
+                                              "AbC=");
+    json_decref(m);
+    m = secret_mask(&token, "ghp_0123456789abcdef\n", NULL);
+    assert_string_equal(json_string_value(m), "****cdef");
+    json_decref(m);
+    m = secret_mask(&token, "short", NULL);
+    assert_string_equal(json_string_value(m), "****");
+    json_decref(m);
+}
+
 static void test_pem_checks(void **state)
 {
     (void)state;
@@ -183,6 +271,8 @@ int main(void)
         cmocka_unit_test(test_key_ring),
         cmocka_unit_test(test_pem_checks),
         cmocka_unit_test(test_catalog_matches_schema),
+        cmocka_unit_test(test_former_secret_reads_as_text),
+        cmocka_unit_test(test_masks),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -33,8 +33,8 @@ static const char *check_ec_p256(json_t *j)
 }
 
 static const struct field fields[] = {
-    SECRET_FMT("appleApiKeyId", true, 10, check_apple_id, "apple key id"),
-    SECRET_FMT("appleIssuerId", true, 36, check_uuid, "uuid"),
+    FMT("appleApiKeyId", true, 10, check_apple_id, "apple key id"), /* identifiers, shown in App Store Connect: not secrets */
+    FMT("appleIssuerId", true, 36, check_uuid, "uuid"),
     SECRET_FMT("applePrivateKey", true, 16384, check_ec_p256, "pem-ec-p256"),
     FMT("appleBundleId", true, 155, check_bundle_id, "bundle id"),
     FMT("appleTeamId", false, 10, check_apple_id, "apple team id"),

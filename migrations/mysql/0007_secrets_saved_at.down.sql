@@ -1,0 +1,7 @@
+ALTER TABLE tenant_scm_integrations DROP COLUMN secretsSavedAt;
+ALTER TABLE tenant_target_integrations DROP COLUMN secretsSavedAt;
+ALTER TABLE tenant_pipeline_integrations DROP COLUMN secretsSavedAt;
+ALTER TABLE tenant_communication_integrations DROP COLUMN secretsSavedAt;
+ALTER TABLE tenant_ticket_integrations DROP COLUMN secretsSavedAt;
+ALTER TABLE tenant_test_management_integrations DROP COLUMN secretsSavedAt;
+ALTER TABLE tenant_code_signing_integrations DROP COLUMN secretsSavedAt;
