@@ -40,6 +40,8 @@ ALLOWED = {
     ("src/integrations/catalog.c", "SELECT COUNT(*) FROM %s WHERE SUBSTR("): "key rotation's count of rows already current",
     ("src/integrations/catalog.c", "WHERE verificationStatus = ? AND lastVerifiedAt < ?"): "periodic re-verification scans every tenant",
     ("src/tenancy/tenants_http.c", "FROM tenant_members m"): "lists the caller's own tenants (filters m.accountId)",
+    ("src/tenancy/audit_http.c", "WHERE tenantId IS NULL AND actorAccountId = ?"): "the caller's own account-level "
+                                                                                    "events, which belong to no tenant",
     ("src/tenancy/invitations_http.c", "WHERE i.tokenHash = ?"): "accepting: the secret token names the invitation, "
                                                                  "and with it its one tenant",
 }
