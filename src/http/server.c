@@ -154,7 +154,6 @@ static enum err_code parse_body(struct request *req, const struct schema *schema
     return schema_validate(schema, body, err);
 }
 
-/* Parameters named id or ...Id hold UUIDs: anything else cannot exist. */
 static enum err_code route_request(struct server *s, struct request *req, struct err *err)
 {
     struct route_match m;
