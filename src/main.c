@@ -48,8 +48,10 @@ static int usage(FILE *out)
 }
 
 /*
- * A route as `slipway routes` prints it: method, path, role; its path
- * parameters, each with its values where they are a closed set; its body
+ * A route as `slipway routes` prints it: method, path (without the
+ * parameters' kinds, as docs/openapi.yaml spells it), role; its path
+ * parameters, each with its kind (uuid, int, text) and its values where
+ * they are a closed set; its body
  * (null: takes none): the schema's name, whether it may be absent, whether
  * the handler validates it (open), and its fields. The API tests generate
  * their route lists from this, and a spec test holds it against
@@ -58,12 +60,18 @@ static int usage(FILE *out)
 static json_t *route_json(const struct route *r)
 {
     json_t *params = json_array(), *body = json_null();
+    struct route_param rp[ROUTER_MAX_SEGMENTS];
+    char path[256];
+    int n = router_params(r->pattern, rp);
 
-    for (const char *p = strchr(r->pattern, '{'); p; p = strchr(p + 1, '{')) {
-        json_t *name = json_stringn(p + 1, strcspn(p + 1, "}"));
+    for (int i = 0; i < n; i++) {
+        json_t *name = json_stringn(rp[i].name, rp[i].len);
         json_t *values = routes_param_values(json_string_value(name));
-        json_array_append_new(params, json_pack("{s:o, s:o}", "name", name, "values", values ? values : json_null()));
+        json_array_append_new(params, json_pack("{s:o, s:s, s:o}", "name", name, "kind", param_kind_name(rp[i].kind), "values",
+                                                values ? values : json_null()));
     }
+    if (!router_template(r->pattern, path, sizeof path))
+        snprintf(path, sizeof path, "%s", r->pattern);
     if (r->body) {
         json_t *fields = json_array();
         for (size_t i = 0; i < r->body->count; i++)
@@ -71,8 +79,8 @@ static json_t *route_json(const struct route *r)
         body = json_pack("{s:s, s:b, s:b, s:o}", "schema", r->body->name, "optional", r->body->optional, "open", r->body->open,
                          "fields", fields);
     }
-    return json_pack("{s:s, s:s, s:s, s:o, s:o}", "method", r->method, "path", r->pattern, "role", role_name(r->role), "params",
-                     params, "body", body);
+    return json_pack("{s:s, s:s, s:s, s:o, s:o}", "method", r->method, "path", path, "role", role_name(r->role), "params", params,
+                     "body", body);
 }
 
 static int cmd_routes(void)

@@ -13,6 +13,14 @@
 void hash_sha256(const void *p, size_t n, unsigned char out[SHA256_BYTES]);
 /* Lower-case hex digest into out[SHA256_HEX_SIZE]. */
 void hash_sha256_hex(const void *p, size_t n, char out[SHA256_HEX_SIZE]);
+/*
+ * True when hex (hexlen bytes, not terminated: a header's value after its
+ * "sha256=" or "v1=" prefix) is the lower-case hex HMAC-SHA256 of msg
+ * under key: how GitHub, CircleCI and slipway's own Jenkins hook sign an
+ * inbound webhook's raw body. Constant time over the digest; a wrong
+ * length is false at once (the length is public).
+ */
+bool hash_hmac_sha256_hex_matches(const void *key, size_t keylen, const void *msg, size_t n, const char *hex, size_t hexlen);
 /* Compares without an early exit, so timing reveals nothing. */
 bool hash_equal(const void *a, const void *b, size_t n);
 /* Overwrites memory in a way the compiler may not remove. */

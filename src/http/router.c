@@ -1,5 +1,6 @@
 #include "http/router.h"
 
+#include "core/rand.h"
 #include "core/xmalloc.h"
 
 /* One distinct pattern and the routes (one per method) that share it. */
@@ -9,9 +10,67 @@ struct pattern {
     const char *seg[ROUTER_MAX_SEGMENTS]; /* literal text, or the param name for a {param} */
     size_t seglen[ROUTER_MAX_SEGMENTS];
     bool param[ROUTER_MAX_SEGMENTS];
+    enum param_kind kind[ROUTER_MAX_SEGMENTS]; /* of a {param} */
     const struct route *routes[8];
     int nroutes;
 };
+
+static const char *const kind_names[] = {[PARAM_TEXT] = "text", [PARAM_UUID] = "uuid", [PARAM_INT] = "int"};
+
+const char *param_kind_name(enum param_kind kind)
+{
+    return kind_names[kind];
+}
+
+/* The kind a parameter without one has: uuid for `id` and `...Id`. */
+static enum param_kind default_kind(const char *name, size_t len)
+{
+    if ((len == 2 && memcmp(name, "id", 2) == 0) || (len > 2 && memcmp(name + len - 2, "Id", 2) == 0))
+        return PARAM_UUID;
+    return PARAM_TEXT;
+}
+
+/* The inside of {...} (len bytes): name and kind. Fails on an empty name or an unknown kind. */
+static bool parse_param(const char *s, size_t len, struct route_param *out)
+{
+    const char *colon = memchr(s, ':', len);
+
+    out->name = s;
+    out->len = colon ? (size_t)(colon - s) : len;
+    if (out->len == 0)
+        return false;
+    if (!colon) {
+        out->kind = default_kind(s, len);
+        return true;
+    }
+    for (size_t k = 0; k < ARRAY_LEN(kind_names); k++) {
+        size_t n = strlen(kind_names[k]);
+        if (len - out->len - 1 == n && memcmp(colon + 1, kind_names[k], n) == 0) {
+            out->kind = (enum param_kind)k;
+            return true;
+        }
+    }
+    return false;
+}
+
+static bool value_of_kind(enum param_kind kind, const char *value, size_t len)
+{
+    switch (kind) {
+    case PARAM_UUID:
+        return uuid_valid(value);
+    case PARAM_INT:
+        if (len == 0 || len > 18)
+            return false;
+        for (size_t i = 0; i < len; i++) {
+            if (value[i] < '0' || value[i] > '9')
+                return false;
+        }
+        return true;
+    case PARAM_TEXT:
+        break;
+    }
+    return true;
+}
 
 struct router {
     struct pattern *patterns;
@@ -40,11 +99,13 @@ static enum err_code compile(const char *text, struct pattern *p, struct err *er
         if (p->nseg == ROUTER_MAX_SEGMENTS)
             return err_set(err, ERR_INTERNAL, "route %s: too many segments", text);
         if (start[0] == '{') {
-            if (start[len - 1] != '}' || len < 3 || memchr(start + 1, '{', len - 1))
+            struct route_param rp;
+            if (start[len - 1] != '}' || len < 3 || memchr(start + 1, '{', len - 1) || !parse_param(start + 1, len - 2, &rp))
                 return err_set(err, ERR_INTERNAL, "route %s: malformed parameter", text);
             p->param[p->nseg] = true;
-            p->seg[p->nseg] = start + 1;
-            p->seglen[p->nseg] = len - 2;
+            p->seg[p->nseg] = rp.name;
+            p->seglen[p->nseg] = rp.len;
+            p->kind[p->nseg] = rp.kind;
         } else {
             if (memchr(start, '{', len) || memchr(start, '}', len))
                 return err_set(err, ERR_INTERNAL, "route %s: braces inside a literal segment", text);
@@ -67,6 +128,41 @@ static bool same_shape(const struct pattern *a, const struct pattern *b)
         if (!a->param[i] && (a->seglen[i] != b->seglen[i] || memcmp(a->seg[i], b->seg[i], a->seglen[i]) != 0))
             return false;
     }
+    return true;
+}
+
+int router_params(const char *pattern, struct route_param out[ROUTER_MAX_SEGMENTS])
+{
+    struct pattern p;
+    struct err err;
+    int n = 0;
+
+    if (compile(pattern, &p, &err))
+        return -1;
+    for (int i = 0; i < p.nseg; i++) {
+        if (p.param[i])
+            out[n++] = (struct route_param){p.seg[i], p.seglen[i], p.kind[i]};
+    }
+    return n;
+}
+
+bool router_template(const char *pattern, char *out, size_t size)
+{
+    size_t used = 0;
+    bool skip = false;
+
+    for (const char *s = pattern; *s; s++) {
+        if (*s == ':' || *s == '{' || *s == '}')
+            skip = *s == ':';
+        if (skip)
+            continue;
+        if (used + 1 >= size)
+            return false;
+        out[used++] = *s;
+    }
+    if (size == 0)
+        return false;
+    out[used] = '\0';
     return true;
 }
 
@@ -210,11 +306,13 @@ enum err_code router_match(const struct router *r, struct arena *a, const char *
         }
         return ERR_METHOD;
     }
+    m->plausible = true;
     for (int i = 0; i < best->nseg && m->nparams < REQUEST_PARAMS_MAX; i++) {
         if (!best->param[i])
             continue;
         m->names[m->nparams] = arena_strndup(a, best->seg[i], best->seglen[i]);
         m->values[m->nparams] = arena_strndup(a, segs.s[i], segs.len[i]);
+        m->plausible &= value_of_kind(best->kind[i], m->values[m->nparams], segs.len[i]);
         m->nparams++;
     }
     return ERR_OK;

@@ -6,7 +6,14 @@
  * handler, authenticates, checks the path's tenant against the caller's
  * roles, enforces the body limit, and parses and validates the JSON body.
  *
- * Patterns are literal segments and {params}. When several patterns match a
+ * Patterns are literal segments and {params}. A parameter has a kind:
+ * {name:uuid}, {name:int} (decimal digits, at most 18) or {name:text} (any
+ * non-empty segment); without one, `id` and names ending in `Id` are uuid
+ * and the rest text. A value of the wrong kind still matches its route (so
+ * an unauthenticated caller learns nothing) but leaves the match
+ * implausible: the server answers 404 after authentication. Kinds never
+ * choose between routes: two patterns that differ only in names or kinds
+ * are ambiguous. When several patterns match a
  * path, the one with a literal segment where another has a parameter
  * (earliest difference first) wins: /api/v1/tenants beats
  * /api/v1/{tenantId}. Methods are matched after the pattern, so a known
@@ -30,6 +37,23 @@ struct route {
     handler_fn handler;
 };
 
+enum param_kind { PARAM_TEXT, PARAM_UUID, PARAM_INT };
+
+/* "text", "uuid", "int": the spelling in patterns and in `slipway routes`. */
+const char *param_kind_name(enum param_kind kind);
+
+struct route_param {
+    const char *name; /* points into the pattern: not terminated, len bytes */
+    size_t len;
+    enum param_kind kind;
+};
+
+/* The path parameters of pattern, in order, into out; their number, or -1 for a malformed pattern. */
+int router_params(const char *pattern, struct route_param out[ROUTER_MAX_SEGMENTS]);
+
+/* The pattern without its kinds ({id:int} -> {id}), as docs/openapi.yaml spells the path; false if it does not fit. */
+bool router_template(const char *pattern, char *out, size_t size);
+
 struct router;
 
 /* Builds a matcher over routes (borrowed: it must outlive the router). Fails on a malformed table. */
@@ -41,6 +65,7 @@ struct route_match {
     int nparams;
     const char *names[REQUEST_PARAMS_MAX];
     const char *values[REQUEST_PARAMS_MAX]; /* allocated from the arena given to router_match */
+    bool plausible;                         /* every value is of its parameter's kind */
     char allow[64];                         /* for 405: the methods the matched pattern has */
 };
 

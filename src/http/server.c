@@ -154,24 +154,11 @@ static enum err_code parse_body(struct request *req, const struct schema *schema
     return schema_validate(schema, body, err);
 }
 
-/* Parameters named id or ...Id hold UUIDs: anything else cannot exist. */
-static bool params_plausible(const struct request *req)
-{
-    for (int i = 0; i < req->nparams; i++) {
-        const char *name = req->param_names[i];
-        size_t n = strlen(name);
-        if ((strcmp(name, "id") == 0 || (n > 2 && strcmp(name + n - 2, "Id") == 0)) && !uuid_valid(req->param_values[i]))
-            return false;
-    }
-    return true;
-}
-
 static enum err_code route_request(struct server *s, struct request *req, struct err *err)
 {
     struct route_match m;
     const struct route *rt;
     const char *tenant;
-    bool plausible;
 
     switch (router_match(s->router, req->arena, req->method, req->path, &m)) {
     case ERR_OK:
@@ -189,11 +176,10 @@ static enum err_code route_request(struct server *s, struct request *req, struct
     if (req->too_large)
         return err_set(err, ERR_TOO_LARGE, "the body is larger than %lld bytes", (long long)s->body_limit);
     /* Authentication first: a request without a valid token learns nothing, not even that its ids are malformed. */
-    plausible = params_plausible(req);
-    tenant = plausible && rt->role >= ROLE_VIEWER ? request_param(req, "tenantId") : NULL;
+    tenant = m.plausible && rt->role >= ROLE_VIEWER ? request_param(req, "tenantId") : NULL;
     if (rt->role >= ROLE_ACCOUNT && s->hooks.authenticate(req, tenant, rt->role, err))
         return err->code;
-    if (!plausible)
+    if (!m.plausible)
         return err_set(err, ERR_NOT_FOUND, "not found");
     if (rt->body && (req->raw.len > 0 || !rt->body->optional) && parse_body(req, rt->body, err))
         return err->code;

@@ -48,6 +48,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 REPO_ROOT = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, os.path.join(REPO_ROOT, "tests", "db"))
 import dbclient  # noqa: E402
+import spec_check  # noqa: E402
 from ports import free_port  # noqa: E402,F401 (also harness.free_port)
 
 BACKEND = os.environ.get("SLIPWAY_TEST_BACKEND", "sqlite")
@@ -600,6 +601,8 @@ class Server:
         if isinstance(resp.json, dict):
             for key in ("token", "initialPassword", "password"):
                 self.remember_secret(resp.json.get(key))
+        if resp.json is not None and resp.headers.get("content-type", "").startswith("application/json"):
+            spec_check.check(method, path, resp.status, resp.json)
         return resp
 
     def raw_exchange(self, method, path, headers, body=b"", chunked=False, timeout=30):

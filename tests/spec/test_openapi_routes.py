@@ -21,7 +21,10 @@ listing every difference at once, when:
     router applies must be `additionalProperties: false`;
   - a path parameter whose values the table lists (categories, steps) has
     another `enum` in the document, or the document enumerates one the
-    table does not.
+    table does not;
+  - a path parameter's kind (uuid, int, text: the router checks it) is not
+    its schema's in the document: uuid is `format: uuid`, int `type:
+    integer`, text a string that is not a uuid.
 It also checks the document on its own: it survives the build's YAML ->
 JSON conversion, every operation has a role, a unique operationId and at
 least one 4xx answer, public operations (and only they) opt out of the
@@ -178,12 +181,23 @@ def body_problems(spec, where, body, op):
     return problems
 
 
+def kind_of(schema):
+    """The route table's kind of a path parameter with this (resolved) schema."""
+    if schema.get("type") == "integer":
+        return "int"
+    return "uuid" if schema.get("format") == "uuid" else "text"
+
+
 def param_problems(spec, where, route, op, item):
-    """Differences between the values the route table lists for its path parameters and the document's enums."""
+    """Differences between the kinds and values the route table lists for its path parameters and the document's."""
     params = [resolve(spec, p) for p in (item.get("parameters") or []) + (op.get("parameters") or [])]
-    enums = {p["name"]: schema_of(spec, p.get("schema") or {}).get("enum") for p in params if p.get("in") == "path"}
+    schemas = {p["name"]: schema_of(spec, p.get("schema") or {}) for p in params if p.get("in") == "path"}
+    enums = {name: schema.get("enum") for name, schema in schemas.items()}
     problems = []
     for p in route["params"]:
+        if p["name"] in schemas and kind_of(schemas[p["name"]]) != p["kind"]:
+            problems.append("%s: {%s} is %s in the route table, %s in the document"
+                            % (where, p["name"], p["kind"], kind_of(schemas[p["name"]])))
         want, have = p["values"], enums.get(p["name"])
         if want is None and have is not None:
             problems.append("%s: {%s} has enum %s in the document, no listed values in the route table"
@@ -337,7 +351,7 @@ class SpecAgainstRoutes(unittest.TestCase):
             problems += body_problems(self.spec, where, route["body"], op)
         fail_on(self, problems, "between the bodies of %s and `%s routes`" % (OPENAPI, self.binary))
 
-    def test_same_parameter_values(self):
+    def test_same_parameter_kinds_and_values(self):
         problems, listed = [], 0
         for where, route, op, item in self.both():
             problems += param_problems(self.spec, where, route, op, item)

@@ -1,4 +1,4 @@
-/* Unit tests of src/crypto: SHA-256, tokens, passwords. */
+/* Unit tests of src/crypto: SHA-256, HMAC-SHA256 signatures, tokens, passwords. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -16,6 +16,31 @@ static void test_sha256(void **state)
     assert_string_equal(hex, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
     assert_true(hash_equal("same", "same", 4));
     assert_false(hash_equal("same", "sane", 4));
+}
+
+/* GitHub's published example for X-Hub-Signature-256 (docs: "Validating webhook deliveries"). */
+static void test_hmac_sha256(void **state)
+{
+    const char *key = "It's a Secret to Everybody", *msg = "Hello, World!";
+    const char *sig = "757107ea0eb2509fc211221cce984b8a37570b6d7586c22c46f4379c8b043e17";
+    char bad[SHA256_HEX_SIZE];
+    (void)state;
+
+    assert_true(hash_hmac_sha256_hex_matches(key, strlen(key), msg, strlen(msg), sig, strlen(sig)));
+    /* Another secret, another body, one digit off, upper case, short, long, empty. */
+    assert_false(hash_hmac_sha256_hex_matches("It's a secret to everybody", 26, msg, strlen(msg), sig, strlen(sig)));
+    assert_false(hash_hmac_sha256_hex_matches(key, strlen(key), "Hello, World?", 13, sig, strlen(sig)));
+    snprintf(bad, sizeof bad, "%s", sig);
+    bad[63] = '6';
+    assert_false(hash_hmac_sha256_hex_matches(key, strlen(key), msg, strlen(msg), bad, 64));
+    snprintf(bad, sizeof bad, "%s", sig);
+    bad[2] = 'F';
+    assert_false(hash_hmac_sha256_hex_matches(key, strlen(key), msg, strlen(msg), bad, 64));
+    assert_false(hash_hmac_sha256_hex_matches(key, strlen(key), msg, strlen(msg), sig, 63));
+    assert_false(hash_hmac_sha256_hex_matches(key, strlen(key), msg, strlen(msg), "", 0));
+    /* RFC 4231 test case 2 (a key shorter than the block). */
+    assert_true(hash_hmac_sha256_hex_matches("Jefe", 4, "what do ya want for nothing?", 28,
+                                             "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843", 64));
 }
 
 static void test_tokens(void **state)
@@ -84,10 +109,8 @@ static void test_passwords(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_sha256),
-        cmocka_unit_test(test_tokens),
-        cmocka_unit_test(test_invite_tokens),
-        cmocka_unit_test(test_passwords),
+        cmocka_unit_test(test_sha256),        cmocka_unit_test(test_hmac_sha256), cmocka_unit_test(test_tokens),
+        cmocka_unit_test(test_invite_tokens), cmocka_unit_test(test_passwords),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -79,6 +79,69 @@ static void test_bad_tables(void **state)
     assert_int_equal(router_check(malformed, 1, &err), ERR_INTERNAL);
     const struct route empty[] = {{"GET", "/a//b", ROLE_PUBLIC, NULL, h_a}};
     assert_int_equal(router_check(empty, 1, &err), ERR_INTERNAL);
+    const struct route unknown_kind[] = {{"GET", "/a/{n:float}", ROLE_PUBLIC, NULL, h_a}};
+    assert_int_equal(router_check(unknown_kind, 1, &err), ERR_INTERNAL);
+    const struct route no_name[] = {{"GET", "/a/{:int}", ROLE_PUBLIC, NULL, h_a}};
+    assert_int_equal(router_check(no_name, 1, &err), ERR_INTERNAL);
+    /* Kinds never choose between routes. */
+    const struct route by_kind[] = {{"GET", "/a/{n:int}", ROLE_PUBLIC, NULL, h_a}, {"PUT", "/a/{n:text}", ROLE_PUBLIC, NULL, h_a}};
+    assert_int_equal(router_check(by_kind, 2, &err), ERR_INTERNAL);
+}
+
+/* Each parameter's kind: uuid by default for id and ...Id, text for the rest, or as the pattern says. */
+static void test_param_kinds(void **state)
+{
+    static const struct route kinds[] = {
+        {"GET", "/t/{tenantId}/builds/{buildNumber:int}", ROLE_PUBLIC, NULL, h_a},
+        {"GET", "/t/{tenantId}/providers/{providerId:text}/{asset}", ROLE_PUBLIC, NULL, h_a},
+        {"GET", "/items/{id}", ROLE_PUBLIC, NULL, h_a},
+    };
+    const char *uuid = "0190c2a4-5b6e-7c8d-9e0f-1a2b3c4d5e6f";
+    struct err err;
+    struct router *r = router_new(kinds, ARRAY_LEN(kinds), &err);
+    struct arena *a = arena_new();
+    struct route_match m;
+    struct route_param rp[ROUTER_MAX_SEGMENTS];
+    char path[128], buf[128];
+    (void)state;
+
+    assert_non_null(r);
+    snprintf(path, sizeof path, "/t/%s/builds/42", uuid);
+    assert_int_equal(router_match(r, a, "GET", path, &m), ERR_OK);
+    assert_true(m.plausible);
+    assert_string_equal(m.names[1], "buildNumber");
+    assert_string_equal(m.values[1], "42");
+    /* A wrong kind still matches (404 comes after authentication) but is implausible. */
+    const char *not_int[] = {"4x", "-1", "+1", "1.5", "1234567890123456789"};
+    for (size_t i = 0; i < ARRAY_LEN(not_int); i++) {
+        snprintf(path, sizeof path, "/t/%s/builds/%s", uuid, not_int[i]);
+        assert_int_equal(router_match(r, a, "GET", path, &m), ERR_OK);
+        assert_false(m.plausible);
+    }
+    assert_int_equal(router_match(r, a, "GET", "/t/nope/builds/42", &m), ERR_OK);
+    assert_false(m.plausible);
+    snprintf(path, sizeof path, "/t/%s/providers/github/x", uuid);
+    assert_int_equal(router_match(r, a, "GET", path, &m), ERR_OK);
+    assert_true(m.plausible);
+    assert_string_equal(m.names[1], "providerId");
+    assert_int_equal(router_match(r, a, "GET", "/items/1", &m), ERR_OK);
+    assert_false(m.plausible);
+    snprintf(path, sizeof path, "/items/%s", uuid);
+    assert_int_equal(router_match(r, a, "GET", path, &m), ERR_OK);
+    assert_true(m.plausible);
+
+    assert_int_equal(router_params(kinds[1].pattern, rp), 3);
+    assert_int_equal(rp[0].kind, PARAM_UUID);
+    assert_int_equal(rp[1].kind, PARAM_TEXT);
+    assert_int_equal(rp[2].kind, PARAM_TEXT);
+    assert_int_equal(rp[1].len, strlen("providerId"));
+    assert_string_equal(param_kind_name(rp[1].kind), "text");
+    assert_int_equal(router_params("/a/{n:float}", rp), -1);
+    assert_true(router_template(kinds[1].pattern, buf, sizeof buf));
+    assert_string_equal(buf, "/t/{tenantId}/providers/{providerId}/{asset}");
+    assert_false(router_template(kinds[1].pattern, buf, 10));
+    arena_destroy(a);
+    router_free(r);
 }
 
 /* The real table: well formed, and every write names who may do it. */
@@ -220,9 +283,9 @@ static void test_err_cut_at_word(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_match),           cmocka_unit_test(test_bad_tables),
-        cmocka_unit_test(test_route_table),     cmocka_unit_test(test_schema_allowed_lists),
-        cmocka_unit_test(test_err_cut_at_word), cmocka_unit_test(test_schema),
+        cmocka_unit_test(test_match),       cmocka_unit_test(test_bad_tables),           cmocka_unit_test(test_param_kinds),
+        cmocka_unit_test(test_route_table), cmocka_unit_test(test_schema_allowed_lists), cmocka_unit_test(test_err_cut_at_word),
+        cmocka_unit_test(test_schema),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

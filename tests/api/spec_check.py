@@ -1,0 +1,159 @@
+"""Every JSON answer of the API tests, validated against docs/openapi.yaml.
+
+tests/spec/test_openapi_routes.py holds the route table against the
+document; this holds the server's real answers against it, so a schema
+that drifts from what the server sends (an id pattern that rejects the ids
+it issues, a field renamed, a type changed) fails the API test that
+received the answer. Server.request calls check() for every answer whose
+body is JSON; it raises AssertionError listing what does not match.
+
+The operation is the document's path template that matches the request's
+path (literal segments before parameters, as the router chooses), and the
+status is looked up exactly, then as `4XX`, then `default`. A status or an
+operation the document does not list is a problem too. Bodies are
+validated with Debian's python3-jsonschema (Draft 2020-12, as OpenAPI 3.1
+says; RefResolver, which Debian's 4.10 has), resolving `$ref`s within the
+document.
+
+Environment: SLIPWAY_OPENAPI (default: <repo>/docs/openapi.yaml);
+SLIPWAY_SPEC_CHECK=0 turns the check off (to see a test's own failure
+first).
+"""
+
+import os
+import re
+import threading
+
+import warnings
+
+import jsonschema
+import yaml
+
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+OPENAPI = os.environ.get("SLIPWAY_OPENAPI") or os.path.join(REPO, "docs", "openapi.yaml")
+ENABLED = os.environ.get("SLIPWAY_SPEC_CHECK", "1") != "0"
+BASE = "urn:slipway:openapi"
+
+# Drift this check found and that is not fixed yet (each is a defect; remove
+# its line with the fix, and the check then holds the fix):
+#  - 403 `csrf` (a write by session cookie without its CSRF token) is an
+#    answer of every write, and docs/openapi.yaml lists it for none;
+#  - an SCM integration's derived `repositoryUrl` puts the organization and
+#    repository names into the URL without percent-encoding them, so a name
+#    with a space or quote makes a URL that IntegrationUrl's pattern refuses
+#    (src/integrations: the test_bad_input injection cases show it).
+KNOWN_UNLISTED_STATUSES = {403}
+KNOWN_DRIFT_FIELDS = {("repositoryUrl", "pattern")}
+
+_lock = threading.Lock()
+_state = {}
+
+
+def _load():
+    with _lock:
+        if not _state:
+            with open(OPENAPI, encoding="utf-8") as f:
+                spec = yaml.safe_load(f)
+            _state["spec"] = spec
+            _state["paths"] = [(template, _template_regex(template), _specificity(template))
+                               for template in spec.get("paths") or {}]
+            _state["validators"] = {}
+        return _state
+
+
+def _template_regex(template):
+    return re.compile("^" + re.sub(r"\\\{[^{}]+\\\}", "[^/]+", re.escape(template)) + "$")
+
+
+def _specificity(template):
+    """Literal segments first, earliest first: the router's order."""
+    return [0 if seg.startswith("{") else 1 for seg in template.split("/")]
+
+
+def _escape(part):
+    return str(part).replace("~", "~0").replace("/", "~1")
+
+
+def _follow(spec, pointer):
+    """The node at pointer (a list of keys) with its $refs followed, and the pointer it ends at."""
+    node = spec
+    for key in pointer:
+        node = node[key]
+    while isinstance(node, dict) and "$ref" in node:
+        pointer = node["$ref"][2:].split("/")
+        pointer = [p.replace("~1", "/").replace("~0", "~") for p in pointer]
+        node = spec
+        for key in pointer:
+            node = node[key]
+    return node, pointer
+
+
+def _operation(state, method, path):
+    matches = [(spec_rank, template) for template, regex, spec_rank in state["paths"] if regex.match(path)]
+    if not matches:
+        return None
+    template = max(matches)[1]
+    item = state["spec"]["paths"][template]
+    return template if method.lower() in item else None
+
+
+def problems(method, path, status, body):
+    """What does not match the document in one JSON answer (a list of lines; empty when it matches)."""
+    state = _load()
+    spec = state["spec"]
+    path = path.split("?", 1)[0]
+    template = _operation(state, method, path)
+    if template is None:
+        return []  # not an operation of the document (a path of no route: the route test covers the table)
+    responses, rpointer = _follow(spec, ["paths", template, method.lower(), "responses"])
+    code = next((c for c in (str(status), str(status)[0] + "XX", "default") if c in responses), None)
+    where = "%s %s (%s) -> %d" % (method, path, template, status)
+    if code is None:
+        return [] if status in KNOWN_UNLISTED_STATUSES else ["%s: the document lists no %d answer" % (where, status)]
+    response, pointer = _follow(spec, rpointer + [code])
+    content = (response.get("content") or {}).get("application/json")
+    if content is None or "schema" not in content:
+        return ["%s: the document's answer has no application/json schema" % where]
+    key = "/".join(_escape(p) for p in pointer + ["content", "application/json", "schema"])
+    with _lock:
+        validator = state["validators"].get(key)
+        if validator is None:
+            with warnings.catch_warnings():  # RefResolver: Debian's 4.10 has nothing newer
+                warnings.simplefilter("ignore", DeprecationWarning)
+                resolver = jsonschema.RefResolver(BASE, spec)
+            validator = jsonschema.Draft202012Validator({"$ref": BASE + "#/" + key}, resolver=resolver)
+            state["validators"][key] = validator
+    causes = [_cause(e) for e in validator.iter_errors(body)]
+    return ["%s: %s" % (where, _describe(e)) for e in causes if not _known_drift(e)]
+
+
+def _cause(error):
+    """An error's deepest cause: in a oneOf, the branch that failed least (the object's own type)."""
+    while error.context:
+        branches = {}
+        for e in error.context:
+            branches.setdefault(e.relative_schema_path[0], []).append(e)
+        closest = min(branches.values(), key=len)
+        # unevaluatedProperties fails whenever a branch did: the branch says why
+        error = max(closest, key=lambda e: (e.validator != "unevaluatedProperties", len(e.absolute_path)))
+    return error
+
+
+def _known_drift(error):
+    path = list(error.absolute_path)
+    return bool(path) and (path[-1], error.validator) in KNOWN_DRIFT_FIELDS
+
+
+def _describe(error):
+    """One error, with where and which keyword."""
+    message = error.message if len(error.message) <= 200 else error.message[:90] + " ... " + error.message[-90:]
+    return "%s at /%s (%s)" % (message, "/".join(str(p) for p in error.absolute_path), error.validator)
+
+
+def check(method, path, status, body):
+    """Raises AssertionError when a JSON answer does not match the document."""
+    if not ENABLED:
+        return
+    found = problems(method, path, status, body)
+    if found:
+        raise AssertionError("the answer does not match %s:\n%s" % (OPENAPI, "\n".join(found)))
