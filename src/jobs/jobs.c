@@ -19,6 +19,7 @@
 #define PURGE_EVERY_MS (10 * 60 * 1000)
 #define DEFAULT_MAX_ATTEMPTS 5
 #define CANCEL_DEPTH_MAX 16
+#define LEASE_SIZE 96
 #define FAR_FUTURE "9999-12-31T00:00:00.000Z" /* the runAt of a job that waits without a deadline */
 
 /*
@@ -90,12 +91,14 @@ struct child {
     int64_t not_before_ms;
     int max_attempts;
     bool here, created;
+    char lease[LEASE_SIZE]; /* here: the lease it is created with */
 };
 
 struct job_priv {
     struct jobs *q;
     const struct job_kind *kind;
     struct job *prev, *next; /* the jobs this process holds (under q->lock) */
+    char lease[LEASE_SIZE];  /* leaseOwner as this claim wrote it: the process, and which claim */
     char parent[UUID_SIZE];  /* "" for none */
     int max_attempts, every_seconds;
     bool lost;           /* no longer this process's (under q->lock) */
@@ -104,6 +107,7 @@ struct job_priv {
     void (*attached_free)(void *);
     struct child *children;
     bool done_in;         /* job_done_in wrote the end */
+    struct err *cut;      /* a checkpoint that could not be written: the step fails with this once resumed */
     char woke[UUID_SIZE]; /* the parent its end woke, "" for none */
 };
 
@@ -132,7 +136,8 @@ struct jobs {
     const struct job_kind *kinds;
     size_t nkinds;
     struct jobs_options opt;
-    char owner[128]; /* host:pid:random, in leaseOwner */
+    char owner[80];  /* host:pid:random: the process, in leaseOwner */
+    uint64_t claims; /* leases given out (under lock): leaseOwner is owner#n */
     pthread_t *workers, keeper;
     pthread_mutex_t lock;
     pthread_cond_t wake, keeper_wake;
@@ -217,6 +222,7 @@ static void detach(struct job *j)
 static void job_free(struct job *j)
 {
     detach(j);
+    free(j->priv->cut);
     children_free(j->priv->children);
     json_decref((json_t *)j->payload);
     json_decref((json_t *)j->event);
@@ -274,6 +280,19 @@ static void push(struct jobs *q, struct job *j, void (*then)(void *, bool), void
         q->head = t;
     q->tail = t;
     pthread_cond_signal(&q->wake);
+}
+
+/*
+ * A new lease: the process and the claim. A claim of its own, so that a
+ * process that finds one of its jobs due again (its lease ran out while it
+ * stalled) and claims it anew cannot have the stale copy write over it.
+ */
+static void new_lease(struct jobs *q, char out[LEASE_SIZE])
+{
+    pthread_mutex_lock(&q->lock);
+    uint64_t n = ++q->claims;
+    pthread_mutex_unlock(&q->lock);
+    snprintf(out, LEASE_SIZE, "%s#%llu", q->owner, (unsigned long long)n);
 }
 
 static void nudge(struct jobs *q)
@@ -399,7 +418,7 @@ static enum err_code lost(struct write *w, int64_t changes, struct err *err)
 }
 
 /* Inserts one job (in the caller's transaction); ch->created and ch->id say what happened. */
-static enum err_code insert(struct store_conn *c, const struct jobs *q, struct child *ch, const char *parent, struct err *err)
+static enum err_code insert(struct store_conn *c, struct jobs *q, struct child *ch, const char *parent, struct err *err)
 {
     char now[TIMESTAMP_SIZE], run_at[TIMESTAMP_SIZE], until[TIMESTAMP_SIZE];
     char *payload = json_text(ch->payload);
@@ -411,10 +430,12 @@ static enum err_code insert(struct store_conn *c, const struct jobs *q, struct c
     clock_format(ch->not_before_ms > now_ms && !ch->here ? ch->not_before_ms : now_ms, run_at);
     clock_format(now_ms + (int64_t)q->opt.lease_seconds * 1000, until);
     ch->created = false;
+    if (ch->here)
+        new_lease(q, ch->lease);
     store_run(c, store_pick(c, insert_sql),
               STORE_ARGS(STORE_TEXT(ch->id), STORE_TEXT(ch->kind), STORE_TEXT(ch->dedupe), STORE_TEXT(or_null(ch->tenant)),
                          STORE_TEXT(payload), STORE_TEXT(ch->here ? "RUNNING" : "QUEUED"), STORE_TIME(run_at),
-                         STORE_INT(ch->here ? 1 : 0), STORE_INT(ch->max_attempts), STORE_TEXT(ch->here ? q->owner : NULL),
+                         STORE_INT(ch->here ? 1 : 0), STORE_INT(ch->max_attempts), STORE_TEXT(ch->here ? ch->lease : NULL),
                          ch->here ? STORE_TIME(until) : STORE_NULL, STORE_TEXT(or_null(parent)), STORE_TIME(now), STORE_TIME(now)),
               &changes, err);
     free(payload);
@@ -480,7 +501,7 @@ static enum err_code body_save(struct store_conn *c, void *ctx, struct err *err)
                   "lastError = NULL, updatedAt = ? " MINE,
                   STORE_ARGS(STORE_INT(next ? w->f->step : j->step), STORE_TEXT(w->data), STORE_TEXT(w->sealed),
                              STORE_INT(next ? 1 : j->attempt), STORE_TIME(until), STORE_TIME(w->now), STORE_TEXT(j->id),
-                             STORE_TEXT(w->q->owner)),
+                             STORE_TEXT(j->priv->lease)),
                   &changes, err))
         return err->code;
     return lost(w, changes, err);
@@ -508,7 +529,7 @@ static enum err_code body_wait(struct store_conn *c, void *ctx, struct err *err)
                   "attempts = 0, leaseOwner = NULL, leaseExpiresAt = NULL, lastError = NULL, updatedAt = ? " MINE,
                   STORE_ARGS(STORE_INT(f->step), STORE_TEXT(w->data), STORE_TEXT(w->sealed),
                              STORE_TEXT(event ? f->event_key : NULL), STORE_TIME(deadline), STORE_TIME(w->now), STORE_TEXT(j->id),
-                             STORE_TEXT(w->q->owner)),
+                             STORE_TEXT(j->priv->lease)),
                   &changes, err) ||
         lost(w, changes, err))
         return err->code;
@@ -544,7 +565,7 @@ static enum err_code next_cycle(struct store_conn *c, struct write *w, const cha
                   "attempts = 0, cycle = cycle + 1, pending = 0, leaseOwner = NULL, leaseExpiresAt = NULL, lastError = ?, "
                   "lastFinishedAt = ?, updatedAt = ? " MINE,
                   STORE_ARGS(STORE_TEXT(w->output), STORE_TIME(next), STORE_TEXT(error), STORE_TIME(w->now), STORE_TIME(w->now),
-                             STORE_TEXT(j->id), STORE_TEXT(w->q->owner)),
+                             STORE_TEXT(j->id), STORE_TEXT(j->priv->lease)),
                   &changes, err) ||
         lost(w, changes, err))
         return err->code;
@@ -567,7 +588,7 @@ static enum err_code write_done(struct store_conn *c, struct write *w, struct er
                   "UPDATE jobs SET state = 'DONE', step = ?, data = ?, secrets = NULL, output = ?, event = NULL, attempts = ?, "
                   "leaseOwner = NULL, leaseExpiresAt = NULL, lastError = NULL, lastFinishedAt = ?, updatedAt = ? " MINE,
                   STORE_ARGS(STORE_INT(j->step), STORE_TEXT(w->data), STORE_TEXT(w->output), STORE_INT(j->attempt),
-                             STORE_TIME(w->now), STORE_TIME(w->now), STORE_TEXT(j->id), STORE_TEXT(w->q->owner)),
+                             STORE_TIME(w->now), STORE_TIME(w->now), STORE_TEXT(j->id), STORE_TEXT(j->priv->lease)),
                   &changes, err) ||
         lost(w, changes, err))
         return err->code;
@@ -598,7 +619,7 @@ static enum err_code body_fail(struct store_conn *c, void *ctx, struct err *err)
                       "UPDATE jobs SET state = 'QUEUED', runAt = ?, attempts = ?, leaseOwner = NULL, leaseExpiresAt = NULL, "
                       "lastError = ?, lastFinishedAt = ?, updatedAt = ? " MINE,
                       STORE_ARGS(STORE_TIME(at), STORE_INT(j->attempt), STORE_TEXT(why), STORE_TIME(w->now), STORE_TIME(w->now),
-                                 STORE_TEXT(j->id), STORE_TEXT(w->q->owner)),
+                                 STORE_TEXT(j->id), STORE_TEXT(j->priv->lease)),
                       &changes, err))
             return err->code;
         return lost(w, changes, err);
@@ -607,7 +628,7 @@ static enum err_code body_fail(struct store_conn *c, void *ctx, struct err *err)
                   "UPDATE jobs SET state = 'FAILED', secrets = NULL, attempts = ?, leaseOwner = NULL, leaseExpiresAt = NULL, "
                   "lastError = ?, lastFinishedAt = ?, updatedAt = ? " MINE,
                   STORE_ARGS(STORE_INT(j->attempt), STORE_TEXT(why), STORE_TIME(w->now), STORE_TIME(w->now), STORE_TEXT(j->id),
-                             STORE_TEXT(w->q->owner)),
+                             STORE_TEXT(j->priv->lease)),
                   &changes, err) ||
         lost(w, changes, err))
         return err->code;
@@ -640,7 +661,7 @@ static enum err_code write_job(struct jobs *q, struct job *j, const struct frame
 /* ---- claiming ---- */
 
 struct claimed {
-    char id[UUID_SIZE], kind[JOB_KIND_SIZE], tenant[UUID_SIZE], parent[UUID_SIZE], state[16];
+    char id[UUID_SIZE], kind[JOB_KIND_SIZE], tenant[UUID_SIZE], parent[UUID_SIZE], state[16], lease[LEASE_SIZE];
     char *payload, *data, *secrets, *event;
     int attempts, max_attempts, every_seconds, step, cycle;
     bool found;
@@ -663,6 +684,7 @@ static char *dup_col(struct store_stmt *st, int col)
 struct claim_tx {
     struct jobs *q;
     const char *id; /* a given job, or NULL for the next due */
+    char lease[LEASE_SIZE];
     struct claimed cl;
 };
 
@@ -698,6 +720,7 @@ static enum err_code claim_body(struct store_conn *c, void *ctx, struct err *err
         snprintf(cl->state, sizeof cl->state, "%s", store_col_text(st, 11));
         cl->cycle = (int)store_col_int(st, 12);
         snprintf(cl->parent, sizeof cl->parent, "%s", store_col_null(st, 13) ? "" : store_col_text(st, 13));
+        memcpy(cl->lease, t->lease, sizeof cl->lease);
         cl->found = true;
     }
     store_finish(st);
@@ -706,7 +729,7 @@ static enum err_code claim_body(struct store_conn *c, void *ctx, struct err *err
     return store_run(c,
                      "UPDATE jobs SET state = 'RUNNING', eventKey = NULL, attempts = attempts + 1, leaseOwner = ?, "
                      "leaseExpiresAt = ?, updatedAt = ? WHERE id = ?",
-                     STORE_ARGS(STORE_TEXT(t->q->owner), STORE_TIME(until), STORE_TIME(now), STORE_TEXT(cl->id)), NULL, err);
+                     STORE_ARGS(STORE_TEXT(t->lease), STORE_TIME(until), STORE_TIME(now), STORE_TEXT(cl->id)), NULL, err);
 }
 
 /* Gives a claimed job back untouched (its attempt not counted), due at run_at_ms. */
@@ -724,7 +747,7 @@ static void give_back(struct jobs *q, const struct claimed *cl, int64_t run_at_m
                   "UPDATE jobs SET state = 'QUEUED', runAt = ?, attempts = ?, leaseOwner = NULL, leaseExpiresAt = NULL, "
                   "lastError = ?, updatedAt = ? " MINE,
                   STORE_ARGS(STORE_TIME(at), STORE_INT(cl->attempts - 1), STORE_TEXT(why), STORE_TIME(now), STORE_TEXT(cl->id),
-                             STORE_TEXT(q->owner)),
+                             STORE_TEXT(cl->lease)),
                   NULL, &err);
     store_conn_put(c);
     if (err.code)
@@ -741,6 +764,7 @@ static struct job *claim(struct jobs *q, const char *id)
     struct err err;
 
     err_clear(&err);
+    new_lease(q, t.lease);
     if (store_conn_get(q->store, &c, &err) == ERR_OK)
         store_tx(c, claim_body, &t, &err);
     store_conn_put(c);
@@ -758,6 +782,7 @@ static struct job *claim(struct jobs *q, const char *id)
     memcpy(j->kind, t.cl.kind, sizeof j->kind);
     memcpy(j->tenant, t.cl.tenant, sizeof j->tenant);
     memcpy(j->priv->parent, t.cl.parent, sizeof j->priv->parent);
+    memcpy(j->priv->lease, t.cl.lease, sizeof j->priv->lease);
     j->payload = json_object_from(t.cl.payload, "payload", j->id);
     j->data = json_object_from(t.cl.data, "data", j->id);
     j->event = t.cl.event ? json_loads(t.cl.event, JSON_DECODE_ANY, NULL) : NULL;
@@ -768,6 +793,9 @@ static struct job *claim(struct jobs *q, const char *id)
     j->priv->max_attempts = t.cl.max_attempts;
     j->priv->every_seconds = t.cl.every_seconds;
     pthread_mutex_lock(&q->lock);
+    for (struct job *stale = q->held; stale; stale = stale->priv->next)
+        if (strcmp(stale->id, j->id) == 0)
+            stale->priv->lost = true; /* this process let its lease run out: the copy it still has must not go on */
     hold(q, j);
     pthread_mutex_unlock(&q->lock);
     if (unseal(q, j, t.cl.secrets, &err)) {
@@ -799,6 +827,7 @@ static void run_here(struct jobs *q, const struct job_kind *k, struct child *ch,
     memcpy(j->id, ch->id, sizeof j->id);
     memcpy(j->kind, ch->kind, sizeof j->kind);
     memcpy(j->tenant, ch->tenant, sizeof j->tenant);
+    memcpy(j->priv->lease, ch->lease, sizeof j->priv->lease);
     snprintf(j->priv->parent, sizeof j->priv->parent, "%s", parent);
     j->payload = ch->payload;
     ch->payload = NULL;
@@ -945,21 +974,24 @@ static void run_task(struct jobs *q, struct task *t)
     pthread_mutex_unlock(&q->lock);
     if (t->then) {
         struct frame f = {.kind = OUT_NONE};
-        struct write w;
-        struct err err;
-        bool saved = false;
-        err_clear(&err);
-        if (!gone) {
-            saved = write_job(q, j, &f, body_save, &w, &err) == ERR_OK;
-            if (!saved)
-                log_warn("jobs: could not save %s %s mid-step: %s", j->kind, j->id, err.message);
-        }
-        if (!saved) {
+        struct write w = {0};
+        bool saved;
+        err_clear(&f.err);
+        saved = !gone && write_job(q, j, &f, body_save, &w, &f.err) == ERR_OK;
+        if (!gone && !saved && !w.lost) {
+            /* Still this process's, but its progress cannot be kept: the step fails, once what runs has stopped. */
+            log_warn("jobs: could not save %s %s mid-step: %s", j->kind, j->id, f.err.message);
+            j->priv->cut = xmalloc(sizeof *j->priv->cut);
+            *j->priv->cut = f.err;
+        } else if (!saved) {
             pthread_mutex_lock(&q->lock);
-            j->priv->lost = true; /* whatever runs stops; job_resume drops it */
+            j->priv->lost = true; /* whatever runs stops; job_resume drops the job */
             pthread_mutex_unlock(&q->lock);
         }
         t->then(t->arg, saved);
+    } else if (j->priv->cut && !gone) {
+        struct frame f = {.kind = OUT_FAIL, .err = *j->priv->cut};
+        conclude(q, j, &f);
     } else if (gone) {
         if (lost)
             log_warn("jobs: %s %s is no longer this process's (its lease ran out and another took it, or it was cancelled)",
@@ -1018,34 +1050,49 @@ static void *work(void *arg)
 
 /* ---- the keeper: leases, waiters, old rows ---- */
 
+/* A job held here and its lease. */
+struct held_lease {
+    char id[UUID_SIZE], lease[LEASE_SIZE];
+};
+
+/* The jobs held here, copied (*n of them; caller frees). */
+static struct held_lease *held_leases(struct jobs *q, int *n)
+{
+    struct held_lease *out;
+
+    pthread_mutex_lock(&q->lock);
+    out = xcalloc((size_t)q->nheld + 1, sizeof *out);
+    *n = 0;
+    for (struct job *j = q->held; j && *n < q->nheld; j = j->priv->next, (*n)++) {
+        memcpy(out[*n].id, j->id, UUID_SIZE);
+        memcpy(out[*n].lease, j->priv->lease, LEASE_SIZE);
+    }
+    pthread_mutex_unlock(&q->lock);
+    return out;
+}
+
 /* Renews the lease of every job held here; one that is no longer this process's is marked lost. */
 static void renew(struct jobs *q)
 {
-    char(*ids)[UUID_SIZE] = NULL;
     char until[TIMESTAMP_SIZE];
     struct store_conn *c = NULL;
     struct err err;
-    int n = 0;
+    int n;
+    struct held_lease *held = held_leases(q, &n);
 
-    pthread_mutex_lock(&q->lock);
-    if (q->nheld > 0) {
-        ids = xcalloc((size_t)q->nheld, sizeof *ids);
-        for (struct job *j = q->held; j && n < q->nheld; j = j->priv->next)
-            memcpy(ids[n++], j->id, UUID_SIZE);
-    }
-    pthread_mutex_unlock(&q->lock);
     err_clear(&err);
     clock_format(clock_now_ms() + (int64_t)q->opt.lease_seconds * 1000, until);
     if (n > 0 && store_conn_get(q->store, &c, &err) == ERR_OK) {
         for (int i = 0; i < n && !err.code; i++) {
             int64_t changes = 0;
             if (store_run(c, "UPDATE jobs SET leaseExpiresAt = ? " MINE,
-                          STORE_ARGS(STORE_TIME(until), STORE_TEXT(ids[i]), STORE_TEXT(q->owner)), &changes, &err) == ERR_OK &&
+                          STORE_ARGS(STORE_TIME(until), STORE_TEXT(held[i].id), STORE_TEXT(held[i].lease)), &changes,
+                          &err) == ERR_OK &&
                 changes != 1) {
                 /* Taken over or cancelled (or just ended here): whatever it does next is not written. */
                 pthread_mutex_lock(&q->lock);
                 for (struct job *j = q->held; j; j = j->priv->next)
-                    if (strcmp(j->id, ids[i]) == 0)
+                    if (strcmp(j->priv->lease, held[i].lease) == 0)
                         j->priv->lost = true;
                 pthread_mutex_unlock(&q->lock);
             }
@@ -1054,7 +1101,7 @@ static void renew(struct jobs *q)
     store_conn_put(c);
     if (err.code)
         log_warn("jobs: could not renew leases: %s", err.message);
-    free(ids);
+    free(held);
 }
 
 /* Waiters of jobs not held here learn from the row when those have ended. */
@@ -1137,10 +1184,12 @@ static void *keep(void *arg)
     struct jobs *q = arg;
     int64_t next_renew = clock_mono_ms() + q->opt.lease_seconds * 1000LL / 3, next_purge = clock_mono_ms();
 
+    int64_t tick = q->opt.poll_ms < q->opt.lease_seconds * 1000LL / 3 ? q->opt.poll_ms : q->opt.lease_seconds * 1000LL / 3;
+
     pthread_mutex_lock(&q->lock);
     while (!q->stopping) {
         struct timespec until;
-        clock_deadline(&until, q->opt.poll_ms);
+        clock_deadline(&until, tick);
         pthread_cond_timedwait(&q->keeper_wake, &q->lock, &until);
         if (q->stopping)
             break;
@@ -1350,7 +1399,7 @@ struct jobs *jobs_start(struct store *s, const struct job_kind *kinds, size_t nk
         q->opt.retention_s = 60;
     gethostname(host, sizeof host - 1);
     rand_uuid(tag);
-    snprintf(q->owner, sizeof q->owner, "%.60s:%ld:%.8s", host, (long)getpid(), tag + 28);
+    snprintf(q->owner, sizeof q->owner, "%.48s:%ld:%.8s", host, (long)getpid(), tag + 28);
     pthread_mutex_init(&q->lock, NULL);
     pthread_cond_init(&q->wake, NULL);
     pthread_cond_init(&q->keeper_wake, NULL);
@@ -1374,8 +1423,10 @@ void jobs_stop(struct jobs *q)
     struct waiter *waiters;
     char now[TIMESTAMP_SIZE];
     struct store_conn *c = NULL;
+    struct held_lease *held;
     int64_t given = 0;
     struct err err;
+    int n;
 
     if (!q)
         return;
@@ -1406,13 +1457,19 @@ void jobs_stop(struct jobs *q)
     /* Everything held here is given back at once, not counted as an attempt. */
     err_clear(&err);
     clock_now(now);
-    if (store_conn_get(q->store, &c, &err) == ERR_OK)
-        store_run(c,
-                  "UPDATE jobs SET state = 'QUEUED', runAt = ?, attempts = CASE WHEN attempts > 0 THEN attempts - 1 ELSE 0 END, "
-                  "leaseOwner = NULL, leaseExpiresAt = NULL, lastError = 'interrupted by a shutdown', updatedAt = ? "
-                  "WHERE leaseOwner = ? AND state = 'RUNNING'",
-                  STORE_ARGS(STORE_TIME(now), STORE_TIME(now), STORE_TEXT(q->owner)), &given, &err);
+    held = held_leases(q, &n);
+    if (n > 0 && store_conn_get(q->store, &c, &err) == ERR_OK)
+        for (int i = 0; i < n && !err.code; i++) {
+            int64_t changes = 0;
+            store_run(c,
+                      "UPDATE jobs SET state = 'QUEUED', runAt = ?, attempts = CASE WHEN attempts > 0 THEN attempts - 1 ELSE 0 "
+                      "END, leaseOwner = NULL, leaseExpiresAt = NULL, lastError = 'interrupted by a shutdown', updatedAt = ? " MINE,
+                      STORE_ARGS(STORE_TIME(now), STORE_TIME(now), STORE_TEXT(held[i].id), STORE_TEXT(held[i].lease)), &changes,
+                      &err);
+            given += changes;
+        }
     store_conn_put(c);
+    free(held);
     if (err.code)
         log_warn("jobs: could not give back this process's jobs: %s (their leases will run out)", err.message);
     else if (given > 0)
@@ -1449,7 +1506,7 @@ void jobs_free(struct jobs *q)
 }
 
 struct enqueue_tx {
-    const struct jobs *q;
+    struct jobs *q;
     struct child *ch;
 };
 

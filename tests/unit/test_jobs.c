@@ -55,10 +55,25 @@ static struct store *fresh(char url[256])
     return s;
 }
 
+static struct jobs *start_polling(struct store *s, const struct job_kind *kinds, size_t n, int workers, int poll_ms)
+{
+    struct jobs_options o = {.lease_seconds = 2, .poll_ms = poll_ms, .workers = workers, .retention_s = 3600, .keys = keys};
+    return jobs_start(s, kinds, n, &o);
+}
+
 static struct jobs *start(struct store *s, const struct job_kind *kinds, size_t n, int workers)
 {
-    struct jobs_options o = {.lease_seconds = 2, .poll_ms = 20, .workers = workers, .retention_s = 3600, .keys = keys};
-    return jobs_start(s, kinds, n, &o);
+    return start_polling(s, kinds, n, workers, 20);
+}
+
+/*
+ * The process that is to "die" in a takeover: it claims what it is handed
+ * at once (an enqueue nudges it), then looks for due jobs only after a
+ * minute, so the job whose lease the test lets run out goes to the other.
+ */
+static struct jobs *start_mortal(struct store *s, const struct job_kind *kinds, size_t n)
+{
+    return start_polling(s, kinds, n, 1, 60000);
 }
 
 static void stop(struct jobs *q)
@@ -585,6 +600,46 @@ static void test_a_parked_job_holds_no_worker(void **unused)
     store_close(s);
 }
 
+static bool resumed_unsaved;
+
+static void resume_unsaved(void *arg, bool saved)
+{
+    pthread_mutex_lock(&lock);
+    resumed_unsaved = !saved;
+    pthread_mutex_unlock(&lock);
+    job_resume(arg);
+}
+
+static void test_a_checkpoint_that_cannot_be_kept_fails_the_step(void **unused)
+{
+    char url[256], id[UUID_SIZE];
+    struct store *s = fresh(url);
+    struct jobs_options o = {.lease_seconds = 2, .poll_ms = 20, .workers = 1, .retention_s = 3600, .keys = NULL};
+    struct jobs *q = jobs_start(s, kinds, ARRAY_LEN(kinds), &o);
+    struct heard h = {0};
+    struct err err;
+    struct job *j;
+    (void)unused;
+
+    parked = NULL;
+    err_clear(&err);
+    assert_int_equal(jobs_enqueue(q, &(struct job_new){.kind = "park", .max_attempts = 1, .done = hear, .ctx = &h}, id, &err),
+                     ERR_OK);
+    assert_true(eventually(is_parked, NULL));
+    pthread_mutex_lock(&lock);
+    j = parked;
+    pthread_mutex_unlock(&lock);
+    json_object_set_new(j->secrets, "token", json_string("no-key-to-keep-me")); /* and no key to encrypt it with */
+    job_checkpoint(j, resume_unsaved, j);
+    assert_true(eventually(heard, &h));
+    assert_true(resumed_unsaved);
+    assert_string_equal(h.state, "FAILED");
+    assert_int_equal(h.code, ERR_UNAVAILABLE);
+    assert_true(state_is(s, id, "FAILED"));
+    stop(q);
+    store_close(s);
+}
+
 static bool is_done(void *id)
 {
     return state_is(current, id, "DONE");
@@ -595,7 +650,7 @@ static void test_a_takeover_and_the_stale_process(void **unused)
     static const struct job_kind a_kinds[] = {{"hang", hang_step, "A"}}, b_kinds[] = {{"hang", hang_step, "B"}};
     char url[256], id[UUID_SIZE];
     struct store *s = fresh(url), *s2 = open_db(url);
-    struct jobs *a = start(s, a_kinds, 1, 1), *b;
+    struct jobs *a = start_mortal(s, a_kinds, 1), *b;
     struct job *j;
     (void)unused;
 
@@ -723,7 +778,7 @@ static void test_a_call_resumes_at_its_step_elsewhere(void **unused)
     static const struct job_kind a_kinds[] = {{"call", call_step, "A"}}, b_kinds[] = {{"call", call_step, "B"}};
     char url[256], id[UUID_SIZE], expected[160];
     struct store *s = fresh(url), *s2 = open_db(url);
-    struct jobs *a = start(s, a_kinds, 1, 1), *b;
+    struct jobs *a = start_mortal(s, a_kinds, 1), *b;
     (void)unused;
 
     current = s;
@@ -797,6 +852,7 @@ int main(void)
         cmocka_unit_test(test_cancel_and_dedupe),
         cmocka_unit_test(test_a_blocked_step_stalls_nobody_else),
         cmocka_unit_test(test_a_parked_job_holds_no_worker),
+        cmocka_unit_test(test_a_checkpoint_that_cannot_be_kept_fails_the_step),
         cmocka_unit_test(test_a_takeover_and_the_stale_process),
         cmocka_unit_test(test_a_call_resumes_at_its_step_elsewhere),
     };
