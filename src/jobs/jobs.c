@@ -383,8 +383,11 @@ static enum err_code unseal(const struct jobs *q, struct job *j, const char *sto
         return ERR_OK;
     if (!q->opt.keys)
         return err_set(err, ERR_UNAVAILABLE, "the job's secrets cannot be read without INTEGRATION_ENCRYPTION_KEY");
-    if (secret_decrypt(q->opt.keys, &at, stored, &p, err))
-        return err_set(err, err->code, "the job's secrets cannot be decrypted (%s)", err->message);
+    if (secret_decrypt(q->opt.keys, &at, stored, &p, err)) {
+        char why[sizeof err->message];
+        snprintf(why, sizeof why, "%s", err->message);
+        return err_set(err, err->code, "the job's secrets cannot be decrypted (%s)", why);
+    }
     json_t *v = json_loadb(p->data, p->len, 0, NULL);
     plaintext_free(p);
     if (!json_is_object(v)) {
