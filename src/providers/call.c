@@ -202,8 +202,8 @@ void provider_call_in_job(struct provider_call *c, struct job *j)
     c->ctx = j;
     if (saved) {
         json_t *secrets = json_object_get(j->secrets, JOB_CALL), *state;
-        state = json_pack("{s:O, s:O, s:O}", "step", json_object_get(saved, "step"), "data", json_object_get(saved, "data"),
-                          "secrets", secrets ? secrets : json_object());
+        state = json_pack("{s:O, s:O, s:o}", "step", json_object_get(saved, "step"), "data", json_object_get(saved, "data"),
+                          "secrets", secrets ? json_incref(secrets) : json_object());
         err_clear(&err);
         if (!state || provider_state_load(c, state, &err))
             log_warn("provider %s: job %s kept a call state that cannot be read; the call starts over", c->prov->type, j->id);

@@ -36,8 +36,8 @@ static void single_done(const struct job_result *r, void *ctx)
     answer_job(ctx, r, "answer");
 }
 
-/* Suspends the request and creates the job it waits for (payload borrowed). */
-static enum err_code run_job(struct request *req, const char *kind, json_t *payload, job_done_fn done)
+/* Suspends the request and creates the job it waits for (payload borrowed); done answers it. */
+static void run_job(struct request *req, const char *kind, json_t *payload, job_done_fn done)
 {
     struct job_new n = {
         .kind = kind, .tenant = req->who.tenant_id, .payload = payload, .max_attempts = 1, .here = true, .done = done, .ctx = req};
@@ -50,7 +50,6 @@ static enum err_code run_job(struct request *req, const char *kind, json_t *payl
         response_error(req, &err);
         request_resume(req);
     }
-    return ERR_OK;
 }
 
 /* A configuration check: the answer when the call ends, on whichever thread that is. */
