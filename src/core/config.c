@@ -61,11 +61,11 @@ const struct config_option config_options[] = {
      "seconds a claimed job stays its process's without a renewal (renewed every third of it)"},
     {"SLIPWAY_JOB_POLL_MS", NULL, INT(job_poll_ms, 10, 60000), "1000", "how often an idle process looks for due jobs (ms)"},
     {"SLIPWAY_JOB_WORKERS", NULL, INT(job_workers, 1, 256), NULL,
-     "threads that run job steps (default: the number of cores, at least 2); a step waiting for a provider holds none"},
-    {"SLIPWAY_TEST_PROBE", NULL, STR(test_probe), "",
-     "test runs only: registers the job kind \"probe\" (src/jobs/probe.h) with this JSON configuration"},
+     "threads that run job steps; a step waiting for a provider holds none (default: the number of cores, at least 2)"},
     {"SLIPWAY_JOB_RETENTION", NULL, INT(job_retention, 60, 366 * 86400), "604800",
      "seconds a finished job (and a signal no job waited for) is kept before it is deleted"},
+    {"SLIPWAY_TEST_PROBE", NULL, STR(test_probe), "",
+     "test runs only: registers the job kind \"probe\" (src/jobs/probe.h) with this JSON configuration"},
 };
 const size_t config_options_count = ARRAY_LEN(config_options);
 
