@@ -148,7 +148,11 @@ struct job_new {
 
 /* A child of j, created (with its payload copied) in the same transaction as j's next save. */
 void job_child(struct job *j, const struct job_new *n);
-/* j's children, in the order they were created: [{id, kind, state, payload, output, error}]. Caller owns *out. */
+/*
+ * j's children, [{id, kind, state, payload, output, error}], by creation time
+ * (those of one save in no set order: let their payloads say which is
+ * which). Caller owns *out.
+ */
 enum err_code job_children(struct job *j, json_t **out, struct err *err);
 /*
  * Writes what job_done writes, inside the caller's transaction on c, so that
