@@ -5,8 +5,8 @@
  * Any slipway process sharing the database may run a job. A worker (a pool
  * per process) claims a due job in one transaction (SELECT ... FOR UPDATE
  * SKIP LOCKED on PostgreSQL and MySQL; SQLite's write lock serializes
- * claims), setting it RUNNING with a lease in its process's name, which a
- * keeper thread renews while the process holds the job. A job is a step
+ * claims), setting it RUNNING with a lease of its own (the process and the
+ * claim), which a keeper thread renews while the process holds the job. A job is a step
  * function run again and again: it reads the job's state (step, data,
  * secrets), does one thing, and says what comes next. Between steps the
  * state is saved in the job's row, so a process killed in the middle of a
