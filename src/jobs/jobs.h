@@ -6,14 +6,15 @@
  * per process) claims a due job in one transaction (SELECT ... FOR UPDATE
  * SKIP LOCKED on PostgreSQL and MySQL; SQLite's write lock serializes
  * claims), setting it RUNNING with a lease of its own (the process and the
- * claim), which a keeper thread renews while the process holds the job. A job is a step
- * function run again and again: it reads the job's state (step, data,
- * secrets), does one thing, and says what comes next. Between steps the
- * state is saved in the job's row, so a process killed in the middle of a
- * workflow is resumed at the step it was on, by any process, once the lease
- * has run out (attempt 2 of that step). Every write of a running job is a
- * compare-and-swap on the lease owner: a process that lost a job (its lease
- * ran out, or it was cancelled) cannot overwrite what the new owner does.
+ * claim), which a keeper thread renews while the process holds the job. A
+ * job is a step function run again and again: it reads the job's state
+ * (step, data, secrets), does one thing, and says what comes next. Between
+ * steps the state is saved in the job's row, so a process killed in the
+ * middle of a workflow is resumed at the step it was on, by any process,
+ * once the lease has run out (attempt 2 of that step). Every write of a
+ * running job is a compare-and-swap on its lease: a process that lost a job
+ * (its lease ran out, or it was cancelled) cannot overwrite what the new
+ * owner does.
  *
  * A step may therefore run more than once (never at the same time), so what
  * it does toward the outside must be idempotent: job_key() gives each step a
