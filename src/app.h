@@ -10,6 +10,7 @@
 #include "http/request.h"
 #include "providers/call.h"
 
+struct jobs;
 struct keyring;
 struct ratelimit;
 struct jobs;
@@ -28,10 +29,9 @@ struct app {
     struct password_params pw;
     struct keyring *keys;           /* integration credentials: the current key, and old ones for reading */
     struct provider_loop providers; /* the outbound event loop providers are called on */
-    struct workpool *verify_pool;   /* records verification results off the event loop */
+    struct jobs *jobs;              /* the workflow engine: verifications run as its jobs */
     struct revcache *status_cache;  /* setup status answers by tenant, valid at the tenant's revision (setup_get) */
-    struct server *server;          /* the API's server and the job queue, whose counts /metrics shows */
-    struct jobs *jobs;
+    struct server *server;          /* the API's server, whose counts /metrics shows */
 };
 
 static inline struct app *app_of(const struct request *req)

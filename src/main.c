@@ -17,12 +17,14 @@
 #include "http/server.h"
 #include "integrations/catalog.h"
 #include "integrations/rekey.h"
+#include "jobs/probe.h"
 #include "providers/registry.h"
 #include "routes.h"
 #include "store/migrate.h"
 #include "tenancy/auth.h"
 #include "tenancy/bootstrap.h"
 #include "verify/reverify.h"
+#include "verify/verify.h"
 
 #define SLIPWAY_VERSION "0.1.0"
 
@@ -153,9 +155,17 @@ static int serve(struct app *app)
                                 .max_client_connections = app->cfg.max_client_connections,
                                 .stream_heartbeat = app->cfg.stream_heartbeat};
     struct server *server = NULL, *metrics = NULL;
-    struct jobs *jobs = NULL;
-    const struct job_kind job_kinds[] = {{REVERIFY_JOB, reverify_run, app}};
-    struct jobs_options jo = {app->cfg.job_lease, app->cfg.job_poll_ms};
+    struct verify_env venv = {.loop = &app->providers, .reverify_interval = app->cfg.reverify_interval};
+    struct job_kind job_kinds[] = {{VERIFY_JOB, verify_job_step, &venv},
+                                   {VERIFY_ALL_JOB, verify_all_step, &venv},
+                                   {REVERIFY_JOB, reverify_step, &venv},
+                                   {NULL, NULL, NULL}};
+    size_t njob_kinds = ARRAY_LEN(job_kinds) - 1;
+    struct probe *probe = NULL;
+    struct jobs_options jo = {.lease_seconds = app->cfg.job_lease,
+                              .poll_ms = app->cfg.job_poll_ms,
+                              .workers = config_job_workers(&app->cfg),
+                              .retention_s = app->cfg.job_retention};
     sigset_t sigs;
     struct err err;
     int pending = 0, sig = 0;
@@ -187,7 +197,6 @@ static int serve(struct app *app)
     signal(SIGPIPE, SIG_IGN);
 
     app->hash_pool = workpool_new("hash", app->cfg.hash_threads, 256);
-    app->verify_pool = workpool_new("verify", app->cfg.verify_threads, 65536);
     if (provider_loop_start(&app->providers, &app->cfg, &err))
         goto stop;
     app->login_limit = ratelimit_new(60, 65536);
@@ -195,7 +204,18 @@ static int serve(struct app *app)
     app->status_cache = revcache_new(4096);
     if (reverify_schedule(app->store, &err))
         goto stop;
-    app->jobs = jobs = jobs_start(app->store, job_kinds, ARRAY_LEN(job_kinds), &jo);
+    venv.store = app->store;
+    venv.keys = app->keys;
+    jo.keys = app->keys;
+    if (app->cfg.test_probe[0]) { /* test runs only */
+        if (!(probe = probe_new(app->cfg.test_probe, app->providers.out, &err)))
+            goto stop;
+        job_kinds[njob_kinds++] = (struct job_kind){PROBE_JOB, probe_step, probe};
+        log_warn("SLIPWAY_TEST_PROBE is set: the test job kind \"%s\" is registered", PROBE_JOB);
+    }
+    app->jobs = jobs_start(app->store, job_kinds, njob_kinds, &jo);
+    if (probe && probe_enqueue(probe, app->jobs, &err))
+        goto stop;
     app->usage = token_usage_start(app->store, app->cfg.token_flush);
     log_buffer_start();
     app->server = server = server_start(&so, routes, routes_count, &hooks, app, app->store, &err);
@@ -216,10 +236,12 @@ stop:
         server_drain(metrics);
         server_stop(metrics);
     }
-    jobs_stop(jobs);
-    /* Calls still out end now; their answers, and queued logins, finish and resume their requests. */
+    /* Jobs held here are given back, and requests waiting for one are answered. */
+    jobs_stop(app->jobs);
+    /* Calls still out end now: configuration checks answer, parked jobs are dropped; queued logins finish. */
     provider_loop_stop(&app->providers);
-    workpool_free(app->verify_pool);
+    jobs_free(app->jobs);
+    probe_free(probe);
     workpool_free(app->hash_pool);
     if (server)
         server_stop(server);

@@ -66,7 +66,12 @@ const struct config_option config_options[] = {
     {"SLIPWAY_JOB_LEASE", NULL, INT(job_lease, 2, 3600), "60",
      "seconds a claimed job stays its process's without a renewal (renewed every third of it)"},
     {"SLIPWAY_JOB_POLL_MS", NULL, INT(job_poll_ms, 10, 60000), "1000", "how often an idle process looks for due jobs (ms)"},
-    {"SLIPWAY_VERIFY_THREADS", NULL, INT(verify_threads, 1, 64), "2", "threads that record verification results"},
+    {"SLIPWAY_JOB_WORKERS", NULL, INT(job_workers, 1, 256), NULL,
+     "threads that run job steps; a step waiting for a provider holds none", "the number of cores, at least 2"},
+    {"SLIPWAY_JOB_RETENTION", NULL, INT(job_retention, 60, 366 * 86400), "604800",
+     "seconds a finished job (and a signal no job waited for) is kept before it is deleted"},
+    {"SLIPWAY_TEST_PROBE", NULL, STR(test_probe), "",
+     "test runs only: registers the job kind \"probe\" (src/jobs/probe.h) with this JSON configuration", "none"},
     {"SLIPWAY_METRICS_LISTEN", NULL, STR(metrics_listen), "",
      "HOST:PORT to serve GET /metrics on (Prometheus), apart from the API; only /metrics is served there",
      "none: no metrics are served"},
@@ -221,6 +226,15 @@ enum err_code config_load(struct config *c, int argc, char **argv, int *argc_use
         if (load_one(c, &external[i].option, external[i].at, err))
             return err->code;
     return config_flags(c, argc, argv, argc_used, err);
+}
+
+int config_job_workers(const struct config *c)
+{
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+
+    if (c->job_workers > 0)
+        return c->job_workers;
+    return cores > 2 ? (int)cores : 2;
 }
 
 int config_threads(const struct config *c, bool database_server)

@@ -49,12 +49,14 @@ struct config {
      */
     char ca_bundle[1024];
     char outbound_allow[512];
-    int outbound_timeout;  /* ms, for providers without a timeout of their own */
-    int reverify_interval; /* seconds */
-    int verify_threads;
+    int outbound_timeout;       /* ms, for providers without a timeout of their own */
+    int reverify_interval;      /* seconds */
     int job_lease, job_poll_ms; /* the job queue: seconds, ms */
     char metrics_listen[128];   /* HOST:PORT of GET /metrics, or "" for none (docs/operations.md) */
     char metrics_token[256];    /* a bearer token /metrics asks for, or "" */
+    int job_workers;            /* 0 until set: see config_job_workers() */
+    int job_retention;          /* seconds */
+    char test_probe[1024];      /* test runs only: the probe job kind's configuration (jobs/probe.h), or "" */
 };
 
 struct config_option {
@@ -105,6 +107,9 @@ enum err_code config_set(struct config *c, const struct config_option *opt, cons
  * cores: sixteen threads read 5% faster than eight but saved 15% slower.
  */
 int config_threads(const struct config *c, bool database_server);
+
+/* Threads that run job steps: SLIPWAY_JOB_WORKERS, or the number of cores (at least 2). */
+int config_job_workers(const struct config *c);
 
 /* Prints the table of options (for `slipway help`): each with its flag, meaning and default. */
 void config_print_help(FILE *out);

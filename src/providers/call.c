@@ -8,6 +8,7 @@
 #include "core/xmalloc.h"
 #include "crypto/hash.h"
 #include "crypto/secret.h"
+#include "jobs/jobs.h"
 
 enum err_code provider_loop_start(struct provider_loop *loop, const struct config *cfg, struct err *err)
 {
@@ -156,10 +157,86 @@ void provider_request(struct provider_call *c, const char *method, const char *u
     provider_submit(c, &call);
 }
 
+/* ---- a call as a step of a job ---- */
+
+#define JOB_CALL "call" /* a job keeps its call's state in data.call and secrets.call */
+
+static void call_free(void *c)
+{
+    provider_call_free(c);
+}
+
+static void job_forget_call(struct job *j)
+{
+    secret_wipe_json(json_object_get(j->secrets, JOB_CALL));
+    json_object_del(j->secrets, JOB_CALL);
+    json_object_del(j->data, JOB_CALL);
+}
+
+/* The call ended: the job's step runs again, with the call. */
+static void job_call_done(struct provider_call *c, void *ctx)
+{
+    struct job *j = ctx;
+    job_forget_call(j);
+    job_attach(j, c, call_free);
+    job_resume(j);
+}
+
+/* The job's row has the call's state: on to the step's request. */
+static void job_call_saved(void *arg, bool saved)
+{
+    struct provider_call *c = arg;
+    if (saved)
+        c->op(c, NULL);
+    else /* the job is another process's now, or this one is stopping: it goes on where it was saved */
+        provider_finish(c, VERDICT_NONE, "%s: the call stopped before its end; it is resumed where it was", c->prov->display);
+}
+
+void provider_call_in_job(struct provider_call *c, struct job *j)
+{
+    json_t *saved = json_object_get(j->data, JOB_CALL);
+    char key[JOB_KEY_SIZE];
+    struct err err;
+
+    c->job = j;
+    c->done = job_call_done;
+    c->ctx = j;
+    if (saved) {
+        json_t *secrets = json_object_get(j->secrets, JOB_CALL), *state;
+        state = json_pack("{s:O, s:O, s:o}", "step", json_object_get(saved, "step"), "data", json_object_get(saved, "data"),
+                          "secrets", secrets ? json_incref(secrets) : json_object());
+        err_clear(&err);
+        if (!state || provider_state_load(c, state, &err))
+            log_warn("provider %s: job %s kept a call state that cannot be read; the call starts over", c->prov->type, j->id);
+        json_decref(state);
+    }
+    job_key(j, key);
+    if (!json_object_get(c->input, "idempotencyKey"))
+        json_object_set_new(c->input, "idempotencyKey", json_string(key));
+    job_park(j);
+    provider_call_run(c);
+}
+
+struct provider_call *provider_call_of(const struct job *j)
+{
+    return job_attached(j);
+}
+
 void provider_next(struct provider_call *c, int step)
 {
     c->state.step = step;
-    c->op(c, NULL);
+    if (!c->job) {
+        c->op(c, NULL);
+        return;
+    }
+    /* Saved in the job's row first: a crash from here on resumes at this step. */
+    json_object_set_new(c->job->data, JOB_CALL, json_pack("{s:i, s:o}", "step", step, "data", json_deep_copy(c->state.data)));
+    secret_wipe_json(json_object_get(c->job->secrets, JOB_CALL));
+    if (json_object_size(c->state.secrets) > 0)
+        json_object_set_new(c->job->secrets, JOB_CALL, json_deep_copy(c->state.secrets));
+    else
+        json_object_del(c->job->secrets, JOB_CALL);
+    job_checkpoint(c->job, job_call_saved, c);
 }
 
 void provider_finish(struct provider_call *c, enum verdict verdict, const char *fmt, ...)

@@ -12,7 +12,8 @@
  * (provider_finish). So the state between steps is all there is to a call
  * in flight: saved (provider_state_save) at a provider_next, loaded into a
  * fresh call (provider_state_load), and run again, it sends the request of
- * the step it was on, on any process. That is what a job row will keep.
+ * the step it was on, on any process. provider_call_in_job runs a call as
+ * a step of a job (jobs/jobs.h), which keeps that state in its row.
  *
  * Threads: the first step runs on the caller's thread, the later ones on
  * the outbound loop's, and must be quick. Once a step has sent a request
@@ -70,6 +71,7 @@ struct provider_call {
     const struct provider_loop *loop;
     void (*done)(struct provider_call *c, void *ctx); /* exactly once, at provider_finish */
     void *ctx;
+    struct job *job; /* the job the call is a step of (provider_call_in_job), or NULL */
 };
 
 /*
@@ -84,6 +86,21 @@ struct provider_call *provider_call_new(const struct provider_loop *loop, const 
 /* Runs the current step: the start of a new call, or the resume of one whose state was loaded. */
 void provider_call_run(struct provider_call *c);
 void provider_call_free(struct provider_call *c);
+
+/*
+ * Runs c as the current step of job j: j parks (no worker waits while the
+ * provider answers) and c's done and ctx become the engine's. When the call
+ * ends, j's step runs again with c attached: provider_call_of(j). At each
+ * provider_next the call's state is saved in j's row (its secrets
+ * encrypted) before the next request goes out, so a run of the step that a
+ * crash or a shutdown interrupted, on any process, resumes the call at the
+ * step it was on and sends that step's request again. c's input gets
+ * "idempotencyKey", the step's job_key, for ops whose provider takes one.
+ */
+struct job;
+void provider_call_in_job(struct provider_call *c, struct job *j);
+/* The call that ended as j's current step; NULL when there is none yet (start it). */
+struct provider_call *provider_call_of(const struct job *j);
 
 /* The state as {"step", "data", "secrets"} (a job row keeps secrets encrypted). Caller owns. */
 json_t *provider_state_save(const struct provider_state *s);

@@ -2,6 +2,7 @@
 
 #include "core/clock.h"
 #include "integrations/integrations.h"
+#include "jobs/jobs.h"
 #include "tenancy/audit.h"
 #include "tenancy/tenants.h"
 
@@ -29,11 +30,17 @@ const char *verify_transition(const char *from, enum verdict verdict)
     return verdict == VERDICT_NONE ? from : verdicts[verdict];
 }
 
+struct provider_call *verify_call_new(const struct provider_loop *loop, const struct provider *p, const char *id, json_t *config,
+                                      json_t *scm, bool send_test, void (*done)(struct provider_call *v, void *ctx), void *ctx)
+{
+    json_t *input = json_pack("{s:b, s:s?}", "sendTest", send_test, "integrationId", id);
+    return provider_call_new(loop, p, p->ops->verify, config, scm, input, done, ctx);
+}
+
 void verify_start(const struct provider_loop *loop, const struct provider *p, const char *id, json_t *config, json_t *scm,
                   bool send_test, void (*done)(struct provider_call *v, void *ctx), void *ctx)
 {
-    json_t *input = json_pack("{s:b, s:s?}", "sendTest", send_test, "integrationId", id);
-    provider_call_run(provider_call_new(loop, p, p->ops->verify, config, scm, input, done, ctx));
+    provider_call_run(verify_call_new(loop, p, id, config, scm, send_test, done, ctx));
 }
 
 json_t *verify_answer(enum verdict verdict, const char *message, json_t *details, const char *status)
@@ -53,6 +60,8 @@ struct record_tx {
     const char *tenant, *id;
     enum verdict verdict;
     const char *message;
+    const struct provider_call *v;
+    struct job *job;
     char *to;
 };
 
@@ -93,13 +102,19 @@ static enum err_code record_body(struct store_conn *c, void *ctx, struct err *er
                                            .details = details},
                      err);
     json_decref(details);
-    return rc;
+    if (rc)
+        return rc;
+    /* The job that asked ends in the same transaction: the verdict is recorded once however often the step runs. */
+    json_decref(t->job->output);
+    t->job->output =
+        json_pack("{s:s, s:o}", "type", t->v->prov->type, "answer", verify_answer(t->verdict, t->message, t->v->output, t->to));
+    return job_done_in(c, t->job, err);
 }
 
 enum err_code verify_record(struct store_conn *c, const struct request *req, const struct category *cat, const char *tenant_id,
-                            const char *id, enum verdict verdict, const char *message, char to[16], struct err *err)
+                            const char *id, const struct provider_call *v, struct job *j, char to[16], struct err *err)
 {
-    struct record_tx t = {req, cat, tenant_id, id, verdict, message, to};
+    struct record_tx t = {req, cat, tenant_id, id, v->verdict, v->message, v, j, to};
     return tenant_tx(c, tenant_id, record_body, &t, err);
 }
 

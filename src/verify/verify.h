@@ -3,13 +3,15 @@
  *
  * A verification is a call of the provider's verify op (providers/call.h:
  * a step machine on the outbound loop, so thousands can be in flight while
- * no thread waits). This module starts it, turns its verdict into the
- * integration's status by document 000's table (verify_transition),
- * records it with an audit row, and answers it; it names no provider.
- *
- * Threads: done runs on the outbound loop's thread (or the caller's, when
- * the call ended before sending anything) and must be quick: it hands its
- * work to a pool.
+ * no thread waits). A stored integration is verified by a job of the
+ * workflow engine (jobs/jobs.h), kind "verify": its one step loads the
+ * configuration and runs the call, parked, then records the verdict (the
+ * status by document 000's table, verify_transition, with an audit row) in
+ * the same transaction as the job's end. "verify-all" verifies every
+ * integration of a tenant as its children, and "reverify" (reverify.h) the
+ * overdue ones of every tenant. A configuration not stored is checked by a
+ * bare call (verify_start): nothing of it is kept. This module names no
+ * provider.
  */
 #ifndef SLIPWAY_VERIFY_H
 #define SLIPWAY_VERIFY_H
@@ -29,13 +31,18 @@
  */
 void verify_start(const struct provider_loop *loop, const struct provider *p, const char *id, json_t *config, json_t *scm,
                   bool send_test, void (*done)(struct provider_call *v, void *ctx), void *ctx);
+/* The same call, not started (done may be NULL: provider_call_in_job sets it). */
+struct provider_call *verify_call_new(const struct provider_loop *loop, const struct provider *p, const char *id, json_t *config,
+                                      json_t *scm, bool send_test, void (*done)(struct provider_call *v, void *ctx), void *ctx);
 
 /* The answer of a verify endpoint; status is the integration's status after it, details may be NULL. Caller owns. */
 json_t *verify_answer(enum verdict verdict, const char *message, json_t *details, const char *status);
 
 struct category;
+struct job;
 struct keyring;
 struct request;
+struct store;
 struct store_conn;
 
 /*
@@ -52,13 +59,35 @@ enum err_code verify_load_scm(struct store_conn *db, const struct keyring *keys,
                               json_t **scm, struct err *err);
 
 /*
- * Records a verdict (and its message) on a stored integration in one
- * transaction: the status by document 000's table, lastVerifiedAt and the
- * error on a verdict, and an audit row (integration.verify) in every case.
- * req may be NULL (periodic re-verification). to gets the status after it.
+ * Records the verdict (and message) of the ended call v on a stored
+ * integration in one transaction: the status by document 000's table,
+ * lastVerifiedAt and the error on a verdict, an audit row
+ * (integration.verify) in every case, and the end of the job j whose step
+ * it is (its output: {"type", "answer"}, the answer verify_answer gives).
+ * req is who asked (NULL: the periodic re-verification). to gets the
+ * status after it.
  */
 enum err_code verify_record(struct store_conn *c, const struct request *req, const struct category *cat, const char *tenant_id,
-                            const char *id, enum verdict verdict, const char *message, char to[16], struct err *err);
+                            const char *id, const struct provider_call *v, struct job *j, char to[16], struct err *err);
+
+/* ---- verification as jobs (verify_jobs.c) ---- */
+
+#define VERIFY_JOB "verify"         /* payload: category, integrationId, sendTest, type (expected; optional), origin (optional) */
+#define VERIFY_ALL_JOB "verify-all" /* payload: origin (optional); output: {"items": [answers with id, category, type]} */
+
+/* What verification jobs need; the kinds' ctx. */
+struct verify_env {
+    struct store *store;
+    const struct keyring *keys;
+    const struct provider_loop *loop;
+    int reverify_interval; /* seconds: a VALID integration checked longer ago than this is overdue */
+};
+
+/* The step functions of the kinds above (ctx: a struct verify_env). */
+void verify_job_step(void *ctx, struct job *j);
+void verify_all_step(void *ctx, struct job *j);
+/* Who asked, kept in a job's payload for the audit row: {requestId, ip, userAgent, accountId}. Caller owns. */
+json_t *verify_origin(const struct request *req);
 
 /* Document 000's table: the status after a verdict (see docs/verification.md). */
 const char *verify_transition(const char *from, enum verdict verdict);

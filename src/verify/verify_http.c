@@ -1,96 +1,95 @@
 /*
- * verify_http.c: verification over HTTP. The connection is suspended while
- * the provider is asked (no thread waits), and resumed when the verdict has
- * been recorded on the verification pool.
+ * verify_http.c: verification over HTTP. A stored integration (or all of a
+ * tenant's) is verified by a job of the workflow engine, created to run in
+ * this process at once; the connection is suspended meanwhile (no thread
+ * waits) and resumed by the job's completion callback with its answer. A
+ * configuration that is not stored is checked by a bare provider call,
+ * answered when the call ends: nothing of it is kept.
  */
 #include "verify/verify_http.h"
 
-#include <pthread.h>
-
 #include "app.h"
 #include "core/rand.h"
-#include "core/workpool.h"
-#include "core/xmalloc.h"
 #include "integrations/integrations.h"
+#include "jobs/jobs.h"
 #include "tenancy/auth.h"
 #include "verify/verify.h"
 
 #define SETUP_PREFIX "/api/v1/setup/verify-"
 
-/* ---- one verification ---- */
-
-struct single {
-    struct request *req;
-    const struct category *cat;
-    char id[UUID_SIZE]; /* empty: a configuration check; nothing is stored */
-    struct provider_call *v;
-};
-
-/* On the verification pool: record, answer, resume. */
-static void single_record(void *arg)
+/* The job's answer (its output's key, or the whole output), or the error it ended with; then the request goes on. */
+static void answer_job(struct request *req, const struct job_result *r, const char *key)
 {
-    struct single *s = arg;
-    struct store_conn *db;
+    const json_t *answer = key ? json_object_get(r->output, key) : r->output;
+
+    if (r->state && strcmp(r->state, "DONE") == 0 && answer)
+        response_json(req, 200, json_deep_copy(answer));
+    else if (r->err && r->err->code)
+        response_error(req, r->err);
+    else
+        response_error(req, &(struct err){.code = ERR_INTERNAL, .message = "the verification ended without an answer"});
+    request_resume(req);
+}
+
+static void single_done(const struct job_result *r, void *ctx)
+{
+    answer_job(ctx, r, "answer");
+}
+
+/* Suspends the request and creates the job it waits for (payload borrowed); done answers it. */
+static void run_job(struct request *req, const char *kind, json_t *payload, job_done_fn done)
+{
+    struct job_new n = {
+        .kind = kind, .tenant = req->who.tenant_id, .payload = payload, .max_attempts = 1, .here = true, .done = done, .ctx = req};
+    char id[UUID_SIZE];
     struct err err;
-    char to[16];
-    const char *status = verdict_name(s->v->verdict) ? verdict_name(s->v->verdict) : "NOT_VERIFIED";
 
     err_clear(&err);
-    if (s->id[0]) {
-        if (request_db(s->req, &db, &err) ||
-            verify_record(db, s->req, s->cat, s->req->who.tenant_id, s->id, s->v->verdict, s->v->message, to, &err)) {
-            response_error(s->req, &err);
-            goto out;
-        }
-        status = to;
+    request_suspend(req);
+    if (jobs_enqueue(app_of(req)->jobs, &n, id, &err)) {
+        response_error(req, &err);
+        request_resume(req);
     }
-    response_json(s->req, 200, verify_answer(s->v->verdict, s->v->message, s->v->output, status));
-out:
-    provider_call_free(s->v);
-    request_resume(s->req);
 }
 
-static void single_done(struct provider_call *v, void *ctx)
+/* A configuration check: the answer when the call ends, on whichever thread that is. */
+static void config_done(struct provider_call *v, void *ctx)
 {
-    struct single *s = ctx;
-    s->v = v;
-    if (workpool_submit(app_of(s->req)->verify_pool, single_record, s) != 0)
-        single_record(s); /* the pool is full or stopping: record here rather than lose it */
+    struct request *req = ctx;
+    const char *status = verdict_name(v->verdict) ? verdict_name(v->verdict) : "NOT_VERIFIED";
+
+    response_json(req, 200, verify_answer(v->verdict, v->message, v->output, status));
+    provider_call_free(v);
+    request_resume(req);
 }
 
-/* Suspends the request and starts; config and scm are stolen. */
-static enum err_code start(struct request *req, const struct provider *p, const char *id, json_t *config, json_t *scm,
-                           struct err *err)
+/* sendTest from the body: absent, or a boolean. */
+static enum err_code send_test(const struct request *req, bool *out, struct err *err)
 {
-    struct single *s = arena_alloc(req->arena, sizeof *s);
     json_t *send = req->body ? json_object_get(req->body, "sendTest") : NULL;
 
     if (send && !json_is_boolean(send)) {
-        json_decref(config);
-        json_decref(scm);
         err_detail(err, "sendTest", "must be a boolean");
         return err_set(err, ERR_INVALID, "invalid request");
     }
-    s->req = req;
-    s->cat = category_get(p->category);
-    snprintf(s->id, sizeof s->id, "%s", id ? id : "");
-    request_suspend(req);
-    verify_start(&app_of(req)->providers, p, id, config, scm, json_is_true(send), single_done, s);
+    *out = json_is_true(send);
     return ERR_OK;
 }
 
+/* A stored integration of cat (of type p, when given): a verify job. */
 static enum err_code stored(struct request *req, const struct provider *p, const struct category *cat, const char *id,
                             struct err *err)
 {
-    struct app *app = app_of(req);
-    struct store_conn *db;
-    json_t *config, *scm = NULL;
+    json_t *payload;
+    bool test;
 
-    if (request_db(req, &db, err) || verify_load(db, app->keys, cat, req->who.tenant_id, id, p, &config, &scm, err))
+    if (send_test(req, &test, err))
         return err->code;
-    if (!p)
-        p = provider_by_type(json_string_value(json_object_get(config, "type")));
-    return start(req, p, id, config, scm, err);
+    payload = json_pack("{s:s, s:s, s:b, s:s?, s:o}", "category", cat->slug, "integrationId", id, "sendTest", test, "type",
+                        p ? p->type : NULL, "origin", verify_origin(req));
+    run_job(req, VERIFY_JOB, payload, single_done);
+    json_decref(payload);
+    return ERR_OK;
 }
 
 enum err_code verify_one_post(struct request *req, struct err *err)
@@ -171,162 +170,32 @@ enum err_code verify_setup_post(struct request *req, struct err *err)
         else if (p->scm_type)
             verify_load_scm(db, app->keys, tenant, copy, &scm, err);
     }
-    if (err->code) {
+    bool test = false;
+    if (err->code || send_test(req, &test, err)) {
         secret_wipe_json(copy);
         json_decref(copy);
+        secret_wipe_json(scm);
+        json_decref(scm);
         return err->code;
     }
-    return start(req, p, NULL, copy, scm, err);
+    request_suspend(req);
+    verify_start(&app->providers, p, NULL, copy, scm, test, config_done, req);
+    return ERR_OK;
 }
 
 /* ---- every integration of a tenant ---- */
 
-struct batch {
-    struct request *req;
-    pthread_mutex_t lock;
-    int pending;
-    json_t *items;
-};
-
-struct item {
-    struct batch *b;
-    size_t index;
-    const struct category *cat;
-    char id[UUID_SIZE], type[32];
-    struct provider_call *v;
-};
-
-static void batch_item(struct batch *b, size_t index, json_t *answer)
+static void all_done(const struct job_result *r, void *ctx)
 {
-    bool last;
-
-    pthread_mutex_lock(&b->lock);
-    if (answer)
-        json_array_set_new(b->items, index, answer);
-    last = --b->pending == 0;
-    pthread_mutex_unlock(&b->lock);
-    if (!last)
-        return;
-    response_json(b->req, 200, json_pack("{s:O}", "items", b->items));
-    json_decref(b->items);
-    pthread_mutex_destroy(&b->lock);
-    request_resume(b->req);
-}
-
-static json_t *item_answer(const struct item *it, enum verdict verdict, const char *message, json_t *details, const char *status)
-{
-    json_t *a = verify_answer(verdict, message, details, status);
-    json_object_set_new(a, "id", json_string(it->id));
-    json_object_set_new(a, "category", json_string(it->cat->slug));
-    json_object_set_new(a, "type", json_string(it->type));
-    return a;
-}
-
-static void item_record(void *arg)
-{
-    struct item *it = arg;
-    struct batch *b = it->b;
-    size_t index = it->index;
-    struct store_conn *db;
-    struct err err;
-    char to[16] = "";
-    json_t *answer;
-
-    err_clear(&err);
-    if (store_conn_get(b->req->store, &db, &err) == ERR_OK) {
-        verify_record(db, b->req, it->cat, b->req->who.tenant_id, it->id, it->v->verdict, it->v->message, to, &err);
-        store_conn_put(db);
-    }
-    answer = item_answer(it, it->v->verdict, it->v->message, it->v->output, to[0] ? to : "NOT_VERIFIED");
-    if (err.code)
-        json_object_set_new(answer, "message", json_string(err.message));
-    provider_call_free(it->v);
-    free(it);
-    batch_item(b, index, answer);
-}
-
-static void item_done(struct provider_call *v, void *ctx)
-{
-    struct item *it = ctx;
-    it->v = v;
-    if (workpool_submit(app_of(it->b->req)->verify_pool, item_record, it) != 0)
-        item_record(it);
-}
-
-/* What every integration of the tenant is, in order: (category, id) pairs into a JSON array of [slug, id]. */
-static enum err_code list_all(struct store_conn *db, const char *tenant, json_t *out, struct err *err)
-{
-    for (int c = 0; c < CAT__COUNT; c++) {
-        const struct category *cat = category_get((enum category_id)c);
-        struct store_stmt *st;
-        int rc;
-        if (store_select(db, cat->sql_ids, STORE_ARGS(STORE_TEXT(tenant)), &st, err))
-            return err->code;
-        while ((rc = store_next(st, err)) == 1)
-            json_array_append_new(out, json_pack("[s, s]", cat->slug, store_col_text(st, 0)));
-        store_finish(st);
-        if (rc < 0)
-            return err->code;
-    }
-    return ERR_OK;
+    answer_job(ctx, r, NULL);
 }
 
 enum err_code verify_all_post(struct request *req, struct err *err)
 {
-    struct app *app = app_of(req);
-    struct store_conn *db;
-    json_t *all = json_array(), *pair;
-    struct batch *b;
-    size_t i, n;
+    json_t *payload = json_pack("{s:o}", "origin", verify_origin(req));
 
-    if (request_db(req, &db, err) || list_all(db, req->who.tenant_id, all, err)) {
-        json_decref(all);
-        return err->code;
-    }
-    n = json_array_size(all);
-    b = arena_alloc(req->arena, sizeof *b);
-    b->req = req;
-    b->items = json_array();
-    b->pending = (int)n + 1; /* +1 until every check has started */
-    pthread_mutex_init(&b->lock, NULL);
-    for (i = 0; i < n; i++)
-        json_array_append_new(b->items, json_null());
-    request_suspend(req);
-    json_array_foreach(all, i, pair)
-    {
-        struct item *it = xcalloc(1, sizeof *it);
-        json_t *config = NULL, *scm = NULL;
-        const struct provider *p;
-        struct err inner;
-
-        it->b = b;
-        it->index = i;
-        it->cat = category_by_slug(json_string_value(json_array_get(pair, 0)));
-        snprintf(it->id, sizeof it->id, "%s", json_string_value(json_array_get(pair, 1)));
-        err_clear(&inner);
-        if (verify_load(db, app->keys, it->cat, req->who.tenant_id, it->id, NULL, &config, &scm, &inner) == ERR_OK) {
-            p = provider_by_type(json_string_value(json_object_get(config, "type")));
-            snprintf(it->type, sizeof it->type, "%s", p->type);
-            verify_start(&app->providers, p, it->id, config, scm, false, item_done, it);
-            continue;
-        }
-        /* Could not even start: an answer without a verdict, and the status stays what it is. */
-        char status[16] = "NOT_VERIFIED", message[sizeof inner.message];
-        struct store_stmt *st;
-        snprintf(message, sizeof message, "%s", inner.message);
-        if (store_select(db, it->cat->sql_status, STORE_ARGS(STORE_TEXT(req->who.tenant_id), STORE_TEXT(it->id)), &st, &inner) ==
-            ERR_OK) {
-            if (store_next(st, &inner) == 1) {
-                snprintf(status, sizeof status, "%s", store_col_text(st, 0));
-                snprintf(it->type, sizeof it->type, "%s", store_col_text(st, 1));
-            }
-            store_finish(st);
-        }
-        json_t *answer = item_answer(it, VERDICT_NONE, message, NULL, status);
-        free(it);
-        batch_item(b, i, answer);
-    }
-    json_decref(all);
-    batch_item(b, n, NULL); /* releases the +1: answers now if every check already ended */
+    UNUSED(err);
+    run_job(req, VERIFY_ALL_JOB, payload, all_done);
+    json_decref(payload);
     return ERR_OK;
 }

@@ -1,11 +1,13 @@
-"""The job queue (src/jobs/jobs.h, docs/internals/jobs.md) with real processes.
+"""The workflow engine (src/jobs/jobs.h, docs/internals/jobs.md) with real processes.
 
 Two `slipway serve` processes on one database share the work: the
 re-verification job exists once however many processes start, and runs in
-one of them at a time. A process killed (SIGKILL) in the middle of the job
-keeps its lease only until the lease runs out; then the other process takes
-the job (attempt 2) and finishes the work. Run for every backend the suite
-runs on (SQLite, PostgreSQL, MariaDB).
+one of them at a time; each overdue integration is a "verify" job, its
+child. A process killed (SIGKILL) in the middle of such a child (its
+provider call unanswered) keeps its lease only until the lease runs out;
+then the other process takes the child (attempt 2), asks the provider again
+and records the verdict, and the re-verification, woken by its last child,
+ends. Run for every backend the suite runs on (SQLite, PostgreSQL, MariaDB).
 """
 
 import os
@@ -21,9 +23,16 @@ LEASE_SECONDS = 2
 SLOW_SECONDS = 30  # the provider's answer to the process that will be killed never comes in time
 
 
-def job_rows(server):
-    names, rows = fx.db_query(server, "SELECT kind, dedupeKey, state, attempts, leaseOwner, lastFinishedAt FROM jobs")
-    return [dict(zip((n.lower() for n in names), r)) for r in rows]
+def job_rows(server, kind=None):
+    names, rows = fx.db_query(server, "SELECT kind, dedupeKey, state, attempts, leaseOwner, lastFinishedAt, payload FROM jobs "
+                                      "ORDER BY createdAt")
+    found = [dict(zip((n.lower() for n in names), r)) for r in rows]
+    return [r for r in found if kind is None or r["kind"] == kind]
+
+
+def children_of(server, integration_id):
+    """The verify jobs of one integration that the re-verification made (the HTTP ones name who asked: an origin)."""
+    return [r for r in job_rows(server, "verify") if integration_id in str(r["payload"]) and "origin" not in str(r["payload"])]
 
 
 def owned_by(row, server):
@@ -48,37 +57,42 @@ class KilledMidJobTest(unittest.TestCase):
             first.stop()
             old = vf.backdate(first, integ["id"])
 
-            # A takes the job and hangs in the provider call.
+            # A takes the job, makes the integration a verify job of its own, and hangs in that one's provider call.
             rules.append(client.rule("github", "slow", match=case.match, seconds=SLOW_SECONDS))
             mark = client.mark()
             a = shared.start(migrate=False)
             self.assertTrue(vf.wait_for(lambda: vf.user_calls(client.requests("github", mark), case.info["token"]), 10),
                             "the first process starts the re-verification")
-            rows = job_rows(a)
-            self.assertEqual(len(rows), 1, rows)
-            self.assertEqual((rows[0]["kind"], rows[0]["dedupekey"], rows[0]["state"]), ("reverify", "reverify", "RUNNING"))
-            self.assertTrue(owned_by(rows[0], a), "the first process holds the lease: %s" % rows[0])
+            sweeps = job_rows(a, "reverify")
+            self.assertEqual([(r["dedupekey"], r["state"]) for r in sweeps], [("reverify", "WAITING")],
+                             "one re-verification, waiting for its child: %s" % sweeps)
+            swept_before = sweeps[0]["lastfinishedat"]
+            children = children_of(a, integ["id"])
+            self.assertEqual([r["state"] for r in children], ["RUNNING"], children)
+            self.assertTrue(owned_by(children[0], a), "the first process holds the child's lease: %s" % children[0])
 
-            # B starts, A dies mid-job; the provider answers at once from now on.
+            # B starts, A dies mid-call; the provider answers at once from now on.
             b = shared.start(migrate=False)
             os.kill(a.pid, signal.SIGKILL)
             self.assertIsNotNone(a.wait_exit(10), "the killed process is gone")
             a.pid = None  # nothing to stop or check: it was killed
             client.drop(rules.pop())
-            self.assertEqual(len(job_rows(b)), 1, "B's start-up did not enqueue a second job")
+            self.assertEqual(len(job_rows(b, "reverify")), 1, "B's start-up did not enqueue a second job")
 
             def taken_over_and_done():
                 obj = ctx.get("scm", integ["id"])
-                row = job_rows(b)[0]
-                return obj["lastVerifiedAt"] != old and row["state"] == "QUEUED" and row["lastfinishedat"] is not None
+                row = job_rows(b, "reverify")[0]
+                return obj["lastVerifiedAt"] != old and row["state"] == "QUEUED" and row["lastfinishedat"] != swept_before
             ctx.server = b
             self.assertTrue(vf.wait_for(taken_over_and_done, 15),
                             "after the lease runs out B runs the job: %s %s" % (job_rows(b), ctx.get("scm", integ["id"])))
             self.assertEqual(ctx.get("scm", integ["id"])["verificationStatus"], "VALID")
-            self.assertIn("(attempt 2)", b.log_text(), "B ran the job as its second attempt")
+            self.assertIn("(attempt 2)", b.log_text(), "B ran the child as its second attempt")
             self.assertEqual(len(vf.user_calls(client.requests("github", mark), case.info["token"])), 2,
                              "A's interrupted call and B's")
-            row = job_rows(b)[0]
+            self.assertEqual([(r["state"], r["attempts"]) for r in children_of(b, integ["id"])], [("DONE", 2)],
+                             "one child, done at its second attempt")
+            row = job_rows(b, "reverify")[0]
             self.assertEqual((row["state"], row["attempts"], row["leaseowner"]), ("QUEUED", 0, None),
                              "a recurring job is queued again, its lease given back")
         finally:

@@ -46,7 +46,6 @@ LAYERS = [
 KNOWN_UPWARD = {
     ("tenancy/auth.h", "app.h"): "the principal and roles move out of src/http/ into tenancy (issue 12, HTTP part)",
     ("tenancy/session.c", "app.h"): "domain code stops including app.h (issue 12, HTTP part)",
-    ("verify/reverify.c", "app.h"): "re-verification runs on the workflow engine (issue 12, workflows part)",
 }
 
 INCLUDE = re.compile(r'^\s*#\s*include\s+"([^"]+)"', re.M)

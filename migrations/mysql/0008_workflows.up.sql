@@ -1,0 +1,32 @@
+-- The workflow engine: see migrations/sqlite/0007_workflows.up.sql.
+ALTER TABLE jobs MODIFY state ENUM('CANCELLED', 'DONE', 'FAILED', 'QUEUED', 'RUNNING', 'WAITING') NOT NULL;
+
+ALTER TABLE jobs ADD COLUMN step INT NOT NULL DEFAULT 0;
+
+ALTER TABLE jobs ADD COLUMN data JSON NULL;
+
+ALTER TABLE jobs ADD COLUMN secrets TEXT NULL;
+
+ALTER TABLE jobs ADD COLUMN eventKey VARCHAR(255) NULL;
+
+ALTER TABLE jobs ADD COLUMN event JSON NULL;
+
+ALTER TABLE jobs ADD COLUMN output JSON NULL;
+
+ALTER TABLE jobs ADD COLUMN parentId CHAR(36) CHARACTER SET latin1 COLLATE latin1_bin NULL;
+
+ALTER TABLE jobs ADD COLUMN pending INT NOT NULL DEFAULT 0;
+
+ALTER TABLE jobs ADD COLUMN cycle INT NOT NULL DEFAULT 0;
+
+CREATE INDEX idx_jobs_event ON jobs (eventKey);
+
+CREATE INDEX idx_jobs_parent ON jobs (parentId);
+
+ALTER TABLE jobs ADD CONSTRAINT fk_jobs_parent FOREIGN KEY (parentId) REFERENCES jobs (id) ON DELETE CASCADE;
+
+CREATE TABLE job_events (
+  eventKey VARCHAR(255) NOT NULL PRIMARY KEY,
+  payload JSON NULL,
+  createdAt DATETIME(3) NOT NULL
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
