@@ -91,12 +91,12 @@ TABLE = [
     # ---- signature checks: JWTs (slipway signs, the fakes verify as Apple and Google do), CSRF, TLS.
     # Signed inbound webhooks do not exist yet: their checks get rows when they land.
     Mutant("fake-es256-check", "signature check disabled",
-           "the App Store Connect fake accepts any ES256 signature", "tests/fakes/fakes.py",
+           "the App Store Connect fake accepts any ES256 signature", "tests/fakes/fake_appstore.py",
            [('good = self.fakes.openssl.verify(key["publicKey"], signing_input, ecdsa_raw_to_der(signature))',
              "good = True")],
            ["fakes.test_fakes"]),
     Mutant("fake-rs256-check", "signature check disabled",
-           "Google's token endpoint fake accepts any RS256 signature", "tests/fakes/fakes.py",
+           "Google's token endpoint fake accepts any RS256 signature", "tests/fakes/fake_google.py",
            [('good = self.fakes.openssl.verify(account["publicKey"], signing_input, signature)', "good = True")],
            ["fakes.test_fakes"]),
     Mutant("jwt-es256-signature", "signature check disabled",
