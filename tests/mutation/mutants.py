@@ -126,8 +126,8 @@ TABLE = [
     # ---- secrets
     Mutant("secret-unmasked", "secret in an answer",
            "owners see integration secrets in full instead of the mask", "src/integrations/integrations.c",
-           [("json_is_string(v) ? secret_mask(json_string_value(v)) : json_null()",
-             "json_is_string(v) ? json_deep_copy(v) : json_null()")],
+           [("? secret_mask(f, json_string_value(v), json_string_value(json_object_get(r->saved_at, f->name)))",
+             "? json_deep_copy(v)")],
            [API + "test_secrets"]),
     Mutant("log-password", "secret in a log line",
            "a login logs the password", "src/tenancy/auth_http.c",
