@@ -65,20 +65,40 @@ static void write_all(const char *buf, size_t len)
 
 #define ACCESS_BUFFER (64 * 1024)
 
+/*
+ * Two buffers: request threads append to buf[active] under the lock; the
+ * flusher swaps them under the lock and writes the full one outside it. So
+ * a slow stderr (a disk throttling writes, a full pipe) holds the flusher
+ * only, never a request: a line that finds the active buffer full while the
+ * other is still being written is dropped and counted, and the flusher
+ * reports the count in a line of its own.
+ */
 static struct {
     pthread_mutex_t lock;
     pthread_cond_t wake;
     pthread_t thread;
     bool running, stopping;
-    size_t len;
-    char buf[ACCESS_BUFFER];
+    int active;       /* the buffer lines are appended to */
+    size_t len;       /* bytes in buf[active] */
+    uint64_t dropped; /* lines dropped since the flusher last reported */
+    char buf[2][ACCESS_BUFFER];
 } access_log = {.lock = PTHREAD_MUTEX_INITIALIZER, .wake = PTHREAD_COND_INITIALIZER};
 
-/* Called with the lock held. */
+/* Writes what the active buffer holds; called with the lock held, which it releases while writing. */
 static void access_flush(void)
 {
-    write_all(access_log.buf, access_log.len);
+    const char *full = access_log.buf[access_log.active];
+    size_t len = access_log.len;
+    uint64_t dropped = access_log.dropped;
+
+    access_log.active ^= 1;
     access_log.len = 0;
+    access_log.dropped = 0;
+    pthread_mutex_unlock(&access_log.lock);
+    write_all(full, len);
+    if (dropped)
+        log_warn("access log: %llu lines dropped: stderr could not keep up", (unsigned long long)dropped);
+    pthread_mutex_lock(&access_log.lock);
 }
 
 static void *access_flusher(void *arg)
@@ -88,7 +108,8 @@ static void *access_flusher(void *arg)
     while (!access_log.stopping) {
         struct timespec until;
         clock_deadline(&until, 50);
-        pthread_cond_timedwait(&access_log.wake, &access_log.lock, &until);
+        if (access_log.len <= ACCESS_BUFFER / 2) /* else it filled while the other was written: no wait */
+            pthread_cond_timedwait(&access_log.wake, &access_log.lock, &until);
         access_flush();
     }
     access_flush();
@@ -124,11 +145,16 @@ void log_access_line(const char *text, size_t len)
         log_line(text, len);
         return;
     }
-    if (access_log.len + len + 1 > ACCESS_BUFFER)
-        access_flush();
-    memcpy(access_log.buf + access_log.len, text, len);
-    access_log.buf[access_log.len + len] = '\n';
-    access_log.len += len + 1;
+    if (access_log.len + len + 1 > ACCESS_BUFFER) {
+        access_log.dropped++; /* the flusher is still writing the other buffer */
+    } else {
+        char *end = access_log.buf[access_log.active] + access_log.len;
+        memcpy(end, text, len);
+        end[len] = '\n';
+        access_log.len += len + 1;
+    }
+    if (access_log.len > ACCESS_BUFFER / 2)
+        pthread_cond_signal(&access_log.wake); /* swap now rather than at the next tick */
     pthread_mutex_unlock(&access_log.lock);
 }
 

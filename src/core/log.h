@@ -26,9 +26,11 @@ void log_line(const char *text, size_t len);
 
 /*
  * The access log is buffered: log_access_line appends, and a flusher writes
- * the buffer every 50 ms (or when it fills), so a busy server makes one
- * write(2) for many requests instead of one each. Without a running flusher
- * lines are written at once. log_buffer_stop flushes what is left.
+ * the buffer every 50 ms (or once it is half full), so a busy server makes
+ * one write(2) for many requests instead of one each. A request never waits
+ * for stderr: when it cannot keep up, lines are dropped and counted (log.c).
+ * Without a running flusher lines are written at once. log_buffer_stop
+ * flushes what is left.
  */
 void log_buffer_start(void);
 void log_buffer_stop(void);

@@ -149,6 +149,13 @@ TABLE = [
            "authentication logs the bearer token", "src/tenancy/auth.c",
            [("    token_hash(h, hash);\n", "    token_hash(h, hash);\n    log_info(\"token %s\", h);\n")],
            [API + "test_tokens"]),
+    # ---- a stalled stderr must not hold requests (tests/reliability/stuck_log.py)
+    Mutant("access-log-writes-under-lock", "request held by the log",
+           "the access log's flusher writes while holding the lock every request's completion takes",
+           "src/core/log.c",
+           [("    pthread_mutex_unlock(&access_log.lock);\n    write_all(full, len);\n",
+             "    write_all(full, len);\n    pthread_mutex_unlock(&access_log.lock);\n")],
+           ["reliability.stuck_log"]),
 ]
 
 
