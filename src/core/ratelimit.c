@@ -3,6 +3,7 @@
 #include <pthread.h>
 
 #include "core/clock.h"
+#include "core/fnv.h"
 #include "core/rand.h"
 #include "core/xmalloc.h"
 
@@ -55,9 +56,8 @@ void ratelimit_set_clock(struct ratelimit *rl, int64_t (*now_ms)(void))
 /* FNV-1a from a random basis, finished with a 64-bit mix so every bit of the key reaches the low bits. */
 static uint64_t hash(uint64_t seed, const char *s)
 {
-    uint64_t h = 1469598103934665603u ^ seed;
-    for (; *s; s++)
-        h = (h ^ (unsigned char)*s) * 1099511628211u;
+    uint64_t h = fnv1a(s, strlen(s), seed);
+
     h ^= h >> 33;
     h *= 0xff51afd7ed558ccdu;
     h ^= h >> 33;

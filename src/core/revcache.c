@@ -2,6 +2,7 @@
 
 #include <pthread.h>
 
+#include "core/fnv.h"
 #include "core/xmalloc.h"
 
 #define KEY_MAX 64
@@ -21,10 +22,7 @@ struct revcache {
 
 static struct slot *slot_of(struct revcache *c, const char *key)
 {
-    uint64_t h = 1469598103934665603u; /* FNV-1a */
-    for (const unsigned char *p = (const unsigned char *)key; *p; p++)
-        h = (h ^ *p) * 1099511628211u;
-    return &c->slots[h % c->n];
+    return &c->slots[fnv1a(key, strlen(key), 0) % c->n];
 }
 
 struct revcache *revcache_new(size_t slots)

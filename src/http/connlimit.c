@@ -4,6 +4,7 @@
 #include <netinet/in.h>
 #include <pthread.h>
 
+#include "core/fnv.h"
 #include "core/xmalloc.h"
 
 /*
@@ -69,9 +70,8 @@ static bool key_of(const struct sockaddr *addr, uint8_t key[16])
 
 static size_t hash(const uint8_t key[16])
 {
-    uint64_t h = 1469598103934665603u;
-    for (int i = 0; i < 16; i++)
-        h = (h ^ key[i]) * 1099511628211u;
+    uint64_t h = fnv1a(key, 16, 0);
+
     return (size_t)(h ^ (h >> 32));
 }
 

@@ -8,10 +8,12 @@
 #include "core/xmalloc.h"
 #include "outbound/outbound.h"
 
-#define WAIT_MS 30000 /* how long the middle step waits for its event at most */
+#define WAIT_MS 30000    /* how long the middle step waits for its event at most */
+#define TIMEOUT_MS 10000 /* how long a request to the fake may take, unless the configuration says */
 
 struct probe {
     char url[512];
+    long timeout_ms;
     struct outbound *out;
     struct jobs *q;
     json_t *enqueue; /* what to create at start, or NULL */
@@ -40,6 +42,9 @@ struct probe *probe_new(const char *config, struct outbound *out, struct err *er
     }
     p = xcalloc(1, sizeof *p);
     snprintf(p->url, sizeof p->url, "%s", url);
+    p->timeout_ms = json_integer_value(json_object_get(c, "timeoutMs"));
+    if (p->timeout_ms <= 0)
+        p->timeout_ms = TIMEOUT_MS;
     p->out = out;
     p->enqueue = json_incref(json_object_get(c, "enqueue"));
     json_decref(c);
@@ -82,7 +87,7 @@ static void request(struct probe_call *pc, const char *method, const char *what)
                                  .headers = headers,
                                  .body = "{}",
                                  .body_len = 2,
-                                 .timeout_ms = 10000,
+                                 .timeout_ms = pc->p->timeout_ms,
                                  .done = answered,
                                  .ctx = pc};
     struct err err;
@@ -173,6 +178,7 @@ enum err_code probe_enqueue(struct probe *p, struct jobs *q, struct err *err)
     const char *tag = json_string_value(json_object_get(e, "tag"));
     json_int_t count = json_integer_value(json_object_get(e, "count"));
     bool pairs = json_is_true(json_object_get(e, "pairs"));
+    bool here = json_is_true(json_object_get(e, "here"));
 
     p->q = q;
     for (json_int_t i = 0; e && i < count; i++) {
@@ -184,7 +190,8 @@ enum err_code probe_enqueue(struct probe *p, struct jobs *q, struct err *err)
         struct job_new n = {.kind = PROBE_JOB,
                             .payload = payload,
                             .dedupe_key = dedupe,
-                            .not_before_ms = json_integer_value(json_object_get(e, "notBeforeMs"))};
+                            .not_before_ms = json_integer_value(json_object_get(e, "notBeforeMs")),
+                            .here = here};
         enum err_code rc = jobs_enqueue(q, &n, id, err);
         json_decref(payload);
         if (rc)

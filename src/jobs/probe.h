@@ -15,11 +15,14 @@
  * where key is the step's job_key. Each request says which process sent it
  * (X-Probe-Pid). Its output: {"steps", "gotEvent", "timedOut"}.
  *
- * SLIPWAY_TEST_PROBE is JSON: {"url": the fake's base URL, "enqueue":
- * {"count": N, "steps": S, "tag": T, "pairs": bool, "notBeforeMs": ms}}.
- * With "enqueue", the process creates N probe jobs as it starts, with
- * dedupe keys probe:T:0.. (a restart creates none again); with "pairs"
- * each even one waits for the event its odd neighbour signals.
+ * SLIPWAY_TEST_PROBE is JSON: {"url": the fake's base URL, "timeoutMs":
+ * how long a request may take (10000), "enqueue": {"count": N, "steps": S,
+ * "tag": T, "pairs": bool, "notBeforeMs": ms, "here": bool}}. With
+ * "enqueue", the process creates N probe jobs as it starts, with dedupe
+ * keys probe:T:0.. (a restart creates none again); with "pairs" each even
+ * one waits for the event its odd neighbour signals; with "here" they are
+ * this process's as they are created (jobs_enqueue's here) and run here
+ * unless it dies (tests/ops/failover.py kills the one holding a step).
  */
 #ifndef SLIPWAY_PROBE_H
 #define SLIPWAY_PROBE_H

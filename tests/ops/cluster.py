@@ -7,6 +7,14 @@ Debian's nginx, and a database server that tests/db/dbserver started.
         c.nodes[i]         # each slipway process: .port, .metrics_port, .pid, .log_text(), .scrape()
         c.kill(node)       # SIGKILL
         c.nginx_log()      # parsed access lines: request id, method, status, upstream addresses and statuses
+        c.jobs()           # the rows of the jobs table
+
+With probe_steps=S, every process is started with SLIPWAY_TEST_PROBE (the
+test-only job kind "probe", src/jobs/probe.h) and creates, as it starts, one
+workflow of S steps that is its own (created `here`: it runs on that process
+unless it dies); c.fake is the provider they call, tests/reliability/
+workflows.py's Fake, which holds every answer until c.fake.release(): until
+then each process's workflow waits at its first step, its effect made.
 
 The database is fresh (a database of its own on the server), migrated once
 and bootstrapped once; every process then starts with `serve` alone. nginx
@@ -31,9 +39,11 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, os.path.join(ROOT, "tests", "api"))
 sys.path.insert(0, os.path.join(ROOT, "tests", "db"))
+sys.path.insert(0, os.path.join(ROOT, "tests", "reliability"))
 import dbclient  # noqa: E402
 import harness  # noqa: E402
 from ports import free_port  # noqa: E402
+import workflows  # noqa: E402
 
 KEY = "5eed0000000000000000000000000000000000000000000000000000000000c1"
 READY_TIMEOUT = 30.0
@@ -131,6 +141,11 @@ class Node:
     def start(self):
         env = dict(self.cluster.env(), SLIPWAY_LISTEN=self.address,
                    SLIPWAY_METRICS_LISTEN="127.0.0.1:%d" % self.metrics_port)
+        if self.cluster.fake:
+            # The probe's request waits for the fake's release: it may take as long as the fake holds it.
+            probe = {"url": self.cluster.fake.url, "timeoutMs": int((workflows.HOLD_MAX + 10) * 1000),
+                     "enqueue": {"count": 1, "steps": self.cluster.probe_steps, "tag": "node%d" % self.index, "here": True}}
+            env.update(SLIPWAY_TEST_PROBE=json.dumps(probe), SLIPWAY_OUTBOUND_ALLOW="127.0.0.0/8")
         with open(os.path.join(self.dir, "stderr.log"), "ab") as err:
             self.proc = subprocess.Popen([harness.binary_path(), "serve"], env=env, cwd=self.dir,
                                          stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=err,
@@ -196,12 +211,13 @@ class Front(harness.Server):
 
 
 class Cluster:
-    def __init__(self, db_state_file, processes=3, extra_env=None):
+    def __init__(self, db_state_file, processes=3, extra_env=None, probe_steps=0):
         self.db_state_file = db_state_file
         self.count = processes
         self.extra_env = dict(extra_env or {})
+        self.probe_steps = probe_steps
         self.dir = tempfile.mkdtemp(prefix="slipway-cluster-")
-        self.nodes, self.nginx = [], None
+        self.nodes, self.nginx, self.fake = [], None, None
         self.database = None
 
     def env(self):
@@ -239,6 +255,8 @@ class Cluster:
         self.database = dbclient.createdb(admin_url, "slw_" + uuid.uuid4().hex[:20])
         self.admin_command("migrate", "up")
         admin = json.loads(self.admin_command("admin", "bootstrap", "--email", "admin@example.com", "--org", "Admin Org"))
+        if self.probe_steps:
+            self.fake = workflows.Fake(delay=(0, 0.05), hold=True)
         self.nodes = [Node(self, i) for i in range(self.count)]
         for node in self.nodes:
             node.start()
@@ -280,6 +298,11 @@ class Cluster:
         node.proc.wait()
         node.killed = True
 
+    def jobs(self):
+        """The rows of the jobs table: [{id, kind, state, attempts, leaseowner, output, payload}]."""
+        names, found = dbclient.query(self.database, "SELECT id, kind, state, attempts, leaseOwner, output, payload FROM jobs")
+        return [dict(zip((n.lower() for n in names), r)) for r in found]
+
     def survivors(self):
         return [n for n in self.nodes if not n.killed]
 
@@ -300,6 +323,8 @@ class Cluster:
 
     def close(self):
         problems = []
+        if self.fake:
+            self.fake.release()  # held answers go out: no process waits for one as it stops
         if self.nginx is not None and self.nginx.poll() is None:
             self.nginx.send_signal(signal.SIGQUIT)  # graceful: open streams end
             try:
@@ -309,6 +334,8 @@ class Cluster:
                 self.nginx.wait()
         for node in self.nodes:
             problems += node.stop()
+        if self.fake:
+            self.fake.close()
         if self.database:
             with open(self.db_state_file) as f:
                 admin_url = json.load(f)["url"]

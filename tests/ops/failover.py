@@ -27,8 +27,15 @@ with SIGKILL, and the load goes on. Checked:
   every audit event of the tenant from its first connection on, once each,
   in order, although the streams on the killed process broke;
 - the survivors stop cleanly (SIGTERM, exit 0).
-The workflow part ("a release workflow finished exactly once") is a hook,
-WorkflowHook below: the durable workflow engine does not exist yet.
+- a workflow that was running on the killed process finished exactly once:
+  each process runs a multi-step workflow of the test-only job kind probe
+  (src/jobs/probe.h, the one tests/reliability/workflows.py kills processes
+  under) whose first step's effect the fake provider holds unanswered until
+  the kill; every workflow ends DONE, once, with each step's effect made
+  once, the victim's interrupted step asked for again by a survivor, and no
+  job left leased by the dead process (Workflows below). No HTTP route
+  starts a workflow yet (releases do not exist): each process creates its
+  own as it starts.
 The run is bounded: a few seconds of load before and after the kill.
 """
 import http.client
@@ -42,6 +49,7 @@ import uuid
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from cluster import Cluster  # noqa: E402
 import harness  # noqa: E402 (tests/api, put on the path by cluster)
+import workflows  # noqa: E402 (tests/reliability, put on the path by cluster)
 
 LOAD_BEFORE_KILL = 4.0  # seconds of load before the kill, and after it
 LOAD_AFTER_KILL = 6.0  # (longer: the broken streams wait the 3 s their `retry:` asks before reconnecting)
@@ -49,33 +57,61 @@ READERS = 4
 STREAMS = 3
 CATCH_UP = 30.0  # seconds the streams get to deliver the last events once the load stopped
 NON_IDEMPOTENT = ("POST", "PATCH")  # what nginx never sends twice
+WORKFLOW_END = 60.0  # seconds the workflows get to end after the load (the victim's is taken over once its lease ran out)
+ENDED = ("DONE", "FAILED", "CANCELLED")
 
 
-class WorkflowHook:
-    """HOOK (issue 20): "a release workflow ... finished exactly once".
+class Workflows:
+    """A workflow running on the killed process finishes exactly once (the test-only job kind probe, src/jobs/probe.h).
 
-    Not built yet: it needs the durable workflow engine of the
-    providers-and-workflows issue, which does not exist. When it does,
-    start() is where a multi-step workflow (a release, once releases exist)
-    is started through the front before the kill, preferably with a step
-    running on the process that is then killed (its job's leaseOwner names
-    the process); check() waits for it to finish and asserts that it
-    finished exactly once: one finished run, each step's effect once at the
-    provider fakes (their request logs), no step left RUNNING.
+    Each process created, as it started, one probe workflow of workflows.STEPS steps that is its own (cluster.py,
+    probe_steps), and the fake holds every answer: each workflow waits at its first step, its effect made at the
+    fake, leased by its process. start() checks that the victim holds one so; killed() lets the answers go (the
+    victim's is lost with it); check() waits until every workflow ended and asserts that each finished exactly once:
+    DONE, one finished run, each step's effect once at the fake (workflows.check), the victim's interrupted step
+    asked for again by a survivor (same idempotency key: no second effect), and no job left leased by the dead
+    process.
     """
 
-    built = False
+    def __init__(self, cluster, victim):
+        self.cluster, self.victim = cluster, victim
+        self.interrupted = None
 
-    def __init__(self, cluster):
-        self.cluster = cluster
+    def probes(self):
+        return [r for r in self.cluster.jobs() if r["kind"] == "probe"]
 
-    def start(self):
-        pass
+    def start(self, test):
+        fake, pids = self.cluster.fake, {str(n.pid) for n in self.cluster.nodes}
+        workflows.wait_for("each process's workflow to make its first effect",
+                           lambda: all(fake.unanswered_effect(pid) for pid in pids), 20)
+        self.interrupted = fake.unanswered_effect(self.victim.pid)
+        owners = {r["id"]: lease_pid(r["leaseowner"]) for r in self.probes() if r["state"] == "RUNNING"}
+        test.assertEqual(sorted(owners.values()), sorted(pids), "one workflow running on each process")
+        workflow_id = self.interrupted[0].split(".")[0]  # the key is <job id>.<cycle>.<step>
+        test.assertEqual(owners.get(workflow_id), str(self.victim.pid), "the victim's held step is of its own workflow")
+
+    def killed(self):
+        self.cluster.fake.release()
 
     def check(self, test):
-        if not self.built:
-            print("failover: the workflow part is a hook (WorkflowHook): the durable workflow engine is not built yet",
-                  file=sys.stderr)
+        cluster, fake, victim = self.cluster, self.cluster.fake, str(self.victim.pid)
+        expected = len(cluster.nodes)
+        workflows.wait_for("every workflow to end", lambda: all(r["state"] in ENDED for r in self.probes()), WORKFLOW_END)
+        workflows.check(fake, self.probes(), [self.interrupted], expected)
+        key = self.interrupted[0]
+        test.assertEqual(fake.senders[key][0], victim, "the victim sent the interrupted step's request first")
+        survivors = {str(n.pid) for n in cluster.survivors()}
+        test.assertTrue(set(fake.senders[key][1:]) and set(fake.senders[key][1:]) <= survivors,
+                        "a survivor took the victim's workflow over: %s" % fake.senders[key])
+        workflows.wait_for("no job leased by the dead process",
+                           lambda: not [r for r in cluster.jobs() if lease_pid(r["leaseowner"]) == victim], WORKFLOW_END)
+        print("failover: %d workflows of %d steps DONE, each step's effect once; the victim's interrupted step %s asked "
+              "again by %s" % (expected, workflows.STEPS, key, fake.senders[key][1:]), file=sys.stderr)
+
+
+def lease_pid(owner):
+    """The process id in a leaseOwner (host:pid:random#claim), or None."""
+    return owner.split(":")[1] if owner else None
 
 
 class EventStream(threading.Thread):
@@ -206,7 +242,7 @@ class FailoverTest(unittest.TestCase):
         if not state:
             self.fail("SLIPWAY_TEST_DB_STATE: the state file of a database server tests/db/dbserver started")
         env = {"SLIPWAY_STREAM_HEARTBEAT": "1", "SLIPWAY_JOB_LEASE": "2", "SLIPWAY_JOB_POLL_MS": "200"}
-        with Cluster(state, processes=3, extra_env=env) as cluster:
+        with Cluster(state, processes=3, extra_env=env, probe_steps=workflows.STEPS) as cluster:
             front = cluster.front
             org, other = harness.new_org(front), harness.new_org(front)
             before = set(self.audit_ids(front, org))
@@ -219,13 +255,14 @@ class FailoverTest(unittest.TestCase):
             self.assertEqual(sum(held.values()), STREAMS, held)
             victim = cluster.nodes[max(held, key=held.get)]
 
-            workflow = WorkflowHook(cluster)
-            workflow.start()
+            workflow = Workflows(cluster, victim)
+            workflow.start(self)
             load = Load(front, org, other)
             load.start()
             time.sleep(LOAD_BEFORE_KILL)
             killed_at = time.monotonic()
             cluster.kill(victim)
+            workflow.killed()
             time.sleep(LOAD_AFTER_KILL)
             load.stop()
             workflow.check(self)

@@ -1,4 +1,4 @@
-/* Unit tests of src/core: arena, errors, config, clock, encodings, rate limits, ids, the revision cache. */
+/* Unit tests of src/core: arena, errors, config, clock, encodings, rate limits, ids, FNV-1a, the revision cache. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -14,6 +14,7 @@
 #include "core/config.h"
 #include "core/encode.h"
 #include "core/err.h"
+#include "core/fnv.h"
 #include "core/rand.h"
 #include "core/ratelimit.h"
 #include "core/revcache.h"
@@ -318,6 +319,16 @@ static void test_ratelimit_backoff(void **state)
     ratelimit_free(rl);
 }
 
+static void test_fnv1a(void **state)
+{
+    (void)state;
+    /* The published FNV-1a 64-bit test vectors; a seed changes the hash. */
+    assert_true(fnv1a("", 0, 0) == 0xcbf29ce484222325u);
+    assert_true(fnv1a("a", 1, 0) == 0xaf63dc4c8601ec8cu);
+    assert_true(fnv1a("foobar", 6, 0) == 0x85944171f73967e8u);
+    assert_true(fnv1a("foobar", 6, 1) != fnv1a("foobar", 6, 0));
+}
+
 static void test_revcache(void **state)
 {
     struct revcache *c = revcache_new(8);
@@ -373,6 +384,7 @@ int main(void)
         cmocka_unit_test(test_ratelimit),
         cmocka_unit_test(test_ratelimit_long_keys),
         cmocka_unit_test(test_ratelimit_backoff),
+        cmocka_unit_test(test_fnv1a),
         cmocka_unit_test(test_revcache),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
