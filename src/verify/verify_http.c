@@ -81,7 +81,7 @@ static enum err_code stored(struct request *req, const struct provider *p, const
                             struct err *err)
 {
     json_t *payload;
-    bool test;
+    bool test = false;
 
     if (send_test(req, &test, err))
         return err->code;
