@@ -23,6 +23,11 @@
 #include "store/migrate.h"
 #include "tenancy/auth.h"
 #include "tenancy/bootstrap.h"
+#include "tenancy/tenancy.h"
+#include "integrations/integrations_http.h"
+#include "setup/setup_http.h"
+#include "system/metrics_http.h"
+#include "verify/verify_http.h"
 #include "verify/reverify.h"
 #include "verify/verify.h"
 
@@ -81,8 +86,8 @@ static json_t *route_json(const struct route *r)
         body = json_pack("{s:s, s:b, s:b, s:o}", "schema", r->body->name, "optional", r->body->optional, "open", r->body->open,
                          "fields", fields);
     }
-    return json_pack("{s:s, s:s, s:s, s:o, s:o}", "method", r->method, "path", path, "role", role_name(r->role), "params", params,
-                     "body", body);
+    return json_pack("{s:s, s:s, s:s, s:o, s:o}", "method", r->method, "path", path, "role", access_name(r->access), "params",
+                     params, "body", body);
 }
 
 static int cmd_routes(void)
@@ -121,8 +126,6 @@ static enum err_code first_start(struct app *app, struct err *err)
     return err->code;
 }
 
-static const struct server_hooks hooks = {auth_authenticate};
-
 /* The metrics address (SLIPWAY_METRICS_LISTEN): a small server of its own that serves GET /metrics only. */
 static struct server *metrics_start(struct app *app, const struct server_options *api, struct err *err)
 {
@@ -139,7 +142,7 @@ static struct server *metrics_start(struct app *app, const struct server_options
         err_set(err, ERR_INVALID, "SLIPWAY_METRICS_LISTEN: expected HOST:PORT, got \"%s\"", app->cfg.metrics_listen);
         return NULL;
     }
-    s = server_start(&mo, metrics_routes, metrics_routes_count, &hooks, app, app->store, err);
+    s = server_start(&mo, metrics_routes, metrics_routes_count, &routes_hooks, app->store, err);
     if (s)
         log_fields(LOG_INFO, "metrics listening", json_pack("{s:s, s:i}", "host", host, "port", server_port(s)));
     return s;
@@ -218,7 +221,21 @@ static int serve(struct app *app)
         goto stop;
     app->usage = token_usage_start(app->store, app->cfg.token_flush);
     log_buffer_start();
-    app->server = server = server_start(&so, routes, routes_count, &hooks, app, app->store, &err);
+    tenancy_start(&(struct tenancy_env){.pw = app->pw,
+                                        .hash_pool = app->hash_pool,
+                                        .login_limit = app->login_limit,
+                                        .login_backoff = app->login_backoff,
+                                        .usage = app->usage,
+                                        .session_ttl = app->cfg.session_ttl,
+                                        .login_rate = app->cfg.login_rate,
+                                        .cookie_secure = app->cfg.cookie_secure});
+    integrations_http_start(app->keys);
+    setup_http_start(app->status_cache, app->keys);
+    verify_http_start(app->jobs, app->keys, &app->providers);
+    app->server = server = server_start(&so, routes, routes_count, &routes_hooks, app->store, &err);
+    if (server)
+        metrics_http_start(&(struct metrics_sources){
+            .server = server, .store = app->store, .jobs = app->jobs, .out = app->providers.out, .token = app->cfg.metrics_token});
     if (!server || (app->cfg.metrics_listen[0] && !(metrics = metrics_start(app, &so, &err))))
         goto stop;
     if (app->cfg.metrics_token[0] && !metrics)
