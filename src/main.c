@@ -25,6 +25,7 @@
 #include "tenancy/bootstrap.h"
 #include "tenancy/tenancy.h"
 #include "integrations/integrations_http.h"
+#include "integrations/webhooks.h"
 #include "setup/setup_http.h"
 #include "system/metrics_http.h"
 #include "verify/verify_http.h"
@@ -159,9 +160,11 @@ static int serve(struct app *app)
                                 .stream_heartbeat = app->cfg.stream_heartbeat};
     struct server *server = NULL, *metrics = NULL;
     struct verify_env venv = {.loop = &app->providers, .reverify_interval = app->cfg.reverify_interval};
+    struct webhooks_prune_env wenv = {.retention_s = app->cfg.job_retention};
     struct job_kind job_kinds[] = {{VERIFY_JOB, verify_job_step, &venv},
                                    {VERIFY_ALL_JOB, verify_all_step, &venv},
                                    {REVERIFY_JOB, reverify_step, &venv},
+                                   {WEBHOOK_PRUNE_JOB, webhooks_prune_step, &wenv},
                                    {NULL, NULL, NULL}};
     size_t njob_kinds = ARRAY_LEN(job_kinds) - 1;
     struct probe *probe = NULL;
@@ -205,8 +208,9 @@ static int serve(struct app *app)
     app->login_limit = ratelimit_new(60, 65536);
     app->login_backoff = ratelimit_new(60, 65536);
     app->status_cache = revcache_new(4096);
-    if (reverify_schedule(app->store, &err))
+    if (reverify_schedule(app->store, &err) || webhooks_schedule(app->store, &err))
         goto stop;
+    wenv.store = app->store;
     venv.store = app->store;
     venv.keys = app->keys;
     jo.keys = app->keys;
@@ -230,6 +234,7 @@ static int serve(struct app *app)
                                         .login_rate = app->cfg.login_rate,
                                         .cookie_secure = app->cfg.cookie_secure});
     integrations_http_start(app->keys);
+    webhooks_start(app->keys);
     setup_http_start(app->status_cache, app->keys);
     verify_http_start(app->jobs, app->keys, &app->providers);
     app->server = server = server_start(&so, routes, routes_count, &routes_hooks, app->store, &err);

@@ -15,6 +15,8 @@
 
 #include "integrations/catalog.h"
 #include "integrations/integrations_http.h"
+#include "integrations/webhooks.h"
+#include "integrations/webhooks_http.h"
 #include "setup/setup.h"
 #include "setup/setup_http.h"
 #include "system/metrics_http.h"
@@ -68,6 +70,11 @@ const struct route routes[] = {
     {"PATCH", "/api/v1/{tenantId}/integrations/{category}/{id}", ACCESS_OWNER, &any_object_schema, integration_patch},
     {"DELETE", "/api/v1/{tenantId}/integrations/{category}/{id}", ACCESS_OWNER, NULL, integration_delete_http},
 
+    /* Signed inbound webhooks: an integration's hook, made and rotated by an owner; deliveries admitted by their signature. */
+    {"GET", "/api/v1/{tenantId}/integrations/{category}/{id}/webhook", ACCESS_OWNER, NULL, webhook_get},
+    {"POST", "/api/v1/{tenantId}/integrations/{category}/{id}/webhook", ACCESS_OWNER, NULL, webhook_post},
+    {"POST", "/hooks/v1/{hookId:text}", ACCESS_WEBHOOK, NULL, webhook_receive},
+
     {"POST", "/api/v1/{tenantId}/integrations/{category}/{id}/verify", ACCESS_OWNER, &optional_object_schema, verify_one_post},
     {"POST", "/api/v1/{tenantId}/integrations/verify-all", ACCESS_OWNER, NULL, verify_all_post},
 
@@ -106,7 +113,7 @@ const size_t routes_count = ARRAY_LEN(routes);
 
 enum err_code routes_admit(struct request *req, int access, struct err *err)
 {
-    return auth_admit(req, access, err);
+    return access == ACCESS_WEBHOOK ? webhooks_admit(req, err) : auth_admit(req, access, err);
 }
 
 const struct server_hooks routes_hooks = {routes_admit};

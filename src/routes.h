@@ -9,7 +9,8 @@ extern const size_t routes_count;
 
 /*
  * The access hook (server.h) over every class of tenancy/roles.h: the
- * roles, through tenancy's auth_admit.
+ * signed webhooks through integrations' webhooks_admit, every other class
+ * through tenancy's auth_admit.
  */
 enum err_code routes_admit(struct request *req, int access, struct err *err);
 extern const struct server_hooks routes_hooks;

@@ -8,6 +8,7 @@
 
 #include "http/page.h"
 #include "integrations/integrations.h"
+#include "integrations/webhooks.h"
 #include "setup/setup.h"
 #include "tenancy/tenants.h"
 
@@ -204,7 +205,8 @@ static enum err_code delete_body(struct store_conn *c, void *ctx, struct err *er
 {
     struct request *req = ctx;
     if (integration_delete(c, req, category_by_slug(request_param(req, "category")), principal_of(req)->tenant_id,
-                           request_param(req, "id"), err))
+                           request_param(req, "id"), err) ||
+        webhooks_forget(c, principal_of(req)->tenant_id, request_param(req, "id"), err))
         return err->code;
     return setup_refresh(c, principal_of(req)->tenant_id, principal_of(req)->account_id, NULL, err);
 }

@@ -52,8 +52,9 @@ struct principal {
     char tenant_id[UUID_SIZE]; /* the path's tenant, once the caller's membership is checked */
     enum role role;            /* the caller's role in tenant_id */
     int64_t tenant_revision;   /* tenant_id's revision as this request found it (tenants.h: tenant_tx) */
-    /* On a webhook route: the integration whose signature the body carried (webhooks.h). */
+    /* On a webhook route: the integration whose signature the body carried, and its type (integrations/webhooks.h). */
     char integration_id[UUID_SIZE];
+    char integration_type[32];
 };
 
 /* The request's caller; an empty (unauthenticated) one when no hook ran. Borrowed. */
