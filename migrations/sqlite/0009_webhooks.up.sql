@@ -1,4 +1,4 @@
--- Signed inbound webhooks (docs/api.md, "Webhooks"; docs/internals/webhooks.md).
+-- Signed inbound webhooks (docs/api.md, "Webhooks"; docs/internals/router.md, "Route classes").
 -- integration_webhooks: one per SCM or pipeline integration that takes them.
 -- hookId is the unguessable part of its URL (POST /hooks/v1/{hookId}: 192
 -- random bits, base64url); secret is the signing secret slipway made,

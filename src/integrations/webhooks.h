@@ -1,5 +1,5 @@
 /*
- * webhooks.h: signed inbound webhooks (docs/internals/webhooks.md).
+ * webhooks.h: signed inbound webhooks (docs/internals/router.md, "Route classes"; docs/api.md, "Webhooks").
  *
  * An SCM or pipeline integration whose provider takes webhooks
  * (CAP_WEBHOOK_CHECK) may have one: a hookId, the unguessable part of its
