@@ -1,6 +1,8 @@
 /*
- * app.h: the application context every handler reaches through req->app.
- * Built once in main.c; everything in it is thread-safe or read-only.
+ * app.h: the application context, built once in main.c; everything in it
+ * is thread-safe or read-only. Only main.c sees it: each module is handed
+ * what it needs of it at start-up (tenancy_start, verify_http_start, ...),
+ * so no domain code includes this header (tests/spec/test_layers.py).
  */
 #ifndef SLIPWAY_APP_H
 #define SLIPWAY_APP_H
@@ -13,7 +15,6 @@
 struct jobs;
 struct keyring;
 struct ratelimit;
-struct jobs;
 struct revcache;
 struct server;
 struct token_usage;
@@ -33,10 +34,5 @@ struct app {
     struct revcache *status_cache;  /* setup status answers by tenant, valid at the tenant's revision (setup_get) */
     struct server *server;          /* the API's server, whose counts /metrics shows */
 };
-
-static inline struct app *app_of(const struct request *req)
-{
-    return req->app;
-}
 
 #endif

@@ -23,6 +23,12 @@
 #include "store/migrate.h"
 #include "tenancy/auth.h"
 #include "tenancy/bootstrap.h"
+#include "tenancy/tenancy.h"
+#include "integrations/integrations_http.h"
+#include "integrations/webhooks.h"
+#include "setup/setup_http.h"
+#include "system/metrics_http.h"
+#include "verify/verify_http.h"
 #include "verify/reverify.h"
 #include "verify/verify.h"
 
@@ -81,8 +87,8 @@ static json_t *route_json(const struct route *r)
         body = json_pack("{s:s, s:b, s:b, s:o}", "schema", r->body->name, "optional", r->body->optional, "open", r->body->open,
                          "fields", fields);
     }
-    return json_pack("{s:s, s:s, s:s, s:o, s:o}", "method", r->method, "path", path, "role", role_name(r->role), "params", params,
-                     "body", body);
+    return json_pack("{s:s, s:s, s:s, s:o, s:o}", "method", r->method, "path", path, "role", access_name(r->access), "params",
+                     params, "body", body);
 }
 
 static int cmd_routes(void)
@@ -121,8 +127,6 @@ static enum err_code first_start(struct app *app, struct err *err)
     return err->code;
 }
 
-static const struct server_hooks hooks = {auth_authenticate};
-
 /* The metrics address (SLIPWAY_METRICS_LISTEN): a small server of its own that serves GET /metrics only. */
 static struct server *metrics_start(struct app *app, const struct server_options *api, struct err *err)
 {
@@ -139,7 +143,7 @@ static struct server *metrics_start(struct app *app, const struct server_options
         err_set(err, ERR_INVALID, "SLIPWAY_METRICS_LISTEN: expected HOST:PORT, got \"%s\"", app->cfg.metrics_listen);
         return NULL;
     }
-    s = server_start(&mo, metrics_routes, metrics_routes_count, &hooks, app, app->store, err);
+    s = server_start(&mo, metrics_routes, metrics_routes_count, &routes_hooks, app->store, err);
     if (s)
         log_fields(LOG_INFO, "metrics listening", json_pack("{s:s, s:i}", "host", host, "port", server_port(s)));
     return s;
@@ -156,9 +160,11 @@ static int serve(struct app *app)
                                 .stream_heartbeat = app->cfg.stream_heartbeat};
     struct server *server = NULL, *metrics = NULL;
     struct verify_env venv = {.loop = &app->providers, .reverify_interval = app->cfg.reverify_interval};
+    struct webhooks_prune_env wenv = {.retention_s = app->cfg.job_retention};
     struct job_kind job_kinds[] = {{VERIFY_JOB, verify_job_step, &venv},
                                    {VERIFY_ALL_JOB, verify_all_step, &venv},
                                    {REVERIFY_JOB, reverify_step, &venv},
+                                   {WEBHOOK_PRUNE_JOB, webhooks_prune_step, &wenv},
                                    {NULL, NULL, NULL}};
     size_t njob_kinds = ARRAY_LEN(job_kinds) - 1;
     struct probe *probe = NULL;
@@ -202,8 +208,9 @@ static int serve(struct app *app)
     app->login_limit = ratelimit_new(60, 65536);
     app->login_backoff = ratelimit_new(60, 65536);
     app->status_cache = revcache_new(4096);
-    if (reverify_schedule(app->store, &err))
+    if (reverify_schedule(app->store, &err) || webhooks_schedule(app->store, &err))
         goto stop;
+    wenv.store = app->store;
     venv.store = app->store;
     venv.keys = app->keys;
     jo.keys = app->keys;
@@ -218,7 +225,22 @@ static int serve(struct app *app)
         goto stop;
     app->usage = token_usage_start(app->store, app->cfg.token_flush);
     log_buffer_start();
-    app->server = server = server_start(&so, routes, routes_count, &hooks, app, app->store, &err);
+    tenancy_start(&(struct tenancy_env){.pw = app->pw,
+                                        .hash_pool = app->hash_pool,
+                                        .login_limit = app->login_limit,
+                                        .login_backoff = app->login_backoff,
+                                        .usage = app->usage,
+                                        .session_ttl = app->cfg.session_ttl,
+                                        .login_rate = app->cfg.login_rate,
+                                        .cookie_secure = app->cfg.cookie_secure});
+    integrations_http_start(app->keys);
+    webhooks_start(app->keys);
+    setup_http_start(app->status_cache, app->keys);
+    verify_http_start(app->jobs, app->keys, &app->providers);
+    app->server = server = server_start(&so, routes, routes_count, &routes_hooks, app->store, &err);
+    if (server)
+        metrics_http_start(&(struct metrics_sources){
+            .server = server, .store = app->store, .jobs = app->jobs, .out = app->providers.out, .token = app->cfg.metrics_token});
     if (!server || (app->cfg.metrics_listen[0] && !(metrics = metrics_start(app, &so, &err))))
         goto stop;
     if (app->cfg.metrics_token[0] && !metrics)

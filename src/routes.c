@@ -1,8 +1,10 @@
 /*
  * routes.c: every route of slipway, as data (Redis's command table).
  *
- * method, pattern, minimum role, body schema, handler. The router enforces
- * the role (and that the caller belongs to {tenantId}), the body limit,
+ * method, pattern, access class (tenancy/roles.h: a minimum role, or a
+ * class that is not one), body schema, handler. The router enforces the
+ * access class through routes_admit (and so that the caller belongs to
+ * {tenantId}), the body limit,
  * the media type, and the schema before the handler runs. docs/openapi.yaml
  * must list exactly these routes with the same roles, bodies and parameter
  * values (a test holds `slipway routes` against it), and the API tests
@@ -13,64 +15,73 @@
 
 #include "integrations/catalog.h"
 #include "integrations/integrations_http.h"
+#include "integrations/webhooks.h"
+#include "integrations/webhooks_http.h"
 #include "setup/setup.h"
 #include "setup/setup_http.h"
 #include "system/metrics_http.h"
 #include "system/system_http.h"
+#include "tenancy/auth.h"
 #include "tenancy/tenancy_http.h"
 #include "ui/ui_http.h"
 #include "verify/verify_http.h"
 
 const struct route routes[] = {
-    {"GET", "/healthz", ROLE_PUBLIC, NULL, system_healthz},
-    {"GET", "/readyz", ROLE_PUBLIC, NULL, system_readyz},
-    {"GET", "/api/v1/openapi.json", ROLE_PUBLIC, NULL, system_openapi_json},
-    {"GET", "/api/v1/openapi.yaml", ROLE_PUBLIC, NULL, system_openapi_yaml},
+    {"GET", "/healthz", ACCESS_PUBLIC, NULL, system_healthz},
+    {"GET", "/readyz", ACCESS_PUBLIC, NULL, system_readyz},
+    {"GET", "/api/v1/openapi.json", ACCESS_PUBLIC, NULL, system_openapi_json},
+    {"GET", "/api/v1/openapi.yaml", ACCESS_PUBLIC, NULL, system_openapi_yaml},
 
     /* The web UI: a page and its embedded assets; everything it shows comes from the API. */
-    {"GET", "/", ROLE_PUBLIC, NULL, ui_index},
-    {"GET", "/ui/{asset}", ROLE_PUBLIC, NULL, ui_asset},
+    {"GET", "/", ACCESS_PUBLIC, NULL, ui_index},
+    {"GET", "/ui/{asset}", ACCESS_PUBLIC, NULL, ui_asset},
 
-    {"POST", "/api/v1/auth/login", ROLE_PUBLIC, &login_schema, auth_login},
-    {"POST", "/api/v1/auth/logout", ROLE_ACCOUNT, NULL, auth_logout},
-    {"GET", "/api/v1/me", ROLE_ACCOUNT, NULL, me_get},
-    {"GET", "/api/v1/me/tokens", ROLE_ACCOUNT, NULL, tokens_list},
-    {"POST", "/api/v1/me/tokens", ROLE_ACCOUNT, &token_create_schema, tokens_create},
-    {"DELETE", "/api/v1/me/tokens/{id}", ROLE_ACCOUNT, NULL, tokens_revoke},
-    {"GET", "/api/v1/me/audit-logs", ROLE_ACCOUNT, NULL, audit_mine},
+    {"POST", "/api/v1/auth/login", ACCESS_PUBLIC, &login_schema, auth_login},
+    {"POST", "/api/v1/auth/logout", ACCESS_ACCOUNT, NULL, auth_logout},
+    {"GET", "/api/v1/me", ACCESS_ACCOUNT, NULL, me_get},
+    {"GET", "/api/v1/me/tokens", ACCESS_ACCOUNT, NULL, tokens_list},
+    {"POST", "/api/v1/me/tokens", ACCESS_ACCOUNT, &token_create_schema, tokens_create},
+    {"DELETE", "/api/v1/me/tokens/{id}", ACCESS_ACCOUNT, NULL, tokens_revoke},
+    {"GET", "/api/v1/me/audit-logs", ACCESS_ACCOUNT, NULL, audit_mine},
 
-    {"POST", "/api/v1/tenants", ROLE_ACCOUNT, &tenant_create_schema, tenants_post},
-    {"GET", "/api/v1/tenants", ROLE_ACCOUNT, NULL, tenants_list},
-    {"GET", "/api/v1/{tenantId}", ROLE_VIEWER, NULL, tenant_get},
-    {"PATCH", "/api/v1/{tenantId}", ROLE_OWNER, &tenant_update_schema, tenant_patch},
-    {"DELETE", "/api/v1/{tenantId}", ROLE_OWNER, NULL, tenant_delete},
+    {"POST", "/api/v1/tenants", ACCESS_ACCOUNT, &tenant_create_schema, tenants_post},
+    {"GET", "/api/v1/tenants", ACCESS_ACCOUNT, NULL, tenants_list},
+    {"GET", "/api/v1/{tenantId}", ACCESS_VIEWER, NULL, tenant_get},
+    {"PATCH", "/api/v1/{tenantId}", ACCESS_OWNER, &tenant_update_schema, tenant_patch},
+    {"DELETE", "/api/v1/{tenantId}", ACCESS_OWNER, NULL, tenant_delete},
 
-    {"GET", "/api/v1/{tenantId}/members", ROLE_VIEWER, NULL, members_list},
-    {"POST", "/api/v1/{tenantId}/members", ROLE_OWNER, &invitation_create_schema, members_invite},
-    {"PATCH", "/api/v1/{tenantId}/members/{accountId}", ROLE_OWNER, &member_update_schema, member_patch},
-    {"DELETE", "/api/v1/{tenantId}/members/{accountId}", ROLE_OWNER, NULL, member_delete},
-    {"GET", "/api/v1/{tenantId}/invitations", ROLE_OWNER, NULL, invitations_list},
-    {"DELETE", "/api/v1/{tenantId}/invitations/{id}", ROLE_OWNER, NULL, invitation_revoke},
-    /* Public: the invitee may have no account yet. Logged in (bearer or session), the handler authenticates the caller itself. */
-    {"POST", "/api/v1/invitations/accept", ROLE_PUBLIC, &invitation_accept_schema, invitation_accept},
+    {"GET", "/api/v1/{tenantId}/members", ACCESS_VIEWER, NULL, members_list},
+    {"POST", "/api/v1/{tenantId}/members", ACCESS_OWNER, &invitation_create_schema, members_invite},
+    {"PATCH", "/api/v1/{tenantId}/members/{accountId}", ACCESS_OWNER, &member_update_schema, member_patch},
+    {"DELETE", "/api/v1/{tenantId}/members/{accountId}", ACCESS_OWNER, NULL, member_delete},
+    {"GET", "/api/v1/{tenantId}/invitations", ACCESS_OWNER, NULL, invitations_list},
+    {"DELETE", "/api/v1/{tenantId}/invitations/{id}", ACCESS_OWNER, NULL, invitation_revoke},
+    /* Public: the invitee may have no account yet. Logged in (bearer or session), the caller is authenticated and accepts as
+       itself. */
+    {"POST", "/api/v1/invitations/accept", ACCESS_PUBLIC_OR_ACCOUNT, &invitation_accept_schema, invitation_accept},
 
-    {"GET", "/api/v1/{tenantId}/audit-logs", ROLE_OWNER, NULL, audit_list},
-    {"GET", "/api/v1/{tenantId}/audit-logs/stream", ROLE_OWNER, NULL, audit_stream},
+    {"GET", "/api/v1/{tenantId}/audit-logs", ACCESS_OWNER, NULL, audit_list},
+    {"GET", "/api/v1/{tenantId}/audit-logs/stream", ACCESS_OWNER, NULL, audit_stream},
 
-    {"GET", "/api/v1/integration-types", ROLE_ACCOUNT, NULL, integration_types_get},
-    {"POST", "/api/v1/{tenantId}/integrations/{category}", ROLE_OWNER, &any_object_schema, integrations_post},
-    {"GET", "/api/v1/{tenantId}/integrations/{category}", ROLE_VIEWER, NULL, integrations_list},
-    {"GET", "/api/v1/{tenantId}/integrations/{category}/{id}", ROLE_VIEWER, NULL, integration_get},
-    {"PATCH", "/api/v1/{tenantId}/integrations/{category}/{id}", ROLE_OWNER, &any_object_schema, integration_patch},
-    {"DELETE", "/api/v1/{tenantId}/integrations/{category}/{id}", ROLE_OWNER, NULL, integration_delete_http},
+    {"GET", "/api/v1/integration-types", ACCESS_ACCOUNT, NULL, integration_types_get},
+    {"POST", "/api/v1/{tenantId}/integrations/{category}", ACCESS_OWNER, &any_object_schema, integrations_post},
+    {"GET", "/api/v1/{tenantId}/integrations/{category}", ACCESS_VIEWER, NULL, integrations_list},
+    {"GET", "/api/v1/{tenantId}/integrations/{category}/{id}", ACCESS_VIEWER, NULL, integration_get},
+    {"PATCH", "/api/v1/{tenantId}/integrations/{category}/{id}", ACCESS_OWNER, &any_object_schema, integration_patch},
+    {"DELETE", "/api/v1/{tenantId}/integrations/{category}/{id}", ACCESS_OWNER, NULL, integration_delete_http},
 
-    {"POST", "/api/v1/{tenantId}/integrations/{category}/{id}/verify", ROLE_OWNER, &optional_object_schema, verify_one_post},
-    {"POST", "/api/v1/{tenantId}/integrations/verify-all", ROLE_OWNER, NULL, verify_all_post},
+    /* Signed inbound webhooks: an integration's hook, made and rotated by an owner; deliveries admitted by their signature. */
+    {"GET", "/api/v1/{tenantId}/integrations/{category}/{id}/webhook", ACCESS_OWNER, NULL, webhook_get},
+    {"POST", "/api/v1/{tenantId}/integrations/{category}/{id}/webhook", ACCESS_OWNER, NULL, webhook_post},
+    {"POST", "/hooks/v1/{hookId:text}", ACCESS_WEBHOOK, NULL, webhook_receive},
+
+    {"POST", "/api/v1/{tenantId}/integrations/{category}/{id}/verify", ACCESS_OWNER, &optional_object_schema, verify_one_post},
+    {"POST", "/api/v1/{tenantId}/integrations/verify-all", ACCESS_OWNER, NULL, verify_all_post},
 
 /* Document 001 section 5.1's verification endpoints (and one per other type): the body names the tenant. */
 #define VERIFY(kind)                                                                                                               \
     {                                                                                                                              \
-        "POST", "/api/v1/setup/verify-" kind, ROLE_ACCOUNT, &verify_setup_schema, verify_setup_post                                \
+        "POST", "/api/v1/setup/verify-" kind, ACCESS_ACCOUNT, &verify_setup_schema, verify_setup_post                              \
     }
     VERIFY("github"),
     VERIFY("gitlab"),
@@ -93,15 +104,22 @@ const struct route routes[] = {
     VERIFY("code-signing"),
 #undef VERIFY
 
-    {"GET", "/api/v1/{tenantId}/release-management/setup", ROLE_VIEWER, NULL, setup_get},
-    {"POST", "/api/v1/{tenantId}/release-management/setup", ROLE_OWNER, &any_object_schema, setup_post},
-    {"PUT", "/api/v1/{tenantId}/release-management/setup/steps/{step}", ROLE_OWNER, &any_object_schema, setup_step_put},
-    {"GET", "/api/v1/{tenantId}/release-management/can-create-releases", ROLE_VIEWER, NULL, setup_can_create_releases},
+    {"GET", "/api/v1/{tenantId}/release-management/setup", ACCESS_VIEWER, NULL, setup_get},
+    {"POST", "/api/v1/{tenantId}/release-management/setup", ACCESS_OWNER, &any_object_schema, setup_post},
+    {"PUT", "/api/v1/{tenantId}/release-management/setup/steps/{step}", ACCESS_OWNER, &any_object_schema, setup_step_put},
+    {"GET", "/api/v1/{tenantId}/release-management/can-create-releases", ACCESS_VIEWER, NULL, setup_can_create_releases},
 };
 const size_t routes_count = ARRAY_LEN(routes);
 
+enum err_code routes_admit(struct request *req, int access, struct err *err)
+{
+    return access == ACCESS_WEBHOOK ? webhooks_admit(req, err) : auth_admit(req, access, err);
+}
+
+const struct server_hooks routes_hooks = {routes_admit};
+
 const struct route metrics_routes[] = {
-    {"GET", "/metrics", ROLE_PUBLIC, NULL, metrics_get},
+    {"GET", "/metrics", ACCESS_PUBLIC, NULL, metrics_get},
 };
 const size_t metrics_routes_count = ARRAY_LEN(metrics_routes);
 

@@ -5,24 +5,6 @@
 #include "core/log.h"
 #include "core/workpool.h"
 
-static const char *const role_names[] = {
-    [ROLE_PUBLIC] = "public", [ROLE_ACCOUNT] = "account", [ROLE_VIEWER] = "viewer",
-    [ROLE_EDITOR] = "editor", [ROLE_OWNER] = "owner",
-};
-
-const char *role_name(enum role r)
-{
-    return (unsigned)r < ARRAY_LEN(role_names) ? role_names[r] : "public";
-}
-
-enum role role_parse(const char *s)
-{
-    for (int r = ROLE_VIEWER; r <= ROLE_OWNER; r++)
-        if (s && strcmp(s, role_names[r]) == 0)
-            return (enum role)r;
-    return ROLE_PUBLIC;
-}
-
 const char *request_param(const struct request *req, const char *name)
 {
     for (int i = 0; i < req->nparams; i++)
@@ -50,7 +32,7 @@ enum err_code request_db(struct request *req, struct store_conn **out, struct er
 {
     if (!req->db && store_conn_get(req->store, &req->db, err))
         return err->code;
-    store_conn_guard(req->db, req->who.tenant_id); /* test runs: rows of other tenants fail the request */
+    store_conn_guard(req->db, req->tenant_id); /* test runs: rows of other tenants fail the request */
     *out = req->db;
     return ERR_OK;
 }

@@ -26,29 +26,8 @@
 
 struct route;
 
-/* Who may call a route: nobody needs a token, any account, or a minimum role in the path's tenant. */
-enum role { ROLE_PUBLIC, ROLE_ACCOUNT, ROLE_VIEWER, ROLE_EDITOR, ROLE_OWNER };
-
-const char *role_name(enum role r);
-/* Parses "viewer", "editor", "owner"; returns ROLE_PUBLIC for anything else. */
-enum role role_parse(const char *s);
-
 #define REQUEST_ID_MAX 64
 #define REQUEST_PARAMS_MAX 8
-
-/* The authenticated caller, filled by the router's hooks. */
-struct principal {
-    bool authenticated;
-    char account_id[UUID_SIZE];
-    /* The account's; filled on routes without a tenant only (auth.c says why). */
-    char email[EMAIL_SIZE];
-    char name[1024]; /* 200 characters of UTF-8 */
-    char created_at[TIMESTAMP_SIZE], updated_at[TIMESTAMP_SIZE];
-    char token_id[UUID_SIZE];
-    char tenant_id[UUID_SIZE]; /* the path's tenant, once the caller's membership is checked */
-    enum role role;            /* the caller's role in tenant_id */
-    int64_t tenant_revision;   /* tenant_id's revision as this request found it (tenants.h: tenant_tx) */
-};
 
 struct header {
     struct header *next;
@@ -57,7 +36,6 @@ struct header {
 
 struct request {
     struct arena *arena;
-    void *app;  /* the application context given to server_start */
     void *conn; /* struct MHD_Connection */
     const char *method, *path;
     char id[REQUEST_ID_MAX + 1];
@@ -66,7 +44,16 @@ struct request {
     const char *param_names[REQUEST_PARAMS_MAX], *param_values[REQUEST_PARAMS_MAX];
     int nparams;
     json_t *body; /* the parsed JSON object, or NULL; owned by the arena */
-    struct principal who;
+
+    /*
+     * Who is calling, as the access hook (server.h) found: the caller as the
+     * application knows it (opaque here: tenancy/roles.h reads it), the
+     * tenant it acts in and its account (NULL or "" for none), both
+     * borrowed from the principal. request_db confines the connection to
+     * the tenant (the tenant guard) and the access log names both.
+     */
+    void *principal;
+    const char *tenant_id, *account_id;
 
     struct store *store;
     struct store_conn *db; /* acquired on first use by request_db, returned at completion */

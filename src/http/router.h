@@ -32,7 +32,7 @@ typedef enum err_code (*handler_fn)(struct request *req, struct err *err);
 struct route {
     const char *method;
     const char *pattern;
-    enum role role;            /* minimum: public, any account, or a role in the path's {tenantId} */
+    int access;                /* who may call it: the application's class, opaque here, given to the access hook (server.h) */
     const struct schema *body; /* NULL: the route takes no body (one sent is ignored) */
     handler_fn handler;
 };

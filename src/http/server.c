@@ -52,7 +52,6 @@ struct server {
     int port;
     struct router *router;
     struct server_hooks hooks;
-    void *app;
     struct store *store;
     int64_t body_limit;
     int shutdown_timeout;
@@ -116,7 +115,6 @@ static void request_begin(struct server *s, struct request *req, struct MHD_Conn
     const char *rid = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "X-Request-Id");
 
     req->begun = true;
-    req->app = s->app;
     req->streams = s->streams;
     req->store = s->store;
     req->conn = conn;
@@ -164,7 +162,6 @@ static enum err_code route_request(struct server *s, struct request *req, struct
 {
     struct route_match m;
     const struct route *rt;
-    const char *tenant;
 
     switch (router_match(s->router, req->arena, req->method, req->path, &m)) {
     case ERR_OK:
@@ -181,9 +178,8 @@ static enum err_code route_request(struct server *s, struct request *req, struct
     memcpy(req->param_values, m.values, sizeof m.values);
     if (req->too_large)
         return err_set(err, ERR_TOO_LARGE, "the body is larger than %lld bytes", (long long)s->body_limit);
-    /* Authentication first: a request without a valid token learns nothing, not even that its ids are malformed. */
-    tenant = m.plausible && rt->role >= ROLE_VIEWER ? request_param(req, "tenantId") : NULL;
-    if (rt->role >= ROLE_ACCOUNT && s->hooks.authenticate(req, tenant, rt->role, err))
+    /* Access first: a request without a valid token learns nothing, not even that its ids are malformed. */
+    if (s->hooks.admit(req, rt->access, err))
         return err->code;
     if (!m.plausible)
         return err_set(err, ERR_NOT_FOUND, "not found");
@@ -283,6 +279,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 static void log_access(const struct request *req, int64_t duration_us)
 {
     char now[TIMESTAMP_SIZE], method[64], path[1024], line[1536];
+    const char *tenant = req->tenant_id ? req->tenant_id : "", *account = req->account_id ? req->account_id : "";
     int n;
 
     clock_now(now);
@@ -291,10 +288,9 @@ static void log_access(const struct request *req, int64_t duration_us)
     n = snprintf(line, sizeof line,
                  "{\"time\":\"%s\",\"level\":\"info\",\"msg\":\"request\",\"requestId\":\"%s\",\"method\":\"%s\","
                  "\"path\":\"%s\",\"status\":%d,\"durationMs\":%lld,\"tenant\":%s%s%s,\"account\":%s%s%s}",
-                 now, req->id, method, path, req->status, (long long)(duration_us / 1000), req->who.tenant_id[0] ? "\"" : "",
-                 req->who.tenant_id[0] ? req->who.tenant_id : "null", req->who.tenant_id[0] ? "\"" : "",
-                 req->who.account_id[0] ? "\"" : "", req->who.account_id[0] ? req->who.account_id : "null",
-                 req->who.account_id[0] ? "\"" : "");
+                 now, req->id, method, path, req->status, (long long)(duration_us / 1000), tenant[0] ? "\"" : "",
+                 tenant[0] ? tenant : "null", tenant[0] ? "\"" : "", account[0] ? "\"" : "", account[0] ? account : "null",
+                 account[0] ? "\"" : "");
     if (n > 0)
         log_access_line(line, (size_t)n < sizeof line ? (size_t)n : sizeof line - 1);
 }
@@ -477,7 +473,7 @@ static enum err_code connection_limit(const struct server_options *o, int *max, 
 }
 
 struct server *server_start(const struct server_options *o, const struct route *routes, size_t nroutes,
-                            const struct server_hooks *hooks, void *app, struct store *store, struct err *err)
+                            const struct server_hooks *hooks, struct store *store, struct err *err)
 {
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG |
                      MHD_USE_NO_LISTEN_SOCKET | MHD_USE_ITC;
@@ -488,7 +484,6 @@ struct server *server_start(const struct server_options *o, const struct route *
     if (!s->router)
         goto fail;
     s->hooks = *hooks;
-    s->app = app;
     s->store = store;
     s->body_limit = o->body_limit;
     s->shutdown_timeout = o->shutdown_timeout;

@@ -3,11 +3,10 @@
  * its arena) per call, runs the router, renders errors, writes the access
  * log, and shuts down gracefully.
  *
- * The server is handed the route table and a hook (from tenancy/auth.c)
- * that turns a bearer token into a principal and checks the caller's role
- * in the path's tenant; it names no handler. It is not free of the
- * domain, though: the roles and the principal it carries (request.h) are
- * tenancy's notions, here until they move to src/tenancy/.
+ * The server is handed the route table and an access hook (routes.c's
+ * routes_admit) that decides, from a route's access class, who may call
+ * it; it names no handler and knows no domain: roles, tenants' members and
+ * signed webhooks are the hook's business (tenancy/roles.h).
  */
 #ifndef SLIPWAY_SERVER_H
 #define SLIPWAY_SERVER_H
@@ -16,12 +15,14 @@
 
 struct server_hooks {
     /*
-     * Fills req->who from the Authorization header (ERR_UNAUTHENTICATED when
-     * missing or bad) and, when tenant_id is not NULL, the caller's role in
-     * that tenant (ERR_NOT_FOUND when the caller may not see it or has less
-     * than min): both in one round trip to the database.
+     * Runs for every matched route, once its whole body has arrived (within
+     * the limit) and before the body is parsed or the path's parameters are
+     * checked for their kinds: may req call a route of this access class
+     * (struct route's, uninterpreted here)? ERR_OK lets it through, with
+     * req->principal, tenant_id and account_id set as the hook found them;
+     * anything else is the answer (ERR_UNAUTHENTICATED, ERR_NOT_FOUND, ...).
      */
-    enum err_code (*authenticate)(struct request *req, const char *tenant_id, enum role min, struct err *err);
+    enum err_code (*admit)(struct request *req, int access, struct err *err);
 };
 
 struct server_options {
@@ -39,7 +40,7 @@ struct server_options {
 struct server;
 
 struct server *server_start(const struct server_options *o, const struct route *routes, size_t nroutes,
-                            const struct server_hooks *hooks, void *app, struct store *store, struct err *err);
+                            const struct server_hooks *hooks, struct store *store, struct err *err);
 int server_port(const struct server *s);
 struct metrics_out;
 /*

@@ -10,6 +10,7 @@
 #include "crypto/secret.h"
 #include "http/request.h"
 #include "integrations/catalog.h"
+#include "tenancy/roles.h"
 
 /* One stored integration. config holds plaintext (secrets too, when decrypted): free it with integration_row_free. */
 struct integration_row {

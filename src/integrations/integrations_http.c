@@ -6,11 +6,19 @@
  */
 #include "integrations/integrations_http.h"
 
-#include "app.h"
 #include "http/page.h"
 #include "integrations/integrations.h"
+#include "integrations/webhooks.h"
 #include "setup/setup.h"
 #include "tenancy/tenants.h"
+
+/* The keyring of integration credentials (integrations_http_start). */
+static const struct keyring *keys;
+
+void integrations_http_start(const struct keyring *k)
+{
+    keys = k;
+}
 
 static enum err_code category_of(struct request *req, const struct category **out, struct err *err)
 {
@@ -47,7 +55,7 @@ static enum err_code includes(struct request *req, const struct category *cat, b
     return err->ndetails ? err_set(err, ERR_INVALID, "invalid include") : ERR_OK;
 }
 
-static json_t *summary(struct store_conn *db, const struct keyring *keys, enum category_id cat, const char *tenant, const char *id)
+static json_t *summary(struct store_conn *db, enum category_id cat, const char *tenant, const char *id)
 {
     static const char *const keep[] = {"organization", "repoName", "appleBundleId", "googlePackageName", "firebaseAppId", NULL};
     struct integration_row *r;
@@ -66,18 +74,26 @@ static json_t *summary(struct store_conn *db, const struct keyring *keys, enum c
     return j;
 }
 
+/*
+ * Not an access check (the route table has those): what an answer shows
+ * depends on who reads it. Owners see secret fields' masks and the fields
+ * that could not be decrypted; editors and viewers see neither.
+ */
+static bool shows_masks(const struct request *req)
+{
+    return principal_of(req)->role == ROLE_OWNER;
+}
+
 static json_t *render(struct request *req, struct store_conn *db, const struct integration_row *r, bool scm, bool target)
 {
-    struct app *app = app_of(req);
-    json_t *j = integration_json(r, req->who.role);
+    json_t *j = integration_json(r, principal_of(req)->role);
     if (scm)
-        json_object_set_new(
-            j, "scm",
-            summary(db, app->keys, CAT_SCM, r->tenant_id, json_string_value(json_object_get(r->config, "scmIntegrationId"))));
+        json_object_set_new(j, "scm",
+                            summary(db, CAT_SCM, r->tenant_id, json_string_value(json_object_get(r->config, "scmIntegrationId"))));
     if (target)
-        json_object_set_new(j, "target",
-                            summary(db, app->keys, CAT_TARGETS, r->tenant_id,
-                                    json_string_value(json_object_get(r->config, "targetIntegrationId"))));
+        json_object_set_new(
+            j, "target",
+            summary(db, CAT_TARGETS, r->tenant_id, json_string_value(json_object_get(r->config, "targetIntegrationId"))));
     return j;
 }
 
@@ -89,7 +105,7 @@ static enum err_code respond_one(struct request *req, struct store_conn *db, con
     bool scm, target;
 
     if (includes(req, cat, &scm, &target, err) ||
-        integration_load(db, app_of(req)->keys, cat, req->who.tenant_id, id, req->who.role == ROLE_OWNER, &r, err))
+        integration_load(db, keys, cat, principal_of(req)->tenant_id, id, shows_masks(req), &r, err))
         return err->code;
     response_json(req, status, render(req, db, r, scm, target));
     integration_row_free(r);
@@ -107,13 +123,12 @@ static enum err_code write_body(struct store_conn *c, void *ctx, struct err *err
 
 static enum err_code write(struct request *req, const char *id, struct err *err)
 {
-    struct app *app = app_of(req);
     const struct category *cat;
     struct store_conn *db;
     struct integration_write w = {.req = req,
-                                  .keys = app->keys,
-                                  .tenant_id = req->who.tenant_id,
-                                  .account_id = req->who.account_id,
+                                  .keys = keys,
+                                  .tenant_id = principal_of(req)->tenant_id,
+                                  .account_id = principal_of(req)->account_id,
                                   .id = id,
                                   .body = req->body,
                                   .audit = true};
@@ -151,7 +166,6 @@ enum err_code integration_get(struct request *req, struct err *err)
 
 enum err_code integrations_list(struct request *req, struct err *err)
 {
-    struct app *app = app_of(req);
     const struct category *cat;
     struct store_conn *db;
     struct store_stmt *st;
@@ -165,12 +179,12 @@ enum err_code integrations_list(struct request *req, struct err *err)
         request_db(req, &db, err))
         return err->code;
     if (store_select(db, cat->sql_list,
-                     STORE_ARGS(STORE_TEXT(req->who.tenant_id), STORE_TIME(p.at), STORE_TIME(p.at), STORE_TEXT(p.id),
+                     STORE_ARGS(STORE_TEXT(principal_of(req)->tenant_id), STORE_TIME(p.at), STORE_TIME(p.at), STORE_TEXT(p.id),
                                 STORE_INT(page_fetch(&p))),
                      &st, err))
         return err->code;
     while ((rc = store_next(st, err)) == 1 && page_take(&p, store_col_text(st, 7), store_col_text(st, 0)))
-        rows[n++] = integration_from_stmt(st, app->keys, cat, req->who.role == ROLE_OWNER);
+        rows[n++] = integration_from_stmt(st, keys, cat, shows_masks(req));
     store_finish(st);
     /* Related rows are read after the list statement is finished (one statement at a time per connection). */
     items = json_array();
@@ -190,10 +204,11 @@ enum err_code integrations_list(struct request *req, struct err *err)
 static enum err_code delete_body(struct store_conn *c, void *ctx, struct err *err)
 {
     struct request *req = ctx;
-    if (integration_delete(c, req, category_by_slug(request_param(req, "category")), req->who.tenant_id, request_param(req, "id"),
-                           err))
+    if (integration_delete(c, req, category_by_slug(request_param(req, "category")), principal_of(req)->tenant_id,
+                           request_param(req, "id"), err) ||
+        webhooks_forget(c, principal_of(req)->tenant_id, request_param(req, "id"), err))
         return err->code;
-    return setup_refresh(c, req->who.tenant_id, req->who.account_id, NULL, err);
+    return setup_refresh(c, principal_of(req)->tenant_id, principal_of(req)->account_id, NULL, err);
 }
 
 enum err_code integration_delete_http(struct request *req, struct err *err)
@@ -201,7 +216,8 @@ enum err_code integration_delete_http(struct request *req, struct err *err)
     const struct category *cat;
     struct store_conn *db;
 
-    if (category_of(req, &cat, err) || request_db(req, &db, err) || tenant_tx(db, req->who.tenant_id, delete_body, req, err))
+    if (category_of(req, &cat, err) || request_db(req, &db, err) ||
+        tenant_tx(db, principal_of(req)->tenant_id, delete_body, req, err))
         return err->code;
     response_empty(req, 204);
     return ERR_OK;

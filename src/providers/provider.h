@@ -80,6 +80,38 @@ struct provider_inbound {
     const void *req;
     const char *body; /* the raw body, exactly as received (signatures cover it) */
     size_t len;
+    const char *secret; /* the integration's webhook secret (plaintext, for the check only; never kept), or NULL */
+    int64_t now;        /* seconds since the epoch: a provider whose signed payload carries a time checks the window */
+};
+
+/* How far a signed time may be from now, either way, before a delivery is refused as a replay. */
+#define PROVIDER_REPLAY_WINDOW_S 300
+
+/* What an inbound event is about. */
+enum provider_event_kind {
+    EVENT_OTHER, /* accepted and recorded, nothing waits for it (a ping, an event slipway does not use) */
+    EVENT_PUSH,  /* commits pushed to a branch */
+    EVENT_TAG,   /* a tag pushed */
+    EVENT_BUILD, /* a CI run changed state */
+};
+
+/* "other", "push", "tag", "build". */
+const char *provider_event_kind_name(enum provider_event_kind kind);
+
+/*
+ * An inbound event, normalised (webhook_parse). Each text is "" where the
+ * event has none; a value longer than its field makes the event unreadable
+ * (never cut).
+ */
+struct provider_event {
+    char delivery[256]; /* the provider's id of this delivery: what a retry or a replay repeats */
+    enum provider_event_kind kind;
+    char run_id[256];    /* build: the provider's id of the run */
+    char status[16];     /* build: "queued", "running" or "completed" */
+    char conclusion[16]; /* build, completed: "succeeded", "failed" or "cancelled" */
+    char ref[256];       /* the branch or tag, without refs/heads/ or refs/tags/ */
+    char sha[64];        /* the commit */
+    char url[1024];      /* where a person sees it at the provider */
 };
 
 /*
@@ -194,12 +226,19 @@ struct provider_ops {
     /* ---- inbound webhooks: synchronous, no network, on the request's thread ---- */
     /*
      * True when the request carries a valid signature over its raw body
-     * for this integration (config: its decrypted configuration), compared
-     * in constant time and within the replay window.
+     * under in->secret (the integration's webhook secret), compared in
+     * constant time, and, where the signed payload carries a time, within
+     * PROVIDER_REPLAY_WINDOW_S of in->now. Runs before anything else reads
+     * the body.
      */
-    bool (*webhook_check)(const json_t *config, const struct provider_inbound *in);
-    /* The event, {"event": "build"|"push"|..., ...}, or NULL with err (ERR_INVALID) when unreadable. Caller owns. */
-    json_t *(*webhook_parse)(const struct provider_inbound *in, struct err *err);
+    bool (*webhook_check)(const struct provider_inbound *in);
+    /*
+     * Reads a checked delivery into ev (zeroed first): its delivery id
+     * (required) and the event. ERR_INVALID when the body or a header it
+     * needs is unreadable; an event the provider sends that slipway does
+     * not use is EVENT_OTHER, not an error.
+     */
+    enum err_code (*webhook_parse)(const struct provider_inbound *in, struct provider_event *ev, struct err *err);
 };
 
 /* Every op with its capability, for the registry's check (X(cap, member)). */

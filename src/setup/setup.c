@@ -4,6 +4,7 @@
 #include "core/rand.h"
 #include "integrations/integrations.h"
 #include "tenancy/audit.h"
+#include "tenancy/roles.h"
 
 const char *const setup_step_ids[STEP__COUNT] = {"github", "targets", "credentials", "cicd", "slack"};
 
@@ -519,7 +520,7 @@ static enum err_code save_selection(const struct save *s, const char *column_sql
 enum err_code setup_save(struct store_conn *c, const struct request *req, const struct keyring *keys, json_t *body,
                          struct setup_status *out, struct err *err)
 {
-    struct save s = {c, req, keys, req->who.tenant_id, req->who.account_id, json_array()};
+    struct save s = {c, req, keys, principal_of(req)->tenant_id, principal_of(req)->account_id, json_array()};
     json_t *saved = json_array(), *details;
     const char *key;
     json_t *v;

@@ -1,10 +1,18 @@
 #include "setup/setup_http.h"
 
-#include "app.h"
 #include "core/revcache.h"
 #include "integrations/integrations.h"
 #include "setup/setup.h"
 #include "tenancy/tenants.h"
+
+static struct revcache *status_cache;
+static const struct keyring *keys;
+
+void setup_http_start(struct revcache *cache, const struct keyring *k)
+{
+    status_cache = cache;
+    keys = k;
+}
 
 static const char *const step_names[STEP__COUNT] = {"Connect source control", "Select target platforms", "Platform credentials",
                                                     "CI/CD pipelines", "Slack notifications"};
@@ -29,7 +37,7 @@ static json_t *status_json(struct request *req, struct store_conn *db, const str
     if (store_select(db,
                      "SELECT id, integrationType, displayName, verificationStatus, lastVerifiedAt "
                      "FROM tenant_integrations WHERE tenantId = ? ORDER BY integrationType, createdAt, id",
-                     STORE_ARGS(STORE_TEXT(req->who.tenant_id)), &st, err) == ERR_OK) {
+                     STORE_ARGS(STORE_TEXT(principal_of(req)->tenant_id)), &st, err) == ERR_OK) {
         while ((rc = store_next(st, err)) == 1) {
             const struct provider *p = provider_by_type(store_col_text(st, 1));
             json_array_append_new(integrations,
@@ -55,19 +63,19 @@ static json_t *status_json(struct request *req, struct store_conn *db, const str
  */
 enum err_code setup_get(struct request *req, struct err *err)
 {
-    struct revcache *cache = app_of(req)->status_cache;
+    struct revcache *cache = status_cache;
     struct setup_status s;
     struct store_conn *db;
     const char *cached;
     size_t len;
     json_t *body;
 
-    cached = cache ? revcache_get(cache, req->who.tenant_id, req->who.tenant_revision, req->arena, &len) : NULL;
+    cached = cache ? revcache_get(cache, principal_of(req)->tenant_id, principal_of(req)->tenant_revision, req->arena, &len) : NULL;
     if (cached) {
         response_static(req, 200, "application/json", cached, len);
         return ERR_OK;
     }
-    if (request_db(req, &db, err) || setup_read(db, req->who.tenant_id, &s, err))
+    if (request_db(req, &db, err) || setup_read(db, principal_of(req)->tenant_id, &s, err))
         return err->code;
     body = status_json(req, db, &s, err);
     setup_status_clear(&s);
@@ -77,7 +85,7 @@ enum err_code setup_get(struct request *req, struct err *err)
     }
     response_json(req, 200, body);
     if (cache && req->status == 200)
-        revcache_put(cache, req->who.tenant_id, req->who.tenant_revision, req->resp_body, req->resp_len);
+        revcache_put(cache, principal_of(req)->tenant_id, principal_of(req)->tenant_revision, req->resp_body, req->resp_len);
     return ERR_OK;
 }
 
@@ -91,7 +99,7 @@ static enum err_code save_body(struct store_conn *c, void *ctx, struct err *err)
 {
     struct save_tx *t = ctx;
     setup_status_clear(&t->status);
-    return setup_save(c, t->req, app_of(t->req)->keys, t->body, &t->status, err);
+    return setup_save(c, t->req, keys, t->body, &t->status, err);
 }
 
 /* Saves body (a document 001 section 9 object) and answers as section 9 shows. */
@@ -105,7 +113,7 @@ static enum err_code save(struct request *req, json_t *body, struct err *err)
 
     if (request_db(req, &db, err))
         return err->code;
-    rc = tenant_tx(db, req->who.tenant_id, save_body, &t, err);
+    rc = tenant_tx(db, principal_of(req)->tenant_id, save_body, &t, err);
     secret_wipe_json(req->body);
     if (rc)
         return rc;
@@ -165,7 +173,7 @@ static enum err_code status_of(struct store_conn *db, const char *sql, const str
 
 enum err_code setup_can_create_releases(struct request *req, struct err *err)
 {
-    const char *tenant = req->who.tenant_id;
+    const char *tenant = principal_of(req)->tenant_id;
     struct setup_status s;
     struct store_conn *db;
     json_t *reasons = json_array(), *t;

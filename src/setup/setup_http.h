@@ -3,6 +3,13 @@
 #define SLIPWAY_SETUP_HTTP_H
 
 #include "http/router.h"
+#include "tenancy/roles.h"
+
+struct keyring;
+struct revcache;
+
+/* The status cache (setup_get) and the credentials' keyring the handlers use (borrowed); before the server starts. */
+void setup_http_start(struct revcache *status_cache, const struct keyring *keys);
 
 enum err_code setup_get(struct request *req, struct err *err);
 enum err_code setup_post(struct request *req, struct err *err);

@@ -1,11 +1,18 @@
 #include "system/metrics_http.h"
 
-#include "app.h"
 #include "core/log.h"
 #include "core/metrics.h"
 #include "crypto/hash.h"
 #include "http/server.h"
 #include "jobs/jobs.h"
+#include "outbound/outbound.h"
+
+static struct metrics_sources src;
+
+void metrics_http_start(const struct metrics_sources *sources)
+{
+    src = *sources;
+}
 
 #define METRICS_MAX (8u << 20) /* bytes: far more than every family of a large table of routes needs */
 
@@ -31,23 +38,22 @@ static bool token_ok(const struct request *req, const char *want)
 
 enum err_code metrics_get(struct request *req, struct err *err)
 {
-    struct app *app = app_of(req);
     struct metrics_out m = {.full = false};
     struct store_conn *db = NULL;
     struct err db_err;
 
-    if (app->cfg.metrics_token[0] && !token_ok(req, app->cfg.metrics_token)) {
+    if (src.token && src.token[0] && !token_ok(req, src.token)) {
         response_header(req, "WWW-Authenticate", "Bearer realm=\"slipway metrics\"");
         return err_set(err, ERR_UNAUTHENTICATED, "the metrics need their token: Authorization: Bearer TOKEN");
     }
     buf_init(&m.buf, METRICS_MAX);
-    server_metrics_write(app->server, &m);
-    store_metrics_write(app->store, &m); /* before this request takes a connection of its own */
+    server_metrics_write(src.server, &m);
+    store_metrics_write(src.store, &m); /* before this request takes a connection of its own */
     err_clear(&db_err);
     if (request_db(req, &db, &db_err))
         log_debug("metrics: no database connection, so no job counts: %s", db_err.message);
-    jobs_metrics_write(app->jobs, db, &m);
-    outbound_metrics_write(app->providers.out, &m);
+    jobs_metrics_write(src.jobs, db, &m);
+    outbound_metrics_write(src.out, &m);
     metrics_process_write(&m);
     if (m.full) {
         buf_free(&m.buf);

@@ -9,6 +9,22 @@
 
 #include "http/router.h"
 
+struct jobs;
+struct outbound;
+struct server;
+
+/* What GET /metrics reads: each borrowed, for as long as the metrics are served. */
+struct metrics_sources {
+    struct server *server; /* the API's */
+    struct store *store;
+    struct jobs *jobs;
+    struct outbound *out;
+    const char *token; /* SLIPWAY_METRICS_TOKEN, or "" for none */
+};
+
+/* Copies sources; before the metrics server starts. */
+void metrics_http_start(const struct metrics_sources *sources);
+
 enum err_code metrics_get(struct request *req, struct err *err);
 
 #endif

@@ -2,6 +2,7 @@
 
 #include "core/clock.h"
 #include "core/rand.h"
+#include "tenancy/roles.h"
 
 enum err_code audit_write(struct store_conn *c, const struct request *req, const struct audit_event *ev, struct err *err)
 {
@@ -10,8 +11,8 @@ enum err_code audit_write(struct store_conn *c, const struct request *req, const
     char *details = ev->details ? json_dumps(ev->details, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
     enum err_code rc;
 
-    if (!actor_id && !actor_email && req && req->who.authenticated)
-        actor_id = req->who.account_id; /* the e-mail: the account's, looked up by the insert */
+    if (!actor_id && !actor_email && req && principal_of(req)->authenticated)
+        actor_id = principal_of(req)->account_id; /* the e-mail: the account's, looked up by the insert */
     rand_uuid(id);
     clock_now(now);
     rc = store_run(

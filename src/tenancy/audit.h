@@ -20,7 +20,7 @@ struct audit_event {
     const char *target_type, *target_id;
     bool failed;
     json_t *details; /* borrowed; may be NULL */
-    /* The actor; NULL takes it from req->who (both NULL for the command line). */
+    /* The actor; NULL takes it from the request's principal (roles.h) (both NULL for the command line). */
     const char *actor_id, *actor_email;
 };
 

@@ -1,5 +1,4 @@
 /* audit_http.c: an owner reads the tenant's audit trail, newest first, with filters. */
-#include "app.h"
 #include "core/clock.h"
 #include "core/rand.h"
 #include "core/xmalloc.h"
@@ -77,8 +76,8 @@ enum err_code audit_list(struct request *req, struct err *err)
                         "WHERE tenantId = ? AND (? = '' OR action = ?) AND (? = '' OR actorAccountId = ? OR actorEmail = ?) "
                         "AND createdAt >= ? AND (createdAt <= ? AND (createdAt < ? OR id < ?)) "
                         "ORDER BY createdAt DESC, id DESC LIMIT ?",
-                        STORE_ARGS(STORE_TEXT(req->who.tenant_id), STORE_TEXT(action), STORE_TEXT(action), STORE_TEXT(actor),
-                                   STORE_TEXT(actor_id), STORE_TEXT(actor), STORE_TIME(since), PAGE_ARGS(&p)),
+                        STORE_ARGS(STORE_TEXT(principal_of(req)->tenant_id), STORE_TEXT(action), STORE_TEXT(action),
+                                   STORE_TEXT(actor), STORE_TEXT(actor_id), STORE_TEXT(actor), STORE_TIME(since), PAGE_ARGS(&p)),
                         12, 0, audit_row, err);
 }
 
@@ -102,15 +101,15 @@ enum err_code audit_mine(struct request *req, struct err *err)
         memcpy(p.at, until, sizeof p.at);
         memcpy(p.id, PAGE_NO_ID, sizeof PAGE_NO_ID);
     }
-    return page_respond(
-        req, &p,
-        "SELECT id, tenantId, actorAccountId, actorEmail, action, targetType, targetId, outcome, details, ip, "
-        "userAgent, requestId, createdAt FROM audit_logs "
-        "WHERE tenantId IS NULL AND actorAccountId = ? AND (? = '' OR action = ?) "
-        "AND createdAt >= ? AND (createdAt <= ? AND (createdAt < ? OR id < ?)) "
-        "ORDER BY createdAt DESC, id DESC LIMIT ?",
-        STORE_ARGS(STORE_TEXT(req->who.account_id), STORE_TEXT(action), STORE_TEXT(action), STORE_TIME(since), PAGE_ARGS(&p)), 12,
-        0, audit_row, err);
+    return page_respond(req, &p,
+                        "SELECT id, tenantId, actorAccountId, actorEmail, action, targetType, targetId, outcome, details, ip, "
+                        "userAgent, requestId, createdAt FROM audit_logs "
+                        "WHERE tenantId IS NULL AND actorAccountId = ? AND (? = '' OR action = ?) "
+                        "AND createdAt >= ? AND (createdAt <= ? AND (createdAt < ? OR id < ?)) "
+                        "ORDER BY createdAt DESC, id DESC LIMIT ?",
+                        STORE_ARGS(STORE_TEXT(principal_of(req)->account_id), STORE_TEXT(action), STORE_TEXT(action),
+                                   STORE_TIME(since), PAGE_ARGS(&p)),
+                        12, 0, audit_row, err);
 }
 
 /*
@@ -206,6 +205,6 @@ enum err_code audit_stream(struct request *req, struct err *err)
     clock_now(at);
     snprintf(start, sizeof start, "%s/%s", at, "00000000-0000-0000-0000-000000000000");
     f = xcalloc(1, sizeof *f);
-    memcpy(f->tenant_id, req->who.tenant_id, sizeof f->tenant_id);
+    memcpy(f->tenant_id, principal_of(req)->tenant_id, sizeof f->tenant_id);
     return response_stream(req, &source, f, start, err);
 }

@@ -9,7 +9,9 @@
 #include "core/log.h"
 #include "core/xmalloc.h"
 #include "crypto/token.h"
+#include "core/rand.h"
 #include "tenancy/session.h"
+#include "tenancy/tenancy.h"
 
 /*
  * One round trip finds a live token (not revoked, not expired). Without a
@@ -33,7 +35,7 @@ enum err_code auth_authenticate(struct request *req, const char *tenant_id, enum
     const char *h = request_header(req, "Authorization");
     const char *cookie = h ? NULL : session_cookie_token(req);
     char hash[SHA256_HEX_SIZE], now[TIMESTAMP_SIZE];
-    struct principal *who = &req->who;
+    struct principal *who = principal_new(req);
     struct store_row row;
     enum role role = ROLE_PUBLIC;
     int rc;
@@ -73,7 +75,7 @@ enum err_code auth_authenticate(struct request *req, const char *tenant_id, enum
         who->tenant_revision = store_row_int(&row, 3);
     }
     who->authenticated = true;
-    token_usage_touch(app_of(req)->usage, who->token_id);
+    token_usage_touch(tenancy()->usage, who->token_id);
     if (!tenant_id)
         return ERR_OK;
     if (role < min)
@@ -81,6 +83,42 @@ enum err_code auth_authenticate(struct request *req, const char *tenant_id, enum
     snprintf(who->tenant_id, sizeof who->tenant_id, "%s", tenant_id);
     who->role = role;
     return ERR_OK;
+}
+
+static struct tenancy_env env;
+
+void tenancy_start(const struct tenancy_env *e)
+{
+    env = *e;
+}
+
+const struct tenancy_env *tenancy(void)
+{
+    return &env;
+}
+
+enum err_code auth_admit(struct request *req, int access, struct err *err)
+{
+    const char *tenant = request_param(req, "tenantId");
+
+    switch (access) {
+    case ACCESS_PUBLIC:
+        return ERR_OK;
+    case ACCESS_PUBLIC_OR_ACCOUNT:
+        if (!request_header(req, "Authorization") && !session_cookie_token(req))
+            return ERR_OK;
+        /* Credentials that do not authenticate are a 401, never a silent fall back to the public way. */
+        return auth_authenticate(req, NULL, ROLE_ACCOUNT, err);
+    case ACCESS_ACCOUNT:
+        return auth_authenticate(req, NULL, ROLE_ACCOUNT, err);
+    case ACCESS_VIEWER:
+    case ACCESS_EDITOR:
+    case ACCESS_OWNER:
+        /* A {tenantId} that is no id is the server's 404 after authentication (router.h: plausible). */
+        return auth_authenticate(req, tenant && uuid_valid(tenant) ? tenant : NULL, (enum role)access, err);
+    default:
+        return err_set(err, ERR_INTERNAL, "access class %d is not tenancy's", access);
+    }
 }
 
 /* ---- lastUsedAt batching ---- */

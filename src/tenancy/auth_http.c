@@ -18,7 +18,6 @@
  */
 #include <arpa/inet.h>
 
-#include "app.h"
 #include "core/clock.h"
 #include "core/ratelimit.h"
 #include "crypto/hash.h"
@@ -26,6 +25,7 @@
 #include "tenancy/audit.h"
 #include "tenancy/auth.h"
 #include "tenancy/session.h"
+#include "tenancy/tenancy.h"
 #include "tenancy/tenancy_http.h"
 #include "tenancy/tokens.h"
 
@@ -92,12 +92,12 @@ static void pair_key(const struct request *req, char *out, size_t n)
 /* Runs on the hashing pool. */
 static void login_finish(struct request *req)
 {
-    struct app *app = app_of(req);
+    const struct tenancy_env *env = tenancy();
     json_t *pw_json = json_object_get(req->body, "password");
     char *password = (char *)json_string_value(pw_json);
     char email[EMAIL_SIZE], pair[PAIR_KEY_SIZE];
     struct account account;
-    struct login_tx t = {.req = req, .email = email, .ttl_ms = (int64_t)app->cfg.session_ttl * 1000};
+    struct login_tx t = {.req = req, .email = email, .ttl_ms = (int64_t)env->session_ttl * 1000};
     struct store_conn *db;
     struct err err;
 
@@ -110,7 +110,7 @@ static void login_finish(struct request *req)
     else if (err.code != ERR_NOT_FOUND)
         goto out;
     err_clear(&err);
-    t.ok = password_verify(&app->pw, t.account && account.password_hash[0] ? account.password_hash : NULL, password);
+    t.ok = password_verify(&env->pw, t.account && account.password_hash[0] ? account.password_hash : NULL, password);
     if (store_tx(db, login_body, &t, &err))
         goto out;
     if (!t.ok) {
@@ -118,13 +118,13 @@ static void login_finish(struct request *req)
         goto out;
     }
     pair_key(req, pair, sizeof pair); /* a login that succeeds forgets the wrong attempts before it */
-    ratelimit_forget(app->login_backoff, pair);
+    ratelimit_forget(env->login_backoff, pair);
     json_t *answer = json_pack("{s:s, s:s, s:o}", "tokenId", t.token.id, "expiresAt", t.token.expires_at, "account",
                                account_json(account.id, account.email, account.name, account.created_at, account.updated_at));
     if (json_is_true(json_object_get(req->body, "cookie"))) {
         /* A browser session: the token goes into an HttpOnly cookie, never into the page. */
         char csrf[SHA256_HEX_SIZE];
-        session_cookies_set(req, t.token.token, app->cfg.session_ttl, csrf);
+        session_cookies_set(req, t.token.token, env->session_ttl, csrf);
         json_object_set_new(answer, "csrfToken", json_string(csrf));
     } else {
         json_object_set_new(answer, "token", json_string(t.token.token));
@@ -141,18 +141,18 @@ out:
 
 enum err_code auth_login(struct request *req, struct err *err)
 {
-    struct app *app = app_of(req);
+    const struct tenancy_env *env = tenancy();
     char addr[64], pair[PAIR_KEY_SIZE];
     int wait = 0;
 
     client_key(req->ip, addr, sizeof addr);
     pair_key(req, pair, sizeof pair);
-    if (!ratelimit_hit(app->login_limit, addr, app->cfg.login_rate * 10, &wait) ||
-        !ratelimit_backoff(app->login_backoff, pair, app->cfg.login_rate, &wait)) {
+    if (!ratelimit_hit(env->login_limit, addr, env->login_rate * 10, &wait) ||
+        !ratelimit_backoff(env->login_backoff, pair, env->login_rate, &wait)) {
         err->retry_after = wait;
         return err_set(err, ERR_RATE_LIMITED, "too many login attempts; try again in %d seconds", err->retry_after);
     }
-    return request_defer(req, app->hash_pool, login_finish, err);
+    return request_defer(req, env->hash_pool, login_finish, err);
 }
 
 static enum err_code logout_body(struct store_conn *c, void *ctx, struct err *err)
@@ -162,10 +162,11 @@ static enum err_code logout_body(struct store_conn *c, void *ctx, struct err *er
 
     clock_now(now);
     if (store_run(c, "UPDATE api_tokens SET revokedAt = ? WHERE id = ? AND revokedAt IS NULL",
-                  STORE_ARGS(STORE_TIME(now), STORE_TEXT(req->who.token_id)), NULL, err))
+                  STORE_ARGS(STORE_TIME(now), STORE_TEXT(principal_of(req)->token_id)), NULL, err))
         return err->code;
-    return audit_write(c, req,
-                       &(struct audit_event){.action = "auth.logout", .target_type = "token", .target_id = req->who.token_id}, err);
+    return audit_write(
+        c, req, &(struct audit_event){.action = "auth.logout", .target_type = "token", .target_id = principal_of(req)->token_id},
+        err);
 }
 
 enum err_code auth_logout(struct request *req, struct err *err)
@@ -181,7 +182,7 @@ enum err_code auth_logout(struct request *req, struct err *err)
 
 enum err_code me_get(struct request *req, struct err *err)
 {
-    const struct principal *w = &req->who;
+    const struct principal *w = principal_of(req);
     UNUSED(err);
     response_json(req, 200, account_json(w->account_id, w->email, w->name, w->created_at, w->updated_at));
     return ERR_OK;

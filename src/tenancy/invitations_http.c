@@ -18,15 +18,13 @@
  * unknown, used, revoked or expired token, or one of a deleted tenant, all
  * get the same 404.
  */
-#include "app.h"
 #include "core/clock.h"
 #include "core/rand.h"
 #include "crypto/token.h"
 #include "http/page.h"
 #include "tenancy/accounts.h"
 #include "tenancy/audit.h"
-#include "tenancy/auth.h"
-#include "tenancy/session.h"
+#include "tenancy/tenancy.h"
 #include "tenancy/tenancy_http.h"
 #include "tenancy/tenants.h"
 
@@ -72,7 +70,7 @@ static enum err_code refuse_a_member(struct store_conn *c, const char *tenant, c
 static enum err_code invite_body(struct store_conn *c, void *ctx, struct err *err)
 {
     struct invite_tx *t = ctx;
-    const char *tenant = t->req->who.tenant_id;
+    const char *tenant = principal_of(t->req)->tenant_id;
     char hash[SHA256_HEX_SIZE];
     int64_t now = clock_now_ms(), replaced = 0;
     json_t *details;
@@ -94,7 +92,7 @@ static enum err_code invite_body(struct store_conn *c, void *ctx, struct err *er
                   "INSERT INTO tenant_invitations (id, tenantId, email, role, tokenHash, invitedByAccountId, createdAt, expiresAt) "
                   "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                   STORE_ARGS(STORE_TEXT(t->id), STORE_TEXT(tenant), STORE_TEXT(t->email), STORE_TEXT(t->role), STORE_TEXT(hash),
-                             STORE_TEXT(t->req->who.account_id), STORE_TIME(t->created_at), STORE_TIME(t->expires_at)),
+                             STORE_TEXT(principal_of(t->req)->account_id), STORE_TIME(t->created_at), STORE_TIME(t->expires_at)),
                   NULL, err))
         return err->code;
     details = json_pack("{s:s, s:s, s:b}", "email", t->email, "role", t->role, "replacedPending", replaced > 0);
@@ -113,7 +111,7 @@ enum err_code members_invite(struct request *req, struct err *err)
     struct store_conn *db;
 
     account_email_normalize(json_string_value(json_object_get(req->body, "email")), t.email, sizeof t.email);
-    if (request_db(req, &db, err) == ERR_OK && tenant_tx(db, req->who.tenant_id, invite_body, &t, err) == ERR_OK)
+    if (request_db(req, &db, err) == ERR_OK && tenant_tx(db, principal_of(req)->tenant_id, invite_body, &t, err) == ERR_OK)
         response_json(req, 201,
                       json_pack("{s:s, s:s, s:s, s:s, s:s}", "invitationId", t.id, "email", t.email, "role", t.role, "expiresAt",
                                 t.expires_at, "inviteToken", t.token));
@@ -142,13 +140,14 @@ enum err_code invitations_list(struct request *req, struct err *err)
                         "SELECT id, email, role, invitedByAccountId, createdAt, expiresAt FROM tenant_invitations "
                         "WHERE tenantId = ? AND acceptedAt IS NULL AND revokedAt IS NULL AND expiresAt > ? "
                         "AND (createdAt <= ? AND (createdAt < ? OR id < ?)) ORDER BY createdAt DESC, id DESC LIMIT ?",
-                        STORE_ARGS(STORE_TEXT(req->who.tenant_id), STORE_TIME(now), PAGE_ARGS(&p)), 4, 0, invitation_row, err);
+                        STORE_ARGS(STORE_TEXT(principal_of(req)->tenant_id), STORE_TIME(now), PAGE_ARGS(&p)), 4, 0, invitation_row,
+                        err);
 }
 
 static enum err_code revoke_body(struct store_conn *c, void *ctx, struct err *err)
 {
     const struct request *req = ctx;
-    const char *tenant = req->who.tenant_id, *id = request_param(req, "id");
+    const char *tenant = principal_of(req)->tenant_id, *id = request_param(req, "id");
     char now[TIMESTAMP_SIZE], email[EMAIL_SIZE] = "", role[16] = "";
     bool accepted = false, revoked = false;
     struct store_stmt *st;
@@ -195,7 +194,7 @@ enum err_code invitation_revoke(struct request *req, struct err *err)
 {
     struct store_conn *db;
 
-    if (request_db(req, &db, err) || tenant_tx(db, req->who.tenant_id, revoke_body, req, err))
+    if (request_db(req, &db, err) || tenant_tx(db, principal_of(req)->tenant_id, revoke_body, req, err))
         return err->code;
     response_empty(req, 204);
     return ERR_OK;
@@ -302,7 +301,6 @@ static enum err_code join(struct request *req, struct store_conn *db, struct acc
 /* Runs on the hashing pool: no account has the address, so the accept makes one with the invitee's password. */
 static void accept_with_new_account(struct request *req)
 {
-    struct app *app = app_of(req);
     char *password = (char *)json_string_value(json_object_get(req->body, "password"));
     struct accept_tx t = {.req = req, .create = true};
     struct store_conn *db;
@@ -321,7 +319,7 @@ static void accept_with_new_account(struct request *req)
     err_clear(&err);
     memcpy(t.account.email, t.email, sizeof t.email);
     account_name_or_default(json_string_value(json_object_get(req->body, "name")), t.email, t.account.name, sizeof t.account.name);
-    if (password_hash(&app->pw, password, t.account.password_hash, &err) == ERR_OK)
+    if (password_hash(&tenancy()->pw, password, t.account.password_hash, &err) == ERR_OK)
         join(req, db, &t, &err);
 out:
     /* The password lives in the parsed body and the raw buffer: wipe both now. */
@@ -339,30 +337,26 @@ static enum err_code accept_as_caller(struct request *req, struct err *err)
 
     if (request_db(req, &db, err) || find_invitation(db, &t, err))
         return err->code;
-    if (strcmp(t.email, req->who.email) != 0)
+    if (strcmp(t.email, principal_of(req)->email) != 0)
         return err_set(err, ERR_CONFLICT,
                        "this invitation is for another e-mail address: log in as the account it was sent to, then accept it");
-    memcpy(t.account.id, req->who.account_id, sizeof t.account.id);
-    memcpy(t.account.email, req->who.email, sizeof t.account.email);
-    memcpy(t.account.name, req->who.name, sizeof t.account.name);
+    memcpy(t.account.id, principal_of(req)->account_id, sizeof t.account.id);
+    memcpy(t.account.email, principal_of(req)->email, sizeof t.account.email);
+    memcpy(t.account.name, principal_of(req)->name, sizeof t.account.name);
     return join(req, db, &t, err);
 }
 
 enum err_code invitation_accept(struct request *req, struct err *err)
 {
     static const char *const new_account_only[] = {"password", "name"};
-    bool logged_in = request_header(req, "Authorization") || session_cookie_token(req);
-
-    if (!logged_in) {
+    /* The route's class (ACCESS_PUBLIC_OR_ACCOUNT): credentials sent were checked, and bad ones answered 401. */
+    if (!principal_of(req)->authenticated) {
         if (!json_is_string(json_object_get(req->body, "password"))) {
             err_detail(err, "password", "is required to create your account (if you have one: log in, then accept)");
             return err_set(err, ERR_INVALID, "the request body has 1 problem");
         }
-        return request_defer(req, app_of(req)->hash_pool, accept_with_new_account, err);
+        return request_defer(req, tenancy()->hash_pool, accept_with_new_account, err);
     }
-    /* Credentials that do not authenticate are a 401, never a silent fall back to making an account. */
-    if (auth_authenticate(req, NULL, ROLE_ACCOUNT, err))
-        return err->code;
     for (size_t i = 0; i < ARRAY_LEN(new_account_only); i++)
         if (json_is_string(json_object_get(req->body, new_account_only[i])))
             err_detail(err, new_account_only[i], "is only for a new account: you are logged in");

@@ -6,7 +6,6 @@
  * the last one is refused (409) inside the same transaction that would do
  * it, so two concurrent requests cannot both pass the check.
  */
-#include "app.h"
 #include "core/clock.h"
 #include "http/page.h"
 #include "tenancy/accounts.h"
@@ -41,7 +40,7 @@ enum err_code members_list(struct request *req, struct err *err)
                         "JOIN accounts a ON a.id = m.accountId "
                         "WHERE m.tenantId = ? AND (m.createdAt <= ? AND (m.createdAt < ? OR m.accountId < ?)) "
                         "ORDER BY m.createdAt DESC, m.accountId DESC LIMIT ?",
-                        STORE_ARGS(STORE_TEXT(req->who.tenant_id), PAGE_ARGS(&p)), 4, 0, member_row, err);
+                        STORE_ARGS(STORE_TEXT(principal_of(req)->tenant_id), PAGE_ARGS(&p)), 4, 0, member_row, err);
 }
 
 /* The member's current role, or ERR_NOT_FOUND. */
@@ -94,7 +93,7 @@ struct change_tx {
 static enum err_code change_body(struct store_conn *c, void *ctx, struct err *err)
 {
     struct change_tx *t = ctx;
-    const char *tenant = t->req->who.tenant_id, *account = request_param(t->req, "accountId");
+    const char *tenant = principal_of(t->req)->tenant_id, *account = request_param(t->req, "accountId");
     char now[TIMESTAMP_SIZE];
     json_t *details;
     enum err_code rc;
@@ -131,12 +130,12 @@ enum err_code member_patch(struct request *req, struct err *err)
     struct store_stmt *st;
     int rc;
 
-    if (request_db(req, &db, err) || tenant_tx(db, req->who.tenant_id, change_body, &t, err))
+    if (request_db(req, &db, err) || tenant_tx(db, principal_of(req)->tenant_id, change_body, &t, err))
         return err->code;
     if (store_select(db,
                      "SELECT m.accountId, a.email, a.name, m.role, m.createdAt FROM tenant_members m "
                      "JOIN accounts a ON a.id = m.accountId WHERE m.tenantId = ? AND m.accountId = ?",
-                     STORE_ARGS(STORE_TEXT(req->who.tenant_id), STORE_TEXT(request_param(req, "accountId"))), &st, err))
+                     STORE_ARGS(STORE_TEXT(principal_of(req)->tenant_id), STORE_TEXT(request_param(req, "accountId"))), &st, err))
         return err->code;
     rc = store_next(st, err);
     if (rc == 1)
@@ -154,7 +153,7 @@ enum err_code member_delete(struct request *req, struct err *err)
     struct change_tx t = {.req = req};
     struct store_conn *db;
 
-    if (request_db(req, &db, err) || tenant_tx(db, req->who.tenant_id, change_body, &t, err))
+    if (request_db(req, &db, err) || tenant_tx(db, principal_of(req)->tenant_id, change_body, &t, err))
         return err->code;
     response_empty(req, 204);
     return ERR_OK;

@@ -7,7 +7,7 @@
 
 #include <strings.h>
 
-#include "app.h"
+#include "tenancy/tenancy.h"
 
 static const char csrf_label[] = "slipway-csrf-v1:";
 
@@ -41,7 +41,7 @@ enum err_code session_csrf_check(const struct request *req, const char *token, s
 static bool session_secure(const struct request *req)
 {
     const char *proto = request_header(req, "X-Forwarded-Proto");
-    return app_of(req)->cfg.cookie_secure || (proto && strcasecmp(proto, "https") == 0);
+    return tenancy()->cookie_secure || (proto && strcasecmp(proto, "https") == 0);
 }
 
 static void session_cookie_add(struct request *req, const char *name, const char *value, int64_t max_age, bool http_only)

@@ -6,6 +6,7 @@
 #define SLIPWAY_TENANCY_HTTP_H
 
 #include "http/router.h"
+#include "tenancy/roles.h"
 
 extern const struct schema login_schema, token_create_schema, tenant_create_schema, tenant_update_schema, member_update_schema,
     invitation_create_schema, invitation_accept_schema;

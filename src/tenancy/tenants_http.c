@@ -1,5 +1,4 @@
 /* tenants_http.c: creating, listing, reading, renaming and deleting tenants. */
-#include "app.h"
 #include "core/clock.h"
 #include "http/page.h"
 #include "tenancy/audit.h"
@@ -20,7 +19,7 @@ struct create_tx {
 static enum err_code create_body(struct store_conn *c, void *ctx, struct err *err)
 {
     struct create_tx *t = ctx;
-    return tenants_create(c, t->req, t->org_name, t->req->who.account_id, t->req->who.email, &t->tenant, err);
+    return tenants_create(c, t->req, t->org_name, principal_of(t->req)->account_id, principal_of(t->req)->email, &t->tenant, err);
 }
 
 enum err_code tenants_post(struct request *req, struct err *err)
@@ -51,7 +50,7 @@ enum err_code tenants_list(struct request *req, struct err *err)
                         "JOIN tenants t ON t.id = m.tenantId "
                         "WHERE m.accountId = ? AND t.deletedAt IS NULL AND (t.createdAt <= ? AND (t.createdAt < ? OR t.id < ?)) "
                         "ORDER BY t.createdAt DESC, t.id DESC LIMIT ?",
-                        STORE_ARGS(STORE_TEXT(req->who.account_id), PAGE_ARGS(&p)), 3, 0, tenant_row, err);
+                        STORE_ARGS(STORE_TEXT(principal_of(req)->account_id), PAGE_ARGS(&p)), 3, 0, tenant_row, err);
 }
 
 /* Answers the tenant as the caller sees it (the router has checked membership). */
@@ -61,13 +60,13 @@ static enum err_code respond_tenant(struct request *req, struct store_conn *db, 
     int rc;
 
     if (store_select(db, "SELECT id, orgName, createdAt, updatedAt FROM tenants WHERE id = ? AND deletedAt IS NULL",
-                     STORE_ARGS(STORE_TEXT(req->who.tenant_id)), &st, err))
+                     STORE_ARGS(STORE_TEXT(principal_of(req)->tenant_id)), &st, err))
         return err->code;
     rc = store_next(st, err);
     if (rc == 1)
         response_json(req, 200,
-                      tenant_json(store_col_text(st, 0), store_col_text(st, 1), role_name(req->who.role), store_col_text(st, 2),
-                                  store_col_text(st, 3)));
+                      tenant_json(store_col_text(st, 0), store_col_text(st, 1), role_name(principal_of(req)->role),
+                                  store_col_text(st, 2), store_col_text(st, 3)));
     store_finish(st);
     if (rc < 0)
         return err->code;
@@ -92,13 +91,13 @@ static enum err_code patch_body(struct store_conn *c, void *ctx, struct err *err
 
     clock_now(now);
     rc = store_run(c, "UPDATE tenants SET orgName = ?, updatedAt = ? WHERE id = ? AND deletedAt IS NULL",
-                   STORE_ARGS(STORE_TEXT(org), STORE_TIME(now), STORE_TEXT(req->who.tenant_id)), NULL, err);
+                   STORE_ARGS(STORE_TEXT(org), STORE_TIME(now), STORE_TEXT(principal_of(req)->tenant_id)), NULL, err);
     if (rc == ERR_OK)
         rc = audit_write(c, req,
-                         &(struct audit_event){.tenant_id = req->who.tenant_id,
+                         &(struct audit_event){.tenant_id = principal_of(req)->tenant_id,
                                                .action = "tenant.update",
                                                .target_type = "tenant",
-                                               .target_id = req->who.tenant_id,
+                                               .target_id = principal_of(req)->tenant_id,
                                                .details = details},
                          err);
     json_decref(details);
@@ -108,7 +107,7 @@ static enum err_code patch_body(struct store_conn *c, void *ctx, struct err *err
 enum err_code tenant_patch(struct request *req, struct err *err)
 {
     struct store_conn *db;
-    if (request_db(req, &db, err) || tenant_tx(db, req->who.tenant_id, patch_body, req, err))
+    if (request_db(req, &db, err) || tenant_tx(db, principal_of(req)->tenant_id, patch_body, req, err))
         return err->code;
     return respond_tenant(req, db, err);
 }
@@ -120,19 +119,20 @@ static enum err_code delete_body(struct store_conn *c, void *ctx, struct err *er
 
     clock_now(now);
     if (store_run(c, "UPDATE tenants SET deletedAt = ?, updatedAt = ? WHERE id = ? AND deletedAt IS NULL",
-                  STORE_ARGS(STORE_TIME(now), STORE_TIME(now), STORE_TEXT(req->who.tenant_id)), NULL, err))
+                  STORE_ARGS(STORE_TIME(now), STORE_TIME(now), STORE_TEXT(principal_of(req)->tenant_id)), NULL, err))
         return err->code;
-    return audit_write(
-        c, req,
-        &(struct audit_event){
-            .tenant_id = req->who.tenant_id, .action = "tenant.delete", .target_type = "tenant", .target_id = req->who.tenant_id},
-        err);
+    return audit_write(c, req,
+                       &(struct audit_event){.tenant_id = principal_of(req)->tenant_id,
+                                             .action = "tenant.delete",
+                                             .target_type = "tenant",
+                                             .target_id = principal_of(req)->tenant_id},
+                       err);
 }
 
 enum err_code tenant_delete(struct request *req, struct err *err)
 {
     struct store_conn *db;
-    if (request_db(req, &db, err) || tenant_tx(db, req->who.tenant_id, delete_body, req, err))
+    if (request_db(req, &db, err) || tenant_tx(db, principal_of(req)->tenant_id, delete_body, req, err))
         return err->code;
     response_empty(req, 204);
     return ERR_OK;

@@ -1,5 +1,4 @@
 /* tokens_http.c: an account's own API tokens. */
-#include "app.h"
 #include "core/clock.h"
 #include "crypto/hash.h"
 #include "http/page.h"
@@ -29,7 +28,7 @@ enum err_code tokens_list(struct request *req, struct err *err)
                         "SELECT id, name, prefix, createdAt, lastUsedAt, expiresAt, revokedAt FROM api_tokens "
                         "WHERE accountId = ? AND (createdAt <= ? AND (createdAt < ? OR id < ?)) "
                         "ORDER BY createdAt DESC, id DESC LIMIT ?",
-                        STORE_ARGS(STORE_TEXT(req->who.account_id), PAGE_ARGS(&p)), 3, 0, token_row, err);
+                        STORE_ARGS(STORE_TEXT(principal_of(req)->account_id), PAGE_ARGS(&p)), 3, 0, token_row, err);
 }
 
 struct create_tx {
@@ -42,7 +41,7 @@ struct create_tx {
 static enum err_code create_body(struct store_conn *c, void *ctx, struct err *err)
 {
     struct create_tx *t = ctx;
-    if (tokens_issue(c, t->req->who.account_id, t->name, t->ttl_ms, &t->token, err))
+    if (tokens_issue(c, principal_of(t->req)->account_id, t->name, t->ttl_ms, &t->token, err))
         return err->code;
     return audit_write(c, t->req, &(struct audit_event){.action = "token.create", .target_type = "token", .target_id = t->token.id},
                        err);
@@ -73,7 +72,7 @@ static enum err_code revoke_body(struct store_conn *c, void *ctx, struct err *er
     bool revoked = false;
 
     if (store_select(c, "SELECT revokedAt FROM api_tokens WHERE id = ? AND accountId = ?",
-                     STORE_ARGS(STORE_TEXT(id), STORE_TEXT(req->who.account_id)), &st, err))
+                     STORE_ARGS(STORE_TEXT(id), STORE_TEXT(principal_of(req)->account_id)), &st, err))
         return err->code;
     rc = store_next(st, err);
     if (rc == 1)
@@ -87,7 +86,7 @@ static enum err_code revoke_body(struct store_conn *c, void *ctx, struct err *er
         return ERR_OK; /* revoking twice changes nothing */
     clock_now(now);
     if (store_run(c, "UPDATE api_tokens SET revokedAt = ? WHERE id = ? AND accountId = ?",
-                  STORE_ARGS(STORE_TIME(now), STORE_TEXT(id), STORE_TEXT(req->who.account_id)), NULL, err))
+                  STORE_ARGS(STORE_TIME(now), STORE_TEXT(id), STORE_TEXT(principal_of(req)->account_id)), NULL, err))
         return err->code;
     return audit_write(c, req, &(struct audit_event){.action = "token.revoke", .target_type = "token", .target_id = id}, err);
 }

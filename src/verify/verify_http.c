@@ -8,7 +8,6 @@
  */
 #include "verify/verify_http.h"
 
-#include "app.h"
 #include "core/rand.h"
 #include "integrations/integrations.h"
 #include "jobs/jobs.h"
@@ -16,6 +15,17 @@
 #include "verify/verify.h"
 
 #define SETUP_PREFIX "/api/v1/setup/verify-"
+
+static struct jobs *jobs;
+static const struct keyring *keys;
+static const struct provider_loop *loop;
+
+void verify_http_start(struct jobs *j, const struct keyring *k, const struct provider_loop *l)
+{
+    jobs = j;
+    keys = k;
+    loop = l;
+}
 
 /* The job's answer (its output's key, or the whole output), or the error it ended with; then the request goes on. */
 static void answer_job(struct request *req, const struct job_result *r, const char *key)
@@ -39,14 +49,19 @@ static void single_done(const struct job_result *r, void *ctx)
 /* Suspends the request and creates the job it waits for (payload borrowed); done answers it. */
 static void run_job(struct request *req, const char *kind, json_t *payload, job_done_fn done)
 {
-    struct job_new n = {
-        .kind = kind, .tenant = req->who.tenant_id, .payload = payload, .max_attempts = 1, .here = true, .done = done, .ctx = req};
+    struct job_new n = {.kind = kind,
+                        .tenant = principal_of(req)->tenant_id,
+                        .payload = payload,
+                        .max_attempts = 1,
+                        .here = true,
+                        .done = done,
+                        .ctx = req};
     char id[UUID_SIZE];
     struct err err;
 
     err_clear(&err);
     request_suspend(req);
-    if (jobs_enqueue(app_of(req)->jobs, &n, id, &err)) {
+    if (jobs_enqueue(jobs, &n, id, &err)) {
         response_error(req, &err);
         request_resume(req);
     }
@@ -119,7 +134,6 @@ enum err_code verify_setup_post(struct request *req, struct err *err)
     const struct provider *p = provider_by_kind(req->path + sizeof SETUP_PREFIX - 1);
     json_t *body = req->body, *config = json_object_get(body, "config"), *integration = json_object_get(body, "integrationId");
     const char *tenant = json_string_value(json_object_get(body, "tenantId"));
-    struct app *app = app_of(req);
     const char *key;
     json_t *v, *copy, *scm = NULL;
 
@@ -168,7 +182,7 @@ enum err_code verify_setup_post(struct request *req, struct err *err)
         else if (inner.code && inner.code != ERR_INVALID)
             *err = inner;
         else if (p->scm_type)
-            verify_load_scm(db, app->keys, tenant, copy, &scm, err);
+            verify_load_scm(db, keys, tenant, copy, &scm, err);
     }
     bool test = false;
     if (err->code || send_test(req, &test, err)) {
@@ -179,7 +193,7 @@ enum err_code verify_setup_post(struct request *req, struct err *err)
         return err->code;
     }
     request_suspend(req);
-    verify_start(&app->providers, p, NULL, copy, scm, test, config_done, req);
+    verify_start(loop, p, NULL, copy, scm, test, config_done, req);
     return ERR_OK;
 }
 

@@ -17,11 +17,12 @@
 #include "core/log.h"
 #include "integrations/integrations.h"
 #include "jobs/jobs.h"
+#include "tenancy/roles.h"
 
 json_t *verify_origin(const struct request *req)
 {
     return json_pack("{s:s, s:s, s:s?, s:s?}", "requestId", req->id, "ip", req->ip, "userAgent", req->user_agent, "accountId",
-                     req->who.authenticated ? req->who.account_id : NULL);
+                     principal_of(req)->authenticated ? principal_of(req)->account_id : NULL);
 }
 
 static const char *text_of(const json_t *o, const char *key)
@@ -30,8 +31,8 @@ static const char *text_of(const json_t *o, const char *key)
     return s ? s : "";
 }
 
-/* The request as the audit row saw it, rebuilt from a job's payload; NULL when none asked (re-verification). */
-static const struct request *origin_of(const json_t *payload, struct request *r)
+/* The request as the audit row saw it, rebuilt from a job's payload into r and who; NULL when none asked (re-verification). */
+static const struct request *origin_of(const json_t *payload, struct request *r, struct principal *who)
 {
     const json_t *o = json_object_get(payload, "origin");
     const char *account = json_string_value(json_object_get(o, "accountId"));
@@ -39,12 +40,15 @@ static const struct request *origin_of(const json_t *payload, struct request *r)
     if (!json_is_object(o))
         return NULL;
     memset(r, 0, sizeof *r);
+    memset(who, 0, sizeof *who);
+    r->principal = who;
     snprintf(r->id, sizeof r->id, "%s", text_of(o, "requestId"));
     snprintf(r->ip, sizeof r->ip, "%s", text_of(o, "ip"));
     r->user_agent = json_string_value(json_object_get(o, "userAgent"));
     if (account) {
-        r->who.authenticated = true;
-        snprintf(r->who.account_id, sizeof r->who.account_id, "%s", account);
+        who->authenticated = true;
+        snprintf(who->account_id, sizeof who->account_id, "%s", account);
+        r->account_id = who->account_id;
     }
     return r;
 }
@@ -74,7 +78,8 @@ static enum err_code record(const struct verify_env *env, struct job *j, const s
                             const struct provider_call *v, struct err *err)
 {
     struct request origin;
-    const struct request *req = origin_of(j->payload, &origin);
+    struct principal who;
+    const struct request *req = origin_of(j->payload, &origin, &who);
     struct store_conn *db = NULL;
     char to[16];
 

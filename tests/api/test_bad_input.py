@@ -242,7 +242,8 @@ class BadInputTest(harness.ApiTest):
         self.assert_a_unchanged()
 
     def test_injection_in_path_parameters(self):
-        """Every route with path parameters (reads and deletes too), each parameter in turn: 404."""
+        """Every route with path parameters (reads and deletes too), each parameter in turn: 404 (a signed
+        webhook's route: 401, its one answer for a hook that does not exist, as for a bad signature)."""
         self.assertTrue(self.with_params, "the route table has no route with path parameters")
         for case in self.with_params:
             valid = self.valid_body(case, self.a) if case.has_body else None
@@ -250,7 +251,10 @@ class BadInputTest(harness.ApiTest):
                 for bad in SQL_INJECTIONS + PATH_INJECTIONS:
                     path = self.ids(case, self.a, **{param: quote(bad, safe="")})
                     with self.subTest(case=str(case), param=param, value=bad):
-                        harness.assert_error(self, self.send(case, self.a, body=valid, path=path), 404, "not_found")
+                        # A value with a slash is another path, which no route has: 404 there too.
+                        webhook = case.role == "webhook" and "/" not in bad
+                        expected = (401, "unauthenticated") if webhook else (404, "not_found")
+                        harness.assert_error(self, self.send(case, self.a, body=valid, path=path), *expected)
         self.assert_a_unchanged()
 
     def test_injection_in_fields(self):

@@ -85,6 +85,9 @@ class IsolationMatrixTest(harness.ApiTest):
             ids["id"] = src.invitation["invitationId"]
         elif case.category:
             ids["id"] = src.by_category[case.category]["id"]
+        if "hookId" in case.params:
+            # A signed webhook's route: no credential of the API opens it; an unknown hook answers as a bad signature.
+            ids["hookId"] = "unknown-" + uuid.uuid4().hex
         return ids
 
     def random_ids(self, case, keep=()):
@@ -165,7 +168,8 @@ class IsolationMatrixTest(harness.ApiTest):
                     self.assert_nothing_of(self.a, resp, ids.values())
 
     def test_other_tenants_ids_in_my_tenant(self):
-        below = [c for c in self.cases if c.role != "public" and set(c.params) - {"tenantId", "category", "step"}]
+        # A webhook's route names no tenant: another integration's hook is test_webhooks' case.
+        below = [c for c in self.cases if c.role not in ("public", "webhook") and set(c.params) - {"tenantId", "category", "step"}]
         self.assertTrue(below, "no route with ids below the tenant")
         for case in below:
             mine = self.ids_of(case, self.a)
@@ -272,6 +276,10 @@ class IsolationMatrixTest(harness.ApiTest):
         else:
             self.fail("%s: the isolation matrix does not know how to call it without lasting effect" % case)
         resp = self.call(case, ids, token=token)
+        if case.path.endswith("/webhook") and resp.status == 400:
+            # Past the router: the category's first type takes no webhooks (test_webhooks makes real ones).
+            self.assert_error(resp, 400, "invalid_request")
+            return resp
         self.assertLess(resp.status, 300, str(resp))
         return resp
 

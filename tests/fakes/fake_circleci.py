@@ -66,3 +66,32 @@ class CircleCI(Provider):
                            "vcs_info": {"vcs_url": "https://%s.com/%s/%s" % (self.VCS[vcs], org, repo),
                                         "provider": provider, "default_branch": "main"}})
         return J(404, {"message": "Not found"})
+
+
+# Inbound webhooks, as CircleCI sends them: circleci-signature "v1=" and the hex HMAC-SHA256 of the raw body;
+# Circleci-Event-Type names the event, the body's id the delivery and its happened_at when it happened.
+
+def webhook(secret, payload):
+    """(raw body, headers) of a CircleCI delivery."""
+    from fakebase import hmac_sha256_hex, webhook_body
+    raw = webhook_body(payload)
+    event = payload.get("type", "") if isinstance(payload, dict) else ""
+    return raw, {"User-Agent": "CircleCI-Webhook/1.0", "Circleci-Event-Type": event,
+                 "circleci-signature": "v1=" + hmac_sha256_hex(secret, raw)}
+
+
+def workflow_completed_payload(workflow_id=None, status="success", branch="main", happened_at=None,
+                               revision="f454a02b5d10fcccfd7d9dd7608a76d6493a98b4", delivery=None):
+    from fakebase import iso
+    workflow_id = workflow_id or str(uuid.uuid4())
+    return {"type": "workflow-completed", "id": delivery or str(uuid.uuid4()), "happened_at": happened_at or iso(millis=True),
+            "webhook": {"id": str(uuid.uuid4()), "name": "slipway"},
+            "workflow": {"id": workflow_id, "name": "release", "status": status, "created_at": iso(), "stopped_at": iso(),
+                         "url": "https://app.circleci.com/pipelines/bb/org/repo/130/workflows/" + workflow_id},
+            "pipeline": {"id": str(uuid.uuid4()), "number": 130, "created_at": iso(), "trigger": {"type": "webhook"},
+                         "vcs": {"provider_name": "bitbucket", "origin_repository_url": "https://bitbucket.org/org/repo",
+                                 "target_repository_url": "https://bitbucket.org/org/repo", "revision": revision,
+                                 "commit": {"subject": "Fix the release build", "author": {"name": "Ada"}},
+                                 "branch": branch}},
+            "project": {"id": str(uuid.uuid4()), "name": "repo", "slug": "bb/org/repo"},
+            "organization": {"id": str(uuid.uuid4()), "name": "org"}}

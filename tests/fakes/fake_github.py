@@ -141,3 +141,37 @@ class Untrusted(GitHub):
     """A GitHub fake whose certificate no CA in SLIPWAY_CA_BUNDLE signed (TLS failures)."""
 
     name = "untrusted"
+
+
+# Inbound webhooks, as GitHub sends them: the body signed by X-Hub-Signature-256 ("sha256=" and the hex HMAC-SHA256 of
+# the raw body), X-GitHub-Event naming the event and X-GitHub-Delivery a GUID a redelivery repeats.
+
+def webhook(secret, event, payload, delivery=None):
+    """(raw body, headers) of a GitHub delivery."""
+    from fakebase import hmac_sha256_hex, webhook_body
+    raw = webhook_body(payload)
+    return raw, {"User-Agent": "GitHub-Hookshot/7a3b9c1", "X-GitHub-Event": event,
+                 "X-GitHub-Delivery": delivery or str(uuid.uuid4()), "X-GitHub-Hook-ID": "474829301",
+                 "X-Hub-Signature-256": "sha256=" + hmac_sha256_hex(secret, raw)}
+
+
+def push_payload(repo="org/mobile-app", ref="refs/heads/main", after="6dcb09b5b57875f334f61aebed695e2e4193db5e"):
+    owner, name = repo.split("/")
+    return {"ref": ref, "before": "0" * 40, "after": after, "created": False, "deleted": False, "forced": False,
+            "compare": "https://github.com/%s/compare/000000000000...%s" % (repo, after[:12]),
+            "commits": [{"id": after, "message": "Fix the release build", "author": {"name": "Ada", "email": "ada@example.com"}}],
+            "head_commit": {"id": after, "message": "Fix the release build"},
+            "repository": {"id": number(repo), "name": name, "full_name": repo, "owner": {"login": owner}},
+            "pusher": {"name": "ada", "email": "ada@example.com"}, "sender": {"login": "ada", "id": 1}}
+
+
+def workflow_run_payload(run_id=30433642, status="completed", conclusion="success", branch="main",
+                         sha="acb5820ced9479c074f688cc328bf03f341a511d", repo="org/mobile-app"):
+    return {"action": "completed" if status == "completed" else "in_progress" if status == "in_progress" else "requested",
+            "workflow_run": {"id": run_id, "name": "Release", "head_branch": branch, "head_sha": sha, "run_number": 562,
+                             "event": "workflow_dispatch", "status": status,
+                             "conclusion": conclusion if status == "completed" else None,
+                             "workflow_id": 159038, "html_url": "https://github.com/%s/actions/runs/%d" % (repo, run_id),
+                             "created_at": iso(), "updated_at": iso(), "run_attempt": 1},
+            "workflow": {"id": 159038, "name": "Release", "path": ".github/workflows/release.yml"},
+            "repository": {"id": number(repo), "full_name": repo}, "sender": {"login": "ada", "id": 1}}

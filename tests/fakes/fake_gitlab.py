@@ -98,3 +98,35 @@ class GitLab(Provider):
                 return J(200, out, {"X-Page": "1", "X-Per-Page": str(per_page), "X-Total": str(len(out)),
                                     "X-Total-Pages": "1", "X-Next-Page": "", "X-Prev-Page": ""})
         return J(404, {"error": "404 Not Found"})
+
+
+# Inbound webhooks, as GitLab sends them: no signature, the hook's secret token itself in X-Gitlab-Token;
+# X-Gitlab-Event names the event, X-Gitlab-Event-UUID the event and Idempotency-Key the delivery (kept on retries).
+
+def webhook(secret, event, payload, delivery=None):
+    """(raw body, headers) of a GitLab delivery."""
+    import uuid
+    from fakebase import webhook_body
+    key = delivery or str(uuid.uuid4())
+    return webhook_body(payload), {"User-Agent": "GitLab/17.5.0", "X-Gitlab-Event": event, "X-Gitlab-Token": secret,
+                                   "X-Gitlab-Event-UUID": key, "Idempotency-Key": key,
+                                   "X-Gitlab-Instance": "https://gitlab.com", "X-Gitlab-Webhook-UUID": str(uuid.uuid4())}
+
+
+def pipeline_payload(pipeline_id=31, status="success", ref="main", sha="bcbb5ec396a2c0f828686f14fac9b80b780504f2",
+                     project="org/mobile-app"):
+    url = "https://gitlab.com/%s" % project
+    return {"object_kind": "pipeline",
+            "object_attributes": {"id": pipeline_id, "iid": 3, "ref": ref, "tag": False, "sha": sha, "status": status,
+                                  "detailed_status": status, "source": "push", "stages": ["build", "test"],
+                                  "created_at": "2026-03-10 10:00:00 UTC", "finished_at": "2026-03-10 10:12:00 UTC",
+                                  "duration": 720, "url": "%s/-/pipelines/%d" % (url, pipeline_id)},
+            "project": {"id": number(project), "path_with_namespace": project, "web_url": url, "default_branch": "main"},
+            "builds": [{"id": 380, "stage": "build", "name": "build-android", "status": status}]}
+
+
+def push_payload(ref="refs/heads/main", sha="da1560886d4f094c3e6c9ef40349f7d38b5d27d7", project="org/mobile-app"):
+    return {"object_kind": "tag_push" if ref.startswith("refs/tags/") else "push", "ref": ref,
+            "before": "0" * 40, "after": sha, "checkout_sha": sha, "user_username": "ada",
+            "project": {"id": number(project), "path_with_namespace": project, "web_url": "https://gitlab.com/" + project},
+            "commits": [{"id": sha, "message": "Fix the release build"}], "total_commits_count": 1}

@@ -92,3 +92,24 @@ class Jenkins(Provider):
             return J(200, {"_class": "com.cloudbees.hudson.plugins.folder.Folder", "name": names[-1],
                            "fullName": path, "url": url, "jobs": []}, headers)
         return self.not_found(req)
+
+
+# Inbound webhooks: Jenkins signs nothing itself, so a job posts slipway's callback (docs/api.md, "Webhooks"): the
+# Notification plugin's JSON with a sentAt time, X-Slipway-Delivery, and X-Slipway-Signature "sha256=" and the hex
+# HMAC-SHA256 of the raw body under the webhook's secret.
+
+def webhook(secret, payload, delivery=None):
+    """(raw body, headers) of a Jenkins job's callback."""
+    from fakebase import hmac_sha256_hex, webhook_body
+    raw = webhook_body(payload)
+    return raw, {"User-Agent": "Jenkins/2.462", "X-Slipway-Delivery": delivery or str(uuid.uuid4()),
+                 "X-Slipway-Signature": "sha256=" + hmac_sha256_hex(secret, raw)}
+
+
+def callback_payload(job="mobile/release", number=42, phase="COMPLETED", status="SUCCESS", branch="main",
+                     commit="9e2d1c4b7a3f5e8d0c6b1a2f3e4d5c6b7a8f9e0d", sent_at=None):
+    from fakebase import iso
+    return {"name": job, "url": "job/%s/" % job.replace("/", "/job/"), "sentAt": sent_at or iso(),
+            "build": {"full_url": "https://jenkins.example.com/job/%s/%d/" % (job.replace("/", "/job/"), number),
+                      "number": number, "queue_id": 1337, "phase": phase, "status": status if phase != "STARTED" else None,
+                      "url": "job/%s/%d/" % (job, number), "scm": {"branch": branch, "commit": commit}}}

@@ -385,3 +385,36 @@ class Provider:
         if mode == "ratelimited":
             return self.ratelimited(req, rule)
         raise ValueError("unknown mode %r" % mode)
+
+
+# --------------------------------------------------------------------------
+# Inbound webhooks: what a provider sends to slipway. Each fake builds its
+# provider's deliveries (fake_github.webhook, fake_gitlab.webhook, ...);
+# these sign and post them.
+
+
+def hmac_sha256_hex(secret, raw):
+    """The lower-case hex HMAC-SHA256 of raw (bytes) under secret (text), as GitHub, CircleCI and Jenkins callbacks sign."""
+    import hmac
+    return hmac.new(secret.encode("utf-8"), raw, hashlib.sha256).hexdigest()
+
+
+def webhook_body(payload):
+    """payload as the bytes a provider sends (compact JSON, as GitHub does); bytes pass through."""
+    return payload if isinstance(payload, bytes) else json.dumps(payload, separators=(",", ":")).encode("utf-8")
+
+
+def send_webhook(base_url, path, raw, headers, timeout=10):
+    """POSTs a delivery, raw bytes with the provider's headers, the way the provider does; (status, headers, body)."""
+    import http.client
+    parts = urllib.parse.urlsplit(base_url)
+    conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=timeout)
+    try:
+        try:
+            conn.request("POST", path, body=raw, headers=dict({"Content-Type": "application/json"}, **headers))
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # refused before the whole body was read (too large): the answer is there
+        resp = conn.getresponse()
+        return resp.status, {k.lower(): v for k, v in resp.getheaders()}, resp.read()
+    finally:
+        conn.close()

@@ -27,7 +27,7 @@ listing every difference at once, when:
     integer`, text a string that is not a uuid.
 It also checks the document on its own: it survives the build's YAML ->
 JSON conversion, every operation has a role, a unique operationId and at
-least one 4xx answer, public operations (and only they) opt out of the
+least one 4xx answer, public and webhook operations (and only they) opt out of the
 bearer scheme, and path templates and path parameters agree.
 
 Environment:
@@ -52,7 +52,8 @@ OPENAPI = os.environ.get("SLIPWAY_OPENAPI") or os.path.join(REPO, "docs", "opena
 DEFAULT_BIN = os.path.join(REPO, "build", "slipway")
 
 METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
-ROLES = ("public", "account", "viewer", "editor", "owner")
+# webhook: no token; the provider's signature over the raw body (docs/api.md, "Webhooks").
+ROLES = ("public", "account", "viewer", "editor", "owner", "webhook")
 PARAM_RE = re.compile(r"\{([^{}]+)\}")
 
 
@@ -255,7 +256,7 @@ class SpecAlone(unittest.TestCase):
         bad = []
         self.assertTrue(self.spec.get("security"), "no global security requirement")
         for method, path, op, _ in self.ops:
-            public = op.get("x-slipway-role") == "public"
+            public = op.get("x-slipway-role") in ("public", "webhook")  # a webhook's signature is no bearer scheme
             skips = op.get("security") == []
             if public and not skips:
                 bad.append("%s %s: public but has no `security: []`" % (method, path))

@@ -43,7 +43,8 @@ static void verify(struct provider_call *c, const struct outbound_response *res)
         provider_finish(c, VERDICT_VALID, "the workflow %s exists in %s/%s", path, org, repo);
 }
 
-static const struct provider_ops ops = {.verify = verify};
+static const struct provider_ops ops = {
+    .verify = verify, .webhook_check = github_webhook_check, .webhook_parse = github_webhook_parse};
 static struct provider_setting *const settings[] = {&github_budget, NULL};
 
 struct provider github_actions_provider = {
@@ -56,6 +57,6 @@ struct provider github_actions_provider = {
     .flag = "ENABLE_GITHUB_ACTIONS_INTEGRATION",
     .base_url = &github_api,
     .settings = settings,
-    .caps = CAP_VERIFY,
+    .caps = CAP_VERIFY | CAP_WEBHOOK_CHECK | CAP_WEBHOOK_PARSE,
     .ops = &ops,
 };

@@ -24,7 +24,8 @@ static void verify(struct provider_call *c, const struct outbound_response *res)
         provider_finish(c, VERDICT_VALID, "GitLab CI/CD answers for %s", full);
 }
 
-static const struct provider_ops ops = {.verify = verify};
+static const struct provider_ops ops = {
+    .verify = verify, .webhook_check = gitlab_webhook_check, .webhook_parse = gitlab_webhook_parse};
 
 struct provider gitlab_ci_provider = {
     .type = "GITLAB_CI",
@@ -34,6 +35,6 @@ struct provider gitlab_ci_provider = {
     FIELDS(fields),
     .scm_type = "GITLAB",
     .base_url = &gitlab_url,
-    .caps = CAP_VERIFY,
+    .caps = CAP_VERIFY | CAP_WEBHOOK_CHECK | CAP_WEBHOOK_PARSE,
     .ops = &ops,
 };

@@ -2,6 +2,7 @@
  * concludes. */
 #include "providers/call.h"
 #include "providers/fields.h"
+#include "providers/inbound.h"
 
 static const char *check_job_path(json_t *j)
 {
@@ -99,7 +100,67 @@ static void verify(struct provider_call *c, const struct outbound_response *res)
     }
 }
 
-static const struct provider_ops ops = {.verify = verify};
+/*
+ * Inbound webhooks. Jenkins signs nothing of its own, so slipway defines
+ * the callback a job posts (docs/api.md, "Webhooks"): a JSON body in the
+ * shape of the Notification plugin's ({"name", "build": {"number",
+ * "phase", "status", "full_url", "scm": {"branch", "commit"}}}) with a
+ * "sentAt" time, X-Slipway-Delivery naming the delivery, and
+ * X-Slipway-Signature: "sha256=" and the hex HMAC-SHA256 of the raw body
+ * under the webhook's secret. sentAt must be within the replay window.
+ */
+static bool webhook_check(const struct provider_inbound *in)
+{
+    return inbound_hmac_fresh(in, "X-Slipway-Signature", "sha256=", "sentAt");
+}
+
+static const struct inbound_state phase_state[] = {
+    {"QUEUED", "queued", NULL},       {"STARTED", "running", NULL}, {"COMPLETED", "completed", NULL},
+    {"FINALIZED", "completed", NULL}, {NULL, NULL, NULL},
+};
+static const struct inbound_state result_state[] = {
+    {"SUCCESS", NULL, "succeeded"},
+    {"ABORTED", NULL, "cancelled"},
+    {"NOT_BUILT", NULL, "cancelled"},
+    {NULL, NULL, NULL}, /* FAILURE, UNSTABLE: failed */
+};
+
+static enum err_code webhook_parse(const struct provider_inbound *in, struct provider_event *ev, struct err *err)
+{
+    json_t *body;
+    const json_t *build, *scm, *number;
+    const char *name;
+    char run[256];
+
+    if (inbound_copy_text(ev->delivery, sizeof ev->delivery, inbound_header(in, "X-Slipway-Delivery"), "delivery id", err))
+        return err->code;
+    if (!ev->delivery[0])
+        return err_set(err, ERR_INVALID, "a Jenkins callback names itself in X-Slipway-Delivery");
+    if (!(body = inbound_json(in, err)))
+        return err->code;
+    build = json_object_get(body, "build");
+    scm = json_object_get(build, "scm");
+    number = json_object_get(build, "number");
+    name = json_string_value(json_object_get(body, "name"));
+    if (!name || !json_is_integer(number)) {
+        json_decref(body);
+        return err_set(err, ERR_INVALID, "a Jenkins callback names its job (name) and build (build.number)");
+    }
+    ev->kind = EVENT_BUILD;
+    inbound_state(ev, phase_state, json_string_value(json_object_get(build, "phase")));
+    if (strcmp(ev->status, "completed") == 0)
+        inbound_state(ev, result_state, json_string_value(json_object_get(build, "status")));
+    snprintf(run, sizeof run, "%s#%" JSON_INTEGER_FORMAT, name, json_integer_value(number));
+    if (inbound_copy_text(ev->run_id, sizeof ev->run_id, run, "run id", err) == ERR_OK &&
+        inbound_copy(ev->ref, sizeof ev->ref, json_object_get(scm, "branch"), "branch", err) == ERR_OK &&
+        inbound_copy(ev->sha, sizeof ev->sha, json_object_get(scm, "commit"), "commit", err) == ERR_OK &&
+        inbound_copy(ev->url, sizeof ev->url, json_object_get(build, "full_url"), "url", err) == ERR_OK && !ev->status[0])
+        err_set(err, ERR_INVALID, "a Jenkins callback's build.phase is QUEUED, STARTED, COMPLETED or FINALIZED");
+    json_decref(body);
+    return err->code;
+}
+
+static const struct provider_ops ops = {.verify = verify, .webhook_check = webhook_check, .webhook_parse = webhook_parse};
 
 struct provider jenkins_provider = {
     .type = "JENKINS",
@@ -108,6 +169,6 @@ struct provider jenkins_provider = {
     .category = CAT_PIPELINES,
     FIELDS(fields),
     .flag = "ENABLE_JENKINS_INTEGRATION",
-    .caps = CAP_VERIFY,
+    .caps = CAP_VERIFY | CAP_WEBHOOK_CHECK | CAP_WEBHOOK_PARSE,
     .ops = &ops,
 };

@@ -131,7 +131,8 @@ static void prepare(json_t *config, struct err *err)
     scm_derive_repository_url(config, "https://github.com");
 }
 
-static const struct provider_ops ops = {.verify = verify};
+static const struct provider_ops ops = {
+    .verify = verify, .webhook_check = github_webhook_check, .webhook_parse = github_webhook_parse};
 static struct provider_setting *const settings[] = {&github_budget, NULL};
 
 struct provider github_provider = {
@@ -143,6 +144,6 @@ struct provider github_provider = {
     .derived = scm_derived,
     .base_url = &github_api,
     .settings = settings,
-    .caps = CAP_VERIFY,
+    .caps = CAP_VERIFY | CAP_WEBHOOK_CHECK | CAP_WEBHOOK_PARSE,
     .ops = &ops,
 };

@@ -18,4 +18,8 @@ void github_get(struct provider_call *c, const char *base, const char *token, co
 /* Records GitHub's rate-limit headers; true (and the call ended without a verdict) when this answer was the limit. */
 bool github_limited(struct provider_call *c, const struct outbound_response *res);
 
+/* The inbound webhooks of GitHub and GitHub Actions (github_webhook.c; provider.h says what they do). */
+bool github_webhook_check(const struct provider_inbound *in);
+enum err_code github_webhook_parse(const struct provider_inbound *in, struct provider_event *ev, struct err *err);
+
 #endif

@@ -74,7 +74,8 @@ static void prepare(json_t *config, struct err *err)
     scm_derive_repository_url(config, "https://gitlab.com");
 }
 
-static const struct provider_ops ops = {.verify = verify};
+static const struct provider_ops ops = {
+    .verify = verify, .webhook_check = gitlab_webhook_check, .webhook_parse = gitlab_webhook_parse};
 
 struct provider gitlab_provider = {
     .type = "GITLAB",
@@ -84,6 +85,6 @@ struct provider gitlab_provider = {
     .prepare = prepare,
     .derived = scm_derived,
     .base_url = &gitlab_url,
-    .caps = CAP_VERIFY,
+    .caps = CAP_VERIFY | CAP_WEBHOOK_CHECK | CAP_WEBHOOK_PARSE,
     .ops = &ops,
 };

@@ -12,4 +12,8 @@ void gitlab_get(struct provider_call *c, const char *base, const char *token, co
 /* "organization/repoName" of config, percent-escaped as GitLab's project id, into out (n bytes). */
 const char *gitlab_project(const json_t *config, char *full, size_t nfull, char *out, size_t n);
 
+/* The inbound webhooks of GitLab and GitLab CI (gitlab_webhook.c; provider.h says what they do). */
+bool gitlab_webhook_check(const struct provider_inbound *in);
+enum err_code gitlab_webhook_parse(const struct provider_inbound *in, struct provider_event *ev, struct err *err);
+
 #endif

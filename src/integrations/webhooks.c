@@ -1,0 +1,257 @@
+#include "integrations/webhooks.h"
+
+#include "core/clock.h"
+#include "core/encode.h"
+#include "core/log.h"
+#include "core/rand.h"
+#include "crypto/hash.h"
+#include "jobs/jobs.h"
+#include "providers/inbound.h"
+#include "providers/registry.h"
+#include "tenancy/audit.h"
+#include "tenancy/roles.h"
+
+#define HOOK_ID_BYTES 24 /* 192 bits: the URL cannot be guessed */
+#define SECRET_BYTES 32
+#define HOOK_PATH "/hooks/v1/"
+/* One answer for an unknown hook and a bad signature: a caller learns nothing of which hook ids exist. */
+#define REFUSED "the delivery's signature is missing, does not match, or is too old"
+
+static const struct keyring *keys;
+
+void webhooks_start(const struct keyring *k)
+{
+    keys = k;
+}
+
+static struct secret_place place(const char *tenant_id, const char *integration_id)
+{
+    return (struct secret_place){tenant_id, "integration_webhooks", "secret", integration_id};
+}
+
+enum err_code webhooks_admit(struct request *req, struct err *err)
+{
+    const char *hook = request_param(req, "hookId");
+    struct principal *who = principal_new(req);
+    struct integration_row *r = NULL;
+    struct plaintext *secret = NULL;
+    struct store_conn *db;
+    struct store_row row;
+    const struct category *cat;
+    int rc;
+
+    rc = store_lookup(req->store, "SELECT tenantId, integrationId, category, secret FROM integration_webhooks WHERE hookId = ?",
+                      STORE_ARGS(STORE_TEXT(hook)), 4, &row, err);
+    if (rc <= 0)
+        return rc < 0 ? err->code : err_set(err, ERR_UNAUTHENTICATED, REFUSED);
+    snprintf(who->tenant_id, sizeof who->tenant_id, "%s", store_row_text(&row, 0));
+    snprintf(who->integration_id, sizeof who->integration_id, "%s", store_row_text(&row, 1));
+    if (!(cat = category_by_slug(store_row_text(&row, 2))))
+        return err_set(err, ERR_UNAUTHENTICATED, REFUSED);
+    if (request_db(req, &db, err) || integration_load(db, NULL, cat, who->tenant_id, who->integration_id, false, &r, err))
+        return err->code;
+    const struct provider *p = r->prov;
+    integration_row_free(r);
+    if (!p || !p->ops->webhook_check)
+        return err_set(err, ERR_UNAUTHENTICATED, REFUSED);
+    struct secret_place at = place(who->tenant_id, who->integration_id);
+    if (secret_decrypt(keys, &at, store_row_text(&row, 3), &secret, err)) {
+        log_error("webhook %s: its secret cannot be read: %s", who->integration_id, err->message);
+        return err_set(err, ERR_INTERNAL, "the webhook's secret cannot be read");
+    }
+    struct provider_inbound in = {inbound_request_header, req, req->raw.data, req->raw.len, secret->data, clock_now_ms() / 1000};
+    bool ok = p->ops->webhook_check(&in);
+    plaintext_free(secret);
+    if (!ok)
+        return err_set(err, ERR_UNAUTHENTICATED, REFUSED);
+    snprintf(who->integration_type, sizeof who->integration_type, "%s", p->type);
+    return ERR_OK;
+}
+
+static json_t *text_or_null(const char *s)
+{
+    return s[0] ? json_string(s) : json_null();
+}
+
+json_t *webhooks_event_json(const struct provider_event *ev)
+{
+    return json_pack("{s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:o}", "deliveryId", ev->delivery, "event",
+                     provider_event_kind_name(ev->kind), "runId", text_or_null(ev->run_id), "status", text_or_null(ev->status),
+                     "conclusion", text_or_null(ev->conclusion), "ref", text_or_null(ev->ref), "sha", text_or_null(ev->sha), "url",
+                     text_or_null(ev->url));
+}
+
+static struct store_val text_arg(const char *s)
+{
+    return s[0] ? STORE_TEXT(s) : STORE_NULL;
+}
+
+enum err_code webhooks_record(struct store_conn *c, const char *tenant_id, const char *integration_id,
+                              const struct provider_event *ev, bool *duplicate, struct err *err)
+{
+    char id[UUID_SIZE], now[TIMESTAMP_SIZE];
+    struct store_stmt *st;
+    int rc;
+
+    if (store_select(c, "SELECT id FROM webhook_deliveries WHERE tenantId = ? AND integrationId = ? AND deliveryId = ?",
+                     STORE_ARGS(STORE_TEXT(tenant_id), STORE_TEXT(integration_id), STORE_TEXT(ev->delivery)), &st, err))
+        return err->code;
+    rc = store_next(st, err);
+    store_finish(st);
+    *duplicate = rc == 1;
+    if (rc != 0)
+        return err->code;
+    rand_uuid(id);
+    clock_now(now);
+    if (store_run(
+            c,
+            "INSERT INTO webhook_deliveries (id, tenantId, integrationId, deliveryId, event, runId, status, conclusion, ref, sha, "
+            "url, receivedAt) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            STORE_ARGS(STORE_TEXT(id), STORE_TEXT(tenant_id), STORE_TEXT(integration_id), STORE_TEXT(ev->delivery),
+                       STORE_TEXT(provider_event_kind_name(ev->kind)), text_arg(ev->run_id), text_arg(ev->status),
+                       text_arg(ev->conclusion), text_arg(ev->ref), text_arg(ev->sha), text_arg(ev->url), STORE_TIME(now)),
+            NULL, err))
+        return err->code;
+    if (ev->kind == EVENT_BUILD && ev->run_id[0]) {
+        char key[512];
+        json_t *event = webhooks_event_json(ev);
+        snprintf(key, sizeof key, "build:%s:%s", integration_id, ev->run_id);
+        jobs_signal_in(c, key, event, err);
+        json_decref(event);
+    }
+    return err->code;
+}
+
+static json_t *describe(const char *integration_id, const char *hook, const char *created_at, const char *rotated_at)
+{
+    char path[sizeof HOOK_PATH + 64];
+
+    snprintf(path, sizeof path, HOOK_PATH "%s", hook);
+    return json_pack("{s:s, s:s, s:s, s:s, s:s}", "integrationId", integration_id, "hookId", hook, "path", path, "createdAt",
+                     created_at, "rotatedAt", rotated_at);
+}
+
+enum err_code webhooks_issue(struct store_conn *c, const struct request *req, const struct integration_row *r, json_t **out,
+                             bool *created, struct err *err)
+{
+    unsigned char raw[SECRET_BYTES];
+    char secret[B64URL_LEN(SECRET_BYTES) + 1], hook[B64URL_LEN(HOOK_ID_BYTES) + 1], now[TIMESTAMP_SIZE],
+        created_at[TIMESTAMP_SIZE] = "";
+    struct secret_place at = place(r->tenant_id, r->id);
+    struct store_stmt *st;
+    char *stored = NULL;
+    int rc;
+
+    *out = NULL;
+    if (store_select(c, "SELECT hookId, createdAt FROM integration_webhooks WHERE tenantId = ? AND integrationId = ?",
+                     STORE_ARGS(STORE_TEXT(r->tenant_id), STORE_TEXT(r->id)), &st, err))
+        return err->code;
+    if ((rc = store_next(st, err)) == 1) {
+        snprintf(hook, sizeof hook, "%s", store_col_text(st, 0));
+        snprintf(created_at, sizeof created_at, "%s", store_col_text(st, 1));
+    }
+    store_finish(st);
+    if (rc < 0)
+        return err->code;
+    *created = rc == 0;
+    if (*created) {
+        rand_bytes(raw, HOOK_ID_BYTES);
+        b64url_encode(raw, HOOK_ID_BYTES, hook);
+    }
+    rand_bytes(raw, sizeof raw);
+    b64url_encode(raw, sizeof raw, secret);
+    hash_cleanse(raw, sizeof raw);
+    clock_now(now);
+    if (secret_encrypt(keys, &at, secret, strlen(secret), &stored, err))
+        goto out;
+    rc = *created
+             ? store_run(
+                   c,
+                   "INSERT INTO integration_webhooks (integrationId, tenantId, category, hookId, secret, createdAt, rotatedAt) "
+                   "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                   STORE_ARGS(STORE_TEXT(r->id), STORE_TEXT(r->tenant_id), STORE_TEXT(r->cat->slug), STORE_TEXT(hook),
+                              STORE_TEXT(stored), STORE_TIME(now), STORE_TIME(now)),
+                   NULL, err)
+             : store_run(c, "UPDATE integration_webhooks SET secret = ?, rotatedAt = ? WHERE tenantId = ? AND integrationId = ?",
+                         STORE_ARGS(STORE_TEXT(stored), STORE_TIME(now), STORE_TEXT(r->tenant_id), STORE_TEXT(r->id)), NULL, err);
+    if (rc)
+        goto out;
+    json_t *details = json_pack("{s:s, s:s}", "category", r->cat->slug, "type", r->prov->type);
+    audit_write(c, req,
+                &(struct audit_event){.tenant_id = r->tenant_id,
+                                      .action = *created ? "integration.webhook.create" : "integration.webhook.rotate",
+                                      .target_type = "integration",
+                                      .target_id = r->id,
+                                      .details = details},
+                err);
+    json_decref(details);
+    if (err->code)
+        goto out;
+    *out = describe(r->id, hook, *created ? now : created_at, now);
+    json_object_set_new(*out, "secret", json_string(secret));
+out:
+    hash_cleanse(secret, sizeof secret);
+    free(stored);
+    return err->code;
+}
+
+enum err_code webhooks_describe(struct store_conn *c, const char *tenant_id, const char *integration_id, json_t **out,
+                                struct err *err)
+{
+    struct store_stmt *st;
+    int rc;
+
+    if (store_select(c, "SELECT hookId, createdAt, rotatedAt FROM integration_webhooks WHERE tenantId = ? AND integrationId = ?",
+                     STORE_ARGS(STORE_TEXT(tenant_id), STORE_TEXT(integration_id)), &st, err))
+        return err->code;
+    rc = store_next(st, err);
+    if (rc == 1)
+        *out = describe(integration_id, store_col_text(st, 0), store_col_text(st, 1), store_col_text(st, 2));
+    else if (rc == 0)
+        *out = json_pack("{s:s, s:n, s:n, s:n, s:n}", "integrationId", integration_id, "hookId", "path", "createdAt", "rotatedAt");
+    store_finish(st);
+    if (rc == 1)
+        json_object_set_new(*out, "hasSecret", json_true());
+    else if (rc == 0)
+        json_object_set_new(*out, "hasSecret", json_false());
+    return rc < 0 ? err->code : ERR_OK;
+}
+
+enum err_code webhooks_forget(struct store_conn *c, const char *tenant_id, const char *integration_id, struct err *err)
+{
+    return store_run(c, "DELETE FROM integration_webhooks WHERE tenantId = ? AND integrationId = ?",
+                     STORE_ARGS(STORE_TEXT(tenant_id), STORE_TEXT(integration_id)), NULL, err);
+}
+
+enum err_code webhooks_schedule(struct store *s, struct err *err)
+{
+    struct store_conn *db = NULL;
+
+    if (store_conn_get(s, &db, err))
+        return err->code;
+    jobs_ensure_recurring(db, WEBHOOK_PRUNE_JOB, WEBHOOK_PRUNE_EVERY_S, false, err);
+    store_conn_put(db);
+    return err->code;
+}
+
+void webhooks_prune_step(void *ctx, struct job *j)
+{
+    const struct webhooks_prune_env *env = ctx;
+    struct store_conn *db = NULL;
+    char before[TIMESTAMP_SIZE];
+    int64_t gone = 0;
+    struct err err;
+
+    err_clear(&err);
+    clock_format(clock_now_ms() - (int64_t)env->retention_s * 1000, before);
+    if (store_conn_get(env->store, &db, &err) == ERR_OK)
+        store_run(db, "DELETE FROM webhook_deliveries WHERE receivedAt < ?", STORE_ARGS(STORE_TIME(before)), &gone, &err);
+    store_conn_put(db);
+    if (err.code) {
+        job_fail(j, &err);
+        return;
+    }
+    if (gone > 0)
+        log_info("webhooks: pruned %lld deliveries received before %s", (long long)gone, before);
+    job_done(j);
+}

@@ -1,0 +1,80 @@
+/*
+ * webhooks.h: signed inbound webhooks (docs/internals/router.md, "Route classes"; docs/api.md, "Webhooks").
+ *
+ * An SCM or pipeline integration whose provider takes webhooks
+ * (CAP_WEBHOOK_CHECK) may have one: a hookId, the unguessable part of its
+ * URL (POST /hooks/v1/{hookId}, 192 random bits), and a signing secret
+ * slipway makes, stored encrypted in integration_webhooks and shown once.
+ * A delivery is admitted by the route class ACCESS_WEBHOOK, whose hook is
+ * webhooks_admit: the provider's own check of its signature over the raw
+ * body, under that secret, in constant time. A checked delivery is parsed
+ * by the provider into a normalised event, recorded once per delivery id
+ * in webhook_deliveries (a replay or a retry is answered, not applied
+ * again), and a build event signals the workflow engine on
+ * "build:<integrationId>:<runId>".
+ */
+#ifndef SLIPWAY_WEBHOOKS_H
+#define SLIPWAY_WEBHOOKS_H
+
+#include "integrations/integrations.h"
+#include "providers/provider.h"
+
+struct job;
+struct keyring;
+
+/* The recurring job that deletes deliveries older than the retention. */
+#define WEBHOOK_PRUNE_JOB "webhook-prune"
+#define WEBHOOK_PRUNE_EVERY_S 3600
+
+/* The keyring the secrets are written and read with (borrowed); before the server starts. */
+void webhooks_start(const struct keyring *keys);
+
+/*
+ * The access hook of ACCESS_WEBHOOK: the path's {hookId} names a webhook
+ * of an integration that still exists, and its provider finds a valid
+ * signature of the raw body under the webhook's secret, else
+ * ERR_UNAUTHENTICATED, one answer for all (an unknown hook, a missing,
+ * wrong or stale signature). Then the request's principal names
+ * the tenant, the integration and its type; nothing is written.
+ */
+enum err_code webhooks_admit(struct request *req, struct err *err);
+
+/* {"deliveryId", "event", "runId", "status", "conclusion", "ref", "sha", "url"} of ev ("" as null). Caller owns. */
+json_t *webhooks_event_json(const struct provider_event *ev);
+
+/*
+ * Records ev for the integration once: *duplicate when its delivery id was
+ * seen before (then nothing changes). A build event signals
+ * "build:<integrationId>:<runId>" in the same transaction, with the event.
+ */
+enum err_code webhooks_record(struct store_conn *c, const char *tenant_id, const char *integration_id,
+                              const struct provider_event *ev, bool *duplicate, struct err *err);
+
+/*
+ * Makes the integration's webhook, or gives the existing one a new secret
+ * (its hookId stays). out: {"integrationId", "hookId", "path", "secret",
+ * "createdAt", "rotatedAt"}, the secret in it shown this once; *created
+ * says which. Caller owns out (wipe the secret: secret_wipe_json).
+ */
+enum err_code webhooks_issue(struct store_conn *c, const struct request *req, const struct integration_row *r, json_t **out,
+                             bool *created, struct err *err);
+
+/* The integration's webhook without its secret ({"hookId": null, ...} for none). Caller owns. */
+enum err_code webhooks_describe(struct store_conn *c, const char *tenant_id, const char *integration_id, json_t **out,
+                                struct err *err);
+
+/* Forgets the integration's webhook (its integration is being deleted). */
+enum err_code webhooks_forget(struct store_conn *c, const char *tenant_id, const char *integration_id, struct err *err);
+
+/* Makes sure the prune job exists. */
+enum err_code webhooks_schedule(struct store *s, struct err *err);
+
+/* What the prune step needs. */
+struct webhooks_prune_env {
+    struct store *store;
+    int retention_s; /* SLIPWAY_JOB_RETENTION: deliveries older than this are deleted */
+};
+/* The prune job's step (ctx: a struct webhooks_prune_env). */
+void webhooks_prune_step(void *ctx, struct job *j);
+
+#endif

@@ -1,0 +1,53 @@
+/*
+ * inbound.h: what the providers' inbound-webhook ops share (provider.h:
+ * webhook_check, webhook_parse): reading the delivery, the two ways
+ * providers sign one (an HMAC-SHA256 of the raw body, or the shared secret
+ * itself), the replay window, and the event's fields filled without
+ * cutting anything.
+ */
+#ifndef SLIPWAY_PROVIDER_INBOUND_H
+#define SLIPWAY_PROVIDER_INBOUND_H
+
+#include "providers/provider.h"
+
+/* A request's header by name (for struct provider_inbound's header, given a struct request). */
+const char *inbound_request_header(const void *req, const char *name);
+/* A header of the delivery, or NULL. */
+const char *inbound_header(const struct provider_inbound *in, const char *name);
+/*
+ * True when header holds prefix followed by the lower-case hex
+ * HMAC-SHA256 of the raw body under in->secret (GitHub: "sha256=",
+ * CircleCI: "v1="). A comma-separated list matches when one of its entries
+ * does (CircleCI may send several). Constant time over each digest.
+ */
+bool inbound_hmac_ok(const struct provider_inbound *in, const char *header, const char *prefix);
+/* inbound_hmac_ok, and the body's top-level field at_field (a time the signature covers) within the replay window. */
+bool inbound_hmac_fresh(const struct provider_inbound *in, const char *header, const char *prefix, const char *at_field);
+/* True when header is in->secret itself (GitLab), compared as SHA-256 digests so that neither length nor content leaks. */
+bool inbound_token_ok(const struct provider_inbound *in, const char *header);
+/* True when the timestamp at (slipway's or ISO 8601 UTC) is within PROVIDER_REPLAY_WINDOW_S of in->now. */
+bool inbound_fresh(const struct provider_inbound *in, const char *at);
+/* The body as a JSON object, or NULL with ERR_INVALID. Caller owns. */
+json_t *inbound_json(const struct provider_inbound *in, struct err *err);
+/*
+ * Copies v (a string or an integer: providers number their runs; NULL or
+ * anything else: "") into dst, or ERR_INVALID naming what when it does
+ * not fit in size.
+ */
+enum err_code inbound_copy(char *dst, size_t size, const json_t *v, const char *what, struct err *err);
+/* The same for text (NULL: ""). */
+enum err_code inbound_copy_text(char *dst, size_t size, const char *text, const char *what, struct err *err);
+/* One row of a provider's run states: the provider's word, and what it is in slipway's (NULL: not said by this word). */
+struct inbound_state {
+    const char *from, *status, *conclusion;
+};
+/*
+ * Sets ev's status and conclusion from the row of map (ended by a row
+ * whose from is NULL) that value names; a completed run with no known
+ * conclusion failed. An unknown value leaves both as they are.
+ */
+void inbound_state(struct provider_event *ev, const struct inbound_state *map, const char *value);
+/* A git ref into ev: refs/tags/x is EVENT_TAG and x, refs/heads/x EVENT_PUSH and x; anything else EVENT_OTHER. */
+enum err_code inbound_ref(struct provider_event *ev, const char *ref, struct err *err);
+
+#endif

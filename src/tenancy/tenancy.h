@@ -1,0 +1,33 @@
+/*
+ * tenancy.h: what tenancy needs from the application (the pools, the rate
+ * limits, the lastUsedAt batch, a few settings), handed over once at
+ * start-up by main.c, before the server serves, and read-only after. Tenancy
+ * never sees the application's own context (app.h): the include would go up
+ * a layer (tests/spec/test_layers.py).
+ */
+#ifndef SLIPWAY_TENANCY_H
+#define SLIPWAY_TENANCY_H
+
+#include "crypto/password.h"
+
+struct ratelimit;
+struct token_usage;
+struct workpool;
+
+struct tenancy_env {
+    struct password_params pw;
+    struct workpool *hash_pool;      /* argon2id work, off the HTTP workers */
+    struct ratelimit *login_limit;   /* login attempts a minute per client address */
+    struct ratelimit *login_backoff; /* login attempts per (client address, e-mail address), with growing delays */
+    struct token_usage *usage;       /* lastUsedAt, written in batches (auth.h) */
+    int session_ttl;                 /* seconds a login token lives */
+    int login_rate;                  /* SLIPWAY_LOGIN_RATE */
+    bool cookie_secure;              /* session cookies always Secure */
+};
+
+/* Copies env; call it before the server starts. */
+void tenancy_start(const struct tenancy_env *env);
+/* The environment tenancy_start gave (all zero before it). */
+const struct tenancy_env *tenancy(void);
+
+#endif
