@@ -51,14 +51,62 @@ out:
     return err->code;
 }
 
-static enum err_code check_column(struct store_conn *c, const struct keyring *keys, const struct category *cat, size_t col,
+/*
+ * One column of stored secrets, with the statements rekeying needs: the key
+ * ids in use, a page of rows not under a given key (id, tenant, secret, in
+ * id order after an id), a compare-and-swap of one row's secret, and the
+ * count of rows under a given key. The row id goes into each secret's
+ * associated data with the table and column (crypto/secret.h).
+ */
+struct secret_column {
+    const char *table, *column;
+    const char *sql_key_ids, *sql_page, *sql_swap, *sql_current;
+};
+
+/* Webhook secrets (webhooks.c), keyed by their integration's id. */
+static const struct secret_column webhook_secrets = {
+    "integration_webhooks",
+    "secret",
+    "SELECT DISTINCT SUBSTR(secret, 1, 12) FROM integration_webhooks",
+    "SELECT integrationId, tenantId, secret FROM integration_webhooks WHERE SUBSTR(secret, 1, 12) <> ? AND integrationId > ? "
+    "ORDER BY integrationId LIMIT ?",
+    "UPDATE integration_webhooks SET secret = ? WHERE integrationId = ? AND secret = ?",
+    "SELECT COUNT(*) FROM integration_webhooks WHERE SUBSTR(secret, 1, 12) = ?"};
+
+typedef enum err_code (*column_fn)(struct store_conn *c, const struct keyring *keys, const struct secret_column *col, void *ctx,
+                                   struct err *err);
+
+/* Calls fn on every column of stored secrets (every category's secret fields, then the webhook secrets) until one fails. */
+static enum err_code each_secret_column(struct store_conn *c, const struct keyring *keys, column_fn fn, void *ctx, struct err *err)
+{
+    for (int k = 0; k < CAT__COUNT && !err->code; k++) {
+        const struct category *cat = category_get((enum category_id)k);
+        for (size_t i = 0; i < cat->ncolumns && !err->code; i++) {
+            if (!cat->columns[i]->secret)
+                continue;
+            struct secret_column col = {cat->table,
+                                        cat->columns[i]->name,
+                                        cat->sql_key_ids[i],
+                                        cat->sql_secret_page[i],
+                                        cat->sql_secret_swap[i],
+                                        cat->sql_secret_current[i]};
+            fn(c, keys, &col, ctx, err);
+        }
+    }
+    if (!err->code)
+        fn(c, keys, &webhook_secrets, ctx, err);
+    return err->code;
+}
+
+static enum err_code check_column(struct store_conn *c, const struct keyring *keys, const struct secret_column *col, void *ctx,
                                   struct err *err)
 {
     char id[SECRET_KEY_ID_LEN + 1];
     struct store_stmt *st;
     int rc;
 
-    if (store_select(c, cat->sql_key_ids[col], STORE_NO_ARGS, &st, err))
+    UNUSED(ctx);
+    if (store_select(c, col->sql_key_ids, STORE_NO_ARGS, &st, err))
         return err->code;
     while ((rc = store_next(st, err)) == 1) {
         bool readable = secret_key_id(store_col_text(st, 0), id) == 0;
@@ -72,7 +120,7 @@ static enum err_code check_column(struct store_conn *c, const struct keyring *ke
             err_set(err, ERR_UNAVAILABLE,
                     "%s.%s holds credentials encrypted with key %s, which is neither INTEGRATION_ENCRYPTION_KEY nor one of "
                     "INTEGRATION_ENCRYPTION_OLD_KEYS",
-                    cat->table, cat->columns[col]->name, readable ? id : "(unknown)");
+                    col->table, col->column, readable ? id : "(unknown)");
             break;
         }
     }
@@ -86,20 +134,14 @@ enum err_code rekey_check(struct store *s, const struct keyring *keys, struct er
 
     if (store_conn_get(s, &c, err))
         return err->code;
-    for (int k = 0; k < CAT__COUNT && !err->code; k++) {
-        const struct category *cat = category_get((enum category_id)k);
-        for (size_t i = 0; i < cat->ncolumns && !err->code; i++)
-            if (cat->columns[i]->secret)
-                check_column(c, keys, cat, i, err);
-    }
+    each_secret_column(c, keys, check_column, NULL, err);
     store_conn_put(c);
     return err->code;
 }
 
 struct batch {
     const struct keyring *keys;
-    const struct category *cat;
-    size_t col;
+    const struct secret_column *col;
     int size;
     char start[256]; /* the batch starts after this id */
     char after[256]; /* the last id handled: where the next batch starts */
@@ -111,7 +153,7 @@ struct batch {
 static enum err_code batch_body(struct store_conn *c, void *ctx, struct err *err)
 {
     struct batch *b = ctx;
-    const char *table = b->cat->table, *column = b->cat->columns[b->col]->name;
+    const char *table = b->col->table, *column = b->col->column;
     char prefix[PREFIX_LEN + 1];
     struct {
         char id[256], tenant[UUID_SIZE];
@@ -124,8 +166,7 @@ static enum err_code batch_body(struct store_conn *c, void *ctx, struct err *err
     memcpy(b->after, b->start, sizeof b->after);
     memset(&b->got, 0, sizeof b->got);
     snprintf(prefix, sizeof prefix, "v1.%s.", keyring_current_id(b->keys));
-    if (store_select(c, b->cat->sql_secret_page[b->col], STORE_ARGS(STORE_TEXT(prefix), STORE_TEXT(b->start), STORE_INT(b->size)),
-                     &st, err))
+    if (store_select(c, b->col->sql_page, STORE_ARGS(STORE_TEXT(prefix), STORE_TEXT(b->start), STORE_INT(b->size)), &st, err))
         return err->code;
     while (n < b->size && (rc = store_next(st, err)) == 1) {
         snprintf(rows[n].id, sizeof rows[n].id, "%s", store_col_text(st, 0));
@@ -148,9 +189,8 @@ static enum err_code batch_body(struct store_conn *c, void *ctx, struct err *err
             secret_encrypt(b->keys, &at, plain->data, plain->len, &fresh, &inner)) {
             log_error("rotate-key: %s.%s of %s: %s", table, column, rows[i].id, inner.message);
             b->got.failed++;
-        } else if (store_run(c, b->cat->sql_secret_swap[b->col],
-                             STORE_ARGS(STORE_TEXT(fresh), STORE_TEXT(rows[i].id), STORE_TEXT(rows[i].stored)), &changed,
-                             err) == ERR_OK) {
+        } else if (store_run(c, b->col->sql_swap, STORE_ARGS(STORE_TEXT(fresh), STORE_TEXT(rows[i].id), STORE_TEXT(rows[i].stored)),
+                             &changed, err) == ERR_OK) {
             b->got.rotated += changed; /* 0: changed meanwhile by someone writing under the current key */
         }
         plaintext_free(plain);
@@ -158,6 +198,35 @@ static enum err_code batch_body(struct store_conn *c, void *ctx, struct err *err
     }
     for (int i = 0; i < n; i++)
         free(rows[i].stored);
+    return err->code;
+}
+
+/* Re-encrypts one column's secrets in batches; adds to the rekey_result ctx points to. */
+static enum err_code rotate_column(struct store_conn *c, const struct keyring *keys, const struct secret_column *col, void *ctx,
+                                   struct err *err)
+{
+    struct rekey_result *out = ctx;
+    /* Rows are walked in id order, from the nil UUID (before every real one; "" is no uuid to PostgreSQL). */
+    struct batch b = {.keys = keys, .col = col, .size = out->batch, .start = "00000000-0000-0000-0000-000000000000"};
+    char prefix[PREFIX_LEN + 1];
+    struct store_stmt *st;
+
+    snprintf(prefix, sizeof prefix, "v1.%s.", keyring_current_id(keys));
+    if (store_select(c, col->sql_current, STORE_ARGS(STORE_TEXT(prefix)), &st, err))
+        return err->code;
+    if (store_next(st, err) == 1)
+        out->current += store_col_int(st, 0);
+    store_finish(st);
+    do {
+        if (store_tx(c, batch_body, &b, err))
+            break;
+        out->rotated += b.got.rotated;
+        out->failed += b.got.failed;
+        memcpy(b.start, b.after, sizeof b.start);
+        if (b.seen)
+            log_info("rotate-key: %s.%s: %d row(s) in this batch, %lld rotated, %lld failed", col->table, col->column, b.seen,
+                     (long long)b.got.rotated, (long long)b.got.failed);
+    } while (b.seen == b.size);
     return err->code;
 }
 
@@ -169,38 +238,10 @@ enum err_code rekey_rotate(struct store *s, const struct keyring *keys, int batc
     if (!keyring_can_encrypt(keys))
         return err_set(err, ERR_INVALID,
                        "set INTEGRATION_ENCRYPTION_KEY to the new key (and the old one in INTEGRATION_ENCRYPTION_OLD_KEYS)");
-    if (batch < 1 || batch > 100)
-        batch = 100;
+    out->batch = batch < 1 || batch > 100 ? 100 : batch;
     if (store_conn_get(s, &c, err))
         return err->code;
-    for (int k = 0; k < CAT__COUNT && !err->code; k++) {
-        const struct category *cat = category_get((enum category_id)k);
-        for (size_t i = 0; i < cat->ncolumns && !err->code; i++) {
-            /* Rows are walked in id order, from the nil UUID (before every real one; "" is no uuid to PostgreSQL). */
-            struct batch b = {.keys = keys, .cat = cat, .col = i, .size = batch, .start = "00000000-0000-0000-0000-000000000000"};
-            char prefix[PREFIX_LEN + 1];
-            struct store_stmt *st;
-
-            if (!cat->columns[i]->secret)
-                continue;
-            snprintf(prefix, sizeof prefix, "v1.%s.", keyring_current_id(keys));
-            if (store_select(c, cat->sql_secret_current[i], STORE_ARGS(STORE_TEXT(prefix)), &st, err))
-                break;
-            if (store_next(st, err) == 1)
-                out->current += store_col_int(st, 0);
-            store_finish(st);
-            do {
-                if (store_tx(c, batch_body, &b, err))
-                    break;
-                out->rotated += b.got.rotated;
-                out->failed += b.got.failed;
-                memcpy(b.start, b.after, sizeof b.start);
-                if (b.seen)
-                    log_info("rotate-key: %s.%s: %d row(s) in this batch, %lld rotated, %lld failed", cat->table,
-                             cat->columns[i]->name, b.seen, (long long)b.got.rotated, (long long)b.got.failed);
-            } while (b.seen == batch);
-        }
-    }
+    each_secret_column(c, keys, rotate_column, out, err);
     store_conn_put(c);
     return err->code;
 }

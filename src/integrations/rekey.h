@@ -1,7 +1,7 @@
 /*
- * rekey.h: the stored secrets as a whole: which keys they need (checked at
- * start-up) and re-encrypting them under the current key
- * (`slipway admin rotate-key`).
+ * rekey.h: the stored secrets as a whole (every category's secret fields and
+ * the webhook secrets): which keys they need (checked at start-up) and
+ * re-encrypting them under the current key (`slipway admin rotate-key`).
  */
 #ifndef SLIPWAY_REKEY_H
 #define SLIPWAY_REKEY_H
@@ -26,6 +26,7 @@ enum err_code rekey_check(struct store *s, const struct keyring *keys, struct er
 
 struct rekey_result {
     int64_t rotated, current, failed;
+    int batch; /* rows a transaction (the batch asked for, 1 to 100) */
 };
 
 /*

@@ -6,12 +6,17 @@ bound to their tenant, table, column and row; the encryption key's absence;
 import json
 import os
 import shutil
+import sys
 import tempfile
 import unittest
 
 import harness
 import integration_fixtures as fx
 from harness import ApiTest, assert_error, new_tenant, new_user, page
+
+sys.path.insert(0, os.path.join(harness.REPO_ROOT, "tests", "fakes"))
+import fake_github  # noqa: E402
+import fakebase  # noqa: E402
 
 tearDownModule = harness.stop_shared_server
 
@@ -313,6 +318,13 @@ class KeyLifecycleTest(unittest.TestCase):
         for item in get_json(server, fx.SETUP_PATH % third, token)["integrations"]:
             cls.refs.append((third, item["category"], item["id"], item["type"]))
         cls.view = owner_view(server, token, cls.refs)
+        # a webhook secret (integration_webhooks.secret) is rotated with the rest
+        github = next(ref for ref in cls.refs if ref[3] == "GITHUB")
+        resp = server.request("POST", "/api/v1/%s/integrations/scm/%s/webhook" % (github[0], github[2]), token=token)
+        if resp.status != 201:
+            raise AssertionError("webhook not made: %s" % resp)
+        cls.hook = resp.json
+        server.remember_secret(cls.hook["secret"])
         server.stop()
         cls.before = fx.copy_database(cls.db, cls.dir)
 
@@ -347,6 +359,9 @@ class KeyLifecycleTest(unittest.TestCase):
 
     def assert_reads_everything(self, server, refs=None, view=None):
         refs, view = refs or self.refs, view or self.view
+        raw, headers = fake_github.webhook(self.hook["secret"], "push", fake_github.push_payload(ref="refs/heads/main"))
+        status, _, body = fakebase.send_webhook("http://127.0.0.1:%d" % server.port, self.hook["path"], raw, headers)
+        self.assertEqual(status, 202, "the webhook's secret is read: %s" % body)
         self.assertEqual(owner_view(server, self.admin["token"], refs), view)
         self.assertTrue(view, "no integration to read")
         for masks, unreadable in view.values():
