@@ -23,6 +23,7 @@
 #include "store/migrate.h"
 #include "tenancy/auth.h"
 #include "tenancy/bootstrap.h"
+#include "releases/releases.h"
 #include "verify/reverify.h"
 #include "verify/verify.h"
 
@@ -156,9 +157,11 @@ static int serve(struct app *app)
                                 .stream_heartbeat = app->cfg.stream_heartbeat};
     struct server *server = NULL, *metrics = NULL;
     struct verify_env venv = {.loop = &app->providers, .reverify_interval = app->cfg.reverify_interval};
+    struct release_env renv = {.loop = &app->providers};
     struct job_kind job_kinds[] = {{VERIFY_JOB, verify_job_step, &venv},
                                    {VERIFY_ALL_JOB, verify_all_step, &venv},
                                    {REVERIFY_JOB, reverify_step, &venv},
+                                   {RELEASE_KICKOFF_JOB, release_kickoff_step, &renv},
                                    {NULL, NULL, NULL}};
     size_t njob_kinds = ARRAY_LEN(job_kinds) - 1;
     struct probe *probe = NULL;
@@ -206,6 +209,8 @@ static int serve(struct app *app)
         goto stop;
     venv.store = app->store;
     venv.keys = app->keys;
+    renv.store = app->store;
+    renv.keys = app->keys;
     jo.keys = app->keys;
     if (app->cfg.test_probe[0]) { /* test runs only */
         if (!(probe = probe_new(app->cfg.test_probe, app->providers.out, &err)))
