@@ -69,8 +69,8 @@ CREATE TABLE release_events (
   details JSON NULL,
   actorAccountId CHAR(36) CHARACTER SET latin1 COLLATE latin1_bin NULL,
   createdAt DATETIME(3) NOT NULL,
-  FOREIGN KEY (tenantId) REFERENCES tenants (id),
-  FOREIGN KEY (releaseId) REFERENCES releases (id),
+  FOREIGN KEY (tenantId) REFERENCES tenants (id) ON DELETE RESTRICT,
+  FOREIGN KEY (releaseId) REFERENCES releases (id) ON DELETE RESTRICT,
   FOREIGN KEY (actorAccountId) REFERENCES accounts (id) ON DELETE SET NULL
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
 

@@ -53,8 +53,8 @@ CREATE TABLE release_builds (
 -- The timeline: every status change, action and provider call outcome, with who. Append-only.
 CREATE TABLE release_events (
   id CHAR(36) NOT NULL PRIMARY KEY,
-  tenantId CHAR(36) NOT NULL REFERENCES tenants (id),
-  releaseId CHAR(36) NOT NULL REFERENCES releases (id),
+  tenantId CHAR(36) NOT NULL REFERENCES tenants (id) ON DELETE RESTRICT,
+  releaseId CHAR(36) NOT NULL REFERENCES releases (id) ON DELETE RESTRICT,
   kind VARCHAR(16) NOT NULL CHECK (kind IN ('ACTION', 'CALL', 'STATUS')),
   name VARCHAR(64) NOT NULL,                -- create, cancel, resolve-ref, create-branch, ...
   outcome VARCHAR(16) NULL CHECK (outcome IS NULL OR outcome IN ('FAILED', 'OK', 'RETRY')),

@@ -63,7 +63,8 @@ QUERIES = document_000_queries()
 # Columns that hold UUIDs (uuid on PostgreSQL, latin1 CHAR(36) on MySQL); SQLite
 # declares them CHAR(36) or VARCHAR(255), so its family comes from the name.
 UUID_COLUMNS = {"id", "tenantid", "accountid", "configuredbyaccountid", "setupcompletedbyaccountid", "scmintegrationid",
-                "targetintegrationid", "actoraccountid", "invitedbyaccountid", "acceptedbyaccountid", "parentid"}
+                "targetintegrationid", "actoraccountid", "invitedbyaccountid", "acceptedbyaccountid", "parentid",
+                "releaseid", "pipelineintegrationid", "createdbyaccountid", "updatedbyaccountid"}
 # SQLite columns whose family its declared type does not say.
 SQLITE_FAMILY = {("audit_logs", "details"): "json"}
 
