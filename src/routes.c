@@ -13,7 +13,7 @@
 
 #include "integrations/catalog.h"
 #include "integrations/integrations_http.h"
-#include "releases/releases.h"
+#include "releases/releases_http.h"
 #include "setup/setup.h"
 #include "setup/setup_http.h"
 #include "system/metrics_http.h"

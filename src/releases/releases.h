@@ -22,8 +22,8 @@
 #ifndef SLIPWAY_RELEASES_H
 #define SLIPWAY_RELEASES_H
 
-#include "http/router.h"
 #include "providers/call.h"
+#include "store/store.h"
 
 #define RELEASE_KICKOFF_JOB "release-kickoff" /* payload: releaseId, branch, tag */
 
@@ -52,19 +52,5 @@ struct release_event_row {
 };
 enum err_code release_event_add(struct store_conn *c, const char *tenant, const char *release, const struct release_event_row *e,
                                 struct err *err);
-
-/* ---- HTTP (releases_http.c) ---- */
-
-extern const struct schema release_create_schema, release_config_schema, release_action_schema;
-
-enum err_code releases_list(struct request *req, struct err *err);
-enum err_code releases_create(struct request *req, struct err *err);
-enum err_code release_get(struct request *req, struct err *err);
-enum err_code release_action(struct request *req, struct err *err);
-enum err_code release_config_get(struct request *req, struct err *err);
-enum err_code release_config_put(struct request *req, struct err *err);
-
-/* The actions a release takes (POST .../releases/{releaseId}/{action}), for the route table's parameter values. */
-extern const char *const release_actions[];
 
 #endif

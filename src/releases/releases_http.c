@@ -6,6 +6,7 @@
 #include "jobs/jobs.h"
 #include "releases/lifecycle.h"
 #include "releases/releases.h"
+#include "releases/releases_http.h"
 #include "setup/setup_http.h"
 #include "tenancy/audit.h"
 #include "tenancy/tenants.h"
@@ -16,9 +17,23 @@ static const char *const schemes[] = {"SEMVER", "CALVER", NULL};
 static const char *const approver_roles[] = {"owner", "editor", "viewer", NULL};
 const char *const release_actions[] = {"pause", "resume", "retry", "cancel", NULL};
 
+/* A set: at least one value, none twice (the router checks each value is allowed, not the array's size). */
+static const char *check_set(json_t *v)
+{
+    size_t i, j;
+
+    if (json_array_size(v) == 0)
+        return "must hold at least one value";
+    for (i = 0; i < json_array_size(v); i++)
+        for (j = 0; j < i; j++)
+            if (json_equal(json_array_get(v, i), json_array_get(v, j)))
+                return "must not hold a value twice";
+    return NULL;
+}
+
 SCHEMA(release_create_schema, {.name = "version", .kind = FIELD_STRING, .required = true, .min = 1, .max = 64},
        {.name = "releaseType", .kind = FIELD_STRING, .required = true, .allowed = release_types},
-       {.name = "platforms", .kind = FIELD_ARRAY, .required = true, .min = 1, .max = 3, .allowed = platforms},
+       {.name = "platforms", .kind = FIELD_ARRAY, .required = true, .allowed = platforms, .check = check_set},
        {.name = "baseRef", .kind = FIELD_STRING, .min = 1, .max = 255, .check = check_printable},
        {.name = "targetDate", .kind = FIELD_STRING, .min = 10, .max = 10, .format = "date"},
        {.name = "scmIntegrationId", .kind = FIELD_STRING, .min = 36, .max = 36, .format = "uuid"});
@@ -29,7 +44,7 @@ SCHEMA(release_config_schema, {.name = "scmIntegrationId", .kind = FIELD_STRING,
        {.name = "candidateTagTemplate", .kind = FIELD_STRING, .min = 1, .max = 200, .check = check_printable},
        {.name = "finalTagTemplate", .kind = FIELD_STRING, .min = 1, .max = 200, .check = check_printable},
        {.name = "versionScheme", .kind = FIELD_STRING, .allowed = schemes}, {.name = "platformPipelines", .kind = FIELD_OBJECT},
-       {.name = "approvalRoles", .kind = FIELD_ARRAY, .min = 1, .max = 3, .allowed = approver_roles},
+       {.name = "approvalRoles", .kind = FIELD_ARRAY, .allowed = approver_roles, .check = check_set},
        {.name = "approvalCount", .kind = FIELD_INT, .min = 1, .max = 10});
 
 static const struct field action_fields[] = {{.name = "reason", .kind = FIELD_STRING, .min = 1, .max = 500}};

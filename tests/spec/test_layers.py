@@ -30,7 +30,7 @@ LAYERS = [
     ("routes", ["routes.c", "routes.h"]),
     ("handlers", ["*/*_http.c", "*/*_http.h", "ui/*", "system/*"]),
     ("app", ["app.h"]),
-    ("domains", ["setup/*", "verify/*"]),
+    ("domains", ["releases/*", "setup/*", "verify/*"]),
     ("integrations", ["integrations/*"]),
     ("providers", ["providers/*"]),
     ("tenancy", ["tenancy/*"]),
