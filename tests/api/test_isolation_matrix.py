@@ -85,6 +85,8 @@ class IsolationMatrixTest(harness.ApiTest):
             ids["id"] = src.invitation["invitationId"]
         elif case.category:
             ids["id"] = src.by_category[case.category]["id"]
+        if "releaseId" in case.params:
+            ids["releaseId"] = src.release_id
         return ids
 
     def random_ids(self, case, keep=()):
