@@ -29,6 +29,8 @@
 #include "setup/setup_http.h"
 #include "system/metrics_http.h"
 #include "verify/verify_http.h"
+#include "releases/releases.h"
+#include "releases/releases_http.h"
 #include "verify/reverify.h"
 #include "verify/verify.h"
 
@@ -161,10 +163,12 @@ static int serve(struct app *app)
     struct server *server = NULL, *metrics = NULL;
     struct verify_env venv = {.loop = &app->providers, .reverify_interval = app->cfg.reverify_interval};
     struct webhooks_prune_env wenv = {.retention_s = app->cfg.job_retention};
+    struct release_env renv = {.loop = &app->providers};
     struct job_kind job_kinds[] = {{VERIFY_JOB, verify_job_step, &venv},
                                    {VERIFY_ALL_JOB, verify_all_step, &venv},
                                    {REVERIFY_JOB, reverify_step, &venv},
                                    {WEBHOOK_PRUNE_JOB, webhooks_prune_step, &wenv},
+                                   {RELEASE_KICKOFF_JOB, release_kickoff_step, &renv},
                                    {NULL, NULL, NULL}};
     size_t njob_kinds = ARRAY_LEN(job_kinds) - 1;
     struct probe *probe = NULL;
@@ -213,6 +217,8 @@ static int serve(struct app *app)
     wenv.store = app->store;
     venv.store = app->store;
     venv.keys = app->keys;
+    renv.store = app->store;
+    renv.keys = app->keys;
     jo.keys = app->keys;
     if (app->cfg.test_probe[0]) { /* test runs only */
         if (!(probe = probe_new(app->cfg.test_probe, app->providers.out, &err)))
@@ -237,6 +243,7 @@ static int serve(struct app *app)
     webhooks_start(app->keys);
     setup_http_start(app->status_cache, app->keys);
     verify_http_start(app->jobs, app->keys, &app->providers);
+    releases_http_start(app->jobs);
     app->server = server = server_start(&so, routes, routes_count, &routes_hooks, app->store, &err);
     if (server)
         metrics_http_start(&(struct metrics_sources){

@@ -17,6 +17,7 @@
 #include "integrations/integrations_http.h"
 #include "integrations/webhooks.h"
 #include "integrations/webhooks_http.h"
+#include "releases/releases_http.h"
 #include "setup/setup.h"
 #include "setup/setup_http.h"
 #include "system/metrics_http.h"
@@ -108,6 +109,14 @@ const struct route routes[] = {
     {"POST", "/api/v1/{tenantId}/release-management/setup", ACCESS_OWNER, &any_object_schema, setup_post},
     {"PUT", "/api/v1/{tenantId}/release-management/setup/steps/{step}", ACCESS_OWNER, &any_object_schema, setup_step_put},
     {"GET", "/api/v1/{tenantId}/release-management/can-create-releases", ACCESS_VIEWER, NULL, setup_can_create_releases},
+
+    /* Releases (docs/releases.md): viewers read, editors drive, owners configure. */
+    {"GET", "/api/v1/{tenantId}/releases", ACCESS_VIEWER, NULL, releases_list},
+    {"POST", "/api/v1/{tenantId}/releases", ACCESS_EDITOR, &release_create_schema, releases_create},
+    {"GET", "/api/v1/{tenantId}/releases/{releaseId}", ACCESS_VIEWER, NULL, release_get},
+    {"POST", "/api/v1/{tenantId}/releases/{releaseId}/{action}", ACCESS_EDITOR, &release_action_schema, release_action},
+    {"GET", "/api/v1/{tenantId}/release-configuration", ACCESS_VIEWER, NULL, release_config_get},
+    {"PUT", "/api/v1/{tenantId}/release-configuration", ACCESS_OWNER, &release_config_schema, release_config_put},
 };
 const size_t routes_count = ARRAY_LEN(routes);
 
@@ -133,6 +142,9 @@ json_t *routes_param_values(const char *param)
     } else if (strcmp(param, "step") == 0) {
         for (int i = 0; i < STEP__COUNT; i++)
             json_array_append_new(values, json_string(setup_step_ids[i]));
+    } else if (strcmp(param, "action") == 0) {
+        for (int i = 0; release_actions[i]; i++)
+            json_array_append_new(values, json_string(release_actions[i]));
     } else {
         json_decref(values);
         values = NULL;

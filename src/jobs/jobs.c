@@ -1577,6 +1577,24 @@ enum err_code jobs_enqueue(struct jobs *q, const struct job_new *n, char id[UUID
     return ERR_OK;
 }
 
+enum err_code jobs_enqueue_in(struct store_conn *c, struct jobs *q, const struct job_new *n, char id[UUID_SIZE], struct err *err)
+{
+    struct job_new queued = *n;
+    struct child *ch;
+
+    queued.here = false; /* nobody here may run it before the caller's transaction commits */
+    ch = child_of(&queued);
+    if (insert(c, q, ch, NULL, err) == ERR_OK)
+        memcpy(id, ch->id, UUID_SIZE);
+    children_free(ch);
+    return err->code;
+}
+
+void jobs_nudge(struct jobs *q)
+{
+    nudge(q);
+}
+
 struct cancel_tx {
     const char *tenant, *id;
     bool found;

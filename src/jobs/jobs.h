@@ -201,6 +201,14 @@ struct job_result {
  */
 enum err_code jobs_enqueue(struct jobs *q, const struct job_new *n, char id[UUID_SIZE], struct err *err);
 /*
+ * Creates a job (never here, n->done not used) inside the caller's
+ * transaction on c, so that it exists exactly when what the transaction
+ * writes does (a release and its kickoff). Once that has committed,
+ * jobs_nudge(q) has this process look for it at once.
+ */
+enum err_code jobs_enqueue_in(struct store_conn *c, struct jobs *q, const struct job_new *n, char id[UUID_SIZE], struct err *err);
+void jobs_nudge(struct jobs *q);
+/*
  * Cancels a job that has not finished (tenant: NULL, or the tenant it must
  * be of), and its unfinished children: CANCELLED, at once. A step under way
  * elsewhere runs to its end, but its result is not written. ERR_NOT_FOUND

@@ -409,15 +409,24 @@ void provider_wipe(char *s)
     hash_cleanse(s, strlen(s));
 }
 
+void provider_send_with_token(struct provider_call *c, const char *method, const char *base, const char *path, const char *name,
+                              const char *prefix, const char *token, const char *const *extra, const char *body)
+{
+    char auth[PROVIDER_AUTH_MAX], target[PROVIDER_URL_MAX];
+    const char *headers[5] = {auth, NULL, NULL, NULL, NULL};
+    int n = 1;
+
+    for (int i = 0; extra && extra[i] && i < 2; i++)
+        headers[n++] = extra[i];
+    if (body)
+        headers[n] = "Content-Type: application/json";
+    provider_header(auth, name, prefix, token);
+    provider_request(c, method, provider_url(target, base, "%s", path), headers, body, NULL);
+    provider_wipe(auth);
+}
+
 void provider_get_with_token(struct provider_call *c, const char *base, const char *path, const char *name, const char *prefix,
                              const char *token, const char *const *extra)
 {
-    char auth[PROVIDER_AUTH_MAX], target[PROVIDER_URL_MAX];
-    const char *headers[4] = {auth, NULL, NULL, NULL};
-
-    for (int i = 0; extra && extra[i] && i < 2; i++)
-        headers[i + 1] = extra[i];
-    provider_header(auth, name, prefix, token);
-    provider_request(c, "GET", provider_url(target, base, "%s", path), headers, NULL, NULL);
-    provider_wipe(auth);
+    provider_send_with_token(c, "GET", base, path, name, prefix, token, extra, NULL);
 }

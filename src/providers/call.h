@@ -150,6 +150,9 @@ const char *provider_escape(const char *s, char *buf, size_t n);
 void provider_header(char *out, const char *name, const char *prefix, const char *value);
 /* Overwrites a NUL-terminated credential. */
 void provider_wipe(char *s);
+/* method base+path with "name: prefix<token>", up to two more fixed headers, and a JSON body (NULL: none). */
+void provider_send_with_token(struct provider_call *c, const char *method, const char *base, const char *path, const char *name,
+                              const char *prefix, const char *token, const char *const *extra, const char *body);
 /* GET base+path with "name: prefix<token>" and up to two more fixed headers (extra: NULL-terminated, or NULL). */
 void provider_get_with_token(struct provider_call *c, const char *base, const char *path, const char *name, const char *prefix,
                              const char *token, const char *const *extra);

@@ -171,24 +171,20 @@ static enum err_code status_of(struct store_conn *db, const char *sql, const str
     return rc < 0 ? err->code : ERR_OK;
 }
 
-enum err_code setup_can_create_releases(struct request *req, struct err *err)
+enum err_code setup_release_blockers(struct store_conn *db, const char *tenant, json_t *reasons, struct err *err)
 {
-    const char *tenant = principal_of(req)->tenant_id;
     struct setup_status s;
-    struct store_conn *db;
-    json_t *reasons = json_array(), *t;
+    json_t *t;
     char status[16];
     size_t i;
 
-    if (request_db(req, &db, err) || setup_read(db, tenant, &s, err)) {
-        json_decref(reasons);
+    if (setup_read(db, tenant, &s, err))
         return err->code;
-    }
     if (!s.complete)
         json_array_append_new(reasons, json_string("Release Management setup is not complete"));
     if (status_of(db, "SELECT verificationStatus FROM tenant_scm_integrations WHERE tenantId = ? AND isActive = ?",
                   STORE_ARGS(STORE_TEXT(tenant), STORE_BOOL(true)), status, err))
-        goto fail;
+        goto done;
     if (!status[0])
         json_array_append_new(reasons, json_string("No source control connection is configured"));
     else if (strcmp(status, "VALID") != 0)
@@ -201,7 +197,7 @@ enum err_code setup_can_create_releases(struct request *req, struct err *err)
                       "SELECT verificationStatus FROM tenant_target_integrations WHERE tenantId = ? AND targetType = ? AND "
                       "isActive = ?",
                       STORE_ARGS(STORE_TEXT(tenant), STORE_TEXT(type), STORE_BOOL(true)), status, err))
-            goto fail;
+            goto done;
         if (!status[0])
             snprintf(line, sizeof line, "%s is selected but has no credentials", type);
         else if (strcmp(status, "VALID") != 0)
@@ -210,11 +206,20 @@ enum err_code setup_can_create_releases(struct request *req, struct err *err)
             continue;
         json_array_append_new(reasons, json_string(line));
     }
+done:
     setup_status_clear(&s);
+    return err->code;
+}
+
+enum err_code setup_can_create_releases(struct request *req, struct err *err)
+{
+    struct store_conn *db;
+    json_t *reasons = json_array();
+
+    if (request_db(req, &db, err) || setup_release_blockers(db, principal_of(req)->tenant_id, reasons, err)) {
+        json_decref(reasons);
+        return err->code;
+    }
     response_json(req, 200, json_pack("{s:b, s:o}", "allowed", json_array_size(reasons) == 0, "reasons", reasons));
     return ERR_OK;
-fail:
-    setup_status_clear(&s);
-    json_decref(reasons);
-    return err->code;
 }

@@ -15,5 +15,7 @@ enum err_code setup_get(struct request *req, struct err *err);
 enum err_code setup_post(struct request *req, struct err *err);
 enum err_code setup_step_put(struct request *req, struct err *err);
 enum err_code setup_can_create_releases(struct request *req, struct err *err);
+/* Why the tenant cannot create a release (document 000's last query), appended to reasons; none: it can. */
+enum err_code setup_release_blockers(struct store_conn *db, const char *tenant, json_t *reasons, struct err *err);
 
 #endif

@@ -15,6 +15,8 @@ verify_fixtures.py, and a type or kind missing there fails by name.
 Not a test file (no test_ prefix): the test files import it.
 """
 
+import uuid
+
 import harness
 import integration_fixtures as fx
 import verify_fixtures as vf
@@ -96,22 +98,46 @@ def _maker(server, token, tenant_id, types, made):
     return make
 
 
+# The status a release must be in for each action to be allowed (docs/releases.md), and the stage it goes back to.
+ACTION_FROM = {"pause": ("BUILDING", None), "resume": ("PAUSED", "BUILDING"), "retry": ("BLOCKED", "BUILDING"),
+               "cancel": ("BUILDING", None)}
+
+
+def plant_release(server, tenant_id, status="BUILDING", resume=None):
+    """A release of the tenant, written to the database: one made through the API would start a kickoff
+    against the SCM, whose steps would keep changing the tenant's rows while the tests compare them."""
+    release_id, now = str(uuid.uuid4()), harness.format_time(harness.now())
+    fx.db_execute(server, "INSERT INTO releases (id, tenantId, version, releaseType, platforms, status, resumeStatus, "
+                          "baseRef, releaseBranch, candidateNumber, createdAt, updatedAt) "
+                          "VALUES (?, ?, ?, 'MINOR', '[\"IOS\"]', ?, ?, 'main', ?, 0, ?, ?)",
+                  (release_id, tenant_id, "0.%s.0" % release_id[:4], status, resume,
+                   "release/0.%s.0" % release_id[:4], now, now))
+    return release_id
+
+
+def set_release_status(server, release_id, action):
+    """Puts a planted release in the status action is allowed from (ACTION_FROM)."""
+    status, resume = ACTION_FROM[action]
+    fx.db_execute(server, "UPDATE releases SET status = ?, resumeStatus = ? WHERE id = ?", (status, resume, release_id))
+
+
 def org_with_integrations(server, types):
     """harness.new_org's fresh tenant (owner, editor, viewer) with an integration of each of types ({type:
     category}, the catalog's order): org.by_type[type], and org.by_category[category] (its first type's),
-    and a pending invitation: org.invitation."""
+    a pending invitation: org.invitation, and a release (plant_release): org.release_id."""
     org = harness.new_org(server)
     org.by_type, org.by_category = {}, {}
     make = _maker(server, org.owner.token, org.id, types, org.by_type)
     for type_, category in types.items():
         org.by_category.setdefault(category, make(type_))
     org.invitation = invite(server, org.owner.token, org.id)
+    org.release_id = plant_release(server, org.id)
     return org
 
 
 def integration_markers(org):
-    """Names and ids of org's integrations: none may show in an answer to another tenant."""
-    out = set()
+    """Names and ids of org's integrations and its release's id: none may show in an answer to another tenant."""
+    out = {org.release_id}
     for integ in org.by_type.values():
         out |= {integ["id"], integ["displayName"]}
     return out

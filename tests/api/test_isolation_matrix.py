@@ -88,6 +88,8 @@ class IsolationMatrixTest(harness.ApiTest):
         if "hookId" in case.params:
             # A signed webhook's route: no credential of the API opens it; an unknown hook answers as a bad signature.
             ids["hookId"] = "unknown-" + uuid.uuid4().hex
+        if "releaseId" in case.params:
+            ids["releaseId"] = src.release_id
         return ids
 
     def random_ids(self, case, keep=()):

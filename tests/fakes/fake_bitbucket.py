@@ -5,20 +5,23 @@ import copy
 import hashlib
 import uuid
 
-from fakebase import iso, number, bearer, Resp, J, Provider
+from fakebase import iso, number, bearer, git_make, git_resolve, Resp, J, Provider
 
 
 class Bitbucket(Provider):
     """Bitbucket Cloud 2.0.
 
-    data: {"tokens": {token: {"username", "display_name", "repos": ["workspace/slug"]}}}"""
+    data: {"tokens": {token: {"username", "display_name", "repos": ["workspace/slug"], "readonly": false}},
+           "repos": {"workspace/slug": {"branches": {name: sha}, "tags": {name: sha}, "commits": [sha], "made": [...]}}}
+    Refs (fakebase.git_*): GET .../commit/{ref}, GET and POST .../refs/branches[/{name}] and .../refs/tags[/{name}]
+    ({"name", "target": {"hash"}}; 400 when the ref exists; a readonly token gets 403)."""
 
     name = "bitbucket"
     env = ("SLIPWAY_BITBUCKET_API_URL", "")
     server_header = "nginx"
 
     def initial(self):
-        return {"tokens": {}}
+        return {"tokens": {}, "repos": {}}
 
     def unauthorized(self, req):
         return Resp(401, "Token is invalid, expired, or not supported for this endpoint.",
@@ -63,4 +66,56 @@ class Bitbucket(Provider):
                            "workspace": {"type": "workspace", "slug": parts[2], "name": parts[2]},
                            "links": {"html": {"href": "https://bitbucket.org/" + full}},
                            "created_on": "2021-01-01T00:00:00.000000+00:00", "updated_on": iso()}, headers)
+        if len(parts) >= 5 and parts[:2] == ["2.0", "repositories"]:
+            full = parts[2] + "/" + parts[3]
+            if full not in (info.get("repos") or []):
+                return self.not_found(req)
+            return self._refs(req, info, full, parts[4:], headers)
         return J(404, {"type": "error", "error": {"message": "Resource not found"}})
+
+    def _error(self, status, message):
+        return J(status, {"type": "error", "error": {"message": message}})
+
+    def _ref(self, full, kind, name, sha):
+        links = {"html": {"href": "https://bitbucket.org/%s/%s/%s" % (full, "branch" if kind == "branches" else "commits/tag",
+                                                                       name)}}
+        return {"type": "branch" if kind == "branches" else "tag", "name": name, "links": links,
+                "target": {"type": "commit", "hash": sha, "date": iso(), "message": "commit " + sha[:7]}}
+
+    def _refs(self, req, info, full, rest, headers):
+        with self.lock:
+            repo = copy.deepcopy(self.data["repos"].get(full, {}))
+        if rest[0] == "commit" and len(rest) > 1 and req.method == "GET":
+            sha = git_resolve(repo, "/".join(rest[1:]))
+            if sha is None:
+                return self._error(404, "Commit not found")
+            return J(200, {"type": "commit", "hash": sha, "date": iso(), "message": "commit " + sha[:7]}, headers)
+        if rest[0] != "refs" or len(rest) < 2 or rest[1] not in ("branches", "tags"):
+            return self._error(404, "Resource not found")
+        kind, name = rest[1], "/".join(rest[2:])
+        if name and req.method == "GET":
+            sha = repo.get(kind, {}).get(name)
+            if sha is None:
+                return self._error(404, "%s not found" % ("Branch" if kind == "branches" else "Tag"))
+            return J(200, self._ref(full, kind, name, sha), headers)
+        if name or req.method != "POST":
+            return self._error(405 if name else 404, "Method not allowed" if name else "Resource not found")
+        if info.get("readonly"):
+            return self.forbidden(req)
+        body = req.json()
+        new = body.get("name") if isinstance(body, dict) else None
+        target = (body.get("target") or {}).get("hash") if isinstance(body, dict) and isinstance(body.get("target"), dict) else None
+        if not isinstance(new, str) or not new or not isinstance(target, str):
+            return self._error(400, "name and target.hash are required")
+        with self.lock:
+            stored = self.data["repos"].setdefault(full, {})
+            sha = git_resolve(stored, target)
+            made = git_make(stored, kind, new, sha) if sha else "unknown"
+        if made == "exists":
+            if kind == "branches":
+                return J(400, {"type": "error", "error": {"message": "BRANCH_ALREADY_EXISTS", "code": "BRANCH_ALREADY_EXISTS",
+                                                          "data": {"key": "BRANCH_ALREADY_EXISTS"}}})
+            return self._error(400, 'tag "%s" already exists' % new)
+        if made == "unknown":
+            return self._error(400, "target %s does not exist" % target)
+        return J(201, self._ref(full, kind, new, sha), headers)

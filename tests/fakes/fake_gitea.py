@@ -3,20 +3,24 @@
 
 import copy
 
-from fakebase import number, bearer, J, Provider
+from fakebase import iso, number, bearer, git_make, git_resolve, J, Provider
 
 
 class Gitea(Provider):
     """Gitea API v1.
 
-    data: {"tokens": {token: {"login", "repos": {"org/repo": {"admin", "push", "pull"}}}}}
+    data: {"tokens": {token: {"login", "repos": {"org/repo": {"admin", "push", "pull"}}}},
+           "repos": {"org/repo": {"branches": {name: sha}, "tags": {name: sha}, "commits": [sha], "made": [...]}}}
+    Refs (fakebase.git_*): GET .../commits?sha={ref}&limit=1, GET and POST .../branches[/{name}]
+    ({"new_branch_name", "old_ref_name"}; 409 "The branch already exists.") and .../tags[/{name}] ({"tag_name",
+    "target"}; 409 "tag already exists [name: x]"); making one takes push.
     `Authorization: token X` (as Gitea documents; `Bearer` is accepted too, as Gitea does)."""
 
     name = "gitea"
     server_header = ""
 
     def initial(self):
-        return {"tokens": {}}
+        return {"tokens": {}, "repos": {}}
 
     def _url(self):
         return (self.base_url or "") + "/api/swagger"
@@ -47,6 +51,12 @@ class Gitea(Provider):
             return J(200, {"id": number(login, 5), "login": login, "login_name": "", "full_name": login.title(),
                            "email": login + "@noreply.gitea.example.com", "avatar_url": "", "language": "en-US",
                            "is_admin": False, "active": True, "created": "2020-01-01T00:00:00Z"})
+        if len(parts) > 3 and parts[0] == "repos":
+            full = parts[1] + "/" + parts[2]
+            perms = (info.get("repos") or {}).get(full)
+            if perms is None:
+                return self.not_found(req)
+            return self._refs(req, full, perms, parts[3:])
         if len(parts) == 3 and parts[0] == "repos":
             full = parts[1] + "/" + parts[2]
             perms = (info.get("repos") or {}).get(full)
@@ -59,3 +69,61 @@ class Gitea(Provider):
                            "default_branch": "main", "permissions": full_perms,
                            "html_url": (self.base_url or "") + "/" + full, "created_at": "2021-01-01T00:00:00Z"})
         return self.not_found(req)
+
+    def _error(self, status, message):
+        return J(status, {"message": message, "url": self._url()})
+
+    def _commit(self, full, sha):
+        return {"url": "%s/api/v1/repos/%s/git/commits/%s" % (self.base_url or "", full, sha), "sha": sha,
+                "created": iso(), "html_url": "%s/%s/commit/%s" % (self.base_url or "", full, sha),
+                "commit": {"message": "commit " + sha[:7]}}
+
+    def _branch(self, name, sha):
+        return {"name": name, "commit": {"id": sha, "message": "commit " + sha[:7], "timestamp": iso()},
+                "protected": False, "user_can_push": True, "user_can_merge": True}
+
+    def _tag(self, full, name, sha):
+        return {"name": name, "message": "", "id": sha, "commit": {"url": "%s/api/v1/repos/%s/git/commits/%s"
+                                                                   % (self.base_url or "", full, sha),
+                                                                   "sha": sha, "created": iso()}}
+
+    def _refs(self, req, full, perms, rest):
+        with self.lock:
+            repo = copy.deepcopy(self.data["repos"].get(full, {}))
+        what, name = rest[0], "/".join(rest[1:])
+        if what == "commits" and not name and req.method == "GET":
+            ref = req.param("sha") or "main"
+            sha = git_resolve(repo, ref)
+            if sha is None:
+                return self._error(404, "object does not exist [id: %s, rel_path: ]" % ref)
+            return J(200, [self._commit(full, sha)][:int(req.param("limit", "1") or 1)])
+        if what not in ("branches", "tags"):
+            return self.not_found(req)
+        kind = what
+        if name and req.method == "GET":
+            sha = repo.get(kind, {}).get(name)
+            if sha is None:
+                return self.not_found(req)
+            return J(200, self._branch(name, sha) if kind == "branches" else self._tag(full, name, sha))
+        if name or req.method != "POST":
+            return self.not_found(req)
+        if not perms.get("push"):
+            return self.forbidden(req)
+        body = req.json()
+        body = body if isinstance(body, dict) else {}
+        new = body.get("new_branch_name" if kind == "branches" else "tag_name")
+        ref = (body.get("old_ref_name") or body.get("old_branch_name") or "main") if kind == "branches" \
+            else (body.get("target") or "main")
+        if not isinstance(new, str) or not new:
+            return J(422, {"message": "[%s]: Required" % ("NewBranchName" if kind == "branches" else "TagName"),
+                           "url": self._url()})
+        with self.lock:
+            stored = self.data["repos"].setdefault(full, {})
+            sha = git_resolve(stored, ref)
+            made = git_make(stored, kind, new, sha) if sha else "unknown"
+        if made == "exists":
+            return self._error(409, "The branch already exists." if kind == "branches"
+                               else "tag already exists [name: %s]" % new)
+        if made == "unknown":
+            return self._error(404, "The old branch does not exist" if kind == "branches" else "target not found")
+        return J(201, self._branch(new, sha) if kind == "branches" else self._tag(full, new, sha))

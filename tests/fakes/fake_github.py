@@ -5,7 +5,7 @@ import copy
 import urllib.parse
 import uuid
 
-from fakebase import now, iso, number, bearer, Resp, J, Provider
+from fakebase import now, iso, number, bearer, git_make, git_resolve, Resp, J, Provider
 
 
 GITHUB_API_VERSIONS = ("2022-11-28", "2026-03-10")
@@ -16,8 +16,11 @@ class GitHub(Provider):
     data: {"tokens": {token: {"login", "scopes": "repo, workflow" | null (fine-grained: no X-OAuth-Scopes),
                               "expiration": "2026-12-01 10:00:00 UTC" | null,
                               "repos": {"org/repo": {"admin", "maintain", "push", "triage", "pull"}}}},
-           "repos": {"org/repo": {"default_branch": "main", "private": true, "workflows": ["release.yml"]}}}
-    A token sees the repositories named in its `repos` (with those permissions)."""
+           "repos": {"org/repo": {"default_branch": "main", "private": true, "workflows": ["release.yml"],
+                                  "branches": {name: sha}, "tags": {name: sha}, "commits": [sha], "made": [...]}}}
+    A token sees the repositories named in its `repos` (with those permissions); making a ref takes push.
+    Refs (fakebase.git_*): GET /repos/o/r/commits/{ref}, GET /repos/o/r/git/ref/{heads|tags}/{name},
+    POST /repos/o/r/git/refs {"ref": "refs/heads/x" | "refs/tags/x", "sha"} (422 "Reference already exists")."""
 
     name = "github"
     env = ("SLIPWAY_GITHUB_API_URL", "")
@@ -134,7 +137,51 @@ class GitHub(Provider):
                                                                                                 number(full + wanted)),
                                "html_url": "https://github.com/%s/blob/main/.github/workflows/%s" % (full, wanted),
                                "badge_url": "https://github.com/%s/workflows/%s/badge.svg" % (full, wanted)}, headers)
+            if len(parts) >= 5 and parts[3] == "commits":
+                ref = "/".join(parts[4:])
+                sha = git_resolve(repo, ref)
+                if sha is None:
+                    return self._error(422, "No commit found for SHA: %s" % ref,
+                                       "https://docs.github.com/rest/commits/commits#get-a-commit", headers)
+                return J(200, {"sha": sha, "node_id": "C_" + sha[:12], "commit": {"message": "commit " + sha[:7]},
+                               "html_url": "https://github.com/%s/commit/%s" % (full, sha)}, headers)
+            if len(parts) >= 7 and parts[3:5] == ["git", "ref"] and parts[5] in ("heads", "tags"):
+                ref = "refs/%s/%s" % (parts[5], "/".join(parts[6:]))
+                sha = repo.get("branches" if parts[5] == "heads" else "tags", {}).get("/".join(parts[6:]))
+                if sha is None:
+                    return self._error(404, "Not Found", "https://docs.github.com/rest/git/refs#get-a-reference",
+                                       headers)
+                return J(200, self._ref(full, ref, sha), headers)
+            if parts[3:] == ["git", "refs"] and req.method == "POST":
+                return self._make_ref(req, full, perms, headers)
         return self._error(404, "Not Found", self.DOCS, headers)
+
+    def _ref(self, full, ref, sha):
+        return {"ref": ref, "node_id": "REF_" + sha[:12],
+                "url": "https://api.github.com/repos/%s/git/%s" % (full, ref),
+                "object": {"sha": sha, "type": "commit", "url": "https://api.github.com/repos/%s/git/commits/%s"
+                           % (full, sha)}}
+
+    def _make_ref(self, req, full, perms, headers):
+        doc = "https://docs.github.com/rest/git/refs#create-a-reference"
+        if not perms.get("push"):
+            return self._error(403, "Resource not accessible by personal access token", doc, headers)
+        body = req.json()
+        if not isinstance(body, dict) or not isinstance(body.get("ref"), str) or not isinstance(body.get("sha"), str):
+            return self._error(422, "Invalid request.\n\n\"ref\", \"sha\" weren't supplied.", doc, headers)
+        ref = body["ref"]
+        kind = {"refs/heads/": "branches", "refs/tags/": "tags"}.get(ref[:10] if ref.startswith("refs/tags/")
+                                                                     else ref[:11])
+        name = ref.split("/", 2)[2] if ref.count("/") >= 2 else ""
+        if kind is None or not name:
+            return self._error(422, "Reference name is invalid", doc, headers)
+        with self.lock:
+            made = git_make(self.data["repos"].setdefault(full, {}), kind, name, body["sha"])
+        if made == "exists":
+            return self._error(422, "Reference already exists", doc, headers)
+        if made == "unknown":
+            return self._error(422, "Object does not exist", doc, headers)
+        return J(201, self._ref(full, ref, body["sha"].lower()), dict(headers, Location="https://api.github.com/repos/%s/git/%s" % (full, ref)))
 
 
 class Untrusted(GitHub):

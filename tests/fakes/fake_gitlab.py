@@ -4,7 +4,7 @@
 import copy
 import hashlib
 
-from fakebase import iso, number, bearer, J, Provider
+from fakebase import iso, number, bearer, git_make, git_resolve, J, Provider
 
 
 class GitLab(Provider):
@@ -12,8 +12,11 @@ class GitLab(Provider):
 
     data: {"tokens": {token: {"username", "expired": false, "revoked": false,
                               "projects": {"group/project": {"project_access": 30, "group_access": null}}}},
-           "projects": {"group/project": {"id": 1234, "pipelines": [{"id", "status", "ref"}]}}}
-    `PRIVATE-TOKEN` (or `Authorization: Bearer`) authenticates; a project is visible to the tokens that list it."""
+           "projects": {"group/project": {"id": 1234, "pipelines": [{"id", "status", "ref"}],
+                                          "branches": {name: sha}, "tags": {name: sha}, "commits": [sha], "made": [...]}}}
+    `PRIVATE-TOKEN` (or `Authorization: Bearer`) authenticates; a project is visible to the tokens that list it.
+    Refs (fakebase.git_*): GET .../repository/commits/{ref}, GET and POST .../repository/branches[/{name}] and
+    .../repository/tags[/{name}] (Developer access to make one; 400 "Branch already exists", "Tag x already exists")."""
 
     name = "gitlab"
     env = ("SLIPWAY_GITLAB_URL", "")
@@ -97,8 +100,56 @@ class GitLab(Provider):
                        for i, p in enumerate(pipelines)]
                 return J(200, out, {"X-Page": "1", "X-Per-Page": str(per_page), "X-Total": str(len(out)),
                                     "X-Total-Pages": "1", "X-Next-Page": "", "X-Prev-Page": ""})
+            if len(parts) >= 4 and parts[2] == "repository":
+                return self._repository(req, full, project, level, parts[3:])
         return J(404, {"error": "404 Not Found"})
 
+    def _branch(self, full, name, sha):
+        return {"name": name, "merged": False, "protected": False, "default": name == "main", "developers_can_push": False,
+                "developers_can_merge": False, "can_push": True,
+                "web_url": "https://gitlab.example.com/%s/-/tree/%s" % (full, name), "commit": self._commit(sha)}
+
+    def _commit(self, sha):
+        return {"id": sha, "short_id": sha[:8], "title": "commit " + sha[:7], "message": "commit " + sha[:7],
+                "created_at": "2026-01-01T00:00:00.000Z", "parent_ids": []}
+
+    def _tag(self, name, sha):
+        return {"name": name, "message": None, "target": sha, "commit": self._commit(sha), "release": None,
+                "protected": False, "created_at": None}
+
+    def _repository(self, req, full, project, level, rest):
+        """Commits, branches and tags of a project."""
+        what, name = rest[0], "/".join(rest[1:])
+        if what == "commits" and name and req.method == "GET":
+            sha = git_resolve(project, name)
+            return J(200, self._commit(sha)) if sha else J(404, {"message": "404 Commit Not Found"})
+        if what not in ("branches", "tags"):
+            return J(404, {"error": "404 Not Found"})
+        kind, branch = what, what == "branches"
+        if name and req.method == "GET":
+            sha = project.get(kind, {}).get(name)
+            if sha is None:
+                return J(404, {"message": "404 %s Not Found" % ("Branch" if branch else "Tag")})
+            return J(200, self._branch(full, name, sha) if branch else self._tag(name, sha))
+        if name or req.method != "POST":
+            return J(404, {"error": "404 Not Found"})
+        if level < 30:
+            return self.forbidden(req)
+        body = req.json() if req.body else {}
+        body = body if isinstance(body, dict) else {}
+        field = "branch" if branch else "tag_name"
+        new, ref = body.get(field) or req.param(field), body.get("ref") or req.param("ref")
+        if not new or not ref:
+            return J(400, {"error": "%s is missing" % (field if not new else "ref")})
+        with self.lock:
+            stored = self.data["projects"][full]
+            sha = git_resolve(stored, ref)
+            made = git_make(stored, kind, new, sha) if sha else "unknown"
+        if made == "exists":
+            return J(400, {"message": "Branch already exists" if branch else "Tag %s already exists" % new})
+        if made == "unknown":
+            return J(400, {"message": ("Invalid reference name: %s" if branch else "Target %s is invalid") % ref})
+        return J(201, self._branch(full, new, sha) if branch else self._tag(new, sha))
 
 # Inbound webhooks, as GitLab sends them: no signature, the hook's secret token itself in X-Gitlab-Token;
 # X-Gitlab-Event names the event, X-Gitlab-Event-UUID the event and Idempotency-Key the delivery (kept on retries).

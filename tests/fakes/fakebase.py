@@ -187,6 +187,44 @@ def make_tls(openssl, prefix, cn):
 
 
 # --------------------------------------------------------------------------
+# Git refs of a fake repository (the SCM fakes' branches, tags and commits)
+#
+# A repository holds {"branches": {name: sha}, "tags": {name: sha}, "commits": [sha, ...], "made": [...]}:
+# every sha a branch or tag names is a known commit too; "made" lists each ref the API created, as
+# [kind, name, sha], so a test sees that a ref was made exactly once.
+
+
+def git_known(repo, sha):
+    """True when sha (a full 40-hex commit id) is a commit of the repository."""
+    sha = (sha or "").lower()
+    return bool(re.fullmatch(r"[0-9a-f]{40}", sha)) and (
+        sha in [c.lower() for c in repo.get("commits", [])] or sha in [v.lower() for v in repo.get("branches", {}).values()]
+        or sha in [v.lower() for v in repo.get("tags", {}).values()])
+
+
+def git_resolve(repo, ref):
+    """The commit a branch, a tag or a commit id names, or None."""
+    if ref in repo.get("branches", {}):
+        return repo["branches"][ref]
+    if ref in repo.get("tags", {}):
+        return repo["tags"][ref]
+    return ref.lower() if git_known(repo, ref) else None
+
+
+def git_make(repo, kind, name, sha):
+    """Creates the branch or tag (kind "branches" or "tags") at sha: "made", "exists" or "unknown" (no such commit).
+    Call it holding the provider's lock, on its stored data (not a copy)."""
+    refs = repo.setdefault(kind, {})
+    if name in refs:
+        return "exists"
+    if not git_known(repo, sha):
+        return "unknown"
+    refs[name] = sha.lower()
+    repo.setdefault("made", []).append([kind, name, sha.lower()])
+    return "made"
+
+
+# --------------------------------------------------------------------------
 # Requests and answers
 
 

@@ -272,5 +272,92 @@ class SlackJenkinsSmtpTest(unittest.TestCase):
             c.quit()
 
 
+HEAD = "1" * 40
+OTHER = "2" * 40
+
+
+class RefsTest(unittest.TestCase):
+    """Kickoff's ref calls on the four SCM fakes: resolve a ref, read a branch and a tag, make each once (again: the
+    provider's own refusal, nothing made twice), refuse an unknown commit and a token that may not push."""
+
+    REPO = {"branches": {"main": HEAD}, "commits": [HEAD, OTHER]}
+
+    def made(self, provider, key, full):
+        fake = F.providers[provider]
+        with fake.lock:
+            return list(fake.data[key][full].get("made", []))
+
+    def check(self, provider, key, full, headers, resolve, read, make, exists, unknown):
+        """headers(writer): a token's headers (one that may push, or one that may not); resolve a path; read the
+        paths of a branch and a tag ({} the name); make the (path, body) of each; exists the provider's status for a
+        ref that exists; unknown the body's fields naming a commit that does not exist."""
+        def ask(method, path, body=None, writer=True):
+            h = dict(headers(writer), **{"Content-Type": "application/json"})
+            status, _, data = call(provider, method, path, h, json.dumps(body) if body is not None else None)
+            return status, data
+
+        status, body = ask("GET", resolve)
+        self.assertEqual((status, HEAD in json.dumps(body)), (200, True), body)
+        self.assertEqual(ask("GET", read[0].format("nope"))[0], 404, "an unknown branch")
+        for kind, (path, fields) in (("branches", make[0]), ("tags", make[1])):
+            with self.subTest(kind=kind):
+                status, body = ask("POST", path, fields)
+                self.assertEqual(status, 201, body)
+                self.assertEqual(ask("POST", path, fields)[0], exists, "the ref exists")
+                self.assertIn(ask("POST", path, dict(fields, **unknown))[0], (400, 404, 422), "an unknown commit")
+                self.assertEqual(ask("POST", path, fields, writer=False)[0], 403, "a token that may not push")
+        for path in (read[0].format("release/1.0.0"), read[1].format("v1.0.0-rc.1")):
+            status, body = ask("GET", path)
+            self.assertEqual((status, HEAD in json.dumps(body)), (200, True), body)
+        self.assertEqual(sorted(m[:2] for m in self.made(provider, key, full)),
+                         [["branches", "release/1.0.0"], ["tags", "v1.0.0-rc.1"]], "each made once")
+
+    def test_github(self):
+        F.register("github", {"tokens": {"ghp_w": {"login": "w", "scopes": "repo", "repos": {"o/r": {"pull": True,
+                                                                                                     "push": True}}},
+                                         "ghp_r": {"login": "r", "scopes": "repo", "repos": {"o/r": {"pull": True}}}},
+                              "repos": {"o/r": dict(self.REPO)}})
+        self.check("github", "repos", "o/r",
+                   lambda writer: {"User-Agent": "t", "Authorization": "Bearer " + ("ghp_w" if writer else "ghp_r"),
+                                   "Accept": "application/vnd.github+json", "X-GitHub-Api-Version": "2022-11-28"},
+                   "/repos/o/r/commits/main", ("/repos/o/r/git/ref/heads/{}", "/repos/o/r/git/ref/tags/{}"),
+                   (("/repos/o/r/git/refs", {"ref": "refs/heads/release/1.0.0", "sha": HEAD}),
+                    ("/repos/o/r/git/refs", {"ref": "refs/tags/v1.0.0-rc.1", "sha": HEAD})),
+                   422, {"sha": "3" * 40})
+
+    def test_gitlab(self):
+        F.register("gitlab", {"tokens": {"glpat-w": {"username": "w", "projects": {"g/p": {"project_access": 30}}},
+                                         "glpat-r": {"username": "r", "projects": {"g/p": {"project_access": 20}}}},
+                              "projects": {"g/p": dict(self.REPO, id=77)}})
+        base = "/api/v4/projects/g%2Fp/repository"
+        self.check("gitlab", "projects", "g/p", lambda writer: {"PRIVATE-TOKEN": "glpat-w" if writer else "glpat-r"},
+                   base + "/commits/main", (base + "/branches/{}", base + "/tags/{}"),
+                   ((base + "/branches", {"branch": "release/1.0.0", "ref": HEAD}),
+                    (base + "/tags", {"tag_name": "v1.0.0-rc.1", "ref": HEAD})),
+                   400, {"ref": "3" * 40})
+
+    def test_bitbucket(self):
+        F.register("bitbucket", {"tokens": {"bb-w": {"username": "w", "repos": ["ws/r"]},
+                                            "bb-r": {"username": "r", "repos": ["ws/r"], "readonly": True}},
+                                 "repos": {"ws/r": dict(self.REPO)}})
+        base = "/2.0/repositories/ws/r"
+        self.check("bitbucket", "repos", "ws/r",
+                   lambda writer: {"Authorization": "Bearer " + ("bb-w" if writer else "bb-r")},
+                   base + "/commit/main", (base + "/refs/branches/{}", base + "/refs/tags/{}"),
+                   ((base + "/refs/branches", {"name": "release/1.0.0", "target": {"hash": HEAD}}),
+                    (base + "/refs/tags", {"name": "v1.0.0-rc.1", "target": {"hash": HEAD}})),
+                   400, {"target": {"hash": "3" * 40}})
+
+    def test_gitea(self):
+        F.register("gitea", {"tokens": {"gt-w": {"login": "w", "repos": {"o/r": {"pull": True, "push": True}}},
+                                        "gt-r": {"login": "r", "repos": {"o/r": {"pull": True}}}},
+                             "repos": {"o/r": dict(self.REPO)}})
+        base = "/api/v1/repos/o/r"
+        self.check("gitea", "repos", "o/r", lambda writer: {"Authorization": "token " + ("gt-w" if writer else "gt-r")},
+                   base + "/commits?sha=main&limit=1", (base + "/branches/{}", base + "/tags/{}"),
+                   ((base + "/branches", {"new_branch_name": "release/1.0.0", "old_ref_name": HEAD}),
+                    (base + "/tags", {"tag_name": "v1.0.0-rc.1", "target": HEAD})),
+                   409, {"old_ref_name": "3" * 40, "target": "3" * 40})
+
 if __name__ == "__main__":
     unittest.main()

@@ -17,8 +17,9 @@ listing every difference at once, when:
     way round, or one says the body may be absent and the other not;
   - a body whose fields the table lists (a schema the router applies, or
     one it describes) has other properties, required fields, types,
-    lengths, ranges, allowed values or formats in the document; a body the
-    router applies must be `additionalProperties: false`;
+    lengths, ranges, allowed values (an array's: its items' enum) or formats
+    in the document; a body the router applies must be
+    `additionalProperties: false`;
   - a path parameter whose values the table lists (categories, steps) has
     another `enum` in the document, or the document enumerates one the
     table does not;
@@ -170,8 +171,10 @@ def body_problems(spec, where, body, op):
                         % (where, sorted(required), sorted(schema.get("required") or [])))
     for name in sorted(set(fields) & set(props)):
         field, prop = fields[name], schema_of(spec, props[name])
+        items = schema_of(spec, prop.get("items") or {})  # an array's allowed values are its items' enum
         for fkey, skey in FIELD_KEYS:
-            want, have = field[fkey], prop.get(skey)
+            want = field[fkey]
+            have = items.get(skey) if fkey == "allowed" and field["kind"] == "array" else prop.get(skey)
             if want is not None and (sorted(want) if isinstance(want, list) else want) != (
                     sorted(have) if isinstance(have, list) else have):
                 problems.append("%s: %s.%s is %r in the route table, %s %r in the document"

@@ -34,7 +34,74 @@ static void prepare(json_t *config, struct err *err)
     scm_derive_repository_url(config, NULL); /* without serverUrl, the schema has already said so */
 }
 
-static const struct provider_ops ops = {.verify = verify};
+/* ---- kickoff: branches and tags of the repository (docs/releases.md) ---- */
+
+/* method /api/v1/repos/{org}/{repo}/<what>[/<name>] with the token. */
+static void repository_send(struct provider_call *c, const char *method, const char *what, const char *name, const char *body)
+{
+    static const char *const extra[] = {"Accept: application/json", NULL};
+    char path[PROVIDER_URL_MAX];
+
+    scm_ref_path(path, c, "/api/v1/repos", what, name);
+    provider_send_with_token(c, method, provider_text(c, "serverUrl"), path, "Authorization", "token ",
+                             provider_text(c, "accessToken"), extra, body);
+}
+
+/* The newest commit of the ref: GET .../commits?sha=<ref>&limit=1 (a branch, a tag or a commit). */
+static void read_commit(struct provider_call *c, const char *ref)
+{
+    char what[1200], esc[1024];
+    snprintf(what, sizeof what, "commits?sha=%s&limit=1&stat=false&verification=false&files=false",
+             provider_escape(ref, esc, sizeof esc));
+    repository_send(c, "GET", what, NULL, NULL);
+}
+
+static void read_branch(struct provider_call *c, const char *name)
+{
+    repository_send(c, "GET", "branches", name, NULL);
+}
+
+static void read_tag(struct provider_call *c, const char *name)
+{
+    repository_send(c, "GET", "tags", name, NULL);
+}
+
+static void create_branch_at(struct provider_call *c, const char *name, const char *sha)
+{
+    char body[1400];
+    repository_send(c, "POST", "branches", NULL,
+                    scm_body(body, sizeof body, "{s:s, s:s}", "new_branch_name", name, "old_ref_name", sha));
+}
+
+static void create_tag_at(struct provider_call *c, const char *name, const char *sha)
+{
+    char body[1400];
+    repository_send(c, "POST", "tags", NULL, scm_body(body, sizeof body, "{s:s, s:s}", "tag_name", name, "target", sha));
+}
+
+static const char *first_sha(const json_t *answer)
+{
+    return json_string_value(json_object_get(json_array_get(answer, 0), "sha"));
+}
+
+static const char *branch_commit(const json_t *answer)
+{
+    return json_string_value(json_object_get(json_object_get(answer, "commit"), "id"));
+}
+
+static const char *tag_commit(const json_t *answer)
+{
+    return json_string_value(json_object_get(json_object_get(answer, "commit"), "sha"));
+}
+
+static const struct scm_ref_api commit_api = {"commit", read_commit, NULL, first_sha};
+static const struct scm_ref_api branch_api = {"branch", read_branch, create_branch_at, branch_commit};
+static const struct scm_ref_api tag_api = {"tag", read_tag, create_tag_at, tag_commit};
+
+SCM_REF_OPS(commit_api, branch_api, tag_api)
+
+static const struct provider_ops ops = {
+    .verify = verify, .scm_resolve_ref = resolve_ref, .scm_create_branch = create_branch, .scm_create_tag = create_tag};
 
 struct provider gitea_provider = {
     .type = "GITEA",
@@ -44,6 +111,6 @@ struct provider gitea_provider = {
     FIELDS(fields),
     .prepare = prepare,
     .derived = scm_derived,
-    .caps = CAP_VERIFY,
+    .caps = CAP_VERIFY | CAP_SCM_RESOLVE_REF | CAP_SCM_CREATE_BRANCH | CAP_SCM_CREATE_TAG,
     .ops = &ops,
 };

@@ -69,11 +69,17 @@ bool github_limited(struct provider_call *c, const struct outbound_response *res
     return limited;
 }
 
-void github_get(struct provider_call *c, const char *base, const char *token, const char *path)
+void github_send(struct provider_call *c, const char *base, const char *token, const char *method, const char *path,
+                 const char *body)
 {
     static const char *const extra[] = {"Accept: application/vnd.github+json", "X-GitHub-Api-Version: 2022-11-28", NULL};
     if (may_call(c))
-        provider_get_with_token(c, base, path, "Authorization", "Bearer ", token, extra);
+        provider_send_with_token(c, method, base, path, "Authorization", "Bearer ", token, extra, body);
+}
+
+void github_get(struct provider_call *c, const char *base, const char *token, const char *path)
+{
+    github_send(c, base, token, "GET", path, NULL);
 }
 
 const char *github_base(const char *server)
@@ -131,8 +137,87 @@ static void prepare(json_t *config, struct err *err)
     scm_derive_repository_url(config, "https://github.com");
 }
 
-static const struct provider_ops ops = {
-    .verify = verify, .webhook_check = github_webhook_check, .webhook_parse = github_webhook_parse};
+/* ---- kickoff: refs through the Git database API (docs/releases.md) ---- */
+
+/* method /repos/{org}/{repo}/<what>[/<name>] with the integration's token. */
+static void repo_send(struct provider_call *c, const char *method, const char *what, const char *name, const char *body)
+{
+    char path[PROVIDER_URL_MAX];
+    github_send(c, github_base(provider_text(c, "serverUrl")), provider_text(c, "accessToken"), method,
+                scm_ref_path(path, c, "/repos", what, name), body);
+}
+
+static void read_commit(struct provider_call *c, const char *ref)
+{
+    repo_send(c, "GET", "commits", ref, NULL);
+}
+
+static void read_branch(struct provider_call *c, const char *name)
+{
+    repo_send(c, "GET", "git/ref/heads", name, NULL);
+}
+
+static void read_tag(struct provider_call *c, const char *name)
+{
+    repo_send(c, "GET", "git/ref/tags", name, NULL);
+}
+
+/* POST /repos/{org}/{repo}/git/refs {"ref": "refs/<kind>/<name>", "sha"}: a lightweight tag is a ref too. */
+static void create_ref(struct provider_call *c, const char *kind, const char *name, const char *sha)
+{
+    char ref[1100], body[1400];
+    snprintf(ref, sizeof ref, "refs/%s/%s", kind, name);
+    repo_send(c, "POST", "git/refs", NULL, scm_body(body, sizeof body, "{s:s, s:s}", "ref", ref, "sha", sha));
+}
+
+static void create_branch_ref(struct provider_call *c, const char *name, const char *sha)
+{
+    create_ref(c, "heads", name, sha);
+}
+
+static void create_tag_ref(struct provider_call *c, const char *name, const char *sha)
+{
+    create_ref(c, "tags", name, sha);
+}
+
+static const char *commit_sha(const json_t *answer)
+{
+    return json_string_value(json_object_get(answer, "sha"));
+}
+
+static const char *ref_sha(const json_t *answer)
+{
+    return json_string_value(json_object_get(json_object_get(answer, "object"), "sha"));
+}
+
+static const struct scm_ref_api commit_api = {"commit", read_commit, NULL, commit_sha};
+static const struct scm_ref_api branch_api = {"branch", read_branch, create_branch_ref, ref_sha};
+static const struct scm_ref_api tag_api = {"tag", read_tag, create_tag_ref, ref_sha};
+
+static void resolve_ref(struct provider_call *c, const struct outbound_response *res)
+{
+    if (!res || !github_limited(c, res))
+        scm_resolve_step(c, res, &commit_api);
+}
+
+static void create_branch(struct provider_call *c, const struct outbound_response *res)
+{
+    if (!res || !github_limited(c, res))
+        scm_ref_step(c, res, &branch_api);
+}
+
+static void create_tag(struct provider_call *c, const struct outbound_response *res)
+{
+    if (!res || !github_limited(c, res))
+        scm_ref_step(c, res, &tag_api);
+}
+
+static const struct provider_ops ops = {.verify = verify,
+                                        .scm_resolve_ref = resolve_ref,
+                                        .scm_create_branch = create_branch,
+                                        .scm_create_tag = create_tag,
+                                        .webhook_check = github_webhook_check,
+                                        .webhook_parse = github_webhook_parse};
 static struct provider_setting *const settings[] = {&github_budget, NULL};
 
 struct provider github_provider = {
@@ -144,6 +229,6 @@ struct provider github_provider = {
     .derived = scm_derived,
     .base_url = &github_api,
     .settings = settings,
-    .caps = CAP_VERIFY | CAP_WEBHOOK_CHECK | CAP_WEBHOOK_PARSE,
+    .caps = CAP_VERIFY | CAP_SCM_RESOLVE_REF | CAP_SCM_CREATE_BRANCH | CAP_SCM_CREATE_TAG | CAP_WEBHOOK_CHECK | CAP_WEBHOOK_PARSE,
     .ops = &ops,
 };

@@ -13,6 +13,9 @@ extern struct provider_setting github_budget; /* GITHUB_API_RATE_LIMIT */
 
 /* The API at server (GitHub Enterprise: an integration's serverUrl) or, when empty, SLIPWAY_GITHUB_API_URL. */
 const char *github_base(const char *server);
+/* method base+path (with a JSON body, or NULL) with the token, within the budget and GitHub's limit, as github_get. */
+void github_send(struct provider_call *c, const char *base, const char *token, const char *method, const char *path,
+                 const char *body);
 /* GET base+path with the token, unless the budget or GitHub's limit is used up (then the call ends without a verdict). */
 void github_get(struct provider_call *c, const char *base, const char *token, const char *path);
 /* Records GitHub's rate-limit headers; true (and the call ended without a verdict) when this answer was the limit. */

@@ -74,8 +74,71 @@ static void prepare(json_t *config, struct err *err)
     scm_derive_repository_url(config, "https://gitlab.com");
 }
 
-static const struct provider_ops ops = {
-    .verify = verify, .webhook_check = gitlab_webhook_check, .webhook_parse = gitlab_webhook_parse};
+/* ---- kickoff: the repository API (docs/releases.md) ---- */
+
+/* method /api/v4/projects/{id}/repository/<what>[/<name>] with the token; name fully escaped, as GitLab wants it. */
+static void repository_send(struct provider_call *c, const char *method, const char *what, const char *name, const char *body)
+{
+    static const char *const extra[] = {"Accept: application/json", NULL};
+    char full[512], enc[1536], esc[1536], path[PROVIDER_URL_MAX];
+
+    gitlab_project(c->config, full, sizeof full, enc, sizeof enc);
+    snprintf(path, sizeof path, "/api/v4/projects/%s/repository/%s%s%s", enc, what, name ? "/" : "",
+             name ? provider_escape(name, esc, sizeof esc) : "");
+    provider_send_with_token(c, method, gitlab_base(provider_text(c, "serverUrl")), path, "PRIVATE-TOKEN", "",
+                             provider_text(c, "accessToken"), extra, body);
+}
+
+static void read_commit(struct provider_call *c, const char *ref)
+{
+    repository_send(c, "GET", "commits", ref, NULL);
+}
+
+static void read_branch(struct provider_call *c, const char *name)
+{
+    repository_send(c, "GET", "branches", name, NULL);
+}
+
+static void read_tag(struct provider_call *c, const char *name)
+{
+    repository_send(c, "GET", "tags", name, NULL);
+}
+
+static void create_branch_at(struct provider_call *c, const char *name, const char *sha)
+{
+    char body[1400];
+    repository_send(c, "POST", "branches", NULL, scm_body(body, sizeof body, "{s:s, s:s}", "branch", name, "ref", sha));
+}
+
+static void create_tag_at(struct provider_call *c, const char *name, const char *sha)
+{
+    char body[1400];
+    repository_send(c, "POST", "tags", NULL, scm_body(body, sizeof body, "{s:s, s:s}", "tag_name", name, "ref", sha));
+}
+
+static const char *commit_id(const json_t *answer)
+{
+    return json_string_value(json_object_get(answer, "id"));
+}
+
+/* A branch's or a tag's commit (a tag's "target" is its tag object when annotated: the commit is what counts). */
+static const char *ref_commit(const json_t *answer)
+{
+    return commit_id(json_object_get(answer, "commit"));
+}
+
+static const struct scm_ref_api commit_api = {"commit", read_commit, NULL, commit_id};
+static const struct scm_ref_api branch_api = {"branch", read_branch, create_branch_at, ref_commit};
+static const struct scm_ref_api tag_api = {"tag", read_tag, create_tag_at, ref_commit};
+
+SCM_REF_OPS(commit_api, branch_api, tag_api)
+
+static const struct provider_ops ops = {.verify = verify,
+                                        .scm_resolve_ref = resolve_ref,
+                                        .scm_create_branch = create_branch,
+                                        .scm_create_tag = create_tag,
+                                        .webhook_check = gitlab_webhook_check,
+                                        .webhook_parse = gitlab_webhook_parse};
 
 struct provider gitlab_provider = {
     .type = "GITLAB",
@@ -85,6 +148,6 @@ struct provider gitlab_provider = {
     .prepare = prepare,
     .derived = scm_derived,
     .base_url = &gitlab_url,
-    .caps = CAP_VERIFY | CAP_WEBHOOK_CHECK | CAP_WEBHOOK_PARSE,
+    .caps = CAP_VERIFY | CAP_SCM_RESOLVE_REF | CAP_SCM_CREATE_BRANCH | CAP_SCM_CREATE_TAG | CAP_WEBHOOK_CHECK | CAP_WEBHOOK_PARSE,
     .ops = &ops,
 };

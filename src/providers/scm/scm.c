@@ -1,5 +1,8 @@
 #include "providers/scm/scm.h"
 
+#include <stdarg.h>
+#include <strings.h>
+
 #include "core/xmalloc.h"
 #include "providers/fields.h"
 
@@ -78,4 +81,169 @@ void scm_repository(struct provider_call *c, const struct outbound_response *res
     else
         provider_finish(c, VERDICT_VALID, "%s accepts the token, which can push to %s/%s", c->prov->display, org, repo);
     json_decref(j);
+}
+
+/* ---- the ref ops ---- */
+
+const char *scm_escape_ref(const char *name, char *out, size_t n)
+{
+    char seg[768], esc[2304];
+    size_t used = 0;
+
+    out[0] = '\0';
+    for (const char *p = name; *p;) {
+        size_t len = strcspn(p, "/");
+        if (len >= sizeof seg)
+            return "";
+        memcpy(seg, p, len);
+        seg[len] = '\0';
+        int w = snprintf(out + used, n - used, "%s%s", used ? "/" : "", provider_escape(seg, esc, sizeof esc));
+        if (w < 0 || (size_t)w >= n - used)
+            return "";
+        used += (size_t)w;
+        p += len + (p[len] == '/');
+    }
+    return out;
+}
+
+const char *scm_ref_path(char *out, const struct provider_call *c, const char *prefix, const char *what, const char *name)
+{
+    char repo[PROVIDER_URL_MAX], esc[1024];
+    int n;
+
+    scm_repo_path(repo, prefix, provider_text(c, "organization"), provider_text(c, "repoName"));
+    n = snprintf(out, PROVIDER_URL_MAX, "%s/%s%s%s", repo, what, name ? "/" : "",
+                 name ? scm_escape_ref(name, esc, sizeof esc) : "");
+    if (n < 0 || n >= PROVIDER_URL_MAX)
+        out[0] = '\0';
+    return out;
+}
+
+const char *scm_body(char *out, size_t n, const char *fmt, ...)
+{
+    va_list ap;
+    json_t *j;
+    char *text;
+
+    va_start(ap, fmt);
+    j = json_vpack_ex(NULL, 0, fmt, ap);
+    va_end(ap);
+    text = j ? json_dumps(j, JSON_COMPACT) : NULL;
+    snprintf(out, n, "%s", text && strlen(text) < n ? text : "");
+    free(text);
+    json_decref(j);
+    return out;
+}
+
+static const char *input_text(const struct provider_call *c, const char *key)
+{
+    const char *s = json_string_value(json_object_get(c->input, key));
+    return s ? s : "";
+}
+
+/* The commit read's answer names, or NULL after ending the call (not JSON, or no commit in it). */
+static bool answer_sha(struct provider_call *c, const struct outbound_response *res, const struct scm_ref_api *api, char *out,
+                       size_t n)
+{
+    json_t *j = provider_answer_json(c, res);
+    const char *sha;
+
+    if (!j)
+        return false;
+    sha = api->sha_of(j);
+    snprintf(out, n, "%s", sha ? sha : "");
+    json_decref(j);
+    if (!out[0] || strlen(out) >= n - 1) {
+        provider_finish(c, VERDICT_NONE, "%s answered about the %s without a commit; nothing was changed, try again later",
+                        c->prov->display, api->what);
+        return false;
+    }
+    return true;
+}
+
+void scm_resolve_step(struct provider_call *c, const struct outbound_response *res, const struct scm_ref_api *api)
+{
+    const char *ref = input_text(c, "ref"), *org = provider_text(c, "organization"), *repo = provider_text(c, "repoName");
+    char sha[128], rejected[200], missing[800];
+
+    if (!ref[0]) {
+        provider_finish(c, VERDICT_INVALID, "no ref to resolve");
+        return;
+    }
+    if (!res) {
+        api->read(c, ref);
+        return;
+    }
+    snprintf(missing, sizeof missing, "%s/%s has no branch, tag or commit %s (or the token cannot see the repository)", org, repo,
+             ref);
+    snprintf(rejected, sizeof rejected, "%s rejected the token for this repository", c->prov->display);
+    if (provider_unanswered(c, res))
+        return;
+    if (res->status == 422 || res->status == 400) { /* GitHub: "No commit found for SHA" */
+        provider_finish(c, VERDICT_INVALID, "%s", missing);
+        return;
+    }
+    if (provider_failed(c, res, rejected, missing) || !answer_sha(c, res, api, sha, sizeof sha))
+        return;
+    json_object_set_new(c->output, "ref", json_string(ref));
+    json_object_set_new(c->output, "sha", json_string(sha));
+    provider_finish(c, VERDICT_VALID, "%s is at commit %s", ref, sha);
+}
+
+enum { REF_READ, REF_CREATE };
+
+static void ref_done(struct provider_call *c, const char *name, const char *sha, bool created)
+{
+    json_object_set_new(c->output, "name", json_string(name));
+    json_object_set_new(c->output, "sha", json_string(sha));
+    json_object_set_new(c->output, "created", json_boolean(created));
+}
+
+void scm_ref_step(struct provider_call *c, const struct outbound_response *res, const struct scm_ref_api *api)
+{
+    const char *name = input_text(c, "name"), *sha = input_text(c, "sha");
+    const char *org = provider_text(c, "organization"), *repo = provider_text(c, "repoName");
+    char at[128], rejected[200], missing[800];
+
+    if (!name[0] || !sha[0]) {
+        provider_finish(c, VERDICT_INVALID, "a %s needs a name and a commit", api->what);
+        return;
+    }
+    if (!res) {
+        if (c->state.step == REF_READ)
+            api->read(c, name);
+        else
+            api->create(c, name, sha);
+        return;
+    }
+    snprintf(rejected, sizeof rejected, "%s rejected the token for this repository: it needs write access to make a %s",
+             c->prov->display, api->what);
+    snprintf(missing, sizeof missing, "repository %s/%s not found, or the token cannot see it", org, repo);
+    if (provider_unanswered(c, res))
+        return;
+    if (c->state.step == REF_READ) {
+        if (res->status == 404) { /* not there yet: make it */
+            provider_next(c, REF_CREATE);
+            return;
+        }
+        if (provider_failed(c, res, rejected, missing) || !answer_sha(c, res, api, at, sizeof at))
+            return;
+        ref_done(c, name, at, false);
+        if (strcasecmp(at, sha) == 0)
+            provider_finish(c, VERDICT_VALID, "the %s %s already exists at commit %s", api->what, name, at);
+        else
+            provider_finish(c, VERDICT_INVALID,
+                            "the %s %s already exists at commit %s, not at %s: delete it in %s/%s, or release another version",
+                            api->what, name, at, sha, org, repo);
+        return;
+    }
+    if ((res->status == 400 || res->status == 409 || res->status == 422) && provider_data_int(c, "reread") == 0) {
+        json_object_set_new(c->state.data, "reread", json_integer(1)); /* it exists now: where? */
+        provider_next(c, REF_READ);
+        return;
+    }
+    if (provider_failed(c, res, rejected, missing))
+        return;
+    ref_done(c, name, sha, true);
+    provider_finish(c, VERDICT_VALID, "%s made the %s %s at commit %s", c->prov->display, api->what, name, sha);
 }

@@ -30,4 +30,57 @@ bool scm_user(struct provider_call *c, const struct outbound_response *res, cons
 void scm_repository(struct provider_call *c, const struct outbound_response *res, const char *org, const char *repo,
                     const char *hint);
 
+/* ---- the ref ops (kickoff): resolve a ref, make a branch or a tag, the same four ways ---- */
+
+/*
+ * How one provider reads and makes one kind of ref. Each send ends the
+ * step (a request sent, or the call ended: a rate limit).
+ */
+struct scm_ref_api {
+    const char *what;                                                           /* "branch", "tag", "commit" */
+    void (*read)(struct provider_call *c, const char *name);                    /* GET the ref (or the commit) called name */
+    void (*create)(struct provider_call *c, const char *name, const char *sha); /* make it at sha (NULL for a commit) */
+    const char *(*sha_of)(const json_t *answer);                                /* the commit in read's answer, or NULL */
+};
+
+/*
+ * scm_resolve_ref's machine: input {"ref"}; output {"ref", "sha"}. A ref the
+ * provider does not know (404, 422) is INVALID, naming it.
+ */
+void scm_resolve_step(struct provider_call *c, const struct outbound_response *res, const struct scm_ref_api *api);
+/*
+ * scm_create_branch's and scm_create_tag's machine, read before write:
+ * input {"name", "sha"}; output {"name", "sha", "created"}. The ref read
+ * first: at sha already, done (created false); at another commit, INVALID
+ * naming both commits; absent, made. A make refused because the ref
+ * appeared meanwhile (400, 409, 422) reads it again, once.
+ */
+void scm_ref_step(struct provider_call *c, const struct outbound_response *res, const struct scm_ref_api *api);
+
+/* The three ref ops of a provider from its commit, branch and tag APIs: static resolve_ref, create_branch, create_tag. */
+#define SCM_REF_OPS(commit, branch, tag)                                                                                           \
+    static void resolve_ref(struct provider_call *c, const struct outbound_response *res)                                          \
+    {                                                                                                                              \
+        scm_resolve_step(c, res, &(commit));                                                                                       \
+    }                                                                                                                              \
+    static void create_branch(struct provider_call *c, const struct outbound_response *res)                                        \
+    {                                                                                                                              \
+        scm_ref_step(c, res, &(branch));                                                                                           \
+    }                                                                                                                              \
+    static void create_tag(struct provider_call *c, const struct outbound_response *res)                                           \
+    {                                                                                                                              \
+        scm_ref_step(c, res, &(tag));                                                                                              \
+    }
+
+/*
+ * "<prefix>/<org>/<repo>/<what>[/<name>]" of the call's repository into
+ * out[PROVIDER_URL_MAX]: name escaped segment by segment (scm_escape_ref);
+ * "" when it does not fit.
+ */
+const char *scm_ref_path(char *out, const struct provider_call *c, const char *prefix, const char *what, const char *name);
+/* name percent-escaped segment by segment, its slashes kept ("release/1.2" stays a path), into out (n bytes). */
+const char *scm_escape_ref(const char *name, char *out, size_t n);
+/* A JSON body of the pack format (jansson's json_pack), as text into out (n bytes); "" when it does not fit. */
+const char *scm_body(char *out, size_t n, const char *fmt, ...);
+
 #endif

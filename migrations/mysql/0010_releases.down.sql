@@ -1,0 +1,4 @@
+DROP TABLE IF EXISTS release_configs;
+DROP TABLE IF EXISTS release_events;
+DROP TABLE IF EXISTS release_builds;
+DROP TABLE IF EXISTS releases;

@@ -1,0 +1,347 @@
+/* releases.c: templates, versions, the timeline, and kickoff as a workflow of the job engine (releases.h). */
+#include "releases/releases.h"
+
+#include <ctype.h>
+#include <strings.h>
+
+#include "core/clock.h"
+#include "core/log.h"
+#include "core/rand.h"
+#include "integrations/integrations.h"
+#include "jobs/jobs.h"
+#include "releases/lifecycle.h"
+#include "tenancy/tenants.h"
+#include "verify/verify.h"
+
+bool release_template(const char *template, const char *version, int candidate, char *out, size_t n)
+{
+    size_t used = 0;
+    char num[16];
+
+    snprintf(num, sizeof num, "%d", candidate);
+    for (const char *p = template; *p;) {
+        const char *put = NULL;
+        size_t len = 1;
+        if (strncmp(p, "{version}", 9) == 0)
+            put = version, len = 9;
+        else if (strncmp(p, "{n}", 3) == 0)
+            put = num, len = 3;
+        size_t add = put ? strlen(put) : 1;
+        if (used + add >= n)
+            return false;
+        memcpy(out + used, put ? put : p, add);
+        used += add;
+        p += len;
+    }
+    out[used] = '\0';
+    return true;
+}
+
+/* digits, at least one, no leading zero unless "0"; *s moved past them. */
+static bool number(const char **s)
+{
+    const char *p = *s;
+    if (!isdigit((unsigned char)*p) || (p[0] == '0' && isdigit((unsigned char)p[1])))
+        return false;
+    while (isdigit((unsigned char)*p))
+        p++;
+    *s = p;
+    return true;
+}
+
+const char *release_version_problem(const char *scheme, const char *version)
+{
+    const char *p = version;
+    bool calver = strcmp(scheme, "CALVER") == 0;
+
+    if (calver) { /* YYYY.MM[.N] */
+        if (strlen(p) < 6 || !isdigit((unsigned char)p[0]) || !isdigit((unsigned char)p[1]) || !isdigit((unsigned char)p[2]) ||
+            !isdigit((unsigned char)p[3]) || p[4] != '.')
+            return "must be a calendar version, YYYY.MM or YYYY.MM.N (the tenant's versionScheme is CALVER)";
+        p += 5;
+        if (!number(&p) || (*p == '.' && (p++, !number(&p))) || *p)
+            return "must be a calendar version, YYYY.MM or YYYY.MM.N (the tenant's versionScheme is CALVER)";
+        return NULL;
+    }
+    if (!number(&p) || *p++ != '.' || !number(&p) || *p++ != '.' || !number(&p))
+        return "must be a semantic version, MAJOR.MINOR.PATCH[-PRERELEASE] (the tenant's versionScheme is SEMVER)";
+    if (*p == '-') {
+        if (!p[1])
+            return "must be a semantic version, MAJOR.MINOR.PATCH[-PRERELEASE] (the tenant's versionScheme is SEMVER)";
+        for (p++; *p; p++)
+            if (!isalnum((unsigned char)*p) && *p != '.' && *p != '-')
+                return "must be a semantic version, MAJOR.MINOR.PATCH[-PRERELEASE] (the tenant's versionScheme is SEMVER)";
+    }
+    return *p ? "must be a semantic version, MAJOR.MINOR.PATCH[-PRERELEASE] (the tenant's versionScheme is SEMVER)" : NULL;
+}
+
+enum err_code release_event_add(struct store_conn *c, const char *tenant, const char *release, const struct release_event_row *e,
+                                struct err *err)
+{
+    char id[UUID_SIZE], now[TIMESTAMP_SIZE];
+    char *details = e->details ? json_dumps(e->details, JSON_COMPACT) : NULL;
+
+    rand_uuid(id);
+    clock_now(now);
+    store_run(c,
+              "INSERT INTO release_events (id, tenantId, releaseId, kind, name, outcome, fromStatus, toStatus, message, details, "
+              "actorAccountId, createdAt) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+              STORE_ARGS(STORE_TEXT(id), STORE_TEXT(tenant), STORE_TEXT(release), STORE_TEXT(e->kind), STORE_TEXT(e->name),
+                         STORE_TEXT(e->outcome), STORE_TEXT(e->from), STORE_TEXT(e->to), STORE_TEXT(e->message),
+                         STORE_TEXT(details), STORE_TEXT(e->actor), STORE_TIME(now)),
+              NULL, err);
+    free(details);
+    return err->code;
+}
+
+/* ---- kickoff ---- */
+
+enum { STEP_RESOLVE, STEP_BRANCH, STEP_TAG, STEP_DONE };
+
+static const char *const step_names[] = {"resolve-ref", "create-branch", "create-tag", "kickoff-done"};
+
+/* What kickoff reads of its release. */
+struct kick {
+    char status[16], scm[UUID_SIZE], base_ref[256], base_commit[65], branch[256], branch_commit[65], tag[256];
+    bool found;
+};
+
+static void col(struct store_stmt *st, int i, char *out, size_t n)
+{
+    const char *v = store_col_text(st, i);
+    snprintf(out, n, "%s", v ? v : "");
+}
+
+static enum err_code kick_load(struct store_conn *c, const char *tenant, const char *id, struct kick *k, struct err *err)
+{
+    struct store_stmt *st;
+    int rc;
+
+    memset(k, 0, sizeof *k);
+    if (store_select(
+            c,
+            "SELECT status, scmIntegrationId, baseRef, baseCommit, releaseBranch, branchCommit, candidateTag FROM releases "
+            "WHERE tenantId = ? AND id = ?",
+            STORE_ARGS(STORE_TEXT(tenant), STORE_TEXT(id)), &st, err))
+        return err->code;
+    rc = store_next(st, err);
+    if (rc == 1) {
+        k->found = true;
+        col(st, 0, k->status, sizeof k->status);
+        col(st, 1, k->scm, sizeof k->scm);
+        col(st, 2, k->base_ref, sizeof k->base_ref);
+        col(st, 3, k->base_commit, sizeof k->base_commit);
+        col(st, 4, k->branch, sizeof k->branch);
+        col(st, 5, k->branch_commit, sizeof k->branch_commit);
+        col(st, 6, k->tag, sizeof k->tag);
+    }
+    store_finish(st);
+    return rc < 0 ? err->code : ERR_OK;
+}
+
+/* One step's outcome, recorded in one transaction. */
+struct record {
+    struct job *job;
+    const char *release, *step, *message;
+    const struct provider_call *call; /* NULL for the last step */
+    const char *sha;                  /* the commit the call answered */
+    bool blocked;                     /* refused: the release is BLOCKED */
+    bool moved;                       /* out: the release changed status */
+};
+
+static enum err_code record_body(struct store_conn *c, void *ctx, struct err *err)
+{
+    struct record *r = ctx;
+    const char *tenant = r->job->tenant, *tag = json_string_value(json_object_get(r->job->payload, "tag"));
+    struct kick k;
+    char now[TIMESTAMP_SIZE];
+    enum release_status from, to;
+
+    if (kick_load(c, tenant, r->release, &k, err))
+        return err->code;
+    if (!k.found)
+        return err_set(err, ERR_NOT_FOUND, "the release is gone");
+    clock_now(now);
+    from = release_status_parse(k.status);
+    if (r->call) {
+        const char *outcome = r->blocked ? "FAILED" : (r->call->verdict == VERDICT_NONE ? "RETRY" : "OK");
+        if (release_event_add(
+                c, tenant, r->release,
+                &(struct release_event_row){
+                    .kind = "CALL", .name = r->step, .outcome = outcome, .message = r->message, .details = r->call->output},
+                err))
+            return err->code;
+        if (r->call->verdict == VERDICT_NONE)
+            return ERR_OK;
+    }
+    if (r->blocked || !r->call) {
+        to = release_transition(from, r->blocked ? REV_KICKOFF_FAILED : REV_KICKOFF_DONE, REL_NONE);
+        if (to == REL_NONE) /* paused or cancelled meanwhile: the step runs again and finds out */
+            return ERR_OK;
+        if (store_run(c,
+                      "UPDATE releases SET status = ?, resumeStatus = ?, statusReason = ?, kickoffAt = ?, updatedAt = ? "
+                      "WHERE tenantId = ? AND id = ?",
+                      STORE_ARGS(STORE_TEXT(release_status_name(to)), STORE_TEXT(r->blocked ? k.status : NULL),
+                                 STORE_TEXT(r->blocked ? r->message : NULL), r->blocked ? STORE_NULL : STORE_TIME(now),
+                                 STORE_TIME(now), STORE_TEXT(tenant), STORE_TEXT(r->release)),
+                      NULL, err) ||
+            release_event_add(c, tenant, r->release,
+                              &(struct release_event_row){.kind = "STATUS",
+                                                          .name = r->blocked ? "kickoff-failed" : "kickoff-done",
+                                                          .from = k.status,
+                                                          .to = release_status_name(to),
+                                                          .message = r->message},
+                              err))
+            return err->code;
+        r->moved = true;
+        return job_done_in(c, r->job, err);
+    }
+    if (strcmp(r->step, "resolve-ref") == 0)
+        return store_run(c, "UPDATE releases SET baseCommit = ?, updatedAt = ? WHERE tenantId = ? AND id = ?",
+                         STORE_ARGS(STORE_TEXT(r->sha), STORE_TIME(now), STORE_TEXT(tenant), STORE_TEXT(r->release)), NULL, err);
+    if (strcmp(r->step, "create-branch") == 0)
+        return store_run(c, "UPDATE releases SET branchCommit = ?, updatedAt = ? WHERE tenantId = ? AND id = ?",
+                         STORE_ARGS(STORE_TEXT(r->sha), STORE_TIME(now), STORE_TEXT(tenant), STORE_TEXT(r->release)), NULL, err);
+    return store_run(c, "UPDATE releases SET candidateTag = ?, candidateNumber = 1, updatedAt = ? WHERE tenantId = ? AND id = ?",
+                     STORE_ARGS(STORE_TEXT(tag), STORE_TIME(now), STORE_TEXT(tenant), STORE_TEXT(r->release)), NULL, err);
+}
+
+static enum err_code record(const struct release_env *env, struct record *r, struct err *err)
+{
+    struct store_conn *c = NULL;
+    if (store_conn_get(env->store, &c, err) == ERR_OK)
+        tenant_tx(c, r->job->tenant, record_body, r, err);
+    store_conn_put(c);
+    return err->code;
+}
+
+/* Starts the provider call of j's step on the release's SCM connection (j parks). */
+static enum err_code start_call(const struct release_env *env, struct job *j, const struct kick *k, struct err *err)
+{
+    const char *branch = json_string_value(json_object_get(j->payload, "branch"));
+    const char *tag = json_string_value(json_object_get(j->payload, "tag"));
+    const struct provider *p;
+    struct store_conn *db = NULL;
+    json_t *config = NULL, *scm = NULL, *input;
+    provider_step_fn op;
+
+    if (!k->scm[0])
+        return err_set(err, ERR_CONFLICT, "the release's source control connection was deleted");
+    if (store_conn_get(env->store, &db, err) == ERR_OK)
+        verify_load(db, env->keys, category_get(CAT_SCM), j->tenant, k->scm, NULL, &config, &scm, err);
+    store_conn_put(db);
+    if (err->code)
+        return err->code;
+    json_decref(scm);
+    p = provider_by_type(json_string_value(json_object_get(config, "type")));
+    op = !p                        ? NULL
+         : j->step == STEP_RESOLVE ? p->ops->scm_resolve_ref
+         : j->step == STEP_BRANCH  ? p->ops->scm_create_branch
+                                   : p->ops->scm_create_tag;
+    if (!op) {
+        secret_wipe_json(config);
+        json_decref(config);
+        return err_set(err, ERR_CONFLICT, "%s cannot make release branches and tags", p ? p->display : "this SCM");
+    }
+    if (j->step == STEP_RESOLVE)
+        input = json_pack("{s:s, s:s}", "ref", k->base_ref, "integrationId", k->scm);
+    else
+        input = json_pack("{s:s, s:s, s:s}", "name", j->step == STEP_BRANCH ? branch : tag, "sha",
+                          j->step == STEP_BRANCH ? k->base_commit : k->branch_commit, "integrationId", k->scm);
+    provider_call_in_job(provider_call_new(env->loop, p, op, config, NULL, input, NULL, NULL), j);
+    return ERR_OK;
+}
+
+/* The step's outcome: recorded, then on to the next step, a retry later, or the end. */
+static void finish_call(const struct release_env *env, struct job *j, const char *release, struct provider_call *call)
+{
+    const char *sha = json_string_value(json_object_get(call->output, "sha"));
+    struct record r = {.job = j,
+                       .release = release,
+                       .step = step_names[j->step],
+                       .message = call->message,
+                       .call = call,
+                       .sha = sha,
+                       .blocked = call->verdict == VERDICT_INVALID || call->verdict == VERDICT_EXPIRED};
+    struct err err;
+
+    err_clear(&err);
+    if (call->verdict == VERDICT_VALID && (!sha || !sha[0]))
+        r.blocked = true, r.message = "the provider answered without a commit";
+    if (record(env, &r, &err)) {
+        job_fail(j, &err);
+    } else if (call->verdict == VERDICT_NONE) {
+        err_set(&err, ERR_UNAVAILABLE, "%s: %s", step_names[j->step], call->message);
+        job_fail(j, &err); /* again after the engine's backoff */
+    } else if (r.blocked) {
+        log_info("release %s of tenant %s: kickoff blocked at %s: %s", release, j->tenant, step_names[j->step], r.message);
+        job_done(j);
+    } else {
+        job_next(j, j->step + 1);
+    }
+}
+
+void release_kickoff_step(void *ctx, struct job *j)
+{
+    const struct release_env *env = ctx;
+    const char *release = json_string_value(json_object_get(j->payload, "releaseId"));
+    struct provider_call *call = provider_call_of(j);
+    struct store_conn *db = NULL;
+    struct kick k;
+    struct err err;
+    char key[JOB_EVENT_KEY_SIZE];
+
+    err_clear(&err);
+    if (!release || !j->tenant[0]) {
+        err_set(&err, ERR_INTERNAL, "not a kickoff: the payload names no release");
+        job_fail(j, &err);
+        return;
+    }
+    if (call) {
+        finish_call(env, j, release, call);
+        return;
+    }
+    if (store_conn_get(env->store, &db, &err) == ERR_OK)
+        kick_load(db, j->tenant, release, &k, &err);
+    store_conn_put(db);
+    if (err.code) {
+        job_fail(j, &err);
+        return;
+    }
+    if (!k.found || strcmp(k.status, "KICKOFF") != 0) {
+        if (k.found && strcmp(k.status, "PAUSED") == 0) { /* until resumed (or cancelled) */
+            snprintf(key, sizeof key, "release-resume:%s", release);
+            job_wait(j, j->step, key, JOB_NO_DEADLINE);
+            return;
+        }
+        j->output = json_pack("{s:s}", "status", k.found ? k.status : "GONE");
+        job_done(j); /* cancelled, blocked, or already past kickoff */
+        return;
+    }
+    if ((j->step == STEP_RESOLVE && k.base_commit[0]) || (j->step == STEP_BRANCH && k.branch_commit[0]) ||
+        (j->step == STEP_TAG && k.tag[0])) {
+        job_next(j, j->step + 1); /* done by an earlier run of this step */
+        return;
+    }
+    if (j->step == STEP_DONE) {
+        struct record r = {.job = j, .release = release, .step = step_names[STEP_DONE], .message = "kickoff done"};
+        if (record(env, &r, &err))
+            job_fail(j, &err);
+        else if (r.moved)
+            job_done(j);
+        else
+            job_next(j, STEP_DONE); /* paused meanwhile: it waits */
+        return;
+    }
+    if (start_call(env, j, &k, &err)) { /* else parked: the call runs the step again */
+        struct record r = {.job = j, .release = release, .step = step_names[j->step], .message = err.message, .blocked = true};
+        struct provider_call none = {.verdict = VERDICT_INVALID, .output = NULL};
+        snprintf(none.message, sizeof none.message, "%s", err.message);
+        r.call = &none;
+        err_clear(&err);
+        if (record(env, &r, &err))
+            job_fail(j, &err);
+        else
+            job_done(j);
+    }
+}

@@ -1,0 +1,653 @@
+/* releases_http.c: /api/v1/{tenantId}/releases and the release configuration (docs/api.md, docs/releases.md). */
+#include "core/clock.h"
+#include "core/rand.h"
+#include "http/page.h"
+#include "jobs/jobs.h"
+#include "releases/lifecycle.h"
+#include "releases/releases.h"
+#include "releases/releases_http.h"
+#include "setup/setup_http.h"
+#include "tenancy/audit.h"
+#include "tenancy/roles.h"
+#include "tenancy/tenants.h"
+
+/* The workflow engine (releases_http_start). */
+static struct jobs *jobs;
+
+void releases_http_start(struct jobs *j)
+{
+    jobs = j;
+}
+
+static const char *const release_types[] = {"MAJOR", "MINOR", "PATCH", "HOTFIX", NULL};
+static const char *const platforms[] = {"IOS", "ANDROID", "WEB", NULL};
+static const char *const schemes[] = {"SEMVER", "CALVER", NULL};
+static const char *const approver_roles[] = {"owner", "editor", "viewer", NULL};
+const char *const release_actions[] = {"pause", "resume", "retry", "cancel", NULL};
+
+/* A set: at least one value, none twice (the router checks each value is allowed, not the array's size). */
+static const char *check_set(json_t *v)
+{
+    size_t i, j;
+
+    if (json_array_size(v) == 0)
+        return "must hold at least one value";
+    for (i = 0; i < json_array_size(v); i++)
+        for (j = 0; j < i; j++)
+            if (json_equal(json_array_get(v, i), json_array_get(v, j)))
+                return "must not hold a value twice";
+    return NULL;
+}
+
+SCHEMA(release_create_schema, {.name = "version", .kind = FIELD_STRING, .required = true, .min = 1, .max = 64},
+       {.name = "releaseType", .kind = FIELD_STRING, .required = true, .allowed = release_types},
+       {.name = "platforms", .kind = FIELD_ARRAY, .required = true, .allowed = platforms, .check = check_set},
+       {.name = "baseRef", .kind = FIELD_STRING, .min = 1, .max = 255, .check = check_printable},
+       {.name = "targetDate", .kind = FIELD_STRING, .min = 10, .max = 10, .format = "date"},
+       {.name = "scmIntegrationId", .kind = FIELD_STRING, .min = 36, .max = 36, .format = "uuid"});
+
+SCHEMA(release_config_schema, {.name = "scmIntegrationId", .kind = FIELD_STRING, .min = 36, .max = 36, .format = "uuid"},
+       {.name = "baseBranch", .kind = FIELD_STRING, .min = 1, .max = 255, .check = check_printable},
+       {.name = "branchTemplate", .kind = FIELD_STRING, .min = 1, .max = 200, .check = check_printable},
+       {.name = "candidateTagTemplate", .kind = FIELD_STRING, .min = 1, .max = 200, .check = check_printable},
+       {.name = "finalTagTemplate", .kind = FIELD_STRING, .min = 1, .max = 200, .check = check_printable},
+       {.name = "versionScheme", .kind = FIELD_STRING, .allowed = schemes}, {.name = "platformPipelines", .kind = FIELD_OBJECT},
+       {.name = "approvalRoles", .kind = FIELD_ARRAY, .allowed = approver_roles, .check = check_set},
+       {.name = "approvalCount", .kind = FIELD_INT, .min = 1, .max = 10});
+
+static const struct field action_fields[] = {{.name = "reason", .kind = FIELD_STRING, .min = 1, .max = 500}};
+const struct schema release_action_schema = {
+    .name = "release_action_schema", .fields = action_fields, .count = ARRAY_LEN(action_fields), .optional = true};
+
+/* ---- the configuration ---- */
+
+struct rel_config {
+    char scm[UUID_SIZE], base[256], branch[256], candidate[256], final[256], scheme[16];
+    json_t *pipelines, *roles; /* owned */
+    int count;
+    char updated_at[TIMESTAMP_SIZE];
+};
+
+static void config_clear(struct rel_config *cf)
+{
+    json_decref(cf->pipelines);
+    json_decref(cf->roles);
+}
+
+static enum err_code config_read(struct store_conn *db, const char *tenant, struct rel_config *cf, struct err *err)
+{
+    struct store_stmt *st;
+    int rc;
+
+    memset(cf, 0, sizeof *cf);
+    snprintf(cf->branch, sizeof cf->branch, "release/{version}");
+    snprintf(cf->candidate, sizeof cf->candidate, "v{version}-rc.{n}");
+    snprintf(cf->final, sizeof cf->final, "v{version}");
+    snprintf(cf->scheme, sizeof cf->scheme, "SEMVER");
+    cf->count = 1;
+    if (store_select(db,
+                     "SELECT scmIntegrationId, baseBranch, branchTemplate, candidateTagTemplate, finalTagTemplate, versionScheme, "
+                     "platformPipelines, approvalRoles, approvalCount, updatedAt FROM release_configs WHERE tenantId = ?",
+                     STORE_ARGS(STORE_TEXT(tenant)), &st, err))
+        return err->code;
+    rc = store_next(st, err);
+    if (rc == 1) {
+        char *outs[] = {cf->scm, cf->base, cf->branch, cf->candidate, cf->final, cf->scheme};
+        size_t sizes[] = {sizeof cf->scm,       sizeof cf->base,  sizeof cf->branch,
+                          sizeof cf->candidate, sizeof cf->final, sizeof cf->scheme};
+        for (int i = 0; i < 6; i++)
+            snprintf(outs[i], sizes[i], "%s", store_col_text(st, i) ? store_col_text(st, i) : "");
+        cf->pipelines = store_col_text(st, 6) ? json_loads(store_col_text(st, 6), 0, NULL) : NULL;
+        cf->roles = store_col_text(st, 7) ? json_loads(store_col_text(st, 7), 0, NULL) : NULL;
+        cf->count = (int)store_col_int(st, 8);
+        snprintf(cf->updated_at, sizeof cf->updated_at, "%s", store_col_text(st, 9) ? store_col_text(st, 9) : "");
+    }
+    store_finish(st);
+    if (!cf->roles)
+        cf->roles = json_pack("[s, s]", "owner", "editor");
+    if (!cf->pipelines)
+        cf->pipelines = json_object();
+    return rc < 0 ? err->code : ERR_OK;
+}
+
+static json_t *config_json(const struct rel_config *cf)
+{
+    return json_pack("{s:o, s:o, s:s, s:s, s:s, s:s, s:O, s:O, s:i, s:o}", "scmIntegrationId",
+                     json_text_or_null(cf->scm[0] ? cf->scm : NULL), "baseBranch", json_text_or_null(cf->base[0] ? cf->base : NULL),
+                     "branchTemplate", cf->branch, "candidateTagTemplate", cf->candidate, "finalTagTemplate", cf->final,
+                     "versionScheme", cf->scheme, "platformPipelines", cf->pipelines, "approvalRoles", cf->roles, "approvalCount",
+                     cf->count, "updatedAt", json_text_or_null(cf->updated_at[0] ? cf->updated_at : NULL));
+}
+
+enum err_code release_config_get(struct request *req, struct err *err)
+{
+    struct store_conn *db;
+    struct rel_config cf;
+
+    if (request_db(req, &db, err) || config_read(db, principal_of(req)->tenant_id, &cf, err))
+        return err->code;
+    response_json(req, 200, config_json(&cf));
+    config_clear(&cf);
+    return ERR_OK;
+}
+
+/* True when id is an integration of the tenant in table. */
+static bool owned(struct store_conn *db, const char *sql, const char *tenant, const char *id, struct err *err)
+{
+    struct store_stmt *st;
+    int rc;
+
+    if (store_select(db, sql, STORE_ARGS(STORE_TEXT(tenant), STORE_TEXT(id)), &st, err))
+        return false;
+    rc = store_next(st, err);
+    store_finish(st);
+    return rc == 1;
+}
+
+static bool scm_owned(struct store_conn *db, const char *tenant, const char *id, struct err *err)
+{
+    return owned(db, "SELECT id FROM tenant_scm_integrations WHERE tenantId = ? AND id = ?", tenant, id, err);
+}
+
+struct config_tx {
+    const struct request *req;
+    const struct rel_config *cf;
+};
+
+static enum err_code config_body(struct store_conn *c, void *ctx, struct err *err)
+{
+    struct config_tx *t = ctx;
+    const struct rel_config *cf = t->cf;
+    const char *tenant = principal_of(t->req)->tenant_id;
+    char id[UUID_SIZE], now[TIMESTAMP_SIZE], *pipelines = json_dumps(cf->pipelines, JSON_COMPACT),
+                                             *roles = json_dumps(cf->roles, JSON_COMPACT);
+    int64_t changes = 0;
+
+    clock_now(now);
+    rand_uuid(id);
+    if (store_run(c,
+                  "UPDATE release_configs SET scmIntegrationId = ?, baseBranch = ?, branchTemplate = ?, candidateTagTemplate = ?, "
+                  "finalTagTemplate = ?, versionScheme = ?, platformPipelines = ?, approvalRoles = ?, approvalCount = ?, "
+                  "updatedByAccountId = ?, updatedAt = ? WHERE tenantId = ?",
+                  STORE_ARGS(STORE_TEXT(cf->scm[0] ? cf->scm : NULL), STORE_TEXT(cf->base[0] ? cf->base : NULL),
+                             STORE_TEXT(cf->branch), STORE_TEXT(cf->candidate), STORE_TEXT(cf->final), STORE_TEXT(cf->scheme),
+                             STORE_TEXT(pipelines), STORE_TEXT(roles), STORE_INT(cf->count),
+                             STORE_TEXT(principal_of(t->req)->account_id), STORE_TIME(now), STORE_TEXT(tenant)),
+                  &changes, err) == ERR_OK &&
+        changes == 0)
+        store_run(
+            c,
+            "INSERT INTO release_configs (id, tenantId, scmIntegrationId, baseBranch, branchTemplate, candidateTagTemplate, "
+            "finalTagTemplate, versionScheme, platformPipelines, approvalRoles, approvalCount, updatedByAccountId, createdAt, "
+            "updatedAt) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            STORE_ARGS(STORE_TEXT(id), STORE_TEXT(tenant), STORE_TEXT(cf->scm[0] ? cf->scm : NULL),
+                       STORE_TEXT(cf->base[0] ? cf->base : NULL), STORE_TEXT(cf->branch), STORE_TEXT(cf->candidate),
+                       STORE_TEXT(cf->final), STORE_TEXT(cf->scheme), STORE_TEXT(pipelines), STORE_TEXT(roles),
+                       STORE_INT(cf->count), STORE_TEXT(principal_of(t->req)->account_id), STORE_TIME(now), STORE_TIME(now)),
+            NULL, err);
+    free(pipelines);
+    free(roles);
+    if (err->code)
+        return err->code;
+    json_t *details = json_pack("{s:s, s:s}", "versionScheme", cf->scheme, "branchTemplate", cf->branch);
+    audit_write(c, t->req,
+                &(struct audit_event){.tenant_id = tenant,
+                                      .action = "release.config.update",
+                                      .target_type = "release_config",
+                                      .target_id = tenant,
+                                      .details = details},
+                err);
+    json_decref(details);
+    return err->code;
+}
+
+static void text_field(json_t *body, const char *name, char *out, size_t n)
+{
+    const char *v = json_string_value(json_object_get(body, name));
+    if (v)
+        snprintf(out, n, "%s", v);
+}
+
+enum err_code release_config_put(struct request *req, struct err *err)
+{
+    const char *tenant = principal_of(req)->tenant_id, *key;
+    struct store_conn *db;
+    struct rel_config cf;
+    json_t *v, *body = req->body;
+    char probe[512];
+
+    if (request_db(req, &db, err) || config_read(db, tenant, &cf, err))
+        return err->code;
+    /* A PUT replaces: what the body leaves out takes its default. */
+    config_clear(&cf);
+    memset(&cf, 0, sizeof cf);
+    snprintf(cf.branch, sizeof cf.branch, "release/{version}");
+    snprintf(cf.candidate, sizeof cf.candidate, "v{version}-rc.{n}");
+    snprintf(cf.final, sizeof cf.final, "v{version}");
+    snprintf(cf.scheme, sizeof cf.scheme, "SEMVER");
+    cf.count = 1;
+    text_field(body, "scmIntegrationId", cf.scm, sizeof cf.scm);
+    text_field(body, "baseBranch", cf.base, sizeof cf.base);
+    text_field(body, "branchTemplate", cf.branch, sizeof cf.branch);
+    text_field(body, "candidateTagTemplate", cf.candidate, sizeof cf.candidate);
+    text_field(body, "finalTagTemplate", cf.final, sizeof cf.final);
+    text_field(body, "versionScheme", cf.scheme, sizeof cf.scheme);
+    if (json_is_integer(json_object_get(body, "approvalCount")))
+        cf.count = (int)json_integer_value(json_object_get(body, "approvalCount"));
+    cf.roles = json_object_get(body, "approvalRoles") ? json_deep_copy(json_object_get(body, "approvalRoles"))
+                                                      : json_pack("[s, s]", "owner", "editor");
+    cf.pipelines =
+        json_object_get(body, "platformPipelines") ? json_deep_copy(json_object_get(body, "platformPipelines")) : json_object();
+    if (!strstr(cf.branch, "{version}"))
+        err_detail(err, "branchTemplate", "must contain {version}");
+    if (!strstr(cf.candidate, "{version}") || !strstr(cf.candidate, "{n}"))
+        err_detail(err, "candidateTagTemplate", "must contain {version} and {n}");
+    if (!strstr(cf.final, "{version}"))
+        err_detail(err, "finalTagTemplate", "must contain {version}");
+    if (strcmp(cf.candidate, cf.final) == 0)
+        err_detail(err, "candidateTagTemplate", "must differ from finalTagTemplate");
+    if (!release_template(cf.branch, "1.0.0", 1, probe, 256) || !release_template(cf.candidate, "1.0.0", 1, probe, 256))
+        err_detail(err, "branchTemplate", "makes names that are too long");
+    if (cf.scm[0] && (!uuid_valid(cf.scm) || !scm_owned(db, tenant, cf.scm, err)) && !err->code)
+        err_detail(err, "scmIntegrationId", "is not an SCM integration of this tenant");
+    json_object_foreach(cf.pipelines, key, v)
+    {
+        char where[64];
+        snprintf(where, sizeof where, "platformPipelines.%.40s", key);
+        if (strcmp(key, "IOS") != 0 && strcmp(key, "ANDROID") != 0 && strcmp(key, "WEB") != 0)
+            err_detail(err, where, "is not a platform (IOS, ANDROID, WEB)");
+        else if (!json_is_string(v) || !uuid_valid(json_string_value(v)) ||
+                 !owned(db, "SELECT id FROM tenant_pipeline_integrations WHERE tenantId = ? AND id = ?", tenant,
+                        json_string_value(v), err))
+            err_detail(err, where, "is not a pipeline integration of this tenant");
+    }
+    if (!err->code && err->ndetails)
+        err_set(err, ERR_INVALID, "invalid release configuration");
+    if (!err->code)
+        tenant_tx(db, tenant, config_body, &(struct config_tx){req, &cf}, err);
+    if (!err->code) {
+        clock_now(cf.updated_at);
+        response_json(req, 200, config_json(&cf));
+    }
+    config_clear(&cf);
+    return err->code;
+}
+
+/* ---- releases ---- */
+
+#define RELEASE_COLUMNS                                                                                                            \
+    "id, tenantId, version, releaseType, platforms, status, resumeStatus, statusReason, scmIntegrationId, baseRef, baseCommit, "   \
+    "releaseBranch, branchCommit, candidateNumber, candidateTag, targetDate, kickoffAt, createdByAccountId, createdAt, updatedAt"
+
+static json_t *release_row(struct store_stmt *st)
+{
+    static const char *const cols[] = {
+        "id",           "tenantId",         "version",   "releaseType",        "platforms",     "status",       "resumeStatus",
+        "statusReason", "scmIntegrationId", "baseRef",   "baseCommit",         "releaseBranch", "branchCommit", "candidateNumber",
+        "candidateTag", "targetDate",       "kickoffAt", "createdByAccountId", "createdAt",     "updatedAt"};
+    json_t *row = json_object();
+
+    for (int i = 0; i < (int)ARRAY_LEN(cols); i++) {
+        const char *v = store_col_text(st, i);
+        json_t *val;
+        if (i == 4)
+            val = v ? json_loads(v, 0, NULL) : NULL;
+        else if (i == 13)
+            val = json_integer(store_col_int(st, i));
+        else
+            val = json_text_or_null(v);
+        json_object_set_new(row, cols[i], val ? val : json_array());
+    }
+    return row;
+}
+
+enum err_code releases_list(struct request *req, struct err *err)
+{
+    const char *status = request_query(req, "status");
+    struct page p;
+
+    page_parse(req, &p, err);
+    if (status && release_status_parse(status) == REL_NONE)
+        err_detail(err, "status", "must be a release status (KICKOFF, BUILDING, ...)");
+    if (err->ndetails)
+        return err_set(err, ERR_INVALID, "invalid query parameters");
+    status = status ? status : "";
+    return page_respond(req, &p,
+                        "SELECT " RELEASE_COLUMNS " FROM releases WHERE tenantId = ? AND (? = '' OR status = ?) "
+                        "AND (createdAt <= ? AND (createdAt < ? OR id < ?)) ORDER BY createdAt DESC, id DESC LIMIT ?",
+                        STORE_ARGS(STORE_TEXT(principal_of(req)->tenant_id), STORE_TEXT(status), STORE_TEXT(status), PAGE_ARGS(&p)),
+                        18, 0, release_row, err);
+}
+
+/* The release (as the list shows it) or NULL with ERR_NOT_FOUND. */
+static json_t *release_load(struct store_conn *db, const char *tenant, const char *id, struct err *err)
+{
+    struct store_stmt *st;
+    json_t *row = NULL;
+    int rc;
+
+    if (!uuid_valid(id)) {
+        err_set(err, ERR_NOT_FOUND, "not found");
+        return NULL;
+    }
+    if (store_select(db, "SELECT " RELEASE_COLUMNS " FROM releases WHERE tenantId = ? AND id = ?",
+                     STORE_ARGS(STORE_TEXT(tenant), STORE_TEXT(id)), &st, err))
+        return NULL;
+    rc = store_next(st, err);
+    if (rc == 1)
+        row = release_row(st);
+    store_finish(st);
+    if (rc == 0)
+        err_set(err, ERR_NOT_FOUND, "not found");
+    return row;
+}
+
+static json_t *timeline(struct store_conn *db, const char *tenant, const char *id, struct err *err)
+{
+    static const char *const cols[] = {"id",       "kind",    "name",    "outcome",        "fromStatus",
+                                       "toStatus", "message", "details", "actorAccountId", "createdAt"};
+    struct store_stmt *st;
+    json_t *events = json_array();
+    int rc;
+
+    if (store_select(db,
+                     "SELECT id, kind, name, outcome, fromStatus, toStatus, message, details, actorAccountId, createdAt "
+                     "FROM release_events WHERE tenantId = ? AND releaseId = ? ORDER BY createdAt, id LIMIT 500",
+                     STORE_ARGS(STORE_TEXT(tenant), STORE_TEXT(id)), &st, err)) {
+        json_decref(events);
+        return NULL;
+    }
+    while ((rc = store_next(st, err)) == 1) {
+        json_t *e = json_object();
+        for (int i = 0; i < (int)ARRAY_LEN(cols); i++) {
+            const char *v = store_col_text(st, i);
+            json_t *d = i == 7 && v ? json_loads(v, 0, NULL) : NULL;
+            json_object_set_new(e, cols[i], i == 7 ? (d ? d : json_object()) : json_text_or_null(v));
+        }
+        json_array_append_new(events, e);
+    }
+    store_finish(st);
+    return events;
+}
+
+enum err_code release_get(struct request *req, struct err *err)
+{
+    struct store_conn *db;
+    json_t *row, *events;
+
+    if (request_db(req, &db, err) || !(row = release_load(db, principal_of(req)->tenant_id, request_param(req, "releaseId"), err)))
+        return err->code;
+    if (!(events = timeline(db, principal_of(req)->tenant_id, request_param(req, "releaseId"), err))) {
+        json_decref(row);
+        return err->code;
+    }
+    json_object_set_new(row, "builds", json_array()); /* builds: the next slice (docs/releases.md) */
+    json_object_set_new(row, "events", events);
+    response_json(req, 200, row);
+    return ERR_OK;
+}
+
+struct create_tx {
+    const struct request *req;
+    json_t *body;
+    const char *scm, *base, *branch, *tag;
+    char id[UUID_SIZE];
+    struct jobs *jobs;
+};
+
+static enum err_code create_body(struct store_conn *c, void *ctx, struct err *err)
+{
+    struct create_tx *t = ctx;
+    const char *tenant = principal_of(t->req)->tenant_id;
+    char now[TIMESTAMP_SIZE], job[UUID_SIZE], dedupe[80];
+    char *plats = json_dumps(json_object_get(t->body, "platforms"), JSON_COMPACT);
+    json_t *payload, *details;
+
+    clock_now(now);
+    store_run(
+        c,
+        "INSERT INTO releases (id, tenantId, version, releaseType, platforms, status, scmIntegrationId, baseRef, releaseBranch, "
+        "candidateNumber, targetDate, createdByAccountId, createdAt, updatedAt) "
+        "VALUES (?, ?, ?, ?, ?, 'KICKOFF', ?, ?, ?, 0, ?, ?, ?, ?)",
+        STORE_ARGS(STORE_TEXT(t->id), STORE_TEXT(tenant), STORE_TEXT(json_string_value(json_object_get(t->body, "version"))),
+                   STORE_TEXT(json_string_value(json_object_get(t->body, "releaseType"))), STORE_TEXT(plats), STORE_TEXT(t->scm),
+                   STORE_TEXT(t->base), STORE_TEXT(t->branch),
+                   STORE_TEXT(json_string_value(json_object_get(t->body, "targetDate"))),
+                   STORE_TEXT(principal_of(t->req)->account_id), STORE_TIME(now), STORE_TIME(now)),
+        NULL, err);
+    free(plats);
+    if (err->code == ERR_CONFLICT)
+        return err_set(err, ERR_CONFLICT, "a release of version %s already exists",
+                       json_string_value(json_object_get(t->body, "version")));
+    if (err->code)
+        return err->code;
+    details = json_pack("{s:O, s:s, s:s}", "version", json_object_get(t->body, "version"), "branch", t->branch, "tag", t->tag);
+    payload = json_pack("{s:s, s:s, s:s}", "releaseId", t->id, "branch", t->branch, "tag", t->tag);
+    snprintf(dedupe, sizeof dedupe, "release-kickoff:%s", t->id);
+    if (release_event_add(c, tenant, t->id,
+                          &(struct release_event_row){.kind = "ACTION",
+                                                      .name = "create",
+                                                      .outcome = "OK",
+                                                      .to = "KICKOFF",
+                                                      .message = "release created; kickoff queued",
+                                                      .details = details,
+                                                      .actor = principal_of(t->req)->account_id},
+                          err) == ERR_OK &&
+        jobs_enqueue_in(
+            c, t->jobs,
+            &(struct job_new){
+                .kind = RELEASE_KICKOFF_JOB, .tenant = tenant, .payload = payload, .dedupe_key = dedupe, .max_attempts = 10},
+            job, err) == ERR_OK)
+        audit_write(
+            c, t->req,
+            &(struct audit_event){
+                .tenant_id = tenant, .action = "release.create", .target_type = "release", .target_id = t->id, .details = details},
+            err);
+    json_decref(details);
+    json_decref(payload);
+    return err->code;
+}
+
+/* The SCM a new release uses: the body's, the configuration's, else the tenant's oldest active VALID one. */
+static enum err_code pick_scm(struct store_conn *db, const char *tenant, const char *asked, char out[UUID_SIZE], char base[256],
+                              struct err *err)
+{
+    struct store_stmt *st;
+    int rc;
+
+    out[0] = '\0';
+    if (store_select(db,
+                     "SELECT id, defaultBranch FROM tenant_scm_integrations WHERE tenantId = ? AND isActive = ? "
+                     "AND verificationStatus = 'VALID' AND (? = '' OR id = ?) ORDER BY createdAt, id",
+                     STORE_ARGS(STORE_TEXT(tenant), STORE_BOOL(true), STORE_TEXT(asked), STORE_TEXT(asked)), &st, err))
+        return err->code;
+    rc = store_next(st, err);
+    if (rc == 1) {
+        snprintf(out, UUID_SIZE, "%s", store_col_text(st, 0));
+        if (!base[0])
+            snprintf(base, 256, "%s", store_col_text(st, 1) ? store_col_text(st, 1) : "main");
+    }
+    store_finish(st);
+    if (rc < 0)
+        return err->code;
+    if (!out[0]) {
+        err_detail(err, "scmIntegrationId", "is not an active, verified (VALID) SCM integration of this tenant");
+        return err_set(err, ERR_INVALID, "the release needs a verified source control connection");
+    }
+    return ERR_OK;
+}
+
+enum err_code releases_create(struct request *req, struct err *err)
+{
+    const char *tenant = principal_of(req)->tenant_id, *version = json_string_value(json_object_get(req->body, "version"));
+    const char *date = json_string_value(json_object_get(req->body, "targetDate")), *problem;
+    const char *asked = json_string_value(json_object_get(req->body, "scmIntegrationId"));
+    struct create_tx t = {.req = req, .body = req->body, .jobs = jobs};
+    char scm[UUID_SIZE], base[256] = "", branch[256], tag[256];
+    struct store_conn *db;
+    struct rel_config cf;
+    json_t *reasons, *row;
+    int64_t ms;
+    char day[TIMESTAMP_SIZE];
+
+    if (date) {
+        snprintf(day, sizeof day, "%sT00:00:00Z", date);
+        if (clock_parse(day, &ms))
+            err_detail(err, "targetDate", "must be a date, YYYY-MM-DD");
+    }
+    if (request_db(req, &db, err) || config_read(db, tenant, &cf, err))
+        return err->code;
+    if ((problem = release_version_problem(cf.scheme, version)))
+        err_detail(err, "version", "%s", problem);
+    text_field(req->body, "baseRef", base, sizeof base);
+    if (!base[0])
+        snprintf(base, sizeof base, "%s", cf.base);
+    if (!release_template(cf.branch, version, 1, branch, sizeof branch) ||
+        !release_template(cf.candidate, version, 1, tag, sizeof tag))
+        err_detail(err, "version", "makes a branch or tag name that is too long");
+    if (err->ndetails) {
+        config_clear(&cf);
+        return err_set(err, ERR_INVALID, "invalid release");
+    }
+    reasons = json_array();
+    if (setup_release_blockers(db, tenant, reasons, err) == ERR_OK && json_array_size(reasons) > 0) {
+        err_detail(err, "tenant", "%s", json_string_value(json_array_get(reasons, 0)));
+        err_set(err, ERR_CONFLICT, "the tenant cannot create releases yet (can-create-releases): %s",
+                json_string_value(json_array_get(reasons, 0)));
+    }
+    json_decref(reasons);
+    if (!err->code)
+        pick_scm(db, tenant, asked ? asked : cf.scm, scm, base, err);
+    config_clear(&cf);
+    if (err->code)
+        return err->code;
+    rand_uuid(t.id);
+    t.scm = scm, t.base = base, t.branch = branch, t.tag = tag;
+    if (tenant_tx(db, tenant, create_body, &t, err))
+        return err->code;
+    jobs_nudge(jobs);
+    if (!(row = release_load(db, tenant, t.id, err)))
+        return err->code;
+    response_json(req, 201, row);
+    return ERR_OK;
+}
+
+/* ---- actions ---- */
+
+struct action_tx {
+    const struct request *req;
+    const char *id, *action, *reason;
+    enum release_event event;
+    struct jobs *jobs;
+};
+
+static enum err_code action_body(struct store_conn *c, void *ctx, struct err *err)
+{
+    struct action_tx *t = ctx;
+    const char *tenant = principal_of(t->req)->tenant_id;
+    char from[16] = "", stage[16] = "", now[TIMESTAMP_SIZE], key[JOB_EVENT_KEY_SIZE], job[UUID_SIZE], dedupe[120];
+    struct store_stmt *st;
+    enum release_status to;
+    json_t *details;
+    int rc;
+
+    if (store_select(c, "SELECT status, resumeStatus FROM releases WHERE tenantId = ? AND id = ?",
+                     STORE_ARGS(STORE_TEXT(tenant), STORE_TEXT(t->id)), &st, err))
+        return err->code;
+    rc = store_next(st, err);
+    if (rc == 1) {
+        snprintf(from, sizeof from, "%s", store_col_text(st, 0));
+        snprintf(stage, sizeof stage, "%s", store_col_text(st, 1) ? store_col_text(st, 1) : "");
+    }
+    store_finish(st);
+    if (rc <= 0)
+        return rc < 0 ? err->code : err_set(err, ERR_NOT_FOUND, "not found");
+    to = release_transition(release_status_parse(from), t->event, release_status_parse(stage));
+    if (to == REL_NONE)
+        return err_set(err, ERR_CONFLICT, "a %s release cannot %s", from, t->action);
+    clock_now(now);
+    if (store_run(c,
+                  "UPDATE releases SET status = ?, resumeStatus = ?, statusReason = ?, updatedAt = ? WHERE tenantId = ? AND id = ?",
+                  STORE_ARGS(STORE_TEXT(release_status_name(to)), STORE_TEXT(to == REL_PAUSED ? from : NULL),
+                             STORE_TEXT(to == REL_CANCELLED ? (t->reason ? t->reason : "cancelled") : NULL), STORE_TIME(now),
+                             STORE_TEXT(tenant), STORE_TEXT(t->id)),
+                  NULL, err))
+        return err->code;
+    details = json_pack("{s:s, s:s, s:s?}", "from", from, "to", release_status_name(to), "reason", t->reason);
+    snprintf(key, sizeof key, "release-resume:%s", t->id);
+    if (release_event_add(c, tenant, t->id,
+                          &(struct release_event_row){.kind = "ACTION",
+                                                      .name = t->action,
+                                                      .outcome = "OK",
+                                                      .from = from,
+                                                      .to = release_status_name(to),
+                                                      .message = t->reason,
+                                                      .details = details,
+                                                      .actor = principal_of(t->req)->account_id},
+                          err) == ERR_OK &&
+        audit_write(c, t->req,
+                    &(struct audit_event){.tenant_id = tenant,
+                                          .action = t->event == REV_CANCEL   ? "release.cancel"
+                                                    : t->event == REV_PAUSE  ? "release.pause"
+                                                    : t->event == REV_RESUME ? "release.resume"
+                                                                             : "release.retry",
+                                          .target_type = "release",
+                                          .target_id = t->id,
+                                          .details = details},
+                    err) == ERR_OK) {
+        if (t->event == REV_RETRY && to == REL_KICKOFF) { /* a new kickoff: its steps skip what is done */
+            json_t *payload = NULL;
+            struct store_stmt *q;
+            if (store_select(c, "SELECT releaseBranch, version FROM releases WHERE tenantId = ? AND id = ?",
+                             STORE_ARGS(STORE_TEXT(tenant), STORE_TEXT(t->id)), &q, err) == ERR_OK) {
+                if (store_next(q, err) == 1)
+                    payload = json_pack("{s:s, s:s, s:s}", "releaseId", t->id, "branch", store_col_text(q, 0), "version",
+                                        store_col_text(q, 1));
+                store_finish(q);
+            }
+            snprintf(dedupe, sizeof dedupe, "release-kickoff:%s:%s", t->id, now);
+            if (payload && !err->code) {
+                struct rel_config cf;
+                char tag[256];
+                if (config_read(c, tenant, &cf, err) == ERR_OK &&
+                    release_template(cf.candidate, json_string_value(json_object_get(payload, "version")), 1, tag, sizeof tag)) {
+                    json_object_set_new(payload, "tag", json_string(tag));
+                    jobs_enqueue_in(c, t->jobs,
+                                    &(struct job_new){.kind = RELEASE_KICKOFF_JOB,
+                                                      .tenant = tenant,
+                                                      .payload = payload,
+                                                      .dedupe_key = dedupe,
+                                                      .max_attempts = 10},
+                                    job, err);
+                }
+                config_clear(&cf);
+            }
+            json_decref(payload);
+        } else if (t->event == REV_RESUME || t->event == REV_CANCEL) {
+            jobs_signal_in(c, key, NULL, err); /* a kickoff waiting for resume wakes (and sees a cancel) */
+        }
+    }
+    json_decref(details);
+    return err->code;
+}
+
+enum err_code release_action(struct request *req, struct err *err)
+{
+    const char *action = request_param(req, "action");
+    struct action_tx t = {.req = req, .id = request_param(req, "releaseId"), .action = action, .jobs = jobs};
+    struct store_conn *db;
+    json_t *row;
+    int event = release_action_parse(action);
+
+    if (event < 0 || !uuid_valid(t.id))
+        return err_set(err, ERR_NOT_FOUND, "not found");
+    t.event = (enum release_event)event;
+    t.reason = req->body ? json_string_value(json_object_get(req->body, "reason")) : NULL;
+    if (request_db(req, &db, err) || tenant_tx(db, principal_of(req)->tenant_id, action_body, &t, err))
+        return err->code;
+    jobs_nudge(jobs);
+    if (!(row = release_load(db, principal_of(req)->tenant_id, t.id, err)))
+        return err->code;
+    response_json(req, 200, row);
+    return ERR_OK;
+}

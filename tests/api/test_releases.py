@@ -1,0 +1,204 @@
+"""Releases (docs/releases.md): create, list, read, configuration, roles, and
+kickoff end to end against the SCM fakes (the branch and the first
+candidate's tag made exactly once), a branch already at the base's head,
+a branch at another commit (blocked, naming the commit), and the provider
+down during kickoff (retried, nothing made twice)."""
+
+import time
+import unittest
+import uuid
+
+import harness
+import integration_fixtures as fx
+import verify_fixtures as vf
+from verify_fixtures import VerifyTest
+
+HEAD = "1111111111111111111111111111111111111111"
+OTHER = "2222222222222222222222222222222222222222"
+FAKE_DATA = {"GITHUB": ("github", "repos"), "GITLAB": ("gitlab", "projects"), "BITBUCKET": ("bitbucket", "repos"),
+             "GITEA": ("gitea", "repos")}
+
+
+def full(case):
+    return case.body["organization"] + "/" + case.body["repoName"]
+
+
+def tearDownModule():
+    vf.stop_servers()
+
+
+class ReleasesTest(VerifyTest):
+    def request(self, method, path, body=None, token=None, **kw):
+        return self.server.request(method, path, body=body, token=token, **kw)
+
+    def expect(self, resp, status):
+        return harness.expect(self, resp, status)
+
+    def assert_error(self, resp, status, code):
+        body = harness.expect(self, resp, status)
+        self.assertEqual(body["error"]["code"], code, body)
+
+    def assert_below_role(self, method, template, caller, body=None):
+        """A role below the route's answers as a tenant that does not exist does (the rest of the API's rule)."""
+        resp = self.request(method, template.format(tenantId=self.tenant), body, token=caller.token)
+        baseline = self.request(method, template.format(tenantId=uuid.uuid4()), body, token=caller.token)
+        harness.assert_same_not_found(self, resp, baseline)
+
+    def setUp(self):
+        super().setUp()
+        self.ctx = vf.Ctx(self.server, self.fakes)
+        self.tenant = self.ctx.tenant_id
+        self.owner = self.ctx.org.owner
+        body = {"github": fx.setup_github(), "targets": ["APP_STORE"], "platforms": ["IOS"],
+                "appStoreConnect": fx.setup_app_store()}
+        fx.remember_body(self.server, body)
+        self.expect(fx.post_setup(self.server, self.owner.token, self.tenant, body), 200)
+        _, rows = fx.db_query(self.server, "SELECT id FROM tenant_target_integrations WHERE tenantId = ?", (self.tenant,))
+        fx.set_verification(self.server, "targets", rows[0][0], "VALID")
+
+    def scm(self, type_="GITHUB", branches=None):
+        case = vf.build(self.ctx, type_, True, True)
+        integ = self.ctx.create(case.body)
+        fx.set_verification(self.server, "scm", integ["id"], "VALID")
+        provider, key = FAKE_DATA[type_]
+        self.fakes.register(provider, {key: {full(case): {
+            "branches": branches if branches is not None else {"main": HEAD}, "commits": [HEAD, OTHER]}}})
+        return integ, case
+
+    def repo(self, type_, case):
+        provider, key = FAKE_DATA[type_]
+        return self.fakes.data(provider)[key][full(case)]
+
+    def create(self, version, token=None, **extra):
+        body = dict({"version": version, "releaseType": "MINOR", "platforms": ["IOS"]}, **extra)
+        return self.request("POST", "/api/v1/%s/releases" % self.tenant, body, token=token or self.owner.token)
+
+    def read(self, rid):
+        return self.expect(self.request("GET", "/api/v1/%s/releases/%s" % (self.tenant, rid), token=self.owner.token), 200)
+
+    def settle(self, rid, seconds=60):
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            rel = self.read(rid)
+            if rel["status"] != "KICKOFF":
+                return rel
+            time.sleep(0.2)
+        self.fail("release %s still in KICKOFF: %s" % (rid, self.read(rid)["events"]))
+
+    def kickoff(self, type_):
+        integ, case = self.scm(type_)
+        rel = self.expect(self.create("1.2.0", scmIntegrationId=integ["id"]), 201)
+        self.assertEqual(rel["status"], "KICKOFF")
+        self.assertEqual(rel["releaseBranch"], "release/1.2.0")
+        rel = self.settle(rel["id"])
+        self.assertEqual(rel["status"], "BUILDING", rel["events"])
+        self.assertEqual((rel["baseCommit"], rel["branchCommit"]), (HEAD, HEAD))
+        self.assertEqual((rel["candidateNumber"], rel["candidateTag"]), (1, "v1.2.0-rc.1"))
+        repo = self.repo(type_, case)
+        self.assertEqual(repo["branches"]["release/1.2.0"], HEAD)
+        self.assertEqual(repo["tags"]["v1.2.0-rc.1"], HEAD)
+        self.assertEqual(sorted(m[1] for m in repo["made"]), ["release/1.2.0", "v1.2.0-rc.1"], "each made once")
+        names = [(e["kind"], e["name"], e["outcome"]) for e in rel["events"]]
+        for step in ("resolve-ref", "create-branch", "create-tag"):
+            self.assertIn(("CALL", step, "OK"), names)
+        self.assertIn(("STATUS", "kickoff-done", None), names)
+
+    def test_kickoff_github(self):
+        self.kickoff("GITHUB")
+
+    def test_kickoff_gitlab(self):
+        self.kickoff("GITLAB")
+
+    def test_kickoff_bitbucket(self):
+        self.kickoff("BITBUCKET")
+
+    def test_kickoff_gitea(self):
+        self.kickoff("GITEA")
+
+    def test_branch_exists_same_commit(self):
+        integ, case = self.scm("GITHUB", {"main": HEAD, "release/2.0.0": HEAD})
+        rel = self.settle(self.expect(self.create("2.0.0", scmIntegrationId=integ["id"]), 201)["id"])
+        self.assertEqual(rel["status"], "BUILDING")
+        self.assertEqual([m[1] for m in self.repo("GITHUB", case)["made"]], ["v2.0.0-rc.1"])
+
+    def test_branch_at_another_commit(self):
+        integ, case = self.scm("GITHUB", {"main": HEAD, "release/3.0.0": OTHER})
+        rel = self.settle(self.expect(self.create("3.0.0", scmIntegrationId=integ["id"]), 201)["id"])
+        self.assertEqual(rel["status"], "BLOCKED")
+        self.assertIn(OTHER, rel["statusReason"])
+        self.assertEqual(self.repo("GITHUB", case).get("made", []), [])
+        self.assertIn(("CALL", "create-branch", "FAILED"), [(e["kind"], e["name"], e["outcome"]) for e in rel["events"]])
+
+    def test_provider_down_then_recovers(self):
+        integ, case = self.scm("GITHUB")
+        rule = self.rule("github", "503", path="/repos/%s/git/refs" % full(case), times=1)
+        rel = self.settle(self.expect(self.create("4.0.0", scmIntegrationId=integ["id"]), 201)["id"], 90)
+        self.assertEqual(rel["status"], "BUILDING", rel["events"])
+        self.assertEqual(sorted(m[1] for m in self.repo("GITHUB", case)["made"]), ["release/4.0.0", "v4.0.0-rc.1"])
+        self.assertIn(("CALL", "create-branch", "RETRY"), [(e["kind"], e["name"], e["outcome"]) for e in rel["events"]])
+        del rule
+
+    def test_create_list_read_and_roles(self):
+        integ, _ = self.scm("GITHUB")
+        org = self.ctx.org
+        self.assert_below_role("POST", "/api/v1/{tenantId}/releases", org.viewer,
+                               {"version": "1.0.0", "releaseType": "MINOR", "platforms": ["IOS"]})
+        rel = self.expect(self.create("1.0.0", token=org.editor.token, scmIntegrationId=integ["id"]), 201)
+        self.assert_error(self.create("1.0.0", scmIntegrationId=integ["id"]), 409, "conflict")
+        self.assert_error(self.create("one"), 400, "invalid_request")
+        for i in range(3):
+            self.expect(self.create("1.1.%d" % i, scmIntegrationId=integ["id"]), 201)
+        seen, cursor = [], None
+        while True:
+            path = "/api/v1/%s/releases?limit=2" % self.tenant + ("&cursor=" + cursor if cursor else "")
+            page = self.expect(self.request("GET", path, token=org.viewer.token), 200)
+            seen += [r["version"] for r in page["items"]]
+            cursor = page.get("nextCursor")
+            if not cursor:
+                break
+        self.assertEqual(seen, ["1.1.2", "1.1.1", "1.1.0", "1.0.0"])
+        self.assertEqual(self.read(rel["id"])["version"], "1.0.0")
+        self.assert_error(self.request("GET", "/api/v1/%s/releases/%s" % (self.tenant, uuid.uuid4()),
+                                       token=self.owner.token), 404, "not_found")
+        self.assert_error(self.request("GET", "/api/v1/%s/releases?status=nope" % self.tenant,
+                                       token=self.owner.token), 400, "invalid_request")
+        other = harness.new_org(self.server)
+        self.assert_error(self.request("GET", "/api/v1/%s/releases/%s" % (other.id, rel["id"]),
+                                       token=other.owner.token), 404, "not_found")
+        self.assert_error(self.request("POST", "/api/v1/%s/releases/%s/cancel" % (other.id, rel["id"]),
+                                       token=other.owner.token), 404, "not_found")
+        done = self.expect(self.request("POST", "/api/v1/%s/releases/%s/cancel" % (self.tenant, rel["id"]),
+                                        {"reason": "not this one"}, token=org.editor.token), 200)
+        self.assertEqual(done["status"], "CANCELLED")
+        self.assert_error(self.request("POST", "/api/v1/%s/releases/%s/resume" % (self.tenant, rel["id"]),
+                                       token=org.editor.token), 409, "conflict")
+        self.assert_below_role("POST", "/api/v1/{tenantId}/releases/%s/cancel" % rel["id"], org.viewer)
+        rows = fx.audit_rows(self, self.server, self.owner.token, self.tenant, action="release.cancel")
+        self.assertEqual([r["targetId"] for r in rows], [rel["id"]])
+
+    def test_not_allowed_without_setup(self):
+        other = harness.new_org(self.server)
+        self.assert_error(self.request("POST", "/api/v1/%s/releases" % other.id,
+                                       {"version": "1.0.0", "releaseType": "MAJOR", "platforms": ["IOS"]},
+                                       token=other.owner.token), 409, "conflict")
+
+    def test_configuration(self):
+        path = "/api/v1/%s/release-configuration" % self.tenant
+        cfg = self.expect(self.request("GET", path, token=self.ctx.org.viewer.token), 200)
+        self.assertEqual((cfg["branchTemplate"], cfg["candidateTagTemplate"], cfg["versionScheme"]),
+                         ("release/{version}", "v{version}-rc.{n}", "SEMVER"))
+        self.assert_below_role("PUT", "/api/v1/{tenantId}/release-configuration", self.ctx.org.editor,
+                               {"versionScheme": "CALVER"})
+        cfg = self.expect(self.request("PUT", path, {"versionScheme": "CALVER", "branchTemplate": "rel/{version}"},
+                                       token=self.owner.token), 200)
+        self.assertEqual(cfg["branchTemplate"], "rel/{version}")
+        self.assert_error(self.request("PUT", path, {"branchTemplate": "static"}, token=self.owner.token), 400,
+                          "invalid_request")
+        self.assert_error(self.request("PUT", path, {"scmIntegrationId": str(uuid.uuid4())}, token=self.owner.token),
+                          400, "invalid_request")
+        self.assert_error(self.request("PUT", path, {"unknown": 1}, token=self.owner.token), 400, "invalid_request")
+        self.assert_error(self.create("1.2.3"), 400, "invalid_request")  # CALVER now
+
+
+if __name__ == "__main__":
+    unittest.main()

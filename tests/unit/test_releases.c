@@ -1,0 +1,120 @@
+/* Unit tests of the release and build lifecycles (src/releases/lifecycle.c, docs/releases.md): every cell of both tables. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+
+#include "core/common.h"
+#include "releases/lifecycle.h"
+
+/* The allowed moves; every other (status, event) pair is refused. */
+static const struct {
+    const char *from, *event, *to;
+} release_moves[] = {
+    {"KICKOFF", "kickoff-done", "BUILDING"},
+    {"KICKOFF", "kickoff-failed", "BLOCKED"},
+    {"KICKOFF", "pause", "PAUSED"},
+    {"KICKOFF", "cancel", "CANCELLED"},
+    {"BUILDING", "builds-done", "REGRESSION"},
+    {"BUILDING", "build-failed", "BLOCKED"},
+    {"BUILDING", "pause", "PAUSED"},
+    {"BUILDING", "cancel", "CANCELLED"},
+    {"REGRESSION", "approved", "READY"},
+    {"REGRESSION", "new-candidate", "BUILDING"},
+    {"REGRESSION", "pause", "PAUSED"},
+    {"REGRESSION", "cancel", "CANCELLED"},
+    {"READY", "new-candidate", "BUILDING"},
+    {"READY", "finish", "FINISHED"},
+    {"READY", "pause", "PAUSED"},
+    {"READY", "cancel", "CANCELLED"},
+    {"PAUSED", "resume", "(stage)"},
+    {"PAUSED", "cancel", "CANCELLED"},
+    {"BLOCKED", "retry", "(stage)"},
+    {"BLOCKED", "cancel", "CANCELLED"},
+};
+
+static const char *expected(const char *from, const char *event)
+{
+    for (size_t i = 0; i < ARRAY_LEN(release_moves); i++)
+        if (strcmp(release_moves[i].from, from) == 0 && strcmp(release_moves[i].event, event) == 0)
+            return release_moves[i].to;
+    return NULL;
+}
+
+static void test_release_table(void **state)
+{
+    (void)state;
+    for (int s = 0; s < REL__COUNT; s++)
+        for (int e = 0; e < REV__COUNT; e++) {
+            const char *from = release_status_name((enum release_status)s), *event = release_event_name((enum release_event)e);
+            const char *want = expected(from, event);
+            for (int stage = 0; stage < REL__COUNT; stage++) {
+                enum release_status to =
+                    release_transition((enum release_status)s, (enum release_event)e, (enum release_status)stage);
+                const char *got = to == REL_NONE ? NULL : release_status_name(to);
+                const char *w = want;
+                if (w && strcmp(w, "(stage)") == 0) /* back to the interrupted stage, which must be one */
+                    w = release_is_stage((enum release_status)stage) ? release_status_name((enum release_status)stage) : NULL;
+                if ((w == NULL) != (got == NULL) || (w && strcmp(w, got) != 0))
+                    fail_msg("%s + %s (stage %s) should be %s, is %s", from, event, release_status_name((enum release_status)stage),
+                             w ? w : "refused", got ? got : "refused");
+            }
+        }
+    assert_int_equal(release_transition(REL_NONE, REV_CANCEL, REL_KICKOFF), REL_NONE);
+    assert_int_equal(release_transition(REL_KICKOFF, REV__COUNT, REL_KICKOFF), REL_NONE);
+}
+
+static void test_release_names(void **state)
+{
+    (void)state;
+    for (int s = 0; s < REL__COUNT; s++)
+        assert_int_equal(release_status_parse(release_status_name((enum release_status)s)), s);
+    assert_int_equal(release_status_parse("kickoff"), REL_NONE);
+    assert_int_equal(release_status_parse(NULL), REL_NONE);
+    assert_null(release_status_name(REL__COUNT));
+    assert_int_equal(release_action_parse("cancel"), REV_CANCEL);
+    assert_int_equal(release_action_parse("pause"), REV_PAUSE);
+    assert_int_equal(release_action_parse("resume"), REV_RESUME);
+    assert_int_equal(release_action_parse("retry"), REV_RETRY);
+    assert_int_equal(release_action_parse("finish"), -1); /* not an editor's action yet */
+    assert_int_equal(release_action_parse("kickoff-done"), -1);
+    assert_true(release_is_final(REL_CANCELLED) && release_is_final(REL_FINISHED) && !release_is_final(REL_PAUSED));
+    for (int s = 0; s < REL__COUNT; s++)
+        if (release_is_final((enum release_status)s))
+            for (int e = 0; e < REV__COUNT; e++)
+                assert_int_equal(release_transition((enum release_status)s, (enum release_event)e, REL_KICKOFF), REL_NONE);
+}
+
+static void test_build_table(void **state)
+{
+    static const struct {
+        const char *from, *event, *to;
+    } moves[] = {
+        {"PENDING", "triggered", "QUEUED"}, {"PENDING", "failed", "FAILED"},       {"PENDING", "cancel", "CANCELLED"},
+        {"QUEUED", "started", "RUNNING"},   {"QUEUED", "succeeded", "SUCCEEDED"},  {"QUEUED", "failed", "FAILED"},
+        {"QUEUED", "cancel", "CANCELLED"},  {"RUNNING", "succeeded", "SUCCEEDED"}, {"RUNNING", "failed", "FAILED"},
+        {"RUNNING", "cancel", "CANCELLED"},
+    };
+    (void)state;
+    for (int s = 0; s < BUILD__COUNT; s++)
+        for (int e = 0; e < BEV__COUNT; e++) {
+            const char *from = build_status_name((enum build_status)s), *event = build_event_name((enum build_event)e),
+                       *want = NULL;
+            enum build_status to = build_transition((enum build_status)s, (enum build_event)e);
+            for (size_t i = 0; i < ARRAY_LEN(moves); i++)
+                if (strcmp(moves[i].from, from) == 0 && strcmp(moves[i].event, event) == 0)
+                    want = moves[i].to;
+            if ((want == NULL) != (to == BUILD_NONE) || (want && strcmp(want, build_status_name(to)) != 0))
+                fail_msg("build %s + %s should be %s", from, event, want ? want : "refused");
+        }
+    for (int s = 0; s < BUILD__COUNT; s++)
+        assert_int_equal(build_status_parse(build_status_name((enum build_status)s)), s);
+    assert_int_equal(build_status_parse("DONE"), BUILD_NONE);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {cmocka_unit_test(test_release_table), cmocka_unit_test(test_release_names),
+                                       cmocka_unit_test(test_build_table)};
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
