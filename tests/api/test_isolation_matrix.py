@@ -110,7 +110,7 @@ class IsolationMatrixTest(harness.ApiTest):
         """resp holds none of org's data (ids the caller sent in the request excepted)."""
         text = resp.raw.decode("utf-8", "replace")
         markers = {org.tenant["orgName"]} | {org.by_role(r).email for r in ROLES}
-        markers |= {org.id} | {org.by_role(r).id for r in ROLES} | route_matrix.integration_markers(org)
+        markers |= {org.id, org.release_id} | {org.by_role(r).id for r in ROLES} | route_matrix.integration_markers(org)
         for value in markers - set(sent_ids):
             self.assertNotIn(value, text, "%s shows data of tenant %s" % (resp, org.tenant["orgName"]))
 

@@ -27,6 +27,34 @@ def tearDownModule():
     vf.stop_servers()
 
 
+def allow_releases(test, ctx):
+    """The tenant's setup done and its target VALID: what can-create-releases needs but an SCM connection."""
+    body = {"github": fx.setup_github(), "targets": ["APP_STORE"], "platforms": ["IOS"],
+            "appStoreConnect": fx.setup_app_store()}
+    fx.remember_body(ctx.server, body)
+    harness.expect(test, fx.post_setup(ctx.server, ctx.token, ctx.tenant_id, body), 200)
+    _, rows = fx.db_query(ctx.server, "SELECT id FROM tenant_target_integrations WHERE tenantId = ?", (ctx.tenant_id,))
+    fx.set_verification(ctx.server, "targets", rows[0][0], "VALID")
+
+
+def connect_scm(ctx, type_="GITHUB", branches=None):
+    """A VALID SCM integration of the tenant, its repository on the fake with branches ({"main": HEAD}) and the
+    commits HEAD and OTHER: (the integration, its verify_fixtures case)."""
+    case = vf.build(ctx, type_, True, True)
+    integ = ctx.create(case.body)
+    fx.set_verification(ctx.server, "scm", integ["id"], "VALID")
+    provider, key = FAKE_DATA[type_]
+    ctx.fakes.register(provider, {key: {full(case): {
+        "branches": branches if branches is not None else {"main": HEAD}, "commits": [HEAD, OTHER]}}})
+    return integ, case
+
+
+def fake_repo(client, type_, case):
+    """The case's repository as its fake holds it now (branches, tags, and "made": each ref the API created)."""
+    provider, key = FAKE_DATA[type_]
+    return client.data(provider)[key][full(case)]
+
+
 class ReleasesTest(VerifyTest):
     def request(self, method, path, body=None, token=None, **kw):
         return self.server.request(method, path, body=body, token=token, **kw)
@@ -49,25 +77,13 @@ class ReleasesTest(VerifyTest):
         self.ctx = vf.Ctx(self.server, self.fakes)
         self.tenant = self.ctx.tenant_id
         self.owner = self.ctx.org.owner
-        body = {"github": fx.setup_github(), "targets": ["APP_STORE"], "platforms": ["IOS"],
-                "appStoreConnect": fx.setup_app_store()}
-        fx.remember_body(self.server, body)
-        self.expect(fx.post_setup(self.server, self.owner.token, self.tenant, body), 200)
-        _, rows = fx.db_query(self.server, "SELECT id FROM tenant_target_integrations WHERE tenantId = ?", (self.tenant,))
-        fx.set_verification(self.server, "targets", rows[0][0], "VALID")
+        allow_releases(self, self.ctx)
 
     def scm(self, type_="GITHUB", branches=None):
-        case = vf.build(self.ctx, type_, True, True)
-        integ = self.ctx.create(case.body)
-        fx.set_verification(self.server, "scm", integ["id"], "VALID")
-        provider, key = FAKE_DATA[type_]
-        self.fakes.register(provider, {key: {full(case): {
-            "branches": branches if branches is not None else {"main": HEAD}, "commits": [HEAD, OTHER]}}})
-        return integ, case
+        return connect_scm(self.ctx, type_, branches)
 
     def repo(self, type_, case):
-        provider, key = FAKE_DATA[type_]
-        return self.fakes.data(provider)[key][full(case)]
+        return fake_repo(self.fakes, type_, case)
 
     def create(self, version, token=None, **extra):
         body = dict({"version": version, "releaseType": "MINOR", "platforms": ["IOS"]}, **extra)

@@ -52,7 +52,9 @@ then answers normally, or until the client gives up and closes the
 connection, then never answers; at most `seconds`, default 30; either is
 logged as an event {"hold": "released"|"abandoned"|"expired", "request":
 the request's seq}, so a test can tell the order of arrivals and give-ups
-without measuring time), `malformed` (200 with invalid JSON), `expired`,
+without measuring time), `lose` (acts on the request at once, its status
+logged, and holds back the answer as `hold` does: an effect whose answer a
+client killed meanwhile never gets), `malformed` (200 with invalid JSON), `expired`,
 `ratelimited` (`seconds`: when the limit resets), `close` (drops the
 connection without an answer).  The SMTP fake takes `401`, `500`, `slow`,
 `hold`, `close` and `nostarttls`.
@@ -154,7 +156,10 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             mode = rule["mode"]
             if mode == "slow":
                 time.sleep(float(rule.get("seconds", 5)))
-            elif mode == "hold":
+            elif mode in ("hold", "lose"):
+                if mode == "lose":  # act on it now; only the answer waits
+                    resp = provider.handle(req)
+                    entry["status"] = resp.status
                 entry["hold"] = hold(provider, rule, self.connection)
                 server.fakes.log_event(provider.name, {"hold": entry["hold"], "request": entry["seq"]})
                 if entry["hold"] == "abandoned":
