@@ -29,7 +29,7 @@ bool inbound_hmac_ok(const struct provider_inbound *in, const char *header, cons
     size_t plen = strlen(prefix);
     bool ok = false;
 
-    if (!v || !in->secret)
+    if (!v || !in->secret || !in->secret[0])
         return false;
     while (*v) {
         size_t n = strcspn(v, ",");
@@ -62,7 +62,7 @@ bool inbound_token_ok(const struct provider_inbound *in, const char *header)
     unsigned char got[SHA256_BYTES], want[SHA256_BYTES];
     bool ok;
 
-    if (!v || !in->secret)
+    if (!v || !in->secret || !in->secret[0])
         return false;
     hash_sha256(v, strlen(v), got);
     hash_sha256(in->secret, strlen(in->secret), want);
@@ -116,6 +116,8 @@ enum err_code inbound_copy(char *dst, size_t size, const json_t *v, const char *
         snprintf(number, sizeof number, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
         return inbound_copy_text(dst, size, number, what, err);
     }
+    if (v && !json_is_string(v) && !json_is_null(v))
+        return err_set(err, ERR_INVALID, "the event's %s is not text", what);
     return inbound_copy_text(dst, size, json_string_value(v), what, err);
 }
 
@@ -123,11 +125,13 @@ enum err_code inbound_ref(struct provider_event *ev, const char *ref, struct err
 {
     static const char heads[] = "refs/heads/", tags[] = "refs/tags/";
 
-    if (ref && strncmp(ref, tags, sizeof tags - 1) == 0) {
+    if (!ref)
+        return err_set(err, ERR_INVALID, "a push without its ref");
+    if (strncmp(ref, tags, sizeof tags - 1) == 0) {
         ev->kind = EVENT_TAG;
         return inbound_copy_text(ev->ref, sizeof ev->ref, ref + sizeof tags - 1, "ref", err);
     }
-    if (ref && strncmp(ref, heads, sizeof heads - 1) == 0) {
+    if (strncmp(ref, heads, sizeof heads - 1) == 0) {
         ev->kind = EVENT_PUSH;
         return inbound_copy_text(ev->ref, sizeof ev->ref, ref + sizeof heads - 1, "ref", err);
     }

@@ -18,21 +18,26 @@ const char *inbound_header(const struct provider_inbound *in, const char *name);
  * True when header holds prefix followed by the lower-case hex
  * HMAC-SHA256 of the raw body under in->secret (GitHub: "sha256=",
  * CircleCI: "v1="). A comma-separated list matches when one of its entries
- * does (CircleCI may send several). Constant time over each digest.
+ * does (CircleCI may send several). Constant time over each digest. No
+ * secret, or an empty one, matches nothing.
  */
 bool inbound_hmac_ok(const struct provider_inbound *in, const char *header, const char *prefix);
 /* inbound_hmac_ok, and the body's top-level field at_field (a time the signature covers) within the replay window. */
 bool inbound_hmac_fresh(const struct provider_inbound *in, const char *header, const char *prefix, const char *at_field);
-/* True when header is in->secret itself (GitLab), compared as SHA-256 digests so that neither length nor content leaks. */
+/*
+ * True when header is in->secret itself (GitLab), compared as SHA-256
+ * digests so that neither length nor content leaks. No secret, or an empty
+ * one, matches nothing.
+ */
 bool inbound_token_ok(const struct provider_inbound *in, const char *header);
 /* True when the timestamp at (slipway's or ISO 8601 UTC) is within PROVIDER_REPLAY_WINDOW_S of in->now. */
 bool inbound_fresh(const struct provider_inbound *in, const char *at);
 /* The body as a JSON object, or NULL with ERR_INVALID. Caller owns. */
 json_t *inbound_json(const struct provider_inbound *in, struct err *err);
 /*
- * Copies v (a string or an integer: providers number their runs; NULL or
- * anything else: "") into dst, or ERR_INVALID naming what when it does
- * not fit in size.
+ * Copies v (a string, or an integer: providers number their runs; absent
+ * or null: "") into dst, or ERR_INVALID naming what when it is of another
+ * type or does not fit in size.
  */
 enum err_code inbound_copy(char *dst, size_t size, const json_t *v, const char *what, struct err *err);
 /* The same for text (NULL: ""). */
@@ -47,7 +52,11 @@ struct inbound_state {
  * conclusion failed. An unknown value leaves both as they are.
  */
 void inbound_state(struct provider_event *ev, const struct inbound_state *map, const char *value);
-/* A git ref into ev: refs/tags/x is EVENT_TAG and x, refs/heads/x EVENT_PUSH and x; anything else EVENT_OTHER. */
+/*
+ * A pushed git ref into ev: refs/tags/x is EVENT_TAG and x, refs/heads/x
+ * EVENT_PUSH and x; any other ref EVENT_OTHER; none (NULL: absent, or not
+ * text) ERR_INVALID.
+ */
 enum err_code inbound_ref(struct provider_event *ev, const char *ref, struct err *err);
 
 #endif

@@ -77,16 +77,19 @@ static enum err_code workflow_completed(const json_t *body, struct provider_even
 
 static enum err_code webhook_parse(const struct provider_inbound *in, struct provider_event *ev, struct err *err)
 {
-    json_t *body = inbound_json(in, err);
+    json_t *body;
     const char *type;
 
-    if (!body)
+    memset(ev, 0, sizeof *ev);
+    if (!(body = inbound_json(in, err)))
         return err->code;
     type = json_string_value(json_object_get(body, "type"));
     if (inbound_copy(ev->delivery, sizeof ev->delivery, json_object_get(body, "id"), "delivery id", err) == ERR_OK) {
         if (!ev->delivery[0])
             err_set(err, ERR_INVALID, "a CircleCI event names itself in its id");
-        else if (type && strcmp(type, "workflow-completed") == 0)
+        else if (!type)
+            err_set(err, ERR_INVALID, "a CircleCI event names its kind in its type");
+        else if (strcmp(type, "workflow-completed") == 0)
             workflow_completed(body, ev, err);
     }
     json_decref(body);

@@ -130,8 +130,9 @@ static enum err_code webhook_parse(const struct provider_inbound *in, struct pro
     json_t *body;
     const json_t *build, *scm, *number;
     const char *name;
-    char run[256];
+    char run[sizeof ev->run_id + 1]; /* a byte more than the event holds: a name too long is refused below, never cut */
 
+    memset(ev, 0, sizeof *ev);
     if (inbound_copy_text(ev->delivery, sizeof ev->delivery, inbound_header(in, "X-Slipway-Delivery"), "delivery id", err))
         return err->code;
     if (!ev->delivery[0])
@@ -142,7 +143,7 @@ static enum err_code webhook_parse(const struct provider_inbound *in, struct pro
     scm = json_object_get(build, "scm");
     number = json_object_get(build, "number");
     name = json_string_value(json_object_get(body, "name"));
-    if (!name || !json_is_integer(number)) {
+    if (!name || !name[0] || !json_is_integer(number)) {
         json_decref(body);
         return err_set(err, ERR_INVALID, "a Jenkins callback names its job (name) and build (build.number)");
     }

@@ -52,6 +52,7 @@ enum err_code github_webhook_parse(const struct provider_inbound *in, struct pro
     const char *event = inbound_header(in, "X-GitHub-Event");
     json_t *body;
 
+    memset(ev, 0, sizeof *ev);
     if (inbound_copy_text(ev->delivery, sizeof ev->delivery, inbound_header(in, "X-GitHub-Delivery"), "delivery id", err))
         return err->code;
     if (!ev->delivery[0] || !event)

@@ -19,7 +19,8 @@ static const struct inbound_state pipeline_state[] = {
     {"created", "queued", NULL},           {"waiting_for_resource", "queued", NULL},
     {"preparing", "queued", NULL},         {"pending", "queued", NULL},
     {"scheduled", "queued", NULL},         {"manual", "queued", NULL},
-    {"running", "running", NULL},          {"success", "completed", "succeeded"},
+    {"running", "running", NULL},          {"waiting_for_callback", "running", NULL},
+    {"canceling", "running", NULL},        {"success", "completed", "succeeded"},
     {"failed", "completed", "failed"},     {"canceled", "completed", "cancelled"},
     {"skipped", "completed", "cancelled"}, {NULL, NULL, NULL},
 };
@@ -48,6 +49,7 @@ enum err_code gitlab_webhook_parse(const struct provider_inbound *in, struct pro
     const char *id = inbound_header(in, "Idempotency-Key");
     json_t *body;
 
+    memset(ev, 0, sizeof *ev);
     if (inbound_copy_text(ev->delivery, sizeof ev->delivery, id ? id : inbound_header(in, "X-Gitlab-Event-UUID"), "delivery id",
                           err))
         return err->code;
@@ -58,8 +60,10 @@ enum err_code gitlab_webhook_parse(const struct provider_inbound *in, struct pro
         return err->code;
     if (strcmp(event, "Push Hook") == 0 || strcmp(event, "Tag Push Hook") == 0) {
         const json_t *sha = json_object_get(body, "checkout_sha");
+        if (!sha || json_is_null(sha)) /* a deleted ref: after is all zeros */
+            sha = json_object_get(body, "after");
         if (inbound_ref(ev, json_string_value(json_object_get(body, "ref")), err) == ERR_OK &&
-            inbound_copy(ev->sha, sizeof ev->sha, json_is_string(sha) ? sha : json_object_get(body, "after"), "sha", err) == ERR_OK)
+            inbound_copy(ev->sha, sizeof ev->sha, sha, "sha", err) == ERR_OK)
             inbound_copy(ev->url, sizeof ev->url, json_object_get(json_object_get(body, "project"), "web_url"), "url", err);
     } else if (strcmp(event, "Pipeline Hook") == 0) {
         pipeline(body, ev, err);
