@@ -5,7 +5,7 @@
 // the timeline's beginning, so a reconnect misses nothing, and every event
 // that moves the release reloads its summary.
 
-import {h, clear, when, announce, errorBox, showError, confirmDialog} from './dom.js';
+import {h, append, clear, when, announce, errorBox, showError, confirmDialog} from './dom.js';
 import {get, post, tenantPath} from './api.js';
 import {releaseBadge, stepper, allowedActions, canDrive, PLATFORM_WORDS, TYPE_WORDS, statusWord, targetDate} from './releases.js';
 
@@ -54,20 +54,20 @@ export async function viewRelease(ctx) {
 
   function show() {
     const heading = h('h1', null, `Release ${rel.version}`);
-    clear(head).append(h('div', null, heading,
+    append(clear(head), [h('div', null, heading,
       h('p', {class: 'sub'}, releaseBadge(rel.status), ` ${TYPE_WORDS[rel.releaseType] || rel.releaseType} release for `,
         (rel.platforms || []).map((p) => PLATFORM_WORDS[p] || p).join(', '), rel.targetDate ? [', target ', targetDate(rel.targetDate)] : null)),
-    actionBar());
+    actionBar()]);
     const reason = rel.statusReason && ['BLOCKED', 'CANCELLED'].includes(rel.status)
       ? h('p', {class: `notice ${rel.status === 'BLOCKED' ? 'warn' : ''}`, id: 'status-reason'},
         `${statusWord(rel.status)}: ${rel.statusReason}`) : null;
-    clear(summary).append(h('h2', {id: 'stages-title'}, 'Stages'), stepper(rel), reason,
+    append(clear(summary), [h('h2', {id: 'stages-title'}, 'Stages'), stepper(rel), reason,
       h('dl', {class: 'facts'},
         fact('Release branch', rel.releaseBranch, rel.branchCommit),
         fact('Candidate', rel.candidateTag ? `${rel.candidateTag} (#${rel.candidateNumber})` : null),
         fact('Base', rel.baseRef || 'the default branch', rel.baseCommit),
         h('dt', null, 'Created'), h('dd', null, when(rel.createdAt, {relative: true}), ' by ', who(rel.createdByAccountId)),
-        rel.kickoffAt ? [h('dt', null, 'Kicked off'), h('dd', null, when(rel.kickoffAt, {relative: true}))] : null));
+        rel.kickoffAt ? [h('dt', null, 'Kicked off'), h('dd', null, when(rel.kickoffAt, {relative: true}))] : null)]);
     clear(builds).append(h('h2', {id: 'builds-title'}, 'Builds'), buildList(rel));
   }
 

@@ -4,7 +4,7 @@
 // at least one platform); everything else is the API's answer, shown next
 // to the field it names.
 
-import {h, clear, announce, scrollTable, pager} from './dom.js';
+import {h, append, clear, announce, scrollTable, pager} from './dom.js';
 import {get, post, tenantPath} from './api.js';
 import {field, FieldSet} from './forms.js';
 import {STATUSES, ROW_HEADS, releaseRow, activeReleases, statusWord, canDrive, PLATFORM_WORDS, TYPE_WORDS} from './releases.js';
@@ -50,11 +50,11 @@ export async function viewReleases(ctx) {
     }
     if (ctx.stale()) return;
     const what = status.value === 'active' ? 'active releases' : status.value ? `${statusWord(status.value).toLowerCase()} releases` : 'releases';
-    clear(results).append(items.length
+    append(clear(results), [items.length
       ? scrollTable(`Releases: ${what}`, h('thead', null, h('tr', null, ROW_HEADS.map((t) => h('th', {scope: 'col'}, t)))),
         h('tbody', null, items.map((r) => releaseRow(tenantId, r))))
       : h('p', {class: 'empty'}, `No ${what}.`),
-    status.value === 'active' ? null : pager('Release pages', index, next, load));
+    status.value === 'active' ? null : pager('Release pages', index, next, load)]);
     results.setAttribute('aria-busy', 'false');
   }
 
