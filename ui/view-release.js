@@ -121,9 +121,10 @@ export async function viewRelease(ctx) {
   }
 
   function eventItem(e) {
-    const [tone, word] = OUTCOME[e.outcome] || [];
+    // A step's outcome is news; an action or a status change that happened needs no "Done".
+    const [tone, word] = (e.kind === 'CALL' || e.outcome !== 'OK') && OUTCOME[e.outcome] ? OUTCOME[e.outcome] : [];
     const move = e.fromStatus && e.toStatus ? `${statusWord(e.fromStatus)} → ${statusWord(e.toStatus)}` : e.toStatus ? `→ ${statusWord(e.toStatus)}` : null;
-    return h('li', {'data-id': e.id, 'data-name': e.name, class: `ev ev-${(e.outcome || 'none').toLowerCase()}`},
+    return h('li', {'data-id': e.id, 'data-name': e.name, class: `ev ev-${(e.outcome || 'none').toLowerCase()} ev-${String(e.kind).toLowerCase()}`},
       h('span', {class: 'dot', 'aria-hidden': 'true'}),
       h('div', {class: 'ev-body'},
         h('p', {class: 'line'}, h('strong', null, EVENT_WORDS[e.name] || e.name),
