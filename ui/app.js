@@ -15,6 +15,9 @@ import {viewTokens} from './view-tokens.js';
 import {viewActivity} from './view-activity.js';
 import {viewAudit} from './view-audit.js';
 import {viewInvite} from './view-invite.js';
+import {viewReleases} from './view-releases.js';
+import {viewRelease} from './view-release.js';
+import {viewReleaseSettings} from './view-release-settings.js';
 
 const UUID = '([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})';
 const ROUTES = [
@@ -24,6 +27,9 @@ const ROUTES = [
   {re: /^#\/tokens$/, view: viewTokens, title: 'API tokens'},
   {re: /^#\/activity$/, view: viewActivity, title: 'Your activity'},
   {re: new RegExp(`^#/t/${UUID}$`), view: viewHome, title: 'Overview', tenant: true},
+  {re: new RegExp(`^#/t/${UUID}/releases$`), view: viewReleases, title: 'Releases', tenant: true},
+  {re: new RegExp(`^#/t/${UUID}/releases/${UUID}$`), view: viewRelease, title: 'Release', tenant: true},
+  {re: new RegExp(`^#/t/${UUID}/release-settings$`), view: viewReleaseSettings, title: 'Release settings', tenant: true},
   {re: new RegExp(`^#/t/${UUID}/setup(?:/([a-z]+))?$`), view: viewSetup, title: 'Setup', tenant: true},
   {re: new RegExp(`^#/t/${UUID}/integrations$`), view: viewIntegrations, title: 'Integrations', tenant: true},
   {re: new RegExp(`^#/t/${UUID}/members$`), view: viewMembers, title: 'Members', tenant: true},
@@ -75,8 +81,8 @@ function renderNav(tenant, route) {
 
   if (tenant) {
     const base = `#/t/${tenant.id}`;
-    const items = [link(base, 'Overview', true), link(`${base}/setup`, 'Setup'), link(`${base}/integrations`, 'Integrations'),
-      link(`${base}/members`, 'Members')];
+    const items = [link(base, 'Overview', true), link(`${base}/releases`, 'Releases'), link(`${base}/setup`, 'Setup'),
+      link(`${base}/integrations`, 'Integrations'), link(`${base}/members`, 'Members'), link(`${base}/release-settings`, 'Release settings')];
     if (tenant.role === 'owner') items.push(link(`${base}/audit`, 'Audit log'));
     nav.append(group(null, items));
   }
@@ -88,7 +94,7 @@ function renderNav(tenant, route) {
   select.value = tenant ? tenant.id : '';
   select.addEventListener('change', () => {
     if (!select.value) return;
-    const page = (location.hash.match(/^#\/t\/[^/]+\/(\w+)/) || [])[1];
+    const page = (location.hash.match(/^#\/t\/[^/]+\/([\w-]+)/) || [])[1];
     const role = tenantById(select.value)?.role;
     navigate(`#/t/${select.value}${page && !(page === 'audit' && role !== 'owner') ? `/${page}` : ''}`);
   });

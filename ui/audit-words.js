@@ -54,6 +54,12 @@ export function sentence(row, names) {
   case 'tenant.create': return `Created the tenant ${d.orgName || ''}`.trim();
   case 'tenant.update': return d.orgName ? `Renamed the tenant to ${d.orgName}` : (d.fields || []).includes('orgName') ? 'Renamed the tenant' : 'Changed the tenant';
   case 'tenant.delete': return 'Deleted the tenant';
+  case 'release.create': return d.version ? `Started release ${d.version}` : 'Started a release';
+  case 'release.pause': return `Paused a release${d.reason ? `: ${d.reason}` : ''}`;
+  case 'release.resume': return 'Resumed a release';
+  case 'release.retry': return 'Retried a blocked release';
+  case 'release.cancel': return `Cancelled a release${d.reason ? `: ${d.reason}` : ''}`;
+  case 'release.config.update': return 'Changed the release settings';
   case 'auth.login': return failed ? 'Failed to log in' : 'Logged in';
   case 'auth.logout': return 'Logged out';
   case 'token.create': return 'Created an API token';
@@ -95,6 +101,7 @@ export function detailPairs(row) {
 export const ACTION_GROUPS = [
   ['Integrations', ['integration.create', 'integration.update', 'integration.delete', 'integration.verify']],
   ['Setup', ['setup.save']],
+  ['Releases', ['release.create', 'release.pause', 'release.resume', 'release.retry', 'release.cancel', 'release.config.update']],
   ['Members', ['member.invite', 'member.invite.revoke', 'member.join', 'member.add', 'member.update', 'member.remove']],
   ['Tenant', ['tenant.create', 'tenant.update', 'tenant.delete', 'admin.bootstrap']],
   ['Account', ['auth.login', 'auth.logout', 'token.create', 'token.revoke']],
@@ -107,4 +114,6 @@ export const ACTION_WORDS = {
   'member.update': 'Role changed', 'member.remove': 'Member removed', 'tenant.create': 'Tenant created',
   'tenant.update': 'Tenant changed', 'tenant.delete': 'Tenant deleted', 'admin.bootstrap': 'First start',
   'auth.login': 'Logged in', 'auth.logout': 'Logged out', 'token.create': 'API token created', 'token.revoke': 'API token revoked',
+  'release.create': 'Release started', 'release.pause': 'Release paused', 'release.resume': 'Release resumed',
+  'release.retry': 'Release retried', 'release.cancel': 'Release cancelled', 'release.config.update': 'Release settings changed',
 };

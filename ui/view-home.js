@@ -1,25 +1,27 @@
 // view-home.js: a tenant's home, the first page after login. It tells the
 // truth about setup (saved is not done while connections are unverified),
 // the health of every integration, what to do next (from can-create-
-// releases' reasons, each with the action that fixes it), and, for owners,
-// recent activity, live (the audit trail's event stream). Active releases
-// get their place here when releases exist.
+// releases' reasons, each with the action that fixes it), the active
+// releases with their stage, and, for owners, recent activity, live (the
+// audit trail's event stream).
 
 import {h, badge, when, logo, announce, errorBox, showError} from './dom.js';
 import {get, tenantPath} from './api.js';
 import {listAll, verifyOne, typeName, typeLabel, statusWords} from './cards.js';
 import {loadNames, sentence} from './audit-words.js';
+import {activeReleases, releaseBadge, stepper, canDrive, PLATFORM_WORDS, targetDate} from './releases.js';
 
 const FEED = 8;
 
 export async function viewHome(ctx) {
   const tenantId = ctx.tenant.id;
-  const [status, can, ints, names, recent] = await Promise.all([
+  const [status, can, ints, names, recent, active] = await Promise.all([
     get(tenantPath(tenantId, '/release-management/setup')),
     get(tenantPath(tenantId, '/release-management/can-create-releases')),
     listAll(tenantId),
     ctx.owner ? loadNames(tenantId, true) : null,
     ctx.owner ? get(tenantPath(tenantId, `/audit-logs?limit=${FEED}`)) : null,
+    activeReleases(tenantId),
   ]);
   if (ctx.stale()) return;
   const again = () => ctx.navigate(location.hash);
@@ -32,12 +34,24 @@ export async function viewHome(ctx) {
   const left = h('div', {class: 'stack'},
     setupPanel(tenantId, status, all.length, valid),
     nextPanel(ctx, status, can, all, again),
-    h('section', {class: 'panel', 'aria-labelledby': 'releases-title', id: 'releases'},
-      h('h2', {id: 'releases-title'}, 'Active releases'),
-      h('p', {class: 'empty'}, can.allowed ? 'No active releases.' : 'No releases yet: they can start once the steps above are done.')));
+    releasesPanel(ctx, can, active));
   const right = h('div', {class: 'stack'}, healthPanel(ctx, all));
   if (ctx.owner) right.append(activityPanel(ctx, names, recent.items));
   ctx.main.append(h('div', {class: 'columns'}, left, right));
+}
+
+// Each active release with its status and stage; a link to start one when releases can start.
+function releasesPanel(ctx, can, active) {
+  const base = `#/t/${ctx.tenant.id}/releases`;
+  const list = h('ul', {class: 'active-releases'}, active.map((r) => h('li', {'data-release': r.id},
+    h('div', {class: 'release-line'}, h('a', {href: `${base}/${r.id}`, class: 'name'}, `Release ${r.version}`), releaseBadge(r.status),
+      h('span', {class: 'muted small'}, (r.platforms || []).map((p) => PLATFORM_WORDS[p] || p).join(', '),
+        r.targetDate ? [' · target ', targetDate(r.targetDate)] : null)),
+    stepper(r))));
+  return h('section', {class: 'panel', 'aria-labelledby': 'releases-title', id: 'releases'},
+    h('h2', {id: 'releases-title'}, 'Active releases', h('a', {class: 'small', href: base}, 'All releases')),
+    active.length ? list : h('p', {class: 'empty'}, can.allowed ? 'No active releases.' : 'No releases yet: they can start once the steps above are done.'),
+    can.allowed && canDrive(ctx.tenant) ? h('div', {class: 'panel-foot'}, h('a', {class: 'button primary', href: base}, 'Start a release')) : null);
 }
 
 function setupPanel(tenantId, status, total, valid) {

@@ -1,7 +1,9 @@
 /* releases_http.c: /api/v1/{tenantId}/releases and the release configuration (docs/api.md, docs/releases.md). */
 #include "core/clock.h"
 #include "core/rand.h"
+#include "core/xmalloc.h"
 #include "http/page.h"
+#include "http/stream.h"
 #include "jobs/jobs.h"
 #include "releases/lifecycle.h"
 #include "releases/releases.h"
@@ -342,30 +344,38 @@ static json_t *release_load(struct store_conn *db, const char *tenant, const cha
     return row;
 }
 
-static json_t *timeline(struct store_conn *db, const char *tenant, const char *id, struct err *err)
+#define EVENT_COLUMNS "id, kind, name, outcome, fromStatus, toStatus, message, details, actorAccountId, createdAt"
+
+/* One timeline row of EVENT_COLUMNS; details (column 7) is JSON text. Caller owns the result. */
+static json_t *event_row(struct store_stmt *st)
 {
     static const char *const cols[] = {"id",       "kind",    "name",    "outcome",        "fromStatus",
                                        "toStatus", "message", "details", "actorAccountId", "createdAt"};
+    json_t *e = json_object();
+
+    for (int i = 0; i < (int)ARRAY_LEN(cols); i++) {
+        const char *v = store_col_text(st, i);
+        json_t *d = i == 7 && v ? json_loads(v, 0, NULL) : NULL;
+        json_object_set_new(e, cols[i], i == 7 ? (d ? d : json_object()) : json_text_or_null(v));
+    }
+    return e;
+}
+
+static json_t *timeline(struct store_conn *db, const char *tenant, const char *id, struct err *err)
+{
     struct store_stmt *st;
     json_t *events = json_array();
     int rc;
 
     if (store_select(db,
-                     "SELECT id, kind, name, outcome, fromStatus, toStatus, message, details, actorAccountId, createdAt "
-                     "FROM release_events WHERE tenantId = ? AND releaseId = ? ORDER BY createdAt, id LIMIT 500",
+                     "SELECT " EVENT_COLUMNS " FROM release_events WHERE tenantId = ? AND releaseId = ? "
+                     "ORDER BY createdAt, id LIMIT 500",
                      STORE_ARGS(STORE_TEXT(tenant), STORE_TEXT(id)), &st, err)) {
         json_decref(events);
         return NULL;
     }
-    while ((rc = store_next(st, err)) == 1) {
-        json_t *e = json_object();
-        for (int i = 0; i < (int)ARRAY_LEN(cols); i++) {
-            const char *v = store_col_text(st, i);
-            json_t *d = i == 7 && v ? json_loads(v, 0, NULL) : NULL;
-            json_object_set_new(e, cols[i], i == 7 ? (d ? d : json_object()) : json_text_or_null(v));
-        }
-        json_array_append_new(events, e);
-    }
+    while ((rc = store_next(st, err)) == 1)
+        json_array_append_new(events, event_row(st));
     store_finish(st);
     return events;
 }
@@ -650,4 +660,111 @@ enum err_code release_action(struct request *req, struct err *err)
         return err->code;
     response_json(req, 200, row);
     return ERR_OK;
+}
+
+/* ---- the live timeline ---- */
+
+/*
+ * GET .../releases/{releaseId}/events/stream: the release's timeline as
+ * Server-Sent Events, one event "release-event" a row of release_events (as
+ * the release's "events"), oldest first. The cursor (each event's id) is
+ * "createdAt/eventId". Without Last-Event-ID the stream starts at the
+ * timeline's beginning, so a page that opens it needs no separate read. As
+ * the audit stream does, a row is sent once it is a second old
+ * (TIMELINE_SETTLE_MS): rows are stamped before their transaction commits,
+ * and the wait lets an older row of another transaction land first.
+ */
+#define TIMELINE_SETTLE_MS 1000
+#define TIMELINE_BATCH 100
+#define TIMELINE_START "1970-01-01T00:00:00.000Z/" PAGE_NO_ID
+
+struct timeline_feed {
+    char tenant_id[UUID_SIZE], release_id[UUID_SIZE];
+};
+
+/* "createdAt/id" into its halves, createdAt in canonical form; false when cursor is not one. */
+static bool timeline_cursor(const char *cursor, char at[TIMESTAMP_SIZE], char id[UUID_SIZE])
+{
+    size_t n = strcspn(cursor, "/");
+    int64_t ms;
+
+    if (!cursor[n] || n >= TIMESTAMP_SIZE || !uuid_valid(cursor + n + 1))
+        return false;
+    snprintf(at, TIMESTAMP_SIZE, "%.*s", (int)n, cursor);
+    snprintf(id, UUID_SIZE, "%s", cursor + n + 1);
+    if (clock_parse(at, &ms))
+        return false;
+    clock_format(ms, at);
+    return true;
+}
+
+static enum err_code timeline_poll(void *ctx, struct store *store, struct buf *out, char cursor[STREAM_CURSOR_MAX], struct err *err)
+{
+    struct timeline_feed *f = ctx;
+    char at[TIMESTAMP_SIZE], id[UUID_SIZE], settled[TIMESTAMP_SIZE];
+    struct store_conn *c;
+    struct store_stmt *st;
+    int rc;
+
+    if (!timeline_cursor(cursor, at, id))
+        return err_set(err, ERR_INTERNAL, "a stream cursor that does not parse");
+    clock_format(clock_now_ms() - TIMELINE_SETTLE_MS, settled);
+    if (store_conn_get(store, &c, err))
+        return err->code;
+    if (store_select(c,
+                     "SELECT " EVENT_COLUMNS " FROM release_events WHERE tenantId = ? AND releaseId = ? AND createdAt >= ? "
+                     "AND (createdAt > ? OR id > ?) AND createdAt <= ? ORDER BY createdAt, id LIMIT ?",
+                     STORE_ARGS(STORE_TEXT(f->tenant_id), STORE_TEXT(f->release_id), STORE_TIME(at), STORE_TIME(at), STORE_TEXT(id),
+                                STORE_TIME(settled), STORE_INT(TIMELINE_BATCH)),
+                     &st, err)) {
+        store_conn_put(c);
+        return err->code;
+    }
+    while ((rc = store_next(st, err)) == 1) {
+        char next[STREAM_CURSOR_MAX], *data;
+
+        snprintf(next, sizeof next, "%s/%s", store_col_text(st, 9), store_col_text(st, 0));
+        json_t *e = event_row(st);
+        data = json_dumps(e, JSON_COMPACT);
+        json_decref(e);
+        rc = data ? stream_event(out, next, "release-event", data) : -1;
+        free(data);
+        if (rc != 0)
+            break; /* the rest on the next poll */
+        memcpy(cursor, next, sizeof next);
+    }
+    store_finish(st);
+    store_conn_put(c);
+    return rc < 0 && err->code ? err->code : ERR_OK;
+}
+
+static void timeline_free(void *ctx)
+{
+    free(ctx);
+}
+
+enum err_code release_stream(struct request *req, struct err *err)
+{
+    static const struct stream_source source = {timeline_poll, timeline_free};
+    const char *last = request_header(req, "Last-Event-ID"), *tenant = principal_of(req)->tenant_id;
+    const char *id = request_param(req, "releaseId");
+    char at[TIMESTAMP_SIZE], event[UUID_SIZE];
+    struct timeline_feed *f;
+    struct store_conn *db;
+    json_t *row;
+
+    /* A connection of its own, not request_db's: that one would be held for as long as the stream stays open. */
+    if (store_conn_get(req->store, &db, err))
+        return err->code;
+    row = release_load(db, tenant, id, err);
+    store_conn_put(db);
+    if (!row)
+        return err->code;
+    json_decref(row);
+    if (last && *last && (strlen(last) >= STREAM_CURSOR_MAX || !timeline_cursor(last, at, event)))
+        return err_set(err, ERR_INVALID, "Last-Event-ID must be the id of an event this stream sent");
+    f = xcalloc(1, sizeof *f);
+    memcpy(f->tenant_id, tenant, sizeof f->tenant_id);
+    memcpy(f->release_id, id, sizeof f->release_id);
+    return response_stream(req, &source, f, TIMELINE_START, err);
 }

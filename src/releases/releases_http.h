@@ -15,6 +15,7 @@ enum err_code releases_list(struct request *req, struct err *err);
 enum err_code releases_create(struct request *req, struct err *err);
 enum err_code release_get(struct request *req, struct err *err);
 enum err_code release_action(struct request *req, struct err *err);
+enum err_code release_stream(struct request *req, struct err *err); /* the timeline as Server-Sent Events */
 enum err_code release_config_get(struct request *req, struct err *err);
 enum err_code release_config_put(struct request *req, struct err *err);
 

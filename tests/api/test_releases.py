@@ -1,8 +1,9 @@
 """Releases (docs/releases.md): create, list, read, configuration, roles, and
 kickoff end to end against the SCM fakes (the branch and the first
 candidate's tag made exactly once), a branch already at the base's head,
-a branch at another commit (blocked, naming the commit), and the provider
-down during kickoff (retried, nothing made twice)."""
+a branch at another commit (blocked, naming the commit), the provider
+down during kickoff (retried, nothing made twice), and the timeline live
+over Server-Sent Events (in order, resumed with Last-Event-ID)."""
 
 import time
 import unittest
@@ -10,6 +11,7 @@ import uuid
 
 import harness
 import integration_fixtures as fx
+from test_stream import SseClient
 import verify_fixtures as vf
 from verify_fixtures import VerifyTest
 
@@ -191,6 +193,41 @@ class ReleasesTest(VerifyTest):
         self.assert_below_role("POST", "/api/v1/{tenantId}/releases/%s/cancel" % rel["id"], org.viewer)
         rows = fx.audit_rows(self, self.server, self.owner.token, self.tenant, action="release.cancel")
         self.assertEqual([r["targetId"] for r in rows], [rel["id"]])
+
+    def test_timeline_stream(self):
+        integ, _ = self.scm("GITHUB")
+        org = self.ctx.org
+        rel = self.settle(self.expect(self.create("5.0.0", scmIntegrationId=integ["id"]), 201)["id"])
+        path = "releases/%s/events/stream" % rel["id"]
+        stream = SseClient(self.server, self.tenant, org.viewer.token, path=path)
+        self.assertEqual(stream.status, 200)
+        self.assertTrue(stream.headers["content-type"].startswith("text/event-stream"))
+        # Without Last-Event-ID: the whole timeline, oldest first, as the release's read has it.
+        seen = [stream.next_event() for _ in rel["events"]]
+        self.assertEqual({e["event"] for e in seen}, {"release-event"})
+        self.assertEqual([e["json"] for e in seen], rel["events"])
+        # Then live: a pause arrives on the open stream.
+        self.expect(self.request("POST", "/api/v1/%s/releases/%s/pause" % (self.tenant, rel["id"]), token=org.editor.token), 200)
+        paused = stream.next_event()
+        self.assertEqual((paused["json"]["name"], paused["json"]["toStatus"]), ("pause", "PAUSED"))
+        stream.close()
+        # What happens while away comes after the last event seen, and nothing before it again.
+        self.expect(self.request("POST", "/api/v1/%s/releases/%s/resume" % (self.tenant, rel["id"]), token=org.editor.token), 200)
+        self.expect(self.request("POST", "/api/v1/%s/releases/%s/cancel" % (self.tenant, rel["id"]), token=org.editor.token), 200)
+        again = SseClient(self.server, self.tenant, org.viewer.token, last_event_id=paused["id"], path=path)
+        rest = [again.next_event()["json"] for _ in range(2)]
+        again.close()
+        self.assertEqual([e["name"] for e in rest], ["resume", "cancel"])
+        self.assertEqual(self.read(rel["id"])["events"], [e["json"] for e in seen + [paused]] + rest, "nothing missed")
+        # Another tenant's release, and a release that is not there, answer 404; a malformed Last-Event-ID 400.
+        other = harness.new_org(self.server)
+        for tenant, token, rid in ((other.id, other.owner.token, rel["id"]), (self.tenant, self.owner.token, uuid.uuid4())):
+            s = SseClient(self.server, tenant, token, path="releases/%s/events/stream" % rid)
+            self.assertEqual(s.status, 404)
+            s.close()
+        s = SseClient(self.server, self.tenant, self.owner.token, last_event_id="nonsense/" + "0" * 36, path=path)
+        self.assertEqual(s.status, 400)
+        s.close()
 
     def test_not_allowed_without_setup(self):
         other = harness.new_org(self.server)

@@ -25,10 +25,10 @@ THREADS = 2
 class SseClient:
     """One stream over a raw socket: the head, then events as they arrive."""
 
-    def __init__(self, server, tenant, token, last_event_id=None):
+    def __init__(self, server, tenant, token, last_event_id=None, path="audit-logs/stream"):
         self.sock = socket.create_connection(("127.0.0.1", server.port), timeout=10)
-        head = "GET /api/v1/%s/audit-logs/stream HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer %s\r\nAccept: text/event-stream\r\n" % (
-            tenant, token)
+        head = "GET /api/v1/%s/%s HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer %s\r\nAccept: text/event-stream\r\n" % (
+            tenant, path, token)
         if last_event_id:
             head += "Last-Event-ID: %s\r\n" % last_event_id
         self.sock.sendall((head + "\r\n").encode())

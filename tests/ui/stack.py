@@ -10,7 +10,11 @@ prints one JSON line:
     {"baseUrl", "tenantId", "owner"|"editor"|"viewer": {"email", "password"},
      "github": {"organization", "repoName", "valid", "invalid"},
      "playStore": {"validEmail", "invalidEmail", "privateKey", "packageName"},
+     "releases": {"tenantId", "owner"|"viewer": {"email", "password"}},
      "secrets": [strings that must never appear in a page]}
+
+"releases" is a second tenant ready to release: its setup saved with GitHub
+(the fake's repository has a main branch) and the App Store, both VALID.
 
 Then it waits for its standard input to close, stops the server (failing,
 exit 1, if it did not exit cleanly or its log holds a secret) and the fakes.
@@ -30,6 +34,22 @@ import integration_fixtures as fx  # noqa: E402
 import verify_fixtures as vf  # noqa: E402
 
 
+def release_ready(server, client):
+    """A tenant that can-create-releases, its GitHub repository in the fake; (org, secrets)."""
+    ctx = vf.Ctx(server, client)
+    token, organization, repo, _ = vf.github_token(ctx)
+    client.register("github", {"repos": {organization + "/" + repo: {"branches": {"main": "1" * 40}, "commits": ["1" * 40]}}})
+    body = {"github": fx.setup_github(accessToken=token, organization=organization, repoName=repo), "targets": ["APP_STORE"],
+            "platforms": ["IOS", "ANDROID"], "appStoreConnect": fx.setup_app_store()}
+    resp = fx.post_setup(server, ctx.org.owner.token, ctx.org.id, body)
+    if resp.status != 200:
+        raise AssertionError("release tenant's setup: %s" % resp)
+    for category, table in (("scm", "tenant_scm_integrations"), ("targets", "tenant_target_integrations")):
+        _, rows = fx.db_query(server, "SELECT id FROM %s WHERE tenantId = ?" % table, (ctx.org.id,))
+        fx.set_verification(server, category, rows[0][0], "VALID")
+    return ctx.org, [token, body["appStoreConnect"]["privateKey"]]
+
+
 def main():
     client = vf.fakes()
     server = vf.start_server(client)
@@ -42,9 +62,10 @@ def main():
         invalid_email, _ = vf.google_account(ctx, False)
         package = "com.example.ui" + fx.tag()
         client.register("play", {"packages": {package: {"accounts": [valid_email]}}})
-        secrets = [token, bad_token, key]
+        rel_org, rel_secrets = release_ready(server, client)
+        secrets = [token, bad_token, key] + rel_secrets
         fx.remember(server, *secrets)
-        for user in (org.owner, org.editor, org.viewer):
+        for user in (org.owner, org.editor, org.viewer, rel_org.owner, rel_org.viewer):
             server.remember_secret(user.password)
         fragments = sorted({f for s in secrets for f in fx.secret_fragments(s) if isinstance(f, str)})
         users = {role: {"email": u.email, "password": u.password}
@@ -54,6 +75,9 @@ def main():
                                       "invalid": bad_token},
                               playStore={"validEmail": valid_email, "invalidEmail": invalid_email,
                                          "privateKey": key, "packageName": package},
+                              releases={"tenantId": rel_org.id,
+                                        "owner": {"email": rel_org.owner.email, "password": rel_org.owner.password},
+                                        "viewer": {"email": rel_org.viewer.email, "password": rel_org.viewer.password}},
                               secrets=secrets + fragments)), flush=True)
         sys.stdin.read()
     finally:

@@ -665,6 +665,114 @@ async function main() {
       });
     }
 
+    // Releases, on the second tenant stack.py made ready for them (GitHub and the App Store verified).
+    const rel = {...stack, ...stack.releases};
+    const relBase = `#/t/${rel.tenantId}`;
+    let releaseHash = null;
+    await check('releases: the create form shows the API\'s errors next to its fields; a release starts and its page follows kickoff live', async () => {
+      await login(page, rel, 'owner');
+      await page.locator('#releases').getByText('No active releases.').waitFor();
+      await page.getByRole('navigation', {name: 'Main'}).getByRole('link', {name: 'Releases', exact: true}).click();
+      await page.getByRole('heading', {name: 'Start a release'}).waitFor();
+      await page.getByRole('button', {name: 'Start release'}).click();
+      await page.locator('#release-form .field-error:not([hidden])').first().waitFor();
+      const missing = await page.locator('#release-form .field-error:not([hidden])').allTextContents();
+      assert(missing.some((t) => /Version is required/.test(t)) && missing.some((t) => /Platforms is required/.test(t)), `empty submit: ${missing}`);
+      await page.getByLabel('Version (required)').fill('one');
+      await page.getByLabel('iOS').check();
+      await page.getByRole('button', {name: 'Start release'}).click();
+      const err = page.locator('#release-form [name="version"]').locator('xpath=..').locator('.field-error');
+      await err.waitFor();
+      assert(/^Version /.test(await err.textContent()), `the API's version error: ${await err.textContent()}`);
+      await everyLook(page, '30-releases-form-errors');
+      await page.getByLabel('Version (required)').fill('2.4.0');
+      await page.getByLabel('Android').check();
+      await page.getByLabel('Target date').fill('2026-12-24');
+      await page.getByRole('button', {name: 'Start release'}).click();
+      await page.getByRole('heading', {name: 'Release 2.4.0'}).waitFor();
+      releaseHash = new URL(page.url()).hash;
+      // Kickoff runs after the page opened: its steps arrive on the open stream, then the release moves to Building.
+      await page.locator('#timeline .live:not([hidden])').waitFor();
+      await page.locator('#timeline-list li[data-name="kickoff-done"]').waitFor({timeout: 20000});
+      // Every step once, in the API's order (events of one millisecond are ordered by id).
+      const names = await page.locator('#timeline-list li').evaluateAll((els) => els.map((e) => e.dataset.name));
+      const api = await (await page.request.get(`${rel.baseUrl}/api/v1/${rel.tenantId}/releases/${releaseHash.split('/').pop()}`)).json();
+      assert(JSON.stringify(names) === JSON.stringify(api.events.map((e) => e.name)), `timeline: ${names}`);
+      assert(JSON.stringify([...names].sort()) === JSON.stringify(['create', 'create-branch', 'create-tag', 'kickoff-done', 'resolve-ref']), `timeline: ${names}`);
+      await page.locator('.page-head .badge[data-status="BUILDING"]').waitFor();
+      await page.locator('#stages li[data-stage="KICKOFF"].stage-done').waitFor();
+      assert(/release\/2\.4\.0/.test(await page.locator('#stages .facts').textContent()), 'the release branch is not shown');
+      assert(await page.locator('#builds li[data-platform]').count() === 2, 'a row per platform');
+      await everyLook(page, '31-release-building');
+    });
+
+    await check('release page: pause and resume show only when the status allows; the timeline says who did it', async () => {
+      assert(!(await page.getByRole('button', {name: 'Resume'}).count()), 'Resume on a running release');
+      await page.getByRole('button', {name: 'Pause'}).click();
+      await page.locator('.page-head .badge[data-status="PAUSED"]').waitFor();
+      assert(!(await page.getByRole('button', {name: 'Pause'}).count()), 'Pause on a paused release');
+      await page.locator('#timeline-list li[data-name="pause"]').waitFor();
+      assert(/You/.test(await page.locator('#timeline-list li[data-name="pause"] .meta').textContent()), 'the pause is not yours');
+      await page.locator('#stages li.stage-paused').waitFor();
+      await everyLook(page, '32-release-paused');
+      await page.getByRole('button', {name: 'Resume'}).focus();
+      await page.keyboard.press('Enter');
+      await page.locator('.page-head .badge[data-status="BUILDING"]').waitFor();
+      await page.locator('#timeline-list li[data-name="resume"]').waitFor();
+      // A pause from outside the browser (CI, another person) reaches the open page live: its event, its status, its actions.
+      const who = await (await apiCall(rel, 'POST', '/api/v1/auth/login', {email: rel.owner.email, password: rel.owner.password})).json();
+      const paused = await apiCall(rel, 'POST', `/api/v1/${rel.tenantId}/releases/${releaseHash.split('/').pop()}/pause`, {reason: 'waiting for QA'}, who.token);
+      await apiCall(rel, 'POST', '/api/v1/auth/logout', undefined, who.token);
+      assert(paused.status === 200, `the API's pause answered ${paused.status}`);
+      await page.locator('#timeline-list li[data-name="pause"]', {hasText: 'waiting for QA'}).waitFor();
+      await page.locator('.page-head .badge[data-status="PAUSED"]').waitFor();
+      await page.getByRole('button', {name: 'Resume'}).click();
+      await page.locator('.page-head .badge[data-status="BUILDING"]').waitFor();
+      await page.getByRole('button', {name: 'Pause'}).waitFor();
+    });
+
+    await check('releases list and home: the active release with its stage; filters by status', async () => {
+      await gotoHash(page, rel, `${relBase}/releases`);
+      await page.locator('#release-list tr[data-release]').first().waitFor();
+      await page.getByLabel('Status').selectOption('CANCELLED');
+      await page.locator('#release-list').getByText('No cancelled releases.').waitFor();
+      await page.getByLabel('Status').selectOption('BUILDING');
+      await page.locator('#release-list').getByRole('link', {name: '2.4.0'}).waitFor();
+      await everyLook(page, '33-releases');
+      await gotoHash(page, rel, relBase);
+      await page.locator('#releases li[data-release] .stage-current[data-stage="BUILDING"]').waitFor();
+      await everyLook(page, '34-home-active-release');
+    });
+
+    await check('release settings: the owner edits them, with the API\'s errors next to the field', async () => {
+      await gotoHash(page, rel, `${relBase}/release-settings`);
+      await page.getByLabel('Release branch (required)').fill('static');
+      await page.getByRole('button', {name: 'Save settings'}).click();
+      await page.locator('#release-config-form .field-error:not([hidden])').first().waitFor();
+      assert(/Release branch must contain \{version\}/.test(await page.locator('#release-config-form .field-error:not([hidden])').first().textContent()),
+        'the template error is not next to its field');
+      await everyLook(page, '35-release-settings');
+      await page.getByLabel('Release branch (required)').fill('releases/{version}');
+      await page.getByRole('button', {name: 'Save settings'}).click();
+      await page.getByText('Release settings saved').waitFor();
+      await logout(page);
+    });
+
+    await check('viewer: reads a release and the settings, with no action and no form', async () => {
+      await login(page, rel, 'viewer');
+      await gotoHash(page, rel, releaseHash);
+      await page.locator('#timeline-list li[data-name="resume"]').nth(1).waitFor();
+      assert(!(await page.locator('main [data-action]').count()), 'an action is shown to a viewer');
+      await axe(page, 'viewer release');
+      await gotoHash(page, rel, `${relBase}/releases`);
+      assert(!(await page.locator('#release-form').count()), 'the create form is shown to a viewer');
+      await gotoHash(page, rel, `${relBase}/release-settings`);
+      await page.locator('#release-config').getByText('releases/{version}').waitFor();
+      assert(!(await page.locator('main form').count()), 'a settings form is shown to a viewer');
+      await everyLook(page, '36-viewer-release-settings');
+      await logout(page);
+    });
+
     await check('no script error and no CSP violation on any page', async () => {
       assert(!pageProblems.length, pageProblems.slice(0, 5).join('\n'));
     });

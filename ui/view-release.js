@@ -1,0 +1,182 @@
+// view-release.js: one release: its stages as a stepper, what it is made
+// of (branch, tag, base), the builds of each platform (linking to the CI's
+// run), the actions its status allows (editors and owners), and its
+// timeline, followed live over Server-Sent Events: the stream starts at
+// the timeline's beginning, so a reconnect misses nothing, and every event
+// that moves the release reloads its summary.
+
+import {h, append, clear, when, announce, errorBox, showError, confirmDialog} from './dom.js';
+import {get, post, tenantPath} from './api.js';
+import {releaseBadge, stepper, allowedActions, canDrive, PLATFORM_WORDS, TYPE_WORDS, statusWord, targetDate} from './releases.js';
+
+const ACTIONS = {
+  pause: {label: 'Pause', done: 'paused', ask: null},
+  resume: {label: 'Resume', done: 'resumed', ask: null},
+  retry: {label: 'Retry', done: 'retried', ask: null},
+  cancel: {label: 'Cancel release', done: 'cancelled',
+    ask: (r) => ({title: `Cancel release ${r.version}?`, body: 'Nothing more happens to it: a cancelled release cannot be resumed. Its branch and tags stay.',
+      confirm: 'Cancel the release', cancel: 'Keep it'})},
+};
+
+// A timeline event in words.
+const EVENT_WORDS = {
+  create: 'Release created',
+  'resolve-ref': 'Read the base branch\'s head',
+  'create-branch': 'Made the release branch',
+  'create-tag': 'Tagged the first candidate',
+  'kickoff-done': 'Kickoff done',
+  'kickoff-failed': 'Kickoff blocked',
+  pause: 'Paused',
+  resume: 'Resumed',
+  retry: 'Retried',
+  cancel: 'Cancelled',
+};
+const OUTCOME = {OK: ['success', 'Done'], RETRY: ['expired', 'Will retry'], FAILED: ['failure', 'Failed']};
+
+export async function viewRelease(ctx) {
+  const tenantId = ctx.tenant.id;
+  const releaseId = ctx.params[1];
+  const path = (rest) => tenantPath(tenantId, `/releases/${releaseId}${rest || ''}`);
+  const [first, members] = await Promise.all([get(path()),
+    get(tenantPath(tenantId, '/members?limit=200')).then((p) => p.items, () => [])]);
+  if (ctx.stale()) return;
+  const emails = Object.fromEntries(members.map((m) => [m.accountId, m.email]));
+  const who = (id) => (!id ? 'slipway' : id === ctx.me.id ? 'You' : emails[id] || 'A member');
+
+  const box = errorBox();
+  const head = h('div', {class: 'page-head'});
+  const summary = h('section', {class: 'panel', 'aria-labelledby': 'stages-title', id: 'stages'});
+  const builds = h('section', {class: 'panel', 'aria-labelledby': 'builds-title', id: 'builds'});
+  const live = h('span', {class: 'live', hidden: true}, 'Live');
+  const list = h('ol', {class: 'timeline', 'aria-live': 'polite', 'aria-relevant': 'additions', id: 'timeline-list'});
+  const seen = new Set();
+  let rel = first;
+
+  function show() {
+    const heading = h('h1', null, `Release ${rel.version}`);
+    append(clear(head), [h('div', null, heading,
+      h('p', {class: 'sub'}, releaseBadge(rel.status), ` ${TYPE_WORDS[rel.releaseType] || rel.releaseType} release for `,
+        (rel.platforms || []).map((p) => PLATFORM_WORDS[p] || p).join(', '), rel.targetDate ? [', target ', targetDate(rel.targetDate)] : null)),
+    actionBar()]);
+    const reason = rel.statusReason && ['BLOCKED', 'CANCELLED'].includes(rel.status)
+      ? h('p', {class: `notice ${rel.status === 'BLOCKED' ? 'warn' : ''}`, id: 'status-reason'},
+        `${statusWord(rel.status)}: ${rel.statusReason}`) : null;
+    append(clear(summary), [h('h2', {id: 'stages-title'}, 'Stages'), stepper(rel), reason,
+      h('dl', {class: 'facts'},
+        fact('Release branch', rel.releaseBranch, rel.branchCommit),
+        fact('Candidate', rel.candidateTag ? `${rel.candidateTag} (#${rel.candidateNumber})` : null),
+        fact('Base', rel.baseRef || 'the default branch', rel.baseCommit),
+        h('dt', null, 'Created'), h('dd', null, when(rel.createdAt, {relative: true}), ' by ', who(rel.createdByAccountId)),
+        rel.kickoffAt ? [h('dt', null, 'Kicked off'), h('dd', null, when(rel.kickoffAt, {relative: true}))] : null)]);
+    clear(builds).append(h('h2', {id: 'builds-title'}, 'Builds'), buildList(rel));
+  }
+
+  function actionBar() {
+    if (!canDrive(ctx.tenant)) return null;
+    const actions = allowedActions(rel.status);
+    if (!actions.length) return null;
+    return h('div', {class: 'actions', role: 'group', 'aria-label': 'Release actions'}, actions.map((a) => {
+      const btn = h('button', {type: 'button', class: a === 'cancel' ? 'danger' : a === 'pause' ? 'secondary' : 'primary', 'data-action': a},
+        ACTIONS[a].label);
+      btn.addEventListener('click', async () => {
+        showError(box, null);
+        if (ACTIONS[a].ask && !(await confirmDialog(ACTIONS[a].ask(rel)))) return;
+        btn.disabled = true;
+        try {
+          rel = {...rel, ...(await post(path(`/${a}`)))};
+          announce(`Release ${rel.version} ${ACTIONS[a].done}`);
+          show();
+          head.querySelector('[data-action]')?.focus();
+        } catch (e) {
+          btn.disabled = false;
+          showError(box, e.message);
+        }
+      });
+      return btn;
+    }));
+  }
+
+  function fact(label, value, commit) {
+    return [h('dt', null, label), h('dd', null, value ? h('span', {class: 'mono'}, value) : h('span', {class: 'muted'}, 'not yet'),
+      commit ? h('span', {class: 'muted mono small'}, ` at ${commit.slice(0, 12)}`) : null)];
+  }
+
+  function buildList(r) {
+    const latest = {};
+    for (const b of r.builds || []) if (!latest[b.platform] || (b.attempt || 0) >= (latest[b.platform].attempt || 0)) latest[b.platform] = b;
+    return h('ul', {class: 'builds'}, (r.platforms || []).map((p) => {
+      const b = latest[p];
+      const name = PLATFORM_WORDS[p] || p;
+      if (!b) {
+        return h('li', {'data-platform': p}, h('span', {class: 'name'}, name),
+          h('span', {class: 'muted'}, r.status === 'KICKOFF' ? 'Waits for kickoff' : 'Not triggered yet'));
+      }
+      const label = b.buildNumber ? `Build #${b.buildNumber}` : 'CI run';
+      return h('li', {'data-platform': p}, h('span', {class: 'name'}, name),
+        h('span', {class: `badge badge-${b.status === 'SUCCEEDED' ? 'success' : b.status === 'FAILED' ? 'failure' : 'progress'}`}, b.status),
+        b.buildUrl ? h('a', {href: b.buildUrl, target: '_blank', rel: 'noopener noreferrer'}, `${label} ↗`, h('span', {class: 'sr-only'}, ` (${name}, opens the CI)`))
+          : h('span', {class: 'muted'}, label),
+        b.attempt > 1 ? h('span', {class: 'muted small'}, `attempt ${b.attempt}`) : null);
+    }));
+  }
+
+  function eventItem(e) {
+    // A step's outcome is news; an action or a status change that happened needs no "Done".
+    const [tone, word] = (e.kind === 'CALL' || e.outcome !== 'OK') && OUTCOME[e.outcome] ? OUTCOME[e.outcome] : [];
+    const move = e.fromStatus && e.toStatus ? `${statusWord(e.fromStatus)} → ${statusWord(e.toStatus)}` : e.toStatus ? `→ ${statusWord(e.toStatus)}` : null;
+    return h('li', {'data-id': e.id, 'data-name': e.name, class: `ev ev-${(e.outcome || 'none').toLowerCase()} ev-${String(e.kind).toLowerCase()}`},
+      h('span', {class: 'dot', 'aria-hidden': 'true'}),
+      h('div', {class: 'ev-body'},
+        h('p', {class: 'line'}, h('strong', null, EVENT_WORDS[e.name] || e.name),
+          word ? [' ', h('span', {class: `badge badge-${tone}`}, word)] : null, move ? h('span', {class: 'muted'}, ` ${move}`) : null),
+        e.message ? h('p', {class: 'message'}, e.message) : null,
+        h('p', {class: 'meta'}, who(e.actorAccountId), ' · ', when(e.createdAt, {relative: true}))));
+  }
+
+  function addEvent(e) {
+    if (seen.has(e.id)) return false;
+    seen.add(e.id);
+    // In the timeline's order, (createdAt, id), as the API and the stream give it.
+    const key = `${e.createdAt}/${e.id}`;
+    const after = [...list.children].find((li) => li.dataset.key > key);
+    const item = eventItem(e);
+    item.dataset.key = key;
+    list.insertBefore(item, after || null);
+    empty.hidden = true;
+    return true;
+  }
+
+  const empty = h('p', {class: 'empty'}, 'Nothing has happened yet.');
+  for (const e of first.events || []) addEvent(e);
+  show();
+
+  // Live: every new event is shown; one that moves the release (or a step's outcome) reloads its summary.
+  let reloading = null;
+  const reload = () => {
+    reloading = reloading || get(path()).then((r) => {
+      if (ctx.stale()) return;
+      rel = r;
+      const focused = head.contains(document.activeElement);
+      show();
+      if (focused) head.querySelector('[data-action]')?.focus();
+    }, () => {}).finally(() => {
+      reloading = null;
+    });
+  };
+  const source = new EventSource(path('/events/stream'));
+  source.addEventListener('open', () => {
+    live.hidden = false;
+  });
+  source.addEventListener('release-event', (ev) => {
+    if (addEvent(JSON.parse(ev.data))) reload();
+  });
+  source.addEventListener('error', () => {
+    live.hidden = true;
+  });
+  ctx.onLeave(() => source.close());
+
+  ctx.main.append(head, box, h('div', {class: 'columns'},
+    h('div', {class: 'stack'}, summary, builds),
+    h('section', {class: 'panel', 'aria-labelledby': 'timeline-title', id: 'timeline'},
+      h('h2', {id: 'timeline-title'}, h('span', null, 'Timeline ', live)), empty, list)));
+}
