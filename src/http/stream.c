@@ -8,6 +8,7 @@
 
 #include "core/clock.h"
 #include "core/log.h"
+#include "core/rand.h"
 #include "core/xmalloc.h"
 #include "http/request.h"
 
@@ -301,4 +302,64 @@ void *stream_response(struct request *req)
 int stream_hub_open(struct stream_hub *hub)
 {
     return hub ? atomic_load(&hub->open) : 0;
+}
+
+bool stream_cursor_parse(const char *cursor, char at[TIMESTAMP_SIZE], char id[UUID_SIZE])
+{
+    size_t n = strcspn(cursor, "/");
+    int64_t ms;
+
+    if (!cursor[n] || n >= TIMESTAMP_SIZE || !uuid_valid(cursor + n + 1))
+        return false;
+    snprintf(at, TIMESTAMP_SIZE, "%.*s", (int)n, cursor);
+    snprintf(id, UUID_SIZE, "%s", cursor + n + 1);
+    if (clock_parse(at, &ms))
+        return false;
+    clock_format(ms, at);
+    return true;
+}
+
+enum err_code stream_rows_poll(const struct stream_rows *rows, const char *const *keys, size_t nkeys, struct store *store,
+                               struct buf *out, char cursor[STREAM_CURSOR_MAX], struct err *err)
+{
+    char at[TIMESTAMP_SIZE], id[UUID_SIZE], settled[TIMESTAMP_SIZE];
+    struct store_val args[STREAM_ROWS_KEYS + 5];
+    struct store_conn *c;
+    struct store_stmt *st;
+    size_t n = 0;
+    int rc;
+
+    assert(nkeys <= STREAM_ROWS_KEYS);
+    if (!stream_cursor_parse(cursor, at, id))
+        return err_set(err, ERR_INTERNAL, "a stream cursor that does not parse");
+    clock_format(clock_now_ms() - STREAM_ROWS_SETTLE_MS, settled);
+    for (; n < nkeys; n++)
+        args[n] = STORE_TEXT(keys[n]);
+    args[n++] = STORE_TIME(at);
+    args[n++] = STORE_TIME(at);
+    args[n++] = STORE_TEXT(id);
+    args[n++] = STORE_TIME(settled);
+    args[n++] = STORE_INT(STREAM_ROWS_BATCH);
+    if (store_conn_get(store, &c, err))
+        return err->code;
+    if (store_select(c, rows->sql, args, n, &st, err)) {
+        store_conn_put(c);
+        return err->code;
+    }
+    while ((rc = store_next(st, err)) == 1) {
+        json_t *row = rows->row(st);
+        char *data = json_dumps(row, JSON_COMPACT), next[STREAM_CURSOR_MAX];
+
+        snprintf(next, sizeof next, "%s/%s", json_string_value(json_object_get(row, "createdAt")),
+                 json_string_value(json_object_get(row, "id")));
+        rc = data ? stream_event(out, next, rows->event, data) : -1;
+        free(data);
+        json_decref(row);
+        if (rc != 0)
+            break; /* the rest on the next poll */
+        memcpy(cursor, next, sizeof next);
+    }
+    store_finish(st);
+    store_conn_put(c);
+    return rc < 0 && err->code ? err->code : ERR_OK;
 }

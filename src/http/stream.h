@@ -28,6 +28,8 @@
 #ifndef SLIPWAY_STREAM_H
 #define SLIPWAY_STREAM_H
 
+#include <jansson.h>
+
 #include "core/buf.h"
 #include "core/err.h"
 
@@ -36,6 +38,7 @@
 #define STREAM_QUEUE_MAX (1024 * 1024) /* bytes queued for a slow client before its source is no longer polled */
 
 struct store;
+struct store_stmt;
 struct request;
 struct stream_hub;
 
@@ -59,6 +62,35 @@ int stream_event(struct buf *out, const char *id, const char *name, const char *
  * on failure too.
  */
 enum err_code response_stream(struct request *req, const struct stream_source *src, void *ctx, const char *start, struct err *err);
+
+/*
+ * A stream over an append-only table, in (createdAt, id) order: the audit
+ * trail, a release's timeline. Each event's id (the cursor) is
+ * "createdAt/id". A row is sent once it is settle_ms old: rows are stamped
+ * before their transaction commits, so a newer row can become visible before
+ * an older one; the wait lets the older one land first.
+ */
+struct stream_rows {
+    /*
+     * The rows' SELECT: its own keys' ?s (text) first, then exactly
+     * "createdAt >= ? AND (createdAt > ? OR id > ?) AND createdAt <= ?
+     * ORDER BY createdAt, id LIMIT ?".
+     */
+    const char *sql;
+    const char *event;                     /* each event's name */
+    json_t *(*row)(struct store_stmt *st); /* the current row as JSON, with "createdAt" and "id" (a new reference) */
+};
+
+#define STREAM_ROWS_SETTLE_MS 1000
+#define STREAM_ROWS_BATCH 100 /* rows a poll at most */
+#define STREAM_ROWS_KEYS 4    /* keys a feed may have */
+
+/* "createdAt/id" into its halves, createdAt in canonical form; false when cursor is not one. */
+bool stream_cursor_parse(const char *cursor, char at[TIMESTAMP_SIZE], char id[UUID_SIZE]);
+
+/* A stream_source poll over rows, its keys being nkeys texts. */
+enum err_code stream_rows_poll(const struct stream_rows *rows, const char *const *keys, size_t nkeys, struct store *store,
+                               struct buf *out, char cursor[STREAM_CURSOR_MAX], struct err *err);
 
 /* For the server. */
 /* heartbeat_ms: the longest a stream stays silent (SLIPWAY_STREAM_HEARTBEAT). */

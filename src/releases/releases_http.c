@@ -670,72 +670,25 @@ enum err_code release_action(struct request *req, struct err *err)
  * the release's "events"), oldest first. The cursor (each event's id) is
  * "createdAt/eventId". Without Last-Event-ID the stream starts at the
  * timeline's beginning, so a page that opens it needs no separate read. As
- * the audit stream does, a row is sent once it is a second old
- * (TIMELINE_SETTLE_MS): rows are stamped before their transaction commits,
- * and the wait lets an older row of another transaction land first.
+ * the audit stream does, a row is sent once it is a second old (stream.h:
+ * struct stream_rows).
  */
-#define TIMELINE_SETTLE_MS 1000
-#define TIMELINE_BATCH 100
 #define TIMELINE_START "1970-01-01T00:00:00.000Z/" PAGE_NO_ID
 
 struct timeline_feed {
     char tenant_id[UUID_SIZE], release_id[UUID_SIZE];
 };
 
-/* "createdAt/id" into its halves, createdAt in canonical form; false when cursor is not one. */
-static bool timeline_cursor(const char *cursor, char at[TIMESTAMP_SIZE], char id[UUID_SIZE])
-{
-    size_t n = strcspn(cursor, "/");
-    int64_t ms;
-
-    if (!cursor[n] || n >= TIMESTAMP_SIZE || !uuid_valid(cursor + n + 1))
-        return false;
-    snprintf(at, TIMESTAMP_SIZE, "%.*s", (int)n, cursor);
-    snprintf(id, UUID_SIZE, "%s", cursor + n + 1);
-    if (clock_parse(at, &ms))
-        return false;
-    clock_format(ms, at);
-    return true;
-}
+static const struct stream_rows timeline_rows = {"SELECT " EVENT_COLUMNS
+                                                 " FROM release_events WHERE tenantId = ? AND releaseId = ? AND createdAt >= ? "
+                                                 "AND (createdAt > ? OR id > ?) AND createdAt <= ? ORDER BY createdAt, id LIMIT ?",
+                                                 "release-event", event_row};
 
 static enum err_code timeline_poll(void *ctx, struct store *store, struct buf *out, char cursor[STREAM_CURSOR_MAX], struct err *err)
 {
-    struct timeline_feed *f = ctx;
-    char at[TIMESTAMP_SIZE], id[UUID_SIZE], settled[TIMESTAMP_SIZE];
-    struct store_conn *c;
-    struct store_stmt *st;
-    int rc;
-
-    if (!timeline_cursor(cursor, at, id))
-        return err_set(err, ERR_INTERNAL, "a stream cursor that does not parse");
-    clock_format(clock_now_ms() - TIMELINE_SETTLE_MS, settled);
-    if (store_conn_get(store, &c, err))
-        return err->code;
-    if (store_select(c,
-                     "SELECT " EVENT_COLUMNS " FROM release_events WHERE tenantId = ? AND releaseId = ? AND createdAt >= ? "
-                     "AND (createdAt > ? OR id > ?) AND createdAt <= ? ORDER BY createdAt, id LIMIT ?",
-                     STORE_ARGS(STORE_TEXT(f->tenant_id), STORE_TEXT(f->release_id), STORE_TIME(at), STORE_TIME(at), STORE_TEXT(id),
-                                STORE_TIME(settled), STORE_INT(TIMELINE_BATCH)),
-                     &st, err)) {
-        store_conn_put(c);
-        return err->code;
-    }
-    while ((rc = store_next(st, err)) == 1) {
-        char next[STREAM_CURSOR_MAX], *data;
-
-        snprintf(next, sizeof next, "%s/%s", store_col_text(st, 9), store_col_text(st, 0));
-        json_t *e = event_row(st);
-        data = json_dumps(e, JSON_COMPACT);
-        json_decref(e);
-        rc = data ? stream_event(out, next, "release-event", data) : -1;
-        free(data);
-        if (rc != 0)
-            break; /* the rest on the next poll */
-        memcpy(cursor, next, sizeof next);
-    }
-    store_finish(st);
-    store_conn_put(c);
-    return rc < 0 && err->code ? err->code : ERR_OK;
+    const struct timeline_feed *f = ctx;
+    const char *keys[] = {f->tenant_id, f->release_id};
+    return stream_rows_poll(&timeline_rows, keys, ARRAY_LEN(keys), store, out, cursor, err);
 }
 
 static void timeline_free(void *ctx)
@@ -761,7 +714,7 @@ enum err_code release_stream(struct request *req, struct err *err)
     if (!row)
         return err->code;
     json_decref(row);
-    if (last && *last && (strlen(last) >= STREAM_CURSOR_MAX || !timeline_cursor(last, at, event)))
+    if (last && *last && (strlen(last) >= STREAM_CURSOR_MAX || !stream_cursor_parse(last, at, event)))
         return err_set(err, ERR_INVALID, "Last-Event-ID must be the id of an event this stream sent");
     f = xcalloc(1, sizeof *f);
     memcpy(f->tenant_id, tenant, sizeof f->tenant_id);

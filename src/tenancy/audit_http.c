@@ -115,76 +115,25 @@ enum err_code audit_mine(struct request *req, struct err *err)
 /*
  * The live trail: GET .../audit-logs/stream, one event "audit" a row, as the
  * rows above. The cursor (each event's id) is "createdAt/id", the list's
- * order. A row is sent once it is a second old (AUDIT_SETTLE_MS): rows are
- * stamped in C before their transaction commits, so a newer row can become
- * visible before an older one; the wait lets the older one land first.
+ * order, a row sent once it is a second old (stream.h: struct stream_rows).
  * Any process's rows are seen: the source reads the database, not memory.
  */
-#define AUDIT_SETTLE_MS 1000
-#define AUDIT_STREAM_BATCH 100
-
 struct audit_feed {
     char tenant_id[UUID_SIZE];
 };
 
-static bool cursor_parse(const char *cursor, char at[TIMESTAMP_SIZE], char id[UUID_SIZE])
-{
-    const char *slash = strchr(cursor, '/');
-    int64_t ms;
-
-    if (!slash || (size_t)(slash - cursor) >= TIMESTAMP_SIZE || !uuid_valid(slash + 1))
-        return false;
-    memcpy(at, cursor, (size_t)(slash - cursor));
-    at[slash - cursor] = '\0';
-    if (clock_parse(at, &ms))
-        return false;
-    clock_format(ms, at);
-    snprintf(id, UUID_SIZE, "%s", slash + 1);
-    return true;
-}
+static const struct stream_rows audit_rows = {
+    "SELECT id, tenantId, actorAccountId, actorEmail, action, targetType, targetId, outcome, details, ip, userAgent, requestId, "
+    "createdAt FROM audit_logs WHERE tenantId = ? AND createdAt >= ? AND (createdAt > ? OR id > ?) AND createdAt <= ? "
+    "ORDER BY createdAt, id LIMIT ?",
+    "audit", audit_row};
 
 static enum err_code audit_feed_poll(void *ctx, struct store *store, struct buf *out, char cursor[STREAM_CURSOR_MAX],
                                      struct err *err)
 {
-    struct audit_feed *f = ctx;
-    char at[TIMESTAMP_SIZE], id[UUID_SIZE], settled[TIMESTAMP_SIZE];
-    struct store_conn *c;
-    struct store_stmt *st;
-    int rc;
-
-    if (!cursor_parse(cursor, at, id))
-        return err_set(err, ERR_INTERNAL, "a stream cursor that does not parse");
-    clock_format(clock_now_ms() - AUDIT_SETTLE_MS, settled);
-    if (store_conn_get(store, &c, err))
-        return err->code;
-    if (store_select(c,
-                     "SELECT id, tenantId, actorAccountId, actorEmail, action, targetType, targetId, outcome, details, ip, "
-                     "userAgent, requestId, createdAt FROM audit_logs "
-                     "WHERE tenantId = ? AND createdAt >= ? AND (createdAt > ? OR id > ?) AND createdAt <= ? "
-                     "ORDER BY createdAt, id LIMIT ?",
-                     STORE_ARGS(STORE_TEXT(f->tenant_id), STORE_TIME(at), STORE_TIME(at), STORE_TEXT(id), STORE_TIME(settled),
-                                STORE_INT(AUDIT_STREAM_BATCH)),
-                     &st, err)) {
-        store_conn_put(c);
-        return err->code;
-    }
-    while ((rc = store_next(st, err)) == 1) {
-        json_t *row = audit_row(st);
-        char *data = json_dumps(row, JSON_COMPACT);
-        char next[STREAM_CURSOR_MAX];
-
-        snprintf(next, sizeof next, "%s/%s", json_string_value(json_object_get(row, "createdAt")),
-                 json_string_value(json_object_get(row, "id")));
-        rc = data ? stream_event(out, next, "audit", data) : -1;
-        free(data);
-        json_decref(row);
-        if (rc != 0)
-            break; /* the rest on the next poll */
-        memcpy(cursor, next, sizeof next);
-    }
-    store_finish(st);
-    store_conn_put(c);
-    return rc < 0 && err->code ? err->code : ERR_OK;
+    const struct audit_feed *f = ctx;
+    const char *keys[] = {f->tenant_id};
+    return stream_rows_poll(&audit_rows, keys, ARRAY_LEN(keys), store, out, cursor, err);
 }
 
 static void audit_feed_free(void *ctx)
@@ -199,7 +148,7 @@ enum err_code audit_stream(struct request *req, struct err *err)
     struct audit_feed *f;
     char start[STREAM_CURSOR_MAX], at[TIMESTAMP_SIZE], id[UUID_SIZE];
 
-    if (last && *last && (strlen(last) >= STREAM_CURSOR_MAX || !cursor_parse(last, at, id)))
+    if (last && *last && (strlen(last) >= STREAM_CURSOR_MAX || !stream_cursor_parse(last, at, id)))
         return err_set(err, ERR_INVALID, "Last-Event-ID must be the id of an event this stream sent");
     /* Without one, the stream starts now: what happens from here on. */
     clock_now(at);
