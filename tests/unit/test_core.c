@@ -227,6 +227,18 @@ static void test_uuid(void **state)
         assert_true(llabs(ms - (long long)time(NULL) * 1000) < 5000);
         assert_true(strncmp(a, b, 8) <= 0);
     }
+    {
+        /* Then the millisecond's fraction (4096ths): ids made a microsecond apart sort in the order they were made,
+           within one millisecond too. */
+        char prev[UUID_SIZE];
+        rand_uuid(prev);
+        for (int i = 0; i < 200; i++) {
+            nanosleep(&(struct timespec){0, 1000}, NULL);
+            rand_uuid(a);
+            assert_true(strcmp(prev, a) < 0);
+            memcpy(prev, a, sizeof prev);
+        }
+    }
     rand_uuid_scatter(); /* CockroachDB: random ids */
     rand_uuid(a);
     assert_true(uuid_valid(a));
