@@ -207,7 +207,7 @@ class GitHub(Provider):
             if sha is None:
                 return self._error(422, "No ref found for: %s" % body["ref"], doc, headers)
             all_runs = stored.setdefault("runs", [])
-            run_id = 30433642 + len(all_runs)
+            run_id = 30433642 + sum(len(r.get("runs", [])) for r in self.data["repos"].values())  # ids are global
             all_runs.insert(0, {"id": run_id, "run_number": len(all_runs) + 1, "workflow": workflow,
                                 "branch": body["ref"], "sha": sha, "inputs": inputs, "status": "queued",
                                 "conclusion": None, "created_at": iso(),

@@ -134,7 +134,8 @@ class GitLab(Provider):
             if sha is None:
                 return J(400, {"message": {"base": ["Reference not found"]}})
             pipelines = project.setdefault("pipelines", [])
-            made = {"id": 5000 + len(pipelines), "iid": len(pipelines) + 1, "ref": ref, "sha": sha, "status": "created",
+            made = {"id": 5000 + sum(len(p.get("pipelines", [])) for p in self.data["projects"].values()),
+                    "iid": len(pipelines) + 1, "ref": ref, "sha": sha, "status": "created",
                     "source": "api", "name": values.get("slipway_build_id"), "variables": values}
             pipelines.insert(0, made)
             return J(201, self._pipeline(full, project, made, 0))
