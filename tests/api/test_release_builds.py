@@ -10,10 +10,9 @@ trigger the CI refuses (the release blocked with the reason)."""
 import time
 import unittest
 
-import harness
 import integration_fixtures as fx
+import test_releases
 import verify_fixtures as vf
-from verify_fixtures import VerifyTest
 
 HEAD = "1111111111111111111111111111111111111111"
 
@@ -22,25 +21,7 @@ def tearDownModule():
     vf.stop_servers()
 
 
-class ReleaseBuildsTest(VerifyTest):
-    def request(self, method, path, body=None, token=None, **kw):
-        return self.server.request(method, path, body=body, token=token, **kw)
-
-    def expect(self, resp, status):
-        return harness.expect(self, resp, status)
-
-    def setUp(self):
-        super().setUp()
-        self.ctx = vf.Ctx(self.server, self.fakes)
-        self.tenant = self.ctx.tenant_id
-        self.owner = self.ctx.org.owner
-        body = {"github": fx.setup_github(), "targets": ["APP_STORE"], "platforms": ["IOS"],
-                "appStoreConnect": fx.setup_app_store()}
-        fx.remember_body(self.server, body)
-        self.expect(fx.post_setup(self.server, self.owner.token, self.tenant, body), 200)
-        _, rows = fx.db_query(self.server, "SELECT id FROM tenant_target_integrations WHERE tenantId = ?", (self.tenant,))
-        fx.set_verification(self.server, "targets", rows[0][0], "VALID")
-
+class ReleaseBuildsTest(test_releases.ReleaseBase):
     def pipeline(self, type_, platform="IOS", hook=True):
         """A pipeline of type_ through a fresh SCM connection (VALID) whose repository has main at HEAD; its webhook."""
         case = vf.build(self.ctx, type_, True, True)

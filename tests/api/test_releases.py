@@ -27,22 +27,14 @@ def tearDownModule():
     vf.stop_servers()
 
 
-class ReleasesTest(VerifyTest):
+class ReleaseBase(VerifyTest):
+    """A tenant that may create releases (setup done, its target VALID); test_release_builds builds on it too."""
+
     def request(self, method, path, body=None, token=None, **kw):
         return self.server.request(method, path, body=body, token=token, **kw)
 
     def expect(self, resp, status):
         return harness.expect(self, resp, status)
-
-    def assert_error(self, resp, status, code):
-        body = harness.expect(self, resp, status)
-        self.assertEqual(body["error"]["code"], code, body)
-
-    def assert_below_role(self, method, template, caller, body=None):
-        """A role below the route's answers as a tenant that does not exist does (the rest of the API's rule)."""
-        resp = self.request(method, template.format(tenantId=self.tenant), body, token=caller.token)
-        baseline = self.request(method, template.format(tenantId=uuid.uuid4()), body, token=caller.token)
-        harness.assert_same_not_found(self, resp, baseline)
 
     def setUp(self):
         super().setUp()
@@ -55,6 +47,19 @@ class ReleasesTest(VerifyTest):
         self.expect(fx.post_setup(self.server, self.owner.token, self.tenant, body), 200)
         _, rows = fx.db_query(self.server, "SELECT id FROM tenant_target_integrations WHERE tenantId = ?", (self.tenant,))
         fx.set_verification(self.server, "targets", rows[0][0], "VALID")
+
+
+class ReleasesTest(ReleaseBase):
+    def assert_error(self, resp, status, code):
+        body = harness.expect(self, resp, status)
+        self.assertEqual(body["error"]["code"], code, body)
+
+    def assert_below_role(self, method, template, caller, body=None):
+        """A role below the route's answers as a tenant that does not exist does (the rest of the API's rule)."""
+        resp = self.request(method, template.format(tenantId=self.tenant), body, token=caller.token)
+        baseline = self.request(method, template.format(tenantId=uuid.uuid4()), body, token=caller.token)
+        harness.assert_same_not_found(self, resp, baseline)
+
 
     def scm(self, type_="GITHUB", branches=None):
         case = vf.build(self.ctx, type_, True, True)
