@@ -222,11 +222,62 @@ static void test_gitlab_ci_builds(void **state)
     assert_ended(VERDICT_NONE, "without a state it names");
 }
 
+#define JK_LIST                                                                                                                    \
+    "https://ci.acme.test/job/mobile/job/ios%20build/api/json?tree=builds%5Bnumber%2Curl%2Cresult%2Cbuilding%2Cactions%5B"         \
+    "parameters%5Bname%2Cvalue%5D%5D%5D%7B0%2C30%7D"
+#define JK_BUILD(building, result)                                                                                                 \
+    "{\"number\": 42, \"url\": \"https://ci.acme.test/job/mobile/job/ios%20build/42/\", \"building\": " building                   \
+    ", \"result\": " result ", \"actions\": [{}, {\"parameters\": [{\"name\": \"version\", \"value\": \"1.2.0\"}, "                \
+    "{\"name\": \"slipway_build_id\", \"value\": \"" CORR "\"}]}]}"
+
+static void test_jenkins_builds(void **state)
+{
+    (void)state;
+    /* Not there: the crumb, then buildWithParameters with the crumb, then the build found by its parameter. */
+    ci_run("JENKINS", true, JENKINS, NULL, BUILD_INPUT);
+    assert_sent(0, "GET", JK_LIST);
+    assert_string_equal(sent[0].userpwd, "bot:tok-1234567890");
+    harness_answer(200, "{\"builds\": [{\"number\": 41, \"actions\": []}]}", NULL);
+    assert_sent(1, "GET", "https://ci.acme.test/crumbIssuer/api/json");
+    harness_answer(200, "{\"crumbRequestField\": \"Jenkins-Crumb\", \"crumb\": \"c0ffee\"}", NULL);
+    assert_sent(2, "POST",
+                "https://ci.acme.test/job/mobile/job/ios%20build/buildWithParameters?version=1.2.0&candidate=1&buildNumber=42&"
+                "slipway_build_id=" CORR);
+    assert_true(sent_header(2, "Jenkins-Crumb: c0ffee"));
+    harness_answer(201, "", "Location: https://ci.acme.test/queue/item/7/\r\n");
+    assert_sent(3, "GET", JK_LIST);
+    harness_answer(200, "{\"builds\": [" JK_BUILD("true", "null") "]}", NULL);
+    assert_ended(VERDICT_VALID, "Jenkins run mobile/ios build#42 on release/1.2.0 is this build's");
+    assert_string_equal(output_text("runId"), "mobile/ios build#42");
+    assert_string_equal(output_text("status"), "running");
+
+    /* Already there: nothing posted. */
+    ci_run("JENKINS", true, JENKINS, NULL, BUILD_INPUT);
+    harness_answer(200, "{\"builds\": [" JK_BUILD("false", "null") "]}", NULL);
+    assert_ended(VERDICT_VALID, "is this build's");
+    assert_int_equal(nsent, 1);
+    assert_string_equal(output_text("status"), "queued");
+
+    /* Status: the build by its number. */
+    ci_run("JENKINS", false, JENKINS, NULL, "{\"runId\": \"mobile/ios build#42\"}");
+    assert_sent(0, "GET", "https://ci.acme.test/job/mobile/job/ios%20build/42/api/json");
+    harness_answer(200, JK_BUILD("false", "\"UNSTABLE\""), NULL);
+    assert_ended(VERDICT_VALID, "run mobile/ios build#42 is failed");
+    ci_run("JENKINS", false, JENKINS, NULL, "{\"runId\": \"mobile/ios build#42\"}");
+    harness_answer(200, JK_BUILD("false", "\"SUCCESS\""), NULL);
+    assert_string_equal(output_text("status"), "succeeded");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_jenkins),  cmocka_unit_test(test_github_actions),        cmocka_unit_test(test_gitlab_ci),
-        cmocka_unit_test(test_circleci), cmocka_unit_test(test_github_actions_builds), cmocka_unit_test(test_gitlab_ci_builds),
+        cmocka_unit_test(test_jenkins),
+        cmocka_unit_test(test_github_actions),
+        cmocka_unit_test(test_gitlab_ci),
+        cmocka_unit_test(test_circleci),
+        cmocka_unit_test(test_github_actions_builds),
+        cmocka_unit_test(test_gitlab_ci_builds),
+        cmocka_unit_test(test_jenkins_builds),
     };
     return cmocka_run_group_tests(tests, NULL, harness_teardown);
 }

@@ -95,8 +95,9 @@ static void trigger(struct provider_call *c)
 static const struct ci_state conclusions[] = {
     {"success", "succeeded"}, {"cancelled", "cancelled"}, {"skipped", "cancelled"}, {"stale", "cancelled"}, {NULL, NULL}};
 
-static bool run(const json_t *r, struct ci_run *out)
+static bool run(const struct provider_call *c, const json_t *r, struct ci_run *out)
 {
+    UNUSED(c);
     const char *status = json_string_value(json_object_get(r, "status"));
     const char *ended = ci_state(conclusions, json_string_value(json_object_get(r, "conclusion")));
 

@@ -83,8 +83,9 @@ static const struct ci_state states[] = {
     {"skipped", "cancelled"}, {NULL, NULL},
 };
 
-static bool run(const json_t *r, struct ci_run *out)
+static bool run(const struct provider_call *c, const json_t *r, struct ci_run *out)
 {
+    UNUSED(c);
     const char *status = ci_state(states, json_string_value(json_object_get(r, "status")));
 
     ci_text(json_object_get(r, "id"), out->id, sizeof out->id);

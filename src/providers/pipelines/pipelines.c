@@ -88,12 +88,11 @@ static void run_out(struct provider_call *c, const struct ci_run *run)
     json_object_set_new(c->output, "status", json_string(run->status[0] ? run->status : "queued"));
 }
 
-enum { CI_LIST, CI_TRIGGER, CI_LOOK };
-
 #define CI_LOOKS 3 /* lists after a trigger before the call ends without a verdict (the caller asks again later) */
 
 /* The run of the list that carries the correlation id, into run; false when none does. */
-static bool find_ours(const struct ci_api *api, const json_t *answer, const char *corr, struct ci_run *run)
+static bool find_ours(const struct provider_call *c, const struct ci_api *api, const json_t *answer, const char *corr,
+                      struct ci_run *run)
 {
     const json_t *runs = api->runs(answer), *r;
     size_t i;
@@ -101,7 +100,7 @@ static bool find_ours(const struct ci_api *api, const json_t *answer, const char
     json_array_foreach(runs, i, r)
     {
         memset(run, 0, sizeof *run);
-        if (api->ours(r, corr) && api->run(r, run))
+        if (api->ours(r, corr) && api->run(c, r, run))
             return true;
     }
     return false;
@@ -139,7 +138,7 @@ void ci_trigger_step(struct provider_call *c, const struct outbound_response *re
         return;
     memset(&run, 0, sizeof run);
     if (c->state.step == CI_TRIGGER) {
-        found = api->triggered(j, &run);
+        found = api->triggered(c, j, &run);
         json_decref(j);
         if (!found) {
             provider_next(c, CI_LOOK);
@@ -149,7 +148,7 @@ void ci_trigger_step(struct provider_call *c, const struct outbound_response *re
         provider_finish(c, VERDICT_VALID, "%s started run %s on %s", c->prov->display, run.id, ref);
         return;
     }
-    found = find_ours(api, j, corr, &run);
+    found = find_ours(c, api, j, corr, &run);
     json_decref(j);
     if (found) {
         run_out(c, &run);
@@ -180,6 +179,10 @@ void ci_status_step(struct provider_call *c, const struct outbound_response *res
     }
     if (!res) {
         char rest[600], e[512];
+        if (api->read) {
+            api->read(c, id);
+            return;
+        }
         snprintf(rest, sizeof rest, "%s%s", api->run_path, provider_escape(id, e, sizeof e));
         api->send(c, "GET", rest, NULL);
         return;
@@ -189,7 +192,7 @@ void ci_status_step(struct provider_call *c, const struct outbound_response *res
     if (provider_failed(c, res, rejected, missing) || !(j = provider_answer_json(c, res)))
         return;
     memset(&run, 0, sizeof run);
-    ok = api->run(j, &run) && run.status[0];
+    ok = api->run(c, j, &run) && run.status[0];
     json_decref(j);
     if (!ok) {
         provider_finish(c, VERDICT_NONE, "%s answered about run %s without a state it names; try again later", c->prov->display,

@@ -25,6 +25,9 @@ extern const size_t pipeline_common_count;
  */
 #define CI_CORRELATION "slipway_build_id"
 
+/* The trigger's steps (a provider may add a request of its own before one: Jenkins' crumb). */
+enum ci_step { CI_LIST, CI_TRIGGER, CI_LOOK };
+
 /* One run, as read from an answer. */
 struct ci_run {
     char id[256], url[1024], status[16];
@@ -32,15 +35,18 @@ struct ci_run {
 };
 
 struct ci_api {
-    void (*list)(struct provider_call *c);                       /* the recent runs on input.ref */
-    const json_t *(*runs)(const json_t *answer);                 /* the list's array of runs */
-    bool (*ours)(const json_t *run, const char *correlation);    /* the run carries the correlation id */
-    void (*trigger)(struct provider_call *c);                    /* starts a run (ci_parameters) */
-    bool (*triggered)(const json_t *answer, struct ci_run *run); /* the trigger's answer names the run (else: list again) */
+    void (*list)(struct provider_call *c);                    /* the recent runs on input.ref */
+    const json_t *(*runs)(const json_t *answer);              /* the list's array of runs */
+    bool (*ours)(const json_t *run, const char *correlation); /* the run carries the correlation id */
+    void (*trigger)(struct provider_call *c);                 /* starts a run (ci_parameters) */
+    bool (*triggered)(const struct provider_call *c, const json_t *answer,
+                      struct ci_run *run); /* the trigger's answer names the run (else: list again) */
     /* method <the project's API>/<rest>, and where one run is under it (<run_path><run id>: for status) */
     void (*send)(struct provider_call *c, const char *method, const char *rest, const char *body);
     const char *run_path;
-    bool (*run)(const json_t *answer, struct ci_run *run); /* a run (in a list or alone) read; false: not a run */
+    /* a run (in a list or alone) read; false: not a run */
+    bool (*run)(const struct provider_call *c, const json_t *answer, struct ci_run *run);
+    void (*read)(struct provider_call *c, const char *run_id); /* one run, for status, where run_path cannot say (or NULL) */
 };
 
 void ci_trigger_step(struct provider_call *c, const struct outbound_response *res, const struct ci_api *api);
