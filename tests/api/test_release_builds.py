@@ -1,14 +1,15 @@
 """Release builds (docs/releases.md, "Builds"): after kickoff each platform's
 pipeline is triggered on the release branch with version, candidate and
 build number, and the release moves once every build is in. End to end
-against the fakes: GitHub + GitHub Actions and GitLab + GitLab CI (the fake
-finishes the run and sends the signed build webhook back, the release goes
-to REGRESSION); a failed build blocks the release and retry builds only that
+against the fakes: GitHub + GitHub Actions, GitLab + GitLab CI and
+Bitbucket + Jenkins (the fake finishes the run and sends the signed build
+webhook back, the release goes to REGRESSION); a failed build blocks the release and retry builds only that
 platform again; a webhook that never comes (polling finds the outcome); a
 trigger the CI refuses (the release blocked with the reason)."""
 
 import time
 import unittest
+import urllib.parse
 
 import integration_fixtures as fx
 import test_releases
@@ -68,7 +69,7 @@ class ReleaseBuildsTest(test_releases.ReleaseBase):
         body = {"conclusion": conclusion}
         if hook:
             body["webhook"] = {"url": "http://127.0.0.1:%d%s" % (self.server.port, hook["path"]), "secret": hook["secret"]}
-        return self.fakes._call("POST", "/%s/runs/%s/finish" % (provider, run_id), body)
+        return self.fakes._call("POST", "/%s/runs/%s/finish" % (provider, urllib.parse.quote(str(run_id), safe="")), body)
 
     def names(self, rel):
         return [(e["kind"], e["name"], e["outcome"]) for e in rel["events"]]
@@ -111,6 +112,30 @@ class ReleaseBuildsTest(test_releases.ReleaseBase):
 
     def test_gitlab_ci_end_to_end(self):
         self.end_to_end("GITLAB_CI", "gitlab")
+
+    def test_bitbucket_jenkins_end_to_end(self):
+        """Jenkins through its signed callback; the release's SCM is Bitbucket (Jenkins names no SCM of its own)."""
+        case = vf.build(self.ctx, "BITBUCKET", True, True)
+        scm = self.ctx.create(case.body)
+        fx.set_verification(self.server, "scm", scm["id"], "VALID")
+        self.fakes.register("bitbucket", {"repos": {case.body["organization"] + "/" + case.body["repoName"]: {
+            "branches": {"main": HEAD}, "commits": [HEAD]}}})
+        job = vf.build(self.ctx, "JENKINS", True, True)
+        job.body["platform"] = "IOS"
+        integ = self.ctx.create(job.body)
+        hook = self.expect(self.request("POST", "/api/v1/%s/integrations/pipelines/%s/webhook" % (self.tenant, integ["id"]),
+                                        token=self.owner.token), 201)
+        self.server.remember_secret(hook["secret"])
+        rel = self.triggered(self.create("5.0.0", scm["id"])["id"])
+        build = rel["builds"][0]
+        self.assertEqual(build["runId"], "%s#42" % job.info["job"])
+        builds = self.fakes.data("jenkins")["jobs"][job.info["job"]]["builds"]
+        self.assertEqual(len(builds), 1, "triggered once")
+        self.assertEqual((builds[0]["parameters"]["version"], builds[0]["parameters"]["slipway_build_id"]),
+                         ("5.0.0", build["id"]))
+        self.finish("jenkins", build["runId"], hook=hook)
+        rel = self.wait(rel["id"], lambda r: r["status"] == "REGRESSION", "reached REGRESSION")
+        self.assertIn(("CALL", "build-webhook", "OK"), self.names(rel))
 
     def test_failed_then_retried(self):
         integ, scm, case, hook = self.pipeline("GITHUB_ACTIONS")
