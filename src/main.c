@@ -169,6 +169,7 @@ static int serve(struct app *app)
                                    {REVERIFY_JOB, reverify_step, &venv},
                                    {WEBHOOK_PRUNE_JOB, webhooks_prune_step, &wenv},
                                    {RELEASE_KICKOFF_JOB, release_kickoff_step, &renv},
+                                   {RELEASE_BUILD_JOB, release_build_step, &renv},
                                    {NULL, NULL, NULL}};
     size_t njob_kinds = ARRAY_LEN(job_kinds) - 1;
     struct probe *probe = NULL;

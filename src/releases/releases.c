@@ -2,6 +2,7 @@
 #include "releases/releases.h"
 
 #include <ctype.h>
+#include <stdarg.h>
 #include <strings.h>
 
 #include "core/clock.h"
@@ -96,7 +97,7 @@ enum err_code release_event_add(struct store_conn *c, const char *tenant, const 
 
 /* ---- kickoff ---- */
 
-enum { STEP_RESOLVE, STEP_BRANCH, STEP_TAG, STEP_DONE };
+enum { STEP_RESOLVE, STEP_BRANCH, STEP_TAG, STEP_DONE, STEP_BUILDS, STEP_END };
 
 static const char *const step_names[] = {"resolve-ref", "create-branch", "create-tag", "kickoff-done"};
 
@@ -106,10 +107,18 @@ struct kick {
     bool found;
 };
 
-static void col(struct store_stmt *st, int i, char *out, size_t n)
+void release_cols(struct store_stmt *st, int first, ...)
 {
-    const char *v = store_col_text(st, i);
-    snprintf(out, n, "%s", v ? v : "");
+    va_list ap;
+    char *out;
+
+    va_start(ap, first);
+    for (int i = first; (out = va_arg(ap, char *)); i++) {
+        size_t n = va_arg(ap, size_t);
+        const char *v = store_col_text(st, i);
+        snprintf(out, n, "%s", v ? v : "");
+    }
+    va_end(ap);
 }
 
 static enum err_code kick_load(struct store_conn *c, const char *tenant, const char *id, struct kick *k, struct err *err)
@@ -127,13 +136,9 @@ static enum err_code kick_load(struct store_conn *c, const char *tenant, const c
     rc = store_next(st, err);
     if (rc == 1) {
         k->found = true;
-        col(st, 0, k->status, sizeof k->status);
-        col(st, 1, k->scm, sizeof k->scm);
-        col(st, 2, k->base_ref, sizeof k->base_ref);
-        col(st, 3, k->base_commit, sizeof k->base_commit);
-        col(st, 4, k->branch, sizeof k->branch);
-        col(st, 5, k->branch_commit, sizeof k->branch_commit);
-        col(st, 6, k->tag, sizeof k->tag);
+        release_cols(st, 0, k->status, sizeof k->status, k->scm, sizeof k->scm, k->base_ref, sizeof k->base_ref, k->base_commit,
+                     sizeof k->base_commit, k->branch, sizeof k->branch, k->branch_commit, sizeof k->branch_commit, k->tag,
+                     sizeof k->tag, NULL);
     }
     store_finish(st);
     return rc < 0 ? err->code : ERR_OK;
@@ -194,7 +199,9 @@ static enum err_code record_body(struct store_conn *c, void *ctx, struct err *er
                               err))
             return err->code;
         r->moved = true;
-        return job_done_in(c, r->job, err);
+        if (r->blocked)
+            return job_done_in(c, r->job, err);
+        return release_builds_add(c, tenant, r->release, false, err); /* their jobs: the next step */
     }
     if (strcmp(r->step, "resolve-ref") == 0)
         return store_run(c, "UPDATE releases SET baseCommit = ?, updatedAt = ? WHERE tenantId = ? AND id = ?",
@@ -281,6 +288,12 @@ static void finish_call(const struct release_env *env, struct job *j, const char
     }
 }
 
+static void add_child(void *ctx, const struct job_new *n, struct err *err)
+{
+    UNUSED(err);
+    job_child(ctx, n);
+}
+
 void release_kickoff_step(void *ctx, struct job *j)
 {
     const struct release_env *env = ctx;
@@ -301,11 +314,29 @@ void release_kickoff_step(void *ctx, struct job *j)
         finish_call(env, j, release, call);
         return;
     }
+    if (j->step == STEP_BUILDS) { /* one job a build, created with this job's next save */
+        if (store_conn_get(env->store, &db, &err) == ERR_OK)
+            release_builds_jobs(db, j->tenant, release, add_child, j, &err);
+        store_conn_put(db);
+        if (err.code)
+            job_fail(j, &err);
+        else
+            job_next(j, STEP_END);
+        return;
+    }
+    if (j->step == STEP_END) {
+        job_done(j);
+        return;
+    }
     if (store_conn_get(env->store, &db, &err) == ERR_OK)
         kick_load(db, j->tenant, release, &k, &err);
     store_conn_put(db);
     if (err.code) {
         job_fail(j, &err);
+        return;
+    }
+    if (j->step == STEP_DONE && k.found && strcmp(k.status, "BUILDING") == 0) {
+        job_next(j, STEP_BUILDS); /* kickoff-done was recorded by an earlier run of this step */
         return;
     }
     if (!k.found || strcmp(k.status, "KICKOFF") != 0) {
@@ -327,10 +358,8 @@ void release_kickoff_step(void *ctx, struct job *j)
         struct record r = {.job = j, .release = release, .step = step_names[STEP_DONE], .message = "kickoff done"};
         if (record(env, &r, &err))
             job_fail(j, &err);
-        else if (r.moved)
-            job_done(j);
         else
-            job_next(j, STEP_DONE); /* paused meanwhile: it waits */
+            job_next(j, r.moved ? STEP_BUILDS : STEP_DONE); /* paused meanwhile: it waits */
         return;
     }
     if (start_call(env, j, &k, &err)) { /* else parked: the call runs the step again */

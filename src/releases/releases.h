@@ -25,7 +25,9 @@
 #include "providers/call.h"
 #include "store/store.h"
 
-#define RELEASE_KICKOFF_JOB "release-kickoff" /* payload: releaseId, branch, tag */
+#define RELEASE_KICKOFF_JOB "release-kickoff"   /* payload: releaseId, branch, tag */
+#define RELEASE_BUILD_JOB "release-build"       /* payload: releaseId, buildId (builds.c) */
+#define RELEASE_CONFIG_SIGNAL "release-config:" /* + tenant id: the release configuration changed */
 
 struct jobs;
 struct keyring;
@@ -39,10 +41,44 @@ struct release_env {
 
 void release_kickoff_step(void *ctx, struct job *j);
 
+/*
+ * The build stage (builds.c, docs/releases.md "Builds"). Each build of a
+ * candidate is a release_builds row and one "release-build" job: it
+ * triggers the pipeline that builds the platform (the configuration's
+ * platformPipelines, else the tenant's active pipeline of that platform)
+ * on the release branch with version, candidate and buildNumber, its
+ * correlation id the row's id (so a trigger run again finds the run it
+ * started: pipelines.h); then it waits for the build webhook's signal
+ * ("build:<pipelineId>:<runId>") until a deadline and, when none came,
+ * asks the CI (5 s, doubling up to 5 min). Every outcome is on the timeline;
+ * the last build in moves the release (release_builds_settle).
+ */
+void release_build_step(void *ctx, struct job *j);
+struct job_new;
+/*
+ * Inside the caller's transaction: a PENDING build of the release's current
+ * candidate for each of its platforms that has none; with retry, also for
+ * each whose latest attempt failed or was cancelled (attempt + 1).
+ */
+enum err_code release_builds_add(struct store_conn *c, const char *tenant, const char *release, bool retry, struct err *err);
+/* Calls add with the job of every PENDING build of the release (deduplicated by the build: safe to repeat). */
+enum err_code release_builds_jobs(struct store_conn *c, const char *tenant, const char *release,
+                                  void (*add)(void *ctx, const struct job_new *n, struct err *err), void *ctx, struct err *err);
+/*
+ * Inside the caller's transaction: a BUILDING release whose platforms' latest
+ * builds of the candidate all succeeded moves to REGRESSION (builds-done);
+ * one whose latest build of a platform failed, to BLOCKED (build-failed),
+ * which retry brings back to BUILDING. Otherwise nothing changes.
+ */
+enum err_code release_builds_settle(struct store_conn *c, const char *tenant, const char *release, struct err *err);
+
 /* "{version}" and "{n}" of template filled in, into out (n bytes); false when it does not fit. */
 bool release_template(const char *template, const char *version, int candidate, char *out, size_t n);
 /* NULL when version is one of scheme ("SEMVER": 1.2.3[-pre], "CALVER": 2026.12[.3]); else what is wrong. */
 const char *release_version_problem(const char *scheme, const char *version);
+
+/* Columns first, first + 1, ... of the current row as text ("" for NULL) into (char *out, size_t n) pairs ended by NULL. */
+void release_cols(struct store_stmt *st, int first, ...);
 
 /* Appends one event to a release's timeline (inside the caller's transaction); actor NULL: slipway itself. */
 struct release_event_row {

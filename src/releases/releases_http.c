@@ -200,6 +200,11 @@ static enum err_code config_body(struct store_conn *c, void *ctx, struct err *er
                                       .details = details},
                 err);
     json_decref(details);
+    if (!err->code) { /* builds waiting for a pipeline look again */
+        char key[JOB_EVENT_KEY_SIZE];
+        snprintf(key, sizeof key, RELEASE_CONFIG_SIGNAL "%s", tenant);
+        jobs_signal_in(c, key, NULL, err);
+    }
     return err->code;
 }
 
@@ -380,10 +385,44 @@ static json_t *timeline(struct store_conn *db, const char *tenant, const char *i
     return events;
 }
 
+/* The release's builds, every attempt of every candidate, oldest first. */
+static json_t *builds(struct store_conn *db, const char *tenant, const char *id, struct err *err)
+{
+    static const char *const cols[] = {
+        "id",          "platform", "pipelineIntegrationId", "candidateNumber", "attempt",    "status",    "runId",
+        "buildNumber", "buildUrl", "artifactRef",           "startedAt",       "finishedAt", "createdAt", "updatedAt"};
+    struct store_stmt *st;
+    json_t *out = json_array();
+    int rc;
+
+    if (store_select(
+            db,
+            "SELECT id, platform, pipelineIntegrationId, candidateNumber, attempt, status, runId, buildNumber, buildUrl, "
+            "artifactRef, startedAt, finishedAt, createdAt, updatedAt FROM release_builds WHERE tenantId = ? AND releaseId = ? "
+            "ORDER BY candidateNumber, platform, attempt",
+            STORE_ARGS(STORE_TEXT(tenant), STORE_TEXT(id)), &st, err)) {
+        json_decref(out);
+        return NULL;
+    }
+    while ((rc = store_next(st, err)) == 1) {
+        json_t *b = json_object();
+        for (int i = 0; i < (int)ARRAY_LEN(cols); i++)
+            json_object_set_new(b, cols[i],
+                                i == 3 || i == 4 ? json_integer(store_col_int(st, i)) : json_text_or_null(store_col_text(st, i)));
+        json_array_append_new(out, b);
+    }
+    store_finish(st);
+    if (rc < 0) {
+        json_decref(out);
+        return NULL;
+    }
+    return out;
+}
+
 enum err_code release_get(struct request *req, struct err *err)
 {
     struct store_conn *db;
-    json_t *row, *events;
+    json_t *row, *events, *made;
 
     if (request_db(req, &db, err) || !(row = release_load(db, principal_of(req)->tenant_id, request_param(req, "releaseId"), err)))
         return err->code;
@@ -391,7 +430,12 @@ enum err_code release_get(struct request *req, struct err *err)
         json_decref(row);
         return err->code;
     }
-    json_object_set_new(row, "builds", json_array()); /* builds: the next slice (docs/releases.md) */
+    if (!(made = builds(db, principal_of(req)->tenant_id, request_param(req, "releaseId"), err))) {
+        json_decref(row);
+        json_decref(events);
+        return err->code;
+    }
+    json_object_set_new(row, "builds", made);
     json_object_set_new(row, "events", events);
     response_json(req, 200, row);
     return ERR_OK;
@@ -549,7 +593,15 @@ struct action_tx {
     const char *id, *action, *reason;
     enum release_event event;
     struct jobs *jobs;
+    struct store_conn *c; /* the transaction's */
 };
+
+static void enqueue_build(void *ctx, const struct job_new *n, struct err *err)
+{
+    struct action_tx *t = ctx;
+    char id[UUID_SIZE];
+    jobs_enqueue_in(t->c, t->jobs, n, id, err);
+}
 
 static enum err_code action_body(struct store_conn *c, void *ctx, struct err *err)
 {
@@ -561,6 +613,7 @@ static enum err_code action_body(struct store_conn *c, void *ctx, struct err *er
     json_t *details;
     int rc;
 
+    t->c = c;
     if (store_select(c, "SELECT status, resumeStatus FROM releases WHERE tenantId = ? AND id = ?",
                      STORE_ARGS(STORE_TEXT(tenant), STORE_TEXT(t->id)), &st, err))
         return err->code;
@@ -633,8 +686,14 @@ static enum err_code action_body(struct store_conn *c, void *ctx, struct err *er
                 config_clear(&cf);
             }
             json_decref(payload);
+        } else if (t->event == REV_RETRY && to == REL_BUILDING) { /* only the failed platforms build again */
+            if (release_builds_add(c, tenant, t->id, true, err) == ERR_OK &&
+                release_builds_jobs(c, tenant, t->id, enqueue_build, t, err) == ERR_OK)
+                jobs_signal_in(c, key, NULL, err);
         } else if (t->event == REV_RESUME || t->event == REV_CANCEL) {
-            jobs_signal_in(c, key, NULL, err); /* a kickoff waiting for resume wakes (and sees a cancel) */
+            jobs_signal_in(c, key, NULL, err); /* a kickoff or build waiting for resume wakes (and sees a cancel) */
+            if (!err->code && to == REL_BUILDING)
+                release_builds_settle(c, tenant, t->id, err); /* every build may have ended while it was paused */
         }
     }
     json_decref(details);

@@ -57,13 +57,24 @@ def fake_repo(client, type_, case):
     return client.data(provider)[key][full(case)]
 
 
-class ReleasesTest(VerifyTest):
+class ReleaseBase(VerifyTest):
+    """A tenant that may create releases (setup done, its target VALID); test_release_builds builds on it too."""
+
     def request(self, method, path, body=None, token=None, **kw):
         return self.server.request(method, path, body=body, token=token, **kw)
 
     def expect(self, resp, status):
         return harness.expect(self, resp, status)
 
+    def setUp(self):
+        super().setUp()
+        self.ctx = vf.Ctx(self.server, self.fakes)
+        self.tenant = self.ctx.tenant_id
+        self.owner = self.ctx.org.owner
+        allow_releases(self, self.ctx)
+
+
+class ReleasesTest(ReleaseBase):
     def assert_error(self, resp, status, code):
         body = harness.expect(self, resp, status)
         self.assertEqual(body["error"]["code"], code, body)
@@ -74,12 +85,6 @@ class ReleasesTest(VerifyTest):
         baseline = self.request(method, template.format(tenantId=uuid.uuid4()), body, token=caller.token)
         harness.assert_same_not_found(self, resp, baseline)
 
-    def setUp(self):
-        super().setUp()
-        self.ctx = vf.Ctx(self.server, self.fakes)
-        self.tenant = self.ctx.tenant_id
-        self.owner = self.ctx.org.owner
-        allow_releases(self, self.ctx)
 
     def scm(self, type_="GITHUB", branches=None):
         return connect_scm(self.ctx, type_, branches)

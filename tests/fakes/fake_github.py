@@ -5,7 +5,7 @@ import copy
 import urllib.parse
 import uuid
 
-from fakebase import now, iso, number, bearer, git_make, git_resolve, Resp, J, Provider
+from fakebase import now, iso, number, bearer, git_make, git_resolve, send_hook, Resp, J, Provider
 
 
 GITHUB_API_VERSIONS = ("2022-11-28", "2026-03-10")
@@ -20,7 +20,12 @@ class GitHub(Provider):
                                   "branches": {name: sha}, "tags": {name: sha}, "commits": [sha], "made": [...]}}}
     A token sees the repositories named in its `repos` (with those permissions); making a ref takes push.
     Refs (fakebase.git_*): GET /repos/o/r/commits/{ref}, GET /repos/o/r/git/ref/{heads|tags}/{name},
-    POST /repos/o/r/git/refs {"ref": "refs/heads/x" | "refs/tags/x", "sha"} (422 "Reference already exists")."""
+    POST /repos/o/r/git/refs {"ref": "refs/heads/x" | "refs/tags/x", "sha"} (422 "Reference already exists").
+    Actions: POST .../actions/workflows/{file}/dispatches {"ref": branch, "inputs": {name: string}} answers 204 and
+    nothing else (a workflow in the repo's "no_dispatch" list has no workflow_dispatch trigger: 422); the run is kept
+    in the repo's "runs" (newest first) and named as a workflow with `run-name: ${{ inputs.slipway_build_id }}` names
+    it; GET .../actions/workflows/{file}/runs?branch=&event= lists them, GET .../actions/runs/{id} reads one.
+    finish_run (the control plane's POST /github/runs/{id}/finish) ends one and sends the workflow_run webhook."""
 
     name = "github"
     env = ("SLIPWAY_GITHUB_API_URL", "")
@@ -137,6 +142,8 @@ class GitHub(Provider):
                                                                                                 number(full + wanted)),
                                "html_url": "https://github.com/%s/blob/main/.github/workflows/%s" % (full, wanted),
                                "badge_url": "https://github.com/%s/workflows/%s/badge.svg" % (full, wanted)}, headers)
+            if len(parts) >= 6 and parts[3] == "actions":
+                return self._actions(req, full, perms, repo, parts[4:], headers)
             if len(parts) >= 5 and parts[3] == "commits":
                 ref = "/".join(parts[4:])
                 sha = git_resolve(repo, ref)
@@ -155,6 +162,76 @@ class GitHub(Provider):
             if parts[3:] == ["git", "refs"] and req.method == "POST":
                 return self._make_ref(req, full, perms, headers)
         return self._error(404, "Not Found", self.DOCS, headers)
+
+    def _run_json(self, full, run):
+        return {"id": run["id"], "name": run["workflow"].rsplit(".", 1)[0], "display_title": run["display_title"],
+                "head_branch": run["branch"], "head_sha": run["sha"], "run_number": run["run_number"],
+                "event": "workflow_dispatch", "status": run["status"], "conclusion": run.get("conclusion"),
+                "workflow_id": number(full + run["workflow"]), "run_attempt": 1,
+                "path": ".github/workflows/" + run["workflow"], "created_at": run["created_at"], "updated_at": iso(),
+                "html_url": "https://github.com/%s/actions/runs/%d" % (full, run["id"]),
+                "url": "https://api.github.com/repos/%s/actions/runs/%d" % (full, run["id"])}
+
+    def _actions(self, req, full, perms, repo, rest, headers):
+        """workflow_dispatch, the workflow's runs, one run."""
+        doc = "https://docs.github.com/rest/actions/workflows#create-a-workflow-dispatch-event"
+        runs = repo.get("runs", [])
+        if rest[0] == "runs" and len(rest) == 2 and req.method == "GET":
+            run = next((r for r in runs if str(r["id"]) == rest[1]), None)
+            if run is None:
+                return self._error(404, "Not Found", "https://docs.github.com/rest/actions/workflow-runs", headers)
+            return J(200, self._run_json(full, run), headers)
+        if rest[0] != "workflows" or len(rest) != 3 or rest[1] not in repo.get("workflows", []):
+            return self._error(404, "Not Found", doc, headers)
+        workflow = rest[1]
+        if rest[2] == "runs" and req.method == "GET":
+            branch, event = req.param("branch"), req.param("event")
+            mine = [r for r in runs if r["workflow"] == workflow and (not branch or r["branch"] == branch)
+                    and (not event or event == "workflow_dispatch")][:int(req.param("per_page", "30") or 30)]
+            return J(200, {"total_count": len(mine), "workflow_runs": [self._run_json(full, r) for r in mine]}, headers)
+        if rest[2] != "dispatches" or req.method != "POST":
+            return self._error(404, "Not Found", doc, headers)
+        if not perms.get("push"):
+            return self._error(403, "Resource not accessible by personal access token", doc, headers)
+        body = req.json()
+        if not isinstance(body, dict) or not isinstance(body.get("ref"), str):
+            return self._error(422, "Invalid request.\n\n\"ref\" wasn't supplied.", doc, headers)
+        inputs = body.get("inputs") or {}
+        if not isinstance(inputs, dict) or any(not isinstance(v, str) for v in inputs.values()):
+            return self._error(422, "Invalid value for input: inputs are strings", doc, headers)
+        if workflow in repo.get("no_dispatch", []):
+            return self._error(422, "Workflow does not have 'workflow_dispatch' trigger", doc, headers)
+        with self.lock:
+            stored = self.data["repos"].setdefault(full, {})
+            sha = stored.get("branches", {}).get(body["ref"])
+            if sha is None:
+                return self._error(422, "No ref found for: %s" % body["ref"], doc, headers)
+            all_runs = stored.setdefault("runs", [])
+            run_id = 30433642 + sum(len(r.get("runs", [])) for r in self.data["repos"].values())  # ids are global
+            all_runs.insert(0, {"id": run_id, "run_number": len(all_runs) + 1, "workflow": workflow,
+                                "branch": body["ref"], "sha": sha, "inputs": inputs, "status": "queued",
+                                "conclusion": None, "created_at": iso(),
+                                "display_title": inputs.get("slipway_build_id") or workflow.rsplit(".", 1)[0]})
+        return Resp(204, b"", headers)
+
+    def finish_run(self, run_id, body):
+        """Ends a run ("conclusion": success | failure | cancelled) and, with "webhook": {"url", "secret"}, sends
+        the workflow_run event there, signed, as GitHub does. The run's JSON."""
+        with self.lock:
+            for full, repo in self.data["repos"].items():
+                run = next((r for r in repo.get("runs", []) if str(r["id"]) == str(run_id)), None)
+                if run is not None:
+                    run["status"] = body.get("status", "completed")
+                    run["conclusion"] = body.get("conclusion", "success") if run["status"] == "completed" else None
+                    break
+            else:
+                raise KeyError("no run %s" % run_id)
+            payload = workflow_run_payload(run_id=run["id"], status=run["status"], conclusion=run["conclusion"],
+                                           branch=run["branch"], sha=run["sha"], repo=full)
+        hook = body.get("webhook")
+        if hook:
+            send_hook(hook, *webhook(hook["secret"], "workflow_run", payload))
+        return self._run_json(full, run)
 
     def _ref(self, full, ref, sha):
         return {"ref": ref, "node_id": "REF_" + sha[:12],

@@ -16,7 +16,11 @@ class GitLab(Provider):
                                           "branches": {name: sha}, "tags": {name: sha}, "commits": [sha], "made": [...]}}}
     `PRIVATE-TOKEN` (or `Authorization: Bearer`) authenticates; a project is visible to the tokens that list it.
     Refs (fakebase.git_*): GET .../repository/commits/{ref}, GET and POST .../repository/branches[/{name}] and
-    .../repository/tags[/{name}] (Developer access to make one; 400 "Branch already exists", "Tag x already exists")."""
+    .../repository/tags[/{name}] (Developer access to make one; 400 "Branch already exists", "Tag x already exists").
+    CI: POST .../pipeline {"ref", "variables": [{"key", "value"}]} makes a pipeline (Developer access; 400 "Reference
+    not found" for an unknown branch), named as `workflow: name: $slipway_build_id` names it; GET .../pipelines
+    (?ref=, ?name=, ?per_page=) lists them newest first, GET .../pipelines/{id} reads one. finish_run (the control
+    plane's POST /gitlab/runs/{id}/finish) ends one and sends the Pipeline Hook."""
 
     name = "gitlab"
     env = ("SLIPWAY_GITLAB_URL", "")
@@ -91,18 +95,71 @@ class GitLab(Provider):
                 if level < 20:
                     return self.forbidden(req)
                 per_page = int(req.param("per_page", "20") or 20)
-                pipelines = project.get("pipelines", [])[:per_page]
-                out = [{"id": p.get("id", 1000 + i), "iid": i + 1, "project_id": project.get("id"),
-                        "sha": hashlib.sha1(str(i).encode()).hexdigest(), "ref": p.get("ref", "main"),
-                        "status": p.get("status", "success"), "source": "push", "created_at": iso(millis=True),
-                        "updated_at": iso(millis=True),
-                        "web_url": "https://gitlab.example.com/%s/-/pipelines/%s" % (full, p.get("id", 1000 + i))}
-                       for i, p in enumerate(pipelines)]
+                out = [self._pipeline(full, project, p, i) for i, p in enumerate(project.get("pipelines", []))]
+                out = [p for p in out if req.param("ref") in (None, p["ref"]) and req.param("name") in (None, p["name"])]
+                out = out[:per_page]
                 return J(200, out, {"X-Page": "1", "X-Per-Page": str(per_page), "X-Total": str(len(out)),
                                     "X-Total-Pages": "1", "X-Next-Page": "", "X-Prev-Page": ""})
+            if len(parts) == 4 and parts[2] == "pipelines" and req.method == "GET":
+                found = [self._pipeline(full, project, p, i) for i, p in enumerate(project.get("pipelines", []))]
+                found = [p for p in found if str(p["id"]) == parts[3]]
+                return J(200, found[0]) if found else J(404, {"message": "404 Not found"})
+            if len(parts) == 3 and parts[2] == "pipeline" and req.method == "POST":
+                return self._create_pipeline(req, full, level)
             if len(parts) >= 4 and parts[2] == "repository":
                 return self._repository(req, full, project, level, parts[3:])
         return J(404, {"error": "404 Not Found"})
+
+    def _pipeline(self, full, project, p, i):
+        pid = p.get("id", 1000 + i)
+        return {"id": pid, "iid": p.get("iid", i + 1), "project_id": project.get("id"), "name": p.get("name"),
+                "sha": p.get("sha") or hashlib.sha1(str(i).encode()).hexdigest(), "ref": p.get("ref", "main"),
+                "status": p.get("status", "success"), "source": p.get("source", "push"), "created_at": iso(millis=True),
+                "updated_at": iso(millis=True), "web_url": "https://gitlab.example.com/%s/-/pipelines/%s" % (full, pid)}
+
+    def _create_pipeline(self, req, full, level):
+        if level < 30:
+            return self.forbidden(req)
+        body = req.json() if req.body else {}
+        body = body if isinstance(body, dict) else {}
+        ref, variables = body.get("ref"), body.get("variables") or []
+        if not isinstance(ref, str) or not ref:
+            return J(400, {"error": "ref is missing"})
+        if not isinstance(variables, list) or any(not isinstance(v, dict) or "key" not in v for v in variables):
+            return J(400, {"error": "variables is invalid"})
+        values = {v["key"]: v.get("value") for v in variables}
+        with self.lock:
+            project = self.data["projects"][full]
+            sha = project.get("branches", {}).get(ref)
+            if sha is None:
+                return J(400, {"message": {"base": ["Reference not found"]}})
+            pipelines = project.setdefault("pipelines", [])
+            made = {"id": 5000 + sum(len(p.get("pipelines", [])) for p in self.data["projects"].values()),
+                    "iid": len(pipelines) + 1, "ref": ref, "sha": sha, "status": "created",
+                    "source": "api", "name": values.get("slipway_build_id"), "variables": values}
+            pipelines.insert(0, made)
+            return J(201, self._pipeline(full, project, made, 0))
+
+    def finish_run(self, run_id, body):
+        """Ends a pipeline ("conclusion": success | failure | cancelled, as GitLab's success | failed | canceled)
+        and, with "webhook": {"url", "secret"}, sends the Pipeline Hook there. The pipeline's JSON."""
+        from fakebase import send_hook
+        status = {"success": "success", "failure": "failed", "cancelled": "canceled"}.get(
+            body.get("conclusion", "success"), body.get("conclusion"))
+        with self.lock:
+            for full, project in self.data["projects"].items():
+                p = next((p for p in project.get("pipelines", []) if str(p.get("id")) == str(run_id)), None)
+                if p is not None:
+                    p["status"] = status
+                    break
+            else:
+                raise KeyError("no pipeline %s" % run_id)
+            payload = pipeline_payload(pipeline_id=p["id"], status=status, ref=p["ref"], sha=p["sha"], project=full)
+            out = self._pipeline(full, project, p, 0)
+        hook = body.get("webhook")
+        if hook:
+            send_hook(hook, *webhook(hook["secret"], "Pipeline Hook", payload))
+        return out
 
     def _branch(self, full, name, sha):
         return {"name": name, "merged": False, "protected": False, "default": name == "main", "developers_can_push": False,

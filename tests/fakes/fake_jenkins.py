@@ -3,6 +3,7 @@
 
 import copy
 import secrets
+import urllib.parse
 import uuid
 
 from fakebase import basic_credentials, J, html, Provider
@@ -15,7 +16,11 @@ class Jenkins(Provider):
            "crumb": "...", "crumbField": "Jenkins-Crumb" (older Jenkins said ".crumb")}
     Basic auth with a user's API token; anonymous is 403 (a secured Jenkins), a wrong token is 401.
     GET /crumbIssuer/api/json (404 when crumbs are off), /api/json, /job/a/job/b/api/json.  A POST needs
-    the crumb in its crumbRequestField header.  notes["crumbSent"] tells whether a request carried it."""
+    the crumb in its crumbRequestField header.  notes["crumbSent"] tells whether a request carried it.
+    Builds: POST /job/a/job/b/buildWithParameters?name=value... answers 201 with the queue item's Location and
+    starts the build at once (kept in the job's "builds", newest first, its parameters in a ParametersAction);
+    GET /job/a/job/b/api/json lists them under "builds", GET /job/a/job/b/{n}/api/json reads one. finish_run (the
+    control plane's POST /jenkins/runs/{path}#{n}/finish) ends one and posts the job's signed callback."""
 
     name = "jenkins"
     server_header = "Jetty(10.0.20)"
@@ -73,6 +78,9 @@ class Jenkins(Provider):
                                      "url": "%s/job/%s/" % (self.base_url, t), "color": None} for t in tops],
                            "quietingDown": False, "slaveAgentPort": -1, "useCrumbs": data["crumbs"],
                            "useSecurity": True}, headers)
+        if len(parts) >= 3 and parts[0] == "job" and (parts[-1] == "buildWithParameters" or
+                                                      (parts[-2:] == ["api", "json"] and parts[-3].isdigit())):
+            return self._builds(req, parts, headers)
         if len(parts) >= 4 and parts[-2:] == ["api", "json"] and parts[0] == "job":
             names = parts[:-2]
             if len(names) % 2 or any(names[i] != "job" for i in range(0, len(names), 2)):
@@ -85,6 +93,7 @@ class Jenkins(Provider):
             url = "%s/%s/" % (self.base_url, "/".join(parts[:-2]))
             if is_job:
                 return J(200, {"_class": "org.jenkinsci.plugins.workflow.job.WorkflowJob", "name": names[-1],
+                               "builds": [self._build_json(path, b) for b in data["jobs"][path].get("builds", [])],
                                "fullName": path, "displayName": names[-1], "url": url, "buildable": True,
                                "color": "blue", "inQueue": False, "nextBuildNumber": 42,
                                "lastBuild": {"_class": "org.jenkinsci.plugins.workflow.job.WorkflowRun",
@@ -92,6 +101,52 @@ class Jenkins(Provider):
             return J(200, {"_class": "com.cloudbees.hudson.plugins.folder.Folder", "name": names[-1],
                            "fullName": path, "url": url, "jobs": []}, headers)
         return self.not_found(req)
+
+    def _build_json(self, path, b):
+        return {"_class": "org.jenkinsci.plugins.workflow.job.WorkflowRun", "number": b["number"],
+                "url": "%s/job/%s/%d/" % (self.base_url, path.replace("/", "/job/"), b["number"]),
+                "building": b["building"], "result": b["result"],
+                "actions": [{"_class": "hudson.model.CauseAction"},
+                            {"_class": "hudson.model.ParametersAction",
+                             "parameters": [{"_class": "hudson.model.StringParameterValue", "name": k, "value": v}
+                                            for k, v in b["parameters"].items()]}]}
+
+    def _builds(self, req, parts, headers):
+        names = parts[:-1] if parts[-1] == "buildWithParameters" else parts[:-3]
+        if len(names) % 2 or any(names[i] != "job" for i in range(0, len(names), 2)):
+            return self.not_found(req)
+        path = "/".join(names[1::2])
+        with self.lock:
+            job = self.data["jobs"].get(path)
+            if job is None:
+                return self.not_found(req)
+            builds = job.setdefault("builds", [])
+            if parts[-1] != "buildWithParameters":
+                found = [b for b in builds if b["number"] == int(parts[-3])]
+                return J(200, self._build_json(path, found[0]), headers) if found else self.not_found(req)
+            if req.method != "POST":
+                return html(405, "Method Not Allowed", headers)
+            params = {k: v[0] for k, v in urllib.parse.parse_qs(req.query).items()}
+            number = 42 + len(builds)
+            builds.insert(0, {"number": number, "building": True, "result": None, "parameters": params})
+            queue = 7000 + number
+        return html(201, "", dict(headers, Location="%s/queue/item/%d/" % (self.base_url, queue)))
+
+    def finish_run(self, run_id, body):
+        """Ends build "path#n" ("conclusion": success | failure | cancelled) and, with "webhook": {"url", "secret"},
+        posts the job's signed callback there. The build's JSON."""
+        from fakebase import send_hook
+        path, _, number = run_id.rpartition("#")
+        result = {"success": "SUCCESS", "failure": "FAILURE", "cancelled": "ABORTED"}[body.get("conclusion", "success")]
+        with self.lock:
+            build = [b for b in self.data["jobs"][path].get("builds", []) if b["number"] == int(number)][0]
+            build.update(building=False, result=result)
+            out = self._build_json(path, build)
+        hook = body.get("webhook")
+        if hook:
+            send_hook(hook, *webhook(hook["secret"], callback_payload(job=path, number=int(number), status=result,
+                                                                      branch="release")))
+        return out
 
 
 # Inbound webhooks: Jenkins signs nothing itself, so a job posts slipway's callback (docs/api.md, "Webhooks"): the

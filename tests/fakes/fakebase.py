@@ -442,6 +442,12 @@ def webhook_body(payload):
     return payload if isinstance(payload, bytes) else json.dumps(payload, separators=(",", ":")).encode("utf-8")
 
 
+def send_hook(hook, raw, headers):
+    """Sends a delivery to hook["url"] (a finished run's callback); (status, headers, body)."""
+    parts = urllib.parse.urlsplit(hook["url"])
+    return send_webhook("%s://%s" % (parts.scheme, parts.netloc), parts.path, raw, headers)
+
+
 def send_webhook(base_url, path, raw, headers, timeout=10):
     """POSTs a delivery, raw bytes with the provider's headers, the way the provider does; (status, headers, body)."""
     import http.client

@@ -41,6 +41,9 @@ Control plane: plain HTTP on 127.0.0.1 (`control` in the state), JSON:
     DELETE /{provider}/rules/{id}          drop one rule
     GET    /{provider}/requests?since=N    the requests it saw after mark N
     GET    /requests?since=N               every provider's requests after mark N
+    POST   /{provider}/runs/{id}/finish    a CI run ends (id percent-escaped): {"conclusion"?: "success" (default) | "failure" | ...,
+                                           "webhook"?: {"url", "secret"}: then the provider's signed build event
+                                           is sent there, as the provider sends it} (github, gitlab, jenkins)
 
 A rule switches the answers of the requests it applies to (all of them when
 it has no `match`/`path`/`method`; `match` is a substring of the request's
@@ -269,6 +272,9 @@ class _ControlHandler(http.server.BaseHTTPRequestHandler):
                 return self._send(200, {"items": fakes.requests(None, since)})
             if len(parts) == 3 and parts[0] in fakes.providers and parts[1] == "rules" and self.command == "DELETE":
                 return self._send(200, {"removed": fakes.remove_rule(parts[0], parts[2])})
+            if (len(parts) == 4 and parts[0] in fakes.providers and parts[1] == "runs" and parts[3] == "finish"
+                    and self.command == "POST" and hasattr(fakes.providers[parts[0]], "finish_run")):
+                return self._send(200, fakes.providers[parts[0]].finish_run(urllib.parse.unquote(parts[2]), body))
             if len(parts) == 2 and parts[0] in fakes.providers:
                 name, what = parts
                 if what == "data":

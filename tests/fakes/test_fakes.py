@@ -359,5 +359,80 @@ class RefsTest(unittest.TestCase):
                     (base + "/tags", {"tag_name": "v1.0.0-rc.1", "target": HEAD})),
                    409, {"old_ref_name": "3" * 40, "target": "3" * 40})
 
+class BuildsTest(unittest.TestCase):
+    """The CI calls of the release builds: a run started, found by its correlation id, read, then finished by the
+    control plane, which sends the provider's build event, signed, to the URL it is given."""
+
+    def setUp(self):
+        import http.server
+        self.got = []
+
+        class Hook(http.server.BaseHTTPRequestHandler):
+            def log_message(self, *a):
+                pass
+
+            def do_POST(inner):
+                raw = inner.rfile.read(int(inner.headers["Content-Length"]))
+                self.got.append((inner.path, {k.lower(): v for k, v in inner.headers.items()}, raw))
+                inner.send_response(202)
+                inner.send_header("Content-Length", "0")
+                inner.end_headers()
+
+        self.server = http.server.HTTPServer(("127.0.0.1", 0), Hook)
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.hook = {"url": "http://127.0.0.1:%d/hooks/v1/h1" % self.server.server_address[1], "secret": "s3cret"}
+
+    def tearDown(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+    def finish(self, provider, run_id, **body):
+        return F.providers[provider].finish_run(run_id, dict(body, webhook=self.hook))
+
+    def test_github_actions(self):
+        import fakebase
+        F.register("github", {"tokens": {"ghp_b": {"login": "b", "repos": {"o/b": {"pull": True, "push": True}}}},
+                              "repos": {"o/b": {"branches": {"release/1.0.0": HEAD}, "workflows": ["ios.yml", "x.yml"],
+                                                "no_dispatch": ["x.yml"]}}})
+        h = {"User-Agent": "t", "Authorization": "Bearer ghp_b", "Content-Type": "application/json"}
+        base = "/repos/o/b/actions/workflows/"
+        inputs = {"version": "1.0.0", "slipway_build_id": "corr-1"}
+        status, _, body = call("github", "POST", base + "ios.yml/dispatches", h,
+                               json.dumps({"ref": "release/1.0.0", "inputs": inputs}))
+        self.assertEqual((status, body), (204, ""))
+        self.assertEqual(call("github", "POST", base + "x.yml/dispatches", h,
+                              json.dumps({"ref": "release/1.0.0"}))[0], 422, "no workflow_dispatch trigger")
+        self.assertEqual(call("github", "POST", base + "ios.yml/dispatches", h,
+                              json.dumps({"ref": "nope"}))[0], 422, "an unknown ref")
+        status, _, body = call("github", "GET", base + "ios.yml/runs?branch=release/1.0.0&event=workflow_dispatch", h)
+        run = body["workflow_runs"][0]
+        self.assertEqual((status, body["total_count"], run["display_title"], run["status"]), (200, 1, "corr-1", "queued"))
+        self.finish("github", run["id"], conclusion="failure")
+        status, _, body = call("github", "GET", "/repos/o/b/actions/runs/%d" % run["id"], h)
+        self.assertEqual((body["status"], body["conclusion"]), ("completed", "failure"))
+        path, headers, raw = self.got[0]
+        self.assertEqual((path, headers["x-github-event"]), ("/hooks/v1/h1", "workflow_run"))
+        self.assertEqual(headers["x-hub-signature-256"], "sha256=" + fakebase.hmac_sha256_hex("s3cret", raw))
+        self.assertEqual(json.loads(raw)["workflow_run"]["id"], run["id"])
+
+    def test_gitlab_ci(self):
+        F.register("gitlab", {"tokens": {"glpat-b": {"username": "b", "projects": {"g/b": {"project_access": 30}}}},
+                              "projects": {"g/b": {"id": 78, "branches": {"release/1.0.0": HEAD}}}})
+        h = {"PRIVATE-TOKEN": "glpat-b", "Content-Type": "application/json"}
+        base = "/api/v4/projects/g%2Fb/"
+        status, _, made = call("gitlab", "POST", base + "pipeline", h, json.dumps(
+            {"ref": "release/1.0.0", "variables": [{"key": "slipway_build_id", "value": "corr-2"}]}))
+        self.assertEqual((status, made["name"], made["status"]), (201, "corr-2", "created"))
+        self.assertEqual(call("gitlab", "POST", base + "pipeline", h, json.dumps({"ref": "nope"}))[0], 400)
+        status, _, listed = call("gitlab", "GET", base + "pipelines?ref=release%2F1.0.0&name=corr-2", h)
+        self.assertEqual([p["id"] for p in listed], [made["id"]])
+        self.assertEqual(call("gitlab", "GET", base + "pipelines?name=other", h)[2], [])
+        self.finish("gitlab", made["id"])
+        self.assertEqual(call("gitlab", "GET", base + "pipelines/%d" % made["id"], h)[2]["status"], "success")
+        path, headers, raw = self.got[0]
+        self.assertEqual((headers["x-gitlab-event"], headers["x-gitlab-token"]), ("Pipeline Hook", "s3cret"))
+        self.assertEqual(json.loads(raw)["object_attributes"]["id"], made["id"])
+
+
 if __name__ == "__main__":
     unittest.main()

@@ -5,6 +5,7 @@
  */
 #include "providers/call.h"
 #include "providers/fields.h"
+#include "providers/pipelines/pipelines.h"
 #include "providers/scm/github.h"
 
 static const char *check_workflow_path(json_t *j)
@@ -43,8 +44,96 @@ static void verify(struct provider_call *c, const struct outbound_response *res)
         provider_finish(c, VERDICT_VALID, "the workflow %s exists in %s/%s", path, org, repo);
 }
 
-static const struct provider_ops ops = {
-    .verify = verify, .webhook_check = github_webhook_check, .webhook_parse = github_webhook_parse};
+/* ---- builds: workflow_dispatch, then the run found by its name (docs/releases.md) ---- */
+
+/* method /repos/{o}/{r}/actions/<rest> through the SCM connection. */
+static void actions_send(struct provider_call *c, const char *method, const char *rest, const char *body)
+{
+    char p[PROVIDER_URL_MAX], a[512], b[512];
+    snprintf(p, sizeof p, "/repos/%s/%s/actions/%s", provider_escape(provider_scm_text(c, "organization"), a, sizeof a),
+             provider_escape(provider_scm_text(c, "repoName"), b, sizeof b), rest);
+    github_send(c, github_base(provider_scm_text(c, "serverUrl")), provider_scm_text(c, "accessToken"), method, p, body);
+}
+
+/* workflows/{file}<rest>, file the last part of githubWorkflowPath. */
+static void workflow_send(struct provider_call *c, const char *method, const char *rest, const char *body)
+{
+    const char *path = provider_text(c, "githubWorkflowPath"), *file = strrchr(path, '/');
+    char p[PROVIDER_URL_MAX], f[512];
+    snprintf(p, sizeof p, "workflows/%s%s", provider_escape(file ? file + 1 : path, f, sizeof f), rest);
+    actions_send(c, method, p, body);
+}
+
+static void list(struct provider_call *c)
+{
+    char rest[1200], ref[768];
+    snprintf(rest, sizeof rest, "/runs?branch=%s&event=workflow_dispatch&per_page=50",
+             provider_escape(json_string_value(json_object_get(c->input, "ref")), ref, sizeof ref));
+    workflow_send(c, "GET", rest, NULL);
+}
+
+static const json_t *runs(const json_t *answer)
+{
+    return json_object_get(answer, "workflow_runs");
+}
+
+/* The workflow names its runs with the input: run-name: ${{ inputs.slipway_build_id }} (GitHub shows it as display_title). */
+static bool ours(const json_t *run, const char *corr)
+{
+    const char *title = json_string_value(json_object_get(run, "display_title"));
+    const char *name = json_string_value(json_object_get(run, "name"));
+    return (title && strstr(title, corr)) || (name && strstr(name, corr));
+}
+
+static void trigger(struct provider_call *c)
+{
+    char *body = ci_body(c, "inputs", ci_parameters(c));
+    workflow_send(c, "POST", "/dispatches", body ? body : "{}");
+    free(body);
+}
+
+static const struct ci_state conclusions[] = {
+    {"success", "succeeded"}, {"cancelled", "cancelled"}, {"skipped", "cancelled"}, {"stale", "cancelled"}, {NULL, NULL}};
+
+static bool run(const struct provider_call *c, const json_t *r, struct ci_run *out)
+{
+    UNUSED(c);
+    const char *status = json_string_value(json_object_get(r, "status"));
+    const char *ended = ci_state(conclusions, json_string_value(json_object_get(r, "conclusion")));
+
+    ci_text(json_object_get(r, "id"), out->id, sizeof out->id);
+    ci_text(json_object_get(r, "html_url"), out->url, sizeof out->url);
+    out->number = json_integer_value(json_object_get(r, "run_number"));
+    if (!status)
+        status = "";
+    snprintf(out->status, sizeof out->status, "%s",
+             strcmp(status, "completed") == 0     ? (ended ? ended : "failed")
+             : strcmp(status, "in_progress") == 0 ? "running"
+             : status[0]                          ? "queued"
+                                                  : "");
+    return out->id[0] != '\0';
+}
+
+static const struct ci_api ci = {
+    .list = list, .runs = runs, .ours = ours, .trigger = trigger, .send = actions_send, .run_path = "runs/", .run = run};
+
+static void ci_trigger(struct provider_call *c, const struct outbound_response *res)
+{
+    if (!res || !github_limited(c, res))
+        ci_trigger_step(c, res, &ci);
+}
+
+static void ci_status(struct provider_call *c, const struct outbound_response *res)
+{
+    if (!res || !github_limited(c, res))
+        ci_status_step(c, res, &ci);
+}
+
+static const struct provider_ops ops = {.verify = verify,
+                                        .ci_trigger = ci_trigger,
+                                        .ci_status = ci_status,
+                                        .webhook_check = github_webhook_check,
+                                        .webhook_parse = github_webhook_parse};
 static struct provider_setting *const settings[] = {&github_budget, NULL};
 
 struct provider github_actions_provider = {
@@ -57,6 +146,6 @@ struct provider github_actions_provider = {
     .flag = "ENABLE_GITHUB_ACTIONS_INTEGRATION",
     .base_url = &github_api,
     .settings = settings,
-    .caps = CAP_VERIFY | CAP_WEBHOOK_CHECK | CAP_WEBHOOK_PARSE,
+    .caps = CAP_VERIFY | CAP_CI_TRIGGER | CAP_CI_STATUS | CAP_WEBHOOK_CHECK | CAP_WEBHOOK_PARSE,
     .ops = &ops,
 };

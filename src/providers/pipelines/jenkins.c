@@ -3,6 +3,7 @@
 #include "providers/call.h"
 #include "providers/fields.h"
 #include "providers/inbound.h"
+#include "providers/pipelines/pipelines.h"
 
 static const char *check_job_path(json_t *j)
 {
@@ -22,8 +23,8 @@ static const struct field fields[] = {
 
 enum { CRUMB, ROOT, JOB };
 
-/* GET base+path with the credentials, and the crumb once Jenkins gave one. */
-static void get(struct provider_call *c, const char *path)
+/* method base+path with the credentials, and the crumb once Jenkins gave one. */
+static void send(struct provider_call *c, const char *method, const char *path)
 {
     char userpwd[PROVIDER_AUTH_MAX], target[PROVIDER_URL_MAX];
     const char *crumb = provider_secret_text(c, "crumb");
@@ -31,12 +32,17 @@ static void get(struct provider_call *c, const char *path)
 
     provider_url(target, provider_text(c, "jenkinsUrl"), "%s", path);
     snprintf(userpwd, sizeof userpwd, "%s:%s", provider_text(c, "jenkinsUsername"), provider_text(c, "jenkinsApiToken"));
-    provider_request(c, "GET", target, headers, NULL, userpwd);
+    provider_request(c, method, target, headers, NULL, userpwd);
     provider_wipe(userpwd);
 }
 
-/* folder/job-name as /job/folder/job/job-name/api/json, into out[PROVIDER_URL_MAX]. */
-static const char *job_path(char *out, const char *job)
+static void get(struct provider_call *c, const char *path)
+{
+    send(c, "GET", path);
+}
+
+/* folder/job-name as /job/folder/job/job-name<rest>, into out[PROVIDER_URL_MAX]. */
+static const char *job_path(char *out, const char *job, const char *rest)
 {
     out[0] = '\0';
     for (const char *p = job; *p;) {
@@ -46,16 +52,33 @@ static const char *job_path(char *out, const char *job)
         snprintf(out + strlen(out), PROVIDER_URL_MAX - strlen(out), "/job/%s", provider_escape(seg, enc, sizeof enc));
         p += n + (p[n] == '/');
     }
-    snprintf(out + strlen(out), PROVIDER_URL_MAX - strlen(out), "/api/json");
+    snprintf(out + strlen(out), PROVIDER_URL_MAX - strlen(out), "%s", rest);
     return out;
+}
+
+/* A crumb issuer's answer: crumbs enabled, so send ours from now on (404: crumbs are off). */
+static void take_crumb(struct provider_call *c, const struct outbound_response *res)
+{
+    char header[PROVIDER_AUTH_MAX];
+    json_t *j;
+
+    if (res->status == 200 && (j = json_loadb(res->body, res->len, 0, NULL))) {
+        const char *field = json_string_value(json_object_get(j, "crumbRequestField"));
+        const char *crumb = json_string_value(json_object_get(j, "crumb"));
+        if (field && crumb && strlen(field) + strlen(crumb) < 500) {
+            provider_header(header, field, "", crumb);
+            json_object_set_new(c->state.secrets, "crumb", json_string(header));
+            provider_wipe(header);
+        }
+        json_decref(j);
+    }
 }
 
 /* The crumb issuer (404: crumbs are off), the root, then the job. */
 static void verify(struct provider_call *c, const struct outbound_response *res)
 {
     const char *job = provider_text(c, "jenkinsJobPath");
-    char path[PROVIDER_URL_MAX], msg[700], header[PROVIDER_AUTH_MAX];
-    json_t *j;
+    char path[PROVIDER_URL_MAX], msg[700];
 
     if (!res) {
         if (c->state.step == CRUMB)
@@ -63,7 +86,7 @@ static void verify(struct provider_call *c, const struct outbound_response *res)
         else if (c->state.step == ROOT)
             get(c, "/api/json");
         else
-            get(c, job_path(path, job));
+            get(c, job_path(path, job, "/api/json"));
         return;
     }
     switch (c->state.step) {
@@ -74,16 +97,7 @@ static void verify(struct provider_call *c, const struct outbound_response *res)
             provider_finish(c, VERDICT_INVALID, "Jenkins rejected the user name or API token");
             return;
         }
-        if (res->status == 200 && (j = json_loadb(res->body, res->len, 0, NULL))) { /* crumbs enabled: send ours from now on */
-            const char *field = json_string_value(json_object_get(j, "crumbRequestField"));
-            const char *crumb = json_string_value(json_object_get(j, "crumb"));
-            if (field && crumb && strlen(field) + strlen(crumb) < 500) {
-                provider_header(header, field, "", crumb);
-                json_object_set_new(c->state.secrets, "crumb", json_string(header));
-                provider_wipe(header);
-            }
-            json_decref(j);
-        }
+        take_crumb(c, res);
         json_object_set_new(c->output, "crumbs", json_boolean(provider_secret_text(c, "crumb")[0]));
         provider_next(c, ROOT);
         return;
@@ -161,7 +175,121 @@ static enum err_code webhook_parse(const struct provider_inbound *in, struct pro
     return err->code;
 }
 
-static const struct provider_ops ops = {.verify = verify, .webhook_check = webhook_check, .webhook_parse = webhook_parse};
+/* ---- builds: buildWithParameters, the build found by its parameter (docs/releases.md) ---- */
+
+static void job_send(struct provider_call *c, const char *method, const char *rest, const char *body)
+{
+    char path[PROVIDER_URL_MAX];
+    UNUSED(body);
+    send(c, method, job_path(path, provider_text(c, "jenkinsJobPath"), rest));
+}
+
+static void list(struct provider_call *c)
+{
+    job_send(c, "GET",
+             "/api/json?tree=builds%5Bnumber%2Curl%2Cresult%2Cbuilding%2Cactions%5Bparameters%5Bname%2Cvalue%5D%5D%5D%7B0%2C30%7D",
+             NULL);
+}
+
+static const json_t *runs(const json_t *answer)
+{
+    return json_object_get(answer, "builds");
+}
+
+/* A build's ParametersAction holds slipway_build_id = the correlation id. */
+static bool ours(const json_t *run, const char *corr)
+{
+    const json_t *action, *param;
+    size_t i, k;
+
+    json_array_foreach(json_object_get(run, "actions"), i, action)
+    {
+        json_array_foreach(json_object_get(action, "parameters"), k, param)
+        {
+            const char *name = json_string_value(json_object_get(param, "name"));
+            const char *value = json_string_value(json_object_get(param, "value"));
+            if (name && value && strcmp(name, CI_CORRELATION) == 0 && strcmp(value, corr) == 0)
+                return true;
+        }
+    }
+    return false;
+}
+
+/* POST .../buildWithParameters?name=value&...: 201 with the queue item's Location; the build is listed once it starts. */
+static void trigger(struct provider_call *c)
+{
+    json_t *params = ci_parameters(c), *v;
+    char rest[PROVIDER_URL_MAX] = "/buildWithParameters", k[400], e[1200];
+    const char *key;
+
+    json_object_foreach(params, key, v)
+    {
+        size_t used = strlen(rest);
+        snprintf(rest + used, sizeof rest - used, "%s%s=%s", strchr(rest, '?') ? "&" : "?", provider_escape(key, k, sizeof k),
+                 provider_escape(json_string_value(v), e, sizeof e));
+    }
+    json_decref(params);
+    job_send(c, "POST", rest, NULL);
+}
+
+static void read_build(struct provider_call *c, const char *id)
+{
+    const char *hash = strrchr(id, '#');
+    char rest[64];
+    snprintf(rest, sizeof rest, "/%lld/api/json", hash ? atoll(hash + 1) : 0LL);
+    job_send(c, "GET", rest, NULL);
+}
+
+static const struct ci_state results[] = {{"SUCCESS", "succeeded"}, {"FAILURE", "failed"},      {"UNSTABLE", "failed"},
+                                          {"ABORTED", "cancelled"}, {"NOT_BUILT", "cancelled"}, {NULL, NULL}};
+
+/* Its id is the job's path and the build's number ("mobile/release#42"), as the callback names it. */
+static bool run(const struct provider_call *c, const json_t *r, struct ci_run *out)
+{
+    const char *result = ci_state(results, json_string_value(json_object_get(r, "result")));
+
+    out->number = json_integer_value(json_object_get(r, "number"));
+    if (out->number <= 0)
+        return false;
+    snprintf(out->id, sizeof out->id, "%s#%" JSON_INTEGER_FORMAT, provider_text(c, "jenkinsJobPath"), out->number);
+    ci_text(json_object_get(r, "url"), out->url, sizeof out->url);
+    snprintf(out->status, sizeof out->status, "%s",
+             json_is_true(json_object_get(r, "building")) ? "running"
+             : result                                     ? result
+                                                          : "queued");
+    return true;
+}
+
+static const struct ci_api ci = {
+    .list = list, .runs = runs, .ours = ours, .trigger = trigger, .send = job_send, .run = run, .read = read_build};
+
+/* A trigger asks the crumb issuer first (once a call), as a POST needs its crumb where crumbs are on. */
+static void ci_trigger(struct provider_call *c, const struct outbound_response *res)
+{
+    if (c->state.step == CI_TRIGGER && !provider_data_int(c, "crumbed")) {
+        if (!res) {
+            get(c, "/crumbIssuer/api/json");
+            return;
+        }
+        if (provider_unanswered(c, res))
+            return;
+        take_crumb(c, res);
+        json_object_set_new(c->state.data, "crumbed", json_integer(1));
+        res = NULL; /* on to the trigger itself */
+    }
+    ci_trigger_step(c, res, &ci);
+}
+
+static void ci_status(struct provider_call *c, const struct outbound_response *res)
+{
+    ci_status_step(c, res, &ci);
+}
+
+static const struct provider_ops ops = {.verify = verify,
+                                        .ci_trigger = ci_trigger,
+                                        .ci_status = ci_status,
+                                        .webhook_check = webhook_check,
+                                        .webhook_parse = webhook_parse};
 
 struct provider jenkins_provider = {
     .type = "JENKINS",
@@ -170,6 +298,6 @@ struct provider jenkins_provider = {
     .category = CAT_PIPELINES,
     FIELDS(fields),
     .flag = "ENABLE_JENKINS_INTEGRATION",
-    .caps = CAP_VERIFY | CAP_WEBHOOK_CHECK | CAP_WEBHOOK_PARSE,
+    .caps = CAP_VERIFY | CAP_CI_TRIGGER | CAP_CI_STATUS | CAP_WEBHOOK_CHECK | CAP_WEBHOOK_PARSE,
     .ops = &ops,
 };

@@ -27,3 +27,178 @@ const struct field pipeline_common_fields[] = {
     OBJECT("environmentVariables", check_env, "string map"),
 };
 const size_t pipeline_common_count = ARRAY_LEN(pipeline_common_fields);
+
+/* ---- trigger and status (pipelines.h) ---- */
+
+const char *ci_correlation(const struct provider_call *c)
+{
+    const char *s = json_string_value(json_object_get(c->input, "correlationId"));
+    if (!s)
+        s = json_string_value(json_object_get(c->input, "idempotencyKey"));
+    return s ? s : "";
+}
+
+void ci_text(const json_t *v, char *out, size_t n)
+{
+    if (json_is_string(v))
+        snprintf(out, n, "%s", json_string_value(v));
+    else if (json_is_integer(v))
+        snprintf(out, n, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
+    else
+        out[0] = '\0';
+}
+
+json_t *ci_parameters(const struct provider_call *c)
+{
+    json_t *out = json_object(), *v;
+    const char *key;
+    char text[4096];
+
+    json_object_foreach(json_object_get(c->input, "parameters"), key, v)
+    {
+        ci_text(v, text, sizeof text);
+        if (json_is_string(v) || json_is_integer(v))
+            json_object_set_new(out, key, json_string(text));
+    }
+    json_object_set_new(out, CI_CORRELATION, json_string(ci_correlation(c)));
+    return out;
+}
+
+char *ci_body(const struct provider_call *c, const char *key, json_t *value)
+{
+    json_t *body = json_pack("{s:s?, s:o}", "ref", json_string_value(json_object_get(c->input, "ref")), key, value);
+    char *text = body ? json_dumps(body, JSON_COMPACT) : NULL;
+    json_decref(body);
+    return text;
+}
+
+const char *ci_state(const struct ci_state *map, const char *value)
+{
+    for (; value && map->from; map++)
+        if (strcmp(map->from, value) == 0)
+            return map->status;
+    return NULL;
+}
+
+static void run_out(struct provider_call *c, const struct ci_run *run)
+{
+    json_object_set_new(c->output, "runId", json_string(run->id));
+    json_object_set_new(c->output, "number", json_integer(run->number));
+    json_object_set_new(c->output, "url", json_string(run->url));
+    json_object_set_new(c->output, "status", json_string(run->status[0] ? run->status : "queued"));
+}
+
+#define CI_LOOKS 3 /* lists after a trigger before the call ends without a verdict (the caller asks again later) */
+
+/* The run of the list that carries the correlation id, into run; false when none does. */
+static bool find_ours(const struct provider_call *c, const struct ci_api *api, const json_t *answer, const char *corr,
+                      struct ci_run *run)
+{
+    const json_t *runs = api->runs(answer), *r;
+    size_t i;
+
+    json_array_foreach(runs, i, r)
+    {
+        memset(run, 0, sizeof *run);
+        if (api->ours(r, corr) && api->run(c, r, run))
+            return true;
+    }
+    return false;
+}
+
+void ci_trigger_step(struct provider_call *c, const struct outbound_response *res, const struct ci_api *api)
+{
+    const char *ref = json_string_value(json_object_get(c->input, "ref")), *corr = ci_correlation(c);
+    char rejected[200], missing[300];
+    struct ci_run run;
+    json_t *j;
+    bool found;
+
+    if (!ref || !ref[0] || !corr[0]) {
+        provider_finish(c, VERDICT_INVALID, "a build needs a ref and a correlation id");
+        return;
+    }
+    if (!res) {
+        if (c->state.step == CI_TRIGGER)
+            api->trigger(c);
+        else
+            api->list(c);
+        return;
+    }
+    snprintf(rejected, sizeof rejected, "%s rejected the credentials for this pipeline", c->prov->display);
+    snprintf(missing, sizeof missing, "%s answered 404: the pipeline or project is not there, or the credentials cannot see it",
+             c->prov->display);
+    if (provider_failed(c, res, rejected, missing))
+        return;
+    if (c->state.step == CI_TRIGGER && !api->triggered) { /* an answer without the run (GitHub: 204) */
+        provider_next(c, CI_LOOK);
+        return;
+    }
+    if (!(j = provider_answer_json(c, res)))
+        return;
+    memset(&run, 0, sizeof run);
+    if (c->state.step == CI_TRIGGER) {
+        found = api->triggered(c, j, &run);
+        json_decref(j);
+        if (!found) {
+            provider_next(c, CI_LOOK);
+            return;
+        }
+        run_out(c, &run);
+        provider_finish(c, VERDICT_VALID, "%s started run %s on %s", c->prov->display, run.id, ref);
+        return;
+    }
+    found = find_ours(c, api, j, corr, &run);
+    json_decref(j);
+    if (found) {
+        run_out(c, &run);
+        provider_finish(c, VERDICT_VALID, "%s run %s on %s is this build's", c->prov->display, run.id, ref);
+    } else if (c->state.step == CI_LIST && !provider_input_true(c, "noTrigger")) {
+        provider_next(c, CI_TRIGGER);
+    } else if (c->state.step == CI_LOOK && provider_data_int(c, "looks") + 1 < CI_LOOKS) {
+        json_object_set_new(c->state.data, "looks", json_integer(provider_data_int(c, "looks") + 1));
+        provider_next(c, CI_LOOK);
+    } else {
+        json_object_set_new(c->output, "triggered", json_true());
+        provider_finish(c, VERDICT_NONE, "%s has not listed the run of this build on %s yet; slipway looks again later",
+                        c->prov->display, ref);
+    }
+}
+
+void ci_status_step(struct provider_call *c, const struct outbound_response *res, const struct ci_api *api)
+{
+    const char *id = json_string_value(json_object_get(c->input, "runId"));
+    char rejected[200], missing[600];
+    struct ci_run run;
+    json_t *j;
+    bool ok;
+
+    if (!id || !id[0]) {
+        provider_finish(c, VERDICT_INVALID, "no run to read");
+        return;
+    }
+    if (!res) {
+        char rest[600], e[512];
+        if (api->read) {
+            api->read(c, id);
+            return;
+        }
+        snprintf(rest, sizeof rest, "%s%s", api->run_path, provider_escape(id, e, sizeof e));
+        api->send(c, "GET", rest, NULL);
+        return;
+    }
+    snprintf(rejected, sizeof rejected, "%s rejected the credentials for this pipeline", c->prov->display);
+    snprintf(missing, sizeof missing, "%s has no run %s (deleted, or the credentials cannot see it)", c->prov->display, id);
+    if (provider_failed(c, res, rejected, missing) || !(j = provider_answer_json(c, res)))
+        return;
+    memset(&run, 0, sizeof run);
+    ok = api->run(c, j, &run) && run.status[0];
+    json_decref(j);
+    if (!ok) {
+        provider_finish(c, VERDICT_NONE, "%s answered about run %s without a state it names; try again later", c->prov->display,
+                        id);
+        return;
+    }
+    run_out(c, &run);
+    provider_finish(c, VERDICT_VALID, "%s run %s is %s", c->prov->display, run.id, run.status);
+}

@@ -3,8 +3,67 @@
 #define SLIPWAY_PROVIDER_PIPELINES_H
 
 #include "http/schema.h"
+#include "providers/call.h"
 
 extern const struct field pipeline_common_fields[];
 extern const size_t pipeline_common_count;
+
+/*
+ * The trigger and status ops of every CI (docs/releases.md, "Builds"): one
+ * machine, the provider's requests and answer shapes in a struct ci_api.
+ *
+ * A trigger reads before it writes: it lists the pipeline's recent runs on
+ * the ref and looks for the one that carries the call's correlation id
+ * (input "correlationId", else "idempotencyKey"), passed to the run as the
+ * parameter slipway_build_id (GitHub Actions shows it in the run name,
+ * GitLab in the pipeline name, Jenkins and CircleCI as a parameter); only
+ * when none does it triggers, then reads again until the run is listed.
+ * Input {"ref", "parameters": {...}, "correlationId"?, "noTrigger"?};
+ * output {"runId", "number", "url", "status"}; a run triggered but not
+ * listed yet ends without a verdict and output {"triggered": true}, and the
+ * caller asks again with "noTrigger" (a second trigger is never sent).
+ */
+#define CI_CORRELATION "slipway_build_id"
+
+/* The trigger's steps (a provider may add a request of its own before one: Jenkins' crumb). */
+enum ci_step { CI_LIST, CI_TRIGGER, CI_LOOK };
+
+/* One run, as read from an answer. */
+struct ci_run {
+    char id[256], url[1024], status[16];
+    json_int_t number;
+};
+
+struct ci_api {
+    void (*list)(struct provider_call *c);                    /* the recent runs on input.ref */
+    const json_t *(*runs)(const json_t *answer);              /* the list's array of runs */
+    bool (*ours)(const json_t *run, const char *correlation); /* the run carries the correlation id */
+    void (*trigger)(struct provider_call *c);                 /* starts a run (ci_parameters) */
+    bool (*triggered)(const struct provider_call *c, const json_t *answer,
+                      struct ci_run *run); /* the trigger's answer names the run (else: list again) */
+    /* method <the project's API>/<rest>, and where one run is under it (<run_path><run id>: for status) */
+    void (*send)(struct provider_call *c, const char *method, const char *rest, const char *body);
+    const char *run_path;
+    /* a run (in a list or alone) read; false: not a run */
+    bool (*run)(const struct provider_call *c, const json_t *answer, struct ci_run *run);
+    void (*read)(struct provider_call *c, const char *run_id); /* one run, for status, where run_path cannot say (or NULL) */
+};
+
+void ci_trigger_step(struct provider_call *c, const struct outbound_response *res, const struct ci_api *api);
+void ci_status_step(struct provider_call *c, const struct outbound_response *res, const struct ci_api *api);
+
+/* The correlation id of the call. */
+const char *ci_correlation(const struct provider_call *c);
+/* input.parameters with every value as text (numbers written out, others dropped), and slipway_build_id. Caller owns. */
+json_t *ci_parameters(const struct provider_call *c);
+/* A JSON text's value copied into out (n bytes): a string, or an integer written out; "" otherwise. */
+void ci_text(const json_t *v, char *out, size_t n);
+/* {"ref": input.ref, key: value (stolen)} as JSON text: a trigger's body. Caller frees. */
+char *ci_body(const struct provider_call *c, const char *key, json_t *value);
+/* "queued" | "running" | "succeeded" | "failed" | "cancelled" for value in map (from -> status rows, NULL-ended); NULL unknown. */
+struct ci_state {
+    const char *from, *status;
+};
+const char *ci_state(const struct ci_state *map, const char *value);
 
 #endif

@@ -1,0 +1,606 @@
+/*
+ * builds.c: the build stage of a release (releases.h, docs/releases.md
+ * "Builds"): the rows of a candidate's builds, one job a build that
+ * triggers its pipeline, waits for the build webhook, polls without one,
+ * and records the outcome, and the release's move once every build is in.
+ */
+#include "releases/releases.h"
+
+#include <inttypes.h>
+
+#include "core/clock.h"
+#include "core/log.h"
+#include "core/rand.h"
+#include "crypto/secret.h"
+#include "integrations/catalog.h"
+#include "jobs/jobs.h"
+#include "releases/lifecycle.h"
+#include "tenancy/tenants.h"
+#include "verify/verify.h"
+
+#define POLL_FIRST_MS 5000    /* the first status poll this long after the trigger, when no webhook came */
+#define POLL_MAX_MS 300000    /* polls double up to this */
+#define BUILD_MAX_ATTEMPTS 10 /* unanswered triggers retried with the engine's backoff */
+
+/* Which pipeline builds platform: the configuration's platformPipelines, else the tenant's oldest active one for it. */
+static enum err_code pipeline_for(struct store_conn *c, const char *tenant, const char *platform, char out[UUID_SIZE],
+                                  struct err *err)
+{
+    struct store_stmt *st;
+    int rc;
+
+    out[0] = '\0';
+    if (store_select(c, "SELECT platformPipelines FROM release_configs WHERE tenantId = ?", STORE_ARGS(STORE_TEXT(tenant)), &st,
+                     err))
+        return err->code;
+    if ((rc = store_next(st, err)) == 1 && store_col_text(st, 0)) {
+        json_t *map = json_loads(store_col_text(st, 0), 0, NULL);
+        const char *id = json_string_value(json_object_get(map, platform));
+        if (id && strlen(id) < UUID_SIZE)
+            snprintf(out, UUID_SIZE, "%s", id);
+        json_decref(map);
+    }
+    store_finish(st);
+    if (rc < 0 || out[0])
+        return err->code;
+    if (store_select(c,
+                     "SELECT id FROM tenant_pipeline_integrations WHERE tenantId = ? AND platform = ? AND isActive = ? "
+                     "ORDER BY createdAt, id",
+                     STORE_ARGS(STORE_TEXT(tenant), STORE_TEXT(platform), STORE_BOOL(true)), &st, err))
+        return err->code;
+    if ((rc = store_next(st, err)) == 1)
+        release_cols(st, 0, out, UUID_SIZE, NULL);
+    store_finish(st);
+    return rc < 0 ? err->code : ERR_OK;
+}
+
+/* The release's platforms (a JSON array, caller owns) and current candidate; NULL when it is gone. */
+static json_t *release_platforms(struct store_conn *c, const char *tenant, const char *release, int64_t *candidate, struct err *err)
+{
+    struct store_stmt *st;
+    json_t *platforms = NULL;
+
+    if (store_select(c, "SELECT platforms, candidateNumber FROM releases WHERE tenantId = ? AND id = ?",
+                     STORE_ARGS(STORE_TEXT(tenant), STORE_TEXT(release)), &st, err))
+        return NULL;
+    if (store_next(st, err) == 1) {
+        platforms = store_col_text(st, 0) ? json_loads(store_col_text(st, 0), 0, NULL) : NULL;
+        *candidate = store_col_int(st, 1);
+    }
+    store_finish(st);
+    return json_is_array(platforms) ? platforms : (json_decref(platforms), NULL);
+}
+
+enum err_code release_builds_add(struct store_conn *c, const char *tenant, const char *release, bool retry, struct err *err)
+{
+    int64_t candidate = 0;
+    json_t *platforms = release_platforms(c, tenant, release, &candidate, err), *p;
+    char now[TIMESTAMP_SIZE], id[UUID_SIZE], pipeline[UUID_SIZE], status[16];
+    struct store_stmt *st;
+    size_t i;
+
+    clock_now(now);
+    json_array_foreach(platforms, i, p)
+    {
+        const char *platform = json_string_value(p);
+        int64_t attempt = 0;
+        int rc;
+        if (!platform ||
+            store_select(c,
+                         "SELECT status, attempt FROM release_builds WHERE tenantId = ? AND releaseId = ? AND "
+                         "platform = ? AND candidateNumber = ? ORDER BY attempt DESC",
+                         STORE_ARGS(STORE_TEXT(tenant), STORE_TEXT(release), STORE_TEXT(platform), STORE_INT(candidate)), &st, err))
+            break;
+        if ((rc = store_next(st, err)) == 1) {
+            release_cols(st, 0, status, sizeof status, NULL);
+            attempt = store_col_int(st, 1);
+        }
+        store_finish(st);
+        if (rc < 0)
+            break;
+        if (attempt > 0 && !(retry && (strcmp(status, "FAILED") == 0 || strcmp(status, "CANCELLED") == 0)))
+            continue; /* built, building, or not to be retried */
+        rand_uuid(id);
+        if (pipeline_for(c, tenant, platform, pipeline, err) ||
+            store_run(c,
+                      "INSERT INTO release_builds (id, tenantId, releaseId, platform, pipelineIntegrationId, candidateNumber, "
+                      "attempt, status, createdAt, updatedAt) VALUES (?, ?, ?, ?, ?, ?, ?, 'PENDING', ?, ?)",
+                      STORE_ARGS(STORE_TEXT(id), STORE_TEXT(tenant), STORE_TEXT(release), STORE_TEXT(platform),
+                                 pipeline[0] ? STORE_TEXT(pipeline) : STORE_NULL, STORE_INT(candidate), STORE_INT(attempt + 1),
+                                 STORE_TIME(now), STORE_TIME(now)),
+                      NULL, err))
+            break;
+    }
+    json_decref(platforms);
+    return err->code;
+}
+
+enum err_code release_builds_jobs(struct store_conn *c, const char *tenant, const char *release,
+                                  void (*add)(void *ctx, const struct job_new *n, struct err *err), void *ctx, struct err *err)
+{
+    struct store_stmt *st;
+    json_t *ids = json_array(), *id;
+    char dedupe[80];
+    size_t i;
+    int rc;
+
+    if (store_select(c, "SELECT id FROM release_builds WHERE tenantId = ? AND releaseId = ? AND status = 'PENDING'",
+                     STORE_ARGS(STORE_TEXT(tenant), STORE_TEXT(release)), &st, err) == ERR_OK) {
+        while ((rc = store_next(st, err)) == 1)
+            json_array_append_new(ids, json_string(store_col_text(st, 0)));
+        store_finish(st);
+    }
+    json_array_foreach(ids, i, id)
+    {
+        json_t *payload;
+        if (err->code)
+            break;
+        payload = json_pack("{s:s, s:O}", "releaseId", release, "buildId", id);
+        snprintf(dedupe, sizeof dedupe, "release-build:%s", json_string_value(id));
+        add(ctx,
+            &(struct job_new){.kind = RELEASE_BUILD_JOB,
+                              .tenant = tenant,
+                              .payload = payload,
+                              .dedupe_key = dedupe,
+                              .max_attempts = BUILD_MAX_ATTEMPTS},
+            err);
+        json_decref(payload);
+    }
+    json_decref(ids);
+    return err->code;
+}
+
+/* A build status as the CI's ("queued", ...) moved along the table from from; from itself when the table refuses. */
+static enum build_status build_move(enum build_status from, const char *to)
+{
+    static const struct {
+        const char *name;
+        enum build_event event;
+    } events[] = {{"running", BEV_STARTED}, {"succeeded", BEV_SUCCEEDED}, {"failed", BEV_FAILED}, {"cancelled", BEV_CANCEL}};
+    enum build_status s = from;
+
+    if (!to)
+        return from;
+    if (s == BUILD_PENDING && strcmp(to, "failed") != 0 && strcmp(to, "cancelled") != 0)
+        s = build_transition(s, BEV_TRIGGERED);
+    for (size_t i = 0; i < ARRAY_LEN(events); i++)
+        if (strcmp(to, events[i].name) == 0 && build_transition(s, events[i].event) != BUILD_NONE)
+            return build_transition(s, events[i].event);
+    return s == BUILD_NONE ? from : s;
+}
+
+static bool build_ended(enum build_status s)
+{
+    return s == BUILD_SUCCEEDED || s == BUILD_FAILED || s == BUILD_CANCELLED;
+}
+
+enum err_code release_builds_settle(struct store_conn *c, const char *tenant, const char *release, struct err *err)
+{
+    int64_t candidate = 0;
+    json_t *platforms = release_platforms(c, tenant, release, &candidate, err);
+    char status[16] = "", platform[16] = "", seen[16] = "", failed[16] = "", now[TIMESTAMP_SIZE], reason[200];
+    size_t done = 0;
+    struct store_stmt *st;
+    enum release_status to;
+    int rc;
+
+    if (!platforms)
+        return err->code;
+    if (store_select(c, "SELECT status FROM releases WHERE tenantId = ? AND id = ?",
+                     STORE_ARGS(STORE_TEXT(tenant), STORE_TEXT(release)), &st, err) == ERR_OK) {
+        if (store_next(st, err) == 1)
+            release_cols(st, 0, status, sizeof status, NULL);
+        store_finish(st);
+    }
+    if (err->code || strcmp(status, "BUILDING") != 0 ||
+        store_select(c,
+                     "SELECT platform, status FROM release_builds WHERE tenantId = ? AND releaseId = ? AND candidateNumber = ? "
+                     "ORDER BY platform, attempt DESC",
+                     STORE_ARGS(STORE_TEXT(tenant), STORE_TEXT(release), STORE_INT(candidate)), &st, err)) {
+        json_decref(platforms);
+        return err->code;
+    }
+    while ((rc = store_next(st, err)) == 1) { /* the latest attempt of each platform */
+        release_cols(st, 0, platform, sizeof platform, NULL);
+        if (strcmp(platform, seen) == 0)
+            continue;
+        snprintf(seen, sizeof seen, "%s", platform);
+        if (strcmp(store_col_text(st, 1), "SUCCEEDED") == 0)
+            done++;
+        else if (!failed[0] && (strcmp(store_col_text(st, 1), "FAILED") == 0 || strcmp(store_col_text(st, 1), "CANCELLED") == 0))
+            snprintf(failed, sizeof failed, "%s", platform);
+    }
+    store_finish(st);
+    if (rc < 0 || (!failed[0] && done < json_array_size(platforms))) {
+        json_decref(platforms);
+        return err->code;
+    }
+    json_decref(platforms);
+    snprintf(reason, sizeof reason, "the %s build of candidate %" PRId64 " failed: retry builds it again", failed, candidate);
+    to = release_transition(REL_BUILDING, failed[0] ? REV_BUILD_FAILED : REV_BUILDS_DONE, REL_NONE);
+    clock_now(now);
+    if (store_run(c,
+                  "UPDATE releases SET status = ?, resumeStatus = ?, statusReason = ?, updatedAt = ? WHERE tenantId = ? AND id = ?",
+                  STORE_ARGS(STORE_TEXT(release_status_name(to)), STORE_TEXT(failed[0] ? "BUILDING" : NULL),
+                             STORE_TEXT(failed[0] ? reason : NULL), STORE_TIME(now), STORE_TEXT(tenant), STORE_TEXT(release)),
+                  NULL, err))
+        return err->code;
+    return release_event_add(c, tenant, release,
+                             &(struct release_event_row){.kind = "STATUS",
+                                                         .name = failed[0] ? "build-failed" : "builds-done",
+                                                         .from = "BUILDING",
+                                                         .to = release_status_name(to),
+                                                         .message = failed[0] ? reason : "every build of the candidate succeeded"},
+                             err);
+}
+
+/* ---- the build job ---- */
+
+enum { B_TRIGGER, B_WAIT, B_POLL };
+
+static const char *const build_steps[] = {"trigger-build", "wait-build", "poll-build"};
+
+/* What the job reads of its build and release. */
+struct build {
+    bool found;
+    char status[16], run[256], number[64], url[2048], pipeline[UUID_SIZE], platform[16], created[TIMESTAMP_SIZE];
+    char started[TIMESTAMP_SIZE];
+    char release_status[16], branch[256], version[64];
+    int64_t candidate, attempt;
+};
+
+static enum err_code build_load(struct store_conn *c, const char *tenant, const char *id, struct build *b, struct err *err)
+{
+    struct store_stmt *st;
+    int rc;
+
+    memset(b, 0, sizeof *b);
+    if (store_select(c,
+                     "SELECT b.status, b.runId, b.buildNumber, b.buildUrl, b.pipelineIntegrationId, b.platform, b.createdAt, "
+                     "b.candidateNumber, b.attempt, r.status, r.releaseBranch, r.version, b.startedAt FROM release_builds b "
+                     "JOIN releases r ON r.id = b.releaseId AND r.tenantId = b.tenantId WHERE b.tenantId = ? AND b.id = ?",
+                     STORE_ARGS(STORE_TEXT(tenant), STORE_TEXT(id)), &st, err))
+        return err->code;
+    if ((rc = store_next(st, err)) == 1) {
+        b->found = true;
+        release_cols(st, 0, b->status, sizeof b->status, b->run, sizeof b->run, b->number, sizeof b->number, b->url, sizeof b->url,
+                     b->pipeline, sizeof b->pipeline, b->platform, sizeof b->platform, b->created, sizeof b->created, NULL);
+        b->candidate = store_col_int(st, 7);
+        b->attempt = store_col_int(st, 8);
+        release_cols(st, 9, b->release_status, sizeof b->release_status, b->branch, sizeof b->branch, b->version, sizeof b->version,
+                     b->started, sizeof b->started, NULL);
+    }
+    store_finish(st);
+    return rc < 0 ? err->code : ERR_OK;
+}
+
+/* One outcome of a build's step, recorded in one transaction. */
+struct outcome {
+    struct job *job;
+    const char *build, *release, *step, *message;
+    enum verdict verdict;  /* of the call, or VERDICT_VALID for a webhook */
+    const json_t *details; /* the call's output, or the webhook's event */
+    const char *ci_status; /* the CI's word for the run ("queued", ...), or NULL */
+    const json_t *run;     /* {"runId", "number", "url"} where known, or NULL */
+    bool refused;          /* the build cannot go on: FAILED */
+    enum build_status to;  /* out: the build's status after */
+};
+
+static enum err_code outcome_body(struct store_conn *c, void *ctx, struct err *err)
+{
+    struct outcome *o = ctx;
+    const char *tenant = o->job->tenant;
+    struct build b;
+    char now[TIMESTAMP_SIZE], number[64], msg[400];
+    const char *run, *url;
+    enum build_status from;
+
+    if (build_load(c, tenant, o->build, &b, err))
+        return err->code;
+    if (!b.found)
+        return err_set(err, ERR_NOT_FOUND, "the build is gone");
+    if (release_event_add(c, tenant, o->release,
+                          &(struct release_event_row){.kind = "CALL",
+                                                      .name = o->step,
+                                                      .outcome = o->refused                   ? "FAILED"
+                                                                 : o->verdict == VERDICT_NONE ? "RETRY"
+                                                                                              : "OK",
+                                                      .message = o->message,
+                                                      .details = o->details},
+                          err))
+        return err->code;
+    from = build_status_parse(b.status);
+    o->to = o->refused ? build_move(from, "failed") : build_move(from, o->ci_status);
+    if (o->to == from && !o->run)
+        return ERR_OK;
+    run = json_string_value(json_object_get(o->run, "runId"));
+    url = json_string_value(json_object_get(o->run, "url"));
+    if (json_is_integer(json_object_get(o->run, "number")) && json_integer_value(json_object_get(o->run, "number")) > 0)
+        snprintf(number, sizeof number, "%" JSON_INTEGER_FORMAT, json_integer_value(json_object_get(o->run, "number")));
+    else
+        snprintf(number, sizeof number, "%s", b.number);
+    clock_now(now);
+    if (store_run(c,
+                  "UPDATE release_builds SET status = ?, runId = ?, buildNumber = ?, buildUrl = ?, startedAt = ?, finishedAt = ?, "
+                  "updatedAt = ? WHERE tenantId = ? AND id = ?",
+                  STORE_ARGS(STORE_TEXT(build_status_name(o->to)), STORE_TEXT(run && run[0] ? run : (b.run[0] ? b.run : NULL)),
+                             STORE_TEXT(number[0] ? number : NULL), STORE_TEXT(url && url[0] ? url : (b.url[0] ? b.url : NULL)),
+                             b.started[0] ? STORE_TIME(b.started) : STORE_TIME(now),
+                             build_ended(o->to) ? STORE_TIME(now) : STORE_NULL, STORE_TIME(now), STORE_TEXT(tenant),
+                             STORE_TEXT(o->build)),
+                  NULL, err))
+        return err->code;
+    if (!build_ended(o->to))
+        return ERR_OK;
+    snprintf(msg, sizeof msg, "the %s build (candidate %" PRId64 ", attempt %" PRId64 ") %s", b.platform, b.candidate, b.attempt,
+             o->to == BUILD_SUCCEEDED ? "succeeded"
+             : o->to == BUILD_FAILED  ? "failed"
+                                      : "was cancelled");
+    if (release_event_add(c, tenant, o->release,
+                          &(struct release_event_row){.kind = "STATUS",
+                                                      .name = o->to == BUILD_SUCCEEDED ? "build-succeeded" : "build-failed",
+                                                      .message = o->refused ? o->message : msg,
+                                                      .details = o->run},
+                          err) ||
+        release_builds_settle(c, tenant, o->release, err))
+        return err->code;
+    return job_done_in(c, o->job, err);
+}
+
+static enum err_code outcome_record(const struct release_env *env, struct outcome *o, struct err *err)
+{
+    struct store_conn *c = NULL;
+    if (store_conn_get(env->store, &c, err) == ERR_OK)
+        tenant_tx(c, o->job->tenant, outcome_body, o, err);
+    store_conn_put(c);
+    return err->code;
+}
+
+/* Waits for the build's webhook until the next poll (the wait doubles each time). */
+static void wait_for_run(struct job *j, const struct build *b)
+{
+    char key[JOB_EVENT_KEY_SIZE];
+    json_int_t polls = json_integer_value(json_object_get(j->data, "polls"));
+    int64_t delay = POLL_FIRST_MS;
+
+    for (json_int_t i = 0; i < polls && delay < POLL_MAX_MS; i++)
+        delay *= 2;
+    if (delay > POLL_MAX_MS)
+        delay = POLL_MAX_MS;
+    snprintf(key, sizeof key, "build:%s:%.200s", b->pipeline, b->run);
+    json_object_set_new(j->data, "polls", json_integer(polls + 1));
+    job_wait(j, B_WAIT, key, clock_now_ms() + delay);
+}
+
+/* Starts the trigger (B_TRIGGER) or status (B_POLL) call on the build's pipeline (j parks). */
+static enum err_code start_call(const struct release_env *env, struct job *j, const struct build *b, struct err *err)
+{
+    const struct provider *p;
+    struct store_conn *db = NULL;
+    json_t *config = NULL, *scm = NULL, *input;
+    provider_step_fn op;
+    int64_t created = 0;
+
+    if (store_conn_get(env->store, &db, err) == ERR_OK)
+        verify_load(db, env->keys, category_get(CAT_PIPELINES), j->tenant, b->pipeline, NULL, &config, &scm, err);
+    store_conn_put(db);
+    if (err->code)
+        return err->code;
+    p = provider_by_type(json_string_value(json_object_get(config, "type")));
+    op = !p ? NULL : j->step == B_TRIGGER ? p->ops->ci_trigger : p->ops->ci_status;
+    if (!op) {
+        secret_wipe_json(config);
+        secret_wipe_json(scm);
+        json_decref(config);
+        json_decref(scm);
+        return err_set(err, ERR_CONFLICT, "%s cannot %s builds yet", p ? p->display : "this pipeline",
+                       j->step == B_TRIGGER ? "trigger" : "read");
+    }
+    clock_parse(b->created, &created);
+    if (j->step == B_TRIGGER)
+        input = json_pack("{s:s, s:{s:s, s:I, s:I}, s:s, s:b, s:s}", "ref", b->branch, "parameters", "version", b->version,
+                          "candidate", (json_int_t)b->candidate, "buildNumber", (json_int_t)(created / 1000), "correlationId",
+                          json_string_value(json_object_get(j->payload, "buildId")), "noTrigger",
+                          strcmp(b->status, "QUEUED") == 0 && !b->run[0], "integrationId", b->pipeline);
+    else
+        input = json_pack("{s:s, s:s}", "runId", b->run, "integrationId", b->pipeline);
+    provider_call_in_job(provider_call_new(env->loop, p, op, config, scm, input, NULL, NULL), j);
+    return ERR_OK;
+}
+
+/* A trigger or status call ended: recorded, then on. */
+static void call_done(const struct release_env *env, struct job *j, const struct build *b, struct provider_call *call)
+{
+    const char *release = json_string_value(json_object_get(j->payload, "releaseId"));
+    bool trigger = j->step == B_TRIGGER;
+    bool triggered = trigger && json_is_true(json_object_get(call->output, "triggered"));
+    struct outcome o = {.job = j,
+                        .build = json_string_value(json_object_get(j->payload, "buildId")),
+                        .release = release,
+                        .step = build_steps[j->step],
+                        .message = call->message,
+                        .verdict = call->verdict,
+                        .details = call->output,
+                        .refused = trigger && (call->verdict == VERDICT_INVALID || call->verdict == VERDICT_EXPIRED),
+                        .ci_status = call->verdict == VERDICT_VALID ? json_string_value(json_object_get(call->output, "status"))
+                                     : triggered                    ? "queued"
+                                                                    : NULL,
+                        .run = call->verdict == VERDICT_VALID ? call->output : NULL};
+    const char *cause = json_string_value(json_object_get(call->output, "cause"));
+    char message[700];
+    struct build now;
+    struct err err;
+
+    err_clear(&err);
+    if (o.refused && cause) {
+        snprintf(message, sizeof message, "%s (%s)", call->message, cause);
+        o.message = message;
+    }
+    if (outcome_record(env, &o, &err)) {
+        job_fail(j, &err);
+        return;
+    }
+    if (build_ended(o.to)) {
+        if (o.refused)
+            log_info("release %s of tenant %s: the %s build was refused: %s", release, j->tenant, b->platform, o.message);
+        job_done(j); /* recorded with the outcome */
+        return;
+    }
+    if (call->verdict == VERDICT_NONE && trigger) {
+        err_set(&err, ERR_UNAVAILABLE, "%s: %s", build_steps[j->step], call->message);
+        job_fail(j, &err); /* again after the engine's backoff; a run triggered already is only looked for */
+        return;
+    }
+    now = *b;
+    if (call->verdict == VERDICT_VALID && json_string_value(json_object_get(call->output, "runId")))
+        snprintf(now.run, sizeof now.run, "%s", json_string_value(json_object_get(call->output, "runId")));
+    wait_for_run(j, &now); /* a poll without an answer is tried again at the next, later */
+}
+
+/* The webhook's event: {"status": "queued"|"running"|"completed", "conclusion"}. */
+static void webhook_done(const struct release_env *env, struct job *j, const struct build *b)
+{
+    const char *status = json_string_value(json_object_get(j->event, "status"));
+    const char *conclusion = json_string_value(json_object_get(j->event, "conclusion"));
+    char message[300];
+    struct outcome o = {.job = j,
+                        .build = json_string_value(json_object_get(j->payload, "buildId")),
+                        .release = json_string_value(json_object_get(j->payload, "releaseId")),
+                        .step = "build-webhook",
+                        .message = message,
+                        .verdict = VERDICT_VALID,
+                        .details = j->event,
+                        .ci_status = status && strcmp(status, "completed") == 0 ? (conclusion ? conclusion : "failed") : status};
+    struct err err;
+
+    snprintf(message, sizeof message, "the CI says run %s is %s", b->run, o.ci_status ? o.ci_status : "in an unknown state");
+    err_clear(&err);
+    if (outcome_record(env, &o, &err))
+        job_fail(j, &err);
+    else if (build_ended(o.to))
+        job_done(j);
+    else
+        wait_for_run(j, b);
+}
+
+/* A step that cannot go on (no pipeline, one that cannot trigger): the build fails with the reason. */
+static void refuse(const struct release_env *env, struct job *j, const char *reason)
+{
+    struct outcome o = {.job = j,
+                        .build = json_string_value(json_object_get(j->payload, "buildId")),
+                        .release = json_string_value(json_object_get(j->payload, "releaseId")),
+                        .step = build_steps[j->step],
+                        .message = reason,
+                        .verdict = VERDICT_INVALID,
+                        .refused = true};
+    struct err err;
+
+    err_clear(&err);
+    if (outcome_record(env, &o, &err))
+        job_fail(j, &err);
+    else
+        job_done(j);
+}
+
+/*
+ * No pipeline builds the platform: the build waits (the release stays
+ * BUILDING, the timeline says why) until the configuration changes or a
+ * pipeline of that platform is added (looked for again every 10 minutes).
+ */
+static void pipeline_wait(const struct release_env *env, struct job *j, struct build *b)
+{
+    const char *id = json_string_value(json_object_get(j->payload, "buildId"));
+    const char *release = json_string_value(json_object_get(j->payload, "releaseId"));
+    struct store_conn *c = NULL;
+    char key[JOB_EVENT_KEY_SIZE], message[300], now[TIMESTAMP_SIZE];
+    struct err err;
+
+    err_clear(&err);
+    snprintf(message, sizeof message,
+             "no pipeline builds %s: name one in the release configuration's platformPipelines, or give a pipeline that "
+             "platform; the build starts then",
+             b->platform);
+    clock_now(now);
+    if (store_conn_get(env->store, &c, &err) == ERR_OK && pipeline_for(c, j->tenant, b->platform, b->pipeline, &err) == ERR_OK) {
+        if (b->pipeline[0])
+            store_run(c, "UPDATE release_builds SET pipelineIntegrationId = ?, updatedAt = ? WHERE tenantId = ? AND id = ?",
+                      STORE_ARGS(STORE_TEXT(b->pipeline), STORE_TIME(now), STORE_TEXT(j->tenant), STORE_TEXT(id)), NULL, &err);
+        else if (!json_is_true(json_object_get(j->data, "noted")))
+            release_event_add(
+                c, j->tenant, release,
+                &(struct release_event_row){.kind = "CALL", .name = "trigger-build", .outcome = "RETRY", .message = message}, &err);
+    }
+    store_conn_put(c);
+    if (err.code) {
+        job_fail(j, &err);
+    } else if (b->pipeline[0]) {
+        job_next(j, B_TRIGGER);
+    } else {
+        json_object_set_new(j->data, "noted", json_true());
+        snprintf(key, sizeof key, RELEASE_CONFIG_SIGNAL "%s", j->tenant);
+        job_wait(j, B_TRIGGER, key, clock_now_ms() + 600000);
+    }
+}
+
+void release_build_step(void *ctx, struct job *j)
+{
+    const struct release_env *env = ctx;
+    const char *release = json_string_value(json_object_get(j->payload, "releaseId"));
+    const char *id = json_string_value(json_object_get(j->payload, "buildId"));
+    struct provider_call *call = provider_call_of(j);
+    struct store_conn *db = NULL;
+    char key[JOB_EVENT_KEY_SIZE];
+    struct build b;
+    struct err err;
+
+    err_clear(&err);
+    if (!release || !id || !j->tenant[0]) {
+        err_set(&err, ERR_INTERNAL, "not a build: the payload names no release and build");
+        job_fail(j, &err);
+        return;
+    }
+    if (store_conn_get(env->store, &db, &err) == ERR_OK)
+        build_load(db, j->tenant, id, &b, &err);
+    store_conn_put(db);
+    if (err.code) {
+        job_fail(j, &err);
+        return;
+    }
+    if (call) {
+        call_done(env, j, &b, call);
+        return;
+    }
+    if (!b.found || build_ended(build_status_parse(b.status)) || strcmp(b.release_status, "CANCELLED") == 0 ||
+        strcmp(b.release_status, "FINISHED") == 0) {
+        j->output = json_pack("{s:s}", "status", b.found ? b.status : "GONE");
+        job_done(j);
+        return;
+    }
+    if (j->step == B_TRIGGER && b.run[0]) {
+        job_next(j, B_WAIT); /* triggered by an earlier run of this step */
+        return;
+    }
+    if (j->step == B_TRIGGER && strcmp(b.release_status, "BUILDING") != 0) { /* paused or blocked: until resumed or retried */
+        snprintf(key, sizeof key, "release-resume:%s", release);
+        job_wait(j, B_TRIGGER, key, JOB_NO_DEADLINE);
+        return;
+    }
+    if (j->step == B_TRIGGER && !b.pipeline[0]) {
+        pipeline_wait(env, j, &b);
+        return;
+    }
+    if (j->step == B_WAIT && j->event) {
+        webhook_done(env, j, &b);
+        return;
+    }
+    if (j->step == B_WAIT && !j->timed_out) {
+        wait_for_run(j, &b);
+        return;
+    }
+    if (j->step == B_WAIT) {
+        job_next(j, B_POLL); /* no webhook in time: ask */
+        return;
+    }
+    if (start_call(env, j, &b, &err))
+        refuse(env, j, err.message);
+}
