@@ -67,7 +67,13 @@ static const char *check_rules(json_t *v)
         {.name = "issuer", .kind = FIELD_STRING, .required = req, .min = 8, .max = 2048, .check = check_url, .format = "url"},     \
         {.name = "clientId", .kind = FIELD_STRING, .required = req, .min = 1, .max = 255, .check = check_printable},               \
         {.name = "clientSecret", .kind = FIELD_STRING, .required = req, .min = 1, .max = 1024, .secret = true},                    \
-        {.name = "scopes", .kind = FIELD_STRING, .min = 6, .max = 1024, .check = check_scopes, .def = "\"openid email profile\""}, \
+        {.name = "scopes",                                                                                                         \
+         .kind = FIELD_STRING,                                                                                                     \
+         .min = 6,                                                                                                                 \
+         .max = 1024,                                                                                                              \
+         .check = check_scopes,                                                                                                    \
+         .format = "scopes",                                                                                                       \
+         .def = "\"openid email profile\""},                                                                                       \
         {.name = "groupsClaim", .kind = FIELD_STRING, .min = 1, .max = 255, .check = check_printable, .def = "\"groups\""},        \
         {.name = "defaultRole", .kind = FIELD_STRING, .allowed = member_roles, .def = "\"viewer\""},                               \
         {.name = "strict", .kind = FIELD_BOOL, .def = "false"}, {.name = "allowSignup", .kind = FIELD_BOOL, .def = "false"},       \

@@ -8,8 +8,8 @@
  * exchanges the code at the token endpoint (client_secret_basic), verifies
  * the ID token (signature against the provider's JWK Set, fetched again
  * once when the key id is unknown; iss, aud, azp, exp, iat, nonce), reads
- * the groups from the token or else from userinfo, and then, in one
- * transaction: the account mapped to (provider, sub), or one linked by a
+ * the groups (and e-mail address) from the token or else from userinfo,
+ * and then, in one transaction: the account mapped to (provider, sub), or one linked by a
  * verified e-mail address, or one created when the provider allows it; its
  * role from the group rules, the default role, or a refusal in strict mode;
  * the membership set to that role (a change audited); a session cookie as
@@ -571,6 +571,16 @@ static void login_finish(struct flow *f)
     free(t);
 }
 
+/* The claims login needs that the ID token may leave to userinfo (OpenID Connect Core 5.4): filled from info where absent. */
+static void claims_merge(struct flow *f, const json_t *info)
+{
+    const char *const names[] = {"email", "email_verified", "name", f->prov.groups_claim, NULL};
+
+    for (int i = 0; names[i]; i++)
+        if (!json_object_get(f->claims, names[i]) && json_object_get(info, names[i]))
+            json_object_set(f->claims, names[i], json_object_get(info, names[i]));
+}
+
 static void userinfo_answer(struct flow *f)
 {
     json_t *info = answer_json(f, "the userinfo endpoint");
@@ -584,21 +594,25 @@ static void userinfo_answer(struct flow *f)
         idp_failed(f, "the userinfo endpoint answered for another subject");
         return;
     }
-    f->groups = oidc_groups(info, f->prov.groups_claim);
+    claims_merge(f, info);
     json_decref(info);
+    f->groups = oidc_groups(f->claims, f->prov.groups_claim);
     login_finish(f);
 }
 
-/* The groups: from the ID token, or else from userinfo (when the provider has one). */
-static void with_groups(struct flow *f)
+/* The groups and e-mail address: from the ID token, or else from userinfo (when the provider has one). */
+static void with_userinfo(struct flow *f)
 {
     const char *userinfo = meta_text(f, "userinfo_endpoint");
     char *auth;
 
-    if ((f->groups = oidc_groups(f->claims, f->prov.groups_claim)) || !userinfo || !f->access_token) {
+    f->groups = oidc_groups(f->claims, f->prov.groups_claim);
+    if ((f->groups && claim(f, "email")) || !userinfo || !f->access_token) {
         login_finish(f);
         return;
     }
+    json_decref(f->groups);
+    f->groups = NULL;
     auth = arena_printf(f->req->arena, "Authorization: Bearer %s", f->access_token);
     flow_call(f, "GET", userinfo, (const char *const[]){"Accept: application/json", auth, NULL}, NULL, NULL, userinfo_answer);
     hash_cleanse(auth, strlen(auth));
@@ -634,7 +648,7 @@ static void verify_token(struct flow *f)
         refuse(f, &err);
         return;
     }
-    with_groups(f);
+    with_userinfo(f);
 }
 
 static void jwks_answer(struct flow *f)
