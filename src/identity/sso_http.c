@@ -230,9 +230,15 @@ static void query_add(struct buf *b, const char *name, const char *value)
     free(esc);
 }
 
+/* SLIPWAY_PUBLIC_URL (without a trailing slash) and the callback's path. */
 static const char *redirect_uri(const struct flow *f)
 {
-    return arena_printf(f->req->arena, "%s%s", identity()->public_url, CALLBACK_PATH);
+    const char *base = identity()->public_url;
+    size_t n = strlen(base);
+
+    while (n > 0 && base[n - 1] == '/')
+        n--;
+    return arena_printf(f->req->arena, "%.*s%s", (int)n, base, CALLBACK_PATH);
 }
 
 static enum err_code start_body(struct store_conn *c, void *ctx, struct err *err)
