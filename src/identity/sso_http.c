@@ -54,8 +54,9 @@ struct flow {
     json_t *meta; /* the discovery document */
     json_t *jwks;
     bool jwks_fresh; /* fetched during this login: an unknown kid is not fetched again */
+    json_t *tokens;  /* the token endpoint's answer (its ID token not verified yet; no access or refresh token) */
     char *access_token;
-    json_t *claims, *groups;
+    json_t *claims, *groups; /* the verified ID token's claims (with userinfo's), the groups among them */
     /* The last answer, copied off the loop: */
     enum outbound_failure failure;
     long status;
@@ -74,6 +75,7 @@ static void flow_free(struct flow *f)
     if (f->access_token)
         hash_cleanse(f->access_token, strlen(f->access_token));
     free(f->access_token);
+    json_decref(f->tokens);
     json_decref(f->claims);
     json_decref(f->groups);
     free(f->body);
@@ -117,9 +119,8 @@ static void run_next(void *arg)
 }
 
 /* Queues f->next on the identity pool; a full pool ends the login with 503. */
-static void queue_next(struct flow *f, step_fn next)
+static void queue_next(struct flow *f)
 {
-    f->next = next;
     if (workpool_submit(identity()->pool, run_next, f) != 0)
         flow_end(f, &(struct err){.code = ERR_UNAVAILABLE, .message = "the server is busy; try again shortly"});
 }
@@ -136,7 +137,7 @@ static void fetched(const struct outbound_response *res, void *ctx)
     snprintf(f->cause, sizeof f->cause, "%s", res->cause);
     if (res->failure != OUTBOUND_OK)
         log_warn("sso: provider %s: %s", f->prov.id, res->error);
-    queue_next(f, f->next);
+    queue_next(f);
 }
 
 /* Sends a call; its answer runs next. */
@@ -162,7 +163,7 @@ static void flow_call(struct flow *f, const char *method, const char *url, const
         idp_failed(f, "the call cannot be made (is its address a URL?)");
 }
 
-/* The answer as a JSON object (caller owns), or NULL after ending the login: what names the document. */
+/* The answer as a JSON object (caller owns), or NULL after ending the login (f is freed): what names the document. */
 static json_t *answer_json(struct flow *f, const char *what)
 {
     json_t *doc = f->failure == OUTBOUND_OK && f->status == 200 ? json_loads(f->body, 0, NULL) : NULL;
@@ -197,8 +198,11 @@ static const char *meta_text(const struct flow *f, const char *k)
 
 static void discovery_answer(struct flow *f)
 {
-    if (!(f->meta = answer_json(f, "the discovery document")))
-        return;
+    json_t *meta = answer_json(f, "the discovery document");
+
+    if (!meta)
+        return; /* f is gone */
+    f->meta = meta;
     if (!meta_text(f, "issuer") || strcmp(meta_text(f, "issuer"), f->prov.issuer) != 0 || !meta_text(f, "authorization_endpoint") ||
         !meta_text(f, "token_endpoint") || !meta_text(f, "jwks_uri")) {
         idp_failed(f, "the discovery document names another issuer, or lacks an endpoint");
@@ -221,13 +225,14 @@ static void with_meta(struct flow *f, step_fn then)
 
 /* ---- start ---- */
 
-/* A query parameter, percent-encoded, appended to b. */
-static void query_add(struct buf *b, const char *name, const char *value)
+/* A query parameter, percent-encoded, appended to b: 0, or -1 when b is full. */
+static int query_add(struct buf *b, const char *name, const char *value)
 {
     size_t n = strlen(value) * 3 + 1;
     char *esc = xmalloc(n);
-    buf_printf(b, "&%s=%s", name, url_escape(value, esc, n));
+    int rc = buf_printf(b, "&%s=%s", name, url_escape(value, esc, n));
     free(esc);
+    return rc;
 }
 
 /* SLIPWAY_PUBLIC_URL (without a trailing slash) and the callback's path. */
@@ -275,15 +280,10 @@ static void start_redirect(struct flow *f)
         return;
     }
     buf_init(&b, 16384);
-    buf_printf(&b, "%s%cresponse_type=code", endpoint, strchr(endpoint, '?') ? '&' : '?');
-    query_add(&b, "client_id", f->prov.client_id);
-    query_add(&b, "redirect_uri", redirect_uri(f));
-    query_add(&b, "scope", f->prov.scopes);
-    query_add(&b, "state", f->state);
-    query_add(&b, "nonce", f->nonce);
-    query_add(&b, "code_challenge", challenge);
-    query_add(&b, "code_challenge_method", "S256");
-    if (buf_appends(&b, "") == 0) {
+    if ((buf_printf(&b, "%s%cresponse_type=code", endpoint, strchr(endpoint, '?') ? '&' : '?') |
+         query_add(&b, "client_id", f->prov.client_id) | query_add(&b, "redirect_uri", redirect_uri(f)) |
+         query_add(&b, "scope", f->prov.scopes) | query_add(&b, "state", f->state) | query_add(&b, "nonce", f->nonce) |
+         query_add(&b, "code_challenge", challenge) | query_add(&b, "code_challenge_method", "S256")) == 0) {
         response_header(f->req, "Location", b.data);
         response_header(f->req, "Cache-Control", "no-store");
         response_empty(f->req, 302);
@@ -626,15 +626,14 @@ static void with_userinfo(struct flow *f)
 
 static void jwks_answer(struct flow *f);
 
-/* Verifies the ID token (kept in f->body's place: f->claims holds it until verified) against f->jwks. */
+/* Verifies the ID token of f->tokens against f->jwks. */
 static void verify_token(struct flow *f)
 {
-    const char *id_token = json_string_value(json_object_get(f->claims, "id_token"));
-    json_t *claims = NULL;
+    const char *id_token = json_string_value(json_object_get(f->tokens, "id_token"));
     struct err err;
 
     err_clear(&err);
-    if (jwt_verify(id_token, f->jwks, &claims, &err) == ERR_NOT_FOUND && !f->jwks_fresh) {
+    if (jwt_verify(id_token, f->jwks, &f->claims, &err) == ERR_NOT_FOUND && !f->jwks_fresh) {
         /* A key this set does not have: the provider may have rotated; fetch the set once more. */
         f->jwks_fresh = true;
         json_decref(f->jwks);
@@ -643,14 +642,12 @@ static void verify_token(struct flow *f)
                   jwks_answer);
         return;
     }
-    json_decref(f->claims); /* the token answer: done with */
-    f->claims = claims;
-    if (!claims) {
+    if (!f->claims) {
         err.code = ERR_BAD_CREDENTIALS;
         refuse(f, &err);
         return;
     }
-    if (oidc_claims_check(claims, meta_text(f, "issuer"), f->prov.client_id, f->nonce, clock_now_ms() / 1000, &err)) {
+    if (oidc_claims_check(f->claims, meta_text(f, "issuer"), f->prov.client_id, f->nonce, clock_now_ms() / 1000, &err)) {
         refuse(f, &err);
         return;
     }
@@ -659,8 +656,11 @@ static void verify_token(struct flow *f)
 
 static void jwks_answer(struct flow *f)
 {
-    if (!(f->jwks = answer_json(f, "the key set (jwks_uri)")))
-        return;
+    json_t *jwks = answer_json(f, "the key set (jwks_uri)");
+
+    if (!jwks)
+        return; /* f is gone */
+    f->jwks = jwks;
     oidc_cache_put(meta_text(f, "jwks_uri"), f->jwks);
     verify_token(f);
 }
@@ -686,7 +686,7 @@ static void token_answer(struct flow *f)
     f->access_token = access ? xstrdup(access) : NULL;
     json_object_del(answer, "access_token");
     json_object_del(answer, "refresh_token");
-    f->claims = answer; /* the token answer, until the ID token in it is verified */
+    f->tokens = answer;
     if ((f->jwks = oidc_cache_get(meta_text(f, "jwks_uri")))) {
         verify_token(f);
         return;
@@ -716,14 +716,15 @@ static void exchange_code(struct flow *f)
     n = strlen(id_esc) + 1 + strlen(secret_esc) + 1;
     userpwd = xmalloc(n);
     snprintf(userpwd, n, "%s:%s", id_esc, secret_esc);
-    buf_init(&form, 16384);
+    buf_init(&form, 16384); /* the code is at most 2048 characters: it fits */
     buf_appends(&form, "grant_type=authorization_code");
-    query_add(&form, "code", f->code);
-    query_add(&form, "redirect_uri", redirect_uri(f));
-    query_add(&form, "code_verifier", f->verifier);
-    flow_call(f, "POST", meta_text(f, "token_endpoint"),
-              (const char *const[]){"Content-Type: application/x-www-form-urlencoded", "Accept: application/json", NULL}, form.data,
-              userpwd, token_answer);
+    if ((query_add(&form, "code", f->code) | query_add(&form, "redirect_uri", redirect_uri(f)) |
+         query_add(&form, "code_verifier", f->verifier)) == 0)
+        flow_call(f, "POST", meta_text(f, "token_endpoint"),
+                  (const char *const[]){"Content-Type: application/x-www-form-urlencoded", "Accept: application/json", NULL},
+                  form.data, userpwd, token_answer);
+    else
+        flow_end(f, &(struct err){.code = ERR_INTERNAL, .message = "the token request does not fit"});
     hash_cleanse(secret_esc, strlen(secret_esc));
     hash_cleanse(userpwd, strlen(userpwd));
     hash_cleanse(form.data, form.len);
@@ -744,10 +745,10 @@ static enum err_code spend_state(struct store_conn *c, void *ctx, struct err *er
 
     clock_now(now);
     hash_sha256_hex(f->state, strlen(f->state), hash);
-    if (store_select(c, "SELECT providerId, nonce, codeVerifier, expiresAt FROM iam_login_states WHERE stateHash = ?",
-                     STORE_ARGS(STORE_TEXT(hash)), &st, err))
+    if (store_select(c, "SELECT providerId, nonce, codeVerifier FROM iam_login_states WHERE stateHash = ? AND expiresAt > ?",
+                     STORE_ARGS(STORE_TEXT(hash), STORE_TIME(now)), &st, err))
         return err->code;
-    if ((rc = store_next(st, err)) == 1 && strcmp(store_col_text(st, 3), now) > 0) {
+    if ((rc = store_next(st, err)) == 1) {
         snprintf(provider, sizeof provider, "%s", store_col_text(st, 0));
         snprintf(f->nonce, sizeof f->nonce, "%s", store_col_text(st, 1));
         snprintf(f->verifier, sizeof f->verifier, "%s", store_col_text(st, 2));

@@ -18,6 +18,7 @@ the password login unaffected); the owner-only API, and the client secret in
 no answer and no log line.
 """
 
+import datetime
 import json
 import os
 import shutil
@@ -250,6 +251,11 @@ class SsoLoginTest(SsoBase):
         self.assert_error(self.callback(url), 400, "invalid_request")
         bogus = CALLBACK + "?code=x&state=" + "A" * 43
         self.assert_error(self.callback(bogus), 400, "invalid_request")
+        # A login that took longer than ten minutes: its state has expired.
+        url = self.login_url(p, "erin")
+        past = harness.format_time(harness.now() - datetime.timedelta(minutes=1))
+        fx.db_execute(self.server, "UPDATE iam_login_states SET expiresAt = ?", (past,))
+        self.assert_error(self.callback(url), 400, "invalid_request")
 
     def test_provider_down(self):
         p = self.provider(issuer="http://127.0.0.1:%d" % harness.free_port())
