@@ -24,14 +24,13 @@ import os
 import shutil
 import subprocess
 import tempfile
-import time
 import unittest
 import urllib.parse
 import uuid
 import http.client
 
 import harness
-import integration_fixtures as fx  # noqa: F401 (sets INTEGRATION_ENCRYPTION_KEY)
+import integration_fixtures as fx  # also sets INTEGRATION_ENCRYPTION_KEY
 from harness import ApiTest, new_org
 
 IDP_DIR = os.path.join(harness.REPO_ROOT, "tests", "oidc")
