@@ -24,6 +24,7 @@
 #include "tenancy/auth.h"
 #include "tenancy/bootstrap.h"
 #include "tenancy/tenancy.h"
+#include "identity/identity_http.h"
 #include "integrations/integrations_http.h"
 #include "integrations/webhooks.h"
 #include "setup/setup_http.h"
@@ -245,6 +246,8 @@ static int serve(struct app *app)
     setup_http_start(app->status_cache, app->keys);
     verify_http_start(app->jobs, app->keys, &app->providers);
     releases_http_start(app->jobs);
+    identity_http_start(&(struct identity_env){
+        .keys = app->keys, .loop = &app->providers, .pool = app->hash_pool, .public_url = app->cfg.public_url});
     app->server = server = server_start(&so, routes, routes_count, &routes_hooks, app->store, &err);
     if (server)
         metrics_http_start(&(struct metrics_sources){

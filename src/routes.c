@@ -13,6 +13,7 @@
  */
 #include "routes.h"
 
+#include "identity/identity_http.h"
 #include "integrations/catalog.h"
 #include "integrations/integrations_http.h"
 #include "integrations/webhooks.h"
@@ -39,6 +40,9 @@ const struct route routes[] = {
 
     {"POST", "/api/v1/auth/login", ACCESS_PUBLIC, &login_schema, auth_login},
     {"POST", "/api/v1/auth/logout", ACCESS_ACCOUNT, NULL, auth_logout},
+    /* Single sign-on (docs/sso.md): the browser is sent to the provider and comes back with a code. */
+    {"GET", "/api/v1/auth/oidc/{providerId}/start", ACCESS_PUBLIC, NULL, sso_start},
+    {"GET", "/api/v1/auth/oidc/callback", ACCESS_PUBLIC, NULL, sso_callback},
     {"GET", "/api/v1/me", ACCESS_ACCOUNT, NULL, me_get},
     {"GET", "/api/v1/me/tokens", ACCESS_ACCOUNT, NULL, tokens_list},
     {"POST", "/api/v1/me/tokens", ACCESS_ACCOUNT, &token_create_schema, tokens_create},
@@ -60,6 +64,13 @@ const struct route routes[] = {
     /* Public: the invitee may have no account yet. Logged in (bearer or session), the caller is authenticated and accepts as
        itself. */
     {"POST", "/api/v1/invitations/accept", ACCESS_PUBLIC_OR_ACCOUNT, &invitation_accept_schema, invitation_accept},
+
+    /* A tenant's identity providers: owners only (the client secret is write-only). */
+    {"GET", "/api/v1/{tenantId}/iam/providers", ACCESS_OWNER, NULL, iam_providers_list},
+    {"POST", "/api/v1/{tenantId}/iam/providers", ACCESS_OWNER, &iam_provider_create_schema, iam_provider_post},
+    {"GET", "/api/v1/{tenantId}/iam/providers/{id}", ACCESS_OWNER, NULL, iam_provider_get},
+    {"PATCH", "/api/v1/{tenantId}/iam/providers/{id}", ACCESS_OWNER, &iam_provider_update_schema, iam_provider_patch},
+    {"DELETE", "/api/v1/{tenantId}/iam/providers/{id}", ACCESS_OWNER, NULL, iam_provider_delete},
 
     {"GET", "/api/v1/{tenantId}/audit-logs", ACCESS_OWNER, NULL, audit_list},
     {"GET", "/api/v1/{tenantId}/audit-logs/stream", ACCESS_OWNER, NULL, audit_stream},

@@ -49,6 +49,7 @@ struct config {
      */
     char ca_bundle[1024];
     char outbound_allow[512];
+    char public_url[512];       /* SLIPWAY_PUBLIC_URL: where browsers reach slipway (single sign-on's redirect URI), or "" */
     int outbound_timeout;       /* ms, for providers without a timeout of their own */
     int reverify_interval;      /* seconds */
     int job_lease, job_poll_ms; /* the job queue: seconds, ms */

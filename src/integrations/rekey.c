@@ -63,20 +63,25 @@ struct secret_column {
     const char *sql_key_ids, *sql_page, *sql_swap, *sql_current;
 };
 
-/* Webhook secrets (webhooks.c), keyed by their integration's id. */
-static const struct secret_column webhook_secrets = {
-    "integration_webhooks",
-    "secret",
-    "SELECT DISTINCT SUBSTR(secret, 1, 12) FROM integration_webhooks",
-    "SELECT integrationId, tenantId, secret FROM integration_webhooks WHERE SUBSTR(secret, 1, 12) <> ? AND integrationId > ? "
-    "ORDER BY integrationId LIMIT ?",
-    "UPDATE integration_webhooks SET secret = ? WHERE integrationId = ? AND secret = ?",
-    "SELECT COUNT(*) FROM integration_webhooks WHERE SUBSTR(secret, 1, 12) = ?"};
+/* The secret columns outside the integration categories, each keyed by its row's id. */
+static const struct secret_column other_secrets[] = {
+    /* Webhook secrets (webhooks.c), keyed by their integration's id. */
+    {"integration_webhooks", "secret", "SELECT DISTINCT SUBSTR(secret, 1, 12) FROM integration_webhooks",
+     "SELECT integrationId, tenantId, secret FROM integration_webhooks WHERE SUBSTR(secret, 1, 12) <> ? AND integrationId > ? "
+     "ORDER BY integrationId LIMIT ?",
+     "UPDATE integration_webhooks SET secret = ? WHERE integrationId = ? AND secret = ?",
+     "SELECT COUNT(*) FROM integration_webhooks WHERE SUBSTR(secret, 1, 12) = ?"},
+    /* Single sign-on client secrets (identity/iam.h). */
+    {"iam_providers", "clientSecret", "SELECT DISTINCT SUBSTR(clientSecret, 1, 12) FROM iam_providers",
+     "SELECT id, tenantId, clientSecret FROM iam_providers WHERE SUBSTR(clientSecret, 1, 12) <> ? AND id > ? ORDER BY id LIMIT ?",
+     "UPDATE iam_providers SET clientSecret = ? WHERE id = ? AND clientSecret = ?",
+     "SELECT COUNT(*) FROM iam_providers WHERE SUBSTR(clientSecret, 1, 12) = ?"},
+};
 
 typedef enum err_code (*column_fn)(struct store_conn *c, const struct keyring *keys, const struct secret_column *col, void *ctx,
                                    struct err *err);
 
-/* Calls fn on every column of stored secrets (every category's secret fields, then the webhook secrets) until one fails. */
+/* Calls fn on every column of stored secrets (every category's secret fields, then other_secrets) until one fails. */
 static enum err_code each_secret_column(struct store_conn *c, const struct keyring *keys, column_fn fn, void *ctx, struct err *err)
 {
     for (int k = 0; k < CAT__COUNT && !err->code; k++) {
@@ -93,8 +98,8 @@ static enum err_code each_secret_column(struct store_conn *c, const struct keyri
             fn(c, keys, &col, ctx, err);
         }
     }
-    if (!err->code)
-        fn(c, keys, &webhook_secrets, ctx, err);
+    for (size_t i = 0; i < ARRAY_LEN(other_secrets) && !err->code; i++)
+        fn(c, keys, &other_secrets[i], ctx, err);
     return err->code;
 }
 

@@ -169,6 +169,10 @@ def sample_value(field):
             return unique_email("probe")
         if field["format"] == "uuid":
             return str(uuid.uuid4())
+        if field["format"] == "url":
+            return "https://probe-%s.example.com" % tag
+        if field["format"] == "scopes":
+            return "openid"
         text = "Probe " + tag
         return text[:field["maxLength"]] if field["maxLength"] else text
     if kind == "integer":

@@ -121,10 +121,22 @@ def set_release_status(server, release_id, action):
     fx.db_execute(server, "UPDATE releases SET status = ?, resumeStatus = ? WHERE id = ?", (status, resume, release_id))
 
 
+def iam_provider(server, token, tenant_id):
+    """An identity provider of the tenant (docs/sso.md), never called: its id."""
+    tag = uuid.uuid4().hex[:8]
+    resp = server.request("POST", "/api/v1/%s/iam/providers" % tenant_id, token=token,
+                          body={"name": "idp " + tag, "type": "OIDC", "issuer": "https://idp.example.com",
+                                "clientId": "client-" + tag, "clientSecret": "idp-secret-" + uuid.uuid4().hex})
+    if resp.status != 201:
+        raise AssertionError("creating an identity provider failed: %s" % resp)
+    return resp.json["id"]
+
+
 def org_with_integrations(server, types):
     """harness.new_org's fresh tenant (owner, editor, viewer) with an integration of each of types ({type:
     category}, the catalog's order): org.by_type[type], and org.by_category[category] (its first type's),
-    a pending invitation: org.invitation, and a release (plant_release): org.release_id."""
+    a pending invitation: org.invitation, a release (plant_release): org.release_id, and an identity
+    provider: org.iam_provider_id."""
     org = harness.new_org(server)
     org.by_type, org.by_category = {}, {}
     make = _maker(server, org.owner.token, org.id, types, org.by_type)
@@ -132,12 +144,14 @@ def org_with_integrations(server, types):
         org.by_category.setdefault(category, make(type_))
     org.invitation = invite(server, org.owner.token, org.id)
     org.release_id = plant_release(server, org.id)
+    org.iam_provider_id = iam_provider(server, org.owner.token, org.id)
     return org
 
 
 def integration_markers(org):
-    """Names and ids of org's integrations: none may show in an answer to another tenant."""
-    out = set()
+    """Names and ids of org's integrations, its release's and its sign-on provider's: none may show in an answer to
+    another tenant."""
+    out = {org.release_id, org.iam_provider_id}
     for integ in org.by_type.values():
         out |= {integ["id"], integ["displayName"]}
     return out

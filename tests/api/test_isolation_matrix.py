@@ -85,6 +85,8 @@ class IsolationMatrixTest(harness.ApiTest):
             ids["id"] = src.invitation["invitationId"]
         elif case.category:
             ids["id"] = src.by_category[case.category]["id"]
+        elif case.path.endswith("/iam/providers/{id}"):
+            ids["id"] = src.iam_provider_id
         if "hookId" in case.params:
             # A signed webhook's route: no credential of the API opens it; an unknown hook answers as a bad signature.
             ids["hookId"] = "unknown-" + uuid.uuid4().hex
@@ -275,6 +277,9 @@ class IsolationMatrixTest(harness.ApiTest):
         elif case.params and case.params[-1] == "id" and case.category:
             ids["tenantId"], ids["id"] = route_matrix.throwaway_integration(self.server, caller.token, case.category,
                                                                             self.types)
+        elif case.path.endswith("/iam/providers/{id}"):
+            ids["tenantId"] = harness.new_tenant(self.server, caller.token)["id"]
+            ids["id"] = route_matrix.iam_provider(self.server, caller.token, ids["tenantId"])
         else:
             self.fail("%s: the isolation matrix does not know how to call it without lasting effect" % case)
         resp = self.call(case, ids, token=token)

@@ -325,6 +325,15 @@ class KeyLifecycleTest(unittest.TestCase):
             raise AssertionError("webhook not made: %s" % resp)
         cls.hook = resp.json
         server.remember_secret(cls.hook["secret"])
+        # and a single sign-on client secret (iam_providers.clientSecret)
+        cls.idp_secret = "idp-secret-" + os.urandom(8).hex()
+        server.remember_secret(cls.idp_secret)
+        resp = server.request("POST", "/api/v1/%s/iam/providers" % github[0], token=token,
+                              body={"name": "idp", "type": "OKTA", "issuer": "https://idp.example.com", "clientId": "slipway",
+                                    "clientSecret": cls.idp_secret})
+        if resp.status != 201:
+            raise AssertionError("identity provider not made: %s" % resp)
+        cls.idp_path = "/api/v1/%s/iam/providers/%s" % (github[0], resp.json["id"])
         server.stop()
         cls.before = fx.copy_database(cls.db, cls.dir)
 
@@ -362,6 +371,8 @@ class KeyLifecycleTest(unittest.TestCase):
         raw, headers = fake_github.webhook(self.hook["secret"], "push", fake_github.push_payload(ref="refs/heads/main"))
         status, _, body = fakebase.send_webhook("http://127.0.0.1:%d" % server.port, self.hook["path"], raw, headers)
         self.assertEqual(status, 202, "the webhook's secret is read: %s" % body)
+        idp = get_json(server, self.idp_path, self.admin["token"])
+        self.assertEqual(idp["clientSecret"], "****" + self.idp_secret[-4:], "the identity provider's secret is read")
         self.assertEqual(owner_view(server, self.admin["token"], refs), view)
         self.assertTrue(view, "no integration to read")
         for masks, unreadable in view.values():

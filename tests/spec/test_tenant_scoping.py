@@ -28,7 +28,7 @@ import re
 import unittest
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
-TENANT_TABLE = r"(?:tenant_members|tenant_release_settings|tenant_integrations|tenant_\w+_integrations|tenant_invitations|audit_logs|%s)"
+TENANT_TABLE = r"(?:tenant_members|tenant_release_settings|tenant_integrations|tenant_\w+_integrations|tenant_invitations|audit_logs|iam_providers|iam_user_mappings|iam_group_mappings|%s)"
 TENANT_TABLES = re.compile(r"(?<!\w)%s(?!\w)" % TENANT_TABLE)  # (?<!\w): "%s" starts with no word character
 SQL_START = re.compile(r"^\s*(SELECT|UPDATE|DELETE|INSERT)\b", re.I)
 
@@ -44,6 +44,15 @@ ALLOWED = {
                                                                                     "events, which belong to no tenant",
     ("src/tenancy/invitations_http.c", "WHERE i.tokenHash = ?"): "accepting: the secret token names the invitation, "
                                                                  "and with it its one tenant",
+    ("src/integrations/rekey.c", "SELECT DISTINCT SUBSTR(clientSecret"): "start-up check of every stored secret's key id "
+                                                                         "(all tenants)",
+    ("src/integrations/rekey.c", "SUBSTR(clientSecret, 1, 12) <> ? AND id > ?"): "key rotation walks every tenant's secrets",
+    ("src/integrations/rekey.c", "UPDATE iam_providers SET clientSecret = ? WHERE id = ?"): "key rotation's compare-and-swap "
+                                                                                           "by row id",
+    ("src/integrations/rekey.c", "SELECT COUNT(*) FROM iam_providers WHERE SUBSTR("): "key rotation's count of rows already "
+                                                                                     "current",
+    ("src/identity/iam.c", "FROM iam_providers WHERE id = ?"): "a login names its provider (by the start URL or by "
+                                                                  "its spent state), and with it its one tenant",
 }
 
 LITERAL = re.compile(r'"((?:[^"\\\n]|\\.)*)"')

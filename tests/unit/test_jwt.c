@@ -1,10 +1,12 @@
-/* Unit tests of JWT signing: tokens verify with the public key, ES256 signatures are raw R||S. */
+/* Unit tests of JWT signing (tokens verify with the public key, ES256 signatures are raw R||S) and of ID token verification against
+ * a JWK Set. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <cmocka.h>
 
 #include <openssl/bio.h>
+#include <openssl/core_names.h>
 #include <openssl/ecdsa.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
@@ -119,11 +121,113 @@ static void test_rs256(void **state)
     EVP_PKEY_free(key);
 }
 
+/* A base64url JWK member of n bytes. */
+static json_t *b64_member(const unsigned char *p, size_t n)
+{
+    char out[1024];
+    b64url_encode(p, n, out);
+    return json_string(out);
+}
+
+/* The public JWK of key (RSA or P-256) with kid. Caller owns. */
+static json_t *jwk_of(EVP_PKEY *key, const char *kid)
+{
+    json_t *jwk = json_pack("{s:s}", "kid", kid);
+    unsigned char buf[512];
+    if (EVP_PKEY_get_base_id(key) == EVP_PKEY_RSA) {
+        BIGNUM *n = NULL, *e = NULL;
+        EVP_PKEY_get_bn_param(key, OSSL_PKEY_PARAM_RSA_N, &n);
+        EVP_PKEY_get_bn_param(key, OSSL_PKEY_PARAM_RSA_E, &e);
+        json_object_set_new(jwk, "kty", json_string("RSA"));
+        json_object_set_new(jwk, "n", b64_member(buf, (size_t)BN_bn2bin(n, buf)));
+        json_object_set_new(jwk, "e", b64_member(buf, (size_t)BN_bn2bin(e, buf)));
+        BN_free(n);
+        BN_free(e);
+    } else {
+        size_t len = 0;
+        EVP_PKEY_get_octet_string_param(key, OSSL_PKEY_PARAM_PUB_KEY, buf, sizeof buf, &len);
+        assert_int_equal(len, 65);
+        json_object_set_new(jwk, "kty", json_string("EC"));
+        json_object_set_new(jwk, "crv", json_string("P-256"));
+        json_object_set_new(jwk, "x", b64_member(buf + 1, 32));
+        json_object_set_new(jwk, "y", b64_member(buf + 33, 32));
+    }
+    return jwk;
+}
+
+/* A token with this header and payload and a junk signature. Caller frees. */
+static char *forged(const char *header, const char *payload)
+{
+    char h[512], p[512], *out = malloc(1200);
+    b64url_encode(header, strlen(header), h);
+    b64url_encode(payload, strlen(payload), p);
+    snprintf(out, 1200, "%s.%s.c2ln", h, p);
+    return out;
+}
+
+static void test_verify(void **state)
+{
+    EVP_PKEY *rsa = EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)2048), *ec = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
+    EVP_PKEY *other = EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)2048);
+    char *rsa_pem = pem_of(rsa), *ec_pem = pem_of(ec), *other_pem = pem_of(other), *token = NULL;
+    json_t *jwks = json_pack("{s:[o, o]}", "keys", jwk_of(rsa, "r1"), jwk_of(ec, "e1"));
+    json_t *claims = json_pack("{s:s, s:s}", "iss", "https://idp.example", "sub", "alice"), *got = NULL;
+    struct err err;
+    (void)state;
+
+    err_clear(&err);
+    /* RS256 and ES256, each found by its kid. */
+    assert_int_equal(jwt_sign(JWT_RS256, rsa_pem, "r1", claims, &token, &err), ERR_OK);
+    assert_int_equal(jwt_verify(token, jwks, &got, &err), ERR_OK);
+    assert_true(json_equal(got, claims));
+    json_decref(got);
+    /* A changed payload (one character of the signature's input) does not verify. */
+    token[strchr(token, '.') - token + 2] ^= 1;
+    assert_int_equal(jwt_verify(token, jwks, &got, &err), ERR_INVALID);
+    assert_null(got);
+    free(token);
+    err_clear(&err);
+    assert_int_equal(jwt_sign(JWT_ES256, ec_pem, "e1", claims, &token, &err), ERR_OK);
+    assert_int_equal(jwt_verify(token, jwks, &got, &err), ERR_OK);
+    json_decref(got);
+    free(token);
+    /* Another key under a known kid: a bad signature. Under an unknown kid: ERR_NOT_FOUND (fetch the set again). */
+    assert_int_equal(jwt_sign(JWT_RS256, other_pem, "r1", claims, &token, &err), ERR_OK);
+    assert_int_equal(jwt_verify(token, jwks, &got, &err), ERR_INVALID);
+    free(token);
+    err_clear(&err);
+    assert_int_equal(jwt_sign(JWT_RS256, other_pem, "r2", claims, &token, &err), ERR_OK);
+    assert_int_equal(jwt_verify(token, jwks, &got, &err), ERR_NOT_FOUND);
+    free(token);
+    err_clear(&err);
+    /* alg none and HMAC are refused whatever the signature; so is what is not a JWT. */
+    const char *refused[] = {"{\"alg\":\"none\"}", "{\"alg\":\"HS256\",\"kid\":\"r1\"}", "{\"alg\":\"RS512\",\"kid\":\"r1\"}",
+                             NULL};
+    for (int i = 0; refused[i]; i++) {
+        token = forged(refused[i], "{\"sub\":\"alice\"}");
+        assert_int_equal(jwt_verify(token, jwks, &got, &err), ERR_INVALID);
+        free(token);
+        err_clear(&err);
+    }
+    assert_int_equal(jwt_verify("a.b", jwks, &got, &err), ERR_INVALID);
+    err_clear(&err);
+    assert_int_equal(jwt_verify("a.b.c.d", jwks, &got, &err), ERR_INVALID);
+    json_decref(jwks);
+    json_decref(claims);
+    free(rsa_pem);
+    free(ec_pem);
+    free(other_pem);
+    EVP_PKEY_free(rsa);
+    EVP_PKEY_free(ec);
+    EVP_PKEY_free(other);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_es256),
         cmocka_unit_test(test_rs256),
+        cmocka_unit_test(test_verify),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

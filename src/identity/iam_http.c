@@ -1,0 +1,342 @@
+/*
+ * iam_http.c: an owner's identity providers (docs/sso.md, docs/api.md
+ * "Single sign-on"). The client secret is write-only: stored encrypted,
+ * answered as a mask. The group rules travel inside the provider, as one
+ * list that a write replaces whole.
+ */
+#include "core/clock.h"
+#include "core/rand.h"
+#include "crypto/secret.h"
+#include "identity/iam.h"
+#include "identity/identity_http.h"
+#include "integrations/integrations.h"
+#include "providers/fields.h"
+#include "tenancy/audit.h"
+#include "tenancy/tenancy_http.h"
+
+#define RULES_MAX 100
+
+const char *const iam_provider_types[] = {"AUTH0", "AZURE", "GOOGLE", "OIDC", "OKTA", NULL};
+
+static struct identity_env env;
+
+void identity_http_start(const struct identity_env *e)
+{
+    env = *e;
+}
+
+/* Space-separated scopes among which "openid". */
+static const char *check_scopes(json_t *v)
+{
+    const char *s = json_string_value(v);
+    for (const char *p = s; *p; p += strcspn(p, " "), p += strspn(p, " "))
+        if (strncmp(p, "openid", 6) == 0 && (p[6] == ' ' || p[6] == '\0'))
+            return check_printable(v);
+    return "must include the scope openid";
+}
+
+/* [{group, role, priority?}], each group once. */
+static const char *check_rules(json_t *v)
+{
+    json_t *r;
+    size_t i;
+
+    if (json_array_size(v) > RULES_MAX)
+        return "at most 100 rules";
+    json_array_foreach(v, i, r)
+    {
+        const char *group = json_string_value(json_object_get(r, "group"));
+        const json_t *priority = json_object_get(r, "priority");
+        if (!json_is_object(r) || !group || !group[0] || utf8_length(group) > 255 ||
+            role_parse(json_string_value(json_object_get(r, "role"))) == ROLE_PUBLIC ||
+            json_object_size(r) != 2u + (priority != NULL) ||
+            (priority &&
+             (!json_is_integer(priority) || json_integer_value(priority) < -1000 || json_integer_value(priority) > 1000)))
+            return "each rule is {\"group\": 1 to 255 characters, \"role\": owner, editor or viewer, \"priority\": -1000 to 1000 "
+                   "(optional)}";
+        for (size_t j = 0; j < i; j++)
+            if (strcmp(json_string_value(json_object_get(json_array_get(v, j), "group")), group) == 0)
+                return "each group at most once";
+    }
+    return NULL;
+}
+
+#define PROVIDER_FIELDS(req)                                                                                                       \
+    {.name = "name", .kind = FIELD_STRING, .required = req, .min = 1, .max = 200, .check = check_printable},                       \
+        {.name = "type", .kind = FIELD_STRING, .required = req, .allowed = iam_provider_types},                                    \
+        {.name = "issuer", .kind = FIELD_STRING, .required = req, .min = 8, .max = 2048, .check = check_url, .format = "url"},     \
+        {.name = "clientId", .kind = FIELD_STRING, .required = req, .min = 1, .max = 255, .check = check_printable},               \
+        {.name = "clientSecret", .kind = FIELD_STRING, .required = req, .min = 1, .max = 1024, .secret = true},                    \
+        {.name = "scopes",                                                                                                         \
+         .kind = FIELD_STRING,                                                                                                     \
+         .min = 6,                                                                                                                 \
+         .max = 1024,                                                                                                              \
+         .check = check_scopes,                                                                                                    \
+         .format = "scopes",                                                                                                       \
+         .def = "\"openid email profile\""},                                                                                       \
+        {.name = "groupsClaim", .kind = FIELD_STRING, .min = 1, .max = 255, .check = check_printable, .def = "\"groups\""},        \
+        {.name = "defaultRole", .kind = FIELD_STRING, .allowed = member_roles, .def = "\"viewer\""},                               \
+        {.name = "strict", .kind = FIELD_BOOL, .def = "false"}, {.name = "allowSignup", .kind = FIELD_BOOL, .def = "false"},       \
+        {.name = "enabled", .kind = FIELD_BOOL, .def = "true"},                                                                    \
+    {                                                                                                                              \
+        .name = "groupMappings", .kind = FIELD_ARRAY, .check = check_rules, .def = "[]"                                            \
+    }
+
+SCHEMA(iam_provider_create_schema, PROVIDER_FIELDS(true));
+SCHEMA(iam_provider_update_schema, PROVIDER_FIELDS(false));
+
+/* The API view of provider id (of the caller's tenant): its secret as a mask, its rules. Caller owns *out. */
+static enum err_code provider_view(struct request *req, struct store_conn *c, const char *id, json_t **out, struct err *err)
+{
+    struct plaintext *plain = NULL;
+    struct iam_provider p;
+    json_t *rules = NULL, *mask;
+    struct err inner;
+
+    *out = NULL;
+    if (iam_provider_load(c, principal_of(req)->tenant_id, id, &p, err))
+        return err->code;
+    if (iam_group_mappings(c, &p, &rules, err)) {
+        json_decref(rules);
+        goto out;
+    }
+    err_clear(&inner);
+    mask = iam_provider_secret(env.keys, &p, &plain, &inner) == ERR_OK
+               ? secret_mask(schema_field(&iam_provider_create_schema, "clientSecret"), plain->data, NULL)
+               : json_string("****");
+    plaintext_free(plain);
+    *out = json_pack(
+        "{s:s, s:s, s:s, s:s, s:s, s:o, s:s, s:s, s:s, s:b, s:b, s:b, s:o, s:o, s:o, s:s, s:s, s:s}", "id", p.id, "name", p.name,
+        "type", p.type, "issuer", p.issuer, "clientId", p.client_id, "clientSecret", mask, "scopes", p.scopes, "groupsClaim",
+        p.groups_claim, "defaultRole", role_name(p.default_role), "strict", p.strict, "allowSignup", p.allow_signup, "enabled",
+        p.enabled, "groupMappings", rules, "lastSyncAt", json_text_or_null(p.last_sync_at[0] ? p.last_sync_at : NULL), "lastError",
+        json_text_or_null(p.last_error[0] ? p.last_error : NULL), "loginUrl",
+        arena_printf(req->arena, "/api/v1/auth/oidc/%s/start", p.id), "createdAt", p.created_at, "updatedAt", p.updated_at);
+out:
+    iam_provider_clear(&p);
+    return err->code;
+}
+
+static enum err_code respond_provider(struct request *req, struct store_conn *c, int status, const char *id, struct err *err)
+{
+    json_t *view;
+
+    if (provider_view(req, c, id, &view, err) == ERR_OK)
+        response_json(req, status, view);
+    return err->code;
+}
+
+enum err_code iam_providers_list(struct request *req, struct err *err)
+{
+    const char *tenant = principal_of(req)->tenant_id;
+    json_t *items = json_array(), *ids = request_keep(req, json_array()), *id, *view;
+    struct store_conn *c;
+    struct store_stmt *st;
+    size_t i;
+    int rc;
+
+    request_keep(req, items);
+    if (request_db(req, &c, err) || store_select(c, "SELECT id FROM iam_providers WHERE tenantId = ? ORDER BY createdAt, id",
+                                                 STORE_ARGS(STORE_TEXT(tenant)), &st, err))
+        return err->code;
+    while ((rc = store_next(st, err)) == 1)
+        json_array_append_new(ids, json_string(store_col_text(st, 0)));
+    store_finish(st);
+    if (rc < 0)
+        return err->code;
+    json_array_foreach(ids, i, id)
+    {
+        if (provider_view(req, c, json_string_value(id), &view, err))
+            return err->code;
+        json_array_append_new(items, view);
+    }
+    response_json(req, 200, json_pack("{s:O}", "items", items));
+    return ERR_OK;
+}
+
+enum err_code iam_provider_get(struct request *req, struct err *err)
+{
+    struct store_conn *c;
+
+    if (request_db(req, &c, err))
+        return err->code;
+    return respond_provider(req, c, 200, request_param(req, "id"), err);
+}
+
+/* A write: the provider's fields (merged over the stored ones for an update) and its rules. */
+struct provider_write {
+    struct request *req;
+    const char *id;
+    bool create;
+    json_t *fields; /* the body over the defaults (create) or the stored values (update) */
+};
+
+static const char *text(const json_t *o, const char *k)
+{
+    return json_string_value(json_object_get(o, k));
+}
+
+static enum err_code write_rules(struct store_conn *c, const char *tenant, const char *id, const json_t *rules, struct err *err)
+{
+    const json_t *r;
+    size_t i;
+
+    if (store_run(c, "DELETE FROM iam_group_mappings WHERE tenantId = ? AND providerId = ?",
+                  STORE_ARGS(STORE_TEXT(tenant), STORE_TEXT(id)), NULL, err))
+        return err->code;
+    json_array_foreach(rules, i, r)
+    {
+        char rid[UUID_SIZE];
+        rand_uuid(rid);
+        if (store_run(
+                c,
+                "INSERT INTO iam_group_mappings (id, providerId, tenantId, groupValue, role, priority) VALUES (?, ?, ?, ?, ?, ?)",
+                STORE_ARGS(STORE_TEXT(rid), STORE_TEXT(id), STORE_TEXT(tenant), STORE_TEXT(text(r, "group")),
+                           STORE_TEXT(text(r, "role")), STORE_INT(json_integer_value(json_object_get(r, "priority")))),
+                NULL, err))
+            return err->code;
+    }
+    return ERR_OK;
+}
+
+static enum err_code write_body(struct store_conn *c, void *ctx, struct err *err)
+{
+    struct provider_write *w = ctx;
+    const char *tenant = principal_of(w->req)->tenant_id;
+    const json_t *f = w->fields, *secret = json_object_get(w->req->body, "clientSecret");
+    struct secret_place at = {tenant, "iam_providers", "clientSecret", w->id};
+    char now[TIMESTAMP_SIZE], *stored = NULL;
+    json_t *changed = json_array(), *details = json_pack("{s:O}", "fields", changed), *v;
+    const char *k;
+
+    clock_now(now);
+    if (json_is_string(secret) &&
+        secret_encrypt(env.keys, &at, json_string_value(secret), strlen(json_string_value(secret)), &stored, err))
+        goto out;
+    struct store_val common[] = {STORE_TEXT(text(f, "name")),
+                                 STORE_TEXT(text(f, "type")),
+                                 STORE_TEXT(text(f, "issuer")),
+                                 STORE_TEXT(text(f, "clientId")),
+                                 STORE_TEXT(text(f, "scopes")),
+                                 STORE_TEXT(text(f, "groupsClaim")),
+                                 STORE_TEXT(text(f, "defaultRole")),
+                                 STORE_BOOL(json_is_true(json_object_get(f, "strict"))),
+                                 STORE_BOOL(json_is_true(json_object_get(f, "allowSignup"))),
+                                 STORE_BOOL(json_is_true(json_object_get(f, "enabled")))};
+    if (w->create) {
+        if (store_run(
+                c,
+                "INSERT INTO iam_providers (name, type, issuer, clientId, scopes, groupsClaim, defaultRole, strict, allowSignup, "
+                "enabled, clientSecret, id, tenantId, createdAt, updatedAt) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                STORE_ARGS(common[0], common[1], common[2], common[3], common[4], common[5], common[6], common[7], common[8],
+                           common[9], STORE_TEXT(stored), STORE_TEXT(w->id), STORE_TEXT(tenant), STORE_TIME(now), STORE_TIME(now)),
+                NULL, err))
+            goto out;
+    } else if (store_run(c,
+                         "UPDATE iam_providers SET name = ?, type = ?, issuer = ?, clientId = ?, scopes = ?, groupsClaim = ?, "
+                         "defaultRole = ?, strict = ?, allowSignup = ?, enabled = ?, clientSecret = COALESCE(?, clientSecret), "
+                         "updatedAt = ? WHERE id = ? AND tenantId = ?",
+                         STORE_ARGS(common[0], common[1], common[2], common[3], common[4], common[5], common[6], common[7],
+                                    common[8], common[9], STORE_TEXT(stored), STORE_TIME(now), STORE_TEXT(w->id),
+                                    STORE_TEXT(tenant)),
+                         NULL, err)) {
+        goto out;
+    }
+    if (json_is_array(json_object_get(w->req->body, "groupMappings")) &&
+        write_rules(c, tenant, w->id, json_object_get(w->req->body, "groupMappings"), err))
+        goto out;
+    json_object_foreach(w->req->body, k, v) json_array_append_new(changed, json_string(k)); /* names, never values */
+    audit_write(c, w->req,
+                &(struct audit_event){.action = w->create ? "iam.provider.create" : "iam.provider.update",
+                                      .target_type = "iam_provider",
+                                      .target_id = w->id,
+                                      .details = details},
+                err);
+out:
+    json_decref(changed);
+    json_decref(details);
+    free(stored);
+    return err->code;
+}
+
+/* Runs a write of the provider id over fields (borrowed) and answers it. */
+static enum err_code provider_write(struct request *req, const char *id, bool create, json_t *fields, struct err *err)
+{
+    struct provider_write w = {.req = req, .id = id, .create = create, .fields = fields};
+    struct store_conn *c;
+
+    if (!keyring_can_encrypt(env.keys))
+        return err_set(err, ERR_UNAVAILABLE, "no encryption key is configured: client secrets cannot be stored");
+    if (request_db(req, &c, err) || store_tx(c, write_body, &w, err))
+        return err->code;
+    return respond_provider(req, c, create ? 201 : 200, id, err);
+}
+
+/* Sets body's keys (but nulls: absent) over fields. */
+static void merge(json_t *fields, json_t *body)
+{
+    const char *k;
+    json_t *v;
+    json_object_foreach(body, k, v) if (!json_is_null(v)) json_object_set(fields, k, v);
+}
+
+enum err_code iam_provider_post(struct request *req, struct err *err)
+{
+    json_t *fields = request_keep(req, json_object());
+    const struct schema *s = &iam_provider_create_schema;
+    char id[UUID_SIZE];
+
+    for (size_t i = 0; i < s->count; i++)
+        if (s->fields[i].def)
+            json_object_set_new(fields, s->fields[i].name, json_loads(s->fields[i].def, JSON_DECODE_ANY, NULL));
+    merge(fields, req->body);
+    rand_uuid(id);
+    return provider_write(req, arena_strdup(req->arena, id), true, fields, err);
+}
+
+enum err_code iam_provider_patch(struct request *req, struct err *err)
+{
+    struct iam_provider p;
+    struct store_conn *c;
+    json_t *fields;
+
+    if (request_db(req, &c, err) || iam_provider_load(c, principal_of(req)->tenant_id, request_param(req, "id"), &p, err))
+        return err->code;
+    fields = request_keep(req, json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:b, s:b, s:b}", "name", p.name, "type", p.type,
+                                         "issuer", p.issuer, "clientId", p.client_id, "scopes", p.scopes, "groupsClaim",
+                                         p.groups_claim, "defaultRole", role_name(p.default_role), "strict", p.strict,
+                                         "allowSignup", p.allow_signup, "enabled", p.enabled));
+    iam_provider_clear(&p);
+    merge(fields, req->body);
+    return provider_write(req, request_param(req, "id"), false, fields, err);
+}
+
+static enum err_code delete_body(struct store_conn *c, void *ctx, struct err *err)
+{
+    struct request *req = ctx;
+    const char *tenant = principal_of(req)->tenant_id, *id = request_param(req, "id");
+    int64_t n = 0;
+
+    if (store_run(c, "DELETE FROM iam_providers WHERE tenantId = ? AND id = ?", STORE_ARGS(STORE_TEXT(tenant), STORE_TEXT(id)), &n,
+                  err))
+        return err->code;
+    if (n == 0)
+        return err_set(err, ERR_NOT_FOUND, "no such identity provider");
+    return audit_write(c, req,
+                       &(struct audit_event){.action = "iam.provider.delete", .target_type = "iam_provider", .target_id = id}, err);
+}
+
+enum err_code iam_provider_delete(struct request *req, struct err *err)
+{
+    struct store_conn *c;
+
+    if (request_db(req, &c, err) || store_tx(c, delete_body, req, err))
+        return err->code;
+    response_empty(req, 204);
+    return ERR_OK;
+}
+
+const struct identity_env *identity(void)
+{
+    return &env;
+}
