@@ -64,7 +64,8 @@ QUERIES = document_000_queries()
 # declares them CHAR(36) or VARCHAR(255), so its family comes from the name.
 UUID_COLUMNS = {"id", "tenantid", "accountid", "configuredbyaccountid", "setupcompletedbyaccountid", "scmintegrationid",
                 "targetintegrationid", "actoraccountid", "invitedbyaccountid", "acceptedbyaccountid", "parentid",
-                "integrationid", "releaseid", "pipelineintegrationid", "createdbyaccountid", "updatedbyaccountid"}
+                "integrationid", "releaseid", "pipelineintegrationid", "createdbyaccountid", "updatedbyaccountid",
+                "eventid", "ruleid", "subjectid"}
 # SQLite columns whose family its declared type does not say.
 SQLITE_FAMILY = {("audit_logs", "details"): "json"}
 
