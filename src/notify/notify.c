@@ -490,7 +490,9 @@ void notify_delivery_step(void *ctx, struct job *j)
         snprintf(key, sizeof key, "notify-delivered:%s", before);
         job_wait(j, STEP_SEND, key, clock_now_ms() + 30000);
     } else if (start_call(env, j, &d, &skip, &err)) { /* else parked: the call runs the step again */
-        struct outcome o = {.tenant = j->tenant, .d = &d, .status = skip ? "SKIPPED" : "FAILED", .error = err.message};
+        char why[sizeof err.message];
+        struct outcome o = {.tenant = j->tenant, .d = &d, .status = skip ? "SKIPPED" : "FAILED", .error = why};
+        snprintf(why, sizeof why, "%s", err.message);
         err_clear(&err);
         if (outcome_record(env, &o, &err))
             job_fail(j, &err);

@@ -29,6 +29,9 @@ static json_t *rule_row(struct store_stmt *st)
 enum err_code notification_rules_list(struct request *req, struct err *err)
 {
     struct page p;
+
+    if (page_parse(req, &p, err))
+        return err->code;
     return page_respond(req, &p,
                         "SELECT " RULE_COLUMNS " FROM notification_rules WHERE tenantId = ? "
                         "AND (createdAt <= ? AND (createdAt < ? OR id < ?)) ORDER BY createdAt DESC, id DESC LIMIT ?",

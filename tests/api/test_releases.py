@@ -49,12 +49,7 @@ class ReleasesTest(VerifyTest):
         self.ctx = vf.Ctx(self.server, self.fakes)
         self.tenant = self.ctx.tenant_id
         self.owner = self.ctx.org.owner
-        body = {"github": fx.setup_github(), "targets": ["APP_STORE"], "platforms": ["IOS"],
-                "appStoreConnect": fx.setup_app_store()}
-        fx.remember_body(self.server, body)
-        self.expect(fx.post_setup(self.server, self.owner.token, self.tenant, body), 200)
-        _, rows = fx.db_query(self.server, "SELECT id FROM tenant_target_integrations WHERE tenantId = ?", (self.tenant,))
-        fx.set_verification(self.server, "targets", rows[0][0], "VALID")
+        fx.ready_for_releases(self, self.server, self.owner.token, self.tenant)
 
     def scm(self, type_="GITHUB", branches=None):
         case = vf.build(self.ctx, type_, True, True)
