@@ -3,6 +3,8 @@ one thread (the root, replies in its thread, the root updated), each event once;
 bot is not in recorded as FAILED with its attempt and error; notifyOnEvents honoured; and the rule API's
 negative matrix (malformed, unknown fields, bad patterns, another tenant's integration, roles)."""
 
+import os
+import signal
 import time
 import unittest
 import uuid
@@ -204,6 +206,60 @@ class NotificationsTest(VerifyTest):
         other = harness.new_org(self.server)
         self.expect(self.request("GET", "/api/v1/%s/notification-rules/%s" % (other.id, rule["id"]),
                                  token=other.owner.token), 404)
+
+
+class KilledMidDeliveryTest(unittest.TestCase):
+    """A process killed (SIGKILL) while Slack holds its root post: another process on the database delivers it,
+    once (the held request was abandoned, so Slack never took it)."""
+
+    def test_delivered_once_after_kill(self):
+        client = vf.fakes()
+        shared = vf.SharedDatabase(client)
+        shared.env.update({"SLIPWAY_JOB_LEASE": "2", "SLIPWAY_JOB_POLL_MS": "100", "SLIPWAY_OUTBOUND_TIMEOUT": "60000"})
+        held = None
+        try:
+            a = shared.start()
+            ctx = vf.Ctx(a, client)
+            fx.ready_for_releases(self, a, ctx.token, ctx.tenant_id)
+            case = vf.build(ctx, "SLACK", True, True)
+            case.body["notifyOnEvents"] = []
+            integ = ctx.create(case.body)
+            scm_case = vf.build(ctx, "GITHUB", True, True)
+            scm = ctx.create(scm_case.body)
+            fx.set_verification(a, "scm", scm["id"], "VALID")
+            client.register("github", {"repos": {scm_case.body["organization"] + "/" + scm_case.body["repoName"]: {
+                "branches": {"main": HEAD}, "commits": [HEAD]}}})
+            tenant = "/api/v1/%s" % ctx.tenant_id
+            harness.expect(self, a.request("POST", tenant + "/notification-rules", token=ctx.token, body={
+                "eventPattern": "release.kickoff.started", "integrationId": integ["id"], "channel": "releases"}), 201)
+            held = client.rule("slack", "hold", path="chat.postMessage", match=case.match, seconds=60)
+            mark = client.mark()
+            harness.expect(self, a.request("POST", tenant + "/releases", token=ctx.token, body={
+                "version": "3.0.0", "releaseType": "MAJOR", "platforms": ["IOS"], "scmIntegrationId": scm["id"]}), 201)
+            self.assertTrue(vf.wait_for(lambda: any(r.get("rule") for r in client.requests("slack", mark)), 20),
+                            "A posts the root, and Slack holds it")
+            shared.remember()
+            b = shared.start(migrate=False)
+            os.kill(a.pid, signal.SIGKILL)
+            self.assertIsNotNone(a.wait_exit(10), "the killed process is gone")
+            a.pid = None
+            client.drop(held)
+            held = None
+
+            def delivered():
+                items = harness.expect(self, b.request("GET", tenant + "/notification-deliveries", token=ctx.token),
+                                       200)["items"]
+                return items if items and items[0]["status"] == "DELIVERED" else None
+            self.assertTrue(vf.wait_for(delivered, 30), "B delivers after A's lease runs out")
+            items = delivered()
+            ids = {c["id"] for c in case.info["channels"].values()}
+            posted = [p for p in client.data("slack")["posted"] if p["channel"] in ids]
+            self.assertEqual(len(posted), 1, "one root, posted once: %s" % posted)
+            self.assertEqual((len(items), items[0]["attempts"], items[0]["messageRef"]), (1, 1, posted[0]["ts"]))
+        finally:
+            if held:
+                client.drop(held)
+            shared.close()
 
 
 if __name__ == "__main__":
