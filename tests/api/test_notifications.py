@@ -208,6 +208,50 @@ class NotificationsTest(VerifyTest):
                                  token=other.owner.token), 404)
 
 
+class TeamsTest(VerifyTest):
+    """Teams: an Adaptive Card per event through the incoming webhook (the fake checks the card's shape)."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.fakes = vf.fakes()
+        cls.server = vf.start_server(cls.fakes, extra={"SLIPWAY_TEAMS_WEBHOOK_HOSTS": "127.0.0.1"})
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.server.stop()
+
+    def test_card_per_event(self):
+        self.ctx = ctx = vf.Ctx(self.server, self.fakes)
+        fx.ready_for_releases(self, self.server, ctx.token, ctx.tenant_id)
+        url = self.fakes.url("webhooks") + "/webhookb2/" + fx.token("", 40)
+        ctx.secrets.add(url)
+        self.server.remember_secret(url)
+        integ = ctx.create(fx.valid_body("TEAMS", teamsWebhookUrl=url, notifyOnEvents=[]))
+        tenant = "/api/v1/%s" % ctx.tenant_id
+        bad = self.server.request("POST", tenant + "/notification-rules", token=ctx.token, body={
+            "eventPattern": "*", "integrationId": integ["id"], "channel": "general"})
+        self.assertEqual(harness.expect(self, bad, 400)["error"]["details"][0]["field"], "channel")
+        harness.expect(self, self.server.request("POST", tenant + "/notification-rules", token=ctx.token, body={
+            "eventPattern": "release.kickoff.*", "integrationId": integ["id"]}), 201)
+        scm_case = vf.build(ctx, "GITHUB", True, True)
+        scm = ctx.create(scm_case.body)
+        fx.set_verification(self.server, "scm", scm["id"], "VALID")
+        self.fakes.register("github", {"repos": {scm_case.body["organization"] + "/" + scm_case.body["repoName"]: {
+            "branches": {"main": HEAD}, "commits": [HEAD]}}})
+        mark = self.fakes.mark()
+        harness.expect(self, self.server.request("POST", tenant + "/releases", token=ctx.token, body={
+            "version": "4.0.0", "releaseType": "MAJOR", "platforms": ["IOS"], "scmIntegrationId": scm["id"]}), 201)
+
+        def settled():
+            items = harness.expect(self, self.server.request("GET", tenant + "/notification-deliveries",
+                                                             token=ctx.token), 200)["items"]
+            return items if len(items) == 2 and all(d["status"] == "DELIVERED" for d in items) else None
+        self.assertTrue(vf.wait_for(settled, 30), "both kickoff events delivered")
+        cards = [r for r in self.fakes.requests("webhooks", mark) if r.get("path", "").startswith("/webhookb2/")]
+        self.assertEqual([r["status"] for r in cards], [200, 200])
+        self.assertIn("Release 4.0.0", cards[0]["body"])
+
+
 class KilledMidDeliveryTest(unittest.TestCase):
     """A process killed (SIGKILL) while Slack holds its root post: another process on the database delivers it,
     once (the held request was abandoned, so Slack never took it)."""
