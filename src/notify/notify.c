@@ -310,6 +310,9 @@ static enum err_code outcome_record(const struct notify_env *env, const struct o
 
 /* ---- the messages ---- */
 
+/* Room for every part a message quotes whole: a branch and a tag (255 each), a reason of 500 characters (2,000 bytes). */
+#define NOTIFY_TEXT_MAX 3072
+
 static const char *text_of(const json_t *o, const char *key)
 {
     const char *v = json_string_value(json_object_get(o, key));
@@ -330,7 +333,7 @@ static void summary(const struct delivery *d, char *title, size_t tn, char *line
 /* Block Kit: a header and a section (the root), or one section (a reply). Caller owns. */
 static json_t *slack_blocks(const struct delivery *d, bool root, char *text, size_t tn)
 {
-    char title[160], lines[1024], reply[1200];
+    char title[320], lines[NOTIFY_TEXT_MAX], reply[NOTIFY_TEXT_MAX];
     const char *message = text_of(d->payload, "message");
 
     summary(d, title, sizeof title, lines, sizeof lines);
@@ -348,7 +351,7 @@ static json_t *slack_blocks(const struct delivery *d, bool root, char *text, siz
 /* An Adaptive Card of the event. Caller owns. */
 static json_t *teams_card(const struct delivery *d)
 {
-    char title[160], lines[1024];
+    char title[320], lines[NOTIFY_TEXT_MAX];
     const char *message = text_of(d->payload, "message");
 
     summary(d, title, sizeof title, lines, sizeof lines);
@@ -380,7 +383,7 @@ static enum err_code start_call(const struct notify_env *env, struct job *j, con
     struct store_conn *db = NULL;
     json_t *config = NULL, *scm = NULL, *input, *blocks;
     bool root = !d->thread_ts[0], update = j->step == STEP_UPDATE;
-    char text[1200];
+    char text[NOTIFY_TEXT_MAX];
 
     if (store_conn_get(env->store, &db, err) == ERR_OK)
         verify_load(db, env->keys, category_get(CAT_COMMUNICATION), j->tenant, d->integration, NULL, &config, &scm, err);

@@ -200,7 +200,7 @@ static void verify(struct provider_call *c, const struct outbound_response *res)
 /* ---- chat (the Web API; a webhook alone cannot thread or update) ---- */
 
 /*
- * A 429's Retry-After (seconds, at least 1) goes to the output as
+ * A 429's Retry-After (seconds, 1 to 3600) goes to the output as
  * "retryAfter" and the call ends without a verdict; true then. Slack's
  * other refusals are {"ok": false} at 200: a verdict (INVALID) naming the
  * error, except its own failures (fatal_error, internal_error), which are
@@ -214,7 +214,7 @@ static bool chat_refused(struct provider_call *c, const struct outbound_response
     *answer = NULL;
     if (res->status == 429) {
         long s = outbound_header(res, "Retry-After", wait, sizeof wait) ? strtol(wait, NULL, 10) : 0;
-        json_object_set_new(c->output, "retryAfter", json_integer(s > 0 && s < 3600 ? s : 30));
+        json_object_set_new(c->output, "retryAfter", json_integer(s <= 0 ? 30 : s > 3600 ? 3600 : s)); /* absent: 30 s */
         provider_finish(c, VERDICT_NONE, "Slack is rate limiting (429)");
         return true;
     }
