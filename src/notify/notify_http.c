@@ -164,9 +164,14 @@ static enum err_code rule_write(struct request *req, const char *id, bool remove
     struct store_conn *db;
     json_t *row;
 
-    if (id && !uuid_valid(id))
-        return err_set(err, ERR_NOT_FOUND, "not found");
-    if (request_db(req, &db, err) || (!remove && rule_check(db, tenant, req->body, err)))
+    if (request_db(req, &db, err))
+        return err->code;
+    if (id) { /* another tenant's rule answers 404 whatever the body */
+        if (!(row = rule_load(db, tenant, id, err)))
+            return err->code;
+        json_decref(row);
+    }
+    if (!remove && rule_check(db, tenant, req->body, err))
         return err->code;
     if (!id) {
         rand_uuid(fresh);

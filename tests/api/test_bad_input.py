@@ -160,6 +160,8 @@ class BadInputTest(harness.ApiTest):
             ids["id"] = org.invitation["invitationId"]
         if "releaseId" in case.params:
             ids["releaseId"] = org.release_id
+        if "ruleId" in case.params:
+            ids["ruleId"] = org.rule_id
         ids.update(override)
         missing = [p for p in case.params if p not in ids]
         if missing:
