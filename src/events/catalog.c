@@ -9,9 +9,8 @@
 const struct event_def events_catalog[] = {EVENTS(EVENT_DEF)};
 const size_t events_count = ARRAY_LEN(events_catalog);
 
-#define EVENT_NAME(name, subject, fields, help) name,
 #define ALIAS_NAME(alias, name) alias,
-const char *const events_names_and_aliases[] = {EVENTS(EVENT_NAME) EVENT_ALIASES(ALIAS_NAME) NULL};
+const char *const events_aliases[] = {EVENT_ALIASES(ALIAS_NAME) NULL};
 
 static const struct {
     const char *alias, *name;
@@ -27,6 +26,14 @@ const char *events_canonical(const char *name)
     for (size_t i = 0; name && i < ARRAY_LEN(aliases); i++)
         if (strcmp(aliases[i].alias, name) == 0)
             return aliases[i].name;
+    return NULL;
+}
+
+const char *events_alias_of(const char *name)
+{
+    for (size_t i = 0; name && i < ARRAY_LEN(aliases); i++)
+        if (strcmp(aliases[i].name, name) == 0)
+            return aliases[i].alias;
     return NULL;
 }
 

@@ -55,8 +55,14 @@ struct event_def {
 extern const struct event_def events_catalog[];
 extern const size_t events_count;
 
-/* Every dotted name and every alias, NULL-terminated: the values notifyOnEvents may hold. */
-extern const char *const events_names_and_aliases[];
+/*
+ * Every alias, NULL-terminated: the values notifyOnEvents may hold (the
+ * web UI offers them as checkboxes). An event without an alias is not
+ * narrowed by notifyOnEvents: its notification rules alone decide.
+ */
+extern const char *const events_aliases[];
+/* The alias of a dotted name, or NULL when it has none. */
+const char *events_alias_of(const char *name);
 
 /* The entry of a dotted name or an alias, or NULL. */
 const struct event_def *events_find(const char *name);

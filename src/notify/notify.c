@@ -361,16 +361,19 @@ static json_t *teams_card(const struct delivery *d)
                      1, "type", "TextBlock", "text", message[0] ? message : lines, "wrap", 1);
 }
 
-/* True when the integration's notifyOnEvents (absent or empty: every event) lets event through. */
+/* True when the integration's notifyOnEvents (absent or empty: every event; it names aliases only) lets event through. */
 static bool wanted(const json_t *config, const char *event)
 {
     const json_t *list = json_object_get(config, "notifyOnEvents"), *v;
     size_t i;
 
-    if (json_array_size(list) == 0)
+    if (json_array_size(list) == 0 || !events_alias_of(event))
         return true;
-    json_array_foreach(list, i, v) if (events_canonical(json_string_value(v)) &&
-                                       strcmp(events_canonical(json_string_value(v)), event) == 0) return true;
+    json_array_foreach(list, i, v)
+    {
+        if (json_is_string(v) && strcmp(json_string_value(v), events_alias_of(event)) == 0)
+            return true;
+    }
     return false;
 }
 
