@@ -435,7 +435,10 @@ static void finish_call(const struct notify_env *env, struct job *j, const struc
     struct err err;
 
     err_clear(&err);
-    if (call->verdict == VERDICT_VALID) {
+    if (call->verdict == VERDICT_VALID && threads && !ts) {
+        o.status = "FAILED";
+        o.error = "the provider answered without the message's id";
+    } else if (call->verdict == VERDICT_VALID) {
         if (j->step == STEP_SEND && threads && !root) { /* the reply is in: now the root */
             json_object_set_new(j->data, "reply", json_string(ts ? ts : ""));
             job_next(j, STEP_UPDATE);
