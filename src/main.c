@@ -32,6 +32,7 @@
 #include "verify/verify_http.h"
 #include "releases/releases.h"
 #include "releases/releases_http.h"
+#include "notify/notify.h"
 #include "verify/reverify.h"
 #include "verify/verify.h"
 
@@ -165,12 +166,14 @@ static int serve(struct app *app)
     struct verify_env venv = {.loop = &app->providers, .reverify_interval = app->cfg.reverify_interval};
     struct webhooks_prune_env wenv = {.retention_s = app->cfg.job_retention};
     struct release_env renv = {.loop = &app->providers};
+    struct notify_env nenv = {.loop = &app->providers};
     struct job_kind job_kinds[] = {{VERIFY_JOB, verify_job_step, &venv},
                                    {VERIFY_ALL_JOB, verify_all_step, &venv},
                                    {REVERIFY_JOB, reverify_step, &venv},
                                    {WEBHOOK_PRUNE_JOB, webhooks_prune_step, &wenv},
                                    {RELEASE_KICKOFF_JOB, release_kickoff_step, &renv},
                                    {RELEASE_BUILD_JOB, release_build_step, &renv},
+                                   {NOTIFY_DELIVERY_JOB, notify_delivery_step, &nenv},
                                    {NULL, NULL, NULL}};
     size_t njob_kinds = ARRAY_LEN(job_kinds) - 1;
     struct probe *probe = NULL;
@@ -221,6 +224,8 @@ static int serve(struct app *app)
     venv.keys = app->keys;
     renv.store = app->store;
     renv.keys = app->keys;
+    nenv.store = app->store;
+    nenv.keys = app->keys;
     jo.keys = app->keys;
     if (app->cfg.test_probe[0]) { /* test runs only */
         if (!(probe = probe_new(app->cfg.test_probe, app->providers.out, &err)))
@@ -229,6 +234,7 @@ static int serve(struct app *app)
         log_warn("SLIPWAY_TEST_PROBE is set: the test job kind \"%s\" is registered", PROBE_JOB);
     }
     app->jobs = jobs_start(app->store, job_kinds, njob_kinds, &jo);
+    notify_start(app->jobs); /* a release step that emits before this is retried (notify.h) */
     if (probe && probe_enqueue(probe, app->jobs, &err))
         goto stop;
     app->usage = token_usage_start(app->store, app->cfg.token_flush);

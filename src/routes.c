@@ -18,6 +18,7 @@
 #include "integrations/integrations_http.h"
 #include "integrations/webhooks.h"
 #include "integrations/webhooks_http.h"
+#include "notify/notify_http.h"
 #include "releases/releases_http.h"
 #include "setup/setup.h"
 #include "setup/setup_http.h"
@@ -129,6 +130,15 @@ const struct route routes[] = {
     {"GET", "/api/v1/{tenantId}/releases/{releaseId}/events/stream", ACCESS_VIEWER, NULL, release_stream},
     {"GET", "/api/v1/{tenantId}/release-configuration", ACCESS_VIEWER, NULL, release_config_get},
     {"PUT", "/api/v1/{tenantId}/release-configuration", ACCESS_OWNER, &release_config_schema, release_config_put},
+
+    /* Notifications (docs/notifications.md): owners write the rules, viewers read them, the log and the catalogue. */
+    {"GET", "/api/v1/{tenantId}/notification-events", ACCESS_VIEWER, NULL, notification_events_list},
+    {"GET", "/api/v1/{tenantId}/notification-rules", ACCESS_VIEWER, NULL, notification_rules_list},
+    {"POST", "/api/v1/{tenantId}/notification-rules", ACCESS_OWNER, &notification_rule_schema, notification_rule_create},
+    {"GET", "/api/v1/{tenantId}/notification-rules/{ruleId}", ACCESS_VIEWER, NULL, notification_rule_get},
+    {"PUT", "/api/v1/{tenantId}/notification-rules/{ruleId}", ACCESS_OWNER, &notification_rule_schema, notification_rule_put},
+    {"DELETE", "/api/v1/{tenantId}/notification-rules/{ruleId}", ACCESS_OWNER, NULL, notification_rule_delete},
+    {"GET", "/api/v1/{tenantId}/notification-deliveries", ACCESS_VIEWER, NULL, notification_deliveries_list},
 };
 const size_t routes_count = ARRAY_LEN(routes);
 

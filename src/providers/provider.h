@@ -210,9 +210,13 @@ struct provider_ops {
     provider_step_fn store_status;
 
     /* ---- chat (c->config is the communication integration) ---- */
-    /* Input {"channel", "text", "blocks"?}; output {"channel", "messageId"}. */
+    /*
+     * Input {"channel", "text", "blocks"? (Slack's Block Kit), "threadId"? (a reply in that message's thread),
+     * "card"? (Teams' Adaptive Card)}; output {"channel", "messageId"} where the provider answers them (a
+     * webhook does not). Rate limited: verdict NONE with output {"retryAfter": seconds}.
+     */
     provider_step_fn chat_post;
-    /* Input {"channel", "messageId", "text", "blocks"?}; output {}. */
+    /* Input {"channel" (the id chat_post answered), "messageId", "text", "blocks"?}; output as chat_post. */
     provider_step_fn chat_update;
 
     /* ---- tickets (c->config is the ticket integration) ---- */

@@ -10,6 +10,7 @@
 #include "core/rand.h"
 #include "integrations/integrations.h"
 #include "jobs/jobs.h"
+#include "notify/notify.h"
 #include "releases/lifecycle.h"
 #include "tenancy/tenants.h"
 #include "verify/verify.h"
@@ -92,6 +93,8 @@ enum err_code release_event_add(struct store_conn *c, const char *tenant, const 
                          STORE_TEXT(details), STORE_TEXT(e->actor), STORE_TIME(now)),
               NULL, err);
     free(details);
+    if (!err->code) /* the catalogue event this entry stands for, if any, in the same transaction */
+        notify_release_change(c, tenant, release, e->kind, e->name, e->message, err);
     return err->code;
 }
 

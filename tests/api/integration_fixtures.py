@@ -852,6 +852,15 @@ def db_query(server, sql, params=()):
     return dbclient.query(harness.database_url(server.database_path()), sql, params)
 
 
+def ready_for_releases(test, server, token, tenant_id):
+    """The setup wizard saved (GitHub, App Store) and its target VALID: what creating a release needs."""
+    body = {"github": setup_github(), "targets": ["APP_STORE"], "platforms": ["IOS"], "appStoreConnect": setup_app_store()}
+    remember_body(server, body)
+    harness.expect(test, post_setup(server, token, tenant_id, body), 200)
+    _, rows = db_query(server, "SELECT id FROM tenant_target_integrations WHERE tenantId = ?", (tenant_id,))
+    set_verification(server, "targets", rows[0][0], "VALID")
+
+
 def set_verification(server, category, id, status):
     """Flip verificationStatus in the database (verification is a later feature)."""
     table = CATEGORIES[category][0]

@@ -132,11 +132,20 @@ def iam_provider(server, token, tenant_id):
     return resp.json["id"]
 
 
+def plant_rule(server, tenant_id, integration_id):
+    """A notification rule of the tenant on one of its communication integrations, written to the database."""
+    rule_id, now = str(uuid.uuid4()), harness.format_time(harness.now())
+    fx.db_execute(server, "INSERT INTO notification_rules (id, tenantId, eventPattern, integrationId, channel, createdAt, "
+                          "updatedAt) VALUES (?, ?, 'release.*', ?, 'general', ?, ?)",
+                  (rule_id, tenant_id, integration_id, now, now))
+    return rule_id
+
+
 def org_with_integrations(server, types):
     """harness.new_org's fresh tenant (owner, editor, viewer) with an integration of each of types ({type:
     category}, the catalog's order): org.by_type[type], and org.by_category[category] (its first type's),
-    a pending invitation: org.invitation, a release (plant_release): org.release_id, and an identity
-    provider: org.iam_provider_id."""
+    a pending invitation: org.invitation, a release (plant_release): org.release_id, an identity
+    provider: org.iam_provider_id, and a notification rule (plant_rule): org.rule_id."""
     org = harness.new_org(server)
     org.by_type, org.by_category = {}, {}
     make = _maker(server, org.owner.token, org.id, types, org.by_type)
@@ -145,13 +154,14 @@ def org_with_integrations(server, types):
     org.invitation = invite(server, org.owner.token, org.id)
     org.release_id = plant_release(server, org.id)
     org.iam_provider_id = iam_provider(server, org.owner.token, org.id)
+    org.rule_id = plant_rule(server, org.id, org.by_category["communication"]["id"])
     return org
 
 
 def integration_markers(org):
-    """Names and ids of org's integrations, its release's and its sign-on provider's: none may show in an answer to
-    another tenant."""
-    out = {org.release_id, org.iam_provider_id}
+    """Names and ids of org's integrations, its release's, its sign-on provider's and its notification rule's: none
+    may show in an answer to another tenant."""
+    out = {org.release_id, org.iam_provider_id, org.rule_id}
     for integ in org.by_type.values():
         out |= {integ["id"], integ["displayName"]}
     return out

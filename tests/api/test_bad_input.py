@@ -162,6 +162,8 @@ class BadInputTest(harness.ApiTest):
             ids["id"] = org.iam_provider_id
         if "releaseId" in case.params:
             ids["releaseId"] = org.release_id
+        if "ruleId" in case.params:
+            ids["ruleId"] = org.rule_id
         ids.update(override)
         missing = [p for p in case.params if p not in ids]
         if missing:

@@ -92,6 +92,8 @@ class IsolationMatrixTest(harness.ApiTest):
             ids["hookId"] = "unknown-" + uuid.uuid4().hex
         if "releaseId" in case.params:
             ids["releaseId"] = src.release_id
+        if "ruleId" in case.params:
+            ids["ruleId"] = src.rule_id
         return ids
 
     def random_ids(self, case, keep=()):
@@ -274,6 +276,8 @@ class IsolationMatrixTest(harness.ApiTest):
                                                   harness.unique_email("throwaway"), "viewer")["accountId"]
         elif case.path.endswith("/invitations/{id}"):
             ids["id"] = route_matrix.invite(self.server, self.a.owner.token, self.a.id)["invitationId"]
+        elif case.params and case.params[-1] == "ruleId":
+            ids["ruleId"] = route_matrix.plant_rule(self.server, self.a.id, self.a.by_category["communication"]["id"])
         elif case.params and case.params[-1] == "id" and case.category:
             ids["tenantId"], ids["id"] = route_matrix.throwaway_integration(self.server, caller.token, case.category,
                                                                             self.types)

@@ -31,12 +31,7 @@ def tearDownModule():
 
 def allow_releases(test, ctx):
     """The tenant's setup done and its target VALID: what can-create-releases needs but an SCM connection."""
-    body = {"github": fx.setup_github(), "targets": ["APP_STORE"], "platforms": ["IOS"],
-            "appStoreConnect": fx.setup_app_store()}
-    fx.remember_body(ctx.server, body)
-    harness.expect(test, fx.post_setup(ctx.server, ctx.token, ctx.tenant_id, body), 200)
-    _, rows = fx.db_query(ctx.server, "SELECT id FROM tenant_target_integrations WHERE tenantId = ?", (ctx.tenant_id,))
-    fx.set_verification(ctx.server, "targets", rows[0][0], "VALID")
+    fx.ready_for_releases(test, ctx.server, ctx.token, ctx.tenant_id)
 
 
 def connect_scm(ctx, type_="GITHUB", branches=None):

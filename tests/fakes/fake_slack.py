@@ -10,12 +10,13 @@ from fakebase import now, bearer, Resp, J, Provider
 
 
 class Slack(Provider):
-    """Slack Web API: auth.test, conversations.info, conversations.list (cursor pagination), chat.postMessage.
+    """Slack Web API: auth.test, conversations.info, conversations.list (cursor pagination), chat.postMessage
+    (threads: thread_ts), chat.update.
 
     data: {"tokens": {token: {"team_id", "team", "user", "user_id", "bot_id",
                               "scopes": "chat:write,channels:read,groups:read", "error": null | "token_revoked"...}},
            "teams": {team_id: {"page_size": 2, "channels": [{"id", "name", "is_private", "members": [user ids]}]}},
-           "posted": [...]  (filled by the fake)}
+           "posted": [{"channel", "text", "blocks", "ts", "thread_ts"}], "updated": [...]  (filled by the fake)}
     Errors are HTTP 200 {"ok": false, "error": ...}, as Slack answers; rate limiting is 429 + Retry-After."""
 
     name = "slack"
@@ -76,6 +77,20 @@ class Slack(Provider):
             if isinstance(body, dict):
                 args.update(body)
         return args
+
+    @staticmethod
+    def _blocks_ok(blocks):
+        """Block Kit's outer shape: a list of at most 50 objects, each with a known type; section text is an object."""
+        if not isinstance(blocks, list) or len(blocks) > 50:
+            return False
+        for b in blocks:
+            if not isinstance(b, dict) or b.get("type") not in ("section", "header", "context", "divider", "actions"):
+                return False
+            if b["type"] in ("section", "header") and not isinstance(b.get("text"), dict):
+                return False
+            if b["type"] == "context" and not isinstance(b.get("elements"), list):
+                return False
+        return True
 
     @staticmethod
     def _channel(c, user_id):
@@ -165,10 +180,33 @@ class Slack(Provider):
                 return self._fail("channel_not_found")
             if user_id not in found[0].get("members", []):
                 return self._fail("not_in_channel")
-            ts = "%.6f" % now()
+            if not args.get("text") and not args.get("blocks"):
+                return self._fail("no_text")
+            if args.get("blocks") is not None and not self._blocks_ok(args["blocks"]):
+                return self._fail("invalid_blocks")
+            thread = args.get("thread_ts")
             with self.lock:
+                if thread and not any(p["ts"] == thread and p["channel"] == found[0]["id"] and not p.get("thread_ts")
+                                      for p in self.data["posted"]):
+                    return self._fail("thread_not_found")
+                self._seq = getattr(self, "_seq", 0) + 1
+                ts = "%d.%06d" % (int(now()), self._seq)
                 self.data["posted"].append({"channel": found[0]["id"], "text": args.get("text"),
-                                            "blocks": args.get("blocks"), "ts": ts})
+                                            "blocks": args.get("blocks"), "ts": ts, "thread_ts": thread})
             return self._ok({"channel": found[0]["id"], "ts": ts, "message": {"text": args.get("text"), "ts": ts}},
+                            scopes, "chat:write")
+        if method == "chat.update":
+            if "chat:write" not in scope_set:
+                return self._fail("missing_scope", needed="chat:write", provided=scopes)
+            if args.get("blocks") is not None and not self._blocks_ok(args["blocks"]):
+                return self._fail("invalid_blocks")
+            with self.lock:  # as Slack: the channel's id (not its name) and the ts of a message the bot posted
+                found = [p for p in self.data["posted"] if p["channel"] == args.get("channel") and p["ts"] == args.get("ts")]
+                if not found:
+                    return self._fail("message_not_found")
+                found[0]["text"], found[0]["blocks"] = args.get("text"), args.get("blocks")
+                self.data.setdefault("updated", []).append({"channel": args.get("channel"), "ts": args.get("ts"),
+                                                            "text": args.get("text"), "blocks": args.get("blocks")})
+            return self._ok({"channel": args.get("channel"), "ts": args.get("ts"), "text": args.get("text")},
                             scopes, "chat:write")
         return self._fail("unknown_method")

@@ -6,7 +6,8 @@ from fakebase import Provider, Resp
 
 class Webhooks(Provider):
     """Incoming webhooks, which slipway posts to only with sendTest: Slack's (POST /services/T.../B.../<secret>
-    with a JSON {"text"}: 200 "ok") and Teams' (POST /webhookb2/... or /workflows/... with a JSON card: 200 "1").
+    with a JSON {"text"}: 200 "ok") and Teams' (POST /webhookb2/... or /workflows/... with a JSON card, or a message of
+    Adaptive Cards whose shape it checks: 200 "1").
     Errors are plain text, as Slack answers them (403 invalid_token, 404 no_service, 400 invalid_payload).
     A test's SLIPWAY_SLACK_WEBHOOK_HOSTS / SLIPWAY_TEAMS_WEBHOOK_HOSTS name 127.0.0.1 to reach it.
 
@@ -31,6 +32,20 @@ class Webhooks(Provider):
     def server_error(self, req, status=500):
         return self._text(status, "internal_error")
 
+    @staticmethod
+    def _card_ok(body):
+        """A message of Adaptive Cards as Teams takes it: type message, each attachment an AdaptiveCard with a body."""
+        atts = body.get("attachments")
+        if body.get("type") != "message" or not isinstance(atts, list) or not atts:
+            return False
+        for a in atts:
+            card = a.get("content") if isinstance(a, dict) else None
+            if a.get("contentType") != "application/vnd.microsoft.card.adaptive" or not isinstance(card, dict):
+                return False
+            if card.get("type") != "AdaptiveCard" or not card.get("version") or not isinstance(card.get("body"), list):
+                return False
+        return True
+
     def route(self, req):
         body = req.json()
         if req.method != "POST" or not isinstance(body, dict):
@@ -38,5 +53,7 @@ class Webhooks(Provider):
         if req.path.startswith("/services/"):
             return self._text(200, "ok") if body.get("text") else self._text(400, "no_text")
         if req.path.startswith(("/webhookb2/", "/workflows/")):
+            if "attachments" in body and not self._card_ok(body):
+                return self._text(400, "invalid_payload")
             return self._text(200, "1")
         return self.not_found(req)

@@ -31,7 +31,7 @@ LAYERS = [
     ("app", ["app.h"]),
     ("routes", ["routes.c", "routes.h"]),
     ("handlers", ["*/*_http.c", "*/*_http.h", "ui/*", "system/*"]),
-    ("domains", ["releases/*", "setup/*", "verify/*", "identity/*"]),
+    ("domains", ["releases/*", "setup/*", "verify/*", "identity/*", "notify/*"]),
     ("integrations", ["integrations/*"]),
     ("providers", ["providers/*"]),
     ("tenancy", ["tenancy/*"]),
@@ -40,6 +40,8 @@ LAYERS = [
     ("http", ["http/*"]),
     ("store", ["store/*"]),
     ("crypto, outbound", ["crypto/*", "outbound/*"]),
+    # The event catalogue: names only, read by providers (notifyOnEvents) and the domains that emit.
+    ("events", ["events/*"]),
     ("core", ["core/*"]),
 ]
 

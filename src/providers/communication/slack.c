@@ -197,7 +197,106 @@ static void verify(struct provider_call *c, const struct outbound_response *res)
         provider_finish(c, VERDICT_VALID, "Slack accepted a test message on the webhook");
 }
 
-static const struct provider_ops ops = {.verify = verify};
+/* ---- chat (the Web API; a webhook alone cannot thread or update) ---- */
+
+/*
+ * A 429's Retry-After (seconds, 1 to 3600) goes to the output as
+ * "retryAfter" and the call ends without a verdict; true then. Slack's
+ * other refusals are {"ok": false} at 200: a verdict (INVALID) naming the
+ * error, except its own failures (fatal_error, internal_error), which are
+ * worth a retry.
+ */
+static bool chat_refused(struct provider_call *c, const struct outbound_response *res, json_t **answer)
+{
+    char wait[32];
+    const char *error;
+
+    *answer = NULL;
+    if (res->status == 429) {
+        long s = outbound_header(res, "Retry-After", wait, sizeof wait) ? strtol(wait, NULL, 10) : 0;
+        json_object_set_new(c->output, "retryAfter", json_integer(s <= 0 ? 30 : s > 3600 ? 3600 : s)); /* absent: 30 s */
+        provider_finish(c, VERDICT_NONE, "Slack is rate limiting (429)");
+        return true;
+    }
+    if (provider_failed(c, res, "Slack rejected the bot token", "Slack answered 404") || !(*answer = provider_answer_json(c, res)))
+        return true;
+    if (json_is_true(json_object_get(*answer, "ok")))
+        return false;
+    error = json_string_value(json_object_get(*answer, "error"));
+    if (error && (strcmp(error, "fatal_error") == 0 || strcmp(error, "internal_error") == 0 || strcmp(error, "ratelimited") == 0))
+        provider_finish(c, VERDICT_NONE, "Slack failed (%s)", error);
+    else
+        provider_finish(c, VERDICT_INVALID, "Slack refused the message (%.100s)", error ? error : "no reason");
+    json_decref(*answer);
+    *answer = NULL;
+    return true;
+}
+
+static const char *input_text(const struct provider_call *c, const char *key)
+{
+    const char *v = json_string_value(json_object_get(c->input, key));
+    return v ? v : "";
+}
+
+/* chat.postMessage or chat.update with the input's channel, text, blocks, and thread or message id. */
+static void chat_send(struct provider_call *c, const char *method)
+{
+    const char *headers[] = {NULL, "Content-Type: application/json; charset=utf-8", NULL};
+    char auth[PROVIDER_AUTH_MAX], target[PROVIDER_URL_MAX], *body;
+    const char *thread = input_text(c, "threadId"), *message = input_text(c, "messageId");
+    json_t *msg;
+
+    if (!*provider_text(c, "slackBotToken")) {
+        provider_finish(c, VERDICT_INVALID, "posting in a thread needs a bot token (slackBotToken), not a webhook alone");
+        return;
+    }
+    msg = json_pack("{s:s, s:s}", "channel", input_text(c, "channel"), "text", input_text(c, "text"));
+    if (json_object_get(c->input, "blocks"))
+        json_object_set(msg, "blocks", json_object_get(c->input, "blocks"));
+    if (*thread)
+        json_object_set_new(msg, "thread_ts", json_string(thread));
+    if (*message)
+        json_object_set_new(msg, "ts", json_string(message));
+    body = json_dumps(msg, JSON_COMPACT);
+    json_decref(msg);
+    provider_header(auth, "Authorization", "Bearer ", provider_text(c, "slackBotToken"));
+    headers[0] = auth;
+    provider_request(c, "POST", provider_url(target, api.text, "/%s", method), headers, body, NULL);
+    provider_wipe(auth);
+    free(body);
+}
+
+static void chat_answer(struct provider_call *c, const struct outbound_response *res)
+{
+    json_t *j;
+
+    if (chat_refused(c, res, &j))
+        return;
+    json_object_set(c->output, "channel", json_object_get(j, "channel"));
+    json_object_set(c->output, "messageId", json_object_get(j, "ts"));
+    json_decref(j);
+    provider_finish(c, VERDICT_VALID, "Slack took the message");
+}
+
+/* Input {"channel", "text", "blocks"?, "threadId"?}: a message, or a reply in the thread of threadId. */
+static void chat_post(struct provider_call *c, const struct outbound_response *res)
+{
+    if (!res)
+        chat_send(c, "chat.postMessage");
+    else
+        chat_answer(c, res);
+}
+
+/* Input {"channel" (the id chat_post answered), "messageId", "text", "blocks"?}. */
+static void chat_update(struct provider_call *c, const struct outbound_response *res)
+{
+    if (!res)
+        chat_send(c, "chat.update");
+    else
+        chat_answer(c, res);
+}
+
+static const struct provider_ops ops = {.verify = verify, .chat_post = chat_post, .chat_update = chat_update};
 
 struct provider slack_provider = {
     .type = "SLACK",
@@ -209,6 +308,6 @@ struct provider slack_provider = {
     .flag = "ENABLE_SLACK_INTEGRATION",
     .base_url = &api,
     .settings = settings,
-    .caps = CAP_VERIFY,
+    .caps = CAP_VERIFY | CAP_CHAT_POST | CAP_CHAT_UPDATE,
     .ops = &ops,
 };

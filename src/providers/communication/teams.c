@@ -41,7 +41,40 @@ static void verify(struct provider_call *c, const struct outbound_response *res)
         provider_finish(c, VERDICT_VALID, "Teams accepted a test card on the webhook");
 }
 
-static const struct provider_ops ops = {.verify = verify};
+/*
+ * Input {"text", "card"?}: the Adaptive Card (or a plain one of text) as the
+ * one attachment of a message, posted to the channel's incoming webhook.
+ * A webhook answers nothing to refer to later: no thread, no update.
+ */
+static void chat_post(struct provider_call *c, const struct outbound_response *res)
+{
+    const char *headers[] = {"Content-Type: application/json", NULL};
+    json_t *card, *msg;
+    char *body;
+
+    if (!res) {
+        if (!outbound_url_is(provider_text(c, "teamsWebhookUrl"), "https", hooks.text, "/")) {
+            provider_finish(c, VERDICT_INVALID, "the webhook URL is not on an allowed Teams host");
+            return;
+        }
+        card = json_object_get(c->input, "card")
+                   ? json_incref(json_object_get(c->input, "card"))
+                   : json_pack("{s:s, s:s, s:s, s:[{s:s, s:O, s:b}]}", "type", "AdaptiveCard", "$schema",
+                               "http://adaptivecards.io/schemas/adaptive-card.json", "version", "1.4", "body", "type", "TextBlock",
+                               "text", json_object_get(c->input, "text"), "wrap", 1);
+        msg = json_pack("{s:s, s:[{s:s, s:o}]}", "type", "message", "attachments", "contentType",
+                        "application/vnd.microsoft.card.adaptive", "content", card);
+        body = json_dumps(msg, JSON_COMPACT);
+        json_decref(msg);
+        provider_request(c, "POST", provider_text(c, "teamsWebhookUrl"), headers, body, NULL);
+        free(body);
+        return;
+    }
+    if (!provider_failed(c, res, "Teams rejected the webhook", "the webhook no longer exists (404): create a new one"))
+        provider_finish(c, VERDICT_VALID, "Teams took the card");
+}
+
+static const struct provider_ops ops = {.verify = verify, .chat_post = chat_post};
 
 struct provider teams_provider = {
     .type = "TEAMS",
@@ -50,6 +83,6 @@ struct provider teams_provider = {
     .category = CAT_COMMUNICATION,
     FIELDS(fields),
     .settings = settings,
-    .caps = CAP_VERIFY,
+    .caps = CAP_VERIFY | CAP_CHAT_POST,
     .ops = &ops,
 };

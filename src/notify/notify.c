@@ -1,0 +1,512 @@
+/* notify.c: emitting catalogue events into the outbox, and delivering them as durable jobs (notify.h). */
+#include "notify/notify.h"
+
+#include "core/clock.h"
+#include "core/log.h"
+#include "core/rand.h"
+#include "core/xmalloc.h"
+#include "crypto/secret.h"
+#include "events/catalog.h"
+#include "http/request.h"
+#include "integrations/catalog.h"
+#include "jobs/jobs.h"
+#include "providers/registry.h"
+#include "verify/verify.h"
+
+static struct jobs *jobs;
+
+void notify_start(struct jobs *q)
+{
+    jobs = q;
+}
+
+/* ---- emitting ---- */
+
+/* The release timeline's entries (docs/releases.md) that are events of the catalogue. */
+static const struct {
+    const char *kind, *name, *event;
+} release_events[] = {
+    {"ACTION", "create", "release.kickoff.started"},
+    {"STATUS", "kickoff-done", "release.kickoff.completed"},
+    {"STATUS", "kickoff-failed", "release.kickoff.failed"},
+    {"ACTION", "pause", "release.paused"},
+    {"ACTION", "resume", "release.resumed"},
+    {"ACTION", "retry", "release.retried"},
+    {"ACTION", "cancel", "release.cancelled"},
+};
+
+static const char *release_event_of(const char *kind, const char *name)
+{
+    for (size_t i = 0; kind && name && i < ARRAY_LEN(release_events); i++)
+        if (strcmp(release_events[i].kind, kind) == 0 && strcmp(release_events[i].name, name) == 0)
+            return release_events[i].event;
+    return NULL;
+}
+
+/* The release as the payload carries it. Caller owns; NULL with err set. */
+static json_t *release_payload(struct store_conn *c, const char *tenant, const char *release, struct err *err)
+{
+    static const char *const cols[] = {"id", "version", "status", "statusReason", "releaseBranch", "candidateTag"};
+    struct store_stmt *st;
+    json_t *r = NULL;
+    int rc;
+
+    if (store_select(c,
+                     "SELECT id, version, status, statusReason, releaseBranch, candidateTag FROM releases "
+                     "WHERE tenantId = ? AND id = ?",
+                     STORE_ARGS(STORE_TEXT(tenant), STORE_TEXT(release)), &st, err))
+        return NULL;
+    rc = store_next(st, err);
+    if (rc == 1) {
+        r = json_object();
+        for (int i = 0; i < (int)ARRAY_LEN(cols); i++)
+            json_object_set_new(r, cols[i], json_text_or_null(store_col_text(st, i)));
+    }
+    store_finish(st);
+    if (rc == 0)
+        err_set(err, ERR_NOT_FOUND, "the release is gone");
+    return r;
+}
+
+struct rule {
+    char id[UUID_SIZE], pattern[129], integration[256], channel[81];
+};
+
+/* The tenant's rules that match event, one per (integration, channel). *out is malloc'ed; caller frees. */
+static enum err_code matching_rules(struct store_conn *c, const char *tenant, const char *event, struct rule **out, size_t *n,
+                                    struct err *err)
+{
+    struct store_stmt *st;
+    size_t cap = 0;
+    int rc;
+
+    *out = NULL, *n = 0;
+    if (store_select(c,
+                     "SELECT id, eventPattern, integrationId, channel FROM notification_rules WHERE tenantId = ? "
+                     "ORDER BY createdAt, id",
+                     STORE_ARGS(STORE_TEXT(tenant)), &st, err))
+        return err->code;
+    while ((rc = store_next(st, err)) == 1) {
+        struct rule r;
+        bool twice = false;
+        snprintf(r.id, sizeof r.id, "%s", store_col_text(st, 0));
+        snprintf(r.pattern, sizeof r.pattern, "%s", store_col_text(st, 1));
+        snprintf(r.integration, sizeof r.integration, "%s", store_col_text(st, 2));
+        snprintf(r.channel, sizeof r.channel, "%s", store_col_text(st, 3) ? store_col_text(st, 3) : "");
+        if (!events_pattern_matches(r.pattern, event))
+            continue;
+        for (size_t i = 0; i < *n; i++)
+            twice |= strcmp((*out)[i].integration, r.integration) == 0 && strcmp((*out)[i].channel, r.channel) == 0;
+        if (twice)
+            continue;
+        if (*n == cap) {
+            cap = cap ? cap * 2 : 4;
+            *out = xrealloc(*out, cap * sizeof **out);
+        }
+        (*out)[(*n)++] = r;
+    }
+    store_finish(st);
+    return rc < 0 ? err->code : ERR_OK;
+}
+
+enum err_code notify_release_change(struct store_conn *c, const char *tenant, const char *release, const char *kind,
+                                    const char *name, const char *message, struct err *err)
+{
+    const char *event = release_event_of(kind, name);
+    struct rule *rules = NULL;
+    size_t n = 0;
+    char id[UUID_SIZE], now[TIMESTAMP_SIZE], job[UUID_SIZE], dedupe[64], *text = NULL;
+    json_t *rel = NULL, *payload = NULL;
+
+    if (!event)
+        return ERR_OK;
+    if (!jobs) /* a step resumed before notify_start: it runs again, nothing is lost */
+        return err_set(err, ERR_UNAVAILABLE, "notifications are not started yet");
+    if (matching_rules(c, tenant, event, &rules, &n, err) || n == 0)
+        goto out;
+    if (!(rel = release_payload(c, tenant, release, err)))
+        goto out;
+    rand_uuid(id);
+    clock_now(now);
+    payload = json_pack("{s:s, s:s, s:s, s:s, s:O, s:o}", "id", id, "event", event, "occurredAt", now, "tenantId", tenant,
+                        "release", rel, "message", json_text_or_null(message));
+    text = json_dumps(payload, JSON_COMPACT);
+    if (store_run(c,
+                  "INSERT INTO notification_events (id, tenantId, name, subjectType, subjectId, payload, createdAt) "
+                  "VALUES (?, ?, ?, 'release', ?, ?, ?)",
+                  STORE_ARGS(STORE_TEXT(id), STORE_TEXT(tenant), STORE_TEXT(event), STORE_TEXT(release), STORE_TEXT(text),
+                             STORE_TIME(now)),
+                  NULL, err))
+        goto out;
+    for (size_t i = 0; i < n; i++) {
+        char delivery[UUID_SIZE];
+        json_t *jp;
+        rand_uuid(delivery);
+        if (store_run(c,
+                      "INSERT INTO notification_deliveries (id, tenantId, eventId, ruleId, integrationId, channel, eventName, "
+                      "subjectId, status, attempts, createdAt, updatedAt) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'PENDING', 0, ?, ?)",
+                      STORE_ARGS(STORE_TEXT(delivery), STORE_TEXT(tenant), STORE_TEXT(id), STORE_TEXT(rules[i].id),
+                                 STORE_TEXT(rules[i].integration), STORE_TEXT(rules[i].channel[0] ? rules[i].channel : NULL),
+                                 STORE_TEXT(event), STORE_TEXT(release), STORE_TIME(now), STORE_TIME(now)),
+                      NULL, err))
+            goto out;
+        snprintf(dedupe, sizeof dedupe, "notify-delivery:%s", delivery);
+        jp = json_pack("{s:s}", "deliveryId", delivery);
+        jobs_enqueue_in(c, jobs,
+                        &(struct job_new){.kind = NOTIFY_DELIVERY_JOB,
+                                          .tenant = tenant,
+                                          .payload = jp,
+                                          .dedupe_key = dedupe,
+                                          .max_attempts = NOTIFY_MAX_ATTEMPTS + 2},
+                        job, err);
+        json_decref(jp);
+        if (err->code)
+            goto out;
+    }
+out:
+    free(text);
+    free(rules);
+    json_decref(rel);
+    json_decref(payload);
+    return err->code;
+}
+
+/* ---- delivering ---- */
+
+enum { STEP_SEND, STEP_UPDATE };
+
+/* A delivery, its event and its thread, as a step reads them. */
+struct delivery {
+    char id[UUID_SIZE], event_id[UUID_SIZE], integration[256], channel[81], event[65], subject[UUID_SIZE], status[16];
+    char created[TIMESTAMP_SIZE], thread_channel[81], thread_ts[256];
+    int attempts;
+    json_t *payload; /* owned */
+    bool found;
+};
+
+static void col(struct store_stmt *st, int i, char *out, size_t n)
+{
+    const char *v = store_col_text(st, i);
+    snprintf(out, n, "%s", v ? v : "");
+}
+
+static enum err_code delivery_load(struct store_conn *c, const char *tenant, const char *id, struct delivery *d, struct err *err)
+{
+    struct store_stmt *st;
+    int rc;
+
+    memset(d, 0, sizeof *d);
+    if (store_select(c,
+                     "SELECT d.id, d.eventId, d.integrationId, d.channel, d.eventName, d.subjectId, d.status, d.createdAt, "
+                     "d.attempts, e.payload FROM notification_deliveries d JOIN notification_events e ON e.id = d.eventId "
+                     "WHERE d.tenantId = ? AND d.id = ?",
+                     STORE_ARGS(STORE_TEXT(tenant), STORE_TEXT(id)), &st, err))
+        return err->code;
+    rc = store_next(st, err);
+    if (rc == 1) {
+        d->found = true;
+        col(st, 0, d->id, sizeof d->id);
+        col(st, 1, d->event_id, sizeof d->event_id);
+        col(st, 2, d->integration, sizeof d->integration);
+        col(st, 3, d->channel, sizeof d->channel);
+        col(st, 4, d->event, sizeof d->event);
+        col(st, 5, d->subject, sizeof d->subject);
+        col(st, 6, d->status, sizeof d->status);
+        col(st, 7, d->created, sizeof d->created);
+        d->attempts = (int)store_col_int(st, 8);
+        d->payload = store_col_text(st, 9) ? json_loads(store_col_text(st, 9), 0, NULL) : NULL;
+    }
+    store_finish(st);
+    if (rc < 0)
+        return err->code;
+    if (!d->found)
+        return ERR_OK;
+    if (!d->payload)
+        d->payload = json_object();
+    if (store_select(c,
+                     "SELECT channelRef, messageRef FROM notification_threads WHERE tenantId = ? AND integrationId = ? "
+                     "AND channel = ? AND subjectId = ?",
+                     STORE_ARGS(STORE_TEXT(tenant), STORE_TEXT(d->integration), STORE_TEXT(d->channel), STORE_TEXT(d->subject)),
+                     &st, err))
+        return err->code;
+    if ((rc = store_next(st, err)) == 1) {
+        col(st, 0, d->thread_channel, sizeof d->thread_channel);
+        col(st, 1, d->thread_ts, sizeof d->thread_ts);
+    }
+    store_finish(st);
+    return rc < 0 ? err->code : ERR_OK;
+}
+
+/* The unfinished delivery before d to the same channel about the same subject (its id into out), or out "". */
+static enum err_code delivery_before(struct store_conn *c, const char *tenant, const struct delivery *d, char out[UUID_SIZE],
+                                     struct err *err)
+{
+    struct store_stmt *st;
+    int rc;
+
+    out[0] = '\0';
+    if (store_select(c,
+                     "SELECT id FROM notification_deliveries WHERE tenantId = ? AND subjectId = ? AND integrationId = ? "
+                     "AND (channel = ? OR (channel IS NULL AND ? = '')) AND status IN ('PENDING', 'RETRYING') "
+                     "AND (createdAt < ? OR (createdAt = ? AND id < ?)) ORDER BY createdAt, id LIMIT 1",
+                     STORE_ARGS(STORE_TEXT(tenant), STORE_TEXT(d->subject), STORE_TEXT(d->integration), STORE_TEXT(d->channel),
+                                STORE_TEXT(d->channel), STORE_TIME(d->created), STORE_TIME(d->created), STORE_TEXT(d->id)),
+                     &st, err))
+        return err->code;
+    if ((rc = store_next(st, err)) == 1)
+        col(st, 0, out, UUID_SIZE);
+    store_finish(st);
+    return rc < 0 ? err->code : ERR_OK;
+}
+
+/* An outcome, recorded in one transaction with the thread a root starts and the signal to the next delivery. */
+struct outcome {
+    const char *tenant;
+    const struct delivery *d;
+    const char *status;    /* DELIVERED, FAILED, RETRYING, SKIPPED */
+    const char *error;     /* or NULL */
+    const char *message;   /* the provider's id of what was posted, or NULL */
+    const char *root_chan; /* a root was posted in this channel (the provider's id), or NULL */
+    bool attempted;        /* counts as an attempt */
+};
+
+static enum err_code outcome_body(struct store_conn *c, void *ctx, struct err *err)
+{
+    const struct outcome *o = ctx;
+    char now[TIMESTAMP_SIZE], id[UUID_SIZE], key[JOB_EVENT_KEY_SIZE];
+
+    clock_now(now);
+    if (store_run(c,
+                  "UPDATE notification_deliveries SET status = ?, attempts = attempts + ?, lastError = ?, "
+                  "messageRef = COALESCE(?, messageRef), updatedAt = ? WHERE tenantId = ? AND id = ?",
+                  STORE_ARGS(STORE_TEXT(o->status), STORE_INT(o->attempted ? 1 : 0), STORE_TEXT(o->error), STORE_TEXT(o->message),
+                             STORE_TIME(now), STORE_TEXT(o->tenant), STORE_TEXT(o->d->id)),
+                  NULL, err))
+        return err->code;
+    if (o->root_chan) {
+        rand_uuid(id);
+        if (store_run(c,
+                      "INSERT INTO notification_threads (id, tenantId, integrationId, channel, subjectId, channelRef, messageRef, "
+                      "createdAt) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                      STORE_ARGS(STORE_TEXT(id), STORE_TEXT(o->tenant), STORE_TEXT(o->d->integration), STORE_TEXT(o->d->channel),
+                                 STORE_TEXT(o->d->subject), STORE_TEXT(o->root_chan), STORE_TEXT(o->message), STORE_TIME(now)),
+                      NULL, err))
+            return err->code;
+    }
+    if (strcmp(o->status, "RETRYING") == 0)
+        return ERR_OK;
+    snprintf(key, sizeof key, "notify-delivered:%s", o->d->id);
+    return jobs_signal_in(c, key, NULL, err); /* the next delivery of the thread waits for it */
+}
+
+static enum err_code outcome_record(const struct notify_env *env, const struct outcome *o, struct err *err)
+{
+    struct store_conn *c = NULL;
+    if (store_conn_get(env->store, &c, err) == ERR_OK)
+        store_tx(c, outcome_body, (void *)o, err);
+    store_conn_put(c);
+    return err->code;
+}
+
+/* ---- the messages ---- */
+
+/* Room for every part a message quotes whole: a branch and a tag (255 each), a reason of 500 characters (2,000 bytes). */
+#define NOTIFY_TEXT_MAX 3072
+
+static const char *text_of(const json_t *o, const char *key)
+{
+    const char *v = json_string_value(json_object_get(o, key));
+    return v ? v : "";
+}
+
+/* "Release 1.2.0: BUILDING" and the lines under it, for the root (Slack) or the card (Teams). */
+static void summary(const struct delivery *d, char *title, size_t tn, char *lines, size_t ln)
+{
+    const json_t *rel = json_object_get(d->payload, "release");
+
+    snprintf(title, tn, "Release %s: %s", text_of(rel, "version"), text_of(rel, "status"));
+    snprintf(lines, ln, "Branch: %s\nCandidate: %s%s%s", text_of(rel, "releaseBranch")[0] ? text_of(rel, "releaseBranch") : "-",
+             text_of(rel, "candidateTag")[0] ? text_of(rel, "candidateTag") : "-",
+             text_of(rel, "statusReason")[0] ? "\nReason: " : "", text_of(rel, "statusReason"));
+}
+
+/* Block Kit: a header and a section (the root), or one section (a reply). Caller owns. */
+static json_t *slack_blocks(const struct delivery *d, bool root, char *text, size_t tn)
+{
+    char title[320], lines[NOTIFY_TEXT_MAX], reply[NOTIFY_TEXT_MAX];
+    const char *message = text_of(d->payload, "message");
+
+    summary(d, title, sizeof title, lines, sizeof lines);
+    if (root) {
+        snprintf(text, tn, "%s", title);
+        return json_pack("[{s:s, s:{s:s, s:s}}, {s:s, s:{s:s, s:s}}, {s:s, s:[{s:s, s:s}]}]", "type", "header", "text", "type",
+                         "plain_text", "text", title, "type", "section", "text", "type", "mrkdwn", "text", lines, "type", "context",
+                         "elements", "type", "mrkdwn", "text", "slipway");
+    }
+    snprintf(reply, sizeof reply, "*%s*%s%s", d->event, message[0] ? ": " : "", message);
+    snprintf(text, tn, "%s%s%s", d->event, message[0] ? ": " : "", message);
+    return json_pack("[{s:s, s:{s:s, s:s}}]", "type", "section", "text", "type", "mrkdwn", "text", reply);
+}
+
+/* An Adaptive Card of the event. Caller owns. */
+static json_t *teams_card(const struct delivery *d)
+{
+    char title[320], lines[NOTIFY_TEXT_MAX];
+    const char *message = text_of(d->payload, "message");
+
+    summary(d, title, sizeof title, lines, sizeof lines);
+    return json_pack("{s:s, s:s, s:s, s:[{s:s, s:s, s:s, s:s, s:b}, {s:s, s:s, s:b}, {s:s, s:s, s:b}]}", "type", "AdaptiveCard",
+                     "$schema", "http://adaptivecards.io/schemas/adaptive-card.json", "version", "1.4", "body", "type", "TextBlock",
+                     "text", title, "weight", "Bolder", "size", "Medium", "wrap", 1, "type", "TextBlock", "text", d->event, "wrap",
+                     1, "type", "TextBlock", "text", message[0] ? message : lines, "wrap", 1);
+}
+
+/* True when the integration's notifyOnEvents (absent or empty: every event; it names aliases only) lets event through. */
+static bool wanted(const json_t *config, const char *event)
+{
+    const json_t *list = json_object_get(config, "notifyOnEvents"), *v;
+    size_t i;
+
+    if (json_array_size(list) == 0 || !events_alias_of(event))
+        return true;
+    json_array_foreach(list, i, v)
+    {
+        if (json_is_string(v) && strcmp(json_string_value(v), events_alias_of(event)) == 0)
+            return true;
+    }
+    return false;
+}
+
+/* ---- the job ---- */
+
+/* Starts the chat call of j's step (j parks), or says why it cannot (*skip for an event the integration does not want). */
+static enum err_code start_call(const struct notify_env *env, struct job *j, const struct delivery *d, bool *skip, struct err *err)
+{
+    const struct provider *p;
+    struct store_conn *db = NULL;
+    json_t *config = NULL, *scm = NULL, *input, *blocks;
+    bool root = !d->thread_ts[0], update = j->step == STEP_UPDATE;
+    char text[NOTIFY_TEXT_MAX];
+
+    if (store_conn_get(env->store, &db, err) == ERR_OK)
+        verify_load(db, env->keys, category_get(CAT_COMMUNICATION), j->tenant, d->integration, NULL, &config, &scm, err);
+    store_conn_put(db);
+    if (err->code == ERR_NOT_FOUND)
+        return err_set(err, ERR_CONFLICT, "the communication integration was deleted");
+    if (err->code)
+        return err->code;
+    json_decref(scm);
+    p = provider_by_type(json_string_value(json_object_get(config, "type")));
+    if (!wanted(config, d->event)) {
+        *skip = true;
+        err_set(err, ERR_CONFLICT, "the integration's notifyOnEvents leaves %s out", d->event);
+    } else if (!p || !p->ops->chat_post) {
+        err_set(err, ERR_CONFLICT, "%s cannot post messages yet", p ? p->display : "this integration");
+    }
+    if (err->code) {
+        secret_wipe_json(config);
+        json_decref(config);
+        return err->code;
+    }
+    if (!p->ops->chat_update) { /* no thread, no update: one card an event */
+        input = json_pack("{s:s, s:o}", "text", d->event, "card", teams_card(d));
+    } else {
+        blocks = slack_blocks(d, root || update, text, sizeof text);
+        input = json_pack("{s:s, s:s, s:o}", "channel", update ? d->thread_channel : d->channel, "text", text, "blocks", blocks);
+        if (update)
+            json_object_set_new(input, "messageId", json_string(d->thread_ts));
+        else if (!root)
+            json_object_set_new(input, "threadId", json_string(d->thread_ts));
+    }
+    provider_call_in_job(
+        provider_call_new(env->loop, p, update ? p->ops->chat_update : p->ops->chat_post, config, NULL, input, NULL, NULL), j);
+    return ERR_OK;
+}
+
+/* The call's outcome: recorded, then the update of the root, a wait, a retry, or the end. */
+static void finish_call(const struct notify_env *env, struct job *j, const struct delivery *d, struct provider_call *call)
+{
+    const char *ts = json_string_value(json_object_get(call->output, "messageId"));
+    const char *chan = json_string_value(json_object_get(call->output, "channel"));
+    json_int_t wait = json_integer_value(json_object_get(call->output, "retryAfter"));
+    bool root = !d->thread_ts[0], threads = call->prov->ops->chat_update != NULL;
+    struct outcome o = {.tenant = j->tenant, .d = d, .attempted = true};
+    char key[JOB_EVENT_KEY_SIZE];
+    struct err err;
+
+    err_clear(&err);
+    if (call->verdict == VERDICT_VALID && threads && !ts) {
+        o.status = "FAILED";
+        o.error = "the provider answered without the message's id";
+    } else if (call->verdict == VERDICT_VALID) {
+        if (j->step == STEP_SEND && threads && !root) { /* the reply is in: now the root */
+            json_object_set_new(j->data, "reply", json_string(ts ? ts : ""));
+            job_next(j, STEP_UPDATE);
+            return;
+        }
+        o.status = "DELIVERED";
+        o.message = j->step == STEP_UPDATE ? json_string_value(json_object_get(j->data, "reply")) : ts;
+        o.root_chan = j->step == STEP_SEND && threads && root ? (chan ? chan : d->channel) : NULL;
+    } else if (call->verdict == VERDICT_NONE && d->attempts + 1 < NOTIFY_MAX_ATTEMPTS) {
+        o.status = "RETRYING";
+        o.error = call->message;
+    } else {
+        o.status = "FAILED";
+        o.error = call->message;
+    }
+    if (outcome_record(env, &o, &err)) {
+        job_fail(j, &err);
+    } else if (strcmp(o.status, "RETRYING") != 0) {
+        job_done(j);
+    } else if (wait > 0) { /* Retry-After: a wait that nothing but its deadline ends */
+        snprintf(key, sizeof key, "notify-retry:%s", d->id);
+        job_wait(j, j->step, key, clock_now_ms() + (int64_t)wait * 1000);
+    } else {
+        err_set(&err, ERR_UNAVAILABLE, "%s", call->message);
+        job_fail(j, &err); /* again after the engine's backoff */
+    }
+}
+
+void notify_delivery_step(void *ctx, struct job *j)
+{
+    const struct notify_env *env = ctx;
+    const char *id = json_string_value(json_object_get(j->payload, "deliveryId"));
+    struct provider_call *call = provider_call_of(j);
+    struct store_conn *db = NULL;
+    struct delivery d;
+    struct err err;
+    char before[UUID_SIZE] = "", key[JOB_EVENT_KEY_SIZE];
+    bool skip = false;
+
+    err_clear(&err);
+    memset(&d, 0, sizeof d);
+    if (!id || !j->tenant[0]) {
+        err_set(&err, ERR_INTERNAL, "not a delivery: the payload names none");
+        job_fail(j, &err);
+        return;
+    }
+    if (store_conn_get(env->store, &db, &err) == ERR_OK && delivery_load(db, j->tenant, id, &d, &err) == ERR_OK && d.found &&
+        !call && j->step == STEP_SEND)
+        delivery_before(db, j->tenant, &d, before, &err);
+    store_conn_put(db);
+    if (err.code) {
+        job_fail(j, &err);
+    } else if (!d.found || (strcmp(d.status, "PENDING") != 0 && strcmp(d.status, "RETRYING") != 0)) {
+        job_done(j); /* gone, or finished by an earlier run */
+    } else if (call) {
+        finish_call(env, j, &d, call);
+    } else if (before[0]) { /* one thread, in order: after the one before (the deadline re-checks) */
+        snprintf(key, sizeof key, "notify-delivered:%s", before);
+        job_wait(j, STEP_SEND, key, clock_now_ms() + 30000);
+    } else if (start_call(env, j, &d, &skip, &err)) { /* else parked: the call runs the step again */
+        char why[sizeof err.message];
+        struct outcome o = {.tenant = j->tenant, .d = &d, .status = skip ? "SKIPPED" : "FAILED", .error = why};
+        snprintf(why, sizeof why, "%s", err.message);
+        err_clear(&err);
+        if (outcome_record(env, &o, &err))
+            job_fail(j, &err);
+        else
+            job_done(j);
+    }
+    json_decref(d.payload);
+}

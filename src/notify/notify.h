@@ -1,0 +1,60 @@
+/*
+ * notify.h: notifications (issue 16, docs/notifications.md): events of the
+ * catalogue (events/catalog.h) told to people through a tenant's
+ * communication integrations, by its rules (event pattern -> integration and
+ * channel).
+ *
+ * Emitting is one call in the transaction that makes the change
+ * (notify_release_change, from the release timeline): it writes the event
+ * (the outbox, notification_events), one delivery row per matching rule,
+ * and one durable job per delivery ("notify-delivery", dedupe key
+ * "notify-delivery:<deliveryId>"), so a delivery exists exactly when its
+ * change does, and exactly once, whichever process restarts.
+ *
+ * A delivery job posts through the integration's chat ops
+ * (providers/provider.h): on Slack one thread per release in each channel
+ * (the first event posts the root; later ones reply in its thread, then
+ * update the root with chat.update), on Teams an Adaptive Card. Deliveries
+ * of one release to one channel go in order: a job waits (a signal,
+ * "notify-delivered:<id>") for the one before it. A 429 waits its
+ * Retry-After; no answer is retried with the engine's backoff, up to
+ * NOTIFY_MAX_ATTEMPTS; a refusal (an unknown channel, a revoked token)
+ * fails the delivery at once. Each outcome is in the delivery log (status,
+ * attempts, last error, the provider's message id).
+ */
+#ifndef SLIPWAY_NOTIFY_H
+#define SLIPWAY_NOTIFY_H
+
+#include "providers/call.h"
+#include "store/store.h"
+
+#define NOTIFY_DELIVERY_JOB "notify-delivery" /* payload: deliveryId */
+#define NOTIFY_MAX_ATTEMPTS 8
+
+struct jobs;
+struct job;
+struct keyring;
+
+/* What the delivery kind needs; its ctx. */
+struct notify_env {
+    struct store *store;
+    const struct keyring *keys;
+    const struct provider_loop *loop;
+};
+
+/* The engine deliveries are enqueued on; called once at start-up (before it, an emit is ERR_UNAVAILABLE: retried). */
+void notify_start(struct jobs *jobs);
+
+/*
+ * Emits the catalogue event that a release timeline entry (kind, name: see
+ * docs/releases.md) stands for, if any, inside the caller's transaction on
+ * c: the event, a delivery per matching rule of the tenant, and their jobs.
+ * A timeline entry that is no event of the catalogue (a provider call) emits
+ * nothing.
+ */
+enum err_code notify_release_change(struct store_conn *c, const char *tenant, const char *release, const char *kind,
+                                    const char *name, const char *message, struct err *err);
+
+void notify_delivery_step(void *ctx, struct job *j);
+
+#endif

@@ -1,0 +1,311 @@
+"""Notifications (docs/notifications.md, docs/events.md): a release kickoff against the SCM fake told to Slack as
+one thread (the root, replies in its thread, the root updated), each event once; a 429 honoured; a channel the
+bot is not in recorded as FAILED with its attempt and error; notifyOnEvents honoured; and the rule API's
+negative matrix (malformed, unknown fields, bad patterns, another tenant's integration, roles)."""
+
+import os
+import signal
+import time
+import unittest
+import uuid
+
+import harness
+import integration_fixtures as fx
+import verify_fixtures as vf
+from verify_fixtures import VerifyTest
+
+HEAD = "1111111111111111111111111111111111111111"
+
+
+def tearDownModule():
+    vf.stop_servers()
+
+
+class NotificationsTest(VerifyTest):
+    def request(self, method, path, body=None, token=None, **kw):
+        return self.server.request(method, path, body=body, token=token or self.owner.token, **kw)
+
+    def expect(self, resp, status):
+        return harness.expect(self, resp, status)
+
+    def setUp(self):
+        super().setUp()
+        self.ctx = vf.Ctx(self.server, self.fakes)
+        self.tenant, self.owner = self.ctx.tenant_id, self.ctx.org.owner
+        fx.ready_for_releases(self, self.server, self.owner.token, self.tenant)
+
+    # -- helpers ------------------------------------------------------------------
+
+    def scm(self):
+        case = vf.build(self.ctx, "GITHUB", True, True)
+        integ = self.ctx.create(case.body)
+        fx.set_verification(self.server, "scm", integ["id"], "VALID")
+        self.fakes.register("github", {"repos": {case.body["organization"] + "/" + case.body["repoName"]: {
+            "branches": {"main": HEAD}, "commits": [HEAD]}}})
+        return integ
+
+    def slack(self, **extra):
+        case = vf.build(self.ctx, "SLACK", True, True)
+        case.body["notifyOnEvents"] = []  # every event the rules send
+        case.body.update(extra)
+        return self.ctx.create(case.body), case
+
+    def add_rule(self, integ, channel="releases", pattern="release.*"):
+        body = {"eventPattern": pattern, "integrationId": integ["id"]}
+        if channel:
+            body["channel"] = channel
+        return self.expect(self.request("POST", "/api/v1/%s/notification-rules" % self.tenant, body), 201)
+
+    def release(self, version="1.2.0"):
+        scm = self.scm()
+        rel = self.expect(self.request("POST", "/api/v1/%s/releases" % self.tenant,
+                                       {"version": version, "releaseType": "MINOR", "platforms": ["IOS"],
+                                        "scmIntegrationId": scm["id"]}), 201)
+        return rel
+
+    def deliveries(self, **query):
+        qs = "&".join("%s=%s" % kv for kv in query.items())
+        return self.expect(self.request("GET", "/api/v1/%s/notification-deliveries?%s" % (self.tenant, qs)), 200)["items"]
+
+    def settle(self, count, seconds=60):
+        """The deliveries once count of them have finished (none PENDING or RETRYING)."""
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            items = self.deliveries()
+            if len(items) >= count and all(d["status"] not in ("PENDING", "RETRYING") for d in items):
+                return items
+            time.sleep(0.2)
+        self.fail("deliveries did not settle: %s" % self.deliveries())
+
+    def posted(self, case):
+        ids = {c["id"] for c in case.info["channels"].values()}
+        data = self.fakes.data("slack")
+        return [p for p in data["posted"] if p["channel"] in ids], \
+            [u for u in data.get("updated", []) if u["channel"] in ids]
+
+    # -- delivery -----------------------------------------------------------------
+
+    def test_kickoff_thread(self):
+        integ, case = self.slack()
+        self.add_rule(integ)
+        rel = self.release()
+        items = self.settle(2)
+        self.assertEqual(sorted(d["eventName"] for d in items), ["release.kickoff.completed", "release.kickoff.started"])
+        self.assertTrue(all(d["status"] == "DELIVERED" and d["attempts"] == 1 for d in items), items)
+        self.expect(self.request("POST", "/api/v1/%s/releases/%s/pause" % (self.tenant, rel["id"]), {}), 200)
+        items = self.settle(3)
+        posted, updated = self.posted(case)
+        roots = [p for p in posted if not p["thread_ts"]]
+        self.assertEqual(len(roots), 1, posted)
+        root = roots[0]
+        self.assertEqual(root["channel"], case.info["channels"]["releases"]["id"])
+        self.assertEqual(root["blocks"][0]["type"], "header")
+        self.assertIn("1.2.0", root["blocks"][0]["text"]["text"])
+        replies = [p for p in posted if p["thread_ts"]]
+        self.assertEqual(len(replies), 2, posted)  # each event once: the root was the first
+        self.assertTrue(all(r["thread_ts"] == root["ts"] for r in replies))
+        self.assertEqual([u["ts"] for u in updated], [root["ts"]] * 2)
+        self.assertIn("PAUSED", root["text"])  # the root, updated as the release moved
+        by_event = {d["eventName"]: d for d in items}
+        self.assertEqual(by_event["release.kickoff.started"]["messageRef"], root["ts"])
+        self.assertEqual(by_event["release.paused"]["messageRef"], replies[-1]["ts"])
+
+    def test_ratelimited_honoured(self):
+        integ, case = self.slack()
+        self.add_rule(integ, pattern="release.kickoff.started")
+        self.rule("slack", "ratelimited", path="chat.postMessage", times=1, seconds=1, match=case.match)
+        self.release()
+        items = self.settle(1)
+        self.assertEqual([(d["status"], d["attempts"]) for d in items], [("DELIVERED", 2)], items)
+        self.assertEqual(len(self.posted(case)[0]), 1)
+
+    def test_failing_channel_recorded(self):
+        integ, case = self.slack()
+        self.add_rule(integ, channel="design", pattern="release.kickoff.started")  # the bot is not in #design
+        self.release()
+        items = self.settle(1)
+        self.assertEqual([(d["status"], d["attempts"]) for d in items], [("FAILED", 1)], items)
+        self.assertIn("not_in_channel", items[0]["lastError"])
+        self.assertEqual(self.deliveries(status="FAILED"), items)
+        self.assertEqual(self.deliveries(status="DELIVERED"), [])
+
+    def test_notify_on_events_honoured(self):
+        integ, case = self.slack(notifyOnEvents=["build_failed"])  # leaves out release_started (release.kickoff.started)
+        self.add_rule(integ, pattern="*")
+        self.release()
+        items = {d["eventName"]: d for d in self.settle(2)}
+        self.assertEqual(items["release.kickoff.started"]["status"], "SKIPPED")
+        self.assertIn("notifyOnEvents", items["release.kickoff.started"]["lastError"])
+        self.assertEqual(items["release.kickoff.completed"]["status"], "DELIVERED")  # no alias: the rules decide
+        self.assertEqual(len(self.posted(case)[0]), 1)
+
+    def test_no_rule_no_delivery(self):
+        self.release()
+        time.sleep(0)  # nothing to wait for: the outbox is written with the change, or not at all
+        self.assertEqual(self.deliveries(), [])
+
+    # -- the rule API ---------------------------------------------------------------
+
+    def test_rule_crud(self):
+        integ, _ = self.slack()
+        rule = self.add_rule(integ)
+        path = "/api/v1/%s/notification-rules/%s" % (self.tenant, rule["id"])
+        self.assertEqual(self.expect(self.request("GET", path, token=self.ctx.org.viewer.token), 200), rule)
+        listed = self.expect(self.request("GET", "/api/v1/%s/notification-rules" % self.tenant), 200)["items"]
+        self.assertEqual([r["id"] for r in listed], [rule["id"]])
+        changed = self.expect(self.request("PUT", path, {"eventPattern": "release.kickoff.failed",
+                                                         "integrationId": integ["id"], "channel": "dev-team"}), 200)
+        self.assertEqual((changed["eventPattern"], changed["channel"]), ("release.kickoff.failed", "dev-team"))
+        self.expect(self.request("DELETE", path), 204)
+        self.expect(self.request("GET", path), 404)
+        self.expect(self.request("DELETE", path), 404)
+        catalogue = self.expect(self.request("GET", "/api/v1/%s/notification-events" % self.tenant), 200)["items"]
+        self.assertIn("release.kickoff.failed", [e["name"] for e in catalogue])
+
+    def assert_invalid(self, body, field):
+        resp = self.request("POST", "/api/v1/%s/notification-rules" % self.tenant, body)
+        got = self.expect(resp, 400)
+        self.assertIn(field, [d.get("field") for d in got["error"].get("details", [])], got)
+
+    def test_rule_negative(self):
+        integ, _ = self.slack()
+        ok = {"eventPattern": "release.*", "integrationId": integ["id"], "channel": "releases"}
+        resp = self.server.request("POST", "/api/v1/%s/notification-rules" % self.tenant, raw=b'{"eventPattern": ',
+                                   token=self.owner.token, headers={"Content-Type": "application/json"})
+        self.expect(resp, 400)
+        self.assert_invalid(dict(ok, colour="red"), "colour")
+        self.assert_invalid(dict(ok, eventPattern=7), "eventPattern")
+        for bad in ("release", "release.nope", "*.started", "release.kickoff.started.*", ""):
+            self.assert_invalid(dict(ok, eventPattern=bad), "eventPattern")
+        self.assert_invalid({k: v for k, v in ok.items() if k != "integrationId"}, "integrationId")
+        self.assert_invalid({k: v for k, v in ok.items() if k != "channel"}, "channel")
+        self.assert_invalid(dict(ok, integrationId=str(uuid.uuid4())), "integrationId")
+        other = vf.Ctx(self.server, self.fakes)  # another tenant's Slack integration
+        case = vf.build(other, "SLACK", True, True)
+        theirs = other.create(case.body)
+        self.assert_invalid(dict(ok, integrationId=theirs["id"]), "integrationId")
+        email = self.ctx.create(vf.build(self.ctx, "EMAIL", True, True).body)
+        self.assert_invalid(dict(ok, integrationId=email["id"]), "integrationId")
+        self.expect(self.request("GET", "/api/v1/%s/notification-rules" % self.tenant), 200)
+        self.assertEqual(self.expect(self.request("GET", "/api/v1/%s/notification-rules" % self.tenant), 200)["items"], [])
+
+    def test_rule_roles(self):
+        integ, _ = self.slack()
+        body = {"eventPattern": "release.*", "integrationId": integ["id"], "channel": "releases"}
+        rule = self.add_rule(integ)
+        for who in (self.ctx.org.editor, self.ctx.org.viewer):
+            for method, path in (("POST", "/api/v1/{tenantId}/notification-rules"),
+                                 ("PUT", "/api/v1/{tenantId}/notification-rules/" + rule["id"]),
+                                 ("DELETE", "/api/v1/{tenantId}/notification-rules/" + rule["id"])):
+                resp = self.request(method, path.format(tenantId=self.tenant), None if method == "DELETE" else body,
+                                    token=who.token)
+                baseline = self.request(method, path.format(tenantId=uuid.uuid4()), None if method == "DELETE" else body,
+                                        token=who.token)
+                harness.assert_same_not_found(self, resp, baseline)
+            self.expect(self.request("GET", "/api/v1/%s/notification-deliveries" % self.tenant, token=who.token), 200)
+        self.expect(self.request("GET", "/api/v1/%s/notification-deliveries?status=NOPE" % self.tenant), 400)
+        other = harness.new_org(self.server)
+        self.expect(self.request("GET", "/api/v1/%s/notification-rules/%s" % (other.id, rule["id"]),
+                                 token=other.owner.token), 404)
+
+
+class TeamsTest(VerifyTest):
+    """Teams: an Adaptive Card per event through the incoming webhook (the fake checks the card's shape)."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.fakes = vf.fakes()
+        cls.server = vf.start_server(cls.fakes, extra={"SLIPWAY_TEAMS_WEBHOOK_HOSTS": "127.0.0.1"})
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.server.stop()
+
+    def test_card_per_event(self):
+        self.ctx = ctx = vf.Ctx(self.server, self.fakes)
+        fx.ready_for_releases(self, self.server, ctx.token, ctx.tenant_id)
+        url = self.fakes.url("webhooks") + "/webhookb2/" + fx.token("", 40)
+        ctx.secrets.add(url)
+        self.server.remember_secret(url)
+        integ = ctx.create(fx.valid_body("TEAMS", teamsWebhookUrl=url, notifyOnEvents=[]))
+        tenant = "/api/v1/%s" % ctx.tenant_id
+        bad = self.server.request("POST", tenant + "/notification-rules", token=ctx.token, body={
+            "eventPattern": "*", "integrationId": integ["id"], "channel": "general"})
+        self.assertEqual(harness.expect(self, bad, 400)["error"]["details"][0]["field"], "channel")
+        harness.expect(self, self.server.request("POST", tenant + "/notification-rules", token=ctx.token, body={
+            "eventPattern": "release.kickoff.*", "integrationId": integ["id"]}), 201)
+        scm_case = vf.build(ctx, "GITHUB", True, True)
+        scm = ctx.create(scm_case.body)
+        fx.set_verification(self.server, "scm", scm["id"], "VALID")
+        self.fakes.register("github", {"repos": {scm_case.body["organization"] + "/" + scm_case.body["repoName"]: {
+            "branches": {"main": HEAD}, "commits": [HEAD]}}})
+        mark = self.fakes.mark()
+        harness.expect(self, self.server.request("POST", tenant + "/releases", token=ctx.token, body={
+            "version": "4.0.0", "releaseType": "MAJOR", "platforms": ["IOS"], "scmIntegrationId": scm["id"]}), 201)
+
+        def settled():
+            items = harness.expect(self, self.server.request("GET", tenant + "/notification-deliveries",
+                                                             token=ctx.token), 200)["items"]
+            return items if len(items) == 2 and all(d["status"] == "DELIVERED" for d in items) else None
+        self.assertTrue(vf.wait_for(settled, 30), "both kickoff events delivered")
+        cards = [r for r in self.fakes.requests("webhooks", mark) if r.get("path", "").startswith("/webhookb2/")]
+        self.assertEqual([r["status"] for r in cards], [200, 200])
+        self.assertIn("Release 4.0.0", cards[0]["body"])
+
+
+class KilledMidDeliveryTest(unittest.TestCase):
+    """A process killed (SIGKILL) while Slack holds its root post: another process on the database delivers it,
+    once (the held request was abandoned, so Slack never took it)."""
+
+    def test_delivered_once_after_kill(self):
+        client = vf.fakes()
+        shared = vf.SharedDatabase(client)
+        shared.env.update({"SLIPWAY_JOB_LEASE": "2", "SLIPWAY_JOB_POLL_MS": "100", "SLIPWAY_OUTBOUND_TIMEOUT": "60000"})
+        held = None
+        try:
+            a = shared.start()
+            ctx = vf.Ctx(a, client)
+            fx.ready_for_releases(self, a, ctx.token, ctx.tenant_id)
+            case = vf.build(ctx, "SLACK", True, True)
+            case.body["notifyOnEvents"] = []
+            integ = ctx.create(case.body)
+            scm_case = vf.build(ctx, "GITHUB", True, True)
+            scm = ctx.create(scm_case.body)
+            fx.set_verification(a, "scm", scm["id"], "VALID")
+            client.register("github", {"repos": {scm_case.body["organization"] + "/" + scm_case.body["repoName"]: {
+                "branches": {"main": HEAD}, "commits": [HEAD]}}})
+            tenant = "/api/v1/%s" % ctx.tenant_id
+            harness.expect(self, a.request("POST", tenant + "/notification-rules", token=ctx.token, body={
+                "eventPattern": "release.kickoff.started", "integrationId": integ["id"], "channel": "releases"}), 201)
+            held = client.rule("slack", "hold", path="chat.postMessage", match=case.match, seconds=60)
+            mark = client.mark()
+            harness.expect(self, a.request("POST", tenant + "/releases", token=ctx.token, body={
+                "version": "3.0.0", "releaseType": "MAJOR", "platforms": ["IOS"], "scmIntegrationId": scm["id"]}), 201)
+            self.assertTrue(vf.wait_for(lambda: any(r.get("rule") for r in client.requests("slack", mark)), 20),
+                            "A posts the root, and Slack holds it")
+            shared.remember()
+            b = shared.start(migrate=False)
+            os.kill(a.pid, signal.SIGKILL)
+            self.assertIsNotNone(a.wait_exit(10), "the killed process is gone")
+            a.pid = None
+            client.drop(held)
+            held = None
+
+            def delivered():
+                items = harness.expect(self, b.request("GET", tenant + "/notification-deliveries", token=ctx.token),
+                                       200)["items"]
+                return items if items and items[0]["status"] == "DELIVERED" else None
+            self.assertTrue(vf.wait_for(delivered, 30), "B delivers after A's lease runs out")
+            items = delivered()
+            ids = {c["id"] for c in case.info["channels"].values()}
+            posted = [p for p in client.data("slack")["posted"] if p["channel"] in ids]
+            self.assertEqual(len(posted), 1, "one root, posted once: %s" % posted)
+            self.assertEqual((len(items), items[0]["attempts"], items[0]["messageRef"]), (1, 1, posted[0]["ts"]))
+        finally:
+            if held:
+                client.drop(held)
+            shared.close()
+
+
+if __name__ == "__main__":
+    unittest.main()
