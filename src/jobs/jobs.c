@@ -1196,6 +1196,69 @@ static void purge(struct jobs *q)
                  (long long)events, q->opt.retention_s);
 }
 
+/*
+ * A signal and a wait that cross: jobs_signal_in keeps the signal, then wakes
+ * the jobs WAITING for it; job_wait writes WAITING, then takes a kept
+ * signal. On a database that reads committed rows only (PostgreSQL,
+ * MariaDB), the two transactions can each miss the other's uncommitted row:
+ * the signal is kept and the job waits on. The keeper hands such kept
+ * signals over (at most RESCUE_BATCH a turn), so the job wakes a turn later
+ * instead of at its deadline. Each handover is a compare-and-swap on both
+ * rows: the job still waiting for that key, the signal still the one read.
+ */
+#define RESCUE_BATCH 100
+
+static void rescue_signals(struct jobs *q)
+{
+    struct {
+        char id[UUID_SIZE], key[256], at[TIMESTAMP_SIZE];
+        char *payload;
+    } found[RESCUE_BATCH];
+    char now[TIMESTAMP_SIZE];
+    struct store_conn *c = NULL;
+    struct store_stmt *st;
+    struct err err;
+    int n = 0;
+
+    err_clear(&err);
+    if (store_conn_get(q->store, &c, &err))
+        return;
+    if (store_select(c,
+                     "SELECT j.id, e.eventKey, e.payload, e.createdAt FROM job_events e JOIN jobs j ON j.eventKey = e.eventKey "
+                     "WHERE j.state = 'WAITING' LIMIT ?",
+                     STORE_ARGS(STORE_INT(RESCUE_BATCH)), &st, &err) == ERR_OK) {
+        while (n < RESCUE_BATCH && store_next(st, &err) == 1) {
+            snprintf(found[n].id, sizeof found[n].id, "%s", store_col_text(st, 0));
+            snprintf(found[n].key, sizeof found[n].key, "%s", store_col_text(st, 1));
+            found[n].payload = store_col_null(st, 2) ? NULL : xstrdup(store_col_text(st, 2));
+            snprintf(found[n].at, sizeof found[n].at, "%s", store_col_text(st, 3));
+            n++;
+        }
+        store_finish(st);
+    }
+    clock_now(now);
+    for (int i = 0; i < n; i++) {
+        int64_t woken = 0;
+        struct err e;
+        err_clear(&e);
+        if (store_run(c,
+                      "UPDATE jobs SET state = 'QUEUED', runAt = ?, event = ?, eventKey = NULL, updatedAt = ? WHERE id = ? AND "
+                      "state = 'WAITING' AND eventKey = ?",
+                      STORE_ARGS(STORE_TIME(now), STORE_TEXT(found[i].payload ? found[i].payload : "null"), STORE_TIME(now),
+                                 STORE_TEXT(found[i].id), STORE_TEXT(found[i].key)),
+                      &woken, &e) == ERR_OK &&
+            woken > 0) {
+            store_run(c, "DELETE FROM job_events WHERE eventKey = ? AND createdAt = ?",
+                      STORE_ARGS(STORE_TEXT(found[i].key), STORE_TIME(found[i].at)), NULL, &e);
+            log_info("jobs: job %s woken by a signal kept while it started waiting", found[i].id);
+        }
+        free(found[i].payload);
+    }
+    store_conn_put(c);
+    if (n)
+        nudge(q);
+}
+
 static void *keep(void *arg)
 {
     struct jobs *q = arg;
@@ -1215,6 +1278,7 @@ static void *keep(void *arg)
         int64_t now = clock_mono_ms();
         if (now >= next_renew) {
             renew(q);
+            rescue_signals(q);
             next_renew = now + q->opt.lease_seconds * 1000LL / 3;
         }
         if (waiters)

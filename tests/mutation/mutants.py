@@ -164,6 +164,11 @@ TABLE = [
            "authentication logs the bearer token", "src/tenancy/auth.c",
            [("    token_hash(h, hash);\n", "    token_hash(h, hash);\n    log_info(\"token %s\", h);\n")],
            [API + "test_tokens"]),
+    # ---- a signal and a wait that crossed (tests/reliability/workflows.py crossed)
+    Mutant("crossed-signal-left-kept", "signal lost",
+           "the keeper no longer hands a signal kept while its job started waiting to that job", "src/jobs/jobs.c",
+           [("            rescue_signals(q);\n", "            if (0)\n                rescue_signals(q);\n")],
+           ["reliability.crossed_signal.sqlite"]),
     # ---- a stalled stderr must not hold requests (tests/reliability/stuck_log.py)
     Mutant("access-log-writes-under-lock", "request held by the log",
            "the access log's flusher writes while holding the lock every request's completion takes",

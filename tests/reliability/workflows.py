@@ -15,6 +15,8 @@ The fake provider is served here and counts every effect.
     workflows.py many [JOBS]    three processes each enqueue a third of JOBS (1000) one-step jobs, due together;
                                 each job runs exactly once (one request per idempotency key), whichever process
                                 claims it.
+    workflows.py crossed        a signal kept while its job started waiting (the two transactions crossed, as
+                                under READ COMMITTED they can): the keeper hands it over within a turn.
 
 The backend is SLIPWAY_TEST_BACKEND (sqlite, postgres, mysql; the servers'
 state in SLIPWAY_TEST_DB_STATE, as for the API tests); SLIPWAY_BIN the
@@ -354,6 +356,44 @@ def many_test(jobs):
             shutil.rmtree(tmp, ignore_errors=True)
 
 
+def crossed_test():
+    """A signal kept while its job was starting to wait (the two transactions crossed): the job wakes a keeper's turn
+    later, not at its deadline. The crossing is made by hand: one workflow waits for a key nobody signals, then the
+    kept signal is written straight into job_events, as a signal that missed the WAITING row leaves it."""
+    tmp = tempfile.mkdtemp(prefix="slipway-crossed-")
+    database = harness.new_database(tmp)
+    url = harness.database_url(database)
+    fake = Fake()
+    p = None
+    started = time.monotonic()
+    try:
+        migrate(tmp, database)
+        probe = {"url": fake.url, "enqueue": {"count": 1, "steps": 3, "tag": "crossed", "pairs": True}}
+        p = Slipway(tmp, database, probe, 0).wait_ready()
+        waiting = lambda: dbclient.query(url, "SELECT eventKey FROM jobs WHERE kind = 'probe' AND state = 'WAITING'")[1]
+        wait_for("the workflow to wait for its event", lambda: bool(waiting()), 30)
+        key = waiting()[0][0]
+        dbclient.execute(url, "INSERT INTO job_events (eventKey, payload, createdAt) VALUES (?, ?, ?)",
+                         (key, json.dumps({"from": "crossed"}), harness.format_time(harness.now())))
+        # The probe waits up to 30 s (probe.c, WAIT_MS); the keeper runs every lease / 3 (SLIPWAY_JOB_LEASE=2 here).
+        wait_for("the workflow to take the kept signal", lambda: all_done(database, 1), 10)
+        out = json.loads(rows(database)[0]["output"] or "{}")
+        if out.get("gotEvent") is not True or out.get("timedOut"):
+            raise AssertionError("the workflow ended without its event: %s" % out)
+        left = dbclient.query(url, "SELECT eventKey FROM job_events WHERE eventKey = ?", (key,))[1]
+        if left:
+            raise AssertionError("the signal handed over is still kept: %s" % left)
+        p.stop()
+        p = None
+        print("crossed %s: the kept signal reached its waiting workflow; %.1f s" % (harness.BACKEND, time.monotonic() - started))
+    finally:
+        if p is not None and p.proc.poll() is None:
+            p.kill9()
+        fake.close()
+        if os.environ.get("SLIPWAY_API_KEEP") != "1":
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
 if __name__ == "__main__":
     mode = sys.argv[1] if len(sys.argv) > 1 else "kill"
     count = int(sys.argv[2]) if len(sys.argv) > 2 else None
@@ -361,5 +401,7 @@ if __name__ == "__main__":
         kill_test(count or 20)
     elif mode == "many":
         many_test(count or 1000)
+    elif mode == "crossed":
+        crossed_test()
     else:
         raise SystemExit(__doc__)
