@@ -107,7 +107,8 @@ struct create_token_tx {
 static enum err_code create_token_body(struct store_conn *c, void *ctx, struct err *err)
 {
     struct create_token_tx *t = ctx;
-    if (accounts_find_by_email(c, t->email, &t->account, err) || tokens_issue(c, t->account.id, t->name, t->ttl_ms, &t->token, err))
+    if (accounts_find_by_email(c, t->email, &t->account, err) ||
+        tokens_issue(c, t->account.id, NULL, t->name, t->ttl_ms, &t->token, err))
         return err->code;
     return audit_write(c, NULL,
                        &(struct audit_event){.action = "token.create",

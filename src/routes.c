@@ -44,6 +44,7 @@ const struct route routes[] = {
     /* Single sign-on (docs/sso.md): the browser is sent to the provider and comes back with a code. */
     {"GET", "/api/v1/auth/oidc/{providerId}/start", ACCESS_PUBLIC, NULL, sso_start},
     {"GET", "/api/v1/auth/oidc/callback", ACCESS_PUBLIC, NULL, sso_callback},
+    {"GET", "/api/v1/auth/sso", ACCESS_PUBLIC, NULL, sso_discover},
     {"GET", "/api/v1/me", ACCESS_ACCOUNT, NULL, me_get},
     {"GET", "/api/v1/me/tokens", ACCESS_ACCOUNT, NULL, tokens_list},
     {"POST", "/api/v1/me/tokens", ACCESS_ACCOUNT, &token_create_schema, tokens_create},
@@ -72,6 +73,8 @@ const struct route routes[] = {
     {"GET", "/api/v1/{tenantId}/iam/providers/{id}", ACCESS_OWNER, NULL, iam_provider_get},
     {"PATCH", "/api/v1/{tenantId}/iam/providers/{id}", ACCESS_OWNER, &iam_provider_update_schema, iam_provider_patch},
     {"DELETE", "/api/v1/{tenantId}/iam/providers/{id}", ACCESS_OWNER, NULL, iam_provider_delete},
+    {"GET", "/api/v1/{tenantId}/iam/settings", ACCESS_OWNER, NULL, iam_settings_get},
+    {"PATCH", "/api/v1/{tenantId}/iam/settings", ACCESS_OWNER, &iam_settings_schema, iam_settings_patch},
 
     {"GET", "/api/v1/{tenantId}/audit-logs", ACCESS_OWNER, NULL, audit_list},
     {"GET", "/api/v1/{tenantId}/audit-logs/stream", ACCESS_OWNER, NULL, audit_stream},

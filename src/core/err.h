@@ -27,6 +27,7 @@
     X(UNAUTHENTICATED, 401, "unauthenticated")                                                                                     \
     X(BAD_CREDENTIALS, 401, "invalid_credentials")                                                                                 \
     X(CSRF, 403, "csrf_failed")                                                                                                    \
+    X(SSO_REQUIRED, 403, "sso_required")                                                                                           \
     X(NOT_FOUND, 404, "not_found")                                                                                                 \
     X(METHOD, 405, "method_not_allowed")                                                                                           \
     X(CONFLICT, 409, "conflict")                                                                                                   \

@@ -15,6 +15,7 @@
 #include "tenancy/tenancy_http.h"
 
 #define RULES_MAX 100
+#define DOMAINS_MAX 20
 
 const char *const iam_provider_types[] = {"AUTH0", "AZURE", "GOOGLE", "OIDC", "OKTA", NULL};
 
@@ -61,6 +62,27 @@ static const char *check_rules(json_t *v)
     return NULL;
 }
 
+/* Lower-case host names (a.b), each once: the work e-mail domains a login page sends to this provider. */
+static const char *check_domains(json_t *v)
+{
+    json_t *d;
+    size_t i;
+
+    if (json_array_size(v) > DOMAINS_MAX)
+        return "at most 20 domains";
+    json_array_foreach(v, i, d)
+    {
+        const char *s = json_string_value(d);
+        if (!s || !s[0] || strlen(s) > 253 || !strchr(s, '.') || s[0] == '.' || s[0] == '-' || s[strlen(s) - 1] == '.' ||
+            strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789.-") != strlen(s) || strstr(s, ".."))
+            return "each domain is a lower-case host name such as example.com";
+        for (size_t j = 0; j < i; j++)
+            if (strcmp(json_string_value(json_array_get(v, j)), s) == 0)
+                return "each domain at most once";
+    }
+    return NULL;
+}
+
 #define PROVIDER_FIELDS(req)                                                                                                       \
     {.name = "name", .kind = FIELD_STRING, .required = req, .min = 1, .max = 200, .check = check_printable},                       \
         {.name = "type", .kind = FIELD_STRING, .required = req, .allowed = iam_provider_types},                                    \
@@ -78,26 +100,44 @@ static const char *check_rules(json_t *v)
         {.name = "defaultRole", .kind = FIELD_STRING, .allowed = member_roles, .def = "\"viewer\""},                               \
         {.name = "strict", .kind = FIELD_BOOL, .def = "false"}, {.name = "allowSignup", .kind = FIELD_BOOL, .def = "false"},       \
         {.name = "enabled", .kind = FIELD_BOOL, .def = "true"},                                                                    \
+        {.name = "groupMappings", .kind = FIELD_ARRAY, .check = check_rules, .def = "[]"},                                         \
     {                                                                                                                              \
-        .name = "groupMappings", .kind = FIELD_ARRAY, .check = check_rules, .def = "[]"                                            \
+        .name = "emailDomains", .kind = FIELD_ARRAY, .check = check_domains, .def = "[]"                                           \
     }
 
 SCHEMA(iam_provider_create_schema, PROVIDER_FIELDS(true));
 SCHEMA(iam_provider_update_schema, PROVIDER_FIELDS(false));
+
+/* The domains provider p claims, sorted: an array of strings. Caller owns *out. */
+static enum err_code provider_domains(struct store_conn *c, const struct iam_provider *p, json_t **out, struct err *err)
+{
+    struct store_stmt *st;
+    int rc;
+
+    *out = json_array();
+    if (store_select(c, "SELECT domain FROM iam_domains WHERE tenantId = ? AND providerId = ? ORDER BY domain",
+                     STORE_ARGS(STORE_TEXT(p->tenant_id), STORE_TEXT(p->id)), &st, err))
+        return err->code;
+    while ((rc = store_next(st, err)) == 1)
+        json_array_append_new(*out, json_string(store_col_text(st, 0)));
+    store_finish(st);
+    return rc < 0 ? err->code : ERR_OK;
+}
 
 /* The API view of provider id (of the caller's tenant): its secret as a mask, its rules. Caller owns *out. */
 static enum err_code provider_view(struct request *req, struct store_conn *c, const char *id, json_t **out, struct err *err)
 {
     struct plaintext *plain = NULL;
     struct iam_provider p;
-    json_t *rules = NULL, *mask;
+    json_t *rules = NULL, *domains = NULL, *mask;
     struct err inner;
 
     *out = NULL;
     if (iam_provider_load(c, principal_of(req)->tenant_id, id, &p, err))
         return err->code;
-    if (iam_group_mappings(c, &p, &rules, err)) {
+    if (iam_group_mappings(c, &p, &rules, err) || provider_domains(c, &p, &domains, err)) {
         json_decref(rules);
+        json_decref(domains);
         goto out;
     }
     err_clear(&inner);
@@ -105,13 +145,14 @@ static enum err_code provider_view(struct request *req, struct store_conn *c, co
                ? secret_mask(schema_field(&iam_provider_create_schema, "clientSecret"), plain->data, NULL)
                : json_string("****");
     plaintext_free(plain);
-    *out = json_pack(
-        "{s:s, s:s, s:s, s:s, s:s, s:o, s:s, s:s, s:s, s:b, s:b, s:b, s:o, s:o, s:o, s:s, s:s, s:s}", "id", p.id, "name", p.name,
-        "type", p.type, "issuer", p.issuer, "clientId", p.client_id, "clientSecret", mask, "scopes", p.scopes, "groupsClaim",
-        p.groups_claim, "defaultRole", role_name(p.default_role), "strict", p.strict, "allowSignup", p.allow_signup, "enabled",
-        p.enabled, "groupMappings", rules, "lastSyncAt", json_text_or_null(p.last_sync_at[0] ? p.last_sync_at : NULL), "lastError",
-        json_text_or_null(p.last_error[0] ? p.last_error : NULL), "loginUrl",
-        arena_printf(req->arena, "/api/v1/auth/oidc/%s/start", p.id), "createdAt", p.created_at, "updatedAt", p.updated_at);
+    *out = json_pack("{s:s, s:s, s:s, s:s, s:s, s:o, s:s, s:s, s:s, s:b, s:b, s:b, s:o, s:o, s:o, s:o, s:s, s:s, s:s}", "id", p.id,
+                     "name", p.name, "type", p.type, "issuer", p.issuer, "clientId", p.client_id, "clientSecret", mask, "scopes",
+                     p.scopes, "groupsClaim", p.groups_claim, "defaultRole", role_name(p.default_role), "strict", p.strict,
+                     "allowSignup", p.allow_signup, "enabled", p.enabled, "groupMappings", rules, "emailDomains", domains,
+                     "lastSyncAt", json_text_or_null(p.last_sync_at[0] ? p.last_sync_at : NULL), "lastError",
+                     json_text_or_null(p.last_error[0] ? p.last_error : NULL), "loginUrl",
+                     arena_printf(req->arena, "/api/v1/auth/oidc/%s/start", p.id), "createdAt", p.created_at, "updatedAt",
+                     p.updated_at);
 out:
     iam_provider_clear(&p);
     return err->code;
@@ -199,6 +240,77 @@ static enum err_code write_rules(struct store_conn *c, const char *tenant, const
     return ERR_OK;
 }
 
+/*
+ * Replaces the domains provider id claims. A domain is the instance's
+ * provider's once (the table's key): a login page sends everyone of that
+ * domain to it. So an owner claims only the domain of their own e-mail
+ * address, which the instance has seen them use; a domain another
+ * provider claims is a 409 that does not say whose.
+ */
+static enum err_code write_domains(struct store_conn *c, const struct request *req, const char *id, const json_t *domains,
+                                   struct err *err)
+{
+    const char *tenant = principal_of(req)->tenant_id, *at;
+    struct store_stmt *st;
+    char email[EMAIL_SIZE] = "";
+    const json_t *d;
+    size_t i;
+    int rc;
+
+    if (store_select(c, "SELECT email FROM accounts WHERE id = ?", STORE_ARGS(STORE_TEXT(principal_of(req)->account_id)), &st, err))
+        return err->code;
+    if ((rc = store_next(st, err)) == 1)
+        snprintf(email, sizeof email, "%s", store_col_text(st, 0));
+    store_finish(st);
+    if (rc < 0 || store_run(c, "DELETE FROM iam_domains WHERE tenantId = ? AND providerId = ?",
+                            STORE_ARGS(STORE_TEXT(tenant), STORE_TEXT(id)), NULL, err))
+        return err->code;
+    at = strrchr(email, '@');
+    json_array_foreach(domains, i, d)
+    {
+        const char *domain = json_string_value(d);
+        if (!at || strcmp(at + 1, domain) != 0) {
+            err_detail(err, "emailDomains", "you can claim only the domain of your own e-mail address, not %s", domain);
+            return err_set(err, ERR_INVALID, "the request body has 1 problem");
+        }
+        if (store_run(c, "INSERT INTO iam_domains (domain, providerId, tenantId) VALUES (?, ?, ?)",
+                      STORE_ARGS(STORE_TEXT(domain), STORE_TEXT(id), STORE_TEXT(tenant)), NULL, err))
+            return err->code == ERR_CONFLICT ? err_set(err, ERR_CONFLICT, "%s is claimed by another identity provider", domain)
+                                             : err->code;
+    }
+    return ERR_OK;
+}
+
+/*
+ * ERR_CONFLICT when the tenant requires single sign-on and provider id is
+ * its last enabled one: disabling or deleting it would leave only the
+ * break-glass owner able to come in (policy_http.c).
+ */
+static enum err_code keeps_a_provider(struct store_conn *c, const char *tenant, const char *id, struct err *err)
+{
+    struct store_stmt *st;
+    bool required = false, others = false;
+    int rc;
+
+    if (store_select(c, "SELECT CASE WHEN ssoRequired THEN 1 ELSE 0 END FROM tenants WHERE id = ?", STORE_ARGS(STORE_TEXT(tenant)),
+                     &st, err))
+        return err->code;
+    if ((rc = store_next(st, err)) == 1)
+        required = store_col_int(st, 0) != 0;
+    store_finish(st);
+    if (rc < 0 || !required ||
+        store_select(c, "SELECT id FROM iam_providers WHERE tenantId = ? AND id <> ? AND enabled = ?",
+                     STORE_ARGS(STORE_TEXT(tenant), STORE_TEXT(id), STORE_BOOL(true)), &st, err))
+        return err->code;
+    others = (rc = store_next(st, err)) == 1;
+    store_finish(st);
+    if (rc < 0 || others)
+        return err->code;
+    return err_set(err, ERR_CONFLICT,
+                   "the tenant requires single sign-on and this is its last enabled identity provider: turn ssoRequired off "
+                   "first (PATCH .../iam/settings)");
+}
+
 static enum err_code write_body(struct store_conn *c, void *ctx, struct err *err)
 {
     struct provider_write *w = ctx;
@@ -210,6 +322,8 @@ static enum err_code write_body(struct store_conn *c, void *ctx, struct err *err
     const char *k;
 
     clock_now(now);
+    if (!w->create && !json_is_true(json_object_get(f, "enabled")) && keeps_a_provider(c, tenant, w->id, err))
+        goto out;
     if (json_is_string(secret) &&
         secret_encrypt(env.keys, &at, json_string_value(secret), strlen(json_string_value(secret)), &stored, err))
         goto out;
@@ -244,6 +358,9 @@ static enum err_code write_body(struct store_conn *c, void *ctx, struct err *err
     }
     if (json_is_array(json_object_get(w->req->body, "groupMappings")) &&
         write_rules(c, tenant, w->id, json_object_get(w->req->body, "groupMappings"), err))
+        goto out;
+    if (json_is_array(json_object_get(w->req->body, "emailDomains")) &&
+        write_domains(c, w->req, w->id, json_object_get(w->req->body, "emailDomains"), err))
         goto out;
     json_object_foreach(w->req->body, k, v) json_array_append_new(changed, json_string(k)); /* names, never values */
     audit_write(c, w->req,
@@ -317,6 +434,8 @@ static enum err_code delete_body(struct store_conn *c, void *ctx, struct err *er
     const char *tenant = principal_of(req)->tenant_id, *id = request_param(req, "id");
     int64_t n = 0;
 
+    if (keeps_a_provider(c, tenant, id, err))
+        return err->code;
     if (store_run(c, "DELETE FROM iam_providers WHERE tenantId = ? AND id = ?", STORE_ARGS(STORE_TEXT(tenant), STORE_TEXT(id)), &n,
                   err))
         return err->code;

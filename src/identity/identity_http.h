@@ -35,6 +35,13 @@ enum err_code iam_provider_get(struct request *req, struct err *err);
 enum err_code iam_provider_patch(struct request *req, struct err *err);
 enum err_code iam_provider_delete(struct request *req, struct err *err);
 
+/* The tenant's sign-on policy (policy_http.c). */
+extern const struct schema iam_settings_schema;
+enum err_code iam_settings_get(struct request *req, struct err *err);
+enum err_code iam_settings_patch(struct request *req, struct err *err);
+/* The providers a login page offers for a tenant's slug or a work e-mail's domain. */
+enum err_code sso_discover(struct request *req, struct err *err);
+
 enum err_code sso_start(struct request *req, struct err *err);
 enum err_code sso_callback(struct request *req, struct err *err);
 

@@ -83,12 +83,33 @@ static void flow_free(struct flow *f)
     free(f);
 }
 
+/*
+ * A browser that was sent here (its navigation asks for text/html) is sent
+ * back to the web UI's login page with the reason, which the page shows
+ * (ui/view-login.js reads sso_error); a script gets the error as JSON.
+ * True when it answered.
+ */
+static bool to_login_page(struct request *req, const struct err *err)
+{
+    const char *accept = request_header(req, "Accept");
+    size_t n = strlen(err->message) * 3 + 1;
+    char *esc;
+
+    if (!accept || !strstr(accept, "text/html"))
+        return false;
+    esc = arena_alloc(req->arena, n);
+    response_header(req, "Location", arena_printf(req->arena, "/?sso_error=%s#/login", url_escape(err->message, esc, n)));
+    response_header(req, "Cache-Control", "no-store");
+    response_empty(req, 302);
+    return true;
+}
+
 /* Ends the login with the response set (or err), and resumes the request. */
 static void flow_end(struct flow *f, const struct err *err)
 {
     struct request *req = f->req;
 
-    if (err && err->code)
+    if (err && err->code && !to_login_page(req, err))
         response_error(req, err);
     flow_free(f);
     request_resume(req);
@@ -337,11 +358,22 @@ static enum err_code not_configured(struct err *err)
     return err_set(err, ERR_UNAVAILABLE, "single sign-on needs SLIPWAY_PUBLIC_URL, the address browsers reach slipway at");
 }
 
+/* The handler's answer: ERR_OK, or a refusal before a login flow exists (to the login page, or err for a script). */
+static enum err_code refused_early(struct request *req, struct err *err)
+{
+    if (!err->code || !to_login_page(req, err))
+        return err->code;
+    err_clear(err);
+    return ERR_OK;
+}
+
 enum err_code sso_start(struct request *req, struct err *err)
 {
     if (!identity()->public_url || !identity()->public_url[0])
-        return not_configured(err);
-    return flow_begin(req, xcalloc(1, sizeof(struct flow)), start_run, err);
+        not_configured(err);
+    else
+        flow_begin(req, xcalloc(1, sizeof(struct flow)), start_run, err);
+    return refused_early(req, err);
 }
 
 /* ---- callback ---- */
@@ -543,7 +575,7 @@ static enum err_code login_body(struct store_conn *c, void *ctx, struct err *err
     char now[TIMESTAMP_SIZE];
 
     if (login_account(c, t, err) || login_membership(c, t, err) ||
-        tokens_issue(c, t->account.id, "login", (int64_t)tenancy()->session_ttl * 1000, &t->token, err))
+        tokens_issue(c, t->account.id, p->tenant_id, "login", (int64_t)tenancy()->session_ttl * 1000, &t->token, err))
         return err->code;
     clock_now(now);
     if (store_run(c, "UPDATE iam_providers SET lastSyncAt = ?, lastError = NULL WHERE tenantId = ? AND id = ?",
@@ -786,16 +818,19 @@ enum err_code sso_callback(struct request *req, struct err *err)
     const char *state = request_query(req, "state"), *code = request_query(req, "code"), *error = request_query(req, "error");
     struct flow *f;
 
-    if (!identity()->public_url || !identity()->public_url[0])
-        return not_configured(err);
-    if (!state || strlen(state) != OIDC_RANDOM_SIZE - 1)
-        return err_set(err, ERR_INVALID, "the callback carries no state of a login");
-    if (error)
-        return err_set(err, ERR_BAD_CREDENTIALS, "the identity provider did not sign the user in");
-    if (!code || !code[0] || strlen(code) > 2048)
-        return err_set(err, ERR_INVALID, "the callback carries no authorization code");
-    f = xcalloc(1, sizeof *f);
-    memcpy(f->state, state, sizeof f->state);
-    f->code = xstrdup(code);
-    return flow_begin(req, f, callback_run, err);
+    if (!identity()->public_url || !identity()->public_url[0]) {
+        not_configured(err);
+    } else if (!state || strlen(state) != OIDC_RANDOM_SIZE - 1) {
+        err_set(err, ERR_INVALID, "the callback carries no state of a login");
+    } else if (error) {
+        err_set(err, ERR_BAD_CREDENTIALS, "the identity provider did not sign the user in");
+    } else if (!code || !code[0] || strlen(code) > 2048) {
+        err_set(err, ERR_INVALID, "the callback carries no authorization code");
+    } else {
+        f = xcalloc(1, sizeof *f);
+        memcpy(f->state, state, sizeof f->state);
+        f->code = xstrdup(code);
+        flow_begin(req, f, callback_run, err);
+    }
+    return refused_early(req, err);
 }

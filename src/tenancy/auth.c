@@ -24,11 +24,27 @@
  * rows look the actor's e-mail up themselves.
  */
 #define LIVE_TOKEN "t.tokenHash = ? AND t.revokedAt IS NULL AND (t.expiresAt IS NULL OR t.expiresAt > ?)"
-static const char token_sql[] = "SELECT t.id, a.id, a.email, a.name, a.createdAt, a.updatedAt FROM api_tokens t "
+static const char token_sql[] = "SELECT t.id, a.id, a.email, a.name, a.createdAt, a.updatedAt, t.ssoTenantId FROM api_tokens t "
                                 "JOIN accounts a ON a.id = t.accountId WHERE " LIVE_TOKEN;
-static const char token_tenant_sql[] = "SELECT t.id, t.accountId, m.role, tn.revision FROM api_tokens t "
+/* ...and whether the tenant lets this token in when it requires its own sign-on (sso_admits). */
+static const char token_tenant_sql[] = "SELECT t.id, t.accountId, m.role, tn.revision, t.ssoTenantId, "
+                                       "CASE WHEN tn.ssoRequired THEN 1 ELSE 0 END, tn.breakGlassAccountId FROM api_tokens t "
                                        "LEFT JOIN tenant_members m ON m.tenantId = ? AND m.accountId = t.accountId "
                                        "LEFT JOIN tenants tn ON tn.id = m.tenantId AND tn.deletedAt IS NULL WHERE " LIVE_TOKEN;
+
+/*
+ * A tenant that requires single sign-on (docs/sso.md) admits a token only
+ * when its session came from one of the tenant's own identity providers,
+ * or when it is the break-glass owner's: columns 4 to 6 of token_tenant_sql.
+ */
+static bool sso_admits(const struct store_row *row, const char *tenant_id, const char *account_id)
+{
+    if (store_row_null(row, 5) || store_row_int(row, 5) == 0)
+        return true;
+    if (!store_row_null(row, 4) && strcmp(store_row_text(row, 4), tenant_id) == 0)
+        return true;
+    return !store_row_null(row, 6) && strcmp(store_row_text(row, 6), account_id) == 0;
+}
 
 enum err_code auth_authenticate(struct request *req, const char *tenant_id, enum role min, struct err *err)
 {
@@ -59,8 +75,8 @@ enum err_code auth_authenticate(struct request *req, const char *tenant_id, enum
     token_hash(h, hash);
     clock_now(now);
     rc = tenant_id ? store_lookup(req->store, token_tenant_sql,
-                                  STORE_ARGS(STORE_TEXT(tenant_id), STORE_TEXT(hash), STORE_TIME(now)), 4, &row, err)
-                   : store_lookup(req->store, token_sql, STORE_ARGS(STORE_TEXT(hash), STORE_TIME(now)), 6, &row, err);
+                                  STORE_ARGS(STORE_TEXT(tenant_id), STORE_TEXT(hash), STORE_TIME(now)), 7, &row, err)
+                   : store_lookup(req->store, token_sql, STORE_ARGS(STORE_TEXT(hash), STORE_TIME(now)), 7, &row, err);
     if (rc <= 0)
         return rc < 0 ? err->code : err_set(err, ERR_UNAUTHENTICATED, "the token is not valid (unknown, expired or revoked)");
     snprintf(who->token_id, sizeof who->token_id, "%s", store_row_text(&row, 0));
@@ -70,6 +86,8 @@ enum err_code auth_authenticate(struct request *req, const char *tenant_id, enum
         utf8_copy(who->name, sizeof who->name, store_row_text(&row, 3));
         snprintf(who->created_at, sizeof who->created_at, "%s", store_row_text(&row, 4));
         snprintf(who->updated_at, sizeof who->updated_at, "%s", store_row_text(&row, 5));
+        if (!store_row_null(&row, 6))
+            snprintf(who->sso_tenant_id, sizeof who->sso_tenant_id, "%s", store_row_text(&row, 6));
     } else if (!store_row_null(&row, 3)) {
         role = role_parse(store_row_text(&row, 2));
         who->tenant_revision = store_row_int(&row, 3);
@@ -80,6 +98,8 @@ enum err_code auth_authenticate(struct request *req, const char *tenant_id, enum
         return ERR_OK;
     if (role < min)
         return err_set(err, ERR_NOT_FOUND, "not found");
+    if (!sso_admits(&row, tenant_id, who->account_id))
+        return err_set(err, ERR_SSO_REQUIRED, "this organisation requires signing in with its single sign-on");
     snprintf(who->tenant_id, sizeof who->tenant_id, "%s", tenant_id);
     who->role = role;
     return ERR_OK;

@@ -46,7 +46,7 @@ static enum err_code login_body(struct store_conn *c, void *ctx, struct err *err
 {
     struct login_tx *t = ctx;
 
-    if (t->ok && tokens_issue(c, t->account->id, "login", t->ttl_ms, &t->token, err))
+    if (t->ok && tokens_issue(c, t->account->id, NULL, "login", t->ttl_ms, &t->token, err))
         return err->code;
     return audit_write(c, t->req,
                        &(struct audit_event){.action = "auth.login",

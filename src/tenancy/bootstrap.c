@@ -27,7 +27,7 @@ static enum err_code body(struct store_conn *c, void *ctx, struct err *err)
     if (accounts > 0)
         return err_set(err, ERR_CONFLICT, "the database already has accounts: bootstrap is only for an empty one");
     if (accounts_insert(c, &b->account, err) || tenants_create(c, NULL, t->org, b->account.id, b->account.email, &b->tenant, err) ||
-        tokens_issue(c, b->account.id, "bootstrap", 0, &b->token, err))
+        tokens_issue(c, b->account.id, NULL, "bootstrap", 0, &b->token, err))
         return err->code;
     return audit_write(c, NULL,
                        &(struct audit_event){.tenant_id = b->tenant.id,

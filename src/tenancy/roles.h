@@ -49,9 +49,11 @@ struct principal {
     char name[1024]; /* 200 characters of UTF-8 */
     char created_at[TIMESTAMP_SIZE], updated_at[TIMESTAMP_SIZE];
     char token_id[UUID_SIZE];
-    char tenant_id[UUID_SIZE]; /* the path's tenant, once the caller's membership is checked */
-    enum role role;            /* the caller's role in tenant_id */
-    int64_t tenant_revision;   /* tenant_id's revision as this request found it (tenants.h: tenant_tx) */
+    char sso_tenant_id[UUID_SIZE]; /* the tenant whose identity provider signed the token's session in; "" for a password; filled on
+                                      routes without a tenant only */
+    char tenant_id[UUID_SIZE];     /* the path's tenant, once the caller's membership is checked */
+    enum role role;                /* the caller's role in tenant_id */
+    int64_t tenant_revision;       /* tenant_id's revision as this request found it (tenants.h: tenant_tx) */
     /* On a webhook route: the integration whose signature the body carried, and its type (integrations/webhooks.h). */
     char integration_id[UUID_SIZE];
     char integration_type[32];

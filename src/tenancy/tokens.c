@@ -3,8 +3,8 @@
 #include "core/clock.h"
 #include "core/rand.h"
 
-enum err_code tokens_issue(struct store_conn *c, const char *account_id, const char *name, int64_t ttl_ms, struct issued_token *t,
-                           struct err *err)
+enum err_code tokens_issue(struct store_conn *c, const char *account_id, const char *sso_tenant, const char *name, int64_t ttl_ms,
+                           struct issued_token *t, struct err *err)
 {
     char hash[SHA256_HEX_SIZE];
     int64_t now = clock_now_ms();
@@ -19,11 +19,12 @@ enum err_code tokens_issue(struct store_conn *c, const char *account_id, const c
     if (ttl_ms > 0)
         clock_format(now + ttl_ms, t->expires_at);
     return store_run(c,
-                     "INSERT INTO api_tokens (id, accountId, name, tokenHash, prefix, createdAt, expiresAt) "
-                     "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                     "INSERT INTO api_tokens (id, accountId, name, tokenHash, prefix, createdAt, expiresAt, ssoTenantId) "
+                     "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                      STORE_ARGS(STORE_TEXT(t->id), STORE_TEXT(account_id), STORE_TEXT(name), STORE_TEXT(hash),
                                 STORE_TEXT(t->prefix), STORE_TIME(t->created_at),
-                                STORE_TIME(t->expires_at[0] ? t->expires_at : NULL)),
+                                STORE_TIME(t->expires_at[0] ? t->expires_at : NULL),
+                                STORE_TEXT(sso_tenant && sso_tenant[0] ? sso_tenant : NULL)),
                      NULL, err);
 }
 

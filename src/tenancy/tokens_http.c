@@ -41,7 +41,7 @@ struct create_tx {
 static enum err_code create_body(struct store_conn *c, void *ctx, struct err *err)
 {
     struct create_tx *t = ctx;
-    if (tokens_issue(c, principal_of(t->req)->account_id, t->name, t->ttl_ms, &t->token, err))
+    if (tokens_issue(c, principal_of(t->req)->account_id, principal_of(t->req)->sso_tenant_id, t->name, t->ttl_ms, &t->token, err))
         return err->code;
     return audit_write(c, t->req, &(struct audit_event){.action = "token.create", .target_type = "token", .target_id = t->token.id},
                        err);

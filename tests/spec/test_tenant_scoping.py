@@ -28,7 +28,7 @@ import re
 import unittest
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
-TENANT_TABLE = r"(?:tenant_members|tenant_release_settings|tenant_integrations|tenant_\w+_integrations|tenant_invitations|audit_logs|iam_providers|iam_user_mappings|iam_group_mappings|%s)"
+TENANT_TABLE = r"(?:tenant_members|tenant_release_settings|tenant_integrations|tenant_\w+_integrations|tenant_invitations|audit_logs|iam_providers|iam_user_mappings|iam_group_mappings|iam_domains|%s)"
 TENANT_TABLES = re.compile(r"(?<!\w)%s(?!\w)" % TENANT_TABLE)  # (?<!\w): "%s" starts with no word character
 SQL_START = re.compile(r"^\s*(SELECT|UPDATE|DELETE|INSERT)\b", re.I)
 
@@ -51,6 +51,10 @@ ALLOWED = {
                                                                                            "by row id",
     ("src/integrations/rekey.c", "SELECT COUNT(*) FROM iam_providers WHERE SUBSTR("): "key rotation's count of rows already "
                                                                                      "current",
+    ("src/identity/policy_http.c", "WHERE t.slug = ? AND t.deletedAt IS NULL"): "a login page finds a tenant's sign-on by "
+                                                                              "its public slug (names and types only)",
+    ("src/identity/policy_http.c", "WHERE d.domain = ? AND t.deletedAt IS NULL"): "a login page finds the sign-on a work "
+                                                                                 "e-mail's domain is claimed by",
     ("src/identity/iam.c", "FROM iam_providers WHERE id = ?"): "a login names its provider (by the start URL or by "
                                                                   "its spent state), and with it its one tenant",
 }

@@ -1,0 +1,156 @@
+#!/usr/bin/env python3
+"""A tenant's sign-on policy (docs/sso.md, "Finding the sign-on" and "Requiring sign-on").
+
+Against the real oidc-provider of test_sso.py: a login page finds a tenant's
+providers by its slug or by a work e-mail's domain (an owner claims only
+the domain of their own address, a domain once an instance); a tenant that
+requires single sign-on refuses password sessions on its routes (403
+sso_required) but its break-glass owner's, admits sessions its own
+provider made and tokens those sessions made; the writes that would lock a
+tenant out are refused; a browser's failed login goes back to the login
+page with the reason.
+"""
+
+import unittest
+import urllib.parse
+import uuid
+
+import harness
+from harness import add_member_and_login, new_org
+from test_sso import CALLBACK, PUBLIC, SECRET, SsoBase
+
+
+class SsoPolicyTest(SsoBase):
+    def settings(self, body=None, token=None, status=200):
+        path = "/api/v1/%s/iam/settings" % self.tenant
+        resp = self.request("PATCH" if body is not None else "GET", path, body=body, token=token or self.token)
+        self.expect(resp, status)
+        return resp
+
+    def discover(self, status=200, **query):
+        resp = self.request("GET", "/api/v1/auth/sso?" + urllib.parse.urlencode(query))
+        self.expect(resp, status)
+        return resp.json
+
+    def test_found_by_slug_and_by_claimed_domain(self):
+        p = self.provider()
+        slug = "acme-" + uuid.uuid4().hex[:8]
+        self.assertEqual(self.settings({"slug": slug}).json["slug"], slug)
+        got = self.discover(tenant=slug)["items"]
+        self.assertEqual([(x["id"], x["loginUrl"]) for x in got], [(p["id"], p["loginUrl"])])
+        self.assertEqual(set(got[0]), {"id", "name", "type", "loginUrl"})  # nothing else of the tenant
+        self.assertEqual(self.discover(tenant="no-such-" + slug)["items"], [])
+        self.discover(400)
+        self.discover(400, tenant=slug, email="a@b.example")
+        # A slug is one tenant's.
+        other = new_org(self.server)
+        self.assert_error(self.request("PATCH", "/api/v1/%s/iam/settings" % other.tenant["id"], body={"slug": slug},
+                                       token=other.owner.token), 409, "conflict")
+        for bad in ("A", "-x", "x-", "has space", "é" * 3, "x" * 64):
+            self.assert_error(self.request("PATCH", "/api/v1/%s/iam/settings" % self.tenant, body={"slug": bad},
+                                           token=self.token), 400, "invalid_request")
+        # A domain: only the writing owner's own, and one provider's on the instance.
+        domain = "corp-%s.example.org" % uuid.uuid4().hex[:8]
+        owner = add_member_and_login(self.server, self.token, self.tenant, "owner", email="boss@" + domain)
+        self.assert_error(self.request("PATCH", "/api/v1/%s/iam/providers/%s" % (self.tenant, p["id"]),
+                                       body={"emailDomains": [domain]}, token=self.token), 400, "invalid_request")
+        resp = self.request("PATCH", "/api/v1/%s/iam/providers/%s" % (self.tenant, p["id"]), body={"emailDomains": [domain]},
+                            token=owner.token)
+        self.expect(resp, 200)
+        self.assertEqual(resp.json["emailDomains"], [domain])
+        self.assertEqual([x["id"] for x in self.discover(email="someone@" + domain.upper())["items"]], [p["id"]])
+        self.assertEqual(self.discover(email="someone@elsewhere.example")["items"], [])
+        self.discover(400, email="not-an-address")
+        other_owner = add_member_and_login(self.server, other.owner.token, other.tenant["id"], "owner", email="x@" + domain)
+        other_p = self.request("POST", "/api/v1/%s/iam/providers" % other.tenant["id"], token=other_owner.token,
+                               body={"name": "Theirs", "type": "OIDC", "issuer": self.idp.issuer, "clientId": "c",
+                                     "clientSecret": "s-" + uuid.uuid4().hex, "emailDomains": [domain]})
+        self.assert_error(other_p, 409, "conflict")
+        self.assertNotIn(self.tenant, other_p.raw.decode())
+        # A disabled provider is not offered.
+        self.expect(self.request("PATCH", "/api/v1/%s/iam/providers/%s" % (self.tenant, p["id"]), body={"enabled": False},
+                                 token=self.token), 200)
+        self.assertEqual(self.discover(tenant=slug)["items"], [])
+
+    def test_required_sign_on_with_a_break_glass_owner(self):
+        org = new_org(self.server)
+        tenant, owner = org.tenant["id"], org.owner
+        path = "/api/v1/%s/iam/settings" % tenant
+        releases = "/api/v1/%s/releases?limit=1" % tenant
+        # Nothing to sign in with yet.
+        self.assert_error(self.request("PATCH", path, body={"ssoRequired": True, "breakGlassAccountId": owner.id},
+                                       token=owner.token), 409, "conflict")
+        p = self.request("POST", "/api/v1/%s/iam/providers" % tenant, token=owner.token,
+                         body={"name": "Okta", "type": "OKTA", "issuer": self.idp.issuer, "clientId": "slipway-rs",
+                               "clientSecret": SECRET, "scopes": "openid email profile groups",
+                               "allowSignup": True, "groupMappings": [{"group": "eng", "role": "editor"}]})
+        self.expect(p, 201)
+        p = p.json
+        # The break-glass account must be an owner with a password; the editor may not write the policy at all.
+        self.assert_error(self.request("PATCH", path, body={"ssoRequired": True}, token=owner.token), 400, "invalid_request")
+        self.assert_error(self.request("PATCH", path, body={"ssoRequired": True, "breakGlassAccountId": org.editor.id},
+                                       token=owner.token), 400, "invalid_request")
+        self.assert_error(self.request("PATCH", path, body={"ssoRequired": True, "breakGlassAccountId": owner.id},
+                                       token=org.editor.token), 404, "not_found")
+        # An owner who is neither the break-glass one nor signed in by the tenant's sign-on would lock themselves out.
+        second = add_member_and_login(self.server, owner.token, tenant, "owner")
+        self.assert_error(self.request("PATCH", path, body={"ssoRequired": True, "breakGlassAccountId": owner.id},
+                                       token=second.token), 409, "conflict")
+        resp = self.request("PATCH", path, body={"ssoRequired": True, "breakGlassAccountId": owner.id}, token=owner.token)
+        self.expect(resp, 200)
+        self.assertEqual(resp.json, {"slug": None, "ssoRequired": True, "breakGlassAccountId": owner.id})
+        # Password sessions: refused on the tenant's routes, not elsewhere; the break-glass owner comes in.
+        for user in (org.editor, org.viewer, second):
+            self.assert_error(self.request("GET", releases, token=user.token), 403, "sso_required")
+            self.expect(self.request("GET", "/api/v1/me", token=user.token), 200)
+        self.expect(self.request("GET", releases, token=owner.token), 200)
+        # A session the tenant's provider made comes in, and so does a token that session makes.
+        self.idp.user("sso-eng", ["eng"])
+        self.org, self.tenant = org, tenant  # the base class's helpers read them
+        login = self.login(p, "sso-eng")
+        cookie, csrf = self.session(login), cookie_value(login, "slipway_csrf")
+        self.server.remember_secret(cookie)
+        jar = {"Cookie": "slipway_session=" + cookie}
+        self.expect(self.request("GET", releases, headers=jar), 200)
+        made = self.request("POST", "/api/v1/me/tokens", body={"name": "ci"}, headers=dict(jar, **{"X-CSRF-Token": csrf}))
+        self.expect(made, 201)
+        self.server.remember_secret(made.json["token"])
+        self.expect(self.request("GET", releases, token=made.json["token"]), 200)
+        # A token the editor's password session makes stays refused.
+        theirs = harness.create_token(self.server, org.editor.token)["token"]
+        self.server.remember_secret(theirs)
+        self.assert_error(self.request("GET", releases, token=theirs), 403, "sso_required")
+        # The tenant's last enabled provider can be neither disabled nor deleted while it is required.
+        pp = "/api/v1/%s/iam/providers/%s" % (tenant, p["id"])
+        self.assert_error(self.request("PATCH", pp, body={"enabled": False}, token=owner.token), 409, "conflict")
+        self.assert_error(self.request("DELETE", pp, token=owner.token), 409, "conflict")
+        # The provider is down: the break-glass owner still logs in with a password and turns the requirement off.
+        again = harness.login_user(self.server, owner.id, owner.email, harness._passwords[owner.email])
+        self.expect(self.request("PATCH", path, body={"ssoRequired": False}, token=again.token), 200)
+        self.expect(self.request("GET", releases, token=org.editor.token), 200)
+        self.expect(self.request("DELETE", pp, token=owner.token), 204)
+
+    def test_a_browser_goes_back_to_the_login_page_with_the_reason(self):
+        bogus = CALLBACK[len(PUBLIC):] + "?code=x&state=" + "A" * 43
+        resp = self.request("GET", bogus, headers={"Accept": "text/html,application/xhtml+xml"})
+        self.assertEqual(resp.status, 302, str(resp))
+        loc = resp.headers["location"]
+        self.assertTrue(loc.startswith("/?sso_error=") and loc.endswith("#/login"), loc)
+        self.assertIn("start again", urllib.parse.unquote(loc))
+        self.assertEqual(resp.headers["cache-control"], "no-store")
+        # A script still gets the error as JSON.
+        self.assert_error(self.request("GET", bogus), 400, "invalid_request")
+        resp = self.request("GET", "/api/v1/auth/oidc/%s/start" % uuid.uuid4(), headers={"Accept": "text/html"})
+        self.assertEqual(resp.status, 302, str(resp))
+
+
+def cookie_value(resp, name):
+    for part in resp.headers.get("set-cookie", "").split(", "):
+        k, _, rest = part.partition("=")
+        if k == name:
+            return rest.split(";", 1)[0]
+    raise AssertionError("no %s cookie: %s" % (name, resp.headers))
+
+
+if __name__ == "__main__":
+    unittest.main()
