@@ -118,7 +118,9 @@ async function render() {
   let hash = location.hash;
   for (const fn of state.leave.splice(0)) fn(); // the last page's live feeds end
   state.guard = null;
-  if (!hash.startsWith('#/') || hash === '#/') hash = state.me ? homeHash() : '#/login';
+  // No page named: the home of whoever is logged in (a session the page has not seen yet, like the one a
+  // single sign-on just made, is asked for below), else the login page.
+  if (!hash.startsWith('#/') || hash === '#/') hash = state.me ? homeHash() : '#/';
 
   const open = ROUTES.some((r) => r.public && r.re.test(hash)); // pages for anyone: logged in or not
   if (!state.me && hash !== '#/login') {
@@ -129,7 +131,7 @@ async function render() {
     }
     if (seq !== state.renderSeq) return;
     if (!state.me && !open) {
-      sessionStorage.setItem('slipway.after', hash);
+      if (hash !== '#/') sessionStorage.setItem('slipway.after', hash);
       return navigate('#/login');
     }
   }

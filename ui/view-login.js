@@ -1,8 +1,72 @@
-// view-login.js: e-mail and password; the session becomes an HttpOnly cookie.
+// view-login.js: e-mail and password (the session becomes an HttpOnly
+// cookie), or single sign-on: the tenant's identity providers found by its
+// slug or by a work e-mail's domain (GET /api/v1/auth/sso), each a "Sign in
+// with ..." link the browser follows to the provider. The last provider
+// used is remembered on this browser and offered first. A sign-on that
+// failed comes back here with its reason in ?sso_error= (docs/sso.md).
 
-import {h, showError} from './dom.js';
-import {post} from './api.js';
+import {h, clear, showError, errorBox} from './dom.js';
+import {get, post} from './api.js';
 import {field, FieldSet} from './forms.js';
+
+const REMEMBERED = 'slipway.sso';
+
+function remembered() {
+  try {
+    const r = JSON.parse(localStorage.getItem(REMEMBERED) || 'null');
+    return r && typeof r.name === 'string' && /^\/api\/v1\/auth\/oidc\/[0-9a-f-]{36}\/start$/.test(r.loginUrl) ? r : null;
+  } catch {
+    return null;
+  }
+}
+
+function ssoLink(p) {
+  const a = h('a', {href: p.loginUrl, class: 'button sso-choice'}, h('span', null, `Sign in with ${p.name}`), h('span', {'aria-hidden': 'true'}, '→'));
+  a.addEventListener('click', () => localStorage.setItem(REMEMBERED, JSON.stringify({name: p.name, loginUrl: p.loginUrl})));
+  return a;
+}
+
+// The reason a sign-on failed, from the URL the server sent the browser back to; taken off the URL once read.
+function ssoFailure() {
+  const reason = new URLSearchParams(location.search).get('sso_error');
+  if (reason !== null) history.replaceState(null, '', location.pathname + location.hash);
+  return reason;
+}
+
+function ssoSection() {
+  const box = errorBox();
+  const failed = ssoFailure();
+  if (failed) showError(box, `Single sign-on did not sign you in: ${failed}`);
+  const who = field({name: 'who', kind: 'string', required: true, maxLength: 254},
+    {label: 'Work e-mail or organisation', hint: 'Your work address (you@example.com) or your organisation\'s short name (acme).'});
+  const set = new FieldSet([who]);
+  const choices = h('div', {class: 'sso-choices', id: 'sso-choices', 'aria-live': 'polite'});
+  const last = remembered();
+  if (last) choices.append(ssoLink(last));
+  const submit = h('button', {type: 'submit', class: 'secondary'}, 'Find my sign-on');
+  const form = h('form', {class: 'login boxed', id: 'sso-form', novalidate: true}, box, set.summary, who.wrap,
+    h('div', {class: 'actions'}, submit), choices);
+  form.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    set.clearErrors();
+    const v = who.control.value.trim();
+    if (!v) return set.showErrors({details: [{field: 'who', message: 'is required'}]});
+    submit.disabled = true;
+    try {
+      const q = v.includes('@') ? `email=${encodeURIComponent(v)}` : `tenant=${encodeURIComponent(v.toLowerCase())}`;
+      const found = await get(`/api/v1/auth/sso?${q}`);
+      clear(choices);
+      if (found.items.length) choices.append(...found.items.map(ssoLink));
+      else choices.append(h('p', {class: 'muted'}, 'No single sign-on is set up for that. Log in with your password, or ask an owner of your tenant.'));
+      choices.querySelector('a')?.focus();
+    } catch (e) {
+      set.showErrors(e);
+    } finally {
+      submit.disabled = false;
+    }
+  });
+  return h('section', {class: 'sso', 'aria-labelledby': 'sso-title'}, h('h2', {id: 'sso-title'}, 'Single sign-on'), form);
+}
 
 export async function viewLogin(ctx) {
   const email = field({name: 'email', kind: 'string', required: true, format: 'email', maxLength: 254}, {label: 'E-mail address'});
@@ -30,5 +94,5 @@ export async function viewLogin(ctx) {
       submit.disabled = false;
     }
   });
-  ctx.main.append(h('section', {class: 'narrow'}, h('h1', null, 'Log in to slipway'), form));
+  ctx.main.append(h('section', {class: 'narrow'}, h('h1', null, 'Log in to slipway'), form, ssoSection()));
 }

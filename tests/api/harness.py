@@ -348,7 +348,8 @@ class Server:
         env["SLIPWAY_DATABASE_URL"] = database_url(self.database_path())
         env["SLIPWAY_LISTEN"] = "127.0.0.1:%d" % self.port
         env.update(TEST_ENV)
-        env.update(self.extra_env)
+        # "{port}" in a setting is the port this server listens on (SLIPWAY_PUBLIC_URL of a browser test).
+        env.update({k: v.replace("{port}", str(self.port)) for k, v in self.extra_env.items()})
         return env
 
     def start(self, detached=False):

@@ -42,7 +42,7 @@ SECRET = "client-secret-" + uuid.uuid4().hex
 class Idp:
     """tests/oidc/idp.mjs: oidc-provider, and the misbehaving fake beside it."""
 
-    def __init__(self, conform=False):
+    def __init__(self, conform=False, redirect=CALLBACK):
         if not shutil.which("node") or not os.path.isdir(os.path.join(IDP_DIR, "node_modules", "oidc-provider")):
             raise unittest.SkipTest("node or tests/oidc/node_modules is missing (scripts/install-deps --test)")
         self.dir = tempfile.mkdtemp(prefix="slipway-idp-")
@@ -50,7 +50,7 @@ class Idp:
         self.users = {}
         self.save()
         env = dict(os.environ, IDP_PORT=str(harness.free_port()), IDP_FAKE_PORT=str(harness.free_port()),
-                   IDP_REDIRECT=CALLBACK, IDP_SECRET=SECRET, IDP_USERS=self.users_file, IDP_CONFORM="1" if conform else "0")
+                   IDP_REDIRECT=redirect, IDP_SECRET=SECRET, IDP_USERS=self.users_file, IDP_CONFORM="1" if conform else "0")
         self.log = open(os.path.join(self.dir, "idp.log"), "w")
         self.proc = subprocess.Popen(["node", "idp.mjs"], cwd=IDP_DIR, env=env, stdout=subprocess.PIPE, stderr=self.log,
                                      text=True)

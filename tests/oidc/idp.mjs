@@ -53,7 +53,7 @@ provider.use(async (ctx, next) => {
   const m = ctx.path.match(/^\/interaction\/[^/]+(\/login)?$/);
   if (!m) return next();
   if (!m[1]) { // the login page a browser would see
-    ctx.body = "<form method=get action=login><input name=user></form>";
+    ctx.body = `<title>Sign in</title><form method=get action="${ctx.path}/login"><label>User <input name=user></label></form>`;
     return;
   }
   const details = await provider.interactionDetails(ctx.req, ctx.res);

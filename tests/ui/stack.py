@@ -11,7 +11,12 @@ prints one JSON line:
      "github": {"organization", "repoName", "valid", "invalid"},
      "playStore": {"validEmail", "invalidEmail", "privateKey", "packageName"},
      "releases": {"tenantId", "owner"|"viewer": {"email", "password"}},
+     "sso": {"issuer", "slug", "provider", "user", "email"} (null without node and tests/oidc's packages),
      "secrets": [strings that must never appear in a page]}
+
+"sso" is the first tenant's single sign-on: the real oidc-provider of
+tests/oidc (test_sso.Idp), found on the login page by the tenant's slug,
+with a user whose group makes it an editor.
 
 "releases" is a second tenant ready to release: its setup saved with GitHub
 (the fake's repository has a main branch) and the App Store, both VALID.
@@ -32,6 +37,7 @@ sys.path.insert(0, os.path.join(HERE, "..", "api"))
 import harness  # noqa: E402
 import integration_fixtures as fx  # noqa: E402
 import verify_fixtures as vf  # noqa: E402
+import test_sso  # noqa: E402
 
 
 def release_ready(server, client):
@@ -50,9 +56,32 @@ def release_ready(server, client):
     return ctx.org, [token, body["appStoreConnect"]["privateKey"]]
 
 
+def sso(server, org):
+    """The tenant's sign-on at a real OpenID provider: (Idp, the stack's "sso" entry), or (None, None) without node."""
+    try:
+        idp = test_sso.Idp(redirect="http://127.0.0.1:%d/api/v1/auth/oidc/callback" % server.port)
+    except test_sso.unittest.SkipTest:
+        return None, None
+    user = idp.user("ui-sso", ["eng"], email="sso-%s@example.com" % fx.tag())
+    slug = "ui-" + fx.tag().lower()
+    for method, path, body, want in (
+            ("POST", "/api/v1/%s/iam/providers" % org.id,
+             {"name": "Okta", "type": "OKTA", "issuer": idp.issuer, "clientId": "slipway-rs", "clientSecret": test_sso.SECRET,
+              "scopes": "openid email profile groups", "allowSignup": True,
+              "groupMappings": [{"group": "eng", "role": "editor"}]}, 201),
+            ("PATCH", "/api/v1/%s/iam/settings" % org.id, {"slug": slug}, 200)):
+        resp = server.request(method, path, body=body, token=org.owner.token)
+        if resp.status != want:
+            idp.stop()
+            raise AssertionError("single sign-on set-up: %s" % resp)
+    return idp, {"issuer": idp.issuer, "slug": slug, "provider": "Okta", "user": "ui-sso", "email": user["email"]}
+
+
 def main():
     client = vf.fakes()
-    server = vf.start_server(client)
+    # The browser reaches slipway at the address it listens on: single sign-on sends it back there.
+    server = vf.start_server(client, extra={"SLIPWAY_PUBLIC_URL": "http://127.0.0.1:{port}"})
+    idp = None
     try:
         ctx = vf.Ctx(server, client)
         org = ctx.org
@@ -63,7 +92,8 @@ def main():
         package = "com.example.ui" + fx.tag()
         client.register("play", {"packages": {package: {"accounts": [valid_email]}}})
         rel_org, rel_secrets = release_ready(server, client)
-        secrets = [token, bad_token, key] + rel_secrets
+        idp, sso_entry = sso(server, org)
+        secrets = [token, bad_token, key, test_sso.SECRET] + rel_secrets
         fx.remember(server, *secrets)
         for user in (org.owner, org.editor, org.viewer, rel_org.owner, rel_org.viewer):
             server.remember_secret(user.password)
@@ -78,10 +108,12 @@ def main():
                               releases={"tenantId": rel_org.id,
                                         "owner": {"email": rel_org.owner.email, "password": rel_org.owner.password},
                                         "viewer": {"email": rel_org.viewer.email, "password": rel_org.viewer.password}},
-                              secrets=secrets + fragments)), flush=True)
+                              sso=sso_entry, secrets=secrets + fragments)), flush=True)
         sys.stdin.read()
     finally:
         server.stop()
+        if idp:
+            idp.stop()
 
 
 if __name__ == "__main__":

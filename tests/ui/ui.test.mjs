@@ -186,7 +186,8 @@ async function main() {
   // Offline and self-contained: nothing but slipway itself is ever fetched (no CDN, font or analytics host).
   const foreign = [];
   page.on('request', (r) => {
-    if (!r.url().startsWith(stack.baseUrl) && !r.url().startsWith('data:')) foreign.push(r.url());
+    // The one other host a browser visits: the identity provider a single sign-on goes through.
+    if (!r.url().startsWith(stack.baseUrl) && !r.url().startsWith('data:') && !(stack.sso && r.url().startsWith(stack.sso.issuer))) foreign.push(r.url());
   });
   const base = `#/t/${stack.tenantId}`;
   const scmName = `${stack.github.organization}/${stack.github.repoName}`;
@@ -776,6 +777,29 @@ async function main() {
 
     await check('no script error and no CSP violation on any page', async () => {
       assert(!pageProblems.length, pageProblems.slice(0, 5).join('\n'));
+    });
+
+    await check('single sign-on: a failed sign-on comes back to the login page in words; the organisation\'s name finds its provider, which signs a user in (the real oidc-provider) and lands on the overview', async () => {
+      if (!stack.sso) throw new Error('no identity provider: node or tests/oidc/node_modules is missing (scripts/install-deps test)');
+      await context.clearCookies();
+      await page.goto(`${stack.baseUrl}/api/v1/auth/oidc/callback?code=x&state=${'A'.repeat(43)}`);
+      await page.getByText(/Single sign-on did not sign you in: .*start again/).waitFor();
+      assert(!page.url().includes('sso_error'), `the reason stays in the address: ${page.url()}`);
+      await page.getByLabel('Work e-mail or organisation').fill(stack.sso.slug);
+      await page.getByRole('button', {name: 'Find my sign-on'}).click();
+      const choice = page.getByRole('link', {name: `Sign in with ${stack.sso.provider}`});
+      await choice.waitFor();
+      await everyLook(page, '01b-login-sso');
+      await choice.click();
+      await page.locator('input[name=user]').fill(stack.sso.user); // oidc-provider's interaction (tests/oidc/idp.mjs)
+      await page.locator('input[name=user]').press('Enter');
+      await page.getByRole('heading', {name: 'Overview'}).waitFor({timeout: TIMEOUT});
+      assert(page.url().endsWith(base), `after the sign-on: ${page.url()}`);
+      const who = await page.locator('#account .who').textContent();
+      assert(who === stack.sso.email, `signed in as ${who}, not ${stack.sso.email}`);
+      // The next visit offers the provider used last at once.
+      await logout(page);
+      await page.getByRole('link', {name: `Sign in with ${stack.sso.provider}`}).waitFor();
     });
 
     await check('works offline: no page ever fetched anything from another host', async () => {
