@@ -60,6 +60,14 @@ export function sentence(row, names) {
   case 'release.retry': return 'Retried a blocked release';
   case 'release.cancel': return `Cancelled a release${d.reason ? `: ${d.reason}` : ''}`;
   case 'release.config.update': return 'Changed the release settings';
+  case 'auth.sso_login': return failed ? `Failed to sign in with single sign-on${d.reason ? `: ${d.reason}` : ''}` : 'Signed in with single sign-on';
+  case 'member.join_sso': return `Joined through single sign-on as ${d.to || 'a member'}`;
+  case 'member.role_sso': return `Single sign-on changed the role of ${memberName(row, names)} from ${d.from} to ${d.to}`;
+  case 'iam.provider.create': return 'Added an identity provider';
+  case 'iam.provider.update': return 'Changed an identity provider';
+  case 'iam.provider.delete': return 'Removed an identity provider';
+  case 'iam.settings.update': return d.ssoRequired === true ? 'Required single sign-on for everyone'
+    : d.ssoRequired === false ? 'Stopped requiring single sign-on' : 'Changed the sign-on settings';
   case 'auth.login': return failed ? 'Failed to log in' : 'Logged in';
   case 'auth.logout': return 'Logged out';
   case 'token.create': return 'Created an API token';
@@ -104,6 +112,8 @@ export const ACTION_GROUPS = [
   ['Releases', ['release.create', 'release.pause', 'release.resume', 'release.retry', 'release.cancel', 'release.config.update']],
   ['Members', ['member.invite', 'member.invite.revoke', 'member.join', 'member.add', 'member.update', 'member.remove']],
   ['Tenant', ['tenant.create', 'tenant.update', 'tenant.delete', 'admin.bootstrap']],
+  ['Sign-on', ['auth.sso_login', 'member.join_sso', 'member.role_sso', 'iam.provider.create', 'iam.provider.update', 'iam.provider.delete',
+    'iam.settings.update']],
   ['Account', ['auth.login', 'auth.logout', 'token.create', 'token.revoke']],
 ];
 
@@ -116,4 +126,7 @@ export const ACTION_WORDS = {
   'auth.login': 'Logged in', 'auth.logout': 'Logged out', 'token.create': 'API token created', 'token.revoke': 'API token revoked',
   'release.create': 'Release started', 'release.pause': 'Release paused', 'release.resume': 'Release resumed',
   'release.retry': 'Release retried', 'release.cancel': 'Release cancelled', 'release.config.update': 'Release settings changed',
+  'auth.sso_login': 'Signed in (SSO)', 'member.join_sso': 'Joined (SSO)', 'member.role_sso': 'Role changed (SSO)',
+  'iam.provider.create': 'Identity provider added', 'iam.provider.update': 'Identity provider changed',
+  'iam.provider.delete': 'Identity provider removed', 'iam.settings.update': 'Sign-on settings changed',
 };

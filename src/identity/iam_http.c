@@ -288,23 +288,14 @@ static enum err_code write_domains(struct store_conn *c, const struct request *r
  */
 static enum err_code keeps_a_provider(struct store_conn *c, const char *tenant, const char *id, struct err *err)
 {
-    struct store_stmt *st;
-    bool required = false, others = false;
-    int rc;
+    int64_t required, others;
 
-    if (store_select(c, "SELECT CASE WHEN ssoRequired THEN 1 ELSE 0 END FROM tenants WHERE id = ?", STORE_ARGS(STORE_TEXT(tenant)),
-                     &st, err))
-        return err->code;
-    if ((rc = store_next(st, err)) == 1)
-        required = store_col_int(st, 0) != 0;
-    store_finish(st);
-    if (rc < 0 || !required ||
-        store_select(c, "SELECT id FROM iam_providers WHERE tenantId = ? AND id <> ? AND enabled = ?",
-                     STORE_ARGS(STORE_TEXT(tenant), STORE_TEXT(id), STORE_BOOL(true)), &st, err))
-        return err->code;
-    others = (rc = store_next(st, err)) == 1;
-    store_finish(st);
-    if (rc < 0 || others)
+    if (store_int(c, "SELECT CASE WHEN ssoRequired THEN 1 ELSE 0 END FROM tenants WHERE id = ?", STORE_ARGS(STORE_TEXT(tenant)),
+                  &required, err) ||
+        !required ||
+        store_int(c, "SELECT COUNT(*) FROM iam_providers WHERE tenantId = ? AND id <> ? AND enabled = ?",
+                  STORE_ARGS(STORE_TEXT(tenant), STORE_TEXT(id), STORE_BOOL(true)), &others, err) ||
+        others > 0)
         return err->code;
     return err_set(err, ERR_CONFLICT,
                    "the tenant requires single sign-on and this is its last enabled identity provider: turn ssoRequired off "

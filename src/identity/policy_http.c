@@ -89,22 +89,6 @@ static enum err_code field_problem(struct err *err, const char *field, const cha
     return err_set(err, ERR_INVALID, "the request body has 1 problem");
 }
 
-/* One integer a query answers (a count), into *n. */
-static enum err_code count_of(struct store_conn *c, const char *sql, const struct store_val *args, size_t nargs, int64_t *n,
-                              struct err *err)
-{
-    struct store_stmt *st;
-    int rc;
-
-    *n = 0;
-    if (store_select(c, sql, args, nargs, &st, err))
-        return err->code;
-    if ((rc = store_next(st, err)) == 1)
-        *n = store_col_int(st, 0);
-    store_finish(st);
-    return rc < 0 ? err->code : ERR_OK;
-}
-
 struct settings_tx {
     struct request *req;
     struct policy was, now;
@@ -121,24 +105,24 @@ static enum err_code check_required(struct store_conn *c, struct settings_tx *t,
     const struct principal *who = principal_of(t->req);
     int64_t n;
 
-    if (count_of(c, "SELECT COUNT(*) FROM iam_providers WHERE tenantId = ? AND enabled = ?",
-                 STORE_ARGS(STORE_TEXT(who->tenant_id), STORE_BOOL(true)), &n, err))
+    if (store_int(c, "SELECT COUNT(*) FROM iam_providers WHERE tenantId = ? AND enabled = ?",
+                  STORE_ARGS(STORE_TEXT(who->tenant_id), STORE_BOOL(true)), &n, err))
         return err->code;
     if (n == 0)
         return err_set(err, ERR_CONFLICT, "requiring single sign-on needs an enabled identity provider first");
     if (!t->now.break_glass[0])
         return field_problem(err, "breakGlassAccountId",
                              "is required when ssoRequired is true: an owner who keeps a password login");
-    if (count_of(c,
-                 "SELECT COUNT(*) FROM tenant_members m JOIN accounts a ON a.id = m.accountId "
-                 "WHERE m.tenantId = ? AND m.accountId = ? AND m.role = 'owner' AND a.passwordHash IS NOT NULL",
-                 STORE_ARGS(STORE_TEXT(who->tenant_id), STORE_TEXT(t->now.break_glass)), &n, err))
+    if (store_int(c,
+                  "SELECT COUNT(*) FROM tenant_members m JOIN accounts a ON a.id = m.accountId "
+                  "WHERE m.tenantId = ? AND m.accountId = ? AND m.role = 'owner' AND a.passwordHash IS NOT NULL",
+                  STORE_ARGS(STORE_TEXT(who->tenant_id), STORE_TEXT(t->now.break_glass)), &n, err))
         return err->code;
     if (n == 0)
         return field_problem(err, "breakGlassAccountId", "must be an owner of this tenant who has a password");
     if (strcmp(t->now.break_glass, who->account_id) != 0 &&
-        count_of(c, "SELECT COUNT(*) FROM api_tokens WHERE id = ? AND ssoTenantId = ?",
-                 STORE_ARGS(STORE_TEXT(who->token_id), STORE_TEXT(who->tenant_id)), &n, err) == ERR_OK &&
+        store_int(c, "SELECT COUNT(*) FROM api_tokens WHERE id = ? AND ssoTenantId = ?",
+                  STORE_ARGS(STORE_TEXT(who->token_id), STORE_TEXT(who->tenant_id)), &n, err) == ERR_OK &&
         n == 0)
         return err_set(err, ERR_CONFLICT,
                        "you would lock yourself out: sign in with this tenant's single sign-on first, or be the break-glass "
@@ -168,7 +152,7 @@ static enum err_code settings_body(struct store_conn *c, void *ctx, struct err *
         snprintf(t->now.break_glass, sizeof t->now.break_glass, "%s",
                  json_string_value(json_object_get(body, "breakGlassAccountId")));
     if (t->now.slug[0] && strcmp(t->now.slug, t->was.slug) != 0 &&
-        (count_of(c, "SELECT COUNT(*) FROM tenants WHERE slug = ?", STORE_ARGS(STORE_TEXT(t->now.slug)), &n, err) || n > 0))
+        (store_int(c, "SELECT COUNT(*) FROM tenants WHERE slug = ?", STORE_ARGS(STORE_TEXT(t->now.slug)), &n, err) || n > 0))
         return err->code ? err->code : err_set(err, ERR_CONFLICT, "the slug is taken");
     if (t->now.sso_required && check_required(c, t, err))
         return err->code;

@@ -15,22 +15,6 @@ void setup_status_clear(struct setup_status *s)
     memset(s, 0, sizeof *s);
 }
 
-static enum err_code count(struct store_conn *c, const char *sql, const struct store_val *args, size_t n, int64_t *out,
-                           struct err *err)
-{
-    struct store_stmt *st;
-    int rc;
-
-    *out = 0;
-    if (store_select(c, sql, args, n, &st, err))
-        return err->code;
-    rc = store_next(st, err);
-    if (rc == 1)
-        *out = store_col_int(st, 0);
-    store_finish(st);
-    return rc < 0 ? err->code : ERR_OK;
-}
-
 enum err_code setup_read(struct store_conn *c, const char *tenant_id, struct setup_status *out, struct err *err)
 {
     struct store_stmt *st;
@@ -67,7 +51,7 @@ static enum err_code ensure_row(struct store_conn *c, const char *tenant_id, str
     char id[UUID_SIZE], now[TIMESTAMP_SIZE];
     int64_t n;
 
-    if (count(c, "SELECT COUNT(*) FROM tenant_release_settings WHERE tenantId = ?", STORE_ARGS(STORE_TEXT(tenant_id)), &n, err))
+    if (store_int(c, "SELECT COUNT(*) FROM tenant_release_settings WHERE tenantId = ?", STORE_ARGS(STORE_TEXT(tenant_id)), &n, err))
         return err->code;
     if (n > 0)
         return ERR_OK;

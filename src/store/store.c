@@ -444,6 +444,21 @@ void store_finish(struct store_stmt *st)
         st->conn->store->driver->reset(st->handle);
 }
 
+enum err_code store_int(struct store_conn *c, const char *sql, const struct store_val *args, size_t nargs, int64_t *out,
+                        struct err *err)
+{
+    struct store_stmt *st;
+    int rc;
+
+    *out = 0;
+    if (store_select(c, sql, args, nargs, &st, err))
+        return err->code;
+    if ((rc = store_next(st, err)) == 1)
+        *out = store_col_int(st, 0);
+    store_finish(st);
+    return rc < 0 ? err->code : ERR_OK;
+}
+
 enum err_code store_run(struct store_conn *c, const char *sql, const struct store_val *args, size_t nargs, int64_t *changes,
                         struct err *err)
 {

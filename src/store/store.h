@@ -138,6 +138,10 @@ int64_t store_col_int(struct store_stmt *st, int col);
 bool store_col_bool(struct store_stmt *st, int col);
 bool store_col_null(struct store_stmt *st, int col);
 
+/* The first column of a query's first row as an integer (a COUNT), into *out; 0 when there is no row. */
+enum err_code store_int(struct store_conn *c, const char *sql, const struct store_val *args, size_t nargs, int64_t *out,
+                        struct err *err);
+
 /* One row copied out of the database: store_lookup's answer. */
 #define STORE_ROW_COLUMNS 16
 #define STORE_ROW_BYTES 2048
