@@ -439,10 +439,10 @@ static enum err_code start_call(const struct release_env *env, struct job *j, co
     }
     clock_parse(b->created, &created);
     if (j->step == B_TRIGGER)
-        input = json_pack("{s:s, s:{s:s, s:I, s:I}, s:s, s:b, s:s}", "ref", b->branch, "parameters", "version", b->version,
+        input = json_pack("{s:s, s:{s:s, s:I, s:I}, s:s, s:b, s:s, s:i}", "ref", b->branch, "parameters", "version", b->version,
                           "candidate", (json_int_t)b->candidate, "buildNumber", (json_int_t)(created / 1000), "correlationId",
                           json_string_value(json_object_get(j->payload, "buildId")), "noTrigger",
-                          strcmp(b->status, "QUEUED") == 0 && !b->run[0], "integrationId", b->pipeline);
+                          strcmp(b->status, "QUEUED") == 0 && !b->run[0], "integrationId", b->pipeline, "attempt", j->attempt);
     else /* status or cancel */
         input = json_pack("{s:s, s:s}", "runId", b->run, "integrationId", b->pipeline);
     provider_call_in_job(provider_call_new(env->loop, p, op, config, scm, input, NULL, NULL), j);

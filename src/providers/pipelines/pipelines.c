@@ -124,7 +124,14 @@ void ci_trigger_step(struct provider_call *c, const struct outbound_response *re
         return;
     }
     if (!res) {
-        if (c->state.step == CI_TRIGGER)
+        json_int_t mine = json_integer_value(json_object_get(c->input, "attempt")) + 1, sending = provider_data_int(c, "sending");
+        if (c->state.step == CI_TRIGGER && !sending) { /* saved before it is sent: a crash from here on lists first */
+            json_object_set_new(c->state.data, "sending", json_integer(mine));
+            provider_next(c, CI_TRIGGER);
+        } else if (c->state.step == CI_TRIGGER && sending != mine) { /* an earlier run of the step may have sent it */
+            json_object_set_new(c->state.data, "sending", json_integer(0));
+            provider_next(c, CI_LIST);
+        } else if (c->state.step == CI_TRIGGER)
             api->trigger(c);
         else if (c->state.step == CI_FOLLOW)
             api->follow(c, provider_data_text(c, "found"));

@@ -18,7 +18,12 @@ extern const size_t pipeline_common_count;
  * parameter slipway_build_id (GitHub Actions shows it in the run name,
  * GitLab in the pipeline name, Jenkins and CircleCI as a parameter); only
  * when none does it triggers, then reads again until the run is listed.
- * Input {"ref", "parameters": {...}, "correlationId"?, "noTrigger"?};
+ * A trigger is saved as being sent (with input "attempt", the caller's run
+ * of its step) before it is sent: a call resumed from its saved state by a
+ * later attempt (the process died) lists again before it triggers, so a
+ * run the dead process started is found instead of started twice (where
+ * the CI lists a run at once: GitLab, CircleCI; docs/releases.md).
+ * Input {"ref", "parameters": {...}, "correlationId"?, "noTrigger"?, "attempt"?};
  * output {"runId", "number", "url", "status"}; a run triggered but not
  * listed yet ends without a verdict and output {"triggered": true}, and the
  * caller asks again with "noTrigger" (a second trigger is never sent).
