@@ -247,7 +247,7 @@ void ci_cancel_step(struct provider_call *c, const struct outbound_response *res
         return;
     json_object_set_new(c->output, "runId", json_string(id));
     if (res->status == 409 || (res->status >= 300 && res->status < 400)) {
-        provider_finish(c, VERDICT_VALID, "%s run %s had ended already", c->prov->display, id);
+        provider_finish(c, VERDICT_VALID, "%s run %s is cancelled, or had ended already", c->prov->display, id);
         return;
     }
     if (!run_failed(c, res, id))
