@@ -309,7 +309,8 @@ static enum err_code outcome_body(struct store_conn *c, void *ctx, struct err *e
         release_event_add(c, tenant, o->release,
                           &(struct release_event_row){.kind = "CALL",
                                                       .name = o->step,
-                                                      .outcome = o->refused                   ? "FAILED"
+                                                      .outcome = o->refused || (o->stop && o->verdict != VERDICT_VALID)
+                                                                     ? "FAILED" /* a cancel is not tried again */
                                                                  : o->verdict == VERDICT_NONE ? "RETRY"
                                                                                               : "OK",
                                                       .message = o->stop ? o->call_message : o->message,
