@@ -236,9 +236,9 @@ enum err_code release_builds_settle(struct store_conn *c, const char *tenant, co
 
 /* ---- the build job ---- */
 
-enum { B_TRIGGER, B_WAIT, B_POLL };
+enum { B_TRIGGER, B_WAIT, B_POLL, B_CANCEL };
 
-static const char *const build_steps[] = {"trigger-build", "wait-build", "poll-build"};
+static const char *const build_steps[] = {"trigger-build", "wait-build", "poll-build", "cancel-build"};
 
 /* What the job reads of its build and release. */
 struct build {
@@ -247,6 +247,7 @@ struct build {
     char started[TIMESTAMP_SIZE];
     char release_status[16], branch[256], version[64];
     int64_t candidate, attempt;
+    int64_t timeout_minutes; /* the release configuration's buildTimeoutMinutes: the deadline from startedAt */
 };
 
 static enum err_code build_load(struct store_conn *c, const char *tenant, const char *id, struct build *b, struct err *err)
@@ -257,8 +258,10 @@ static enum err_code build_load(struct store_conn *c, const char *tenant, const 
     memset(b, 0, sizeof *b);
     if (store_select(c,
                      "SELECT b.status, b.runId, b.buildNumber, b.buildUrl, b.pipelineIntegrationId, b.platform, b.createdAt, "
-                     "b.candidateNumber, b.attempt, r.status, r.releaseBranch, r.version, b.startedAt FROM release_builds b "
-                     "JOIN releases r ON r.id = b.releaseId AND r.tenantId = b.tenantId WHERE b.tenantId = ? AND b.id = ?",
+                     "b.candidateNumber, b.attempt, r.status, r.releaseBranch, r.version, b.startedAt, "
+                     "COALESCE(rc.buildTimeoutMinutes, 120) FROM release_builds b "
+                     "JOIN releases r ON r.id = b.releaseId AND r.tenantId = b.tenantId "
+                     "LEFT JOIN release_configs rc ON rc.tenantId = b.tenantId WHERE b.tenantId = ? AND b.id = ?",
                      STORE_ARGS(STORE_TEXT(tenant), STORE_TEXT(id)), &st, err))
         return err->code;
     if ((rc = store_next(st, err)) == 1) {
@@ -269,6 +272,7 @@ static enum err_code build_load(struct store_conn *c, const char *tenant, const 
         b->attempt = store_col_int(st, 8);
         release_cols(st, 9, b->release_status, sizeof b->release_status, b->branch, sizeof b->branch, b->version, sizeof b->version,
                      b->started, sizeof b->started, NULL);
+        b->timeout_minutes = store_col_int(st, 13);
     }
     store_finish(st);
     return rc < 0 ? err->code : ERR_OK;
@@ -278,12 +282,14 @@ static enum err_code build_load(struct store_conn *c, const char *tenant, const 
 struct outcome {
     struct job *job;
     const char *build, *release, *step, *message;
-    enum verdict verdict;  /* of the call, or VERDICT_VALID for a webhook */
-    const json_t *details; /* the call's output, or the webhook's event */
-    const char *ci_status; /* the CI's word for the run ("queued", ...), or NULL */
-    const json_t *run;     /* {"runId", "number", "url"} where known, or NULL */
-    bool refused;          /* the build cannot go on: FAILED */
-    enum build_status to;  /* out: the build's status after */
+    const char *call_message; /* with stop: the CALL event's message (the cancel call's), message the STATUS event's */
+    enum verdict verdict;     /* of the call, or VERDICT_VALID for a webhook */
+    const json_t *details;    /* the call's output, or the webhook's event */
+    const char *ci_status;    /* the CI's word for the run ("queued", ...), or NULL */
+    const json_t *run;        /* {"runId", "number", "url"} where known, or NULL */
+    bool refused;             /* the build cannot go on: FAILED */
+    const char *stop;         /* the build was stopped ("cancelled", "failed"), its STATUS event saying message */
+    enum build_status to;     /* out: the build's status after */
 };
 
 static enum err_code outcome_body(struct store_conn *c, void *ctx, struct err *err)
@@ -299,18 +305,20 @@ static enum err_code outcome_body(struct store_conn *c, void *ctx, struct err *e
         return err->code;
     if (!b.found)
         return err_set(err, ERR_NOT_FOUND, "the build is gone");
-    if (release_event_add(c, tenant, o->release,
+    if (!(o->stop && !o->call_message) && /* a build stopped without a call to its CI has no call to show */
+        release_event_add(c, tenant, o->release,
                           &(struct release_event_row){.kind = "CALL",
                                                       .name = o->step,
-                                                      .outcome = o->refused                   ? "FAILED"
+                                                      .outcome = o->refused || (o->stop && o->verdict != VERDICT_VALID)
+                                                                     ? "FAILED" /* a cancel is not tried again */
                                                                  : o->verdict == VERDICT_NONE ? "RETRY"
                                                                                               : "OK",
-                                                      .message = o->message,
+                                                      .message = o->stop ? o->call_message : o->message,
                                                       .details = o->details},
                           err))
         return err->code;
     from = build_status_parse(b.status);
-    o->to = o->refused ? build_move(from, "failed") : build_move(from, o->ci_status);
+    o->to = o->refused ? build_move(from, "failed") : build_move(from, o->stop ? o->stop : o->ci_status);
     if (o->to == from && !o->run)
         return ERR_OK;
     run = json_string_value(json_object_get(o->run, "runId"));
@@ -339,7 +347,7 @@ static enum err_code outcome_body(struct store_conn *c, void *ctx, struct err *e
     if (release_event_add(c, tenant, o->release,
                           &(struct release_event_row){.kind = "STATUS",
                                                       .name = o->to == BUILD_SUCCEEDED ? "build-succeeded" : "build-failed",
-                                                      .message = o->refused ? o->message : msg,
+                                                      .message = o->refused || o->stop ? o->message : msg,
                                                       .details = o->run},
                           err) ||
         release_builds_settle(c, tenant, o->release, err))
@@ -356,6 +364,36 @@ static enum err_code outcome_record(const struct release_env *env, struct outcom
     return err->code;
 }
 
+/* When a started build is out of time (ms since the epoch); 0 before it started. */
+static int64_t build_deadline(const struct build *b)
+{
+    int64_t started = 0;
+    if (!b->started[0] || clock_parse(b->started, &started) != 0)
+        return 0;
+    return started + b->timeout_minutes * 60000;
+}
+
+/*
+ * Whether the build stops here, and how: "cancelled" with its release, or
+ * "failed" past its deadline (message says which, into msg); NULL: it goes on.
+ */
+static const char *build_stops(const struct build *b, char *msg, size_t n)
+{
+    if (strcmp(b->release_status, "CANCELLED") == 0) {
+        snprintf(msg, n, "the %s build (candidate %" PRId64 ", attempt %" PRId64 ") was cancelled with its release", b->platform,
+                 b->candidate, b->attempt);
+        return "cancelled";
+    }
+    if (build_deadline(b) && clock_now_ms() >= build_deadline(b)) {
+        snprintf(msg, n,
+                 "the %s build (candidate %" PRId64 ", attempt %" PRId64 ") timed out: no outcome %" PRId64
+                 " minutes after it started (buildTimeoutMinutes)",
+                 b->platform, b->candidate, b->attempt, b->timeout_minutes);
+        return "failed";
+    }
+    return NULL;
+}
+
 /* Waits for the build's webhook until the next poll (the wait doubles each time). */
 static void wait_for_run(struct job *j, const struct build *b)
 {
@@ -367,6 +405,8 @@ static void wait_for_run(struct job *j, const struct build *b)
         delay *= 2;
     if (delay > POLL_MAX_MS)
         delay = POLL_MAX_MS;
+    if (build_deadline(b) && build_deadline(b) - clock_now_ms() < delay) /* woken at the deadline to stop the build */
+        delay = build_deadline(b) > clock_now_ms() ? build_deadline(b) - clock_now_ms() : 0;
     snprintf(key, sizeof key, "build:%s:%.200s", b->pipeline, b->run);
     json_object_set_new(j->data, "polls", json_integer(polls + 1));
     job_wait(j, B_WAIT, key, clock_now_ms() + delay);
@@ -387,22 +427,24 @@ static enum err_code start_call(const struct release_env *env, struct job *j, co
     if (err->code)
         return err->code;
     p = provider_by_type(json_string_value(json_object_get(config, "type")));
-    op = !p ? NULL : j->step == B_TRIGGER ? p->ops->ci_trigger : p->ops->ci_status;
+    op = !p ? NULL : j->step == B_TRIGGER ? p->ops->ci_trigger : j->step == B_CANCEL ? p->ops->ci_cancel : p->ops->ci_status;
     if (!op) {
         secret_wipe_json(config);
         secret_wipe_json(scm);
         json_decref(config);
         json_decref(scm);
         return err_set(err, ERR_CONFLICT, "%s cannot %s builds yet", p ? p->display : "this pipeline",
-                       j->step == B_TRIGGER ? "trigger" : "read");
+                       j->step == B_TRIGGER  ? "trigger"
+                       : j->step == B_CANCEL ? "cancel"
+                                             : "read");
     }
     clock_parse(b->created, &created);
     if (j->step == B_TRIGGER)
-        input = json_pack("{s:s, s:{s:s, s:I, s:I}, s:s, s:b, s:s}", "ref", b->branch, "parameters", "version", b->version,
+        input = json_pack("{s:s, s:{s:s, s:I, s:I}, s:s, s:b, s:s, s:i}", "ref", b->branch, "parameters", "version", b->version,
                           "candidate", (json_int_t)b->candidate, "buildNumber", (json_int_t)(created / 1000), "correlationId",
                           json_string_value(json_object_get(j->payload, "buildId")), "noTrigger",
-                          strcmp(b->status, "QUEUED") == 0 && !b->run[0], "integrationId", b->pipeline);
-    else
+                          strcmp(b->status, "QUEUED") == 0 && !b->run[0], "integrationId", b->pipeline, "attempt", j->attempt);
+    else /* status or cancel */
         input = json_pack("{s:s, s:s}", "runId", b->run, "integrationId", b->pipeline);
     provider_call_in_job(provider_call_new(env->loop, p, op, config, scm, input, NULL, NULL), j);
     return ERR_OK;
@@ -503,6 +545,32 @@ static void refuse(const struct release_env *env, struct job *j, const char *rea
 }
 
 /*
+ * The build stops (build_stops: its release cancelled, or out of time),
+ * after call, the cancel of its CI run, ended (NULL: there was no run to
+ * cancel, or the CI cannot): recorded as the stop saved in j->data says.
+ */
+static void stop(const struct release_env *env, struct job *j, const struct provider_call *call)
+{
+    const char *to = json_string_value(json_object_get(j->data, "stop"));
+    struct outcome o = {.job = j,
+                        .build = json_string_value(json_object_get(j->payload, "buildId")),
+                        .release = json_string_value(json_object_get(j->payload, "releaseId")),
+                        .step = build_steps[B_CANCEL],
+                        .message = json_string_value(json_object_get(j->data, "stopMessage")),
+                        .call_message = call ? call->message : NULL,
+                        .verdict = call ? call->verdict : VERDICT_VALID,
+                        .details = call ? call->output : NULL,
+                        .stop = to ? to : "cancelled"};
+    struct err err;
+
+    err_clear(&err);
+    if (outcome_record(env, &o, &err))
+        job_fail(j, &err);
+    else
+        job_done(j); /* a cancel the CI did not answer is on the timeline: the build is stopped either way */
+}
+
+/*
  * No pipeline builds the platform: the build waits (the release stays
  * BUILDING, the timeline says why) until the configuration changes or a
  * pipeline of that platform is added (looked for again every 10 minutes).
@@ -549,7 +617,8 @@ void release_build_step(void *ctx, struct job *j)
     const char *id = json_string_value(json_object_get(j->payload, "buildId"));
     struct provider_call *call = provider_call_of(j);
     struct store_conn *db = NULL;
-    char key[JOB_EVENT_KEY_SIZE];
+    char key[JOB_EVENT_KEY_SIZE], message[300];
+    const char *to;
     struct build b;
     struct err err;
 
@@ -566,14 +635,26 @@ void release_build_step(void *ctx, struct job *j)
         job_fail(j, &err);
         return;
     }
+    if (call && j->step == B_CANCEL) {
+        stop(env, j, call);
+        return;
+    }
     if (call) {
         call_done(env, j, &b, call);
         return;
     }
-    if (!b.found || build_ended(build_status_parse(b.status)) || strcmp(b.release_status, "CANCELLED") == 0 ||
-        strcmp(b.release_status, "FINISHED") == 0) {
+    if (!b.found || build_ended(build_status_parse(b.status)) || strcmp(b.release_status, "FINISHED") == 0) {
         j->output = json_pack("{s:s}", "status", b.found ? b.status : "GONE");
         job_done(j);
+        return;
+    }
+    if (j->step != B_CANCEL && (to = build_stops(&b, message, sizeof message))) {
+        json_object_set_new(j->data, "stop", json_string(to));
+        json_object_set_new(j->data, "stopMessage", json_string(message));
+        if (b.run[0])
+            job_next(j, B_CANCEL); /* its CI run is cancelled first */
+        else
+            stop(env, j, NULL);
         return;
     }
     if (j->step == B_TRIGGER && b.run[0]) {
@@ -601,6 +682,35 @@ void release_build_step(void *ctx, struct job *j)
         job_next(j, B_POLL); /* no webhook in time: ask */
         return;
     }
-    if (start_call(env, j, &b, &err))
+    if (start_call(env, j, &b, &err) && j->step == B_CANCEL)
+        stop(env, j, NULL); /* the CI cannot cancel: the build stops here all the same */
+    else if (err.code)
         refuse(env, j, err.message);
+}
+
+enum err_code release_builds_wake(struct store_conn *c, const char *tenant, const char *release, struct err *err)
+{
+    struct store_stmt *st;
+    json_t *keys = json_array(), *key;
+    char k[JOB_EVENT_KEY_SIZE];
+    size_t i;
+    int rc;
+
+    if (store_select(c,
+                     "SELECT pipelineIntegrationId, runId FROM release_builds WHERE tenantId = ? AND releaseId = ? AND "
+                     "status IN ('QUEUED', 'RUNNING') AND runId IS NOT NULL",
+                     STORE_ARGS(STORE_TEXT(tenant), STORE_TEXT(release)), &st, err) == ERR_OK) {
+        while ((rc = store_next(st, err)) == 1) {
+            snprintf(k, sizeof k, "build:%s:%.200s", store_col_text(st, 0) ? store_col_text(st, 0) : "", store_col_text(st, 1));
+            json_array_append_new(keys, json_string(k));
+        }
+        store_finish(st);
+    }
+    json_array_foreach(keys, i, key)
+    {
+        if (err->code || jobs_signal_in(c, json_string_value(key), NULL, err))
+            break;
+    }
+    json_decref(keys);
+    return err->code;
 }

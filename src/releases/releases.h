@@ -72,6 +72,12 @@ enum err_code release_builds_jobs(struct store_conn *c, const char *tenant, cons
  */
 enum err_code release_builds_settle(struct store_conn *c, const char *tenant, const char *release, struct err *err);
 
+/*
+ * Inside the caller's transaction (a release cancelled): wakes every build
+ * of the release waiting on its CI run, which then cancels the run and ends.
+ */
+enum err_code release_builds_wake(struct store_conn *c, const char *tenant, const char *release, struct err *err);
+
 /* "{version}" and "{n}" of template filled in, into out (n bytes); false when it does not fit. */
 bool release_template(const char *template, const char *version, int candidate, char *out, size_t n);
 /* NULL when version is one of scheme ("SEMVER": 1.2.3[-pre], "CALVER": 2026.12[.3]); else what is wrong. */

@@ -692,6 +692,8 @@ static enum err_code action_body(struct store_conn *c, void *ctx, struct err *er
                 jobs_signal_in(c, key, NULL, err);
         } else if (t->event == REV_RESUME || t->event == REV_CANCEL) {
             jobs_signal_in(c, key, NULL, err); /* a kickoff or build waiting for resume wakes (and sees a cancel) */
+            if (!err->code && to == REL_CANCELLED)
+                release_builds_wake(c, tenant, t->id, err); /* builds waiting on their CI cancel its runs (builds.c) */
             if (!err->code && to == REL_BUILDING)
                 release_builds_settle(c, tenant, t->id, err); /* every build may have ended while it was paused */
         }

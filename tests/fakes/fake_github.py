@@ -24,7 +24,7 @@ class GitHub(Provider):
     Actions: POST .../actions/workflows/{file}/dispatches {"ref": branch, "inputs": {name: string}} answers 204 and
     nothing else (a workflow in the repo's "no_dispatch" list has no workflow_dispatch trigger: 422); the run is kept
     in the repo's "runs" (newest first) and named as a workflow with `run-name: ${{ inputs.slipway_build_id }}` names
-    it; GET .../actions/workflows/{file}/runs?branch=&event= lists them, GET .../actions/runs/{id} reads one.
+    it; GET .../actions/workflows/{file}/runs?branch=&event= lists them, GET .../actions/runs/{id} reads one, POST .../actions/runs/{id}/cancel cancels it (409 once completed).
     finish_run (the control plane's POST /github/runs/{id}/finish) ends one and sends the workflow_run webhook."""
 
     name = "github"
@@ -181,6 +181,19 @@ class GitHub(Provider):
             if run is None:
                 return self._error(404, "Not Found", "https://docs.github.com/rest/actions/workflow-runs", headers)
             return J(200, self._run_json(full, run), headers)
+        if rest[0] == "runs" and rest[2:] == ["cancel"] and req.method == "POST":
+            if not perms.get("push"):
+                return self._error(403, "Resource not accessible by personal access token", doc, headers)
+            with self.lock:
+                run = next((r for r in self.data["repos"][full].get("runs", []) if str(r["id"]) == rest[1]), None)
+                if run is None:
+                    return self._error(404, "Not Found", "https://docs.github.com/rest/actions/workflow-runs", headers)
+                run["cancels"] = run.get("cancels", 0) + 1
+                if run["status"] == "completed":
+                    return self._error(409, "Cannot cancel a workflow run that is completed.",
+                                       "https://docs.github.com/rest/actions/workflow-runs#cancel-a-workflow-run", headers)
+                run.update(status="completed", conclusion="cancelled")
+            return J(202, {}, headers)
         if rest[0] != "workflows" or len(rest) != 3 or rest[1] not in repo.get("workflows", []):
             return self._error(404, "Not Found", doc, headers)
         workflow = rest[1]

@@ -19,7 +19,8 @@ class GitLab(Provider):
     .../repository/tags[/{name}] (Developer access to make one; 400 "Branch already exists", "Tag x already exists").
     CI: POST .../pipeline {"ref", "variables": [{"key", "value"}]} makes a pipeline (Developer access; 400 "Reference
     not found" for an unknown branch), named as `workflow: name: $slipway_build_id` names it; GET .../pipelines
-    (?ref=, ?name=, ?per_page=) lists them newest first, GET .../pipelines/{id} reads one. finish_run (the control
+    (?ref=, ?name=, ?per_page=) lists them newest first, GET .../pipelines/{id} reads one, POST .../pipelines/{id}/cancel
+    cancels one (a pipeline already ended stays as it is, counted in its "cancels"). finish_run (the control
     plane's POST /gitlab/runs/{id}/finish) ends one and sends the Pipeline Hook."""
 
     name = "gitlab"
@@ -104,6 +105,17 @@ class GitLab(Provider):
                 found = [self._pipeline(full, project, p, i) for i, p in enumerate(project.get("pipelines", []))]
                 found = [p for p in found if str(p["id"]) == parts[3]]
                 return J(200, found[0]) if found else J(404, {"message": "404 Not found"})
+            if len(parts) == 5 and parts[2] == "pipelines" and parts[4] == "cancel" and req.method == "POST":
+                if level < 30:
+                    return self.forbidden(req)
+                with self.lock:
+                    made = [p for p in self.data["projects"][full].get("pipelines", []) if str(p.get("id")) == parts[3]]
+                    if not made:
+                        return J(404, {"message": "404 Not found"})
+                    if made[0].get("status") in ("created", "waiting_for_resource", "preparing", "pending", "running"):
+                        made[0]["status"] = "canceled"
+                    made[0]["cancels"] = made[0].get("cancels", 0) + 1
+                    return J(200, self._pipeline(full, project, made[0], 0))
             if len(parts) == 3 and parts[2] == "pipeline" and req.method == "POST":
                 return self._create_pipeline(req, full, level)
             if len(parts) >= 4 and parts[2] == "repository":

@@ -19,7 +19,8 @@ class Jenkins(Provider):
     the crumb in its crumbRequestField header.  notes["crumbSent"] tells whether a request carried it.
     Builds: POST /job/a/job/b/buildWithParameters?name=value... answers 201 with the queue item's Location and
     starts the build at once (kept in the job's "builds", newest first, its parameters in a ParametersAction);
-    GET /job/a/job/b/api/json lists them under "builds", GET /job/a/job/b/{n}/api/json reads one. finish_run (the
+    GET /job/a/job/b/api/json lists them under "builds", GET /job/a/job/b/{n}/api/json reads one, POST
+    /job/a/job/b/{n}/stop aborts it (302 either way, counted in its "stops"). finish_run (the
     control plane's POST /jenkins/runs/{path}#{n}/finish) ends one and posts the job's signed callback."""
 
     name = "jenkins"
@@ -78,6 +79,8 @@ class Jenkins(Provider):
                                      "url": "%s/job/%s/" % (self.base_url, t), "color": None} for t in tops],
                            "quietingDown": False, "slaveAgentPort": -1, "useCrumbs": data["crumbs"],
                            "useSecurity": True}, headers)
+        if len(parts) >= 4 and parts[0] == "job" and parts[-1] == "stop" and parts[-2].isdigit() and req.method == "POST":
+            return self._stop(req, parts, headers)
         if len(parts) >= 3 and parts[0] == "job" and (parts[-1] == "buildWithParameters" or
                                                       (parts[-2:] == ["api", "json"] and parts[-3].isdigit())):
             return self._builds(req, parts, headers)
@@ -131,6 +134,19 @@ class Jenkins(Provider):
             builds.insert(0, {"number": number, "building": True, "result": None, "parameters": params})
             queue = 7000 + number
         return html(201, "", dict(headers, Location="%s/queue/item/%d/" % (self.base_url, queue)))
+
+    def _stop(self, req, parts, headers):
+        """POST .../{n}/stop: aborts a running build; Jenkins answers 302 to the build's page either way."""
+        names = parts[:-2]
+        path = "/".join(names[1::2])
+        with self.lock:
+            found = [b for b in self.data["jobs"].get(path, {}).get("builds", []) if b["number"] == int(parts[-2])]
+            if not found:
+                return self.not_found(req)
+            found[0]["stops"] = found[0].get("stops", 0) + 1
+            if found[0]["building"]:
+                found[0].update(building=False, result="ABORTED")
+        return html(302, "", dict(headers, Location="%s/%s/" % (self.base_url, "/".join(parts[:-1]))))
 
     def finish_run(self, run_id, body):
         """Ends build "path#n" ("conclusion": success | failure | cancelled) and, with "webhook": {"url", "secret"},

@@ -268,6 +268,102 @@ static void test_jenkins_builds(void **state)
     assert_string_equal(output_text("status"), "succeeded");
 }
 
+/* ---- CircleCI: the pipeline, then its workflow; and cancel on every CI ---- */
+
+#define CIRCLE                                                                                                                     \
+    "{\"circleciProjectSlug\": \"gh/acme/app\", \"circleciApiToken\": \"circle-1234567890\", \"circleciWorkflowName\": "           \
+    "\"release\"}"
+#define CIRCLE_API "https://circleci.com/api/v2/"
+#define CIRCLE_WORKFLOWS                                                                                                           \
+    "{\"items\": [{\"id\": \"wf-lint\", \"name\": \"lint\", \"status\": \"running\", \"pipeline_number\": 130}, "                  \
+    "{\"id\": \"wf-rel\", \"name\": \"release\", \"status\": \"on_hold\", \"pipeline_number\": 130}]}"
+
+static struct provider_call *ci_op(const char *type, provider_step_fn op, const char *config, const char *scm, const char *input)
+{
+    struct provider_call *c;
+    harness_config();
+    c = harness_call(type, op, config, scm, input);
+    provider_call_run(c);
+    return c;
+}
+
+static void test_circleci_builds(void **state)
+{
+    (void)state;
+    ci_run("CIRCLECI", true, CIRCLE, NULL, BUILD_INPUT);
+    assert_sent(0, "GET", CIRCLE_API "project/gh/acme/app/pipeline?branch=release%2F1.2.0");
+    assert_true(sent_header(0, "Circle-Token: circle-1234567890"));
+    harness_answer(200, "{\"items\": [{\"id\": \"p-0\", \"state\": \"created\", \"trigger_parameters\": {}}]}", NULL);
+    assert_sent(1, "POST", CIRCLE_API "project/gh/acme/app/pipeline");
+    assert_string_equal(sent[1].body, "{\"branch\":\"release/1.2.0\",\"parameters\":{\"version\":\"1.2.0\",\"candidate\":\"1\","
+                                      "\"buildNumber\":\"42\",\"slipway_build_id\":\"" CORR "\"}}");
+    harness_answer(201, "{\"id\": \"p-1\", \"state\": \"created\", \"number\": 130}", NULL);
+    assert_sent(2, "GET", CIRCLE_API "pipeline/p-1/workflow");
+    harness_answer(200, "{\"items\": []}", NULL); /* not there yet: asked again */
+    assert_sent(3, "GET", CIRCLE_API "pipeline/p-1/workflow");
+    harness_answer(200, CIRCLE_WORKFLOWS, NULL);
+    assert_ended(VERDICT_VALID, "run wf-rel on release/1.2.0");
+    assert_string_equal(output_text("runId"), "wf-rel");
+    assert_string_equal(output_text("status"), "running");
+    assert_string_equal(output_text("url"), "https://app.circleci.com/pipelines/gh/acme/app/130/workflows/wf-rel");
+
+    /* Found again by its parameter: no second pipeline. */
+    ci_run("CIRCLECI", true, CIRCLE, NULL, BUILD_INPUT);
+    harness_answer(200,
+                   "{\"items\": [{\"id\": \"p-1\", \"state\": \"created\", \"trigger_parameters\": "
+                   "{\"slipway_build_id\": \"" CORR "\"}}]}",
+                   NULL);
+    assert_sent(1, "GET", CIRCLE_API "pipeline/p-1/workflow");
+    harness_answer(200, CIRCLE_WORKFLOWS, NULL);
+    assert_ended(VERDICT_VALID, "is this build's");
+    assert_int_equal(nsent, 2);
+
+    /* Refused: a parameter the config does not declare. */
+    ci_run("CIRCLECI", true, CIRCLE, NULL, BUILD_INPUT);
+    harness_answer(200, "{\"items\": []}", NULL);
+    harness_answer(400, "{\"message\": \"Unexpected argument(s): slipway_build_id\"}", NULL);
+    assert_ended(VERDICT_INVALID, "CircleCI answered 400");
+    assert_string_equal(output_text("cause"), "CircleCI answered 400: Unexpected argument(s): slipway_build_id");
+
+    /* Status: the workflow. */
+    ci_run("CIRCLECI", false, CIRCLE, NULL, "{\"runId\": \"wf-rel\"}");
+    assert_sent(0, "GET", CIRCLE_API "workflow/wf-rel");
+    harness_answer(200, "{\"id\": \"wf-rel\", \"status\": \"canceled\", \"pipeline_number\": 130}", NULL);
+    assert_string_equal(output_text("status"), "cancelled");
+}
+
+static void test_ci_cancel(void **state)
+{
+    static const struct {
+        const char *type, *config, *run, *method, *url;
+        long ended; /* what the CI answers for a run that had ended */
+    } cases[] = {
+        {"GITHUB_ACTIONS", WORKFLOW, "30433642", "POST", "https://api.github.com/repos/acme/app/actions/runs/30433642/cancel", 409},
+        {"GITLAB_CI", "{}", "1001", "POST", "https://gitlab.com/api/v4/projects/acme%2Fapp/pipelines/1001/cancel", 200},
+        {"CIRCLECI", CIRCLE, "wf-rel", "POST", CIRCLE_API "workflow/wf-rel/cancel", 202},
+    };
+    char input[100];
+    (void)state;
+    for (size_t i = 0; i < ARRAY_LEN(cases); i++) {
+        snprintf(input, sizeof input, "{\"runId\": \"%s\"}", cases[i].run);
+        ci_op(cases[i].type, provider_by_type(cases[i].type)->ops->ci_cancel, cases[i].config, SCM(""), input);
+        assert_sent(0, cases[i].method, cases[i].url);
+        harness_answer(cases[i].ended, "{}", NULL);
+        assert_ended(VERDICT_VALID, cases[i].run);
+        ci_op(cases[i].type, provider_by_type(cases[i].type)->ops->ci_cancel, cases[i].config, SCM(""), input);
+        harness_answer(401, "{}", NULL);
+        assert_ended(VERDICT_INVALID, "rejected the credentials");
+    }
+    /* Jenkins: the crumb, then stop (a redirect to the build's page whether it ran or had ended). */
+    ci_op("JENKINS", provider_by_type("JENKINS")->ops->ci_cancel, JENKINS, NULL, "{\"runId\": \"mobile/ios build#42\"}");
+    assert_sent(0, "GET", "https://ci.acme.test/crumbIssuer/api/json");
+    harness_answer(200, "{\"crumbRequestField\": \"Jenkins-Crumb\", \"crumb\": \"c0ffee\"}", NULL);
+    assert_sent(1, "POST", "https://ci.acme.test/job/mobile/job/ios%20build/42/stop");
+    assert_true(sent_header(1, "Jenkins-Crumb: c0ffee"));
+    harness_answer(302, "", "Location: https://ci.acme.test/job/mobile/job/ios%20build/42/\r\n");
+    assert_ended(VERDICT_VALID, "mobile/ios build#42 is cancelled, or had ended already");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -278,6 +374,8 @@ int main(void)
         cmocka_unit_test(test_github_actions_builds),
         cmocka_unit_test(test_gitlab_ci_builds),
         cmocka_unit_test(test_jenkins_builds),
+        cmocka_unit_test(test_circleci_builds),
+        cmocka_unit_test(test_ci_cancel),
     };
     return cmocka_run_group_tests(tests, NULL, harness_teardown);
 }

@@ -2,6 +2,7 @@
 #include "providers/call.h"
 #include "providers/fields.h"
 #include "providers/inbound.h"
+#include "providers/pipelines/pipelines.h"
 
 static struct provider_setting api = {
     .env = "SLIPWAY_CIRCLECI_API_URL", .def = "https://circleci.com/api/v2", .help = "CircleCI's API", .kind = SETTING_TEXT};
@@ -96,7 +97,145 @@ static enum err_code webhook_parse(const struct provider_inbound *in, struct pro
     return err->code;
 }
 
-static const struct provider_ops ops = {.verify = verify, .webhook_check = webhook_check, .webhook_parse = webhook_parse};
+/*
+ * ---- builds: a pipeline with parameters, then its workflow (docs/releases.md) ----
+ * The run slipway follows is the workflow (circleciWorkflowName, else the
+ * pipeline's first): its id is what workflow-completed names. The trigger
+ * finds the pipeline (by the slipway_build_id parameter in the project's
+ * recent pipelines on the branch, or the trigger's answer), then its
+ * workflows; the pipeline's workflows appear moments after it is created.
+ */
+
+/* method <api>/<rest> with the token. */
+static void circle_send(struct provider_call *c, const char *method, const char *rest, const char *body)
+{
+    char path[PROVIDER_URL_MAX];
+    snprintf(path, sizeof path, "/%s", rest);
+    provider_send_with_token(c, method, api.text, path, "Circle-Token", "", provider_text(c, "circleciApiToken"), NULL, body);
+}
+
+static void list(struct provider_call *c)
+{
+    char rest[1800], ref[768];
+    snprintf(rest, sizeof rest, "project/%s/pipeline?branch=%s", provider_text(c, "circleciProjectSlug"),
+             provider_escape(json_string_value(json_object_get(c->input, "ref")), ref, sizeof ref));
+    circle_send(c, "GET", rest, NULL);
+}
+
+static const json_t *runs(const json_t *answer)
+{
+    return json_object_get(answer, "items");
+}
+
+/* The pipeline parameter slipway_build_id, as the project's config declares it. */
+static bool ours(const json_t *run, const char *corr)
+{
+    const char *v = json_string_value(json_object_get(json_object_get(run, "trigger_parameters"), CI_CORRELATION));
+    return v && strcmp(v, corr) == 0;
+}
+
+/* POST project/{slug}/pipeline {"branch", "parameters"}: the config must declare each as a string parameter. */
+static void trigger(struct provider_call *c)
+{
+    json_t *body =
+        json_pack("{s:s?, s:o}", "branch", json_string_value(json_object_get(c->input, "ref")), "parameters", ci_parameters(c));
+    char rest[700], *text = body ? json_dumps(body, JSON_COMPACT) : NULL;
+
+    json_decref(body);
+    snprintf(rest, sizeof rest, "project/%s/pipeline", provider_text(c, "circleciProjectSlug"));
+    circle_send(c, "POST", rest, text ? text : "{}");
+    free(text);
+}
+
+/* A pipeline (listed, or the trigger's answer): "errored" (its config) has failed, anything else goes on to its workflow. */
+static bool pipeline(const struct provider_call *c, const json_t *r, struct ci_run *out)
+{
+    UNUSED(c);
+    const char *state = json_string_value(json_object_get(r, "state"));
+    ci_text(json_object_get(r, "id"), out->id, sizeof out->id);
+    out->number = json_integer_value(json_object_get(r, "number"));
+    snprintf(out->status, sizeof out->status, "%s", state && strcmp(state, "errored") == 0 ? "failed" : "queued");
+    return out->id[0] != '\0';
+}
+
+static void follow(struct provider_call *c, const char *found)
+{
+    char rest[600], e[512];
+    snprintf(rest, sizeof rest, "pipeline/%s/workflow", provider_escape(found, e, sizeof e));
+    circle_send(c, "GET", rest, NULL);
+}
+
+static const struct ci_state states[] = {
+    {"success", "succeeded"}, {"running", "running"},     {"on_hold", "running"},    {"failing", "running"},   {"failed", "failed"},
+    {"error", "failed"},      {"unauthorized", "failed"}, {"canceled", "cancelled"}, {"not_run", "cancelled"}, {NULL, NULL},
+};
+
+/* A workflow: its status, and its page in the app as the run's URL. */
+static bool workflow(const struct provider_call *c, const json_t *w, struct ci_run *out)
+{
+    const char *status = ci_state(states, json_string_value(json_object_get(w, "status")));
+    json_int_t number = json_integer_value(json_object_get(w, "pipeline_number"));
+
+    ci_text(json_object_get(w, "id"), out->id, sizeof out->id);
+    out->number = number;
+    snprintf(out->url, sizeof out->url, "https://app.circleci.com/pipelines/%s/%" JSON_INTEGER_FORMAT "/workflows/%s",
+             provider_text(c, "circleciProjectSlug"), number, out->id);
+    snprintf(out->status, sizeof out->status, "%s", status ? status : "");
+    return out->id[0] != '\0';
+}
+
+/* The pipeline's workflow named circleciWorkflowName, else its first. */
+static bool followed(const struct provider_call *c, const json_t *answer, struct ci_run *out)
+{
+    const char *want = provider_text(c, "circleciWorkflowName");
+    const json_t *w;
+    size_t i;
+
+    json_array_foreach(json_object_get(answer, "items"), i, w)
+    {
+        const char *name = json_string_value(json_object_get(w, "name"));
+        if (!want[0] || (name && strcmp(name, want) == 0))
+            return workflow(c, w, out);
+    }
+    return false;
+}
+
+static const struct ci_api ci = {.list = list,
+                                 .runs = runs,
+                                 .ours = ours,
+                                 .trigger = trigger,
+                                 .triggered = pipeline,
+                                 .send = circle_send,
+                                 .run_path = "workflow/",
+                                 .run = pipeline,
+                                 .follow = follow,
+                                 .followed = followed,
+                                 .cancel_path = "/cancel"};
+
+/* Status reads the workflow itself, so run() is the workflow's there. */
+static const struct ci_api ci_workflow = {.send = circle_send, .run_path = "workflow/", .run = workflow, .cancel_path = "/cancel"};
+
+static void ci_trigger(struct provider_call *c, const struct outbound_response *res)
+{
+    ci_trigger_step(c, res, &ci);
+}
+
+static void ci_status(struct provider_call *c, const struct outbound_response *res)
+{
+    ci_status_step(c, res, &ci_workflow);
+}
+
+static void ci_cancel(struct provider_call *c, const struct outbound_response *res)
+{
+    ci_cancel_step(c, res, &ci_workflow);
+}
+
+static const struct provider_ops ops = {.verify = verify,
+                                        .ci_trigger = ci_trigger,
+                                        .ci_status = ci_status,
+                                        .ci_cancel = ci_cancel,
+                                        .webhook_check = webhook_check,
+                                        .webhook_parse = webhook_parse};
 
 struct provider circleci_provider = {
     .type = "CIRCLECI",
@@ -105,6 +244,6 @@ struct provider circleci_provider = {
     .category = CAT_PIPELINES,
     FIELDS(fields),
     .base_url = &api,
-    .caps = CAP_VERIFY | CAP_WEBHOOK_CHECK | CAP_WEBHOOK_PARSE,
+    .caps = CAP_VERIFY | CAP_CI_TRIGGER | CAP_CI_STATUS | CAP_CI_CANCEL | CAP_WEBHOOK_CHECK | CAP_WEBHOOK_PARSE,
     .ops = &ops,
 };

@@ -114,8 +114,14 @@ static bool run(const struct provider_call *c, const json_t *r, struct ci_run *o
     return out->id[0] != '\0';
 }
 
-static const struct ci_api ci = {
-    .list = list, .runs = runs, .ours = ours, .trigger = trigger, .send = actions_send, .run_path = "runs/", .run = run};
+static const struct ci_api ci = {.list = list,
+                                 .runs = runs,
+                                 .ours = ours,
+                                 .trigger = trigger,
+                                 .send = actions_send,
+                                 .run_path = "runs/",
+                                 .run = run,
+                                 .cancel_path = "/cancel"};
 
 static void ci_trigger(struct provider_call *c, const struct outbound_response *res)
 {
@@ -129,9 +135,16 @@ static void ci_status(struct provider_call *c, const struct outbound_response *r
         ci_status_step(c, res, &ci);
 }
 
+static void ci_cancel(struct provider_call *c, const struct outbound_response *res)
+{
+    if (!res || !github_limited(c, res))
+        ci_cancel_step(c, res, &ci);
+}
+
 static const struct provider_ops ops = {.verify = verify,
                                         .ci_trigger = ci_trigger,
                                         .ci_status = ci_status,
+                                        .ci_cancel = ci_cancel,
                                         .webhook_check = github_webhook_check,
                                         .webhook_parse = github_webhook_parse};
 static struct provider_setting *const settings[] = {&github_budget, NULL};
@@ -146,6 +159,6 @@ struct provider github_actions_provider = {
     .flag = "ENABLE_GITHUB_ACTIONS_INTEGRATION",
     .base_url = &github_api,
     .settings = settings,
-    .caps = CAP_VERIFY | CAP_CI_TRIGGER | CAP_CI_STATUS | CAP_WEBHOOK_CHECK | CAP_WEBHOOK_PARSE,
+    .caps = CAP_VERIFY | CAP_CI_TRIGGER | CAP_CI_STATUS | CAP_CI_CANCEL | CAP_WEBHOOK_CHECK | CAP_WEBHOOK_PARSE,
     .ops = &ops,
 };

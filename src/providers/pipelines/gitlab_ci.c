@@ -102,7 +102,8 @@ static const struct ci_api ci = {.list = list,
                                  .triggered = run,
                                  .send = project_send,
                                  .run_path = "pipelines/",
-                                 .run = run};
+                                 .run = run,
+                                 .cancel_path = "/cancel"};
 
 static void ci_trigger(struct provider_call *c, const struct outbound_response *res)
 {
@@ -114,9 +115,15 @@ static void ci_status(struct provider_call *c, const struct outbound_response *r
     ci_status_step(c, res, &ci);
 }
 
+static void ci_cancel(struct provider_call *c, const struct outbound_response *res)
+{
+    ci_cancel_step(c, res, &ci);
+}
+
 static const struct provider_ops ops = {.verify = verify,
                                         .ci_trigger = ci_trigger,
                                         .ci_status = ci_status,
+                                        .ci_cancel = ci_cancel,
                                         .webhook_check = gitlab_webhook_check,
                                         .webhook_parse = gitlab_webhook_parse};
 
@@ -128,6 +135,6 @@ struct provider gitlab_ci_provider = {
     FIELDS(fields),
     .scm_type = "GITLAB",
     .base_url = &gitlab_url,
-    .caps = CAP_VERIFY | CAP_CI_TRIGGER | CAP_CI_STATUS | CAP_WEBHOOK_CHECK | CAP_WEBHOOK_PARSE,
+    .caps = CAP_VERIFY | CAP_CI_TRIGGER | CAP_CI_STATUS | CAP_CI_CANCEL | CAP_WEBHOOK_CHECK | CAP_WEBHOOK_PARSE,
     .ops = &ops,
 };

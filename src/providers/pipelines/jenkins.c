@@ -240,6 +240,15 @@ static void read_build(struct provider_call *c, const char *id)
     job_send(c, "GET", rest, NULL);
 }
 
+/* POST .../{n}/stop (a build already ended answers with a redirect, as a stopped one does). */
+static void stop_build(struct provider_call *c, const char *id)
+{
+    const char *hash = strrchr(id, '#');
+    char rest[64];
+    snprintf(rest, sizeof rest, "/%lld/stop", hash ? atoll(hash + 1) : 0LL);
+    job_send(c, "POST", rest, NULL);
+}
+
 static const struct ci_state results[] = {{"SUCCESS", "succeeded"}, {"FAILURE", "failed"},      {"UNSTABLE", "failed"},
                                           {"ABORTED", "cancelled"}, {"NOT_BUILT", "cancelled"}, {NULL, NULL}};
 
@@ -260,24 +269,45 @@ static bool run(const struct provider_call *c, const json_t *r, struct ci_run *o
     return true;
 }
 
-static const struct ci_api ci = {
-    .list = list, .runs = runs, .ours = ours, .trigger = trigger, .send = job_send, .run = run, .read = read_build};
+static const struct ci_api ci = {.list = list,
+                                 .runs = runs,
+                                 .ours = ours,
+                                 .trigger = trigger,
+                                 .send = job_send,
+                                 .run = run,
+                                 .read = read_build,
+                                 .cancel = stop_build};
 
-/* A trigger asks the crumb issuer first (once a call), as a POST needs its crumb where crumbs are on. */
+/*
+ * A POST asks the crumb issuer first (once a call), as it needs its crumb
+ * where crumbs are on; true while that request is on its way (res taken).
+ */
+static bool crumb_first(struct provider_call *c, const struct outbound_response **res)
+{
+    if (provider_data_int(c, "crumbed"))
+        return false;
+    if (!*res) {
+        get(c, "/crumbIssuer/api/json");
+        return true;
+    }
+    if (provider_unanswered(c, *res))
+        return true;
+    take_crumb(c, *res);
+    json_object_set_new(c->state.data, "crumbed", json_integer(1));
+    *res = NULL; /* on to the POST itself */
+    return false;
+}
+
 static void ci_trigger(struct provider_call *c, const struct outbound_response *res)
 {
-    if (c->state.step == CI_TRIGGER && !provider_data_int(c, "crumbed")) {
-        if (!res) {
-            get(c, "/crumbIssuer/api/json");
-            return;
-        }
-        if (provider_unanswered(c, res))
-            return;
-        take_crumb(c, res);
-        json_object_set_new(c->state.data, "crumbed", json_integer(1));
-        res = NULL; /* on to the trigger itself */
-    }
-    ci_trigger_step(c, res, &ci);
+    if (c->state.step != CI_TRIGGER || !crumb_first(c, &res))
+        ci_trigger_step(c, res, &ci);
+}
+
+static void ci_cancel(struct provider_call *c, const struct outbound_response *res)
+{
+    if (!crumb_first(c, &res))
+        ci_cancel_step(c, res, &ci);
 }
 
 static void ci_status(struct provider_call *c, const struct outbound_response *res)
@@ -288,6 +318,7 @@ static void ci_status(struct provider_call *c, const struct outbound_response *r
 static const struct provider_ops ops = {.verify = verify,
                                         .ci_trigger = ci_trigger,
                                         .ci_status = ci_status,
+                                        .ci_cancel = ci_cancel,
                                         .webhook_check = webhook_check,
                                         .webhook_parse = webhook_parse};
 
@@ -298,6 +329,6 @@ struct provider jenkins_provider = {
     .category = CAT_PIPELINES,
     FIELDS(fields),
     .flag = "ENABLE_JENKINS_INTEGRATION",
-    .caps = CAP_VERIFY | CAP_CI_TRIGGER | CAP_CI_STATUS | CAP_WEBHOOK_CHECK | CAP_WEBHOOK_PARSE,
+    .caps = CAP_VERIFY | CAP_CI_TRIGGER | CAP_CI_STATUS | CAP_CI_CANCEL | CAP_WEBHOOK_CHECK | CAP_WEBHOOK_PARSE,
     .ops = &ops,
 };

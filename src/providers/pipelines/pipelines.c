@@ -88,6 +88,11 @@ static void run_out(struct provider_call *c, const struct ci_run *run)
     json_object_set_new(c->output, "status", json_string(run->status[0] ? run->status : "queued"));
 }
 
+static bool ci_ended(const char *status)
+{
+    return strcmp(status, "succeeded") == 0 || strcmp(status, "failed") == 0 || strcmp(status, "cancelled") == 0;
+}
+
 #define CI_LOOKS 3 /* lists after a trigger before the call ends without a verdict (the caller asks again later) */
 
 /* The run of the list that carries the correlation id, into run; false when none does. */
@@ -119,8 +124,17 @@ void ci_trigger_step(struct provider_call *c, const struct outbound_response *re
         return;
     }
     if (!res) {
-        if (c->state.step == CI_TRIGGER)
+        json_int_t mine = json_integer_value(json_object_get(c->input, "attempt")) + 1, sending = provider_data_int(c, "sending");
+        if (c->state.step == CI_TRIGGER && !sending) { /* saved before it is sent: a crash from here on lists first */
+            json_object_set_new(c->state.data, "sending", json_integer(mine));
+            provider_next(c, CI_TRIGGER);
+        } else if (c->state.step == CI_TRIGGER && sending != mine) { /* an earlier run of the step may have sent it */
+            json_object_set_new(c->state.data, "sending", json_integer(0));
+            provider_next(c, CI_LIST);
+        } else if (c->state.step == CI_TRIGGER)
             api->trigger(c);
+        else if (c->state.step == CI_FOLLOW)
+            api->follow(c, provider_data_text(c, "found"));
         else
             api->list(c);
         return;
@@ -137,27 +151,29 @@ void ci_trigger_step(struct provider_call *c, const struct outbound_response *re
     if (!(j = provider_answer_json(c, res)))
         return;
     memset(&run, 0, sizeof run);
-    if (c->state.step == CI_TRIGGER) {
+    if (c->state.step == CI_FOLLOW)
+        found = api->followed(c, j, &run);
+    else if (c->state.step == CI_TRIGGER)
         found = api->triggered(c, j, &run);
-        json_decref(j);
-        if (!found) {
-            provider_next(c, CI_LOOK);
-            return;
-        }
-        run_out(c, &run);
-        provider_finish(c, VERDICT_VALID, "%s started run %s on %s", c->prov->display, run.id, ref);
-        return;
-    }
-    found = find_ours(c, api, j, corr, &run);
+    else
+        found = find_ours(c, api, j, corr, &run);
     json_decref(j);
-    if (found) {
+    if (found && api->follow && c->state.step != CI_FOLLOW && !ci_ended(run.status)) {
+        json_object_set_new(c->state.data, "found", json_string(run.id)); /* on to the run it holds */
+        provider_next(c, CI_FOLLOW);
+    } else if (found) {
         run_out(c, &run);
-        provider_finish(c, VERDICT_VALID, "%s run %s on %s is this build's", c->prov->display, run.id, ref);
+        if (c->state.step == CI_TRIGGER)
+            provider_finish(c, VERDICT_VALID, "%s started run %s on %s", c->prov->display, run.id, ref);
+        else
+            provider_finish(c, VERDICT_VALID, "%s run %s on %s is this build's", c->prov->display, run.id, ref);
+    } else if (c->state.step == CI_TRIGGER) {
+        provider_next(c, CI_LOOK);
     } else if (c->state.step == CI_LIST && !provider_input_true(c, "noTrigger")) {
         provider_next(c, CI_TRIGGER);
-    } else if (c->state.step == CI_LOOK && provider_data_int(c, "looks") + 1 < CI_LOOKS) {
+    } else if (c->state.step != CI_LIST && provider_data_int(c, "looks") + 1 < CI_LOOKS) {
         json_object_set_new(c->state.data, "looks", json_integer(provider_data_int(c, "looks") + 1));
-        provider_next(c, CI_LOOK);
+        provider_next(c, c->state.step);
     } else {
         json_object_set_new(c->output, "triggered", json_true());
         provider_finish(c, VERDICT_NONE, "%s has not listed the run of this build on %s yet; slipway looks again later",
@@ -165,10 +181,18 @@ void ci_trigger_step(struct provider_call *c, const struct outbound_response *re
     }
 }
 
+/* provider_failed for an answer about run id (status, cancel). */
+static bool run_failed(struct provider_call *c, const struct outbound_response *res, const char *id)
+{
+    char rejected[200], missing[600];
+    snprintf(rejected, sizeof rejected, "%s rejected the credentials for this pipeline", c->prov->display);
+    snprintf(missing, sizeof missing, "%s has no run %s (deleted, or the credentials cannot see it)", c->prov->display, id);
+    return provider_failed(c, res, rejected, missing);
+}
+
 void ci_status_step(struct provider_call *c, const struct outbound_response *res, const struct ci_api *api)
 {
     const char *id = json_string_value(json_object_get(c->input, "runId"));
-    char rejected[200], missing[600];
     struct ci_run run;
     json_t *j;
     bool ok;
@@ -187,9 +211,7 @@ void ci_status_step(struct provider_call *c, const struct outbound_response *res
         api->send(c, "GET", rest, NULL);
         return;
     }
-    snprintf(rejected, sizeof rejected, "%s rejected the credentials for this pipeline", c->prov->display);
-    snprintf(missing, sizeof missing, "%s has no run %s (deleted, or the credentials cannot see it)", c->prov->display, id);
-    if (provider_failed(c, res, rejected, missing) || !(j = provider_answer_json(c, res)))
+    if (run_failed(c, res, id) || !(j = provider_answer_json(c, res)))
         return;
     memset(&run, 0, sizeof run);
     ok = api->run(c, j, &run) && run.status[0];
@@ -201,4 +223,33 @@ void ci_status_step(struct provider_call *c, const struct outbound_response *res
     }
     run_out(c, &run);
     provider_finish(c, VERDICT_VALID, "%s run %s is %s", c->prov->display, run.id, run.status);
+}
+
+void ci_cancel_step(struct provider_call *c, const struct outbound_response *res, const struct ci_api *api)
+{
+    const char *id = json_string_value(json_object_get(c->input, "runId"));
+
+    if (!id || !id[0]) {
+        provider_finish(c, VERDICT_INVALID, "no run to cancel");
+        return;
+    }
+    if (!res) {
+        char rest[700], e[512];
+        if (api->cancel) {
+            api->cancel(c, id);
+            return;
+        }
+        snprintf(rest, sizeof rest, "%s%s%s", api->run_path, provider_escape(id, e, sizeof e), api->cancel_path);
+        api->send(c, "POST", rest, "{}");
+        return;
+    }
+    if (provider_unanswered(c, res))
+        return;
+    json_object_set_new(c->output, "runId", json_string(id));
+    if (res->status == 409 || (res->status >= 300 && res->status < 400)) {
+        provider_finish(c, VERDICT_VALID, "%s run %s is cancelled, or had ended already", c->prov->display, id);
+        return;
+    }
+    if (!run_failed(c, res, id))
+        provider_finish(c, VERDICT_VALID, "%s cancels run %s", c->prov->display, id);
 }

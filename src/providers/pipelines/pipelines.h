@@ -18,7 +18,12 @@ extern const size_t pipeline_common_count;
  * parameter slipway_build_id (GitHub Actions shows it in the run name,
  * GitLab in the pipeline name, Jenkins and CircleCI as a parameter); only
  * when none does it triggers, then reads again until the run is listed.
- * Input {"ref", "parameters": {...}, "correlationId"?, "noTrigger"?};
+ * A trigger is saved as being sent (with input "attempt", the caller's run
+ * of its step) before it is sent: a call resumed from its saved state by a
+ * later attempt (the process died) lists again before it triggers, so a
+ * run the dead process started is found instead of started twice (where
+ * the CI lists a run at once: GitLab, CircleCI; docs/releases.md).
+ * Input {"ref", "parameters": {...}, "correlationId"?, "noTrigger"?, "attempt"?};
  * output {"runId", "number", "url", "status"}; a run triggered but not
  * listed yet ends without a verdict and output {"triggered": true}, and the
  * caller asks again with "noTrigger" (a second trigger is never sent).
@@ -26,7 +31,7 @@ extern const size_t pipeline_common_count;
 #define CI_CORRELATION "slipway_build_id"
 
 /* The trigger's steps (a provider may add a request of its own before one: Jenkins' crumb). */
-enum ci_step { CI_LIST, CI_TRIGGER, CI_LOOK };
+enum ci_step { CI_LIST, CI_TRIGGER, CI_LOOK, CI_FOLLOW };
 
 /* One run, as read from an answer. */
 struct ci_run {
@@ -47,10 +52,23 @@ struct ci_api {
     /* a run (in a list or alone) read; false: not a run */
     bool (*run)(const struct provider_call *c, const json_t *answer, struct ci_run *run);
     void (*read)(struct provider_call *c, const char *run_id); /* one run, for status, where run_path cannot say (or NULL) */
+    /*
+     * Where what the trigger finds is not the run to follow (CircleCI: a
+     * pipeline, whose workflow is the run), or NULL: follow asks for it by
+     * the found one's id, followed reads the answer (false: not there yet,
+     * asked again up to 3 times, then the call ends as a run not listed).
+     */
+    void (*follow)(struct provider_call *c, const char *found_id);
+    bool (*followed)(const struct provider_call *c, const json_t *answer, struct ci_run *run);
+    /* cancel: POST <run_path><run id><cancel_path>, or cancel() where that cannot say */
+    const char *cancel_path;
+    void (*cancel)(struct provider_call *c, const char *run_id);
 };
 
 void ci_trigger_step(struct provider_call *c, const struct outbound_response *res, const struct ci_api *api);
 void ci_status_step(struct provider_call *c, const struct outbound_response *res, const struct ci_api *api);
+/* Input {"runId"}; output {"runId"}. A run already ended (the CI answers 409, or a redirect: Jenkins) is done too. */
+void ci_cancel_step(struct provider_call *c, const struct outbound_response *res, const struct ci_api *api);
 
 /* The correlation id of the call. */
 const char *ci_correlation(const struct provider_call *c);

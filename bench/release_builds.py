@@ -1,0 +1,211 @@
+#!/usr/bin/env python3
+"""The build stage under load (issue 14's benchmark; figures in docs/performance.md).
+
+One slipway on a fresh SQLite database (the API tests' server, bench/README.md), its
+providers the test fakes: a tenant whose releases kick off on the GitHub fake and build
+on the CircleCI fake (one IOS build a release, its webhook never sent until phase b).
+
+a. RELEASES releases created and kicked off, each then waiting on its build: slipway's
+   threads and resident memory with a tenth of them in flight and with all of them (a
+   waiting build is a job row with a deadline: no thread, no buffer of its own).
+b. The signed workflow-completed webhook of every build, twice (the second a duplicate),
+   and again, by wrk (bench/webhooks.lua) at CONNECTIONS: webhooks applied per second
+   (from wrk's start to the last delivery row, read every 20 ms; each build
+   applied once: one delivery row each, every release REGRESSION, every duplicate
+   answered as one), beside the whole-setup save rate (bench/run's setup_update) of the
+   same run.
+c. The release page's read (GET .../releases/{id}: the release, its builds, its last 50
+   events) as a ratio of GET /healthz in the same run.
+
+    bench/release_builds.py [--binary build-bench/slipway] [--releases 1000] [--duration 5] [--connections 32]
+
+Targets (the issue's): threads flat and RSS growth under 25 % from a tenth to all; at
+least 3,000 webhooks applied per second; the release read at least 0.3 of /healthz.
+"""
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import unittest
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(ROOT, "tests", "api"))
+sys.path.insert(0, os.path.join(ROOT, "tests", "fakes"))
+sys.path.insert(0, os.path.join(ROOT, "bench"))
+
+PARAMETERS = ["version", "candidate", "buildNumber", "slipway_build_id"]
+
+
+def proc_status(pid, field):
+    with open("/proc/%d/status" % pid) as f:
+        for line in f:
+            if line.startswith(field + ":"):
+                return int(line.split()[1])
+    return 0
+
+
+def say(text):
+    print("release_builds: " + text, file=sys.stderr, flush=True)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--binary", default=os.path.join(ROOT, "build-bench", "slipway"))
+    ap.add_argument("--releases", type=int, default=1000)
+    ap.add_argument("--duration", type=int, default=5)
+    ap.add_argument("--connections", type=int, default=32)
+    args = ap.parse_args()
+    os.environ["SLIPWAY_BIN"] = os.path.abspath(args.binary)
+
+    import benchlib
+    import fake_circleci
+    import harness
+    import integration_fixtures as fx
+    import setup_fixture
+    import test_releases as tr
+    import verify_fixtures as vf
+
+    check = unittest.TestCase()
+    client = vf.fakes()
+    shared = vf.SharedDatabase(client)
+    # Kickoffs are not what is measured: the GitHub budget out of the way, and time for the fakes (Python) under load.
+    shared.env.update({"SLIPWAY_LOG_LEVEL": "warn", "SLIPWAY_JOB_POLL_MS": "200", "GITHUB_API_RATE_LIMIT": "1000000",
+                       "SLIPWAY_OUTBOUND_TIMEOUT": "60000"})
+    server = shared.start()
+    ctx = vf.Ctx(server, client)
+    tr.allow_releases(check, ctx)
+    scm, _ = tr.connect_scm(ctx)
+    case = vf.build(ctx, "CIRCLECI", True, True)
+    case.body.update(platform="IOS", circleciWorkflowName="release")
+    slug = case.info["slug"]
+    client.register("circleci", {"builds": {slug: {"parameters": PARAMETERS, "workflows": ["release"]}}})
+    integ = ctx.create(case.body)
+    hook = harness.expect(check, server.request("POST", "/api/v1/%s/integrations/pipelines/%s/webhook"
+                                                % (ctx.tenant_id, integ["id"]), token=ctx.token), 201)
+    auth = "Authorization: Bearer " + ctx.token
+    url = "http://127.0.0.1:%d" % server.port
+
+    def create(versions):
+        for v in versions:
+            harness.expect(check, server.request("POST", "/api/v1/%s/releases" % ctx.tenant_id,
+                                                 {"version": v, "releaseType": "MINOR", "platforms": ["IOS"],
+                                                  "scmIntegrationId": scm["id"]}, token=ctx.token), 201)
+
+    def triggered():
+        return fx.db_query(server, "SELECT COUNT(*) FROM release_builds WHERE runId IS NOT NULL")[1][0][0]
+
+    def wait_triggered(n):
+        deadline = time.monotonic() + 60 + n  # a bound on waiting, not a measurement
+        while triggered() < n:
+            if time.monotonic() > deadline:
+                raise SystemExit("only %d of %d builds triggered" % (triggered(), n))
+            time.sleep(0.5)
+
+    def in_parallel(versions, threads=4):
+        workers = [threading.Thread(target=create, args=(versions[i::threads],)) for i in range(threads)]
+        for w in workers:
+            w.start()
+        for w in workers:
+            w.join()
+
+    say("a. creating %d releases" % args.releases)
+    # a. releases in flight, each waiting on its build.
+    n, tenth = args.releases, max(1, args.releases // 10)
+    versions = ["%d.%d.0" % (1 + i // 1000, i % 1000) for i in range(n)]
+    in_parallel(versions[:tenth])
+    wait_triggered(tenth)
+    time.sleep(1)
+    threads_tenth, rss_tenth = proc_status(server.pid, "Threads"), proc_status(server.pid, "VmRSS")
+    for at in range(tenth, n, tenth):  # a tenth at a time, so the fakes keep up with the kickoffs
+        in_parallel(versions[at:at + tenth])
+        wait_triggered(min(n, at + tenth))
+        say("a. %d waiting on their builds" % min(n, at + tenth))
+    time.sleep(1)
+    threads_all, rss_all = proc_status(server.pid, "Threads"), proc_status(server.pid, "VmRSS")
+
+    say("c. the release page and /healthz")
+    # c. the release page against /healthz, same run.
+    rid = fx.db_query(server, "SELECT id FROM releases ORDER BY createdAt LIMIT 1")[1][0][0]
+    healthz = benchlib.wrk(url + "/healthz", args.duration, args.connections)
+    page = benchlib.wrk("%s/api/v1/%s/releases/%s" % (url, ctx.tenant_id, rid), args.duration, args.connections,
+                        headers=[auth])
+
+    say("b. the webhooks")
+    # b. every build's signed webhook, twice; then the whole-setup save of the same run.
+    tmp = tempfile.mkdtemp(prefix="slipway-bench-hooks-")
+    rows = fx.db_query(server, "SELECT b.runId, r.releaseBranch FROM release_builds b JOIN releases r ON r.id = b.releaseId")[1]
+    with open(os.path.join(tmp, "hooks.tsv"), "w") as f:
+        for run, branch in rows:
+            raw, headers = fake_circleci.webhook(hook["secret"], fake_circleci.workflow_completed_payload(
+                workflow_id=run, status="success", branch=branch))
+            f.write("%s\t%s\n" % (headers["circleci-signature"], raw.decode()))
+    env = dict(os.environ, BENCH_HOOKS=os.path.join(tmp, "hooks.tsv"), BENCH_THREADS="2")
+    result = {}
+    sender = threading.Thread(target=lambda: result.update(benchlib.wrk(
+        url + hook["path"], args.duration * 2, args.connections, script=os.path.join(ROOT, "bench", "webhooks.lua"), env=env)))
+    began = time.monotonic()
+    sender.start()
+    while fx.db_query(server, "SELECT COUNT(*) FROM webhook_deliveries")[1][0][0] < n and sender.is_alive():
+        time.sleep(0.02)
+    runtime = time.monotonic() - began  # to the last delivery applied (read every 20 ms)
+    sender.join()
+    hooks = result
+    applied = fx.db_query(server, "SELECT COUNT(*) FROM webhook_deliveries")[1][0][0]
+    unique = fx.db_query(server, "SELECT COUNT(DISTINCT runId) FROM webhook_deliveries")[1][0][0]
+    deadline = time.monotonic() + 120  # the build jobs take the signals and move the releases
+    while fx.db_query(server, "SELECT COUNT(*) FROM releases WHERE status = 'REGRESSION'")[1][0][0] < n:
+        if time.monotonic() > deadline:
+            break
+        time.sleep(0.5)
+    regression = fx.db_query(server, "SELECT COUNT(*) FROM releases WHERE status = 'REGRESSION'")[1][0][0]
+    events = fx.db_query(server, "SELECT COUNT(*) FROM release_events WHERE name = 'build-webhook'")[1][0][0]
+
+    say("b. the whole-setup saves")
+    for name in ("ec.pem", "rsa.pem"):
+        algo = ["-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256"] if name == "ec.pem" else \
+            ["-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048"]
+        subprocess.run(["openssl", "genpkey"] + algo + ["-out", os.path.join(tmp, name)], check=True, capture_output=True)
+    body = setup_fixture.body(os.path.join(tmp, "ec.pem"), os.path.join(tmp, "rsa.pem"))
+    tenant = harness.expect(check, server.request("POST", "/api/v1/tenants", {"orgName": "Bench saves"}, token=ctx.token),
+                            201)["id"]
+    with open(os.path.join(tmp, "setup.json"), "w") as f:
+        json.dump(body, f)
+    env = dict(os.environ, BENCH_BODY=os.path.join(tmp, "setup.json"))
+    saves = benchlib.wrk("%s/api/v1/%s/release-management/setup" % (url, tenant), args.duration, args.connections,
+                         headers=[auth], script=os.path.join(ROOT, "bench", "post_json.lua"), env=env)
+    shared.remember()
+    shared.close()
+
+    ok = True
+
+    def row(what, value, target, passed):
+        nonlocal ok
+        ok &= passed
+        print("%-58s %-28s %-14s %s" % (what, value, target, "PASS" if passed else "BELOW"))
+
+    print("\nbuild stage, %d releases, SQLite, wrk -c%d, %s" % (n, args.connections, time.strftime("%Y-%m-%d")))
+    row("a. threads, %d -> %d releases waiting on builds" % (tenth, n), "%d -> %d" % (threads_tenth, threads_all),
+        "flat", threads_all <= threads_tenth)
+    row("a. RSS (MiB), %d -> %d releases waiting" % (tenth, n), "%.1f -> %.1f (x%.2f)" % (
+        rss_tenth / 1024, rss_all / 1024, rss_all / rss_tenth), "< x1.25", rss_all < rss_tenth * 1.25)
+    row("b. signed webhooks applied per second (and duplicates)", "%.0f/s (%d in %.2f s)" % (applied / runtime, applied,
+                                                                                           runtime), ">= 3000/s",
+        applied / runtime >= 3000)
+    row("b. ... applied exactly once", "%d rows, %d runs, %d events" % (applied, unique, events), "= %d" % n,
+        applied == unique == events == n and hooks.get("errors", 1) == 0)
+    row("b. ... deliveries answered per second, duplicates included", "%.0f/s" % hooks["rps"], "", True)
+    row("b. ... releases moved to REGRESSION", "%d" % regression, "= %d" % n, regression == n)
+    row("b. whole-setup saves per second, same run", "%.0f/s" % saves["rps"], "(beside)", saves["errors"] == 0)
+    row("c. release page read / healthz", "%.0f / %.0f = %.2f" % (page["rps"], healthz["rps"], page["rps"] / healthz["rps"]),
+        ">= 0.3", page["rps"] / healthz["rps"] >= 0.3 and page["errors"] == 0)
+    print("   p99: release page %.1f ms, healthz %.1f ms, webhooks %.1f ms" % (page["p99"], healthz["p99"], hooks["p99"]))
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
