@@ -302,6 +302,8 @@ struct provider {
     struct provider_setting *base_url;        /* where the SaaS API is (default and override), or NULL: the integration says */
     struct provider_setting *timeout;         /* its own timeout, or NULL: SLIPWAY_OUTBOUND_TIMEOUT */
     struct provider_setting *const *settings; /* any other setting it reads (NULL-terminated, or NULL) */
+    const char *store_platform;               /* a store target: the platform it ships (ANDROID, IOS), else NULL */
+    const char *store_track;                  /* a store target: the track a submission goes to unless it names one */
     unsigned caps;                            /* enum provider_cap bits: exactly the ops that are not NULL */
     const struct provider_ops *ops;
 

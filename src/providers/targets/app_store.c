@@ -95,6 +95,8 @@ struct provider app_store_provider = {
     FIELDS(fields),
     .base_url = &api,
     .timeout = &timeout,
+    .store_platform = "IOS",
+    .store_track = "appStore",
     .caps = CAP_VERIFY,
     .ops = &ops,
 };
