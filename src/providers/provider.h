@@ -193,18 +193,24 @@ struct provider_ops {
     /* Input {"cursor"?}; output {"jobs": [{"id", "name", "url"}], "cursor"?}: one page of the jobs it could run. */
     provider_step_fn ci_list_jobs;
 
-    /* ---- app stores (c->config is the target) ---- */
+    /*
+     * ---- app stores (c->config is the target; src/stores runs them, docs/stores.md) ----
+     * The submission and rollout ops share one input: {"track", "versionCodes": [the build number], "releaseName",
+     * "releaseNotes"?: {language: text}, "inAppUpdatePriority"?, "fraction"?: 0..1 (submit, set_rollout; 1 or
+     * absent: everyone)}, and one output: {"editId"?, "status" (the store's word), "fraction", "already": bool (the
+     * store had it so: an earlier run's change whose answer was lost)}. Each reads before it writes.
+     */
     /* Input {"version", "buildNumber"}; output {"found": bool, "buildId"?, "state"?}: not found yet is done, not a failure. */
     provider_step_fn store_find_build;
-    /* Input {"buildId", "releaseNotes": {locale: text}, "track"?}; output {"submissionId", "state"}. */
+    /* Sends the build to the store (Play: the track's release at fraction). */
     provider_step_fn store_submit;
-    /* Input {"submissionId", "fraction": 0..1}; output {"fraction"}. */
+    /* The staged rollout to fraction (only larger). */
     provider_step_fn store_set_rollout;
-    /* Input {"submissionId"}; output {"state"}: the staged rollout stops where it is. */
+    /* The staged rollout stops where it is. */
     provider_step_fn store_halt;
-    /* Input {"submissionId"}; output {"state"}: a halted rollout goes on. */
+    /* A halted rollout goes on at its fraction. */
     provider_step_fn store_resume;
-    /* Input {"submissionId"}; output {"state"}: released to everyone. */
+    /* Released to everyone. */
     provider_step_fn store_complete;
     /* Input {"submissionId"}; output {"state", "reviewState", "fraction"}. */
     provider_step_fn store_status;

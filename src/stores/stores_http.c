@@ -26,14 +26,14 @@ void stores_http_start(struct jobs *j)
 static const char *const store_platforms[] = {"IOS", "ANDROID", NULL};
 const char *const submission_actions[] = {"rollout", "halt", "resume", "complete", NULL};
 
-/* Release notes: {language tag: text}, 1 to 20 languages, each text 1 to 500 characters (Play's limit). */
+/* Release notes: {language tag: text}, at most 20 languages, each text 1 to 500 characters (Play's limit). */
 static const char *check_notes(json_t *v)
 {
     const char *lang;
     json_t *text;
 
-    if (json_object_size(v) == 0 || json_object_size(v) > 20)
-        return "must hold 1 to 20 languages";
+    if (json_object_size(v) > 20)
+        return "must hold at most 20 languages";
     json_object_foreach(v, lang, text)
     {
         size_t n = strlen(lang);
@@ -270,10 +270,15 @@ static enum err_code pick_target(struct store_conn *c, const char *tenant, struc
     int rc;
 
     t->target[0] = '\0';
-    if (store_select(c,
-                     "SELECT id, targetType FROM tenant_target_integrations WHERE tenantId = ? AND isActive = ? "
-                     "AND (? = '' OR id = ?) ORDER BY createdAt, id",
-                     STORE_ARGS(STORE_TEXT(tenant), STORE_BOOL(true), STORE_TEXT(asked), STORE_TEXT(asked)), &st, err))
+    /* The id is compared only when one is asked for: PostgreSQL refuses '' as a uuid. */
+    if (asked[0] ? store_select(c,
+                                "SELECT id, targetType FROM tenant_target_integrations WHERE tenantId = ? AND isActive = ? "
+                                "AND id = ?",
+                                STORE_ARGS(STORE_TEXT(tenant), STORE_BOOL(true), STORE_TEXT(asked)), &st, err)
+                 : store_select(c,
+                                "SELECT id, targetType FROM tenant_target_integrations WHERE tenantId = ? AND isActive = ? "
+                                "ORDER BY createdAt, id",
+                                STORE_ARGS(STORE_TEXT(tenant), STORE_BOOL(true)), &st, err))
         return err->code;
     while (!t->target[0] && (rc = store_next(st, err)) == 1)
         if (ships((p = provider_by_type(store_col_text(st, 1))), t->platform))
@@ -327,8 +332,6 @@ static enum err_code create_body(struct store_conn *c, void *ctx, struct err *er
     for (i = 0; i < json_array_size(platforms); i++)
         listed = listed || json_equal(json_array_get(platforms, i), json_object_get(body, "platform"));
     json_decref(platforms);
-    if (strcmp(status, "READY") != 0)
-        return err_set(err, ERR_CONFLICT, "a %s release cannot be submitted: it must be READY", status);
     if (!listed) {
         err_detail(err, "platform", "is not one of the release's platforms");
         return err_set(err, ERR_INVALID, "invalid submission");
@@ -342,6 +345,8 @@ static enum err_code create_body(struct store_conn *c, void *ctx, struct err *er
         err_detail(err, "buildNumber", "is required: the release has no succeeded %s build with a build number", t->platform);
         return err_set(err, ERR_INVALID, "invalid submission");
     }
+    if (strcmp(status, "READY") != 0) /* after what the body alone decides: a 400 does not depend on the release's stage */
+        return err_set(err, ERR_CONFLICT, "a %s release cannot be submitted: it must be READY", status);
     if (store_select(c,
                      "SELECT status FROM store_submissions WHERE tenantId = ? AND releaseId = ? AND targetIntegrationId = ? "
                      "AND status NOT IN ('RELEASED', 'REJECTED', 'FAILED')",
@@ -353,7 +358,9 @@ static enum err_code create_body(struct store_conn *c, void *ctx, struct err *er
         return rc < 0 ? err->code : err_set(err, ERR_CONFLICT, "the release has a submission to this target under way");
     rand_uuid(t->id);
     clock_now(now);
-    notes = json_object_get(body, "releaseNotes") ? json_dumps(json_object_get(body, "releaseNotes"), JSON_COMPACT) : NULL;
+    notes = json_object_size(json_object_get(body, "releaseNotes")) > 0
+                ? json_dumps(json_object_get(body, "releaseNotes"), JSON_COMPACT)
+                : NULL;
     store_run(c,
               "INSERT INTO store_submissions (id, tenantId, releaseId, platform, targetIntegrationId, targetType, track, status, "
               "pendingAction, actionCount, buildNumber, rolloutMillionths, inAppUpdatePriority, releaseNotes, createdByAccountId, "
@@ -417,6 +424,10 @@ static enum err_code action_body(struct store_conn *c, void *ctx, struct err *er
     submission_clear(&s);
     if (!s.found || strcmp(s.release, t->release) != 0)
         return err_set(err, ERR_NOT_FOUND, "not found");
+    if ((t->event == SEV_ROLLOUT) != (t->permille != NULL)) {
+        err_detail(err, "rolloutPermille", t->permille ? "is only for rollout" : "is required for rollout");
+        return err_set(err, ERR_INVALID, "invalid action");
+    }
     if (s.pending[0])
         return err_set(err, ERR_CONFLICT, "the submission's %s is under way: try again when it has ended", s.pending);
     from = submission_status_parse(s.status);
@@ -459,9 +470,5 @@ enum err_code submission_action(struct request *req, struct err *err)
     t.event = (enum submission_event)event;
     t.reason = req->body ? json_string_value(json_object_get(req->body, "reason")) : NULL;
     t.permille = req->body ? json_object_get(req->body, "rolloutPermille") : NULL;
-    if ((t.event == SEV_ROLLOUT) != (t.permille != NULL)) {
-        err_detail(err, "rolloutPermille", t.permille ? "is only for rollout" : "is required for rollout");
-        return err_set(err, ERR_INVALID, "invalid action");
-    }
     return submission_change(req, action_body, &t, t.release, t.id, 200, err);
 }

@@ -101,8 +101,9 @@ enum { P_TOKEN, P_EDIT, P_READ, P_UPDATE, P_COMMIT, P_DISCARD };
 enum play_mode { PLAY_SUBMIT, PLAY_ROLLOUT, PLAY_HALT, PLAY_RESUME, PLAY_COMPLETE };
 
 #define PLAY_EDIT_TRIES 3
+#define NO_RIGHTS "Google Play refused the service account: grant it release rights in Play Console"
 
-/* The version codes of a release, joined, to compare with the input's. */
+/* Whether two releases' version codes are the same (non-empty) list. */
 static bool same_codes(const json_t *a, const json_t *b)
 {
     size_t i;
@@ -112,6 +113,13 @@ static bool same_codes(const json_t *a, const json_t *b)
         if (!json_is_string(json_array_get(a, i)) || !json_equal(json_array_get(a, i), json_array_get(b, i)))
             return false;
     return true;
+}
+
+/* The track the op acts on (its input's). */
+static const char *track_of(const struct provider_call *c)
+{
+    const char *t = json_string_value(json_object_get(c->input, "track"));
+    return t ? t : "";
 }
 
 /* Whether a release's userFraction is the wanted one (Play answers the double it was given). */
@@ -158,8 +166,7 @@ static bool play_want(struct provider_call *c, enum play_mode mode, const json_t
         break;
     default:
         if (!current || !json_is_number(json_object_get(current, "userFraction"))) {
-            provider_finish(c, VERDICT_INVALID, "track %s has no staged rollout of version code %s to %s",
-                            provider_text(c, "track"),
+            provider_finish(c, VERDICT_INVALID, "track %s has no staged rollout of version code %s to %s", track_of(c),
                             json_string_value(json_array_get(json_object_get(c->input, "versionCodes"), 0)),
                             mode == PLAY_HALT ? "halt" : "resume");
             return false;
@@ -182,7 +189,7 @@ static void play_send(struct provider_call *c)
 
     provider_escape(pkg, p, sizeof p);
     provider_escape(provider_data_text(c, "edit"), e, sizeof e);
-    provider_escape(provider_text(c, "track"), t, sizeof t);
+    provider_escape(track_of(c), t, sizeof t);
     switch (c->state.step) {
     case P_TOKEN:
         google_token(c, "https://www.googleapis.com/auth/androidpublisher");
@@ -199,7 +206,7 @@ static void play_send(struct provider_call *c)
         if (strcmp(provider_data_text(c, "status"), "completed") != 0 && json_object_get(c->state.data, "kept"))
             json_array_extend(releases, json_object_get(c->state.data, "kept")); /* the release users have now stays theirs */
         json_array_append_new(releases, wanted_release(c));
-        track = json_pack("{s:s, s:o}", "track", provider_text(c, "track"), "releases", releases);
+        track = json_pack("{s:s, s:o}", "track", track_of(c), "releases", releases);
         body = json_dumps(track, JSON_COMPACT);
         google_call(c, "PUT", provider_url(target, api.text, "/androidpublisher/v3/applications/%s/edits/%s/tracks/%s", p, e, t),
                     body);
@@ -225,7 +232,7 @@ static void play_done(struct provider_call *c, bool already)
     json_object_set(c->output, "status", json_object_get(c->state.data, "status"));
     json_object_set(c->output, "fraction", json_object_get(c->state.data, "fraction"));
     json_object_set_new(c->output, "already", json_boolean(already));
-    provider_finish(c, VERDICT_VALID, "track %s: version code %s is %s%s", provider_text(c, "track"),
+    provider_finish(c, VERDICT_VALID, "track %s: version code %s is %s%s", track_of(c),
                     json_string_value(json_array_get(json_object_get(c->input, "versionCodes"), 0)),
                     provider_data_text(c, "status"), already ? " already" : "");
 }
@@ -268,15 +275,14 @@ static void play_apply(struct provider_call *c, const struct outbound_response *
         return;
     }
     snprintf(msg, sizeof msg, "package %s or track %s not found, or the service account has no access to it in Play Console",
-             provider_text(c, "googlePackageName"), provider_text(c, "track"));
+             provider_text(c, "googlePackageName"), track_of(c));
     switch (c->state.step) {
     case P_TOKEN:
         if (google_granted(c, res))
             provider_next(c, P_EDIT);
         return;
     case P_EDIT:
-        if (provider_failed(c, res, "Google Play refused the service account: grant it release rights in Play Console", msg) ||
-            !(j = provider_answer_json(c, res)))
+        if (provider_failed(c, res, NO_RIGHTS, msg) || !(j = provider_answer_json(c, res)))
             return;
         json_object_set(c->state.data, "edit", json_object_get(j, "id"));
         json_object_set_new(c->state.data, "edits", json_integer(provider_data_int(c, "edits") + 1));
@@ -286,9 +292,7 @@ static void play_apply(struct provider_call *c, const struct outbound_response *
     case P_READ:
         if (res->status == 404) { /* a track nobody released to yet */
             j = json_object();
-        } else if (provider_failed(c, res, "Google Play refused the service account: grant it release rights in Play Console",
-                                   msg) ||
-                   !(j = provider_answer_json(c, res))) {
+        } else if (provider_failed(c, res, NO_RIGHTS, msg) || !(j = provider_answer_json(c, res))) {
             return;
         }
         if (play_read(c, mode, j))
@@ -296,8 +300,7 @@ static void play_apply(struct provider_call *c, const struct outbound_response *
         json_decref(j);
         return;
     case P_UPDATE:
-        if (!provider_failed(c, res, "Google Play refused the service account: grant it release rights in Play Console",
-                             "Google Play refused the track update (an unknown version code or track)"))
+        if (!provider_failed(c, res, NO_RIGHTS, "Google Play refused the track update (an unknown version code or track)"))
             provider_next(c, P_COMMIT);
         return;
     case P_COMMIT:
@@ -306,8 +309,7 @@ static void play_apply(struct provider_call *c, const struct outbound_response *
             provider_next(c, P_EDIT); /* expired, superseded, or committed already: read again in a new edit */
             return;
         }
-        if (!provider_failed(c, res, "Google Play refused the service account: grant it release rights in Play Console",
-                             "Google Play refused to commit the edit"))
+        if (!provider_failed(c, res, NO_RIGHTS, "Google Play refused to commit the edit"))
             play_done(c, false);
         return;
     default:
