@@ -81,6 +81,7 @@ class StorePlayKillTest(unittest.TestCase):
             return wait_for("the submission's action to end", done)
 
         sub = {}
+        start = self.client.mark()
 
         def submit():
             sub.update(harness.expect(self, server.request("POST", base, {"platform": "ANDROID", "buildNumber": sp.CODE,
@@ -98,6 +99,9 @@ class StorePlayKillTest(unittest.TestCase):
         got = settled(sub["id"])
         self.assertEqual((got["status"], got["rolloutFraction"]), ("ROLLING_OUT", 0.5), got)
 
+        commits = [r["status"] for r in self.client.requests("play", start) if r.get("path", "").endswith(":commit")]
+        self.assertEqual(commits, [200, 404, 200, 404], "each commit made by the call a kill interrupted; the resumed "
+                                                          "call's commit refused as done, a new edit found it applied")
         pkg = self.client.data("play")["packages"][package]
         self.assertEqual(len(pkg["commits"]), 2, "the submission and the increase, each committed once")
         [live] = pkg["tracks"]["production"]
