@@ -12,6 +12,11 @@
  * to the notifications) and the job's end in one transaction. The ops read
  * before they write (a change already made is done), so a job run again
  * after a crash applies nothing twice.
+ *
+ * A store that reviews (App Store Connect) keeps the submit job going: while
+ * the build is missing or processing it asks again later (PROCESSING), and
+ * once sent it follows the review (store_status: in review, rejected,
+ * approved), polling 1 s after a change, doubling up to 5 minutes.
  */
 #ifndef SLIPWAY_STORES_H
 #define SLIPWAY_STORES_H
@@ -37,7 +42,7 @@ void stores_submission_step(void *ctx, struct job *j);
 struct submission {
     bool found;
     char id[UUID_SIZE], release[UUID_SIZE], platform[16], target[UUID_SIZE], target_type[16], track[64], status[16];
-    char pending[16], build_number[64], version[64], edit[256];
+    char pending[16], build_number[64], version[64], edit[256], store_version[256];
     int64_t millionths, action_count, priority; /* priority: -1 when none */
     json_t *notes;                              /* {"en-US": text} or NULL; owned */
 };

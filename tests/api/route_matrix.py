@@ -152,6 +152,13 @@ def plant_submission(server, tenant_id, release_id):
     return submission_id
 
 
+def ready_for_submission(server, release_id):
+    """Puts a planted release where a submission is accepted: READY, none of its submissions under way."""
+    fx.db_execute(server, "UPDATE releases SET status = 'READY', resumeStatus = NULL WHERE id = ?", (release_id,))
+    fx.db_execute(server, "UPDATE store_submissions SET status = 'FAILED', pendingAction = NULL WHERE releaseId = ?",
+                  (release_id,))
+
+
 def reset_submission(server, submission_id, action):
     """Puts a planted submission back where action is allowed (an accepted action leaves it pending)."""
     fx.db_execute(server, "UPDATE store_submissions SET status = ?, pendingAction = NULL, rolloutMillionths = 0 "

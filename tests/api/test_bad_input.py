@@ -286,6 +286,8 @@ class BadInputTest(harness.ApiTest):
                             route_matrix.set_release_status(self.server, self.c.release_id, case.values["action"])
                         if case.values.get("storeAction"):  # the same for a store submission's action
                             route_matrix.reset_submission(self.server, self.c.submission_id, case.values["storeAction"])
+                        elif case.method == "POST" and case.path.endswith("/submissions"):  # and for a submission
+                            route_matrix.ready_for_submission(self.server, self.c.release_id)
                         resp = self.send(case, self.c, body=body)
                         if resp.status < 300:
                             accepted += 1

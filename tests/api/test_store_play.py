@@ -23,11 +23,11 @@ def tearDownModule():
     vf.stop_servers()
 
 
-def ready_release(test, ctx, version, ready=True):
-    """A release of ANDROID through a fresh GitHub connection, past kickoff (BUILDING), then READY (approvals are
+def ready_release(test, ctx, version, ready=True, platform="ANDROID"):
+    """A release of platform through a fresh GitHub connection, past kickoff (BUILDING), then READY (approvals are
     the lifecycle's: here the row is set so)."""
     integ, _ = tr.connect_scm(ctx)
-    body = {"version": version, "releaseType": "MINOR", "platforms": ["ANDROID"], "scmIntegrationId": integ["id"]}
+    body = {"version": version, "releaseType": "MINOR", "platforms": [platform], "scmIntegrationId": integ["id"]}
     rel = harness.expect(test, ctx.server.request("POST", "/api/v1/%s/releases" % ctx.tenant_id, body,
                                                    token=ctx.token), 201)
     wait_for(test, "the kickoff to end", lambda: harness.expect(test, ctx.server.request(
