@@ -197,8 +197,10 @@ struct provider_ops {
      * ---- app stores (c->config is the target; src/stores runs them, docs/stores.md) ----
      * The submission and rollout ops share one input: {"track", "versionCodes": [the build number], "releaseName",
      * "releaseNotes"?: {language: text}, "inAppUpdatePriority"?, "fraction"?: 0..1 (submit, set_rollout; 1 or
-     * absent: everyone)}, and one output: {"editId"?, "status" (the store's word), "fraction", "already": bool (the
-     * store had it so: an earlier run's change whose answer was lost)}. Each reads before it writes.
+     * absent: everyone), "storeVersionId"? (the store's id of what was submitted)}, and one output: {"status" (the
+     * store's word), "fraction"?, "editId"? (Play), "storeVersionId"?, "storeSubmissionId"? (App Store), "already"?:
+     * bool (the store had it so: an earlier run's change whose answer was lost), "waiting"?: why (not ready: the build
+     * is processing; done, ask again later)}. Each reads before it writes.
      */
     /* Input {"version", "buildNumber"}; output {"found": bool, "buildId"?, "state"?}: not found yet is done, not a failure. */
     provider_step_fn store_find_build;
@@ -212,7 +214,7 @@ struct provider_ops {
     provider_step_fn store_resume;
     /* Released to everyone. */
     provider_step_fn store_complete;
-    /* Input {"submissionId"}; output {"state", "reviewState", "fraction"}. */
+    /* Input as above; output {"state"}: the store's word for the submission (App Store: the version's appStoreState). */
     provider_step_fn store_status;
 
     /* ---- chat (c->config is the communication integration) ---- */

@@ -403,7 +403,7 @@ void stores_submission_step(void *ctx, struct job *j)
     }
     if (call)
         call_done(env, j, action, call);
-    else if (start_call(env, j, &s, j->step == 1 ? "poll" : action, &err)) {
+    else if (start_call(env, j, &s, (action = j->step == 1 ? "poll" : action), &err)) {
         struct outcome o = {
             .job = j, .id = id, .action = action, .verdict = VERDICT_INVALID, .message = err.message, .given_up = true};
         struct err e2;

@@ -138,6 +138,12 @@ static const char *asc_attr(json_t *item, const char *name)
     return v ? v : "";
 }
 
+/* Whether a version in this appStoreState is still to be sent for review (being prepared, or rejected). */
+static bool editable(const char *state)
+{
+    return strcmp(state, "PREPARE_FOR_SUBMISSION") == 0 || strstr(state, "REJECTED") != NULL;
+}
+
 /* A relationship {"data": {"type", "id"}} to put in a request. Caller owns. */
 static json_t *asc_rel(const char *type, const char *id)
 {
@@ -312,8 +318,7 @@ static void submit_read(struct provider_call *c, const struct outbound_response 
         state = asc_attr(item, "appStoreState");
         if (item)
             json_object_set(c->state.data, "version", json_object_get(item, "id"));
-        if (item && strcmp(state, "PREPARE_FOR_SUBMISSION") != 0 && strcmp(state, "DEVELOPER_REJECTED") != 0 &&
-            strcmp(state, "REJECTED") != 0 && strcmp(state, "METADATA_REJECTED") != 0)
+        if (item && !editable(state))
             submit_done(c, state); /* sent already, by an earlier run whose answer was lost */
         else
             provider_next(c, item ? A_LOCALES : A_CREATE);
@@ -354,7 +359,7 @@ static void submit_read(struct provider_call *c, const struct outbound_response 
         break;
     case A_CHECK:
         state = asc_attr(json_object_get(j, "data"), "appStoreState");
-        if (strcmp(state, "PREPARE_FOR_SUBMISSION") != 0 && !strstr(state, "REJECTED")) {
+        if (!editable(state)) {
             submit_done(c, state); /* it went through */
         } else {                   /* a blocker: Apple says what */
             json_object_set(c->output, "cause", json_object_get(c->state.data, "blocker"));
