@@ -32,6 +32,8 @@
 #include "verify/verify_http.h"
 #include "releases/releases.h"
 #include "releases/releases_http.h"
+#include "stores/stores.h"
+#include "stores/stores_http.h"
 #include "notify/notify.h"
 #include "verify/reverify.h"
 #include "verify/verify.h"
@@ -167,6 +169,7 @@ static int serve(struct app *app)
     struct webhooks_prune_env wenv = {.retention_s = app->cfg.job_retention};
     struct release_env renv = {.loop = &app->providers};
     struct notify_env nenv = {.loop = &app->providers};
+    struct stores_env senv = {.loop = &app->providers};
     struct job_kind job_kinds[] = {{VERIFY_JOB, verify_job_step, &venv},
                                    {VERIFY_ALL_JOB, verify_all_step, &venv},
                                    {REVERIFY_JOB, reverify_step, &venv},
@@ -174,6 +177,7 @@ static int serve(struct app *app)
                                    {RELEASE_KICKOFF_JOB, release_kickoff_step, &renv},
                                    {RELEASE_BUILD_JOB, release_build_step, &renv},
                                    {NOTIFY_DELIVERY_JOB, notify_delivery_step, &nenv},
+                                   {STORE_SUBMISSION_JOB, stores_submission_step, &senv},
                                    {NULL, NULL, NULL}};
     size_t njob_kinds = ARRAY_LEN(job_kinds) - 1;
     struct probe *probe = NULL;
@@ -226,6 +230,8 @@ static int serve(struct app *app)
     renv.keys = app->keys;
     nenv.store = app->store;
     nenv.keys = app->keys;
+    senv.store = app->store;
+    senv.keys = app->keys;
     jo.keys = app->keys;
     if (app->cfg.test_probe[0]) { /* test runs only */
         if (!(probe = probe_new(app->cfg.test_probe, app->providers.out, &err)))
@@ -252,6 +258,7 @@ static int serve(struct app *app)
     setup_http_start(app->status_cache, app->keys);
     verify_http_start(app->jobs, app->keys, &app->providers);
     releases_http_start(app->jobs);
+    stores_http_start(app->jobs);
     identity_http_start(&(struct identity_env){
         .keys = app->keys, .loop = &app->providers, .pool = app->hash_pool, .public_url = app->cfg.public_url});
     app->server = server = server_start(&so, routes, routes_count, &routes_hooks, app->store, &err);

@@ -22,6 +22,7 @@
 #include "releases/releases_http.h"
 #include "setup/setup.h"
 #include "setup/setup_http.h"
+#include "stores/stores_http.h"
 #include "system/metrics_http.h"
 #include "system/system_http.h"
 #include "tenancy/auth.h"
@@ -133,6 +134,12 @@ const struct route routes[] = {
     {"GET", "/api/v1/{tenantId}/releases/{releaseId}/events/stream", ACCESS_VIEWER, NULL, release_stream},
     {"GET", "/api/v1/{tenantId}/release-configuration", ACCESS_VIEWER, NULL, release_config_get},
     {"PUT", "/api/v1/{tenantId}/release-configuration", ACCESS_OWNER, &release_config_schema, release_config_put},
+    /* Store submissions and staged rollouts (docs/stores.md): viewers read, editors submit and act. */
+    {"GET", "/api/v1/{tenantId}/releases/{releaseId}/submissions", ACCESS_VIEWER, NULL, submissions_list},
+    {"POST", "/api/v1/{tenantId}/releases/{releaseId}/submissions", ACCESS_EDITOR, &submission_create_schema, submissions_create},
+    {"GET", "/api/v1/{tenantId}/releases/{releaseId}/submissions/{submissionId}", ACCESS_VIEWER, NULL, submission_get},
+    {"POST", "/api/v1/{tenantId}/releases/{releaseId}/submissions/{submissionId}/{storeAction}", ACCESS_EDITOR,
+     &submission_action_schema, submission_action},
 
     /* Notifications (docs/notifications.md): owners write the rules, viewers read them, the log and the catalogue. */
     {"GET", "/api/v1/{tenantId}/notification-events", ACCESS_VIEWER, NULL, notification_events_list},
@@ -170,6 +177,9 @@ json_t *routes_param_values(const char *param)
     } else if (strcmp(param, "action") == 0) {
         for (int i = 0; release_actions[i]; i++)
             json_array_append_new(values, json_string(release_actions[i]));
+    } else if (strcmp(param, "storeAction") == 0) {
+        for (int i = 0; submission_actions[i]; i++)
+            json_array_append_new(values, json_string(submission_actions[i]));
     } else {
         json_decref(values);
         values = NULL;

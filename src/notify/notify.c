@@ -33,6 +33,9 @@ static const struct {
     {"ACTION", "resume", "release.resumed"},
     {"ACTION", "retry", "release.retried"},
     {"ACTION", "cancel", "release.cancelled"},
+    {"STATUS", "submitted", "release.submitted"}, /* src/stores (docs/stores.md) */
+    {"STATUS", "rejected", "release.rejected"},
+    {"STATUS", "rollout-updated", "rollout.updated"},
 };
 
 static const char *release_event_of(const char *kind, const char *name)

@@ -193,20 +193,28 @@ struct provider_ops {
     /* Input {"cursor"?}; output {"jobs": [{"id", "name", "url"}], "cursor"?}: one page of the jobs it could run. */
     provider_step_fn ci_list_jobs;
 
-    /* ---- app stores (c->config is the target) ---- */
+    /*
+     * ---- app stores (c->config is the target; src/stores runs them, docs/stores.md) ----
+     * The submission and rollout ops share one input: {"track", "versionCodes": [the build number], "releaseName",
+     * "releaseNotes"?: {language: text}, "inAppUpdatePriority"?, "fraction"?: 0..1 (submit, set_rollout; 1 or
+     * absent: everyone), "storeVersionId"? (the store's id of what was submitted)}, and one output: {"status" (the
+     * store's word), "fraction"?, "editId"? (Play), "storeVersionId"?, "storeSubmissionId"? (App Store), "already"?:
+     * bool (the store had it so: an earlier run's change whose answer was lost), "waiting"?: why (not ready: the build
+     * is processing; done, ask again later)}. Each reads before it writes.
+     */
     /* Input {"version", "buildNumber"}; output {"found": bool, "buildId"?, "state"?}: not found yet is done, not a failure. */
     provider_step_fn store_find_build;
-    /* Input {"buildId", "releaseNotes": {locale: text}, "track"?}; output {"submissionId", "state"}. */
+    /* Sends the build to the store (Play: the track's release at fraction). */
     provider_step_fn store_submit;
-    /* Input {"submissionId", "fraction": 0..1}; output {"fraction"}. */
+    /* The staged rollout to fraction (only larger). */
     provider_step_fn store_set_rollout;
-    /* Input {"submissionId"}; output {"state"}: the staged rollout stops where it is. */
+    /* The staged rollout stops where it is. */
     provider_step_fn store_halt;
-    /* Input {"submissionId"}; output {"state"}: a halted rollout goes on. */
+    /* A halted rollout goes on at its fraction. */
     provider_step_fn store_resume;
-    /* Input {"submissionId"}; output {"state"}: released to everyone. */
+    /* Released to everyone. */
     provider_step_fn store_complete;
-    /* Input {"submissionId"}; output {"state", "reviewState", "fraction"}. */
+    /* Input as above; output {"state"}: the store's word for the submission (App Store: the version's appStoreState). */
     provider_step_fn store_status;
 
     /* ---- chat (c->config is the communication integration) ---- */
@@ -302,6 +310,8 @@ struct provider {
     struct provider_setting *base_url;        /* where the SaaS API is (default and override), or NULL: the integration says */
     struct provider_setting *timeout;         /* its own timeout, or NULL: SLIPWAY_OUTBOUND_TIMEOUT */
     struct provider_setting *const *settings; /* any other setting it reads (NULL-terminated, or NULL) */
+    const char *store_platform;               /* a store target: the platform it ships (ANDROID, IOS), else NULL */
+    const char *store_track;                  /* a store target: the track a submission goes to unless it names one */
     unsigned caps;                            /* enum provider_cap bits: exactly the ops that are not NULL */
     const struct provider_ops *ops;
 

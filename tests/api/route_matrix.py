@@ -141,10 +141,35 @@ def plant_rule(server, tenant_id, integration_id):
     return rule_id
 
 
+def plant_submission(server, tenant_id, release_id):
+    """A store submission of the tenant's release (docs/stores.md), written to the database, its target gone:
+    ROLLING_OUT with nothing pending, so each action is allowed once reset_submission has run."""
+    submission_id, now = str(uuid.uuid4()), harness.format_time(harness.now())
+    fx.db_execute(server, "INSERT INTO store_submissions (id, tenantId, releaseId, platform, targetType, track, status, "
+                          "actionCount, buildNumber, rolloutMillionths, createdAt, updatedAt) "
+                          "VALUES (?, ?, ?, 'IOS', 'APP_STORE', 'appStore', 'ROLLING_OUT', 0, '1', 0, ?, ?)",
+                  (submission_id, tenant_id, release_id, now, now))
+    return submission_id
+
+
+def ready_for_submission(server, release_id):
+    """Puts a planted release where a submission is accepted: READY, none of its submissions under way."""
+    fx.db_execute(server, "UPDATE releases SET status = 'READY', resumeStatus = NULL WHERE id = ?", (release_id,))
+    fx.db_execute(server, "UPDATE store_submissions SET status = 'FAILED', pendingAction = NULL WHERE releaseId = ?",
+                  (release_id,))
+
+
+def reset_submission(server, submission_id, action):
+    """Puts a planted submission back where action is allowed (an accepted action leaves it pending)."""
+    fx.db_execute(server, "UPDATE store_submissions SET status = ?, pendingAction = NULL, rolloutMillionths = 0 "
+                          "WHERE id = ?", ("HALTED" if action == "resume" else "ROLLING_OUT", submission_id))
+
+
 def org_with_integrations(server, types):
     """harness.new_org's fresh tenant (owner, editor, viewer) with an integration of each of types ({type:
     category}, the catalog's order): org.by_type[type], and org.by_category[category] (its first type's),
-    a pending invitation: org.invitation, a release (plant_release): org.release_id, an identity
+    a pending invitation: org.invitation, a release (plant_release): org.release_id, its store submission
+    (plant_submission): org.submission_id, an identity
     provider: org.iam_provider_id, and a notification rule (plant_rule): org.rule_id."""
     org = harness.new_org(server)
     org.by_type, org.by_category = {}, {}
@@ -153,6 +178,7 @@ def org_with_integrations(server, types):
         org.by_category.setdefault(category, make(type_))
     org.invitation = invite(server, org.owner.token, org.id)
     org.release_id = plant_release(server, org.id)
+    org.submission_id = plant_submission(server, org.id, org.release_id)
     org.iam_provider_id = iam_provider(server, org.owner.token, org.id)
     org.rule_id = plant_rule(server, org.id, org.by_category["communication"]["id"])
     return org
@@ -161,7 +187,7 @@ def org_with_integrations(server, types):
 def integration_markers(org):
     """Names and ids of org's integrations, its release's, its sign-on provider's and its notification rule's: none
     may show in an answer to another tenant."""
-    out = {org.release_id, org.iam_provider_id, org.rule_id}
+    out = {org.release_id, org.submission_id, org.iam_provider_id, org.rule_id}
     for integ in org.by_type.values():
         out |= {integ["id"], integ["displayName"]}
     return out

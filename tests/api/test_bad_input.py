@@ -164,6 +164,8 @@ class BadInputTest(harness.ApiTest):
             ids["releaseId"] = org.release_id
         if "ruleId" in case.params:
             ids["ruleId"] = org.rule_id
+        if "submissionId" in case.params:
+            ids["submissionId"] = org.submission_id
         ids.update(override)
         missing = [p for p in case.params if p not in ids]
         if missing:
@@ -282,6 +284,10 @@ class BadInputTest(harness.ApiTest):
                     with self.subTest(case=str(case), field=field, value=bad):
                         if case.values.get("action"):  # an action is accepted once; put the release back
                             route_matrix.set_release_status(self.server, self.c.release_id, case.values["action"])
+                        if case.values.get("storeAction"):  # the same for a store submission's action
+                            route_matrix.reset_submission(self.server, self.c.submission_id, case.values["storeAction"])
+                        elif case.method == "POST" and case.path.endswith("/submissions"):  # and for a submission
+                            route_matrix.ready_for_submission(self.server, self.c.release_id)
                         resp = self.send(case, self.c, body=body)
                         if resp.status < 300:
                             accepted += 1

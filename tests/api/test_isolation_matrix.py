@@ -94,6 +94,8 @@ class IsolationMatrixTest(harness.ApiTest):
             ids["releaseId"] = src.release_id
         if "ruleId" in case.params:
             ids["ruleId"] = src.rule_id
+        if "submissionId" in case.params:
+            ids["submissionId"] = src.submission_id
         return ids
 
     def random_ids(self, case, keep=()):

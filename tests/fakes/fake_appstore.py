@@ -4,7 +4,7 @@
 import copy
 import uuid
 
-from fakebase import now, number, bearer, parse_jwt, ecdsa_raw_to_der, J, Provider
+from fakebase import now, number, bearer, parse_jwt, ecdsa_raw_to_der, J, Provider, Resp
 
 
 class AppStore(Provider):
@@ -12,7 +12,19 @@ class AppStore(Provider):
 
     data: {"keys": {kid: {"issuer": issuer id, "publicKey": PEM (or "privateKey": PEM, turned into its
                           public key on registration), "revoked": false}},
-           "apps": {issuer id: [{"id", "bundleId", "name", "sku"}]}}
+           "apps": {issuer id: [{"id", "bundleId", "name", "sku"}]},
+           "builds": {build id: {"app", "version" (the build number), "versionString", "processingState"}},
+           "versions": {version id: {"app", "versionString", "platform", "appStoreState", "build",
+                                     "localizations": {locale: {"id", "whatsNew"}}}},
+           "reviewSubmissions": {id: {"app", "platform", "state", "items": [version ids]}},
+           "blockers": {app id: [{"code", "detail"}]}  (a submit answers 409 with them; the test removes them),
+           "locales": [the localizations a new version gets], "requests": {"release": [version ids]}}
+    The store calls (docs/stores.md): builds by app, build number and version; appStoreVersions listed per app,
+    made (PREPARE_FOR_SUBMISSION, with the default localizations), read; localizations listed and patched;
+    the build attached (it must be VALID); review submissions (one open a platform: a second is 409), their
+    items (a version once: 409), submitted (the versions WAITING_FOR_REVIEW, or 409 with the app's blockers);
+    release requests (PENDING_DEVELOPER_RELEASE -> READY_FOR_SALE). Review advances when the test patches a
+    version's appStoreState.
     Every request needs `Authorization: Bearer <ES256 JWT>`; the fake checks the header (alg ES256, kid
     registered, typ JWT), the claims (iss = the key's issuer, aud = appstoreconnect-v1, iat not in the future,
     exp after now and at most iat + 1200) and the signature (raw R||S, verified with openssl).  The outcome is
@@ -23,7 +35,8 @@ class AppStore(Provider):
     server_header = "daiquiri/5"
 
     def initial(self):
-        return {"keys": {}, "apps": {}}
+        return {"keys": {}, "apps": {}, "builds": {}, "versions": {}, "reviewSubmissions": {}, "blockers": {},
+                "locales": ["en-US"], "requests": {"release": []}}
 
     def prepare(self, patch):
         for info in (patch.get("keys") or {}).values():
@@ -142,4 +155,133 @@ class AppStore(Provider):
                                     for a in apps],
                            "links": {"self": base + ("?" + req.query if req.query else "")},
                            "meta": {"paging": {"total": len(apps), "limit": int(limit)}}})
+        if parts[:1] == ["v1"] and len(parts) >= 2:
+            return self._store(req, issuer, parts[1:])
+        return self.not_found(req)
+
+    # -- the store calls -------------------------------------------------------
+
+    def _app_ids(self, issuer):
+        with self.lock:
+            return {str(a.get("id", number(a["bundleId"], 10))) for a in self.data["apps"].get(issuer, [])}
+
+    @staticmethod
+    def _version_json(vid, v):
+        return {"type": "appStoreVersions", "id": vid,
+                "attributes": {"platform": v["platform"], "versionString": v["versionString"],
+                               "appStoreState": v["appStoreState"], "releaseType": v.get("releaseType", "MANUAL")}}
+
+    def _conflict(self, code, detail):
+        return self._errors(409, code, "The request cannot be fulfilled because of the state of another resource.",
+                            detail)
+
+    def _store(self, req, issuer, parts):
+        apps = self._app_ids(issuer)
+        body = req.json() if req.body else None
+        data = (body or {}).get("data") if isinstance(body, dict) else None
+        rel = lambda name: ((data or {}).get("relationships", {}).get(name) or {}).get("data", {}).get("id")  # noqa: E731
+        with self.lock:
+            d = self.data
+            if parts == ["builds"] and req.method == "GET":
+                found = [(bid, b) for bid, b in d["builds"].items()
+                         if b["app"] == req.param("filter[app]") and b["app"] in apps
+                         and b["version"] == req.param("filter[version]")
+                         and b["versionString"] == req.param("filter[preReleaseVersion.version]")]
+                return J(200, {"data": [{"type": "builds", "id": bid, "attributes": {
+                    "version": b["version"], "processingState": b["processingState"]}} for bid, b in found[:1]]})
+            if len(parts) == 3 and parts[0] == "apps" and parts[2] == "appStoreVersions" and req.method == "GET":
+                if parts[1] not in apps:
+                    return self.not_found(req)
+                found = [(vid, v) for vid, v in d["versions"].items() if v["app"] == parts[1]
+                         and v["versionString"] == req.param("filter[versionString]", v["versionString"])
+                         and v["platform"] == req.param("filter[platform]", v["platform"])]
+                return J(200, {"data": [self._version_json(vid, v) for vid, v in found]})
+            if parts == ["appStoreVersions"] and req.method == "POST":
+                app, attrs = rel("app"), (data or {}).get("attributes", {})
+                if app not in apps:
+                    return self.not_found(req)
+                if any(v["app"] == app and v["versionString"] == attrs.get("versionString") for v in d["versions"].values()):
+                    return self._conflict("ENTITY_ERROR.ATTRIBUTE.INVALID.DUPLICATE",
+                                          "You cannot create a new version of the App in the current state.")
+                vid = str(uuid.uuid4())
+                d["versions"][vid] = {"app": app, "versionString": attrs.get("versionString"),
+                                      "platform": attrs.get("platform"), "appStoreState": "PREPARE_FOR_SUBMISSION",
+                                      "releaseType": attrs.get("releaseType", "MANUAL"), "build": None,
+                                      "localizations": {loc: {"id": str(uuid.uuid4()), "whatsNew": None}
+                                                        for loc in d["locales"]}}
+                return J(201, {"data": self._version_json(vid, d["versions"][vid])})
+            if len(parts) >= 2 and parts[0] == "appStoreVersions":
+                v = d["versions"].get(parts[1])
+                if v is None or v["app"] not in apps:
+                    return self.not_found(req)
+                if len(parts) == 2 and req.method == "GET":
+                    return J(200, {"data": self._version_json(parts[1], v)})
+                if parts[2:] == ["appStoreVersionLocalizations"] and req.method == "GET":
+                    return J(200, {"data": [{"type": "appStoreVersionLocalizations", "id": loc["id"],
+                                             "attributes": {"locale": name, "whatsNew": loc["whatsNew"]}}
+                                            for name, loc in v["localizations"].items()]})
+                if parts[2:] == ["relationships", "build"] and req.method == "PATCH":
+                    b = d["builds"].get((data or {}).get("id"))
+                    if b is None or b["app"] != v["app"] or b["processingState"] != "VALID":
+                        return self._conflict("ENTITY_ERROR.RELATIONSHIP.INVALID", "The build is not valid for this version.")
+                    v["build"] = data["id"]
+                    return Resp(204)
+                return self.not_found(req)
+            if len(parts) == 2 and parts[0] == "appStoreVersionLocalizations" and req.method == "PATCH":
+                for v in d["versions"].values():
+                    for loc in v["localizations"].values():
+                        if loc["id"] == parts[1] and v["app"] in apps:
+                            loc["whatsNew"] = (data or {}).get("attributes", {}).get("whatsNew")
+                            return J(200, {"data": {"type": "appStoreVersionLocalizations", "id": parts[1]}})
+                return self.not_found(req)
+            if parts == ["reviewSubmissions"] and req.method == "GET":
+                states = (req.param("filter[state]") or "").split(",")
+                found = [(rid, r) for rid, r in d["reviewSubmissions"].items() if r["app"] == req.param("filter[app]")
+                         and r["app"] in apps and (not states[0] or r["state"] in states)]
+                return J(200, {"data": [{"type": "reviewSubmissions", "id": rid, "attributes": {
+                    "platform": r["platform"], "state": r["state"]}} for rid, r in found]})
+            if parts == ["reviewSubmissions"] and req.method == "POST":
+                app = rel("app")
+                if app not in apps:
+                    return self.not_found(req)
+                if any(r["app"] == app and r["state"] == "READY_FOR_REVIEW" for r in d["reviewSubmissions"].values()):
+                    return self._conflict("STATE_ERROR", "A review submission is already in progress for this platform.")
+                rid = str(uuid.uuid4())
+                d["reviewSubmissions"][rid] = {"app": app, "platform": "IOS", "state": "READY_FOR_REVIEW", "items": []}
+                return J(201, {"data": {"type": "reviewSubmissions", "id": rid, "attributes": {"state": "READY_FOR_REVIEW"}}})
+            if parts == ["reviewSubmissionItems"] and req.method == "POST":
+                r, vid = d["reviewSubmissions"].get(rel("reviewSubmission")), rel("appStoreVersion")
+                if r is None or r["app"] not in apps or vid not in d["versions"]:
+                    return self.not_found(req)
+                if vid in r["items"]:
+                    return self._conflict("ENTITY_ERROR.RELATIONSHIP.INVALID", "The item is already in the submission.")
+                r["items"].append(vid)
+                return J(201, {"data": {"type": "reviewSubmissionItems", "id": str(uuid.uuid4())}})
+            if len(parts) == 2 and parts[0] == "reviewSubmissions" and req.method == "PATCH":
+                r = d["reviewSubmissions"].get(parts[1])
+                if r is None or r["app"] not in apps:
+                    return self.not_found(req)
+                if r["state"] != "READY_FOR_REVIEW" or not (data or {}).get("attributes", {}).get("submitted"):
+                    return self._conflict("STATE_ERROR", "The review submission cannot be submitted in its state.")
+                blockers = d["blockers"].get(r["app"], [])
+                if blockers:
+                    return J(409, {"errors": [dict(b, id=str(uuid.uuid4()), status="409",
+                                                   title="The request cannot be submitted.") for b in blockers]})
+                if any(d["versions"][vid]["build"] is None for vid in r["items"]) or not r["items"]:
+                    return self._conflict("STATE_ERROR.ENTITY_STATE_INVALID", "A version has no build attached.")
+                r["state"] = "WAITING_FOR_REVIEW"
+                for vid in r["items"]:
+                    d["versions"][vid]["appStoreState"] = "WAITING_FOR_REVIEW"
+                req.notes["submitted"] = parts[1]
+                return J(200, {"data": {"type": "reviewSubmissions", "id": parts[1],
+                                        "attributes": {"state": "WAITING_FOR_REVIEW"}}})
+            if parts == ["appStoreVersionReleaseRequests"] and req.method == "POST":
+                v = d["versions"].get(rel("appStoreVersion"))
+                if v is None or v["app"] not in apps:
+                    return self.not_found(req)
+                if v["appStoreState"] != "PENDING_DEVELOPER_RELEASE":
+                    return self._conflict("STATE_ERROR", "The version is not pending developer release.")
+                v["appStoreState"] = "READY_FOR_SALE"
+                d["requests"]["release"].append(rel("appStoreVersion"))
+                return J(201, {"data": {"type": "appStoreVersionReleaseRequests", "id": str(uuid.uuid4())}})
         return self.not_found(req)

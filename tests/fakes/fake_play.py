@@ -11,10 +11,19 @@ from fake_google import PLAY_SCOPE, GoogleApi
 class Play(GoogleApi):
     """Google Play Developer API v3, edits.
 
-    data: {"packages": {package: {"accounts": [service account e-mails with access], "title"}},
-           "edits": {edit id: {"package", "email", "deleted": false, "created"}}  (filled by the fake)}
-    POST /androidpublisher/v3/applications/{package}/edits makes an edit; DELETE .../edits/{id} deletes it
-    (204).  A token needs the androidpublisher scope."""
+    data: {"packages": {package: {"accounts": [service account e-mails with access], "title",
+                                  "bundles": [version codes uploaded], "tracks": {track: [releases]} (live),
+                                  "inReview": bool, "commits": [{"edit", "tracks"}] (filled by the fake)}},
+           "edits": {edit id: {"package", "email", "deleted": false, "committed": false, "created", "expires",
+                               "base": the package's commit count when it was made, "tracks": {...}}}  (filled by the fake)}
+    POST /androidpublisher/v3/applications/{package}/edits makes an edit (a copy of the live tracks); DELETE
+    .../edits/{id} deletes it (204). GET and PUT .../edits/{id}/tracks/{track} read and replace a track's releases in
+    the edit, checked as Play does (status draft, inProgress, halted or completed; userFraction in (0, 1) with
+    inProgress or halted only; known version codes; at most one completed and one inProgress or halted release).
+    POST .../edits/{id}:commit makes the edit's tracks live, once: a committed or deleted edit is not found (404),
+    an expired one (set "expires" in the past) is refused (400), and so is one made before another edit's commit
+    (409, one edit at a time), and a commit while changes are in review without changesInReviewBehavior=
+    CANCEL_IN_REVIEW_AND_SUBMIT (400).  A token needs the androidpublisher scope."""
 
     name = "play"
     env = ("SLIPWAY_PLAY_API_URL", "")
@@ -52,10 +61,17 @@ class Play(GoogleApi):
         if len(parts) == 5 and req.method == "POST":
             edit = str(number(package + uuid.uuid4().hex, 19))
             with self.lock:
+                live = self.data["packages"][package]
                 self.data["edits"][edit] = {"package": package, "email": info["email"], "deleted": False,
-                                            "created": now()}
+                                            "committed": False, "created": now(), "expires": now() + 3600,
+                                            "base": len(live.get("commits", [])),
+                                            "tracks": copy.deepcopy(live.get("tracks", {}))}
             req.notes["editId"] = edit
             return J(200, {"id": edit, "expiryTimeSeconds": str(int(now()) + 3600)})
+        if len(parts) == 6 and parts[5].endswith(":commit") and req.method == "POST":
+            return self._commit(req, package, parts[5][:-len(":commit")])
+        if len(parts) == 8 and parts[6] == "tracks" and req.method in ("GET", "PUT"):
+            return self._track(req, package, parts[5], parts[7])
         if len(parts) == 6 and req.method in ("DELETE", "GET"):
             with self.lock:
                 edit = self.data["edits"].get(parts[5])
@@ -67,3 +83,90 @@ class Play(GoogleApi):
                     return Resp(204)
             return J(200, {"id": parts[5], "expiryTimeSeconds": str(int(edit["created"]) + 3600)})
         return self._gerr(404, "Not Found", "NOT_FOUND")
+
+    # -- tracks and commits ----------------------------------------------------
+
+    STANDARD_TRACKS = ("internal", "alpha", "beta", "production")
+    STATUSES = ("draft", "inProgress", "halted", "completed")
+
+    def _open_edit(self, package, edit_id):
+        """The edit, open (not deleted or committed), of package; None otherwise. Under the lock."""
+        edit = self.data["edits"].get(edit_id)
+        if edit is None or edit["package"] != package or edit["deleted"] or edit["committed"]:
+            return None
+        return edit
+
+    def _track(self, req, package, edit_id, track):
+        with self.lock:
+            edit = self._open_edit(package, edit_id)
+            if edit is None:
+                return self._gerr(404, "This Edit has been deleted.", "NOT_FOUND")
+            if track not in self.STANDARD_TRACKS and track not in edit["tracks"]:
+                return self._gerr(404, "Track not found: %s." % track, "NOT_FOUND")
+            if req.method == "GET":
+                return J(200, {"track": track, "releases": copy.deepcopy(edit["tracks"].get(track, []))})
+            bundles = self.data["packages"][package].get("bundles", [])
+        body = req.json()
+        problem = self._bad_track(body, track, bundles)
+        if problem:
+            return self._gerr(400, problem, "INVALID_ARGUMENT")
+        with self.lock:
+            edit = self._open_edit(package, edit_id)
+            if edit is None:
+                return self._gerr(404, "This Edit has been deleted.", "NOT_FOUND")
+            edit["tracks"][track] = body["releases"]
+        req.notes["editId"] = edit_id
+        return J(200, {"track": track, "releases": body["releases"]})
+
+    def _bad_track(self, body, track, bundles):
+        if not isinstance(body, dict) or body.get("track", track) != track or not isinstance(body.get("releases"), list):
+            return "Invalid track: a track with its releases is required."
+        counts = {"completed": 0, "staged": 0}
+        for r in body["releases"]:
+            if not isinstance(r, dict) or r.get("status") not in self.STATUSES:
+                return "Invalid release status."
+            codes = r.get("versionCodes")
+            if not isinstance(codes, list) or not codes or any(c not in bundles for c in codes):
+                return "Version code(s) %s not found in the app bundles." % codes
+            staged = r["status"] in ("inProgress", "halted")
+            fraction = r.get("userFraction")
+            if staged != (fraction is not None):
+                return "userFraction can only be set on releases with status inProgress or halted, and is required there."
+            if staged and not (isinstance(fraction, (int, float)) and 0 < fraction < 1):
+                return "userFraction must be greater than 0 and less than 1."
+            if "inAppUpdatePriority" in r and r["inAppUpdatePriority"] not in range(6):
+                return "inAppUpdatePriority must be between 0 and 5."
+            for note in r.get("releaseNotes", []):
+                if not isinstance(note, dict) or not note.get("language") or not isinstance(note.get("text"), str):
+                    return "Invalid release notes."
+            if r["status"] == "completed":
+                counts["completed"] += 1
+            elif staged:
+                counts["staged"] += 1
+        if counts["completed"] > 1 or counts["staged"] > 1:
+            return "A track can have at most one completed release and one release in a staged rollout."
+        return None
+
+    def _commit(self, req, package, edit_id):
+        behavior = req.param("changesInReviewBehavior")
+        if behavior not in (None, "CANCEL_IN_REVIEW_AND_SUBMIT", "ERROR_IF_IN_REVIEW",
+                            "CHANGES_IN_REVIEW_BEHAVIOR_TYPE_UNSPECIFIED"):
+            return self._gerr(400, "Invalid value for changesInReviewBehavior.", "INVALID_ARGUMENT")
+        with self.lock:
+            edit = self._open_edit(package, edit_id)
+            if edit is None:
+                return self._gerr(404, "This Edit has been deleted.", "NOT_FOUND")
+            if edit["expires"] <= now():
+                return self._gerr(400, "This Edit has expired. Please create a new Edit.", "FAILED_PRECONDITION")
+            live = self.data["packages"][package]
+            if edit["base"] != len(live.get("commits", [])):
+                return self._gerr(409, "This Edit conflicts with another Edit committed since: create a new Edit.",
+                                  "ABORTED")
+            if live.get("inReview") and behavior != "CANCEL_IN_REVIEW_AND_SUBMIT":
+                return self._gerr(400, "Changes are in review: commit with changesInReviewBehavior="
+                                       "CANCEL_IN_REVIEW_AND_SUBMIT to cancel that review.", "FAILED_PRECONDITION")
+            edit["committed"] = True
+            live["tracks"] = copy.deepcopy(edit["tracks"])
+            live.setdefault("commits", []).append({"edit": edit_id, "tracks": copy.deepcopy(edit["tracks"])})
+        req.notes["editId"] = edit_id
+        return J(200, {"id": edit_id, "expiryTimeSeconds": str(int(edit["expires"]))})

@@ -120,6 +120,72 @@ static void test_play_store(void **state)
     free(config);
 }
 
+/* The Play rollout machine: one edit, the track read first, the release put, committed once; refused commits begin again. */
+static void test_play_rollout(void **state)
+{
+    char *config = google_config("{\"googleServiceAccountEmail\": \"ci@acme.iam.gserviceaccount.com\", "
+                                 "\"googlePackageName\": \"com.acme.app\"}");
+    const char *input = "{\"track\": \"production\", \"versionCodes\": [\"42\"], \"releaseName\": \"1.2.0\", "
+                        "\"releaseNotes\": {\"en-US\": \"Fixes\"}, \"inAppUpdatePriority\": 2, \"fraction\": 0.1}";
+    const char *base = "https://androidpublisher.googleapis.com/androidpublisher/v3/applications/com.acme.app/edits";
+    const char *live = "{\"track\": \"production\", \"releases\": [{\"versionCodes\": [\"41\"], \"status\": \"completed\"}]}";
+    char url[300];
+    json_t *body, *mine;
+    (void)state;
+
+    provider_call_run(harness_call("PLAY_STORE", provider_by_type("PLAY_STORE")->ops->store_submit, config, NULL, input));
+    assert_grant("https://www.googleapis.com/auth/androidpublisher");
+    harness_answer(200, "{\"access_token\": \"ya29.secret-token\"}", NULL);
+    assert_sent(1, "POST", base);
+    harness_answer(200, "{\"id\": \"e1\"}", NULL);
+    snprintf(url, sizeof url, "%s/e1/tracks/production", base);
+    assert_sent(2, "GET", url);
+    harness_answer(200, live, NULL);
+    assert_sent(3, "PUT", url);
+    body = json_loads(sent[3].body, 0, NULL);
+    assert_int_equal(json_array_size(json_object_get(body, "releases")), 2); /* the completed one stays while ours is staged */
+    mine = json_array_get(json_object_get(body, "releases"), 1);
+    assert_string_equal(json_string_value(json_object_get(mine, "status")), "inProgress");
+    assert_true(json_real_value(json_object_get(mine, "userFraction")) == 0.1);
+    assert_int_equal(json_integer_value(json_object_get(mine, "inAppUpdatePriority")), 2);
+    assert_string_equal(json_string_value(json_object_get(json_array_get(json_object_get(mine, "releaseNotes"), 0), "text")),
+                        "Fixes");
+    json_decref(body);
+    harness_answer(200, "{}", NULL);
+    snprintf(url, sizeof url, "%s/e1:commit?changesInReviewBehavior=ERROR_IF_IN_REVIEW", base);
+    assert_sent(4, "POST", url);
+    harness_answer(400, "{\"error\": {\"message\": \"This Edit has expired.\"}}", NULL); /* begins again */
+    assert_sent(5, "POST", base);
+    harness_answer(200, "{\"id\": \"e2\"}", NULL);
+    harness_answer(200, live, NULL);
+    harness_answer(200, "{}", NULL);
+    snprintf(url, sizeof url, "%s/e2:commit?changesInReviewBehavior=ERROR_IF_IN_REVIEW", base);
+    assert_sent(8, "POST", url);
+    harness_answer(200, "{\"id\": \"e2\"}", NULL);
+    assert_ended(VERDICT_VALID, "track production: version code 42 is inProgress");
+    assert_string_equal(output_text("editId"), "e2");
+
+    /* Halted already (an earlier run's commit whose answer was lost): the edit is dropped, nothing committed. */
+    provider_call_run(harness_call("PLAY_STORE", provider_by_type("PLAY_STORE")->ops->store_halt, config, NULL, input));
+    harness_answer(200, "{\"access_token\": \"ya29.secret-token\"}", NULL);
+    harness_answer(200, "{\"id\": \"e3\"}", NULL);
+    harness_answer(200, "{\"releases\": [{\"versionCodes\": [\"42\"], \"status\": \"halted\", \"userFraction\": 0.3}]}", NULL);
+    snprintf(url, sizeof url, "%s/e3", base);
+    assert_sent(3, "DELETE", url);
+    harness_answer(204, "", NULL);
+    assert_ended(VERDICT_VALID, "is halted already");
+    assert_true(json_is_true(json_object_get(call->output, "already")));
+
+    /* Nothing staged to resume: refused without a change. */
+    provider_call_run(harness_call("PLAY_STORE", provider_by_type("PLAY_STORE")->ops->store_resume, config, NULL, input));
+    harness_answer(200, "{\"access_token\": \"ya29.secret-token\"}", NULL);
+    harness_answer(200, "{\"id\": \"e4\"}", NULL);
+    harness_answer(200, live, NULL);
+    assert_ended(VERDICT_INVALID, "no staged rollout of version code 42 to resume");
+    assert_int_equal(nsent, 3);
+    free(config);
+}
+
 static void test_firebase(void **state)
 {
     char *config = google_config("{\"googleServiceAccountEmail\": \"ci@acme.iam.gserviceaccount.com\", "
@@ -146,6 +212,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_app_store),
         cmocka_unit_test(test_play_store),
+        cmocka_unit_test(test_play_rollout),
         cmocka_unit_test(test_firebase),
     };
     return cmocka_run_group_tests(tests, NULL, harness_teardown);

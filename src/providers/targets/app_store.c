@@ -40,38 +40,54 @@ static const struct field fields[] = {
     FMT("appleTeamId", false, 10, check_apple_id, "apple team id"),
 };
 
+/*
+ * Sends method base+target with a fresh token signed by the key (ES256, 20 minutes: App Store Connect's
+ * limit) and a JSON body (NULL: none); false after ending the call INVALID when the key cannot sign.
+ */
+static bool asc_request(struct provider_call *c, const char *method, const char *target, const char *body)
+{
+    char auth[PROVIDER_AUTH_MAX];
+    const char *headers[] = {auth, body ? "Content-Type: application/json" : NULL, NULL};
+    int64_t now = clock_now_ms() / 1000;
+    json_t *claims;
+    char *jwt = NULL;
+    struct err err;
+
+    err_clear(&err);
+    claims = json_pack("{s:s, s:I, s:I, s:s}", "iss", provider_text(c, "appleIssuerId"), "iat", (json_int_t)now, "exp",
+                       (json_int_t)(now + 1200), "aud", "appstoreconnect-v1");
+    jwt_sign(JWT_ES256, provider_text(c, "applePrivateKey"), provider_text(c, "appleApiKeyId"), claims, &jwt, &err);
+    json_decref(claims);
+    if (!jwt) {
+        provider_finish(c, VERDICT_INVALID,
+                        "the private key cannot sign an App Store Connect token (it must be the .p8 P-256 key)");
+        return false;
+    }
+    provider_header(auth, "Authorization", "Bearer ", jwt);
+    provider_wipe(jwt);
+    free(jwt);
+    provider_request(c, method, target, headers, body, NULL);
+    provider_wipe(auth);
+    return true;
+}
+
+#define ASC_REFUSED "App Store Connect rejected the API key: check the key id, the issuer id and the private key"
+
 /* The apps of the key's team with the bundle id, with a token signed by the key. */
 static void verify(struct provider_call *c, const struct outbound_response *res)
 {
     const char *bundle = provider_text(c, "appleBundleId");
-    char auth[PROVIDER_AUTH_MAX], target[PROVIDER_URL_MAX], enc[512];
-    const char *headers[] = {auth, NULL};
-    json_t *claims, *j, *data;
-    char *jwt = NULL;
-    struct err err;
+    char target[PROVIDER_URL_MAX], enc[512];
+    json_t *j, *data;
 
     if (!res) {
-        int64_t now = clock_now_ms() / 1000;
-        err_clear(&err);
-        claims = json_pack("{s:s, s:I, s:I, s:s}", "iss", provider_text(c, "appleIssuerId"), "iat", (json_int_t)now, "exp",
-                           (json_int_t)(now + 1200), "aud", "appstoreconnect-v1");
-        jwt_sign(JWT_ES256, provider_text(c, "applePrivateKey"), provider_text(c, "appleApiKeyId"), claims, &jwt, &err);
-        json_decref(claims);
-        if (!jwt) {
-            provider_finish(c, VERDICT_INVALID,
-                            "the private key cannot sign an App Store Connect token (it must be the .p8 P-256 key)");
-            return;
-        }
-        provider_header(auth, "Authorization", "Bearer ", jwt);
-        provider_wipe(jwt);
-        free(jwt);
-        provider_url(target, api.text, "/v1/apps?filter%%5BbundleId%%5D=%s&limit=1", provider_escape(bundle, enc, sizeof enc));
-        provider_request(c, "GET", target, headers, NULL, NULL);
-        provider_wipe(auth);
+        asc_request(
+            c, "GET",
+            provider_url(target, api.text, "/v1/apps?filter%%5BbundleId%%5D=%s&limit=1", provider_escape(bundle, enc, sizeof enc)),
+            NULL);
         return;
     }
-    if (provider_failed(c, res, "App Store Connect rejected the API key: check the key id, the issuer id and the private key",
-                        "App Store Connect answered 404 for the apps list") ||
+    if (provider_failed(c, res, ASC_REFUSED, "App Store Connect answered 404 for the apps list") ||
         !(j = provider_answer_json(c, res)))
         return;
     data = json_array_get(json_object_get(j, "data"), 0);
@@ -85,7 +101,355 @@ static void verify(struct provider_call *c, const struct outbound_response *res)
     json_decref(j);
 }
 
-static const struct provider_ops ops = {.verify = verify};
+/*
+ * ---- the store ops (docs/stores.md): each step reads before it writes ----
+ *
+ * submit: the app (by bundle id), the build (by version and build number:
+ * not uploaded yet or still processing ends the call VALID with
+ * {"waiting": why}, and the job asks again later), the appStoreVersion of
+ * the release's version (reused when it exists; one already sent for
+ * review is done), whatsNew on each localization the notes name, the build
+ * attached, an open reviewSubmission (reused) with the version as its item,
+ * then submitted. A 409 on submitting is a blocker Apple names (an age
+ * rating not answered, an SDK too old): the call ends INVALID with Apple's
+ * code and detail. Output {"status", "storeVersionId", "storeSubmissionId"}.
+ */
+enum { A_APP, A_BUILD, A_VERSION, A_CREATE, A_LOCALES, A_WHATSNEW, A_ATTACH, A_FIND_REVIEW, A_REVIEW, A_ITEM, A_SUBMIT, A_CHECK };
+
+/* The first error of an App Store Connect answer, as "CODE: detail", into out. */
+static const char *asc_error(const struct outbound_response *res, char *out, size_t n)
+{
+    json_t *j = json_loadb(res->body, res->len, 0, NULL), *e = json_array_get(json_object_get(j, "errors"), 0);
+    snprintf(out, n, "%s: %s", json_string_value(json_object_get(e, "code")) ? json_string_value(json_object_get(e, "code")) : "?",
+             json_string_value(json_object_get(e, "detail")) ? json_string_value(json_object_get(e, "detail")) : "no detail");
+    json_decref(j);
+    return out;
+}
+
+/* The n-th item of the answer's data (an array), or NULL. Borrowed from j. */
+static json_t *asc_item(json_t *j, size_t n)
+{
+    return json_array_get(json_object_get(j, "data"), n);
+}
+
+static const char *asc_attr(json_t *item, const char *name)
+{
+    const char *v = json_string_value(json_object_get(json_object_get(item, "attributes"), name));
+    return v ? v : "";
+}
+
+/* Whether a version in this appStoreState is still to be sent for review (being prepared, or rejected). */
+static bool editable(const char *state)
+{
+    return strcmp(state, "PREPARE_FOR_SUBMISSION") == 0 || strstr(state, "REJECTED") != NULL;
+}
+
+/* A relationship {"data": {"type", "id"}} to put in a request. Caller owns. */
+static json_t *asc_rel(const char *type, const char *id)
+{
+    return json_pack("{s:{s:s, s:s}}", "data", "type", type, "id", id);
+}
+
+static void asc_send_json(struct provider_call *c, const char *method, const char *target, json_t *body /* stolen */)
+{
+    char *text = json_dumps(body, JSON_COMPACT);
+    asc_request(c, method, target, text);
+    free(text);
+    json_decref(body);
+}
+
+static void submit_send(struct provider_call *c)
+{
+    char target[PROVIDER_URL_MAX], a[512], b[512];
+    const char *app = provider_data_text(c, "app"), *version = provider_data_text(c, "version");
+    const char *name = json_string_value(json_object_get(c->input, "releaseName"));
+    json_t *locs = json_object_get(c->state.data, "locales");
+    size_t at = (size_t)provider_data_int(c, "locale");
+
+    name = name ? name : "";
+    switch (c->state.step) {
+    case A_APP:
+        asc_request(c, "GET",
+                    provider_url(target, api.text, "/v1/apps?filter%%5BbundleId%%5D=%s&limit=1",
+                                 provider_escape(provider_text(c, "appleBundleId"), a, sizeof a)),
+                    NULL);
+        return;
+    case A_BUILD:
+        asc_request(
+            c, "GET",
+            provider_url(
+                target, api.text,
+                "/v1/builds?filter%%5Bapp%%5D=%s&filter%%5Bversion%%5D=%s&filter%%5BpreReleaseVersion.version%%5D=%s"
+                "&limit=1",
+                app, provider_escape(json_string_value(json_array_get(json_object_get(c->input, "versionCodes"), 0)), a, sizeof a),
+                provider_escape(name, b, sizeof b)),
+            NULL);
+        return;
+    case A_VERSION:
+        asc_request(c, "GET",
+                    provider_url(target, api.text,
+                                 "/v1/apps/%s/appStoreVersions?filter%%5BversionString%%5D=%s&filter%%5Bplatform%%5D=IOS", app,
+                                 provider_escape(name, a, sizeof a)),
+                    NULL);
+        return;
+    case A_CREATE:
+        asc_send_json(c, "POST", provider_url(target, api.text, "/v1/appStoreVersions"),
+                      json_pack("{s:{s:s, s:{s:s, s:s, s:s}, s:{s:o}}}", "data", "type", "appStoreVersions", "attributes",
+                                "platform", "IOS", "versionString", name, "releaseType", "MANUAL", "relationships", "app",
+                                asc_rel("apps", app)));
+        return;
+    case A_LOCALES:
+        asc_request(c, "GET", provider_url(target, api.text, "/v1/appStoreVersions/%s/appStoreVersionLocalizations", version),
+                    NULL);
+        return;
+    case A_WHATSNEW: {
+        json_t *loc = json_array_get(locs, at);
+        const char *text = json_string_value(
+            json_object_get(json_object_get(c->input, "releaseNotes"), json_string_value(json_array_get(loc, 1))));
+        asc_send_json(
+            c, "PATCH",
+            provider_url(target, api.text, "/v1/appStoreVersionLocalizations/%s", json_string_value(json_array_get(loc, 0))),
+            json_pack("{s:{s:s, s:O, s:{s:s}}}", "data", "type", "appStoreVersionLocalizations", "id", json_array_get(loc, 0),
+                      "attributes", "whatsNew", text ? text : ""));
+        return;
+    }
+    case A_ATTACH:
+        asc_send_json(c, "PATCH", provider_url(target, api.text, "/v1/appStoreVersions/%s/relationships/build", version),
+                      json_pack("{s:{s:s, s:s}}", "data", "type", "builds", "id", provider_data_text(c, "build")));
+        return;
+    case A_FIND_REVIEW:
+        asc_request(c, "GET",
+                    provider_url(target, api.text,
+                                 "/v1/reviewSubmissions?filter%%5Bapp%%5D=%s&filter%%5Bplatform%%5D=IOS"
+                                 "&filter%%5Bstate%%5D=READY_FOR_REVIEW",
+                                 app),
+                    NULL);
+        return;
+    case A_REVIEW:
+        asc_send_json(c, "POST", provider_url(target, api.text, "/v1/reviewSubmissions"),
+                      json_pack("{s:{s:s, s:{s:s}, s:{s:o}}}", "data", "type", "reviewSubmissions", "attributes", "platform", "IOS",
+                                "relationships", "app", asc_rel("apps", app)));
+        return;
+    case A_ITEM:
+        asc_send_json(c, "POST", provider_url(target, api.text, "/v1/reviewSubmissionItems"),
+                      json_pack("{s:{s:s, s:{s:o, s:o}}}", "data", "type", "reviewSubmissionItems", "relationships",
+                                "reviewSubmission", asc_rel("reviewSubmissions", provider_data_text(c, "review")),
+                                "appStoreVersion", asc_rel("appStoreVersions", version)));
+        return;
+    case A_CHECK:
+        asc_request(c, "GET", provider_url(target, api.text, "/v1/appStoreVersions/%s", version), NULL);
+        return;
+    default:
+        asc_send_json(c, "PATCH", provider_url(target, api.text, "/v1/reviewSubmissions/%s", provider_data_text(c, "review")),
+                      json_pack("{s:{s:s, s:s, s:{s:b}}}", "data", "type", "reviewSubmissions", "id",
+                                provider_data_text(c, "review"), "attributes", "submitted", 1));
+        return;
+    }
+}
+
+static void submit_done(struct provider_call *c, const char *status)
+{
+    json_object_set_new(c->output, "status", json_string(status));
+    json_object_set(c->output, "storeVersionId", json_object_get(c->state.data, "version"));
+    json_object_set(c->output, "storeSubmissionId", json_object_get(c->state.data, "review"));
+    provider_finish(c, VERDICT_VALID, "version %s is %s", json_string_value(json_object_get(c->input, "releaseName")), status);
+}
+
+/* The next localization to give whatsNew (A_WHATSNEW), or the build's attachment once none is left. */
+static void next_locale(struct provider_call *c)
+{
+    json_int_t at = provider_data_int(c, "locale");
+    provider_next(c, at < (json_int_t)json_array_size(json_object_get(c->state.data, "locales")) ? A_WHATSNEW : A_ATTACH);
+}
+
+static void submit_read(struct provider_call *c, const struct outbound_response *res)
+{
+    char why[400];
+    json_t *j = NULL, *item, *v;
+    const char *state;
+    size_t i;
+
+    if (c->state.step == A_SUBMIT && res->status == 409) { /* a blocker, or submitted by a run whose answer was lost */
+        json_object_set_new(c->state.data, "blocker", json_string(asc_error(res, why, sizeof why)));
+        provider_next(c, A_CHECK);
+        return;
+    }
+    if (c->state.step == A_ITEM && res->status == 409) { /* the version is an item of it already */
+        provider_next(c, A_SUBMIT);
+        return;
+    }
+    if ((c->state.step == A_CREATE || c->state.step == A_REVIEW) && res->status == 409 &&
+        !json_is_true(json_object_get(c->state.data, "looked"))) { /* made by a run whose answer was lost: find it */
+        json_object_set_new(c->state.data, "looked", json_true());
+        provider_next(c, c->state.step == A_CREATE ? A_VERSION : A_FIND_REVIEW);
+        return;
+    }
+    if (provider_failed(c, res, ASC_REFUSED, "App Store Connect answered 404: the app, build or version is not there"))
+        return;
+    if (res->status != 204 && !(j = provider_answer_json(c, res)))
+        return;
+    item = asc_item(j, 0);
+    switch (c->state.step) {
+    case A_APP:
+        if (!item) {
+            provider_finish(c, VERDICT_INVALID, "bundle id %s not found in this App Store Connect team",
+                            provider_text(c, "appleBundleId"));
+            break;
+        }
+        json_object_set(c->state.data, "app", json_object_get(item, "id"));
+        provider_next(c, A_BUILD);
+        break;
+    case A_BUILD:
+        state = asc_attr(item, "processingState");
+        if (!item || strcmp(state, "PROCESSING") == 0) {
+            json_object_set_new(c->output, "waiting",
+                                json_string(item ? "the build is processing" : "the build is not uploaded yet"));
+            provider_finish(c, VERDICT_VALID, "build %s of version %s: %s",
+                            json_string_value(json_array_get(json_object_get(c->input, "versionCodes"), 0)),
+                            json_string_value(json_object_get(c->input, "releaseName")), item ? "processing" : "not uploaded yet");
+        } else if (strcmp(state, "VALID") != 0) {
+            provider_finish(c, VERDICT_INVALID, "the build's processing ended %s: upload another build", state);
+        } else {
+            json_object_set(c->state.data, "build", json_object_get(item, "id"));
+            provider_next(c, A_VERSION);
+        }
+        break;
+    case A_VERSION:
+        state = asc_attr(item, "appStoreState");
+        if (item)
+            json_object_set(c->state.data, "version", json_object_get(item, "id"));
+        if (item && !editable(state))
+            submit_done(c, state); /* sent already, by an earlier run whose answer was lost */
+        else
+            provider_next(c, item ? A_LOCALES : A_CREATE);
+        break;
+    case A_CREATE:
+        json_object_set(c->state.data, "version", json_object_get(json_object_get(j, "data"), "id"));
+        provider_next(c, A_LOCALES);
+        break;
+    case A_LOCALES:
+        v = json_array();
+        json_array_foreach(json_object_get(j, "data"), i, item)
+        {
+            if (json_object_get(json_object_get(c->input, "releaseNotes"), asc_attr(item, "locale")))
+                json_array_append_new(v, json_pack("[O, s]", json_object_get(item, "id"), asc_attr(item, "locale")));
+        }
+        json_object_set_new(c->state.data, "locales", v);
+        json_object_set_new(c->state.data, "locale", json_integer(0));
+        next_locale(c);
+        break;
+    case A_WHATSNEW:
+        json_object_set_new(c->state.data, "locale", json_integer(provider_data_int(c, "locale") + 1));
+        next_locale(c);
+        break;
+    case A_ATTACH:
+        provider_next(c, A_FIND_REVIEW);
+        break;
+    case A_FIND_REVIEW:
+        if (item)
+            json_object_set(c->state.data, "review", json_object_get(item, "id"));
+        provider_next(c, item ? A_ITEM : A_REVIEW);
+        break;
+    case A_REVIEW:
+        json_object_set(c->state.data, "review", json_object_get(json_object_get(j, "data"), "id"));
+        provider_next(c, A_ITEM);
+        break;
+    case A_ITEM:
+        provider_next(c, A_SUBMIT);
+        break;
+    case A_CHECK:
+        state = asc_attr(json_object_get(j, "data"), "appStoreState");
+        if (!editable(state)) {
+            submit_done(c, state); /* it went through */
+        } else {                   /* a blocker: Apple says what */
+            json_object_set(c->output, "cause", json_object_get(c->state.data, "blocker"));
+            provider_finish(c, VERDICT_INVALID, "App Store Connect refused to submit version %s for review (%s)",
+                            json_string_value(json_object_get(c->input, "releaseName")), provider_data_text(c, "blocker"));
+        }
+        break;
+    default:
+        submit_done(c, "WAITING_FOR_REVIEW");
+        break;
+    }
+    json_decref(j);
+}
+
+static void asc_submit(struct provider_call *c, const struct outbound_response *res)
+{
+    if (!res)
+        submit_send(c);
+    else
+        submit_read(c, res);
+}
+
+/* The version's review state: input {"storeVersionId"}; output {"state": appStoreState}. */
+static void asc_status(struct provider_call *c, const struct outbound_response *res)
+{
+    char target[PROVIDER_URL_MAX], enc[300];
+    const char *id = json_string_value(json_object_get(c->input, "storeVersionId"));
+    json_t *j;
+
+    if (!res) {
+        asc_request(c, "GET",
+                    provider_url(target, api.text, "/v1/appStoreVersions/%s", provider_escape(id ? id : "", enc, sizeof enc)),
+                    NULL);
+        return;
+    }
+    if (provider_failed(c, res, ASC_REFUSED, "the appStoreVersion is gone from App Store Connect") ||
+        !(j = provider_answer_json(c, res)))
+        return;
+    json_object_set_new(c->output, "state", json_string(asc_attr(json_object_get(j, "data"), "appStoreState")));
+    json_decref(j);
+    if (strstr(json_string_value(json_object_get(c->output, "state")), "REJECTED"))
+        provider_finish(c, VERDICT_VALID,
+                        "App Review rejected version %s (%s): Apple gives its reasons in App Store Connect's Resolution Center",
+                        json_string_value(json_object_get(c->input, "releaseName")),
+                        json_string_value(json_object_get(c->output, "state")));
+    else
+        provider_finish(c, VERDICT_VALID, "the version is %s", json_string_value(json_object_get(c->output, "state")));
+}
+
+/* Releases a version pending developer release: its state first (released already is done), then a release request. */
+static void asc_release(struct provider_call *c, const struct outbound_response *res)
+{
+    char target[PROVIDER_URL_MAX], enc[300];
+    const char *id = json_string_value(json_object_get(c->input, "storeVersionId"));
+    const char *state;
+    json_t *j;
+
+    provider_escape(id ? id : "", enc, sizeof enc);
+    if (!res) {
+        if (c->state.step == 0)
+            asc_request(c, "GET", provider_url(target, api.text, "/v1/appStoreVersions/%s", enc), NULL);
+        else
+            asc_send_json(c, "POST", provider_url(target, api.text, "/v1/appStoreVersionReleaseRequests"),
+                          json_pack("{s:{s:s, s:{s:o}}}", "data", "type", "appStoreVersionReleaseRequests", "relationships",
+                                    "appStoreVersion", asc_rel("appStoreVersions", id ? id : "")));
+        return;
+    }
+    if (provider_failed(c, res, ASC_REFUSED, "the appStoreVersion is gone from App Store Connect"))
+        return;
+    if (c->state.step == 1) {
+        json_object_set_new(c->output, "status", json_string("completed"));
+        provider_finish(c, VERDICT_VALID, "the version is released");
+        return;
+    }
+    if (!(j = provider_answer_json(c, res)))
+        return;
+    state = asc_attr(json_object_get(j, "data"), "appStoreState");
+    if (strcmp(state, "READY_FOR_SALE") == 0) {
+        json_object_set_new(c->output, "status", json_string("completed"));
+        provider_finish(c, VERDICT_VALID, "the version is released already");
+    } else if (strcmp(state, "PENDING_DEVELOPER_RELEASE") != 0) {
+        provider_finish(c, VERDICT_INVALID, "the version is %s: only one pending developer release can be released", state);
+    } else {
+        provider_next(c, 1);
+    }
+    json_decref(j);
+}
+
+static const struct provider_ops ops = {
+    .verify = verify, .store_submit = asc_submit, .store_complete = asc_release, .store_status = asc_status};
 
 struct provider app_store_provider = {
     .type = "APP_STORE",
@@ -95,6 +459,8 @@ struct provider app_store_provider = {
     FIELDS(fields),
     .base_url = &api,
     .timeout = &timeout,
-    .caps = CAP_VERIFY,
+    .store_platform = "IOS",
+    .store_track = "appStore",
+    .caps = CAP_VERIFY | CAP_STORE_SUBMIT | CAP_STORE_COMPLETE | CAP_STORE_STATUS,
     .ops = &ops,
 };

@@ -80,7 +80,272 @@ static void verify(struct provider_call *c, const struct outbound_response *res)
     }
 }
 
-static const struct provider_ops ops = {.verify = verify};
+/*
+ * ---- the store ops: one machine that makes a track's release what it should be ----
+ *
+ * Every change is one edit (Android Publisher v3): insert an edit, read the
+ * track in it, and when the release of the build's version codes is already
+ * as wanted (an earlier run of this op committed it, then died), drop the
+ * edit and end: done. Otherwise update the track in the edit and commit it
+ * with changesInReviewBehavior=ERROR_IF_IN_REVIEW (never cancelling a
+ * review). A commit Play refuses (the edit expired, another commit came
+ * first, or this one did and its answer was lost) begins again with a new
+ * edit, up to PLAY_EDIT_TRIES edits, so a change is never half-applied and
+ * never applied twice.
+ *
+ * Input: {"track", "versionCodes": [text], "releaseName"?, "releaseNotes"?: {language: text},
+ * "inAppUpdatePriority"?: 0..5, "fraction"?: 0..1}; output {"editId", "status" (Play's), "fraction",
+ * "already": bool}.
+ */
+enum { P_TOKEN, P_EDIT, P_READ, P_UPDATE, P_COMMIT, P_DISCARD };
+enum play_mode { PLAY_SUBMIT, PLAY_ROLLOUT, PLAY_HALT, PLAY_RESUME, PLAY_COMPLETE };
+
+#define PLAY_EDIT_TRIES 3
+#define NO_RIGHTS "Google Play refused the service account: grant it release rights in Play Console"
+
+/* Whether two releases' version codes are the same (non-empty) list. */
+static bool same_codes(const json_t *a, const json_t *b)
+{
+    size_t i;
+    if (json_array_size(a) != json_array_size(b) || json_array_size(a) == 0)
+        return false;
+    for (i = 0; i < json_array_size(a); i++)
+        if (!json_is_string(json_array_get(a, i)) || !json_equal(json_array_get(a, i), json_array_get(b, i)))
+            return false;
+    return true;
+}
+
+/* The track the op acts on (its input's). */
+static const char *track_of(const struct provider_call *c)
+{
+    const char *t = json_string_value(json_object_get(c->input, "track"));
+    return t ? t : "";
+}
+
+/* Whether a release's userFraction is the wanted one (Play answers the double it was given). */
+static bool same_fraction(const json_t *release, const json_t *data)
+{
+    double d = json_number_value(json_object_get(release, "userFraction")) - json_number_value(json_object_get(data, "fraction"));
+    return d < 1e-9 && d > -1e-9;
+}
+
+/* The release the op wants: {name, versionCodes, status, userFraction?, releaseNotes?, inAppUpdatePriority?}. Caller owns. */
+static json_t *wanted_release(const struct provider_call *c)
+{
+    const char *status = provider_data_text(c, "status"), *lang;
+    json_t *r = json_pack("{s:O, s:s}", "versionCodes", json_object_get(c->input, "versionCodes"), "status", status), *notes, *v;
+
+    if (json_is_string(json_object_get(c->input, "releaseName")))
+        json_object_set(r, "name", json_object_get(c->input, "releaseName"));
+    if (strcmp(status, "completed") != 0)
+        json_object_set(r, "userFraction", json_object_get(c->state.data, "fraction"));
+    if (json_object_size(json_object_get(c->input, "releaseNotes")) > 0) {
+        notes = json_array();
+        json_object_foreach(json_object_get(c->input, "releaseNotes"), lang, v)
+            json_array_append_new(notes, json_pack("{s:s, s:O}", "language", lang, "text", v));
+        json_object_set_new(r, "releaseNotes", notes);
+    }
+    if (json_is_integer(json_object_get(c->input, "inAppUpdatePriority")))
+        json_object_set(r, "inAppUpdatePriority", json_object_get(c->input, "inAppUpdatePriority"));
+    return r;
+}
+
+/* What the op wants, from the input (submit, rollout, complete) or the release as the track has it (halt, resume). */
+static bool play_want(struct provider_call *c, enum play_mode mode, const json_t *current)
+{
+    double fraction = json_number_value(json_object_get(c->input, "fraction"));
+    const char *status;
+
+    switch (mode) {
+    case PLAY_SUBMIT:
+    case PLAY_ROLLOUT:
+        status = fraction > 0 && fraction < 1 ? "inProgress" : "completed";
+        break;
+    case PLAY_COMPLETE:
+        status = "completed";
+        break;
+    default:
+        if (!current || !json_is_number(json_object_get(current, "userFraction"))) {
+            provider_finish(c, VERDICT_INVALID, "track %s has no staged rollout of version code %s to %s", track_of(c),
+                            json_string_value(json_array_get(json_object_get(c->input, "versionCodes"), 0)),
+                            mode == PLAY_HALT ? "halt" : "resume");
+            return false;
+        }
+        status = mode == PLAY_HALT ? "halted" : "inProgress";
+        fraction = json_number_value(json_object_get(current, "userFraction"));
+        break;
+    }
+    json_object_set_new(c->state.data, "status", json_string(status));
+    json_object_set_new(c->state.data, "fraction", json_real(fraction));
+    return true;
+}
+
+static void play_send(struct provider_call *c)
+{
+    const char *pkg = provider_text(c, "googlePackageName");
+    char target[PROVIDER_URL_MAX], p[512], e[300], t[200];
+    json_t *track = NULL, *releases;
+    char *body;
+
+    provider_escape(pkg, p, sizeof p);
+    provider_escape(provider_data_text(c, "edit"), e, sizeof e);
+    provider_escape(track_of(c), t, sizeof t);
+    switch (c->state.step) {
+    case P_TOKEN:
+        google_token(c, "https://www.googleapis.com/auth/androidpublisher");
+        return;
+    case P_EDIT:
+        google_call(c, "POST", provider_url(target, api.text, "/androidpublisher/v3/applications/%s/edits", p), "{}");
+        return;
+    case P_READ:
+        google_call(c, "GET", provider_url(target, api.text, "/androidpublisher/v3/applications/%s/edits/%s/tracks/%s", p, e, t),
+                    NULL);
+        return;
+    case P_UPDATE:
+        releases = json_array();
+        if (strcmp(provider_data_text(c, "status"), "completed") != 0 && json_object_get(c->state.data, "kept"))
+            json_array_extend(releases, json_object_get(c->state.data, "kept")); /* the release users have now stays theirs */
+        json_array_append_new(releases, wanted_release(c));
+        track = json_pack("{s:s, s:o}", "track", track_of(c), "releases", releases);
+        body = json_dumps(track, JSON_COMPACT);
+        google_call(c, "PUT", provider_url(target, api.text, "/androidpublisher/v3/applications/%s/edits/%s/tracks/%s", p, e, t),
+                    body);
+        free(body);
+        json_decref(track);
+        return;
+    case P_COMMIT:
+        google_call(c, "POST",
+                    provider_url(target, api.text,
+                                 "/androidpublisher/v3/applications/%s/edits/%s:commit?changesInReviewBehavior=ERROR_IF_IN_REVIEW",
+                                 p, e),
+                    NULL);
+        return;
+    default:
+        google_call(c, "DELETE", provider_url(target, api.text, "/androidpublisher/v3/applications/%s/edits/%s", p, e), NULL);
+        return;
+    }
+}
+
+static void play_done(struct provider_call *c, bool already)
+{
+    json_object_set(c->output, "editId", json_object_get(c->state.data, "edit"));
+    json_object_set(c->output, "status", json_object_get(c->state.data, "status"));
+    json_object_set(c->output, "fraction", json_object_get(c->state.data, "fraction"));
+    json_object_set_new(c->output, "already", json_boolean(already));
+    provider_finish(c, VERDICT_VALID, "track %s: version code %s is %s%s", track_of(c),
+                    json_string_value(json_array_get(json_object_get(c->input, "versionCodes"), 0)),
+                    provider_data_text(c, "status"), already ? " already" : "");
+}
+
+/* The track as the edit has it: ours is the wanted one already (done), or the rest to keep; false when the call ended. */
+static bool play_read(struct provider_call *c, enum play_mode mode, json_t *track)
+{
+    json_t *codes = json_object_get(c->input, "versionCodes"), *mine = NULL, *kept = json_array(), *r;
+    size_t i;
+
+    json_array_foreach(json_object_get(track, "releases"), i, r)
+    {
+        if (same_codes(json_object_get(r, "versionCodes"), codes))
+            mine = r;
+        else if (json_is_string(json_object_get(r, "status")) &&
+                 strcmp(json_string_value(json_object_get(r, "status")), "completed") == 0)
+            json_array_append(kept, r);
+    }
+    json_object_set_new(c->state.data, "kept", kept);
+    if (!play_want(c, mode, mine))
+        return false;
+    if (mine &&
+        strcmp(json_string_value(json_object_get(mine, "status")) ? json_string_value(json_object_get(mine, "status")) : "",
+               provider_data_text(c, "status")) == 0 &&
+        (strcmp(provider_data_text(c, "status"), "completed") == 0 || same_fraction(mine, c->state.data))) {
+        json_object_set_new(c->state.data, "already", json_true());
+        provider_next(c, P_DISCARD); /* nothing to change: the edit is dropped */
+        return false;
+    }
+    return true;
+}
+
+static void play_apply(struct provider_call *c, const struct outbound_response *res, enum play_mode mode)
+{
+    char msg[600];
+    json_t *j;
+
+    if (!res) {
+        play_send(c);
+        return;
+    }
+    snprintf(msg, sizeof msg, "package %s or track %s not found, or the service account has no access to it in Play Console",
+             provider_text(c, "googlePackageName"), track_of(c));
+    switch (c->state.step) {
+    case P_TOKEN:
+        if (google_granted(c, res))
+            provider_next(c, P_EDIT);
+        return;
+    case P_EDIT:
+        if (provider_failed(c, res, NO_RIGHTS, msg) || !(j = provider_answer_json(c, res)))
+            return;
+        json_object_set(c->state.data, "edit", json_object_get(j, "id"));
+        json_object_set_new(c->state.data, "edits", json_integer(provider_data_int(c, "edits") + 1));
+        json_decref(j);
+        provider_next(c, P_READ);
+        return;
+    case P_READ:
+        if (res->status == 404) { /* a track nobody released to yet */
+            j = json_object();
+        } else if (provider_failed(c, res, NO_RIGHTS, msg) || !(j = provider_answer_json(c, res))) {
+            return;
+        }
+        if (play_read(c, mode, j))
+            provider_next(c, P_UPDATE);
+        json_decref(j);
+        return;
+    case P_UPDATE:
+        if (!provider_failed(c, res, NO_RIGHTS, "Google Play refused the track update (an unknown version code or track)"))
+            provider_next(c, P_COMMIT);
+        return;
+    case P_COMMIT:
+        if (res->status >= 400 && res->status < 500 && res->status != 401 && res->status != 403 &&
+            provider_data_int(c, "edits") < PLAY_EDIT_TRIES) {
+            provider_next(c, P_EDIT); /* expired, superseded, or committed already: read again in a new edit */
+            return;
+        }
+        if (!provider_failed(c, res, NO_RIGHTS, "Google Play refused to commit the edit"))
+            play_done(c, false);
+        return;
+    default:
+        if (!provider_unanswered(c, res))
+            play_done(c, true); /* the edit is gone either way: one never committed expires */
+        return;
+    }
+}
+
+static void play_submit(struct provider_call *c, const struct outbound_response *res)
+{
+    play_apply(c, res, PLAY_SUBMIT);
+}
+static void play_rollout(struct provider_call *c, const struct outbound_response *res)
+{
+    play_apply(c, res, PLAY_ROLLOUT);
+}
+static void play_halt(struct provider_call *c, const struct outbound_response *res)
+{
+    play_apply(c, res, PLAY_HALT);
+}
+static void play_resume(struct provider_call *c, const struct outbound_response *res)
+{
+    play_apply(c, res, PLAY_RESUME);
+}
+static void play_complete(struct provider_call *c, const struct outbound_response *res)
+{
+    play_apply(c, res, PLAY_COMPLETE);
+}
+
+static const struct provider_ops ops = {.verify = verify,
+                                        .store_submit = play_submit,
+                                        .store_set_rollout = play_rollout,
+                                        .store_halt = play_halt,
+                                        .store_resume = play_resume,
+                                        .store_complete = play_complete};
 
 struct provider play_store_provider = {
     .type = "PLAY_STORE",
@@ -91,6 +356,8 @@ struct provider play_store_provider = {
     .base_url = &api,
     .timeout = &google_timeout,
     .settings = google_settings,
-    .caps = CAP_VERIFY,
+    .store_platform = "ANDROID",
+    .store_track = "production",
+    .caps = CAP_VERIFY | CAP_STORE_SUBMIT | CAP_STORE_SET_ROLLOUT | CAP_STORE_HALT | CAP_STORE_RESUME | CAP_STORE_COMPLETE,
     .ops = &ops,
 };

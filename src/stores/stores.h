@@ -1,0 +1,54 @@
+/*
+ * stores.h: store submissions and staged rollouts (issue 15, docs/stores.md).
+ *
+ * A submission is a release's build sent to one store target (a
+ * store_submissions row; its status is lifecycle.h's). Everything that
+ * reaches a store is one "store-submission" job: the submission itself and
+ * each action on it (rollout to a fraction, halt, resume, complete), one at a
+ * time (the row's pendingAction), each deduplicated by the row's
+ * actionCount. A job runs its target's provider op (provider.h's store ops)
+ * on the outbound loop and records the outcome on the row, on the release's
+ * timeline (release_event_add: release.submitted and rollout.updated follow
+ * to the notifications) and the job's end in one transaction. The ops read
+ * before they write (a change already made is done), so a job run again
+ * after a crash applies nothing twice.
+ *
+ * A store that reviews (App Store Connect) keeps the submit job going: while
+ * the build is missing or processing it asks again later (PROCESSING), and
+ * once sent it follows the review (store_status: in review, rejected,
+ * approved), polling 1 s after a change, doubling up to 5 minutes.
+ */
+#ifndef SLIPWAY_STORES_H
+#define SLIPWAY_STORES_H
+
+#include "providers/call.h"
+#include "store/store.h"
+
+#define STORE_SUBMISSION_JOB "store-submission" /* payload: releaseId, submissionId, action, permille? */
+#define STORE_MAX_ATTEMPTS 10 /* unanswered calls retried with the engine's backoff; then the action is given up */
+
+struct keyring;
+
+/* What the job kind needs; its ctx. */
+struct stores_env {
+    struct store *store;
+    const struct keyring *keys;
+    const struct provider_loop *loop;
+};
+
+void stores_submission_step(void *ctx, struct job *j);
+
+/* A submission as the job and the API read it. */
+struct submission {
+    bool found;
+    char id[UUID_SIZE], release[UUID_SIZE], platform[16], target[UUID_SIZE], target_type[16], track[64], status[16];
+    char pending[16], build_number[64], version[64], edit[256], store_version[256];
+    int64_t millionths, action_count, priority; /* priority: -1 when none */
+    json_t *notes;                              /* {"en-US": text} or NULL; owned */
+};
+
+/* The submission id of the tenant, into s (s->found false when there is none); free with submission_clear. */
+enum err_code submission_load(struct store_conn *c, const char *tenant, const char *id, struct submission *s, struct err *err);
+void submission_clear(struct submission *s);
+
+#endif

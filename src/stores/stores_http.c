@@ -1,0 +1,474 @@
+/* stores_http.c: a release's store submissions and their rollout actions (docs/api.md, docs/stores.md). */
+#include "stores/stores_http.h"
+
+#include <ctype.h>
+#include <inttypes.h>
+
+#include "core/clock.h"
+#include "core/rand.h"
+#include "jobs/jobs.h"
+#include "providers/registry.h"
+#include "releases/releases.h"
+#include "stores/lifecycle.h"
+#include "stores/stores.h"
+#include "tenancy/audit.h"
+#include "tenancy/roles.h"
+#include "tenancy/tenants.h"
+
+/* The workflow engine (stores_http_start). */
+static struct jobs *jobs;
+
+void stores_http_start(struct jobs *j)
+{
+    jobs = j;
+}
+
+static const char *const store_platforms[] = {"IOS", "ANDROID", NULL};
+const char *const submission_actions[] = {"rollout", "halt", "resume", "complete", NULL};
+
+/* Release notes: {language tag: text}, at most 20 languages, each text 1 to 500 characters (Play's limit). */
+static const char *check_notes(json_t *v)
+{
+    const char *lang;
+    json_t *text;
+
+    if (json_object_size(v) > 20)
+        return "must hold at most 20 languages";
+    json_object_foreach(v, lang, text)
+    {
+        size_t n = strlen(lang);
+        if (n < 2 || n > 16)
+            return "must have language tags such as en-US as keys";
+        for (size_t i = 0; i < n; i++)
+            if (!isalnum((unsigned char)lang[i]) && lang[i] != '-')
+                return "must have language tags such as en-US as keys";
+        if (!json_is_string(text) || json_string_length(text) == 0 || utf8_length(json_string_value(text)) > 500 ||
+            check_printable(text))
+            return "must map each language to a text of 1 to 500 characters";
+    }
+    return NULL;
+}
+
+SCHEMA(submission_create_schema, {.name = "platform", .kind = FIELD_STRING, .required = true, .allowed = store_platforms},
+       {.name = "targetIntegrationId", .kind = FIELD_STRING, .min = 36, .max = 36, .format = "uuid"},
+       {.name = "track", .kind = FIELD_STRING, .min = 1, .max = 64, .check = check_printable},
+       {.name = "buildNumber", .kind = FIELD_STRING, .min = 1, .max = 64, .check = check_printable},
+       {.name = "rolloutPermille", .kind = FIELD_INT, .min = 1, .max = 1000},
+       {.name = "inAppUpdatePriority", .kind = FIELD_INT, .min = 0, .max = 5},
+       {.name = "releaseNotes", .kind = FIELD_OBJECT, .check = check_notes});
+
+static const struct field action_fields[] = {{.name = "rolloutPermille", .kind = FIELD_INT, .min = 1, .max = 1000},
+                                             {.name = "reason", .kind = FIELD_STRING, .min = 1, .max = 500}};
+const struct schema submission_action_schema = {
+    .name = "submission_action_schema", .fields = action_fields, .count = ARRAY_LEN(action_fields), .optional = true};
+
+#define SUBMISSION_COLUMNS                                                                                                         \
+    "id, releaseId, platform, targetIntegrationId, targetType, track, status, pendingAction, buildNumber, rolloutMillionths, "     \
+    "inAppUpdatePriority, releaseNotes, storeVersionId, storeSubmissionId, editId, reviewState, statusReason, "                    \
+    "createdByAccountId, submittedAt, releasedAt, createdAt, updatedAt"
+
+static json_t *submission_row(struct store_stmt *st)
+{
+    static const char *const cols[] = {"id",
+                                       "releaseId",
+                                       "platform",
+                                       "targetIntegrationId",
+                                       "targetType",
+                                       "track",
+                                       "status",
+                                       "pendingAction",
+                                       "buildNumber",
+                                       "rolloutFraction",
+                                       "inAppUpdatePriority",
+                                       "releaseNotes",
+                                       "storeVersionId",
+                                       "storeSubmissionId",
+                                       "editId",
+                                       "reviewState",
+                                       "statusReason",
+                                       "createdByAccountId",
+                                       "submittedAt",
+                                       "releasedAt",
+                                       "createdAt",
+                                       "updatedAt"};
+    json_t *row = json_object(), *val;
+
+    for (int i = 0; i < (int)ARRAY_LEN(cols); i++) {
+        const char *v = store_col_text(st, i);
+        if (i == 9)
+            val = json_real((double)store_col_int(st, i) / 1000000.0);
+        else if (i == 10)
+            val = v ? json_integer(store_col_int(st, i)) : json_null();
+        else if (i == 11)
+            val = v ? json_loads(v, 0, NULL) : NULL;
+        else
+            val = json_text_or_null(v);
+        json_object_set_new(row, cols[i], val ? val : json_null());
+    }
+    return row;
+}
+
+/* The submission (as the list shows it), or NULL with ERR_NOT_FOUND; release: the release it must be of. */
+static json_t *submission_read(struct store_conn *db, const char *tenant, const char *release, const char *id, struct err *err)
+{
+    struct store_stmt *st;
+    json_t *row = NULL;
+    int rc;
+
+    if (!uuid_valid(id) || !uuid_valid(release)) {
+        err_set(err, ERR_NOT_FOUND, "not found");
+        return NULL;
+    }
+    if (store_select(db, "SELECT " SUBMISSION_COLUMNS " FROM store_submissions WHERE tenantId = ? AND releaseId = ? AND id = ?",
+                     STORE_ARGS(STORE_TEXT(tenant), STORE_TEXT(release), STORE_TEXT(id)), &st, err))
+        return NULL;
+    if ((rc = store_next(st, err)) == 1)
+        row = submission_row(st);
+    store_finish(st);
+    if (rc == 0)
+        err_set(err, ERR_NOT_FOUND, "not found");
+    return row;
+}
+
+/* The release's status into status (16 bytes); ERR_NOT_FOUND when the tenant has no such release. */
+static enum err_code release_status_of(struct store_conn *db, const char *tenant, const char *id, char *status,
+                                       json_t **platforms_out, struct err *err)
+{
+    struct store_stmt *st;
+    int rc;
+
+    if (!uuid_valid(id))
+        return err_set(err, ERR_NOT_FOUND, "not found");
+    if (store_select(db, "SELECT status, platforms FROM releases WHERE tenantId = ? AND id = ?",
+                     STORE_ARGS(STORE_TEXT(tenant), STORE_TEXT(id)), &st, err))
+        return err->code;
+    if ((rc = store_next(st, err)) == 1) {
+        release_cols(st, 0, status, (size_t)16, NULL);
+        if (platforms_out)
+            *platforms_out = store_col_text(st, 1) ? json_loads(store_col_text(st, 1), 0, NULL) : NULL;
+    }
+    store_finish(st);
+    return rc < 0 ? err->code : rc == 0 ? err_set(err, ERR_NOT_FOUND, "not found") : ERR_OK;
+}
+
+enum err_code submissions_list(struct request *req, struct err *err)
+{
+    const char *tenant = principal_of(req)->tenant_id, *release = request_param(req, "releaseId");
+    struct store_conn *db;
+    struct store_stmt *st;
+    char status[16];
+    json_t *items;
+    int rc;
+
+    if (request_db(req, &db, err) || release_status_of(db, tenant, release, status, NULL, err) ||
+        store_select(db,
+                     "SELECT " SUBMISSION_COLUMNS " FROM store_submissions WHERE tenantId = ? AND releaseId = ? "
+                     "ORDER BY createdAt, id",
+                     STORE_ARGS(STORE_TEXT(tenant), STORE_TEXT(release)), &st, err))
+        return err->code;
+    items = json_array();
+    while ((rc = store_next(st, err)) == 1)
+        json_array_append_new(items, submission_row(st));
+    store_finish(st);
+    if (rc < 0) {
+        json_decref(items);
+        return err->code;
+    }
+    response_json(req, 200, json_pack("{s:o}", "items", items));
+    return ERR_OK;
+}
+
+enum err_code submission_get(struct request *req, struct err *err)
+{
+    struct store_conn *db;
+    json_t *row;
+
+    if (request_db(req, &db, err) || !(row = submission_read(db, principal_of(req)->tenant_id, request_param(req, "releaseId"),
+                                                             request_param(req, "submissionId"), err)))
+        return err->code;
+    response_json(req, 200, row);
+    return ERR_OK;
+}
+
+/* Runs body in the tenant's transaction, looks for its job at once, and answers status with the submission id (read after). */
+static enum err_code submission_change(struct request *req, store_tx_fn body, void *ctx, const char *release, const char *id,
+                                       int status, struct err *err)
+{
+    struct store_conn *db;
+    json_t *row;
+
+    if (request_db(req, &db, err) || tenant_tx(db, principal_of(req)->tenant_id, body, ctx, err))
+        return err->code;
+    jobs_nudge(jobs);
+    if (!(row = submission_read(db, principal_of(req)->tenant_id, release, id, err)))
+        return err->code;
+    response_json(req, status, row);
+    return ERR_OK;
+}
+
+/*
+ * Inside the caller's transaction: the action on the release's timeline, its
+ * job (deduplicated by the submission's action count) and its audit row
+ * (release.submission.<action>).
+ */
+static enum err_code action_queue(struct store_conn *c, const struct request *req, const char *release, const char *id,
+                                  const char *action, const char *message, const json_t *payload, json_t *details, int64_t count,
+                                  struct err *err)
+{
+    const char *tenant = principal_of(req)->tenant_id;
+    char job[UUID_SIZE], dedupe[100], audit[64];
+
+    snprintf(dedupe, sizeof dedupe, "store-submission:%s:%" PRId64, id, count);
+    snprintf(audit, sizeof audit, "release.submission.%s", action);
+    if (release_event_add(c, tenant, release,
+                          &(struct release_event_row){.kind = "ACTION",
+                                                      .name = action,
+                                                      .outcome = "OK",
+                                                      .message = message,
+                                                      .details = details,
+                                                      .actor = principal_of(req)->account_id},
+                          err) == ERR_OK &&
+        jobs_enqueue_in(c, jobs,
+                        &(struct job_new){.kind = STORE_SUBMISSION_JOB,
+                                          .tenant = tenant,
+                                          .payload = payload,
+                                          .dedupe_key = dedupe,
+                                          .max_attempts = STORE_MAX_ATTEMPTS},
+                        job, err) == ERR_OK)
+        audit_write(
+            c, req,
+            &(struct audit_event){
+                .tenant_id = tenant, .action = audit, .target_type = "store_submission", .target_id = id, .details = details},
+            err);
+    return err->code;
+}
+
+/* ---- submitting ---- */
+
+struct create_tx {
+    const struct request *req;
+    const char *release, *platform, *track, *build, *asked_target;
+    char id[UUID_SIZE], target[UUID_SIZE], target_type[16];
+};
+
+/* Whether p is a store target that ships platform and can submit to its store. */
+static bool ships(const struct provider *p, const char *platform)
+{
+    return p && p->store_platform && strcmp(p->store_platform, platform) == 0 && p->ops->store_submit;
+}
+
+/*
+ * The target: the one asked for, else the tenant's oldest active one that
+ * ships the platform (the registry says which types do); its default track
+ * when the body names none.
+ */
+static enum err_code pick_target(struct store_conn *c, const char *tenant, struct create_tx *t, struct err *err)
+{
+    struct store_stmt *st;
+    const char *asked = t->asked_target ? t->asked_target : "";
+    const struct provider *p = NULL;
+    int rc;
+
+    t->target[0] = '\0';
+    /* The id is compared only when one is asked for: PostgreSQL refuses '' as a uuid. */
+    if (asked[0] ? store_select(c,
+                                "SELECT id, targetType FROM tenant_target_integrations WHERE tenantId = ? AND isActive = ? "
+                                "AND id = ?",
+                                STORE_ARGS(STORE_TEXT(tenant), STORE_BOOL(true), STORE_TEXT(asked)), &st, err)
+                 : store_select(c,
+                                "SELECT id, targetType FROM tenant_target_integrations WHERE tenantId = ? AND isActive = ? "
+                                "ORDER BY createdAt, id",
+                                STORE_ARGS(STORE_TEXT(tenant), STORE_BOOL(true)), &st, err))
+        return err->code;
+    while (!t->target[0] && (rc = store_next(st, err)) == 1)
+        if (ships((p = provider_by_type(store_col_text(st, 1))), t->platform))
+            release_cols(st, 0, t->target, sizeof t->target, t->target_type, sizeof t->target_type, NULL);
+    store_finish(st);
+    if (err->code)
+        return err->code;
+    if (!t->target[0]) {
+        err_detail(err, "targetIntegrationId", "is not an active store target of this tenant that ships %s", t->platform);
+        return err_set(err, ERR_INVALID, "no store target for %s", t->platform);
+    }
+    if (!t->track)
+        t->track = p->store_track;
+    return ERR_OK;
+}
+
+/* The build number of the platform's latest succeeded build of the release's candidate, into out (64 bytes), or "". */
+static enum err_code built_number(struct store_conn *c, const char *tenant, const char *release, const char *platform, char *out,
+                                  struct err *err)
+{
+    struct store_stmt *st;
+
+    out[0] = '\0';
+    if (store_select(c,
+                     "SELECT b.buildNumber FROM release_builds b JOIN releases r ON r.id = b.releaseId AND r.tenantId = b.tenantId "
+                     "WHERE b.tenantId = ? AND b.releaseId = ? AND b.platform = ? AND b.status = 'SUCCEEDED' "
+                     "AND b.candidateNumber = r.candidateNumber AND b.buildNumber IS NOT NULL ORDER BY b.attempt DESC",
+                     STORE_ARGS(STORE_TEXT(tenant), STORE_TEXT(release), STORE_TEXT(platform)), &st, err))
+        return err->code;
+    if (store_next(st, err) == 1)
+        release_cols(st, 0, out, (size_t)64, NULL);
+    store_finish(st);
+    return err->code;
+}
+
+static enum err_code create_body(struct store_conn *c, void *ctx, struct err *err)
+{
+    struct create_tx *t = ctx;
+    const char *tenant = principal_of(t->req)->tenant_id;
+    const json_t *body = t->req->body;
+    char status[16] = "", now[TIMESTAMP_SIZE], build[64];
+    json_t *platforms = NULL, *payload, *details;
+    struct store_stmt *st;
+    bool listed = false;
+    char *notes;
+    size_t i;
+    int rc;
+
+    if (release_status_of(c, tenant, t->release, status, &platforms, err))
+        return err->code;
+    for (i = 0; i < json_array_size(platforms); i++)
+        listed = listed || json_equal(json_array_get(platforms, i), json_object_get(body, "platform"));
+    json_decref(platforms);
+    if (!listed) {
+        err_detail(err, "platform", "is not one of the release's platforms");
+        return err_set(err, ERR_INVALID, "invalid submission");
+    }
+    if (pick_target(c, tenant, t, err))
+        return err->code;
+    snprintf(build, sizeof build, "%s", t->build ? t->build : "");
+    if (!build[0] && built_number(c, tenant, t->release, t->platform, build, err))
+        return err->code;
+    if (!build[0]) {
+        err_detail(err, "buildNumber", "is required: the release has no succeeded %s build with a build number", t->platform);
+        return err_set(err, ERR_INVALID, "invalid submission");
+    }
+    if (strcmp(status, "READY") != 0) /* after what the body alone decides: a 400 does not depend on the release's stage */
+        return err_set(err, ERR_CONFLICT, "a %s release cannot be submitted: it must be READY", status);
+    if (store_select(c,
+                     "SELECT status FROM store_submissions WHERE tenantId = ? AND releaseId = ? AND targetIntegrationId = ? "
+                     "AND status NOT IN ('RELEASED', 'REJECTED', 'FAILED')",
+                     STORE_ARGS(STORE_TEXT(tenant), STORE_TEXT(t->release), STORE_TEXT(t->target)), &st, err))
+        return err->code;
+    rc = store_next(st, err);
+    store_finish(st);
+    if (rc != 0)
+        return rc < 0 ? err->code : err_set(err, ERR_CONFLICT, "the release has a submission to this target under way");
+    rand_uuid(t->id);
+    clock_now(now);
+    notes = json_object_size(json_object_get(body, "releaseNotes")) > 0
+                ? json_dumps(json_object_get(body, "releaseNotes"), JSON_COMPACT)
+                : NULL;
+    store_run(c,
+              "INSERT INTO store_submissions (id, tenantId, releaseId, platform, targetIntegrationId, targetType, track, status, "
+              "pendingAction, actionCount, buildNumber, rolloutMillionths, inAppUpdatePriority, releaseNotes, createdByAccountId, "
+              "createdAt, updatedAt) VALUES (?, ?, ?, ?, ?, ?, ?, 'PENDING', 'submit', 1, ?, 0, ?, ?, ?, ?, ?)",
+              STORE_ARGS(STORE_TEXT(t->id), STORE_TEXT(tenant), STORE_TEXT(t->release), STORE_TEXT(t->platform),
+                         STORE_TEXT(t->target), STORE_TEXT(t->target_type), STORE_TEXT(t->track), STORE_TEXT(build),
+                         json_object_get(body, "inAppUpdatePriority")
+                             ? STORE_INT(json_integer_value(json_object_get(body, "inAppUpdatePriority")))
+                             : STORE_NULL,
+                         STORE_TEXT(notes), STORE_TEXT(principal_of(t->req)->account_id), STORE_TIME(now), STORE_TIME(now)),
+              NULL, err);
+    free(notes);
+    if (err->code)
+        return err->code;
+    payload = json_pack("{s:s, s:s, s:s}", "releaseId", t->release, "submissionId", t->id, "action", "submit");
+    if (json_object_get(body, "rolloutPermille"))
+        json_object_set(payload, "permille", json_object_get(body, "rolloutPermille"));
+    details = json_pack("{s:s, s:s, s:s, s:s, s:s, s:O?}", "submissionId", t->id, "platform", t->platform, "target", t->target_type,
+                        "track", t->track, "buildNumber", build, "rolloutPermille", json_object_get(body, "rolloutPermille"));
+    action_queue(c, t->req, t->release, t->id, "submit", "submission to the store queued", payload, details, 1, err);
+    json_decref(details);
+    json_decref(payload);
+    return err->code;
+}
+
+enum err_code submissions_create(struct request *req, struct err *err)
+{
+    const json_t *body = req->body;
+    struct create_tx t = {.req = req,
+                          .release = request_param(req, "releaseId"),
+                          .platform = json_string_value(json_object_get(body, "platform")),
+                          .track = json_string_value(json_object_get(body, "track")),
+                          .build = json_string_value(json_object_get(body, "buildNumber")),
+                          .asked_target = json_string_value(json_object_get(body, "targetIntegrationId"))};
+    if (!uuid_valid(t.release))
+        return err_set(err, ERR_NOT_FOUND, "not found");
+    return submission_change(req, create_body, &t, t.release, t.id, 201, err);
+}
+
+/* ---- rollout actions ---- */
+
+struct action_tx {
+    const struct request *req;
+    const char *release, *id, *action, *reason;
+    enum submission_event event;
+    const json_t *permille; /* rollout: the new fraction, in thousandths */
+};
+
+static enum err_code action_body(struct store_conn *c, void *ctx, struct err *err)
+{
+    struct action_tx *t = ctx;
+    const char *tenant = principal_of(t->req)->tenant_id;
+    char now[TIMESTAMP_SIZE];
+    enum submission_status from;
+    struct submission s;
+    json_t *payload, *details;
+    int64_t changes = 0;
+
+    if (submission_load(c, tenant, t->id, &s, err))
+        return err->code;
+    submission_clear(&s);
+    if (!s.found || strcmp(s.release, t->release) != 0)
+        return err_set(err, ERR_NOT_FOUND, "not found");
+    if ((t->event == SEV_ROLLOUT) != (t->permille != NULL)) {
+        err_detail(err, "rolloutPermille", t->permille ? "is only for rollout" : "is required for rollout");
+        return err_set(err, ERR_INVALID, "invalid action");
+    }
+    if (s.pending[0])
+        return err_set(err, ERR_CONFLICT, "the submission's %s is under way: try again when it has ended", s.pending);
+    from = submission_status_parse(s.status);
+    if (submission_transition(from, t->event) == SUB_NONE ||
+        (t->event == SEV_ROLLOUT && json_integer_value(t->permille) * 1000 >= 1000000 &&
+         submission_transition(from, SEV_COMPLETE) == SUB_NONE))
+        return err_set(err, ERR_CONFLICT, "a %s submission cannot %s", s.status, t->action);
+    if (t->event == SEV_ROLLOUT && json_integer_value(t->permille) * 1000 <= s.millionths)
+        return err_set(err, ERR_CONFLICT, "a staged rollout only grows: it is at %g%% now", (double)s.millionths / 10000.0);
+    clock_now(now);
+    if (store_run(
+            c,
+            "UPDATE store_submissions SET pendingAction = ?, actionCount = actionCount + 1, updatedAt = ? "
+            "WHERE tenantId = ? AND id = ? AND pendingAction IS NULL AND actionCount = ?",
+            STORE_ARGS(STORE_TEXT(t->action), STORE_TIME(now), STORE_TEXT(tenant), STORE_TEXT(t->id), STORE_INT(s.action_count)),
+            &changes, err))
+        return err->code;
+    if (changes != 1)
+        return err_set(err, ERR_CONFLICT, "another action on the submission came first: try again");
+    payload = json_pack("{s:s, s:s, s:s, s:O?}", "releaseId", t->release, "submissionId", t->id, "action", t->action, "permille",
+                        t->permille);
+    details = json_pack("{s:s, s:s, s:s?, s:O?}", "submissionId", t->id, "from", s.status, "reason", t->reason, "rolloutPermille",
+                        t->permille);
+    action_queue(c, t->req, t->release, t->id, t->action, t->reason, payload, details, s.action_count + 1, err);
+    json_decref(details);
+    json_decref(payload);
+    return err->code;
+}
+
+enum err_code submission_action(struct request *req, struct err *err)
+{
+    struct action_tx t = {.req = req,
+                          .release = request_param(req, "releaseId"),
+                          .id = request_param(req, "submissionId"),
+                          .action = request_param(req, "storeAction")};
+    int event = submission_action_parse(t.action);
+
+    if (event < 0 || !uuid_valid(t.id) || !uuid_valid(t.release))
+        return err_set(err, ERR_NOT_FOUND, "not found");
+    t.event = (enum submission_event)event;
+    t.reason = req->body ? json_string_value(json_object_get(req->body, "reason")) : NULL;
+    t.permille = req->body ? json_object_get(req->body, "rolloutPermille") : NULL;
+    return submission_change(req, action_body, &t, t.release, t.id, 200, err);
+}

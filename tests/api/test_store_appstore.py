@@ -1,0 +1,142 @@
+"""Store submissions on App Store Connect (docs/stores.md): a READY release's
+iOS build waited for while it processes, its appStoreVersion made with
+whatsNew, the build attached, a review submission made and submitted, the
+review followed by polling (in review, approved: pending developer release)
+and the version released on command; a rejection shown as such; a submission
+blocker Apple raises (an unanswered age rating) failing with Apple's code and
+detail. The fake checks every request's ES256 JWT as in verification."""
+
+import time
+import unittest
+import uuid
+
+import harness
+import integration_fixtures as fx
+import test_store_play as sp
+import verify_fixtures as vf
+
+BUILD = "101"
+
+
+def tearDownModule():
+    vf.stop_servers()
+
+
+class AppStoreTest(vf.VerifyTest):
+    def setUp(self):
+        super().setUp()
+        self.prepare()
+
+    def prepare(self):
+        """A fresh tenant whose setup names an App Store Connect key and app the fake knows (its APP_STORE target)."""
+        self.ctx = vf.Ctx(self.server, self.fakes)
+        self.tenant, self.owner = self.ctx.tenant_id, self.ctx.org.owner
+        kid, issuer, t = fx.apple_id10(), str(uuid.uuid4()), uuid.uuid4().hex[:8]
+        self.bundle, self.app = "com.example.ios" + t, str(6400000000 + uuid.uuid4().int % 99999)
+        key = fx.ec_private_key()
+        self.fakes.register("appstore", {"keys": {kid: {"issuer": issuer, "privateKey": key}},
+                                         "apps": {issuer: [{"id": self.app, "bundleId": self.bundle, "name": "iOS " + t}]},
+                                         "locales": ["en-US", "de-DE"]})
+        body = {"github": fx.setup_github(), "targets": ["APP_STORE"], "platforms": ["IOS"],
+                "appStoreConnect": fx.setup_app_store(apiKeyId=kid, issuerId=issuer, privateKey=key, bundleId=self.bundle)}
+        self.expect(fx.post_setup(self.server, self.owner.token, self.tenant, body), 200)
+        _, rows = fx.db_query(self.server, "SELECT id FROM tenant_target_integrations WHERE tenantId = ?", (self.tenant,))
+        fx.set_verification(self.server, "targets", rows[0][0], "VALID")
+
+    def expect(self, resp, status):
+        return harness.expect(self, resp, status)
+
+    def request(self, method, path, body=None, token=None):
+        return self.server.request(method, path, body=body, token=token or self.owner.token)
+
+    def build(self, version, state):
+        self.fakes.register("appstore", {"builds": {"b-" + self.app + version: {
+            "app": self.app, "version": BUILD, "versionString": version, "processingState": state}}})
+
+    def submit(self, version):
+        rel = sp.ready_release(self, self.ctx, version, platform="IOS")
+        sub = self.expect(self.request("POST", "/api/v1/%s/releases/%s/submissions" % (self.tenant, rel["id"]), {
+            "platform": "IOS", "buildNumber": BUILD, "releaseNotes": {"en-US": "New widgets", "fr-FR": "Nouveau"}}), 201)
+        return rel, sub
+
+    def until(self, rel, sub, what, probe, seconds=60):
+        path = "/api/v1/%s/releases/%s/submissions/%s" % (self.tenant, rel["id"], sub["id"])
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            got = self.expect(self.request("GET", path), 200)
+            if probe(got):
+                return got
+            time.sleep(0.2)
+        self.fail("the submission never %s: %s" % (what, self.expect(self.request("GET", path), 200)))
+
+    def version(self, vid):
+        return self.fakes.data("appstore")["versions"][vid]
+
+    def set_state(self, vid, state):
+        self.fakes.register("appstore", {"versions": {vid: {"appStoreState": state}}})
+
+    def names(self, rel):
+        got = self.expect(self.request("GET", "/api/v1/%s/releases/%s" % (self.tenant, rel["id"])), 200)
+        return [(e["kind"], e["name"], e["outcome"]) for e in got["events"]]
+
+    def test_processing_review_approved_released(self):
+        self.build("4.0.0", "PROCESSING")
+        rel, sub = self.submit("4.0.0")
+        sub = self.until(rel, sub, "saw the build processing", lambda s: s["status"] == "PROCESSING")
+        self.assertEqual(sub["pendingAction"], "submit")
+        self.build("4.0.0", "VALID")
+        sub = self.until(rel, sub, "was submitted", lambda s: s["status"] == "SUBMITTED")
+        self.assertEqual((sub["reviewState"], sub["pendingAction"]), ("WAITING_FOR_REVIEW", None))
+        vid = sub["storeVersionId"]
+        version = self.version(vid)
+        self.assertEqual((version["versionString"], version["build"], version["appStoreState"]),
+                         ("4.0.0", "b-" + self.app + "4.0.0", "WAITING_FOR_REVIEW"))
+        self.assertEqual(version["localizations"]["en-US"]["whatsNew"], "New widgets")
+        self.assertIsNone(version["localizations"]["de-DE"]["whatsNew"], "no notes in that language: left alone")
+        review = self.fakes.data("appstore")["reviewSubmissions"][sub["storeSubmissionId"]]
+        self.assertEqual((review["state"], review["items"]), ("WAITING_FOR_REVIEW", [vid]))
+        jwts = [r["notes"].get("jwt", {}) for r in self.fakes.requests("appstore", self.mark)]
+        self.assertTrue(jwts and all(j.get("ok") for j in jwts), "every call signed with the key")
+
+        path = "/api/v1/%s/releases/%s/submissions/%s/complete" % (self.tenant, rel["id"], sub["id"])
+        harness.assert_error(self, self.request("POST", path), 409, "conflict")  # not approved yet
+        self.set_state(vid, "IN_REVIEW")
+        self.until(rel, sub, "went in review", lambda s: s["status"] == "IN_REVIEW")
+        self.set_state(vid, "PENDING_DEVELOPER_RELEASE")
+        sub = self.until(rel, sub, "was approved", lambda s: s["status"] == "APPROVED")
+        self.assertEqual(self.expect(self.request("POST", path), 200)["pendingAction"], "complete")
+        sub = self.until(rel, sub, "was released", lambda s: s["pendingAction"] is None)
+        self.assertEqual((sub["status"], sub["rolloutFraction"]), ("RELEASED", 1.0))
+        self.assertEqual(self.version(vid)["appStoreState"], "READY_FOR_SALE")
+        self.assertEqual(self.fakes.data("appstore")["requests"]["release"].count(vid), 1)
+        names = self.names(rel)
+        for name in ("processing", "submitted", "in-review", "approved", "rollout-updated"):
+            self.assertIn(("STATUS", name, None), names)
+
+    def test_rejection_is_shown(self):
+        self.build("4.1.0", "VALID")
+        rel, sub = self.submit("4.1.0")
+        sub = self.until(rel, sub, "was submitted", lambda s: s["status"] == "SUBMITTED")
+        self.set_state(sub["storeVersionId"], "REJECTED")
+        sub = self.until(rel, sub, "was rejected", lambda s: s["status"] == "REJECTED")
+        self.assertEqual(sub["reviewState"], "REJECTED")
+        self.assertIn("App Review rejected version 4.1.0", sub["statusReason"])
+        self.assertIn(("STATUS", "rejected", None), self.names(rel))
+
+    def test_blocker_reaches_the_user(self):
+        self.build("4.2.0", "VALID")
+        self.fakes.register("appstore", {"blockers": {self.app: [{
+            "code": "STATE_ERROR.ENTITY_STATE_INVALID",
+            "detail": "appInfos: ageRatingDeclaration is required: answer the age rating questionnaire"}]}})
+        try:
+            rel, sub = self.submit("4.2.0")
+            sub = self.until(rel, sub, "failed", lambda s: s["status"] == "FAILED")
+        finally:
+            self.fakes.register("appstore", {"blockers": {self.app: []}})
+        self.assertIn("STATE_ERROR.ENTITY_STATE_INVALID", sub["statusReason"])
+        self.assertIn("ageRatingDeclaration", sub["statusReason"])
+        self.assertIn(("CALL", "submit", "FAILED"), self.names(rel))
+
+
+if __name__ == "__main__":
+    unittest.main()

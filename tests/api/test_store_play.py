@@ -1,0 +1,203 @@
+"""Store submissions on Google Play (docs/stores.md): a READY release's
+Android build submitted to production at 10%, the staged rollout increased,
+halted, resumed and completed, each one edit of the Play fake committed
+once (with the release notes and inAppUpdatePriority); a commit Play refuses
+begins again in a new edit and still applies once; a version code Play does
+not know fails the submission with Play's reason; a release that is not
+READY is refused; another tenant's ids answer 404; viewers read, editors
+act."""
+
+import time
+import unittest
+import uuid
+
+import harness
+import integration_fixtures as fx
+import test_releases as tr
+import verify_fixtures as vf
+
+CODE = "4242"
+
+
+def tearDownModule():
+    vf.stop_servers()
+
+
+def ready_release(test, ctx, version, ready=True, platform="ANDROID"):
+    """A release of platform through a fresh GitHub connection, past kickoff (BUILDING), then READY (approvals are
+    the lifecycle's: here the row is set so)."""
+    integ, _ = tr.connect_scm(ctx)
+    body = {"version": version, "releaseType": "MINOR", "platforms": [platform], "scmIntegrationId": integ["id"]}
+    rel = harness.expect(test, ctx.server.request("POST", "/api/v1/%s/releases" % ctx.tenant_id, body,
+                                                   token=ctx.token), 201)
+    wait_for(test, "the kickoff to end", lambda: harness.expect(test, ctx.server.request(
+        "GET", "/api/v1/%s/releases/%s" % (ctx.tenant_id, rel["id"]), token=ctx.token), 200)["status"] != "KICKOFF")
+    if ready:
+        fx.db_execute(ctx.server, "UPDATE releases SET status = 'READY' WHERE id = ?", (rel["id"],))
+    return rel
+
+
+def play_target(ctx, codes=(CODE,)):
+    """The tenant's PLAY_STORE target, its service account and package known to the fakes, with these bundles."""
+    case = vf.build(ctx, "PLAY_STORE", True, True)
+    integ = ctx.create(case.body, tenant_id=ctx.tenant_id)
+    ctx.fakes.register("play", {"packages": {case.info["package"]: {"bundles": list(codes)}}})
+    return integ, case
+
+
+def wait_for(test, what, probe, seconds=60):
+    """probe() until it gives a true value (a bound on waiting, not a measurement); that value."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        value = probe()
+        if value:
+            return value
+        time.sleep(0.1)
+    test.fail("waited %d s for %s" % (seconds, what))
+
+
+class PlayTest(tr.ReleaseBase):
+    def path(self, rel, sub=None, action=None, tenant=None):
+        p = "/api/v1/%s/releases/%s/submissions" % (tenant or self.tenant, rel["id"] if isinstance(rel, dict) else rel)
+        if sub:
+            p += "/" + (sub["id"] if isinstance(sub, dict) else sub)
+        if action:
+            p += "/" + action
+        return p
+
+    def read(self, rid):
+        return self.expect(self.request("GET", "/api/v1/%s/releases/%s" % (self.tenant, rid), token=self.owner.token), 200)
+
+    def settled(self, rel, sub):
+        """The submission once its pending action has been applied."""
+        def done():
+            got = self.expect(self.request("GET", self.path(rel, sub), token=self.owner.token), 200)
+            return got if got["pendingAction"] is None else None
+        return wait_for(self, "the submission's action to end", done)
+
+    def act(self, rel, sub, action, body=None, token=None):
+        got = self.expect(self.request("POST", self.path(rel, sub, action), body, token=token or self.owner.token), 200)
+        self.assertEqual(got["pendingAction"], action)
+        return self.settled(rel, sub)
+
+    def live(self, case):
+        """The package's live production releases and its commits, as the fake holds them."""
+        pkg = self.fakes.data("play")["packages"][case.info["package"]]
+        return pkg.get("tracks", {}).get("production", []), pkg.get("commits", [])
+
+    def assert_error(self, resp, status, code):
+        body = harness.expect(self, resp, status)
+        self.assertEqual(body["error"]["code"], code, body)
+
+    def test_staged_rollout_end_to_end(self):
+        _, case = play_target(self.ctx)
+        rel = ready_release(self, self.ctx, "3.1.0")
+        sub = self.expect(self.request("POST", self.path(rel), {
+            "platform": "ANDROID", "buildNumber": CODE, "rolloutPermille": 100, "inAppUpdatePriority": 3,
+            "releaseNotes": {"en-US": "Faster sync", "de-DE": "Schneller"}}, token=self.ctx.org.editor.token), 201)
+        self.assertEqual((sub["status"], sub["pendingAction"], sub["track"], sub["targetType"]),
+                         ("PENDING", "submit", "production", "PLAY_STORE"))
+        sub = self.settled(rel, sub)
+        self.assertEqual((sub["status"], sub["rolloutFraction"], sub["statusReason"]), ("ROLLING_OUT", 0.1, None), sub)
+        self.assertIsNotNone(sub["submittedAt"])
+        releases, commits = self.live(case)
+        self.assertEqual(len(commits), 1)
+        [mine] = releases
+        self.assertEqual((mine["versionCodes"], mine["status"], mine["userFraction"], mine["inAppUpdatePriority"],
+                          mine["name"]), ([CODE], "inProgress", 0.1, 3, "3.1.0"))
+        self.assertEqual(sorted((n["language"], n["text"]) for n in mine["releaseNotes"]),
+                         [("de-DE", "Schneller"), ("en-US", "Faster sync")])
+        self.assertEqual(sub["editId"], commits[0]["edit"])
+        commit = [r for r in self.fakes.requests("play") if r["path"].endswith(":commit")][-1]
+        self.assertIn("changesInReviewBehavior=ERROR_IF_IN_REVIEW", commit["query"], "never cancels a review")
+
+        # Another submission to the same target while this one is under way; a rollout that would shrink.
+        self.assert_error(self.request("POST", self.path(rel), {"platform": "ANDROID", "buildNumber": CODE},
+                                       token=self.owner.token), 409, "conflict")
+        sub = self.act(rel, sub, "rollout", {"rolloutPermille": 500})
+        self.assertEqual((sub["status"], sub["rolloutFraction"]), ("ROLLING_OUT", 0.5))
+        self.assert_error(self.request("POST", self.path(rel, sub, "rollout"), {"rolloutPermille": 200},
+                                       token=self.owner.token), 409, "conflict")
+        self.assert_error(self.request("POST", self.path(rel, sub, "rollout"), token=self.owner.token), 400,
+                          "invalid_request")
+        self.assert_error(self.request("POST", self.path(rel, sub, "resume"), token=self.owner.token), 409, "conflict")
+
+        sub = self.act(rel, sub, "halt", {"reason": "crash rate"})
+        self.assertEqual((sub["status"], sub["rolloutFraction"]), ("HALTED", 0.5))
+        self.assertEqual(self.live(case)[0][0]["status"], "halted")
+        sub = self.act(rel, sub, "resume")
+        self.assertEqual((sub["status"], sub["rolloutFraction"]), ("ROLLING_OUT", 0.5))
+        self.assertEqual((self.live(case)[0][0]["status"], self.live(case)[0][0]["userFraction"]), ("inProgress", 0.5))
+        sub = self.act(rel, sub, "complete")
+        self.assertEqual((sub["status"], sub["rolloutFraction"]), ("RELEASED", 1.0))
+        self.assertIsNotNone(sub["releasedAt"])
+        releases, commits = self.live(case)
+        self.assertEqual(len(commits), 5, "one commit an action")
+        self.assertEqual([(r["status"], "userFraction" in r) for r in releases], [("completed", False)])
+        self.assert_error(self.request("POST", self.path(rel, sub, "halt"), token=self.owner.token), 409, "conflict")
+
+        events = [(e["kind"], e["name"], e["outcome"]) for e in self.read(rel["id"])["events"]]
+        self.assertEqual(events.count(("STATUS", "submitted", None)), 1, events)
+        self.assertEqual(events.count(("STATUS", "rollout-updated", None)), 4, events)
+        for action in ("submit", "rollout", "halt", "resume", "complete"):
+            self.assertIn(("ACTION", action, "OK"), events)
+            self.assertIn(("CALL", action, "OK"), events)
+        rows = fx.audit_rows(self, self.server, self.owner.token, self.tenant, action="release.submission.halt")
+        self.assertEqual([r["targetId"] for r in rows], [sub["id"]])
+        listed = self.expect(self.request("GET", self.path(rel), token=self.ctx.org.viewer.token), 200)["items"]
+        self.assertEqual([s["id"] for s in listed], [sub["id"]])
+
+    def test_refused_commit_is_made_again_in_a_new_edit(self):
+        _, case = play_target(self.ctx)
+        rel = ready_release(self, self.ctx, "3.2.0")
+        self.rule("play", "404", method="POST", match=":commit", times=1)
+        sub = self.expect(self.request("POST", self.path(rel), {"platform": "ANDROID", "buildNumber": CODE,
+                                                                "rolloutPermille": 50}, token=self.owner.token), 201)
+        sub = self.settled(rel, sub)
+        self.assertEqual((sub["status"], sub["rolloutFraction"]), ("ROLLING_OUT", 0.05), sub)
+        releases, commits = self.live(case)
+        self.assertEqual(len(commits), 1, "applied once")
+        edits = [e for e in self.fakes.data("play")["edits"].values() if e["package"] == case.info["package"]]
+        self.assertEqual(len(edits), 2, "the refused commit's edit, then a new one")
+
+    def test_unknown_version_code_fails_with_plays_reason(self):
+        play_target(self.ctx)
+        rel = ready_release(self, self.ctx, "3.3.0")
+        sub = self.expect(self.request("POST", self.path(rel), {"platform": "ANDROID", "buildNumber": "999"},
+                                       token=self.owner.token), 201)
+        sub = self.settled(rel, sub)
+        self.assertEqual(sub["status"], "FAILED")
+        self.assertIn("999", sub["statusReason"])
+        events = [(e["kind"], e["name"], e["outcome"]) for e in self.read(rel["id"])["events"]]
+        self.assertIn(("CALL", "submit", "FAILED"), events)
+        self.assertIn(("STATUS", "submission-failed", None), events)
+
+    def test_refusals_isolation_and_roles(self):
+        play_target(self.ctx)
+        rel = ready_release(self, self.ctx, "3.4.0", ready=False)
+        body = {"platform": "ANDROID", "buildNumber": CODE}
+        self.assert_error(self.request("POST", self.path(rel), body, token=self.owner.token), 409, "conflict")
+        fx.db_execute(self.server, "UPDATE releases SET status = 'READY' WHERE id = ?", (rel["id"],))
+        self.assert_error(self.request("POST", self.path(rel), {"platform": "IOS", "buildNumber": CODE},
+                                       token=self.owner.token), 400, "invalid_request")  # not one of its platforms
+        self.assert_error(self.request("POST", self.path(rel), {"platform": "ANDROID"}, token=self.owner.token), 400,
+                          "invalid_request")  # no build number, and no build
+        viewer, editor = self.ctx.org.viewer, self.ctx.org.editor
+        resp = self.request("POST", self.path(rel), body, token=viewer.token)
+        baseline = self.request("POST", self.path(rel, tenant=str(uuid.uuid4())), body, token=viewer.token)
+        harness.assert_same_not_found(self, resp, baseline)
+        sub = self.expect(self.request("POST", self.path(rel), body, token=editor.token), 201)
+        self.expect(self.request("GET", self.path(rel, sub), token=viewer.token), 200)
+        other = harness.new_org(self.server)
+        for method, path in (("GET", self.path(rel, tenant=other.id)), ("GET", self.path(rel, sub, tenant=other.id)),
+                             ("POST", self.path(rel, sub, "halt", tenant=other.id))):
+            self.assert_error(self.request(method, path, token=other.owner.token), 404, "not_found")
+        self.assert_error(self.request("GET", self.path(str(uuid.uuid4()), sub), token=self.owner.token), 404,
+                          "not_found")
+        self.assert_error(self.request("POST", self.path(rel, sub, "explode"), token=self.owner.token), 404,
+                          "not_found")
+        self.settled(rel, sub)
+
+
+if __name__ == "__main__":
+    unittest.main()
