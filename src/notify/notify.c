@@ -1,6 +1,8 @@
 /* notify.c: emitting catalogue events into the outbox, and delivering them as durable jobs (notify.h). */
 #include "notify/notify.h"
 
+#include <assert.h>
+
 #include "core/clock.h"
 #include "core/log.h"
 #include "core/rand.h"
@@ -109,33 +111,30 @@ static enum err_code matching_rules(struct store_conn *c, const char *tenant, co
     return rc < 0 ? err->code : ERR_OK;
 }
 
-enum err_code notify_release_change(struct store_conn *c, const char *tenant, const char *release, const char *kind,
-                                    const char *name, const char *message, struct err *err)
+enum err_code notify_emit(struct store_conn *c, const char *tenant, const char *event, const char *subject_type,
+                          const char *subject_id, const json_t *fields, struct err *err)
 {
-    const char *event = release_event_of(kind, name);
     struct rule *rules = NULL;
     size_t n = 0;
     char id[UUID_SIZE], now[TIMESTAMP_SIZE], job[UUID_SIZE], dedupe[64], *text = NULL;
-    json_t *rel = NULL, *payload = NULL;
+    json_t *payload = NULL;
 
-    if (!event)
-        return ERR_OK;
+    assert(events_find(event) && strcmp(events_find(event)->name, event) == 0); /* a dotted name of the catalogue */
     if (!jobs) /* a step resumed before notify_start: it runs again, nothing is lost */
         return err_set(err, ERR_UNAVAILABLE, "notifications are not started yet");
     if (matching_rules(c, tenant, event, &rules, &n, err) || n == 0)
         goto out;
-    if (!(rel = release_payload(c, tenant, release, err)))
-        goto out;
     rand_uuid(id);
     clock_now(now);
-    payload = json_pack("{s:s, s:s, s:s, s:s, s:O, s:o}", "id", id, "event", event, "occurredAt", now, "tenantId", tenant,
-                        "release", rel, "message", json_text_or_null(message));
+    payload = fields ? json_deep_copy(fields) : json_object();
+    json_object_update_new(payload,
+                           json_pack("{s:s, s:s, s:s, s:s}", "id", id, "event", event, "occurredAt", now, "tenantId", tenant));
     text = json_dumps(payload, JSON_COMPACT);
     if (store_run(c,
                   "INSERT INTO notification_events (id, tenantId, name, subjectType, subjectId, payload, createdAt) "
-                  "VALUES (?, ?, ?, 'release', ?, ?, ?)",
-                  STORE_ARGS(STORE_TEXT(id), STORE_TEXT(tenant), STORE_TEXT(event), STORE_TEXT(release), STORE_TEXT(text),
-                             STORE_TIME(now)),
+                  "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                  STORE_ARGS(STORE_TEXT(id), STORE_TEXT(tenant), STORE_TEXT(event), STORE_TEXT(subject_type),
+                             STORE_TEXT(subject_id), STORE_TEXT(text), STORE_TIME(now)),
                   NULL, err))
         goto out;
     for (size_t i = 0; i < n; i++) {
@@ -147,7 +146,7 @@ enum err_code notify_release_change(struct store_conn *c, const char *tenant, co
                       "subjectId, status, attempts, createdAt, updatedAt) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'PENDING', 0, ?, ?)",
                       STORE_ARGS(STORE_TEXT(delivery), STORE_TEXT(tenant), STORE_TEXT(id), STORE_TEXT(rules[i].id),
                                  STORE_TEXT(rules[i].integration), STORE_TEXT(rules[i].channel[0] ? rules[i].channel : NULL),
-                                 STORE_TEXT(event), STORE_TEXT(release), STORE_TIME(now), STORE_TIME(now)),
+                                 STORE_TEXT(event), STORE_TEXT(subject_id), STORE_TIME(now), STORE_TIME(now)),
                       NULL, err))
             goto out;
         snprintf(dedupe, sizeof dedupe, "notify-delivery:%s", delivery);
@@ -166,8 +165,23 @@ enum err_code notify_release_change(struct store_conn *c, const char *tenant, co
 out:
     free(text);
     free(rules);
-    json_decref(rel);
     json_decref(payload);
+    return err->code;
+}
+
+enum err_code notify_release_change(struct store_conn *c, const char *tenant, const char *release, const char *kind,
+                                    const char *name, const char *message, struct err *err)
+{
+    const char *event = release_event_of(kind, name);
+    json_t *rel, *fields;
+
+    if (!event)
+        return ERR_OK;
+    if (!(rel = release_payload(c, tenant, release, err)))
+        return err->code;
+    fields = json_pack("{s:o, s:o}", "release", rel, "message", json_text_or_null(message));
+    notify_emit(c, tenant, event, "release", release, fields, err);
+    json_decref(fields);
     return err->code;
 }
 
