@@ -3,6 +3,7 @@
 
 #include <assert.h>
 
+#include "core/buf.h"
 #include "core/clock.h"
 #include "core/log.h"
 #include "core/rand.h"
@@ -375,6 +376,54 @@ static json_t *teams_card(const struct delivery *d)
                      1, "type", "TextBlock", "text", message[0] ? message : lines, "wrap", 1);
 }
 
+/* text with &, <, >, " escaped, appended to b. */
+static void html_append(struct buf *b, const char *text)
+{
+    for (const char *p = text; *p; p++)
+        if (*p == '&' || *p == '<' || *p == '>' || *p == '"')
+            buf_appends(b, *p == '&' ? "&amp;" : *p == '<' ? "&lt;" : *p == '>' ? "&gt;" : "&quot;");
+        else if (*p == '\n')
+            buf_appends(b, "<br>\n");
+        else
+            buf_append(b, p, 1);
+}
+
+/*
+ * One message of the event for a channel without threads: {"subject",
+ * "text", "html" (an e-mail's two parts), "card" (Teams' Adaptive Card)}.
+ * Caller owns.
+ */
+static json_t *single_message(const struct delivery *d)
+{
+    char title[320], subject[400], lines[NOTIFY_TEXT_MAX];
+    const char *message = text_of(d->payload, "message");
+    struct buf text, html;
+    json_t *out;
+
+    summary(d, title, sizeof title, lines, sizeof lines);
+    buf_init(&text, 4 * NOTIFY_TEXT_MAX);
+    buf_init(&html, 8 * NOTIFY_TEXT_MAX);
+    buf_printf(&text, "%s\n\n%s%s%s\n\n%s\n\n-- \nslipway\n", title, d->event, message[0] ? ": " : "", message, lines);
+    buf_appends(&html, "<!DOCTYPE html>\n<html><body>\n<h2>");
+    html_append(&html, title);
+    buf_appends(&html, "</h2>\n<p><strong>");
+    html_append(&html, d->event);
+    buf_appends(&html, "</strong>");
+    if (message[0]) {
+        buf_appends(&html, ": ");
+        html_append(&html, message);
+    }
+    buf_appends(&html, "</p>\n<p>");
+    html_append(&html, lines);
+    buf_appends(&html, "</p>\n<p style=\"color:#666\">slipway</p>\n</body></html>\n");
+    snprintf(subject, sizeof subject, "%s (%s)", title, d->event);
+    out = json_pack("{s:s, s:s, s:s, s:o}", "subject", subject, "text", text.data ? text.data : "", "html",
+                    html.data ? html.data : "", "card", teams_card(d));
+    buf_free(&text);
+    buf_free(&html);
+    return out;
+}
+
 /* True when the integration's notifyOnEvents (absent or empty: every event; it names aliases only) lets event through. */
 static bool wanted(const json_t *config, const char *event)
 {
@@ -422,8 +471,8 @@ static enum err_code start_call(const struct notify_env *env, struct job *j, con
         json_decref(config);
         return err->code;
     }
-    if (!p->ops->chat_update) { /* no thread, no update: one card an event */
-        input = json_pack("{s:s, s:o}", "text", d->event, "card", teams_card(d));
+    if (!p->ops->chat_update) { /* no thread, no update: one message an event (a Teams card, an e-mail) */
+        input = single_message(d);
     } else {
         blocks = slack_blocks(d, root || update, text, sizeof text);
         input = json_pack("{s:s, s:s, s:o}", "channel", update ? d->thread_channel : d->channel, "text", text, "blocks", blocks);

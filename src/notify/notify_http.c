@@ -98,7 +98,7 @@ static enum err_code rule_check(struct store_conn *db, const char *tenant, const
     else if (p->ops->chat_update && !channel)
         err_detail(err, "channel", "is required for %s", p->display);
     else if (!p->ops->chat_update && channel)
-        err_detail(err, "channel", "must be absent for %s (its webhook names the channel)", p->display);
+        err_detail(err, "channel", "must be absent for %s (its webhook or its recipients say where it goes)", p->display);
     if (err->ndetails)
         return err_set(err, ERR_INVALID, "invalid notification rule");
     return ERR_OK;
