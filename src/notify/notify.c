@@ -13,14 +13,22 @@
 #include "http/request.h"
 #include "integrations/catalog.h"
 #include "jobs/jobs.h"
+#include "notify/endpoints.h"
 #include "providers/registry.h"
 #include "verify/verify.h"
 
 static struct jobs *jobs;
+static const struct keyring *keys;
 
-void notify_start(struct jobs *q)
+void notify_start(struct jobs *q, const struct keyring *k)
 {
     jobs = q;
+    keys = k;
+}
+
+const struct keyring *notify_keys(void)
+{
+    return keys;
 }
 
 /* ---- emitting ---- */
@@ -112,35 +120,62 @@ static enum err_code matching_rules(struct store_conn *c, const char *tenant, co
     return rc < 0 ? err->code : ERR_OK;
 }
 
+enum err_code notify_job_add(struct store_conn *c, struct jobs *q, const char *kind, const char *tenant, const char *delivery,
+                             int max_attempts, struct err *err)
+{
+    char job[UUID_SIZE], dedupe[JOB_KIND_SIZE + UUID_SIZE + 1];
+    json_t *payload = json_pack("{s:s}", "deliveryId", delivery);
+
+    snprintf(dedupe, sizeof dedupe, "%s:%s", kind, delivery);
+    jobs_enqueue_in(
+        c, q,
+        &(struct job_new){.kind = kind, .tenant = tenant, .payload = payload, .dedupe_key = dedupe, .max_attempts = max_attempts},
+        job, err);
+    json_decref(payload);
+    return err->code;
+}
+
+/* The event in the outbox: fields (borrowed, may be NULL) and the common ones; its id and time into id and now. */
+static enum err_code outbox_add(struct store_conn *c, const char *tenant, const char *event, const char *subject_type,
+                                const char *subject_id, const json_t *fields, char now[TIMESTAMP_SIZE], char id[UUID_SIZE],
+                                struct err *err)
+{
+    json_t *payload = fields ? json_deep_copy(fields) : json_object();
+    char *text;
+
+    rand_uuid(id);
+    clock_now(now);
+    json_object_update_new(payload,
+                           json_pack("{s:s, s:s, s:s, s:s}", "id", id, "event", event, "occurredAt", now, "tenantId", tenant));
+    text = json_dumps(payload, JSON_COMPACT);
+    store_run(c,
+              "INSERT INTO notification_events (id, tenantId, name, subjectType, subjectId, payload, createdAt) "
+              "VALUES (?, ?, ?, ?, ?, ?, ?)",
+              STORE_ARGS(STORE_TEXT(id), STORE_TEXT(tenant), STORE_TEXT(event), STORE_TEXT(subject_type), STORE_TEXT(subject_id),
+                         STORE_TEXT(text), STORE_TIME(now)),
+              NULL, err);
+    free(text);
+    json_decref(payload);
+    return err->code;
+}
+
 enum err_code notify_emit(struct store_conn *c, const char *tenant, const char *event, const char *subject_type,
                           const char *subject_id, const json_t *fields, struct err *err)
 {
     struct rule *rules = NULL;
-    size_t n = 0;
-    char id[UUID_SIZE], now[TIMESTAMP_SIZE], job[UUID_SIZE], dedupe[64], *text = NULL;
-    json_t *payload = NULL;
+    char(*endpoints)[UUID_SIZE] = NULL;
+    size_t n = 0, m = 0;
+    char id[UUID_SIZE], now[TIMESTAMP_SIZE], delivery[UUID_SIZE];
 
     assert(events_find(event) && strcmp(events_find(event)->name, event) == 0); /* a dotted name of the catalogue */
     if (!jobs) /* a step resumed before notify_start: it runs again, nothing is lost */
         return err_set(err, ERR_UNAVAILABLE, "notifications are not started yet");
-    if (matching_rules(c, tenant, event, &rules, &n, err) || n == 0)
+    if (matching_rules(c, tenant, event, &rules, &n, err) || endpoints_matching(c, tenant, event, &endpoints, &m, err) ||
+        n + m == 0)
         goto out;
-    rand_uuid(id);
-    clock_now(now);
-    payload = fields ? json_deep_copy(fields) : json_object();
-    json_object_update_new(payload,
-                           json_pack("{s:s, s:s, s:s, s:s}", "id", id, "event", event, "occurredAt", now, "tenantId", tenant));
-    text = json_dumps(payload, JSON_COMPACT);
-    if (store_run(c,
-                  "INSERT INTO notification_events (id, tenantId, name, subjectType, subjectId, payload, createdAt) "
-                  "VALUES (?, ?, ?, ?, ?, ?, ?)",
-                  STORE_ARGS(STORE_TEXT(id), STORE_TEXT(tenant), STORE_TEXT(event), STORE_TEXT(subject_type),
-                             STORE_TEXT(subject_id), STORE_TEXT(text), STORE_TIME(now)),
-                  NULL, err))
+    if (outbox_add(c, tenant, event, subject_type, subject_id, fields, now, id, err))
         goto out;
     for (size_t i = 0; i < n; i++) {
-        char delivery[UUID_SIZE];
-        json_t *jp;
         rand_uuid(delivery);
         if (store_run(c,
                       "INSERT INTO notification_deliveries (id, tenantId, eventId, ruleId, integrationId, channel, eventName, "
@@ -150,23 +185,28 @@ enum err_code notify_emit(struct store_conn *c, const char *tenant, const char *
                                  STORE_TEXT(event), STORE_TEXT(subject_id), STORE_TIME(now), STORE_TIME(now)),
                       NULL, err))
             goto out;
-        snprintf(dedupe, sizeof dedupe, "notify-delivery:%s", delivery);
-        jp = json_pack("{s:s}", "deliveryId", delivery);
-        jobs_enqueue_in(c, jobs,
-                        &(struct job_new){.kind = NOTIFY_DELIVERY_JOB,
-                                          .tenant = tenant,
-                                          .payload = jp,
-                                          .dedupe_key = dedupe,
-                                          .max_attempts = NOTIFY_MAX_ATTEMPTS + 2},
-                        job, err);
-        json_decref(jp);
-        if (err->code)
+        if (notify_job_add(c, jobs, NOTIFY_DELIVERY_JOB, tenant, delivery, NOTIFY_MAX_ATTEMPTS + 2, err))
             goto out;
     }
+    for (size_t i = 0; i < m; i++)
+        if (endpoints_delivery_add(c, jobs, tenant, endpoints[i], id, event, now, delivery, err))
+            goto out;
 out:
-    free(text);
     free(rules);
-    json_decref(payload);
+    free(endpoints);
+    return err->code;
+}
+
+enum err_code notify_ping(struct store_conn *c, const char *tenant, const char *endpoint, char delivery[UUID_SIZE], struct err *err)
+{
+    char id[UUID_SIZE], now[TIMESTAMP_SIZE];
+    json_t *fields = json_pack("{s:s}", "endpointId", endpoint);
+
+    if (!jobs)
+        err_set(err, ERR_UNAVAILABLE, "notifications are not started yet");
+    else if (outbox_add(c, tenant, NOTIFY_PING_EVENT, "endpoint", endpoint, fields, now, id, err) == ERR_OK)
+        endpoints_delivery_add(c, jobs, tenant, endpoint, id, NOTIFY_PING_EVENT, now, delivery, err);
+    json_decref(fields);
     return err->code;
 }
 

@@ -26,20 +26,25 @@ static json_t *rule_row(struct store_stmt *st)
     return row;
 }
 
-enum err_code notification_rules_list(struct request *req, struct err *err)
+enum err_code notify_page(struct request *req, const char *sql, int at_col, page_row_fn row_fn, struct err *err)
 {
     struct page p;
 
     if (page_parse(req, &p, err))
         return err->code;
-    return page_respond(req, &p,
-                        "SELECT " RULE_COLUMNS " FROM notification_rules WHERE tenantId = ? "
-                        "AND (createdAt <= ? AND (createdAt < ? OR id < ?)) ORDER BY createdAt DESC, id DESC LIMIT ?",
-                        STORE_ARGS(STORE_TEXT(principal_of(req)->tenant_id), PAGE_ARGS(&p)), 5, 0, rule_row, err);
+    return page_respond(req, &p, sql, STORE_ARGS(STORE_TEXT(principal_of(req)->tenant_id), PAGE_ARGS(&p)), at_col, 0, row_fn, err);
 }
 
-/* The rule (as the list shows it), or NULL with ERR_NOT_FOUND. */
-static json_t *rule_load(struct store_conn *db, const char *tenant, const char *id, struct err *err)
+enum err_code notification_rules_list(struct request *req, struct err *err)
+{
+    return notify_page(req,
+                       "SELECT " RULE_COLUMNS " FROM notification_rules WHERE tenantId = ? "
+                       "AND (createdAt <= ? AND (createdAt < ? OR id < ?)) ORDER BY createdAt DESC, id DESC LIMIT ?",
+                       5, rule_row, err);
+}
+
+json_t *notify_row_load(struct store_conn *db, const char *sql, const char *tenant, const char *id, page_row_fn row_fn,
+                        struct err *err)
 {
     struct store_stmt *st;
     json_t *row = NULL;
@@ -49,15 +54,21 @@ static json_t *rule_load(struct store_conn *db, const char *tenant, const char *
         err_set(err, ERR_NOT_FOUND, "not found");
         return NULL;
     }
-    if (store_select(db, "SELECT " RULE_COLUMNS " FROM notification_rules WHERE tenantId = ? AND id = ?",
-                     STORE_ARGS(STORE_TEXT(tenant), STORE_TEXT(id)), &st, err))
+    if (store_select(db, sql, STORE_ARGS(STORE_TEXT(tenant), STORE_TEXT(id)), &st, err))
         return NULL;
     if ((rc = store_next(st, err)) == 1)
-        row = rule_row(st);
+        row = row_fn(st);
     store_finish(st);
     if (rc == 0)
         err_set(err, ERR_NOT_FOUND, "not found");
     return row;
+}
+
+/* The rule (as the list shows it), or NULL with ERR_NOT_FOUND. */
+static json_t *rule_load(struct store_conn *db, const char *tenant, const char *id, struct err *err)
+{
+    return notify_row_load(db, "SELECT " RULE_COLUMNS " FROM notification_rules WHERE tenantId = ? AND id = ?", tenant, id,
+                           rule_row, err);
 }
 
 enum err_code notification_rule_get(struct request *req, struct err *err)

@@ -164,6 +164,8 @@ class BadInputTest(harness.ApiTest):
             ids["releaseId"] = org.release_id
         if "ruleId" in case.params:
             ids["ruleId"] = org.rule_id
+        if "endpointId" in case.params:
+            ids["endpointId"] = org.endpoint_id
         ids.update(override)
         missing = [p for p in case.params if p not in ids]
         if missing:
