@@ -464,20 +464,28 @@ static json_t *single_message(const struct delivery *d)
     return out;
 }
 
-/* True when the integration's notifyOnEvents (absent or empty: every event; it names aliases only) lets event through. */
+/*
+ * True when the integration's notifyOnEvents lets event through: absent or
+ * empty, every event; else the events it names, by dotted name or alias.
+ * A list of aliases only (saved before it took dotted names) does not
+ * narrow the events that have no alias: their rules alone decide.
+ */
 static bool wanted(const json_t *config, const char *event)
 {
     const json_t *list = json_object_get(config, "notifyOnEvents"), *v;
+    bool names = false;
     size_t i;
 
-    if (json_array_size(list) == 0 || !events_alias_of(event))
+    if (json_array_size(list) == 0)
         return true;
     json_array_foreach(list, i, v)
     {
-        if (json_is_string(v) && strcmp(json_string_value(v), events_alias_of(event)) == 0)
+        const char *canonical = events_canonical(json_string_value(v));
+        if (canonical && strcmp(canonical, event) == 0)
             return true;
+        names |= canonical && strcmp(canonical, json_string_value(v)) == 0;
     }
-    return false;
+    return !names && !events_alias_of(event);
 }
 
 /* ---- the job ---- */

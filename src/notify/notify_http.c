@@ -257,7 +257,8 @@ enum err_code notification_events_list(struct request *req, struct err *err)
     json_t *items = json_array();
     (void)err;
     for (size_t i = 0; i < events_count; i++)
-        json_array_append_new(items, json_pack("{s:s, s:s, s:s, s:s}", "name", events_catalog[i].name, "subject",
+        json_array_append_new(items, json_pack("{s:s, s:o, s:s, s:s, s:s}", "name", events_catalog[i].name, "alias",
+                                               json_text_or_null(events_alias_of(events_catalog[i].name)), "subject",
                                                events_catalog[i].subject, "fields", events_catalog[i].fields, "description",
                                                events_catalog[i].help));
     response_json(req, 200, json_pack("{s:o}", "items", items));

@@ -198,6 +198,18 @@ class NotificationsTest(VerifyTest):
         raw = self.request("GET", "/api/v1/%s/notification-deliveries" % self.tenant).raw
         vf.assert_no_secret(self, raw, case.secrets, "the delivery log")
 
+    def test_notify_on_events_dotted_names(self):
+        integ, case = self.slack(notifyOnEvents=["release.kickoff.completed", "build_failed"])  # a name and an alias
+        self.add_rule(integ, pattern="*")
+        self.release()
+        items = {d["eventName"]: d for d in self.settle(2)}
+        self.assertEqual(items["release.kickoff.started"]["status"], "SKIPPED")
+        self.assertEqual(items["release.kickoff.completed"]["status"], "DELIVERED")
+        catalogue = {e["name"]: e for e in self.expect(self.request(
+            "GET", "/api/v1/%s/notification-events" % self.tenant), 200)["items"]}
+        self.assertEqual(catalogue["release.kickoff.started"]["alias"], "release_started")
+        self.assertIsNone(catalogue["release.kickoff.completed"]["alias"])
+
     def test_no_rule_no_delivery(self):
         self.release()
         time.sleep(0)  # nothing to wait for: the outbox is written with the change, or not at all
