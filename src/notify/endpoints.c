@@ -4,6 +4,7 @@
 #include "core/buf.h"
 #include "core/clock.h"
 #include "core/encode.h"
+#include "core/log.h"
 #include "core/rand.h"
 #include "core/utf8.h"
 #include "core/xmalloc.h"
@@ -151,6 +152,8 @@ static enum err_code delivery_load(const struct notify_env *env, const char *ten
         d->body = xstrdup(store_col_text(st, 7) ? store_col_text(st, 7) : "{}");
         if (secret_decrypt(env->keys, &at, store_col_text(st, 6), &secret, err) == ERR_OK)
             d->secret = xstrdup(secret->data);
+        else
+            log_error("webhook endpoint %s: its secret cannot be read: %s", d->endpoint, err->message);
         plaintext_free(secret);
     }
     store_finish(st);
