@@ -34,6 +34,7 @@
 #include "releases/releases_http.h"
 #include "stores/stores.h"
 #include "stores/stores_http.h"
+#include "notify/endpoints.h"
 #include "notify/notify.h"
 #include "verify/reverify.h"
 #include "verify/verify.h"
@@ -178,6 +179,7 @@ static int serve(struct app *app)
                                    {RELEASE_BUILD_JOB, release_build_step, &renv},
                                    {NOTIFY_DELIVERY_JOB, notify_delivery_step, &nenv},
                                    {STORE_SUBMISSION_JOB, stores_submission_step, &senv},
+                                   {ENDPOINT_DELIVERY_JOB, endpoints_delivery_step, &nenv},
                                    {NULL, NULL, NULL}};
     size_t njob_kinds = ARRAY_LEN(job_kinds) - 1;
     struct probe *probe = NULL;
@@ -240,7 +242,7 @@ static int serve(struct app *app)
         log_warn("SLIPWAY_TEST_PROBE is set: the test job kind \"%s\" is registered", PROBE_JOB);
     }
     app->jobs = jobs_start(app->store, job_kinds, njob_kinds, &jo);
-    notify_start(app->jobs); /* a release step that emits before this is retried (notify.h) */
+    notify_start(app->jobs, app->keys); /* a release step that emits before this is retried (notify.h) */
     if (probe && probe_enqueue(probe, app->jobs, &err))
         goto stop;
     app->usage = token_usage_start(app->store, app->cfg.token_flush);

@@ -18,6 +18,7 @@
 #include "integrations/integrations_http.h"
 #include "integrations/webhooks.h"
 #include "integrations/webhooks_http.h"
+#include "notify/endpoints_http.h"
 #include "notify/notify_http.h"
 #include "releases/releases_http.h"
 #include "setup/setup.h"
@@ -149,6 +150,17 @@ const struct route routes[] = {
     {"PUT", "/api/v1/{tenantId}/notification-rules/{ruleId}", ACCESS_OWNER, &notification_rule_schema, notification_rule_put},
     {"DELETE", "/api/v1/{tenantId}/notification-rules/{ruleId}", ACCESS_OWNER, NULL, notification_rule_delete},
     {"GET", "/api/v1/{tenantId}/notification-deliveries", ACCESS_VIEWER, NULL, notification_deliveries_list},
+    /* Outbound webhooks (docs/notifications.md): owners manage the endpoints (a URL may carry a token); viewers read the log. */
+    {"GET", "/api/v1/{tenantId}/webhook-endpoints", ACCESS_OWNER, NULL, webhook_endpoints_list},
+    {"POST", "/api/v1/{tenantId}/webhook-endpoints", ACCESS_OWNER, &webhook_endpoint_schema, webhook_endpoint_create},
+    {"GET", "/api/v1/{tenantId}/webhook-endpoints/{endpointId}", ACCESS_OWNER, NULL, webhook_endpoint_get},
+    {"PUT", "/api/v1/{tenantId}/webhook-endpoints/{endpointId}", ACCESS_OWNER, &webhook_endpoint_schema, webhook_endpoint_put},
+    {"DELETE", "/api/v1/{tenantId}/webhook-endpoints/{endpointId}", ACCESS_OWNER, NULL, webhook_endpoint_delete},
+    {"POST", "/api/v1/{tenantId}/webhook-endpoints/{endpointId}/rotate-secret", ACCESS_OWNER, &webhook_endpoint_action_schema,
+     webhook_endpoint_rotate},
+    {"POST", "/api/v1/{tenantId}/webhook-endpoints/{endpointId}/ping", ACCESS_OWNER, &webhook_endpoint_action_schema,
+     webhook_endpoint_ping},
+    {"GET", "/api/v1/{tenantId}/webhook-deliveries", ACCESS_VIEWER, NULL, webhook_deliveries_list},
 };
 const size_t routes_count = ARRAY_LEN(routes);
 

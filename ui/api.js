@@ -75,6 +75,18 @@ export function integrationTypes() {
   return typesPromise;
 }
 
+// The event catalogue (docs/events.md), for notifyOnEvents and the notification pages: fetched once per tenant.
+const cataloguePromises = new Map();
+export function eventCatalogue(tenantId) {
+  if (!cataloguePromises.has(tenantId)) {
+    cataloguePromises.set(tenantId, get(tenantPath(tenantId, '/notification-events')).then((d) => d.items, (e) => {
+      cataloguePromises.delete(tenantId);
+      throw e;
+    }));
+  }
+  return cataloguePromises.get(tenantId);
+}
+
 export function tenantPath(tenantId, rest) {
   return `/api/v1/${encodeURIComponent(tenantId)}${rest || ''}`;
 }

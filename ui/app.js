@@ -18,6 +18,7 @@ import {viewInvite} from './view-invite.js';
 import {viewReleases} from './view-releases.js';
 import {viewRelease} from './view-release.js';
 import {viewReleaseSettings} from './view-release-settings.js';
+import {viewNotifications} from './view-notifications.js';
 
 const UUID = '([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})';
 const ROUTES = [
@@ -30,6 +31,7 @@ const ROUTES = [
   {re: new RegExp(`^#/t/${UUID}/releases$`), view: viewReleases, title: 'Releases', tenant: true},
   {re: new RegExp(`^#/t/${UUID}/releases/${UUID}$`), view: viewRelease, title: 'Release', tenant: true},
   {re: new RegExp(`^#/t/${UUID}/release-settings$`), view: viewReleaseSettings, title: 'Release settings', tenant: true},
+  {re: new RegExp(`^#/t/${UUID}/notifications$`), view: viewNotifications, title: 'Notifications', tenant: true},
   {re: new RegExp(`^#/t/${UUID}/setup(?:/([a-z]+))?$`), view: viewSetup, title: 'Setup', tenant: true},
   {re: new RegExp(`^#/t/${UUID}/integrations$`), view: viewIntegrations, title: 'Integrations', tenant: true},
   {re: new RegExp(`^#/t/${UUID}/members$`), view: viewMembers, title: 'Members', tenant: true},
@@ -82,7 +84,8 @@ function renderNav(tenant, route) {
   if (tenant) {
     const base = `#/t/${tenant.id}`;
     const items = [link(base, 'Overview', true), link(`${base}/releases`, 'Releases'), link(`${base}/setup`, 'Setup'),
-      link(`${base}/integrations`, 'Integrations'), link(`${base}/members`, 'Members'), link(`${base}/release-settings`, 'Release settings')];
+      link(`${base}/integrations`, 'Integrations'), link(`${base}/members`, 'Members'), link(`${base}/release-settings`, 'Release settings'),
+      link(`${base}/notifications`, 'Notifications')];
     if (tenant.role === 'owner') items.push(link(`${base}/audit`, 'Audit log'));
     nav.append(group(null, items));
   }

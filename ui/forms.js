@@ -31,7 +31,18 @@ export function field(spec, opts) {
   const common = {id, name: spec.name, 'aria-describedby': `${hintId} ${errId}`};
   if (required) common['aria-required'] = 'true';
 
-  if (spec.kind === 'array' && spec.allowed && !o.choices) {
+  if (spec.format === 'events' && o.catalogue) {
+    // The event catalogue's names, with what each says; a value saved under an older alias checks its name.
+    const chosen = Array.isArray(o.value) ? o.value : [];
+    control = h('fieldset', {id, class: 'checks', 'aria-describedby': `${hintId} ${errId}`, 'data-name': spec.name},
+      h('legend', null, label),
+      o.catalogue.map((e) => h('div', {class: 'field-check event-check'},
+        h('input', {type: 'checkbox', id: `${id}-${e.name}`, value: e.name,
+          checked: chosen.includes(e.name) || (e.alias !== null && chosen.includes(e.alias))}),
+        h('label', {for: `${id}-${e.name}`}, h('code', null, e.name), ' ', h('span', {class: 'muted'}, e.description)))));
+    hints.push('None checked: every event its notification rules send.');
+    wide = true;
+  } else if (spec.kind === 'array' && spec.allowed && !o.choices) {
     // Each item one of a known list: checkboxes, not free text.
     const chosen = Array.isArray(o.value) ? o.value : [];
     control = h('fieldset', {id, class: 'checks', 'aria-describedby': `${hintId} ${errId}`, 'data-name': spec.name},
@@ -314,6 +325,7 @@ export function integrationForm(desc, existing, refs, onSubmit, onCancel) {
   const typeHelp = TYPE_HELP[desc.type];
   const fields = desc.fields.map((spec) => {
     const opts = {help: typeHelp};
+    if (spec.format === 'events' && refs && refs.events) opts.catalogue = refs.events;
     if (existing) {
       if (spec.secret) opts.mask = existing[spec.name] || null;
       else opts.value = existing[spec.name];

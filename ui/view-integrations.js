@@ -5,7 +5,7 @@
 // card updated as its answer arrives).
 
 import {h, announce} from './dom.js';
-import {integrationTypes} from './api.js';
+import {integrationTypes, eventCatalogue} from './api.js';
 import {CATEGORIES, integrationCard, listAll, statusWords} from './cards.js';
 import {chooser} from './view-setup.js';
 
@@ -13,9 +13,10 @@ const PARALLEL = 4;
 
 export async function viewIntegrations(ctx) {
   const tenantId = ctx.tenant.id;
-  const [{byCat, all}, types] = await Promise.all([listAll(tenantId), ctx.owner ? integrationTypes() : []]);
+  const [{byCat, all}, types, events] = await Promise.all([listAll(tenantId), ctx.owner ? integrationTypes() : [],
+    ctx.owner ? eventCatalogue(tenantId) : null]);
   if (ctx.stale()) return;
-  const refs = {scm: byCat.scm, targets: byCat.targets};
+  const refs = {scm: byCat.scm, targets: byCat.targets, events};
   const w = {tenantId, again: () => ctx.navigate(location.hash), forms: []};
   ctx.guardLeave(() => w.forms.some((f) => f.dirty()));
 

@@ -6,7 +6,7 @@
 // tenant's home. Non-owners see the status only.
 
 import {h, clear, when, announce, errorBox, showError, confirmDialog} from './dom.js';
-import {get, put, post, integrationTypes, tenantPath} from './api.js';
+import {get, put, post, integrationTypes, eventCatalogue, tenantPath} from './api.js';
 import {field, FieldSet, integrationForm, layoutFields, formHead} from './forms.js';
 import {integrationCard, listCategory, integrationPath} from './cards.js';
 
@@ -245,11 +245,12 @@ const STEP_VIEWS = {
   },
 
   async slack(section, w) {
-    const [types, comms] = await Promise.all([integrationTypes(), listCategory(w.tenantId, 'communication')]);
+    const [types, comms, events] = await Promise.all([integrationTypes(), listCategory(w.tenantId, 'communication'),
+      eventCatalogue(w.tenantId)]);
     const slack = comms.filter((i) => i.type === 'SLACK');
     section.append(h('p', null, 'Optional: where release news is posted. A bot token lets slipway check the channels; a webhook only posts.'));
-    if (slack.length) section.append(cards(slack, w, null));
-    else section.append(chooser(types.filter((t) => t.type === 'SLACK'), 'communication', null, w, 'Connect Slack'));
+    if (slack.length) section.append(cards(slack, w, {events}));
+    else section.append(chooser(types.filter((t) => t.type === 'SLACK'), 'communication', {events}, w, 'Connect Slack'));
   },
 };
 

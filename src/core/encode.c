@@ -13,29 +13,44 @@ void hex_encode(const void *p, size_t n, char *out)
     out[2 * n] = '\0';
 }
 
-void b64url_encode(const void *p, size_t n, char *out)
+/* base64 of p in alphabet, with "=" padding when pad. */
+static void b64_encode_in(const char *alphabet, bool pad, const void *p, size_t n, char *out)
 {
     const unsigned char *b = p;
     size_t o = 0, i = 0;
 
     for (; i + 2 < n; i += 3) {
         uint32_t v = (uint32_t)b[i] << 16 | (uint32_t)b[i + 1] << 8 | b[i + 2];
-        out[o++] = b64url_alphabet[v >> 18 & 63];
-        out[o++] = b64url_alphabet[v >> 12 & 63];
-        out[o++] = b64url_alphabet[v >> 6 & 63];
-        out[o++] = b64url_alphabet[v & 63];
+        out[o++] = alphabet[v >> 18 & 63];
+        out[o++] = alphabet[v >> 12 & 63];
+        out[o++] = alphabet[v >> 6 & 63];
+        out[o++] = alphabet[v & 63];
     }
     if (n - i == 1) {
         uint32_t v = (uint32_t)b[i] << 16;
-        out[o++] = b64url_alphabet[v >> 18 & 63];
-        out[o++] = b64url_alphabet[v >> 12 & 63];
+        out[o++] = alphabet[v >> 18 & 63];
+        out[o++] = alphabet[v >> 12 & 63];
+        if (pad)
+            out[o++] = '=', out[o++] = '=';
     } else if (n - i == 2) {
         uint32_t v = (uint32_t)b[i] << 16 | (uint32_t)b[i + 1] << 8;
-        out[o++] = b64url_alphabet[v >> 18 & 63];
-        out[o++] = b64url_alphabet[v >> 12 & 63];
-        out[o++] = b64url_alphabet[v >> 6 & 63];
+        out[o++] = alphabet[v >> 18 & 63];
+        out[o++] = alphabet[v >> 12 & 63];
+        out[o++] = alphabet[v >> 6 & 63];
+        if (pad)
+            out[o++] = '=';
     }
     out[o] = '\0';
+}
+
+void b64url_encode(const void *p, size_t n, char *out)
+{
+    b64_encode_in(b64url_alphabet, false, p, n, out);
+}
+
+void b64_encode(const void *p, size_t n, char *out)
+{
+    b64_encode_in("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/", true, p, n, out);
 }
 
 static int b64url_value(char c)

@@ -1,5 +1,5 @@
 /*
- * encode.h: hex and unpadded base64url (RFC 4648 section 5).
+ * encode.h: hex, unpadded base64url (RFC 4648 section 5) and padded base64 (section 4).
  * Output buffers are sized by the caller with the *_LEN macros plus one for NUL.
  */
 #ifndef SLIPWAY_ENCODE_H
@@ -9,12 +9,15 @@
 
 #define HEX_LEN(n) ((n)*2)
 #define B64URL_LEN(n) (((n)*4 + 2) / 3)
+#define B64_LEN(n) (((n) + 2) / 3 * 4)
 
 void hex_encode(const void *p, size_t n, char *out);
 void b64url_encode(const void *p, size_t n, char *out);
 /* Decodes unpadded base64url into out (room for len*3/4 bytes); returns the byte count or -1. */
 long b64url_decode(const char *s, size_t len, void *out);
 
+/* Standard base64 (RFC 4648 section 4) with its padding: MIME parts, Standard Webhooks' signatures. */
+void b64_encode(const void *p, size_t n, char *out);
 /* Decodes standard base64 (RFC 4648 section 4), padding optional, whitespace ignored; returns the byte count or -1. */
 long b64_decode(const char *s, size_t len, void *out);
 

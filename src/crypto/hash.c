@@ -22,6 +22,13 @@ void hash_sha256_hex(const void *p, size_t n, char out[SHA256_HEX_SIZE])
     hex_encode(d, sizeof d, out);
 }
 
+void hash_hmac_sha256(const void *key, size_t keylen, const void *msg, size_t n, unsigned char out[SHA256_BYTES])
+{
+    unsigned int len = SHA256_BYTES;
+    if (keylen > INT_MAX || !HMAC(EVP_sha256(), key, (int)keylen, msg, n, out, &len))
+        abort(); /* keys are a few dozen bytes; HMAC only fails when OpenSSL itself is broken */
+}
+
 bool hash_hmac_sha256_hex_matches(const void *key, size_t keylen, const void *msg, size_t n, const char *hex, size_t hexlen)
 {
     unsigned char d[SHA256_BYTES];

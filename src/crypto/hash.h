@@ -13,6 +13,8 @@
 void hash_sha256(const void *p, size_t n, unsigned char out[SHA256_BYTES]);
 /* Lower-case hex digest into out[SHA256_HEX_SIZE]. */
 void hash_sha256_hex(const void *p, size_t n, char out[SHA256_HEX_SIZE]);
+/* HMAC-SHA256 of msg under key into out (Standard Webhooks' signatures of outbound webhooks). */
+void hash_hmac_sha256(const void *key, size_t keylen, const void *msg, size_t n, unsigned char out[SHA256_BYTES]);
 /*
  * True when hex (hexlen bytes, not terminated: a header's value after its
  * "sha256=" or "v1=" prefix) is the lower-case hex HMAC-SHA256 of msg

@@ -12,6 +12,9 @@ const size_t events_count = ARRAY_LEN(events_catalog);
 #define ALIAS_NAME(alias, name) alias,
 const char *const events_aliases[] = {EVENT_ALIASES(ALIAS_NAME) NULL};
 
+#define EVENT_NAME(name, subject, fields, help) name,
+const char *const events_names_and_aliases[] = {EVENTS(EVENT_NAME) EVENT_ALIASES(ALIAS_NAME) NULL};
+
 static const struct {
     const char *alias, *name;
 } aliases[] = {

@@ -55,12 +55,14 @@ struct event_def {
 extern const struct event_def events_catalog[];
 extern const size_t events_count;
 
-/*
- * Every alias, NULL-terminated: the values notifyOnEvents may hold (the
- * web UI offers them as checkboxes). An event without an alias is not
- * narrowed by notifyOnEvents: its notification rules alone decide.
- */
+/* Every alias, NULL-terminated. */
 extern const char *const events_aliases[];
+/*
+ * Every dotted name, then every alias, NULL-terminated: the values
+ * notifyOnEvents may hold (the web UI offers the names, reading the
+ * catalogue; integrations saved before keep their aliases).
+ */
+extern const char *const events_names_and_aliases[];
 /* The alias of a dotted name, or NULL when it has none. */
 const char *events_alias_of(const char *name);
 

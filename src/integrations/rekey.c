@@ -71,6 +71,11 @@ static const struct secret_column other_secrets[] = {
      "ORDER BY integrationId LIMIT ?",
      "UPDATE integration_webhooks SET secret = ? WHERE integrationId = ? AND secret = ?",
      "SELECT COUNT(*) FROM integration_webhooks WHERE SUBSTR(secret, 1, 12) = ?"},
+    /* Outbound webhook endpoints' signing secrets (notify/endpoints.h), keyed by the endpoint's id. */
+    {"webhook_endpoints", "secret", "SELECT DISTINCT SUBSTR(secret, 1, 12) FROM webhook_endpoints",
+     "SELECT id, tenantId, secret FROM webhook_endpoints WHERE SUBSTR(secret, 1, 12) <> ? AND id > ? ORDER BY id LIMIT ?",
+     "UPDATE webhook_endpoints SET secret = ? WHERE id = ? AND secret = ?",
+     "SELECT COUNT(*) FROM webhook_endpoints WHERE SUBSTR(secret, 1, 12) = ?"},
     /* Single sign-on client secrets (identity/iam.h). */
     {"iam_providers", "clientSecret", "SELECT DISTINCT SUBSTR(clientSecret, 1, 12) FROM iam_providers",
      "SELECT id, tenantId, clientSecret FROM iam_providers WHERE SUBSTR(clientSecret, 1, 12) <> ? AND id > ? ORDER BY id LIMIT ?",

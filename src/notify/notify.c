@@ -1,6 +1,9 @@
 /* notify.c: emitting catalogue events into the outbox, and delivering them as durable jobs (notify.h). */
 #include "notify/notify.h"
 
+#include <assert.h>
+
+#include "core/buf.h"
 #include "core/clock.h"
 #include "core/log.h"
 #include "core/rand.h"
@@ -10,14 +13,22 @@
 #include "http/request.h"
 #include "integrations/catalog.h"
 #include "jobs/jobs.h"
+#include "notify/endpoints.h"
 #include "providers/registry.h"
 #include "verify/verify.h"
 
 static struct jobs *jobs;
+static const struct keyring *keys;
 
-void notify_start(struct jobs *q)
+void notify_start(struct jobs *q, const struct keyring *k)
 {
     jobs = q;
+    keys = k;
+}
+
+const struct keyring *notify_keys(void)
+{
+    return keys;
 }
 
 /* ---- emitting ---- */
@@ -112,65 +123,109 @@ static enum err_code matching_rules(struct store_conn *c, const char *tenant, co
     return rc < 0 ? err->code : ERR_OK;
 }
 
-enum err_code notify_release_change(struct store_conn *c, const char *tenant, const char *release, const char *kind,
-                                    const char *name, const char *message, struct err *err)
+enum err_code notify_job_add(struct store_conn *c, struct jobs *q, const char *kind, const char *tenant, const char *delivery,
+                             int max_attempts, struct err *err)
 {
-    const char *event = release_event_of(kind, name);
-    struct rule *rules = NULL;
-    size_t n = 0;
-    char id[UUID_SIZE], now[TIMESTAMP_SIZE], job[UUID_SIZE], dedupe[64], *text = NULL;
-    json_t *rel = NULL, *payload = NULL;
+    char job[UUID_SIZE], dedupe[JOB_KIND_SIZE + UUID_SIZE + 1];
+    json_t *payload = json_pack("{s:s}", "deliveryId", delivery);
 
-    if (!event)
-        return ERR_OK;
-    if (!jobs) /* a step resumed before notify_start: it runs again, nothing is lost */
-        return err_set(err, ERR_UNAVAILABLE, "notifications are not started yet");
-    if (matching_rules(c, tenant, event, &rules, &n, err) || n == 0)
-        goto out;
-    if (!(rel = release_payload(c, tenant, release, err)))
-        goto out;
+    snprintf(dedupe, sizeof dedupe, "%s:%s", kind, delivery);
+    jobs_enqueue_in(
+        c, q,
+        &(struct job_new){.kind = kind, .tenant = tenant, .payload = payload, .dedupe_key = dedupe, .max_attempts = max_attempts},
+        job, err);
+    json_decref(payload);
+    return err->code;
+}
+
+/* The event in the outbox: fields (borrowed, may be NULL) and the common ones; its id and time into id and now. */
+static enum err_code outbox_add(struct store_conn *c, const char *tenant, const char *event, const char *subject_type,
+                                const char *subject_id, const json_t *fields, char now[TIMESTAMP_SIZE], char id[UUID_SIZE],
+                                struct err *err)
+{
+    json_t *payload = fields ? json_deep_copy(fields) : json_object();
+    char *text;
+
     rand_uuid(id);
     clock_now(now);
-    payload = json_pack("{s:s, s:s, s:s, s:s, s:O, s:o}", "id", id, "event", event, "occurredAt", now, "tenantId", tenant,
-                        "release", rel, "message", json_text_or_null(message));
+    json_object_update_new(payload,
+                           json_pack("{s:s, s:s, s:s, s:s}", "id", id, "event", event, "occurredAt", now, "tenantId", tenant));
     text = json_dumps(payload, JSON_COMPACT);
-    if (store_run(c,
-                  "INSERT INTO notification_events (id, tenantId, name, subjectType, subjectId, payload, createdAt) "
-                  "VALUES (?, ?, ?, 'release', ?, ?, ?)",
-                  STORE_ARGS(STORE_TEXT(id), STORE_TEXT(tenant), STORE_TEXT(event), STORE_TEXT(release), STORE_TEXT(text),
-                             STORE_TIME(now)),
-                  NULL, err))
+    store_run(c,
+              "INSERT INTO notification_events (id, tenantId, name, subjectType, subjectId, payload, createdAt) "
+              "VALUES (?, ?, ?, ?, ?, ?, ?)",
+              STORE_ARGS(STORE_TEXT(id), STORE_TEXT(tenant), STORE_TEXT(event), STORE_TEXT(subject_type), STORE_TEXT(subject_id),
+                         STORE_TEXT(text), STORE_TIME(now)),
+              NULL, err);
+    free(text);
+    json_decref(payload);
+    return err->code;
+}
+
+enum err_code notify_emit(struct store_conn *c, const char *tenant, const char *event, const char *subject_type,
+                          const char *subject_id, const json_t *fields, struct err *err)
+{
+    struct rule *rules = NULL;
+    char(*endpoints)[UUID_SIZE] = NULL;
+    size_t n = 0, m = 0;
+    char id[UUID_SIZE], now[TIMESTAMP_SIZE], delivery[UUID_SIZE];
+
+    assert(events_find(event) && strcmp(events_find(event)->name, event) == 0); /* a dotted name of the catalogue */
+    if (!jobs) /* a step resumed before notify_start: it runs again, nothing is lost */
+        return err_set(err, ERR_UNAVAILABLE, "notifications are not started yet");
+    if (matching_rules(c, tenant, event, &rules, &n, err) || endpoints_matching(c, tenant, event, &endpoints, &m, err) ||
+        n + m == 0)
+        goto out;
+    if (outbox_add(c, tenant, event, subject_type, subject_id, fields, now, id, err))
         goto out;
     for (size_t i = 0; i < n; i++) {
-        char delivery[UUID_SIZE];
-        json_t *jp;
         rand_uuid(delivery);
         if (store_run(c,
                       "INSERT INTO notification_deliveries (id, tenantId, eventId, ruleId, integrationId, channel, eventName, "
                       "subjectId, status, attempts, createdAt, updatedAt) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'PENDING', 0, ?, ?)",
                       STORE_ARGS(STORE_TEXT(delivery), STORE_TEXT(tenant), STORE_TEXT(id), STORE_TEXT(rules[i].id),
                                  STORE_TEXT(rules[i].integration), STORE_TEXT(rules[i].channel[0] ? rules[i].channel : NULL),
-                                 STORE_TEXT(event), STORE_TEXT(release), STORE_TIME(now), STORE_TIME(now)),
+                                 STORE_TEXT(event), STORE_TEXT(subject_id), STORE_TIME(now), STORE_TIME(now)),
                       NULL, err))
             goto out;
-        snprintf(dedupe, sizeof dedupe, "notify-delivery:%s", delivery);
-        jp = json_pack("{s:s}", "deliveryId", delivery);
-        jobs_enqueue_in(c, jobs,
-                        &(struct job_new){.kind = NOTIFY_DELIVERY_JOB,
-                                          .tenant = tenant,
-                                          .payload = jp,
-                                          .dedupe_key = dedupe,
-                                          .max_attempts = NOTIFY_MAX_ATTEMPTS + 2},
-                        job, err);
-        json_decref(jp);
-        if (err->code)
+        if (notify_job_add(c, jobs, NOTIFY_DELIVERY_JOB, tenant, delivery, NOTIFY_MAX_ATTEMPTS + 2, err))
             goto out;
     }
+    for (size_t i = 0; i < m; i++)
+        if (endpoints_delivery_add(c, jobs, tenant, endpoints[i], id, event, now, delivery, err))
+            goto out;
 out:
-    free(text);
     free(rules);
-    json_decref(rel);
-    json_decref(payload);
+    free(endpoints);
+    return err->code;
+}
+
+enum err_code notify_ping(struct store_conn *c, const char *tenant, const char *endpoint, char delivery[UUID_SIZE], struct err *err)
+{
+    char id[UUID_SIZE], now[TIMESTAMP_SIZE];
+    json_t *fields = json_pack("{s:s}", "endpointId", endpoint);
+
+    if (!jobs)
+        err_set(err, ERR_UNAVAILABLE, "notifications are not started yet");
+    else if (outbox_add(c, tenant, NOTIFY_PING_EVENT, "endpoint", endpoint, fields, now, id, err) == ERR_OK)
+        endpoints_delivery_add(c, jobs, tenant, endpoint, id, NOTIFY_PING_EVENT, now, delivery, err);
+    json_decref(fields);
+    return err->code;
+}
+
+enum err_code notify_release_change(struct store_conn *c, const char *tenant, const char *release, const char *kind,
+                                    const char *name, const char *message, struct err *err)
+{
+    const char *event = release_event_of(kind, name);
+    json_t *rel, *fields;
+
+    if (!event)
+        return ERR_OK;
+    if (!(rel = release_payload(c, tenant, release, err)))
+        return err->code;
+    fields = json_pack("{s:o, s:o}", "release", rel, "message", json_text_or_null(message));
+    notify_emit(c, tenant, event, "release", release, fields, err);
+    json_decref(fields);
     return err->code;
 }
 
@@ -364,20 +419,76 @@ static json_t *teams_card(const struct delivery *d)
                      1, "type", "TextBlock", "text", message[0] ? message : lines, "wrap", 1);
 }
 
-/* True when the integration's notifyOnEvents (absent or empty: every event; it names aliases only) lets event through. */
+/* text with &, <, >, " escaped, appended to b. */
+static void html_append(struct buf *b, const char *text)
+{
+    for (const char *p = text; *p; p++)
+        if (*p == '&' || *p == '<' || *p == '>' || *p == '"')
+            buf_appends(b, *p == '&' ? "&amp;" : *p == '<' ? "&lt;" : *p == '>' ? "&gt;" : "&quot;");
+        else if (*p == '\n')
+            buf_appends(b, "<br>\n");
+        else
+            buf_append(b, p, 1);
+}
+
+/*
+ * One message of the event for a channel without threads: {"subject",
+ * "text", "html" (an e-mail's two parts), "card" (Teams' Adaptive Card)}.
+ * Caller owns.
+ */
+static json_t *single_message(const struct delivery *d)
+{
+    char title[320], subject[400], lines[NOTIFY_TEXT_MAX];
+    const char *message = text_of(d->payload, "message");
+    struct buf text, html;
+    json_t *out;
+
+    summary(d, title, sizeof title, lines, sizeof lines);
+    buf_init(&text, 4 * NOTIFY_TEXT_MAX);
+    buf_init(&html, 8 * NOTIFY_TEXT_MAX);
+    buf_printf(&text, "%s\n\n%s%s%s\n\n%s\n\n-- \nslipway\n", title, d->event, message[0] ? ": " : "", message, lines);
+    buf_appends(&html, "<!DOCTYPE html>\n<html><body>\n<h2>");
+    html_append(&html, title);
+    buf_appends(&html, "</h2>\n<p><strong>");
+    html_append(&html, d->event);
+    buf_appends(&html, "</strong>");
+    if (message[0]) {
+        buf_appends(&html, ": ");
+        html_append(&html, message);
+    }
+    buf_appends(&html, "</p>\n<p>");
+    html_append(&html, lines);
+    buf_appends(&html, "</p>\n<p style=\"color:#666\">slipway</p>\n</body></html>\n");
+    snprintf(subject, sizeof subject, "%s (%s)", title, d->event);
+    out = json_pack("{s:s, s:s, s:s, s:o}", "subject", subject, "text", text.data ? text.data : "", "html",
+                    html.data ? html.data : "", "card", teams_card(d));
+    buf_free(&text);
+    buf_free(&html);
+    return out;
+}
+
+/*
+ * True when the integration's notifyOnEvents lets event through: absent or
+ * empty, every event; else the events it names, by dotted name or alias.
+ * A list of aliases only (saved before it took dotted names) does not
+ * narrow the events that have no alias: their rules alone decide.
+ */
 static bool wanted(const json_t *config, const char *event)
 {
     const json_t *list = json_object_get(config, "notifyOnEvents"), *v;
+    bool names = false;
     size_t i;
 
-    if (json_array_size(list) == 0 || !events_alias_of(event))
+    if (json_array_size(list) == 0)
         return true;
     json_array_foreach(list, i, v)
     {
-        if (json_is_string(v) && strcmp(json_string_value(v), events_alias_of(event)) == 0)
+        const char *canonical = events_canonical(json_string_value(v));
+        if (canonical && strcmp(canonical, event) == 0)
             return true;
+        names |= canonical && strcmp(canonical, json_string_value(v)) == 0;
     }
-    return false;
+    return !names && !events_alias_of(event);
 }
 
 /* ---- the job ---- */
@@ -411,8 +522,8 @@ static enum err_code start_call(const struct notify_env *env, struct job *j, con
         json_decref(config);
         return err->code;
     }
-    if (!p->ops->chat_update) { /* no thread, no update: one card an event */
-        input = json_pack("{s:s, s:o}", "text", d->event, "card", teams_card(d));
+    if (!p->ops->chat_update) { /* no thread, no update: one message an event (a Teams card, an e-mail) */
+        input = single_message(d);
     } else {
         blocks = slack_blocks(d, root || update, text, sizeof text);
         input = json_pack("{s:s, s:s, s:o}", "channel", update ? d->thread_channel : d->channel, "text", text, "blocks", blocks);

@@ -5,7 +5,8 @@
  * channel).
  *
  * Emitting is one call in the transaction that makes the change
- * (notify_release_change, from the release timeline): it writes the event
+ * (notify_emit: any module; notify_release_change, from the release
+ * timeline, is one of its users): it writes the event
  * (the outbox, notification_events), one delivery row per matching rule,
  * and one durable job per delivery ("notify-delivery", dedupe key
  * "notify-delivery:<deliveryId>"), so a delivery exists exactly when its
@@ -42,18 +43,55 @@ struct notify_env {
     const struct provider_loop *loop;
 };
 
-/* The engine deliveries are enqueued on; called once at start-up (before it, an emit is ERR_UNAVAILABLE: retried). */
-void notify_start(struct jobs *jobs);
+/*
+ * The engine deliveries are enqueued on, and the keys of outbound webhook
+ * endpoints' secrets; called once at start-up (before it, an emit is
+ * ERR_UNAVAILABLE: retried).
+ */
+void notify_start(struct jobs *jobs, const struct keyring *keys);
+/* The keys notify_start was given (the endpoints' HTTP handlers encrypt with them). */
+const struct keyring *notify_keys(void);
+
+/*
+ * Emits event (a dotted name of the catalogue, events/catalog.h: anything
+ * else is a programmer's error) about a subject (subject_type "release",
+ * "build", "deployment", "store", ...; subject_id its id, a UUID) inside the
+ * caller's transaction on c, so it exists exactly when the change does:
+ * the payload is fields (borrowed; may be NULL: the event's own fields, as
+ * docs/events.md lists them) with the common ones added ("id", "event",
+ * "occurredAt", "tenantId"); the event is written to the outbox with one
+ * delivery (and its durable job) per matching rule of the tenant, and one
+ * per matching enabled outbound webhook endpoint (endpoints.h). No rule
+ * and no endpoint: nothing is written. ERR_UNAVAILABLE before notify_start (the caller's step is
+ * retried). Deliveries of one subject to one channel go in order.
+ */
+enum err_code notify_emit(struct store_conn *c, const char *tenant, const char *event, const char *subject_type,
+                          const char *subject_id, const json_t *fields, struct err *err);
+
+/* The event a ping is: no event of the catalogue, so no rule or other endpoint ever matches it. */
+#define NOTIFY_PING_EVENT "webhook.ping"
+/* A ping of one outbound webhook endpoint: an event {"endpointId"} and its delivery to it alone (id into delivery), in c's
+ * transaction. */
+enum err_code notify_ping(struct store_conn *c, const char *tenant, const char *endpoint, char delivery[UUID_SIZE],
+                          struct err *err);
 
 /*
  * Emits the catalogue event that a release timeline entry (kind, name: see
  * docs/releases.md) stands for, if any, inside the caller's transaction on
- * c: the event, a delivery per matching rule of the tenant, and their jobs.
- * A timeline entry that is no event of the catalogue (a provider call) emits
- * nothing.
+ * c, through notify_emit, with {"release": the release as it is now,
+ * "message"} as its fields. A timeline entry that is no event of the
+ * catalogue (a provider call) emits nothing.
  */
 enum err_code notify_release_change(struct store_conn *c, const char *tenant, const char *release, const char *kind,
                                     const char *name, const char *message, struct err *err);
+
+/*
+ * The durable job of a delivery, in c's transaction: kind with payload
+ * {"deliveryId"} and dedupe key "<kind>:<delivery>", so one exists per
+ * delivery whatever runs twice.
+ */
+enum err_code notify_job_add(struct store_conn *c, struct jobs *q, const char *kind, const char *tenant, const char *delivery,
+                             int max_attempts, struct err *err);
 
 void notify_delivery_step(void *ctx, struct job *j);
 

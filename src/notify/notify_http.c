@@ -26,20 +26,25 @@ static json_t *rule_row(struct store_stmt *st)
     return row;
 }
 
-enum err_code notification_rules_list(struct request *req, struct err *err)
+enum err_code notify_page(struct request *req, const char *sql, int at_col, page_row_fn row_fn, struct err *err)
 {
     struct page p;
 
     if (page_parse(req, &p, err))
         return err->code;
-    return page_respond(req, &p,
-                        "SELECT " RULE_COLUMNS " FROM notification_rules WHERE tenantId = ? "
-                        "AND (createdAt <= ? AND (createdAt < ? OR id < ?)) ORDER BY createdAt DESC, id DESC LIMIT ?",
-                        STORE_ARGS(STORE_TEXT(principal_of(req)->tenant_id), PAGE_ARGS(&p)), 5, 0, rule_row, err);
+    return page_respond(req, &p, sql, STORE_ARGS(STORE_TEXT(principal_of(req)->tenant_id), PAGE_ARGS(&p)), at_col, 0, row_fn, err);
 }
 
-/* The rule (as the list shows it), or NULL with ERR_NOT_FOUND. */
-static json_t *rule_load(struct store_conn *db, const char *tenant, const char *id, struct err *err)
+enum err_code notification_rules_list(struct request *req, struct err *err)
+{
+    return notify_page(req,
+                       "SELECT " RULE_COLUMNS " FROM notification_rules WHERE tenantId = ? "
+                       "AND (createdAt <= ? AND (createdAt < ? OR id < ?)) ORDER BY createdAt DESC, id DESC LIMIT ?",
+                       5, rule_row, err);
+}
+
+json_t *notify_row_load(struct store_conn *db, const char *sql, const char *tenant, const char *id, page_row_fn row_fn,
+                        struct err *err)
 {
     struct store_stmt *st;
     json_t *row = NULL;
@@ -49,15 +54,21 @@ static json_t *rule_load(struct store_conn *db, const char *tenant, const char *
         err_set(err, ERR_NOT_FOUND, "not found");
         return NULL;
     }
-    if (store_select(db, "SELECT " RULE_COLUMNS " FROM notification_rules WHERE tenantId = ? AND id = ?",
-                     STORE_ARGS(STORE_TEXT(tenant), STORE_TEXT(id)), &st, err))
+    if (store_select(db, sql, STORE_ARGS(STORE_TEXT(tenant), STORE_TEXT(id)), &st, err))
         return NULL;
     if ((rc = store_next(st, err)) == 1)
-        row = rule_row(st);
+        row = row_fn(st);
     store_finish(st);
     if (rc == 0)
         err_set(err, ERR_NOT_FOUND, "not found");
     return row;
+}
+
+/* The rule (as the list shows it), or NULL with ERR_NOT_FOUND. */
+static json_t *rule_load(struct store_conn *db, const char *tenant, const char *id, struct err *err)
+{
+    return notify_row_load(db, "SELECT " RULE_COLUMNS " FROM notification_rules WHERE tenantId = ? AND id = ?", tenant, id,
+                           rule_row, err);
 }
 
 enum err_code notification_rule_get(struct request *req, struct err *err)
@@ -98,7 +109,7 @@ static enum err_code rule_check(struct store_conn *db, const char *tenant, const
     else if (p->ops->chat_update && !channel)
         err_detail(err, "channel", "is required for %s", p->display);
     else if (!p->ops->chat_update && channel)
-        err_detail(err, "channel", "must be absent for %s (its webhook names the channel)", p->display);
+        err_detail(err, "channel", "must be absent for %s (its webhook or its recipients say where it goes)", p->display);
     if (err->ndetails)
         return err_set(err, ERR_INVALID, "invalid notification rule");
     return ERR_OK;
@@ -246,7 +257,8 @@ enum err_code notification_events_list(struct request *req, struct err *err)
     json_t *items = json_array();
     (void)err;
     for (size_t i = 0; i < events_count; i++)
-        json_array_append_new(items, json_pack("{s:s, s:s, s:s, s:s}", "name", events_catalog[i].name, "subject",
+        json_array_append_new(items, json_pack("{s:s, s:o, s:s, s:s, s:s}", "name", events_catalog[i].name, "alias",
+                                               json_text_or_null(events_alias_of(events_catalog[i].name)), "subject",
                                                events_catalog[i].subject, "fields", events_catalog[i].fields, "description",
                                                events_catalog[i].help));
     response_json(req, 200, json_pack("{s:o}", "items", items));

@@ -165,12 +165,22 @@ def reset_submission(server, submission_id, action):
                           "WHERE id = ?", ("HALTED" if action == "resume" else "ROLLING_OUT", submission_id))
 
 
+def endpoint(server, token, tenant_id):
+    """An outbound webhook endpoint of the tenant, made through the API (its secret remembered): its id."""
+    resp = server.request("POST", "/api/v1/%s/webhook-endpoints" % tenant_id, token=token,
+                          body={"url": "https://hooks.example.com/slipway", "events": ["release.finished"]})
+    if resp.status != 201:
+        raise AssertionError("endpoint not made: %s" % resp)
+    server.remember_secret(resp.json["secret"])
+    return resp.json["id"]
+
+
 def org_with_integrations(server, types):
     """harness.new_org's fresh tenant (owner, editor, viewer) with an integration of each of types ({type:
     category}, the catalog's order): org.by_type[type], and org.by_category[category] (its first type's),
     a pending invitation: org.invitation, a release (plant_release): org.release_id, its store submission
-    (plant_submission): org.submission_id, an identity
-    provider: org.iam_provider_id, and a notification rule (plant_rule): org.rule_id."""
+    (plant_submission): org.submission_id, an identity provider: org.iam_provider_id, a notification rule
+    (plant_rule): org.rule_id, and an outbound webhook endpoint: org.endpoint_id."""
     org = harness.new_org(server)
     org.by_type, org.by_category = {}, {}
     make = _maker(server, org.owner.token, org.id, types, org.by_type)
@@ -181,13 +191,15 @@ def org_with_integrations(server, types):
     org.submission_id = plant_submission(server, org.id, org.release_id)
     org.iam_provider_id = iam_provider(server, org.owner.token, org.id)
     org.rule_id = plant_rule(server, org.id, org.by_category["communication"]["id"])
+    org.endpoint_id = endpoint(server, org.owner.token, org.id)
     return org
 
 
 def integration_markers(org):
-    """Names and ids of org's integrations, its release's, its sign-on provider's and its notification rule's: none
+    """Names and ids of org's integrations, its release's, its sign-on provider's, its notification rule's and its
+    webhook endpoint's: none
     may show in an answer to another tenant."""
-    out = {org.release_id, org.submission_id, org.iam_provider_id, org.rule_id}
+    out = {org.release_id, org.submission_id, org.iam_provider_id, org.rule_id, org.endpoint_id}
     for integ in org.by_type.values():
         out |= {integ["id"], integ["displayName"]}
     return out

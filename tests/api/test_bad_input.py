@@ -166,6 +166,8 @@ class BadInputTest(harness.ApiTest):
             ids["ruleId"] = org.rule_id
         if "submissionId" in case.params:
             ids["submissionId"] = org.submission_id
+        if "endpointId" in case.params:
+            ids["endpointId"] = org.endpoint_id
         ids.update(override)
         missing = [p for p in case.params if p not in ids]
         if missing:

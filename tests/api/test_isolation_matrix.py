@@ -96,6 +96,8 @@ class IsolationMatrixTest(harness.ApiTest):
             ids["ruleId"] = src.rule_id
         if "submissionId" in case.params:
             ids["submissionId"] = src.submission_id
+        if "endpointId" in case.params:
+            ids["endpointId"] = src.endpoint_id
         return ids
 
     def random_ids(self, case, keep=()):
@@ -280,6 +282,8 @@ class IsolationMatrixTest(harness.ApiTest):
             ids["id"] = route_matrix.invite(self.server, self.a.owner.token, self.a.id)["invitationId"]
         elif case.params and case.params[-1] == "ruleId":
             ids["ruleId"] = route_matrix.plant_rule(self.server, self.a.id, self.a.by_category["communication"]["id"])
+        elif case.params and case.params[-1] == "endpointId":
+            ids["endpointId"] = route_matrix.endpoint(self.server, self.a.owner.token, self.a.id)
         elif case.params and case.params[-1] == "id" and case.category:
             ids["tenantId"], ids["id"] = route_matrix.throwaway_integration(self.server, caller.token, case.category,
                                                                             self.types)

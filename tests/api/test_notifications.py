@@ -3,6 +3,9 @@ one thread (the root, replies in its thread, the root updated), each event once;
 bot is not in recorded as FAILED with its attempt and error; notifyOnEvents honoured; and the rule API's
 negative matrix (malformed, unknown fields, bad patterns, another tenant's integration, roles)."""
 
+import email
+import email.policy
+import email.utils
 import os
 import signal
 import time
@@ -139,6 +142,74 @@ class NotificationsTest(VerifyTest):
         self.assertEqual(items["release.kickoff.completed"]["status"], "DELIVERED")  # no alias: the rules decide
         self.assertEqual(len(self.posted(case)[0]), 1)
 
+    # -- e-mail -----------------------------------------------------------------------
+
+    def email(self, creds=True):
+        case = vf.build(self.ctx, "EMAIL", creds, True)
+        case.body["notifyOnEvents"] = []
+        integ = self.ctx.create(case.body)
+        self.add_rule(integ, channel=None, pattern="release.kickoff.started")
+        return case
+
+    def sessions(self, mark):
+        return [e["session"] for e in self.fakes.requests("smtp", mark) if "session" in e]
+
+    def test_email_delivered(self):
+        case = self.email()
+        mark = self.fakes.mark()
+        self.release("1.4.0")
+        items = self.settle(1)
+        self.assertEqual([(d["status"], d["attempts"]) for d in items], [("DELIVERED", 1)], items)
+        sent = [(s, m) for s in self.sessions(mark) for m in s["messages"]]
+        self.assertEqual(len(sent), 1, sent)
+        session, wire = sent[0]
+        self.assertTrue(session["tls"], "STARTTLS before anything else")
+        self.assertEqual(session["auth"], case.info["user"], "AUTH as smtpUsername")
+        self.assertIn(case.body["emailFromAddress"], wire["from"])
+        for rcpt in case.body["emailRecipients"]:
+            self.assertTrue(any(rcpt in r for r in wire["to"]), "RCPT %s: %s" % (rcpt, wire["to"]))
+        msg = email.message_from_string(wire["data"], policy=email.policy.default)
+        self.assertEqual(msg["From"], case.body["emailFromAddress"])
+        self.assertEqual(sorted(a.addr_spec for a in msg["To"].addresses), sorted(case.body["emailRecipients"]))
+        self.assertIn("Release 1.4.0", msg["Subject"])
+        self.assertIn("release.kickoff.started", msg["Subject"])
+        self.assertEqual(msg["Message-ID"], items[0]["messageRef"])
+        self.assertTrue(msg["Message-ID"].endswith("@example.com>"), msg["Message-ID"])
+        self.assertIsNotNone(email.utils.parsedate_to_datetime(msg["Date"]))
+        self.assertEqual(msg.get_content_type(), "multipart/alternative")
+        parts = list(msg.iter_parts())
+        self.assertEqual([p.get_content_type() for p in parts], ["text/plain", "text/html"])
+        text, html = parts[0].get_content(), parts[1].get_content()
+        self.assertIn("Release 1.4.0", text)
+        self.assertIn("release.kickoff.started", text)
+        self.assertIn("<h2>Release 1.4.0", html)
+        self.assertIn("<strong>release.kickoff.started</strong>", html)
+        vf.assert_no_secret(self, wire["data"], case.secrets, "the message")
+
+    def test_email_auth_refused(self):
+        case = self.email(creds=False)  # the mail server does not know the user
+        mark = self.fakes.mark()
+        self.release()
+        items = self.settle(1)
+        self.assertEqual([(d["status"], d["attempts"]) for d in items], [("FAILED", 1)], items)
+        self.assertIn("refused the user name or password", items[0]["lastError"])
+        self.assertTrue(any(s["authFailed"] for s in self.sessions(mark)))
+        self.assertEqual([m for s in self.sessions(mark) for m in s["messages"]], [])
+        raw = self.request("GET", "/api/v1/%s/notification-deliveries" % self.tenant).raw
+        vf.assert_no_secret(self, raw, case.secrets, "the delivery log")
+
+    def test_notify_on_events_dotted_names(self):
+        integ, case = self.slack(notifyOnEvents=["release.kickoff.completed", "build_failed"])  # a name and an alias
+        self.add_rule(integ, pattern="*")
+        self.release()
+        items = {d["eventName"]: d for d in self.settle(2)}
+        self.assertEqual(items["release.kickoff.started"]["status"], "SKIPPED")
+        self.assertEqual(items["release.kickoff.completed"]["status"], "DELIVERED")
+        catalogue = {e["name"]: e for e in self.expect(self.request(
+            "GET", "/api/v1/%s/notification-events" % self.tenant), 200)["items"]}
+        self.assertEqual(catalogue["release.kickoff.started"]["alias"], "release_started")
+        self.assertIsNone(catalogue["release.kickoff.completed"]["alias"])
+
     def test_no_rule_no_delivery(self):
         self.release()
         time.sleep(0)  # nothing to wait for: the outbox is written with the change, or not at all
@@ -184,8 +255,8 @@ class NotificationsTest(VerifyTest):
         case = vf.build(other, "SLACK", True, True)
         theirs = other.create(case.body)
         self.assert_invalid(dict(ok, integrationId=theirs["id"]), "integrationId")
-        email = self.ctx.create(vf.build(self.ctx, "EMAIL", True, True).body)
-        self.assert_invalid(dict(ok, integrationId=email["id"]), "integrationId")
+        mail = self.ctx.create(vf.build(self.ctx, "EMAIL", True, True).body)
+        self.assert_invalid(dict(ok, integrationId=mail["id"]), "channel")  # its recipients say where it goes
         self.expect(self.request("GET", "/api/v1/%s/notification-rules" % self.tenant), 200)
         self.assertEqual(self.expect(self.request("GET", "/api/v1/%s/notification-rules" % self.tenant), 200)["items"], [])
 

@@ -8,6 +8,7 @@ import os
 import shutil
 import sys
 import tempfile
+import time
 import unittest
 
 import harness
@@ -334,6 +335,13 @@ class KeyLifecycleTest(unittest.TestCase):
         if resp.status != 201:
             raise AssertionError("identity provider not made: %s" % resp)
         cls.idp_path = "/api/v1/%s/iam/providers/%s" % (github[0], resp.json["id"])
+        # and an outbound webhook endpoint's signing secret (webhook_endpoints.secret)
+        resp = server.request("POST", "/api/v1/%s/webhook-endpoints" % github[0], token=token,
+                              body={"url": "https://127.0.0.1:9/hook", "events": ["release.finished"]})
+        if resp.status != 201:
+            raise AssertionError("webhook endpoint not made: %s" % resp)
+        server.remember_secret(resp.json["secret"])
+        cls.endpoint_path = "/api/v1/%s/webhook-endpoints/%s" % (github[0], resp.json["id"])
         server.stop()
         cls.before = fx.copy_database(cls.db, cls.dir)
 
@@ -373,6 +381,18 @@ class KeyLifecycleTest(unittest.TestCase):
         self.assertEqual(status, 202, "the webhook's secret is read: %s" % body)
         idp = get_json(server, self.idp_path, self.admin["token"])
         self.assertEqual(idp["clientSecret"], "****" + self.idp_secret[-4:], "the identity provider's secret is read")
+        # A ping signs with the endpoint's secret: its delivery fails on the address (nothing listens), never on the secret.
+        ping = server.request("POST", self.endpoint_path + "/ping", token=self.admin["token"])
+        self.assertEqual(ping.status, 202, str(ping))
+        deliveries = self.endpoint_path.split("/webhook-endpoints/")[0] + "/webhook-deliveries"
+        deadline, item = time.monotonic() + 20, None
+        while time.monotonic() < deadline:
+            item = next(d for d in get_json(server, deliveries, self.admin["token"])["items"] if d["id"] == ping.json["deliveryId"])
+            if item["status"] != "PENDING":
+                break
+            time.sleep(0.2)
+        self.assertNotEqual(item["status"], "PENDING", "the ping was tried")
+        self.assertNotIn("secret", item["lastError"] or "", "the endpoint's secret is read")
         self.assertEqual(owner_view(server, self.admin["token"], refs), view)
         self.assertTrue(view, "no integration to read")
         for masks, unreadable in view.values():

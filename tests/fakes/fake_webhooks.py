@@ -1,7 +1,35 @@
 #!/usr/bin/env python3
-"""The incoming-webhooks fake: Slack's and Teams' webhook URLs, where slipway posts only with sendTest."""
+"""The incoming-webhooks fake: Slack's and Teams' webhook URLs, and a receiver of slipway's own outbound webhooks."""
+
+import base64
+import hashlib
+import hmac
+import time
 
 from fakebase import Provider, Resp
+
+TOLERANCE = 300  # seconds a webhook-timestamp may be off, as the Standard Webhooks libraries allow
+
+
+def standard_webhooks_verify(secret, headers, body, now=None):
+    """What a consumer does (https://www.standardwebhooks.com/, written from the spec, not from slipway): None when the
+    delivery is genuine, else why not. secret is "whsec_<base64>"; headers a get(name) -> value or None."""
+    msg_id, stamp, sigs = headers("webhook-id"), headers("webhook-timestamp"), headers("webhook-signature")
+    if not msg_id or not stamp or not sigs:
+        return "missing headers"
+    try:
+        ts = int(stamp)
+    except ValueError:
+        return "bad timestamp"
+    if abs((now or time.time()) - ts) > TOLERANCE:
+        return "timestamp out of tolerance"
+    key = base64.b64decode(secret[len("whsec_"):]) if secret.startswith("whsec_") else secret.encode()
+    want = base64.b64encode(hmac.new(key, b"%s.%d." % (msg_id.encode(), ts) + body, hashlib.sha256).digest()).decode()
+    for sig in sigs.split(" "):
+        version, _, value = sig.partition(",")
+        if version == "v1" and hmac.compare_digest(value, want):
+            return None
+    return "no signature matches"
 
 
 class Webhooks(Provider):
@@ -11,7 +39,11 @@ class Webhooks(Provider):
     Errors are plain text, as Slack answers them (403 invalid_token, 404 no_service, 400 invalid_payload).
     A test's SLIPWAY_SLACK_WEBHOOK_HOSTS / SLIPWAY_TEAMS_WEBHOOK_HOSTS name 127.0.0.1 to reach it.
 
-    data: {} (every well-formed hook is live; rules give the failures)"""
+    Outbound webhooks: POST /outbound/<name> verifies the Standard Webhooks signature with the secret registered as
+    data["endpoints"][<name>] (an independent implementation of the convention) and records every delivery it took
+    (2xx) in data["received"]: {endpoint, id, timestamp, body}; a bad signature is 401, an unknown name 404.
+
+    data: {"endpoints": {}, "received": []} (every well-formed hook is live; rules give the failures)"""
 
     name = "webhooks"
     server_header = "fake-webhooks"
@@ -46,7 +78,28 @@ class Webhooks(Provider):
                 return False
         return True
 
+    def initial(self):
+        return {"endpoints": {}, "received": []}
+
+    def outbound(self, req):
+        name = req.path[len("/outbound/"):]
+        with self.lock:
+            secret = self.data["endpoints"].get(name)
+        if req.method != "POST" or secret is None:
+            return self.not_found(req)
+        why = standard_webhooks_verify(secret, req.header, req.body)
+        req.notes["signature"] = why or "valid"
+        if why:
+            return self._text(401, why)
+        with self.lock:
+            self.data["received"].append({"endpoint": name, "id": req.header("webhook-id"),
+                                          "timestamp": req.header("webhook-timestamp"),
+                                          "body": req.body.decode("utf-8")})
+        return self._text(200, "ok")
+
     def route(self, req):
+        if req.path.startswith("/outbound/"):
+            return self.outbound(req)
         body = req.json()
         if req.method != "POST" or not isinstance(body, dict):
             return self._text(400, "invalid_payload")

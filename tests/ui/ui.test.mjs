@@ -417,8 +417,10 @@ async function main() {
       const form = page.locator('form[data-type="SLACK"]');
       await form.waitFor();
       const events = form.getByRole('group', {name: 'Notify on these events'});
-      assert(await events.getByRole('checkbox').count() === 8, 'the events are not offered as checkboxes');
-      await events.getByLabel('Build failed').check();
+      const tenantId = new URL(page.url()).hash.split('/')[2];
+      const catalogue = (await (await page.request.get(`${stack.baseUrl}/api/v1/${tenantId}/notification-events`)).json()).items;
+      assert(await events.getByRole('checkbox').count() === catalogue.length, 'the catalogue\'s events are not offered as checkboxes');
+      await events.getByLabel(/^build\.failed /).check();
       await everyLook(page, '10-setup-slack');
       // A link away from unsaved input (the checked event) asks first.
       await page.getByRole('link', {name: /Connect source control/}).click();
@@ -772,6 +774,38 @@ async function main() {
       await page.locator('#release-config').getByText('releases/{version}').waitFor();
       assert(!(await page.locator('main form').count()), 'a settings form is shown to a viewer');
       await everyLook(page, '36-viewer-release-settings');
+      await logout(page);
+    });
+
+    // ---- notifications (issue 16): rules, outbound webhook endpoints, the delivery log ----
+    await check('notifications: a rule from the catalogue; an outbound webhook endpoint with its secret shown once; a ping in the delivery log', async () => {
+      await login(page, rel, 'owner');
+      const who = await (await apiCall(rel, 'POST', '/api/v1/auth/login', {email: rel.owner.email, password: rel.owner.password})).json();
+      const mail = await apiCall(rel, 'POST', `/api/v1/${rel.tenantId}/integrations/communication`, {type: 'EMAIL',
+        displayName: 'Release mail', emailRecipients: ['team@example.com'], emailFromAddress: 'slipway@example.com',
+        smtpHost: 'smtp.example.com'}, who.token);
+      await apiCall(rel, 'POST', '/api/v1/auth/logout', undefined, who.token);
+      assert(mail.status === 201, `the e-mail integration: ${mail.status}`);
+      await page.getByRole('navigation', {name: 'Main'}).getByRole('link', {name: 'Notifications', exact: true}).click();
+      await page.getByRole('heading', {name: 'Notifications', level: 1}).waitFor();
+      await page.locator('#rule-form [name="eventPattern"]').selectOption('release.*');
+      await page.locator('#rule-form').getByRole('button', {name: 'Add rule'}).click();
+      await page.getByRole('region', {name: 'Notification rules'}).getByText('Release mail').waitFor();
+      await page.locator('#endpoint-form [name="url"]').fill('https://hooks.example.com/slipway');
+      await page.locator('#endpoint-form').getByLabel(/^release\.kickoff\.started /).check();
+      await page.locator('#endpoint-form').getByLabel(/^release\.finished /).check();
+      await page.getByRole('button', {name: 'Add endpoint'}).click();
+      const secret = await page.locator('#endpoint-secret').inputValue();
+      assert(/^whsec_[A-Za-z0-9+/]+=*$/.test(secret), `the secret shown: ${secret.slice(0, 8)}`);
+      await shot(page, '40-notifications-secret-once');
+      await page.getByRole('button', {name: 'Done: hide it'}).click();
+      const table = page.getByRole('region', {name: 'Webhook endpoints'});
+      await table.getByText('https://hooks.example.com/slipway').waitFor();
+      assert(!(await page.content()).includes(secret), 'the secret is still in the page');
+      await table.getByRole('button', {name: 'Send a ping'}).click();
+      await page.getByRole('region', {name: 'Webhook deliveries'}).getByText('webhook.ping').waitFor();
+      assert(!(await page.content()).includes(secret), 'the secret is in the page');
+      await everyLook(page, '41-notifications');
       await logout(page);
     });
 

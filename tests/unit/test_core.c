@@ -200,7 +200,13 @@ static void test_encode(void **state)
         assert_int_equal(strlen(out), B64URL_LEN(n));
         assert_int_equal(b64url_decode(out, strlen(out), back), (long)n);
         assert_memory_equal(in, back, n);
+        b64_encode(in, n, out);
+        assert_int_equal(strlen(out), B64_LEN(n));
+        assert_int_equal(b64_decode(out, strlen(out), back), (long)n);
+        assert_memory_equal(in, back, n);
     }
+    b64_encode("\xfb\xff", 2, out);
+    assert_string_equal(out, "+/8="); /* RFC 4648's alphabet, padded */
     assert_int_equal(b64url_decode("a+b/", 4, back), -1);
     assert_int_equal(b64url_decode("abcde", 5, back), -1);
     assert_int_equal(b64url_decode("AB", 2, back), -1); /* non-zero trailing bits: not canonical */

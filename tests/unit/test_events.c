@@ -1,4 +1,7 @@
-/* Unit tests of the event catalogue (src/events/catalog.c, docs/events.md): names, aliases, patterns. */
+/*
+ * Unit tests of the event catalogue (src/events/catalog.c, docs/events.md): names, aliases, patterns; and the
+ * signature of outbound webhooks (src/notify/endpoints.c) against the Standard Webhooks convention's own example.
+ */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -8,7 +11,9 @@
 #include <string.h>
 
 #include "core/common.h"
+#include "core/err.h"
 #include "events/catalog.h"
+#include "notify/endpoints.h"
 
 /* Every name dotted, lower case, unique; found by itself; a subject. */
 static void test_names(void **state)
@@ -69,9 +74,32 @@ static void test_patterns(void **state)
     assert_true(events_pattern_matches("*", "build.failed"));
 }
 
+/* The example of the Standard Webhooks specification (and its libraries' tests); then a secret not of its form, and fresh ones. */
+static void test_webhook_signature(void **state)
+{
+    const char *body = "{\"test\": 2432232314}";
+    char sig[ENDPOINT_SIGNATURE_SIZE], a[ENDPOINT_SECRET_SIZE], b[ENDPOINT_SECRET_SIZE];
+    struct err err;
+    (void)state;
+
+    err_clear(&err);
+    assert_int_equal(endpoints_sign("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", "msg_p5jXN8AQM9LWM0D4loKWxJek", 1614265330, body,
+                                    strlen(body), sig, &err),
+                     ERR_OK);
+    assert_string_equal(sig, "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=");
+    assert_int_equal(endpoints_sign("MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", "msg", 1, body, strlen(body), sig, &err), ERR_INVALID);
+    err_clear(&err);
+    assert_int_equal(endpoints_sign("whsec_", "msg", 1, body, strlen(body), sig, &err), ERR_INVALID);
+    endpoints_secret_new(a);
+    endpoints_secret_new(b);
+    assert_int_equal(strlen(a), ENDPOINT_SECRET_SIZE - 1);
+    assert_int_equal(strncmp(a, "whsec_", 6), 0);
+    assert_string_not_equal(a, b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {cmocka_unit_test(test_names), cmocka_unit_test(test_aliases),
-                                       cmocka_unit_test(test_patterns)};
+                                       cmocka_unit_test(test_patterns), cmocka_unit_test(test_webhook_signature)};
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

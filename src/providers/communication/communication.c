@@ -4,7 +4,7 @@
 #include "providers/fields.h"
 
 const struct field communication_common_fields[] = {
-    /* each one an alias of the event catalogue (events/catalog.h) */
-    {.name = "notifyOnEvents", .kind = FIELD_ARRAY, .allowed = events_aliases, .format = "events"},
+    /* each one a dotted name of the event catalogue or an alias of one (events/catalog.h) */
+    {.name = "notifyOnEvents", .kind = FIELD_ARRAY, .allowed = events_names_and_aliases, .format = "events"},
 };
 const size_t communication_common_count = ARRAY_LEN(communication_common_fields);

@@ -1,0 +1,297 @@
+/* endpoints.c: outbound webhooks, signed and delivered as durable jobs (endpoints.h). */
+#include "notify/endpoints.h"
+
+#include "core/buf.h"
+#include "core/clock.h"
+#include "core/encode.h"
+#include "core/log.h"
+#include "core/rand.h"
+#include "core/utf8.h"
+#include "core/xmalloc.h"
+#include "crypto/hash.h"
+#include "crypto/secret.h"
+#include "events/catalog.h"
+#include "jobs/jobs.h"
+#include "notify/notify.h"
+#include "outbound/outbound.h"
+
+#define SECRET_PREFIX "whsec_"
+
+void endpoints_secret_new(char out[ENDPOINT_SECRET_SIZE])
+{
+    unsigned char raw[ENDPOINT_SECRET_BYTES];
+
+    rand_bytes(raw, sizeof raw);
+    memcpy(out, SECRET_PREFIX, strlen(SECRET_PREFIX));
+    b64_encode(raw, sizeof raw, out + strlen(SECRET_PREFIX));
+    hash_cleanse(raw, sizeof raw);
+}
+
+enum err_code endpoints_sign(const char *secret, const char *id, long long timestamp, const char *body, size_t len,
+                             char out[ENDPOINT_SIGNATURE_SIZE], struct err *err)
+{
+    unsigned char key[64], mac[SHA256_BYTES];
+    size_t n = strlen(secret) - strlen(SECRET_PREFIX);
+    long keylen = -1;
+    char head[128];
+    struct buf signed_text;
+
+    if (strncmp(secret, SECRET_PREFIX, strlen(SECRET_PREFIX)) == 0 && n <= sizeof key / 3 * 4)
+        keylen = b64_decode(secret + strlen(SECRET_PREFIX), n, key);
+    if (keylen <= 0)
+        return err_set(err, ERR_INVALID, "the endpoint's secret is not a whsec_ secret");
+    snprintf(head, sizeof head, "%s.%lld.", id, timestamp);
+    buf_init(&signed_text, strlen(head) + len + 1);
+    buf_appends(&signed_text, head);
+    buf_append(&signed_text, body, len);
+    hash_hmac_sha256(key, (size_t)keylen, signed_text.data, signed_text.len, mac);
+    memcpy(out, "v1,", 3);
+    b64_encode(mac, sizeof mac, out + 3);
+    buf_free(&signed_text);
+    hash_cleanse(key, sizeof key);
+    return ERR_OK;
+}
+
+/* True when one of patterns (a JSON array of them, as text) matches event. */
+static bool patterns_match(const char *patterns, const char *event)
+{
+    json_t *list = json_loads(patterns ? patterns : "[]", 0, NULL), *p;
+    bool match = false;
+    size_t i;
+
+    json_array_foreach(list, i, p) match |= json_is_string(p) && events_pattern_matches(json_string_value(p), event);
+    json_decref(list);
+    return match;
+}
+
+enum err_code endpoints_matching(struct store_conn *c, const char *tenant, const char *event, char (**ids)[UUID_SIZE], size_t *n,
+                                 struct err *err)
+{
+    struct store_stmt *st;
+    size_t cap = 0;
+    int rc;
+
+    *ids = NULL, *n = 0;
+    if (store_select(c, "SELECT id, events FROM webhook_endpoints WHERE tenantId = ? AND enabled = ? ORDER BY createdAt, id",
+                     STORE_ARGS(STORE_TEXT(tenant), STORE_BOOL(true)), &st, err))
+        return err->code;
+    while ((rc = store_next(st, err)) == 1) {
+        if (!patterns_match(store_col_text(st, 1), event))
+            continue;
+        if (*n == cap) {
+            cap = cap ? cap * 2 : 4;
+            *ids = xrealloc(*ids, cap * sizeof **ids);
+        }
+        snprintf((*ids)[(*n)++], UUID_SIZE, "%s", store_col_text(st, 0));
+    }
+    store_finish(st);
+    return rc < 0 ? err->code : ERR_OK;
+}
+
+enum err_code endpoints_delivery_add(struct store_conn *c, struct jobs *jobs, const char *tenant, const char *endpoint,
+                                     const char *event_id, const char *event, const char *now, char delivery[UUID_SIZE],
+                                     struct err *err)
+{
+    rand_uuid(delivery);
+    if (store_run(c,
+                  "INSERT INTO endpoint_deliveries (id, tenantId, endpointId, eventId, eventName, status, attempts, createdAt, "
+                  "updatedAt) VALUES (?, ?, ?, ?, ?, 'PENDING', 0, ?, ?)",
+                  STORE_ARGS(STORE_TEXT(delivery), STORE_TEXT(tenant), STORE_TEXT(endpoint), STORE_TEXT(event_id),
+                             STORE_TEXT(event), STORE_TIME(now), STORE_TIME(now)),
+                  NULL, err))
+        return err->code;
+    return notify_job_add(c, jobs, ENDPOINT_DELIVERY_JOB, tenant, delivery, ENDPOINT_MAX_ATTEMPTS + 2, err);
+}
+
+/* ---- delivering ---- */
+
+/* Seconds before attempt 2, 3, ...: about a day in all (Standard Webhooks' own schedule, less its first, immediate retry). */
+static const int retry_after[ENDPOINT_MAX_ATTEMPTS - 1] = {5, 300, 1800, 7200, 18000, 36000, 36000};
+
+/* A delivery as its step reads it; secret and body are malloc'ed, secret wiped when freed. */
+struct delivery {
+    char id[UUID_SIZE], endpoint[UUID_SIZE], status[16], url[2049];
+    int attempts;
+    bool enabled, found;
+    char *secret, *body;
+};
+
+static void delivery_free(struct delivery *d)
+{
+    if (d->secret)
+        hash_cleanse(d->secret, strlen(d->secret));
+    free(d->secret);
+    free(d->body);
+}
+
+static enum err_code delivery_load(const struct notify_env *env, const char *tenant, const char *id, struct delivery *d,
+                                   struct err *err)
+{
+    struct store_conn *c = NULL;
+    struct store_stmt *st;
+    struct plaintext *secret = NULL;
+    int rc = -1;
+
+    memset(d, 0, sizeof *d);
+    if (store_conn_get(env->store, &c, err) ||
+        store_select(c,
+                     "SELECT d.id, d.endpointId, d.status, d.attempts, w.url, w.enabled, w.secret, e.payload "
+                     "FROM endpoint_deliveries d JOIN webhook_endpoints w ON w.id = d.endpointId AND w.tenantId = d.tenantId "
+                     "JOIN notification_events e ON e.id = d.eventId WHERE d.tenantId = ? AND d.id = ?",
+                     STORE_ARGS(STORE_TEXT(tenant), STORE_TEXT(id)), &st, err))
+        goto out;
+    if ((rc = store_next(st, err)) == 1) {
+        struct secret_place at = ENDPOINT_SECRET_PLACE(tenant, store_col_text(st, 1));
+        d->found = true;
+        snprintf(d->id, sizeof d->id, "%s", store_col_text(st, 0));
+        snprintf(d->endpoint, sizeof d->endpoint, "%s", store_col_text(st, 1));
+        snprintf(d->status, sizeof d->status, "%s", store_col_text(st, 2));
+        d->attempts = (int)store_col_int(st, 3);
+        snprintf(d->url, sizeof d->url, "%s", store_col_text(st, 4));
+        d->enabled = store_col_bool(st, 5);
+        d->body = xstrdup(store_col_text(st, 7) ? store_col_text(st, 7) : "{}");
+        if (secret_decrypt(env->keys, &at, store_col_text(st, 6), &secret, err) == ERR_OK)
+            d->secret = xstrdup(secret->data);
+        else
+            log_error("webhook endpoint %s: its secret cannot be read: %s", d->endpoint, err->message);
+        plaintext_free(secret);
+    }
+    store_finish(st);
+out:
+    store_conn_put(c);
+    return rc < 0 || err->code ? err->code : ERR_OK;
+}
+
+/* An attempt's outcome, recorded. */
+static enum err_code outcome_record(const struct notify_env *env, const char *tenant, const struct delivery *d, const char *status,
+                                    long code, const char *error, struct err *err)
+{
+    struct store_conn *c = NULL;
+    char now[TIMESTAMP_SIZE];
+
+    clock_now(now);
+    if (store_conn_get(env->store, &c, err) == ERR_OK)
+        store_run(c,
+                  "UPDATE endpoint_deliveries SET status = ?, attempts = attempts + 1, responseCode = ?, lastError = ?, "
+                  "updatedAt = ? WHERE tenantId = ? AND id = ?",
+                  STORE_ARGS(STORE_TEXT(status), code ? STORE_INT(code) : STORE_NULL, STORE_TEXT(error), STORE_TIME(now),
+                             STORE_TEXT(tenant), STORE_TEXT(d->id)),
+                  NULL, err);
+    store_conn_put(c);
+    return err->code;
+}
+
+/* What came back, attached to the parked job. */
+struct answer {
+    struct job *job;
+    enum outbound_failure failure;
+    long status;
+    char cause[160];
+};
+
+static void on_answer(const struct outbound_response *res, void *ctx)
+{
+    struct answer *a = ctx;
+    a->failure = res->failure;
+    a->status = res->status;
+    snprintf(a->cause, sizeof a->cause, "%s", res->cause);
+    job_attach(a->job, a, free);
+    job_resume(a->job);
+}
+
+/* The signed POST of the delivery, the job parked until it ends. */
+static void post(const struct notify_env *env, struct job *j, const struct delivery *d)
+{
+    long long ts = clock_now_ms() / 1000;
+    char sig[ENDPOINT_SIGNATURE_SIZE], h_id[64], h_ts[64], h_sig[32 + ENDPOINT_SIGNATURE_SIZE];
+    const char *headers[] = {"Content-Type: application/json", "User-Agent: slipway-webhooks", h_id, h_ts, h_sig, NULL};
+    struct answer *a = xcalloc(1, sizeof *a);
+    struct err err;
+
+    err_clear(&err);
+    a->job = j;
+    if (endpoints_sign(d->secret, d->id, ts, d->body, strlen(d->body), sig, &err)) {
+        free(a);
+        job_fail(j, &err);
+        return;
+    }
+    snprintf(h_id, sizeof h_id, "webhook-id: %s", d->id);
+    snprintf(h_ts, sizeof h_ts, "webhook-timestamp: %lld", ts);
+    snprintf(h_sig, sizeof h_sig, "webhook-signature: %s", sig);
+    job_park(j);
+    if (env->loop->submit(env->loop->out,
+                          &(struct outbound_call){.method = "POST",
+                                                  .url = d->url,
+                                                  .headers = headers,
+                                                  .body = d->body,
+                                                  .body_len = strlen(d->body),
+                                                  .timeout_ms = env->loop->timeout_ms,
+                                                  .label = "webhook",
+                                                  .done = on_answer,
+                                                  .ctx = a},
+                          &err)) {
+        struct outbound_response none = {.failure = OUTBOUND_NETWORK};
+        utf8_copy(none.cause, sizeof none.cause, err.message);
+        on_answer(&none, a);
+    }
+}
+
+/* The answer: delivered, tried again later, or failed. */
+static void finish(const struct notify_env *env, struct job *j, const struct delivery *d, const struct answer *a)
+{
+    bool ok = a->failure == OUTBOUND_OK && a->status >= 200 && a->status < 300;
+    bool last = a->failure == OUTBOUND_BLOCKED || d->attempts + 1 >= ENDPOINT_MAX_ATTEMPTS;
+    char why[256], key[JOB_EVENT_KEY_SIZE];
+    struct err err;
+
+    err_clear(&err);
+    if (a->failure == OUTBOUND_OK)
+        snprintf(why, sizeof why, "the endpoint answered %ld", a->status);
+    else
+        snprintf(why, sizeof why, "%s", a->cause[0] ? a->cause : "no answer");
+    if (outcome_record(env, j->tenant, d,
+                       ok     ? "DELIVERED"
+                       : last ? "FAILED"
+                              : "RETRYING",
+                       a->failure == OUTBOUND_OK ? a->status : 0, ok ? NULL : why, &err))
+        job_fail(j, &err);
+    else if (ok || last)
+        job_done(j);
+    else { /* a wait that nothing but its deadline ends: no worker held */
+        snprintf(key, sizeof key, "webhook-retry:%s", d->id);
+        job_wait(j, 0, key, clock_now_ms() + (int64_t)retry_after[d->attempts] * 1000);
+    }
+}
+
+void endpoints_delivery_step(void *ctx, struct job *j)
+{
+    const struct notify_env *env = ctx;
+    const char *id = json_string_value(json_object_get(j->payload, "deliveryId"));
+    const struct answer *a = job_attached(j);
+    struct delivery d;
+    struct err err;
+
+    err_clear(&err);
+    memset(&d, 0, sizeof d);
+    if (!id || !j->tenant[0])
+        err_set(&err, ERR_INTERNAL, "not a delivery: the payload names none");
+    else
+        delivery_load(env, j->tenant, id, &d, &err);
+    if (err.code && !d.found) {
+        job_fail(j, &err);
+    } else if (!d.found || (strcmp(d.status, "PENDING") != 0 && strcmp(d.status, "RETRYING") != 0)) {
+        job_done(j); /* gone with its endpoint, or finished by an earlier run */
+    } else if (a) {
+        finish(env, j, &d, a);
+    } else if (err.code || !d.enabled) { /* a secret that cannot be read, or an endpoint turned off: no more attempts */
+        err_clear(&err);
+        if (outcome_record(env, j->tenant, &d, "FAILED", 0,
+                           d.enabled ? "the endpoint's secret cannot be read" : "the endpoint is disabled", &err))
+            job_fail(j, &err);
+        else
+            job_done(j);
+    } else {
+        post(env, j, &d);
+    }
+    delivery_free(&d);
+}

@@ -1,0 +1,248 @@
+"""Outbound webhooks (docs/notifications.md): a tenant's endpoints (CRUD, the secret shown once and rotatable, a ping),
+each matching event delivered once, signed the Standard Webhooks way, which the receiving fake checks with its own
+implementation of the convention; a failure retried with backoff; the SSRF guard; the delivery log; a process killed
+mid-delivery (delivered once by another)."""
+
+import json
+import os
+import signal
+import time
+import unittest
+import uuid
+
+import harness
+import integration_fixtures as fx
+import verify_fixtures as vf
+from verify_fixtures import VerifyTest
+
+HEAD = "1111111111111111111111111111111111111111"
+
+
+def tearDownModule():
+    vf.stop_servers()
+
+
+def endpoint_body(url, events=("release.*",), **extra):
+    return dict({"url": url, "events": list(events)}, **extra)
+
+
+class EndpointsTest(VerifyTest):
+    def request(self, method, path, body=None, token=None, **kw):
+        return self.server.request(method, path, body=body, token=token or self.owner.token, **kw)
+
+    def expect(self, resp, status):
+        return harness.expect(self, resp, status)
+
+    def setUp(self):
+        super().setUp()
+        self.ctx = vf.Ctx(self.server, self.fakes)
+        self.tenant, self.owner = self.ctx.tenant_id, self.ctx.org.owner
+        self.base = "/api/v1/%s" % self.tenant
+
+    # -- helpers ------------------------------------------------------------------
+
+    def receiver(self):
+        """A fresh name at the fake's receiver, and its URL."""
+        name = uuid.uuid4().hex[:12]
+        return name, self.fakes.url("webhooks") + "/outbound/" + name
+
+    def add(self, events=("release.*",), register=True, **extra):
+        name, url = self.receiver()
+        made = self.expect(self.request("POST", self.base + "/webhook-endpoints", endpoint_body(url, events, **extra)), 201)
+        self.server.remember_secret(made["secret"])
+        if register:
+            self.fakes.register("webhooks", {"endpoints": {name: made["secret"]}})
+        return made, name
+
+    def received(self, name):
+        return [r for r in self.fakes.data("webhooks")["received"] if r["endpoint"] == name]
+
+    def deliveries(self, **query):
+        qs = "&".join("%s=%s" % kv for kv in query.items())
+        return self.expect(self.request("GET", self.base + "/webhook-deliveries?" + qs), 200)["items"]
+
+    def settle(self, count, seconds=30, **query):
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            items = self.deliveries(**query)
+            if len(items) >= count and all(d["status"] not in ("PENDING",) for d in items):
+                return items
+            time.sleep(0.2)
+        self.fail("deliveries did not settle: %s" % self.deliveries(**query))
+
+    def release(self, version="1.2.0"):
+        fx.ready_for_releases(self, self.server, self.owner.token, self.tenant)
+        case = vf.build(self.ctx, "GITHUB", True, True)
+        scm = self.ctx.create(case.body)
+        fx.set_verification(self.server, "scm", scm["id"], "VALID")
+        self.fakes.register("github", {"repos": {case.body["organization"] + "/" + case.body["repoName"]: {
+            "branches": {"main": HEAD}, "commits": [HEAD]}}})
+        return self.expect(self.request("POST", self.base + "/releases", {
+            "version": version, "releaseType": "MINOR", "platforms": ["IOS"], "scmIntegrationId": scm["id"]}), 201)
+
+    # -- the API --------------------------------------------------------------------
+
+    def test_crud_and_secret_once(self):
+        made, _ = self.add(description="CI bridge")
+        self.assertRegex(made["secret"], r"^whsec_[A-Za-z0-9+/]{32}$")
+        path = self.base + "/webhook-endpoints/" + made["id"]
+        got = self.expect(self.request("GET", path), 200)
+        self.assertNotIn("secret", got)
+        self.assertEqual((got["events"], got["enabled"], got["description"]), (["release.*"], True, "CI bridge"))
+        listed = self.expect(self.request("GET", self.base + "/webhook-endpoints"), 200)
+        self.assertEqual([e["id"] for e in listed["items"]], [made["id"]])
+        vf.assert_no_secret(self, json.dumps(listed), [made["secret"]], "the list")
+        changed = self.expect(self.request("PUT", path, endpoint_body(made["url"], ["build.*", "release.finished"],
+                                                                       enabled=False)), 200)
+        self.assertEqual((changed["events"], changed["enabled"], changed["description"]),
+                         (["build.*", "release.finished"], False, None))
+        rotated = self.expect(self.request("POST", path + "/rotate-secret"), 200)
+        self.server.remember_secret(rotated["secret"])
+        self.assertNotEqual(rotated["secret"], made["secret"])
+        self.assertRegex(rotated["secret"], r"^whsec_")
+        self.expect(self.request("DELETE", path), 204)
+        self.expect(self.request("GET", path), 404)
+        self.expect(self.request("DELETE", path), 404)
+
+    def assert_invalid(self, body, field):
+        got = self.expect(self.request("POST", self.base + "/webhook-endpoints", body), 400)
+        self.assertIn(field, [d.get("field") for d in got["error"].get("details", [])], got)
+
+    def test_negative(self):
+        _, url = self.receiver()
+        ok = endpoint_body(url)
+        self.assert_invalid(dict(ok, url="http://hooks.example.com/x"), "url")
+        self.assert_invalid(dict(ok, url="https://user:pw@hooks.example.com/x"), "url")
+        self.assert_invalid(dict(ok, url="not a url"), "url")
+        self.assert_invalid(dict(ok, events=[]), "events")
+        self.assert_invalid(dict(ok, events="release.*"), "events")
+        for bad in ("release", "release.nope", "*.started", 7):
+            self.assert_invalid(dict(ok, events=[bad]), "events")
+        self.assert_invalid(dict(ok, colour="red"), "colour")
+        self.assert_invalid(dict(ok, enabled="yes"), "enabled")
+        self.assert_invalid({"events": ["*"]}, "url")
+        made, _ = self.add()
+        path = "/api/v1/{tenantId}/webhook-endpoints/" + made["id"]
+        for who in (self.ctx.org.editor, self.ctx.org.viewer):
+            for method, suffix in (("GET", ""), ("PUT", ""), ("DELETE", ""), ("POST", "/rotate-secret"), ("POST", "/ping")):
+                body = ok if method == "PUT" else None
+                resp = self.request(method, path.format(tenantId=self.tenant) + suffix, body, token=who.token)
+                baseline = self.request(method, path.format(tenantId=uuid.uuid4()) + suffix, body, token=who.token)
+                harness.assert_same_not_found(self, resp, baseline)
+            self.expect(self.request("GET", self.base + "/webhook-deliveries", token=who.token), 200)
+        other = harness.new_org(self.server)
+        self.expect(self.request("GET", "/api/v1/%s/webhook-endpoints/%s" % (other.id, made["id"]),
+                                 token=other.owner.token), 404)
+        self.expect(self.request("POST", "/api/v1/%s/webhook-endpoints/%s/ping" % (other.id, made["id"]),
+                                 token=other.owner.token), 404)
+        self.expect(self.request("GET", self.base + "/webhook-deliveries?status=NOPE"), 400)
+        self.expect(self.request("GET", self.base + "/webhook-deliveries?endpointId=nope"), 400)
+
+    # -- delivery -------------------------------------------------------------------
+
+    def test_events_delivered_signed_once(self):
+        made, name = self.add(events=["release.kickoff.*"])
+        off, off_name = self.add(events=["*"], enabled=False)
+        rel = self.release()
+        items = self.settle(2)
+        self.assertEqual(sorted(d["eventName"] for d in items), ["release.kickoff.completed", "release.kickoff.started"])
+        self.assertTrue(all((d["status"], d["attempts"], d["responseCode"], d["endpointId"]) ==
+                            ("DELIVERED", 1, 200, made["id"]) for d in items), items)
+        got = self.received(name)
+        self.assertEqual(sorted(r["id"] for r in got), sorted(d["id"] for d in items), "webhook-id: the delivery's id")
+        bodies = {json.loads(r["body"])["event"]: json.loads(r["body"]) for r in got}
+        started = bodies["release.kickoff.started"]
+        self.assertEqual((started["tenantId"], started["release"]["id"], started["release"]["version"]),
+                         (self.tenant, rel["id"], "1.2.0"))
+        self.assertEqual(self.received(off_name), [], "a disabled endpoint gets nothing")
+        self.assertEqual(self.deliveries(endpointId=off["id"]), [])
+        self.assertEqual(len(self.deliveries(endpointId=made["id"], status="DELIVERED")), 2)
+
+    def test_ping_and_retry(self):
+        made, name = self.add()
+        self.rule("webhooks", "500", path="/outbound/" + name, times=1)
+        ping = self.expect(self.request("POST", self.base + "/webhook-endpoints/%s/ping" % made["id"]), 202)
+        first = self.settle(1)
+        self.assertEqual(first[0]["id"], ping["deliveryId"])
+
+        def delivered():
+            items = self.deliveries()
+            return items if items and items[0]["status"] == "DELIVERED" else None
+        self.assertTrue(vf.wait_for(delivered, 20), "tried again after its backoff: %s" % self.deliveries())
+        d = delivered()[0]
+        self.assertEqual((d["eventName"], d["attempts"], d["responseCode"], d["lastError"]), ("webhook.ping", 2, 200, None))
+        got = self.received(name)
+        self.assertEqual([r["id"] for r in got], [d["id"]])
+        self.assertEqual(json.loads(got[0]["body"])["endpointId"], made["id"])
+
+    def test_rotated_secret_signs(self):
+        made, name = self.add()
+        rotated = self.expect(self.request("POST", self.base + "/webhook-endpoints/%s/rotate-secret" % made["id"]), 200)
+        self.server.remember_secret(rotated["secret"])
+        self.expect(self.request("POST", self.base + "/webhook-endpoints/%s/ping" % made["id"]), 202)
+        d = self.settle(1)[0]  # the receiver still holds the old secret: the signature is refused
+        self.assertEqual((d["status"], d["attempts"], d["responseCode"]), ("RETRYING", 1, 401), d)
+        self.assertIn("401", d["lastError"])
+        self.fakes.register("webhooks", {"endpoints": {name: rotated["secret"]}})
+        self.expect(self.request("POST", self.base + "/webhook-endpoints/%s/ping" % made["id"]), 202)
+        self.assertTrue(vf.wait_for(lambda: self.received(name), 20), "signed with the new secret")
+
+    def test_ssrf_guard(self):
+        made = self.expect(self.request("POST", self.base + "/webhook-endpoints",
+                                        endpoint_body("https://169.254.169.254/latest/meta-data")), 201)
+        self.server.remember_secret(made["secret"])
+        self.expect(self.request("POST", self.base + "/webhook-endpoints/%s/ping" % made["id"]), 202)
+        d = self.settle(1)[0]
+        self.assertEqual((d["status"], d["attempts"], d["responseCode"]), ("FAILED", 1, None), d)
+        self.assertIn("may not call", d["lastError"])
+        self.assertNotIn("169.254", d["lastError"])
+
+
+class KilledMidDeliveryTest(unittest.TestCase):
+    """A process killed (SIGKILL) while the endpoint holds its delivery: another process on the database delivers it,
+    once (the held request was abandoned, so the receiver never took it)."""
+
+    def test_delivered_once_after_kill(self):
+        client = vf.fakes()
+        shared = vf.SharedDatabase(client)
+        shared.env.update({"SLIPWAY_JOB_LEASE": "2", "SLIPWAY_JOB_POLL_MS": "100", "SLIPWAY_OUTBOUND_TIMEOUT": "60000"})
+        held = None
+        try:
+            a = shared.start()
+            ctx = vf.Ctx(a, client)
+            tenant = "/api/v1/%s" % ctx.tenant_id
+            name = uuid.uuid4().hex[:12]
+            made = harness.expect(self, a.request("POST", tenant + "/webhook-endpoints", token=ctx.token, body=endpoint_body(
+                client.url("webhooks") + "/outbound/" + name)), 201)
+            a.remember_secret(made["secret"])
+            client.register("webhooks", {"endpoints": {name: made["secret"]}})
+            held = client.rule("webhooks", "hold", path="/outbound/" + name, seconds=60)
+            mark = client.mark()
+            harness.expect(self, a.request("POST", tenant + "/webhook-endpoints/%s/ping" % made["id"], token=ctx.token), 202)
+            self.assertTrue(vf.wait_for(lambda: any(r.get("rule") for r in client.requests("webhooks", mark)), 20),
+                            "A posts, and the endpoint holds it")
+            shared.remember()
+            b = shared.start(migrate=False)
+            b.remember_secret(made["secret"])
+            os.kill(a.pid, signal.SIGKILL)
+            self.assertIsNotNone(a.wait_exit(10), "the killed process is gone")
+            a.pid = None
+            client.drop(held)
+            held = None
+
+            def delivered():
+                items = harness.expect(self, b.request("GET", tenant + "/webhook-deliveries", token=ctx.token), 200)["items"]
+                return items if items and items[0]["status"] == "DELIVERED" else None
+            self.assertTrue(vf.wait_for(delivered, 30), "B delivers after A's lease runs out")
+            items = delivered()
+            got = [r for r in client.data("webhooks")["received"] if r["endpoint"] == name]
+            self.assertEqual([r["id"] for r in got], [items[0]["id"]], "taken once")
+            self.assertEqual((len(items), items[0]["attempts"]), (1, 1))
+        finally:
+            if held:
+                client.drop(held)
+            shared.close()
+
+
+if __name__ == "__main__":
+    unittest.main()

@@ -1,0 +1,221 @@
+// view-notifications.js: who hears about what (docs/notifications.md). The
+// tenant's rules (an event pattern of the catalogue -> a communication
+// integration and channel), its outbound webhook endpoints (owners only:
+// a URL may carry the receiver's token; a signing secret is shown once,
+// when made or rotated), and the delivery logs of both. Owners edit;
+// editors and viewers read the rules and the logs.
+
+import {h, when, announce, errorBox, showError, copyButton, scrollTable, confirmDialog} from './dom.js';
+import {get, post, del, tenantPath, eventCatalogue} from './api.js';
+import {field, FieldSet} from './forms.js';
+import {listCategory, typeName} from './cards.js';
+
+const DELIVERY_BADGES = {DELIVERED: ['badge-success', 'Delivered'], FAILED: ['badge-failure', 'Failed'],
+  RETRYING: ['badge-expired', 'Retrying'], PENDING: ['badge-progress', 'Pending'], SKIPPED: ['badge-not_verified', 'Skipped']};
+
+function deliveryBadge(status) {
+  const [cls, word] = DELIVERY_BADGES[status] || ['badge-not_verified', status];
+  return h('span', {class: `badge ${cls}`, 'data-status': status}, word);
+}
+
+// "*", every prefix of the catalogue's names followed by ".*", and the names: what a pattern may be.
+function patternChoices(catalogue) {
+  const prefixes = new Set();
+  for (const e of catalogue) {
+    const parts = e.name.split('.');
+    for (let i = 1; i < parts.length; i++) prefixes.add(`${parts.slice(0, i).join('.')}.*`);
+  }
+  return [{value: '*', label: '* (every event)'}, ...[...prefixes].sort().map((p) => ({value: p, label: p})),
+    ...catalogue.map((e) => ({value: e.name, label: `${e.name}: ${e.description}`}))];
+}
+
+// The secret just made, shown this once with a copy button.
+function secretOnce(box, secret, what, done) {
+  const value = h('input', {type: 'text', readonly: true, id: 'endpoint-secret', value: secret, class: 'mono'});
+  box.replaceChildren(h('p', null, `Copy the signing secret of ${what} now: it is shown only once. Receivers verify webhook-signature with it.`),
+    h('label', {for: 'endpoint-secret'}, 'Signing secret'), h('div', {class: 'copy-row'}, value, copyButton(() => value.value)),
+    h('button', {type: 'button', class: 'secondary', onclick: done}, 'Done: hide it'));
+  box.hidden = false;
+  value.focus();
+  value.select();
+}
+
+function rulesSection(ctx, tenantId, rules, comms, catalogue, again, sets) {
+  const box = errorBox();
+  const integ = (id) => comms.find((c) => c.id === id);
+  const rows = rules.map((r) => {
+    const i = integ(r.integrationId);
+    const cells = [h('td', {class: 'mono'}, r.eventPattern), h('td', null, i ? `${i.displayName} (${typeName(i.type)})` : 'a deleted integration'),
+      h('td', null, r.channel ? h('span', {class: 'mono'}, `#${r.channel}`) : h('span', {class: 'muted'}, 'its own'))];
+    if (ctx.owner) {
+      const remove = h('button', {type: 'button', class: 'danger', 'aria-label': `Delete the rule ${r.eventPattern}`}, 'Delete');
+      remove.addEventListener('click', async () => {
+        showError(box, null);
+        if (!(await confirmDialog({title: 'Delete this rule?', confirm: 'Delete the rule',
+          body: 'Events it matches are no longer sent there. Its deliveries stay in the log.'}))) return;
+        try {
+          await del(tenantPath(tenantId, `/notification-rules/${r.id}`));
+          announce('Rule deleted');
+          again();
+        } catch (e) {
+          showError(box, e.message);
+        }
+      });
+      cells.push(h('td', null, remove));
+    }
+    return h('tr', null, cells);
+  });
+  const section = h('section', {class: 'section', 'aria-labelledby': 'rules-title'}, h('h2', {id: 'rules-title'}, 'Rules'),
+    h('p', {class: 'sub'}, 'Which events go to which chat channel or mailbox. An integration\'s own "notify on these events" narrows it further.'),
+    box,
+    rules.length
+      ? scrollTable('Notification rules', h('thead', null, h('tr', null, ['Events', 'Integration', 'Channel'].map((c) => h('th', {scope: 'col'}, c)),
+        ctx.owner ? h('th', {scope: 'col'}, h('span', {class: 'sr-only'}, 'Actions')) : null)), h('tbody', null, rows))
+      : h('p', {class: 'muted'}, 'No rules: nothing is sent to chat or e-mail.'));
+  if (!ctx.owner) return section;
+  if (!comms.length) {
+    section.append(h('p', {class: 'notice'}, 'Connect Slack, Microsoft Teams or e-mail under Integrations to send notifications.'));
+    return section;
+  }
+  const pattern = field({name: 'eventPattern', kind: 'string', required: true, maxLength: 128},
+    {label: 'Events', choices: patternChoices(catalogue), value: 'release.*'});
+  const target = field({name: 'integrationId', kind: 'string', required: true},
+    {label: 'Send to', choices: comms.map((c) => ({value: c.id, label: `${c.displayName} (${typeName(c.type)})`})), value: comms[0].id});
+  const channel = field({name: 'channel', kind: 'string', maxLength: 80},
+    {label: 'Channel', hint: 'Slack only: a channel the bot is in, e.g. releases. Teams and e-mail: leave empty.'});
+  const set = new FieldSet([pattern, target, channel]);
+  const form = h('form', {novalidate: true, id: 'rule-form', class: 'boxed'}, set.summary,
+    h('div', {class: 'fields'}, pattern.wrap, target.wrap, channel.wrap), h('div', {class: 'actions'}, h('button', {type: 'submit', class: 'primary'}, 'Add rule')));
+  form.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    set.clearErrors();
+    try {
+      const body = set.collect(false);
+      if (!body.channel) delete body.channel;
+      await post(tenantPath(tenantId, '/notification-rules'), body);
+      announce('Rule added');
+      set.initial = set.snapshot();
+      again();
+    } catch (e) {
+      set.showErrors(e);
+    }
+  });
+  sets.push(set);
+  section.append(h('h3', {class: 'section-sub'}, 'Add a rule'), form);
+  return section;
+}
+
+function endpointsSection(ctx, tenantId, endpoints, catalogue, again, sets) {
+  const box = errorBox();
+  const once = h('div', {class: 'once', hidden: true, role: 'status'});
+  const act = (label, run) => {
+    const b = h('button', {type: 'button', class: 'secondary'}, label);
+    b.addEventListener('click', async () => {
+      showError(box, null);
+      try {
+        await run();
+      } catch (e) {
+        showError(box, e.message);
+      }
+    });
+    return b;
+  };
+  const rows = endpoints.map((ep) => h('tr', null,
+    h('td', {class: 'mono wrap'}, ep.url, ep.description ? h('div', {class: 'muted'}, ep.description) : null),
+    h('td', {class: 'mono'}, ep.events.join(', ')),
+    h('td', null, ep.enabled ? 'Enabled' : h('span', {class: 'muted'}, 'Disabled')),
+    h('td', {class: 'row-actions'},
+      act('Send a ping', async () => {
+        await post(tenantPath(tenantId, `/webhook-endpoints/${ep.id}/ping`));
+        announce('Ping queued: see the delivery log');
+        again();
+      }),
+      act('Rotate secret', async () => {
+        if (!(await confirmDialog({title: 'Rotate the signing secret?', confirm: 'Rotate',
+          body: 'The old secret stops signing at once: update the receiver with the new one.'}))) return;
+        const made = await post(tenantPath(tenantId, `/webhook-endpoints/${ep.id}/rotate-secret`));
+        secretOnce(once, made.secret, made.url, again);
+      }),
+      act('Delete', async () => {
+        if (!(await confirmDialog({title: 'Delete this endpoint?', confirm: 'Delete the endpoint',
+          body: 'Nothing more is sent to it, and its deliveries leave the log.'}))) return;
+        await del(tenantPath(tenantId, `/webhook-endpoints/${ep.id}`));
+        announce('Endpoint deleted');
+        again();
+      }))));
+  const url = field({name: 'url', kind: 'string', required: true, format: 'url', maxLength: 1024}, // one line (the API takes 2048)
+    {label: 'URL', hint: 'https only. Each delivery is signed the Standard Webhooks way (webhook-id, webhook-timestamp, webhook-signature).'});
+  const events = field({name: 'events', kind: 'array', required: true, format: 'events'},
+    {label: 'Events', catalogue, value: []});
+  const description = field({name: 'description', kind: 'string', maxLength: 500}, {label: 'Description', hint: 'Optional: what receives it, e.g. the deploy bot.'});
+  const set = new FieldSet([url, events, description]);
+  const form = h('form', {novalidate: true, id: 'endpoint-form', class: 'boxed'}, set.summary,
+    h('div', {class: 'fields'}, url.wrap, description.wrap, events.wrap),
+    h('div', {class: 'actions'}, h('button', {type: 'submit', class: 'primary'}, 'Add endpoint')));
+  form.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    set.clearErrors();
+    try {
+      const body = set.collect(false);
+      if (!body.description) delete body.description;
+      const made = await post(tenantPath(tenantId, '/webhook-endpoints'), body);
+      set.initial = set.snapshot();
+      form.hidden = true;
+      secretOnce(once, made.secret, made.url, again);
+    } catch (e) {
+      set.showErrors(e);
+    }
+  });
+  sets.push(set);
+  return h('section', {class: 'section', 'aria-labelledby': 'endpoints-title'}, h('h2', {id: 'endpoints-title'}, 'Outbound webhooks'),
+    h('p', {class: 'sub'}, 'Your own services, told of each event as signed JSON, retried for about a day until they answer 2xx.'),
+    box,
+    endpoints.length
+      ? scrollTable('Webhook endpoints', h('thead', null, h('tr', null, ['URL', 'Events', 'State'].map((c) => h('th', {scope: 'col'}, c)),
+        h('th', {scope: 'col'}, h('span', {class: 'sr-only'}, 'Actions')))), h('tbody', null, rows))
+      : h('p', {class: 'muted'}, 'No endpoints.'),
+    h('h3', {class: 'section-sub'}, 'Add an endpoint'), form, once);
+}
+
+function logSection(notices, hooks, comms, endpoints) {
+  const integ = (id) => comms.find((c) => c.id === id);
+  const hook = (id) => endpoints.find((e) => e.id === id);
+  const error = (text) => (text ? h('span', {class: 'wrap'}, text) : h('span', {class: 'muted'}, '–'));
+  const noticeRows = notices.map((d) => h('tr', null, h('td', {class: 'mono'}, d.eventName),
+    h('td', null, integ(d.integrationId)?.displayName || 'a deleted integration', d.channel ? h('span', {class: 'mono'}, ` #${d.channel}`) : null),
+    h('td', null, deliveryBadge(d.status)), h('td', null, String(d.attempts)), h('td', null, error(d.lastError)),
+    h('td', null, when(d.updatedAt, {relative: true}))));
+  const hookRows = hooks.map((d) => h('tr', null, h('td', {class: 'mono'}, d.eventName),
+    h('td', {class: 'mono wrap'}, hook(d.endpointId)?.url || 'an endpoint'),
+    h('td', null, deliveryBadge(d.status)), h('td', null, String(d.attempts)),
+    h('td', null, d.responseCode === null ? h('span', {class: 'muted'}, '–') : String(d.responseCode)), h('td', null, error(d.lastError)),
+    h('td', null, when(d.updatedAt, {relative: true}))));
+  const head = (cols) => h('thead', null, h('tr', null, cols.map((c) => h('th', {scope: 'col'}, c))));
+  return h('section', {class: 'section', 'aria-labelledby': 'log-title'}, h('h2', {id: 'log-title'}, 'Delivery log'),
+    h('p', {class: 'sub'}, 'The latest 50 of each, newest first.'),
+    h('h3', {class: 'section-sub'}, 'Chat and e-mail'),
+    notices.length ? scrollTable('Notification deliveries', head(['Event', 'To', 'Status', 'Attempts', 'Last error', 'Updated']), h('tbody', null, noticeRows))
+      : h('p', {class: 'muted'}, 'Nothing sent yet.'),
+    h('h3', {class: 'section-sub'}, 'Webhooks'),
+    hooks.length ? scrollTable('Webhook deliveries', head(['Event', 'Endpoint', 'Status', 'Attempts', 'Answer', 'Last error', 'Updated']),
+      h('tbody', null, hookRows))
+      : h('p', {class: 'muted'}, 'Nothing sent yet.'));
+}
+
+export async function viewNotifications(ctx) {
+  const tenantId = ctx.tenant.id;
+  const [catalogue, rules, comms, notices, hooks, endpoints] = await Promise.all([eventCatalogue(tenantId),
+    get(tenantPath(tenantId, '/notification-rules?limit=200')), listCategory(tenantId, 'communication'),
+    get(tenantPath(tenantId, '/notification-deliveries?limit=50')), get(tenantPath(tenantId, '/webhook-deliveries?limit=50')),
+    ctx.owner ? get(tenantPath(tenantId, '/webhook-endpoints?limit=200')) : {items: []}]);
+  if (ctx.stale()) return;
+  const again = () => ctx.navigate(location.hash);
+  const sets = [];
+  ctx.main.append(...[h('div', {class: 'page-head'}, h('div', null, h('h1', null, 'Notifications'),
+    h('p', {class: 'sub'}, ctx.owner ? 'Tell people and systems what happens to releases.'
+      : 'Who is told what happens to releases. Only an owner can change it.'))),
+  rulesSection(ctx, tenantId, rules.items, comms, catalogue, again, sets),
+  ctx.owner ? endpointsSection(ctx, tenantId, endpoints.items, catalogue, again, sets) : null,
+  logSection(notices.items, hooks.items, comms, endpoints.items)].filter(Boolean));
+  ctx.guardLeave(() => sets.some((s) => s.dirty()));
+}
