@@ -33,6 +33,8 @@
 #include "releases/releases.h"
 #include "releases/releases_http.h"
 #include "notify/notify.h"
+#include "deploy/deploy.h"
+#include "deploy/deploy_http.h"
 #include "verify/reverify.h"
 #include "verify/verify.h"
 
@@ -167,6 +169,8 @@ static int serve(struct app *app)
     struct webhooks_prune_env wenv = {.retention_s = app->cfg.job_retention};
     struct release_env renv = {.loop = &app->providers};
     struct notify_env nenv = {.loop = &app->providers};
+    static struct deploy_env denv; /* its stopping flag is read by running deployments until jobs_stop returns */
+    struct workpool *ssh_pool = NULL;
     struct job_kind job_kinds[] = {{VERIFY_JOB, verify_job_step, &venv},
                                    {VERIFY_ALL_JOB, verify_all_step, &venv},
                                    {REVERIFY_JOB, reverify_step, &venv},
@@ -174,6 +178,7 @@ static int serve(struct app *app)
                                    {RELEASE_KICKOFF_JOB, release_kickoff_step, &renv},
                                    {RELEASE_BUILD_JOB, release_build_step, &renv},
                                    {NOTIFY_DELIVERY_JOB, notify_delivery_step, &nenv},
+                                   {DEPLOY_RUN_JOB, deploy_run_step, &denv},
                                    {NULL, NULL, NULL}};
     size_t njob_kinds = ARRAY_LEN(job_kinds) - 1;
     struct probe *probe = NULL;
@@ -226,6 +231,10 @@ static int serve(struct app *app)
     renv.keys = app->keys;
     nenv.store = app->store;
     nenv.keys = app->keys;
+    denv.store = app->store;
+    denv.keys = app->keys;
+    denv.guard = app->providers.out;
+    denv.timeout_ms = app->providers.timeout_ms;
     jo.keys = app->keys;
     if (app->cfg.test_probe[0]) { /* test runs only */
         if (!(probe = probe_new(app->cfg.test_probe, app->providers.out, &err)))
@@ -252,6 +261,8 @@ static int serve(struct app *app)
     setup_http_start(app->status_cache, app->keys);
     verify_http_start(app->jobs, app->keys, &app->providers);
     releases_http_start(app->jobs);
+    ssh_pool = workpool_new("ssh", 2, 64); /* host connection tests: off the HTTP workers */
+    deploy_http_start(&denv, app->jobs, ssh_pool);
     identity_http_start(&(struct identity_env){
         .keys = app->keys, .loop = &app->providers, .pool = app->hash_pool, .public_url = app->cfg.public_url});
     app->server = server = server_start(&so, routes, routes_count, &routes_hooks, app->store, &err);
@@ -275,13 +286,16 @@ stop:
         server_drain(metrics);
         server_stop(metrics);
     }
-    /* Jobs held here are given back, and requests waiting for one are answered. */
+    /* Jobs held here are given back, and requests waiting for one are answered; running scripts are stopped first. */
+    atomic_store(&denv.stopping, true);
     jobs_stop(app->jobs);
     /* Calls still out end now: configuration checks answer, parked jobs are dropped; queued logins finish. */
     provider_loop_stop(&app->providers);
     jobs_free(app->jobs);
     probe_free(probe);
     workpool_free(app->hash_pool);
+    if (ssh_pool)
+        workpool_free(ssh_pool);
     if (server)
         server_stop(server);
     log_buffer_stop();

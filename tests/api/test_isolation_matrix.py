@@ -94,6 +94,9 @@ class IsolationMatrixTest(harness.ApiTest):
             ids["releaseId"] = src.release_id
         if "ruleId" in case.params:
             ids["ruleId"] = src.rule_id
+        for param in ("hostId", "scriptId", "deploymentId"):
+            if param in case.params:
+                ids[param] = getattr(src, param[:-2] + "_id")
         return ids
 
     def random_ids(self, case, keep=()):
@@ -278,6 +281,9 @@ class IsolationMatrixTest(harness.ApiTest):
             ids["id"] = route_matrix.invite(self.server, self.a.owner.token, self.a.id)["invitationId"]
         elif case.params and case.params[-1] == "ruleId":
             ids["ruleId"] = route_matrix.plant_rule(self.server, self.a.id, self.a.by_category["communication"]["id"])
+        elif case.method == "DELETE" and case.params and case.params[-1] in ("hostId", "scriptId"):
+            host_id, script_id, _ = route_matrix.plant_deploy(self.server, self.a.id, deployment=False)
+            ids[case.params[-1]] = host_id if case.params[-1] == "hostId" else script_id
         elif case.params and case.params[-1] == "id" and case.category:
             ids["tenantId"], ids["id"] = route_matrix.throwaway_integration(self.server, caller.token, case.category,
                                                                             self.types)
