@@ -334,6 +334,15 @@ class KeyLifecycleTest(unittest.TestCase):
         if resp.status != 201:
             raise AssertionError("identity provider not made: %s" % resp)
         cls.idp_path = "/api/v1/%s/iam/providers/%s" % (github[0], resp.json["id"])
+        # and a host's password (hosts.secret, docs/deployments.md)
+        cls.host_secret = "host-pw-" + os.urandom(8).hex()
+        server.remember_secret(cls.host_secret)
+        resp = server.request("POST", "/api/v1/%s/hosts" % github[0], token=token,
+                              body={"name": "box", "address": "192.0.2.10", "username": "deploy", "authMethod": "password",
+                                    "secret": cls.host_secret})
+        if resp.status != 201:
+            raise AssertionError("host not made: %s" % resp)
+        cls.host_path = "/api/v1/%s/hosts/%s" % (github[0], resp.json["id"])
         server.stop()
         cls.before = fx.copy_database(cls.db, cls.dir)
 
@@ -373,6 +382,8 @@ class KeyLifecycleTest(unittest.TestCase):
         self.assertEqual(status, 202, "the webhook's secret is read: %s" % body)
         idp = get_json(server, self.idp_path, self.admin["token"])
         self.assertEqual(idp["clientSecret"], "****" + self.idp_secret[-4:], "the identity provider's secret is read")
+        host = get_json(server, self.host_path, self.admin["token"])
+        self.assertEqual(host["secret"], "****" + self.host_secret[-4:], "the host's password is read")
         self.assertEqual(owner_view(server, self.admin["token"], refs), view)
         self.assertTrue(view, "no integration to read")
         for masks, unreadable in view.values():
