@@ -52,8 +52,8 @@ CREATE TABLE deployments (
   createdAt DATETIME(3) NOT NULL,
   updatedAt DATETIME(3) NOT NULL,
   FOREIGN KEY (tenantId) REFERENCES tenants (id) ON DELETE CASCADE,
-  FOREIGN KEY (hostId) REFERENCES hosts (id),
-  FOREIGN KEY (scriptId) REFERENCES deployment_scripts (id),
+  FOREIGN KEY (hostId) REFERENCES hosts (id) ON DELETE NO ACTION,
+  FOREIGN KEY (scriptId) REFERENCES deployment_scripts (id) ON DELETE NO ACTION,
   FOREIGN KEY (requestedByAccountId) REFERENCES accounts (id) ON DELETE SET NULL
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
 CREATE INDEX idx_deployments_page ON deployments (tenantId, createdAt, id);
