@@ -300,10 +300,10 @@ static enum err_code deployment_load(struct store_conn *c, const char *tenant, c
     memset(d, 0, sizeof *d);
     if (store_select(c,
                      "SELECT d.hostId, d.status, s.shell, s.body, s.idempotent, "
-                     "(SELECT COALESCE(MAX(l.seq), 0) FROM deployment_logs l WHERE l.tenantId = d.tenantId AND "
-                     "l.deploymentId = d.id) FROM deployments d JOIN deployment_scripts s ON s.id = d.scriptId AND "
-                     "s.tenantId = d.tenantId WHERE d.tenantId = ? AND d.id = ?",
-                     STORE_ARGS(STORE_TEXT(tenant), STORE_TEXT(id)), &st, err))
+                     "(SELECT COALESCE(MAX(l.seq), 0) FROM deployment_logs l WHERE l.tenantId = ? AND l.deploymentId = ?) "
+                     "FROM deployments d JOIN deployment_scripts s ON s.id = d.scriptId AND s.tenantId = d.tenantId "
+                     "WHERE d.tenantId = ? AND d.id = ?",
+                     STORE_ARGS(STORE_TEXT(tenant), STORE_TEXT(id), STORE_TEXT(tenant), STORE_TEXT(id)), &st, err))
         return err->code;
     if ((rc = store_next(st, err)) == 1) {
         snprintf(d->host, sizeof d->host, "%s", store_col_text(st, 0));
