@@ -169,7 +169,7 @@ static int serve(struct app *app)
     struct webhooks_prune_env wenv = {.retention_s = app->cfg.job_retention};
     struct release_env renv = {.loop = &app->providers};
     struct notify_env nenv = {.loop = &app->providers};
-    static struct deploy_env denv; /* its stopping flag is read by running deployments until jobs_stop returns */
+    static struct deploy_env denv; /* static: zero-initialised, its atomic stopping flag included */
     struct workpool *ssh_pool = NULL;
     struct job_kind job_kinds[] = {{VERIFY_JOB, verify_job_step, &venv},
                                    {VERIFY_ALL_JOB, verify_all_step, &venv},

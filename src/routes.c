@@ -13,8 +13,8 @@
  */
 #include "routes.h"
 
-#include "identity/identity_http.h"
 #include "deploy/deploy_http.h"
+#include "identity/identity_http.h"
 #include "integrations/catalog.h"
 #include "integrations/integrations_http.h"
 #include "integrations/webhooks.h"

@@ -224,6 +224,18 @@ static enum err_code respond_one(struct request *req, int status, const char *sq
     return ERR_OK;
 }
 
+/* A page of the tenant's rows, newest first: sql is "SELECT ... FROM table WHERE tenantId = ?" and the page's terms. */
+static enum err_code list_rows(struct request *req, const char *sql, int at_col, page_row_fn row_fn, struct err *err)
+{
+    struct page p;
+
+    if (page_parse(req, &p, err))
+        return err->code;
+    return page_respond(req, &p, sql, STORE_ARGS(STORE_TEXT(principal_of(req)->tenant_id), PAGE_ARGS(&p)), at_col, 0, row_fn, err);
+}
+
+#define PAGE_TERMS " AND (createdAt <= ? AND (createdAt < ? OR id < ?)) ORDER BY createdAt DESC, id DESC LIMIT ?"
+
 #define HOST_ONE "SELECT " HOST_COLUMNS " FROM hosts WHERE tenantId = ? AND id = ?"
 #define SCRIPT_ONE "SELECT " SCRIPT_COLUMNS " FROM deployment_scripts WHERE tenantId = ? AND id = ?"
 #define DEPLOYMENT_ONE "SELECT " DEPLOYMENT_COLUMNS " FROM deployments WHERE tenantId = ? AND id = ?"
@@ -292,14 +304,7 @@ static json_t *with_defaults(const struct schema *s, const json_t *body)
 
 enum err_code hosts_list(struct request *req, struct err *err)
 {
-    struct page p;
-
-    if (page_parse(req, &p, err))
-        return err->code;
-    return page_respond(req, &p,
-                        "SELECT " HOST_COLUMNS " FROM hosts WHERE tenantId = ? AND (createdAt <= ? AND (createdAt < ? OR id < ?)) "
-                        "ORDER BY createdAt DESC, id DESC LIMIT ?",
-                        STORE_ARGS(STORE_TEXT(principal_of(req)->tenant_id), PAGE_ARGS(&p)), HOST_AT, 0, host_row, err);
+    return list_rows(req, "SELECT " HOST_COLUMNS " FROM hosts WHERE tenantId = ?" PAGE_TERMS, HOST_AT, host_row, err);
 }
 
 enum err_code host_get(struct request *req, struct err *err)
@@ -504,14 +509,8 @@ enum err_code host_accept_key(struct request *req, struct err *err)
 
 enum err_code scripts_list(struct request *req, struct err *err)
 {
-    struct page p;
-
-    if (page_parse(req, &p, err))
-        return err->code;
-    return page_respond(req, &p,
-                        "SELECT " SCRIPT_COLUMNS " FROM deployment_scripts WHERE tenantId = ? AND (createdAt <= ? AND "
-                        "(createdAt < ? OR id < ?)) ORDER BY createdAt DESC, id DESC LIMIT ?",
-                        STORE_ARGS(STORE_TEXT(principal_of(req)->tenant_id), PAGE_ARGS(&p)), SCRIPT_AT, 0, script_row, err);
+    return list_rows(req, "SELECT " SCRIPT_COLUMNS " FROM deployment_scripts WHERE tenantId = ?" PAGE_TERMS, SCRIPT_AT, script_row,
+                     err);
 }
 
 enum err_code script_get(struct request *req, struct err *err)
@@ -612,14 +611,8 @@ enum err_code script_delete(struct request *req, struct err *err)
 
 enum err_code deployments_list(struct request *req, struct err *err)
 {
-    struct page p;
-
-    if (page_parse(req, &p, err))
-        return err->code;
-    return page_respond(req, &p,
-                        "SELECT " DEPLOYMENT_COLUMNS " FROM deployments WHERE tenantId = ? AND (createdAt <= ? AND "
-                        "(createdAt < ? OR id < ?)) ORDER BY createdAt DESC, id DESC LIMIT ?",
-                        STORE_ARGS(STORE_TEXT(principal_of(req)->tenant_id), PAGE_ARGS(&p)), DEPLOYMENT_AT, 0, deployment_row, err);
+    return list_rows(req, "SELECT " DEPLOYMENT_COLUMNS " FROM deployments WHERE tenantId = ?" PAGE_TERMS, DEPLOYMENT_AT,
+                     deployment_row, err);
 }
 
 enum err_code deployment_get(struct request *req, struct err *err)

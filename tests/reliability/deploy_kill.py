@@ -18,7 +18,6 @@ import shutil
 import signal
 import sys
 import tempfile
-import time
 import unittest
 import uuid
 
@@ -28,21 +27,9 @@ import harness  # noqa: E402
 import integration_fixtures as fx  # noqa: E402
 import sshd  # noqa: E402
 import verify_fixtures as vf  # noqa: E402
+from test_deploy import wait_for  # noqa: E402  (fn until true, with a bound)
 
 KEY = "5eed0000000000000000000000000000000000000000000000000000000000a1"
-WAIT_SECONDS = 60  # a bound on each wait, not a measurement
-
-
-def wait_for(what, probe, seconds=WAIT_SECONDS):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        value = probe()
-        if value:
-            return value
-        time.sleep(0.05)
-    raise AssertionError("waited %d s for %s" % (seconds, what))
-
-
 @unittest.skipUnless(sshd.available(), "openssh-server is not installed (scripts/install-deps test)")
 class DeployKillTest(unittest.TestCase):
     def setUp(self):
@@ -89,7 +76,7 @@ class DeployKillTest(unittest.TestCase):
             "idempotent": idempotent}, token=token), 201)
         dep = harness.expect(self, first.request("POST", "/api/v1/%s/deployments" % tenant,
                                                  {"hostId": host["id"], "scriptId": script["id"]}, token=token), 201)
-        wait_for("the script's first line", lambda: "started" in self.lines(first, dep["id"]))
+        wait_for(lambda: "started" in self.lines(first, dep["id"]), "the script's first line")
         os.kill(first.pid, signal.SIGKILL)
         self.assertIsNotNone(first.wait_exit(10), "the killed process is gone")
         first.pid = None  # killed: nothing to stop or check
@@ -99,7 +86,7 @@ class DeployKillTest(unittest.TestCase):
             got = harness.expect(self, second.request("GET", "/api/v1/%s/deployments/%s" % (tenant, dep["id"]),
                                                       token=token), 200)
             return got if got["status"] not in ("PENDING", "RUNNING") else None
-        return wait_for("the deployment to end", ended), self.lines(second, dep["id"])
+        return wait_for(ended, "the deployment to end", 60), self.lines(second, dep["id"])
 
     def test_a_script_that_was_running_is_not_run_again(self):
         got, lines = self.run_and_kill(idempotent=False)
