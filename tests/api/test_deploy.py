@@ -129,16 +129,17 @@ class HostsTest(DeployBase):
                             token=other.owner.token)
         self.assert_error(resp, 400, "invalid_request")
 
-
-class HostKeyChangeTest(DeployBase):
-    """Its own sshd: the key changes under it."""
-
     def test_a_changed_key_is_refused_until_an_owner_accepts_it(self):
-        host = self.host()
-        first = self.ssh.fingerprint()
+        with sshd.Sshd() as ssh:  # its own: the key changes under it
+            self.changed_key(ssh)
+
+    def changed_key(self, ssh):
+        self.server.remember_secret(ssh.client_key.strip())
+        host = self.host(port=ssh.port, secret=ssh.client_key)
+        first = ssh.fingerprint()
         self.assertEqual(self.check_host(host["id"])["hostKeyFingerprint"], first)
-        self.ssh.new_host_key()
-        second = self.ssh.fingerprint()
+        ssh.new_host_key()
+        second = ssh.fingerprint()
         self.assertNotEqual(first, second)
         changed = self.check_host(host["id"])
         self.assertEqual(changed["status"], "HOST_KEY_CHANGED", changed)
