@@ -36,6 +36,8 @@
 #include "stores/stores_http.h"
 #include "notify/endpoints.h"
 #include "notify/notify.h"
+#include "deploy/deploy.h"
+#include "deploy/deploy_http.h"
 #include "verify/reverify.h"
 #include "verify/verify.h"
 
@@ -171,6 +173,8 @@ static int serve(struct app *app)
     struct release_env renv = {.loop = &app->providers};
     struct notify_env nenv = {.loop = &app->providers};
     struct stores_env senv = {.loop = &app->providers};
+    static struct deploy_env denv; /* static: zero-initialised, its atomic stopping flag included */
+    struct workpool *ssh_pool = NULL;
     struct job_kind job_kinds[] = {{VERIFY_JOB, verify_job_step, &venv},
                                    {VERIFY_ALL_JOB, verify_all_step, &venv},
                                    {REVERIFY_JOB, reverify_step, &venv},
@@ -180,6 +184,7 @@ static int serve(struct app *app)
                                    {NOTIFY_DELIVERY_JOB, notify_delivery_step, &nenv},
                                    {STORE_SUBMISSION_JOB, stores_submission_step, &senv},
                                    {ENDPOINT_DELIVERY_JOB, endpoints_delivery_step, &nenv},
+                                   {DEPLOY_RUN_JOB, deploy_run_step, &denv},
                                    {NULL, NULL, NULL}};
     size_t njob_kinds = ARRAY_LEN(job_kinds) - 1;
     struct probe *probe = NULL;
@@ -234,6 +239,10 @@ static int serve(struct app *app)
     nenv.keys = app->keys;
     senv.store = app->store;
     senv.keys = app->keys;
+    denv.store = app->store;
+    denv.keys = app->keys;
+    denv.guard = app->providers.out;
+    denv.timeout_ms = app->providers.timeout_ms;
     jo.keys = app->keys;
     if (app->cfg.test_probe[0]) { /* test runs only */
         if (!(probe = probe_new(app->cfg.test_probe, app->providers.out, &err)))
@@ -261,6 +270,8 @@ static int serve(struct app *app)
     verify_http_start(app->jobs, app->keys, &app->providers);
     releases_http_start(app->jobs);
     stores_http_start(app->jobs);
+    ssh_pool = workpool_new("ssh", 2, 64); /* host connection tests: off the HTTP workers */
+    deploy_http_start(&denv, app->jobs, ssh_pool);
     identity_http_start(&(struct identity_env){
         .keys = app->keys, .loop = &app->providers, .pool = app->hash_pool, .public_url = app->cfg.public_url});
     app->server = server = server_start(&so, routes, routes_count, &routes_hooks, app->store, &err);
@@ -284,13 +295,16 @@ stop:
         server_drain(metrics);
         server_stop(metrics);
     }
-    /* Jobs held here are given back, and requests waiting for one are answered. */
+    /* Jobs held here are given back, and requests waiting for one are answered; running scripts are stopped first. */
+    atomic_store(&denv.stopping, true);
     jobs_stop(app->jobs);
     /* Calls still out end now: configuration checks answer, parked jobs are dropped; queued logins finish. */
     provider_loop_stop(&app->providers);
     jobs_free(app->jobs);
     probe_free(probe);
     workpool_free(app->hash_pool);
+    if (ssh_pool)
+        workpool_free(ssh_pool);
     if (server)
         server_stop(server);
     log_buffer_stop();

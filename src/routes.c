@@ -13,6 +13,7 @@
  */
 #include "routes.h"
 
+#include "deploy/deploy_http.h"
 #include "identity/identity_http.h"
 #include "integrations/catalog.h"
 #include "integrations/integrations_http.h"
@@ -161,6 +162,26 @@ const struct route routes[] = {
     {"POST", "/api/v1/{tenantId}/webhook-endpoints/{endpointId}/ping", ACCESS_OWNER, &webhook_endpoint_action_schema,
      webhook_endpoint_ping},
     {"GET", "/api/v1/{tenantId}/webhook-deliveries", ACCESS_VIEWER, NULL, webhook_deliveries_list},
+
+    /* Deployments (docs/deployments.md): owners manage hosts and their credentials, editors scripts and deployments, viewers read.
+     */
+    {"GET", "/api/v1/{tenantId}/hosts", ACCESS_VIEWER, NULL, hosts_list},
+    {"POST", "/api/v1/{tenantId}/hosts", ACCESS_OWNER, &host_create_schema, host_create},
+    {"GET", "/api/v1/{tenantId}/hosts/{hostId}", ACCESS_VIEWER, NULL, host_get},
+    {"PATCH", "/api/v1/{tenantId}/hosts/{hostId}", ACCESS_OWNER, &host_update_schema, host_patch},
+    {"DELETE", "/api/v1/{tenantId}/hosts/{hostId}", ACCESS_OWNER, NULL, host_delete},
+    {"POST", "/api/v1/{tenantId}/hosts/{hostId}/test", ACCESS_OWNER, &deploy_action_schema, host_test},
+    {"POST", "/api/v1/{tenantId}/hosts/{hostId}/accept-host-key", ACCESS_OWNER, &host_key_schema, host_accept_key},
+    {"GET", "/api/v1/{tenantId}/deployment-scripts", ACCESS_VIEWER, NULL, scripts_list},
+    {"POST", "/api/v1/{tenantId}/deployment-scripts", ACCESS_EDITOR, &script_create_schema, script_create},
+    {"GET", "/api/v1/{tenantId}/deployment-scripts/{scriptId}", ACCESS_VIEWER, NULL, script_get},
+    {"PATCH", "/api/v1/{tenantId}/deployment-scripts/{scriptId}", ACCESS_EDITOR, &script_update_schema, script_patch},
+    {"DELETE", "/api/v1/{tenantId}/deployment-scripts/{scriptId}", ACCESS_EDITOR, NULL, script_delete},
+    {"GET", "/api/v1/{tenantId}/deployments", ACCESS_VIEWER, NULL, deployments_list},
+    {"POST", "/api/v1/{tenantId}/deployments", ACCESS_EDITOR, &deployment_create_schema, deployment_create},
+    {"GET", "/api/v1/{tenantId}/deployments/{deploymentId}", ACCESS_VIEWER, NULL, deployment_get},
+    {"POST", "/api/v1/{tenantId}/deployments/{deploymentId}/cancel", ACCESS_EDITOR, &deploy_action_schema, deployment_cancel},
+    {"GET", "/api/v1/{tenantId}/deployments/{deploymentId}/logs/stream", ACCESS_VIEWER, NULL, deployment_log_stream},
 };
 const size_t routes_count = ARRAY_LEN(routes);
 

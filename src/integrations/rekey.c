@@ -81,6 +81,10 @@ static const struct secret_column other_secrets[] = {
      "SELECT id, tenantId, clientSecret FROM iam_providers WHERE SUBSTR(clientSecret, 1, 12) <> ? AND id > ? ORDER BY id LIMIT ?",
      "UPDATE iam_providers SET clientSecret = ? WHERE id = ? AND clientSecret = ?",
      "SELECT COUNT(*) FROM iam_providers WHERE SUBSTR(clientSecret, 1, 12) = ?"},
+    /* Hosts' passwords and private keys (deploy/deploy.h). */
+    {"hosts", "secret", "SELECT DISTINCT SUBSTR(secret, 1, 12) FROM hosts",
+     "SELECT id, tenantId, secret FROM hosts WHERE SUBSTR(secret, 1, 12) <> ? AND id > ? ORDER BY id LIMIT ?",
+     "UPDATE hosts SET secret = ? WHERE id = ? AND secret = ?", "SELECT COUNT(*) FROM hosts WHERE SUBSTR(secret, 1, 12) = ?"},
 };
 
 typedef enum err_code (*column_fn)(struct store_conn *c, const struct keyring *keys, const struct secret_column *col, void *ctx,

@@ -173,6 +173,12 @@ def sample_value(field):
             return "https://probe-%s.example.com" % tag
         if field["format"] == "scopes":
             return "openid"
+        if field["format"] == "hostname":
+            return "probe-%s.example.com" % tag
+        if field["format"] == "username":
+            return "probe-" + tag
+        if field["format"] == "ssh-fingerprint":
+            return "SHA256:" + tag * 5 + "abc"
         text = "Probe " + tag
         return text[:field["maxLength"]] if field["maxLength"] else text
     if kind == "integer":

@@ -175,12 +175,31 @@ def endpoint(server, token, tenant_id):
     return resp.json["id"]
 
 
+def plant_deploy(server, tenant_id, deployment=True):
+    """A host (on a documentation address, never reached) and a script of the tenant, written to the database, and
+    with deployment a SUCCEEDED deployment of the one on the other (which keeps both from being deleted): their ids."""
+    host_id, script_id, deployment_id = str(uuid.uuid4()), str(uuid.uuid4()), str(uuid.uuid4())
+    now, tag = harness.format_time(harness.now()), uuid.uuid4().hex[:8]
+    fx.db_execute(server, "INSERT INTO hosts (id, tenantId, name, type, address, port, username, authMethod, secret, "
+                          "isWindows, status, createdAt, updatedAt) VALUES (?, ?, ?, 'ssh', '192.0.2.10', 22, 'deploy', "
+                          "'password', 'v1.planted', ?, 'UNTESTED', ?, ?)",
+                  (host_id, tenant_id, "host " + tag, False, now, now))
+    fx.db_execute(server, "INSERT INTO deployment_scripts (id, tenantId, name, body, shell, idempotent, createdAt, updatedAt) "
+                          "VALUES (?, ?, ?, 'true', 'sh', ?, ?, ?)", (script_id, tenant_id, "script " + tag, False, now, now))
+    if deployment:
+        fx.db_execute(server, "INSERT INTO deployments (id, tenantId, hostId, scriptId, status, droppedLines, createdAt, "
+                              "updatedAt) VALUES (?, ?, ?, ?, 'SUCCEEDED', 0, ?, ?)",
+                      (deployment_id, tenant_id, host_id, script_id, now, now))
+    return host_id, script_id, deployment_id
+
+
 def org_with_integrations(server, types):
     """harness.new_org's fresh tenant (owner, editor, viewer) with an integration of each of types ({type:
     category}, the catalog's order): org.by_type[type], and org.by_category[category] (its first type's),
     a pending invitation: org.invitation, a release (plant_release): org.release_id, its store submission
     (plant_submission): org.submission_id, an identity provider: org.iam_provider_id, a notification rule
-    (plant_rule): org.rule_id, and an outbound webhook endpoint: org.endpoint_id."""
+    (plant_rule): org.rule_id, an outbound webhook endpoint: org.endpoint_id, and a host, a script and a
+    deployment (plant_deploy): org.host_id, org.script_id, org.deployment_id."""
     org = harness.new_org(server)
     org.by_type, org.by_category = {}, {}
     make = _maker(server, org.owner.token, org.id, types, org.by_type)
@@ -192,6 +211,7 @@ def org_with_integrations(server, types):
     org.iam_provider_id = iam_provider(server, org.owner.token, org.id)
     org.rule_id = plant_rule(server, org.id, org.by_category["communication"]["id"])
     org.endpoint_id = endpoint(server, org.owner.token, org.id)
+    org.host_id, org.script_id, org.deployment_id = plant_deploy(server, org.id)
     return org
 
 
@@ -199,7 +219,8 @@ def integration_markers(org):
     """Names and ids of org's integrations, its release's, its sign-on provider's, its notification rule's and its
     webhook endpoint's: none
     may show in an answer to another tenant."""
-    out = {org.release_id, org.submission_id, org.iam_provider_id, org.rule_id, org.endpoint_id}
+    out = {org.release_id, org.submission_id, org.iam_provider_id, org.rule_id, org.endpoint_id, org.host_id,
+           org.script_id, org.deployment_id}
     for integ in org.by_type.values():
         out |= {integ["id"], integ["displayName"]}
     return out

@@ -168,6 +168,9 @@ class BadInputTest(harness.ApiTest):
             ids["submissionId"] = org.submission_id
         if "endpointId" in case.params:
             ids["endpointId"] = org.endpoint_id
+        for param in ("hostId", "scriptId", "deploymentId"):
+            if param in case.params:
+                ids[param] = getattr(org, param[:-2] + "_id")
         ids.update(override)
         missing = [p for p in case.params if p not in ids]
         if missing:
@@ -307,9 +310,13 @@ class BadInputTest(harness.ApiTest):
         self.assert_a_unchanged()
 
     def clean_up(self, case, resp):
-        """Deletes an integration an accepted injection made, so the next one is not a duplicate."""
+        """Deletes an integration, host or script an accepted injection made, so the next one is not a duplicate."""
         if case.method == "POST" and case.category and case.path.endswith("{category}"):
             gone = self.server.request("DELETE", fx.ipath(self.c.id, case.category, resp.json["id"]),
+                                       token=self.c.owner.token)
+            self.assertEqual(gone.status, 204, str(gone))
+        elif case.method == "POST" and case.path.endswith(("/hosts", "/deployment-scripts")):
+            gone = self.server.request("DELETE", "%s/%s" % (case.path.format(tenantId=self.c.id), resp.json["id"]),
                                        token=self.c.owner.token)
             self.assertEqual(gone.status, 204, str(gone))
 

@@ -98,6 +98,9 @@ class IsolationMatrixTest(harness.ApiTest):
             ids["submissionId"] = src.submission_id
         if "endpointId" in case.params:
             ids["endpointId"] = src.endpoint_id
+        for param in ("hostId", "scriptId", "deploymentId"):
+            if param in case.params:
+                ids[param] = getattr(src, param[:-2] + "_id")
         return ids
 
     def random_ids(self, case, keep=()):
@@ -284,6 +287,9 @@ class IsolationMatrixTest(harness.ApiTest):
             ids["ruleId"] = route_matrix.plant_rule(self.server, self.a.id, self.a.by_category["communication"]["id"])
         elif case.params and case.params[-1] == "endpointId":
             ids["endpointId"] = route_matrix.endpoint(self.server, self.a.owner.token, self.a.id)
+        elif case.method == "DELETE" and case.params and case.params[-1] in ("hostId", "scriptId"):
+            host_id, script_id, _ = route_matrix.plant_deploy(self.server, self.a.id, deployment=False)
+            ids[case.params[-1]] = host_id if case.params[-1] == "hostId" else script_id
         elif case.params and case.params[-1] == "id" and case.category:
             ids["tenantId"], ids["id"] = route_matrix.throwaway_integration(self.server, caller.token, case.category,
                                                                             self.types)

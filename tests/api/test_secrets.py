@@ -342,6 +342,15 @@ class KeyLifecycleTest(unittest.TestCase):
             raise AssertionError("webhook endpoint not made: %s" % resp)
         server.remember_secret(resp.json["secret"])
         cls.endpoint_path = "/api/v1/%s/webhook-endpoints/%s" % (github[0], resp.json["id"])
+        # and a host's password (hosts.secret, docs/deployments.md)
+        cls.host_secret = "host-pw-" + os.urandom(8).hex()
+        server.remember_secret(cls.host_secret)
+        resp = server.request("POST", "/api/v1/%s/hosts" % github[0], token=token,
+                              body={"name": "box", "address": "192.0.2.10", "username": "deploy", "authMethod": "password",
+                                    "secret": cls.host_secret})
+        if resp.status != 201:
+            raise AssertionError("host not made: %s" % resp)
+        cls.host_path = "/api/v1/%s/hosts/%s" % (github[0], resp.json["id"])
         server.stop()
         cls.before = fx.copy_database(cls.db, cls.dir)
 
@@ -393,6 +402,8 @@ class KeyLifecycleTest(unittest.TestCase):
             time.sleep(0.2)
         self.assertNotEqual(item["status"], "PENDING", "the ping was tried")
         self.assertNotIn("secret", item["lastError"] or "", "the endpoint's secret is read")
+        host = get_json(server, self.host_path, self.admin["token"])
+        self.assertEqual(host["secret"], "****" + self.host_secret[-4:], "the host's password is read")
         self.assertEqual(owner_view(server, self.admin["token"], refs), view)
         self.assertTrue(view, "no integration to read")
         for masks, unreadable in view.values():

@@ -66,6 +66,7 @@ UUID_COLUMNS = {"id", "tenantid", "accountid", "configuredbyaccountid", "setupco
                 "targetintegrationid", "actoraccountid", "invitedbyaccountid", "acceptedbyaccountid", "parentid",
                 "integrationid", "releaseid", "pipelineintegrationid", "createdbyaccountid", "updatedbyaccountid",
                 "providerid", "eventid", "ruleid", "subjectid", "ssotenantid", "breakglassaccountid", "endpointid"}
+UUID_COLUMNS |= {"hostid", "scriptid", "deploymentid", "jobid", "requestedbyaccountid"}  # deployments (0015)
 # SQLite columns whose family its declared type does not say.
 SQLITE_FAMILY = {("audit_logs", "details"): "json"}
 

@@ -28,7 +28,7 @@ import re
 import unittest
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
-TENANT_TABLE = r"(?:tenant_members|tenant_release_settings|tenant_integrations|tenant_\w+_integrations|tenant_invitations|audit_logs|iam_providers|iam_user_mappings|iam_group_mappings|iam_domains|%s)"
+TENANT_TABLE = r"(?:tenant_members|tenant_release_settings|tenant_integrations|tenant_\w+_integrations|tenant_invitations|audit_logs|iam_providers|iam_user_mappings|iam_group_mappings|iam_domains|hosts|deployment_scripts|deployments|deployment_logs|%s)"
 TENANT_TABLES = re.compile(r"(?<!\w)%s(?!\w)" % TENANT_TABLE)  # (?<!\w): "%s" starts with no word character
 SQL_START = re.compile(r"^\s*(SELECT|UPDATE|DELETE|INSERT)\b", re.I)
 
@@ -55,6 +55,12 @@ ALLOWED = {
                                                                               "its public slug (names and types only)",
     ("src/identity/policy_http.c", "WHERE d.domain = ? AND t.deletedAt IS NULL"): "a login page finds the sign-on a work "
                                                                                  "e-mail's domain is claimed by",
+    ("src/integrations/rekey.c", "SELECT DISTINCT SUBSTR(secret, 1, 12) FROM hosts"): "start-up check of every stored "
+                                                                                      "secret's key id (all tenants)",
+    ("src/integrations/rekey.c", "FROM hosts WHERE SUBSTR(secret, 1, 12) <> ? AND id > ?"): "key rotation walks every "
+                                                                                           "tenant's secrets",
+    ("src/integrations/rekey.c", "UPDATE hosts SET secret = ? WHERE id = ?"): "key rotation's compare-and-swap by row id",
+    ("src/integrations/rekey.c", "SELECT COUNT(*) FROM hosts WHERE SUBSTR("): "key rotation's count of rows already current",
     ("src/identity/iam.c", "FROM iam_providers WHERE id = ?"): "a login names its provider (by the start URL or by "
                                                                   "its spent state), and with it its one tenant",
 }

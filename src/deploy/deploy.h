@@ -1,0 +1,55 @@
+/*
+ * deploy.h: a tenant's hosts and deployments (issue 17, docs/deployments.md):
+ * connecting to a host (its credential decrypted for the moment it is used,
+ * its host key pinned on first use), and the deployment workflow, one job
+ * of kind "deploy-run" a deployment:
+ *
+ *     0 PENDING -> RUNNING (start), startedAt, in one transaction with the
+ *       job's progress
+ *     1 connect, run the script (its body on the shell's stdin), write each
+ *       line of output as it arrives, and end the deployment with the exit
+ *       status, in one transaction with the job's end
+ *
+ * Step 1 run a second time (attempt 2: slipway died while it ran) does not
+ * know whether the script had effects: the deployment ends FAILED
+ * "interrupted" unless the script is idempotent, when it runs again from
+ * the start (lifecycle.h: interrupted, restart). A cancelled deployment's
+ * step notices between reads and stops the remote command.
+ */
+#ifndef SLIPWAY_DEPLOY_H
+#define SLIPWAY_DEPLOY_H
+
+#include <stdatomic.h>
+
+#include "outbound/ssh.h"
+#include "store/store.h"
+
+#define DEPLOY_RUN_JOB "deploy-run" /* payload: deploymentId */
+#define DEPLOY_LOG_MAX_LINES 10000  /* lines of output stored a deployment; the rest are counted (droppedLines) */
+
+struct keyring;
+struct outbound;
+struct job;
+
+/* What hosts and deployments need; the job kind's ctx. */
+struct deploy_env {
+    struct store *store;
+    const struct keyring *keys;
+    const struct outbound *guard; /* the outbound loop's allow-list judges host addresses */
+    long timeout_ms;              /* each SSH exchange (SLIPWAY_OUTBOUND_TIMEOUT) */
+    atomic_bool stopping;         /* set on shutdown: a running script is stopped and its deployment ends FAILED */
+};
+
+/*
+ * Connects to host id of tenant and logs in, recording the outcome on the
+ * host (status, lastTestedAt, lastError; the fingerprint pinned on the
+ * first success, or seen when it changed). ERR_NOT_FOUND for no such host;
+ * any other failure is on the host and in err. *conn is NULL when out is
+ * NULL (a test: connect, record, close).
+ */
+enum err_code deploy_host_connect(const struct deploy_env *env, struct store_conn *c, const char *tenant, const char *id,
+                                  struct ssh_conn **out, struct err *err);
+
+void deploy_run_step(void *ctx, struct job *j);
+
+#endif

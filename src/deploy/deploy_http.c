@@ -1,0 +1,814 @@
+/*
+ * deploy_http.c: hosts (owners write, viewers read; the credential
+ * write-only, answered as a mask), the script library and deployments
+ * (editors write, viewers read), and a deployment's live output
+ * (docs/deployments.md, docs/api.md "Deployments").
+ */
+#include "deploy/deploy_http.h"
+
+#include "core/clock.h"
+#include "core/rand.h"
+#include "core/xmalloc.h"
+#include "crypto/secret.h"
+#include "deploy/deploy.h"
+#include "deploy/lifecycle.h"
+#include "http/page.h"
+#include "http/stream.h"
+#include "integrations/integrations.h"
+#include "jobs/jobs.h"
+#include "providers/fields.h"
+#include "tenancy/audit.h"
+#include "tenancy/tenancy_http.h"
+
+static const struct deploy_env *env;
+static struct jobs *jobs;
+static struct workpool *pool;
+
+void deploy_http_start(const struct deploy_env *e, struct jobs *q, struct workpool *p)
+{
+    env = e;
+    jobs = q;
+    pool = p;
+}
+
+/* ---- fields ---- */
+
+static const char *const host_types[] = {"docker", "ssh", NULL};
+static const char *const auth_methods[] = {"key", "password", NULL};
+static const char *const shells[] = {"bash", "sh", NULL};
+
+/* A host name or an IP address, as getaddrinfo takes it: letters, digits, '.', '-', ':' (IPv6), not starting with '-' or '.'. */
+static const char *check_address(json_t *v)
+{
+    const char *s = json_string_value(v);
+    if (s[0] == '-' || s[0] == '.' || !fields_all_chars(s, ".-:", true, true, true))
+        return "must be a host name or an IP address";
+    return NULL;
+}
+
+/* A user name: printable, no spaces, not starting with '-'. */
+static const char *check_username(json_t *v)
+{
+    const char *s = json_string_value(v);
+    if (s[0] == '-' || strpbrk(s, " \t"))
+        return "must be a user name (no spaces, not starting with '-')";
+    return check_printable(v);
+}
+
+/* "SHA256:" and base64 without padding, as ssh-keygen -l prints a key's fingerprint. */
+static const char *check_fingerprint(json_t *v)
+{
+    const char *s = json_string_value(v);
+    if (strncmp(s, "SHA256:", 7) != 0 || !s[7] || !fields_all_chars(s + 7, "+/", true, true, true))
+        return "must be a SHA-256 key fingerprint, \"SHA256:\" and base64";
+    return NULL;
+}
+
+#define HOST_FIELDS(req)                                                                                                           \
+    TEXT("name", req, 200), {.name = "type", .kind = FIELD_STRING, .allowed = host_types, .def = "\"ssh\""},                       \
+        STR("address", req, 1, 253, .check = check_address, .format = "hostname"), INT("port", false, 1, 65535, .def = "22"),      \
+        STR("username", req, 1, 255, .check = check_username, .format = "username"), ONE_OF("authMethod", req, auth_methods),      \
+        SECRET("secret", req, 16384), BOOL("isWindows", .def = "false")
+
+SCHEMA(host_create_schema, HOST_FIELDS(true));
+SCHEMA(host_update_schema, HOST_FIELDS(false));
+SCHEMA(host_key_schema,
+       STR("fingerprint", true, 8, SSH_FINGERPRINT_SIZE - 1, .check = check_fingerprint, .format = "ssh-fingerprint"));
+
+#define SCRIPT_FIELDS(req)                                                                                                         \
+    TEXT("name", req, 200), STR("body", req, 1, 65536, .check = check_printable_text),                                             \
+        {.name = "shell", .kind = FIELD_STRING, .allowed = shells, .def = "\"sh\""}, BOOL("idempotent", .def = "false")
+
+SCHEMA(script_create_schema, SCRIPT_FIELDS(true));
+SCHEMA(script_update_schema, SCRIPT_FIELDS(false));
+/* Actions that take nothing: an empty object, or no body. */
+const struct schema deploy_action_schema = {.name = "deploy_action_schema", .optional = true};
+SCHEMA(deployment_create_schema, FMT("hostId", true, 36, check_uuid, "uuid"), FMT("scriptId", true, 36, check_uuid, "uuid"));
+
+static const char *text(const json_t *o, const char *k)
+{
+    return json_string_value(json_object_get(o, k));
+}
+
+/* ---- rows as JSON ---- */
+
+enum col_kind { COL_SKIP, COL_TEXT, COL_INT, COL_BOOL };
+
+struct col {
+    const char *name;
+    enum col_kind kind;
+};
+
+/* The current row as an object of cols (NULLs as null). Caller owns. */
+static json_t *row_json(struct store_stmt *st, const struct col *cols, size_t n)
+{
+    json_t *row = json_object();
+
+    for (size_t i = 0; i < n; i++) {
+        json_t *v;
+        if (cols[i].kind == COL_SKIP)
+            continue;
+        if (store_col_null(st, (int)i))
+            v = json_null();
+        else if (cols[i].kind == COL_INT)
+            v = json_integer(store_col_int(st, (int)i));
+        else if (cols[i].kind == COL_BOOL)
+            v = json_boolean(store_col_bool(st, (int)i));
+        else
+            v = json_string(store_col_text(st, (int)i));
+        json_object_set_new(row, cols[i].name, v);
+    }
+    return row;
+}
+
+#define HOST_COLUMNS                                                                                                               \
+    "id, tenantId, name, type, address, port, username, authMethod, secret, isWindows, hostKeyFingerprint, "                       \
+    "seenHostKeyFingerprint, status, lastTestedAt, lastError, createdAt, updatedAt"
+#define HOST_AT 15
+
+static const struct col host_cols[] = {
+    {"id", COL_TEXT},
+    {"tenantId", COL_SKIP},
+    {"name", COL_TEXT},
+    {"type", COL_TEXT},
+    {"address", COL_TEXT},
+    {"port", COL_INT},
+    {"username", COL_TEXT},
+    {"authMethod", COL_TEXT},
+    {"secret", COL_SKIP},
+    {"isWindows", COL_BOOL},
+    {"hostKeyFingerprint", COL_TEXT},
+    {"seenHostKeyFingerprint", COL_TEXT},
+    {"status", COL_TEXT},
+    {"lastTestedAt", COL_TEXT},
+    {"lastError", COL_TEXT},
+    {"createdAt", COL_TEXT},
+    {"updatedAt", COL_TEXT},
+};
+
+/* A host, its credential as a mask (never the credential). */
+static json_t *host_row(struct store_stmt *st)
+{
+    json_t *row = row_json(st, host_cols, ARRAY_LEN(host_cols));
+    struct secret_place at = {store_col_text(st, 1), "hosts", "secret", store_col_text(st, 0)};
+    struct plaintext *plain = NULL;
+    struct err err;
+
+    err_clear(&err);
+    json_object_set_new(row, "secret",
+                        secret_decrypt(env->keys, &at, store_col_text(st, 8), &plain, &err) == ERR_OK
+                            ? secret_mask(schema_field(&host_create_schema, "secret"), plain->data, NULL)
+                            : json_string("****"));
+    plaintext_free(plain);
+    return row;
+}
+
+#define SCRIPT_COLUMNS "id, tenantId, name, body, shell, idempotent, createdAt, updatedAt"
+#define SCRIPT_AT 6
+
+static const struct col script_cols[] = {
+    {"id", COL_TEXT},    {"tenantId", COL_SKIP},   {"name", COL_TEXT},      {"body", COL_TEXT},
+    {"shell", COL_TEXT}, {"idempotent", COL_BOOL}, {"createdAt", COL_TEXT}, {"updatedAt", COL_TEXT},
+};
+
+static json_t *script_row(struct store_stmt *st)
+{
+    return row_json(st, script_cols, ARRAY_LEN(script_cols));
+}
+
+#define DEPLOYMENT_COLUMNS                                                                                                         \
+    "id, tenantId, hostId, scriptId, status, statusReason, exitCode, droppedLines, requestedByAccountId, startedAt, finishedAt, "  \
+    "createdAt, updatedAt"
+#define DEPLOYMENT_AT 11
+
+static const struct col deployment_cols[] = {
+    {"id", COL_TEXT},        {"tenantId", COL_SKIP},    {"hostId", COL_TEXT},
+    {"scriptId", COL_TEXT},  {"status", COL_TEXT},      {"statusReason", COL_TEXT},
+    {"exitCode", COL_INT},   {"droppedLines", COL_INT}, {"requestedByAccountId", COL_TEXT},
+    {"startedAt", COL_TEXT}, {"finishedAt", COL_TEXT},  {"createdAt", COL_TEXT},
+    {"updatedAt", COL_TEXT},
+};
+
+static json_t *deployment_row(struct store_stmt *st)
+{
+    return row_json(st, deployment_cols, ARRAY_LEN(deployment_cols));
+}
+
+/* One of the tenant's rows (the SELECT's "... WHERE tenantId = ? AND id = ?"), or NULL with ERR_NOT_FOUND. Caller owns. */
+static json_t *load_one(struct store_conn *c, const char *sql, page_row_fn row_fn, const char *tenant, const char *id,
+                        struct err *err)
+{
+    struct store_stmt *st;
+    json_t *row = NULL;
+    int rc;
+
+    if (store_select(c, sql, STORE_ARGS(STORE_TEXT(tenant), STORE_TEXT(id)), &st, err))
+        return NULL;
+    if ((rc = store_next(st, err)) == 1)
+        row = row_fn(st);
+    store_finish(st);
+    if (rc == 0)
+        err_set(err, ERR_NOT_FOUND, "not found");
+    return row;
+}
+
+static enum err_code respond_one(struct request *req, int status, const char *sql, page_row_fn row_fn, const char *id,
+                                 struct err *err)
+{
+    struct store_conn *c;
+    json_t *row;
+
+    if (request_db(req, &c, err) || !(row = load_one(c, sql, row_fn, principal_of(req)->tenant_id, id, err)))
+        return err->code;
+    response_json(req, status, row);
+    return ERR_OK;
+}
+
+/* A page of the tenant's rows, newest first: sql is "SELECT ... FROM table WHERE tenantId = ?" and the page's terms. */
+static enum err_code list_rows(struct request *req, const char *sql, int at_col, page_row_fn row_fn, struct err *err)
+{
+    struct page p;
+
+    if (page_parse(req, &p, err))
+        return err->code;
+    return page_respond(req, &p, sql, STORE_ARGS(STORE_TEXT(principal_of(req)->tenant_id), PAGE_ARGS(&p)), at_col, 0, row_fn, err);
+}
+
+#define PAGE_TERMS " AND (createdAt <= ? AND (createdAt < ? OR id < ?)) ORDER BY createdAt DESC, id DESC LIMIT ?"
+
+#define HOST_ONE "SELECT " HOST_COLUMNS " FROM hosts WHERE tenantId = ? AND id = ?"
+#define SCRIPT_ONE "SELECT " SCRIPT_COLUMNS " FROM deployment_scripts WHERE tenantId = ? AND id = ?"
+#define DEPLOYMENT_ONE "SELECT " DEPLOYMENT_COLUMNS " FROM deployments WHERE tenantId = ? AND id = ?"
+
+/* Names of the body's fields, never their values, for the audit trail. Caller owns. */
+static json_t *changed_fields(const json_t *body)
+{
+    json_t *names = json_array(), *v;
+    const char *k;
+
+    json_object_foreach((json_t *)body, k, v) json_array_append_new(names, json_string(k));
+    return json_pack("{s:o}", "fields", names);
+}
+
+/* Deletes the tenant's row id of table (DELETE ... WHERE tenantId = ? AND id = ?), audited as action. */
+struct delete_tx {
+    struct request *req;
+    const char *sql, *action, *target_type, *in_use;
+};
+
+static enum err_code delete_body(struct store_conn *c, void *ctx, struct err *err)
+{
+    struct delete_tx *d = ctx;
+    const char *tenant = principal_of(d->req)->tenant_id, *id = request_param(d->req, d->target_type);
+    int64_t n = 0;
+
+    if (store_run(c, d->sql, STORE_ARGS(STORE_TEXT(tenant), STORE_TEXT(id)), &n, err))
+        return err->code == ERR_CONFLICT ? err_set(err, ERR_CONFLICT, "%s", d->in_use) : err->code;
+    if (n == 0)
+        return err_set(err, ERR_NOT_FOUND, "not found");
+    return audit_write(c, d->req, &(struct audit_event){.action = d->action, .target_type = d->target_type, .target_id = id}, err);
+}
+
+static enum err_code delete_row(struct request *req, struct delete_tx *d, struct err *err)
+{
+    struct store_conn *c;
+
+    d->req = req;
+    if (request_db(req, &c, err) || store_tx(c, delete_body, d, err))
+        return err->code;
+    response_empty(req, 204);
+    return ERR_OK;
+}
+
+/* Sets body's keys (but nulls: absent) over fields. */
+static void merge(json_t *fields, const json_t *body)
+{
+    const char *k;
+    json_t *v;
+    json_object_foreach((json_t *)body, k, v) if (!json_is_null(v)) json_object_set(fields, k, v);
+}
+
+/* A create's fields: the body over the schema's defaults. Caller owns. */
+static json_t *with_defaults(const struct schema *s, const json_t *body)
+{
+    json_t *fields = json_object();
+
+    for (size_t i = 0; i < s->count; i++)
+        if (s->fields[i].def)
+            json_object_set_new(fields, s->fields[i].name, json_loads(s->fields[i].def, JSON_DECODE_ANY, NULL));
+    merge(fields, body);
+    return fields;
+}
+
+/* ---- hosts ---- */
+
+enum err_code hosts_list(struct request *req, struct err *err)
+{
+    return list_rows(req, "SELECT " HOST_COLUMNS " FROM hosts WHERE tenantId = ?" PAGE_TERMS, HOST_AT, host_row, err);
+}
+
+enum err_code host_get(struct request *req, struct err *err)
+{
+    return respond_one(req, 200, HOST_ONE, host_row, request_param(req, "hostId"), err);
+}
+
+struct host_write {
+    struct request *req;
+    const char *id;
+    bool create, moved; /* moved: the address or port changed, so the pinned key no longer applies */
+    json_t *fields;     /* the body over the defaults (create) or the stored values (update) */
+};
+
+static enum err_code host_write_body(struct store_conn *c, void *ctx, struct err *err)
+{
+    struct host_write *w = ctx;
+    const char *tenant = principal_of(w->req)->tenant_id, *secret = text(w->req->body, "secret");
+    const json_t *f = w->fields;
+    struct secret_place at = {tenant, "hosts", "secret", w->id};
+    char now[TIMESTAMP_SIZE], *stored = NULL;
+    json_t *details = changed_fields(w->req->body);
+
+    clock_now(now);
+    if (secret && secret_encrypt(env->keys, &at, secret, strlen(secret), &stored, err))
+        goto out;
+    struct store_val common[] = {STORE_TEXT(text(f, "name")),
+                                 STORE_TEXT(text(f, "type")),
+                                 STORE_TEXT(text(f, "address")),
+                                 STORE_INT(json_integer_value(json_object_get(f, "port"))),
+                                 STORE_TEXT(text(f, "username")),
+                                 STORE_TEXT(text(f, "authMethod")),
+                                 STORE_BOOL(json_is_true(json_object_get(f, "isWindows")))};
+    if (w->create) {
+        if (store_run(
+                c,
+                "INSERT INTO hosts (name, type, address, port, username, authMethod, isWindows, secret, status, id, tenantId, "
+                "createdAt, updatedAt) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'UNTESTED', ?, ?, ?, ?)",
+                STORE_ARGS(common[0], common[1], common[2], common[3], common[4], common[5], common[6], STORE_TEXT(stored),
+                           STORE_TEXT(w->id), STORE_TEXT(tenant), STORE_TIME(now), STORE_TIME(now)),
+                NULL, err))
+            goto out;
+    } else if (store_run(c,
+                         "UPDATE hosts SET name = ?, type = ?, address = ?, port = ?, username = ?, authMethod = ?, isWindows = ?, "
+                         "secret = COALESCE(?, secret), updatedAt = ? WHERE tenantId = ? AND id = ?",
+                         STORE_ARGS(common[0], common[1], common[2], common[3], common[4], common[5], common[6], STORE_TEXT(stored),
+                                    STORE_TIME(now), STORE_TEXT(tenant), STORE_TEXT(w->id)),
+                         NULL, err) ||
+               (w->moved && store_run(c,
+                                      "UPDATE hosts SET hostKeyFingerprint = NULL, seenHostKeyFingerprint = NULL, "
+                                      "status = 'UNTESTED', lastError = NULL WHERE tenantId = ? AND id = ?",
+                                      STORE_ARGS(STORE_TEXT(tenant), STORE_TEXT(w->id)), NULL, err))) {
+        goto out;
+    }
+    audit_write(
+        c, w->req,
+        &(struct audit_event){
+            .action = w->create ? "host.create" : "host.update", .target_type = "host", .target_id = w->id, .details = details},
+        err);
+out:
+    if (err->code == ERR_CONFLICT)
+        err_set(err, ERR_CONFLICT, "a host named \"%s\" exists", text(f, "name"));
+    json_decref(details);
+    free(stored);
+    return err->code;
+}
+
+/* The checks that need more than one field: a key that parses; a new login method comes with its credential. */
+static enum err_code host_check(const json_t *fields, const json_t *body, const char *stored_auth, struct err *err)
+{
+    const char *secret = text(body, "secret"), *auth = text(fields, "authMethod");
+
+    if (stored_auth && strcmp(stored_auth, auth) != 0 && !secret)
+        err_detail(err, "secret", "is required when authMethod changes");
+    if (secret && strcmp(auth, "key") == 0 && !ssh_private_key_valid(secret))
+        err_detail(err, "secret", "must be an OpenSSH or PEM private key without a passphrase");
+    if (err->ndetails)
+        return err_set(err, ERR_INVALID, "invalid host");
+    return ERR_OK;
+}
+
+static enum err_code host_write(struct request *req, struct host_write *w, struct err *err)
+{
+    struct store_conn *c;
+
+    w->req = req;
+    if (!keyring_can_encrypt(env->keys))
+        return err_set(err, ERR_UNAVAILABLE, "no encryption key is configured: host credentials cannot be stored");
+    if (request_db(req, &c, err) || store_tx(c, host_write_body, w, err))
+        return err->code;
+    return respond_one(req, w->create ? 201 : 200, HOST_ONE, host_row, w->id, err);
+}
+
+enum err_code host_create(struct request *req, struct err *err)
+{
+    json_t *fields = request_keep(req, with_defaults(&host_create_schema, req->body));
+    char id[UUID_SIZE];
+
+    if (host_check(fields, req->body, NULL, err))
+        return err->code;
+    rand_uuid(id);
+    return host_write(req, &(struct host_write){.id = arena_strdup(req->arena, id), .create = true, .fields = fields}, err);
+}
+
+enum err_code host_patch(struct request *req, struct err *err)
+{
+    const char *id = request_param(req, "hostId");
+    struct store_conn *c;
+    json_t *row, *fields;
+    bool moved;
+
+    if (request_db(req, &c, err) || !(row = load_one(c, HOST_ONE, host_row, principal_of(req)->tenant_id, id, err)))
+        return err->code;
+    request_keep(req, row);
+    fields = request_keep(req, json_deep_copy(row));
+    merge(fields, req->body);
+    moved = strcmp(text(row, "address"), text(fields, "address")) != 0 ||
+            json_integer_value(json_object_get(row, "port")) != json_integer_value(json_object_get(fields, "port"));
+    if (host_check(fields, req->body, text(row, "authMethod"), err))
+        return err->code;
+    return host_write(req, &(struct host_write){.id = id, .moved = moved, .fields = fields}, err);
+}
+
+enum err_code host_delete(struct request *req, struct err *err)
+{
+    return delete_row(req,
+                      &(struct delete_tx){.sql = "DELETE FROM hosts WHERE tenantId = ? AND id = ?",
+                                          .action = "host.delete",
+                                          .target_type = "hostId",
+                                          .in_use = "the host has deployments: it is kept for their record"},
+                      err);
+}
+
+/* On the SSH pool: connect, log in, record the outcome on the host, answer the host. */
+static void host_test_run(struct request *req)
+{
+    const char *tenant = principal_of(req)->tenant_id, *id = request_param(req, "hostId");
+    struct store_conn *c;
+    struct err err, outcome;
+
+    err_clear(&err);
+    err_clear(&outcome);
+    if (request_db(req, &c, &err) == ERR_OK && deploy_host_connect(env, c, tenant, id, NULL, &outcome) != ERR_NOT_FOUND)
+        audit_write(
+            c, req,
+            &(struct audit_event){.action = "host.test", .target_type = "host", .target_id = id, .failed = outcome.code != ERR_OK},
+            &err);
+    if (!err.code && outcome.code == ERR_NOT_FOUND)
+        err_set(&err, ERR_NOT_FOUND, "not found");
+    if (err.code || respond_one(req, 200, HOST_ONE, host_row, id, &err))
+        response_error(req, &err);
+}
+
+enum err_code host_test(struct request *req, struct err *err)
+{
+    return request_defer(req, pool, host_test_run, err);
+}
+
+static enum err_code accept_body(struct store_conn *c, void *ctx, struct err *err)
+{
+    struct request *req = ctx;
+    const char *tenant = principal_of(req)->tenant_id, *id = request_param(req, "hostId");
+    const char *fingerprint = text(req->body, "fingerprint");
+    char now[TIMESTAMP_SIZE];
+    json_t *details;
+    int64_t n = 0;
+
+    clock_now(now);
+    if (store_run(
+            c,
+            "UPDATE hosts SET hostKeyFingerprint = seenHostKeyFingerprint, seenHostKeyFingerprint = NULL, status = 'UNTESTED', "
+            "lastError = NULL, updatedAt = ? WHERE tenantId = ? AND id = ? AND status = 'HOST_KEY_CHANGED' AND "
+            "seenHostKeyFingerprint = ?",
+            STORE_ARGS(STORE_TIME(now), STORE_TEXT(tenant), STORE_TEXT(id), STORE_TEXT(fingerprint)), &n, err))
+        return err->code;
+    if (n == 0) {
+        json_t *row = load_one(c, HOST_ONE, host_row, tenant, id, err);
+        json_decref(row);
+        if (row)
+            err_set(err, ERR_CONFLICT,
+                    "the host has not shown a changed key with this fingerprint: test it, then accept the key it shows");
+        return err->code;
+    }
+    details = json_pack("{s:s}", "fingerprint", fingerprint);
+    audit_write(c, req,
+                &(struct audit_event){.action = "host.accept-host-key", .target_type = "host", .target_id = id, .details = details},
+                err);
+    json_decref(details);
+    return err->code;
+}
+
+enum err_code host_accept_key(struct request *req, struct err *err)
+{
+    struct store_conn *c;
+
+    if (request_db(req, &c, err) || store_tx(c, accept_body, req, err))
+        return err->code;
+    return respond_one(req, 200, HOST_ONE, host_row, request_param(req, "hostId"), err);
+}
+
+/* ---- scripts ---- */
+
+enum err_code scripts_list(struct request *req, struct err *err)
+{
+    return list_rows(req, "SELECT " SCRIPT_COLUMNS " FROM deployment_scripts WHERE tenantId = ?" PAGE_TERMS, SCRIPT_AT, script_row,
+                     err);
+}
+
+enum err_code script_get(struct request *req, struct err *err)
+{
+    return respond_one(req, 200, SCRIPT_ONE, script_row, request_param(req, "scriptId"), err);
+}
+
+struct script_write {
+    struct request *req;
+    const char *id;
+    bool create;
+    json_t *fields;
+};
+
+static enum err_code script_write_body(struct store_conn *c, void *ctx, struct err *err)
+{
+    struct script_write *w = ctx;
+    const char *tenant = principal_of(w->req)->tenant_id;
+    const json_t *f = w->fields;
+    json_t *details = changed_fields(w->req->body);
+    char now[TIMESTAMP_SIZE];
+
+    clock_now(now);
+    struct store_val common[] = {STORE_TEXT(text(f, "name")), STORE_TEXT(text(f, "body")), STORE_TEXT(text(f, "shell")),
+                                 STORE_BOOL(json_is_true(json_object_get(f, "idempotent")))};
+    if (w->create ? store_run(c,
+                              "INSERT INTO deployment_scripts (name, body, shell, idempotent, id, tenantId, createdAt, updatedAt) "
+                              "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                              STORE_ARGS(common[0], common[1], common[2], common[3], STORE_TEXT(w->id), STORE_TEXT(tenant),
+                                         STORE_TIME(now), STORE_TIME(now)),
+                              NULL, err)
+                  : store_run(c,
+                              "UPDATE deployment_scripts SET name = ?, body = ?, shell = ?, idempotent = ?, updatedAt = ? "
+                              "WHERE tenantId = ? AND id = ?",
+                              STORE_ARGS(common[0], common[1], common[2], common[3], STORE_TIME(now), STORE_TEXT(tenant),
+                                         STORE_TEXT(w->id)),
+                              NULL, err)) {
+        if (err->code == ERR_CONFLICT)
+            err_set(err, ERR_CONFLICT, "a script named \"%s\" exists", text(f, "name"));
+    } else {
+        audit_write(c, w->req,
+                    &(struct audit_event){.action = w->create ? "deployment-script.create" : "deployment-script.update",
+                                          .target_type = "deployment_script",
+                                          .target_id = w->id,
+                                          .details = details},
+                    err);
+    }
+    json_decref(details);
+    return err->code;
+}
+
+static enum err_code script_write(struct request *req, struct script_write *w, struct err *err)
+{
+    struct store_conn *c;
+
+    w->req = req;
+    if (request_db(req, &c, err) || store_tx(c, script_write_body, w, err))
+        return err->code;
+    return respond_one(req, w->create ? 201 : 200, SCRIPT_ONE, script_row, w->id, err);
+}
+
+enum err_code script_create(struct request *req, struct err *err)
+{
+    char id[UUID_SIZE];
+
+    rand_uuid(id);
+    return script_write(req,
+                        &(struct script_write){.id = arena_strdup(req->arena, id),
+                                               .create = true,
+                                               .fields = request_keep(req, with_defaults(&script_create_schema, req->body))},
+                        err);
+}
+
+enum err_code script_patch(struct request *req, struct err *err)
+{
+    const char *id = request_param(req, "scriptId");
+    struct store_conn *c;
+    json_t *fields;
+
+    if (request_db(req, &c, err) || !(fields = load_one(c, SCRIPT_ONE, script_row, principal_of(req)->tenant_id, id, err)))
+        return err->code;
+    request_keep(req, fields);
+    merge(fields, req->body);
+    return script_write(req, &(struct script_write){.id = id, .fields = fields}, err);
+}
+
+enum err_code script_delete(struct request *req, struct err *err)
+{
+    return delete_row(req,
+                      &(struct delete_tx){.sql = "DELETE FROM deployment_scripts WHERE tenantId = ? AND id = ?",
+                                          .action = "deployment-script.delete",
+                                          .target_type = "scriptId",
+                                          .in_use = "the script has deployments: it is kept for their record"},
+                      err);
+}
+
+/* ---- deployments ---- */
+
+enum err_code deployments_list(struct request *req, struct err *err)
+{
+    return list_rows(req, "SELECT " DEPLOYMENT_COLUMNS " FROM deployments WHERE tenantId = ?" PAGE_TERMS, DEPLOYMENT_AT,
+                     deployment_row, err);
+}
+
+enum err_code deployment_get(struct request *req, struct err *err)
+{
+    return respond_one(req, 200, DEPLOYMENT_ONE, deployment_row, request_param(req, "deploymentId"), err);
+}
+
+/* True when the tenant has a row id in table's SELECT (... WHERE tenantId = ? AND id = ?). */
+static bool exists(struct store_conn *c, const char *sql, const char *tenant, const char *id, struct err *err)
+{
+    struct store_stmt *st;
+    int rc;
+
+    if (store_select(c, sql, STORE_ARGS(STORE_TEXT(tenant), STORE_TEXT(id)), &st, err))
+        return false;
+    rc = store_next(st, err);
+    store_finish(st);
+    return rc == 1;
+}
+
+struct create_tx {
+    struct request *req;
+    char id[UUID_SIZE];
+};
+
+static enum err_code create_body(struct store_conn *c, void *ctx, struct err *err)
+{
+    struct create_tx *t = ctx;
+    const char *tenant = principal_of(t->req)->tenant_id, *host = text(t->req->body, "hostId");
+    const char *script = text(t->req->body, "scriptId");
+    char now[TIMESTAMP_SIZE], job[UUID_SIZE], dedupe[64];
+    json_t *payload;
+
+    if (!exists(c, "SELECT tenantId FROM hosts WHERE tenantId = ? AND id = ?", tenant, host, err) && !err->code)
+        err_detail(err, "hostId", "is not a host of this tenant");
+    if (!err->code && !exists(c, "SELECT tenantId FROM deployment_scripts WHERE tenantId = ? AND id = ?", tenant, script, err) &&
+        !err->code)
+        err_detail(err, "scriptId", "is not a script of this tenant");
+    if (err->code)
+        return err->code;
+    if (err->ndetails)
+        return err_set(err, ERR_INVALID, "invalid deployment");
+    clock_now(now);
+    payload = json_pack("{s:s}", "deploymentId", t->id);
+    snprintf(dedupe, sizeof dedupe, "deploy-run:%s", t->id);
+    if (jobs_enqueue_in(c, jobs,
+                        &(struct job_new){
+                            .kind = DEPLOY_RUN_JOB, .tenant = tenant, .payload = payload, .dedupe_key = dedupe, .max_attempts = 3},
+                        job, err) == ERR_OK &&
+        store_run(
+            c,
+            "INSERT INTO deployments (id, tenantId, hostId, scriptId, status, jobId, requestedByAccountId, createdAt, updatedAt) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            STORE_ARGS(STORE_TEXT(t->id), STORE_TEXT(tenant), STORE_TEXT(host), STORE_TEXT(script),
+                       STORE_TEXT(deploy_status_name(DEP_PENDING)), STORE_TEXT(job), STORE_TEXT(principal_of(t->req)->account_id),
+                       STORE_TIME(now), STORE_TIME(now)),
+            NULL, err) == ERR_OK)
+        audit_write(c, t->req,
+                    &(struct audit_event){
+                        .action = "deployment.create", .target_type = "deployment", .target_id = t->id, .details = t->req->body},
+                    err);
+    json_decref(payload);
+    return err->code;
+}
+
+enum err_code deployment_create(struct request *req, struct err *err)
+{
+    struct create_tx t = {.req = req};
+    struct store_conn *c;
+
+    rand_uuid(t.id);
+    if (request_db(req, &c, err) || store_tx(c, create_body, &t, err))
+        return err->code;
+    jobs_nudge(jobs);
+    return respond_one(req, 201, DEPLOYMENT_ONE, deployment_row, t.id, err);
+}
+
+struct cancel_tx {
+    struct request *req;
+    enum deploy_status from;
+    char job[UUID_SIZE];
+};
+
+static enum err_code cancel_body(struct store_conn *c, void *ctx, struct err *err)
+{
+    struct cancel_tx *t = ctx;
+    const char *tenant = principal_of(t->req)->tenant_id, *id = request_param(t->req, "deploymentId");
+    char now[TIMESTAMP_SIZE];
+    struct store_stmt *st;
+    int rc;
+
+    if (store_select(c, "SELECT status, jobId, tenantId FROM deployments WHERE tenantId = ? AND id = ?",
+                     STORE_ARGS(STORE_TEXT(tenant), STORE_TEXT(id)), &st, err))
+        return err->code;
+    if ((rc = store_next(st, err)) == 1) {
+        t->from = deploy_status_parse(store_col_text(st, 0));
+        snprintf(t->job, sizeof t->job, "%s", store_col_null(st, 1) ? "" : store_col_text(st, 1));
+    }
+    store_finish(st);
+    if (rc <= 0)
+        return rc < 0 ? err->code : err_set(err, ERR_NOT_FOUND, "not found");
+    if (deploy_transition(t->from, DEV_CANCEL) == DEP_NONE)
+        return err_set(err, ERR_CONFLICT, "the deployment has ended (%s): it cannot be cancelled", deploy_status_name(t->from));
+    clock_now(now);
+    if (store_run(c,
+                  "UPDATE deployments SET status = ?, statusReason = 'cancelled', finishedAt = ?, updatedAt = ? "
+                  "WHERE tenantId = ? AND id = ? AND status = ?",
+                  STORE_ARGS(STORE_TEXT(deploy_status_name(deploy_transition(t->from, DEV_CANCEL))), STORE_TIME(now),
+                             STORE_TIME(now), STORE_TEXT(tenant), STORE_TEXT(id), STORE_TEXT(deploy_status_name(t->from))),
+                  NULL, err))
+        return err->code;
+    return audit_write(c, t->req,
+                       &(struct audit_event){.action = "deployment.cancel", .target_type = "deployment", .target_id = id}, err);
+}
+
+/*
+ * A pending deployment's job is cancelled with it. A running one's job sees
+ * the status between reads, stops the remote command and ends (deploy.c).
+ */
+enum err_code deployment_cancel(struct request *req, struct err *err)
+{
+    struct cancel_tx t = {.req = req};
+    struct store_conn *c;
+    struct err ignored;
+
+    if (request_db(req, &c, err) || store_tx(c, cancel_body, &t, err))
+        return err->code;
+    err_clear(&ignored);
+    if (t.from == DEP_PENDING && t.job[0])
+        jobs_cancel(jobs, principal_of(req)->tenant_id, t.job, &ignored); /* ERR_NOT_FOUND: it ended meanwhile */
+    return respond_one(req, 200, DEPLOYMENT_ONE, deployment_row, request_param(req, "deploymentId"), err);
+}
+
+/* ---- the live log ---- */
+
+/*
+ * GET .../deployments/{deploymentId}/logs/stream: the deployment's output
+ * as Server-Sent Events, one event "log" a line ({id, seq, stream, message,
+ * createdAt}), oldest first, from the beginning unless Last-Event-ID says
+ * where to resume (the cursor "createdAt/id" of the last line received). As
+ * the release timeline does, a line is sent once it is a second old
+ * (stream.h: struct stream_rows).
+ */
+#define LOG_START "1970-01-01T00:00:00.000Z/" PAGE_NO_ID
+
+struct log_feed {
+    char tenant_id[UUID_SIZE], deployment_id[UUID_SIZE];
+};
+
+static json_t *log_row(struct store_stmt *st)
+{
+    static const struct col cols[] = {{"id", COL_TEXT},     {"tenantId", COL_SKIP}, {"seq", COL_INT},
+                                      {"stream", COL_TEXT}, {"message", COL_TEXT},  {"createdAt", COL_TEXT}};
+    return row_json(st, cols, ARRAY_LEN(cols));
+}
+
+static const struct stream_rows log_rows = {"SELECT id, tenantId, seq, stream, message, createdAt FROM deployment_logs "
+                                            "WHERE tenantId = ? AND deploymentId = ? AND createdAt >= ? "
+                                            "AND (createdAt > ? OR id > ?) AND createdAt <= ? ORDER BY createdAt, id LIMIT ?",
+                                            "log", log_row};
+
+static enum err_code log_poll(void *ctx, struct store *store, struct buf *out, char cursor[STREAM_CURSOR_MAX], struct err *err)
+{
+    const struct log_feed *f = ctx;
+    const char *keys[] = {f->tenant_id, f->deployment_id};
+    return stream_rows_poll(&log_rows, keys, ARRAY_LEN(keys), store, out, cursor, err);
+}
+
+static void log_free(void *ctx)
+{
+    free(ctx);
+}
+
+enum err_code deployment_log_stream(struct request *req, struct err *err)
+{
+    static const struct stream_source source = {log_poll, log_free};
+    const char *last = request_header(req, "Last-Event-ID"), *tenant = principal_of(req)->tenant_id;
+    const char *id = request_param(req, "deploymentId");
+    char at[TIMESTAMP_SIZE], line[UUID_SIZE];
+    struct log_feed *f;
+    struct store_conn *db;
+    json_t *row;
+
+    /* A connection of its own, not request_db's: that one would be held for as long as the stream stays open. */
+    if (store_conn_get(req->store, &db, err))
+        return err->code;
+    store_conn_guard(db, tenant);
+    row = load_one(db, DEPLOYMENT_ONE, deployment_row, tenant, id, err);
+    store_conn_put(db);
+    if (!row)
+        return err->code;
+    json_decref(row);
+    if (last && *last && (strlen(last) >= STREAM_CURSOR_MAX || !stream_cursor_parse(last, at, line)))
+        return err_set(err, ERR_INVALID, "Last-Event-ID must be the id of an event this stream sent");
+    f = xcalloc(1, sizeof *f);
+    memcpy(f->tenant_id, tenant, sizeof f->tenant_id);
+    memcpy(f->deployment_id, id, sizeof f->deployment_id);
+    return response_stream(req, &source, f, LOG_START, err);
+}

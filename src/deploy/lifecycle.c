@@ -1,0 +1,57 @@
+/* lifecycle.c: the deployment transition table (lifecycle.h); docs/deployments.md draws it. */
+#include "deploy/lifecycle.h"
+
+#include <string.h>
+
+#include "core/common.h"
+
+static const char *const status_names[DEP__COUNT] = {"PENDING", "RUNNING", "SUCCEEDED", "FAILED", "CANCELLED"};
+static const char *const event_names[DEV__COUNT] = {"start",  "exit-zero",   "exit-nonzero", "fail",
+                                                    "cancel", "interrupted", "restart"};
+
+/* Every move a deployment can make; any other (status, event) is refused. */
+static const struct {
+    enum deploy_status from;
+    enum deploy_event event;
+    enum deploy_status to;
+} moves[] = {
+    {DEP_PENDING, DEV_START, DEP_RUNNING},       {DEP_RUNNING, DEV_EXIT_ZERO, DEP_SUCCEEDED},
+    {DEP_RUNNING, DEV_EXIT_NONZERO, DEP_FAILED}, {DEP_PENDING, DEV_FAIL, DEP_FAILED},
+    {DEP_RUNNING, DEV_FAIL, DEP_FAILED},         {DEP_PENDING, DEV_CANCEL, DEP_CANCELLED},
+    {DEP_RUNNING, DEV_CANCEL, DEP_CANCELLED},    {DEP_RUNNING, DEV_INTERRUPTED, DEP_FAILED},
+    {DEP_RUNNING, DEV_RESTART, DEP_RUNNING},
+};
+
+enum deploy_status deploy_transition(enum deploy_status from, enum deploy_event event)
+{
+    for (size_t i = 0; i < ARRAY_LEN(moves); i++)
+        if (moves[i].from == from && moves[i].event == event)
+            return moves[i].to;
+    return DEP_NONE;
+}
+
+bool deploy_is_final(enum deploy_status s)
+{
+    for (int e = 0; e < DEV__COUNT; e++)
+        if (deploy_transition(s, (enum deploy_event)e) != DEP_NONE)
+            return false;
+    return true;
+}
+
+const char *deploy_status_name(enum deploy_status s)
+{
+    return s >= 0 && s < DEP__COUNT ? status_names[s] : "NONE";
+}
+
+enum deploy_status deploy_status_parse(const char *name)
+{
+    for (int i = 0; name && i < DEP__COUNT; i++)
+        if (strcmp(status_names[i], name) == 0)
+            return (enum deploy_status)i;
+    return DEP_NONE;
+}
+
+const char *deploy_event_name(enum deploy_event e)
+{
+    return e >= 0 && e < DEV__COUNT ? event_names[e] : "none";
+}

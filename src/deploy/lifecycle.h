@@ -1,0 +1,42 @@
+/*
+ * lifecycle.h: the statuses of a deployment and what moves it from one to
+ * another: one enum and one transition table, in lifecycle.c, the only
+ * place that decides a deployment's status (docs/deployments.md draws it).
+ */
+#ifndef SLIPWAY_DEPLOY_LIFECYCLE_H
+#define SLIPWAY_DEPLOY_LIFECYCLE_H
+
+#include <stdbool.h>
+
+enum deploy_status {
+    DEP_NONE = -1, /* refused, or not a status */
+    DEP_PENDING,   /* created; its job has not connected yet */
+    DEP_RUNNING,   /* the script was started on the host */
+    DEP_SUCCEEDED, /* it exited 0 */
+    DEP_FAILED,    /* it exited non-zero, or never ran (connection, host key, login), or slipway died while it ran */
+    DEP_CANCELLED, /* an editor cancelled it */
+    DEP__COUNT
+};
+
+enum deploy_event {
+    DEV_START,        /* connected and logged in: the script starts */
+    DEV_EXIT_ZERO,    /* the script exited 0 */
+    DEV_EXIT_NONZERO, /* the script exited with another status, or a signal */
+    DEV_FAIL,         /* it could not run: the host refused, the connection failed or dropped */
+    DEV_CANCEL,
+    DEV_INTERRUPTED, /* slipway died while the script ran, and the script may not run twice */
+    DEV_RESTART,     /* slipway died while the script ran, and the script is idempotent: it runs again */
+    DEV__COUNT
+};
+
+/* The status after event in from; DEP_NONE when the event is refused there. */
+enum deploy_status deploy_transition(enum deploy_status from, enum deploy_event event);
+/* True once nothing can move the deployment any more. */
+bool deploy_is_final(enum deploy_status s);
+
+/* Names as stored and in the API ("PENDING", ...), and back (DEP_NONE for unknown text). */
+const char *deploy_status_name(enum deploy_status s);
+enum deploy_status deploy_status_parse(const char *name);
+const char *deploy_event_name(enum deploy_event e); /* "start", "exit-zero", ... */
+
+#endif

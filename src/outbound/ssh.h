@@ -1,0 +1,82 @@
+/*
+ * ssh.h: one SSH session to a host, through libssh (never a shelled-out
+ * `ssh`), for running a command and reading its output line by line.
+ *
+ * Safety, as outbound.h's HTTP calls: the address is resolved here and
+ * every address it resolves to is checked by the outbound guard
+ * (outbound_address_allowed) before anything connects, and libssh is given
+ * the checked numeric address, so what was checked is what is connected to.
+ * The server's host key is compared with the pinned fingerprint before any
+ * credential is sent; no file of the process's user (~/.ssh/config,
+ * known_hosts) is read.
+ *
+ * Blocking: each call waits on the network (at most timeout_ms for each
+ * exchange) on the caller's thread; callers keep it off HTTP workers.
+ */
+#ifndef SLIPWAY_OUTBOUND_SSH_H
+#define SLIPWAY_OUTBOUND_SSH_H
+
+#include "core/common.h"
+#include "core/err.h"
+
+struct outbound;
+struct ssh_conn;
+
+#define SSH_FINGERPRINT_SIZE 100 /* "SHA256:" and 43 characters of base64, with room */
+#define SSH_LINE_MAX 4096        /* a longer line of output is cut there (on a character boundary) */
+
+struct ssh_target {
+    const char *address; /* a host name or an IP address */
+    int port;
+    const char *username;
+    bool key;           /* secret is an OpenSSH or PEM private key (without passphrase); else a password */
+    const char *secret; /* NUL-terminated; read, never kept */
+    const char *pinned; /* the host key's pinned "SHA256:..." fingerprint, or NULL/"" to accept (and learn) any */
+    long timeout_ms;
+    const struct outbound *guard; /* whose allow-list judges the address; NULL: none (unit tests only) */
+};
+
+/* Why ssh_open failed, for the host's status; err has the words (never the secret). */
+enum ssh_failure {
+    SSH_FAIL_NONE,
+    SSH_FAIL_BLOCKED,  /* the address is not allowed (private, loopback, ...) or does not resolve */
+    SSH_FAIL_NETWORK,  /* connect, handshake, timeout */
+    SSH_FAIL_HOST_KEY, /* the host showed another key than the pinned one: nothing was sent to it */
+    SSH_FAIL_LOGIN,    /* the host refused the credential (or the key does not parse) */
+};
+
+/*
+ * Connects, reads the host key's SHA-256 fingerprint into fingerprint (also
+ * on SSH_FAIL_HOST_KEY, so the caller can show the new one), checks it
+ * against t->pinned, and logs in. *failure says which stage failed.
+ */
+enum err_code ssh_open(const struct ssh_target *t, struct ssh_conn **out, char fingerprint[SSH_FINGERPRINT_SIZE],
+                       enum ssh_failure *failure, struct err *err);
+void ssh_close(struct ssh_conn *c);
+
+/* True when text is a private key libssh reads (OpenSSH or PEM, without a passphrase). */
+bool ssh_private_key_valid(const char *text);
+
+enum ssh_stream { SSH_STDOUT = 1, SSH_STDERR = 2 };
+
+struct ssh_exec {
+    const char *command; /* as the remote user's login shell runs it ("sh -s") */
+    const char *input;   /* written to the command's stdin, then EOF; may be NULL */
+    size_t input_len;
+    /* A line of output (without its newline; cut at SSH_LINE_MAX), as it arrives. */
+    void (*line)(void *ctx, enum ssh_stream stream, const char *text, size_t len);
+    /* Called at least every poll_ms while the command runs: false closes the channel and ends the run (cancelled). */
+    bool (*keep_going)(void *ctx);
+    int poll_ms;
+    void *ctx;
+};
+
+/*
+ * Runs x->command on one channel and waits for it to end. *exit_status is
+ * its exit status (-1 when the host sent none, as when a signal killed it).
+ * ERR_CONFLICT when keep_going said stop; ERR_UNAVAILABLE when the
+ * connection dropped.
+ */
+enum err_code ssh_run(struct ssh_conn *c, const struct ssh_exec *x, int *exit_status, struct err *err);
+
+#endif

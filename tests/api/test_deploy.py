@@ -1,0 +1,306 @@
+"""Deployments (docs/deployments.md) against a private OpenSSH server (tests/api/sshd.py): hosts with key and
+password logins, a wrong password, the host key pinned on first use and a changed one refused until an owner
+accepts it, the outbound guard on host addresses, another tenant's hosts unseen; scripts run as deployments
+whose output arrives in order over Server-Sent Events, a non-zero exit that fails the deployment, and cancel."""
+
+import time
+import unittest
+import uuid
+
+import harness
+import integration_fixtures as fx
+import sshd
+from test_stream import SseClient
+
+WAIT = 20.0
+
+
+def api(tenant, *parts):
+    return "/api/v1/%s/%s" % (tenant, "/".join(parts))
+
+
+def wait_for(fn, what, deadline=WAIT):
+    """fn() until it returns something true; its last value."""
+    end = time.monotonic() + deadline
+    while True:
+        value = fn()
+        if value or time.monotonic() > end:
+            if not value:
+                raise AssertionError("%s: not within %d s" % (what, deadline))
+            return value
+        time.sleep(0.1)
+
+
+@unittest.skipUnless(sshd.available(), "openssh-server is not installed (scripts/install-deps test)")
+class DeployBase(harness.ApiTest):
+    """A server that may call loopback (the sshd), an sshd, and a tenant with an owner, an editor and a viewer."""
+
+    server_env = {"SLIPWAY_OUTBOUND_ALLOW": "127.0.0.0/8"}
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.ssh = sshd.Sshd().start()
+        cls.org = harness.new_org(cls.server)
+        cls.tenant = cls.org.id
+        cls.server.remember_secret(cls.ssh.client_key.strip())
+        if cls.ssh.password:
+            cls.server.remember_secret(cls.ssh.password)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.ssh.close()
+        super().tearDownClass()
+
+    def host(self, auth="key", secret=None, user=None, **extra):
+        body = {"name": "host-" + uuid.uuid4().hex[:8], "address": "127.0.0.1", "port": self.ssh.port,
+                "username": user or (self.ssh.user if auth == "key" else self.ssh.password_user), "authMethod": auth,
+                "secret": secret or (self.ssh.client_key if auth == "key" else self.ssh.password)}
+        body.update(extra)
+        return self.expect(self.request("POST", api(self.tenant, "hosts"), body, token=self.org.owner.token), 201)
+
+    def check_host(self, host_id):
+        return self.expect(self.request("POST", api(self.tenant, "hosts", host_id, "test"), token=self.org.owner.token), 200)
+
+
+class HostsTest(DeployBase):
+    def assert_no_secret(self, resp_json):
+        text = str(resp_json)
+        self.assertNotIn("PRIVATE KEY", text)
+        self.assertNotIn(self.ssh.client_key.strip().splitlines()[1], text)
+        if self.ssh.password:
+            self.assertNotIn(self.ssh.password, text)
+
+    def test_key_login_pins_the_host_key(self):
+        host = self.host()
+        self.assertEqual(host["status"], "UNTESTED")
+        self.assertIsNone(host["hostKeyFingerprint"])
+        self.assertEqual(host["port"], self.ssh.port)
+        self.assert_no_secret(host)
+        tested = self.check_host(host["id"])
+        self.assertEqual(tested["status"], "OK", tested)
+        self.assertEqual(tested["hostKeyFingerprint"], self.ssh.fingerprint())
+        self.assertIsNone(tested["lastError"])
+        self.assertIsNotNone(tested["lastTestedAt"])
+        for who in (self.org.owner, self.org.editor, self.org.viewer):
+            seen = self.expect(self.request("GET", api(self.tenant, "hosts", host["id"]), token=who.token), 200)
+            self.assertEqual(seen["hostKeyFingerprint"], self.ssh.fingerprint())
+            self.assert_no_secret(seen)
+        listed = self.expect(self.request("GET", api(self.tenant, "hosts"), token=self.org.viewer.token), 200)
+        self.assertIn(host["id"], [h["id"] for h in listed["items"]])
+        self.assert_no_secret(listed)
+
+    def test_password_login_and_a_wrong_password(self):
+        if not self.ssh.password:
+            self.skipTest("a password login needs sshd to run as root")
+        good = self.check_host(self.host(auth="password")["id"])
+        self.assertEqual(good["status"], "OK", good)
+        self.assertTrue(good["secret"].startswith("****"))
+        self.assert_no_secret(good)
+        wrong = "wrong-" + uuid.uuid4().hex
+        self.server.remember_secret(wrong)
+        bad = self.check_host(self.host(auth="password", secret=wrong)["id"])
+        self.assertEqual(bad["status"], "FAILED", bad)
+        self.assertIn("refused", bad["lastError"])
+        self.assertNotIn(wrong, str(bad))
+
+    def test_a_key_that_is_no_key_is_refused(self):
+        resp = self.request("POST", api(self.tenant, "hosts"),
+                            {"name": "nokey", "address": "127.0.0.1", "username": "x", "authMethod": "key",
+                             "secret": "not a key"}, token=self.org.owner.token)
+        details = self.assert_error(resp, 400, "invalid_request")
+        self.assertIn("secret", [d["field"] for d in details])
+
+    def test_only_owners_manage_hosts(self):
+        body = {"name": "x", "address": "127.0.0.1", "username": "x", "authMethod": "password", "secret": "pw-123456789"}
+        for who in (self.org.editor, self.org.viewer):
+            resp = self.request("POST", api(self.tenant, "hosts"), body, token=who.token)
+            self.assertIn(resp.status, (403, 404), str(resp))
+
+    def test_another_tenants_host_is_invisible(self):
+        host = self.host()
+        other = harness.new_org(self.server)
+        for method, path in (("GET", api(other.id, "hosts", host["id"])), ("POST", api(other.id, "hosts", host["id"], "test")),
+                             ("DELETE", api(other.id, "hosts", host["id"]))):
+            self.assert_error(self.request(method, path, token=other.owner.token), 404, "not_found")
+        listed = self.expect(self.request("GET", api(other.id, "hosts"), token=other.owner.token), 200)
+        self.assertEqual(listed["items"], [])
+        resp = self.request("POST", api(other.id, "deployments"), {"hostId": host["id"], "scriptId": str(uuid.uuid4())},
+                            token=other.owner.token)
+        self.assert_error(resp, 400, "invalid_request")
+
+    def test_a_changed_key_is_refused_until_an_owner_accepts_it(self):
+        with sshd.Sshd() as ssh:  # its own: the key changes under it
+            self.changed_key(ssh)
+
+    def changed_key(self, ssh):
+        self.server.remember_secret(ssh.client_key.strip())
+        host = self.host(port=ssh.port, secret=ssh.client_key)
+        first = ssh.fingerprint()
+        self.assertEqual(self.check_host(host["id"])["hostKeyFingerprint"], first)
+        ssh.new_host_key()
+        second = ssh.fingerprint()
+        self.assertNotEqual(first, second)
+        changed = self.check_host(host["id"])
+        self.assertEqual(changed["status"], "HOST_KEY_CHANGED", changed)
+        self.assertEqual(changed["hostKeyFingerprint"], first)
+        self.assertEqual(changed["seenHostKeyFingerprint"], second)
+        self.assertIn(second, changed["lastError"])
+        # A deployment to it does not log in either.
+        script = self.expect(self.request("POST", api(self.tenant, "deployment-scripts"), {"name": "s-" + uuid.uuid4().hex[:6],
+                                          "body": "echo hi\n"}, token=self.org.editor.token), 201)
+        dep = self.expect(self.request("POST", api(self.tenant, "deployments"), {"hostId": host["id"], "scriptId": script["id"]},
+                                       token=self.org.editor.token), 201)
+        done = wait_for(lambda: self.finished(dep["id"]), "the deployment ends")
+        self.assertEqual(done["status"], "FAILED")
+        self.assertIn("host key changed", done["statusReason"])
+        # Only the key the host showed, and only by an owner.
+        path = api(self.tenant, "hosts", host["id"], "accept-host-key")
+        self.assertIn(self.request("POST", path, {"fingerprint": second}, token=self.org.editor.token).status, (403, 404))
+        self.assert_error(self.request("POST", path, {"fingerprint": first}, token=self.org.owner.token), 409, "conflict")
+        accepted = self.expect(self.request("POST", path, {"fingerprint": second}, token=self.org.owner.token), 200)
+        self.assertEqual(accepted["hostKeyFingerprint"], second)
+        self.assertEqual(accepted["status"], "UNTESTED")
+        again = self.check_host(host["id"])
+        self.assertEqual(again["status"], "OK", again)
+        self.assertEqual(again["hostKeyFingerprint"], second)
+
+    def finished(self, dep_id):
+        dep = self.expect(self.request("GET", api(self.tenant, "deployments", dep_id), token=self.org.viewer.token), 200)
+        return dep if dep["status"] in ("SUCCEEDED", "FAILED", "CANCELLED") else None
+
+
+class DeploymentsTest(DeployBase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        resp = cls.server.request("POST", api(cls.tenant, "hosts"),
+                                  {"name": "box", "address": "127.0.0.1", "port": cls.ssh.port, "username": cls.ssh.user,
+                                   "authMethod": "key", "secret": cls.ssh.client_key}, token=cls.org.owner.token)
+        assert resp.status == 201, resp
+        cls.host_id = resp.json["id"]
+
+    def script(self, body, **extra):
+        resp = self.request("POST", api(self.tenant, "deployment-scripts"),
+                            dict({"name": "s-" + uuid.uuid4().hex[:8], "body": body}, **extra), token=self.org.editor.token)
+        return self.expect(resp, 201)
+
+    def deploy(self, script_id):
+        resp = self.request("POST", api(self.tenant, "deployments"), {"hostId": self.host_id, "scriptId": script_id},
+                            token=self.org.editor.token)
+        dep = self.expect(resp, 201)
+        self.assertEqual(dep["status"], "PENDING")
+        self.assertEqual(dep["requestedByAccountId"], self.org.editor.id)
+        return dep
+
+    def get(self, dep_id):
+        return self.expect(self.request("GET", api(self.tenant, "deployments", dep_id), token=self.org.viewer.token), 200)
+
+    def wait_end(self, dep_id):
+        return wait_for(lambda: (lambda d: d if d["status"] in ("SUCCEEDED", "FAILED", "CANCELLED") else None)(
+            self.get(dep_id)), "deployment %s ends" % dep_id)
+
+    def lines(self, dep_id, n, stream=None):
+        """The first n log events of the deployment, over Server-Sent Events."""
+        stream = stream or SseClient(self.server, self.tenant, self.org.viewer.token,
+                                     path="deployments/%s/logs/stream" % dep_id)
+        try:
+            self.assertEqual(stream.status, 200)
+            return [stream.next_event(deadline=WAIT) for _ in range(n)]
+        finally:
+            stream.close()
+
+    def test_output_arrives_in_order_and_the_exit_code_is_kept(self):
+        body = "for i in $(seq 1 30); do echo \"line $i\"; done\necho oops >&2\necho 'caf\u00e9'\n"
+        dep = self.deploy(self.script(body)["id"])
+        done = self.wait_end(dep["id"])
+        self.assertEqual(done["status"], "SUCCEEDED", done)
+        self.assertEqual(done["exitCode"], 0)
+        self.assertIsNotNone(done["startedAt"])
+        self.assertIsNotNone(done["finishedAt"])
+        events = self.lines(dep["id"], 2 + 32)  # "connecting", "running", then the script's 32 lines
+        self.assertEqual([e["event"] for e in events], ["log"] * len(events))
+        seqs = [e["json"]["seq"] for e in events]
+        self.assertEqual(seqs, sorted(seqs))
+        out = [e["json"]["message"] for e in events if e["json"]["stream"] == "stdout"]
+        self.assertEqual(out, ["line %d" % i for i in range(1, 31)] + ["caf\u00e9"])
+        self.assertEqual([e["json"]["message"] for e in events if e["json"]["stream"] == "stderr"], ["oops"])
+        # Resumed after the tenth line: the eleventh comes next.
+        stream = SseClient(self.server, self.tenant, self.org.viewer.token, last_event_id=events[9]["id"],
+                           path="deployments/%s/logs/stream" % dep["id"])
+        self.assertEqual(self.lines(dep["id"], 1, stream)[0]["json"]["seq"], events[10]["json"]["seq"])
+
+    def test_a_nonzero_exit_fails_the_deployment(self):
+        dep = self.deploy(self.script("echo before\nexit 3\necho after\n")["id"])
+        done = self.wait_end(dep["id"])
+        self.assertEqual(done["status"], "FAILED", done)
+        self.assertEqual(done["exitCode"], 3)
+        self.assertIn("status 3", done["statusReason"])
+        messages = [e["json"]["message"] for e in self.lines(dep["id"], 4)]
+        self.assertIn("before", messages)
+        self.assertNotIn("after", messages)
+
+    def test_cancel_stops_a_running_script(self):
+        dep = self.deploy(self.script("echo started\nsleep 30\necho never\n")["id"])
+        stream = SseClient(self.server, self.tenant, self.org.viewer.token, path="deployments/%s/logs/stream" % dep["id"])
+        try:
+            wait_for(lambda: stream.next_event(deadline=WAIT)["json"]["message"] == "started", "the script runs")
+        finally:
+            stream.close()
+        cancelled = self.expect(self.request("POST", api(self.tenant, "deployments", dep["id"], "cancel"),
+                                             token=self.org.editor.token), 200)
+        self.assertEqual(cancelled["status"], "CANCELLED")
+        self.assertIsNone(cancelled["exitCode"])
+        again = self.request("POST", api(self.tenant, "deployments", dep["id"], "cancel"), token=self.org.editor.token)
+        self.assert_error(again, 409, "conflict")
+        viewer = self.request("POST", api(self.tenant, "deployments", dep["id"], "cancel"), token=self.org.viewer.token)
+        self.assertIn(viewer.status, (403, 404))
+        # The job stops the remote command (well before its 30 s): its job ends, and "never" is never written.
+        wait_for(lambda: harness_job_state(self.server, dep["id"]) == "DONE", "the deployment's job ends")
+        self.assertEqual(self.get(dep["id"])["status"], "CANCELLED")
+        _, rows = fx.db_query(self.server, "SELECT message FROM deployment_logs WHERE deploymentId = ?", (dep["id"],))
+        self.assertIn("started", [r[0] for r in rows])
+        self.assertNotIn("never", [r[0] for r in rows])
+
+    def test_scripts_are_an_editors_and_deployments_read_by_viewers(self):
+        script = self.script("true\n", shell="bash", idempotent=True)
+        self.assertEqual((script["shell"], script["idempotent"]), ("bash", True))
+        patched = self.expect(self.request("PATCH", api(self.tenant, "deployment-scripts", script["id"]), {"body": "echo 1\n"},
+                                           token=self.org.editor.token), 200)
+        self.assertEqual((patched["body"], patched["shell"]), ("echo 1\n", "bash"))
+        resp = self.request("POST", api(self.tenant, "deployment-scripts"), {"name": "v", "body": "true"},
+                            token=self.org.viewer.token)
+        self.assertIn(resp.status, (403, 404))
+        dep = self.deploy(script["id"])
+        listed = self.expect(self.request("GET", api(self.tenant, "deployments"), token=self.org.viewer.token), 200)
+        self.assertIn(dep["id"], [d["id"] for d in listed["items"]])
+        self.wait_end(dep["id"])
+        # A script or host with deployments is kept for their record.
+        self.assert_error(self.request("DELETE", api(self.tenant, "deployment-scripts", script["id"]),
+                                       token=self.org.editor.token), 409, "conflict")
+        self.assert_error(self.request("DELETE", api(self.tenant, "hosts", self.host_id), token=self.org.owner.token),
+                          409, "conflict")
+
+
+def harness_job_state(server, deployment_id):
+    _, rows = fx.db_query(server, "SELECT j.state FROM jobs j JOIN deployments d ON d.jobId = j.id WHERE d.id = ?",
+                           (deployment_id,))
+    return rows[0][0] if rows else None
+
+
+class GuardTest(harness.ApiTest):
+    """The shared server, whose outbound guard allows no loopback: a host on 127.0.0.1 is not connected to."""
+
+    def test_a_loopback_host_is_refused_by_the_outbound_guard(self):
+        org = harness.new_org(self.server)
+        resp = self.request("POST", api(org.id, "hosts"),
+                            {"name": "local", "address": "127.0.0.1", "port": 22, "username": "root",
+                             "authMethod": "password", "secret": "pw-" + uuid.uuid4().hex}, token=org.owner.token)
+        host = self.expect(resp, 201)
+        tested = self.expect(self.request("POST", api(org.id, "hosts", host["id"], "test"), token=org.owner.token), 200)
+        self.assertEqual(tested["status"], "FAILED", tested)
+        self.assertIn("SLIPWAY_OUTBOUND_ALLOW", tested["lastError"])
+
+
+if __name__ == "__main__":
+    unittest.main()

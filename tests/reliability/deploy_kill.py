@@ -1,0 +1,108 @@
+#!/usr/bin/env python3
+"""Deployments under kill -9 (docs/deployments.md, "Scripts and deployments"; docs/reliability.md).
+
+A script runs on a private OpenSSH server (tests/api/sshd.py); once its
+first line is stored, the slipway process running it is killed (SIGKILL).
+The next process on the same SQLite database takes the deployment's job
+over when the dead one's lease runs out and finds the deployment RUNNING:
+it cannot know what the script did, so a script not marked idempotent is
+not run again (the deployment ends FAILED, "interrupted"), and an
+idempotent one runs again from the start (SUCCEEDED, its first line
+stored twice).
+
+    SLIPWAY_BIN=build/slipway python3 tests/reliability/deploy_kill.py
+"""
+
+import os
+import shutil
+import signal
+import sys
+import tempfile
+import unittest
+import uuid
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "api"))
+import harness  # noqa: E402
+import integration_fixtures as fx  # noqa: E402
+import sshd  # noqa: E402
+import verify_fixtures as vf  # noqa: E402
+from test_deploy import wait_for  # noqa: E402  (fn until true, with a bound)
+
+KEY = "5eed0000000000000000000000000000000000000000000000000000000000a1"
+@unittest.skipUnless(sshd.available(), "openssh-server is not installed (scripts/install-deps test)")
+class DeployKillTest(unittest.TestCase):
+    def setUp(self):
+        self.tmp = tempfile.mkdtemp(prefix="slipway-deploy-kill-")
+        self.database = harness.new_database(self.tmp)
+        self.env = {"INTEGRATION_ENCRYPTION_KEY": KEY, "SLIPWAY_OUTBOUND_ALLOW": "127.0.0.0/8", "SLIPWAY_JOB_LEASE": "2",
+                    "SLIPWAY_JOB_POLL_MS": "50"}
+        self.ssh = sshd.Sshd().start()
+        self.servers = []
+
+    def tearDown(self):
+        errors = []
+        for s in self.servers:
+            try:
+                s.stop()
+            except AssertionError as e:
+                errors.append(str(e))
+        self.ssh.close()
+        shutil.rmtree(self.tmp, ignore_errors=True)
+        if errors:
+            raise AssertionError("\n".join(errors))
+
+    def start(self, admin=None):
+        cls = vf.NoMigrateServer if admin else fx.IntegrationServer
+        server = cls(self.env, database=self.database, admin=admin).start()
+        server.remember_secret(self.ssh.client_key.strip())
+        self.servers.append(server)
+        return server
+
+    def lines(self, server, dep_id):
+        _, rows = fx.db_query(server, "SELECT message FROM deployment_logs WHERE deploymentId = ? ORDER BY seq", (dep_id,))
+        return [r[0] for r in rows]
+
+    def run_and_kill(self, idempotent):
+        """A deployment of a script that prints "started", sleeps and prints "finished", its process killed once
+        "started" is stored; the next process's view of it once it has ended: (deployment, its lines)."""
+        first = self.start()
+        tenant, token = first.admin["tenantId"], first.admin["token"]
+        host = harness.expect(self, first.request("POST", "/api/v1/%s/hosts" % tenant, {
+            "name": "box", "address": "127.0.0.1", "port": self.ssh.port, "username": self.ssh.user, "authMethod": "key",
+            "secret": self.ssh.client_key}, token=token), 201)
+        script = harness.expect(self, first.request("POST", "/api/v1/%s/deployment-scripts" % tenant, {
+            "name": "s-" + uuid.uuid4().hex[:6], "body": "echo started\nsleep 2\necho finished\n",
+            "idempotent": idempotent}, token=token), 201)
+        dep = harness.expect(self, first.request("POST", "/api/v1/%s/deployments" % tenant,
+                                                 {"hostId": host["id"], "scriptId": script["id"]}, token=token), 201)
+        wait_for(lambda: "started" in self.lines(first, dep["id"]), "the script's first line")
+        os.kill(first.pid, signal.SIGKILL)
+        self.assertIsNotNone(first.wait_exit(10), "the killed process is gone")
+        first.pid = None  # killed: nothing to stop or check
+        second = self.start(admin=first.admin)
+
+        def ended():
+            got = harness.expect(self, second.request("GET", "/api/v1/%s/deployments/%s" % (tenant, dep["id"]),
+                                                      token=token), 200)
+            return got if got["status"] not in ("PENDING", "RUNNING") else None
+        return wait_for(ended, "the deployment to end", 60), self.lines(second, dep["id"])
+
+    def test_a_script_that_was_running_is_not_run_again(self):
+        got, lines = self.run_and_kill(idempotent=False)
+        self.assertEqual(got["status"], "FAILED", lines)
+        self.assertTrue(got["statusReason"].startswith("interrupted"), got)
+        self.assertIsNone(got["exitCode"])
+        self.assertEqual(lines.count("started"), 1, lines)
+        self.assertNotIn("finished", lines)
+
+    def test_an_idempotent_script_runs_again(self):
+        got, lines = self.run_and_kill(idempotent=True)
+        self.assertEqual(got["status"], "SUCCEEDED", lines)
+        self.assertEqual(got["exitCode"], 0)
+        self.assertEqual(lines.count("started"), 2, lines)
+        self.assertEqual(lines.count("finished"), 1, lines)
+
+
+if __name__ == "__main__":
+    unittest.main()
