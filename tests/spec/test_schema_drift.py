@@ -65,7 +65,7 @@ QUERIES = document_000_queries()
 UUID_COLUMNS = {"id", "tenantid", "accountid", "configuredbyaccountid", "setupcompletedbyaccountid", "scmintegrationid",
                 "targetintegrationid", "actoraccountid", "invitedbyaccountid", "acceptedbyaccountid", "parentid",
                 "integrationid", "releaseid", "pipelineintegrationid", "createdbyaccountid", "updatedbyaccountid",
-                "providerid", "eventid", "ruleid", "subjectid"}
+                "providerid", "eventid", "ruleid", "subjectid", "siteid"}
 # SQLite columns whose family its declared type does not say.
 SQLITE_FAMILY = {("audit_logs", "details"): "json"}
 
