@@ -62,9 +62,15 @@ SCHEMA(site_update_schema, {.name = "slug", .kind = FIELD_STRING, .min = 1, .max
 SCHEMA(site_settings_schema,
        {.name = "title", .kind = FIELD_STRING, .required = true, .min = 1, .max = 200, .check = check_printable},
        {.name = "logoUrl", .kind = FIELD_STRING, .min = 9, .max = 2048, .check = check_https, .format = "url"},
-       {.name = "accentColor", .kind = FIELD_STRING, .min = 7, .max = 7, .check = check_color, .def = "\"#2563eb\""},
+       {.name = "accentColor",
+        .kind = FIELD_STRING,
+        .min = 7,
+        .max = 7,
+        .check = check_color,
+        .format = "color",
+        .def = "\"#2563eb\""},
        {.name = "apps", .kind = FIELD_ARRAY, .max = 50, .def = "[]"},
-       {.name = "platforms", .kind = FIELD_ARRAY, .max = 3, .allowed = platforms, .def = "[]"},
+       {.name = "platforms", .kind = FIELD_ARRAY, .max = 3, .def = "[]"}, /* items checked by settings_check */
        {.name = "footer", .kind = FIELD_STRING, .max = 1000}, {.name = "draftsPreviewable", .kind = FIELD_BOOL, .def = "false"},
        {.name = "autoPublishNotes", .kind = FIELD_BOOL, .def = "false"});
 SCHEMA(post_create_schema,
@@ -324,8 +330,12 @@ enum err_code site_patch(struct request *req, struct err *err)
                      .conflict = "another site has this slug"};
     struct write w = {.req = req, .fn = run_one, .ctx = &s, .action = "site.update", .target_type = "site", .target_id = id};
     struct store_conn *db;
+    json_t *site;
 
-    if (slug_check(req->body, err) || request_db(req, &db, err))
+    if (request_db(req, &db, err) || !(site = site_load(db, tenant_of(req), id, err))) /* another tenant's: 404 whatever the body */
+        return err->code;
+    json_decref(site);
+    if (slug_check(req->body, err))
         return err->code;
     clock_now(now);
     s = (struct stmt){.sql = s.sql,
@@ -405,11 +415,36 @@ static json_t *field_or_default(struct request *req, const struct schema *s, con
     return f && f->def ? request_keep(req, json_loads(f->def, JSON_DECODE_ANY, NULL)) : NULL;
 }
 
+/* The lists' items: app names (printable, at most 100 characters), platforms of the catalogue (no empty array item). */
+static void settings_check(json_t *apps, json_t *plats, struct err *err)
+{
+    size_t i;
+    json_t *v;
+
+    json_array_foreach(apps, i, v)
+    {
+        if (!json_is_string(v) || utf8_length(json_string_value(v)) > 100 || check_printable(v)) {
+            err_detail(err, "apps", "must be a list of app names (at most 100 characters each)");
+            break;
+        }
+    }
+    json_array_foreach(plats, i, v)
+    {
+        bool known = false;
+        for (int k = 0; json_is_string(v) && platforms[k]; k++)
+            known |= strcmp(platforms[k], json_string_value(v)) == 0;
+        if (!known) {
+            err_detail(err, "platforms", "must be a list of IOS, ANDROID and WEB");
+            break;
+        }
+    }
+}
+
 enum err_code site_settings_put(struct request *req, struct err *err)
 {
     const char *site = request_param(req, "siteId");
     const struct schema *sc = &site_settings_schema;
-    json_t *apps = field_or_default(req, sc, "apps"), *plats = field_or_default(req, sc, "platforms"), *v;
+    json_t *apps = field_or_default(req, sc, "apps"), *plats = field_or_default(req, sc, "platforms");
     char now[TIMESTAMP_SIZE], *apps_text, *plats_text;
     struct stmt s = {.sql =
                          "UPDATE site_settings SET title = ?, logoUrl = ?, accentColor = ?, apps = ?, platforms = ?, footer = ?, "
@@ -417,13 +452,8 @@ enum err_code site_settings_put(struct request *req, struct err *err)
     struct write w = {
         .req = req, .fn = run_one, .ctx = &s, .action = "site.settings.update", .target_type = "site", .target_id = site};
     struct store_conn *db;
-    size_t i;
 
-    json_array_foreach(apps, i, v) if (!json_is_string(v) || utf8_length(json_string_value(v)) > 100 || check_printable(v))
-    {
-        err_detail(err, "apps", "must be a list of app names (at most 100 characters each)");
-        break;
-    }
+    settings_check(apps, plats, err);
     if (err->ndetails)
         return err_set(err, ERR_INVALID, "invalid site settings");
     if (request_db(req, &db, err))
@@ -757,15 +787,15 @@ enum err_code domain_create(struct request *req, struct err *err)
     struct store_conn *db;
     json_t *site, *domain;
 
+    if (request_db(req, &db, err) || !(site = site_load(db, tenant_of(req), request_param(req, "siteId"), err)))
+        return err->code;
+    json_decref(site);
     for (char *p = host; *p; p++)
         *p = (char)tolower((unsigned char)*p);
     if (!host_name_valid(host)) {
         err_detail(err, "hostName", "must be a DNS host name (letters, digits, hyphens, two labels at least), not an address");
         return err_set(err, ERR_INVALID, "invalid domain");
     }
-    if (request_db(req, &db, err) || !(site = site_load(db, tenant_of(req), request_param(req, "siteId"), err)))
-        return err->code;
-    json_decref(site);
     rand_uuid(id);
     rand_bytes(raw, sizeof raw);
     b64url_encode(raw, sizeof raw, token);

@@ -173,6 +173,10 @@ def sample_value(field):
             return "https://probe-%s.example.com" % tag
         if field["format"] == "scopes":
             return "openid"
+        if field["format"] == "color":
+            return "#336699"
+        if field["format"] == "date-time":
+            return format_time(now())
         text = "Probe " + tag
         return text[:field["maxLength"]] if field["maxLength"] else text
     if kind == "integer":

@@ -94,6 +94,7 @@ class IsolationMatrixTest(harness.ApiTest):
             ids["releaseId"] = src.release_id
         if "ruleId" in case.params:
             ids["ruleId"] = src.rule_id
+        ids.update({k: v for k, v in route_matrix.site_ids(src).items() if k in case.params})
         return ids
 
     def random_ids(self, case, keep=()):
@@ -284,6 +285,9 @@ class IsolationMatrixTest(harness.ApiTest):
         elif case.path.endswith("/iam/providers/{id}"):
             ids["tenantId"] = harness.new_tenant(self.server, caller.token)["id"]
             ids["id"] = route_matrix.iam_provider(self.server, caller.token, ids["tenantId"])
+        elif case.params and case.params[-1] in ("siteId", "postId", "domainId"):
+            site_id, _, post_id, domain_id = route_matrix.plant_site(self.server, self.a.id)
+            ids.update(siteId=site_id, postId=post_id, domainId=domain_id)
         else:
             self.fail("%s: the isolation matrix does not know how to call it without lasting effect" % case)
         resp = self.call(case, ids, token=token)
