@@ -292,6 +292,7 @@ stop:
     log_buffer_stop();
     token_usage_stop(app->usage);
     usage_stop();
+    sites_stop();
     ratelimit_free(app->login_limit);
     ratelimit_free(app->login_backoff);
     revcache_free(app->status_cache);

@@ -11,6 +11,7 @@
 #include "core/buf.h"
 #include "core/clock.h"
 #include "core/fnv.h"
+#include "core/revcache.h"
 #include "sites/markdown.h"
 #include "sites/sites.h"
 #include "sites/usage.h"
@@ -32,6 +33,14 @@ struct site_view {
     char now[TIMESTAMP_SIZE];
     uint64_t etag;                 /* of everything the page shows */
     char modified[TIMESTAMP_SIZE]; /* the newest change it shows */
+    const char *key;               /* in the page cache (sites.h): "d" (on a domain) or "s", and the path */
+    int64_t revision;              /* sites_revision() before anything was read */
+};
+
+/* What the validators need; a cached page keeps it in its first line (etag, modified, tenant, content type). */
+struct page_meta {
+    char etag[24], modified[TIMESTAMP_SIZE], tenant[UUID_SIZE];
+    bool preview;
 };
 
 static char *col_dup(struct request *req, struct store_stmt *st, int i)
@@ -74,7 +83,6 @@ static enum err_code view_load(struct request *req, struct store_conn *db, bool 
     bool drafts = false;
     int rc;
 
-    memset(v, 0, sizeof *v);
     clock_now(v->now);
     if (!site_slug_valid(slug))
         return err_set(err, ERR_NOT_FOUND, "not found");
@@ -119,48 +127,105 @@ static void http_date(const char *ts, char out[40])
     strftime(out, 40, "%a, %d %b %Y %H:%M:%S GMT", &tm);
 }
 
-/* The validators, and whether the client's copy is current (then the answer is a 304). */
-static bool view_current(struct request *req, const struct site_view *v)
+/* The validators and the other headers of a page, and whether the client's copy is current (then the answer is a 304). */
+static bool page_current(struct request *req, const struct page_meta *m)
 {
-    char etag[24], date[40];
+    char date[40];
     const char *inm = request_header(req, "If-None-Match"), *ims = request_header(req, "If-Modified-Since");
 
-    snprintf(etag, sizeof etag, "\"%016llx\"", (unsigned long long)v->etag);
-    response_header(req, "ETag", etag);
-    if (v->modified[0]) {
-        http_date(v->modified, date);
+    response_header(req, "ETag", m->etag);
+    if (m->modified[0]) {
+        http_date(m->modified, date);
         response_header(req, "Last-Modified", date);
     }
-    response_header(req, "Cache-Control", v->preview ? "private, no-store" : "no-cache");
+    response_header(req, "Cache-Control", m->preview ? "private, no-store" : "no-cache");
     response_header(req, "Content-Security-Policy", csp);
     response_header(req, "Referrer-Policy", "no-referrer");
     response_header(req, "X-Frame-Options", "DENY");
-    usage_count(v->tenant, USAGE_PAGE_VIEWS, 1);
+    usage_count(m->tenant, USAGE_PAGE_VIEWS, 1);
     if (inm)
-        return etag_matches(inm, etag);
-    if (ims && v->modified[0]) {
+        return etag_matches(inm, m->etag);
+    if (ims && m->modified[0]) {
         struct tm tm = {0};
         int64_t ms = 0;
         const char *end = strptime(ims, "%a, %d %b %Y %H:%M:%S GMT", &tm);
-        clock_parse(v->modified, &ms);
+        clock_parse(m->modified, &ms);
         return end && *end == '\0' && ms / 1000 <= (int64_t)timegm(&tm);
     }
     return false;
 }
 
-/* Sends b (or a 500 when its cap was reached) as the page. */
-static enum err_code page_send(struct request *req, struct buf *b, bool failed, const char *type, struct err *err)
+static void view_meta(const struct site_view *v, struct page_meta *m)
 {
-    char *body;
+    snprintf(m->etag, sizeof m->etag, "\"%016llx\"", (unsigned long long)v->etag);
+    snprintf(m->modified, sizeof m->modified, "%s", v->modified);
+    snprintf(m->tenant, sizeof m->tenant, "%s", v->tenant);
+    m->preview = v->preview;
+}
+
+/* The view's validators: true when the client's copy is current (then it has its 304). */
+static bool view_current(struct request *req, const struct site_view *v)
+{
+    struct page_meta m;
+
+    view_meta(v, &m);
+    if (!page_current(req, &m))
+        return false;
+    response_empty(req, 304);
+    return true;
+}
+
+/*
+ * Before anything is read: the page's key and revision in the cache, and,
+ * when the cache has the public page at this revision, the answer from it
+ * (true). Previews are never cached.
+ */
+static bool page_cached(struct request *req, bool preview, struct site_view *v)
+{
+    char own[SITE_SLUG_MAX + 1], *text, *tab[3], *nl;
+    struct page_meta m = {0};
+    size_t len;
+
+    v->revision = sites_revision();
+    v->key = arena_printf(req->arena, "%c%s", sites_host_site(req, own) && strcmp(own, request_param(req, "slug")) == 0 ? 'd' : 's',
+                          req->path);
+    if (preview || !(text = revcache_get(sites_pages(), v->key, v->revision, req->arena, &len)))
+        return false;
+    if (!(tab[0] = strchr(text, '\t')) || !(tab[1] = strchr(tab[0] + 1, '\t')) || !(tab[2] = strchr(tab[1] + 1, '\t')) ||
+        !(nl = strchr(tab[2] + 1, '\n')))
+        return false;
+    *tab[0] = *tab[1] = *tab[2] = *nl = '\0';
+    snprintf(m.etag, sizeof m.etag, "%s", text);
+    snprintf(m.modified, sizeof m.modified, "%s", tab[0] + 1);
+    snprintf(m.tenant, sizeof m.tenant, "%s", tab[1] + 1);
+    if (page_current(req, &m))
+        response_empty(req, 304);
+    else
+        response_static(req, 200, tab[2] + 1, nl + 1, len - (size_t)(nl + 1 - text));
+    return true;
+}
+
+/* Sends b (or a 500 when its cap was reached) as the page, and keeps a public one in the cache. */
+static enum err_code page_send(struct request *req, const struct site_view *v, struct buf *b, bool failed, const char *type,
+                               struct err *err)
+{
+    struct page_meta m;
+    char *text;
+    int head;
 
     if (failed) {
         buf_free(b);
         return err_set(err, ERR_INTERNAL, "the page is larger than %u bytes", PAGE_CAP);
     }
-    body = arena_alloc(req->arena, b->len + 1);
-    memcpy(body, b->data ? b->data : "", b->len);
-    body[b->len] = '\0';
-    response_static(req, 200, type, body, b->len);
+    view_meta(v, &m);
+    text = arena_printf(req->arena, "%s\t%s\t%s\t%s\n", m.etag, m.modified, m.tenant, type);
+    head = (int)strlen(text);
+    text = memcpy(arena_alloc(req->arena, (size_t)head + b->len + 1), text, (size_t)head);
+    memcpy(text + head, b->data ? b->data : "", b->len);
+    text[(size_t)head + b->len] = '\0';
+    if (!v->preview)
+        revcache_put(sites_pages(), v->key, v->revision, text, (size_t)head + b->len);
+    response_static(req, 200, type, text + head, b->len);
     buf_free(b);
     return ERR_OK;
 }
@@ -251,17 +316,17 @@ static int posts_read(struct request *req, struct store_conn *db, struct site_vi
 static enum err_code page_index(struct request *req, bool preview, struct err *err)
 {
     struct listed posts[INDEX_POSTS];
-    struct site_view v;
+    struct site_view v = {0};
     struct store_conn *db;
     struct buf b;
     int n, bad;
 
+    if (page_cached(req, preview, &v))
+        return ERR_OK;
     if (request_db(req, &db, err) || view_load(req, db, preview, &v, err) || (n = posts_read(req, db, &v, false, posts, err)) < 0)
         return err->code;
-    if (view_current(req, &v)) {
-        response_empty(req, 304);
+    if (view_current(req, &v))
         return ERR_OK;
-    }
     buf_init(&b, PAGE_CAP);
     bad = page_head(&b, &v, NULL) | buf_appends(&b, "<h1>") | html_escape(&b, v.title) | buf_appends(&b, "</h1>");
     if (n == 0)
@@ -272,13 +337,13 @@ static enum err_code page_index(struct request *req, bool preview, struct err *e
                buf_appends(&b, "</article>\n");
     }
     bad |= page_foot(&b, &v);
-    return page_send(req, &b, bad != 0, "text/html; charset=utf-8", err);
+    return page_send(req, &v, &b, bad != 0, "text/html; charset=utf-8", err);
 }
 
 static enum err_code page_post(struct request *req, bool preview, struct err *err)
 {
     const char *slug = request_param(req, "postSlug");
-    struct site_view v;
+    struct site_view v = {0};
     struct store_conn *db;
     struct store_stmt *st;
     struct listed p = {0};
@@ -286,6 +351,8 @@ static enum err_code page_post(struct request *req, bool preview, struct err *er
     char *html;
     int rc, bad;
 
+    if (page_cached(req, preview, &v))
+        return ERR_OK;
     if (request_db(req, &db, err) || view_load(req, db, preview, &v, err))
         return err->code;
     if (!post_slug_valid(slug))
@@ -311,17 +378,15 @@ static enum err_code page_post(struct request *req, bool preview, struct err *er
     store_finish(st);
     if (rc <= 0)
         return rc == 0 ? err_set(err, ERR_NOT_FOUND, "not found") : err->code;
-    if (view_current(req, &v)) {
-        response_empty(req, 304);
+    if (view_current(req, &v))
         return ERR_OK;
-    }
     buf_init(&b, PAGE_CAP);
     bad = page_head(&b, &v, p.title) | buf_appends(&b, "<article><h1>") | html_escape(&b, p.title) | buf_appends(&b, "</h1>") |
           post_meta(&b, p.status, p.published_at, v.now);
     html = markdown_html(p.body, strlen(p.body));
     bad |= buf_appends(&b, html ? html : "") | buf_appends(&b, "</article>\n") | page_foot(&b, &v);
     free(html);
-    return page_send(req, &b, bad != 0, "text/html; charset=utf-8", err);
+    return page_send(req, &v, &b, bad != 0, "text/html; charset=utf-8", err);
 }
 
 enum err_code site_page_index(struct request *req, struct err *err)
@@ -347,17 +412,17 @@ enum err_code site_page_preview_post(struct request *req, struct err *err)
 enum err_code site_page_feed(struct request *req, struct err *err)
 {
     struct listed posts[INDEX_POSTS];
-    struct site_view v;
+    struct site_view v = {0};
     struct store_conn *db;
     struct buf b;
     int n, bad;
 
+    if (page_cached(req, false, &v))
+        return ERR_OK;
     if (request_db(req, &db, err) || view_load(req, db, false, &v, err) || (n = posts_read(req, db, &v, true, posts, err)) < 0)
         return err->code;
-    if (view_current(req, &v)) {
-        response_empty(req, 304);
+    if (view_current(req, &v))
         return ERR_OK;
-    }
     buf_init(&b, PAGE_CAP);
     bad = buf_appends(&b, "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<feed xmlns=\"http://www.w3.org/2005/Atom\"><title>") |
           html_escape(&b, v.title) |
@@ -379,5 +444,5 @@ enum err_code site_page_feed(struct request *req, struct err *err)
         free(html);
     }
     bad |= buf_appends(&b, "</feed>\n");
-    return page_send(req, &b, bad != 0, "application/atom+xml; charset=utf-8", err);
+    return page_send(req, &v, &b, bad != 0, "application/atom+xml; charset=utf-8", err);
 }

@@ -3,17 +3,43 @@
 
 #include <ctype.h>
 #include <pthread.h>
+#include <stdatomic.h>
 
 #include "core/clock.h"
 #include "core/fnv.h"
 #include "core/rand.h"
+#include "core/revcache.h"
 #include "sites/usage.h"
 
 static struct sites_env env;
+static struct revcache *pages;
+static atomic_int_fast64_t generation;
 
 void sites_start(const struct sites_env *e)
 {
     env = *e;
+    pages = revcache_new(1024);
+}
+
+void sites_stop(void)
+{
+    revcache_free(pages);
+    pages = NULL;
+}
+
+struct revcache *sites_pages(void)
+{
+    return pages;
+}
+
+int64_t sites_revision(void)
+{
+    return (atomic_load(&generation) << 32) | ((clock_now_ms() / 1000) & 0xffffffff);
+}
+
+void sites_changed(void)
+{
+    atomic_fetch_add(&generation, 1);
 }
 
 const struct sites_env *sites(void)
@@ -286,6 +312,7 @@ enum err_code sites_post_from_release(struct store_conn *c, const char *tenant_i
         if (made)
             (*made)++;
     }
+    sites_changed();
 out:
     json_decref(targets);
     return err->code;

@@ -18,9 +18,20 @@ struct sites_env {
     const char *check_address;        /* SLIPWAY_DOMAIN_CHECK_ADDRESS: where checks connect instead of the domain, or "" */
 };
 
-/* Called once at start-up, before the routes serve. */
+/* Called once at start-up, before the routes serve; sites_stop once nothing serves any more. */
 void sites_start(const struct sites_env *env);
+void sites_stop(void);
 const struct sites_env *sites(void);
+
+/*
+ * Public pages are kept, rendered, in a per-process cache (struct revcache)
+ * valid at one revision: sites_revision() changes every second and at each
+ * sites_changed() (every write of this module in this process), so a page
+ * is at most a second old in another process and never in this one.
+ */
+struct revcache *sites_pages(void);
+int64_t sites_revision(void);
+void sites_changed(void);
 
 #define SITE_SLUG_MAX 63
 #define POST_SLUG_MAX 100

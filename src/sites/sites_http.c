@@ -150,7 +150,10 @@ static enum err_code write_body(struct store_conn *c, void *ctx, struct err *err
 
 static enum err_code write_audited(struct store_conn *db, struct write *w, struct err *err)
 {
-    return tenant_tx(db, tenant_of(w->req), write_body, w, err);
+    if (tenant_tx(db, tenant_of(w->req), write_body, w, err))
+        return err->code;
+    sites_changed(); /* this process's cached pages are old now */
+    return ERR_OK;
 }
 
 /* A statement that must change exactly one row (else ERR_NOT_FOUND): the ctx of run_one. */
@@ -949,13 +952,11 @@ static bool query_day(const struct request *req, const char *name, const char *d
     char ts[TIMESTAMP_SIZE];
     int64_t ms;
 
-    if (!v) {
-        snprintf(out, 11, "%s", dflt);
-        return true;
-    }
-    if (strlen(v) != 10 || snprintf(ts, sizeof ts, "%sT00:00:00.000Z", v) != 24 || clock_parse(ts, &ms))
+    if (!v)
+        v = dflt;
+    else if (strlen(v) != 10 || snprintf(ts, sizeof ts, "%.10sT00:00:00.000Z", v) != 24 || clock_parse(ts, &ms))
         return false;
-    snprintf(out, 11, "%s", v);
+    snprintf(out, 11, "%.10s", v);
     return true;
 }
 
