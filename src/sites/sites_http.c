@@ -291,12 +291,12 @@ static enum err_code site_insert(struct store_conn *c, void *ctx, struct err *er
     const json_t *body = t->req->body;
     const char *name = json_string_value(json_object_get(body, "name"));
     char now[TIMESTAMP_SIZE];
-    struct stmt s = {.conflict = "another site has this slug"};
+    struct stmt s;
 
     clock_now(now);
-    s.sql = "INSERT INTO sites (id, tenantId, slug, name, createdByAccountId, createdAt, updatedAt) VALUES (?, ?, ?, ?, ?, ?, ?)";
-    s = (struct stmt){.sql = s.sql,
-                      .conflict = s.conflict,
+    s = (struct stmt){.sql = "INSERT INTO sites (id, tenantId, slug, name, createdByAccountId, createdAt, updatedAt) "
+                             "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                      .conflict = "another site has this slug",
                       STMT_ARGS(STORE_TEXT(t->id), STORE_TEXT(tenant_of(t->req)),
                                 STORE_TEXT(json_string_value(json_object_get(body, "slug"))), STORE_TEXT(name),
                                 STORE_TEXT(principal_of(t->req)->account_id), STORE_TIME(now), STORE_TIME(now))};
@@ -328,9 +328,7 @@ enum err_code site_patch(struct request *req, struct err *err)
     const char *slug = json_string_value(json_object_get(req->body, "slug"));
     const char *name = json_string_value(json_object_get(req->body, "name"));
     char now[TIMESTAMP_SIZE];
-    struct stmt s = {.sql = "UPDATE sites SET slug = COALESCE(?, slug), name = COALESCE(?, name), updatedAt = ? WHERE tenantId = ? "
-                            "AND id = ?",
-                     .conflict = "another site has this slug"};
+    struct stmt s;
     struct write w = {.req = req, .fn = run_one, .ctx = &s, .action = "site.update", .target_type = "site", .target_id = id};
     struct store_conn *db;
     json_t *site;
@@ -341,8 +339,9 @@ enum err_code site_patch(struct request *req, struct err *err)
     if (slug_check(req->body, err))
         return err->code;
     clock_now(now);
-    s = (struct stmt){.sql = s.sql,
-                      .conflict = s.conflict,
+    s = (struct stmt){.sql = "UPDATE sites SET slug = COALESCE(?, slug), name = COALESCE(?, name), updatedAt = ? "
+                             "WHERE tenantId = ? AND id = ?",
+                      .conflict = "another site has this slug",
                       STMT_ARGS(STORE_TEXT(slug), STORE_TEXT(name), STORE_TIME(now), STORE_TEXT(tenant_of(req)), STORE_TEXT(id))};
     return write_audited(db, &w, err) ? err->code : site_answer(req, db, id, 200, err);
 }
@@ -381,14 +380,15 @@ static void hosts_forget(json_t *hosts)
 enum err_code site_delete(struct request *req, struct err *err)
 {
     const char *id = request_param(req, "siteId");
-    struct stmt s = {.sql = "DELETE FROM sites WHERE tenantId = ? AND id = ?"};
+    struct stmt s;
     struct write w = {.req = req, .fn = run_one, .ctx = &s, .action = "site.delete", .target_type = "site", .target_id = id};
     struct store_conn *db;
     json_t *hosts;
 
     if (request_db(req, &db, err) || !(hosts = site_hosts(db, tenant_of(req), id, err)))
         return err->code;
-    s = (struct stmt){.sql = s.sql, .conflict = s.conflict, STMT_ARGS(STORE_TEXT(tenant_of(req)), STORE_TEXT(id))};
+    s = (struct stmt){.sql = "DELETE FROM sites WHERE tenantId = ? AND id = ?",
+                      STMT_ARGS(STORE_TEXT(tenant_of(req)), STORE_TEXT(id))};
     if (write_audited(db, &w, err) == ERR_OK)
         response_empty(req, 204);
     hosts_forget(hosts);
@@ -449,30 +449,31 @@ enum err_code site_settings_put(struct request *req, struct err *err)
     const struct schema *sc = &site_settings_schema;
     json_t *apps = field_or_default(req, sc, "apps"), *plats = field_or_default(req, sc, "platforms");
     char now[TIMESTAMP_SIZE], *apps_text, *plats_text;
-    struct stmt s = {.sql =
-                         "UPDATE site_settings SET title = ?, logoUrl = ?, accentColor = ?, apps = ?, platforms = ?, footer = ?, "
-                         "draftsPreviewable = ?, autoPublishNotes = ?, updatedAt = ? WHERE tenantId = ? AND siteId = ?"};
+    struct stmt s;
     struct write w = {
         .req = req, .fn = run_one, .ctx = &s, .action = "site.settings.update", .target_type = "site", .target_id = site};
     struct store_conn *db;
+    json_t *old;
 
+    if (request_db(req, &db, err) || !(old = settings_load(db, tenant_of(req), site, err))) /* 404 whatever the body */
+        return err->code;
+    json_decref(old);
     settings_check(apps, plats, err);
     if (err->ndetails)
         return err_set(err, ERR_INVALID, "invalid site settings");
-    if (request_db(req, &db, err))
-        return err->code;
     apps_text = json_dumps(apps, JSON_COMPACT);
     plats_text = json_dumps(plats, JSON_COMPACT);
     clock_now(now);
-    s = (struct stmt){.sql = s.sql,
-                      .conflict = s.conflict,
-                      STMT_ARGS(STORE_TEXT(json_string_value(json_object_get(req->body, "title"))),
-                                STORE_TEXT(json_string_value(json_object_get(req->body, "logoUrl"))),
-                                STORE_TEXT(json_string_value(field_or_default(req, sc, "accentColor"))), STORE_TEXT(apps_text),
-                                STORE_TEXT(plats_text), STORE_TEXT(json_string_value(json_object_get(req->body, "footer"))),
-                                STORE_BOOL(json_is_true(field_or_default(req, sc, "draftsPreviewable"))),
-                                STORE_BOOL(json_is_true(field_or_default(req, sc, "autoPublishNotes"))), STORE_TIME(now),
-                                STORE_TEXT(tenant_of(req)), STORE_TEXT(site))};
+    s = (struct stmt){
+        .sql = "UPDATE site_settings SET title = ?, logoUrl = ?, accentColor = ?, apps = ?, platforms = ?, "
+               "footer = ?, draftsPreviewable = ?, autoPublishNotes = ?, updatedAt = ? WHERE tenantId = ? AND siteId = ?",
+        STMT_ARGS(STORE_TEXT(json_string_value(json_object_get(req->body, "title"))),
+                  STORE_TEXT(json_string_value(json_object_get(req->body, "logoUrl"))),
+                  STORE_TEXT(json_string_value(field_or_default(req, sc, "accentColor"))), STORE_TEXT(apps_text),
+                  STORE_TEXT(plats_text), STORE_TEXT(json_string_value(json_object_get(req->body, "footer"))),
+                  STORE_BOOL(json_is_true(field_or_default(req, sc, "draftsPreviewable"))),
+                  STORE_BOOL(json_is_true(field_or_default(req, sc, "autoPublishNotes"))), STORE_TIME(now),
+                  STORE_TEXT(tenant_of(req)), STORE_TEXT(site))};
     write_audited(db, &w, err);
     free(apps_text);
     free(plats_text);
