@@ -89,7 +89,7 @@ static enum err_code view_load(struct request *req, struct store_conn *db, bool 
     if (store_select(db,
                      "SELECT s.id, s.tenantId, ss.title, ss.logoUrl, ss.accentColor, ss.footer, ss.draftsPreviewable, s.updatedAt, "
                      "ss.updatedAt FROM sites s JOIN site_settings ss ON ss.siteId = s.id AND ss.tenantId = s.tenantId "
-                     "WHERE s.slug = ?",
+                     "JOIN tenants t ON t.id = s.tenantId WHERE s.slug = ? AND t.deletedAt IS NULL",
                      STORE_ARGS(STORE_TEXT(slug)), &st, err))
         return err->code;
     if ((rc = store_next(st, err)) == 1) {

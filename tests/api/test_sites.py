@@ -6,6 +6,7 @@ against a local challenge server: test_sites_domains.py."""
 
 import datetime
 import email.utils
+import time
 import unittest
 import uuid
 
@@ -128,6 +129,20 @@ class SitesTest(harness.ApiTest):
         self.assert_error(self.api("DELETE", "/sites/%s" % theirs["id"], user=self.org.owner), 404, "not_found")
         self.assertEqual(self.page("/s/%s/theirs" % mine["slug"]).status, 404)
         self.assertNotIn(b"secret", self.page("/s/%s/" % mine["slug"]).raw)
+
+    def test_deleted_tenant_publishes_nothing(self):
+        org = harness.new_org(self.server)
+        site = self.make_site(org)
+        self.expect(self.request("POST", "/api/v1/%s/sites/%s/posts" % (org.id, site["id"]),
+                                 {"title": "x", "slug": "x", "body": "", "status": "PUBLISHED"}, token=org.editor.token), 201)
+        self.assertEqual(self.page("/s/%s/x" % site["slug"]).status, 200)
+        self.expect(self.request("DELETE", "/api/v1/%s" % org.id, token=org.owner.token), 204)
+        # Another process may show its cached copy for up to a second (docs/sites.md); this one's is keyed by the second too.
+        deadline = time.monotonic() + 5
+        while self.page("/s/%s/x" % site["slug"]).status != 404 and time.monotonic() < deadline:
+            time.sleep(0.2)
+        self.assertEqual(self.page("/s/%s/x" % site["slug"]).status, 404)
+        self.assertEqual(self.page("/s/%s/feed.atom" % site["slug"]).status, 404)
 
     # -- public pages -----------------------------------------------------------
 
