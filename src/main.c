@@ -242,7 +242,7 @@ static int serve(struct app *app)
     app->usage = token_usage_start(app->store, app->cfg.token_flush);
     usage_start(app->store, app->cfg.usage_flush);
     sites_start(&(struct sites_env){
-        .store = app->store, .loop = &app->providers, .pool = app->hash_pool, .check_address = app->cfg.domain_check_address});
+        .store = app->store, .loop = &app->providers, .pool = app->hash_pool, .check_address = app->cfg.domain_check});
     log_buffer_start();
     tenancy_start(&(struct tenancy_env){.pw = app->pw,
                                         .hash_pool = app->hash_pool,

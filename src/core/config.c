@@ -42,7 +42,7 @@ const struct config_option config_options[] = {
     {"SLIPWAY_TOKEN_FLUSH", NULL, INT(token_flush, 1, 3600), "30", "seconds between writes of tokens' lastUsedAt"},
     {"SLIPWAY_USAGE_FLUSH", NULL, INT(usage_flush, 1, 3600), "10",
      "seconds between writes of usage counts to tenant_usage (docs/sites.md)"},
-    {"SLIPWAY_DOMAIN_CHECK_ADDRESS", NULL, STR(domain_check_address), "",
+    {"SLIPWAY_DOMAIN_CHECK_ADDRESS", NULL, STR(domain_check), "",
      "http://HOST:PORT a site's domain check connects to instead of the domain (a proxy; tests), with the domain as Host",
      "none: the domain itself"},
     {"SLIPWAY_COOKIE_SECURE", NULL, BOOL(cookie_secure), "false",

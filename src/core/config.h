@@ -50,16 +50,16 @@ struct config {
      */
     char ca_bundle[1024];
     char outbound_allow[512];
-    char domain_check_address[512]; /* SLIPWAY_DOMAIN_CHECK_ADDRESS: where domain checks connect instead, or "" */
-    char public_url[512];           /* SLIPWAY_PUBLIC_URL: where browsers reach slipway (single sign-on's redirect URI), or "" */
-    int outbound_timeout;           /* ms, for providers without a timeout of their own */
-    int reverify_interval;          /* seconds */
-    int job_lease, job_poll_ms;     /* the job queue: seconds, ms */
-    char metrics_listen[128];       /* HOST:PORT of GET /metrics, or "" for none (docs/operations.md) */
-    char metrics_token[256];        /* a bearer token /metrics asks for, or "" */
-    int job_workers;                /* 0 until set: see config_job_workers() */
-    int job_retention;              /* seconds */
-    char test_probe[1024];          /* test runs only: the probe job kind's configuration (jobs/probe.h), or "" */
+    char public_url[512];       /* SLIPWAY_PUBLIC_URL: where browsers reach slipway (single sign-on's redirect URI), or "" */
+    int outbound_timeout;       /* ms, for providers without a timeout of their own */
+    int reverify_interval;      /* seconds */
+    int job_lease, job_poll_ms; /* the job queue: seconds, ms */
+    char metrics_listen[128];   /* HOST:PORT of GET /metrics, or "" for none (docs/operations.md) */
+    char metrics_token[256];    /* a bearer token /metrics asks for, or "" */
+    int job_workers;            /* 0 until set: see config_job_workers() */
+    int job_retention;          /* seconds */
+    char test_probe[1024];      /* test runs only: the probe job kind's configuration (jobs/probe.h), or "" */
+    char domain_check[512];     /* SLIPWAY_DOMAIN_CHECK_ADDRESS: where domain checks connect instead, or "" */
 };
 
 struct config_option {
