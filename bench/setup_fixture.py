@@ -12,6 +12,10 @@
         as the token's account (which becomes their owner) over a few
         keep-alive connections, and prints their ids, one a line. Exits 1 on
         the first answer that is not 201.
+
+    setup_fixture.py site | post
+        prints the post_page case's site, or its published post (about 2.5 KB
+        of Markdown release notes).
 """
 import http.client
 import json
@@ -79,9 +83,28 @@ def tenants(url, token, count, prefix, nconn=4):
     return ids
 
 
+def site():
+    """The post_page case's site (docs/sites.md)."""
+    return {"slug": "bench-notes", "name": "Bench release notes"}
+
+
+def post():
+    """The post_page case's post: about 3 KB of Markdown, published (release notes as a team writes them)."""
+    items = "".join("- Fixed issue #%d: the %s screen no longer freezes when the network drops `mid-sync`.\n"
+                    % (100 + i, ("settings", "login", "upload", "search")[i % 4]) for i in range(24))
+    body = ("## What's new\n\nRelease **1.2.0** brings *offline sync* and a faster start. See the "
+            "[guide](https://example.com/guide) for details.\n\n## Fixes\n\n" + items +
+            "\n## Known issues\n\n> Sync of very large libraries can take a while on first start.\n\n"
+            "```\nadb install app-release.apk\n```\n")
+    return {"title": "Release 1.2.0", "slug": "release-1-2-0", "body": body, "status": "PUBLISHED"}
+
+
 def main(argv):
     if len(argv) == 4 and argv[1] == "body":
         json.dump(body(argv[2], argv[3]), sys.stdout)
+        sys.stdout.write("\n")
+    elif len(argv) == 2 and argv[1] in ("site", "post"):
+        json.dump(site() if argv[1] == "site" else post(), sys.stdout)
         sys.stdout.write("\n")
     elif len(argv) == 6 and argv[1] == "tenants":
         sys.stdout.write("".join(i + "\n" for i in tenants(argv[2], argv[3], int(argv[4]), argv[5])))

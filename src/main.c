@@ -38,6 +38,8 @@
 #include "notify/notify.h"
 #include "deploy/deploy.h"
 #include "deploy/deploy_http.h"
+#include "sites/sites.h"
+#include "sites/usage.h"
 #include "verify/reverify.h"
 #include "verify/verify.h"
 
@@ -255,6 +257,9 @@ static int serve(struct app *app)
     if (probe && probe_enqueue(probe, app->jobs, &err))
         goto stop;
     app->usage = token_usage_start(app->store, app->cfg.token_flush);
+    usage_start(app->store, app->cfg.usage_flush);
+    sites_start(&(struct sites_env){
+        .store = app->store, .loop = &app->providers, .pool = app->hash_pool, .check_address = app->cfg.domain_check});
     log_buffer_start();
     tenancy_start(&(struct tenancy_env){.pw = app->pw,
                                         .hash_pool = app->hash_pool,
@@ -309,6 +314,8 @@ stop:
         server_stop(server);
     log_buffer_stop();
     token_usage_stop(app->usage);
+    usage_stop();
+    sites_stop();
     ratelimit_free(app->login_limit);
     ratelimit_free(app->login_backoff);
     revcache_free(app->status_cache);

@@ -23,6 +23,10 @@
 #include "notify/notify_http.h"
 #include "releases/releases_http.h"
 #include "setup/setup.h"
+#include "sites/pages_http.h"
+#include "sites/sites.h"
+#include "sites/sites_http.h"
+#include "sites/usage.h"
 #include "setup/setup_http.h"
 #include "stores/stores_http.h"
 #include "system/metrics_http.h"
@@ -182,15 +186,48 @@ const struct route routes[] = {
     {"GET", "/api/v1/{tenantId}/deployments/{deploymentId}", ACCESS_VIEWER, NULL, deployment_get},
     {"POST", "/api/v1/{tenantId}/deployments/{deploymentId}/cancel", ACCESS_EDITOR, &deploy_action_schema, deployment_cancel},
     {"GET", "/api/v1/{tenantId}/deployments/{deploymentId}/logs/stream", ACCESS_VIEWER, NULL, deployment_log_stream},
+
+    /* Sites (docs/sites.md): editors write content, owners delete sites and prove domains, viewers read; owners read usage. */
+    {"GET", "/api/v1/{tenantId}/sites", ACCESS_VIEWER, NULL, sites_list},
+    {"POST", "/api/v1/{tenantId}/sites", ACCESS_EDITOR, &site_create_schema, site_create},
+    {"GET", "/api/v1/{tenantId}/sites/{siteId}", ACCESS_VIEWER, NULL, site_get},
+    {"PATCH", "/api/v1/{tenantId}/sites/{siteId}", ACCESS_EDITOR, &site_update_schema, site_patch},
+    {"DELETE", "/api/v1/{tenantId}/sites/{siteId}", ACCESS_OWNER, NULL, site_delete},
+    {"GET", "/api/v1/{tenantId}/sites/{siteId}/settings", ACCESS_VIEWER, NULL, site_settings_get},
+    {"PUT", "/api/v1/{tenantId}/sites/{siteId}/settings", ACCESS_EDITOR, &site_settings_schema, site_settings_put},
+    {"GET", "/api/v1/{tenantId}/sites/{siteId}/posts", ACCESS_VIEWER, NULL, posts_list},
+    {"POST", "/api/v1/{tenantId}/sites/{siteId}/posts", ACCESS_EDITOR, &post_create_schema, post_create},
+    {"GET", "/api/v1/{tenantId}/sites/{siteId}/posts/{postId}", ACCESS_VIEWER, NULL, post_get},
+    {"PATCH", "/api/v1/{tenantId}/sites/{siteId}/posts/{postId}", ACCESS_EDITOR, &post_update_schema, post_patch},
+    {"DELETE", "/api/v1/{tenantId}/sites/{siteId}/posts/{postId}", ACCESS_EDITOR, NULL, post_delete},
+    {"POST", "/api/v1/{tenantId}/sites/{siteId}/posts/{postId}/restore", ACCESS_EDITOR, &site_action_schema, post_restore},
+    {"GET", "/api/v1/{tenantId}/sites/{siteId}/domains", ACCESS_VIEWER, NULL, domains_list},
+    {"POST", "/api/v1/{tenantId}/sites/{siteId}/domains", ACCESS_OWNER, &domain_create_schema, domain_create},
+    {"POST", "/api/v1/{tenantId}/sites/{siteId}/domains/{domainId}/verify", ACCESS_OWNER, &site_action_schema, domain_verify},
+    {"DELETE", "/api/v1/{tenantId}/sites/{siteId}/domains/{domainId}", ACCESS_OWNER, NULL, domain_delete},
+    {"GET", "/api/v1/{tenantId}/usage", ACCESS_OWNER, NULL, usage_get},
+    /* A site's public pages (also on its verified domains: sites_rewrite); drafts only in the members' preview. */
+    {"GET", "/s/{slug:text}", ACCESS_PUBLIC, NULL, site_page_index},
+    {"GET", "/s/{slug:text}/feed.atom", ACCESS_PUBLIC, NULL, site_page_feed},
+    {"GET", "/s/{slug:text}/{postSlug:text}", ACCESS_PUBLIC, NULL, site_page_post},
+    {"GET", "/s/{slug:text}/preview", ACCESS_PUBLIC_OR_ACCOUNT, NULL, site_page_preview_index},
+    {"GET", "/s/{slug:text}/preview/{postSlug:text}", ACCESS_PUBLIC_OR_ACCOUNT, NULL, site_page_preview_post},
 };
 const size_t routes_count = ARRAY_LEN(routes);
 
 enum err_code routes_admit(struct request *req, int access, struct err *err)
 {
-    return access == ACCESS_WEBHOOK ? webhooks_admit(req, err) : auth_admit(req, access, err);
+    if (access == ACCESS_WEBHOOK)
+        return webhooks_admit(req, err);
+    if (auth_admit(req, access, err))
+        return err->code;
+    /* Usage metering (docs/sites.md): a request admitted into a tenant counts for it (in memory; written in batches). */
+    if (req->tenant_id && req->tenant_id[0])
+        usage_count(req->tenant_id, USAGE_API_REQUESTS, 1);
+    return ERR_OK;
 }
 
-const struct server_hooks routes_hooks = {routes_admit};
+const struct server_hooks routes_hooks = {routes_admit, sites_rewrite};
 
 const struct route metrics_routes[] = {
     {"GET", "/metrics", ACCESS_PUBLIC, NULL, metrics_get},

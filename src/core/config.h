@@ -32,6 +32,7 @@ struct config {
     int argon2_memory;          /* KiB */
     int argon2_iterations;      /* passes */
     int token_flush;            /* seconds between lastUsedAt flushes */
+    int usage_flush;            /* seconds between tenant_usage flushes */
     bool cookie_secure;         /* session cookies always Secure (else only behind X-Forwarded-Proto: https) */
     bool migrate;               /* serve: migrate up before serving */
     bool test_tenant_guard;     /* test runs: the store refuses rows of other tenants (store_conn_guard) */
@@ -58,6 +59,7 @@ struct config {
     int job_workers;            /* 0 until set: see config_job_workers() */
     int job_retention;          /* seconds */
     char test_probe[1024];      /* test runs only: the probe job kind's configuration (jobs/probe.h), or "" */
+    char domain_check[512];     /* SLIPWAY_DOMAIN_CHECK_ADDRESS: where domain checks connect instead, or "" */
 };
 
 struct config_option {

@@ -47,6 +47,28 @@ static void json_release(void *p)
     json_decref(p);
 }
 
+/* An If-None-Match list ("a", W/"b", or *) that names etag. */
+bool etag_matches(const char *header, const char *etag)
+{
+    size_t n = strlen(etag);
+
+    if (!header)
+        return false;
+    for (const char *p = header; *p;) {
+        while (*p == ' ' || *p == ',')
+            p++;
+        if (*p == '*')
+            return true;
+        if (strncmp(p, "W/", 2) == 0)
+            p += 2;
+        if (strncmp(p, etag, n) == 0 && (p[n] == '\0' || p[n] == ',' || p[n] == ' '))
+            return true;
+        while (*p && *p != ',')
+            p++;
+    }
+    return false;
+}
+
 json_t *json_text_or_null(const char *s)
 {
     return s ? json_string(s) : json_null();

@@ -117,6 +117,9 @@ void request_resume(struct request *req);
 
 enum err_code request_defer(struct request *req, struct workpool *pool, void (*fn)(struct request *req), struct err *err);
 
+/* Whether an If-None-Match header (a list of "a", W/"b", or *; may be NULL) names etag (quoted). */
+bool etag_matches(const char *header, const char *etag);
+
 /* json_string(s), or json null for NULL. Caller owns. */
 json_t *json_text_or_null(const char *s);
 

@@ -163,6 +163,8 @@ static enum err_code route_request(struct server *s, struct request *req, struct
     struct route_match m;
     const struct route *rt;
 
+    if (s->hooks.rewrite)
+        s->hooks.rewrite(req);
     switch (router_match(s->router, req->arena, req->method, req->path, &m)) {
     case ERR_OK:
         break;

@@ -23,6 +23,12 @@ struct server_hooks {
      * anything else is the answer (ERR_UNAUTHENTICATED, ERR_NOT_FOUND, ...).
      */
     enum err_code (*admit)(struct request *req, int access, struct err *err);
+    /*
+     * May be NULL. Runs before routing, with the request's head: may point
+     * req->path at another path (allocated from req->arena), which is then
+     * routed instead (a custom domain's pages: the Host header's).
+     */
+    void (*rewrite)(struct request *req);
 };
 
 struct server_options {

@@ -23,28 +23,6 @@ static const struct ui_asset *ui_asset_find(const char *name)
     return NULL;
 }
 
-/* An If-None-Match list ("a", W/"b", or *) that names etag. */
-static bool etag_matches(const char *header, const char *etag)
-{
-    size_t n = strlen(etag);
-
-    if (!header)
-        return false;
-    for (const char *p = header; *p;) {
-        while (*p == ' ' || *p == ',')
-            p++;
-        if (*p == '*')
-            return true;
-        if (strncmp(p, "W/", 2) == 0)
-            p += 2;
-        if (strncmp(p, etag, n) == 0 && (p[n] == '\0' || p[n] == ',' || p[n] == ' '))
-            return true;
-        while (*p && *p != ',')
-            p++;
-    }
-    return false;
-}
-
 static enum err_code ui_send(struct request *req, const struct ui_asset *asset)
 {
     response_header(req, "Content-Security-Policy", csp);

@@ -179,6 +179,10 @@ def sample_value(field):
             return "probe-" + tag
         if field["format"] == "ssh-fingerprint":
             return "SHA256:" + tag * 5 + "abc"
+        if field["format"] == "color":
+            return "#336699"
+        if field["format"] == "date-time":
+            return format_time(now())
         text = "Probe " + tag
         return text[:field["maxLength"]] if field["maxLength"] else text
     if kind == "integer":

@@ -193,13 +193,39 @@ def plant_deploy(server, tenant_id, deployment=True):
     return host_id, script_id, deployment_id
 
 
+def plant_site(server, tenant_id):
+    """A site of the tenant with settings, a published post ("hello") and a pending domain, written to the database:
+    (site id, its slug, post id, domain id)."""
+    site_id, post_id, domain_id = str(uuid.uuid4()), str(uuid.uuid4()), str(uuid.uuid4())
+    slug, now = "site-" + site_id[:8], harness.format_time(harness.now())
+    fx.db_execute(server, "INSERT INTO sites (id, tenantId, slug, name, createdAt, updatedAt) VALUES (?, ?, ?, 'Notes', ?, ?)",
+                  (site_id, tenant_id, slug, now, now))
+    fx.db_execute(server, "INSERT INTO site_settings (siteId, tenantId, title, updatedAt) VALUES (?, ?, 'Notes', ?)",
+                  (site_id, tenant_id, now))
+    fx.db_execute(server, "INSERT INTO posts (id, tenantId, siteId, title, slug, body, status, publishedAt, createdAt, "
+                          "updatedAt) VALUES (?, ?, ?, 'Hello', 'hello', 'Hi', 'PUBLISHED', ?, ?, ?)",
+                  (post_id, tenant_id, site_id, now, now, now))
+    fx.db_execute(server, "INSERT INTO domains (id, tenantId, siteId, hostName, status, challengeToken, createdAt, updatedAt) "
+                          "VALUES (?, ?, ?, ?, 'PENDING', 'token', ?, ?)",
+                  (domain_id, tenant_id, site_id, "%s.example.test" % slug, now, now))
+    return site_id, slug, post_id, domain_id
+
+
+def planted_ids(org):
+    """The path values of what plant_all planted in org, by parameter name (a case takes those it has)."""
+    return {"submissionId": org.submission_id, "endpointId": org.endpoint_id, "hostId": org.host_id,
+            "scriptId": org.script_id, "deploymentId": org.deployment_id, "siteId": org.site_id, "postId": org.post_id,
+            "domainId": org.domain_id, "slug": org.site_slug, "postSlug": "hello"}
+
+
 def org_with_integrations(server, types):
     """harness.new_org's fresh tenant (owner, editor, viewer) with an integration of each of types ({type:
     category}, the catalog's order): org.by_type[type], and org.by_category[category] (its first type's),
     a pending invitation: org.invitation, a release (plant_release): org.release_id, its store submission
     (plant_submission): org.submission_id, an identity provider: org.iam_provider_id, a notification rule
-    (plant_rule): org.rule_id, an outbound webhook endpoint: org.endpoint_id, and a host, a script and a
-    deployment (plant_deploy): org.host_id, org.script_id, org.deployment_id."""
+    (plant_rule): org.rule_id, an outbound webhook endpoint: org.endpoint_id, a host, a script and a
+    deployment (plant_deploy): org.host_id, org.script_id, org.deployment_id, and a site with a post and a
+    domain (plant_site): org.site_id, org.site_slug, org.post_id, org.domain_id."""
     org = harness.new_org(server)
     org.by_type, org.by_category = {}, {}
     make = _maker(server, org.owner.token, org.id, types, org.by_type)
@@ -212,15 +238,16 @@ def org_with_integrations(server, types):
     org.rule_id = plant_rule(server, org.id, org.by_category["communication"]["id"])
     org.endpoint_id = endpoint(server, org.owner.token, org.id)
     org.host_id, org.script_id, org.deployment_id = plant_deploy(server, org.id)
+    org.site_id, org.site_slug, org.post_id, org.domain_id = plant_site(server, org.id)
     return org
 
 
 def integration_markers(org):
     """Names and ids of org's integrations, its release's, its sign-on provider's, its notification rule's and its
-    webhook endpoint's: none
-    may show in an answer to another tenant."""
+    webhook endpoint's, its site's domain: none may show in an answer to another tenant (its site and posts are
+    public: their pages show them)."""
     out = {org.release_id, org.submission_id, org.iam_provider_id, org.rule_id, org.endpoint_id, org.host_id,
-           org.script_id, org.deployment_id}
+           org.script_id, org.deployment_id, org.domain_id}
     for integ in org.by_type.values():
         out |= {integ["id"], integ["displayName"]}
     return out

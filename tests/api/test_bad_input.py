@@ -116,8 +116,8 @@ class BadInputTest(harness.ApiTest):
         rows = {}
         url = harness.database_url(cls.server.database_path())
         for table in dbclient.tables(url):
-            if table == "audit_logs" or table.startswith("schema_migrations"):
-                continue  # the trail records refusals too; migrations are not tenant data
+            if table in ("audit_logs", "tenant_usage") or table.startswith("schema_migrations"):
+                continue  # the trail records refusals too, and usage counts them; migrations are not tenant data
             columns = [c.lower() for c in dbclient.query(url, "SELECT * FROM %s WHERE 1 = 0" % table)[0]]
             keep = ", ".join(c for c in columns if c not in ("lastusedat", "lastloginat"))
             if table == "tenants":
@@ -164,13 +164,7 @@ class BadInputTest(harness.ApiTest):
             ids["releaseId"] = org.release_id
         if "ruleId" in case.params:
             ids["ruleId"] = org.rule_id
-        if "submissionId" in case.params:
-            ids["submissionId"] = org.submission_id
-        if "endpointId" in case.params:
-            ids["endpointId"] = org.endpoint_id
-        for param in ("hostId", "scriptId", "deploymentId"):
-            if param in case.params:
-                ids[param] = getattr(org, param[:-2] + "_id")
+        ids.update({k: v for k, v in route_matrix.planted_ids(org).items() if k in case.params})
         ids.update(override)
         missing = [p for p in case.params if p not in ids]
         if missing:

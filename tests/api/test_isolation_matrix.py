@@ -94,13 +94,7 @@ class IsolationMatrixTest(harness.ApiTest):
             ids["releaseId"] = src.release_id
         if "ruleId" in case.params:
             ids["ruleId"] = src.rule_id
-        if "submissionId" in case.params:
-            ids["submissionId"] = src.submission_id
-        if "endpointId" in case.params:
-            ids["endpointId"] = src.endpoint_id
-        for param in ("hostId", "scriptId", "deploymentId"):
-            if param in case.params:
-                ids[param] = getattr(src, param[:-2] + "_id")
+        ids.update({k: v for k, v in route_matrix.planted_ids(src).items() if k in case.params})
         return ids
 
     def random_ids(self, case, keep=()):
@@ -296,6 +290,9 @@ class IsolationMatrixTest(harness.ApiTest):
         elif case.path.endswith("/iam/providers/{id}"):
             ids["tenantId"] = harness.new_tenant(self.server, caller.token)["id"]
             ids["id"] = route_matrix.iam_provider(self.server, caller.token, ids["tenantId"])
+        elif case.params and case.params[-1] in ("siteId", "postId", "domainId"):
+            site_id, _, post_id, domain_id = route_matrix.plant_site(self.server, self.a.id)
+            ids.update(siteId=site_id, postId=post_id, domainId=domain_id)
         else:
             self.fail("%s: the isolation matrix does not know how to call it without lasting effect" % case)
         resp = self.call(case, ids, token=token)

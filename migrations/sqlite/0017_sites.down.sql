@@ -1,0 +1,5 @@
+DROP TABLE IF EXISTS tenant_usage;
+DROP TABLE IF EXISTS posts;
+DROP TABLE IF EXISTS domains;
+DROP TABLE IF EXISTS site_settings;
+DROP TABLE IF EXISTS sites;

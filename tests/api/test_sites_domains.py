@@ -1,0 +1,129 @@
+"""Custom domains (docs/sites.md): proven against a local challenge server (SLIPWAY_DOMAIN_CHECK_ADDRESS stands for
+the domain, which the check names in Host; loopback is allowed to the outbound guard as in the other fake-backed
+tests), then served by the Host header on the same listener: the index, posts and feed, nothing of another tenant,
+the API still the API; a wrong token, an unknown host and a removed domain are not served."""
+
+import http.server
+import threading
+import unittest
+import uuid
+
+import harness
+
+
+class Challenges(http.server.ThreadingHTTPServer):
+    """Answers GET /.well-known/slipway-challenge/{token} with the token published for the request's Host."""
+
+    def __init__(self):
+        super().__init__(("127.0.0.1", 0), ChallengeHandler)
+        self.published = {}  # host -> token
+        self.seen = []  # (host, path)
+
+
+class ChallengeHandler(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):
+        host = self.headers.get("Host", "")
+        self.server.seen.append((host, self.path))
+        token = self.server.published.get(host)
+        if token is None or self.path != "/.well-known/slipway-challenge/" + token:
+            self.send_response(404)
+            self.end_headers()
+            return
+        body = (token + "\n").encode()
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+
+class DomainsTest(harness.ApiTest):
+    @classmethod
+    def setUpClass(cls):
+        cls.challenges = Challenges()
+        threading.Thread(target=cls.challenges.serve_forever, daemon=True).start()
+        cls.server_env = {"SLIPWAY_OUTBOUND_ALLOW": "127.0.0.0/8",
+                          "SLIPWAY_DOMAIN_CHECK_ADDRESS": "http://127.0.0.1:%d" % cls.challenges.server_address[1]}
+        super().setUpClass()
+        cls.org = harness.new_org(cls.server)
+        cls.other = harness.new_org(cls.server)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.challenges.shutdown()
+        cls.challenges.server_close()
+        super().tearDownClass()
+
+    def site(self, org, title):
+        site = self.expect(self.request("POST", "/api/v1/%s/sites" % org.id,
+                                        {"slug": "s-" + uuid.uuid4().hex[:10], "name": title}, token=org.editor.token), 201)
+        self.expect(self.request("POST", "/api/v1/%s/sites/%s/posts" % (org.id, site["id"]),
+                                 {"title": title + " post", "slug": "hello", "body": "Hi from " + title,
+                                  "status": "PUBLISHED"}, token=org.editor.token), 201)
+        return site
+
+    def add_domain(self, org, site, publish=True):
+        host = "notes-%s.example.test" % uuid.uuid4().hex[:8]
+        domain = self.expect(self.request("POST", "/api/v1/%s/sites/%s/domains" % (org.id, site["id"]),
+                                          {"hostName": host}, token=org.owner.token), 201)
+        if publish:
+            self.challenges.published[host] = domain["challengeToken"]
+        return domain
+
+    def verify(self, org, site, domain):
+        return self.expect(self.request("POST", "/api/v1/%s/sites/%s/domains/%s/verify" % (org.id, site["id"], domain["id"]),
+                                        token=org.owner.token), 200)
+
+    def test_verified_domain_serves_its_site_only(self):
+        mine, theirs = self.site(self.org, "Mine"), self.site(self.other, "Theirs")
+        domain = self.add_domain(self.org, mine)
+        host = domain["hostName"]
+        checked = self.verify(self.org, mine, domain)
+        self.assertEqual(checked["status"], "VERIFIED", checked)
+        self.assertTrue(checked["verifiedAt"])
+        self.assertIsNone(checked["lastError"])
+        self.assertIn((host, "/.well-known/slipway-challenge/" + domain["challengeToken"]), self.challenges.seen)
+        index = self.request("GET", "/", headers={"Host": host})
+        self.assertEqual(index.status, 200)
+        self.assertIn(b"Mine post", index.raw)
+        self.assertIn(b'href="/hello"', index.raw)  # links on the domain carry no /s/{slug}
+        self.assertNotIn(b"Theirs", index.raw)
+        self.assertIn(b"Hi from Mine", self.request("GET", "/hello", headers={"Host": host + ":8080"}).raw)
+        self.assertEqual(self.request("GET", "/feed.atom", headers={"Host": host.upper()}).status, 200)
+        # Another tenant's site, by its slug, is not reachable through this domain; nor is the UI.
+        self.assertEqual(self.request("GET", "/s/%s/hello" % theirs["slug"], headers={"Host": host}).status, 404)
+        self.assertEqual(self.request("GET", "/ui/app.js", headers={"Host": host}).status, 404)
+        # The API answers on every host name.
+        self.expect(self.request("GET", "/api/v1/%s/sites" % self.org.id, token=self.org.viewer.token,
+                                 headers={"Host": host}), 200)
+        # A host no domain has is the ordinary server; a removed domain stops serving at once.
+        self.assertNotIn(b"Mine post", self.request("GET", "/", headers={"Host": "unknown.example.test"}).raw)
+        self.expect(self.request("DELETE", "/api/v1/%s/sites/%s/domains/%s" % (self.org.id, mine["id"], domain["id"]),
+                                 token=self.org.owner.token), 204)
+        self.assertNotIn(b"Mine post", self.request("GET", "/", headers={"Host": host}).raw)
+
+    def test_wrong_or_missing_token_fails(self):
+        site = self.site(self.org, "Unproven")
+        domain = self.add_domain(self.org, site, publish=False)
+        checked = self.verify(self.org, site, domain)
+        self.assertEqual(checked["status"], "FAILED")
+        self.assertIn("404", checked["lastError"])
+        self.challenges.published[domain["hostName"]] = "not-the-token"
+        checked = self.verify(self.org, site, domain)
+        self.assertEqual(checked["status"], "FAILED")
+        self.assertIsNone(checked["verifiedAt"])
+        self.assertNotIn(b"Unproven post", self.request("GET", "/", headers={"Host": domain["hostName"]}).raw)
+        # Only owners prove domains, and only their tenant's.
+        self.assert_error(self.request("POST", "/api/v1/%s/sites/%s/domains/%s/verify" % (self.org.id, site["id"], domain["id"]),
+                                       token=self.org.editor.token), 404, "not_found")
+        self.assert_error(self.request("POST", "/api/v1/%s/sites/%s/domains/%s/verify" % (self.other.id, site["id"], domain["id"]),
+                                       token=self.other.owner.token), 404, "not_found")
+        audit = self.expect(self.request("GET", "/api/v1/%s/audit-logs?action=domain.verify" % self.org.id,
+                                         token=self.org.owner.token), 200)
+        self.assertEqual(len([a for a in audit["items"] if a["targetId"] == domain["id"]]), 2, audit)
+
+
+if __name__ == "__main__":
+    unittest.main()
