@@ -39,6 +39,34 @@ bool release_template(const char *template, const char *version, int candidate, 
     return true;
 }
 
+enum err_code release_names_of(struct store_conn *c, const char *tenant, const char *release, int candidate, char *branch,
+                               char *tag, char *final, struct err *err)
+{
+    struct store_stmt *st;
+    char version[128] = "", name[256] = "", tpl[2][256] = {"", ""};
+    int rc;
+
+    if (store_select(
+            c,
+            "SELECT r.version, r.releaseBranch, COALESCE(r.candidateTagTemplate, f.candidateTagTemplate, 'v{version}-rc.{n}'), "
+            "COALESCE(r.finalTagTemplate, f.finalTagTemplate, 'v{version}') FROM releases r "
+            "LEFT JOIN release_configs f ON f.tenantId = r.tenantId WHERE r.tenantId = ? AND r.id = ?",
+            STORE_ARGS(STORE_TEXT(tenant), STORE_TEXT(release)), &st, err))
+        return err->code;
+    rc = store_next(st, err);
+    if (rc == 1)
+        release_cols(st, 0, version, sizeof version, name, sizeof name, tpl[0], sizeof tpl[0], tpl[1], sizeof tpl[1], NULL);
+    store_finish(st);
+    if (rc <= 0)
+        return rc < 0 ? err->code : err_set(err, ERR_NOT_FOUND, "not found");
+    if (branch)
+        snprintf(branch, 256, "%s", name);
+    if ((tag && !release_template(tpl[0], version, candidate, tag, 256)) ||
+        (final && !release_template(tpl[1], version, 0, final, 256)))
+        return err_set(err, ERR_CONFLICT, "the release's tag template makes a name that is too long");
+    return ERR_OK;
+}
+
 /* digits, at least one, no leading zero unless "0"; *s moved past them. */
 static bool number(const char **s)
 {
@@ -212,8 +240,11 @@ static enum err_code record_body(struct store_conn *c, void *ctx, struct err *er
     if (strcmp(r->step, "create-branch") == 0)
         return store_run(c, "UPDATE releases SET branchCommit = ?, updatedAt = ? WHERE tenantId = ? AND id = ?",
                          STORE_ARGS(STORE_TEXT(r->sha), STORE_TIME(now), STORE_TEXT(tenant), STORE_TEXT(r->release)), NULL, err);
-    return store_run(c, "UPDATE releases SET candidateTag = ?, candidateNumber = 1, updatedAt = ? WHERE tenantId = ? AND id = ?",
-                     STORE_ARGS(STORE_TEXT(tag), STORE_TIME(now), STORE_TEXT(tenant), STORE_TEXT(r->release)), NULL, err);
+    return store_run(c,
+                     "UPDATE releases SET candidateTag = ?, candidateNumber = 1, candidateCommit = ?, updatedAt = ? WHERE tenantId "
+                     "= ? AND id = ?",
+                     STORE_ARGS(STORE_TEXT(tag), STORE_TEXT(r->sha), STORE_TIME(now), STORE_TEXT(tenant), STORE_TEXT(r->release)),
+                     NULL, err);
 }
 
 static enum err_code record(const struct release_env *env, struct record *r, struct err *err)

@@ -74,6 +74,14 @@ enum err_code release_builds_settle(struct store_conn *c, const char *tenant, co
 
 /* "{version}" and "{n}" of template filled in, into out (n bytes); false when it does not fit. */
 bool release_template(const char *template, const char *version, int candidate, char *out, size_t n);
+/*
+ * The release's names as it was created: its branch, candidate's tag and final
+ * tag (templates kept on the release; a release made before they were kept
+ * takes the configuration's), each into 256 bytes, any NULL. ERR_NOT_FOUND
+ * for no such release; ERR_CONFLICT for a name that does not fit.
+ */
+enum err_code release_names_of(struct store_conn *c, const char *tenant, const char *release, int candidate, char *branch,
+                               char *tag, char *final, struct err *err);
 /* NULL when version is one of scheme ("SEMVER": 1.2.3[-pre], "CALVER": 2026.12[.3]); else what is wrong. */
 const char *release_version_problem(const char *scheme, const char *version);
 

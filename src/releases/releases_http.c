@@ -284,14 +284,38 @@ enum err_code release_config_put(struct request *req, struct err *err)
 
 #define RELEASE_COLUMNS                                                                                                            \
     "id, tenantId, version, releaseType, platforms, status, resumeStatus, statusReason, scmIntegrationId, baseRef, baseCommit, "   \
-    "releaseBranch, branchCommit, candidateNumber, candidateTag, targetDate, kickoffAt, createdByAccountId, createdAt, updatedAt"
+    "releaseBranch, branchCommit, candidateNumber, candidateTag, targetDate, kickoffAt, createdByAccountId, createdAt, "           \
+    "updatedAt, "                                                                                                                  \
+    "candidateTagTemplate, finalTagTemplate, candidateCommit, finalTag, notes, notesEditedAt"
 
 static json_t *release_row(struct store_stmt *st)
 {
-    static const char *const cols[] = {
-        "id",           "tenantId",         "version",   "releaseType",        "platforms",     "status",       "resumeStatus",
-        "statusReason", "scmIntegrationId", "baseRef",   "baseCommit",         "releaseBranch", "branchCommit", "candidateNumber",
-        "candidateTag", "targetDate",       "kickoffAt", "createdByAccountId", "createdAt",     "updatedAt"};
+    static const char *const cols[] = {"id",
+                                       "tenantId",
+                                       "version",
+                                       "releaseType",
+                                       "platforms",
+                                       "status",
+                                       "resumeStatus",
+                                       "statusReason",
+                                       "scmIntegrationId",
+                                       "baseRef",
+                                       "baseCommit",
+                                       "releaseBranch",
+                                       "branchCommit",
+                                       "candidateNumber",
+                                       "candidateTag",
+                                       "targetDate",
+                                       "kickoffAt",
+                                       "createdByAccountId",
+                                       "createdAt",
+                                       "updatedAt",
+                                       "candidateTagTemplate",
+                                       "finalTagTemplate",
+                                       "candidateCommit",
+                                       "finalTag",
+                                       "notes",
+                                       "notesEditedAt"};
     json_t *row = json_object();
 
     for (int i = 0; i < (int)ARRAY_LEN(cols); i++) {
@@ -445,6 +469,7 @@ struct create_tx {
     const struct request *req;
     json_t *body;
     const char *scm, *base, *branch, *tag;
+    const char *candidate_template, *final_template; /* the configuration's, kept on the release */
     char id[UUID_SIZE];
     struct jobs *jobs;
 };
@@ -461,11 +486,11 @@ static enum err_code create_body(struct store_conn *c, void *ctx, struct err *er
     store_run(
         c,
         "INSERT INTO releases (id, tenantId, version, releaseType, platforms, status, scmIntegrationId, baseRef, releaseBranch, "
-        "candidateNumber, targetDate, createdByAccountId, createdAt, updatedAt) "
-        "VALUES (?, ?, ?, ?, ?, 'KICKOFF', ?, ?, ?, 0, ?, ?, ?, ?)",
+        "candidateTagTemplate, finalTagTemplate, candidateNumber, targetDate, createdByAccountId, createdAt, updatedAt) "
+        "VALUES (?, ?, ?, ?, ?, 'KICKOFF', ?, ?, ?, ?, ?, 0, ?, ?, ?, ?)",
         STORE_ARGS(STORE_TEXT(t->id), STORE_TEXT(tenant), STORE_TEXT(json_string_value(json_object_get(t->body, "version"))),
                    STORE_TEXT(json_string_value(json_object_get(t->body, "releaseType"))), STORE_TEXT(plats), STORE_TEXT(t->scm),
-                   STORE_TEXT(t->base), STORE_TEXT(t->branch),
+                   STORE_TEXT(t->base), STORE_TEXT(t->branch), STORE_TEXT(t->candidate_template), STORE_TEXT(t->final_template),
                    STORE_TEXT(json_string_value(json_object_get(t->body, "targetDate"))),
                    STORE_TEXT(principal_of(t->req)->account_id), STORE_TIME(now), STORE_TIME(now)),
         NULL, err);
@@ -572,12 +597,16 @@ enum err_code releases_create(struct request *req, struct err *err)
     json_decref(reasons);
     if (!err->code)
         pick_scm(db, tenant, asked ? asked : cf.scm, scm, base, err);
-    config_clear(&cf);
-    if (err->code)
+    if (err->code) {
+        config_clear(&cf);
         return err->code;
+    }
     rand_uuid(t.id);
     t.scm = scm, t.base = base, t.branch = branch, t.tag = tag;
-    if (tenant_tx(db, tenant, create_body, &t, err))
+    t.candidate_template = cf.candidate, t.final_template = cf.final;
+    tenant_tx(db, tenant, create_body, &t, err);
+    config_clear(&cf);
+    if (err->code)
         return err->code;
     jobs_nudge(jobs);
     if (!(row = release_load(db, tenant, t.id, err)))
@@ -659,33 +688,19 @@ static enum err_code action_body(struct store_conn *c, void *ctx, struct err *er
                                           .details = details},
                     err) == ERR_OK) {
         if (t->event == REV_RETRY && to == REL_KICKOFF) { /* a new kickoff: its steps skip what is done */
-            json_t *payload = NULL;
-            struct store_stmt *q;
-            if (store_select(c, "SELECT releaseBranch, version FROM releases WHERE tenantId = ? AND id = ?",
-                             STORE_ARGS(STORE_TEXT(tenant), STORE_TEXT(t->id)), &q, err) == ERR_OK) {
-                if (store_next(q, err) == 1)
-                    payload = json_pack("{s:s, s:s, s:s}", "releaseId", t->id, "branch", store_col_text(q, 0), "version",
-                                        store_col_text(q, 1));
-                store_finish(q);
+            char branch[256], tag[256];
+            if (release_names_of(c, tenant, t->id, 1, branch, tag, NULL, err) == ERR_OK) {
+                json_t *payload = json_pack("{s:s, s:s, s:s}", "releaseId", t->id, "branch", branch, "tag", tag);
+                snprintf(dedupe, sizeof dedupe, "release-kickoff:%s:%s", t->id, now);
+                jobs_enqueue_in(c, t->jobs,
+                                &(struct job_new){.kind = RELEASE_KICKOFF_JOB,
+                                                  .tenant = tenant,
+                                                  .payload = payload,
+                                                  .dedupe_key = dedupe,
+                                                  .max_attempts = 10},
+                                job, err);
+                json_decref(payload);
             }
-            snprintf(dedupe, sizeof dedupe, "release-kickoff:%s:%s", t->id, now);
-            if (payload && !err->code) {
-                struct rel_config cf;
-                char tag[256];
-                if (config_read(c, tenant, &cf, err) == ERR_OK &&
-                    release_template(cf.candidate, json_string_value(json_object_get(payload, "version")), 1, tag, sizeof tag)) {
-                    json_object_set_new(payload, "tag", json_string(tag));
-                    jobs_enqueue_in(c, t->jobs,
-                                    &(struct job_new){.kind = RELEASE_KICKOFF_JOB,
-                                                      .tenant = tenant,
-                                                      .payload = payload,
-                                                      .dedupe_key = dedupe,
-                                                      .max_attempts = 10},
-                                    job, err);
-                }
-                config_clear(&cf);
-            }
-            json_decref(payload);
         } else if (t->event == REV_RETRY && to == REL_BUILDING) { /* only the failed platforms build again */
             if (release_builds_add(c, tenant, t->id, true, err) == ERR_OK &&
                 release_builds_jobs(c, tenant, t->id, enqueue_build, t, err) == ERR_OK)
