@@ -33,6 +33,8 @@ static const struct {
     {"ACTION", "resume", "release.resumed"},
     {"ACTION", "retry", "release.retried"},
     {"ACTION", "cancel", "release.cancelled"},
+    {"STATUS", "approved", "release.approved"},
+    {"STATUS", "finished", "release.finished"},
 };
 
 static const char *release_event_of(const char *kind, const char *name)

@@ -61,6 +61,10 @@ static const struct field action_fields[] = {{.name = "reason", .kind = FIELD_ST
 const struct schema release_action_schema = {
     .name = "release_action_schema", .fields = action_fields, .count = ARRAY_LEN(action_fields), .optional = true};
 
+static const struct field approve_fields[] = {{.name = "note", .kind = FIELD_STRING, .min = 1, .max = 1000}};
+const struct schema release_approve_schema = {
+    .name = "release_approve_schema", .fields = approve_fields, .count = ARRAY_LEN(approve_fields), .optional = true};
+
 /* ---- the configuration ---- */
 
 struct rel_config {
@@ -409,30 +413,27 @@ static json_t *timeline(struct store_conn *db, const char *tenant, const char *i
     return events;
 }
 
-/* The release's builds, every attempt of every candidate, oldest first. */
-static json_t *builds(struct store_conn *db, const char *tenant, const char *id, struct err *err)
+/*
+ * The rows sql finds for (tenant, release id) as objects named by cols (n of
+ * them); the columns in ints (a bit a column) are integers, the others text
+ * or null. Caller owns; NULL on error.
+ */
+static json_t *release_rows(struct store_conn *db, const char *sql, const char *tenant, const char *id, const char *const *cols,
+                            int n, unsigned ints, struct err *err)
 {
-    static const char *const cols[] = {
-        "id",          "platform", "pipelineIntegrationId", "candidateNumber", "attempt",    "status",    "runId",
-        "buildNumber", "buildUrl", "artifactRef",           "startedAt",       "finishedAt", "createdAt", "updatedAt"};
     struct store_stmt *st;
     json_t *out = json_array();
     int rc;
 
-    if (store_select(
-            db,
-            "SELECT id, platform, pipelineIntegrationId, candidateNumber, attempt, status, runId, buildNumber, buildUrl, "
-            "artifactRef, startedAt, finishedAt, createdAt, updatedAt FROM release_builds WHERE tenantId = ? AND releaseId = ? "
-            "ORDER BY candidateNumber, platform, attempt",
-            STORE_ARGS(STORE_TEXT(tenant), STORE_TEXT(id)), &st, err)) {
+    if (store_select(db, sql, STORE_ARGS(STORE_TEXT(tenant), STORE_TEXT(id)), &st, err)) {
         json_decref(out);
         return NULL;
     }
     while ((rc = store_next(st, err)) == 1) {
         json_t *b = json_object();
-        for (int i = 0; i < (int)ARRAY_LEN(cols); i++)
+        for (int i = 0; i < n; i++)
             json_object_set_new(b, cols[i],
-                                i == 3 || i == 4 ? json_integer(store_col_int(st, i)) : json_text_or_null(store_col_text(st, i)));
+                                ints & (1u << i) ? json_integer(store_col_int(st, i)) : json_text_or_null(store_col_text(st, i)));
         json_array_append_new(out, b);
     }
     store_finish(st);
@@ -443,10 +444,35 @@ static json_t *builds(struct store_conn *db, const char *tenant, const char *id,
     return out;
 }
 
+/* The release's builds, every attempt of every candidate, oldest first. */
+static json_t *builds(struct store_conn *db, const char *tenant, const char *id, struct err *err)
+{
+    static const char *const cols[] = {
+        "id",          "platform", "pipelineIntegrationId", "candidateNumber", "attempt",    "status",    "runId",
+        "buildNumber", "buildUrl", "artifactRef",           "startedAt",       "finishedAt", "createdAt", "updatedAt"};
+    return release_rows(
+        db,
+        "SELECT id, platform, pipelineIntegrationId, candidateNumber, attempt, status, runId, buildNumber, buildUrl, "
+        "artifactRef, startedAt, finishedAt, createdAt, updatedAt FROM release_builds WHERE tenantId = ? AND releaseId = ? "
+        "ORDER BY candidateNumber, platform, attempt",
+        tenant, id, cols, (int)ARRAY_LEN(cols), 1u << 3 | 1u << 4, err);
+}
+
+/* The release's approvals, every candidate's, oldest first, with the approver's name. */
+static json_t *approvals(struct store_conn *db, const char *tenant, const char *id, struct err *err)
+{
+    static const char *const cols[] = {"id", "candidateNumber", "accountId", "accountName", "role", "note", "createdAt"};
+    return release_rows(db,
+                        "SELECT a.id, a.candidateNumber, a.accountId, m.name, a.role, a.note, a.createdAt FROM release_approvals a "
+                        "JOIN accounts m ON m.id = a.accountId WHERE a.tenantId = ? AND a.releaseId = ? "
+                        "ORDER BY a.createdAt, a.id",
+                        tenant, id, cols, (int)ARRAY_LEN(cols), 1u << 1, err);
+}
+
 enum err_code release_get(struct request *req, struct err *err)
 {
     struct store_conn *db;
-    json_t *row, *events, *made;
+    json_t *row, *events, *made, *approved;
 
     if (request_db(req, &db, err) || !(row = release_load(db, principal_of(req)->tenant_id, request_param(req, "releaseId"), err)))
         return err->code;
@@ -459,8 +485,15 @@ enum err_code release_get(struct request *req, struct err *err)
         json_decref(events);
         return err->code;
     }
+    if (!(approved = approvals(db, principal_of(req)->tenant_id, request_param(req, "releaseId"), err))) {
+        json_decref(row);
+        json_decref(events);
+        json_decref(made);
+        return err->code;
+    }
     json_object_set_new(row, "builds", made);
     json_object_set_new(row, "events", events);
+    json_object_set_new(row, "approvals", approved);
     response_json(req, 200, row);
     return ERR_OK;
 }
@@ -730,6 +763,123 @@ enum err_code release_action(struct request *req, struct err *err)
     if (request_db(req, &db, err) || tenant_tx(db, principal_of(req)->tenant_id, action_body, &t, err))
         return err->code;
     jobs_nudge(jobs);
+    if (!(row = release_load(db, principal_of(req)->tenant_id, t.id, err)))
+        return err->code;
+    response_json(req, 200, row);
+    return ERR_OK;
+}
+
+/* ---- regression approvals ---- */
+
+struct approve_tx {
+    const struct request *req;
+    const char *id, *note;
+};
+
+/* True when the configuration's approvalRoles hold role. */
+static bool may_approve(const struct rel_config *cf, const char *role)
+{
+    for (size_t i = 0; i < json_array_size(cf->roles); i++)
+        if (json_is_string(json_array_get(cf->roles, i)) && strcmp(json_string_value(json_array_get(cf->roles, i)), role) == 0)
+            return true;
+    return false;
+}
+
+static enum err_code approve_body(struct store_conn *c, void *ctx, struct err *err)
+{
+    struct approve_tx *t = ctx;
+    const struct principal *p = principal_of(t->req);
+    const char *tenant = p->tenant_id, *role = role_name(p->role);
+    char status[16] = "", id[UUID_SIZE], now[TIMESTAMP_SIZE];
+    int64_t candidate = 0, count = 0;
+    struct store_stmt *st;
+    struct rel_config cf;
+    json_t *details;
+    bool allowed;
+    int rc;
+
+    if (store_select(c, "SELECT status, candidateNumber FROM releases WHERE tenantId = ? AND id = ?",
+                     STORE_ARGS(STORE_TEXT(tenant), STORE_TEXT(t->id)), &st, err))
+        return err->code;
+    rc = store_next(st, err);
+    if (rc == 1) {
+        release_cols(st, 0, status, sizeof status, NULL);
+        candidate = store_col_int(st, 1);
+    }
+    store_finish(st);
+    if (rc <= 0)
+        return rc < 0 ? err->code : err_set(err, ERR_NOT_FOUND, "not found");
+    if (strcmp(status, "REGRESSION") != 0)
+        return err_set(err, ERR_CONFLICT, "a %s release cannot be approved: approvals are taken in REGRESSION", status);
+    if (config_read(c, tenant, &cf, err))
+        return err->code;
+    allowed = may_approve(&cf, role);
+    config_clear(&cf);
+    if (!allowed)
+        return err_set(err, ERR_CONFLICT, "the release configuration's approvalRoles do not include your role (%s)", role);
+    rand_uuid(id);
+    clock_now(now);
+    if (store_run(c,
+                  "INSERT INTO release_approvals (id, tenantId, releaseId, candidateNumber, accountId, role, note, createdAt) "
+                  "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                  STORE_ARGS(STORE_TEXT(id), STORE_TEXT(tenant), STORE_TEXT(t->id), STORE_INT(candidate), STORE_TEXT(p->account_id),
+                             STORE_TEXT(role), STORE_TEXT(t->note), STORE_TIME(now)),
+                  NULL, err) == ERR_CONFLICT)
+        return err_set(err, ERR_CONFLICT, "you have approved candidate %lld of this release already", (long long)candidate);
+    if (err->code)
+        return err->code;
+    details = json_pack("{s:I, s:s, s:s?}", "candidate", (json_int_t)candidate, "role", role, "note", t->note);
+    if (release_event_add(c, tenant, t->id,
+                          &(struct release_event_row){.kind = "ACTION",
+                                                      .name = "approve",
+                                                      .outcome = "OK",
+                                                      .message = t->note,
+                                                      .details = details,
+                                                      .actor = p->account_id},
+                          err) == ERR_OK)
+        audit_write(
+            c, t->req,
+            &(struct audit_event){
+                .tenant_id = tenant, .action = "release.approve", .target_type = "release", .target_id = t->id, .details = details},
+            err);
+    json_decref(details);
+    if (err->code ||
+        store_select(c, "SELECT COUNT(*) FROM release_approvals WHERE tenantId = ? AND releaseId = ? AND candidateNumber = ?",
+                     STORE_ARGS(STORE_TEXT(tenant), STORE_TEXT(t->id), STORE_INT(candidate)), &st, err))
+        return err->code;
+    if ((rc = store_next(st, err)) == 1)
+        count = store_col_int(st, 0);
+    store_finish(st);
+    if (rc < 0 || count < cf.count)
+        return err->code;
+    /* The last approval needed: REGRESSION -> READY (the table decides; REGRESSION was read in this transaction). */
+    enum release_status to = release_transition(REL_REGRESSION, REV_APPROVED, REL_NONE);
+    char message[80];
+    snprintf(message, sizeof message, "%lld of %d approvals of candidate %lld", (long long)count, cf.count, (long long)candidate);
+    if (store_run(c, "UPDATE releases SET status = ?, updatedAt = ? WHERE tenantId = ? AND id = ?",
+                  STORE_ARGS(STORE_TEXT(release_status_name(to)), STORE_TIME(now), STORE_TEXT(tenant), STORE_TEXT(t->id)), NULL,
+                  err) == ERR_OK)
+        release_event_add(c, tenant, t->id,
+                          &(struct release_event_row){.kind = "STATUS",
+                                                      .name = release_event_name(REV_APPROVED),
+                                                      .from = status,
+                                                      .to = release_status_name(to),
+                                                      .message = message},
+                          err);
+    return err->code;
+}
+
+enum err_code release_approve(struct request *req, struct err *err)
+{
+    struct approve_tx t = {.req = req, .id = request_param(req, "releaseId")};
+    struct store_conn *db;
+    json_t *row;
+
+    if (!uuid_valid(t.id))
+        return err_set(err, ERR_NOT_FOUND, "not found");
+    t.note = req->body ? json_string_value(json_object_get(req->body, "note")) : NULL;
+    if (request_db(req, &db, err) || tenant_tx(db, principal_of(req)->tenant_id, approve_body, &t, err))
+        return err->code;
     if (!(row = release_load(db, principal_of(req)->tenant_id, t.id, err)))
         return err->code;
     response_json(req, 200, row);

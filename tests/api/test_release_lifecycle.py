@@ -45,6 +45,51 @@ class ReleaseLifecycleTest(test_releases.ReleaseBase):
         self.assertEqual((rel["candidateTag"], rel["candidateCommit"]), ("app-3.0.0-rc1", HEAD))
         self.assertEqual(test_releases.fake_repo(self.fakes, "GITHUB", case)["tags"], {"app-3.0.0-rc1": HEAD})
 
+    def act(self, rid, action, user=None, body=None, status=200):
+        return self.expect(self.request("POST", self.path(rid, "/" + action), body if body is not None else {},
+                                        token=(user or self.owner).token), status)
+
+    def regression(self, version, **config):
+        """A release of version built on GitHub + GitHub Actions and in REGRESSION: (release, case, hook)."""
+        if config:
+            self.config(**config)
+        integ, scm, case, hook = self.pipeline("GITHUB_ACTIONS")
+        rel = self.triggered(self.create(version, scm)["id"])
+        self.act(rel["id"], "approve", status=409)  # still BUILDING
+        self.finish("github", rel["builds"][0]["runId"], hook=hook)
+        return self.wait(rel["id"], lambda r: r["status"] == "REGRESSION", "reached REGRESSION"), case, hook
+
+    def test_approvals(self):
+        """Two distinct approvers of the configured roles move REGRESSION to READY; a viewer, a second approval by the
+        same account and an approval outside REGRESSION are refused."""
+        org = self.ctx.org
+        rel, case, hook = self.regression("1.2.0", approvalRoles=["owner", "editor"], approvalCount=2)
+        rid = rel["id"]
+        refused = self.act(rid, "approve", org.viewer, status=409)
+        self.assertIn("approvalRoles", refused["error"]["message"])
+        rel = self.act(rid, "approve", body={"note": "smoke tests pass on iOS"})
+        self.assertEqual(rel["status"], "REGRESSION", "one of two approvals")
+        self.assertIn("already", self.act(rid, "approve", status=409)["error"]["message"])
+        rel = self.act(rid, "approve", org.editor)
+        self.assertEqual(rel["status"], "READY")
+        rel = self.read(rid)
+        self.assertEqual([(a["accountId"], a["role"], a["candidateNumber"], a["note"]) for a in rel["approvals"]],
+                         [(self.owner.id, "owner", 1, "smoke tests pass on iOS"), (org.editor.id, "editor", 1, None)])
+        self.assertTrue(all(a["accountName"] for a in rel["approvals"]))
+        names = self.names(rel)
+        self.assertEqual(names.count(("ACTION", "approve", "OK")), 2)
+        approved = [e for e in rel["events"] if e["name"] == "approved"]
+        self.assertEqual([(e["fromStatus"], e["toStatus"]) for e in approved], [("REGRESSION", "READY")])
+        self.act(rid, "approve", org.editor, status=409)  # READY: nothing more to approve
+        audit = self.expect(self.request("GET", "/api/v1/%s/audit-logs?action=release.approve" % self.tenant,
+                                         token=self.owner.token), 200)
+        self.assertEqual(len([a for a in audit["items"] if a["targetId"] == rid]), 2)
+
+    def test_viewer_may_approve_when_configured(self):
+        rel, _, _ = self.regression("1.3.0", approvalRoles=["viewer"], approvalCount=1)
+        self.act(rel["id"], "approve", status=409)  # the owner's role is not among them
+        self.assertEqual(self.act(rel["id"], "approve", self.ctx.org.viewer)["status"], "READY")
+
 
 if __name__ == "__main__":
     unittest.main()
