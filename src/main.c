@@ -173,6 +173,8 @@ static int serve(struct app *app)
                                    {WEBHOOK_PRUNE_JOB, webhooks_prune_step, &wenv},
                                    {RELEASE_KICKOFF_JOB, release_kickoff_step, &renv},
                                    {RELEASE_BUILD_JOB, release_build_step, &renv},
+                                   {RELEASE_CANDIDATE_JOB, release_candidate_step, &renv},
+                                   {RELEASE_FINISH_JOB, release_finish_step, &renv},
                                    {NOTIFY_DELIVERY_JOB, notify_delivery_step, &nenv},
                                    {NULL, NULL, NULL}};
     size_t njob_kinds = ARRAY_LEN(job_kinds) - 1;

@@ -34,7 +34,7 @@ static const struct {
     {"ACTION", "retry", "release.retried"},
     {"ACTION", "cancel", "release.cancelled"},
     {"STATUS", "approved", "release.approved"},
-    {"STATUS", "finished", "release.finished"},
+    {"STATUS", "finish", "release.finished"},
 };
 
 static const char *release_event_of(const char *kind, const char *name)

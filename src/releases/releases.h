@@ -25,9 +25,11 @@
 #include "providers/call.h"
 #include "store/store.h"
 
-#define RELEASE_KICKOFF_JOB "release-kickoff"   /* payload: releaseId, branch, tag */
-#define RELEASE_BUILD_JOB "release-build"       /* payload: releaseId, buildId (builds.c) */
-#define RELEASE_CONFIG_SIGNAL "release-config:" /* + tenant id: the release configuration changed */
+#define RELEASE_KICKOFF_JOB "release-kickoff"     /* payload: releaseId, branch, tag */
+#define RELEASE_BUILD_JOB "release-build"         /* payload: releaseId, buildId (builds.c) */
+#define RELEASE_CONFIG_SIGNAL "release-config:"   /* + tenant id: the release configuration changed */
+#define RELEASE_CANDIDATE_JOB "release-candidate" /* payload: releaseId, from (the candidate number), commit (its) */
+#define RELEASE_FINISH_JOB "release-finish"       /* payload: releaseId */
 
 struct jobs;
 struct keyring;
@@ -40,6 +42,33 @@ struct release_env {
 };
 
 void release_kickoff_step(void *ctx, struct job *j);
+
+/*
+ * A new candidate (candidates.c): read the release branch's head; the
+ * current candidate's commit -> a refusal on the timeline, nothing changes;
+ * else tag it as candidate from + 1 (the release's kept template), move
+ * REGRESSION or READY -> BUILDING and add that candidate's builds, then
+ * their jobs.
+ */
+void release_candidate_step(void *ctx, struct job *j);
+/*
+ * Finish (candidates.c): the final tag at the candidate's commit, the
+ * provider's release of it with the notes (where the SCM has releases),
+ * then READY -> FINISHED. A refusal leaves the release READY.
+ */
+void release_finish_step(void *ctx, struct job *j);
+
+/* The SCM ops a release step calls (providers/provider.h). */
+enum release_scm_op { RELEASE_SCM_RESOLVE, RELEASE_SCM_BRANCH, RELEASE_SCM_TAG, RELEASE_SCM_COMPARE, RELEASE_SCM_RELEASE };
+/*
+ * Starts op of the SCM connection scm (an id of the tenant's) with input
+ * (stolen; "integrationId" is added) as j's provider call: j parks, and its
+ * step runs again with provider_call_of(j) once the call ended. ERR_CONFLICT
+ * when the connection is gone or its provider has no such op (then *missing,
+ * when given, is true).
+ */
+enum err_code release_scm_call(const struct release_env *env, struct job *j, const char *scm, enum release_scm_op op, json_t *input,
+                               bool *missing, struct err *err);
 
 /*
  * The build stage (builds.c, docs/releases.md "Builds"). Each build of a
@@ -64,6 +93,8 @@ enum err_code release_builds_add(struct store_conn *c, const char *tenant, const
 /* Calls add with the job of every PENDING build of the release (deduplicated by the build: safe to repeat). */
 enum err_code release_builds_jobs(struct store_conn *c, const char *tenant, const char *release,
                                   void (*add)(void *ctx, const struct job_new *n, struct err *err), void *ctx, struct err *err);
+/* A workflow's step: the job of every PENDING build of the release as j's children (made with its next save), then step next. */
+void release_builds_children(const struct release_env *env, struct job *j, const char *release, int next);
 /*
  * Inside the caller's transaction: a BUILDING release whose platforms' latest
  * builds of the candidate all succeeded moves to REGRESSION (builds-done);

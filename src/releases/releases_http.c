@@ -25,7 +25,7 @@ static const char *const release_types[] = {"MAJOR", "MINOR", "PATCH", "HOTFIX",
 static const char *const platforms[] = {"IOS", "ANDROID", "WEB", NULL};
 static const char *const schemes[] = {"SEMVER", "CALVER", NULL};
 static const char *const approver_roles[] = {"owner", "editor", "viewer", NULL};
-const char *const release_actions[] = {"pause", "resume", "retry", "cancel", NULL};
+const char *const release_actions[] = {"pause", "resume", "retry", "cancel", "new-candidate", "finish", NULL};
 
 /* A set: at least one value, none twice (the router checks each value is allowed, not the array's size). */
 static const char *check_set(json_t *v)
@@ -665,24 +665,65 @@ static void enqueue_build(void *ctx, const struct job_new *n, struct err *err)
     jobs_enqueue_in(t->c, t->jobs, n, id, err);
 }
 
+/* The audit row of each action (lifecycle.h: release_action_parse). */
+static const char *const audit_actions[REV__COUNT] = {[REV_PAUSE] = "release.pause",
+                                                      [REV_RESUME] = "release.resume",
+                                                      [REV_RETRY] = "release.retry",
+                                                      [REV_CANCEL] = "release.cancel",
+                                                      [REV_NEW_CANDIDATE] = "release.new_candidate",
+                                                      [REV_FINISH] = "release.finish"};
+
+/*
+ * A workflow of kind for the release, in the action's transaction. One a
+ * request: a refused one can be asked again, and two at once are harmless
+ * (their steps read before they write).
+ */
+static enum err_code enqueue_workflow(struct action_tx *t, const char *kind, const json_t *payload, const char *now,
+                                      struct err *err)
+{
+    char dedupe[160], job[UUID_SIZE];
+
+    snprintf(dedupe, sizeof dedupe, "%s:%s:%s", kind, t->id, now);
+    return jobs_enqueue_in(
+        t->c, t->jobs,
+        &(struct job_new){
+            .kind = kind, .tenant = principal_of(t->req)->tenant_id, .payload = payload, .dedupe_key = dedupe, .max_attempts = 10},
+        job, err);
+}
+
+/* The workflow a deferred action starts (candidates.c), in the action's transaction. */
+static enum err_code start_deferred(struct action_tx *t, const char *commit, int64_t candidate, const char *now, struct err *err)
+{
+    bool finish = t->event == REV_FINISH;
+    json_t *payload = finish ? json_pack("{s:s}", "releaseId", t->id)
+                             : json_pack("{s:s, s:I, s:s}", "releaseId", t->id, "from", (json_int_t)candidate, "commit", commit);
+
+    enqueue_workflow(t, finish ? RELEASE_FINISH_JOB : RELEASE_CANDIDATE_JOB, payload, now, err);
+    json_decref(payload);
+    return err->code;
+}
+
 static enum err_code action_body(struct store_conn *c, void *ctx, struct err *err)
 {
     struct action_tx *t = ctx;
     const char *tenant = principal_of(t->req)->tenant_id;
-    char from[16] = "", stage[16] = "", now[TIMESTAMP_SIZE], key[JOB_EVENT_KEY_SIZE], job[UUID_SIZE], dedupe[120];
+    char from[16] = "", stage[16] = "", commit[65] = "", now[TIMESTAMP_SIZE], key[JOB_EVENT_KEY_SIZE];
+    /* These two move the release only once their workflow's provider calls succeed (candidates.c). */
+    bool deferred = t->event == REV_NEW_CANDIDATE || t->event == REV_FINISH;
+    int64_t candidate = 0;
     struct store_stmt *st;
     enum release_status to;
     json_t *details;
     int rc;
 
     t->c = c;
-    if (store_select(c, "SELECT status, resumeStatus FROM releases WHERE tenantId = ? AND id = ?",
+    if (store_select(c, "SELECT status, resumeStatus, candidateCommit, candidateNumber FROM releases WHERE tenantId = ? AND id = ?",
                      STORE_ARGS(STORE_TEXT(tenant), STORE_TEXT(t->id)), &st, err))
         return err->code;
     rc = store_next(st, err);
     if (rc == 1) {
-        snprintf(from, sizeof from, "%s", store_col_text(st, 0));
-        snprintf(stage, sizeof stage, "%s", store_col_text(st, 1) ? store_col_text(st, 1) : "");
+        release_cols(st, 0, from, sizeof from, stage, sizeof stage, commit, sizeof commit, NULL);
+        candidate = store_col_int(st, 3);
     }
     store_finish(st);
     if (rc <= 0)
@@ -691,7 +732,8 @@ static enum err_code action_body(struct store_conn *c, void *ctx, struct err *er
     if (to == REL_NONE)
         return err_set(err, ERR_CONFLICT, "a %s release cannot %s", from, t->action);
     clock_now(now);
-    if (store_run(c,
+    if (!deferred &&
+        store_run(c,
                   "UPDATE releases SET status = ?, resumeStatus = ?, statusReason = ?, updatedAt = ? WHERE tenantId = ? AND id = ?",
                   STORE_ARGS(STORE_TEXT(release_status_name(to)), STORE_TEXT(to == REL_PAUSED ? from : NULL),
                              STORE_TEXT(to == REL_CANCELLED ? (t->reason ? t->reason : "cancelled") : NULL), STORE_TIME(now),
@@ -705,33 +747,25 @@ static enum err_code action_body(struct store_conn *c, void *ctx, struct err *er
                                                       .name = t->action,
                                                       .outcome = "OK",
                                                       .from = from,
-                                                      .to = release_status_name(to),
+                                                      .to = deferred ? NULL : release_status_name(to), /* asked: not moved yet */
                                                       .message = t->reason,
                                                       .details = details,
                                                       .actor = principal_of(t->req)->account_id},
                           err) == ERR_OK &&
         audit_write(c, t->req,
                     &(struct audit_event){.tenant_id = tenant,
-                                          .action = t->event == REV_CANCEL   ? "release.cancel"
-                                                    : t->event == REV_PAUSE  ? "release.pause"
-                                                    : t->event == REV_RESUME ? "release.resume"
-                                                                             : "release.retry",
+                                          .action = audit_actions[t->event],
                                           .target_type = "release",
                                           .target_id = t->id,
                                           .details = details},
                     err) == ERR_OK) {
-        if (t->event == REV_RETRY && to == REL_KICKOFF) { /* a new kickoff: its steps skip what is done */
+        if (deferred) {
+            start_deferred(t, commit, candidate, now, err);
+        } else if (t->event == REV_RETRY && to == REL_KICKOFF) { /* a new kickoff: its steps skip what is done */
             char branch[256], tag[256];
             if (release_names_of(c, tenant, t->id, 1, branch, tag, NULL, err) == ERR_OK) {
                 json_t *payload = json_pack("{s:s, s:s, s:s}", "releaseId", t->id, "branch", branch, "tag", tag);
-                snprintf(dedupe, sizeof dedupe, "release-kickoff:%s:%s", t->id, now);
-                jobs_enqueue_in(c, t->jobs,
-                                &(struct job_new){.kind = RELEASE_KICKOFF_JOB,
-                                                  .tenant = tenant,
-                                                  .payload = payload,
-                                                  .dedupe_key = dedupe,
-                                                  .max_attempts = 10},
-                                job, err);
+                enqueue_workflow(t, RELEASE_KICKOFF_JOB, payload, now, err);
                 json_decref(payload);
             }
         } else if (t->event == REV_RETRY && to == REL_BUILDING) { /* only the failed platforms build again */

@@ -12,6 +12,7 @@ import test_releases
 
 HEAD = test_releases.HEAD
 OTHER = test_releases.OTHER
+NEXT = "3333333333333333333333333333333333333333"
 
 
 def tearDownModule():
@@ -89,6 +90,62 @@ class ReleaseLifecycleTest(test_releases.ReleaseBase):
         rel, _, _ = self.regression("1.3.0", approvalRoles=["viewer"], approvalCount=1)
         self.act(rel["id"], "approve", status=409)  # the owner's role is not among them
         self.assertEqual(self.act(rel["id"], "approve", self.ctx.org.viewer)["status"], "READY")
+
+    def event(self, rid, probe, what):
+        """The release once one of its timeline entries matches probe(entry)."""
+        return self.wait(rid, lambda r: any(probe(e) for e in r["events"]), what)
+
+    def test_whole_path(self):
+        """kickoff -> builds -> approve -> new candidate -> builds -> approve -> finish on GitHub + GitHub Actions."""
+        org = self.ctx.org
+        rel, case, hook = self.regression("2.0.0", approvalCount=2)
+        rid, full = rel["id"], case.info["org"] + "/" + case.info["repo"]
+        self.assertEqual((rel["candidateNumber"], rel["candidateCommit"]), (1, HEAD))
+        # The branch has not moved: nothing new to build, said on the timeline; the release stays.
+        self.assertEqual(self.act(rid, "new-candidate", org.editor)["status"], "REGRESSION")
+        rel = self.event(rid, lambda e: e["name"] == "read-branch-head" and e["outcome"] == "FAILED", "refused the same commit")
+        self.assertEqual((rel["status"], rel["candidateNumber"]), ("REGRESSION", 1))
+        self.act(rid, "approve", body={"note": "rc.1 looks fine"})
+        # A fix lands on the release branch: candidate 2 at its head, built again.
+        self.fakes.register("github", {"repos": {full: {"branches": {"release/2.0.0": NEXT}, "commits": [HEAD, OTHER, NEXT]}}})
+        self.act(rid, "new-candidate", org.editor)
+        rel = self.wait(rid, lambda r: r["candidateNumber"] == 2 and len([b for b in r["builds"] if b["runId"]]) == 2,
+                        "built candidate 2")
+        self.assertEqual((rel["status"], rel["candidateTag"], rel["candidateCommit"]), ("BUILDING", "v2.0.0-rc.2", NEXT))
+        self.assertEqual(self.fakes.data("github")["repos"][full]["tags"]["v2.0.0-rc.2"], NEXT)
+        second = [b for b in rel["builds"] if b["candidateNumber"] == 2][0]
+        self.finish("github", second["runId"], hook=hook)
+        self.wait(rid, lambda r: r["status"] == "REGRESSION", "reached REGRESSION again")
+        # Candidate 1's approval does not count for candidate 2.
+        self.assertEqual(self.act(rid, "approve")["status"], "REGRESSION")
+        self.act(rid, "finish", org.editor, status=409)  # not READY yet
+        self.assertEqual(self.act(rid, "approve", org.editor)["status"], "READY")
+        self.assertEqual([a["candidateNumber"] for a in self.read(rid)["approvals"]], [1, 2, 2])
+        # Finish: the final tag at candidate 2's commit, GitHub's release of it, FINISHED.
+        self.act(rid, "finish", org.editor)
+        rel = self.wait(rid, lambda r: r["status"] == "FINISHED", "finished")
+        self.assertEqual(rel["finalTag"], "v2.0.0")
+        repo = self.fakes.data("github")["repos"][full]
+        self.assertEqual(repo["tags"]["v2.0.0"], NEXT)
+        self.assertEqual([r["tag_name"] for r in repo["releases"]], ["v2.0.0"])
+        names = self.names(rel)
+        for entry in (("CALL", "create-final-tag", "OK"), ("CALL", "create-release", "OK"), ("STATUS", "finish", None),
+                      ("STATUS", "new-candidate", None), ("ACTION", "finish", "OK")):
+            self.assertIn(entry, names)
+        self.act(rid, "finish", org.editor, status=409)
+        self.act(rid, "new-candidate", org.editor, status=409)
+
+    def test_roles_and_statuses(self):
+        """A viewer cannot drive a release (as another tenant's would not exist); actions outside their statuses: 409."""
+        integ, case = test_releases.connect_scm(self.ctx, "GITHUB")
+        rel = self.create("4.0.0", integ["id"])
+        for action in ("new-candidate", "finish"):
+            resp = self.request("POST", self.path(rel["id"], "/" + action), {}, token=self.ctx.org.viewer.token)
+            self.assertEqual(resp.status, 404, str(resp))
+        rel = self.wait(rel["id"], lambda r: r["status"] == "BUILDING", "kicked off")
+        self.act(rel["id"], "new-candidate", status=409)
+        self.act(rel["id"], "finish", status=409)
+        self.act(rel["id"], "approve", status=409)
 
 
 if __name__ == "__main__":

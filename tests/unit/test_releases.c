@@ -76,7 +76,9 @@ static void test_release_names(void **state)
     assert_int_equal(release_action_parse("pause"), REV_PAUSE);
     assert_int_equal(release_action_parse("resume"), REV_RESUME);
     assert_int_equal(release_action_parse("retry"), REV_RETRY);
-    assert_int_equal(release_action_parse("finish"), -1); /* not an editor's action yet */
+    assert_int_equal(release_action_parse("new-candidate"), REV_NEW_CANDIDATE);
+    assert_int_equal(release_action_parse("finish"), REV_FINISH);
+    assert_int_equal(release_action_parse("approved"), -1); /* the approvals' count decides, not an action */
     assert_int_equal(release_action_parse("kickoff-done"), -1);
     assert_true(release_is_final(REL_CANCELLED) && release_is_final(REL_FINISHED) && !release_is_final(REL_PAUSED));
     for (int s = 0; s < REL__COUNT; s++)

@@ -194,6 +194,35 @@ static const struct scm_ref_api commit_api = {"commit", read_commit, NULL, commi
 static const struct scm_ref_api branch_api = {"branch", read_branch, create_branch_ref, ref_sha};
 static const struct scm_ref_api tag_api = {"tag", read_tag, create_tag_ref, ref_sha};
 
+/* GET /repos/{o}/{r}/releases/tags/{tag}; POST /repos/{o}/{r}/releases {tag_name, name, body}. */
+static void read_release(struct provider_call *c, const char *tag)
+{
+    repo_send(c, "GET", "releases/tags", tag, NULL);
+}
+
+static void create_release_of(struct provider_call *c, const char *tag, const char *name, const char *notes)
+{
+    json_t *j = json_pack("{s:s, s:s, s:s, s:b}", "tag_name", tag, "name", name, "body", notes, "draft", 0);
+    char *body = json_dumps(j, JSON_COMPACT); /* the notes may be long: not a fixed buffer */
+
+    repo_send(c, "POST", "releases", NULL, body ? body : "");
+    free(body);
+    json_decref(j);
+}
+
+static const char *release_url(const json_t *answer)
+{
+    return json_string_value(json_object_get(answer, "html_url"));
+}
+
+static const struct scm_release_api release_api = {read_release, create_release_of, release_url};
+
+static void create_release(struct provider_call *c, const struct outbound_response *res)
+{
+    if (!res || !github_limited(c, res))
+        scm_release_step(c, res, &release_api);
+}
+
 static void resolve_ref(struct provider_call *c, const struct outbound_response *res)
 {
     if (!res || !github_limited(c, res))
@@ -216,6 +245,7 @@ static const struct provider_ops ops = {.verify = verify,
                                         .scm_resolve_ref = resolve_ref,
                                         .scm_create_branch = create_branch,
                                         .scm_create_tag = create_tag,
+                                        .scm_create_release = create_release,
                                         .webhook_check = github_webhook_check,
                                         .webhook_parse = github_webhook_parse};
 static struct provider_setting *const settings[] = {&github_budget, NULL};
@@ -229,6 +259,7 @@ struct provider github_provider = {
     .derived = scm_derived,
     .base_url = &github_api,
     .settings = settings,
-    .caps = CAP_VERIFY | CAP_SCM_RESOLVE_REF | CAP_SCM_CREATE_BRANCH | CAP_SCM_CREATE_TAG | CAP_WEBHOOK_CHECK | CAP_WEBHOOK_PARSE,
+    .caps = CAP_VERIFY | CAP_SCM_RESOLVE_REF | CAP_SCM_CREATE_BRANCH | CAP_SCM_CREATE_TAG | CAP_SCM_CREATE_RELEASE |
+            CAP_WEBHOOK_CHECK | CAP_WEBHOOK_PARSE,
     .ops = &ops,
 };
