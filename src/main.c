@@ -175,6 +175,7 @@ static int serve(struct app *app)
                                    {RELEASE_BUILD_JOB, release_build_step, &renv},
                                    {RELEASE_CANDIDATE_JOB, release_candidate_step, &renv},
                                    {RELEASE_FINISH_JOB, release_finish_step, &renv},
+                                   {RELEASE_NOTES_JOB, release_notes_step, &renv},
                                    {NOTIFY_DELIVERY_JOB, notify_delivery_step, &nenv},
                                    {NULL, NULL, NULL}};
     size_t njob_kinds = ARRAY_LEN(job_kinds) - 1;

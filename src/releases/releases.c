@@ -351,16 +351,32 @@ static void add_child(void *ctx, const struct job_new *n, struct err *err)
 void release_builds_children(const struct release_env *env, struct job *j, const char *release, int next)
 {
     struct store_conn *db = NULL;
+    struct store_stmt *st;
+    int64_t candidate = 0;
+    char dedupe[120];
+    json_t *payload;
     struct err err;
 
     err_clear(&err);
-    if (store_conn_get(env->store, &db, &err) == ERR_OK)
-        release_builds_jobs(db, j->tenant, release, add_child, j, &err);
+    if (store_conn_get(env->store, &db, &err) == ERR_OK &&
+        release_builds_jobs(db, j->tenant, release, add_child, j, &err) == ERR_OK &&
+        store_select(db, "SELECT candidateNumber FROM releases WHERE tenantId = ? AND id = ?",
+                     STORE_ARGS(STORE_TEXT(j->tenant), STORE_TEXT(release)), &st, &err) == ERR_OK) {
+        if (store_next(st, &err) == 1)
+            candidate = store_col_int(st, 0);
+        store_finish(st);
+    }
     store_conn_put(db);
-    if (err.code)
+    if (err.code) {
         job_fail(j, &err);
-    else
-        job_next(j, next);
+        return;
+    }
+    snprintf(dedupe, sizeof dedupe, RELEASE_NOTES_JOB ":%s:%lld", release, (long long)candidate);
+    payload = json_pack("{s:s, s:I}", "releaseId", release, "candidate", (json_int_t)candidate);
+    job_child(j, &(struct job_new){
+                     .kind = RELEASE_NOTES_JOB, .tenant = j->tenant, .payload = payload, .dedupe_key = dedupe, .max_attempts = 10});
+    json_decref(payload);
+    job_next(j, next);
 }
 
 void release_kickoff_step(void *ctx, struct job *j)

@@ -30,6 +30,7 @@
 #define RELEASE_CONFIG_SIGNAL "release-config:"   /* + tenant id: the release configuration changed */
 #define RELEASE_CANDIDATE_JOB "release-candidate" /* payload: releaseId, from (the candidate number), commit (its) */
 #define RELEASE_FINISH_JOB "release-finish"       /* payload: releaseId */
+#define RELEASE_NOTES_JOB "release-notes"         /* payload: releaseId, candidate */
 
 struct jobs;
 struct keyring;
@@ -57,6 +58,17 @@ void release_candidate_step(void *ctx, struct job *j);
  * then READY -> FINISHED. A refusal leaves the release READY.
  */
 void release_finish_step(void *ctx, struct job *j);
+
+/*
+ * The notes of a candidate (notes.c): the SCM's compare from the previous
+ * finished release's final tag (else the release's base commit) to the
+ * candidate's commit, as Markdown on the release, unless a person edited
+ * the notes or a newer candidate exists. A child of the workflow that made
+ * the candidate (release_builds_children).
+ */
+void release_notes_step(void *ctx, struct job *j);
+/* The notes' Markdown: a heading, one line a commit (short sha, first line), the ticket keys found. Caller frees. */
+char *release_notes_markdown(const char *version, const char *since, const json_t *commits);
 
 /* The SCM ops a release step calls (providers/provider.h). */
 enum release_scm_op { RELEASE_SCM_RESOLVE, RELEASE_SCM_BRANCH, RELEASE_SCM_TAG, RELEASE_SCM_COMPARE, RELEASE_SCM_RELEASE };
@@ -93,7 +105,11 @@ enum err_code release_builds_add(struct store_conn *c, const char *tenant, const
 /* Calls add with the job of every PENDING build of the release (deduplicated by the build: safe to repeat). */
 enum err_code release_builds_jobs(struct store_conn *c, const char *tenant, const char *release,
                                   void (*add)(void *ctx, const struct job_new *n, struct err *err), void *ctx, struct err *err);
-/* A workflow's step: the job of every PENDING build of the release as j's children (made with its next save), then step next. */
+/*
+ * A workflow's step: the job of every PENDING build of the release, and the
+ * current candidate's notes job, as j's children (made with its next save),
+ * then step next.
+ */
 void release_builds_children(const struct release_env *env, struct job *j, const char *release, int next);
 /*
  * Inside the caller's transaction: a BUILDING release whose platforms' latest

@@ -65,6 +65,8 @@ static const struct field approve_fields[] = {{.name = "note", .kind = FIELD_STR
 const struct schema release_approve_schema = {
     .name = "release_approve_schema", .fields = approve_fields, .count = ARRAY_LEN(approve_fields), .optional = true};
 
+SCHEMA(release_patch_schema, {.name = "notes", .kind = FIELD_STRING, .required = true, .max = 60000});
+
 /* ---- the configuration ---- */
 
 struct rel_config {
@@ -913,6 +915,66 @@ enum err_code release_approve(struct request *req, struct err *err)
         return err_set(err, ERR_NOT_FOUND, "not found");
     t.note = req->body ? json_string_value(json_object_get(req->body, "note")) : NULL;
     if (request_db(req, &db, err) || tenant_tx(db, principal_of(req)->tenant_id, approve_body, &t, err))
+        return err->code;
+    if (!(row = release_load(db, principal_of(req)->tenant_id, t.id, err)))
+        return err->code;
+    response_json(req, 200, row);
+    return ERR_OK;
+}
+
+/* ---- notes ---- */
+
+struct notes_edit_tx {
+    const struct request *req;
+    const char *id, *notes;
+};
+
+static enum err_code notes_edit_body(struct store_conn *c, void *ctx, struct err *err)
+{
+    struct notes_edit_tx *t = ctx;
+    const char *tenant = principal_of(t->req)->tenant_id;
+    char status[16] = "", now[TIMESTAMP_SIZE];
+    struct store_stmt *st;
+    int rc;
+
+    if (store_select(c, "SELECT status FROM releases WHERE tenantId = ? AND id = ?",
+                     STORE_ARGS(STORE_TEXT(tenant), STORE_TEXT(t->id)), &st, err))
+        return err->code;
+    if ((rc = store_next(st, err)) == 1)
+        release_cols(st, 0, status, sizeof status, NULL);
+    store_finish(st);
+    if (rc <= 0)
+        return rc < 0 ? err->code : err_set(err, ERR_NOT_FOUND, "not found");
+    if (release_is_final(release_status_parse(status)))
+        return err_set(err, ERR_CONFLICT, "a %s release's notes cannot change", status);
+    clock_now(now);
+    if (store_run(c, "UPDATE releases SET notes = ?, notesEditedAt = ?, updatedAt = ? WHERE tenantId = ? AND id = ?",
+                  STORE_ARGS(STORE_TEXT(t->notes), STORE_TIME(now), STORE_TIME(now), STORE_TEXT(tenant), STORE_TEXT(t->id)), NULL,
+                  err) ||
+        release_event_add(c, tenant, t->id,
+                          &(struct release_event_row){.kind = "ACTION",
+                                                      .name = "edit-notes",
+                                                      .outcome = "OK",
+                                                      .message = "the notes were edited: new candidates keep them",
+                                                      .actor = principal_of(t->req)->account_id},
+                          err))
+        return err->code;
+    return audit_write(
+        c, t->req,
+        &(struct audit_event){.tenant_id = tenant, .action = "release.notes.update", .target_type = "release", .target_id = t->id},
+        err);
+}
+
+enum err_code release_patch(struct request *req, struct err *err)
+{
+    struct notes_edit_tx t = {.req = req, .id = request_param(req, "releaseId")};
+    struct store_conn *db;
+    json_t *row;
+
+    if (!uuid_valid(t.id))
+        return err_set(err, ERR_NOT_FOUND, "not found");
+    t.notes = json_string_value(json_object_get(req->body, "notes"));
+    if (request_db(req, &db, err) || tenant_tx(db, principal_of(req)->tenant_id, notes_edit_body, &t, err))
         return err->code;
     if (!(row = release_load(db, principal_of(req)->tenant_id, t.id, err)))
         return err->code;

@@ -106,13 +106,21 @@ class ReleaseLifecycleTest(test_releases.ReleaseBase):
         rel = self.event(rid, lambda e: e["name"] == "read-branch-head" and e["outcome"] == "FAILED", "refused the same commit")
         self.assertEqual((rel["status"], rel["candidateNumber"]), ("REGRESSION", 1))
         self.act(rid, "approve", body={"note": "rc.1 looks fine"})
-        # A fix lands on the release branch: candidate 2 at its head, built again.
-        self.fakes.register("github", {"repos": {full: {"branches": {"release/2.0.0": NEXT}, "commits": [HEAD, OTHER, NEXT]}}})
+        rel = self.wait(rid, lambda r: r["notes"], "has notes")  # candidate 1 is the base: no commits
+        self.assertIn("- no commits", rel["notes"])
+        # A fix lands on the release branch: candidate 2 at its head, built again, its notes made again.
+        self.fakes.register("github", {"repos": {full: {"branches": {"release/2.0.0": NEXT}, "commits": [HEAD, OTHER, NEXT],
+                                                        "messages": {OTHER: "Update copy (MOB-7)\n\nbody",
+                                                                     NEXT: "Fix crash on login, ABC-123 and MOB-7"}}}})
         self.act(rid, "new-candidate", org.editor)
         rel = self.wait(rid, lambda r: r["candidateNumber"] == 2 and len([b for b in r["builds"] if b["runId"]]) == 2,
                         "built candidate 2")
         self.assertEqual((rel["status"], rel["candidateTag"], rel["candidateCommit"]), ("BUILDING", "v2.0.0-rc.2", NEXT))
         self.assertEqual(self.fakes.data("github")["repos"][full]["tags"]["v2.0.0-rc.2"], NEXT)
+        rel = self.wait(rid, lambda r: r["notes"] and "ABC-123" in r["notes"], "has candidate 2's notes")
+        self.assertIn("- 2222222 Update copy (MOB-7)\n- 3333333 Fix crash on login, ABC-123 and MOB-7\n", rel["notes"])
+        self.assertIn("Tickets: MOB-7, ABC-123", rel["notes"])
+        self.assertIsNone(rel["notesEditedAt"])
         second = [b for b in rel["builds"] if b["candidateNumber"] == 2][0]
         self.finish("github", second["runId"], hook=hook)
         self.wait(rid, lambda r: r["status"] == "REGRESSION", "reached REGRESSION again")
@@ -121,19 +129,25 @@ class ReleaseLifecycleTest(test_releases.ReleaseBase):
         self.act(rid, "finish", org.editor, status=409)  # not READY yet
         self.assertEqual(self.act(rid, "approve", org.editor)["status"], "READY")
         self.assertEqual([a["candidateNumber"] for a in self.read(rid)["approvals"]], [1, 2, 2])
-        # Finish: the final tag at candidate 2's commit, GitHub's release of it, FINISHED.
+        edited = self.expect(self.request("PATCH", self.path(rid), {"notes": "## 2.0.0\n\nFaster login."},
+                                          token=org.editor.token), 200)
+        self.assertEqual(edited["notes"], "## 2.0.0\n\nFaster login.")
+        self.assertIsNotNone(edited["notesEditedAt"])
+        # Finish: the final tag at candidate 2's commit, GitHub's release of it with the notes, FINISHED.
         self.act(rid, "finish", org.editor)
         rel = self.wait(rid, lambda r: r["status"] == "FINISHED", "finished")
         self.assertEqual(rel["finalTag"], "v2.0.0")
         repo = self.fakes.data("github")["repos"][full]
         self.assertEqual(repo["tags"]["v2.0.0"], NEXT)
-        self.assertEqual([r["tag_name"] for r in repo["releases"]], ["v2.0.0"])
+        self.assertEqual([(r["tag_name"], r["body"]) for r in repo["releases"]], [("v2.0.0", "## 2.0.0\n\nFaster login.")])
         names = self.names(rel)
         for entry in (("CALL", "create-final-tag", "OK"), ("CALL", "create-release", "OK"), ("STATUS", "finish", None),
                       ("STATUS", "new-candidate", None), ("ACTION", "finish", "OK")):
             self.assertIn(entry, names)
         self.act(rid, "finish", org.editor, status=409)
         self.act(rid, "new-candidate", org.editor, status=409)
+        resp = self.request("PATCH", self.path(rid), {"notes": "late"}, token=org.editor.token)
+        self.assertEqual((resp.status, resp.json["error"]["code"]), (409, "conflict"), str(resp))
 
     def test_roles_and_statuses(self):
         """A viewer cannot drive a release (as another tenant's would not exist); actions outside their statuses: 409."""
@@ -142,6 +156,8 @@ class ReleaseLifecycleTest(test_releases.ReleaseBase):
         for action in ("new-candidate", "finish"):
             resp = self.request("POST", self.path(rel["id"], "/" + action), {}, token=self.ctx.org.viewer.token)
             self.assertEqual(resp.status, 404, str(resp))
+        resp = self.request("PATCH", self.path(rel["id"]), {"notes": "x"}, token=self.ctx.org.viewer.token)
+        self.assertEqual(resp.status, 404, str(resp))
         rel = self.wait(rel["id"], lambda r: r["status"] == "BUILDING", "kicked off")
         self.act(rel["id"], "new-candidate", status=409)
         self.act(rel["id"], "finish", status=409)

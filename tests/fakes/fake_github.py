@@ -161,9 +161,26 @@ class GitHub(Provider):
                 return J(200, self._ref(full, ref, sha), headers)
             if parts[3:] == ["git", "refs"] and req.method == "POST":
                 return self._make_ref(req, full, perms, headers)
+            if len(parts) >= 5 and parts[3] == "compare":
+                return self._compare(full, repo, "/".join(parts[4:]), headers)
             if parts[3] == "releases":
                 return self._releases(req, full, perms, repo, parts[4:], headers)
         return self._error(404, "Not Found", self.DOCS, headers)
+
+    def _compare(self, full, repo, spec, headers):
+        """The commits after base up to head in the repository's "commits" list (oldest first, as GitHub answers);
+        a commit's message is repo["messages"][sha], else "commit <short sha>"."""
+        base, _, head = spec.partition("...")
+        a, b = git_resolve(repo, base), git_resolve(repo, head)
+        if a is None or b is None or not _:
+            return self._error(404, "Not Found", "https://docs.github.com/rest/commits/commits#compare-two-commits", headers)
+        order = [c.lower() for c in repo.get("commits", [])]
+        ahead = order[order.index(a) + 1:order.index(b) + 1] if a in order and b in order else []
+        messages = repo.get("messages", {})
+        return J(200, {"status": "ahead" if ahead else "identical", "ahead_by": len(ahead), "behind_by": 0,
+                       "total_commits": len(ahead),
+                       "commits": [{"sha": c, "commit": {"message": messages.get(c, "commit " + c[:7])},
+                                    "html_url": "https://github.com/%s/commit/%s" % (full, c)} for c in ahead]}, headers)
 
     def _release_json(self, full, rel):
         return {"id": rel["id"], "node_id": "RE_%d" % rel["id"], "tag_name": rel["tag_name"], "name": rel["name"],
