@@ -105,16 +105,7 @@ static enum err_code notes_load(struct store_conn *c, const char *tenant, const 
     store_finish(st);
     if (rc <= 0)
         return rc < 0 ? err->code : ERR_OK;
-    /* The previous release: the tenant's last finished one with a final tag. */
-    if (store_select(c,
-                     "SELECT finalTag FROM releases WHERE tenantId = ? AND status = 'FINISHED' AND finalTag IS NOT NULL "
-                     "AND id <> ? ORDER BY updatedAt DESC, id DESC LIMIT 1",
-                     STORE_ARGS(STORE_TEXT(tenant), STORE_TEXT(id)), &st, err))
-        return err->code;
-    if ((rc = store_next(st, err)) == 1)
-        release_cols(st, 0, n->since, sizeof n->since, NULL);
-    store_finish(st);
-    return rc < 0 ? err->code : ERR_OK;
+    return release_last_final_tag(c, tenant, n->since, sizeof n->since, err);
 }
 
 struct notes_tx {

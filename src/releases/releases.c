@@ -67,6 +67,22 @@ enum err_code release_names_of(struct store_conn *c, const char *tenant, const c
     return ERR_OK;
 }
 
+enum err_code release_last_final_tag(struct store_conn *db, const char *tenant, char *out, size_t n, struct err *err)
+{
+    struct store_stmt *st;
+
+    out[0] = '\0';
+    if (store_select(db,
+                     "SELECT finalTag FROM releases WHERE tenantId = ? AND status = 'FINISHED' AND finalTag IS NOT NULL "
+                     "ORDER BY updatedAt DESC, id DESC LIMIT 1",
+                     STORE_ARGS(STORE_TEXT(tenant)), &st, err))
+        return err->code;
+    if (store_next(st, err) == 1)
+        release_cols(st, 0, out, n, NULL);
+    store_finish(st);
+    return err->code;
+}
+
 /* digits, at least one, no leading zero unless "0"; *s moved past them. */
 static bool number(const char **s)
 {

@@ -129,6 +129,9 @@ bool release_template(const char *template, const char *version, int candidate, 
  */
 enum err_code release_names_of(struct store_conn *c, const char *tenant, const char *release, int candidate, char *branch,
                                char *tag, char *final, struct err *err);
+/* The final tag of the tenant's last finished release into out (n bytes; "" when none has finished): a hotfix's base, the notes'
+ * start. */
+enum err_code release_last_final_tag(struct store_conn *db, const char *tenant, char *out, size_t n, struct err *err);
 /* NULL when version is one of scheme ("SEMVER": 1.2.3[-pre], "CALVER": 2026.12[.3]); else what is wrong. */
 const char *release_version_problem(const char *scheme, const char *version);
 

@@ -614,6 +614,13 @@ enum err_code releases_create(struct request *req, struct err *err)
     if ((problem = release_version_problem(cf.scheme, version)))
         err_detail(err, "version", "%s", problem);
     text_field(req->body, "baseRef", base, sizeof base);
+    if (!base[0] && strcmp(json_string_value(json_object_get(req->body, "releaseType")), "HOTFIX") == 0 &&
+        release_last_final_tag(db, tenant, base, sizeof base, err) == ERR_OK && !base[0])
+        err_set(err, ERR_CONFLICT, "a hotfix branches from the last finished release's final tag, and no release has finished yet");
+    if (err->code) {
+        config_clear(&cf);
+        return err->code;
+    }
     if (!base[0])
         snprintf(base, sizeof base, "%s", cf.base);
     if (!release_template(cf.branch, version, 1, branch, sizeof branch) ||

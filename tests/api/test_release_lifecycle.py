@@ -1,9 +1,11 @@
-"""A release after its builds (docs/releases.md, "Regression", "New candidate"):
-the names a release keeps from its creation (a retried kickoff tags with the
-template of then, not of now), regression approvals by the configured roles
-(distinct approvers of the current candidate, twice refused, an older
-candidate's not counted), the whole path kickoff -> builds -> approve on
-GitHub + GitHub Actions against the fakes, refusals by role and status."""
+"""A release after its builds (docs/releases.md, "Regression", "New candidate",
+"Notes", "Finish"): the names a release keeps from its creation (a retried
+kickoff tags with the template of then, not of now), regression approvals by
+the configured roles (distinct approvers of the current candidate, twice
+refused, an older candidate's not counted), the whole path kickoff -> builds
+-> approve -> new candidate -> approve -> finish on GitHub + GitHub Actions
+against the fakes (notes from the compare API, edited, sent as GitHub's
+release), a hotfix from the last final tag, refusals by role and status."""
 
 import unittest
 
@@ -148,6 +150,13 @@ class ReleaseLifecycleTest(test_releases.ReleaseBase):
         self.act(rid, "new-candidate", org.editor, status=409)
         resp = self.request("PATCH", self.path(rid), {"notes": "late"}, token=org.editor.token)
         self.assertEqual((resp.status, resp.json["error"]["code"]), (409, "conflict"), str(resp))
+        # A hotfix branches from the last finished release's final tag, and its notes start there.
+        body = {"version": "2.0.1", "releaseType": "HOTFIX", "platforms": ["IOS"], "scmIntegrationId": rel["scmIntegrationId"]}
+        hotfix = self.expect(self.request("POST", "/api/v1/%s/releases" % self.tenant, body, token=org.editor.token), 201)
+        self.assertEqual(hotfix["baseRef"], "v2.0.0")
+        hotfix = self.wait(hotfix["id"], lambda r: r["notes"], "kicked off with notes")
+        self.assertEqual((hotfix["baseCommit"], hotfix["branchCommit"]), (NEXT, NEXT))
+        self.assertIn("Changes since v2.0.0", hotfix["notes"])
 
     def test_roles_and_statuses(self):
         """A viewer cannot drive a release (as another tenant's would not exist); actions outside their statuses: 409."""
@@ -158,6 +167,9 @@ class ReleaseLifecycleTest(test_releases.ReleaseBase):
             self.assertEqual(resp.status, 404, str(resp))
         resp = self.request("PATCH", self.path(rel["id"]), {"notes": "x"}, token=self.ctx.org.viewer.token)
         self.assertEqual(resp.status, 404, str(resp))
+        body = {"version": "4.0.1", "releaseType": "HOTFIX", "platforms": ["IOS"], "scmIntegrationId": integ["id"]}
+        resp = self.request("POST", "/api/v1/%s/releases" % self.tenant, body, token=self.owner.token)
+        self.assertEqual((resp.status, resp.json["error"]["code"]), (409, "conflict"), str(resp))  # nothing finished yet
         rel = self.wait(rel["id"], lambda r: r["status"] == "BUILDING", "kicked off")
         self.act(rel["id"], "new-candidate", status=409)
         self.act(rel["id"], "finish", status=409)
