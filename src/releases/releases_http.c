@@ -895,8 +895,8 @@ static enum err_code approve_body(struct store_conn *c, void *ctx, struct err *e
     store_finish(st);
     if (rc < 0 || count < cf.count)
         return err->code;
-    /* The last approval needed: REGRESSION -> READY (the table decides; REGRESSION was read in this transaction). */
-    enum release_status to = release_transition(REL_REGRESSION, REV_APPROVED, REL_NONE);
+    /* The last approval needed: the table moves the status read in this transaction (REGRESSION -> READY). */
+    enum release_status to = release_transition(release_status_parse(status), REV_APPROVED, REL_NONE);
     char message[80];
     snprintf(message, sizeof message, "%lld of %d approvals of candidate %lld", (long long)count, cf.count, (long long)candidate);
     if (store_run(c, "UPDATE releases SET status = ?, updatedAt = ? WHERE tenantId = ? AND id = ?",
