@@ -9,6 +9,7 @@ release), a hotfix from the last final tag, refusals by role and status."""
 
 import unittest
 
+import integration_fixtures as fx
 import test_release_builds
 import test_releases
 
@@ -153,6 +154,25 @@ class ReleaseLifecycleTest(test_releases.ReleaseBase):
         hotfix = self.wait(hotfix["id"], lambda r: r["notes"], "kicked off with notes")
         self.assertEqual((hotfix["baseCommit"], hotfix["branchCommit"]), (NEXT, NEXT))
         self.assertIn("Changes since v2.0.0", hotfix["notes"])
+
+    def finish_on(self, type_, releases):
+        """Finish on an SCM other than GitHub: a release kicked off, put in READY behind the API's back, finished."""
+        integ, case = test_releases.connect_scm(self.ctx, type_)
+        rel = self.create("7.0.0", integ["id"])
+        self.wait(rel["id"], lambda r: r["status"] == "BUILDING", "kicked off")
+        fx.db_execute(self.server, "UPDATE releases SET status = 'READY' WHERE id = ?", (rel["id"],))
+        self.act(rel["id"], "finish")
+        rel = self.wait(rel["id"], lambda r: r["status"] == "FINISHED", "finished")
+        repo = test_releases.fake_repo(self.fakes, type_, case)
+        self.assertEqual((rel["finalTag"], repo["tags"]["v7.0.0"]), ("v7.0.0", HEAD))
+        self.assertEqual([r["tag_name"] for r in repo.get("releases", [])], releases)
+        return rel
+
+    def test_finish_on_gitea_and_bitbucket(self):
+        """Gitea has releases; Bitbucket has none: the final tag is its release."""
+        self.assertIn(("CALL", "create-release", "OK"), self.names(self.finish_on("GITEA", ["v7.0.0"])))
+        self.setUp()  # a fresh tenant: the version again
+        self.assertNotIn(("CALL", "create-release", "OK"), self.names(self.finish_on("BITBUCKET", [])))
 
     def test_roles_and_statuses(self):
         """A viewer cannot drive a release (as another tenant's would not exist); actions outside their statuses: 409."""
