@@ -136,7 +136,10 @@ const struct route routes[] = {
     {"GET", "/api/v1/{tenantId}/releases", ACCESS_VIEWER, NULL, releases_list},
     {"POST", "/api/v1/{tenantId}/releases", ACCESS_EDITOR, &release_create_schema, releases_create},
     {"GET", "/api/v1/{tenantId}/releases/{releaseId}", ACCESS_VIEWER, NULL, release_get},
+    {"PATCH", "/api/v1/{tenantId}/releases/{releaseId}", ACCESS_EDITOR, &release_patch_schema, release_patch},
     {"POST", "/api/v1/{tenantId}/releases/{releaseId}/{action}", ACCESS_EDITOR, &release_action_schema, release_action},
+    /* any member may call it; the release configuration's approvalRoles decide (docs/releases.md, "Regression") */
+    {"POST", "/api/v1/{tenantId}/releases/{releaseId}/approve", ACCESS_VIEWER, &release_approve_schema, release_approve},
     {"GET", "/api/v1/{tenantId}/releases/{releaseId}/events/stream", ACCESS_VIEWER, NULL, release_stream},
     {"GET", "/api/v1/{tenantId}/release-configuration", ACCESS_VIEWER, NULL, release_config_get},
     {"PUT", "/api/v1/{tenantId}/release-configuration", ACCESS_OWNER, &release_config_schema, release_config_put},

@@ -1,18 +1,25 @@
 // view-release.js: one release: its stages as a stepper, what it is made
 // of (branch, tag, base), the builds of each platform (linking to the CI's
-// run), the actions its status allows (editors and owners), and its
+// run), the actions its status allows (editors and owners: also a new
+// candidate and finish), the regression approvals with an Approve button
+// for a member whose role the configuration names, the notes with an edit
+// box, and its
 // timeline, followed live over Server-Sent Events: the stream starts at
 // the timeline's beginning, so a reconnect misses nothing, and every event
 // that moves the release reloads its summary.
 
 import {h, append, clear, when, announce, errorBox, showError, confirmDialog} from './dom.js';
-import {get, post, tenantPath} from './api.js';
+import {get, post, patch, tenantPath} from './api.js';
 import {releaseBadge, stepper, allowedActions, canDrive, PLATFORM_WORDS, TYPE_WORDS, statusWord, targetDate} from './releases.js';
 
 const ACTIONS = {
   pause: {label: 'Pause', done: 'paused', ask: null},
   resume: {label: 'Resume', done: 'resumed', ask: null},
   retry: {label: 'Retry', done: 'retried', ask: null},
+  'new-candidate': {label: 'New candidate', done: 'is tagging a new candidate', ask: null},
+  finish: {label: 'Finish', done: 'is finishing',
+    ask: (r) => ({title: `Finish release ${r.version}?`, body: 'slipway makes the final tag at the current candidate and the release in your source control, with the notes.',
+      confirm: 'Finish the release', cancel: 'Not yet'})},
   cancel: {label: 'Cancel release', done: 'cancelled',
     ask: (r) => ({title: `Cancel release ${r.version}?`, body: 'Nothing more happens to it: a cancelled release cannot be resumed. Its branch and tags stay.',
       confirm: 'Cancel the release', cancel: 'Keep it'})},
@@ -30,6 +37,15 @@ const EVENT_WORDS = {
   resume: 'Resumed',
   retry: 'Retried',
   cancel: 'Cancelled',
+  approve: 'Approved',
+  approved: 'Approvals complete',
+  'new-candidate': 'New candidate',
+  'read-branch-head': 'Read the release branch\'s head',
+  'create-final-tag': 'Made the final tag',
+  'create-release': 'Made the release in source control',
+  compare: 'Collected the notes',
+  'edit-notes': 'Notes edited',
+  finish: 'Finished',
 };
 const OUTCOME = {OK: ['success', 'Done'], RETRY: ['expired', 'Will retry'], FAILED: ['failure', 'Failed']};
 
@@ -37,8 +53,9 @@ export async function viewRelease(ctx) {
   const tenantId = ctx.tenant.id;
   const releaseId = ctx.params[1];
   const path = (rest) => tenantPath(tenantId, `/releases/${releaseId}${rest || ''}`);
-  const [first, members] = await Promise.all([get(path()),
-    get(tenantPath(tenantId, '/members?limit=200')).then((p) => p.items, () => [])]);
+  const [first, members, config] = await Promise.all([get(path()),
+    get(tenantPath(tenantId, '/members?limit=200')).then((p) => p.items, () => []),
+    get(tenantPath(tenantId, '/release-configuration')).catch(() => ({approvalRoles: [], approvalCount: 1}))]);
   if (ctx.stale()) return;
   const emails = Object.fromEntries(members.map((m) => [m.accountId, m.email]));
   const who = (id) => (!id ? 'slipway' : id === ctx.me.id ? 'You' : emails[id] || 'A member');
@@ -47,6 +64,9 @@ export async function viewRelease(ctx) {
   const head = h('div', {class: 'page-head'});
   const summary = h('section', {class: 'panel', 'aria-labelledby': 'stages-title', id: 'stages'});
   const builds = h('section', {class: 'panel', 'aria-labelledby': 'builds-title', id: 'builds'});
+  const approvals = h('section', {class: 'panel', 'aria-labelledby': 'approvals-title', id: 'approvals'});
+  const notes = h('section', {class: 'panel', 'aria-labelledby': 'notes-title', id: 'notes'});
+  let editing = false;
   const live = h('span', {class: 'live', hidden: true}, 'Live');
   const list = h('ol', {class: 'timeline', 'aria-live': 'polite', 'aria-relevant': 'additions', id: 'timeline-list'});
   const seen = new Set();
@@ -69,11 +89,85 @@ export async function viewRelease(ctx) {
         h('dt', null, 'Created'), h('dd', null, when(rel.createdAt, {relative: true}), ' by ', who(rel.createdByAccountId)),
         rel.kickoffAt ? [h('dt', null, 'Kicked off'), h('dd', null, when(rel.kickoffAt, {relative: true}))] : null)]);
     clear(builds).append(h('h2', {id: 'builds-title'}, 'Builds'), buildList(rel));
+    showApprovals();
+    if (!editing) showNotes();
+  }
+
+  // The current candidate's approvals count; older ones stay listed, marked.
+  function showApprovals() {
+    const list = rel.approvals || [];
+    const current = list.filter((a) => a.candidateNumber === rel.candidateNumber);
+    const mayApprove = rel.status === 'REGRESSION' && (config.approvalRoles || []).includes(ctx.tenant.role) &&
+      !current.some((a) => a.accountId === ctx.me.id);
+    const btn = mayApprove ? h('button', {type: 'button', class: 'primary', id: 'approve'}, 'Approve') : null;
+    const note = mayApprove ? h('input', {type: 'text', id: 'approve-note', maxlength: 1000, placeholder: 'What you checked (optional)',
+      'aria-label': 'Approval note'}) : null;
+    btn?.addEventListener('click', async () => {
+      showError(box, null);
+      btn.disabled = true;
+      try {
+        const body = note.value.trim() ? {note: note.value.trim()} : {};
+        await post(path('/approve'), body);
+        announce(`You approved candidate ${rel.candidateNumber}`);
+        rel = await get(path());
+        show();
+      } catch (e) {
+        btn.disabled = false;
+        showError(box, e.message);
+      }
+    });
+    append(clear(approvals), [h('h2', {id: 'approvals-title'}, 'Approvals'),
+      h('p', {class: 'sub'}, `${current.length} of ${config.approvalCount || 1} for candidate ${rel.candidateNumber || '-'}`,
+        (config.approvalRoles || []).length ? ` (by ${(config.approvalRoles || []).join(' or ')})` : null),
+      list.length ? h('ul', {class: 'approvals'}, list.map((a) => h('li', {'data-candidate': a.candidateNumber,
+        class: a.candidateNumber === rel.candidateNumber ? '' : 'muted'},
+      h('strong', null, a.accountId === ctx.me.id ? 'You' : a.accountName), ` (${a.role}) approved candidate ${a.candidateNumber} `,
+      when(a.createdAt, {relative: true}), a.note ? h('p', {class: 'message'}, a.note) : null)))
+        : h('p', {class: 'empty'}, 'No approvals yet.'),
+      btn ? h('div', {class: 'actions'}, note, btn) : null]);
+  }
+
+  // The notes: generated from the commits until someone edits them; editable until the release ends.
+  function showNotes() {
+    const editable = canDrive(ctx.tenant) && !['FINISHED', 'CANCELLED'].includes(rel.status);
+    const edit = editable ? h('button', {type: 'button', class: 'secondary', id: 'edit-notes'}, 'Edit notes') : null;
+    edit?.addEventListener('click', () => {
+      editing = true;
+      const area = h('textarea', {id: 'notes-text', rows: 12, maxlength: 60000, 'aria-label': 'Release notes (Markdown)'});
+      area.value = rel.notes || '';
+      const save = h('button', {type: 'button', class: 'primary', id: 'save-notes'}, 'Save notes');
+      const stop = h('button', {type: 'button', class: 'secondary'}, 'Cancel');
+      stop.addEventListener('click', () => {
+        editing = false;
+        showNotes();
+      });
+      save.addEventListener('click', async () => {
+        showError(box, null);
+        save.disabled = true;
+        try {
+          rel = {...rel, ...(await patch(path(), {notes: area.value}))};
+          editing = false;
+          announce('Notes saved');
+          showNotes();
+        } catch (e) {
+          save.disabled = false;
+          showError(box, e.message);
+        }
+      });
+      append(clear(notes), [h('h2', {id: 'notes-title'}, 'Notes'), area, h('div', {class: 'actions'}, save, stop)]);
+      area.focus();
+    });
+    append(clear(notes), [h('h2', {id: 'notes-title'}, 'Notes'),
+      rel.notes ? h('pre', {class: 'notes', id: 'notes-body'}, rel.notes) : h('p', {class: 'empty'}, 'Collected from the commits once the candidate is tagged.'),
+      rel.notesEditedAt ? h('p', {class: 'muted small'}, 'Edited ', when(rel.notesEditedAt, {relative: true}), ': new candidates keep these notes.') : null,
+      edit ? h('div', {class: 'actions'}, edit) : null]);
   }
 
   function actionBar() {
     if (!canDrive(ctx.tenant)) return null;
     const actions = allowedActions(rel.status);
+    if (rel.status === 'REGRESSION' || rel.status === 'READY') actions.unshift('new-candidate');
+    if (rel.status === 'READY') actions.unshift('finish');
     if (!actions.length) return null;
     return h('div', {class: 'actions', role: 'group', 'aria-label': 'Release actions'}, actions.map((a) => {
       const btn = h('button', {type: 'button', class: a === 'cancel' ? 'danger' : a === 'pause' ? 'secondary' : 'primary', 'data-action': a},
@@ -176,7 +270,7 @@ export async function viewRelease(ctx) {
   ctx.onLeave(() => source.close());
 
   ctx.main.append(head, box, h('div', {class: 'columns'},
-    h('div', {class: 'stack'}, summary, builds),
+    h('div', {class: 'stack'}, summary, builds, approvals, notes),
     h('section', {class: 'panel', 'aria-labelledby': 'timeline-title', id: 'timeline'},
       h('h2', {id: 'timeline-title'}, h('span', null, 'Timeline ', live)), empty, list)));
 }

@@ -47,6 +47,8 @@ static const struct {
     {"STATUS", "submitted", "release.submitted"}, /* src/stores (docs/stores.md) */
     {"STATUS", "rejected", "release.rejected"},
     {"STATUS", "rollout-updated", "rollout.updated"},
+    {"STATUS", "approved", "release.approved"},
+    {"STATUS", "finish", "release.finished"},
 };
 
 static const char *release_event_of(const char *kind, const char *name)

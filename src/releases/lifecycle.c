@@ -126,7 +126,7 @@ const char *build_event_name(enum build_event e)
 
 int release_action_parse(const char *action)
 {
-    static const enum release_event actions[] = {REV_PAUSE, REV_RESUME, REV_RETRY, REV_CANCEL};
+    static const enum release_event actions[] = {REV_PAUSE, REV_RESUME, REV_RETRY, REV_CANCEL, REV_NEW_CANDIDATE, REV_FINISH};
     for (size_t i = 0; action && i < ARRAY_LEN(actions); i++)
         if (strcmp(event_names[actions[i]], action) == 0)
             return (int)actions[i];

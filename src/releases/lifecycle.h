@@ -72,7 +72,8 @@ const char *build_status_name(enum build_status s);
 enum build_status build_status_parse(const char *name);
 const char *build_event_name(enum build_event e);
 
-/* The events an editor may ask for (POST .../releases/{id}/{action}): pause, resume, retry, cancel. -1 for others. */
+/* The events an editor may ask for (POST .../releases/{id}/{action}): pause, resume, retry, cancel, new-candidate, finish. -1 for
+ * others. */
 int release_action_parse(const char *action);
 
 #endif

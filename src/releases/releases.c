@@ -39,6 +39,50 @@ bool release_template(const char *template, const char *version, int candidate, 
     return true;
 }
 
+enum err_code release_names_of(struct store_conn *c, const char *tenant, const char *release, int candidate, char *branch,
+                               char *tag, char *final, struct err *err)
+{
+    struct store_stmt *st;
+    char version[128] = "", name[256] = "", tpl[2][256] = {"", ""};
+    int rc;
+
+    if (store_select(
+            c,
+            "SELECT r.version, r.releaseBranch, COALESCE(r.candidateTagTemplate, f.candidateTagTemplate, 'v{version}-rc.{n}'), "
+            "COALESCE(r.finalTagTemplate, f.finalTagTemplate, 'v{version}') FROM releases r "
+            "LEFT JOIN release_configs f ON f.tenantId = r.tenantId WHERE r.tenantId = ? AND r.id = ?",
+            STORE_ARGS(STORE_TEXT(tenant), STORE_TEXT(release)), &st, err))
+        return err->code;
+    rc = store_next(st, err);
+    if (rc == 1)
+        release_cols(st, 0, version, sizeof version, name, sizeof name, tpl[0], sizeof tpl[0], tpl[1], sizeof tpl[1], NULL);
+    store_finish(st);
+    if (rc <= 0)
+        return rc < 0 ? err->code : err_set(err, ERR_NOT_FOUND, "not found");
+    if (branch)
+        snprintf(branch, 256, "%s", name);
+    if ((tag && !release_template(tpl[0], version, candidate, tag, 256)) ||
+        (final && !release_template(tpl[1], version, 0, final, 256)))
+        return err_set(err, ERR_CONFLICT, "the release's tag template makes a name that is too long");
+    return ERR_OK;
+}
+
+enum err_code release_last_final_tag(struct store_conn *db, const char *tenant, char *out, size_t n, struct err *err)
+{
+    struct store_stmt *st;
+
+    out[0] = '\0';
+    if (store_select(db,
+                     "SELECT finalTag FROM releases WHERE tenantId = ? AND status = 'FINISHED' AND finalTag IS NOT NULL "
+                     "ORDER BY updatedAt DESC, id DESC LIMIT 1",
+                     STORE_ARGS(STORE_TEXT(tenant)), &st, err))
+        return err->code;
+    if (store_next(st, err) == 1)
+        release_cols(st, 0, out, n, NULL);
+    store_finish(st);
+    return err->code;
+}
+
 /* digits, at least one, no leading zero unless "0"; *s moved past them. */
 static bool number(const char **s)
 {
@@ -212,8 +256,11 @@ static enum err_code record_body(struct store_conn *c, void *ctx, struct err *er
     if (strcmp(r->step, "create-branch") == 0)
         return store_run(c, "UPDATE releases SET branchCommit = ?, updatedAt = ? WHERE tenantId = ? AND id = ?",
                          STORE_ARGS(STORE_TEXT(r->sha), STORE_TIME(now), STORE_TEXT(tenant), STORE_TEXT(r->release)), NULL, err);
-    return store_run(c, "UPDATE releases SET candidateTag = ?, candidateNumber = 1, updatedAt = ? WHERE tenantId = ? AND id = ?",
-                     STORE_ARGS(STORE_TEXT(tag), STORE_TIME(now), STORE_TEXT(tenant), STORE_TEXT(r->release)), NULL, err);
+    return store_run(c,
+                     "UPDATE releases SET candidateTag = ?, candidateNumber = 1, candidateCommit = ?, updatedAt = ? WHERE tenantId "
+                     "= ? AND id = ?",
+                     STORE_ARGS(STORE_TEXT(tag), STORE_TEXT(r->sha), STORE_TIME(now), STORE_TEXT(tenant), STORE_TEXT(r->release)),
+                     NULL, err);
 }
 
 static enum err_code record(const struct release_env *env, struct record *r, struct err *err)
@@ -225,41 +272,61 @@ static enum err_code record(const struct release_env *env, struct record *r, str
     return err->code;
 }
 
+enum err_code release_scm_call(const struct release_env *env, struct job *j, const char *scm, enum release_scm_op op, json_t *input,
+                               bool *missing, struct err *err)
+{
+    static const char *const doing[] = {"read refs", "make release branches", "make tags", "compare commits", "make releases"};
+    const struct provider *p;
+    struct store_conn *db = NULL;
+    json_t *config = NULL, *conn = NULL;
+    provider_step_fn fn = NULL;
+
+    if (missing)
+        *missing = false;
+    if (!scm || !scm[0]) {
+        json_decref(input);
+        return err_set(err, ERR_CONFLICT, "the release's source control connection was deleted");
+    }
+    if (store_conn_get(env->store, &db, err) == ERR_OK)
+        verify_load(db, env->keys, category_get(CAT_SCM), j->tenant, scm, NULL, &config, &conn, err);
+    store_conn_put(db);
+    json_decref(conn);
+    if (err->code) {
+        json_decref(input);
+        return err->code;
+    }
+    p = provider_by_type(json_string_value(json_object_get(config, "type")));
+    if (p)
+        fn = op == RELEASE_SCM_RESOLVE   ? p->ops->scm_resolve_ref
+             : op == RELEASE_SCM_BRANCH  ? p->ops->scm_create_branch
+             : op == RELEASE_SCM_TAG     ? p->ops->scm_create_tag
+             : op == RELEASE_SCM_COMPARE ? p->ops->scm_compare
+                                         : p->ops->scm_create_release;
+    if (!fn) {
+        secret_wipe_json(config);
+        json_decref(config);
+        json_decref(input);
+        if (missing)
+            *missing = true;
+        return err_set(err, ERR_CONFLICT, "%s cannot %s", p ? p->display : "this SCM", doing[op]);
+    }
+    json_object_set_new(input, "integrationId", json_string(scm));
+    provider_call_in_job(provider_call_new(env->loop, p, fn, config, NULL, input, NULL, NULL), j);
+    return ERR_OK;
+}
+
 /* Starts the provider call of j's step on the release's SCM connection (j parks). */
 static enum err_code start_call(const struct release_env *env, struct job *j, const struct kick *k, struct err *err)
 {
     const char *branch = json_string_value(json_object_get(j->payload, "branch"));
     const char *tag = json_string_value(json_object_get(j->payload, "tag"));
-    const struct provider *p;
-    struct store_conn *db = NULL;
-    json_t *config = NULL, *scm = NULL, *input;
-    provider_step_fn op;
 
-    if (!k->scm[0])
-        return err_set(err, ERR_CONFLICT, "the release's source control connection was deleted");
-    if (store_conn_get(env->store, &db, err) == ERR_OK)
-        verify_load(db, env->keys, category_get(CAT_SCM), j->tenant, k->scm, NULL, &config, &scm, err);
-    store_conn_put(db);
-    if (err->code)
-        return err->code;
-    json_decref(scm);
-    p = provider_by_type(json_string_value(json_object_get(config, "type")));
-    op = !p                        ? NULL
-         : j->step == STEP_RESOLVE ? p->ops->scm_resolve_ref
-         : j->step == STEP_BRANCH  ? p->ops->scm_create_branch
-                                   : p->ops->scm_create_tag;
-    if (!op) {
-        secret_wipe_json(config);
-        json_decref(config);
-        return err_set(err, ERR_CONFLICT, "%s cannot make release branches and tags", p ? p->display : "this SCM");
-    }
     if (j->step == STEP_RESOLVE)
-        input = json_pack("{s:s, s:s}", "ref", k->base_ref, "integrationId", k->scm);
-    else
-        input = json_pack("{s:s, s:s, s:s}", "name", j->step == STEP_BRANCH ? branch : tag, "sha",
-                          j->step == STEP_BRANCH ? k->base_commit : k->branch_commit, "integrationId", k->scm);
-    provider_call_in_job(provider_call_new(env->loop, p, op, config, NULL, input, NULL, NULL), j);
-    return ERR_OK;
+        return release_scm_call(env, j, k->scm, RELEASE_SCM_RESOLVE, json_pack("{s:s}", "ref", k->base_ref), NULL, err);
+    return release_scm_call(env, j, k->scm, j->step == STEP_BRANCH ? RELEASE_SCM_BRANCH : RELEASE_SCM_TAG,
+                            json_pack("{s:s, s:s}", "name", j->step == STEP_BRANCH ? branch : tag, "sha",
+                                      j->step == STEP_BRANCH ? k->base_commit : k->branch_commit),
+                            NULL, err);
 }
 
 /* The step's outcome: recorded, then on to the next step, a retry later, or the end. */
@@ -297,6 +364,37 @@ static void add_child(void *ctx, const struct job_new *n, struct err *err)
     job_child(ctx, n);
 }
 
+void release_builds_children(const struct release_env *env, struct job *j, const char *release, int next)
+{
+    struct store_conn *db = NULL;
+    struct store_stmt *st;
+    int64_t candidate = 0;
+    char dedupe[120];
+    json_t *payload;
+    struct err err;
+
+    err_clear(&err);
+    if (store_conn_get(env->store, &db, &err) == ERR_OK &&
+        release_builds_jobs(db, j->tenant, release, add_child, j, &err) == ERR_OK &&
+        store_select(db, "SELECT candidateNumber FROM releases WHERE tenantId = ? AND id = ?",
+                     STORE_ARGS(STORE_TEXT(j->tenant), STORE_TEXT(release)), &st, &err) == ERR_OK) {
+        if (store_next(st, &err) == 1)
+            candidate = store_col_int(st, 0);
+        store_finish(st);
+    }
+    store_conn_put(db);
+    if (err.code) {
+        job_fail(j, &err);
+        return;
+    }
+    snprintf(dedupe, sizeof dedupe, RELEASE_NOTES_JOB ":%s:%lld", release, (long long)candidate);
+    payload = json_pack("{s:s, s:I}", "releaseId", release, "candidate", (json_int_t)candidate);
+    job_child(j, &(struct job_new){
+                     .kind = RELEASE_NOTES_JOB, .tenant = j->tenant, .payload = payload, .dedupe_key = dedupe, .max_attempts = 10});
+    json_decref(payload);
+    job_next(j, next);
+}
+
 void release_kickoff_step(void *ctx, struct job *j)
 {
     const struct release_env *env = ctx;
@@ -317,14 +415,8 @@ void release_kickoff_step(void *ctx, struct job *j)
         finish_call(env, j, release, call);
         return;
     }
-    if (j->step == STEP_BUILDS) { /* one job a build, created with this job's next save */
-        if (store_conn_get(env->store, &db, &err) == ERR_OK)
-            release_builds_jobs(db, j->tenant, release, add_child, j, &err);
-        store_conn_put(db);
-        if (err.code)
-            job_fail(j, &err);
-        else
-            job_next(j, STEP_END);
+    if (j->step == STEP_BUILDS) {
+        release_builds_children(env, j, release, STEP_END);
         return;
     }
     if (j->step == STEP_END) {

@@ -25,9 +25,12 @@
 #include "providers/call.h"
 #include "store/store.h"
 
-#define RELEASE_KICKOFF_JOB "release-kickoff"   /* payload: releaseId, branch, tag */
-#define RELEASE_BUILD_JOB "release-build"       /* payload: releaseId, buildId (builds.c) */
-#define RELEASE_CONFIG_SIGNAL "release-config:" /* + tenant id: the release configuration changed */
+#define RELEASE_KICKOFF_JOB "release-kickoff"     /* payload: releaseId, branch, tag */
+#define RELEASE_BUILD_JOB "release-build"         /* payload: releaseId, buildId (builds.c) */
+#define RELEASE_CONFIG_SIGNAL "release-config:"   /* + tenant id: the release configuration changed */
+#define RELEASE_CANDIDATE_JOB "release-candidate" /* payload: releaseId, from (the candidate number), commit (its) */
+#define RELEASE_FINISH_JOB "release-finish"       /* payload: releaseId */
+#define RELEASE_NOTES_JOB "release-notes"         /* payload: releaseId, candidate */
 
 struct jobs;
 struct keyring;
@@ -40,6 +43,44 @@ struct release_env {
 };
 
 void release_kickoff_step(void *ctx, struct job *j);
+
+/*
+ * A new candidate (candidates.c): read the release branch's head; the
+ * current candidate's commit -> a refusal on the timeline, nothing changes;
+ * else tag it as candidate from + 1 (the release's kept template), move
+ * REGRESSION or READY -> BUILDING and add that candidate's builds, then
+ * their jobs.
+ */
+void release_candidate_step(void *ctx, struct job *j);
+/*
+ * Finish (candidates.c): the final tag at the candidate's commit, the
+ * provider's release of it with the notes (where the SCM has releases),
+ * then READY -> FINISHED. A refusal leaves the release READY.
+ */
+void release_finish_step(void *ctx, struct job *j);
+
+/*
+ * The notes of a candidate (notes.c): the SCM's compare from the previous
+ * finished release's final tag (else the release's base commit) to the
+ * candidate's commit, as Markdown on the release, unless a person edited
+ * the notes or a newer candidate exists. A child of the workflow that made
+ * the candidate (release_builds_children).
+ */
+void release_notes_step(void *ctx, struct job *j);
+/* The notes' Markdown: a heading, one line a commit (short sha, first line), the ticket keys found. Caller frees. */
+char *release_notes_markdown(const char *version, const char *since, const json_t *commits);
+
+/* The SCM ops a release step calls (providers/provider.h). */
+enum release_scm_op { RELEASE_SCM_RESOLVE, RELEASE_SCM_BRANCH, RELEASE_SCM_TAG, RELEASE_SCM_COMPARE, RELEASE_SCM_RELEASE };
+/*
+ * Starts op of the SCM connection scm (an id of the tenant's) with input
+ * (stolen; "integrationId" is added) as j's provider call: j parks, and its
+ * step runs again with provider_call_of(j) once the call ended. ERR_CONFLICT
+ * when the connection is gone or its provider has no such op (then *missing,
+ * when given, is true).
+ */
+enum err_code release_scm_call(const struct release_env *env, struct job *j, const char *scm, enum release_scm_op op, json_t *input,
+                               bool *missing, struct err *err);
 
 /*
  * The build stage (builds.c, docs/releases.md "Builds"). Each build of a
@@ -65,6 +106,12 @@ enum err_code release_builds_add(struct store_conn *c, const char *tenant, const
 enum err_code release_builds_jobs(struct store_conn *c, const char *tenant, const char *release,
                                   void (*add)(void *ctx, const struct job_new *n, struct err *err), void *ctx, struct err *err);
 /*
+ * A workflow's step: the job of every PENDING build of the release, and the
+ * current candidate's notes job, as j's children (made with its next save),
+ * then step next.
+ */
+void release_builds_children(const struct release_env *env, struct job *j, const char *release, int next);
+/*
  * Inside the caller's transaction: a BUILDING release whose platforms' latest
  * builds of the candidate all succeeded moves to REGRESSION (builds-done);
  * one whose latest build of a platform failed, to BLOCKED (build-failed),
@@ -80,6 +127,17 @@ enum err_code release_builds_wake(struct store_conn *c, const char *tenant, cons
 
 /* "{version}" and "{n}" of template filled in, into out (n bytes); false when it does not fit. */
 bool release_template(const char *template, const char *version, int candidate, char *out, size_t n);
+/*
+ * The release's names as it was created: its branch, candidate's tag and final
+ * tag (templates kept on the release; a release made before they were kept
+ * takes the configuration's), each into 256 bytes, any NULL. ERR_NOT_FOUND
+ * for no such release; ERR_CONFLICT for a name that does not fit.
+ */
+enum err_code release_names_of(struct store_conn *c, const char *tenant, const char *release, int candidate, char *branch,
+                               char *tag, char *final, struct err *err);
+/* The final tag of the tenant's last finished release into out (n bytes; "" when none has finished): a hotfix's base, the notes'
+ * start. */
+enum err_code release_last_final_tag(struct store_conn *db, const char *tenant, char *out, size_t n, struct err *err);
 /* NULL when version is one of scheme ("SEMVER": 1.2.3[-pre], "CALVER": 2026.12[.3]); else what is wrong. */
 const char *release_version_problem(const char *scheme, const char *version);
 

@@ -25,7 +25,7 @@ static const char *const release_types[] = {"MAJOR", "MINOR", "PATCH", "HOTFIX",
 static const char *const platforms[] = {"IOS", "ANDROID", "WEB", NULL};
 static const char *const schemes[] = {"SEMVER", "CALVER", NULL};
 static const char *const approver_roles[] = {"owner", "editor", "viewer", NULL};
-const char *const release_actions[] = {"pause", "resume", "retry", "cancel", NULL};
+const char *const release_actions[] = {"pause", "resume", "retry", "cancel", "new-candidate", "finish", NULL};
 
 /* A set: at least one value, none twice (the router checks each value is allowed, not the array's size). */
 static const char *check_set(json_t *v)
@@ -60,6 +60,12 @@ SCHEMA(release_config_schema, {.name = "scmIntegrationId", .kind = FIELD_STRING,
 static const struct field action_fields[] = {{.name = "reason", .kind = FIELD_STRING, .min = 1, .max = 500}};
 const struct schema release_action_schema = {
     .name = "release_action_schema", .fields = action_fields, .count = ARRAY_LEN(action_fields), .optional = true};
+
+static const struct field approve_fields[] = {{.name = "note", .kind = FIELD_STRING, .min = 1, .max = 1000}};
+const struct schema release_approve_schema = {
+    .name = "release_approve_schema", .fields = approve_fields, .count = ARRAY_LEN(approve_fields), .optional = true};
+
+SCHEMA(release_patch_schema, {.name = "notes", .kind = FIELD_STRING, .required = true, .max = 60000});
 
 /* ---- the configuration ---- */
 
@@ -284,14 +290,38 @@ enum err_code release_config_put(struct request *req, struct err *err)
 
 #define RELEASE_COLUMNS                                                                                                            \
     "id, tenantId, version, releaseType, platforms, status, resumeStatus, statusReason, scmIntegrationId, baseRef, baseCommit, "   \
-    "releaseBranch, branchCommit, candidateNumber, candidateTag, targetDate, kickoffAt, createdByAccountId, createdAt, updatedAt"
+    "releaseBranch, branchCommit, candidateNumber, candidateTag, targetDate, kickoffAt, createdByAccountId, createdAt, "           \
+    "updatedAt, "                                                                                                                  \
+    "candidateTagTemplate, finalTagTemplate, candidateCommit, finalTag, notes, notesEditedAt"
 
 static json_t *release_row(struct store_stmt *st)
 {
-    static const char *const cols[] = {
-        "id",           "tenantId",         "version",   "releaseType",        "platforms",     "status",       "resumeStatus",
-        "statusReason", "scmIntegrationId", "baseRef",   "baseCommit",         "releaseBranch", "branchCommit", "candidateNumber",
-        "candidateTag", "targetDate",       "kickoffAt", "createdByAccountId", "createdAt",     "updatedAt"};
+    static const char *const cols[] = {"id",
+                                       "tenantId",
+                                       "version",
+                                       "releaseType",
+                                       "platforms",
+                                       "status",
+                                       "resumeStatus",
+                                       "statusReason",
+                                       "scmIntegrationId",
+                                       "baseRef",
+                                       "baseCommit",
+                                       "releaseBranch",
+                                       "branchCommit",
+                                       "candidateNumber",
+                                       "candidateTag",
+                                       "targetDate",
+                                       "kickoffAt",
+                                       "createdByAccountId",
+                                       "createdAt",
+                                       "updatedAt",
+                                       "candidateTagTemplate",
+                                       "finalTagTemplate",
+                                       "candidateCommit",
+                                       "finalTag",
+                                       "notes",
+                                       "notesEditedAt"};
     json_t *row = json_object();
 
     for (int i = 0; i < (int)ARRAY_LEN(cols); i++) {
@@ -385,30 +415,27 @@ static json_t *timeline(struct store_conn *db, const char *tenant, const char *i
     return events;
 }
 
-/* The release's builds, every attempt of every candidate, oldest first. */
-static json_t *builds(struct store_conn *db, const char *tenant, const char *id, struct err *err)
+/*
+ * The rows sql finds for (tenant, release id) as objects named by cols (n of
+ * them); the columns in ints (a bit a column) are integers, the others text
+ * or null. Caller owns; NULL on error.
+ */
+static json_t *release_rows(struct store_conn *db, const char *sql, const char *tenant, const char *id, const char *const *cols,
+                            int n, unsigned ints, struct err *err)
 {
-    static const char *const cols[] = {
-        "id",          "platform", "pipelineIntegrationId", "candidateNumber", "attempt",    "status",    "runId",
-        "buildNumber", "buildUrl", "artifactRef",           "startedAt",       "finishedAt", "createdAt", "updatedAt"};
     struct store_stmt *st;
     json_t *out = json_array();
     int rc;
 
-    if (store_select(
-            db,
-            "SELECT id, platform, pipelineIntegrationId, candidateNumber, attempt, status, runId, buildNumber, buildUrl, "
-            "artifactRef, startedAt, finishedAt, createdAt, updatedAt FROM release_builds WHERE tenantId = ? AND releaseId = ? "
-            "ORDER BY candidateNumber, platform, attempt",
-            STORE_ARGS(STORE_TEXT(tenant), STORE_TEXT(id)), &st, err)) {
+    if (store_select(db, sql, STORE_ARGS(STORE_TEXT(tenant), STORE_TEXT(id)), &st, err)) {
         json_decref(out);
         return NULL;
     }
     while ((rc = store_next(st, err)) == 1) {
         json_t *b = json_object();
-        for (int i = 0; i < (int)ARRAY_LEN(cols); i++)
+        for (int i = 0; i < n; i++)
             json_object_set_new(b, cols[i],
-                                i == 3 || i == 4 ? json_integer(store_col_int(st, i)) : json_text_or_null(store_col_text(st, i)));
+                                ints & (1u << i) ? json_integer(store_col_int(st, i)) : json_text_or_null(store_col_text(st, i)));
         json_array_append_new(out, b);
     }
     store_finish(st);
@@ -419,10 +446,35 @@ static json_t *builds(struct store_conn *db, const char *tenant, const char *id,
     return out;
 }
 
+/* The release's builds, every attempt of every candidate, oldest first. */
+static json_t *builds(struct store_conn *db, const char *tenant, const char *id, struct err *err)
+{
+    static const char *const cols[] = {
+        "id",          "platform", "pipelineIntegrationId", "candidateNumber", "attempt",    "status",    "runId",
+        "buildNumber", "buildUrl", "artifactRef",           "startedAt",       "finishedAt", "createdAt", "updatedAt"};
+    return release_rows(
+        db,
+        "SELECT id, platform, pipelineIntegrationId, candidateNumber, attempt, status, runId, buildNumber, buildUrl, "
+        "artifactRef, startedAt, finishedAt, createdAt, updatedAt FROM release_builds WHERE tenantId = ? AND releaseId = ? "
+        "ORDER BY candidateNumber, platform, attempt",
+        tenant, id, cols, (int)ARRAY_LEN(cols), 1u << 3 | 1u << 4, err);
+}
+
+/* The release's approvals, every candidate's, oldest first, with the approver's name. */
+static json_t *approvals(struct store_conn *db, const char *tenant, const char *id, struct err *err)
+{
+    static const char *const cols[] = {"id", "candidateNumber", "accountId", "accountName", "role", "note", "createdAt"};
+    return release_rows(db,
+                        "SELECT a.id, a.candidateNumber, a.accountId, m.name, a.role, a.note, a.createdAt FROM release_approvals a "
+                        "JOIN accounts m ON m.id = a.accountId WHERE a.tenantId = ? AND a.releaseId = ? "
+                        "ORDER BY a.createdAt, a.id",
+                        tenant, id, cols, (int)ARRAY_LEN(cols), 1u << 1, err);
+}
+
 enum err_code release_get(struct request *req, struct err *err)
 {
     struct store_conn *db;
-    json_t *row, *events, *made;
+    json_t *row, *events, *made, *approved;
 
     if (request_db(req, &db, err) || !(row = release_load(db, principal_of(req)->tenant_id, request_param(req, "releaseId"), err)))
         return err->code;
@@ -435,8 +487,15 @@ enum err_code release_get(struct request *req, struct err *err)
         json_decref(events);
         return err->code;
     }
+    if (!(approved = approvals(db, principal_of(req)->tenant_id, request_param(req, "releaseId"), err))) {
+        json_decref(row);
+        json_decref(events);
+        json_decref(made);
+        return err->code;
+    }
     json_object_set_new(row, "builds", made);
     json_object_set_new(row, "events", events);
+    json_object_set_new(row, "approvals", approved);
     response_json(req, 200, row);
     return ERR_OK;
 }
@@ -445,6 +504,7 @@ struct create_tx {
     const struct request *req;
     json_t *body;
     const char *scm, *base, *branch, *tag;
+    const char *candidate_template, *final_template; /* the configuration's, kept on the release */
     char id[UUID_SIZE];
     struct jobs *jobs;
 };
@@ -461,11 +521,11 @@ static enum err_code create_body(struct store_conn *c, void *ctx, struct err *er
     store_run(
         c,
         "INSERT INTO releases (id, tenantId, version, releaseType, platforms, status, scmIntegrationId, baseRef, releaseBranch, "
-        "candidateNumber, targetDate, createdByAccountId, createdAt, updatedAt) "
-        "VALUES (?, ?, ?, ?, ?, 'KICKOFF', ?, ?, ?, 0, ?, ?, ?, ?)",
+        "candidateTagTemplate, finalTagTemplate, candidateNumber, targetDate, createdByAccountId, createdAt, updatedAt) "
+        "VALUES (?, ?, ?, ?, ?, 'KICKOFF', ?, ?, ?, ?, ?, 0, ?, ?, ?, ?)",
         STORE_ARGS(STORE_TEXT(t->id), STORE_TEXT(tenant), STORE_TEXT(json_string_value(json_object_get(t->body, "version"))),
                    STORE_TEXT(json_string_value(json_object_get(t->body, "releaseType"))), STORE_TEXT(plats), STORE_TEXT(t->scm),
-                   STORE_TEXT(t->base), STORE_TEXT(t->branch),
+                   STORE_TEXT(t->base), STORE_TEXT(t->branch), STORE_TEXT(t->candidate_template), STORE_TEXT(t->final_template),
                    STORE_TEXT(json_string_value(json_object_get(t->body, "targetDate"))),
                    STORE_TEXT(principal_of(t->req)->account_id), STORE_TIME(now), STORE_TIME(now)),
         NULL, err);
@@ -554,6 +614,13 @@ enum err_code releases_create(struct request *req, struct err *err)
     if ((problem = release_version_problem(cf.scheme, version)))
         err_detail(err, "version", "%s", problem);
     text_field(req->body, "baseRef", base, sizeof base);
+    if (!base[0] && strcmp(json_string_value(json_object_get(req->body, "releaseType")), "HOTFIX") == 0 &&
+        release_last_final_tag(db, tenant, base, sizeof base, err) == ERR_OK && !base[0])
+        err_set(err, ERR_CONFLICT, "a hotfix branches from the last finished release's final tag, and no release has finished yet");
+    if (err->code) {
+        config_clear(&cf);
+        return err->code;
+    }
     if (!base[0])
         snprintf(base, sizeof base, "%s", cf.base);
     if (!release_template(cf.branch, version, 1, branch, sizeof branch) ||
@@ -572,12 +639,16 @@ enum err_code releases_create(struct request *req, struct err *err)
     json_decref(reasons);
     if (!err->code)
         pick_scm(db, tenant, asked ? asked : cf.scm, scm, base, err);
-    config_clear(&cf);
-    if (err->code)
+    if (err->code) {
+        config_clear(&cf);
         return err->code;
+    }
     rand_uuid(t.id);
     t.scm = scm, t.base = base, t.branch = branch, t.tag = tag;
-    if (tenant_tx(db, tenant, create_body, &t, err))
+    t.candidate_template = cf.candidate, t.final_template = cf.final;
+    tenant_tx(db, tenant, create_body, &t, err);
+    config_clear(&cf);
+    if (err->code)
         return err->code;
     jobs_nudge(jobs);
     if (!(row = release_load(db, tenant, t.id, err)))
@@ -603,24 +674,65 @@ static void enqueue_build(void *ctx, const struct job_new *n, struct err *err)
     jobs_enqueue_in(t->c, t->jobs, n, id, err);
 }
 
+/* The audit row of each action (lifecycle.h: release_action_parse). */
+static const char *const audit_actions[REV__COUNT] = {[REV_PAUSE] = "release.pause",
+                                                      [REV_RESUME] = "release.resume",
+                                                      [REV_RETRY] = "release.retry",
+                                                      [REV_CANCEL] = "release.cancel",
+                                                      [REV_NEW_CANDIDATE] = "release.new_candidate",
+                                                      [REV_FINISH] = "release.finish"};
+
+/*
+ * A workflow of kind for the release, in the action's transaction. One a
+ * request: a refused one can be asked again, and two at once are harmless
+ * (their steps read before they write).
+ */
+static enum err_code enqueue_workflow(struct action_tx *t, const char *kind, const json_t *payload, const char *now,
+                                      struct err *err)
+{
+    char dedupe[160], job[UUID_SIZE];
+
+    snprintf(dedupe, sizeof dedupe, "%s:%s:%s", kind, t->id, now);
+    return jobs_enqueue_in(
+        t->c, t->jobs,
+        &(struct job_new){
+            .kind = kind, .tenant = principal_of(t->req)->tenant_id, .payload = payload, .dedupe_key = dedupe, .max_attempts = 10},
+        job, err);
+}
+
+/* The workflow a deferred action starts (candidates.c), in the action's transaction. */
+static enum err_code start_deferred(struct action_tx *t, const char *commit, int64_t candidate, const char *now, struct err *err)
+{
+    bool finish = t->event == REV_FINISH;
+    json_t *payload = finish ? json_pack("{s:s}", "releaseId", t->id)
+                             : json_pack("{s:s, s:I, s:s}", "releaseId", t->id, "from", (json_int_t)candidate, "commit", commit);
+
+    enqueue_workflow(t, finish ? RELEASE_FINISH_JOB : RELEASE_CANDIDATE_JOB, payload, now, err);
+    json_decref(payload);
+    return err->code;
+}
+
 static enum err_code action_body(struct store_conn *c, void *ctx, struct err *err)
 {
     struct action_tx *t = ctx;
     const char *tenant = principal_of(t->req)->tenant_id;
-    char from[16] = "", stage[16] = "", now[TIMESTAMP_SIZE], key[JOB_EVENT_KEY_SIZE], job[UUID_SIZE], dedupe[120];
+    char from[16] = "", stage[16] = "", commit[65] = "", now[TIMESTAMP_SIZE], key[JOB_EVENT_KEY_SIZE];
+    /* These two move the release only once their workflow's provider calls succeed (candidates.c). */
+    bool deferred = t->event == REV_NEW_CANDIDATE || t->event == REV_FINISH;
+    int64_t candidate = 0;
     struct store_stmt *st;
     enum release_status to;
     json_t *details;
     int rc;
 
     t->c = c;
-    if (store_select(c, "SELECT status, resumeStatus FROM releases WHERE tenantId = ? AND id = ?",
+    if (store_select(c, "SELECT status, resumeStatus, candidateCommit, candidateNumber FROM releases WHERE tenantId = ? AND id = ?",
                      STORE_ARGS(STORE_TEXT(tenant), STORE_TEXT(t->id)), &st, err))
         return err->code;
     rc = store_next(st, err);
     if (rc == 1) {
-        snprintf(from, sizeof from, "%s", store_col_text(st, 0));
-        snprintf(stage, sizeof stage, "%s", store_col_text(st, 1) ? store_col_text(st, 1) : "");
+        release_cols(st, 0, from, sizeof from, stage, sizeof stage, commit, sizeof commit, NULL);
+        candidate = store_col_int(st, 3);
     }
     store_finish(st);
     if (rc <= 0)
@@ -629,7 +741,8 @@ static enum err_code action_body(struct store_conn *c, void *ctx, struct err *er
     if (to == REL_NONE)
         return err_set(err, ERR_CONFLICT, "a %s release cannot %s", from, t->action);
     clock_now(now);
-    if (store_run(c,
+    if (!deferred &&
+        store_run(c,
                   "UPDATE releases SET status = ?, resumeStatus = ?, statusReason = ?, updatedAt = ? WHERE tenantId = ? AND id = ?",
                   STORE_ARGS(STORE_TEXT(release_status_name(to)), STORE_TEXT(to == REL_PAUSED ? from : NULL),
                              STORE_TEXT(to == REL_CANCELLED ? (t->reason ? t->reason : "cancelled") : NULL), STORE_TIME(now),
@@ -643,49 +756,27 @@ static enum err_code action_body(struct store_conn *c, void *ctx, struct err *er
                                                       .name = t->action,
                                                       .outcome = "OK",
                                                       .from = from,
-                                                      .to = release_status_name(to),
+                                                      .to = deferred ? NULL : release_status_name(to), /* asked: not moved yet */
                                                       .message = t->reason,
                                                       .details = details,
                                                       .actor = principal_of(t->req)->account_id},
                           err) == ERR_OK &&
         audit_write(c, t->req,
                     &(struct audit_event){.tenant_id = tenant,
-                                          .action = t->event == REV_CANCEL   ? "release.cancel"
-                                                    : t->event == REV_PAUSE  ? "release.pause"
-                                                    : t->event == REV_RESUME ? "release.resume"
-                                                                             : "release.retry",
+                                          .action = audit_actions[t->event],
                                           .target_type = "release",
                                           .target_id = t->id,
                                           .details = details},
                     err) == ERR_OK) {
-        if (t->event == REV_RETRY && to == REL_KICKOFF) { /* a new kickoff: its steps skip what is done */
-            json_t *payload = NULL;
-            struct store_stmt *q;
-            if (store_select(c, "SELECT releaseBranch, version FROM releases WHERE tenantId = ? AND id = ?",
-                             STORE_ARGS(STORE_TEXT(tenant), STORE_TEXT(t->id)), &q, err) == ERR_OK) {
-                if (store_next(q, err) == 1)
-                    payload = json_pack("{s:s, s:s, s:s}", "releaseId", t->id, "branch", store_col_text(q, 0), "version",
-                                        store_col_text(q, 1));
-                store_finish(q);
+        if (deferred) {
+            start_deferred(t, commit, candidate, now, err);
+        } else if (t->event == REV_RETRY && to == REL_KICKOFF) { /* a new kickoff: its steps skip what is done */
+            char branch[256], tag[256];
+            if (release_names_of(c, tenant, t->id, 1, branch, tag, NULL, err) == ERR_OK) {
+                json_t *payload = json_pack("{s:s, s:s, s:s}", "releaseId", t->id, "branch", branch, "tag", tag);
+                enqueue_workflow(t, RELEASE_KICKOFF_JOB, payload, now, err);
+                json_decref(payload);
             }
-            snprintf(dedupe, sizeof dedupe, "release-kickoff:%s:%s", t->id, now);
-            if (payload && !err->code) {
-                struct rel_config cf;
-                char tag[256];
-                if (config_read(c, tenant, &cf, err) == ERR_OK &&
-                    release_template(cf.candidate, json_string_value(json_object_get(payload, "version")), 1, tag, sizeof tag)) {
-                    json_object_set_new(payload, "tag", json_string(tag));
-                    jobs_enqueue_in(c, t->jobs,
-                                    &(struct job_new){.kind = RELEASE_KICKOFF_JOB,
-                                                      .tenant = tenant,
-                                                      .payload = payload,
-                                                      .dedupe_key = dedupe,
-                                                      .max_attempts = 10},
-                                    job, err);
-                }
-                config_clear(&cf);
-            }
-            json_decref(payload);
         } else if (t->event == REV_RETRY && to == REL_BUILDING) { /* only the failed platforms build again */
             if (release_builds_add(c, tenant, t->id, true, err) == ERR_OK &&
                 release_builds_jobs(c, tenant, t->id, enqueue_build, t, err) == ERR_OK)
@@ -717,6 +808,183 @@ enum err_code release_action(struct request *req, struct err *err)
     if (request_db(req, &db, err) || tenant_tx(db, principal_of(req)->tenant_id, action_body, &t, err))
         return err->code;
     jobs_nudge(jobs);
+    if (!(row = release_load(db, principal_of(req)->tenant_id, t.id, err)))
+        return err->code;
+    response_json(req, 200, row);
+    return ERR_OK;
+}
+
+/* ---- regression approvals ---- */
+
+struct approve_tx {
+    const struct request *req;
+    const char *id, *note;
+};
+
+/* True when the configuration's approvalRoles hold role. */
+static bool may_approve(const struct rel_config *cf, const char *role)
+{
+    for (size_t i = 0; i < json_array_size(cf->roles); i++)
+        if (json_is_string(json_array_get(cf->roles, i)) && strcmp(json_string_value(json_array_get(cf->roles, i)), role) == 0)
+            return true;
+    return false;
+}
+
+static enum err_code approve_body(struct store_conn *c, void *ctx, struct err *err)
+{
+    struct approve_tx *t = ctx;
+    const struct principal *p = principal_of(t->req);
+    const char *tenant = p->tenant_id, *role = role_name(p->role);
+    char status[16] = "", id[UUID_SIZE], now[TIMESTAMP_SIZE];
+    int64_t candidate = 0, count = 0;
+    struct store_stmt *st;
+    struct rel_config cf;
+    json_t *details;
+    bool allowed;
+    int rc;
+
+    if (store_select(c, "SELECT status, candidateNumber FROM releases WHERE tenantId = ? AND id = ?",
+                     STORE_ARGS(STORE_TEXT(tenant), STORE_TEXT(t->id)), &st, err))
+        return err->code;
+    rc = store_next(st, err);
+    if (rc == 1) {
+        release_cols(st, 0, status, sizeof status, NULL);
+        candidate = store_col_int(st, 1);
+    }
+    store_finish(st);
+    if (rc <= 0)
+        return rc < 0 ? err->code : err_set(err, ERR_NOT_FOUND, "not found");
+    if (strcmp(status, "REGRESSION") != 0)
+        return err_set(err, ERR_CONFLICT, "a %s release cannot be approved: approvals are taken in REGRESSION", status);
+    if (config_read(c, tenant, &cf, err))
+        return err->code;
+    allowed = may_approve(&cf, role);
+    config_clear(&cf);
+    if (!allowed)
+        return err_set(err, ERR_CONFLICT, "the release configuration's approvalRoles do not include your role (%s)", role);
+    rand_uuid(id);
+    clock_now(now);
+    if (store_run(c,
+                  "INSERT INTO release_approvals (id, tenantId, releaseId, candidateNumber, accountId, role, note, createdAt) "
+                  "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                  STORE_ARGS(STORE_TEXT(id), STORE_TEXT(tenant), STORE_TEXT(t->id), STORE_INT(candidate), STORE_TEXT(p->account_id),
+                             STORE_TEXT(role), STORE_TEXT(t->note), STORE_TIME(now)),
+                  NULL, err) == ERR_CONFLICT)
+        return err_set(err, ERR_CONFLICT, "you have approved candidate %lld of this release already", (long long)candidate);
+    if (err->code)
+        return err->code;
+    details = json_pack("{s:I, s:s, s:s?}", "candidate", (json_int_t)candidate, "role", role, "note", t->note);
+    if (release_event_add(c, tenant, t->id,
+                          &(struct release_event_row){.kind = "ACTION",
+                                                      .name = "approve",
+                                                      .outcome = "OK",
+                                                      .message = t->note,
+                                                      .details = details,
+                                                      .actor = p->account_id},
+                          err) == ERR_OK)
+        audit_write(
+            c, t->req,
+            &(struct audit_event){
+                .tenant_id = tenant, .action = "release.approve", .target_type = "release", .target_id = t->id, .details = details},
+            err);
+    json_decref(details);
+    if (err->code ||
+        store_select(c, "SELECT COUNT(*) FROM release_approvals WHERE tenantId = ? AND releaseId = ? AND candidateNumber = ?",
+                     STORE_ARGS(STORE_TEXT(tenant), STORE_TEXT(t->id), STORE_INT(candidate)), &st, err))
+        return err->code;
+    if ((rc = store_next(st, err)) == 1)
+        count = store_col_int(st, 0);
+    store_finish(st);
+    if (rc < 0 || count < cf.count)
+        return err->code;
+    /* The last approval needed: the table moves the status read in this transaction (REGRESSION -> READY). */
+    enum release_status to = release_transition(release_status_parse(status), REV_APPROVED, REL_NONE);
+    char message[80];
+    snprintf(message, sizeof message, "%lld of %d approvals of candidate %lld", (long long)count, cf.count, (long long)candidate);
+    if (store_run(c, "UPDATE releases SET status = ?, updatedAt = ? WHERE tenantId = ? AND id = ?",
+                  STORE_ARGS(STORE_TEXT(release_status_name(to)), STORE_TIME(now), STORE_TEXT(tenant), STORE_TEXT(t->id)), NULL,
+                  err) == ERR_OK)
+        release_event_add(c, tenant, t->id,
+                          &(struct release_event_row){.kind = "STATUS",
+                                                      .name = release_event_name(REV_APPROVED),
+                                                      .from = status,
+                                                      .to = release_status_name(to),
+                                                      .message = message},
+                          err);
+    return err->code;
+}
+
+enum err_code release_approve(struct request *req, struct err *err)
+{
+    struct approve_tx t = {.req = req, .id = request_param(req, "releaseId")};
+    struct store_conn *db;
+    json_t *row;
+
+    if (!uuid_valid(t.id))
+        return err_set(err, ERR_NOT_FOUND, "not found");
+    t.note = req->body ? json_string_value(json_object_get(req->body, "note")) : NULL;
+    if (request_db(req, &db, err) || tenant_tx(db, principal_of(req)->tenant_id, approve_body, &t, err))
+        return err->code;
+    if (!(row = release_load(db, principal_of(req)->tenant_id, t.id, err)))
+        return err->code;
+    response_json(req, 200, row);
+    return ERR_OK;
+}
+
+/* ---- notes ---- */
+
+struct notes_edit_tx {
+    const struct request *req;
+    const char *id, *notes;
+};
+
+static enum err_code notes_edit_body(struct store_conn *c, void *ctx, struct err *err)
+{
+    struct notes_edit_tx *t = ctx;
+    const char *tenant = principal_of(t->req)->tenant_id;
+    char status[16] = "", now[TIMESTAMP_SIZE];
+    struct store_stmt *st;
+    int rc;
+
+    if (store_select(c, "SELECT status FROM releases WHERE tenantId = ? AND id = ?",
+                     STORE_ARGS(STORE_TEXT(tenant), STORE_TEXT(t->id)), &st, err))
+        return err->code;
+    if ((rc = store_next(st, err)) == 1)
+        release_cols(st, 0, status, sizeof status, NULL);
+    store_finish(st);
+    if (rc <= 0)
+        return rc < 0 ? err->code : err_set(err, ERR_NOT_FOUND, "not found");
+    if (release_is_final(release_status_parse(status)))
+        return err_set(err, ERR_CONFLICT, "a %s release's notes cannot change", status);
+    clock_now(now);
+    if (store_run(c, "UPDATE releases SET notes = ?, notesEditedAt = ?, updatedAt = ? WHERE tenantId = ? AND id = ?",
+                  STORE_ARGS(STORE_TEXT(t->notes), STORE_TIME(now), STORE_TIME(now), STORE_TEXT(tenant), STORE_TEXT(t->id)), NULL,
+                  err) ||
+        release_event_add(c, tenant, t->id,
+                          &(struct release_event_row){.kind = "ACTION",
+                                                      .name = "edit-notes",
+                                                      .outcome = "OK",
+                                                      .message = "the notes were edited: new candidates keep them",
+                                                      .actor = principal_of(t->req)->account_id},
+                          err))
+        return err->code;
+    return audit_write(
+        c, t->req,
+        &(struct audit_event){.tenant_id = tenant, .action = "release.notes.update", .target_type = "release", .target_id = t->id},
+        err);
+}
+
+enum err_code release_patch(struct request *req, struct err *err)
+{
+    struct notes_edit_tx t = {.req = req, .id = request_param(req, "releaseId")};
+    struct store_conn *db;
+    json_t *row;
+
+    if (!uuid_valid(t.id))
+        return err_set(err, ERR_NOT_FOUND, "not found");
+    t.notes = json_string_value(json_object_get(req->body, "notes"));
+    if (request_db(req, &db, err) || tenant_tx(db, principal_of(req)->tenant_id, notes_edit_body, &t, err))
+        return err->code;
     if (!(row = release_load(db, principal_of(req)->tenant_id, t.id, err)))
         return err->code;
     response_json(req, 200, row);

@@ -100,7 +100,17 @@ def _maker(server, token, tenant_id, types, made):
 
 # The status a release must be in for each action to be allowed (docs/releases.md), and the stage it goes back to.
 ACTION_FROM = {"pause": ("BUILDING", None), "resume": ("PAUSED", "BUILDING"), "retry": ("BLOCKED", "BUILDING"),
-               "cancel": ("BUILDING", None)}
+               "cancel": ("BUILDING", None), "approve": ("REGRESSION", None), "new-candidate": ("REGRESSION", None),
+               "finish": ("READY", None)}
+
+
+def release_action_of(case):
+    """The release action a case's route takes: its {action} value, or the last segment of a literal action route
+    (.../releases/{releaseId}/approve); None for other routes."""
+    if case.values.get("action"):
+        return case.values["action"]
+    last = case.path.rsplit("/", 1)[-1]
+    return last if "{releaseId}" in case.path and last in ACTION_FROM else None
 
 
 def plant_release(server, tenant_id, status="BUILDING", resume=None):
@@ -119,6 +129,8 @@ def set_release_status(server, release_id, action):
     """Puts a planted release in the status action is allowed from (ACTION_FROM)."""
     status, resume = ACTION_FROM[action]
     fx.db_execute(server, "UPDATE releases SET status = ?, resumeStatus = ? WHERE id = ?", (status, resume, release_id))
+    if action == "approve":  # an approver counts once a candidate: the last injection's approval goes
+        fx.db_execute(server, "DELETE FROM release_approvals WHERE releaseId = ?", (release_id,))
 
 
 def iam_provider(server, token, tenant_id):

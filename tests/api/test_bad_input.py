@@ -281,8 +281,9 @@ class BadInputTest(harness.ApiTest):
                         bad += " " + uuid.uuid4().hex[:8]
                     body[field] = bad
                     with self.subTest(case=str(case), field=field, value=bad):
-                        if case.values.get("action"):  # an action is accepted once; put the release back
-                            route_matrix.set_release_status(self.server, self.c.release_id, case.values["action"])
+                        if route_matrix.release_action_of(case):  # an action is accepted once; put the release back
+                            route_matrix.set_release_status(self.server, self.c.release_id,
+                                                            route_matrix.release_action_of(case))
                         if case.values.get("storeAction"):  # the same for a store submission's action
                             route_matrix.reset_submission(self.server, self.c.submission_id, case.values["storeAction"])
                         elif case.method == "POST" and case.path.endswith("/submissions"):  # and for a submission

@@ -87,6 +87,29 @@ class Gitea(Provider):
                                                                    % (self.base_url or "", full, sha),
                                                                    "sha": sha, "created": iso()}}
 
+    def _releases(self, req, full, perms, rest):
+        """A release of a tag: GET .../releases/tags/{tag}, POST .../releases {tag_name, name, body} (409 when the tag
+        has one; the tag must exist here, slipway tags first)."""
+        with self.lock:
+            stored = self.data["repos"].setdefault(full, {})
+            if len(rest) >= 2 and rest[0] == "tags" and req.method == "GET":
+                rel = next((r for r in stored.get("releases", []) if r["tag_name"] == "/".join(rest[1:])), None)
+                return J(200, rel) if rel else self.not_found(req)
+            if rest or req.method != "POST":
+                return self.not_found(req)
+            if not perms.get("push"):
+                return self.forbidden(req)
+            body = req.json() if isinstance(req.json(), dict) else {}
+            tag = body.get("tag_name")
+            if not isinstance(tag, str) or tag not in stored.get("tags", {}):
+                return J(422, {"message": "[TagName]: Required", "url": self._url()})
+            if any(r["tag_name"] == tag for r in stored.get("releases", [])):
+                return self._error(409, "release already exists")
+            rel = {"id": len(stored.get("releases", [])) + 1, "tag_name": tag, "name": body.get("name") or tag,
+                   "body": body.get("body") or "", "html_url": "%s/%s/releases/tag/%s" % (self.base_url or "", full, tag)}
+            stored.setdefault("releases", []).append(rel)
+        return J(201, rel)
+
     def _refs(self, req, full, perms, rest):
         with self.lock:
             repo = copy.deepcopy(self.data["repos"].get(full, {}))
@@ -97,6 +120,8 @@ class Gitea(Provider):
             if sha is None:
                 return self._error(404, "object does not exist [id: %s, rel_path: ]" % ref)
             return J(200, [self._commit(full, sha)][:int(req.param("limit", "1") or 1)])
+        if what == "releases":
+            return self._releases(req, full, perms, rest[1:])
         if what not in ("branches", "tags"):
             return self.not_found(req)
         kind = what

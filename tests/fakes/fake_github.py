@@ -161,7 +161,60 @@ class GitHub(Provider):
                 return J(200, self._ref(full, ref, sha), headers)
             if parts[3:] == ["git", "refs"] and req.method == "POST":
                 return self._make_ref(req, full, perms, headers)
+            if len(parts) >= 5 and parts[3] == "compare":
+                return self._compare(full, repo, "/".join(parts[4:]), headers)
+            if parts[3] == "releases":
+                return self._releases(req, full, perms, repo, parts[4:], headers)
         return self._error(404, "Not Found", self.DOCS, headers)
+
+    def _compare(self, full, repo, spec, headers):
+        """The commits after base up to head in the repository's "commits" list (oldest first, as GitHub answers);
+        a commit's message is repo["messages"][sha], else "commit <short sha>"."""
+        base, _, head = spec.partition("...")
+        a, b = git_resolve(repo, base), git_resolve(repo, head)
+        if a is None or b is None or not _:
+            return self._error(404, "Not Found", "https://docs.github.com/rest/commits/commits#compare-two-commits", headers)
+        order = [c.lower() for c in repo.get("commits", [])]
+        ahead = order[order.index(a) + 1:order.index(b) + 1] if a in order and b in order else []
+        messages = repo.get("messages", {})
+        return J(200, {"status": "ahead" if ahead else "identical", "ahead_by": len(ahead), "behind_by": 0,
+                       "total_commits": len(ahead),
+                       "commits": [{"sha": c, "commit": {"message": messages.get(c, "commit " + c[:7])},
+                                    "html_url": "https://github.com/%s/commit/%s" % (full, c)} for c in ahead]}, headers)
+
+    def _release_json(self, full, rel):
+        return {"id": rel["id"], "node_id": "RE_%d" % rel["id"], "tag_name": rel["tag_name"], "name": rel["name"],
+                "body": rel["body"], "draft": False, "prerelease": False, "created_at": rel["created_at"],
+                "html_url": "https://github.com/%s/releases/tag/%s" % (full, urllib.parse.quote(rel["tag_name"])),
+                "url": "https://api.github.com/repos/%s/releases/%d" % (full, rel["id"])}
+
+    def _releases(self, req, full, perms, repo, rest, headers):
+        """A release of a tag: read one by its tag, make one (the tag must exist here: slipway tags first)."""
+        doc = "https://docs.github.com/rest/releases/releases"
+        if len(rest) >= 2 and rest[0] == "tags" and req.method == "GET":
+            tag = "/".join(rest[1:])
+            rel = next((r for r in repo.get("releases", []) if r["tag_name"] == tag), None)
+            if rel is None:
+                return self._error(404, "Not Found", doc + "#get-a-release-by-tag-name", headers)
+            return J(200, self._release_json(full, rel), headers)
+        if rest or req.method != "POST":
+            return self._error(404, "Not Found", doc, headers)
+        if not perms.get("push"):
+            return self._error(403, "Resource not accessible by personal access token", doc, headers)
+        body = req.json()
+        if not isinstance(body, dict) or not isinstance(body.get("tag_name"), str):
+            return self._error(422, "Invalid request.\n\n\"tag_name\" wasn't supplied.", doc, headers)
+        with self.lock:
+            stored = self.data["repos"].setdefault(full, {})
+            if body["tag_name"] not in stored.get("tags", {}):
+                return self._error(422, "Validation Failed: tag_name is invalid", doc, headers)
+            if any(r["tag_name"] == body["tag_name"] for r in stored.get("releases", [])):
+                return self._error(422, "Validation Failed: tag_name already_exists", doc, headers)
+            rel = {"id": 1000 + sum(len(r.get("releases", [])) for r in self.data["repos"].values()),
+                   "tag_name": body["tag_name"], "name": body.get("name") or body["tag_name"], "body": body.get("body") or "",
+                   "created_at": iso()}
+            stored.setdefault("releases", []).append(rel)
+        return J(201, self._release_json(full, rel), headers)
 
     def _run_json(self, full, run):
         return {"id": run["id"], "name": run["workflow"].rsplit(".", 1)[0], "display_title": run["display_title"],

@@ -735,6 +735,19 @@ async function main() {
       await page.getByRole('button', {name: 'Pause'}).waitFor();
     });
 
+    await check('release page: approvals wait for regression; the notes are edited in place and kept', async () => {
+      await page.locator('#approvals').getByText('No approvals yet.').waitFor();
+      assert(!(await page.locator('#approve').count()), 'Approve on a building release');
+      assert(!(await page.getByRole('button', {name: 'Finish'}).count()), 'Finish on a building release');
+      await page.getByRole('button', {name: 'Edit notes'}).click();
+      await page.getByLabel('Release notes (Markdown)').fill('## 2.4.0\n\n- Faster sign-in (MOB-12)');
+      await page.getByRole('button', {name: 'Save notes'}).click();
+      await page.locator('#notes-body', {hasText: 'Faster sign-in (MOB-12)'}).waitFor();
+      await page.locator('#notes').getByText('new candidates keep these notes').waitFor();
+      await page.locator('#timeline-list li[data-name="edit-notes"]').waitFor();
+      await everyLook(page, '32b-release-approvals-notes');
+    });
+
     await check('releases list and home: the active release with its stage; filters by status', async () => {
       await gotoHash(page, rel, `${relBase}/releases`);
       await page.locator('#release-list tr[data-release]').first().waitFor();

@@ -6,6 +6,7 @@
 
 #include "core/common.h"
 #include "releases/lifecycle.h"
+#include "releases/releases.h"
 
 /* The allowed moves; every other (status, event) pair is refused. */
 static const struct {
@@ -76,7 +77,9 @@ static void test_release_names(void **state)
     assert_int_equal(release_action_parse("pause"), REV_PAUSE);
     assert_int_equal(release_action_parse("resume"), REV_RESUME);
     assert_int_equal(release_action_parse("retry"), REV_RETRY);
-    assert_int_equal(release_action_parse("finish"), -1); /* not an editor's action yet */
+    assert_int_equal(release_action_parse("new-candidate"), REV_NEW_CANDIDATE);
+    assert_int_equal(release_action_parse("finish"), REV_FINISH);
+    assert_int_equal(release_action_parse("approved"), -1); /* the approvals' count decides, not an action */
     assert_int_equal(release_action_parse("kickoff-done"), -1);
     assert_true(release_is_final(REL_CANCELLED) && release_is_final(REL_FINISHED) && !release_is_final(REL_PAUSED));
     for (int s = 0; s < REL__COUNT; s++)
@@ -112,9 +115,32 @@ static void test_build_table(void **state)
     assert_int_equal(build_status_parse("DONE"), BUILD_NONE);
 }
 
+/* The notes' Markdown: a line a commit (short sha, first line), the ticket keys once each, in order; none in words. */
+static void test_notes_markdown(void **state)
+{
+    json_t *commits =
+        json_pack("[{s:s, s:s}, {s:s, s:s}, {s:s, s:s}]", "sha", "2222222222222222", "message",
+                  "Update copy (MOB-7)\n\nsee ABC-1 too", "sha", "3333333333333333", "message",
+                  "Fix crash, ABC-123 and MOB-7; not x-1, aBC-2, UTF-8x or ABC-", "sha", "4444444444444444", "message", "");
+    char *md;
+
+    (void)state;
+    md = release_notes_markdown("2.0.0", "v1.9.0", commits);
+    assert_string_equal(md, "## 2.0.0\n\nChanges since v1.9.0:\n\n- 2222222 Update copy (MOB-7)\n"
+                            "- 3333333 Fix crash, ABC-123 and MOB-7; not x-1, aBC-2, UTF-8x or ABC-\n- 4444444 \n\n"
+                            "Tickets: MOB-7, ABC-1, ABC-123\n");
+    free(md);
+    json_decref(commits);
+    commits = json_array();
+    md = release_notes_markdown("2.0.1", "v2.0.0", commits);
+    assert_string_equal(md, "## 2.0.1\n\nChanges since v2.0.0:\n\n- no commits\n");
+    free(md);
+    json_decref(commits);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {cmocka_unit_test(test_release_table), cmocka_unit_test(test_release_names),
-                                       cmocka_unit_test(test_build_table)};
+                                       cmocka_unit_test(test_build_table), cmocka_unit_test(test_notes_markdown)};
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

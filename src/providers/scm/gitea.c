@@ -100,8 +100,39 @@ static const struct scm_ref_api tag_api = {"tag", read_tag, create_tag_at, tag_c
 
 SCM_REF_OPS(commit_api, branch_api, tag_api)
 
-static const struct provider_ops ops = {
-    .verify = verify, .scm_resolve_ref = resolve_ref, .scm_create_branch = create_branch, .scm_create_tag = create_tag};
+/* GET .../releases/tags/{tag}; POST .../releases {tag_name, name, body}: 409 when the tag has one. */
+static void read_release(struct provider_call *c, const char *tag)
+{
+    repository_send(c, "GET", "releases/tags", tag, NULL);
+}
+
+static void create_release_of(struct provider_call *c, const char *tag, const char *name, const char *notes)
+{
+    json_t *j = json_pack("{s:s, s:s, s:s}", "tag_name", tag, "name", name, "body", notes);
+    char *body = json_dumps(j, JSON_COMPACT); /* the notes may be long: not a fixed buffer */
+
+    repository_send(c, "POST", "releases", NULL, body ? body : "");
+    free(body);
+    json_decref(j);
+}
+
+static const char *release_url(const json_t *answer)
+{
+    return json_string_value(json_object_get(answer, "html_url"));
+}
+
+static const struct scm_release_api release_api = {read_release, create_release_of, release_url};
+
+static void create_release(struct provider_call *c, const struct outbound_response *res)
+{
+    scm_release_step(c, res, &release_api);
+}
+
+static const struct provider_ops ops = {.verify = verify,
+                                        .scm_resolve_ref = resolve_ref,
+                                        .scm_create_branch = create_branch,
+                                        .scm_create_tag = create_tag,
+                                        .scm_create_release = create_release};
 
 struct provider gitea_provider = {
     .type = "GITEA",
@@ -111,6 +142,6 @@ struct provider gitea_provider = {
     FIELDS(fields),
     .prepare = prepare,
     .derived = scm_derived,
-    .caps = CAP_VERIFY | CAP_SCM_RESOLVE_REF | CAP_SCM_CREATE_BRANCH | CAP_SCM_CREATE_TAG,
+    .caps = CAP_VERIFY | CAP_SCM_RESOLVE_REF | CAP_SCM_CREATE_BRANCH | CAP_SCM_CREATE_TAG | CAP_SCM_CREATE_RELEASE,
     .ops = &ops,
 };

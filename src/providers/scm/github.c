@@ -194,6 +194,76 @@ static const struct scm_ref_api commit_api = {"commit", read_commit, NULL, commi
 static const struct scm_ref_api branch_api = {"branch", read_branch, create_branch_ref, ref_sha};
 static const struct scm_ref_api tag_api = {"tag", read_tag, create_tag_ref, ref_sha};
 
+/* GET /repos/{o}/{r}/releases/tags/{tag}; POST /repos/{o}/{r}/releases {tag_name, name, body}. */
+static void read_release(struct provider_call *c, const char *tag)
+{
+    repo_send(c, "GET", "releases/tags", tag, NULL);
+}
+
+static void create_release_of(struct provider_call *c, const char *tag, const char *name, const char *notes)
+{
+    json_t *j = json_pack("{s:s, s:s, s:s, s:b}", "tag_name", tag, "name", name, "body", notes, "draft", 0);
+    char *body = json_dumps(j, JSON_COMPACT); /* the notes may be long: not a fixed buffer */
+
+    repo_send(c, "POST", "releases", NULL, body ? body : "");
+    free(body);
+    json_decref(j);
+}
+
+static const char *release_url(const json_t *answer)
+{
+    return json_string_value(json_object_get(answer, "html_url"));
+}
+
+static const struct scm_release_api release_api = {read_release, create_release_of, release_url};
+
+static void create_release(struct provider_call *c, const struct outbound_response *res)
+{
+    if (!res || !github_limited(c, res))
+        scm_release_step(c, res, &release_api);
+}
+
+static const char *input_of(const struct provider_call *c, const char *key)
+{
+    const char *s = json_string_value(json_object_get(c->input, key));
+    return s ? s : "";
+}
+
+/* GET /repos/{o}/{r}/compare/{base}...{head}: the commits after base up to head, oldest first (at most 250). */
+static void compare(struct provider_call *c, const struct outbound_response *res)
+{
+    char range[1200], missing[800];
+    json_t *j, *commits, *out, *v;
+    size_t i;
+
+    if (!res) {
+        snprintf(range, sizeof range, "%s...%s", input_of(c, "base"), input_of(c, "head"));
+        repo_send(c, "GET", "compare", range, NULL);
+        return;
+    }
+    if (github_limited(c, res))
+        return;
+    snprintf(missing, sizeof missing, "%s/%s has no commit %s or %s to compare", provider_text(c, "organization"),
+             provider_text(c, "repoName"), input_of(c, "base"), input_of(c, "head"));
+    if (provider_failed(c, res, "GitHub rejected the token for this repository", missing) || !(j = provider_answer_json(c, res)))
+        return;
+    commits = json_object_get(j, "commits");
+    out = json_array();
+    json_array_foreach(commits, i, v)
+    {
+        const char *sha = json_string_value(json_object_get(v, "sha"));
+        const char *message = json_string_value(json_object_get(json_object_get(v, "commit"), "message"));
+        if (sha)
+            json_array_append_new(out, json_pack("{s:s, s:s}", "sha", sha, "message", message ? message : ""));
+    }
+    json_object_set_new(c->output, "commits", out);
+    json_object_set_new(
+        c->output, "truncated",
+        json_boolean(json_integer_value(json_object_get(j, "total_commits")) > (json_int_t)json_array_size(commits)));
+    json_decref(j);
+    provider_finish(c, VERDICT_VALID, "%zu commits between the two", json_array_size(out));
+}
+
 static void resolve_ref(struct provider_call *c, const struct outbound_response *res)
 {
     if (!res || !github_limited(c, res))
@@ -216,6 +286,8 @@ static const struct provider_ops ops = {.verify = verify,
                                         .scm_resolve_ref = resolve_ref,
                                         .scm_create_branch = create_branch,
                                         .scm_create_tag = create_tag,
+                                        .scm_compare = compare,
+                                        .scm_create_release = create_release,
                                         .webhook_check = github_webhook_check,
                                         .webhook_parse = github_webhook_parse};
 static struct provider_setting *const settings[] = {&github_budget, NULL};
@@ -229,6 +301,7 @@ struct provider github_provider = {
     .derived = scm_derived,
     .base_url = &github_api,
     .settings = settings,
-    .caps = CAP_VERIFY | CAP_SCM_RESOLVE_REF | CAP_SCM_CREATE_BRANCH | CAP_SCM_CREATE_TAG | CAP_WEBHOOK_CHECK | CAP_WEBHOOK_PARSE,
+    .caps = CAP_VERIFY | CAP_SCM_RESOLVE_REF | CAP_SCM_CREATE_BRANCH | CAP_SCM_CREATE_TAG | CAP_SCM_COMPARE |
+            CAP_SCM_CREATE_RELEASE | CAP_WEBHOOK_CHECK | CAP_WEBHOOK_PARSE,
     .ops = &ops,
 };

@@ -247,3 +247,61 @@ void scm_ref_step(struct provider_call *c, const struct outbound_response *res, 
     ref_done(c, name, sha, true);
     provider_finish(c, VERDICT_VALID, "%s made the %s %s at commit %s", c->prov->display, api->what, name, sha);
 }
+
+/* ---- the provider's release of a tag (finish) ---- */
+
+static void release_done(struct provider_call *c, const struct outbound_response *res, const struct scm_release_api *api,
+                         bool created)
+{
+    json_t *j = provider_answer_json(c, res);
+    const char *url = j ? api->url_of(j) : NULL;
+
+    if (!j)
+        return;
+    json_object_set_new(c->output, "tag", json_string(input_text(c, "tag")));
+    json_object_set_new(c->output, "url", url ? json_string(url) : json_null());
+    json_object_set_new(c->output, "created", json_boolean(created));
+    json_decref(j);
+    provider_finish(c, VERDICT_VALID, created ? "%s made the release of %s" : "%s has the release of %s already", c->prov->display,
+                    input_text(c, "tag"));
+}
+
+void scm_release_step(struct provider_call *c, const struct outbound_response *res, const struct scm_release_api *api)
+{
+    const char *tag = input_text(c, "tag");
+    char rejected[200], missing[800];
+
+    if (!tag[0]) {
+        provider_finish(c, VERDICT_INVALID, "a release needs a tag");
+        return;
+    }
+    if (!res) {
+        if (c->state.step == REF_READ)
+            api->read(c, tag);
+        else
+            api->create(c, tag, input_text(c, "name"), input_text(c, "notes"));
+        return;
+    }
+    snprintf(rejected, sizeof rejected, "%s rejected the token for this repository: it needs write access to make a release",
+             c->prov->display);
+    snprintf(missing, sizeof missing, "repository %s/%s not found, or the token cannot see it", provider_text(c, "organization"),
+             provider_text(c, "repoName"));
+    if (provider_unanswered(c, res))
+        return;
+    if (c->state.step == REF_READ) {
+        if (res->status == 404) { /* none yet: make it */
+            provider_next(c, REF_CREATE);
+            return;
+        }
+        if (!provider_failed(c, res, rejected, missing))
+            release_done(c, res, api, false);
+        return;
+    }
+    if ((res->status == 400 || res->status == 409 || res->status == 422) && provider_data_int(c, "reread") == 0) {
+        json_object_set_new(c->state.data, "reread", json_integer(1));
+        provider_next(c, REF_READ);
+        return;
+    }
+    if (!provider_failed(c, res, rejected, missing))
+        release_done(c, res, api, true);
+}

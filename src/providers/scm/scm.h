@@ -72,6 +72,21 @@ void scm_ref_step(struct provider_call *c, const struct outbound_response *res, 
         scm_ref_step(c, res, &(tag));                                                                                              \
     }
 
+/* How one provider reads and makes its release of a tag (GitHub, GitLab and Gitea have them; Bitbucket has none). */
+struct scm_release_api {
+    void (*read)(struct provider_call *c, const char *tag); /* GET the release of tag */
+    void (*create)(struct provider_call *c, const char *tag, const char *name, const char *notes);
+    const char *(*url_of)(const json_t *answer); /* where a person sees it, or NULL */
+};
+
+/*
+ * scm_create_release's machine, read before write: input {"tag", "name",
+ * "notes"}; output {"tag", "url", "created"}. A release of the tag already
+ * there is done (created false); absent (404), made; a make refused because
+ * it appeared meanwhile (400, 409, 422) reads it again, once.
+ */
+void scm_release_step(struct provider_call *c, const struct outbound_response *res, const struct scm_release_api *api);
+
 /*
  * "<prefix>/<org>/<repo>/<what>[/<name>]" of the call's repository into
  * out[PROVIDER_URL_MAX]: name escaped segment by segment (scm_escape_ref);
