@@ -67,14 +67,14 @@ void usage_count(const char *tenant_id, enum usage_metric metric, int64_t n)
 }
 
 static const char *const upsert[STORE_DIALECTS] = {
-    [STORE_SQLITE] = "INSERT INTO tenant_usage (id, tenantId, day, metric, count, updatedAt) VALUES (?, ?, ?, ?, ?, ?) "
-                     "ON CONFLICT (tenantId, day, metric) DO UPDATE SET count = tenant_usage.count + excluded.count, "
-                     "updatedAt = excluded.updatedAt",
-    [STORE_POSTGRES] = "INSERT INTO tenant_usage (id, tenantId, day, metric, count, updatedAt) VALUES (?, ?, ?, ?, ?, ?) "
-                       "ON CONFLICT (tenantId, day, metric) DO UPDATE SET count = tenant_usage.count + excluded.count, "
-                       "updatedAt = excluded.updatedAt",
-    [STORE_MYSQL] = "INSERT INTO tenant_usage (id, tenantId, day, metric, count, updatedAt) VALUES (?, ?, ?, ?, ?, ?) "
-                    "ON DUPLICATE KEY UPDATE count = count + VALUES(count), updatedAt = VALUES(updatedAt)",
+    [STORE_SQLITE] = ("INSERT INTO tenant_usage (id, tenantId, day, metric, count, updatedAt) VALUES (?, ?, ?, ?, ?, ?) "
+                      "ON CONFLICT (tenantId, day, metric) DO UPDATE SET count = tenant_usage.count + excluded.count, "
+                      "updatedAt = excluded.updatedAt"),
+    [STORE_POSTGRES] = ("INSERT INTO tenant_usage (id, tenantId, day, metric, count, updatedAt) VALUES (?, ?, ?, ?, ?, ?) "
+                        "ON CONFLICT (tenantId, day, metric) DO UPDATE SET count = tenant_usage.count + excluded.count, "
+                        "updatedAt = excluded.updatedAt"),
+    [STORE_MYSQL] = ("INSERT INTO tenant_usage (id, tenantId, day, metric, count, updatedAt) VALUES (?, ?, ?, ?, ?, ?) "
+                     "ON DUPLICATE KEY UPDATE count = count + VALUES(count), updatedAt = VALUES(updatedAt)"),
 };
 
 void usage_flush(void)

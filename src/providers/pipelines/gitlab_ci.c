@@ -32,7 +32,10 @@ static void project_send(struct provider_call *c, const char *method, const char
 {
     char full[512], enc[1536], path[PROVIDER_URL_MAX];
     gitlab_project(c->scm, full, sizeof full, enc, sizeof enc);
-    snprintf(path, sizeof path, "/api/v4/projects/%s/%s", enc, rest);
+    if (snprintf(path, sizeof path, "/api/v4/projects/%s/%s", enc, rest) >= (int)sizeof path) {
+        provider_finish(c, VERDICT_INVALID, "the project's path is too long for a GitLab URL");
+        return;
+    }
     provider_send_with_token(c, method, gitlab_base(provider_scm_text(c, "serverUrl")), path, "PRIVATE-TOKEN", "",
                              provider_scm_text(c, "accessToken"), NULL, body);
 }
