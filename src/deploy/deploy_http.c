@@ -194,31 +194,13 @@ static json_t *deployment_row(struct store_stmt *st)
     return row_json(st, deployment_cols, ARRAY_LEN(deployment_cols));
 }
 
-/* One of the tenant's rows (the SELECT's "... WHERE tenantId = ? AND id = ?"), or NULL with ERR_NOT_FOUND. Caller owns. */
-static json_t *load_one(struct store_conn *c, const char *sql, page_row_fn row_fn, const char *tenant, const char *id,
-                        struct err *err)
-{
-    struct store_stmt *st;
-    json_t *row = NULL;
-    int rc;
-
-    if (store_select(c, sql, STORE_ARGS(STORE_TEXT(tenant), STORE_TEXT(id)), &st, err))
-        return NULL;
-    if ((rc = store_next(st, err)) == 1)
-        row = row_fn(st);
-    store_finish(st);
-    if (rc == 0)
-        err_set(err, ERR_NOT_FOUND, "not found");
-    return row;
-}
-
 static enum err_code respond_one(struct request *req, int status, const char *sql, page_row_fn row_fn, const char *id,
                                  struct err *err)
 {
     struct store_conn *c;
     json_t *row;
 
-    if (request_db(req, &c, err) || !(row = load_one(c, sql, row_fn, principal_of(req)->tenant_id, id, err)))
+    if (request_db(req, &c, err) || !(row = page_row(c, sql, principal_of(req)->tenant_id, id, row_fn, err)))
         return err->code;
     response_json(req, status, row);
     return ERR_OK;
@@ -416,7 +398,7 @@ enum err_code host_patch(struct request *req, struct err *err)
     json_t *row, *fields;
     bool moved;
 
-    if (request_db(req, &c, err) || !(row = load_one(c, HOST_ONE, host_row, principal_of(req)->tenant_id, id, err)))
+    if (request_db(req, &c, err) || !(row = page_row(c, HOST_ONE, principal_of(req)->tenant_id, id, host_row, err)))
         return err->code;
     request_keep(req, row);
     fields = request_keep(req, json_deep_copy(row));
@@ -481,7 +463,7 @@ static enum err_code accept_body(struct store_conn *c, void *ctx, struct err *er
             STORE_ARGS(STORE_TIME(now), STORE_TEXT(tenant), STORE_TEXT(id), STORE_TEXT(fingerprint)), &n, err))
         return err->code;
     if (n == 0) {
-        json_t *row = load_one(c, HOST_ONE, host_row, tenant, id, err);
+        json_t *row = page_row(c, HOST_ONE, tenant, id, host_row, err);
         json_decref(row);
         if (row)
             err_set(err, ERR_CONFLICT,
@@ -590,7 +572,7 @@ enum err_code script_patch(struct request *req, struct err *err)
     struct store_conn *c;
     json_t *fields;
 
-    if (request_db(req, &c, err) || !(fields = load_one(c, SCRIPT_ONE, script_row, principal_of(req)->tenant_id, id, err)))
+    if (request_db(req, &c, err) || !(fields = page_row(c, SCRIPT_ONE, principal_of(req)->tenant_id, id, script_row, err)))
         return err->code;
     request_keep(req, fields);
     merge(fields, req->body);
@@ -800,7 +782,7 @@ enum err_code deployment_log_stream(struct request *req, struct err *err)
     if (store_conn_get(req->store, &db, err))
         return err->code;
     store_conn_guard(db, tenant);
-    row = load_one(db, DEPLOYMENT_ONE, deployment_row, tenant, id, err);
+    row = page_row(db, DEPLOYMENT_ONE, tenant, id, deployment_row, err);
     store_conn_put(db);
     if (!row)
         return err->code;

@@ -111,3 +111,23 @@ enum err_code page_respond(struct request *req, struct page *p, const char *sql,
     response_json(req, 200, page_result(req, p, items));
     return ERR_OK;
 }
+
+json_t *page_row(struct store_conn *c, const char *sql, const char *tenant, const char *id, page_row_fn row, struct err *err)
+{
+    struct store_stmt *st;
+    json_t *item = NULL;
+    int rc;
+
+    if (!uuid_valid(id)) {
+        err_set(err, ERR_NOT_FOUND, "not found");
+        return NULL;
+    }
+    if (store_select(c, sql, STORE_ARGS(STORE_TEXT(tenant), STORE_TEXT(id)), &st, err))
+        return NULL;
+    if ((rc = store_next(st, err)) == 1)
+        item = row(st);
+    store_finish(st);
+    if (rc == 0)
+        err_set(err, ERR_NOT_FOUND, "not found");
+    return item;
+}

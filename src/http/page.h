@@ -58,4 +58,11 @@ typedef json_t *(*page_row_fn)(struct store_stmt *st);
 enum err_code page_respond(struct request *req, struct page *p, const char *sql, const struct store_val *args, size_t nargs,
                            int at_col, int id_col, page_row_fn row, struct err *err);
 
+/*
+ * One row of a tenant, as its list item: sql binds the tenant, then the id
+ * ("... WHERE tenantId = ? AND id = ?"). NULL with ERR_NOT_FOUND when there
+ * is none or id is not a UUID (another tenant's id answers the same). Caller owns.
+ */
+json_t *page_row(struct store_conn *c, const char *sql, const char *tenant, const char *id, page_row_fn row, struct err *err);
+
 #endif

@@ -43,32 +43,10 @@ enum err_code notification_rules_list(struct request *req, struct err *err)
                        5, rule_row, err);
 }
 
-json_t *notify_row_load(struct store_conn *db, const char *sql, const char *tenant, const char *id, page_row_fn row_fn,
-                        struct err *err)
-{
-    struct store_stmt *st;
-    json_t *row = NULL;
-    int rc;
-
-    if (!uuid_valid(id)) {
-        err_set(err, ERR_NOT_FOUND, "not found");
-        return NULL;
-    }
-    if (store_select(db, sql, STORE_ARGS(STORE_TEXT(tenant), STORE_TEXT(id)), &st, err))
-        return NULL;
-    if ((rc = store_next(st, err)) == 1)
-        row = row_fn(st);
-    store_finish(st);
-    if (rc == 0)
-        err_set(err, ERR_NOT_FOUND, "not found");
-    return row;
-}
-
 /* The rule (as the list shows it), or NULL with ERR_NOT_FOUND. */
 static json_t *rule_load(struct store_conn *db, const char *tenant, const char *id, struct err *err)
 {
-    return notify_row_load(db, "SELECT " RULE_COLUMNS " FROM notification_rules WHERE tenantId = ? AND id = ?", tenant, id,
-                           rule_row, err);
+    return page_row(db, "SELECT " RULE_COLUMNS " FROM notification_rules WHERE tenantId = ? AND id = ?", tenant, id, rule_row, err);
 }
 
 enum err_code notification_rule_get(struct request *req, struct err *err)

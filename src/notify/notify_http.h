@@ -17,12 +17,5 @@ enum err_code notification_events_list(struct request *req, struct err *err);
 
 /* A page of the caller's tenant's rows: sql binds the tenant, then PAGE_ARGS; at_col is createdAt's column, id the first. */
 enum err_code notify_page(struct request *req, const char *sql, int at_col, page_row_fn row_fn, struct err *err);
-/*
- * The row sql (binding tenant, then id) selects, as row_fn makes it; NULL
- * with ERR_NOT_FOUND when there is none or id is not a UUID (another
- * tenant's id answers the same). Caller owns.
- */
-json_t *notify_row_load(struct store_conn *db, const char *sql, const char *tenant, const char *id, page_row_fn row_fn,
-                        struct err *err);
 
 #endif
