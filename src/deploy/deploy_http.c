@@ -200,7 +200,8 @@ static enum err_code respond_one(struct request *req, int status, const char *sq
     struct store_conn *c;
     json_t *row;
 
-    if (request_db(req, &c, err) || !(row = page_row(c, sql, principal_of(req)->tenant_id, id, row_fn, err)))
+    if (request_db(req, &c, err) ||
+        !(row = page_row(c, sql, STORE_ARGS(STORE_TEXT(principal_of(req)->tenant_id), STORE_TEXT(id)), row_fn, err)))
         return err->code;
     response_json(req, status, row);
     return ERR_OK;
@@ -398,7 +399,8 @@ enum err_code host_patch(struct request *req, struct err *err)
     json_t *row, *fields;
     bool moved;
 
-    if (request_db(req, &c, err) || !(row = page_row(c, HOST_ONE, principal_of(req)->tenant_id, id, host_row, err)))
+    if (request_db(req, &c, err) ||
+        !(row = page_row(c, HOST_ONE, STORE_ARGS(STORE_TEXT(principal_of(req)->tenant_id), STORE_TEXT(id)), host_row, err)))
         return err->code;
     request_keep(req, row);
     fields = request_keep(req, json_deep_copy(row));
@@ -463,7 +465,7 @@ static enum err_code accept_body(struct store_conn *c, void *ctx, struct err *er
             STORE_ARGS(STORE_TIME(now), STORE_TEXT(tenant), STORE_TEXT(id), STORE_TEXT(fingerprint)), &n, err))
         return err->code;
     if (n == 0) {
-        json_t *row = page_row(c, HOST_ONE, tenant, id, host_row, err);
+        json_t *row = page_row(c, HOST_ONE, STORE_ARGS(STORE_TEXT(tenant), STORE_TEXT(id)), host_row, err);
         json_decref(row);
         if (row)
             err_set(err, ERR_CONFLICT,
@@ -572,7 +574,8 @@ enum err_code script_patch(struct request *req, struct err *err)
     struct store_conn *c;
     json_t *fields;
 
-    if (request_db(req, &c, err) || !(fields = page_row(c, SCRIPT_ONE, principal_of(req)->tenant_id, id, script_row, err)))
+    if (request_db(req, &c, err) ||
+        !(fields = page_row(c, SCRIPT_ONE, STORE_ARGS(STORE_TEXT(principal_of(req)->tenant_id), STORE_TEXT(id)), script_row, err)))
         return err->code;
     request_keep(req, fields);
     merge(fields, req->body);
@@ -782,7 +785,7 @@ enum err_code deployment_log_stream(struct request *req, struct err *err)
     if (store_conn_get(req->store, &db, err))
         return err->code;
     store_conn_guard(db, tenant);
-    row = page_row(db, DEPLOYMENT_ONE, tenant, id, deployment_row, err);
+    row = page_row(db, DEPLOYMENT_ONE, STORE_ARGS(STORE_TEXT(tenant), STORE_TEXT(id)), deployment_row, err);
     store_conn_put(db);
     if (!row)
         return err->code;

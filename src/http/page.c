@@ -112,17 +112,14 @@ enum err_code page_respond(struct request *req, struct page *p, const char *sql,
     return ERR_OK;
 }
 
-json_t *page_row(struct store_conn *c, const char *sql, const char *tenant, const char *id, page_row_fn row, struct err *err)
+json_t *page_row(struct store_conn *c, const char *sql, const struct store_val *args, size_t nargs, page_row_fn row,
+                 struct err *err)
 {
     struct store_stmt *st;
     json_t *item = NULL;
     int rc;
 
-    if (!uuid_valid(id)) {
-        err_set(err, ERR_NOT_FOUND, "not found");
-        return NULL;
-    }
-    if (store_select(c, sql, STORE_ARGS(STORE_TEXT(tenant), STORE_TEXT(id)), &st, err))
+    if (store_select(c, sql, args, nargs, &st, err))
         return NULL;
     if ((rc = store_next(st, err)) == 1)
         item = row(st);

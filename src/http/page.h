@@ -59,10 +59,12 @@ enum err_code page_respond(struct request *req, struct page *p, const char *sql,
                            int at_col, int id_col, page_row_fn row, struct err *err);
 
 /*
- * One row of a tenant, as its list item: sql binds the tenant, then the id
- * ("... WHERE tenantId = ? AND id = ?"). NULL with ERR_NOT_FOUND when there
- * is none or id is not a UUID (another tenant's id answers the same). Caller owns.
+ * The row sql selects, as row makes it (a list item): NULL with
+ * ERR_NOT_FOUND when there is none (a tenant's row by an id of the path:
+ * "... WHERE tenantId = ? AND id = ?", the router having checked the id's
+ * shape; another tenant's id answers the same). Caller owns.
  */
-json_t *page_row(struct store_conn *c, const char *sql, const char *tenant, const char *id, page_row_fn row, struct err *err);
+json_t *page_row(struct store_conn *c, const char *sql, const struct store_val *args, size_t nargs, page_row_fn row,
+                 struct err *err);
 
 #endif

@@ -49,8 +49,8 @@ enum err_code webhook_endpoints_list(struct request *req, struct err *err)
 /* The endpoint (as the list shows it), or NULL with ERR_NOT_FOUND. */
 static json_t *endpoint_load(struct store_conn *db, const char *tenant, const char *id, struct err *err)
 {
-    return page_row(db, "SELECT " ENDPOINT_COLUMNS " FROM webhook_endpoints WHERE tenantId = ? AND id = ?", tenant, id,
-                    endpoint_row, err);
+    return page_row(db, "SELECT " ENDPOINT_COLUMNS " FROM webhook_endpoints WHERE tenantId = ? AND id = ?",
+                    STORE_ARGS(STORE_TEXT(tenant), STORE_TEXT(id)), endpoint_row, err);
 }
 
 enum err_code webhook_endpoint_get(struct request *req, struct err *err)

@@ -46,7 +46,8 @@ enum err_code notification_rules_list(struct request *req, struct err *err)
 /* The rule (as the list shows it), or NULL with ERR_NOT_FOUND. */
 static json_t *rule_load(struct store_conn *db, const char *tenant, const char *id, struct err *err)
 {
-    return page_row(db, "SELECT " RULE_COLUMNS " FROM notification_rules WHERE tenantId = ? AND id = ?", tenant, id, rule_row, err);
+    return page_row(db, "SELECT " RULE_COLUMNS " FROM notification_rules WHERE tenantId = ? AND id = ?",
+                    STORE_ARGS(STORE_TEXT(tenant), STORE_TEXT(id)), rule_row, err);
 }
 
 enum err_code notification_rule_get(struct request *req, struct err *err)

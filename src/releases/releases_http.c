@@ -359,24 +359,8 @@ enum err_code releases_list(struct request *req, struct err *err)
 /* The release (as the list shows it) or NULL with ERR_NOT_FOUND. */
 static json_t *release_load(struct store_conn *db, const char *tenant, const char *id, struct err *err)
 {
-    struct store_stmt *st;
-    json_t *row = NULL;
-    int rc;
-
-    if (!uuid_valid(id)) {
-        err_set(err, ERR_NOT_FOUND, "not found");
-        return NULL;
-    }
-    if (store_select(db, "SELECT " RELEASE_COLUMNS " FROM releases WHERE tenantId = ? AND id = ?",
-                     STORE_ARGS(STORE_TEXT(tenant), STORE_TEXT(id)), &st, err))
-        return NULL;
-    rc = store_next(st, err);
-    if (rc == 1)
-        row = release_row(st);
-    store_finish(st);
-    if (rc == 0)
-        err_set(err, ERR_NOT_FOUND, "not found");
-    return row;
+    return page_row(db, "SELECT " RELEASE_COLUMNS " FROM releases WHERE tenantId = ? AND id = ?",
+                    STORE_ARGS(STORE_TEXT(tenant), STORE_TEXT(id)), release_row, err);
 }
 
 #define EVENT_COLUMNS "id, kind, name, outcome, fromStatus, toStatus, message, details, actorAccountId, createdAt"

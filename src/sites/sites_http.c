@@ -106,24 +106,6 @@ static json_t *row_object(struct store_stmt *st, const char *const *cols, int n,
     return row;
 }
 
-/* The first row of sql as fn makes it, or NULL with ERR_NOT_FOUND (or the error). Caller owns. */
-static json_t *one_row(struct store_conn *db, const char *sql, const struct store_val *args, size_t nargs, page_row_fn fn,
-                       struct err *err)
-{
-    struct store_stmt *st;
-    json_t *row = NULL;
-    int rc;
-
-    if (store_select(db, sql, args, nargs, &st, err))
-        return NULL;
-    if ((rc = store_next(st, err)) == 1)
-        row = fn(st);
-    store_finish(st);
-    if (rc == 0)
-        err_set(err, ERR_NOT_FOUND, "not found");
-    return row;
-}
-
 /* A write and its audit row, in one tenant_tx. */
 struct write {
     const struct request *req;
@@ -194,8 +176,8 @@ static json_t *site_row(struct store_stmt *st)
 
 static json_t *site_load(struct store_conn *db, const char *tenant, const char *id, struct err *err)
 {
-    return one_row(db, "SELECT " SITE_COLUMNS " FROM sites WHERE tenantId = ? AND id = ?",
-                   STORE_ARGS(STORE_TEXT(tenant), STORE_TEXT(id)), site_row, err);
+    return page_row(db, "SELECT " SITE_COLUMNS " FROM sites WHERE tenantId = ? AND id = ?",
+                    STORE_ARGS(STORE_TEXT(tenant), STORE_TEXT(id)), site_row, err);
 }
 
 #define SETTINGS_COLUMNS "title, logoUrl, accentColor, apps, platforms, footer, draftsPreviewable, autoPublishNotes, updatedAt"
@@ -218,8 +200,8 @@ static json_t *settings_row(struct store_stmt *st)
 
 static json_t *settings_load(struct store_conn *db, const char *tenant, const char *site, struct err *err)
 {
-    return one_row(db, "SELECT " SETTINGS_COLUMNS " FROM site_settings WHERE tenantId = ? AND siteId = ?",
-                   STORE_ARGS(STORE_TEXT(tenant), STORE_TEXT(site)), settings_row, err);
+    return page_row(db, "SELECT " SETTINGS_COLUMNS " FROM site_settings WHERE tenantId = ? AND siteId = ?",
+                    STORE_ARGS(STORE_TEXT(tenant), STORE_TEXT(site)), settings_row, err);
 }
 
 /* The site with its settings, or NULL (another tenant's is ERR_NOT_FOUND). Caller owns. */
@@ -514,8 +496,9 @@ static json_t *post_load(struct store_conn *db, const struct request *req, struc
         err_set(err, ERR_NOT_FOUND, "not found");
         return NULL;
     }
-    return one_row(db, "SELECT " POST_COLUMNS " FROM posts WHERE tenantId = ? AND siteId = ? AND id = ?",
-                   STORE_ARGS(STORE_TEXT(tenant_of(req)), STORE_TEXT(request_param(req, "siteId")), STORE_TEXT(id)), post_row, err);
+    return page_row(db, "SELECT " POST_COLUMNS " FROM posts WHERE tenantId = ? AND siteId = ? AND id = ?",
+                    STORE_ARGS(STORE_TEXT(tenant_of(req)), STORE_TEXT(request_param(req, "siteId")), STORE_TEXT(id)), post_row,
+                    err);
 }
 
 enum err_code posts_list(struct request *req, struct err *err)
@@ -656,8 +639,8 @@ static enum err_code post_write(struct request *req, struct store_conn *db, json
         return err->code;
     if (was_draft && strcmp(f.status, "DRAFT") != 0)
         usage_count(tenant_of(req), USAGE_POSTS_PUBLISHED, 1);
-    post = one_row(db, "SELECT " POST_COLUMNS " FROM posts WHERE tenantId = ? AND id = ?",
-                   STORE_ARGS(STORE_TEXT(tenant_of(req)), STORE_TEXT(old ? t.id : t.made)), post_row, err);
+    post = page_row(db, "SELECT " POST_COLUMNS " FROM posts WHERE tenantId = ? AND id = ?",
+                    STORE_ARGS(STORE_TEXT(tenant_of(req)), STORE_TEXT(old ? t.id : t.made)), post_row, err);
     if (!post)
         return err->code;
     response_json(req, old ? 200 : 201, post);
@@ -759,9 +742,9 @@ static json_t *domain_load(struct store_conn *db, const struct request *req, con
         err_set(err, ERR_NOT_FOUND, "not found");
         return NULL;
     }
-    return one_row(db, "SELECT " DOMAIN_COLUMNS " FROM domains WHERE tenantId = ? AND siteId = ? AND id = ?",
-                   STORE_ARGS(STORE_TEXT(tenant_of(req)), STORE_TEXT(request_param(req, "siteId")), STORE_TEXT(id)), domain_row,
-                   err);
+    return page_row(db, "SELECT " DOMAIN_COLUMNS " FROM domains WHERE tenantId = ? AND siteId = ? AND id = ?",
+                    STORE_ARGS(STORE_TEXT(tenant_of(req)), STORE_TEXT(request_param(req, "siteId")), STORE_TEXT(id)), domain_row,
+                    err);
 }
 
 enum err_code domains_list(struct request *req, struct err *err)

@@ -6,6 +6,7 @@
 
 #include "core/clock.h"
 #include "core/rand.h"
+#include "http/page.h"
 #include "jobs/jobs.h"
 #include "providers/registry.h"
 #include "releases/releases.h"
@@ -111,23 +112,8 @@ static json_t *submission_row(struct store_stmt *st)
 /* The submission (as the list shows it), or NULL with ERR_NOT_FOUND; release: the release it must be of. */
 static json_t *submission_read(struct store_conn *db, const char *tenant, const char *release, const char *id, struct err *err)
 {
-    struct store_stmt *st;
-    json_t *row = NULL;
-    int rc;
-
-    if (!uuid_valid(id) || !uuid_valid(release)) {
-        err_set(err, ERR_NOT_FOUND, "not found");
-        return NULL;
-    }
-    if (store_select(db, "SELECT " SUBMISSION_COLUMNS " FROM store_submissions WHERE tenantId = ? AND releaseId = ? AND id = ?",
-                     STORE_ARGS(STORE_TEXT(tenant), STORE_TEXT(release), STORE_TEXT(id)), &st, err))
-        return NULL;
-    if ((rc = store_next(st, err)) == 1)
-        row = submission_row(st);
-    store_finish(st);
-    if (rc == 0)
-        err_set(err, ERR_NOT_FOUND, "not found");
-    return row;
+    return page_row(db, "SELECT " SUBMISSION_COLUMNS " FROM store_submissions WHERE tenantId = ? AND releaseId = ? AND id = ?",
+                    STORE_ARGS(STORE_TEXT(tenant), STORE_TEXT(release), STORE_TEXT(id)), submission_row, err);
 }
 
 /* The release's status into status (16 bytes); ERR_NOT_FOUND when the tenant has no such release. */
