@@ -81,7 +81,7 @@ static int cmd_bootstrap(const struct config *cfg, int argc, char **argv)
     if (open_migrated(cfg, &s, &err))
         return fail(&err);
     b = calloc(1, sizeof *b);
-    if (!b || bootstrap_run(s, &pw, vals[0], vals[2], vals[1], b, &err)) {
+    if (!b || bootstrap_run(s, &pw, vals[0], vals[2], vals[1], true, b, &err)) {
         free(b);
         store_close(s);
         return fail(&err);

@@ -123,7 +123,7 @@ static enum err_code first_start(struct app *app, struct err *err)
 
     if (!b)
         return err_set(err, ERR_INTERNAL, "out of memory");
-    if (bootstrap_run(app->store, &app->pw, app->cfg.admin_email, NULL, app->cfg.admin_org, b, err) == ERR_OK) {
+    if (bootstrap_run(app->store, &app->pw, app->cfg.admin_email, NULL, app->cfg.admin_org, false, b, err) == ERR_OK) {
         printf("\nslipway: first start on an empty database: created the owner account and tenant.\n"
                "  tenant:   %s (%s)\n  login:    %s\n  password: %s\n"
                "This password is shown only once: keep it, or add another owner and remove this one.\n\n",

@@ -74,6 +74,12 @@ const struct route routes[] = {
        itself. */
     {"POST", "/api/v1/invitations/accept", ACCESS_PUBLIC_OR_ACCOUNT, &invitation_accept_schema, invitation_accept},
 
+    /* The instance administrator's (docs/accounts.md): every tenant and account. */
+    {"GET", "/api/v1/admin/tenants", ACCESS_ADMIN, NULL, admin_tenants_list},
+    {"POST", "/api/v1/admin/tenants", ACCESS_ADMIN, &admin_tenant_create_schema, admin_tenant_create},
+    {"GET", "/api/v1/admin/accounts", ACCESS_ADMIN, NULL, admin_accounts_list},
+    {"PATCH", "/api/v1/admin/accounts/{accountId}", ACCESS_ADMIN, &admin_account_update_schema, admin_account_patch},
+
     /* A tenant's identity providers: owners only (the client secret is write-only). */
     {"GET", "/api/v1/{tenantId}/iam/providers", ACCESS_OWNER, NULL, iam_providers_list},
     {"POST", "/api/v1/{tenantId}/iam/providers", ACCESS_OWNER, &iam_provider_create_schema, iam_provider_post},

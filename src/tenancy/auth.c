@@ -24,7 +24,8 @@
  * rows look the actor's e-mail up themselves.
  */
 #define LIVE_TOKEN "t.tokenHash = ? AND t.revokedAt IS NULL AND (t.expiresAt IS NULL OR t.expiresAt > ?)"
-static const char token_sql[] = "SELECT t.id, a.id, a.email, a.name, a.createdAt, a.updatedAt, t.ssoTenantId FROM api_tokens t "
+static const char token_sql[] = "SELECT t.id, a.id, a.email, a.name, a.createdAt, a.updatedAt, t.ssoTenantId, "
+                                "CASE WHEN a.instanceAdmin THEN 1 ELSE 0 END FROM api_tokens t "
                                 "JOIN accounts a ON a.id = t.accountId WHERE " LIVE_TOKEN;
 /* ...and whether the tenant lets this token in when it requires its own sign-on (sso_admits). */
 static const char token_tenant_sql[] = "SELECT t.id, t.accountId, m.role, tn.revision, t.ssoTenantId, "
@@ -76,7 +77,7 @@ enum err_code auth_authenticate(struct request *req, const char *tenant_id, enum
     clock_now(now);
     rc = tenant_id ? store_lookup(req->store, token_tenant_sql,
                                   STORE_ARGS(STORE_TEXT(tenant_id), STORE_TEXT(hash), STORE_TIME(now)), 7, &row, err)
-                   : store_lookup(req->store, token_sql, STORE_ARGS(STORE_TEXT(hash), STORE_TIME(now)), 7, &row, err);
+                   : store_lookup(req->store, token_sql, STORE_ARGS(STORE_TEXT(hash), STORE_TIME(now)), 8, &row, err);
     if (rc <= 0)
         return rc < 0 ? err->code : err_set(err, ERR_UNAUTHENTICATED, "the token is not valid (unknown, expired or revoked)");
     snprintf(who->token_id, sizeof who->token_id, "%s", store_row_text(&row, 0));
@@ -88,6 +89,7 @@ enum err_code auth_authenticate(struct request *req, const char *tenant_id, enum
         snprintf(who->updated_at, sizeof who->updated_at, "%s", store_row_text(&row, 5));
         if (!store_row_null(&row, 6))
             snprintf(who->sso_tenant_id, sizeof who->sso_tenant_id, "%s", store_row_text(&row, 6));
+        who->instance_admin = store_row_int(&row, 7) == 1;
     } else if (!store_row_null(&row, 3)) {
         role = role_parse(store_row_text(&row, 2));
         who->tenant_revision = store_row_int(&row, 3);
@@ -131,6 +133,10 @@ enum err_code auth_admit(struct request *req, int access, struct err *err)
         return auth_authenticate(req, NULL, ROLE_ACCOUNT, err);
     case ACCESS_ACCOUNT:
         return auth_authenticate(req, NULL, ROLE_ACCOUNT, err);
+    case ACCESS_ADMIN:
+        if (auth_authenticate(req, NULL, ROLE_ACCOUNT, err))
+            return err->code;
+        return principal_of(req)->instance_admin ? ERR_OK : err_set(err, ERR_NOT_FOUND, "not found");
     case ACCESS_VIEWER:
     case ACCESS_EDITOR:
     case ACCESS_OWNER:

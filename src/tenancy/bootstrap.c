@@ -6,6 +6,7 @@
 struct bootstrap_tx {
     struct bootstrap *b;
     const char *org;
+    bool with_token;
 };
 
 static enum err_code body(struct store_conn *c, void *ctx, struct err *err)
@@ -26,8 +27,11 @@ static enum err_code body(struct store_conn *c, void *ctx, struct err *err)
         return err->code;
     if (accounts > 0)
         return err_set(err, ERR_CONFLICT, "the database already has accounts: bootstrap is only for an empty one");
-    if (accounts_insert(c, &b->account, err) || tenants_create(c, NULL, t->org, b->account.id, b->account.email, &b->tenant, err) ||
-        tokens_issue(c, b->account.id, NULL, "bootstrap", 0, &b->token, err))
+    /* The first account administers the instance (docs/accounts.md). */
+    if (accounts_insert(c, &b->account, err) ||
+        store_run(c, "UPDATE accounts SET instanceAdmin = TRUE WHERE id = ?", STORE_ARGS(STORE_TEXT(b->account.id)), NULL, err) ||
+        tenants_create(c, NULL, t->org, b->account.id, b->account.email, &b->tenant, err) ||
+        (t->with_token && tokens_issue(c, b->account.id, NULL, "bootstrap", 0, &b->token, err)))
         return err->code;
     return audit_write(c, NULL,
                        &(struct audit_event){.tenant_id = b->tenant.id,
@@ -40,9 +44,9 @@ static enum err_code body(struct store_conn *c, void *ctx, struct err *err)
 }
 
 enum err_code bootstrap_run(struct store *s, const struct password_params *pw, const char *email, const char *name, const char *org,
-                            struct bootstrap *b, struct err *err)
+                            bool with_token, struct bootstrap *b, struct err *err)
 {
-    struct bootstrap_tx t = {b, org};
+    struct bootstrap_tx t = {b, org, with_token};
     struct store_conn *c;
 
     memset(b, 0, sizeof *b);

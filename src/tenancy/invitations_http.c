@@ -41,14 +41,6 @@ SCHEMA(invitation_accept_schema, {.name = "token", .kind = FIELD_STRING, .requir
 
 /* ---- inviting ---- */
 
-struct invite_tx {
-    const struct request *req;
-    const char *role;
-    char email[EMAIL_SIZE];
-    char id[UUID_SIZE], created_at[TIMESTAMP_SIZE], expires_at[TIMESTAMP_SIZE];
-    char token[INVITE_SIZE]; /* the secret: wiped once answered */
-};
-
 static enum err_code refuse_a_member(struct store_conn *c, const char *tenant, const char *email, struct err *err)
 {
     struct store_stmt *st;
@@ -67,10 +59,9 @@ static enum err_code refuse_a_member(struct store_conn *c, const char *tenant, c
     return rc == 1 ? err_set(err, ERR_CONFLICT, "%s is already a member of this tenant", email) : ERR_OK;
 }
 
-static enum err_code invite_body(struct store_conn *c, void *ctx, struct err *err)
+enum err_code invitation_issue(struct store_conn *c, struct invite_tx *t, struct err *err)
 {
-    struct invite_tx *t = ctx;
-    const char *tenant = principal_of(t->req)->tenant_id;
+    const char *tenant = t->tenant;
     char hash[SHA256_HEX_SIZE];
     int64_t now = clock_now_ms(), replaced = 0;
     json_t *details;
@@ -105,9 +96,15 @@ static enum err_code invite_body(struct store_conn *c, void *ctx, struct err *er
     return rc;
 }
 
+static enum err_code invite_body(struct store_conn *c, void *ctx, struct err *err)
+{
+    return invitation_issue(c, ctx, err);
+}
+
 enum err_code members_invite(struct request *req, struct err *err)
 {
-    struct invite_tx t = {.req = req, .role = json_string_value(json_object_get(req->body, "role"))};
+    struct invite_tx t = {
+        .req = req, .tenant = principal_of(req)->tenant_id, .role = json_string_value(json_object_get(req->body, "role"))};
     struct store_conn *db;
 
     account_email_normalize(json_string_value(json_object_get(req->body, "email")), t.email, sizeof t.email);

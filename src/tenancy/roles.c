@@ -22,6 +22,8 @@ const char *access_name(int access)
 {
     if (access == ACCESS_WEBHOOK)
         return "webhook";
+    if (access == ACCESS_ADMIN)
+        return "admin";
     return role_name(access == ACCESS_PUBLIC_OR_ACCOUNT ? ROLE_PUBLIC : (enum role)access);
 }
 

@@ -31,13 +31,15 @@ enum access {
     ACCESS_PUBLIC_OR_ACCOUNT,
     /* No token: the provider's signature over the raw body, for the integration the path's {hookId} names (webhooks.h). */
     ACCESS_WEBHOOK,
+    /* The instance administrator's account (docs/accounts.md); to every other account the route does not exist (404). */
+    ACCESS_ADMIN,
 };
 
 /* "public", "account", "viewer", "editor", "owner". */
 const char *role_name(enum role r);
 /* Parses "viewer", "editor", "owner"; returns ROLE_PUBLIC for anything else. */
 enum role role_parse(const char *s);
-/* As `slipway routes` and docs/openapi.yaml's x-slipway-role spell it: a role's name, "public" for anyone, "webhook". */
+/* As `slipway routes` and docs/openapi.yaml's x-slipway-role spell it: a role's name, "public" for anyone, "webhook", "admin". */
 const char *access_name(int access);
 
 /* The authenticated caller, filled by the access hook (auth.h). */
@@ -51,6 +53,7 @@ struct principal {
     char token_id[UUID_SIZE];
     char sso_tenant_id[UUID_SIZE]; /* the tenant whose identity provider signed the token's session in; "" for a password; filled on
                                       routes without a tenant only */
+    bool instance_admin;           /* the account administers the instance; filled on routes without a tenant only */
     char tenant_id[UUID_SIZE];     /* the path's tenant, once the caller's membership is checked */
     enum role role;                /* the caller's role in tenant_id */
     int64_t tenant_revision;       /* tenant_id's revision as this request found it (tenants.h: tenant_tx) */

@@ -5,11 +5,12 @@
 #ifndef SLIPWAY_TENANCY_HTTP_H
 #define SLIPWAY_TENANCY_HTTP_H
 
+#include "crypto/token.h"
 #include "http/router.h"
 #include "tenancy/roles.h"
 
 extern const struct schema login_schema, token_create_schema, tenant_create_schema, tenant_update_schema, member_update_schema,
-    invitation_create_schema, invitation_accept_schema;
+    invitation_create_schema, invitation_accept_schema, admin_tenant_create_schema, admin_account_update_schema;
 
 /* "owner", "editor", "viewer", NULL: the roles a member may have. */
 extern const char *const member_roles[];
@@ -39,6 +40,23 @@ enum err_code members_invite(struct request *req, struct err *err);
 enum err_code invitations_list(struct request *req, struct err *err);
 enum err_code invitation_revoke(struct request *req, struct err *err);
 enum err_code invitation_accept(struct request *req, struct err *err);
+
+/* An invitation to tenant for email with role, by req's caller: the filled-in fields are the answer's. */
+struct invite_tx {
+    const struct request *req;
+    const char *tenant, *role;
+    char email[EMAIL_SIZE];
+    char id[UUID_SIZE], created_at[TIMESTAMP_SIZE], expires_at[TIMESTAMP_SIZE];
+    char token[INVITE_SIZE]; /* the secret: the caller shows it once, then wipes it */
+};
+/* Inside a transaction: revokes the address's pending invitation to the tenant, inserts the new one, audits member.invite. */
+enum err_code invitation_issue(struct store_conn *c, struct invite_tx *t, struct err *err);
+
+/* The instance administrator's routes (ACCESS_ADMIN; admin_http.c). */
+enum err_code admin_tenants_list(struct request *req, struct err *err);
+enum err_code admin_tenant_create(struct request *req, struct err *err);
+enum err_code admin_accounts_list(struct request *req, struct err *err);
+enum err_code admin_account_patch(struct request *req, struct err *err);
 
 enum err_code audit_list(struct request *req, struct err *err);
 enum err_code audit_stream(struct request *req, struct err *err);

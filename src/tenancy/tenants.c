@@ -15,10 +15,11 @@ enum err_code tenants_create(struct store_conn *c, const struct request *req, co
     if (store_run(c, "INSERT INTO tenants (id, orgName, createdAt, updatedAt) VALUES (?, ?, ?, ?)",
                   STORE_ARGS(STORE_TEXT(t->id), STORE_TEXT(org_name), STORE_TIME(t->created_at), STORE_TIME(t->created_at)), NULL,
                   err) ||
-        store_run(c, "INSERT INTO tenant_members (tenantId, accountId, role, createdAt, updatedAt) VALUES (?, ?, ?, ?, ?)",
-                  STORE_ARGS(STORE_TEXT(t->id), STORE_TEXT(owner_id), STORE_TEXT("owner"), STORE_TIME(t->created_at),
-                             STORE_TIME(t->created_at)),
-                  NULL, err))
+        (owner_id &&
+         store_run(c, "INSERT INTO tenant_members (tenantId, accountId, role, createdAt, updatedAt) VALUES (?, ?, ?, ?, ?)",
+                   STORE_ARGS(STORE_TEXT(t->id), STORE_TEXT(owner_id), STORE_TEXT("owner"), STORE_TIME(t->created_at),
+                              STORE_TIME(t->created_at)),
+                   NULL, err)))
         return err->code;
     details = json_pack("{s:s}", "orgName", org_name);
     rc = audit_write(c, req,

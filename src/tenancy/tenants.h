@@ -14,7 +14,9 @@ struct tenant {
 
 /*
  * Inserts the tenant and owner's membership and audits tenant.create; run
- * it inside a transaction. req may be NULL (command line).
+ * it inside a transaction. req may be NULL (command line); owner_id NULL
+ * makes a tenant with no member yet (the administrator's, whose first
+ * owner is invited: admin_http.c), audited as req's caller's.
  */
 enum err_code tenants_create(struct store_conn *c, const struct request *req, const char *org_name, const char *owner_id,
                              const char *owner_email, struct tenant *t, struct err *err);

@@ -7,8 +7,14 @@ enum err_code tokens_issue(struct store_conn *c, const char *account_id, const c
                            struct issued_token *t, struct err *err)
 {
     char hash[SHA256_HEX_SIZE];
-    int64_t now = clock_now_ms();
+    int64_t now = clock_now_ms(), disabled = 0;
 
+    /* Every way in (a password, single sign-on, an invitation, a new token) ends here: a disabled account gets none. */
+    if (store_int(c, "SELECT COUNT(*) FROM accounts WHERE id = ? AND disabledAt IS NOT NULL", STORE_ARGS(STORE_TEXT(account_id)),
+                  &disabled, err))
+        return err->code;
+    if (disabled)
+        return err_set(err, ERR_BAD_CREDENTIALS, "this account is disabled: ask the instance administrator");
     rand_uuid(t->id);
     token_generate(t->token);
     token_hash(t->token, hash);

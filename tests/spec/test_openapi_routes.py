@@ -54,7 +54,8 @@ DEFAULT_BIN = os.path.join(REPO, "build", "slipway")
 
 METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 # webhook: no token; the provider's signature over the raw body (docs/api.md, "Webhooks").
-ROLES = ("public", "account", "viewer", "editor", "owner", "webhook")
+# admin: the instance administrator's account (docs/accounts.md).
+ROLES = ("public", "account", "viewer", "editor", "owner", "webhook", "admin")
 PARAM_RE = re.compile(r"\{([^{}]+)\}")
 
 

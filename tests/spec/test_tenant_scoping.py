@@ -63,6 +63,8 @@ ALLOWED = {
     ("src/integrations/rekey.c", "SELECT COUNT(*) FROM hosts WHERE SUBSTR("): "key rotation's count of rows already current",
     ("src/identity/iam.c", "FROM iam_providers WHERE id = ?"): "a login names its provider (by the start URL or by "
                                                                   "its spent state), and with it its one tenant",
+    ("src/tenancy/admin_http.c", "FROM tenant_members m WHERE m.tenantId = t.id"): "the instance administrator's list of "
+                                                                                 "every tenant, with its member count",
 }
 
 LITERAL = re.compile(r'"((?:[^"\\\n]|\\.)*)"')

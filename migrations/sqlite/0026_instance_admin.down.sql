@@ -1,0 +1,2 @@
+ALTER TABLE accounts DROP COLUMN disabledAt;
+ALTER TABLE accounts DROP COLUMN instanceAdmin;
