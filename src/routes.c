@@ -47,6 +47,8 @@ const struct route routes[] = {
     {"GET", "/ui/{asset}", ACCESS_PUBLIC, NULL, ui_asset},
 
     {"POST", "/api/v1/auth/login", ACCESS_PUBLIC, &login_schema, auth_login},
+    /* Open sign-up (docs/accounts.md): 404 unless SLIPWAY_OPEN_SIGNUP is on. */
+    {"POST", "/api/v1/auth/signup", ACCESS_PUBLIC, &signup_schema, auth_signup},
     {"POST", "/api/v1/auth/logout", ACCESS_ACCOUNT, NULL, auth_logout},
     /* Single sign-on (docs/sso.md): the browser is sent to the provider and comes back with a code. */
     {"GET", "/api/v1/auth/oidc/{providerId}/start", ACCESS_PUBLIC, NULL, sso_start},

@@ -51,6 +51,9 @@ const struct config_option config_options[] = {
     {"SLIPWAY_ADMIN_EMAIL", NULL, STR(admin_email), "admin@localhost",
      "first start on an empty database: the owner account created"},
     {"SLIPWAY_ADMIN_ORG", NULL, STR(admin_org), "My Team", "first start on an empty database: the tenant created"},
+    {"SLIPWAY_OPEN_SIGNUP", NULL, BOOL(open_signup), "false",
+     "anyone may sign up: an account and a tenant they own (POST /api/v1/auth/signup); off, accounts come by invitation and "
+     "single sign-on"},
     {"SLIPWAY_LOG_LEVEL", NULL, STR(log_level), "info", "debug, info, warn or error"},
     {"SLIPWAY_TEST_TENANT_GUARD", NULL, BOOL(test_tenant_guard), "false",
      "test runs only: a request that reads a row of another tenant fails with 500 and an error logged (the API tests set it)"},

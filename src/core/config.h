@@ -35,6 +35,7 @@ struct config {
     int usage_flush;            /* seconds between tenant_usage flushes */
     bool cookie_secure;         /* session cookies always Secure (else only behind X-Forwarded-Proto: https) */
     bool migrate;               /* serve: migrate up before serving */
+    bool open_signup;           /* POST /api/v1/auth/signup is open (docs/accounts.md) */
     bool test_tenant_guard;     /* test runs: the store refuses rows of other tenants (store_conn_guard) */
     char admin_email[256];
     char admin_org[201];

@@ -58,8 +58,7 @@ static enum err_code login_body(struct store_conn *c, void *ctx, struct err *err
                        err);
 }
 
-/* The client address that limits count by: IPv4 (also when mapped into IPv6), or the IPv6 /64. */
-static void client_key(const char *ip, char *out, size_t n)
+void auth_client_key(const char *ip, char *out, size_t n)
 {
     unsigned char a[16] = {0};
     static const unsigned char mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
@@ -85,8 +84,24 @@ static void pair_key(const struct request *req, char *out, size_t n)
     char email[EMAIL_SIZE], addr[64];
 
     account_email_normalize(json_string_value(json_object_get(req->body, "email")), email, sizeof email);
-    client_key(req->ip, addr, sizeof addr);
+    auth_client_key(req->ip, addr, sizeof addr);
     snprintf(out, n, "%s\n%s", addr, email);
+}
+
+json_t *auth_session_answer(struct request *req, const struct issued_token *token, const struct account *a)
+{
+    json_t *answer = json_pack("{s:s, s:s, s:o}", "tokenId", token->id, "expiresAt", token->expires_at, "account",
+                               account_json(a->id, a->email, a->name, a->created_at, a->updated_at));
+
+    if (json_is_true(json_object_get(req->body, "cookie"))) {
+        /* A browser session: the token goes into an HttpOnly cookie, never into the page. */
+        char csrf[SHA256_HEX_SIZE];
+        session_cookies_set(req, token->token, tenancy()->session_ttl, csrf);
+        json_object_set_new(answer, "csrfToken", json_string(csrf));
+    } else {
+        json_object_set_new(answer, "token", json_string(token->token));
+    }
+    return answer;
 }
 
 /* Runs on the hashing pool. */
@@ -119,17 +134,7 @@ static void login_finish(struct request *req)
     }
     pair_key(req, pair, sizeof pair); /* a login that succeeds forgets the wrong attempts before it */
     ratelimit_forget(env->login_backoff, pair);
-    json_t *answer = json_pack("{s:s, s:s, s:o}", "tokenId", t.token.id, "expiresAt", t.token.expires_at, "account",
-                               account_json(account.id, account.email, account.name, account.created_at, account.updated_at));
-    if (json_is_true(json_object_get(req->body, "cookie"))) {
-        /* A browser session: the token goes into an HttpOnly cookie, never into the page. */
-        char csrf[SHA256_HEX_SIZE];
-        session_cookies_set(req, t.token.token, env->session_ttl, csrf);
-        json_object_set_new(answer, "csrfToken", json_string(csrf));
-    } else {
-        json_object_set_new(answer, "token", json_string(t.token.token));
-    }
-    response_json(req, 200, answer);
+    response_json(req, 200, auth_session_answer(req, &t.token, &account));
 out:
     /* The password lives in the parsed body and the raw buffer: wipe both now. */
     hash_cleanse(password, strlen(password));
@@ -145,7 +150,7 @@ enum err_code auth_login(struct request *req, struct err *err)
     char addr[64], pair[PAIR_KEY_SIZE];
     int wait = 0;
 
-    client_key(req->ip, addr, sizeof addr);
+    auth_client_key(req->ip, addr, sizeof addr);
     pair_key(req, pair, sizeof pair);
     if (!ratelimit_hit(env->login_limit, addr, env->login_rate * 10, &wait) ||
         !ratelimit_backoff(env->login_backoff, pair, env->login_rate, &wait)) {

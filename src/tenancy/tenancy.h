@@ -23,6 +23,7 @@ struct tenancy_env {
     int session_ttl;                 /* seconds a login token lives */
     int login_rate;                  /* SLIPWAY_LOGIN_RATE */
     bool cookie_secure;              /* session cookies always Secure */
+    bool open_signup;                /* SLIPWAY_OPEN_SIGNUP: anyone may make an account and a tenant (signup_http.c) */
 };
 
 /* Copies env; call it before the server starts. */

@@ -10,7 +10,7 @@
 #include "tenancy/roles.h"
 
 extern const struct schema login_schema, token_create_schema, tenant_create_schema, tenant_update_schema, member_update_schema,
-    invitation_create_schema, invitation_accept_schema, admin_tenant_create_schema, admin_account_update_schema;
+    invitation_create_schema, invitation_accept_schema, admin_tenant_create_schema, admin_account_update_schema, signup_schema;
 
 /* "owner", "editor", "viewer", NULL: the roles a member may have. */
 extern const char *const member_roles[];
@@ -19,6 +19,13 @@ extern const char *const member_roles[];
 json_t *member_json(const char *account_id, const char *email, const char *name, const char *role, const char *created_at);
 
 enum err_code auth_login(struct request *req, struct err *err);
+enum err_code auth_signup(struct request *req, struct err *err);
+/* The client address that limits count by: IPv4 (also when mapped into IPv6), or the IPv6 /64. */
+void auth_client_key(const char *ip, char *out, size_t n);
+/* A login's answer {tokenId, expiresAt, account, token | csrfToken}: the token in cookies when the body asks ("cookie"). */
+struct issued_token;
+struct account;
+json_t *auth_session_answer(struct request *req, const struct issued_token *token, const struct account *a);
 enum err_code auth_logout(struct request *req, struct err *err);
 enum err_code me_get(struct request *req, struct err *err);
 

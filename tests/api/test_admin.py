@@ -124,6 +124,41 @@ class AdminTest(ApiTest):
         self.assert_error(self.patch("0190a0a0-0000-7000-8000-000000000000", {"disabled": True}), 404, "not_found")
 
 
+class SignupTest(ApiTest):
+    """Open sign-up: on in the shared test server (SHARED_ENV), so the catalogues reach it."""
+
+    def test_signup_makes_an_account_a_tenant_and_a_login(self):
+        email = unique_email("signup")
+        body = self.expect(self.request("POST", "/api/v1/auth/signup", body={
+            "email": email, "password": "pw-sign-up-1", "orgName": "Signed Up", "name": "Grace"}), 201)
+        self.server.remember_secret(body["token"])
+        self.assertEqual((body["account"]["email"], body["account"]["name"]), (email, "Grace"))
+        self.assertEqual((body["tenant"]["orgName"], body["tenant"]["role"]), ("Signed Up", "owner"))
+        got = self.expect(self.request("GET", "/api/v1/" + body["tenant"]["id"], token=body["token"]), 200)
+        self.assertEqual(got["role"], "owner")
+        self.expect(login(self.server, email, "pw-sign-up-1"), 200)
+        again = self.request("POST", "/api/v1/auth/signup", body={"email": email.upper(), "password": "pw-other-22",
+                                                                 "orgName": "Twice"})
+        self.assert_error(again, 409, "conflict")
+        self.assertFalse([t for t in harness.page(self, self.server, TENANTS, self.server.admin["token"], limit=200)["items"]
+                          if t["orgName"] == "Twice"], "a refused sign-up makes nothing")
+
+    def test_short_password_refused(self):
+        resp = self.request("POST", "/api/v1/auth/signup", body={"email": unique_email(), "password": "short",
+                                                                "orgName": "X"})
+        self.assert_error(resp, 400, "invalid_request")
+
+
+class SignupOffTest(ApiTest):
+    server_env = {}  # a server of its own, with the default settings
+
+    def test_off_by_default_answers_404(self):
+        resp = self.request("POST", "/api/v1/auth/signup", body={"email": unique_email(), "password": "pw-long-enough",
+                                                                "orgName": "Nope"})
+        self.assert_error(resp, 404, "not_found")
+        self.assertIn("sign-up is off", resp.json["error"]["message"])
+
+
 class FirstStartTest(unittest.TestCase):
     """`slipway serve` on an empty database: the owner and tenant, the password printed once, and no token."""
 
