@@ -59,6 +59,7 @@ const struct route routes[] = {
     {"POST", "/api/v1/me/tokens", ACCESS_ACCOUNT, &token_create_schema, tokens_create},
     {"DELETE", "/api/v1/me/tokens/{id}", ACCESS_ACCOUNT, NULL, tokens_revoke},
     {"GET", "/api/v1/me/audit-logs", ACCESS_ACCOUNT, NULL, audit_mine},
+    {"PUT", "/api/v1/me/password", ACCESS_ACCOUNT, &password_change_schema, me_password_change},
 
     {"POST", "/api/v1/tenants", ACCESS_ACCOUNT, &tenant_create_schema, tenants_post},
     {"GET", "/api/v1/tenants", ACCESS_ACCOUNT, NULL, tenants_list},

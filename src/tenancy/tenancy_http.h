@@ -10,7 +10,8 @@
 #include "tenancy/roles.h"
 
 extern const struct schema login_schema, token_create_schema, tenant_create_schema, tenant_update_schema, member_update_schema,
-    invitation_create_schema, invitation_accept_schema, admin_tenant_create_schema, admin_account_update_schema, signup_schema;
+    invitation_create_schema, invitation_accept_schema, admin_tenant_create_schema, admin_account_update_schema, signup_schema,
+    password_change_schema;
 
 /* "owner", "editor", "viewer", NULL: the roles a member may have. */
 extern const char *const member_roles[];
@@ -20,6 +21,7 @@ json_t *member_json(const char *account_id, const char *email, const char *name,
 
 enum err_code auth_login(struct request *req, struct err *err);
 enum err_code auth_signup(struct request *req, struct err *err);
+enum err_code me_password_change(struct request *req, struct err *err);
 /* The client address that limits count by: IPv4 (also when mapped into IPv6), or the IPv6 /64. */
 void auth_client_key(const char *ip, char *out, size_t n);
 /* A login's answer {tokenId, expiresAt, account, token | csrfToken}: the token in cookies when the body asks ("cookie"). */

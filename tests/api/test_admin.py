@@ -159,6 +159,38 @@ class SignupOffTest(ApiTest):
         self.assertIn("sign-up is off", resp.json["error"]["message"])
 
 
+class PasswordChangeTest(ApiTest):
+    PATH = "/api/v1/me/password"
+
+    def test_change_ends_the_other_sessions(self):
+        user = new_user(self.server)
+        other = login(self.server, user.email, user.password).json["token"]
+        api = harness.create_token(self.server, user.token)["token"]
+        self.server.remember_secret(api)
+        body = self.expect(self.request("PUT", self.PATH, body={"currentPassword": user.password,
+                                                                "newPassword": "pw-new-secret-1"}, token=user.token), 200)
+        self.assertEqual(body, {"tokensRevoked": 2})
+        self.expect(self.request("GET", "/api/v1/me", token=user.token), 200)
+        for token in (other, api):
+            self.assert_error(self.request("GET", "/api/v1/me", token=token), 401, "unauthenticated")
+        self.assert_error(login(self.server, user.email, user.password), 401, "invalid_credentials")
+        self.expect(login(self.server, user.email, "pw-new-secret-1"), 200)
+        rows = harness.page(self, self.server, "/api/v1/me/audit-logs", user.token, action="auth.password.change")["items"]
+        self.assertEqual([r["details"] for r in rows], [{"tokensRevoked": 2}])
+
+    def test_wrong_current_password_changes_nothing(self):
+        user = new_user(self.server)
+        resp = self.request("PUT", self.PATH, body={"currentPassword": "not-" + user.password, "newPassword": "pw-never-used"},
+                            token=user.token)
+        details = self.assert_error(resp, 400, "invalid_request")
+        self.assertEqual([d["field"] for d in details], ["currentPassword"])
+        self.expect(login(self.server, user.email, user.password), 200)
+        short = self.request("PUT", self.PATH, body={"currentPassword": user.password, "newPassword": "short"}, token=user.token)
+        self.assert_error(short, 400, "invalid_request")
+        self.assert_error(self.request("PUT", self.PATH, body={"currentPassword": "x", "newPassword": "pw-long-enough"}),
+                          401, "unauthenticated")
+
+
 class FirstStartTest(unittest.TestCase):
     """`slipway serve` on an empty database: the owner and tenant, the password printed once, and no token."""
 
