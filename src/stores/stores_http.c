@@ -420,7 +420,11 @@ static enum err_code action_body(struct store_conn *c, void *ctx, struct err *er
     if (submission_transition(from, t->event) == SUB_NONE ||
         (t->event == SEV_ROLLOUT && json_integer_value(t->permille) * 1000 >= 1000000 &&
          submission_transition(from, SEV_COMPLETE) == SUB_NONE))
-        return err_set(err, ERR_CONFLICT, "a %s submission cannot %s", s.status, t->action);
+        return err_set(err, ERR_CONFLICT, "a %s submission cannot %s%s", s.status, t->action,
+                       strcmp(s.target_type, "APP_STORE") == 0 && from == SUB_RELEASED
+                           ? ": App Store Connect cannot halt or phase a version released to every user (only a running "
+                             "phased release can be paused)"
+                           : "");
     if (t->event == SEV_ROLLOUT && json_integer_value(t->permille) * 1000 <= s.millionths)
         return err_set(err, ERR_CONFLICT, "a staged rollout only grows: it is at %g%% now", (double)s.millionths / 10000.0);
     clock_now(now);

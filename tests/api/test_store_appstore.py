@@ -113,6 +113,79 @@ class AppStoreTest(vf.VerifyTest):
         for name in ("processing", "submitted", "in-review", "approved", "rollout-updated"):
             self.assertIn(("STATUS", name, None), names)
 
+    def approved(self, version):
+        """A submission of version whose review the fake approved (PENDING_DEVELOPER_RELEASE)."""
+        self.build(version, "VALID")
+        rel, sub = self.submit(version)
+        sub = self.until(rel, sub, "was submitted", lambda s: s["status"] == "SUBMITTED")
+        self.set_state(sub["storeVersionId"], "PENDING_DEVELOPER_RELEASE")
+        return rel, self.until(rel, sub, "was approved", lambda s: s["status"] == "APPROVED")
+
+    def act(self, rel, sub, action, body=None, token=None):
+        return self.request("POST", "/api/v1/%s/releases/%s/submissions/%s/%s" % (self.tenant, rel["id"], sub["id"], action),
+                            body, token=token)
+
+    def acted(self, rel, sub, action, body=None):
+        """The action asked, then its outcome recorded (pendingAction cleared)."""
+        self.assertEqual(self.expect(self.act(rel, sub, action, body), 200)["pendingAction"], action)
+        return self.until(rel, sub, action + " ended", lambda s: s["pendingAction"] is None)
+
+    def phased(self, vid):
+        found = [(pid, p) for pid, p in self.fakes.data("appstore")["phasedReleases"].items() if p["version"] == vid]
+        self.assertEqual(len(found), 1, "one phased release a version")
+        return found[0]
+
+    def test_phased_release_start_pause_resume_complete(self):
+        rel, sub = self.approved("4.3.0")
+        vid = sub["storeVersionId"]
+        resp = self.act(rel, sub, "rollout", {"rolloutPermille": 10}, token=self.ctx.org.viewer.token)
+        baseline = self.request("POST", "/api/v1/%s/releases/%s/submissions/%s/rollout" % (uuid.uuid4(), rel["id"], sub["id"]),
+                                {"rolloutPermille": 10}, token=self.ctx.org.viewer.token)
+        harness.assert_same_not_found(self, resp, baseline)  # a viewer reads, never acts
+        other = harness.new_org(self.server)
+        path = "/api/v1/%s/releases/%s/submissions/%s/rollout" % (other.id, rel["id"], sub["id"])
+        harness.assert_error(self, self.server.request("POST", path, {"rolloutPermille": 10}, token=other.owner.token),
+                             404, "not_found")
+        harness.assert_error(self, self.act(rel, sub, "halt"), 409, "conflict")  # not rolling out yet
+        self.assertEqual(self.fakes.data("appstore")["requests"]["phased"].count(vid), 0)
+
+        sub = self.acted(rel, sub, "rollout", {"rolloutPermille": 10})
+        self.assertEqual((sub["status"], sub["rolloutFraction"], sub["statusReason"]), ("ROLLING_OUT", 0.01, None))
+        pid, p = self.phased(vid)
+        self.assertEqual((p["phasedReleaseState"], p["currentDayNumber"]), ("ACTIVE", 1))
+        self.assertEqual(self.version(vid)["appStoreState"], "READY_FOR_SALE")
+        self.fakes.register("appstore", {"phasedReleases": {pid: {"currentDayNumber": 3}}})  # Apple's day 3: 5 %
+        sub = self.acted(rel, sub, "halt", {"reason": "crash spike"})
+        self.assertEqual((sub["status"], sub["rolloutFraction"]), ("HALTED", 0.05))
+        self.assertEqual(self.phased(vid)[1]["phasedReleaseState"], "PAUSED")
+        sub = self.acted(rel, sub, "resume")
+        self.assertEqual((sub["status"], self.phased(vid)[1]["phasedReleaseState"]), ("ROLLING_OUT", "ACTIVE"))
+
+        # Apple refuses a move its state machine has not: 409 with errors[], twice (read between), reason kept
+        self.fakes.register("appstore", {"phasedReleases": {pid: {"phasedReleaseState": "INACTIVE"}}})
+        sub = self.acted(rel, sub, "halt")
+        self.assertEqual(sub["status"], "ROLLING_OUT", "a refused halt changes nothing")
+        self.assertIn("STATE_ERROR", sub["statusReason"])
+        self.assertIn(("CALL", "halt", "FAILED"), self.names(rel))
+        # completed in App Store Connect behind slipway's back: no halt, and the reason says so
+        self.fakes.register("appstore", {"phasedReleases": {pid: {"phasedReleaseState": "COMPLETE"}}})
+        sub = self.acted(rel, sub, "halt")
+        self.assertEqual(sub["status"], "ROLLING_OUT")
+        self.assertIn("released to every user: App Store Connect cannot halt it", sub["statusReason"])
+        self.fakes.register("appstore", {"phasedReleases": {pid: {"phasedReleaseState": "ACTIVE"}}})
+
+        sub = self.acted(rel, sub, "complete")
+        self.assertEqual((sub["status"], sub["rolloutFraction"]), ("RELEASED", 1.0))
+        self.assertEqual(self.phased(vid)[1]["phasedReleaseState"], "COMPLETE")
+        self.assertEqual(self.fakes.data("appstore")["requests"]["phased"].count(vid), 1)
+        self.assertEqual(self.fakes.data("appstore")["requests"]["release"].count(vid), 1)
+        resp = self.act(rel, sub, "halt")
+        harness.assert_error(self, resp, 409, "conflict")
+        self.assertIn("App Store Connect cannot halt", resp.json["error"]["message"])
+        names = self.names(rel)
+        for entry in (("CALL", "rollout", "OK"), ("CALL", "resume", "OK"), ("STATUS", "rollout-updated", None)):
+            self.assertIn(entry, names)
+
     def test_rejection_is_shown(self):
         self.build("4.1.0", "VALID")
         rel, sub = self.submit("4.1.0")

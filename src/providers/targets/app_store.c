@@ -409,47 +409,191 @@ static void asc_status(struct provider_call *c, const struct outbound_response *
         provider_finish(c, VERDICT_VALID, "the version is %s", json_string_value(json_object_get(c->output, "state")));
 }
 
-/* Releases a version pending developer release: its state first (released already is done), then a release request. */
-static void asc_release(struct provider_call *c, const struct outbound_response *res)
+/*
+ * ---- the phased release (appStoreVersionPhasedReleases): rollout, halt, resume, complete ----
+ *
+ * One machine for the four actions, each wanting a phased release state
+ * (rollout and resume ACTIVE, halt PAUSED, complete COMPLETE). Each round
+ * reads the version and its phased release, then does the one write that
+ * moves toward the wanted state: makes the phased release (rollout, a
+ * version pending developer release without one), releases the version
+ * (rollout and complete: pending developer release), or PATCHes the
+ * phased release's state; then reads again. So a run killed after any
+ * write, run again, finds it made and never makes it twice. Output
+ * {"status": inProgress, halted or completed, "fraction", "phasedDay",
+ * "phasedState"}. A version released to everyone without a phased
+ * release (or one completed) cannot be halted or resumed: Apple has no
+ * such move, and the call says so.
+ */
+enum { P_VERSION, P_PHASED, P_CREATE, P_RELEASE, P_PATCH };
+
+#define PHASE_ROUNDS 4 /* writes one action may need (make, release, patch) and one to spare */
+
+/* The share of users on a phased release's day (Apple's fixed schedule: 1, 2, 5, 10, 20, 50, 100 %). */
+static double phased_fraction(json_int_t day)
+{
+    static const double share[] = {0.01, 0.01, 0.02, 0.05, 0.10, 0.20, 0.50, 1.0};
+    return share[day < 0 ? 0 : day > 7 ? 7 : day];
+}
+
+static void phase_done(struct provider_call *c, const char *state, json_int_t day)
+{
+    bool complete = strcmp(state, "COMPLETE") == 0 || strcmp(state, "NONE") == 0;
+    json_object_set_new(c->output, "status",
+                        json_string(complete                       ? "completed"
+                                    : strcmp(state, "PAUSED") == 0 ? "halted"
+                                                                   : "inProgress"));
+    json_object_set_new(c->output, "fraction", json_real(complete ? 1.0 : phased_fraction(day)));
+    json_object_set_new(c->output, "phasedState", json_string(state));
+    json_object_set_new(c->output, "phasedDay", json_integer(day));
+    if (complete)
+        provider_finish(c, VERDICT_VALID, "the version is released to every user");
+    else
+        provider_finish(c, VERDICT_VALID, "the phased release is %s, day %d (%g%% of users)", state, (int)day,
+                        phased_fraction(day) * 100.0);
+}
+
+static void phase_send(struct provider_call *c)
 {
     char target[PROVIDER_URL_MAX], enc[300];
     const char *id = json_string_value(json_object_get(c->input, "storeVersionId"));
-    const char *state;
-    json_t *j;
 
     provider_escape(id ? id : "", enc, sizeof enc);
-    if (!res) {
-        if (c->state.step == 0)
-            asc_request(c, "GET", provider_url(target, api.text, "/v1/appStoreVersions/%s", enc), NULL);
+    switch (c->state.step) {
+    case P_VERSION:
+        asc_request(c, "GET", provider_url(target, api.text, "/v1/appStoreVersions/%s", enc), NULL);
+        return;
+    case P_PHASED:
+        asc_request(c, "GET", provider_url(target, api.text, "/v1/appStoreVersions/%s/appStoreVersionPhasedRelease", enc), NULL);
+        return;
+    case P_CREATE:
+        asc_send_json(c, "POST", provider_url(target, api.text, "/v1/appStoreVersionPhasedReleases"),
+                      json_pack("{s:{s:s, s:{s:s}, s:{s:o}}}", "data", "type", "appStoreVersionPhasedReleases", "attributes",
+                                "phasedReleaseState", "ACTIVE", "relationships", "appStoreVersion",
+                                asc_rel("appStoreVersions", id ? id : "")));
+        return;
+    case P_RELEASE:
+        asc_send_json(c, "POST", provider_url(target, api.text, "/v1/appStoreVersionReleaseRequests"),
+                      json_pack("{s:{s:s, s:{s:o}}}", "data", "type", "appStoreVersionReleaseRequests", "relationships",
+                                "appStoreVersion", asc_rel("appStoreVersions", id ? id : "")));
+        return;
+    default:
+        asc_send_json(
+            c, "PATCH", provider_url(target, api.text, "/v1/appStoreVersionPhasedReleases/%s", provider_data_text(c, "phased")),
+            json_pack("{s:{s:s, s:s, s:{s:s}}}", "data", "type", "appStoreVersionPhasedReleases", "id",
+                      provider_data_text(c, "phased"), "attributes", "phasedReleaseState", provider_data_text(c, "want")));
+        return;
+    }
+}
+
+/* The version (vstate) and its phased release (item, or NULL) read: done, refused, or the next write. */
+static void phase_decide(struct provider_call *c, json_t *item)
+{
+    const char *want = provider_data_text(c, "want"), *vstate = provider_data_text(c, "vstate");
+    const char *state = item ? asc_attr(item, "phasedReleaseState") : "NONE";
+    json_int_t day = json_integer_value(json_object_get(json_object_get(item, "attributes"), "currentDayNumber"));
+    bool pending = strcmp(vstate, "PENDING_DEVELOPER_RELEASE") == 0, live = strcmp(vstate, "READY_FOR_SALE") == 0;
+
+    if (item)
+        json_object_set(c->state.data, "phased", json_object_get(item, "id"));
+    if (live && (strcmp(state, want) == 0 || strcmp(state, "COMPLETE") == 0 || strcmp(state, "NONE") == 0)) {
+        if (strcmp(state, want) == 0 || strcmp(want, "COMPLETE") == 0)
+            phase_done(c, state, day);
         else
-            asc_send_json(c, "POST", provider_url(target, api.text, "/v1/appStoreVersionReleaseRequests"),
-                          json_pack("{s:{s:s, s:{s:o}}}", "data", "type", "appStoreVersionReleaseRequests", "relationships",
-                                    "appStoreVersion", asc_rel("appStoreVersions", id ? id : "")));
+            provider_finish(c, VERDICT_INVALID,
+                            "version %s is released to every user: App Store Connect cannot %s it (only a phased release "
+                            "that is still running can be paused or resumed)",
+                            json_string_value(json_object_get(c->input, "releaseName")),
+                            strcmp(want, "PAUSED") == 0 ? "halt" : "resume");
+    } else if (!live && (!pending || strcmp(want, "PAUSED") == 0 || provider_data_int(c, "resume"))) {
+        provider_finish(c, VERDICT_INVALID, "the version is %s: only a released version's phased release can be %s", vstate,
+                        strcmp(want, "PAUSED") == 0 ? "paused" : "resumed");
+    } else if (provider_data_int(c, "rounds") >= PHASE_ROUNDS) {
+        provider_finish(c, VERDICT_INVALID, "the phased release did not reach %s: it is %s", want, state);
+    } else {
+        provider_next(c, live ? P_PATCH : !item && strcmp(want, "ACTIVE") == 0 ? P_CREATE : P_RELEASE);
+    }
+}
+
+static void phase_read(struct provider_call *c, const struct outbound_response *res)
+{
+    char why[400];
+    json_t *j = NULL;
+
+    if ((c->state.step == P_CREATE || c->state.step == P_PATCH || c->state.step == P_RELEASE) && res->status == 409) {
+        if (provider_data_int(c, "refused")) { /* refused again after reading: Apple's reason */
+            json_object_set_new(c->output, "cause", json_string(asc_error(res, why, sizeof why)));
+            provider_finish(c, VERDICT_INVALID, "App Store Connect refused to move the phased release to %s",
+                            provider_data_text(c, "want"));
+            return;
+        }
+        json_object_set_new(c->state.data, "refused", json_integer(1)); /* made or moved by a run whose answer was lost? */
+        provider_next(c, P_VERSION);
+        return;
+    }
+    if (c->state.step == P_PHASED && res->status == 404) { /* none yet: Apple answers 404 for an empty to-one */
+        phase_decide(c, NULL);
         return;
     }
     if (provider_failed(c, res, ASC_REFUSED, "the appStoreVersion is gone from App Store Connect"))
         return;
-    if (c->state.step == 1) {
-        json_object_set_new(c->output, "status", json_string("completed"));
-        provider_finish(c, VERDICT_VALID, "the version is released");
+    if (c->state.step != P_VERSION && c->state.step != P_PHASED) {
+        json_object_set_new(c->state.data, "rounds", json_integer(provider_data_int(c, "rounds") + 1));
+        provider_next(c, P_VERSION); /* read what the write did */
         return;
     }
     if (!(j = provider_answer_json(c, res)))
         return;
-    state = asc_attr(json_object_get(j, "data"), "appStoreState");
-    if (strcmp(state, "READY_FOR_SALE") == 0) {
-        json_object_set_new(c->output, "status", json_string("completed"));
-        provider_finish(c, VERDICT_VALID, "the version is released already");
-    } else if (strcmp(state, "PENDING_DEVELOPER_RELEASE") != 0) {
-        provider_finish(c, VERDICT_INVALID, "the version is %s: only one pending developer release can be released", state);
+    if (c->state.step == P_VERSION) {
+        json_object_set_new(c->state.data, "vstate", json_string(asc_attr(json_object_get(j, "data"), "appStoreState")));
+        provider_next(c, P_PHASED);
     } else {
-        provider_next(c, 1);
+        phase_decide(c, json_is_object(json_object_get(j, "data")) ? json_object_get(j, "data") : NULL);
     }
     json_decref(j);
 }
 
-static const struct provider_ops ops = {
-    .verify = verify, .store_submit = asc_submit, .store_complete = asc_release, .store_status = asc_status};
+/* The op of an action: want is the phased release state it asks for. */
+static void asc_phase(struct provider_call *c, const struct outbound_response *res, const char *want, bool resume)
+{
+    if (!res) {
+        if (c->state.step == P_VERSION) {
+            json_object_set_new(c->state.data, "want", json_string(want));
+            json_object_set_new(c->state.data, "resume", json_integer(resume));
+        }
+        phase_send(c);
+    } else {
+        phase_read(c, res);
+    }
+}
+
+static void asc_rollout(struct provider_call *c, const struct outbound_response *res)
+{
+    asc_phase(c, res, "ACTIVE", false);
+}
+
+static void asc_halt(struct provider_call *c, const struct outbound_response *res)
+{
+    asc_phase(c, res, "PAUSED", false);
+}
+
+static void asc_resume(struct provider_call *c, const struct outbound_response *res)
+{
+    asc_phase(c, res, "ACTIVE", true);
+}
+
+static void asc_complete(struct provider_call *c, const struct outbound_response *res)
+{
+    asc_phase(c, res, "COMPLETE", false);
+}
+
+static const struct provider_ops ops = {.verify = verify,
+                                        .store_submit = asc_submit,
+                                        .store_set_rollout = asc_rollout,
+                                        .store_halt = asc_halt,
+                                        .store_resume = asc_resume,
+                                        .store_complete = asc_complete,
+                                        .store_status = asc_status};
 
 struct provider app_store_provider = {
     .type = "APP_STORE",
@@ -461,6 +605,7 @@ struct provider app_store_provider = {
     .timeout = &timeout,
     .store_platform = "IOS",
     .store_track = "appStore",
-    .caps = CAP_VERIFY | CAP_STORE_SUBMIT | CAP_STORE_COMPLETE | CAP_STORE_STATUS,
+    .caps = CAP_VERIFY | CAP_STORE_SUBMIT | CAP_STORE_SET_ROLLOUT | CAP_STORE_HALT | CAP_STORE_RESUME | CAP_STORE_COMPLETE |
+            CAP_STORE_STATUS,
     .ops = &ops,
 };
