@@ -521,13 +521,13 @@ static void phase_read(struct provider_call *c, const struct outbound_response *
     json_t *j = NULL;
 
     if ((c->state.step == P_CREATE || c->state.step == P_PATCH || c->state.step == P_RELEASE) && res->status == 409) {
-        if (provider_data_int(c, "refused")) { /* refused again after reading: Apple's reason */
+        if (provider_data_int(c, "refused") == c->state.step) { /* this write refused again after reading: Apple's reason */
             json_object_set_new(c->output, "cause", json_string(asc_error(res, why, sizeof why)));
             provider_finish(c, VERDICT_INVALID, "App Store Connect refused to move the phased release to %s",
                             provider_data_text(c, "want"));
             return;
         }
-        json_object_set_new(c->state.data, "refused", json_integer(1)); /* made or moved by a run whose answer was lost? */
+        json_object_set_new(c->state.data, "refused", json_integer(c->state.step)); /* done by a run whose answer was lost? */
         provider_next(c, P_VERSION);
         return;
     }
