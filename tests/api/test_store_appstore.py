@@ -53,10 +53,11 @@ class AppStoreTest(vf.VerifyTest):
         self.fakes.register("appstore", {"builds": {"b-" + self.app + version: {
             "app": self.app, "version": BUILD, "versionString": version, "processingState": state}}})
 
-    def submit(self, version):
-        rel = sp.ready_release(self, self.ctx, version, platform="IOS")
-        sub = self.expect(self.request("POST", "/api/v1/%s/releases/%s/submissions" % (self.tenant, rel["id"]), {
-            "platform": "IOS", "buildNumber": BUILD, "releaseNotes": {"en-US": "New widgets", "fr-FR": "Nouveau"}}), 201)
+    def submit(self, version, rel=None, **more):
+        rel = rel or sp.ready_release(self, self.ctx, version, platform="IOS")
+        sub = self.expect(self.request("POST", "/api/v1/%s/releases/%s/submissions" % (self.tenant, rel["id"]), dict({
+            "platform": "IOS", "buildNumber": BUILD, "releaseNotes": {"en-US": "New widgets", "fr-FR": "Nouveau"}}, **more)),
+            201)
         return rel, sub
 
     def until(self, rel, sub, what, probe, seconds=60):
@@ -181,10 +182,45 @@ class AppStoreTest(vf.VerifyTest):
         self.assertEqual(self.fakes.data("appstore")["requests"]["release"].count(vid), 1)
         resp = self.act(rel, sub, "halt")
         harness.assert_error(self, resp, 409, "conflict")
-        self.assertIn("App Store Connect cannot halt", resp.json["error"]["message"])
+        self.assertIn("App Store Connect has released it to every user", resp.json["error"]["message"])
         names = self.names(rel)
         for entry in (("CALL", "rollout", "OK"), ("CALL", "resume", "OK"), ("STATUS", "rollout-updated", None)):
             self.assertIn(entry, names)
+
+    def test_testflight_groups_what_to_test_and_beta_review(self):
+        self.build("4.6.0", "VALID")
+        bid = "b-" + self.app + "4.6.0"
+        self.fakes.register("appstore", {"betaGroups": {
+            "g-qa" + self.app: {"app": self.app, "name": "QA", "isInternalGroup": True, "builds": []},
+            "g-pub" + self.app: {"app": self.app, "name": "Public Beta", "isInternalGroup": False, "builds": []}}})
+        rel, sub = self.submit("4.6.0", track="testflight", testers={"groups": ["QA", "Nobody"]})
+        sub = self.until(rel, sub, "failed", lambda s: s["status"] == "FAILED")
+        self.assertIn("no beta group named Nobody", sub["statusReason"])
+
+        rel, sub = self.submit("4.6.0", rel, track="testflight", testers={"groups": ["QA", "Public Beta"]})
+        self.assertEqual((sub["track"], sub["testers"]), ("testflight", {"groups": ["QA", "Public Beta"]}))
+        sub = self.until(rel, sub, "was sent to beta review", lambda s: s["status"] == "SUBMITTED")
+        self.assertEqual((sub["storeVersionId"], sub["reviewState"]), (bid, "WAITING_FOR_REVIEW"))
+        data = self.fakes.data("appstore")
+        self.assertEqual([g["builds"] for g in (data["betaGroups"]["g-qa" + self.app],
+                                                data["betaGroups"]["g-pub" + self.app])], [[bid], [bid]])
+        self.assertEqual(data["betaLocalizations"][bid]["en-US"]["whatsNew"], "New widgets")
+        self.assertEqual(data["betaReviews"][sub["storeSubmissionId"]]["build"], bid)
+        self.fakes.register("appstore", {"betaReviews": {sub["storeSubmissionId"]: {"betaReviewState": "IN_REVIEW"}}})
+        self.until(rel, sub, "went in beta review", lambda s: s["status"] == "IN_REVIEW")
+        self.fakes.register("appstore", {"betaReviews": {sub["storeSubmissionId"]: {"betaReviewState": "APPROVED"}}})
+        sub = self.until(rel, sub, "reached the testers", lambda s: s["status"] == "RELEASED")
+        self.assertEqual(sub["reviewState"], "APPROVED")
+
+        # internal testers only: no beta review, the build is theirs at once
+        rel, sub = self.submit("4.6.0", rel, track="testflight", testers={"groups": ["QA"]})
+        sub = self.until(rel, sub, "reached the testers", lambda s: s["status"] == "RELEASED")
+        self.assertEqual(len([r for r in self.fakes.data("appstore")["betaReviews"].values() if r["build"] == bid]), 1)
+        path = "/api/v1/%s/releases/%s/submissions" % (self.tenant, rel["id"])
+        for bad in ({"groups": "QA"}, {"emails": ["not-an-address"]}, {"teams": []}, ["QA"]):
+            harness.assert_error(self, self.request("POST", path, {"platform": "IOS", "buildNumber": BUILD,
+                                                                    "track": "testflight", "testers": bad}),
+                                 400, "invalid_request")
 
     def test_rejection_is_shown(self):
         self.build("4.1.0", "VALID")

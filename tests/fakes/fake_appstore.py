@@ -19,6 +19,9 @@ class AppStore(Provider):
            "reviewSubmissions": {id: {"app", "platform", "state", "items": [version ids]}},
            "blockers": {app id: [{"code", "detail"}]}  (a submit answers 409 with them; the test removes them),
            "phasedReleases": {id: {"version", "phasedReleaseState", "currentDayNumber"}},
+           "betaGroups": {id: {"app", "name", "isInternalGroup", "builds": [build ids]}},
+           "betaLocalizations": {build id: {locale: {"id", "whatsNew"}}} (made on first read, from "locales"),
+           "betaReviews": {id: {"build", "betaReviewState"}},
            "locales": [the localizations a new version gets],
            "requests": {"release": [version ids], "phased": [version ids a phased release was made for]}}
     The store calls (docs/stores.md): builds by app, build number and version; appStoreVersions listed per app,
@@ -30,6 +33,10 @@ class AppStore(Provider):
     version: a second is 409), INACTIVE until the version is released, then ACTIVE on day 1; PATCHed ACTIVE ->
     PAUSED -> ACTIVE, ACTIVE or PAUSED -> COMPLETE, anything else 409 with errors[]; read as the version's
     appStoreVersionPhasedRelease ({"data": null} when none). The test moves currentDayNumber.
+    TestFlight: beta groups listed per app, builds added to them (a VALID build of the group's app), a build's
+    betaBuildLocalizations listed and patched (whatsNew: "what to test"), its beta app review submission made
+    (once a build: 409; only for a build in an external group, with whatsNew set: else 409 with errors[]) and read
+    ({"data": null} when none); the test moves betaReviewState.
     Every request needs `Authorization: Bearer <ES256 JWT>`; the fake checks the header (alg ES256, kid
     registered, typ JWT), the claims (iss = the key's issuer, aud = appstoreconnect-v1, iat not in the future,
     exp after now and at most iat + 1200) and the signature (raw R||S, verified with openssl).  The outcome is
@@ -41,7 +48,7 @@ class AppStore(Provider):
 
     def initial(self):
         return {"keys": {}, "apps": {}, "builds": {}, "versions": {}, "reviewSubmissions": {}, "blockers": {},
-                "phasedReleases": {},
+                "phasedReleases": {}, "betaGroups": {}, "betaLocalizations": {}, "betaReviews": {},
                 "locales": ["en-US"], "requests": {"release": [], "phased": []}}
 
     def prepare(self, patch):
@@ -185,6 +192,63 @@ class AppStore(Provider):
 
     PHASED_MOVES = {("ACTIVE", "PAUSED"), ("PAUSED", "ACTIVE"), ("ACTIVE", "COMPLETE"), ("PAUSED", "COMPLETE")}
 
+    def _beta_locs(self, d, bid):
+        return d["betaLocalizations"].setdefault(bid, {loc: {"id": str(uuid.uuid4()), "whatsNew": None}
+                                                       for loc in d["locales"]})
+
+    def _testflight(self, req, d, apps, parts, data, rel):
+        """TestFlight's calls (the lock held), or None when req is not one."""
+        if parts == ["betaGroups"] and req.method == "GET":
+            return J(200, {"data": [{"type": "betaGroups", "id": gid, "attributes": {
+                "name": g["name"], "isInternalGroup": g["isInternalGroup"]}} for gid, g in d["betaGroups"].items()
+                if g["app"] == req.param("filter[app]") and g["app"] in apps]})
+        if len(parts) >= 3 and parts[0] == "builds":
+            b = d["builds"].get(parts[1])
+            if b is None or b["app"] not in apps:
+                return self.not_found(req)
+            if parts[2:] == ["relationships", "betaGroups"] and req.method == "POST":
+                for ref in (data if isinstance(data, list) else []):
+                    g = d["betaGroups"].get((ref or {}).get("id"))
+                    if g is None or g["app"] != b["app"]:
+                        return self.not_found(req)
+                    if b["processingState"] != "VALID":
+                        return self._conflict("ENTITY_ERROR.RELATIONSHIP.INVALID", "The build is not valid for testing.")
+                    if parts[1] not in g["builds"]:
+                        g["builds"].append(parts[1])
+                return Resp(204)
+            if parts[2:] == ["betaBuildLocalizations"] and req.method == "GET":
+                return J(200, {"data": [{"type": "betaBuildLocalizations", "id": loc["id"],
+                                         "attributes": {"locale": name, "whatsNew": loc["whatsNew"]}}
+                                        for name, loc in self._beta_locs(d, parts[1]).items()]})
+            if parts[2:] == ["betaAppReviewSubmission"] and req.method == "GET":
+                found = [(rid, r) for rid, r in d["betaReviews"].items() if r["build"] == parts[1]]
+                return J(200, {"data": {"type": "betaAppReviewSubmissions", "id": found[0][0], "attributes": {
+                    "betaReviewState": found[0][1]["betaReviewState"]}} if found else None})
+            return self.not_found(req)
+        if len(parts) == 2 and parts[0] == "betaBuildLocalizations" and req.method == "PATCH":
+            for bid, locs in d["betaLocalizations"].items():
+                for loc in locs.values():
+                    if loc["id"] == parts[1] and d["builds"][bid]["app"] in apps:
+                        loc["whatsNew"] = (data or {}).get("attributes", {}).get("whatsNew")
+                        return J(200, {"data": {"type": "betaBuildLocalizations", "id": parts[1]}})
+            return self.not_found(req)
+        if parts == ["betaAppReviewSubmissions"] and req.method == "POST":
+            bid = rel("build")
+            b = d["builds"].get(bid)
+            if b is None or b["app"] not in apps:
+                return self.not_found(req)
+            if any(r["build"] == bid for r in d["betaReviews"].values()):
+                return self._conflict("ENTITY_ERROR.RELATIONSHIP.INVALID", "The build has a beta review submission.")
+            if not any(bid in g["builds"] and not g["isInternalGroup"] for g in d["betaGroups"].values()):
+                return self._conflict("STATE_ERROR", "The build is in no external beta group.")
+            if not any(loc["whatsNew"] for loc in self._beta_locs(d, bid).values()):
+                return self._conflict("ENTITY_ERROR.ATTRIBUTE.REQUIRED", "What to Test is required for beta review.")
+            rid = str(uuid.uuid4())
+            d["betaReviews"][rid] = {"build": bid, "betaReviewState": "WAITING_FOR_REVIEW"}
+            return J(201, {"data": {"type": "betaAppReviewSubmissions", "id": rid,
+                                    "attributes": {"betaReviewState": "WAITING_FOR_REVIEW"}}})
+        return None
+
     def _conflict(self, code, detail):
         return self._errors(409, code, "The request cannot be fulfilled because of the state of another resource.",
                             detail)
@@ -203,6 +267,9 @@ class AppStore(Provider):
                          and b["versionString"] == req.param("filter[preReleaseVersion.version]")]
                 return J(200, {"data": [{"type": "builds", "id": bid, "attributes": {
                     "version": b["version"], "processingState": b["processingState"]}} for bid, b in found[:1]]})
+            tf = self._testflight(req, d, apps, parts, data, rel)
+            if tf is not None:
+                return tf
             if len(parts) == 3 and parts[0] == "apps" and parts[2] == "appStoreVersions" and req.method == "GET":
                 if parts[1] not in apps:
                     return self.not_found(req)
