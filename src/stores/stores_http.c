@@ -263,10 +263,15 @@ struct create_tx {
     char id[UUID_SIZE], target[UUID_SIZE], target_type[16];
 };
 
-/* Whether p is a store target that ships platform and can submit to its store. */
-static bool ships(const struct provider *p, const char *platform)
+/*
+ * Whether p is a store target that ships platform and can submit to its
+ * store; a distribution to testers of any platform (no store_platform:
+ * Firebase) only when named.
+ */
+static bool ships(const struct provider *p, const char *platform, bool named)
 {
-    return p && p->store_platform && strcmp(p->store_platform, platform) == 0 && p->ops->store_submit;
+    return p && p->ops->store_submit &&
+           (p->store_platform ? strcmp(p->store_platform, platform) == 0 : named && p->store_track != NULL);
 }
 
 /*
@@ -293,7 +298,7 @@ static enum err_code pick_target(struct store_conn *c, const char *tenant, struc
                                 STORE_ARGS(STORE_TEXT(tenant), STORE_BOOL(true)), &st, err))
         return err->code;
     while (!t->target[0] && (rc = store_next(st, err)) == 1)
-        if (ships((p = provider_by_type(store_col_text(st, 1))), t->platform))
+        if (ships((p = provider_by_type(store_col_text(st, 1))), t->platform, asked[0] != '\0'))
             release_cols(st, 0, t->target, sizeof t->target, t->target_type, sizeof t->target_type, NULL);
     store_finish(st);
     if (err->code)
