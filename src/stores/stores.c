@@ -70,8 +70,11 @@ static enum submission_event action_event(const char *action, int64_t millionths
     return SEV_ROLLOUT;
 }
 
-/* A reviewing store's state (App Store Connect's appStoreState, TestFlight's betaReviewState) as the table's event; -1 for one that
- * moves nothing. */
+/*
+ * A reviewing store's state (App Store Connect's appStoreState, TestFlight's
+ * betaReviewState: APPROVED, the testers have the build) as the table's
+ * event; -1 for one that moves nothing.
+ */
 static int review_event(const char *state)
 {
     static const struct {
@@ -86,7 +89,7 @@ static int review_event(const char *state)
                {"PENDING_APPLE_RELEASE", SEV_APPROVED},
                {"READY_FOR_SALE", SEV_COMPLETE},
                {"PROCESSING_FOR_APP_STORE", SEV_APPROVED},
-               {"APPROVED", SEV_COMPLETE}}; /* TestFlight's beta review approved: the testers have the build */
+               {"APPROVED", SEV_COMPLETE}};
     for (size_t i = 0; state && i < ARRAY_LEN(map); i++)
         if (strcmp(map[i].state, state) == 0)
             return (int)map[i].event;

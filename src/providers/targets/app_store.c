@@ -302,8 +302,6 @@ static void submit_done(struct provider_call *c, const char *status)
     provider_finish(c, VERDICT_VALID, "version %s is %s", json_string_value(json_object_get(c->input, "releaseName")), status);
 }
 
-static void submit_done(struct provider_call *c, const char *status);
-
 /*
  * The next localization to give whatsNew (A_WHATSNEW, T_WHATSNEW), else
  * what follows: the build's attachment (App Store), TestFlight's beta

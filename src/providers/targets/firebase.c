@@ -87,10 +87,8 @@ enum { F_TOKEN, F_FIND, F_NOTES, F_DISTRIBUTE };
 /* The release notes' first text, or NULL. */
 static const char *first_note(const struct provider_call *c)
 {
-    const char *lang;
-    json_t *text;
-    json_object_foreach(json_object_get(c->input, "releaseNotes"), lang, text) return json_string_value(text);
-    return NULL;
+    void *it = json_object_iter(json_object_get(c->input, "releaseNotes"));
+    return it ? json_string_value(json_object_iter_value(it)) : NULL;
 }
 
 static void distribute_send(struct provider_call *c)
