@@ -26,6 +26,7 @@ static const struct {
     {SUB_HALTED, SEV_RESUME, SUB_ROLLING_OUT},       {SUB_PENDING, SEV_COMPLETE, SUB_RELEASED}, /* Play: straight to every user */
     {SUB_APPROVED, SEV_COMPLETE, SUB_RELEASED},      {SUB_ROLLING_OUT, SEV_COMPLETE, SUB_RELEASED},
     {SUB_HALTED, SEV_COMPLETE, SUB_RELEASED},        {SUB_PENDING, SEV_FAILED, SUB_FAILED},
+    {SUB_PROCESSING, SEV_COMPLETE, SUB_RELEASED}, /* Firebase: the build uploaded at last, distributed to its testers */
     {SUB_PROCESSING, SEV_FAILED, SUB_FAILED},
 };
 

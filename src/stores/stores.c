@@ -26,7 +26,7 @@ enum err_code submission_load(struct store_conn *c, const char *tenant, const ch
             c,
             "SELECT s.id, s.releaseId, s.platform, s.targetIntegrationId, s.targetType, s.track, s.status, s.pendingAction, "
             "s.buildNumber, r.version, s.editId, s.rolloutMillionths, s.actionCount, s.inAppUpdatePriority, s.releaseNotes, "
-            "s.storeVersionId "
+            "s.storeVersionId, s.testers "
             "FROM store_submissions s JOIN releases r ON r.id = s.releaseId AND r.tenantId = s.tenantId "
             "WHERE s.tenantId = ? AND s.id = ?",
             STORE_ARGS(STORE_TEXT(tenant), STORE_TEXT(id)), &st, err))
@@ -42,6 +42,7 @@ enum err_code submission_load(struct store_conn *c, const char *tenant, const ch
         s->priority = store_col_text(st, 13) ? store_col_int(st, 13) : -1;
         s->notes = store_col_text(st, 14) ? json_loads(store_col_text(st, 14), 0, NULL) : NULL;
         release_cols(st, 15, s->store_version, sizeof s->store_version, NULL);
+        s->testers = store_col_text(st, 16) ? json_loads(store_col_text(st, 16), 0, NULL) : NULL;
     }
     store_finish(st);
     return rc < 0 ? err->code : ERR_OK;
@@ -50,7 +51,8 @@ enum err_code submission_load(struct store_conn *c, const char *tenant, const ch
 void submission_clear(struct submission *s)
 {
     json_decref(s->notes);
-    s->notes = NULL;
+    json_decref(s->testers);
+    s->notes = s->testers = NULL;
 }
 
 #define POLL_FIRST_MS 1000 /* the first review poll this long after a change */
@@ -68,16 +70,26 @@ static enum submission_event action_event(const char *action, int64_t millionths
     return SEV_ROLLOUT;
 }
 
-/* A reviewing store's state (App Store Connect's appStoreState) as the table's event; -1 for one that moves nothing. */
+/*
+ * A reviewing store's state (App Store Connect's appStoreState, TestFlight's
+ * betaReviewState: APPROVED, the testers have the build) as the table's
+ * event; -1 for one that moves nothing.
+ */
 static int review_event(const char *state)
 {
     static const struct {
         const char *state;
         enum submission_event event;
-    } map[] = {
-        {"WAITING_FOR_REVIEW", SEV_SUBMITTED},   {"IN_REVIEW", SEV_IN_REVIEW},         {"REJECTED", SEV_REJECTED},
-        {"METADATA_REJECTED", SEV_REJECTED},     {"DEVELOPER_REJECTED", SEV_REJECTED}, {"PENDING_DEVELOPER_RELEASE", SEV_APPROVED},
-        {"PENDING_APPLE_RELEASE", SEV_APPROVED}, {"READY_FOR_SALE", SEV_COMPLETE},     {"PROCESSING_FOR_APP_STORE", SEV_APPROVED}};
+    } map[] = {{"WAITING_FOR_REVIEW", SEV_SUBMITTED},
+               {"IN_REVIEW", SEV_IN_REVIEW},
+               {"REJECTED", SEV_REJECTED},
+               {"METADATA_REJECTED", SEV_REJECTED},
+               {"DEVELOPER_REJECTED", SEV_REJECTED},
+               {"PENDING_DEVELOPER_RELEASE", SEV_APPROVED},
+               {"PENDING_APPLE_RELEASE", SEV_APPROVED},
+               {"READY_FOR_SALE", SEV_COMPLETE},
+               {"PROCESSING_FOR_APP_STORE", SEV_APPROVED},
+               {"APPROVED", SEV_COMPLETE}};
     for (size_t i = 0; state && i < ARRAY_LEN(map); i++)
         if (strcmp(map[i].state, state) == 0)
             return (int)map[i].event;
@@ -362,6 +374,8 @@ static enum err_code start_call(const struct stores_env *env, struct job *j, con
                             json_real((double)json_integer_value(json_object_get(j->payload, "permille")) / 1000.0));
     if (s->notes)
         json_object_set(input, "releaseNotes", s->notes);
+    if (s->testers)
+        json_object_set(input, "testers", s->testers);
     if (s->priority >= 0)
         json_object_set_new(input, "inAppUpdatePriority", json_integer(s->priority));
     provider_call_in_job(provider_call_new(env->loop, p, op, config, scm, input, NULL, NULL), j);

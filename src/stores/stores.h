@@ -45,6 +45,7 @@ struct submission {
     char pending[16], build_number[64], version[64], edit[256], store_version[256];
     int64_t millionths, action_count, priority; /* priority: -1 when none */
     json_t *notes;                              /* {"en-US": text} or NULL; owned */
+    json_t *testers;                            /* {"groups": [...], "emails": [...]} or NULL; owned */
 };
 
 /* The submission id of the tenant, into s (s->found false when there is none); free with submission_clear. */

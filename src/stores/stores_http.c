@@ -50,13 +50,38 @@ static const char *check_notes(json_t *v)
     return NULL;
 }
 
+/* Testers {groups?: [names], emails?: [addresses]}: TestFlight beta groups, Firebase group aliases and e-mails; 50 each. */
+static const char *check_testers(json_t *v)
+{
+    const char *key;
+    json_t *list, *item;
+    size_t i;
+
+    json_object_foreach(v, key, list)
+    {
+        if (strcmp(key, "groups") != 0 && strcmp(key, "emails") != 0)
+            return "may only have groups and emails";
+        if (!json_is_array(list) || json_array_size(list) > 50)
+            return "must have arrays of at most 50 groups and 50 emails";
+        json_array_foreach(list, i, item)
+        {
+            if (!json_is_string(item) || json_string_length(item) == 0 || json_string_length(item) > 254 || check_printable(item))
+                return "must have group names and e-mail addresses of 1 to 254 characters";
+            if (strcmp(key, "emails") == 0 && check_email(item))
+                return "must have e-mail addresses in emails";
+        }
+    }
+    return NULL;
+}
+
 SCHEMA(submission_create_schema, {.name = "platform", .kind = FIELD_STRING, .required = true, .allowed = store_platforms},
        {.name = "targetIntegrationId", .kind = FIELD_STRING, .min = 36, .max = 36, .format = "uuid"},
        {.name = "track", .kind = FIELD_STRING, .min = 1, .max = 64, .check = check_printable},
        {.name = "buildNumber", .kind = FIELD_STRING, .min = 1, .max = 64, .check = check_printable},
        {.name = "rolloutPermille", .kind = FIELD_INT, .min = 1, .max = 1000},
        {.name = "inAppUpdatePriority", .kind = FIELD_INT, .min = 0, .max = 5},
-       {.name = "releaseNotes", .kind = FIELD_OBJECT, .check = check_notes});
+       {.name = "releaseNotes", .kind = FIELD_OBJECT, .check = check_notes},
+       {.name = "testers", .kind = FIELD_OBJECT, .check = check_testers});
 
 static const struct field action_fields[] = {{.name = "rolloutPermille", .kind = FIELD_INT, .min = 1, .max = 1000},
                                              {.name = "reason", .kind = FIELD_STRING, .min = 1, .max = 500}};
@@ -66,7 +91,7 @@ const struct schema submission_action_schema = {
 #define SUBMISSION_COLUMNS                                                                                                         \
     "id, releaseId, platform, targetIntegrationId, targetType, track, status, pendingAction, buildNumber, rolloutMillionths, "     \
     "inAppUpdatePriority, releaseNotes, storeVersionId, storeSubmissionId, editId, reviewState, statusReason, "                    \
-    "createdByAccountId, submittedAt, releasedAt, createdAt, updatedAt"
+    "createdByAccountId, submittedAt, releasedAt, createdAt, updatedAt, testers"
 
 static json_t *submission_row(struct store_stmt *st)
 {
@@ -91,7 +116,8 @@ static json_t *submission_row(struct store_stmt *st)
                                        "submittedAt",
                                        "releasedAt",
                                        "createdAt",
-                                       "updatedAt"};
+                                       "updatedAt",
+                                       "testers"};
     json_t *row = json_object(), *val;
 
     for (int i = 0; i < (int)ARRAY_LEN(cols); i++) {
@@ -100,7 +126,7 @@ static json_t *submission_row(struct store_stmt *st)
             val = json_real((double)store_col_int(st, i) / 1000000.0);
         else if (i == 10)
             val = v ? json_integer(store_col_int(st, i)) : json_null();
-        else if (i == 11)
+        else if (i == 11 || i == 22)
             val = v ? json_loads(v, 0, NULL) : NULL;
         else
             val = json_text_or_null(v);
@@ -237,10 +263,15 @@ struct create_tx {
     char id[UUID_SIZE], target[UUID_SIZE], target_type[16];
 };
 
-/* Whether p is a store target that ships platform and can submit to its store. */
-static bool ships(const struct provider *p, const char *platform)
+/*
+ * Whether p is a store target that ships platform and can submit to its
+ * store; a distribution to testers of any platform (no store_platform:
+ * Firebase) only when named.
+ */
+static bool ships(const struct provider *p, const char *platform, bool named)
 {
-    return p && p->store_platform && strcmp(p->store_platform, platform) == 0 && p->ops->store_submit;
+    return p && p->ops->store_submit &&
+           (p->store_platform ? strcmp(p->store_platform, platform) == 0 : named && p->store_track != NULL);
 }
 
 /*
@@ -267,7 +298,7 @@ static enum err_code pick_target(struct store_conn *c, const char *tenant, struc
                                 STORE_ARGS(STORE_TEXT(tenant), STORE_BOOL(true)), &st, err))
         return err->code;
     while (!t->target[0] && (rc = store_next(st, err)) == 1)
-        if (ships((p = provider_by_type(store_col_text(st, 1))), t->platform))
+        if (ships((p = provider_by_type(store_col_text(st, 1))), t->platform, asked[0] != '\0'))
             release_cols(st, 0, t->target, sizeof t->target, t->target_type, sizeof t->target_type, NULL);
     store_finish(st);
     if (err->code)
@@ -309,7 +340,7 @@ static enum err_code create_body(struct store_conn *c, void *ctx, struct err *er
     json_t *platforms = NULL, *payload, *details;
     struct store_stmt *st;
     bool listed = false;
-    char *notes;
+    char *notes, *testers;
     size_t i;
     int rc;
 
@@ -347,18 +378,21 @@ static enum err_code create_body(struct store_conn *c, void *ctx, struct err *er
     notes = json_object_size(json_object_get(body, "releaseNotes")) > 0
                 ? json_dumps(json_object_get(body, "releaseNotes"), JSON_COMPACT)
                 : NULL;
+    testers = json_object_get(body, "testers") ? json_dumps(json_object_get(body, "testers"), JSON_COMPACT) : NULL;
     store_run(c,
               "INSERT INTO store_submissions (id, tenantId, releaseId, platform, targetIntegrationId, targetType, track, status, "
               "pendingAction, actionCount, buildNumber, rolloutMillionths, inAppUpdatePriority, releaseNotes, createdByAccountId, "
-              "createdAt, updatedAt) VALUES (?, ?, ?, ?, ?, ?, ?, 'PENDING', 'submit', 1, ?, 0, ?, ?, ?, ?, ?)",
+              "createdAt, updatedAt, testers) VALUES (?, ?, ?, ?, ?, ?, ?, 'PENDING', 'submit', 1, ?, 0, ?, ?, ?, ?, ?, ?)",
               STORE_ARGS(STORE_TEXT(t->id), STORE_TEXT(tenant), STORE_TEXT(t->release), STORE_TEXT(t->platform),
                          STORE_TEXT(t->target), STORE_TEXT(t->target_type), STORE_TEXT(t->track), STORE_TEXT(build),
                          json_object_get(body, "inAppUpdatePriority")
                              ? STORE_INT(json_integer_value(json_object_get(body, "inAppUpdatePriority")))
                              : STORE_NULL,
-                         STORE_TEXT(notes), STORE_TEXT(principal_of(t->req)->account_id), STORE_TIME(now), STORE_TIME(now)),
+                         STORE_TEXT(notes), STORE_TEXT(principal_of(t->req)->account_id), STORE_TIME(now), STORE_TIME(now),
+                         STORE_TEXT(testers)),
               NULL, err);
     free(notes);
+    free(testers);
     if (err->code)
         return err->code;
     payload = json_pack("{s:s, s:s, s:s}", "releaseId", t->release, "submissionId", t->id, "action", "submit");
@@ -387,6 +421,13 @@ enum err_code submissions_create(struct request *req, struct err *err)
 }
 
 /* ---- rollout actions ---- */
+
+/* The store's name for a person (the provider's display name). */
+static const char *store_display(const char *type)
+{
+    const struct provider *p = provider_by_type(type);
+    return p ? p->display : "the store";
+}
 
 struct action_tx {
     const struct request *req;
@@ -420,7 +461,11 @@ static enum err_code action_body(struct store_conn *c, void *ctx, struct err *er
     if (submission_transition(from, t->event) == SUB_NONE ||
         (t->event == SEV_ROLLOUT && json_integer_value(t->permille) * 1000 >= 1000000 &&
          submission_transition(from, SEV_COMPLETE) == SUB_NONE))
-        return err_set(err, ERR_CONFLICT, "a %s submission cannot %s", s.status, t->action);
+        return err_set(err, ERR_CONFLICT, "a %s submission cannot %s%s%s%s", s.status, t->action, from == SUB_RELEASED ? ": " : "",
+                       from == SUB_RELEASED ? store_display(s.target_type) : "",
+                       from == SUB_RELEASED ? " has released it to every user (only a staged or phased rollout that is still "
+                                              "running can be halted)"
+                                            : "");
     if (t->event == SEV_ROLLOUT && json_integer_value(t->permille) * 1000 <= s.millionths)
         return err_set(err, ERR_CONFLICT, "a staged rollout only grows: it is at %g%% now", (double)s.millionths / 10000.0);
     clock_now(now);

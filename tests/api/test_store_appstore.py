@@ -53,10 +53,11 @@ class AppStoreTest(vf.VerifyTest):
         self.fakes.register("appstore", {"builds": {"b-" + self.app + version: {
             "app": self.app, "version": BUILD, "versionString": version, "processingState": state}}})
 
-    def submit(self, version):
-        rel = sp.ready_release(self, self.ctx, version, platform="IOS")
-        sub = self.expect(self.request("POST", "/api/v1/%s/releases/%s/submissions" % (self.tenant, rel["id"]), {
-            "platform": "IOS", "buildNumber": BUILD, "releaseNotes": {"en-US": "New widgets", "fr-FR": "Nouveau"}}), 201)
+    def submit(self, version, rel=None, **more):
+        rel = rel or sp.ready_release(self, self.ctx, version, platform="IOS")
+        sub = self.expect(self.request("POST", "/api/v1/%s/releases/%s/submissions" % (self.tenant, rel["id"]), dict({
+            "platform": "IOS", "buildNumber": BUILD, "releaseNotes": {"en-US": "New widgets", "fr-FR": "Nouveau"}}, **more)),
+            201)
         return rel, sub
 
     def until(self, rel, sub, what, probe, seconds=60):
@@ -112,6 +113,114 @@ class AppStoreTest(vf.VerifyTest):
         names = self.names(rel)
         for name in ("processing", "submitted", "in-review", "approved", "rollout-updated"):
             self.assertIn(("STATUS", name, None), names)
+
+    def approved(self, version):
+        """A submission of version whose review the fake approved (PENDING_DEVELOPER_RELEASE)."""
+        self.build(version, "VALID")
+        rel, sub = self.submit(version)
+        sub = self.until(rel, sub, "was submitted", lambda s: s["status"] == "SUBMITTED")
+        self.set_state(sub["storeVersionId"], "PENDING_DEVELOPER_RELEASE")
+        return rel, self.until(rel, sub, "was approved", lambda s: s["status"] == "APPROVED")
+
+    def act(self, rel, sub, action, body=None, token=None):
+        return self.request("POST", "/api/v1/%s/releases/%s/submissions/%s/%s" % (self.tenant, rel["id"], sub["id"], action),
+                            body, token=token)
+
+    def acted(self, rel, sub, action, body=None):
+        """The action asked, then its outcome recorded (pendingAction cleared)."""
+        self.assertEqual(self.expect(self.act(rel, sub, action, body), 200)["pendingAction"], action)
+        return self.until(rel, sub, action + " ended", lambda s: s["pendingAction"] is None)
+
+    def phased(self, vid):
+        found = [(pid, p) for pid, p in self.fakes.data("appstore")["phasedReleases"].items() if p["version"] == vid]
+        self.assertEqual(len(found), 1, "one phased release a version")
+        return found[0]
+
+    def test_phased_release_start_pause_resume_complete(self):
+        rel, sub = self.approved("4.3.0")
+        vid = sub["storeVersionId"]
+        resp = self.act(rel, sub, "rollout", {"rolloutPermille": 10}, token=self.ctx.org.viewer.token)
+        baseline = self.request("POST", "/api/v1/%s/releases/%s/submissions/%s/rollout" % (uuid.uuid4(), rel["id"], sub["id"]),
+                                {"rolloutPermille": 10}, token=self.ctx.org.viewer.token)
+        harness.assert_same_not_found(self, resp, baseline)  # a viewer reads, never acts
+        other = harness.new_org(self.server)
+        path = "/api/v1/%s/releases/%s/submissions/%s/rollout" % (other.id, rel["id"], sub["id"])
+        harness.assert_error(self, self.server.request("POST", path, {"rolloutPermille": 10}, token=other.owner.token),
+                             404, "not_found")
+        harness.assert_error(self, self.act(rel, sub, "halt"), 409, "conflict")  # not rolling out yet
+        self.assertEqual(self.fakes.data("appstore")["requests"]["phased"].count(vid), 0)
+
+        sub = self.acted(rel, sub, "rollout", {"rolloutPermille": 10})
+        self.assertEqual((sub["status"], sub["rolloutFraction"], sub["statusReason"]), ("ROLLING_OUT", 0.01, None))
+        pid, p = self.phased(vid)
+        self.assertEqual((p["phasedReleaseState"], p["currentDayNumber"]), ("ACTIVE", 1))
+        self.assertEqual(self.version(vid)["appStoreState"], "READY_FOR_SALE")
+        self.fakes.register("appstore", {"phasedReleases": {pid: {"currentDayNumber": 3}}})  # Apple's day 3: 5 %
+        sub = self.acted(rel, sub, "halt", {"reason": "crash spike"})
+        self.assertEqual((sub["status"], sub["rolloutFraction"]), ("HALTED", 0.05))
+        self.assertEqual(self.phased(vid)[1]["phasedReleaseState"], "PAUSED")
+        sub = self.acted(rel, sub, "resume")
+        self.assertEqual((sub["status"], self.phased(vid)[1]["phasedReleaseState"]), ("ROLLING_OUT", "ACTIVE"))
+
+        # Apple refuses a move its state machine has not: 409 with errors[], twice (read between), reason kept
+        self.fakes.register("appstore", {"phasedReleases": {pid: {"phasedReleaseState": "INACTIVE"}}})
+        sub = self.acted(rel, sub, "halt")
+        self.assertEqual(sub["status"], "ROLLING_OUT", "a refused halt changes nothing")
+        self.assertIn("STATE_ERROR", sub["statusReason"])
+        self.assertIn(("CALL", "halt", "FAILED"), self.names(rel))
+        # completed in App Store Connect behind slipway's back: no halt, and the reason says so
+        self.fakes.register("appstore", {"phasedReleases": {pid: {"phasedReleaseState": "COMPLETE"}}})
+        sub = self.acted(rel, sub, "halt")
+        self.assertEqual(sub["status"], "ROLLING_OUT")
+        self.assertIn("released to every user: App Store Connect cannot halt it", sub["statusReason"])
+        self.fakes.register("appstore", {"phasedReleases": {pid: {"phasedReleaseState": "ACTIVE"}}})
+
+        sub = self.acted(rel, sub, "complete")
+        self.assertEqual((sub["status"], sub["rolloutFraction"]), ("RELEASED", 1.0))
+        self.assertEqual(self.phased(vid)[1]["phasedReleaseState"], "COMPLETE")
+        self.assertEqual(self.fakes.data("appstore")["requests"]["phased"].count(vid), 1)
+        self.assertEqual(self.fakes.data("appstore")["requests"]["release"].count(vid), 1)
+        resp = self.act(rel, sub, "halt")
+        harness.assert_error(self, resp, 409, "conflict")
+        self.assertIn("App Store Connect has released it to every user", resp.json["error"]["message"])
+        names = self.names(rel)
+        for entry in (("CALL", "rollout", "OK"), ("CALL", "resume", "OK"), ("STATUS", "rollout-updated", None)):
+            self.assertIn(entry, names)
+
+    def test_testflight_groups_what_to_test_and_beta_review(self):
+        self.build("4.6.0", "VALID")
+        bid = "b-" + self.app + "4.6.0"
+        self.fakes.register("appstore", {"betaGroups": {
+            "g-qa" + self.app: {"app": self.app, "name": "QA", "isInternalGroup": True, "builds": []},
+            "g-pub" + self.app: {"app": self.app, "name": "Public Beta", "isInternalGroup": False, "builds": []}}})
+        rel, sub = self.submit("4.6.0", track="testflight", testers={"groups": ["QA", "Nobody"]})
+        sub = self.until(rel, sub, "failed", lambda s: s["status"] == "FAILED")
+        self.assertIn("no beta group named Nobody", sub["statusReason"])
+
+        rel, sub = self.submit("4.6.0", rel, track="testflight", testers={"groups": ["QA", "Public Beta"]})
+        self.assertEqual((sub["track"], sub["testers"]), ("testflight", {"groups": ["QA", "Public Beta"]}))
+        sub = self.until(rel, sub, "was sent to beta review", lambda s: s["status"] == "SUBMITTED")
+        self.assertEqual((sub["storeVersionId"], sub["reviewState"]), (bid, "WAITING_FOR_REVIEW"))
+        data = self.fakes.data("appstore")
+        self.assertEqual([g["builds"] for g in (data["betaGroups"]["g-qa" + self.app],
+                                                data["betaGroups"]["g-pub" + self.app])], [[bid], [bid]])
+        self.assertEqual(data["betaLocalizations"][bid]["en-US"]["whatsNew"], "New widgets")
+        self.assertEqual(data["betaReviews"][sub["storeSubmissionId"]]["build"], bid)
+        self.fakes.register("appstore", {"betaReviews": {sub["storeSubmissionId"]: {"betaReviewState": "IN_REVIEW"}}})
+        self.until(rel, sub, "went in beta review", lambda s: s["status"] == "IN_REVIEW")
+        self.fakes.register("appstore", {"betaReviews": {sub["storeSubmissionId"]: {"betaReviewState": "APPROVED"}}})
+        sub = self.until(rel, sub, "reached the testers", lambda s: s["status"] == "RELEASED")
+        self.assertEqual(sub["reviewState"], "APPROVED")
+
+        # internal testers only: no beta review, the build is theirs at once
+        rel, sub = self.submit("4.6.0", rel, track="testflight", testers={"groups": ["QA"]})
+        sub = self.until(rel, sub, "reached the testers", lambda s: s["status"] == "RELEASED")
+        self.assertEqual(len([r for r in self.fakes.data("appstore")["betaReviews"].values() if r["build"] == bid]), 1)
+        path = "/api/v1/%s/releases/%s/submissions" % (self.tenant, rel["id"])
+        for bad in ({"groups": "QA"}, {"emails": ["not-an-address"]}, {"teams": []}, ["QA"]):
+            harness.assert_error(self, self.request("POST", path, {"platform": "IOS", "buildNumber": BUILD,
+                                                                    "track": "testflight", "testers": bad}),
+                                 400, "invalid_request")
 
     def test_rejection_is_shown(self):
         self.build("4.1.0", "VALID")

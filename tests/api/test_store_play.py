@@ -89,6 +89,41 @@ class PlayTest(tr.ReleaseBase):
         body = harness.expect(self, resp, status)
         self.assertEqual(body["error"]["code"], code, body)
 
+    def test_firebase_distribution(self):
+        """Firebase App Distribution: the build's release (uploaded by CI) found by build version, its notes set, then
+        distributed to the testers' groups and e-mails, with the service account's token; waiting while it is not
+        uploaded; a second distribution adds no tester twice."""
+        case = vf.build(self.ctx, "FIREBASE", True, True)
+        integ = self.ctx.create(case.body, tenant_id=self.ctx.tenant_id)
+        app = case.info["app_id"]
+        self.fakes.register("firebase", {"groups": {case.info["project"]: ["qa", "beta"]}})
+        rel = ready_release(self, self.ctx, "3.9.0")
+        body = {"platform": "ANDROID", "buildNumber": CODE, "targetIntegrationId": integ["id"],
+                "releaseNotes": {"en-US": "Try the new sync"},
+                "testers": {"groups": ["qa"], "emails": ["ana@example.com"]}}
+        sub = self.expect(self.request("POST", self.path(rel), body, token=self.owner.token), 201)
+        self.assertEqual((sub["targetType"], sub["track"]), ("FIREBASE", "testers"))
+        wait_for(self, "the build to be waited for", lambda: self.expect(
+            self.request("GET", self.path(rel, sub), token=self.owner.token), 200)["status"] == "PROCESSING")
+        self.fakes.register("firebase", {"releases": {app: {"r1": {"buildVersion": CODE, "displayVersion": "3.9.0"}}}})
+        sub = self.settled(rel, sub)
+        self.assertEqual((sub["status"], sub["rolloutFraction"], sub["storeVersionId"]),
+                         ("RELEASED", 1.0, "projects/%s/apps/%s/releases/r1" % (app.split(":")[1], app)))
+        r1 = self.fakes.data("firebase")["releases"][app]["r1"]
+        self.assertEqual((r1["releaseNotes"], r1["testerEmails"], r1["groupAliases"], r1["distributions"]),
+                         ({"text": "Try the new sync"}, ["ana@example.com"], ["qa"], 1))
+        self.assertEqual({r["notes"].get("account") for r in self.fakes.requests("firebase")
+                          if "/releases" in r.get("path", "")}, {case.info["email"]}, "the service account's token")
+        # again, to a group Firebase does not know: refused with Google's reason, nothing distributed
+        body["testers"] = {"groups": ["nobody"]}
+        sub = self.expect(self.request("POST", self.path(rel), body, token=self.owner.token), 201)
+        sub = self.settled(rel, sub)
+        self.assertEqual(sub["status"], "FAILED")
+        self.assertEqual(self.fakes.data("firebase")["releases"][app]["r1"]["distributions"], 1)
+        # not named, Firebase is never picked for a platform: Play stays the default store
+        self.assert_error(self.request("POST", self.path(rel), {"platform": "ANDROID", "buildNumber": CODE},
+                                       token=self.owner.token), 400, "invalid_request")
+
     def test_staged_rollout_end_to_end(self):
         _, case = play_target(self.ctx)
         rel = ready_release(self, self.ctx, "3.1.0")

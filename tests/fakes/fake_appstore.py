@@ -4,7 +4,7 @@
 import copy
 import uuid
 
-from fakebase import now, number, bearer, parse_jwt, ecdsa_raw_to_der, J, Provider, Resp
+from fakebase import now, iso, number, bearer, parse_jwt, ecdsa_raw_to_der, J, Provider, Resp
 
 
 class AppStore(Provider):
@@ -18,13 +18,25 @@ class AppStore(Provider):
                                      "localizations": {locale: {"id", "whatsNew"}}}},
            "reviewSubmissions": {id: {"app", "platform", "state", "items": [version ids]}},
            "blockers": {app id: [{"code", "detail"}]}  (a submit answers 409 with them; the test removes them),
-           "locales": [the localizations a new version gets], "requests": {"release": [version ids]}}
+           "phasedReleases": {id: {"version", "phasedReleaseState", "currentDayNumber"}},
+           "betaGroups": {id: {"app", "name", "isInternalGroup", "builds": [build ids]}},
+           "betaLocalizations": {build id: {locale: {"id", "whatsNew"}}} (made on first read, from "locales"),
+           "betaReviews": {id: {"build", "betaReviewState"}},
+           "locales": [the localizations a new version gets],
+           "requests": {"release": [version ids], "phased": [version ids a phased release was made for]}}
     The store calls (docs/stores.md): builds by app, build number and version; appStoreVersions listed per app,
     made (PREPARE_FOR_SUBMISSION, with the default localizations), read; localizations listed and patched;
     the build attached (it must be VALID); review submissions (one open a platform: a second is 409), their
     items (a version once: 409), submitted (the versions WAITING_FOR_REVIEW, or 409 with the app's blockers);
     release requests (PENDING_DEVELOPER_RELEASE -> READY_FOR_SALE). Review advances when the test patches a
-    version's appStoreState.
+    version's appStoreState. Phased releases keep Apple's state machine: made for a version not live yet (one a
+    version: a second is 409), INACTIVE until the version is released, then ACTIVE on day 1; PATCHed ACTIVE ->
+    PAUSED -> ACTIVE, ACTIVE or PAUSED -> COMPLETE, anything else 409 with errors[]; read as the version's
+    appStoreVersionPhasedRelease ({"data": null} when none). The test moves currentDayNumber.
+    TestFlight: beta groups listed per app, builds added to them (a VALID build of the group's app), a build's
+    betaBuildLocalizations listed and patched (whatsNew: "what to test"), its beta app review submission made
+    (once a build: 409; only for a build in an external group, with whatsNew set: else 409 with errors[]) and read
+    ({"data": null} when none); the test moves betaReviewState.
     Every request needs `Authorization: Bearer <ES256 JWT>`; the fake checks the header (alg ES256, kid
     registered, typ JWT), the claims (iss = the key's issuer, aud = appstoreconnect-v1, iat not in the future,
     exp after now and at most iat + 1200) and the signature (raw R||S, verified with openssl).  The outcome is
@@ -36,7 +48,8 @@ class AppStore(Provider):
 
     def initial(self):
         return {"keys": {}, "apps": {}, "builds": {}, "versions": {}, "reviewSubmissions": {}, "blockers": {},
-                "locales": ["en-US"], "requests": {"release": []}}
+                "phasedReleases": {}, "betaGroups": {}, "betaLocalizations": {}, "betaReviews": {},
+                "locales": ["en-US"], "requests": {"release": [], "phased": []}}
 
     def prepare(self, patch):
         for info in (patch.get("keys") or {}).values():
@@ -171,6 +184,71 @@ class AppStore(Provider):
                 "attributes": {"platform": v["platform"], "versionString": v["versionString"],
                                "appStoreState": v["appStoreState"], "releaseType": v.get("releaseType", "MANUAL")}}
 
+    @staticmethod
+    def _phased_json(pid, p):
+        return {"type": "appStoreVersionPhasedReleases", "id": pid,
+                "attributes": {"phasedReleaseState": p["phasedReleaseState"], "startDate": p.get("startDate"),
+                               "totalPauseDuration": 0, "currentDayNumber": p.get("currentDayNumber", 0)}}
+
+    PHASED_MOVES = {("ACTIVE", "PAUSED"), ("PAUSED", "ACTIVE"), ("ACTIVE", "COMPLETE"), ("PAUSED", "COMPLETE")}
+
+    def _beta_locs(self, d, bid):
+        return d["betaLocalizations"].setdefault(bid, {loc: {"id": str(uuid.uuid4()), "whatsNew": None}
+                                                       for loc in d["locales"]})
+
+    def _testflight(self, req, d, apps, parts, data, rel):
+        """TestFlight's calls (the lock held), or None when req is not one."""
+        if parts == ["betaGroups"] and req.method == "GET":
+            return J(200, {"data": [{"type": "betaGroups", "id": gid, "attributes": {
+                "name": g["name"], "isInternalGroup": g["isInternalGroup"]}} for gid, g in d["betaGroups"].items()
+                if g["app"] == req.param("filter[app]") and g["app"] in apps]})
+        if len(parts) >= 3 and parts[0] == "builds":
+            b = d["builds"].get(parts[1])
+            if b is None or b["app"] not in apps:
+                return self.not_found(req)
+            if parts[2:] == ["relationships", "betaGroups"] and req.method == "POST":
+                for ref in (data if isinstance(data, list) else []):
+                    g = d["betaGroups"].get((ref or {}).get("id"))
+                    if g is None or g["app"] != b["app"]:
+                        return self.not_found(req)
+                    if b["processingState"] != "VALID":
+                        return self._conflict("ENTITY_ERROR.RELATIONSHIP.INVALID", "The build is not valid for testing.")
+                    if parts[1] not in g["builds"]:
+                        g["builds"].append(parts[1])
+                return Resp(204)
+            if parts[2:] == ["betaBuildLocalizations"] and req.method == "GET":
+                return J(200, {"data": [{"type": "betaBuildLocalizations", "id": loc["id"],
+                                         "attributes": {"locale": name, "whatsNew": loc["whatsNew"]}}
+                                        for name, loc in self._beta_locs(d, parts[1]).items()]})
+            if parts[2:] == ["betaAppReviewSubmission"] and req.method == "GET":
+                found = [(rid, r) for rid, r in d["betaReviews"].items() if r["build"] == parts[1]]
+                return J(200, {"data": {"type": "betaAppReviewSubmissions", "id": found[0][0], "attributes": {
+                    "betaReviewState": found[0][1]["betaReviewState"]}} if found else None})
+            return self.not_found(req)
+        if len(parts) == 2 and parts[0] == "betaBuildLocalizations" and req.method == "PATCH":
+            for bid, locs in d["betaLocalizations"].items():
+                for loc in locs.values():
+                    if loc["id"] == parts[1] and d["builds"][bid]["app"] in apps:
+                        loc["whatsNew"] = (data or {}).get("attributes", {}).get("whatsNew")
+                        return J(200, {"data": {"type": "betaBuildLocalizations", "id": parts[1]}})
+            return self.not_found(req)
+        if parts == ["betaAppReviewSubmissions"] and req.method == "POST":
+            bid = rel("build")
+            b = d["builds"].get(bid)
+            if b is None or b["app"] not in apps:
+                return self.not_found(req)
+            if any(r["build"] == bid for r in d["betaReviews"].values()):
+                return self._conflict("ENTITY_ERROR.RELATIONSHIP.INVALID", "The build has a beta review submission.")
+            if not any(bid in g["builds"] and not g["isInternalGroup"] for g in d["betaGroups"].values()):
+                return self._conflict("STATE_ERROR", "The build is in no external beta group.")
+            if not any(loc["whatsNew"] for loc in self._beta_locs(d, bid).values()):
+                return self._conflict("ENTITY_ERROR.ATTRIBUTE.REQUIRED", "What to Test is required for beta review.")
+            rid = str(uuid.uuid4())
+            d["betaReviews"][rid] = {"build": bid, "betaReviewState": "WAITING_FOR_REVIEW"}
+            return J(201, {"data": {"type": "betaAppReviewSubmissions", "id": rid,
+                                    "attributes": {"betaReviewState": "WAITING_FOR_REVIEW"}}})
+        return None
+
     def _conflict(self, code, detail):
         return self._errors(409, code, "The request cannot be fulfilled because of the state of another resource.",
                             detail)
@@ -189,6 +267,9 @@ class AppStore(Provider):
                          and b["versionString"] == req.param("filter[preReleaseVersion.version]")]
                 return J(200, {"data": [{"type": "builds", "id": bid, "attributes": {
                     "version": b["version"], "processingState": b["processingState"]}} for bid, b in found[:1]]})
+            tf = self._testflight(req, d, apps, parts, data, rel)
+            if tf is not None:
+                return tf
             if len(parts) == 3 and parts[0] == "apps" and parts[2] == "appStoreVersions" and req.method == "GET":
                 if parts[1] not in apps:
                     return self.not_found(req)
@@ -216,6 +297,9 @@ class AppStore(Provider):
                     return self.not_found(req)
                 if len(parts) == 2 and req.method == "GET":
                     return J(200, {"data": self._version_json(parts[1], v)})
+                if parts[2:] == ["appStoreVersionPhasedRelease"] and req.method == "GET":
+                    found = [(pid, p) for pid, p in d["phasedReleases"].items() if p["version"] == parts[1]]
+                    return J(200, {"data": self._phased_json(*found[0]) if found else None})
                 if parts[2:] == ["appStoreVersionLocalizations"] and req.method == "GET":
                     return J(200, {"data": [{"type": "appStoreVersionLocalizations", "id": loc["id"],
                                              "attributes": {"locale": name, "whatsNew": loc["whatsNew"]}}
@@ -275,6 +359,30 @@ class AppStore(Provider):
                 req.notes["submitted"] = parts[1]
                 return J(200, {"data": {"type": "reviewSubmissions", "id": parts[1],
                                         "attributes": {"state": "WAITING_FOR_REVIEW"}}})
+            if parts == ["appStoreVersionPhasedReleases"] and req.method == "POST":
+                vid = rel("appStoreVersion")
+                v = d["versions"].get(vid)
+                if v is None or v["app"] not in apps:
+                    return self.not_found(req)
+                if any(p["version"] == vid for p in d["phasedReleases"].values()):
+                    return self._conflict("ENTITY_ERROR.RELATIONSHIP.INVALID",
+                                          "The version already has a phased release.")
+                if v["appStoreState"] in ("READY_FOR_SALE", "REPLACED_WITH_NEW_VERSION", "REMOVED_FROM_SALE"):
+                    return self._conflict("STATE_ERROR", "A phased release cannot be added to a version that is live.")
+                pid = str(uuid.uuid4())
+                d["phasedReleases"][pid] = {"version": vid, "phasedReleaseState": "INACTIVE", "currentDayNumber": 0}
+                d["requests"]["phased"].append(vid)
+                return J(201, {"data": self._phased_json(pid, d["phasedReleases"][pid])})
+            if len(parts) == 2 and parts[0] == "appStoreVersionPhasedReleases" and req.method == "PATCH":
+                p = d["phasedReleases"].get(parts[1])
+                if p is None or d["versions"][p["version"]]["app"] not in apps:
+                    return self.not_found(req)
+                want = (data or {}).get("attributes", {}).get("phasedReleaseState")
+                if (p["phasedReleaseState"], want) not in self.PHASED_MOVES:
+                    return self._conflict("STATE_ERROR", "The phased release cannot move from %s to %s."
+                                          % (p["phasedReleaseState"], want))
+                p["phasedReleaseState"] = want
+                return J(200, {"data": self._phased_json(parts[1], p)})
             if parts == ["appStoreVersionReleaseRequests"] and req.method == "POST":
                 v = d["versions"].get(rel("appStoreVersion"))
                 if v is None or v["app"] not in apps:
@@ -283,5 +391,8 @@ class AppStore(Provider):
                     return self._conflict("STATE_ERROR", "The version is not pending developer release.")
                 v["appStoreState"] = "READY_FOR_SALE"
                 d["requests"]["release"].append(rel("appStoreVersion"))
+                for p in d["phasedReleases"].values():
+                    if p["version"] == rel("appStoreVersion") and p["phasedReleaseState"] == "INACTIVE":
+                        p.update(phasedReleaseState="ACTIVE", currentDayNumber=1, startDate=iso())
                 return J(201, {"data": {"type": "appStoreVersionReleaseRequests", "id": str(uuid.uuid4())}})
         return self.not_found(req)

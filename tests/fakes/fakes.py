@@ -365,6 +365,8 @@ class Fakes:
 
     def env(self):
         env = {var: self.providers[name].base_url + suffix for name, (var, suffix) in ENV_VARS.items()}
+        for c in PROVIDER_CLASSES:  # a provider with a second API on another host (Firebase's App Distribution)
+            env.update({var: self.providers[c.name].base_url + suffix for var, suffix in getattr(c, "more_env", ())})
         env["SLIPWAY_CA_BUNDLE"] = self.ca
         return env
 

@@ -12,6 +12,12 @@ again is refused (already submitted) and the version's state shows it went
 through. At the end the submission is SUBMITTED, the fake holds one review
 submission, submitted once.
 
+The second case kills it twice around a phased release's start (an
+approved version's `rollout`): making the phased release, and releasing
+the version. The resumed call's write is refused (made already, not
+pending any more), it reads the version and its phased release again and
+goes on: one phased release, ACTIVE, one release request.
+
     SLIPWAY_BIN=build/slipway python3 tests/reliability/store_appstore.py
 """
 
@@ -41,15 +47,18 @@ class StoreAppStoreKillTest(unittest.TestCase):
             self.client.drop(rule)
         self.shared.close()
 
-    def test_killed_at_review_and_submit(self):
+    def start(self, case):
+        """A server on the shared database, and the API test t (case's tenant, key and app) on it."""
         server = self.shared.start()
-        t = sa.AppStoreTest("test_processing_review_approved_released")
+        t = sa.AppStoreTest(case)
         t.server, t.fakes, t.mark = server, self.client, self.client.mark()
         t.prepare()
         self.shared.secrets |= t.ctx.secrets
         self.shared.remember()
-        start = self.client.mark()
+        return server, t
 
+    def killer(self, server, t):
+        """kill(what, method, path, ask): the call the fake acts on lost, the process killed, a new one started."""
         def answered(method, path, since):
             return [r for r in self.client.requests("appstore", since)
                     if r.get("method") == method and r.get("path") == path and r.get("status") is not None]
@@ -67,6 +76,29 @@ class StoreAppStoreKillTest(unittest.TestCase):
             self.client.drop(self.rules.pop())
             server = self.shared.start(migrate=False)
             t.server = t.ctx.server = server
+        return kill
+
+    def test_killed_around_phased_release_start(self):
+        server, t = self.start("test_phased_release_start_pause_resume_complete")
+        kill = self.killer(server, t)
+        rel, sub = t.approved("5.1.0")
+        vid = sub["storeVersionId"]
+        kill("making the phased release", "POST", "/v1/appStoreVersionPhasedReleases",
+             lambda: t.expect(t.act(rel, sub, "rollout", {"rolloutPermille": 10}), 200))
+        kill("releasing the version", "POST", "/v1/appStoreVersionReleaseRequests", None)
+        sub = t.until(rel, sub, "rolled out", lambda s: s["pendingAction"] is None)
+        self.assertEqual((sub["status"], sub["rolloutFraction"]), ("ROLLING_OUT", 0.01))
+        data = self.client.data("appstore")
+        phased = [p for p in data["phasedReleases"].values() if p["version"] == vid]
+        self.assertEqual([p["phasedReleaseState"] for p in phased], ["ACTIVE"], "made once, and started")
+        self.assertEqual((data["requests"]["phased"].count(vid), data["requests"]["release"].count(vid)), (1, 1))
+        print("store_appstore: killed twice (making the phased release, releasing the version); one phased release, "
+              "ACTIVE; the submission ROLLING_OUT")
+
+    def test_killed_at_review_and_submit(self):
+        server, t = self.start("test_processing_review_approved_released")
+        kill = self.killer(server, t)
+        start = self.client.mark()
 
         made = {}
         t.build("5.0.0", "VALID")

@@ -114,7 +114,33 @@ static void verify(struct provider_call *c, const struct outbound_response *res)
  * rating not answered, an SDK too old): the call ends INVALID with Apple's
  * code and detail. Output {"status", "storeVersionId", "storeSubmissionId"}.
  */
-enum { A_APP, A_BUILD, A_VERSION, A_CREATE, A_LOCALES, A_WHATSNEW, A_ATTACH, A_FIND_REVIEW, A_REVIEW, A_ITEM, A_SUBMIT, A_CHECK };
+enum {
+    A_APP,
+    A_BUILD,
+    A_VERSION,
+    A_CREATE,
+    A_LOCALES,
+    A_WHATSNEW,
+    A_ATTACH,
+    A_FIND_REVIEW,
+    A_REVIEW,
+    A_ITEM,
+    A_SUBMIT,
+    A_CHECK,
+    T_GROUPS, /* TestFlight (track testflight), after A_APP and A_BUILD */
+    T_ADD,
+    T_LOCALES,
+    T_WHATSNEW,
+    T_FIND_REVIEW,
+    T_REVIEW
+};
+
+/* Whether the submission goes to TestFlight's testers rather than the App Store. */
+static bool testflight(const struct provider_call *c)
+{
+    const char *track = json_string_value(json_object_get(c->input, "track"));
+    return track && strcmp(track, "testflight") == 0;
+}
 
 /* The first error of an App Store Connect answer, as "CODE: detail", into out. */
 static const char *asc_error(const struct outbound_response *res, char *out, size_t n)
@@ -158,15 +184,37 @@ static void asc_send_json(struct provider_call *c, const char *method, const cha
     json_decref(body);
 }
 
+/* The steps that only read: GET /v1/<before><the state's id><after>. */
+static const struct {
+    int step;
+    const char *before, *id, *after;
+} reads[] = {
+    {A_LOCALES, "appStoreVersions/", "version", "/appStoreVersionLocalizations"},
+    {A_FIND_REVIEW, "reviewSubmissions?filter%5Bapp%5D=", "app", "&filter%5Bplatform%5D=IOS&filter%5Bstate%5D=READY_FOR_REVIEW"},
+    {A_CHECK, "appStoreVersions/", "version", ""},
+    {T_GROUPS, "betaGroups?filter%5Bapp%5D=", "app", "&limit=200"},
+    {T_LOCALES, "builds/", "build", "/betaBuildLocalizations"},
+    {T_FIND_REVIEW, "builds/", "build", "/betaAppReviewSubmission"},
+};
+
 static void submit_send(struct provider_call *c)
 {
     char target[PROVIDER_URL_MAX], a[512], b[512];
     const char *app = provider_data_text(c, "app"), *version = provider_data_text(c, "version");
+    const char *build = provider_data_text(c, "build");
     const char *name = json_string_value(json_object_get(c->input, "releaseName"));
     json_t *locs = json_object_get(c->state.data, "locales");
     size_t at = (size_t)provider_data_int(c, "locale");
 
     name = name ? name : "";
+    for (size_t i = 0; i < ARRAY_LEN(reads); i++)
+        if (reads[i].step == c->state.step) {
+            asc_request(
+                c, "GET",
+                provider_url(target, api.text, "/v1/%s%s%s", reads[i].before, provider_data_text(c, reads[i].id), reads[i].after),
+                NULL);
+            return;
+        }
     switch (c->state.step) {
     case A_APP:
         asc_request(c, "GET",
@@ -198,32 +246,20 @@ static void submit_send(struct provider_call *c)
                                 "platform", "IOS", "versionString", name, "releaseType", "MANUAL", "relationships", "app",
                                 asc_rel("apps", app)));
         return;
-    case A_LOCALES:
-        asc_request(c, "GET", provider_url(target, api.text, "/v1/appStoreVersions/%s/appStoreVersionLocalizations", version),
-                    NULL);
-        return;
-    case A_WHATSNEW: {
+    case A_WHATSNEW:
+    case T_WHATSNEW: { /* App Store "what's new", or TestFlight "what to test" */
         json_t *loc = json_array_get(locs, at);
         const char *text = json_string_value(
             json_object_get(json_object_get(c->input, "releaseNotes"), json_string_value(json_array_get(loc, 1))));
-        asc_send_json(
-            c, "PATCH",
-            provider_url(target, api.text, "/v1/appStoreVersionLocalizations/%s", json_string_value(json_array_get(loc, 0))),
-            json_pack("{s:{s:s, s:O, s:{s:s}}}", "data", "type", "appStoreVersionLocalizations", "id", json_array_get(loc, 0),
-                      "attributes", "whatsNew", text ? text : ""));
+        const char *type = c->state.step == A_WHATSNEW ? "appStoreVersionLocalizations" : "betaBuildLocalizations";
+        asc_send_json(c, "PATCH", provider_url(target, api.text, "/v1/%s/%s", type, json_string_value(json_array_get(loc, 0))),
+                      json_pack("{s:{s:s, s:O, s:{s:s}}}", "data", "type", type, "id", json_array_get(loc, 0), "attributes",
+                                "whatsNew", text ? text : ""));
         return;
     }
     case A_ATTACH:
         asc_send_json(c, "PATCH", provider_url(target, api.text, "/v1/appStoreVersions/%s/relationships/build", version),
                       json_pack("{s:{s:s, s:s}}", "data", "type", "builds", "id", provider_data_text(c, "build")));
-        return;
-    case A_FIND_REVIEW:
-        asc_request(c, "GET",
-                    provider_url(target, api.text,
-                                 "/v1/reviewSubmissions?filter%%5Bapp%%5D=%s&filter%%5Bplatform%%5D=IOS"
-                                 "&filter%%5Bstate%%5D=READY_FOR_REVIEW",
-                                 app),
-                    NULL);
         return;
     case A_REVIEW:
         asc_send_json(c, "POST", provider_url(target, api.text, "/v1/reviewSubmissions"),
@@ -236,8 +272,19 @@ static void submit_send(struct provider_call *c)
                                 "reviewSubmission", asc_rel("reviewSubmissions", provider_data_text(c, "review")),
                                 "appStoreVersion", asc_rel("appStoreVersions", version)));
         return;
-    case A_CHECK:
-        asc_request(c, "GET", provider_url(target, api.text, "/v1/appStoreVersions/%s", version), NULL);
+    case T_ADD: {
+        json_t *ids = json_array(), *id;
+        size_t i;
+        json_array_foreach(json_object_get(c->state.data, "groups"), i, id)
+            json_array_append_new(ids, json_pack("{s:s, s:O}", "type", "betaGroups", "id", id));
+        asc_send_json(c, "POST", provider_url(target, api.text, "/v1/builds/%s/relationships/betaGroups", build),
+                      json_pack("{s:o}", "data", ids));
+        return;
+    }
+    case T_REVIEW:
+        asc_send_json(c, "POST", provider_url(target, api.text, "/v1/betaAppReviewSubmissions"),
+                      json_pack("{s:{s:s, s:{s:o}}}", "data", "type", "betaAppReviewSubmissions", "relationships", "build",
+                                asc_rel("builds", build)));
         return;
     default:
         asc_send_json(c, "PATCH", provider_url(target, api.text, "/v1/reviewSubmissions/%s", provider_data_text(c, "review")),
@@ -250,16 +297,63 @@ static void submit_send(struct provider_call *c)
 static void submit_done(struct provider_call *c, const char *status)
 {
     json_object_set_new(c->output, "status", json_string(status));
-    json_object_set(c->output, "storeVersionId", json_object_get(c->state.data, "version"));
+    json_object_set(c->output, "storeVersionId", json_object_get(c->state.data, testflight(c) ? "build" : "version"));
     json_object_set(c->output, "storeSubmissionId", json_object_get(c->state.data, "review"));
     provider_finish(c, VERDICT_VALID, "version %s is %s", json_string_value(json_object_get(c->input, "releaseName")), status);
 }
 
-/* The next localization to give whatsNew (A_WHATSNEW), or the build's attachment once none is left. */
+/*
+ * The next localization to give whatsNew (A_WHATSNEW, T_WHATSNEW), else
+ * what follows: the build's attachment (App Store), TestFlight's beta
+ * review (a build an external group tests), or the end (internal groups
+ * only: the testers have it, APPROVED).
+ */
 static void next_locale(struct provider_call *c)
 {
     json_int_t at = provider_data_int(c, "locale");
-    provider_next(c, at < (json_int_t)json_array_size(json_object_get(c->state.data, "locales")) ? A_WHATSNEW : A_ATTACH);
+    bool tf = c->state.step >= T_GROUPS;
+
+    if (at < (json_int_t)json_array_size(json_object_get(c->state.data, "locales")))
+        provider_next(c, tf ? T_WHATSNEW : A_WHATSNEW);
+    else if (!tf)
+        provider_next(c, A_ATTACH);
+    else if (provider_data_int(c, "external"))
+        provider_next(c, T_FIND_REVIEW);
+    else
+        submit_done(c, "APPROVED");
+}
+
+/* The beta groups the submission's testers name (all must exist), into data "groups" (ids) and "external". */
+static void beta_groups(struct provider_call *c, json_t *j)
+{
+    json_t *names = json_object_get(json_object_get(c->input, "testers"), "groups"), *name, *item, *ids = json_array();
+    bool external = false;
+    size_t i, k;
+
+    json_array_foreach(names, i, name)
+    {
+        json_t *found = NULL;
+        json_array_foreach(json_object_get(j, "data"), k, item)
+        {
+            if (!found && strcmp(asc_attr(item, "name"), json_string_value(name)) == 0)
+                found = item;
+        }
+        if (!found) {
+            json_decref(ids);
+            provider_finish(c, VERDICT_INVALID, "TestFlight has no beta group named %s for this app", json_string_value(name));
+            return;
+        }
+        json_array_append(ids, json_object_get(found, "id"));
+        external = external || !json_is_true(json_object_get(json_object_get(found, "attributes"), "isInternalGroup"));
+    }
+    if (json_array_size(ids) == 0) {
+        json_decref(ids);
+        provider_finish(c, VERDICT_INVALID, "a TestFlight submission needs the beta groups to add the build to (testers.groups)");
+        return;
+    }
+    json_object_set_new(c->state.data, "groups", ids);
+    json_object_set_new(c->state.data, "external", json_integer(external));
+    provider_next(c, T_ADD);
 }
 
 static void submit_read(struct provider_call *c, const struct outbound_response *res)
@@ -278,10 +372,14 @@ static void submit_read(struct provider_call *c, const struct outbound_response 
         provider_next(c, A_SUBMIT);
         return;
     }
-    if ((c->state.step == A_CREATE || c->state.step == A_REVIEW) && res->status == 409 &&
+    if ((c->state.step == A_CREATE || c->state.step == A_REVIEW || c->state.step == T_REVIEW) && res->status == 409 &&
         !json_is_true(json_object_get(c->state.data, "looked"))) { /* made by a run whose answer was lost: find it */
         json_object_set_new(c->state.data, "looked", json_true());
-        provider_next(c, c->state.step == A_CREATE ? A_VERSION : A_FIND_REVIEW);
+        provider_next(c, c->state.step == A_CREATE ? A_VERSION : c->state.step == A_REVIEW ? A_FIND_REVIEW : T_FIND_REVIEW);
+        return;
+    }
+    if (c->state.step == T_FIND_REVIEW && res->status == 404) { /* none yet */
+        provider_next(c, T_REVIEW);
         return;
     }
     if (provider_failed(c, res, ASC_REFUSED, "App Store Connect answered 404: the app, build or version is not there"))
@@ -311,7 +409,7 @@ static void submit_read(struct provider_call *c, const struct outbound_response 
             provider_finish(c, VERDICT_INVALID, "the build's processing ended %s: upload another build", state);
         } else {
             json_object_set(c->state.data, "build", json_object_get(item, "id"));
-            provider_next(c, A_VERSION);
+            provider_next(c, testflight(c) ? T_GROUPS : A_VERSION);
         }
         break;
     case A_VERSION:
@@ -328,6 +426,7 @@ static void submit_read(struct provider_call *c, const struct outbound_response 
         provider_next(c, A_LOCALES);
         break;
     case A_LOCALES:
+    case T_LOCALES:
         v = json_array();
         json_array_foreach(json_object_get(j, "data"), i, item)
         {
@@ -339,6 +438,7 @@ static void submit_read(struct provider_call *c, const struct outbound_response 
         next_locale(c);
         break;
     case A_WHATSNEW:
+    case T_WHATSNEW:
         json_object_set_new(c->state.data, "locale", json_integer(provider_data_int(c, "locale") + 1));
         next_locale(c);
         break;
@@ -356,6 +456,22 @@ static void submit_read(struct provider_call *c, const struct outbound_response 
         break;
     case A_ITEM:
         provider_next(c, A_SUBMIT);
+        break;
+    case T_GROUPS:
+        beta_groups(c, j);
+        break;
+    case T_ADD:
+        provider_next(c, T_LOCALES);
+        break;
+    case T_FIND_REVIEW:
+    case T_REVIEW:
+        item = json_object_get(j, "data");
+        if (!json_is_object(item)) {
+            provider_next(c, T_REVIEW);
+            break;
+        }
+        json_object_set(c->state.data, "review", json_object_get(item, "id"));
+        submit_done(c, asc_attr(item, "betaReviewState"));
         break;
     case A_CHECK:
         state = asc_attr(json_object_get(j, "data"), "appStoreState");
@@ -382,7 +498,7 @@ static void asc_submit(struct provider_call *c, const struct outbound_response *
         submit_read(c, res);
 }
 
-/* The version's review state: input {"storeVersionId"}; output {"state": appStoreState}. */
+/* The review's state: input {"storeVersionId"} (TestFlight: the build); output {"state": appStoreState or betaReviewState}. */
 static void asc_status(struct provider_call *c, const struct outbound_response *res)
 {
     char target[PROVIDER_URL_MAX], enc[300];
@@ -391,14 +507,17 @@ static void asc_status(struct provider_call *c, const struct outbound_response *
 
     if (!res) {
         asc_request(c, "GET",
-                    provider_url(target, api.text, "/v1/appStoreVersions/%s", provider_escape(id ? id : "", enc, sizeof enc)),
+                    provider_url(target, api.text,
+                                 testflight(c) ? "/v1/builds/%s/betaAppReviewSubmission" : "/v1/appStoreVersions/%s",
+                                 provider_escape(id ? id : "", enc, sizeof enc)),
                     NULL);
         return;
     }
-    if (provider_failed(c, res, ASC_REFUSED, "the appStoreVersion is gone from App Store Connect") ||
+    if (provider_failed(c, res, ASC_REFUSED, "the appStoreVersion or build is gone from App Store Connect") ||
         !(j = provider_answer_json(c, res)))
         return;
-    json_object_set_new(c->output, "state", json_string(asc_attr(json_object_get(j, "data"), "appStoreState")));
+    json_object_set_new(c->output, "state",
+                        json_string(asc_attr(json_object_get(j, "data"), testflight(c) ? "betaReviewState" : "appStoreState")));
     json_decref(j);
     if (strstr(json_string_value(json_object_get(c->output, "state")), "REJECTED"))
         provider_finish(c, VERDICT_VALID,
@@ -409,47 +528,191 @@ static void asc_status(struct provider_call *c, const struct outbound_response *
         provider_finish(c, VERDICT_VALID, "the version is %s", json_string_value(json_object_get(c->output, "state")));
 }
 
-/* Releases a version pending developer release: its state first (released already is done), then a release request. */
-static void asc_release(struct provider_call *c, const struct outbound_response *res)
+/*
+ * ---- the phased release (appStoreVersionPhasedReleases): rollout, halt, resume, complete ----
+ *
+ * One machine for the four actions, each wanting a phased release state
+ * (rollout and resume ACTIVE, halt PAUSED, complete COMPLETE). Each round
+ * reads the version and its phased release, then does the one write that
+ * moves toward the wanted state: makes the phased release (rollout, a
+ * version pending developer release without one), releases the version
+ * (rollout and complete: pending developer release), or PATCHes the
+ * phased release's state; then reads again. So a run killed after any
+ * write, run again, finds it made and never makes it twice. Output
+ * {"status": inProgress, halted or completed, "fraction", "phasedDay",
+ * "phasedState"}. A version released to everyone without a phased
+ * release (or one completed) cannot be halted or resumed: Apple has no
+ * such move, and the call says so.
+ */
+enum { P_VERSION, P_PHASED, P_CREATE, P_RELEASE, P_PATCH };
+
+#define PHASE_ROUNDS 4 /* writes one action may need (make, release, patch) and one to spare */
+
+/* The share of users on a phased release's day (Apple's fixed schedule: 1, 2, 5, 10, 20, 50, 100 %). */
+static double phased_fraction(json_int_t day)
+{
+    static const double share[] = {0.01, 0.01, 0.02, 0.05, 0.10, 0.20, 0.50, 1.0};
+    return share[day < 0 ? 0 : day > 7 ? 7 : day];
+}
+
+static void phase_done(struct provider_call *c, const char *state, json_int_t day)
+{
+    bool complete = strcmp(state, "COMPLETE") == 0 || strcmp(state, "NONE") == 0;
+    json_object_set_new(c->output, "status",
+                        json_string(complete                       ? "completed"
+                                    : strcmp(state, "PAUSED") == 0 ? "halted"
+                                                                   : "inProgress"));
+    json_object_set_new(c->output, "fraction", json_real(complete ? 1.0 : phased_fraction(day)));
+    json_object_set_new(c->output, "phasedState", json_string(state));
+    json_object_set_new(c->output, "phasedDay", json_integer(day));
+    if (complete)
+        provider_finish(c, VERDICT_VALID, "the version is released to every user");
+    else
+        provider_finish(c, VERDICT_VALID, "the phased release is %s, day %d (%g%% of users)", state, (int)day,
+                        phased_fraction(day) * 100.0);
+}
+
+static void phase_send(struct provider_call *c)
 {
     char target[PROVIDER_URL_MAX], enc[300];
     const char *id = json_string_value(json_object_get(c->input, "storeVersionId"));
-    const char *state;
-    json_t *j;
 
     provider_escape(id ? id : "", enc, sizeof enc);
-    if (!res) {
-        if (c->state.step == 0)
-            asc_request(c, "GET", provider_url(target, api.text, "/v1/appStoreVersions/%s", enc), NULL);
+    switch (c->state.step) {
+    case P_VERSION:
+        asc_request(c, "GET", provider_url(target, api.text, "/v1/appStoreVersions/%s", enc), NULL);
+        return;
+    case P_PHASED:
+        asc_request(c, "GET", provider_url(target, api.text, "/v1/appStoreVersions/%s/appStoreVersionPhasedRelease", enc), NULL);
+        return;
+    case P_CREATE:
+        asc_send_json(c, "POST", provider_url(target, api.text, "/v1/appStoreVersionPhasedReleases"),
+                      json_pack("{s:{s:s, s:{s:s}, s:{s:o}}}", "data", "type", "appStoreVersionPhasedReleases", "attributes",
+                                "phasedReleaseState", "ACTIVE", "relationships", "appStoreVersion",
+                                asc_rel("appStoreVersions", id ? id : "")));
+        return;
+    case P_RELEASE:
+        asc_send_json(c, "POST", provider_url(target, api.text, "/v1/appStoreVersionReleaseRequests"),
+                      json_pack("{s:{s:s, s:{s:o}}}", "data", "type", "appStoreVersionReleaseRequests", "relationships",
+                                "appStoreVersion", asc_rel("appStoreVersions", id ? id : "")));
+        return;
+    default:
+        asc_send_json(
+            c, "PATCH", provider_url(target, api.text, "/v1/appStoreVersionPhasedReleases/%s", provider_data_text(c, "phased")),
+            json_pack("{s:{s:s, s:s, s:{s:s}}}", "data", "type", "appStoreVersionPhasedReleases", "id",
+                      provider_data_text(c, "phased"), "attributes", "phasedReleaseState", provider_data_text(c, "want")));
+        return;
+    }
+}
+
+/* The version (vstate) and its phased release (item, or NULL) read: done, refused, or the next write. */
+static void phase_decide(struct provider_call *c, json_t *item)
+{
+    const char *want = provider_data_text(c, "want"), *vstate = provider_data_text(c, "vstate");
+    const char *state = item ? asc_attr(item, "phasedReleaseState") : "NONE";
+    json_int_t day = json_integer_value(json_object_get(json_object_get(item, "attributes"), "currentDayNumber"));
+    bool pending = strcmp(vstate, "PENDING_DEVELOPER_RELEASE") == 0, live = strcmp(vstate, "READY_FOR_SALE") == 0;
+
+    if (item)
+        json_object_set(c->state.data, "phased", json_object_get(item, "id"));
+    if (live && (strcmp(state, want) == 0 || strcmp(state, "COMPLETE") == 0 || strcmp(state, "NONE") == 0)) {
+        if (strcmp(state, want) == 0 || strcmp(want, "COMPLETE") == 0)
+            phase_done(c, state, day);
         else
-            asc_send_json(c, "POST", provider_url(target, api.text, "/v1/appStoreVersionReleaseRequests"),
-                          json_pack("{s:{s:s, s:{s:o}}}", "data", "type", "appStoreVersionReleaseRequests", "relationships",
-                                    "appStoreVersion", asc_rel("appStoreVersions", id ? id : "")));
+            provider_finish(c, VERDICT_INVALID,
+                            "version %s is released to every user: App Store Connect cannot %s it (only a phased release "
+                            "that is still running can be paused or resumed)",
+                            json_string_value(json_object_get(c->input, "releaseName")),
+                            strcmp(want, "PAUSED") == 0 ? "halt" : "resume");
+    } else if (!live && (!pending || strcmp(want, "PAUSED") == 0 || provider_data_int(c, "resume"))) {
+        provider_finish(c, VERDICT_INVALID, "the version is %s: only a released version's phased release can be %s", vstate,
+                        strcmp(want, "PAUSED") == 0 ? "paused" : "resumed");
+    } else if (provider_data_int(c, "rounds") >= PHASE_ROUNDS) {
+        provider_finish(c, VERDICT_INVALID, "the phased release did not reach %s: it is %s", want, state);
+    } else {
+        provider_next(c, live ? P_PATCH : !item && strcmp(want, "ACTIVE") == 0 ? P_CREATE : P_RELEASE);
+    }
+}
+
+static void phase_read(struct provider_call *c, const struct outbound_response *res)
+{
+    char why[400];
+    json_t *j = NULL;
+
+    if ((c->state.step == P_CREATE || c->state.step == P_PATCH || c->state.step == P_RELEASE) && res->status == 409) {
+        if (provider_data_int(c, "refused") == c->state.step) { /* this write refused again after reading: Apple's reason */
+            json_object_set_new(c->output, "cause", json_string(asc_error(res, why, sizeof why)));
+            provider_finish(c, VERDICT_INVALID, "App Store Connect refused to move the phased release to %s",
+                            provider_data_text(c, "want"));
+            return;
+        }
+        json_object_set_new(c->state.data, "refused", json_integer(c->state.step)); /* done by a run whose answer was lost? */
+        provider_next(c, P_VERSION);
+        return;
+    }
+    if (c->state.step == P_PHASED && res->status == 404) { /* none yet: Apple answers 404 for an empty to-one */
+        phase_decide(c, NULL);
         return;
     }
     if (provider_failed(c, res, ASC_REFUSED, "the appStoreVersion is gone from App Store Connect"))
         return;
-    if (c->state.step == 1) {
-        json_object_set_new(c->output, "status", json_string("completed"));
-        provider_finish(c, VERDICT_VALID, "the version is released");
+    if (c->state.step != P_VERSION && c->state.step != P_PHASED) {
+        json_object_set_new(c->state.data, "rounds", json_integer(provider_data_int(c, "rounds") + 1));
+        provider_next(c, P_VERSION); /* read what the write did */
         return;
     }
     if (!(j = provider_answer_json(c, res)))
         return;
-    state = asc_attr(json_object_get(j, "data"), "appStoreState");
-    if (strcmp(state, "READY_FOR_SALE") == 0) {
-        json_object_set_new(c->output, "status", json_string("completed"));
-        provider_finish(c, VERDICT_VALID, "the version is released already");
-    } else if (strcmp(state, "PENDING_DEVELOPER_RELEASE") != 0) {
-        provider_finish(c, VERDICT_INVALID, "the version is %s: only one pending developer release can be released", state);
+    if (c->state.step == P_VERSION) {
+        json_object_set_new(c->state.data, "vstate", json_string(asc_attr(json_object_get(j, "data"), "appStoreState")));
+        provider_next(c, P_PHASED);
     } else {
-        provider_next(c, 1);
+        phase_decide(c, json_is_object(json_object_get(j, "data")) ? json_object_get(j, "data") : NULL);
     }
     json_decref(j);
 }
 
-static const struct provider_ops ops = {
-    .verify = verify, .store_submit = asc_submit, .store_complete = asc_release, .store_status = asc_status};
+/* The op of an action: want is the phased release state it asks for. */
+static void asc_phase(struct provider_call *c, const struct outbound_response *res, const char *want, bool resume)
+{
+    if (!res) {
+        if (c->state.step == P_VERSION) {
+            json_object_set_new(c->state.data, "want", json_string(want));
+            json_object_set_new(c->state.data, "resume", json_integer(resume));
+        }
+        phase_send(c);
+    } else {
+        phase_read(c, res);
+    }
+}
+
+static void asc_rollout(struct provider_call *c, const struct outbound_response *res)
+{
+    asc_phase(c, res, "ACTIVE", false);
+}
+
+static void asc_halt(struct provider_call *c, const struct outbound_response *res)
+{
+    asc_phase(c, res, "PAUSED", false);
+}
+
+static void asc_resume(struct provider_call *c, const struct outbound_response *res)
+{
+    asc_phase(c, res, "ACTIVE", true);
+}
+
+static void asc_complete(struct provider_call *c, const struct outbound_response *res)
+{
+    asc_phase(c, res, "COMPLETE", false);
+}
+
+static const struct provider_ops ops = {.verify = verify,
+                                        .store_submit = asc_submit,
+                                        .store_set_rollout = asc_rollout,
+                                        .store_halt = asc_halt,
+                                        .store_resume = asc_resume,
+                                        .store_complete = asc_complete,
+                                        .store_status = asc_status};
 
 struct provider app_store_provider = {
     .type = "APP_STORE",
@@ -461,6 +724,7 @@ struct provider app_store_provider = {
     .timeout = &timeout,
     .store_platform = "IOS",
     .store_track = "appStore",
-    .caps = CAP_VERIFY | CAP_STORE_SUBMIT | CAP_STORE_COMPLETE | CAP_STORE_STATUS,
+    .caps = CAP_VERIFY | CAP_STORE_SUBMIT | CAP_STORE_SET_ROLLOUT | CAP_STORE_HALT | CAP_STORE_RESUME | CAP_STORE_COMPLETE |
+            CAP_STORE_STATUS,
     .ops = &ops,
 };

@@ -1,0 +1,1 @@
+ALTER TABLE store_submissions DROP COLUMN testers;
