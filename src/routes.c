@@ -168,6 +168,8 @@ const struct route routes[] = {
      webhook_endpoint_rotate},
     {"POST", "/api/v1/{tenantId}/webhook-endpoints/{endpointId}/ping", ACCESS_OWNER, &webhook_endpoint_action_schema,
      webhook_endpoint_ping},
+    {"POST", "/api/v1/{tenantId}/webhook-endpoints/{endpointId}/deliveries/{deliveryId}/redeliver", ACCESS_OWNER,
+     &webhook_endpoint_action_schema, webhook_delivery_redeliver},
     {"GET", "/api/v1/{tenantId}/webhook-deliveries", ACCESS_VIEWER, NULL, webhook_deliveries_list},
 
     /* Deployments (docs/deployments.md): owners manage hosts and their credentials, editors scripts and deployments, viewers read.

@@ -103,6 +103,46 @@ enum err_code endpoints_delivery_add(struct store_conn *c, struct jobs *jobs, co
     return notify_job_add(c, jobs, ENDPOINT_DELIVERY_JOB, tenant, delivery, ENDPOINT_MAX_ATTEMPTS + 2, err);
 }
 
+enum err_code endpoints_redeliver(struct store_conn *c, struct jobs *jobs, const char *tenant, const char *endpoint,
+                                  const char *delivery, struct err *err)
+{
+    char now[TIMESTAMP_SIZE], job[UUID_SIZE], dedupe[JOB_KIND_SIZE + UUID_SIZE + 32];
+    struct store_stmt *st;
+    long long attempts = -1;
+    int64_t changes = 0;
+    json_t *payload;
+    int rc;
+
+    if (store_select(c, "SELECT attempts FROM endpoint_deliveries WHERE tenantId = ? AND endpointId = ? AND id = ?",
+                     STORE_ARGS(STORE_TEXT(tenant), STORE_TEXT(endpoint), STORE_TEXT(delivery)), &st, err))
+        return err->code;
+    if ((rc = store_next(st, err)) == 1)
+        attempts = store_col_int(st, 0);
+    store_finish(st);
+    if (rc < 0)
+        return err->code;
+    if (attempts < 0)
+        return err_set(err, ERR_NOT_FOUND, "not found");
+    clock_now(now);
+    if (store_run(c,
+                  "UPDATE endpoint_deliveries SET status = 'PENDING', updatedAt = ? WHERE tenantId = ? AND id = ? "
+                  "AND status IN ('DELIVERED', 'FAILED')",
+                  STORE_ARGS(STORE_TIME(now), STORE_TEXT(tenant), STORE_TEXT(delivery)), &changes, err))
+        return err->code;
+    if (changes != 1)
+        return err_set(err, ERR_CONFLICT, "the delivery is still being attempted: redeliver it once it has finished");
+    /* one job per redelivery: the attempts so far tell this one from the last, which counted one more */
+    snprintf(dedupe, sizeof dedupe, "%s:%s:%lld", ENDPOINT_DELIVERY_JOB, delivery, attempts);
+    payload = json_pack("{s:s,s:b}", "deliveryId", delivery, "redelivery", true);
+    jobs_enqueue_in(
+        c, jobs,
+        &(struct job_new){
+            .kind = ENDPOINT_DELIVERY_JOB, .tenant = tenant, .payload = payload, .dedupe_key = dedupe, .max_attempts = 3},
+        job, err);
+    json_decref(payload);
+    return err->code;
+}
+
 /* ---- delivering ---- */
 
 /* Seconds before attempt 2, 3, ...: about a day in all (Standard Webhooks' own schedule, less its first, immediate retry). */
@@ -240,7 +280,8 @@ static void post(const struct notify_env *env, struct job *j, const struct deliv
 static void finish(const struct notify_env *env, struct job *j, const struct delivery *d, const struct answer *a)
 {
     bool ok = a->failure == OUTBOUND_OK && a->status >= 200 && a->status < 300;
-    bool last = a->failure == OUTBOUND_BLOCKED || d->attempts + 1 >= ENDPOINT_MAX_ATTEMPTS;
+    bool once = json_is_true(json_object_get(j->payload, "redelivery")); /* a redelivery is one attempt */
+    bool last = once || a->failure == OUTBOUND_BLOCKED || d->attempts + 1 >= ENDPOINT_MAX_ATTEMPTS;
     char why[256], key[JOB_EVENT_KEY_SIZE];
     struct err err;
 

@@ -60,6 +60,16 @@ enum err_code endpoints_delivery_add(struct store_conn *c, struct jobs *jobs, co
                                      const char *event_id, const char *event, const char *now, char delivery[UUID_SIZE],
                                      struct err *err);
 
+/*
+ * Redelivery of a finished (DELIVERED or FAILED) delivery of endpoint, in
+ * c's transaction: PENDING again, and a job that makes one more attempt,
+ * with the same webhook-id (so a receiver that has it drops it).
+ * ERR_NOT_FOUND when tenant's endpoint has no such delivery, ERR_CONFLICT
+ * while it is still being attempted.
+ */
+enum err_code endpoints_redeliver(struct store_conn *c, struct jobs *jobs, const char *tenant, const char *endpoint,
+                                  const char *delivery, struct err *err);
+
 /* The job kind's step; ctx is a struct notify_env (notify.h). */
 void endpoints_delivery_step(void *ctx, struct job *j);
 

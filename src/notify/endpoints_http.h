@@ -16,6 +16,8 @@ enum err_code webhook_endpoint_delete(struct request *req, struct err *err);
 enum err_code webhook_endpoint_rotate(struct request *req, struct err *err);
 /* 202 {deliveryId}: a "webhook.ping" event delivered to this endpoint alone. */
 enum err_code webhook_endpoint_ping(struct request *req, struct err *err);
+/* 202 {deliveryId}: one more attempt of a finished delivery of this endpoint, with the same webhook-id; 409 while attempted. */
+enum err_code webhook_delivery_redeliver(struct request *req, struct err *err);
 enum err_code webhook_deliveries_list(struct request *req, struct err *err);
 
 #endif
