@@ -164,7 +164,7 @@ const struct route routes[] = {
     {"GET", "/api/v1/{tenantId}/webhook-endpoints/{endpointId}", ACCESS_OWNER, NULL, webhook_endpoint_get},
     {"PUT", "/api/v1/{tenantId}/webhook-endpoints/{endpointId}", ACCESS_OWNER, &webhook_endpoint_schema, webhook_endpoint_put},
     {"DELETE", "/api/v1/{tenantId}/webhook-endpoints/{endpointId}", ACCESS_OWNER, NULL, webhook_endpoint_delete},
-    {"POST", "/api/v1/{tenantId}/webhook-endpoints/{endpointId}/rotate-secret", ACCESS_OWNER, &webhook_endpoint_action_schema,
+    {"POST", "/api/v1/{tenantId}/webhook-endpoints/{endpointId}/rotate-secret", ACCESS_OWNER, &webhook_endpoint_rotate_schema,
      webhook_endpoint_rotate},
     {"POST", "/api/v1/{tenantId}/webhook-endpoints/{endpointId}/ping", ACCESS_OWNER, &webhook_endpoint_action_schema,
      webhook_endpoint_ping},

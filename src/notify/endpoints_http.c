@@ -20,8 +20,14 @@ SCHEMA(webhook_endpoint_schema, {.name = "url", .kind = FIELD_STRING, .required 
        {.name = "description", .kind = FIELD_STRING, .max = 500, .check = check_printable},
        {.name = "enabled", .kind = FIELD_BOOL, .def = "true"});
 
-/* rotate-secret and ping: no fields, and the body may be absent. */
+/* ping and redeliver: no fields, and the body may be absent. */
 const struct schema webhook_endpoint_action_schema = {.name = "webhook_endpoint_action_schema", .optional = true};
+
+/* rotate-secret: how long the old secret keeps signing beside the new one (0, the default: it stops at once). */
+static const struct field rotate_fields[] = {
+    {.name = "overlapSeconds", .kind = FIELD_INT, .min = 0, .max = ENDPOINT_MAX_OVERLAP, .def = "0"}};
+const struct schema webhook_endpoint_rotate_schema = {
+    .name = "webhook_endpoint_rotate_schema", .fields = rotate_fields, .count = ARRAY_LEN(rotate_fields), .optional = true};
 
 #define ENDPOINT_COLUMNS "id, url, events, description, enabled, createdByAccountId, createdAt, updatedAt, secretRotatedAt"
 
@@ -141,9 +147,8 @@ static enum err_code endpoint_body(struct store_conn *c, void *ctx, struct err *
         store_run(c, "DELETE FROM webhook_endpoints WHERE tenantId = ? AND id = ?",
                   STORE_ARGS(STORE_TEXT(tenant), STORE_TEXT(t->id)), &changes, err);
     else if (t->op == OP_ROTATE)
-        store_run(c, "UPDATE webhook_endpoints SET secret = ?, secretRotatedAt = ?, updatedAt = ? WHERE tenantId = ? AND id = ?",
-                  STORE_ARGS(STORE_TEXT(stored), STORE_TIME(now), STORE_TIME(now), STORE_TEXT(tenant), STORE_TEXT(t->id)), &changes,
-                  err);
+        endpoints_secret_rotate(c, notify_keys(), tenant, t->id, stored,
+                                json_integer_value(json_object_get(body, "overlapSeconds")), now, &changes, err);
     else if (t->op == OP_PING && notify_ping(c, tenant, t->id, t->delivery, err) == ERR_OK)
         changes = 1;
     else if (t->op == OP_REDELIVER && notify_redeliver(c, tenant, t->id, t->delivery, err) == ERR_OK)
@@ -182,11 +187,8 @@ static enum err_code endpoint_write(struct request *req, enum endpoint_op op, st
         rand_uuid(fresh);
         t.id = fresh;
     }
-    if (op == OP_REDELIVER) {
-        if (!uuid_valid(request_param(req, "deliveryId")))
-            return err_set(err, ERR_NOT_FOUND, "not found");
+    if (op == OP_REDELIVER) /* a UUID: the router checks it */
         snprintf(t.delivery, sizeof t.delivery, "%s", request_param(req, "deliveryId"));
-    }
     if ((op == OP_CREATE || op == OP_UPDATE) && endpoint_check(req->body, err))
         return err->code;
     if (tenant_tx(db, tenant, endpoint_body, &t, err))

@@ -227,6 +227,28 @@ class EndpointsTest(VerifyTest):
         self.expect(self.request("POST", self.base + "/webhook-endpoints/%s/ping" % made["id"]), 202)
         self.assertTrue(vf.wait_for(lambda: self.received(name), 20), "signed with the new secret")
 
+    def test_rotation_overlap_signs_with_both(self):
+        made, name = self.add()
+        path = self.base + "/webhook-endpoints/%s/rotate-secret" % made["id"]
+        for bad in ({"overlapSeconds": -1}, {"overlapSeconds": 604801}, {"overlapSeconds": "60"}, {"overlap": 60}):
+            self.expect(self.request("POST", path, bad), 400)
+        rotated = self.expect(self.request("POST", path, {"overlapSeconds": 3600}), 200)
+        self.server.remember_secret(rotated["secret"])
+        self.assertNotEqual(rotated["secret"], made["secret"])
+        # the receiver holds the old secret, then the new one: during the overlap each finds its signature
+        for secret in (made["secret"], rotated["secret"]):
+            self.fakes.register("webhooks", {"endpoints": {name: secret}})
+            ping = self.expect(self.request("POST", self.base + "/webhook-endpoints/%s/ping" % made["id"]), 202)
+            self.assertTrue(vf.wait_for(lambda: ping["deliveryId"] in [r["id"] for r in self.received(name)], 20),
+                            "verified with %s secret: %s" % ("the old" if secret == made["secret"] else "the new",
+                                                             self.deliveries()))
+        # a rotation without an overlap ends the old one at once, and the overlap's too
+        again = self.expect(self.request("POST", path), 200)
+        self.server.remember_secret(again["secret"])
+        ping = self.expect(self.request("POST", self.base + "/webhook-endpoints/%s/ping" % made["id"]), 202)
+        d = self.settle(3)[0]
+        self.assertEqual((d["id"], d["status"], d["responseCode"]), (ping["deliveryId"], "RETRYING", 401), d)
+
     def test_ssrf_guard(self):
         made = self.expect(self.request("POST", self.base + "/webhook-endpoints",
                                         endpoint_body("https://169.254.169.254/latest/meta-data")), 201)
