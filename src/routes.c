@@ -173,10 +173,12 @@ const struct route routes[] = {
     {"GET", "/api/v1/{tenantId}/webhook-endpoints/{endpointId}", ACCESS_OWNER, NULL, webhook_endpoint_get},
     {"PUT", "/api/v1/{tenantId}/webhook-endpoints/{endpointId}", ACCESS_OWNER, &webhook_endpoint_schema, webhook_endpoint_put},
     {"DELETE", "/api/v1/{tenantId}/webhook-endpoints/{endpointId}", ACCESS_OWNER, NULL, webhook_endpoint_delete},
-    {"POST", "/api/v1/{tenantId}/webhook-endpoints/{endpointId}/rotate-secret", ACCESS_OWNER, &webhook_endpoint_action_schema,
+    {"POST", "/api/v1/{tenantId}/webhook-endpoints/{endpointId}/rotate-secret", ACCESS_OWNER, &webhook_endpoint_rotate_schema,
      webhook_endpoint_rotate},
     {"POST", "/api/v1/{tenantId}/webhook-endpoints/{endpointId}/ping", ACCESS_OWNER, &webhook_endpoint_action_schema,
      webhook_endpoint_ping},
+    {"POST", "/api/v1/{tenantId}/webhook-endpoints/{endpointId}/deliveries/{deliveryId}/redeliver", ACCESS_OWNER,
+     &webhook_endpoint_action_schema, webhook_delivery_redeliver},
     {"GET", "/api/v1/{tenantId}/webhook-deliveries", ACCESS_VIEWER, NULL, webhook_deliveries_list},
 
     /* Deployments (docs/deployments.md): owners manage hosts and their credentials, editors scripts and deployments, viewers read.

@@ -76,6 +76,13 @@ static const struct secret_column other_secrets[] = {
      "SELECT id, tenantId, secret FROM webhook_endpoints WHERE SUBSTR(secret, 1, 12) <> ? AND id > ? ORDER BY id LIMIT ?",
      "UPDATE webhook_endpoints SET secret = ? WHERE id = ? AND secret = ?",
      "SELECT COUNT(*) FROM webhook_endpoints WHERE SUBSTR(secret, 1, 12) = ?"},
+    /* A rotated-out endpoint secret during its overlap (notify/endpoints.h), likewise; NULL outside one. */
+    {"webhook_endpoints", "previousSecret",
+     "SELECT DISTINCT SUBSTR(previousSecret, 1, 12) FROM webhook_endpoints WHERE previousSecret IS NOT NULL",
+     "SELECT id, tenantId, previousSecret FROM webhook_endpoints WHERE SUBSTR(previousSecret, 1, 12) <> ? AND id > ? ORDER BY id "
+     "LIMIT ?",
+     "UPDATE webhook_endpoints SET previousSecret = ? WHERE id = ? AND previousSecret = ?",
+     "SELECT COUNT(*) FROM webhook_endpoints WHERE SUBSTR(previousSecret, 1, 12) = ?"},
     /* Single sign-on client secrets (identity/iam.h). */
     {"iam_providers", "clientSecret", "SELECT DISTINCT SUBSTR(clientSecret, 1, 12) FROM iam_providers",
      "SELECT id, tenantId, clientSecret FROM iam_providers WHERE SUBSTR(clientSecret, 1, 12) <> ? AND id > ? ORDER BY id LIMIT ?",

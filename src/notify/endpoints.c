@@ -52,6 +52,46 @@ enum err_code endpoints_sign(const char *secret, const char *id, long long times
     return ERR_OK;
 }
 
+/* The endpoint's current secret, re-encrypted where the rotated-out one is kept, into *out (malloc'ed); NULL when none. */
+static enum err_code secret_keep(struct store_conn *c, const struct keyring *keys, const char *tenant, const char *id, char **out,
+                                 struct err *err)
+{
+    struct secret_place from = ENDPOINT_SECRET_PLACE(tenant, id), to = ENDPOINT_PREVIOUS_PLACE(tenant, id);
+    struct plaintext *old = NULL;
+    struct store_stmt *st;
+    int rc;
+
+    *out = NULL;
+    if (store_select(c, "SELECT secret FROM webhook_endpoints WHERE tenantId = ? AND id = ?",
+                     STORE_ARGS(STORE_TEXT(tenant), STORE_TEXT(id)), &st, err))
+        return err->code;
+    if ((rc = store_next(st, err)) == 1 && secret_decrypt(keys, &from, store_col_text(st, 0), &old, err) == ERR_OK)
+        secret_encrypt(keys, &to, old->data, old->len, out, err);
+    store_finish(st);
+    plaintext_free(old);
+    return err->code;
+}
+
+enum err_code endpoints_secret_rotate(struct store_conn *c, const struct keyring *keys, const char *tenant, const char *id,
+                                      const char *stored, long long overlap, const char *now, int64_t *changes, struct err *err)
+{
+    char until[TIMESTAMP_SIZE], *previous = NULL;
+    int64_t at = 0;
+
+    if (overlap > 0 && secret_keep(c, keys, tenant, id, &previous, err))
+        return err->code;
+    clock_parse(now, &at);
+    clock_format(at + overlap * 1000, until);
+    store_run(c,
+              "UPDATE webhook_endpoints SET secret = ?, previousSecret = ?, previousSecretUntil = ?, secretRotatedAt = ?, "
+              "updatedAt = ? WHERE tenantId = ? AND id = ?",
+              STORE_ARGS(STORE_TEXT(stored), STORE_TEXT(previous), previous ? STORE_TIME(until) : STORE_NULL, STORE_TIME(now),
+                         STORE_TIME(now), STORE_TEXT(tenant), STORE_TEXT(id)),
+              changes, err);
+    free(previous);
+    return err->code;
+}
+
 /* True when one of patterns (a JSON array of them, as text) matches event. */
 static bool patterns_match(const char *patterns, const char *event)
 {
@@ -103,6 +143,46 @@ enum err_code endpoints_delivery_add(struct store_conn *c, struct jobs *jobs, co
     return notify_job_add(c, jobs, ENDPOINT_DELIVERY_JOB, tenant, delivery, ENDPOINT_MAX_ATTEMPTS + 2, err);
 }
 
+enum err_code endpoints_redeliver(struct store_conn *c, struct jobs *jobs, const char *tenant, const char *endpoint,
+                                  const char *delivery, struct err *err)
+{
+    char now[TIMESTAMP_SIZE], job[UUID_SIZE], dedupe[JOB_KIND_SIZE + UUID_SIZE + 32];
+    struct store_stmt *st;
+    long long attempts = -1;
+    int64_t changes = 0;
+    json_t *payload;
+    int rc;
+
+    if (store_select(c, "SELECT attempts FROM endpoint_deliveries WHERE tenantId = ? AND endpointId = ? AND id = ?",
+                     STORE_ARGS(STORE_TEXT(tenant), STORE_TEXT(endpoint), STORE_TEXT(delivery)), &st, err))
+        return err->code;
+    if ((rc = store_next(st, err)) == 1)
+        attempts = store_col_int(st, 0);
+    store_finish(st);
+    if (rc < 0)
+        return err->code;
+    if (attempts < 0)
+        return err_set(err, ERR_NOT_FOUND, "not found");
+    clock_now(now);
+    if (store_run(c,
+                  "UPDATE endpoint_deliveries SET status = 'PENDING', updatedAt = ? WHERE tenantId = ? AND id = ? "
+                  "AND status IN ('DELIVERED', 'FAILED')",
+                  STORE_ARGS(STORE_TIME(now), STORE_TEXT(tenant), STORE_TEXT(delivery)), &changes, err))
+        return err->code;
+    if (changes != 1)
+        return err_set(err, ERR_CONFLICT, "the delivery is still being attempted: redeliver it once it has finished");
+    /* one job per redelivery: the attempts so far tell this one from the last, which counted one more */
+    snprintf(dedupe, sizeof dedupe, "%s:%s:%lld", ENDPOINT_DELIVERY_JOB, delivery, attempts);
+    payload = json_pack("{s:s,s:b}", "deliveryId", delivery, "redelivery", true);
+    jobs_enqueue_in(
+        c, jobs,
+        &(struct job_new){
+            .kind = ENDPOINT_DELIVERY_JOB, .tenant = tenant, .payload = payload, .dedupe_key = dedupe, .max_attempts = 3},
+        job, err);
+    json_decref(payload);
+    return err->code;
+}
+
 /* ---- delivering ---- */
 
 /* Seconds before attempt 2, 3, ...: about a day in all (Standard Webhooks' own schedule, less its first, immediate retry). */
@@ -113,14 +193,17 @@ struct delivery {
     char id[UUID_SIZE], endpoint[UUID_SIZE], status[16], url[2049];
     int attempts;
     bool enabled, found;
-    char *secret, *body;
+    char *secret, *previous, *body; /* previous: the rotated-out secret during its overlap, else NULL */
 };
 
 static void delivery_free(struct delivery *d)
 {
     if (d->secret)
         hash_cleanse(d->secret, strlen(d->secret));
+    if (d->previous)
+        hash_cleanse(d->previous, strlen(d->previous));
     free(d->secret);
+    free(d->previous);
     free(d->body);
 }
 
@@ -129,19 +212,25 @@ static enum err_code delivery_load(const struct notify_env *env, const char *ten
 {
     struct store_conn *c = NULL;
     struct store_stmt *st;
-    struct plaintext *secret = NULL;
+    struct plaintext *secret = NULL, *previous = NULL;
+    char now[TIMESTAMP_SIZE];
+    struct err perr;
     int rc = -1;
 
     memset(d, 0, sizeof *d);
+    err_clear(&perr);
+    clock_now(now);
     if (store_conn_get(env->store, &c, err) ||
         store_select(c,
-                     "SELECT d.id, d.endpointId, d.status, d.attempts, w.url, w.enabled, w.secret, e.payload "
+                     "SELECT d.id, d.endpointId, d.status, d.attempts, w.url, w.enabled, w.secret, e.payload, "
+                     "CASE WHEN w.previousSecretUntil > ? THEN w.previousSecret END "
                      "FROM endpoint_deliveries d JOIN webhook_endpoints w ON w.id = d.endpointId AND w.tenantId = d.tenantId "
                      "JOIN notification_events e ON e.id = d.eventId WHERE d.tenantId = ? AND d.id = ?",
-                     STORE_ARGS(STORE_TEXT(tenant), STORE_TEXT(id)), &st, err))
+                     STORE_ARGS(STORE_TIME(now), STORE_TEXT(tenant), STORE_TEXT(id)), &st, err))
         goto out;
     if ((rc = store_next(st, err)) == 1) {
-        struct secret_place at = ENDPOINT_SECRET_PLACE(tenant, store_col_text(st, 1));
+        struct secret_place at = ENDPOINT_SECRET_PLACE(tenant, store_col_text(st, 1)),
+                            was = ENDPOINT_PREVIOUS_PLACE(tenant, store_col_text(st, 1));
         d->found = true;
         snprintf(d->id, sizeof d->id, "%s", store_col_text(st, 0));
         snprintf(d->endpoint, sizeof d->endpoint, "%s", store_col_text(st, 1));
@@ -154,7 +243,12 @@ static enum err_code delivery_load(const struct notify_env *env, const char *ten
             d->secret = xstrdup(secret->data);
         else
             log_error("webhook endpoint %s: its secret cannot be read: %s", d->endpoint, err->message);
+        if (store_col_text(st, 8) && secret_decrypt(env->keys, &was, store_col_text(st, 8), &previous, &perr) == ERR_OK)
+            d->previous = xstrdup(previous->data);
+        else if (store_col_text(st, 8)) /* the new secret alone still signs */
+            log_error("webhook endpoint %s: its rotated-out secret cannot be read: %s", d->endpoint, perr.message);
         plaintext_free(secret);
+        plaintext_free(previous);
     }
     store_finish(st);
 out:
@@ -203,21 +297,23 @@ static void on_answer(const struct outbound_response *res, void *ctx)
 static void post(const struct notify_env *env, struct job *j, const struct delivery *d)
 {
     long long ts = clock_now_ms() / 1000;
-    char sig[ENDPOINT_SIGNATURE_SIZE], h_id[64], h_ts[64], h_sig[32 + ENDPOINT_SIGNATURE_SIZE];
+    char sig[ENDPOINT_SIGNATURE_SIZE], old[ENDPOINT_SIGNATURE_SIZE] = "", h_id[64], h_ts[64],
+                                       h_sig[32 + 2 * ENDPOINT_SIGNATURE_SIZE];
     const char *headers[] = {"Content-Type: application/json", "User-Agent: slipway-webhooks", h_id, h_ts, h_sig, NULL};
     struct answer *a = xcalloc(1, sizeof *a);
     struct err err;
 
     err_clear(&err);
     a->job = j;
-    if (endpoints_sign(d->secret, d->id, ts, d->body, strlen(d->body), sig, &err)) {
+    if (endpoints_sign(d->secret, d->id, ts, d->body, strlen(d->body), sig, &err) ||
+        (d->previous && endpoints_sign(d->previous, d->id, ts, d->body, strlen(d->body), old, &err))) {
         free(a);
         job_fail(j, &err);
         return;
     }
     snprintf(h_id, sizeof h_id, "webhook-id: %s", d->id);
     snprintf(h_ts, sizeof h_ts, "webhook-timestamp: %lld", ts);
-    snprintf(h_sig, sizeof h_sig, "webhook-signature: %s", sig);
+    snprintf(h_sig, sizeof h_sig, "webhook-signature: %s%s%s", sig, old[0] ? " " : "", old); /* overlap: both */
     job_park(j);
     if (env->loop->submit(env->loop->out,
                           &(struct outbound_call){.method = "POST",
@@ -240,7 +336,8 @@ static void post(const struct notify_env *env, struct job *j, const struct deliv
 static void finish(const struct notify_env *env, struct job *j, const struct delivery *d, const struct answer *a)
 {
     bool ok = a->failure == OUTBOUND_OK && a->status >= 200 && a->status < 300;
-    bool last = a->failure == OUTBOUND_BLOCKED || d->attempts + 1 >= ENDPOINT_MAX_ATTEMPTS;
+    bool once = json_is_true(json_object_get(j->payload, "redelivery")); /* a redelivery is one attempt */
+    bool last = once || a->failure == OUTBOUND_BLOCKED || d->attempts + 1 >= ENDPOINT_MAX_ATTEMPTS;
     char why[256], key[JOB_EVENT_KEY_SIZE];
     struct err err;
 

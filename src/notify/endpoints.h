@@ -9,7 +9,8 @@
  * id, the same on every attempt, so a receiver can drop a repeat),
  * webhook-timestamp (seconds, of the attempt) and webhook-signature
  * ("v1," and the base64 HMAC-SHA256 of "<id>.<timestamp>.<body>" under the
- * secret's bytes: the secret is "whsec_" and their base64). The body is the
+ * secret's bytes: the secret is "whsec_" and their base64; during a
+ * rotation's overlap a second one under the old secret, space-separated). The body is the
  * event's payload (docs/events.md).
  *
  * Deliveries are created by notify_emit in the transaction of the change,
@@ -39,8 +40,15 @@
 struct jobs;
 struct job;
 
+/* The longest a rotated secret keeps signing beside its successor: a week. */
+#define ENDPOINT_MAX_OVERLAP 604800
+
+struct keyring;
+
 /* Where a secret is stored: bound to its tenant, table, column and endpoint. */
 #define ENDPOINT_SECRET_PLACE(tenant, id) ((struct secret_place){tenant, "webhook_endpoints", "secret", id})
+/* Where the rotated-out secret is kept during its overlap. */
+#define ENDPOINT_PREVIOUS_PLACE(tenant, id) ((struct secret_place){tenant, "webhook_endpoints", "previousSecret", id})
 
 /* A fresh secret, "whsec_<base64 of 24 random bytes>", into out. */
 void endpoints_secret_new(char out[ENDPOINT_SECRET_SIZE]);
@@ -52,6 +60,16 @@ void endpoints_secret_new(char out[ENDPOINT_SECRET_SIZE]);
 enum err_code endpoints_sign(const char *secret, const char *id, long long timestamp, const char *body, size_t len,
                              char out[ENDPOINT_SIGNATURE_SIZE], struct err *err);
 
+/*
+ * Rotation, in c's transaction: stored (the new secret, encrypted at
+ * ENDPOINT_SECRET_PLACE) replaces the endpoint's; with overlap seconds > 0
+ * the old one is kept (at ENDPOINT_PREVIOUS_PLACE) and signs beside it until
+ * now + overlap, else it stops at once. *changes: the rows changed (0: no
+ * such endpoint).
+ */
+enum err_code endpoints_secret_rotate(struct store_conn *c, const struct keyring *keys, const char *tenant, const char *id,
+                                      const char *stored, long long overlap, const char *now, int64_t *changes, struct err *err);
+
 /* The ids of tenant's enabled endpoints whose patterns match event. *ids is malloc'ed (caller frees). */
 enum err_code endpoints_matching(struct store_conn *c, const char *tenant, const char *event, char (**ids)[UUID_SIZE], size_t *n,
                                  struct err *err);
@@ -59,6 +77,16 @@ enum err_code endpoints_matching(struct store_conn *c, const char *tenant, const
 enum err_code endpoints_delivery_add(struct store_conn *c, struct jobs *jobs, const char *tenant, const char *endpoint,
                                      const char *event_id, const char *event, const char *now, char delivery[UUID_SIZE],
                                      struct err *err);
+
+/*
+ * Redelivery of a finished (DELIVERED or FAILED) delivery of endpoint, in
+ * c's transaction: PENDING again, and a job that makes one more attempt,
+ * with the same webhook-id (so a receiver that has it drops it).
+ * ERR_NOT_FOUND when tenant's endpoint has no such delivery, ERR_CONFLICT
+ * while it is still being attempted.
+ */
+enum err_code endpoints_redeliver(struct store_conn *c, struct jobs *jobs, const char *tenant, const char *endpoint,
+                                  const char *delivery, struct err *err);
 
 /* The job kind's step; ctx is a struct notify_env (notify.h). */
 void endpoints_delivery_step(void *ctx, struct job *j);

@@ -20,8 +20,14 @@ SCHEMA(webhook_endpoint_schema, {.name = "url", .kind = FIELD_STRING, .required 
        {.name = "description", .kind = FIELD_STRING, .max = 500, .check = check_printable},
        {.name = "enabled", .kind = FIELD_BOOL, .def = "true"});
 
-/* rotate-secret and ping: no fields, and the body may be absent. */
+/* ping and redeliver: no fields, and the body may be absent. */
 const struct schema webhook_endpoint_action_schema = {.name = "webhook_endpoint_action_schema", .optional = true};
+
+/* rotate-secret: how long the old secret keeps signing beside the new one (0, the default: it stops at once). */
+static const struct field rotate_fields[] = {
+    {.name = "overlapSeconds", .kind = FIELD_INT, .min = 0, .max = ENDPOINT_MAX_OVERLAP, .def = "0"}};
+const struct schema webhook_endpoint_rotate_schema = {
+    .name = "webhook_endpoint_rotate_schema", .fields = rotate_fields, .count = ARRAY_LEN(rotate_fields), .optional = true};
 
 #define ENDPOINT_COLUMNS "id, url, events, description, enabled, createdByAccountId, createdAt, updatedAt, secretRotatedAt"
 
@@ -89,20 +95,20 @@ static enum err_code endpoint_check(const json_t *body, struct err *err)
     return ERR_OK;
 }
 
-enum endpoint_op { OP_CREATE, OP_UPDATE, OP_DELETE, OP_ROTATE, OP_PING };
+enum endpoint_op { OP_CREATE, OP_UPDATE, OP_DELETE, OP_ROTATE, OP_PING, OP_REDELIVER };
 
 struct endpoint_tx {
     const struct request *req;
     enum endpoint_op op;
     const char *id;
     char secret[ENDPOINT_SECRET_SIZE]; /* OP_CREATE, OP_ROTATE: the new secret, shown once */
-    char delivery[UUID_SIZE];          /* OP_PING */
+    char delivery[UUID_SIZE];          /* OP_PING: the new delivery; OP_REDELIVER: the one of the path */
 };
 
 static enum err_code endpoint_body(struct store_conn *c, void *ctx, struct err *err)
 {
     static const char *const actions[] = {"webhook.endpoint.create", "webhook.endpoint.update", "webhook.endpoint.delete",
-                                          "webhook.endpoint.rotate", "webhook.endpoint.ping"};
+                                          "webhook.endpoint.rotate", "webhook.endpoint.ping",   "webhook.delivery.redeliver"};
     struct endpoint_tx *t = ctx;
     const char *tenant = principal_of(t->req)->tenant_id;
     const json_t *body = t->req->body;
@@ -141,10 +147,11 @@ static enum err_code endpoint_body(struct store_conn *c, void *ctx, struct err *
         store_run(c, "DELETE FROM webhook_endpoints WHERE tenantId = ? AND id = ?",
                   STORE_ARGS(STORE_TEXT(tenant), STORE_TEXT(t->id)), &changes, err);
     else if (t->op == OP_ROTATE)
-        store_run(c, "UPDATE webhook_endpoints SET secret = ?, secretRotatedAt = ?, updatedAt = ? WHERE tenantId = ? AND id = ?",
-                  STORE_ARGS(STORE_TEXT(stored), STORE_TIME(now), STORE_TIME(now), STORE_TEXT(tenant), STORE_TEXT(t->id)), &changes,
-                  err);
-    else if (notify_ping(c, tenant, t->id, t->delivery, err) == ERR_OK)
+        endpoints_secret_rotate(c, notify_keys(), tenant, t->id, stored,
+                                json_integer_value(json_object_get(body, "overlapSeconds")), now, &changes, err);
+    else if (t->op == OP_PING && notify_ping(c, tenant, t->id, t->delivery, err) == ERR_OK)
+        changes = 1;
+    else if (t->op == OP_REDELIVER && notify_redeliver(c, tenant, t->id, t->delivery, err) == ERR_OK)
         changes = 1;
     free(events);
     free(stored);
@@ -152,10 +159,12 @@ static enum err_code endpoint_body(struct store_conn *c, void *ctx, struct err *
         return err->code;
     if (changes != 1)
         return err_set(err, ERR_NOT_FOUND, "not found");
-    audit_write(
-        c, t->req,
-        &(struct audit_event){.tenant_id = tenant, .action = actions[t->op], .target_type = "webhook_endpoint", .target_id = t->id},
-        err);
+    audit_write(c, t->req,
+                &(struct audit_event){.tenant_id = tenant,
+                                      .action = actions[t->op],
+                                      .target_type = t->op == OP_REDELIVER ? "webhook_delivery" : "webhook_endpoint",
+                                      .target_id = t->op == OP_REDELIVER ? t->delivery : t->id},
+                err);
     return err->code;
 }
 
@@ -178,13 +187,15 @@ static enum err_code endpoint_write(struct request *req, enum endpoint_op op, st
         rand_uuid(fresh);
         t.id = fresh;
     }
+    if (op == OP_REDELIVER) /* a UUID: the router checks it */
+        snprintf(t.delivery, sizeof t.delivery, "%s", request_param(req, "deliveryId"));
     if ((op == OP_CREATE || op == OP_UPDATE) && endpoint_check(req->body, err))
         return err->code;
     if (tenant_tx(db, tenant, endpoint_body, &t, err))
         goto out;
     if (op == OP_DELETE) {
         response_empty(req, 204);
-    } else if (op == OP_PING) {
+    } else if (op == OP_PING || op == OP_REDELIVER) {
         response_json(req, 202, json_pack("{s:s}", "deliveryId", t.delivery));
     } else if ((row = endpoint_load(db, tenant, t.id, err))) {
         if (t.secret[0])
@@ -219,6 +230,11 @@ enum err_code webhook_endpoint_rotate(struct request *req, struct err *err)
 enum err_code webhook_endpoint_ping(struct request *req, struct err *err)
 {
     return endpoint_write(req, OP_PING, err);
+}
+
+enum err_code webhook_delivery_redeliver(struct request *req, struct err *err)
+{
+    return endpoint_write(req, OP_REDELIVER, err);
 }
 
 /* ---- the delivery log ---- */

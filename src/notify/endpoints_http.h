@@ -4,7 +4,7 @@
 
 #include "http/router.h"
 
-extern const struct schema webhook_endpoint_schema, webhook_endpoint_action_schema;
+extern const struct schema webhook_endpoint_schema, webhook_endpoint_action_schema, webhook_endpoint_rotate_schema;
 
 enum err_code webhook_endpoints_list(struct request *req, struct err *err);
 /* 201 the endpoint with its "secret", shown in this answer only. */
@@ -12,10 +12,12 @@ enum err_code webhook_endpoint_create(struct request *req, struct err *err);
 enum err_code webhook_endpoint_get(struct request *req, struct err *err);
 enum err_code webhook_endpoint_put(struct request *req, struct err *err);
 enum err_code webhook_endpoint_delete(struct request *req, struct err *err);
-/* A new secret (the old one stops signing at once), shown in this answer only. */
+/* A new secret, shown in this answer only; the old one signs beside it for overlapSeconds (default 0: stops at once). */
 enum err_code webhook_endpoint_rotate(struct request *req, struct err *err);
 /* 202 {deliveryId}: a "webhook.ping" event delivered to this endpoint alone. */
 enum err_code webhook_endpoint_ping(struct request *req, struct err *err);
+/* 202 {deliveryId}: one more attempt of a finished delivery of this endpoint, with the same webhook-id; 409 while attempted. */
+enum err_code webhook_delivery_redeliver(struct request *req, struct err *err);
 enum err_code webhook_deliveries_list(struct request *req, struct err *err);
 
 #endif

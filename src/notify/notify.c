@@ -215,6 +215,14 @@ enum err_code notify_ping(struct store_conn *c, const char *tenant, const char *
     return err->code;
 }
 
+enum err_code notify_redeliver(struct store_conn *c, const char *tenant, const char *endpoint, const char *delivery,
+                               struct err *err)
+{
+    if (!jobs)
+        return err_set(err, ERR_UNAVAILABLE, "notifications are not started yet");
+    return endpoints_redeliver(c, jobs, tenant, endpoint, delivery, err);
+}
+
 enum err_code notify_release_change(struct store_conn *c, const char *tenant, const char *release, const char *kind,
                                     const char *name, const char *message, struct err *err)
 {

@@ -74,6 +74,9 @@ enum err_code notify_emit(struct store_conn *c, const char *tenant, const char *
  * transaction. */
 enum err_code notify_ping(struct store_conn *c, const char *tenant, const char *endpoint, char delivery[UUID_SIZE],
                           struct err *err);
+/* endpoints_redeliver (endpoints.h) with the started job queue; ERR_UNAVAILABLE before start-up. */
+enum err_code notify_redeliver(struct store_conn *c, const char *tenant, const char *endpoint, const char *delivery,
+                               struct err *err);
 
 /*
  * Emits the catalogue event that a release timeline entry (kind, name: see

@@ -187,6 +187,17 @@ def endpoint(server, token, tenant_id):
     return resp.json["id"]
 
 
+def plant_delivery(server, tenant_id, endpoint_id):
+    """A FAILED delivery of the endpoint (a ping), written to the database so no job changes it: its id."""
+    event_id, delivery_id, now = str(uuid.uuid4()), str(uuid.uuid4()), harness.format_time(harness.now())
+    fx.db_execute(server, "INSERT INTO notification_events (id, tenantId, name, subjectType, subjectId, payload, createdAt) "
+                          "VALUES (?, ?, 'webhook.ping', 'endpoint', ?, '{}', ?)", (event_id, tenant_id, endpoint_id, now))
+    fx.db_execute(server, "INSERT INTO endpoint_deliveries (id, tenantId, endpointId, eventId, eventName, status, attempts, "
+                          "createdAt, updatedAt) VALUES (?, ?, ?, ?, 'webhook.ping', 'FAILED', 1, ?, ?)",
+                  (delivery_id, tenant_id, endpoint_id, event_id, now, now))
+    return delivery_id
+
+
 def plant_deploy(server, tenant_id, deployment=True):
     """A host (on a documentation address, never reached) and a script of the tenant, written to the database, and
     with deployment a SUCCEEDED deployment of the one on the other (which keeps both from being deleted): their ids."""
@@ -227,7 +238,8 @@ def planted_ids(org):
     """The path values of what plant_all planted in org, by parameter name (a case takes those it has)."""
     return {"submissionId": org.submission_id, "endpointId": org.endpoint_id, "hostId": org.host_id,
             "scriptId": org.script_id, "deploymentId": org.deployment_id, "siteId": org.site_id, "postId": org.post_id,
-            "domainId": org.domain_id, "slug": org.site_slug, "postSlug": "hello"}
+            "domainId": org.domain_id, "slug": org.site_slug, "postSlug": "hello",
+            "deliveryId": org.delivery_id}
 
 
 def org_with_integrations(server, types):
@@ -235,7 +247,7 @@ def org_with_integrations(server, types):
     category}, the catalog's order): org.by_type[type], and org.by_category[category] (its first type's),
     a pending invitation: org.invitation, a release (plant_release): org.release_id, its store submission
     (plant_submission): org.submission_id, an identity provider: org.iam_provider_id, a notification rule
-    (plant_rule): org.rule_id, an outbound webhook endpoint: org.endpoint_id, a host, a script and a
+    (plant_rule): org.rule_id, an outbound webhook endpoint: org.endpoint_id and a delivery of it: org.delivery_id, a host, a script and a
     deployment (plant_deploy): org.host_id, org.script_id, org.deployment_id, and a site with a post and a
     domain (plant_site): org.site_id, org.site_slug, org.post_id, org.domain_id."""
     org = harness.new_org(server)
@@ -249,6 +261,7 @@ def org_with_integrations(server, types):
     org.iam_provider_id = iam_provider(server, org.owner.token, org.id)
     org.rule_id = plant_rule(server, org.id, org.by_category["communication"]["id"])
     org.endpoint_id = endpoint(server, org.owner.token, org.id)
+    org.delivery_id = plant_delivery(server, org.id, org.endpoint_id)
     org.host_id, org.script_id, org.deployment_id = plant_deploy(server, org.id)
     org.site_id, org.site_slug, org.post_id, org.domain_id = plant_site(server, org.id)
     return org
@@ -259,7 +272,7 @@ def integration_markers(org):
     webhook endpoint's, its site's domain: none may show in an answer to another tenant (its site and posts are
     public: their pages show them)."""
     out = {org.release_id, org.submission_id, org.iam_provider_id, org.rule_id, org.endpoint_id, org.host_id,
-           org.script_id, org.deployment_id, org.domain_id}
+           org.script_id, org.deployment_id, org.domain_id, org.delivery_id}
     for integ in org.by_type.values():
         out |= {integ["id"], integ["displayName"]}
     return out

@@ -175,6 +175,46 @@ class EndpointsTest(VerifyTest):
         self.assertEqual([r["id"] for r in got], [d["id"]])
         self.assertEqual(json.loads(got[0]["body"])["endpointId"], made["id"])
 
+    def test_redeliver_keeps_webhook_id(self):
+        made = self.expect(self.request("POST", self.base + "/webhook-endpoints",
+                                        endpoint_body("https://169.254.169.254/hook")), 201)
+        self.server.remember_secret(made["secret"])
+        ping = self.expect(self.request("POST", self.base + "/webhook-endpoints/%s/ping" % made["id"]), 202)
+        failed = self.settle(1)[0]  # the guard refuses the address: FAILED at once
+        self.assertEqual((failed["id"], failed["status"], failed["attempts"]), (ping["deliveryId"], "FAILED", 1), failed)
+        name, url = self.receiver()
+        self.expect(self.request("PUT", self.base + "/webhook-endpoints/" + made["id"], endpoint_body(url)), 200)
+        self.fakes.register("webhooks", {"endpoints": {name: made["secret"]}})
+        path = self.base + "/webhook-endpoints/%s/deliveries/%s/redeliver" % (made["id"], failed["id"])
+
+        def attempted(n):
+            items = self.deliveries()
+            return items if items[0]["status"] == "DELIVERED" and items[0]["attempts"] == n else None
+        for n in (2, 3):  # the failed one, then a delivered one again
+            self.assertEqual(self.expect(self.request("POST", path), 202), {"deliveryId": failed["id"]})
+            self.assertTrue(vf.wait_for(lambda: attempted(n), 20), "redelivered: %s" % self.deliveries())
+        got = self.received(name)
+        self.assertEqual([r["id"] for r in got], [failed["id"]] * 2, "the same webhook-id, so the receiver can drop it")
+        self.assertEqual(got[0]["body"], got[1]["body"])
+        self.assertEqual(len(self.deliveries()), 1, "a redelivery is no new delivery")
+
+        stuck, stuck_name = self.add()  # answers 500 throughout: RETRYING, its third attempt minutes away
+        self.rule("webhooks", "500", path="/outbound/" + stuck_name)
+        busy = self.expect(self.request("POST", self.base + "/webhook-endpoints/%s/ping" % stuck["id"]), 202)
+        self.assertEqual(self.settle(1, endpointId=stuck["id"])[0]["status"], "RETRYING")
+        self.expect(self.request("POST", self.base + "/webhook-endpoints/%s/deliveries/%s/redeliver" %
+                                 (stuck["id"], busy["deliveryId"])), 409)
+        # another endpoint's, an unknown, another tenant's delivery: 404; editors and viewers: 404 as for a stranger
+        for endpoint, delivery in ((stuck["id"], failed["id"]), (made["id"], uuid.uuid4()), (made["id"], "nope")):
+            self.expect(self.request("POST", self.base + "/webhook-endpoints/%s/deliveries/%s/redeliver" %
+                                     (endpoint, delivery)), 404)
+        stranger = harness.new_org(self.server)
+        self.expect(self.request("POST", path.replace(self.tenant, stranger.id), token=stranger.owner.token), 404)
+        for who in (self.ctx.org.editor, self.ctx.org.viewer):
+            harness.assert_same_not_found(self, self.request("POST", path, token=who.token),
+                                          self.request("POST", path.replace(self.tenant, str(uuid.uuid4())),
+                                                       token=who.token))
+
     def test_rotated_secret_signs(self):
         made, name = self.add()
         rotated = self.expect(self.request("POST", self.base + "/webhook-endpoints/%s/rotate-secret" % made["id"]), 200)
@@ -186,6 +226,28 @@ class EndpointsTest(VerifyTest):
         self.fakes.register("webhooks", {"endpoints": {name: rotated["secret"]}})
         self.expect(self.request("POST", self.base + "/webhook-endpoints/%s/ping" % made["id"]), 202)
         self.assertTrue(vf.wait_for(lambda: self.received(name), 20), "signed with the new secret")
+
+    def test_rotation_overlap_signs_with_both(self):
+        made, name = self.add()
+        path = self.base + "/webhook-endpoints/%s/rotate-secret" % made["id"]
+        for bad in ({"overlapSeconds": -1}, {"overlapSeconds": 604801}, {"overlapSeconds": "60"}, {"overlap": 60}):
+            self.expect(self.request("POST", path, bad), 400)
+        rotated = self.expect(self.request("POST", path, {"overlapSeconds": 3600}), 200)
+        self.server.remember_secret(rotated["secret"])
+        self.assertNotEqual(rotated["secret"], made["secret"])
+        # the receiver holds the old secret, then the new one: during the overlap each finds its signature
+        for secret in (made["secret"], rotated["secret"]):
+            self.fakes.register("webhooks", {"endpoints": {name: secret}})
+            ping = self.expect(self.request("POST", self.base + "/webhook-endpoints/%s/ping" % made["id"]), 202)
+            self.assertTrue(vf.wait_for(lambda: ping["deliveryId"] in [r["id"] for r in self.received(name)], 20),
+                            "verified with %s secret: %s" % ("the old" if secret == made["secret"] else "the new",
+                                                             self.deliveries()))
+        # a rotation without an overlap ends the old one at once, and the overlap's too
+        again = self.expect(self.request("POST", path), 200)
+        self.server.remember_secret(again["secret"])
+        ping = self.expect(self.request("POST", self.base + "/webhook-endpoints/%s/ping" % made["id"]), 202)
+        d = self.settle(3)[0]
+        self.assertEqual((d["id"], d["status"], d["responseCode"]), (ping["deliveryId"], "RETRYING", 401), d)
 
     def test_ssrf_guard(self):
         made = self.expect(self.request("POST", self.base + "/webhook-endpoints",
