@@ -271,6 +271,7 @@ static int serve(struct app *app)
                                         .usage = app->usage,
                                         .session_ttl = app->cfg.session_ttl,
                                         .login_rate = app->cfg.login_rate,
+                                        .invite_rate = app->cfg.invite_rate,
                                         .cookie_secure = app->cfg.cookie_secure});
     integrations_http_start(app->keys);
     webhooks_start(app->keys);

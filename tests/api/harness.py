@@ -62,7 +62,7 @@ STOP_TIMEOUT = 20.0
 # limit (10 a minute per e-mail, 100 per address) would throttle the suite,
 # and one hashing thread would queue every file's logins behind each other.
 # lastUsedAt is written in batches every SLIPWAY_TOKEN_FLUSH seconds (30).
-SHARED_ENV = {"SLIPWAY_LOGIN_RATE": "1000", "SLIPWAY_HASH_THREADS": "4", "SLIPWAY_TOKEN_FLUSH": "1"}
+SHARED_ENV = {"SLIPWAY_LOGIN_RATE": "1000", "SLIPWAY_INVITE_RATE": "100000", "SLIPWAY_HASH_THREADS": "4", "SLIPWAY_TOKEN_FLUSH": "1"}
 # Every server the tests start runs with the tenant guard (docs/internals/store.md): a request that reads a
 # row of a tenant other than its own fails with 500 and logs GUARD_MARK, and a test that sees that line fails.
 # So every API test is also an isolation test.
