@@ -443,8 +443,16 @@ class InvitationRateTest(ApiTest):
         self.assertTrue(1 <= int(refused.headers["retry-after"]) <= 3601, refused.headers["retry-after"])
         pending = harness.page(self, self.server, invitations_path(org.id), org.owner.token, limit=200)["items"]
         self.assertEqual(2, len(pending), "the refused one was not made")
-        # Another tenant has its own count.
+        # Another tenant has its own count; POST .../invitations is the same as POST .../members, and counts alike.
+        resp = self.request("POST", invitations_path(other.id), body={"email": harness.unique_email("alias"), "role": "editor"},
+                            token=other.owner.token)
+        invitation = self.expect(resp, 201)
+        self.server.remember_secret(invitation["inviteToken"])
+        self.assertEqual("editor", invitation["role"])
+        self.assertRegex(invitation["inviteToken"], INVITE_RE)
         self.server.remember_secret(self.expect(self.invite(other, harness.unique_email("elsewhere")), 201)["inviteToken"])
+        self.assert_error(self.request("POST", invitations_path(other.id), body={"email": harness.unique_email("x"), "role": "viewer"},
+                                       token=other.owner.token), 429, "rate_limited")
 
 
 if __name__ == "__main__":
