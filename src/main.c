@@ -272,6 +272,7 @@ static int serve(struct app *app)
                                         .session_ttl = app->cfg.session_ttl,
                                         .login_rate = app->cfg.login_rate,
                                         .open_signup = app->cfg.open_signup,
+                                        .invite_rate = app->cfg.invite_rate,
                                         .cookie_secure = app->cfg.cookie_secure});
     integrations_http_start(app->keys);
     webhooks_start(app->keys);

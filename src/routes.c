@@ -72,6 +72,7 @@ const struct route routes[] = {
     {"PATCH", "/api/v1/{tenantId}/members/{accountId}", ACCESS_OWNER, &member_update_schema, member_patch},
     {"DELETE", "/api/v1/{tenantId}/members/{accountId}", ACCESS_OWNER, NULL, member_delete},
     {"GET", "/api/v1/{tenantId}/invitations", ACCESS_OWNER, NULL, invitations_list},
+    {"POST", "/api/v1/{tenantId}/invitations", ACCESS_OWNER, &invitation_create_schema, members_invite}, /* = POST .../members */
     {"DELETE", "/api/v1/{tenantId}/invitations/{id}", ACCESS_OWNER, NULL, invitation_revoke},
     /* Public: the invitee may have no account yet. Logged in (bearer or session), the caller is authenticated and accepts as
        itself. */

@@ -37,6 +37,8 @@ const struct config_option config_options[] = {
     {"SLIPWAY_LOGIN_RATE", NULL, INT(login_rate, 1, 100000), "10",
      "login attempts per e-mail address from one client address that pass at once (then 1, 2, 4, 8, 16 minutes "
      "between them until one succeeds); ten times that a minute per client address"},
+    {"SLIPWAY_INVITE_RATE", NULL, INT(invite_rate, 1, 100000), "50",
+     "invitations one tenant may make in any hour (replaced and revoked ones count); then 429"},
     {"SLIPWAY_ARGON2_MEMORY", NULL, INT(argon2_memory, 8, 4 * 1024 * 1024), "65536", "argon2id memory cost in KiB"},
     {"SLIPWAY_ARGON2_ITERATIONS", NULL, INT(argon2_iterations, 1, 100), "1", "argon2id time cost (passes)"},
     {"SLIPWAY_TOKEN_FLUSH", NULL, INT(token_flush, 1, 3600), "30", "seconds between writes of tokens' lastUsedAt"},

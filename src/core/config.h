@@ -28,6 +28,7 @@ struct config {
     int stream_heartbeat;       /* seconds */
     int session_ttl;            /* seconds a login token lives */
     int hash_threads;           /* password hashing pool */
+    int invite_rate;            /* invitations a tenant may make in any hour */
     int login_rate;             /* login attempts per (e-mail, client address) before backoff; x10 a minute per client address */
     int argon2_memory;          /* KiB */
     int argon2_iterations;      /* passes */

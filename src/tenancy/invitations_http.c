@@ -17,6 +17,11 @@
  * audit row are one transaction: a failed accept changes nothing. An
  * unknown, used, revoked or expired token, or one of a deleted tenant, all
  * get the same 404.
+ *
+ * A tenant makes at most SLIPWAY_INVITE_RATE invitations in any hour
+ * (replaced and revoked ones count): more is 429 with Retry-After, counted
+ * in the tenant's transaction so that concurrent invites and several
+ * processes share one limit.
  */
 #include "core/clock.h"
 #include "core/rand.h"
@@ -29,6 +34,7 @@
 #include "tenancy/tenants.h"
 
 #define INVITATION_TTL_MS (7LL * 86400 * 1000)
+#define INVITATION_WINDOW_MS (3600LL * 1000)
 #define INVITATION_INVALID "this invitation is not valid: it may have been used or revoked, or have expired; ask for a new one"
 
 SCHEMA(
@@ -40,6 +46,32 @@ SCHEMA(invitation_accept_schema, {.name = "token", .kind = FIELD_STRING, .requir
        {.name = "name", .kind = FIELD_STRING, .min = 1, .max = ACCOUNT_NAME_MAX, .check = check_printable});
 
 /* ---- inviting ---- */
+
+/* ERR_RATE_LIMITED (with retry_after) when the tenant made SLIPWAY_INVITE_RATE invitations in the hour before now. */
+static enum err_code refuse_too_many(struct store_conn *c, const char *tenant, int64_t now, struct err *err)
+{
+    char since[TIMESTAMP_SIZE];
+    struct store_stmt *st;
+    int64_t count = 0, oldest = now, limit = tenancy()->invite_rate;
+
+    clock_format(now - INVITATION_WINDOW_MS, since);
+    if (store_int(c, "SELECT COUNT(*) FROM tenant_invitations WHERE tenantId = ? AND createdAt > ?",
+                  STORE_ARGS(STORE_TEXT(tenant), STORE_TIME(since)), &count, err))
+        return err->code;
+    if (count < limit)
+        return ERR_OK;
+    if (store_select(c, "SELECT MIN(createdAt) FROM tenant_invitations WHERE tenantId = ? AND createdAt > ?",
+                     STORE_ARGS(STORE_TEXT(tenant), STORE_TIME(since)), &st, err))
+        return err->code;
+    if (store_next(st, err) == 1 && !store_col_null(st, 0))
+        clock_parse(store_col_text(st, 0), &oldest);
+    store_finish(st);
+    if (err->code)
+        return err->code;
+    err->retry_after = (int)((oldest + INVITATION_WINDOW_MS - now) / 1000) + 1;
+    return err_set(err, ERR_RATE_LIMITED, "this tenant made %d invitations in the last hour; try again in %d seconds", (int)limit,
+                   err->retry_after);
+}
 
 static enum err_code refuse_a_member(struct store_conn *c, const char *tenant, const char *email, struct err *err)
 {
@@ -67,7 +99,7 @@ enum err_code invitation_issue(struct store_conn *c, struct invite_tx *t, struct
     json_t *details;
     enum err_code rc;
 
-    if (refuse_a_member(c, tenant, t->email, err))
+    if (refuse_a_member(c, tenant, t->email, err) || refuse_too_many(c, tenant, now, err))
         return err->code;
     clock_format(now, t->created_at);
     clock_format(now + INVITATION_TTL_MS, t->expires_at);

@@ -22,6 +22,7 @@ struct tenancy_env {
     struct token_usage *usage;       /* lastUsedAt, written in batches (auth.h) */
     int session_ttl;                 /* seconds a login token lives */
     int login_rate;                  /* SLIPWAY_LOGIN_RATE */
+    int invite_rate;                 /* SLIPWAY_INVITE_RATE: invitations a tenant may make in any hour */
     bool cookie_secure;              /* session cookies always Secure */
     bool open_signup;                /* SLIPWAY_OPEN_SIGNUP: anyone may make an account and a tenant (signup_http.c) */
 };

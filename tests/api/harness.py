@@ -64,7 +64,7 @@ STOP_TIMEOUT = 20.0
 # lastUsedAt is written in batches every SLIPWAY_TOKEN_FLUSH seconds (30).
 # Sign-up is open so that the route catalogues reach its handler (off by
 # default: test_admin's SignupTest checks that on a server of its own).
-SHARED_ENV = {"SLIPWAY_LOGIN_RATE": "1000", "SLIPWAY_HASH_THREADS": "4", "SLIPWAY_TOKEN_FLUSH": "1",
+SHARED_ENV = {"SLIPWAY_LOGIN_RATE": "1000", "SLIPWAY_INVITE_RATE": "100000", "SLIPWAY_HASH_THREADS": "4", "SLIPWAY_TOKEN_FLUSH": "1",
               "SLIPWAY_OPEN_SIGNUP": "true"}
 # Every server the tests start runs with the tenant guard (docs/internals/store.md): a request that reads a
 # row of a tenant other than its own fails with 500 and logs GUARD_MARK, and a test that sees that line fails.

@@ -426,5 +426,34 @@ class AcceptIsAllOrNothingTest(ApiTest):
         self.expect(login(self.server, new_email, secret), 200)
 
 
+class InvitationRateTest(ApiTest):
+    server_env = {"SLIPWAY_INVITE_RATE": "4"}
+
+    def invite(self, org, email):
+        return self.request("POST", members_path(org.id), body={"email": email, "role": "viewer"}, token=org.owner.token)
+
+    def test_a_tenant_makes_at_most_SLIPWAY_INVITE_RATE_invitations_an_hour(self):
+        org, other = new_org(self.server), new_org(self.server)  # each: its editor's and viewer's invitations
+        for _ in range(2):
+            invitation = self.expect(self.invite(org, harness.unique_email("burst")), 201)
+            self.server.remember_secret(invitation["inviteToken"])
+        refused = self.invite(org, harness.unique_email("burst"))
+        self.assert_error(refused, 429, "rate_limited")
+        self.assertRegex(refused.headers.get("retry-after", ""), r"^\d+$")
+        self.assertTrue(1 <= int(refused.headers["retry-after"]) <= 3601, refused.headers["retry-after"])
+        pending = harness.page(self, self.server, invitations_path(org.id), org.owner.token, limit=200)["items"]
+        self.assertEqual(2, len(pending), "the refused one was not made")
+        # Another tenant has its own count; POST .../invitations is the same as POST .../members, and counts alike.
+        resp = self.request("POST", invitations_path(other.id), body={"email": harness.unique_email("alias"), "role": "editor"},
+                            token=other.owner.token)
+        invitation = self.expect(resp, 201)
+        self.server.remember_secret(invitation["inviteToken"])
+        self.assertEqual("editor", invitation["role"])
+        self.assertRegex(invitation["inviteToken"], INVITE_RE)
+        self.server.remember_secret(self.expect(self.invite(other, harness.unique_email("elsewhere")), 201)["inviteToken"])
+        self.assert_error(self.request("POST", invitations_path(other.id), body={"email": harness.unique_email("x"), "role": "viewer"},
+                                       token=other.owner.token), 429, "rate_limited")
+
+
 if __name__ == "__main__":
     unittest.main()

@@ -1,4 +1,4 @@
-/* Unit tests of src/crypto: SHA-256, HMAC-SHA256 signatures, tokens, passwords. */
+/* Unit tests of src/crypto: SHA-256, HMAC-SHA256 signatures, tokens, passwords, TOTP. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -7,6 +7,7 @@
 #include "crypto/hash.h"
 #include "crypto/password.h"
 #include "crypto/token.h"
+#include "crypto/totp.h"
 
 static void test_sha256(void **state)
 {
@@ -106,11 +107,75 @@ static void test_passwords(void **state)
     assert_int_equal(strlen(gen), 24);
 }
 
+/* RFC 6238 appendix B (SHA-1, 8 digits, the 20-byte ASCII key) and RFC 4226 appendix D (HOTP, 6 digits). */
+static void test_totp_vectors(void **state)
+{
+    static const struct {
+        int64_t t;
+        uint32_t code;
+    } rfc6238[] = {{59, 94287082},         {1111111109, 7081804},  {1111111111, 14050471},
+                   {1234567890, 89005924}, {2000000000, 69279037}, {20000000000, 65353130}};
+    static const uint32_t rfc4226[] = {755224, 287082, 359152, 969429, 338314, 254676, 287922, 162583, 399871, 520489};
+    const char *key = "12345678901234567890";
+    (void)state;
+
+    for (size_t i = 0; i < sizeof rfc6238 / sizeof rfc6238[0]; i++)
+        assert_int_equal(totp_hotp(key, 20, (uint64_t)(rfc6238[i].t / TOTP_STEP_SECONDS), 8), rfc6238[i].code);
+    for (uint64_t c = 0; c < 10; c++)
+        assert_int_equal(totp_hotp(key, 20, c, 6), rfc4226[c]);
+}
+
+/* One step of skew either side, not two; a code once accepted, or an older one, is refused; malformed codes. */
+static void test_totp_check(void **state)
+{
+    const char *key = "12345678901234567890";
+    const int64_t now = 1111111111, step = now / TOTP_STEP_SECONDS;
+    char code[16];
+    (void)state;
+
+    for (int64_t d = -2; d <= 2; d++) {
+        snprintf(code, sizeof code, "%06u", (unsigned)totp_hotp(key, 20, (uint64_t)(step + d), 6));
+        assert_int_equal(totp_check(key, 20, code, now, -1), d >= -1 && d <= 1 ? step + d : -1);
+    }
+    snprintf(code, sizeof code, "%06u", (unsigned)totp_hotp(key, 20, (uint64_t)step, 6));
+    assert_int_equal(totp_check(key, 20, code, now, step), -1);     /* replayed in the same step */
+    assert_int_equal(totp_check(key, 20, code, now, step + 1), -1); /* older than the last accepted */
+    assert_int_equal(totp_check(key, 20, code, now, step - 1), step);
+    assert_int_equal(totp_check("another key.........", 20, code, now, -1), -1);
+    code[5] = '\0';
+    assert_int_equal(totp_check(key, 20, code, now, -1), -1);
+    assert_int_equal(totp_check(key, 20, "12345a", now, -1), -1);
+    assert_int_equal(totp_check(key, 20, "1234567", now, -1), -1);
+    assert_int_equal(totp_check(key, 20, "", now, -1), -1);
+    assert_int_equal(totp_check(key, 20, NULL, now, -1), -1);
+}
+
+/* RFC 4648 section 10, unpadded, and the secret's length. */
+static void test_totp_base32(void **state)
+{
+    char out[TOTP_SECRET_B32_SIZE];
+    unsigned char secret[TOTP_SECRET_BYTES];
+    (void)state;
+
+    totp_base32((const unsigned char *)"foobar", 6, out);
+    assert_string_equal(out, "MZXW6YTBOI");
+    totp_base32((const unsigned char *)"f", 1, out);
+    assert_string_equal(out, "MY");
+    totp_base32((const unsigned char *)"", 0, out);
+    assert_string_equal(out, "");
+    memset(secret, 0xff, sizeof secret);
+    totp_base32(secret, sizeof secret, out);
+    assert_int_equal(strlen(out), TOTP_SECRET_B32_SIZE - 1);
+    totp_base32((const unsigned char *)"12345678901234567890", 20, out);
+    assert_string_equal(out, "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_sha256),        cmocka_unit_test(test_hmac_sha256), cmocka_unit_test(test_tokens),
-        cmocka_unit_test(test_invite_tokens), cmocka_unit_test(test_passwords),
+        cmocka_unit_test(test_invite_tokens), cmocka_unit_test(test_passwords),   cmocka_unit_test(test_totp_vectors),
+        cmocka_unit_test(test_totp_check),    cmocka_unit_test(test_totp_base32),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
