@@ -54,7 +54,7 @@ export function rowForm(o) {
       const body = set.collect(!!o.row);
       if (o.row) await patch(`${o.listPath}/${o.row.id}`, body);
       else await post(o.listPath, body);
-      announce(o.row ? 'Saved' : `${o.submit}: done`);
+      announce(o.row ? 'Saved' : 'Added');
       set.initial = set.snapshot();
       o.done();
     } catch (e) {

@@ -2,7 +2,7 @@
 // (docs/deployments.md): a name, a body, its shell and whether it is safe
 // to run twice. Editors and owners add and edit; viewers read.
 
-import {h, when, announce, errorBox, confirmDialog} from './dom.js';
+import {h, append, clear, when, announce, errorBox, confirmDialog} from './dom.js';
 import {get, del, tenantPath} from './api.js';
 import {field} from './forms.js';
 import {pageHead, actButton, rowForm} from './deploy-common.js';
@@ -30,7 +30,7 @@ export async function viewDeploymentScripts(ctx) {
   const forms = [];
   const cards = scripts.map((s) => {
     const card = h('section', {class: 'panel script', 'data-script': s.name, 'aria-label': s.name});
-    const show = () => card.replaceChildren(h('div', {class: 'script-head'}, h('h2', null, s.name),
+    const show = () => append(clear(card), [h('div', {class: 'script-head'}, h('h2', null, s.name),
       h('span', {class: 'muted'}, `${s.shell}${s.idempotent ? ' · idempotent' : ''} · changed `, when(s.updatedAt, {relative: true})),
       writer ? h('div', {class: 'row-actions'},
         actButton(box, 'Edit', async () => {
@@ -45,7 +45,7 @@ export async function viewDeploymentScripts(ctx) {
           announce('Script deleted');
           again();
         })) : null),
-    h('pre', {class: 'script-body'}, s.body));
+    h('pre', {class: 'script-body'}, s.body)]);
     show();
     return card;
   });

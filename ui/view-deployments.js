@@ -5,7 +5,7 @@
 // Events; on a reconnect the browser sends Last-Event-ID, so the stream
 // resumes after the last line shown).
 
-import {h, when, announce, errorBox, showError, scrollTable, confirmDialog} from './dom.js';
+import {h, append, clear, when, announce, errorBox, showError, scrollTable, confirmDialog} from './dom.js';
 import {get, post, tenantPath} from './api.js';
 import {field} from './forms.js';
 import {statusBadge, pageHead, actButton, rowForm} from './deploy-common.js';
@@ -69,12 +69,12 @@ export async function viewDeployment(ctx) {
   const summary = h('dl', {class: 'facts', id: 'deployment-summary'});
   const actions = h('div', {class: 'actions'});
   const show = () => {
-    summary.replaceChildren(h('dt', null, 'Status'), h('dd', null, statusBadge(dep.status), dep.statusReason ? ` ${dep.statusReason}` : null),
+    append(clear(summary), [h('dt', null, 'Status'), h('dd', null, statusBadge(dep.status), dep.statusReason ? ` ${dep.statusReason}` : null),
       h('dt', null, 'Exit code'), h('dd', {id: 'exit-code'}, dep.exitCode === null ? '–' : String(dep.exitCode)),
       h('dt', null, 'Host'), h('dd', null, host ? `${host.name} (${host.username}@${host.address})` : 'a deleted host'),
       h('dt', null, 'Started'), h('dd', null, when(dep.startedAt)), h('dt', null, 'Finished'), h('dd', null, when(dep.finishedAt)),
-      dep.droppedLines ? [h('dt', null, 'Lines not kept'), h('dd', null, String(dep.droppedLines))] : null);
-    actions.replaceChildren(writer && !FINAL.includes(dep.status) ? cancelButton(box, path, refresh) : null);
+      dep.droppedLines ? [h('dt', null, 'Lines not kept'), h('dd', null, String(dep.droppedLines))] : null]);
+    append(clear(actions), [writer && !FINAL.includes(dep.status) ? cancelButton(box, path, refresh) : null]);
   };
   let refreshing = null;
   const refresh = () => {

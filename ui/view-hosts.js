@@ -67,7 +67,7 @@ export async function viewHosts(ctx) {
         announce('Host deleted');
         again();
       })) : null;
-    return h('tr', {'data-host': host.name}, h('td', null, host.name, host.isWindows ? h('div', {class: 'muted'}, 'Windows') : null),
+    return h('tr', {'data-host': host.name}, h('td', {class: 'nowrap'}, host.name, host.isWindows ? h('div', {class: 'muted'}, 'Windows') : null),
       h('td', {class: 'mono'}, `${host.username}@${host.address}:${host.port}`),
       h('td', null, host.authMethod === 'key' ? 'Key' : 'Password', h('div', {class: 'muted mono'}, host.secret)),
       h('td', null, statusBadge(host.status), host.lastError ? h('div', {class: 'wrap muted host-error'}, host.lastError) : null,
