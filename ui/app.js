@@ -19,6 +19,9 @@ import {viewReleases} from './view-releases.js';
 import {viewRelease} from './view-release.js';
 import {viewReleaseSettings} from './view-release-settings.js';
 import {viewNotifications} from './view-notifications.js';
+import {viewHosts} from './view-hosts.js';
+import {viewDeploymentScripts} from './view-deployment-scripts.js';
+import {viewDeployments, viewDeployment} from './view-deployments.js';
 
 const UUID = '([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})';
 const ROUTES = [
@@ -36,6 +39,10 @@ const ROUTES = [
   {re: new RegExp(`^#/t/${UUID}/integrations$`), view: viewIntegrations, title: 'Integrations', tenant: true},
   {re: new RegExp(`^#/t/${UUID}/members$`), view: viewMembers, title: 'Members', tenant: true},
   {re: new RegExp(`^#/t/${UUID}/audit$`), view: viewAudit, title: 'Audit log', tenant: true, owner: true},
+  {re: new RegExp(`^#/t/${UUID}/deployments$`), view: viewDeployments, title: 'Deployments', tenant: true},
+  {re: new RegExp(`^#/t/${UUID}/deployments/${UUID}$`), view: viewDeployment, title: 'Deployment', tenant: true},
+  {re: new RegExp(`^#/t/${UUID}/deployment-scripts$`), view: viewDeploymentScripts, title: 'Deployment scripts', tenant: true},
+  {re: new RegExp(`^#/t/${UUID}/hosts$`), view: viewHosts, title: 'Hosts', tenant: true},
 ];
 
 const state = {me: null, tenants: null, renderSeq: 0, leave: [], guard: null};
@@ -85,7 +92,8 @@ function renderNav(tenant, route) {
     const base = `#/t/${tenant.id}`;
     const items = [link(base, 'Overview', true), link(`${base}/releases`, 'Releases'), link(`${base}/setup`, 'Setup'),
       link(`${base}/integrations`, 'Integrations'), link(`${base}/members`, 'Members'), link(`${base}/release-settings`, 'Release settings'),
-      link(`${base}/notifications`, 'Notifications')];
+      link(`${base}/notifications`, 'Notifications'),
+      link(`${base}/deployments`, 'Deployments'), link(`${base}/deployment-scripts`, 'Deployment scripts'), link(`${base}/hosts`, 'Hosts')];
     if (tenant.role === 'owner') items.push(link(`${base}/audit`, 'Audit log'));
     nav.append(group(null, items));
   }

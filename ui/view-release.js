@@ -10,6 +10,7 @@
 
 import {h, append, clear, when, announce, errorBox, showError, confirmDialog} from './dom.js';
 import {get, post, patch, tenantPath} from './api.js';
+import {submissionsPanel} from './release-submissions.js';
 import {releaseBadge, stepper, allowedActions, canDrive, PLATFORM_WORDS, TYPE_WORDS, statusWord, targetDate} from './releases.js';
 
 const ACTIONS = {
@@ -71,6 +72,7 @@ export async function viewRelease(ctx) {
   const list = h('ol', {class: 'timeline', 'aria-live': 'polite', 'aria-relevant': 'additions', id: 'timeline-list'});
   const seen = new Set();
   let rel = first;
+  const submissions = submissionsPanel(ctx, path);
 
   function show() {
     const heading = h('h1', null, `Release ${rel.version}`);
@@ -90,6 +92,7 @@ export async function viewRelease(ctx) {
         rel.kickoffAt ? [h('dt', null, 'Kicked off'), h('dd', null, when(rel.kickoffAt, {relative: true}))] : null)]);
     clear(builds).append(h('h2', {id: 'builds-title'}, 'Builds'), buildList(rel));
     showApprovals();
+    submissions.show(rel);
     if (!editing) showNotes();
   }
 
@@ -270,7 +273,7 @@ export async function viewRelease(ctx) {
   ctx.onLeave(() => source.close());
 
   ctx.main.append(head, box, h('div', {class: 'columns'},
-    h('div', {class: 'stack'}, summary, builds, approvals, notes),
+    h('div', {class: 'stack'}, summary, builds, submissions.section, approvals, notes),
     h('section', {class: 'panel', 'aria-labelledby': 'timeline-title', id: 'timeline'},
       h('h2', {id: 'timeline-title'}, h('span', null, 'Timeline ', live)), empty, list)));
 }

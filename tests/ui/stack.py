@@ -12,6 +12,7 @@ prints one JSON line:
      "playStore": {"validEmail", "invalidEmail", "privateKey", "packageName"},
      "releases": {"tenantId", "owner"|"viewer": {"email", "password"}},
      "sso": {"issuer", "slug", "provider", "user", "email"} (null without node and tests/oidc's packages),
+     "ssh": {"port", "user", "key", "fingerprint"} (a private sshd, tests/api/sshd.py; null without openssh-server),
      "secrets": [strings that must never appear in a page]}
 
 "sso" is the first tenant's single sign-on: the real oidc-provider of
@@ -38,6 +39,7 @@ import harness  # noqa: E402
 import integration_fixtures as fx  # noqa: E402
 import verify_fixtures as vf  # noqa: E402
 import test_sso  # noqa: E402
+import sshd  # noqa: E402
 
 
 def release_ready(server, client):
@@ -82,6 +84,7 @@ def main():
     # The browser reaches slipway at the address it listens on: single sign-on sends it back there.
     server = vf.start_server(client, extra={"SLIPWAY_PUBLIC_URL": "http://127.0.0.1:{port}"})
     idp = None
+    ssh = sshd.Sshd().start() if sshd.available() else None
     try:
         ctx = vf.Ctx(server, client)
         org = ctx.org
@@ -93,7 +96,7 @@ def main():
         client.register("play", {"packages": {package: {"accounts": [valid_email]}}})
         rel_org, rel_secrets = release_ready(server, client)
         idp, sso_entry = sso(server, org)
-        secrets = [token, bad_token, key, test_sso.SECRET] + rel_secrets
+        secrets = [token, bad_token, key, test_sso.SECRET] + rel_secrets + ([ssh.client_key] if ssh else [])
         fx.remember(server, *secrets)
         for user in (org.owner, org.editor, org.viewer, rel_org.owner, rel_org.viewer):
             server.remember_secret(user.password)
@@ -108,12 +111,16 @@ def main():
                               releases={"tenantId": rel_org.id,
                                         "owner": {"email": rel_org.owner.email, "password": rel_org.owner.password},
                                         "viewer": {"email": rel_org.viewer.email, "password": rel_org.viewer.password}},
-                              sso=sso_entry, secrets=secrets + fragments)), flush=True)
+                              sso=sso_entry, secrets=secrets + fragments,
+                              ssh=ssh and {"port": ssh.port, "user": ssh.user, "key": ssh.client_key,
+                                           "fingerprint": ssh.fingerprint()})), flush=True)
         sys.stdin.read()
     finally:
         server.stop()
         if idp:
             idp.stop()
+        if ssh:
+            ssh.stop()
 
 
 if __name__ == "__main__":

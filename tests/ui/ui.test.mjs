@@ -822,6 +822,48 @@ async function main() {
       await logout(page);
     });
 
+    // ---- deployments (issue 17): a host over the private sshd, a script, a deployment whose output streams ----
+    await check('deployments: a host added with a key and tested (its key pinned), a script, a deployment streaming stdout and stderr to SUCCEEDED; a viewer reads', async () => {
+      if (!stack.ssh) throw new Error('no sshd: openssh-server is missing (scripts/install-deps test)');
+      const nav = (name) => page.getByRole('navigation', {name: 'Main'}).getByRole('link', {name, exact: true}).click();
+      await login(page, rel, 'owner');
+      await nav('Hosts');
+      await page.getByRole('heading', {name: 'Hosts', level: 1}).waitFor();
+      const form = page.locator('#host-create');
+      await form.locator('[name="name"]').fill('web-1');
+      await form.locator('[name="address"]').fill('127.0.0.1');
+      await form.locator('[name="port"]').fill(String(stack.ssh.port));
+      await form.locator('[name="username"]').fill(stack.ssh.user);
+      await form.locator('[name="secret"]').fill(stack.ssh.key);
+      await form.getByRole('button', {name: 'Add host'}).click();
+      const row = page.locator('tr[data-host="web-1"]');
+      await row.getByRole('button', {name: 'Test connection'}).click();
+      await row.locator('[data-status="OK"]').waitFor();
+      await row.getByText(stack.ssh.fingerprint).waitFor();
+      await noSecrets(page, rel, 'hosts');
+      await everyLook(page, '42-hosts');
+      await nav('Deployment scripts');
+      await page.locator('#script-create [name="name"]').fill('Say hello');
+      await page.locator('#script-create [name="body"]').fill('echo hello\necho oops >&2');
+      await page.getByRole('button', {name: 'Add script'}).click();
+      await page.locator('[data-script="Say hello"]').waitFor();
+      await everyLook(page, '43-deployment-scripts');
+      await nav('Deployments');
+      await page.getByRole('button', {name: 'Deploy', exact: true}).click();
+      await page.getByRole('region', {name: 'Deployments'}).getByRole('link', {name: 'Say hello'}).click();
+      await page.locator('#deploy-log .line-stdout', {hasText: 'hello'}).waitFor({timeout: TIMEOUT});
+      await page.locator('#deploy-log .line-stderr', {hasText: 'oops'}).waitFor({timeout: TIMEOUT});
+      await page.locator('#deployment-summary [data-status="SUCCEEDED"]').waitFor({timeout: TIMEOUT});
+      assert((await page.locator('#exit-code').textContent()) === '0', 'the exit code is not 0');
+      await everyLook(page, '44-deployment');
+      await logout(page);
+      await login(page, rel, 'viewer');
+      await gotoHash(page, rel, `${relBase}/hosts`);
+      await page.locator('tr[data-host="web-1"]').waitFor();
+      assert(!(await page.locator('main form, main td button').count()), 'a form or an action is shown to a viewer');
+      await logout(page);
+    });
+
     await check('no script error and no CSP violation on any page', async () => {
       assert(!pageProblems.length, pageProblems.slice(0, 5).join('\n'));
     });
