@@ -236,105 +236,223 @@ static bool keep_going(void *ctx)
     return !r->cancelled && !r->err.code && !atomic_load(&r->env->stopping);
 }
 
-struct finish {
+/* A step of the deployment (a deployment_runs row: one script on one host) and its script. */
+struct step {
+    char id[UUID_SIZE], host[UUID_SIZE], script[UUID_SIZE], status[20], shell[16];
+    char *body; /* malloc'd */
+    bool idempotent;
+    int64_t index, dropped_before; /* the run's dropped count when the step began */
+};
+
+struct step_end {
     struct run *run;
-    struct job *job;
+    const struct step *step;
     enum deploy_status from;
     enum deploy_event event;
     int exit_code; /* -1: none */
     const char *reason;
 };
 
-/* The deployment's end (a compare-and-swap from its status: a cancel that came first stays) with the job's. */
-static enum err_code finish_body(struct store_conn *c, void *ctx, struct err *err)
+/* A step's end, a compare-and-swap from its status. */
+static enum err_code step_end_body(struct store_conn *c, void *ctx, struct err *err)
 {
-    struct finish *f = ctx;
-    struct run *r = f->run;
-    enum deploy_status to = deploy_transition(f->from, f->event);
+    struct step_end *f = ctx;
     char now[TIMESTAMP_SIZE];
 
     clock_now(now);
-    if (store_run(c,
-                  "UPDATE deployments SET status = ?, statusReason = ?, exitCode = ?, droppedLines = ?, finishedAt = ?, "
-                  "updatedAt = ? WHERE tenantId = ? AND id = ? AND status = ?",
-                  STORE_ARGS(STORE_TEXT(deploy_status_name(to)), STORE_TEXT(f->reason),
-                             f->exit_code >= 0 ? STORE_INT(f->exit_code) : STORE_NULL, STORE_INT(r->dropped), STORE_TIME(now),
-                             STORE_TIME(now), STORE_TEXT(r->tenant), STORE_TEXT(r->id), STORE_TEXT(deploy_status_name(f->from))),
-                  NULL, err))
-        return err->code;
-    return job_done_in(c, f->job, err);
+    return store_run(c,
+                     "UPDATE deployment_runs SET status = ?, statusReason = ?, exitCode = ?, droppedLines = ?, finishedAt = ?, "
+                     "updatedAt = ? WHERE tenantId = ? AND id = ? AND status = ?",
+                     STORE_ARGS(STORE_TEXT(deploy_status_name(deploy_transition(f->from, f->event))), STORE_TEXT(f->reason),
+                                f->exit_code >= 0 ? STORE_INT(f->exit_code) : STORE_NULL,
+                                STORE_INT(f->run->dropped - f->step->dropped_before), STORE_TIME(now), STORE_TIME(now),
+                                STORE_TEXT(f->run->tenant), STORE_TEXT(f->step->id), STORE_TEXT(deploy_status_name(f->from))),
+                     NULL, err);
 }
 
-static void finish(struct run *r, struct job *j, enum deploy_status from, enum deploy_event event, int exit_code,
-                   const char *reason)
+static void step_end(struct run *r, const struct step *st, enum deploy_status from, enum deploy_event event, int exit_code,
+                     const char *reason)
 {
-    struct finish f = {.run = r, .job = j, .from = from, .event = event, .exit_code = exit_code, .reason = reason};
-    struct err err;
+    struct step_end f = {.run = r, .step = st, .from = from, .event = event, .exit_code = exit_code, .reason = reason};
 
-    err_clear(&err);
     if (reason)
         system_line(r, reason);
     flush(r);
-    if (r->err.code || store_tx(r->c, finish_body, &f, &err)) {
-        job_fail(j, r->err.code ? &r->err : &err);
-        return;
-    }
-    log_info("deployment %s of tenant %s: %s -> %s (%s)", r->id, r->tenant, deploy_status_name(from),
-             deploy_status_name(deploy_transition(from, event)), deploy_event_name(event));
-    job_done(j);
+    if (!r->err.code)
+        store_tx(r->c, step_end_body, &f, &r->err);
+    log_info("deployment %s of tenant %s, step %lld: %s -> %s (%s)", r->id, r->tenant, (long long)st->index,
+             deploy_status_name(from), deploy_status_name(deploy_transition(from, event)), deploy_event_name(event));
 }
 
-struct deployment {
-    char host[UUID_SIZE], status[16], shell[16];
-    char *body; /* malloc'd */
-    bool idempotent;
-    int64_t next_seq;
+/* What the steps ended as: the deployment's status, reason, exit code and dropped lines. */
+struct outcome {
+    int counts[DEP__COUNT], total;
+    char reason[600];
+    int64_t exit_code, dropped; /* exit_code -1: none */
 };
 
-static enum err_code deployment_load(struct store_conn *c, const char *tenant, const char *id, struct deployment *d,
-                                     struct err *err)
+static enum err_code outcome_load(struct store_conn *c, const struct run *r, struct outcome *o, struct err *err)
 {
     struct store_stmt *st;
+    char first_failure[500] = "";
+    int64_t failed_exit = -1;
     int rc;
 
-    memset(d, 0, sizeof *d);
-    if (store_select(c,
-                     "SELECT d.hostId, d.status, s.shell, s.body, s.idempotent, "
-                     "(SELECT COALESCE(MAX(l.seq), 0) FROM deployment_logs l WHERE l.tenantId = ? AND l.deploymentId = ?) "
-                     "FROM deployments d JOIN deployment_scripts s ON s.id = d.scriptId AND s.tenantId = d.tenantId "
-                     "WHERE d.tenantId = ? AND d.id = ?",
-                     STORE_ARGS(STORE_TEXT(tenant), STORE_TEXT(id), STORE_TEXT(tenant), STORE_TEXT(id)), &st, err))
+    memset(o, 0, sizeof *o);
+    o->exit_code = -1;
+    if (store_select(
+            c,
+            "SELECT status, statusReason, exitCode, droppedLines FROM deployment_runs WHERE tenantId = ? AND deploymentId = ? "
+            "ORDER BY stepIndex",
+            STORE_ARGS(STORE_TEXT(r->tenant), STORE_TEXT(r->id)), &st, err))
         return err->code;
-    if ((rc = store_next(st, err)) == 1) {
-        snprintf(d->host, sizeof d->host, "%s", store_col_text(st, 0));
-        snprintf(d->status, sizeof d->status, "%s", store_col_text(st, 1));
-        snprintf(d->shell, sizeof d->shell, "%s", store_col_text(st, 2));
-        d->body = xstrdup(store_col_text(st, 3));
-        d->idempotent = store_col_bool(st, 4);
-        d->next_seq = store_col_int(st, 5) + 1;
+    while ((rc = store_next(st, err)) == 1) {
+        enum deploy_status s = deploy_status_parse(store_col_text(st, 0));
+        if (s != DEP_NONE)
+            o->counts[s]++;
+        o->total++;
+        o->dropped += store_col_int(st, 3);
+        if (!store_col_null(st, 2))
+            o->exit_code = store_col_int(st, 2);
+        if (s == DEP_FAILED && !first_failure[0]) {
+            snprintf(first_failure, sizeof first_failure, "%s", store_col_null(st, 1) ? "failed" : store_col_text(st, 1));
+            failed_exit = store_col_null(st, 2) ? -1 : store_col_int(st, 2);
+        }
     }
     store_finish(st);
-    if (rc == 0)
-        err_set(err, ERR_NOT_FOUND, "the deployment is gone");
+    if (first_failure[0]) {
+        o->exit_code = failed_exit;
+        if (o->total == 1)
+            snprintf(o->reason, sizeof o->reason, "%s", first_failure);
+        else
+            snprintf(o->reason, sizeof o->reason, "%d of %d steps failed; the first: %s", o->counts[DEP_FAILED], o->total,
+                     first_failure);
+    }
     return err->code;
 }
 
-/* PENDING -> RUNNING once logged in; false when it is PENDING no more (cancelled meanwhile). */
-static bool mark_running(struct run *r)
+struct conclude {
+    struct run *run;
+    struct job *job;
+};
+
+/* The deployment's end, aggregated from its steps' (a cancel that came first stays), with the job's. */
+static enum err_code conclude_body(struct store_conn *c, void *ctx, struct err *err)
+{
+    struct conclude *k = ctx;
+    struct run *r = k->run;
+    struct outcome o;
+    enum deploy_status to;
+    char now[TIMESTAMP_SIZE];
+
+    if (outcome_load(c, r, &o, err))
+        return err->code;
+    to = deploy_aggregate(o.counts);
+    if (to == DEP_NONE || !deploy_is_final(to))
+        return err_set(err, ERR_INTERNAL, "deployment %s: its steps have not all ended (%s)", r->id, deploy_status_name(to));
+    clock_now(now);
+    if (store_run(c,
+                  "UPDATE deployments SET status = ?, statusReason = ?, exitCode = ?, droppedLines = ?, finishedAt = ?, "
+                  "updatedAt = ? WHERE tenantId = ? AND id = ? AND status IN (?, ?)",
+                  STORE_ARGS(STORE_TEXT(deploy_status_name(to)), o.reason[0] ? STORE_TEXT(o.reason) : STORE_NULL,
+                             o.exit_code >= 0 ? STORE_INT(o.exit_code) : STORE_NULL, STORE_INT(o.dropped), STORE_TIME(now),
+                             STORE_TIME(now), STORE_TEXT(r->tenant), STORE_TEXT(r->id), STORE_TEXT(deploy_status_name(DEP_PENDING)),
+                             STORE_TEXT(deploy_status_name(DEP_RUNNING))),
+                  NULL, err))
+        return err->code;
+    log_info("deployment %s of tenant %s: %s", r->id, r->tenant, deploy_status_name(to));
+    return job_done_in(c, k->job, err);
+}
+
+static void conclude(struct run *r, struct job *j)
+{
+    struct conclude k = {.run = r, .job = j};
+    struct err err;
+
+    err_clear(&err);
+    flush(r);
+    if (r->err.code || store_tx(r->c, conclude_body, &k, &err)) {
+        job_fail(j, r->err.code ? &r->err : &err);
+        return;
+    }
+    job_done(j);
+}
+
+/* The deployment's status; DEP_NONE when it is gone. */
+static enum deploy_status deployment_status(struct run *r)
+{
+    struct store_stmt *st;
+    enum deploy_status s = DEP_NONE;
+
+    if (store_select(r->c, "SELECT status FROM deployments WHERE tenantId = ? AND id = ?",
+                     STORE_ARGS(STORE_TEXT(r->tenant), STORE_TEXT(r->id)), &st, &r->err))
+        return DEP_NONE;
+    if (store_next(st, &r->err) == 1)
+        s = deploy_status_parse(store_col_text(st, 0));
+    store_finish(st);
+    return s;
+}
+
+/* The first step that has not ended, in order; 0 when every step has, -1 on error. */
+static int step_next(struct run *r, struct step *st)
+{
+    struct store_stmt *q;
+    int rc;
+
+    free(st->body);
+    memset(st, 0, sizeof *st);
+    if (store_select(r->c,
+                     "SELECT r.id, r.hostId, r.scriptId, r.status, r.stepIndex, s.shell, s.body, s.idempotent "
+                     "FROM deployment_runs r JOIN deployment_scripts s ON s.id = r.scriptId AND s.tenantId = ? "
+                     "WHERE r.tenantId = ? AND r.deploymentId = ? AND r.status IN (?, ?) ORDER BY r.stepIndex LIMIT 1",
+                     STORE_ARGS(STORE_TEXT(r->tenant), STORE_TEXT(r->tenant), STORE_TEXT(r->id),
+                                STORE_TEXT(deploy_status_name(DEP_PENDING)), STORE_TEXT(deploy_status_name(DEP_RUNNING))),
+                     &q, &r->err))
+        return -1;
+    if ((rc = store_next(q, &r->err)) == 1) {
+        snprintf(st->id, sizeof st->id, "%s", store_col_text(q, 0));
+        snprintf(st->host, sizeof st->host, "%s", store_col_text(q, 1));
+        snprintf(st->script, sizeof st->script, "%s", store_col_text(q, 2));
+        snprintf(st->status, sizeof st->status, "%s", store_col_text(q, 3));
+        st->index = store_col_int(q, 4);
+        snprintf(st->shell, sizeof st->shell, "%s", store_col_text(q, 5));
+        st->body = xstrdup(store_col_text(q, 6));
+        st->idempotent = store_col_bool(q, 7);
+        st->dropped_before = r->dropped;
+    }
+    store_finish(q);
+    return r->err.code ? -1 : rc;
+}
+
+/*
+ * PENDING -> RUNNING for the step and (its first) the deployment; false when
+ * the deployment runs no more (cancelled meanwhile).
+ */
+static bool mark_running(struct run *r, const struct step *st)
 {
     char now[TIMESTAMP_SIZE];
     int64_t n = 0;
+    const char *running = deploy_status_name(deploy_transition(DEP_PENDING, DEV_START));
 
     clock_now(now);
-    store_run(r->c, "UPDATE deployments SET status = ?, startedAt = ?, updatedAt = ? WHERE tenantId = ? AND id = ? AND status = ?",
-              STORE_ARGS(STORE_TEXT(deploy_status_name(deploy_transition(DEP_PENDING, DEV_START))), STORE_TIME(now),
-                         STORE_TIME(now), STORE_TEXT(r->tenant), STORE_TEXT(r->id), STORE_TEXT(deploy_status_name(DEP_PENDING))),
+    if (store_run(r->c,
+                  "UPDATE deployments SET status = ?, startedAt = COALESCE(startedAt, ?), updatedAt = ? "
+                  "WHERE tenantId = ? AND id = ? AND status IN (?, ?)",
+                  STORE_ARGS(STORE_TEXT(running), STORE_TIME(now), STORE_TIME(now), STORE_TEXT(r->tenant), STORE_TEXT(r->id),
+                             STORE_TEXT(deploy_status_name(DEP_PENDING)), STORE_TEXT(deploy_status_name(DEP_RUNNING))),
+                  &n, &r->err) ||
+        n != 1)
+        return false;
+    store_run(r->c,
+              "UPDATE deployment_runs SET status = ?, startedAt = ?, updatedAt = ? WHERE tenantId = ? AND id = ? AND status = ?",
+              STORE_ARGS(STORE_TEXT(running), STORE_TIME(now), STORE_TIME(now), STORE_TEXT(r->tenant), STORE_TEXT(st->id),
+                         STORE_TEXT(deploy_status_name(DEP_PENDING))),
               &n, &r->err);
-    return n == 1;
+    return !r->err.code;
 }
 
-/* Connects, runs the script and ends the deployment (from PENDING, or RUNNING again when its script is idempotent). */
-static void run_script(struct run *r, struct job *j, const struct deployment *d, enum deploy_status from)
+/* Connects, runs the step's script and ends the step (from PENDING, or RUNNING again when its script is idempotent). */
+static void run_script(struct run *r, const struct step *st, enum deploy_status from)
 {
     char command[32], message[600];
     struct ssh_conn *conn = NULL;
@@ -343,23 +461,19 @@ static void run_script(struct run *r, struct job *j, const struct deployment *d,
 
     err_clear(&err);
     system_line(r, "connecting to the host");
-    if (deploy_host_connect(r->env, r->c, r->tenant, d->host, &conn, &err)) {
-        finish(r, j, from, DEV_FAIL, -1, err.message);
+    if (deploy_host_connect(r->env, r->c, r->tenant, st->host, &conn, &err)) {
+        step_end(r, st, from, DEV_FAIL, -1, err.message);
         return;
     }
-    if (from == DEP_PENDING && !mark_running(r)) {
+    if (from == DEP_PENDING && !mark_running(r, st)) {
         ssh_close(conn);
-        if (r->err.code)
-            job_fail(j, &r->err);
-        else
-            job_done(j); /* cancelled before it started */
-        return;
+        return; /* cancelled before it started, or a write failed (r->err) */
     }
-    snprintf(command, sizeof command, "%s -s", d->shell);
+    snprintf(command, sizeof command, "%s -s", st->shell);
     system_line(r, "running the script");
     struct ssh_exec x = {.command = command,
-                         .input = d->body,
-                         .input_len = strlen(d->body),
+                         .input = st->body,
+                         .input_len = strlen(st->body),
                          .line = on_line,
                          .keep_going = keep_going,
                          .poll_ms = POLL_MS,
@@ -367,28 +481,58 @@ static void run_script(struct run *r, struct job *j, const struct deployment *d,
     ssh_run(conn, &x, &status, &err);
     ssh_close(conn);
     if (r->cancelled) {
-        flush(r);
-        job_done(j); /* the cancel already ended the deployment */
+        step_end(r, st, DEP_RUNNING, DEV_CANCEL, -1, NULL); /* the cancel already ended the deployment */
     } else if (r->err.code) {
-        job_fail(j, &r->err);
+        return;
     } else if (atomic_load(&r->env->stopping)) {
-        finish(r, j, DEP_RUNNING, DEV_INTERRUPTED, -1, "interrupted: slipway stopped while the script ran");
+        step_end(r, st, DEP_RUNNING, DEV_INTERRUPTED, -1, "interrupted: slipway stopped while the script ran");
     } else if (err.code) {
-        finish(r, j, DEP_RUNNING, DEV_FAIL, -1, err.message);
+        step_end(r, st, DEP_RUNNING, DEV_FAIL, -1, err.message);
     } else {
         snprintf(message, sizeof message, "the script exited with status %d", status);
-        finish(r, j, DEP_RUNNING, status == 0 ? DEV_EXIT_ZERO : DEV_EXIT_NONZERO, status,
-               status == 0 ? NULL : (status < 0 ? "the script ended without an exit status (killed by a signal?)" : message));
+        step_end(r, st, DEP_RUNNING, status == 0 ? DEV_EXIT_ZERO : DEV_EXIT_NONZERO, status,
+                 status == 0 ? NULL : (status < 0 ? "the script ended without an exit status (killed by a signal?)" : message));
     }
 }
 
+/* Runs (or, after slipway died mid-step, ends or runs again) one step that has not ended. */
+static void step_run(struct run *r, const struct step *st, int64_t total)
+{
+    char line[160];
+
+    if (total > 1) {
+        snprintf(line, sizeof line, "step %lld of %lld: script %s on host %s", (long long)st->index + 1, (long long)total,
+                 st->script, st->host);
+        system_line(r, line);
+    }
+    if (atomic_load(&r->env->stopping) && strcmp(st->status, deploy_status_name(DEP_PENDING)) == 0) {
+        step_end(r, st, DEP_PENDING, DEV_FAIL, -1, "not run: slipway stopped before the step began");
+    } else if (strcmp(st->status, deploy_status_name(DEP_PENDING)) == 0) {
+        run_script(r, st, DEP_PENDING);
+    } else if (st->idempotent) { /* RUNNING: the step ran before, and its process died while the script ran */
+        system_line(r, "slipway stopped while the script ran; the script is idempotent: running it again");
+        run_script(r, st, DEP_RUNNING);
+    } else {
+        step_end(r, st, DEP_RUNNING, DEV_INTERRUPTED, -1,
+                 "interrupted: slipway stopped while the script ran, and the script is not marked idempotent, so it is not run "
+                 "again");
+    }
+}
+
+/*
+ * The deployment's steps in order, each durable on its row: an ended step
+ * is never run again; then the deployment ends, aggregated from them.
+ */
 void deploy_run_step(void *ctx, struct job *j)
 {
     const struct deploy_env *env = ctx;
     const char *id = json_string_value(json_object_get(j->payload, "deploymentId"));
     struct run r = {.env = env, .tenant = j->tenant, .id = id};
-    struct deployment d = {0};
+    struct step st = {0};
     struct err err;
+    enum deploy_status status;
+    int64_t total = 0;
+    int rc;
 
     err_clear(&err);
     err_clear(&r.err);
@@ -397,35 +541,43 @@ void deploy_run_step(void *ctx, struct job *j)
         job_fail(j, &err);
         return;
     }
-    if (store_conn_get(env->store, &r.c, &err) || deployment_load(r.c, j->tenant, id, &d, &err)) {
-        if (err.code == ERR_NOT_FOUND)
-            job_done(j);
-        else
-            job_fail(j, &err);
-        goto out;
+    if (store_conn_get(env->store, &r.c, &err)) {
+        job_fail(j, &err);
+        return;
     }
-    r.seq = d.next_seq;
+    store_int(r.c, "SELECT COALESCE(MAX(seq), 0) FROM deployment_logs WHERE tenantId = ? AND deploymentId = ?",
+              STORE_ARGS(STORE_TEXT(j->tenant), STORE_TEXT(id)), &r.seq, &r.err);
+    r.seq++;
+    store_int(r.c, "SELECT COUNT(*) FROM deployment_runs WHERE tenantId = ? AND deploymentId = ?",
+              STORE_ARGS(STORE_TEXT(j->tenant), STORE_TEXT(id)), &total, &r.err);
     r.flushed_ms = r.checked_ms = clock_now_ms();
-    switch (deploy_status_parse(d.status)) {
-    case DEP_PENDING:
-        run_script(&r, j, &d, DEP_PENDING);
-        break;
-    case DEP_RUNNING: /* the step ran before, and its process died while the script ran */
-        if (d.idempotent) {
-            system_line(&r, "slipway stopped while the script ran; the script is idempotent: running it again");
-            run_script(&r, j, &d, DEP_RUNNING);
-        } else {
-            finish(&r, j, DEP_RUNNING, DEV_INTERRUPTED, -1,
-                   "interrupted: slipway stopped while the script ran, and the script is not marked idempotent, so it is not run "
-                   "again");
+    while (!r.err.code) {
+        status = deployment_status(&r);
+        if (r.err.code)
+            break;
+        if (status != DEP_PENDING && status != DEP_RUNNING) { /* gone, or ended already (cancelled) */
+            flush(&r);
+            job_done(j);
+            goto out;
         }
-        break;
-    default:
-        job_done(j); /* ended already (cancelled) */
+        if ((rc = step_next(&r, &st)) < 0)
+            break;
+        if (rc == 0) {
+            conclude(&r, j);
+            goto out;
+        }
+        step_run(&r, &st, total);
+        if (r.cancelled) {
+            flush(&r);
+            job_done(j);
+            goto out;
+        }
     }
+    flush(&r);
+    job_fail(j, &r.err);
 out:
     for (int i = 0; i < r.nlines; i++)
         free(r.lines[i].message);
-    free(d.body);
+    free(st.body);
     store_conn_put(r.c);
 }

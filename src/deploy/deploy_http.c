@@ -83,7 +83,30 @@ SCHEMA(script_create_schema, SCRIPT_FIELDS(true));
 SCHEMA(script_update_schema, SCRIPT_FIELDS(false));
 /* Actions that take nothing: an empty object, or no body. */
 const struct schema deploy_action_schema = {.name = "deploy_action_schema", .optional = true};
-SCHEMA(deployment_create_schema, FMT("hostId", true, 36, check_uuid, "uuid"), FMT("scriptId", true, 36, check_uuid, "uuid"));
+
+#define DEPLOY_MAX_IDS 20 /* hosts, and scripts, a deployment at most */
+
+/* An array of 1 to DEPLOY_MAX_IDS distinct UUIDs. */
+static const char *check_uuids(json_t *v)
+{
+    size_t i, k;
+    json_t *item, *other;
+
+    if (json_array_size(v) < 1 || json_array_size(v) > DEPLOY_MAX_IDS)
+        return "must name 1 to 20 ids";
+    json_array_foreach(v, i, item)
+    {
+        if (!json_is_string(item) || check_uuid(item))
+            return "must be an array of UUIDs";
+        json_array_foreach(v, k, other) if (k < i && json_equal(item, other)) return "must not name the same id twice";
+    }
+    return NULL;
+}
+
+/* One host or several (hostIds), one script or several (scriptIds): each host runs every script, in order. */
+SCHEMA(deployment_create_schema, FMT("hostId", false, 36, check_uuid, "uuid"), FMT("scriptId", false, 36, check_uuid, "uuid"),
+       {.name = "hostIds", .kind = FIELD_ARRAY, .check = check_uuids},
+       {.name = "scriptIds", .kind = FIELD_ARRAY, .check = check_uuids});
 
 static const char *text(const json_t *o, const char *k)
 {
@@ -623,23 +646,73 @@ struct create_tx {
     char id[UUID_SIZE];
 };
 
+/*
+ * The ids the body names under one (key) or several (keys), each the tenant's
+ * (sql: SELECT ... WHERE tenantId = ? AND id = ?), as a new array; NULL with
+ * a detail when neither or both are given or an id is not the tenant's.
+ */
+static json_t *named_ids(struct store_conn *c, const json_t *body, const char *key, const char *keys, const char *sql,
+                         const char *tenant, const char *what, struct err *err)
+{
+    json_t *one = json_object_get(body, key), *many = json_object_get(body, keys), *ids, *id;
+    size_t i;
+
+    if (!one == !many) {
+        err_detail(err, keys, "give %s or %s, not both and not neither", key, keys);
+        return NULL;
+    }
+    ids = many ? json_incref(many) : json_pack("[O]", one);
+    json_array_foreach(ids, i, id) if (!exists(c, sql, tenant, json_string_value(id), err))
+    {
+        if (!err->code)
+            err_detail(err, many ? keys : key, "%s is not a %s of this tenant", json_string_value(id), what);
+        json_decref(ids);
+        return NULL;
+    }
+    return ids;
+}
+
+/* Step k of the deployment runs script k % scripts on host k / scripts: host by host, each host's scripts in order. */
+static enum err_code steps_insert(struct store_conn *c, const char *tenant, const char *deployment, const json_t *hosts,
+                                  const json_t *scripts, const char *now, struct err *err)
+{
+    size_t n = json_array_size(scripts), total = json_array_size(hosts) * n;
+
+    for (size_t k = 0; k < total && !err->code; k++) {
+        char id[UUID_SIZE];
+        rand_uuid(id);
+        store_run(
+            c,
+            "INSERT INTO deployment_runs (id, tenantId, deploymentId, stepIndex, hostId, scriptId, status, createdAt, updatedAt) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            STORE_ARGS(STORE_TEXT(id), STORE_TEXT(tenant), STORE_TEXT(deployment), STORE_INT((int64_t)k),
+                       STORE_TEXT(json_string_value(json_array_get(hosts, k / n))),
+                       STORE_TEXT(json_string_value(json_array_get(scripts, k % n))), STORE_TEXT(deploy_status_name(DEP_PENDING)),
+                       STORE_TIME(now), STORE_TIME(now)),
+            NULL, err);
+    }
+    return err->code;
+}
+
 static enum err_code create_body(struct store_conn *c, void *ctx, struct err *err)
 {
     struct create_tx *t = ctx;
-    const char *tenant = principal_of(t->req)->tenant_id, *host = text(t->req->body, "hostId");
-    const char *script = text(t->req->body, "scriptId");
+    const char *tenant = principal_of(t->req)->tenant_id;
     char now[TIMESTAMP_SIZE], job[UUID_SIZE], dedupe[64];
-    json_t *payload;
+    json_t *payload, *hosts, *scripts = NULL;
 
-    if (!exists(c, "SELECT tenantId FROM hosts WHERE tenantId = ? AND id = ?", tenant, host, err) && !err->code)
-        err_detail(err, "hostId", "is not a host of this tenant");
-    if (!err->code && !exists(c, "SELECT tenantId FROM deployment_scripts WHERE tenantId = ? AND id = ?", tenant, script, err) &&
-        !err->code)
-        err_detail(err, "scriptId", "is not a script of this tenant");
-    if (err->code)
+    hosts = named_ids(c, t->req->body, "hostId", "hostIds", "SELECT tenantId FROM hosts WHERE tenantId = ? AND id = ?", tenant,
+                      "host", err);
+    if (!err->code)
+        scripts = named_ids(c, t->req->body, "scriptId", "scriptIds",
+                            "SELECT tenantId FROM deployment_scripts WHERE tenantId = ? AND id = ?", tenant, "script", err);
+    if (!err->code && err->ndetails)
+        err_set(err, ERR_INVALID, "invalid deployment");
+    if (err->code) {
+        json_decref(hosts);
+        json_decref(scripts);
         return err->code;
-    if (err->ndetails)
-        return err_set(err, ERR_INVALID, "invalid deployment");
+    }
     clock_now(now);
     payload = json_pack("{s:s}", "deploymentId", t->id);
     snprintf(dedupe, sizeof dedupe, "deploy-run:%s", t->id);
@@ -651,15 +724,18 @@ static enum err_code create_body(struct store_conn *c, void *ctx, struct err *er
             c,
             "INSERT INTO deployments (id, tenantId, hostId, scriptId, status, jobId, requestedByAccountId, createdAt, updatedAt) "
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            STORE_ARGS(STORE_TEXT(t->id), STORE_TEXT(tenant), STORE_TEXT(host), STORE_TEXT(script),
-                       STORE_TEXT(deploy_status_name(DEP_PENDING)), STORE_TEXT(job), STORE_TEXT(principal_of(t->req)->account_id),
-                       STORE_TIME(now), STORE_TIME(now)),
-            NULL, err) == ERR_OK)
+            STORE_ARGS(STORE_TEXT(t->id), STORE_TEXT(tenant), STORE_TEXT(json_string_value(json_array_get(hosts, 0))),
+                       STORE_TEXT(json_string_value(json_array_get(scripts, 0))), STORE_TEXT(deploy_status_name(DEP_PENDING)),
+                       STORE_TEXT(job), STORE_TEXT(principal_of(t->req)->account_id), STORE_TIME(now), STORE_TIME(now)),
+            NULL, err) == ERR_OK &&
+        steps_insert(c, tenant, t->id, hosts, scripts, now, err) == ERR_OK)
         audit_write(c, t->req,
                     &(struct audit_event){
                         .action = "deployment.create", .target_type = "deployment", .target_id = t->id, .details = t->req->body},
                     err);
     json_decref(payload);
+    json_decref(hosts);
+    json_decref(scripts);
     return err->code;
 }
 
@@ -707,6 +783,10 @@ static enum err_code cancel_body(struct store_conn *c, void *ctx, struct err *er
                   "WHERE tenantId = ? AND id = ? AND status = ?",
                   STORE_ARGS(STORE_TEXT(deploy_status_name(deploy_transition(t->from, DEV_CANCEL))), STORE_TIME(now),
                              STORE_TIME(now), STORE_TEXT(tenant), STORE_TEXT(id), STORE_TEXT(deploy_status_name(t->from))),
+                  NULL, err) ||
+        store_run(c, "UPDATE deployment_runs SET status = ?, updatedAt = ? WHERE tenantId = ? AND deploymentId = ? AND status = ?",
+                  STORE_ARGS(STORE_TEXT(deploy_status_name(deploy_transition(DEP_PENDING, DEV_CANCEL))), STORE_TIME(now),
+                             STORE_TEXT(tenant), STORE_TEXT(id), STORE_TEXT(deploy_status_name(DEP_PENDING))),
                   NULL, err))
         return err->code;
     return audit_write(c, t->req,

@@ -1,15 +1,15 @@
-/* lifecycle.c: the deployment transition table (lifecycle.h); docs/deployments.md draws it. */
+/* lifecycle.c: the step transition table and the deployment aggregation table (lifecycle.h); docs/deployments.md draws them. */
 #include "deploy/lifecycle.h"
 
 #include <string.h>
 
 #include "core/common.h"
 
-static const char *const status_names[DEP__COUNT] = {"PENDING", "RUNNING", "SUCCEEDED", "FAILED", "CANCELLED"};
+static const char *const status_names[DEP__COUNT] = {"PENDING", "RUNNING", "SUCCEEDED", "FAILED", "CANCELLED", "PARTIALLY_FAILED"};
 static const char *const event_names[DEV__COUNT] = {"start",  "exit-zero",   "exit-nonzero", "fail",
                                                     "cancel", "interrupted", "restart"};
 
-/* Every move a deployment can make; any other (status, event) is refused. */
+/* Every move a step can make; any other (status, event) is refused. */
 static const struct {
     enum deploy_status from;
     enum deploy_event event;
@@ -29,6 +29,40 @@ enum deploy_status deploy_transition(enum deploy_status from, enum deploy_event 
             return moves[i].to;
     return DEP_NONE;
 }
+
+/*
+ * A deployment's status from which step statuses are present, the first
+ * matching row wins: a row names what must be present (some) and what must
+ * be absent (none), as bit sets of statuses.
+ */
+#define BIT(s) (1u << (s))
+static const struct {
+    unsigned some, none;
+    enum deploy_status to;
+} aggregation[] = {
+    {BIT(DEP_PARTIALLY_FAILED), 0, DEP_NONE},                                                   /* never a step's */
+    {BIT(DEP_RUNNING), 0, DEP_RUNNING},                                                         /* a step runs */
+    {BIT(DEP_PENDING), BIT(DEP_SUCCEEDED) | BIT(DEP_FAILED) | BIT(DEP_CANCELLED), DEP_PENDING}, /* none began */
+    {BIT(DEP_PENDING), 0, DEP_RUNNING},                                                         /* some ended, some wait */
+    {BIT(DEP_CANCELLED), 0, DEP_CANCELLED},                                                     /* all ended, cancelled */
+    {BIT(DEP_SUCCEEDED), BIT(DEP_FAILED), DEP_SUCCEEDED},
+    {BIT(DEP_FAILED), BIT(DEP_SUCCEEDED), DEP_FAILED},
+    {BIT(DEP_SUCCEEDED) | BIT(DEP_FAILED), 0, DEP_PARTIALLY_FAILED},
+};
+
+enum deploy_status deploy_aggregate(const int steps[DEP__COUNT])
+{
+    unsigned present = 0;
+
+    for (int s = 0; s < DEP__COUNT; s++)
+        if (steps[s] > 0)
+            present |= BIT(s);
+    for (size_t i = 0; i < ARRAY_LEN(aggregation); i++)
+        if ((present & aggregation[i].some) == aggregation[i].some && (present & aggregation[i].none) == 0)
+            return aggregation[i].to;
+    return DEP_NONE;
+}
+#undef BIT
 
 bool deploy_is_final(enum deploy_status s)
 {

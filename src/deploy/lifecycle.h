@@ -1,7 +1,10 @@
 /*
- * lifecycle.h: the statuses of a deployment and what moves it from one to
- * another: one enum and one transition table, in lifecycle.c, the only
- * place that decides a deployment's status (docs/deployments.md draws it).
+ * lifecycle.h: the statuses of a deployment step (one script on one host)
+ * and what moves it from one to another, and the status of a deployment
+ * (hosts x scripts steps) aggregated from its steps' statuses: one enum, one
+ * transition table for steps and one aggregation table for deployments, in
+ * lifecycle.c, the only place that decides a status (docs/deployments.md
+ * draws both).
  */
 #ifndef SLIPWAY_DEPLOY_LIFECYCLE_H
 #define SLIPWAY_DEPLOY_LIFECYCLE_H
@@ -9,12 +12,13 @@
 #include <stdbool.h>
 
 enum deploy_status {
-    DEP_NONE = -1, /* refused, or not a status */
-    DEP_PENDING,   /* created; its job has not connected yet */
-    DEP_RUNNING,   /* the script was started on the host */
-    DEP_SUCCEEDED, /* it exited 0 */
-    DEP_FAILED,    /* it exited non-zero, or never ran (connection, host key, login), or slipway died while it ran */
-    DEP_CANCELLED, /* an editor cancelled it */
+    DEP_NONE = -1,        /* refused, or not a status */
+    DEP_PENDING,          /* created; its job has not connected yet */
+    DEP_RUNNING,          /* the script was started on the host */
+    DEP_SUCCEEDED,        /* it exited 0 */
+    DEP_FAILED,           /* it exited non-zero, or never ran (connection, host key, login), or slipway died while it ran */
+    DEP_CANCELLED,        /* an editor cancelled it */
+    DEP_PARTIALLY_FAILED, /* a deployment only (never a step): some steps succeeded, others failed */
     DEP__COUNT
 };
 
@@ -33,6 +37,13 @@ enum deploy_event {
 enum deploy_status deploy_transition(enum deploy_status from, enum deploy_event event);
 /* True once nothing can move the deployment any more. */
 bool deploy_is_final(enum deploy_status s);
+
+/*
+ * A deployment's status from its steps' statuses: steps[s] is how many of
+ * its steps are in status s (a 1x1 deployment has the status of its one
+ * step). DEP_NONE for no steps, or a step PARTIALLY_FAILED (a step never is).
+ */
+enum deploy_status deploy_aggregate(const int steps[DEP__COUNT]);
 
 /* Names as stored and in the API ("PENDING", ...), and back (DEP_NONE for unknown text). */
 const char *deploy_status_name(enum deploy_status s);

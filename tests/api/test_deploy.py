@@ -197,7 +197,7 @@ class DeploymentsTest(DeployBase):
         return self.expect(self.request("GET", api(self.tenant, "deployments", dep_id), token=self.org.viewer.token), 200)
 
     def wait_end(self, dep_id):
-        return wait_for(lambda: (lambda d: d if d["status"] in ("SUCCEEDED", "FAILED", "CANCELLED") else None)(
+        return wait_for(lambda: (lambda d: d if d["status"] in ("SUCCEEDED", "FAILED", "PARTIALLY_FAILED", "CANCELLED") else None)(
             self.get(dep_id)), "deployment %s ends" % dep_id)
 
     def lines(self, dep_id, n, stream=None):
@@ -261,6 +261,64 @@ class DeploymentsTest(DeployBase):
         _, rows = fx.db_query(self.server, "SELECT message FROM deployment_logs WHERE deploymentId = ?", (dep["id"],))
         self.assertIn("started", [r[0] for r in rows])
         self.assertNotIn("never", [r[0] for r in rows])
+
+    def steps(self, dep_id):
+        """The deployment's steps in order: (hostId, scriptId, status, exitCode)."""
+        _, rows = fx.db_query(self.server, "SELECT hostId, scriptId, status, exitCode FROM deployment_runs "
+                                           "WHERE deploymentId = ? ORDER BY stepIndex", (dep_id,))
+        return [tuple(r) for r in rows]
+
+    def test_hosts_x_scripts_with_one_failing_script_is_partially_failed(self):
+        other = self.host()["id"]
+        ok, bad = self.script("echo fine\n")["id"], self.script("echo failing\nexit 4\n")["id"]
+        resp = self.request("POST", api(self.tenant, "deployments"), {"hostIds": [self.host_id, other], "scriptIds": [ok, bad]},
+                            token=self.org.editor.token)
+        dep = self.expect(resp, 201)
+        self.assertEqual((dep["status"], dep["hostId"], dep["scriptId"]), ("PENDING", self.host_id, ok))
+        done = self.wait_end(dep["id"])
+        self.assertEqual(done["status"], "PARTIALLY_FAILED", done)
+        self.assertEqual(done["exitCode"], 4)
+        self.assertIn("2 of 4 steps failed", done["statusReason"])
+        self.assertIn("status 4", done["statusReason"])
+        # Host by host, each host's scripts in order; every step ran once.
+        self.assertEqual(self.steps(dep["id"]), [(self.host_id, ok, "SUCCEEDED", 0), (self.host_id, bad, "FAILED", 4),
+                                                 (other, ok, "SUCCEEDED", 0), (other, bad, "FAILED", 4)])
+        _, rows = fx.db_query(self.server, "SELECT message FROM deployment_logs WHERE deploymentId = ? ORDER BY seq",
+                              (dep["id"],))
+        messages = [r[0] for r in rows]
+        self.assertEqual(messages.count("fine"), 2)
+        self.assertEqual(messages.count("failing"), 2)
+        self.assertEqual([m[:11] for m in messages if m.startswith("step ")], ["step %d of 4" % i for i in range(1, 5)])
+
+    def test_a_one_host_deployment_is_one_step(self):
+        dep = self.deploy(self.script("echo one\n")["id"])
+        self.assertEqual(self.wait_end(dep["id"])["status"], "SUCCEEDED")
+        self.assertEqual(self.steps(dep["id"]), [(self.host_id, dep["scriptId"], "SUCCEEDED", 0)])
+
+    def test_hosts_and_scripts_are_named_once_each(self):
+        script = self.script("true\n")["id"]
+        for body, field in [({"scriptId": script}, "hostIds"),
+                            ({"hostId": self.host_id, "hostIds": [self.host_id], "scriptId": script}, "hostIds"),
+                            ({"hostIds": [self.host_id, self.host_id], "scriptId": script}, "hostIds"),
+                            ({"hostIds": [], "scriptId": script}, "hostIds"),
+                            ({"hostIds": ["nope"], "scriptId": script}, "hostIds"),
+                            ({"hostIds": [self.host_id, str(uuid.uuid4())], "scriptId": script}, "hostIds"),
+                            ({"hostId": self.host_id, "scriptIds": [script, str(uuid.uuid4())]}, "scriptIds"),
+                            ({"hostId": self.host_id}, "scriptIds")]:
+            resp = self.request("POST", api(self.tenant, "deployments"), body, token=self.org.editor.token)
+            details = self.assert_error(resp, 400, "invalid_request")
+            self.assertIn(field, [d["field"] for d in details], (body, resp.json))
+
+    def test_cancel_cancels_the_steps_not_run(self):
+        slow, after = self.script("echo started\nsleep 30\n")["id"], self.script("echo never\n")["id"]
+        resp = self.request("POST", api(self.tenant, "deployments"), {"hostId": self.host_id, "scriptIds": [slow, after]},
+                            token=self.org.editor.token)
+        dep = self.expect(resp, 201)
+        wait_for(lambda: self.steps(dep["id"])[0][2] == "RUNNING", "the first step runs")
+        self.expect(self.request("POST", api(self.tenant, "deployments", dep["id"], "cancel"), token=self.org.editor.token), 200)
+        wait_for(lambda: harness_job_state(self.server, dep["id"]) == "DONE", "the deployment's job ends")
+        self.assertEqual([s[2] for s in self.steps(dep["id"])], ["CANCELLED", "CANCELLED"])
+        self.assertEqual(self.get(dep["id"])["status"], "CANCELLED")
 
     def test_scripts_are_an_editors_and_deployments_read_by_viewers(self):
         script = self.script("true\n", shell="bash", idempotent=True)

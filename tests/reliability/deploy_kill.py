@@ -8,7 +8,8 @@ over when the dead one's lease runs out and finds the deployment RUNNING:
 it cannot know what the script did, so a script not marked idempotent is
 not run again (the deployment ends FAILED, "interrupted"), and an
 idempotent one runs again from the start (SUCCEEDED, its first line
-stored twice).
+stored twice). With several steps, the steps that ended before the kill
+are not run again and the steps after it run (PARTIALLY_FAILED).
 
     SLIPWAY_BIN=build/slipway python3 tests/reliability/deploy_kill.py
 """
@@ -63,9 +64,10 @@ class DeployKillTest(unittest.TestCase):
         _, rows = fx.db_query(server, "SELECT message FROM deployment_logs WHERE deploymentId = ? ORDER BY seq", (dep_id,))
         return [r[0] for r in rows]
 
-    def run_and_kill(self, idempotent):
-        """A deployment of a script that prints "started", sleeps and prints "finished", its process killed once
-        "started" is stored; the next process's view of it once it has ended: (deployment, its lines)."""
+    def run_and_kill(self, idempotent, before=(), after=()):
+        """A deployment of a script that prints "started", sleeps and prints "finished" (after the scripts before,
+        and before those after, on one host), its process killed once "started" is stored; the next process's view
+        of it once it has ended: (deployment, its lines)."""
         first = self.start()
         tenant, token = first.admin["tenantId"], first.admin["token"]
         host = harness.expect(self, first.request("POST", "/api/v1/%s/hosts" % tenant, {
@@ -74,8 +76,11 @@ class DeployKillTest(unittest.TestCase):
         script = harness.expect(self, first.request("POST", "/api/v1/%s/deployment-scripts" % tenant, {
             "name": "s-" + uuid.uuid4().hex[:6], "body": "echo started\nsleep 2\necho finished\n",
             "idempotent": idempotent}, token=token), 201)
+        others = [harness.expect(self, first.request("POST", "/api/v1/%s/deployment-scripts" % tenant, {
+            "name": "s-" + uuid.uuid4().hex[:6], "body": body}, token=token), 201)["id"] for body in list(before) + list(after)]
+        scripts = others[:len(before)] + [script["id"]] + others[len(before):]
         dep = harness.expect(self, first.request("POST", "/api/v1/%s/deployments" % tenant,
-                                                 {"hostId": host["id"], "scriptId": script["id"]}, token=token), 201)
+                                                 {"hostId": host["id"], "scriptIds": scripts}, token=token), 201)
         wait_for(lambda: "started" in self.lines(first, dep["id"]), "the script's first line")
         os.kill(first.pid, signal.SIGKILL)
         self.assertIsNotNone(first.wait_exit(10), "the killed process is gone")
@@ -102,6 +107,15 @@ class DeployKillTest(unittest.TestCase):
         self.assertEqual(got["exitCode"], 0)
         self.assertEqual(lines.count("started"), 2, lines)
         self.assertEqual(lines.count("finished"), 1, lines)
+
+    def test_steps_that_ended_are_not_run_again_and_the_rest_run(self):
+        got, lines = self.run_and_kill(idempotent=False, before=["echo one-done\n"], after=["echo three-done\n"])
+        self.assertEqual(got["status"], "PARTIALLY_FAILED", lines)
+        self.assertIn("1 of 3 steps failed; the first: interrupted", got["statusReason"])
+        self.assertEqual(lines.count("one-done"), 1, lines)  # ended before the kill: never run again
+        self.assertEqual(lines.count("started"), 1, lines)
+        self.assertNotIn("finished", lines)
+        self.assertEqual(lines.count("three-done"), 1, lines)
 
 
 if __name__ == "__main__":

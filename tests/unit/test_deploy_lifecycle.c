@@ -1,7 +1,9 @@
-/* Unit tests of the deployment lifecycle (src/deploy/lifecycle.c, docs/deployments.md): every cell of the table. */
+/* Unit tests of the deployment lifecycle (src/deploy/lifecycle.c, docs/deployments.md): every cell of both tables. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdio.h>
+#include <string.h>
 #include <cmocka.h>
 
 #include "core/common.h"
@@ -38,6 +40,62 @@ static void test_every_cell(void **state)
         }
 }
 
+/*
+ * A deployment's status for every set of step statuses present (the counts
+ * do not matter, only which are present), as docs/deployments.md draws it.
+ */
+static const struct {
+    const char *steps, *deployment;
+} aggregates[] = {
+    {"PENDING", "PENDING"},
+    {"RUNNING", "RUNNING"},
+    {"SUCCEEDED", "SUCCEEDED"},
+    {"FAILED", "FAILED"},
+    {"CANCELLED", "CANCELLED"},
+    {"PENDING RUNNING", "RUNNING"},
+    {"PENDING SUCCEEDED", "RUNNING"},
+    {"PENDING FAILED", "RUNNING"},
+    {"PENDING CANCELLED", "RUNNING"},
+    {"RUNNING SUCCEEDED", "RUNNING"},
+    {"RUNNING FAILED", "RUNNING"},
+    {"RUNNING CANCELLED", "RUNNING"},
+    {"SUCCEEDED FAILED", "PARTIALLY_FAILED"},
+    {"SUCCEEDED CANCELLED", "CANCELLED"},
+    {"FAILED CANCELLED", "CANCELLED"},
+    {"PENDING RUNNING SUCCEEDED", "RUNNING"},
+    {"PENDING RUNNING FAILED", "RUNNING"},
+    {"PENDING RUNNING CANCELLED", "RUNNING"},
+    {"PENDING SUCCEEDED FAILED", "RUNNING"},
+    {"PENDING SUCCEEDED CANCELLED", "RUNNING"},
+    {"PENDING FAILED CANCELLED", "RUNNING"},
+    {"RUNNING SUCCEEDED FAILED", "RUNNING"},
+    {"RUNNING SUCCEEDED CANCELLED", "RUNNING"},
+    {"RUNNING FAILED CANCELLED", "RUNNING"},
+    {"SUCCEEDED FAILED CANCELLED", "CANCELLED"},
+    {"PENDING RUNNING SUCCEEDED FAILED", "RUNNING"},
+    {"PENDING RUNNING SUCCEEDED CANCELLED", "RUNNING"},
+    {"PENDING RUNNING FAILED CANCELLED", "RUNNING"},
+    {"PENDING SUCCEEDED FAILED CANCELLED", "RUNNING"},
+    {"RUNNING SUCCEEDED FAILED CANCELLED", "RUNNING"},
+    {"PENDING RUNNING SUCCEEDED FAILED CANCELLED", "RUNNING"},
+};
+
+static void test_every_aggregate(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < ARRAY_LEN(aggregates); i++) {
+        int counts[DEP__COUNT] = {0};
+        char words[100], *save = NULL;
+        snprintf(words, sizeof words, "%s", aggregates[i].steps);
+        for (char *w = strtok_r(words, " ", &save); w; w = strtok_r(NULL, " ", &save))
+            counts[deploy_status_parse(w)] = (int)i % 3 + 1; /* any count present */
+        assert_string_equal(deploy_status_name(deploy_aggregate(counts)), aggregates[i].deployment);
+    }
+    int none[DEP__COUNT] = {0}, partial[DEP__COUNT] = {[DEP_SUCCEEDED] = 1, [DEP_PARTIALLY_FAILED] = 1};
+    assert_int_equal(deploy_aggregate(none), DEP_NONE);
+    assert_int_equal(deploy_aggregate(partial), DEP_NONE); /* a step is never PARTIALLY_FAILED */
+}
+
 static void test_final_statuses(void **state)
 {
     (void)state;
@@ -46,6 +104,7 @@ static void test_final_statuses(void **state)
     assert_true(deploy_is_final(DEP_SUCCEEDED));
     assert_true(deploy_is_final(DEP_FAILED));
     assert_true(deploy_is_final(DEP_CANCELLED));
+    assert_true(deploy_is_final(DEP_PARTIALLY_FAILED));
 }
 
 static void test_names_round_trip(void **state)
@@ -60,7 +119,7 @@ static void test_names_round_trip(void **state)
 
 int main(void)
 {
-    const struct CMUnitTest tests[] = {cmocka_unit_test(test_every_cell), cmocka_unit_test(test_final_statuses),
-                                       cmocka_unit_test(test_names_round_trip)};
+    const struct CMUnitTest tests[] = {cmocka_unit_test(test_every_cell), cmocka_unit_test(test_every_aggregate),
+                                       cmocka_unit_test(test_final_statuses), cmocka_unit_test(test_names_round_trip)};
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,3 @@
+DROP TABLE IF EXISTS deployment_runs;
+UPDATE deployments SET status = 'FAILED' WHERE status = 'PARTIALLY_FAILED';
+ALTER TABLE deployments MODIFY status ENUM('CANCELLED', 'FAILED', 'PENDING', 'RUNNING', 'SUCCEEDED') NOT NULL;
