@@ -383,8 +383,8 @@ static json_t *event_row(struct store_stmt *st)
 /*
  * The timeline's newest TIMELINE_LAST entries, returned oldest first (the
  * page shows where the release is now; events/stream has the whole history).
- * The inner query walks the (releaseId, createdAt, id) index
- * backwards and stops after TIMELINE_LAST rows, however long the history.
+ * The inner query walks the (releaseId, createdAt, id) index backwards and
+ * stops after TIMELINE_LAST rows, however long the history.
  */
 #define TIMELINE_LAST "50"
 
