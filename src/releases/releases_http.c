@@ -380,6 +380,14 @@ static json_t *event_row(struct store_stmt *st)
     return e;
 }
 
+/*
+ * The timeline's newest TIMELINE_LAST entries, returned oldest first (the
+ * page shows where the release is now; events/stream has the whole history).
+ * The inner query walks the (releaseId, createdAt, id) index backwards and
+ * stops after TIMELINE_LAST rows, however long the history.
+ */
+#define TIMELINE_LAST "50"
+
 static json_t *timeline(struct store_conn *db, const char *tenant, const char *id, struct err *err)
 {
     struct store_stmt *st;
@@ -387,8 +395,8 @@ static json_t *timeline(struct store_conn *db, const char *tenant, const char *i
     int rc;
 
     if (store_select(db,
-                     "SELECT " EVENT_COLUMNS " FROM release_events WHERE tenantId = ? AND releaseId = ? "
-                     "ORDER BY createdAt, id LIMIT 500",
+                     "SELECT " EVENT_COLUMNS " FROM (SELECT " EVENT_COLUMNS " FROM release_events WHERE tenantId = ? AND "
+                     "releaseId = ? ORDER BY createdAt DESC, id DESC LIMIT " TIMELINE_LAST ") t ORDER BY createdAt, id",
                      STORE_ARGS(STORE_TEXT(tenant), STORE_TEXT(id)), &st, err)) {
         json_decref(events);
         return NULL;
@@ -396,6 +404,10 @@ static json_t *timeline(struct store_conn *db, const char *tenant, const char *i
     while ((rc = store_next(st, err)) == 1)
         json_array_append_new(events, event_row(st));
     store_finish(st);
+    if (rc < 0) {
+        json_decref(events);
+        return NULL;
+    }
     return events;
 }
 

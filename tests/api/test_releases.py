@@ -242,6 +242,29 @@ class ReleasesTest(ReleaseBase):
         self.assertEqual(s.status, 400)
         s.close()
 
+    def test_timeline_last_50(self):
+        """The read carries the timeline's newest 50 entries, oldest first; the stream has the whole history."""
+        integ, _ = self.scm("GITHUB")
+        org = self.ctx.org
+        rel = self.settle(self.expect(self.create("5.1.0", scmIntegrationId=integ["id"]), 201)["id"])
+        for i in range(55):
+            self.expect(self.request("PATCH", "/api/v1/%s/releases/%s" % (self.tenant, rel["id"]), {"notes": "edit %d" % i},
+                                     token=org.editor.token), 200)
+        events = self.read(rel["id"])["events"]
+        self.assertEqual(len(events), 50)
+        # The build stage may go on meanwhile (its entries among the edits); the first entries are 55 edits back.
+        self.assertNotIn(rel["events"][0], events)
+        self.assertIn(("ACTION", "edit-notes"), [(e["kind"], e["name"]) for e in events])
+        self.assertEqual([e["createdAt"] for e in events], sorted(e["createdAt"] for e in events))
+        stream = SseClient(self.server, self.tenant, org.viewer.token, path="releases/%s/events/stream" % rel["id"])
+        streamed = []
+        while not streamed or streamed[-1] != events[-1]:
+            self.assertLess(len(streamed), 500, "the stream never reached the read's newest event")
+            streamed.append(stream.next_event()["json"])
+        stream.close()
+        self.assertEqual(streamed[-50:], events)
+        self.assertEqual(streamed[:len(rel["events"])], rel["events"], "the stream starts at the beginning")
+
     def test_not_allowed_without_setup(self):
         other = harness.new_org(self.server)
         self.assert_error(self.request("POST", "/api/v1/%s/releases" % other.id,
