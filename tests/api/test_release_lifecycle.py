@@ -8,6 +8,7 @@ against the fakes (notes from the compare API, edited, sent as GitHub's
 release), a hotfix from the last final tag, refusals by role and status."""
 
 import unittest
+import uuid
 
 import integration_fixtures as fx
 import test_release_builds
@@ -158,6 +159,9 @@ class ReleaseLifecycleTest(test_releases.ReleaseBase):
     def finish_on(self, type_, releases):
         """Finish on an SCM other than GitHub: a release kicked off, put in READY behind the API's back, finished."""
         integ, case = test_releases.connect_scm(self.ctx, type_)
+        site = self.expect(self.request("POST", "/api/v1/%s/sites" % self.tenant, {"slug": "notes-" + uuid.uuid4().hex[:10],
+                                                                                  "name": "Notes"},
+                                        token=self.owner.token), 201)
         rel = self.create("7.0.0", integ["id"])
         self.wait(rel["id"], lambda r: r["status"] == "BUILDING" and r["notes"], "kicked off, with notes")
         fx.db_execute(self.server, "UPDATE releases SET status = 'READY' WHERE id = ?", (rel["id"],))
@@ -166,6 +170,9 @@ class ReleaseLifecycleTest(test_releases.ReleaseBase):
         repo = test_releases.fake_repo(self.fakes, type_, case)
         self.assertEqual((rel["finalTag"], repo["tags"]["v7.0.0"]), ("v7.0.0", HEAD))
         self.assertEqual([r["tag_name"] for r in repo.get("releases", [])], releases)
+        # The site's post telling the release, made once with FINISHED: a draft (autoPublishNotes is off by default).
+        _, posts = fx.db_query(self.server, "SELECT siteId, status, title, body FROM posts WHERE releaseId = ?", (rel["id"],))
+        self.assertEqual([tuple(p) for p in posts], [(site["id"], "DRAFT", "Release 7.0.0", rel["notes"])])
         for made in repo.get("releases", []):  # the notes are the release's text (GitLab's description, Gitea's body)
             self.assertEqual(made.get("description", made.get("body")), rel["notes"])
         return rel, integ, case
