@@ -13,6 +13,7 @@
 #include "jobs/jobs.h"
 #include "releases/lifecycle.h"
 #include "releases/releases.h"
+#include "sites/sites.h"
 #include "tenancy/tenants.h"
 
 /* What these steps read of their release. */
@@ -286,9 +287,28 @@ static enum err_code final_tag_made(struct store_conn *c, struct outcome *o, str
                      NULL, err);
 }
 
+/*
+ * FINISHED, and in the same transaction the post telling the release on each
+ * of the tenant's sites (docs/sites.md): a step run again after a crash finds
+ * the posts made with the status or makes both, never one twice.
+ */
 static enum err_code finished(struct store_conn *c, struct outcome *o, struct err *err)
 {
-    return move(c, o, REV_FINISH, o->message, err);
+    struct store_stmt *st;
+    char *notes = NULL;
+    int rc;
+
+    if (move(c, o, REV_FINISH, o->message, err) ||
+        store_select(c, "SELECT notes FROM releases WHERE tenantId = ? AND id = ?",
+                     STORE_ARGS(STORE_TEXT(o->job->tenant), STORE_TEXT(o->release)), &st, err))
+        return err->code;
+    if ((rc = store_next(st, err)) == 1 && store_col_text(st, 0))
+        notes = strdup(store_col_text(st, 0));
+    store_finish(st);
+    if (rc >= 0 && notes && *notes)
+        sites_post_from_release(c, o->job->tenant, o->release, notes, NULL, err);
+    free(notes);
+    return err->code;
 }
 
 static void finish_called(const struct release_env *env, struct job *j, const char *release, struct provider_call *call)

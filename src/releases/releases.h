@@ -31,6 +31,7 @@
 #define RELEASE_CANDIDATE_JOB "release-candidate" /* payload: releaseId, from (the candidate number), commit (its) */
 #define RELEASE_FINISH_JOB "release-finish"       /* payload: releaseId */
 #define RELEASE_NOTES_JOB "release-notes"         /* payload: releaseId, candidate */
+#define RELEASE_BUILD_TIMEOUT_DEFAULT 120         /* minutes: buildTimeoutMinutes without a configuration */
 
 struct jobs;
 struct keyring;

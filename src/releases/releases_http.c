@@ -55,7 +55,8 @@ SCHEMA(release_config_schema, {.name = "scmIntegrationId", .kind = FIELD_STRING,
        {.name = "finalTagTemplate", .kind = FIELD_STRING, .min = 1, .max = 200, .check = check_printable},
        {.name = "versionScheme", .kind = FIELD_STRING, .allowed = schemes}, {.name = "platformPipelines", .kind = FIELD_OBJECT},
        {.name = "approvalRoles", .kind = FIELD_ARRAY, .allowed = approver_roles, .check = check_set},
-       {.name = "approvalCount", .kind = FIELD_INT, .min = 1, .max = 10});
+       {.name = "approvalCount", .kind = FIELD_INT, .min = 1, .max = 10},
+       {.name = "buildTimeoutMinutes", .kind = FIELD_INT, .min = 1, .max = 1440});
 
 static const struct field action_fields[] = {{.name = "reason", .kind = FIELD_STRING, .min = 1, .max = 500}};
 const struct schema release_action_schema = {
@@ -73,6 +74,7 @@ struct rel_config {
     char scm[UUID_SIZE], base[256], branch[256], candidate[256], final[256], scheme[16];
     json_t *pipelines, *roles; /* owned */
     int count;
+    int64_t timeout; /* buildTimeoutMinutes: a build's overall deadline (docs/releases.md, "Builds") */
     char updated_at[TIMESTAMP_SIZE];
 };
 
@@ -93,9 +95,11 @@ static enum err_code config_read(struct store_conn *db, const char *tenant, stru
     snprintf(cf->final, sizeof cf->final, "v{version}");
     snprintf(cf->scheme, sizeof cf->scheme, "SEMVER");
     cf->count = 1;
+    cf->timeout = RELEASE_BUILD_TIMEOUT_DEFAULT;
     if (store_select(db,
                      "SELECT scmIntegrationId, baseBranch, branchTemplate, candidateTagTemplate, finalTagTemplate, versionScheme, "
-                     "platformPipelines, approvalRoles, approvalCount, updatedAt FROM release_configs WHERE tenantId = ?",
+                     "platformPipelines, approvalRoles, approvalCount, updatedAt, buildTimeoutMinutes FROM release_configs WHERE "
+                     "tenantId = ?",
                      STORE_ARGS(STORE_TEXT(tenant)), &st, err))
         return err->code;
     rc = store_next(st, err);
@@ -109,6 +113,8 @@ static enum err_code config_read(struct store_conn *db, const char *tenant, stru
         cf->roles = store_col_text(st, 7) ? json_loads(store_col_text(st, 7), 0, NULL) : NULL;
         cf->count = (int)store_col_int(st, 8);
         snprintf(cf->updated_at, sizeof cf->updated_at, "%s", store_col_text(st, 9) ? store_col_text(st, 9) : "");
+        if (!store_col_null(st, 10))
+            cf->timeout = store_col_int(st, 10);
     }
     store_finish(st);
     if (!cf->roles)
@@ -120,11 +126,12 @@ static enum err_code config_read(struct store_conn *db, const char *tenant, stru
 
 static json_t *config_json(const struct rel_config *cf)
 {
-    return json_pack("{s:o, s:o, s:s, s:s, s:s, s:s, s:O, s:O, s:i, s:o}", "scmIntegrationId",
+    return json_pack("{s:o, s:o, s:s, s:s, s:s, s:s, s:O, s:O, s:i, s:I, s:o}", "scmIntegrationId",
                      json_text_or_null(cf->scm[0] ? cf->scm : NULL), "baseBranch", json_text_or_null(cf->base[0] ? cf->base : NULL),
                      "branchTemplate", cf->branch, "candidateTagTemplate", cf->candidate, "finalTagTemplate", cf->final,
                      "versionScheme", cf->scheme, "platformPipelines", cf->pipelines, "approvalRoles", cf->roles, "approvalCount",
-                     cf->count, "updatedAt", json_text_or_null(cf->updated_at[0] ? cf->updated_at : NULL));
+                     cf->count, "buildTimeoutMinutes", (json_int_t)cf->timeout, "updatedAt",
+                     json_text_or_null(cf->updated_at[0] ? cf->updated_at : NULL));
 }
 
 enum err_code release_config_get(struct request *req, struct err *err)
@@ -176,23 +183,23 @@ static enum err_code config_body(struct store_conn *c, void *ctx, struct err *er
     if (store_run(c,
                   "UPDATE release_configs SET scmIntegrationId = ?, baseBranch = ?, branchTemplate = ?, candidateTagTemplate = ?, "
                   "finalTagTemplate = ?, versionScheme = ?, platformPipelines = ?, approvalRoles = ?, approvalCount = ?, "
-                  "updatedByAccountId = ?, updatedAt = ? WHERE tenantId = ?",
+                  "buildTimeoutMinutes = ?, updatedByAccountId = ?, updatedAt = ? WHERE tenantId = ?",
                   STORE_ARGS(STORE_TEXT(cf->scm[0] ? cf->scm : NULL), STORE_TEXT(cf->base[0] ? cf->base : NULL),
                              STORE_TEXT(cf->branch), STORE_TEXT(cf->candidate), STORE_TEXT(cf->final), STORE_TEXT(cf->scheme),
-                             STORE_TEXT(pipelines), STORE_TEXT(roles), STORE_INT(cf->count),
+                             STORE_TEXT(pipelines), STORE_TEXT(roles), STORE_INT(cf->count), STORE_INT(cf->timeout),
                              STORE_TEXT(principal_of(t->req)->account_id), STORE_TIME(now), STORE_TEXT(tenant)),
                   &changes, err) == ERR_OK &&
         changes == 0)
-        store_run(
-            c,
-            "INSERT INTO release_configs (id, tenantId, scmIntegrationId, baseBranch, branchTemplate, candidateTagTemplate, "
-            "finalTagTemplate, versionScheme, platformPipelines, approvalRoles, approvalCount, updatedByAccountId, createdAt, "
-            "updatedAt) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            STORE_ARGS(STORE_TEXT(id), STORE_TEXT(tenant), STORE_TEXT(cf->scm[0] ? cf->scm : NULL),
-                       STORE_TEXT(cf->base[0] ? cf->base : NULL), STORE_TEXT(cf->branch), STORE_TEXT(cf->candidate),
-                       STORE_TEXT(cf->final), STORE_TEXT(cf->scheme), STORE_TEXT(pipelines), STORE_TEXT(roles),
-                       STORE_INT(cf->count), STORE_TEXT(principal_of(t->req)->account_id), STORE_TIME(now), STORE_TIME(now)),
-            NULL, err);
+        store_run(c,
+                  "INSERT INTO release_configs (id, tenantId, scmIntegrationId, baseBranch, branchTemplate, candidateTagTemplate, "
+                  "finalTagTemplate, versionScheme, platformPipelines, approvalRoles, approvalCount, buildTimeoutMinutes, "
+                  "updatedByAccountId, createdAt, updatedAt) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                  STORE_ARGS(STORE_TEXT(id), STORE_TEXT(tenant), STORE_TEXT(cf->scm[0] ? cf->scm : NULL),
+                             STORE_TEXT(cf->base[0] ? cf->base : NULL), STORE_TEXT(cf->branch), STORE_TEXT(cf->candidate),
+                             STORE_TEXT(cf->final), STORE_TEXT(cf->scheme), STORE_TEXT(pipelines), STORE_TEXT(roles),
+                             STORE_INT(cf->count), STORE_INT(cf->timeout), STORE_TEXT(principal_of(t->req)->account_id),
+                             STORE_TIME(now), STORE_TIME(now)),
+                  NULL, err);
     free(pipelines);
     free(roles);
     if (err->code)
@@ -239,6 +246,7 @@ enum err_code release_config_put(struct request *req, struct err *err)
     snprintf(cf.final, sizeof cf.final, "v{version}");
     snprintf(cf.scheme, sizeof cf.scheme, "SEMVER");
     cf.count = 1;
+    cf.timeout = RELEASE_BUILD_TIMEOUT_DEFAULT;
     text_field(body, "scmIntegrationId", cf.scm, sizeof cf.scm);
     text_field(body, "baseBranch", cf.base, sizeof cf.base);
     text_field(body, "branchTemplate", cf.branch, sizeof cf.branch);
@@ -247,6 +255,8 @@ enum err_code release_config_put(struct request *req, struct err *err)
     text_field(body, "versionScheme", cf.scheme, sizeof cf.scheme);
     if (json_is_integer(json_object_get(body, "approvalCount")))
         cf.count = (int)json_integer_value(json_object_get(body, "approvalCount"));
+    if (json_is_integer(json_object_get(body, "buildTimeoutMinutes")))
+        cf.timeout = json_integer_value(json_object_get(body, "buildTimeoutMinutes"));
     cf.roles = json_object_get(body, "approvalRoles") ? json_deep_copy(json_object_get(body, "approvalRoles"))
                                                       : json_pack("[s, s]", "owner", "editor");
     cf.pipelines =

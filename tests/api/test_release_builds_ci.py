@@ -6,6 +6,7 @@ its deadline fails, "timed out", and its run is cancelled."""
 
 import os
 import sys
+import time
 import unittest
 
 import harness
@@ -140,6 +141,28 @@ class ReleaseBuildsCITest(test_releases.ReleaseBase):
         self.assertIn(("CALL", "cancel-build", "OK"), self.names(rel))
         [run] = self.fakes.data("github")["repos"][case.info["org"] + "/" + case.info["repo"]]["runs"]
         self.assertEqual((run["conclusion"], run["cancels"]), ("cancelled", 1))
+
+
+    def test_configured_deadline(self):
+        """buildTimeoutMinutes round trip (default 120, bounds), and a build past the configured one fails "timed out"."""
+        path = "/api/v1/%s/release-configuration" % self.tenant
+        self.assertEqual(self.expect(self.request("GET", path, token=self.owner.token), 200)["buildTimeoutMinutes"], 120)
+        for bad in (0, 1441, "5", 1.5):
+            resp = self.request("PUT", path, {"buildTimeoutMinutes": bad}, token=self.owner.token)
+            self.assertEqual(resp.status, 400, str(resp))
+        saved = self.expect(self.request("PUT", path, {"buildTimeoutMinutes": 3}, token=self.owner.token), 200)
+        self.assertEqual(saved["buildTimeoutMinutes"], 3)
+        self.assertEqual(self.expect(self.request("GET", path, token=self.owner.token), 200)["buildTimeoutMinutes"], 3)
+        integ, scm, case, hook = self.pipeline("GITHUB_ACTIONS")
+        rel = self.triggered(self.create("1.9.0", scm)["id"])
+        # Started 10 minutes ago: past 3, not past the default 120.
+        started = time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime(time.time() - 600))
+        fx.db_execute(self.server, "UPDATE release_builds SET startedAt = ? WHERE id = ?", (started, rel["builds"][0]["id"]))
+        rel = self.wait(rel["id"], lambda r: r["status"] != "BUILDING", "left BUILDING")
+        self.assertEqual((rel["status"], rel["builds"][0]["status"]), ("BLOCKED", "FAILED"))
+        failed = [e for e in rel["events"] if e["name"] == "build-failed" and e["kind"] == "STATUS"][0]
+        self.assertIn("timed out", failed["message"])
+        self.assertIn("3 minutes", failed["message"])
 
 
 if __name__ == "__main__":

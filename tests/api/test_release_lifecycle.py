@@ -8,6 +8,7 @@ against the fakes (notes from the compare API, edited, sent as GitHub's
 release), a hotfix from the last final tag, refusals by role and status."""
 
 import unittest
+import uuid
 
 import integration_fixtures as fx
 import test_release_builds
@@ -158,21 +159,50 @@ class ReleaseLifecycleTest(test_releases.ReleaseBase):
     def finish_on(self, type_, releases):
         """Finish on an SCM other than GitHub: a release kicked off, put in READY behind the API's back, finished."""
         integ, case = test_releases.connect_scm(self.ctx, type_)
+        site = self.expect(self.request("POST", "/api/v1/%s/sites" % self.tenant, {"slug": "notes-" + uuid.uuid4().hex[:10],
+                                                                                  "name": "Notes"},
+                                        token=self.owner.token), 201)
         rel = self.create("7.0.0", integ["id"])
-        self.wait(rel["id"], lambda r: r["status"] == "BUILDING", "kicked off")
+        self.wait(rel["id"], lambda r: r["status"] == "BUILDING" and r["notes"], "kicked off, with notes")
         fx.db_execute(self.server, "UPDATE releases SET status = 'READY' WHERE id = ?", (rel["id"],))
         self.act(rel["id"], "finish")
         rel = self.wait(rel["id"], lambda r: r["status"] == "FINISHED", "finished")
         repo = test_releases.fake_repo(self.fakes, type_, case)
         self.assertEqual((rel["finalTag"], repo["tags"]["v7.0.0"]), ("v7.0.0", HEAD))
         self.assertEqual([r["tag_name"] for r in repo.get("releases", [])], releases)
-        return rel
+        # The site's post telling the release, made once with FINISHED: a draft (autoPublishNotes is off by default).
+        _, posts = fx.db_query(self.server, "SELECT siteId, status, title, body FROM posts WHERE releaseId = ?", (rel["id"],))
+        self.assertEqual([tuple(p) for p in posts], [(site["id"], "DRAFT", "Release 7.0.0", rel["notes"])])
+        for made in repo.get("releases", []):  # the notes are the release's text (GitLab's description, Gitea's body)
+            self.assertEqual(made.get("description", made.get("body")), rel["notes"])
+        return rel, integ, case
 
-    def test_finish_on_gitea_and_bitbucket(self):
-        """Gitea has releases; Bitbucket has none: the final tag is its release."""
-        self.assertIn(("CALL", "create-release", "OK"), self.names(self.finish_on("GITEA", ["v7.0.0"])))
-        self.setUp()  # a fresh tenant: the version again
-        self.assertNotIn(("CALL", "create-release", "OK"), self.names(self.finish_on("BITBUCKET", [])))
+    def notes_after(self, type_, integ, case):
+        """The next release's notes: the compare from the last final tag to the branch's head (36 commits: Bitbucket
+        answers 30 a page), oldest first, with the ticket keys."""
+        fresh = ["%040x" % (0xabc0000 + i) for i in range(35)]
+        provider, key = test_releases.FAKE_DATA[type_]
+        self.fakes.register(provider, {key: {test_releases.full(case): {
+            "branches": {"main": fresh[-1]}, "commits": [HEAD, OTHER] + fresh,
+            "messages": {fresh[0]: "Fix crash (MOB-1)\n\nbody", fresh[-1]: "Ship it, ABC-9"}}}})
+        rel = self.create("7.1.0", integ["id"])
+        rel = self.wait(rel["id"], lambda r: r["notes"] and "ABC-9" in r["notes"], "has notes")
+        lines = [line for line in rel["notes"].splitlines() if line.startswith("- ")]
+        self.assertEqual(len(lines), 36, rel["notes"])
+        self.assertEqual((lines[0], lines[1], lines[-1]), ("- 2222222 commit 2222222", "- 0000000 Fix crash (MOB-1)",
+                                                           "- 0000000 Ship it, ABC-9"))
+        self.assertIn("Tickets: MOB-1, ABC-9", rel["notes"])
+        self.assertIn(("CALL", "compare", "OK"), self.names(rel))
+
+    def test_notes_and_finish_on_gitlab_gitea_and_bitbucket(self):
+        """The compare on each SCM; GitLab and Gitea have releases; Bitbucket has none: the final tag is its release."""
+        for type_, releases in (("GITLAB", ["v7.0.0"]), ("GITEA", ["v7.0.0"]), ("BITBUCKET", [])):
+            with self.subTest(type_):
+                self.setUp()  # a fresh tenant: the versions again
+                rel, integ, case = self.finish_on(type_, releases)
+                self.assertIn("- no commits", rel["notes"])
+                self.assertEqual(("CALL", "create-release", "OK") in self.names(rel), bool(releases))
+                self.notes_after(type_, integ, case)
 
     def test_roles_and_statuses(self):
         """A viewer cannot drive a release (as another tenant's would not exist); actions outside their statuses: 409."""

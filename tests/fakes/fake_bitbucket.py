@@ -5,7 +5,7 @@ import copy
 import hashlib
 import uuid
 
-from fakebase import iso, number, bearer, git_make, git_resolve, Resp, J, Provider
+from fakebase import iso, number, bearer, git_between, git_make, git_message, git_resolve, Resp, J, Provider
 
 
 class Bitbucket(Provider):
@@ -82,6 +82,25 @@ class Bitbucket(Provider):
         return {"type": "branch" if kind == "branches" else "tag", "name": name, "links": links,
                 "target": {"type": "commit", "hash": sha, "date": iso(), "message": "commit " + sha[:7]}}
 
+    def _commits(self, req, full, repo, headers):
+        """GET .../commits?include={head}&exclude={base}: the commits reachable from head and not from base (here:
+        after base up to head in "commits"), newest first, pagelen (default 30, at most 100) a page, "next" the whole
+        URL of the next page (?page=N, as Bitbucket answers)."""
+        ahead = git_between(repo, req.param("exclude") or "", req.param("include") or "")
+        if ahead is None:
+            return self._error(404, "Commit not found")
+        ahead.reverse()
+        size = max(1, min(int(req.param("pagelen") or 30), 100))
+        page = int(req.param("page") or 1)
+        values = [{"type": "commit", "hash": c, "date": iso(), "message": git_message(repo, c),
+                   "links": {"html": {"href": "https://bitbucket.org/%s/commits/%s" % (full, c)}}}
+                  for c in ahead[(page - 1) * size:page * size]]
+        out = {"pagelen": size, "page": page, "values": values}
+        if page * size < len(ahead):
+            out["next"] = "%s/2.0/repositories/%s/commits?include=%s&exclude=%s&page=%d" % (
+                self.base_url or "", full, req.param("include"), req.param("exclude"), page + 1)
+        return J(200, out, headers)
+
     def _refs(self, req, info, full, rest, headers):
         with self.lock:
             repo = copy.deepcopy(self.data["repos"].get(full, {}))
@@ -90,6 +109,8 @@ class Bitbucket(Provider):
             if sha is None:
                 return self._error(404, "Commit not found")
             return J(200, {"type": "commit", "hash": sha, "date": iso(), "message": "commit " + sha[:7]}, headers)
+        if rest == ["commits"] and req.method == "GET":
+            return self._commits(req, full, repo, headers)
         if rest[0] != "refs" or len(rest) < 2 or rest[1] not in ("branches", "tags"):
             return self._error(404, "Resource not found")
         kind, name = rest[1], "/".join(rest[2:])

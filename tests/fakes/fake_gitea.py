@@ -3,7 +3,7 @@
 
 import copy
 
-from fakebase import iso, number, bearer, git_make, git_resolve, J, Provider
+from fakebase import iso, number, bearer, git_between, git_make, git_message, git_resolve, J, Provider
 
 
 class Gitea(Provider):
@@ -122,6 +122,13 @@ class Gitea(Provider):
             return J(200, [self._commit(full, sha)][:int(req.param("limit", "1") or 1)])
         if what == "releases":
             return self._releases(req, full, perms, rest[1:])
+        if what == "compare" and name and req.method == "GET":
+            base, dots, head = name.partition("...")
+            ahead = git_between(repo, base, head) if dots else None
+            if ahead is None:
+                return self.not_found(req)
+            return J(200, {"total_commits": len(ahead),
+                           "commits": [dict(self._commit(full, c), commit={"message": git_message(repo, c)}) for c in ahead]})
         if what not in ("branches", "tags"):
             return self.not_found(req)
         kind = what

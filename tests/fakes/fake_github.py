@@ -5,7 +5,7 @@ import copy
 import urllib.parse
 import uuid
 
-from fakebase import now, iso, number, bearer, git_make, git_resolve, send_hook, Resp, J, Provider
+from fakebase import now, iso, number, bearer, git_between, git_make, git_message, git_resolve, send_hook, Resp, J, Provider
 
 
 GITHUB_API_VERSIONS = ("2022-11-28", "2026-03-10")
@@ -171,15 +171,12 @@ class GitHub(Provider):
         """The commits after base up to head in the repository's "commits" list (oldest first, as GitHub answers);
         a commit's message is repo["messages"][sha], else "commit <short sha>"."""
         base, _, head = spec.partition("...")
-        a, b = git_resolve(repo, base), git_resolve(repo, head)
-        if a is None or b is None or not _:
+        ahead = git_between(repo, base, head) if _ else None
+        if ahead is None:
             return self._error(404, "Not Found", "https://docs.github.com/rest/commits/commits#compare-two-commits", headers)
-        order = [c.lower() for c in repo.get("commits", [])]
-        ahead = order[order.index(a) + 1:order.index(b) + 1] if a in order and b in order else []
-        messages = repo.get("messages", {})
         return J(200, {"status": "ahead" if ahead else "identical", "ahead_by": len(ahead), "behind_by": 0,
                        "total_commits": len(ahead),
-                       "commits": [{"sha": c, "commit": {"message": messages.get(c, "commit " + c[:7])},
+                       "commits": [{"sha": c, "commit": {"message": git_message(repo, c)},
                                     "html_url": "https://github.com/%s/commit/%s" % (full, c)} for c in ahead]}, headers)
 
     def _release_json(self, full, rel):

@@ -4,7 +4,7 @@
 import copy
 import hashlib
 
-from fakebase import iso, number, bearer, git_make, git_resolve, J, Provider
+from fakebase import iso, number, bearer, git_between, git_make, git_message, git_resolve, J, Provider
 
 
 class GitLab(Provider):
@@ -118,6 +118,8 @@ class GitLab(Provider):
                     return J(200, self._pipeline(full, project, made[0], 0))
             if len(parts) == 3 and parts[2] == "pipeline" and req.method == "POST":
                 return self._create_pipeline(req, full, level)
+            if len(parts) >= 3 and parts[2] == "releases":
+                return self._releases(req, full, level, parts[3:])
             if len(parts) >= 4 and parts[2] == "repository":
                 return self._repository(req, full, project, level, parts[3:])
         return J(404, {"error": "404 Not Found"})
@@ -186,9 +188,52 @@ class GitLab(Provider):
         return {"name": name, "message": None, "target": sha, "commit": self._commit(sha), "release": None,
                 "protected": False, "created_at": None}
 
+    def _release_json(self, full, rel):
+        return {"tag_name": rel["tag_name"], "name": rel["name"], "description": rel["description"],
+                "created_at": rel["created_at"], "released_at": rel["created_at"], "upcoming_release": False,
+                "commit": self._commit(rel["sha"]), "assets": {"count": 0, "sources": [], "links": []},
+                "_links": {"self": "https://gitlab.example.com/%s/-/releases/%s" % (full, rel["tag_name"])}}
+
+    def _releases(self, req, full, level, rest):
+        """A project's release of a tag: GET /projects/{id}/releases/{tag} (404 when none), POST /projects/{id}/releases
+        {tag_name, name, description} (Developer access; 409 "Release already exists"; the tag must exist: slipway tags
+        first, and no "ref" is sent)."""
+        with self.lock:
+            stored = self.data["projects"][full]
+            if rest and req.method == "GET":
+                rel = next((r for r in stored.get("releases", []) if r["tag_name"] == "/".join(rest)), None)
+                return J(200, self._release_json(full, rel)) if rel else J(404, {"message": "404 Not Found"})
+            if rest or req.method != "POST":
+                return J(404, {"error": "404 Not Found"})
+            if level < 30:
+                return self.forbidden(req)
+            body = req.json() if req.body else {}
+            body = body if isinstance(body, dict) else {}
+            tag = body.get("tag_name")
+            if not isinstance(tag, str) or not tag:
+                return J(400, {"error": "tag_name is missing"})
+            if tag not in stored.get("tags", {}):
+                return J(422, {"message": "Ref is not specified"})
+            if any(r["tag_name"] == tag for r in stored.get("releases", [])):
+                return J(409, {"message": "Release already exists"})
+            rel = {"tag_name": tag, "name": body.get("name") or tag, "description": body.get("description") or "",
+                   "sha": stored["tags"][tag], "created_at": iso()}
+            stored.setdefault("releases", []).append(rel)
+        return J(201, self._release_json(full, rel))
+
     def _repository(self, req, full, project, level, rest):
-        """Commits, branches and tags of a project."""
+        """Commits, branches, tags and compares of a project."""
         what, name = rest[0], "/".join(rest[1:])
+        if what == "compare" and not name and req.method == "GET":
+            ahead = git_between(project, req.param("from") or "", req.param("to") or "")
+            if ahead is None:
+                return J(404, {"message": "404 Ref Not Found"})
+            commits = [dict(self._commit(c), title=git_message(project, c).split("\n")[0], message=git_message(project, c))
+                       for c in ahead]
+            return J(200, {"commit": commits[-1] if commits else None, "commits": commits, "diffs": [],
+                           "compare_timeout": False, "compare_same_ref": False,
+                           "web_url": "https://gitlab.example.com/%s/-/compare/%s...%s" % (full, req.param("from"),
+                                                                                           req.param("to"))})
         if what == "commits" and name and req.method == "GET":
             sha = git_resolve(project, name)
             return J(200, self._commit(sha)) if sha else J(404, {"message": "404 Commit Not Found"})

@@ -211,6 +211,20 @@ def git_resolve(repo, ref):
     return ref.lower() if git_known(repo, ref) else None
 
 
+def git_between(repo, base, head):
+    """The compare of base...head: (the commits after base up to head in the repository's "commits" list, oldest first;
+    None when either ref is unknown). A commit's message is repo["messages"][sha], else "commit <short sha>"."""
+    a, b = git_resolve(repo, base), git_resolve(repo, head)
+    if a is None or b is None:
+        return None
+    order = [c.lower() for c in repo.get("commits", [])]
+    return order[order.index(a) + 1:order.index(b) + 1] if a in order and b in order else []
+
+
+def git_message(repo, sha):
+    return repo.get("messages", {}).get(sha, "commit " + sha[:7])
+
+
 def git_make(repo, kind, name, sha):
     """Creates the branch or tag (kind "branches" or "tags") at sha: "made", "exists" or "unknown" (no such commit).
     Call it holding the provider's lock, on its stored data (not a copy)."""

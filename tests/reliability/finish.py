@@ -40,7 +40,9 @@ class FinishKillTest(kickoff.KickoffKillTest):  # its fixtures and kill machiner
         rel = harness.expect(self, first.request("POST", path, {"version": "6.0.0", "releaseType": "MAJOR", "platforms": ["IOS"],
                                                                "scmIntegrationId": integ["id"]}, token=ctx.token), 201)
         read = lambda: harness.expect(self, ctx.server.request("GET", "%s/%s" % (path, rel["id"]), token=ctx.token), 200)
-        kickoff.wait_for("the kickoff", lambda: read()["status"] == "BUILDING")
+        kickoff.wait_for("the kickoff and its notes", lambda: read()["status"] == "BUILDING" and read()["notes"])
+        site = harness.expect(self, first.request("POST", "/api/v1/%s/sites" % ctx.tenant_id,
+                                                  {"slug": "finish-notes", "name": "Notes"}, token=ctx.token), 201)
         fx.db_execute(first, "UPDATE releases SET status = 'READY' WHERE id = ?", (rel["id"],))
 
         steps = [("making the final tag", "POST", repo + "/git/refs", "refs/tags/v6.0.0"),
@@ -66,8 +68,10 @@ class FinishKillTest(kickoff.KickoffKillTest):  # its fixtures and kill machiner
             answers = [r["status"] for r in self.calls(start, method, p, body)]
             self.assertEqual(answers, [201, 422], "%s: made by the call the kill interrupted, refused when asked again" % what)
         self.assertEqual(events.count(("STATUS", "finish", None)), 1, events)
+        _, posts = fx.db_query(server, "SELECT siteId FROM posts WHERE releaseId = ?", (rel["id"],))
+        self.assertEqual([p[0] for p in posts], [site["id"]], "the site's post of the release made once")
         print("finish: killed 2 times, each with a call unanswered (final tag, release), FINISHED; the tag and the "
-              "release each made once (asked for again after the restart: 422)")
+              "release each made once (asked for again after the restart: 422), and the site's post once")
 
 
 if __name__ == "__main__":

@@ -100,8 +100,58 @@ static const struct scm_ref_api tag_api = {"tag", read_tag, create_tag_at, targe
 
 SCM_REF_OPS(commit_api, branch_api, tag_api)
 
-static const struct provider_ops ops = {
-    .verify = verify, .scm_resolve_ref = resolve_ref, .scm_create_branch = create_branch, .scm_create_tag = create_tag};
+/*
+ * GET .../commits?include={head}&exclude={base}: the commits reachable from
+ * head and not from base, newest first, paged ("next": the same list's
+ * next page, whose query is followed on the same path: never another host).
+ */
+static void send_compare(struct provider_call *c, const char *base, const char *head, const char *cursor)
+{
+    char what[1400], b[512], h[512];
+
+    if (cursor)
+        snprintf(what, sizeof what, "commits?%s", cursor);
+    else
+        snprintf(what, sizeof what, "commits?include=%s&exclude=%s", provider_escape(head, h, sizeof h),
+                 provider_escape(base, b, sizeof b));
+    repository_send(c, "GET", what, NULL, NULL);
+}
+
+static const json_t *page_values(const json_t *answer)
+{
+    return json_object_get(answer, "values");
+}
+
+static const char *commit_message(const json_t *commit)
+{
+    return json_string_value(json_object_get(commit, "message"));
+}
+
+/* The query of the "next" link, when it has only characters a URL's query may carry unescaped. */
+static const char *next_query(const json_t *answer)
+{
+    const char *next = json_string_value(json_object_get(answer, "next")), *q = next ? strchr(next, '?') : NULL;
+
+    if (!q || !q[1] || strlen(q + 1) > 1000 ||
+        strspn(q + 1, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~%&=+") != strlen(q + 1))
+        return NULL;
+    return q + 1;
+}
+
+static const struct scm_compare_api compare_api = {.send = send_compare,
+                                                   .commits_of = page_values,
+                                                   .sha_of = commit_hash,
+                                                   .message_of = commit_message,
+                                                   .next_of = next_query,
+                                                   .newest_first = true};
+
+SCM_COMPARE_OP(compare_api)
+
+static const struct provider_ops ops = {.verify = verify,
+                                        .scm_resolve_ref = resolve_ref,
+                                        .scm_create_branch = create_branch,
+                                        .scm_create_tag = create_tag,
+                                        .scm_compare = compare};
 
 struct provider bitbucket_provider = {
     .type = "BITBUCKET",
@@ -111,6 +161,6 @@ struct provider bitbucket_provider = {
     .prepare = prepare,
     .derived = scm_derived,
     .base_url = &api,
-    .caps = CAP_VERIFY | CAP_SCM_RESOLVE_REF | CAP_SCM_CREATE_BRANCH | CAP_SCM_CREATE_TAG,
+    .caps = CAP_VERIFY | CAP_SCM_RESOLVE_REF | CAP_SCM_CREATE_BRANCH | CAP_SCM_CREATE_TAG | CAP_SCM_COMPARE,
     .ops = &ops,
 };

@@ -108,12 +108,9 @@ static void read_release(struct provider_call *c, const char *tag)
 
 static void create_release_of(struct provider_call *c, const char *tag, const char *name, const char *notes)
 {
-    json_t *j = json_pack("{s:s, s:s, s:s}", "tag_name", tag, "name", name, "body", notes);
-    char *body = json_dumps(j, JSON_COMPACT); /* the notes may be long: not a fixed buffer */
-
+    char *body = scm_release_json(tag, name, "body", notes);
     repository_send(c, "POST", "releases", NULL, body ? body : "");
     free(body);
-    json_decref(j);
 }
 
 static const char *release_url(const json_t *answer)
@@ -128,11 +125,33 @@ static void create_release(struct provider_call *c, const struct outbound_respon
     scm_release_step(c, res, &release_api);
 }
 
+/* GET .../compare/{base}...{head}: the commits after base up to head, oldest first, GitHub's shape (one page). */
+static void send_compare(struct provider_call *c, const char *base, const char *head, const char *cursor)
+{
+    char range[1200];
+    UNUSED(cursor);
+    repository_send(c, "GET", "compare", scm_compare_range(range, sizeof range, base, head), NULL);
+}
+
+static const char *commit_sha(const json_t *commit)
+{
+    return json_string_value(json_object_get(commit, "sha"));
+}
+
+static const struct scm_compare_api compare_api = {.send = send_compare,
+                                                   .commits_of = scm_compare_commits,
+                                                   .sha_of = commit_sha,
+                                                   .message_of = scm_commit_message,
+                                                   .total_of = scm_compare_total};
+
+SCM_COMPARE_OP(compare_api)
+
 static const struct provider_ops ops = {.verify = verify,
                                         .scm_resolve_ref = resolve_ref,
                                         .scm_create_branch = create_branch,
                                         .scm_create_tag = create_tag,
-                                        .scm_create_release = create_release};
+                                        .scm_create_release = create_release,
+                                        .scm_compare = compare};
 
 struct provider gitea_provider = {
     .type = "GITEA",
@@ -142,6 +161,7 @@ struct provider gitea_provider = {
     FIELDS(fields),
     .prepare = prepare,
     .derived = scm_derived,
-    .caps = CAP_VERIFY | CAP_SCM_RESOLVE_REF | CAP_SCM_CREATE_BRANCH | CAP_SCM_CREATE_TAG | CAP_SCM_CREATE_RELEASE,
+    .caps =
+        CAP_VERIFY | CAP_SCM_RESOLVE_REF | CAP_SCM_CREATE_BRANCH | CAP_SCM_CREATE_TAG | CAP_SCM_CREATE_RELEASE | CAP_SCM_COMPARE,
     .ops = &ops,
 };

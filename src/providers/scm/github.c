@@ -202,12 +202,9 @@ static void read_release(struct provider_call *c, const char *tag)
 
 static void create_release_of(struct provider_call *c, const char *tag, const char *name, const char *notes)
 {
-    json_t *j = json_pack("{s:s, s:s, s:s, s:b}", "tag_name", tag, "name", name, "body", notes, "draft", 0);
-    char *body = json_dumps(j, JSON_COMPACT); /* the notes may be long: not a fixed buffer */
-
+    char *body = scm_release_json(tag, name, "body", notes);
     repo_send(c, "POST", "releases", NULL, body ? body : "");
     free(body);
-    json_decref(j);
 }
 
 static const char *release_url(const json_t *answer)
@@ -223,45 +220,24 @@ static void create_release(struct provider_call *c, const struct outbound_respon
         scm_release_step(c, res, &release_api);
 }
 
-static const char *input_of(const struct provider_call *c, const char *key)
+/* GET /repos/{o}/{r}/compare/{base}...{head}: the commits after base up to head, oldest first (at most 250, one page). */
+static void send_compare(struct provider_call *c, const char *base, const char *head, const char *cursor)
 {
-    const char *s = json_string_value(json_object_get(c->input, key));
-    return s ? s : "";
+    char range[1200];
+    UNUSED(cursor);
+    repo_send(c, "GET", "compare", scm_compare_range(range, sizeof range, base, head), NULL);
 }
 
-/* GET /repos/{o}/{r}/compare/{base}...{head}: the commits after base up to head, oldest first (at most 250). */
+static const struct scm_compare_api compare_api = {.send = send_compare,
+                                                   .commits_of = scm_compare_commits,
+                                                   .sha_of = commit_sha,
+                                                   .message_of = scm_commit_message,
+                                                   .total_of = scm_compare_total};
+
 static void compare(struct provider_call *c, const struct outbound_response *res)
 {
-    char range[1200], missing[800];
-    json_t *j, *commits, *out, *v;
-    size_t i;
-
-    if (!res) {
-        snprintf(range, sizeof range, "%s...%s", input_of(c, "base"), input_of(c, "head"));
-        repo_send(c, "GET", "compare", range, NULL);
-        return;
-    }
-    if (github_limited(c, res))
-        return;
-    snprintf(missing, sizeof missing, "%s/%s has no commit %s or %s to compare", provider_text(c, "organization"),
-             provider_text(c, "repoName"), input_of(c, "base"), input_of(c, "head"));
-    if (provider_failed(c, res, "GitHub rejected the token for this repository", missing) || !(j = provider_answer_json(c, res)))
-        return;
-    commits = json_object_get(j, "commits");
-    out = json_array();
-    json_array_foreach(commits, i, v)
-    {
-        const char *sha = json_string_value(json_object_get(v, "sha"));
-        const char *message = json_string_value(json_object_get(json_object_get(v, "commit"), "message"));
-        if (sha)
-            json_array_append_new(out, json_pack("{s:s, s:s}", "sha", sha, "message", message ? message : ""));
-    }
-    json_object_set_new(c->output, "commits", out);
-    json_object_set_new(
-        c->output, "truncated",
-        json_boolean(json_integer_value(json_object_get(j, "total_commits")) > (json_int_t)json_array_size(commits)));
-    json_decref(j);
-    provider_finish(c, VERDICT_VALID, "%zu commits between the two", json_array_size(out));
+    if (!res || !github_limited(c, res))
+        scm_compare_step(c, res, &compare_api);
 }
 
 static void resolve_ref(struct provider_call *c, const struct outbound_response *res)

@@ -76,17 +76,25 @@ static void prepare(json_t *config, struct err *err)
 
 /* ---- kickoff: the repository API (docs/releases.md) ---- */
 
-/* method /api/v4/projects/{id}/repository/<what>[/<name>] with the token; name fully escaped, as GitLab wants it. */
-static void repository_send(struct provider_call *c, const char *method, const char *what, const char *name, const char *body)
+/* method /api/v4/projects/{id}/<what>[/<name>] with the token; name fully escaped, as GitLab wants it. */
+static void project_send(struct provider_call *c, const char *method, const char *what, const char *name, const char *body)
 {
     static const char *const extra[] = {"Accept: application/json", NULL};
     char full[512], enc[1536], esc[1536], path[PROVIDER_URL_MAX];
 
     gitlab_project(c->config, full, sizeof full, enc, sizeof enc);
-    snprintf(path, sizeof path, "/api/v4/projects/%s/repository/%s%s%s", enc, what, name ? "/" : "",
+    snprintf(path, sizeof path, "/api/v4/projects/%s/%s%s%s", enc, what, name ? "/" : "",
              name ? provider_escape(name, esc, sizeof esc) : "");
     provider_send_with_token(c, method, gitlab_base(provider_text(c, "serverUrl")), path, "PRIVATE-TOKEN", "",
                              provider_text(c, "accessToken"), extra, body);
+}
+
+/* The same under .../repository/: commits, branches, tags, compare. */
+static void repository_send(struct provider_call *c, const char *method, const char *what, const char *name, const char *body)
+{
+    char full[1500];
+    snprintf(full, sizeof full, "repository/%s", what);
+    project_send(c, method, full, name, body);
 }
 
 static void read_commit(struct provider_call *c, const char *ref)
@@ -133,10 +141,56 @@ static const struct scm_ref_api tag_api = {"tag", read_tag, create_tag_at, ref_c
 
 SCM_REF_OPS(commit_api, branch_api, tag_api)
 
+/* GET .../repository/compare?from={base}&to={head}: the commits after base up to head, oldest first (one answer). */
+static void send_compare(struct provider_call *c, const char *base, const char *head, const char *cursor)
+{
+    char what[1400], b[512], h[512];
+    UNUSED(cursor);
+    snprintf(what, sizeof what, "compare?from=%s&to=%s", provider_escape(base, b, sizeof b), provider_escape(head, h, sizeof h));
+    repository_send(c, "GET", what, NULL, NULL);
+}
+
+static const char *commit_message(const json_t *commit)
+{
+    return json_string_value(json_object_get(commit, "message"));
+}
+
+static const struct scm_compare_api compare_api = {
+    .send = send_compare, .commits_of = scm_compare_commits, .sha_of = commit_id, .message_of = commit_message};
+
+SCM_COMPARE_OP(compare_api)
+
+/* GET /projects/{id}/releases/{tag}; POST /projects/{id}/releases {tag_name, name, description}: 409 when the tag has one. */
+static void read_release(struct provider_call *c, const char *tag)
+{
+    project_send(c, "GET", "releases", tag, NULL);
+}
+
+static void create_release_of(struct provider_call *c, const char *tag, const char *name, const char *notes)
+{
+    char *body = scm_release_json(tag, name, "description", notes);
+    project_send(c, "POST", "releases", NULL, body ? body : "");
+    free(body);
+}
+
+static const char *release_url(const json_t *answer)
+{
+    return json_string_value(json_object_get(json_object_get(answer, "_links"), "self"));
+}
+
+static const struct scm_release_api release_api = {read_release, create_release_of, release_url};
+
+static void create_release(struct provider_call *c, const struct outbound_response *res)
+{
+    scm_release_step(c, res, &release_api);
+}
+
 static const struct provider_ops ops = {.verify = verify,
                                         .scm_resolve_ref = resolve_ref,
                                         .scm_create_branch = create_branch,
                                         .scm_create_tag = create_tag,
+                                        .scm_compare = compare,
+                                        .scm_create_release = create_release,
                                         .webhook_check = gitlab_webhook_check,
                                         .webhook_parse = gitlab_webhook_parse};
 
@@ -148,6 +202,7 @@ struct provider gitlab_provider = {
     .prepare = prepare,
     .derived = scm_derived,
     .base_url = &gitlab_url,
-    .caps = CAP_VERIFY | CAP_SCM_RESOLVE_REF | CAP_SCM_CREATE_BRANCH | CAP_SCM_CREATE_TAG | CAP_WEBHOOK_CHECK | CAP_WEBHOOK_PARSE,
+    .caps = CAP_VERIFY | CAP_SCM_RESOLVE_REF | CAP_SCM_CREATE_BRANCH | CAP_SCM_CREATE_TAG | CAP_SCM_COMPARE |
+            CAP_SCM_CREATE_RELEASE | CAP_WEBHOOK_CHECK | CAP_WEBHOOK_PARSE,
     .ops = &ops,
 };

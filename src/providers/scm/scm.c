@@ -250,6 +250,15 @@ void scm_ref_step(struct provider_call *c, const struct outbound_response *res, 
 
 /* ---- the provider's release of a tag (finish) ---- */
 
+char *scm_release_json(const char *tag, const char *name, const char *notes_field, const char *notes)
+{
+    json_t *j = json_pack("{s:s, s:s, s:s}", "tag_name", tag, "name", name, notes_field, notes);
+    char *body = j ? json_dumps(j, JSON_COMPACT) : NULL;
+
+    json_decref(j);
+    return body;
+}
+
 static void release_done(struct provider_call *c, const struct outbound_response *res, const struct scm_release_api *api,
                          bool created)
 {
@@ -304,4 +313,105 @@ void scm_release_step(struct provider_call *c, const struct outbound_response *r
     }
     if (!provider_failed(c, res, rejected, missing))
         release_done(c, res, api, true);
+}
+
+/* ---- the commits between two refs (release notes) ---- */
+
+const char *scm_compare_range(char *out, size_t n, const char *base, const char *head)
+{
+    snprintf(out, n, "%s...%s", base, head);
+    return out;
+}
+
+const json_t *scm_compare_commits(const json_t *answer)
+{
+    return json_object_get(answer, "commits");
+}
+
+const char *scm_commit_message(const json_t *commit)
+{
+    return json_string_value(json_object_get(json_object_get(commit, "commit"), "message"));
+}
+
+json_int_t scm_compare_total(const json_t *answer)
+{
+    json_t *t = json_object_get(answer, "total_commits");
+    return json_is_integer(t) ? json_integer_value(t) : -1;
+}
+
+/* The commits gathered so far (state.data's "commits", kept across pages and restarts), made when absent. */
+static json_t *compare_gathered(struct provider_call *c)
+{
+    json_t *all = json_object_get(c->state.data, "commits");
+
+    if (!json_is_array(all)) {
+        all = json_array();
+        json_object_set_new(c->state.data, "commits", all);
+    }
+    return all;
+}
+
+/* The page's commits onto what was gathered, in the order the provider lists them; false once the limit is reached. */
+static bool compare_gather(json_t *all, const json_t *page, const struct scm_compare_api *api)
+{
+    const json_t *v;
+    size_t i;
+
+    json_array_foreach(page, i, v)
+    {
+        const char *sha = api->sha_of(v), *message = api->message_of(v);
+        if (json_array_size(all) >= SCM_COMPARE_MAX)
+            return false;
+        if (sha)
+            json_array_append_new(all, json_pack("{s:s, s:s}", "sha", sha, "message", message ? message : ""));
+    }
+    return true;
+}
+
+void scm_compare_step(struct provider_call *c, const struct outbound_response *res, const struct scm_compare_api *api)
+{
+    const char *base = input_text(c, "base"), *head = input_text(c, "head"), *next;
+    char rejected[200], missing[800];
+    json_t *j, *all, *out;
+    json_int_t total;
+    bool room;
+    size_t i, n;
+
+    if (!base[0] || !head[0]) {
+        provider_finish(c, VERDICT_INVALID, "a compare needs a base and a head");
+        return;
+    }
+    if (!res) {
+        api->send(c, base, head, c->state.step == 0 ? NULL : provider_data_text(c, "cursor"));
+        return;
+    }
+    snprintf(missing, sizeof missing, "%s/%s has no commit %s or %s to compare", provider_text(c, "organization"),
+             provider_text(c, "repoName"), base, head);
+    if (provider_unanswered(c, res))
+        return;
+    if (res->status == 400 || res->status == 422) {
+        provider_finish(c, VERDICT_INVALID, "%s", missing);
+        return;
+    }
+    snprintf(rejected, sizeof rejected, "%s rejected the token for this repository", c->prov->display);
+    if (provider_failed(c, res, rejected, missing) || !(j = provider_answer_json(c, res)))
+        return;
+    all = compare_gathered(c);
+    room = compare_gather(all, api->commits_of(j), api);
+    total = api->total_of ? api->total_of(j) : -1;
+    next = api->next_of ? api->next_of(j) : NULL;
+    if (room && next && *next) {
+        json_object_set_new(c->state.data, "cursor", json_string(next));
+        json_decref(j);
+        provider_next(c, c->state.step + 1);
+        return;
+    }
+    json_decref(j);
+    n = json_array_size(all);
+    out = json_array();
+    for (i = 0; i < n; i++)
+        json_array_append(out, json_array_get(all, api->newest_first ? n - 1 - i : i));
+    json_object_set_new(c->output, "commits", out);
+    json_object_set_new(c->output, "truncated", json_boolean(!room || (total >= 0 && total > (json_int_t)n)));
+    provider_finish(c, VERDICT_VALID, "%zu commits between the two", n);
 }

@@ -79,6 +79,9 @@ struct scm_release_api {
     const char *(*url_of)(const json_t *answer); /* where a person sees it, or NULL */
 };
 
+/* {"tag_name", "name", notes_field: notes} as compact JSON (malloc'd: the notes may be long; free() it), or NULL. */
+char *scm_release_json(const char *tag, const char *name, const char *notes_field, const char *notes);
+
 /*
  * scm_create_release's machine, read before write: input {"tag", "name",
  * "notes"}; output {"tag", "url", "created"}. A release of the tag already
@@ -97,5 +100,48 @@ const char *scm_ref_path(char *out, const struct provider_call *c, const char *p
 const char *scm_escape_ref(const char *name, char *out, size_t n);
 /* A JSON body of the pack format (jansson's json_pack), as text into out (n bytes); "" when it does not fit. */
 const char *scm_body(char *out, size_t n, const char *fmt, ...);
+
+/* ---- the commits between two refs (release notes) ---- */
+
+/* The most commits a compare lists (GitHub's compare stops there too); past it, the output says "truncated". */
+#define SCM_COMPARE_MAX 250
+
+/*
+ * How one provider lists the commits after base up to head. send asks for
+ * a page: cursor is NULL for the first, else what next_of found in the
+ * page before. Each accessor reads the answer (or one of its commits).
+ */
+struct scm_compare_api {
+    void (*send)(struct provider_call *c, const char *base, const char *head, const char *cursor);
+    const json_t *(*commits_of)(const json_t *answer); /* the page's commits (an array) */
+    const char *(*sha_of)(const json_t *commit);       /* a commit's id */
+    const char *(*message_of)(const json_t *commit);   /* its whole message */
+    json_int_t (*total_of)(const json_t *answer);      /* all the commits between the two, or -1 when unsaid (NULL: -1) */
+    const char *(*next_of)(const json_t *answer);      /* the next page's cursor, or NULL: the last page (NULL: one page) */
+    bool newest_first;                                 /* the pages list the newest commit first (Bitbucket) */
+};
+
+/*
+ * scm_compare's machine: input {"base", "head"}; output {"commits":
+ * [{"sha", "message"}] oldest first, at most SCM_COMPARE_MAX, "truncated"}.
+ * Pages are followed until the last one or the limit. An unknown base or
+ * head (400, 404, 422) is INVALID, naming both.
+ */
+void scm_compare_step(struct provider_call *c, const struct outbound_response *res, const struct scm_compare_api *api);
+
+/* A provider's static compare op from its struct scm_compare_api. */
+#define SCM_COMPARE_OP(api)                                                                                                        \
+    static void compare(struct provider_call *c, const struct outbound_response *res)                                              \
+    {                                                                                                                              \
+        scm_compare_step(c, res, &(api));                                                                                          \
+    }
+
+/* "<base>...<head>" into out (n bytes): the range GitHub's and Gitea's compare take as one path segment. */
+const char *scm_compare_range(char *out, size_t n, const char *base, const char *head);
+
+/* GitHub's compare shape, which Gitea shares: "commits", a commit's "commit"."message", "total_commits". */
+const json_t *scm_compare_commits(const json_t *answer);
+const char *scm_commit_message(const json_t *commit);
+json_int_t scm_compare_total(const json_t *answer);
 
 #endif
