@@ -100,8 +100,25 @@ static const struct scm_ref_api tag_api = {"tag", read_tag, create_tag_at, targe
 
 SCM_REF_OPS(commit_api, branch_api, tag_api)
 
-static const struct provider_ops ops = {
-    .verify = verify, .scm_resolve_ref = resolve_ref, .scm_create_branch = create_branch, .scm_create_tag = create_tag};
+/* ---- the repository listing (docs/deployments.md "Repositories") ---- */
+
+static void list_get(struct provider_call *c, const char *url)
+{
+    provider_get_with_token(c, url, "", "Authorization", "Bearer ", provider_text(c, "accessToken"), NULL);
+}
+
+static const struct scm_list_api list_api = {
+    base_of,      list_get,         NULL,        "/2.0/repositories?role=member&pagelen=100",
+    "values",     "uuid",           "full_name", "mainbranch.name",
+    "is_private", "links.html.href"};
+
+SCM_LIST_OP(list_api)
+
+static const struct provider_ops ops = {.verify = verify,
+                                        .scm_resolve_ref = resolve_ref,
+                                        .scm_create_branch = create_branch,
+                                        .scm_create_tag = create_tag,
+                                        .scm_list_repos = list_repos};
 
 struct provider bitbucket_provider = {
     .type = "BITBUCKET",
@@ -111,6 +128,6 @@ struct provider bitbucket_provider = {
     .prepare = prepare,
     .derived = scm_derived,
     .base_url = &api,
-    .caps = CAP_VERIFY | CAP_SCM_RESOLVE_REF | CAP_SCM_CREATE_BRANCH | CAP_SCM_CREATE_TAG,
+    .caps = CAP_SCM_LIST_REPOS | CAP_VERIFY | CAP_SCM_RESOLVE_REF | CAP_SCM_CREATE_BRANCH | CAP_SCM_CREATE_TAG,
     .ops = &ops,
 };
