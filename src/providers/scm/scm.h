@@ -91,7 +91,7 @@ void scm_release_step(struct provider_call *c, const struct outbound_response *r
 
 /*
  * How one provider lists the repositories its token sees. Each item member
- * is a path into the item ("mainbranch.name": nested); "private" may name
+ * is a path into the item ("mainbranch.name": nested); private_flag may name
  * a boolean or a visibility ("public" is the only one not private).
  */
 struct scm_list_api {
