@@ -255,17 +255,25 @@ void repos_sweep_step(void *ctx, struct job *j)
     struct store_stmt *st;
     struct err err;
     size_t i;
-    int rc;
 
     err_clear(&err);
+    if (!env->jobs) { /* run before main.c handed over the engine: again after the backoff */
+        err_set(&err, ERR_UNAVAILABLE, "the repository sweep is not started yet");
+        job_fail(j, &err);
+        json_decref(due);
+        return;
+    }
     clock_format(clock_now_ms() - (int64_t)env->interval * 1000, cutoff);
-    /* A FAILED one is overdue too: its lastSyncedAt is the last success, so it is tried again once a sweep. */
-    if (env->jobs && store_conn_get(env->store, &db, &err) == ERR_OK &&
+    /*
+     * Overdue from the last success, else from the integration's creation (its first sync is asked for: the
+     * sweep does not race a person who just connected it). A FAILED one is overdue too, tried again each sweep.
+     */
+    if (store_conn_get(env->store, &db, &err) == ERR_OK &&
         store_select(db,
                      "SELECT id, tenantId FROM tenant_scm_integrations WHERE isActive = ? AND syncStatus <> 'SYNCING' AND "
-                     "(lastSyncedAt IS NULL OR lastSyncedAt < ?) ORDER BY lastSyncedAt LIMIT ?",
+                     "COALESCE(lastSyncedAt, createdAt) < ? ORDER BY COALESCE(lastSyncedAt, createdAt) LIMIT ?",
                      STORE_ARGS(STORE_BOOL(true), STORE_TIME(cutoff), STORE_INT(SWEEP_BATCH)), &st, &err) == ERR_OK) {
-        while ((rc = store_next(st, &err)) == 1)
+        while (store_next(st, &err) == 1)
             json_array_append_new(due, json_pack("[s, s]", store_col_text(st, 0), store_col_text(st, 1)));
         store_finish(st);
     }
@@ -278,7 +286,7 @@ void repos_sweep_step(void *ctx, struct job *j)
             store_tx(db, sweep_one, &t, &err);
     }
     store_conn_put(db);
-    if (env->jobs && json_array_size(due) > 0)
+    if (json_array_size(due) > 0)
         jobs_nudge(env->jobs);
     json_decref(due);
     if (err.code)

@@ -12,7 +12,7 @@
  * SYNCING as it enqueues, so a sync running is not started twice.
  *
  * Every REPOS_SWEEP_EVERY_S the recurring "repos-sweep" starts a sync of
- * each SCM integration not synced for SLIPWAY_REPO_SYNC_INTERVAL.
+ * each SCM integration not synced (else created) for SLIPWAY_REPO_SYNC_INTERVAL.
  */
 #ifndef SLIPWAY_REPOS_H
 #define SLIPWAY_REPOS_H
