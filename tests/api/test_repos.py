@@ -7,6 +7,7 @@ import unittest
 import uuid
 
 import harness
+import integration_fixtures as fx
 import verify_fixtures as vf
 
 # The fake, the member of its token entry that lists the repositories, and how an entry of that list looks.
@@ -57,14 +58,18 @@ class ReposTest(vf.VerifyTest):
         body = self.expect(self.request("POST", "/api/v1/%s/repositories/sync" % self.tenant,
                                         {"integrationId": integration_id}, token=self.org.editor.token), 202)
         self.assertEqual(len(body["jobIds"]), 1, body)
+        state = self.ended(integration_id)
+        self.assertEqual(state["syncStatus"], expect, state)
+        return state
+
+    def ended(self, integration_id):
+        """The integration's sync state once no sync is under way (polled, 20 s at most)."""
         deadline = time.monotonic() + 20
         while True:
             state = self.state(integration_id)
             if state["syncStatus"] in ("SYNCED", "FAILED") or time.monotonic() > deadline:
-                break
+                return state
             time.sleep(0.05)
-        self.assertEqual(state["syncStatus"], expect, state)
-        return state
 
     def names(self, integration_id, token=None):
         names, cursor = [], None
@@ -111,6 +116,22 @@ class ReposTest(vf.VerifyTest):
                 self.rules = []
         state = self.sync(integ["id"])
         self.assertIsNone(state["lastSyncError"])
+
+    def test_not_started_twice(self):
+        """A sync under way answers its own job, none is added; SYNCING left by a job that ended starts a new one."""
+        integ, case = self.scm("GITLAB")
+        self.set_listing("GITLAB", case, ["t/one"])
+        path, body = "/api/v1/%s/repositories/sync" % self.tenant, {"integrationId": integ["id"]}
+        running, far = str(uuid.uuid4()), "2999-01-01T00:00:00.000Z"
+        fx.db_execute(self.server, "INSERT INTO jobs (id, kind, dedupeKey, tenantId, payload, state, runAt, attempts, "
+                                   "maxAttempts, createdAt, updatedAt) VALUES (?, 'repos-sync', ?, ?, '{}', 'QUEUED', ?, 0, "
+                                   "1, ?, ?)", (running, "repos-sync:%s:planted" % integ["id"], self.tenant, far, far, far))
+        fx.db_execute(self.server, "UPDATE tenant_scm_integrations SET syncStatus = 'SYNCING' WHERE id = ?", (integ["id"],))
+        self.assertEqual(self.expect(self.request("POST", path, body), 202)["jobIds"], [running])
+        fx.db_execute(self.server, "UPDATE jobs SET state = 'DONE' WHERE id = ?", (running,))
+        self.assertNotEqual(self.expect(self.request("POST", path, body), 202)["jobIds"], [running])
+        self.assertEqual(self.ended(integ["id"])["syncStatus"], "SYNCED")
+        self.assertEqual(self.names(integ["id"]), ["t/one"])
 
     def test_pins_first_and_per_account(self):
         integ, case = self.scm("GITEA")
