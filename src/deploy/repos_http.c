@@ -60,6 +60,21 @@ static json_t *sync_states(struct store_conn *c, const char *tenant, struct err 
     return out;
 }
 
+/* q (at most 256 bytes) as a LIKE pattern into out[600]: a substring, lower case, q's '%', '_' and '!' escaped by '!'. */
+static void like_pattern(const char *q, char *out)
+{
+    size_t n = 0;
+
+    out[n++] = '%';
+    for (; *q; q++) {
+        if (*q == '%' || *q == '_' || *q == '!')
+            out[n++] = '!';
+        out[n++] = (char)tolower((unsigned char)*q);
+    }
+    out[n++] = '%';
+    out[n] = '\0';
+}
+
 enum err_code repositories_list(struct request *req, struct err *err)
 {
     const char *tenant = principal_of(req)->tenant_id, *account = principal_of(req)->account_id;
@@ -69,24 +84,13 @@ enum err_code repositories_list(struct request *req, struct err *err)
     struct store_stmt *st;
     struct page p;
     json_t *items, *answer;
-    int rc = 0;
 
     if (q && strlen(q) > 256)
         return err_set(err, ERR_INVALID, "q: at most 256 characters");
     if (integration && !uuid_valid(integration))
         return err_set(err, ERR_INVALID, "integrationId: expected a uuid");
-    if (q) {
-        /* A substring, case-insensitive; the pattern characters of q match themselves. */
-        size_t n = 0;
-        like[n++] = '%';
-        for (const char *s = q; *s; s++) {
-            if (*s == '%' || *s == '_' || *s == '!')
-                like[n++] = '!';
-            like[n++] = (char)tolower((unsigned char)*s);
-        }
-        like[n++] = '%';
-        like[n] = '\0';
-    }
+    if (q)
+        like_pattern(q, like);
     if (page_parse(req, &p, err) || request_db(req, &c, err))
         return err->code;
     items = json_array();
@@ -96,7 +100,7 @@ enum err_code repositories_list(struct request *req, struct err *err)
                          " ORDER BY fullName, id",
                          STORE_ARGS(STORE_TEXT(tenant), STORE_TEXT(integration), STORE_TEXT(q ? like : NULL), STORE_TEXT(account)),
                          &st, err) == ERR_OK) {
-            while ((rc = store_next(st, err)) == 1)
+            while (store_next(st, err) == 1)
                 json_array_append_new(items, repo_row(st, true));
             store_finish(st);
         }
@@ -107,7 +111,7 @@ enum err_code repositories_list(struct request *req, struct err *err)
                                    STORE_ARGS(STORE_TEXT(tenant), STORE_TEXT(integration), STORE_TEXT(q ? like : NULL),
                                               STORE_TEXT(account), PAGE_ARGS(&p)),
                                    &st, err) == ERR_OK) {
-        while ((rc = store_next(st, err)) == 1 && page_take(&p, store_col_text(st, 8), store_col_text(st, 0)))
+        while (store_next(st, err) == 1 && page_take(&p, store_col_text(st, 8), store_col_text(st, 0)))
             json_array_append_new(items, repo_row(st, false));
         store_finish(st);
     }
