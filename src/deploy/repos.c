@@ -266,11 +266,12 @@ void repos_sweep_step(void *ctx, struct job *j)
     clock_format(clock_now_ms() - (int64_t)env->interval * 1000, cutoff);
     /*
      * Overdue from the last success, else from the integration's creation (its first sync is asked for: the
-     * sweep does not race a person who just connected it). A FAILED one is overdue too, tried again each sweep.
+     * sweep does not race a person who just connected it). A FAILED one is overdue too, tried again each sweep,
+     * and a SYNCING one: repos_sync_start adds nothing while its job runs, and a new one when that job has ended.
      */
     if (store_conn_get(env->store, &db, &err) == ERR_OK &&
         store_select(db,
-                     "SELECT id, tenantId FROM tenant_scm_integrations WHERE isActive = ? AND syncStatus <> 'SYNCING' AND "
+                     "SELECT id, tenantId FROM tenant_scm_integrations WHERE isActive = ? AND "
                      "COALESCE(lastSyncedAt, createdAt) < ? ORDER BY COALESCE(lastSyncedAt, createdAt) LIMIT ?",
                      STORE_ARGS(STORE_BOOL(true), STORE_TIME(cutoff), STORE_INT(SWEEP_BATCH)), &st, &err) == ERR_OK) {
         while (store_next(st, &err) == 1)
