@@ -38,6 +38,8 @@
 #include "notify/notify.h"
 #include "deploy/deploy.h"
 #include "deploy/deploy_http.h"
+#include "deploy/repos.h"
+#include "deploy/repos_http.h"
 #include "sites/sites.h"
 #include "sites/usage.h"
 #include "verify/reverify.h"
@@ -176,6 +178,7 @@ static int serve(struct app *app)
     struct notify_env nenv = {.loop = &app->providers};
     struct stores_env senv = {.loop = &app->providers};
     static struct deploy_env denv; /* static: zero-initialised, its atomic stopping flag included */
+    struct repos_env rpenv = {.loop = &app->providers, .interval = app->cfg.repo_sync_interval};
     struct workpool *ssh_pool = NULL;
     struct job_kind job_kinds[] = {{VERIFY_JOB, verify_job_step, &venv},
                                    {VERIFY_ALL_JOB, verify_all_step, &venv},
@@ -190,6 +193,8 @@ static int serve(struct app *app)
                                    {STORE_SUBMISSION_JOB, stores_submission_step, &senv},
                                    {ENDPOINT_DELIVERY_JOB, endpoints_delivery_step, &nenv},
                                    {DEPLOY_RUN_JOB, deploy_run_step, &denv},
+                                   {REPOS_SYNC_JOB, repos_sync_step, &rpenv},
+                                   {REPOS_SWEEP_JOB, repos_sweep_step, &rpenv},
                                    {NULL, NULL, NULL}};
     size_t njob_kinds = ARRAY_LEN(job_kinds) - 1;
     struct probe *probe = NULL;
@@ -233,7 +238,7 @@ static int serve(struct app *app)
     app->login_limit = ratelimit_new(60, 65536);
     app->login_backoff = ratelimit_new(60, 65536);
     app->status_cache = revcache_new(4096);
-    if (reverify_schedule(app->store, &err) || webhooks_schedule(app->store, &err))
+    if (reverify_schedule(app->store, &err) || webhooks_schedule(app->store, &err) || repos_schedule(app->store, &err))
         goto stop;
     wenv.store = app->store;
     venv.store = app->store;
@@ -248,6 +253,8 @@ static int serve(struct app *app)
     denv.keys = app->keys;
     denv.guard = app->providers.out;
     denv.timeout_ms = app->providers.timeout_ms;
+    rpenv.store = app->store;
+    rpenv.keys = app->keys;
     jo.keys = app->keys;
     if (app->cfg.test_probe[0]) { /* test runs only */
         if (!(probe = probe_new(app->cfg.test_probe, app->providers.out, &err)))
@@ -256,6 +263,7 @@ static int serve(struct app *app)
         log_warn("SLIPWAY_TEST_PROBE is set: the test job kind \"%s\" is registered", PROBE_JOB);
     }
     app->jobs = jobs_start(app->store, job_kinds, njob_kinds, &jo);
+    rpenv.jobs = app->jobs;
     notify_start(app->jobs, app->keys); /* a release step that emits before this is retried (notify.h) */
     if (probe && probe_enqueue(probe, app->jobs, &err))
         goto stop;
@@ -282,6 +290,7 @@ static int serve(struct app *app)
     stores_http_start(app->jobs);
     ssh_pool = workpool_new("ssh", 2, 64); /* host connection tests: off the HTTP workers */
     deploy_http_start(&denv, app->jobs, ssh_pool);
+    repos_http_start(app->jobs);
     identity_http_start(&(struct identity_env){
         .keys = app->keys, .loop = &app->providers, .pool = app->hash_pool, .public_url = app->cfg.public_url});
     app->server = server = server_start(&so, routes, routes_count, &routes_hooks, app->store, &err);

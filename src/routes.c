@@ -14,6 +14,7 @@
 #include "routes.h"
 
 #include "deploy/deploy_http.h"
+#include "deploy/repos_http.h"
 #include "identity/identity_http.h"
 #include "integrations/catalog.h"
 #include "integrations/integrations_http.h"
@@ -201,6 +202,11 @@ const struct route routes[] = {
     {"GET", "/api/v1/{tenantId}/deployments/{deploymentId}", ACCESS_VIEWER, NULL, deployment_get},
     {"POST", "/api/v1/{tenantId}/deployments/{deploymentId}/cancel", ACCESS_EDITOR, &deploy_action_schema, deployment_cancel},
     {"GET", "/api/v1/{tenantId}/deployments/{deploymentId}/logs/stream", ACCESS_VIEWER, NULL, deployment_log_stream},
+    /* Repositories (docs/deployments.md "Repositories"): viewers read, editors sync, every member pins for itself. */
+    {"GET", "/api/v1/{tenantId}/repositories", ACCESS_VIEWER, NULL, repositories_list},
+    {"POST", "/api/v1/{tenantId}/repositories/sync", ACCESS_EDITOR, &repos_sync_schema, repositories_sync},
+    {"PUT", "/api/v1/{tenantId}/repositories/{repositoryId}/pin", ACCESS_VIEWER, &deploy_action_schema, repository_pin},
+    {"DELETE", "/api/v1/{tenantId}/repositories/{repositoryId}/pin", ACCESS_VIEWER, NULL, repository_pin},
 
     /* Sites (docs/sites.md): editors write content, owners delete sites and prove domains, viewers read; owners read usage. */
     {"GET", "/api/v1/{tenantId}/sites", ACCESS_VIEWER, NULL, sites_list},

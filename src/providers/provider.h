@@ -144,6 +144,7 @@ enum provider_cap {
     CAP_TICKETS_TRANSITION = 1u << 21,
     CAP_WEBHOOK_CHECK = 1u << 22,
     CAP_WEBHOOK_PARSE = 1u << 23,
+    CAP_SCM_LIST_REPOS = 1u << 24,
 };
 
 /*
@@ -182,6 +183,12 @@ struct provider_ops {
     provider_step_fn scm_compare;
     /* Input {"tag", "name", "notes", "prerelease"?}; output {"id", "url"}. A release for the tag already there is done. */
     provider_step_fn scm_create_release;
+    /*
+     * One page of the repositories the token sees (docs/deployments.md "Repositories"). Input {"page"?: the URL
+     * a previous page named as "next"; absent: the first}; output {"repositories": [{"id" (the provider's, as text),
+     * "fullName", "defaultBranch", "private", "webUrl"}], "next"?: the next page's URL, always under the base URL}.
+     */
+    provider_step_fn scm_list_repos;
 
     /* ---- CI/CD (c->config is the pipeline, c->scm its SCM connection where it acts through one) ---- */
     /* Input {"ref", "parameters": {...}, "idempotencyKey"}; output {"runId", "url"}. */
@@ -278,7 +285,8 @@ struct provider_ops {
     X(CAP_TICKETS_LINK, tickets_link)                                                                                              \
     X(CAP_TICKETS_TRANSITION, tickets_transition)                                                                                  \
     X(CAP_WEBHOOK_CHECK, webhook_check)                                                                                            \
-    X(CAP_WEBHOOK_PARSE, webhook_parse)
+    X(CAP_WEBHOOK_PARSE, webhook_parse)                                                                                            \
+    X(CAP_SCM_LIST_REPOS, scm_list_repos)
 
 /*
  * What a provider is. Defined in its own file (non-const only for the

@@ -234,12 +234,21 @@ def plant_site(server, tenant_id):
     return site_id, slug, post_id, domain_id
 
 
+def plant_repository(server, tenant_id, integration_id):
+    """A synced repository of the tenant's SCM integration, written to the database (as a sync writes it): its id."""
+    repo_id, now = str(uuid.uuid4()), harness.format_time(harness.now())
+    fx.db_execute(server, "INSERT INTO repositories (id, tenantId, integrationId, externalId, fullName, private, syncedAt, "
+                          "createdAt) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                  (repo_id, tenant_id, integration_id, repo_id[:8], "planted/" + repo_id[:8], False, now, now))
+    return repo_id
+
+
 def planted_ids(org):
     """The path values of what plant_all planted in org, by parameter name (a case takes those it has)."""
     return {"submissionId": org.submission_id, "endpointId": org.endpoint_id, "hostId": org.host_id,
             "scriptId": org.script_id, "deploymentId": org.deployment_id, "siteId": org.site_id, "postId": org.post_id,
             "domainId": org.domain_id, "slug": org.site_slug, "postSlug": "hello",
-            "deliveryId": org.delivery_id}
+            "deliveryId": org.delivery_id, "repositoryId": org.repository_id}
 
 
 def org_with_integrations(server, types):
@@ -249,7 +258,8 @@ def org_with_integrations(server, types):
     (plant_submission): org.submission_id, an identity provider: org.iam_provider_id, a notification rule
     (plant_rule): org.rule_id, an outbound webhook endpoint: org.endpoint_id and a delivery of it: org.delivery_id, a host, a script and a
     deployment (plant_deploy): org.host_id, org.script_id, org.deployment_id, and a site with a post and a
-    domain (plant_site): org.site_id, org.site_slug, org.post_id, org.domain_id."""
+    domain (plant_site): org.site_id, org.site_slug, org.post_id, org.domain_id, and a repository of its SCM
+    integration (plant_repository): org.repository_id."""
     org = harness.new_org(server)
     org.by_type, org.by_category = {}, {}
     make = _maker(server, org.owner.token, org.id, types, org.by_type)
@@ -264,6 +274,7 @@ def org_with_integrations(server, types):
     org.delivery_id = plant_delivery(server, org.id, org.endpoint_id)
     org.host_id, org.script_id, org.deployment_id = plant_deploy(server, org.id)
     org.site_id, org.site_slug, org.post_id, org.domain_id = plant_site(server, org.id)
+    org.repository_id = plant_repository(server, org.id, org.by_category["scm"]["id"])
     return org
 
 
@@ -272,7 +283,7 @@ def integration_markers(org):
     webhook endpoint's, its site's domain: none may show in an answer to another tenant (its site and posts are
     public: their pages show them)."""
     out = {org.release_id, org.submission_id, org.iam_provider_id, org.rule_id, org.endpoint_id, org.host_id,
-           org.script_id, org.deployment_id, org.domain_id, org.delivery_id}
+           org.script_id, org.deployment_id, org.domain_id, org.delivery_id, org.repository_id}
     for integ in org.by_type.values():
         out |= {integ["id"], integ["displayName"]}
     return out

@@ -293,6 +293,8 @@ class IsolationMatrixTest(harness.ApiTest):
         elif case.params and case.params[-1] in ("siteId", "postId", "domainId"):
             site_id, _, post_id, domain_id = route_matrix.plant_site(self.server, self.a.id)
             ids.update(siteId=site_id, postId=post_id, domainId=domain_id)
+        elif case.method == "DELETE" and case.params and case.params[-1] == "repositoryId":
+            pass  # unpinning what the caller never pinned changes nothing
         else:
             self.fail("%s: the isolation matrix does not know how to call it without lasting effect" % case)
         resp = self.call(case, ids, token=token)

@@ -5,7 +5,7 @@ import copy
 import hashlib
 import uuid
 
-from fakebase import iso, number, bearer, git_between, git_make, git_message, git_resolve, Resp, J, Provider
+from fakebase import iso, number, bearer, git_between, git_make, git_message, git_resolve, paged, page_url, oauth_refresh, Resp, J, Provider
 
 
 class Bitbucket(Provider):
@@ -40,8 +40,25 @@ class Bitbucket(Provider):
     def server_error(self, req, status=500):
         return J(status, {"type": "error", "error": {"message": "Something went wrong"}})
 
+    def _list_repos(self, req, info, headers):
+        """GET /2.0/repositories?role=member (?pagelen= up to 100, default 10; ?page=): the token's repositories by
+        full name, paged in the body as Bitbucket does ({"values", "page", "pagelen", "size", "next"}; no "next" on
+        the last page)."""
+        names = sorted(info.get("repos") or [])
+        page, number_, pages, size = paged(req, names, "pagelen", 10, 100)
+        body = {"pagelen": size, "page": number_, "size": len(names),
+                "values": [{"type": "repository", "uuid": "{%s}" % uuid.UUID(int=number(full, 30)), "full_name": full,
+                            "name": full.split("/", 1)[1], "slug": full.split("/", 1)[1], "is_private": True,
+                            "mainbranch": {"type": "branch", "name": "main"},
+                            "links": {"html": {"href": "https://bitbucket.org/" + full}}} for full in page]}
+        if number_ < pages:
+            body["next"] = page_url(req, number_ + 1)
+        return J(200, body, headers)
+
     def route(self, req):
         parts = req.segments()
+        if parts == ["site", "oauth2", "access_token"] and req.method == "POST":
+            return oauth_refresh(self, req)
         token = bearer(req.header("Authorization"))
         with self.lock:
             info = copy.deepcopy(self.data["tokens"].get(token)) if token else None
@@ -55,6 +72,8 @@ class Bitbucket(Provider):
                            "nickname": user, "display_name": info.get("display_name", user.title()),
                            "created_on": "2020-01-01T00:00:00.000000+00:00", "is_staff": False,
                            "links": {"html": {"href": "https://bitbucket.org/%7B" + user + "%7D/"}}}, headers)
+        if parts == ["2.0", "repositories"] and req.method == "GET":
+            return self._list_repos(req, info, headers)
         if len(parts) == 4 and parts[:2] == ["2.0", "repositories"]:
             full = parts[2] + "/" + parts[3]
             if full not in (info.get("repos") or []):

@@ -3,7 +3,7 @@
 
 import copy
 
-from fakebase import iso, number, bearer, git_between, git_make, git_message, git_resolve, J, Provider
+from fakebase import iso, number, bearer, git_between, git_make, git_message, git_resolve, paged, link_header, oauth_refresh, J, Provider
 
 
 class Gitea(Provider):
@@ -35,8 +35,25 @@ class Gitea(Provider):
     def not_found(self, req):
         return J(404, {"errors": None, "message": "The target couldn't be found.", "url": self._url()})
 
+    def _list_repos(self, req, info):
+        """GET /user/repos (?limit= up to 50, default 30; ?page=): the token's repositories by full name, paged with
+        a Link header and X-Total-Count as Gitea sends them."""
+        names = sorted(info.get("repos") or {})
+        page, number_, pages, size = paged(req, names, "limit", 30, 50)
+        headers = {"X-Total-Count": str(len(names))}
+        if pages > 1:
+            headers["Link"] = link_header(req, number_, pages)
+        with self.lock:
+            repos = copy.deepcopy(self.data["repos"])
+        return J(200, [{"id": number(full, 5), "name": full.split("/", 1)[1], "full_name": full,
+                        "owner": {"login": full.split("/", 1)[0]}, "private": repos.get(full, {}).get("private", True),
+                        "default_branch": repos.get(full, {}).get("default_branch", "main"),
+                        "html_url": (self.base_url or "") + "/" + full} for full in page], headers)
+
     def route(self, req):
         parts = req.segments()
+        if parts == ["login", "oauth", "access_token"] and req.method == "POST":
+            return oauth_refresh(self, req)
         if parts[:2] != ["api", "v1"]:
             return self.not_found(req)
         parts = parts[2:]
@@ -51,6 +68,8 @@ class Gitea(Provider):
             return J(200, {"id": number(login, 5), "login": login, "login_name": "", "full_name": login.title(),
                            "email": login + "@noreply.gitea.example.com", "avatar_url": "", "language": "en-US",
                            "is_admin": False, "active": True, "created": "2020-01-01T00:00:00Z"})
+        if parts == ["user", "repos"]:
+            return self._list_repos(req, info)
         if len(parts) > 3 and parts[0] == "repos":
             full = parts[1] + "/" + parts[2]
             perms = (info.get("repos") or {}).get(full)

@@ -5,7 +5,7 @@ import copy
 import urllib.parse
 import uuid
 
-from fakebase import now, iso, number, bearer, git_between, git_make, git_message, git_resolve, send_hook, Resp, J, Provider
+from fakebase import now, iso, number, bearer, git_between, git_make, git_message, git_resolve, send_hook, paged, link_header, Resp, J, Provider
 
 
 GITHUB_API_VERSIONS = ("2022-11-28", "2026-03-10")
@@ -73,6 +73,20 @@ class GitHub(Provider):
         req.notes["expiredMode"] = True
         return resp
 
+    def _list_repos(self, req, info, repos, headers):
+        """GET /user/repos (?per_page= up to 100, default 30; ?page=): the token's repositories by full name, the
+        next pages in a Link header as GitHub sends it (no Link at all when one page holds them)."""
+        names = sorted(info.get("repos") or {})
+        page, number_, pages, size = paged(req, names, "per_page", 30, 100)
+        if pages > 1:
+            headers["Link"] = link_header(req, number_, pages)
+        return J(200, [{"id": number(full), "node_id": "R_" + full, "name": full.split("/", 1)[1], "full_name": full,
+                        "private": repos.get(full, {}).get("private", True),
+                        "owner": {"login": full.split("/", 1)[0], "id": number(full.split("/", 1)[0], 7)},
+                        "html_url": "https://github.com/" + full, "fork": False,
+                        "default_branch": repos.get(full, {}).get("default_branch", "main")} for full in page],
+                 headers)
+
     def route(self, req):
         path = req.path
         if path.startswith("/api/v3/") or path == "/api/v3":
@@ -110,6 +124,8 @@ class GitHub(Provider):
                            "site_admin": False, "name": info.get("name", login.title()), "company": None,
                            "html_url": "https://github.com/" + login, "created_at": "2020-01-01T00:00:00Z",
                            "updated_at": iso()}, headers)
+        if parts == ["user", "repos"]:
+            return self._list_repos(req, info, repos, headers)
         if len(parts) >= 3 and parts[0] == "repos":
             full = parts[1] + "/" + parts[2]
             perms = (info.get("repos") or {}).get(full)

@@ -4,7 +4,7 @@
 import copy
 import hashlib
 
-from fakebase import iso, number, bearer, git_between, git_make, git_message, git_resolve, J, Provider
+from fakebase import iso, number, bearer, git_between, git_make, git_message, git_resolve, paged, link_header, oauth_refresh, J, Provider
 
 
 class GitLab(Provider):
@@ -56,8 +56,26 @@ class GitLab(Provider):
                 return full, p
         return None, None
 
+    def _list_projects(self, req, info, projects):
+        """GET /projects?membership=true (?per_page= up to 100, default 20; ?page=): the token's projects by path,
+        paged with X-Page, X-Next-Page (empty on the last), X-Total-Pages and a Link header as GitLab sends them."""
+        names = sorted(info.get("projects") or {})
+        page, number_, pages, size = paged(req, names, "per_page", 20, 100)
+        headers = {"X-Page": str(number_), "X-Per-Page": str(size), "X-Total": str(len(names)),
+                   "X-Total-Pages": str(pages), "X-Next-Page": str(number_ + 1) if number_ < pages else "",
+                   "X-Prev-Page": str(number_ - 1) if number_ > 1 else ""}
+        if pages > 1:
+            headers["Link"] = link_header(req, number_, pages)
+        return J(200, [{"id": projects.get(full, {}).get("id", number(full, 6)), "name": full.rsplit("/", 1)[-1],
+                        "path_with_namespace": full, "default_branch": projects.get(full, {}).get("default_branch",
+                                                                                                  "main"),
+                        "visibility": projects.get(full, {}).get("visibility", "private"),
+                        "web_url": "https://gitlab.example.com/" + full} for full in page], headers)
+
     def route(self, req):
         parts = req.segments()
+        if parts == ["oauth", "token"] and req.method == "POST":
+            return oauth_refresh(self, req)
         if parts[:2] != ["api", "v4"]:
             return J(404, {"error": "404 Not Found"})
         parts = parts[2:]
@@ -78,6 +96,8 @@ class GitLab(Provider):
             return J(200, {"id": number(username, 6), "username": username, "name": username.title(), "state": "active",
                            "locked": False, "avatar_url": None, "web_url": "https://gitlab.example.com/" + username,
                            "created_at": "2020-01-01T00:00:00.000Z", "bot": False})
+        if parts == ["projects"] and req.method == "GET":
+            return self._list_projects(req, info, projects)
         if len(parts) >= 2 and parts[0] == "projects":
             full, project = self._project(parts[1], projects)
             access = (info.get("projects") or {}).get(full) if full else None

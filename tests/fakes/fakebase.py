@@ -239,6 +239,67 @@ def git_make(repo, kind, name, sha):
 
 
 # --------------------------------------------------------------------------
+# Repository listings and OAuth refresh (issue 17): what the SCM fakes share
+
+
+def paged(req, items, size_param, default, maximum):
+    """One page of items as the request asks for it (?page= from 1, ?<size_param>=): (items, page, pages, size)."""
+    try:
+        size = min(max(int(req.param(size_param, default)), 1), maximum)
+        page = max(int(req.param("page", "1")), 1)
+    except ValueError:
+        size, page = default, 1
+    pages = max((len(items) + size - 1) // size, 1)
+    return items[(page - 1) * size:page * size], page, pages, size
+
+
+def page_url(req, page):
+    """This request's URL with ?page= replaced."""
+    query = [(k, v) for k, vs in req.params.items() for v in vs if k != "page"] + [("page", str(page))]
+    return "%s%s?%s" % (req.base_url or "", req.path, urllib.parse.urlencode(query))
+
+
+def link_header(req, page, pages):
+    """An RFC 8288 Link header as GitHub, GitLab and Gitea send it: next and last (prev and first past page 1)."""
+    links = []
+    if page < pages:
+        links.append('<%s>; rel="next"' % page_url(req, page + 1))
+        links.append('<%s>; rel="last"' % page_url(req, pages))
+    if page > 1:
+        links.append('<%s>; rel="prev"' % page_url(req, page - 1))
+        links.append('<%s>; rel="first"' % page_url(req, 1))
+    return ", ".join(links)
+
+
+def oauth_refresh(provider, req):
+    """POST of an OAuth token endpoint with grant_type=refresh_token (form or JSON body): the refresh token must be
+    one of data["refresh_tokens"] {refresh: access token it renews}; it is spent (rotated, as GitLab, Gitea and
+    Bitbucket do) for a new access token (a copy of the old one's entry) and a new refresh token. Each use is
+    counted in data["refreshes"]. A bad one answers 400 invalid_grant as RFC 6749 says."""
+    body = req.json() if (req.header("Content-Type") or "").startswith("application/json") else None
+    if not isinstance(body, dict):
+        body = {k: v[0] for k, v in req.form().items()}
+    if body.get("grant_type") != "refresh_token":
+        return J(400, {"error": "unsupported_grant_type",
+                       "error_description": "The authorization grant type is not supported by the authorization "
+                                            "server."})
+    with provider.lock:
+        spent = provider.data.setdefault("refresh_tokens", {}).pop(body.get("refresh_token") or "", None)
+        old = provider.data["tokens"].get(spent) if spent else None
+        if old is None:
+            return J(400, {"error": "invalid_grant",
+                           "error_description": "The provided authorization grant is invalid, expired, revoked, does "
+                                                "not match the redirection URI used in the authorization request, or "
+                                                "was issued to another client."})
+        access, refresh = "at-" + uuid.uuid4().hex, "rt-" + uuid.uuid4().hex
+        provider.data["tokens"][access] = copy.deepcopy(old)
+        provider.data["refresh_tokens"][refresh] = access
+        provider.data["refreshes"] = provider.data.get("refreshes", 0) + 1
+    return J(200, {"access_token": access, "token_type": "bearer", "expires_in": 7200, "refresh_token": refresh,
+                   "scope": "api", "created_at": int(now())})
+
+
+# --------------------------------------------------------------------------
 # Requests and answers
 
 

@@ -359,6 +359,83 @@ class RefsTest(unittest.TestCase):
                     (base + "/tags", {"tag_name": "v1.0.0-rc.1", "target": HEAD})),
                    409, {"old_ref_name": "3" * 40, "target": "3" * 40})
 
+
+class ListingTest(unittest.TestCase):
+    """The SCM fakes' repository listings (issue 17): each walks every page by the provider's own way of naming the
+    next one (GitHub and Gitea a Link header, GitLab X-Next-Page, Bitbucket "next" in the body); each OAuth token
+    endpoint spends a refresh token once for a new access token that lists the same repositories."""
+
+    NAMES = ["o/r%02d" % i for i in range(5)]
+
+    def walk(self, provider, path, headers, items, follow):
+        """Every full name the pages list, following follow(headers, body) -> the next path or None."""
+        names, pages = [], 0
+        while path:
+            status, got, body = call(provider, "GET", path, headers)
+            self.assertEqual(status, 200, body)
+            names += [r.get("full_name") or r.get("path_with_namespace") for r in items(body)]
+            pages += 1
+            path = follow(got, body)
+            if path and path.startswith("https://"):
+                path = "/" + path.split("/", 3)[3]
+        return names, pages
+
+    @staticmethod
+    def link_next(headers, body):
+        for part in (headers.get("link") or "").split(","):
+            if 'rel="next"' in part:
+                return part.split(";")[0].strip().strip("<>")
+        return None
+
+    def refresh(self, provider, path, access):
+        F.providers[provider].data["refresh_tokens"] = {"rt-1": access}
+        form = "grant_type=refresh_token&refresh_token=rt-1"
+        status, _, body = call(provider, "POST", path, {"Content-Type": "application/x-www-form-urlencoded"}, form)
+        self.assertEqual((status, sorted(body)), (200, ["access_token", "created_at", "expires_in", "refresh_token",
+                                                        "scope", "token_type"]), body)
+        again = call(provider, "POST", path, {"Content-Type": "application/x-www-form-urlencoded"}, form)
+        self.assertEqual((again[0], again[2].get("error")), (400, "invalid_grant"), "a refresh token is spent once")
+        return body["access_token"]
+
+    def test_github(self):
+        F.register("github", {"tokens": {"ghp_l": {"login": "l", "repos": {n: {"pull": True} for n in self.NAMES}}}})
+        headers = {"User-Agent": "t", "Authorization": "Bearer ghp_l"}
+        self.assertEqual(self.walk("github", "/user/repos?per_page=2", headers, lambda b: b, self.link_next),
+                         (self.NAMES, 3))
+        status, got, _ = call("github", "GET", "/user/repos", headers)
+        self.assertEqual((status, "link" in got), (200, False), "one page: no Link")
+
+    def test_gitlab(self):
+        F.register("gitlab", {"tokens": {"glpat-l": {"username": "l", "projects": {n: {"project_access": 30}
+                                                                                   for n in self.NAMES}}}})
+        nxt = lambda h, b: ("/api/v4/projects?membership=true&per_page=2&page=" + h["x-next-page"]
+                            if h.get("x-next-page") else None)
+        self.assertEqual(self.walk("gitlab", "/api/v4/projects?membership=true&per_page=2",
+                                   {"PRIVATE-TOKEN": "glpat-l"}, lambda b: b, nxt), (self.NAMES, 3))
+        self.assertEqual(self.walk("gitlab", "/api/v4/projects?membership=true&per_page=2",
+                                   {"PRIVATE-TOKEN": "glpat-l"}, lambda b: b, self.link_next), (self.NAMES, 3))
+        access = self.refresh("gitlab", "/oauth/token", "glpat-l")
+        self.assertEqual(call("gitlab", "GET", "/api/v4/projects?membership=true",
+                              {"Authorization": "Bearer " + access})[0], 200)
+
+    def test_gitea(self):
+        F.register("gitea", {"tokens": {"gt-l": {"login": "l", "repos": {n: {"pull": True} for n in self.NAMES}}}})
+        headers = {"Authorization": "token gt-l"}
+        self.assertEqual(self.walk("gitea", "/api/v1/user/repos?limit=2", headers, lambda b: b, self.link_next),
+                         (self.NAMES, 3))
+        access = self.refresh("gitea", "/login/oauth/access_token", "gt-l")
+        self.assertEqual(call("gitea", "GET", "/api/v1/user/repos", {"Authorization": "token " + access})[0], 200)
+
+    def test_bitbucket(self):
+        F.register("bitbucket", {"tokens": {"bb-l": {"username": "l", "repos": list(self.NAMES)}}})
+        headers = {"Authorization": "Bearer bb-l"}
+        self.assertEqual(self.walk("bitbucket", "/2.0/repositories?role=member&pagelen=2", headers,
+                                   lambda b: b["values"], lambda h, b: b.get("next")), (self.NAMES, 3))
+        access = self.refresh("bitbucket", "/site/oauth2/access_token", "bb-l")
+        self.assertEqual(call("bitbucket", "GET", "/2.0/repositories", {"Authorization": "Bearer " + access})[0], 200)
+        self.assertEqual(F.providers["bitbucket"].data["refreshes"], 1)
+
+
 class BuildsTest(unittest.TestCase):
     """The CI calls of the release builds: a run started, found by its correlation id, read, then finished by the
     control plane, which sends the provider's build event, signed, to the URL it is given."""

@@ -39,6 +39,7 @@ ALLOWED = {
     ("src/integrations/catalog.c", "UPDATE %s SET %s = ? WHERE id = ? AND %s = ?"): "key rotation's compare-and-swap by row id",
     ("src/integrations/catalog.c", "SELECT COUNT(*) FROM %s WHERE SUBSTR("): "key rotation's count of rows already current",
     ("src/integrations/catalog.c", "WHERE verificationStatus = ? AND lastVerifiedAt < ?"): "periodic re-verification scans every tenant",
+    ("src/deploy/repos.c", "WHERE isActive = ? AND COALESCE(lastSyncedAt, createdAt) < ?"): "the periodic repository sync scans every tenant",
     ("src/tenancy/tenants_http.c", "FROM tenant_members m"): "lists the caller's own tenants (filters m.accountId)",
     ("src/tenancy/audit_http.c", "WHERE tenantId IS NULL AND actorAccountId = ?"): "the caller's own account-level "
                                                                                     "events, which belong to no tenant",

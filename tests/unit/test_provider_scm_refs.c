@@ -1,7 +1,8 @@
 /*
  * Unit tests of the source-control ref ops kickoff uses (docs/releases.md):
  * resolve a ref, make a branch, make a tag, on GitHub, GitLab, Bitbucket and
- * Gitea: the requests each builds and what it makes of each answer.
+ * Gitea: the requests each builds and what it makes of each answer; and of
+ * their repository listing, page by page (docs/deployments.md).
  */
 #include "provider_harness.h"
 #include "providers/scm/scm.h"
@@ -69,6 +70,17 @@ static const struct shapes all[] = {
      "{\"tag_name\":\"v1.2.0-rc.1\",\"target\":\"" SHA "\"}", 409, "Authorization: token tok-1234567890"},
 };
 
+/* A provider in trouble (503) is no verdict; a refused token (401) is INVALID. */
+static void unanswered_and_refused(const char *type, provider_step_fn op, const char *config, const char *input)
+{
+    run(type, op, config, input);
+    harness_answer(503, "{}", NULL);
+    assert_ended(VERDICT_NONE, "(a problem on its side)");
+    run(type, op, config, input);
+    harness_answer(401, "{}", NULL);
+    assert_ended(VERDICT_INVALID, "rejected the token");
+}
+
 static void test_resolve(void **state)
 {
     (void)state;
@@ -87,12 +99,7 @@ static void test_resolve(void **state)
         run(s->type, prov(s->type)->ops->scm_resolve_ref, s->config, "{\"ref\": \"main\"}");
         harness_answer(strcmp(s->type, "GITHUB") == 0 ? 422 : 404, "{\"message\": \"No commit found for SHA: main\"}", NULL);
         assert_ended(VERDICT_INVALID, "acme/app has no branch, tag or commit main");
-        run(s->type, prov(s->type)->ops->scm_resolve_ref, s->config, "{\"ref\": \"main\"}");
-        harness_answer(503, "{}", NULL);
-        assert_ended(VERDICT_NONE, "(a problem on its side)");
-        run(s->type, prov(s->type)->ops->scm_resolve_ref, s->config, "{\"ref\": \"main\"}");
-        harness_answer(401, "{}", NULL);
-        assert_ended(VERDICT_INVALID, "rejected the token");
+        unanswered_and_refused(s->type, prov(s->type)->ops->scm_resolve_ref, s->config, "{\"ref\": \"main\"}");
     }
 }
 
@@ -207,9 +214,96 @@ static void test_escaping(void **state)
     assert_sent(0, "GET", "https://gitlab.com/api/v4/projects/acme%2Fapp/repository/tags/v1%2Frc%231");
 }
 
+/* ---- the repository listing (docs/deployments.md "Repositories") ---- */
+
+/* One provider's first page, its answer naming the next page its own way, and the last page. */
+struct listing {
+    const char *type, *config, *first_url, *page1, *headers1, *next_url, *page2, *auth;
+};
+
+static const struct listing listings[] = {
+    {"GITHUB", "{" REPO "}", "https://api.github.com/user/repos?per_page=100&sort=full_name",
+     "[{\"id\": 11, \"full_name\": \"acme/app\", \"default_branch\": \"main\", \"private\": true, \"html_url\": "
+     "\"https://github.com/acme/app\"}]",
+     "Link: <https://api.github.com/user/repos?per_page=100&sort=full_name&page=2>; rel=\"next\", "
+     "<https://api.github.com/user/repos?per_page=100&sort=full_name&page=2>; rel=\"last\"\r\n",
+     "https://api.github.com/user/repos?per_page=100&sort=full_name&page=2",
+     "[{\"id\": 12, \"full_name\": \"acme/web\", \"default_branch\": \"trunk\", \"private\": false}]",
+     "Authorization: Bearer tok-1234567890"},
+    {"GITLAB", "{" REPO "}", "https://gitlab.com/api/v4/projects?membership=true&per_page=100&order_by=id&sort=asc",
+     "[{\"id\": 11, \"path_with_namespace\": \"acme/app\", \"default_branch\": \"main\", \"visibility\": \"internal\", "
+     "\"web_url\": \"https://gitlab.com/acme/app\"}]",
+     "X-Page: 1\r\nX-Next-Page: 2\r\n",
+     "https://gitlab.com/api/v4/projects?membership=true&per_page=100&order_by=id&sort=asc&page=2",
+     "[{\"id\": 12, \"path_with_namespace\": \"acme/web\", \"default_branch\": \"trunk\", \"visibility\": \"public\"}]",
+     "PRIVATE-TOKEN: tok-1234567890"},
+    {"BITBUCKET", "{" REPO "}", "https://api.bitbucket.org/2.0/repositories?role=member&pagelen=100",
+     "{\"values\": [{\"uuid\": \"{11}\", \"full_name\": \"acme/app\", \"mainbranch\": {\"name\": \"main\"}, \"is_private\": true, "
+     "\"links\": {\"html\": {\"href\": \"https://bitbucket.org/acme/app\"}}}], "
+     "\"next\": \"https://api.bitbucket.org/2.0/repositories?role=member&pagelen=100&page=2\"}",
+     NULL, "https://api.bitbucket.org/2.0/repositories?role=member&pagelen=100&page=2",
+     "{\"values\": [{\"uuid\": \"{12}\", \"full_name\": \"acme/web\", \"mainbranch\": {\"name\": \"trunk\"}, \"is_private\": "
+     "false}]}",
+     "Authorization: Bearer tok-1234567890"},
+    {"GITEA", "{" REPO ", \"serverUrl\": \"https://gitea.acme.test\"}", "https://gitea.acme.test/api/v1/user/repos?limit=50",
+     "[{\"id\": 11, \"full_name\": \"acme/app\", \"default_branch\": \"main\", \"private\": true, \"html_url\": "
+     "\"https://gitea.acme.test/acme/app\"}]",
+     "Link: <https://gitea.acme.test/api/v1/user/repos?limit=50&page=2>; rel=\"next\",<https://gitea.acme.test/api/v1/user/"
+     "repos?limit=50&page=2>; rel=\"last\"\r\nX-Total-Count: 2\r\n",
+     "https://gitea.acme.test/api/v1/user/repos?limit=50&page=2",
+     "[{\"id\": 12, \"full_name\": \"acme/web\", \"default_branch\": \"trunk\", \"private\": false}]",
+     "Authorization: token tok-1234567890"},
+};
+
+static void test_list_repos(void **state)
+{
+    char input[PROVIDER_URL_MAX + 20];
+    (void)state;
+    for (size_t i = 0; i < ARRAY_LEN(listings); i++) {
+        const struct listing *l = &listings[i];
+        json_t *first;
+
+        run(l->type, prov(l->type)->ops->scm_list_repos, l->config, "{}");
+        assert_sent(0, "GET", l->first_url);
+        assert_true(sent_header(0, l->auth));
+        harness_answer(200, l->page1, l->headers1);
+        assert_ended(VERDICT_VALID, "1 repositories on this page, more follow");
+        assert_string_equal(output_text("next"), l->next_url);
+        first = json_array_get(json_object_get(call->output, "repositories"), 0);
+        assert_string_equal(json_string_value(json_object_get(first, "fullName")), "acme/app");
+        assert_string_equal(json_string_value(json_object_get(first, "defaultBranch")), "main");
+        assert_true(json_is_true(json_object_get(first, "private")));
+        assert_non_null(strstr(json_string_value(json_object_get(first, "id")), "11"));
+        assert_non_null(strstr(json_string_value(json_object_get(first, "webUrl")), "acme/app"));
+
+        snprintf(input, sizeof input, "{\"page\": \"%s\"}", l->next_url);
+        run(l->type, prov(l->type)->ops->scm_list_repos, l->config, input);
+        assert_sent(0, "GET", l->next_url);
+        assert_true(sent_header(0, l->auth));
+        harness_answer(200, l->page2, NULL);
+        assert_ended(VERDICT_VALID, "1 repositories on this page");
+        assert_null(json_object_get(call->output, "next"));
+        first = json_array_get(json_object_get(call->output, "repositories"), 0);
+        assert_string_equal(json_string_value(json_object_get(first, "defaultBranch")), "trunk");
+        assert_true(json_is_false(json_object_get(first, "private")));
+
+        /* The token goes to the provider's API only, whatever a page or an answer names. */
+        run(l->type, prov(l->type)->ops->scm_list_repos, l->config, "{\"page\": \"https://evil.test/user/repos\"}");
+        assert_int_equal(nsent, 0);
+        assert_ended(VERDICT_INVALID, "not on");
+        run(l->type, prov(l->type)->ops->scm_list_repos, l->config, "{}");
+        harness_answer(200, strcmp(l->type, "BITBUCKET") == 0 ? "{\"values\": [], \"next\": \"https://evil.test/2.0\"}" : "[]",
+                       "Link: <https://evil.test/next>; rel=\"next\"\r\n");
+        assert_ended(VERDICT_INVALID, "outside its API");
+
+        unanswered_and_refused(l->type, prov(l->type)->ops->scm_list_repos, l->config, "{}");
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {cmocka_unit_test(test_resolve), cmocka_unit_test(test_branches_and_tags),
-                                       cmocka_unit_test(test_resume_at_create), cmocka_unit_test(test_escaping)};
+                                       cmocka_unit_test(test_resume_at_create), cmocka_unit_test(test_escaping),
+                                       cmocka_unit_test(test_list_repos)};
     return cmocka_run_group_tests(tests, NULL, harness_teardown);
 }

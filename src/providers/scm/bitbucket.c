@@ -146,12 +146,26 @@ static const struct scm_compare_api compare_api = {.send = send_compare,
                                                    .newest_first = true};
 
 SCM_COMPARE_OP(compare_api)
+/* ---- the repository listing (docs/deployments.md "Repositories") ---- */
+
+static void list_get(struct provider_call *c, const char *url)
+{
+    provider_get_with_token(c, url, "", "Authorization", "Bearer ", provider_text(c, "accessToken"), NULL);
+}
+
+static const struct scm_list_api list_api = {
+    base_of,      list_get,         NULL,        "/2.0/repositories?role=member&pagelen=100",
+    "values",     "uuid",           "full_name", "mainbranch.name",
+    "is_private", "links.html.href"};
+
+SCM_LIST_OP(list_api)
 
 static const struct provider_ops ops = {.verify = verify,
                                         .scm_resolve_ref = resolve_ref,
                                         .scm_create_branch = create_branch,
                                         .scm_create_tag = create_tag,
-                                        .scm_compare = compare};
+                                        .scm_compare = compare,
+                                        .scm_list_repos = list_repos};
 
 struct provider bitbucket_provider = {
     .type = "BITBUCKET",
@@ -161,6 +175,6 @@ struct provider bitbucket_provider = {
     .prepare = prepare,
     .derived = scm_derived,
     .base_url = &api,
-    .caps = CAP_VERIFY | CAP_SCM_RESOLVE_REF | CAP_SCM_CREATE_BRANCH | CAP_SCM_CREATE_TAG | CAP_SCM_COMPARE,
+    .caps = CAP_VERIFY | CAP_SCM_RESOLVE_REF | CAP_SCM_CREATE_BRANCH | CAP_SCM_CREATE_TAG | CAP_SCM_COMPARE | CAP_SCM_LIST_REPOS,
     .ops = &ops,
 };

@@ -145,13 +145,31 @@ static const struct scm_compare_api compare_api = {.send = send_compare,
                                                    .total_of = scm_compare_total};
 
 SCM_COMPARE_OP(compare_api)
+/* ---- the repository listing (docs/deployments.md "Repositories") ---- */
+
+static const char *list_base(const struct provider_call *c)
+{
+    return provider_text(c, "serverUrl");
+}
+
+static void list_get(struct provider_call *c, const char *url)
+{
+    static const char *const extra[] = {"Accept: application/json", NULL};
+    provider_get_with_token(c, url, "", "Authorization", "token ", provider_text(c, "accessToken"), extra);
+}
+
+static const struct scm_list_api list_api = {
+    list_base, list_get, NULL, "/api/v1/user/repos?limit=50", NULL, "id", "full_name", "default_branch", "private", "html_url"};
+
+SCM_LIST_OP(list_api)
 
 static const struct provider_ops ops = {.verify = verify,
                                         .scm_resolve_ref = resolve_ref,
                                         .scm_create_branch = create_branch,
                                         .scm_create_tag = create_tag,
                                         .scm_create_release = create_release,
-                                        .scm_compare = compare};
+                                        .scm_compare = compare,
+                                        .scm_list_repos = list_repos};
 
 struct provider gitea_provider = {
     .type = "GITEA",
@@ -161,7 +179,7 @@ struct provider gitea_provider = {
     FIELDS(fields),
     .prepare = prepare,
     .derived = scm_derived,
-    .caps =
-        CAP_VERIFY | CAP_SCM_RESOLVE_REF | CAP_SCM_CREATE_BRANCH | CAP_SCM_CREATE_TAG | CAP_SCM_CREATE_RELEASE | CAP_SCM_COMPARE,
+    .caps = CAP_VERIFY | CAP_SCM_RESOLVE_REF | CAP_SCM_CREATE_BRANCH | CAP_SCM_CREATE_TAG | CAP_SCM_CREATE_RELEASE |
+            CAP_SCM_COMPARE | CAP_SCM_LIST_REPOS,
     .ops = &ops,
 };

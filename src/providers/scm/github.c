@@ -258,12 +258,31 @@ static void create_tag(struct provider_call *c, const struct outbound_response *
         scm_ref_step(c, res, &tag_api);
 }
 
+/* ---- the repository listing (docs/deployments.md "Repositories") ---- */
+
+static const char *list_base(const struct provider_call *c)
+{
+    return github_base(provider_text(c, "serverUrl"));
+}
+
+static void list_get(struct provider_call *c, const char *url)
+{
+    github_get(c, url, provider_text(c, "accessToken"), "");
+}
+
+static const struct scm_list_api list_api = {list_base, list_get,  github_limited, "/user/repos?per_page=100&sort=full_name",
+                                             NULL,      "id",      "full_name",    "default_branch",
+                                             "private", "html_url"};
+
+SCM_LIST_OP(list_api)
+
 static const struct provider_ops ops = {.verify = verify,
                                         .scm_resolve_ref = resolve_ref,
                                         .scm_create_branch = create_branch,
                                         .scm_create_tag = create_tag,
                                         .scm_compare = compare,
                                         .scm_create_release = create_release,
+                                        .scm_list_repos = list_repos,
                                         .webhook_check = github_webhook_check,
                                         .webhook_parse = github_webhook_parse};
 static struct provider_setting *const settings[] = {&github_budget, NULL};
@@ -277,7 +296,7 @@ struct provider github_provider = {
     .derived = scm_derived,
     .base_url = &github_api,
     .settings = settings,
-    .caps = CAP_VERIFY | CAP_SCM_RESOLVE_REF | CAP_SCM_CREATE_BRANCH | CAP_SCM_CREATE_TAG | CAP_SCM_COMPARE |
+    .caps = CAP_SCM_LIST_REPOS | CAP_VERIFY | CAP_SCM_RESOLVE_REF | CAP_SCM_CREATE_BRANCH | CAP_SCM_CREATE_TAG | CAP_SCM_COMPARE |
             CAP_SCM_CREATE_RELEASE | CAP_WEBHOOK_CHECK | CAP_WEBHOOK_PARSE,
     .ops = &ops,
 };

@@ -184,6 +184,30 @@ static void create_release(struct provider_call *c, const struct outbound_respon
 {
     scm_release_step(c, res, &release_api);
 }
+/* ---- the repository listing (docs/deployments.md "Repositories") ---- */
+
+static const char *list_base(const struct provider_call *c)
+{
+    return gitlab_base(provider_text(c, "serverUrl"));
+}
+
+static void list_get(struct provider_call *c, const char *url)
+{
+    gitlab_get(c, url, provider_text(c, "accessToken"), "");
+}
+
+static const struct scm_list_api list_api = {list_base,
+                                             list_get,
+                                             NULL,
+                                             "/api/v4/projects?membership=true&per_page=100&order_by=id&sort=asc",
+                                             NULL,
+                                             "id",
+                                             "path_with_namespace",
+                                             "default_branch",
+                                             "visibility",
+                                             "web_url"};
+
+SCM_LIST_OP(list_api)
 
 static const struct provider_ops ops = {.verify = verify,
                                         .scm_resolve_ref = resolve_ref,
@@ -191,6 +215,7 @@ static const struct provider_ops ops = {.verify = verify,
                                         .scm_create_tag = create_tag,
                                         .scm_compare = compare,
                                         .scm_create_release = create_release,
+                                        .scm_list_repos = list_repos,
                                         .webhook_check = gitlab_webhook_check,
                                         .webhook_parse = gitlab_webhook_parse};
 
@@ -203,6 +228,6 @@ struct provider gitlab_provider = {
     .derived = scm_derived,
     .base_url = &gitlab_url,
     .caps = CAP_VERIFY | CAP_SCM_RESOLVE_REF | CAP_SCM_CREATE_BRANCH | CAP_SCM_CREATE_TAG | CAP_SCM_COMPARE |
-            CAP_SCM_CREATE_RELEASE | CAP_WEBHOOK_CHECK | CAP_WEBHOOK_PARSE,
+            CAP_SCM_CREATE_RELEASE | CAP_SCM_LIST_REPOS | CAP_WEBHOOK_CHECK | CAP_WEBHOOK_PARSE,
     .ops = &ops,
 };

@@ -415,3 +415,128 @@ void scm_compare_step(struct provider_call *c, const struct outbound_response *r
     json_object_set_new(c->output, "truncated", json_boolean(!room || (total >= 0 && total > (json_int_t)n)));
     provider_finish(c, VERDICT_VALID, "%zu commits between the two", n);
 }
+
+/* ---- the repository listing ---- */
+
+/* The member at path ("a.b": nested) of o, or NULL. */
+static json_t *member_at(json_t *o, const char *path)
+{
+    char key[64];
+
+    while (o && *path) {
+        size_t n = strcspn(path, ".");
+        if (n >= sizeof key)
+            return NULL;
+        memcpy(key, path, n);
+        key[n] = '\0';
+        o = json_object_get(o, key);
+        path += n + (path[n] == '.');
+    }
+    return o;
+}
+
+static json_t *list_item(json_t *item, const struct scm_list_api *api)
+{
+    json_t *id = member_at(item, api->id), *name = member_at(item, api->full_name), *flag = member_at(item, api->private_flag);
+    const char *branch = json_string_value(member_at(item, api->default_branch)),
+               *url = json_string_value(member_at(item, api->web_url));
+    char text[64];
+
+    if (json_is_integer(id))
+        snprintf(text, sizeof text, "%" JSON_INTEGER_FORMAT, json_integer_value(id));
+    else if (json_is_string(id) && json_string_length(id) < sizeof text)
+        snprintf(text, sizeof text, "%s", json_string_value(id));
+    else
+        return NULL;
+    if (!json_is_string(name))
+        return NULL;
+    return json_pack("{s:s, s:O, s:s?, s:b, s:s?}", "id", text, "fullName", name, "defaultBranch", branch, "private",
+                     json_is_string(flag) ? strcmp(json_string_value(flag), "public") != 0 : json_is_true(flag), "webUrl", url);
+}
+
+/* The URL of rel="next" in a Link header into out (n bytes); false when there is none. */
+static bool link_next(const char *link, char *out, size_t n)
+{
+    for (const char *at = strchr(link, '<'); at; at = strchr(at + 1, '<')) {
+        const char *end = strchr(at, '>'), *stop;
+        if (!end)
+            return false;
+        stop = strchr(end, ',');
+        if ((size_t)(end - at - 1) < n && strstr(end, "rel=\"next\"") && (!stop || strstr(end, "rel=\"next\"") < stop)) {
+            snprintf(out, n, "%.*s", (int)(end - at - 1), at + 1);
+            return true;
+        }
+    }
+    return false;
+}
+
+/* The next page the answer names, into out[PROVIDER_URL_MAX] ("" when it is the last). */
+static void next_page(const struct outbound_response *res, const json_t *answer, const char *base, const struct scm_list_api *api,
+                      char *out)
+{
+    char value[PROVIDER_URL_MAX];
+
+    out[0] = '\0';
+    if (outbound_header(res, "link", value, sizeof value) && link_next(value, out, PROVIDER_URL_MAX))
+        return;
+    if (outbound_header(res, "x-next-page", value, sizeof value) && value[0] && strspn(value, "0123456789") == strlen(value)) {
+        provider_url(out, base, "%s&page=%s", api->first, value);
+        return;
+    }
+    if (json_is_string(json_object_get(answer, "next")))
+        snprintf(out, PROVIDER_URL_MAX, "%s", json_string_value(json_object_get(answer, "next")));
+}
+
+/* url is under base: the same scheme, host and port, and a path below base's. */
+static bool under_base(const char *url, const char *base)
+{
+    size_t n = strlen(base);
+
+    while (n > 0 && base[n - 1] == '/')
+        n--;
+    return n > 0 && strncmp(url, base, n) == 0 && (url[n] == '/' || url[n] == '?');
+}
+
+void scm_list_step(struct provider_call *c, const struct outbound_response *res, const struct scm_list_api *api)
+{
+    const char *base = api->base(c), *page = json_string_value(json_object_get(c->input, "page"));
+    char url[PROVIDER_URL_MAX], next[PROVIDER_URL_MAX], rejected[200];
+    json_t *answer, *items, *item, *list;
+    size_t i;
+
+    if (page && !under_base(page, base)) {
+        provider_finish(c, VERDICT_INVALID, "the page to list is not on %s's API", c->prov->display);
+        return;
+    }
+    if (!res) {
+        api->get(c, page ? page : provider_url(url, base, "%s", api->first));
+        return;
+    }
+    snprintf(rejected, sizeof rejected, "%s rejected the token", c->prov->display);
+    if ((api->limited && api->limited(c, res)) || provider_failed(c, res, rejected, rejected) ||
+        !(answer = provider_answer_json(c, res)))
+        return;
+    items = api->items ? json_object_get(answer, api->items) : answer;
+    if (!json_is_array(items)) {
+        json_decref(answer);
+        provider_finish(c, VERDICT_NONE, "%s answered a repository list without its list", c->prov->display);
+        return;
+    }
+    list = json_array();
+    json_array_foreach(items, i, item)
+    {
+        json_t *row = list_item(item, api);
+        if (row)
+            json_array_append_new(list, row);
+    }
+    json_object_set_new(c->output, "repositories", list);
+    next_page(res, answer, base, api, next);
+    json_decref(answer);
+    if (next[0] && !under_base(next, base)) {
+        provider_finish(c, VERDICT_INVALID, "%s named a next page outside its API", c->prov->display);
+        return;
+    }
+    if (next[0])
+        json_object_set_new(c->output, "next", json_string(next));
+    provider_finish(c, VERDICT_VALID, "%zu repositories on this page%s", json_array_size(list), next[0] ? ", more follow" : "");
+}

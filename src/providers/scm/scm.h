@@ -90,6 +90,38 @@ char *scm_release_json(const char *tag, const char *name, const char *notes_fiel
  */
 void scm_release_step(struct provider_call *c, const struct outbound_response *res, const struct scm_release_api *api);
 
+/* ---- the repository listing (docs/deployments.md "Repositories"), one page a call ---- */
+
+/*
+ * How one provider lists the repositories its token sees. Each item member
+ * is a path into the item ("mainbranch.name": nested); private_flag may name
+ * a boolean or a visibility ("public" is the only one not private).
+ */
+struct scm_list_api {
+    const char *(*base)(const struct provider_call *c);                            /* the API's base URL */
+    void (*get)(struct provider_call *c, const char *url);                         /* GET url with the token */
+    bool (*limited)(struct provider_call *c, const struct outbound_response *res); /* ended by a rate limit; may be NULL */
+    const char *first; /* the first page's path under the base, largest pages */
+    const char *items; /* the answer's member holding the page; NULL: the answer */
+    const char *id, *full_name, *default_branch, *private_flag, *web_url;
+};
+
+/*
+ * scm_list_repos's machine: input {"page"?}; output {"repositories",
+ * "next"?}. The next page is the one the answer names, in the first of: a
+ * Link header's rel="next" (GitHub, GitLab, Gitea), X-Next-Page (GitLab,
+ * on the first page's query), "next" in the body (Bitbucket). A page
+ * outside the base URL is refused (INVALID): the token goes nowhere else.
+ */
+void scm_list_step(struct provider_call *c, const struct outbound_response *res, const struct scm_list_api *api);
+
+/* A provider's scm_list_repos op from its listing API: static list_repos. */
+#define SCM_LIST_OP(api)                                                                                                           \
+    static void list_repos(struct provider_call *c, const struct outbound_response *res)                                           \
+    {                                                                                                                              \
+        scm_list_step(c, res, &(api));                                                                                             \
+    }
+
 /*
  * "<prefix>/<org>/<repo>/<what>[/<name>]" of the call's repository into
  * out[PROVIDER_URL_MAX]: name escaped segment by segment (scm_escape_ref);

@@ -1,0 +1,308 @@
+/*
+ * repos.c: the repository sync of an SCM integration, and its periodic
+ * sweep (repos.h, docs/deployments.md "Repositories").
+ */
+#include "deploy/repos.h"
+
+#include "core/clock.h"
+#include "core/log.h"
+#include "core/rand.h"
+#include "integrations/integrations.h"
+#include "jobs/jobs.h"
+#include "providers/call.h"
+#include "verify/verify.h"
+
+#define SWEEP_BATCH 200 /* integrations started a sweep */
+
+static const char *text(const json_t *o, const char *k)
+{
+    return json_string_value(json_object_get(o, k));
+}
+
+/* "repos-sync:<integration>:" into out: the prefix of the dedupe key of each of its syncs. */
+static void key_prefix(const char *integration, char out[JOB_EVENT_KEY_SIZE])
+{
+    snprintf(out, JOB_EVENT_KEY_SIZE, REPOS_SYNC_JOB ":%s:", integration);
+}
+
+enum err_code repos_sync_start(struct store_conn *c, struct jobs *q, const char *tenant, const char *integration,
+                               char job[UUID_SIZE], struct err *err)
+{
+    char prefix[JOB_EVENT_KEY_SIZE], key[JOB_EVENT_KEY_SIZE + TIMESTAMP_SIZE], now[TIMESTAMP_SIZE];
+    struct store_stmt *st;
+    int64_t changes = 0, exists = 0;
+    json_t *payload;
+    int rc;
+
+    job[0] = '\0';
+    if (store_int(c, "SELECT COUNT(*) FROM tenant_scm_integrations WHERE tenantId = ? AND id = ?",
+                  STORE_ARGS(STORE_TEXT(tenant), STORE_TEXT(integration)), &exists, err))
+        return err->code;
+    if (!exists)
+        return err_set(err, ERR_NOT_FOUND, "no such SCM integration");
+    clock_now(now);
+    key_prefix(integration, prefix);
+    /* The row's lock serializes two starts; SYNCING already: the running sync's job answers, unless it has ended. */
+    if (store_run(c,
+                  "UPDATE tenant_scm_integrations SET syncStatus = 'SYNCING' WHERE tenantId = ? AND id = ? AND "
+                  "syncStatus <> 'SYNCING'",
+                  STORE_ARGS(STORE_TEXT(tenant), STORE_TEXT(integration)), &changes, err))
+        return err->code;
+    if (changes == 0) {
+        if (store_select(c,
+                         "SELECT id FROM jobs WHERE kind = ? AND SUBSTR(dedupeKey, 1, ?) = ? AND state IN ('QUEUED', 'RUNNING', "
+                         "'WAITING')",
+                         STORE_ARGS(STORE_TEXT(REPOS_SYNC_JOB), STORE_INT((int64_t)strlen(prefix)), STORE_TEXT(prefix)), &st, err))
+            return err->code;
+        if ((rc = store_next(st, err)) == 1)
+            snprintf(job, UUID_SIZE, "%s", store_col_text(st, 0));
+        store_finish(st);
+        if (rc != 0)
+            return err->code; /* running (job set), or an error */
+    }
+    snprintf(key, sizeof key, "%s%s", prefix, now);
+    payload = json_pack("{s:s}", "integrationId", integration);
+    jobs_enqueue_in(
+        c, q, &(struct job_new){.kind = REPOS_SYNC_JOB, .tenant = tenant, .payload = payload, .dedupe_key = key, .max_attempts = 3},
+        job, err);
+    json_decref(payload);
+    return err->code;
+}
+
+/* The sync failed: the rows stay, the integration says why. */
+static void sync_failed(const struct repos_env *env, struct job *j, const char *integration, const char *message)
+{
+    struct store_conn *db = NULL;
+    struct err err;
+
+    err_clear(&err);
+    if (store_conn_get(env->store, &db, &err) == ERR_OK)
+        store_run(db, "UPDATE tenant_scm_integrations SET syncStatus = 'FAILED', lastSyncError = ? WHERE tenantId = ? AND id = ?",
+                  STORE_ARGS(STORE_TEXT(message), STORE_TEXT(j->tenant), STORE_TEXT(integration)), NULL, &err);
+    store_conn_put(db);
+    log_info("repository sync of integration %s of tenant %s failed: %s", integration, j->tenant, message);
+    if (err.code)
+        job_fail(j, &err);
+    else
+        job_done(j);
+}
+
+/* Starts the call for the page j's data names (the first when none): j parks. */
+static enum err_code start_page(const struct repos_env *env, struct job *j, const char *integration, struct err *err)
+{
+    const struct provider *p;
+    struct store_conn *db = NULL;
+    json_t *config = NULL, *conn = NULL, *input;
+    const char *next = text(j->data, "next");
+
+    if (store_conn_get(env->store, &db, err) == ERR_OK)
+        verify_load(db, env->keys, category_get(CAT_SCM), j->tenant, integration, NULL, &config, &conn, err);
+    store_conn_put(db);
+    json_decref(conn);
+    if (err->code)
+        return err->code;
+    p = provider_by_type(json_string_value(json_object_get(config, "type")));
+    if (!p || !p->ops->scm_list_repos) {
+        secret_wipe_json(config);
+        json_decref(config);
+        return err_set(err, ERR_CONFLICT, "%s cannot list repositories", p ? p->display : "this SCM");
+    }
+    input = next ? json_pack("{s:s}", "page", next) : json_object();
+    provider_call_in_job(provider_call_new(env->loop, p, p->ops->scm_list_repos, config, NULL, input, NULL, NULL), j);
+    return ERR_OK;
+}
+
+struct write_tx {
+    struct job *job;
+    const char *integration;
+    const json_t *repos;
+};
+
+static enum err_code upsert(struct store_conn *c, const struct write_tx *w, const json_t *r, const char *now, struct err *err)
+{
+    const char *ext = text(r, "id"), *name = text(r, "fullName");
+    char id[UUID_SIZE];
+    int64_t changes = 0;
+    bool priv = json_is_true(json_object_get(r, "private"));
+
+    if (!ext || !name)
+        return ERR_OK; /* scm_list_step names every item; nothing to key one by otherwise */
+    if (store_run(c,
+                  "UPDATE repositories SET fullName = ?, defaultBranch = ?, private = ?, webUrl = ?, syncedAt = ? "
+                  "WHERE integrationId = ? AND externalId = ?",
+                  STORE_ARGS(STORE_TEXT(name), STORE_TEXT(text(r, "defaultBranch")), STORE_BOOL(priv),
+                             STORE_TEXT(text(r, "webUrl")), STORE_TIME(now), STORE_TEXT(w->integration), STORE_TEXT(ext)),
+                  &changes, err) ||
+        changes > 0)
+        return err->code;
+    rand_uuid(id);
+    return store_run(c,
+                     "INSERT INTO repositories (id, tenantId, integrationId, externalId, fullName, defaultBranch, private, webUrl, "
+                     "syncedAt, createdAt) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                     STORE_ARGS(STORE_TEXT(id), STORE_TEXT(w->job->tenant), STORE_TEXT(w->integration), STORE_TEXT(ext),
+                                STORE_TEXT(name), STORE_TEXT(text(r, "defaultBranch")), STORE_BOOL(priv),
+                                STORE_TEXT(text(r, "webUrl")), STORE_TIME(now), STORE_TIME(now)),
+                     NULL, err);
+}
+
+/* The listing read in full: the rows become it, and the integration SYNCED, with the job's end. */
+static enum err_code write_body(struct store_conn *c, void *ctx, struct err *err)
+{
+    const struct write_tx *w = ctx;
+    char now[TIMESTAMP_SIZE];
+    size_t i;
+    json_t *r;
+
+    clock_now(now);
+    json_array_foreach(w->repos, i, r) if (upsert(c, w, r, now, err)) return err->code;
+    /* Pins are deleted by hand: SQLite enforces no foreign key unless asked. */
+    if (store_run(c,
+                  "DELETE FROM profile_repository_pins WHERE repositoryId IN (SELECT id FROM repositories WHERE integrationId = ? "
+                  "AND syncedAt <> ?)",
+                  STORE_ARGS(STORE_TEXT(w->integration), STORE_TIME(now)), NULL, err) ||
+        store_run(c, "DELETE FROM repositories WHERE integrationId = ? AND syncedAt <> ?",
+                  STORE_ARGS(STORE_TEXT(w->integration), STORE_TIME(now)), NULL, err) ||
+        store_run(c,
+                  "UPDATE tenant_scm_integrations SET syncStatus = 'SYNCED', lastSyncedAt = ?, lastSyncError = NULL "
+                  "WHERE tenantId = ? AND id = ?",
+                  STORE_ARGS(STORE_TIME(now), STORE_TEXT(w->job->tenant), STORE_TEXT(w->integration)), NULL, err))
+        return err->code;
+    w->job->output = json_pack("{s:I}", "repositories", (json_int_t)json_array_size(w->repos));
+    return job_done_in(c, w->job, err);
+}
+
+static void page_done(const struct repos_env *env, struct job *j, const char *integration, struct provider_call *call)
+{
+    json_t *repos = json_object_get(j->data, "repositories"), *page = json_object_get(call->output, "repositories");
+    const char *next = text(call->output, "next");
+    struct write_tx w = {.job = j, .integration = integration};
+    struct store_conn *db = NULL;
+    struct err err;
+
+    err_clear(&err);
+    if (call->verdict != VERDICT_VALID) {
+        sync_failed(env, j, integration, call->message[0] ? call->message : "the provider did not answer");
+        return;
+    }
+    if (!json_is_array(repos)) {
+        repos = json_array();
+        json_object_set_new(j->data, "repositories", repos);
+    }
+    if (json_is_array(page))
+        json_array_extend(repos, page);
+    if (next && next[0]) {
+        if (j->step + 1 >= REPOS_SYNC_MAX_PAGES) {
+            char message[96];
+            snprintf(message, sizeof message, "the listing has more than %d pages: more than a sync reads", REPOS_SYNC_MAX_PAGES);
+            sync_failed(env, j, integration, message);
+            return;
+        }
+        json_object_set_new(j->data, "next", json_string(next));
+        job_next(j, j->step + 1);
+        return;
+    }
+    w.repos = repos;
+    if (store_conn_get(env->store, &db, &err) == ERR_OK)
+        store_tx(db, write_body, &w, &err);
+    store_conn_put(db);
+    if (err.code)
+        job_fail(j, &err);
+    else
+        job_done(j);
+}
+
+void repos_sync_step(void *ctx, struct job *j)
+{
+    const struct repos_env *env = ctx;
+    const char *integration = text(j->payload, "integrationId");
+    struct provider_call *call = provider_call_of(j);
+    struct err err;
+
+    err_clear(&err);
+    if (!integration || !j->tenant[0]) {
+        err_set(&err, ERR_INTERNAL, "not a repository sync: the payload names no integration");
+        job_fail(j, &err);
+    } else if (call) {
+        page_done(env, j, integration, call);
+    } else if (start_page(env, j, integration, &err) == ERR_NOT_FOUND) {
+        job_done(j); /* the integration was deleted, its repositories with it */
+    } else if (err.code == ERR_CONFLICT || err.code == ERR_INVALID) {
+        sync_failed(env, j, integration, err.message);
+    } else if (err.code) {
+        job_fail(j, &err);
+    }
+}
+
+struct sweep_tx {
+    const struct repos_env *env;
+    const char *tenant, *integration;
+};
+
+static enum err_code sweep_one(struct store_conn *c, void *ctx, struct err *err)
+{
+    const struct sweep_tx *t = ctx;
+    char job[UUID_SIZE];
+
+    return repos_sync_start(c, t->env->jobs, t->tenant, t->integration, job, err);
+}
+
+void repos_sweep_step(void *ctx, struct job *j)
+{
+    const struct repos_env *env = ctx;
+    char cutoff[TIMESTAMP_SIZE];
+    struct store_conn *db = NULL;
+    json_t *due = json_array(), *row;
+    struct store_stmt *st;
+    struct err err;
+    size_t i;
+
+    err_clear(&err);
+    if (!env->jobs) { /* run before main.c handed over the engine: again after the backoff */
+        err_set(&err, ERR_UNAVAILABLE, "the repository sweep is not started yet");
+        job_fail(j, &err);
+        json_decref(due);
+        return;
+    }
+    clock_format(clock_now_ms() - (int64_t)env->interval * 1000, cutoff);
+    /*
+     * Overdue from the last success, else from the integration's creation (its first sync is asked for: the
+     * sweep does not race a person who just connected it). A FAILED one is overdue too, tried again each sweep,
+     * and a SYNCING one: repos_sync_start adds nothing while its job runs, and a new one when that job has ended.
+     */
+    if (store_conn_get(env->store, &db, &err) == ERR_OK &&
+        store_select(db,
+                     "SELECT id, tenantId FROM tenant_scm_integrations WHERE isActive = ? AND "
+                     "COALESCE(lastSyncedAt, createdAt) < ? ORDER BY COALESCE(lastSyncedAt, createdAt) LIMIT ?",
+                     STORE_ARGS(STORE_BOOL(true), STORE_TIME(cutoff), STORE_INT(SWEEP_BATCH)), &st, &err) == ERR_OK) {
+        while (store_next(st, &err) == 1)
+            json_array_append_new(due, json_pack("[s, s]", store_col_text(st, 0), store_col_text(st, 1)));
+        store_finish(st);
+    }
+    json_array_foreach(due, i, row)
+    {
+        struct sweep_tx t = {.env = env,
+                             .integration = json_string_value(json_array_get(row, 0)),
+                             .tenant = json_string_value(json_array_get(row, 1))};
+        if (!err.code)
+            store_tx(db, sweep_one, &t, &err);
+    }
+    store_conn_put(db);
+    if (json_array_size(due) > 0)
+        jobs_nudge(env->jobs);
+    json_decref(due);
+    if (err.code)
+        job_fail(j, &err);
+    else
+        job_done(j);
+}
+
+enum err_code repos_schedule(struct store *s, struct err *err)
+{
+    struct store_conn *db = NULL;
+
+    if (store_conn_get(s, &db, err))
+        return err->code;
+    jobs_ensure_recurring(db, REPOS_SWEEP_JOB, REPOS_SWEEP_EVERY_S, true, err);
+    store_conn_put(db);
+    return err->code;
+}

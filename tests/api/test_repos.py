@@ -1,0 +1,174 @@
+"""Repositories (docs/deployments.md "Repositories", docs/api.md "Repositories"): the sync of each SCM fake's
+listing over two pages, a second sync that updates and removes (the pins of removed ones with them), a failed
+sync that keeps the rows and says why, pins per account and first, the tenant's walls, and the roles."""
+
+import time
+import unittest
+import uuid
+
+import harness
+import integration_fixtures as fx
+import verify_fixtures as vf
+
+# The fake, the member of its token entry that lists the repositories, and how an entry of that list looks.
+LISTS = {"GITHUB": ("github", "repos", lambda: {"pull": True}),
+         "GITLAB": ("gitlab", "projects", lambda: {"project_access": 30}),
+         "GITEA": ("gitea", "repos", lambda: {"pull": True}),
+         "BITBUCKET": ("bitbucket", "repos", None)}
+PAGE = 100  # the largest page slipway asks for (Gitea's is 50): 101 names are two pages or more everywhere
+
+
+def tearDownModule():
+    vf.stop_servers()
+
+
+class ReposTest(vf.VerifyTest):
+    def setUp(self):
+        super().setUp()
+        self.ctx = vf.Ctx(self.server, self.fakes)
+        self.tenant = self.ctx.tenant_id
+        self.org = self.ctx.org
+
+    def request(self, method, path, body=None, token=None):
+        return self.server.request(method, path, body=body, token=token or self.org.owner.token)
+
+    def expect(self, resp, status):
+        return harness.expect(self, resp, status)
+
+    def scm(self, type_):
+        """An SCM integration of type_ whose token lists nothing yet: (integration, case)."""
+        case = vf.build(self.ctx, type_, True, True)
+        integ = self.ctx.create(case.body)
+        self.set_listing(type_, case, [])
+        return integ, case
+
+    def set_listing(self, type_, case, names):
+        provider, key, entry = LISTS[type_]
+        self.fakes.register(provider, {"tokens": {case.info["token"]: {key: None}}})  # replaced, not merged
+        listing = list(names) if entry is None else {n: entry() for n in names}
+        self.fakes.register(provider, {"tokens": {case.info["token"]: {key: listing}}})
+
+    def listing(self, query="", token=None):
+        return self.expect(self.request("GET", "/api/v1/%s/repositories%s" % (self.tenant, query), token=token), 200)
+
+    def state(self, integration_id, token=None):
+        return next(s for s in self.listing(token=token)["integrations"] if s["id"] == integration_id)
+
+    def sync(self, integration_id, expect="SYNCED"):
+        body = self.expect(self.request("POST", "/api/v1/%s/repositories/sync" % self.tenant,
+                                        {"integrationId": integration_id}, token=self.org.editor.token), 202)
+        self.assertEqual(len(body["jobIds"]), 1, body)
+        state = self.ended(integration_id)
+        self.assertEqual(state["syncStatus"], expect, state)
+        return state
+
+    def ended(self, integration_id):
+        """The integration's sync state once no sync is under way (polled, 20 s at most)."""
+        deadline = time.monotonic() + 20
+        while True:
+            state = self.state(integration_id)
+            if state["syncStatus"] in ("SYNCED", "FAILED") or time.monotonic() > deadline:
+                return state
+            time.sleep(0.05)
+
+    def names(self, integration_id, token=None):
+        names, cursor = [], None
+        while True:
+            page = self.listing("?integrationId=%s&limit=200%s" % (integration_id, "&cursor=" + cursor if cursor else ""),
+                                token=token)
+            names += [r["fullName"] for r in page["items"]]
+            cursor = page["nextCursor"]
+            if not cursor:
+                return sorted(names)
+
+    def test_each_scm_two_pages_then_changes(self):
+        for type_ in LISTS:
+            with self.subTest(type_):
+                integ, case = self.scm(type_)
+                first = ["o-%s/r%03d" % (type_.lower(), i) for i in range(PAGE + 1)]
+                self.set_listing(type_, case, first)
+                state = self.sync(integ["id"])
+                self.assertIsNotNone(state["lastSyncedAt"])
+                self.assertIsNone(state["lastSyncError"])
+                self.assertEqual(self.names(integ["id"]), first)
+                # A pin on one that goes away, the rest changed: removed rows take their pins with them.
+                rows = {r["fullName"]: r for r in self.listing("?q=r000&integrationId=%s" % integ["id"])["items"]}
+                gone = rows[first[0]]["id"]
+                self.expect(self.request("PUT", "/api/v1/%s/repositories/%s/pin" % (self.tenant, gone)), 204)
+                second = first[1:] + ["o-%s/new" % type_.lower()]
+                self.set_listing(type_, case, second)
+                self.sync(integ["id"])
+                self.assertEqual(self.names(integ["id"]), sorted(second))
+                self.assertFalse(any(r["pinned"] for r in self.listing()["items"]))
+                self.expect(self.request("PUT", "/api/v1/%s/repositories/%s/pin" % (self.tenant, gone)), 404)
+
+    def test_failed_sync_keeps_rows(self):
+        integ, case = self.scm("GITHUB")
+        self.set_listing("GITHUB", case, ["keep/one", "keep/two"])
+        self.sync(integ["id"])
+        for mode in ("401", "503"):
+            with self.subTest(mode):
+                self.rule("github", mode, path="/user/repos")
+                state = self.sync(integ["id"], expect="FAILED")
+                self.assertTrue(state["lastSyncError"], state)
+                self.assertEqual(self.names(integ["id"]), ["keep/one", "keep/two"])
+                self.fakes.clear_rules("github")
+                self.rules = []
+        state = self.sync(integ["id"])
+        self.assertIsNone(state["lastSyncError"])
+
+    def test_not_started_twice(self):
+        """A sync under way answers its own job, none is added; SYNCING left by a job that ended starts a new one."""
+        integ, case = self.scm("GITLAB")
+        self.set_listing("GITLAB", case, ["t/one"])
+        path, body = "/api/v1/%s/repositories/sync" % self.tenant, {"integrationId": integ["id"]}
+        running, far = str(uuid.uuid4()), "2999-01-01T00:00:00.000Z"
+        fx.db_execute(self.server, "INSERT INTO jobs (id, kind, dedupeKey, tenantId, payload, state, runAt, attempts, "
+                                   "maxAttempts, createdAt, updatedAt) VALUES (?, 'repos-sync', ?, ?, '{}', 'QUEUED', ?, 0, "
+                                   "1, ?, ?)", (running, "repos-sync:%s:planted" % integ["id"], self.tenant, far, far, far))
+        fx.db_execute(self.server, "UPDATE tenant_scm_integrations SET syncStatus = 'SYNCING' WHERE id = ?", (integ["id"],))
+        self.assertEqual(self.expect(self.request("POST", path, body), 202)["jobIds"], [running])
+        fx.db_execute(self.server, "UPDATE jobs SET state = 'DONE' WHERE id = ?", (running,))
+        self.assertNotEqual(self.expect(self.request("POST", path, body), 202)["jobIds"], [running])
+        self.assertEqual(self.ended(integ["id"])["syncStatus"], "SYNCED")
+        self.assertEqual(self.names(integ["id"]), ["t/one"])
+
+    def test_pins_first_and_per_account(self):
+        integ, case = self.scm("GITEA")
+        self.set_listing("GITEA", case, ["p/a", "p/b", "p/c"])
+        self.sync(integ["id"])
+        rows = {r["fullName"]: r["id"] for r in self.listing()["items"]}
+        viewer, editor = self.org.viewer.token, self.org.editor.token
+        self.expect(self.request("PUT", "/api/v1/%s/repositories/%s/pin" % (self.tenant, rows["p/a"]), token=viewer), 204)
+        self.expect(self.request("PUT", "/api/v1/%s/repositories/%s/pin" % (self.tenant, rows["p/a"]), token=viewer), 204)
+        first = self.listing(token=viewer)["items"]
+        self.assertEqual([(r["fullName"], r["pinned"]) for r in first[:1]], [("p/a", True)])
+        self.assertEqual(sum(r["fullName"] == "p/a" for r in first), 1, "a pin is listed once")
+        self.assertFalse(any(r["pinned"] for r in self.listing(token=editor)["items"]), "pins are per account")
+        self.assertEqual([r["fullName"] for r in self.listing("?q=P/B", token=viewer)["items"]], ["p/b"])
+        self.expect(self.request("DELETE", "/api/v1/%s/repositories/%s/pin" % (self.tenant, rows["p/a"]), token=viewer),
+                    204)
+        self.assertFalse(any(r["pinned"] for r in self.listing(token=viewer)["items"]))
+
+    def test_walls_and_roles(self):
+        integ, case = self.scm("GITHUB")
+        self.set_listing("GITHUB", case, ["w/one"])
+        self.sync(integ["id"])
+        rid = self.listing()["items"][0]["id"]
+        other = vf.Ctx(self.server, self.fakes)
+        page = self.expect(self.request("GET", "/api/v1/%s/repositories" % other.tenant_id, token=other.token), 200)
+        self.assertEqual((page["items"], page["integrations"]), ([], []))
+        for method in ("PUT", "DELETE"):
+            resp = self.request(method, "/api/v1/%s/repositories/%s/pin" % (other.tenant_id, rid), token=other.token)
+            harness.assert_same_not_found(self, resp, self.request(
+                method, "/api/v1/%s/repositories/%s/pin" % (other.tenant_id, uuid.uuid4()), token=other.token))
+        resp = self.request("POST", "/api/v1/%s/repositories/sync" % other.tenant_id, {"integrationId": integ["id"]},
+                            token=other.token)
+        self.expect(resp, 404)
+        below = self.request("POST", "/api/v1/%s/repositories/sync" % self.tenant, {}, token=self.org.viewer.token)
+        baseline = self.request("POST", "/api/v1/%s/repositories/sync" % uuid.uuid4(), {}, token=self.org.viewer.token)
+        harness.assert_same_not_found(self, below, baseline)
+
+
+if __name__ == "__main__":
+    unittest.main()
