@@ -176,6 +176,8 @@ static enum err_code admin_account_body(struct store_conn *c, void *ctx, struct 
         store_run(c, "UPDATE accounts SET instanceAdmin = ?, updatedAt = ? WHERE id = ?",
                   STORE_ARGS(STORE_BOOL(json_is_true(t->admin)), STORE_TIME(now), STORE_TEXT(t->id)), NULL, err))
         return err->code;
+    if (!t->disabled && !t->admin) /* nothing sent: the account as it is, unaudited */
+        return ERR_OK;
     details = json_object(); /* the fields sent */
     if (t->disabled)
         json_object_set(details, "disabled", t->disabled);
