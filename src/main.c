@@ -36,6 +36,7 @@
 #include "stores/stores_http.h"
 #include "notify/endpoints.h"
 #include "notify/notify.h"
+#include "notify/tickets.h"
 #include "deploy/deploy.h"
 #include "deploy/deploy_http.h"
 #include "sites/sites.h"
@@ -190,6 +191,7 @@ static int serve(struct app *app)
                                    {STORE_SUBMISSION_JOB, stores_submission_step, &senv},
                                    {ENDPOINT_DELIVERY_JOB, endpoints_delivery_step, &nenv},
                                    {DEPLOY_RUN_JOB, deploy_run_step, &denv},
+                                   {TICKETS_JOB, tickets_step, &nenv},
                                    {NULL, NULL, NULL}};
     size_t njob_kinds = ARRAY_LEN(job_kinds) - 1;
     struct probe *probe = NULL;
