@@ -1,7 +1,8 @@
 """Release tickets (docs/notifications.md "Release tickets", issue 16): a release kicked off, built, approved and
 finished on GitHub + GitHub Actions opens one Jira issue in the integration's project (its fix version created,
-slipway's label on it), comments on it as the release moves and moves it to done; the fake checks Basic auth and
-the shapes as Jira does. GET /releases/{id}/tickets lists it to viewers; another tenant's release is a 404."""
+slipway's label on it), comments on it as the release moves and moves it to done, and the same on Linear
+(issueCreate with the label, commentCreate, issueUpdate to the completed state); the fakes check Basic auth, the
+API key and the shapes as Jira and Linear do. GET /releases/{id}/tickets lists it to viewers; another tenant's release is a 404."""
 
 import time
 import unittest
@@ -45,8 +46,9 @@ class TicketsTest(test_releases.ReleaseBase):
             if probe(items):
                 return items
             time.sleep(0.2)
-        self.fail("tickets never %s: %s %s" % (what, self.tickets(rid), [(r["method"], r["path"], r["status"])
-                                                                         for r in self.fakes.requests("jira")]))
+        self.fail("tickets never %s: %s %s" % (what, self.tickets(rid), [(r["provider"], r["method"], r["path"], r["status"])
+                                                                         for r in self.fakes.requests()
+                                                                         if r["provider"] in ("jira", "linear")]))
 
     def release_to_finish(self, version):
         """A release of version kicked off, built, approved by the owner alone and finished: its id."""
@@ -64,13 +66,15 @@ class TicketsTest(test_releases.ReleaseBase):
     def jira_issues(self, case):
         return {k: i for k, i in self.fakes.data("jira")["issues"].items() if i["project"] == case.info["key"]}
 
-    def test_jira_issue_through_the_release(self):
+    def test_jira_and_linear_through_the_release(self):
         integ, case = self.jira()
+        lin = vf.build(self.ctx, "LINEAR", True, True)
+        lin.body["autoCreateEpics"] = True
+        linear = self.ctx.create(lin.body)
         _, off = self.jira(autoCreateEpics=False)  # no release tickets from this one
         rid = self.release_to_finish("4.1.0")
-        items = self.settle(rid, lambda t: t and t[0]["status"] == "DONE", "moved to done")
-        self.assertEqual(len(items), 1, items)
-        ticket = items[0]
+        items = self.settle(rid, lambda t: len(t) == 2 and all(x["status"] == "DONE" for x in t), "moved to done")
+        ticket = [t for t in items if t["provider"] == "JIRA"][0]
         self.assertEqual((ticket["provider"], ticket["integrationId"]), ("JIRA", integ["id"]))
         issues = self.jira_issues(case)
         self.assertEqual(list(issues), [ticket["key"]])  # one issue, whatever ran twice
@@ -86,6 +90,17 @@ class TicketsTest(test_releases.ReleaseBase):
         texts = [c["content"][0]["content"][0]["text"] for c in issue["comments"]]
         self.assertTrue(any("release.kickoff.completed" in t for t in texts), texts)
         self.assertEqual(self.jira_issues(off), {})
+        # Linear: one issue in the team with slipway's label, commented, in the team's completed state.
+        ticket = [t for t in items if t["provider"] == "LINEAR"][0]
+        self.assertEqual(ticket["integrationId"], linear["id"])
+        data = self.fakes.data("linear")
+        issues = {k: i for k, i in data["issues"].items() if i["teamId"] == lin.info["team"]}
+        self.assertEqual(list(issues), [ticket["key"]])
+        issue = issues[ticket["key"]]
+        self.assertEqual((issue["title"], issue["url"], issue["stateId"]),
+                         ("Release 4.1.0", ticket["url"], lin.info["team"] + "-done"))
+        self.assertEqual([data["labels"][label]["name"] for label in issue["labelIds"]], ["slipway-release-" + rid])
+        self.assertTrue(any("release.approved" in c for c in issue["comments"]), issue["comments"])
 
     def test_tickets_api_isolation_and_roles(self):
         rel = self.create("4.2.0", test_releases.connect_scm(self.ctx)[0]["id"])
