@@ -31,7 +31,9 @@ enum err_code tickets_release_event(struct store_conn *c, struct jobs *q, const 
                          : strcmp(event, "release.finished") == 0      ? "close"
                                                                        : "comment";
     char summary[300], text[2400], dedupe[255], job[UUID_SIZE], nonce[UUID_SIZE] = "";
+    const struct provider *p;
     struct store_stmt *st;
+    json_t *payload;
     int rc;
 
     snprintf(summary, sizeof summary, "Release %s", text_of(rel, "version"));
@@ -45,12 +47,11 @@ enum err_code tickets_release_event(struct store_conn *c, struct jobs *q, const 
                      STORE_ARGS(STORE_TEXT(tenant), STORE_BOOL(true), STORE_BOOL(true)), &st, err))
         return err->code;
     while ((rc = store_next(st, err)) == 1) {
-        const struct provider *p = provider_by_type(store_col_text(st, 1));
+        p = provider_by_type(store_col_text(st, 1));
         if (!p || !p->ops->ticket_open) /* a type that keeps no release ticket (yet) */
             continue;
-        json_t *payload =
-            json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "releaseId", release, "integrationId", store_col_text(st, 0), "event",
-                      event, "action", action, "version", text_of(rel, "version"), "summary", summary, "text", text);
+        payload = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "releaseId", release, "integrationId", store_col_text(st, 0),
+                            "event", event, "action", action, "version", text_of(rel, "version"), "summary", summary, "text", text);
         snprintf(dedupe, sizeof dedupe, "%s:%s:%s:%s%s%s", TICKETS_JOB, store_col_text(st, 0), release, event, nonce[0] ? ":" : "",
                  nonce);
         jobs_enqueue_in(c, q,
