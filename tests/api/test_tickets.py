@@ -38,7 +38,7 @@ class TicketsTest(test_releases.ReleaseBase):
     def tickets(self, rid, token=None, status=200):
         return self.expect(self.request("GET", self.path(rid, "/tickets"), token=token or self.owner.token), status)
 
-    def settle(self, rid, probe, what, seconds=15):
+    def settle(self, rid, probe, what, seconds=60):
         """The release's tickets once probe(tickets) holds (a bound on waiting, not a measurement)."""
         deadline = time.monotonic() + seconds
         while time.monotonic() < deadline:
