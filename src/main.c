@@ -36,6 +36,7 @@
 #include "stores/stores_http.h"
 #include "notify/endpoints.h"
 #include "notify/notify.h"
+#include "notify/tickets.h"
 #include "deploy/deploy.h"
 #include "deploy/deploy_http.h"
 #include "deploy/repos.h"
@@ -195,6 +196,7 @@ static int serve(struct app *app)
                                    {DEPLOY_RUN_JOB, deploy_run_step, &denv},
                                    {REPOS_SYNC_JOB, repos_sync_step, &rpenv},
                                    {REPOS_SWEEP_JOB, repos_sweep_step, &rpenv},
+                                   {TICKETS_JOB, tickets_step, &nenv},
                                    {NULL, NULL, NULL}};
     size_t njob_kinds = ARRAY_LEN(job_kinds) - 1;
     struct probe *probe = NULL;

@@ -22,6 +22,7 @@
 #include "integrations/webhooks_http.h"
 #include "notify/endpoints_http.h"
 #include "notify/notify_http.h"
+#include "notify/tickets.h"
 #include "releases/releases_http.h"
 #include "setup/setup.h"
 #include "sites/pages_http.h"
@@ -169,6 +170,7 @@ const struct route routes[] = {
     {"PUT", "/api/v1/{tenantId}/notification-rules/{ruleId}", ACCESS_OWNER, &notification_rule_schema, notification_rule_put},
     {"DELETE", "/api/v1/{tenantId}/notification-rules/{ruleId}", ACCESS_OWNER, NULL, notification_rule_delete},
     {"GET", "/api/v1/{tenantId}/notification-deliveries", ACCESS_VIEWER, NULL, notification_deliveries_list},
+    {"GET", "/api/v1/{tenantId}/releases/{releaseId}/tickets", ACCESS_VIEWER, NULL, release_tickets_list},
     /* Outbound webhooks (docs/notifications.md): owners manage the endpoints (a URL may carry a token); viewers read the log. */
     {"GET", "/api/v1/{tenantId}/webhook-endpoints", ACCESS_OWNER, NULL, webhook_endpoints_list},
     {"POST", "/api/v1/{tenantId}/webhook-endpoints", ACCESS_OWNER, &webhook_endpoint_schema, webhook_endpoint_create},

@@ -128,3 +128,23 @@ json_t *page_row(struct store_conn *c, const char *sql, const struct store_val *
         err_set(err, ERR_NOT_FOUND, "not found");
     return item;
 }
+
+json_t *page_items(struct store_conn *c, const char *sql, const struct store_val *args, size_t nargs, page_row_fn row,
+                   struct err *err)
+{
+    struct store_stmt *st;
+    json_t *items;
+    int rc;
+
+    if (store_select(c, sql, args, nargs, &st, err))
+        return NULL;
+    items = json_array();
+    while ((rc = store_next(st, err)) == 1)
+        json_array_append_new(items, row(st));
+    store_finish(st);
+    if (rc < 0) {
+        json_decref(items);
+        return NULL;
+    }
+    return json_pack("{s:o}", "items", items);
+}

@@ -67,4 +67,8 @@ enum err_code page_respond(struct request *req, struct page *p, const char *sql,
 json_t *page_row(struct store_conn *c, const char *sql, const struct store_val *args, size_t nargs, page_row_fn row,
                  struct err *err);
 
+/* Every row sql selects, as row makes them: {"items": [...]} (a short list, no paging), or NULL with err set. Caller owns. */
+json_t *page_items(struct store_conn *c, const char *sql, const struct store_val *args, size_t nargs, page_row_fn row,
+                   struct err *err);
+
 #endif

@@ -14,6 +14,7 @@
 #include "integrations/catalog.h"
 #include "jobs/jobs.h"
 #include "notify/endpoints.h"
+#include "notify/tickets.h"
 #include "providers/registry.h"
 #include "verify/verify.h"
 
@@ -234,7 +235,8 @@ enum err_code notify_release_change(struct store_conn *c, const char *tenant, co
     if (!(rel = release_payload(c, tenant, release, err)))
         return err->code;
     fields = json_pack("{s:o, s:o}", "release", rel, "message", json_text_or_null(message));
-    notify_emit(c, tenant, event, "release", release, fields, err);
+    if (notify_emit(c, tenant, event, "release", release, fields, err) == ERR_OK)
+        tickets_release_event(c, jobs, tenant, release, event, rel, message, err);
     json_decref(fields);
     return err->code;
 }

@@ -145,6 +145,10 @@ enum provider_cap {
     CAP_WEBHOOK_CHECK = 1u << 22,
     CAP_WEBHOOK_PARSE = 1u << 23,
     CAP_SCM_LIST_REPOS = 1u << 24,
+    CAP_TICKET_OPEN = 1u << 25,
+    CAP_TICKET_COMMENT = 1u << 26,
+    CAP_TICKET_CLOSE = 1u << 27,
+    CAP_LAST = CAP_TICKET_CLOSE, /* the registry's check goes up to it */
 };
 
 /*
@@ -241,6 +245,17 @@ struct provider_ops {
     provider_step_fn tickets_link;
     /* Input {"issues": [keys], "to": a status name}; output {"moved": [keys], "refused": [keys]}. */
     provider_step_fn tickets_transition;
+    /*
+     * A release's own ticket (src/notify/tickets.c, docs/notifications.md). Input {"label" (slipway's mark of the
+     * release: the ticket that carries it is the release's), "summary", "description", "version"}; output {"key",
+     * "url", "found": bool (an earlier run had opened it)}. Reads before it writes: a ticket with the label is
+     * answered, not opened twice. Jira: the fix version, created if missing, on the issue.
+     */
+    provider_step_fn ticket_open;
+    /* Input {"key", "id"? (Linear's issue id), "text"}; output {}. */
+    provider_step_fn ticket_comment;
+    /* Input {"key", "id"?, "transition"? (a name; absent: the provider's done)}; output {"status"}. */
+    provider_step_fn ticket_close;
 
     /* ---- inbound webhooks: synchronous, no network, on the request's thread ---- */
     /*
@@ -286,7 +301,10 @@ struct provider_ops {
     X(CAP_TICKETS_TRANSITION, tickets_transition)                                                                                  \
     X(CAP_WEBHOOK_CHECK, webhook_check)                                                                                            \
     X(CAP_WEBHOOK_PARSE, webhook_parse)                                                                                            \
-    X(CAP_SCM_LIST_REPOS, scm_list_repos)
+    X(CAP_SCM_LIST_REPOS, scm_list_repos)                                                                                          \
+    X(CAP_TICKET_OPEN, ticket_open)                                                                                                \
+    X(CAP_TICKET_COMMENT, ticket_comment)                                                                                          \
+    X(CAP_TICKET_CLOSE, ticket_close)
 
 /*
  * What a provider is. Defined in its own file (non-const only for the

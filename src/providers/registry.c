@@ -113,7 +113,7 @@ void provider_registry_init(void)
         for (size_t j = 0; j < i; j++)
             if (strcmp(providers[j]->type, p->type) == 0 || strcmp(providers[j]->kind, p->kind) == 0)
                 fail(p, "is listed twice (its type or kind)");
-        for (unsigned cap = 1; cap && cap <= CAP_WEBHOOK_PARSE; cap <<= 1)
+        for (unsigned cap = 1; cap && cap <= CAP_LAST; cap <<= 1)
             if (!(p->caps & cap) != !provider_has_op(p, cap))
                 fail(p, "declares capabilities that are not its ops");
         derive_schema(p);

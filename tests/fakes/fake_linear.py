@@ -9,10 +9,16 @@ from fakebase import now, Resp, J, Provider
 
 
 class Linear(Provider):
-    """Linear GraphQL: the viewer and a team.
+    """Linear GraphQL: the viewer and a team (with its workflow states), and what a release's issue needs: issues
+    filtered by team and label name, issueLabels by name, issueLabelCreate, issueCreate, commentCreate, issueUpdate
+    (all through variables, as slipway sends them).
 
     data: {"keys": {api key: {"viewer": {"id", "name"}, "teams": [team ids]}},
-           "teams": {team id: {"name"}}, "authErrorStatus": 401}
+           "teams": {team id: {"name", "key"}}, "authErrorStatus": 401,
+           "labels": {label id: {"name", "teamId"}}                                      (filled by the fake)
+           "issues": {identifier: {"id", "teamId", "title", "description", "labelIds", "comments": [body],
+                                   "stateId", "url"}}                                    (filled by the fake)}
+    A team's states: Todo (unstarted), In Progress (started), Done (completed), ids "<team>-todo" and so on.
     `Authorization: <api key>` (a personal API key is sent bare; "Bearer <key>" is refused as Linear does).
     Errors in GraphQL's shape: an authentication error at HTTP `authErrorStatus`, a missing team as
     "Entity not found: Team" at HTTP 200 with data null."""
@@ -23,7 +29,64 @@ class Linear(Provider):
     TEAM_RE = re.compile(r'\bteam\s*\(\s*id\s*:\s*(?:"((?:[^"\\]|\\.)*)"|\$(\w+))\s*\)')
 
     def initial(self):
-        return {"keys": {}, "teams": {}, "authErrorStatus": 401}
+        return {"keys": {}, "teams": {}, "authErrorStatus": 401, "labels": {}, "issues": {}}
+
+    STATES = (("todo", "Todo", "unstarted"), ("progress", "In Progress", "started"), ("done", "Done", "completed"))
+
+    def _input_error(self, message):
+        return J(200, {"data": None, "errors": [self._errors(400, message, "INVALID_INPUT", "invalid input", message)]})
+
+    def _mutations(self, query, variables, key):
+        """The release-issue operations (None: not one of them). Runs under self.lock."""
+        teams = key.get("teams", [])
+        inp = variables.get("input") or {}
+        if re.search(r"\bissueLabelCreate\s*\(", query):
+            if inp.get("teamId") not in teams or not inp.get("name"):
+                return self._input_error("Argument Validation Error")
+            label_id = str(uuid.uuid4())
+            self.data["labels"][label_id] = {"name": inp["name"], "teamId": inp["teamId"]}
+            return J(200, {"data": {"issueLabelCreate": {"success": True, "issueLabel": {"id": label_id}}}})
+        if re.search(r"\bissueLabels\s*\(", query):
+            nodes = [{"id": i} for i, l in self.data["labels"].items()
+                     if l["name"] == variables.get("label") and l["teamId"] in teams]
+            return J(200, {"data": {"issueLabels": {"nodes": nodes}}})
+        if re.search(r"\bissueCreate\s*\(", query):
+            team = inp.get("teamId")
+            if team not in teams or team not in self.data["teams"] or not inp.get("title") or \
+                    any(l not in self.data["labels"] for l in inp.get("labelIds") or []):
+                return self._input_error("Argument Validation Error")
+            prefix = self.data["teams"][team].get("key", "TEAM")
+            ident = "%s-%d" % (prefix, 1 + sum(1 for i in self.data["issues"].values() if i["teamId"] == team))
+            issue = {"id": str(uuid.uuid4()), "identifier": ident, "teamId": team, "title": inp["title"],
+                     "description": inp.get("description"), "labelIds": list(inp.get("labelIds") or []),
+                     "comments": [], "stateId": team + "-todo", "url": "https://linear.app/example/issue/" + ident}
+            self.data["issues"][ident] = issue
+            return J(200, {"data": {"issueCreate": {"success": True, "issue": {
+                k: issue[k] for k in ("id", "identifier", "url")}}}})
+        found = None
+        if re.search(r"\b(commentCreate|issueUpdate)\s*\(", query):
+            ref = inp.get("issueId") if "commentCreate" in query else variables.get("id")
+            found = next((i for k, i in self.data["issues"].items() if ref in (k, i["id"]) and i["teamId"] in teams),
+                         None)
+            if found is None:
+                return J(200, {"data": None, "errors": [self._errors(404, "Entity not found: Issue", "INPUT_ERROR",
+                                                                     "invalid input", "Could not find referenced Issue.")]})
+        if re.search(r"\bcommentCreate\s*\(", query):
+            if not inp.get("body"):
+                return self._input_error("Argument Validation Error")
+            found["comments"].append(inp["body"])
+            return J(200, {"data": {"commentCreate": {"success": True}}})
+        if re.search(r"\bissueUpdate\s*\(", query):
+            if inp.get("stateId") not in ["%s-%s" % (found["teamId"], s[0]) for s in self.STATES]:
+                return self._input_error("Argument Validation Error")
+            found["stateId"] = inp["stateId"]
+            return J(200, {"data": {"issueUpdate": {"success": True}}})
+        if re.search(r"\bissues\s*\(", query):
+            nodes = [{k: i[k] for k in ("id", "identifier", "url")} for i in self.data["issues"].values()
+                     if i["teamId"] == variables.get("team") and i["teamId"] in teams and
+                     any(self.data["labels"].get(l, {}).get("name") == variables.get("label") for l in i["labelIds"])]
+            return J(200, {"data": {"issues": {"nodes": nodes}}})
+        return None
 
     def _errors(self, status, message, code, type_, presentable, path=None):
         err = {"message": message, "extensions": {"type": type_, "code": code, "statusCode": status,
@@ -82,6 +145,10 @@ class Linear(Provider):
             teams = copy.deepcopy(self.data["teams"])
         if key is None:
             return self.unauthorized(req)
+        with self.lock:
+            answer = self._mutations(query, variables if isinstance(variables, dict) else {}, key)
+        if answer is not None:
+            return answer
         data = {}
         if re.search(r"\bviewer\s*\{", query):
             data["viewer"] = dict({"id": str(uuid.uuid4()), "name": "Linear Bot"}, **key.get("viewer", {}))
@@ -93,4 +160,7 @@ class Linear(Provider):
                 return self.not_found(req)
             data["team"] = {"id": team_id, "name": teams[team_id].get("name", "Team"),
                             "key": teams[team_id].get("key", "TEAM")}
+            if re.search(r"\bstates\s*\{", query):
+                data["team"]["states"] = {"nodes": [{"id": "%s-%s" % (team_id, s[0]), "name": s[1], "type": s[2]}
+                                                    for s in self.STATES]}
         return J(200, {"data": data})

@@ -1,4 +1,6 @@
 /* jira.c: Jira Cloud (REST API v3, Basic auth with an API token). docs/verification.md says what verify asks and concludes. */
+#include <strings.h>
+
 #include "providers/call.h"
 #include "providers/fields.h"
 
@@ -48,7 +50,181 @@ static void verify(struct provider_call *c, const struct outbound_response *res)
         provider_finish(c, VERDICT_VALID, "Jira accepts the API token, and project %s exists", key);
 }
 
-static const struct provider_ops ops = {.verify = verify};
+/* ---- a release's issue (provider.h: ticket_open, ticket_comment, ticket_close) ---- */
+
+/* method on the site's REST API v3 (path after /rest/api/3), with Basic auth and body (JSON, or NULL). */
+static void send(struct provider_call *c, const char *method, const char *path, const json_t *body)
+{
+    char userpwd[PROVIDER_AUTH_MAX], target[PROVIDER_URL_MAX];
+    const char *headers[] = {"Accept: application/json", "Content-Type: application/json", NULL};
+    char *text = body ? json_dumps(body, JSON_COMPACT) : NULL;
+
+    provider_url(target, provider_text(c, "jiraUrl"), "/rest/api/3%s", path);
+    snprintf(userpwd, sizeof userpwd, "%s:%s", provider_text(c, "jiraEmail"), provider_text(c, "jiraApiToken"));
+    provider_request(c, method, target, headers, text, userpwd);
+    provider_wipe(userpwd);
+    free(text);
+}
+
+/* Atlassian Document Format: one paragraph of text. Caller owns. */
+static json_t *adf(const char *text)
+{
+    return json_pack("{s:s, s:i, s:[{s:s, s:[{s:s, s:s}]}]}", "type", "doc", "version", 1, "content", "type", "paragraph",
+                     "content", "type", "text", "text", text && text[0] ? text : "-");
+}
+
+static const char *text_of(const json_t *o, const char *key)
+{
+    const char *v = json_string_value(json_object_get(o, key));
+    return v ? v : "";
+}
+
+static const char *input_text(const struct provider_call *c, const char *key)
+{
+    return text_of(c->input, key);
+}
+
+/* The answer of a 2xx as JSON, or NULL when the call ended (a refusal, no answer). */
+static json_t *answer(struct provider_call *c, const struct outbound_response *res)
+{
+    return provider_failed(c, res, "Jira rejected the e-mail address or API token", "Jira has no such project or issue")
+               ? NULL
+               : provider_answer_json(c, res);
+}
+
+/* The output of a found or opened issue, and the end of the call. */
+static void opened(struct provider_call *c, const char *key, bool found)
+{
+    char url[PROVIDER_URL_MAX], enc[300];
+
+    provider_url(url, provider_text(c, "jiraUrl"), "/browse/%s", provider_escape(key, enc, sizeof enc));
+    json_object_set_new(c->output, "key", json_string(key));
+    json_object_set_new(c->output, "url", json_string(url));
+    json_object_set_new(c->output, "found", json_boolean(found));
+    provider_finish(c, VERDICT_VALID, "%s %s", found ? "found" : "opened", key);
+}
+
+enum { OPEN_SEARCH, OPEN_PROJECT, OPEN_VERSION, OPEN_ISSUE };
+
+/* The issue with the release's label, else the fix version (found or created) and a new issue carrying both. */
+static void ticket_open(struct provider_call *c, const struct outbound_response *res)
+{
+    const char *project = provider_text(c, "jiraProjectKey"), *type = provider_text(c, "jiraDefaultIssueType");
+    char path[1024], jql[300], enc[900];
+    json_t *j, *v, *body;
+    size_t i;
+
+    if (!res) {
+        if (c->state.step == OPEN_SEARCH) {
+            snprintf(jql, sizeof jql, "project = \"%s\" AND labels = \"%s\"", project, input_text(c, "label"));
+            snprintf(path, sizeof path, "/search/jql?fields=key&maxResults=1&jql=%s", provider_escape(jql, enc, sizeof enc));
+            send(c, "GET", path, NULL);
+        } else if (c->state.step == OPEN_PROJECT) {
+            snprintf(path, sizeof path, "/project/%s", provider_escape(project, enc, sizeof enc));
+            send(c, "GET", path, NULL);
+        } else if (c->state.step == OPEN_VERSION) {
+            body = json_pack("{s:s, s:s}", "name", input_text(c, "version"), "projectId", provider_data_text(c, "projectId"));
+            send(c, "POST", "/version", body);
+            json_decref(body);
+        } else {
+            body = json_pack("{s:{s:{s:s}, s:s, s:{s:s}, s:o, s:[s], s:[{s:s}]}}", "fields", "project", "key", project, "summary",
+                             input_text(c, "summary"), "issuetype", "name", type && type[0] ? type : "Task", "description",
+                             adf(input_text(c, "description")), "labels", input_text(c, "label"), "fixVersions", "id",
+                             provider_data_text(c, "versionId"));
+            send(c, "POST", "/issue", body);
+            json_decref(body);
+        }
+        return;
+    }
+    if (!(j = answer(c, res)))
+        return;
+    if (c->state.step == OPEN_SEARCH) {
+        v = json_array_get(json_object_get(j, "issues"), 0);
+        if (json_string_value(json_object_get(v, "key")))
+            opened(c, json_string_value(json_object_get(v, "key")), true);
+        else
+            provider_next(c, OPEN_PROJECT);
+    } else if (c->state.step == OPEN_PROJECT) {
+        json_object_set(c->state.data, "projectId", json_object_get(j, "id"));
+        json_array_foreach(json_object_get(j, "versions"), i, v)
+        {
+            if (strcmp(text_of(v, "name"), input_text(c, "version")) == 0)
+                json_object_set(c->state.data, "versionId", json_object_get(v, "id"));
+        }
+        provider_next(c, provider_data_text(c, "versionId")[0] ? OPEN_ISSUE : OPEN_VERSION);
+    } else if (c->state.step == OPEN_VERSION) {
+        json_object_set(c->state.data, "versionId", json_object_get(j, "id"));
+        if (provider_data_text(c, "versionId")[0])
+            provider_next(c, OPEN_ISSUE);
+        else
+            provider_finish(c, VERDICT_NONE, "Jira answered the new version without its id");
+    } else if (json_string_value(json_object_get(j, "key"))) {
+        opened(c, json_string_value(json_object_get(j, "key")), false);
+    } else {
+        provider_finish(c, VERDICT_NONE, "Jira answered the new issue without its key");
+    }
+    json_decref(j);
+}
+
+static void ticket_comment(struct provider_call *c, const struct outbound_response *res)
+{
+    char path[600], enc[300];
+    json_t *body, *j;
+
+    if (!res) {
+        snprintf(path, sizeof path, "/issue/%s/comment", provider_escape(input_text(c, "key"), enc, sizeof enc));
+        body = json_pack("{s:o}", "body", adf(input_text(c, "text")));
+        send(c, "POST", path, body);
+        json_decref(body);
+        return;
+    }
+    if ((j = answer(c, res))) {
+        provider_finish(c, VERDICT_VALID, "commented on %s", input_text(c, "key"));
+        json_decref(j);
+    }
+}
+
+enum { CLOSE_LIST, CLOSE_MOVE };
+
+/* The transition of the configured name (case aside; absent: "Done"), found among the issue's, then taken. */
+static void ticket_close(struct provider_call *c, const struct outbound_response *res)
+{
+    const char *want = input_text(c, "transition")[0] ? input_text(c, "transition") : "Done";
+    char path[600], enc[300];
+    json_t *body, *j, *t;
+    size_t i;
+
+    if (!res) {
+        snprintf(path, sizeof path, "/issue/%s/transitions", provider_escape(input_text(c, "key"), enc, sizeof enc));
+        body =
+            c->state.step == CLOSE_MOVE ? json_pack("{s:{s:s}}", "transition", "id", provider_data_text(c, "transitionId")) : NULL;
+        send(c, c->state.step == CLOSE_MOVE ? "POST" : "GET", path, body);
+        json_decref(body);
+        return;
+    }
+    if (c->state.step == CLOSE_MOVE) {
+        if (!provider_failed(c, res, "Jira rejected the e-mail address or API token", "Jira has no such issue")) {
+            json_object_set_new(c->output, "status", json_string(want));
+            provider_finish(c, VERDICT_VALID, "moved %s to %s", input_text(c, "key"), want);
+        }
+        return;
+    }
+    if (!(j = answer(c, res)))
+        return;
+    json_array_foreach(json_object_get(j, "transitions"), i, t)
+    {
+        if (strcasecmp(text_of(t, "name"), want) == 0)
+            json_object_set(c->state.data, "transitionId", json_object_get(t, "id"));
+    }
+    if (provider_data_text(c, "transitionId")[0])
+        provider_next(c, CLOSE_MOVE);
+    else
+        provider_finish(c, VERDICT_INVALID, "%s has no transition named %s now", input_text(c, "key"), want);
+    json_decref(j);
+}
+
+static const struct provider_ops ops = {
+    .verify = verify, .ticket_open = ticket_open, .ticket_comment = ticket_comment, .ticket_close = ticket_close};
 
 struct provider jira_provider = {
     .type = "JIRA",
@@ -56,6 +232,6 @@ struct provider jira_provider = {
     .display = "Jira",
     .category = CAT_TICKETS,
     FIELDS(fields),
-    .caps = CAP_VERIFY,
+    .caps = CAP_VERIFY | CAP_TICKET_OPEN | CAP_TICKET_COMMENT | CAP_TICKET_CLOSE,
     .ops = &ops,
 };

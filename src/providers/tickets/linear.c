@@ -1,4 +1,6 @@
 /* linear.c: Linear (GraphQL, an API key). docs/verification.md says what verify asks and concludes. */
+#include <strings.h>
+
 #include "providers/call.h"
 #include "providers/fields.h"
 
@@ -52,7 +54,180 @@ static void verify(struct provider_call *c, const struct outbound_response *res)
     json_decref(j);
 }
 
-static const struct provider_ops ops = {.verify = verify};
+/* ---- a release's issue (provider.h: ticket_open, ticket_comment, ticket_close) ---- */
+
+/* One GraphQL request: query with variables (stolen). */
+static void gql(struct provider_call *c, const char *query, json_t *variables)
+{
+    char auth[PROVIDER_AUTH_MAX];
+    const char *headers[] = {auth, "Content-Type: application/json", NULL};
+    json_t *q = json_pack("{s:s, s:o}", "query", query, "variables", variables);
+    char *text = json_dumps(q, JSON_COMPACT);
+
+    json_decref(q);
+    provider_header(auth, "Authorization", "", provider_text(c, "linearApiKey"));
+    provider_request(c, "POST", api.text, headers, text ? text : "{}", NULL);
+    provider_wipe(auth);
+    free(text);
+}
+
+/* The answer's data (the whole answer, to decref), or NULL after ending the call: no answer, a refusal, an error. */
+static json_t *gql_data(struct provider_call *c, const struct outbound_response *res, json_t **whole)
+{
+    json_t *error;
+    const char *code, *message;
+
+    *whole = NULL;
+    if (provider_unanswered(c, res) || !(*whole = provider_answer_json(c, res)))
+        return NULL;
+    error = json_array_get(json_object_get(*whole, "errors"), 0);
+    code = json_string_value(json_object_get(json_object_get(error, "extensions"), "code"));
+    message = json_string_value(json_object_get(error, "message"));
+    if ((code && strcmp(code, "AUTHENTICATION_ERROR") == 0) || res->status == 401 || res->status == 403)
+        provider_finish(c, VERDICT_INVALID, "Linear rejected the API key");
+    else if (error || res->status / 100 != 2 || !json_is_object(json_object_get(*whole, "data")))
+        provider_finish(c, VERDICT_INVALID, "Linear refused: %s", message ? message : "no reason given");
+    else
+        return json_object_get(*whole, "data");
+    json_decref(*whole);
+    *whole = NULL;
+    return NULL;
+}
+
+static const char *input_text(const struct provider_call *c, const char *key)
+{
+    const char *v = json_string_value(json_object_get(c->input, key));
+    return v ? v : "";
+}
+
+/* The output of a found or created issue ({"identifier", "url"}), and the end of the call. */
+static void opened(struct provider_call *c, const json_t *issue, bool found)
+{
+    json_object_set(c->output, "key", json_object_get(issue, "identifier"));
+    json_object_set(c->output, "url", json_object_get(issue, "url"));
+    json_object_set_new(c->output, "found", json_boolean(found));
+    if (json_string_value(json_object_get(issue, "identifier")) && json_string_value(json_object_get(issue, "url")))
+        provider_finish(c, VERDICT_VALID, "%s %s", found ? "found" : "created",
+                        json_string_value(json_object_get(issue, "identifier")));
+    else
+        provider_finish(c, VERDICT_NONE, "Linear answered the issue without its identifier or url");
+}
+
+enum { OPEN_SEARCH, OPEN_LABEL, OPEN_LABEL_CREATE, OPEN_ISSUE };
+
+/* The issue with the release's label in the team, else the label (found or created) and a new issue carrying it. */
+static void ticket_open(struct provider_call *c, const struct outbound_response *res)
+{
+    const char *team = provider_text(c, "linearTeamId"), *label = input_text(c, "label");
+    json_t *whole, *data, *vars;
+
+    if (!res) {
+        if (c->state.step == OPEN_SEARCH) {
+            gql(c,
+                "query($team: ID!, $label: String!) { issues(filter: {team: {id: {eq: $team}}, labels: {name: {eq: $label}}}) "
+                "{ nodes { id identifier url } } }",
+                json_pack("{s:s, s:s}", "team", team, "label", label));
+        } else if (c->state.step == OPEN_LABEL) {
+            gql(c, "query($label: String!) { issueLabels(filter: {name: {eq: $label}}) { nodes { id } } }",
+                json_pack("{s:s}", "label", label));
+        } else if (c->state.step == OPEN_LABEL_CREATE) {
+            gql(c, "mutation($input: IssueLabelCreateInput!) { issueLabelCreate(input: $input) { success issueLabel { id } } }",
+                json_pack("{s:{s:s, s:s}}", "input", "name", label, "teamId", team));
+        } else {
+            vars = json_pack("{s:{s:s, s:s, s:s, s:[s]}}", "input", "teamId", team, "title", input_text(c, "summary"),
+                             "description", input_text(c, "description"), "labelIds", provider_data_text(c, "labelId"));
+            if (provider_text(c, "linearDefaultProjectId")[0])
+                json_object_set_new(json_object_get(vars, "input"), "projectId",
+                                    json_string(provider_text(c, "linearDefaultProjectId")));
+            gql(c, "mutation($input: IssueCreateInput!) { issueCreate(input: $input) { success issue { id identifier url } } }",
+                vars);
+        }
+        return;
+    }
+    if (!(data = gql_data(c, res, &whole)))
+        return;
+    if (c->state.step == OPEN_SEARCH) {
+        json_t *issue = json_array_get(json_object_get(json_object_get(data, "issues"), "nodes"), 0);
+        if (issue)
+            opened(c, issue, true);
+        else
+            provider_next(c, OPEN_LABEL);
+    } else if (c->state.step == OPEN_LABEL || c->state.step == OPEN_LABEL_CREATE) {
+        json_t *found = c->state.step == OPEN_LABEL
+                            ? json_array_get(json_object_get(json_object_get(data, "issueLabels"), "nodes"), 0)
+                            : json_object_get(json_object_get(data, "issueLabelCreate"), "issueLabel");
+        json_object_set(c->state.data, "labelId", json_object_get(found, "id"));
+        if (provider_data_text(c, "labelId")[0])
+            provider_next(c, OPEN_ISSUE);
+        else if (c->state.step == OPEN_LABEL)
+            provider_next(c, OPEN_LABEL_CREATE);
+        else
+            provider_finish(c, VERDICT_NONE, "Linear answered the new label without its id");
+    } else {
+        opened(c, json_object_get(json_object_get(data, "issueCreate"), "issue"), false);
+    }
+    json_decref(whole);
+}
+
+static void ticket_comment(struct provider_call *c, const struct outbound_response *res)
+{
+    json_t *whole;
+
+    if (!res) {
+        gql(c, "mutation($input: CommentCreateInput!) { commentCreate(input: $input) { success } }",
+            json_pack("{s:{s:s, s:s}}", "input", "issueId", input_text(c, "key"), "body", input_text(c, "text")));
+        return;
+    }
+    if (gql_data(c, res, &whole)) {
+        provider_finish(c, VERDICT_VALID, "commented on %s", input_text(c, "key"));
+        json_decref(whole);
+    }
+}
+
+enum { CLOSE_STATES, CLOSE_MOVE };
+
+/* The team's state of the configured name (absent: its first of type "completed"), then the issue moved to it. */
+static void ticket_close(struct provider_call *c, const struct outbound_response *res)
+{
+    const char *want = input_text(c, "transition");
+    json_t *whole, *data, *s;
+    size_t i;
+
+    if (!res) {
+        if (c->state.step == CLOSE_STATES)
+            gql(c, "query($team: String!) { team(id: $team) { states { nodes { id name type } } } }",
+                json_pack("{s:s}", "team", provider_text(c, "linearTeamId")));
+        else
+            gql(c, "mutation($id: String!, $input: IssueUpdateInput!) { issueUpdate(id: $id, input: $input) { success } }",
+                json_pack("{s:s, s:{s:s}}", "id", input_text(c, "key"), "input", "stateId", provider_data_text(c, "stateId")));
+        return;
+    }
+    if (!(data = gql_data(c, res, &whole)))
+        return;
+    if (c->state.step == CLOSE_MOVE) {
+        json_object_set_new(c->output, "status", json_string(provider_data_text(c, "stateName")));
+        provider_finish(c, VERDICT_VALID, "moved %s to %s", input_text(c, "key"), provider_data_text(c, "stateName"));
+        json_decref(whole);
+        return;
+    }
+    json_array_foreach(json_object_get(json_object_get(json_object_get(data, "team"), "states"), "nodes"), i, s)
+    {
+        const char *name = json_string_value(json_object_get(s, "name")), *type = json_string_value(json_object_get(s, "type"));
+        if (!provider_data_text(c, "stateId")[0] && name &&
+            (want[0] ? strcasecmp(name, want) == 0 : type && strcmp(type, "completed") == 0)) {
+            json_object_set(c->state.data, "stateId", json_object_get(s, "id"));
+            json_object_set(c->state.data, "stateName", json_object_get(s, "name"));
+        }
+    }
+    if (provider_data_text(c, "stateId")[0])
+        provider_next(c, CLOSE_MOVE);
+    else
+        provider_finish(c, VERDICT_INVALID, "the team has no state %s", want[0] ? want : "of type completed");
+    json_decref(whole);
+}
+
+static const struct provider_ops ops = {
+    .verify = verify, .ticket_open = ticket_open, .ticket_comment = ticket_comment, .ticket_close = ticket_close};
 
 struct provider linear_provider = {
     .type = "LINEAR",
@@ -61,6 +236,6 @@ struct provider linear_provider = {
     .category = CAT_TICKETS,
     FIELDS(fields),
     .base_url = &api,
-    .caps = CAP_VERIFY,
+    .caps = CAP_VERIFY | CAP_TICKET_OPEN | CAP_TICKET_COMMENT | CAP_TICKET_CLOSE,
     .ops = &ops,
 };

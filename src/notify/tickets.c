@@ -1,0 +1,277 @@
+/* tickets.c: a release's own ticket, opened, commented and closed as durable jobs (tickets.h). */
+#include "notify/tickets.h"
+
+#include "core/clock.h"
+#include "core/log.h"
+#include "core/rand.h"
+#include "crypto/secret.h"
+#include "http/page.h"
+#include "integrations/catalog.h"
+#include "jobs/jobs.h"
+#include "notify/notify.h"
+#include "providers/registry.h"
+#include "tenancy/roles.h"
+#include "verify/verify.h"
+
+#define TICKETS_MAX_ATTEMPTS 10
+#define TICKETS_MAX_WAITS 60 /* half a minute each: a comment gives up when its ticket is not open after half an hour */
+
+static const char *text_of(const json_t *o, const char *key)
+{
+    const char *v = json_string_value(json_object_get(o, key));
+    return v ? v : "";
+}
+
+/* ---- enqueuing ---- */
+
+enum err_code tickets_release_event(struct store_conn *c, struct jobs *q, const char *tenant, const char *release,
+                                    const char *event, const json_t *rel, const char *message, struct err *err)
+{
+    const char *action = strcmp(event, "release.kickoff.started") == 0 ? "open"
+                         : strcmp(event, "release.finished") == 0      ? "close"
+                                                                       : "comment";
+    char summary[300], text[2400], dedupe[255], job[UUID_SIZE], nonce[UUID_SIZE] = "";
+    const struct provider *p;
+    struct store_stmt *st;
+    json_t *payload;
+    int rc;
+
+    snprintf(summary, sizeof summary, "Release %s", text_of(rel, "version"));
+    snprintf(text, sizeof text, "%s %s: %s%s%s", summary, event, text_of(rel, "status"), message && message[0] ? ". " : "",
+             message ? message : "");
+    if (strcmp(action, "comment") == 0)
+        rand_uuid(nonce); /* a comment an occurrence (a release paused twice says so twice) */
+    if (store_select(c,
+                     "SELECT id, ticketSystemType FROM tenant_ticket_integrations WHERE tenantId = ? AND autoCreateEpics = ? "
+                     "AND isActive = ? ORDER BY id",
+                     STORE_ARGS(STORE_TEXT(tenant), STORE_BOOL(true), STORE_BOOL(true)), &st, err))
+        return err->code;
+    while ((rc = store_next(st, err)) == 1) {
+        p = provider_by_type(store_col_text(st, 1));
+        if (!p || !p->ops->ticket_open) /* a type that keeps no release ticket (yet) */
+            continue;
+        payload = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "releaseId", release, "integrationId", store_col_text(st, 0),
+                            "event", event, "action", action, "version", text_of(rel, "version"), "summary", summary, "text", text);
+        snprintf(dedupe, sizeof dedupe, "%s:%s:%s:%s%s%s", TICKETS_JOB, store_col_text(st, 0), release, event, nonce[0] ? ":" : "",
+                 nonce);
+        jobs_enqueue_in(c, q,
+                        &(struct job_new){.kind = TICKETS_JOB,
+                                          .tenant = tenant,
+                                          .payload = payload,
+                                          .dedupe_key = dedupe,
+                                          .max_attempts = TICKETS_MAX_ATTEMPTS},
+                        job, err);
+        json_decref(payload);
+        if (err->code)
+            break;
+    }
+    store_finish(st);
+    return err->code;
+}
+
+/* ---- the job ---- */
+
+struct ticket {
+    char key[256], url[2049], status[17];
+    bool found;
+};
+
+static enum err_code ticket_load(struct store_conn *c, const char *tenant, const char *release, const char *integration,
+                                 struct ticket *t, struct err *err)
+{
+    struct store_stmt *st;
+    int rc;
+
+    memset(t, 0, sizeof *t);
+    if (store_select(
+            c, "SELECT ticketKey, url, status FROM release_tickets WHERE tenantId = ? AND releaseId = ? AND integrationId = ?",
+            STORE_ARGS(STORE_TEXT(tenant), STORE_TEXT(release), STORE_TEXT(integration)), &st, err))
+        return err->code;
+    if ((rc = store_next(st, err)) == 1) {
+        t->found = true;
+        snprintf(t->key, sizeof t->key, "%s", store_col_text(st, 0));
+        snprintf(t->url, sizeof t->url, "%s", store_col_text(st, 1));
+        snprintf(t->status, sizeof t->status, "%s", store_col_text(st, 2));
+    }
+    store_finish(st);
+    return rc < 0 ? err->code : ERR_OK;
+}
+
+/* What a finished call changes, in one transaction. */
+struct change {
+    const struct job *j;
+    const char *provider, *key, *url; /* an opened ticket, or NULL */
+    bool closed;
+};
+
+static enum err_code change_body(struct store_conn *c, void *ctx, struct err *err)
+{
+    const struct change *ch = ctx;
+    const char *release = text_of(ch->j->payload, "releaseId"), *integration = text_of(ch->j->payload, "integrationId");
+    char id[UUID_SIZE], now[TIMESTAMP_SIZE], key[JOB_EVENT_KEY_SIZE];
+    struct ticket t;
+
+    clock_now(now);
+    if (ch->closed)
+        return store_run(c,
+                         "UPDATE release_tickets SET status = 'DONE', updatedAt = ? WHERE tenantId = ? AND releaseId = ? "
+                         "AND integrationId = ?",
+                         STORE_ARGS(STORE_TIME(now), STORE_TEXT(ch->j->tenant), STORE_TEXT(release), STORE_TEXT(integration)), NULL,
+                         err);
+    if (ticket_load(c, ch->j->tenant, release, integration, &t, err) || t.found)
+        return err->code;
+    rand_uuid(id);
+    if (store_run(c,
+                  "INSERT INTO release_tickets (id, tenantId, releaseId, integrationId, provider, ticketKey, url, status, "
+                  "createdAt, updatedAt) VALUES (?, ?, ?, ?, ?, ?, ?, 'OPEN', ?, ?)",
+                  STORE_ARGS(STORE_TEXT(id), STORE_TEXT(ch->j->tenant), STORE_TEXT(release), STORE_TEXT(integration),
+                             STORE_TEXT(ch->provider), STORE_TEXT(ch->key), STORE_TEXT(ch->url), STORE_TIME(now), STORE_TIME(now)),
+                  NULL, err))
+        return err->code;
+    snprintf(key, sizeof key, "ticket-opened:%s:%s", integration, release);
+    return jobs_signal_in(c, key, NULL, err); /* the comments and the close wait for it */
+}
+
+static void finish_call(const struct notify_env *env, struct job *j, struct provider_call *call)
+{
+    struct change ch = {.j = j, .provider = call->prov->type};
+    const char *action = text_of(j->payload, "action");
+    struct store_conn *c = NULL;
+    struct err err;
+
+    err_clear(&err);
+    if (call->verdict == VERDICT_NONE) {
+        err_set(&err, ERR_UNAVAILABLE, "%s", call->message);
+        job_fail(j, &err); /* again after the engine's backoff */
+        return;
+    }
+    if (call->verdict != VERDICT_VALID) { /* a refusal: trying again changes nothing */
+        log_warn("ticket %s of release %s in %s refused: %s", action, text_of(j->payload, "releaseId"),
+                 text_of(j->payload, "integrationId"), call->message);
+        j->output = json_pack("{s:s}", "error", call->message);
+        job_done(j);
+        return;
+    }
+    ch.key = json_string_value(json_object_get(call->output, "key"));
+    ch.url = json_string_value(json_object_get(call->output, "url"));
+    ch.closed = strcmp(action, "close") == 0;
+    if ((ch.closed || (strcmp(action, "open") == 0 && ch.key && ch.url)) && store_conn_get(env->store, &c, &err) == ERR_OK)
+        store_tx(c, change_body, &ch, &err);
+    store_conn_put(c);
+    if (err.code)
+        job_fail(j, &err);
+    else
+        job_done(j);
+}
+
+/* The call's input for j's action on ticket t (config: the integration's). Caller owns. */
+static json_t *call_input(const struct job *j, const struct ticket *t, const json_t *config)
+{
+    const char *action = text_of(j->payload, "action");
+    char label[64];
+
+    if (strcmp(action, "open") == 0) {
+        snprintf(label, sizeof label, "%s%s", TICKETS_LABEL_PREFIX, text_of(j->payload, "releaseId"));
+        return json_pack("{s:s, s:s, s:s, s:s}", "label", label, "summary", text_of(j->payload, "summary"), "description",
+                         text_of(j->payload, "text"), "version", text_of(j->payload, "version"));
+    }
+    if (strcmp(action, "close") == 0)
+        return json_pack("{s:s, s:s}", "key", t->key, "transition",
+                         text_of(json_object_get(config, "epicTemplate"), "doneTransition"));
+    return json_pack("{s:s, s:s}", "key", t->key, "text", text_of(j->payload, "text"));
+}
+
+/* Starts j's call (j parks), or ends j: nothing to do, or waiting for the ticket to be open. */
+static void start(const struct notify_env *env, struct job *j)
+{
+    const char *action = text_of(j->payload, "action"), *release = text_of(j->payload, "releaseId");
+    const char *integration = text_of(j->payload, "integrationId");
+    struct store_conn *db = NULL;
+    json_t *config = NULL, *scm = NULL;
+    const struct provider *p = NULL;
+    provider_step_fn op = NULL;
+    char key[JOB_EVENT_KEY_SIZE];
+    struct ticket t = {0};
+    json_int_t waits;
+    struct err err;
+
+    err_clear(&err);
+    if (store_conn_get(env->store, &db, &err) == ERR_OK &&
+        verify_load(db, env->keys, category_get(CAT_TICKETS), j->tenant, integration, NULL, &config, &scm, &err) == ERR_OK)
+        ticket_load(db, j->tenant, release, integration, &t, &err);
+    store_conn_put(db);
+    json_decref(scm);
+    if (err.code == ERR_NOT_FOUND || (!err.code && !json_is_true(json_object_get(config, "autoCreateEpics")))) {
+        job_done(j); /* the integration is gone, or no longer wants release tickets */
+    } else if (err.code) {
+        job_fail(j, &err);
+    } else if (strcmp(action, "open") == 0 ? t.found : !t.found || strcmp(t.status, "DONE") == 0) {
+        waits = json_integer_value(json_object_get(j->data, "waits"));
+        if (t.found || waits >= TICKETS_MAX_WAITS) {
+            job_done(j); /* done by an earlier run, or the ticket never opened (its job says why) */
+        } else {
+            json_object_set_new(j->data, "waits", json_integer(waits + 1));
+            snprintf(key, sizeof key, "ticket-opened:%s:%s", integration, release);
+            job_wait(j, 0, key, clock_now_ms() + 30000);
+        }
+    } else {
+        p = provider_by_type(text_of(config, "type"));
+        op = !p                             ? NULL
+             : strcmp(action, "open") == 0  ? p->ops->ticket_open
+             : strcmp(action, "close") == 0 ? p->ops->ticket_close
+                                            : p->ops->ticket_comment;
+        if (op)
+            provider_call_in_job(provider_call_new(env->loop, p, op, config, NULL, call_input(j, &t, config), NULL, NULL), j);
+        else
+            job_done(j);
+    }
+    if (!op) {
+        secret_wipe_json(config);
+        json_decref(config);
+    }
+}
+
+void tickets_step(void *ctx, struct job *j)
+{
+    struct provider_call *call = provider_call_of(j);
+    if (call)
+        finish_call(ctx, j, call);
+    else
+        start(ctx, j);
+}
+
+/* ---- the API ---- */
+
+static json_t *ticket_row(struct store_stmt *st)
+{
+    static const char *const cols[] = {"id", "integrationId", "provider", "key", "url", "status", "createdAt", "updatedAt"};
+    json_t *row = json_object();
+    for (int i = 0; i < (int)ARRAY_LEN(cols); i++)
+        json_object_set_new(row, cols[i], json_text_or_null(store_col_text(st, i)));
+    return row;
+}
+
+static json_t *release_row(struct store_stmt *st)
+{
+    return json_text_or_null(store_col_text(st, 0));
+}
+
+enum err_code release_tickets_list(struct request *req, struct err *err)
+{
+    const char *tenant = principal_of(req)->tenant_id, *release = request_param(req, "releaseId");
+    struct store_conn *db;
+    json_t *found;
+
+    if (request_db(req, &db, err) || !(found = page_row(db, "SELECT id FROM releases WHERE tenantId = ? AND id = ?",
+                                                        STORE_ARGS(STORE_TEXT(tenant), STORE_TEXT(release)), release_row, err)))
+        return err->code;
+    json_decref(found);
+    if (!(found =
+              page_items(db,
+                         "SELECT id, integrationId, provider, ticketKey, url, status, createdAt, updatedAt FROM release_tickets "
+                         "WHERE tenantId = ? AND releaseId = ? ORDER BY createdAt, id",
+                         STORE_ARGS(STORE_TEXT(tenant), STORE_TEXT(release)), ticket_row, err)))
+        return err->code;
+    response_json(req, 200, found);
+    return ERR_OK;
+}

@@ -1,0 +1,119 @@
+"""Release tickets (docs/notifications.md "Release tickets", issue 16): a release kicked off, built, approved and
+finished on GitHub + GitHub Actions opens one Jira issue in the integration's project (its fix version created,
+slipway's label on it), comments on it as the release moves and moves it to done, and the same on Linear
+(issueCreate with the label, commentCreate, issueUpdate to the completed state); the fakes check Basic auth, the
+API key and the shapes as Jira and Linear do. GET /releases/{id}/tickets lists it to viewers; another tenant's release is a 404."""
+
+import time
+import unittest
+
+import test_release_builds
+import test_releases
+import verify_fixtures as vf
+
+HEAD = test_releases.HEAD
+
+
+def tearDownModule():
+    vf.stop_servers()
+
+
+class TicketsTest(test_releases.ReleaseBase):
+    # the build stage's helpers (its class is not imported by name, or unittest would run its tests here too)
+    _b = test_release_builds.ReleaseBuildsTest
+    pipeline, create, read, wait, triggered, finish = _b.pipeline, _b.create, _b.read, _b.wait, _b.triggered, _b.finish
+    del _b
+
+    def path(self, rid, tail=""):
+        return "/api/v1/%s/releases/%s%s" % (self.tenant, rid, tail)
+
+    def act(self, rid, action, status=200):
+        return self.expect(self.request("POST", self.path(rid, "/" + action), {}, token=self.owner.token), status)
+
+    def jira(self, **extra):
+        case = vf.build(self.ctx, "JIRA", True, True)
+        case.body.update(dict({"autoCreateEpics": True}, **extra))
+        return self.ctx.create(case.body), case
+
+    def tickets(self, rid, token=None, status=200):
+        return self.expect(self.request("GET", self.path(rid, "/tickets"), token=token or self.owner.token), status)
+
+    def settle(self, rid, probe, what, seconds=60):
+        """The release's tickets once probe(tickets) holds (a bound on waiting, not a measurement)."""
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            items = self.tickets(rid)["items"]
+            if probe(items):
+                return items
+            time.sleep(0.2)
+        self.fail("tickets never %s: %s %s" % (what, self.tickets(rid), [(r["provider"], r["method"], r["path"], r["status"])
+                                                                         for r in self.fakes.requests()
+                                                                         if r["provider"] in ("jira", "linear")]))
+
+    def release_to_finish(self, version):
+        """A release of version kicked off, built, approved by the owner alone and finished: its id."""
+        self.expect(self.request("PUT", "/api/v1/%s/release-configuration" % self.tenant,
+                                 {"approvalRoles": ["owner"], "approvalCount": 1}, token=self.owner.token), 200)
+        integ, scm, case, hook = self.pipeline("GITHUB_ACTIONS")
+        rel = self.triggered(self.create(version, scm)["id"])
+        self.finish("github", rel["builds"][0]["runId"], hook=hook)
+        self.wait(rel["id"], lambda r: r["status"] == "REGRESSION", "reached REGRESSION")
+        self.act(rel["id"], "approve")
+        self.act(rel["id"], "finish")
+        self.wait(rel["id"], lambda r: r["status"] == "FINISHED", "finished")
+        return rel["id"]
+
+    def jira_issues(self, case):
+        return {k: i for k, i in self.fakes.data("jira")["issues"].items() if i["project"] == case.info["key"]}
+
+    def test_jira_and_linear_through_the_release(self):
+        integ, case = self.jira()
+        lin = vf.build(self.ctx, "LINEAR", True, True)
+        lin.body["autoCreateEpics"] = True
+        linear = self.ctx.create(lin.body)
+        _, off = self.jira(autoCreateEpics=False)  # no release tickets from this one
+        rid = self.release_to_finish("4.1.0")
+        items = self.settle(rid, lambda t: len(t) == 2 and all(x["status"] == "DONE" for x in t), "moved to done")
+        ticket = [t for t in items if t["provider"] == "JIRA"][0]
+        self.assertEqual((ticket["provider"], ticket["integrationId"]), ("JIRA", integ["id"]))
+        issues = self.jira_issues(case)
+        self.assertEqual(list(issues), [ticket["key"]])  # one issue, whatever ran twice
+        issue = issues[ticket["key"]]
+        self.assertTrue(ticket["url"].endswith("/browse/" + ticket["key"]), ticket)
+        self.assertEqual(issue["summary"], "Release 4.1.0")
+        self.assertIn("slipway-release-" + rid, issue["labels"])
+        versions = self.fakes.data("jira")["versions"][case.info["key"]]
+        self.assertEqual([v["name"] for v in versions], ["4.1.0"])
+        self.assertEqual(issue["fixVersions"], [versions[0]["id"]])
+        self.assertEqual(issue["status"], "Done")
+        self.assertGreaterEqual(len(issue["comments"]), 1)  # kickoff completed, approved...
+        texts = [c["content"][0]["content"][0]["text"] for c in issue["comments"]]
+        self.assertTrue(any("release.kickoff.completed" in t for t in texts), texts)
+        self.assertEqual(self.jira_issues(off), {})
+        # Linear: one issue in the team with slipway's label, commented, in the team's completed state.
+        ticket = [t for t in items if t["provider"] == "LINEAR"][0]
+        self.assertEqual(ticket["integrationId"], linear["id"])
+        data = self.fakes.data("linear")
+        issues = {k: i for k, i in data["issues"].items() if i["teamId"] == lin.info["team"]}
+        self.assertEqual(list(issues), [ticket["key"]])
+        issue = issues[ticket["key"]]
+        self.assertEqual((issue["title"], issue["url"], issue["stateId"]),
+                         ("Release 4.1.0", ticket["url"], lin.info["team"] + "-done"))
+        self.assertEqual([data["labels"][label]["name"] for label in issue["labelIds"]], ["slipway-release-" + rid])
+        self.assertTrue(any("release.approved" in c for c in issue["comments"]), issue["comments"])
+
+    def test_tickets_api_isolation_and_roles(self):
+        rel = self.create("4.2.0", test_releases.connect_scm(self.ctx)[0]["id"])
+        self.assertEqual(self.tickets(rel["id"])["items"], [])
+        for who in (self.ctx.org.editor, self.ctx.org.viewer):
+            self.assertEqual(self.tickets(rel["id"], token=who.token)["items"], [])
+        other = vf.Ctx(self.server, self.fakes)
+        resp = self.request("GET", "/api/v1/%s/releases/%s/tickets" % (other.tenant_id, rel["id"]), token=other.token)
+        self.expect(resp, 404)
+        resp = self.request("GET", self.path(rel["id"], "/tickets"), token=other.token)  # not a member of this tenant
+        self.assertIn(resp.status, (403, 404), str(resp))
+        self.tickets("00000000-0000-4000-8000-000000000000", status=404)
+
+
+if __name__ == "__main__":
+    unittest.main()
