@@ -302,7 +302,7 @@ enum err_code release_config_put(struct request *req, struct err *err)
     "id, tenantId, version, releaseType, platforms, status, resumeStatus, statusReason, scmIntegrationId, baseRef, baseCommit, "   \
     "releaseBranch, branchCommit, candidateNumber, candidateTag, targetDate, kickoffAt, createdByAccountId, createdAt, "           \
     "updatedAt, "                                                                                                                  \
-    "candidateTagTemplate, finalTagTemplate, candidateCommit, finalTag, notes, notesEditedAt"
+    "candidateTagTemplate, finalTagTemplate, candidateCommit, finalTag, notes, notesEditedAt, archivedAt"
 
 static json_t *release_row(struct store_stmt *st)
 {
@@ -331,7 +331,8 @@ static json_t *release_row(struct store_stmt *st)
                                        "candidateCommit",
                                        "finalTag",
                                        "notes",
-                                       "notesEditedAt"};
+                                       "notesEditedAt",
+                                       "archivedAt"};
     json_t *row = json_object();
 
     for (int i = 0; i < (int)ARRAY_LEN(cols); i++) {
@@ -350,19 +351,25 @@ static json_t *release_row(struct store_stmt *st)
 
 enum err_code releases_list(struct request *req, struct err *err)
 {
-    const char *status = request_query(req, "status");
+    const char *status = request_query(req, "status"), *archived = request_query(req, "archived");
+    int only_archived = archived && strcmp(archived, "true") == 0;
     struct page p;
 
     page_parse(req, &p, err);
     if (status && release_status_parse(status) == REL_NONE)
         err_detail(err, "status", "must be a release status (KICKOFF, BUILDING, ...)");
+    if (archived && strcmp(archived, "true") != 0 && strcmp(archived, "false") != 0)
+        err_detail(err, "archived", "must be true or false");
     if (err->ndetails)
         return err_set(err, ERR_INVALID, "invalid query parameters");
     status = status ? status : "";
+    /* archived=true lists only the archived ones; else they are hidden (docs/releases.md, "Archive") */
     return page_respond(req, &p,
                         "SELECT " RELEASE_COLUMNS " FROM releases WHERE tenantId = ? AND (? = '' OR status = ?) "
+                        "AND ((? = 1 AND archivedAt IS NOT NULL) OR (? = 0 AND archivedAt IS NULL)) "
                         "AND (createdAt <= ? AND (createdAt < ? OR id < ?)) ORDER BY createdAt DESC, id DESC LIMIT ?",
-                        STORE_ARGS(STORE_TEXT(principal_of(req)->tenant_id), STORE_TEXT(status), STORE_TEXT(status), PAGE_ARGS(&p)),
+                        STORE_ARGS(STORE_TEXT(principal_of(req)->tenant_id), STORE_TEXT(status), STORE_TEXT(status),
+                                   STORE_INT(only_archived), STORE_INT(only_archived), PAGE_ARGS(&p)),
                         18, 0, release_row, err);
 }
 
@@ -808,6 +815,106 @@ enum err_code release_action(struct request *req, struct err *err)
     return ERR_OK;
 }
 
+/* ---- archive ---- */
+
+struct archive_tx {
+    const struct request *req;
+    const char *id, *reason;
+    bool archive; /* else unarchive */
+};
+
+/*
+ * Archives or unarchives a finished or cancelled release; one already so is
+ * left unchanged (no timeline event, no audit row): the call is idempotent.
+ */
+static enum err_code archive_body(struct store_conn *c, void *ctx, struct err *err)
+{
+    struct archive_tx *t = ctx;
+    const char *tenant = principal_of(t->req)->tenant_id, *action = t->archive ? "archive" : "unarchive";
+    char status[16] = "", now[TIMESTAMP_SIZE];
+    bool archived = false;
+    struct store_stmt *st;
+    enum release_status s;
+    json_t *details;
+    int rc;
+
+    if (store_select(c, "SELECT status, archivedAt FROM releases WHERE tenantId = ? AND id = ?",
+                     STORE_ARGS(STORE_TEXT(tenant), STORE_TEXT(t->id)), &st, err))
+        return err->code;
+    rc = store_next(st, err);
+    if (rc == 1) {
+        release_cols(st, 0, status, sizeof status, NULL);
+        archived = store_col_text(st, 1) != NULL;
+    }
+    store_finish(st);
+    if (rc <= 0)
+        return rc < 0 ? err->code : err_set(err, ERR_NOT_FOUND, "not found");
+    s = release_status_parse(status);
+    if (s != REL_FINISHED && s != REL_CANCELLED)
+        return err_set(err, ERR_CONFLICT, "a %s release cannot %s: only a FINISHED or CANCELLED one", status, action);
+    if (archived == t->archive)
+        return ERR_OK;
+    clock_now(now);
+    if (store_run(c, "UPDATE releases SET archivedAt = ?, updatedAt = ? WHERE tenantId = ? AND id = ?",
+                  STORE_ARGS(t->archive ? STORE_TIME(now) : STORE_NULL, STORE_TIME(now), STORE_TEXT(tenant), STORE_TEXT(t->id)),
+                  NULL, err))
+        return err->code;
+    details = json_pack("{s:s, s:s?}", "status", status, "reason", t->reason);
+    if (release_event_add(c, tenant, t->id,
+                          &(struct release_event_row){.kind = "ACTION",
+                                                      .name = action,
+                                                      .outcome = "OK",
+                                                      .from = status,
+                                                      .to = status,
+                                                      .message = t->reason,
+                                                      .details = details,
+                                                      .actor = principal_of(t->req)->account_id},
+                          err) == ERR_OK)
+        audit_write(c, t->req,
+                    &(struct audit_event){.tenant_id = tenant,
+                                          .action = t->archive ? "release.archive" : "release.unarchive",
+                                          .target_type = "release",
+                                          .target_id = t->id,
+                                          .details = details},
+                    err);
+    json_decref(details);
+    return err->code;
+}
+
+/* Runs body in the tenant's transaction, then answers release id as the list shows it (200). */
+static enum err_code release_tx_respond(struct request *req, const char *id, store_tx_fn body, void *ctx, struct err *err)
+{
+    struct store_conn *db;
+    json_t *row;
+
+    if (request_db(req, &db, err) || tenant_tx(db, principal_of(req)->tenant_id, body, ctx, err))
+        return err->code;
+    if (!(row = release_load(db, principal_of(req)->tenant_id, id, err)))
+        return err->code;
+    response_json(req, 200, row);
+    return ERR_OK;
+}
+
+static enum err_code archive_respond(struct request *req, bool archive, struct err *err)
+{
+    struct archive_tx t = {.req = req, .id = request_param(req, "releaseId"), .archive = archive};
+
+    if (!uuid_valid(t.id))
+        return err_set(err, ERR_NOT_FOUND, "not found");
+    t.reason = req->body ? json_string_value(json_object_get(req->body, "reason")) : NULL;
+    return release_tx_respond(req, t.id, archive_body, &t, err);
+}
+
+enum err_code release_archive(struct request *req, struct err *err)
+{
+    return archive_respond(req, true, err);
+}
+
+enum err_code release_unarchive(struct request *req, struct err *err)
+{
+    return archive_respond(req, false, err);
+}
+
 /* ---- regression approvals ---- */
 
 struct approve_tx {
@@ -911,18 +1018,11 @@ static enum err_code approve_body(struct store_conn *c, void *ctx, struct err *e
 enum err_code release_approve(struct request *req, struct err *err)
 {
     struct approve_tx t = {.req = req, .id = request_param(req, "releaseId")};
-    struct store_conn *db;
-    json_t *row;
 
     if (!uuid_valid(t.id))
         return err_set(err, ERR_NOT_FOUND, "not found");
     t.note = req->body ? json_string_value(json_object_get(req->body, "note")) : NULL;
-    if (request_db(req, &db, err) || tenant_tx(db, principal_of(req)->tenant_id, approve_body, &t, err))
-        return err->code;
-    if (!(row = release_load(db, principal_of(req)->tenant_id, t.id, err)))
-        return err->code;
-    response_json(req, 200, row);
-    return ERR_OK;
+    return release_tx_respond(req, t.id, approve_body, &t, err);
 }
 
 /* ---- notes ---- */

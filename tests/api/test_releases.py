@@ -11,6 +11,7 @@ import uuid
 
 import harness
 import integration_fixtures as fx
+import route_matrix
 from test_stream import SseClient
 import verify_fixtures as vf
 from verify_fixtures import VerifyTest
@@ -193,6 +194,40 @@ class ReleasesTest(ReleaseBase):
         self.assert_below_role("POST", "/api/v1/{tenantId}/releases/%s/cancel" % rel["id"], org.viewer)
         rows = fx.audit_rows(self, self.server, self.owner.token, self.tenant, action="release.cancel")
         self.assertEqual([r["targetId"] for r in rows], [rel["id"]])
+
+    def test_archive(self):
+        org, base = self.ctx.org, "/api/v1/%s/releases/" % self.tenant
+        done = route_matrix.plant_release(self.server, self.tenant, "FINISHED")
+        running = route_matrix.plant_release(self.server, self.tenant, "BUILDING")
+
+        def listed(query=""):
+            return [r["id"] for r in self.expect(self.request("GET", base.rstrip("/") + query, token=org.viewer.token),
+                                                  200)["items"]]
+        self.assertIsNone(self.read(done)["archivedAt"])
+        self.assert_error(self.request("POST", base + running + "/archive", token=org.editor.token), 409, "conflict")
+        self.assert_below_role("POST", "/api/v1/{tenantId}/releases/%s/archive" % done, org.viewer)
+        other = harness.new_org(self.server)
+        self.assert_error(self.request("POST", "/api/v1/%s/releases/%s/archive" % (other.id, done),
+                                       token=other.owner.token), 404, "not_found")
+        self.assert_error(self.request("GET", base.rstrip("/") + "?archived=maybe", token=org.viewer.token),
+                          400, "invalid_request")
+        archived = self.expect(self.request("POST", base + done + "/archive", {"reason": "old"}, token=org.editor.token), 200)
+        self.assertIsNotNone(archived["archivedAt"])
+        # idempotent: the same answer, no second timeline entry or audit row
+        self.assertEqual(self.expect(self.request("POST", base + done + "/archive", token=org.editor.token), 200)["archivedAt"],
+                         archived["archivedAt"])
+        self.assertNotIn(done, listed())
+        self.assertIn(running, listed())
+        self.assertEqual(listed("?archived=true"), [done])
+        self.assertNotIn(done, listed("?archived=false"))
+        self.assertEqual([e["name"] for e in self.read(done)["events"] if e["kind"] == "ACTION"], ["archive"])
+        rows = fx.audit_rows(self, self.server, self.owner.token, self.tenant, action="release.archive")
+        self.assertEqual([r["targetId"] for r in rows], [done])
+        back = self.expect(self.request("POST", base + done + "/unarchive", token=org.editor.token), 200)
+        self.assertIsNone(back["archivedAt"])
+        self.assertIn(done, listed())
+        self.assertEqual(listed("?archived=true"), [])
+        self.assertEqual(len(fx.audit_rows(self, self.server, self.owner.token, self.tenant, action="release.unarchive")), 1)
 
     @staticmethod
     def events_until(stream, name, most=50):

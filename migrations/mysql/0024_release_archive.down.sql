@@ -1,0 +1,1 @@
+ALTER TABLE releases DROP COLUMN archivedAt;
