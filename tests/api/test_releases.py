@@ -300,6 +300,21 @@ class ReleasesTest(ReleaseBase):
         self.assert_error(self.request("PUT", path, {"unknown": 1}, token=self.owner.token), 400, "invalid_request")
         self.assert_error(self.create("1.2.3"), 400, "invalid_request")  # CALVER now
 
+    def test_schedule_configuration(self):
+        """The release train's kickoff slot: stored and read back, null clears it, malformed ones 400."""
+        path = "/api/v1/%s/release-configuration" % self.tenant
+        self.assertIsNone(self.expect(self.request("GET", path, token=self.ctx.org.viewer.token), 200)["schedule"])
+        train = {"weekday": "MONDAY", "time": "10:00", "platforms": ["IOS", "ANDROID"], "releaseType": "MINOR"}
+        self.assertEqual(self.expect(self.request("PUT", path, {"schedule": train}, token=self.owner.token), 200)["schedule"],
+                         train)
+        self.assertEqual(self.expect(self.request("GET", path, token=self.owner.token), 200)["schedule"], train)
+        for bad in ({**train, "weekday": "MONDAYS"}, {**train, "time": "24:00"}, {**train, "time": "9:00"},
+                    {**train, "time": "10:60"}, {**train, "platforms": []}, {**train, "platforms": ["DESKTOP"]},
+                    {**train, "releaseType": "HOTFIX"}, {**train, "cadence": 2}, {"weekday": "MONDAY"}, "MONDAY"):
+            self.assert_error(self.request("PUT", path, {"schedule": bad}, token=self.owner.token), 400, "invalid_request")
+        self.assertEqual(self.expect(self.request("GET", path, token=self.owner.token), 200)["schedule"], train)
+        self.assertIsNone(self.expect(self.request("PUT", path, {"schedule": None}, token=self.owner.token), 200)["schedule"])
+
 
 if __name__ == "__main__":
     unittest.main()
