@@ -147,8 +147,7 @@ static enum err_code config_read(struct store_conn *db, const char *tenant, stru
             db,
             "SELECT scmIntegrationId, baseBranch, branchTemplate, candidateTagTemplate, finalTagTemplate, versionScheme, "
             "platformPipelines, approvalRoles, approvalCount, updatedAt, buildTimeoutMinutes, kickoffSchedule FROM release_configs "
-            "WHERE "
-            "tenantId = ?",
+            "WHERE tenantId = ?",
             STORE_ARGS(STORE_TEXT(tenant)), &st, err))
         return err->code;
     rc = store_next(st, err);
