@@ -153,6 +153,8 @@ const struct route routes[] = {
     /* any member may call it; the release configuration's approvalRoles decide (docs/releases.md, "Regression") */
     {"POST", "/api/v1/{tenantId}/releases/{releaseId}/approve", ACCESS_VIEWER, &release_approve_schema, release_approve},
     {"GET", "/api/v1/{tenantId}/releases/{releaseId}/events/stream", ACCESS_VIEWER, NULL, release_stream},
+    {"POST", "/api/v1/{tenantId}/releases/{releaseId}/archive", ACCESS_EDITOR, &release_action_schema, release_archive},
+    {"POST", "/api/v1/{tenantId}/releases/{releaseId}/unarchive", ACCESS_EDITOR, &release_action_schema, release_unarchive},
     {"GET", "/api/v1/{tenantId}/release-configuration", ACCESS_VIEWER, NULL, release_config_get},
     {"PUT", "/api/v1/{tenantId}/release-configuration", ACCESS_OWNER, &release_config_schema, release_config_put},
     /* Store submissions and staged rollouts (docs/stores.md): viewers read, editors submit and act. */

@@ -1,4 +1,6 @@
 /* releases_http.c: /api/v1/{tenantId}/releases and the release configuration (docs/api.md, docs/releases.md). */
+#include <ctype.h>
+
 #include "core/clock.h"
 #include "core/rand.h"
 #include "core/xmalloc.h"
@@ -48,6 +50,48 @@ SCHEMA(release_create_schema, {.name = "version", .kind = FIELD_STRING, .require
        {.name = "targetDate", .kind = FIELD_STRING, .min = 10, .max = 10, .format = "date"},
        {.name = "scmIntegrationId", .kind = FIELD_STRING, .min = 36, .max = 36, .format = "uuid"});
 
+static const char *const weekdays[] = {"MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY", "SATURDAY", "SUNDAY", NULL};
+static const char *const train_types[] = {"MAJOR", "MINOR", "PATCH", NULL};
+
+static bool one_of(const char *v, const char *const *names)
+{
+    for (int i = 0; v && names[i]; i++)
+        if (strcmp(v, names[i]) == 0)
+            return true;
+    return false;
+}
+
+/* The kickoff schedule (docs/releases.md, "Scheduled trains"): {weekday, time "HH:MM", platforms, releaseType?}, UTC. */
+static const char *check_schedule(json_t *v)
+{
+    const char *key, *time = json_string_value(json_object_get(v, "time"));
+    json_t *item, *platforms_v = json_object_get(v, "platforms");
+    size_t i;
+
+    json_object_foreach(v, key, item)
+    {
+        if (strcmp(key, "weekday") != 0 && strcmp(key, "time") != 0 && strcmp(key, "platforms") != 0 &&
+            strcmp(key, "releaseType") != 0)
+            return "has an unknown field (weekday, time, platforms, releaseType)";
+    }
+    if (!one_of(json_string_value(json_object_get(v, "weekday")), weekdays))
+        return "weekday must be MONDAY .. SUNDAY";
+    if (!time || strlen(time) != 5 || time[2] != ':' || !isdigit((unsigned char)time[0]) || !isdigit((unsigned char)time[1]) ||
+        !isdigit((unsigned char)time[3]) || !isdigit((unsigned char)time[4]) || (time[0] - '0') * 10 + time[1] - '0' > 23 ||
+        time[3] > '5')
+        return "time must be HH:MM (UTC)";
+    if (!json_is_array(platforms_v) || json_array_size(platforms_v) == 0)
+        return "platforms must be a non-empty array of IOS, ANDROID, WEB";
+    json_array_foreach(platforms_v, i, item)
+    {
+        if (!one_of(json_string_value(item), platforms))
+            return "platforms must be a non-empty array of IOS, ANDROID, WEB";
+    }
+    if (json_object_get(v, "releaseType") && !one_of(json_string_value(json_object_get(v, "releaseType")), train_types))
+        return "releaseType must be MAJOR, MINOR or PATCH";
+    return NULL;
+}
+
 SCHEMA(release_config_schema, {.name = "scmIntegrationId", .kind = FIELD_STRING, .min = 36, .max = 36, .format = "uuid"},
        {.name = "baseBranch", .kind = FIELD_STRING, .min = 1, .max = 255, .check = check_printable},
        {.name = "branchTemplate", .kind = FIELD_STRING, .min = 1, .max = 200, .check = check_printable},
@@ -56,7 +100,8 @@ SCHEMA(release_config_schema, {.name = "scmIntegrationId", .kind = FIELD_STRING,
        {.name = "versionScheme", .kind = FIELD_STRING, .allowed = schemes}, {.name = "platformPipelines", .kind = FIELD_OBJECT},
        {.name = "approvalRoles", .kind = FIELD_ARRAY, .allowed = approver_roles, .check = check_set},
        {.name = "approvalCount", .kind = FIELD_INT, .min = 1, .max = 10},
-       {.name = "buildTimeoutMinutes", .kind = FIELD_INT, .min = 1, .max = 1440});
+       {.name = "buildTimeoutMinutes", .kind = FIELD_INT, .min = 1, .max = 1440},
+       {.name = "schedule", .kind = FIELD_OBJECT, .check = check_schedule});
 
 static const struct field action_fields[] = {{.name = "reason", .kind = FIELD_STRING, .min = 1, .max = 500}};
 const struct schema release_action_schema = {
@@ -73,6 +118,7 @@ SCHEMA(release_patch_schema, {.name = "notes", .kind = FIELD_STRING, .required =
 struct rel_config {
     char scm[UUID_SIZE], base[256], branch[256], candidate[256], final[256], scheme[16];
     json_t *pipelines, *roles; /* owned */
+    json_t *schedule;          /* owned; NULL: no release train */
     int count;
     int64_t timeout; /* buildTimeoutMinutes: a build's overall deadline (docs/releases.md, "Builds") */
     char updated_at[TIMESTAMP_SIZE];
@@ -82,6 +128,7 @@ static void config_clear(struct rel_config *cf)
 {
     json_decref(cf->pipelines);
     json_decref(cf->roles);
+    json_decref(cf->schedule);
 }
 
 static enum err_code config_read(struct store_conn *db, const char *tenant, struct rel_config *cf, struct err *err)
@@ -96,11 +143,12 @@ static enum err_code config_read(struct store_conn *db, const char *tenant, stru
     snprintf(cf->scheme, sizeof cf->scheme, "SEMVER");
     cf->count = 1;
     cf->timeout = RELEASE_BUILD_TIMEOUT_DEFAULT;
-    if (store_select(db,
-                     "SELECT scmIntegrationId, baseBranch, branchTemplate, candidateTagTemplate, finalTagTemplate, versionScheme, "
-                     "platformPipelines, approvalRoles, approvalCount, updatedAt, buildTimeoutMinutes FROM release_configs WHERE "
-                     "tenantId = ?",
-                     STORE_ARGS(STORE_TEXT(tenant)), &st, err))
+    if (store_select(
+            db,
+            "SELECT scmIntegrationId, baseBranch, branchTemplate, candidateTagTemplate, finalTagTemplate, versionScheme, "
+            "platformPipelines, approvalRoles, approvalCount, updatedAt, buildTimeoutMinutes, kickoffSchedule FROM release_configs "
+            "WHERE tenantId = ?",
+            STORE_ARGS(STORE_TEXT(tenant)), &st, err))
         return err->code;
     rc = store_next(st, err);
     if (rc == 1) {
@@ -115,6 +163,7 @@ static enum err_code config_read(struct store_conn *db, const char *tenant, stru
         snprintf(cf->updated_at, sizeof cf->updated_at, "%s", store_col_text(st, 9) ? store_col_text(st, 9) : "");
         if (!store_col_null(st, 10))
             cf->timeout = store_col_int(st, 10);
+        cf->schedule = store_col_text(st, 11) ? json_loads(store_col_text(st, 11), 0, NULL) : NULL;
     }
     store_finish(st);
     if (!cf->roles)
@@ -126,11 +175,12 @@ static enum err_code config_read(struct store_conn *db, const char *tenant, stru
 
 static json_t *config_json(const struct rel_config *cf)
 {
-    return json_pack("{s:o, s:o, s:s, s:s, s:s, s:s, s:O, s:O, s:i, s:I, s:o}", "scmIntegrationId",
+    return json_pack("{s:o, s:o, s:s, s:s, s:s, s:s, s:O, s:O, s:i, s:I, s:O, s:o}", "scmIntegrationId",
                      json_text_or_null(cf->scm[0] ? cf->scm : NULL), "baseBranch", json_text_or_null(cf->base[0] ? cf->base : NULL),
                      "branchTemplate", cf->branch, "candidateTagTemplate", cf->candidate, "finalTagTemplate", cf->final,
                      "versionScheme", cf->scheme, "platformPipelines", cf->pipelines, "approvalRoles", cf->roles, "approvalCount",
-                     cf->count, "buildTimeoutMinutes", (json_int_t)cf->timeout, "updatedAt",
+                     cf->count, "buildTimeoutMinutes", (json_int_t)cf->timeout, "schedule",
+                     cf->schedule ? cf->schedule : json_null(), "updatedAt",
                      json_text_or_null(cf->updated_at[0] ? cf->updated_at : NULL));
 }
 
@@ -175,7 +225,8 @@ static enum err_code config_body(struct store_conn *c, void *ctx, struct err *er
     const struct rel_config *cf = t->cf;
     const char *tenant = principal_of(t->req)->tenant_id;
     char id[UUID_SIZE], now[TIMESTAMP_SIZE], *pipelines = json_dumps(cf->pipelines, JSON_COMPACT),
-                                             *roles = json_dumps(cf->roles, JSON_COMPACT);
+                                             *roles = json_dumps(cf->roles, JSON_COMPACT),
+                                             *schedule = cf->schedule ? json_dumps(cf->schedule, JSON_COMPACT) : NULL;
     int64_t changes = 0;
 
     clock_now(now);
@@ -183,25 +234,28 @@ static enum err_code config_body(struct store_conn *c, void *ctx, struct err *er
     if (store_run(c,
                   "UPDATE release_configs SET scmIntegrationId = ?, baseBranch = ?, branchTemplate = ?, candidateTagTemplate = ?, "
                   "finalTagTemplate = ?, versionScheme = ?, platformPipelines = ?, approvalRoles = ?, approvalCount = ?, "
-                  "buildTimeoutMinutes = ?, updatedByAccountId = ?, updatedAt = ? WHERE tenantId = ?",
+                  "buildTimeoutMinutes = ?, kickoffSchedule = ?, updatedByAccountId = ?, updatedAt = ? WHERE tenantId = ?",
                   STORE_ARGS(STORE_TEXT(cf->scm[0] ? cf->scm : NULL), STORE_TEXT(cf->base[0] ? cf->base : NULL),
                              STORE_TEXT(cf->branch), STORE_TEXT(cf->candidate), STORE_TEXT(cf->final), STORE_TEXT(cf->scheme),
                              STORE_TEXT(pipelines), STORE_TEXT(roles), STORE_INT(cf->count), STORE_INT(cf->timeout),
-                             STORE_TEXT(principal_of(t->req)->account_id), STORE_TIME(now), STORE_TEXT(tenant)),
+                             STORE_TEXT(schedule), STORE_TEXT(principal_of(t->req)->account_id), STORE_TIME(now),
+                             STORE_TEXT(tenant)),
                   &changes, err) == ERR_OK &&
         changes == 0)
-        store_run(c,
-                  "INSERT INTO release_configs (id, tenantId, scmIntegrationId, baseBranch, branchTemplate, candidateTagTemplate, "
-                  "finalTagTemplate, versionScheme, platformPipelines, approvalRoles, approvalCount, buildTimeoutMinutes, "
-                  "updatedByAccountId, createdAt, updatedAt) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                  STORE_ARGS(STORE_TEXT(id), STORE_TEXT(tenant), STORE_TEXT(cf->scm[0] ? cf->scm : NULL),
-                             STORE_TEXT(cf->base[0] ? cf->base : NULL), STORE_TEXT(cf->branch), STORE_TEXT(cf->candidate),
-                             STORE_TEXT(cf->final), STORE_TEXT(cf->scheme), STORE_TEXT(pipelines), STORE_TEXT(roles),
-                             STORE_INT(cf->count), STORE_INT(cf->timeout), STORE_TEXT(principal_of(t->req)->account_id),
-                             STORE_TIME(now), STORE_TIME(now)),
-                  NULL, err);
+        store_run(
+            c,
+            "INSERT INTO release_configs (id, tenantId, scmIntegrationId, baseBranch, branchTemplate, candidateTagTemplate, "
+            "finalTagTemplate, versionScheme, platformPipelines, approvalRoles, approvalCount, buildTimeoutMinutes, "
+            "kickoffSchedule, updatedByAccountId, createdAt, updatedAt) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            STORE_ARGS(STORE_TEXT(id), STORE_TEXT(tenant), STORE_TEXT(cf->scm[0] ? cf->scm : NULL),
+                       STORE_TEXT(cf->base[0] ? cf->base : NULL), STORE_TEXT(cf->branch), STORE_TEXT(cf->candidate),
+                       STORE_TEXT(cf->final), STORE_TEXT(cf->scheme), STORE_TEXT(pipelines), STORE_TEXT(roles),
+                       STORE_INT(cf->count), STORE_INT(cf->timeout), STORE_TEXT(schedule),
+                       STORE_TEXT(principal_of(t->req)->account_id), STORE_TIME(now), STORE_TIME(now)),
+            NULL, err);
     free(pipelines);
     free(roles);
+    free(schedule);
     if (err->code)
         return err->code;
     json_t *details = json_pack("{s:s, s:s}", "versionScheme", cf->scheme, "branchTemplate", cf->branch);
@@ -257,6 +311,8 @@ enum err_code release_config_put(struct request *req, struct err *err)
         cf.count = (int)json_integer_value(json_object_get(body, "approvalCount"));
     if (json_is_integer(json_object_get(body, "buildTimeoutMinutes")))
         cf.timeout = json_integer_value(json_object_get(body, "buildTimeoutMinutes"));
+    if (json_is_object(json_object_get(body, "schedule")))
+        cf.schedule = json_deep_copy(json_object_get(body, "schedule"));
     cf.roles = json_object_get(body, "approvalRoles") ? json_deep_copy(json_object_get(body, "approvalRoles"))
                                                       : json_pack("[s, s]", "owner", "editor");
     cf.pipelines =
@@ -302,7 +358,7 @@ enum err_code release_config_put(struct request *req, struct err *err)
     "id, tenantId, version, releaseType, platforms, status, resumeStatus, statusReason, scmIntegrationId, baseRef, baseCommit, "   \
     "releaseBranch, branchCommit, candidateNumber, candidateTag, targetDate, kickoffAt, createdByAccountId, createdAt, "           \
     "updatedAt, "                                                                                                                  \
-    "candidateTagTemplate, finalTagTemplate, candidateCommit, finalTag, notes, notesEditedAt"
+    "candidateTagTemplate, finalTagTemplate, candidateCommit, finalTag, notes, notesEditedAt, archivedAt"
 
 static json_t *release_row(struct store_stmt *st)
 {
@@ -331,7 +387,8 @@ static json_t *release_row(struct store_stmt *st)
                                        "candidateCommit",
                                        "finalTag",
                                        "notes",
-                                       "notesEditedAt"};
+                                       "notesEditedAt",
+                                       "archivedAt"};
     json_t *row = json_object();
 
     for (int i = 0; i < (int)ARRAY_LEN(cols); i++) {
@@ -350,19 +407,25 @@ static json_t *release_row(struct store_stmt *st)
 
 enum err_code releases_list(struct request *req, struct err *err)
 {
-    const char *status = request_query(req, "status");
+    const char *status = request_query(req, "status"), *archived = request_query(req, "archived");
+    int only_archived = archived && strcmp(archived, "true") == 0;
     struct page p;
 
     page_parse(req, &p, err);
     if (status && release_status_parse(status) == REL_NONE)
         err_detail(err, "status", "must be a release status (KICKOFF, BUILDING, ...)");
+    if (archived && strcmp(archived, "true") != 0 && strcmp(archived, "false") != 0)
+        err_detail(err, "archived", "must be true or false");
     if (err->ndetails)
         return err_set(err, ERR_INVALID, "invalid query parameters");
     status = status ? status : "";
+    /* archived=true lists only the archived ones; else they are hidden (docs/releases.md, "Archive") */
     return page_respond(req, &p,
                         "SELECT " RELEASE_COLUMNS " FROM releases WHERE tenantId = ? AND (? = '' OR status = ?) "
+                        "AND ((? = 1 AND archivedAt IS NOT NULL) OR (? = 0 AND archivedAt IS NULL)) "
                         "AND (createdAt <= ? AND (createdAt < ? OR id < ?)) ORDER BY createdAt DESC, id DESC LIMIT ?",
-                        STORE_ARGS(STORE_TEXT(principal_of(req)->tenant_id), STORE_TEXT(status), STORE_TEXT(status), PAGE_ARGS(&p)),
+                        STORE_ARGS(STORE_TEXT(principal_of(req)->tenant_id), STORE_TEXT(status), STORE_TEXT(status),
+                                   STORE_INT(only_archived), STORE_INT(only_archived), PAGE_ARGS(&p)),
                         18, 0, release_row, err);
 }
 
@@ -820,6 +883,106 @@ enum err_code release_action(struct request *req, struct err *err)
     return ERR_OK;
 }
 
+/* ---- archive ---- */
+
+struct archive_tx {
+    const struct request *req;
+    const char *id, *reason;
+    bool archive; /* else unarchive */
+};
+
+/*
+ * Archives or unarchives a finished or cancelled release; one already so is
+ * left unchanged (no timeline event, no audit row): the call is idempotent.
+ */
+static enum err_code archive_body(struct store_conn *c, void *ctx, struct err *err)
+{
+    struct archive_tx *t = ctx;
+    const char *tenant = principal_of(t->req)->tenant_id, *action = t->archive ? "archive" : "unarchive";
+    char status[16] = "", now[TIMESTAMP_SIZE];
+    bool archived = false;
+    struct store_stmt *st;
+    enum release_status s;
+    json_t *details;
+    int rc;
+
+    if (store_select(c, "SELECT status, archivedAt FROM releases WHERE tenantId = ? AND id = ?",
+                     STORE_ARGS(STORE_TEXT(tenant), STORE_TEXT(t->id)), &st, err))
+        return err->code;
+    rc = store_next(st, err);
+    if (rc == 1) {
+        release_cols(st, 0, status, sizeof status, NULL);
+        archived = store_col_text(st, 1) != NULL;
+    }
+    store_finish(st);
+    if (rc <= 0)
+        return rc < 0 ? err->code : err_set(err, ERR_NOT_FOUND, "not found");
+    s = release_status_parse(status);
+    if (s != REL_FINISHED && s != REL_CANCELLED)
+        return err_set(err, ERR_CONFLICT, "a %s release cannot %s: only a FINISHED or CANCELLED one", status, action);
+    if (archived == t->archive)
+        return ERR_OK;
+    clock_now(now);
+    if (store_run(c, "UPDATE releases SET archivedAt = ?, updatedAt = ? WHERE tenantId = ? AND id = ?",
+                  STORE_ARGS(t->archive ? STORE_TIME(now) : STORE_NULL, STORE_TIME(now), STORE_TEXT(tenant), STORE_TEXT(t->id)),
+                  NULL, err))
+        return err->code;
+    details = json_pack("{s:s, s:s?}", "status", status, "reason", t->reason);
+    if (release_event_add(c, tenant, t->id,
+                          &(struct release_event_row){.kind = "ACTION",
+                                                      .name = action,
+                                                      .outcome = "OK",
+                                                      .from = status,
+                                                      .to = status,
+                                                      .message = t->reason,
+                                                      .details = details,
+                                                      .actor = principal_of(t->req)->account_id},
+                          err) == ERR_OK)
+        audit_write(c, t->req,
+                    &(struct audit_event){.tenant_id = tenant,
+                                          .action = t->archive ? "release.archive" : "release.unarchive",
+                                          .target_type = "release",
+                                          .target_id = t->id,
+                                          .details = details},
+                    err);
+    json_decref(details);
+    return err->code;
+}
+
+/* Runs body in the tenant's transaction, then answers release id as the list shows it (200). */
+static enum err_code release_tx_respond(struct request *req, const char *id, store_tx_fn body, void *ctx, struct err *err)
+{
+    struct store_conn *db;
+    json_t *row;
+
+    if (request_db(req, &db, err) || tenant_tx(db, principal_of(req)->tenant_id, body, ctx, err))
+        return err->code;
+    if (!(row = release_load(db, principal_of(req)->tenant_id, id, err)))
+        return err->code;
+    response_json(req, 200, row);
+    return ERR_OK;
+}
+
+static enum err_code archive_respond(struct request *req, bool archive, struct err *err)
+{
+    struct archive_tx t = {.req = req, .id = request_param(req, "releaseId"), .archive = archive};
+
+    if (!uuid_valid(t.id))
+        return err_set(err, ERR_NOT_FOUND, "not found");
+    t.reason = req->body ? json_string_value(json_object_get(req->body, "reason")) : NULL;
+    return release_tx_respond(req, t.id, archive_body, &t, err);
+}
+
+enum err_code release_archive(struct request *req, struct err *err)
+{
+    return archive_respond(req, true, err);
+}
+
+enum err_code release_unarchive(struct request *req, struct err *err)
+{
+    return archive_respond(req, false, err);
+}
+
 /* ---- regression approvals ---- */
 
 struct approve_tx {
@@ -923,18 +1086,11 @@ static enum err_code approve_body(struct store_conn *c, void *ctx, struct err *e
 enum err_code release_approve(struct request *req, struct err *err)
 {
     struct approve_tx t = {.req = req, .id = request_param(req, "releaseId")};
-    struct store_conn *db;
-    json_t *row;
 
     if (!uuid_valid(t.id))
         return err_set(err, ERR_NOT_FOUND, "not found");
     t.note = req->body ? json_string_value(json_object_get(req->body, "note")) : NULL;
-    if (request_db(req, &db, err) || tenant_tx(db, principal_of(req)->tenant_id, approve_body, &t, err))
-        return err->code;
-    if (!(row = release_load(db, principal_of(req)->tenant_id, t.id, err)))
-        return err->code;
-    response_json(req, 200, row);
-    return ERR_OK;
+    return release_tx_respond(req, t.id, approve_body, &t, err);
 }
 
 /* ---- notes ---- */

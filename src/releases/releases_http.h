@@ -18,6 +18,9 @@ enum err_code release_get(struct request *req, struct err *err);
 enum err_code release_action(struct request *req, struct err *err);
 /* POST .../releases/{releaseId}/approve: an approval of the current candidate by a role among the configuration's approvalRoles. */
 enum err_code release_approve(struct request *req, struct err *err);
+/* POST .../releases/{releaseId}/archive and /unarchive: a FINISHED or CANCELLED release hidden from (or back in) the list. */
+enum err_code release_archive(struct request *req, struct err *err);
+enum err_code release_unarchive(struct request *req, struct err *err);
 /* PATCH .../releases/{releaseId} {notes}: a person's notes, kept from then on; until the release is finished or cancelled. */
 enum err_code release_patch(struct request *req, struct err *err);
 enum err_code release_stream(struct request *req, struct err *err); /* the timeline as Server-Sent Events */

@@ -101,7 +101,7 @@ def _maker(server, token, tenant_id, types, made):
 # The status a release must be in for each action to be allowed (docs/releases.md), and the stage it goes back to.
 ACTION_FROM = {"pause": ("BUILDING", None), "resume": ("PAUSED", "BUILDING"), "retry": ("BLOCKED", "BUILDING"),
                "cancel": ("BUILDING", None), "approve": ("REGRESSION", None), "new-candidate": ("REGRESSION", None),
-               "finish": ("READY", None)}
+               "finish": ("READY", None), "archive": ("FINISHED", None), "unarchive": ("FINISHED", None)}
 
 
 def release_action_of(case):

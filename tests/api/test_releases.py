@@ -11,6 +11,7 @@ import uuid
 
 import harness
 import integration_fixtures as fx
+import route_matrix
 from test_stream import SseClient
 import verify_fixtures as vf
 from verify_fixtures import VerifyTest
@@ -194,6 +195,40 @@ class ReleasesTest(ReleaseBase):
         rows = fx.audit_rows(self, self.server, self.owner.token, self.tenant, action="release.cancel")
         self.assertEqual([r["targetId"] for r in rows], [rel["id"]])
 
+    def test_archive(self):
+        org, base = self.ctx.org, "/api/v1/%s/releases/" % self.tenant
+        done = route_matrix.plant_release(self.server, self.tenant, "FINISHED")
+        running = route_matrix.plant_release(self.server, self.tenant, "BUILDING")
+
+        def listed(query=""):
+            return [r["id"] for r in self.expect(self.request("GET", base.rstrip("/") + query, token=org.viewer.token),
+                                                  200)["items"]]
+        self.assertIsNone(self.read(done)["archivedAt"])
+        self.assert_error(self.request("POST", base + running + "/archive", token=org.editor.token), 409, "conflict")
+        self.assert_below_role("POST", "/api/v1/{tenantId}/releases/%s/archive" % done, org.viewer)
+        other = harness.new_org(self.server)
+        self.assert_error(self.request("POST", "/api/v1/%s/releases/%s/archive" % (other.id, done),
+                                       token=other.owner.token), 404, "not_found")
+        self.assert_error(self.request("GET", base.rstrip("/") + "?archived=maybe", token=org.viewer.token),
+                          400, "invalid_request")
+        archived = self.expect(self.request("POST", base + done + "/archive", {"reason": "old"}, token=org.editor.token), 200)
+        self.assertIsNotNone(archived["archivedAt"])
+        # idempotent: the same answer, no second timeline entry or audit row
+        self.assertEqual(self.expect(self.request("POST", base + done + "/archive", token=org.editor.token), 200)["archivedAt"],
+                         archived["archivedAt"])
+        self.assertNotIn(done, listed())
+        self.assertIn(running, listed())
+        self.assertEqual(listed("?archived=true"), [done])
+        self.assertNotIn(done, listed("?archived=false"))
+        self.assertEqual([e["name"] for e in self.read(done)["events"] if e["kind"] == "ACTION"], ["archive"])
+        rows = fx.audit_rows(self, self.server, self.owner.token, self.tenant, action="release.archive")
+        self.assertEqual([r["targetId"] for r in rows], [done])
+        back = self.expect(self.request("POST", base + done + "/unarchive", token=org.editor.token), 200)
+        self.assertIsNone(back["archivedAt"])
+        self.assertIn(done, listed())
+        self.assertEqual(listed("?archived=true"), [])
+        self.assertEqual(len(fx.audit_rows(self, self.server, self.owner.token, self.tenant, action="release.unarchive")), 1)
+
     @staticmethod
     def events_until(stream, name, most=50):
         """The stream's next events up to and including the first one named name."""
@@ -287,6 +322,21 @@ class ReleasesTest(ReleaseBase):
                           400, "invalid_request")
         self.assert_error(self.request("PUT", path, {"unknown": 1}, token=self.owner.token), 400, "invalid_request")
         self.assert_error(self.create("1.2.3"), 400, "invalid_request")  # CALVER now
+
+    def test_schedule_configuration(self):
+        """The release train's kickoff slot: stored and read back, null clears it, malformed ones 400."""
+        path = "/api/v1/%s/release-configuration" % self.tenant
+        self.assertIsNone(self.expect(self.request("GET", path, token=self.ctx.org.viewer.token), 200)["schedule"])
+        train = {"weekday": "MONDAY", "time": "10:00", "platforms": ["IOS", "ANDROID"], "releaseType": "MINOR"}
+        self.assertEqual(self.expect(self.request("PUT", path, {"schedule": train}, token=self.owner.token), 200)["schedule"],
+                         train)
+        self.assertEqual(self.expect(self.request("GET", path, token=self.owner.token), 200)["schedule"], train)
+        for bad in ({**train, "weekday": "MONDAYS"}, {**train, "time": "24:00"}, {**train, "time": "9:00"},
+                    {**train, "time": "10:60"}, {**train, "platforms": []}, {**train, "platforms": ["DESKTOP"]},
+                    {**train, "releaseType": "HOTFIX"}, {**train, "cadence": 2}, {"weekday": "MONDAY"}, "MONDAY"):
+            self.assert_error(self.request("PUT", path, {"schedule": bad}, token=self.owner.token), 400, "invalid_request")
+        self.assertEqual(self.expect(self.request("GET", path, token=self.owner.token), 200)["schedule"], train)
+        self.assertIsNone(self.expect(self.request("PUT", path, {"schedule": None}, token=self.owner.token), 200)["schedule"])
 
 
 if __name__ == "__main__":
