@@ -623,9 +623,39 @@ enum err_code deployments_list(struct request *req, struct err *err)
                      deployment_row, err);
 }
 
+static const struct col step_cols[] = {
+    {"id", COL_TEXT},          {"tenantId", COL_SKIP},  {"stepIndex", COL_INT},     {"hostId", COL_TEXT},
+    {"scriptId", COL_TEXT},    {"status", COL_TEXT},    {"statusReason", COL_TEXT}, {"exitCode", COL_INT},
+    {"droppedLines", COL_INT}, {"startedAt", COL_TEXT}, {"finishedAt", COL_TEXT},
+};
+
+static json_t *step_row(struct store_stmt *st)
+{
+    return row_json(st, step_cols, ARRAY_LEN(step_cols));
+}
+
+/* One deployment, with its steps (deployment_runs: one script on one host each) in the order they run. */
 enum err_code deployment_get(struct request *req, struct err *err)
 {
-    return respond_one(req, 200, DEPLOYMENT_ONE, deployment_row, request_param(req, "deploymentId"), err);
+    const char *tenant = principal_of(req)->tenant_id, *id = request_param(req, "deploymentId");
+    struct store_conn *c;
+    json_t *row, *steps;
+
+    if (request_db(req, &c, err) ||
+        !(row = page_row(c, DEPLOYMENT_ONE, STORE_ARGS(STORE_TEXT(tenant), STORE_TEXT(id)), deployment_row, err)))
+        return err->code;
+    if (!(steps =
+              page_items(c,
+                         "SELECT id, tenantId, stepIndex, hostId, scriptId, status, statusReason, exitCode, droppedLines, "
+                         "startedAt, finishedAt FROM deployment_runs WHERE tenantId = ? AND deploymentId = ? ORDER BY stepIndex",
+                         STORE_ARGS(STORE_TEXT(tenant), STORE_TEXT(id)), step_row, err))) {
+        json_decref(row);
+        return err->code;
+    }
+    json_object_set(row, "steps", json_object_get(steps, "items"));
+    json_decref(steps);
+    response_json(req, 200, row);
+    return ERR_OK;
 }
 
 /* True when the tenant has a row id in table's SELECT (... WHERE tenantId = ? AND id = ?). */

@@ -263,10 +263,10 @@ class DeploymentsTest(DeployBase):
         self.assertNotIn("never", [r[0] for r in rows])
 
     def steps(self, dep_id):
-        """The deployment's steps in order: (hostId, scriptId, status, exitCode)."""
-        _, rows = fx.db_query(self.server, "SELECT hostId, scriptId, status, exitCode FROM deployment_runs "
-                                           "WHERE deploymentId = ? ORDER BY stepIndex", (dep_id,))
-        return [tuple(r) for r in rows]
+        """The deployment's steps as GET answers them, in order: (hostId, scriptId, status, exitCode)."""
+        steps = self.get(dep_id)["steps"]
+        self.assertEqual([s["stepIndex"] for s in steps], list(range(len(steps))))
+        return [(s["hostId"], s["scriptId"], s["status"], s["exitCode"]) for s in steps]
 
     def test_hosts_x_scripts_with_one_failing_script_is_partially_failed(self):
         other = self.host()["id"]
