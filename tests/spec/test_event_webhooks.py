@@ -1,0 +1,56 @@
+"""docs/openapi.yaml's `webhooks:` against the event catalogue (src/events/catalog.h).
+
+Every event slipway emits is an outbound webhook a receiver may get, so
+the document lists each catalogue name once, with the catalogue's own
+words as its summary and the common payload (EventPayload) with `event`
+fixed to the name; and it lists nothing else. A name added to the
+catalogue without its entry, or an entry left after a rename, fails here.
+(Debian's python3 with python3-yaml.)
+"""
+
+import os
+import re
+import unittest
+
+import yaml
+
+REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+EVENT_ROW = re.compile(r'X\("([a-z.]+)", "(\w+)", "([^"]*)", "([^"]*)"\)')
+
+
+def catalogue():
+    """(name, subject, own fields, what it says) of every EVENTS(X) row, in order."""
+    with open(os.path.join(REPO, "src", "events", "catalog.h")) as f:
+        text = f.read()
+    table = text[text.index("#define EVENTS(X)"):text.index("#define EVENT_ALIASES")]
+    return EVENT_ROW.findall(table)
+
+
+class EventWebhooksTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        with open(os.path.join(REPO, "docs", "openapi.yaml")) as f:
+            cls.spec = yaml.safe_load(f)
+        cls.events = catalogue()
+
+    def test_the_catalogue_is_read(self):
+        self.assertGreaterEqual(len(self.events), 10, "the EVENTS(X) rows of src/events/catalog.h")
+
+    def test_one_entry_per_event_and_nothing_else(self):
+        self.assertEqual(sorted(self.spec.get("webhooks") or {}), sorted(name for name, _, _, _ in self.events))
+
+    def test_each_entry_says_what_the_catalogue_says(self):
+        hooks = self.spec["webhooks"]
+        for name, subject, fields, says in self.events:
+            with self.subTest(event=name):
+                op = hooks[name]["post"]
+                self.assertEqual(op["summary"], says)
+                for field in filter(None, (f.strip() for f in fields.split(","))):
+                    self.assertIn("`%s`" % field, op["description"], "its own fields are named")
+                schema = op["requestBody"]["content"]["application/json"]["schema"]["allOf"]
+                self.assertEqual(schema[0], {"$ref": "#/components/schemas/EventPayload"})
+                self.assertEqual(schema[1]["properties"]["event"]["const"], name)
+
+
+if __name__ == "__main__":
+    unittest.main()
