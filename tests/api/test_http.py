@@ -1,5 +1,6 @@
 """Generic HTTP behaviour: health, OpenAPI, 404/405/413/415, request ids, access log, shutdown."""
 
+import http.client
 import json
 import re
 import threading
@@ -318,10 +319,25 @@ class AccessLogTest(ApiTest):
                     self.assertIsInstance(json.loads(line), dict)
 
 
+METRICS_PORT, METRICS_TOKEN = harness.free_port(), "metrics-" + uuid.uuid4().hex
+
+
+def in_flight():
+    """The server's slipway_http_requests_in_flight, read from its metrics address."""
+    conn = http.client.HTTPConnection("127.0.0.1", METRICS_PORT, timeout=10)
+    try:
+        conn.request("GET", "/metrics", headers={"Authorization": "Bearer " + METRICS_TOKEN})
+        text = conn.getresponse().read().decode()
+    finally:
+        conn.close()
+    found = re.search(r"^slipway_http_requests_in_flight(?:\{[^}]*\})? (\d+)", text, re.M)
+    return int(found.group(1)) if found else 0
+
+
 class ShutdownTest(ApiTest):
     """SIGTERM lets requests in flight finish, then the server exits 0."""
 
-    server_env = {}
+    server_env = {"SLIPWAY_METRICS_LISTEN": "127.0.0.1:%d" % METRICS_PORT, "SLIPWAY_METRICS_TOKEN": METRICS_TOKEN}
 
     def test_sigterm_during_logins(self):
         admin = self.server.admin
@@ -337,7 +353,12 @@ class ShutdownTest(ApiTest):
         threads = [threading.Thread(target=slow_login, args=(i,)) for i in range(len(results))]
         for t in threads:
             t.start()
-        time.sleep(0.1)  # received by now; hashing them one after the other takes about 0.3 s
+        # Every login received before the signal (a request still in the kernel's queue at SIGTERM is refused, as it
+        # should be): the server's own count, not a guess at how long three connections take on a loaded machine.
+        # (Those answered first, then those in flight: a login ending between the two reads is counted in neither.)
+        deadline = time.monotonic() + 20
+        while sum(f is not None for f in finished) + in_flight() < len(results) and time.monotonic() < deadline:
+            time.sleep(0.01)
         signalled = time.monotonic()
         self.server.terminate()
         for t in threads:
