@@ -76,16 +76,21 @@ void auth_client_key(const char *ip, char *out, size_t n)
     snprintf(out + strlen(out), n - strlen(out), "/64");
 }
 
-/* The backoff key of this login: the e-mail address (normalized, whole: 254 characters of up to 4 bytes) from this client address.
- */
-#define PAIR_KEY_SIZE (EMAIL_SIZE + 64)
-static void pair_key(const struct request *req, char *out, size_t n)
+void auth_backoff_key(const struct request *req, const char *email, char out[AUTH_BACKOFF_KEY_SIZE])
 {
-    char email[EMAIL_SIZE], addr[64];
+    char addr[64];
+
+    auth_client_key(req->ip, addr, sizeof addr);
+    snprintf(out, AUTH_BACKOFF_KEY_SIZE, "%s\n%s", addr, email);
+}
+
+/* This login's backoff key: the body's e-mail address, normalized. */
+static void pair_key(const struct request *req, char out[AUTH_BACKOFF_KEY_SIZE])
+{
+    char email[EMAIL_SIZE];
 
     account_email_normalize(json_string_value(json_object_get(req->body, "email")), email, sizeof email);
-    auth_client_key(req->ip, addr, sizeof addr);
-    snprintf(out, n, "%s\n%s", addr, email);
+    auth_backoff_key(req, email, out);
 }
 
 json_t *auth_session_answer(struct request *req, const struct issued_token *token, const struct account *a)
@@ -110,7 +115,7 @@ static void login_finish(struct request *req)
     const struct tenancy_env *env = tenancy();
     json_t *pw_json = json_object_get(req->body, "password");
     char *password = (char *)json_string_value(pw_json);
-    char email[EMAIL_SIZE], pair[PAIR_KEY_SIZE];
+    char email[EMAIL_SIZE], pair[AUTH_BACKOFF_KEY_SIZE];
     struct account account;
     struct login_tx t = {.req = req, .email = email, .ttl_ms = (int64_t)env->session_ttl * 1000};
     struct store_conn *db;
@@ -132,7 +137,7 @@ static void login_finish(struct request *req)
         err_set(&err, ERR_BAD_CREDENTIALS, "wrong e-mail address or password");
         goto out;
     }
-    pair_key(req, pair, sizeof pair); /* a login that succeeds forgets the wrong attempts before it */
+    pair_key(req, pair); /* a login that succeeds forgets the wrong attempts before it */
     ratelimit_forget(env->login_backoff, pair);
     response_json(req, 200, auth_session_answer(req, &t.token, &account));
 out:
@@ -147,11 +152,11 @@ out:
 enum err_code auth_login(struct request *req, struct err *err)
 {
     const struct tenancy_env *env = tenancy();
-    char addr[64], pair[PAIR_KEY_SIZE];
+    char addr[64], pair[AUTH_BACKOFF_KEY_SIZE];
     int wait = 0;
 
     auth_client_key(req->ip, addr, sizeof addr);
-    pair_key(req, pair, sizeof pair);
+    pair_key(req, pair);
     if (!ratelimit_hit(env->login_limit, addr, env->login_rate * 10, &wait) ||
         !ratelimit_backoff(env->login_backoff, pair, env->login_rate, &wait)) {
         err->retry_after = wait;

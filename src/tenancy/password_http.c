@@ -52,21 +52,12 @@ static enum err_code password_body(struct store_conn *c, void *ctx, struct err *
     return rc;
 }
 
-/* The backoff key of the caller's password guesses: as a login's (client address, e-mail address). */
-static void guess_key(const struct request *req, char *out, size_t n)
-{
-    char addr[64];
-
-    auth_client_key(req->ip, addr, sizeof addr);
-    snprintf(out, n, "%s\n%s", addr, principal_of(req)->email);
-}
-
 /* Runs on the hashing pool. */
 static void password_finish(struct request *req)
 {
     char *current = (char *)json_string_value(json_object_get(req->body, "currentPassword"));
     char *next = (char *)json_string_value(json_object_get(req->body, "newPassword"));
-    char key[EMAIL_SIZE + 64];
+    char key[AUTH_BACKOFF_KEY_SIZE];
     struct password_tx t = {.req = req};
     struct account me = {0};
     struct store_conn *db;
@@ -79,7 +70,7 @@ static void password_finish(struct request *req)
         err_set(&err, ERR_CONFLICT, "this account signs in with single sign-on and has no password to change");
         goto out;
     }
-    guess_key(req, key, sizeof key);
+    auth_backoff_key(req, principal_of(req)->email, key); /* the caller's guesses count as its logins' */
     if (!password_verify(&tenancy()->pw, me.password_hash, current)) {
         err_detail(&err, "currentPassword", "is not this account's password");
         err_set(&err, ERR_INVALID, "the current password is wrong");
@@ -102,10 +93,10 @@ out:
 enum err_code me_password_change(struct request *req, struct err *err)
 {
     const struct tenancy_env *env = tenancy();
-    char key[EMAIL_SIZE + 64];
+    char key[AUTH_BACKOFF_KEY_SIZE];
     int wait = 0;
 
-    guess_key(req, key, sizeof key);
+    auth_backoff_key(req, principal_of(req)->email, key); /* the caller's guesses count as its logins' */
     if (!ratelimit_backoff(env->login_backoff, key, env->login_rate, &wait)) {
         err->retry_after = wait;
         return err_set(err, ERR_RATE_LIMITED, "too many wrong passwords; try again in %d seconds", err->retry_after);

@@ -24,6 +24,9 @@ enum err_code auth_signup(struct request *req, struct err *err);
 enum err_code me_password_change(struct request *req, struct err *err);
 /* The client address that limits count by: IPv4 (also when mapped into IPv6), or the IPv6 /64. */
 void auth_client_key(const char *ip, char *out, size_t n);
+/* The key of the login backoff: this client address and an e-mail address (normalized, whole: 254 characters of up to 4 bytes). */
+#define AUTH_BACKOFF_KEY_SIZE (EMAIL_SIZE + 64)
+void auth_backoff_key(const struct request *req, const char *email, char out[AUTH_BACKOFF_KEY_SIZE]);
 /* A login's answer {tokenId, expiresAt, account, token | csrfToken}: the token in cookies when the body asks ("cookie"). */
 struct issued_token;
 struct account;
