@@ -132,15 +132,18 @@ struct admin_account_tx {
     json_t *row;              /* the account as it ends */
 };
 
-/* What the change would leave the instance without, or NULL. */
-static const char *admin_lockout(struct store_conn *c, const struct admin_account_tx *t, bool is_admin, struct err *err)
+/*
+ * What the change would leave the instance without, or NULL. can_admin: the
+ * account is an administrator who can log in now, so one the count holds.
+ */
+static const char *admin_lockout(struct store_conn *c, const struct admin_account_tx *t, bool can_admin, struct err *err)
 {
     int64_t admins = 0;
     bool self = strcmp(t->id, principal_of(t->req)->account_id) == 0;
 
     if (self && json_is_true(t->disabled))
         return "you cannot disable your own account: another administrator can";
-    if (!is_admin || !(json_is_false(t->admin) || json_is_true(t->disabled)))
+    if (!can_admin || !(json_is_false(t->admin) || json_is_true(t->disabled)))
         return NULL;
     if (store_int(c, "SELECT COUNT(*) FROM accounts WHERE instanceAdmin AND disabledAt IS NULL", STORE_NO_ARGS, &admins, err))
         return NULL;
@@ -161,7 +164,7 @@ static enum err_code admin_account_body(struct store_conn *c, void *ctx, struct 
         return err->code;
     is_admin = json_is_true(json_object_get(t->row, "instanceAdmin"));
     was_disabled = !json_is_null(json_object_get(t->row, "disabledAt"));
-    if ((refused = admin_lockout(c, t, is_admin, err)))
+    if ((refused = admin_lockout(c, t, is_admin && !was_disabled, err)))
         return err_set(err, ERR_CONFLICT, "%s", refused);
     if (err->code)
         return err->code;

@@ -118,6 +118,11 @@ class AdminTest(ApiTest):
         self.assertFalse(self.expect(self.patch(other.id, {"instanceAdmin": False}, token=other.token), 200)["instanceAdmin"])
         self.assert_error(self.request("GET", ACCOUNTS, token=other.token), 404, "not_found")
         self.assertTrue(self.account(me)["instanceAdmin"])
+        # A disabled administrator is not one who can log in: changing it leaves the count as it is.
+        self.expect(self.patch(other.id, {"instanceAdmin": True}), 200)
+        self.expect(self.patch(other.id, {"disabled": True}), 200)
+        self.assertFalse(self.expect(self.patch(other.id, {"instanceAdmin": False}), 200)["instanceAdmin"])
+        self.expect(self.patch(other.id, {"disabled": False}), 200)
 
     def test_unknown_account(self):
         self.assert_error(self.patch("0190a0a0-0000-7000-8000-000000000000", {"disabled": True}), 404, "not_found")
