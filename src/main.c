@@ -17,6 +17,7 @@
 #include "http/server.h"
 #include "integrations/catalog.h"
 #include "integrations/rekey.h"
+#include "jobs/jobs.h"
 #include "jobs/probe.h"
 #include "providers/registry.h"
 #include "routes.h"
@@ -44,6 +45,7 @@
 #include "sites/sites.h"
 #include "sites/usage.h"
 #include "verify/reverify.h"
+#include "verify/refresh.h"
 #include "verify/verify.h"
 
 #define SLIPWAY_VERSION "0.1.0"
@@ -142,6 +144,33 @@ static enum err_code first_start(struct app *app, struct err *err)
 }
 
 /* The metrics address (SLIPWAY_METRICS_LISTEN): a small server of its own that serves GET /metrics only. */
+/*
+ * The recurring jobs: each process makes sure their rows exist at start-up
+ * (created once). due_now: a run at once rather than at the next period.
+ */
+static const struct recurring {
+    const char *kind;
+    int every_s;
+    bool due_now;
+} recurring[] = {
+    {REVERIFY_JOB, REVERIFY_EVERY_S, true},
+    {WEBHOOK_PRUNE_JOB, WEBHOOK_PRUNE_EVERY_S, false},
+    {REPOS_SWEEP_JOB, REPOS_SWEEP_EVERY_S, true},
+    {TOKEN_SWEEP_JOB, TOKEN_SWEEP_EVERY_S, true},
+};
+
+static enum err_code recurring_start(struct store *s, struct err *err)
+{
+    struct store_conn *db = NULL;
+
+    if (store_conn_get(s, &db, err))
+        return err->code;
+    for (size_t i = 0; i < ARRAY_LEN(recurring) && !err->code; i++)
+        jobs_ensure_recurring(db, recurring[i].kind, recurring[i].every_s, recurring[i].due_now, err);
+    store_conn_put(db);
+    return err->code;
+}
+
 static struct server *metrics_start(struct app *app, const struct server_options *api, struct err *err)
 {
     char host[64];
@@ -197,6 +226,8 @@ static int serve(struct app *app)
                                    {REPOS_SYNC_JOB, repos_sync_step, &rpenv},
                                    {REPOS_SWEEP_JOB, repos_sweep_step, &rpenv},
                                    {TICKETS_JOB, tickets_step, &nenv},
+                                   {TOKEN_REFRESH_JOB, token_refresh_step, &venv},
+                                   {TOKEN_SWEEP_JOB, token_sweep_step, &venv},
                                    {NULL, NULL, NULL}};
     size_t njob_kinds = ARRAY_LEN(job_kinds) - 1;
     struct probe *probe = NULL;
@@ -240,7 +271,7 @@ static int serve(struct app *app)
     app->login_limit = ratelimit_new(60, 65536);
     app->login_backoff = ratelimit_new(60, 65536);
     app->status_cache = revcache_new(4096);
-    if (reverify_schedule(app->store, &err) || webhooks_schedule(app->store, &err) || repos_schedule(app->store, &err))
+    if (recurring_start(app->store, &err))
         goto stop;
     wenv.store = app->store;
     venv.store = app->store;
@@ -266,6 +297,7 @@ static int serve(struct app *app)
     }
     app->jobs = jobs_start(app->store, job_kinds, njob_kinds, &jo);
     rpenv.jobs = app->jobs;
+    venv.jobs = app->jobs;
     notify_start(app->jobs, app->keys); /* a release step that emits before this is retried (notify.h) */
     if (probe && probe_enqueue(probe, app->jobs, &err))
         goto stop;

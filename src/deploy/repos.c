@@ -10,6 +10,7 @@
 #include "integrations/integrations.h"
 #include "jobs/jobs.h"
 #include "providers/call.h"
+#include "verify/refresh.h"
 #include "verify/verify.h"
 
 #define SWEEP_BATCH 200 /* integrations started a sweep */
@@ -87,6 +88,31 @@ static void sync_failed(const struct repos_env *env, struct job *j, const char *
         job_done(j);
 }
 
+/*
+ * Before the first page, a token that expires within the refresh margin is
+ * refreshed (refresh.h), and waited for: true when j waits. Once: woken,
+ * the sync goes on with the token stored (a refused refresh has made the
+ * integration EXPIRED, and the provider's refusal of the old token ends
+ * the sync with its reason).
+ */
+static bool waits_for_token(const struct repos_env *env, struct job *j, const char *integration, const json_t *config,
+                            struct err *err)
+{
+    char signal[JOB_EVENT_KEY_SIZE];
+    struct store_conn *db = NULL;
+
+    if (text(j->data, "next") || j->event || j->timed_out || !token_refresh_due(config))
+        return false;
+    if (store_conn_get(env->store, &db, err) == ERR_OK)
+        token_refresh_start(db, env->jobs, j->tenant, integration, text(config, "expiresAt"), err);
+    store_conn_put(db);
+    if (err->code)
+        return false;
+    token_refresh_signal(signal, integration, text(config, "expiresAt"));
+    job_wait(j, j->step, signal, clock_now_ms() + REPOS_TOKEN_WAIT_MS);
+    return true;
+}
+
 /* Starts the call for the page j's data names (the first when none): j parks. */
 static enum err_code start_page(const struct repos_env *env, struct job *j, const char *integration, struct err *err)
 {
@@ -106,6 +132,11 @@ static enum err_code start_page(const struct repos_env *env, struct job *j, cons
         secret_wipe_json(config);
         json_decref(config);
         return err_set(err, ERR_CONFLICT, "%s cannot list repositories", p ? p->display : "this SCM");
+    }
+    if (waits_for_token(env, j, integration, config, err) || err->code) {
+        secret_wipe_json(config);
+        json_decref(config);
+        return err->code;
     }
     input = next ? json_pack("{s:s}", "page", next) : json_object();
     provider_call_in_job(provider_call_new(env->loop, p, p->ops->scm_list_repos, config, NULL, input, NULL, NULL), j);
@@ -294,15 +325,4 @@ void repos_sweep_step(void *ctx, struct job *j)
         job_fail(j, &err);
     else
         job_done(j);
-}
-
-enum err_code repos_schedule(struct store *s, struct err *err)
-{
-    struct store_conn *db = NULL;
-
-    if (store_conn_get(s, &db, err))
-        return err->code;
-    jobs_ensure_recurring(db, REPOS_SWEEP_JOB, REPOS_SWEEP_EVERY_S, true, err);
-    store_conn_put(db);
-    return err->code;
 }

@@ -11,6 +11,8 @@
  * row: FAILED and lastSyncError. repos_sync_start marks the integration
  * SYNCING as it enqueues, so a sync running is not started twice.
  *
+ * An OAuth token about to expire is refreshed first (verify/refresh.h).
+ *
  * Every REPOS_SWEEP_EVERY_S the recurring "repos-sweep" starts a sync of
  * each SCM integration not synced (else created) for SLIPWAY_REPO_SYNC_INTERVAL.
  */
@@ -24,7 +26,8 @@
 #define REPOS_SYNC_JOB "repos-sync"   /* payload: integrationId */
 #define REPOS_SWEEP_JOB "repos-sweep" /* recurring */
 #define REPOS_SWEEP_EVERY_S 60
-#define REPOS_SYNC_MAX_PAGES 200 /* a listing longer than this fails rather than grow the job's row without end */
+#define REPOS_TOKEN_WAIT_MS 120000 /* how long a sync waits for its token's refresh */
+#define REPOS_SYNC_MAX_PAGES 200   /* a listing longer than this fails rather than grow the job's row without end */
 
 struct keyring;
 struct provider_loop;
@@ -42,8 +45,6 @@ struct repos_env {
 
 void repos_sync_step(void *ctx, struct job *j);
 void repos_sweep_step(void *ctx, struct job *j);
-/* Creates the recurring sweep if no process has (each process, at start-up). */
-enum err_code repos_schedule(struct store *s, struct err *err);
 /*
  * Inside the caller's transaction: a sync of the tenant's SCM integration,
  * its job id in job (the running one's when a sync is under way: none is

@@ -223,17 +223,6 @@ enum err_code webhooks_forget(struct store_conn *c, const char *tenant_id, const
                      STORE_ARGS(STORE_TEXT(tenant_id), STORE_TEXT(integration_id)), NULL, err);
 }
 
-enum err_code webhooks_schedule(struct store *s, struct err *err)
-{
-    struct store_conn *db = NULL;
-
-    if (store_conn_get(s, &db, err))
-        return err->code;
-    jobs_ensure_recurring(db, WEBHOOK_PRUNE_JOB, WEBHOOK_PRUNE_EVERY_S, false, err);
-    store_conn_put(db);
-    return err->code;
-}
-
 void webhooks_prune_step(void *ctx, struct job *j)
 {
     const struct webhooks_prune_env *env = ctx;

@@ -66,9 +66,6 @@ enum err_code webhooks_describe(struct store_conn *c, const char *tenant_id, con
 /* Forgets the integration's webhook (its integration is being deleted). */
 enum err_code webhooks_forget(struct store_conn *c, const char *tenant_id, const char *integration_id, struct err *err);
 
-/* Makes sure the prune job exists. */
-enum err_code webhooks_schedule(struct store *s, struct err *err);
-
 /* What the prune step needs. */
 struct webhooks_prune_env {
     struct store *store;

@@ -148,7 +148,8 @@ enum provider_cap {
     CAP_TICKET_OPEN = 1u << 25,
     CAP_TICKET_COMMENT = 1u << 26,
     CAP_TICKET_CLOSE = 1u << 27,
-    CAP_LAST = CAP_TICKET_CLOSE, /* the registry's check goes up to it */
+    CAP_SCM_REFRESH_TOKEN = 1u << 28,
+    CAP_LAST = CAP_SCM_REFRESH_TOKEN, /* the registry's check goes up to it */
 };
 
 /*
@@ -193,6 +194,11 @@ struct provider_ops {
      * "fullName", "defaultBranch", "private", "webUrl"}], "next"?: the next page's URL, always under the base URL}.
      */
     provider_step_fn scm_list_repos;
+    /*
+     * A new access token for the integration's refresh token (docs/deployments.md "OAuth tokens"; scm.h's
+     * scm_refresh_step). Input {}; output {"expiresIn"?}; the tokens in c->state.secrets, never in the output.
+     */
+    provider_step_fn scm_refresh_token;
 
     /* ---- CI/CD (c->config is the pipeline, c->scm its SCM connection where it acts through one) ---- */
     /* Input {"ref", "parameters": {...}, "idempotencyKey"}; output {"runId", "url"}. */
@@ -302,6 +308,7 @@ struct provider_ops {
     X(CAP_WEBHOOK_CHECK, webhook_check)                                                                                            \
     X(CAP_WEBHOOK_PARSE, webhook_parse)                                                                                            \
     X(CAP_SCM_LIST_REPOS, scm_list_repos)                                                                                          \
+    X(CAP_SCM_REFRESH_TOKEN, scm_refresh_token)                                                                                    \
     X(CAP_TICKET_OPEN, ticket_open)                                                                                                \
     X(CAP_TICKET_COMMENT, ticket_comment)                                                                                          \
     X(CAP_TICKET_CLOSE, ticket_close)

@@ -57,14 +57,3 @@ void reverify_step(void *ctx, struct job *j)
     else
         job_done(j);
 }
-
-enum err_code reverify_schedule(struct store *s, struct err *err)
-{
-    struct store_conn *db = NULL;
-
-    if (store_conn_get(s, &db, err))
-        return err->code;
-    jobs_ensure_recurring(db, REVERIFY_JOB, REVERIFY_EVERY_S, true, err);
-    store_conn_put(db);
-    return err->code;
-}

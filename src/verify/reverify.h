@@ -23,7 +23,5 @@
 
 /* The job's step function; ctx is a struct verify_env (verify.h). */
 void reverify_step(void *ctx, struct job *j);
-/* Creates the recurring job if no process has, and asks for a run now (each process, at start-up). */
-enum err_code reverify_schedule(struct store *s, struct err *err);
 
 #endif

@@ -81,6 +81,7 @@ struct verify_env {
     const struct keyring *keys;
     const struct provider_loop *loop;
     int reverify_interval; /* seconds: a VALID integration checked longer ago than this is overdue */
+    struct jobs *jobs;     /* the engine, once started (the token sweep enqueues) */
 };
 
 /* The step functions of the kinds above (ctx: a struct verify_env). */

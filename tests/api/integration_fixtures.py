@@ -327,7 +327,7 @@ def F(kind="string", required=False, secret=False):
 REQ, OPT, REQ_S, OPT_S = F(required=True), F(), F(required=True, secret=True), F(secret=True)
 
 SCM_FIELDS = {"organization": REQ, "repoName": REQ, "repositoryUrl": OPT, "defaultBranch": OPT, "serverUrl": OPT,
-              "accessToken": REQ_S, "refreshToken": OPT_S, "expiresAt": OPT}
+              "accessToken": REQ_S, "refreshToken": OPT_S, "expiresAt": OPT, "clientId": OPT, "clientSecret": OPT_S}
 PIPELINE_FIELDS = {"scmIntegrationId": REQ, "targetIntegrationId": REQ, "description": OPT, "platform": OPT,
                    "triggerOnRelease": F("boolean"), "buildTimeout": F("integer"),
                    "environmentVariables": F("object")}

@@ -117,6 +117,56 @@ class ReposTest(vf.VerifyTest):
         state = self.sync(integ["id"])
         self.assertIsNone(state["lastSyncError"])
 
+    def oauth_scm(self, type_, refresh):
+        """An SCM integration of type_ whose OAuth token expires in a minute, with its client: (integration, case,
+        access token). refresh is the refresh token the fake knows (or None: it knows none)."""
+        provider = LISTS[type_][0]
+        case = vf.build(self.ctx, type_, True, True)
+        client, secret = "app-" + uuid.uuid4().hex[:8], "cs-" + uuid.uuid4().hex
+        given = "rt-" + uuid.uuid4().hex
+        soon = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() + 60))
+        self.fakes.register(provider, {"clients": {client: secret},
+                                       "refresh_tokens": {given: case.info["token"]} if refresh else {}})
+        integ = self.ctx.create(dict(case.body, refreshToken=given, expiresAt=soon, clientId=client, clientSecret=secret))
+        self.set_listing(type_, case, ["oauth/one"])
+        return integ, case
+
+    def test_an_expiring_token_is_refreshed_before_the_sync(self):
+        """GitLab, Gitea and Bitbucket Cloud: the token is refreshed once (client authenticated, the refresh token
+        rotated), stored encrypted with its new expiry, and used: the old one revoked, a second sync still works."""
+        for type_ in ("GITLAB", "GITEA", "BITBUCKET"):
+            with self.subTest(type_):
+                provider = LISTS[type_][0]
+                before = self.fakes.data(provider).get("refreshes", 0)
+                integ, case = self.oauth_scm(type_, refresh=True)
+                self.sync(integ["id"])
+                self.assertEqual(self.names(integ["id"]), ["oauth/one"])
+                data = self.fakes.data(provider)
+                self.assertEqual(data.get("refreshes", 0) - before, 1)
+                got = self.ctx.get("scm", integ["id"])
+                self.assertGreater(harness.parse_time(got["expiresAt"]).timestamp(), time.time() + 3600, got)
+                self.assertEqual(got["verificationStatus"], integ["verificationStatus"])
+                for token in list(data["tokens"]) + list(data["refresh_tokens"]):
+                    self.server.remember_secret(token)  # the harness then finds none in the logs
+                _, rows = fx.db_query(self.server, "SELECT accessToken, refreshToken FROM tenant_scm_integrations "
+                                                   "WHERE id = ?", (integ["id"],))
+                self.assertTrue(all(v.startswith("v1.") for v in rows[0]), "stored encrypted")
+                # The old access token revoked: the next sync works with the new one, and refreshes nothing.
+                self.fakes.register(provider, {"tokens": {case.info["token"]: None}})
+                self.sync(integ["id"])
+                self.assertEqual(self.fakes.data(provider).get("refreshes", 0) - before, 1)
+
+    def test_a_refused_refresh_marks_the_integration_expired(self):
+        integ, case = self.oauth_scm("GITLAB", refresh=False)
+        self.set_listing("GITLAB", case, [case.resource])  # what verification reads
+        self.assertEqual(self.expect(self.ctx.verify_stored("scm", integ["id"]), 200)["status"], "VALID")
+        self.fakes.register("gitlab", {"tokens": {case.info["token"]: None}})  # expired at the provider too
+        state = self.sync(integ["id"], expect="FAILED")
+        self.assertTrue(state["lastSyncError"], state)
+        got = self.ctx.get("scm", integ["id"])
+        self.assertEqual(got["verificationStatus"], "EXPIRED", got)
+        self.assertIn("invalid_grant", got["lastVerificationError"])
+
     def test_not_started_twice(self):
         """A sync under way answers its own job, none is added; SYNCING left by a job that ended starts a new one."""
         integ, case = self.scm("GITLAB")

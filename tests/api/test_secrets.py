@@ -473,7 +473,7 @@ class KeyLifecycleTest(unittest.TestCase):
             server.stop()
         refs = self.refs + [(tenant, "scm", extra["id"], "GITLAB")]
         view = dict(self.view)
-        view[("scm", extra["id"])] = ({"accessToken": extra["accessToken"], "refreshToken": None}, [])
+        view[("scm", extra["id"])] = ({"accessToken": extra["accessToken"], "clientSecret": None, "refreshToken": None}, [])
         server = self.serve(self.key_b)
         try:
             self.assert_reads_everything(server, refs, view)

@@ -18,6 +18,7 @@ class Bitbucket(Provider):
 
     name = "bitbucket"
     env = ("SLIPWAY_BITBUCKET_API_URL", "")
+    more_env = (("SLIPWAY_BITBUCKET_TOKEN_URL", "/site/oauth2/access_token"),)
     server_header = "nginx"
 
     def initial(self):

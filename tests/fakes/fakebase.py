@@ -4,6 +4,7 @@
 it; fakes.py serves them all (its docstring is the contract)."""
 
 import base64
+import hmac
 import binascii
 import copy
 import datetime
@@ -275,10 +276,20 @@ def oauth_refresh(provider, req):
     """POST of an OAuth token endpoint with grant_type=refresh_token (form or JSON body): the refresh token must be
     one of data["refresh_tokens"] {refresh: access token it renews}; it is spent (rotated, as GitLab, Gitea and
     Bitbucket do) for a new access token (a copy of the old one's entry) and a new refresh token. Each use is
-    counted in data["refreshes"]. A bad one answers 400 invalid_grant as RFC 6749 says."""
+    counted in data["refreshes"]. A bad one answers 400 invalid_grant as RFC 6749 says. The client authenticates as
+    the three services require (RFC 6749 2.3.1): client_id and client_secret in the body, or HTTP Basic (Bitbucket),
+    one of data["clients"] {client id: secret}; else 401 invalid_client, before the grant is looked at."""
     body = req.json() if (req.header("Content-Type") or "").startswith("application/json") else None
     if not isinstance(body, dict):
         body = {k: v[0] for k, v in req.form().items()}
+    basic = basic_credentials(req.header("Authorization")) if req.header("Authorization") else None
+    client, secret = basic if basic else (body.get("client_id"), body.get("client_secret"))
+    with provider.lock:
+        known = provider.data.get("clients", {}).get(client or "")
+    if known is None or not hmac.compare_digest(known.encode(), (secret or "").encode()):
+        return J(401, {"error": "invalid_client", "error_description": "Client authentication failed due to unknown "
+                                                                       "client, no client authentication included, or "
+                                                                       "unsupported authentication method."})
     if body.get("grant_type") != "refresh_token":
         return J(400, {"error": "unsupported_grant_type",
                        "error_description": "The authorization grant type is not supported by the authorization "

@@ -389,7 +389,11 @@ class ListingTest(unittest.TestCase):
 
     def refresh(self, provider, path, access):
         F.providers[provider].data["refresh_tokens"] = {"rt-1": access}
+        F.providers[provider].data["clients"] = {"app-1": "app-secret"}
         form = "grant_type=refresh_token&refresh_token=rt-1"
+        unknown = call(provider, "POST", path, {"Content-Type": "application/x-www-form-urlencoded"}, form)
+        self.assertEqual((unknown[0], unknown[2].get("error")), (401, "invalid_client"), "no client, no refresh")
+        form += "&client_id=app-1&client_secret=app-secret"
         status, _, body = call(provider, "POST", path, {"Content-Type": "application/x-www-form-urlencoded"}, form)
         self.assertEqual((status, sorted(body)), (200, ["access_token", "created_at", "expires_in", "refresh_token",
                                                         "scope", "token_type"]), body)

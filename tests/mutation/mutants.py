@@ -181,6 +181,10 @@ TABLE = [
            "authentication logs the bearer token", "src/tenancy/auth.c",
            [("    token_hash(h, hash);\n", "    token_hash(h, hash);\n    log_info(\"token %s\", h);\n")],
            [API + "test_tokens"]),
+    Mutant("refreshed-token-plaintext", "secret stored in plaintext",
+           "a refreshed OAuth access token is stored as it came, not encrypted", "src/verify/refresh.c",
+           [("STORE_ARGS(STORE_TEXT(access_ct), STORE_TEXT(refresh_ct),", "STORE_ARGS(STORE_TEXT(access), STORE_TEXT(refresh_ct),")],
+           [API + "test_repos"]),
     # ---- a signal and a wait that crossed (tests/reliability/workflows.py crossed)
     Mutant("crossed-signal-left-kept", "signal lost",
            "the keeper no longer hands a signal kept while its job started waiting to that job", "src/jobs/jobs.c",

@@ -5,6 +5,13 @@
 static struct provider_setting api = {
     .env = "SLIPWAY_BITBUCKET_API_URL", .def = "https://api.bitbucket.org", .help = "Bitbucket Cloud's API", .kind = SETTING_TEXT};
 
+/* Bitbucket Cloud's OAuth token endpoint is on its web host, not the API's. */
+static struct provider_setting token_url = {.env = "SLIPWAY_BITBUCKET_TOKEN_URL",
+                                            .def = "https://bitbucket.org/site/oauth2/access_token",
+                                            .help = "Bitbucket Cloud's OAuth token endpoint",
+                                            .kind = SETTING_TEXT};
+static struct provider_setting *const settings[] = {&token_url, NULL};
+
 enum { USER, REPOSITORY };
 
 /* The token's user, then the repository. */
@@ -160,12 +167,22 @@ static const struct scm_list_api list_api = {
 
 SCM_LIST_OP(list_api)
 
+/* Bitbucket Cloud's OAuth 2.0: the client authenticates with HTTP Basic. */
+static void refresh_token(struct provider_call *c, const struct outbound_response *res)
+{
+    if (!res && provider_text(c, "serverUrl")[0]) /* Server and Data Center tokens are not OAuth refresh tokens */
+        provider_finish(c, VERDICT_INVALID, "Bitbucket Server tokens are not refreshed: give the integration a new access token");
+    else
+        scm_refresh_step(c, res, token_url.text, true);
+}
+
 static const struct provider_ops ops = {.verify = verify,
                                         .scm_resolve_ref = resolve_ref,
                                         .scm_create_branch = create_branch,
                                         .scm_create_tag = create_tag,
                                         .scm_compare = compare,
-                                        .scm_list_repos = list_repos};
+                                        .scm_list_repos = list_repos,
+                                        .scm_refresh_token = refresh_token};
 
 struct provider bitbucket_provider = {
     .type = "BITBUCKET",
@@ -175,6 +192,8 @@ struct provider bitbucket_provider = {
     .prepare = prepare,
     .derived = scm_derived,
     .base_url = &api,
-    .caps = CAP_VERIFY | CAP_SCM_RESOLVE_REF | CAP_SCM_CREATE_BRANCH | CAP_SCM_CREATE_TAG | CAP_SCM_COMPARE | CAP_SCM_LIST_REPOS,
+    .settings = settings,
+    .caps = CAP_VERIFY | CAP_SCM_RESOLVE_REF | CAP_SCM_CREATE_BRANCH | CAP_SCM_CREATE_TAG | CAP_SCM_COMPARE | CAP_SCM_LIST_REPOS |
+            CAP_SCM_REFRESH_TOKEN,
     .ops = &ops,
 };

@@ -163,13 +163,21 @@ static const struct scm_list_api list_api = {
 
 SCM_LIST_OP(list_api)
 
+/* Gitea's OAuth2 provider, on the instance: the client id and secret in the form. */
+static void refresh_token(struct provider_call *c, const struct outbound_response *res)
+{
+    char url[PROVIDER_URL_MAX];
+    scm_refresh_step(c, res, provider_url(url, provider_text(c, "serverUrl"), "/login/oauth/access_token"), false);
+}
+
 static const struct provider_ops ops = {.verify = verify,
                                         .scm_resolve_ref = resolve_ref,
                                         .scm_create_branch = create_branch,
                                         .scm_create_tag = create_tag,
                                         .scm_create_release = create_release,
                                         .scm_compare = compare,
-                                        .scm_list_repos = list_repos};
+                                        .scm_list_repos = list_repos,
+                                        .scm_refresh_token = refresh_token};
 
 struct provider gitea_provider = {
     .type = "GITEA",
@@ -180,6 +188,6 @@ struct provider gitea_provider = {
     .prepare = prepare,
     .derived = scm_derived,
     .caps = CAP_VERIFY | CAP_SCM_RESOLVE_REF | CAP_SCM_CREATE_BRANCH | CAP_SCM_CREATE_TAG | CAP_SCM_CREATE_RELEASE |
-            CAP_SCM_COMPARE | CAP_SCM_LIST_REPOS,
+            CAP_SCM_COMPARE | CAP_SCM_LIST_REPOS | CAP_SCM_REFRESH_TOKEN,
     .ops = &ops,
 };

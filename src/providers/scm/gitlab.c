@@ -209,6 +209,13 @@ static const struct scm_list_api list_api = {list_base,
 
 SCM_LIST_OP(list_api)
 
+/* GitLab's OAuth token endpoint, on the instance (Doorkeeper: the client id and secret in the form). */
+static void refresh_token(struct provider_call *c, const struct outbound_response *res)
+{
+    char url[PROVIDER_URL_MAX];
+    scm_refresh_step(c, res, provider_url(url, gitlab_base(provider_text(c, "serverUrl")), "/oauth/token"), false);
+}
+
 static const struct provider_ops ops = {.verify = verify,
                                         .scm_resolve_ref = resolve_ref,
                                         .scm_create_branch = create_branch,
@@ -216,6 +223,7 @@ static const struct provider_ops ops = {.verify = verify,
                                         .scm_compare = compare,
                                         .scm_create_release = create_release,
                                         .scm_list_repos = list_repos,
+                                        .scm_refresh_token = refresh_token,
                                         .webhook_check = gitlab_webhook_check,
                                         .webhook_parse = gitlab_webhook_parse};
 
@@ -228,6 +236,6 @@ struct provider gitlab_provider = {
     .derived = scm_derived,
     .base_url = &gitlab_url,
     .caps = CAP_VERIFY | CAP_SCM_RESOLVE_REF | CAP_SCM_CREATE_BRANCH | CAP_SCM_CREATE_TAG | CAP_SCM_COMPARE |
-            CAP_SCM_CREATE_RELEASE | CAP_SCM_LIST_REPOS | CAP_WEBHOOK_CHECK | CAP_WEBHOOK_PARSE,
+            CAP_SCM_CREATE_RELEASE | CAP_SCM_LIST_REPOS | CAP_SCM_REFRESH_TOKEN | CAP_WEBHOOK_CHECK | CAP_WEBHOOK_PARSE,
     .ops = &ops,
 };

@@ -4,6 +4,7 @@
 #include <strings.h>
 
 #include "core/xmalloc.h"
+#include "crypto/secret.h"
 #include "providers/fields.h"
 
 const struct field scm_common_fields[] = {
@@ -15,6 +16,8 @@ const struct field scm_common_fields[] = {
     SECRET("accessToken", true, 4096),
     SECRET("refreshToken", false, 4096),
     FMT("expiresAt", false, 64, check_time, "date-time"),
+    TEXT("clientId", false, 255),
+    SECRET("clientSecret", false, 4096),
 };
 const size_t scm_common_count = ARRAY_LEN(scm_common_fields);
 
@@ -539,4 +542,113 @@ void scm_list_step(struct provider_call *c, const struct outbound_response *res,
     if (next[0])
         json_object_set_new(c->output, "next", json_string(next));
     provider_finish(c, VERDICT_VALID, "%zu repositories on this page%s", json_array_size(list), next[0] ? ", more follow" : "");
+}
+
+/* ---- the OAuth refresh (RFC 6749, section 6) ---- */
+
+/* s form-escaped, or NULL (out of memory, or too long). Caller frees, after provider_wipe. */
+static char *form_escape(const char *s)
+{
+    size_t n = strlen(s) * 3 + 1;
+    char *out = malloc(n);
+
+    if (out && !provider_escape(s, out, n)[0] && s[0]) {
+        free(out);
+        return NULL;
+    }
+    return out;
+}
+
+static void wipe_free(char *s)
+{
+    if (s)
+        provider_wipe(s);
+    free(s);
+}
+
+static void refresh_send(struct provider_call *c, const char *token_url, bool basic)
+{
+    static const char *const headers[] = {"Content-Type: application/x-www-form-urlencoded", "Accept: application/json", NULL};
+    const char *id = provider_text(c, "clientId"), *secret = provider_text(c, "clientSecret");
+    char *refresh = form_escape(provider_text(c, "refreshToken")), *eid = form_escape(id), *esecret = form_escape(secret);
+    char *body = NULL, *userpwd = NULL;
+    size_t n = (refresh ? strlen(refresh) : 0) + (eid ? strlen(eid) : 0) + (esecret ? strlen(esecret) : 0) + 128;
+
+    if (refresh && eid && esecret && (body = malloc(n)) && (!basic || (userpwd = malloc(strlen(id) + strlen(secret) + 2)))) {
+        if (basic) { /* Bitbucket: the client authenticates with HTTP Basic (RFC 6749, 2.3.1) */
+            snprintf(body, n, "grant_type=refresh_token&refresh_token=%s", refresh);
+            snprintf(userpwd, strlen(id) + strlen(secret) + 2, "%s:%s", id, secret);
+        } else {
+            snprintf(body, n, "grant_type=refresh_token&refresh_token=%s&client_id=%s&client_secret=%s", refresh, eid, esecret);
+        }
+        provider_request(c, "POST", token_url, headers, body, userpwd);
+    } else {
+        provider_finish(c, VERDICT_NONE, "out of memory");
+    }
+    wipe_free(refresh);
+    wipe_free(eid);
+    wipe_free(esecret);
+    wipe_free(body);
+    wipe_free(userpwd);
+}
+
+/* The token endpoint's refusal, as RFC 6749 section 5.2 words it, for a person. */
+static void refresh_refused(struct provider_call *c, const struct outbound_response *res)
+{
+    json_t *j = json_loadb(res->body, res->len, 0, NULL);
+    const char *error = json_string_value(json_object_get(j, "error"));
+
+    if (error && strcmp(error, "invalid_grant") == 0)
+        provider_finish(c, VERDICT_EXPIRED,
+                        "%s refused the refresh token (invalid_grant: expired, revoked or already used): connect the "
+                        "integration again",
+                        c->prov->display);
+    else if ((error && strcmp(error, "invalid_client") == 0) || res->status == 401)
+        provider_finish(c, VERDICT_INVALID, "%s refused the OAuth client (invalid_client): check its client id and secret",
+                        c->prov->display);
+    else
+        provider_finish(c, VERDICT_INVALID, "%s refused the refresh (%s, HTTP %ld)", c->prov->display,
+                        error ? error : "no reason given", res->status);
+    json_decref(j);
+}
+
+void scm_refresh_step(struct provider_call *c, const struct outbound_response *res, const char *token_url, bool basic)
+{
+    const char *access, *refresh;
+    json_t *j;
+
+    if (!res) {
+        if (!provider_text(c, "refreshToken")[0])
+            provider_finish(c, VERDICT_INVALID, "the integration has no refresh token");
+        else if (!provider_text(c, "clientId")[0] || !provider_text(c, "clientSecret")[0])
+            provider_finish(c, VERDICT_INVALID,
+                            "a refresh needs the OAuth application's client id and secret: add them to "
+                            "the integration");
+        else
+            refresh_send(c, token_url, basic);
+        return;
+    }
+    if (provider_unanswered(c, res))
+        return;
+    if (res->status != 200) {
+        refresh_refused(c, res);
+        return;
+    }
+    if (!(j = provider_answer_json(c, res)))
+        return;
+    access = json_string_value(json_object_get(j, "access_token"));
+    refresh = json_string_value(json_object_get(j, "refresh_token"));
+    if (!access || strlen(access) >= 4096 || (refresh && strlen(refresh) >= 4096)) {
+        provider_finish(c, VERDICT_NONE, "%s's token endpoint answered without a usable access token", c->prov->display);
+    } else {
+        /* Secrets stay in the state (a job's row keeps them encrypted); the output says only when. */
+        json_object_set_new(c->state.secrets, "accessToken", json_string(access));
+        if (refresh) /* rotated: the old one is spent */
+            json_object_set_new(c->state.secrets, "refreshToken", json_string(refresh));
+        if (json_is_integer(json_object_get(j, "expires_in")))
+            json_object_set(c->output, "expiresIn", json_object_get(j, "expires_in"));
+        provider_finish(c, VERDICT_VALID, "%s issued a new access token", c->prov->display);
+    }
+    secret_wipe_json(j);
+    json_decref(j);
 }

@@ -30,6 +30,17 @@ bool scm_user(struct provider_call *c, const struct outbound_response *res, cons
 void scm_repository(struct provider_call *c, const struct outbound_response *res, const char *org, const char *repo,
                     const char *hint);
 
+/*
+ * scm_refresh_token's machine (RFC 6749 section 6): POSTs the refresh token
+ * with the OAuth client's id and secret (in the form, or with basic as HTTP
+ * Basic) to token_url. VALID: the new access token, and the rotated refresh
+ * token when one came, in c->state.secrets ("accessToken", "refreshToken";
+ * never in the output), the output {"expiresIn"?: seconds}. invalid_grant
+ * is EXPIRED (the refresh token is spent or revoked); a refused client, or
+ * none configured, INVALID.
+ */
+void scm_refresh_step(struct provider_call *c, const struct outbound_response *res, const char *token_url, bool basic);
+
 /* ---- the ref ops (kickoff): resolve a ref, make a branch or a tag, the same four ways ---- */
 
 /*
