@@ -11,7 +11,7 @@ import integration_fixtures as fx
 import verify_fixtures as vf
 
 # The fake, the member of its token entry that lists the repositories, and how an entry of that list looks.
-LISTS = {"GITHUB": ("github", "repos", lambda: {"pull": True}),
+LISTS = {"GITHUB": ("github", "repos", lambda: {"pull": True, "push": True}),
          "GITLAB": ("gitlab", "projects", lambda: {"project_access": 30}),
          "GITEA": ("gitea", "repos", lambda: {"pull": True}),
          "BITBUCKET": ("bitbucket", "repos", None)}
@@ -132,9 +132,9 @@ class ReposTest(vf.VerifyTest):
         return integ, case
 
     def test_an_expiring_token_is_refreshed_before_the_sync(self):
-        """GitLab, Gitea and Bitbucket Cloud: the token is refreshed once (client authenticated, the refresh token
+        """GitHub, GitLab, Gitea and Bitbucket Cloud: the token is refreshed once (client authenticated, the refresh token
         rotated), stored encrypted with its new expiry, and used: the old one revoked, a second sync still works."""
-        for type_ in ("GITLAB", "GITEA", "BITBUCKET"):
+        for type_ in LISTS:
             with self.subTest(type_):
                 provider = LISTS[type_][0]
                 before = self.fakes.data(provider).get("refreshes", 0)
@@ -157,15 +157,18 @@ class ReposTest(vf.VerifyTest):
                 self.assertEqual(self.fakes.data(provider).get("refreshes", 0) - before, 1)
 
     def test_a_refused_refresh_marks_the_integration_expired(self):
-        integ, case = self.oauth_scm("GITLAB", refresh=False)
-        self.set_listing("GITLAB", case, [case.resource])  # what verification reads
-        self.assertEqual(self.expect(self.ctx.verify_stored("scm", integ["id"]), 200)["status"], "VALID")
-        self.fakes.register("gitlab", {"tokens": {case.info["token"]: None}})  # expired at the provider too
-        state = self.sync(integ["id"], expect="FAILED")
-        self.assertTrue(state["lastSyncError"], state)
-        got = self.ctx.get("scm", integ["id"])
-        self.assertEqual(got["verificationStatus"], "EXPIRED", got)
-        self.assertIn("invalid_grant", got["lastVerificationError"])
+        """GitLab says invalid_grant with a 400, GitHub bad_refresh_token with a 200: both are EXPIRED."""
+        for type_, code in (("GITLAB", "invalid_grant"), ("GITHUB", "bad_refresh_token")):
+            with self.subTest(type_):
+                integ, case = self.oauth_scm(type_, refresh=False)
+                self.set_listing(type_, case, [case.resource])  # what verification reads
+                self.assertEqual(self.expect(self.ctx.verify_stored("scm", integ["id"]), 200)["status"], "VALID")
+                self.fakes.register(LISTS[type_][0], {"tokens": {case.info["token"]: None}})  # expired there too
+                state = self.sync(integ["id"], expect="FAILED")
+                self.assertTrue(state["lastSyncError"], state)
+                got = self.ctx.get("scm", integ["id"])
+                self.assertEqual(got["verificationStatus"], "EXPIRED", got)
+                self.assertIn(code, got["lastVerificationError"])
 
     def test_not_started_twice(self):
         """A sync under way answers its own job, none is added; SYNCING left by a job that ended starts a new one."""

@@ -5,7 +5,7 @@ import copy
 import urllib.parse
 import uuid
 
-from fakebase import now, iso, number, bearer, git_between, git_make, git_message, git_resolve, send_hook, paged, link_header, Resp, J, Provider
+from fakebase import now, iso, number, bearer, git_between, git_make, git_message, git_resolve, send_hook, paged, link_header, oauth_refresh, Resp, J, Provider
 
 
 GITHUB_API_VERSIONS = ("2022-11-28", "2026-03-10")
@@ -29,6 +29,7 @@ class GitHub(Provider):
 
     name = "github"
     env = ("SLIPWAY_GITHUB_API_URL", "")
+    more_env = (("SLIPWAY_GITHUB_OAUTH_URL", "/login/oauth/access_token"),)
     server_header = "GitHub.com"
     DOCS = "https://docs.github.com/rest"
 
@@ -89,6 +90,8 @@ class GitHub(Provider):
 
     def route(self, req):
         path = req.path
+        if path == "/login/oauth/access_token" and req.method == "POST":  # on github.com, not the API host
+            return oauth_refresh(self, req, github=True)
         if path.startswith("/api/v3/") or path == "/api/v3":
             path = path[len("/api/v3"):] or "/"
         if not req.header("User-Agent"):

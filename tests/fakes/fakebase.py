@@ -272,13 +272,15 @@ def link_header(req, page, pages):
     return ", ".join(links)
 
 
-def oauth_refresh(provider, req):
+def oauth_refresh(provider, req, github=False):
     """POST of an OAuth token endpoint with grant_type=refresh_token (form or JSON body): the refresh token must be
     one of data["refresh_tokens"] {refresh: access token it renews}; it is spent (rotated, as GitLab, Gitea and
     Bitbucket do) for a new access token (a copy of the old one's entry) and a new refresh token. Each use is
     counted in data["refreshes"]. A bad one answers 400 invalid_grant as RFC 6749 says. The client authenticates as
     the three services require (RFC 6749 2.3.1): client_id and client_secret in the body, or HTTP Basic (Bitbucket),
-    one of data["clients"] {client id: secret}; else 401 invalid_client, before the grant is looked at."""
+    one of data["clients"] {client id: secret}; else 401 invalid_client, before the grant is looked at.
+    github: GitHub's endpoint (github.com/login/oauth/access_token) instead, which answers its errors with 200 and
+    its own codes (incorrect_client_credentials, bad_refresh_token), and JSON only when asked (Accept), else a form."""
     body = req.json() if (req.header("Content-Type") or "").startswith("application/json") else None
     if not isinstance(body, dict):
         body = {k: v[0] for k, v in req.form().items()}
@@ -287,6 +289,9 @@ def oauth_refresh(provider, req):
     with provider.lock:
         known = provider.data.get("clients", {}).get(client or "")
     if known is None or not hmac.compare_digest(known.encode(), (secret or "").encode()):
+        if github:
+            return _github_oauth(req, {"error": "incorrect_client_credentials",
+                                       "error_description": "The client_id and/or client_secret passed are incorrect."})
         return J(401, {"error": "invalid_client", "error_description": "Client authentication failed due to unknown "
                                                                        "client, no client authentication included, or "
                                                                        "unsupported authentication method."})
@@ -297,6 +302,9 @@ def oauth_refresh(provider, req):
     with provider.lock:
         spent = provider.data.setdefault("refresh_tokens", {}).pop(body.get("refresh_token") or "", None)
         old = provider.data["tokens"].get(spent) if spent else None
+        if old is None and github:
+            return _github_oauth(req, {"error": "bad_refresh_token",
+                                       "error_description": "The refresh token passed is incorrect or expired."})
         if old is None:
             return J(400, {"error": "invalid_grant",
                            "error_description": "The provided authorization grant is invalid, expired, revoked, does "
@@ -306,8 +314,18 @@ def oauth_refresh(provider, req):
         provider.data["tokens"][access] = copy.deepcopy(old)
         provider.data["refresh_tokens"][refresh] = access
         provider.data["refreshes"] = provider.data.get("refreshes", 0) + 1
+    if github:
+        return _github_oauth(req, {"access_token": access, "expires_in": 28800, "refresh_token": refresh,
+                                   "refresh_token_expires_in": 15811200, "scope": "", "token_type": "bearer"})
     return J(200, {"access_token": access, "token_type": "bearer", "expires_in": 7200, "refresh_token": refresh,
                    "scope": "api", "created_at": int(now())})
+
+
+def _github_oauth(req, body):
+    """GitHub's token endpoint answers 200 whatever happened, as JSON when the request accepts it, else as a form."""
+    if "application/json" in (req.header("Accept") or ""):
+        return J(200, body)
+    return Resp(200, urllib.parse.urlencode(body), content_type="application/x-www-form-urlencoded; charset=utf-8")
 
 
 # --------------------------------------------------------------------------

@@ -14,6 +14,11 @@
 
 struct provider_setting github_api = {
     .env = "SLIPWAY_GITHUB_API_URL", .def = "https://api.github.com", .help = "GitHub's API", .kind = SETTING_TEXT};
+/* The OAuth token endpoint is on the web host (github.com), not the API's. */
+static struct provider_setting oauth_url = {.env = "SLIPWAY_GITHUB_OAUTH_URL",
+                                            .def = "https://github.com/login/oauth/access_token",
+                                            .help = "GitHub's OAuth token endpoint (GitHub Enterprise: derived from serverUrl)",
+                                            .kind = SETTING_TEXT};
 struct provider_setting github_budget = {
     .env = "GITHUB_API_RATE_LIMIT", .def = "5000", .help = "GitHub calls an hour slipway allows itself", .kind = SETTING_PER_HOUR};
 
@@ -276,6 +281,26 @@ static const struct scm_list_api list_api = {list_base, list_get,  github_limite
 
 SCM_LIST_OP(list_api)
 
+/*
+ * A GitHub App's expiring user token: its endpoint answers errors with 200
+ * (scm_refresh_step reads them). GitHub Enterprise's is on the server's web
+ * host: its API base, https://host/api/v3, without the /api/v3.
+ */
+static void refresh_token(struct provider_call *c, const struct outbound_response *res)
+{
+    const char *server = provider_text(c, "serverUrl");
+    char url[PROVIDER_URL_MAX];
+    size_t n = strlen(server);
+
+    while (n > 0 && server[n - 1] == '/')
+        n--;
+    if (n >= 7 && strncmp(server + n - 7, "/api/v3", 7) == 0)
+        n -= 7;
+    if (server[0])
+        snprintf(url, sizeof url, "%.*s/login/oauth/access_token", (int)n, server);
+    scm_refresh_step(c, res, server[0] ? url : oauth_url.text, false);
+}
+
 static const struct provider_ops ops = {.verify = verify,
                                         .scm_resolve_ref = resolve_ref,
                                         .scm_create_branch = create_branch,
@@ -283,9 +308,10 @@ static const struct provider_ops ops = {.verify = verify,
                                         .scm_compare = compare,
                                         .scm_create_release = create_release,
                                         .scm_list_repos = list_repos,
+                                        .scm_refresh_token = refresh_token,
                                         .webhook_check = github_webhook_check,
                                         .webhook_parse = github_webhook_parse};
-static struct provider_setting *const settings[] = {&github_budget, NULL};
+static struct provider_setting *const settings[] = {&github_budget, &oauth_url, NULL};
 
 struct provider github_provider = {
     .type = "GITHUB",
@@ -297,6 +323,6 @@ struct provider github_provider = {
     .base_url = &github_api,
     .settings = settings,
     .caps = CAP_SCM_LIST_REPOS | CAP_VERIFY | CAP_SCM_RESOLVE_REF | CAP_SCM_CREATE_BRANCH | CAP_SCM_CREATE_TAG | CAP_SCM_COMPARE |
-            CAP_SCM_CREATE_RELEASE | CAP_WEBHOOK_CHECK | CAP_WEBHOOK_PARSE,
+            CAP_SCM_CREATE_RELEASE | CAP_SCM_REFRESH_TOKEN | CAP_WEBHOOK_CHECK | CAP_WEBHOOK_PARSE,
     .ops = &ops,
 };

@@ -592,20 +592,24 @@ static void refresh_send(struct provider_call *c, const char *token_url, bool ba
     wipe_free(userpwd);
 }
 
-/* The token endpoint's refusal, as RFC 6749 section 5.2 words it, for a person. */
+/*
+ * The token endpoint's refusal, as RFC 6749 section 5.2 words it (and
+ * GitHub, with its own codes, in a 200), for a person.
+ */
 static void refresh_refused(struct provider_call *c, const struct outbound_response *res)
 {
     json_t *j = json_loadb(res->body, res->len, 0, NULL);
     const char *error = json_string_value(json_object_get(j, "error"));
 
-    if (error && strcmp(error, "invalid_grant") == 0)
+    if (error && (strcmp(error, "invalid_grant") == 0 || strcmp(error, "bad_refresh_token") == 0))
         provider_finish(c, VERDICT_EXPIRED,
-                        "%s refused the refresh token (invalid_grant: expired, revoked or already used): connect the "
-                        "integration again",
-                        c->prov->display);
-    else if ((error && strcmp(error, "invalid_client") == 0) || res->status == 401)
-        provider_finish(c, VERDICT_INVALID, "%s refused the OAuth client (invalid_client): check its client id and secret",
-                        c->prov->display);
+                        "%s refused the refresh token (%s: expired, revoked or already used): connect the integration "
+                        "again",
+                        c->prov->display, error);
+    else if ((error && (strcmp(error, "invalid_client") == 0 || strcmp(error, "incorrect_client_credentials") == 0)) ||
+             res->status == 401)
+        provider_finish(c, VERDICT_INVALID, "%s refused the OAuth client (%s): check its client id and secret", c->prov->display,
+                        error ? error : "HTTP 401");
     else
         provider_finish(c, VERDICT_INVALID, "%s refused the refresh (%s, HTTP %ld)", c->prov->display,
                         error ? error : "no reason given", res->status);
@@ -636,6 +640,11 @@ void scm_refresh_step(struct provider_call *c, const struct outbound_response *r
     }
     if (!(j = provider_answer_json(c, res)))
         return;
+    if (json_is_string(json_object_get(j, "error"))) { /* GitHub's refusals */
+        json_decref(j);
+        refresh_refused(c, res);
+        return;
+    }
     access = json_string_value(json_object_get(j, "access_token"));
     refresh = json_string_value(json_object_get(j, "refresh_token"));
     if (!access || strlen(access) >= 4096 || (refresh && strlen(refresh) >= 4096)) {
