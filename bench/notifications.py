@@ -67,7 +67,8 @@ def main():
     client = vf.fakes()
     shared = vf.SharedDatabase(client)
     shared.env.update({"SLIPWAY_LOG_LEVEL": "warn", "SLIPWAY_JOB_POLL_MS": "200", "GITHUB_API_RATE_LIMIT": "1000000",
-                       "SLIPWAY_OUTBOUND_TIMEOUT": "60000", "SLIPWAY_TEAMS_WEBHOOK_HOSTS": "127.0.0.1"})
+                       "SLIPWAY_OUTBOUND_TIMEOUT": "60000", "SLIPWAY_TEAMS_WEBHOOK_HOSTS": "127.0.0.1",
+                       "SLIPWAY_METRICS_LISTEN": os.environ.get("BENCH_METRICS", "")})
     server = shared.start()
     ctx = vf.Ctx(server, client)
     base = "/api/v1/%s" % ctx.tenant_id
@@ -122,10 +123,10 @@ def main():
 
     def settled(since_events):
         """Deliveries of the fast channels for events recorded after since_events: (rows, pending)."""
-        notes = query("SELECT d.status, d.createdAt, d.updatedAt FROM notification_deliveries d JOIN notification_events e "
-                      "ON e.id = d.eventId WHERE e.createdAt > ?", (since_events,))
-        hooks = query("SELECT status, createdAt, updatedAt FROM endpoint_deliveries WHERE endpointId = ? AND createdAt > ?",
-                      (fast["id"], since_events))
+        notes = query("SELECT d.status, d.createdAt, d.updatedAt, d.integrationId FROM notification_deliveries d JOIN "
+                      "notification_events e ON e.id = d.eventId WHERE e.createdAt > ?", (since_events,))
+        hooks = query("SELECT status, createdAt, updatedAt, endpointId FROM endpoint_deliveries WHERE endpointId = ? AND "
+                      "createdAt > ?", (fast["id"], since_events))
         rows = notes + hooks
         return rows, sum(1 for r in rows if r[0] != "DELIVERED")
 
@@ -158,6 +159,9 @@ def main():
         took = time.monotonic() - began
         delays = [(harness.parse_time(r[2]) - harness.parse_time(r[1])).total_seconds() * 1000 for r in rows]
         say("%s: %d events in %.1f s, %d deliveries in %.1f s" % (name, pairs * 2, made, len(rows), took))
+        for label, channel in (("Slack", slack["id"]), ("Teams", teams["id"]), ("endpoint", fast["id"])):
+            mine = [d for d, r in zip(delays, rows) if r[3] == channel]
+            say("%s: %s delay p50 %.0f ms, p99 %.0f ms" % (name, label, percentile(mine, 0.5), percentile(mine, 0.99)))
         return {"events": pairs * 2, "rows": len(rows), "delivered": len(rows) - pending, "want": want, "took": took,
                 "rate": (len(rows) - pending) / took, "p50": percentile(delays, 0.5), "p99": percentile(delays, 0.99)}
 
@@ -165,7 +169,7 @@ def main():
     a = phase("a", args.events // 2)
     say("b. and an endpoint that answers after five seconds")
     slow, slow_name = endpoint()
-    client.rule("webhooks", "slow", path="/outbound/" + slow_name, seconds=5)
+    client.rule("webhooks", "slow", path="/outbound/" + slow_name, seconds=float(os.environ.get("BENCH_SLOW", "5")))
     b = phase("b", args.events - args.events // 2)
     slow_done = query("SELECT COUNT(*) FROM endpoint_deliveries WHERE endpointId = ? AND status = 'DELIVERED'",
                       (slow["id"],))[0][0]
