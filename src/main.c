@@ -9,6 +9,7 @@
 
 #include "admin.h"
 #include "app.h"
+#include "core/clock.h"
 #include "core/log.h"
 #include "core/ratelimit.h"
 #include "core/revcache.h"
@@ -366,6 +367,10 @@ int main(int argc, char **argv)
         return 2;
     }
     log_set_level(level);
+    if (app.cfg.test_clock_ms) { /* test runs only */
+        clock_set_offset(app.cfg.test_clock_ms);
+        log_warn("SLIPWAY_TEST_CLOCK_OFFSET_MS is set: the wall clock is moved by %lld ms", (long long)app.cfg.test_clock_ms);
+    }
     argc -= 1 + used;
     argv += 1 + used;
     if (argc < 1)
