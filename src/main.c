@@ -191,6 +191,7 @@ static int serve(struct app *app)
                                    {RELEASE_CANDIDATE_JOB, release_candidate_step, &renv},
                                    {RELEASE_FINISH_JOB, release_finish_step, &renv},
                                    {RELEASE_NOTES_JOB, release_notes_step, &renv},
+                                   {RELEASE_TRAIN_JOB, release_train_step, &renv},
                                    {NOTIFY_DELIVERY_JOB, notify_delivery_step, &nenv},
                                    {STORE_SUBMISSION_JOB, stores_submission_step, &senv},
                                    {ENDPOINT_DELIVERY_JOB, endpoints_delivery_step, &nenv},
