@@ -657,10 +657,12 @@ static enum err_code pick_scm(struct store_conn *db, const char *tenant, const c
     int rc;
 
     out[0] = '\0';
+    /* None asked: the id bound is NULL, never '' (PostgreSQL's uuid column refuses ''). */
     if (store_select(db,
                      "SELECT id, defaultBranch FROM tenant_scm_integrations WHERE tenantId = ? AND isActive = ? "
                      "AND verificationStatus = 'VALID' AND (? = '' OR id = ?) ORDER BY createdAt, id",
-                     STORE_ARGS(STORE_TEXT(tenant), STORE_BOOL(true), STORE_TEXT(asked), STORE_TEXT(asked)), &st, err))
+                     STORE_ARGS(STORE_TEXT(tenant), STORE_BOOL(true), STORE_TEXT(asked), STORE_TEXT(asked[0] ? asked : NULL)), &st,
+                     err))
         return err->code;
     rc = store_next(st, err);
     if (rc == 1) {
