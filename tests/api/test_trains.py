@@ -123,6 +123,8 @@ class TrainTest(unittest.TestCase):
         # c's slot was missed by more than an hour: skipped, noted, and the next week's queued.
         skipped = wait_for("c's skip", lambda: fx.audit_rows(self, second, c.token, c.tenant_id, action="release.train.skip"))
         self.assertEqual(len(skipped), 1)
+        self.assertIn("missed by more than an hour", skipped[0]["details"]["reason"])
+        self.assertEqual(skipped[0]["actorEmail"], "release train")
         self.assertEqual(self.releases(second, c), [])
         # b removed its schedule: its slot's job ended without a release.
         wait_for("b's slot", lambda: [row for row in self.train_jobs(second, b) if row[0] == "DONE"])
