@@ -196,8 +196,9 @@ void release_train_step(void *ctx, struct job *j)
     struct train_tx t = {.j = j, .slot = slot};
     struct store_conn *db = NULL;
     json_t *schedule = NULL, *body;
-    char id[UUID_SIZE];
+    char id[UUID_SIZE], reason[256];
     int64_t slot_ms, now = clock_now_ms();
+    bool started = false;
     struct err err;
 
     err_clear(&err);
@@ -227,24 +228,15 @@ void release_train_step(void *ctx, struct job *j)
             db, &(struct release_new){.tenant = j->tenant, .body = body, .train_slot = slot, .also = train_next, .also_ctx = &t},
             id, &err);
         json_decref(body);
-        if (err.code == ERR_CONFLICT ||
-            err.code == ERR_INVALID) { /* the tenant cannot now: this slot is skipped, the next one tries */
-            t.skipped = err.ndetails ? err.details[0].message : err.message;
-            err.code = ERR_OK;
-        } else if (!err.code) {
-            store_conn_put(db);
-            json_decref(schedule);
-            job_done(j);
-            return;
+        started = !err.code;
+        if (err.code == ERR_CONFLICT || err.code == ERR_INVALID) { /* the tenant cannot now: skipped, the next slot tries */
+            snprintf(reason, sizeof reason, "%s", err.ndetails ? err.details[0].message : err.message);
+            t.skipped = reason;
+            err_clear(&err);
         }
     }
-    if (!err.code) {
-        char reason[256];
-        snprintf(reason, sizeof reason, "%s", t.skipped);
-        t.skipped = reason;
-        err_clear(&err);
+    if (!err.code && !started)
         tenant_tx(db, j->tenant, train_next, &t, &err);
-    }
     store_conn_put(db);
     json_decref(schedule);
     if (err.code)
