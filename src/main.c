@@ -9,6 +9,7 @@
 
 #include "admin.h"
 #include "app.h"
+#include "core/clock.h"
 #include "core/log.h"
 #include "core/ratelimit.h"
 #include "core/revcache.h"
@@ -219,6 +220,7 @@ static int serve(struct app *app)
                                    {RELEASE_CANDIDATE_JOB, release_candidate_step, &renv},
                                    {RELEASE_FINISH_JOB, release_finish_step, &renv},
                                    {RELEASE_NOTES_JOB, release_notes_step, &renv},
+                                   {RELEASE_TRAIN_JOB, release_train_step, &renv},
                                    {NOTIFY_DELIVERY_JOB, notify_delivery_step, &nenv},
                                    {STORE_SUBMISSION_JOB, stores_submission_step, &senv},
                                    {ENDPOINT_DELIVERY_JOB, endpoints_delivery_step, &nenv},
@@ -398,6 +400,10 @@ int main(int argc, char **argv)
         return 2;
     }
     log_set_level(level);
+    if (app.cfg.test_clock_ms) { /* test runs only */
+        clock_set_offset(app.cfg.test_clock_ms);
+        log_warn("SLIPWAY_TEST_CLOCK_OFFSET_MS is set: the wall clock is moved by %lld ms", (long long)app.cfg.test_clock_ms);
+    }
     argc -= 1 + used;
     argv += 1 + used;
     if (argc < 1)

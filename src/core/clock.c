@@ -1,7 +1,16 @@
 #define _POSIX_C_SOURCE 200809L
 #include "core/clock.h"
 
+#include <stdatomic.h>
 #include <time.h>
+
+/* Test runs only (SLIPWAY_TEST_CLOCK_OFFSET_MS): added to every wall-clock reading; 0 otherwise. */
+static _Atomic int64_t offset_ms;
+
+void clock_set_offset(int64_t ms)
+{
+    atomic_store_explicit(&offset_ms, ms, memory_order_relaxed);
+}
 
 void clock_deadline(struct timespec *ts, int64_t ms)
 {
@@ -18,7 +27,7 @@ int64_t clock_now_ms(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000 + atomic_load_explicit(&offset_ms, memory_order_relaxed);
 }
 
 int64_t clock_mono_ms(void)

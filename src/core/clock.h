@@ -7,8 +7,15 @@
 
 #include "core/common.h"
 
-/* Milliseconds since the Unix epoch (wall clock). */
+/* Milliseconds since the Unix epoch (wall clock, plus the test offset). */
 int64_t clock_now_ms(void);
+/*
+ * Test runs only (SLIPWAY_TEST_CLOCK_OFFSET_MS): moves clock_now_ms, and so
+ * every timestamp slipway writes and the job queue's due times, by ms, so a
+ * test reaches a release train's slot without waiting. clock_deadline (a
+ * relative wait) is not moved.
+ */
+void clock_set_offset(int64_t ms);
 /* Milliseconds from an arbitrary origin that never goes backwards. */
 int64_t clock_mono_ms(void);
 /* The same clock in microseconds (latencies). */

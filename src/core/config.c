@@ -59,6 +59,9 @@ const struct config_option config_options[] = {
     {"SLIPWAY_LOG_LEVEL", NULL, STR(log_level), "info", "debug, info, warn or error"},
     {"SLIPWAY_TEST_TENANT_GUARD", NULL, BOOL(test_tenant_guard), "false",
      "test runs only: a request that reads a row of another tenant fails with 500 and an error logged (the API tests set it)"},
+    {"SLIPWAY_TEST_CLOCK_OFFSET_MS", NULL, INT64(test_clock_ms, -3650LL * 86400000, 3650LL * 86400000), "0",
+     "test runs only: milliseconds added to the wall clock (timestamps, the job queue's due times: a release train's slot "
+     "reached without waiting)"},
     {"INTEGRATION_ENCRYPTION_KEY", NULL, STR(encryption_key), "",
      "64 hex characters: the AES-256 key that encrypts integration credentials",
      "none: no credential can be stored, and a database holding some is refused"},

@@ -38,6 +38,7 @@ struct config {
     bool migrate;               /* serve: migrate up before serving */
     bool open_signup;           /* POST /api/v1/auth/signup is open (docs/accounts.md) */
     bool test_tenant_guard;     /* test runs: the store refuses rows of other tenants (store_conn_guard) */
+    int64_t test_clock_ms;      /* test runs: added to the wall clock (clock_set_offset) */
     char admin_email[256];
     char admin_org[201];
     char log_level[16];

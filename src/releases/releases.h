@@ -32,8 +32,14 @@
 #define RELEASE_FINISH_JOB "release-finish"       /* payload: releaseId */
 #define RELEASE_NOTES_JOB "release-notes"         /* payload: releaseId, candidate */
 #define RELEASE_BUILD_TIMEOUT_DEFAULT 120         /* minutes: buildTimeoutMinutes without a configuration */
+#define RELEASE_TRAIN_JOB "release-train"         /* payload: slot (train.c) */
+#define RELEASE_TRAIN_GRACE_MS (3600 * 1000LL)    /* a slot fires up to this late (a process down at its time), else is skipped */
+#define RELEASE_IDEMPOTENCY_MS (86400 * 1000LL)   /* an Idempotency-Key answers the same release this long */
+#define RELEASE_VERSION_SIZE 65
+#define RELEASE_TRAIN_ACTOR "release train" /* the train's actor in the audit trail (no account) */
 
 struct jobs;
+struct request;
 struct keyring;
 
 /* What the kickoff kind needs; its ctx. */
@@ -141,6 +147,55 @@ enum err_code release_names_of(struct store_conn *c, const char *tenant, const c
 enum err_code release_last_final_tag(struct store_conn *db, const char *tenant, char *out, size_t n, struct err *err);
 /* NULL when version is one of scheme ("SEMVER": 1.2.3[-pre], "CALVER": 2026.12[.3]); else what is wrong. */
 const char *release_version_problem(const char *scheme, const char *version);
+
+/*
+ * A new release and its kickoff, as POST .../releases makes it
+ * (releases_http.c): the version checked against the scheme ("next": the
+ * next one, release_next_version), can-create-releases asked, the SCM
+ * picked; the release, its first timeline entry, its kickoff job and the
+ * audit row in one transaction, with also(c, also_ctx) when given. With
+ * an idempotency key, a release made with it in the last 24 hours is
+ * answered instead (its id in id), and none is made.
+ */
+struct release_new {
+    const char *tenant;
+    json_t *body; /* {version, releaseType, platforms, baseRef?, targetDate?, scmIntegrationId?}, checked by the schema */
+    const struct request *req;   /* for the audit row; NULL: the train (its actor is "release train") */
+    const char *actor;           /* the account that asked; NULL: the train */
+    const char *train_slot;      /* the train's slot (a timestamp) that starts it, else NULL */
+    const char *idempotency_key; /* else NULL */
+    store_tx_fn also;            /* may be NULL */
+    void *also_ctx;
+};
+enum err_code release_create(struct store_conn *db, const struct release_new *n, char id[UUID_SIZE], struct err *err);
+
+/*
+ * Release trains (train.c, docs/releases.md "Scheduled trains"). One
+ * "release-train" job a tenant's slot, deduplicated on tenant and slot, due
+ * at the slot: it starts a release (release_create with the train's slot,
+ * so a slot makes one release whatever runs it twice) unless the schedule
+ * no longer has that slot, or the slot is more than RELEASE_TRAIN_GRACE_MS
+ * late; then, in the same transaction, the next slot's job.
+ */
+void release_train_step(void *ctx, struct job *j);
+/* The engine a train's step queues the next slot's job on (releases_http_start calls it). */
+void release_trains_start(struct jobs *q);
+/* The first slot of schedule ({weekday, time}, UTC) after after_ms; -1 for a schedule that is not one. */
+int64_t release_train_slot_after(const json_t *schedule, int64_t after_ms);
+/* Inside the caller's transaction: the job of schedule's first slot after after_ms (none twice for a slot). */
+enum err_code release_train_schedule(struct store_conn *c, struct jobs *q, const char *tenant, const json_t *schedule,
+                                     int64_t after_ms, struct err *err);
+/*
+ * The version after versions (the tenant's, any order) by scheme: SEMVER
+ * bumps the highest's major, minor or patch by type (HOTFIX: patch; none
+ * yet: from 0.0.0); CALVER is now's YYYY.MM, else YYYY.MM.N past that
+ * month's highest N.
+ */
+void release_version_next(const char *scheme, const char *type, int64_t now_ms, const char *const *versions, size_t n,
+                          char out[RELEASE_VERSION_SIZE]);
+/* The same over the tenant's releases. */
+enum err_code release_next_version(struct store_conn *db, const char *tenant, const char *scheme, const char *type,
+                                   char out[RELEASE_VERSION_SIZE], struct err *err);
 
 /* Columns first, first + 1, ... of the current row as text ("" for NULL) into (char *out, size_t n) pairs ended by NULL. */
 void release_cols(struct store_stmt *st, int first, ...);

@@ -21,6 +21,7 @@ static struct jobs *jobs;
 void releases_http_start(struct jobs *j)
 {
     jobs = j;
+    release_trains_start(j);
 }
 
 static const char *const release_types[] = {"MAJOR", "MINOR", "PATCH", "HOTFIX", NULL};
@@ -267,6 +268,8 @@ static enum err_code config_body(struct store_conn *c, void *ctx, struct err *er
                                       .details = details},
                 err);
     json_decref(details);
+    if (!err->code && cf->schedule) /* the train's next slot (a job of an older schedule's slot ends without a release) */
+        release_train_schedule(c, jobs, tenant, cf->schedule, clock_now_ms(), err);
     if (!err->code) { /* builds waiting for a pipeline look again */
         char key[JOB_EVENT_KEY_SIZE];
         snprintf(key, sizeof key, RELEASE_CONFIG_SIGNAL "%s", tenant);
@@ -358,7 +361,7 @@ enum err_code release_config_put(struct request *req, struct err *err)
     "id, tenantId, version, releaseType, platforms, status, resumeStatus, statusReason, scmIntegrationId, baseRef, baseCommit, "   \
     "releaseBranch, branchCommit, candidateNumber, candidateTag, targetDate, kickoffAt, createdByAccountId, createdAt, "           \
     "updatedAt, "                                                                                                                  \
-    "candidateTagTemplate, finalTagTemplate, candidateCommit, finalTag, notes, notesEditedAt, archivedAt"
+    "candidateTagTemplate, finalTagTemplate, candidateCommit, finalTag, notes, notesEditedAt, archivedAt, trainSlot"
 
 static json_t *release_row(struct store_stmt *st)
 {
@@ -388,7 +391,8 @@ static json_t *release_row(struct store_stmt *st)
                                        "finalTag",
                                        "notes",
                                        "notesEditedAt",
-                                       "archivedAt"};
+                                       "archivedAt",
+                                       "trainSlot"};
     json_t *row = json_object();
 
     for (int i = 0; i < (int)ARRAY_LEN(cols); i++) {
@@ -570,62 +574,76 @@ enum err_code release_get(struct request *req, struct err *err)
 }
 
 struct create_tx {
-    const struct request *req;
-    json_t *body;
-    const char *scm, *base, *branch, *tag;
+    const struct release_new *n;
+    const char *version, *scm, *base, *branch, *tag;
     const char *candidate_template, *final_template; /* the configuration's, kept on the release */
     char id[UUID_SIZE];
-    struct jobs *jobs;
 };
 
 static enum err_code create_body(struct store_conn *c, void *ctx, struct err *err)
 {
     struct create_tx *t = ctx;
-    const char *tenant = principal_of(t->req)->tenant_id;
-    char now[TIMESTAMP_SIZE], job[UUID_SIZE], dedupe[80];
-    char *plats = json_dumps(json_object_get(t->body, "platforms"), JSON_COMPACT);
+    const struct release_new *n = t->n;
+    char now[TIMESTAMP_SIZE], cutoff[TIMESTAMP_SIZE], job[UUID_SIZE], dedupe[80];
+    char *plats = json_dumps(json_object_get(n->body, "platforms"), JSON_COMPACT);
     json_t *payload, *details;
 
     clock_now(now);
+    clock_format(clock_now_ms() - RELEASE_IDEMPOTENCY_MS, cutoff);
+    if (n->idempotency_key &&
+        store_run(c,
+                  "UPDATE releases SET idempotencyKey = NULL WHERE tenantId = ? AND idempotencyKey = ? "
+                  "AND createdAt < ?",
+                  STORE_ARGS(STORE_TEXT(n->tenant), STORE_TEXT(n->idempotency_key), STORE_TIME(cutoff)), NULL, err)) {
+        free(plats);
+        return err->code;
+    }
     store_run(
         c,
         "INSERT INTO releases (id, tenantId, version, releaseType, platforms, status, scmIntegrationId, baseRef, releaseBranch, "
-        "candidateTagTemplate, finalTagTemplate, candidateNumber, targetDate, createdByAccountId, createdAt, updatedAt) "
-        "VALUES (?, ?, ?, ?, ?, 'KICKOFF', ?, ?, ?, ?, ?, 0, ?, ?, ?, ?)",
-        STORE_ARGS(STORE_TEXT(t->id), STORE_TEXT(tenant), STORE_TEXT(json_string_value(json_object_get(t->body, "version"))),
-                   STORE_TEXT(json_string_value(json_object_get(t->body, "releaseType"))), STORE_TEXT(plats), STORE_TEXT(t->scm),
+        "candidateTagTemplate, finalTagTemplate, candidateNumber, targetDate, createdByAccountId, trainSlot, idempotencyKey, "
+        "createdAt, updatedAt) VALUES (?, ?, ?, ?, ?, 'KICKOFF', ?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?, ?)",
+        STORE_ARGS(STORE_TEXT(t->id), STORE_TEXT(n->tenant), STORE_TEXT(t->version),
+                   STORE_TEXT(json_string_value(json_object_get(n->body, "releaseType"))), STORE_TEXT(plats), STORE_TEXT(t->scm),
                    STORE_TEXT(t->base), STORE_TEXT(t->branch), STORE_TEXT(t->candidate_template), STORE_TEXT(t->final_template),
-                   STORE_TEXT(json_string_value(json_object_get(t->body, "targetDate"))),
-                   STORE_TEXT(principal_of(t->req)->account_id), STORE_TIME(now), STORE_TIME(now)),
+                   STORE_TEXT(json_string_value(json_object_get(n->body, "targetDate"))), STORE_TEXT(n->actor),
+                   STORE_TIME(n->train_slot), STORE_TEXT(n->idempotency_key), STORE_TIME(now), STORE_TIME(now)),
         NULL, err);
     free(plats);
     if (err->code == ERR_CONFLICT)
-        return err_set(err, ERR_CONFLICT, "a release of version %s already exists",
-                       json_string_value(json_object_get(t->body, "version")));
+        return err_set(err, ERR_CONFLICT, "a release of version %s already exists", t->version);
     if (err->code)
         return err->code;
-    details = json_pack("{s:O, s:s, s:s}", "version", json_object_get(t->body, "version"), "branch", t->branch, "tag", t->tag);
+    details = json_pack("{s:s, s:s, s:s}", "version", t->version, "branch", t->branch, "tag", t->tag);
+    if (n->train_slot)
+        json_object_set_new(details, "trainSlot", json_string(n->train_slot));
     payload = json_pack("{s:s, s:s, s:s}", "releaseId", t->id, "branch", t->branch, "tag", t->tag);
     snprintf(dedupe, sizeof dedupe, "release-kickoff:%s", t->id);
-    if (release_event_add(c, tenant, t->id,
+    if (release_event_add(c, n->tenant, t->id,
                           &(struct release_event_row){.kind = "ACTION",
                                                       .name = "create",
                                                       .outcome = "OK",
                                                       .to = "KICKOFF",
-                                                      .message = "release created; kickoff queued",
+                                                      .message = n->train_slot ? "release started by the train; kickoff queued"
+                                                                               : "release created; kickoff queued",
                                                       .details = details,
-                                                      .actor = principal_of(t->req)->account_id},
+                                                      .actor = n->actor},
                           err) == ERR_OK &&
         jobs_enqueue_in(
-            c, t->jobs,
+            c, jobs,
             &(struct job_new){
-                .kind = RELEASE_KICKOFF_JOB, .tenant = tenant, .payload = payload, .dedupe_key = dedupe, .max_attempts = 10},
-            job, err) == ERR_OK)
-        audit_write(
-            c, t->req,
-            &(struct audit_event){
-                .tenant_id = tenant, .action = "release.create", .target_type = "release", .target_id = t->id, .details = details},
-            err);
+                .kind = RELEASE_KICKOFF_JOB, .tenant = n->tenant, .payload = payload, .dedupe_key = dedupe, .max_attempts = 10},
+            job, err) == ERR_OK &&
+        audit_write(c, n->req,
+                    &(struct audit_event){.tenant_id = n->tenant,
+                                          .action = "release.create",
+                                          .target_type = "release",
+                                          .target_id = t->id,
+                                          .details = details,
+                                          .actor_email = n->req ? NULL : RELEASE_TRAIN_ACTOR},
+                    err) == ERR_OK &&
+        n->also)
+        n->also(c, n->also_ctx, err);
     json_decref(details);
     json_decref(payload);
     return err->code;
@@ -639,10 +657,12 @@ static enum err_code pick_scm(struct store_conn *db, const char *tenant, const c
     int rc;
 
     out[0] = '\0';
+    /* None asked: the id bound is NULL, never '' (PostgreSQL's uuid column refuses ''). */
     if (store_select(db,
                      "SELECT id, defaultBranch FROM tenant_scm_integrations WHERE tenantId = ? AND isActive = ? "
                      "AND verificationStatus = 'VALID' AND (? = '' OR id = ?) ORDER BY createdAt, id",
-                     STORE_ARGS(STORE_TEXT(tenant), STORE_BOOL(true), STORE_TEXT(asked), STORE_TEXT(asked)), &st, err))
+                     STORE_ARGS(STORE_TEXT(tenant), STORE_BOOL(true), STORE_TEXT(asked), STORE_TEXT(asked[0] ? asked : NULL)), &st,
+                     err))
         return err->code;
     rc = store_next(st, err);
     if (rc == 1) {
@@ -660,30 +680,56 @@ static enum err_code pick_scm(struct store_conn *db, const char *tenant, const c
     return ERR_OK;
 }
 
-enum err_code releases_create(struct request *req, struct err *err)
+/* The release the tenant made with this Idempotency-Key in the last 24 hours into id; false when none. */
+static bool idempotent_find(struct store_conn *db, const char *tenant, const char *key, char id[UUID_SIZE], struct err *err)
 {
-    const char *tenant = principal_of(req)->tenant_id, *version = json_string_value(json_object_get(req->body, "version"));
-    const char *date = json_string_value(json_object_get(req->body, "targetDate")), *problem;
-    const char *asked = json_string_value(json_object_get(req->body, "scmIntegrationId"));
-    struct create_tx t = {.req = req, .body = req->body, .jobs = jobs};
-    char scm[UUID_SIZE], base[256] = "", branch[256], tag[256];
-    struct store_conn *db;
+    char cutoff[TIMESTAMP_SIZE];
+    struct store_stmt *st;
+    bool found;
+
+    clock_format(clock_now_ms() - RELEASE_IDEMPOTENCY_MS, cutoff);
+    if (store_select(db, "SELECT id FROM releases WHERE tenantId = ? AND idempotencyKey = ? AND createdAt >= ?",
+                     STORE_ARGS(STORE_TEXT(tenant), STORE_TEXT(key), STORE_TIME(cutoff)), &st, err))
+        return false;
+    found = store_next(st, err) == 1;
+    if (found)
+        snprintf(id, UUID_SIZE, "%s", store_col_text(st, 0));
+    store_finish(st);
+    return found;
+}
+
+enum err_code release_create(struct store_conn *db, const struct release_new *n, char id[UUID_SIZE], struct err *err)
+{
+    const char *tenant = n->tenant, *version = json_string_value(json_object_get(n->body, "version"));
+    const char *type = json_string_value(json_object_get(n->body, "releaseType"));
+    const char *date = json_string_value(json_object_get(n->body, "targetDate")), *problem;
+    const char *asked = json_string_value(json_object_get(n->body, "scmIntegrationId"));
+    struct create_tx t = {.n = n};
+    char scm[UUID_SIZE], base[256] = "", branch[256], tag[256], next[RELEASE_VERSION_SIZE];
     struct rel_config cf;
-    json_t *reasons, *row;
+    json_t *reasons;
     int64_t ms;
     char day[TIMESTAMP_SIZE];
 
+    if (!jobs)
+        return err_set(err, ERR_UNAVAILABLE, "releases are not started yet");
+    if (n->idempotency_key && idempotent_find(db, tenant, n->idempotency_key, id, err))
+        return ERR_OK;
+    if (err->code)
+        return err->code;
     if (date) {
         snprintf(day, sizeof day, "%sT00:00:00Z", date);
         if (clock_parse(day, &ms))
             err_detail(err, "targetDate", "must be a date, YYYY-MM-DD");
     }
-    if (request_db(req, &db, err) || config_read(db, tenant, &cf, err))
+    if (config_read(db, tenant, &cf, err))
         return err->code;
-    if ((problem = release_version_problem(cf.scheme, version)))
+    if (strcmp(version, "next") == 0 && release_next_version(db, tenant, cf.scheme, type, next, err) == ERR_OK)
+        version = next;
+    if (!err->code && (problem = release_version_problem(cf.scheme, version)))
         err_detail(err, "version", "%s", problem);
-    text_field(req->body, "baseRef", base, sizeof base);
-    if (!base[0] && strcmp(json_string_value(json_object_get(req->body, "releaseType")), "HOTFIX") == 0 &&
+    text_field(n->body, "baseRef", base, sizeof base);
+    if (!err->code && !base[0] && strcmp(type, "HOTFIX") == 0 &&
         release_last_final_tag(db, tenant, base, sizeof base, err) == ERR_OK && !base[0])
         err_set(err, ERR_CONFLICT, "a hotfix branches from the last finished release's final tag, and no release has finished yet");
     if (err->code) {
@@ -713,14 +759,57 @@ enum err_code releases_create(struct request *req, struct err *err)
         return err->code;
     }
     rand_uuid(t.id);
-    t.scm = scm, t.base = base, t.branch = branch, t.tag = tag;
+    t.version = version, t.scm = scm, t.base = base, t.branch = branch, t.tag = tag;
     t.candidate_template = cf.candidate, t.final_template = cf.final;
     tenant_tx(db, tenant, create_body, &t, err);
     config_clear(&cf);
+    /* The same key sent twice at once: the one that lost the race answers the winner's release. */
+    if (err->code == ERR_CONFLICT && n->idempotency_key) {
+        struct err again;
+        err_clear(&again);
+        if (idempotent_find(db, tenant, n->idempotency_key, id, &again)) {
+            err_clear(err);
+            return ERR_OK;
+        }
+    }
     if (err->code)
         return err->code;
+    memcpy(id, t.id, UUID_SIZE);
     jobs_nudge(jobs);
-    if (!(row = release_load(db, tenant, t.id, err)))
+    return ERR_OK;
+}
+
+/* An Idempotency-Key: 1 to 200 printable ASCII characters. */
+static bool idempotency_key_valid(const char *key)
+{
+    size_t len = strlen(key);
+
+    if (len == 0 || len > 200)
+        return false;
+    for (size_t i = 0; i < len; i++)
+        if (key[i] < 0x21 || key[i] > 0x7e)
+            return false;
+    return true;
+}
+
+enum err_code releases_create(struct request *req, struct err *err)
+{
+    const char *tenant = principal_of(req)->tenant_id, *key = request_header(req, "Idempotency-Key");
+    struct store_conn *db;
+    char id[UUID_SIZE];
+    json_t *row;
+
+    if (key && !idempotency_key_valid(key)) {
+        err_detail(err, "Idempotency-Key", "must be 1 to 200 printable ASCII characters");
+        return err_set(err, ERR_INVALID, "invalid Idempotency-Key header");
+    }
+    if (request_db(req, &db, err) ||
+        release_create(
+            db,
+            &(struct release_new){
+                .tenant = tenant, .body = req->body, .req = req, .actor = principal_of(req)->account_id, .idempotency_key = key},
+            id, err) ||
+        !(row = release_load(db, tenant, id, err)))
         return err->code;
     response_json(req, 201, row);
     return ERR_OK;

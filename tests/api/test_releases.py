@@ -339,5 +339,50 @@ class ReleasesTest(ReleaseBase):
         self.assertIsNone(self.expect(self.request("PUT", path, {"schedule": None}, token=self.owner.token), 200)["schedule"])
 
 
+class FromCiTest(ReleaseBase):
+    """POST .../releases as a CI job sends it: version "next" and an Idempotency-Key (docs/releases.md)."""
+
+    def create(self, version, release_type="MINOR", key=None, tenant=None, token=None):
+        return self.request("POST", "/api/v1/%s/releases" % (tenant or self.tenant),
+                            {"version": version, "releaseType": release_type, "platforms": ["IOS"]},
+                            token=token or self.ctx.org.editor.token, headers={"Idempotency-Key": key} if key else None)
+
+    def version(self, version, release_type="MINOR"):
+        return self.expect(self.create(version, release_type), 201)["version"]
+
+    def test_next_and_idempotency_key(self):
+        connect_scm(self.ctx)
+        # SEMVER: the highest version bumped by the release type (from 0.0.0).
+        self.assertEqual(self.version("next"), "0.1.0")
+        self.assertEqual(self.version("next", "MAJOR"), "1.0.0")
+        self.assertEqual(self.version("1.9.3-beta.1"), "1.9.3-beta.1")
+        self.assertEqual(self.version("next", "PATCH"), "1.9.4")
+        self.assertEqual(self.version("next"), "1.10.0")
+
+        # The same key answers the same release; another key makes another.
+        one = self.expect(self.create("next", key="ci-run-41"), 201)
+        again = self.expect(self.create("next", key="ci-run-41"), 201)
+        self.assertEqual((again["id"], again["version"]), (one["id"], "1.11.0"))
+        self.assertNotEqual(self.expect(self.create("next", key="ci-run-42"), 201)["id"], one["id"])
+        self.assertEqual(len(fx.audit_rows(self, self.server, self.owner.token, self.tenant, action="release.create")), 7)
+        for bad in ("x" * 201, "two words"):
+            self.assertEqual(self.expect(self.create("next", key=bad), 400)["error"]["code"], "invalid_request")
+        # Another tenant's keys are its own.
+        other = harness.new_tenant(self.server, self.owner.token)["id"]
+        fx.ready_for_releases(self, self.server, self.owner.token, other)
+        self.ctx.tenant_id = other
+        connect_scm(self.ctx)
+        theirs = self.expect(self.create("next", key="ci-run-41", tenant=other, token=self.owner.token), 201)
+        self.assertEqual(theirs["version"], "0.1.0")
+
+        # CALVER: this month's YYYY.MM, then YYYY.MM.N past its highest N.
+        self.expect(self.request("PUT", "/api/v1/%s/release-configuration" % self.tenant, {"versionScheme": "CALVER"},
+                                 token=self.owner.token), 200)
+        month = self.version("next")
+        self.assertRegex(month, r"^\d{4}\.\d{2}$")
+        self.assertEqual(self.version("next"), month + ".1")
+        self.assertEqual(self.version(month + ".7"), month + ".7")
+        self.assertEqual(self.version("next"), month + ".8")
+
 if __name__ == "__main__":
     unittest.main()

@@ -190,6 +190,17 @@ TABLE = [
            "the keeper no longer hands a signal kept while its job started waiting to that job", "src/jobs/jobs.c",
            [("            rescue_signals(q);\n", "            if (0)\n                rescue_signals(q);\n")],
            ["reliability.crossed_signal.sqlite"]),
+    # ---- release trains (docs/releases.md, "Scheduled trains")
+    Mutant("train-slot-not-deduplicated", "slot fires twice",
+           "a release train's slot job is queued without its dedupe key: each save and each process queues the slot again",
+           "src/releases/train.c",
+           [(".dedupe_key = dedupe,", ".dedupe_key = NULL,")],
+           [API + "test_trains"]),
+    Mutant("train-late-slot-fires", "missed slot fires late",
+           "a slot missed by more than an hour still starts a release when a process comes back",
+           "src/releases/train.c",
+           [("now - slot_ms > RELEASE_TRAIN_GRACE_MS", "now - slot_ms > 1000 * RELEASE_TRAIN_GRACE_MS")],
+           [API + "test_trains"]),
     # ---- a stalled stderr must not hold requests (tests/reliability/stuck_log.py)
     Mutant("access-log-writes-under-lock", "request held by the log",
            "the access log's flusher writes while holding the lock every request's completion takes",

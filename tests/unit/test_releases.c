@@ -4,6 +4,7 @@
 #include <stddef.h>
 #include <cmocka.h>
 
+#include "core/clock.h"
 #include "core/common.h"
 #include "releases/lifecycle.h"
 #include "releases/releases.h"
@@ -138,9 +139,63 @@ static void test_notes_markdown(void **state)
     json_decref(commits);
 }
 
+static int64_t at(const char *iso)
+{
+    int64_t ms = 0;
+    assert_int_equal(clock_parse(iso, &ms), 0);
+    return ms;
+}
+
+/* A train's slots: the first of the weekday and time strictly after a moment (2026-12-06 is a Sunday). */
+static void test_train_slots(void **state)
+{
+    json_t *monday = json_pack("{s:s, s:s}", "weekday", "MONDAY", "time", "10:00");
+    json_t *sunday = json_pack("{s:s, s:s}", "weekday", "SUNDAY", "time", "13:00");
+    json_t *bad = json_pack("{s:s, s:s}", "weekday", "FUNDAY", "time", "13:00");
+
+    (void)state;
+    assert_true(release_train_slot_after(monday, at("2026-12-06T12:00:00Z")) == at("2026-12-07T10:00:00Z"));
+    assert_true(release_train_slot_after(monday, at("2026-12-07T09:59:59.999Z")) == at("2026-12-07T10:00:00Z"));
+    assert_true(release_train_slot_after(monday, at("2026-12-07T10:00:00Z")) == at("2026-12-14T10:00:00Z"));
+    assert_true(release_train_slot_after(sunday, at("2026-12-06T12:00:00Z")) == at("2026-12-06T13:00:00Z"));
+    assert_true(release_train_slot_after(sunday, at("2026-12-06T13:30:00Z")) == at("2026-12-13T13:00:00Z"));
+    assert_true(release_train_slot_after(sunday, at("1969-12-31T12:00:00Z")) == at("1970-01-04T13:00:00Z"));
+    assert_true(release_train_slot_after(bad, 0) == -1);
+    json_decref(monday);
+    json_decref(sunday);
+    json_decref(bad);
+}
+
+/* version "next": SEMVER bumps the highest by type; CALVER counts within the month. */
+static void test_next_version(void **state)
+{
+    static const char *semver[] = {"1.4.2", "1.10.0-rc.1", "0.9.9", "junk", "1.2"};
+    static const char *calver[] = {"2026.12.3", "2026.11.9", "2026.12", "2026.120"};
+    static const struct {
+        const char *scheme, *type;
+        const char *const *versions;
+        size_t n;
+        const char *want;
+    } cases[] = {
+        {"SEMVER", "MINOR", semver, 5, "1.11.0"},        {"SEMVER", "MAJOR", semver, 5, "2.0.0"},
+        {"SEMVER", "PATCH", semver, 5, "1.10.1"},        {"SEMVER", "HOTFIX", semver, 5, "1.10.1"},
+        {"SEMVER", "MINOR", NULL, 0, "0.1.0"},           {"CALVER", "MINOR", NULL, 0, "2026.12"},
+        {"CALVER", "MINOR", calver + 2, 1, "2026.12.1"}, {"CALVER", "MINOR", calver, 4, "2026.12.4"},
+        {"CALVER", "MINOR", calver + 3, 1, "2026.12"},
+    };
+    char out[RELEASE_VERSION_SIZE];
+
+    (void)state;
+    for (size_t i = 0; i < ARRAY_LEN(cases); i++) {
+        release_version_next(cases[i].scheme, cases[i].type, at("2026-12-06T12:00:00Z"), cases[i].versions, cases[i].n, out);
+        assert_string_equal(out, cases[i].want);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {cmocka_unit_test(test_release_table), cmocka_unit_test(test_release_names),
-                                       cmocka_unit_test(test_build_table), cmocka_unit_test(test_notes_markdown)};
+                                       cmocka_unit_test(test_build_table),   cmocka_unit_test(test_notes_markdown),
+                                       cmocka_unit_test(test_train_slots),   cmocka_unit_test(test_next_version)};
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
