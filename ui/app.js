@@ -22,6 +22,7 @@ import {viewNotifications} from './view-notifications.js';
 import {viewHosts} from './view-hosts.js';
 import {viewDeploymentScripts} from './view-deployment-scripts.js';
 import {viewDeployments, viewDeployment} from './view-deployments.js';
+import {viewSites, viewSite} from './view-sites.js';
 
 const UUID = '([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})';
 const ROUTES = [
@@ -43,6 +44,8 @@ const ROUTES = [
   {re: new RegExp(`^#/t/${UUID}/deployments/${UUID}$`), view: viewDeployment, title: 'Deployment', tenant: true},
   {re: new RegExp(`^#/t/${UUID}/deployment-scripts$`), view: viewDeploymentScripts, title: 'Deployment scripts', tenant: true},
   {re: new RegExp(`^#/t/${UUID}/hosts$`), view: viewHosts, title: 'Hosts', tenant: true},
+  {re: new RegExp(`^#/t/${UUID}/sites$`), view: viewSites, title: 'Sites', tenant: true},
+  {re: new RegExp(`^#/t/${UUID}/sites/${UUID}$`), view: viewSite, title: 'Site', tenant: true},
 ];
 
 const state = {me: null, tenants: null, renderSeq: 0, leave: [], guard: null};
@@ -94,6 +97,7 @@ function renderNav(tenant, route) {
       link(`${base}/integrations`, 'Integrations'), link(`${base}/members`, 'Members'), link(`${base}/release-settings`, 'Release settings'),
       link(`${base}/notifications`, 'Notifications'),
       link(`${base}/deployments`, 'Deployments'), link(`${base}/deployment-scripts`, 'Deployment scripts'), link(`${base}/hosts`, 'Hosts')];
+    items.push(link(`${base}/sites`, 'Sites'));
     if (tenant.role === 'owner') items.push(link(`${base}/audit`, 'Audit log'));
     nav.append(group(null, items));
   }
