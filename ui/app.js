@@ -23,6 +23,7 @@ import {viewHosts} from './view-hosts.js';
 import {viewDeploymentScripts} from './view-deployment-scripts.js';
 import {viewDeployments, viewDeployment} from './view-deployments.js';
 import {viewSites, viewSite} from './view-sites.js';
+import {viewUsage} from './view-usage.js';
 
 const UUID = '([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})';
 const ROUTES = [
@@ -46,6 +47,7 @@ const ROUTES = [
   {re: new RegExp(`^#/t/${UUID}/hosts$`), view: viewHosts, title: 'Hosts', tenant: true},
   {re: new RegExp(`^#/t/${UUID}/sites$`), view: viewSites, title: 'Sites', tenant: true},
   {re: new RegExp(`^#/t/${UUID}/sites/${UUID}$`), view: viewSite, title: 'Site', tenant: true},
+  {re: new RegExp(`^#/t/${UUID}/usage(?:\\?from=\\d{4}-\\d{2}-\\d{2}&to=\\d{4}-\\d{2}-\\d{2})?$`), view: viewUsage, title: 'Usage', tenant: true, owner: true},
 ];
 
 const state = {me: null, tenants: null, renderSeq: 0, leave: [], guard: null};
@@ -98,6 +100,7 @@ function renderNav(tenant, route) {
       link(`${base}/notifications`, 'Notifications'),
       link(`${base}/deployments`, 'Deployments'), link(`${base}/deployment-scripts`, 'Deployment scripts'), link(`${base}/hosts`, 'Hosts')];
     items.push(link(`${base}/sites`, 'Sites'));
+    if (tenant.role === 'owner') items.push(link(`${base}/usage`, 'Usage'));
     if (tenant.role === 'owner') items.push(link(`${base}/audit`, 'Audit log'));
     nav.append(group(null, items));
   }
@@ -111,7 +114,7 @@ function renderNav(tenant, route) {
     if (!select.value) return;
     const page = (location.hash.match(/^#\/t\/[^/]+\/([\w-]+)/) || [])[1];
     const role = tenantById(select.value)?.role;
-    navigate(`#/t/${select.value}${page && !(page === 'audit' && role !== 'owner') ? `/${page}` : ''}`);
+    navigate(`#/t/${select.value}${page && !(['audit', 'usage'].includes(page) && role !== 'owner') ? `/${page}` : ''}`);
   });
   picker.append(h('label', {for: 'tenant-switch'}, 'Tenant'), select);
 
