@@ -24,6 +24,7 @@ import {viewDeploymentScripts} from './view-deployment-scripts.js';
 import {viewDeployments, viewDeployment} from './view-deployments.js';
 import {viewSites, viewSite} from './view-sites.js';
 import {viewUsage} from './view-usage.js';
+import {viewAdmin} from './view-admin.js';
 
 const UUID = '([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})';
 const ROUTES = [
@@ -48,13 +49,26 @@ const ROUTES = [
   {re: new RegExp(`^#/t/${UUID}/sites$`), view: viewSites, title: 'Sites', tenant: true},
   {re: new RegExp(`^#/t/${UUID}/sites/${UUID}$`), view: viewSite, title: 'Site', tenant: true},
   {re: new RegExp(`^#/t/${UUID}/usage(?:\\?from=\\d{4}-\\d{2}-\\d{2}&to=\\d{4}-\\d{2}-\\d{2})?$`), view: viewUsage, title: 'Usage', tenant: true, owner: true},
+  {re: /^#\/admin$/, view: viewAdmin, title: 'Instance'},
 ];
 
-const state = {me: null, tenants: null, renderSeq: 0, leave: [], guard: null};
+const state = {me: null, tenants: null, admin: null, renderSeq: 0, leave: [], guard: null};
 
 function navigate(hash) {
   if (location.hash === hash) render();
   else location.hash = hash;
+}
+
+// Whether the account administers the instance: /me says so where it does; else /api/v1/admin/* answers
+// it (a 404 to anyone else), asked once per session.
+async function instanceAdmin(me) {
+  if (typeof me.instanceAdmin === 'boolean') return me.instanceAdmin;
+  try {
+    await get('/api/v1/admin/tenants?limit=1');
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 async function loadTenants() {
@@ -104,7 +118,8 @@ function renderNav(tenant, route) {
     if (tenant.role === 'owner') items.push(link(`${base}/audit`, 'Audit log'));
     nav.append(group(null, items));
   }
-  nav.append(group('Account', [link('#/tokens', 'API tokens'), link('#/activity', 'Your activity'), link('#/tenants', 'All tenants')]));
+  nav.append(group('Account', [link('#/tokens', 'API tokens'), link('#/activity', 'Your activity'), link('#/tenants', 'All tenants'),
+    state.admin ? link('#/admin', 'Instance') : null].filter(Boolean)));
 
   const select = h('select', {id: 'tenant-switch'},
     (state.tenants || []).map((t) => h('option', {value: t.id}, `${t.orgName} (${t.role})`)),
@@ -124,6 +139,7 @@ function renderNav(tenant, route) {
       await post('/api/v1/auth/logout');
     } catch { /* the session may already be gone */ }
     state.me = null;
+    state.admin = null;
     state.tenants = null;
     navigate('#/login');
   });
@@ -160,6 +176,10 @@ async function render() {
       state.tenants = [];
       announce(e.message);
     }
+    if (seq !== state.renderSeq) return;
+  }
+  if (state.me && state.admin === null) {
+    state.admin = await instanceAdmin(state.me);
     if (seq !== state.renderSeq) return;
   }
   if (state.me && (hash === '#/login' || hash === '#/')) hash = homeHash(); // already logged in
@@ -199,6 +219,7 @@ async function render() {
     },
     loggedIn: async (me) => {
       state.me = me;
+      state.admin = null;
       state.tenants = null;
       const after = sessionStorage.getItem('slipway.after');
       sessionStorage.removeItem('slipway.after');
@@ -229,6 +250,7 @@ async function render() {
 setSessionLostHandler(() => {
   if (!state.me) return;
   state.me = null;
+  state.admin = null;
   state.tenants = null;
   sessionStorage.setItem('slipway.after', location.hash);
   announce('Your session ended: log in again.');
