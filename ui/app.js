@@ -25,6 +25,7 @@ import {viewDeployments, viewDeployment} from './view-deployments.js';
 import {viewSites, viewSite} from './view-sites.js';
 import {viewUsage} from './view-usage.js';
 import {viewAdmin} from './view-admin.js';
+import {viewSignup} from './view-signup.js';
 
 const UUID = '([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})';
 const ROUTES = [
@@ -50,6 +51,7 @@ const ROUTES = [
   {re: new RegExp(`^#/t/${UUID}/sites/${UUID}$`), view: viewSite, title: 'Site', tenant: true},
   {re: new RegExp(`^#/t/${UUID}/usage(?:\\?from=\\d{4}-\\d{2}-\\d{2}&to=\\d{4}-\\d{2}-\\d{2})?$`), view: viewUsage, title: 'Usage', tenant: true, owner: true},
   {re: /^#\/admin$/, view: viewAdmin, title: 'Instance'},
+  {re: /^#\/signup$/, view: viewSignup, title: 'Create an account', public: true},
 ];
 
 const state = {me: null, tenants: null, admin: null, renderSeq: 0, leave: [], guard: null};
@@ -233,6 +235,10 @@ async function render() {
   };
   try {
     await route.view(ctx);
+    // The login page (view-login.js) offers open sign-up; the sign-up page says when it is closed.
+    if (route.view === viewLogin && !ctx.stale()) {
+      main.querySelector('section.narrow')?.append(h('p', {class: 'signup-link'}, 'New to slipway? ', h('a', {href: '#/signup'}, 'Create an account')));
+    }
   } catch (e) {
     if (seq !== state.renderSeq) return;
     if (e instanceof ApiError && e.code === 'unauthenticated') return;
