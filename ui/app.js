@@ -22,6 +22,10 @@ import {viewNotifications} from './view-notifications.js';
 import {viewHosts} from './view-hosts.js';
 import {viewDeploymentScripts} from './view-deployment-scripts.js';
 import {viewDeployments, viewDeployment} from './view-deployments.js';
+import {viewSites, viewSite} from './view-sites.js';
+import {viewUsage} from './view-usage.js';
+import {viewAdmin} from './view-admin.js';
+import {viewSignup} from './view-signup.js';
 
 const UUID = '([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})';
 const ROUTES = [
@@ -43,13 +47,30 @@ const ROUTES = [
   {re: new RegExp(`^#/t/${UUID}/deployments/${UUID}$`), view: viewDeployment, title: 'Deployment', tenant: true},
   {re: new RegExp(`^#/t/${UUID}/deployment-scripts$`), view: viewDeploymentScripts, title: 'Deployment scripts', tenant: true},
   {re: new RegExp(`^#/t/${UUID}/hosts$`), view: viewHosts, title: 'Hosts', tenant: true},
+  {re: new RegExp(`^#/t/${UUID}/sites$`), view: viewSites, title: 'Sites', tenant: true},
+  {re: new RegExp(`^#/t/${UUID}/sites/${UUID}$`), view: viewSite, title: 'Site', tenant: true},
+  {re: new RegExp(`^#/t/${UUID}/usage(?:\\?from=\\d{4}-\\d{2}-\\d{2}&to=\\d{4}-\\d{2}-\\d{2})?$`), view: viewUsage, title: 'Usage', tenant: true, owner: true},
+  {re: /^#\/admin$/, view: viewAdmin, title: 'Instance'},
+  {re: /^#\/signup$/, view: viewSignup, title: 'Create an account', public: true},
 ];
 
-const state = {me: null, tenants: null, renderSeq: 0, leave: [], guard: null};
+const state = {me: null, tenants: null, admin: null, renderSeq: 0, leave: [], guard: null};
 
 function navigate(hash) {
   if (location.hash === hash) render();
   else location.hash = hash;
+}
+
+// Whether the account administers the instance: /me says so where it does; else /api/v1/admin/* answers
+// it (a 404 to anyone else), asked once per session.
+async function instanceAdmin(me) {
+  if (typeof me.instanceAdmin === 'boolean') return me.instanceAdmin;
+  try {
+    await get('/api/v1/admin/tenants?limit=1');
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 async function loadTenants() {
@@ -94,10 +115,13 @@ function renderNav(tenant, route) {
       link(`${base}/integrations`, 'Integrations'), link(`${base}/members`, 'Members'), link(`${base}/release-settings`, 'Release settings'),
       link(`${base}/notifications`, 'Notifications'),
       link(`${base}/deployments`, 'Deployments'), link(`${base}/deployment-scripts`, 'Deployment scripts'), link(`${base}/hosts`, 'Hosts')];
+    items.push(link(`${base}/sites`, 'Sites'));
+    if (tenant.role === 'owner') items.push(link(`${base}/usage`, 'Usage'));
     if (tenant.role === 'owner') items.push(link(`${base}/audit`, 'Audit log'));
     nav.append(group(null, items));
   }
-  nav.append(group('Account', [link('#/tokens', 'API tokens'), link('#/activity', 'Your activity'), link('#/tenants', 'All tenants')]));
+  nav.append(group('Account', [link('#/tokens', 'API tokens'), link('#/activity', 'Your activity'), link('#/tenants', 'All tenants'),
+    state.admin ? link('#/admin', 'Instance') : null].filter(Boolean)));
 
   const select = h('select', {id: 'tenant-switch'},
     (state.tenants || []).map((t) => h('option', {value: t.id}, `${t.orgName} (${t.role})`)),
@@ -107,7 +131,7 @@ function renderNav(tenant, route) {
     if (!select.value) return;
     const page = (location.hash.match(/^#\/t\/[^/]+\/([\w-]+)/) || [])[1];
     const role = tenantById(select.value)?.role;
-    navigate(`#/t/${select.value}${page && !(page === 'audit' && role !== 'owner') ? `/${page}` : ''}`);
+    navigate(`#/t/${select.value}${page && !(['audit', 'usage'].includes(page) && role !== 'owner') ? `/${page}` : ''}`);
   });
   picker.append(h('label', {for: 'tenant-switch'}, 'Tenant'), select);
 
@@ -117,6 +141,7 @@ function renderNav(tenant, route) {
       await post('/api/v1/auth/logout');
     } catch { /* the session may already be gone */ }
     state.me = null;
+    state.admin = null;
     state.tenants = null;
     navigate('#/login');
   });
@@ -153,6 +178,10 @@ async function render() {
       state.tenants = [];
       announce(e.message);
     }
+    if (seq !== state.renderSeq) return;
+  }
+  if (state.me && state.admin === null) {
+    state.admin = await instanceAdmin(state.me);
     if (seq !== state.renderSeq) return;
   }
   if (state.me && (hash === '#/login' || hash === '#/')) hash = homeHash(); // already logged in
@@ -192,6 +221,7 @@ async function render() {
     },
     loggedIn: async (me) => {
       state.me = me;
+      state.admin = null;
       state.tenants = null;
       const after = sessionStorage.getItem('slipway.after');
       sessionStorage.removeItem('slipway.after');
@@ -205,6 +235,10 @@ async function render() {
   };
   try {
     await route.view(ctx);
+    // The login page (view-login.js) offers open sign-up; the sign-up page says when it is closed.
+    if (route.view === viewLogin && !ctx.stale()) {
+      main.querySelector('section.narrow')?.append(h('p', {class: 'signup-link'}, 'New to slipway? ', h('a', {href: '#/signup'}, 'Create an account')));
+    }
   } catch (e) {
     if (seq !== state.renderSeq) return;
     if (e instanceof ApiError && e.code === 'unauthenticated') return;
@@ -222,6 +256,7 @@ async function render() {
 setSessionLostHandler(() => {
   if (!state.me) return;
   state.me = null;
+  state.admin = null;
   state.tenants = null;
   sessionStorage.setItem('slipway.after', location.hash);
   announce('Your session ended: log in again.');

@@ -155,6 +155,17 @@ export function copyButton(getText, label) {
   return btn;
 }
 
+// A secret or a link shown this once (o: {id, label, value, words, done}): the words, a read-only field with a copy
+// button, focused and selected, and "Done: hide it" (done() renders the page again, without it).
+export function showOnce(box, o) {
+  const value = h('input', {type: 'text', readonly: true, id: o.id, value: o.value, class: 'mono'});
+  box.replaceChildren(...o.words, h('label', {for: o.id}, o.label), h('div', {class: 'copy-row'}, value, copyButton(() => value.value)),
+    h('button', {type: 'button', class: 'secondary', onclick: o.done}, 'Done: hide it'));
+  box.hidden = false;
+  value.focus();
+  value.select();
+}
+
 // An error box for a form or a card (role=alert: read out when it appears).
 export function errorBox() {
   return h('div', {class: 'error-box', role: 'alert', hidden: true});

@@ -5,7 +5,7 @@
 // when made or rotated), and the delivery logs of both. Owners edit;
 // editors and viewers read the rules and the logs.
 
-import {h, when, announce, errorBox, showError, copyButton, scrollTable, confirmDialog} from './dom.js';
+import {h, when, announce, errorBox, showError, showOnce, scrollTable, confirmDialog} from './dom.js';
 import {get, post, del, tenantPath, eventCatalogue} from './api.js';
 import {field, FieldSet} from './forms.js';
 import {listCategory, typeName} from './cards.js';
@@ -30,14 +30,10 @@ function patternChoices(catalogue) {
 }
 
 // The secret just made, shown this once with a copy button.
-function secretOnce(box, secret, what, done) {
-  const value = h('input', {type: 'text', readonly: true, id: 'endpoint-secret', value: secret, class: 'mono'});
-  box.replaceChildren(h('p', null, `Copy the signing secret of ${what} now: it is shown only once. Receivers verify webhook-signature with it.`),
-    h('label', {for: 'endpoint-secret'}, 'Signing secret'), h('div', {class: 'copy-row'}, value, copyButton(() => value.value)),
-    h('button', {type: 'button', class: 'secondary', onclick: done}, 'Done: hide it'));
-  box.hidden = false;
-  value.focus();
-  value.select();
+function secretOnce(box, secret, what, done, note) {
+  showOnce(box, {id: 'endpoint-secret', label: 'Signing secret', value: secret, done, words: [
+    h('p', null, `Copy the signing secret of ${what} now: it is shown only once. Receivers verify webhook-signature with it.`),
+    note ? h('p', {id: 'overlap-note'}, note) : null].filter(Boolean)});
 }
 
 function rulesSection(ctx, tenantId, rules, comms, catalogue, again, sets) {
@@ -130,12 +126,7 @@ function endpointsSection(ctx, tenantId, endpoints, catalogue, again, sets) {
         announce('Ping queued: see the delivery log');
         again();
       }),
-      act('Rotate secret', async () => {
-        if (!(await confirmDialog({title: 'Rotate the signing secret?', confirm: 'Rotate',
-          body: 'The old secret stops signing at once: update the receiver with the new one.'}))) return;
-        const made = await post(tenantPath(tenantId, `/webhook-endpoints/${ep.id}/rotate-secret`));
-        secretOnce(once, made.secret, made.url, again);
-      }),
+      act('Rotate secret', async () => rotateForm(once, tenantId, ep, again)),
       act('Delete', async () => {
         if (!(await confirmDialog({title: 'Delete this endpoint?', confirm: 'Delete the endpoint',
           body: 'Nothing more is sent to it, and its deliveries leave the log.'}))) return;
@@ -177,18 +168,100 @@ function endpointsSection(ctx, tenantId, endpoints, catalogue, again, sets) {
     h('h3', {class: 'section-sub'}, 'Add an endpoint'), form, once);
 }
 
-function logSection(notices, hooks, comms, endpoints) {
-  const integ = (id) => comms.find((c) => c.id === id);
+// ---- outbound webhooks: rotation with an overlap, deliveries per endpoint, redelivery (issue 16) ----
+
+const OVERLAPS = [{value: '0', label: 'No: it stops at once'}, {value: '3600', label: 'For 1 hour'},
+  {value: '86400', label: 'For 1 day'}, {value: '604800', label: 'For 7 days'}];
+
+// Asks how long the old secret keeps signing beside the new one, rotates, and shows the new secret once.
+function rotateForm(once, tenantId, ep, again) {
+  const overlap = field({name: 'overlapSeconds', kind: 'string', required: true},
+    {label: 'Keep signing with the old secret too?', choices: OVERLAPS, value: '0',
+      hint: 'Meanwhile each delivery carries both signatures, so the receiver can switch without losing one.'});
+  const set = new FieldSet([overlap]);
+  const cancel = h('button', {type: 'button', class: 'secondary', onclick: () => {
+    once.hidden = true;
+    once.replaceChildren();
+  }}, 'Cancel');
+  const form = h('form', {novalidate: true, id: 'rotate-form'}, h('h3', {class: 'section-sub'}, `Rotate the secret of ${ep.url}`), set.summary,
+    h('div', {class: 'fields'}, overlap.wrap), h('div', {class: 'actions'}, h('button', {type: 'submit', class: 'primary'}, 'Rotate now'), cancel));
+  form.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    set.clearErrors();
+    try {
+      const seconds = Number(overlap.control.value);
+      const made = await post(tenantPath(tenantId, `/webhook-endpoints/${ep.id}/rotate-secret`), {overlapSeconds: seconds});
+      const until = new Date(Date.parse(made.secretRotatedAt) + seconds * 1000).toISOString();
+      secretOnce(once, made.secret, made.url, again, seconds
+        ? ['The old secret keeps signing beside it until ', when(until), ': update the receiver before then.']
+        : 'The old secret stopped signing: update the receiver now.');
+    } catch (e) {
+      set.showErrors(e);
+    }
+  });
+  once.replaceChildren(form);
+  once.hidden = false;
+  overlap.control.focus();
+}
+
+// The webhook deliveries, of every endpoint or one (owners choose); owners send a finished one again.
+function hookLog(ctx, tenantId, hooks, endpoints, again) {
+  const box = errorBox();
   const hook = (id) => endpoints.find((e) => e.id === id);
+  const error = (text) => (text ? h('span', {class: 'wrap'}, text) : h('span', {class: 'muted'}, '–'));
+  const tbody = h('tbody');
+  const fill = (items) => tbody.replaceChildren(...items.map((d) => h('tr', {'data-delivery': d.id}, h('td', {class: 'mono'}, d.eventName),
+    h('td', {class: 'mono wrap'}, hook(d.endpointId)?.url || 'an endpoint'),
+    h('td', null, deliveryBadge(d.status)), h('td', null, String(d.attempts)),
+    h('td', null, d.responseCode === null ? h('span', {class: 'muted'}, '–') : String(d.responseCode)), h('td', null, error(d.lastError)),
+    h('td', null, when(d.updatedAt, {relative: true})),
+    ctx.owner ? h('td', null, d.status === 'DELIVERED' || d.status === 'FAILED' ? redeliver(d) : null) : null)));
+  const redeliver = (d) => {
+    const b = h('button', {type: 'button', class: 'secondary', 'aria-label': `Send ${d.eventName} again`}, 'Send again');
+    b.addEventListener('click', async () => {
+      showError(box, null);
+      b.disabled = true;
+      try {
+        await post(tenantPath(tenantId, `/webhook-endpoints/${d.endpointId}/deliveries/${d.id}/redeliver`));
+        announce(`${d.eventName}: sent again, with the same webhook-id`);
+        again();
+      } catch (e) {
+        showError(box, e.message);
+        b.disabled = false;
+      }
+    });
+    return b;
+  };
+  fill(hooks);
+  let filter = null;
+  if (ctx.owner && endpoints.length) {
+    const select = h('select', {id: 'delivery-endpoint'}, h('option', {value: ''}, 'Every endpoint'),
+      endpoints.map((e) => h('option', {value: e.id}, e.url)));
+    select.addEventListener('change', async () => {
+      showError(box, null);
+      try {
+        const q = new URLSearchParams({limit: '50'});
+        if (select.value) q.set('endpointId', select.value);
+        fill((await get(tenantPath(tenantId, `/webhook-deliveries?${q}`))).items);
+      } catch (e) {
+        showError(box, e.message);
+      }
+    });
+    filter = h('div', {class: 'filters', id: 'delivery-filter'}, h('div', {class: 'field'}, h('label', {for: 'delivery-endpoint'}, 'Endpoint'), select));
+  }
+  const cols = ['Event', 'Endpoint', 'Status', 'Attempts', 'Answer', 'Last error', 'Updated'];
+  return [filter, box, hooks.length || filter
+    ? scrollTable('Webhook deliveries', h('thead', null, h('tr', null, cols.map((c) => h('th', {scope: 'col'}, c)),
+      ctx.owner ? h('th', {scope: 'col'}, h('span', {class: 'sr-only'}, 'Actions')) : null)), tbody)
+    : h('p', {class: 'muted'}, 'Nothing sent yet.')];
+}
+
+function logSection(ctx, tenantId, notices, hooks, comms, endpoints, again) {
+  const integ = (id) => comms.find((c) => c.id === id);
   const error = (text) => (text ? h('span', {class: 'wrap'}, text) : h('span', {class: 'muted'}, '–'));
   const noticeRows = notices.map((d) => h('tr', null, h('td', {class: 'mono'}, d.eventName),
     h('td', null, integ(d.integrationId)?.displayName || 'a deleted integration', d.channel ? h('span', {class: 'mono'}, ` #${d.channel}`) : null),
     h('td', null, deliveryBadge(d.status)), h('td', null, String(d.attempts)), h('td', null, error(d.lastError)),
-    h('td', null, when(d.updatedAt, {relative: true}))));
-  const hookRows = hooks.map((d) => h('tr', null, h('td', {class: 'mono'}, d.eventName),
-    h('td', {class: 'mono wrap'}, hook(d.endpointId)?.url || 'an endpoint'),
-    h('td', null, deliveryBadge(d.status)), h('td', null, String(d.attempts)),
-    h('td', null, d.responseCode === null ? h('span', {class: 'muted'}, '–') : String(d.responseCode)), h('td', null, error(d.lastError)),
     h('td', null, when(d.updatedAt, {relative: true}))));
   const head = (cols) => h('thead', null, h('tr', null, cols.map((c) => h('th', {scope: 'col'}, c))));
   return h('section', {class: 'section', 'aria-labelledby': 'log-title'}, h('h2', {id: 'log-title'}, 'Delivery log'),
@@ -196,10 +269,7 @@ function logSection(notices, hooks, comms, endpoints) {
     h('h3', {class: 'section-sub'}, 'Chat and e-mail'),
     notices.length ? scrollTable('Notification deliveries', head(['Event', 'To', 'Status', 'Attempts', 'Last error', 'Updated']), h('tbody', null, noticeRows))
       : h('p', {class: 'muted'}, 'Nothing sent yet.'),
-    h('h3', {class: 'section-sub'}, 'Webhooks'),
-    hooks.length ? scrollTable('Webhook deliveries', head(['Event', 'Endpoint', 'Status', 'Attempts', 'Answer', 'Last error', 'Updated']),
-      h('tbody', null, hookRows))
-      : h('p', {class: 'muted'}, 'Nothing sent yet.'));
+    h('h3', {class: 'section-sub'}, 'Webhooks'), hookLog(ctx, tenantId, hooks, endpoints, again));
 }
 
 export async function viewNotifications(ctx) {
@@ -216,6 +286,6 @@ export async function viewNotifications(ctx) {
       : 'Who is told what happens to releases. Only an owner can change it.'))),
   rulesSection(ctx, tenantId, rules.items, comms, catalogue, again, sets),
   ctx.owner ? endpointsSection(ctx, tenantId, endpoints.items, catalogue, again, sets) : null,
-  logSection(notices.items, hooks.items, comms, endpoints.items)].filter(Boolean));
+  logSection(ctx, tenantId, notices.items, hooks.items, comms, endpoints.items, again)].filter(Boolean));
   ctx.guardLeave(() => sets.some((s) => s.dirty()));
 }

@@ -13,11 +13,14 @@ prints one JSON line:
      "releases": {"tenantId", "owner"|"viewer": {"email", "password"}},
      "sso": {"issuer", "slug", "provider", "user", "email"} (null without node and tests/oidc's packages),
      "ssh": {"port", "user", "key", "fingerprint"} (a private sshd, tests/api/sshd.py; null without openssh-server),
+     "admin": {"email", "password"} (the instance administrator: the first account, `slipway admin bootstrap`'s),
      "secrets": [strings that must never appear in a page]}
 
 "sso" is the first tenant's single sign-on: the real oidc-provider of
 tests/oidc (test_sso.Idp), found on the login page by the tenant's slug,
 with a user whose group makes it an editor.
+
+Open sign-up is on (SLIPWAY_OPEN_SIGNUP), for the sign-up page.
 
 "releases" is a second tenant ready to release: its setup saved with GitHub
 (the fake's repository has a main branch) and the App Store, both VALID.
@@ -82,7 +85,8 @@ def sso(server, org):
 def main():
     client = vf.fakes()
     # The browser reaches slipway at the address it listens on: single sign-on sends it back there.
-    server = vf.start_server(client, extra={"SLIPWAY_PUBLIC_URL": "http://127.0.0.1:{port}"})
+    server = vf.start_server(client, extra={"SLIPWAY_PUBLIC_URL": "http://127.0.0.1:{port}",
+                                                  "SLIPWAY_OPEN_SIGNUP": "true"})
     idp = None
     ssh = sshd.Sshd().start() if sshd.available() else None
     try:
@@ -112,6 +116,7 @@ def main():
                                         "owner": {"email": rel_org.owner.email, "password": rel_org.owner.password},
                                         "viewer": {"email": rel_org.viewer.email, "password": rel_org.viewer.password}},
                               sso=sso_entry, secrets=secrets + fragments,
+                              admin={"email": server.admin["email"], "password": server.admin["password"]},
                               ssh=ssh and {"port": ssh.port, "user": ssh.user, "key": ssh.client_key,
                                            "fingerprint": ssh.fingerprint()})), flush=True)
         sys.stdin.read()

@@ -864,6 +864,202 @@ async function main() {
       await logout(page);
     });
 
+    // ---- sites, usage, outbound webhook deliveries, sign-up and the instance administrator (issues 19, 16, 18) ----
+    let siteHash = null;
+    await check('sites: a site made, its settings saved, posts written (the API\'s error at its field), published, previewed, edited and deleted; a domain with its challenge, verified to a reason', async () => {
+      const nav = (name) => page.getByRole('navigation', {name: 'Main'}).getByRole('link', {name, exact: true}).click();
+      await login(page, rel, 'owner');
+      await nav('Sites');
+      await page.getByRole('heading', {name: 'Sites', level: 1}).waitFor();
+      await page.locator('#site-create [name="name"]').fill('Acme release notes');
+      await page.locator('#site-create [name="slug"]').fill('acme');
+      await page.getByRole('button', {name: 'Create site'}).click();
+      await page.getByRole('region', {name: 'Sites'}).getByRole('link', {name: 'Acme release notes'}).click();
+      await page.getByRole('heading', {name: 'Acme release notes', level: 1}).waitFor();
+      siteHash = new URL(page.url()).hash;
+      await page.getByLabel('Footer').fill('Made by Acme');
+      await page.getByLabel('Members may preview drafts and scheduled posts').check();
+      await page.getByRole('button', {name: 'Save settings'}).click();
+      await page.getByText('Settings saved').waitFor();
+      const form = page.locator('#post-form');
+      await form.locator('[name="title"]').fill('Hello 2.4');
+      await form.locator('[name="slug"]').fill('hello-2-4');
+      await form.locator('[name="body"]').fill('# Hello\n\nFaster sign-in for everyone.');
+      await form.locator('[name="status"]').selectOption('SCHEDULED');
+      await form.getByRole('button', {name: 'Add post'}).click();
+      const when = form.locator('[name="publishedAt"]').locator('xpath=..').locator('.field-error');
+      await when.waitFor();
+      assert(/^Publish at /.test(await when.textContent()), `the API's error: ${await when.textContent()}`);
+      await form.locator('[name="status"]').selectOption('PUBLISHED');
+      await form.getByRole('button', {name: 'Add post'}).click();
+      const published = page.locator('tr[data-post="hello-2-4"]');
+      await published.locator('[data-status="PUBLISHED"]').waitFor();
+      const view = await published.getByRole('link', {name: 'View Hello 2.4'}).getAttribute('href');
+      const publicPage = await page.request.get(`${rel.baseUrl}${view}`);
+      assert(publicPage.status() === 200 && (await publicPage.text()).includes('Faster sign-in for everyone.'), `the public page: ${publicPage.status()}`);
+      await page.locator('#post-form [name="title"]').fill('Next up');
+      await page.locator('#post-form [name="slug"]').fill('next-up');
+      await page.locator('#post-form [name="body"]').fill('Soon.');
+      await page.getByRole('button', {name: 'Add post'}).click();
+      const draft = page.locator('tr[data-post="next-up"]');
+      await draft.locator('[data-status="DRAFT"]').waitFor();
+      const preview = await draft.getByRole('link', {name: 'Preview Next up'}).getAttribute('href');
+      assert(preview === '/s/acme/preview/next-up', `the draft's preview: ${preview}`);
+      await draft.getByRole('button', {name: 'Edit Next up'}).click();
+      await page.locator('#post-edit [name="title"]').fill('Coming next');
+      await page.locator('#post-edit').getByRole('button', {name: 'Save post'}).click();
+      await page.locator('tr[data-post="next-up"]', {hasText: 'Coming next'}).waitFor();
+      await page.getByRole('button', {name: 'Delete Coming next'}).click();
+      await confirm(page, /Delete "Coming next"/, 'Delete the post');
+      await page.locator('tr[data-post="next-up"]').waitFor({state: 'detached'});
+      await page.locator('#domain-create [name="hostName"]').fill('releases.example.com');
+      await page.getByRole('button', {name: 'Add domain'}).click();
+      const domain = page.locator('tr[data-domain="releases.example.com"]');
+      const token = await domain.locator('[data-token]').textContent();
+      assert(token.length > 16 && (await domain.textContent()).includes(`/.well-known/slipway-challenge/${token}`), 'the challenge is not shown');
+      await domain.getByRole('button', {name: 'Verify releases.example.com'}).click();
+      await page.locator('tr[data-domain="releases.example.com"] [data-status="FAILED"]').waitFor();
+      assert((await page.locator('tr[data-domain="releases.example.com"] .host-error').textContent()).length > 5, 'no reason for the failure');
+      await everyLook(page, '45-site');
+      await page.getByRole('button', {name: 'Remove releases.example.com'}).click();
+      await confirm(page, /Remove releases\.example\.com/, 'Remove the domain');
+      await page.locator('tr[data-domain]').waitFor({state: 'detached'});
+    });
+
+    await check('usage: the owner\'s page, a bar chart per metric with its total and a sentence, the numbers as a table, another range', async () => {
+      await page.getByRole('navigation', {name: 'Main'}).getByRole('link', {name: 'Usage', exact: true}).click();
+      await page.getByRole('heading', {name: 'Usage', level: 1}).waitFor();
+      const api = page.locator('figure[data-metric="apiRequests"]');
+      assert(Number(await api.locator('[data-total]').textContent()) > 0, 'no API requests counted');
+      assert(Number(await page.locator('figure[data-metric="postsPublished"] [data-total]').textContent()) >= 1, 'the published post is not counted');
+      const label = await api.locator('svg[role="img"]').evaluate((s) => document.getElementById(s.getAttribute('aria-labelledby')).textContent);
+      assert(/^API requests: \d+ from .* to .*, the most on /.test(label), `the chart's sentence: ${label}`);
+      assert(await api.locator('rect.bar').count() === 30, 'a bar per day of the last 30');
+      await page.getByRole('region', {name: 'Usage by day'}).locator('tbody tr').first().waitFor();
+      await everyLook(page, '46-usage');
+      const today = new Date().toISOString().slice(0, 10);
+      await page.locator('#usage-from').fill(new Date(Date.now() - 6 * 86400000).toISOString().slice(0, 10));
+      await page.locator('#usage-to').fill(today);
+      await page.getByRole('button', {name: 'Show'}).click();
+      await page.waitForURL(/usage\?from=/);
+      await page.locator('figure[data-metric="pageViews"] rect.bar').nth(6).waitFor();
+      assert(await page.locator('figure[data-metric="pageViews"] rect.bar').count() === 7, 'a bar per day of the range');
+    });
+
+    await check('outbound webhooks: an endpoint\'s deliveries with their answer, one sent again; its secret rotated with an overlap, shown once', async () => {
+      const who = await (await apiCall(rel, 'POST', '/api/v1/auth/login', {email: rel.owner.email, password: rel.owner.password})).json();
+      const url = 'https://169.254.169.254/hook'; // the outbound guard refuses it: FAILED at once
+      const made = await (await apiCall(rel, 'POST', `/api/v1/${rel.tenantId}/webhook-endpoints`, {url, events: ['release.*']}, who.token)).json();
+      const ping = await (await apiCall(rel, 'POST', `/api/v1/${rel.tenantId}/webhook-endpoints/${made.id}/ping`, undefined, who.token)).json();
+      await apiCall(rel, 'POST', '/api/v1/auth/logout', undefined, who.token);
+      const row = page.locator(`tr[data-delivery="${ping.deliveryId}"]`);
+      for (let i = 0; i < 50 && !(await row.locator('[data-status="FAILED"]').count()); i++) {
+        await gotoHash(page, rel, `${relBase}/notifications`);
+        await page.locator('#delivery-endpoint').selectOption(made.id);
+        await row.waitFor();
+      }
+      assert(await page.locator('tr[data-delivery]').count() === 1, 'the filter shows another endpoint\'s deliveries');
+      assert((await row.locator('td').nth(3).textContent()) === '1', 'attempts');
+      await row.getByRole('button', {name: 'Send webhook.ping again'}).click();
+      await page.getByText('webhook.ping: sent again').waitFor();
+      await page.locator('tr', {hasText: url}).getByRole('button', {name: 'Rotate secret'}).click();
+      await page.getByLabel('Keep signing with the old secret too?').selectOption('86400');
+      await page.getByRole('button', {name: 'Rotate now'}).click();
+      const secret = await page.locator('#endpoint-secret').inputValue();
+      assert(/^whsec_/.test(secret), 'the new secret is not shown');
+      assert(/keeps signing beside it until .*2026|keeps signing beside it until/.test(await page.locator('#overlap-note').textContent()), 'the overlap is not stated');
+      await axe(page, 'notifications rotated');
+      await shot(page, '47-webhook-rotated');
+      await page.getByRole('button', {name: 'Done: hide it'}).click();
+      await page.getByRole('heading', {name: 'Notifications', level: 1}).waitFor();
+      assert(!(await page.content()).includes(secret), 'the secret is still in the page');
+      await logout(page);
+    });
+
+    await check('viewer: reads a site\'s settings, posts and domains, with no form and no action', async () => {
+      await login(page, rel, 'viewer');
+      await gotoHash(page, rel, siteHash);
+      await page.locator('#site-settings').getByText('Made by Acme').waitFor();
+      await page.locator('tr[data-post="hello-2-4"]').waitFor();
+      assert(!(await page.locator('main form, main button').count()), 'a form or an action is shown to a viewer');
+      assert(!(await page.getByRole('link', {name: 'Usage'}).count()), 'the usage link is shown to a viewer');
+      await axe(page, 'viewer site');
+      await logout(page);
+    });
+
+    const signup = {email: `signup-${Date.now()}@example.com`, password: `pw-${Math.random().toString(36).slice(2)}-${Date.now()}`};
+    await check('sign-up: closed, the page says so with the server\'s reason; open, an account and its tenant, logged in at its setup; no instance page for it', async () => {
+      await page.getByRole('link', {name: 'Create an account'}).click();
+      await page.getByRole('heading', {name: 'Create an account'}).waitFor();
+      await everyLook(page, '48-signup');
+      // The stack's server has sign-up on: its answer when off (the 404 and its words) is played back once.
+      await page.route('**/api/v1/auth/signup', (r) => r.fulfill({status: 404, contentType: 'application/json',
+        body: JSON.stringify({error: {code: 'not_found', message: 'sign-up is off on this instance: ask an owner for an invitation', details: []}})}), {times: 1});
+      await page.getByLabel('E-mail address').fill(signup.email);
+      await page.getByLabel('Choose a password').fill(signup.password);
+      await page.getByLabel('Organisation name').fill('Signup Co');
+      await page.getByRole('button', {name: 'Create my account'}).click();
+      await page.locator('#signup-closed').getByText('Sign-up is closed on this slipway.').waitFor();
+      assert(/ask an owner for an invitation/.test(await page.locator('#signup-closed').textContent()), 'the reason is not shown');
+      await axe(page, 'sign-up closed');
+      await shot(page, '48b-signup-closed');
+      await page.locator('#signup-closed').getByRole('link', {name: 'Log in'}).click();
+      await page.getByRole('heading', {name: 'Log in to slipway'}).waitFor();
+      await page.getByRole('link', {name: 'Create an account'}).click();
+      await page.locator('#signup-form').waitFor();
+      await page.getByLabel('E-mail address').fill(signup.email);
+      await page.getByLabel('Choose a password').fill('short');
+      await page.getByLabel('Organisation name').fill('Signup Co');
+      await page.getByRole('button', {name: 'Create my account'}).click();
+      await page.locator('#signup-form .field-error:not([hidden])').first().waitFor();
+      assert(/^Choose a password must be 8 to 1024 characters/.test(await page.locator('#signup-form .field-error:not([hidden])').textContent()), 'the API\'s error is not at the password');
+      await page.getByLabel('Choose a password').fill(signup.password);
+      await page.getByRole('button', {name: 'Create my account'}).click();
+      await page.getByRole('heading', {name: /Step 1 of 5/}).waitFor();
+      assert((await page.locator('#tenant-switch option').allTextContents()).includes('Signup Co (owner)'), 'the new tenant is not in the switcher');
+      assert(!(await page.getByRole('link', {name: 'Instance'}).count()), 'the instance page is offered to an account that is no administrator');
+      await gotoHash(page, stack, '#/admin');
+      await page.getByRole('heading', {name: 'Not found'}).waitFor();
+      await logout(page);
+    });
+
+    await check('instance administrator: every tenant with its members; a tenant made for its owner (the link shown once); an account disabled and enabled, made administrator and not; the API\'s refusal in words', async () => {
+      await login(page, stack, 'admin');
+      await page.getByRole('navigation', {name: 'Main'}).getByRole('link', {name: 'Instance', exact: true}).click();
+      await page.getByRole('heading', {name: 'Instance', level: 1}).waitFor();
+      const signupCo = page.locator('tr[data-tenant="Signup Co"]');
+      assert((await signupCo.locator('td.num').textContent()) === '1', 'the member count');
+      await page.getByLabel('Organisation name').fill('Newco');
+      await page.getByLabel('Owner\'s e-mail address').fill('newco-owner@example.com');
+      await page.getByRole('button', {name: 'Create tenant'}).click();
+      assert(/\/#\/invite\/slwi_[A-Za-z0-9_-]{43}$/.test(await page.locator('#owner-link').inputValue()), 'the owner invitation link');
+      await shot(page, '49-admin-tenant-made');
+      await page.getByRole('button', {name: 'Done: hide it'}).click();
+      await page.locator('tr[data-tenant="Newco"]').waitFor();
+      const acct = page.locator(`tr[data-account="${signup.email}"]`);
+      await acct.getByRole('button', {name: `Disable: ${signup.email}`}).click();
+      await confirm(page, /^Disable: /, 'Disable');
+      await acct.locator('[data-status="DISABLED"]').waitFor();
+      const refused = await apiCall(stack, 'POST', '/api/v1/auth/login', {email: signup.email, password: signup.password});
+      assert(refused.status === 401, `a disabled account logs in: ${refused.status}`);
+      await acct.getByRole('button', {name: `Enable: ${signup.email}`}).click();
+      await confirm(page, /^Enable: /, 'Enable');
+      await acct.locator('[data-status="ACTIVE"]').waitFor();
+      await acct.getByRole('button', {name: `Make administrator: ${signup.email}`}).click();
+      await confirm(page, /^Make administrator: /, 'Make administrator');
+      await acct.getByText('Administrator', {exact: true}).waitFor();
+      await acct.getByRole('button', {name: `Remove administrator: ${signup.email}`}).click();
+      await confirm(page, /^Remove administrator: /, 'Remove administrator');
+      await acct.getByRole('button', {name: `Make administrator: ${signup.email}`}).waitFor();
+      const me = page.locator(`tr[data-account="${stack.admin.email}"]`);
+      await me.getByRole('button', {name: `Disable: ${stack.admin.email}`}).click();
+      await confirm(page, /^Disable: /, 'Disable');
+      await page.locator('#admin-accounts ~ .error-box:not([hidden])').waitFor();
+      await everyLook(page, '50-admin');
+      await noSecrets(page, stack, 'instance page');
+      await logout(page);
+    });
+
     await check('no script error and no CSP violation on any page', async () => {
       assert(!pageProblems.length, pageProblems.slice(0, 5).join('\n'));
     });
