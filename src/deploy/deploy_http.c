@@ -1092,7 +1092,7 @@ static enum err_code environment_write_body(struct store_conn *c, void *ctx, str
                        STORE_INT(json_integer_value(json_object_get(f, "requiredApprovals"))), STORE_TIME(now), STORE_TEXT(tenant),
                        STORE_TEXT(w->id)),
             &n, err);
-    else if (reason) /* freeze (again: the reason is replaced) */
+    else if (strcmp(w->action, "environment.freeze") == 0) /* again: the reason is replaced */
         store_run(c,
                   "UPDATE environments SET frozen = ?, frozenReason = ?, frozenByAccountId = ?, frozenAt = ?, updatedAt = ? "
                   "WHERE tenantId = ? AND id = ?",
