@@ -509,10 +509,9 @@ static enum err_code slot_take_body(struct store_conn *c, void *ctx, struct err 
 {
     struct slot_take *t = ctx;
     const char *tenant = t->run->tenant, *host = t->step->host;
-    int64_t n = 0;
 
     if (store_run(c, "UPDATE hosts SET maxConcurrent = maxConcurrent WHERE tenantId = ? AND id = ?",
-                  STORE_ARGS(STORE_TEXT(tenant), STORE_TEXT(host)), &n, err) ||
+                  STORE_ARGS(STORE_TEXT(tenant), STORE_TEXT(host)), NULL, err) ||
         store_int(c, "SELECT maxConcurrent FROM hosts WHERE tenantId = ? AND id = ?",
                   STORE_ARGS(STORE_TEXT(tenant), STORE_TEXT(host)), &t->limit, err) ||
         store_int(c, "SELECT COUNT(*) FROM deployment_runs WHERE hostId = ? AND holdsSlot = ? AND status IN (?, ?)",
