@@ -805,8 +805,10 @@ static void plan_load(struct store_conn *c, const char *tenant, const json_t *bo
             err_detail(err, "scheduledTime", "is required when schedule is later");
         else if (clock_parse(at, &ms) != 0 || ms <= now || ms > now + SCHEDULE_MAX_MS)
             err_detail(err, "scheduledTime", "must be a time in the future, at most a year ahead");
-        else
-            clock_format(ms, p->scheduled), p->status = DEP_SCHEDULED;
+        else {
+            clock_format(ms, p->scheduled);
+            p->status = DEP_SCHEDULED;
+        }
     } else if (at) {
         err_detail(err, "scheduledTime", "is only for schedule later");
     }
