@@ -157,7 +157,7 @@ struct lines {
     enum ssh_stream stream;
     char buf[SSH_LINE_MAX + 1];
     size_t len;
-    long *group; /* stdout: the first line is the command's process group (run_wrapped), kept here, not handed out */
+    long *group; /* stdout: the first line is the command's process group (ssh_run's "echo $$"), kept here, not handed out */
 };
 
 /* Hands out the first n bytes of l's buffer as a line (valid UTF-8, no NUL, no trailing CR) and keeps the rest. */
