@@ -288,6 +288,7 @@ static int serve(struct app *app)
     denv.keys = app->keys;
     denv.guard = app->providers.out;
     denv.timeout_ms = app->providers.timeout_ms;
+    denv.output_cap = app->cfg.deploy_output_cap;
     rpenv.store = app->store;
     rpenv.keys = app->keys;
     jo.keys = app->keys;

@@ -81,6 +81,8 @@ const struct config_option config_options[] = {
      "seconds between re-verifications of VALID integrations"},
     {"SLIPWAY_REPO_SYNC_INTERVAL", NULL, INT(repo_sync_interval, 60, 30 * 86400), "21600",
      "seconds between repository syncs of each SCM integration"},
+    {"SLIPWAY_DEPLOY_OUTPUT_CAP", NULL, INT(deploy_output_cap, 1024, 1073741824), "1048576",
+     "bytes of a deployment's output stored (all its steps); past it lines are counted, not stored"},
     {"SLIPWAY_JOB_LEASE", NULL, INT(job_lease, 2, 3600), "60",
      "seconds a claimed job stays its process's without a renewal (renewed every third of it)"},
     {"SLIPWAY_JOB_POLL_MS", NULL, INT(job_poll_ms, 10, 60000), "1000", "how often an idle process looks for due jobs (ms)"},

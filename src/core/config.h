@@ -57,6 +57,7 @@ struct config {
     int outbound_timeout;       /* ms, for providers without a timeout of their own */
     int reverify_interval;      /* seconds */
     int repo_sync_interval;     /* seconds */
+    int deploy_output_cap;      /* bytes of a deployment's output stored */
     int job_lease, job_poll_ms; /* the job queue: seconds, ms */
     char metrics_listen[128];   /* HOST:PORT of GET /metrics, or "" for none (docs/operations.md) */
     char metrics_token[256];    /* a bearer token /metrics asks for, or "" */

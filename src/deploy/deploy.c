@@ -130,6 +130,8 @@ out:
 #define LOG_FLUSH_MS 100    /* lines wait at most this long before they are written */
 #define CANCEL_CHECK_MS 500 /* how often a running deployment looks whether it was cancelled */
 #define POLL_MS 100
+#define SLOT_RECHECK_MS 5000  /* a step waiting for its host looks again this often, if no freed slot wakes it first */
+#define THAW_RECHECK_MS 60000 /* a deployment waiting for its environment to thaw looks again this often, likewise */
 
 struct pending_line {
     int64_t seq;
@@ -142,12 +144,13 @@ struct run {
     const struct deploy_env *env;
     struct store_conn *c;
     const char *tenant, *id;
-    int64_t seq; /* the next line's */
-    int64_t stored, dropped;
+    int64_t seq;                                          /* the next line's */
+    int64_t stored, stored_bytes, dropped, dropped_bytes; /* lines of output (not system lines) */
+    bool capped;                                          /* output is past the cap: the rest is counted */
     struct pending_line lines[LOG_BATCH];
     int nlines;
-    int64_t flushed_ms, checked_ms;
-    bool cancelled;
+    int64_t flushed_ms, checked_ms, deadline_ms; /* deadline_ms: the running script's timeout, 0 for none */
+    bool cancelled, timed_out;
     struct err err; /* a write that failed: the run stops */
 };
 
@@ -186,12 +189,16 @@ static void flush(struct run *r)
     r->flushed_ms = clock_now_ms();
 }
 
+/* A line of output is stored until the deployment's output reaches the cap, then counted; a system line always is. */
 static void add_line(struct run *r, const char *stream, const char *text, size_t len)
 {
+    bool output = strcmp(stream, "system") != 0;
     struct pending_line *l;
 
-    if (r->stored >= DEPLOY_LOG_MAX_LINES) {
+    if (output && (r->capped || r->stored >= DEPLOY_LOG_MAX_LINES || r->stored_bytes + (int64_t)len > r->env->output_cap)) {
+        r->capped = true;
         r->dropped++;
+        r->dropped_bytes += (int64_t)len;
         return;
     }
     l = &r->lines[r->nlines++];
@@ -201,7 +208,10 @@ static void add_line(struct run *r, const char *stream, const char *text, size_t
     memcpy(l->message, text, len);
     l->message[len] = '\0';
     clock_now(l->at);
-    r->stored++;
+    if (output) {
+        r->stored++;
+        r->stored_bytes += (int64_t)len;
+    }
     if (r->nlines == LOG_BATCH || clock_now_ms() - r->flushed_ms >= LOG_FLUSH_MS)
         flush(r);
 }
@@ -223,6 +233,8 @@ static bool keep_going(void *ctx)
 
     if (r->nlines > 0 && now - r->flushed_ms >= LOG_FLUSH_MS)
         flush(r);
+    if (r->deadline_ms && now >= r->deadline_ms)
+        r->timed_out = true;
     if (now - r->checked_ms >= CANCEL_CHECK_MS) {
         struct store_stmt *st;
         r->checked_ms = now;
@@ -233,15 +245,16 @@ static bool keep_going(void *ctx)
             store_finish(st);
         }
     }
-    return !r->cancelled && !r->err.code && !atomic_load(&r->env->stopping);
+    return !r->cancelled && !r->timed_out && !r->err.code && !atomic_load(&r->env->stopping);
 }
 
 /* A step of the deployment (a deployment_runs row: one script on one host) and its script. */
 struct step {
     char id[UUID_SIZE], host[UUID_SIZE], script[UUID_SIZE], status[20], shell[16];
     char *body; /* malloc'd */
-    bool idempotent;
-    int64_t index, dropped_before; /* the run's dropped count when the step began */
+    bool idempotent, holds_slot;
+    int64_t index, timeout_s;                     /* timeout_s: 0 for none */
+    int64_t dropped_before, dropped_bytes_before; /* the run's dropped counts when the step began */
 };
 
 struct step_end {
@@ -253,28 +266,49 @@ struct step_end {
     const char *reason;
 };
 
-/* A step's end, a compare-and-swap from its status. */
+void deploy_event_key(const char *prefix, const char *id, char out[DEPLOY_EVENT_KEY_SIZE])
+{
+    snprintf(out, DEPLOY_EVENT_KEY_SIZE, "%s:%s", prefix, id);
+}
+
+void deploy_freeze_reason(const char *environment, const char *reason, char out[DEPLOY_REASON_SIZE])
+{
+    snprintf(out, DEPLOY_REASON_SIZE, "waiting: environment %s is frozen: %s", environment, reason ? reason : "no reason given");
+}
+
+/* A step's end, a compare-and-swap from its status; its host slot is freed, and a step waiting for one woken. */
 static enum err_code step_end_body(struct store_conn *c, void *ctx, struct err *err)
 {
     struct step_end *f = ctx;
-    char now[TIMESTAMP_SIZE];
+    char now[TIMESTAMP_SIZE], key[DEPLOY_EVENT_KEY_SIZE];
 
     clock_now(now);
-    return store_run(c,
-                     "UPDATE deployment_runs SET status = ?, statusReason = ?, exitCode = ?, droppedLines = ?, finishedAt = ?, "
-                     "updatedAt = ? WHERE tenantId = ? AND id = ? AND status = ?",
-                     STORE_ARGS(STORE_TEXT(deploy_status_name(deploy_transition(f->from, f->event))), STORE_TEXT(f->reason),
-                                f->exit_code >= 0 ? STORE_INT(f->exit_code) : STORE_NULL,
-                                STORE_INT(f->run->dropped - f->step->dropped_before), STORE_TIME(now), STORE_TIME(now),
-                                STORE_TEXT(f->run->tenant), STORE_TEXT(f->step->id), STORE_TEXT(deploy_status_name(f->from))),
-                     NULL, err);
+    deploy_event_key("deploy-host", f->step->host, key);
+    if (store_run(c,
+                  "UPDATE deployment_runs SET status = ?, statusReason = ?, exitCode = ?, droppedLines = ?, droppedBytes = ?, "
+                  "holdsSlot = ?, finishedAt = ?, updatedAt = ? WHERE tenantId = ? AND id = ? AND status = ?",
+                  STORE_ARGS(STORE_TEXT(deploy_status_name(deploy_transition(f->from, f->event))), STORE_TEXT(f->reason),
+                             f->exit_code >= 0 ? STORE_INT(f->exit_code) : STORE_NULL,
+                             STORE_INT(f->run->dropped - f->step->dropped_before),
+                             STORE_INT(f->run->dropped_bytes - f->step->dropped_bytes_before), STORE_BOOL(false), STORE_TIME(now),
+                             STORE_TIME(now), STORE_TEXT(f->run->tenant), STORE_TEXT(f->step->id),
+                             STORE_TEXT(deploy_status_name(f->from))),
+                  NULL, err))
+        return err->code;
+    return f->step->holds_slot ? jobs_signal_in(c, key, NULL, err) : ERR_OK;
 }
 
 static void step_end(struct run *r, const struct step *st, enum deploy_status from, enum deploy_event event, int exit_code,
                      const char *reason)
 {
     struct step_end f = {.run = r, .step = st, .from = from, .event = event, .exit_code = exit_code, .reason = reason};
+    char line[200];
 
+    if (r->dropped > st->dropped_before) {
+        snprintf(line, sizeof line, "%lld lines (%lld bytes) of output past the cap were counted, not stored",
+                 (long long)(r->dropped - st->dropped_before), (long long)(r->dropped_bytes - st->dropped_bytes_before));
+        system_line(r, line);
+    }
     if (reason)
         system_line(r, reason);
     flush(r);
@@ -288,7 +322,7 @@ static void step_end(struct run *r, const struct step *st, enum deploy_status fr
 struct outcome {
     int counts[DEP__COUNT], total;
     char reason[600];
-    int64_t exit_code, dropped; /* exit_code -1: none */
+    int64_t exit_code, dropped, dropped_bytes; /* exit_code -1: none */
 };
 
 static enum err_code outcome_load(struct store_conn *c, const struct run *r, struct outcome *o, struct err *err)
@@ -302,8 +336,8 @@ static enum err_code outcome_load(struct store_conn *c, const struct run *r, str
     o->exit_code = -1;
     if (store_select(
             c,
-            "SELECT status, statusReason, exitCode, droppedLines FROM deployment_runs WHERE tenantId = ? AND deploymentId = ? "
-            "ORDER BY stepIndex",
+            "SELECT status, statusReason, exitCode, droppedLines, droppedBytes FROM deployment_runs WHERE tenantId = ? AND "
+            "deploymentId = ? ORDER BY stepIndex",
             STORE_ARGS(STORE_TEXT(r->tenant), STORE_TEXT(r->id)), &st, err))
         return err->code;
     while ((rc = store_next(st, err)) == 1) {
@@ -312,6 +346,7 @@ static enum err_code outcome_load(struct store_conn *c, const struct run *r, str
             o->counts[s]++;
         o->total++;
         o->dropped += store_col_int(st, 3);
+        o->dropped_bytes += store_col_int(st, 4);
         if (!store_col_null(st, 2))
             o->exit_code = store_col_int(st, 2);
         if (s == DEP_FAILED && !first_failure[0]) {
@@ -352,12 +387,12 @@ static enum err_code conclude_body(struct store_conn *c, void *ctx, struct err *
         return err_set(err, ERR_INTERNAL, "deployment %s: its steps have not all ended (%s)", r->id, deploy_status_name(to));
     clock_now(now);
     if (store_run(c,
-                  "UPDATE deployments SET status = ?, statusReason = ?, exitCode = ?, droppedLines = ?, finishedAt = ?, "
-                  "updatedAt = ? WHERE tenantId = ? AND id = ? AND status IN (?, ?)",
+                  "UPDATE deployments SET status = ?, statusReason = ?, exitCode = ?, droppedLines = ?, droppedBytes = ?, "
+                  "finishedAt = ?, updatedAt = ? WHERE tenantId = ? AND id = ? AND status IN (?, ?)",
                   STORE_ARGS(STORE_TEXT(deploy_status_name(to)), o.reason[0] ? STORE_TEXT(o.reason) : STORE_NULL,
-                             o.exit_code >= 0 ? STORE_INT(o.exit_code) : STORE_NULL, STORE_INT(o.dropped), STORE_TIME(now),
-                             STORE_TIME(now), STORE_TEXT(r->tenant), STORE_TEXT(r->id), STORE_TEXT(deploy_status_name(DEP_PENDING)),
-                             STORE_TEXT(deploy_status_name(DEP_RUNNING))),
+                             o.exit_code >= 0 ? STORE_INT(o.exit_code) : STORE_NULL, STORE_INT(o.dropped),
+                             STORE_INT(o.dropped_bytes), STORE_TIME(now), STORE_TIME(now), STORE_TEXT(r->tenant), STORE_TEXT(r->id),
+                             STORE_TEXT(deploy_status_name(DEP_PENDING)), STORE_TEXT(deploy_status_name(DEP_RUNNING))),
                   NULL, err))
         return err->code;
     log_info("deployment %s of tenant %s: %s", r->id, r->tenant, deploy_status_name(to));
@@ -378,19 +413,131 @@ static void conclude(struct run *r, struct job *j)
     job_done(j);
 }
 
-/* The deployment's status; DEP_NONE when it is gone. */
-static enum deploy_status deployment_status(struct run *r)
+/* What decides whether a deployment may go on: its status, when it is due, its environment's freeze. */
+struct gate {
+    enum deploy_status status; /* DEP_NONE when the deployment is gone */
+    int64_t due_ms;            /* scheduledTime; 0 for none */
+    bool started, frozen;      /* started: a step has begun; frozen: its environment is */
+    char environment[UUID_SIZE], reason[DEPLOY_REASON_SIZE];
+};
+
+static void gate_load(struct run *r, struct gate *g)
 {
     struct store_stmt *st;
-    enum deploy_status s = DEP_NONE;
 
-    if (store_select(r->c, "SELECT status FROM deployments WHERE tenantId = ? AND id = ?",
+    memset(g, 0, sizeof *g);
+    g->status = DEP_NONE;
+    if (store_select(r->c,
+                     "SELECT d.status, d.scheduledTime, d.startedAt, d.environmentId, e.name, e.frozen, e.frozenReason "
+                     "FROM deployments d LEFT JOIN environments e ON e.tenantId = d.tenantId AND e.id = d.environmentId "
+                     "WHERE d.tenantId = ? AND d.id = ?",
                      STORE_ARGS(STORE_TEXT(r->tenant), STORE_TEXT(r->id)), &st, &r->err))
-        return DEP_NONE;
-    if (store_next(st, &r->err) == 1)
-        s = deploy_status_parse(store_col_text(st, 0));
+        return;
+    if (store_next(st, &r->err) == 1) {
+        g->status = deploy_status_parse(store_col_text(st, 0));
+        if (!store_col_null(st, 1) && clock_parse(store_col_text(st, 1), &g->due_ms) != 0)
+            g->due_ms = 0;
+        g->started = !store_col_null(st, 2);
+        if (!store_col_null(st, 3) && store_col_bool(st, 5)) {
+            g->frozen = true;
+            snprintf(g->environment, sizeof g->environment, "%s", store_col_text(st, 3));
+            deploy_freeze_reason(store_col_text(st, 4), store_col_null(st, 6) ? NULL : store_col_text(st, 6), g->reason);
+        }
+    }
     store_finish(st);
-    return s;
+}
+
+/* Says on the deployment why it waits (statusReason; cleared when a step starts). */
+static void waiting(struct run *r, const char *reason)
+{
+    char now[TIMESTAMP_SIZE];
+
+    clock_now(now);
+    store_run(r->c,
+              "UPDATE deployments SET statusReason = ?, updatedAt = ? WHERE tenantId = ? AND id = ? AND status IN (?, ?) AND "
+              "(statusReason IS NULL OR statusReason <> ?)",
+              STORE_ARGS(STORE_TEXT(reason), STORE_TIME(now), STORE_TEXT(r->tenant), STORE_TEXT(r->id),
+                         STORE_TEXT(deploy_status_name(DEP_PENDING)), STORE_TEXT(deploy_status_name(DEP_RUNNING)),
+                         STORE_TEXT(reason)),
+              NULL, &r->err);
+}
+
+/* SCHEDULED -> PENDING, its time come (a compare-and-swap: a cancel may come first). */
+static void make_due(struct run *r)
+{
+    char now[TIMESTAMP_SIZE];
+
+    clock_now(now);
+    store_run(r->c,
+              "UPDATE deployments SET status = ?, statusReason = NULL, updatedAt = ? WHERE tenantId = ? AND id = ? AND status = ?",
+              STORE_ARGS(STORE_TEXT(deploy_status_name(deploy_transition(DEP_SCHEDULED, DEV_DUE))), STORE_TIME(now),
+                         STORE_TEXT(r->tenant), STORE_TEXT(r->id), STORE_TEXT(deploy_status_name(DEP_SCHEDULED))),
+              NULL, &r->err);
+}
+
+/*
+ * Says why the deployment waits (reason; NULL: its status says it), then
+ * waits, holding no worker, for the event prefix:id or deadline_ms; the
+ * job's step runs again then. False when a write failed (r->err): no wait.
+ */
+static bool wait_event(struct run *r, struct job *j, const char *reason, const char *prefix, const char *id, int64_t deadline_ms)
+{
+    char key[DEPLOY_EVENT_KEY_SIZE];
+
+    if (reason)
+        waiting(r, reason);
+    flush(r);
+    if (r->err.code)
+        return false;
+    deploy_event_key(prefix, id, key);
+    job_wait(j, 0, key, deadline_ms);
+    return true;
+}
+
+struct slot_take {
+    struct run *run;
+    struct step *step;
+    int64_t limit, busy;
+};
+
+/*
+ * Takes one of the host's maxConcurrent slots for the step, when one is
+ * free: under the host row's lock (an update of it), so two steps cannot
+ * both take the last one. Steps of every deployment count.
+ */
+static enum err_code slot_take_body(struct store_conn *c, void *ctx, struct err *err)
+{
+    struct slot_take *t = ctx;
+    const char *tenant = t->run->tenant, *host = t->step->host;
+
+    if (store_run(c, "UPDATE hosts SET maxConcurrent = maxConcurrent WHERE tenantId = ? AND id = ?",
+                  STORE_ARGS(STORE_TEXT(tenant), STORE_TEXT(host)), NULL, err) ||
+        store_int(c, "SELECT maxConcurrent FROM hosts WHERE tenantId = ? AND id = ?",
+                  STORE_ARGS(STORE_TEXT(tenant), STORE_TEXT(host)), &t->limit, err) ||
+        store_int(c, "SELECT COUNT(*) FROM deployment_runs WHERE hostId = ? AND holdsSlot = ? AND status IN (?, ?)",
+                  STORE_ARGS(STORE_TEXT(host), STORE_BOOL(true), STORE_TEXT(deploy_status_name(DEP_PENDING)),
+                             STORE_TEXT(deploy_status_name(DEP_RUNNING))),
+                  &t->busy, err))
+        return err->code;
+    if (t->busy >= t->limit)
+        return ERR_OK;
+    if (store_run(c, "UPDATE deployment_runs SET holdsSlot = ? WHERE tenantId = ? AND id = ?",
+                  STORE_ARGS(STORE_BOOL(true), STORE_TEXT(tenant), STORE_TEXT(t->step->id)), NULL, err) == ERR_OK)
+        t->step->holds_slot = true;
+    return err->code;
+}
+
+/* True when the step holds a slot of its host (now, or from before); false when the host is busy or on error (r->err). */
+static bool slot_take(struct run *r, struct step *st, char reason[200])
+{
+    struct slot_take t = {.run = r, .step = st};
+
+    if (st->holds_slot)
+        return true;
+    if (store_tx(r->c, slot_take_body, &t, &r->err))
+        return false;
+    snprintf(reason, 200, "waiting: host %s runs %lld of its %lld steps at once", st->host, (long long)t.busy, (long long)t.limit);
+    return st->holds_slot;
 }
 
 /* The first step that has not ended, in order; 0 when every step has, -1 on error. */
@@ -402,7 +549,8 @@ static int step_next(struct run *r, struct step *st)
     free(st->body);
     memset(st, 0, sizeof *st);
     if (store_select(r->c,
-                     "SELECT r.id, r.hostId, r.scriptId, r.status, r.stepIndex, s.shell, s.body, s.idempotent "
+                     "SELECT r.id, r.hostId, r.scriptId, r.status, r.stepIndex, s.shell, s.body, s.idempotent, r.holdsSlot, "
+                     "s.timeoutSeconds "
                      "FROM deployment_runs r JOIN deployment_scripts s ON s.id = r.scriptId AND s.tenantId = ? "
                      "WHERE r.tenantId = ? AND r.deploymentId = ? AND r.status IN (?, ?) ORDER BY r.stepIndex LIMIT 1",
                      STORE_ARGS(STORE_TEXT(r->tenant), STORE_TEXT(r->tenant), STORE_TEXT(r->id),
@@ -418,7 +566,10 @@ static int step_next(struct run *r, struct step *st)
         snprintf(st->shell, sizeof st->shell, "%s", store_col_text(q, 5));
         st->body = xstrdup(store_col_text(q, 6));
         st->idempotent = store_col_bool(q, 7);
+        st->holds_slot = store_col_bool(q, 8);
+        st->timeout_s = store_col_null(q, 9) ? 0 : store_col_int(q, 9);
         st->dropped_before = r->dropped;
+        st->dropped_bytes_before = r->dropped_bytes;
     }
     store_finish(q);
     return r->err.code ? -1 : rc;
@@ -436,7 +587,7 @@ static bool mark_running(struct run *r, const struct step *st)
 
     clock_now(now);
     if (store_run(r->c,
-                  "UPDATE deployments SET status = ?, startedAt = COALESCE(startedAt, ?), updatedAt = ? "
+                  "UPDATE deployments SET status = ?, statusReason = NULL, startedAt = COALESCE(startedAt, ?), updatedAt = ? "
                   "WHERE tenantId = ? AND id = ? AND status IN (?, ?)",
                   STORE_ARGS(STORE_TEXT(running), STORE_TIME(now), STORE_TIME(now), STORE_TEXT(r->tenant), STORE_TEXT(r->id),
                              STORE_TEXT(deploy_status_name(DEP_PENDING)), STORE_TEXT(deploy_status_name(DEP_RUNNING))),
@@ -471,6 +622,8 @@ static void run_script(struct run *r, const struct step *st, enum deploy_status 
     }
     snprintf(command, sizeof command, "%s -s", st->shell);
     system_line(r, "running the script");
+    r->timed_out = false;
+    r->deadline_ms = st->timeout_s > 0 ? clock_now_ms() + st->timeout_s * 1000 : 0;
     struct ssh_exec x = {.command = command,
                          .input = st->body,
                          .input_len = strlen(st->body),
@@ -480,12 +633,17 @@ static void run_script(struct run *r, const struct step *st, enum deploy_status 
                          .ctx = r};
     ssh_run(conn, &x, &status, &err);
     ssh_close(conn);
+    r->deadline_ms = 0;
     if (r->cancelled) {
         step_end(r, st, DEP_RUNNING, DEV_CANCEL, -1, NULL); /* the cancel already ended the deployment */
     } else if (r->err.code) {
         return;
     } else if (atomic_load(&r->env->stopping)) {
         step_end(r, st, DEP_RUNNING, DEV_INTERRUPTED, -1, "interrupted: slipway stopped while the script ran");
+    } else if (r->timed_out) {
+        snprintf(message, sizeof message, "timeout: the script ran longer than its %lld s; it was stopped",
+                 (long long)st->timeout_s);
+        step_end(r, st, DEP_RUNNING, DEV_TIMEOUT, -1, message);
     } else if (err.code) {
         step_end(r, st, DEP_RUNNING, DEV_FAIL, -1, err.message);
     } else {
@@ -530,7 +688,6 @@ void deploy_run_step(void *ctx, struct job *j)
     struct run r = {.env = env, .tenant = j->tenant, .id = id};
     struct step st = {0};
     struct err err;
-    enum deploy_status status;
     int64_t total = 0;
     int rc;
 
@@ -552,18 +709,41 @@ void deploy_run_step(void *ctx, struct job *j)
               STORE_ARGS(STORE_TEXT(j->tenant), STORE_TEXT(id)), &total, &r.err);
     r.flushed_ms = r.checked_ms = clock_now_ms();
     while (!r.err.code) {
-        status = deployment_status(&r);
+        char reason[200];
+        struct gate g;
+
+        gate_load(&r, &g);
         if (r.err.code)
             break;
-        if (status != DEP_PENDING && status != DEP_RUNNING) { /* gone, or ended already (cancelled) */
+        if (g.status == DEP_AWAITING_APPROVAL || (g.status == DEP_SCHEDULED && g.due_ms > clock_now_ms())) {
+            /* the last approval's signal, or the deadline: its time */
+            if (!wait_event(&r, j, NULL, "deploy", id, g.status == DEP_SCHEDULED ? g.due_ms : JOB_NO_DEADLINE))
+                break;
+            goto out;
+        }
+        if (g.status == DEP_SCHEDULED) {
+            make_due(&r);
+            continue;
+        }
+        if (g.status != DEP_PENDING && g.status != DEP_RUNNING) { /* gone, or ended already (cancelled) */
             flush(&r);
             job_done(j);
+            goto out;
+        }
+        if (g.frozen && !g.started) { /* no deployment starts while its environment is frozen; one under way goes on */
+            if (!wait_event(&r, j, g.reason, "deploy-env", g.environment, clock_now_ms() + THAW_RECHECK_MS))
+                break;
             goto out;
         }
         if ((rc = step_next(&r, &st)) < 0)
             break;
         if (rc == 0) {
             conclude(&r, j);
+            goto out;
+        }
+        if (!atomic_load(&env->stopping) && !slot_take(&r, &st, reason)) {
+            if (r.err.code || !wait_event(&r, j, reason, "deploy-host", st.host, clock_now_ms() + SLOT_RECHECK_MS))
+                break;
             goto out;
         }
         step_run(&r, &st, total);

@@ -10,6 +10,11 @@
  *       line of output as it arrives, and end the deployment with the exit
  *       status, in one transaction with the job's end
  *
+ * Before a step begins the job may wait, holding no worker (job_wait): for
+ * its approvals (AWAITING_APPROVAL), its scheduledTime (SCHEDULED), a
+ * frozen environment to thaw (before the first step), or a free slot on
+ * the step's host (hosts.maxConcurrent, across deployments).
+ *
  * Step 1 run a second time (attempt 2: slipway died while it ran) does not
  * know whether the script had effects: the deployment ends FAILED
  * "interrupted" unless the script is idempotent, when it runs again from
@@ -26,6 +31,8 @@
 
 #define DEPLOY_RUN_JOB "deploy-run" /* payload: deploymentId */
 #define DEPLOY_LOG_MAX_LINES 10000  /* lines of output stored a deployment; the rest are counted (droppedLines) */
+#define DEPLOY_EVENT_KEY_SIZE 64    /* "deploy:", "deploy-env:" or "deploy-host:" and a UUID */
+#define DEPLOY_REASON_SIZE 700      /* a deployment's statusReason while it waits */
 
 struct keyring;
 struct outbound;
@@ -37,6 +44,7 @@ struct deploy_env {
     const struct keyring *keys;
     const struct outbound *guard; /* the outbound loop's allow-list judges host addresses */
     long timeout_ms;              /* each SSH exchange (SLIPWAY_OUTBOUND_TIMEOUT) */
+    int64_t output_cap;           /* bytes of output stored a deployment (SLIPWAY_DEPLOY_OUTPUT_CAP); the rest are counted */
     atomic_bool stopping;         /* set on shutdown: a running script is stopped and its deployment ends FAILED */
 };
 
@@ -51,5 +59,15 @@ enum err_code deploy_host_connect(const struct deploy_env *env, struct store_con
                                   struct ssh_conn **out, struct err *err);
 
 void deploy_run_step(void *ctx, struct job *j);
+
+/*
+ * The event a deployment's job waits for: "deploy:" (its approvals came),
+ * "deploy-env:" (its environment thawed) or "deploy-host:" (a slot of the
+ * host was freed), and the id.
+ */
+void deploy_event_key(const char *prefix, const char *id, char out[DEPLOY_EVENT_KEY_SIZE]);
+
+/* "waiting: environment NAME is frozen: REASON", a frozen environment's deployment's statusReason. */
+void deploy_freeze_reason(const char *environment, const char *reason, char out[DEPLOY_REASON_SIZE]);
 
 #endif

@@ -68,7 +68,7 @@ static const char *check_fingerprint(json_t *v)
     TEXT("name", req, 200), {.name = "type", .kind = FIELD_STRING, .allowed = host_types, .def = "\"ssh\""},                       \
         STR("address", req, 1, 253, .check = check_address, .format = "hostname"), INT("port", false, 1, 65535, .def = "22"),      \
         STR("username", req, 1, 255, .check = check_username, .format = "username"), ONE_OF("authMethod", req, auth_methods),      \
-        SECRET("secret", req, 16384), BOOL("isWindows", .def = "false")
+        SECRET("secret", req, 16384), BOOL("isWindows", .def = "false"), INT("maxConcurrent", false, 1, 64, .def = "1")
 
 SCHEMA(host_create_schema, HOST_FIELDS(true));
 SCHEMA(host_update_schema, HOST_FIELDS(false));
@@ -77,7 +77,8 @@ SCHEMA(host_key_schema,
 
 #define SCRIPT_FIELDS(req)                                                                                                         \
     TEXT("name", req, 200), STR("body", req, 1, 65536, .check = check_printable_text),                                             \
-        {.name = "shell", .kind = FIELD_STRING, .allowed = shells, .def = "\"sh\""}, BOOL("idempotent", .def = "false")
+        {.name = "shell", .kind = FIELD_STRING, .allowed = shells, .def = "\"sh\""}, BOOL("idempotent", .def = "false"),           \
+        INTEGER("timeoutSeconds", false, 1, 86400)
 
 SCHEMA(script_create_schema, SCRIPT_FIELDS(true));
 SCHEMA(script_update_schema, SCRIPT_FIELDS(false));
@@ -103,10 +104,29 @@ static const char *check_uuids(json_t *v)
     return NULL;
 }
 
-/* One host or several (hostIds), one script or several (scriptIds): each host runs every script, in order. */
+static const char *const schedules[] = {"later", "now", NULL};
+
+/*
+ * One host or several (hostIds), one script or several (scriptIds): each
+ * host runs every script, in order; now, or later at scheduledTime; to an
+ * environment, or none.
+ */
 SCHEMA(deployment_create_schema, FMT("hostId", false, 36, check_uuid, "uuid"), FMT("scriptId", false, 36, check_uuid, "uuid"),
        {.name = "hostIds", .kind = FIELD_ARRAY, .check = check_uuids},
-       {.name = "scriptIds", .kind = FIELD_ARRAY, .check = check_uuids});
+       {.name = "scriptIds", .kind = FIELD_ARRAY, .check = check_uuids}, ONE_OF("schedule", false, schedules),
+       FMT("scheduledTime", false, 64, check_time, "date-time"), FMT("environmentId", false, 36, check_uuid, "uuid"));
+/* An approval, with a note or not; no body is an empty one. */
+static const struct field deployment_approve_fields[] = {STR("note", false, 1, 1000, .check = check_printable_text)};
+const struct schema deployment_approve_schema = {.name = "deployment_approve_schema",
+                                                 .fields = deployment_approve_fields,
+                                                 .count = ARRAY_LEN(deployment_approve_fields),
+                                                 .optional = true};
+
+#define ENVIRONMENT_FIELDS(req)                                                                                                    \
+    TEXT("name", req, 100), BOOL("protected", .def = "false"), INT("requiredApprovals", false, 1, 10, .def = "1")
+SCHEMA(environment_create_schema, ENVIRONMENT_FIELDS(true));
+SCHEMA(environment_update_schema, ENVIRONMENT_FIELDS(false));
+SCHEMA(environment_freeze_schema, STR("reason", true, 1, 500, .check = check_printable));
 
 static const char *text(const json_t *o, const char *k)
 {
@@ -146,7 +166,7 @@ static json_t *row_json(struct store_stmt *st, const struct col *cols, size_t n)
 
 #define HOST_COLUMNS                                                                                                               \
     "id, tenantId, name, type, address, port, username, authMethod, secret, isWindows, hostKeyFingerprint, "                       \
-    "seenHostKeyFingerprint, status, lastTestedAt, lastError, createdAt, updatedAt"
+    "seenHostKeyFingerprint, status, lastTestedAt, lastError, createdAt, updatedAt, maxConcurrent"
 #define HOST_AT 15
 
 static const struct col host_cols[] = {
@@ -167,6 +187,7 @@ static const struct col host_cols[] = {
     {"lastError", COL_TEXT},
     {"createdAt", COL_TEXT},
     {"updatedAt", COL_TEXT},
+    {"maxConcurrent", COL_INT},
 };
 
 /* A host, its credential as a mask (never the credential). */
@@ -186,12 +207,12 @@ static json_t *host_row(struct store_stmt *st)
     return row;
 }
 
-#define SCRIPT_COLUMNS "id, tenantId, name, body, shell, idempotent, createdAt, updatedAt"
+#define SCRIPT_COLUMNS "id, tenantId, name, body, shell, idempotent, createdAt, updatedAt, timeoutSeconds"
 #define SCRIPT_AT 6
 
 static const struct col script_cols[] = {
-    {"id", COL_TEXT},    {"tenantId", COL_SKIP},   {"name", COL_TEXT},      {"body", COL_TEXT},
-    {"shell", COL_TEXT}, {"idempotent", COL_BOOL}, {"createdAt", COL_TEXT}, {"updatedAt", COL_TEXT},
+    {"id", COL_TEXT},         {"tenantId", COL_SKIP},  {"name", COL_TEXT},      {"body", COL_TEXT},          {"shell", COL_TEXT},
+    {"idempotent", COL_BOOL}, {"createdAt", COL_TEXT}, {"updatedAt", COL_TEXT}, {"timeoutSeconds", COL_INT},
 };
 
 static json_t *script_row(struct store_stmt *st)
@@ -201,15 +222,26 @@ static json_t *script_row(struct store_stmt *st)
 
 #define DEPLOYMENT_COLUMNS                                                                                                         \
     "id, tenantId, hostId, scriptId, status, statusReason, exitCode, droppedLines, requestedByAccountId, startedAt, finishedAt, "  \
-    "createdAt, updatedAt"
+    "createdAt, updatedAt, droppedBytes, scheduledTime, environmentId"
 #define DEPLOYMENT_AT 11
 
 static const struct col deployment_cols[] = {
-    {"id", COL_TEXT},        {"tenantId", COL_SKIP},    {"hostId", COL_TEXT},
-    {"scriptId", COL_TEXT},  {"status", COL_TEXT},      {"statusReason", COL_TEXT},
-    {"exitCode", COL_INT},   {"droppedLines", COL_INT}, {"requestedByAccountId", COL_TEXT},
-    {"startedAt", COL_TEXT}, {"finishedAt", COL_TEXT},  {"createdAt", COL_TEXT},
+    {"id", COL_TEXT},
+    {"tenantId", COL_SKIP},
+    {"hostId", COL_TEXT},
+    {"scriptId", COL_TEXT},
+    {"status", COL_TEXT},
+    {"statusReason", COL_TEXT},
+    {"exitCode", COL_INT},
+    {"droppedLines", COL_INT},
+    {"requestedByAccountId", COL_TEXT},
+    {"startedAt", COL_TEXT},
+    {"finishedAt", COL_TEXT},
+    {"createdAt", COL_TEXT},
     {"updatedAt", COL_TEXT},
+    {"droppedBytes", COL_INT},
+    {"scheduledTime", COL_TEXT},
+    {"environmentId", COL_TEXT},
 };
 
 static json_t *deployment_row(struct store_stmt *st)
@@ -343,21 +375,22 @@ static enum err_code host_write_body(struct store_conn *c, void *ctx, struct err
                                  STORE_INT(json_integer_value(json_object_get(f, "port"))),
                                  STORE_TEXT(text(f, "username")),
                                  STORE_TEXT(text(f, "authMethod")),
-                                 STORE_BOOL(json_is_true(json_object_get(f, "isWindows")))};
+                                 STORE_BOOL(json_is_true(json_object_get(f, "isWindows"))),
+                                 STORE_INT(json_integer_value(json_object_get(f, "maxConcurrent")))};
     if (w->create) {
         if (store_run(
                 c,
-                "INSERT INTO hosts (name, type, address, port, username, authMethod, isWindows, secret, status, id, tenantId, "
-                "createdAt, updatedAt) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'UNTESTED', ?, ?, ?, ?)",
-                STORE_ARGS(common[0], common[1], common[2], common[3], common[4], common[5], common[6], STORE_TEXT(stored),
-                           STORE_TEXT(w->id), STORE_TEXT(tenant), STORE_TIME(now), STORE_TIME(now)),
+                "INSERT INTO hosts (name, type, address, port, username, authMethod, isWindows, maxConcurrent, secret, status, id, "
+                "tenantId, createdAt, updatedAt) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'UNTESTED', ?, ?, ?, ?)",
+                STORE_ARGS(common[0], common[1], common[2], common[3], common[4], common[5], common[6], common[7],
+                           STORE_TEXT(stored), STORE_TEXT(w->id), STORE_TEXT(tenant), STORE_TIME(now), STORE_TIME(now)),
                 NULL, err))
             goto out;
     } else if (store_run(c,
                          "UPDATE hosts SET name = ?, type = ?, address = ?, port = ?, username = ?, authMethod = ?, isWindows = ?, "
-                         "secret = COALESCE(?, secret), updatedAt = ? WHERE tenantId = ? AND id = ?",
-                         STORE_ARGS(common[0], common[1], common[2], common[3], common[4], common[5], common[6], STORE_TEXT(stored),
-                                    STORE_TIME(now), STORE_TEXT(tenant), STORE_TEXT(w->id)),
+                         "maxConcurrent = ?, secret = COALESCE(?, secret), updatedAt = ? WHERE tenantId = ? AND id = ?",
+                         STORE_ARGS(common[0], common[1], common[2], common[3], common[4], common[5], common[6], common[7],
+                                    STORE_TEXT(stored), STORE_TIME(now), STORE_TEXT(tenant), STORE_TEXT(w->id)),
                          NULL, err) ||
                (w->moved && store_run(c,
                                       "UPDATE hosts SET hostKeyFingerprint = NULL, seenHostKeyFingerprint = NULL, "
@@ -542,17 +575,20 @@ static enum err_code script_write_body(struct store_conn *c, void *ctx, struct e
 
     clock_now(now);
     struct store_val common[] = {STORE_TEXT(text(f, "name")), STORE_TEXT(text(f, "body")), STORE_TEXT(text(f, "shell")),
-                                 STORE_BOOL(json_is_true(json_object_get(f, "idempotent")))};
+                                 STORE_BOOL(json_is_true(json_object_get(f, "idempotent"))),
+                                 json_is_integer(json_object_get(f, "timeoutSeconds"))
+                                     ? STORE_INT(json_integer_value(json_object_get(f, "timeoutSeconds")))
+                                     : STORE_NULL};
     if (w->create ? store_run(c,
-                              "INSERT INTO deployment_scripts (name, body, shell, idempotent, id, tenantId, createdAt, updatedAt) "
-                              "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                              STORE_ARGS(common[0], common[1], common[2], common[3], STORE_TEXT(w->id), STORE_TEXT(tenant),
-                                         STORE_TIME(now), STORE_TIME(now)),
+                              "INSERT INTO deployment_scripts (name, body, shell, idempotent, timeoutSeconds, id, tenantId, "
+                              "createdAt, updatedAt) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                              STORE_ARGS(common[0], common[1], common[2], common[3], common[4], STORE_TEXT(w->id),
+                                         STORE_TEXT(tenant), STORE_TIME(now), STORE_TIME(now)),
                               NULL, err)
                   : store_run(c,
-                              "UPDATE deployment_scripts SET name = ?, body = ?, shell = ?, idempotent = ?, updatedAt = ? "
-                              "WHERE tenantId = ? AND id = ?",
-                              STORE_ARGS(common[0], common[1], common[2], common[3], STORE_TIME(now), STORE_TEXT(tenant),
+                              "UPDATE deployment_scripts SET name = ?, body = ?, shell = ?, idempotent = ?, timeoutSeconds = ?, "
+                              "updatedAt = ? WHERE tenantId = ? AND id = ?",
+                              STORE_ARGS(common[0], common[1], common[2], common[3], common[4], STORE_TIME(now), STORE_TEXT(tenant),
                                          STORE_TEXT(w->id)),
                               NULL, err)) {
         if (err->code == ERR_CONFLICT)
@@ -626,7 +662,7 @@ enum err_code deployments_list(struct request *req, struct err *err)
 static const struct col step_cols[] = {
     {"id", COL_TEXT},          {"tenantId", COL_SKIP},  {"stepIndex", COL_INT},     {"hostId", COL_TEXT},
     {"scriptId", COL_TEXT},    {"status", COL_TEXT},    {"statusReason", COL_TEXT}, {"exitCode", COL_INT},
-    {"droppedLines", COL_INT}, {"startedAt", COL_TEXT}, {"finishedAt", COL_TEXT},
+    {"droppedLines", COL_INT}, {"startedAt", COL_TEXT}, {"finishedAt", COL_TEXT},   {"droppedBytes", COL_INT},
 };
 
 static json_t *step_row(struct store_stmt *st)
@@ -634,28 +670,46 @@ static json_t *step_row(struct store_stmt *st)
     return row_json(st, step_cols, ARRAY_LEN(step_cols));
 }
 
-/* One deployment, with its steps (deployment_runs: one script on one host each) in the order they run. */
-enum err_code deployment_get(struct request *req, struct err *err)
+static json_t *approval_row(struct store_stmt *st)
 {
-    const char *tenant = principal_of(req)->tenant_id, *id = request_param(req, "deploymentId");
+    static const struct col cols[] = {{"accountId", COL_TEXT}, {"tenantId", COL_SKIP}, {"note", COL_TEXT}, {"createdAt", COL_TEXT}};
+    return row_json(st, cols, ARRAY_LEN(cols));
+}
+
+/* Answers one deployment, with its steps (deployment_runs: one script on one host each) in the order they run and its approvals. */
+static enum err_code deployment_respond(struct request *req, int status, const char *id, struct err *err)
+{
+    const char *tenant = principal_of(req)->tenant_id;
     struct store_conn *c;
-    json_t *row, *steps;
+    json_t *row, *steps = NULL, *approvals = NULL;
 
     if (request_db(req, &c, err) ||
         !(row = page_row(c, DEPLOYMENT_ONE, STORE_ARGS(STORE_TEXT(tenant), STORE_TEXT(id)), deployment_row, err)))
         return err->code;
-    if (!(steps =
-              page_items(c,
-                         "SELECT id, tenantId, stepIndex, hostId, scriptId, status, statusReason, exitCode, droppedLines, "
-                         "startedAt, finishedAt FROM deployment_runs WHERE tenantId = ? AND deploymentId = ? ORDER BY stepIndex",
-                         STORE_ARGS(STORE_TEXT(tenant), STORE_TEXT(id)), step_row, err))) {
+    if (!(steps = page_items(c,
+                             "SELECT id, tenantId, stepIndex, hostId, scriptId, status, statusReason, exitCode, droppedLines, "
+                             "startedAt, finishedAt, droppedBytes FROM deployment_runs WHERE tenantId = ? AND deploymentId = ? "
+                             "ORDER BY stepIndex",
+                             STORE_ARGS(STORE_TEXT(tenant), STORE_TEXT(id)), step_row, err)) ||
+        !(approvals = page_items(c,
+                                 "SELECT accountId, tenantId, note, createdAt FROM deployment_approvals WHERE tenantId = ? AND "
+                                 "deploymentId = ? ORDER BY createdAt, id",
+                                 STORE_ARGS(STORE_TEXT(tenant), STORE_TEXT(id)), approval_row, err))) {
         json_decref(row);
+        json_decref(steps);
         return err->code;
     }
     json_object_set(row, "steps", json_object_get(steps, "items"));
+    json_object_set(row, "approvals", json_object_get(approvals, "items"));
     json_decref(steps);
-    response_json(req, 200, row);
+    json_decref(approvals);
+    response_json(req, status, row);
     return ERR_OK;
+}
+
+enum err_code deployment_get(struct request *req, struct err *err)
+{
+    return deployment_respond(req, 200, request_param(req, "deploymentId"), err);
 }
 
 /* True when the tenant has a row id in table's SELECT (... WHERE tenantId = ? AND id = ?). */
@@ -724,18 +778,72 @@ static enum err_code steps_insert(struct store_conn *c, const char *tenant, cons
     return err->code;
 }
 
+#define SCHEDULE_MAX_MS (366LL * 86400 * 1000) /* how far ahead a deployment may be scheduled */
+
+/* When and where a deployment runs, and so its first status and why it waits. */
+struct plan {
+    char scheduled[TIMESTAMP_SIZE]; /* "": now */
+    const char *environment;        /* NULL: none */
+    enum deploy_status status;
+    char reason[DEPLOY_REASON_SIZE]; /* "": none */
+};
+
+/*
+ * A protected environment's deployment awaits approval first; a "later"
+ * one is SCHEDULED; a frozen environment's says so (it waits when due).
+ */
+static void plan_load(struct store_conn *c, const char *tenant, const json_t *body, struct plan *p, struct err *err)
+{
+    const char *schedule = text(body, "schedule"), *at = text(body, "scheduledTime");
+    int64_t ms = 0, now = clock_now_ms();
+    struct store_stmt *st;
+
+    memset(p, 0, sizeof *p);
+    p->status = DEP_PENDING;
+    if (schedule && strcmp(schedule, "later") == 0) {
+        if (!at)
+            err_detail(err, "scheduledTime", "is required when schedule is later");
+        else if (clock_parse(at, &ms) != 0 || ms <= now || ms > now + SCHEDULE_MAX_MS)
+            err_detail(err, "scheduledTime", "must be a time in the future, at most a year ahead");
+        else {
+            clock_format(ms, p->scheduled);
+            p->status = DEP_SCHEDULED;
+        }
+    } else if (at) {
+        err_detail(err, "scheduledTime", "is only for schedule later");
+    }
+    if (!(p->environment = text(body, "environmentId")) ||
+        store_select(
+            c, "SELECT name, protected, requiredApprovals, frozen, frozenReason FROM environments WHERE tenantId = ? AND id = ?",
+            STORE_ARGS(STORE_TEXT(tenant), STORE_TEXT(p->environment)), &st, err))
+        return;
+    if (store_next(st, err) != 1) {
+        if (!err->code)
+            err_detail(err, "environmentId", "%s is not an environment of this tenant", p->environment);
+    } else if (store_col_bool(st, 1)) {
+        p->status = DEP_AWAITING_APPROVAL;
+        snprintf(p->reason, sizeof p->reason, "waiting for approvals: 0 of %lld", (long long)store_col_int(st, 2));
+    } else if (store_col_bool(st, 3)) {
+        deploy_freeze_reason(store_col_text(st, 0), store_col_null(st, 4) ? NULL : store_col_text(st, 4), p->reason);
+    }
+    store_finish(st);
+}
+
 static enum err_code create_body(struct store_conn *c, void *ctx, struct err *err)
 {
     struct create_tx *t = ctx;
     const char *tenant = principal_of(t->req)->tenant_id;
     char now[TIMESTAMP_SIZE], job[UUID_SIZE], dedupe[64];
     json_t *payload, *hosts, *scripts = NULL;
+    struct plan plan;
 
     hosts = named_ids(c, t->req->body, "hostId", "hostIds", "SELECT tenantId FROM hosts WHERE tenantId = ? AND id = ?", tenant,
                       "host", err);
     if (!err->code)
         scripts = named_ids(c, t->req->body, "scriptId", "scriptIds",
                             "SELECT tenantId FROM deployment_scripts WHERE tenantId = ? AND id = ?", tenant, "script", err);
+    if (!err->code)
+        plan_load(c, tenant, t->req->body, &plan, err);
     if (!err->code && err->ndetails)
         err_set(err, ERR_INVALID, "invalid deployment");
     if (err->code) {
@@ -752,11 +860,13 @@ static enum err_code create_body(struct store_conn *c, void *ctx, struct err *er
                         job, err) == ERR_OK &&
         store_run(
             c,
-            "INSERT INTO deployments (id, tenantId, hostId, scriptId, status, jobId, requestedByAccountId, createdAt, updatedAt) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO deployments (id, tenantId, hostId, scriptId, status, statusReason, scheduledTime, environmentId, jobId, "
+            "requestedByAccountId, createdAt, updatedAt) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             STORE_ARGS(STORE_TEXT(t->id), STORE_TEXT(tenant), STORE_TEXT(json_string_value(json_array_get(hosts, 0))),
-                       STORE_TEXT(json_string_value(json_array_get(scripts, 0))), STORE_TEXT(deploy_status_name(DEP_PENDING)),
-                       STORE_TEXT(job), STORE_TEXT(principal_of(t->req)->account_id), STORE_TIME(now), STORE_TIME(now)),
+                       STORE_TEXT(json_string_value(json_array_get(scripts, 0))), STORE_TEXT(deploy_status_name(plan.status)),
+                       plan.reason[0] ? STORE_TEXT(plan.reason) : STORE_NULL,
+                       plan.scheduled[0] ? STORE_TIME(plan.scheduled) : STORE_NULL, STORE_TEXT(plan.environment), STORE_TEXT(job),
+                       STORE_TEXT(principal_of(t->req)->account_id), STORE_TIME(now), STORE_TIME(now)),
             NULL, err) == ERR_OK &&
         steps_insert(c, tenant, t->id, hosts, scripts, now, err) == ERR_OK)
         audit_write(c, t->req,
@@ -778,7 +888,7 @@ enum err_code deployment_create(struct request *req, struct err *err)
     if (request_db(req, &c, err) || store_tx(c, create_body, &t, err))
         return err->code;
     jobs_nudge(jobs);
-    return respond_one(req, 201, DEPLOYMENT_ONE, deployment_row, t.id, err);
+    return deployment_respond(req, 201, t.id, err);
 }
 
 struct cancel_tx {
@@ -824,7 +934,9 @@ static enum err_code cancel_body(struct store_conn *c, void *ctx, struct err *er
 }
 
 /*
- * A pending deployment's job is cancelled with it. A running one's job sees
+ * A pending, scheduled or awaiting deployment's job is cancelled with it (a
+ * pending one's job may be under way, and then ends without writing: its
+ * first step's start is a compare-and-swap). A running one's job sees
  * the status between reads, stops the remote command and ends (deploy.c).
  */
 enum err_code deployment_cancel(struct request *req, struct err *err)
@@ -836,9 +948,240 @@ enum err_code deployment_cancel(struct request *req, struct err *err)
     if (request_db(req, &c, err) || store_tx(c, cancel_body, &t, err))
         return err->code;
     err_clear(&ignored);
-    if (t.from == DEP_PENDING && t.job[0])
+    if (t.from != DEP_RUNNING && t.job[0])
         jobs_cancel(jobs, principal_of(req)->tenant_id, t.job, &ignored); /* ERR_NOT_FOUND: it ended meanwhile */
     return respond_one(req, 200, DEPLOYMENT_ONE, deployment_row, request_param(req, "deploymentId"), err);
+}
+
+/* ---- approvals ---- */
+
+struct approve_tx {
+    struct request *req;
+};
+
+/*
+ * An approval of a deployment awaiting them, by an editor or owner other
+ * than its requester, once each. The last one needed moves it on
+ * (AWAITING_APPROVAL -> SCHEDULED) and wakes its job.
+ */
+static enum err_code approve_body(struct store_conn *c, void *ctx, struct err *err)
+{
+    struct request *req = ((struct approve_tx *)ctx)->req;
+    const char *tenant = principal_of(req)->tenant_id, *me = principal_of(req)->account_id;
+    const char *id = request_param(req, "deploymentId");
+    char now[TIMESTAMP_SIZE], approval[UUID_SIZE], key[DEPLOY_EVENT_KEY_SIZE], reason[DEPLOY_REASON_SIZE];
+    enum deploy_status from = DEP_NONE;
+    int64_t required = 1, count = 0;
+    bool own = false;
+    struct store_stmt *st;
+    int rc;
+
+    if (store_select(c,
+                     "SELECT d.status, d.requestedByAccountId, e.requiredApprovals FROM deployments d LEFT JOIN environments e "
+                     "ON e.tenantId = d.tenantId AND e.id = d.environmentId WHERE d.tenantId = ? AND d.id = ?",
+                     STORE_ARGS(STORE_TEXT(tenant), STORE_TEXT(id)), &st, err))
+        return err->code;
+    if ((rc = store_next(st, err)) == 1) {
+        from = deploy_status_parse(store_col_text(st, 0));
+        own = !store_col_null(st, 1) && strcmp(store_col_text(st, 1), me) == 0;
+        required = store_col_null(st, 2) ? 1 : store_col_int(st, 2);
+    }
+    store_finish(st);
+    if (rc <= 0)
+        return rc < 0 ? err->code : err_set(err, ERR_NOT_FOUND, "not found");
+    if (deploy_transition(from, DEV_APPROVED) == DEP_NONE)
+        return err_set(err, ERR_CONFLICT, "the deployment is %s: it does not await approval", deploy_status_name(from));
+    if (own)
+        return err_set(err, ERR_CONFLICT, "the requester of a deployment cannot approve it: another editor or owner must");
+    clock_now(now);
+    rand_uuid(approval);
+    if (store_run(
+            c,
+            "INSERT INTO deployment_approvals (id, tenantId, deploymentId, accountId, note, createdAt) VALUES (?, ?, ?, ?, ?, ?)",
+            STORE_ARGS(STORE_TEXT(approval), STORE_TEXT(tenant), STORE_TEXT(id), STORE_TEXT(me),
+                       STORE_TEXT(text(req->body, "note")), STORE_TIME(now)),
+            NULL, err))
+        return err->code == ERR_CONFLICT ? err_set(err, ERR_CONFLICT, "you have approved this deployment already") : err->code;
+    if (store_int(c, "SELECT COUNT(*) FROM deployment_approvals WHERE tenantId = ? AND deploymentId = ?",
+                  STORE_ARGS(STORE_TEXT(tenant), STORE_TEXT(id)), &count, err) ||
+        audit_write(c, req, &(struct audit_event){.action = "deployment.approve", .target_type = "deployment", .target_id = id},
+                    err))
+        return err->code;
+    snprintf(reason, sizeof reason, "waiting for approvals: %lld of %lld", (long long)count, (long long)required);
+    if (store_run(c,
+                  "UPDATE deployments SET status = ?, statusReason = ?, updatedAt = ? WHERE tenantId = ? AND id = ? AND status = ?",
+                  STORE_ARGS(STORE_TEXT(deploy_status_name(count >= required ? deploy_transition(from, DEV_APPROVED) : from)),
+                             count >= required ? STORE_NULL : STORE_TEXT(reason), STORE_TIME(now), STORE_TEXT(tenant),
+                             STORE_TEXT(id), STORE_TEXT(deploy_status_name(from))),
+                  NULL, err) ||
+        count < required)
+        return err->code;
+    deploy_event_key("deploy", id, key);
+    return jobs_signal_in(c, key, NULL, err);
+}
+
+enum err_code deployment_approve(struct request *req, struct err *err)
+{
+    struct store_conn *c;
+
+    if (request_db(req, &c, err) || store_tx(c, approve_body, &(struct approve_tx){req}, err))
+        return err->code;
+    jobs_nudge(jobs);
+    return deployment_respond(req, 200, request_param(req, "deploymentId"), err);
+}
+
+/* ---- environments ---- */
+
+#define ENVIRONMENT_COLUMNS                                                                                                        \
+    "id, tenantId, name, protected, requiredApprovals, frozen, frozenReason, frozenByAccountId, frozenAt, createdAt, updatedAt"
+#define ENVIRONMENT_AT 9
+#define ENVIRONMENT_ONE "SELECT " ENVIRONMENT_COLUMNS " FROM environments WHERE tenantId = ? AND id = ?"
+
+static json_t *environment_row(struct store_stmt *st)
+{
+    static const struct col cols[] = {
+        {"id", COL_TEXT},           {"tenantId", COL_SKIP},          {"name", COL_TEXT},
+        {"protected", COL_BOOL},    {"requiredApprovals", COL_INT},  {"frozen", COL_BOOL},
+        {"frozenReason", COL_TEXT}, {"frozenByAccountId", COL_TEXT}, {"frozenAt", COL_TEXT},
+        {"createdAt", COL_TEXT},    {"updatedAt", COL_TEXT},
+    };
+    return row_json(st, cols, ARRAY_LEN(cols));
+}
+
+enum err_code environments_list(struct request *req, struct err *err)
+{
+    return list_rows(req, "SELECT " ENVIRONMENT_COLUMNS " FROM environments WHERE tenantId = ?" PAGE_TERMS, ENVIRONMENT_AT,
+                     environment_row, err);
+}
+
+enum err_code environment_get(struct request *req, struct err *err)
+{
+    return respond_one(req, 200, ENVIRONMENT_ONE, environment_row, request_param(req, "environmentId"), err);
+}
+
+struct environment_write {
+    struct request *req;
+    const char *id;
+    const char *action; /* environment.create, .update, .freeze, .unfreeze */
+    json_t *fields;     /* create, update: the body over the defaults or the stored values */
+};
+
+static enum err_code environment_write_body(struct store_conn *c, void *ctx, struct err *err)
+{
+    struct environment_write *w = ctx;
+    const char *tenant = principal_of(w->req)->tenant_id, *reason = text(w->req->body, "reason");
+    const json_t *f = w->fields;
+    json_t *details =
+        strcmp(w->action, "environment.freeze") == 0 ? json_pack("{s:s}", "reason", reason) : changed_fields(w->req->body);
+    char now[TIMESTAMP_SIZE], key[DEPLOY_EVENT_KEY_SIZE];
+    int64_t n = 1;
+
+    clock_now(now);
+    if (strcmp(w->action, "environment.create") == 0)
+        store_run(c,
+                  "INSERT INTO environments (id, tenantId, name, protected, requiredApprovals, createdAt, updatedAt) "
+                  "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                  STORE_ARGS(STORE_TEXT(w->id), STORE_TEXT(tenant), STORE_TEXT(text(f, "name")),
+                             STORE_BOOL(json_is_true(json_object_get(f, "protected"))),
+                             STORE_INT(json_integer_value(json_object_get(f, "requiredApprovals"))), STORE_TIME(now),
+                             STORE_TIME(now)),
+                  NULL, err);
+    else if (strcmp(w->action, "environment.update") == 0)
+        store_run(
+            c,
+            "UPDATE environments SET name = ?, protected = ?, requiredApprovals = ?, updatedAt = ? WHERE tenantId = ? AND id = ?",
+            STORE_ARGS(STORE_TEXT(text(f, "name")), STORE_BOOL(json_is_true(json_object_get(f, "protected"))),
+                       STORE_INT(json_integer_value(json_object_get(f, "requiredApprovals"))), STORE_TIME(now), STORE_TEXT(tenant),
+                       STORE_TEXT(w->id)),
+            &n, err);
+    else if (strcmp(w->action, "environment.freeze") == 0) /* again: the reason is replaced */
+        store_run(c,
+                  "UPDATE environments SET frozen = ?, frozenReason = ?, frozenByAccountId = ?, frozenAt = ?, updatedAt = ? "
+                  "WHERE tenantId = ? AND id = ?",
+                  STORE_ARGS(STORE_BOOL(true), STORE_TEXT(reason), STORE_TEXT(principal_of(w->req)->account_id), STORE_TIME(now),
+                             STORE_TIME(now), STORE_TEXT(tenant), STORE_TEXT(w->id)),
+                  &n, err);
+    else if (store_run(c,
+                       "UPDATE environments SET frozen = ?, frozenReason = NULL, frozenByAccountId = NULL, frozenAt = NULL, "
+                       "updatedAt = ? WHERE tenantId = ? AND id = ?",
+                       STORE_ARGS(STORE_BOOL(false), STORE_TIME(now), STORE_TEXT(tenant), STORE_TEXT(w->id)), &n, err) == ERR_OK &&
+             n > 0) { /* unfreeze: the deployments waiting for it go on */
+        deploy_event_key("deploy-env", w->id, key);
+        jobs_signal_in(c, key, NULL, err);
+    }
+    if (err->code == ERR_CONFLICT)
+        err_set(err, ERR_CONFLICT, "an environment named \"%s\" exists", text(f, "name"));
+    else if (!err->code && n == 0)
+        err_set(err, ERR_NOT_FOUND, "not found");
+    else if (!err->code)
+        audit_write(
+            c, w->req,
+            &(struct audit_event){.action = w->action, .target_type = "environment", .target_id = w->id, .details = details}, err);
+    json_decref(details);
+    return err->code;
+}
+
+static enum err_code environment_write(struct request *req, struct environment_write *w, struct err *err)
+{
+    struct store_conn *c;
+
+    w->req = req;
+    if (request_db(req, &c, err) || store_tx(c, environment_write_body, w, err))
+        return err->code;
+    if (strcmp(w->action, "environment.unfreeze") == 0)
+        jobs_nudge(jobs);
+    return respond_one(req, strcmp(w->action, "environment.create") == 0 ? 201 : 200, ENVIRONMENT_ONE, environment_row, w->id, err);
+}
+
+enum err_code environment_create(struct request *req, struct err *err)
+{
+    char id[UUID_SIZE];
+
+    rand_uuid(id);
+    return environment_write(
+        req,
+        &(struct environment_write){.id = arena_strdup(req->arena, id),
+                                    .action = "environment.create",
+                                    .fields = request_keep(req, with_defaults(&environment_create_schema, req->body))},
+        err);
+}
+
+enum err_code environment_patch(struct request *req, struct err *err)
+{
+    const char *id = request_param(req, "environmentId");
+    struct store_conn *c;
+    json_t *fields;
+
+    if (request_db(req, &c, err) ||
+        !(fields = page_row(c, ENVIRONMENT_ONE, STORE_ARGS(STORE_TEXT(principal_of(req)->tenant_id), STORE_TEXT(id)),
+                            environment_row, err)))
+        return err->code;
+    request_keep(req, fields);
+    merge(fields, req->body);
+    return environment_write(req, &(struct environment_write){.id = id, .action = "environment.update", .fields = fields}, err);
+}
+
+/* No deployment to it starts while it is frozen: those due wait, their statusReason the freeze's (deploy.c). */
+enum err_code environment_freeze(struct request *req, struct err *err)
+{
+    return environment_write(
+        req, &(struct environment_write){.id = request_param(req, "environmentId"), .action = "environment.freeze"}, err);
+}
+
+enum err_code environment_unfreeze(struct request *req, struct err *err)
+{
+    return environment_write(
+        req, &(struct environment_write){.id = request_param(req, "environmentId"), .action = "environment.unfreeze"}, err);
+}
+
+enum err_code environment_delete(struct request *req, struct err *err)
+{
+    return delete_row(req,
+                      &(struct delete_tx){.sql = "DELETE FROM environments WHERE tenantId = ? AND id = ?",
+                                          .action = "environment.delete",
+                                          .target_type = "environmentId",
+                                          .in_use = "the environment has deployments: it is kept for their record"},
+                      err);
 }
 
 /* ---- the live log ---- */

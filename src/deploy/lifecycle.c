@@ -5,21 +5,36 @@
 
 #include "core/common.h"
 
-static const char *const status_names[DEP__COUNT] = {"PENDING", "RUNNING", "SUCCEEDED", "FAILED", "CANCELLED", "PARTIALLY_FAILED"};
-static const char *const event_names[DEV__COUNT] = {"start",  "exit-zero",   "exit-nonzero", "fail",
-                                                    "cancel", "interrupted", "restart"};
+static const char *const status_names[DEP__COUNT] = {"PENDING",   "RUNNING",          "SUCCEEDED", "FAILED",
+                                                     "CANCELLED", "PARTIALLY_FAILED", "SCHEDULED", "AWAITING_APPROVAL"};
+static const char *const event_names[DEV__COUNT] = {"start",       "exit-zero", "exit-nonzero", "fail", "cancel",
+                                                    "interrupted", "restart",   "timeout",      "due",  "approved"};
 
-/* Every move a step can make; any other (status, event) is refused. */
+/*
+ * Every move a step can make, and a deployment before its steps begin
+ * (SCHEDULED, AWAITING_APPROVAL: a deployment's own); any other (status,
+ * event) is refused. An approved deployment is SCHEDULED: its job moves it
+ * to PENDING at its scheduledTime, at once when it has none or it is past.
+ */
 static const struct {
     enum deploy_status from;
     enum deploy_event event;
     enum deploy_status to;
 } moves[] = {
-    {DEP_PENDING, DEV_START, DEP_RUNNING},       {DEP_RUNNING, DEV_EXIT_ZERO, DEP_SUCCEEDED},
-    {DEP_RUNNING, DEV_EXIT_NONZERO, DEP_FAILED}, {DEP_PENDING, DEV_FAIL, DEP_FAILED},
-    {DEP_RUNNING, DEV_FAIL, DEP_FAILED},         {DEP_PENDING, DEV_CANCEL, DEP_CANCELLED},
-    {DEP_RUNNING, DEV_CANCEL, DEP_CANCELLED},    {DEP_RUNNING, DEV_INTERRUPTED, DEP_FAILED},
+    {DEP_PENDING, DEV_START, DEP_RUNNING},
+    {DEP_RUNNING, DEV_EXIT_ZERO, DEP_SUCCEEDED},
+    {DEP_RUNNING, DEV_EXIT_NONZERO, DEP_FAILED},
+    {DEP_PENDING, DEV_FAIL, DEP_FAILED},
+    {DEP_RUNNING, DEV_FAIL, DEP_FAILED},
+    {DEP_PENDING, DEV_CANCEL, DEP_CANCELLED},
+    {DEP_RUNNING, DEV_CANCEL, DEP_CANCELLED},
+    {DEP_RUNNING, DEV_INTERRUPTED, DEP_FAILED},
     {DEP_RUNNING, DEV_RESTART, DEP_RUNNING},
+    {DEP_RUNNING, DEV_TIMEOUT, DEP_FAILED},
+    {DEP_SCHEDULED, DEV_DUE, DEP_PENDING},
+    {DEP_SCHEDULED, DEV_CANCEL, DEP_CANCELLED},
+    {DEP_AWAITING_APPROVAL, DEV_APPROVED, DEP_SCHEDULED},
+    {DEP_AWAITING_APPROVAL, DEV_CANCEL, DEP_CANCELLED},
 };
 
 enum deploy_status deploy_transition(enum deploy_status from, enum deploy_event event)
@@ -40,7 +55,9 @@ static const struct {
     unsigned some, none;
     enum deploy_status to;
 } aggregation[] = {
-    {BIT(DEP_PARTIALLY_FAILED), 0, DEP_NONE},                                                   /* never a step's */
+    {BIT(DEP_PARTIALLY_FAILED), 0, DEP_NONE}, /* never a step's */
+    {BIT(DEP_SCHEDULED), 0, DEP_NONE},
+    {BIT(DEP_AWAITING_APPROVAL), 0, DEP_NONE},
     {BIT(DEP_RUNNING), 0, DEP_RUNNING},                                                         /* a step runs */
     {BIT(DEP_PENDING), BIT(DEP_SUCCEEDED) | BIT(DEP_FAILED) | BIT(DEP_CANCELLED), DEP_PENDING}, /* none began */
     {BIT(DEP_PENDING), 0, DEP_RUNNING},                                                         /* some ended, some wait */

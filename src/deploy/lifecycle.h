@@ -2,7 +2,8 @@
  * lifecycle.h: the statuses of a deployment step (one script on one host)
  * and what moves it from one to another, and the status of a deployment
  * (hosts x scripts steps) aggregated from its steps' statuses: one enum, one
- * transition table for steps and one aggregation table for deployments, in
+ * transition table (for steps, and for a deployment before its first step:
+ * SCHEDULED, AWAITING_APPROVAL) and one aggregation table for deployments, in
  * lifecycle.c, the only place that decides a status (docs/deployments.md
  * draws both).
  */
@@ -12,13 +13,15 @@
 #include <stdbool.h>
 
 enum deploy_status {
-    DEP_NONE = -1,        /* refused, or not a status */
-    DEP_PENDING,          /* created; its job has not connected yet */
-    DEP_RUNNING,          /* the script was started on the host */
-    DEP_SUCCEEDED,        /* it exited 0 */
-    DEP_FAILED,           /* it exited non-zero, or never ran (connection, host key, login), or slipway died while it ran */
-    DEP_CANCELLED,        /* an editor cancelled it */
-    DEP_PARTIALLY_FAILED, /* a deployment only (never a step): some steps succeeded, others failed */
+    DEP_NONE = -1,         /* refused, or not a status */
+    DEP_PENDING,           /* created; its job has not connected yet */
+    DEP_RUNNING,           /* the script was started on the host */
+    DEP_SUCCEEDED,         /* it exited 0 */
+    DEP_FAILED,            /* it exited non-zero, or never ran (connection, host key, login), or slipway died while it ran */
+    DEP_CANCELLED,         /* an editor cancelled it */
+    DEP_PARTIALLY_FAILED,  /* a deployment only (never a step): some steps succeeded, others failed */
+    DEP_SCHEDULED,         /* a deployment only: scheduled "later", waiting for its scheduledTime */
+    DEP_AWAITING_APPROVAL, /* a deployment only: to a protected environment, waiting for its approvals */
     DEP__COUNT
 };
 
@@ -30,6 +33,9 @@ enum deploy_event {
     DEV_CANCEL,
     DEV_INTERRUPTED, /* slipway died while the script ran, and the script may not run twice */
     DEV_RESTART,     /* slipway died while the script ran, and the script is idempotent: it runs again */
+    DEV_TIMEOUT,     /* the script ran past its timeoutSeconds: the remote process was stopped */
+    DEV_DUE,         /* a deployment's scheduledTime came */
+    DEV_APPROVED,    /* a deployment got its environment's requiredApprovals */
     DEV__COUNT
 };
 

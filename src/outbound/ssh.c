@@ -157,6 +157,7 @@ struct lines {
     enum ssh_stream stream;
     char buf[SSH_LINE_MAX + 1];
     size_t len;
+    long *group; /* stdout: the first line is the command's process group (ssh_run's "echo $$"), kept here, not handed out */
 };
 
 /* Hands out the first n bytes of l's buffer as a line (valid UTF-8, no NUL, no trailing CR) and keeps the rest. */
@@ -173,7 +174,12 @@ static void emit(const struct ssh_exec *x, struct lines *l, size_t n, size_t ski
     if (len > 0 && line[len - 1] == '\r')
         line[--len] = '\0';
     len = utf8_scrub(line);
-    x->line(x->ctx, l->stream, line, len);
+    if (l->group) {
+        *l->group = strtol(line, NULL, 10);
+        l->group = NULL;
+    } else {
+        x->line(x->ctx, l->stream, line, len);
+    }
     memmove(l->buf, l->buf + n + skip, l->len - n - skip);
     l->len -= n + skip;
 }
@@ -193,16 +199,47 @@ static void feed(const struct ssh_exec *x, struct lines *l, const char *p, size_
     }
 }
 
+#define STOP_WAIT_MS 2000 /* how long the kill of a stopped command's group may take */
+
+/*
+ * Sends SIGTERM to a stopped command's process group: as a signal request
+ * (which OpenSSH refuses for some logins: "session signalling requires
+ * privilege separation") and, so that it happens either way, by `kill` of
+ * the group on a second channel. sshd makes each command a session of its
+ * own (setsid), so the group is the login shell's pid, which the command
+ * printed first: its children, a script's `sleep`, go with it.
+ */
+static void stop_group(struct ssh_conn *c, ssh_channel ch, long group)
+{
+    char command[64], buf[256];
+    ssh_channel k;
+
+    ssh_channel_request_send_signal(ch, "TERM");
+    if (group <= 1 || !(k = ssh_channel_new(c->session)))
+        return;
+    snprintf(command, sizeof command, "kill -TERM -%ld", group);
+    if (ssh_channel_open_session(k) == SSH_OK && ssh_channel_request_exec(k, command) == SSH_OK)
+        while (ssh_channel_read_timeout(k, buf, sizeof buf, 0, STOP_WAIT_MS) > 0) /* until it ends */
+            ;
+    ssh_channel_close(k);
+    ssh_channel_free(k);
+}
+
 enum err_code ssh_run(struct ssh_conn *c, const struct ssh_exec *x, int *exit_status, struct err *err)
 {
-    struct lines out = {.stream = SSH_STDOUT}, errs = {.stream = SSH_STDERR};
+    long group = 0;
+    struct lines out = {.stream = SSH_STDOUT, .group = &group}, errs = {.stream = SSH_STDERR};
     ssh_channel ch = ssh_channel_new(c->session);
-    char buf[8192];
+    char buf[8192], command[512];
 
     *exit_status = -1;
     if (!ch)
         return err_set(err, ERR_INTERNAL, "out of memory");
-    if (ssh_channel_open_session(ch) != SSH_OK || ssh_channel_request_exec(ch, x->command) != SSH_OK ||
+    if (snprintf(command, sizeof command, "echo $$; exec %s", x->command) >= (int)sizeof command) {
+        ssh_channel_free(ch);
+        return err_set(err, ERR_INTERNAL, "the command is too long");
+    }
+    if (ssh_channel_open_session(ch) != SSH_OK || ssh_channel_request_exec(ch, command) != SSH_OK ||
         (x->input_len && ssh_channel_write(ch, x->input, (uint32_t)x->input_len) != (int)x->input_len) ||
         ssh_channel_send_eof(ch) != SSH_OK) {
         err_set(err, ERR_UNAVAILABLE, "the command could not be started: %s", ssh_get_error(c->session));
@@ -223,7 +260,7 @@ enum err_code ssh_run(struct ssh_conn *c, const struct ssh_exec *x, int *exit_st
         if (n <= 0 && m <= 0 && ssh_channel_is_eof(ch))
             break;
         if (!x->keep_going(x->ctx)) {
-            ssh_channel_request_send_signal(ch, "TERM");
+            stop_group(c, ch, group);
             err_set(err, ERR_CONFLICT, "stopped");
             goto out;
         }

@@ -60,7 +60,7 @@ bool ssh_private_key_valid(const char *text);
 enum ssh_stream { SSH_STDOUT = 1, SSH_STDERR = 2 };
 
 struct ssh_exec {
-    const char *command; /* as the remote user's login shell runs it ("sh -s") */
+    const char *command; /* as the remote user's login shell runs it ("sh -s"), after "echo $$; exec " (its process group) */
     const char *input;   /* written to the command's stdin, then EOF; may be NULL */
     size_t input_len;
     /* A line of output (without its newline; cut at SSH_LINE_MAX), as it arrives. */
@@ -74,7 +74,8 @@ struct ssh_exec {
 /*
  * Runs x->command on one channel and waits for it to end. *exit_status is
  * its exit status (-1 when the host sent none, as when a signal killed it).
- * ERR_CONFLICT when keep_going said stop; ERR_UNAVAILABLE when the
+ * ERR_CONFLICT when keep_going said stop: the command's process group (the
+ * command and what it started) was sent SIGTERM. ERR_UNAVAILABLE when the
  * connection dropped.
  */
 enum err_code ssh_run(struct ssh_conn *c, const struct ssh_exec *x, int *exit_status, struct err *err);

@@ -216,6 +216,21 @@ def plant_deploy(server, tenant_id, deployment=True):
     return host_id, script_id, deployment_id
 
 
+def plant_environment(server, tenant_id):
+    """An environment of the tenant (not protected, not frozen), written to the database: its id."""
+    env_id, now = str(uuid.uuid4()), harness.format_time(harness.now())
+    fx.db_execute(server, "INSERT INTO environments (id, tenantId, name, protected, requiredApprovals, frozen, createdAt, "
+                          "updatedAt) VALUES (?, ?, ?, ?, 1, ?, ?, ?)", (env_id, tenant_id, "env " + env_id[:8], False, False,
+                                                                        now, now))
+    return env_id
+
+
+def await_approval(server, deployment_id):
+    """Puts a planted deployment back to awaiting approval (an accepted approval moves it on, and counts once)."""
+    fx.db_execute(server, "DELETE FROM deployment_approvals WHERE deploymentId = ?", (deployment_id,))
+    fx.db_execute(server, "UPDATE deployments SET status = 'AWAITING_APPROVAL' WHERE id = ?", (deployment_id,))
+
+
 def plant_site(server, tenant_id):
     """A site of the tenant with settings, a published post ("hello") and a pending domain, written to the database:
     (site id, its slug, post id, domain id)."""
@@ -248,7 +263,7 @@ def planted_ids(org):
     return {"submissionId": org.submission_id, "endpointId": org.endpoint_id, "hostId": org.host_id,
             "scriptId": org.script_id, "deploymentId": org.deployment_id, "siteId": org.site_id, "postId": org.post_id,
             "domainId": org.domain_id, "slug": org.site_slug, "postSlug": "hello",
-            "deliveryId": org.delivery_id, "repositoryId": org.repository_id}
+            "deliveryId": org.delivery_id, "repositoryId": org.repository_id, "environmentId": org.environment_id}
 
 
 def org_with_integrations(server, types):
@@ -273,6 +288,7 @@ def org_with_integrations(server, types):
     org.endpoint_id = endpoint(server, org.owner.token, org.id)
     org.delivery_id = plant_delivery(server, org.id, org.endpoint_id)
     org.host_id, org.script_id, org.deployment_id = plant_deploy(server, org.id)
+    org.environment_id = plant_environment(server, org.id)
     org.site_id, org.site_slug, org.post_id, org.domain_id = plant_site(server, org.id)
     org.repository_id = plant_repository(server, org.id, org.by_category["scm"]["id"])
     return org
@@ -283,7 +299,7 @@ def integration_markers(org):
     webhook endpoint's, its site's domain: none may show in an answer to another tenant (its site and posts are
     public: their pages show them)."""
     out = {org.release_id, org.submission_id, org.iam_provider_id, org.rule_id, org.endpoint_id, org.host_id,
-           org.script_id, org.deployment_id, org.domain_id, org.delivery_id, org.repository_id}
+           org.script_id, org.deployment_id, org.domain_id, org.delivery_id, org.repository_id, org.environment_id}
     for integ in org.by_type.values():
         out |= {integ["id"], integ["displayName"]}
     return out

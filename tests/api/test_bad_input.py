@@ -290,6 +290,8 @@ class BadInputTest(harness.ApiTest):
                             route_matrix.reset_submission(self.server, self.c.submission_id, case.values["storeAction"])
                         elif case.method == "POST" and case.path.endswith("/submissions"):  # and for a submission
                             route_matrix.ready_for_submission(self.server, self.c.release_id)
+                        elif case.path.endswith("/deployments/{deploymentId}/approve"):  # and a deployment's approval
+                            route_matrix.await_approval(self.server, self.c.deployment_id)
                         resp = self.send(case, self.c, body=body)
                         if resp.status < 300:
                             accepted += 1
@@ -307,12 +309,12 @@ class BadInputTest(harness.ApiTest):
         self.assert_a_unchanged()
 
     def clean_up(self, case, resp):
-        """Deletes an integration, host or script an accepted injection made, so the next one is not a duplicate."""
+        """Deletes an integration, host, script or environment an accepted injection made (no duplicate next)."""
         if case.method == "POST" and case.category and case.path.endswith("{category}"):
             gone = self.server.request("DELETE", fx.ipath(self.c.id, case.category, resp.json["id"]),
                                        token=self.c.owner.token)
             self.assertEqual(gone.status, 204, str(gone))
-        elif case.method == "POST" and case.path.endswith(("/hosts", "/deployment-scripts")):
+        elif case.method == "POST" and case.path.endswith(("/hosts", "/deployment-scripts", "/environments")):
             gone = self.server.request("DELETE", "%s/%s" % (case.path.format(tenantId=self.c.id), resp.json["id"]),
                                        token=self.c.owner.token)
             self.assertEqual(gone.status, 204, str(gone))

@@ -1,7 +1,14 @@
 """Deployments (docs/deployments.md) against a private OpenSSH server (tests/api/sshd.py): hosts with key and
 password logins, a wrong password, the host key pinned on first use and a changed one refused until an owner
 accepts it, the outbound guard on host addresses, another tenant's hosts unseen; scripts run as deployments
-whose output arrives in order over Server-Sent Events, a non-zero exit that fails the deployment, and cancel."""
+whose output arrives in order over Server-Sent Events, a non-zero exit that fails the deployment, and cancel; a
+script past its timeout stopped on the host, output past the cap counted, a host's one slot never shared, scheduled
+runs (cancelled, and started at their time), protected environments' approvals and frozen environments."""
+
+import datetime
+import os
+import shutil
+import tempfile
 
 import time
 import unittest
@@ -35,7 +42,7 @@ def wait_for(fn, what, deadline=WAIT):
 class DeployBase(harness.ApiTest):
     """A server that may call loopback (the sshd), an sshd, and a tenant with an owner, an editor and a viewer."""
 
-    server_env = {"SLIPWAY_OUTBOUND_ALLOW": "127.0.0.0/8"}
+    server_env = {"SLIPWAY_OUTBOUND_ALLOW": "127.0.0.0/8", "SLIPWAY_DEPLOY_OUTPUT_CAP": "4096"}
 
     @classmethod
     def setUpClass(cls):
@@ -170,7 +177,9 @@ class HostsTest(DeployBase):
         return dep if dep["status"] in ("SUCCEEDED", "FAILED", "CANCELLED") else None
 
 
-class DeploymentsTest(DeployBase):
+class DeploymentsBase(DeployBase):
+    """A host of the tenant's (host_id), and how scripts and deployments are made and read."""
+
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
@@ -210,6 +219,14 @@ class DeploymentsTest(DeployBase):
         finally:
             stream.close()
 
+    def steps(self, dep_id):
+        """The deployment's steps as GET answers them, in order: (hostId, scriptId, status, exitCode)."""
+        steps = self.get(dep_id)["steps"]
+        self.assertEqual([s["stepIndex"] for s in steps], list(range(len(steps))))
+        return [(s["hostId"], s["scriptId"], s["status"], s["exitCode"]) for s in steps]
+
+
+class DeploymentsTest(DeploymentsBase):
     def test_output_arrives_in_order_and_the_exit_code_is_kept(self):
         body = "for i in $(seq 1 30); do echo \"line $i\"; done\necho oops >&2\necho 'caf\u00e9'\n"
         dep = self.deploy(self.script(body)["id"])
@@ -261,12 +278,6 @@ class DeploymentsTest(DeployBase):
         _, rows = fx.db_query(self.server, "SELECT message FROM deployment_logs WHERE deploymentId = ?", (dep["id"],))
         self.assertIn("started", [r[0] for r in rows])
         self.assertNotIn("never", [r[0] for r in rows])
-
-    def steps(self, dep_id):
-        """The deployment's steps as GET answers them, in order: (hostId, scriptId, status, exitCode)."""
-        steps = self.get(dep_id)["steps"]
-        self.assertEqual([s["stepIndex"] for s in steps], list(range(len(steps))))
-        return [(s["hostId"], s["scriptId"], s["status"], s["exitCode"]) for s in steps]
 
     def test_hosts_x_scripts_with_one_failing_script_is_partially_failed(self):
         other = self.host()["id"]
@@ -338,6 +349,180 @@ class DeploymentsTest(DeployBase):
                                        token=self.org.editor.token), 409, "conflict")
         self.assert_error(self.request("DELETE", api(self.tenant, "hosts", self.host_id), token=self.org.owner.token),
                           409, "conflict")
+
+
+def later(seconds):
+    return (datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(seconds=seconds)).strftime(
+        "%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+
+
+def read(path):
+    with open(path) as f:
+        return f.read()
+
+
+def alive(pid):
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+class LimitsTest(DeploymentsBase):
+    """Part 2 (docs/deployments.md): timeouts, the output cap, host slots, schedules, environments."""
+
+    def place(self):
+        """A fresh directory the scripts (run as the sshd's key user, this process's) write to."""
+        d = tempfile.mkdtemp(prefix="slipway-deploy-")
+        self.addCleanup(shutil.rmtree, d, True)
+        return d
+
+    def create(self, body, token=None, status=201):
+        resp = self.request("POST", api(self.tenant, "deployments"), body, token=token or self.org.editor.token)
+        return self.expect(resp, status) if status == 201 else resp
+
+    def environment(self, **body):
+        body.setdefault("name", "env-" + uuid.uuid4().hex[:8])
+        return self.expect(self.request("POST", api(self.tenant, "environments"), body, token=self.org.owner.token), 201)
+
+    def test_a_script_past_its_timeout_is_stopped_on_the_host(self):
+        d = self.place()
+        body = "echo $$ > %s/shell\nsleep 30 &\necho $! > %s/child\nwait\necho never\n" % (d, d)
+        script = self.script(body, timeoutSeconds=1)
+        self.assertEqual(script["timeoutSeconds"], 1)
+        done = self.wait_end(self.deploy(script["id"])["id"])
+        self.assertEqual(done["status"], "FAILED", done)
+        self.assertTrue(done["statusReason"].startswith("timeout"), done)
+        self.assertIsNone(done["exitCode"])
+        pids = [int(read(os.path.join(d, f))) for f in ("shell", "child")]
+        wait_for(lambda: not any(alive(p) for p in pids), "the script's processes are gone from the host")
+
+    def test_output_past_the_cap_is_counted_not_stored(self):
+        lines = ["line %d %s" % (i, "x" * 50) for i in range(400)]  # about 24 KB, the cap 4 KB
+        dep = self.deploy(self.script("i=0\nwhile [ $i -lt 400 ]; do echo \"line $i %s\"; i=$((i+1)); done\n" % ("x" * 50))["id"])
+        done = self.wait_end(dep["id"])
+        self.assertEqual(done["status"], "SUCCEEDED", done)
+        _, rows = fx.db_query(self.server, "SELECT stream, message FROM deployment_logs WHERE deploymentId = ? ORDER BY seq",
+                              (dep["id"],))
+        stored = [m for stream, m in rows if stream == "stdout"]
+        self.assertEqual(stored, lines[:len(stored)])
+        self.assertLessEqual(sum(len(m) for m in stored), 4096)
+        self.assertEqual(done["droppedLines"], len(lines) - len(stored))
+        self.assertEqual(done["droppedBytes"], sum(len(m) for m in lines[len(stored):]))
+        step = self.get(dep["id"])["steps"][0]
+        self.assertEqual((step["droppedLines"], step["droppedBytes"]), (done["droppedLines"], done["droppedBytes"]))
+        self.assertIn("%d lines (%d bytes) of output past the cap were counted, not stored" % (
+            done["droppedLines"], done["droppedBytes"]), [m for stream, m in rows if stream == "system"])
+
+    def test_a_host_with_one_slot_runs_one_step_at_a_time(self):
+        d = self.place()
+        host = self.host()
+        self.assertEqual(host["maxConcurrent"], 1)
+        scripts = [self.script("echo start %s >> %s/log\nsleep 1\necho end %s >> %s/log\n" % (n, d, n, d))["id"]
+                   for n in ("a", "b")]
+        deps = [self.create({"hostId": host["id"], "scriptId": s}) for s in scripts]
+        for dep in deps:
+            self.assertEqual(self.wait_end(dep["id"])["status"], "SUCCEEDED")
+        marks = read(os.path.join(d, "log")).split()
+        pairs = [marks[i:i + 4] for i in range(0, len(marks), 4)]
+        self.assertIn(pairs, ([["start", "a", "end", "a"], ["start", "b", "end", "b"]],
+                              [["start", "b", "end", "b"], ["start", "a", "end", "a"]]), marks)
+        patched = self.expect(self.request("PATCH", api(self.tenant, "hosts", host["id"]), {"maxConcurrent": 3},
+                                           token=self.org.owner.token), 200)
+        self.assertEqual(patched["maxConcurrent"], 3)
+
+    def test_a_run_scheduled_later_waits_and_can_be_cancelled(self):
+        script = self.script("echo never\n")["id"]
+        at = later(3600)
+        dep = self.create({"hostId": self.host_id, "scriptId": script, "schedule": "later", "scheduledTime": at})
+        self.assertEqual((dep["status"], dep["scheduledTime"]), ("SCHEDULED", at))
+        cancelled = self.expect(self.request("POST", api(self.tenant, "deployments", dep["id"], "cancel"),
+                                             token=self.org.editor.token), 200)
+        self.assertEqual(cancelled["status"], "CANCELLED")
+        self.assertEqual(harness_job_state(self.server, dep["id"]), "CANCELLED")
+        self.assertEqual([s[2] for s in self.steps(dep["id"])], ["CANCELLED"])
+        for body in [{"schedule": "later"}, {"schedule": "later", "scheduledTime": later(-60)},
+                     {"schedule": "later", "scheduledTime": later(400 * 86400)}, {"schedule": "now", "scheduledTime": at},
+                     {"scheduledTime": at}, {"schedule": "later", "scheduledTime": "tomorrow"}]:
+            resp = self.create(dict(body, hostId=self.host_id, scriptId=script), status=400)
+            details = self.assert_error(resp, 400, "invalid_request")
+            self.assertIn("scheduledTime", [d["field"] for d in details], body)
+
+    def test_a_run_scheduled_later_starts_at_its_time(self):
+        at = later(2)
+        dep = self.create({"hostId": self.host_id, "scriptId": self.script("echo due\n")["id"], "schedule": "later",
+                           "scheduledTime": at})
+        self.assertEqual(dep["status"], "SCHEDULED")
+        done = self.wait_end(dep["id"])
+        self.assertEqual(done["status"], "SUCCEEDED", done)
+        self.assertGreaterEqual(done["startedAt"], at)
+
+    def test_a_protected_environment_waits_for_approvals_of_others(self):
+        env = self.environment(protected=True, requiredApprovals=2)
+        second = harness.add_member_and_login(self.server, self.org.owner.token, self.tenant, "editor")
+        dep = self.create({"hostId": self.host_id, "scriptId": self.script("echo approved\n")["id"], "environmentId": env["id"]})
+        self.assertEqual((dep["status"], dep["environmentId"], dep["approvals"]), ("AWAITING_APPROVAL", env["id"], []))
+        path = api(self.tenant, "deployments", dep["id"], "approve")
+        self.assert_error(self.request("POST", path, {}, token=self.org.editor.token), 409, "conflict")  # the requester
+        self.assertEqual(self.request("POST", path, {}, token=self.org.viewer.token).status, 404)
+        one = self.expect(self.request("POST", path, {"note": "looks fine"}, token=self.org.owner.token), 200)
+        self.assertEqual(one["status"], "AWAITING_APPROVAL")
+        self.assertEqual([(a["accountId"], a["note"]) for a in one["approvals"]], [(self.org.owner.id, "looks fine")])
+        self.assertEqual(one["statusReason"], "waiting for approvals: 1 of 2")
+        self.assert_error(self.request("POST", path, {}, token=self.org.owner.token), 409, "conflict")  # once each
+        two = self.expect(self.request("POST", path, token=second.token), 200)
+        self.assertEqual(len(two["approvals"]), 2)
+        self.assertEqual(self.wait_end(dep["id"])["status"], "SUCCEEDED")
+        self.assert_error(self.request("POST", path, {}, token=self.org.owner.token), 409, "conflict")  # ended
+        _, rows = fx.db_query(self.server, "SELECT action FROM audit_logs WHERE targetId = ? AND action = ?",
+                              (dep["id"], "deployment.approve"))
+        self.assertEqual(len(rows), 2)
+
+    def test_a_frozen_environment_starts_nothing_until_unfrozen(self):
+        env = self.environment()
+        path = api(self.tenant, "environments", env["id"])
+        for who in (self.org.editor, self.org.viewer):
+            self.assertEqual(self.request("POST", path + "/freeze", {"reason": "x"}, token=who.token).status, 404)
+        frozen = self.expect(self.request("POST", path + "/freeze", {"reason": "release week"}, token=self.org.owner.token), 200)
+        self.assertEqual((frozen["frozen"], frozen["frozenReason"], frozen["frozenByAccountId"]),
+                         (True, "release week", self.org.owner.id))
+        dep = self.create({"hostId": self.host_id, "scriptId": self.script("echo thawed\n")["id"], "environmentId": env["id"]})
+        self.assertEqual(dep["status"], "PENDING")
+        self.assertIn("is frozen: release week", dep["statusReason"])
+        wait_for(lambda: harness_job_state(self.server, dep["id"]) == "WAITING", "the job waits for the thaw")
+        held = self.get(dep["id"])
+        self.assertEqual((held["status"], held["startedAt"], held["steps"][0]["status"]), ("PENDING", None, "PENDING"))
+        self.assertIn("release week", held["statusReason"])
+        thawed = self.expect(self.request("POST", path + "/unfreeze", token=self.org.owner.token), 200)
+        self.assertEqual((thawed["frozen"], thawed["frozenReason"]), (False, None))
+        self.assertEqual(self.wait_end(dep["id"])["status"], "SUCCEEDED")
+        self.assert_error(self.request("DELETE", path, token=self.org.owner.token), 409, "conflict")
+
+    def test_environments_are_an_owners_and_another_tenants_are_unseen(self):
+        env = self.environment(protected=True)
+        self.assertEqual((env["protected"], env["requiredApprovals"], env["frozen"]), (True, 1, False))
+        listed = self.expect(self.request("GET", api(self.tenant, "environments"), token=self.org.viewer.token), 200)
+        self.assertIn(env["id"], [e["id"] for e in listed["items"]])
+        self.assertEqual(self.request("POST", api(self.tenant, "environments"), {"name": "e"},
+                                      token=self.org.editor.token).status, 404)
+        self.assert_error(self.request("POST", api(self.tenant, "environments"), {"name": env["name"]},
+                                       token=self.org.owner.token), 409, "conflict")
+        patched = self.expect(self.request("PATCH", api(self.tenant, "environments", env["id"]), {"requiredApprovals": 3},
+                                           token=self.org.owner.token), 200)
+        self.assertEqual((patched["name"], patched["requiredApprovals"]), (env["name"], 3))
+        other = harness.new_org(self.server)
+        for method in ("GET", "DELETE"):
+            self.assertEqual(self.request(method, api(other.id, "environments", env["id"]), token=other.owner.token).status, 404)
+        self.assertEqual(self.request("POST", api(other.id, "environments", env["id"], "freeze"), {"reason": "mine"},
+                                      token=other.owner.token).status, 404)
+        script = self.expect(self.request("POST", api(other.id, "deployment-scripts"), {"name": "s", "body": "true"},
+                                          token=other.editor.token), 201)
+        resp = self.request("POST", api(other.id, "deployments"), {"hostId": self.host_id, "scriptId": script["id"],
+                                                                    "environmentId": env["id"]}, token=other.editor.token)
+        self.assert_error(resp, 400, "invalid_request")
+        self.assertEqual(self.expect(self.request("DELETE", api(self.tenant, "environments", env["id"]),
+                                                  token=self.org.owner.token), 204), None)
 
 
 def harness_job_state(server, deployment_id):

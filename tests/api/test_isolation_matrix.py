@@ -281,6 +281,8 @@ class IsolationMatrixTest(harness.ApiTest):
             ids["ruleId"] = route_matrix.plant_rule(self.server, self.a.id, self.a.by_category["communication"]["id"])
         elif case.params and case.params[-1] == "endpointId":
             ids["endpointId"] = route_matrix.endpoint(self.server, self.a.owner.token, self.a.id)
+        elif case.method == "DELETE" and case.params and case.params[-1] == "environmentId":
+            ids["environmentId"] = route_matrix.plant_environment(self.server, self.a.id)
         elif case.method == "DELETE" and case.params and case.params[-1] in ("hostId", "scriptId"):
             host_id, script_id, _ = route_matrix.plant_deploy(self.server, self.a.id, deployment=False)
             ids[case.params[-1]] = host_id if case.params[-1] == "hostId" else script_id

@@ -208,6 +208,12 @@ TABLE = [
            [("    pthread_mutex_unlock(&access_log.lock);\n    write_all(full, len);\n",
              "    write_all(full, len);\n    pthread_mutex_unlock(&access_log.lock);\n")],
            ["reliability.stuck_log"]),
+    # ---- a protected environment's approval by the requester (docs/deployments.md "Environments")
+    Mutant("deploy-self-approval", "approval by the requester",
+           "the requester of a deployment to a protected environment may approve it", "src/deploy/deploy_http.c",
+           [("    if (own)\n        return err_set(err, ERR_CONFLICT, \"the requester",
+             "    if (own && 0)\n        return err_set(err, ERR_CONFLICT, \"the requester")],
+           [API + "test_deploy"]),
 ]
 
 

@@ -9,7 +9,10 @@ it cannot know what the script did, so a script not marked idempotent is
 not run again (the deployment ends FAILED, "interrupted"), and an
 idempotent one runs again from the start (SUCCEEDED, its first line
 stored twice). With several steps, the steps that ended before the kill
-are not run again and the steps after it run (PARTIALLY_FAILED).
+are not run again and the steps after it run (PARTIALLY_FAILED). A run
+scheduled for later waits as a row (job_wait with its time as the
+deadline): the process holding it killed, the next one starts it at its
+time.
 
     SLIPWAY_BIN=build/slipway python3 tests/reliability/deploy_kill.py
 """
@@ -28,7 +31,7 @@ import harness  # noqa: E402
 import integration_fixtures as fx  # noqa: E402
 import sshd  # noqa: E402
 import verify_fixtures as vf  # noqa: E402
-from test_deploy import wait_for  # noqa: E402  (fn until true, with a bound)
+from test_deploy import harness_job_state, later, wait_for  # noqa: E402  (fn until true, with a bound)
 
 KEY = "5eed0000000000000000000000000000000000000000000000000000000000a1"
 @unittest.skipUnless(sshd.available(), "openssh-server is not installed (scripts/install-deps test)")
@@ -116,6 +119,32 @@ class DeployKillTest(unittest.TestCase):
         self.assertEqual(lines.count("started"), 1, lines)
         self.assertNotIn("finished", lines)
         self.assertEqual(lines.count("three-done"), 1, lines)
+
+    def test_a_scheduled_run_survives_the_kill_and_starts_at_its_time(self):
+        first = self.start()
+        tenant, token = first.admin["tenantId"], first.admin["token"]
+        host = harness.expect(self, first.request("POST", "/api/v1/%s/hosts" % tenant, {
+            "name": "box", "address": "127.0.0.1", "port": self.ssh.port, "username": self.ssh.user, "authMethod": "key",
+            "secret": self.ssh.client_key}, token=token), 201)
+        script = harness.expect(self, first.request("POST", "/api/v1/%s/deployment-scripts" % tenant, {
+            "name": "due", "body": "echo due\n"}, token=token), 201)
+        at = later(4)
+        dep = harness.expect(self, first.request("POST", "/api/v1/%s/deployments" % tenant, {
+            "hostId": host["id"], "scriptId": script["id"], "schedule": "later", "scheduledTime": at}, token=token), 201)
+        wait_for(lambda: harness_job_state(first, dep["id"]) == "WAITING", "the scheduled run waits as a row")
+        os.kill(first.pid, signal.SIGKILL)
+        self.assertIsNotNone(first.wait_exit(10), "the killed process is gone")
+        first.pid = None
+        second = self.start(admin=first.admin)
+
+        def ended():
+            got = harness.expect(self, second.request("GET", "/api/v1/%s/deployments/%s" % (tenant, dep["id"]),
+                                                      token=token), 200)
+            return got if got["status"] not in ("SCHEDULED", "PENDING", "RUNNING") else None
+        got = wait_for(ended, "the scheduled deployment to end", 60)
+        self.assertEqual(got["status"], "SUCCEEDED", got)
+        self.assertGreaterEqual(got["startedAt"], at)
+        self.assertEqual(self.lines(second, dep["id"]).count("due"), 1)
 
 
 if __name__ == "__main__":

@@ -69,6 +69,7 @@ UUID_COLUMNS = {"id", "tenantid", "accountid", "configuredbyaccountid", "setupco
 UUID_COLUMNS |= {"hostid", "scriptid", "deploymentid", "jobid", "requestedbyaccountid"}  # deployments (0015)
 UUID_COLUMNS |= {"siteid"}  # sites (0017)
 UUID_COLUMNS |= {"repositoryid"}  # repositories (0020)
+UUID_COLUMNS |= {"environmentid", "frozenbyaccountid"}  # environments (0028)
 # SQLite columns whose family its declared type does not say.
 SQLITE_FAMILY = {("audit_logs", "details"): "json"}
 

@@ -13,9 +13,20 @@
 static const struct {
     const char *from, *event, *to;
 } moves[] = {
-    {"PENDING", "start", "RUNNING"},       {"PENDING", "fail", "FAILED"},         {"PENDING", "cancel", "CANCELLED"},
-    {"RUNNING", "exit-zero", "SUCCEEDED"}, {"RUNNING", "exit-nonzero", "FAILED"}, {"RUNNING", "fail", "FAILED"},
-    {"RUNNING", "cancel", "CANCELLED"},    {"RUNNING", "interrupted", "FAILED"},  {"RUNNING", "restart", "RUNNING"},
+    {"PENDING", "start", "RUNNING"},
+    {"PENDING", "fail", "FAILED"},
+    {"PENDING", "cancel", "CANCELLED"},
+    {"RUNNING", "exit-zero", "SUCCEEDED"},
+    {"RUNNING", "exit-nonzero", "FAILED"},
+    {"RUNNING", "fail", "FAILED"},
+    {"RUNNING", "cancel", "CANCELLED"},
+    {"RUNNING", "interrupted", "FAILED"},
+    {"RUNNING", "restart", "RUNNING"},
+    {"RUNNING", "timeout", "FAILED"},
+    {"SCHEDULED", "due", "PENDING"},
+    {"SCHEDULED", "cancel", "CANCELLED"},
+    {"AWAITING_APPROVAL", "approved", "SCHEDULED"},
+    {"AWAITING_APPROVAL", "cancel", "CANCELLED"},
 };
 
 static const char *expected(const char *from, const char *event)
@@ -94,6 +105,9 @@ static void test_every_aggregate(void **state)
     int none[DEP__COUNT] = {0}, partial[DEP__COUNT] = {[DEP_SUCCEEDED] = 1, [DEP_PARTIALLY_FAILED] = 1};
     assert_int_equal(deploy_aggregate(none), DEP_NONE);
     assert_int_equal(deploy_aggregate(partial), DEP_NONE); /* a step is never PARTIALLY_FAILED */
+    int scheduled[DEP__COUNT] = {[DEP_PENDING] = 1, [DEP_SCHEDULED] = 1}, awaiting[DEP__COUNT] = {[DEP_AWAITING_APPROVAL] = 2};
+    assert_int_equal(deploy_aggregate(scheduled), DEP_NONE); /* nor SCHEDULED, nor AWAITING_APPROVAL */
+    assert_int_equal(deploy_aggregate(awaiting), DEP_NONE);
 }
 
 static void test_final_statuses(void **state)
@@ -101,6 +115,8 @@ static void test_final_statuses(void **state)
     (void)state;
     assert_false(deploy_is_final(DEP_PENDING));
     assert_false(deploy_is_final(DEP_RUNNING));
+    assert_false(deploy_is_final(DEP_SCHEDULED));
+    assert_false(deploy_is_final(DEP_AWAITING_APPROVAL));
     assert_true(deploy_is_final(DEP_SUCCEEDED));
     assert_true(deploy_is_final(DEP_FAILED));
     assert_true(deploy_is_final(DEP_CANCELLED));

@@ -1,0 +1,14 @@
+DROP TABLE IF EXISTS deployment_approvals;
+DROP INDEX IF EXISTS idx_deployment_runs_slots;
+ALTER TABLE deployment_runs DROP COLUMN holdsSlot;
+ALTER TABLE deployment_runs DROP COLUMN droppedBytes;
+ALTER TABLE deployments DROP COLUMN environmentId;
+ALTER TABLE deployments DROP COLUMN scheduledTime;
+ALTER TABLE deployments DROP COLUMN droppedBytes;
+ALTER TABLE deployments DROP CONSTRAINT deployments_status_check;
+UPDATE deployments SET status = 'CANCELLED' WHERE status IN ('SCHEDULED', 'AWAITING_APPROVAL');
+ALTER TABLE deployments ALTER COLUMN status TYPE VARCHAR(16);
+ALTER TABLE deployments ADD CONSTRAINT deployments_status_check CHECK (status IN ('CANCELLED', 'FAILED', 'PARTIALLY_FAILED', 'PENDING', 'RUNNING', 'SUCCEEDED'));
+DROP TABLE IF EXISTS environments;
+ALTER TABLE deployment_scripts DROP COLUMN timeoutSeconds;
+ALTER TABLE hosts DROP COLUMN maxConcurrent;
