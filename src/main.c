@@ -42,7 +42,7 @@
 #include "deploy/repos.h"
 #include "deploy/repos_http.h"
 #include "sites/sites.h"
-#include "sites/usage.h"
+#include "usage/usage.h"
 #include "verify/reverify.h"
 #include "verify/verify.h"
 
@@ -197,6 +197,7 @@ static int serve(struct app *app)
                                    {REPOS_SYNC_JOB, repos_sync_step, &rpenv},
                                    {REPOS_SWEEP_JOB, repos_sweep_step, &rpenv},
                                    {TICKETS_JOB, tickets_step, &nenv},
+                                   {USAGE_ROLLUP_JOB, usage_rollup_step, &app->store},
                                    {NULL, NULL, NULL}};
     size_t njob_kinds = ARRAY_LEN(job_kinds) - 1;
     struct probe *probe = NULL;
@@ -240,7 +241,8 @@ static int serve(struct app *app)
     app->login_limit = ratelimit_new(60, 65536);
     app->login_backoff = ratelimit_new(60, 65536);
     app->status_cache = revcache_new(4096);
-    if (reverify_schedule(app->store, &err) || webhooks_schedule(app->store, &err) || repos_schedule(app->store, &err))
+    if (reverify_schedule(app->store, &err) || webhooks_schedule(app->store, &err) || repos_schedule(app->store, &err) ||
+        usage_schedule(app->store, app->cfg.usage_rollup, &err))
         goto stop;
     wenv.store = app->store;
     venv.store = app->store;

@@ -14,6 +14,7 @@
 #include "tenancy/audit.h"
 #include "tenancy/roles.h"
 #include "tenancy/tenants.h"
+#include "usage/usage.h"
 
 /* The workflow engine (releases_http_start). */
 static struct jobs *jobs;
@@ -673,6 +674,8 @@ enum err_code releases_create(struct request *req, struct err *err)
     int64_t ms;
     char day[TIMESTAMP_SIZE];
 
+    if (usage_check(tenant, USAGE_RELEASES_CREATED, err)) /* the administrator's limit (docs/sites.md): 429 */
+        return err->code;
     if (date) {
         snprintf(day, sizeof day, "%sT00:00:00Z", date);
         if (clock_parse(day, &ms))
@@ -720,6 +723,7 @@ enum err_code releases_create(struct request *req, struct err *err)
     if (err->code)
         return err->code;
     jobs_nudge(jobs);
+    usage_count(tenant, USAGE_RELEASES_CREATED, 1);
     if (!(row = release_load(db, tenant, t.id, err)))
         return err->code;
     response_json(req, 201, row);

@@ -17,7 +17,7 @@
 #include "outbound/outbound.h"
 #include "providers/call.h"
 #include "sites/sites.h"
-#include "sites/usage.h"
+#include "usage/usage.h"
 #include "tenancy/audit.h"
 #include "tenancy/roles.h"
 #include "tenancy/tenants.h"
@@ -924,70 +924,5 @@ enum err_code domain_verify(struct request *req, struct err *err)
         free(k);
         return err->code;
     }
-    return ERR_OK;
-}
-
-/* ---- usage ---- */
-
-/* A day (YYYY-MM-DD) from the query, or dflt; false when it is not one. */
-static bool query_day(const struct request *req, const char *name, const char *dflt, char out[11])
-{
-    const char *v = request_query(req, name);
-    char ts[TIMESTAMP_SIZE];
-    int64_t ms;
-
-    if (!v)
-        v = dflt;
-    else if (strlen(v) != 10 || snprintf(ts, sizeof ts, "%.10sT00:00:00.000Z", v) != 24 || clock_parse(ts, &ms))
-        return false;
-    snprintf(out, 11, "%.10s", v);
-    return true;
-}
-
-enum err_code usage_get(struct request *req, struct err *err)
-{
-    char today[TIMESTAMP_SIZE], month_ago[TIMESTAMP_SIZE], from[11], to[11];
-    struct store_conn *db;
-    struct store_stmt *st;
-    json_t *items, *totals = json_object();
-    int rc;
-
-    clock_now(today);
-    clock_format(clock_now_ms() - 30LL * 86400000, month_ago);
-    today[10] = month_ago[10] = '\0';
-    if (!query_day(req, "from", month_ago, from))
-        err_detail(err, "from", "must be a day as YYYY-MM-DD");
-    if (!query_day(req, "to", today, to))
-        err_detail(err, "to", "must be a day as YYYY-MM-DD");
-    if (err->ndetails) {
-        json_decref(totals);
-        return err_set(err, ERR_INVALID, "invalid query parameters");
-    }
-    for (int i = 0; i < USAGE__COUNT; i++)
-        json_object_set_new(totals, usage_metric_names[i], json_integer(0));
-    usage_flush(); /* this process's counts, so the answer includes them */
-    if (request_db(req, &db, err) ||
-        store_select(db,
-                     "SELECT day, metric, count, tenantId FROM tenant_usage WHERE tenantId = ? AND day >= ? AND day <= ? "
-                     "ORDER BY day, metric",
-                     STORE_ARGS(STORE_TEXT(tenant_of(req)), STORE_TEXT(from), STORE_TEXT(to)), &st, err)) {
-        json_decref(totals);
-        return err->code;
-    }
-    items = json_array();
-    while ((rc = store_next(st, err)) == 1) {
-        const char *metric = store_col_text(st, 1);
-        int64_t n = store_col_int(st, 2);
-        json_array_append_new(items,
-                              json_pack("{s:s, s:s, s:I}", "day", store_col_text(st, 0), "metric", metric, "count", (json_int_t)n));
-        json_object_set_new(totals, metric, json_integer(json_integer_value(json_object_get(totals, metric)) + n));
-    }
-    store_finish(st);
-    if (rc < 0) {
-        json_decref(items);
-        json_decref(totals);
-        return err->code;
-    }
-    response_json(req, 200, json_pack("{s:s, s:s, s:o, s:o}", "from", from, "to", to, "items", items, "totals", totals));
     return ERR_OK;
 }

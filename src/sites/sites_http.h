@@ -1,4 +1,4 @@
-/* sites_http.h: /api/v1/{tenantId}/sites (settings, posts, domains) and /usage (docs/api.md, docs/sites.md). */
+/* sites_http.h: /api/v1/{tenantId}/sites (settings, posts, domains) (docs/api.md, docs/sites.md). */
 #ifndef SLIPWAY_SITES_HTTP_H
 #define SLIPWAY_SITES_HTTP_H
 
@@ -26,7 +26,5 @@ enum err_code domains_list(struct request *req, struct err *err);
 enum err_code domain_create(struct request *req, struct err *err);
 enum err_code domain_verify(struct request *req, struct err *err);
 enum err_code domain_delete(struct request *req, struct err *err);
-
-enum err_code usage_get(struct request *req, struct err *err);
 
 #endif
