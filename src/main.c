@@ -273,8 +273,11 @@ static int serve(struct app *app)
         goto stop;
     app->usage = token_usage_start(app->store, app->cfg.token_flush);
     usage_start(app->store, app->cfg.usage_flush);
-    sites_start(&(struct sites_env){
-        .store = app->store, .loop = &app->providers, .pool = app->hash_pool, .check_address = app->cfg.domain_check});
+    sites_start(&(struct sites_env){.store = app->store,
+                                    .loop = &app->providers,
+                                    .pool = app->hash_pool,
+                                    .check_address = app->cfg.domain_check,
+                                    .dns_resolver = app->cfg.dns_resolver});
     log_buffer_start();
     tenancy_start(&(struct tenancy_env){.pw = app->pw,
                                         .hash_pool = app->hash_pool,

@@ -86,7 +86,7 @@ const struct route routes[] = {
     {"POST", "/api/v1/admin/tenants", ACCESS_ADMIN, &admin_tenant_create_schema, admin_tenant_create},
     {"GET", "/api/v1/admin/accounts", ACCESS_ADMIN, NULL, admin_accounts_list},
     {"PATCH", "/api/v1/admin/accounts/{accountId}", ACCESS_ADMIN, &admin_account_update_schema, admin_account_patch},
-    {"PUT", "/api/v1/admin/tenants/{tenantId}/limits", ACCESS_ADMIN, &usage_limits_schema, usage_limits_put},
+    {"PUT", "/api/v1/admin/tenants/{id}/limits", ACCESS_ADMIN, &usage_limits_schema, usage_limits_put},
 
     /* A tenant's identity providers: owners only (the client secret is write-only). */
     {"GET", "/api/v1/{tenantId}/iam/providers", ACCESS_OWNER, NULL, iam_providers_list},
@@ -230,7 +230,7 @@ const struct route routes[] = {
     {"POST", "/api/v1/{tenantId}/sites/{siteId}/posts/{postId}/restore", ACCESS_EDITOR, &site_action_schema, post_restore},
     {"GET", "/api/v1/{tenantId}/sites/{siteId}/domains", ACCESS_VIEWER, NULL, domains_list},
     {"POST", "/api/v1/{tenantId}/sites/{siteId}/domains", ACCESS_OWNER, &domain_create_schema, domain_create},
-    {"POST", "/api/v1/{tenantId}/sites/{siteId}/domains/{domainId}/verify", ACCESS_OWNER, &site_action_schema, domain_verify},
+    {"POST", "/api/v1/{tenantId}/sites/{siteId}/domains/{domainId}/verify", ACCESS_OWNER, &domain_verify_schema, domain_verify},
     {"DELETE", "/api/v1/{tenantId}/sites/{siteId}/domains/{domainId}", ACCESS_OWNER, NULL, domain_delete},
     {"GET", "/api/v1/{tenantId}/usage", ACCESS_OWNER, NULL, usage_get},
     /* A site's public pages (also on its verified domains: sites_rewrite); drafts only in the members' preview. */

@@ -14,6 +14,7 @@
 #include "core/workpool.h"
 #include "core/xmalloc.h"
 #include "http/page.h"
+#include "outbound/dns.h"
 #include "outbound/outbound.h"
 #include "providers/call.h"
 #include "sites/sites.h"
@@ -85,6 +86,10 @@ SCHEMA(post_update_schema, {.name = "title", .kind = FIELD_STRING, .min = 1, .ma
        {.name = "publishedAt", .kind = FIELD_STRING, .min = 24, .max = 24, .check = check_timestamp, .format = "date-time"});
 /* restore, verify: no fields, and the body may be absent. */
 const struct schema site_action_schema = {.name = "site_action_schema", .optional = true};
+static const char *const verify_methods[] = {"http", "dns", NULL};
+static const struct field domain_verify_fields[] = {{.name = "method", .kind = FIELD_STRING, .allowed = verify_methods}};
+const struct schema domain_verify_schema = {
+    .name = "domain_verify_schema", .fields = domain_verify_fields, .count = ARRAY_LEN(domain_verify_fields), .optional = true};
 SCHEMA(domain_create_schema, {.name = "hostName", .kind = FIELD_STRING, .required = true, .min = 1, .max = HOST_NAME_MAX_LEN});
 
 static const char *tenant_of(const struct request *req)
@@ -723,6 +728,7 @@ enum err_code post_restore(struct request *req, struct err *err)
 
 #define DOMAIN_COLUMNS "id, siteId, hostName, status, challengeToken, lastError, verifiedAt, lastCheckedAt, createdAt, updatedAt"
 #define CHALLENGE_PATH "/.well-known/slipway-challenge/"
+#define DNS_CHALLENGE_LABEL "_slipway-challenge" /* a DNS proof: TXT DNS_CHALLENGE_LABEL.{hostName} = the token */
 
 static json_t *domain_row(struct store_stmt *st)
 {
@@ -825,6 +831,7 @@ enum err_code domain_delete(struct request *req, struct err *err)
 struct check {
     struct request *req;
     char id[UUID_SIZE], host[HOST_NAME_MAX_LEN + 1], token[B64URL_LEN(32) + 1];
+    bool dns; /* a TXT record of DNS_CHALLENGE_LABEL.host, not the challenge URL */
     bool proven;
     char problem[200];
 };
@@ -849,7 +856,7 @@ static void check_finish(void *arg)
                       STMT_ARGS(STORE_TEXT(k->proven ? "VERIFIED" : "FAILED"), STORE_TEXT(k->proven ? NULL : k->problem),
                                 STORE_TIME(k->proven ? now : NULL), STORE_TIME(now), STORE_TIME(now), STORE_TEXT(tenant_of(req)),
                                 STORE_TEXT(k->id))};
-    w.details = json_pack("{s:s, s:b}", "hostName", k->host, "verified", k->proven);
+    w.details = json_pack("{s:s, s:s, s:b}", "hostName", k->host, "method", k->dns ? "dns" : "http", "verified", k->proven);
     if (request_db(req, &db, &err) == ERR_OK && write_audited(db, &w, &err) == ERR_OK)
         domain = domain_load(db, req, k->id, &err);
     json_decref(w.details);
@@ -887,6 +894,25 @@ static void check_done(const struct outbound_response *r, void *ctx)
     }
 }
 
+/* On the pool: the TXT question to the operator's resolver (blocking, so not on the loop), then the outcome. */
+static void dns_check(void *arg)
+{
+    struct check *k = arg;
+    char name[HOST_NAME_MAX_LEN + sizeof DNS_CHALLENGE_LABEL + 1];
+    struct err err;
+    int found;
+
+    err_clear(&err);
+    snprintf(name, sizeof name, DNS_CHALLENGE_LABEL ".%s", k->host);
+    found = dns_txt_match(sites()->dns_resolver, name, k->token, (int)sites()->loop->timeout_ms, &err);
+    if (found > 0)
+        k->proven = true;
+    else
+        snprintf(k->problem, sizeof k->problem, "%.150s",
+                 found < 0 ? err.message : "no TXT record of " DNS_CHALLENGE_LABEL " is the token");
+    check_finish(k);
+}
+
 enum err_code domain_verify(struct request *req, struct err *err)
 {
     const struct sites_env *env = sites();
@@ -895,15 +921,31 @@ enum err_code domain_verify(struct request *req, struct err *err)
     struct check *k;
     char url[1024], host_header[HOST_NAME_MAX_LEN + 8];
     const char *headers[] = {host_header, NULL};
+    const char *method = json_string_value(json_object_get(req->body, "method"));
+    bool dns = method && strcmp(method, "dns") == 0;
 
+    if (dns && !(env->dns_resolver && env->dns_resolver[0])) {
+        err_detail(err, "method", "this server has no DNS resolver configured (SLIPWAY_DNS_RESOLVER): prove over http");
+        return err_set(err, ERR_INVALID, "invalid verification");
+    }
     if (request_db(req, &db, err) || !(domain = domain_load(db, req, request_param(req, "domainId"), err)))
         return err->code;
     k = xcalloc(1, sizeof *k);
     k->req = req;
+    k->dns = dns;
     snprintf(k->id, sizeof k->id, "%s", json_string_value(json_object_get(domain, "id")));
     snprintf(k->host, sizeof k->host, "%s", json_string_value(json_object_get(domain, "hostName")));
     snprintf(k->token, sizeof k->token, "%s", json_string_value(json_object_get(domain, "challengeToken")));
     json_decref(domain);
+    if (dns) {
+        request_suspend(req);
+        if (workpool_submit(env->pool, dns_check, k) != 0) {
+            request_resume(req);
+            free(k);
+            return err_set(err, ERR_UNAVAILABLE, "the server is busy; try again shortly");
+        }
+        return ERR_OK;
+    }
     /* The domain itself, or (tests, a proxy) the address configured, with the domain in the Host header either way. */
     if (env->check_address && env->check_address[0])
         snprintf(url, sizeof url, "%s" CHALLENGE_PATH "%s", env->check_address, k->token);

@@ -5,7 +5,7 @@
 #include "http/router.h"
 
 extern const struct schema site_create_schema, site_update_schema, site_settings_schema, post_create_schema, post_update_schema,
-    domain_create_schema, site_action_schema;
+    domain_create_schema, site_action_schema, domain_verify_schema;
 
 enum err_code sites_list(struct request *req, struct err *err);
 enum err_code site_create(struct request *req, struct err *err);

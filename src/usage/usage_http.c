@@ -164,11 +164,9 @@ static enum err_code limits_body(struct store_conn *c, void *ctx, struct err *er
 
 enum err_code usage_limits_put(struct request *req, struct err *err)
 {
-    struct limits_tx t = {.req = req, .tenant = request_param(req, "tenantId"), .limits = json_object_get(req->body, "limits")};
+    struct limits_tx t = {.req = req, .tenant = request_param(req, "id"), .limits = json_object_get(req->body, "limits")};
     struct store_conn *db;
 
-    if (!t.tenant || !uuid_valid(t.tenant))
-        return err_set(err, ERR_NOT_FOUND, "not found");
     if (request_db(req, &db, err) || store_tx(db, limits_body, &t, err)) {
         json_decref(t.out);
         return err->code;

@@ -1,4 +1,4 @@
-/* usage_http.h: GET /api/v1/{tenantId}/usage (owners) and PUT /api/v1/admin/tenants/{tenantId}/limits (docs/sites.md). */
+/* usage_http.h: GET /api/v1/{tenantId}/usage (owners) and PUT /api/v1/admin/tenants/{id}/limits (docs/sites.md). */
 #ifndef SLIPWAY_USAGE_HTTP_H
 #define SLIPWAY_USAGE_HTTP_H
 
