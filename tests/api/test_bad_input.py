@@ -160,6 +160,8 @@ class BadInputTest(harness.ApiTest):
             ids["id"] = org.invitation["invitationId"]
         elif case.path.endswith("/iam/providers/{id}"):
             ids["id"] = org.iam_provider_id
+        elif case.path.startswith("/api/v1/admin/tenants/{id}"):  # the administrator's view of a tenant
+            ids["id"] = org.id
         if "releaseId" in case.params:
             ids["releaseId"] = org.release_id
         if "ruleId" in case.params:

@@ -186,6 +186,13 @@ TABLE = [
            "the keeper no longer hands a signal kept while its job started waiting to that job", "src/jobs/jobs.c",
            [("            rescue_signals(q);\n", "            if (0)\n                rescue_signals(q);\n")],
            ["reliability.crossed_signal.sqlite"]),
+    # ---- usage counted once (docs/sites.md "Usage metering")
+    Mutant("usage-rollup-twice", "usage counted twice",
+           "the usage roll-up adds events to tenant_usage without consuming them, so each later run counts them again",
+           "src/usage/usage.c",
+           [('"DELETE FROM usage_events WHERE id = ?"', '"DELETE FROM usage_events WHERE id = ? AND 1 = 0"'),
+            ("if (deleted == 1 && r->ev[i].metric >= 0)", "if (deleted >= 0 && r->ev[i].metric >= 0)")],
+           [API + "test_usage"]),
     # ---- a stalled stderr must not hold requests (tests/reliability/stuck_log.py)
     Mutant("access-log-writes-under-lock", "request held by the log",
            "the access log's flusher writes while holding the lock every request's completion takes",
