@@ -180,7 +180,7 @@ static int serve(struct app *app)
     struct stores_env senv = {.loop = &app->providers};
     static struct deploy_env denv; /* static: zero-initialised, its atomic stopping flag included */
     struct repos_env rpenv = {.loop = &app->providers, .interval = app->cfg.repo_sync_interval};
-    struct workpool *ssh_pool = NULL;
+    struct workpool *ssh_pool = NULL, *dns_pool = NULL;
     struct job_kind job_kinds[] = {{VERIFY_JOB, verify_job_step, &venv},
                                    {VERIFY_ALL_JOB, verify_all_step, &venv},
                                    {REVERIFY_JOB, reverify_step, &venv},
@@ -273,11 +273,14 @@ static int serve(struct app *app)
         goto stop;
     app->usage = token_usage_start(app->store, app->cfg.token_flush);
     usage_start(app->store, app->cfg.usage_flush);
+    if (app->cfg.dns_resolver[0]) /* DNS proofs block: their own threads, not the pool logins hash on */
+        dns_pool = workpool_new("dns", 2, 64);
     sites_start(&(struct sites_env){.store = app->store,
                                     .loop = &app->providers,
                                     .pool = app->hash_pool,
                                     .check_address = app->cfg.domain_check,
-                                    .dns_resolver = app->cfg.dns_resolver});
+                                    .dns_resolver = app->cfg.dns_resolver,
+                                    .dns_pool = dns_pool});
     log_buffer_start();
     tenancy_start(&(struct tenancy_env){.pw = app->pw,
                                         .hash_pool = app->hash_pool,
@@ -331,6 +334,8 @@ stop:
     workpool_free(app->hash_pool);
     if (ssh_pool)
         workpool_free(ssh_pool);
+    if (dns_pool)
+        workpool_free(dns_pool);
     if (server)
         server_stop(server);
     log_buffer_stop();

@@ -84,7 +84,7 @@ SCHEMA(post_update_schema, {.name = "title", .kind = FIELD_STRING, .min = 1, .ma
        {.name = "slug", .kind = FIELD_STRING, .min = 1, .max = POST_SLUG_MAX},
        {.name = "body", .kind = FIELD_STRING, .max = 100000}, {.name = "status", .kind = FIELD_STRING, .allowed = post_statuses},
        {.name = "publishedAt", .kind = FIELD_STRING, .min = 24, .max = 24, .check = check_timestamp, .format = "date-time"});
-/* restore, verify: no fields, and the body may be absent. */
+/* restore: no fields, and the body may be absent; verify: the same, or the method (http, the default, or dns). */
 const struct schema site_action_schema = {.name = "site_action_schema", .optional = true};
 static const char *const verify_methods[] = {"http", "dns", NULL};
 static const struct field domain_verify_fields[] = {{.name = "method", .kind = FIELD_STRING, .allowed = verify_methods}};
@@ -894,7 +894,7 @@ static void check_done(const struct outbound_response *r, void *ctx)
     }
 }
 
-/* On the pool: the TXT question to the operator's resolver (blocking, so not on the loop), then the outcome. */
+/* On the DNS pool: the TXT question to the operator's resolver (blocking), then the outcome. */
 static void dns_check(void *arg)
 {
     struct check *k = arg;
@@ -939,7 +939,7 @@ enum err_code domain_verify(struct request *req, struct err *err)
     json_decref(domain);
     if (dns) {
         request_suspend(req);
-        if (workpool_submit(env->pool, dns_check, k) != 0) {
+        if (workpool_submit(env->dns_pool, dns_check, k) != 0) {
             request_resume(req);
             free(k);
             return err_set(err, ERR_UNAVAILABLE, "the server is busy; try again shortly");

@@ -14,10 +14,6 @@
 const char *const usage_metric_names[USAGE__COUNT] = {"apiRequests",        "pageViews",         "postsPublished",
                                                       "domainChecks",       "releasesCreated",   "buildsTriggered",
                                                       "deploymentsStarted", "deploymentMinutes", "notificationsSent"};
-const char *const usage_metric_allowed[USAGE__COUNT + 1] = {
-    "apiRequests",     "pageViews",          "postsPublished",    "domainChecks",      "releasesCreated",
-    "buildsTriggered", "deploymentsStarted", "deploymentMinutes", "notificationsSent", NULL};
-const char *const usage_period_allowed[3] = {"day", "month", NULL};
 
 /* Open addressing; a table that fills between two flushes drops counts (and says so at the flush). */
 #define USAGE_SLOTS 4096
@@ -52,10 +48,10 @@ static struct {
     struct usage_slot slots[USAGE_SLOTS];
     struct usage_limit *limits; /* sorted by (tenant, metric); under lock */
     size_t nlimits;
-    int32_t limits_day; /* the day the cached usage is of: a new day (or month) reloads */
+    int32_t limits_day; /* the day the cached usage was read on: a flush adds only that day's counts to it */
 } u = {.lock = PTHREAD_MUTEX_INITIALIZER, .wake = PTHREAD_COND_INITIALIZER, .flushing = PTHREAD_MUTEX_INITIALIZER};
 
-static int metric_of(const char *name)
+int usage_metric_of(const char *name)
 {
     for (int i = 0; i < USAGE__COUNT; i++)
         if (strcmp(name, usage_metric_names[i]) == 0)
@@ -256,7 +252,7 @@ void usage_limits_reload(void)
         store_select(c, LIMITS_SELECT "ORDER BY l.tenantId, l.metric, l.period",
                      STORE_ARGS(STORE_TEXT(day), STORE_TEXT(month), STORE_TEXT(day), STORE_TEXT(month)), &st, &err) == ERR_OK) {
         while ((rc = store_next(st, &err)) == 1) {
-            int metric = metric_of(store_col_text(st, 1));
+            int metric = usage_metric_of(store_col_text(st, 1));
             if (metric < 0 || !tenant_ok(store_col_text(st, 0)))
                 continue;
             if (n == cap)
@@ -402,7 +398,7 @@ static enum err_code rollup_tx(struct store_conn *c, void *ctx, struct err *err)
         snprintf(e->id, sizeof e->id, "%s", store_col_text(st, 0));
         snprintf(e->tenant, sizeof e->tenant, "%s", store_col_text(st, 1));
         snprintf(e->day, sizeof e->day, "%s", store_col_text(st, 2));
-        e->metric = metric_of(store_col_text(st, 3));
+        e->metric = usage_metric_of(store_col_text(st, 3));
         e->count = store_col_int(st, 4);
         r->nev++;
     }

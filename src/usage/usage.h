@@ -45,9 +45,8 @@ enum usage_metric {
 };
 
 extern const char *const usage_metric_names[USAGE__COUNT];
-/* NULL-terminated, for a schema's allowed values. */
-extern const char *const usage_metric_allowed[USAGE__COUNT + 1];
-extern const char *const usage_period_allowed[3];
+/* The metric named name, or -1. */
+int usage_metric_of(const char *name);
 
 #define USAGE_ROLLUP_JOB "usage-rollup" /* recurring */
 

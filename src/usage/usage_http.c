@@ -21,15 +21,12 @@ static const char *check_limits(json_t *v)
     {
         json_t *metric = json_object_get(item, "metric"), *period = json_object_get(item, "period"),
                *max = json_object_get(item, "max");
-        int m = -1, p;
+        int m, p;
 
         if (!json_is_object(item) || json_object_size(item) != 3 || !json_is_string(metric) || !json_is_string(period) ||
             !json_is_integer(max))
             return "each limit must be {\"metric\": string, \"period\": \"day\" or \"month\", \"max\": integer}";
-        for (int k = 0; k < USAGE__COUNT; k++)
-            if (strcmp(json_string_value(metric), usage_metric_names[k]) == 0)
-                m = k;
-        if (m < 0)
+        if ((m = usage_metric_of(json_string_value(metric))) < 0)
             return "unknown metric (docs/sites.md lists them)";
         if ((p = strcmp(json_string_value(period), "day") == 0 ? 0 : strcmp(json_string_value(period), "month") == 0 ? 1 : -1) < 0)
             return "period must be day or month";
