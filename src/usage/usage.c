@@ -498,8 +498,10 @@ void usage_stop(void)
     pthread_mutex_unlock(&u.lock);
     pthread_join(u.thread, NULL);
     usage_flush();
+    pthread_mutex_lock(&u.lock);
     u.started = false;
     free(u.limits);
     u.limits = NULL;
     u.nlimits = 0;
+    pthread_mutex_unlock(&u.lock);
 }
