@@ -47,7 +47,7 @@ const struct config_option config_options[] = {
     {"SLIPWAY_USAGE_ROLLUP", NULL, INT(usage_rollup, 1, 86400), "60",
      "seconds between roll-ups of usage events into tenant_usage (docs/sites.md)"},
     {"SLIPWAY_DNS_RESOLVER", NULL, STR(dns_resolver), "",
-     "HOST:PORT of the DNS server (UDP) that domain checks ask for TXT records; the operator's (docs/sites.md)",
+     "IPV4:PORT of the DNS server (UDP) that domain checks ask for TXT records; the operator's (docs/sites.md)",
      "none: no DNS proof"},
     {"SLIPWAY_DOMAIN_CHECK_ADDRESS", NULL, STR(domain_check), "",
      "http://HOST:PORT a site's domain check connects to instead of the domain (a proxy; tests), with the domain as Host",
