@@ -8,6 +8,7 @@ import unittest
 import uuid
 
 import harness
+import route_matrix
 from harness import dbclient
 
 LIMITS = "/api/v1/admin/tenants/%s/limits"
@@ -118,10 +119,17 @@ class UsageTest(harness.ApiTest):
         deployment = route_body("POST", "/api/v1/{tenantId}/deployments")
         self.assert_usage_limit(self.request("POST", "/api/v1/%s/deployments" % org.id, deployment,
                                              token=org.editor.token), "deploymentsStarted", "day")
-        # Without the limit, the same bodies reach the handler's own checks (not 429).
+        # Without the limit a deployment starts and counts; at a limit of one, the next is refused.
         self.expect(self.request("PUT", LIMITS % org.id, {"limits": []}, token=self.admin), 200)
-        self.assertNotEqual(self.request("POST", "/api/v1/%s/deployments" % org.id, deployment,
-                                         token=org.editor.token).status, 429)
+        host, script, _ = route_matrix.plant_deploy(self.server, org.id, deployment=False)  # never reached
+        deployment = {"hostIds": [host], "scriptIds": [script]}
+        self.expect(self.request("POST", "/api/v1/%s/deployments" % org.id, deployment, token=org.editor.token), 201)
+        self.assertEqual(self.usage(org)["totals"]["deploymentsStarted"], 1)
+        limits = [{"metric": "deploymentsStarted", "period": "day", "max": 1}]
+        self.assertEqual(self.expect(self.request("PUT", LIMITS % org.id, {"limits": limits}, token=self.admin),
+                                     200)["limits"][0]["used"], 1)
+        self.assert_usage_limit(self.request("POST", "/api/v1/%s/deployments" % org.id, deployment,
+                                             token=org.editor.token), "deploymentsStarted", "day")
 
     def test_api_requests_limit(self):
         org = harness.new_org(self.server)
