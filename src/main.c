@@ -44,7 +44,7 @@
 #include "deploy/repos.h"
 #include "deploy/repos_http.h"
 #include "sites/sites.h"
-#include "sites/usage.h"
+#include "usage/usage.h"
 #include "verify/reverify.h"
 #include "verify/refresh.h"
 #include "verify/verify.h"
@@ -149,22 +149,20 @@ static enum err_code first_start(struct app *app, struct err *err)
  * The recurring jobs: each process makes sure their rows exist at start-up
  * (created once). due_now: a run at once rather than at the next period.
  */
-static const struct recurring {
-    const char *kind;
-    int every_s;
-    bool due_now;
-} recurring[] = {
-    {REVERIFY_JOB, REVERIFY_EVERY_S, true},
-    {WEBHOOK_PRUNE_JOB, WEBHOOK_PRUNE_EVERY_S, false},
-    {REPOS_SWEEP_JOB, REPOS_SWEEP_EVERY_S, true},
-    {TOKEN_SWEEP_JOB, TOKEN_SWEEP_EVERY_S, true},
-};
-
-static enum err_code recurring_start(struct store *s, struct err *err)
+static enum err_code recurring_start(const struct app *app, struct err *err)
 {
+    const struct {
+        const char *kind;
+        int every_s;
+        bool due_now;
+    } recurring[] = {
+        {REVERIFY_JOB, REVERIFY_EVERY_S, true},           {WEBHOOK_PRUNE_JOB, WEBHOOK_PRUNE_EVERY_S, false},
+        {REPOS_SWEEP_JOB, REPOS_SWEEP_EVERY_S, true},     {TOKEN_SWEEP_JOB, TOKEN_SWEEP_EVERY_S, true},
+        {USAGE_ROLLUP_JOB, app->cfg.usage_rollup, false},
+    };
     struct store_conn *db = NULL;
 
-    if (store_conn_get(s, &db, err))
+    if (store_conn_get(app->store, &db, err))
         return err->code;
     for (size_t i = 0; i < ARRAY_LEN(recurring) && !err->code; i++)
         jobs_ensure_recurring(db, recurring[i].kind, recurring[i].every_s, recurring[i].due_now, err);
@@ -210,7 +208,7 @@ static int serve(struct app *app)
     struct stores_env senv = {.loop = &app->providers};
     static struct deploy_env denv; /* static: zero-initialised, its atomic stopping flag included */
     struct repos_env rpenv = {.loop = &app->providers, .interval = app->cfg.repo_sync_interval};
-    struct workpool *ssh_pool = NULL;
+    struct workpool *ssh_pool = NULL, *dns_pool = NULL;
     struct job_kind job_kinds[] = {{VERIFY_JOB, verify_job_step, &venv},
                                    {VERIFY_ALL_JOB, verify_all_step, &venv},
                                    {REVERIFY_JOB, reverify_step, &venv},
@@ -230,6 +228,7 @@ static int serve(struct app *app)
                                    {TICKETS_JOB, tickets_step, &nenv},
                                    {TOKEN_REFRESH_JOB, token_refresh_step, &venv},
                                    {TOKEN_SWEEP_JOB, token_sweep_step, &venv},
+                                   {USAGE_ROLLUP_JOB, usage_rollup_step, &app->store},
                                    {NULL, NULL, NULL}};
     size_t njob_kinds = ARRAY_LEN(job_kinds) - 1;
     struct probe *probe = NULL;
@@ -273,7 +272,7 @@ static int serve(struct app *app)
     app->login_limit = ratelimit_new(60, 65536);
     app->login_backoff = ratelimit_new(60, 65536);
     app->status_cache = revcache_new(4096);
-    if (recurring_start(app->store, &err))
+    if (recurring_start(app, &err))
         goto stop;
     wenv.store = app->store;
     venv.store = app->store;
@@ -306,8 +305,14 @@ static int serve(struct app *app)
         goto stop;
     app->usage = token_usage_start(app->store, app->cfg.token_flush);
     usage_start(app->store, app->cfg.usage_flush);
-    sites_start(&(struct sites_env){
-        .store = app->store, .loop = &app->providers, .pool = app->hash_pool, .check_address = app->cfg.domain_check});
+    if (app->cfg.dns_resolver[0]) /* DNS proofs block: their own threads, not the pool logins hash on */
+        dns_pool = workpool_new("dns", 2, 64);
+    sites_start(&(struct sites_env){.store = app->store,
+                                    .loop = &app->providers,
+                                    .pool = app->hash_pool,
+                                    .check_address = app->cfg.domain_check,
+                                    .dns_resolver = app->cfg.dns_resolver,
+                                    .dns_pool = dns_pool});
     log_buffer_start();
     tenancy_start(&(struct tenancy_env){.pw = app->pw,
                                         .hash_pool = app->hash_pool,
@@ -361,6 +366,8 @@ stop:
     workpool_free(app->hash_pool);
     if (ssh_pool)
         workpool_free(ssh_pool);
+    if (dns_pool)
+        workpool_free(dns_pool);
     if (server)
         server_stop(server);
     log_buffer_stop();

@@ -28,7 +28,8 @@
 #include "sites/pages_http.h"
 #include "sites/sites.h"
 #include "sites/sites_http.h"
-#include "sites/usage.h"
+#include "usage/usage.h"
+#include "usage/usage_http.h"
 #include "setup/setup_http.h"
 #include "stores/stores_http.h"
 #include "system/metrics_http.h"
@@ -85,6 +86,7 @@ const struct route routes[] = {
     {"POST", "/api/v1/admin/tenants", ACCESS_ADMIN, &admin_tenant_create_schema, admin_tenant_create},
     {"GET", "/api/v1/admin/accounts", ACCESS_ADMIN, NULL, admin_accounts_list},
     {"PATCH", "/api/v1/admin/accounts/{accountId}", ACCESS_ADMIN, &admin_account_update_schema, admin_account_patch},
+    {"PUT", "/api/v1/admin/tenants/{id}/limits", ACCESS_ADMIN, &usage_limits_schema, usage_limits_put},
 
     /* A tenant's identity providers: owners only (the client secret is write-only). */
     {"GET", "/api/v1/{tenantId}/iam/providers", ACCESS_OWNER, NULL, iam_providers_list},
@@ -238,7 +240,7 @@ const struct route routes[] = {
     {"POST", "/api/v1/{tenantId}/sites/{siteId}/posts/{postId}/restore", ACCESS_EDITOR, &site_action_schema, post_restore},
     {"GET", "/api/v1/{tenantId}/sites/{siteId}/domains", ACCESS_VIEWER, NULL, domains_list},
     {"POST", "/api/v1/{tenantId}/sites/{siteId}/domains", ACCESS_OWNER, &domain_create_schema, domain_create},
-    {"POST", "/api/v1/{tenantId}/sites/{siteId}/domains/{domainId}/verify", ACCESS_OWNER, &site_action_schema, domain_verify},
+    {"POST", "/api/v1/{tenantId}/sites/{siteId}/domains/{domainId}/verify", ACCESS_OWNER, &domain_verify_schema, domain_verify},
     {"DELETE", "/api/v1/{tenantId}/sites/{siteId}/domains/{domainId}", ACCESS_OWNER, NULL, domain_delete},
     {"GET", "/api/v1/{tenantId}/usage", ACCESS_OWNER, NULL, usage_get},
     /* A site's public pages (also on its verified domains: sites_rewrite); drafts only in the members' preview. */
@@ -256,9 +258,13 @@ enum err_code routes_admit(struct request *req, int access, struct err *err)
         return webhooks_admit(req, err);
     if (auth_admit(req, access, err))
         return err->code;
-    /* Usage metering (docs/sites.md): a request admitted into a tenant counts for it (in memory; written in batches). */
-    if (req->tenant_id && req->tenant_id[0])
+    /* Usage metering (docs/sites.md): a request admitted into a tenant counts for it (in memory; written in batches), unless
+       past the tenant's limit (429). */
+    if (req->tenant_id && req->tenant_id[0]) {
+        if (usage_check(req->tenant_id, USAGE_API_REQUESTS, err))
+            return err->code;
         usage_count(req->tenant_id, USAGE_API_REQUESTS, 1);
+    }
     return ERR_OK;
 }
 

@@ -33,7 +33,8 @@ struct config {
     int argon2_memory;          /* KiB */
     int argon2_iterations;      /* passes */
     int token_flush;            /* seconds between lastUsedAt flushes */
-    int usage_flush;            /* seconds between tenant_usage flushes */
+    int usage_flush;            /* seconds between usage_events flushes */
+    int usage_rollup;           /* seconds between roll-ups into tenant_usage */
     bool cookie_secure;         /* session cookies always Secure (else only behind X-Forwarded-Proto: https) */
     bool migrate;               /* serve: migrate up before serving */
     bool open_signup;           /* POST /api/v1/auth/signup is open (docs/accounts.md) */
@@ -65,6 +66,7 @@ struct config {
     int job_retention;          /* seconds */
     char test_probe[1024];      /* test runs only: the probe job kind's configuration (jobs/probe.h), or "" */
     char domain_check[512];     /* SLIPWAY_DOMAIN_CHECK_ADDRESS: where domain checks connect instead, or "" */
+    char dns_resolver[262];     /* SLIPWAY_DNS_RESOLVER: HOST:PORT of the DNS server for TXT proofs, or "" */
 };
 
 struct config_option {

@@ -34,6 +34,7 @@
     X(TOO_LARGE, 413, "payload_too_large")                                                                                         \
     X(MEDIA_TYPE, 415, "unsupported_media_type")                                                                                   \
     X(RATE_LIMITED, 429, "rate_limited")                                                                                           \
+    X(USAGE_LIMIT, 429, "usage_limit")                                                                                             \
     X(INTERNAL, 500, "internal")                                                                                                   \
     X(UNAVAILABLE, 503, "unavailable")
 
@@ -54,7 +55,7 @@ struct err_detail {
 struct err {
     enum err_code code;
     bool transient;  /* a retry may succeed: busy database, serialization failure */
-    int retry_after; /* seconds, for ERR_RATE_LIMITED; 0 when unknown */
+    int retry_after; /* seconds, for ERR_RATE_LIMITED and ERR_USAGE_LIMIT; 0 when unknown */
     char message[256];
     int ndetails;
     struct err_detail details[ERR_DETAILS_MAX];

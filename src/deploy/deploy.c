@@ -7,6 +7,7 @@
 #include "crypto/secret.h"
 #include "deploy/lifecycle.h"
 #include "jobs/jobs.h"
+#include "usage/usage.h"
 
 /* ---- hosts ---- */
 
@@ -631,9 +632,11 @@ static void run_script(struct run *r, const struct step *st, enum deploy_status 
                          .keep_going = keep_going,
                          .poll_ms = POLL_MS,
                          .ctx = r};
+    int64_t began_ms = clock_mono_ms();
     ssh_run(conn, &x, &status, &err);
     ssh_close(conn);
     r->deadline_ms = 0;
+    usage_count(r->tenant, USAGE_DEPLOYMENT_MINUTES, (clock_mono_ms() - began_ms + 59999) / 60000); /* begun minutes */
     if (r->cancelled) {
         step_end(r, st, DEP_RUNNING, DEV_CANCEL, -1, NULL); /* the cancel already ended the deployment */
     } else if (r->err.code) {

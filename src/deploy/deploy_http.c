@@ -19,6 +19,7 @@
 #include "providers/fields.h"
 #include "tenancy/audit.h"
 #include "tenancy/tenancy_http.h"
+#include "usage/usage.h"
 
 static const struct deploy_env *env;
 static struct jobs *jobs;
@@ -884,10 +885,13 @@ enum err_code deployment_create(struct request *req, struct err *err)
     struct create_tx t = {.req = req};
     struct store_conn *c;
 
+    if (usage_check(principal_of(req)->tenant_id, USAGE_DEPLOYMENTS_STARTED, err)) /* the administrator's limit: 429 */
+        return err->code;
     rand_uuid(t.id);
     if (request_db(req, &c, err) || store_tx(c, create_body, &t, err))
         return err->code;
     jobs_nudge(jobs);
+    usage_count(principal_of(req)->tenant_id, USAGE_DEPLOYMENTS_STARTED, 1);
     return deployment_respond(req, 201, t.id, err);
 }
 

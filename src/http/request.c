@@ -134,7 +134,7 @@ void response_error(struct request *req, const struct err *err)
 
     for (int i = 0; i < err->ndetails; i++)
         json_array_append_new(details, json_pack("{s:s, s:s}", "field", err->details[i].field, "message", err->details[i].message));
-    if (code == ERR_RATE_LIMITED && err->retry_after > 0) {
+    if ((code == ERR_RATE_LIMITED || code == ERR_USAGE_LIMIT) && err->retry_after > 0) {
         char secs[16];
         snprintf(secs, sizeof secs, "%d", err->retry_after);
         response_header(req, "Retry-After", secs);

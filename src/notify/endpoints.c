@@ -14,6 +14,7 @@
 #include "jobs/jobs.h"
 #include "notify/notify.h"
 #include "outbound/outbound.h"
+#include "usage/usage.h"
 
 #define SECRET_PREFIX "whsec_"
 
@@ -346,6 +347,7 @@ static void finish(const struct notify_env *env, struct job *j, const struct del
         snprintf(why, sizeof why, "the endpoint answered %ld", a->status);
     else
         snprintf(why, sizeof why, "%s", a->cause[0] ? a->cause : "no answer");
+    usage_count(j->tenant, USAGE_NOTIFICATIONS_SENT, ok); /* the endpoint took it */
     if (outcome_record(env, j->tenant, d,
                        ok     ? "DELIVERED"
                        : last ? "FAILED"

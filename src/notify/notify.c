@@ -16,6 +16,7 @@
 #include "notify/endpoints.h"
 #include "notify/tickets.h"
 #include "providers/registry.h"
+#include "usage/usage.h"
 #include "verify/verify.h"
 
 static struct jobs *jobs;
@@ -580,6 +581,7 @@ static void finish_call(const struct notify_env *env, struct job *j, const struc
         o.status = "FAILED";
         o.error = call->message;
     }
+    usage_count(j->tenant, USAGE_NOTIFICATIONS_SENT, strcmp(o.status, "DELIVERED") == 0); /* the provider took it */
     if (outcome_record(env, &o, &err)) {
         job_fail(j, &err);
     } else if (strcmp(o.status, "RETRYING") != 0) {

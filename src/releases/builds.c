@@ -16,6 +16,7 @@
 #include "jobs/jobs.h"
 #include "releases/lifecycle.h"
 #include "tenancy/tenants.h"
+#include "usage/usage.h"
 #include "verify/verify.h"
 
 #define POLL_FIRST_MS 5000    /* the first status poll this long after the trigger, when no webhook came */
@@ -478,6 +479,7 @@ static void call_done(const struct release_env *env, struct job *j, const struct
         snprintf(message, sizeof message, "%s (%s)", call->message, cause);
         o.message = message;
     }
+    usage_count(j->tenant, USAGE_BUILDS_TRIGGERED, triggered); /* the CI took it */
     if (outcome_record(env, &o, &err)) {
         job_fail(j, &err);
         return;

@@ -14,6 +14,7 @@
 #include "tenancy/audit.h"
 #include "tenancy/roles.h"
 #include "tenancy/tenants.h"
+#include "usage/usage.h"
 
 /* The workflow engine (releases_http_start). */
 static struct jobs *jobs;
@@ -715,7 +716,7 @@ enum err_code release_create(struct store_conn *db, const struct release_new *n,
         return err_set(err, ERR_UNAVAILABLE, "releases are not started yet");
     if (n->idempotency_key && idempotent_find(db, tenant, n->idempotency_key, id, err))
         return ERR_OK;
-    if (err->code)
+    if (err->code || usage_check(tenant, USAGE_RELEASES_CREATED, err)) /* the administrator's limit (docs/sites.md): 429 */
         return err->code;
     if (date) {
         snprintf(day, sizeof day, "%sT00:00:00Z", date);
@@ -776,6 +777,7 @@ enum err_code release_create(struct store_conn *db, const struct release_new *n,
         return err->code;
     memcpy(id, t.id, UUID_SIZE);
     jobs_nudge(jobs);
+    usage_count(tenant, USAGE_RELEASES_CREATED, 1);
     return ERR_OK;
 }
 

@@ -14,7 +14,7 @@
 #include "core/revcache.h"
 #include "sites/markdown.h"
 #include "sites/sites.h"
-#include "sites/usage.h"
+#include "usage/usage.h"
 #include "tenancy/roles.h"
 
 /* No script, no plugin, no frame, no form; styles only inline (the accent colour), images over https. */

@@ -9,7 +9,7 @@
 #include "core/fnv.h"
 #include "core/rand.h"
 #include "core/revcache.h"
-#include "sites/usage.h"
+#include "usage/usage.h"
 
 static struct sites_env env;
 static struct revcache *pages;

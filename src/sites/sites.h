@@ -16,6 +16,8 @@ struct sites_env {
     const struct provider_loop *loop; /* domain checks go out on it, through the outbound guard */
     struct workpool *pool;            /* a check's answer is written on it (not on the loop thread) */
     const char *check_address;        /* SLIPWAY_DOMAIN_CHECK_ADDRESS: where checks connect instead of the domain, or "" */
+    const char *dns_resolver;         /* SLIPWAY_DNS_RESOLVER: the DNS server TXT proofs ask (IPv4:PORT), or "": none */
+    struct workpool *dns_pool;        /* where DNS proofs run (they block), when dns_resolver is set */
 };
 
 /* Called once at start-up, before the routes serve; sites_stop once nothing serves any more. */

@@ -14,10 +14,11 @@
 #include "core/workpool.h"
 #include "core/xmalloc.h"
 #include "http/page.h"
+#include "outbound/dns.h"
 #include "outbound/outbound.h"
 #include "providers/call.h"
 #include "sites/sites.h"
-#include "sites/usage.h"
+#include "usage/usage.h"
 #include "tenancy/audit.h"
 #include "tenancy/roles.h"
 #include "tenancy/tenants.h"
@@ -83,8 +84,12 @@ SCHEMA(post_update_schema, {.name = "title", .kind = FIELD_STRING, .min = 1, .ma
        {.name = "slug", .kind = FIELD_STRING, .min = 1, .max = POST_SLUG_MAX},
        {.name = "body", .kind = FIELD_STRING, .max = 100000}, {.name = "status", .kind = FIELD_STRING, .allowed = post_statuses},
        {.name = "publishedAt", .kind = FIELD_STRING, .min = 24, .max = 24, .check = check_timestamp, .format = "date-time"});
-/* restore, verify: no fields, and the body may be absent. */
+/* restore: no fields, and the body may be absent; verify: the same, or the method (http, the default, or dns). */
 const struct schema site_action_schema = {.name = "site_action_schema", .optional = true};
+static const char *const verify_methods[] = {"http", "dns", NULL};
+static const struct field domain_verify_fields[] = {{.name = "method", .kind = FIELD_STRING, .allowed = verify_methods}};
+const struct schema domain_verify_schema = {
+    .name = "domain_verify_schema", .fields = domain_verify_fields, .count = ARRAY_LEN(domain_verify_fields), .optional = true};
 SCHEMA(domain_create_schema, {.name = "hostName", .kind = FIELD_STRING, .required = true, .min = 1, .max = HOST_NAME_MAX_LEN});
 
 static const char *tenant_of(const struct request *req)
@@ -723,6 +728,7 @@ enum err_code post_restore(struct request *req, struct err *err)
 
 #define DOMAIN_COLUMNS "id, siteId, hostName, status, challengeToken, lastError, verifiedAt, lastCheckedAt, createdAt, updatedAt"
 #define CHALLENGE_PATH "/.well-known/slipway-challenge/"
+#define DNS_CHALLENGE_LABEL "_slipway-challenge" /* a DNS proof: TXT DNS_CHALLENGE_LABEL.{hostName} = the token */
 
 static json_t *domain_row(struct store_stmt *st)
 {
@@ -825,6 +831,7 @@ enum err_code domain_delete(struct request *req, struct err *err)
 struct check {
     struct request *req;
     char id[UUID_SIZE], host[HOST_NAME_MAX_LEN + 1], token[B64URL_LEN(32) + 1];
+    bool dns; /* a TXT record of DNS_CHALLENGE_LABEL.host, not the challenge URL */
     bool proven;
     char problem[200];
 };
@@ -849,7 +856,7 @@ static void check_finish(void *arg)
                       STMT_ARGS(STORE_TEXT(k->proven ? "VERIFIED" : "FAILED"), STORE_TEXT(k->proven ? NULL : k->problem),
                                 STORE_TIME(k->proven ? now : NULL), STORE_TIME(now), STORE_TIME(now), STORE_TEXT(tenant_of(req)),
                                 STORE_TEXT(k->id))};
-    w.details = json_pack("{s:s, s:b}", "hostName", k->host, "verified", k->proven);
+    w.details = json_pack("{s:s, s:s, s:b}", "hostName", k->host, "method", k->dns ? "dns" : "http", "verified", k->proven);
     if (request_db(req, &db, &err) == ERR_OK && write_audited(db, &w, &err) == ERR_OK)
         domain = domain_load(db, req, k->id, &err);
     json_decref(w.details);
@@ -887,6 +894,25 @@ static void check_done(const struct outbound_response *r, void *ctx)
     }
 }
 
+/* On the DNS pool: the TXT question to the operator's resolver (blocking), then the outcome. */
+static void dns_check(void *arg)
+{
+    struct check *k = arg;
+    char name[HOST_NAME_MAX_LEN + sizeof DNS_CHALLENGE_LABEL + 1];
+    struct err err;
+    int found;
+
+    err_clear(&err);
+    snprintf(name, sizeof name, DNS_CHALLENGE_LABEL ".%s", k->host);
+    found = dns_txt_match(sites()->dns_resolver, name, k->token, (int)sites()->loop->timeout_ms, &err);
+    if (found > 0)
+        k->proven = true;
+    else
+        snprintf(k->problem, sizeof k->problem, "%.150s",
+                 found < 0 ? err.message : "no TXT record of " DNS_CHALLENGE_LABEL " is the token");
+    check_finish(k);
+}
+
 enum err_code domain_verify(struct request *req, struct err *err)
 {
     const struct sites_env *env = sites();
@@ -895,15 +921,31 @@ enum err_code domain_verify(struct request *req, struct err *err)
     struct check *k;
     char url[1024], host_header[HOST_NAME_MAX_LEN + 8];
     const char *headers[] = {host_header, NULL};
+    const char *method = json_string_value(json_object_get(req->body, "method"));
+    bool dns = method && strcmp(method, "dns") == 0;
 
+    if (dns && !(env->dns_resolver && env->dns_resolver[0])) {
+        err_detail(err, "method", "this server has no DNS resolver configured (SLIPWAY_DNS_RESOLVER): prove over http");
+        return err_set(err, ERR_INVALID, "invalid verification");
+    }
     if (request_db(req, &db, err) || !(domain = domain_load(db, req, request_param(req, "domainId"), err)))
         return err->code;
     k = xcalloc(1, sizeof *k);
     k->req = req;
+    k->dns = dns;
     snprintf(k->id, sizeof k->id, "%s", json_string_value(json_object_get(domain, "id")));
     snprintf(k->host, sizeof k->host, "%s", json_string_value(json_object_get(domain, "hostName")));
     snprintf(k->token, sizeof k->token, "%s", json_string_value(json_object_get(domain, "challengeToken")));
     json_decref(domain);
+    if (dns) {
+        request_suspend(req);
+        if (workpool_submit(env->dns_pool, dns_check, k) != 0) {
+            request_resume(req);
+            free(k);
+            return err_set(err, ERR_UNAVAILABLE, "the server is busy; try again shortly");
+        }
+        return ERR_OK;
+    }
     /* The domain itself, or (tests, a proxy) the address configured, with the domain in the Host header either way. */
     if (env->check_address && env->check_address[0])
         snprintf(url, sizeof url, "%s" CHALLENGE_PATH "%s", env->check_address, k->token);
@@ -924,70 +966,5 @@ enum err_code domain_verify(struct request *req, struct err *err)
         free(k);
         return err->code;
     }
-    return ERR_OK;
-}
-
-/* ---- usage ---- */
-
-/* A day (YYYY-MM-DD) from the query, or dflt; false when it is not one. */
-static bool query_day(const struct request *req, const char *name, const char *dflt, char out[11])
-{
-    const char *v = request_query(req, name);
-    char ts[TIMESTAMP_SIZE];
-    int64_t ms;
-
-    if (!v)
-        v = dflt;
-    else if (strlen(v) != 10 || snprintf(ts, sizeof ts, "%.10sT00:00:00.000Z", v) != 24 || clock_parse(ts, &ms))
-        return false;
-    snprintf(out, 11, "%.10s", v);
-    return true;
-}
-
-enum err_code usage_get(struct request *req, struct err *err)
-{
-    char today[TIMESTAMP_SIZE], month_ago[TIMESTAMP_SIZE], from[11], to[11];
-    struct store_conn *db;
-    struct store_stmt *st;
-    json_t *items, *totals = json_object();
-    int rc;
-
-    clock_now(today);
-    clock_format(clock_now_ms() - 30LL * 86400000, month_ago);
-    today[10] = month_ago[10] = '\0';
-    if (!query_day(req, "from", month_ago, from))
-        err_detail(err, "from", "must be a day as YYYY-MM-DD");
-    if (!query_day(req, "to", today, to))
-        err_detail(err, "to", "must be a day as YYYY-MM-DD");
-    if (err->ndetails) {
-        json_decref(totals);
-        return err_set(err, ERR_INVALID, "invalid query parameters");
-    }
-    for (int i = 0; i < USAGE__COUNT; i++)
-        json_object_set_new(totals, usage_metric_names[i], json_integer(0));
-    usage_flush(); /* this process's counts, so the answer includes them */
-    if (request_db(req, &db, err) ||
-        store_select(db,
-                     "SELECT day, metric, count, tenantId FROM tenant_usage WHERE tenantId = ? AND day >= ? AND day <= ? "
-                     "ORDER BY day, metric",
-                     STORE_ARGS(STORE_TEXT(tenant_of(req)), STORE_TEXT(from), STORE_TEXT(to)), &st, err)) {
-        json_decref(totals);
-        return err->code;
-    }
-    items = json_array();
-    while ((rc = store_next(st, err)) == 1) {
-        const char *metric = store_col_text(st, 1);
-        int64_t n = store_col_int(st, 2);
-        json_array_append_new(items,
-                              json_pack("{s:s, s:s, s:I}", "day", store_col_text(st, 0), "metric", metric, "count", (json_int_t)n));
-        json_object_set_new(totals, metric, json_integer(json_integer_value(json_object_get(totals, metric)) + n));
-    }
-    store_finish(st);
-    if (rc < 0) {
-        json_decref(items);
-        json_decref(totals);
-        return err->code;
-    }
-    response_json(req, 200, json_pack("{s:s, s:s, s:o, s:o}", "from", from, "to", to, "items", items, "totals", totals));
     return ERR_OK;
 }

@@ -1,11 +1,11 @@
-/* sites_http.h: /api/v1/{tenantId}/sites (settings, posts, domains) and /usage (docs/api.md, docs/sites.md). */
+/* sites_http.h: /api/v1/{tenantId}/sites (settings, posts, domains) (docs/api.md, docs/sites.md). */
 #ifndef SLIPWAY_SITES_HTTP_H
 #define SLIPWAY_SITES_HTTP_H
 
 #include "http/router.h"
 
 extern const struct schema site_create_schema, site_update_schema, site_settings_schema, post_create_schema, post_update_schema,
-    domain_create_schema, site_action_schema;
+    domain_create_schema, site_action_schema, domain_verify_schema;
 
 enum err_code sites_list(struct request *req, struct err *err);
 enum err_code site_create(struct request *req, struct err *err);
@@ -26,7 +26,5 @@ enum err_code domains_list(struct request *req, struct err *err);
 enum err_code domain_create(struct request *req, struct err *err);
 enum err_code domain_verify(struct request *req, struct err *err);
 enum err_code domain_delete(struct request *req, struct err *err);
-
-enum err_code usage_get(struct request *req, struct err *err);
 
 #endif

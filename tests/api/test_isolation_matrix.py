@@ -83,6 +83,8 @@ class IsolationMatrixTest(harness.ApiTest):
             ids["id"] = src.owner.token_id
         elif case.path.endswith("/invitations/{id}"):
             ids["id"] = src.invitation["invitationId"]
+        elif case.path.startswith("/api/v1/admin/tenants/{id}"):  # the administrator's view of a tenant
+            ids["id"] = src.id
         elif case.category:
             ids["id"] = src.by_category[case.category]["id"]
         elif case.path.endswith("/iam/providers/{id}"):

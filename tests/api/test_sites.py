@@ -279,6 +279,8 @@ class SitesTest(harness.ApiTest):
                          % (host, domain["challengeToken"]))
         self.assert_error(self.api("POST", "/sites/%s/domains" % site["id"], {"hostName": host}, user=self.org.owner),
                           409, "conflict")
+        self.assert_error(self.api("POST", "/sites/%s/domains/%s/verify" % (site["id"], domain["id"]), {"method": "dns"},
+                                   user=self.org.owner), 400, "invalid_request")  # this server has no DNS resolver
         self.assert_error(self.api("POST", "/sites/%s/domains" % site["id"], {"hostName": "x.example.com"}), 404,
                           "not_found")  # editors do not manage domains
         for bad in ("127.0.0.1", "localhost", "a..b", "-a.example.com", "under_score.example.com"):

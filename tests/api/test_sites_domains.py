@@ -1,14 +1,20 @@
 """Custom domains (docs/sites.md): proven against a local challenge server (SLIPWAY_DOMAIN_CHECK_ADDRESS stands for
 the domain, which the check names in Host; loopback is allowed to the outbound guard as in the other fake-backed
 tests), then served by the Host header on the same listener: the index, posts and feed, nothing of another tenant,
-the API still the API; a wrong token, an unknown host and a removed domain are not served."""
+the API still the API; a wrong token, an unknown host and a removed domain are not served. The DNS proof asks a
+local DNS server (tests/fakes/fake_dns.py, SLIPWAY_DNS_RESOLVER) for TXT _slipway-challenge.{hostName}."""
 
 import http.server
+import os
+import sys
 import threading
 import unittest
 import uuid
 
 import harness
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "fakes"))
+from fake_dns import DnsServer  # noqa: E402
 
 
 class Challenges(http.server.ThreadingHTTPServer):
@@ -44,8 +50,10 @@ class DomainsTest(harness.ApiTest):
     def setUpClass(cls):
         cls.challenges = Challenges()
         threading.Thread(target=cls.challenges.serve_forever, daemon=True).start()
+        cls.dns = DnsServer().start()
         cls.server_env = {"SLIPWAY_OUTBOUND_ALLOW": "127.0.0.0/8",
-                          "SLIPWAY_DOMAIN_CHECK_ADDRESS": "http://127.0.0.1:%d" % cls.challenges.server_address[1]}
+                          "SLIPWAY_DOMAIN_CHECK_ADDRESS": "http://127.0.0.1:%d" % cls.challenges.server_address[1],
+                          "SLIPWAY_DNS_RESOLVER": "127.0.0.1:%d" % cls.dns.port}
         super().setUpClass()
         cls.org = harness.new_org(cls.server)
         cls.other = harness.new_org(cls.server)
@@ -54,6 +62,7 @@ class DomainsTest(harness.ApiTest):
     def tearDownClass(cls):
         cls.challenges.shutdown()
         cls.challenges.server_close()
+        cls.dns.stop()
         super().tearDownClass()
 
     def site(self, org, title):
@@ -72,9 +81,9 @@ class DomainsTest(harness.ApiTest):
             self.challenges.published[host] = domain["challengeToken"]
         return domain
 
-    def verify(self, org, site, domain):
+    def verify(self, org, site, domain, body=None):
         return self.expect(self.request("POST", "/api/v1/%s/sites/%s/domains/%s/verify" % (org.id, site["id"], domain["id"]),
-                                        token=org.owner.token), 200)
+                                        body, token=org.owner.token), 200)
 
     def test_verified_domain_serves_its_site_only(self):
         mine, theirs = self.site(self.org, "Mine"), self.site(self.other, "Theirs")
@@ -123,6 +132,27 @@ class DomainsTest(harness.ApiTest):
         audit = self.expect(self.request("GET", "/api/v1/%s/audit-logs?action=domain.verify" % self.org.id,
                                          token=self.org.owner.token), 200)
         self.assertEqual(len([a for a in audit["items"] if a["targetId"] == domain["id"]]), 2, audit)
+
+    def test_dns_proof(self):
+        site = self.site(self.org, "ByDns")
+        domain = self.add_domain(self.org, site, publish=False)  # nothing over HTTP: the TXT record proves it
+        name = "_slipway-challenge." + domain["hostName"]
+        checked = self.verify(self.org, site, domain, {"method": "dns"})  # no record
+        self.assertEqual((checked["status"], checked["verifiedAt"]), ("FAILED", None))
+        self.assertIn("TXT", checked["lastError"])
+        self.assertIn((name, 16), self.dns.seen)
+        self.dns.publish(name, "not-the-token")  # a wrong token
+        self.assertEqual(self.verify(self.org, site, domain, {"method": "dns"})["status"], "FAILED")
+        token = domain["challengeToken"]
+        self.dns.publish(name, [token[:10], token[10:]])  # character-strings a reader joins
+        checked = self.verify(self.org, site, domain, {"method": "dns"})
+        self.assertEqual(checked["status"], "VERIFIED")
+        self.assertIn(b"ByDns post", self.request("GET", "/", headers={"Host": domain["hostName"]}).raw)
+        self.assert_error(self.request("POST", "/api/v1/%s/sites/%s/domains/%s/verify" % (self.org.id, site["id"], domain["id"]),
+                                       {"method": "carrier-pigeon"}, token=self.org.owner.token), 400, "invalid_request")
+        audit = self.expect(self.request("GET", "/api/v1/%s/audit-logs?action=domain.verify" % self.org.id,
+                                         token=self.org.owner.token), 200)
+        self.assertEqual({a["details"]["method"] for a in audit["items"] if a["targetId"] == domain["id"]}, {"dns"})
 
 
 if __name__ == "__main__":

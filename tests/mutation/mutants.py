@@ -201,6 +201,13 @@ TABLE = [
            "src/releases/train.c",
            [("now - slot_ms > RELEASE_TRAIN_GRACE_MS", "now - slot_ms > 1000 * RELEASE_TRAIN_GRACE_MS")],
            [API + "test_trains"]),
+    # ---- usage counted once (docs/sites.md "Usage metering")
+    Mutant("usage-rollup-twice", "usage counted twice",
+           "the usage roll-up adds events to tenant_usage without consuming them, so each later run counts them again",
+           "src/usage/usage.c",
+           [('"DELETE FROM usage_events WHERE id = ?"', '"DELETE FROM usage_events WHERE id = ? AND 1 = 0"'),
+            ("if (deleted == 1 && r->ev[i].metric >= 0)", "if (deleted >= 0 && r->ev[i].metric >= 0)")],
+           [API + "test_usage"]),
     # ---- a stalled stderr must not hold requests (tests/reliability/stuck_log.py)
     Mutant("access-log-writes-under-lock", "request held by the log",
            "the access log's flusher writes while holding the lock every request's completion takes",

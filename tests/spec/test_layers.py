@@ -35,6 +35,8 @@ LAYERS = [
     ("integrations", ["integrations/*"]),
     ("providers", ["providers/*"]),
     ("tenancy", ["tenancy/*"]),
+    # Usage metering: every domain counts (usage_count), so it sits under them all.
+    ("usage", ["usage/*"]),
     ("jobs", ["jobs/*"]),
     # http above store: a request lends its handler a store connection (request_db).
     ("http", ["http/*"]),

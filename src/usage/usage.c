@@ -1,0 +1,496 @@
+/* usage.c: counts in memory, appended to usage_events in batches, rolled up into tenant_usage; limits (usage.h). */
+#include "usage/usage.h"
+
+#include <pthread.h>
+
+#include "core/clock.h"
+#include "core/fnv.h"
+#include "core/log.h"
+#include "core/rand.h"
+#include "core/xmalloc.h"
+#include "jobs/jobs.h"
+#include "store/store.h"
+
+const char *const usage_metric_names[USAGE__COUNT] = {"apiRequests",        "pageViews",         "postsPublished",
+                                                      "domainChecks",       "releasesCreated",   "buildsTriggered",
+                                                      "deploymentsStarted", "deploymentMinutes", "notificationsSent"};
+
+/* Open addressing; a table that fills between two flushes drops counts (and says so at the flush). */
+#define USAGE_SLOTS 4096
+/* Events one roll-up transaction consumes; a full batch runs the step again at once. */
+#define ROLLUP_BATCH 500
+
+struct usage_slot {
+    char tenant[UUID_SIZE]; /* "" when free */
+    int32_t day;            /* days since 1970-01-01, UTC */
+    int metric;
+    int64_t count;
+};
+
+/* A limit as cached: used is its period's usage in the database at the last reload, plus what this process flushed since. */
+struct usage_limit {
+    char tenant[UUID_SIZE];
+    int metric;
+    bool month;
+    int64_t max, used;
+};
+
+static struct {
+    pthread_mutex_t lock;
+    pthread_cond_t wake;
+    pthread_mutex_t flushing; /* one flush at a time */
+    bool started, stopping;
+    struct store *store;
+    int flush_seconds;
+    pthread_t thread;
+    int used;
+    int64_t dropped;
+    struct usage_slot slots[USAGE_SLOTS];
+    struct usage_limit *limits; /* sorted by (tenant, metric); under lock */
+    size_t nlimits;
+    int32_t limits_day; /* the day the cached usage was read on: a flush adds only that day's counts to it */
+} u = {.lock = PTHREAD_MUTEX_INITIALIZER, .wake = PTHREAD_COND_INITIALIZER, .flushing = PTHREAD_MUTEX_INITIALIZER};
+
+int usage_metric_of(const char *name)
+{
+    for (int i = 0; i < USAGE__COUNT; i++)
+        if (strcmp(name, usage_metric_names[i]) == 0)
+            return i;
+    return -1;
+}
+
+static int32_t today(void)
+{
+    return (int32_t)(clock_now_ms() / 86400000);
+}
+
+static void day_text(int32_t day, char out[11])
+{
+    char ts[TIMESTAMP_SIZE];
+    clock_format((int64_t)day * 86400000, ts);
+    snprintf(out, 11, "%.10s", ts);
+}
+
+void usage_period_start(const char *period, int64_t now_ms, char out[11])
+{
+    day_text((int32_t)(now_ms / 86400000), out);
+    if (strcmp(period, "month") == 0)
+        memcpy(out + 8, "01", 2);
+}
+
+int64_t usage_period_end_ms(const char *period, int64_t now_ms)
+{
+    char ts[32];
+    int year, month;
+    int64_t ms = 0;
+
+    if (strcmp(period, "month") != 0)
+        return (now_ms / 86400000 + 1) * 86400000;
+    clock_format(now_ms, ts);
+    if (sscanf(ts, "%4d-%2d", &year, &month) != 2)
+        return (now_ms / 86400000 + 1) * 86400000;
+    if (++month == 13) {
+        month = 1;
+        year++;
+    }
+    snprintf(ts, sizeof ts, "%04d-%02d-01T00:00:00.000Z", (year % 10000 + 10000) % 10000, month % 100);
+    return clock_parse(ts, &ms) ? (now_ms / 86400000 + 1) * 86400000 : ms;
+}
+
+/* The slot of (tenant, day, metric), made when make and there is room; NULL else. Under u.lock. */
+static struct usage_slot *slot_find(const char *tenant_id, int32_t day, int metric, bool make)
+{
+    uint64_t h = fnv1a(tenant_id, UUID_SIZE - 1, (uint64_t)day * 31 + (uint64_t)metric);
+
+    for (size_t i = 0, at = h % USAGE_SLOTS; i < USAGE_SLOTS; i++, at = (at + 1) % USAGE_SLOTS) {
+        struct usage_slot *s = &u.slots[at];
+        if (!s->tenant[0]) {
+            if (!make || u.used >= USAGE_SLOTS * 3 / 4)
+                return NULL; /* keep probes short: past three quarters, drop until the flush */
+            memcpy(s->tenant, tenant_id, UUID_SIZE);
+            s->day = day;
+            s->metric = metric;
+            s->count = 0;
+            u.used++;
+        }
+        if (s->day == day && s->metric == metric && memcmp(s->tenant, tenant_id, UUID_SIZE) == 0)
+            return s;
+    }
+    return NULL;
+}
+
+static bool tenant_ok(const char *tenant_id)
+{
+    return tenant_id && strlen(tenant_id) == UUID_SIZE - 1;
+}
+
+void usage_count(const char *tenant_id, enum usage_metric metric, int64_t n)
+{
+    struct usage_slot *s;
+
+    if (!u.started || !tenant_ok(tenant_id) || (unsigned)metric >= USAGE__COUNT || n <= 0)
+        return;
+    pthread_mutex_lock(&u.lock);
+    if ((s = slot_find(tenant_id, today(), (int)metric, true)))
+        s->count += n;
+    else
+        u.dropped += n;
+    pthread_mutex_unlock(&u.lock);
+}
+
+static int limit_cmp(const void *a, const void *b)
+{
+    const struct usage_limit *x = a, *y = b;
+    int c = strcmp(x->tenant, y->tenant);
+    return c ? c : x->metric - y->metric;
+}
+
+/* The first cached limit of (tenant, metric), or NULL. Under u.lock. */
+static struct usage_limit *limit_first(const char *tenant_id, int metric)
+{
+    struct usage_limit key = {.metric = metric};
+    size_t lo = 0, hi = u.nlimits;
+
+    memcpy(key.tenant, tenant_id, UUID_SIZE);
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (limit_cmp(&u.limits[mid], &key) < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < u.nlimits && limit_cmp(&u.limits[lo], &key) == 0 ? &u.limits[lo] : NULL;
+}
+
+enum err_code usage_check(const char *tenant_id, enum usage_metric metric, struct err *err)
+{
+    struct usage_limit *l, *over = NULL;
+    struct usage_slot *s;
+    int64_t pending, now = clock_now_ms();
+    const char *period;
+    char ends[TIMESTAMP_SIZE];
+
+    if (!u.started || !tenant_ok(tenant_id) || (unsigned)metric >= USAGE__COUNT)
+        return ERR_OK;
+    pthread_mutex_lock(&u.lock);
+    l = u.nlimits ? limit_first(tenant_id, (int)metric) : NULL;
+    s = l ? slot_find(tenant_id, today(), (int)metric, false) : NULL;
+    pending = s ? s->count : 0;
+    for (; l && l < u.limits + u.nlimits && l->metric == (int)metric && strcmp(l->tenant, tenant_id) == 0; l++)
+        if (l->used + pending + 1 > l->max && (!over || l->month)) /* the month's outlasts the day's */
+            over = l;
+    if (!over) {
+        pthread_mutex_unlock(&u.lock);
+        return ERR_OK;
+    }
+    period = over->month ? "month" : "day";
+    clock_format(usage_period_end_ms(period, now), ends);
+    err->retry_after = (int)((usage_period_end_ms(period, now) - now + 999) / 1000);
+    err_set(err, ERR_USAGE_LIMIT, "usage limit reached: %s is limited to %lld per %s (used: %lld); the %s ends at %s",
+            usage_metric_names[metric], (long long)over->max, period, (long long)(over->used + pending), period, ends);
+    pthread_mutex_unlock(&u.lock);
+    return err->code;
+}
+
+/* The limits with their periods' usage (tenant_usage plus events not rolled up yet); the first ? pairs are day, month. */
+#define LIMITS_SELECT                                                                                                              \
+    "SELECT l.tenantId, l.metric, l.period, l.max, "                                                                               \
+    "(SELECT COALESCE(SUM(t.count), 0) FROM tenant_usage t WHERE t.tenantId = l.tenantId AND t.metric = l.metric "                 \
+    "AND t.day >= CASE WHEN l.period = 'day' THEN ? ELSE ? END) + "                                                                \
+    "(SELECT COALESCE(SUM(e.count), 0) FROM usage_events e WHERE e.tenantId = l.tenantId AND e.metric = l.metric "                 \
+    "AND e.day >= CASE WHEN l.period = 'day' THEN ? ELSE ? END) FROM tenant_limits l "
+
+json_t *usage_limits_json(struct store_conn *c, const char *tenant_id, struct err *err)
+{
+    char day[11], month[11], day_end[TIMESTAMP_SIZE], month_end[TIMESTAMP_SIZE];
+    int64_t now = clock_now_ms();
+    struct store_stmt *st;
+    json_t *out;
+    int rc;
+
+    usage_period_start("day", now, day);
+    usage_period_start("month", now, month);
+    clock_format(usage_period_end_ms("day", now), day_end);
+    clock_format(usage_period_end_ms("month", now), month_end);
+    if (store_select(c, LIMITS_SELECT "WHERE l.tenantId = ? ORDER BY l.metric, l.period",
+                     STORE_ARGS(STORE_TEXT(day), STORE_TEXT(month), STORE_TEXT(day), STORE_TEXT(month), STORE_TEXT(tenant_id)), &st,
+                     err))
+        return NULL;
+    out = json_array();
+    while ((rc = store_next(st, err)) == 1) {
+        bool per_month = strcmp(store_col_text(st, 2), "month") == 0;
+        json_array_append_new(out, json_pack("{s:s, s:s, s:I, s:I, s:s}", "metric", store_col_text(st, 1), "period",
+                                             per_month ? "month" : "day", "max", (json_int_t)store_col_int(st, 3), "used",
+                                             (json_int_t)store_col_int(st, 4), "resetsAt", per_month ? month_end : day_end));
+    }
+    store_finish(st);
+    if (rc < 0) {
+        json_decref(out);
+        return NULL;
+    }
+    return out;
+}
+
+void usage_limits_reload(void)
+{
+    char day[11], month[11];
+    struct store_conn *c = NULL;
+    struct store_stmt *st;
+    struct usage_limit *fresh = NULL;
+    size_t n = 0, cap = 0;
+    int32_t at = today();
+    int rc = -1;
+    struct err err;
+
+    if (!u.started)
+        return;
+    err_clear(&err);
+    usage_period_start("day", clock_now_ms(), day);
+    usage_period_start("month", clock_now_ms(), month);
+    /* Every tenant's: the cache is the process's, filled for all at once (LIMITS_SELECT names tenantId per row). */
+    if (store_conn_get(u.store, &c, &err) == ERR_OK &&
+        store_select(c, LIMITS_SELECT "ORDER BY l.tenantId, l.metric, l.period",
+                     STORE_ARGS(STORE_TEXT(day), STORE_TEXT(month), STORE_TEXT(day), STORE_TEXT(month)), &st, &err) == ERR_OK) {
+        while ((rc = store_next(st, &err)) == 1) {
+            int metric = usage_metric_of(store_col_text(st, 1));
+            if (metric < 0 || !tenant_ok(store_col_text(st, 0)))
+                continue;
+            if (n == cap)
+                fresh = xrealloc(fresh, (cap = cap ? cap * 2 : 16) * sizeof *fresh);
+            snprintf(fresh[n].tenant, UUID_SIZE, "%s", store_col_text(st, 0));
+            fresh[n].metric = metric;
+            fresh[n].month = strcmp(store_col_text(st, 2), "month") == 0;
+            fresh[n].max = store_col_int(st, 3);
+            fresh[n].used = store_col_int(st, 4);
+            n++;
+        }
+        store_finish(st);
+    }
+    store_conn_put(c);
+    if (rc < 0) { /* keep the cache we have */
+        log_warn("usage: limits not reloaded: %s", err.message);
+        free(fresh);
+        return;
+    }
+    if (n)
+        qsort(fresh, n, sizeof *fresh, limit_cmp);
+    pthread_mutex_lock(&u.lock);
+    free(u.limits);
+    u.limits = fresh;
+    u.nlimits = n;
+    u.limits_day = at;
+    pthread_mutex_unlock(&u.lock);
+}
+
+/* Adds a drained slot's count to the cached limits it counts against, until the reload. Under u.lock. */
+static void limits_add(const struct usage_slot *s)
+{
+    struct usage_limit *l = limit_first(s->tenant, s->metric);
+
+    for (; l && l < u.limits + u.nlimits && l->metric == s->metric && strcmp(l->tenant, s->tenant) == 0; l++)
+        if (s->day == u.limits_day)
+            l->used += s->count;
+}
+
+void usage_flush(void)
+{
+    struct usage_slot *batch;
+    int n = 0, lost = 0;
+    int64_t dropped;
+    struct store_conn *c = NULL;
+    char now[TIMESTAMP_SIZE];
+    struct err err;
+
+    if (!u.started)
+        return;
+    batch = xmalloc(sizeof u.slots);
+    pthread_mutex_lock(&u.flushing);
+    pthread_mutex_lock(&u.lock);
+    for (int i = 0; i < USAGE_SLOTS; i++)
+        if (u.slots[i].tenant[0]) {
+            batch[n++] = u.slots[i];
+            if (u.nlimits)
+                limits_add(&u.slots[i]);
+            u.slots[i].tenant[0] = '\0';
+        }
+    u.used = 0;
+    dropped = u.dropped;
+    u.dropped = 0;
+    pthread_mutex_unlock(&u.lock);
+    err_clear(&err);
+    clock_now(now);
+    if (n > 0 && store_conn_get(u.store, &c, &err))
+        lost = n;
+    /* One append each, outside a transaction: a tenant deleted since its count was taken fails its own row only. */
+    for (int i = 0; c && i < n; i++) {
+        char id[UUID_SIZE], day[11];
+        rand_uuid(id);
+        day_text(batch[i].day, day);
+        err_clear(&err);
+        if (store_run(c, "INSERT INTO usage_events (id, tenantId, day, metric, count, createdAt) VALUES (?, ?, ?, ?, ?, ?)",
+                      STORE_ARGS(STORE_TEXT(id), STORE_TEXT(batch[i].tenant), STORE_TEXT(day),
+                                 STORE_TEXT(usage_metric_names[batch[i].metric]), STORE_INT(batch[i].count), STORE_TIME(now)),
+                      NULL, &err) &&
+            err.code != ERR_CONFLICT)
+            lost++;
+    }
+    store_conn_put(c);
+    usage_limits_reload(); /* the other processes' flushes, and a new day's or month's usage */
+    pthread_mutex_unlock(&u.flushing);
+    if (lost)
+        log_warn("usage: %d count(s) not written: %s", lost, err.message);
+    if (dropped)
+        log_warn("usage: %lld count(s) dropped: more tenants and metrics than %d between two flushes", (long long)dropped,
+                 USAGE_SLOTS * 3 / 4);
+    free(batch);
+}
+
+/* ---- the roll-up ---- */
+
+static const char *const upsert[STORE_DIALECTS] = {
+    [STORE_SQLITE] = ("INSERT INTO tenant_usage (id, tenantId, day, metric, count, updatedAt) VALUES (?, ?, ?, ?, ?, ?) "
+                      "ON CONFLICT (tenantId, day, metric) DO UPDATE SET count = tenant_usage.count + excluded.count, "
+                      "updatedAt = excluded.updatedAt"),
+    [STORE_POSTGRES] = ("INSERT INTO tenant_usage (id, tenantId, day, metric, count, updatedAt) VALUES (?, ?, ?, ?, ?, ?) "
+                        "ON CONFLICT (tenantId, day, metric) DO UPDATE SET count = tenant_usage.count + excluded.count, "
+                        "updatedAt = excluded.updatedAt"),
+    [STORE_MYSQL] = ("INSERT INTO tenant_usage (id, tenantId, day, metric, count, updatedAt) VALUES (?, ?, ?, ?, ?, ?) "
+                     "ON DUPLICATE KEY UPDATE count = count + VALUES(count), updatedAt = VALUES(updatedAt)"),
+};
+
+struct rollup_event {
+    char id[UUID_SIZE], tenant[UUID_SIZE], day[11];
+    int metric;
+    int64_t count;
+};
+
+struct rollup {
+    struct rollup_event ev[ROLLUP_BATCH];  /* the batch read */
+    struct rollup_event sum[ROLLUP_BATCH]; /* its sums per (tenant, day, metric) */
+    int nev, nsum;
+};
+
+static void rollup_add(struct rollup *r, const struct rollup_event *e)
+{
+    for (int i = 0; i < r->nsum; i++)
+        if (r->sum[i].metric == e->metric && strcmp(r->sum[i].day, e->day) == 0 && strcmp(r->sum[i].tenant, e->tenant) == 0) {
+            r->sum[i].count += e->count;
+            return;
+        }
+    r->sum[r->nsum++] = *e;
+}
+
+/* One batch: read the oldest events, delete each, count those this transaction deleted, add the sums to tenant_usage. */
+static enum err_code rollup_tx(struct store_conn *c, void *ctx, struct err *err)
+{
+    struct rollup *r = ctx;
+    struct store_stmt *st;
+    char now[TIMESTAMP_SIZE];
+    int rc;
+
+    r->nev = r->nsum = 0;
+    /* Every tenant's: the roll-up is the instance's (each row keeps its tenantId into tenant_usage). */
+    if (store_select(c, "SELECT id, tenantId, day, metric, count FROM usage_events ORDER BY createdAt, id LIMIT ?",
+                     STORE_ARGS(STORE_INT(ROLLUP_BATCH)), &st, err))
+        return err->code;
+    while ((rc = store_next(st, err)) == 1 && r->nev < ROLLUP_BATCH) {
+        struct rollup_event *e = &r->ev[r->nev];
+        snprintf(e->id, sizeof e->id, "%s", store_col_text(st, 0));
+        snprintf(e->tenant, sizeof e->tenant, "%s", store_col_text(st, 1));
+        snprintf(e->day, sizeof e->day, "%s", store_col_text(st, 2));
+        e->metric = usage_metric_of(store_col_text(st, 3));
+        e->count = store_col_int(st, 4);
+        r->nev++;
+    }
+    store_finish(st);
+    if (rc < 0)
+        return err->code;
+    for (int i = 0; i < r->nev; i++) {
+        int64_t deleted = 0;
+        if (store_run(c, "DELETE FROM usage_events WHERE id = ?", STORE_ARGS(STORE_TEXT(r->ev[i].id)), &deleted, err))
+            return err->code;
+        /* 0: another roll-up consumed it first (it waited for that one's commit): counted there, not here. */
+        if (deleted == 1 && r->ev[i].metric >= 0)
+            rollup_add(r, &r->ev[i]);
+    }
+    clock_now(now);
+    for (int i = 0; i < r->nsum; i++) {
+        char id[UUID_SIZE];
+        rand_uuid(id);
+        if (store_run(c, store_pick(c, upsert),
+                      STORE_ARGS(STORE_TEXT(id), STORE_TEXT(r->sum[i].tenant), STORE_TEXT(r->sum[i].day),
+                                 STORE_TEXT(usage_metric_names[r->sum[i].metric]), STORE_INT(r->sum[i].count), STORE_TIME(now)),
+                      NULL, err))
+            return err->code;
+    }
+    return ERR_OK;
+}
+
+void usage_rollup_step(void *ctx, struct job *j)
+{
+    struct store *store = *(struct store **)ctx;
+    struct store_conn *c = NULL;
+    struct rollup *r = xmalloc(sizeof *r);
+    struct err err;
+
+    err_clear(&err);
+    if (store_conn_get(store, &c, &err) == ERR_OK)
+        store_tx(c, rollup_tx, r, &err);
+    store_conn_put(c);
+    if (err.code)
+        job_fail(j, &err);
+    else if (r->nev == ROLLUP_BATCH)
+        job_next(j, 0); /* more are waiting: the next batch now */
+    else
+        job_done(j);
+    free(r);
+}
+
+/* ---- the flusher ---- */
+
+static void *flusher(void *arg)
+{
+    (void)arg;
+    pthread_mutex_lock(&u.lock);
+    while (!u.stopping) {
+        struct timespec until;
+        clock_deadline(&until, (int64_t)u.flush_seconds * 1000);
+        pthread_cond_timedwait(&u.wake, &u.lock, &until);
+        pthread_mutex_unlock(&u.lock);
+        usage_flush();
+        pthread_mutex_lock(&u.lock);
+    }
+    pthread_mutex_unlock(&u.lock);
+    return NULL;
+}
+
+void usage_start(struct store *store, int flush_seconds)
+{
+    u.store = store;
+    u.flush_seconds = flush_seconds;
+    u.stopping = false;
+    u.started = true;
+    usage_limits_reload();
+    if (pthread_create(&u.thread, NULL, flusher, NULL) != 0) {
+        log_error("usage: cannot start the flusher");
+        abort();
+    }
+}
+
+void usage_stop(void)
+{
+    if (!u.started)
+        return;
+    pthread_mutex_lock(&u.lock);
+    u.stopping = true;
+    pthread_cond_signal(&u.wake);
+    pthread_mutex_unlock(&u.lock);
+    pthread_join(u.thread, NULL);
+    usage_flush();
+    pthread_mutex_lock(&u.lock);
+    u.started = false;
+    free(u.limits);
+    u.limits = NULL;
+    u.nlimits = 0;
+    pthread_mutex_unlock(&u.lock);
+}

@@ -1,0 +1,152 @@
+"""Usage metering and limits (docs/sites.md "Usage metering"): counts appended as usage_events and rolled up into
+tenant_usage exactly once by the recurring usage-rollup job (a private server flushes and rolls up every second);
+GET usage exact whether or not the roll-up has run; limits set by the instance administrator only, read by owners,
+and past one a 429 usage_limit naming the metric, the limit and the period, with Retry-After to the period's end."""
+
+import time
+import unittest
+import uuid
+
+import harness
+import route_matrix
+from harness import dbclient
+
+LIMITS = "/api/v1/admin/tenants/%s/limits"
+
+
+def route_body(method, template):
+    """A body of the route that its schema accepts (an array gets one value: its first allowed, else an id)."""
+    route = [r for r in harness.route_table() if r.method == method and r.path == template][0]
+    body = harness.sample_body(route)
+    for name, field in route.fields.items():
+        if field["kind"] == "array":
+            body[name] = [field["allowed"][0] if field["allowed"] else str(uuid.uuid4())]
+    return body
+
+
+class UsageTest(harness.ApiTest):
+    server_env = dict(harness.SHARED_ENV, SLIPWAY_USAGE_FLUSH="1", SLIPWAY_USAGE_ROLLUP="1", SLIPWAY_JOB_POLL_MS="100",
+                      SLIPWAY_ARGON2_MEMORY="8")  # cheap logins: this file makes several tenants
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.admin = cls.server.admin["token"]
+        cls.url = harness.database_url(cls.server.database_path())
+
+    def db(self, sql, *params):
+        return dbclient.query(self.url, sql, params)[1]
+
+    def usage(self, org):
+        return self.expect(self.request("GET", "/api/v1/%s/usage" % org.id, token=org.owner.token), 200)
+
+    def rolled(self, org, metric, count, timeout=20):
+        """Polls until no event of org's metric waits and tenant_usage holds count; fails past timeout."""
+        deadline, seen = time.monotonic() + timeout, None
+        while time.monotonic() < deadline:
+            pending = self.db("SELECT COUNT(*) FROM usage_events WHERE tenantId = ? AND metric = ?", org.id, metric)
+            seen = self.db("SELECT count FROM tenant_usage WHERE tenantId = ? AND metric = ?", org.id, metric)
+            if pending[0][0] == 0 and seen and seen[0][0] == count:
+                return
+            time.sleep(0.1)
+        self.fail("%s not rolled up to %d: tenant_usage has %r" % (metric, count, seen))
+
+    def views(self, slug, n):
+        for _ in range(n):
+            self.assertEqual(self.request("GET", "/s/%s/" % slug).status, 200)
+
+    # -- events and the roll-up ----------------------------------------------------
+
+    def test_events_rolled_up_exactly_once(self):
+        org = harness.new_org(self.server)
+        site = self.expect(self.request("POST", "/api/v1/%s/sites" % org.id, {"slug": "u-" + uuid.uuid4().hex[:10],
+                                                                             "name": "U"}, token=org.editor.token), 201)
+        self.views(site["slug"], 5)
+        self.assertEqual(self.usage(org)["totals"]["pageViews"], 5)  # flushed by the GET, rolled up or not
+        self.rolled(org, "pageViews", 5)
+        self.views(site["slug"], 3)
+        self.assertEqual(self.usage(org)["totals"]["pageViews"], 8)  # 5 rolled up + 3 pending, each once
+        self.rolled(org, "pageViews", 8)
+        got = self.usage(org)
+        self.assertEqual(got["totals"]["pageViews"], 8)
+        self.assertEqual([(i["metric"], i["count"]) for i in got["items"] if i["metric"] == "pageViews"],
+                         [("pageViews", 8)])
+        self.assertEqual(got["limits"], [])
+
+    # -- limits --------------------------------------------------------------------
+
+    def test_limits_only_the_administrator_sets(self):
+        org, other = harness.new_org(self.server), harness.new_org(self.server)
+        body = {"limits": [{"metric": "releasesCreated", "period": "day", "max": 3}]}
+        for role in harness.ROLES:
+            self.assert_error(self.request("PUT", LIMITS % org.id, body, token=org.by_role(role).token), 404, "not_found")
+        self.assert_error(self.request("PUT", LIMITS % org.id, body, token=other.owner.token), 404, "not_found")
+        self.assert_error(self.request("PUT", LIMITS % org.id, body), 401, "unauthenticated")
+        self.assert_error(self.request("PUT", LIMITS % uuid.uuid4(), body, token=self.admin), 404, "not_found")
+        for bad in ([{"metric": "nope", "period": "day", "max": 1}], [{"metric": "apiRequests", "period": "week", "max": 1}],
+                    [{"metric": "apiRequests", "period": "day", "max": -1}],
+                    [{"metric": "apiRequests", "period": "day", "max": "1"}],
+                    [{"metric": "apiRequests", "period": "day", "max": 1, "extra": 1}], [{"metric": "apiRequests"}],
+                    [{"metric": "apiRequests", "period": "day", "max": 1}] * 2, "x", [1]):
+            with self.subTest(limits=bad):
+                self.assert_error(self.request("PUT", LIMITS % org.id, {"limits": bad}, token=self.admin), 400,
+                                  "invalid_request")
+        self.assertEqual(self.usage(org)["limits"], [])
+        got = self.expect(self.request("PUT", LIMITS % org.id, body, token=self.admin), 200)
+        self.assertEqual(got["tenantId"], org.id)
+        self.assertEqual([(l["metric"], l["period"], l["max"], l["used"]) for l in got["limits"]],
+                         [("releasesCreated", "day", 3, 0)])
+        self.assertEqual(self.usage(org)["limits"], got["limits"])  # the owner reads them
+        self.assertEqual(self.usage(other)["limits"], [])  # another tenant's are not its
+        self.assert_error(self.request("GET", "/api/v1/%s/usage" % org.id, token=org.editor.token), 404, "not_found")
+
+    def assert_usage_limit(self, resp, metric, period):
+        self.assert_error(resp, 429, "usage_limit")
+        message = resp.json["error"]["message"]
+        self.assertIn(metric, message)
+        self.assertIn("per " + period, message)
+        self.assertGreater(int(resp.headers["retry-after"]), 0)
+        self.assertLessEqual(int(resp.headers["retry-after"]), 86400 if period == "day" else 31 * 86400)
+
+    def test_past_a_limit_429(self):
+        org = harness.new_org(self.server)
+        limits = [{"metric": "releasesCreated", "period": "month", "max": 0},
+                  {"metric": "deploymentsStarted", "period": "day", "max": 0}]
+        self.expect(self.request("PUT", LIMITS % org.id, {"limits": limits}, token=self.admin), 200)
+        release = route_body("POST", "/api/v1/{tenantId}/releases")
+        self.assert_usage_limit(self.request("POST", "/api/v1/%s/releases" % org.id, release, token=org.editor.token),
+                                "releasesCreated", "month")
+        deployment = route_body("POST", "/api/v1/{tenantId}/deployments")
+        self.assert_usage_limit(self.request("POST", "/api/v1/%s/deployments" % org.id, deployment,
+                                             token=org.editor.token), "deploymentsStarted", "day")
+        # Without the limit a deployment starts and counts; at a limit of one, the next is refused.
+        self.expect(self.request("PUT", LIMITS % org.id, {"limits": []}, token=self.admin), 200)
+        host, script, _ = route_matrix.plant_deploy(self.server, org.id, deployment=False)  # never reached
+        deployment = {"hostIds": [host], "scriptIds": [script]}
+        self.expect(self.request("POST", "/api/v1/%s/deployments" % org.id, deployment, token=org.editor.token), 201)
+        self.assertEqual(self.usage(org)["totals"]["deploymentsStarted"], 1)
+        limits = [{"metric": "deploymentsStarted", "period": "day", "max": 1}]
+        self.assertEqual(self.expect(self.request("PUT", LIMITS % org.id, {"limits": limits}, token=self.admin),
+                                     200)["limits"][0]["used"], 1)
+        self.assert_usage_limit(self.request("POST", "/api/v1/%s/deployments" % org.id, deployment,
+                                             token=org.editor.token), "deploymentsStarted", "day")
+
+    def test_api_requests_limit(self):
+        org = harness.new_org(self.server)
+        used = self.usage(org)["totals"]["apiRequests"]  # flushed by the GET itself: exact
+        limit = [{"metric": "apiRequests", "period": "day", "max": used + 3}]
+        self.expect(self.request("PUT", LIMITS % org.id, {"limits": limit}, token=self.admin), 200)
+        for _ in range(2):
+            self.expect(self.request("GET", "/api/v1/%s/sites" % org.id, token=org.viewer.token), 200)
+        got = self.usage(org)  # the third: at the limit now
+        self.assertEqual(got["limits"][0]["used"], used + 3)
+        self.assert_usage_limit(self.request("GET", "/api/v1/%s/usage" % org.id, token=org.owner.token),
+                                "apiRequests", "day")
+        other = harness.new_org(self.server)  # another tenant is not limited by it
+        self.expect(self.request("GET", "/api/v1/%s/sites" % other.id, token=other.viewer.token), 200)
+        self.expect(self.request("PUT", LIMITS % org.id, {"limits": []}, token=self.admin), 200)
+        self.expect(self.request("GET", "/api/v1/%s/sites" % org.id, token=org.viewer.token), 200)
+
+
+if __name__ == "__main__":
+    unittest.main()
