@@ -68,46 +68,54 @@ void jsonw_array_end(struct jsonw *w)
     closing(w, ']');
 }
 
-/* s quoted and escaped as jansson's dump_string escapes without flags; false (nothing written) when s is not UTF-8. */
+/* A byte a string copies as it is: printable ASCII but '"' and '\\' (jansson escapes nothing else without flags). */
+static inline bool plain(unsigned char c)
+{
+    return c >= 0x20 && c < 0x80 && c != '"' && c != '\\';
+}
+
+/* s quoted and escaped as jansson's dump_string escapes without flags; false (the buffer as it was) when s is not UTF-8. */
 static bool quote(struct jsonw *w, const char *s)
 {
+    static const char *const named[0x20] = {['\b'] = "\\b", ['\f'] = "\\f", ['\n'] = "\\n", ['\r'] = "\\r", ['\t'] = "\\t"};
     size_t mark = w->out.len;
-    const char *run = s, *p = s;
+    const char *p = s, *end = s + strlen(s);
 
     put(w, "\"", 1);
-    while (*p) {
-        unsigned char c = (unsigned char)*p;
-        const char *esc = NULL;
-        char hex[8];
+    while (p < end) {
+        const char *run = p;
+        unsigned char c;
         uint32_t cp;
-        int n = 1;
+        int n;
 
-        if (c >= 0x80) {
-            if (!(n = utf8_decode(p, strlen(p), &cp))) {
-                w->out.len = mark; /* the buffer as it was; the writer fails */
+        while (p < end && plain((unsigned char)*p))
+            p++;
+        put(w, run, (size_t)(p - run));
+        if (p == end)
+            break;
+        c = (unsigned char)*p;
+        if (c >= 0x80) { /* a character of several bytes, copied once checked */
+            if (!(n = utf8_decode(p, (size_t)(end - p), &cp))) {
+                w->out.len = mark;
                 if (w->out.data)
                     w->out.data[mark] = '\0';
                 return false;
             }
-        } else if (c == '"') {
-            esc = "\\\"";
-        } else if (c == '\\') {
-            esc = "\\\\";
-        } else if (c < 0x20) {
-            static const char *const named[0x20] = {['\b'] = "\\b", ['\f'] = "\\f", ['\n'] = "\\n", ['\r'] = "\\r", ['\t'] = "\\t"};
-            if (!(esc = named[c])) {
-                snprintf(hex, sizeof hex, "\\u%04X", c);
-                esc = hex;
-            }
+            put(w, p, (size_t)n);
+            p += n;
+        } else if (c == '"' || c == '\\') {
+            put(w, c == '"' ? "\\\"" : "\\\\", 2);
+            p++;
+        } else if (named[c]) {
+            put(w, named[c], 2);
+            p++;
+        } else {
+            char hex[8];
+            snprintf(hex, sizeof hex, "\\u%04X", c);
+            put(w, hex, 6);
+            p++;
         }
-        if (esc) {
-            put(w, run, (size_t)(p - run));
-            put(w, esc, strlen(esc));
-            run = p + 1;
-        }
-        p += n;
     }
-    put(w, run, (size_t)(p - run));
     put(w, "\"", 1);
     return true;
 }
@@ -176,13 +184,16 @@ static const char *raw_string(struct jsonw *w, const char *p)
 {
     const char *s = p++;
 
-    while (*p != '"') {
-        unsigned char c = (unsigned char)*p;
+    for (;;) {
         uint32_t cp;
-        int n = 1;
-        if (c < 0x20 || c == '\\') /* the end of the text, or an escape jansson might write otherwise */
+        int n;
+        while (plain((unsigned char)*p))
+            p++;
+        if (*p == '"')
+            break;
+        if ((unsigned char)*p < 0x80) /* the end of the text, a control character, or an escape jansson may write otherwise */
             return NULL;
-        if (c >= 0x80 && !(n = utf8_decode(p, strlen(p), &cp)))
+        if (!(n = utf8_decode(p, UTF8_CHAR_MAX, &cp))) /* a NUL stops the decoding before the text ends */
             return NULL;
         p += n;
     }
@@ -298,6 +309,12 @@ void jsonw_raw(struct jsonw *w, const char *json, const char *fallback)
         w->out.data[mark] = '\0';
     if (!json || !raw_jansson(w, json))
         put(w, fallback, strlen(fallback));
+}
+
+void jsonw_verbatim(struct jsonw *w, const char *text, size_t len)
+{
+    next(w);
+    put(w, text, len);
 }
 
 void jsonw_columns(struct jsonw *w, struct store_stmt *st, const struct jsonw_col *cols, int n)

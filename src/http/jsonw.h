@@ -60,6 +60,9 @@ void jsonw_null(struct jsonw *w);
  */
 void jsonw_raw(struct jsonw *w, const char *json, const char *fallback);
 
+/* len bytes of JSON another writer made (one value), copied as they are: trusted, not checked. */
+void jsonw_verbatim(struct jsonw *w, const char *text, size_t len);
+
 /* How jsonw_row writes a column. */
 enum jsonw_kind {
     JSONW_TEXT, /* a string, or null */

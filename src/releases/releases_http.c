@@ -486,19 +486,42 @@ static enum err_code release_rows(struct store_conn *db, struct jsonw *w, const 
 }
 
 /*
- * The timeline's newest TIMELINE_LAST entries, returned oldest first (the
+ * The timeline's newest TIMELINE_LAST entries, written oldest first (the
  * page shows where the release is now; events/stream has the whole history).
- * The inner query walks the (releaseId, createdAt, id) index backwards and
- * stops after TIMELINE_LAST rows, however long the history.
+ * The query walks the (releaseId, createdAt, id) index backwards and stops
+ * after TIMELINE_LAST rows, however long the history; the rows are turned
+ * around here rather than sorted again by the database.
  */
-#define TIMELINE_LAST "50"
+#define TIMELINE_LAST 50
 
 static enum err_code timeline(struct store_conn *db, struct jsonw *w, const char *tenant, const char *id, struct err *err)
 {
-    return release_rows(db, w, "events",
-                        "SELECT " EVENT_COLUMNS " FROM (SELECT " EVENT_COLUMNS " FROM release_events WHERE tenantId = ? AND "
-                        "releaseId = ? ORDER BY createdAt DESC, id DESC LIMIT " TIMELINE_LAST ") t ORDER BY createdAt, id",
-                        tenant, id, event_cols, (int)ARRAY_LEN(event_cols), err);
+    size_t at[TIMELINE_LAST + 1];
+    struct store_stmt *st;
+    struct jsonw rows;
+    int rc = 0, n = 0;
+
+    if (store_select(db,
+                     "SELECT " EVENT_COLUMNS " FROM release_events WHERE tenantId = ? AND releaseId = ? "
+                     "ORDER BY createdAt DESC, id DESC LIMIT ?",
+                     STORE_ARGS(STORE_TEXT(tenant), STORE_TEXT(id), STORE_INT(TIMELINE_LAST)), &st, err))
+        return err->code;
+    jsonw_init(&rows, w->out.limit);
+    while (n < TIMELINE_LAST && (rc = store_next(st, err)) == 1) {
+        at[n++] = rows.out.len;
+        rows.comma = false; /* one value after another, no separator: each is copied on its own below */
+        jsonw_row(&rows, st, event_cols, (int)ARRAY_LEN(event_cols));
+    }
+    store_finish(st);
+    at[n] = rows.out.len;
+    jsonw_key(w, "events");
+    jsonw_array(w);
+    for (int i = n - 1; i >= 0; i--)
+        jsonw_verbatim(w, rows.out.data + at[i], at[i + 1] - at[i]);
+    jsonw_array_end(w);
+    w->failed |= rows.failed;
+    jsonw_free(&rows);
+    return rc < 0 ? err->code : ERR_OK;
 }
 
 /* The release's builds, every attempt of every candidate, oldest first. */
