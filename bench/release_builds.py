@@ -49,6 +49,13 @@ def proc_status(pid, field):
     return 0
 
 
+def cpu_seconds(pid):
+    """The process's user and system CPU time so far, in seconds."""
+    with open("/proc/%d/stat" % pid) as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def say(text):
     print("release_builds: " + text, file=sys.stderr, flush=True)
 
@@ -131,9 +138,14 @@ def main():
     say("c. the release page and /healthz")
     # c. the release page against /healthz, same run.
     rid = fx.db_query(server, "SELECT id FROM releases ORDER BY createdAt LIMIT 1")[1][0][0]
+    # Each also as slipway's CPU time per request: on a machine shared with other work, the load-independent figure.
+    cpu = cpu_seconds(server.pid)
     healthz = benchlib.wrk(url + "/healthz", args.duration, args.connections)
+    now = cpu_seconds(server.pid)
+    healthz["cpu_us"], cpu = (now - cpu) * 1e6 / max(1, healthz["requests"]), now
     page = benchlib.wrk("%s/api/v1/%s/releases/%s" % (url, ctx.tenant_id, rid), args.duration, args.connections,
                         headers=[auth])
+    page["cpu_us"] = (cpu_seconds(server.pid) - cpu) * 1e6 / max(1, page["requests"])
 
     say("b. the webhooks")
     # b. every build's signed webhook, twice; then the whole-setup save of the same run.
@@ -204,6 +216,8 @@ def main():
     row("c. release page read / healthz", "%.0f / %.0f = %.2f" % (page["rps"], healthz["rps"], page["rps"] / healthz["rps"]),
         ">= 0.3", page["rps"] / healthz["rps"] >= 0.3 and page["errors"] == 0)
     print("   p99: release page %.1f ms, healthz %.1f ms, webhooks %.1f ms" % (page["p99"], healthz["p99"], hooks["p99"]))
+    print("   slipway's CPU per request: release page %.1f us, healthz %.1f us (%.2f)" % (
+        page["cpu_us"], healthz["cpu_us"], healthz["cpu_us"] / page["cpu_us"]))
     return 0 if ok else 1
 
 
