@@ -23,8 +23,17 @@ void jsonw_free(struct jsonw *w)
 
 static void put(struct jsonw *w, const char *p, size_t n)
 {
-    if (!w->failed && buf_append(&w->out, p, n))
+    struct buf *b = &w->out;
+
+    if (w->failed)
+        return;
+    if (n < b->alloc - b->len) { /* room already, the NUL included (buf never allocates past its limit) */
+        memcpy(b->data + b->len, p, n);
+        b->len += n;
+        b->data[b->len] = '\0';
+    } else if (buf_append(b, p, n)) {
         w->failed = true;
+    }
 }
 
 /* Before a value or a key: the comma that separates it from the one before. */
