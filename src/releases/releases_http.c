@@ -447,15 +447,16 @@ static const struct jsonw_col event_cols[] = {
     JSONW_TEXT_COL("message"),  JSONW_JSON_COL("details", "{}"), JSONW_TEXT_COL("actorAccountId"),
     JSONW_TEXT_COL("createdAt")};
 
-/* One timeline row of EVENT_COLUMNS (the stream's); details (column 7) is JSON text. Caller owns the result. */
+/* One timeline row of EVENT_COLUMNS (the stream's); details is JSON text. Caller owns the result. */
 static json_t *event_row(struct store_stmt *st)
 {
     json_t *e = json_object();
 
     for (int i = 0; i < (int)ARRAY_LEN(event_cols); i++) {
         const char *v = store_col_text(st, i);
-        json_t *d = i == 7 && v ? json_loads(v, 0, NULL) : NULL;
-        json_object_set_new(e, event_cols[i].name, i == 7 ? (d ? d : json_object()) : json_text_or_null(v));
+        json_t *d = event_cols[i].kind == JSONW_JSON && v ? json_loads(v, 0, NULL) : NULL;
+        json_object_set_new(e, event_cols[i].name,
+                            event_cols[i].kind == JSONW_JSON ? (d ? d : json_object()) : json_text_or_null(v));
     }
     return e;
 }

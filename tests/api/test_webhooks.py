@@ -121,7 +121,7 @@ class WebhooksTest(ApiTest):
                 self.assertEqual(len(self.deliveries(self.integ[type_]["id"])), before + 1)
 
     def test_concurrent_deliveries_recorded_once_each(self):
-        """Deliveries that arrive together (recorded in one batch, docs/performance.md), each sent twice at once."""
+        """Deliveries that arrive together, each sent twice at once: each recorded once, its copy answered as one."""
         hook = self.hook("CIRCLECI")
         before = len(self.deliveries(self.integ["CIRCLECI"]["id"]))
         sent = [fake_circleci.webhook(hook["secret"], fake_circleci.workflow_completed_payload(workflow_id="wf-batch-%d" % i))
