@@ -49,6 +49,13 @@ def proc_status(pid, field):
     return 0
 
 
+def cpu_seconds(pid):
+    """The process's user and system CPU time so far, in seconds."""
+    with open("/proc/%d/stat" % pid) as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def say(text):
     print("release_builds: " + text, file=sys.stderr, flush=True)
 
@@ -131,9 +138,14 @@ def main():
     say("c. the release page and /healthz")
     # c. the release page against /healthz, same run.
     rid = fx.db_query(server, "SELECT id FROM releases ORDER BY createdAt LIMIT 1")[1][0][0]
+    # Each also as slipway's CPU time per request: on a machine shared with other work, the load-independent figure.
+    cpu = cpu_seconds(server.pid)
     healthz = benchlib.wrk(url + "/healthz", args.duration, args.connections)
+    now = cpu_seconds(server.pid)
+    healthz["cpu_us"], cpu = (now - cpu) * 1e6 / max(1, healthz["requests"]), now
     page = benchlib.wrk("%s/api/v1/%s/releases/%s" % (url, ctx.tenant_id, rid), args.duration, args.connections,
                         headers=[auth])
+    page["cpu_us"] = (cpu_seconds(server.pid) - cpu) * 1e6 / max(1, page["requests"])
 
     say("b. the webhooks")
     # b. every build's signed webhook, twice; then the whole-setup save of the same run.
@@ -148,11 +160,12 @@ def main():
     result = {}
     sender = threading.Thread(target=lambda: result.update(benchlib.wrk(
         url + hook["path"], args.duration * 2, args.connections, script=os.path.join(ROOT, "bench", "webhooks.lua"), env=env)))
-    began = time.monotonic()
+    began, cpu = time.monotonic(), cpu_seconds(server.pid)
     sender.start()
     while fx.db_query(server, "SELECT COUNT(*) FROM webhook_deliveries")[1][0][0] < n and sender.is_alive():
         time.sleep(0.02)
     runtime = time.monotonic() - began  # to the last delivery applied (read every 20 ms)
+    cpu = cpu_seconds(server.pid) - cpu  # all slipway did meanwhile: the copies answered and the build jobs too
     sender.join()
     hooks = result
     applied = fx.db_query(server, "SELECT COUNT(*) FROM webhook_deliveries")[1][0][0]
@@ -199,11 +212,14 @@ def main():
     row("b. ... applied exactly once", "%d rows, %d runs, %d events" % (applied, unique, events), "= %d" % n,
         applied == unique == events == n and hooks.get("errors", 1) == 0)
     row("b. ... deliveries answered per second, duplicates included", "%.0f/s" % hooks["rps"], "", True)
+    row("b. ... slipway's CPU per delivery applied, all it did meanwhile", "%.0f us" % (cpu * 1e6 / max(1, applied)), "", True)
     row("b. ... releases moved to REGRESSION", "%d" % regression, "= %d" % n, regression == n)
     row("b. whole-setup saves per second, same run", "%.0f/s" % saves["rps"], "(beside)", saves["errors"] == 0)
     row("c. release page read / healthz", "%.0f / %.0f = %.2f" % (page["rps"], healthz["rps"], page["rps"] / healthz["rps"]),
         ">= 0.3", page["rps"] / healthz["rps"] >= 0.3 and page["errors"] == 0)
     print("   p99: release page %.1f ms, healthz %.1f ms, webhooks %.1f ms" % (page["p99"], healthz["p99"], hooks["p99"]))
+    print("   slipway's CPU per request: release page %.1f us, healthz %.1f us (%.2f)" % (
+        page["cpu_us"], healthz["cpu_us"], healthz["cpu_us"] / page["cpu_us"]))
     return 0 if ok else 1
 
 

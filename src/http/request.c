@@ -4,6 +4,7 @@
 
 #include "core/log.h"
 #include "core/workpool.h"
+#include "http/jsonw.h"
 
 const char *request_param(const struct request *req, const char *name)
 {
@@ -81,13 +82,11 @@ json_t *request_keep(struct request *req, json_t *j)
     return j;
 }
 
-void response_json(struct request *req, int status, json_t *body)
+/* text (malloc'd, owned from here on, len bytes) as the answer; NULL is the 500 for an answer that could not be made. */
+static void respond_text(struct request *req, int status, char *text, size_t len)
 {
-    char *text = body ? json_dumps(body, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
-
-    json_decref(body);
     if (!text) {
-        /* A NULL body means a json_pack failed: a bug (bad UTF-8 or a missing value), never the client's fault. */
+        /* A bug (bad UTF-8, a missing value, an answer past its cap), never the client's fault. */
         const char *internal = arena_printf(
             req->arena, "{\"error\":{\"code\":\"internal\",\"message\":\"internal error\",\"details\":[]},\"requestId\":\"%s\"}",
             req->id); /* the id is plain ASCII (server.c: request_id_sane, or a UUID) */
@@ -99,7 +98,26 @@ void response_json(struct request *req, int status, json_t *body)
     req->content_type = "application/json";
     arena_defer(req->arena, free_text, text);
     req->resp_body = text;
-    req->resp_len = strlen(text);
+    req->resp_len = len;
+}
+
+void response_json(struct request *req, int status, json_t *body)
+{
+    char *text = body ? json_dumps(body, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+
+    json_decref(body);
+    respond_text(req, status, text, text ? strlen(text) : 0);
+}
+
+void response_jsonw(struct request *req, int status, struct jsonw *w)
+{
+    if (w->failed || !w->out.data) {
+        jsonw_free(w);
+        respond_text(req, status, NULL, 0);
+        return;
+    }
+    respond_text(req, status, w->out.data, w->out.len);
+    buf_init(&w->out, w->out.limit); /* the text is the request's now */
 }
 
 void response_empty(struct request *req, int status)

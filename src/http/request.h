@@ -92,6 +92,9 @@ enum err_code request_db(struct request *req, struct store_conn **out, struct er
 
 /* Steals body (a JSON value) as the response with this status. */
 void response_json(struct request *req, int status, json_t *body);
+/* The writer's finished text as the response (http/jsonw.h); takes it and leaves w empty. A failed writer is a 500. */
+struct jsonw;
+void response_jsonw(struct request *req, int status, struct jsonw *w);
 void response_empty(struct request *req, int status);
 /* Raw bytes that outlive the request (static data). */
 void response_static(struct request *req, int status, const char *content_type, const char *body, size_t len);

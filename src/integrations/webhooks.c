@@ -86,20 +86,27 @@ static struct store_val text_arg(const char *s)
     return s[0] ? STORE_TEXT(s) : STORE_NULL;
 }
 
-enum err_code webhooks_record(struct store_conn *c, const char *tenant_id, const char *integration_id,
-                              const struct provider_event *ev, bool *duplicate, struct err *err)
+enum err_code webhooks_seen(struct store_conn *c, const char *tenant_id, const char *integration_id, const char *delivery,
+                            bool *seen, struct err *err)
 {
-    char id[UUID_SIZE], now[TIMESTAMP_SIZE];
     struct store_stmt *st;
     int rc;
 
     if (store_select(c, "SELECT id FROM webhook_deliveries WHERE tenantId = ? AND integrationId = ? AND deliveryId = ?",
-                     STORE_ARGS(STORE_TEXT(tenant_id), STORE_TEXT(integration_id), STORE_TEXT(ev->delivery)), &st, err))
+                     STORE_ARGS(STORE_TEXT(tenant_id), STORE_TEXT(integration_id), STORE_TEXT(delivery)), &st, err))
         return err->code;
     rc = store_next(st, err);
     store_finish(st);
-    *duplicate = rc == 1;
-    if (rc != 0)
+    *seen = rc == 1;
+    return err->code;
+}
+
+enum err_code webhooks_record(struct store_conn *c, const char *tenant_id, const char *integration_id,
+                              const struct provider_event *ev, bool *duplicate, struct err *err)
+{
+    char id[UUID_SIZE], now[TIMESTAMP_SIZE];
+
+    if (webhooks_seen(c, tenant_id, integration_id, ev->delivery, duplicate, err) || *duplicate)
         return err->code;
     rand_uuid(id);
     clock_now(now);

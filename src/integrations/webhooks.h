@@ -43,6 +43,14 @@ enum err_code webhooks_admit(struct request *req, struct err *err);
 json_t *webhooks_event_json(const struct provider_event *ev);
 
 /*
+ * Whether the integration has recorded this delivery id (*seen). Outside a
+ * transaction it answers a provider's retry without the write lock; only
+ * webhooks_record, inside one, decides that a delivery is new.
+ */
+enum err_code webhooks_seen(struct store_conn *c, const char *tenant_id, const char *integration_id, const char *delivery,
+                            bool *seen, struct err *err);
+
+/*
  * Records ev for the integration once: *duplicate when its delivery id was
  * seen before (then nothing changes). A build event signals
  * "build:<integrationId>:<runId>" in the same transaction, with the event.

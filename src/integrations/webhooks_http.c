@@ -32,7 +32,10 @@ enum err_code webhook_receive(struct request *req, struct err *err)
         return err_set(err, ERR_NOT_FOUND, "not found");
     if (p->ops->webhook_parse(&in, &ev, err) || request_db(req, &db, err))
         return err->code;
-    rc = store_tx(db, receive_body, &t, err);
+    /* A delivery seen before (a provider's retry) is answered from a read, without queueing for the write lock. */
+    if (webhooks_seen(db, who->tenant_id, who->integration_id, ev.delivery, &t.duplicate, err))
+        return err->code;
+    rc = t.duplicate ? ERR_OK : store_tx(db, receive_body, &t, err);
     if (rc == ERR_CONFLICT) {
         /* The same delivery, recorded by a concurrent request between our read and our insert. */
         err_clear(err);

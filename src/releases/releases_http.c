@@ -4,6 +4,7 @@
 #include "core/clock.h"
 #include "core/rand.h"
 #include "core/xmalloc.h"
+#include "http/jsonw.h"
 #include "http/page.h"
 #include "http/stream.h"
 #include "jobs/jobs.h"
@@ -364,48 +365,50 @@ enum err_code release_config_put(struct request *req, struct err *err)
     "updatedAt, "                                                                                                                  \
     "candidateTagTemplate, finalTagTemplate, candidateCommit, finalTag, notes, notesEditedAt, archivedAt, trainSlot"
 
+/* RELEASE_COLUMNS as the API names and types them: the list, the actions' answers and the release page. */
+static const struct jsonw_col release_fields[] = {JSONW_TEXT_COL("id"),
+                                                  JSONW_TEXT_COL("tenantId"),
+                                                  JSONW_TEXT_COL("version"),
+                                                  JSONW_TEXT_COL("releaseType"),
+                                                  JSONW_JSON_COL("platforms", "[]"),
+                                                  JSONW_TEXT_COL("status"),
+                                                  JSONW_TEXT_COL("resumeStatus"),
+                                                  JSONW_TEXT_COL("statusReason"),
+                                                  JSONW_TEXT_COL("scmIntegrationId"),
+                                                  JSONW_TEXT_COL("baseRef"),
+                                                  JSONW_TEXT_COL("baseCommit"),
+                                                  JSONW_TEXT_COL("releaseBranch"),
+                                                  JSONW_TEXT_COL("branchCommit"),
+                                                  JSONW_INT_COL("candidateNumber"),
+                                                  JSONW_TEXT_COL("candidateTag"),
+                                                  JSONW_TEXT_COL("targetDate"),
+                                                  JSONW_TEXT_COL("kickoffAt"),
+                                                  JSONW_TEXT_COL("createdByAccountId"),
+                                                  JSONW_TEXT_COL("createdAt"),
+                                                  JSONW_TEXT_COL("updatedAt"),
+                                                  JSONW_TEXT_COL("candidateTagTemplate"),
+                                                  JSONW_TEXT_COL("finalTagTemplate"),
+                                                  JSONW_TEXT_COL("candidateCommit"),
+                                                  JSONW_TEXT_COL("finalTag"),
+                                                  JSONW_TEXT_COL("notes"),
+                                                  JSONW_TEXT_COL("notesEditedAt"),
+                                                  JSONW_TEXT_COL("archivedAt"),
+                                                  JSONW_TEXT_COL("trainSlot")};
+
 static json_t *release_row(struct store_stmt *st)
 {
-    static const char *const cols[] = {"id",
-                                       "tenantId",
-                                       "version",
-                                       "releaseType",
-                                       "platforms",
-                                       "status",
-                                       "resumeStatus",
-                                       "statusReason",
-                                       "scmIntegrationId",
-                                       "baseRef",
-                                       "baseCommit",
-                                       "releaseBranch",
-                                       "branchCommit",
-                                       "candidateNumber",
-                                       "candidateTag",
-                                       "targetDate",
-                                       "kickoffAt",
-                                       "createdByAccountId",
-                                       "createdAt",
-                                       "updatedAt",
-                                       "candidateTagTemplate",
-                                       "finalTagTemplate",
-                                       "candidateCommit",
-                                       "finalTag",
-                                       "notes",
-                                       "notesEditedAt",
-                                       "archivedAt",
-                                       "trainSlot"};
     json_t *row = json_object();
 
-    for (int i = 0; i < (int)ARRAY_LEN(cols); i++) {
+    for (int i = 0; i < (int)ARRAY_LEN(release_fields); i++) {
         const char *v = store_col_text(st, i);
         json_t *val;
-        if (i == 4)
+        if (release_fields[i].kind == JSONW_JSON)
             val = v ? json_loads(v, 0, NULL) : NULL;
-        else if (i == 13)
+        else if (release_fields[i].kind == JSONW_INT)
             val = json_integer(store_col_int(st, i));
         else
             val = json_text_or_null(v);
-        json_object_set_new(row, cols[i], val ? val : json_array());
+        json_object_set_new(row, release_fields[i].name, val ? val : json_array());
     }
     return row;
 }
@@ -443,135 +446,154 @@ static json_t *release_load(struct store_conn *db, const char *tenant, const cha
 
 #define EVENT_COLUMNS "id, kind, name, outcome, fromStatus, toStatus, message, details, actorAccountId, createdAt"
 
-/* One timeline row of EVENT_COLUMNS; details (column 7) is JSON text. Caller owns the result. */
+static const struct jsonw_col event_cols[] = {
+    JSONW_TEXT_COL("id"),       JSONW_TEXT_COL("kind"),          JSONW_TEXT_COL("name"),
+    JSONW_TEXT_COL("outcome"),  JSONW_TEXT_COL("fromStatus"),    JSONW_TEXT_COL("toStatus"),
+    JSONW_TEXT_COL("message"),  JSONW_JSON_COL("details", "{}"), JSONW_TEXT_COL("actorAccountId"),
+    JSONW_TEXT_COL("createdAt")};
+
+/* One timeline row of EVENT_COLUMNS (the stream's); details is JSON text. Caller owns the result. */
 static json_t *event_row(struct store_stmt *st)
 {
-    static const char *const cols[] = {"id",       "kind",    "name",    "outcome",        "fromStatus",
-                                       "toStatus", "message", "details", "actorAccountId", "createdAt"};
     json_t *e = json_object();
 
-    for (int i = 0; i < (int)ARRAY_LEN(cols); i++) {
+    for (int i = 0; i < (int)ARRAY_LEN(event_cols); i++) {
         const char *v = store_col_text(st, i);
-        json_t *d = i == 7 && v ? json_loads(v, 0, NULL) : NULL;
-        json_object_set_new(e, cols[i], i == 7 ? (d ? d : json_object()) : json_text_or_null(v));
+        json_t *d = event_cols[i].kind == JSONW_JSON && v ? json_loads(v, 0, NULL) : NULL;
+        json_object_set_new(e, event_cols[i].name,
+                            event_cols[i].kind == JSONW_JSON ? (d ? d : json_object()) : json_text_or_null(v));
     }
     return e;
 }
 
 /*
- * The timeline's newest TIMELINE_LAST entries, returned oldest first (the
- * page shows where the release is now; events/stream has the whole history).
- * The inner query walks the (releaseId, createdAt, id) index backwards and
- * stops after TIMELINE_LAST rows, however long the history.
+ * The release page is written row by row into one buffer (http/jsonw.h),
+ * not built as a jansson tree and dumped: the same text, without a tree
+ * per row (docs/performance.md, "The release read, written").
  */
-#define TIMELINE_LAST "50"
+#define RELEASE_PAGE_MAX ((size_t)64 << 20)
 
-static json_t *timeline(struct store_conn *db, const char *tenant, const char *id, struct err *err)
+/* key: the rows sql finds for (tenant, release id), as an array of cols objects (n of them). */
+static enum err_code release_rows(struct store_conn *db, struct jsonw *w, const char *key, const char *sql, const char *tenant,
+                                  const char *id, const struct jsonw_col *cols, int n, struct err *err)
 {
     struct store_stmt *st;
-    json_t *events = json_array();
     int rc;
 
-    if (store_select(db,
-                     "SELECT " EVENT_COLUMNS " FROM (SELECT " EVENT_COLUMNS " FROM release_events WHERE tenantId = ? AND "
-                     "releaseId = ? ORDER BY createdAt DESC, id DESC LIMIT " TIMELINE_LAST ") t ORDER BY createdAt, id",
-                     STORE_ARGS(STORE_TEXT(tenant), STORE_TEXT(id)), &st, err)) {
-        json_decref(events);
-        return NULL;
-    }
+    if (store_select(db, sql, STORE_ARGS(STORE_TEXT(tenant), STORE_TEXT(id)), &st, err))
+        return err->code;
+    jsonw_key(w, key);
+    jsonw_array(w);
     while ((rc = store_next(st, err)) == 1)
-        json_array_append_new(events, event_row(st));
+        jsonw_row(w, st, cols, n);
     store_finish(st);
-    if (rc < 0) {
-        json_decref(events);
-        return NULL;
-    }
-    return events;
+    jsonw_array_end(w);
+    return rc < 0 ? err->code : ERR_OK;
 }
 
 /*
- * The rows sql finds for (tenant, release id) as objects named by cols (n of
- * them); the columns in ints (a bit a column) are integers, the others text
- * or null. Caller owns; NULL on error.
+ * The timeline's newest TIMELINE_LAST entries, written oldest first (the
+ * page shows where the release is now; events/stream has the whole history).
+ * The query walks the (releaseId, createdAt, id) index backwards and stops
+ * after TIMELINE_LAST rows, however long the history; the rows are turned
+ * around here rather than sorted again by the database.
  */
-static json_t *release_rows(struct store_conn *db, const char *sql, const char *tenant, const char *id, const char *const *cols,
-                            int n, unsigned ints, struct err *err)
-{
-    struct store_stmt *st;
-    json_t *out = json_array();
-    int rc;
+#define TIMELINE_LAST 50
 
-    if (store_select(db, sql, STORE_ARGS(STORE_TEXT(tenant), STORE_TEXT(id)), &st, err)) {
-        json_decref(out);
-        return NULL;
-    }
-    while ((rc = store_next(st, err)) == 1) {
-        json_t *b = json_object();
-        for (int i = 0; i < n; i++)
-            json_object_set_new(b, cols[i],
-                                ints & (1u << i) ? json_integer(store_col_int(st, i)) : json_text_or_null(store_col_text(st, i)));
-        json_array_append_new(out, b);
+static enum err_code timeline(struct store_conn *db, struct jsonw *w, const char *tenant, const char *id, struct err *err)
+{
+    size_t at[TIMELINE_LAST + 1];
+    struct store_stmt *st;
+    struct jsonw rows;
+    int rc = 0, n = 0;
+
+    if (store_select(db,
+                     "SELECT " EVENT_COLUMNS " FROM release_events WHERE tenantId = ? AND releaseId = ? "
+                     "ORDER BY createdAt DESC, id DESC LIMIT ?",
+                     STORE_ARGS(STORE_TEXT(tenant), STORE_TEXT(id), STORE_INT(TIMELINE_LAST)), &st, err))
+        return err->code;
+    jsonw_init(&rows, w->out.limit);
+    while (n < TIMELINE_LAST && (rc = store_next(st, err)) == 1) {
+        at[n++] = rows.out.len;
+        rows.comma = false; /* one value after another, no separator: each is copied on its own below */
+        jsonw_row(&rows, st, event_cols, (int)ARRAY_LEN(event_cols));
     }
     store_finish(st);
-    if (rc < 0) {
-        json_decref(out);
-        return NULL;
-    }
-    return out;
+    at[n] = rows.out.len;
+    jsonw_key(w, "events");
+    jsonw_array(w);
+    for (int i = n - 1; i >= 0; i--)
+        jsonw_verbatim(w, rows.out.data + at[i], at[i + 1] - at[i]);
+    jsonw_array_end(w);
+    w->failed |= rows.failed;
+    jsonw_free(&rows);
+    return rc < 0 ? err->code : ERR_OK;
 }
 
 /* The release's builds, every attempt of every candidate, oldest first. */
-static json_t *builds(struct store_conn *db, const char *tenant, const char *id, struct err *err)
+static enum err_code builds(struct store_conn *db, struct jsonw *w, const char *tenant, const char *id, struct err *err)
 {
-    static const char *const cols[] = {
-        "id",          "platform", "pipelineIntegrationId", "candidateNumber", "attempt",    "status",    "runId",
-        "buildNumber", "buildUrl", "artifactRef",           "startedAt",       "finishedAt", "createdAt", "updatedAt"};
+    static const struct jsonw_col cols[] = {JSONW_TEXT_COL("id"),
+                                            JSONW_TEXT_COL("platform"),
+                                            JSONW_TEXT_COL("pipelineIntegrationId"),
+                                            JSONW_INT_COL("candidateNumber"),
+                                            JSONW_INT_COL("attempt"),
+                                            JSONW_TEXT_COL("status"),
+                                            JSONW_TEXT_COL("runId"),
+                                            JSONW_TEXT_COL("buildNumber"),
+                                            JSONW_TEXT_COL("buildUrl"),
+                                            JSONW_TEXT_COL("artifactRef"),
+                                            JSONW_TEXT_COL("startedAt"),
+                                            JSONW_TEXT_COL("finishedAt"),
+                                            JSONW_TEXT_COL("createdAt"),
+                                            JSONW_TEXT_COL("updatedAt")};
     return release_rows(
-        db,
+        db, w, "builds",
         "SELECT id, platform, pipelineIntegrationId, candidateNumber, attempt, status, runId, buildNumber, buildUrl, "
         "artifactRef, startedAt, finishedAt, createdAt, updatedAt FROM release_builds WHERE tenantId = ? AND releaseId = ? "
         "ORDER BY candidateNumber, platform, attempt",
-        tenant, id, cols, (int)ARRAY_LEN(cols), 1u << 3 | 1u << 4, err);
+        tenant, id, cols, (int)ARRAY_LEN(cols), err);
 }
 
 /* The release's approvals, every candidate's, oldest first, with the approver's name. */
-static json_t *approvals(struct store_conn *db, const char *tenant, const char *id, struct err *err)
+static enum err_code approvals(struct store_conn *db, struct jsonw *w, const char *tenant, const char *id, struct err *err)
 {
-    static const char *const cols[] = {"id", "candidateNumber", "accountId", "accountName", "role", "note", "createdAt"};
-    return release_rows(db,
+    static const struct jsonw_col cols[] = {
+        JSONW_TEXT_COL("id"),   JSONW_INT_COL("candidateNumber"), JSONW_TEXT_COL("accountId"), JSONW_TEXT_COL("accountName"),
+        JSONW_TEXT_COL("role"), JSONW_TEXT_COL("note"),           JSONW_TEXT_COL("createdAt")};
+    return release_rows(db, w, "approvals",
                         "SELECT a.id, a.candidateNumber, a.accountId, m.name, a.role, a.note, a.createdAt FROM release_approvals a "
                         "JOIN accounts m ON m.id = a.accountId WHERE a.tenantId = ? AND a.releaseId = ? "
                         "ORDER BY a.createdAt, a.id",
-                        tenant, id, cols, (int)ARRAY_LEN(cols), 1u << 1, err);
+                        tenant, id, cols, (int)ARRAY_LEN(cols), err);
 }
 
+/* The release as the list shows it, then its builds, its newest events and its approvals. */
 enum err_code release_get(struct request *req, struct err *err)
 {
+    const char *tenant = principal_of(req)->tenant_id, *id = request_param(req, "releaseId");
     struct store_conn *db;
-    json_t *row, *events, *made, *approved;
+    struct store_stmt *st;
+    struct jsonw w;
+    int rc;
 
-    if (request_db(req, &db, err) || !(row = release_load(db, principal_of(req)->tenant_id, request_param(req, "releaseId"), err)))
+    if (request_db(req, &db, err) || store_select(db, "SELECT " RELEASE_COLUMNS " FROM releases WHERE tenantId = ? AND id = ?",
+                                                  STORE_ARGS(STORE_TEXT(tenant), STORE_TEXT(id)), &st, err))
         return err->code;
-    if (!(events = timeline(db, principal_of(req)->tenant_id, request_param(req, "releaseId"), err))) {
-        json_decref(row);
-        return err->code;
-    }
-    if (!(made = builds(db, principal_of(req)->tenant_id, request_param(req, "releaseId"), err))) {
-        json_decref(row);
-        json_decref(events);
-        return err->code;
-    }
-    if (!(approved = approvals(db, principal_of(req)->tenant_id, request_param(req, "releaseId"), err))) {
-        json_decref(row);
-        json_decref(events);
-        json_decref(made);
-        return err->code;
-    }
-    json_object_set_new(row, "builds", made);
-    json_object_set_new(row, "events", events);
-    json_object_set_new(row, "approvals", approved);
-    response_json(req, 200, row);
-    return ERR_OK;
+    jsonw_init(&w, RELEASE_PAGE_MAX);
+    jsonw_object(&w);
+    if ((rc = store_next(st, err)) == 1)
+        jsonw_columns(&w, st, release_fields, (int)ARRAY_LEN(release_fields));
+    store_finish(st);
+    if (rc == 0)
+        err_set(err, ERR_NOT_FOUND, "not found");
+    if (rc == 1 && !builds(db, &w, tenant, id, err) && !timeline(db, &w, tenant, id, err))
+        approvals(db, &w, tenant, id, err);
+    jsonw_object_end(&w);
+    if (!err->code)
+        response_jsonw(req, 200, &w);
+    jsonw_free(&w);
+    return err->code;
 }
 
 struct create_tx {

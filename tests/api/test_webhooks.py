@@ -8,7 +8,8 @@ accepted (202) and recorded with its normalised event; a wrong signature, a
 missing header, another webhook's secret, another integration's hookId, an
 unknown hookId (the same 401 as a bad signature), a stale time, malformed
 JSON and an oversized body are refused with nothing recorded; a replayed delivery answers 200 and is
-recorded once. Making and rotating a webhook: owner only (editors,
+recorded once, also when deliveries and their copies arrive together.
+Making and rotating a webhook: owner only (editors,
 viewers and other tenants get 404, as every role below a route's), the
 secret shown once and never again, rotation keeping the URL and retiring
 the old secret.
@@ -118,6 +119,20 @@ class WebhooksTest(ApiTest):
                 self.assertEqual(status, 200, again)
                 self.assertTrue(again["duplicate"])
                 self.assertEqual(len(self.deliveries(self.integ[type_]["id"])), before + 1)
+
+    def test_concurrent_deliveries_recorded_once_each(self):
+        """Deliveries that arrive together, each sent twice at once: each recorded once, its copy answered as one."""
+        hook = self.hook("CIRCLECI")
+        before = len(self.deliveries(self.integ["CIRCLECI"]["id"]))
+        sent = [fake_circleci.webhook(hook["secret"], fake_circleci.workflow_completed_payload(workflow_id="wf-batch-%d" % i))
+                for i in range(12)]
+        answers = harness.concurrently(2 * len(sent), lambda i: self.send(hook["path"], *sent[i % len(sent)]))
+        for i in range(len(sent)):
+            copies = sorted((status, body["duplicate"]) for status, body in (answers[i], answers[i + len(sent)]))
+            self.assertEqual(copies, [(200, True), (202, False)], "one copy recorded, the other its duplicate")
+        rows = self.deliveries(self.integ["CIRCLECI"]["id"])
+        self.assertEqual(len(rows), before + len(sent), rows)
+        self.assertEqual(len({r[0] for r in rows}), len(rows))
 
     def assert_refused(self, path, raw, headers, status, integration_id, code=None):
         before = self.deliveries(integration_id)

@@ -141,7 +141,7 @@ TABLE = [
     Mutant("webhook-replay-dedupe-skipped", "signature check disabled",
            "a replayed webhook delivery is recorded and applied again (no look-up, and the unique key made unique)",
            "src/integrations/webhooks.c",
-           [("    *duplicate = rc == 1;\n    if (rc != 0)\n", "    *duplicate = false;\n    if (rc < 0)\n"),
+           [("    *seen = rc == 1;\n", "    *seen = false;\n"),
             ("STORE_TEXT(integration_id), STORE_TEXT(ev->delivery),\n", "STORE_TEXT(integration_id), STORE_TEXT(id),\n")],
            [API + "test_webhooks"]),
     Mutant("csrf-check", "signature check disabled",
@@ -221,6 +221,12 @@ TABLE = [
            [("    if (own)\n        return err_set(err, ERR_CONFLICT, \"the requester",
              "    if (own && 0)\n        return err_set(err, ERR_CONFLICT, \"the requester")],
            [API + "test_deploy"]),
+    # ---- answers written without jansson (src/http/jsonw.c): the same text, escaped the same way
+    Mutant("jsonw-quote-unescaped", "answer not JSON",
+           "the JSON writer copies a double quote inside a string as it is: a release's notes could end its string early",
+           "src/http/jsonw.c",
+           [("    return c >= 0x20 && c < 0x80 && c != '\"' && c != '\\\\';", "    return c >= 0x20 && c < 0x80 && c != '\\\\';")],
+           ["unit.test_jsonw"]),
 ]
 
 
