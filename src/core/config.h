@@ -63,6 +63,9 @@ struct config {
     int job_retention;          /* seconds */
     char test_probe[1024];      /* test runs only: the probe job kind's configuration (jobs/probe.h), or "" */
     char domain_check[512];     /* SLIPWAY_DOMAIN_CHECK_ADDRESS: where domain checks connect instead, or "" */
+
+    /* An outbound webhook endpoint is disabled after so many failed attempts in a row spanning so many seconds. */
+    int webhook_disable_failures, webhook_disable_period;
 };
 
 struct config_option {

@@ -193,6 +193,12 @@ TABLE = [
            [("    pthread_mutex_unlock(&access_log.lock);\n    write_all(full, len);\n",
              "    write_all(full, len);\n    pthread_mutex_unlock(&access_log.lock);\n")],
            ["reliability.stuck_log"]),
+    # ---- outbound webhooks: an endpoint that keeps failing is disabled (docs/notifications.md)
+    Mutant("webhook-endpoint-disabled-at-once", "endpoint disabled too early",
+           "an outbound webhook endpoint is disabled at its first failed attempt, whatever the count setting says",
+           "src/notify/endpoints.c",
+           [("    if (failures < s->env->disable_failures || ", "    if (failures < 1 || ")],
+           [API + "test_webhook_endpoints"]),
 ]
 
 
