@@ -106,44 +106,68 @@ static void opened(struct provider_call *c, const char *key, bool found)
 
 enum { OPEN_SEARCH, OPEN_PROJECT, OPEN_VERSION, OPEN_ISSUE };
 
-/* The issue with the release's label, else the fix version (found or created) and a new issue carrying both. */
+/* The search for the issue with the release's label. */
+static void send_search(struct provider_call *c)
+{
+    char path[1024], jql[300], enc[900];
+
+    snprintf(jql, sizeof jql, "project = \"%s\" AND labels = \"%s\"", provider_text(c, "jiraProjectKey"), input_text(c, "label"));
+    snprintf(path, sizeof path, "/search/jql?fields=key&maxResults=1&jql=%s", provider_escape(jql, enc, sizeof enc));
+    send(c, "GET", path, NULL);
+}
+
+/* The new issue: the summary, the configured type (else Task), the label and the fix version. */
+static void send_create(struct provider_call *c)
+{
+    const char *type = provider_text(c, "jiraDefaultIssueType");
+    json_t *body = json_pack("{s:{s:{s:s}, s:s, s:{s:s}, s:o, s:[s], s:[{s:s}]}}", "fields", "project", "key",
+                             provider_text(c, "jiraProjectKey"), "summary", input_text(c, "summary"), "issuetype", "name",
+                             type && type[0] ? type : "Task", "description", adf(input_text(c, "description")), "labels",
+                             input_text(c, "label"), "fixVersions", "id", provider_data_text(c, "versionId"));
+
+    json_object_set_new(c->state.data, "searched", json_integer(1)); /* in memory only: a run resumed here searches again */
+    send(c, "POST", "/issue", body);
+    json_decref(body);
+}
+
+/*
+ * The issue with the release's label, else the fix version (found or
+ * created) and a new issue carrying both. Jira's create is not idempotent,
+ * so its step searches again first: a run killed after Jira made the issue
+ * (and before the step's answer was saved) resumes at that step and finds
+ * it instead of making a second.
+ */
 static void ticket_open(struct provider_call *c, const struct outbound_response *res)
 {
-    const char *project = provider_text(c, "jiraProjectKey"), *type = provider_text(c, "jiraDefaultIssueType");
-    char path[1024], jql[300], enc[900];
+    char path[1024], enc[900];
+    bool search = c->state.step == OPEN_SEARCH || (c->state.step == OPEN_ISSUE && !provider_data_int(c, "searched"));
     json_t *j, *v, *body;
     size_t i;
 
     if (!res) {
-        if (c->state.step == OPEN_SEARCH) {
-            snprintf(jql, sizeof jql, "project = \"%s\" AND labels = \"%s\"", project, input_text(c, "label"));
-            snprintf(path, sizeof path, "/search/jql?fields=key&maxResults=1&jql=%s", provider_escape(jql, enc, sizeof enc));
-            send(c, "GET", path, NULL);
+        json_object_del(c->state.data, "searched");
+        if (c->state.step == OPEN_SEARCH || c->state.step == OPEN_ISSUE) {
+            send_search(c);
         } else if (c->state.step == OPEN_PROJECT) {
-            snprintf(path, sizeof path, "/project/%s", provider_escape(project, enc, sizeof enc));
+            snprintf(path, sizeof path, "/project/%s", provider_escape(provider_text(c, "jiraProjectKey"), enc, sizeof enc));
             send(c, "GET", path, NULL);
-        } else if (c->state.step == OPEN_VERSION) {
+        } else {
             body = json_pack("{s:s, s:s}", "name", input_text(c, "version"), "projectId", provider_data_text(c, "projectId"));
             send(c, "POST", "/version", body);
-            json_decref(body);
-        } else {
-            body = json_pack("{s:{s:{s:s}, s:s, s:{s:s}, s:o, s:[s], s:[{s:s}]}}", "fields", "project", "key", project, "summary",
-                             input_text(c, "summary"), "issuetype", "name", type && type[0] ? type : "Task", "description",
-                             adf(input_text(c, "description")), "labels", input_text(c, "label"), "fixVersions", "id",
-                             provider_data_text(c, "versionId"));
-            send(c, "POST", "/issue", body);
             json_decref(body);
         }
         return;
     }
     if (!(j = answer(c, res)))
         return;
-    if (c->state.step == OPEN_SEARCH) {
+    if (search) {
         v = json_array_get(json_object_get(j, "issues"), 0);
         if (json_string_value(json_object_get(v, "key")))
             opened(c, json_string_value(json_object_get(v, "key")), true);
-        else
+        else if (c->state.step == OPEN_SEARCH)
             provider_next(c, OPEN_PROJECT);
+        else
+            send_create(c);
     } else if (c->state.step == OPEN_PROJECT) {
         json_object_set(c->state.data, "projectId", json_object_get(j, "id"));
         json_array_foreach(json_object_get(j, "versions"), i, v)
