@@ -247,8 +247,84 @@ static void ticket_close(struct provider_call *c, const struct outbound_response
     json_decref(j);
 }
 
-static const struct provider_ops ops = {
-    .verify = verify, .ticket_open = ticket_open, .ticket_comment = ticket_comment, .ticket_close = ticket_close};
+enum { LINK_PROJECT, LINK_VERSION, LINK_ISSUE, LINK_RELEASE };
+
+/* The fix version (found or created) on each issue named, one issue a step, then released when asked. */
+static void tickets_link(struct provider_call *c, const struct outbound_response *res)
+{
+    const json_t *issues = json_object_get(c->input, "issues");
+    json_int_t next = provider_data_int(c, "next");
+    const char *key = json_string_value(json_array_get(issues, (size_t)next));
+    char path[600], enc[300];
+    json_t *j = NULL, *v, *body;
+    size_t i;
+
+    if (!res) {
+        if (c->state.step == LINK_PROJECT) {
+            snprintf(path, sizeof path, "/project/%s", provider_escape(provider_text(c, "jiraProjectKey"), enc, sizeof enc));
+            send(c, "GET", path, NULL);
+            return;
+        }
+        if (c->state.step == LINK_VERSION)
+            body = json_pack("{s:s, s:s}", "name", input_text(c, "version"), "projectId", provider_data_text(c, "projectId"));
+        else if (c->state.step == LINK_ISSUE)
+            body = json_pack("{s:{s:[{s:{s:s}}]}}", "update", "fixVersions", "add", "id", provider_data_text(c, "versionId"));
+        else
+            body = json_pack("{s:b, s:s}", "released", 1, "releaseDate", input_text(c, "releaseDate"));
+        if (c->state.step == LINK_ISSUE)
+            snprintf(path, sizeof path, "/issue/%s", provider_escape(key ? key : "", enc, sizeof enc));
+        else if (c->state.step == LINK_RELEASE)
+            snprintf(path, sizeof path, "/version/%s", provider_escape(provider_data_text(c, "versionId"), enc, sizeof enc));
+        send(c, c->state.step == LINK_VERSION ? "POST" : "PUT", c->state.step == LINK_VERSION ? "/version" : path, body);
+        json_decref(body);
+        return;
+    }
+    if (c->state.step == LINK_ISSUE && res->failure == OUTBOUND_OK && res->status == 404) {
+        json_array_append_new(json_object_get(c->state.data, "missing"), json_string(key)); /* no such issue: named anyway */
+    } else if (c->state.step == LINK_ISSUE) {                                               /* 204, no body */
+        if (provider_failed(c, res, "Jira rejected the e-mail address or API token", "Jira has no such issue"))
+            return;
+        json_array_append_new(json_object_get(c->state.data, "linked"), json_string(key));
+    } else if (!(j = answer(c, res))) {
+        return;
+    } else if (c->state.step == LINK_PROJECT) {
+        json_object_set(c->state.data, "projectId", json_object_get(j, "id"));
+        json_object_set_new(c->state.data, "linked", json_array());
+        json_object_set_new(c->state.data, "missing", json_array());
+        json_array_foreach(json_object_get(j, "versions"), i, v)
+        {
+            if (strcmp(text_of(v, "name"), input_text(c, "version")) == 0)
+                json_object_set(c->state.data, "versionId", json_object_get(v, "id"));
+        }
+    } else if (c->state.step == LINK_VERSION) {
+        json_object_set(c->state.data, "versionId", json_object_get(j, "id"));
+    }
+    json_decref(j);
+    if (c->state.step == LINK_ISSUE)
+        json_object_set_new(c->state.data, "next", json_integer(++next));
+    if (!provider_data_text(c, "versionId")[0] && c->state.step != LINK_PROJECT) {
+        provider_finish(c, VERDICT_NONE, "Jira answered the new version without its id");
+    } else if (!provider_data_text(c, "versionId")[0]) {
+        provider_next(c, LINK_VERSION);
+    } else if (c->state.step != LINK_RELEASE && next < (json_int_t)json_array_size(issues)) {
+        provider_next(c, LINK_ISSUE);
+    } else if (c->state.step != LINK_RELEASE && json_is_true(json_object_get(c->input, "released"))) {
+        provider_next(c, LINK_RELEASE);
+    } else {
+        json_object_set(c->output, "versionId", json_object_get(c->state.data, "versionId"));
+        json_object_set(c->output, "linked", json_object_get(c->state.data, "linked"));
+        json_object_set(c->output, "missing", json_object_get(c->state.data, "missing"));
+        provider_finish(c, VERDICT_VALID, "%s on %zu issues%s", input_text(c, "version"),
+                        json_array_size(json_object_get(c->state.data, "linked")),
+                        json_is_true(json_object_get(c->input, "released")) ? ", released" : "");
+    }
+}
+
+static const struct provider_ops ops = {.verify = verify,
+                                        .ticket_open = ticket_open,
+                                        .ticket_comment = ticket_comment,
+                                        .ticket_close = ticket_close,
+                                        .tickets_link = tickets_link};
 
 struct provider jira_provider = {
     .type = "JIRA",
@@ -256,6 +332,6 @@ struct provider jira_provider = {
     .display = "Jira",
     .category = CAT_TICKETS,
     FIELDS(fields),
-    .caps = CAP_VERIFY | CAP_TICKET_OPEN | CAP_TICKET_COMMENT | CAP_TICKET_CLOSE,
+    .caps = CAP_VERIFY | CAP_TICKET_OPEN | CAP_TICKET_COMMENT | CAP_TICKET_CLOSE | CAP_TICKETS_LINK,
     .ops = &ops,
 };
