@@ -1,8 +1,6 @@
 /* tickets.c: a release's own ticket, opened, commented and closed as durable jobs (tickets.h). */
 #include "notify/tickets.h"
 
-#include <ctype.h>
-
 #include "core/clock.h"
 #include "core/log.h"
 #include "core/rand.h"
@@ -64,13 +62,14 @@ enum err_code tickets_release_event(struct store_conn *c, struct jobs *q, const 
         return err->code;
     while ((rc = store_next(st, err)) == 1) {
         p = provider_by_type(store_col_text(st, 1));
-        if (!p || !p->ops->ticket_open) /* a type that keeps no release ticket (yet) */
-            continue;
+        if (!p || (!p->ops->ticket_open && !(p->ops->tickets_link && strcmp(action, "close") == 0)))
+            continue; /* a type that keeps no release ticket (Azure DevOps: only tags the work items, at finish) */
         payload = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "releaseId", release, "integrationId", store_col_text(st, 0),
                             "event", event, "action", action, "version", text_of(rel, "version"), "summary", summary, "text", text);
         snprintf(dedupe, sizeof dedupe, "%s:%s:%s:%s%s%s", TICKETS_JOB, store_col_text(st, 0), release, event, nonce[0] ? ":" : "",
                  nonce);
-        if (job_add(c, q, tenant, payload, dedupe, err) == ERR_OK && strcmp(action, "close") == 0 && p->ops->tickets_link) {
+        if ((!p->ops->ticket_open || job_add(c, q, tenant, payload, dedupe, err) == ERR_OK) && strcmp(action, "close") == 0 &&
+            p->ops->tickets_link) {
             /* the issues the notes name get the release's fix version, released with it */
             json_object_set_new(payload, "action", json_string("fix-versions"));
             snprintf(dedupe, sizeof dedupe, "%s:%s:%s:fix-versions", TICKETS_JOB, store_col_text(st, 0), release);
@@ -181,32 +180,6 @@ static void finish_call(const struct notify_env *env, struct job *j, struct prov
         job_done(j);
 }
 
-/*
- * The issue keys of project (PROJECT-123: the key, a dash, digits, not inside
- * a longer word) in text, each once, in order of appearance. Caller owns.
- */
-static json_t *issue_keys(const char *text, const char *project)
-{
-    size_t n = strlen(project);
-    json_t *keys = json_array(), *v;
-    char key[64];
-    bool seen;
-    size_t i;
-
-    for (const char *p = text ? strstr(text, project) : NULL; n && p; p = strstr(p + 1, project)) {
-        size_t digits = strspn(p + n + 1, "0123456789");
-        if ((p > text && (isalnum((unsigned char)p[-1]) || p[-1] == '-')) || p[n] != '-' || digits == 0 || digits > 9 ||
-            isalnum((unsigned char)p[n + 1 + digits]) || n + 1 + digits >= sizeof key)
-            continue;
-        snprintf(key, sizeof key, "%.*s", (int)(n + 1 + digits), p);
-        seen = false;
-        json_array_foreach(keys, i, v) seen = seen || strcmp(json_string_value(v), key) == 0;
-        if (!seen)
-            json_array_append_new(keys, json_string(key));
-    }
-    return keys;
-}
-
 /* The release's notes, into *out (malloc'ed; NULL when it has none). */
 static enum err_code notes_load(struct store_conn *c, const char *tenant, const char *release, char **out, struct err *err)
 {
@@ -234,12 +207,12 @@ static json_t *call_input(const struct job *j, const struct ticket *t, const jso
         return json_pack("{s:s, s:s, s:s, s:s}", "label", label, "summary", text_of(j->payload, "summary"), "description",
                          text_of(j->payload, "text"), "version", text_of(j->payload, "version"));
     }
-    if (strcmp(action, "fix-versions") == 0) {
+    if (strcmp(action, "fix-versions") == 0) { /* the provider finds the keys it knows in the notes */
         char date[TIMESTAMP_SIZE];
         clock_now(date);
         date[10] = '\0'; /* YYYY-MM-DD */
-        return json_pack("{s:s, s:o, s:b, s:s}", "version", text_of(j->payload, "version"), "issues",
-                         issue_keys(notes, text_of(config, "jiraProjectKey")), "released", 1, "releaseDate", date);
+        return json_pack("{s:s, s:s, s:b, s:s}", "version", text_of(j->payload, "version"), "notes", notes ? notes : "", "released",
+                         1, "releaseDate", date);
     }
     if (strcmp(action, "close") == 0)
         return json_pack("{s:s, s:s}", "key", t->key, "transition",

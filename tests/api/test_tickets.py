@@ -3,7 +3,7 @@ finished on GitHub + GitHub Actions opens one Jira issue in the integration's pr
 slipway's label on it), comments on it as the release moves and moves it to done, and the same on Linear
 (issueCreate with the label, commentCreate, issueUpdate to the completed state); the fakes check Basic auth, the
 API key and the shapes as Jira and Linear do. On finish the Jira issues the release notes name get the release's fix
-version, which is then marked released. GET /releases/{id}/tickets lists it to viewers; another tenant's release is a 404."""
+version, which is then marked released; Azure DevOps work items named AB#123 get the release's tag by a JSON Patch. GET /releases/{id}/tickets lists it to viewers; another tenant's release is a 404."""
 
 import time
 import unittest
@@ -135,6 +135,29 @@ class TicketsTest(test_releases.ReleaseBase):
                          ["/rest/api/3/issue/%s-%s" % (key, n) for n in (901, 902, 999)], "each named issue once")
         self.assertEqual(puts.count("/rest/api/3/version/" + version["id"]), 1)
         self.assertTrue(self.settle(rid, lambda t: t and t[0]["status"] == "DONE", "moved to done"))
+
+    def test_azure_devops_tags_the_work_items_the_notes_name(self):
+        case = vf.build(self.ctx, "AZURE_DEVOPS", True, True)
+        case.body["autoCreateEpics"] = True
+        self.ctx.create(case.body)
+        project = "%s/%s" % (case.info["org"], case.info["project"])
+        self.fakes.register("azure", {"workitems": {project: {"101": {"tags": "backend; Urgent"}, "102": {},
+                                                              "103": {"tags": "release-4.4.0"}}}})
+        mark = self.fakes.mark()
+        rid = self.release_to_finish("4.4.0", notes="- abc AB#101 fix (AB#101)\n- def AB#102, AB#103 and AB#999; XAB#104\n")
+
+        def tagged():
+            items = self.fakes.data("azure")["workitems"][project]
+            return items if "release-4.4.0" in (items["102"].get("tags") or "") else None
+        self.assertTrue(vf.wait_for(tagged, 60), "tagged: %s %s" % (self.fakes.data("azure")["workitems"][project], [
+            (r["method"], r["path"], r.get("status")) for r in self.fakes.requests("azure", mark)]))
+        items = tagged()
+        self.assertEqual(items["101"]["tags"], "backend; Urgent; release-4.4.0", "its tags kept")
+        self.assertEqual(items["102"]["tags"], "release-4.4.0")
+        self.assertEqual(items["103"]["tags"], "release-4.4.0", "had it: unchanged")
+        patches = [r["path"] for r in self.fakes.requests("azure", mark) if r["method"] == "PATCH"]
+        self.assertEqual(sorted(p.rsplit("/", 1)[1] for p in patches), ["101", "102"], "each once, none for 103")
+        self.assertEqual(self.tickets(rid)["items"], [], "Azure DevOps keeps no release ticket")
 
     def test_tickets_api_isolation_and_roles(self):
         rel = self.create("4.2.0", test_releases.connect_scm(self.ctx)[0]["id"])

@@ -3,6 +3,7 @@
 
 #include "providers/call.h"
 #include "providers/fields.h"
+#include "providers/tickets/tickets.h"
 
 static const char *check_key(json_t *j)
 {
@@ -249,10 +250,9 @@ static void ticket_close(struct provider_call *c, const struct outbound_response
 
 enum { LINK_PROJECT, LINK_VERSION, LINK_ISSUE, LINK_RELEASE };
 
-/* The fix version (found or created) on each issue named, one issue a step, then released when asked. */
-static void tickets_link(struct provider_call *c, const struct outbound_response *res)
+/* The fix version (found or created) on each issue of issues, one issue a step, then released when asked. */
+static void link_step(struct provider_call *c, const struct outbound_response *res, const json_t *issues)
 {
-    const json_t *issues = json_object_get(c->input, "issues");
     json_int_t next = provider_data_int(c, "next");
     const char *key = json_string_value(json_array_get(issues, (size_t)next));
     char path[600], enc[300];
@@ -318,6 +318,18 @@ static void tickets_link(struct provider_call *c, const struct outbound_response
                         json_array_size(json_object_get(c->state.data, "linked")),
                         json_is_true(json_object_get(c->input, "released")) ? ", released" : "");
     }
+}
+
+/* The issues of the project the notes name, each given the fix version (provider.h: tickets_link). */
+static void tickets_link(struct provider_call *c, const struct outbound_response *res)
+{
+    char prefix[300];
+    json_t *issues;
+
+    snprintf(prefix, sizeof prefix, "%s-", provider_text(c, "jiraProjectKey"));
+    issues = tickets_issue_keys(input_text(c, "notes"), prefix);
+    link_step(c, res, issues);
+    json_decref(issues);
 }
 
 static const struct provider_ops ops = {.verify = verify,
