@@ -205,7 +205,9 @@ static int serve(struct app *app)
     struct verify_env venv = {.loop = &app->providers, .reverify_interval = app->cfg.reverify_interval};
     struct webhooks_prune_env wenv = {.retention_s = app->cfg.job_retention};
     struct release_env renv = {.loop = &app->providers};
-    struct notify_env nenv = {.loop = &app->providers};
+    struct notify_env nenv = {.loop = &app->providers,
+                              .disable_failures = app->cfg.webhook_disable_failures,
+                              .disable_period = app->cfg.webhook_disable_period};
     struct stores_env senv = {.loop = &app->providers};
     static struct deploy_env denv; /* static: zero-initialised, its atomic stopping flag included */
     struct repos_env rpenv = {.loop = &app->providers, .interval = app->cfg.repo_sync_interval};

@@ -88,6 +88,11 @@ const struct config_option config_options[] = {
      "seconds between repository syncs of each SCM integration"},
     {"SLIPWAY_DEPLOY_OUTPUT_CAP", NULL, INT(deploy_output_cap, 1024, 1073741824), "1048576",
      "bytes of a deployment's output stored (all its steps); past it lines are counted, not stored"},
+    {"SLIPWAY_WEBHOOK_DISABLE_FAILURES", NULL, INT(webhook_disable_failures, 1, 1000000), "50",
+     "failed attempts in a row (over all its deliveries) that disable an outbound webhook endpoint, once they span "
+     "SLIPWAY_WEBHOOK_DISABLE_PERIOD"},
+    {"SLIPWAY_WEBHOOK_DISABLE_PERIOD", NULL, INT(webhook_disable_period, 0, 366 * 86400), "432000",
+     "seconds from an outbound webhook endpoint's first failed attempt in a row before it may be disabled (5 days)"},
     {"SLIPWAY_JOB_LEASE", NULL, INT(job_lease, 2, 3600), "60",
      "seconds a claimed job stays its process's without a renewal (renewed every third of it)"},
     {"SLIPWAY_JOB_POLL_MS", NULL, INT(job_poll_ms, 10, 60000), "1000", "how often an idle process looks for due jobs (ms)"},

@@ -67,6 +67,9 @@ struct config {
     char test_probe[1024];      /* test runs only: the probe job kind's configuration (jobs/probe.h), or "" */
     char domain_check[512];     /* SLIPWAY_DOMAIN_CHECK_ADDRESS: where domain checks connect instead, or "" */
     char dns_resolver[262];     /* SLIPWAY_DNS_RESOLVER: HOST:PORT of the DNS server for TXT proofs, or "" */
+
+    /* An outbound webhook endpoint is disabled after so many failed attempts in a row spanning so many seconds. */
+    int webhook_disable_failures, webhook_disable_period;
 };
 
 struct config_option {

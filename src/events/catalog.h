@@ -32,7 +32,8 @@
     X("release.submitted", "release", "target, buildNumber", "a build was submitted to a store")                                   \
     X("release.rejected", "release", "target, reason", "a store's review rejected the submission")                                 \
     X("rollout.updated", "release", "target, fraction", "a staged rollout moved")                                                  \
-    X("release.finished", "release", "finalTag", "the final tag is made")
+    X("release.finished", "release", "finalTag", "the final tag is made")                                                          \
+    X("webhook.endpoint.disabled", "webhook_endpoint", "endpointId, reason, failures", "a failing webhook endpoint was disabled")
 
 /* X(alias, dotted name): the names of document 001 and of notifyOnEvents before the catalogue. */
 #define EVENT_ALIASES(X)                                                                                                           \

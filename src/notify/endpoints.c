@@ -276,6 +276,86 @@ static enum err_code outcome_record(const struct notify_env *env, const char *te
     return err->code;
 }
 
+/* What an attempt's outcome does to its endpoint's run of failures. */
+struct streak {
+    const struct notify_env *env;
+    const char *tenant, *endpoint, *now;
+    bool ok, disabled; /* disabled: this failure turned the endpoint off */
+};
+
+static enum err_code streak_body(struct store_conn *c, void *ctx, struct err *err)
+{
+    struct streak *s = ctx;
+    char reason[160], message[256], since[TIMESTAMP_SIZE] = "";
+    long long failures = 0;
+    int64_t from = 0, to = 0, changes = 0;
+    struct store_stmt *st;
+    json_t *fields;
+    int rc;
+
+    if (s->ok) /* a success ends the run */
+        return store_run(c,
+                         "UPDATE webhook_endpoints SET failureCount = 0, failingSince = NULL WHERE tenantId = ? AND id = ? "
+                         "AND failureCount > 0",
+                         STORE_ARGS(STORE_TEXT(s->tenant), STORE_TEXT(s->endpoint)), NULL, err);
+    if (store_run(c,
+                  "UPDATE webhook_endpoints SET failureCount = failureCount + 1, failingSince = COALESCE(failingSince, ?) "
+                  "WHERE tenantId = ? AND id = ? AND enabled = ?",
+                  STORE_ARGS(STORE_TIME(s->now), STORE_TEXT(s->tenant), STORE_TEXT(s->endpoint), STORE_BOOL(true)), &changes,
+                  err) ||
+        changes != 1 ||
+        store_select(c, "SELECT failureCount, failingSince FROM webhook_endpoints WHERE tenantId = ? AND id = ?",
+                     STORE_ARGS(STORE_TEXT(s->tenant), STORE_TEXT(s->endpoint)), &st, err))
+        return err->code;
+    if ((rc = store_next(st, err)) == 1) {
+        failures = store_col_int(st, 0);
+        snprintf(since, sizeof since, "%s", store_col_text(st, 1) ? store_col_text(st, 1) : s->now);
+    }
+    store_finish(st);
+    if (rc < 0)
+        return err->code;
+    clock_parse(since, &from);
+    clock_parse(s->now, &to);
+    if (failures < s->env->disable_failures || to - from < (int64_t)s->env->disable_period * 1000)
+        return ERR_OK;
+    snprintf(reason, sizeof reason, "%lld failed attempts in a row since %s", failures, since);
+    s->disabled = true;
+    snprintf(message, sizeof message, "The outbound webhook endpoint %s was disabled: %s", s->endpoint, reason);
+    fields = json_pack("{s:s, s:s, s:I, s:s}", "endpointId", s->endpoint, "reason", reason, "failures", (json_int_t)failures,
+                       "message", message);
+    if (store_run(c,
+                  "UPDATE webhook_endpoints SET enabled = ?, disabledAt = ?, disabledReason = ?, updatedAt = ? "
+                  "WHERE tenantId = ? AND id = ?",
+                  STORE_ARGS(STORE_BOOL(false), STORE_TIME(s->now), STORE_TEXT(reason), STORE_TIME(s->now), STORE_TEXT(s->tenant),
+                             STORE_TEXT(s->endpoint)),
+                  NULL, err) == ERR_OK &&
+        store_run(c, /* kept, and said so: a redelivery once it is on again posts them */
+                  "UPDATE endpoint_deliveries SET status = 'FAILED', lastError = ?, updatedAt = ? "
+                  "WHERE tenantId = ? AND endpointId = ? AND status IN ('PENDING', 'RETRYING')",
+                  STORE_ARGS(STORE_TEXT("not attempted again: the endpoint was disabled"), STORE_TIME(s->now),
+                             STORE_TEXT(s->tenant), STORE_TEXT(s->endpoint)),
+                  NULL, err) == ERR_OK)
+        notify_emit(c, s->tenant, ENDPOINT_DISABLED_EVENT, "webhook_endpoint", s->endpoint, fields, err);
+    json_decref(fields);
+    return err->code;
+}
+
+/* Counts the attempt's outcome toward its endpoint's run of failures; *disabled: the run turned the endpoint off. */
+static enum err_code streak_count(const struct notify_env *env, const char *tenant, const char *endpoint, bool ok, bool *disabled,
+                                  struct err *err)
+{
+    char now[TIMESTAMP_SIZE];
+    struct streak s = {.env = env, .tenant = tenant, .endpoint = endpoint, .now = now, .ok = ok};
+    struct store_conn *c = NULL;
+
+    clock_now(now);
+    if (store_conn_get(env->store, &c, err) == ERR_OK)
+        store_tx(c, streak_body, &s, err);
+    store_conn_put(c);
+    *disabled = s.disabled && !err->code;
+    return err->code;
+}
+
 /* What came back, attached to the parked job. */
 struct answer {
     struct job *job;
@@ -340,6 +420,7 @@ static void finish(const struct notify_env *env, struct job *j, const struct del
     bool once = json_is_true(json_object_get(j->payload, "redelivery")); /* a redelivery is one attempt */
     bool last = once || a->failure == OUTBOUND_BLOCKED || d->attempts + 1 >= ENDPOINT_MAX_ATTEMPTS;
     char why[256], key[JOB_EVENT_KEY_SIZE];
+    bool disabled = false;
     struct err err;
 
     err_clear(&err);
@@ -348,13 +429,14 @@ static void finish(const struct notify_env *env, struct job *j, const struct del
     else
         snprintf(why, sizeof why, "%s", a->cause[0] ? a->cause : "no answer");
     usage_count(j->tenant, USAGE_NOTIFICATIONS_SENT, ok); /* the endpoint took it */
-    if (outcome_record(env, j->tenant, d,
-                       ok     ? "DELIVERED"
-                       : last ? "FAILED"
-                              : "RETRYING",
+    if (streak_count(env, j->tenant, d->endpoint, ok, &disabled, &err) ||
+        outcome_record(env, j->tenant, d,
+                       ok                 ? "DELIVERED"
+                       : last || disabled ? "FAILED"
+                                          : "RETRYING",
                        a->failure == OUTBOUND_OK ? a->status : 0, ok ? NULL : why, &err))
         job_fail(j, &err);
-    else if (ok || last)
+    else if (ok || last || disabled)
         job_done(j);
     else { /* a wait that nothing but its deadline ends: no worker held */
         snprintf(key, sizeof key, "webhook-retry:%s", d->id);

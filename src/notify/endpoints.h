@@ -23,6 +23,13 @@
  * 2xx delivers; anything else is tried again after 5 s, 5 min, 30 min, 2 h,
  * 5 h, 10 h and 10 h (about a day, ENDPOINT_MAX_ATTEMPTS in all), then
  * FAILED; an address the guard refuses fails at once.
+ *
+ * Every attempt counts toward its endpoint's run of failures (failureCount,
+ * since failingSince; a 2xx ends it). A run of at least disable_failures
+ * attempts (struct notify_env) that spans disable_period seconds disables
+ * the endpoint (disabledAt, disabledReason), marks its unfinished
+ * deliveries FAILED (kept: redelivered once it is on again), and emits
+ * ENDPOINT_DISABLED_EVENT. A PUT with enabled true starts a new count.
  */
 #ifndef SLIPWAY_NOTIFY_ENDPOINTS_H
 #define SLIPWAY_NOTIFY_ENDPOINTS_H
@@ -31,6 +38,8 @@
 
 #define ENDPOINT_DELIVERY_JOB "webhook-delivery" /* payload: deliveryId */
 #define ENDPOINT_MAX_ATTEMPTS 8
+/* The event of an endpoint that kept failing, disabled (docs/notifications.md). */
+#define ENDPOINT_DISABLED_EVENT "webhook.endpoint.disabled"
 #define ENDPOINT_SECRET_BYTES 24
 /* "whsec_" and the base64 of the secret's bytes. */
 #define ENDPOINT_SECRET_SIZE (6 + (ENDPOINT_SECRET_BYTES + 2) / 3 * 4 + 1)

@@ -29,18 +29,32 @@ static const struct field rotate_fields[] = {
 const struct schema webhook_endpoint_rotate_schema = {
     .name = "webhook_endpoint_rotate_schema", .fields = rotate_fields, .count = ARRAY_LEN(rotate_fields), .optional = true};
 
-#define ENDPOINT_COLUMNS "id, url, events, description, enabled, createdByAccountId, createdAt, updatedAt, secretRotatedAt"
+#define ENDPOINT_COLUMNS                                                                                                           \
+    "id, url, events, description, enabled, createdByAccountId, createdAt, updatedAt, secretRotatedAt, failureCount, "             \
+    "failingSince, disabledAt, disabledReason"
 
 static json_t *endpoint_row(struct store_stmt *st)
 {
-    static const char *const cols[] = {"id",        "url",       "events",         "description", "enabled", "createdByAccountId",
-                                       "createdAt", "updatedAt", "secretRotatedAt"};
+    static const char *const cols[] = {"id",
+                                       "url",
+                                       "events",
+                                       "description",
+                                       "enabled",
+                                       "createdByAccountId",
+                                       "createdAt",
+                                       "updatedAt",
+                                       "secretRotatedAt",
+                                       "failureCount",
+                                       "failingSince",
+                                       "disabledAt",
+                                       "disabledReason"};
     json_t *row = json_object(), *events;
     for (int i = 0; i < (int)ARRAY_LEN(cols); i++)
         json_object_set_new(row, cols[i], json_text_or_null(store_col_text(st, i)));
     events = json_loads(store_col_text(st, 2) ? store_col_text(st, 2) : "[]", 0, NULL);
     json_object_set_new(row, "events", events ? events : json_array());
     json_object_set_new(row, "enabled", json_boolean(store_col_bool(st, 4)));
+    json_object_set_new(row, "failureCount", json_integer(store_col_int(st, 9)));
     return row;
 }
 
@@ -134,15 +148,20 @@ static enum err_code endpoint_body(struct store_conn *c, void *ctx, struct err *
                              STORE_TEXT(json_string_value(json_object_get(body, "description"))),
                              STORE_TEXT(principal_of(t->req)->account_id), STORE_TIME(now), STORE_TIME(now), STORE_TIME(now)),
                   &changes, err);
-    else if (t->op == OP_UPDATE)
+    else if (t->op == OP_UPDATE &&
+             store_run(c,
+                       "UPDATE webhook_endpoints SET url = ?, events = ?, enabled = ?, description = ?, updatedAt = ? "
+                       "WHERE tenantId = ? AND id = ?",
+                       STORE_ARGS(STORE_TEXT(json_string_value(json_object_get(body, "url"))), STORE_TEXT(events),
+                                  STORE_BOOL(!json_is_false(enabled)),
+                                  STORE_TEXT(json_string_value(json_object_get(body, "description"))), STORE_TIME(now),
+                                  STORE_TEXT(tenant), STORE_TEXT(t->id)),
+                       &changes, err) == ERR_OK &&
+             !json_is_false(enabled)) /* on (again): a new count of failures, and no reason to be off */
         store_run(c,
-                  "UPDATE webhook_endpoints SET url = ?, events = ?, enabled = ?, description = ?, updatedAt = ? "
+                  "UPDATE webhook_endpoints SET failureCount = 0, failingSince = NULL, disabledAt = NULL, disabledReason = NULL "
                   "WHERE tenantId = ? AND id = ?",
-                  STORE_ARGS(STORE_TEXT(json_string_value(json_object_get(body, "url"))), STORE_TEXT(events),
-                             STORE_BOOL(!json_is_false(enabled)),
-                             STORE_TEXT(json_string_value(json_object_get(body, "description"))), STORE_TIME(now),
-                             STORE_TEXT(tenant), STORE_TEXT(t->id)),
-                  &changes, err);
+                  STORE_ARGS(STORE_TEXT(tenant), STORE_TEXT(t->id)), NULL, err);
     else if (t->op == OP_DELETE)
         store_run(c, "DELETE FROM webhook_endpoints WHERE tenantId = ? AND id = ?",
                   STORE_ARGS(STORE_TEXT(tenant), STORE_TEXT(t->id)), &changes, err);

@@ -395,6 +395,11 @@ static void summary(const struct delivery *d, char *title, size_t tn, char *line
 {
     const json_t *rel = json_object_get(d->payload, "release");
 
+    if (!rel) { /* an event about no release (a webhook endpoint disabled): its message says it */
+        snprintf(title, tn, "%s", d->event);
+        snprintf(lines, ln, "%s", text_of(d->payload, "message"));
+        return;
+    }
     snprintf(title, tn, "Release %s: %s", text_of(rel, "version"), text_of(rel, "status"));
     snprintf(lines, ln, "Branch: %s\nCandidate: %s%s%s", text_of(rel, "releaseBranch")[0] ? text_of(rel, "releaseBranch") : "-",
              text_of(rel, "candidateTag")[0] ? text_of(rel, "candidateTag") : "-",

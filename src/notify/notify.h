@@ -41,6 +41,7 @@ struct notify_env {
     struct store *store;
     const struct keyring *keys;
     const struct provider_loop *loop;
+    int disable_failures, disable_period; /* an outbound webhook endpoint is disabled after so many failures over so long (s) */
 };
 
 /*

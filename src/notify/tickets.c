@@ -4,6 +4,7 @@
 #include "core/clock.h"
 #include "core/log.h"
 #include "core/rand.h"
+#include "core/xmalloc.h"
 #include "crypto/secret.h"
 #include "http/page.h"
 #include "integrations/catalog.h"
@@ -24,13 +25,26 @@ static const char *text_of(const json_t *o, const char *key)
 
 /* ---- enqueuing ---- */
 
+/* A ticket job of payload (borrowed), once per dedupe key, in c's transaction. */
+static enum err_code job_add(struct store_conn *c, struct jobs *q, const char *tenant, json_t *payload, const char *dedupe,
+                             struct err *err)
+{
+    char job[UUID_SIZE];
+
+    return jobs_enqueue_in(
+        c, q,
+        &(struct job_new){
+            .kind = TICKETS_JOB, .tenant = tenant, .payload = payload, .dedupe_key = dedupe, .max_attempts = TICKETS_MAX_ATTEMPTS},
+        job, err);
+}
+
 enum err_code tickets_release_event(struct store_conn *c, struct jobs *q, const char *tenant, const char *release,
                                     const char *event, const json_t *rel, const char *message, struct err *err)
 {
     const char *action = strcmp(event, "release.kickoff.started") == 0 ? "open"
                          : strcmp(event, "release.finished") == 0      ? "close"
                                                                        : "comment";
-    char summary[300], text[2400], dedupe[255], job[UUID_SIZE], nonce[UUID_SIZE] = "";
+    char summary[300], text[2400], dedupe[255], nonce[UUID_SIZE] = "";
     const struct provider *p;
     struct store_stmt *st;
     json_t *payload;
@@ -48,19 +62,19 @@ enum err_code tickets_release_event(struct store_conn *c, struct jobs *q, const 
         return err->code;
     while ((rc = store_next(st, err)) == 1) {
         p = provider_by_type(store_col_text(st, 1));
-        if (!p || !p->ops->ticket_open) /* a type that keeps no release ticket (yet) */
-            continue;
+        if (!p || (!p->ops->ticket_open && !(p->ops->tickets_link && strcmp(action, "close") == 0)))
+            continue; /* a type that keeps no release ticket (Azure DevOps: only tags the work items, at finish) */
         payload = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "releaseId", release, "integrationId", store_col_text(st, 0),
                             "event", event, "action", action, "version", text_of(rel, "version"), "summary", summary, "text", text);
         snprintf(dedupe, sizeof dedupe, "%s:%s:%s:%s%s%s", TICKETS_JOB, store_col_text(st, 0), release, event, nonce[0] ? ":" : "",
                  nonce);
-        jobs_enqueue_in(c, q,
-                        &(struct job_new){.kind = TICKETS_JOB,
-                                          .tenant = tenant,
-                                          .payload = payload,
-                                          .dedupe_key = dedupe,
-                                          .max_attempts = TICKETS_MAX_ATTEMPTS},
-                        job, err);
+        if ((!p->ops->ticket_open || job_add(c, q, tenant, payload, dedupe, err) == ERR_OK) && strcmp(action, "close") == 0 &&
+            p->ops->tickets_link) {
+            /* the issues the notes name get the release's fix version, released with it */
+            json_object_set_new(payload, "action", json_string("fix-versions"));
+            snprintf(dedupe, sizeof dedupe, "%s:%s:%s:fix-versions", TICKETS_JOB, store_col_text(st, 0), release);
+            job_add(c, q, tenant, payload, dedupe, err);
+        }
         json_decref(payload);
         if (err->code)
             break;
@@ -152,6 +166,8 @@ static void finish_call(const struct notify_env *env, struct job *j, struct prov
         job_done(j);
         return;
     }
+    if (strcmp(action, "fix-versions") == 0) /* which issues got the version, which do not exist */
+        j->output = json_incref(call->output);
     ch.key = json_string_value(json_object_get(call->output, "key"));
     ch.url = json_string_value(json_object_get(call->output, "url"));
     ch.closed = strcmp(action, "close") == 0;
@@ -164,8 +180,24 @@ static void finish_call(const struct notify_env *env, struct job *j, struct prov
         job_done(j);
 }
 
+/* The release's notes, into *out (malloc'ed; NULL when it has none). */
+static enum err_code notes_load(struct store_conn *c, const char *tenant, const char *release, char **out, struct err *err)
+{
+    struct store_stmt *st;
+    int rc;
+
+    *out = NULL;
+    if (store_select(c, "SELECT notes FROM releases WHERE tenantId = ? AND id = ?",
+                     STORE_ARGS(STORE_TEXT(tenant), STORE_TEXT(release)), &st, err))
+        return err->code;
+    if ((rc = store_next(st, err)) == 1 && store_col_text(st, 0))
+        *out = xstrdup(store_col_text(st, 0));
+    store_finish(st);
+    return rc < 0 ? err->code : ERR_OK;
+}
+
 /* The call's input for j's action on ticket t (config: the integration's). Caller owns. */
-static json_t *call_input(const struct job *j, const struct ticket *t, const json_t *config)
+static json_t *call_input(const struct job *j, const struct ticket *t, const json_t *config, const char *notes)
 {
     const char *action = text_of(j->payload, "action");
     char label[64];
@@ -174,6 +206,13 @@ static json_t *call_input(const struct job *j, const struct ticket *t, const jso
         snprintf(label, sizeof label, "%s%s", TICKETS_LABEL_PREFIX, text_of(j->payload, "releaseId"));
         return json_pack("{s:s, s:s, s:s, s:s}", "label", label, "summary", text_of(j->payload, "summary"), "description",
                          text_of(j->payload, "text"), "version", text_of(j->payload, "version"));
+    }
+    if (strcmp(action, "fix-versions") == 0) { /* the provider finds the keys it knows in the notes */
+        char date[TIMESTAMP_SIZE];
+        clock_now(date);
+        date[10] = '\0'; /* YYYY-MM-DD */
+        return json_pack("{s:s, s:s, s:b, s:s}", "version", text_of(j->payload, "version"), "notes", notes ? notes : "", "released",
+                         1, "releaseDate", date);
     }
     if (strcmp(action, "close") == 0)
         return json_pack("{s:s, s:s}", "key", t->key, "transition",
@@ -186,7 +225,9 @@ static void start(const struct notify_env *env, struct job *j)
 {
     const char *action = text_of(j->payload, "action"), *release = text_of(j->payload, "releaseId");
     const char *integration = text_of(j->payload, "integrationId");
+    bool fix = strcmp(action, "fix-versions") == 0; /* needs no release ticket */
     struct store_conn *db = NULL;
+    char *notes = NULL;
     json_t *config = NULL, *scm = NULL;
     const struct provider *p = NULL;
     provider_step_fn op = NULL;
@@ -197,15 +238,16 @@ static void start(const struct notify_env *env, struct job *j)
 
     err_clear(&err);
     if (store_conn_get(env->store, &db, &err) == ERR_OK &&
-        verify_load(db, env->keys, category_get(CAT_TICKETS), j->tenant, integration, NULL, &config, &scm, &err) == ERR_OK)
-        ticket_load(db, j->tenant, release, integration, &t, &err);
+        verify_load(db, env->keys, category_get(CAT_TICKETS), j->tenant, integration, NULL, &config, &scm, &err) == ERR_OK &&
+        ticket_load(db, j->tenant, release, integration, &t, &err) == ERR_OK && fix)
+        notes_load(db, j->tenant, release, &notes, &err);
     store_conn_put(db);
     json_decref(scm);
     if (err.code == ERR_NOT_FOUND || (!err.code && !json_is_true(json_object_get(config, "autoCreateEpics")))) {
         job_done(j); /* the integration is gone, or no longer wants release tickets */
     } else if (err.code) {
         job_fail(j, &err);
-    } else if (strcmp(action, "open") == 0 ? t.found : !t.found || strcmp(t.status, "DONE") == 0) {
+    } else if (!fix && (strcmp(action, "open") == 0 ? t.found : !t.found || strcmp(t.status, "DONE") == 0)) {
         waits = json_integer_value(json_object_get(j->data, "waits"));
         if (t.found || waits >= TICKETS_MAX_WAITS) {
             job_done(j); /* done by an earlier run, or the ticket never opened (its job says why) */
@@ -217,11 +259,13 @@ static void start(const struct notify_env *env, struct job *j)
     } else {
         p = provider_by_type(text_of(config, "type"));
         op = !p                             ? NULL
+             : fix                          ? p->ops->tickets_link
              : strcmp(action, "open") == 0  ? p->ops->ticket_open
              : strcmp(action, "close") == 0 ? p->ops->ticket_close
                                             : p->ops->ticket_comment;
         if (op)
-            provider_call_in_job(provider_call_new(env->loop, p, op, config, NULL, call_input(j, &t, config), NULL, NULL), j);
+            provider_call_in_job(provider_call_new(env->loop, p, op, config, NULL, call_input(j, &t, config, notes), NULL, NULL),
+                                 j);
         else
             job_done(j);
     }
@@ -229,6 +273,7 @@ static void start(const struct notify_env *env, struct job *j)
         secret_wipe_json(config);
         json_decref(config);
     }
+    free(notes);
 }
 
 void tickets_step(void *ctx, struct job *j)

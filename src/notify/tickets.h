@@ -13,7 +13,11 @@
  * (TICKETS_LABEL_PREFIX + release id), so a run that opened the ticket and
  * died before recording it finds it instead of opening a second. A comment
  * or a close waits for the ticket to be open (a signal,
- * "ticket-opened:<integration>:<release>").
+ * "ticket-opened:<integration>:<release>"). At finish, a type with the
+ * tickets_link op also gets a "fix-versions" job (dedupe key per
+ * integration and release): the issues the release's notes name get the
+ * release's fix version (Jira, then released) or tag (Azure DevOps, which
+ * keeps no release ticket of its own).
  */
 #ifndef SLIPWAY_NOTIFY_TICKETS_H
 #define SLIPWAY_NOTIFY_TICKETS_H

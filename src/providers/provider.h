@@ -247,7 +247,14 @@ struct provider_ops {
     /* ---- tickets (c->config is the ticket integration) ---- */
     /* Input {"name", "releaseDate"?, "released"?}; output {"versionId"}: creates the version, or updates the one of that name. */
     provider_step_fn tickets_version;
-    /* Input {"versionId", "issues": [keys]}; output {"linked": [keys], "missing": [keys]}. */
+    /*
+     * Input {"version" (a name: the project's version of it, created when missing), "notes" (text naming issues: the
+     * provider finds the keys it knows, tickets_issue_keys), "released"?: true, "releaseDate"? (YYYY-MM-DD)}; output
+     * {"versionId", "linked": [keys], "missing": [keys]}. Each issue gets the
+     * version among its fix versions (an issue that has it is unchanged; one that does not exist is missing); then,
+     * with released, the version is marked released on releaseDate. Progress is saved per issue: a resumed call goes on.
+     * Azure DevOps: the keys are "AB#123", and each work item gets the tag "release-{version}" (its tags kept).
+     */
     provider_step_fn tickets_link;
     /* Input {"issues": [keys], "to": a status name}; output {"moved": [keys], "refused": [keys]}. */
     provider_step_fn tickets_transition;

@@ -2,7 +2,8 @@
 finished on GitHub + GitHub Actions opens one Jira issue in the integration's project (its fix version created,
 slipway's label on it), comments on it as the release moves and moves it to done, and the same on Linear
 (issueCreate with the label, commentCreate, issueUpdate to the completed state); the fakes check Basic auth, the
-API key and the shapes as Jira and Linear do. GET /releases/{id}/tickets lists it to viewers; another tenant's release is a 404."""
+API key and the shapes as Jira and Linear do. On finish the Jira issues the release notes name get the release's fix
+version, which is then marked released; Azure DevOps work items named AB#123 get the release's tag by a JSON Patch. GET /releases/{id}/tickets lists it to viewers; another tenant's release is a 404."""
 
 import time
 import unittest
@@ -50,8 +51,9 @@ class TicketsTest(test_releases.ReleaseBase):
                                                                          for r in self.fakes.requests()
                                                                          if r["provider"] in ("jira", "linear")]))
 
-    def release_to_finish(self, version):
-        """A release of version kicked off, built, approved by the owner alone and finished: its id."""
+    def release_to_finish(self, version, notes=None):
+        """A release of version kicked off, built, approved by the owner alone (its notes then written by a person,
+        when given) and finished: its id."""
         self.expect(self.request("PUT", "/api/v1/%s/release-configuration" % self.tenant,
                                  {"approvalRoles": ["owner"], "approvalCount": 1}, token=self.owner.token), 200)
         integ, scm, case, hook = self.pipeline("GITHUB_ACTIONS")
@@ -59,6 +61,8 @@ class TicketsTest(test_releases.ReleaseBase):
         self.finish("github", rel["builds"][0]["runId"], hook=hook)
         self.wait(rel["id"], lambda r: r["status"] == "REGRESSION", "reached REGRESSION")
         self.act(rel["id"], "approve")
+        if notes:
+            self.expect(self.request("PATCH", self.path(rel["id"]), {"notes": notes}, token=self.owner.token), 200)
         self.act(rel["id"], "finish")
         self.wait(rel["id"], lambda r: r["status"] == "FINISHED", "finished")
         return rel["id"]
@@ -101,6 +105,59 @@ class TicketsTest(test_releases.ReleaseBase):
                          ("Release 4.1.0", ticket["url"], lin.info["team"] + "-done"))
         self.assertEqual([data["labels"][label]["name"] for label in issue["labelIds"]], ["slipway-release-" + rid])
         self.assertTrue(any("release.approved" in c for c in issue["comments"]), issue["comments"])
+
+    def test_jira_fix_version_on_the_issues_the_notes_name(self):
+        integ, case = self.jira()
+        key = case.info["key"]
+        named = {key + "-901": {"id": "90901"}, key + "-902": {"id": "90902"}, "OTHER-7": {"id": "90907"}}
+        self.fakes.register("jira", {"issues": {k: dict(v, project=k.split("-")[0], summary=k, issuetype="Task",
+                                                        labels=[], fixVersions=[], comments=[], status="To Do")
+                                                for k, v in named.items()}})
+        mark = self.fakes.mark()
+        notes = ("## 4.3.0\n\n- abc1234 %s-901: fix the login (again %s-901)\n- def5678 %s-902 and OTHER-7\n"
+                 "- 0123456 %s-999 is gone; X%s-903 and %s-9040a are no keys\n" % ((key,) * 6))
+        rid = self.release_to_finish("4.3.0", notes=notes)
+
+        def versioned():
+            versions = [v for v in self.fakes.data("jira")["versions"].get(key, []) if v["name"] == "4.3.0"]
+            return versions if versions and versions[0].get("released") else None
+        self.assertTrue(vf.wait_for(versioned, 60), "the version released: %s %s" % (
+            self.fakes.data("jira")["versions"],
+            [(r["method"], r["path"], r.get("status")) for r in self.fakes.requests("jira", mark)]))
+        version = versioned()[0]
+        self.assertEqual(version["releaseDate"], time.strftime("%Y-%m-%d", time.gmtime()))
+        issues = self.fakes.data("jira")["issues"]
+        for k in (key + "-901", key + "-902"):
+            self.assertEqual(issues[k]["fixVersions"], [version["id"]], k)
+        self.assertEqual(issues["OTHER-7"]["fixVersions"], [], "another project's issue is left alone")
+        puts = [r["path"] for r in self.fakes.requests("jira", mark) if r["method"] == "PUT"]
+        self.assertEqual(sorted(p for p in puts if "/issue/" in p),
+                         ["/rest/api/3/issue/%s-%s" % (key, n) for n in (901, 902, 999)], "each named issue once")
+        self.assertEqual(puts.count("/rest/api/3/version/" + version["id"]), 1)
+        self.assertTrue(self.settle(rid, lambda t: t and t[0]["status"] == "DONE", "moved to done"))
+
+    def test_azure_devops_tags_the_work_items_the_notes_name(self):
+        case = vf.build(self.ctx, "AZURE_DEVOPS", True, True)
+        case.body["autoCreateEpics"] = True
+        self.ctx.create(case.body)
+        project = "%s/%s" % (case.info["org"], case.info["project"])
+        self.fakes.register("azure", {"workitems": {project: {"101": {"tags": "backend; Urgent"}, "102": {},
+                                                              "103": {"tags": "release-4.4.0"}}}})
+        mark = self.fakes.mark()
+        rid = self.release_to_finish("4.4.0", notes="- abc AB#101 fix (AB#101)\n- def AB#102, AB#103 and AB#999; XAB#104\n")
+
+        def tagged():
+            items = self.fakes.data("azure")["workitems"][project]
+            return items if "release-4.4.0" in (items["102"].get("tags") or "") else None
+        self.assertTrue(vf.wait_for(tagged, 60), "tagged: %s %s" % (self.fakes.data("azure")["workitems"][project], [
+            (r["method"], r["path"], r.get("status")) for r in self.fakes.requests("azure", mark)]))
+        items = tagged()
+        self.assertEqual(items["101"]["tags"], "backend; Urgent; release-4.4.0", "its tags kept")
+        self.assertEqual(items["102"]["tags"], "release-4.4.0")
+        self.assertEqual(items["103"]["tags"], "release-4.4.0", "had it: unchanged")
+        patches = [r["path"] for r in self.fakes.requests("azure", mark) if r["method"] == "PATCH"]
+        self.assertEqual(sorted(p.rsplit("/", 1)[1] for p in patches), ["101", "102"], "each once, none for 103")
+        self.assertEqual(self.tickets(rid)["items"], [], "Azure DevOps keeps no release ticket")
 
     def test_tickets_api_isolation_and_roles(self):
         rel = self.create("4.2.0", test_releases.connect_scm(self.ctx)[0]["id"])

@@ -1,7 +1,7 @@
 """Outbound webhooks (docs/notifications.md): a tenant's endpoints (CRUD, the secret shown once and rotatable, a ping),
 each matching event delivered once, signed the Standard Webhooks way, which the receiving fake checks with its own
-implementation of the convention; a failure retried with backoff; the SSRF guard; the delivery log; a process killed
-mid-delivery (delivered once by another)."""
+implementation of the convention; a failure retried with backoff; the SSRF guard; the delivery log; an endpoint that
+keeps failing disabled, with an event, and enabled again; a process killed mid-delivery (delivered once by another)."""
 
 import json
 import os
@@ -26,7 +26,7 @@ def endpoint_body(url, events=("release.*",), **extra):
     return dict({"url": url, "events": list(events)}, **extra)
 
 
-class EndpointsTest(VerifyTest):
+class EndpointsBase(VerifyTest):
     def request(self, method, path, body=None, token=None, **kw):
         return self.server.request(method, path, body=body, token=token or self.owner.token, **kw)
 
@@ -80,6 +80,8 @@ class EndpointsTest(VerifyTest):
         return self.expect(self.request("POST", self.base + "/releases", {
             "version": version, "releaseType": "MINOR", "platforms": ["IOS"], "scmIntegrationId": scm["id"]}), 201)
 
+
+class EndpointsTest(EndpointsBase):
     # -- the API --------------------------------------------------------------------
 
     def test_crud_and_secret_once(self):
@@ -258,6 +260,65 @@ class EndpointsTest(VerifyTest):
         self.assertEqual((d["status"], d["attempts"], d["responseCode"]), ("FAILED", 1, None), d)
         self.assertIn("may not call", d["lastError"])
         self.assertNotIn("169.254", d["lastError"])
+
+
+class DisabledAfterFailuresTest(EndpointsBase):
+    """A server that disables an endpoint after 3 failed attempts in a row (over any span: the production period of 5
+    days is a setting, 0 here)."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.fakes = vf.fakes()
+        cls.server = vf._servers["disable"] = vf.start_server(cls.fakes, extra={
+            "SLIPWAY_WEBHOOK_DISABLE_FAILURES": "3", "SLIPWAY_WEBHOOK_DISABLE_PERIOD": "0"})
+
+    def endpoint(self, made):
+        return self.expect(self.request("GET", self.base + "/webhook-endpoints/" + made["id"]), 200)
+
+    def ping(self, made):
+        return self.expect(self.request("POST", self.base + "/webhook-endpoints/%s/ping" % made["id"]), 202)
+
+    def test_disabled_with_an_event_and_enabled_again(self):
+        watcher, watcher_name = self.add(events=["webhook.endpoint.*"])
+        failing, name = self.add(events=["*"], description="flaky")
+        failing_rule = self.rule("webhooks", "500", path="/outbound/" + name)
+        for n in (1, 2):  # below the count: still on, the run counted
+            self.ping(failing)
+            self.settle(n, endpointId=failing["id"])
+            got = self.endpoint(failing)
+            self.assertEqual((got["enabled"], got["failureCount"], got["disabledAt"]), (True, n, None), got)
+            self.assertIsNotNone(got["failingSince"])
+        self.ping(failing)
+        self.assertTrue(vf.wait_for(lambda: not self.endpoint(failing)["enabled"], 20), "the third failure disables it")
+        got = self.endpoint(failing)
+        self.assertEqual(got["failureCount"], 3)
+        self.assertIsNotNone(got["disabledAt"])
+        self.assertIn("3 failed attempts in a row", got["disabledReason"])
+        items = self.settle(3, endpointId=failing["id"])
+        self.assertEqual([d["status"] for d in items], ["FAILED"] * 3, "no more retries: kept, marked")
+        self.assertEqual(sorted(d["lastError"] for d in items)[-1], "the endpoint answered 500")
+        self.assertIn("not attempted again: the endpoint was disabled", [d["lastError"] for d in items])
+        told = self.settle(1, endpointId=watcher["id"])
+        self.assertEqual((told[0]["eventName"], told[0]["status"]), ("webhook.endpoint.disabled", "DELIVERED"), told)
+        body = json.loads(self.received(watcher_name)[0]["body"])
+        self.assertEqual((body["event"], body["endpointId"], body["failures"], body["tenantId"]),
+                         ("webhook.endpoint.disabled", failing["id"], 3, self.tenant))
+        self.assertNotIn(failing["url"], json.dumps(body), "the URL may carry a token")
+        # enabled again (PUT): its count starts anew
+        path = self.base + "/webhook-endpoints/" + failing["id"]
+        again = self.expect(self.request("PUT", path, endpoint_body(failing["url"], ["*"], enabled=True)), 200)
+        self.assertEqual((again["enabled"], again["failureCount"], again["failingSince"], again["disabledAt"],
+                          again["disabledReason"]), (True, 0, None, None, None), again)
+        # one failure, then a success: the run ends
+        self.ping(failing)
+        self.settle(4, endpointId=failing["id"])
+        self.assertEqual(self.endpoint(failing)["failureCount"], 1)
+        self.fakes.drop(failing_rule)
+        self.rules.remove(failing_rule)
+        self.ping(failing)
+        self.assertTrue(vf.wait_for(lambda: self.endpoint(failing)["failureCount"] == 0, 20), "a 2xx ends the run")
+        got = self.endpoint(failing)
+        self.assertEqual((got["enabled"], got["failingSince"]), (True, None), got)
 
 
 class KilledMidDeliveryTest(unittest.TestCase):

@@ -11,7 +11,8 @@ from fakebase import number, basic_credentials, J, Resp, Provider
 class Jira(Provider):
     """Jira Cloud REST v3: /rest/api/3/myself, /rest/api/3/project/{key} (with its versions), and what a release's
     issue needs: GET /search/jql (project and labels), POST /version, POST /issue, POST /issue/{key}/comment,
-    GET and POST /issue/{key}/transitions.
+    GET and POST /issue/{key}/transitions; and what fix versions need: PUT /issue/{key} (update.fixVersions add),
+    PUT /version/{id} (released, releaseDate).
 
     data: {"users": {email: {"tokens": [api token], "accountId", "displayName"}},
            "projects": {key: {"id", "name", "users": [emails] | null (everyone)}},
@@ -108,6 +109,10 @@ class Jira(Provider):
                     "labels": list(fields.get("labels") or []), "fixVersions": fix, "comments": [], "status": "To Do"}
             return J(201, {"id": issue_id, "key": "%s-%d" % (key, n), "self": "%s/rest/api/3/issue/%s" % (base, issue_id)},
                      headers)
+        if len(parts) == 5 and parts[:4] == ["rest", "api", "3", "issue"] and req.method == "PUT":
+            return self._edit_issue(req, parts[4], projects, email, headers)
+        if len(parts) == 5 and parts[:4] == ["rest", "api", "3", "version"] and req.method == "PUT":
+            return self._edit_version(req, parts[4], projects, email, headers)
         if len(parts) == 6 and parts[:4] == ["rest", "api", "3", "issue"] and parts[5] in ("comment", "transitions"):
             with self.lock:
                 issue = copy.deepcopy(self.data["issues"].get(parts[4]))
@@ -135,6 +140,41 @@ class Jira(Provider):
                     self.data["issues"][parts[4]]["status"] = to
                 return Resp(204, b"", headers)
         return None
+
+    def _edit_issue(self, req, key, projects, email, headers):
+        """PUT /issue/{key} {"update": {"fixVersions": [{"add": {"id"}}]}}: as Jira, a version of the issue's project
+        only; adding one it has is no change; 204."""
+        with self.lock:
+            issue = copy.deepcopy(self.data["issues"].get(key))
+        if issue is None or not self._visible(projects, issue["project"], email):
+            return J(404, {"errorMessages": ["Issue does not exist or you do not have permission to see it."],
+                           "errors": {}}, headers)
+        ops = ((req.json() or {}).get("update") or {}).get("fixVersions")
+        known = [v["id"] for v in self._versions(issue["project"])]
+        if not isinstance(ops, list) or not ops or any(
+                not isinstance(o, dict) or set(o) != {"add"} or (o["add"] or {}).get("id") not in known for o in ops):
+            return self._bad({"fixVersions": "The fake takes update.fixVersions [{\"add\": {\"id\"}}] of the "
+                                             "issue's project only."})
+        with self.lock:
+            fix = self.data["issues"][key]["fixVersions"]
+            for o in ops:
+                if o["add"]["id"] not in fix:
+                    fix.append(o["add"]["id"])
+        return Resp(204, b"", headers)
+
+    def _edit_version(self, req, version_id, projects, email, headers):
+        """PUT /version/{id} {"released", "releaseDate" (YYYY-MM-DD)}: the version as it is then."""
+        body = req.json() or {}
+        with self.lock:
+            found = [(k, v) for k, vs in self.data["versions"].items() for v in vs if v["id"] == version_id]
+        if not found or not self._visible(projects, found[0][0], email):
+            return J(404, {"errorMessages": ["Could not find version for id '%s'" % version_id], "errors": {}}, headers)
+        if not isinstance(body.get("released"), bool) or not re.match(r"^\d{4}-\d{2}-\d{2}$", str(body.get("releaseDate"))):
+            return self._bad({"releaseDate": "The fake takes released (a boolean) and releaseDate (YYYY-MM-DD)."})
+        with self.lock:
+            found[0][1].update(released=body["released"], releaseDate=body["releaseDate"])
+            version = copy.deepcopy(found[0][1])
+        return J(200, dict(version, self="%s/rest/api/3/version/%s" % (self.base_url, version_id)), headers)
 
     def _headers(self):
         return {"X-AREQUESTID": uuid.uuid4().hex[:12], "Timing-Allow-Origin": "*"}

@@ -227,6 +227,12 @@ TABLE = [
            "src/http/jsonw.c",
            [("    return c >= 0x20 && c < 0x80 && c != '\"' && c != '\\\\';", "    return c >= 0x20 && c < 0x80 && c != '\\\\';")],
            ["unit.test_jsonw"]),
+    # ---- outbound webhooks: an endpoint that keeps failing is disabled (docs/notifications.md)
+    Mutant("webhook-endpoint-disabled-at-once", "endpoint disabled too early",
+           "an outbound webhook endpoint is disabled at its first failed attempt, whatever the count setting says",
+           "src/notify/endpoints.c",
+           [("    if (failures < s->env->disable_failures || ", "    if (failures < 1 || ")],
+           [API + "test_webhook_endpoints"]),
 ]
 
 

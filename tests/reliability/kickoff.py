@@ -57,6 +57,15 @@ class KickoffKillTest(unittest.TestCase):
             self.client.drop(rule)
         self.shared.close()
 
+    def tenant_with_scm(self):
+        """A first process on the database, a tenant of it that may create releases, and its GitHub SCM: (server,
+        ctx, the integration, its case)."""
+        server = self.shared.start()
+        ctx = vf.Ctx(server, self.client)
+        tr.allow_releases(self, ctx)
+        integ, case = tr.connect_scm(ctx)
+        return server, ctx, integ, case
+
     def calls(self, mark, method, path, body=""):
         """The GitHub fake's requests since mark with this method, path and a body containing body."""
         return [r for r in self.client.requests("github", mark)
@@ -77,10 +86,7 @@ class KickoffKillTest(unittest.TestCase):
         self.rules.append(self.client.rule("github", "lose", method=method, path=path, match=match))
 
     def test_killed_at_each_step(self):
-        first = self.shared.start()
-        ctx = vf.Ctx(first, self.client)
-        tr.allow_releases(self, ctx)
-        integ, case = tr.connect_scm(ctx)
+        first, ctx, integ, case = self.tenant_with_scm()
         repo = "/repos/%s" % tr.full(case)
         self.shared.secrets |= ctx.secrets
         self.shared.remember()

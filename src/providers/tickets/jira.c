@@ -3,6 +3,7 @@
 
 #include "providers/call.h"
 #include "providers/fields.h"
+#include "providers/tickets/tickets.h"
 
 static const char *check_key(json_t *j)
 {
@@ -106,44 +107,68 @@ static void opened(struct provider_call *c, const char *key, bool found)
 
 enum { OPEN_SEARCH, OPEN_PROJECT, OPEN_VERSION, OPEN_ISSUE };
 
-/* The issue with the release's label, else the fix version (found or created) and a new issue carrying both. */
+/* The search for the issue with the release's label. */
+static void send_search(struct provider_call *c)
+{
+    char path[1024], jql[300], enc[900];
+
+    snprintf(jql, sizeof jql, "project = \"%s\" AND labels = \"%s\"", provider_text(c, "jiraProjectKey"), input_text(c, "label"));
+    snprintf(path, sizeof path, "/search/jql?fields=key&maxResults=1&jql=%s", provider_escape(jql, enc, sizeof enc));
+    send(c, "GET", path, NULL);
+}
+
+/* The new issue: the summary, the configured type (else Task), the label and the fix version. */
+static void send_create(struct provider_call *c)
+{
+    const char *type = provider_text(c, "jiraDefaultIssueType");
+    json_t *body = json_pack("{s:{s:{s:s}, s:s, s:{s:s}, s:o, s:[s], s:[{s:s}]}}", "fields", "project", "key",
+                             provider_text(c, "jiraProjectKey"), "summary", input_text(c, "summary"), "issuetype", "name",
+                             type && type[0] ? type : "Task", "description", adf(input_text(c, "description")), "labels",
+                             input_text(c, "label"), "fixVersions", "id", provider_data_text(c, "versionId"));
+
+    json_object_set_new(c->state.data, "searched", json_integer(1)); /* in memory only: a run resumed here searches again */
+    send(c, "POST", "/issue", body);
+    json_decref(body);
+}
+
+/*
+ * The issue with the release's label, else the fix version (found or
+ * created) and a new issue carrying both. Jira's create is not idempotent,
+ * so its step searches again first: a run killed after Jira made the issue
+ * (and before the step's answer was saved) resumes at that step and finds
+ * it instead of making a second.
+ */
 static void ticket_open(struct provider_call *c, const struct outbound_response *res)
 {
-    const char *project = provider_text(c, "jiraProjectKey"), *type = provider_text(c, "jiraDefaultIssueType");
-    char path[1024], jql[300], enc[900];
+    char path[1024], enc[900];
+    bool search = c->state.step == OPEN_SEARCH || (c->state.step == OPEN_ISSUE && !provider_data_int(c, "searched"));
     json_t *j, *v, *body;
     size_t i;
 
     if (!res) {
-        if (c->state.step == OPEN_SEARCH) {
-            snprintf(jql, sizeof jql, "project = \"%s\" AND labels = \"%s\"", project, input_text(c, "label"));
-            snprintf(path, sizeof path, "/search/jql?fields=key&maxResults=1&jql=%s", provider_escape(jql, enc, sizeof enc));
-            send(c, "GET", path, NULL);
+        json_object_del(c->state.data, "searched");
+        if (c->state.step == OPEN_SEARCH || c->state.step == OPEN_ISSUE) {
+            send_search(c);
         } else if (c->state.step == OPEN_PROJECT) {
-            snprintf(path, sizeof path, "/project/%s", provider_escape(project, enc, sizeof enc));
+            snprintf(path, sizeof path, "/project/%s", provider_escape(provider_text(c, "jiraProjectKey"), enc, sizeof enc));
             send(c, "GET", path, NULL);
-        } else if (c->state.step == OPEN_VERSION) {
+        } else {
             body = json_pack("{s:s, s:s}", "name", input_text(c, "version"), "projectId", provider_data_text(c, "projectId"));
             send(c, "POST", "/version", body);
-            json_decref(body);
-        } else {
-            body = json_pack("{s:{s:{s:s}, s:s, s:{s:s}, s:o, s:[s], s:[{s:s}]}}", "fields", "project", "key", project, "summary",
-                             input_text(c, "summary"), "issuetype", "name", type && type[0] ? type : "Task", "description",
-                             adf(input_text(c, "description")), "labels", input_text(c, "label"), "fixVersions", "id",
-                             provider_data_text(c, "versionId"));
-            send(c, "POST", "/issue", body);
             json_decref(body);
         }
         return;
     }
     if (!(j = answer(c, res)))
         return;
-    if (c->state.step == OPEN_SEARCH) {
+    if (search) {
         v = json_array_get(json_object_get(j, "issues"), 0);
         if (json_string_value(json_object_get(v, "key")))
             opened(c, json_string_value(json_object_get(v, "key")), true);
-        else
+        else if (c->state.step == OPEN_SEARCH)
             provider_next(c, OPEN_PROJECT);
+        else
+            send_create(c);
     } else if (c->state.step == OPEN_PROJECT) {
         json_object_set(c->state.data, "projectId", json_object_get(j, "id"));
         json_array_foreach(json_object_get(j, "versions"), i, v)
@@ -223,8 +248,95 @@ static void ticket_close(struct provider_call *c, const struct outbound_response
     json_decref(j);
 }
 
-static const struct provider_ops ops = {
-    .verify = verify, .ticket_open = ticket_open, .ticket_comment = ticket_comment, .ticket_close = ticket_close};
+enum { LINK_PROJECT, LINK_VERSION, LINK_ISSUE, LINK_RELEASE };
+
+/* The fix version (found or created) on each issue of issues, one issue a step, then released when asked. */
+static void link_step(struct provider_call *c, const struct outbound_response *res, const json_t *issues)
+{
+    json_int_t next = provider_data_int(c, "next");
+    const char *key = json_string_value(json_array_get(issues, (size_t)next));
+    char path[600], enc[300];
+    json_t *j = NULL, *v, *body;
+    size_t i;
+
+    if (!res) {
+        if (c->state.step == LINK_PROJECT) {
+            snprintf(path, sizeof path, "/project/%s", provider_escape(provider_text(c, "jiraProjectKey"), enc, sizeof enc));
+            send(c, "GET", path, NULL);
+            return;
+        }
+        if (c->state.step == LINK_VERSION)
+            body = json_pack("{s:s, s:s}", "name", input_text(c, "version"), "projectId", provider_data_text(c, "projectId"));
+        else if (c->state.step == LINK_ISSUE)
+            body = json_pack("{s:{s:[{s:{s:s}}]}}", "update", "fixVersions", "add", "id", provider_data_text(c, "versionId"));
+        else
+            body = json_pack("{s:b, s:s}", "released", 1, "releaseDate", input_text(c, "releaseDate"));
+        if (c->state.step == LINK_ISSUE)
+            snprintf(path, sizeof path, "/issue/%s", provider_escape(key ? key : "", enc, sizeof enc));
+        else if (c->state.step == LINK_RELEASE)
+            snprintf(path, sizeof path, "/version/%s", provider_escape(provider_data_text(c, "versionId"), enc, sizeof enc));
+        send(c, c->state.step == LINK_VERSION ? "POST" : "PUT", c->state.step == LINK_VERSION ? "/version" : path, body);
+        json_decref(body);
+        return;
+    }
+    if (c->state.step == LINK_ISSUE && res->failure == OUTBOUND_OK && res->status == 404) {
+        json_array_append_new(json_object_get(c->state.data, "missing"), json_string(key)); /* no such issue: named anyway */
+    } else if (c->state.step == LINK_ISSUE) {                                               /* 204, no body */
+        if (provider_failed(c, res, "Jira rejected the e-mail address or API token", "Jira has no such issue"))
+            return;
+        json_array_append_new(json_object_get(c->state.data, "linked"), json_string(key));
+    } else if (!(j = answer(c, res))) {
+        return;
+    } else if (c->state.step == LINK_PROJECT) {
+        json_object_set(c->state.data, "projectId", json_object_get(j, "id"));
+        json_object_set_new(c->state.data, "linked", json_array());
+        json_object_set_new(c->state.data, "missing", json_array());
+        json_array_foreach(json_object_get(j, "versions"), i, v)
+        {
+            if (strcmp(text_of(v, "name"), input_text(c, "version")) == 0)
+                json_object_set(c->state.data, "versionId", json_object_get(v, "id"));
+        }
+    } else if (c->state.step == LINK_VERSION) {
+        json_object_set(c->state.data, "versionId", json_object_get(j, "id"));
+    }
+    json_decref(j);
+    if (c->state.step == LINK_ISSUE)
+        json_object_set_new(c->state.data, "next", json_integer(++next));
+    if (!provider_data_text(c, "versionId")[0] && c->state.step != LINK_PROJECT) {
+        provider_finish(c, VERDICT_NONE, "Jira answered the new version without its id");
+    } else if (!provider_data_text(c, "versionId")[0]) {
+        provider_next(c, LINK_VERSION);
+    } else if (c->state.step != LINK_RELEASE && next < (json_int_t)json_array_size(issues)) {
+        provider_next(c, LINK_ISSUE);
+    } else if (c->state.step != LINK_RELEASE && json_is_true(json_object_get(c->input, "released"))) {
+        provider_next(c, LINK_RELEASE);
+    } else {
+        json_object_set(c->output, "versionId", json_object_get(c->state.data, "versionId"));
+        json_object_set(c->output, "linked", json_object_get(c->state.data, "linked"));
+        json_object_set(c->output, "missing", json_object_get(c->state.data, "missing"));
+        provider_finish(c, VERDICT_VALID, "%s on %zu issues%s", input_text(c, "version"),
+                        json_array_size(json_object_get(c->state.data, "linked")),
+                        json_is_true(json_object_get(c->input, "released")) ? ", released" : "");
+    }
+}
+
+/* The issues of the project the notes name, each given the fix version (provider.h: tickets_link). */
+static void tickets_link(struct provider_call *c, const struct outbound_response *res)
+{
+    char prefix[300];
+    json_t *issues;
+
+    snprintf(prefix, sizeof prefix, "%s-", provider_text(c, "jiraProjectKey"));
+    issues = tickets_issue_keys(input_text(c, "notes"), prefix);
+    link_step(c, res, issues);
+    json_decref(issues);
+}
+
+static const struct provider_ops ops = {.verify = verify,
+                                        .ticket_open = ticket_open,
+                                        .ticket_comment = ticket_comment,
+                                        .ticket_close = ticket_close,
+                                        .tickets_link = tickets_link};
 
 struct provider jira_provider = {
     .type = "JIRA",
@@ -232,6 +344,6 @@ struct provider jira_provider = {
     .display = "Jira",
     .category = CAT_TICKETS,
     FIELDS(fields),
-    .caps = CAP_VERIFY | CAP_TICKET_OPEN | CAP_TICKET_COMMENT | CAP_TICKET_CLOSE,
+    .caps = CAP_VERIFY | CAP_TICKET_OPEN | CAP_TICKET_COMMENT | CAP_TICKET_CLOSE | CAP_TICKETS_LINK,
     .ops = &ops,
 };

@@ -115,14 +115,34 @@ static void opened(struct provider_call *c, const json_t *issue, bool found)
 
 enum { OPEN_SEARCH, OPEN_LABEL, OPEN_LABEL_CREATE, OPEN_ISSUE };
 
-/* The issue with the release's label in the team, else the label (found or created) and a new issue carrying it. */
+/* The new issue in the team (and the default project), with the label. */
+static void send_create(struct provider_call *c)
+{
+    json_t *vars = json_pack("{s:{s:s, s:s, s:s, s:[s]}}", "input", "teamId", provider_text(c, "linearTeamId"), "title",
+                             input_text(c, "summary"), "description", input_text(c, "description"), "labelIds",
+                             provider_data_text(c, "labelId"));
+
+    if (provider_text(c, "linearDefaultProjectId")[0])
+        json_object_set_new(json_object_get(vars, "input"), "projectId", json_string(provider_text(c, "linearDefaultProjectId")));
+    json_object_set_new(c->state.data, "searched", json_integer(1)); /* in memory only: a run resumed here searches again */
+    gql(c, "mutation($input: IssueCreateInput!) { issueCreate(input: $input) { success issue { id identifier url } } }", vars);
+}
+
+/*
+ * The issue with the release's label in the team, else the label (found or
+ * created) and a new issue carrying it. Linear's create is not idempotent,
+ * so its step searches again first: a run killed while Linear held the
+ * create resumes at that step and finds the issue instead of making a second.
+ */
 static void ticket_open(struct provider_call *c, const struct outbound_response *res)
 {
     const char *team = provider_text(c, "linearTeamId"), *label = input_text(c, "label");
-    json_t *whole, *data, *vars;
+    bool search = c->state.step == OPEN_SEARCH || (c->state.step == OPEN_ISSUE && !provider_data_int(c, "searched"));
+    json_t *whole, *data;
 
     if (!res) {
-        if (c->state.step == OPEN_SEARCH) {
+        json_object_del(c->state.data, "searched");
+        if (c->state.step == OPEN_SEARCH || c->state.step == OPEN_ISSUE) {
             gql(c,
                 "query($team: ID!, $label: String!) { issues(filter: {team: {id: {eq: $team}}, labels: {name: {eq: $label}}}) "
                 "{ nodes { id identifier url } } }",
@@ -130,28 +150,22 @@ static void ticket_open(struct provider_call *c, const struct outbound_response 
         } else if (c->state.step == OPEN_LABEL) {
             gql(c, "query($label: String!) { issueLabels(filter: {name: {eq: $label}}) { nodes { id } } }",
                 json_pack("{s:s}", "label", label));
-        } else if (c->state.step == OPEN_LABEL_CREATE) {
+        } else {
             gql(c, "mutation($input: IssueLabelCreateInput!) { issueLabelCreate(input: $input) { success issueLabel { id } } }",
                 json_pack("{s:{s:s, s:s}}", "input", "name", label, "teamId", team));
-        } else {
-            vars = json_pack("{s:{s:s, s:s, s:s, s:[s]}}", "input", "teamId", team, "title", input_text(c, "summary"),
-                             "description", input_text(c, "description"), "labelIds", provider_data_text(c, "labelId"));
-            if (provider_text(c, "linearDefaultProjectId")[0])
-                json_object_set_new(json_object_get(vars, "input"), "projectId",
-                                    json_string(provider_text(c, "linearDefaultProjectId")));
-            gql(c, "mutation($input: IssueCreateInput!) { issueCreate(input: $input) { success issue { id identifier url } } }",
-                vars);
         }
         return;
     }
     if (!(data = gql_data(c, res, &whole)))
         return;
-    if (c->state.step == OPEN_SEARCH) {
+    if (search) {
         json_t *issue = json_array_get(json_object_get(json_object_get(data, "issues"), "nodes"), 0);
         if (issue)
             opened(c, issue, true);
-        else
+        else if (c->state.step == OPEN_SEARCH)
             provider_next(c, OPEN_LABEL);
+        else
+            send_create(c);
     } else if (c->state.step == OPEN_LABEL || c->state.step == OPEN_LABEL_CREATE) {
         json_t *found = c->state.step == OPEN_LABEL
                             ? json_array_get(json_object_get(json_object_get(data, "issueLabels"), "nodes"), 0)

@@ -7,4 +7,11 @@
 extern const struct field ticket_common_fields[];
 extern const size_t ticket_common_count;
 
+/*
+ * The issue keys of prefix ("PROJECT-" for Jira, "AB#" for Azure Boards) in
+ * text (release notes): the prefix and digits, not inside a longer word;
+ * each once, in order of appearance. Caller owns.
+ */
+json_t *tickets_issue_keys(const char *text, const char *prefix);
+
 #endif
