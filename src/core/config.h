@@ -63,6 +63,12 @@ struct config {
     int job_retention;          /* seconds */
     char test_probe[1024];      /* test runs only: the probe job kind's configuration (jobs/probe.h), or "" */
     char domain_check[512];     /* SLIPWAY_DOMAIN_CHECK_ADDRESS: where domain checks connect instead, or "" */
+    /* The instance's own mail (invitations, password resets: docs/accounts.md); the password wiped once read. */
+    char smtp_url[512];            /* smtp://host[:port] (STARTTLS) or smtps://host[:port], or "": no mail */
+    char smtp_user[256];           /* "" for no AUTH */
+    char smtp_password[1024];      /* never logged */
+    char smtp_password_file[1024]; /* a file holding it instead */
+    char smtp_from[256];           /* the From address */
 };
 
 struct config_option {
