@@ -162,7 +162,6 @@ static enum err_code enrol_body(struct store_conn *c, void *ctx, struct err *err
     struct totp_row r;
     struct account me;
     char *stored = NULL, now[TIMESTAMP_SIZE];
-
     bool password;
 
     if (accounts_find_by_email(c, principal_of(t->req)->email, &me, err))
