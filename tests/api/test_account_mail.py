@@ -146,6 +146,22 @@ class AccountMailTest(unittest.TestCase):
         self.assert_error(self.request("POST", CONFIRM, {"token": token, "password": "pw-expired-1"}), 404, "not_found")
         self.expect(login(self.server, user.email, user.password), 200)
 
+    def test_single_sign_on_keeps_the_password_unless_break_glass(self):
+        tenant, _ = self.tenant()
+        user = self.member(tenant, self.server.admin["token"], "owner")
+        self.expect(self.request("POST", RESET, {"email": user.email}), 202)
+        token = self.reset_link(user.email)
+        fx.db_execute(self.server, "UPDATE tenants SET ssoRequired = ? WHERE id = ?", (True, tenant["id"]))
+        fx.touch_tenant(self.server, tenant["id"])
+        try:
+            self.assert_error(self.request("POST", CONFIRM, {"token": token, "password": "pw-sso-1"}), 403, "sso_required")
+            fx.db_execute(self.server, "UPDATE tenants SET breakGlassAccountId = ? WHERE id = ?", (user.id, tenant["id"]))
+            self.expect(self.request("POST", CONFIRM, {"token": token, "password": "pw-sso-1"}), 200)
+        finally:
+            fx.db_execute(self.server, "UPDATE tenants SET ssoRequired = ?, breakGlassAccountId = NULL WHERE id = ?",
+                          (False, tenant["id"]))
+            fx.touch_tenant(self.server, tenant["id"])
+
     def test_bad_tokens_refused(self):
         self.assert_error(self.request("POST", CONFIRM, {"token": "slwr_" + "A" * 43, "password": "pw-whatever"}), 404,
                           "not_found")
