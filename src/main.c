@@ -49,6 +49,8 @@
 #include "verify/reverify.h"
 #include "verify/refresh.h"
 #include "verify/verify.h"
+#include "mail/mail.h"
+#include "tenancy/account_mail.h"
 
 #define SLIPWAY_VERSION "0.1.0"
 
@@ -212,6 +214,11 @@ static int serve(struct app *app)
     static struct deploy_env denv; /* static: zero-initialised, its atomic stopping flag included */
     struct repos_env rpenv = {.loop = &app->providers, .interval = app->cfg.repo_sync_interval};
     struct workpool *ssh_pool = NULL, *dns_pool = NULL;
+    struct mail_env menv = {.loop = &app->providers,
+                            .url = app->cfg.smtp_url,
+                            .user = app->cfg.smtp_user,
+                            .password = app->cfg.smtp_password,
+                            .from = app->cfg.smtp_from};
     struct job_kind job_kinds[] = {{VERIFY_JOB, verify_job_step, &venv},
                                    {VERIFY_ALL_JOB, verify_all_step, &venv},
                                    {REVERIFY_JOB, reverify_step, &venv},
@@ -232,6 +239,7 @@ static int serve(struct app *app)
                                    {TOKEN_REFRESH_JOB, token_refresh_step, &venv},
                                    {TOKEN_SWEEP_JOB, token_sweep_step, &venv},
                                    {USAGE_ROLLUP_JOB, usage_rollup_step, &app->store},
+                                   {ACCOUNT_MAIL_JOB, mail_step, &menv},
                                    {NULL, NULL, NULL}};
     size_t njob_kinds = ARRAY_LEN(job_kinds) - 1;
     struct probe *probe = NULL;
@@ -266,7 +274,7 @@ static int serve(struct app *app)
         goto fail;
     if (!keyring_can_encrypt(app->keys))
         log_warn("no INTEGRATION_ENCRYPTION_KEY: integration credentials cannot be stored until one is set");
-    if (first_start(app, &err))
+    if (mail_settings_load(&app->cfg, &err) || first_start(app, &err))
         goto fail;
 
     /* Signals go to this thread only: block them before any other thread exists. */
@@ -300,6 +308,7 @@ static int serve(struct app *app)
     denv.output_cap = app->cfg.deploy_output_cap;
     rpenv.store = app->store;
     rpenv.keys = app->keys;
+    menv.store = app->store;
     jo.keys = app->keys;
     if (app->cfg.test_probe[0]) { /* test runs only */
         if (!(probe = probe_new(app->cfg.test_probe, app->providers.out, &err)))
@@ -333,6 +342,10 @@ static int serve(struct app *app)
                                         .login_rate = app->cfg.login_rate,
                                         .open_signup = app->cfg.open_signup,
                                         .invite_rate = app->cfg.invite_rate,
+                                        .mail = app->cfg.smtp_url[0] != '\0',
+                                        .jobs = app->jobs,
+                                        .public_url = app->cfg.public_url,
+                                        .keys = app->keys,
                                         .cookie_secure = app->cfg.cookie_secure});
     integrations_http_start(app->keys);
     webhooks_start(app->keys);
@@ -390,6 +403,7 @@ stop:
 fail:
     store_close(app->store);
     keyring_free(app->keys);
+    hash_cleanse(app->cfg.smtp_password, sizeof app->cfg.smtp_password);
     if (err.code) {
         log_error("serve: %s", err.message);
         return 1;

@@ -52,6 +52,9 @@ const struct route routes[] = {
     {"POST", "/api/v1/auth/login", ACCESS_PUBLIC, &login_schema, auth_login},
     /* Open sign-up (docs/accounts.md): 404 unless SLIPWAY_OPEN_SIGNUP is on. */
     {"POST", "/api/v1/auth/signup", ACCESS_PUBLIC, &signup_schema, auth_signup},
+    /* A forgotten password, by mail (docs/accounts.md): 404 unless SLIPWAY_SMTP_URL is set. */
+    {"POST", "/api/v1/auth/password-reset", ACCESS_PUBLIC, &password_reset_schema, auth_password_reset},
+    {"POST", "/api/v1/auth/password-reset/confirm", ACCESS_PUBLIC, &password_reset_confirm_schema, auth_password_reset_confirm},
     {"POST", "/api/v1/auth/logout", ACCESS_ACCOUNT, NULL, auth_logout},
     /* Single sign-on (docs/sso.md): the browser is sent to the provider and comes back with a code. */
     {"GET", "/api/v1/auth/oidc/{providerId}/start", ACCESS_PUBLIC, NULL, sso_start},
@@ -63,6 +66,10 @@ const struct route routes[] = {
     {"DELETE", "/api/v1/me/tokens/{id}", ACCESS_ACCOUNT, NULL, tokens_revoke},
     {"GET", "/api/v1/me/audit-logs", ACCESS_ACCOUNT, NULL, audit_mine},
     {"PUT", "/api/v1/me/password", ACCESS_ACCOUNT, &password_change_schema, me_password_change},
+    /* The TOTP second factor of a password account (docs/accounts.md). */
+    {"POST", "/api/v1/me/totp", ACCESS_ACCOUNT, &totp_enrol_schema, me_totp_enrol},
+    {"POST", "/api/v1/me/totp/confirm", ACCESS_ACCOUNT, &totp_confirm_schema, me_totp_confirm},
+    {"DELETE", "/api/v1/me/totp", ACCESS_ACCOUNT, &totp_disable_schema, me_totp_disable},
 
     {"POST", "/api/v1/tenants", ACCESS_ACCOUNT, &tenant_create_schema, tenants_post},
     {"GET", "/api/v1/tenants", ACCESS_ACCOUNT, NULL, tenants_list},

@@ -74,6 +74,9 @@ export async function viewLogin(ctx) {
   const password = field({name: 'password', kind: 'string', required: true, maxLength: 1024}, {label: 'Password'});
   password.control.type = 'password';
   password.control.setAttribute('autocomplete', 'current-password');
+  // Asked only once the password was right and the account has two-factor sign-in on (401 totp_required).
+  const code = field({name: 'totpCode', kind: 'string', maxLength: 64}, {label: 'Code from your authenticator app, or a recovery code'});
+  code.control.setAttribute('autocomplete', 'one-time-code');
   const set = new FieldSet([email, password]);
   const submit = h('button', {type: 'submit', class: 'primary'}, 'Log in');
   const form = h('form', {class: 'login boxed', novalidate: true}, set.summary, email.wrap, password.wrap, h('div', {class: 'actions'}, submit));
@@ -82,12 +85,21 @@ export async function viewLogin(ctx) {
     set.clearErrors();
     submit.disabled = true;
     try {
-      const answer = await post('/api/v1/auth/login', {email: email.control.value.trim(), password: password.control.value, cookie: true});
+      const second = code.control.value.trim();
+      const factor = !code.wrap.isConnected || !second ? {} : /^[0-9]{6}$/.test(second) ? {totpCode: second} : {recoveryCode: second};
+      const answer = await post('/api/v1/auth/login', {email: email.control.value.trim(), password: password.control.value, cookie: true, ...factor});
       password.control.value = '';
       await ctx.loggedIn(answer.account);
     } catch (e) {
+      code.control.value = '';
+      if (e.code === 'totp_required') {
+        password.wrap.after(code.wrap); // in the form from now on
+        showError(set.summary, 'Enter the code your authenticator app shows now, or one of your recovery codes.');
+        code.control.focus();
+        return;
+      }
       password.control.value = '';
-      if (e.code === 'invalid_credentials') showError(set.summary, 'Wrong e-mail address or password.');
+      if (e.code === 'invalid_credentials') showError(set.summary, code.wrap.isConnected ? 'Wrong password or code.' : 'Wrong e-mail address or password.');
       else set.showErrors(e);
       (e.details.length ? null : email.control)?.focus();
     } finally {

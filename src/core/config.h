@@ -70,6 +70,12 @@ struct config {
 
     /* An outbound webhook endpoint is disabled after so many failed attempts in a row spanning so many seconds. */
     int webhook_disable_failures, webhook_disable_period;
+    /* The instance's own mail (invitations, password resets: docs/accounts.md); the password wiped once read. */
+    char smtp_url[512];            /* smtp://host[:port] (STARTTLS) or smtps://host[:port], or "": no mail */
+    char smtp_user[256];           /* "" for no AUTH */
+    char smtp_password[1024];      /* never logged */
+    char smtp_password_file[1024]; /* a file holding it instead */
+    char smtp_from[256];           /* the From address */
 };
 
 struct config_option {

@@ -26,6 +26,7 @@
     X(MALFORMED_JSON, 400, "malformed_json")                                                                                       \
     X(UNAUTHENTICATED, 401, "unauthenticated")                                                                                     \
     X(BAD_CREDENTIALS, 401, "invalid_credentials")                                                                                 \
+    X(TOTP_REQUIRED, 401, "totp_required")                                                                                         \
     X(CSRF, 403, "csrf_failed")                                                                                                    \
     X(SSO_REQUIRED, 403, "sso_required")                                                                                           \
     X(NOT_FOUND, 404, "not_found")                                                                                                 \

@@ -45,6 +45,16 @@ bool invite_token_well_formed(const char *s)
     return well_formed(INVITE_SCHEME, s);
 }
 
+void reset_token_generate(char out[INVITE_SIZE])
+{
+    generate(RESET_SCHEME, out);
+}
+
+bool reset_token_well_formed(const char *s)
+{
+    return well_formed(RESET_SCHEME, s);
+}
+
 void token_hash(const char *token, char out[SHA256_HEX_SIZE])
 {
     hash_sha256_hex(token, strlen(token), out);

@@ -33,4 +33,9 @@ void token_hash(const char *token, char out[SHA256_HEX_SIZE]);
 void invite_token_generate(char out[INVITE_SIZE]);
 bool invite_token_well_formed(const char *s);
 
+/* A password reset's token (tenancy/reset_http.c): "slwr_" and 43 base64url characters, the same size as an invitation's. */
+#define RESET_SCHEME "slwr_"
+void reset_token_generate(char out[INVITE_SIZE]);
+bool reset_token_well_formed(const char *s);
+
 #endif

@@ -88,6 +88,11 @@ static const struct secret_column other_secrets[] = {
      "SELECT id, tenantId, clientSecret FROM iam_providers WHERE SUBSTR(clientSecret, 1, 12) <> ? AND id > ? ORDER BY id LIMIT ?",
      "UPDATE iam_providers SET clientSecret = ? WHERE id = ? AND clientSecret = ?",
      "SELECT COUNT(*) FROM iam_providers WHERE SUBSTR(clientSecret, 1, 12) = ?"},
+    /* TOTP secrets of accounts (tenancy/totp_http.c), keyed by the account's id; they belong to no tenant. */
+    {"account_totp", "secret", "SELECT DISTINCT SUBSTR(secret, 1, 12) FROM account_totp",
+     "SELECT accountId, '', secret FROM account_totp WHERE SUBSTR(secret, 1, 12) <> ? AND accountId > ? ORDER BY accountId LIMIT ?",
+     "UPDATE account_totp SET secret = ? WHERE accountId = ? AND secret = ?",
+     "SELECT COUNT(*) FROM account_totp WHERE SUBSTR(secret, 1, 12) = ?"},
     /* Hosts' passwords and private keys (deploy/deploy.h). */
     {"hosts", "secret", "SELECT DISTINCT SUBSTR(secret, 1, 12) FROM hosts",
      "SELECT id, tenantId, secret FROM hosts WHERE SUBSTR(secret, 1, 12) <> ? AND id > ? ORDER BY id LIMIT ?",

@@ -17,6 +17,7 @@
 #include "core/clock.h"
 #include "crypto/hash.h"
 #include "http/page.h"
+#include "tenancy/account_mail.h"
 #include "tenancy/accounts.h"
 #include "tenancy/audit.h"
 #include "tenancy/tenancy.h"
@@ -88,13 +89,13 @@ enum err_code admin_tenant_create(struct request *req, struct err *err)
     t.invite.req = req;
     t.invite.role = "owner";
     account_email_normalize(json_string_value(json_object_get(req->body, "ownerEmail")), t.invite.email, sizeof t.invite.email);
-    if (request_db(req, &db, err) == ERR_OK && store_tx(db, admin_tenant_body, &t, err) == ERR_OK)
+    if (request_db(req, &db, err) == ERR_OK && store_tx(db, admin_tenant_body, &t, err) == ERR_OK) {
+        account_mail_nudge();
         response_json(req, 201,
-                      json_pack("{s:{s:s, s:s, s:o, s:I, s:s, s:s}, s:{s:s, s:s, s:s, s:s, s:s}}", "tenant", "id", t.tenant.id,
-                                "orgName", t.org_name, "slug", json_null(), "memberCount", (json_int_t)0, "createdAt",
-                                t.tenant.created_at, "updatedAt", t.tenant.created_at, "invitation", "invitationId", t.invite.id,
-                                "email", t.invite.email, "role", "owner", "expiresAt", t.invite.expires_at, "inviteToken",
-                                t.invite.token));
+                      json_pack("{s:{s:s, s:s, s:o, s:I, s:s, s:s}, s:o}", "tenant", "id", t.tenant.id, "orgName", t.org_name,
+                                "slug", json_null(), "memberCount", (json_int_t)0, "createdAt", t.tenant.created_at, "updatedAt",
+                                t.tenant.created_at, "invitation", invitation_created_json(&t.invite)));
+    }
     hash_cleanse(t.invite.token, sizeof t.invite.token);
     return err->code;
 }

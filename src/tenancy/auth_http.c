@@ -31,7 +31,9 @@
 
 SCHEMA(login_schema,
        {.name = "email", .kind = FIELD_STRING, .required = true, .min = 3, .max = 254, .check = check_email, .format = "email"},
-       {.name = "password", .kind = FIELD_STRING, .required = true, .min = 1, .max = 1024}, {.name = "cookie", .kind = FIELD_BOOL});
+       {.name = "password", .kind = FIELD_STRING, .required = true, .min = 1, .max = 1024}, {.name = "cookie", .kind = FIELD_BOOL},
+       {.name = "totpCode", .kind = FIELD_STRING, .min = 6, .max = 6},
+       {.name = "recoveryCode", .kind = FIELD_STRING, .min = 1, .max = 64});
 
 struct login_tx {
     const struct request *req;
@@ -40,12 +42,21 @@ struct login_tx {
     bool ok;
     int64_t ttl_ms;
     struct issued_token token;
+    struct err factor; /* why the second factor refused a right password (totp_http.c) */
 };
 
 static enum err_code login_body(struct store_conn *c, void *ctx, struct err *err)
 {
     struct login_tx *t = ctx;
 
+    err_clear(&t->factor);
+    if (t->ok && totp_login_check(c, t->account->id, t->req->body, &t->factor)) {
+        if (t->factor.code != ERR_TOTP_REQUIRED && t->factor.code != ERR_BAD_CREDENTIALS) {
+            *err = t->factor;
+            return err->code;
+        }
+        t->ok = false; /* the failed login is audited, and counts on the backoff like a wrong password */
+    }
     if (t->ok && tokens_issue(c, t->account->id, NULL, "login", t->ttl_ms, &t->token, err))
         return err->code;
     return audit_write(c, t->req,
@@ -82,6 +93,20 @@ void auth_backoff_key(const struct request *req, const char *email, char out[AUT
 
     auth_client_key(req->ip, addr, sizeof addr);
     snprintf(out, AUTH_BACKOFF_KEY_SIZE, "%s\n%s", addr, email);
+}
+
+enum err_code auth_backoff_check(const struct request *req, const char *email, struct err *err)
+{
+    const struct tenancy_env *env = tenancy();
+    char key[AUTH_BACKOFF_KEY_SIZE];
+    int wait = 0;
+
+    auth_backoff_key(req, email, key);
+    if (!ratelimit_backoff(env->login_backoff, key, env->login_rate, &wait)) {
+        err->retry_after = wait;
+        return err_set(err, ERR_RATE_LIMITED, "too many attempts; try again in %d seconds", err->retry_after);
+    }
+    return ERR_OK;
 }
 
 /* This login's backoff key: the body's e-mail address, normalized. */
@@ -134,7 +159,10 @@ static void login_finish(struct request *req)
     if (store_tx(db, login_body, &t, &err))
         goto out;
     if (!t.ok) {
-        err_set(&err, ERR_BAD_CREDENTIALS, "wrong e-mail address or password");
+        if (t.factor.code)
+            err = t.factor;
+        else
+            err_set(&err, ERR_BAD_CREDENTIALS, "wrong e-mail address or password");
         goto out;
     }
     pair_key(req, pair); /* a login that succeeds forgets the wrong attempts before it */

@@ -27,6 +27,7 @@
 #include "core/rand.h"
 #include "crypto/token.h"
 #include "http/page.h"
+#include "tenancy/account_mail.h"
 #include "tenancy/accounts.h"
 #include "tenancy/audit.h"
 #include "tenancy/tenancy.h"
@@ -118,6 +119,8 @@ enum err_code invitation_issue(struct store_conn *c, struct invite_tx *t, struct
                              STORE_TEXT(principal_of(t->req)->account_id), STORE_TIME(t->created_at), STORE_TIME(t->expires_at)),
                   NULL, err))
         return err->code;
+    if (account_mail_on() && account_mail_enqueue_in(c, ACCOUNT_MAIL_INVITATION, tenant, t->id, err))
+        return err->code;
     details = json_pack("{s:s, s:s, s:b}", "email", t->email, "role", t->role, "replacedPending", replaced > 0);
     rc = audit_write(
         c, t->req,
@@ -126,6 +129,16 @@ enum err_code invitation_issue(struct store_conn *c, struct invite_tx *t, struct
         err);
     json_decref(details);
     return rc;
+}
+
+json_t *invitation_created_json(const struct invite_tx *t)
+{
+    json_t *answer = json_pack("{s:s, s:s, s:s, s:s, s:s}", "invitationId", t->id, "email", t->email, "role", t->role, "expiresAt",
+                               t->expires_at, "delivery", account_mail_on() ? "email" : "token");
+
+    if (!account_mail_on()) /* mailed, the token is made as the mail goes (account_mail.h) and only the invitee sees it */
+        json_object_set_new(answer, "inviteToken", json_string(t->token));
+    return answer;
 }
 
 static enum err_code invite_body(struct store_conn *c, void *ctx, struct err *err)
@@ -140,10 +153,10 @@ enum err_code members_invite(struct request *req, struct err *err)
     struct store_conn *db;
 
     account_email_normalize(json_string_value(json_object_get(req->body, "email")), t.email, sizeof t.email);
-    if (request_db(req, &db, err) == ERR_OK && tenant_tx(db, principal_of(req)->tenant_id, invite_body, &t, err) == ERR_OK)
-        response_json(req, 201,
-                      json_pack("{s:s, s:s, s:s, s:s, s:s}", "invitationId", t.id, "email", t.email, "role", t.role, "expiresAt",
-                                t.expires_at, "inviteToken", t.token));
+    if (request_db(req, &db, err) == ERR_OK && tenant_tx(db, principal_of(req)->tenant_id, invite_body, &t, err) == ERR_OK) {
+        account_mail_nudge();
+        response_json(req, 201, invitation_created_json(&t));
+    }
     hash_cleanse(t.token, sizeof t.token);
     return err->code;
 }

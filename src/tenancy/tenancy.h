@@ -10,6 +10,8 @@
 
 #include "crypto/password.h"
 
+struct jobs;
+struct keyring;
 struct ratelimit;
 struct token_usage;
 struct workpool;
@@ -25,6 +27,10 @@ struct tenancy_env {
     int invite_rate;                 /* SLIPWAY_INVITE_RATE: invitations a tenant may make in any hour */
     bool cookie_secure;              /* session cookies always Secure */
     bool open_signup;                /* SLIPWAY_OPEN_SIGNUP: anyone may make an account and a tenant (signup_http.c) */
+    bool mail;                       /* SLIPWAY_SMTP_URL is set: invitations and password resets go by mail (account_mail.h) */
+    struct jobs *jobs;               /* the queue the mail jobs go on */
+    const char *public_url;          /* SLIPWAY_PUBLIC_URL: the links in the mail start with it */
+    const struct keyring *keys;      /* encrypts TOTP secrets (totp_http.c) */
 };
 
 /* Copies env; call it before the server starts. */

@@ -11,7 +11,8 @@
 
 extern const struct schema login_schema, token_create_schema, tenant_create_schema, tenant_update_schema, member_update_schema,
     invitation_create_schema, invitation_accept_schema, admin_tenant_create_schema, admin_account_update_schema, signup_schema,
-    password_change_schema;
+    password_change_schema, password_reset_schema, password_reset_confirm_schema, totp_enrol_schema, totp_confirm_schema,
+    totp_disable_schema;
 
 /* "owner", "editor", "viewer", NULL: the roles a member may have. */
 extern const char *const member_roles[];
@@ -22,11 +23,27 @@ json_t *member_json(const char *account_id, const char *email, const char *name,
 enum err_code auth_login(struct request *req, struct err *err);
 enum err_code auth_signup(struct request *req, struct err *err);
 enum err_code me_password_change(struct request *req, struct err *err);
+/* A forgotten password, reset by mail (reset_http.c). */
+enum err_code auth_password_reset(struct request *req, struct err *err);
+enum err_code auth_password_reset_confirm(struct request *req, struct err *err);
+/* The TOTP second factor (totp_http.c). */
+enum err_code me_totp_enrol(struct request *req, struct err *err);
+enum err_code me_totp_confirm(struct request *req, struct err *err);
+enum err_code me_totp_disable(struct request *req, struct err *err);
+/*
+ * Inside a password login's transaction: ERR_OK when the account has no
+ * confirmed second factor, or body's totpCode (accepted once) or
+ * recoveryCode (used up) is right; ERR_TOTP_REQUIRED without either;
+ * ERR_BAD_CREDENTIALS for a wrong one.
+ */
+enum err_code totp_login_check(struct store_conn *c, const char *account, const json_t *body, struct err *err);
 /* The client address that limits count by: IPv4 (also when mapped into IPv6), or the IPv6 /64. */
 void auth_client_key(const char *ip, char *out, size_t n);
 /* The key of the login backoff: this client address and an e-mail address (normalized, whole: 254 characters of up to 4 bytes). */
 #define AUTH_BACKOFF_KEY_SIZE (EMAIL_SIZE + 64)
 void auth_backoff_key(const struct request *req, const char *email, char out[AUTH_BACKOFF_KEY_SIZE]);
+/* ERR_RATE_LIMITED (with retry_after) when (client address, email) spent its login backoff; else counts this attempt. */
+enum err_code auth_backoff_check(const struct request *req, const char *email, struct err *err);
 /* A login's answer {tokenId, expiresAt, account, token | csrfToken}: the token in cookies when the body asks ("cookie"). */
 struct issued_token;
 struct account;
@@ -63,6 +80,12 @@ struct invite_tx {
 };
 /* Inside a transaction: revokes the address's pending invitation to the tenant, inserts the new one, audits member.invite. */
 enum err_code invitation_issue(struct store_conn *c, struct invite_tx *t, struct err *err);
+/*
+ * The answer {invitationId, email, role, expiresAt, delivery, inviteToken?}:
+ * delivery "email" when the instance mails the link (the token is not in
+ * the answer then), else "token" with the token, for the owner to hand over.
+ */
+json_t *invitation_created_json(const struct invite_tx *t);
 
 /* The instance administrator's routes (ACCESS_ADMIN; admin_http.c). */
 enum err_code admin_tenants_list(struct request *req, struct err *err);

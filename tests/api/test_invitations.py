@@ -21,7 +21,7 @@ tearDownModule = harness.stop_shared_server
 
 ACCEPT = "/api/v1/invitations/accept"
 INVITE_RE = re.compile(r"^slwi_[A-Za-z0-9_-]{43}$")
-INVITATION_KEYS = ("invitationId", "email", "role", "expiresAt", "inviteToken")
+INVITATION_KEYS = ("invitationId", "email", "role", "expiresAt", "delivery", "inviteToken")
 PENDING_KEYS = ("id", "email", "role", "invitedByAccountId", "createdAt", "expiresAt")
 PAST = "2001-01-01T00:00:00.000Z"
 

@@ -73,7 +73,7 @@ class MembersTest(ApiTest):
                             body={"email": email, "role": "editor"})
         invitation = self.expect(resp, 201)
         self.server.remember_secret(invitation["inviteToken"])
-        harness.assert_keys(self, invitation, ("invitationId", "email", "role", "expiresAt", "inviteToken"), "invitation")
+        harness.assert_keys(self, invitation, ("invitationId", "email", "role", "expiresAt", "delivery", "inviteToken"), "invitation")
         self.assertEqual((invitation["email"], invitation["role"]), (email, "editor"))
         self.assertNotIn(email, [m["email"] for m in self.members().values()])
         self.assert_error(login(self.server, email, "any password at all"), 401, "invalid_credentials")
@@ -93,7 +93,7 @@ class MembersTest(ApiTest):
         invitation = self.expect(self.request("POST", members_path(self.org.id), token=self.org.owner.token,
                                               body={"email": user.email.upper(), "role": "viewer"}), 201)
         self.server.remember_secret(invitation["inviteToken"])
-        self.assertEqual(sorted(invitation), ["email", "expiresAt", "invitationId", "inviteToken", "role"])
+        self.assertEqual(sorted(invitation), ["delivery", "email", "expiresAt", "invitationId", "inviteToken", "role"])
         self.assertEqual(invitation["email"], user.email)
         self.assertEqual(self.role_in_tenant(user), 404)
         self.expect(self.request("POST", "/api/v1/invitations/accept", body={"token": invitation["inviteToken"]},

@@ -185,6 +185,11 @@ TABLE = [
            "a refreshed OAuth access token is stored as it came, not encrypted", "src/verify/refresh.c",
            [("STORE_ARGS(STORE_TEXT(access_ct), STORE_TEXT(refresh_ct),", "STORE_ARGS(STORE_TEXT(access), STORE_TEXT(refresh_ct),")],
            [API + "test_repos"]),
+    # ---- single use of the second factor's recovery codes and of a mailed reset (docs/accounts.md)
+    Mutant("recovery-code-twice", "second factor used twice",
+           "a recovery code is accepted again after it was used", "src/tenancy/totp_http.c",
+           [("WHERE accountId = ? AND codeHash = ? AND usedAt IS NULL", "WHERE accountId = ? AND codeHash = ?")],
+           [API + "test_twofactor"]),
     # ---- a signal and a wait that crossed (tests/reliability/workflows.py crossed)
     Mutant("crossed-signal-left-kept", "signal lost",
            "the keeper no longer hands a signal kept while its job started waiting to that job", "src/jobs/jobs.c",

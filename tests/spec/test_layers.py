@@ -31,7 +31,7 @@ LAYERS = [
     ("app", ["app.h"]),
     ("routes", ["routes.c", "routes.h"]),
     ("handlers", ["*/*_http.c", "*/*_http.h", "ui/*", "system/*"]),
-    ("domains", ["releases/*", "setup/*", "verify/*", "identity/*", "notify/*", "stores/*", "deploy/*", "sites/*"]),
+    ("domains", ["releases/*", "setup/*", "verify/*", "identity/*", "notify/*", "stores/*", "deploy/*", "sites/*", "mail/*"]),
     ("integrations", ["integrations/*"]),
     ("providers", ["providers/*"]),
     ("tenancy", ["tenancy/*"]),

@@ -7,6 +7,7 @@
 // Prints one line per check and closes with "N passed, N failed".
 
 import {spawn} from 'node:child_process';
+import {createHmac} from 'node:crypto';
 import {mkdtempSync, mkdirSync, readFileSync, rmSync} from 'node:fs';
 import {createRequire} from 'node:module';
 import {tmpdir} from 'node:os';
@@ -106,6 +107,17 @@ async function login(page, stack, who) {
 async function logout(page) {
   await page.getByRole('button', {name: 'Log out'}).click();
   await page.getByRole('heading', {name: 'Log in to slipway'}).waitFor({timeout: TIMEOUT});
+}
+
+// RFC 6238's code of a base32 secret for a 30-second step, computed here, apart from slipway.
+function totpCode(secret, step) {
+  const bits = [...secret].map((ch) => 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567'.indexOf(ch).toString(2).padStart(5, '0')).join('');
+  const key = Buffer.from(bits.match(/.{8}/g).map((b) => parseInt(b, 2)));
+  const counter = Buffer.alloc(8);
+  counter.writeBigUInt64BE(BigInt(step));
+  const mac = createHmac('sha1', key).update(counter).digest();
+  const at = mac[mac.length - 1] & 15;
+  return String((mac.readUInt32BE(at) & 0x7fffffff) % 1000000).padStart(6, '0');
 }
 
 // A call to the API from outside the browser: no cookie, a bearer token if given.
@@ -624,6 +636,25 @@ async function main() {
       assert(tenant.role === 'editor', `role: ${tenant.role}`);
       const used = await apiCall(stack, 'POST', '/api/v1/invitations/accept', {token: invitee.link.split('/').pop(), password: 'another password'});
       assert(used.status === 404, `the link works twice: ${used.status}`);
+    });
+
+    await check('two-factor sign-in: after the right password the login form asks for the authenticator\'s code, and logs in with it', async () => {
+      const token = (await (await apiCall(stack, 'POST', '/api/v1/auth/login', {email: invitee.email, password: invitee.password})).json()).token;
+      const {secret} = await (await apiCall(stack, 'POST', '/api/v1/me/totp', undefined, token)).json();
+      const step = Math.floor(Date.now() / 30000);
+      const on = await apiCall(stack, 'POST', '/api/v1/me/totp/confirm', {code: totpCode(secret, step)}, token);
+      assert(on.status === 200, `confirming answered ${on.status}`);
+      await logout(page);
+      await page.getByLabel('E-mail address').fill(invitee.email);
+      await page.getByLabel('Password').fill(invitee.password);
+      await page.getByRole('button', {name: 'Log in'}).click();
+      await page.getByText('Enter the code your authenticator app shows now').waitFor({timeout: TIMEOUT});
+      const code = page.getByLabel('Code from your authenticator app, or a recovery code');
+      await code.fill(totpCode(secret, step + 1));
+      await page.getByRole('button', {name: 'Log in'}).click();
+      await page.getByRole('heading', {name: 'Overview'}).waitFor({timeout: TIMEOUT});
+      const off = await apiCall(stack, 'DELETE', '/api/v1/me/totp', {password: invitee.password}, token);
+      assert(off.status === 204, `turning it off answered ${off.status}`);
     });
 
     await check('logged in, an invitee accepts an invitation to another tenant as their own account', async () => {

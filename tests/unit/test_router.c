@@ -156,9 +156,13 @@ static void test_route_table(void **state)
         const struct route *r = &routes[i];
         bool write = strcmp(r->method, "GET") != 0;
         bool tenant_path = strstr(r->pattern, "{tenantId}") != NULL;
-        /* Logging in, signing up, and accepting an invitation (the invitee may have no account yet: it makes one). */
-        bool public_write = strcmp(r->pattern, "/api/v1/auth/login") == 0 ||
-                            strcmp(r->pattern, "/api/v1/invitations/accept") == 0 || strcmp(r->pattern, "/api/v1/auth/signup") == 0;
+        /*
+         * Logging in, signing up, accepting an invitation (the invitee may have no account yet: it makes one), and
+         * resetting a forgotten password (the mailed token is the credential).
+         */
+        bool public_write =
+            strcmp(r->pattern, "/api/v1/auth/login") == 0 || strcmp(r->pattern, "/api/v1/invitations/accept") == 0 ||
+            strcmp(r->pattern, "/api/v1/auth/signup") == 0 || strncmp(r->pattern, "/api/v1/auth/password-reset", 27) == 0;
         /* A signed webhook: no account, the provider's signature over the raw body, which the handler reads itself. */
         bool signed_write = r->access == ACCESS_WEBHOOK;
 

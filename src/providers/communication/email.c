@@ -42,7 +42,10 @@ static void session(struct provider_call *c, const char *message, size_t len)
     char target[PROVIDER_URL_MAX], userpwd[PROVIDER_AUTH_MAX] = "", from[300];
     size_t i;
 
-    snprintf(target, sizeof target, "smtp://%s:%lld", provider_text(c, "smtpHost"), (long long)(port ? port : 587));
+    if (*provider_text(c, "smtpUrl")) /* the instance's own mail (src/mail/): SLIPWAY_SMTP_URL, smtp:// or smtps:// */
+        snprintf(target, sizeof target, "%s", provider_text(c, "smtpUrl"));
+    else
+        snprintf(target, sizeof target, "smtp://%s:%lld", provider_text(c, "smtpHost"), (long long)(port ? port : 587));
     if (*provider_text(c, "smtpUsername"))
         snprintf(userpwd, sizeof userpwd, "%s:%s", provider_text(c, "smtpUsername"), provider_text(c, "smtpPassword"));
     snprintf(from, sizeof from, "<%s>", provider_text(c, "emailFromAddress"));

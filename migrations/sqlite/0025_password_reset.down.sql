@@ -1,0 +1,3 @@
+DROP TABLE account_recovery_codes;
+DROP TABLE account_totp;
+DROP TABLE password_resets;

@@ -1,0 +1,213 @@
+"""The instance's own mail (docs/accounts.md): with SLIPWAY_SMTP_URL set, an invitation is mailed with its accept
+link (and its token is not in the answer), and a forgotten password is reset by a mailed single-use link: an
+unknown address still answers 202 and gets no mail, the link works once and revokes every session, a disabled
+account and an account whose every tenant requires single sign-on are refused. The mail server is the SMTP fake
+(STARTTLS, AUTH), as for a tenant's e-mail integration."""
+
+import email
+import email.policy
+import re
+import time
+import unittest
+
+import harness
+import integration_fixtures as fx
+import verify_fixtures as vf
+from harness import login, new_org, new_tenant, unique_email
+
+USER = "slipway-instance-mail"
+FROM = "slipway@example.com"
+RESET, CONFIRM = "/api/v1/auth/password-reset", "/api/v1/auth/password-reset/confirm"
+
+
+def tearDownModule():
+    vf.stop_servers()
+
+
+class AccountMailTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.fakes = vf.fakes()
+        cls.smtp_password = fx.token("smtp-", 24)
+        cls.fakes.register("smtp", {"users": {USER: cls.smtp_password}})
+        extra = {"SLIPWAY_SMTP_URL": "smtp://127.0.0.1:%d" % cls.fakes.smtp_port, "SLIPWAY_SMTP_USER": USER,
+                 "SLIPWAY_SMTP_PASSWORD": cls.smtp_password, "SLIPWAY_SMTP_FROM": FROM,
+                 "SLIPWAY_PUBLIC_URL": "http://127.0.0.1:{port}", "SLIPWAY_JOB_POLL_MS": "100"}
+        vf._servers["mail"] = cls.server = vf.start_server(cls.fakes, extra=extra)
+        cls.server.remember_secret(cls.smtp_password)
+        cls.base = "http://127.0.0.1:%d" % cls.server.port
+
+    def request(self, method, path, body=None, token=None):
+        return self.server.request(method, path, body=body, token=token)
+
+    def expect(self, resp, status):
+        return harness.expect(self, resp, status)
+
+    def mails_to(self, address, kind, count=1, seconds=20):
+        """The messages to address with a /#/kind/ link, once there are count of them: (message, session). Every
+        session is read (the outbound loop reuses an SMTP connection, so a message may join an older session); the
+        addresses are unique to a test."""
+        deadline = time.monotonic() + seconds
+        while True:
+            found = [(msg, s) for e in self.fakes.requests("smtp") if "session" in e
+                     for s in [e["session"]] for m in s["messages"] if any(address in r for r in m["to"])
+                     for msg in [email.message_from_string(m["data"], policy=email.policy.default)]
+                     if "/#/%s/" % kind in msg.get_body(("plain",)).get_content()]
+            if len(found) >= count or time.monotonic() > deadline:
+                return found
+            time.sleep(0.05)
+
+    def link(self, message, kind, prefix):
+        text = message.get_body(("plain",)).get_content()
+        m = re.search(re.escape(self.base) + r"/#/%s/(%s[A-Za-z0-9_-]{43})" % (kind, prefix), text)
+        self.assertIsNotNone(m, text)
+        self.server.remember_secret(m.group(1))
+        return m.group(1)
+
+    def tenant(self):
+        """A new tenant the administrator owns: (tenant, the owner's token)."""
+        return new_tenant(self.server, self.server.admin["token"]), self.server.admin["token"]
+
+    def member(self, tenant, owner, role):
+        """A new account that joined tenant with role through the mailed link, logged in."""
+        address, password = unique_email(role), "pw-" + fx.token("", 16)
+        self.expect(self.request("POST", "/api/v1/%s/members" % tenant["id"], {"email": address, "role": role}, owner), 201)
+        mails = self.mails_to(address, "invite")
+        self.assertEqual(len(mails), 1, mails)
+        token = self.link(mails[0][0], "invite", "slwi_")
+        joined = self.expect(self.request("POST", "/api/v1/invitations/accept", {"token": token, "password": password}), 201)
+        session = self.expect(login(self.server, address, password), 200)["token"]
+        self.server.remember_secret(session)
+        return harness.User(joined["accountId"], address, password, session)
+
+    # -- invitations ------------------------------------------------------------------
+
+    def test_an_invitation_is_mailed_with_a_working_link(self):
+        tenant, owner = self.tenant()
+        address = unique_email("invited")
+        made = self.expect(self.request("POST", "/api/v1/%s/members" % tenant["id"], {"email": address, "role": "editor"},
+                                        owner), 201)
+        self.assertEqual(made["delivery"], "email")
+        self.assertNotIn("inviteToken", made, "mailed: only the invitee sees the token")
+        mails = self.mails_to(address, "invite")
+        self.assertEqual(len(mails), 1, mails)
+        message, session = mails[0]
+        self.assertTrue(session["tls"], "STARTTLS before anything else")
+        self.assertEqual(session["auth"], USER)
+        self.assertEqual(message["From"], FROM)
+        self.assertIn(tenant["orgName"], message["Subject"])
+        token = self.link(message, "invite", "slwi_")
+        joined = self.expect(self.request("POST", "/api/v1/invitations/accept", {"token": token, "password": "pw-invited-1"}),
+                             201)
+        self.assertEqual(joined["role"], "editor")
+        self.expect(login(self.server, address, "pw-invited-1"), 200)
+        self.assert_error(self.request("POST", "/api/v1/invitations/accept", {"token": token, "password": "pw-invited-2"}),
+                          404, "not_found")
+
+    # -- password reset ----------------------------------------------------------------
+
+    def assert_error(self, resp, status, code):
+        harness.assert_error(self, resp, status, code)
+
+    def reset_link(self, address, count=1):
+        mails = self.mails_to(address, "reset", count)
+        self.assertEqual(len(mails), count, mails)
+        self.assertIn("password", mails[-1][0]["Subject"].lower())
+        return self.link(mails[-1][0], "reset", "slwr_")
+
+    def test_reset_by_mail_once_and_every_session_revoked(self):
+        user = self.member(*self.tenant(), "editor")
+        other = self.expect(login(self.server, user.email, user.password), 200)["token"]
+        self.expect(self.request("POST", RESET, {"email": user.email.upper()}), 202)
+        token = self.reset_link(user.email)
+        done = self.expect(self.request("POST", CONFIRM, {"token": token, "password": "pw-reset-new-1"}), 200)
+        self.assertGreaterEqual(done["tokensRevoked"], 2)
+        for t in (user.token, other):
+            self.assert_error(self.request("GET", "/api/v1/me", token=t), 401, "unauthenticated")
+        self.assert_error(login(self.server, user.email, user.password), 401, "invalid_credentials")
+        self.expect(login(self.server, user.email, "pw-reset-new-1"), 200)
+        self.assert_error(self.request("POST", CONFIRM, {"token": token, "password": "pw-reset-new-2"}), 404, "not_found")
+        self.expect(login(self.server, user.email, "pw-reset-new-1"), 200)
+
+    def test_an_unknown_address_gets_202_and_no_mail(self):
+        address = unique_email("nobody")
+        known = self.member(*self.tenant(), "viewer")
+        a = self.expect(self.request("POST", RESET, {"email": address}), 202)
+        b = self.expect(self.request("POST", RESET, {"email": known.email}), 202)
+        self.assertEqual(a, b, "the same answer whether or not an account has the address")
+        self.assertEqual(len(self.mails_to(known.email, "reset")), 1)
+        self.assertEqual(self.mails_to(address, "reset", seconds=0), [], "no reset row, so no job: nothing to wait for")
+
+    def test_an_expired_link_is_refused(self):
+        user = self.member(*self.tenant(), "viewer")
+        self.expect(self.request("POST", RESET, {"email": user.email}), 202)
+        token = self.reset_link(user.email)
+        fx.db_execute(self.server, "UPDATE password_resets SET expiresAt = createdAt WHERE accountId = ?", (user.id,))
+        self.assert_error(self.request("POST", CONFIRM, {"token": token, "password": "pw-expired-1"}), 404, "not_found")
+        self.expect(login(self.server, user.email, user.password), 200)
+
+    def test_single_sign_on_keeps_the_password_unless_break_glass(self):
+        tenant, _ = self.tenant()
+        user = self.member(tenant, self.server.admin["token"], "owner")
+        self.expect(self.request("POST", RESET, {"email": user.email}), 202)
+        token = self.reset_link(user.email)
+        fx.db_execute(self.server, "UPDATE tenants SET ssoRequired = ? WHERE id = ?", (True, tenant["id"]))
+        fx.touch_tenant(self.server, tenant["id"])
+        try:
+            self.assert_error(self.request("POST", CONFIRM, {"token": token, "password": "pw-sso-1"}), 403, "sso_required")
+            fx.db_execute(self.server, "UPDATE tenants SET breakGlassAccountId = ? WHERE id = ?", (user.id, tenant["id"]))
+            self.expect(self.request("POST", CONFIRM, {"token": token, "password": "pw-sso-1"}), 200)
+        finally:
+            fx.db_execute(self.server, "UPDATE tenants SET ssoRequired = ?, breakGlassAccountId = NULL WHERE id = ?",
+                          (False, tenant["id"]))
+            fx.touch_tenant(self.server, tenant["id"])
+
+    def test_bad_tokens_refused(self):
+        self.assert_error(self.request("POST", CONFIRM, {"token": "slwr_" + "A" * 43, "password": "pw-whatever"}), 404,
+                          "not_found")
+        for token in ("slwi_" + "A" * 43, "nope"):  # not a reset token's shape
+            self.assert_error(self.request("POST", CONFIRM, {"token": token, "password": "pw-whatever"}), 400,
+                              "invalid_request")
+
+    def test_a_disabled_account_is_refused(self):
+        user = self.member(*self.tenant(), "viewer")
+        self.expect(self.request("POST", RESET, {"email": user.email}), 202)
+        token = self.reset_link(user.email)
+        admin = self.server.admin["token"]
+        self.expect(self.request("PATCH", "/api/v1/admin/accounts/%s" % user.id, {"disabled": True}, admin), 200)
+        self.assert_error(self.request("POST", CONFIRM, {"token": token, "password": "pw-disabled-1"}), 409, "conflict")
+        self.expect(self.request("POST", RESET, {"email": user.email}), 202)  # disabled: no mail
+        self.expect(self.request("PATCH", "/api/v1/admin/accounts/%s" % user.id, {"disabled": False}, admin), 200)
+        self.assert_error(login(self.server, user.email, "pw-disabled-1"), 401, "invalid_credentials")
+        self.expect(self.request("POST", RESET, {"email": user.email}), 202)
+        self.reset_link(user.email, count=2)  # the first and this one: none while it was disabled
+
+    def test_three_mails_an_account_at_most(self):
+        """At most three mails an account in 30 minutes, whoever asks."""
+        user = self.member(*self.tenant(), "viewer")
+        for _ in range(4):
+            self.expect(self.request("POST", RESET, {"email": user.email}), 202)
+        mails = self.mails_to(user.email, "reset", count=3)
+        self.assertEqual(len(mails), 3)
+        tokens = [self.link(m, "reset", "slwr_") for m, _ in mails]
+        self.expect(self.request("POST", CONFIRM, {"token": tokens[0], "password": "pw-window-1"}), 200)
+        for t in tokens[1:]:  # the account's other pending resets end with the one used
+            self.assert_error(self.request("POST", CONFIRM, {"token": t, "password": "pw-window-2"}), 404, "not_found")
+
+
+class NoMailTest(harness.ApiTest):
+    """Without SLIPWAY_SMTP_URL: invitations answer their token, and there is no password reset."""
+
+    def test_without_mail(self):
+        org = new_org(self.server)
+        made = self.expect(self.request("POST", "/api/v1/%s/members" % org.id, body={"email": unique_email(), "role": "viewer"},
+                                        token=org.owner.token), 201)
+        self.server.remember_secret(made["inviteToken"])
+        self.assertEqual(made["delivery"], "token")
+        self.assert_error(self.request("POST", RESET, body={"email": org.viewer.email}), 404, "not_found")
+        self.assert_error(self.request("POST", CONFIRM, body={"token": "slwr_" + "A" * 43, "password": "pw-nothing"}), 404,
+                          "not_found")
+
+
+if __name__ == "__main__":
+    unittest.main()
