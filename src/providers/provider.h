@@ -338,6 +338,7 @@ struct provider {
     struct provider_setting *const *settings; /* any other setting it reads (NULL-terminated, or NULL) */
     const char *store_platform;               /* a store target: the platform it ships (ANDROID, IOS), else NULL */
     const char *store_track;                  /* a store target: the track a submission goes to unless it names one */
+    bool store_plans;                         /* a store target whose staged rollout takes any share: rollout plans apply */
     unsigned caps;                            /* enum provider_cap bits: exactly the ops that are not NULL */
     const struct provider_ops *ops;
 

@@ -74,6 +74,34 @@ static const char *check_testers(json_t *v)
     return NULL;
 }
 
+/* A rollout plan: 2 to 10 stages {rolloutPermille, waitMinutes (0 to a week)}, the share strictly growing, the last 1000. */
+static const char *check_plan(json_t *v)
+{
+    json_int_t last = 0;
+    const char *key;
+    json_t *stage, *x;
+    size_t i;
+
+    if (json_array_size(v) < 2 || json_array_size(v) > STORE_PLAN_MAX_STAGES)
+        return "must have 2 to 10 stages";
+    json_array_foreach(v, i, stage)
+    {
+        if (!json_is_object(stage))
+            return "must have stages {rolloutPermille, waitMinutes}";
+        json_object_foreach(stage, key,
+                            x) if ((strcmp(key, "rolloutPermille") != 0 && strcmp(key, "waitMinutes") != 0) ||
+                                   !json_is_integer(x)) return "must have stages of integers rolloutPermille and waitMinutes only";
+        x = json_object_get(stage, "rolloutPermille");
+        if (!x || json_integer_value(x) <= last || json_integer_value(x) > 1000)
+            return "must have rolloutPermille growing strictly from 1 to 1000";
+        last = json_integer_value(x);
+        x = json_object_get(stage, "waitMinutes");
+        if (!x || json_integer_value(x) < 0 || json_integer_value(x) > 10080)
+            return "must have waitMinutes of 0 to 10080 (a week) in each stage";
+    }
+    return last == 1000 ? NULL : "must end at rolloutPermille 1000 (everyone)";
+}
+
 SCHEMA(submission_create_schema, {.name = "platform", .kind = FIELD_STRING, .required = true, .allowed = store_platforms},
        {.name = "targetIntegrationId", .kind = FIELD_STRING, .min = 36, .max = 36, .format = "uuid"},
        {.name = "track", .kind = FIELD_STRING, .min = 1, .max = 64, .check = check_printable},
@@ -81,7 +109,8 @@ SCHEMA(submission_create_schema, {.name = "platform", .kind = FIELD_STRING, .req
        {.name = "rolloutPermille", .kind = FIELD_INT, .min = 1, .max = 1000},
        {.name = "inAppUpdatePriority", .kind = FIELD_INT, .min = 0, .max = 5},
        {.name = "releaseNotes", .kind = FIELD_OBJECT, .check = check_notes},
-       {.name = "testers", .kind = FIELD_OBJECT, .check = check_testers});
+       {.name = "testers", .kind = FIELD_OBJECT, .check = check_testers},
+       {.name = "rolloutPlan", .kind = FIELD_ARRAY, .check = check_plan});
 
 static const struct field action_fields[] = {{.name = "rolloutPermille", .kind = FIELD_INT, .min = 1, .max = 1000},
                                              {.name = "reason", .kind = FIELD_STRING, .min = 1, .max = 500}};
@@ -91,7 +120,7 @@ const struct schema submission_action_schema = {
 #define SUBMISSION_COLUMNS                                                                                                         \
     "id, releaseId, platform, targetIntegrationId, targetType, track, status, pendingAction, buildNumber, rolloutMillionths, "     \
     "inAppUpdatePriority, releaseNotes, storeVersionId, storeSubmissionId, editId, reviewState, statusReason, "                    \
-    "createdByAccountId, submittedAt, releasedAt, createdAt, updatedAt, testers"
+    "createdByAccountId, submittedAt, releasedAt, createdAt, updatedAt, testers, rolloutPlan, planStage, planNextAt"
 
 static json_t *submission_row(struct store_stmt *st)
 {
@@ -117,16 +146,19 @@ static json_t *submission_row(struct store_stmt *st)
                                        "releasedAt",
                                        "createdAt",
                                        "updatedAt",
-                                       "testers"};
+                                       "testers",
+                                       "rolloutPlan",
+                                       "planStage",
+                                       "planNextAt"};
     json_t *row = json_object(), *val;
 
     for (int i = 0; i < (int)ARRAY_LEN(cols); i++) {
         const char *v = store_col_text(st, i);
         if (i == 9)
             val = json_real((double)store_col_int(st, i) / 1000000.0);
-        else if (i == 10)
+        else if (i == 10 || i == 24)
             val = v ? json_integer(store_col_int(st, i)) : json_null();
-        else if (i == 11 || i == 22)
+        else if (i == 11 || i == 22 || i == 23)
             val = v ? json_loads(v, 0, NULL) : NULL;
         else
             val = json_text_or_null(v);
@@ -218,41 +250,11 @@ static enum err_code submission_change(struct request *req, store_tx_fn body, vo
     return ERR_OK;
 }
 
-/*
- * Inside the caller's transaction: the action on the release's timeline, its
- * job (deduplicated by the submission's action count) and its audit row
- * (release.submission.<action>).
- */
-static enum err_code action_queue(struct store_conn *c, const struct request *req, const char *release, const char *id,
-                                  const char *action, const char *message, const json_t *payload, json_t *details, int64_t count,
-                                  struct err *err)
+/* The store's name for a person (the provider's display name). */
+static const char *store_display(const char *type)
 {
-    const char *tenant = principal_of(req)->tenant_id;
-    char job[UUID_SIZE], dedupe[100], audit[64];
-
-    snprintf(dedupe, sizeof dedupe, "store-submission:%s:%" PRId64, id, count);
-    snprintf(audit, sizeof audit, "release.submission.%s", action);
-    if (release_event_add(c, tenant, release,
-                          &(struct release_event_row){.kind = "ACTION",
-                                                      .name = action,
-                                                      .outcome = "OK",
-                                                      .message = message,
-                                                      .details = details,
-                                                      .actor = principal_of(req)->account_id},
-                          err) == ERR_OK &&
-        jobs_enqueue_in(c, jobs,
-                        &(struct job_new){.kind = STORE_SUBMISSION_JOB,
-                                          .tenant = tenant,
-                                          .payload = payload,
-                                          .dedupe_key = dedupe,
-                                          .max_attempts = STORE_MAX_ATTEMPTS},
-                        job, err) == ERR_OK)
-        audit_write(
-            c, req,
-            &(struct audit_event){
-                .tenant_id = tenant, .action = audit, .target_type = "store_submission", .target_id = id, .details = details},
-            err);
-    return err->code;
+    const struct provider *p = provider_by_type(type);
+    return p ? p->display : "the store";
 }
 
 /* ---- submitting ---- */
@@ -261,6 +263,7 @@ struct create_tx {
     const struct request *req;
     const char *release, *platform, *track, *build, *asked_target;
     char id[UUID_SIZE], target[UUID_SIZE], target_type[16];
+    bool plans; /* the target takes rollout plans */
 };
 
 /*
@@ -309,6 +312,7 @@ static enum err_code pick_target(struct store_conn *c, const char *tenant, struc
     }
     if (!t->track)
         t->track = p->store_track;
+    t->plans = p->store_plans;
     return ERR_OK;
 }
 
@@ -337,10 +341,10 @@ static enum err_code create_body(struct store_conn *c, void *ctx, struct err *er
     const char *tenant = principal_of(t->req)->tenant_id;
     const json_t *body = t->req->body;
     char status[16] = "", now[TIMESTAMP_SIZE], build[64];
-    json_t *platforms = NULL, *payload, *details;
+    json_t *platforms = NULL, *payload, *details, *plan = json_object_get(body, "rolloutPlan");
     struct store_stmt *st;
     bool listed = false;
-    char *notes, *testers;
+    char *notes, *testers, *stages;
     size_t i;
     int rc;
 
@@ -362,6 +366,14 @@ static enum err_code create_body(struct store_conn *c, void *ctx, struct err *er
         err_detail(err, "buildNumber", "is required: the release has no succeeded %s build with a build number", t->platform);
         return err_set(err, ERR_INVALID, "invalid submission");
     }
+    if (plan && (!t->plans || json_object_get(body, "rolloutPermille"))) {
+        err_detail(err, "rolloutPlan",
+                   !t->plans ? "applies to Google Play only: %s keeps its own schedule (App Store Connect's phased release is "
+                               "Apple's 7 days; halt, resume and complete it by hand)"
+                             : "replaces rolloutPermille: its first stage is the first share (give one or the other)%s",
+                   !t->plans ? store_display(t->target_type) : "");
+        return err_set(err, ERR_INVALID, "invalid submission");
+    }
     if (strcmp(status, "READY") != 0) /* after what the body alone decides: a 400 does not depend on the release's stage */
         return err_set(err, ERR_CONFLICT, "a %s release cannot be submitted: it must be READY", status);
     if (store_select(c,
@@ -379,28 +391,34 @@ static enum err_code create_body(struct store_conn *c, void *ctx, struct err *er
                 ? json_dumps(json_object_get(body, "releaseNotes"), JSON_COMPACT)
                 : NULL;
     testers = json_object_get(body, "testers") ? json_dumps(json_object_get(body, "testers"), JSON_COMPACT) : NULL;
+    stages = plan ? json_dumps(plan, JSON_COMPACT) : NULL;
     store_run(c,
               "INSERT INTO store_submissions (id, tenantId, releaseId, platform, targetIntegrationId, targetType, track, status, "
               "pendingAction, actionCount, buildNumber, rolloutMillionths, inAppUpdatePriority, releaseNotes, createdByAccountId, "
-              "createdAt, updatedAt, testers) VALUES (?, ?, ?, ?, ?, ?, ?, 'PENDING', 'submit', 1, ?, 0, ?, ?, ?, ?, ?, ?)",
+              "createdAt, updatedAt, testers, rolloutPlan) VALUES (?, ?, ?, ?, ?, ?, ?, 'PENDING', 'submit', 1, ?, 0, ?, ?, ?, ?, "
+              "?, ?, ?)",
               STORE_ARGS(STORE_TEXT(t->id), STORE_TEXT(tenant), STORE_TEXT(t->release), STORE_TEXT(t->platform),
                          STORE_TEXT(t->target), STORE_TEXT(t->target_type), STORE_TEXT(t->track), STORE_TEXT(build),
                          json_object_get(body, "inAppUpdatePriority")
                              ? STORE_INT(json_integer_value(json_object_get(body, "inAppUpdatePriority")))
                              : STORE_NULL,
                          STORE_TEXT(notes), STORE_TEXT(principal_of(t->req)->account_id), STORE_TIME(now), STORE_TIME(now),
-                         STORE_TEXT(testers)),
+                         STORE_TEXT(testers), STORE_TEXT(stages)),
               NULL, err);
     free(notes);
     free(testers);
+    free(stages);
     if (err->code)
         return err->code;
     payload = json_pack("{s:s, s:s, s:s}", "releaseId", t->release, "submissionId", t->id, "action", "submit");
     if (json_object_get(body, "rolloutPermille"))
         json_object_set(payload, "permille", json_object_get(body, "rolloutPermille"));
+    if (plan) /* the plan's first stage is the submission's share */
+        json_object_set(payload, "permille", json_object_get(json_array_get(plan, 0), "rolloutPermille"));
     details = json_pack("{s:s, s:s, s:s, s:s, s:s, s:O?}", "submissionId", t->id, "platform", t->platform, "target", t->target_type,
                         "track", t->track, "buildNumber", build, "rolloutPermille", json_object_get(body, "rolloutPermille"));
-    action_queue(c, t->req, t->release, t->id, "submit", "submission to the store queued", payload, details, 1, err);
+    submission_queue(c, jobs, t->req, tenant, t->release, t->id, "submit", "submission to the store queued", payload, details, 1,
+                     err);
     json_decref(details);
     json_decref(payload);
     return err->code;
@@ -421,13 +439,6 @@ enum err_code submissions_create(struct request *req, struct err *err)
 }
 
 /* ---- rollout actions ---- */
-
-/* The store's name for a person (the provider's display name). */
-static const char *store_display(const char *type)
-{
-    const struct provider *p = provider_by_type(type);
-    return p ? p->display : "the store";
-}
 
 struct action_tx {
     const struct request *req;
@@ -482,7 +493,7 @@ static enum err_code action_body(struct store_conn *c, void *ctx, struct err *er
                         t->permille);
     details = json_pack("{s:s, s:s, s:s?, s:O?}", "submissionId", t->id, "from", s.status, "reason", t->reason, "rolloutPermille",
                         t->permille);
-    action_queue(c, t->req, t->release, t->id, t->action, t->reason, payload, details, s.action_count + 1, err);
+    submission_queue(c, jobs, t->req, tenant, t->release, t->id, t->action, t->reason, payload, details, s.action_count + 1, err);
     json_decref(details);
     json_decref(payload);
     return err->code;

@@ -232,6 +232,16 @@ class AppStoreTest(vf.VerifyTest):
         self.assertIn("App Review rejected version 4.1.0", sub["statusReason"])
         self.assertIn(("STATUS", "rejected", None), self.names(rel))
 
+    def test_rollout_plan_is_refused(self):
+        """Apple keeps the phased release's 7-day schedule: a rollout plan is refused, saying so; nothing is created."""
+        rel = sp.ready_release(self, self.ctx, "4.3.0", platform="IOS")
+        path = "/api/v1/%s/releases/%s/submissions" % (self.tenant, rel["id"])
+        resp = self.request("POST", path, {"platform": "IOS", "buildNumber": BUILD, "rolloutPlan": [
+            {"rolloutPermille": 10, "waitMinutes": 0}, {"rolloutPermille": 1000, "waitMinutes": 0}]})
+        harness.assert_error(self, resp, 400, "invalid_request")
+        self.assertIn("Apple", str(resp.json["error"]), "says why")
+        self.assertEqual(self.expect(self.request("GET", path), 200)["items"], [])
+
     def test_blocker_reaches_the_user(self):
         self.build("4.2.0", "VALID")
         self.fakes.register("appstore", {"blockers": {self.app: [{

@@ -182,6 +182,85 @@ class PlayTest(tr.ReleaseBase):
         listed = self.expect(self.request("GET", self.path(rel), token=self.ctx.org.viewer.token), 200)["items"]
         self.assertEqual([s["id"] for s in listed], [sub["id"]])
 
+    def plan_events(self, rel):
+        return [e for e in self.read(rel["id"])["events"] if (e["kind"], e["name"]) == ("ACTION", "rollout")]
+
+    def test_rollout_plan_advances_on_its_own(self):
+        """A plan of three stages with no wait between them: the submission's first share, then each stage applied by
+        the job engine on its own, one commit each, to everyone; the plan's actions on the timeline and the audit log
+        with no editor."""
+        _, case = play_target(self.ctx)
+        rel = ready_release(self, self.ctx, "3.5.0")
+        plan = [{"rolloutPermille": 10, "waitMinutes": 0}, {"rolloutPermille": 200, "waitMinutes": 0},
+                {"rolloutPermille": 1000, "waitMinutes": 0}]
+        sub = self.expect(self.request("POST", self.path(rel), {"platform": "ANDROID", "buildNumber": CODE,
+                                                                "rolloutPlan": plan}, token=self.owner.token), 201)
+        self.assertEqual((sub["rolloutPlan"], sub["planStage"], sub["planNextAt"]), (plan, None, None))
+        sub = wait_for(self, "the plan to reach everyone", lambda: (lambda got: got if got["status"] == "RELEASED" and
+                       got["pendingAction"] is None else None)(self.expect(
+                           self.request("GET", self.path(rel, sub), token=self.owner.token), 200)))
+        self.assertEqual((sub["rolloutFraction"], sub["planStage"], sub["planNextAt"]), (1.0, 2, None))
+        releases, commits = self.live(case)
+        self.assertEqual(len(commits), 3, "one commit a stage")
+        self.assertEqual([c["tracks"]["production"][-1].get("userFraction") for c in commits], [0.01, 0.2, None])
+        self.assertEqual([(r["status"], r["versionCodes"]) for r in releases], [("completed", [CODE])])
+        actions = self.plan_events(rel)
+        self.assertEqual([(a["actorAccountId"], a["details"]["planStage"]) for a in actions], [(None, 1), (None, 2)])
+        rows = fx.audit_rows(self, self.server, self.owner.token, self.tenant, action="release.submission.rollout")
+        self.assertEqual([r["targetId"] for r in rows], [sub["id"]] * 2)
+
+    def test_rollout_plan_halted_resumed_and_skipped(self):
+        """A plan waiting an hour at its second stage: the halt pauses it (no stage due), the resume continues the
+        wait, a manual rollout past a stage skips ahead to the next wait, and complete ends the plan."""
+        _, case = play_target(self.ctx)
+        rel = ready_release(self, self.ctx, "3.6.0")
+        plan = [{"rolloutPermille": 10, "waitMinutes": 0}, {"rolloutPermille": 200, "waitMinutes": 60},
+                {"rolloutPermille": 500, "waitMinutes": 60}, {"rolloutPermille": 1000, "waitMinutes": 0}]
+        sub = self.expect(self.request("POST", self.path(rel), {"platform": "ANDROID", "buildNumber": CODE,
+                                                                "rolloutPlan": plan}, token=self.owner.token), 201)
+        sub = wait_for(self, "the plan's second stage", lambda: (lambda got: got if got["planStage"] == 1 and
+                       got["pendingAction"] is None else None)(self.expect(
+                           self.request("GET", self.path(rel, sub), token=self.owner.token), 200)))
+        self.assertEqual((sub["status"], sub["rolloutFraction"]), ("ROLLING_OUT", 0.2))
+        due = sub["planNextAt"]
+        self.assertIsNotNone(due)
+        sub = self.act(rel, sub, "halt", {"reason": "crash rate"})
+        self.assertEqual((sub["status"], sub["planStage"], sub["planNextAt"], sub["rolloutPlan"]),
+                         ("HALTED", 1, None, plan), "paused: the remaining stages kept")
+        sub = self.act(rel, sub, "resume")
+        self.assertEqual((sub["status"], sub["planStage"]), ("ROLLING_OUT", 1))
+        self.assertGreaterEqual(sub["planNextAt"], due, "the wait continues where the halt held it")
+        sub = self.act(rel, sub, "rollout", {"rolloutPermille": 600})
+        self.assertEqual((sub["rolloutFraction"], sub["planStage"]), (0.6, 2), "past the third stage: skipped ahead")
+        self.assertGreater(sub["planNextAt"], due)
+        sub = self.act(rel, sub, "complete")
+        self.assertEqual((sub["status"], sub["planStage"], sub["planNextAt"]), ("RELEASED", 3, None))
+        self.assertEqual(len(self.live(case)[1]), 6, "submit, the second stage, halt, resume, rollout, complete")
+        self.assertEqual(len([a for a in self.plan_events(rel) if a["actorAccountId"] is None]), 1, "one stage by the plan")
+
+    def test_bad_rollout_plans(self):
+        play_target(self.ctx)
+        rel = ready_release(self, self.ctx, "3.7.0")
+
+        def stages(*permille):
+            return [{"rolloutPermille": p, "waitMinutes": 1} for p in permille]
+        for plan in (stages(100, 50, 1000), stages(100, 100, 1000), stages(100, 500), stages(1000),
+                     stages(*range(1, 11), 1000), [{"rolloutPermille": 100}, {"rolloutPermille": 1000, "waitMinutes": 0}],
+                     [{"rolloutPermille": 100, "waitMinutes": -1}, {"rolloutPermille": 1000, "waitMinutes": 0}],
+                     [{"rolloutPermille": 100, "waitMinutes": 10081}, {"rolloutPermille": 1000, "waitMinutes": 0}],
+                     [{"rolloutPermille": 100, "waitMinutes": 1, "when": 1}, {"rolloutPermille": 1000, "waitMinutes": 0}],
+                     [{"rolloutPermille": "100", "waitMinutes": 1}, {"rolloutPermille": 1000, "waitMinutes": 0}],
+                     [100, 1000], {"stages": []}, "10,100"):
+            self.assert_error(self.request("POST", self.path(rel), {"platform": "ANDROID", "buildNumber": CODE,
+                                                                    "rolloutPlan": plan}, token=self.owner.token),
+                              400, "invalid_request")
+        self.assert_error(self.request("POST", self.path(rel), {"platform": "ANDROID", "buildNumber": CODE,
+                                                                "rolloutPermille": 100,
+                                                                "rolloutPlan": stages(100, 1000)},
+                                       token=self.owner.token), 400, "invalid_request")
+        self.expect(self.request("GET", self.path(rel), token=self.owner.token), 200)
+        self.assertEqual(self.expect(self.request("GET", self.path(rel), token=self.owner.token), 200)["items"], [])
+
     def test_refused_commit_is_made_again_in_a_new_edit(self):
         _, case = play_target(self.ctx)
         rel = ready_release(self, self.ctx, "3.2.0")

@@ -358,6 +358,7 @@ struct provider play_store_provider = {
     .settings = google_settings,
     .store_platform = "ANDROID",
     .store_track = "production",
+    .store_plans = true,
     .caps = CAP_VERIFY | CAP_STORE_SUBMIT | CAP_STORE_SET_ROLLOUT | CAP_STORE_HALT | CAP_STORE_RESUME | CAP_STORE_COMPLETE,
     .ops = &ops,
 };
