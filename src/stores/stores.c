@@ -105,7 +105,7 @@ static enum submission_event action_event(const char *action, int64_t millionths
     if (strcmp(action, "halt") == 0)
         return SEV_HALT;
     if (strcmp(action, "resume") == 0)
-        return SEV_RESUME;
+        return millionths >= 1000000 ? SEV_COMPLETE : SEV_RESUME; /* a full rollout halted, resumed: every user again */
     if (strcmp(action, "complete") == 0 || millionths >= 1000000)
         return SEV_COMPLETE;
     return SEV_ROLLOUT;
@@ -584,6 +584,8 @@ static enum err_code start_call(const struct stores_env *env, struct job *j, con
         json_object_set(input, "testers", s->testers);
     if (s->priority >= 0)
         json_object_set_new(input, "inAppUpdatePriority", json_integer(s->priority));
+    if (json_is_true(json_object_get(j->payload, "cancelReview")))
+        json_object_set_new(input, "cancelReview", json_true());
     provider_call_in_job(provider_call_new(env->loop, p, op, config, scm, input, NULL, NULL), j);
     return ERR_OK;
 }

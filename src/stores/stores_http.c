@@ -110,10 +110,11 @@ SCHEMA(submission_create_schema, {.name = "platform", .kind = FIELD_STRING, .req
        {.name = "inAppUpdatePriority", .kind = FIELD_INT, .min = 0, .max = 5},
        {.name = "releaseNotes", .kind = FIELD_OBJECT, .check = check_notes},
        {.name = "testers", .kind = FIELD_OBJECT, .check = check_testers},
-       {.name = "rolloutPlan", .kind = FIELD_ARRAY, .check = check_plan});
+       {.name = "rolloutPlan", .kind = FIELD_ARRAY, .check = check_plan}, {.name = "cancelReview", .kind = FIELD_BOOL});
 
 static const struct field action_fields[] = {{.name = "rolloutPermille", .kind = FIELD_INT, .min = 1, .max = 1000},
-                                             {.name = "reason", .kind = FIELD_STRING, .min = 1, .max = 500}};
+                                             {.name = "reason", .kind = FIELD_STRING, .min = 1, .max = 500},
+                                             {.name = "cancelReview", .kind = FIELD_BOOL}};
 const struct schema submission_action_schema = {
     .name = "submission_action_schema", .fields = action_fields, .count = ARRAY_LEN(action_fields), .optional = true};
 
@@ -250,11 +251,25 @@ static enum err_code submission_change(struct request *req, store_tx_fn body, vo
     return ERR_OK;
 }
 
+/* What only some stores can do (enum store_feature) for a target type. */
+static unsigned store_features(const char *type)
+{
+    const struct provider *p = provider_by_type(type);
+    return p ? p->store_features : 0;
+}
+
 /* The store's name for a person (the provider's display name). */
 static const char *store_display(const char *type)
 {
     const struct provider *p = provider_by_type(type);
     return p ? p->display : "the store";
+}
+
+/* cancelReview asked of a store whose changes never cancel a review: 400. */
+static enum err_code refuse_cancel_review(const char *type, struct err *err)
+{
+    err_detail(err, "cancelReview", "applies to Google Play only: %s has no changes in review to cancel", store_display(type));
+    return err_set(err, ERR_INVALID, "invalid submission");
 }
 
 /* ---- submitting ---- */
@@ -263,7 +278,7 @@ struct create_tx {
     const struct request *req;
     const char *release, *platform, *track, *build, *asked_target;
     char id[UUID_SIZE], target[UUID_SIZE], target_type[16];
-    bool plans; /* the target takes rollout plans */
+    unsigned features; /* the target's store_features */
 };
 
 /*
@@ -312,7 +327,7 @@ static enum err_code pick_target(struct store_conn *c, const char *tenant, struc
     }
     if (!t->track)
         t->track = p->store_track;
-    t->plans = p->store_plans;
+    t->features = p->store_features;
     return ERR_OK;
 }
 
@@ -366,12 +381,15 @@ static enum err_code create_body(struct store_conn *c, void *ctx, struct err *er
         err_detail(err, "buildNumber", "is required: the release has no succeeded %s build with a build number", t->platform);
         return err_set(err, ERR_INVALID, "invalid submission");
     }
-    if (plan && (!t->plans || json_object_get(body, "rolloutPermille"))) {
+    if (json_is_true(json_object_get(body, "cancelReview")) && !(t->features & STORE_REVIEW_CHOICE))
+        return refuse_cancel_review(t->target_type, err);
+    if (plan && (!(t->features & STORE_PLANS) || json_object_get(body, "rolloutPermille"))) {
         err_detail(err, "rolloutPlan",
-                   !t->plans ? "applies to Google Play only: %s keeps its own schedule (App Store Connect's phased release is "
-                               "Apple's 7 days; halt, resume and complete it by hand)"
-                             : "replaces rolloutPermille: its first stage is the first share (give one or the other)%s",
-                   !t->plans ? store_display(t->target_type) : "");
+                   !(t->features & STORE_PLANS)
+                       ? "applies to Google Play only: %s keeps its own schedule (App Store Connect's phased release is "
+                         "Apple's 7 days; halt, resume and complete it by hand)"
+                       : "replaces rolloutPermille: its first stage is the first share (give one or the other)%s",
+                   !(t->features & STORE_PLANS) ? store_display(t->target_type) : "");
         return err_set(err, ERR_INVALID, "invalid submission");
     }
     if (strcmp(status, "READY") != 0) /* after what the body alone decides: a 400 does not depend on the release's stage */
@@ -413,6 +431,8 @@ static enum err_code create_body(struct store_conn *c, void *ctx, struct err *er
     payload = json_pack("{s:s, s:s, s:s}", "releaseId", t->release, "submissionId", t->id, "action", "submit");
     if (json_object_get(body, "rolloutPermille"))
         json_object_set(payload, "permille", json_object_get(body, "rolloutPermille"));
+    if (json_is_true(json_object_get(body, "cancelReview")))
+        json_object_set_new(payload, "cancelReview", json_true());
     if (plan) /* the plan's first stage is the submission's share */
         json_object_set(payload, "permille", json_object_get(json_array_get(plan, 0), "rolloutPermille"));
     details = json_pack("{s:s, s:s, s:s, s:s, s:s, s:O?}", "submissionId", t->id, "platform", t->platform, "target", t->target_type,
@@ -445,6 +465,7 @@ struct action_tx {
     const char *release, *id, *action, *reason;
     enum submission_event event;
     const json_t *permille; /* rollout: the new fraction, in thousandths */
+    bool cancel_review;     /* Play: commit even if it cancels changes in review */
 };
 
 static enum err_code action_body(struct store_conn *c, void *ctx, struct err *err)
@@ -456,6 +477,7 @@ static enum err_code action_body(struct store_conn *c, void *ctx, struct err *er
     struct submission s;
     json_t *payload, *details;
     int64_t changes = 0;
+    bool ended;
 
     if (submission_load(c, tenant, t->id, &s, err))
         return err->code;
@@ -466,17 +488,20 @@ static enum err_code action_body(struct store_conn *c, void *ctx, struct err *er
         err_detail(err, "rolloutPermille", t->permille ? "is only for rollout" : "is required for rollout");
         return err_set(err, ERR_INVALID, "invalid action");
     }
+    if (t->cancel_review && !(store_features(s.target_type) & STORE_REVIEW_CHOICE))
+        return refuse_cancel_review(s.target_type, err);
     if (s.pending[0])
         return err_set(err, ERR_CONFLICT, "the submission's %s is under way: try again when it has ended", s.pending);
     from = submission_status_parse(s.status);
-    if (submission_transition(from, t->event) == SUB_NONE ||
+    ended = from == SUB_RELEASED && !(store_features(s.target_type) & STORE_HALT_RELEASED);
+    if (ended || submission_transition(from, t->event) == SUB_NONE ||
         (t->event == SEV_ROLLOUT && json_integer_value(t->permille) * 1000 >= 1000000 &&
          submission_transition(from, SEV_COMPLETE) == SUB_NONE))
-        return err_set(err, ERR_CONFLICT, "a %s submission cannot %s%s%s%s", s.status, t->action, from == SUB_RELEASED ? ": " : "",
-                       from == SUB_RELEASED ? store_display(s.target_type) : "",
-                       from == SUB_RELEASED ? " has released it to every user (only a staged or phased rollout that is still "
-                                              "running can be halted)"
-                                            : "");
+        return err_set(err, ERR_CONFLICT, "a %s submission cannot %s%s%s%s", s.status, t->action, ended ? ": " : "",
+                       ended ? store_display(s.target_type) : "",
+                       ended ? " has released it to every user (only a staged or phased rollout that is still "
+                               "running can be halted)"
+                             : "");
     if (t->event == SEV_ROLLOUT && json_integer_value(t->permille) * 1000 <= s.millionths)
         return err_set(err, ERR_CONFLICT, "a staged rollout only grows: it is at %g%% now", (double)s.millionths / 10000.0);
     clock_now(now);
@@ -491,6 +516,8 @@ static enum err_code action_body(struct store_conn *c, void *ctx, struct err *er
         return err_set(err, ERR_CONFLICT, "another action on the submission came first: try again");
     payload = json_pack("{s:s, s:s, s:s, s:O?}", "releaseId", t->release, "submissionId", t->id, "action", t->action, "permille",
                         t->permille);
+    if (t->cancel_review)
+        json_object_set_new(payload, "cancelReview", json_true());
     details = json_pack("{s:s, s:s, s:s?, s:O?}", "submissionId", t->id, "from", s.status, "reason", t->reason, "rolloutPermille",
                         t->permille);
     submission_queue(c, jobs, t->req, tenant, t->release, t->id, t->action, t->reason, payload, details, s.action_count + 1, err);
@@ -512,5 +539,6 @@ enum err_code submission_action(struct request *req, struct err *err)
     t.event = (enum submission_event)event;
     t.reason = req->body ? json_string_value(json_object_get(req->body, "reason")) : NULL;
     t.permille = req->body ? json_object_get(req->body, "rolloutPermille") : NULL;
+    t.cancel_review = req->body && json_is_true(json_object_get(req->body, "cancelReview"));
     return submission_change(req, action_body, &t, t.release, t.id, 200, err);
 }

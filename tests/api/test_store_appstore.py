@@ -240,6 +240,8 @@ class AppStoreTest(vf.VerifyTest):
             {"rolloutPermille": 10, "waitMinutes": 0}, {"rolloutPermille": 1000, "waitMinutes": 0}]})
         harness.assert_error(self, resp, 400, "invalid_request")
         self.assertIn("Apple", str(resp.json["error"]), "says why")
+        resp = self.request("POST", path, {"platform": "IOS", "buildNumber": BUILD, "cancelReview": True})
+        harness.assert_error(self, resp, 400, "invalid_request")
         self.assertEqual(self.expect(self.request("GET", path), 200)["items"], [])
 
     def test_blocker_reaches_the_user(self):

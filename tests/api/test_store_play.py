@@ -169,7 +169,7 @@ class PlayTest(tr.ReleaseBase):
         releases, commits = self.live(case)
         self.assertEqual(len(commits), 5, "one commit an action")
         self.assertEqual([(r["status"], "userFraction" in r) for r in releases], [("completed", False)])
-        self.assert_error(self.request("POST", self.path(rel, sub, "halt"), token=self.owner.token), 409, "conflict")
+        self.assert_error(self.request("POST", self.path(rel, sub, "resume"), token=self.owner.token), 409, "conflict")
 
         events = [(e["kind"], e["name"], e["outcome"]) for e in self.read(rel["id"])["events"]]
         self.assertEqual(events.count(("STATUS", "submitted", None)), 1, events)
@@ -260,6 +260,46 @@ class PlayTest(tr.ReleaseBase):
                                        token=self.owner.token), 400, "invalid_request")
         self.expect(self.request("GET", self.path(rel), token=self.owner.token), 200)
         self.assertEqual(self.expect(self.request("GET", self.path(rel), token=self.owner.token), 200)["items"], [])
+
+    def test_halt_after_full_rollout_and_review_choice(self):
+        """Play halts a release every user has: the previous release takes its place (the fake puts it back), the
+        submission HALTED at 100 %; resume gives it to everyone again. A commit while changes are in review is
+        refused (ERROR_IF_IN_REVIEW: the submission FAILED with Play's reason) unless cancelReview asks for
+        CANCEL_IN_REVIEW_AND_SUBMIT."""
+        _, case = play_target(self.ctx, codes=(CODE, "4241"))
+        before = [{"versionCodes": ["4241"], "status": "completed", "name": "2.9.0"}]
+        self.fakes.register("play", {"packages": {case.info["package"]: {
+            "tracks": {"production": before}, "commits": [{"edit": "0", "tracks": {"production": before}}],
+            "inReview": True}}})
+        rel = ready_release(self, self.ctx, "3.8.0")
+        sub = self.expect(self.request("POST", self.path(rel), {"platform": "ANDROID", "buildNumber": CODE},
+                                       token=self.owner.token), 201)
+        sub = self.settled(rel, sub)
+        self.assertEqual(sub["status"], "FAILED")
+        self.assertIn("review", sub["statusReason"])
+        self.assertEqual(len(self.live(case)[1]), 1, "nothing committed")
+        sub = self.expect(self.request("POST", self.path(rel), {"platform": "ANDROID", "buildNumber": CODE,
+                                                                "cancelReview": True}, token=self.owner.token), 201)
+        sub = self.settled(rel, sub)
+        self.assertEqual((sub["status"], sub["rolloutFraction"]), ("RELEASED", 1.0), sub)
+        commit = [r for r in self.fakes.requests("play") if r["path"].endswith(":commit")][-1]
+        self.assertIn("changesInReviewBehavior=CANCEL_IN_REVIEW_AND_SUBMIT", commit["query"])
+        self.fakes.register("play", {"packages": {case.info["package"]: {"inReview": False}}})
+
+        sub = self.act(rel, sub, "halt", {"reason": "crash on start"})
+        self.assertEqual((sub["status"], sub["rolloutFraction"]), ("HALTED", 1.0), sub)
+        releases = self.live(case)[0]
+        self.assertEqual([(r["versionCodes"], r["status"]) for r in releases],
+                         [(["4241"], "completed"), ([CODE], "halted")], "the previous release takes its place")
+        self.assertNotIn("userFraction", releases[1])
+        self.assert_error(self.request("POST", self.path(rel, sub, "rollout"), {"rolloutPermille": 500},
+                                       token=self.owner.token), 409, "conflict")
+        sub = self.act(rel, sub, "resume")
+        self.assertEqual((sub["status"], sub["rolloutFraction"]), ("RELEASED", 1.0), sub)
+        self.assertEqual([(r["versionCodes"], r["status"]) for r in self.live(case)[0]], [([CODE], "completed")])
+        sub = self.act(rel, sub, "halt")
+        sub = self.act(rel, sub, "complete")
+        self.assertEqual((sub["status"], sub["rolloutFraction"]), ("RELEASED", 1.0), sub)
 
     def test_refused_commit_is_made_again_in_a_new_edit(self):
         _, case = play_target(self.ctx)
