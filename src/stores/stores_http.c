@@ -25,7 +25,7 @@ void stores_http_start(struct jobs *j)
 }
 
 static const char *const store_platforms[] = {"IOS", "ANDROID", NULL};
-const char *const submission_actions[] = {"rollout", "halt", "resume", "complete", NULL};
+const char *const submission_actions[] = {"rollout", "halt", "resume", "complete", "promote", NULL};
 
 /* Release notes: {language tag: text}, at most 20 languages, each text 1 to 500 characters (Play's limit). */
 static const char *check_notes(json_t *v)
@@ -74,7 +74,7 @@ static const char *check_testers(json_t *v)
     return NULL;
 }
 
-/* A rollout plan: 2 to 10 stages {rolloutPermille, waitMinutes (0 to a week)}, the share strictly growing, the last 1000. */
+/* A rollout plan: 2 to 10 stages {rolloutPermille, waitMinutes (0 to a week)}, growing strictly to 1000; [] is none. */
 static const char *check_plan(json_t *v)
 {
     json_int_t last = 0;
@@ -82,6 +82,8 @@ static const char *check_plan(json_t *v)
     json_t *stage, *x;
     size_t i;
 
+    if (json_array_size(v) == 0)
+        return NULL;
     if (json_array_size(v) < 2 || json_array_size(v) > STORE_PLAN_MAX_STAGES)
         return "must have 2 to 10 stages";
     json_array_foreach(v, i, stage)
@@ -112,9 +114,11 @@ SCHEMA(submission_create_schema, {.name = "platform", .kind = FIELD_STRING, .req
        {.name = "testers", .kind = FIELD_OBJECT, .check = check_testers},
        {.name = "rolloutPlan", .kind = FIELD_ARRAY, .check = check_plan}, {.name = "cancelReview", .kind = FIELD_BOOL});
 
-static const struct field action_fields[] = {{.name = "rolloutPermille", .kind = FIELD_INT, .min = 1, .max = 1000},
-                                             {.name = "reason", .kind = FIELD_STRING, .min = 1, .max = 500},
-                                             {.name = "cancelReview", .kind = FIELD_BOOL}};
+static const struct field action_fields[] = {
+    {.name = "rolloutPermille", .kind = FIELD_INT, .min = 1, .max = 1000},
+    {.name = "reason", .kind = FIELD_STRING, .min = 1, .max = 500},
+    {.name = "cancelReview", .kind = FIELD_BOOL},
+    {.name = "track", .kind = FIELD_STRING, .min = 1, .max = 64, .check = check_printable}};
 const struct schema submission_action_schema = {
     .name = "submission_action_schema", .fields = action_fields, .count = ARRAY_LEN(action_fields), .optional = true};
 
@@ -356,7 +360,8 @@ static enum err_code create_body(struct store_conn *c, void *ctx, struct err *er
     const char *tenant = principal_of(t->req)->tenant_id;
     const json_t *body = t->req->body;
     char status[16] = "", now[TIMESTAMP_SIZE], build[64];
-    json_t *platforms = NULL, *payload, *details, *plan = json_object_get(body, "rolloutPlan");
+    json_t *platforms = NULL, *payload, *details,
+           *plan = json_array_size(json_object_get(body, "rolloutPlan")) ? json_object_get(body, "rolloutPlan") : NULL;
     struct store_stmt *st;
     bool listed = false;
     char *notes, *testers, *stages;
@@ -484,6 +489,10 @@ static enum err_code action_body(struct store_conn *c, void *ctx, struct err *er
     submission_clear(&s);
     if (!s.found || strcmp(s.release, t->release) != 0)
         return err_set(err, ERR_NOT_FOUND, "not found");
+    if (json_object_get(t->req->body, "track")) {
+        err_detail(err, "track", "is only for promote");
+        return err_set(err, ERR_INVALID, "invalid action");
+    }
     if ((t->event == SEV_ROLLOUT) != (t->permille != NULL)) {
         err_detail(err, "rolloutPermille", t->permille ? "is only for rollout" : "is required for rollout");
         return err_set(err, ERR_INVALID, "invalid action");
@@ -526,6 +535,87 @@ static enum err_code action_body(struct store_conn *c, void *ctx, struct err *er
     return err->code;
 }
 
+/* ---- promotion: the build of one track on another (Play), a submission of its own ---- */
+
+struct promote_tx {
+    const struct request *req;
+    const char *release, *id, *track;
+    char new_id[UUID_SIZE];
+};
+
+/*
+ * The submission's build, on the track it is on (rolling out, halted or
+ * released there), submitted to another track of the same target: a new
+ * submission with the build, notes and priority copied, PENDING with its
+ * submit queued (Play: one edit adds the version codes to the track,
+ * validated, then committed), in one transaction.
+ */
+static enum err_code promote_body(struct store_conn *c, void *ctx, struct err *err)
+{
+    struct promote_tx *t = ctx;
+    const char *tenant = principal_of(t->req)->tenant_id;
+    const json_t *body = t->req->body, *permille = json_object_get(body, "rolloutPermille");
+    enum submission_status from;
+    char now[TIMESTAMP_SIZE];
+    struct store_stmt *st;
+    json_t *payload, *details;
+    struct submission s;
+    int rc;
+
+    if (submission_load(c, tenant, t->id, &s, err))
+        return err->code;
+    submission_clear(&s);
+    if (!s.found || strcmp(s.release, t->release) != 0)
+        return err_set(err, ERR_NOT_FOUND, "not found");
+    if (!t->track || strcmp(t->track, s.track) == 0) {
+        err_detail(err, "track", t->track ? "is the submission's own track: name another" : "is required for promote");
+        return err_set(err, ERR_INVALID, "invalid action");
+    }
+    if (json_is_true(json_object_get(body, "cancelReview")) && !(store_features(s.target_type) & STORE_REVIEW_CHOICE))
+        return refuse_cancel_review(s.target_type, err);
+    if (!(store_features(s.target_type) & STORE_PROMOTE))
+        return err_set(err, ERR_CONFLICT, "%s has no tracks to promote a build between", store_display(s.target_type));
+    from = submission_status_parse(s.status);
+    if (from != SUB_ROLLING_OUT && from != SUB_HALTED && from != SUB_RELEASED)
+        return err_set(err, ERR_CONFLICT, "a %s submission cannot be promoted: its build is not on track %s yet", s.status,
+                       s.track);
+    if (s.pending[0])
+        return err_set(err, ERR_CONFLICT, "the submission's %s is under way: try again when it has ended", s.pending);
+    if (store_select(c,
+                     "SELECT status FROM store_submissions WHERE tenantId = ? AND releaseId = ? AND targetIntegrationId = ? "
+                     "AND track = ? AND status NOT IN ('RELEASED', 'REJECTED', 'FAILED')",
+                     STORE_ARGS(STORE_TEXT(tenant), STORE_TEXT(t->release), STORE_TEXT(s.target), STORE_TEXT(t->track)), &st, err))
+        return err->code;
+    rc = store_next(st, err);
+    store_finish(st);
+    if (rc != 0)
+        return rc < 0 ? err->code : err_set(err, ERR_CONFLICT, "the release has a submission to track %s under way", t->track);
+    rand_uuid(t->new_id);
+    clock_now(now);
+    if (store_run(c,
+                  "INSERT INTO store_submissions (id, tenantId, releaseId, platform, targetIntegrationId, targetType, track, "
+                  "status, pendingAction, actionCount, buildNumber, rolloutMillionths, inAppUpdatePriority, releaseNotes, "
+                  "createdByAccountId, createdAt, updatedAt, testers) "
+                  "SELECT ?, tenantId, releaseId, platform, targetIntegrationId, targetType, ?, 'PENDING', 'submit', 1, "
+                  "buildNumber, 0, inAppUpdatePriority, releaseNotes, ?, ?, ?, testers FROM store_submissions "
+                  "WHERE tenantId = ? AND id = ?",
+                  STORE_ARGS(STORE_TEXT(t->new_id), STORE_TEXT(t->track), STORE_TEXT(principal_of(t->req)->account_id),
+                             STORE_TIME(now), STORE_TIME(now), STORE_TEXT(tenant), STORE_TEXT(t->id)),
+                  NULL, err))
+        return err->code;
+    payload = json_pack("{s:s, s:s, s:s, s:O?}", "releaseId", t->release, "submissionId", t->new_id, "action", "submit", "permille",
+                        permille);
+    if (json_is_true(json_object_get(body, "cancelReview")))
+        json_object_set_new(payload, "cancelReview", json_true());
+    details = json_pack("{s:s, s:s, s:s, s:s, s:s, s:O?}", "submissionId", t->new_id, "promotedFrom", t->id, "fromTrack", s.track,
+                        "track", t->track, "buildNumber", s.build_number, "rolloutPermille", permille);
+    submission_queue(c, jobs, t->req, tenant, t->release, t->new_id, "promote", json_string_value(json_object_get(body, "reason")),
+                     payload, details, 1, err);
+    json_decref(details);
+    json_decref(payload);
+    return err->code;
+}
+
 enum err_code submission_action(struct request *req, struct err *err)
 {
     struct action_tx t = {.req = req,
@@ -533,9 +623,14 @@ enum err_code submission_action(struct request *req, struct err *err)
                           .id = request_param(req, "submissionId"),
                           .action = request_param(req, "storeAction")};
     int event = submission_action_parse(t.action);
+    struct promote_tx p = {.req = req, .release = t.release, .id = t.id};
 
-    if (event < 0 || !uuid_valid(t.id) || !uuid_valid(t.release))
+    if ((event < 0 && strcmp(t.action ? t.action : "", "promote") != 0) || !uuid_valid(t.id) || !uuid_valid(t.release))
         return err_set(err, ERR_NOT_FOUND, "not found");
+    if (event < 0) {
+        p.track = req->body ? json_string_value(json_object_get(req->body, "track")) : NULL;
+        return submission_change(req, promote_body, &p, p.release, p.new_id, 201, err);
+    }
     t.event = (enum submission_event)event;
     t.reason = req->body ? json_string_value(json_object_get(req->body, "reason")) : NULL;
     t.permille = req->body ? json_object_get(req->body, "rolloutPermille") : NULL;

@@ -233,7 +233,8 @@ class AppStoreTest(vf.VerifyTest):
         self.assertIn(("STATUS", "rejected", None), self.names(rel))
 
     def test_rollout_plan_is_refused(self):
-        """Apple keeps the phased release's 7-day schedule: a rollout plan is refused, saying so; nothing is created."""
+        """Apple keeps the phased release's 7-day schedule: a rollout plan is refused, saying so; nothing is created.
+        Nor can it cancel a review through a commit, or promote between tracks."""
         rel = sp.ready_release(self, self.ctx, "4.3.0", platform="IOS")
         path = "/api/v1/%s/releases/%s/submissions" % (self.tenant, rel["id"])
         resp = self.request("POST", path, {"platform": "IOS", "buildNumber": BUILD, "rolloutPlan": [
@@ -243,6 +244,10 @@ class AppStoreTest(vf.VerifyTest):
         resp = self.request("POST", path, {"platform": "IOS", "buildNumber": BUILD, "cancelReview": True})
         harness.assert_error(self, resp, 400, "invalid_request")
         self.assertEqual(self.expect(self.request("GET", path), 200)["items"], [])
+        rel, sub = self.submit("4.3.0", rel)
+        resp = self.request("POST", "%s/%s/promote" % (path, sub["id"]), {"track": "testflight"})
+        harness.assert_error(self, resp, 409, "conflict")  # App Store Connect has no tracks to promote between
+        self.assertIn("App Store Connect", resp.json["error"]["message"])
 
     def test_blocker_reaches_the_user(self):
         self.build("4.2.0", "VALID")

@@ -301,6 +301,48 @@ class PlayTest(tr.ReleaseBase):
         sub = self.act(rel, sub, "complete")
         self.assertEqual((sub["status"], sub["rolloutFraction"]), ("RELEASED", 1.0), sub)
 
+    def test_promote_from_a_testing_track(self):
+        """A build on the beta track promoted to production at 20 %: a new submission, one edit that adds its version
+        codes to production with the notes (validated, then committed), the beta track left as it was; refused
+        before the build is on its track, to its own track, without a track, twice at once; viewers cannot."""
+        _, case = play_target(self.ctx)
+        rel = ready_release(self, self.ctx, "3.9.1")
+        beta = self.expect(self.request("POST", self.path(rel), {
+            "platform": "ANDROID", "buildNumber": CODE, "track": "beta", "inAppUpdatePriority": 2,
+            "releaseNotes": {"en-US": "Beta notes"}}, token=self.owner.token), 201)
+        self.assert_error(self.request("POST", self.path(rel, beta, "promote"), {"track": "production"},
+                                       token=self.owner.token), 409, "conflict")  # its submit is under way
+        beta = self.settled(rel, beta)
+        self.assertEqual((beta["status"], beta["track"]), ("RELEASED", "beta"))
+        for body in ({}, {"track": "beta"}, {"track": 5}, {"track": "production", "rolloutPermille": 0}):
+            self.assert_error(self.request("POST", self.path(rel, beta, "promote"), body, token=self.owner.token), 400,
+                              "invalid_request")
+        self.assert_error(self.request("POST", self.path(rel, beta, "halt"), {"track": "production"},
+                                       token=self.owner.token), 400, "invalid_request")
+        resp = self.request("POST", self.path(rel, beta, "promote"), {"track": "production"},
+                            token=self.ctx.org.viewer.token)
+        self.assertIn(resp.status, (403, 404))
+        prod = self.expect(self.request("POST", self.path(rel, beta, "promote"), {
+            "track": "production", "rolloutPermille": 200, "reason": "beta looks good"}, token=self.owner.token), 201)
+        self.assertNotEqual(prod["id"], beta["id"])
+        self.assertEqual((prod["track"], prod["status"], prod["pendingAction"], prod["releaseNotes"],
+                          prod["inAppUpdatePriority"]), ("production", "PENDING", "submit", {"en-US": "Beta notes"}, 2))
+        self.assert_error(self.request("POST", self.path(rel, beta, "promote"), {"track": "production"},
+                                       token=self.owner.token), 409, "conflict")  # one to production under way
+        prod = self.settled(rel, prod)
+        self.assertEqual((prod["status"], prod["rolloutFraction"]), ("ROLLING_OUT", 0.2), prod)
+        tracks = self.fakes.data("play")["packages"][case.info["package"]]["tracks"]
+        self.assertEqual([(r["versionCodes"], r["status"]) for r in tracks["beta"]], [([CODE], "completed")])
+        [mine] = tracks["production"]
+        self.assertEqual((mine["versionCodes"], mine["status"], mine["userFraction"], mine["releaseNotes"]),
+                         ([CODE], "inProgress", 0.2, [{"language": "en-US", "text": "Beta notes"}]))
+        calls = [r["path"].rsplit(":", 1)[-1] for r in self.fakes.requests("play")
+                 if r["path"].endswith((":validate", ":commit"))][-2:]
+        self.assertEqual(calls, ["validate", "commit"], "validated, then committed")
+        self.assertEqual(len(self.live(case)[1]), 2, "one edit each")
+        rows = fx.audit_rows(self, self.server, self.owner.token, self.tenant, action="release.submission.promote")
+        self.assertEqual([(r["targetId"], r["details"]["promotedFrom"]) for r in rows], [(prod["id"], beta["id"])])
+
     def test_refused_commit_is_made_again_in_a_new_edit(self):
         _, case = play_target(self.ctx)
         rel = ready_release(self, self.ctx, "3.2.0")

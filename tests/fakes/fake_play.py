@@ -23,6 +23,7 @@ class Play(GoogleApi):
     completed and one inProgress or halted release). A commit that halts a full rollout on a track left with no
     completed release puts back the last completed release of other version codes the track had (Play's "the
     previous release takes its place").
+    POST .../edits/{id}:validate checks an edit without committing it (404 gone, 400 expired).
     POST .../edits/{id}:commit makes the edit's tracks live, once: a committed or deleted edit is not found (404),
     an expired one (set "expires" in the past) is refused (400), and so is one made before another edit's commit
     (409, one edit at a time), and a commit while changes are in review without changesInReviewBehavior=
@@ -71,6 +72,8 @@ class Play(GoogleApi):
                                             "tracks": copy.deepcopy(live.get("tracks", {}))}
             req.notes["editId"] = edit
             return J(200, {"id": edit, "expiryTimeSeconds": str(int(now()) + 3600)})
+        if len(parts) == 6 and parts[5].endswith(":validate") and req.method == "POST":
+            return self._validate(package, parts[5][:-len(":validate")])
         if len(parts) == 6 and parts[5].endswith(":commit") and req.method == "POST":
             return self._commit(req, package, parts[5][:-len(":commit")])
         if len(parts) == 8 and parts[6] == "tracks" and req.method in ("GET", "PUT"):
@@ -165,17 +168,30 @@ class Play(GoogleApi):
                     releases.insert(0, copy.deepcopy(r))
                     return
 
+    def _live_edit(self, package, edit_id):
+        """(the edit, None) when it is open and not expired, else (None, Play's refusal). Under the lock."""
+        edit = self._open_edit(package, edit_id)
+        if edit is None:
+            return None, self._gerr(404, "This Edit has been deleted.", "NOT_FOUND")
+        if edit["expires"] <= now():
+            return None, self._gerr(400, "This Edit has expired. Please create a new Edit.", "FAILED_PRECONDITION")
+        return edit, None
+
+    def _validate(self, package, edit_id):
+        """edits:validate: the edit open and not expired (its tracks were checked as they were put)."""
+        with self.lock:
+            edit, refusal = self._live_edit(package, edit_id)
+            return refusal or J(200, {"id": edit_id, "expiryTimeSeconds": str(int(edit["expires"]))})
+
     def _commit(self, req, package, edit_id):
         behavior = req.param("changesInReviewBehavior")
         if behavior not in (None, "CANCEL_IN_REVIEW_AND_SUBMIT", "ERROR_IF_IN_REVIEW",
                             "CHANGES_IN_REVIEW_BEHAVIOR_TYPE_UNSPECIFIED"):
             return self._gerr(400, "Invalid value for changesInReviewBehavior.", "INVALID_ARGUMENT")
         with self.lock:
-            edit = self._open_edit(package, edit_id)
-            if edit is None:
-                return self._gerr(404, "This Edit has been deleted.", "NOT_FOUND")
-            if edit["expires"] <= now():
-                return self._gerr(400, "This Edit has expired. Please create a new Edit.", "FAILED_PRECONDITION")
+            edit, refusal = self._live_edit(package, edit_id)
+            if refusal:
+                return refusal
             live = self.data["packages"][package]
             if edit["base"] != len(live.get("commits", [])):
                 return self._gerr(409, "This Edit conflicts with another Edit committed since: create a new Edit.",

@@ -90,7 +90,8 @@ static void verify(struct provider_call *c, const struct outbound_response *res)
  * with changesInReviewBehavior=ERROR_IF_IN_REVIEW (never cancelling a
  * review). A commit Play refuses (the edit expired, another commit came
  * first, or this one did and its answer was lost) begins again with a new
- * edit, up to PLAY_EDIT_TRIES edits, so a change is never half-applied and
+ * edit, up to PLAY_EDIT_TRIES edits (the edit is validated before its commit,
+ * edits:validate, so a change Play would refuse is never half-made), so a change is never half-applied and
  * never applied twice.
  *
  * Input: {"track", "versionCodes": [text], "releaseName"?, "releaseNotes"?: {language: text},
@@ -98,7 +99,7 @@ static void verify(struct provider_call *c, const struct outbound_response *res)
  * CANCEL_IN_REVIEW_AND_SUBMIT instead of ERROR_IF_IN_REVIEW}; output {"editId", "status" (Play's), "fraction",
  * "already": bool}.
  */
-enum { P_TOKEN, P_EDIT, P_READ, P_UPDATE, P_COMMIT, P_DISCARD };
+enum { P_TOKEN, P_EDIT, P_READ, P_UPDATE, P_COMMIT, P_DISCARD, P_VALIDATE }; /* numbers kept: a job's row holds them */
 enum play_mode { PLAY_SUBMIT, PLAY_ROLLOUT, PLAY_HALT, PLAY_RESUME, PLAY_COMPLETE };
 
 #define PLAY_EDIT_TRIES 3
@@ -222,6 +223,10 @@ static void play_send(struct provider_call *c)
         free(body);
         json_decref(track);
         return;
+    case P_VALIDATE:
+        google_call(c, "POST", provider_url(target, api.text, "/androidpublisher/v3/applications/%s/edits/%s:validate", p, e),
+                    NULL);
+        return;
     case P_COMMIT: /* a review in progress is cancelled only when the editor asked for it */
         google_call(c, "POST",
                     provider_url(target, api.text,
@@ -311,15 +316,22 @@ static void play_apply(struct provider_call *c, const struct outbound_response *
         return;
     case P_UPDATE:
         if (!provider_failed(c, res, NO_RIGHTS, "Google Play refused the track update (an unknown version code or track)"))
-            provider_next(c, P_COMMIT);
+            provider_next(c, P_VALIDATE);
         return;
+    case P_VALIDATE:
     case P_COMMIT:
         if (res->status >= 400 && res->status < 500 && res->status != 401 && res->status != 403 &&
             provider_data_int(c, "edits") < PLAY_EDIT_TRIES) {
             provider_next(c, P_EDIT); /* expired, superseded, or committed already: read again in a new edit */
             return;
         }
-        if (!provider_failed(c, res, NO_RIGHTS, "Google Play refused to commit the edit"))
+        if (provider_failed(c, res, NO_RIGHTS,
+                            c->state.step == P_VALIDATE ? "Google Play found the edit invalid"
+                                                        : "Google Play refused to commit the edit"))
+            return;
+        if (c->state.step == P_VALIDATE)
+            provider_next(c, P_COMMIT); /* validated: only then committed */
+        else
             play_done(c, false);
         return;
     default:
