@@ -8,3 +8,7 @@ ALTER TABLE store_submissions ADD COLUMN rolloutPlan jsonb NULL;
 ALTER TABLE store_submissions ADD COLUMN planStage INTEGER NULL;
 ALTER TABLE store_submissions ADD COLUMN planNextAt timestamptz NULL;
 ALTER TABLE store_submissions ADD COLUMN planHeldMs BIGINT NULL;
+-- App Store Connect's release type of the version (MANUAL, AFTER_APPROVAL,
+-- SCHEDULED) and, SCHEDULED, the earliest release date; NULL: MANUAL.
+ALTER TABLE store_submissions ADD COLUMN releaseType VARCHAR(16) NULL;
+ALTER TABLE store_submissions ADD COLUMN earliestReleaseDate timestamptz NULL;

@@ -316,6 +316,7 @@ enum store_feature {
     STORE_HALT_RELEASED = 1 << 1, /* a release already with every user can be halted (Play: the previous one takes its place) */
     STORE_PROMOTE = 1 << 2,       /* a build on one track can be promoted to another (Play's tracks) */
     STORE_REVIEW_CHOICE = 1 << 3, /* a change may cancel one in review when asked (Play's changesInReviewBehavior) */
+    STORE_RELEASE_TYPES = 1 << 4, /* the version's release once approved: manual, after approval, scheduled (App Store) */
 };
 
 struct provider {

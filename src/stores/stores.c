@@ -30,7 +30,7 @@ enum err_code submission_load(struct store_conn *c, const char *tenant, const ch
             c,
             "SELECT s.id, s.releaseId, s.platform, s.targetIntegrationId, s.targetType, s.track, s.status, s.pendingAction, "
             "s.buildNumber, r.version, s.editId, s.rolloutMillionths, s.actionCount, s.inAppUpdatePriority, s.releaseNotes, "
-            "s.storeVersionId, s.testers, s.rolloutPlan, s.planStage, s.planNextAt, s.planHeldMs "
+            "s.storeVersionId, s.testers, s.rolloutPlan, s.planStage, s.planNextAt, s.planHeldMs, s.reviewState "
             "FROM store_submissions s JOIN releases r ON r.id = s.releaseId AND r.tenantId = s.tenantId "
             "WHERE s.tenantId = ? AND s.id = ?",
             STORE_ARGS(STORE_TEXT(tenant), STORE_TEXT(id)), &st, err))
@@ -52,6 +52,7 @@ enum err_code submission_load(struct store_conn *c, const char *tenant, const ch
         if (!store_col_text(st, 19) || clock_parse(store_col_text(st, 19), &s->plan_next_ms))
             s->plan_next_ms = 0;
         s->plan_held_ms = store_col_text(st, 20) ? store_col_int(st, 20) : -1;
+        release_cols(st, 21, s->review_state, sizeof s->review_state, NULL);
     }
     store_finish(st);
     return rc < 0 ? err->code : ERR_OK;
@@ -181,6 +182,19 @@ static const char *move_name(const char *action, enum submission_status to)
 static bool reviewing(enum submission_status s)
 {
     return s == SUB_SUBMITTED || s == SUB_IN_REVIEW;
+}
+
+/* Approved, the store releases it on its own at a date (App Store SCHEDULED: PENDING_APPLE_RELEASE): the job polls it too. */
+static bool store_releases(enum submission_status s, const char *store_state)
+{
+    return s == SUB_APPROVED && store_state && strcmp(store_state, "PENDING_APPLE_RELEASE") == 0;
+}
+
+/* Whether the job follows the submission on the store (step 1). */
+static bool following(const struct submission *s)
+{
+    enum submission_status status = submission_status_parse(s->status);
+    return reviewing(status) || store_releases(status, s->review_state);
 }
 
 /* The provider op of an action. */
@@ -357,6 +371,7 @@ struct outcome {
     const json_t *output;      /* the call's output, or NULL */
     bool given_up;             /* refused, or no answer after every attempt: the action ends without effect */
     bool waiting;              /* the store is not ready (a build processing): the job asks again later */
+    bool follow;               /* out: the store still has it (in review, or releasing it at a date): the job polls */
     enum submission_status to; /* out: the status after */
     int64_t plan_next_ms;      /* out: when the rollout plan's next stage is due (the job waits for it), or 0 */
 };
@@ -467,7 +482,8 @@ static enum err_code outcome_apply(struct store_conn *c, struct outcome *o, cons
                           err);
         json_decref(details);
     }
-    if (err->code || o->waiting || reviewing(o->to) || o->plan_next_ms)
+    o->follow = reviewing(o->to) || store_releases(o->to, state ? state : status);
+    if (err->code || o->waiting || o->follow || o->plan_next_ms)
         return err->code; /* the job waits, then asks again (or queues the plan's next stage) */
     return job_done_in(c, o->job, err);
 }
@@ -538,7 +554,7 @@ static void call_done(const struct stores_env *env, struct job *j, const char *a
     } else if (call->verdict == VERDICT_NONE && !o.given_up) {
         err_set(&err, ERR_UNAVAILABLE, "%s: %s", o.action, call->message);
         job_fail(j, &err);
-    } else if (o.waiting || (!o.given_up && reviewing(o.to))) {
+    } else if (o.waiting || (!o.given_up && o.follow)) {
         wait_store(j, o.waiting ? 0 : 1, o.id, o.to);
     } else if (o.plan_next_ms) {
         plan_wait(j, o.id, o.plan_next_ms);
@@ -586,6 +602,10 @@ static enum err_code start_call(const struct stores_env *env, struct job *j, con
         json_object_set_new(input, "inAppUpdatePriority", json_integer(s->priority));
     if (json_is_true(json_object_get(j->payload, "cancelReview")))
         json_object_set_new(input, "cancelReview", json_true());
+    if (json_object_get(j->payload, "releaseType")) /* App Store Connect: the version's release type, and its date */
+        json_object_set(input, "releaseType", json_object_get(j->payload, "releaseType"));
+    if (json_object_get(j->payload, "earliestReleaseDate"))
+        json_object_set(input, "earliestReleaseDate", json_object_get(j->payload, "earliestReleaseDate"));
     provider_call_in_job(provider_call_new(env->loop, p, op, config, scm, input, NULL, NULL), j);
     return ERR_OK;
 }
@@ -618,12 +638,12 @@ void stores_submission_step(void *ctx, struct job *j)
         submission_clear(&s);
         return;
     }
-    if (j->step == 0 && s.found && strcmp(s.pending, action) != 0 && reviewing(submission_status_parse(s.status))) {
+    if (j->step == 0 && s.found && strcmp(s.pending, action) != 0 && following(&s)) {
         submission_clear(&s);
         job_next(j, 1); /* sent, recorded, then stopped before its first wait: follow the review */
         return;
     }
-    if (!s.found || (j->step == 0 ? strcmp(s.pending, action) != 0 : !reviewing(submission_status_parse(s.status)))) {
+    if (!s.found || (j->step == 0 ? strcmp(s.pending, action) != 0 : !following(&s))) {
         submission_clear(&s); /* gone, this action's outcome recorded already, or the review is over */
         job_done(j);
         return;

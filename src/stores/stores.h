@@ -46,7 +46,7 @@ void stores_submission_step(void *ctx, struct job *j);
 struct submission {
     bool found;
     char id[UUID_SIZE], release[UUID_SIZE], platform[16], target[UUID_SIZE], target_type[16], track[64], status[16];
-    char pending[16], build_number[64], version[64], edit[256], store_version[256];
+    char pending[16], build_number[64], version[64], edit[256], store_version[256], review_state[64];
     int64_t millionths, action_count, priority; /* priority: -1 when none */
     json_t *notes;                              /* {"en-US": text} or NULL; owned */
     json_t *testers;                            /* {"groups": [...], "emails": [...]} or NULL; owned */

@@ -25,6 +25,7 @@ void stores_http_start(struct jobs *j)
 }
 
 static const char *const store_platforms[] = {"IOS", "ANDROID", NULL};
+static const char *const release_types[] = {"MANUAL", "AFTER_APPROVAL", "SCHEDULED", NULL};
 const char *const submission_actions[] = {"rollout", "halt", "resume", "complete", "promote", NULL};
 
 /* Release notes: {language tag: text}, at most 20 languages, each text 1 to 500 characters (Play's limit). */
@@ -112,7 +113,9 @@ SCHEMA(submission_create_schema, {.name = "platform", .kind = FIELD_STRING, .req
        {.name = "inAppUpdatePriority", .kind = FIELD_INT, .min = 0, .max = 5},
        {.name = "releaseNotes", .kind = FIELD_OBJECT, .check = check_notes},
        {.name = "testers", .kind = FIELD_OBJECT, .check = check_testers},
-       {.name = "rolloutPlan", .kind = FIELD_ARRAY, .check = check_plan}, {.name = "cancelReview", .kind = FIELD_BOOL});
+       {.name = "rolloutPlan", .kind = FIELD_ARRAY, .check = check_plan}, {.name = "cancelReview", .kind = FIELD_BOOL},
+       {.name = "releaseType", .kind = FIELD_STRING, .allowed = release_types},
+       {.name = "earliestReleaseDate", .kind = FIELD_STRING, .min = 1, .max = 40, .format = "date-time"});
 
 static const struct field action_fields[] = {
     {.name = "rolloutPermille", .kind = FIELD_INT, .min = 1, .max = 1000},
@@ -125,7 +128,8 @@ const struct schema submission_action_schema = {
 #define SUBMISSION_COLUMNS                                                                                                         \
     "id, releaseId, platform, targetIntegrationId, targetType, track, status, pendingAction, buildNumber, rolloutMillionths, "     \
     "inAppUpdatePriority, releaseNotes, storeVersionId, storeSubmissionId, editId, reviewState, statusReason, "                    \
-    "createdByAccountId, submittedAt, releasedAt, createdAt, updatedAt, testers, rolloutPlan, planStage, planNextAt"
+    "createdByAccountId, submittedAt, releasedAt, createdAt, updatedAt, testers, rolloutPlan, planStage, planNextAt, "             \
+    "releaseType, earliestReleaseDate"
 
 static json_t *submission_row(struct store_stmt *st)
 {
@@ -154,7 +158,9 @@ static json_t *submission_row(struct store_stmt *st)
                                        "testers",
                                        "rolloutPlan",
                                        "planStage",
-                                       "planNextAt"};
+                                       "planNextAt",
+                                       "releaseType",
+                                       "earliestReleaseDate"};
     json_t *row = json_object(), *val;
 
     for (int i = 0; i < (int)ARRAY_LEN(cols); i++) {
@@ -269,6 +275,29 @@ static const char *store_display(const char *type)
     return p ? p->display : "the store";
 }
 
+/*
+ * releaseType (App Store Connect: MANUAL, AFTER_APPROVAL, SCHEDULED) where
+ * the store has release types, and earliestReleaseDate (RFC 3339, in the
+ * future) with SCHEDULED only, into date (TIMESTAMP_SIZE, "" when none).
+ */
+static enum err_code check_release_type(const json_t *body, unsigned features, const char *type, char *date, struct err *err)
+{
+    const char *kind = json_string_value(json_object_get(body, "releaseType"));
+    const char *when = json_string_value(json_object_get(body, "earliestReleaseDate"));
+    bool scheduled = kind && strcmp(kind, "SCHEDULED") == 0;
+    int64_t ms = 0;
+
+    if (kind && !(features & STORE_RELEASE_TYPES))
+        err_detail(err, "releaseType", "applies to App Store Connect only: %s releases on its own terms", store_display(type));
+    else if (scheduled != (when != NULL))
+        err_detail(err, "earliestReleaseDate", scheduled ? "is required with releaseType SCHEDULED" : "is only for SCHEDULED");
+    else if (when && (clock_parse(when, &ms) || ms <= clock_now_ms()))
+        err_detail(err, "earliestReleaseDate", "must be a date and time (RFC 3339) in the future");
+    else if (when)
+        clock_format(ms, date);
+    return err->ndetails ? err_set(err, ERR_INVALID, "invalid submission") : ERR_OK;
+}
+
 /* cancelReview asked of a store whose changes never cancel a review: 400. */
 static enum err_code refuse_cancel_review(const char *type, struct err *err)
 {
@@ -359,7 +388,7 @@ static enum err_code create_body(struct store_conn *c, void *ctx, struct err *er
     struct create_tx *t = ctx;
     const char *tenant = principal_of(t->req)->tenant_id;
     const json_t *body = t->req->body;
-    char status[16] = "", now[TIMESTAMP_SIZE], build[64];
+    char status[16] = "", now[TIMESTAMP_SIZE], build[64], release_date[TIMESTAMP_SIZE] = "";
     json_t *platforms = NULL, *payload, *details,
            *plan = json_array_size(json_object_get(body, "rolloutPlan")) ? json_object_get(body, "rolloutPlan") : NULL;
     struct store_stmt *st;
@@ -388,6 +417,8 @@ static enum err_code create_body(struct store_conn *c, void *ctx, struct err *er
     }
     if (json_is_true(json_object_get(body, "cancelReview")) && !(t->features & STORE_REVIEW_CHOICE))
         return refuse_cancel_review(t->target_type, err);
+    if (check_release_type(body, t->features, t->target_type, release_date, err))
+        return err->code;
     if (plan && (!(t->features & STORE_PLANS) || json_object_get(body, "rolloutPermille"))) {
         err_detail(err, "rolloutPlan",
                    !(t->features & STORE_PLANS)
@@ -418,15 +449,17 @@ static enum err_code create_body(struct store_conn *c, void *ctx, struct err *er
     store_run(c,
               "INSERT INTO store_submissions (id, tenantId, releaseId, platform, targetIntegrationId, targetType, track, status, "
               "pendingAction, actionCount, buildNumber, rolloutMillionths, inAppUpdatePriority, releaseNotes, createdByAccountId, "
-              "createdAt, updatedAt, testers, rolloutPlan) VALUES (?, ?, ?, ?, ?, ?, ?, 'PENDING', 'submit', 1, ?, 0, ?, ?, ?, ?, "
-              "?, ?, ?)",
+              "createdAt, updatedAt, testers, rolloutPlan, releaseType, earliestReleaseDate) "
+              "VALUES (?, ?, ?, ?, ?, ?, ?, 'PENDING', 'submit', 1, ?, 0, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
               STORE_ARGS(STORE_TEXT(t->id), STORE_TEXT(tenant), STORE_TEXT(t->release), STORE_TEXT(t->platform),
                          STORE_TEXT(t->target), STORE_TEXT(t->target_type), STORE_TEXT(t->track), STORE_TEXT(build),
                          json_object_get(body, "inAppUpdatePriority")
                              ? STORE_INT(json_integer_value(json_object_get(body, "inAppUpdatePriority")))
                              : STORE_NULL,
                          STORE_TEXT(notes), STORE_TEXT(principal_of(t->req)->account_id), STORE_TIME(now), STORE_TIME(now),
-                         STORE_TEXT(testers), STORE_TEXT(stages)),
+                         STORE_TEXT(testers), STORE_TEXT(stages),
+                         STORE_TEXT(json_string_value(json_object_get(body, "releaseType"))),
+                         release_date[0] ? STORE_TIME(release_date) : STORE_NULL),
               NULL, err);
     free(notes);
     free(testers);
@@ -438,6 +471,10 @@ static enum err_code create_body(struct store_conn *c, void *ctx, struct err *er
         json_object_set(payload, "permille", json_object_get(body, "rolloutPermille"));
     if (json_is_true(json_object_get(body, "cancelReview")))
         json_object_set_new(payload, "cancelReview", json_true());
+    if (json_object_get(body, "releaseType"))
+        json_object_set(payload, "releaseType", json_object_get(body, "releaseType"));
+    if (release_date[0])
+        json_object_set_new(payload, "earliestReleaseDate", json_string(release_date));
     if (plan) /* the plan's first stage is the submission's share */
         json_object_set(payload, "permille", json_object_get(json_array_get(plan, 0), "rolloutPermille"));
     details = json_pack("{s:s, s:s, s:s, s:s, s:s, s:O?}", "submissionId", t->id, "platform", t->platform, "target", t->target_type,

@@ -255,6 +255,9 @@ class PlayTest(tr.ReleaseBase):
                                                                     "rolloutPlan": plan}, token=self.owner.token),
                               400, "invalid_request")
         self.assert_error(self.request("POST", self.path(rel), {"platform": "ANDROID", "buildNumber": CODE,
+                                                                "releaseType": "MANUAL"}, token=self.owner.token),
+                          400, "invalid_request")  # App Store Connect's
+        self.assert_error(self.request("POST", self.path(rel), {"platform": "ANDROID", "buildNumber": CODE,
                                                                 "rolloutPermille": 100,
                                                                 "rolloutPlan": stages(100, 1000)},
                                        token=self.owner.token), 400, "invalid_request")
