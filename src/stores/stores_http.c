@@ -91,9 +91,11 @@ static const char *check_plan(json_t *v)
     {
         if (!json_is_object(stage))
             return "must have stages {rolloutPermille, waitMinutes}";
-        json_object_foreach(stage, key,
-                            x) if ((strcmp(key, "rolloutPermille") != 0 && strcmp(key, "waitMinutes") != 0) ||
-                                   !json_is_integer(x)) return "must have stages of integers rolloutPermille and waitMinutes only";
+        json_object_foreach(stage, key, x)
+        {
+            if ((strcmp(key, "rolloutPermille") != 0 && strcmp(key, "waitMinutes") != 0) || !json_is_integer(x))
+                return "must have stages of integers rolloutPermille and waitMinutes only";
+        }
         x = json_object_get(stage, "rolloutPermille");
         if (!x || json_integer_value(x) <= last || json_integer_value(x) > 1000)
             return "must have rolloutPermille growing strictly from 1 to 1000";
