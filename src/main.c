@@ -319,6 +319,7 @@ static int serve(struct app *app)
     app->jobs = jobs_start(app->store, job_kinds, njob_kinds, &jo);
     rpenv.jobs = app->jobs;
     venv.jobs = app->jobs;
+    senv.jobs = app->jobs;              /* a rollout plan's stages (stores.h) */
     notify_start(app->jobs, app->keys); /* a release step that emits before this is retried (notify.h) */
     if (probe && probe_enqueue(probe, app->jobs, &err))
         goto stop;

@@ -324,6 +324,15 @@ struct provider_ops {
  * What a provider is. Defined in its own file (non-const only for the
  * derived schema); read-only once provider_registry_init has run.
  */
+/* What only some store targets can do (struct provider's store_features). */
+enum store_feature {
+    STORE_PLANS = 1 << 0,         /* its staged rollout takes any share: rollout plans apply (Play's userFraction) */
+    STORE_HALT_RELEASED = 1 << 1, /* a release already with every user can be halted (Play: the previous one takes its place) */
+    STORE_PROMOTE = 1 << 2,       /* a build on one track can be promoted to another (Play's tracks) */
+    STORE_REVIEW_CHOICE = 1 << 3, /* a change may cancel one in review when asked (Play's changesInReviewBehavior) */
+    STORE_RELEASE_TYPES = 1 << 4, /* the version's release once approved: manual, after approval, scheduled (App Store) */
+};
+
 struct provider {
     const char *type;    /* GITHUB: the type column's value and the API's "type" */
     const char *kind;    /* github: in /api/v1/setup/verify-{kind} */
@@ -352,6 +361,7 @@ struct provider {
     struct provider_setting *const *settings; /* any other setting it reads (NULL-terminated, or NULL) */
     const char *store_platform;               /* a store target: the platform it ships (ANDROID, IOS), else NULL */
     const char *store_track;                  /* a store target: the track a submission goes to unless it names one */
+    unsigned store_features;                  /* a store target: enum store_feature bits (what only some stores can do) */
     unsigned caps;                            /* enum provider_cap bits: exactly the ops that are not NULL */
     const struct provider_ops *ops;
 

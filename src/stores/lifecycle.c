@@ -16,18 +16,27 @@ static const struct {
     enum submission_event event;
     enum submission_status to;
 } moves[] = {
-    {SUB_PENDING, SEV_PROCESSING, SUB_PROCESSING},   {SUB_PENDING, SEV_SUBMITTED, SUB_SUBMITTED},
-    {SUB_PROCESSING, SEV_SUBMITTED, SUB_SUBMITTED},  {SUB_SUBMITTED, SEV_IN_REVIEW, SUB_IN_REVIEW},
-    {SUB_SUBMITTED, SEV_REJECTED, SUB_REJECTED},     {SUB_IN_REVIEW, SEV_REJECTED, SUB_REJECTED},
-    {SUB_SUBMITTED, SEV_APPROVED, SUB_APPROVED},     {SUB_IN_REVIEW, SEV_APPROVED, SUB_APPROVED},
+    {SUB_PENDING, SEV_PROCESSING, SUB_PROCESSING},
+    {SUB_PENDING, SEV_SUBMITTED, SUB_SUBMITTED},
+    {SUB_PROCESSING, SEV_SUBMITTED, SUB_SUBMITTED},
+    {SUB_SUBMITTED, SEV_IN_REVIEW, SUB_IN_REVIEW},
+    {SUB_SUBMITTED, SEV_REJECTED, SUB_REJECTED},
+    {SUB_IN_REVIEW, SEV_REJECTED, SUB_REJECTED},
+    {SUB_SUBMITTED, SEV_APPROVED, SUB_APPROVED},
+    {SUB_IN_REVIEW, SEV_APPROVED, SUB_APPROVED},
     {SUB_PENDING, SEV_ROLLOUT, SUB_ROLLING_OUT},  /* Play: the first commit starts the staged rollout */
     {SUB_APPROVED, SEV_ROLLOUT, SUB_ROLLING_OUT}, /* App Store: the phased release starts */
-    {SUB_ROLLING_OUT, SEV_ROLLOUT, SUB_ROLLING_OUT}, {SUB_ROLLING_OUT, SEV_HALT, SUB_HALTED},
-    {SUB_HALTED, SEV_RESUME, SUB_ROLLING_OUT},       {SUB_PENDING, SEV_COMPLETE, SUB_RELEASED}, /* Play: straight to every user */
-    {SUB_APPROVED, SEV_COMPLETE, SUB_RELEASED},      {SUB_ROLLING_OUT, SEV_COMPLETE, SUB_RELEASED},
-    {SUB_HALTED, SEV_COMPLETE, SUB_RELEASED},        {SUB_PENDING, SEV_FAILED, SUB_FAILED},
+    {SUB_ROLLING_OUT, SEV_ROLLOUT, SUB_ROLLING_OUT},
+    {SUB_ROLLING_OUT, SEV_HALT, SUB_HALTED},
+    {SUB_HALTED, SEV_RESUME, SUB_ROLLING_OUT},
+    {SUB_PENDING, SEV_COMPLETE, SUB_RELEASED}, /* Play: straight to every user */
+    {SUB_APPROVED, SEV_COMPLETE, SUB_RELEASED},
+    {SUB_ROLLING_OUT, SEV_COMPLETE, SUB_RELEASED},
+    {SUB_HALTED, SEV_COMPLETE, SUB_RELEASED},
+    {SUB_PENDING, SEV_FAILED, SUB_FAILED},
     {SUB_PROCESSING, SEV_COMPLETE, SUB_RELEASED}, /* Firebase: the build uploaded at last, distributed to its testers */
     {SUB_PROCESSING, SEV_FAILED, SUB_FAILED},
+    {SUB_RELEASED, SEV_HALT, SUB_HALTED}, /* Play: a full rollout halted, the previous release back (STORE_HALT_RELEASED) */
 };
 
 enum submission_status submission_transition(enum submission_status from, enum submission_event event)
@@ -40,7 +49,7 @@ enum submission_status submission_transition(enum submission_status from, enum s
 
 bool submission_is_final(enum submission_status s)
 {
-    return s == SUB_RELEASED || s == SUB_REJECTED || s == SUB_FAILED;
+    return s == SUB_REJECTED || s == SUB_FAILED;
 }
 
 static int index_of(const char *const *names, int n, const char *name)

@@ -42,7 +42,12 @@ enum submission_event {
 };
 
 enum submission_status submission_transition(enum submission_status from, enum submission_event event);
-/* True once nothing can move the submission any more (RELEASED, REJECTED, FAILED: a new candidate is a new submission). */
+/*
+ * True once nothing can move the submission any more (REJECTED, FAILED: a
+ * new candidate is a new submission). RELEASED moves only by a halt, where
+ * the store can halt a release every user has (Play; stores_http.c asks the
+ * provider).
+ */
 bool submission_is_final(enum submission_status s);
 
 /* Names as stored and in the API ("PENDING", ...), and back (SUB_NONE or -1 for unknown text). */

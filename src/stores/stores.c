@@ -5,6 +5,8 @@
  */
 #include "stores/stores.h"
 
+#include <inttypes.h>
+
 #include "core/clock.h"
 #include "core/log.h"
 #include "crypto/secret.h"
@@ -13,6 +15,8 @@
 #include "providers/registry.h"
 #include "releases/releases.h"
 #include "stores/lifecycle.h"
+#include "tenancy/audit.h"
+#include "tenancy/roles.h"
 #include "tenancy/tenants.h"
 #include "verify/verify.h"
 
@@ -26,7 +30,7 @@ enum err_code submission_load(struct store_conn *c, const char *tenant, const ch
             c,
             "SELECT s.id, s.releaseId, s.platform, s.targetIntegrationId, s.targetType, s.track, s.status, s.pendingAction, "
             "s.buildNumber, r.version, s.editId, s.rolloutMillionths, s.actionCount, s.inAppUpdatePriority, s.releaseNotes, "
-            "s.storeVersionId, s.testers "
+            "s.storeVersionId, s.testers, s.rolloutPlan, s.planStage, s.planNextAt, s.planHeldMs, s.reviewState "
             "FROM store_submissions s JOIN releases r ON r.id = s.releaseId AND r.tenantId = s.tenantId "
             "WHERE s.tenantId = ? AND s.id = ?",
             STORE_ARGS(STORE_TEXT(tenant), STORE_TEXT(id)), &st, err))
@@ -43,6 +47,12 @@ enum err_code submission_load(struct store_conn *c, const char *tenant, const ch
         s->notes = store_col_text(st, 14) ? json_loads(store_col_text(st, 14), 0, NULL) : NULL;
         release_cols(st, 15, s->store_version, sizeof s->store_version, NULL);
         s->testers = store_col_text(st, 16) ? json_loads(store_col_text(st, 16), 0, NULL) : NULL;
+        s->plan = store_col_text(st, 17) ? json_loads(store_col_text(st, 17), 0, NULL) : NULL;
+        s->plan_stage = store_col_text(st, 18) ? store_col_int(st, 18) : -1;
+        if (!store_col_text(st, 19) || clock_parse(store_col_text(st, 19), &s->plan_next_ms))
+            s->plan_next_ms = 0;
+        s->plan_held_ms = store_col_text(st, 20) ? store_col_int(st, 20) : -1;
+        release_cols(st, 21, s->review_state, sizeof s->review_state, NULL);
     }
     store_finish(st);
     return rc < 0 ? err->code : ERR_OK;
@@ -52,7 +62,39 @@ void submission_clear(struct submission *s)
 {
     json_decref(s->notes);
     json_decref(s->testers);
-    s->notes = s->testers = NULL;
+    json_decref(s->plan);
+    s->notes = s->testers = s->plan = NULL;
+}
+
+enum err_code submission_queue(struct store_conn *c, struct jobs *jobs, const struct request *req, const char *tenant,
+                               const char *release, const char *id, const char *action, const char *message, const json_t *payload,
+                               json_t *details, int64_t count, struct err *err)
+{
+    char job[UUID_SIZE], dedupe[100], audit[64];
+
+    snprintf(dedupe, sizeof dedupe, "store-submission:%s:%" PRId64, id, count);
+    snprintf(audit, sizeof audit, "release.submission.%s", action);
+    if (release_event_add(c, tenant, release,
+                          &(struct release_event_row){.kind = "ACTION",
+                                                      .name = action,
+                                                      .outcome = "OK",
+                                                      .message = message,
+                                                      .details = details,
+                                                      .actor = req ? principal_of(req)->account_id : NULL},
+                          err) == ERR_OK &&
+        jobs_enqueue_in(c, jobs,
+                        &(struct job_new){.kind = STORE_SUBMISSION_JOB,
+                                          .tenant = tenant,
+                                          .payload = payload,
+                                          .dedupe_key = dedupe,
+                                          .max_attempts = STORE_MAX_ATTEMPTS},
+                        job, err) == ERR_OK)
+        audit_write(
+            c, req,
+            &(struct audit_event){
+                .tenant_id = tenant, .action = audit, .target_type = "store_submission", .target_id = id, .details = details},
+            err);
+    return err->code;
 }
 
 #define POLL_FIRST_MS 1000 /* the first review poll this long after a change */
@@ -64,7 +106,7 @@ static enum submission_event action_event(const char *action, int64_t millionths
     if (strcmp(action, "halt") == 0)
         return SEV_HALT;
     if (strcmp(action, "resume") == 0)
-        return SEV_RESUME;
+        return millionths >= 1000000 ? SEV_COMPLETE : SEV_RESUME; /* a full rollout halted, resumed: every user again */
     if (strcmp(action, "complete") == 0 || millionths >= 1000000)
         return SEV_COMPLETE;
     return SEV_ROLLOUT;
@@ -142,6 +184,19 @@ static bool reviewing(enum submission_status s)
     return s == SUB_SUBMITTED || s == SUB_IN_REVIEW;
 }
 
+/* Approved, the store releases it on its own at a date (App Store SCHEDULED: PENDING_APPLE_RELEASE): the job polls it too. */
+static bool store_releases(enum submission_status s, const char *store_state)
+{
+    return s == SUB_APPROVED && store_state && strcmp(store_state, "PENDING_APPLE_RELEASE") == 0;
+}
+
+/* Whether the job follows the submission on the store (step 1). */
+static bool following(const struct submission *s)
+{
+    enum submission_status status = submission_status_parse(s->status);
+    return reviewing(status) || store_releases(status, s->review_state);
+}
+
 /* The provider op of an action. */
 static provider_step_fn action_op(const struct provider *p, const char *action)
 {
@@ -158,6 +213,155 @@ static provider_step_fn action_op(const struct provider *p, const char *action)
     return NULL;
 }
 
+/* ---- rollout plans: the stages a staged rollout moves through on its own ---- */
+
+#define PLAN_MINUTE_MS 60000
+
+static int64_t stage_millionths(const json_t *plan, size_t i)
+{
+    return json_integer_value(json_object_get(json_array_get(plan, i), "rolloutPermille")) * 1000;
+}
+
+static int64_t stage_wait_ms(const json_t *plan, size_t i)
+{
+    return json_integer_value(json_object_get(json_array_get(plan, i), "waitMinutes")) * PLAN_MINUTE_MS;
+}
+
+/* Where a submission's rollout plan stands: its last stage applied (-1 none), when the next is due (0 none), the wait a halt held
+ * (-1 none). */
+struct plan_state {
+    int64_t stage, next_ms, held_ms;
+};
+
+/*
+ * The plan once the submission is at to with millionths of users, now: a
+ * staged rollout is at the last stage it has reached (a manual rollout past
+ * a stage skips ahead), the next due that stage's wait later, or, resumed,
+ * what a halt held of the wait; a halt holds what is left; anything else
+ * leaves nothing to wait for.
+ */
+static struct plan_state plan_after(const struct submission *s, enum submission_status to, int64_t millionths, int64_t now)
+{
+    struct plan_state p = {s->plan_stage, s->plan_next_ms, s->plan_held_ms};
+    size_t n = json_array_size(s->plan), i = 0;
+
+    if (n == 0)
+        return p;
+    if (to == SUB_HALTED) {
+        if (p.next_ms)
+            p.held_ms = p.next_ms > now ? p.next_ms - now : 0;
+        p.next_ms = 0;
+        return p;
+    }
+    if (to != SUB_ROLLING_OUT) {
+        if (to == SUB_RELEASED)
+            p.stage = (int64_t)n - 1;
+        p.next_ms = 0;
+        p.held_ms = -1;
+        return p;
+    }
+    while (i < n && stage_millionths(s->plan, i) <= millionths)
+        i++;
+    if (i == 0 || i == n) { /* below the first stage, or past the last: nothing to wait for */
+        p.next_ms = 0;
+        return p;
+    }
+    if (p.held_ms >= 0 && (int64_t)i - 1 == p.stage)
+        p.next_ms = now + p.held_ms; /* resumed: the wait goes on where the halt held it */
+    else if ((int64_t)i - 1 != p.stage || !p.next_ms)
+        p.next_ms = now + stage_wait_ms(s->plan, i - 1);
+    p.stage = (int64_t)i - 1;
+    p.held_ms = -1;
+    return p;
+}
+
+/* Waits until the plan's next stage is due (step 2); a later wait of the same plan is harmless: the stage is queued once. */
+static void plan_wait(struct job *j, const char *id, int64_t due_ms)
+{
+    char key[JOB_EVENT_KEY_SIZE];
+    snprintf(key, sizeof key, "store-plan:%s", id);
+    job_wait(j, 2, key, due_ms);
+}
+
+struct plan_tx {
+    struct job *job;
+    const struct stores_env *env;
+    const char *id;
+    bool queued;
+};
+
+/*
+ * The plan's next stage, due: a rollout action of its own (pendingAction,
+ * the action count, the timeline, its job and audit row) unless an action
+ * is under way or came first, and this job's end, in one transaction.
+ */
+static enum err_code plan_body(struct store_conn *c, void *ctx, struct err *err)
+{
+    struct plan_tx *t = ctx;
+    const char *tenant = t->job->tenant;
+    char now[TIMESTAMP_SIZE], msg[200];
+    json_t *payload, *details;
+    int64_t changes = 0, next;
+    struct submission s;
+
+    if (submission_load(c, tenant, t->id, &s, err))
+        return err->code;
+    next = s.plan_stage + 1;
+    if (s.found && !s.pending[0] && strcmp(s.status, "ROLLING_OUT") == 0 && s.plan_next_ms && s.plan_next_ms <= clock_now_ms() &&
+        next < (int64_t)json_array_size(s.plan)) {
+        clock_now(now);
+        if (store_run(c,
+                      "UPDATE store_submissions SET pendingAction = 'rollout', actionCount = actionCount + 1, planNextAt = NULL, "
+                      "updatedAt = ? WHERE tenantId = ? AND id = ? AND pendingAction IS NULL AND actionCount = ?",
+                      STORE_ARGS(STORE_TIME(now), STORE_TEXT(tenant), STORE_TEXT(t->id), STORE_INT(s.action_count)), &changes,
+                      err) == ERR_OK &&
+            changes == 1) {
+            snprintf(msg, sizeof msg, "rollout plan: stage %" PRId64 " of %zu, %g%% of users", next + 1, json_array_size(s.plan),
+                     (double)stage_millionths(s.plan, (size_t)next) / 10000.0);
+            payload = json_pack("{s:s, s:s, s:s, s:I, s:I}", "releaseId", s.release, "submissionId", t->id, "action", "rollout",
+                                "permille", (json_int_t)(stage_millionths(s.plan, (size_t)next) / 1000), "stage", (json_int_t)next);
+            details = json_pack("{s:s, s:s, s:I, s:I}", "submissionId", t->id, "from", s.status, "planStage", (json_int_t)next,
+                                "rolloutPermille", (json_int_t)(stage_millionths(s.plan, (size_t)next) / 1000));
+            t->queued = submission_queue(c, t->env->jobs, NULL, tenant, s.release, t->id, "rollout", msg, payload, details,
+                                         s.action_count + 1, err) == ERR_OK;
+            json_decref(details);
+            json_decref(payload);
+        }
+    }
+    submission_clear(&s);
+    return err->code ? err->code : job_done_in(c, t->job, err);
+}
+
+/* Step 2: the plan's wait ended; its next stage is queued when due, else the job waits again (or ends: halted, none left). */
+static void plan_step(const struct stores_env *env, struct job *j, const struct submission *s)
+{
+    struct plan_tx t = {.job = j, .env = env, .id = s->id};
+    struct store_conn *c = NULL;
+    struct err err;
+
+    err_clear(&err);
+    if (s->found && !s->pending[0] && strcmp(s->status, "ROLLING_OUT") == 0 && s->plan_next_ms > clock_now_ms()) {
+        plan_wait(j, s->id, s->plan_next_ms);
+        return;
+    }
+    if (!s->found || !env->jobs) {
+        if (s->found)
+            err_set(&err, ERR_UNAVAILABLE, "the job engine is starting");
+        s->found ? job_fail(j, &err) : job_done(j);
+        return;
+    }
+    if (store_conn_get(env->store, &c, &err) == ERR_OK)
+        tenant_tx(c, j->tenant, plan_body, &t, &err);
+    store_conn_put(c);
+    if (err.code) {
+        job_fail(j, &err);
+        return;
+    }
+    job_done(j);
+    if (t.queued)
+        jobs_nudge(env->jobs);
+}
+
 /* One outcome of a submission's call, recorded in one transaction. */
 struct outcome {
     struct job *job;
@@ -167,7 +371,9 @@ struct outcome {
     const json_t *output;      /* the call's output, or NULL */
     bool given_up;             /* refused, or no answer after every attempt: the action ends without effect */
     bool waiting;              /* the store is not ready (a build processing): the job asks again later */
+    bool follow;               /* out: the store still has it (in review, or releasing it at a date): the job polls */
     enum submission_status to; /* out: the status after */
+    int64_t plan_next_ms;      /* out: when the rollout plan's next stage is due (the job waits for it), or 0 */
 };
 
 /* The end of a refused action: a refused submit FAILED, any other as it was; statusReason says why. */
@@ -197,27 +403,21 @@ static enum err_code outcome_refused(struct store_conn *c, struct outcome *o, co
     return job_done_in(c, o->job, err);
 }
 
-static enum err_code outcome_body(struct store_conn *c, void *ctx, struct err *err)
+static enum err_code outcome_apply(struct store_conn *c, struct outcome *o, const struct submission *s, struct err *err)
 {
-    struct outcome *o = ctx;
     const char *tenant = o->job->tenant, *status = json_string_value(json_object_get(o->output, "status"));
     const char *state = json_string_value(json_object_get(o->output, "state"));
-    char now[TIMESTAMP_SIZE], msg[700];
+    char now[TIMESTAMP_SIZE], next_at[TIMESTAMP_SIZE], msg[700];
     enum submission_status from;
+    struct plan_state plan;
     int64_t millionths;
-    struct submission s;
     json_t *details;
     bool staged =
         status && (strcmp(status, "inProgress") == 0 || strcmp(status, "halted") == 0 || strcmp(status, "completed") == 0);
 
-    if (submission_load(c, tenant, o->id, &s, err))
-        return err->code;
-    if (!s.found)
-        return job_done_in(c, o->job, err);
-    submission_clear(&s);
-    from = o->to = submission_status_parse(s.status);
+    from = o->to = submission_status_parse(s->status);
     if ((strcmp(o->action, "poll") != 0 || o->verdict != VERDICT_VALID) &&
-        release_event_add(c, tenant, s.release,
+        release_event_add(c, tenant, s->release,
                           &(struct release_event_row){.kind = "CALL",
                                                       .name = o->action,
                                                       .outcome = o->given_up                  ? "FAILED"
@@ -230,8 +430,8 @@ static enum err_code outcome_body(struct store_conn *c, void *ctx, struct err *e
     if (o->verdict == VERDICT_NONE && !o->given_up)
         return ERR_OK; /* tried again after the engine's backoff */
     if (o->given_up)
-        return outcome_refused(c, o, &s, err);
-    millionths = s.millionths;
+        return outcome_refused(c, o, s, err);
+    millionths = s->millionths;
     if (o->waiting) {
         o->to = review_move(from, SEV_PROCESSING);
     } else if (staged) {
@@ -246,30 +446,35 @@ static enum err_code outcome_body(struct store_conn *c, void *ctx, struct err *e
     }
     if (o->to == SUB_NONE)
         o->to = from; /* the store did it; the table has nothing to move */
+    plan = plan_after(s, o->to, millionths, clock_now_ms());
+    o->plan_next_ms = plan.next_ms;
     clock_now(now);
+    if (plan.next_ms)
+        clock_format(plan.next_ms, next_at);
     if (store_run(c,
                   "UPDATE store_submissions SET status = ?, pendingAction = ?, rolloutMillionths = ?, "
                   "editId = COALESCE(?, editId), storeVersionId = COALESCE(?, storeVersionId), "
                   "storeSubmissionId = COALESCE(?, storeSubmissionId), reviewState = COALESCE(?, reviewState), statusReason = ?, "
-                  "submittedAt = CASE WHEN ? THEN COALESCE(submittedAt, ?) ELSE submittedAt END, releasedAt = ?, updatedAt = ? "
-                  "WHERE tenantId = ? AND id = ?",
-                  STORE_ARGS(STORE_TEXT(submission_status_name(o->to)), STORE_TEXT(o->waiting ? s.pending : NULL),
+                  "submittedAt = CASE WHEN ? THEN COALESCE(submittedAt, ?) ELSE submittedAt END, releasedAt = ?, updatedAt = ?, "
+                  "planStage = ?, planNextAt = ?, planHeldMs = ? WHERE tenantId = ? AND id = ?",
+                  STORE_ARGS(STORE_TEXT(submission_status_name(o->to)), STORE_TEXT(o->waiting ? s->pending : NULL),
                              STORE_INT(millionths), STORE_TEXT(json_string_value(json_object_get(o->output, "editId"))),
                              STORE_TEXT(json_string_value(json_object_get(o->output, "storeVersionId"))),
                              STORE_TEXT(json_string_value(json_object_get(o->output, "storeSubmissionId"))),
                              STORE_TEXT(staged ? NULL : (state ? state : status)),
                              STORE_TEXT(o->to == SUB_REJECTED ? o->message : NULL), STORE_BOOL(!o->waiting), STORE_TIME(now),
-                             o->to == SUB_RELEASED ? STORE_TIME(now) : STORE_NULL, STORE_TIME(now), STORE_TEXT(tenant),
-                             STORE_TEXT(o->id)),
+                             o->to == SUB_RELEASED ? STORE_TIME(now) : STORE_NULL, STORE_TIME(now),
+                             plan.stage >= 0 ? STORE_INT(plan.stage) : STORE_NULL, plan.next_ms ? STORE_TIME(next_at) : STORE_NULL,
+                             plan.held_ms >= 0 ? STORE_INT(plan.held_ms) : STORE_NULL, STORE_TEXT(tenant), STORE_TEXT(o->id)),
                   NULL, err))
         return err->code;
     if (o->to != from || strcmp(o->action, "poll") != 0) {
-        snprintf(msg, sizeof msg, "%s %s: build %s %s, %g%% of users", s.target_type, s.track, s.build_number,
+        snprintf(msg, sizeof msg, "%s %s: build %s %s, %g%% of users", s->target_type, s->track, s->build_number,
                  submission_status_name(o->to), (double)millionths / 10000.0);
-        details = json_pack("{s:s, s:s, s:s, s:s, s:f, s:s, s:s, s:s?}", "submissionId", o->id, "target", s.target_type, "track",
-                            s.track, "buildNumber", s.build_number, "fraction", (double)millionths / 1000000.0, "from", s.status,
+        details = json_pack("{s:s, s:s, s:s, s:s, s:f, s:s, s:s, s:s?}", "submissionId", o->id, "target", s->target_type, "track",
+                            s->track, "buildNumber", s->build_number, "fraction", (double)millionths / 1000000.0, "from", s->status,
                             "to", submission_status_name(o->to), "storeState", staged ? NULL : (state ? state : status));
-        release_event_add(c, tenant, s.release,
+        release_event_add(c, tenant, s->release,
                           &(struct release_event_row){.kind = "STATUS",
                                                       .name = move_name(o->action, o->to),
                                                       .message = o->to == SUB_REJECTED ? o->message : msg,
@@ -277,9 +482,24 @@ static enum err_code outcome_body(struct store_conn *c, void *ctx, struct err *e
                           err);
         json_decref(details);
     }
-    if (err->code || o->waiting || reviewing(o->to))
-        return err->code; /* the job waits, then asks again */
+    o->follow = reviewing(o->to) || store_releases(o->to, state ? state : status);
+    if (err->code || o->waiting || o->follow || o->plan_next_ms)
+        return err->code; /* the job waits, then asks again (or queues the plan's next stage) */
     return job_done_in(c, o->job, err);
+}
+
+static enum err_code outcome_body(struct store_conn *c, void *ctx, struct err *err)
+{
+    struct outcome *o = ctx;
+    struct submission s;
+
+    if (submission_load(c, o->job->tenant, o->id, &s, err))
+        return err->code;
+    if (!s.found)
+        return job_done_in(c, o->job, err);
+    outcome_apply(c, o, &s, err);
+    submission_clear(&s);
+    return err->code;
 }
 
 static enum err_code outcome_record(const struct stores_env *env, struct outcome *o, struct err *err)
@@ -334,8 +554,10 @@ static void call_done(const struct stores_env *env, struct job *j, const char *a
     } else if (call->verdict == VERDICT_NONE && !o.given_up) {
         err_set(&err, ERR_UNAVAILABLE, "%s: %s", o.action, call->message);
         job_fail(j, &err);
-    } else if (o.waiting || (!o.given_up && reviewing(o.to))) {
+    } else if (o.waiting || (!o.given_up && o.follow)) {
         wait_store(j, o.waiting ? 0 : 1, o.id, o.to);
+    } else if (o.plan_next_ms) {
+        plan_wait(j, o.id, o.plan_next_ms);
     } else {
         if (o.given_up)
             log_info("submission %s of tenant %s: %s refused: %s", o.id, j->tenant, o.action, o.message);
@@ -378,6 +600,12 @@ static enum err_code start_call(const struct stores_env *env, struct job *j, con
         json_object_set(input, "testers", s->testers);
     if (s->priority >= 0)
         json_object_set_new(input, "inAppUpdatePriority", json_integer(s->priority));
+    if (json_is_true(json_object_get(j->payload, "cancelReview")))
+        json_object_set_new(input, "cancelReview", json_true());
+    if (json_object_get(j->payload, "releaseType")) /* App Store Connect: the version's release type, and its date */
+        json_object_set(input, "releaseType", json_object_get(j->payload, "releaseType"));
+    if (json_object_get(j->payload, "earliestReleaseDate"))
+        json_object_set(input, "earliestReleaseDate", json_object_get(j->payload, "earliestReleaseDate"));
     provider_call_in_job(provider_call_new(env->loop, p, op, config, scm, input, NULL, NULL), j);
     return ERR_OK;
 }
@@ -405,12 +633,17 @@ void stores_submission_step(void *ctx, struct job *j)
         job_fail(j, &err);
         return;
     }
-    if (j->step == 0 && s.found && strcmp(s.pending, action) != 0 && reviewing(submission_status_parse(s.status))) {
+    if (j->step == 2 || (j->step == 0 && s.found && strcmp(s.pending, action) != 0 && s.plan_next_ms)) {
+        plan_step(env, j, &s); /* the plan's wait (or, run again after a crash, this action's outcome set it) */
+        submission_clear(&s);
+        return;
+    }
+    if (j->step == 0 && s.found && strcmp(s.pending, action) != 0 && following(&s)) {
         submission_clear(&s);
         job_next(j, 1); /* sent, recorded, then stopped before its first wait: follow the review */
         return;
     }
-    if (!s.found || (j->step == 0 ? strcmp(s.pending, action) != 0 : !reviewing(submission_status_parse(s.status)))) {
+    if (!s.found || (j->step == 0 ? strcmp(s.pending, action) != 0 : !following(&s))) {
         submission_clear(&s); /* gone, this action's outcome recorded already, or the review is over */
         job_done(j);
         return;

@@ -24,16 +24,20 @@
 #include "providers/call.h"
 #include "store/store.h"
 
-#define STORE_SUBMISSION_JOB "store-submission" /* payload: releaseId, submissionId, action, permille? */
+#define STORE_SUBMISSION_JOB "store-submission" /* payload: releaseId, submissionId, action, permille?, stage? */
+#define STORE_PLAN_MAX_STAGES 10                /* a rollout plan's stages at most */
 #define STORE_MAX_ATTEMPTS 10 /* unanswered calls retried with the engine's backoff; then the action is given up */
 
 struct keyring;
+struct jobs;
+struct request;
 
 /* What the job kind needs; its ctx. */
 struct stores_env {
     struct store *store;
     const struct keyring *keys;
     const struct provider_loop *loop;
+    struct jobs *jobs; /* a rollout plan's next stage is a job of its own */
 };
 
 void stores_submission_step(void *ctx, struct job *j);
@@ -42,14 +46,28 @@ void stores_submission_step(void *ctx, struct job *j);
 struct submission {
     bool found;
     char id[UUID_SIZE], release[UUID_SIZE], platform[16], target[UUID_SIZE], target_type[16], track[64], status[16];
-    char pending[16], build_number[64], version[64], edit[256], store_version[256];
+    char pending[16], build_number[64], version[64], edit[256], store_version[256], review_state[64];
     int64_t millionths, action_count, priority; /* priority: -1 when none */
     json_t *notes;                              /* {"en-US": text} or NULL; owned */
     json_t *testers;                            /* {"groups": [...], "emails": [...]} or NULL; owned */
+    json_t *plan;                               /* the rollout plan, [{rolloutPermille, waitMinutes}], or NULL; owned */
+    int64_t plan_stage;                         /* the plan's last stage applied; -1 none yet */
+    int64_t plan_next_ms;                       /* when its next stage is due; 0 none (halted, or none left) */
+    int64_t plan_held_ms;                       /* halted: what was left of the wait (a resume continues it); -1 none */
 };
 
 /* The submission id of the tenant, into s (s->found false when there is none); free with submission_clear. */
 enum err_code submission_load(struct store_conn *c, const char *tenant, const char *id, struct submission *s, struct err *err);
 void submission_clear(struct submission *s);
+
+/*
+ * Inside the caller's transaction: an action asked of a submission (by req's
+ * editor, or by its rollout plan when req is NULL) on the release's
+ * timeline, its job (deduplicated by the submission's action count, after
+ * the increment) and its audit row (release.submission.<action>).
+ */
+enum err_code submission_queue(struct store_conn *c, struct jobs *jobs, const struct request *req, const char *tenant,
+                               const char *release, const char *id, const char *action, const char *message, const json_t *payload,
+                               json_t *details, int64_t count, struct err *err);
 
 #endif

@@ -25,7 +25,8 @@ void stores_http_start(struct jobs *j)
 }
 
 static const char *const store_platforms[] = {"IOS", "ANDROID", NULL};
-const char *const submission_actions[] = {"rollout", "halt", "resume", "complete", NULL};
+static const char *const release_types[] = {"MANUAL", "AFTER_APPROVAL", "SCHEDULED", NULL};
+const char *const submission_actions[] = {"rollout", "halt", "resume", "complete", "promote", NULL};
 
 /* Release notes: {language tag: text}, at most 20 languages, each text 1 to 500 characters (Play's limit). */
 static const char *check_notes(json_t *v)
@@ -74,6 +75,38 @@ static const char *check_testers(json_t *v)
     return NULL;
 }
 
+/* A rollout plan: 2 to 10 stages {rolloutPermille, waitMinutes (0 to a week)}, growing strictly to 1000; [] is none. */
+static const char *check_plan(json_t *v)
+{
+    json_int_t last = 0;
+    const char *key;
+    json_t *stage, *x;
+    size_t i;
+
+    if (json_array_size(v) == 0)
+        return NULL;
+    if (json_array_size(v) < 2 || json_array_size(v) > STORE_PLAN_MAX_STAGES)
+        return "must have 2 to 10 stages";
+    json_array_foreach(v, i, stage)
+    {
+        if (!json_is_object(stage))
+            return "must have stages {rolloutPermille, waitMinutes}";
+        json_object_foreach(stage, key, x)
+        {
+            if ((strcmp(key, "rolloutPermille") != 0 && strcmp(key, "waitMinutes") != 0) || !json_is_integer(x))
+                return "must have stages of integers rolloutPermille and waitMinutes only";
+        }
+        x = json_object_get(stage, "rolloutPermille");
+        if (!x || json_integer_value(x) <= last || json_integer_value(x) > 1000)
+            return "must have rolloutPermille growing strictly from 1 to 1000";
+        last = json_integer_value(x);
+        x = json_object_get(stage, "waitMinutes");
+        if (!x || json_integer_value(x) < 0 || json_integer_value(x) > 10080)
+            return "must have waitMinutes of 0 to 10080 (a week) in each stage";
+    }
+    return last == 1000 ? NULL : "must end at rolloutPermille 1000 (everyone)";
+}
+
 SCHEMA(submission_create_schema, {.name = "platform", .kind = FIELD_STRING, .required = true, .allowed = store_platforms},
        {.name = "targetIntegrationId", .kind = FIELD_STRING, .min = 36, .max = 36, .format = "uuid"},
        {.name = "track", .kind = FIELD_STRING, .min = 1, .max = 64, .check = check_printable},
@@ -81,17 +114,24 @@ SCHEMA(submission_create_schema, {.name = "platform", .kind = FIELD_STRING, .req
        {.name = "rolloutPermille", .kind = FIELD_INT, .min = 1, .max = 1000},
        {.name = "inAppUpdatePriority", .kind = FIELD_INT, .min = 0, .max = 5},
        {.name = "releaseNotes", .kind = FIELD_OBJECT, .check = check_notes},
-       {.name = "testers", .kind = FIELD_OBJECT, .check = check_testers});
+       {.name = "testers", .kind = FIELD_OBJECT, .check = check_testers},
+       {.name = "rolloutPlan", .kind = FIELD_ARRAY, .check = check_plan}, {.name = "cancelReview", .kind = FIELD_BOOL},
+       {.name = "releaseType", .kind = FIELD_STRING, .allowed = release_types},
+       {.name = "earliestReleaseDate", .kind = FIELD_STRING, .min = 1, .max = 40, .format = "date-time"});
 
-static const struct field action_fields[] = {{.name = "rolloutPermille", .kind = FIELD_INT, .min = 1, .max = 1000},
-                                             {.name = "reason", .kind = FIELD_STRING, .min = 1, .max = 500}};
+static const struct field action_fields[] = {
+    {.name = "rolloutPermille", .kind = FIELD_INT, .min = 1, .max = 1000},
+    {.name = "reason", .kind = FIELD_STRING, .min = 1, .max = 500},
+    {.name = "cancelReview", .kind = FIELD_BOOL},
+    {.name = "track", .kind = FIELD_STRING, .min = 1, .max = 64, .check = check_printable}};
 const struct schema submission_action_schema = {
     .name = "submission_action_schema", .fields = action_fields, .count = ARRAY_LEN(action_fields), .optional = true};
 
 #define SUBMISSION_COLUMNS                                                                                                         \
     "id, releaseId, platform, targetIntegrationId, targetType, track, status, pendingAction, buildNumber, rolloutMillionths, "     \
     "inAppUpdatePriority, releaseNotes, storeVersionId, storeSubmissionId, editId, reviewState, statusReason, "                    \
-    "createdByAccountId, submittedAt, releasedAt, createdAt, updatedAt, testers"
+    "createdByAccountId, submittedAt, releasedAt, createdAt, updatedAt, testers, rolloutPlan, planStage, planNextAt, "             \
+    "releaseType, earliestReleaseDate"
 
 static json_t *submission_row(struct store_stmt *st)
 {
@@ -117,16 +157,21 @@ static json_t *submission_row(struct store_stmt *st)
                                        "releasedAt",
                                        "createdAt",
                                        "updatedAt",
-                                       "testers"};
+                                       "testers",
+                                       "rolloutPlan",
+                                       "planStage",
+                                       "planNextAt",
+                                       "releaseType",
+                                       "earliestReleaseDate"};
     json_t *row = json_object(), *val;
 
     for (int i = 0; i < (int)ARRAY_LEN(cols); i++) {
         const char *v = store_col_text(st, i);
         if (i == 9)
             val = json_real((double)store_col_int(st, i) / 1000000.0);
-        else if (i == 10)
+        else if (i == 10 || i == 24)
             val = v ? json_integer(store_col_int(st, i)) : json_null();
-        else if (i == 11 || i == 22)
+        else if (i == 11 || i == 22 || i == 23)
             val = v ? json_loads(v, 0, NULL) : NULL;
         else
             val = json_text_or_null(v);
@@ -218,41 +263,48 @@ static enum err_code submission_change(struct request *req, store_tx_fn body, vo
     return ERR_OK;
 }
 
-/*
- * Inside the caller's transaction: the action on the release's timeline, its
- * job (deduplicated by the submission's action count) and its audit row
- * (release.submission.<action>).
- */
-static enum err_code action_queue(struct store_conn *c, const struct request *req, const char *release, const char *id,
-                                  const char *action, const char *message, const json_t *payload, json_t *details, int64_t count,
-                                  struct err *err)
+/* What only some stores can do (enum store_feature) for a target type. */
+static unsigned store_features(const char *type)
 {
-    const char *tenant = principal_of(req)->tenant_id;
-    char job[UUID_SIZE], dedupe[100], audit[64];
+    const struct provider *p = provider_by_type(type);
+    return p ? p->store_features : 0;
+}
 
-    snprintf(dedupe, sizeof dedupe, "store-submission:%s:%" PRId64, id, count);
-    snprintf(audit, sizeof audit, "release.submission.%s", action);
-    if (release_event_add(c, tenant, release,
-                          &(struct release_event_row){.kind = "ACTION",
-                                                      .name = action,
-                                                      .outcome = "OK",
-                                                      .message = message,
-                                                      .details = details,
-                                                      .actor = principal_of(req)->account_id},
-                          err) == ERR_OK &&
-        jobs_enqueue_in(c, jobs,
-                        &(struct job_new){.kind = STORE_SUBMISSION_JOB,
-                                          .tenant = tenant,
-                                          .payload = payload,
-                                          .dedupe_key = dedupe,
-                                          .max_attempts = STORE_MAX_ATTEMPTS},
-                        job, err) == ERR_OK)
-        audit_write(
-            c, req,
-            &(struct audit_event){
-                .tenant_id = tenant, .action = audit, .target_type = "store_submission", .target_id = id, .details = details},
-            err);
-    return err->code;
+/* The store's name for a person (the provider's display name). */
+static const char *store_display(const char *type)
+{
+    const struct provider *p = provider_by_type(type);
+    return p ? p->display : "the store";
+}
+
+/*
+ * releaseType (App Store Connect: MANUAL, AFTER_APPROVAL, SCHEDULED) where
+ * the store has release types, and earliestReleaseDate (RFC 3339, in the
+ * future) with SCHEDULED only, into date (TIMESTAMP_SIZE, "" when none).
+ */
+static enum err_code check_release_type(const json_t *body, unsigned features, const char *type, char *date, struct err *err)
+{
+    const char *kind = json_string_value(json_object_get(body, "releaseType"));
+    const char *when = json_string_value(json_object_get(body, "earliestReleaseDate"));
+    bool scheduled = kind && strcmp(kind, "SCHEDULED") == 0;
+    int64_t ms = 0;
+
+    if (kind && !(features & STORE_RELEASE_TYPES))
+        err_detail(err, "releaseType", "applies to App Store Connect only: %s releases on its own terms", store_display(type));
+    else if (scheduled != (when != NULL))
+        err_detail(err, "earliestReleaseDate", scheduled ? "is required with releaseType SCHEDULED" : "is only for SCHEDULED");
+    else if (when && (clock_parse(when, &ms) || ms <= clock_now_ms()))
+        err_detail(err, "earliestReleaseDate", "must be a date and time (RFC 3339) in the future");
+    else if (when)
+        clock_format(ms, date);
+    return err->ndetails ? err_set(err, ERR_INVALID, "invalid submission") : ERR_OK;
+}
+
+/* cancelReview asked of a store whose changes never cancel a review: 400. */
+static enum err_code refuse_cancel_review(const char *type, struct err *err)
+{
+    err_detail(err, "cancelReview", "applies to Google Play only: %s has no changes in review to cancel", store_display(type));
+    return err_set(err, ERR_INVALID, "invalid submission");
 }
 
 /* ---- submitting ---- */
@@ -261,6 +313,7 @@ struct create_tx {
     const struct request *req;
     const char *release, *platform, *track, *build, *asked_target;
     char id[UUID_SIZE], target[UUID_SIZE], target_type[16];
+    unsigned features; /* the target's store_features */
 };
 
 /*
@@ -309,6 +362,7 @@ static enum err_code pick_target(struct store_conn *c, const char *tenant, struc
     }
     if (!t->track)
         t->track = p->store_track;
+    t->features = p->store_features;
     return ERR_OK;
 }
 
@@ -336,11 +390,12 @@ static enum err_code create_body(struct store_conn *c, void *ctx, struct err *er
     struct create_tx *t = ctx;
     const char *tenant = principal_of(t->req)->tenant_id;
     const json_t *body = t->req->body;
-    char status[16] = "", now[TIMESTAMP_SIZE], build[64];
-    json_t *platforms = NULL, *payload, *details;
+    char status[16] = "", now[TIMESTAMP_SIZE], build[64], release_date[TIMESTAMP_SIZE] = "";
+    json_t *platforms = NULL, *payload, *details,
+           *plan = json_array_size(json_object_get(body, "rolloutPlan")) ? json_object_get(body, "rolloutPlan") : NULL;
     struct store_stmt *st;
     bool listed = false;
-    char *notes, *testers;
+    char *notes, *testers, *stages;
     size_t i;
     int rc;
 
@@ -362,6 +417,19 @@ static enum err_code create_body(struct store_conn *c, void *ctx, struct err *er
         err_detail(err, "buildNumber", "is required: the release has no succeeded %s build with a build number", t->platform);
         return err_set(err, ERR_INVALID, "invalid submission");
     }
+    if (json_is_true(json_object_get(body, "cancelReview")) && !(t->features & STORE_REVIEW_CHOICE))
+        return refuse_cancel_review(t->target_type, err);
+    if (check_release_type(body, t->features, t->target_type, release_date, err))
+        return err->code;
+    if (plan && (!(t->features & STORE_PLANS) || json_object_get(body, "rolloutPermille"))) {
+        err_detail(err, "rolloutPlan",
+                   !(t->features & STORE_PLANS)
+                       ? "applies to Google Play only: %s keeps its own schedule (App Store Connect's phased release is "
+                         "Apple's 7 days; halt, resume and complete it by hand)"
+                       : "replaces rolloutPermille: its first stage is the first share (give one or the other)%s",
+                   !(t->features & STORE_PLANS) ? store_display(t->target_type) : "");
+        return err_set(err, ERR_INVALID, "invalid submission");
+    }
     if (strcmp(status, "READY") != 0) /* after what the body alone decides: a 400 does not depend on the release's stage */
         return err_set(err, ERR_CONFLICT, "a %s release cannot be submitted: it must be READY", status);
     if (store_select(c,
@@ -379,28 +447,42 @@ static enum err_code create_body(struct store_conn *c, void *ctx, struct err *er
                 ? json_dumps(json_object_get(body, "releaseNotes"), JSON_COMPACT)
                 : NULL;
     testers = json_object_get(body, "testers") ? json_dumps(json_object_get(body, "testers"), JSON_COMPACT) : NULL;
+    stages = plan ? json_dumps(plan, JSON_COMPACT) : NULL;
     store_run(c,
               "INSERT INTO store_submissions (id, tenantId, releaseId, platform, targetIntegrationId, targetType, track, status, "
               "pendingAction, actionCount, buildNumber, rolloutMillionths, inAppUpdatePriority, releaseNotes, createdByAccountId, "
-              "createdAt, updatedAt, testers) VALUES (?, ?, ?, ?, ?, ?, ?, 'PENDING', 'submit', 1, ?, 0, ?, ?, ?, ?, ?, ?)",
+              "createdAt, updatedAt, testers, rolloutPlan, releaseType, earliestReleaseDate) "
+              "VALUES (?, ?, ?, ?, ?, ?, ?, 'PENDING', 'submit', 1, ?, 0, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
               STORE_ARGS(STORE_TEXT(t->id), STORE_TEXT(tenant), STORE_TEXT(t->release), STORE_TEXT(t->platform),
                          STORE_TEXT(t->target), STORE_TEXT(t->target_type), STORE_TEXT(t->track), STORE_TEXT(build),
                          json_object_get(body, "inAppUpdatePriority")
                              ? STORE_INT(json_integer_value(json_object_get(body, "inAppUpdatePriority")))
                              : STORE_NULL,
                          STORE_TEXT(notes), STORE_TEXT(principal_of(t->req)->account_id), STORE_TIME(now), STORE_TIME(now),
-                         STORE_TEXT(testers)),
+                         STORE_TEXT(testers), STORE_TEXT(stages),
+                         STORE_TEXT(json_string_value(json_object_get(body, "releaseType"))),
+                         release_date[0] ? STORE_TIME(release_date) : STORE_NULL),
               NULL, err);
     free(notes);
     free(testers);
+    free(stages);
     if (err->code)
         return err->code;
     payload = json_pack("{s:s, s:s, s:s}", "releaseId", t->release, "submissionId", t->id, "action", "submit");
     if (json_object_get(body, "rolloutPermille"))
         json_object_set(payload, "permille", json_object_get(body, "rolloutPermille"));
+    if (json_is_true(json_object_get(body, "cancelReview")))
+        json_object_set_new(payload, "cancelReview", json_true());
+    if (json_object_get(body, "releaseType"))
+        json_object_set(payload, "releaseType", json_object_get(body, "releaseType"));
+    if (release_date[0])
+        json_object_set_new(payload, "earliestReleaseDate", json_string(release_date));
+    if (plan) /* the plan's first stage is the submission's share */
+        json_object_set(payload, "permille", json_object_get(json_array_get(plan, 0), "rolloutPermille"));
     details = json_pack("{s:s, s:s, s:s, s:s, s:s, s:O?}", "submissionId", t->id, "platform", t->platform, "target", t->target_type,
                         "track", t->track, "buildNumber", build, "rolloutPermille", json_object_get(body, "rolloutPermille"));
-    action_queue(c, t->req, t->release, t->id, "submit", "submission to the store queued", payload, details, 1, err);
+    submission_queue(c, jobs, t->req, tenant, t->release, t->id, "submit", "submission to the store queued", payload, details, 1,
+                     err);
     json_decref(details);
     json_decref(payload);
     return err->code;
@@ -422,18 +504,12 @@ enum err_code submissions_create(struct request *req, struct err *err)
 
 /* ---- rollout actions ---- */
 
-/* The store's name for a person (the provider's display name). */
-static const char *store_display(const char *type)
-{
-    const struct provider *p = provider_by_type(type);
-    return p ? p->display : "the store";
-}
-
 struct action_tx {
     const struct request *req;
     const char *release, *id, *action, *reason;
     enum submission_event event;
     const json_t *permille; /* rollout: the new fraction, in thousandths */
+    bool cancel_review;     /* Play: commit even if it cancels changes in review */
 };
 
 static enum err_code action_body(struct store_conn *c, void *ctx, struct err *err)
@@ -445,27 +521,35 @@ static enum err_code action_body(struct store_conn *c, void *ctx, struct err *er
     struct submission s;
     json_t *payload, *details;
     int64_t changes = 0;
+    bool ended;
 
     if (submission_load(c, tenant, t->id, &s, err))
         return err->code;
     submission_clear(&s);
     if (!s.found || strcmp(s.release, t->release) != 0)
         return err_set(err, ERR_NOT_FOUND, "not found");
+    if (json_object_get(t->req->body, "track")) {
+        err_detail(err, "track", "is only for promote");
+        return err_set(err, ERR_INVALID, "invalid action");
+    }
     if ((t->event == SEV_ROLLOUT) != (t->permille != NULL)) {
         err_detail(err, "rolloutPermille", t->permille ? "is only for rollout" : "is required for rollout");
         return err_set(err, ERR_INVALID, "invalid action");
     }
+    if (t->cancel_review && !(store_features(s.target_type) & STORE_REVIEW_CHOICE))
+        return refuse_cancel_review(s.target_type, err);
     if (s.pending[0])
         return err_set(err, ERR_CONFLICT, "the submission's %s is under way: try again when it has ended", s.pending);
     from = submission_status_parse(s.status);
-    if (submission_transition(from, t->event) == SUB_NONE ||
+    ended = from == SUB_RELEASED && !(store_features(s.target_type) & STORE_HALT_RELEASED);
+    if (ended || submission_transition(from, t->event) == SUB_NONE ||
         (t->event == SEV_ROLLOUT && json_integer_value(t->permille) * 1000 >= 1000000 &&
          submission_transition(from, SEV_COMPLETE) == SUB_NONE))
-        return err_set(err, ERR_CONFLICT, "a %s submission cannot %s%s%s%s", s.status, t->action, from == SUB_RELEASED ? ": " : "",
-                       from == SUB_RELEASED ? store_display(s.target_type) : "",
-                       from == SUB_RELEASED ? " has released it to every user (only a staged or phased rollout that is still "
-                                              "running can be halted)"
-                                            : "");
+        return err_set(err, ERR_CONFLICT, "a %s submission cannot %s%s%s%s", s.status, t->action, ended ? ": " : "",
+                       ended ? store_display(s.target_type) : "",
+                       ended ? " has released it to every user (only a staged or phased rollout that is still "
+                               "running can be halted)"
+                             : "");
     if (t->event == SEV_ROLLOUT && json_integer_value(t->permille) * 1000 <= s.millionths)
         return err_set(err, ERR_CONFLICT, "a staged rollout only grows: it is at %g%% now", (double)s.millionths / 10000.0);
     clock_now(now);
@@ -480,9 +564,92 @@ static enum err_code action_body(struct store_conn *c, void *ctx, struct err *er
         return err_set(err, ERR_CONFLICT, "another action on the submission came first: try again");
     payload = json_pack("{s:s, s:s, s:s, s:O?}", "releaseId", t->release, "submissionId", t->id, "action", t->action, "permille",
                         t->permille);
+    if (t->cancel_review)
+        json_object_set_new(payload, "cancelReview", json_true());
     details = json_pack("{s:s, s:s, s:s?, s:O?}", "submissionId", t->id, "from", s.status, "reason", t->reason, "rolloutPermille",
                         t->permille);
-    action_queue(c, t->req, t->release, t->id, t->action, t->reason, payload, details, s.action_count + 1, err);
+    submission_queue(c, jobs, t->req, tenant, t->release, t->id, t->action, t->reason, payload, details, s.action_count + 1, err);
+    json_decref(details);
+    json_decref(payload);
+    return err->code;
+}
+
+/* ---- promotion: the build of one track on another (Play), a submission of its own ---- */
+
+struct promote_tx {
+    const struct request *req;
+    const char *release, *id, *track;
+    char new_id[UUID_SIZE];
+};
+
+/*
+ * The submission's build, on the track it is on (rolling out, halted or
+ * released there), submitted to another track of the same target: a new
+ * submission with the build, notes and priority copied, PENDING with its
+ * submit queued (Play: one edit adds the version codes to the track,
+ * validated, then committed), in one transaction.
+ */
+static enum err_code promote_body(struct store_conn *c, void *ctx, struct err *err)
+{
+    struct promote_tx *t = ctx;
+    const char *tenant = principal_of(t->req)->tenant_id;
+    const json_t *body = t->req->body, *permille = json_object_get(body, "rolloutPermille");
+    enum submission_status from;
+    char now[TIMESTAMP_SIZE];
+    struct store_stmt *st;
+    json_t *payload, *details;
+    struct submission s;
+    int rc;
+
+    if (submission_load(c, tenant, t->id, &s, err))
+        return err->code;
+    submission_clear(&s);
+    if (!s.found || strcmp(s.release, t->release) != 0)
+        return err_set(err, ERR_NOT_FOUND, "not found");
+    if (!t->track || strcmp(t->track, s.track) == 0) {
+        err_detail(err, "track", t->track ? "is the submission's own track: name another" : "is required for promote");
+        return err_set(err, ERR_INVALID, "invalid action");
+    }
+    if (json_is_true(json_object_get(body, "cancelReview")) && !(store_features(s.target_type) & STORE_REVIEW_CHOICE))
+        return refuse_cancel_review(s.target_type, err);
+    if (!(store_features(s.target_type) & STORE_PROMOTE))
+        return err_set(err, ERR_CONFLICT, "%s has no tracks to promote a build between", store_display(s.target_type));
+    from = submission_status_parse(s.status);
+    if (from != SUB_ROLLING_OUT && from != SUB_HALTED && from != SUB_RELEASED)
+        return err_set(err, ERR_CONFLICT, "a %s submission cannot be promoted: its build is not on track %s yet", s.status,
+                       s.track);
+    if (s.pending[0])
+        return err_set(err, ERR_CONFLICT, "the submission's %s is under way: try again when it has ended", s.pending);
+    if (store_select(c,
+                     "SELECT status FROM store_submissions WHERE tenantId = ? AND releaseId = ? AND targetIntegrationId = ? "
+                     "AND track = ? AND status NOT IN ('RELEASED', 'REJECTED', 'FAILED')",
+                     STORE_ARGS(STORE_TEXT(tenant), STORE_TEXT(t->release), STORE_TEXT(s.target), STORE_TEXT(t->track)), &st, err))
+        return err->code;
+    rc = store_next(st, err);
+    store_finish(st);
+    if (rc != 0)
+        return rc < 0 ? err->code : err_set(err, ERR_CONFLICT, "the release has a submission to track %s under way", t->track);
+    rand_uuid(t->new_id);
+    clock_now(now);
+    if (store_run(c,
+                  "INSERT INTO store_submissions (id, tenantId, releaseId, platform, targetIntegrationId, targetType, track, "
+                  "status, pendingAction, actionCount, buildNumber, rolloutMillionths, inAppUpdatePriority, releaseNotes, "
+                  "createdByAccountId, createdAt, updatedAt, testers) "
+                  "SELECT ?, tenantId, releaseId, platform, targetIntegrationId, targetType, ?, 'PENDING', 'submit', 1, "
+                  "buildNumber, 0, inAppUpdatePriority, releaseNotes, ?, ?, ?, testers FROM store_submissions "
+                  "WHERE tenantId = ? AND id = ?",
+                  STORE_ARGS(STORE_TEXT(t->new_id), STORE_TEXT(t->track), STORE_TEXT(principal_of(t->req)->account_id),
+                             STORE_TIME(now), STORE_TIME(now), STORE_TEXT(tenant), STORE_TEXT(t->id)),
+                  NULL, err))
+        return err->code;
+    payload = json_pack("{s:s, s:s, s:s, s:O?}", "releaseId", t->release, "submissionId", t->new_id, "action", "submit", "permille",
+                        permille);
+    if (json_is_true(json_object_get(body, "cancelReview")))
+        json_object_set_new(payload, "cancelReview", json_true());
+    details = json_pack("{s:s, s:s, s:s, s:s, s:s, s:O?}", "submissionId", t->new_id, "promotedFrom", t->id, "fromTrack", s.track,
+                        "track", t->track, "buildNumber", s.build_number, "rolloutPermille", permille);
+    submission_queue(c, jobs, t->req, tenant, t->release, t->new_id, "promote", json_string_value(json_object_get(body, "reason")),
+                     payload, details, 1, err);
     json_decref(details);
     json_decref(payload);
     return err->code;
@@ -495,11 +662,17 @@ enum err_code submission_action(struct request *req, struct err *err)
                           .id = request_param(req, "submissionId"),
                           .action = request_param(req, "storeAction")};
     int event = submission_action_parse(t.action);
+    struct promote_tx p = {.req = req, .release = t.release, .id = t.id};
 
-    if (event < 0 || !uuid_valid(t.id) || !uuid_valid(t.release))
+    if ((event < 0 && strcmp(t.action ? t.action : "", "promote") != 0) || !uuid_valid(t.id) || !uuid_valid(t.release))
         return err_set(err, ERR_NOT_FOUND, "not found");
+    if (event < 0) {
+        p.track = req->body ? json_string_value(json_object_get(req->body, "track")) : NULL;
+        return submission_change(req, promote_body, &p, p.release, p.new_id, 201, err);
+    }
     t.event = (enum submission_event)event;
     t.reason = req->body ? json_string_value(json_object_get(req->body, "reason")) : NULL;
     t.permille = req->body ? json_object_get(req->body, "rolloutPermille") : NULL;
+    t.cancel_review = req->body && json_is_true(json_object_get(req->body, "cancelReview"));
     return submission_change(req, action_body, &t, t.release, t.id, 200, err);
 }

@@ -172,9 +172,12 @@ def ready_for_submission(server, release_id):
 
 
 def reset_submission(server, submission_id, action):
-    """Puts a planted submission back where action is allowed (an accepted action leaves it pending)."""
-    fx.db_execute(server, "UPDATE store_submissions SET status = ?, pendingAction = NULL, rolloutMillionths = 0 "
-                          "WHERE id = ?", ("HALTED" if action == "resume" else "ROLLING_OUT", submission_id))
+    """Puts a planted submission back where action is allowed (an accepted action leaves it pending); promote is
+    Google Play's (tracks), the other actions any store's."""
+    fx.db_execute(server, "UPDATE store_submissions SET status = ?, pendingAction = NULL, rolloutMillionths = 0, "
+                          "targetType = ? WHERE id = ?", ("HALTED" if action == "resume" else "ROLLING_OUT",
+                                                          "PLAY_STORE" if action == "promote" else "APP_STORE",
+                                                          submission_id))
 
 
 def endpoint(server, token, tenant_id):

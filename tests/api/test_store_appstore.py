@@ -232,6 +232,63 @@ class AppStoreTest(vf.VerifyTest):
         self.assertIn("App Review rejected version 4.1.0", sub["statusReason"])
         self.assertIn(("STATUS", "rejected", None), self.names(rel))
 
+    def test_release_types(self):
+        """releaseType on the appStoreVersion: AFTER_APPROVAL is released by Apple once approved (RELEASED);
+        SCHEDULED waits for its earliestReleaseDate (APPROVED, PENDING_APPLE_RELEASE, still followed), then is
+        released; a bad type or date is refused."""
+        import datetime
+        self.build("4.4.0", "VALID")
+        rel, sub = self.submit("4.4.0", releaseType="AFTER_APPROVAL")
+        self.assertEqual((sub["releaseType"], sub["earliestReleaseDate"]), ("AFTER_APPROVAL", None))
+        sub = self.until(rel, sub, "was submitted", lambda s: s["status"] == "SUBMITTED")
+        self.assertEqual(self.version(sub["storeVersionId"])["releaseType"], "AFTER_APPROVAL")
+        self.set_state(sub["storeVersionId"], "APPROVED")
+        sub = self.until(rel, sub, "was released", lambda s: s["status"] == "RELEASED")
+        self.assertEqual((sub["reviewState"], sub["rolloutFraction"]), ("READY_FOR_SALE", 1.0))
+
+        when = (datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(days=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
+        self.build("4.5.0", "VALID")
+        rel, sub = self.submit("4.5.0", releaseType="SCHEDULED", earliestReleaseDate=when)
+        self.assertEqual(sub["releaseType"], "SCHEDULED")
+        self.assertTrue(sub["earliestReleaseDate"].startswith(when[:19]), sub["earliestReleaseDate"])
+        sub = self.until(rel, sub, "was submitted", lambda s: s["status"] == "SUBMITTED")
+        version = self.version(sub["storeVersionId"])
+        self.assertEqual(version["releaseType"], "SCHEDULED")
+        self.assertTrue(version["earliestReleaseDate"].startswith(when[:19]))
+        self.set_state(sub["storeVersionId"], "APPROVED")
+        sub = self.until(rel, sub, "waited for Apple", lambda s: s["reviewState"] == "PENDING_APPLE_RELEASE")
+        self.assertEqual(sub["status"], "APPROVED")
+        self.fakes.register("appstore", {"versions": {sub["storeVersionId"]: {
+            "earliestReleaseDate": "2020-01-01T00:00:00Z"}}})  # the date has come
+        sub = self.until(rel, sub, "was released on its date", lambda s: s["status"] == "RELEASED")
+
+        rel = sp.ready_release(self, self.ctx, "4.6.0", platform="IOS")
+        path = "/api/v1/%s/releases/%s/submissions" % (self.tenant, rel["id"])
+        for more in ({"releaseType": "SCHEDULED"}, {"releaseType": "MANUAL", "earliestReleaseDate": when},
+                     {"earliestReleaseDate": when}, {"releaseType": "SCHEDULED", "earliestReleaseDate": "2020-01-01T00:00:00Z"},
+                     {"releaseType": "SCHEDULED", "earliestReleaseDate": "tomorrow"}, {"releaseType": "LATER"},
+                     {"releaseType": 1}):
+            harness.assert_error(self, self.request("POST", path, dict({"platform": "IOS", "buildNumber": BUILD}, **more)),
+                                 400, "invalid_request")
+        self.assertEqual(self.expect(self.request("GET", path), 200)["items"], [])
+
+    def test_rollout_plan_is_refused(self):
+        """Apple keeps the phased release's 7-day schedule: a rollout plan is refused, saying so; nothing is created.
+        Nor can it cancel a review through a commit, or promote between tracks."""
+        rel = sp.ready_release(self, self.ctx, "4.3.0", platform="IOS")
+        path = "/api/v1/%s/releases/%s/submissions" % (self.tenant, rel["id"])
+        resp = self.request("POST", path, {"platform": "IOS", "buildNumber": BUILD, "rolloutPlan": [
+            {"rolloutPermille": 10, "waitMinutes": 0}, {"rolloutPermille": 1000, "waitMinutes": 0}]})
+        harness.assert_error(self, resp, 400, "invalid_request")
+        self.assertIn("Apple", str(resp.json["error"]), "says why")
+        resp = self.request("POST", path, {"platform": "IOS", "buildNumber": BUILD, "cancelReview": True})
+        harness.assert_error(self, resp, 400, "invalid_request")
+        self.assertEqual(self.expect(self.request("GET", path), 200)["items"], [])
+        rel, sub = self.submit("4.3.0", rel)
+        resp = self.request("POST", "%s/%s/promote" % (path, sub["id"]), {"track": "testflight"})
+        harness.assert_error(self, resp, 409, "conflict")  # App Store Connect has no tracks to promote between
+        self.assertIn("App Store Connect", resp.json["error"]["message"])
+
     def test_blocker_reaches_the_user(self):
         self.build("4.2.0", "VALID")
         self.fakes.register("appstore", {"blockers": {self.app: [{

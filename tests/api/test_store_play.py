@@ -169,7 +169,7 @@ class PlayTest(tr.ReleaseBase):
         releases, commits = self.live(case)
         self.assertEqual(len(commits), 5, "one commit an action")
         self.assertEqual([(r["status"], "userFraction" in r) for r in releases], [("completed", False)])
-        self.assert_error(self.request("POST", self.path(rel, sub, "halt"), token=self.owner.token), 409, "conflict")
+        self.assert_error(self.request("POST", self.path(rel, sub, "resume"), token=self.owner.token), 409, "conflict")
 
         events = [(e["kind"], e["name"], e["outcome"]) for e in self.read(rel["id"])["events"]]
         self.assertEqual(events.count(("STATUS", "submitted", None)), 1, events)
@@ -181,6 +181,170 @@ class PlayTest(tr.ReleaseBase):
         self.assertEqual([r["targetId"] for r in rows], [sub["id"]])
         listed = self.expect(self.request("GET", self.path(rel), token=self.ctx.org.viewer.token), 200)["items"]
         self.assertEqual([s["id"] for s in listed], [sub["id"]])
+
+    def plan_events(self, rel):
+        return [e for e in self.read(rel["id"])["events"] if (e["kind"], e["name"]) == ("ACTION", "rollout")]
+
+    def test_rollout_plan_advances_on_its_own(self):
+        """A plan of three stages with no wait between them: the submission's first share, then each stage applied by
+        the job engine on its own, one commit each, to everyone; the plan's actions on the timeline and the audit log
+        with no editor."""
+        _, case = play_target(self.ctx)
+        rel = ready_release(self, self.ctx, "3.5.0")
+        plan = [{"rolloutPermille": 10, "waitMinutes": 0}, {"rolloutPermille": 200, "waitMinutes": 0},
+                {"rolloutPermille": 1000, "waitMinutes": 0}]
+        sub = self.expect(self.request("POST", self.path(rel), {"platform": "ANDROID", "buildNumber": CODE,
+                                                                "rolloutPlan": plan}, token=self.owner.token), 201)
+        self.assertEqual((sub["rolloutPlan"], sub["planStage"], sub["planNextAt"]), (plan, None, None))
+        sub = wait_for(self, "the plan to reach everyone", lambda: (lambda got: got if got["status"] == "RELEASED" and
+                       got["pendingAction"] is None else None)(self.expect(
+                           self.request("GET", self.path(rel, sub), token=self.owner.token), 200)))
+        self.assertEqual((sub["rolloutFraction"], sub["planStage"], sub["planNextAt"]), (1.0, 2, None))
+        releases, commits = self.live(case)
+        self.assertEqual(len(commits), 3, "one commit a stage")
+        self.assertEqual([c["tracks"]["production"][-1].get("userFraction") for c in commits], [0.01, 0.2, None])
+        self.assertEqual([(r["status"], r["versionCodes"]) for r in releases], [("completed", [CODE])])
+        actions = self.plan_events(rel)
+        self.assertEqual([(a["actorAccountId"], a["details"]["planStage"]) for a in actions], [(None, 1), (None, 2)])
+        rows = fx.audit_rows(self, self.server, self.owner.token, self.tenant, action="release.submission.rollout")
+        self.assertEqual([r["targetId"] for r in rows], [sub["id"]] * 2)
+
+    def test_rollout_plan_halted_resumed_and_skipped(self):
+        """A plan waiting an hour at its second stage: the halt pauses it (no stage due), the resume continues the
+        wait, a manual rollout past a stage skips ahead to the next wait, and complete ends the plan."""
+        _, case = play_target(self.ctx)
+        rel = ready_release(self, self.ctx, "3.6.0")
+        plan = [{"rolloutPermille": 10, "waitMinutes": 0}, {"rolloutPermille": 200, "waitMinutes": 60},
+                {"rolloutPermille": 500, "waitMinutes": 60}, {"rolloutPermille": 1000, "waitMinutes": 0}]
+        sub = self.expect(self.request("POST", self.path(rel), {"platform": "ANDROID", "buildNumber": CODE,
+                                                                "rolloutPlan": plan}, token=self.owner.token), 201)
+        sub = wait_for(self, "the plan's second stage", lambda: (lambda got: got if got["planStage"] == 1 and
+                       got["pendingAction"] is None else None)(self.expect(
+                           self.request("GET", self.path(rel, sub), token=self.owner.token), 200)))
+        self.assertEqual((sub["status"], sub["rolloutFraction"]), ("ROLLING_OUT", 0.2))
+        due = sub["planNextAt"]
+        self.assertIsNotNone(due)
+        sub = self.act(rel, sub, "halt", {"reason": "crash rate"})
+        self.assertEqual((sub["status"], sub["planStage"], sub["planNextAt"], sub["rolloutPlan"]),
+                         ("HALTED", 1, None, plan), "paused: the remaining stages kept")
+        sub = self.act(rel, sub, "resume")
+        self.assertEqual((sub["status"], sub["planStage"]), ("ROLLING_OUT", 1))
+        self.assertGreaterEqual(sub["planNextAt"], due, "the wait continues where the halt held it")
+        sub = self.act(rel, sub, "rollout", {"rolloutPermille": 600})
+        self.assertEqual((sub["rolloutFraction"], sub["planStage"]), (0.6, 2), "past the third stage: skipped ahead")
+        self.assertGreater(sub["planNextAt"], due)
+        sub = self.act(rel, sub, "complete")
+        self.assertEqual((sub["status"], sub["planStage"], sub["planNextAt"]), ("RELEASED", 3, None))
+        self.assertEqual(len(self.live(case)[1]), 6, "submit, the second stage, halt, resume, rollout, complete")
+        self.assertEqual(len([a for a in self.plan_events(rel) if a["actorAccountId"] is None]), 1, "one stage by the plan")
+
+    def test_bad_rollout_plans(self):
+        play_target(self.ctx)
+        rel = ready_release(self, self.ctx, "3.7.0")
+
+        def stages(*permille):
+            return [{"rolloutPermille": p, "waitMinutes": 1} for p in permille]
+        for plan in (stages(100, 50, 1000), stages(100, 100, 1000), stages(100, 500), stages(1000),
+                     stages(*range(1, 11), 1000), [{"rolloutPermille": 100}, {"rolloutPermille": 1000, "waitMinutes": 0}],
+                     [{"rolloutPermille": 100, "waitMinutes": -1}, {"rolloutPermille": 1000, "waitMinutes": 0}],
+                     [{"rolloutPermille": 100, "waitMinutes": 10081}, {"rolloutPermille": 1000, "waitMinutes": 0}],
+                     [{"rolloutPermille": 100, "waitMinutes": 1, "when": 1}, {"rolloutPermille": 1000, "waitMinutes": 0}],
+                     [{"rolloutPermille": "100", "waitMinutes": 1}, {"rolloutPermille": 1000, "waitMinutes": 0}],
+                     [100, 1000], {"stages": []}, "10,100"):
+            self.assert_error(self.request("POST", self.path(rel), {"platform": "ANDROID", "buildNumber": CODE,
+                                                                    "rolloutPlan": plan}, token=self.owner.token),
+                              400, "invalid_request")
+        self.assert_error(self.request("POST", self.path(rel), {"platform": "ANDROID", "buildNumber": CODE,
+                                                                "releaseType": "MANUAL"}, token=self.owner.token),
+                          400, "invalid_request")  # App Store Connect's
+        self.assert_error(self.request("POST", self.path(rel), {"platform": "ANDROID", "buildNumber": CODE,
+                                                                "rolloutPermille": 100,
+                                                                "rolloutPlan": stages(100, 1000)},
+                                       token=self.owner.token), 400, "invalid_request")
+        self.expect(self.request("GET", self.path(rel), token=self.owner.token), 200)
+        self.assertEqual(self.expect(self.request("GET", self.path(rel), token=self.owner.token), 200)["items"], [])
+
+    def test_halt_after_full_rollout_and_review_choice(self):
+        """Play halts a release every user has: the previous release takes its place (the fake puts it back), the
+        submission HALTED at 100 %; resume gives it to everyone again. A commit while changes are in review is
+        refused (ERROR_IF_IN_REVIEW: the submission FAILED with Play's reason) unless cancelReview asks for
+        CANCEL_IN_REVIEW_AND_SUBMIT."""
+        _, case = play_target(self.ctx, codes=(CODE, "4241"))
+        before = [{"versionCodes": ["4241"], "status": "completed", "name": "2.9.0"}]
+        self.fakes.register("play", {"packages": {case.info["package"]: {
+            "tracks": {"production": before}, "commits": [{"edit": "0", "tracks": {"production": before}}],
+            "inReview": True}}})
+        rel = ready_release(self, self.ctx, "3.8.0")
+        sub = self.expect(self.request("POST", self.path(rel), {"platform": "ANDROID", "buildNumber": CODE},
+                                       token=self.owner.token), 201)
+        sub = self.settled(rel, sub)
+        self.assertEqual(sub["status"], "FAILED")
+        self.assertIn("review", sub["statusReason"])
+        self.assertEqual(len(self.live(case)[1]), 1, "nothing committed")
+        sub = self.expect(self.request("POST", self.path(rel), {"platform": "ANDROID", "buildNumber": CODE,
+                                                                "cancelReview": True}, token=self.owner.token), 201)
+        sub = self.settled(rel, sub)
+        self.assertEqual((sub["status"], sub["rolloutFraction"]), ("RELEASED", 1.0), sub)
+        commit = [r for r in self.fakes.requests("play") if r["path"].endswith(":commit")][-1]
+        self.assertIn("changesInReviewBehavior=CANCEL_IN_REVIEW_AND_SUBMIT", commit["query"])
+        self.fakes.register("play", {"packages": {case.info["package"]: {"inReview": False}}})
+
+        sub = self.act(rel, sub, "halt", {"reason": "crash on start"})
+        self.assertEqual((sub["status"], sub["rolloutFraction"]), ("HALTED", 1.0), sub)
+        releases = self.live(case)[0]
+        self.assertEqual([(r["versionCodes"], r["status"]) for r in releases],
+                         [(["4241"], "completed"), ([CODE], "halted")], "the previous release takes its place")
+        self.assertNotIn("userFraction", releases[1])
+        self.assert_error(self.request("POST", self.path(rel, sub, "rollout"), {"rolloutPermille": 500},
+                                       token=self.owner.token), 409, "conflict")
+        sub = self.act(rel, sub, "resume")
+        self.assertEqual((sub["status"], sub["rolloutFraction"]), ("RELEASED", 1.0), sub)
+        self.assertEqual([(r["versionCodes"], r["status"]) for r in self.live(case)[0]], [([CODE], "completed")])
+        sub = self.act(rel, sub, "halt")
+        sub = self.act(rel, sub, "complete")
+        self.assertEqual((sub["status"], sub["rolloutFraction"]), ("RELEASED", 1.0), sub)
+
+    def test_promote_from_a_testing_track(self):
+        """A build on the beta track promoted to production at 20 %: a new submission, one edit that adds its version
+        codes to production with the notes (validated, then committed), the beta track left as it was; refused
+        before the build is on its track, to its own track, without a track, twice at once; viewers cannot."""
+        _, case = play_target(self.ctx)
+        rel = ready_release(self, self.ctx, "3.9.1")
+        beta = self.expect(self.request("POST", self.path(rel), {
+            "platform": "ANDROID", "buildNumber": CODE, "track": "beta", "inAppUpdatePriority": 2,
+            "releaseNotes": {"en-US": "Beta notes"}}, token=self.owner.token), 201)
+        self.assert_error(self.request("POST", self.path(rel, beta, "promote"), {"track": "production"},
+                                       token=self.owner.token), 409, "conflict")  # its submit is under way
+        beta = self.settled(rel, beta)
+        self.assertEqual((beta["status"], beta["track"]), ("RELEASED", "beta"))
+        for body in ({}, {"track": "beta"}, {"track": 5}, {"track": "production", "rolloutPermille": 0}):
+            self.assert_error(self.request("POST", self.path(rel, beta, "promote"), body, token=self.owner.token), 400,
+                              "invalid_request")
+        self.assert_error(self.request("POST", self.path(rel, beta, "halt"), {"track": "production"},
+                                       token=self.owner.token), 400, "invalid_request")
+        resp = self.request("POST", self.path(rel, beta, "promote"), {"track": "production"},
+                            token=self.ctx.org.viewer.token)
+        self.assertIn(resp.status, (403, 404))
+        prod = self.expect(self.request("POST", self.path(rel, beta, "promote"), {
+            "track": "production", "rolloutPermille": 200, "reason": "beta looks good"}, token=self.owner.token), 201)
+        self.assertNotEqual(prod["id"], beta["id"])
+        self.assertEqual((prod["track"], prod["status"], prod["pendingAction"], prod["releaseNotes"],
+                          prod["inAppUpdatePriority"]), ("production", "PENDING", "submit", {"en-US": "Beta notes"}, 2))
+        self.assert_error(self.request("POST", self.path(rel, beta, "promote"), {"track": "production"},
+                                       token=self.owner.token), 409, "conflict")  # one to production under way
+        prod = self.settled(rel, prod)
+        self.assertEqual((prod["status"], prod["rolloutFraction"]), ("ROLLING_OUT", 0.2), prod)
+        tracks = self.fakes.data("play")["packages"][case.info["package"]]["tracks"]
+        self.assertEqual([(r["versionCodes"], r["status"]) for r in tracks["beta"]], [([CODE], "completed")])
+        [mine] = tracks["production"]
+        self.assertEqual((mine["versionCodes"], mine["status"], mine["userFraction"], mine["releaseNotes"]),
+                         ([CODE], "inProgress", 0.2, [{"language": "en-US", "text": "Beta notes"}]))
+        calls = [r["path"].rsplit(":", 1)[-1] for r in self.fakes.requests("play")
+                 if r["path"].endswith((":validate", ":commit"))][-2:]
+        self.assertEqual(calls, ["validate", "commit"], "validated, then committed")
+        self.assertEqual(len(self.live(case)[1]), 2, "one edit each")
+        rows = fx.audit_rows(self, self.server, self.owner.token, self.tenant, action="release.submission.promote")
+        self.assertEqual([(r["targetId"], r["details"]["promotedFrom"]) for r in rows], [(prod["id"], beta["id"])])
 
     def test_refused_commit_is_made_again_in_a_new_edit(self):
         _, case = play_target(self.ctx)

@@ -2,9 +2,17 @@
 """The App Store Connect fake (ES256 JWTs verified for real)."""
 
 import copy
+import datetime
 import uuid
 
 from fakebase import now, iso, number, bearer, parse_jwt, ecdsa_raw_to_der, J, Provider, Resp
+
+
+def iso_seconds(text):
+    """An ISO 8601 date and time (Z or an offset) as seconds since the epoch; 0 for none."""
+    if not text:
+        return 0
+    return datetime.datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()
 
 
 class AppStore(Provider):
@@ -179,10 +187,24 @@ class AppStore(Provider):
             return {str(a.get("id", number(a["bundleId"], 10))) for a in self.data["apps"].get(issuer, [])}
 
     @staticmethod
-    def _version_json(vid, v):
+    def _state(v):
+        """The version's appStoreState. A test approves a version with the word APPROVED (App Review's yes); what
+        it is then depends on its release type, as Apple's: MANUAL waits for the developer
+        (PENDING_DEVELOPER_RELEASE), AFTER_APPROVAL is released (READY_FOR_SALE), SCHEDULED waits for Apple until
+        its earliestReleaseDate (PENDING_APPLE_RELEASE), then is released."""
+        if v["appStoreState"] != "APPROVED":
+            return v["appStoreState"]
+        kind = v.get("releaseType", "MANUAL")
+        if kind == "SCHEDULED" and iso_seconds(v.get("earliestReleaseDate")) > now():
+            return "PENDING_APPLE_RELEASE"
+        return "PENDING_DEVELOPER_RELEASE" if kind == "MANUAL" else "READY_FOR_SALE"
+
+    @classmethod
+    def _version_json(cls, vid, v):
         return {"type": "appStoreVersions", "id": vid,
                 "attributes": {"platform": v["platform"], "versionString": v["versionString"],
-                               "appStoreState": v["appStoreState"], "releaseType": v.get("releaseType", "MANUAL")}}
+                               "appStoreState": cls._state(v), "releaseType": v.get("releaseType", "MANUAL"),
+                               "earliestReleaseDate": v.get("earliestReleaseDate")}}
 
     @staticmethod
     def _phased_json(pid, p):
@@ -288,6 +310,7 @@ class AppStore(Provider):
                 d["versions"][vid] = {"app": app, "versionString": attrs.get("versionString"),
                                       "platform": attrs.get("platform"), "appStoreState": "PREPARE_FOR_SUBMISSION",
                                       "releaseType": attrs.get("releaseType", "MANUAL"), "build": None,
+                                      "earliestReleaseDate": attrs.get("earliestReleaseDate"),
                                       "localizations": {loc: {"id": str(uuid.uuid4()), "whatsNew": None}
                                                         for loc in d["locales"]}}
                 return J(201, {"data": self._version_json(vid, d["versions"][vid])})
@@ -367,7 +390,7 @@ class AppStore(Provider):
                 if any(p["version"] == vid for p in d["phasedReleases"].values()):
                     return self._conflict("ENTITY_ERROR.RELATIONSHIP.INVALID",
                                           "The version already has a phased release.")
-                if v["appStoreState"] in ("READY_FOR_SALE", "REPLACED_WITH_NEW_VERSION", "REMOVED_FROM_SALE"):
+                if self._state(v) in ("READY_FOR_SALE", "REPLACED_WITH_NEW_VERSION", "REMOVED_FROM_SALE"):
                     return self._conflict("STATE_ERROR", "A phased release cannot be added to a version that is live.")
                 pid = str(uuid.uuid4())
                 d["phasedReleases"][pid] = {"version": vid, "phasedReleaseState": "INACTIVE", "currentDayNumber": 0}
@@ -387,7 +410,7 @@ class AppStore(Provider):
                 v = d["versions"].get(rel("appStoreVersion"))
                 if v is None or v["app"] not in apps:
                     return self.not_found(req)
-                if v["appStoreState"] != "PENDING_DEVELOPER_RELEASE":
+                if self._state(v) != "PENDING_DEVELOPER_RELEASE":
                     return self._conflict("STATE_ERROR", "The version is not pending developer release.")
                 v["appStoreState"] = "READY_FOR_SALE"
                 d["requests"]["release"].append(rel("appStoreVersion"))

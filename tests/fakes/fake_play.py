@@ -19,7 +19,11 @@ class Play(GoogleApi):
     POST /androidpublisher/v3/applications/{package}/edits makes an edit (a copy of the live tracks); DELETE
     .../edits/{id} deletes it (204). GET and PUT .../edits/{id}/tracks/{track} read and replace a track's releases in
     the edit, checked as Play does (status draft, inProgress, halted or completed; userFraction in (0, 1) with
-    inProgress or halted only; known version codes; at most one completed and one inProgress or halted release).
+    inProgress or halted only, except a full rollout halted: halted with none; known version codes; at most one
+    completed and one inProgress or halted release). A commit that halts a full rollout on a track left with no
+    completed release puts back the last completed release of other version codes the track had (Play's "the
+    previous release takes its place").
+    POST .../edits/{id}:validate checks an edit without committing it (404 gone, 400 expired).
     POST .../edits/{id}:commit makes the edit's tracks live, once: a committed or deleted edit is not found (404),
     an expired one (set "expires" in the past) is refused (400), and so is one made before another edit's commit
     (409, one edit at a time), and a commit while changes are in review without changesInReviewBehavior=
@@ -68,6 +72,8 @@ class Play(GoogleApi):
                                             "tracks": copy.deepcopy(live.get("tracks", {}))}
             req.notes["editId"] = edit
             return J(200, {"id": edit, "expiryTimeSeconds": str(int(now()) + 3600)})
+        if len(parts) == 6 and parts[5].endswith(":validate") and req.method == "POST":
+            return self._validate(package, parts[5][:-len(":validate")])
         if len(parts) == 6 and parts[5].endswith(":commit") and req.method == "POST":
             return self._commit(req, package, parts[5][:-len(":commit")])
         if len(parts) == 8 and parts[6] == "tracks" and req.method in ("GET", "PUT"):
@@ -130,7 +136,9 @@ class Play(GoogleApi):
                 return "Version code(s) %s not found in the app bundles." % codes
             staged = r["status"] in ("inProgress", "halted")
             fraction = r.get("userFraction")
-            if staged != (fraction is not None):
+            if r["status"] == "halted" and fraction is None:
+                staged = False  # a full rollout halted (Play allows it: the previous release takes its place)
+            elif staged != (fraction is not None):
                 return "userFraction can only be set on releases with status inProgress or halted, and is required there."
             if staged and not (isinstance(fraction, (int, float)) and 0 < fraction < 1):
                 return "userFraction must be greater than 0 and less than 1."
@@ -147,17 +155,43 @@ class Play(GoogleApi):
             return "A track can have at most one completed release and one release in a staged rollout."
         return None
 
+    @staticmethod
+    def _previous_back(live, track, releases):
+        """A full rollout halted (halted, no userFraction) on a track with no completed release: the last completed
+        release of other version codes the track had takes its place, as Play does. Under the lock."""
+        halted = [r for r in releases if r.get("status") == "halted" and r.get("userFraction") is None]
+        if not halted or any(r.get("status") == "completed" for r in releases):
+            return
+        for commit in reversed(live.get("commits", [])):
+            for r in commit["tracks"].get(track, []):
+                if r.get("status") == "completed" and r.get("versionCodes") != halted[0].get("versionCodes"):
+                    releases.insert(0, copy.deepcopy(r))
+                    return
+
+    def _live_edit(self, package, edit_id):
+        """(the edit, None) when it is open and not expired, else (None, Play's refusal). Under the lock."""
+        edit = self._open_edit(package, edit_id)
+        if edit is None:
+            return None, self._gerr(404, "This Edit has been deleted.", "NOT_FOUND")
+        if edit["expires"] <= now():
+            return None, self._gerr(400, "This Edit has expired. Please create a new Edit.", "FAILED_PRECONDITION")
+        return edit, None
+
+    def _validate(self, package, edit_id):
+        """edits:validate: the edit open and not expired (its tracks were checked as they were put)."""
+        with self.lock:
+            edit, refusal = self._live_edit(package, edit_id)
+            return refusal or J(200, {"id": edit_id, "expiryTimeSeconds": str(int(edit["expires"]))})
+
     def _commit(self, req, package, edit_id):
         behavior = req.param("changesInReviewBehavior")
         if behavior not in (None, "CANCEL_IN_REVIEW_AND_SUBMIT", "ERROR_IF_IN_REVIEW",
                             "CHANGES_IN_REVIEW_BEHAVIOR_TYPE_UNSPECIFIED"):
             return self._gerr(400, "Invalid value for changesInReviewBehavior.", "INVALID_ARGUMENT")
         with self.lock:
-            edit = self._open_edit(package, edit_id)
-            if edit is None:
-                return self._gerr(404, "This Edit has been deleted.", "NOT_FOUND")
-            if edit["expires"] <= now():
-                return self._gerr(400, "This Edit has expired. Please create a new Edit.", "FAILED_PRECONDITION")
+            edit, refusal = self._live_edit(package, edit_id)
+            if refusal:
+                return refusal
             live = self.data["packages"][package]
             if edit["base"] != len(live.get("commits", [])):
                 return self._gerr(409, "This Edit conflicts with another Edit committed since: create a new Edit.",
@@ -166,6 +200,8 @@ class Play(GoogleApi):
                 return self._gerr(400, "Changes are in review: commit with changesInReviewBehavior="
                                        "CANCEL_IN_REVIEW_AND_SUBMIT to cancel that review.", "FAILED_PRECONDITION")
             edit["committed"] = True
+            for track, releases in edit["tracks"].items():
+                self._previous_back(live, track, releases)
             live["tracks"] = copy.deepcopy(edit["tracks"])
             live.setdefault("commits", []).append({"edit": edit_id, "tracks": copy.deepcopy(edit["tracks"])})
         req.notes["editId"] = edit_id

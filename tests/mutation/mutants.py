@@ -213,6 +213,12 @@ TABLE = [
            [('"DELETE FROM usage_events WHERE id = ?"', '"DELETE FROM usage_events WHERE id = ? AND 1 = 0"'),
             ("if (deleted == 1 && r->ev[i].metric >= 0)", "if (deleted >= 0 && r->ev[i].metric >= 0)")],
            [API + "test_usage"]),
+    # ---- a rollout plan applies each stage, in order (docs/stores.md)
+    Mutant("rollout-plan-skips-a-stage", "rollout plan stage skipped",
+           "a rollout plan's due stage is the one after next: a stage of the plan is never applied",
+           "src/stores/stores.c",
+           [("    next = s.plan_stage + 1;\n", "    next = s.plan_stage + (s.plan_stage >= 0 ? 2 : 1);\n")],
+           [API + "test_store_play"]),
     # ---- a stalled stderr must not hold requests (tests/reliability/stuck_log.py)
     Mutant("access-log-writes-under-lock", "request held by the log",
            "the access log's flusher writes while holding the lock every request's completion takes",

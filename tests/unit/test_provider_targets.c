@@ -152,15 +152,19 @@ static void test_play_rollout(void **state)
                         "Fixes");
     json_decref(body);
     harness_answer(200, "{}", NULL);
+    snprintf(url, sizeof url, "%s/e1:validate", base);
+    assert_sent(4, "POST", url); /* validated, then committed */
+    harness_answer(200, "{\"id\": \"e1\"}", NULL);
     snprintf(url, sizeof url, "%s/e1:commit?changesInReviewBehavior=ERROR_IF_IN_REVIEW", base);
-    assert_sent(4, "POST", url);
+    assert_sent(5, "POST", url);
     harness_answer(400, "{\"error\": {\"message\": \"This Edit has expired.\"}}", NULL); /* begins again */
-    assert_sent(5, "POST", base);
+    assert_sent(6, "POST", base);
     harness_answer(200, "{\"id\": \"e2\"}", NULL);
     harness_answer(200, live, NULL);
     harness_answer(200, "{}", NULL);
+    harness_answer(200, "{\"id\": \"e2\"}", NULL);
     snprintf(url, sizeof url, "%s/e2:commit?changesInReviewBehavior=ERROR_IF_IN_REVIEW", base);
-    assert_sent(8, "POST", url);
+    assert_sent(10, "POST", url);
     harness_answer(200, "{\"id\": \"e2\"}", NULL);
     assert_ended(VERDICT_VALID, "track production: version code 42 is inProgress");
     assert_string_equal(output_text("editId"), "e2");

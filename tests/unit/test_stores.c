@@ -17,7 +17,7 @@ static const struct {
     {"SUBMITTED", "approved", "APPROVED"},   {"IN_REVIEW", "rejected", "REJECTED"},   {"IN_REVIEW", "approved", "APPROVED"},
     {"APPROVED", "rollout", "ROLLING_OUT"},  {"APPROVED", "complete", "RELEASED"},    {"ROLLING_OUT", "rollout", "ROLLING_OUT"},
     {"ROLLING_OUT", "halt", "HALTED"},       {"ROLLING_OUT", "complete", "RELEASED"}, {"HALTED", "resume", "ROLLING_OUT"},
-    {"HALTED", "complete", "RELEASED"},      {"PROCESSING", "complete", "RELEASED"},
+    {"HALTED", "complete", "RELEASED"},      {"PROCESSING", "complete", "RELEASED"},  {"RELEASED", "halt", "HALTED"},
 };
 
 static void test_table(void **state)

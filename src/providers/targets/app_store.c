@@ -176,6 +176,13 @@ static json_t *asc_rel(const char *type, const char *id)
     return json_pack("{s:{s:s, s:s}}", "data", "type", type, "id", id);
 }
 
+/* The version's release type: the submission's (MANUAL, AFTER_APPROVAL, SCHEDULED), else MANUAL (released on command). */
+static const char *release_type(const struct provider_call *c)
+{
+    const char *t = json_string_value(json_object_get(c->input, "releaseType"));
+    return t ? t : "MANUAL";
+}
+
 static void asc_send_json(struct provider_call *c, const char *method, const char *target, json_t *body /* stolen */)
 {
     char *text = json_dumps(body, JSON_COMPACT);
@@ -240,12 +247,16 @@ static void submit_send(struct provider_call *c)
                                  provider_escape(name, a, sizeof a)),
                     NULL);
         return;
-    case A_CREATE:
-        asc_send_json(c, "POST", provider_url(target, api.text, "/v1/appStoreVersions"),
-                      json_pack("{s:{s:s, s:{s:s, s:s, s:s}, s:{s:o}}}", "data", "type", "appStoreVersions", "attributes",
-                                "platform", "IOS", "versionString", name, "releaseType", "MANUAL", "relationships", "app",
-                                asc_rel("apps", app)));
+    case A_CREATE: {
+        json_t *body =
+            json_pack("{s:{s:s, s:{s:s, s:s, s:s}, s:{s:o}}}", "data", "type", "appStoreVersions", "attributes", "platform", "IOS",
+                      "versionString", name, "releaseType", release_type(c), "relationships", "app", asc_rel("apps", app));
+        if (json_is_string(json_object_get(c->input, "earliestReleaseDate"))) /* SCHEDULED: not released before it */
+            json_object_set(json_object_get(json_object_get(body, "data"), "attributes"), "earliestReleaseDate",
+                            json_object_get(c->input, "earliestReleaseDate"));
+        asc_send_json(c, "POST", provider_url(target, api.text, "/v1/appStoreVersions"), body);
         return;
+    }
     case A_WHATSNEW:
     case T_WHATSNEW: { /* App Store "what's new", or TestFlight "what to test" */
         json_t *loc = json_array_get(locs, at);
@@ -723,6 +734,7 @@ struct provider app_store_provider = {
     .base_url = &api,
     .timeout = &timeout,
     .store_platform = "IOS",
+    .store_features = STORE_RELEASE_TYPES,
     .store_track = "appStore",
     .caps = CAP_VERIFY | CAP_STORE_SUBMIT | CAP_STORE_SET_ROLLOUT | CAP_STORE_HALT | CAP_STORE_RESUME | CAP_STORE_COMPLETE |
             CAP_STORE_STATUS,

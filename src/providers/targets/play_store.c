@@ -90,14 +90,16 @@ static void verify(struct provider_call *c, const struct outbound_response *res)
  * with changesInReviewBehavior=ERROR_IF_IN_REVIEW (never cancelling a
  * review). A commit Play refuses (the edit expired, another commit came
  * first, or this one did and its answer was lost) begins again with a new
- * edit, up to PLAY_EDIT_TRIES edits, so a change is never half-applied and
+ * edit, up to PLAY_EDIT_TRIES edits (the edit is validated before its commit,
+ * edits:validate, so a change Play would refuse is never half-made), so a change is never half-applied and
  * never applied twice.
  *
  * Input: {"track", "versionCodes": [text], "releaseName"?, "releaseNotes"?: {language: text},
- * "inAppUpdatePriority"?: 0..5, "fraction"?: 0..1}; output {"editId", "status" (Play's), "fraction",
+ * "inAppUpdatePriority"?: 0..5, "fraction"?: 0..1, "cancelReview"?: true to commit with
+ * CANCEL_IN_REVIEW_AND_SUBMIT instead of ERROR_IF_IN_REVIEW}; output {"editId", "status" (Play's), "fraction",
  * "already": bool}.
  */
-enum { P_TOKEN, P_EDIT, P_READ, P_UPDATE, P_COMMIT, P_DISCARD };
+enum { P_TOKEN, P_EDIT, P_READ, P_UPDATE, P_COMMIT, P_DISCARD, P_VALIDATE }; /* numbers kept: a job's row holds them */
 enum play_mode { PLAY_SUBMIT, PLAY_ROLLOUT, PLAY_HALT, PLAY_RESUME, PLAY_COMPLETE };
 
 #define PLAY_EDIT_TRIES 3
@@ -122,10 +124,11 @@ static const char *track_of(const struct provider_call *c)
     return t ? t : "";
 }
 
-/* Whether a release's userFraction is the wanted one (Play answers the double it was given). */
+/* Whether a release's userFraction is the wanted one (Play answers the double it was given; none is everyone). */
 static bool same_fraction(const json_t *release, const json_t *data)
 {
-    double d = json_number_value(json_object_get(release, "userFraction")) - json_number_value(json_object_get(data, "fraction"));
+    const json_t *f = json_object_get(release, "userFraction");
+    double d = (f ? json_number_value(f) : 1.0) - json_number_value(json_object_get(data, "fraction"));
     return d < 1e-9 && d > -1e-9;
 }
 
@@ -137,8 +140,8 @@ static json_t *wanted_release(const struct provider_call *c)
 
     if (json_is_string(json_object_get(c->input, "releaseName")))
         json_object_set(r, "name", json_object_get(c->input, "releaseName"));
-    if (strcmp(status, "completed") != 0)
-        json_object_set(r, "userFraction", json_object_get(c->state.data, "fraction"));
+    if (strcmp(status, "completed") != 0 && json_number_value(json_object_get(c->state.data, "fraction")) < 1)
+        json_object_set(r, "userFraction", json_object_get(c->state.data, "fraction")); /* a full rollout halted has none */
     if (json_object_size(json_object_get(c->input, "releaseNotes")) > 0) {
         notes = json_array();
         json_object_foreach(json_object_get(c->input, "releaseNotes"), lang, v)
@@ -165,6 +168,13 @@ static bool play_want(struct provider_call *c, enum play_mode mode, const json_t
         status = "completed";
         break;
     default:
+        status = current ? json_string_value(json_object_get(current, "status")) : NULL;
+        if (status && !json_object_get(current, "userFraction") &&
+            (strcmp(status, "completed") == 0 || strcmp(status, "halted") == 0)) {
+            status = mode == PLAY_HALT ? "halted" : "completed"; /* a full rollout halted (the previous release back), resumed */
+            fraction = 1;
+            break;
+        }
         if (!current || !json_is_number(json_object_get(current, "userFraction"))) {
             provider_finish(c, VERDICT_INVALID, "track %s has no staged rollout of version code %s to %s", track_of(c),
                             json_string_value(json_array_get(json_object_get(c->input, "versionCodes"), 0)),
@@ -213,11 +223,16 @@ static void play_send(struct provider_call *c)
         free(body);
         json_decref(track);
         return;
-    case P_COMMIT:
+    case P_VALIDATE:
+        google_call(c, "POST", provider_url(target, api.text, "/androidpublisher/v3/applications/%s/edits/%s:validate", p, e),
+                    NULL);
+        return;
+    case P_COMMIT: /* a review in progress is cancelled only when the editor asked for it */
         google_call(c, "POST",
                     provider_url(target, api.text,
-                                 "/androidpublisher/v3/applications/%s/edits/%s:commit?changesInReviewBehavior=ERROR_IF_IN_REVIEW",
-                                 p, e),
+                                 "/androidpublisher/v3/applications/%s/edits/%s:commit?changesInReviewBehavior=%s", p, e,
+                                 json_is_true(json_object_get(c->input, "cancelReview")) ? "CANCEL_IN_REVIEW_AND_SUBMIT"
+                                                                                         : "ERROR_IF_IN_REVIEW"),
                     NULL);
         return;
     default:
@@ -301,15 +316,22 @@ static void play_apply(struct provider_call *c, const struct outbound_response *
         return;
     case P_UPDATE:
         if (!provider_failed(c, res, NO_RIGHTS, "Google Play refused the track update (an unknown version code or track)"))
-            provider_next(c, P_COMMIT);
+            provider_next(c, P_VALIDATE);
         return;
+    case P_VALIDATE:
     case P_COMMIT:
         if (res->status >= 400 && res->status < 500 && res->status != 401 && res->status != 403 &&
             provider_data_int(c, "edits") < PLAY_EDIT_TRIES) {
             provider_next(c, P_EDIT); /* expired, superseded, or committed already: read again in a new edit */
             return;
         }
-        if (!provider_failed(c, res, NO_RIGHTS, "Google Play refused to commit the edit"))
+        if (provider_failed(c, res, NO_RIGHTS,
+                            c->state.step == P_VALIDATE ? "Google Play found the edit invalid"
+                                                        : "Google Play refused to commit the edit"))
+            return;
+        if (c->state.step == P_VALIDATE)
+            provider_next(c, P_COMMIT); /* validated: only then committed */
+        else
             play_done(c, false);
         return;
     default:
@@ -358,6 +380,7 @@ struct provider play_store_provider = {
     .settings = google_settings,
     .store_platform = "ANDROID",
     .store_track = "production",
+    .store_features = STORE_PLANS | STORE_HALT_RELEASED | STORE_PROMOTE | STORE_REVIEW_CHOICE,
     .caps = CAP_VERIFY | CAP_STORE_SUBMIT | CAP_STORE_SET_ROLLOUT | CAP_STORE_HALT | CAP_STORE_RESUME | CAP_STORE_COMPLETE,
     .ops = &ops,
 };
