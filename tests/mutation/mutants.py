@@ -141,7 +141,7 @@ TABLE = [
     Mutant("webhook-replay-dedupe-skipped", "signature check disabled",
            "a replayed webhook delivery is recorded and applied again (no look-up, and the unique key made unique)",
            "src/integrations/webhooks.c",
-           [("    *seen = rc == 1;\n", "    *seen = false;\n"),
+           [("    *seen = rc == 1;\n", "    *seen = rc == 1 && false;\n"),
             ("STORE_TEXT(integration_id), STORE_TEXT(ev->delivery),\n", "STORE_TEXT(integration_id), STORE_TEXT(id),\n")],
            [API + "test_webhooks"]),
     Mutant("csrf-check", "signature check disabled",
