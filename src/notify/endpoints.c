@@ -1,6 +1,8 @@
 /* endpoints.c: outbound webhooks, signed and delivered as durable jobs (endpoints.h). */
 #include "notify/endpoints.h"
 
+#include <pthread.h>
+
 #include "core/buf.h"
 #include "core/clock.h"
 #include "core/encode.h"
@@ -357,16 +359,95 @@ static enum err_code streak_count(const struct notify_env *env, const char *tena
 }
 
 /* What came back, attached to the parked job. */
+/*
+ * One endpoint's deliveries in flight from this process: at most
+ * ENDPOINT_IN_FLIGHT_MAX. Without a limit a slow endpoint's deliveries,
+ * each parked on its call, fill the jobs a process holds at once (jobs.c)
+ * and hold every other delivery back (bench/notifications.py measured it:
+ * a 5 s endpoint slowed the rest tenfold). A delivery over the limit waits
+ * as a row, holding nothing, for about the endpoint's recent answer time
+ * (longer at each turn it is refused, with jitter), then asks again.
+ * flights holds the endpoints with deliveries in flight; when it is full,
+ * an endpoint not in it is not limited (a process calling more than
+ * FLIGHT_SLOTS endpoints at once has no single one to blame).
+ */
+#define FLIGHT_SLOTS 256
+
+static struct flight {
+    char endpoint[UUID_SIZE]; /* "": a free slot */
+    int in_flight;
+    int64_t answer_ms; /* a moving average of its answer time */
+} flights[FLIGHT_SLOTS];
+static pthread_mutex_t flights_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* The slot of endpoint (a free one taken when add), or NULL. Under flights_lock. */
+static struct flight *flight_of(const char *endpoint, bool add)
+{
+    struct flight *free_slot = NULL;
+
+    for (size_t i = 0; i < FLIGHT_SLOTS; i++) {
+        if (strcmp(flights[i].endpoint, endpoint) == 0)
+            return &flights[i];
+        if (!free_slot && !flights[i].endpoint[0])
+            free_slot = &flights[i];
+    }
+    if (add && free_slot) {
+        snprintf(free_slot->endpoint, UUID_SIZE, "%s", endpoint);
+        free_slot->in_flight = 0;
+        free_slot->answer_ms = 0;
+    }
+    return add ? free_slot : NULL;
+}
+
+/* A delivery to endpoint may go: true (counted until flight_end), or false with how long to wait first. */
+static bool flight_begin(const char *endpoint, int turns, int64_t *wait_ms)
+{
+    struct flight *f;
+    bool go;
+
+    pthread_mutex_lock(&flights_lock);
+    f = flight_of(endpoint, true);
+    go = !f || f->in_flight < ENDPOINT_IN_FLIGHT_MAX;
+    if (f && go)
+        f->in_flight++;
+    else if (f)
+        *wait_ms = f->answer_ms;
+    pthread_mutex_unlock(&flights_lock);
+    if (!go) {
+        unsigned char jitter;
+        rand_bytes(&jitter, 1);
+        *wait_ms = *wait_ms * (1 + turns) * (128 + jitter) / 256; /* half to one and a half times */
+        *wait_ms = *wait_ms < 100 ? 100 : *wait_ms > 60000 ? 60000 : *wait_ms;
+    }
+    return go;
+}
+
+static void flight_end(const char *endpoint, int64_t took_ms)
+{
+    struct flight *f;
+
+    pthread_mutex_lock(&flights_lock);
+    if ((f = flight_of(endpoint, false))) {
+        f->answer_ms = f->answer_ms ? (7 * f->answer_ms + took_ms) / 8 : took_ms;
+        if (--f->in_flight <= 0)
+            f->endpoint[0] = '\0';
+    }
+    pthread_mutex_unlock(&flights_lock);
+}
+
 struct answer {
     struct job *job;
     enum outbound_failure failure;
     long status;
     char cause[160];
+    char endpoint[UUID_SIZE]; /* counted in flights until the answer */
+    int64_t sent_ms;
 };
 
 static void on_answer(const struct outbound_response *res, void *ctx)
 {
     struct answer *a = ctx;
+    flight_end(a->endpoint, clock_mono_ms() - a->sent_ms);
     a->failure = res->failure;
     a->status = res->status;
     snprintf(a->cause, sizeof a->cause, "%s", res->cause);
@@ -388,10 +469,13 @@ static void post(const struct notify_env *env, struct job *j, const struct deliv
     a->job = j;
     if (endpoints_sign(d->secret, d->id, ts, d->body, strlen(d->body), sig, &err) ||
         (d->previous && endpoints_sign(d->previous, d->id, ts, d->body, strlen(d->body), old, &err))) {
+        flight_end(d->endpoint, 0);
         free(a);
         job_fail(j, &err);
         return;
     }
+    snprintf(a->endpoint, sizeof a->endpoint, "%s", d->endpoint);
+    a->sent_ms = clock_mono_ms();
     snprintf(h_id, sizeof h_id, "webhook-id: %s", d->id);
     snprintf(h_ts, sizeof h_ts, "webhook-timestamp: %lld", ts);
     snprintf(h_sig, sizeof h_sig, "webhook-signature: %s%s%s", sig, old[0] ? " " : "", old); /* overlap: both */
@@ -449,8 +533,10 @@ void endpoints_delivery_step(void *ctx, struct job *j)
     const struct notify_env *env = ctx;
     const char *id = json_string_value(json_object_get(j->payload, "deliveryId"));
     const struct answer *a = job_attached(j);
+    char key[JOB_EVENT_KEY_SIZE];
     struct delivery d;
     struct err err;
+    int64_t wait_ms = 0;
 
     err_clear(&err);
     memset(&d, 0, sizeof d);
@@ -471,6 +557,11 @@ void endpoints_delivery_step(void *ctx, struct job *j)
             job_fail(j, &err);
         else
             job_done(j);
+    } else if (!flight_begin(d.endpoint, (int)json_integer_value(json_object_get(j->data, "turns")), &wait_ms)) {
+        /* the endpoint has its fill in flight: again later, as a row (flights above) */
+        json_object_set_new(j->data, "turns", json_integer(json_integer_value(json_object_get(j->data, "turns")) + 1));
+        snprintf(key, sizeof key, "webhook-turn:%s", d.id);
+        job_wait(j, 0, key, clock_now_ms() + wait_ms);
     } else {
         post(env, j, &d);
     }

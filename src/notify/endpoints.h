@@ -38,6 +38,7 @@
 
 #define ENDPOINT_DELIVERY_JOB "webhook-delivery" /* payload: deliveryId */
 #define ENDPOINT_MAX_ATTEMPTS 8
+#define ENDPOINT_IN_FLIGHT_MAX 8 /* one endpoint's deliveries a process has out at once (endpoints.c, "flights") */
 /* The event of an endpoint that kept failing, disabled (docs/notifications.md). */
 #define ENDPOINT_DISABLED_EVENT "webhook.endpoint.disabled"
 #define ENDPOINT_SECRET_BYTES 24

@@ -367,5 +367,52 @@ class KilledMidDeliveryTest(unittest.TestCase):
             shared.close()
 
 
+@unittest.skipUnless(harness.BACKEND == "sqlite", "the limit is counted in memory, whatever the database: once is enough")
+class SlowEndpointTest(unittest.TestCase):
+    """ENDPOINT_IN_FLIGHT_MAX (src/notify/endpoints.h): twelve pings to an endpoint that holds every request; eight
+    reach it, the rest wait as rows until answers come, then all twelve are delivered, each once. Its own server:
+    the shared one gives up on a call after a second, which would free the eight."""
+
+    def test_at_most_eight_in_flight(self):
+        client = vf.fakes()
+        shared = vf.SharedDatabase(client)
+        shared.env.update({"SLIPWAY_OUTBOUND_TIMEOUT": "60000"})
+        held = None
+        try:
+            server = shared.start()
+            ctx = vf.Ctx(server, client)
+            base = "/api/v1/%s" % ctx.tenant_id
+            name = uuid.uuid4().hex[:12]
+            made = harness.expect(self, server.request("POST", base + "/webhook-endpoints", token=ctx.token, body=endpoint_body(
+                client.url("webhooks") + "/outbound/" + name)), 201)
+            server.remember_secret(made["secret"])
+            client.register("webhooks", {"endpoints": {name: made["secret"]}})
+            held = client.rule("webhooks", "hold", path="/outbound/" + name, seconds=60)
+            mark = client.mark()
+            for _ in range(12):
+                harness.expect(self, server.request("POST", base + "/webhook-endpoints/%s/ping" % made["id"],
+                                                    token=ctx.token), 202)
+
+            def arrived():
+                return [r for r in client.requests("webhooks", mark) if r.get("path") == "/outbound/" + name]
+            self.assertTrue(vf.wait_for(lambda: len(arrived()) >= 8, 20), "eight reach it: %d" % len(arrived()))
+            time.sleep(1.5)  # the others' turns come and go meanwhile: none may reach it while eight are held
+            self.assertEqual(len(arrived()), 8)
+            client.drop(held)
+            held = None
+
+            def delivered():
+                items = harness.expect(self, server.request("GET", base + "/webhook-deliveries?limit=50",
+                                                            token=ctx.token), 200)["items"]
+                return items if len(items) == 12 and all(d["status"] == "DELIVERED" for d in items) else None
+            self.assertTrue(vf.wait_for(delivered, 60), "all twelve delivered once the endpoint answers")
+            got = [r["id"] for r in client.data("webhooks")["received"] if r["endpoint"] == name]
+            self.assertEqual(sorted(got), sorted(d["id"] for d in delivered()), "each once")
+        finally:
+            if held:
+                client.drop(held)
+            shared.close()
+
+
 if __name__ == "__main__":
     unittest.main()

@@ -190,6 +190,11 @@ TABLE = [
            "a recovery code is accepted again after it was used", "src/tenancy/totp_http.c",
            [("WHERE accountId = ? AND codeHash = ? AND usedAt IS NULL", "WHERE accountId = ? AND codeHash = ?")],
            [API + "test_twofactor"]),
+    Mutant("endpoint-in-flight-unlimited", "slow endpoint holds the rest",
+           "one endpoint may have any number of deliveries in flight: a slow one fills the jobs a process holds",
+           "src/notify/endpoints.c",
+           [("    go = !f || f->in_flight < ENDPOINT_IN_FLIGHT_MAX;\n", "    go = true;\n")],
+           [API + "test_webhook_endpoints"]),
     # ---- a signal and a wait that crossed (tests/reliability/workflows.py crossed)
     Mutant("crossed-signal-left-kept", "signal lost",
            "the keeper no longer hands a signal kept while its job started waiting to that job", "src/jobs/jobs.c",
