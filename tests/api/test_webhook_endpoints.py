@@ -321,6 +321,16 @@ class DisabledAfterFailuresTest(EndpointsBase):
         self.assertEqual((got["enabled"], got["failingSince"]), (True, None), got)
 
 
+def held_endpoint(test, ctx):
+    """An endpoint of ctx's tenant at the receiver, which holds every request it gets: (made, its name, the rule)."""
+    name = uuid.uuid4().hex[:12]
+    made = harness.expect(test, ctx.server.request("POST", "/api/v1/%s/webhook-endpoints" % ctx.tenant_id, token=ctx.token,
+                                                   body=endpoint_body(ctx.fakes.url("webhooks") + "/outbound/" + name)), 201)
+    ctx.server.remember_secret(made["secret"])
+    ctx.fakes.register("webhooks", {"endpoints": {name: made["secret"]}})
+    return made, name, ctx.fakes.rule("webhooks", "hold", path="/outbound/" + name, seconds=60)
+
+
 class KilledMidDeliveryTest(unittest.TestCase):
     """A process killed (SIGKILL) while the endpoint holds its delivery: another process on the database delivers it,
     once (the held request was abandoned, so the receiver never took it)."""
@@ -334,12 +344,7 @@ class KilledMidDeliveryTest(unittest.TestCase):
             a = shared.start()
             ctx = vf.Ctx(a, client)
             tenant = "/api/v1/%s" % ctx.tenant_id
-            name = uuid.uuid4().hex[:12]
-            made = harness.expect(self, a.request("POST", tenant + "/webhook-endpoints", token=ctx.token, body=endpoint_body(
-                client.url("webhooks") + "/outbound/" + name)), 201)
-            a.remember_secret(made["secret"])
-            client.register("webhooks", {"endpoints": {name: made["secret"]}})
-            held = client.rule("webhooks", "hold", path="/outbound/" + name, seconds=60)
+            made, name, held = held_endpoint(self, ctx)
             mark = client.mark()
             harness.expect(self, a.request("POST", tenant + "/webhook-endpoints/%s/ping" % made["id"], token=ctx.token), 202)
             self.assertTrue(vf.wait_for(lambda: any(r.get("rule") for r in client.requests("webhooks", mark)), 20),
@@ -382,12 +387,7 @@ class SlowEndpointTest(unittest.TestCase):
             server = shared.start()
             ctx = vf.Ctx(server, client)
             base = "/api/v1/%s" % ctx.tenant_id
-            name = uuid.uuid4().hex[:12]
-            made = harness.expect(self, server.request("POST", base + "/webhook-endpoints", token=ctx.token, body=endpoint_body(
-                client.url("webhooks") + "/outbound/" + name)), 201)
-            server.remember_secret(made["secret"])
-            client.register("webhooks", {"endpoints": {name: made["secret"]}})
-            held = client.rule("webhooks", "hold", path="/outbound/" + name, seconds=60)
+            made, name, held = held_endpoint(self, ctx)
             mark = client.mark()
             for _ in range(12):
                 harness.expect(self, server.request("POST", base + "/webhook-endpoints/%s/ping" % made["id"],
