@@ -151,3 +151,25 @@ def wrk(url, seconds, connections, threads=2, headers=(), script=None, env=None)
         result["errors"] += int(m.group(1))
     result["output"] = out
     return result
+
+
+def release_tenant(binary, env=None):
+    """A slipway (SLIPWAY_BIN = binary) on a fresh SQLite database with the API tests' fakes, and a tenant that can
+    run releases on a VALID GitHub connection: (shared database, server, its verify_fixtures.Ctx, the SCM
+    integration). Kickoffs are not what the benches measure: the GitHub budget is out of the way, and the fakes
+    (Python) get time under load. env: more settings."""
+    os.environ["SLIPWAY_BIN"] = os.path.abspath(binary)
+    import unittest
+    import test_releases as tr
+    import verify_fixtures as vf
+
+    client = vf.fakes()
+    shared = vf.SharedDatabase(client)
+    shared.env.update({"SLIPWAY_LOG_LEVEL": "warn", "SLIPWAY_JOB_POLL_MS": "200", "GITHUB_API_RATE_LIMIT": "1000000",
+                       "SLIPWAY_OUTBOUND_TIMEOUT": "60000"})
+    shared.env.update(env or {})
+    server = shared.start()
+    ctx = vf.Ctx(server, client)
+    tr.allow_releases(unittest.TestCase(), ctx)
+    scm, _ = tr.connect_scm(ctx)
+    return shared, server, ctx, scm

@@ -36,6 +36,7 @@ import uuid
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, "tests", "api"))
 sys.path.insert(0, os.path.join(ROOT, "tests", "fakes"))
+sys.path.insert(0, os.path.join(ROOT, "bench"))
 
 
 def say(text):
@@ -56,21 +57,15 @@ def main():
     ap.add_argument("--releases", type=int, default=500)
     ap.add_argument("--threads", type=int, default=4)
     args = ap.parse_args()
-    os.environ["SLIPWAY_BIN"] = os.path.abspath(args.binary)
-
+    import benchlib
     import harness
     import integration_fixtures as fx
-    import test_releases as tr
     import verify_fixtures as vf
 
     check = unittest.TestCase()
-    client = vf.fakes()
-    shared = vf.SharedDatabase(client)
-    shared.env.update({"SLIPWAY_LOG_LEVEL": "warn", "SLIPWAY_JOB_POLL_MS": "200", "GITHUB_API_RATE_LIMIT": "1000000",
-                       "SLIPWAY_OUTBOUND_TIMEOUT": "60000", "SLIPWAY_TEAMS_WEBHOOK_HOSTS": "127.0.0.1",
-                       "SLIPWAY_METRICS_LISTEN": os.environ.get("BENCH_METRICS", "")})
-    server = shared.start()
-    ctx = vf.Ctx(server, client)
+    shared, server, ctx, scm = benchlib.release_tenant(args.binary, {
+        "SLIPWAY_TEAMS_WEBHOOK_HOSTS": "127.0.0.1", "SLIPWAY_METRICS_LISTEN": os.environ.get("BENCH_METRICS", "")})
+    client = ctx.fakes
     base = "/api/v1/%s" % ctx.tenant_id
 
     def api(method, path, body=None, status=200):
@@ -78,9 +73,6 @@ def main():
 
     def query(sql, params=()):
         return fx.db_query(server, sql, params)[1]
-
-    tr.allow_releases(check, ctx)
-    scm, _ = tr.connect_scm(ctx)
 
     say("channels: Slack, Teams, an outbound endpoint")
     slack = ctx.create(dict(vf.build(ctx, "SLACK", True, True).body, notifyOnEvents=[]))

@@ -67,26 +67,16 @@ def main():
     ap.add_argument("--duration", type=int, default=5)
     ap.add_argument("--connections", type=int, default=32)
     args = ap.parse_args()
-    os.environ["SLIPWAY_BIN"] = os.path.abspath(args.binary)
-
     import benchlib
     import fake_circleci
     import harness
     import integration_fixtures as fx
     import setup_fixture
-    import test_releases as tr
     import verify_fixtures as vf
 
     check = unittest.TestCase()
-    client = vf.fakes()
-    shared = vf.SharedDatabase(client)
-    # Kickoffs are not what is measured: the GitHub budget out of the way, and time for the fakes (Python) under load.
-    shared.env.update({"SLIPWAY_LOG_LEVEL": "warn", "SLIPWAY_JOB_POLL_MS": "200", "GITHUB_API_RATE_LIMIT": "1000000",
-                       "SLIPWAY_OUTBOUND_TIMEOUT": "60000"})
-    server = shared.start()
-    ctx = vf.Ctx(server, client)
-    tr.allow_releases(check, ctx)
-    scm, _ = tr.connect_scm(ctx)
+    shared, server, ctx, scm = benchlib.release_tenant(args.binary)
+    client = ctx.fakes
     case = vf.build(ctx, "CIRCLECI", True, True)
     case.body.update(platform="IOS", circleciWorkflowName="release")
     slug = case.info["slug"]
