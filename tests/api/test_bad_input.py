@@ -23,7 +23,10 @@ row by row, read-only columns such as lastUsedAt left out).
 Injection strings in body fields are also sent, on a second tenant C: a
 field of free text may take one as text (and must give it back verbatim),
 every other field refuses it with 400 invalid_request (a login: 401
-invalid_credentials); and still nothing of A changes.
+invalid_credentials); and still nothing of A changes. On PostgreSQL and
+MariaDB only the SQL strings are sent (in paths and fields): the path
+strings test no database, and SQLite's run holds them (half the time of the
+file, which was the suite's slowest).
 
 A body of a closed schema is built from its fields; a route whose handler
 validates its body (an open schema) needs a valid example in OPEN_BODIES (the
@@ -47,6 +50,9 @@ SQL_INJECTIONS = ("' OR '1'='1", "'; DROP TABLE tenants; --", "\" OR 1=1 --", "1
                   "' UNION SELECT tokenHash FROM api_tokens --", "%' AND 1=0 UNION SELECT NULL --")
 PATH_INJECTIONS = ("../../../../etc/passwd", "..\\..\\windows\\win.ini", "%2e%2e%2f%2e%2e%2f", "/etc/shadow",
                    "file:///etc/passwd", "....//....//", "%00", "a/../../b")
+# What the SQL strings probe, each dialect's statements (bound, never spliced), runs on every database; what
+# the path strings probe, a value taken as text or as a path, no database decides: SQLite's run holds it.
+INJECTIONS = SQL_INJECTIONS + (PATH_INJECTIONS if harness.BACKEND == "sqlite" else ())
 WRONG_TYPES = tuple(t for t in harness.WRONG_TYPES if t is not None)  # null means "absent" (or "clear" in a PATCH)
 HUGE = "x" * 300_000
 DEEP = 100_000
@@ -259,7 +265,7 @@ class BadInputTest(harness.ApiTest):
         for case in self.with_params:
             valid = self.valid_body(case, self.a) if case.has_body else None
             for param in case.params:
-                for bad in SQL_INJECTIONS + PATH_INJECTIONS:
+                for bad in INJECTIONS:
                     path = self.ids(case, self.a, **{param: quote(bad, safe="")})
                     with self.subTest(case=str(case), param=param, value=bad):
                         # A value with a slash is another path, which no route has: 404 there too.
@@ -278,7 +284,7 @@ class BadInputTest(harness.ApiTest):
             for field in [f for f, v in valid.items() if isinstance(v, str)]:
                 # A secret of an integration type, or a field the route's schema marks write-only.
                 secret = field in fx.ALL_SECRET_FIELDS or (case.route.fields.get(field) or {}).get("secret")
-                for bad in SQL_INJECTIONS + PATH_INJECTIONS:
+                for bad in INJECTIONS:
                     body = self.valid_body(case, self.c)
                     if field == "password" or secret:
                         # Secrets must never reach the log (the harness checks); the same strings in a path do.
