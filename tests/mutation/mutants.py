@@ -5,7 +5,9 @@ tests fail.
 A mutant is data: a name, the fault in words, the file, one or more edits
 (text to find, exactly once, and what replaces it) and the CTest tests to
 run (CTest adds the fixtures they need: the API tests' server, the database
-servers). To cover a new check, add a row; when the code a row names
+servers). A long Python file can be narrowed to the tests that hold the
+rule, after a colon: "api.sqlite.test_deploy:LimitsTest.test_x" (its
+class or test, as unittest names them); the mutation time is the suite's. To cover a new check, add a row; when the code a row names
 changes, the runner says the text is gone ("not planted") and fails until
 the row is updated.
 
@@ -184,7 +186,7 @@ TABLE = [
     Mutant("refreshed-token-plaintext", "secret stored in plaintext",
            "a refreshed OAuth access token is stored as it came, not encrypted", "src/verify/refresh.c",
            [("STORE_ARGS(STORE_TEXT(access_ct), STORE_TEXT(refresh_ct),", "STORE_ARGS(STORE_TEXT(access), STORE_TEXT(refresh_ct),")],
-           [API + "test_repos"]),
+           [API + "test_repos:ReposTest.test_an_expiring_token_is_refreshed_before_the_sync"]),
     # ---- single use of the second factor's recovery codes and of a mailed reset (docs/accounts.md)
     Mutant("recovery-code-twice", "second factor used twice",
            "a recovery code is accepted again after it was used", "src/tenancy/totp_http.c",
@@ -194,7 +196,7 @@ TABLE = [
            "one endpoint may have any number of deliveries in flight: a slow one fills the jobs a process holds",
            "src/notify/endpoints.c",
            [("    go = !f || f->in_flight < ENDPOINT_IN_FLIGHT_MAX;\n", "    go = true;\n")],
-           [API + "test_webhook_endpoints"]),
+           [API + "test_webhook_endpoints:SlowEndpointTest"]),
     # ---- a signal and a wait that crossed (tests/reliability/workflows.py crossed)
     Mutant("crossed-signal-left-kept", "signal lost",
            "the keeper no longer hands a signal kept while its job started waiting to that job", "src/jobs/jobs.c",
@@ -217,13 +219,13 @@ TABLE = [
            "src/usage/usage.c",
            [('"DELETE FROM usage_events WHERE id = ?"', '"DELETE FROM usage_events WHERE id = ? AND 1 = 0"'),
             ("if (deleted == 1 && r->ev[i].metric >= 0)", "if (deleted >= 0 && r->ev[i].metric >= 0)")],
-           [API + "test_usage"]),
+           [API + "test_usage:UsageTest.test_events_rolled_up_exactly_once"]),
     # ---- a rollout plan applies each stage, in order (docs/stores.md)
     Mutant("rollout-plan-skips-a-stage", "rollout plan stage skipped",
            "a rollout plan's due stage is the one after next: a stage of the plan is never applied",
            "src/stores/stores.c",
            [("    next = s.plan_stage + 1;\n", "    next = s.plan_stage + (s.plan_stage >= 0 ? 2 : 1);\n")],
-           [API + "test_store_play"]),
+           [API + "test_store_play:PlayTest.test_rollout_plan_advances_on_its_own"]),
     # ---- a stalled stderr must not hold requests (tests/reliability/stuck_log.py)
     Mutant("access-log-writes-under-lock", "request held by the log",
            "the access log's flusher writes while holding the lock every request's completion takes",
@@ -236,7 +238,7 @@ TABLE = [
            "the requester of a deployment to a protected environment may approve it", "src/deploy/deploy_http.c",
            [("    if (own)\n        return err_set(err, ERR_CONFLICT, \"the requester",
              "    if (own && 0)\n        return err_set(err, ERR_CONFLICT, \"the requester")],
-           [API + "test_deploy"]),
+           [API + "test_deploy:LimitsTest.test_a_protected_environment_waits_for_approvals_of_others"]),
     # ---- answers written without jansson (src/http/jsonw.c): the same text, escaped the same way
     Mutant("jsonw-quote-unescaped", "answer not JSON",
            "the JSON writer copies a double quote inside a string as it is: a release's notes could end its string early",
@@ -248,7 +250,7 @@ TABLE = [
            "an outbound webhook endpoint is disabled at its first failed attempt, whatever the count setting says",
            "src/notify/endpoints.c",
            [("    if (failures < s->env->disable_failures || ", "    if (failures < 1 || ")],
-           [API + "test_webhook_endpoints"]),
+           [API + "test_webhook_endpoints:DisabledAfterFailuresTest"]),
 ]
 
 
