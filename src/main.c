@@ -321,6 +321,7 @@ static int serve(struct app *app)
     venv.jobs = app->jobs;
     senv.jobs = app->jobs;              /* a rollout plan's stages (stores.h) */
     notify_start(app->jobs, app->keys); /* a release step that emits before this is retried (notify.h) */
+    verify_on_status(notify_integration_status);
     if (probe && probe_enqueue(probe, app->jobs, &err))
         goto stop;
     app->usage = token_usage_start(app->store, app->cfg.token_flush);

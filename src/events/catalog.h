@@ -17,7 +17,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-/* X(name, subject, payload fields beyond the common ones, what it says). Emitted ones are marked in events_emitted(). */
+/* X(name, subject, payload fields beyond the common ones, what it says): docs/events.md says when each is emitted. */
 #define EVENTS(X)                                                                                                                  \
     X("release.kickoff.started", "release", "", "a release was created; its kickoff (branch, first candidate tag) is queued")      \
     X("release.kickoff.completed", "release", "branch, candidateTag", "the release branch and first candidate tag exist")          \
@@ -26,14 +26,15 @@
     X("release.resumed", "release", "", "an editor resumed the release")                                                           \
     X("release.retried", "release", "", "an editor retried a blocked release")                                                     \
     X("release.cancelled", "release", "reason", "an editor cancelled the release")                                                 \
-    X("build.completed", "build", "platform, buildNumber, url", "a release candidate's build succeeded")                           \
-    X("build.failed", "build", "platform, url, reason", "a release candidate's build failed")                                      \
+    X("build.completed", "release", "platform, buildNumber, url", "a release candidate's build succeeded")                         \
+    X("build.failed", "release", "platform, buildNumber, url, reason", "a release candidate's build failed")                       \
     X("release.approved", "release", "approvers", "the regression approvals are in")                                               \
     X("release.submitted", "release", "target, buildNumber", "a build was submitted to a store")                                   \
     X("release.rejected", "release", "target, reason", "a store's review rejected the submission")                                 \
     X("rollout.updated", "release", "target, fraction", "a staged rollout moved")                                                  \
     X("release.finished", "release", "finalTag", "the final tag is made")                                                          \
-    X("webhook.endpoint.disabled", "webhook_endpoint", "endpointId, reason, failures", "a failing webhook endpoint was disabled")
+    X("webhook.endpoint.disabled", "webhook_endpoint", "endpointId, reason, failures", "a failing webhook endpoint was disabled")  \
+    X("integration.status.changed", "integration", "integration", "an integration's verification status changed")
 
 /* X(alias, dotted name): the names of document 001 and of notifyOnEvents before the catalogue. */
 #define EVENT_ALIASES(X)                                                                                                           \

@@ -225,19 +225,54 @@ enum err_code notify_redeliver(struct store_conn *c, const char *tenant, const c
     return endpoints_redeliver(c, jobs, tenant, endpoint, delivery, err);
 }
 
+/* event about release with {"release", "message"} and extra's fields (borrowed, may be NULL); the release's payload into
+ * *rel (borrowed from the fields, valid until they go: the caller decrefs *fields). */
+static enum err_code release_emit(struct store_conn *c, const char *tenant, const char *release, const char *event,
+                                  const json_t *extra, const char *message, json_t **fields, json_t **rel, struct err *err)
+{
+    *fields = NULL;
+    if (!(*rel = release_payload(c, tenant, release, err)))
+        return err->code;
+    *fields = json_pack("{s:o, s:o}", "release", *rel, "message", json_text_or_null(message));
+    if (extra)
+        json_object_update(*fields, (json_t *)extra);
+    return notify_emit(c, tenant, event, "release", release, *fields, err);
+}
+
 enum err_code notify_release_change(struct store_conn *c, const char *tenant, const char *release, const char *kind,
                                     const char *name, const char *message, struct err *err)
 {
     const char *event = release_event_of(kind, name);
-    json_t *rel, *fields;
+    json_t *fields, *rel;
 
     if (!event)
         return ERR_OK;
-    if (!(rel = release_payload(c, tenant, release, err)))
-        return err->code;
-    fields = json_pack("{s:o, s:o}", "release", rel, "message", json_text_or_null(message));
-    if (notify_emit(c, tenant, event, "release", release, fields, err) == ERR_OK)
+    if (release_emit(c, tenant, release, event, NULL, message, &fields, &rel, err) == ERR_OK)
         tickets_release_event(c, jobs, tenant, release, event, rel, message, err);
+    json_decref(fields);
+    return err->code;
+}
+
+enum err_code notify_build_change(struct store_conn *c, const char *tenant, const char *release, bool succeeded,
+                                  const json_t *build, const char *message, struct err *err)
+{
+    json_t *fields, *rel;
+
+    release_emit(c, tenant, release, succeeded ? "build.completed" : "build.failed", build, message, &fields, &rel, err);
+    json_decref(fields);
+    return err->code;
+}
+
+enum err_code notify_integration_status(struct store_conn *c, const char *tenant, const char *category, const char *type,
+                                        const char *id, const char *from, const char *to, const char *message, struct err *err)
+{
+    json_t *fields;
+
+    if (strcmp(from, to) == 0)
+        return ERR_OK;
+    fields = json_pack("{s:{s:s, s:s, s:s, s:s, s:s}, s:o}", "integration", "id", id, "category", category, "type", type, "from",
+                       from, "to", to, "message", json_text_or_null(message));
+    notify_emit(c, tenant, "integration.status.changed", "integration", id, fields, err);
     json_decref(fields);
     return err->code;
 }

@@ -90,6 +90,26 @@ enum err_code notify_release_change(struct store_conn *c, const char *tenant, co
                                     const char *name, const char *message, struct err *err);
 
 /*
+ * A release candidate's build ended: build.completed (succeeded) or
+ * build.failed, in the caller's transaction on c, with the subject the
+ * release (a Slack thread per release carries its builds) and the fields
+ * {"release", "message"} and build's (borrowed: "platform", "buildNumber",
+ * "url", and on a failure "reason").
+ */
+enum err_code notify_build_change(struct store_conn *c, const char *tenant, const char *release, bool succeeded,
+                                  const json_t *build, const char *message, struct err *err);
+
+/*
+ * An integration's verification status changed (from -> to, both of
+ * NOT_VERIFIED VALID INVALID EXPIRED): integration.status.changed, in the
+ * caller's transaction on c, subject the integration, fields
+ * {"integration": {"id", "category", "type", "from", "to"}, "message"}.
+ * Nothing when from equals to.
+ */
+enum err_code notify_integration_status(struct store_conn *c, const char *tenant, const char *category, const char *type,
+                                        const char *id, const char *from, const char *to, const char *message, struct err *err);
+
+/*
  * The durable job of a delivery, in c's transaction: kind with payload
  * {"deliveryId"} and dedupe key "<kind>:<delivery>", so one exists per
  * delivery whatever runs twice.

@@ -14,6 +14,7 @@
 #include "crypto/secret.h"
 #include "integrations/catalog.h"
 #include "jobs/jobs.h"
+#include "notify/notify.h"
 #include "releases/lifecycle.h"
 #include "tenancy/tenants.h"
 #include "usage/usage.h"
@@ -279,6 +280,20 @@ static enum err_code build_load(struct store_conn *c, const char *tenant, const 
     return rc < 0 ? err->code : ERR_OK;
 }
 
+/* build.completed or build.failed (notify.h) for b, ended in status to, in c's transaction. */
+static enum err_code build_notify(struct store_conn *c, const char *tenant, const char *release, const struct build *b,
+                                  enum build_status to, const char *number, const char *url, const char *message, struct err *err)
+{
+    json_t *fields = json_pack("{s:s, s:o, s:o}", "platform", b->platform, "buildNumber",
+                               json_text_or_null(number[0] ? number : NULL), "url", json_text_or_null(url[0] ? url : NULL));
+
+    if (to != BUILD_SUCCEEDED)
+        json_object_set_new(fields, "reason", json_string(message));
+    notify_build_change(c, tenant, release, to == BUILD_SUCCEEDED, fields, message, err);
+    json_decref(fields);
+    return err->code;
+}
+
 /* One outcome of a build's step, recorded in one transaction. */
 struct outcome {
     struct job *job;
@@ -351,6 +366,8 @@ static enum err_code outcome_body(struct store_conn *c, void *ctx, struct err *e
                                                       .message = o->refused || o->stop ? o->message : msg,
                                                       .details = o->run},
                           err) ||
+        build_notify(c, tenant, o->release, &b, o->to, number, url && url[0] ? url : b.url,
+                     o->refused || o->stop ? o->message : msg, err) ||
         release_builds_settle(c, tenant, o->release, err))
         return err->code;
     return job_done_in(c, o->job, err);

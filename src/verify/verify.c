@@ -54,6 +54,13 @@ json_t *verify_answer(enum verdict verdict, const char *message, json_t *details
                      name ? json_string(name) : json_null());
 }
 
+static verify_status_fn on_status;
+
+void verify_on_status(verify_status_fn fn)
+{
+    on_status = fn;
+}
+
 struct record_tx {
     const struct request *req;
     const struct category *cat;
@@ -90,6 +97,9 @@ static enum err_code record_body(struct store_conn *c, void *ctx, struct err *er
                   STORE_ARGS(STORE_TEXT(t->to), STORE_TIME(now), STORE_TEXT(t->verdict == VERDICT_VALID ? NULL : t->message),
                              STORE_TEXT(t->tenant), STORE_TEXT(t->id)),
                   NULL, err))
+        return err->code;
+    if (on_status && strcmp(from, t->to) != 0 &&
+        on_status(c, t->tenant, t->cat->slug, t->v->prov->type, t->id, from, t->to, t->message, err))
         return err->code;
     details = json_pack("{s:s, s:s, s:o, s:s}", "from", from, "to", t->to, "verdict",
                         verdict_name(t->verdict) ? json_string(verdict_name(t->verdict)) : json_null(), "message", t->message);

@@ -70,6 +70,16 @@ enum err_code verify_load_scm(struct store_conn *db, const struct keyring *keys,
 enum err_code verify_record(struct store_conn *c, const struct request *req, const struct category *cat, const char *tenant_id,
                             const char *id, const struct provider_call *v, struct job *j, char to[16], struct err *err);
 
+/*
+ * What verify_record tells, inside its transaction, when a verdict moved an
+ * integration's status (from != to): main.c hands notify's event
+ * (notify_integration_status) here at start-up, so verification names no
+ * module above it. An error fails the record, which is retried whole.
+ */
+typedef enum err_code (*verify_status_fn)(struct store_conn *c, const char *tenant, const char *category, const char *type,
+                                          const char *id, const char *from, const char *to, const char *message, struct err *err);
+void verify_on_status(verify_status_fn fn);
+
 /* ---- verification as jobs (verify_jobs.c) ---- */
 
 #define VERIFY_JOB "verify"         /* payload: category, integrationId, sendTest, type (expected; optional), origin (optional) */

@@ -6,6 +6,7 @@ negative matrix (malformed, unknown fields, bad patterns, another tenant's integ
 import email
 import email.policy
 import email.utils
+import json
 import os
 import signal
 import time
@@ -141,6 +142,21 @@ class NotificationsTest(VerifyTest):
         self.assertIn("notifyOnEvents", items["release.kickoff.started"]["lastError"])
         self.assertEqual(items["release.kickoff.completed"]["status"], "DELIVERED")  # no alias: the rules decide
         self.assertEqual(len(self.posted(case)[0]), 1)
+
+    def test_integration_status_event(self):
+        """A verification that moves an integration's status is an event (docs/events.md); the same status again is none."""
+        integ, case = self.slack()
+        self.add_rule(integ, pattern="integration.*")
+        verify = "/api/v1/%s/integrations/communication/%s/verify" % (self.tenant, integ["id"])
+        self.assertEqual(self.expect(self.request("POST", verify, {"sendTest": False}), 200)["status"], "VALID")
+        [item] = self.settle(1)
+        self.assertEqual((item["eventName"], item["status"]), ("integration.status.changed", "DELIVERED"))
+        self.expect(self.request("POST", verify, {"sendTest": False}), 200)  # VALID again: no event
+        _, [(subject, payload)] = fx.db_query(self.server, "SELECT subjectId, payload FROM notification_events "
+                                                           "WHERE tenantId = ?", (self.tenant,))
+        self.assertEqual(subject, integ["id"])
+        self.assertEqual(json.loads(payload)["integration"], {"id": integ["id"], "category": "communication",
+                                                              "type": "SLACK", "from": "NOT_VERIFIED", "to": "VALID"})
 
     # -- e-mail -----------------------------------------------------------------------
 

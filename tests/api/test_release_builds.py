@@ -7,6 +7,7 @@ webhook back, the release goes to REGRESSION); a failed build blocks the release
 platform again; a webhook that never comes (polling finds the outcome); a
 trigger the CI refuses (the release blocked with the reason)."""
 
+import json
 import time
 import unittest
 import urllib.parse
@@ -137,7 +138,22 @@ class ReleaseBuildsTest(test_releases.ReleaseBase):
         rel = self.wait(rel["id"], lambda r: r["status"] == "REGRESSION", "reached REGRESSION")
         self.assertIn(("CALL", "build-webhook", "OK"), self.names(rel))
 
+    def build_events(self):
+        """(event, subject, platform, buildNumber, url, reason) of the tenant's build events, oldest first."""
+        _, rows = fx.db_query(self.server, "SELECT name, subjectId, payload FROM notification_events WHERE tenantId = ? "
+                                           "ORDER BY createdAt, id", (self.tenant,))
+        out = []
+        for name, subject, payload in rows:
+            p = json.loads(payload)
+            out.append((name, subject, p["platform"], p["buildNumber"], p["url"], p.get("reason")))
+        return out
+
     def test_failed_then_retried(self):
+        """... and each build's end is an event (build.failed, then build.completed) about the release."""
+        slack = vf.build(self.ctx, "SLACK", True, True)
+        slack.body["notifyOnEvents"] = []
+        rule = {"eventPattern": "build.*", "integrationId": self.ctx.create(slack.body)["id"], "channel": "releases"}
+        self.expect(self.request("POST", "/api/v1/%s/notification-rules" % self.tenant, rule, token=self.owner.token), 201)
         integ, scm, case, hook = self.pipeline("GITHUB_ACTIONS")
         rel = self.triggered(self.create("2.0.0", scm)["id"])
         first = rel["builds"][0]
@@ -157,6 +173,13 @@ class ReleaseBuildsTest(test_releases.ReleaseBase):
         self.finish("github", second["runId"], "success", hook)
         rel = self.wait(rel["id"], lambda r: r["status"] == "REGRESSION", "reached REGRESSION")
         self.assertEqual(len(self.fakes.data("github")["repos"][case.info["org"] + "/" + case.info["repo"]]["runs"]), 2)
+        builds = rel["builds"]
+        events = self.build_events()
+        self.assertEqual([e[:5] for e in events],
+                         [("build.failed", rel["id"], "IOS", builds[0]["buildNumber"], builds[0]["buildUrl"]),
+                          ("build.completed", rel["id"], "IOS", builds[1]["buildNumber"], builds[1]["buildUrl"])])
+        self.assertIn("failed", events[0][5])
+        self.assertIsNone(events[1][5])
 
     def test_webhook_never_comes(self):
         integ, scm, case, hook = self.pipeline("GITLAB_CI", hook=False)
