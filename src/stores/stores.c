@@ -97,7 +97,6 @@ enum err_code submission_queue(struct store_conn *c, struct jobs *jobs, const st
     return err->code;
 }
 
-#define POLL_FIRST_MS 1000 /* the first review poll this long after a change */
 #define POLL_MAX_MS 300000 /* polls double up to this */
 
 /* What an action asks of the store, as the table's event; for submit and rollout it depends on the fraction. */
@@ -511,12 +510,15 @@ static enum err_code outcome_record(const struct stores_env *env, struct outcome
     return err->code;
 }
 
-/* Waits for the next look at the store (step: 0 the action again, 1 the review): 1 s after a change, doubling up to 5 min. */
-static void wait_store(struct job *j, int step, const char *id, enum submission_status now)
+/*
+ * Waits for the next look at the store (step: 0 the action again, 1 the review): SLIPWAY_STORE_POLL_MS (1 s) after a
+ * change, doubling up to 5 min; or at once when the target's webhook says its store moved (key "store:<targetId>").
+ */
+static void wait_store(const struct stores_env *env, struct job *j, int step, const char *target, enum submission_status now)
 {
     char key[JOB_EVENT_KEY_SIZE];
     json_int_t polls = json_integer_value(json_object_get(j->data, "polls"));
-    int64_t delay = POLL_FIRST_MS;
+    int64_t delay = env->poll_ms;
 
     if (json_integer_value(json_object_get(j->data, "seen")) != (json_int_t)now)
         polls = 0; /* something moved: look again soon */
@@ -524,12 +526,13 @@ static void wait_store(struct job *j, int step, const char *id, enum submission_
         delay *= 2;
     json_object_set_new(j->data, "polls", json_integer(polls + 1));
     json_object_set_new(j->data, "seen", json_integer((json_int_t)now));
-    snprintf(key, sizeof key, "store-review:%s", id); /* App Store Connect's webhooks can wake it (not yet) */
+    snprintf(key, sizeof key, "store:%s", target);
     job_wait(j, step, key, clock_now_ms() + (delay < POLL_MAX_MS ? delay : POLL_MAX_MS));
 }
 
 /* The call ended: recorded, then the job ends, waits to look again, or is tried again when the store did not answer. */
-static void call_done(const struct stores_env *env, struct job *j, const char *action, struct provider_call *call)
+static void call_done(const struct stores_env *env, struct job *j, const struct submission *s, const char *action,
+                      struct provider_call *call)
 {
     const char *cause = json_string_value(json_object_get(call->output, "cause"));
     char message[700];
@@ -555,7 +558,7 @@ static void call_done(const struct stores_env *env, struct job *j, const char *a
         err_set(&err, ERR_UNAVAILABLE, "%s: %s", o.action, call->message);
         job_fail(j, &err);
     } else if (o.waiting || (!o.given_up && o.follow)) {
-        wait_store(j, o.waiting ? 0 : 1, o.id, o.to);
+        wait_store(env, j, o.waiting ? 0 : 1, s->target, o.to);
     } else if (o.plan_next_ms) {
         plan_wait(j, o.id, o.plan_next_ms);
     } else {
@@ -649,7 +652,7 @@ void stores_submission_step(void *ctx, struct job *j)
         return;
     }
     if (call)
-        call_done(env, j, action, call);
+        call_done(env, j, &s, action, call);
     else if (start_call(env, j, &s, (action = j->step == 1 ? "poll" : action), &err)) {
         struct outcome o = {
             .job = j, .id = id, .action = action, .verdict = VERDICT_INVALID, .message = err.message, .given_up = true};

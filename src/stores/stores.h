@@ -16,7 +16,9 @@
  * A store that reviews (App Store Connect) keeps the submit job going: while
  * the build is missing or processing it asks again later (PROCESSING), and
  * once sent it follows the review (store_status: in review, rejected,
- * approved), polling 1 s after a change, doubling up to 5 minutes.
+ * approved), polling 1 s after a change, doubling up to 5 minutes, or at once
+ * when the target's webhook signals "store:<targetId>" (App Store Connect's
+ * notifications, integrations/webhooks.h).
  */
 #ifndef SLIPWAY_STORES_H
 #define SLIPWAY_STORES_H
@@ -38,6 +40,7 @@ struct stores_env {
     const struct keyring *keys;
     const struct provider_loop *loop;
     struct jobs *jobs; /* a rollout plan's next stage is a job of its own */
+    int poll_ms;       /* SLIPWAY_STORE_POLL_MS: the first look at a store that reviews after a change (doubling up to 5 min) */
 };
 
 void stores_submission_step(void *ctx, struct job *j);
