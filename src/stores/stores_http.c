@@ -119,11 +119,11 @@ SCHEMA(submission_create_schema, {.name = "platform", .kind = FIELD_STRING, .req
        {.name = "releaseType", .kind = FIELD_STRING, .allowed = release_types},
        {.name = "earliestReleaseDate", .kind = FIELD_STRING, .min = 1, .max = 40, .format = "date-time"});
 
-static const struct field action_fields[] = {
-    {.name = "rolloutPermille", .kind = FIELD_INT, .min = 1, .max = 1000},
-    {.name = "reason", .kind = FIELD_STRING, .min = 1, .max = 500},
-    {.name = "cancelReview", .kind = FIELD_BOOL},
-    {.name = "track", .kind = FIELD_STRING, .min = 1, .max = 64, .check = check_printable}};
+static const struct field action_fields[] = {{.name = "rolloutPermille", .kind = FIELD_INT, .min = 1, .max = 1000},
+                                             {.name = "reason", .kind = FIELD_STRING, .min = 1, .max = 500},
+                                             {.name = "cancelReview", .kind = FIELD_BOOL},
+                                             {.name = "track", .kind = FIELD_STRING, .min = 1, .max = 64, .check = check_printable},
+                                             {.name = "rolloutPlan", .kind = FIELD_ARRAY, .check = check_plan}};
 const struct schema submission_action_schema = {
     .name = "submission_action_schema", .fields = action_fields, .count = ARRAY_LEN(action_fields), .optional = true};
 
@@ -528,8 +528,8 @@ static enum err_code action_body(struct store_conn *c, void *ctx, struct err *er
     submission_clear(&s);
     if (!s.found || strcmp(s.release, t->release) != 0)
         return err_set(err, ERR_NOT_FOUND, "not found");
-    if (json_object_get(t->req->body, "track")) {
-        err_detail(err, "track", "is only for promote");
+    if (json_object_get(t->req->body, "track") || json_object_get(t->req->body, "rolloutPlan")) {
+        err_detail(err, json_object_get(t->req->body, "track") ? "track" : "rolloutPlan", "is only for promote");
         return err_set(err, ERR_INVALID, "invalid action");
     }
     if ((t->event == SEV_ROLLOUT) != (t->permille != NULL)) {
@@ -594,6 +594,7 @@ static enum err_code promote_body(struct store_conn *c, void *ctx, struct err *e
     struct promote_tx *t = ctx;
     const char *tenant = principal_of(t->req)->tenant_id;
     const json_t *body = t->req->body, *permille = json_object_get(body, "rolloutPermille");
+    json_t *plan = json_array_size(json_object_get(body, "rolloutPlan")) ? json_object_get(body, "rolloutPlan") : NULL;
     enum submission_status from;
     char now[TIMESTAMP_SIZE];
     struct store_stmt *st;
@@ -608,6 +609,10 @@ static enum err_code promote_body(struct store_conn *c, void *ctx, struct err *e
         return err_set(err, ERR_NOT_FOUND, "not found");
     if (!t->track || strcmp(t->track, s.track) == 0) {
         err_detail(err, "track", t->track ? "is the submission's own track: name another" : "is required for promote");
+        return err_set(err, ERR_INVALID, "invalid action");
+    }
+    if (plan && permille) {
+        err_detail(err, "rolloutPlan", "replaces rolloutPermille: its first stage is the first share (give one or the other)");
         return err_set(err, ERR_INVALID, "invalid action");
     }
     if (json_is_true(json_object_get(body, "cancelReview")) && !(store_features(s.target_type) & STORE_REVIEW_CHOICE))
@@ -631,17 +636,22 @@ static enum err_code promote_body(struct store_conn *c, void *ctx, struct err *e
         return rc < 0 ? err->code : err_set(err, ERR_CONFLICT, "the release has a submission to track %s under way", t->track);
     rand_uuid(t->new_id);
     clock_now(now);
-    if (store_run(c,
-                  "INSERT INTO store_submissions (id, tenantId, releaseId, platform, targetIntegrationId, targetType, track, "
-                  "status, pendingAction, actionCount, buildNumber, rolloutMillionths, inAppUpdatePriority, releaseNotes, "
-                  "createdByAccountId, createdAt, updatedAt, testers) "
-                  "SELECT ?, tenantId, releaseId, platform, targetIntegrationId, targetType, ?, 'PENDING', 'submit', 1, "
-                  "buildNumber, 0, inAppUpdatePriority, releaseNotes, ?, ?, ?, testers FROM store_submissions "
-                  "WHERE tenantId = ? AND id = ?",
-                  STORE_ARGS(STORE_TEXT(t->new_id), STORE_TEXT(t->track), STORE_TEXT(principal_of(t->req)->account_id),
-                             STORE_TIME(now), STORE_TIME(now), STORE_TEXT(tenant), STORE_TEXT(t->id)),
-                  NULL, err))
+    char *stages = plan ? json_dumps(plan, JSON_COMPACT) : NULL;
+    store_run(c,
+              "INSERT INTO store_submissions (id, tenantId, releaseId, platform, targetIntegrationId, targetType, track, "
+              "status, pendingAction, actionCount, buildNumber, rolloutMillionths, inAppUpdatePriority, releaseNotes, "
+              "createdByAccountId, createdAt, updatedAt, testers, rolloutPlan) "
+              "SELECT ?, tenantId, releaseId, platform, targetIntegrationId, targetType, ?, 'PENDING', 'submit', 1, "
+              "buildNumber, 0, inAppUpdatePriority, releaseNotes, ?, ?, ?, testers, ? FROM store_submissions "
+              "WHERE tenantId = ? AND id = ?",
+              STORE_ARGS(STORE_TEXT(t->new_id), STORE_TEXT(t->track), STORE_TEXT(principal_of(t->req)->account_id), STORE_TIME(now),
+                         STORE_TIME(now), STORE_TEXT(stages), STORE_TEXT(tenant), STORE_TEXT(t->id)),
+              NULL, err);
+    free(stages);
+    if (err->code)
         return err->code;
+    if (plan) /* the plan's first stage is the new submission's share, as on a submit */
+        permille = json_object_get(json_array_get(plan, 0), "rolloutPermille");
     payload = json_pack("{s:s, s:s, s:s, s:O?}", "releaseId", t->release, "submissionId", t->new_id, "action", "submit", "permille",
                         permille);
     if (json_is_true(json_object_get(body, "cancelReview")))

@@ -317,10 +317,15 @@ class PlayTest(tr.ReleaseBase):
                                        token=self.owner.token), 409, "conflict")  # its submit is under way
         beta = self.settled(rel, beta)
         self.assertEqual((beta["status"], beta["track"]), ("RELEASED", "beta"))
-        for body in ({}, {"track": "beta"}, {"track": 5}, {"track": "production", "rolloutPermille": 0}):
+        plan = [{"rolloutPermille": 100, "waitMinutes": 0}, {"rolloutPermille": 1000, "waitMinutes": 0}]
+        for body in ({}, {"track": "beta"}, {"track": 5}, {"track": "production", "rolloutPermille": 0},
+                     {"track": "production", "rolloutPermille": 100, "rolloutPlan": plan},
+                     {"track": "production", "rolloutPlan": plan[1:]}):
             self.assert_error(self.request("POST", self.path(rel, beta, "promote"), body, token=self.owner.token), 400,
                               "invalid_request")
         self.assert_error(self.request("POST", self.path(rel, beta, "halt"), {"track": "production"},
+                                       token=self.owner.token), 400, "invalid_request")
+        self.assert_error(self.request("POST", self.path(rel, beta, "halt"), {"rolloutPlan": plan},
                                        token=self.owner.token), 400, "invalid_request")
         resp = self.request("POST", self.path(rel, beta, "promote"), {"track": "production"},
                             token=self.ctx.org.viewer.token)
@@ -345,6 +350,15 @@ class PlayTest(tr.ReleaseBase):
         self.assertEqual(len(self.live(case)[1]), 2, "one edit each")
         rows = fx.audit_rows(self, self.server, self.owner.token, self.tenant, action="release.submission.promote")
         self.assertEqual([(r["targetId"], r["details"]["promotedFrom"]) for r in rows], [(prod["id"], beta["id"])])
+        # A promotion with a rollout plan: its first stage is the share, then the stages follow on their own.
+        alpha = self.expect(self.request("POST", self.path(rel, beta, "promote"), {"track": "alpha", "rolloutPlan": plan},
+                                         token=self.owner.token), 201)
+        self.assertEqual(alpha["rolloutPlan"], plan)
+        alpha = wait_for(self, "the promotion's plan to reach everyone", lambda: (lambda got: got if got["status"] == "RELEASED"
+                         and got["pendingAction"] is None else None)(self.expect(
+                             self.request("GET", self.path(rel, alpha), token=self.owner.token), 200)))
+        self.assertEqual(alpha["planStage"], 1)
+        self.assertEqual(alpha["rolloutFraction"], 1.0)
 
     def test_refused_commit_is_made_again_in_a_new_edit(self):
         _, case = play_target(self.ctx)
