@@ -59,6 +59,16 @@ struct submission {
     int64_t plan_held_ms;                       /* halted: what was left of the wait (a resume continues it); -1 none */
 };
 
+/* NULL when v is a rollout plan (2 to 10 stages {rolloutPermille, waitMinutes}, the share growing strictly to 1000, each
+ * wait 0 to a week) or [] (none); else what is wrong. */
+const char *store_plan_problem(const json_t *v);
+/*
+ * The release configuration's rolloutPlans ({targetIntegrationId: plan}): each key a store target of the tenant whose
+ * store takes plans (STORE_PLANS), each value a plan; what is wrong goes to err's details (rolloutPlans.<key>), whose
+ * code stays ERR_OK unless the database fails.
+ */
+enum err_code store_default_plans_check(struct store_conn *c, const char *tenant, const json_t *plans, struct err *err);
+
 /* The submission id of the tenant, into s (s->found false when there is none); free with submission_clear. */
 enum err_code submission_load(struct store_conn *c, const char *tenant, const char *id, struct submission *s, struct err *err);
 void submission_clear(struct submission *s);

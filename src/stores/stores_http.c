@@ -75,8 +75,7 @@ static const char *check_testers(json_t *v)
     return NULL;
 }
 
-/* A rollout plan: 2 to 10 stages {rolloutPermille, waitMinutes (0 to a week)}, growing strictly to 1000; [] is none. */
-static const char *check_plan(json_t *v)
+const char *store_plan_problem(const json_t *v)
 {
     json_int_t last = 0;
     const char *key;
@@ -105,6 +104,43 @@ static const char *check_plan(json_t *v)
             return "must have waitMinutes of 0 to 10080 (a week) in each stage";
     }
     return last == 1000 ? NULL : "must end at rolloutPermille 1000 (everyone)";
+}
+
+static const char *check_plan(json_t *v)
+{
+    return store_plan_problem(v);
+}
+
+static unsigned store_features(const char *type);
+
+enum err_code store_default_plans_check(struct store_conn *c, const char *tenant, const json_t *plans, struct err *err)
+{
+    const char *key, *problem = NULL;
+    json_t *plan;
+    char where[64];
+
+    json_object_foreach((json_t *)plans, key, plan)
+    {
+        struct store_stmt *st;
+        int rc = 0;
+        snprintf(where, sizeof where, "rolloutPlans.%.40s", key);
+        if (uuid_valid(key) && store_select(c, "SELECT targetType FROM tenant_target_integrations WHERE tenantId = ? AND id = ?",
+                                            STORE_ARGS(STORE_TEXT(tenant), STORE_TEXT(key)), &st, err) == ERR_OK) {
+            rc = store_next(st, err);
+            if (rc == 1 && !(store_features(store_col_text(st, 0)) & STORE_PLANS))
+                rc = 2;
+            store_finish(st);
+        }
+        if (err->code)
+            return err->code;
+        if (rc != 1)
+            err_detail(err, where,
+                       rc == 2 ? "names a target whose store keeps its own schedule: rollout plans apply to Google Play only"
+                               : "is not a store target of this tenant");
+        else if ((problem = json_array_size(plan) ? store_plan_problem(plan) : "must be a rollout plan"))
+            err_detail(err, where, "%s", problem);
+    }
+    return ERR_OK;
 }
 
 SCHEMA(submission_create_schema, {.name = "platform", .kind = FIELD_STRING, .required = true, .allowed = store_platforms},
@@ -314,7 +350,26 @@ struct create_tx {
     const char *release, *platform, *track, *build, *asked_target;
     char id[UUID_SIZE], target[UUID_SIZE], target_type[16];
     unsigned features; /* the target's store_features */
+    json_t *plan;      /* the target's default rollout plan (release configuration), when the body has none; owned */
 };
+
+/* The target's default rollout plan from the tenant's release configuration into *out (NULL: none; caller owns). */
+static enum err_code default_plan(struct store_conn *c, const char *tenant, const char *target, json_t **out, struct err *err)
+{
+    struct store_stmt *st;
+    json_t *plans = NULL;
+
+    *out = NULL;
+    if (store_select(c, "SELECT rolloutPlans FROM release_configs WHERE tenantId = ?", STORE_ARGS(STORE_TEXT(tenant)), &st, err))
+        return err->code;
+    if (store_next(st, err) == 1 && store_col_text(st, 0))
+        plans = json_loads(store_col_text(st, 0), 0, NULL);
+    store_finish(st);
+    if (json_array_size(json_object_get(plans, target)) && !store_plan_problem(json_object_get(plans, target)))
+        *out = json_incref(json_object_get(plans, target));
+    json_decref(plans);
+    return err->code;
+}
 
 /*
  * Whether p is a store target that ships platform and can submit to its
@@ -421,6 +476,13 @@ static enum err_code create_body(struct store_conn *c, void *ctx, struct err *er
         return refuse_cancel_review(t->target_type, err);
     if (check_release_type(body, t->features, t->target_type, release_date, err))
         return err->code;
+    json_decref(t->plan); /* a transaction run again asks again */
+    t->plan = NULL;
+    if (!plan && !json_object_get(body, "rolloutPermille") && !json_object_get(body, "rolloutPlan") &&
+        (t->features & STORE_PLANS) && default_plan(c, tenant, t->target, &t->plan, err))
+        return err->code;
+    if (t->plan)
+        plan = t->plan; /* the target's default, from the release configuration */
     if (plan && (!(t->features & STORE_PLANS) || json_object_get(body, "rolloutPermille"))) {
         err_detail(err, "rolloutPlan",
                    !(t->features & STORE_PLANS)
@@ -499,7 +561,9 @@ enum err_code submissions_create(struct request *req, struct err *err)
                           .asked_target = json_string_value(json_object_get(body, "targetIntegrationId"))};
     if (!uuid_valid(t.release))
         return err_set(err, ERR_NOT_FOUND, "not found");
-    return submission_change(req, create_body, &t, t.release, t.id, 201, err);
+    submission_change(req, create_body, &t, t.release, t.id, 201, err);
+    json_decref(t.plan);
+    return err->code;
 }
 
 /* ---- rollout actions ---- */

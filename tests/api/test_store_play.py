@@ -360,6 +360,29 @@ class PlayTest(tr.ReleaseBase):
         self.assertEqual(alpha["planStage"], 1)
         self.assertEqual(alpha["rolloutFraction"], 1.0)
 
+    def test_default_rollout_plan(self):
+        """The release configuration's rolloutPlans: the target's default plan, taken by a submission that names
+        neither a plan nor a share; a key that is not a Play target of the tenant, or a bad plan, is 400."""
+        integ, case = play_target(self.ctx)
+        rel = ready_release(self, self.ctx, "3.9.5")
+        path = "/api/v1/%s/release-configuration" % self.tenant
+        cfg = self.expect(self.request("GET", path, token=self.owner.token), 200)
+        self.assertEqual(cfg["rolloutPlans"], {})
+        body = {k: v for k, v in cfg.items() if k not in ("updatedAt", "rolloutPlans") and v is not None}
+        plan = [{"rolloutPermille": 10, "waitMinutes": 60}, {"rolloutPermille": 1000, "waitMinutes": 0}]
+        for plans in ({str(uuid.uuid4()): plan}, {integ["id"]: plan[1:]}, {integ["id"]: "soon"}, {integ["id"]: []}):
+            self.assert_error(self.request("PUT", path, dict(body, rolloutPlans=plans), token=self.owner.token), 400,
+                              "invalid_request")
+        cfg = self.expect(self.request("PUT", path, dict(body, rolloutPlans={integ["id"]: plan}), token=self.owner.token),
+                          200)
+        self.assertEqual(cfg["rolloutPlans"], {integ["id"]: plan})
+        sub = self.expect(self.request("POST", self.path(rel), {"platform": "ANDROID", "buildNumber": CODE},
+                                       token=self.owner.token), 201)
+        self.assertEqual(sub["rolloutPlan"], plan)
+        sub = self.settled(rel, sub)
+        self.assertEqual((sub["status"], sub["rolloutFraction"], sub["planStage"]), ("ROLLING_OUT", 0.01, 0), sub)
+        self.assertIsNotNone(sub["planNextAt"], "the next stage waits its 60 minutes")
+
     def test_refused_commit_is_made_again_in_a_new_edit(self):
         _, case = play_target(self.ctx)
         rel = ready_release(self, self.ctx, "3.2.0")

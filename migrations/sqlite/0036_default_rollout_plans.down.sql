@@ -1,0 +1,1 @@
+ALTER TABLE release_configs DROP COLUMN rolloutPlans;
