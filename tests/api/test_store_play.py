@@ -166,6 +166,9 @@ class PlayTest(tr.ReleaseBase):
         sub = self.act(rel, sub, "complete")
         self.assertEqual((sub["status"], sub["rolloutFraction"]), ("RELEASED", 1.0))
         self.assertIsNotNone(sub["releasedAt"])
+        got = self.read(rel["id"])
+        self.assertEqual(got["status"], "RELEASED", "its one platform's build is with every user of the store")
+        self.assertIn(("STATUS", "released", None), [(e["kind"], e["name"], e["outcome"]) for e in got["events"]])
         releases, commits = self.live(case)
         self.assertEqual(len(commits), 5, "one commit an action")
         self.assertEqual([(r["status"], "userFraction" in r) for r in releases], [("completed", False)])
@@ -350,6 +353,7 @@ class PlayTest(tr.ReleaseBase):
         self.assertEqual(len(self.live(case)[1]), 2, "one edit each")
         rows = fx.audit_rows(self, self.server, self.owner.token, self.tenant, action="release.submission.promote")
         self.assertEqual([(r["targetId"], r["details"]["promotedFrom"]) for r in rows], [(prod["id"], beta["id"])])
+        self.assertEqual(self.read(rel["id"])["status"], "READY", "a testing track's build is not the release's")
         # A promotion with a rollout plan: its first stage is the share, then the stages follow on their own.
         alpha = self.expect(self.request("POST", self.path(rel, beta, "promote"), {"track": "alpha", "rolloutPlan": plan},
                                          token=self.owner.token), 201)
