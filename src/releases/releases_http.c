@@ -581,7 +581,21 @@ static enum err_code approvals(struct store_conn *db, struct jsonw *w, const cha
                         tenant, id, cols, (int)ARRAY_LEN(cols), err);
 }
 
-/* The release as the list shows it, then its builds, its newest events and its approvals. */
+/* The release's store state per platform: each submission, oldest first (docs/stores.md; the full rows: .../submissions). */
+static enum err_code stores(struct store_conn *db, struct jsonw *w, const char *tenant, const char *id, struct err *err)
+{
+    static const struct jsonw_col cols[] = {JSONW_TEXT_COL("submissionId"),  JSONW_TEXT_COL("platform"),
+                                            JSONW_TEXT_COL("targetType"),    JSONW_TEXT_COL("track"),
+                                            JSONW_TEXT_COL("status"),        JSONW_TEXT_COL("reviewState"),
+                                            JSONW_TEXT_COL("pendingAction"), JSONW_TEXT_COL("updatedAt")};
+    return release_rows(
+        db, w, "stores",
+        "SELECT id, platform, targetType, track, status, reviewState, pendingAction, updatedAt FROM store_submissions "
+        "WHERE tenantId = ? AND releaseId = ? ORDER BY createdAt, id",
+        tenant, id, cols, (int)ARRAY_LEN(cols), err);
+}
+
+/* The release as the list shows it, then its builds, its newest events its approvals and its store state. */
 enum err_code release_get(struct request *req, struct err *err)
 {
     const char *tenant = principal_of(req)->tenant_id, *id = request_param(req, "releaseId");
@@ -600,8 +614,8 @@ enum err_code release_get(struct request *req, struct err *err)
     store_finish(st);
     if (rc == 0)
         err_set(err, ERR_NOT_FOUND, "not found");
-    if (rc == 1 && !builds(db, &w, tenant, id, err) && !timeline(db, &w, tenant, id, err))
-        approvals(db, &w, tenant, id, err);
+    if (rc == 1 && !builds(db, &w, tenant, id, err) && !timeline(db, &w, tenant, id, err) && !approvals(db, &w, tenant, id, err))
+        stores(db, &w, tenant, id, err);
     jsonw_object_end(&w);
     if (!err->code)
         response_jsonw(req, 200, &w);

@@ -169,6 +169,8 @@ class PlayTest(tr.ReleaseBase):
         got = self.read(rel["id"])
         self.assertEqual(got["status"], "RELEASED", "its one platform's build is with every user of the store")
         self.assertIn(("STATUS", "released", None), [(e["kind"], e["name"], e["outcome"]) for e in got["events"]])
+        self.assertEqual([(x["submissionId"], x["platform"], x["targetType"], x["track"], x["status"]) for x in got["stores"]],
+                         [(sub["id"], "ANDROID", "PLAY_STORE", "production", "RELEASED")], "the store state per platform")
         releases, commits = self.live(case)
         self.assertEqual(len(commits), 5, "one commit an action")
         self.assertEqual([(r["status"], "userFraction" in r) for r in releases], [("completed", False)])
