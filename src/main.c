@@ -210,7 +210,7 @@ static int serve(struct app *app)
     struct notify_env nenv = {.loop = &app->providers,
                               .disable_failures = app->cfg.webhook_disable_failures,
                               .disable_period = app->cfg.webhook_disable_period};
-    struct stores_env senv = {.loop = &app->providers};
+    struct stores_env senv = {.loop = &app->providers, .poll_ms = app->cfg.store_poll_ms};
     static struct deploy_env denv; /* static: zero-initialised, its atomic stopping flag included */
     struct repos_env rpenv = {.loop = &app->providers, .interval = app->cfg.repo_sync_interval};
     struct workpool *ssh_pool = NULL, *dns_pool = NULL;

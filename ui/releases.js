@@ -6,22 +6,23 @@
 import {h, when} from './dom.js';
 import {get, tenantPath} from './api.js';
 
-export const STATUSES = ['KICKOFF', 'BUILDING', 'REGRESSION', 'READY', 'PAUSED', 'BLOCKED', 'CANCELLED', 'FINISHED'];
-export const ACTIVE = ['KICKOFF', 'BUILDING', 'REGRESSION', 'READY', 'PAUSED', 'BLOCKED'];
+export const STATUSES = ['KICKOFF', 'BUILDING', 'REGRESSION', 'READY', 'PAUSED', 'BLOCKED', 'CANCELLED', 'FINISHED', 'RELEASED'];
+export const ACTIVE = ['KICKOFF', 'BUILDING', 'REGRESSION', 'READY', 'PAUSED', 'BLOCKED', 'RELEASED'];
 // The stages a release goes through, in order (PAUSED and BLOCKED interrupt one of them).
 const STAGES = [
   ['KICKOFF', 'Kickoff', 'Release branch and first candidate tag'],
   ['BUILDING', 'Builds', 'Each platform builds the candidate'],
   ['REGRESSION', 'Regression', 'Testing and approvals'],
   ['READY', 'Ready', 'Ready to submit to the stores'],
+  ['RELEASED', 'Released', 'With every user of each store'],
   ['FINISHED', 'Finished', 'Final tag made'],
 ];
 const WORDS = {
   KICKOFF: 'Kickoff', BUILDING: 'Building', REGRESSION: 'Regression', READY: 'Ready', PAUSED: 'Paused', BLOCKED: 'Blocked',
-  CANCELLED: 'Cancelled', FINISHED: 'Finished',
+  CANCELLED: 'Cancelled', FINISHED: 'Finished', RELEASED: 'Released',
 };
 const TONE = {KICKOFF: 'progress', BUILDING: 'progress', REGRESSION: 'progress', READY: 'success', FINISHED: 'success',
-  PAUSED: 'expired', BLOCKED: 'failure', CANCELLED: 'not_verified'};
+  PAUSED: 'expired', BLOCKED: 'failure', CANCELLED: 'not_verified', RELEASED: 'success'};
 export const PLATFORM_WORDS = {IOS: 'iOS', ANDROID: 'Android', WEB: 'Web'};
 export const TYPE_WORDS = {MAJOR: 'Major', MINOR: 'Minor', PATCH: 'Patch', HOTFIX: 'Hotfix'};
 
@@ -40,7 +41,7 @@ export function allowedActions(status) {
   if (['KICKOFF', 'BUILDING', 'REGRESSION', 'READY'].includes(status)) out.push('pause');
   if (status === 'PAUSED') out.push('resume');
   if (status === 'BLOCKED') out.push('retry');
-  if (status !== 'CANCELLED' && status !== 'FINISHED') out.push('cancel');
+  if (!['CANCELLED', 'FINISHED', 'RELEASED'].includes(status)) out.push('cancel');
   return out;
 }
 

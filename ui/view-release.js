@@ -170,7 +170,7 @@ export async function viewRelease(ctx) {
     if (!canDrive(ctx.tenant)) return null;
     const actions = allowedActions(rel.status);
     if (rel.status === 'REGRESSION' || rel.status === 'READY') actions.unshift('new-candidate');
-    if (rel.status === 'READY') actions.unshift('finish');
+    if (rel.status === 'READY' || rel.status === 'RELEASED') actions.unshift('finish');
     if (!actions.length) return null;
     return h('div', {class: 'actions', role: 'group', 'aria-label': 'Release actions'}, actions.map((a) => {
       const btn = h('button', {type: 'button', class: a === 'cancel' ? 'danger' : a === 'pause' ? 'secondary' : 'primary', 'data-action': a},

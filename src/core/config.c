@@ -117,6 +117,9 @@ const struct config_option config_options[] = {
      "a file holding the mail server's password instead (readable only by its owner)", "none"},
     {"SLIPWAY_SMTP_FROM", NULL, STR(smtp_from), "", "the From address of the instance's mail; required with SLIPWAY_SMTP_URL",
      "none"},
+    {"SLIPWAY_STORE_POLL_MS", NULL, INT(store_poll_ms, 100, 300000), "1000",
+     "ms from a change to the next look at a store's review or a processing build, doubling up to 5 minutes; a store's "
+     "webhook (App Store Connect) makes the look at once"},
 };
 #pragma GCC diagnostic pop
 const size_t config_options_count = ARRAY_LEN(config_options);

@@ -64,6 +64,7 @@ struct config {
     char metrics_token[256];    /* a bearer token /metrics asks for, or "" */
     int job_workers;            /* 0 until set: see config_job_workers() */
     int job_retention;          /* seconds */
+    int store_poll_ms;          /* ms: a store that reviews is looked at this long after a change, doubling up to 5 min */
     char test_probe[1024];      /* test runs only: the probe job kind's configuration (jobs/probe.h), or "" */
     char domain_check[512];     /* SLIPWAY_DOMAIN_CHECK_ADDRESS: where domain checks connect instead, or "" */
     char dns_resolver[262];     /* SLIPWAY_DNS_RESOLVER: HOST:PORT of the DNS server for TXT proofs, or "" */

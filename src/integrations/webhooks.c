@@ -119,10 +119,13 @@ enum err_code webhooks_record(struct store_conn *c, const char *tenant_id, const
                        text_arg(ev->conclusion), text_arg(ev->ref), text_arg(ev->sha), text_arg(ev->url), STORE_TIME(now)),
             NULL, err))
         return err->code;
-    if (ev->kind == EVENT_BUILD && ev->run_id[0]) {
+    if ((ev->kind == EVENT_BUILD && ev->run_id[0]) || ev->kind == EVENT_STORE) {
         char key[512];
         json_t *event = webhooks_event_json(ev);
-        snprintf(key, sizeof key, "build:%s:%s", integration_id, ev->run_id);
+        if (ev->kind == EVENT_BUILD)
+            snprintf(key, sizeof key, "build:%s:%s", integration_id, ev->run_id);
+        else
+            snprintf(key, sizeof key, "store:%s", integration_id); /* every submission of the target waiting on its store looks */
         jobs_signal_in(c, key, event, err);
         json_decref(event);
     }

@@ -1,7 +1,7 @@
 /*
  * webhooks.h: signed inbound webhooks (docs/internals/router.md, "Route classes"; docs/api.md, "Webhooks").
  *
- * An SCM or pipeline integration whose provider takes webhooks
+ * An SCM, pipeline or store target integration whose provider takes webhooks
  * (CAP_WEBHOOK_CHECK) may have one: a hookId, the unguessable part of its
  * URL (POST /hooks/v1/{hookId}, 192 random bits), and a signing secret
  * slipway makes, stored encrypted in integration_webhooks and shown once.
@@ -53,7 +53,9 @@ enum err_code webhooks_seen(struct store_conn *c, const char *tenant_id, const c
 /*
  * Records ev for the integration once: *duplicate when its delivery id was
  * seen before (then nothing changes). A build event signals
- * "build:<integrationId>:<runId>" in the same transaction, with the event.
+ * "build:<integrationId>:<runId>" in the same transaction, with the event;
+ * a store event "store:<integrationId>" (what a submission's job waits on
+ * between looks at its store: it looks again at once).
  */
 enum err_code webhooks_record(struct store_conn *c, const char *tenant_id, const char *integration_id,
                               const struct provider_event *ev, bool *duplicate, struct err *err);

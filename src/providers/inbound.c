@@ -9,7 +9,7 @@
 const char *provider_event_kind_name(enum provider_event_kind kind)
 {
     static const char *const names[] = {
-        [EVENT_OTHER] = "other", [EVENT_PUSH] = "push", [EVENT_TAG] = "tag", [EVENT_BUILD] = "build"};
+        [EVENT_OTHER] = "other", [EVENT_PUSH] = "push", [EVENT_TAG] = "tag", [EVENT_BUILD] = "build", [EVENT_STORE] = "store"};
     return (unsigned)kind < ARRAY_LEN(names) ? names[kind] : "other";
 }
 

@@ -93,9 +93,10 @@ enum provider_event_kind {
     EVENT_PUSH,  /* commits pushed to a branch */
     EVENT_TAG,   /* a tag pushed */
     EVENT_BUILD, /* a CI run changed state */
+    EVENT_STORE, /* a store's resource changed state (App Store Connect: a version's review, a build processed) */
 };
 
-/* "other", "push", "tag", "build". */
+/* "other", "push", "tag", "build", "store". */
 const char *provider_event_kind_name(enum provider_event_kind kind);
 
 /*
@@ -106,7 +107,7 @@ const char *provider_event_kind_name(enum provider_event_kind kind);
 struct provider_event {
     char delivery[256]; /* the provider's id of this delivery: what a retry or a replay repeats */
     enum provider_event_kind kind;
-    char run_id[256];    /* build: the provider's id of the run */
+    char run_id[256];    /* build: the provider's id of the run; store: the id of the resource that changed */
     char status[16];     /* build: "queued", "running" or "completed" */
     char conclusion[16]; /* build, completed: "succeeded", "failed" or "cancelled" */
     char ref[256];       /* the branch or tag, without refs/heads/ or refs/tags/ */

@@ -359,7 +359,7 @@ void release_finish_step(void *ctx, struct job *j)
         job_fail(j, &err);
         return;
     }
-    if (!s.found || strcmp(s.status, "READY") != 0) {
+    if (!s.found || release_transition(release_status_parse(s.status), REV_FINISH, REL_NONE) == REL_NONE) {
         j->output = json_pack("{s:s}", "status", s.found ? s.status : "GONE");
         json_decref(s.notes);
         job_done(j); /* finished by an earlier run, or paused or cancelled meanwhile */

@@ -7,11 +7,11 @@
 
 #define STAGE (REL__COUNT) /* a cell that goes back to the interrupted stage */
 
-static const char *const release_names[REL__COUNT] = {"KICKOFF", "BUILDING", "REGRESSION", "READY",
-                                                      "PAUSED",  "BLOCKED",  "CANCELLED",  "FINISHED"};
+static const char *const release_names[REL__COUNT] = {"KICKOFF", "BUILDING",  "REGRESSION", "READY",   "PAUSED",
+                                                      "BLOCKED", "CANCELLED", "FINISHED",   "RELEASED"};
 static const char *const event_names[REV__COUNT] = {"kickoff-done", "kickoff-failed", "builds-done", "build-failed",
                                                     "approved",     "new-candidate",  "pause",       "resume",
-                                                    "retry",        "cancel",         "finish"};
+                                                    "retry",        "cancel",         "finish",      "released"};
 
 /* Every move a release can make; any other (status, event) is refused. STAGE: back to the interrupted stage. */
 static const struct {
@@ -39,6 +39,10 @@ static const struct {
     {REL_READY, REV_CANCEL, REL_CANCELLED},
     {REL_PAUSED, REV_CANCEL, REL_CANCELLED},
     {REL_BLOCKED, REV_CANCEL, REL_CANCELLED},
+    /* The stores (docs/stores.md): READY until every platform's build is with every user of its store; then only the final tag is
+       left. */
+    {REL_READY, REV_RELEASED, REL_RELEASED},
+    {REL_RELEASED, REV_FINISH, REL_FINISHED},
 };
 
 enum release_status release_transition(enum release_status from, enum release_event event, enum release_status stage)

@@ -24,6 +24,7 @@ enum release_status {
     REL_BLOCKED,    /* a step failed for a reason a retry alone will not fix (statusReason says which) */
     REL_CANCELLED,  /* ended by an editor */
     REL_FINISHED,   /* the final tag is made */
+    REL_RELEASED,   /* every platform's build reached every user of its store (docs/stores.md); finish still makes the tag */
     REL__COUNT
 };
 
@@ -39,6 +40,7 @@ enum release_event {
     REV_RETRY, /* a blocked stage is tried again */
     REV_CANCEL,
     REV_FINISH,
+    REV_RELEASED, /* every platform's store submission is RELEASED (stores.c) */
     REV__COUNT
 };
 

@@ -12,6 +12,7 @@
 #include "releases/releases.h"
 #include "releases/releases_http.h"
 #include "setup/setup_http.h"
+#include "stores/stores.h"
 #include "tenancy/audit.h"
 #include "tenancy/roles.h"
 #include "tenancy/tenants.h"
@@ -104,7 +105,8 @@ SCHEMA(release_config_schema, {.name = "scmIntegrationId", .kind = FIELD_STRING,
        {.name = "approvalRoles", .kind = FIELD_ARRAY, .allowed = approver_roles, .check = check_set},
        {.name = "approvalCount", .kind = FIELD_INT, .min = 1, .max = 10},
        {.name = "buildTimeoutMinutes", .kind = FIELD_INT, .min = 1, .max = 1440},
-       {.name = "schedule", .kind = FIELD_OBJECT, .check = check_schedule});
+       {.name = "schedule", .kind = FIELD_OBJECT, .check = check_schedule},
+       {.name = "rolloutPlans", .kind = FIELD_OBJECT}); /* checked against the tenant's targets: store_default_plans_check */
 
 static const struct field action_fields[] = {{.name = "reason", .kind = FIELD_STRING, .min = 1, .max = 500}};
 const struct schema release_action_schema = {
@@ -122,6 +124,7 @@ struct rel_config {
     char scm[UUID_SIZE], base[256], branch[256], candidate[256], final[256], scheme[16];
     json_t *pipelines, *roles; /* owned */
     json_t *schedule;          /* owned; NULL: no release train */
+    json_t *plans;             /* owned: rolloutPlans, each store target's default rollout plan ({} for none) */
     int count;
     int64_t timeout; /* buildTimeoutMinutes: a build's overall deadline (docs/releases.md, "Builds") */
     char updated_at[TIMESTAMP_SIZE];
@@ -132,6 +135,7 @@ static void config_clear(struct rel_config *cf)
     json_decref(cf->pipelines);
     json_decref(cf->roles);
     json_decref(cf->schedule);
+    json_decref(cf->plans);
 }
 
 static enum err_code config_read(struct store_conn *db, const char *tenant, struct rel_config *cf, struct err *err)
@@ -146,12 +150,12 @@ static enum err_code config_read(struct store_conn *db, const char *tenant, stru
     snprintf(cf->scheme, sizeof cf->scheme, "SEMVER");
     cf->count = 1;
     cf->timeout = RELEASE_BUILD_TIMEOUT_DEFAULT;
-    if (store_select(
-            db,
-            "SELECT scmIntegrationId, baseBranch, branchTemplate, candidateTagTemplate, finalTagTemplate, versionScheme, "
-            "platformPipelines, approvalRoles, approvalCount, updatedAt, buildTimeoutMinutes, kickoffSchedule FROM release_configs "
-            "WHERE tenantId = ?",
-            STORE_ARGS(STORE_TEXT(tenant)), &st, err))
+    if (store_select(db,
+                     "SELECT scmIntegrationId, baseBranch, branchTemplate, candidateTagTemplate, finalTagTemplate, versionScheme, "
+                     "platformPipelines, approvalRoles, approvalCount, updatedAt, buildTimeoutMinutes, kickoffSchedule, "
+                     "rolloutPlans FROM release_configs "
+                     "WHERE tenantId = ?",
+                     STORE_ARGS(STORE_TEXT(tenant)), &st, err))
         return err->code;
     rc = store_next(st, err);
     if (rc == 1) {
@@ -167,24 +171,27 @@ static enum err_code config_read(struct store_conn *db, const char *tenant, stru
         if (!store_col_null(st, 10))
             cf->timeout = store_col_int(st, 10);
         cf->schedule = store_col_text(st, 11) ? json_loads(store_col_text(st, 11), 0, NULL) : NULL;
+        cf->plans = store_col_text(st, 12) ? json_loads(store_col_text(st, 12), 0, NULL) : NULL;
     }
     store_finish(st);
     if (!cf->roles)
         cf->roles = json_pack("[s, s]", "owner", "editor");
     if (!cf->pipelines)
         cf->pipelines = json_object();
+    if (!cf->plans)
+        cf->plans = json_object();
     return rc < 0 ? err->code : ERR_OK;
 }
 
 static json_t *config_json(const struct rel_config *cf)
 {
-    return json_pack("{s:o, s:o, s:s, s:s, s:s, s:s, s:O, s:O, s:i, s:I, s:O, s:o}", "scmIntegrationId",
+    return json_pack("{s:o, s:o, s:s, s:s, s:s, s:s, s:O, s:O, s:i, s:I, s:O, s:o, s:O}", "scmIntegrationId",
                      json_text_or_null(cf->scm[0] ? cf->scm : NULL), "baseBranch", json_text_or_null(cf->base[0] ? cf->base : NULL),
                      "branchTemplate", cf->branch, "candidateTagTemplate", cf->candidate, "finalTagTemplate", cf->final,
                      "versionScheme", cf->scheme, "platformPipelines", cf->pipelines, "approvalRoles", cf->roles, "approvalCount",
                      cf->count, "buildTimeoutMinutes", (json_int_t)cf->timeout, "schedule",
                      cf->schedule ? cf->schedule : json_null(), "updatedAt",
-                     json_text_or_null(cf->updated_at[0] ? cf->updated_at : NULL));
+                     json_text_or_null(cf->updated_at[0] ? cf->updated_at : NULL), "rolloutPlans", cf->plans);
 }
 
 enum err_code release_config_get(struct request *req, struct err *err)
@@ -229,7 +236,8 @@ static enum err_code config_body(struct store_conn *c, void *ctx, struct err *er
     const char *tenant = principal_of(t->req)->tenant_id;
     char id[UUID_SIZE], now[TIMESTAMP_SIZE], *pipelines = json_dumps(cf->pipelines, JSON_COMPACT),
                                              *roles = json_dumps(cf->roles, JSON_COMPACT),
-                                             *schedule = cf->schedule ? json_dumps(cf->schedule, JSON_COMPACT) : NULL;
+                                             *schedule = cf->schedule ? json_dumps(cf->schedule, JSON_COMPACT) : NULL,
+                                             *plans = json_object_size(cf->plans) ? json_dumps(cf->plans, JSON_COMPACT) : NULL;
     int64_t changes = 0;
 
     clock_now(now);
@@ -237,25 +245,27 @@ static enum err_code config_body(struct store_conn *c, void *ctx, struct err *er
     if (store_run(c,
                   "UPDATE release_configs SET scmIntegrationId = ?, baseBranch = ?, branchTemplate = ?, candidateTagTemplate = ?, "
                   "finalTagTemplate = ?, versionScheme = ?, platformPipelines = ?, approvalRoles = ?, approvalCount = ?, "
-                  "buildTimeoutMinutes = ?, kickoffSchedule = ?, updatedByAccountId = ?, updatedAt = ? WHERE tenantId = ?",
+                  "buildTimeoutMinutes = ?, kickoffSchedule = ?, updatedByAccountId = ?, updatedAt = ?, rolloutPlans = ? "
+                  "WHERE tenantId = ?",
                   STORE_ARGS(STORE_TEXT(cf->scm[0] ? cf->scm : NULL), STORE_TEXT(cf->base[0] ? cf->base : NULL),
                              STORE_TEXT(cf->branch), STORE_TEXT(cf->candidate), STORE_TEXT(cf->final), STORE_TEXT(cf->scheme),
                              STORE_TEXT(pipelines), STORE_TEXT(roles), STORE_INT(cf->count), STORE_INT(cf->timeout),
-                             STORE_TEXT(schedule), STORE_TEXT(principal_of(t->req)->account_id), STORE_TIME(now),
+                             STORE_TEXT(schedule), STORE_TEXT(principal_of(t->req)->account_id), STORE_TIME(now), STORE_TEXT(plans),
                              STORE_TEXT(tenant)),
                   &changes, err) == ERR_OK &&
         changes == 0)
-        store_run(
-            c,
-            "INSERT INTO release_configs (id, tenantId, scmIntegrationId, baseBranch, branchTemplate, candidateTagTemplate, "
-            "finalTagTemplate, versionScheme, platformPipelines, approvalRoles, approvalCount, buildTimeoutMinutes, "
-            "kickoffSchedule, updatedByAccountId, createdAt, updatedAt) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            STORE_ARGS(STORE_TEXT(id), STORE_TEXT(tenant), STORE_TEXT(cf->scm[0] ? cf->scm : NULL),
-                       STORE_TEXT(cf->base[0] ? cf->base : NULL), STORE_TEXT(cf->branch), STORE_TEXT(cf->candidate),
-                       STORE_TEXT(cf->final), STORE_TEXT(cf->scheme), STORE_TEXT(pipelines), STORE_TEXT(roles),
-                       STORE_INT(cf->count), STORE_INT(cf->timeout), STORE_TEXT(schedule),
-                       STORE_TEXT(principal_of(t->req)->account_id), STORE_TIME(now), STORE_TIME(now)),
-            NULL, err);
+        store_run(c,
+                  "INSERT INTO release_configs (id, tenantId, scmIntegrationId, baseBranch, branchTemplate, candidateTagTemplate, "
+                  "finalTagTemplate, versionScheme, platformPipelines, approvalRoles, approvalCount, buildTimeoutMinutes, "
+                  "kickoffSchedule, updatedByAccountId, createdAt, updatedAt, rolloutPlans) "
+                  "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                  STORE_ARGS(STORE_TEXT(id), STORE_TEXT(tenant), STORE_TEXT(cf->scm[0] ? cf->scm : NULL),
+                             STORE_TEXT(cf->base[0] ? cf->base : NULL), STORE_TEXT(cf->branch), STORE_TEXT(cf->candidate),
+                             STORE_TEXT(cf->final), STORE_TEXT(cf->scheme), STORE_TEXT(pipelines), STORE_TEXT(roles),
+                             STORE_INT(cf->count), STORE_INT(cf->timeout), STORE_TEXT(schedule),
+                             STORE_TEXT(principal_of(t->req)->account_id), STORE_TIME(now), STORE_TIME(now), STORE_TEXT(plans)),
+                  NULL, err);
+    free(plans);
     free(pipelines);
     free(roles);
     free(schedule);
@@ -322,6 +332,7 @@ enum err_code release_config_put(struct request *req, struct err *err)
                                                       : json_pack("[s, s]", "owner", "editor");
     cf.pipelines =
         json_object_get(body, "platformPipelines") ? json_deep_copy(json_object_get(body, "platformPipelines")) : json_object();
+    cf.plans = json_object_get(body, "rolloutPlans") ? json_deep_copy(json_object_get(body, "rolloutPlans")) : json_object();
     if (!strstr(cf.branch, "{version}"))
         err_detail(err, "branchTemplate", "must contain {version}");
     if (!strstr(cf.candidate, "{version}") || !strstr(cf.candidate, "{n}"))
@@ -345,6 +356,8 @@ enum err_code release_config_put(struct request *req, struct err *err)
                         json_string_value(v), err))
             err_detail(err, where, "is not a pipeline integration of this tenant");
     }
+    if (!err->code)
+        store_default_plans_check(db, tenant, cf.plans, err);
     if (!err->code && err->ndetails)
         err_set(err, ERR_INVALID, "invalid release configuration");
     if (!err->code)
@@ -568,7 +581,21 @@ static enum err_code approvals(struct store_conn *db, struct jsonw *w, const cha
                         tenant, id, cols, (int)ARRAY_LEN(cols), err);
 }
 
-/* The release as the list shows it, then its builds, its newest events and its approvals. */
+/* The release's store state per platform: each submission, oldest first (docs/stores.md; the full rows: .../submissions). */
+static enum err_code stores(struct store_conn *db, struct jsonw *w, const char *tenant, const char *id, struct err *err)
+{
+    static const struct jsonw_col cols[] = {JSONW_TEXT_COL("submissionId"),  JSONW_TEXT_COL("platform"),
+                                            JSONW_TEXT_COL("targetType"),    JSONW_TEXT_COL("track"),
+                                            JSONW_TEXT_COL("status"),        JSONW_TEXT_COL("reviewState"),
+                                            JSONW_TEXT_COL("pendingAction"), JSONW_TEXT_COL("updatedAt")};
+    return release_rows(
+        db, w, "stores",
+        "SELECT id, platform, targetType, track, status, reviewState, pendingAction, updatedAt FROM store_submissions "
+        "WHERE tenantId = ? AND releaseId = ? ORDER BY createdAt, id",
+        tenant, id, cols, (int)ARRAY_LEN(cols), err);
+}
+
+/* The release as the list shows it, then its builds, its newest events its approvals and its store state. */
 enum err_code release_get(struct request *req, struct err *err)
 {
     const char *tenant = principal_of(req)->tenant_id, *id = request_param(req, "releaseId");
@@ -587,8 +614,8 @@ enum err_code release_get(struct request *req, struct err *err)
     store_finish(st);
     if (rc == 0)
         err_set(err, ERR_NOT_FOUND, "not found");
-    if (rc == 1 && !builds(db, &w, tenant, id, err) && !timeline(db, &w, tenant, id, err))
-        approvals(db, &w, tenant, id, err);
+    if (rc == 1 && !builds(db, &w, tenant, id, err) && !timeline(db, &w, tenant, id, err) && !approvals(db, &w, tenant, id, err))
+        stores(db, &w, tenant, id, err);
     jsonw_object_end(&w);
     if (!err->code)
         response_jsonw(req, 200, &w);

@@ -13,6 +13,7 @@
 #include "integrations/catalog.h"
 #include "jobs/jobs.h"
 #include "providers/registry.h"
+#include "releases/lifecycle.h"
 #include "releases/releases.h"
 #include "stores/lifecycle.h"
 #include "tenancy/audit.h"
@@ -97,7 +98,6 @@ enum err_code submission_queue(struct store_conn *c, struct jobs *jobs, const st
     return err->code;
 }
 
-#define POLL_FIRST_MS 1000 /* the first review poll this long after a change */
 #define POLL_MAX_MS 300000 /* polls double up to this */
 
 /* What an action asks of the store, as the table's event; for submit and rollout it depends on the fraction. */
@@ -403,6 +403,73 @@ static enum err_code outcome_refused(struct store_conn *c, struct outcome *o, co
     return job_done_in(c, o->job, err);
 }
 
+/* Whether a store target's provider ships platform ("IOS", "ANDROID"): a platform no store ships (WEB) is no store's to release. */
+static bool store_ships(const char *platform)
+{
+    const struct provider *p;
+    for (size_t i = 0; (p = provider_at(i)); i++)
+        if (p->store_platform && platform && strcmp(p->store_platform, platform) == 0)
+            return true;
+    return false;
+}
+
+/*
+ * Inside the outcome's transaction, once a submission is RELEASED: a READY release whose every platform a store ships has a
+ * submission RELEASED on its store's own track (Play production, the App Store: not TestFlight, a testing track or Firebase's
+ * testers) moves to RELEASED (releases/lifecycle.c), on its timeline.
+ */
+static enum err_code release_settle(struct store_conn *c, const char *tenant, const char *release, struct err *err)
+{
+    char status[16] = "", now[TIMESTAMP_SIZE];
+    json_t *platforms = NULL, *done = json_object();
+    struct store_stmt *st;
+    const char *platform;
+    size_t i;
+    int rc;
+
+    if (store_select(c, "SELECT status, platforms FROM releases WHERE tenantId = ? AND id = ?",
+                     STORE_ARGS(STORE_TEXT(tenant), STORE_TEXT(release)), &st, err))
+        goto out;
+    if ((rc = store_next(st, err)) == 1) {
+        snprintf(status, sizeof status, "%s", store_col_text(st, 0));
+        platforms = json_loads(store_col_text(st, 1), 0, NULL);
+    }
+    store_finish(st);
+    if (rc != 1 || release_transition(release_status_parse(status), REV_RELEASED, REL_NONE) == REL_NONE ||
+        store_select(c,
+                     "SELECT platform, targetType, track FROM store_submissions WHERE tenantId = ? AND releaseId = ? "
+                     "AND status = 'RELEASED'",
+                     STORE_ARGS(STORE_TEXT(tenant), STORE_TEXT(release)), &st, err))
+        goto out;
+    while ((rc = store_next(st, err)) == 1) {
+        const struct provider *p = provider_by_type(store_col_text(st, 1));
+        if (p && p->store_platform && p->store_track && strcmp(p->store_track, store_col_text(st, 2)) == 0)
+            json_object_set_new(done, store_col_text(st, 0), json_true());
+    }
+    store_finish(st);
+    if (rc < 0 || json_object_size(done) == 0)
+        goto out;
+    for (i = 0; i < json_array_size(platforms); i++)
+        if (store_ships((platform = json_string_value(json_array_get(platforms, i)))) && !json_object_get(done, platform))
+            goto out; /* a platform still on its way */
+    clock_now(now);
+    if (store_run(c, "UPDATE releases SET status = ?, updatedAt = ? WHERE tenantId = ? AND id = ? AND status = ?",
+                  STORE_ARGS(STORE_TEXT(release_status_name(REL_RELEASED)), STORE_TIME(now), STORE_TEXT(tenant),
+                             STORE_TEXT(release), STORE_TEXT(status)),
+                  NULL, err) == ERR_OK)
+        release_event_add(c, tenant, release,
+                          &(struct release_event_row){.kind = "STATUS",
+                                                      .name = "released",
+                                                      .from = status,
+                                                      .to = release_status_name(REL_RELEASED),
+                                                      .message = "every platform's build is with every user of its store"},
+                          err);
+out:
+    json_decref(platforms);
+    json_decref(done);
+    return err->code;
+}
+
 static enum err_code outcome_apply(struct store_conn *c, struct outcome *o, const struct submission *s, struct err *err)
 {
     const char *tenant = o->job->tenant, *status = json_string_value(json_object_get(o->output, "status"));
@@ -482,6 +549,8 @@ static enum err_code outcome_apply(struct store_conn *c, struct outcome *o, cons
                           err);
         json_decref(details);
     }
+    if (!err->code && o->to == SUB_RELEASED && from != SUB_RELEASED)
+        release_settle(c, tenant, s->release, err);
     o->follow = reviewing(o->to) || store_releases(o->to, state ? state : status);
     if (err->code || o->waiting || o->follow || o->plan_next_ms)
         return err->code; /* the job waits, then asks again (or queues the plan's next stage) */
@@ -511,12 +580,15 @@ static enum err_code outcome_record(const struct stores_env *env, struct outcome
     return err->code;
 }
 
-/* Waits for the next look at the store (step: 0 the action again, 1 the review): 1 s after a change, doubling up to 5 min. */
-static void wait_store(struct job *j, int step, const char *id, enum submission_status now)
+/*
+ * Waits for the next look at the store (step: 0 the action again, 1 the review): SLIPWAY_STORE_POLL_MS (1 s) after a
+ * change, doubling up to 5 min; or at once when the target's webhook says its store moved (key "store:<targetId>").
+ */
+static void wait_store(const struct stores_env *env, struct job *j, int step, const char *target, enum submission_status now)
 {
     char key[JOB_EVENT_KEY_SIZE];
     json_int_t polls = json_integer_value(json_object_get(j->data, "polls"));
-    int64_t delay = POLL_FIRST_MS;
+    int64_t delay = env->poll_ms;
 
     if (json_integer_value(json_object_get(j->data, "seen")) != (json_int_t)now)
         polls = 0; /* something moved: look again soon */
@@ -524,12 +596,13 @@ static void wait_store(struct job *j, int step, const char *id, enum submission_
         delay *= 2;
     json_object_set_new(j->data, "polls", json_integer(polls + 1));
     json_object_set_new(j->data, "seen", json_integer((json_int_t)now));
-    snprintf(key, sizeof key, "store-review:%s", id); /* App Store Connect's webhooks can wake it (not yet) */
+    snprintf(key, sizeof key, "store:%s", target);
     job_wait(j, step, key, clock_now_ms() + (delay < POLL_MAX_MS ? delay : POLL_MAX_MS));
 }
 
 /* The call ended: recorded, then the job ends, waits to look again, or is tried again when the store did not answer. */
-static void call_done(const struct stores_env *env, struct job *j, const char *action, struct provider_call *call)
+static void call_done(const struct stores_env *env, struct job *j, const struct submission *s, const char *action,
+                      struct provider_call *call)
 {
     const char *cause = json_string_value(json_object_get(call->output, "cause"));
     char message[700];
@@ -555,7 +628,7 @@ static void call_done(const struct stores_env *env, struct job *j, const char *a
         err_set(&err, ERR_UNAVAILABLE, "%s: %s", o.action, call->message);
         job_fail(j, &err);
     } else if (o.waiting || (!o.given_up && o.follow)) {
-        wait_store(j, o.waiting ? 0 : 1, o.id, o.to);
+        wait_store(env, j, o.waiting ? 0 : 1, s->target, o.to);
     } else if (o.plan_next_ms) {
         plan_wait(j, o.id, o.plan_next_ms);
     } else {
@@ -649,7 +722,7 @@ void stores_submission_step(void *ctx, struct job *j)
         return;
     }
     if (call)
-        call_done(env, j, action, call);
+        call_done(env, j, &s, action, call);
     else if (start_call(env, j, &s, (action = j->step == 1 ? "poll" : action), &err)) {
         struct outcome o = {
             .job = j, .id = id, .action = action, .verdict = VERDICT_INVALID, .message = err.message, .given_up = true};

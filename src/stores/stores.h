@@ -16,7 +16,9 @@
  * A store that reviews (App Store Connect) keeps the submit job going: while
  * the build is missing or processing it asks again later (PROCESSING), and
  * once sent it follows the review (store_status: in review, rejected,
- * approved), polling 1 s after a change, doubling up to 5 minutes.
+ * approved), polling 1 s after a change, doubling up to 5 minutes, or at once
+ * when the target's webhook signals "store:<targetId>" (App Store Connect's
+ * notifications, integrations/webhooks.h).
  */
 #ifndef SLIPWAY_STORES_H
 #define SLIPWAY_STORES_H
@@ -38,6 +40,7 @@ struct stores_env {
     const struct keyring *keys;
     const struct provider_loop *loop;
     struct jobs *jobs; /* a rollout plan's next stage is a job of its own */
+    int poll_ms;       /* SLIPWAY_STORE_POLL_MS: the first look at a store that reviews after a change (doubling up to 5 min) */
 };
 
 void stores_submission_step(void *ctx, struct job *j);
@@ -55,6 +58,16 @@ struct submission {
     int64_t plan_next_ms;                       /* when its next stage is due; 0 none (halted, or none left) */
     int64_t plan_held_ms;                       /* halted: what was left of the wait (a resume continues it); -1 none */
 };
+
+/* NULL when v is a rollout plan (2 to 10 stages {rolloutPermille, waitMinutes}, the share growing strictly to 1000, each
+ * wait 0 to a week) or [] (none); else what is wrong. */
+const char *store_plan_problem(const json_t *v);
+/*
+ * The release configuration's rolloutPlans ({targetIntegrationId: plan}): each key a store target of the tenant whose
+ * store takes plans (STORE_PLANS), each value a plan; what is wrong goes to err's details (rolloutPlans.<key>), whose
+ * code stays ERR_OK unless the database fails.
+ */
+enum err_code store_default_plans_check(struct store_conn *c, const char *tenant, const json_t *plans, struct err *err);
 
 /* The submission id of the tenant, into s (s->found false when there is none); free with submission_clear. */
 enum err_code submission_load(struct store_conn *c, const char *tenant, const char *id, struct submission *s, struct err *err);

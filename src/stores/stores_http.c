@@ -75,8 +75,7 @@ static const char *check_testers(json_t *v)
     return NULL;
 }
 
-/* A rollout plan: 2 to 10 stages {rolloutPermille, waitMinutes (0 to a week)}, growing strictly to 1000; [] is none. */
-static const char *check_plan(json_t *v)
+const char *store_plan_problem(const json_t *v)
 {
     json_int_t last = 0;
     const char *key;
@@ -107,6 +106,43 @@ static const char *check_plan(json_t *v)
     return last == 1000 ? NULL : "must end at rolloutPermille 1000 (everyone)";
 }
 
+static const char *check_plan(json_t *v)
+{
+    return store_plan_problem(v);
+}
+
+static unsigned store_features(const char *type);
+
+enum err_code store_default_plans_check(struct store_conn *c, const char *tenant, const json_t *plans, struct err *err)
+{
+    const char *key, *problem = NULL;
+    json_t *plan;
+    char where[64];
+
+    json_object_foreach((json_t *)plans, key, plan)
+    {
+        struct store_stmt *st;
+        int rc = 0;
+        snprintf(where, sizeof where, "rolloutPlans.%.40s", key);
+        if (uuid_valid(key) && store_select(c, "SELECT targetType FROM tenant_target_integrations WHERE tenantId = ? AND id = ?",
+                                            STORE_ARGS(STORE_TEXT(tenant), STORE_TEXT(key)), &st, err) == ERR_OK) {
+            rc = store_next(st, err);
+            if (rc == 1 && !(store_features(store_col_text(st, 0)) & STORE_PLANS))
+                rc = 2;
+            store_finish(st);
+        }
+        if (err->code)
+            return err->code;
+        if (rc != 1)
+            err_detail(err, where,
+                       rc == 2 ? "names a target whose store keeps its own schedule: rollout plans apply to Google Play only"
+                               : "is not a store target of this tenant");
+        else if ((problem = json_array_size(plan) ? store_plan_problem(plan) : "must be a rollout plan"))
+            err_detail(err, where, "%s", problem);
+    }
+    return ERR_OK;
+}
+
 SCHEMA(submission_create_schema, {.name = "platform", .kind = FIELD_STRING, .required = true, .allowed = store_platforms},
        {.name = "targetIntegrationId", .kind = FIELD_STRING, .min = 36, .max = 36, .format = "uuid"},
        {.name = "track", .kind = FIELD_STRING, .min = 1, .max = 64, .check = check_printable},
@@ -119,11 +155,11 @@ SCHEMA(submission_create_schema, {.name = "platform", .kind = FIELD_STRING, .req
        {.name = "releaseType", .kind = FIELD_STRING, .allowed = release_types},
        {.name = "earliestReleaseDate", .kind = FIELD_STRING, .min = 1, .max = 40, .format = "date-time"});
 
-static const struct field action_fields[] = {
-    {.name = "rolloutPermille", .kind = FIELD_INT, .min = 1, .max = 1000},
-    {.name = "reason", .kind = FIELD_STRING, .min = 1, .max = 500},
-    {.name = "cancelReview", .kind = FIELD_BOOL},
-    {.name = "track", .kind = FIELD_STRING, .min = 1, .max = 64, .check = check_printable}};
+static const struct field action_fields[] = {{.name = "rolloutPermille", .kind = FIELD_INT, .min = 1, .max = 1000},
+                                             {.name = "reason", .kind = FIELD_STRING, .min = 1, .max = 500},
+                                             {.name = "cancelReview", .kind = FIELD_BOOL},
+                                             {.name = "track", .kind = FIELD_STRING, .min = 1, .max = 64, .check = check_printable},
+                                             {.name = "rolloutPlan", .kind = FIELD_ARRAY, .check = check_plan}};
 const struct schema submission_action_schema = {
     .name = "submission_action_schema", .fields = action_fields, .count = ARRAY_LEN(action_fields), .optional = true};
 
@@ -314,7 +350,26 @@ struct create_tx {
     const char *release, *platform, *track, *build, *asked_target;
     char id[UUID_SIZE], target[UUID_SIZE], target_type[16];
     unsigned features; /* the target's store_features */
+    json_t *plan;      /* the target's default rollout plan (release configuration), when the body has none; owned */
 };
+
+/* The target's default rollout plan from the tenant's release configuration into *out (NULL: none; caller owns). */
+static enum err_code default_plan(struct store_conn *c, const char *tenant, const char *target, json_t **out, struct err *err)
+{
+    struct store_stmt *st;
+    json_t *plans = NULL;
+
+    *out = NULL;
+    if (store_select(c, "SELECT rolloutPlans FROM release_configs WHERE tenantId = ?", STORE_ARGS(STORE_TEXT(tenant)), &st, err))
+        return err->code;
+    if (store_next(st, err) == 1 && store_col_text(st, 0))
+        plans = json_loads(store_col_text(st, 0), 0, NULL);
+    store_finish(st);
+    if (json_array_size(json_object_get(plans, target)) && !store_plan_problem(json_object_get(plans, target)))
+        *out = json_incref(json_object_get(plans, target));
+    json_decref(plans);
+    return err->code;
+}
 
 /*
  * Whether p is a store target that ships platform and can submit to its
@@ -421,6 +476,13 @@ static enum err_code create_body(struct store_conn *c, void *ctx, struct err *er
         return refuse_cancel_review(t->target_type, err);
     if (check_release_type(body, t->features, t->target_type, release_date, err))
         return err->code;
+    json_decref(t->plan); /* a transaction run again asks again */
+    t->plan = NULL;
+    if (!plan && !json_object_get(body, "rolloutPermille") && !json_object_get(body, "rolloutPlan") &&
+        (t->features & STORE_PLANS) && default_plan(c, tenant, t->target, &t->plan, err))
+        return err->code;
+    if (t->plan)
+        plan = t->plan; /* the target's default, from the release configuration */
     if (plan && (!(t->features & STORE_PLANS) || json_object_get(body, "rolloutPermille"))) {
         err_detail(err, "rolloutPlan",
                    !(t->features & STORE_PLANS)
@@ -499,7 +561,9 @@ enum err_code submissions_create(struct request *req, struct err *err)
                           .asked_target = json_string_value(json_object_get(body, "targetIntegrationId"))};
     if (!uuid_valid(t.release))
         return err_set(err, ERR_NOT_FOUND, "not found");
-    return submission_change(req, create_body, &t, t.release, t.id, 201, err);
+    submission_change(req, create_body, &t, t.release, t.id, 201, err);
+    json_decref(t.plan);
+    return err->code;
 }
 
 /* ---- rollout actions ---- */
@@ -528,8 +592,8 @@ static enum err_code action_body(struct store_conn *c, void *ctx, struct err *er
     submission_clear(&s);
     if (!s.found || strcmp(s.release, t->release) != 0)
         return err_set(err, ERR_NOT_FOUND, "not found");
-    if (json_object_get(t->req->body, "track")) {
-        err_detail(err, "track", "is only for promote");
+    if (json_object_get(t->req->body, "track") || json_object_get(t->req->body, "rolloutPlan")) {
+        err_detail(err, json_object_get(t->req->body, "track") ? "track" : "rolloutPlan", "is only for promote");
         return err_set(err, ERR_INVALID, "invalid action");
     }
     if ((t->event == SEV_ROLLOUT) != (t->permille != NULL)) {
@@ -594,6 +658,7 @@ static enum err_code promote_body(struct store_conn *c, void *ctx, struct err *e
     struct promote_tx *t = ctx;
     const char *tenant = principal_of(t->req)->tenant_id;
     const json_t *body = t->req->body, *permille = json_object_get(body, "rolloutPermille");
+    json_t *plan = json_array_size(json_object_get(body, "rolloutPlan")) ? json_object_get(body, "rolloutPlan") : NULL;
     enum submission_status from;
     char now[TIMESTAMP_SIZE];
     struct store_stmt *st;
@@ -608,6 +673,10 @@ static enum err_code promote_body(struct store_conn *c, void *ctx, struct err *e
         return err_set(err, ERR_NOT_FOUND, "not found");
     if (!t->track || strcmp(t->track, s.track) == 0) {
         err_detail(err, "track", t->track ? "is the submission's own track: name another" : "is required for promote");
+        return err_set(err, ERR_INVALID, "invalid action");
+    }
+    if (plan && permille) {
+        err_detail(err, "rolloutPlan", "replaces rolloutPermille: its first stage is the first share (give one or the other)");
         return err_set(err, ERR_INVALID, "invalid action");
     }
     if (json_is_true(json_object_get(body, "cancelReview")) && !(store_features(s.target_type) & STORE_REVIEW_CHOICE))
@@ -631,17 +700,22 @@ static enum err_code promote_body(struct store_conn *c, void *ctx, struct err *e
         return rc < 0 ? err->code : err_set(err, ERR_CONFLICT, "the release has a submission to track %s under way", t->track);
     rand_uuid(t->new_id);
     clock_now(now);
-    if (store_run(c,
-                  "INSERT INTO store_submissions (id, tenantId, releaseId, platform, targetIntegrationId, targetType, track, "
-                  "status, pendingAction, actionCount, buildNumber, rolloutMillionths, inAppUpdatePriority, releaseNotes, "
-                  "createdByAccountId, createdAt, updatedAt, testers) "
-                  "SELECT ?, tenantId, releaseId, platform, targetIntegrationId, targetType, ?, 'PENDING', 'submit', 1, "
-                  "buildNumber, 0, inAppUpdatePriority, releaseNotes, ?, ?, ?, testers FROM store_submissions "
-                  "WHERE tenantId = ? AND id = ?",
-                  STORE_ARGS(STORE_TEXT(t->new_id), STORE_TEXT(t->track), STORE_TEXT(principal_of(t->req)->account_id),
-                             STORE_TIME(now), STORE_TIME(now), STORE_TEXT(tenant), STORE_TEXT(t->id)),
-                  NULL, err))
+    char *stages = plan ? json_dumps(plan, JSON_COMPACT) : NULL;
+    store_run(c,
+              "INSERT INTO store_submissions (id, tenantId, releaseId, platform, targetIntegrationId, targetType, track, "
+              "status, pendingAction, actionCount, buildNumber, rolloutMillionths, inAppUpdatePriority, releaseNotes, "
+              "createdByAccountId, createdAt, updatedAt, testers, rolloutPlan) "
+              "SELECT ?, tenantId, releaseId, platform, targetIntegrationId, targetType, ?, 'PENDING', 'submit', 1, "
+              "buildNumber, 0, inAppUpdatePriority, releaseNotes, ?, ?, ?, testers, ? FROM store_submissions "
+              "WHERE tenantId = ? AND id = ?",
+              STORE_ARGS(STORE_TEXT(t->new_id), STORE_TEXT(t->track), STORE_TEXT(principal_of(t->req)->account_id), STORE_TIME(now),
+                         STORE_TIME(now), STORE_TEXT(stages), STORE_TEXT(tenant), STORE_TEXT(t->id)),
+              NULL, err);
+    free(stages);
+    if (err->code)
         return err->code;
+    if (plan) /* the plan's first stage is the new submission's share, as on a submit */
+        permille = json_object_get(json_array_get(plan, 0), "rolloutPermille");
     payload = json_pack("{s:s, s:s, s:s, s:O?}", "releaseId", t->release, "submissionId", t->new_id, "action", "submit", "permille",
                         permille);
     if (json_is_true(json_object_get(body, "cancelReview")))

@@ -6,6 +6,9 @@ and the version released on command; a rejection shown as such; a submission
 blocker Apple raises (an unanswered age rating) failing with Apple's code and
 detail. The fake checks every request's ES256 JWT as in verification."""
 
+import json
+import os
+import sys
 import time
 import unittest
 import uuid
@@ -14,6 +17,9 @@ import harness
 import integration_fixtures as fx
 import test_store_play as sp
 import verify_fixtures as vf
+
+sys.path.insert(0, os.path.join(harness.REPO_ROOT, "tests", "fakes"))
+import fakebase  # noqa: E402
 
 BUILD = "101"
 
@@ -302,6 +308,46 @@ class AppStoreTest(vf.VerifyTest):
         self.assertIn("STATE_ERROR.ENTITY_STATE_INVALID", sub["statusReason"])
         self.assertIn("ageRatingDeclaration", sub["statusReason"])
         self.assertIn(("CALL", "submit", "FAILED"), self.names(rel))
+
+    def test_webhooks_wake_the_waits(self):
+        """App Store Connect's notifications (API 4.0, 4.1), signed with the target's webhook secret, make the
+        submission's job look at the store at once: on a server whose polls are 5 minutes apart, the processed build
+        and the review's end arrive by webhook alone. A bad signature changes nothing; a delivery sent twice is
+        answered as a duplicate."""
+        slow = vf.start_server(self.fakes, extra={"SLIPWAY_STORE_POLL_MS": "300000"})
+        self.addCleanup(slow.stop)
+        self.server = slow
+        self.prepare()
+        _, rows = fx.db_query(self.server, "SELECT id FROM tenant_target_integrations WHERE tenantId = ?", (self.tenant,))
+        hook = self.expect(self.request("POST", "/api/v1/%s/integrations/targets/%s/webhook" % (self.tenant, rows[0][0])), 201)
+        self.server.remember_secret(hook["secret"])
+        base = "http://127.0.0.1:%d" % self.server.port
+        self.fakes.register("appstore", {"webhook": {"url": base + hook["path"], "secret": hook["secret"]}})
+        self.addCleanup(self.fakes.register, "appstore", {"webhook": None})
+
+        self.build("5.0.0", "PROCESSING")
+        rel, sub = self.submit("5.0.0")
+        sub = self.until(rel, sub, "saw the build processing", lambda s: s["status"] == "PROCESSING")
+        self.build("5.0.0", "VALID")  # buildUploadStateUpdated
+        sub = self.until(rel, sub, "was submitted", lambda s: s["status"] == "SUBMITTED")
+        self.set_state(sub["storeVersionId"], "IN_REVIEW")  # appStoreVersionAppVersionStateUpdated
+        self.until(rel, sub, "went in review", lambda s: s["status"] == "IN_REVIEW")
+        self.set_state(sub["storeVersionId"], "PENDING_DEVELOPER_RELEASE")
+        sub = self.until(rel, sub, "was approved", lambda s: s["status"] == "APPROVED")
+        sent = self.fakes.data("appstore")["notifications"]
+        self.assertTrue(sent and all(n["status"] == 202 for n in sent), sent)
+
+        last = sent[-1]
+        deliveries = "SELECT COUNT(*) FROM webhook_deliveries WHERE tenantId = ?"
+        before = fx.db_query(self.server, deliveries, (self.tenant,))[1][0][0]
+        for headers in ({"x-apple-signature": "hmacsha256=" + "0" * 64}, {}):
+            status, _, _ = fakebase.send_webhook(base, hook["path"], last["body"].encode("utf-8"), headers)
+            self.assertEqual(status, 401)
+        self.assertEqual(fx.db_query(self.server, deliveries, (self.tenant,))[1][0][0], before, "nothing is recorded")
+        status, _, body = fakebase.send_webhook(base, hook["path"], last["body"].encode("utf-8"), last["headers"])
+        self.assertEqual((status, json.loads(body)["duplicate"]), (200, True))
+        self.assertEqual(fx.db_query(self.server, deliveries, (self.tenant,))[1][0][0], before)
+        self.assertEqual(self.until(rel, sub, "stayed", lambda s: True)["status"], "APPROVED")
 
 
 if __name__ == "__main__":

@@ -166,6 +166,11 @@ class PlayTest(tr.ReleaseBase):
         sub = self.act(rel, sub, "complete")
         self.assertEqual((sub["status"], sub["rolloutFraction"]), ("RELEASED", 1.0))
         self.assertIsNotNone(sub["releasedAt"])
+        got = self.read(rel["id"])
+        self.assertEqual(got["status"], "RELEASED", "its one platform's build is with every user of the store")
+        self.assertIn(("STATUS", "released", None), [(e["kind"], e["name"], e["outcome"]) for e in got["events"]])
+        self.assertEqual([(x["submissionId"], x["platform"], x["targetType"], x["track"], x["status"]) for x in got["stores"]],
+                         [(sub["id"], "ANDROID", "PLAY_STORE", "production", "RELEASED")], "the store state per platform")
         releases, commits = self.live(case)
         self.assertEqual(len(commits), 5, "one commit an action")
         self.assertEqual([(r["status"], "userFraction" in r) for r in releases], [("completed", False)])
@@ -317,10 +322,15 @@ class PlayTest(tr.ReleaseBase):
                                        token=self.owner.token), 409, "conflict")  # its submit is under way
         beta = self.settled(rel, beta)
         self.assertEqual((beta["status"], beta["track"]), ("RELEASED", "beta"))
-        for body in ({}, {"track": "beta"}, {"track": 5}, {"track": "production", "rolloutPermille": 0}):
+        plan = [{"rolloutPermille": 100, "waitMinutes": 0}, {"rolloutPermille": 1000, "waitMinutes": 0}]
+        for body in ({}, {"track": "beta"}, {"track": 5}, {"track": "production", "rolloutPermille": 0},
+                     {"track": "production", "rolloutPermille": 100, "rolloutPlan": plan},
+                     {"track": "production", "rolloutPlan": plan[1:]}):
             self.assert_error(self.request("POST", self.path(rel, beta, "promote"), body, token=self.owner.token), 400,
                               "invalid_request")
         self.assert_error(self.request("POST", self.path(rel, beta, "halt"), {"track": "production"},
+                                       token=self.owner.token), 400, "invalid_request")
+        self.assert_error(self.request("POST", self.path(rel, beta, "halt"), {"rolloutPlan": plan},
                                        token=self.owner.token), 400, "invalid_request")
         resp = self.request("POST", self.path(rel, beta, "promote"), {"track": "production"},
                             token=self.ctx.org.viewer.token)
@@ -345,6 +355,39 @@ class PlayTest(tr.ReleaseBase):
         self.assertEqual(len(self.live(case)[1]), 2, "one edit each")
         rows = fx.audit_rows(self, self.server, self.owner.token, self.tenant, action="release.submission.promote")
         self.assertEqual([(r["targetId"], r["details"]["promotedFrom"]) for r in rows], [(prod["id"], beta["id"])])
+        self.assertEqual(self.read(rel["id"])["status"], "READY", "a testing track's build is not the release's")
+        # A promotion with a rollout plan: its first stage is the share, then the stages follow on their own.
+        alpha = self.expect(self.request("POST", self.path(rel, beta, "promote"), {"track": "alpha", "rolloutPlan": plan},
+                                         token=self.owner.token), 201)
+        self.assertEqual(alpha["rolloutPlan"], plan)
+        alpha = wait_for(self, "the promotion's plan to reach everyone", lambda: (lambda got: got if got["status"] == "RELEASED"
+                         and got["pendingAction"] is None else None)(self.expect(
+                             self.request("GET", self.path(rel, alpha), token=self.owner.token), 200)))
+        self.assertEqual(alpha["planStage"], 1)
+        self.assertEqual(alpha["rolloutFraction"], 1.0)
+
+    def test_default_rollout_plan(self):
+        """The release configuration's rolloutPlans: the target's default plan, taken by a submission that names
+        neither a plan nor a share; a key that is not a Play target of the tenant, or a bad plan, is 400."""
+        integ, case = play_target(self.ctx)
+        rel = ready_release(self, self.ctx, "3.9.5")
+        path = "/api/v1/%s/release-configuration" % self.tenant
+        cfg = self.expect(self.request("GET", path, token=self.owner.token), 200)
+        self.assertEqual(cfg["rolloutPlans"], {})
+        body = {k: v for k, v in cfg.items() if k not in ("updatedAt", "rolloutPlans") and v is not None}
+        plan = [{"rolloutPermille": 10, "waitMinutes": 60}, {"rolloutPermille": 1000, "waitMinutes": 0}]
+        for plans in ({str(uuid.uuid4()): plan}, {integ["id"]: plan[1:]}, {integ["id"]: "soon"}, {integ["id"]: []}):
+            self.assert_error(self.request("PUT", path, dict(body, rolloutPlans=plans), token=self.owner.token), 400,
+                              "invalid_request")
+        cfg = self.expect(self.request("PUT", path, dict(body, rolloutPlans={integ["id"]: plan}), token=self.owner.token),
+                          200)
+        self.assertEqual(cfg["rolloutPlans"], {integ["id"]: plan})
+        sub = self.expect(self.request("POST", self.path(rel), {"platform": "ANDROID", "buildNumber": CODE},
+                                       token=self.owner.token), 201)
+        self.assertEqual(sub["rolloutPlan"], plan)
+        sub = self.settled(rel, sub)
+        self.assertEqual((sub["status"], sub["rolloutFraction"], sub["planStage"]), ("ROLLING_OUT", 0.01, 0), sub)
+        self.assertIsNotNone(sub["planNextAt"], "the next stage waits its 60 minutes")
 
     def test_refused_commit_is_made_again_in_a_new_edit(self):
         _, case = play_target(self.ctx)

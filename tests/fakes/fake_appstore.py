@@ -3,9 +3,11 @@
 
 import copy
 import datetime
+import threading
 import uuid
 
-from fakebase import now, iso, number, bearer, parse_jwt, ecdsa_raw_to_der, J, Provider, Resp
+from fakebase import now, iso, number, bearer, parse_jwt, ecdsa_raw_to_der, hmac_sha256_hex, send_hook, webhook_body, J, \
+    Provider, Resp
 
 
 def iso_seconds(text):
@@ -45,6 +47,11 @@ class AppStore(Provider):
     betaBuildLocalizations listed and patched (whatsNew: "what to test"), its beta app review submission made
     (once a build: 409; only for a build in an external group, with whatsNew set: else 409 with errors[]) and read
     ({"data": null} when none); the test moves betaReviewState.
+    Webhooks (API 4.0, 4.1; a test hook): with "webhook": {"url", "secret"} registered, each change of a version's
+    appStoreState (appStoreVersionAppVersionStateUpdated) or a build's processingState (buildUploadStateUpdated), by a
+    test's registration (sent before it returns) or by the fake's own moves (sent after the answer), is POSTed to the
+    url signed as Apple signs it (x-apple-signature: "hmacsha256=" and the hex HMAC-SHA256 of the body under the
+    secret), and kept in "notifications" ([{"body", "headers", "status"}]) for a test to send again.
     Every request needs `Authorization: Bearer <ES256 JWT>`; the fake checks the header (alg ES256, kid
     registered, typ JWT), the claims (iss = the key's issuer, aud = appstoreconnect-v1, iat not in the future,
     exp after now and at most iat + 1200) and the signature (raw R||S, verified with openssl).  The outcome is
@@ -57,7 +64,43 @@ class AppStore(Provider):
     def initial(self):
         return {"keys": {}, "apps": {}, "builds": {}, "versions": {}, "reviewSubmissions": {}, "blockers": {},
                 "phasedReleases": {}, "betaGroups": {}, "betaLocalizations": {}, "betaReviews": {},
-                "locales": ["en-US"], "requests": {"release": [], "phased": []}}
+                "locales": ["en-US"], "requests": {"release": [], "phased": []}, "webhook": None, "notifications": []}
+
+    # -- webhooks (a test hook) -----------------------------------------------------
+
+    def snapshot(self):
+        """The states a notification is sent for: the versions' and the builds'."""
+        with self.lock:
+            return ({vid: self._state(v) for vid, v in self.data["versions"].items()},
+                    {bid: b.get("processingState") for bid, b in self.data["builds"].items()})
+
+    def changed(self, before):
+        """A signed notification for each version or build whose state moved since before (fakes.register's hook)."""
+        after = self.snapshot()
+        kinds = (("appStoreVersionAppVersionStateUpdated", "appStoreVersions"), ("buildUploadStateUpdated", "buildUploads"))
+        for (event, resource), old, new in zip(kinds, before, after):
+            for rid, state in new.items():
+                if old.get(rid) != state:
+                    self.notify(event, resource, rid, old.get(rid), state)
+
+    def notify(self, event, resource, rid, old, new):
+        with self.lock:
+            hook = copy.deepcopy(self.data.get("webhook"))
+        if not hook:
+            return
+        raw, headers = webhook(hook["secret"], {"data": {
+            "type": event, "id": str(uuid.uuid4()), "version": 1,
+            "attributes": {"oldValue": old, "newValue": "COMPLETE" if new == "VALID" else new, "timestamp": iso()},
+            "relationships": {"instance": {"data": {"type": resource, "id": rid}}}}})
+        status = send_hook(hook, raw, headers)[0]
+        with self.lock:
+            self.data["notifications"].append({"body": raw.decode("utf-8"), "headers": headers, "status": status})
+
+    def handle(self, req):
+        before = self.snapshot()
+        resp = super().handle(req)
+        threading.Thread(target=self.changed, args=(before,), daemon=True).start()  # the fake's own moves
+        return resp
 
     def prepare(self, patch):
         for info in (patch.get("keys") or {}).values():
@@ -419,3 +462,9 @@ class AppStore(Provider):
                         p.update(phasedReleaseState="ACTIVE", currentDayNumber=1, startDate=iso())
                 return J(201, {"data": {"type": "appStoreVersionReleaseRequests", "id": str(uuid.uuid4())}})
         return self.not_found(req)
+
+
+def webhook(secret, payload):
+    """(raw body, headers) of an App Store Connect notification, signed as Apple signs it."""
+    raw = webhook_body(payload)
+    return raw, {"User-Agent": "App Store Connect", "x-apple-signature": "hmacsha256=" + hmac_sha256_hex(secret, raw)}

@@ -448,6 +448,13 @@ class Provider:
         """Adjust a registration before it is merged (derive public keys...)."""
         return patch
 
+    def snapshot(self):
+        """What changed() compares with after a registration (a fake that notifies slipway of changes: None here)."""
+        return None
+
+    def changed(self, before):
+        """Called after a registration, outside the lock, with snapshot()'s value from before it."""
+
     def identity(self, req):
         """Extra text a rule's `match` may find (e.g. who an access token belongs to)."""
         return ""

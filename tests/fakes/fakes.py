@@ -383,12 +383,16 @@ class Fakes:
     def register(self, name, patch, replace=False):
         provider = self.providers[name]
         patch = provider.prepare(copy.deepcopy(patch))
+        before = provider.snapshot() if hasattr(provider, "snapshot") else None  # the SMTP fake is no Provider
         with provider.lock:
             if replace:
                 provider.data = deep_merge(provider.initial(), patch)
             else:
                 deep_merge(provider.data, patch)
-            return copy.deepcopy(provider.data)
+            data = copy.deepcopy(provider.data)
+        if before is not None:
+            provider.changed(before)
+        return data
 
     def get_data(self, name):
         provider = self.providers[name]

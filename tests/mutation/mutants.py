@@ -251,6 +251,12 @@ TABLE = [
            "src/notify/endpoints.c",
            [("    if (failures < s->env->disable_failures || ", "    if (failures < 1 || ")],
            [API + "test_webhook_endpoints:DisabledAfterFailuresTest"]),
+    # ---- App Store Connect's webhooks (docs/stores.md): a notification wakes a submission only when Apple signed it
+    Mutant("appstore-webhook-unsigned", "unsigned store notification",
+           "an App Store Connect notification is accepted without a valid x-apple-signature",
+           "src/providers/targets/app_store.c",
+           [("    return inbound_hmac_ok(in, \"x-apple-signature\", \"hmacsha256=\");", "    return true;")],
+           [API + "test_store_appstore", "unit.test_provider_inbound"]),
 ]
 
 

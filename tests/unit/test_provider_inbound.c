@@ -1006,10 +1006,48 @@ static void test_jenkins_refusals(void **state)
     refuse_all("JENKINS", jenkins_refusals, ARRAY_LEN(jenkins_refusals));
 }
 
+/* App Store Connect's notifications: x-apple-signature "hmacsha256=<hex>" over the body; a version's or a build's state. */
+static void test_app_store(void **state)
+{
+    static const char body[] = "{\"data\": {\"type\": \"%s\", \"id\": \"%s\", \"version\": 1, \"attributes\": {\"oldValue\": "
+                               "\"WAITING_FOR_REVIEW\", \"newValue\": \"IN_REVIEW\", \"timestamp\": \"2026-03-10T10:12:00.317Z\"}, "
+                               "\"relationships\": {\"instance\": {\"data\": {\"type\": \"appStoreVersions\", \"id\": \"%s\"}}}}}";
+    struct provider_event ev;
+    (void)state;
+
+    d_new("asc-secret", 0);
+    d_body(body, "appStoreVersionAppVersionStateUpdated", "d-1", "v-42");
+    d_sign("x-apple-signature", "hmacsha256=", "asc-secret");
+    assert_true(d_check("APP_STORE"));
+    parse_ok("APP_STORE", &ev);
+    assert_string_equal(ev.delivery, "d-1");
+    assert_event(&ev, EVENT_STORE, "v-42", "", "", "", "");
+    d_sign("x-apple-signature", "hmacsha256=", "another secret");
+    assert_false(d_check("APP_STORE"));
+    d_sign("x-apple-signature", "sha256=", "asc-secret");
+    assert_false(d_check("APP_STORE"));
+    d_drop("x-apple-signature");
+    assert_false(d_check("APP_STORE"));
+
+    d_body(body, "buildUploadStateUpdated", "d-2", "bu-7");
+    parse_ok("APP_STORE", &ev);
+    assert_event(&ev, EVENT_STORE, "bu-7", "", "", "", "");
+    d_body(body, "betaFeedbackCrashSubmissionCreated", "d-3", "f-1");
+    parse_ok("APP_STORE", &ev);
+    assert_event(&ev, EVENT_OTHER, "", "", "", "", "");
+
+    const struct refusal refusals[] = {
+        {"{\"data\": {\"type\": \"buildUploadStateUpdated\"}}", {NULL}, ERR_INVALID, "data.id"},
+        {"{\"data\": {\"id\": \"d-4\"}}", {NULL}, ERR_INVALID, "data.type"},
+        {"{\"data\": {\"type\": \"buildUploadStateUpdated\", \"id\": \"d-5\"}}", {NULL}, ERR_INVALID, "relationships"},
+    };
+    refuse_all("APP_STORE", refusals, ARRAY_LEN(refusals));
+}
+
 /* Every provider that declares webhooks is tested above. */
 static void test_every_webhook_provider_is_covered(void **state)
 {
-    static const char *const covered[] = {"GITHUB", "GITHUB_ACTIONS", "GITLAB", "GITLAB_CI", "CIRCLECI", "JENKINS"};
+    static const char *const covered[] = {"GITHUB", "GITHUB_ACTIONS", "GITLAB", "GITLAB_CI", "CIRCLECI", "JENKINS", "APP_STORE"};
     const struct provider *p;
     (void)state;
 
@@ -1038,6 +1076,7 @@ int main(void)
         cmocka_unit_test(test_gitlab_pipeline),
         cmocka_unit_test(test_gitlab_other_and_refusals),
         cmocka_unit_test(test_circleci),
+        cmocka_unit_test(test_app_store),
         cmocka_unit_test(test_jenkins),
         cmocka_unit_test(test_jenkins_refusals),
         cmocka_unit_test(test_every_webhook_provider_is_covered),

@@ -33,6 +33,8 @@ static const struct {
     {"PAUSED", "cancel", "CANCELLED"},
     {"BLOCKED", "retry", "(stage)"},
     {"BLOCKED", "cancel", "CANCELLED"},
+    {"READY", "released", "RELEASED"},
+    {"RELEASED", "finish", "FINISHED"},
 };
 
 static const char *expected(const char *from, const char *event)
@@ -82,6 +84,7 @@ static void test_release_names(void **state)
     assert_int_equal(release_action_parse("finish"), REV_FINISH);
     assert_int_equal(release_action_parse("approved"), -1); /* the approvals' count decides, not an action */
     assert_int_equal(release_action_parse("kickoff-done"), -1);
+    assert_int_equal(release_action_parse("released"), -1); /* the stores decide, not an editor */
     assert_true(release_is_final(REL_CANCELLED) && release_is_final(REL_FINISHED) && !release_is_final(REL_PAUSED));
     for (int s = 0; s < REL__COUNT; s++)
         if (release_is_final((enum release_status)s))

@@ -4,6 +4,7 @@
 #include "crypto/pem.h"
 #include "providers/call.h"
 #include "providers/fields.h"
+#include "providers/inbound.h"
 
 static struct provider_setting api = {.env = "SLIPWAY_APPSTORE_API_URL",
                                       .def = "https://api.appstoreconnect.apple.com",
@@ -717,13 +718,61 @@ static void asc_complete(struct provider_call *c, const struct outbound_response
     asc_phase(c, res, "COMPLETE", false);
 }
 
+/*
+ * ---- webhooks (App Store Connect API 4.0 and 4.1) ----
+ * The team registers the hook's URL and secret with POST /v1/webhooks (the secret is the team's, here the one
+ * slipway made for the integration). Apple signs each delivery: x-apple-signature "hmacsha256=" and the hex
+ * HMAC-SHA256 of the raw body under that secret ("Configuring and parsing App Store Connect API webhook
+ * notifications"). The body is {"data": {"type", "id" (the delivery), "attributes": {"oldValue", "newValue",
+ * "timestamp"}, "relationships": {"instance": {"data": {"type", "id"}}}}}. The body's timestamp is when the state
+ * changed, not when it was sent (Apple retries): no replay window, a delivery id seen before is a duplicate.
+ * Used: appStoreVersionAppVersionStateUpdated (a version's review) and buildUploadStateUpdated (a build processed):
+ * EVENT_STORE, runId the version or build upload; the submission's job reads the store again at once.
+ */
+static bool asc_webhook_check(const struct provider_inbound *in)
+{
+    return inbound_hmac_ok(in, "x-apple-signature", "hmacsha256=");
+}
+
+static enum err_code asc_webhook_parse(const struct provider_inbound *in, struct provider_event *ev, struct err *err)
+{
+    json_t *body, *data;
+    const char *type;
+
+    memset(ev, 0, sizeof *ev);
+    if (!(body = inbound_json(in, err)))
+        return err->code;
+    data = json_object_get(body, "data");
+    type = json_string_value(json_object_get(data, "type"));
+    if (inbound_copy(ev->delivery, sizeof ev->delivery, json_object_get(data, "id"), "delivery id", err) == ERR_OK) {
+        if (!ev->delivery[0])
+            err_set(err, ERR_INVALID, "an App Store Connect notification names itself in data.id");
+        else if (!type)
+            err_set(err, ERR_INVALID, "an App Store Connect notification names its kind in data.type");
+        else if (strcmp(type, "appStoreVersionAppVersionStateUpdated") == 0 || strcmp(type, "buildUploadStateUpdated") == 0) {
+            ev->kind = EVENT_STORE;
+            if (inbound_copy(
+                    ev->run_id, sizeof ev->run_id,
+                    json_object_get(json_object_get(json_object_get(json_object_get(data, "relationships"), "instance"), "data"),
+                                    "id"),
+                    "instance id", err) == ERR_OK &&
+                !ev->run_id[0])
+                err_set(err, ERR_INVALID, "an App Store Connect state change names its resource in relationships.instance");
+        }
+    }
+    json_decref(body);
+    return err->code;
+}
+
 static const struct provider_ops ops = {.verify = verify,
                                         .store_submit = asc_submit,
                                         .store_set_rollout = asc_rollout,
                                         .store_halt = asc_halt,
                                         .store_resume = asc_resume,
                                         .store_complete = asc_complete,
-                                        .store_status = asc_status};
+                                        .store_status = asc_status,
+                                        .webhook_check = asc_webhook_check,
+                                        .webhook_parse = asc_webhook_parse};
 
 struct provider app_store_provider = {
     .type = "APP_STORE",
@@ -737,6 +786,6 @@ struct provider app_store_provider = {
     .store_features = STORE_RELEASE_TYPES,
     .store_track = "appStore",
     .caps = CAP_VERIFY | CAP_STORE_SUBMIT | CAP_STORE_SET_ROLLOUT | CAP_STORE_HALT | CAP_STORE_RESUME | CAP_STORE_COMPLETE |
-            CAP_STORE_STATUS,
+            CAP_STORE_STATUS | CAP_WEBHOOK_CHECK | CAP_WEBHOOK_PARSE,
     .ops = &ops,
 };

@@ -1,0 +1,4 @@
+UPDATE releases SET status = 'READY' WHERE status = 'RELEASED';
+ALTER TABLE releases MODIFY status
+  ENUM('BLOCKED', 'BUILDING', 'CANCELLED', 'FINISHED', 'KICKOFF', 'PAUSED', 'READY', 'REGRESSION') NOT NULL;
+ALTER TABLE release_configs DROP COLUMN rolloutPlans;
