@@ -642,6 +642,24 @@ enum err_code store_tx(struct store_conn *c, store_tx_fn body, void *ctx, struct
     }
 }
 
+enum err_code store_read(struct store_conn *c, store_tx_fn body, void *ctx, struct err *err)
+{
+    const struct store_driver *d = c->store->driver;
+    struct err ignored;
+
+    if (!d->read_begin_sql || c->in_tx)
+        return body(c, ctx, err);
+    /* Through the statement cache: BEGIN and COMMIT are prepared once a connection, as any other statement is. */
+    if (store_run(c, d->read_begin_sql, STORE_NO_ARGS, NULL, err))
+        return err->code;
+    c->in_tx = true;
+    body(c, ctx, err);
+    c->in_tx = false;
+    if (store_run(c, d->read_end_sql, STORE_NO_ARGS, NULL, err->code ? &ignored : err))
+        d->exec(c->handle, "ROLLBACK", &ignored); /* never hand the pool a connection inside a transaction */
+    return err->code;
+}
+
 enum err_code store_ping(struct store *s, struct err *err)
 {
     struct store_conn *c = NULL;
