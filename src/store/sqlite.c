@@ -375,6 +375,7 @@ const struct store_driver store_driver_sqlite = {
     .begin_sql = "BEGIN IMMEDIATE",
     .read_begin_sql = "BEGIN",
     .read_end_sql = "COMMIT",
+    .tx_prepared = true,
     .transactional_ddl = true,
     .embedded = true,
     .serialize_writes = true,

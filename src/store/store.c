@@ -606,6 +606,13 @@ static enum err_code tx_conn(struct store_conn *c, struct store_conn **out, stru
     return ERR_OK;
 }
 
+/* BEGIN or COMMIT: prepared once where the driver says so (tx_prepared), else exec'd. */
+static enum err_code tx_statement(struct store_conn *t, const char *sql, struct err *err)
+{
+    const struct store_driver *d = t->store->driver;
+    return d->tx_prepared ? store_run(t, sql, STORE_NO_ARGS, NULL, err) : d->exec(t->handle, sql, err);
+}
+
 enum err_code store_tx(struct store_conn *c, store_tx_fn body, void *ctx, struct err *err)
 {
     const struct store_driver *d = c->store->driver;
@@ -619,9 +626,9 @@ enum err_code store_tx(struct store_conn *c, store_tx_fn body, void *ctx, struct
             return err->code;
         if (t != c) /* the store's writer: the body runs under its caller's guard */
             memcpy(t->guard, c->guard, sizeof t->guard);
-        if (d->exec(t->handle, d->begin_sql, err) == ERR_OK) {
+        if (tx_statement(t, d->begin_sql, err) == ERR_OK) {
             t->in_tx = true;
-            ok = body(t, ctx, err) == ERR_OK && d->exec(t->handle, "COMMIT", err) == ERR_OK;
+            ok = body(t, ctx, err) == ERR_OK && tx_statement(t, "COMMIT", err) == ERR_OK;
             if (!ok)
                 d->exec(t->handle, "ROLLBACK", &ignored);
             t->in_tx = false;

@@ -25,6 +25,12 @@ struct store_driver {
      * lock for them all); NULL where it costs round trips instead.
      */
     const char *read_begin_sql, *read_end_sql;
+    /*
+     * begin_sql and COMMIT go through the statement cache (prepared once a
+     * connection) rather than exec, which parses them at every transaction:
+     * SQLite. A server's driver execs them (not every server prepares them).
+     */
+    bool tx_prepared;
     bool url_whole; /* connect gets the whole URL, not what follows "scheme://" */
     bool embedded;  /* connections are local and cheap: the pool has no limit */
     /*
