@@ -7,8 +7,8 @@ starts exactly one release (the next minor version, kicked off against the
 GitHub fake, "started by the train"); the second removed its schedule, so
 nothing fires; the third's slot is more than an hour late, so it is skipped
 with an audit note; the fourth's schedule has no job (saved before trains
-existed) and the next process's start queues its next slot. A process killed (-9) after the train fired and the one
-after it start nothing again. (Starting a release from CI: test_releases.py,
+existed) and the next process's start queues its next slot. A process
+killed (-9) after the train fired and the one after it start nothing again. (Starting a release from CI: test_releases.py,
 FromCiTest.)"""
 
 import argparse
