@@ -354,6 +354,7 @@ static int serve(struct app *app)
     setup_http_start(app->status_cache, app->keys);
     verify_http_start(app->jobs, app->keys, &app->providers);
     releases_http_start(app->jobs);
+    release_trains_resume(app->store); /* schedules saved before trains existed get their next slot's job */
     stores_http_start(app->jobs);
     ssh_pool = workpool_new("ssh", 2, 64); /* host connection tests: off the HTTP workers */
     deploy_http_start(&denv, app->jobs, ssh_pool);

@@ -78,24 +78,58 @@ void jsonw_array_end(struct jsonw *w)
 }
 
 /* A byte a string copies as it is: printable ASCII but '"' and '\\' (jansson escapes nothing else without flags). */
+#define ROW16(v) v, v, v, v, v, v, v, v, v, v, v, v, v, v, v, v
+/* One row of the table a line: */
+/* clang-format off */
+static const bool plain_byte[256] = {
+    ROW16(false), ROW16(false), /* 0x00, 0x10: control characters */
+    true, true, false, true, true, true, true, true, true, true, true, true, true, true, true, true, /* 0x20: '"' */
+    ROW16(true), ROW16(true),   /* 0x30, 0x40 */
+    true, true, true, true, true, true, true, true, true, true, true, true, false, true, true, true, /* 0x50: '\\' */
+    ROW16(true), ROW16(true),   /* 0x60, 0x70; from 0x80 (false, left out) the bytes of characters of several bytes */
+};
+/* clang-format on */
+
 static inline bool plain(unsigned char c)
 {
-    return c >= 0x20 && c < 0x80 && c != '"' && c != '\\';
+    return plain_byte[c];
 }
 
-/* s quoted and escaped as jansson's dump_string escapes without flags; false (the buffer as it was) when s is not UTF-8. */
-static bool quote(struct jsonw *w, const char *s)
+/*
+ * s quoted and escaped as jansson's dump_string escapes without flags, then
+ * ':' for a key; false (the buffer as it was) when s is not UTF-8. Most
+ * strings (ids, times, names, every key) need no escape: those are copied in
+ * one piece, found by a table look-up a byte.
+ */
+static bool quote(struct jsonw *w, const char *s, bool key)
 {
     static const char *const named[0x20] = {['\b'] = "\\b", ['\f'] = "\\f", ['\n'] = "\\n", ['\r'] = "\\r", ['\t'] = "\\t"};
-    size_t mark = w->out.len;
-    const char *p = s, *end = s + strlen(s);
+    struct buf *b = &w->out;
+    size_t mark = b->len, n = 0, need;
+    const char *p, *end;
 
+    while (plain((unsigned char)s[n]))
+        n++;
+    need = n + 2 + key;
+    if (!s[n] && !w->failed && need < b->alloc - b->len) {
+        char *o = b->data + b->len;
+        *o++ = '"';
+        memcpy(o, s, n);
+        o += n;
+        *o++ = '"';
+        if (key)
+            *o++ = ':';
+        *o = '\0';
+        b->len += need;
+        return true;
+    }
     put(w, "\"", 1);
-    while (p < end) {
+    put(w, s, n);
+    for (p = s + n, end = p + strlen(p); p < end;) {
         const char *run = p;
         unsigned char c;
         uint32_t cp;
-        int n;
+        int len;
 
         while (p < end && plain((unsigned char)*p))
             p++;
@@ -104,14 +138,14 @@ static bool quote(struct jsonw *w, const char *s)
             break;
         c = (unsigned char)*p;
         if (c >= 0x80) { /* a character of several bytes, copied once checked */
-            if (!(n = utf8_decode(p, (size_t)(end - p), &cp))) {
-                w->out.len = mark;
-                if (w->out.data)
-                    w->out.data[mark] = '\0';
+            if (!(len = utf8_decode(p, (size_t)(end - p), &cp))) {
+                b->len = mark;
+                if (b->data)
+                    b->data[mark] = '\0';
                 return false;
             }
-            put(w, p, (size_t)n);
-            p += n;
+            put(w, p, (size_t)len);
+            p += len;
         } else if (c == '"' || c == '\\') {
             put(w, c == '"' ? "\\\"" : "\\\\", 2);
             p++;
@@ -125,23 +159,22 @@ static bool quote(struct jsonw *w, const char *s)
             p++;
         }
     }
-    put(w, "\"", 1);
+    put(w, key ? "\":" : "\"", key ? 2 : 1);
     return true;
 }
 
 void jsonw_key(struct jsonw *w, const char *key)
 {
     next(w);
-    if (!quote(w, key))
+    if (!quote(w, key, true))
         w->failed = true;
-    put(w, ":", 1);
     w->comma = false;
 }
 
 void jsonw_string(struct jsonw *w, const char *s)
 {
     next(w);
-    if (!quote(w, s))
+    if (!quote(w, s, false))
         w->failed = true;
 }
 

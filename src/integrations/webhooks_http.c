@@ -22,7 +22,8 @@ enum err_code webhook_receive(struct request *req, struct err *err)
 {
     const struct principal *who = principal_of(req);
     const struct provider *p = provider_by_type(who->integration_type);
-    struct provider_inbound in = {inbound_request_header, req, req->raw.data, req->raw.len, NULL, 0};
+    json_t *parsed = json_incref(req->body); /* the check's parse, when it made one (webhooks_admit) */
+    struct provider_inbound in = {inbound_request_header, req, req->raw.data, req->raw.len, NULL, 0, &parsed};
     struct provider_event ev = {0};
     struct receive_tx t = {.who = who, .ev = &ev};
     struct store_conn *db;
@@ -30,7 +31,9 @@ enum err_code webhook_receive(struct request *req, struct err *err)
 
     if (!p || !p->ops->webhook_parse)
         return err_set(err, ERR_NOT_FOUND, "not found");
-    if (p->ops->webhook_parse(&in, &ev, err) || request_db(req, &db, err))
+    p->ops->webhook_parse(&in, &ev, err);
+    json_decref(parsed);
+    if (err->code || request_db(req, &db, err))
         return err->code;
     /* A delivery seen before (a provider's retry) is answered from a read, without queueing for the write lock. */
     if (webhooks_seen(db, who->tenant_id, who->integration_id, ev.delivery, &t.duplicate, err))

@@ -84,9 +84,11 @@ bool inbound_fresh(const struct provider_inbound *in, const char *at)
 json_t *inbound_json(const struct provider_inbound *in, struct err *err)
 {
     json_error_t jerr;
-    json_t *body = json_loadb(in->body, in->len, JSON_REJECT_DUPLICATES, &jerr);
+    json_t *body;
 
-    if (!body) {
+    if (in->parsed && *in->parsed)
+        return json_incref(*in->parsed);
+    if (!(body = json_loadb(in->body, in->len, JSON_REJECT_DUPLICATES, &jerr))) {
         err_set(err, ERR_MALFORMED_JSON, "the body is not valid JSON (line %d, column %d)", jerr.line, jerr.column);
         return NULL;
     }
@@ -95,6 +97,8 @@ json_t *inbound_json(const struct provider_inbound *in, struct err *err)
         err_set(err, ERR_MALFORMED_JSON, "the body must be a JSON object");
         return NULL;
     }
+    if (in->parsed)
+        *in->parsed = json_incref(body);
     return body;
 }
 

@@ -32,7 +32,7 @@ bool inbound_hmac_fresh(const struct provider_inbound *in, const char *header, c
 bool inbound_token_ok(const struct provider_inbound *in, const char *header);
 /* True when the timestamp at (slipway's or ISO 8601 UTC) is within PROVIDER_REPLAY_WINDOW_S of in->now. */
 bool inbound_fresh(const struct provider_inbound *in, const char *at);
-/* The body as a JSON object, or NULL with ERR_INVALID. Caller owns. */
+/* The body as a JSON object (parsed once when in->parsed is set), or NULL with ERR_INVALID. Caller owns a reference. */
 json_t *inbound_json(const struct provider_inbound *in, struct err *err);
 /*
  * Copies v (a string, or an integer: providers number their runs; absent

@@ -82,6 +82,12 @@ struct provider_inbound {
     size_t len;
     const char *secret; /* the integration's webhook secret (plaintext, for the check only; never kept), or NULL */
     int64_t now;        /* seconds since the epoch: a provider whose signed payload carries a time checks the window */
+    /*
+     * Where the body, once parsed by inbound_json, is kept for the next op
+     * on the same delivery (the check, then the parse: parsed once), or
+     * NULL to parse it each time. Holds a reference its owner releases.
+     */
+    json_t **parsed;
 };
 
 /* How far a signed time may be from now, either way, before a delivery is refused as a replay. */

@@ -180,6 +180,12 @@ enum err_code release_create(struct store_conn *db, const struct release_new *n,
 void release_train_step(void *ctx, struct job *j);
 /* The engine a train's step queues the next slot's job on (releases_http_start calls it). */
 void release_trains_start(struct jobs *q);
+/*
+ * The job of every schedule's next slot, made once (start-up: a schedule
+ * saved before trains existed had none). A failure is logged: the next save
+ * of the schedule, or the next start, queues it.
+ */
+void release_trains_resume(struct store *s);
 /* The first slot of schedule ({weekday, time}, UTC) after after_ms; -1 for a schedule that is not one. */
 int64_t release_train_slot_after(const json_t *schedule, int64_t after_ms);
 /* Inside the caller's transaction: the job of schedule's first slot after after_ms (none twice for a slot). */

@@ -4,6 +4,7 @@
 #include <time.h>
 
 #include "core/clock.h"
+#include "core/log.h"
 #include "core/xmalloc.h"
 #include "jobs/jobs.h"
 #include "releases/releases.h"
@@ -142,6 +143,53 @@ enum err_code release_train_schedule(struct store_conn *c, struct jobs *q, const
                     id, err);
     json_decref(payload);
     return err->code;
+}
+
+/*
+ * At start-up, each schedule's next slot: a schedule saved before trains
+ * existed has no job until then. Each process may run it: the slot's dedupe
+ * key makes its job once, and a chain that already waits on an earlier slot
+ * joins this one (its step queues the same next slot).
+ */
+struct resume_tx {
+    const char *tenant;
+    const json_t *schedule;
+};
+
+static enum err_code resume_body(struct store_conn *c, void *ctx, struct err *err)
+{
+    struct resume_tx *t = ctx;
+    return release_train_schedule(c, train_jobs, t->tenant, t->schedule, clock_now_ms(), err);
+}
+
+void release_trains_resume(struct store *s)
+{
+    json_t *found = json_object(); /* tenant -> schedule, read whole before the transactions */
+    struct store_conn *db = NULL;
+    struct store_stmt *st;
+    const char *tenant;
+    json_t *schedule;
+    struct err err;
+    int rc = -1;
+
+    err_clear(&err);
+    if (store_conn_get(s, &db, &err) == ERR_OK &&
+        store_select(db, "SELECT tenantId, kickoffSchedule FROM release_configs WHERE kickoffSchedule IS NOT NULL", STORE_NO_ARGS,
+                     &st, &err) == ERR_OK) {
+        while ((rc = store_next(st, &err)) == 1)
+            json_object_set_new(found, store_col_text(st, 0), json_loads(store_col_text(st, 1), 0, NULL));
+        store_finish(st);
+    }
+    json_object_foreach(found, tenant, schedule)
+    {
+        struct resume_tx t = {.tenant = tenant, .schedule = schedule};
+        if (rc == 0 && !err.code && json_is_object(schedule))
+            store_tx(db, resume_body, &t, &err);
+    }
+    store_conn_put(db);
+    json_decref(found);
+    if (err.code)
+        log_warn("releases: the trains' next slots were not all queued at start-up: %s", err.message);
 }
 
 struct train_tx {

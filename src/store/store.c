@@ -606,6 +606,13 @@ static enum err_code tx_conn(struct store_conn *c, struct store_conn **out, stru
     return ERR_OK;
 }
 
+/* BEGIN or COMMIT: prepared once where the driver says so (tx_prepared), else exec'd. */
+static enum err_code tx_statement(struct store_conn *t, const char *sql, struct err *err)
+{
+    const struct store_driver *d = t->store->driver;
+    return d->tx_prepared ? store_run(t, sql, STORE_NO_ARGS, NULL, err) : d->exec(t->handle, sql, err);
+}
+
 enum err_code store_tx(struct store_conn *c, store_tx_fn body, void *ctx, struct err *err)
 {
     const struct store_driver *d = c->store->driver;
@@ -619,9 +626,9 @@ enum err_code store_tx(struct store_conn *c, store_tx_fn body, void *ctx, struct
             return err->code;
         if (t != c) /* the store's writer: the body runs under its caller's guard */
             memcpy(t->guard, c->guard, sizeof t->guard);
-        if (d->exec(t->handle, d->begin_sql, err) == ERR_OK) {
+        if (tx_statement(t, d->begin_sql, err) == ERR_OK) {
             t->in_tx = true;
-            ok = body(t, ctx, err) == ERR_OK && d->exec(t->handle, "COMMIT", err) == ERR_OK;
+            ok = body(t, ctx, err) == ERR_OK && tx_statement(t, "COMMIT", err) == ERR_OK;
             if (!ok)
                 d->exec(t->handle, "ROLLBACK", &ignored);
             t->in_tx = false;
@@ -640,6 +647,24 @@ enum err_code store_tx(struct store_conn *c, store_tx_fn body, void *ctx, struct
         log_debug("store: transient failure, retrying transaction (attempt %d)", attempt + 2);
         backoff(attempt);
     }
+}
+
+enum err_code store_read(struct store_conn *c, store_tx_fn body, void *ctx, struct err *err)
+{
+    const struct store_driver *d = c->store->driver;
+    struct err ignored;
+
+    if (!d->read_begin_sql || c->in_tx)
+        return body(c, ctx, err);
+    /* Through the statement cache: BEGIN and COMMIT are prepared once a connection, as any other statement is. */
+    if (store_run(c, d->read_begin_sql, STORE_NO_ARGS, NULL, err))
+        return err->code;
+    c->in_tx = true;
+    body(c, ctx, err);
+    c->in_tx = false;
+    if (store_run(c, d->read_end_sql, STORE_NO_ARGS, NULL, err->code ? &ignored : err))
+        d->exec(c->handle, "ROLLBACK", &ignored); /* never hand the pool a connection inside a transaction */
+    return err->code;
 }
 
 enum err_code store_ping(struct store *s, struct err *err)

@@ -182,6 +182,16 @@ enum err_code store_exec_script(struct store_conn *c, const char *sql, struct er
 typedef enum err_code (*store_tx_fn)(struct store_conn *c, void *ctx, struct err *err);
 enum err_code store_tx(struct store_conn *c, store_tx_fn body, void *ctx, struct err *err);
 
+/*
+ * Runs body's reads in one read transaction where that is cheaper than a
+ * transaction per statement (SQLite, in WAL mode: the shared lock and the
+ * snapshot are taken once, not once per statement; the body also sees one
+ * moment of the database). Elsewhere (a database server, where BEGIN and
+ * COMMIT are two more round trips) body just runs, each statement seeing
+ * what is committed when it starts. No retries: body must not write.
+ */
+enum err_code store_read(struct store_conn *c, store_tx_fn body, void *ctx, struct err *err);
+
 /* Checks that the database answers (for /readyz). */
 enum err_code store_ping(struct store *s, struct err *err);
 

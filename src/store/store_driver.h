@@ -19,8 +19,20 @@ struct store_driver {
     const char *schemes[2]; /* "sqlite" in sqlite://...; a second spelling, or NULL */
     enum store_dialect dialect;
     const char *begin_sql; /* statement that starts a write transaction */
-    bool url_whole;        /* connect gets the whole URL, not what follows "scheme://" */
-    bool embedded;         /* connections are local and cheap: the pool has no limit */
+    /*
+     * Statements that start and end a read transaction (store_read), where
+     * one is cheaper than a statement on its own each (SQLite: one WAL read
+     * lock for them all); NULL where it costs round trips instead.
+     */
+    const char *read_begin_sql, *read_end_sql;
+    /*
+     * begin_sql and COMMIT go through the statement cache (prepared once a
+     * connection) rather than exec, which parses them at every transaction:
+     * SQLite. A server's driver execs them (not every server prepares them).
+     */
+    bool tx_prepared;
+    bool url_whole; /* connect gets the whole URL, not what follows "scheme://" */
+    bool embedded;  /* connections are local and cheap: the pool has no limit */
     /*
      * DDL is transactional and cheap to group: a migration file runs in one
      * transaction (SQLite). Otherwise each statement runs in a transaction

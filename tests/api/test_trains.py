@@ -6,8 +6,9 @@ stopped and the next one starts with the wall clock moved past the slot
 starts exactly one release (the next minor version, kicked off against the
 GitHub fake, "started by the train"); the second removed its schedule, so
 nothing fires; the third's slot is more than an hour late, so it is skipped
-with an audit note. A process killed (-9) after the train fired and the one
-after it start nothing again. (Starting a release from CI: test_releases.py,
+with an audit note; the fourth's schedule has no job (saved before trains
+existed) and the next process's start queues its next slot. A process
+killed (-9) after the train fired and the one after it start nothing again. (Starting a release from CI: test_releases.py,
 FromCiTest.)"""
 
 import argparse
@@ -95,12 +96,19 @@ class TrainTest(unittest.TestCase):
         self.put_config(first, b, {})  # removed: its slot's job finds no schedule
         self.put_config(first, c, {"schedule": schedule_at(now + datetime.timedelta(minutes=30), releaseType="MAJOR")})
         self.assertEqual([r["version"] for r in self.releases(first, a)], ["1.4.2"], "nothing fires before the slot")
+        # d's schedule was saved before trains existed: no job; the next process's start queues its next slot.
+        d = argparse.Namespace(tenant_id=harness.new_tenant(first, a.token)["id"], token=a.token)
+        d_slot = slot + datetime.timedelta(days=1)
+        self.put_config(first, d, {"schedule": schedule_at(d_slot)})
+        fx.db_execute(first, "DELETE FROM jobs WHERE kind = 'release-train' AND tenantId = ?", (d.tenant_id,))
         first.stop()
 
         # The next process's clock is 30 s past a's slot, and 90 minutes past c's.
         offset_ms = int((slot - datetime.datetime.now(datetime.timezone.utc)).total_seconds() * 1000) + 30000
         self.shared.env["SLIPWAY_TEST_CLOCK_OFFSET_MS"] = str(offset_ms)
         second = self.shared.start(migrate=False)
+        self.assertEqual([s for s, _ in self.train_jobs(second, d)], ["QUEUED"], "d's next slot, queued at start-up")
+        self.assertIn(iso(d_slot), str(self.train_jobs(second, d)[0][1]))
         made = wait_for("the train's release", lambda: [r for r in self.releases(second, a) if r["trainSlot"]])
         self.assertEqual(len(made), 1)
         rel = made[0]

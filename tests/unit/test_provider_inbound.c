@@ -17,6 +17,7 @@
 #include <strings.h>
 
 #include "core/err.h"
+#include "providers/inbound.h"
 #include "providers/registry.h"
 
 /* ---- a delivery, as it arrives ---- */
@@ -112,7 +113,7 @@ static void d_sign(const char *header, const char *prefix, const char *key)
 
 static struct provider_inbound d_inbound(void)
 {
-    struct provider_inbound in = {d_lookup, &d, d.body, d.len, d.secret, d.now};
+    struct provider_inbound in = {d_lookup, &d, d.body, d.len, d.secret, d.now, NULL};
     return in;
 }
 
@@ -909,6 +910,37 @@ static void test_circleci(void **state)
     refuse_all("CIRCLECI", circleci_refusals, ARRAY_LEN(circleci_refusals));
 }
 
+/* With a slot, the body is parsed once for the check and the parse of one delivery; the slot holds one reference. */
+static void test_parsed_once(void **state)
+{
+    struct provider_inbound in;
+    struct err err;
+    json_t *parsed = NULL, *first, *second;
+    (void)state;
+
+    d_new(NULL, 0);
+    d_body(CCI_WORKFLOW, CCI_ID, "\"success\"", "\"branch\": \"main\"");
+    in = d_inbound();
+    in.parsed = &parsed;
+    err_clear(&err);
+    first = inbound_json(&in, &err);
+    assert_non_null(first);
+    assert_ptr_equal(parsed, first);
+    second = inbound_json(&in, &err);
+    assert_ptr_equal(second, first);
+    json_decref(first);
+    json_decref(second);
+    assert_int_equal(parsed->refcount, 1);
+    json_decref(parsed);
+    /* A body that is no object leaves the slot empty: each op refuses it itself. */
+    parsed = NULL;
+    d_body("[1]");
+    in = d_inbound();
+    in.parsed = &parsed;
+    assert_null(inbound_json(&in, &err));
+    assert_null(parsed);
+}
+
 /* ---- Jenkins: slipway's own callback ---- */
 
 /* The callback docs/api.md defines: the job's name, the build's number, phase and status (JSON values). */
@@ -1080,6 +1112,7 @@ int main(void)
         cmocka_unit_test(test_jenkins),
         cmocka_unit_test(test_jenkins_refusals),
         cmocka_unit_test(test_every_webhook_provider_is_covered),
+        cmocka_unit_test(test_parsed_once),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
