@@ -249,6 +249,12 @@ TABLE = [
            "src/notify/endpoints.c",
            [("    if (failures < s->env->disable_failures || ", "    if (failures < 1 || ")],
            [API + "test_webhook_endpoints"]),
+    # ---- a script's end handed back from the SSH loop to its job (docs/internals/ssh.md)
+    Mutant("ssh-loop-exit-status-lost", "exit status lost",
+           "the SSH loop's end of a script loses a non-zero exit status on the way back to the job: the script reads as exit 0",
+           "src/deploy/deploy.c",
+           [("    sr->exit_status = exit_status;\n", "    sr->exit_status = exit_status > 0 ? 0 : exit_status;\n")],
+           [API + "test_deploy"]),
 ]
 
 
