@@ -125,6 +125,21 @@ def run(args, ssh, slipway):
         return [datetime.datetime.fromisoformat(at.replace("Z", "+00:00")).timestamp() * 1000 - int(m.split()[1]) / 1e6
                 for m, at in rows]
 
+    def most_at_once(deps):
+        """The most steps of these deployments RUNNING at the same moment (from their startedAt, finishedAt)."""
+        db = sqlite3.connect(slipway.db)
+        try:
+            rows = db.execute("SELECT startedAt, finishedAt FROM deployment_runs WHERE startedAt IS NOT NULL AND "
+                              "finishedAt IS NOT NULL AND deploymentId IN (%s)" % ",".join("?" * len(deps)), deps).fetchall()
+        finally:
+            db.close()
+        edges = sorted([(a, 1) for a, _ in rows] + [(b, -1) for _, b in rows], key=lambda e: (e[0], e[1]))
+        most = now = 0
+        for _, d in edges:
+            now += d
+            most = max(most, now)
+        return most
+
     def phase(n):
         idle = sample()
         peak = list(idle)
@@ -154,23 +169,23 @@ def run(args, ssh, slipway):
         problems += ["lines out of order" for f in followers if f.seqs != sorted(f.seqs)]
         delays = [x for f in followers for x in f.delays]
         stored = stored_delays(deps)
-        result = {"n": n, "wall": wall, "idle": idle, "peak": peak, "p50": percentile(delays, 0.5),
+        result = {"n": n, "wall": wall, "at_once": most_at_once(deps), "idle": idle, "peak": peak, "p50": percentile(delays, 0.5),
                   "p99": percentile(delays, 0.99), "s50": percentile(stored, 0.5), "s99": percentile(stored, 0.99),
                   "lines": len(delays), "problems": problems}
-        say("%d deployment(s): %.1f s, threads %d -> %d, RSS %d -> %d KiB, delay to SSE p50 %.0f ms p99 %.0f ms, to the row "
+        say("%d deployment(s): %.1f s, at most %d steps running at once, threads %d -> %d, RSS %d -> %d KiB, delay to SSE p50 %.0f ms p99 %.0f ms, to the row "
             "p50 %.0f ms p99 %.0f ms (%d lines)%s" % (
-                n, wall, idle[0], peak[0], idle[1], peak[1], result["p50"], result["p99"], result["s50"], result["s99"],
+                n, wall, result["at_once"], idle[0], peak[0], idle[1], peak[1], result["p50"], result["p99"], result["s50"], result["s99"],
                 len(delays), "; INVALID: " + "; ".join(problems[:5]) if problems else ""))
         return result
 
     one = phase(1)
     many = phase(args.deployments)
-    print("| run | wall s | threads idle | threads peak | RSS idle KiB | RSS peak KiB | host to row p50 / p99 ms | "
+    print("| run | wall s | steps at once | threads idle | threads peak | RSS idle KiB | RSS peak KiB | host to row p50 / p99 ms | "
           "host to SSE p50 / p99 ms |")
-    print("|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|")
     for r in (one, many):
-        print("| %d x %d hosts | %.1f | %d | %d | %d | %d | %.0f / %.0f | %.0f / %.0f |" % (
-            r["n"], HOSTS, r["wall"], r["idle"][0], r["peak"][0], r["idle"][1], r["peak"][1], r["s50"], r["s99"], r["p50"],
+        print("| %d x %d hosts | %.1f | %d | %d | %d | %d | %d | %.0f / %.0f | %.0f / %.0f |" % (
+            r["n"], HOSTS, r["wall"], r["at_once"], r["idle"][0], r["peak"][0], r["idle"][1], r["peak"][1], r["s50"], r["s99"], r["p50"],
             r["p99"]))
     print("%d x the deployments: wall time x%.2f, peak threads x%.2f, peak RSS x%.2f (against 1 deployment)" % (
         args.deployments, many["wall"] / one["wall"], many["peak"][0] / one["peak"][0], many["peak"][1] / one["peak"][1]))
