@@ -268,7 +268,7 @@ static bool run_turn(struct ssh_conn *c, bool stopping, int *exit_status, struct
     while (n != SSH_ERROR && (m = ssh_channel_read_nonblocking(c->ch, buf, sizeof buf, 1)) > 0)
         feed(&c->x, &c->errs, buf, (size_t)m);
     if (n == SSH_ERROR || m == SSH_ERROR || !ssh_is_connected(c->session)) {
-        err_set(err, ERR_UNAVAILABLE, "the connection dropped while the command ran");
+        err_set(err, ERR_UNAVAILABLE, "the connection dropped while the command ran (whether it ended on the host is unknown)");
         return false;
     }
     if (ssh_channel_is_eof(c->ch)) {
