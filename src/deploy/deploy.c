@@ -640,13 +640,18 @@ struct script_run {
     int64_t began_ms;
     struct err err; /* how the run ended (the SSH loop's done) */
     int exit_status;
-    bool ended; /* script_end has run */
+    bool done, ended; /* done: the SSH loop gave the session back; ended: script_end has run */
 };
 
+static void script_end(struct script_run *sr);
+
+/* With the job (after the step that read it, or when the engine drops the job on shutdown: then the step ends here). */
 static void script_run_free(void *p)
 {
     struct script_run *sr = p;
 
+    if (sr->done && !sr->ended)
+        script_end(sr);
     ssh_close(sr->conn);
     for (int i = 0; i < sr->run.nlines; i++)
         free(sr->run.lines[i].message);
@@ -703,6 +708,7 @@ static void script_done(void *ctx, const struct err *err, int exit_status)
 
     sr->err = *err;
     sr->exit_status = exit_status;
+    sr->done = true;
     if (atomic_load(&sr->run.env->stopping))
         script_end(sr);
     job_resume(sr->job);
@@ -712,6 +718,7 @@ static void script_done(void *ctx, const struct err *err, int exit_status)
 static void script_resumed(struct run *r, struct script_run *sr)
 {
     struct store_conn *c = r->c;
+    struct err read = r->err; /* the step's reads before this */
 
     if (!sr->ended) {
         sr->run.c = c;
@@ -719,6 +726,8 @@ static void script_resumed(struct run *r, struct script_run *sr)
     }
     *r = sr->run;
     r->c = c;
+    if (read.code)
+        r->err = read;
     sr->run.nlines = 0; /* its lines are r's now */
 }
 
