@@ -350,24 +350,36 @@ static void *loop_main(void *arg)
     return NULL;
 }
 
+void ssh_loop_free(struct ssh_loop *l)
+{
+    if (!l)
+        return;
+    if (l->wake[0] >= 0)
+        close(l->wake[0]);
+    if (l->wake[1] >= 0)
+        close(l->wake[1]);
+    pthread_mutex_destroy(&l->lock);
+    free(l);
+}
+
 struct ssh_loop *ssh_loop_start(struct err *err)
 {
     struct ssh_loop *l = xcalloc(1, sizeof *l);
 
+    l->wake[0] = l->wake[1] = -1;
     pthread_mutex_init(&l->lock, NULL);
     if (pipe(l->wake) != 0 || fcntl(l->wake[0], F_SETFL, O_NONBLOCK) != 0 || fcntl(l->wake[1], F_SETFL, O_NONBLOCK) != 0) {
-        free(l);
         err_set(err, ERR_INTERNAL, "the SSH loop's pipe could not be made");
-        return NULL;
+        goto fail;
     }
     if (pthread_create(&l->thread, NULL, loop_main, l) != 0) {
-        close(l->wake[0]);
-        close(l->wake[1]);
-        free(l);
         err_set(err, ERR_INTERNAL, "the SSH loop's thread could not be started");
-        return NULL;
+        goto fail;
     }
     return l;
+fail:
+    ssh_loop_free(l);
+    return NULL;
 }
 
 static void loop_wake(struct ssh_loop *l)
@@ -387,16 +399,6 @@ void ssh_loop_stop(struct ssh_loop *l)
     pthread_mutex_unlock(&l->lock);
     loop_wake(l);
     pthread_join(l->thread, NULL);
-}
-
-void ssh_loop_free(struct ssh_loop *l)
-{
-    if (!l)
-        return;
-    close(l->wake[0]);
-    close(l->wake[1]);
-    pthread_mutex_destroy(&l->lock);
-    free(l);
 }
 
 enum err_code ssh_loop_run(struct ssh_loop *l, struct ssh_conn *c, const struct ssh_exec *x, struct err *err)
