@@ -251,22 +251,32 @@ struct ssh_loop {
     bool stopping;
 };
 
-#define LOOP_IDLE_MS 1000 /* how long the loop sleeps with nothing running */
+#define LOOP_IDLE_MS 1000      /* how long the loop sleeps with nothing running */
+#define TURN_BYTES (64 * 1024) /* a stream's bytes a turn at most, so that one chatty script cannot hold the others back */
 
 /*
- * One turn of a run on the loop: reads what arrived, hands out its lines.
- * False when the run has ended, with err and *exit_status saying how.
+ * One turn of a run on the loop: reads what arrived (*more when some is
+ * left for the next turn), hands out its lines. False when the run has
+ * ended, with err and *exit_status saying how.
  */
-static bool run_turn(struct ssh_conn *c, bool stopping, int *exit_status, struct err *err)
+static bool run_turn(struct ssh_conn *c, bool stopping, bool *more, int *exit_status, struct err *err)
 {
     char buf[8192];
     int n, m = 0;
+    size_t got = 0;
 
-    /* Everything that is there, stdout then stderr; SSH_EOF (a read at the end) counts as nothing read. */
-    while ((n = ssh_channel_read_nonblocking(c->ch, buf, sizeof buf, 0)) > 0)
+    /* What is there, stdout then stderr; SSH_EOF (a read at the end) counts as nothing read. */
+    while (got < TURN_BYTES && (n = ssh_channel_read_nonblocking(c->ch, buf, sizeof buf, 0)) > 0) {
         feed(&c->x, &c->out, buf, (size_t)n);
-    while (n != SSH_ERROR && (m = ssh_channel_read_nonblocking(c->ch, buf, sizeof buf, 1)) > 0)
+        got += (size_t)n;
+    }
+    *more |= got >= TURN_BYTES;
+    got = 0;
+    while (n != SSH_ERROR && got < TURN_BYTES && (m = ssh_channel_read_nonblocking(c->ch, buf, sizeof buf, 1)) > 0) {
         feed(&c->x, &c->errs, buf, (size_t)m);
+        got += (size_t)m;
+    }
+    *more |= got >= TURN_BYTES;
     if (n == SSH_ERROR || m == SSH_ERROR || !ssh_is_connected(c->session)) {
         err_set(err, ERR_UNAVAILABLE, "the connection dropped while the command ran (whether it ended on the host is unknown)");
         return false;
@@ -295,6 +305,7 @@ static void *loop_main(void *arg)
     struct ssh_conn *runs = NULL;
     struct pollfd *fds = NULL;
     size_t cap = 0;
+    bool more = false; /* a run has bytes left from its last turn: no waiting */
 
     for (;;) {
         size_t n = 1;
@@ -326,9 +337,10 @@ static void *loop_main(void *arg)
             if (c->x.poll_ms < wait_ms)
                 wait_ms = c->x.poll_ms;
         }
-        if (poll(fds, n, stopping ? 0 : wait_ms) > 0 && fds[0].revents)
+        if (poll(fds, n, stopping || more ? 0 : wait_ms) > 0 && fds[0].revents)
             while (read(l->wake[0], drain, sizeof drain) > 0)
                 ;
+        more = false;
         /* Every run each turn: libssh may hold read bytes that poll() does not show. */
         for (struct ssh_conn **pp = &runs; *pp;) {
             struct ssh_conn *c = *pp;
@@ -336,7 +348,7 @@ static void *loop_main(void *arg)
             struct err err;
 
             err_clear(&err);
-            if (run_turn(c, stopping, &exit_status, &err)) {
+            if (run_turn(c, stopping, &more, &exit_status, &err)) {
                 pp = &c->next;
                 continue;
             }
