@@ -306,6 +306,8 @@ static int serve(struct app *app)
     denv.guard = app->providers.out;
     denv.timeout_ms = app->providers.timeout_ms;
     denv.output_cap = app->cfg.deploy_output_cap;
+    if (!(denv.ssh = ssh_loop_start(&err)))
+        goto stop;
     rpenv.store = app->store;
     rpenv.keys = app->keys;
     menv.store = app->store;
@@ -384,10 +386,12 @@ stop:
     }
     /* Jobs held here are given back, and requests waiting for one are answered; running scripts are stopped first. */
     atomic_store(&denv.stopping, true);
+    ssh_loop_stop(denv.ssh); /* each running script is stopped and its step ended (deploy.c) */
     jobs_stop(app->jobs);
     /* Calls still out end now: configuration checks answer, parked jobs are dropped; queued logins finish. */
     provider_loop_stop(&app->providers);
     jobs_free(app->jobs);
+    ssh_loop_free(denv.ssh);
     probe_free(probe);
     workpool_free(app->hash_pool);
     if (ssh_pool)

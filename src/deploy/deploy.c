@@ -180,10 +180,32 @@ static enum err_code flush_body(struct store_conn *c, void *ctx, struct err *err
     return ERR_OK;
 }
 
+/*
+ * On the SSH loop a run holds no connection between its writes: each takes
+ * one from the pool (*taken) and gives it back (run_conn_put). False on
+ * error (r->err).
+ */
+static bool run_conn(struct run *r, bool *taken)
+{
+    *taken = !r->c;
+    return !*taken || store_conn_get(r->env->store, &r->c, &r->err) == ERR_OK;
+}
+
+static void run_conn_put(struct run *r, bool taken)
+{
+    if (taken) {
+        store_conn_put(r->c);
+        r->c = NULL;
+    }
+}
+
 static void flush(struct run *r)
 {
-    if (r->nlines > 0 && !r->err.code)
+    bool taken = false;
+
+    if (r->nlines > 0 && !r->err.code && run_conn(r, &taken))
         store_tx(r->c, flush_body, r, &r->err);
+    run_conn_put(r, taken);
     for (int i = 0; i < r->nlines; i++)
         free(r->lines[i].message);
     r->nlines = 0;
@@ -238,13 +260,15 @@ static bool keep_going(void *ctx)
         r->timed_out = true;
     if (now - r->checked_ms >= CANCEL_CHECK_MS) {
         struct store_stmt *st;
+        bool taken = false;
         r->checked_ms = now;
-        if (store_select(r->c, "SELECT status FROM deployments WHERE tenantId = ? AND id = ?",
-                         STORE_ARGS(STORE_TEXT(r->tenant), STORE_TEXT(r->id)), &st, &r->err) == ERR_OK) {
+        if (run_conn(r, &taken) && store_select(r->c, "SELECT status FROM deployments WHERE tenantId = ? AND id = ?",
+                                                STORE_ARGS(STORE_TEXT(r->tenant), STORE_TEXT(r->id)), &st, &r->err) == ERR_OK) {
             if (store_next(st, &r->err) == 1 && strcmp(store_col_text(st, 0), "CANCELLED") == 0)
                 r->cancelled = true;
             store_finish(st);
         }
+        run_conn_put(r, taken);
     }
     return !r->cancelled && !r->timed_out && !r->err.code && !atomic_load(&r->env->stopping);
 }
@@ -603,61 +627,170 @@ static bool mark_running(struct run *r, const struct step *st)
     return !r->err.code;
 }
 
-/* Connects, runs the step's script and ends the step (from PENDING, or RUNNING again when its script is idempotent). */
-static void run_script(struct run *r, const struct step *st, enum deploy_status from)
-{
-    char command[32], message[600];
-    struct ssh_conn *conn = NULL;
-    struct err err;
-    int status = -1;
+/*
+ * A script running on the SSH loop while its job is parked (attached to
+ * the job): the run's state goes with it and comes back when the job's step
+ * runs again. run is first: the loop's callbacks get &run as their ctx.
+ */
+struct script_run {
+    struct run run; /* run.c is NULL while the script is on the loop */
+    struct step step;
+    struct job *job;
+    struct ssh_conn *conn;
+    int64_t began_ms;
+    struct err err; /* how the run ended (the SSH loop's done) */
+    int exit_status;
+    bool done, ended; /* done: the SSH loop gave the session back; ended: script_end has run */
+};
 
-    err_clear(&err);
-    system_line(r, "connecting to the host");
-    if (deploy_host_connect(r->env, r->c, r->tenant, st->host, &conn, &err)) {
-        step_end(r, st, from, DEV_FAIL, -1, err.message);
-        return;
-    }
-    if (from == DEP_PENDING && !mark_running(r, st)) {
-        ssh_close(conn);
-        return; /* cancelled before it started, or a write failed (r->err) */
-    }
-    snprintf(command, sizeof command, "%s -s", st->shell);
-    system_line(r, "running the script");
-    r->timed_out = false;
-    r->deadline_ms = st->timeout_s > 0 ? clock_now_ms() + st->timeout_s * 1000 : 0;
-    struct ssh_exec x = {.command = command,
-                         .input = st->body,
-                         .input_len = strlen(st->body),
-                         .line = on_line,
-                         .keep_going = keep_going,
-                         .poll_ms = POLL_MS,
-                         .ctx = r};
-    int64_t began_ms = clock_mono_ms();
-    ssh_run(conn, &x, &status, &err);
-    ssh_close(conn);
+static void script_end(struct script_run *sr);
+
+/* With the job (after the step that read it, or when the engine drops the job on shutdown: then the step ends here). */
+static void script_run_free(void *p)
+{
+    struct script_run *sr = p;
+
+    if (sr->done && !sr->ended)
+        script_end(sr);
+    ssh_close(sr->conn);
+    for (int i = 0; i < sr->run.nlines; i++)
+        free(sr->run.lines[i].message);
+    free(sr);
+}
+
+/* Ends the step of a script the SSH loop is done with: from RUNNING, by how it ended. */
+static void script_end(struct script_run *sr)
+{
+    struct run *r = &sr->run;
+    const struct step *st = &sr->step;
+    char message[600];
+    bool taken = false;
+
+    sr->ended = true;
+    if (sr->err.code == ERR_CONFLICT)
+        ssh_stop(sr->conn); /* cancelled, past its timeout, or slipway stops: the remote process too */
+    ssh_close(sr->conn);
+    sr->conn = NULL;
     r->deadline_ms = 0;
-    usage_count(r->tenant, USAGE_DEPLOYMENT_MINUTES, (clock_mono_ms() - began_ms + 59999) / 60000); /* begun minutes */
+    usage_count(r->tenant, USAGE_DEPLOYMENT_MINUTES, (clock_mono_ms() - sr->began_ms + 59999) / 60000); /* begun minutes */
+    if (!run_conn(r, &taken))
+        return;
     if (r->cancelled) {
         step_end(r, st, DEP_RUNNING, DEV_CANCEL, -1, NULL); /* the cancel already ended the deployment */
     } else if (r->err.code) {
-        return;
+        /* a write failed: the job fails and runs the step again */
     } else if (atomic_load(&r->env->stopping)) {
         step_end(r, st, DEP_RUNNING, DEV_INTERRUPTED, -1, "interrupted: slipway stopped while the script ran");
     } else if (r->timed_out) {
         snprintf(message, sizeof message, "timeout: the script ran longer than its %lld s; it was stopped",
                  (long long)st->timeout_s);
         step_end(r, st, DEP_RUNNING, DEV_TIMEOUT, -1, message);
-    } else if (err.code) {
-        step_end(r, st, DEP_RUNNING, DEV_FAIL, -1, err.message);
+    } else if (sr->err.code) {
+        step_end(r, st, DEP_RUNNING, DEV_FAIL, -1, sr->err.message);
     } else {
-        snprintf(message, sizeof message, "the script exited with status %d", status);
-        step_end(r, st, DEP_RUNNING, status == 0 ? DEV_EXIT_ZERO : DEV_EXIT_NONZERO, status,
-                 status == 0 ? NULL : (status < 0 ? "the script ended without an exit status (killed by a signal?)" : message));
+        snprintf(message, sizeof message, "the script exited with status %d", sr->exit_status);
+        step_end(r, st, DEP_RUNNING, sr->exit_status == 0 ? DEV_EXIT_ZERO : DEV_EXIT_NONZERO, sr->exit_status,
+                 sr->exit_status == 0
+                     ? NULL
+                     : (sr->exit_status < 0 ? "the script ended without an exit status (killed by a signal?)" : message));
     }
+    run_conn_put(r, taken);
 }
 
-/* Runs (or, after slipway died mid-step, ends or runs again) one step that has not ended. */
-static void step_run(struct run *r, const struct step *st, int64_t total)
+/*
+ * The SSH loop is done with the script (on its thread): the job's step
+ * runs again and ends the step. When slipway stops, the job may not run
+ * again here, so the step ends on this thread first.
+ */
+static void script_done(void *ctx, const struct err *err, int exit_status)
+{
+    struct script_run *sr = ctx;
+
+    sr->err = *err;
+    sr->exit_status = exit_status;
+    sr->done = true;
+    if (atomic_load(&sr->run.env->stopping))
+        script_end(sr);
+    job_resume(sr->job);
+}
+
+/* The job's step again after its script: the step ended (if the SSH loop's done did not), the run's state back in r. */
+static void script_resumed(struct run *r, struct script_run *sr)
+{
+    struct store_conn *c = r->c;
+    struct err read = r->err; /* the step's reads before this */
+
+    if (!sr->ended) {
+        sr->run.c = c;
+        script_end(sr);
+    }
+    *r = sr->run;
+    r->c = c;
+    if (read.code)
+        r->err = read;
+    sr->run.nlines = 0; /* its lines are r's now */
+}
+
+/*
+ * Connects, starts the step's script (from PENDING, or RUNNING again when
+ * its script is idempotent) and hands it to the SSH loop, parking the job:
+ * true then, and the step must not touch j again. False when the step
+ * ended here (it could not connect) or did not start (cancelled, r->err).
+ */
+static bool run_script(struct run *r, struct job *j, const struct step *st, enum deploy_status from)
+{
+    char command[32];
+    struct ssh_conn *conn = NULL;
+    struct script_run *sr;
+    struct err err;
+
+    err_clear(&err);
+    system_line(r, "connecting to the host");
+    if (deploy_host_connect(r->env, r->c, r->tenant, st->host, &conn, &err)) {
+        step_end(r, st, from, DEV_FAIL, -1, err.message);
+        return false;
+    }
+    if (from == DEP_PENDING && !mark_running(r, st)) {
+        ssh_close(conn);
+        return false; /* cancelled before it started, or a write failed (r->err) */
+    }
+    snprintf(command, sizeof command, "%s -s", st->shell);
+    system_line(r, "running the script");
+    flush(r);
+    if (r->err.code) {
+        ssh_close(conn);
+        return false;
+    }
+    sr = xcalloc(1, sizeof *sr);
+    sr->run = *r;
+    sr->run.c = NULL;
+    sr->run.timed_out = false;
+    sr->run.deadline_ms = st->timeout_s > 0 ? clock_now_ms() + st->timeout_s * 1000 : 0;
+    sr->step = *st;
+    sr->step.body = NULL; /* the worker's; the script's input is written before ssh_loop_run returns */
+    sr->job = j;
+    sr->conn = conn;
+    sr->began_ms = clock_mono_ms();
+    struct ssh_exec x = {.command = command,
+                         .input = st->body,
+                         .input_len = strlen(st->body),
+                         .line = on_line,
+                         .keep_going = keep_going,
+                         .done = script_done,
+                         .poll_ms = POLL_MS,
+                         .ctx = &sr->run};
+    job_attach(j, sr, script_run_free);
+    job_park(j);
+    if (ssh_loop_run(r->env->ssh, conn, &x, &err)) /* still this thread's session: end as the loop would */
+        script_done(sr, &err, -1);
+    return true;
+}
+
+/*
+ * Runs (or, after slipway died mid-step, ends or runs again) one step that
+ * has not ended. True when its script went to the SSH loop (run_script).
+ */
+static bool step_run(struct run *r, struct job *j, const struct step *st, int64_t total)
 {
     char line[160];
 
@@ -669,15 +802,16 @@ static void step_run(struct run *r, const struct step *st, int64_t total)
     if (atomic_load(&r->env->stopping) && strcmp(st->status, deploy_status_name(DEP_PENDING)) == 0) {
         step_end(r, st, DEP_PENDING, DEV_FAIL, -1, "not run: slipway stopped before the step began");
     } else if (strcmp(st->status, deploy_status_name(DEP_PENDING)) == 0) {
-        run_script(r, st, DEP_PENDING);
+        return run_script(r, j, st, DEP_PENDING);
     } else if (st->idempotent) { /* RUNNING: the step ran before, and its process died while the script ran */
         system_line(r, "slipway stopped while the script ran; the script is idempotent: running it again");
-        run_script(r, st, DEP_RUNNING);
+        return run_script(r, j, st, DEP_RUNNING);
     } else {
         step_end(r, st, DEP_RUNNING, DEV_INTERRUPTED, -1,
                  "interrupted: slipway stopped while the script ran, and the script is not marked idempotent, so it is not run "
                  "again");
     }
+    return false;
 }
 
 /*
@@ -689,6 +823,7 @@ void deploy_run_step(void *ctx, struct job *j)
     const struct deploy_env *env = ctx;
     const char *id = json_string_value(json_object_get(j->payload, "deploymentId"));
     struct run r = {.env = env, .tenant = j->tenant, .id = id};
+    struct script_run *sr = job_attached(j);
     struct step st = {0};
     struct err err;
     int64_t total = 0;
@@ -711,7 +846,9 @@ void deploy_run_step(void *ctx, struct job *j)
     store_int(r.c, "SELECT COUNT(*) FROM deployment_runs WHERE tenantId = ? AND deploymentId = ?",
               STORE_ARGS(STORE_TEXT(j->tenant), STORE_TEXT(id)), &total, &r.err);
     r.flushed_ms = r.checked_ms = clock_now_ms();
-    while (!r.err.code) {
+    if (sr) /* the step again after a script on the SSH loop */
+        script_resumed(&r, sr);
+    while (!r.err.code && !r.cancelled) {
         char reason[200];
         struct gate g;
 
@@ -749,15 +886,14 @@ void deploy_run_step(void *ctx, struct job *j)
                 break;
             goto out;
         }
-        step_run(&r, &st, total);
-        if (r.cancelled) {
-            flush(&r);
-            job_done(j);
-            goto out;
-        }
+        if (step_run(&r, j, &st, total))
+            goto out; /* parked: its script runs on the SSH loop */
     }
     flush(&r);
-    job_fail(j, &r.err);
+    if (r.cancelled)
+        job_done(j);
+    else
+        job_fail(j, &r.err);
 out:
     for (int i = 0; i < r.nlines; i++)
         free(r.lines[i].message);

@@ -1,9 +1,13 @@
 /* ssh.c: one SSH session through libssh (ssh.h). */
 #include "outbound/ssh.h"
 
+#include <fcntl.h>
 #include <libssh/libssh.h>
 #include <netdb.h>
+#include <poll.h>
+#include <pthread.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #define IP_TEXT_SIZE 64 /* an IPv6 address as text, with a zone */
 
@@ -11,8 +15,22 @@
 #include "core/xmalloc.h"
 #include "outbound/outbound.h"
 
+/* Output of one stream, cut into lines. */
+struct lines {
+    enum ssh_stream stream;
+    char buf[SSH_LINE_MAX + 1];
+    size_t len;
+    long *group; /* stdout: the first line is the command's process group (ssh_loop_run's "echo $$"), kept here, not handed out */
+};
+
 struct ssh_conn {
     ssh_session session;
+    /* The command running on it, from ssh_loop_run until ssh_close. */
+    ssh_channel ch;
+    struct ssh_exec x;
+    long group;
+    struct lines out, errs;
+    struct ssh_conn *next; /* the loop's list */
 };
 
 /*
@@ -147,18 +165,14 @@ void ssh_close(struct ssh_conn *c)
 {
     if (!c)
         return;
+    if (c->ch) {
+        ssh_channel_close(c->ch);
+        ssh_channel_free(c->ch);
+    }
     ssh_disconnect(c->session);
     ssh_free(c->session);
     free(c);
 }
-
-/* Output of one stream, cut into lines. */
-struct lines {
-    enum ssh_stream stream;
-    char buf[SSH_LINE_MAX + 1];
-    size_t len;
-    long *group; /* stdout: the first line is the command's process group (ssh_run's "echo $$"), kept here, not handed out */
-};
 
 /* Hands out the first n bytes of l's buffer as a line (valid UTF-8, no NUL, no trailing CR) and keeps the rest. */
 static void emit(const struct ssh_exec *x, struct lines *l, size_t n, size_t skip)
@@ -209,15 +223,17 @@ static void feed(const struct ssh_exec *x, struct lines *l, const char *p, size_
  * own (setsid), so the group is the login shell's pid, which the command
  * printed first: its children, a script's `sleep`, go with it.
  */
-static void stop_group(struct ssh_conn *c, ssh_channel ch, long group)
+void ssh_stop(struct ssh_conn *c)
 {
     char command[64], buf[256];
     ssh_channel k;
 
-    ssh_channel_request_send_signal(ch, "TERM");
-    if (group <= 1 || !(k = ssh_channel_new(c->session)))
+    if (!c->ch)
         return;
-    snprintf(command, sizeof command, "kill -TERM -%ld", group);
+    ssh_channel_request_send_signal(c->ch, "TERM");
+    if (c->group <= 1 || !(k = ssh_channel_new(c->session)))
+        return;
+    snprintf(command, sizeof command, "kill -TERM -%ld", c->group);
     if (ssh_channel_open_session(k) == SSH_OK && ssh_channel_request_exec(k, command) == SSH_OK)
         while (ssh_channel_read_timeout(k, buf, sizeof buf, 0, STOP_WAIT_MS) > 0) /* until it ends */
             ;
@@ -225,53 +241,206 @@ static void stop_group(struct ssh_conn *c, ssh_channel ch, long group)
     ssh_channel_free(k);
 }
 
-enum err_code ssh_run(struct ssh_conn *c, const struct ssh_exec *x, int *exit_status, struct err *err)
+/* ---- the loop ---- */
+
+struct ssh_loop {
+    pthread_t thread;
+    pthread_mutex_t lock;
+    int wake[2];               /* a pipe: a byte written to wake[1] ends the loop's poll() */
+    struct ssh_conn *incoming; /* handed over, not yet taken by the loop's thread */
+    bool stopping;
+};
+
+#define LOOP_IDLE_MS 1000      /* how long the loop sleeps with nothing running */
+#define TURN_BYTES (64 * 1024) /* a stream's bytes a turn at most, so that one chatty script cannot hold the others back */
+
+/*
+ * One turn of a run on the loop: reads what arrived (*more when some is
+ * left for the next turn), hands out its lines. False when the run has
+ * ended, with err and *exit_status saying how.
+ */
+static bool run_turn(struct ssh_conn *c, bool stopping, bool *more, int *exit_status, struct err *err)
 {
-    long group = 0;
-    struct lines out = {.stream = SSH_STDOUT, .group = &group}, errs = {.stream = SSH_STDERR};
-    ssh_channel ch = ssh_channel_new(c->session);
-    char buf[8192], command[512];
+    char buf[8192];
+    int n, m = 0;
+    size_t got = 0;
 
-    *exit_status = -1;
-    if (!ch)
-        return err_set(err, ERR_INTERNAL, "out of memory");
-    if (snprintf(command, sizeof command, "echo $$; exec %s", x->command) >= (int)sizeof command) {
-        ssh_channel_free(ch);
-        return err_set(err, ERR_INTERNAL, "the command is too long");
+    /* What is there, stdout then stderr; SSH_EOF (a read at the end) counts as nothing read. */
+    while (got < TURN_BYTES && (n = ssh_channel_read_nonblocking(c->ch, buf, sizeof buf, 0)) > 0) {
+        feed(&c->x, &c->out, buf, (size_t)n);
+        got += (size_t)n;
     }
-    if (ssh_channel_open_session(ch) != SSH_OK || ssh_channel_request_exec(ch, command) != SSH_OK ||
-        (x->input_len && ssh_channel_write(ch, x->input, (uint32_t)x->input_len) != (int)x->input_len) ||
-        ssh_channel_send_eof(ch) != SSH_OK) {
-        err_set(err, ERR_UNAVAILABLE, "the command could not be started: %s", ssh_get_error(c->session));
-        goto out;
+    *more |= got >= TURN_BYTES;
+    got = 0;
+    while (n != SSH_ERROR && got < TURN_BYTES && (m = ssh_channel_read_nonblocking(c->ch, buf, sizeof buf, 1)) > 0) {
+        feed(&c->x, &c->errs, buf, (size_t)m);
+        got += (size_t)m;
     }
+    *more |= got >= TURN_BYTES;
+    if (n == SSH_ERROR || m == SSH_ERROR || !ssh_is_connected(c->session)) {
+        err_set(err, ERR_UNAVAILABLE, "the connection dropped while the command ran (whether it ended on the host is unknown)");
+        return false;
+    }
+    if (ssh_channel_is_eof(c->ch)) {
+        /* The host sends the exit status after the end of the output, then closes the channel. */
+        *exit_status = ssh_channel_get_exit_status(c->ch); /* non-blocking: what has come */
+        if (*exit_status == -1 && !ssh_channel_is_closed(c->ch) && !stopping && c->x.keep_going(c->x.ctx))
+            return true;
+        if (c->out.len)
+            emit(&c->x, &c->out, c->out.len, 0);
+        if (c->errs.len)
+            emit(&c->x, &c->errs, c->errs.len, 0);
+        return false;
+    }
+    if (stopping || !c->x.keep_going(c->x.ctx)) {
+        err_set(err, ERR_CONFLICT, "stopped");
+        return false;
+    }
+    return true;
+}
+
+static void *loop_main(void *arg)
+{
+    struct ssh_loop *l = arg;
+    struct ssh_conn *runs = NULL;
+    struct pollfd *fds = NULL;
+    size_t cap = 0;
+    bool more = false; /* a run has bytes left from its last turn: no waiting */
+
     for (;;) {
-        /* stdout waits up to poll_ms; stderr takes what is there. SSH_EOF (a read at the end) counts as nothing read. */
-        int n = ssh_channel_read_timeout(ch, buf, sizeof buf, 0, x->poll_ms), m = 0;
+        size_t n = 1;
+        int wait_ms = LOOP_IDLE_MS;
+        bool stopping;
+        char drain[64];
 
-        if (n > 0)
-            feed(x, &out, buf, (size_t)n);
-        if (n != SSH_ERROR && (m = ssh_channel_read_nonblocking(ch, buf, sizeof buf, 1)) > 0)
-            feed(x, &errs, buf, (size_t)m);
-        if (n == SSH_ERROR || m == SSH_ERROR) {
-            err_set(err, ERR_UNAVAILABLE, "the connection dropped while the command ran");
-            goto out;
+        pthread_mutex_lock(&l->lock);
+        while (l->incoming) {
+            struct ssh_conn *c = l->incoming;
+            l->incoming = c->next;
+            c->next = runs;
+            runs = c;
         }
-        if (n <= 0 && m <= 0 && ssh_channel_is_eof(ch))
+        stopping = l->stopping;
+        pthread_mutex_unlock(&l->lock);
+        if (stopping && !runs)
             break;
-        if (!x->keep_going(x->ctx)) {
-            stop_group(c, ch, group);
-            err_set(err, ERR_CONFLICT, "stopped");
-            goto out;
+        for (struct ssh_conn *c = runs; c; c = c->next)
+            n++;
+        if (n > cap) {
+            cap = n * 2;
+            fds = xrealloc(fds, cap * sizeof *fds);
+        }
+        fds[0] = (struct pollfd){.fd = l->wake[0], .events = POLLIN};
+        n = 1;
+        for (struct ssh_conn *c = runs; c; c = c->next) {
+            fds[n++] = (struct pollfd){.fd = ssh_get_fd(c->session), .events = POLLIN};
+            if (c->x.poll_ms < wait_ms)
+                wait_ms = c->x.poll_ms;
+        }
+        if (poll(fds, n, stopping || more ? 0 : wait_ms) > 0 && fds[0].revents)
+            while (read(l->wake[0], drain, sizeof drain) > 0)
+                ;
+        more = false;
+        /* Every run each turn: libssh may hold read bytes that poll() does not show. */
+        for (struct ssh_conn **pp = &runs; *pp;) {
+            struct ssh_conn *c = *pp;
+            int exit_status = -1;
+            struct err err;
+
+            err_clear(&err);
+            if (run_turn(c, stopping, &more, &exit_status, &err)) {
+                pp = &c->next;
+                continue;
+            }
+            *pp = c->next;
+            c->next = NULL;
+            ssh_set_blocking(c->session, 1);
+            c->x.done(c->x.ctx, &err, exit_status); /* the session is the caller's from here */
         }
     }
-    if (out.len)
-        emit(x, &out, out.len, 0);
-    if (errs.len)
-        emit(x, &errs, errs.len, 0);
-    *exit_status = ssh_channel_get_exit_status(ch);
-out:
-    ssh_channel_close(ch);
-    ssh_channel_free(ch);
-    return err->code;
+    free(fds);
+    return NULL;
+}
+
+void ssh_loop_free(struct ssh_loop *l)
+{
+    if (!l)
+        return;
+    if (l->wake[0] >= 0)
+        close(l->wake[0]);
+    if (l->wake[1] >= 0)
+        close(l->wake[1]);
+    pthread_mutex_destroy(&l->lock);
+    free(l);
+}
+
+struct ssh_loop *ssh_loop_start(struct err *err)
+{
+    struct ssh_loop *l = xcalloc(1, sizeof *l);
+
+    l->wake[0] = l->wake[1] = -1;
+    pthread_mutex_init(&l->lock, NULL);
+    if (pipe(l->wake) != 0 || fcntl(l->wake[0], F_SETFL, O_NONBLOCK) != 0 || fcntl(l->wake[1], F_SETFL, O_NONBLOCK) != 0) {
+        err_set(err, ERR_INTERNAL, "the SSH loop's pipe could not be made");
+        goto fail;
+    }
+    if (pthread_create(&l->thread, NULL, loop_main, l) != 0) {
+        err_set(err, ERR_INTERNAL, "the SSH loop's thread could not be started");
+        goto fail;
+    }
+    return l;
+fail:
+    ssh_loop_free(l);
+    return NULL;
+}
+
+static void loop_wake(struct ssh_loop *l)
+{
+    char b = 1;
+
+    if (write(l->wake[1], &b, 1) < 0) { /* full: it is awake already */
+    }
+}
+
+void ssh_loop_stop(struct ssh_loop *l)
+{
+    if (!l)
+        return;
+    pthread_mutex_lock(&l->lock);
+    l->stopping = true;
+    pthread_mutex_unlock(&l->lock);
+    loop_wake(l);
+    pthread_join(l->thread, NULL);
+}
+
+enum err_code ssh_loop_run(struct ssh_loop *l, struct ssh_conn *c, const struct ssh_exec *x, struct err *err)
+{
+    char command[512];
+    bool stopping;
+
+    if (snprintf(command, sizeof command, "echo $$; exec %s", x->command) >= (int)sizeof command)
+        return err_set(err, ERR_INTERNAL, "the command is too long");
+    if (!(c->ch = ssh_channel_new(c->session)))
+        return err_set(err, ERR_INTERNAL, "out of memory");
+    c->x = *x;
+    c->group = 0;
+    c->out = (struct lines){.stream = SSH_STDOUT, .group = &c->group};
+    c->errs = (struct lines){.stream = SSH_STDERR};
+    if (ssh_channel_open_session(c->ch) != SSH_OK || ssh_channel_request_exec(c->ch, command) != SSH_OK ||
+        (x->input_len && ssh_channel_write(c->ch, x->input, (uint32_t)x->input_len) != (int)x->input_len) ||
+        ssh_channel_send_eof(c->ch) != SSH_OK)
+        return err_set(err, ERR_UNAVAILABLE, "the command could not be started: %s", ssh_get_error(c->session));
+    ssh_set_blocking(c->session, 0);
+    pthread_mutex_lock(&l->lock);
+    if (!(stopping = l->stopping)) {
+        c->next = l->incoming;
+        l->incoming = c; /* the loop's from here */
+    }
+    pthread_mutex_unlock(&l->lock);
+    if (stopping) {
+        ssh_set_blocking(c->session, 1);
+        return err_set(err, ERR_CONFLICT, "slipway is stopping"); /* the command runs: ssh_stop it */
+    }
+    loop_wake(l);
+    return ERR_OK;
 }

@@ -10,8 +10,9 @@
  * credential is sent; no file of the process's user (~/.ssh/config,
  * known_hosts) is read.
  *
- * Blocking: each call waits on the network (at most timeout_ms for each
- * exchange) on the caller's thread; callers keep it off HTTP workers.
+ * Blocking: ssh_open, ssh_stop and ssh_close wait on the network (at most
+ * timeout_ms for each exchange) on the caller's thread; callers keep them
+ * off HTTP workers. A command's output is read on the SSH loop (below).
  */
 #ifndef SLIPWAY_OUTBOUND_SSH_H
 #define SLIPWAY_OUTBOUND_SSH_H
@@ -65,19 +66,58 @@ struct ssh_exec {
     size_t input_len;
     /* A line of output (without its newline; cut at SSH_LINE_MAX), as it arrives. */
     void (*line)(void *ctx, enum ssh_stream stream, const char *text, size_t len);
-    /* Called at least every poll_ms while the command runs: false closes the channel and ends the run (cancelled). */
+    /* Called at least every poll_ms while the command runs: false ends the run (stopped). */
     bool (*keep_going)(void *ctx);
+    /*
+     * Called once when the run ends, on the loop's thread: err->code is
+     * ERR_OK when the command ended (exit_status: its exit status, -1 when
+     * the host sent none, as when a signal killed it), ERR_CONFLICT when
+     * keep_going said stop or the loop is stopping (call ssh_stop, the
+     * command still runs), ERR_UNAVAILABLE when the connection dropped.
+     * From then on the session is the caller's again.
+     */
+    void (*done)(void *ctx, const struct err *err, int exit_status);
     int poll_ms;
     void *ctx;
 };
 
 /*
- * Runs x->command on one channel and waits for it to end. *exit_status is
- * its exit status (-1 when the host sent none, as when a signal killed it).
- * ERR_CONFLICT when keep_going said stop: the command's process group (the
- * command and what it started) was sent SIGTERM. ERR_UNAVAILABLE when the
- * connection dropped.
+ * The SSH loop: one thread that reads the output of every command handed
+ * to it (poll() over the sessions' sockets, libssh in non-blocking mode),
+ * so a running command holds no thread of its own (docs/internals/ssh.md).
+ *
+ * Ownership (libssh sessions are not thread-safe): a session has one owner
+ * thread at a time. The thread that opened it owns it until ssh_loop_run
+ * has handed it over (returning ERR_OK); the loop's thread then owns it,
+ * and calls x->line, x->keep_going and x->done on it, until x->done
+ * returns it. After that it is the caller's again, on any one thread
+ * (ssh_stop, ssh_close). Nothing else may touch the session, or x, in
+ * between. Connecting (handshake, host key, login) and starting the command
+ * (its input written) block the caller's thread; reading output does not.
  */
-enum err_code ssh_run(struct ssh_conn *c, const struct ssh_exec *x, int *exit_status, struct err *err);
+struct ssh_loop;
+
+struct ssh_loop *ssh_loop_start(struct err *err);
+/*
+ * Ends every run still on the loop (x->done with ERR_CONFLICT, on the
+ * loop's thread) and joins the thread; ssh_loop_run refuses from then on.
+ * ssh_loop_free once nothing calls ssh_loop_run any more. NULL: nothing.
+ */
+void ssh_loop_stop(struct ssh_loop *l);
+void ssh_loop_free(struct ssh_loop *l);
+
+/*
+ * Starts x->command on a channel of c, writes x->input and EOF, and hands
+ * the session to the loop (x is copied; x->ctx must outlive the run). On
+ * an error the session stays the caller's and x->done is not called;
+ * ERR_CONFLICT: the loop is stopping, and the command may have started
+ * (ssh_stop it).
+ */
+enum err_code ssh_loop_run(struct ssh_loop *l, struct ssh_conn *c, const struct ssh_exec *x, struct err *err);
+/*
+ * After x->done said ERR_CONFLICT: sends SIGTERM to the command's process
+ * group (the command and what it started), waiting at most 2 s. Blocks.
+ */
+void ssh_stop(struct ssh_conn *c);
 
 #endif

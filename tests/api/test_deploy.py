@@ -2,8 +2,9 @@
 password logins, a wrong password, the host key pinned on first use and a changed one refused until an owner
 accepts it, the outbound guard on host addresses, another tenant's hosts unseen; scripts run as deployments
 whose output arrives in order over Server-Sent Events, a non-zero exit that fails the deployment, and cancel; a
-script past its timeout stopped on the host, output past the cap counted, a host's one slot never shared, scheduled
-runs (cancelled, and started at their time), protected environments' approvals and frozen environments."""
+script past its timeout stopped on the host, a connection dropped mid-script, output past the cap counted, a
+host's one slot never shared, scheduled runs (cancelled, and started at their time), protected environments'
+approvals and frozen environments."""
 
 import datetime
 import os
@@ -369,6 +370,25 @@ def alive(pid):
     return True
 
 
+def descendants(pid):
+    """The processes under pid (children, theirs, ...), from /proc."""
+    parents = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open("/proc/%s/stat" % entry) as f:
+                    parents[int(entry)] = int(f.read().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                pass
+    found, todo = [], [pid]
+    while todo:
+        parent = todo.pop()
+        kids = [p for p, pp in parents.items() if pp == parent]
+        found += kids
+        todo += kids
+    return found
+
+
 class LimitsTest(DeploymentsBase):
     """Part 2 (docs/deployments.md): timeouts, the output cap, host slots, schedules, environments."""
 
@@ -397,6 +417,27 @@ class LimitsTest(DeploymentsBase):
         self.assertIsNone(done["exitCode"])
         pids = [int(read(os.path.join(d, f))) for f in ("shell", "child")]
         wait_for(lambda: not any(alive(p) for p in pids), "the script's processes are gone from the host")
+
+    def test_a_connection_dropped_mid_script_fails_the_step(self):
+        dep = self.deploy(self.script("echo started\nsleep 30\necho never\n")["id"])
+
+        def started():
+            _, rows = fx.db_query(self.server, "SELECT message FROM deployment_logs WHERE deploymentId = ?", (dep["id"],))
+            return "started" in [r[0] for r in rows]
+
+        wait_for(started, "the script runs")
+        # The host side of the session goes (sshd's processes for it, the script with them): the socket closes.
+        for pid in descendants(self.ssh.proc.pid):
+            try:
+                os.kill(pid, 9)
+            except ProcessLookupError:
+                pass
+        done = self.wait_end(dep["id"])
+        self.assertEqual(done["status"], "FAILED", done)
+        self.assertIn("the connection dropped while the command ran", done["statusReason"])
+        self.assertIsNone(done["exitCode"])
+        _, rows = fx.db_query(self.server, "SELECT message FROM deployment_logs WHERE deploymentId = ?", (dep["id"],))
+        self.assertNotIn("never", [r[0] for r in rows])
 
     def test_output_past_the_cap_is_counted_not_stored(self):
         lines = ["line %d %s" % (i, "x" * 50) for i in range(400)]  # about 24 KB, the cap 4 KB

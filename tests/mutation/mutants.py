@@ -264,6 +264,12 @@ TABLE = [
            "src/providers/inbound.c",
            [("    if (in->parsed && *in->parsed)\n", "    if (in->parsed && *in->parsed && 0)\n")],
            ["unit.test_provider_inbound"]),
+    # ---- a script's end handed back from the SSH loop to its job (docs/internals/ssh.md)
+    Mutant("ssh-loop-exit-status-lost", "exit status lost",
+           "the SSH loop's end of a script loses a non-zero exit status on the way back to the job: the script reads as exit 0",
+           "src/deploy/deploy.c",
+           [("    sr->exit_status = exit_status;\n", "    sr->exit_status = exit_status > 0 ? 0 : exit_status;\n")],
+           [API + "test_deploy"]),
 ]
 
 
