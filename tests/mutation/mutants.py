@@ -249,6 +249,12 @@ TABLE = [
            "src/notify/endpoints.c",
            [("    if (failures < s->env->disable_failures || ", "    if (failures < 1 || ")],
            [API + "test_webhook_endpoints"]),
+    # ---- a protected environment's approver roles (docs/deployments.md "Environments")
+    Mutant("deploy-approver-roles-ignored", "approval by a role not allowed",
+           "any editor or owner may approve a deployment to a protected environment, whatever its approverRoles say",
+           "src/deploy/deploy_http.c",
+           [("    if (!set_has(roles, role))\n", "    if (!set_has(roles, role) && 0)\n")],
+           [API + "test_deploy"]),
 ]
 
 
