@@ -117,6 +117,9 @@ const struct config_option config_options[] = {
      "a file holding the mail server's password instead (readable only by its owner)", "none"},
     {"SLIPWAY_SMTP_FROM", NULL, STR(smtp_from), "", "the From address of the instance's mail; required with SLIPWAY_SMTP_URL",
      "none"},
+    {"SLIPWAY_TOKEN_REFRESH_RETRY_MS", NULL, INT(token_refresh_retry_ms, 10, 300000), "10000",
+     "milliseconds before an OAuth token refresh the provider did not answer is tried again, doubling (at most 5 minutes), "
+     "until the token expires"},
 };
 #pragma GCC diagnostic pop
 const size_t config_options_count = ARRAY_LEN(config_options);

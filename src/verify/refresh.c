@@ -6,12 +6,14 @@
 
 #include "core/clock.h"
 #include "core/log.h"
+#include "core/utf8.h"
 #include "crypto/secret.h"
 #include "integrations/integrations.h"
 #include "jobs/jobs.h"
 #include "verify/verify.h"
 
-#define SWEEP_BATCH 200 /* integrations a sweep starts */
+#define SWEEP_BATCH 200              /* integrations a sweep starts */
+#define RETRY_MAX_MS (5 * 60 * 1000) /* the longest wait between two tries of a refresh the provider did not answer */
 #define SCM_TABLE "tenant_scm_integrations"
 
 static const char *text(const json_t *o, const char *k)
@@ -156,7 +158,48 @@ static enum err_code refused(const struct verify_env *env, struct job *j, const 
     return err->code;
 }
 
-/* Loads the integration and starts the refresh as j's step (j parks); ERR_NOT_FOUND when there is nothing to refresh. */
+/*
+ * The provider did not answer (network, 5xx): not proof of anything, so the
+ * same job tries again, after env's retry time doubling with each failure
+ * (at most RETRY_MAX_MS), and never later than the token's expiry. The job
+ * stays the expiry's only refresh (its dedupe key is held while it waits),
+ * and a call state it saved (the provider's new tokens) is resumed, not
+ * sent again: one refresh token is never spent twice by slipway.
+ */
+static void retry_later(const struct verify_env *env, struct job *j, const char *id, const struct provider_call *call)
+{
+    int64_t failures = json_integer_value(json_object_get(j->data, "failures")) + 1, delay = env->refresh_retry_ms, next;
+    char key[JOB_EVENT_KEY_SIZE];
+
+    for (int64_t i = 1; i < failures && delay < RETRY_MAX_MS; i++)
+        delay *= 2;
+    if (delay > RETRY_MAX_MS)
+        delay = RETRY_MAX_MS;
+    if (clock_parse(text(j->payload, "expiresAt"), &next) != 0 || next > clock_now_ms() + delay)
+        next = clock_now_ms() + delay; /* after the delay, or at the expiry if that comes first */
+    json_object_set_new(j->data, "failures", json_integer(failures));
+    json_object_set_new(j->data, "type", json_string(call->prov->type));
+    json_object_set_new(j->data, "lastError", json_string(call->message[0] ? call->message : "the provider did not answer"));
+    log_info("token refresh of SCM integration %s of tenant %s not answered (%lld times): %s", id, j->tenant, (long long)failures,
+             text(j->data, "lastError"));
+    snprintf(key, sizeof key, TOKEN_REFRESH_JOB ":retry:%s", id); /* nobody sends it: the deadline wakes the job */
+    job_wait(j, 0, key, next);
+}
+
+/* True when j has tried before (retry_later) and the token it was to refresh has expired meanwhile. */
+static bool expired_unanswered(const struct job *j)
+{
+    int64_t expires;
+
+    return json_integer_value(json_object_get(j->data, "failures")) > 0 && text(j->data, "type") &&
+           clock_parse(text(j->payload, "expiresAt"), &expires) == 0 && clock_now_ms() >= expires;
+}
+
+/*
+ * Loads the integration and starts the refresh as j's step (j parks);
+ * ERR_NOT_FOUND when there is nothing to refresh. After failed tries, once
+ * the token has expired: EXPIRED, as a refusal is recorded, saying so.
+ */
 static enum err_code start(const struct verify_env *env, struct job *j, const char *id, struct err *err)
 {
     const struct provider *p;
@@ -164,6 +207,16 @@ static enum err_code start(const struct verify_env *env, struct job *j, const ch
     json_t *config = NULL, *scm = NULL;
     const char *replaced = text(j->payload, "expiresAt");
 
+    if (expired_unanswered(j)) {
+        struct provider_call gave_up = {.prov = provider_by_type(text(j->data, "type")), .verdict = VERDICT_EXPIRED};
+        snprintf(gave_up.message, sizeof gave_up.message,
+                 "the access token expired at %s: the provider did not answer its refresh (%lld tries; the last: %s)", replaced,
+                 (long long)json_integer_value(json_object_get(j->data, "failures")), text(j->data, "lastError"));
+        utf8_scrub(gave_up.message);
+        if (!gave_up.prov)
+            return err_set(err, ERR_INTERNAL, "a token refresh of an unknown type");
+        return refused(env, j, id, &gave_up, err) ? err->code : ERR_NOT_FOUND;
+    }
     if (store_conn_get(env->store, &db, err) == ERR_OK)
         verify_load(db, env->keys, category_get(CAT_SCM), j->tenant, id, NULL, &config, &scm, err);
     store_conn_put(db);
@@ -204,7 +257,8 @@ void token_refresh_step(void *ctx, struct job *j)
             store_tx(db, store_body, &t, &err);
         store_conn_put(db);
     } else if (call->verdict == VERDICT_NONE) {
-        err_set(&err, ERR_UNAVAILABLE, "%s", call->message[0] ? call->message : "the provider did not answer");
+        retry_later(env, j, id, call);
+        return;
     } else {
         refused(env, j, id, call, &err);
     }
