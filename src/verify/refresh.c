@@ -178,7 +178,6 @@ static void retry_later(const struct verify_env *env, struct job *j, const char 
     if (clock_parse(text(j->payload, "expiresAt"), &next) != 0 || next > clock_now_ms() + delay)
         next = clock_now_ms() + delay; /* after the delay, or at the expiry if that comes first */
     json_object_set_new(j->data, "failures", json_integer(failures));
-    json_object_set_new(j->data, "type", json_string(call->prov->type));
     json_object_set_new(j->data, "lastError", json_string(call->message[0] ? call->message : "the provider did not answer"));
     log_info("token refresh of SCM integration %s of tenant %s not answered (%lld times): %s", id, j->tenant, (long long)failures,
              text(j->data, "lastError"));
@@ -191,14 +190,27 @@ static bool expired_unanswered(const struct job *j)
 {
     int64_t expires;
 
-    return json_integer_value(json_object_get(j->data, "failures")) > 0 && text(j->data, "type") &&
+    return json_integer_value(json_object_get(j->data, "failures")) > 0 &&
            clock_parse(text(j->payload, "expiresAt"), &expires) == 0 && clock_now_ms() >= expires;
+}
+
+/* Every try unanswered and the token expired: EXPIRED, recorded as a refusal is, saying why. ERR_NOT_FOUND once recorded. */
+static enum err_code gave_up(const struct verify_env *env, struct job *j, const char *id, const struct provider *p, struct err *err)
+{
+    struct provider_call v = {.prov = p, .verdict = VERDICT_EXPIRED};
+
+    snprintf(v.message, sizeof v.message,
+             "the access token expired at %s: the provider did not answer its refresh (%lld tries; the last: %s)",
+             text(j->payload, "expiresAt"), (long long)json_integer_value(json_object_get(j->data, "failures")),
+             text(j->data, "lastError"));
+    utf8_scrub(v.message);
+    return refused(env, j, id, &v, err) ? err->code : err_set(err, ERR_NOT_FOUND, "expired");
 }
 
 /*
  * Loads the integration and starts the refresh as j's step (j parks);
  * ERR_NOT_FOUND when there is nothing to refresh. After failed tries, once
- * the token has expired: EXPIRED, as a refusal is recorded, saying so.
+ * the token has expired (and the integration still holds it): gave_up.
  */
 static enum err_code start(const struct verify_env *env, struct job *j, const char *id, struct err *err)
 {
@@ -206,17 +218,8 @@ static enum err_code start(const struct verify_env *env, struct job *j, const ch
     struct store_conn *db = NULL;
     json_t *config = NULL, *scm = NULL;
     const char *replaced = text(j->payload, "expiresAt");
+    bool due;
 
-    if (expired_unanswered(j)) {
-        struct provider_call gave_up = {.prov = provider_by_type(text(j->data, "type")), .verdict = VERDICT_EXPIRED};
-        snprintf(gave_up.message, sizeof gave_up.message,
-                 "the access token expired at %s: the provider did not answer its refresh (%lld tries; the last: %s)", replaced,
-                 (long long)json_integer_value(json_object_get(j->data, "failures")), text(j->data, "lastError"));
-        utf8_scrub(gave_up.message);
-        if (!gave_up.prov)
-            return err_set(err, ERR_INTERNAL, "a token refresh of an unknown type");
-        return refused(env, j, id, &gave_up, err) ? err->code : ERR_NOT_FOUND;
-    }
     if (store_conn_get(env->store, &db, err) == ERR_OK)
         verify_load(db, env->keys, category_get(CAT_SCM), j->tenant, id, NULL, &config, &scm, err);
     store_conn_put(db);
@@ -225,11 +228,12 @@ static enum err_code start(const struct verify_env *env, struct job *j, const ch
         return err->code;
     p = provider_by_type(text(config, "type"));
     /* Refreshed by another job, edited, or no longer refreshable: nothing to spend the refresh token on. */
-    if (!p || !p->ops->scm_refresh_token || !replaced || !text(config, "expiresAt") ||
-        strcmp(text(config, "expiresAt"), replaced) != 0 || !token_refresh_due(config)) {
+    due = p && p->ops->scm_refresh_token && replaced && text(config, "expiresAt") &&
+          strcmp(text(config, "expiresAt"), replaced) == 0 && token_refresh_due(config);
+    if (!due || expired_unanswered(j)) {
         secret_wipe_json(config);
         json_decref(config);
-        return err_set(err, ERR_NOT_FOUND, "nothing to refresh");
+        return due ? gave_up(env, j, id, p, err) : err_set(err, ERR_NOT_FOUND, "nothing to refresh");
     }
     provider_call_in_job(provider_call_new(env->loop, p, p->ops->scm_refresh_token, config, NULL, NULL, NULL, NULL), j);
     return ERR_OK;
