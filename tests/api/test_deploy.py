@@ -3,7 +3,8 @@ password logins, a wrong password, the host key pinned on first use and a change
 accepts it, the outbound guard on host addresses, another tenant's hosts unseen; scripts run as deployments
 whose output arrives in order over Server-Sent Events, a non-zero exit that fails the deployment, and cancel; a
 script past its timeout stopped on the host, output past the cap counted, a host's one slot never shared, scheduled
-runs (cancelled, and started at their time), protected environments' approvals and frozen environments."""
+runs (cancelled, and started at their time), protected environments' approvals (from their approver roles only) and
+frozen environments (holding a running deployment between its steps too)."""
 
 import datetime
 import os
