@@ -204,7 +204,9 @@ static int serve(struct app *app)
                                 .max_client_connections = app->cfg.max_client_connections,
                                 .stream_heartbeat = app->cfg.stream_heartbeat};
     struct server *server = NULL, *metrics = NULL;
-    struct verify_env venv = {.loop = &app->providers, .reverify_interval = app->cfg.reverify_interval};
+    struct verify_env venv = {.loop = &app->providers,
+                              .reverify_interval = app->cfg.reverify_interval,
+                              .refresh_retry_ms = app->cfg.token_refresh_retry_ms};
     struct webhooks_prune_env wenv = {.retention_s = app->cfg.job_retention};
     struct release_env renv = {.loop = &app->providers};
     struct notify_env nenv = {.loop = &app->providers,

@@ -22,6 +22,7 @@ import {viewNotifications} from './view-notifications.js';
 import {viewHosts} from './view-hosts.js';
 import {viewDeploymentScripts} from './view-deployment-scripts.js';
 import {viewDeployments, viewDeployment} from './view-deployments.js';
+import {viewEnvironments} from './view-environments.js';
 import {viewSites, viewSite} from './view-sites.js';
 import {viewUsage} from './view-usage.js';
 import {viewAdmin} from './view-admin.js';
@@ -46,6 +47,7 @@ const ROUTES = [
   {re: new RegExp(`^#/t/${UUID}/deployments$`), view: viewDeployments, title: 'Deployments', tenant: true},
   {re: new RegExp(`^#/t/${UUID}/deployments/${UUID}$`), view: viewDeployment, title: 'Deployment', tenant: true},
   {re: new RegExp(`^#/t/${UUID}/deployment-scripts$`), view: viewDeploymentScripts, title: 'Deployment scripts', tenant: true},
+  {re: new RegExp(`^#/t/${UUID}/environments$`), view: viewEnvironments, title: 'Environments', tenant: true},
   {re: new RegExp(`^#/t/${UUID}/hosts$`), view: viewHosts, title: 'Hosts', tenant: true},
   {re: new RegExp(`^#/t/${UUID}/sites$`), view: viewSites, title: 'Sites', tenant: true},
   {re: new RegExp(`^#/t/${UUID}/sites/${UUID}$`), view: viewSite, title: 'Site', tenant: true},
@@ -114,7 +116,8 @@ function renderNav(tenant, route) {
     const items = [link(base, 'Overview', true), link(`${base}/releases`, 'Releases'), link(`${base}/setup`, 'Setup'),
       link(`${base}/integrations`, 'Integrations'), link(`${base}/members`, 'Members'), link(`${base}/release-settings`, 'Release settings'),
       link(`${base}/notifications`, 'Notifications'),
-      link(`${base}/deployments`, 'Deployments'), link(`${base}/deployment-scripts`, 'Deployment scripts'), link(`${base}/hosts`, 'Hosts')];
+      link(`${base}/deployments`, 'Deployments'), link(`${base}/deployment-scripts`, 'Deployment scripts'), link(`${base}/hosts`, 'Hosts'),
+      link(`${base}/environments`, 'Environments')];
     items.push(link(`${base}/sites`, 'Sites'));
     if (tenant.role === 'owner') items.push(link(`${base}/usage`, 'Usage'));
     if (tenant.role === 'owner') items.push(link(`${base}/audit`, 'Audit log'));

@@ -11,6 +11,8 @@ const BADGES = {
   OK: ['badge-success', 'Connected'], FAILED: ['badge-failure', 'Failed'], HOST_KEY_CHANGED: ['badge-failure', 'Host key changed'],
   UNTESTED: ['badge-not_verified', 'Not tested'], PENDING: ['badge-not_verified', 'Pending'], RUNNING: ['badge-progress', 'Running'],
   SUCCEEDED: ['badge-success', 'Succeeded'], CANCELLED: ['badge-expired', 'Cancelled'],
+  PARTIALLY_FAILED: ['badge-failure', 'Partially failed'], SCHEDULED: ['badge-not_verified', 'Scheduled'],
+  AWAITING_APPROVAL: ['badge-progress', 'Awaiting approval'],
 };
 
 // A host's or a deployment's status: a word and a colour, never colour alone.
@@ -41,6 +43,7 @@ export function actButton(box, label, run, attrs) {
 }
 
 // The form that makes a row (POST to listPath) or edits one (PATCH listPath/id): the API's errors go next to their fields.
+// o.prepare(body), if given, turns the fields' values into the body sent (a local date-time into RFC 3339).
 export function rowForm(o) {
   const set = new FieldSet(o.fields);
   const cancel = o.row ? h('button', {type: 'button', class: 'secondary', onclick: o.done}, 'Cancel') : null;
@@ -51,7 +54,7 @@ export function rowForm(o) {
     ev.preventDefault();
     set.clearErrors();
     try {
-      const body = set.collect(!!o.row);
+      const body = o.prepare ? o.prepare(set.collect(!!o.row)) : set.collect(!!o.row);
       if (o.row) await patch(`${o.listPath}/${o.row.id}`, body);
       else await post(o.listPath, body);
       announce(o.row ? 'Saved' : 'Added');

@@ -1,6 +1,8 @@
 // view-deployments.js: scripts run on hosts (docs/deployments.md). The list
-// with each one's status, "Deploy" (a host and a script) for editors and
-// owners, and a deployment's page: its status, exit code and output, which
+// with each one's status, "Deploy" (a host and a script, an environment, now
+// or later at a date and time) for editors and owners, and a deployment's
+// page: its status (awaiting approval, with Approve for those who may;
+// scheduled, with its time), exit code and output, which
 // streams live from GET .../deployments/{id}/logs/stream (Server-Sent
 // Events; on a reconnect the browser sends Last-Event-ID, so the stream
 // resumes after the last line shown).
@@ -10,7 +12,9 @@ import {get, post, tenantPath} from './api.js';
 import {field} from './forms.js';
 import {statusBadge, pageHead, actButton, rowForm} from './deploy-common.js';
 
-const FINAL = ['SUCCEEDED', 'FAILED', 'CANCELLED'];
+const FINAL = ['SUCCEEDED', 'FAILED', 'CANCELLED', 'PARTIALLY_FAILED'];
+// The browser's time zone, where a scheduled time is entered and shown (a tenant has none of its own).
+const ZONE = Intl.DateTimeFormat().resolvedOptions().timeZone;
 
 function cancelButton(box, path, done) {
   return actButton(box, 'Cancel', async () => {
@@ -27,15 +31,16 @@ const named = (list, id, what) => list.find((x) => x.id === id)?.name || `a dele
 export async function viewDeployments(ctx) {
   const tenantId = ctx.tenant.id;
   const listPath = tenantPath(tenantId, '/deployments');
-  const [deps, hosts, scripts] = await Promise.all([get(`${listPath}?limit=50`), get(tenantPath(tenantId, '/hosts?limit=200')),
-    get(tenantPath(tenantId, '/deployment-scripts?limit=200'))]);
+  const [deps, hosts, scripts, envs] = await Promise.all([get(`${listPath}?limit=50`), get(tenantPath(tenantId, '/hosts?limit=200')),
+    get(tenantPath(tenantId, '/deployment-scripts?limit=200')), get(tenantPath(tenantId, '/environments?limit=200'))]);
   if (ctx.stale()) return;
   const again = () => ctx.navigate(location.hash);
   const writer = ctx.tenant.role !== 'viewer';
   const box = errorBox();
   const rows = deps.items.map((d) => h('tr', {'data-deployment': d.id},
     h('td', null, h('a', {href: `#/t/${tenantId}/deployments/${d.id}`}, named(scripts.items, d.scriptId, 'script'))),
-    h('td', null, named(hosts.items, d.hostId, 'host')), h('td', null, statusBadge(d.status)),
+    h('td', null, named(hosts.items, d.hostId, 'host')), h('td', null, statusBadge(d.status),
+      d.status === 'SCHEDULED' && d.scheduledTime ? h('div', {class: 'muted'}, when(d.scheduledTime)) : null),
     h('td', null, d.exitCode === null ? h('span', {class: 'muted'}, '–') : String(d.exitCode)),
     h('td', null, when(d.createdAt, {relative: true})),
     h('td', {class: 'row-actions'}, writer && !FINAL.includes(d.status) ? cancelButton(box, `${listPath}/${d.id}`, again) : null)));
@@ -44,9 +49,28 @@ export async function viewDeployments(ctx) {
   let create = null;
   if (writer && hosts.items.length && scripts.items.length) {
     const choices = (list) => list.map((x) => ({value: x.id, label: x.name}));
+    const schedule = field({name: 'schedule', kind: 'string'}, {label: 'When',
+      choices: [{value: 'now', label: 'Now'}, {value: 'later', label: 'Later, at a date and time'}], value: 'now'});
+    const at = field({name: 'scheduledTime', kind: 'string'}, {label: `Date and time (${ZONE})`});
+    at.control.type = 'datetime-local';
+    const later = () => {
+      at.wrap.style.display = schedule.control.value === 'later' ? '' : 'none'; // a field's display rule would beat [hidden]
+    };
+    schedule.control.querySelector('option[value=""]')?.remove();
+    schedule.control.addEventListener('change', later);
+    later();
     create = rowForm({id: 'deploy-form', listPath, submit: 'Deploy', done: again, fields: [
       field({name: 'scriptId', kind: 'string', required: true}, {label: 'Script', choices: choices(scripts.items), value: scripts.items[0].id}),
-      field({name: 'hostId', kind: 'string', required: true}, {label: 'Host', choices: choices(hosts.items), value: hosts.items[0].id})]});
+      field({name: 'hostId', kind: 'string', required: true}, {label: 'Host', choices: choices(hosts.items), value: hosts.items[0].id}),
+      field({name: 'environmentId', kind: 'string'}, {label: 'Environment', choices: envs.items.map((e) => ({value: e.id,
+        label: `${e.name}${e.protected ? ' (protected)' : ''}${e.frozen ? ' (frozen)' : ''}`}))}),
+      schedule, at],
+    // "later" sends the local date-time as RFC 3339 (UTC); "now" sends no time.
+    prepare: (body) => {
+      if (body.schedule !== 'later') delete body.scheduledTime;
+      else if (body.scheduledTime && !Number.isNaN(new Date(body.scheduledTime).getTime())) body.scheduledTime = new Date(body.scheduledTime).toISOString();
+      return body;
+    }});
   }
   const base = `#/t/${tenantId}`;
   ctx.main.append(pageHead('Deployments', 'Scripts run on hosts, newest first (the latest 50).'), box,
@@ -65,6 +89,8 @@ export async function viewDeployment(ctx) {
     get(tenantPath(tenantId, `/deployment-scripts/${dep.scriptId}`)).catch(() => null)]);
   if (ctx.stale()) return;
   const writer = ctx.tenant.role !== 'viewer';
+  const env = dep.environmentId ? await get(tenantPath(tenantId, `/environments/${dep.environmentId}`)).catch(() => null) : null;
+  if (ctx.stale()) return;
   const box = errorBox();
   const summary = h('dl', {class: 'facts', id: 'deployment-summary'});
   const actions = h('div', {class: 'actions'});
@@ -72,10 +98,24 @@ export async function viewDeployment(ctx) {
     append(clear(summary), [h('dt', null, 'Status'), h('dd', null, statusBadge(dep.status), dep.statusReason ? ` ${dep.statusReason}` : null),
       h('dt', null, 'Exit code'), h('dd', {id: 'exit-code'}, dep.exitCode === null ? '–' : String(dep.exitCode)),
       h('dt', null, 'Host'), h('dd', null, host ? `${host.name} (${host.username}@${host.address})` : 'a deleted host'),
+      dep.environmentId ? [h('dt', null, 'Environment'), h('dd', {id: 'deployment-environment'}, env ? env.name : 'a deleted environment',
+        env && env.protected ? h('span', {class: 'muted'}, ` · ${env.requiredApprovals} approval${env.requiredApprovals === 1 ? '' : 's'} needed`) : null,
+        env && env.frozen ? h('span', {class: 'muted'}, ` · frozen: ${env.frozenReason}`) : null)] : null,
+      dep.scheduledTime ? [h('dt', null, 'Scheduled for'), h('dd', {id: 'scheduled-time'}, when(dep.scheduledTime))] : null,
+      dep.approvals && dep.approvals.length ? [h('dt', null, 'Approved by'), h('dd', {id: 'approvals'}, dep.approvals.map((a, i) => [i ? ', ' : '',
+        a.accountId === ctx.me.id ? 'you' : (a.role ? `an ${a.role}` : 'a member'), ' ', when(a.createdAt, {relative: true})]))] : null,
       h('dt', null, 'Started'), h('dd', null, when(dep.startedAt)), h('dt', null, 'Finished'), h('dd', null, when(dep.finishedAt)),
       dep.droppedLines ? [h('dt', null, 'Lines not kept'), h('dd', null, String(dep.droppedLines))] : null]);
-    append(clear(actions), [writer && !FINAL.includes(dep.status) ? cancelButton(box, path, refresh) : null]);
+    append(clear(actions), [mayApprove() ? approveButton() : null, writer && !FINAL.includes(dep.status) ? cancelButton(box, path, refresh) : null]);
   };
+  // Approve: awaiting approval, for a member whose role the environment names, never the requester nor one who approved.
+  const mayApprove = () => dep.status === 'AWAITING_APPROVAL' && writer && dep.requestedByAccountId !== ctx.me.id &&
+    !(dep.approvals || []).some((a) => a.accountId === ctx.me.id) && (!env || env.approverRoles.includes(ctx.tenant.role));
+  const approveButton = () => actButton(box, 'Approve', async () => {
+    dep = await post(`${path}/approve`, {});
+    announce(dep.status === 'AWAITING_APPROVAL' ? 'Approved: more approvals needed' : 'Approved');
+    show();
+  }, {class: 'primary', id: 'approve'});
   let refreshing = null;
   const refresh = () => {
     refreshing = refreshing || get(path).then((d) => {
@@ -94,7 +134,7 @@ export async function viewDeployment(ctx) {
   }, 2000);
   ctx.onLeave(() => window.clearInterval(timer));
 
-  const log = h('pre', {class: 'deploy-log', id: 'deploy-log', tabindex: '0', 'aria-label': 'Output'});
+  const log = h('pre', {class: 'deploy-log', id: 'deploy-log', role: 'log', 'aria-live': 'off', tabindex: '0', 'aria-label': 'Output'});
   const empty = h('p', {class: 'muted'}, 'No output yet.');
   const live = h('span', {class: 'live', hidden: true}, 'Live');
   const source = new EventSource(`${path}/logs/stream`);

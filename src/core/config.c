@@ -120,6 +120,9 @@ const struct config_option config_options[] = {
     {"SLIPWAY_STORE_POLL_MS", NULL, INT(store_poll_ms, 100, 300000), "1000",
      "ms from a change to the next look at a store's review or a processing build, doubling up to 5 minutes; a store's "
      "webhook (App Store Connect) makes the look at once"},
+    {"SLIPWAY_TOKEN_REFRESH_RETRY_MS", NULL, INT(token_refresh_retry_ms, 10, 300000), "10000",
+     "milliseconds before an OAuth token refresh the provider did not answer is tried again, doubling (at most 5 minutes), "
+     "until the token expires"},
 };
 #pragma GCC diagnostic pop
 const size_t config_options_count = ARRAY_LEN(config_options);

@@ -77,6 +77,7 @@ struct config {
     char smtp_password[1024];      /* never logged */
     char smtp_password_file[1024]; /* a file holding it instead */
     char smtp_from[256];           /* the From address */
+    int token_refresh_retry_ms;    /* an OAuth refresh the provider did not answer is tried again after this, doubling */
 };
 
 struct config_option {

@@ -442,7 +442,7 @@ static void conclude(struct run *r, struct job *j)
 struct gate {
     enum deploy_status status; /* DEP_NONE when the deployment is gone */
     int64_t due_ms;            /* scheduledTime; 0 for none */
-    bool started, frozen;      /* started: a step has begun; frozen: its environment is */
+    bool frozen;               /* its environment is */
     char environment[UUID_SIZE], reason[DEPLOY_REASON_SIZE];
 };
 
@@ -453,7 +453,7 @@ static void gate_load(struct run *r, struct gate *g)
     memset(g, 0, sizeof *g);
     g->status = DEP_NONE;
     if (store_select(r->c,
-                     "SELECT d.status, d.scheduledTime, d.startedAt, d.environmentId, e.name, e.frozen, e.frozenReason "
+                     "SELECT d.status, d.scheduledTime, d.environmentId, e.name, e.frozen, e.frozenReason "
                      "FROM deployments d LEFT JOIN environments e ON e.tenantId = d.tenantId AND e.id = d.environmentId "
                      "WHERE d.tenantId = ? AND d.id = ?",
                      STORE_ARGS(STORE_TEXT(r->tenant), STORE_TEXT(r->id)), &st, &r->err))
@@ -462,11 +462,10 @@ static void gate_load(struct run *r, struct gate *g)
         g->status = deploy_status_parse(store_col_text(st, 0));
         if (!store_col_null(st, 1) && clock_parse(store_col_text(st, 1), &g->due_ms) != 0)
             g->due_ms = 0;
-        g->started = !store_col_null(st, 2);
-        if (!store_col_null(st, 3) && store_col_bool(st, 5)) {
+        if (!store_col_null(st, 2) && store_col_bool(st, 4)) {
             g->frozen = true;
-            snprintf(g->environment, sizeof g->environment, "%s", store_col_text(st, 3));
-            deploy_freeze_reason(store_col_text(st, 4), store_col_null(st, 6) ? NULL : store_col_text(st, 6), g->reason);
+            snprintf(g->environment, sizeof g->environment, "%s", store_col_text(st, 2));
+            deploy_freeze_reason(store_col_text(st, 3), store_col_null(st, 5) ? NULL : store_col_text(st, 5), g->reason);
         }
     }
     store_finish(st);
@@ -870,15 +869,21 @@ void deploy_run_step(void *ctx, struct job *j)
             job_done(j);
             goto out;
         }
-        if (g.frozen && !g.started) { /* no deployment starts while its environment is frozen; one under way goes on */
-            if (!wait_event(&r, j, g.reason, "deploy-env", g.environment, clock_now_ms() + THAW_RECHECK_MS))
-                break;
-            goto out;
-        }
         if ((rc = step_next(&r, &st)) < 0)
             break;
         if (rc == 0) {
             conclude(&r, j);
+            goto out;
+        }
+        /*
+         * No step begins while the environment is frozen: not the first,
+         * nor the next of a deployment under way (the one in flight has
+         * ended; one found RUNNING after a crash is in flight, and is
+         * ended or run again as step_run says). Its slot is not taken yet.
+         */
+        if (g.frozen && strcmp(st.status, deploy_status_name(DEP_PENDING)) == 0) {
+            if (!wait_event(&r, j, g.reason, "deploy-env", g.environment, clock_now_ms() + THAW_RECHECK_MS))
+                break;
             goto out;
         }
         if (!atomic_load(&env->stopping) && !slot_take(&r, &st, reason)) {

@@ -123,8 +123,27 @@ const struct schema deployment_approve_schema = {.name = "deployment_approve_sch
                                                  .count = ARRAY_LEN(deployment_approve_fields),
                                                  .optional = true};
 
+/* Who may approve a deployment to a protected environment: members holding one of these roles (viewers never write). */
+static const char *const approver_roles[] = {"editor", "owner", NULL};
+
+/* A set of roles: one or both, none twice (the router checks that each is allowed). */
+static const char *check_role_set(json_t *v)
+{
+    size_t n = json_array_size(v);
+
+    if (n < 1 || n > 2)
+        return "must name one or both of editor and owner";
+    if (n == 2 && json_equal(json_array_get(v, 0), json_array_get(v, 1)))
+        return "must not name the same role twice";
+    return NULL;
+}
+
 #define ENVIRONMENT_FIELDS(req)                                                                                                    \
-    TEXT("name", req, 100), BOOL("protected", .def = "false"), INT("requiredApprovals", false, 1, 10, .def = "1")
+    TEXT("name", req, 100), BOOL("protected", .def = "false"), INT("requiredApprovals", false, 1, 10, .def = "1"),                 \
+    {                                                                                                                              \
+        .name = "approverRoles", .kind = FIELD_ARRAY, .allowed = approver_roles, .check = check_role_set,                          \
+        .def = "[\"editor\", \"owner\"]"                                                                                           \
+    }
 SCHEMA(environment_create_schema, ENVIRONMENT_FIELDS(true));
 SCHEMA(environment_update_schema, ENVIRONMENT_FIELDS(false));
 SCHEMA(environment_freeze_schema, STR("reason", true, 1, 500, .check = check_printable));
@@ -136,12 +155,55 @@ static const char *text(const json_t *o, const char *k)
 
 /* ---- rows as JSON ---- */
 
-enum col_kind { COL_SKIP, COL_TEXT, COL_INT, COL_BOOL };
+enum col_kind { COL_SKIP, COL_TEXT, COL_INT, COL_BOOL, COL_SET }; /* COL_SET: "a,b" stored, ["a", "b"] answered */
 
 struct col {
     const char *name;
     enum col_kind kind;
 };
+
+/* "a,b" as ["a", "b"] ("" as []). Caller owns. */
+static json_t *set_json(const char *set)
+{
+    json_t *items = json_array();
+    const char *comma;
+
+    for (; *set; set = *comma ? comma + 1 : comma) {
+        comma = strchr(set, ',');
+        if (!comma)
+            comma = set + strlen(set);
+        json_array_append_new(items, json_stringn(set, (size_t)(comma - set)));
+    }
+    return items;
+}
+
+/* Whether the stored set "a,b" holds item. */
+static bool set_has(const char *set, const char *item)
+{
+    size_t n = strlen(item);
+
+    for (const char *at = set; (at = strstr(at, item)); at += n)
+        if ((at == set || at[-1] == ',') && (at[n] == ',' || at[n] == '\0'))
+            return true;
+    return false;
+}
+
+/* Whether the array items holds the string item. */
+static bool items_have(const json_t *items, const char *item)
+{
+    size_t i;
+    json_t *v;
+
+    json_array_foreach((json_t *)items, i, v) if (strcmp(json_string_value(v), item) == 0) return true;
+    return false;
+}
+
+/* The approver roles items (checked: a set of approver_roles) as stored, in one order whatever the body's. */
+static const char *approver_roles_text(const json_t *items)
+{
+    bool editor = items_have(items, "editor"), owner = items_have(items, "owner");
+    return editor && owner ? "editor,owner" : editor ? "editor" : "owner";
+}
 
 /* The current row as an object of cols (NULLs as null). Caller owns. */
 static json_t *row_json(struct store_stmt *st, const struct col *cols, size_t n)
@@ -158,6 +220,8 @@ static json_t *row_json(struct store_stmt *st, const struct col *cols, size_t n)
             v = json_integer(store_col_int(st, (int)i));
         else if (cols[i].kind == COL_BOOL)
             v = json_boolean(store_col_bool(st, (int)i));
+        else if (cols[i].kind == COL_SET)
+            v = set_json(store_col_text(st, (int)i));
         else
             v = json_string(store_col_text(st, (int)i));
         json_object_set_new(row, cols[i].name, v);
@@ -673,7 +737,8 @@ static json_t *step_row(struct store_stmt *st)
 
 static json_t *approval_row(struct store_stmt *st)
 {
-    static const struct col cols[] = {{"accountId", COL_TEXT}, {"tenantId", COL_SKIP}, {"note", COL_TEXT}, {"createdAt", COL_TEXT}};
+    static const struct col cols[] = {
+        {"accountId", COL_TEXT}, {"tenantId", COL_SKIP}, {"note", COL_TEXT}, {"createdAt", COL_TEXT}, {"role", COL_TEXT}};
     return row_json(st, cols, ARRAY_LEN(cols));
 }
 
@@ -692,10 +757,11 @@ static enum err_code deployment_respond(struct request *req, int status, const c
                              "startedAt, finishedAt, droppedBytes FROM deployment_runs WHERE tenantId = ? AND deploymentId = ? "
                              "ORDER BY stepIndex",
                              STORE_ARGS(STORE_TEXT(tenant), STORE_TEXT(id)), step_row, err)) ||
-        !(approvals = page_items(c,
-                                 "SELECT accountId, tenantId, note, createdAt FROM deployment_approvals WHERE tenantId = ? AND "
-                                 "deploymentId = ? ORDER BY createdAt, id",
-                                 STORE_ARGS(STORE_TEXT(tenant), STORE_TEXT(id)), approval_row, err))) {
+        !(approvals =
+              page_items(c,
+                         "SELECT accountId, tenantId, note, createdAt, role FROM deployment_approvals WHERE tenantId = ? AND "
+                         "deploymentId = ? ORDER BY createdAt, id",
+                         STORE_ARGS(STORE_TEXT(tenant), STORE_TEXT(id)), approval_row, err))) {
         json_decref(row);
         json_decref(steps);
         return err->code;
@@ -964,16 +1030,20 @@ struct approve_tx {
 };
 
 /*
- * An approval of a deployment awaiting them, by an editor or owner other
- * than its requester, once each. The last one needed moves it on
- * (AWAITING_APPROVAL -> SCHEDULED) and wakes its job.
+ * An approval of a deployment awaiting them, by a member holding one of its
+ * environment's approverRoles, other than its requester, once per account
+ * (whatever role the account holds later: a role change does not make a
+ * second approval). The role it was given under is kept on the row and in
+ * the audit trail. The last one needed moves it on (AWAITING_APPROVAL ->
+ * SCHEDULED) and wakes its job.
  */
 static enum err_code approve_body(struct store_conn *c, void *ctx, struct err *err)
 {
     struct request *req = ((struct approve_tx *)ctx)->req;
     const char *tenant = principal_of(req)->tenant_id, *me = principal_of(req)->account_id;
-    const char *id = request_param(req, "deploymentId");
+    const char *id = request_param(req, "deploymentId"), *role = role_name(principal_of(req)->role);
     char now[TIMESTAMP_SIZE], approval[UUID_SIZE], key[DEPLOY_EVENT_KEY_SIZE], reason[DEPLOY_REASON_SIZE];
+    char roles[32] = "editor,owner";
     enum deploy_status from = DEP_NONE;
     int64_t required = 1, count = 0;
     bool own = false;
@@ -981,7 +1051,8 @@ static enum err_code approve_body(struct store_conn *c, void *ctx, struct err *e
     int rc;
 
     if (store_select(c,
-                     "SELECT d.status, d.requestedByAccountId, e.requiredApprovals FROM deployments d LEFT JOIN environments e "
+                     "SELECT d.status, d.requestedByAccountId, e.requiredApprovals, e.approverRoles FROM deployments d "
+                     "LEFT JOIN environments e "
                      "ON e.tenantId = d.tenantId AND e.id = d.environmentId WHERE d.tenantId = ? AND d.id = ?",
                      STORE_ARGS(STORE_TEXT(tenant), STORE_TEXT(id)), &st, err))
         return err->code;
@@ -989,6 +1060,8 @@ static enum err_code approve_body(struct store_conn *c, void *ctx, struct err *e
         from = deploy_status_parse(store_col_text(st, 0));
         own = !store_col_null(st, 1) && strcmp(store_col_text(st, 1), me) == 0;
         required = store_col_null(st, 2) ? 1 : store_col_int(st, 2);
+        if (!store_col_null(st, 3))
+            snprintf(roles, sizeof roles, "%s", store_col_text(st, 3));
     }
     store_finish(st);
     if (rc <= 0)
@@ -997,19 +1070,26 @@ static enum err_code approve_body(struct store_conn *c, void *ctx, struct err *e
         return err_set(err, ERR_CONFLICT, "the deployment is %s: it does not await approval", deploy_status_name(from));
     if (own)
         return err_set(err, ERR_CONFLICT, "the requester of a deployment cannot approve it: another editor or owner must");
+    if (!set_has(roles, role))
+        return err_set(err, ERR_CONFLICT, "the environment's approverRoles (%s) do not include your role (%s)", roles, role);
     clock_now(now);
     rand_uuid(approval);
-    if (store_run(
-            c,
-            "INSERT INTO deployment_approvals (id, tenantId, deploymentId, accountId, note, createdAt) VALUES (?, ?, ?, ?, ?, ?)",
-            STORE_ARGS(STORE_TEXT(approval), STORE_TEXT(tenant), STORE_TEXT(id), STORE_TEXT(me),
-                       STORE_TEXT(text(req->body, "note")), STORE_TIME(now)),
-            NULL, err))
+    if (store_run(c,
+                  "INSERT INTO deployment_approvals (id, tenantId, deploymentId, accountId, note, role, createdAt) "
+                  "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                  STORE_ARGS(STORE_TEXT(approval), STORE_TEXT(tenant), STORE_TEXT(id), STORE_TEXT(me),
+                             STORE_TEXT(text(req->body, "note")), STORE_TEXT(role), STORE_TIME(now)),
+                  NULL, err))
         return err->code == ERR_CONFLICT ? err_set(err, ERR_CONFLICT, "you have approved this deployment already") : err->code;
+    json_t *details = json_pack("{s:s}", "role", role);
     if (store_int(c, "SELECT COUNT(*) FROM deployment_approvals WHERE tenantId = ? AND deploymentId = ?",
-                  STORE_ARGS(STORE_TEXT(tenant), STORE_TEXT(id)), &count, err) ||
-        audit_write(c, req, &(struct audit_event){.action = "deployment.approve", .target_type = "deployment", .target_id = id},
-                    err))
+                  STORE_ARGS(STORE_TEXT(tenant), STORE_TEXT(id)), &count, err) == ERR_OK)
+        audit_write(
+            c, req,
+            &(struct audit_event){.action = "deployment.approve", .target_type = "deployment", .target_id = id, .details = details},
+            err);
+    json_decref(details);
+    if (err->code)
         return err->code;
     snprintf(reason, sizeof reason, "waiting for approvals: %lld of %lld", (long long)count, (long long)required);
     if (store_run(c,
@@ -1037,7 +1117,8 @@ enum err_code deployment_approve(struct request *req, struct err *err)
 /* ---- environments ---- */
 
 #define ENVIRONMENT_COLUMNS                                                                                                        \
-    "id, tenantId, name, protected, requiredApprovals, frozen, frozenReason, frozenByAccountId, frozenAt, createdAt, updatedAt"
+    "id, tenantId, name, protected, requiredApprovals, frozen, frozenReason, frozenByAccountId, frozenAt, createdAt, updatedAt, "  \
+    "approverRoles"
 #define ENVIRONMENT_AT 9
 #define ENVIRONMENT_ONE "SELECT " ENVIRONMENT_COLUMNS " FROM environments WHERE tenantId = ? AND id = ?"
 
@@ -1047,7 +1128,7 @@ static json_t *environment_row(struct store_stmt *st)
         {"id", COL_TEXT},           {"tenantId", COL_SKIP},          {"name", COL_TEXT},
         {"protected", COL_BOOL},    {"requiredApprovals", COL_INT},  {"frozen", COL_BOOL},
         {"frozenReason", COL_TEXT}, {"frozenByAccountId", COL_TEXT}, {"frozenAt", COL_TEXT},
-        {"createdAt", COL_TEXT},    {"updatedAt", COL_TEXT},
+        {"createdAt", COL_TEXT},    {"updatedAt", COL_TEXT},         {"approverRoles", COL_SET},
     };
     return row_json(st, cols, ARRAY_LEN(cols));
 }
@@ -1082,22 +1163,24 @@ static enum err_code environment_write_body(struct store_conn *c, void *ctx, str
 
     clock_now(now);
     if (strcmp(w->action, "environment.create") == 0)
-        store_run(c,
-                  "INSERT INTO environments (id, tenantId, name, protected, requiredApprovals, createdAt, updatedAt) "
-                  "VALUES (?, ?, ?, ?, ?, ?, ?)",
-                  STORE_ARGS(STORE_TEXT(w->id), STORE_TEXT(tenant), STORE_TEXT(text(f, "name")),
-                             STORE_BOOL(json_is_true(json_object_get(f, "protected"))),
-                             STORE_INT(json_integer_value(json_object_get(f, "requiredApprovals"))), STORE_TIME(now),
-                             STORE_TIME(now)),
-                  NULL, err);
-    else if (strcmp(w->action, "environment.update") == 0)
         store_run(
             c,
-            "UPDATE environments SET name = ?, protected = ?, requiredApprovals = ?, updatedAt = ? WHERE tenantId = ? AND id = ?",
-            STORE_ARGS(STORE_TEXT(text(f, "name")), STORE_BOOL(json_is_true(json_object_get(f, "protected"))),
-                       STORE_INT(json_integer_value(json_object_get(f, "requiredApprovals"))), STORE_TIME(now), STORE_TEXT(tenant),
-                       STORE_TEXT(w->id)),
-            &n, err);
+            "INSERT INTO environments (id, tenantId, name, protected, requiredApprovals, approverRoles, createdAt, updatedAt) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            STORE_ARGS(STORE_TEXT(w->id), STORE_TEXT(tenant), STORE_TEXT(text(f, "name")),
+                       STORE_BOOL(json_is_true(json_object_get(f, "protected"))),
+                       STORE_INT(json_integer_value(json_object_get(f, "requiredApprovals"))),
+                       STORE_TEXT(approver_roles_text(json_object_get(f, "approverRoles"))), STORE_TIME(now), STORE_TIME(now)),
+            NULL, err);
+    else if (strcmp(w->action, "environment.update") == 0)
+        store_run(c,
+                  "UPDATE environments SET name = ?, protected = ?, requiredApprovals = ?, approverRoles = ?, updatedAt = ? "
+                  "WHERE tenantId = ? AND id = ?",
+                  STORE_ARGS(STORE_TEXT(text(f, "name")), STORE_BOOL(json_is_true(json_object_get(f, "protected"))),
+                             STORE_INT(json_integer_value(json_object_get(f, "requiredApprovals"))),
+                             STORE_TEXT(approver_roles_text(json_object_get(f, "approverRoles"))), STORE_TIME(now),
+                             STORE_TEXT(tenant), STORE_TEXT(w->id)),
+                  &n, err);
     else if (strcmp(w->action, "environment.freeze") == 0) /* again: the reason is replaced */
         store_run(c,
                   "UPDATE environments SET frozen = ?, frozenReason = ?, frozenByAccountId = ?, frozenAt = ?, updatedAt = ? "

@@ -6,12 +6,14 @@
 
 #include "core/clock.h"
 #include "core/log.h"
+#include "core/utf8.h"
 #include "crypto/secret.h"
 #include "integrations/integrations.h"
 #include "jobs/jobs.h"
 #include "verify/verify.h"
 
-#define SWEEP_BATCH 200 /* integrations a sweep starts */
+#define SWEEP_BATCH 200              /* integrations a sweep starts */
+#define RETRY_MAX_MS (5 * 60 * 1000) /* the longest wait between two tries of a refresh the provider did not answer */
 #define SCM_TABLE "tenant_scm_integrations"
 
 static const char *text(const json_t *o, const char *k)
@@ -156,13 +158,67 @@ static enum err_code refused(const struct verify_env *env, struct job *j, const 
     return err->code;
 }
 
-/* Loads the integration and starts the refresh as j's step (j parks); ERR_NOT_FOUND when there is nothing to refresh. */
+/*
+ * The provider did not answer (network, 5xx): not proof of anything, so the
+ * same job tries again, after env's retry time doubling with each failure
+ * (at most RETRY_MAX_MS), and never later than the token's expiry. The job
+ * stays the expiry's only refresh (its dedupe key is held while it waits),
+ * and a call state it saved (the provider's new tokens) is resumed, not
+ * sent again: one refresh token is never spent twice by slipway.
+ */
+static void retry_later(const struct verify_env *env, struct job *j, const char *id, const struct provider_call *call)
+{
+    int64_t failures = json_integer_value(json_object_get(j->data, "failures")) + 1, delay = env->refresh_retry_ms, next;
+    char key[JOB_EVENT_KEY_SIZE];
+
+    for (int64_t i = 1; i < failures && delay < RETRY_MAX_MS; i++)
+        delay *= 2;
+    if (delay > RETRY_MAX_MS)
+        delay = RETRY_MAX_MS;
+    if (clock_parse(text(j->payload, "expiresAt"), &next) != 0 || next > clock_now_ms() + delay)
+        next = clock_now_ms() + delay; /* after the delay, or at the expiry if that comes first */
+    json_object_set_new(j->data, "failures", json_integer(failures));
+    json_object_set_new(j->data, "lastError", json_string(call->message[0] ? call->message : "the provider did not answer"));
+    log_info("token refresh of SCM integration %s of tenant %s not answered (%lld times): %s", id, j->tenant, (long long)failures,
+             text(j->data, "lastError"));
+    snprintf(key, sizeof key, TOKEN_REFRESH_JOB ":retry:%s", id); /* nobody sends it: the deadline wakes the job */
+    job_wait(j, 0, key, next);
+}
+
+/* True when j has tried before (retry_later) and the token it was to refresh has expired meanwhile. */
+static bool expired_unanswered(const struct job *j)
+{
+    int64_t expires;
+
+    return json_integer_value(json_object_get(j->data, "failures")) > 0 &&
+           clock_parse(text(j->payload, "expiresAt"), &expires) == 0 && clock_now_ms() >= expires;
+}
+
+/* Every try unanswered and the token expired: EXPIRED, recorded as a refusal is, saying why. ERR_NOT_FOUND once recorded. */
+static enum err_code gave_up(const struct verify_env *env, struct job *j, const char *id, const struct provider *p, struct err *err)
+{
+    struct provider_call v = {.prov = p, .verdict = VERDICT_EXPIRED};
+
+    snprintf(v.message, sizeof v.message,
+             "the access token expired at %s: the provider did not answer its refresh (%lld tries; the last: %s)",
+             text(j->payload, "expiresAt"), (long long)json_integer_value(json_object_get(j->data, "failures")),
+             text(j->data, "lastError"));
+    utf8_scrub(v.message);
+    return refused(env, j, id, &v, err) ? err->code : err_set(err, ERR_NOT_FOUND, "expired");
+}
+
+/*
+ * Loads the integration and starts the refresh as j's step (j parks);
+ * ERR_NOT_FOUND when there is nothing to refresh. After failed tries, once
+ * the token has expired (and the integration still holds it): gave_up.
+ */
 static enum err_code start(const struct verify_env *env, struct job *j, const char *id, struct err *err)
 {
     const struct provider *p;
     struct store_conn *db = NULL;
     json_t *config = NULL, *scm = NULL;
     const char *replaced = text(j->payload, "expiresAt");
+    bool due;
 
     if (store_conn_get(env->store, &db, err) == ERR_OK)
         verify_load(db, env->keys, category_get(CAT_SCM), j->tenant, id, NULL, &config, &scm, err);
@@ -172,11 +228,12 @@ static enum err_code start(const struct verify_env *env, struct job *j, const ch
         return err->code;
     p = provider_by_type(text(config, "type"));
     /* Refreshed by another job, edited, or no longer refreshable: nothing to spend the refresh token on. */
-    if (!p || !p->ops->scm_refresh_token || !replaced || !text(config, "expiresAt") ||
-        strcmp(text(config, "expiresAt"), replaced) != 0 || !token_refresh_due(config)) {
+    due = p && p->ops->scm_refresh_token && replaced && text(config, "expiresAt") &&
+          strcmp(text(config, "expiresAt"), replaced) == 0 && token_refresh_due(config);
+    if (!due || expired_unanswered(j)) {
         secret_wipe_json(config);
         json_decref(config);
-        return err_set(err, ERR_NOT_FOUND, "nothing to refresh");
+        return due ? gave_up(env, j, id, p, err) : err_set(err, ERR_NOT_FOUND, "nothing to refresh");
     }
     provider_call_in_job(provider_call_new(env->loop, p, p->ops->scm_refresh_token, config, NULL, NULL, NULL, NULL), j);
     return ERR_OK;
@@ -204,7 +261,8 @@ void token_refresh_step(void *ctx, struct job *j)
             store_tx(db, store_body, &t, &err);
         store_conn_put(db);
     } else if (call->verdict == VERDICT_NONE) {
-        err_set(&err, ERR_UNAVAILABLE, "%s", call->message[0] ? call->message : "the provider did not answer");
+        retry_later(env, j, id, call);
+        return;
     } else {
         refused(env, j, id, call, &err);
     }

@@ -13,7 +13,9 @@
  * encrypted, the new expiresAt), compared on the expiresAt it replaced so
  * an edit made meanwhile wins. invalid_grant, or a refused client, is
  * recorded as a verification (EXPIRED or INVALID, with the message and an
- * audit row); no answer is tried again with the engine's backoff.
+ * audit row); no answer is tried again by the same job, with a backoff
+ * (verify_env.refresh_retry_ms, doubling) until the token expires, then it
+ * is EXPIRED, saying that the provider did not answer.
  * Whoever waits for the token (a repository sync) waits for the signal
  * token_refresh_signal names, sent at the job's end: it names the expiry
  * replaced too, so the end of an earlier refresh wakes nobody by mistake.

@@ -92,6 +92,7 @@ struct verify_env {
     const struct provider_loop *loop;
     int reverify_interval; /* seconds: a VALID integration checked longer ago than this is overdue */
     struct jobs *jobs;     /* the engine, once started (the token sweep enqueues) */
+    int refresh_retry_ms;  /* an OAuth refresh not answered is tried again after this, doubling (refresh.h) */
 };
 
 /* The step functions of the kinds above (ctx: a struct verify_env). */

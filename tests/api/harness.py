@@ -166,7 +166,7 @@ def sample_value(field):
     """A value of a route body's field (schema_field_json's description) that the field's rules accept."""
     kind, tag = field["kind"], uuid.uuid4().hex[:8]
     if field["allowed"]:
-        return field["allowed"][0]
+        return [field["allowed"][0]] if kind == "array" else field["allowed"][0]  # an array's allowed are its items'
     if kind == "string":
         if field["format"] == "email":
             return unique_email("probe")

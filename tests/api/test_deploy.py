@@ -4,7 +4,8 @@ accepts it, the outbound guard on host addresses, another tenant's hosts unseen;
 whose output arrives in order over Server-Sent Events, a non-zero exit that fails the deployment, and cancel; a
 script past its timeout stopped on the host, a connection dropped mid-script, output past the cap counted, a
 host's one slot never shared, scheduled runs (cancelled, and started at their time), protected environments'
-approvals and frozen environments."""
+approvals (from their approver roles only) and frozen environments (holding a running deployment between its steps
+too)."""
 
 import datetime
 import os
@@ -406,6 +407,9 @@ class LimitsTest(DeploymentsBase):
         body.setdefault("name", "env-" + uuid.uuid4().hex[:8])
         return self.expect(self.request("POST", api(self.tenant, "environments"), body, token=self.org.owner.token), 201)
 
+    def patch_env(self, env_id, body):
+        return self.expect(self.request("PATCH", api(self.tenant, "environments", env_id), body, token=self.org.owner.token), 200)
+
     def test_a_script_past_its_timeout_is_stopped_on_the_host(self):
         d = self.place()
         body = "echo $$ > %s/shell\nsleep 30 &\necho $! > %s/child\nwait\necho never\n" % (d, d)
@@ -539,6 +543,60 @@ class LimitsTest(DeploymentsBase):
         self.assertEqual((thawed["frozen"], thawed["frozenReason"]), (False, None))
         self.assertEqual(self.wait_end(dep["id"])["status"], "SUCCEEDED")
         self.assert_error(self.request("DELETE", path, token=self.org.owner.token), 409, "conflict")
+
+    def test_only_the_approver_roles_approve_and_once_an_account(self):
+        self.assertEqual(self.environment()["approverRoles"], ["editor", "owner"])
+        for roles in (["viewer"], [], ["owner", "owner"], "owner", ["editor", "owner", "editor"]):
+            resp = self.request("POST", api(self.tenant, "environments"), {"name": "r", "approverRoles": roles},
+                                token=self.org.owner.token)
+            self.assertIn("approverRoles", [d["field"] for d in self.assert_error(resp, 400, "invalid_request")], roles)
+        env = self.environment(protected=True, approverRoles=["owner"])
+        self.assertEqual(env["approverRoles"], ["owner"])
+        other = harness.add_member_and_login(self.server, self.org.owner.token, self.tenant, "editor")
+        dep = self.create({"hostId": self.host_id, "scriptId": self.script("echo approved\n")["id"], "environmentId": env["id"]})
+        path = api(self.tenant, "deployments", dep["id"], "approve")
+        refused = self.request("POST", path, {}, token=other.token)  # an editor, where only owners approve
+        self.assert_error(refused, 409, "conflict")
+        self.assertIn("approverRoles (owner) do not include your role (editor)", refused.json["error"]["message"])
+        one = self.expect(self.request("POST", path, {}, token=self.org.owner.token), 200)
+        self.assertEqual([(a["accountId"], a["role"]) for a in one["approvals"]], [(self.org.owner.id, "owner")])
+        self.assertEqual(self.wait_end(dep["id"])["status"], "SUCCEEDED")
+        _, rows = fx.db_query(self.server, "SELECT details FROM audit_logs WHERE targetId = ? AND action = ?",
+                              (dep["id"], "deployment.approve"))
+        self.assertEqual(len(rows), 1)
+        self.assertIn('"owner"', rows[0][0])
+        # Both roles, two approvals: an editor who approves and is then made an owner still counts once.
+        both = self.patch_env(env["id"], {"approverRoles": ["owner", "editor"], "requiredApprovals": 2})
+        self.assertEqual(both["approverRoles"], ["editor", "owner"])
+        dep = self.create({"hostId": self.host_id, "scriptId": self.script("true\n")["id"], "environmentId": env["id"]})
+        path = api(self.tenant, "deployments", dep["id"], "approve")
+        self.assertEqual(self.expect(self.request("POST", path, {}, token=other.token), 200)["approvals"][0]["role"], "editor")
+        self.expect(self.request("PATCH", api(self.tenant, "members", other.id), {"role": "owner"},
+                                 token=self.org.owner.token), 200)
+        self.assert_error(self.request("POST", path, {}, token=other.token), 409, "conflict")
+        held = self.get(dep["id"])
+        self.assertEqual((held["status"], held["statusReason"], len(held["approvals"])),
+                         ("AWAITING_APPROVAL", "waiting for approvals: 1 of 2", 1))
+        self.expect(self.request("POST", api(self.tenant, "deployments", dep["id"], "cancel"), token=self.org.editor.token), 200)
+
+    def test_a_freeze_holds_a_running_deployment_between_steps(self):
+        d = self.place()
+        env = self.environment()
+        first = self.script("echo first\nwhile [ ! -e %s/go ]; do sleep 0.05; done\n" % d)["id"]
+        second = self.script("echo second\n")["id"]
+        dep = self.create({"hostId": self.host_id, "scriptIds": [first, second], "environmentId": env["id"]})
+        wait_for(lambda: self.steps(dep["id"])[0][2] == "RUNNING", "the first step runs")
+        path = api(self.tenant, "environments", env["id"])
+        self.expect(self.request("POST", path + "/freeze", {"reason": "incident 42"}, token=self.org.owner.token), 200)
+        open(os.path.join(d, "go"), "w").close()  # the step in flight finishes
+        wait_for(lambda: self.steps(dep["id"])[0][2] == "SUCCEEDED", "the first step ends")
+        wait_for(lambda: harness_job_state(self.server, dep["id"]) == "WAITING", "the job waits for the thaw")
+        held = self.get(dep["id"])
+        self.assertEqual((held["status"], [s["status"] for s in held["steps"]]), ("RUNNING", ["SUCCEEDED", "PENDING"]))
+        self.assertEqual(held["statusReason"], "waiting: environment %s is frozen: incident 42" % env["name"])
+        self.expect(self.request("POST", path + "/unfreeze", token=self.org.owner.token), 200)
+        done = self.wait_end(dep["id"])
+        self.assertEqual((done["status"], [s[2] for s in self.steps(dep["id"])]), ("SUCCEEDED", ["SUCCEEDED", "SUCCEEDED"]))
 
     def test_environments_are_an_owners_and_another_tenants_are_unseen(self):
         env = self.environment(protected=True)

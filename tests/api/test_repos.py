@@ -1,6 +1,7 @@
 """Repositories (docs/deployments.md "Repositories", docs/api.md "Repositories"): the sync of each SCM fake's
 listing over two pages, a second sync that updates and removes (the pins of removed ones with them), a failed
-sync that keeps the rows and says why, pins per account and first, the tenant's walls, and the roles."""
+sync that keeps the rows and says why, pins per account and first, the tenant's walls, and the roles; OAuth tokens
+refreshed before a sync, a refused refresh EXPIRED, one not answered tried again until the token expires."""
 
 import time
 import unittest
@@ -16,6 +17,13 @@ LISTS = {"GITHUB": ("github", "repos", lambda: {"pull": True, "push": True}),
          "GITEA": ("gitea", "repos", lambda: {"pull": True}),
          "BITBUCKET": ("bitbucket", "repos", None)}
 PAGE = 100  # the largest page slipway asks for (Gitea's is 50): 101 names are two pages or more everywhere
+
+
+def setUpModule():
+    # The module's shared server, with an OAuth refresh the provider did not answer tried again after 0.2 s (doubling)
+    # instead of 10 s: the retries in test_a_refresh_not_answered_is_tried_again_until_the_token_expires take seconds.
+    # (and due jobs looked for every 0.1 s instead of every second).
+    vf._servers["main"] = vf.start_server(vf.fakes(), extra={"SLIPWAY_TOKEN_REFRESH_RETRY_MS": "200", "SLIPWAY_JOB_POLL_MS": "100"})
 
 
 def tearDownModule():
@@ -117,14 +125,14 @@ class ReposTest(vf.VerifyTest):
         state = self.sync(integ["id"])
         self.assertIsNone(state["lastSyncError"])
 
-    def oauth_scm(self, type_, refresh):
-        """An SCM integration of type_ whose OAuth token expires in a minute, with its client: (integration, case,
-        access token). refresh is the refresh token the fake knows (or None: it knows none)."""
+    def oauth_scm(self, type_, refresh, expires_in=60):
+        """An SCM integration of type_ whose OAuth token expires in expires_in seconds, with its client: (integration,
+        case, access token). refresh is the refresh token the fake knows (or None: it knows none)."""
         provider = LISTS[type_][0]
         case = vf.build(self.ctx, type_, True, True)
         client, secret = "app-" + uuid.uuid4().hex[:8], "cs-" + uuid.uuid4().hex
         given = "rt-" + uuid.uuid4().hex
-        soon = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() + 60))
+        soon = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() + expires_in))
         self.fakes.register(provider, {"clients": {client: secret},
                                        "refresh_tokens": {given: case.info["token"]} if refresh else {}})
         integ = self.ctx.create(dict(case.body, refreshToken=given, expiresAt=soon, clientId=client, clientSecret=secret))
@@ -169,6 +177,39 @@ class ReposTest(vf.VerifyTest):
                 got = self.ctx.get("scm", integ["id"])
                 self.assertEqual(got["verificationStatus"], "EXPIRED", got)
                 self.assertIn(code, got["lastVerificationError"])
+
+    def test_a_refresh_not_answered_is_tried_again_until_the_token_expires(self):
+        """The token endpoint answers 503 three times, then 200: the one refresh job tries again with backoff and the
+        refresh token is spent once. One that never answers: EXPIRED once the token has expired, saying why."""
+        before = self.fakes.data("gitlab").get("refreshes", 0)
+        self.rule("gitlab", "503", path="/oauth/token", times=3)
+        integ, _ = self.oauth_scm("GITLAB", refresh=True)
+        self.sync(integ["id"])
+        self.assertEqual(self.fakes.data("gitlab").get("refreshes", 0) - before, 1)
+        got = self.ctx.get("scm", integ["id"])
+        self.assertGreater(harness.parse_time(got["expiresAt"]).timestamp(), time.time() + 3600, got)
+        _, rows = fx.db_query(self.server, "SELECT state, data FROM jobs WHERE kind = 'scm-token-refresh' AND dedupeKey LIKE ?",
+                              ("%" + integ["id"] + "%",))
+        self.assertEqual(len(rows), 1, rows)  # one job for the expiry, which tried four times
+        self.assertEqual(rows[0][0], "DONE")
+        self.assertIn('"failures":3', rows[0][1].replace(" ", ""))
+        for token in list(self.fakes.data("gitlab")["tokens"]) + list(self.fakes.data("gitlab")["refresh_tokens"]):
+            self.server.remember_secret(token)
+
+        integ, case = self.oauth_scm("GITLAB", refresh=True, expires_in=2)
+        self.set_listing("GITLAB", case, [case.resource])  # what verification reads: VALID, which EXPIRED replaces
+        self.assertEqual(self.expect(self.ctx.verify_stored("scm", integ["id"]), 200)["status"], "VALID")
+        self.rule("gitlab", "503", path="/oauth/token")
+        self.request("POST", "/api/v1/%s/repositories/sync" % self.tenant, {"integrationId": integ["id"]},
+                     token=self.org.editor.token)
+        deadline = time.monotonic() + 20
+        while self.ctx.get("scm", integ["id"])["verificationStatus"] != "EXPIRED" and time.monotonic() < deadline:
+            time.sleep(0.1)
+        got = self.ctx.get("scm", integ["id"])
+        self.assertEqual(got["verificationStatus"], "EXPIRED", got)
+        self.assertIn("the provider did not answer its refresh", got["lastVerificationError"])
+        self.assertGreaterEqual(time.time(), harness.parse_time(integ["expiresAt"]).timestamp())
+        self.ended(integ["id"])
 
     def test_not_started_twice(self):
         """A sync under way answers its own job, none is added; SYNCING left by a job that ended starts a new one."""

@@ -269,6 +269,11 @@ TABLE = [
            "the SSH loop's end of a script loses a non-zero exit status on the way back to the job: the script reads as exit 0",
            "src/deploy/deploy.c",
            [("    sr->exit_status = exit_status;\n", "    sr->exit_status = exit_status > 0 ? 0 : exit_status;\n")],
+    # ---- a protected environment's approver roles (docs/deployments.md "Environments")
+    Mutant("deploy-approver-roles-ignored", "approval by a role not allowed",
+           "any editor or owner may approve a deployment to a protected environment, whatever its approverRoles say",
+           "src/deploy/deploy_http.c",
+           [("    if (!set_has(roles, role))\n", "    if (!set_has(roles, role) && 0)\n")],
            [API + "test_deploy"]),
 ]
 

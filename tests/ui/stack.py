@@ -10,7 +10,7 @@ prints one JSON line:
     {"baseUrl", "tenantId", "owner"|"editor"|"viewer": {"email", "password"},
      "github": {"organization", "repoName", "valid", "invalid"},
      "playStore": {"validEmail", "invalidEmail", "privateKey", "packageName"},
-     "releases": {"tenantId", "owner"|"viewer": {"email", "password"}},
+     "releases": {"tenantId", "owner"|"editor"|"viewer": {"email", "password"}},
      "sso": {"issuer", "slug", "provider", "user", "email"} (null without node and tests/oidc's packages),
      "ssh": {"port", "user", "key", "fingerprint"} (a private sshd, tests/api/sshd.py; null without openssh-server),
      "admin": {"email", "password"} (the instance administrator: the first account, `slipway admin bootstrap`'s),
@@ -102,7 +102,7 @@ def main():
         idp, sso_entry = sso(server, org)
         secrets = [token, bad_token, key, test_sso.SECRET] + rel_secrets + ([ssh.client_key] if ssh else [])
         fx.remember(server, *secrets)
-        for user in (org.owner, org.editor, org.viewer, rel_org.owner, rel_org.viewer):
+        for user in (org.owner, org.editor, org.viewer, rel_org.owner, rel_org.viewer, rel_org.editor):
             server.remember_secret(user.password)
         fragments = sorted({f for s in secrets for f in fx.secret_fragments(s) if isinstance(f, str)})
         users = {role: {"email": u.email, "password": u.password}
@@ -114,7 +114,8 @@ def main():
                                          "privateKey": key, "packageName": package},
                               releases={"tenantId": rel_org.id,
                                         "owner": {"email": rel_org.owner.email, "password": rel_org.owner.password},
-                                        "viewer": {"email": rel_org.viewer.email, "password": rel_org.viewer.password}},
+                                        "viewer": {"email": rel_org.viewer.email, "password": rel_org.viewer.password},
+                                        "editor": {"email": rel_org.editor.email, "password": rel_org.editor.password}},
                               sso=sso_entry, secrets=secrets + fragments,
                               admin={"email": server.admin["email"], "password": server.admin["password"]},
                               ssh=ssh and {"port": ssh.port, "user": ssh.user, "key": ssh.client_key,

@@ -895,6 +895,79 @@ async function main() {
       await logout(page);
     });
 
+    // ---- deployments part 2 (issue 17): environments (protected, approver roles, frozen with a reason), a deployment
+    // awaiting approval (no Approve for its requester nor a viewer; an owner's runs it on the sshd), one scheduled later and cancelled ----
+    await check('environments: protected with approver roles, frozen and unfrozen; a deployment awaiting an owner\'s approval runs once approved; one scheduled later shows its time and is cancelled', async () => {
+      if (!stack.ssh) throw new Error('no sshd: openssh-server is missing (scripts/install-deps test)');
+      const nav = (name) => page.getByRole('navigation', {name: 'Main'}).getByRole('link', {name, exact: true}).click();
+      await login(page, rel, 'owner');
+      await nav('Environments');
+      await page.getByRole('heading', {name: 'Environments', level: 1}).waitFor();
+      const form = page.locator('#environment-create');
+      await form.locator('[name="name"]').fill('production');
+      await form.getByLabel('Protected: deployments wait for approvals').check();
+      await form.locator('input[type="checkbox"][value="editor"]').uncheck();
+      await form.getByRole('button', {name: 'Add environment'}).click();
+      await page.locator('tr[data-environment="production"]', {hasText: '1 approval from owners'}).waitFor();
+      await form.locator('[name="name"]').fill('staging');
+      await form.getByRole('button', {name: 'Add environment'}).click();
+      const staging = page.locator('tr[data-environment="staging"]');
+      await staging.getByRole('button', {name: 'Freeze'}).click();
+      await page.locator('#freeze-reason').fill('release week');
+      await page.locator('#freeze-form').getByRole('button', {name: 'Freeze'}).click();
+      await staging.locator('[data-status="FROZEN"]').waitFor();
+      await staging.getByText('release week').waitFor();
+      await everyLook(page, '45-environments');
+      await staging.getByRole('button', {name: 'Unfreeze'}).click();
+      await staging.locator('[data-status="OPEN"]').waitFor();
+      await logout(page);
+
+      // The editor deploys to production (awaiting an owner) and schedules one for tomorrow, then cancels it.
+      await login(page, rel, 'editor');
+      await nav('Deployments');
+      const deploy = page.locator('#deploy-form');
+      await deploy.locator('[name="environmentId"]').selectOption({label: 'production (protected)'});
+      await deploy.getByRole('button', {name: 'Deploy', exact: true}).click();
+      const awaiting = page.locator('tr[data-deployment]', {has: page.locator('[data-status="AWAITING_APPROVAL"]')});
+      await awaiting.waitFor();
+      const awaitingHash = await awaiting.getByRole('link').getAttribute('href');
+      await deploy.locator('[name="schedule"]').selectOption('later');
+      const tomorrow = new Date(Date.now() + 86400000);
+      const local = new Date(tomorrow.getTime() - tomorrow.getTimezoneOffset() * 60000).toISOString().slice(0, 16);
+      await deploy.locator('[name="scheduledTime"]').fill(local);
+      await deploy.getByRole('button', {name: 'Deploy', exact: true}).click();
+      const scheduled = page.locator('tr[data-deployment]', {has: page.locator('[data-status="SCHEDULED"]')});
+      await scheduled.waitFor();
+      await everyLook(page, '46-deployments-form');
+      await scheduled.getByRole('link').click();
+      await page.locator('#scheduled-time').waitFor();
+      assert(!(await page.locator('#approve').count()), 'an Approve button is shown on a scheduled deployment');
+      await everyLook(page, '47-deployment-scheduled');
+      await page.getByRole('button', {name: 'Cancel', exact: true}).click();
+      await page.getByRole('dialog').getByRole('button', {name: 'Cancel the deployment'}).click();
+      await page.locator('#deployment-summary [data-status="CANCELLED"]').waitFor({timeout: TIMEOUT});
+      await gotoHash(page, rel, awaitingHash);
+      await page.locator('#deployment-summary [data-status="AWAITING_APPROVAL"]').waitFor();
+      assert(!(await page.locator('#approve').count()), 'the requester is offered Approve');
+      await logout(page);
+      await login(page, rel, 'viewer');
+      await gotoHash(page, rel, awaitingHash);
+      await page.locator('#deployment-summary [data-status="AWAITING_APPROVAL"]').waitFor();
+      assert(!(await page.locator('#approve, main .actions button').count()), 'a viewer is offered an action');
+      await logout(page);
+
+      // An owner approves: it runs on the sshd to the end.
+      await login(page, rel, 'owner');
+      await gotoHash(page, rel, awaitingHash);
+      await page.locator('#deployment-environment', {hasText: 'production'}).waitFor();
+      await everyLook(page, '48-deployment-awaiting-approval');
+      await page.locator('#approve').click();
+      await page.locator('#approvals', {hasText: 'you'}).waitFor();
+      await page.locator('#deployment-summary [data-status="SUCCEEDED"]').waitFor({timeout: TIMEOUT});
+      await page.locator('#deploy-log .line-stdout', {hasText: 'hello'}).waitFor({timeout: TIMEOUT});
+      await logout(page);
+    });
+
     // ---- sites, usage, outbound webhook deliveries, sign-up and the instance administrator (issues 19, 16, 18) ----
     let siteHash = null;
     await check('sites: a site made, its settings saved, posts written (the API\'s error at its field), published, previewed, edited and deleted; a domain with its challenge, verified to a reason', async () => {
