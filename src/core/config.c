@@ -117,6 +117,8 @@ const struct config_option config_options[] = {
      "a file holding the mail server's password instead (readable only by its owner)", "none"},
     {"SLIPWAY_SMTP_FROM", NULL, STR(smtp_from), "", "the From address of the instance's mail; required with SLIPWAY_SMTP_URL",
      "none"},
+    {"SLIPWAY_HEALTH_INTERVAL", NULL, INT(health_interval, 1, 86400), "300",
+     "seconds between reads of the health (crash-free rates) of each staged rollout with a health rule (docs/stores.md)"},
 };
 #pragma GCC diagnostic pop
 const size_t config_options_count = ARRAY_LEN(config_options);

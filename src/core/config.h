@@ -76,6 +76,7 @@ struct config {
     char smtp_password[1024];      /* never logged */
     char smtp_password_file[1024]; /* a file holding it instead */
     char smtp_from[256];           /* the From address */
+    int health_interval;           /* seconds between health reads of a staged rollout with a health rule */
 };
 
 struct config_option {

@@ -12,6 +12,7 @@
 #include "releases/releases.h"
 #include "releases/releases_http.h"
 #include "setup/setup_http.h"
+#include "stores/health.h"
 #include "tenancy/audit.h"
 #include "tenancy/roles.h"
 #include "tenancy/tenants.h"
@@ -587,8 +588,8 @@ enum err_code release_get(struct request *req, struct err *err)
     store_finish(st);
     if (rc == 0)
         err_set(err, ERR_NOT_FOUND, "not found");
-    if (rc == 1 && !builds(db, &w, tenant, id, err) && !timeline(db, &w, tenant, id, err))
-        approvals(db, &w, tenant, id, err);
+    if (rc == 1 && !builds(db, &w, tenant, id, err) && !timeline(db, &w, tenant, id, err) && !approvals(db, &w, tenant, id, err))
+        health_write(db, &w, tenant, id, err); /* each staged rollout's health rule and latest reading (stores/health.h) */
     jsonw_object_end(&w);
     if (!err->code)
         response_jsonw(req, 200, &w);

@@ -60,7 +60,7 @@ static json_t *stable_share(const json_t *all, const json_t *bad)
  */
 static void health(struct provider_call *c, const struct outbound_response *res)
 {
-    const char *version = provider_text(c, "version");
+    const char *version = monitoring_version(c);
     json_t *j, *r, *sessions = NULL, *users = NULL;
     size_t i;
 

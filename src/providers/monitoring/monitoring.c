@@ -10,6 +10,12 @@ static json_t *percent(const json_t *rate)
     return v >= 0.0 && v <= 100.0 ? json_real(v) : json_null();
 }
 
+const char *monitoring_version(const struct provider_call *c)
+{
+    const char *v = json_string_value(json_object_get(c->input, "version"));
+    return v ? v : "";
+}
+
 void monitoring_finish(struct provider_call *c, const json_t *sessions, const json_t *users)
 {
     json_object_set_new(c->output, "crashFreeSessions", percent(sessions));

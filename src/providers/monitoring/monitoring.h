@@ -6,6 +6,9 @@
 
 #include "providers/call.h"
 
+/* The version the call asks about (its input's "version"), or "". */
+const char *monitoring_version(const struct provider_call *c);
+
 /*
  * Ends a monitoring_health call VALID with {"crashFreeSessions", "crashFreeUsers"}: each rate (a fraction 0..1 as a
  * JSON number; NULL, null or out of range when the provider has none) as a percentage 0..100, else null.

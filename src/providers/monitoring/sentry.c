@@ -65,7 +65,7 @@ static void health(struct provider_call *c, const struct outbound_response *res)
             get_project(c);
             return;
         }
-        snprintf(q, sizeof q, "release:\"%s\"", provider_text(c, "version"));
+        snprintf(q, sizeof q, "release:\"%s\"", monitoring_version(c));
         snprintf(path, sizeof path,
                  "/api/0/organizations/%s/sessions/?project=%s&field=crash_free_rate(session)&field=crash_free_rate(user)"
                  "&query=%s&statsPeriod=1h&interval=1h",
