@@ -29,6 +29,8 @@ const char *health_rule_check(json_t *v)
     json_t *x;
     bool known = false;
 
+    if (json_object_size(v) == 0)
+        return NULL; /* none, as rolloutPlan's [] */
     json_object_foreach(v, key, x)
     {
         if (strcmp(key, "monitoringIntegrationId") != 0 && strcmp(key, "metric") != 0 && strcmp(key, "threshold") != 0 &&
@@ -57,7 +59,7 @@ enum err_code health_rule_save(struct store_conn *c, const char *tenant, const c
     char *text;
     int rc;
 
-    if (!rule)
+    if (json_object_size(rule) == 0)
         return ERR_OK;
     if (store_select(
             c, "SELECT monitoringType FROM tenant_monitoring_integrations WHERE tenantId = ? AND id = ?",

@@ -31,10 +31,10 @@ struct jsonw;
 void health_sweep_step(void *ctx, struct job *j);
 void health_check_step(void *ctx, struct job *j);
 
-/* A health rule's shape, for a schema's check: NULL, or what is wrong. */
+/* A health rule's shape, for a schema's check ({} is none): NULL, or what is wrong. */
 const char *health_rule_check(json_t *v);
 /*
- * Inside the caller's transaction: the rule (NULL: none) kept on the
+ * Inside the caller's transaction: the rule (NULL or {}: none) kept on the
  * submission; ERR_INVALID (detail healthRule) when its monitoring
  * integration is not one of the tenant's.
  */

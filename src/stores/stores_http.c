@@ -1,5 +1,4 @@
 /* stores_http.c: a release's store submissions and their rollout actions (docs/api.md, docs/stores.md). */
-#include "stores/health.h"
 #include "stores/stores_http.h"
 
 #include <ctype.h>
@@ -11,6 +10,7 @@
 #include "jobs/jobs.h"
 #include "providers/registry.h"
 #include "releases/releases.h"
+#include "stores/health.h"
 #include "stores/lifecycle.h"
 #include "stores/stores.h"
 #include "tenancy/audit.h"

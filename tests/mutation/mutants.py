@@ -249,6 +249,12 @@ TABLE = [
            "src/notify/endpoints.c",
            [("    if (failures < s->env->disable_failures || ", "    if (failures < 1 || ")],
            [API + "test_webhook_endpoints"]),
+    # ---- health-gated rollouts: a breach halts only once it has lasted its window (docs/stores.md)
+    Mutant("health-breach-ignores-window", "rollout halted at the first bad reading",
+           "a health rule's breach halts the staged rollouts at its first reading, whatever its window says",
+           "src/stores/health.c",
+           [("    if (breached && now_ms - since_ms >= window_ms && ", "    if (breached && ")],
+           [API + "test_store_health"]),
 ]
 
 
