@@ -261,6 +261,7 @@ static enum err_code reading_body(struct store_conn *c, void *ctx, struct err *e
     int64_t window_ms = json_integer_value(json_object_get(t->w->rule, "windowMinutes")) * MINUTE_MS;
     double value = json_number_value(t->value), threshold = json_number_value(json_object_get(t->w->rule, "threshold"));
     char now[TIMESTAMP_SIZE], since[TIMESTAMP_SIZE];
+    struct store_val milli, at;
     struct store_stmt *st;
     bool breached = json_is_number(t->value) && value < threshold;
 
@@ -279,27 +280,20 @@ static enum err_code reading_body(struct store_conn *c, void *ctx, struct err *e
     clock_format(now_ms, now);
     if (since_ms)
         clock_format(since_ms, since);
-    {
-        struct store_val vals[] = {json_is_number(t->value) ? STORE_INT((int64_t)(value * 1000.0 + 0.5)) : STORE_NULL,
-                                   since_ms ? STORE_TIME(since) : STORE_NULL,
-                                   STORE_TIME(now),
-                                   STORE_TEXT(t->error),
-                                   STORE_TEXT(tenant),
-                                   STORE_TEXT(t->id)};
-        if (store_run(c,
-                      "UPDATE store_health SET valueMilli = COALESCE(?, valueMilli), breachSince = ?, checkedAt = ?, error = ? "
-                      "WHERE tenantId = ? AND submissionId = ?",
-                      vals, ARRAY_LEN(vals), &changes, err))
-            return err->code;
-    }
-    if (changes == 0 &&
-        store_run(c,
-                  "INSERT INTO store_health (submissionId, tenantId, releaseId, valueMilli, breachSince, checkedAt, error) "
-                  "VALUES (?, ?, ?, ?, ?, ?, ?)",
-                  STORE_ARGS(STORE_TEXT(t->id), STORE_TEXT(tenant), STORE_TEXT(t->w->release),
-                             json_is_number(t->value) ? STORE_INT((int64_t)(value * 1000.0 + 0.5)) : STORE_NULL,
-                             since_ms ? STORE_TIME(since) : STORE_NULL, STORE_TIME(now), STORE_TEXT(t->error)),
-                  NULL, err))
+    milli = json_is_number(t->value) ? STORE_INT((int64_t)(value * 1000.0 + 0.5)) : STORE_NULL;
+    at = since_ms ? STORE_TIME(since) : STORE_NULL;
+    if (store_run(c,
+                  "UPDATE store_health SET valueMilli = COALESCE(?, valueMilli), breachSince = ?, checkedAt = ?, error = ? "
+                  "WHERE tenantId = ? AND submissionId = ?",
+                  STORE_ARGS(milli, at, STORE_TIME(now), STORE_TEXT(t->error), STORE_TEXT(tenant), STORE_TEXT(t->id)), &changes,
+                  err) ||
+        (changes == 0 &&
+         store_run(c,
+                   "INSERT INTO store_health (submissionId, tenantId, releaseId, valueMilli, breachSince, checkedAt, error) "
+                   "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                   STORE_ARGS(STORE_TEXT(t->id), STORE_TEXT(tenant), STORE_TEXT(t->w->release), milli, at, STORE_TIME(now),
+                              STORE_TEXT(t->error)),
+                   NULL, err)))
         return err->code;
     if (breached && now_ms - since_ms >= window_ms && halt_release(c, t, value, since_ms, err))
         return err->code;

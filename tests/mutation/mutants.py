@@ -253,7 +253,7 @@ TABLE = [
     Mutant("health-breach-ignores-window", "rollout halted at the first bad reading",
            "a health rule's breach halts the staged rollouts at its first reading, whatever its window says",
            "src/stores/health.c",
-           [("    if (breached && now_ms - since_ms >= window_ms && ", "    if (breached && ")],
+           [("    if (breached && now_ms - since_ms >= window_ms && ", "    if (breached && now_ms - since_ms >= window_ms * 0 && ")],
            [API + "test_store_health"]),
 ]
 
