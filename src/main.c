@@ -35,6 +35,7 @@
 #include "verify/verify_http.h"
 #include "releases/releases.h"
 #include "releases/releases_http.h"
+#include "stores/health.h"
 #include "stores/stores.h"
 #include "stores/stores_http.h"
 #include "notify/endpoints.h"
@@ -161,7 +162,7 @@ static enum err_code recurring_start(const struct app *app, struct err *err)
     } recurring[] = {
         {REVERIFY_JOB, REVERIFY_EVERY_S, true},           {WEBHOOK_PRUNE_JOB, WEBHOOK_PRUNE_EVERY_S, false},
         {REPOS_SWEEP_JOB, REPOS_SWEEP_EVERY_S, true},     {TOKEN_SWEEP_JOB, TOKEN_SWEEP_EVERY_S, true},
-        {USAGE_ROLLUP_JOB, app->cfg.usage_rollup, false},
+        {USAGE_ROLLUP_JOB, app->cfg.usage_rollup, false}, {STORE_HEALTH_SWEEP_JOB, app->cfg.health_interval, false},
     };
     struct store_conn *db = NULL;
 
@@ -242,6 +243,8 @@ static int serve(struct app *app)
                                    {TOKEN_SWEEP_JOB, token_sweep_step, &venv},
                                    {USAGE_ROLLUP_JOB, usage_rollup_step, &app->store},
                                    {ACCOUNT_MAIL_JOB, mail_step, &menv},
+                                   {STORE_HEALTH_SWEEP_JOB, health_sweep_step, &senv},
+                                   {STORE_HEALTH_JOB, health_check_step, &senv},
                                    {NULL, NULL, NULL}};
     size_t njob_kinds = ARRAY_LEN(job_kinds) - 1;
     struct probe *probe = NULL;

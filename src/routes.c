@@ -146,6 +146,8 @@ const struct route routes[] = {
     VERIFY("azure-devops"),
     VERIFY("testrail"),
     VERIFY("code-signing"),
+    VERIFY("sentry"),
+    VERIFY("bugsnag"),
 #undef VERIFY
 
     {"GET", "/api/v1/{tenantId}/release-management/setup", ACCESS_VIEWER, NULL, setup_get},

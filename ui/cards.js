@@ -14,6 +14,7 @@ export const CATEGORIES = [
   {slug: 'tickets', title: 'Ticket systems', noun: 'ticket system'},
   {slug: 'test-management', title: 'Test management', noun: 'test management tool'},
   {slug: 'code-signing', title: 'Code signing', noun: 'signing certificate'},
+  {slug: 'monitoring', title: 'Monitoring', noun: 'crash reporting project'},
 ];
 
 export function integrationPath(tenantId, category, id, rest) {

@@ -60,6 +60,11 @@ export const FIELD_HELP = {
   testRailUsername: {example: 'release-bot@example.com'},
   testRailProjectId: {example: '1'},
   keyAlias: {example: 'upload'},
+  sentryUrl: {example: 'https://sentry.io', hint: 'sentry.io, or your self-hosted Sentry.'},
+  sentryOrganization: {example: 'acme'},
+  sentryProject: {example: 'mobile-app'},
+  bugsnagUrl: {example: 'https://api.bugsnag.com'},
+  bugsnagProjectId: {example: '5f0c1d2e3a4b5c6d7e8f9a0b'},
 };
 
 // type -> where its credential is issued: {url, text}

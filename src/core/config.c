@@ -123,6 +123,8 @@ const struct config_option config_options[] = {
     {"SLIPWAY_TOKEN_REFRESH_RETRY_MS", NULL, INT(token_refresh_retry_ms, 10, 300000), "10000",
      "milliseconds before an OAuth token refresh the provider did not answer is tried again, doubling (at most 5 minutes), "
      "until the token expires"},
+    {"SLIPWAY_HEALTH_INTERVAL", NULL, INT(health_interval, 1, 86400), "300",
+     "seconds between reads of the health (crash-free rates) of each staged rollout with a health rule (docs/stores.md)"},
 };
 #pragma GCC diagnostic pop
 const size_t config_options_count = ARRAY_LEN(config_options);

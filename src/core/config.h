@@ -78,6 +78,7 @@ struct config {
     char smtp_password_file[1024]; /* a file holding it instead */
     char smtp_from[256];           /* the From address */
     int token_refresh_retry_ms;    /* an OAuth refresh the provider did not answer is tried again after this, doubling */
+    int health_interval;           /* seconds between health reads of a staged rollout with a health rule */
 };
 
 struct config_option {

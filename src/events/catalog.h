@@ -34,7 +34,9 @@
     X("rollout.updated", "release", "target, fraction", "a staged rollout moved")                                                  \
     X("release.finished", "release", "finalTag", "the final tag is made")                                                          \
     X("webhook.endpoint.disabled", "webhook_endpoint", "endpointId, reason, failures", "a failing webhook endpoint was disabled")  \
-    X("integration.status.changed", "integration", "integration", "an integration's verification status changed")
+    X("integration.status.changed", "integration", "integration", "an integration's verification status changed")                  \
+    X("release.health.breached", "release", "metric, value, threshold, since, halted",                                             \
+      "a staged rollout's health rule was breached for its window: the rollouts were halted")
 
 /* X(alias, dotted name): the names of document 001 and of notifyOnEvents before the catalogue. */
 #define EVENT_ALIASES(X)                                                                                                           \

@@ -17,6 +17,7 @@ static struct category categories[CAT__COUNT] = {
     CATEGORY(CAT_TEST_MANAGEMENT, "test-management", "tenant_test_management_integrations", "testManagementType",
              "Test management"),
     CATEGORY(CAT_CODE_SIGNING, "code-signing", "tenant_code_signing_integrations", "signingType", "Code signing"),
+    CATEGORY(CAT_MONITORING, "monitoring", "tenant_monitoring_integrations", "monitoringType", "Monitoring"),
 };
 
 /* ---- derivation ---- */

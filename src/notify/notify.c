@@ -51,6 +51,7 @@ static const struct {
     {"STATUS", "rollout-updated", "rollout.updated"},
     {"STATUS", "approved", "release.approved"},
     {"STATUS", "finish", "release.finished"},
+    {"STATUS", "health-breached", "release.health.breached"}, /* src/stores/health.c */
 };
 
 static const char *release_event_of(const char *kind, const char *name)

@@ -34,6 +34,7 @@ enum category_id {
     CAT_TICKETS,
     CAT_TEST_MANAGEMENT,
     CAT_CODE_SIGNING,
+    CAT_MONITORING, /* crash reporting: a release's health (src/providers/monitoring, docs/stores.md) */
     CAT__COUNT
 };
 
@@ -156,7 +157,8 @@ enum provider_cap {
     CAP_TICKET_COMMENT = 1u << 26,
     CAP_TICKET_CLOSE = 1u << 27,
     CAP_SCM_REFRESH_TOKEN = 1u << 28,
-    CAP_LAST = CAP_SCM_REFRESH_TOKEN, /* the registry's check goes up to it */
+    CAP_MONITORING_HEALTH = 1u << 29,
+    CAP_LAST = CAP_MONITORING_HEALTH, /* the registry's check goes up to it */
 };
 
 /*
@@ -277,6 +279,14 @@ struct provider_ops {
     /* Input {"key", "id"?, "transition"? (a name; absent: the provider's done)}; output {"status"}. */
     provider_step_fn ticket_close;
 
+    /* ---- monitoring (c->config is the monitoring integration; src/stores/health.c, docs/stores.md) ---- */
+    /*
+     * A release's health. Input {"version" (the release's version string)}; output {"crashFreeSessions",
+     * "crashFreeUsers": percentages 0..100, or null where the provider has no sessions of the version yet}.
+     * VALID: read; NONE: not answered (the provider is down: no figure, never a breach); INVALID: refused.
+     */
+    provider_step_fn monitoring_health;
+
     /* ---- inbound webhooks: synchronous, no network, on the request's thread ---- */
     /*
      * True when the request carries a valid signature over its raw body
@@ -325,7 +335,8 @@ struct provider_ops {
     X(CAP_SCM_REFRESH_TOKEN, scm_refresh_token)                                                                                    \
     X(CAP_TICKET_OPEN, ticket_open)                                                                                                \
     X(CAP_TICKET_COMMENT, ticket_comment)                                                                                          \
-    X(CAP_TICKET_CLOSE, ticket_close)
+    X(CAP_TICKET_CLOSE, ticket_close)                                                                                              \
+    X(CAP_MONITORING_HEALTH, monitoring_health)
 
 /*
  * What a provider is. Defined in its own file (non-const only for the

@@ -33,7 +33,9 @@
     X(linear)                                                                                                                      \
     X(azure_devops)                                                                                                                \
     X(test_rail)                                                                                                                   \
-    X(code_signing)
+    X(code_signing)                                                                                                                \
+    X(sentry)                                                                                                                      \
+    X(bugsnag)
 
 #define DECLARE(name) extern struct provider name##_provider;
 PROVIDERS(DECLARE)

@@ -12,6 +12,7 @@
 #include "releases/releases.h"
 #include "releases/releases_http.h"
 #include "setup/setup_http.h"
+#include "stores/health.h"
 #include "stores/stores.h"
 #include "tenancy/audit.h"
 #include "tenancy/roles.h"
@@ -600,7 +601,7 @@ struct release_page {
     struct jsonw w;
 };
 
-/* The release as the list shows it, then its builds, its newest events, its approvals and its store state. */
+/* The release as the list shows it, then its builds, its newest events, its approvals, its store state and health. */
 static enum err_code page_read(struct store_conn *db, void *ctx, struct err *err)
 {
     struct release_page *p = ctx;
@@ -617,13 +618,13 @@ static enum err_code page_read(struct store_conn *db, void *ctx, struct err *err
     if (rc == 0)
         return err_set(err, ERR_NOT_FOUND, "not found");
     if (rc == 1 && !builds(db, &p->w, p->tenant, p->id, err) && !timeline(db, &p->w, p->tenant, p->id, err) &&
-        !approvals(db, &p->w, p->tenant, p->id, err))
-        stores(db, &p->w, p->tenant, p->id, err);
+        !approvals(db, &p->w, p->tenant, p->id, err) && !stores(db, &p->w, p->tenant, p->id, err))
+        health_write(db, &p->w, p->tenant, p->id, err); /* each staged rollout's health rule and latest reading (stores/health.h) */
     jsonw_object_end(&p->w);
     return err->code;
 }
 
-/* The page's five reads in one read transaction (store_read: on SQLite one lock and one snapshot, not four). */
+/* The page's reads in one read transaction (store_read: on SQLite one lock and one snapshot, not one each). */
 enum err_code release_get(struct request *req, struct err *err)
 {
     struct release_page p = {.tenant = principal_of(req)->tenant_id, .id = request_param(req, "releaseId")};

@@ -98,6 +98,59 @@ enum err_code submission_queue(struct store_conn *c, struct jobs *jobs, const st
     return err->code;
 }
 
+enum err_code submission_ask(struct store_conn *c, struct jobs *jobs, const struct request *req, const char *tenant,
+                             const struct submission_ask *a, struct err *err)
+{
+    const struct provider *p;
+    char now[TIMESTAMP_SIZE];
+    enum submission_status from;
+    struct submission s;
+    json_t *payload, *details;
+    int64_t changes = 0;
+    bool ended;
+
+    if (submission_load(c, tenant, a->id, &s, err))
+        return err->code;
+    submission_clear(&s);
+    if (!s.found || strcmp(s.release, a->release) != 0)
+        return err_set(err, ERR_NOT_FOUND, "not found");
+    if (s.pending[0])
+        return err_set(err, ERR_CONFLICT, "the submission's %s is under way: try again when it has ended", s.pending);
+    p = provider_by_type(s.target_type);
+    from = submission_status_parse(s.status);
+    ended = from == SUB_RELEASED && !(p && (p->store_features & STORE_HALT_RELEASED));
+    if (ended || submission_transition(from, a->event) == SUB_NONE ||
+        (a->event == SEV_ROLLOUT && json_integer_value(a->permille) * 1000 >= 1000000 &&
+         submission_transition(from, SEV_COMPLETE) == SUB_NONE))
+        return err_set(err, ERR_CONFLICT, "a %s submission cannot %s%s%s%s", s.status, a->action, ended ? ": " : "",
+                       ended ? (p ? p->display : "the store") : "",
+                       ended ? " has released it to every user (only a staged or phased rollout that is still "
+                               "running can be halted)"
+                             : "");
+    if (a->event == SEV_ROLLOUT && json_integer_value(a->permille) * 1000 <= s.millionths)
+        return err_set(err, ERR_CONFLICT, "a staged rollout only grows: it is at %g%% now", (double)s.millionths / 10000.0);
+    clock_now(now);
+    if (store_run(
+            c,
+            "UPDATE store_submissions SET pendingAction = ?, actionCount = actionCount + 1, updatedAt = ? "
+            "WHERE tenantId = ? AND id = ? AND pendingAction IS NULL AND actionCount = ?",
+            STORE_ARGS(STORE_TEXT(a->action), STORE_TIME(now), STORE_TEXT(tenant), STORE_TEXT(a->id), STORE_INT(s.action_count)),
+            &changes, err))
+        return err->code;
+    if (changes != 1)
+        return err_set(err, ERR_CONFLICT, "another action on the submission came first: try again");
+    payload = json_pack("{s:s, s:s, s:s, s:O?}", "releaseId", a->release, "submissionId", a->id, "action", a->action, "permille",
+                        a->permille);
+    if (a->cancel_review)
+        json_object_set_new(payload, "cancelReview", json_true());
+    details = json_pack("{s:s, s:s, s:s?, s:O?}", "submissionId", a->id, "from", s.status, "reason", a->reason, "rolloutPermille",
+                        a->permille);
+    submission_queue(c, jobs, req, tenant, a->release, a->id, a->action, a->reason, payload, details, s.action_count + 1, err);
+    json_decref(details);
+    json_decref(payload);
+    return err->code;
+}
+
 #define POLL_MAX_MS 300000 /* polls double up to this */
 
 /* What an action asks of the store, as the table's event; for submit and rollout it depends on the fraction. */

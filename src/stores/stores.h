@@ -25,6 +25,7 @@
 
 #include "providers/call.h"
 #include "store/store.h"
+#include "stores/lifecycle.h"
 
 #define STORE_SUBMISSION_JOB "store-submission" /* payload: releaseId, submissionId, action, permille?, stage? */
 #define STORE_PLAN_MAX_STAGES 10                /* a rollout plan's stages at most */
@@ -82,5 +83,24 @@ void submission_clear(struct submission *s);
 enum err_code submission_queue(struct store_conn *c, struct jobs *jobs, const struct request *req, const char *tenant,
                                const char *release, const char *id, const char *action, const char *message, const json_t *payload,
                                json_t *details, int64_t count, struct err *err);
+
+/* An action on a submission (not promote): what it is, and its arguments. */
+struct submission_ask {
+    const char *release, *id, *action, *reason; /* reason: NULL for none */
+    enum submission_event event;                /* the action's event of the lifecycle's table */
+    const json_t *permille;                     /* rollout: the new share, in thousandths; else NULL */
+    bool cancel_review;                         /* Play: commit even if it cancels changes in review */
+};
+
+/*
+ * Inside the caller's transaction: the action asked of a submission of the
+ * release, by req's editor or, req NULL, by slipway itself (a health
+ * breach's halt, src/stores/health.c): ERR_NOT_FOUND, or ERR_CONFLICT when
+ * an action is under way or the lifecycle's table refuses it; else the row's
+ * pendingAction (compare-and-swap on the action count) and submission_queue.
+ * The one path of every rollout action.
+ */
+enum err_code submission_ask(struct store_conn *c, struct jobs *jobs, const struct request *req, const char *tenant,
+                             const struct submission_ask *a, struct err *err);
 
 #endif

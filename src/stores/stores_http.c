@@ -10,6 +10,7 @@
 #include "jobs/jobs.h"
 #include "providers/registry.h"
 #include "releases/releases.h"
+#include "stores/health.h"
 #include "stores/lifecycle.h"
 #include "stores/stores.h"
 #include "tenancy/audit.h"
@@ -153,7 +154,8 @@ SCHEMA(submission_create_schema, {.name = "platform", .kind = FIELD_STRING, .req
        {.name = "testers", .kind = FIELD_OBJECT, .check = check_testers},
        {.name = "rolloutPlan", .kind = FIELD_ARRAY, .check = check_plan}, {.name = "cancelReview", .kind = FIELD_BOOL},
        {.name = "releaseType", .kind = FIELD_STRING, .allowed = release_types},
-       {.name = "earliestReleaseDate", .kind = FIELD_STRING, .min = 1, .max = 40, .format = "date-time"});
+       {.name = "earliestReleaseDate", .kind = FIELD_STRING, .min = 1, .max = 40, .format = "date-time"},
+       {.name = "healthRule", .kind = FIELD_OBJECT, .check = health_rule_check});
 
 static const struct field action_fields[] = {{.name = "rolloutPermille", .kind = FIELD_INT, .min = 1, .max = 1000},
                                              {.name = "reason", .kind = FIELD_STRING, .min = 1, .max = 500},
@@ -528,7 +530,7 @@ static enum err_code create_body(struct store_conn *c, void *ctx, struct err *er
     free(notes);
     free(testers);
     free(stages);
-    if (err->code)
+    if (err->code || health_rule_save(c, tenant, t->id, json_object_get(body, "healthRule"), err)) /* health.h */
         return err->code;
     payload = json_pack("{s:s, s:s, s:s}", "releaseId", t->release, "submissionId", t->id, "action", "submit");
     if (json_object_get(body, "rolloutPermille"))
@@ -580,12 +582,7 @@ static enum err_code action_body(struct store_conn *c, void *ctx, struct err *er
 {
     struct action_tx *t = ctx;
     const char *tenant = principal_of(t->req)->tenant_id;
-    char now[TIMESTAMP_SIZE];
-    enum submission_status from;
     struct submission s;
-    json_t *payload, *details;
-    int64_t changes = 0;
-    bool ended;
 
     if (submission_load(c, tenant, t->id, &s, err))
         return err->code;
@@ -602,40 +599,15 @@ static enum err_code action_body(struct store_conn *c, void *ctx, struct err *er
     }
     if (t->cancel_review && !(store_features(s.target_type) & STORE_REVIEW_CHOICE))
         return refuse_cancel_review(s.target_type, err);
-    if (s.pending[0])
-        return err_set(err, ERR_CONFLICT, "the submission's %s is under way: try again when it has ended", s.pending);
-    from = submission_status_parse(s.status);
-    ended = from == SUB_RELEASED && !(store_features(s.target_type) & STORE_HALT_RELEASED);
-    if (ended || submission_transition(from, t->event) == SUB_NONE ||
-        (t->event == SEV_ROLLOUT && json_integer_value(t->permille) * 1000 >= 1000000 &&
-         submission_transition(from, SEV_COMPLETE) == SUB_NONE))
-        return err_set(err, ERR_CONFLICT, "a %s submission cannot %s%s%s%s", s.status, t->action, ended ? ": " : "",
-                       ended ? store_display(s.target_type) : "",
-                       ended ? " has released it to every user (only a staged or phased rollout that is still "
-                               "running can be halted)"
-                             : "");
-    if (t->event == SEV_ROLLOUT && json_integer_value(t->permille) * 1000 <= s.millionths)
-        return err_set(err, ERR_CONFLICT, "a staged rollout only grows: it is at %g%% now", (double)s.millionths / 10000.0);
-    clock_now(now);
-    if (store_run(
-            c,
-            "UPDATE store_submissions SET pendingAction = ?, actionCount = actionCount + 1, updatedAt = ? "
-            "WHERE tenantId = ? AND id = ? AND pendingAction IS NULL AND actionCount = ?",
-            STORE_ARGS(STORE_TEXT(t->action), STORE_TIME(now), STORE_TEXT(tenant), STORE_TEXT(t->id), STORE_INT(s.action_count)),
-            &changes, err))
-        return err->code;
-    if (changes != 1)
-        return err_set(err, ERR_CONFLICT, "another action on the submission came first: try again");
-    payload = json_pack("{s:s, s:s, s:s, s:O?}", "releaseId", t->release, "submissionId", t->id, "action", t->action, "permille",
-                        t->permille);
-    if (t->cancel_review)
-        json_object_set_new(payload, "cancelReview", json_true());
-    details = json_pack("{s:s, s:s, s:s?, s:O?}", "submissionId", t->id, "from", s.status, "reason", t->reason, "rolloutPermille",
-                        t->permille);
-    submission_queue(c, jobs, t->req, tenant, t->release, t->id, t->action, t->reason, payload, details, s.action_count + 1, err);
-    json_decref(details);
-    json_decref(payload);
-    return err->code;
+    return submission_ask(c, jobs, t->req, tenant,
+                          &(struct submission_ask){.release = t->release,
+                                                   .id = t->id,
+                                                   .action = t->action,
+                                                   .event = t->event,
+                                                   .permille = t->permille,
+                                                   .reason = t->reason,
+                                                   .cancel_review = t->cancel_review},
+                          err);
 }
 
 /* ---- promotion: the build of one track on another (Play), a submission of its own ---- */

@@ -309,6 +309,7 @@ CATEGORIES = {  # slug: (table, type column)
     "tickets": ("tenant_ticket_integrations", "ticketSystemType"),
     "test-management": ("tenant_test_management_integrations", "testManagementType"),
     "code-signing": ("tenant_code_signing_integrations", "signingType"),
+    "monitoring": ("tenant_monitoring_integrations", "monitoringType"),
 }
 
 COMMON_KEYS = ("id", "tenantId", "displayName", "isActive", "verificationStatus", "lastVerifiedAt",
@@ -366,6 +367,8 @@ TYPES = {  # type: (category, {field: Field})
                                       "testRailProjectId": F("integer", True)}),
     "CODE_SIGNING": ("code-signing", {"platform": REQ, "certificateFormat": REQ, "certificateData": REQ_S,
                                       "certificatePassword": OPT_S, "keyAlias": OPT, "keyPassword": OPT_S}),
+    "SENTRY": ("monitoring", {"sentryUrl": OPT, "sentryOrganization": REQ, "sentryProject": REQ, "sentryAuthToken": REQ_S}),
+    "BUGSNAG": ("monitoring", {"bugsnagUrl": OPT, "bugsnagProjectId": REQ, "bugsnagAuthToken": REQ_S}),
 }
 READ_ONLY = {"CODE_SIGNING": ("certificateSubject", "certificateFingerprint", "certificateExpiresAt")}
 # A pipeline type's SCM type, when the contract ties them.
@@ -456,6 +459,11 @@ def valid_body(type_, scm=None, target=None, **overrides):
         cert = certificate()
         body.update(platform="IOS", certificateFormat="PKCS12", certificateData=cert.p12_b64,
                     certificatePassword=cert.password, keyAlias="slipway-signing")
+    elif type_ == "SENTRY":
+        body.update(sentryUrl="https://sentry.io", sentryOrganization="acme-" + t, sentryProject="mobile",
+                    sentryAuthToken=token("sntrys_", 40))
+    elif type_ == "BUGSNAG":
+        body.update(bugsnagUrl="https://api.bugsnag.com", bugsnagProjectId="5f" + t, bugsnagAuthToken=token("", 36))
     else:
         raise KeyError(type_)
     for name, value in overrides.items():

@@ -194,6 +194,7 @@ MALFORMED_STATUS_ONLY = {
     "AZURE_DEVOPS": "200 from the project", "CIRCLECI": "200 from the project",
     "JENKINS": "200 from /api/json and from the job (a crumb that cannot be read is no crumb)",
     "GITHUB_ACTIONS": "200 from the workflow", "GITLAB_CI": "200 from the project's pipelines",
+    "SENTRY": "200 from the project", "BUGSNAG": "200 from the project",
 }
 
 

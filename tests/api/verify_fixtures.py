@@ -56,7 +56,7 @@ KINDS = {"GITHUB": "github", "GITLAB": "gitlab", "BITBUCKET": "bitbucket", "GITE
          "PLAY_STORE": "playstore", "FIREBASE": "firebase", "JENKINS": "jenkins", "GITHUB_ACTIONS": "github-actions",
          "GITLAB_CI": "gitlab-ci", "CIRCLECI": "circleci", "SLACK": "slack", "TEAMS": "teams", "EMAIL": "email",
          "JIRA": "jira", "LINEAR": "linear", "AZURE_DEVOPS": "azure-devops", "TEST_RAIL": "testrail",
-         "CODE_SIGNING": "code-signing"}
+         "CODE_SIGNING": "code-signing", "SENTRY": "sentry", "BUGSNAG": "bugsnag"}
 TYPE_OF_KIND = {v: k for k, v in KINDS.items()}
 OFFLINE_TYPES = ("TEAMS", "CODE_SIGNING")  # checked without any network call
 NETWORK_TYPES = tuple(t for t in KINDS if t not in OFFLINE_TYPES)
@@ -749,6 +749,25 @@ def _b_testrail(ctx, creds, resource):
     return Case("TEST_RAIL", body, [key], ["testrail"], user, str(pid), {}, user=user, key=key, pid=pid)
 
 
+def _b_sentry(ctx, creds, resource):
+    t = _tag()
+    org, project, token = "acme-" + t, "mobile-" + t, fx.token("sntrys_", 40)
+    if creds:
+        ctx.fakes.register("sentry", {"tokens": {token: {"projects": [org + "/" + project] if resource else []}}})
+    body = fx.valid_body("SENTRY", sentryUrl=ctx.url("sentry"), sentryOrganization=org, sentryProject=project,
+                         sentryAuthToken=token)
+    return Case("SENTRY", body, [token], ["sentry"], org, project, {}, org=org, project=project, token=token)
+
+
+def _b_bugsnag(ctx, creds, resource):
+    t = _tag()
+    pid, token = "5f" + t, fx.token("", 36)
+    if creds:
+        ctx.fakes.register("bugsnag", {"tokens": {token: {"projects": [pid] if resource else []}}})
+    body = fx.valid_body("BUGSNAG", bugsnagUrl=ctx.url("bugsnag"), bugsnagProjectId=pid, bugsnagAuthToken=token)
+    return Case("BUGSNAG", body, [token], ["bugsnag"], pid, pid, {}, pid=pid, token=token)
+
+
 def _b_code_signing(ctx, creds, resource, cert=None):
     cert = cert or fx.certificate()
     body = fx.valid_body("CODE_SIGNING", certificateData=cert.p12_b64, certificatePassword=cert.password)
@@ -759,7 +778,8 @@ BUILDERS = {"GITHUB": _b_github, "GITLAB": _b_gitlab, "BITBUCKET": _b_bitbucket,
             "APP_STORE": _b_app_store, "PLAY_STORE": _b_play_store, "FIREBASE": _b_firebase, "JENKINS": _b_jenkins,
             "GITHUB_ACTIONS": _b_github_actions, "GITLAB_CI": _b_gitlab_ci, "CIRCLECI": _b_circleci,
             "SLACK": _b_slack, "TEAMS": _b_teams, "EMAIL": _b_email, "JIRA": _b_jira, "LINEAR": _b_linear,
-            "AZURE_DEVOPS": _b_azure, "TEST_RAIL": _b_testrail, "CODE_SIGNING": _b_code_signing}
+            "AZURE_DEVOPS": _b_azure, "TEST_RAIL": _b_testrail, "CODE_SIGNING": _b_code_signing,
+            "SENTRY": _b_sentry, "BUGSNAG": _b_bugsnag}
 assert sorted(BUILDERS) == sorted(fx.TYPES), "a builder for every type"
 
 

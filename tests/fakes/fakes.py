@@ -105,13 +105,15 @@ from fake_slack import Slack
 from fake_smtp import Smtp
 from fake_testrail import TestRail
 from fake_webhooks import Webhooks
+from fake_sentry import Sentry
+from fake_bugsnag import Bugsnag
 
 # What tests import from here (tests/api/verify_fixtures.py, test_fakes.py), wherever it is defined.
 __all__ = ["Fakes", "PROVIDER_CLASSES", "PROVIDERS", "ENV_VARS", "HOST", "GOOGLE_JWT_BEARER", "PLAY_SCOPE", "FIREBASE_SCOPES",
            "GITHUB_API_VERSIONS", "basic_credentials", "number", "parse_jwt"]
 
 PROVIDER_CLASSES = (GitHub, GitLab, Bitbucket, Gitea, AppStore, GoogleToken, Play, Firebase, Jenkins, CircleCI, Slack,
-                    Jira, Linear, Azure, TestRail, Webhooks)
+                    Jira, Linear, Azure, TestRail, Webhooks, Sentry, Bugsnag)
 PROVIDERS = tuple(c.name for c in PROVIDER_CLASSES)
 
 # provider -> (environment variable, path appended to the fake's base URL): the SaaS providers, whose URL slipway reads

@@ -275,6 +275,12 @@ TABLE = [
            "src/deploy/deploy_http.c",
            [("    if (!set_has(roles, role))\n", "    if (!set_has(roles, role) && 0)\n")],
            [API + "test_deploy"]),
+    # ---- health-gated rollouts: a breach halts only once it has lasted its window (docs/stores.md)
+    Mutant("health-breach-ignores-window", "rollout halted at the first bad reading",
+           "a health rule's breach halts the staged rollouts at its first reading, whatever its window says",
+           "src/stores/health.c",
+           [("    if (breached && now_ms - since_ms >= window_ms && ", "    if (breached && now_ms - since_ms >= window_ms * 0 && ")],
+           [API + "test_store_health"]),
 ]
 
 

@@ -162,7 +162,7 @@ static void test_catalog_matches_schema(void **state)
             }
         }
     }
-    assert_int_equal(n, 19);
+    assert_int_equal(n, 21);
     store_conn_put(c);
     store_close(s);
     snprintf(url, sizeof url, "rm -rf %s", dir);

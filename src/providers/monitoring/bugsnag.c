@@ -1,0 +1,99 @@
+/*
+ * bugsnag.c: Bugsnag (the Data Access API v2 with a personal auth token). verify reads the project;
+ * monitoring_health reads a release's stability (docs/stores.md "Health-gated rollouts").
+ */
+#include "providers/call.h"
+#include "providers/fields.h"
+#include "providers/monitoring/monitoring.h"
+
+static const struct field fields[] = {
+    STR("bugsnagUrl", false, 1, 512, .check = check_url, .format = "url", .def = "\"https://api.bugsnag.com\""),
+    TEXT("bugsnagProjectId", true, 255),
+    SECRET("bugsnagAuthToken", true, 4096),
+};
+
+static const char *const version_header[] = {"X-Version: 2", NULL}; /* the Data Access API's version, always named */
+
+static const char *base_of(const struct provider_call *c)
+{
+    return provider_text(c, "bugsnagUrl")[0] ? provider_text(c, "bugsnagUrl") : "https://api.bugsnag.com";
+}
+
+static void get(struct provider_call *c, const char *fmt_suffix)
+{
+    char path[PROVIDER_URL_MAX], a[512];
+    snprintf(path, sizeof path, "/projects/%s%s", provider_escape(provider_text(c, "bugsnagProjectId"), a, sizeof a), fmt_suffix);
+    provider_get_with_token(c, base_of(c), path, "Authorization", "token ", provider_text(c, "bugsnagAuthToken"), version_header);
+}
+
+static bool project_failed(struct provider_call *c, const struct outbound_response *res)
+{
+    char msg[400];
+    snprintf(msg, sizeof msg, "project %s not found on Bugsnag, or the token cannot see it", provider_text(c, "bugsnagProjectId"));
+    return provider_failed(c, res, "Bugsnag rejected the personal auth token", msg);
+}
+
+/* GET /projects/{id}, with the token. */
+static void verify(struct provider_call *c, const struct outbound_response *res)
+{
+    if (!res) {
+        get(c, "");
+        return;
+    }
+    if (!project_failed(c, res))
+        provider_finish(c, VERDICT_VALID, "Bugsnag accepts the token for project %s", provider_text(c, "bugsnagProjectId"));
+}
+
+/* (all - bad) / all as a JSON number, or NULL when all is not a positive count. Caller owns. */
+static json_t *stable_share(const json_t *all, const json_t *bad)
+{
+    double n = json_number_value(all), b = json_number_value(bad);
+    return json_is_number(all) && n > 0 && json_is_number(bad) && b >= 0 && b <= n ? json_real((n - b) / n) : NULL;
+}
+
+/*
+ * GET /projects/{id}/releases?release_stage=production: the release whose app_version is the version. Its stability
+ * fields, as the Data Access API names them (bugsnag-api-ruby's spec of the releases endpoint; Bugsnag's own
+ * dashboards compute stability the same way): total_sessions_count and unhandled_sessions_count (crash-free
+ * sessions = 1 - unhandled / total), accumulative_daily_users_seen and accumulative_daily_users_with_unhandled
+ * (crash-free users = 1 - with_unhandled / seen). A version not on the first page has no figures yet (null).
+ */
+static void health(struct provider_call *c, const struct outbound_response *res)
+{
+    const char *version = monitoring_version(c);
+    json_t *j, *r, *sessions = NULL, *users = NULL;
+    size_t i;
+
+    if (!res) {
+        get(c, "/releases?release_stage=production");
+        return;
+    }
+    if (project_failed(c, res) || !(j = provider_answer_json(c, res)))
+        return;
+    json_array_foreach(j, i, r)
+    {
+        if (json_is_string(json_object_get(r, "app_version")) &&
+            strcmp(json_string_value(json_object_get(r, "app_version")), version) == 0) {
+            sessions = stable_share(json_object_get(r, "total_sessions_count"), json_object_get(r, "unhandled_sessions_count"));
+            users = stable_share(json_object_get(r, "accumulative_daily_users_seen"),
+                                 json_object_get(r, "accumulative_daily_users_with_unhandled"));
+            break;
+        }
+    }
+    monitoring_finish(c, sessions, users);
+    json_decref(sessions);
+    json_decref(users);
+    json_decref(j);
+}
+
+static const struct provider_ops ops = {.verify = verify, .monitoring_health = health};
+
+struct provider bugsnag_provider = {
+    .type = "BUGSNAG",
+    .kind = "bugsnag",
+    .display = "Bugsnag",
+    .category = CAT_MONITORING,
+    FIELDS(fields),
+    .caps = CAP_VERIFY | CAP_MONITORING_HEALTH,
+    .ops = &ops,
+};

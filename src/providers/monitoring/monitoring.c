@@ -1,0 +1,24 @@
+/* monitoring.c: what the monitoring providers share (monitoring.h). */
+#include "providers/monitoring/monitoring.h"
+
+static json_t *percent(const json_t *rate)
+{
+    double v;
+    if (!json_is_number(rate))
+        return json_null();
+    v = json_number_value(rate) * 100.0;
+    return v >= 0.0 && v <= 100.0 ? json_real(v) : json_null();
+}
+
+const char *monitoring_version(const struct provider_call *c)
+{
+    const char *v = json_string_value(json_object_get(c->input, "version"));
+    return v ? v : "";
+}
+
+void monitoring_finish(struct provider_call *c, const json_t *sessions, const json_t *users)
+{
+    json_object_set_new(c->output, "crashFreeSessions", percent(sessions));
+    json_object_set_new(c->output, "crashFreeUsers", percent(users));
+    provider_finish(c, VERDICT_VALID, "%s: the release's health read", c->prov->display);
+}

@@ -1,0 +1,18 @@
+/*
+ * monitoring.h: what the monitoring providers (sentry.c, bugsnag.c) share.
+ */
+#ifndef SLIPWAY_PROVIDER_MONITORING_H
+#define SLIPWAY_PROVIDER_MONITORING_H
+
+#include "providers/call.h"
+
+/* The version the call asks about (its input's "version"), or "". */
+const char *monitoring_version(const struct provider_call *c);
+
+/*
+ * Ends a monitoring_health call VALID with {"crashFreeSessions", "crashFreeUsers"}: each rate (a fraction 0..1 as a
+ * JSON number; NULL, null or out of range when the provider has none) as a percentage 0..100, else null.
+ */
+void monitoring_finish(struct provider_call *c, const json_t *sessions, const json_t *users);
+
+#endif

@@ -1,0 +1,62 @@
+#!/usr/bin/env python3
+"""The Sentry fake (Web API /api/0 with an auth token)."""
+
+import copy
+import re
+
+from fakebase import J, Provider, bearer
+
+
+class Sentry(Provider):
+    """Sentry's Web API: GET /api/0/organizations/{org}/projects/{project}/ and the sessions API,
+    GET /api/0/organizations/{org}/sessions/?project={id}&field=crash_free_rate(session)&field=crash_free_rate(user)
+    &query=release:"{version}"&statsPeriod=...
+
+    data: {"tokens": {token: {"projects": ["org/slug", ...]}}, "projects": {"org/slug": {"id": "42"}},
+           "health": {"org/slug@version": {"session": 0.998, "user": 0.999}}}
+    `Authorization: Bearer <token>` authenticates (401 otherwise, {"detail": ...} as Sentry answers); a project the
+    token cannot see is 404. A release with no figures answers null rates, as Sentry does without sessions. The
+    test sets the figures (rates are fractions 0..1, as crash_free_rate answers)."""
+
+    name = "sentry"
+
+    def initial(self):
+        return {"tokens": {}, "projects": {}, "health": {}}
+
+    def unauthorized(self, req):
+        return J(401, {"detail": "Invalid token"})
+
+    def not_found(self, req):
+        return J(404, {"detail": "The requested resource does not exist"})
+
+    def route(self, req):
+        token = bearer(req.header("Authorization"))
+        with self.lock:
+            data = copy.deepcopy(self.data)
+        info = data["tokens"].get(token) if token else None
+        if info is None:
+            return self.unauthorized(req)
+        parts = req.segments("/api/0")
+        if len(parts) == 5 and parts[0] == "organizations" and parts[2] == "projects" and parts[4] == "":
+            key = parts[1] + "/" + parts[3]
+            if key not in info.get("projects", []):
+                return self.not_found(req)
+            pid = data["projects"].get(key, {}).get("id", "1")
+            return J(200, {"id": pid, "slug": parts[3], "name": parts[3], "organization": {"slug": parts[1]}})
+        if len(parts) == 4 and parts[0] == "organizations" and parts[2] == "sessions" and parts[3] == "":
+            org = parts[1]
+            mine = {v.get("id", "1"): k for k, v in data["projects"].items() if k.startswith(org + "/")}
+            key = mine.get(req.param("project", ""))
+            if key is None or key not in info.get("projects", []):
+                return J(403, {"detail": "You do not have permission to perform this action."})
+            fields = req.params.get("field", [])
+            if sorted(fields) != ["crash_free_rate(session)", "crash_free_rate(user)"] or not req.param("statsPeriod"):
+                return J(400, {"detail": "Request is missing a \"field\" or a period"})
+            m = re.match(r'^release:"?([^"]+)"?$', req.param("query", ""))
+            if not m:
+                return J(400, {"detail": "query: release:<version> expected"})
+            figures = data["health"].get(key + "@" + m.group(1), {})
+            totals = {"crash_free_rate(session)": figures.get("session"), "crash_free_rate(user)": figures.get("user")}
+            return J(200, {"start": "2026-01-01T00:00:00Z", "end": "2026-01-01T01:00:00Z", "intervals": [],
+                           "groups": [{"by": {}, "totals": totals, "series": {k: [] for k in totals}}], "query": m.group(0)})
+        return self.not_found(req)
