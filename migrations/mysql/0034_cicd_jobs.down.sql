@@ -1,0 +1,2 @@
+DROP TABLE deployment_cicd_mappings;
+DROP TABLE cicd_jobs;
