@@ -1,4 +1,8 @@
 -- CI/CD jobs: MySQL/MariaDB translation of migrations/sqlite/0034 (issue 17, docs/deployments.md "CI/CD jobs").
+ALTER TABLE tenant_pipeline_integrations ADD COLUMN discoveryStatus ENUM('DISCOVERED', 'DISCOVERING', 'FAILED', 'NEVER') NOT NULL DEFAULT 'NEVER';
+ALTER TABLE tenant_pipeline_integrations ADD COLUMN lastDiscoveredAt DATETIME(3) NULL;
+ALTER TABLE tenant_pipeline_integrations ADD COLUMN lastDiscoveryError VARCHAR(1000) NULL;
+
 CREATE TABLE cicd_jobs (
   id CHAR(36) CHARACTER SET latin1 COLLATE latin1_bin NOT NULL PRIMARY KEY,
   tenantId CHAR(36) CHARACTER SET latin1 COLLATE latin1_bin NOT NULL,

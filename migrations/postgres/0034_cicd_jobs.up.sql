@@ -6,6 +6,13 @@
 -- A job the provider no longer lists is marked (removedAt), not deleted:
 -- the deployments that ran it keep their record; a later discovery that
 -- sees it again clears the mark.
+-- The discovery state, per pipeline integration (one discovery reads its whole listing), as the
+-- repository sync's is per SCM integration (0020).
+ALTER TABLE tenant_pipeline_integrations ADD COLUMN discoveryStatus VARCHAR(16) NOT NULL DEFAULT 'NEVER'
+  CHECK (discoveryStatus IN ('NEVER', 'DISCOVERING', 'DISCOVERED', 'FAILED'));
+ALTER TABLE tenant_pipeline_integrations ADD COLUMN lastDiscoveredAt timestamptz NULL;
+ALTER TABLE tenant_pipeline_integrations ADD COLUMN lastDiscoveryError VARCHAR(1000) NULL;
+
 CREATE TABLE cicd_jobs (
   id uuid NOT NULL PRIMARY KEY,
   tenantId uuid NOT NULL REFERENCES tenants (id) ON DELETE CASCADE,
