@@ -228,10 +228,11 @@ static void ci_list_jobs(struct provider_call *c, const struct outbound_response
             snprintf(rest, sizeof rest, "workflows?per_page=%d&page=%ld", WORKFLOWS_PAGE, page);
             actions_send(c, "GET", rest, NULL);
         } else {
+            const char *path = json_string_value(json_object_get(json_array_get(jobs, (size_t)at), "id"));
             char p[PROVIDER_URL_MAX], a[512], b[512];
-            snprintf(p, sizeof p, "/repos/%s/%s/contents/%s", provider_escape(provider_scm_text(c, "organization"), a, sizeof a),
-                     provider_escape(provider_scm_text(c, "repoName"), b, sizeof b),
-                     provider_escape(json_string_value(json_object_get(json_array_get(jobs, (size_t)at), "id")), e, sizeof e));
+            snprintf(p, sizeof p, "/repos/%s/%s/contents/.github/workflows/%s",
+                     provider_escape(provider_scm_text(c, "organization"), a, sizeof a),
+                     provider_escape(provider_scm_text(c, "repoName"), b, sizeof b), provider_escape(path + 18, e, sizeof e));
             github_get(c, github_base(provider_scm_text(c, "serverUrl")), provider_scm_text(c, "accessToken"), p);
         }
         return;
