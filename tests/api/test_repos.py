@@ -1,6 +1,7 @@
 """Repositories (docs/deployments.md "Repositories", docs/api.md "Repositories"): the sync of each SCM fake's
 listing over two pages, a second sync that updates and removes (the pins of removed ones with them), a failed
-sync that keeps the rows and says why, pins per account and first, the tenant's walls, and the roles; and CI/CD job discovery (CicdJobsTest)."""
+sync that keeps the rows and says why, pins per account and first, the tenant's walls, and the roles; and CI/CD
+job discovery (CicdJobsTest)."""
 
 import time
 import unittest
@@ -343,6 +344,9 @@ class CicdJobsTest(vf.VerifyTest):
         self.assertEqual(again[deploy]["id"], job["id"])
         self.assertIsNotNone(again[deploy]["removedAt"])
         self.assertIsNone(again[case.info["job"]]["removedAt"])
+        self.fakes.register("jenkins", {"jobs": {deploy: {"gone": False}}})
+        back, _ = self.discover(integ)
+        self.assertEqual((back[deploy]["id"], back[deploy]["removedAt"]), (job["id"], None))
 
     def test_github_actions_workflows_and_inputs(self):
         case = vf.build(self.ctx, "GITHUB_ACTIONS")

@@ -249,6 +249,13 @@ TABLE = [
            "src/notify/endpoints.c",
            [("    if (failures < s->env->disable_failures || ", "    if (failures < 1 || ")],
            [API + "test_webhook_endpoints"]),
+    # ---- CI/CD job discovery (docs/deployments.md "CI/CD jobs"): a job listed again is no longer marked removed
+    Mutant("cicd-job-stays-removed", "discovered job shown as removed",
+           "a discovery that sees a job again leaves its removedAt as it was: a job back on the provider stays removed",
+           "src/deploy/cicd.c",
+           [("removedAt = NULL, updatedAt = ? WHERE integrationId = ? AND externalId = ?",
+             "removedAt = removedAt, updatedAt = ? WHERE integrationId = ? AND externalId = ?")],
+           [API + "test_repos"]),
 ]
 
 
