@@ -4,9 +4,11 @@
 #include "core/clock.h"
 #include "core/log.h"
 #include "core/rand.h"
+#include "http/page.h"
 #include "integrations/integrations.h"
 #include "jobs/jobs.h"
 #include "providers/call.h"
+#include "providers/pipelines/pipelines.h"
 #include "verify/verify.h"
 
 static const char *text(const json_t *o, const char *k)
@@ -224,4 +226,168 @@ void cicd_discover_step(void *ctx, struct job *j)
     } else if (err.code) {
         job_fail(j, &err);
     }
+}
+
+/* ---- a deployment's jobs ---- */
+
+const char *cicd_jobs_shape(json_t *list)
+{
+    json_t *item, *v;
+    const char *key;
+    size_t i;
+
+    if (json_array_size(list) < 1 || json_array_size(list) > CICD_DEPLOY_MAX_JOBS)
+        return "must name 1 to 10 jobs";
+    json_array_foreach(list, i, item)
+    {
+        const char *id = json_string_value(json_object_get(item, "jobId"));
+        json_t *params = json_object_get(item, "parameters");
+        if (!json_is_object(item) || !id || !uuid_valid(id) || (params && !json_is_object(params)) ||
+            json_object_size(item) != 1u + (params != NULL))
+            return "must be objects {jobId, parameters?}: a job's id and an object of its parameters";
+        if (json_object_size(params) > CI_PARAMS_MAX)
+            return "must give at most 100 parameters a job";
+        json_object_foreach(params, key, v)
+        {
+            if (!(json_is_string(v) && json_string_length(v) <= 4096) && !json_is_integer(v) && !json_is_boolean(v))
+                return "parameters must be strings (at most 4096 bytes), integers or booleans";
+        }
+    }
+    return NULL;
+}
+
+/* A given value as the text a CI receives. */
+static void value_text(const json_t *v, char *out, size_t n)
+{
+    if (json_is_boolean(v))
+        snprintf(out, n, "%s", json_is_true(v) ? "true" : "false");
+    else
+        ci_text(v, out, n);
+}
+
+/* One parameter given against its definition (NULL: none of that name): a detail when it does not fit. */
+static void check_value(struct err *err, size_t i, const char *name, const json_t *def, const json_t *v)
+{
+    const char *type = text(def, "type");
+    const json_t *choice;
+    char given[4100], field[200];
+    bool found = false;
+    size_t k;
+
+    snprintf(field, sizeof field, "cicdJobs[%zu].parameters.%s", i, name);
+    value_text(v, given, sizeof given);
+    if (!def) {
+        err_detail(err, field, "the job has no parameter %s", name);
+    } else if (strcmp(type, "choice") == 0) {
+        json_array_foreach(json_object_get(def, "choices"), k, choice)
+        {
+            found = found || (json_is_string(choice) && strcmp(json_string_value(choice), given) == 0);
+        }
+        if (!found)
+            err_detail(err, field, "must be one of the job's choices");
+    } else if (strcmp(type, "boolean") == 0 && strcmp(given, "true") != 0 && strcmp(given, "false") != 0) {
+        err_detail(err, field, "must be true or false");
+    } else if (strcmp(type, "number") == 0 && !json_is_integer(v) &&
+               !(given[0] && strspn(given, "-0123456789.") == strlen(given))) {
+        err_detail(err, field, "must be a number");
+    }
+}
+
+enum err_code cicd_mappings_check(struct store_conn *c, const char *tenant, const json_t *list, struct err *err)
+{
+    const json_t *item, *def, *v;
+    struct store_stmt *st;
+    const char *name;
+    size_t i, k;
+    int rc;
+
+    json_array_foreach(list, i, item)
+    {
+        json_t *defs = NULL, *params = json_object_get(item, "parameters");
+        char field[64];
+        snprintf(field, sizeof field, "cicdJobs[%zu].jobId", i);
+        if (store_select(c, "SELECT parameters FROM cicd_jobs WHERE tenantId = ? AND id = ? AND removedAt IS NULL",
+                         STORE_ARGS(STORE_TEXT(tenant), STORE_TEXT(text(item, "jobId"))), &st, err))
+            return err->code;
+        if ((rc = store_next(st, err)) == 1)
+            defs = json_loads(store_col_text(st, 0), 0, NULL);
+        store_finish(st);
+        if (rc < 0)
+            return err->code;
+        if (!json_is_array(defs)) {
+            err_detail(err, field, "is not a discovered CI/CD job of this tenant");
+            json_decref(defs);
+            continue;
+        }
+        json_object_foreach(params, name, v)
+        {
+            const json_t *found = NULL;
+            json_array_foreach(defs, k, def)
+            {
+                if (!found && text(def, "name") && strcmp(text(def, "name"), name) == 0)
+                    found = def;
+            }
+            check_value(err, i, name, found, v);
+        }
+        json_array_foreach(defs, k, def)
+        {
+            if (json_is_true(json_object_get(def, "required")) && !json_object_get(def, "default") &&
+                !json_object_get(params, text(def, "name")))
+                err_detail(err, field, "the job needs its parameter %s", text(def, "name"));
+        }
+        json_decref(defs);
+    }
+    return err->code;
+}
+
+enum err_code cicd_mappings_insert(struct store_conn *c, const char *tenant, const char *deployment, const json_t *list,
+                                   const char *now, struct err *err)
+{
+    const json_t *item;
+    size_t i;
+
+    json_array_foreach(list, i, item)
+    {
+        json_t *params = json_object(), *v;
+        const char *name;
+        char id[UUID_SIZE], value[4100], *dumped;
+        json_object_foreach(json_object_get(item, "parameters"), name, v)
+        {
+            value_text(v, value, sizeof value);
+            json_object_set_new(params, name, json_string(value));
+        }
+        dumped = json_dumps(params, JSON_COMPACT);
+        json_decref(params);
+        rand_uuid(id);
+        store_run(c,
+                  "INSERT INTO deployment_cicd_mappings (id, tenantId, deploymentId, cicdJobId, position, parameters, status, "
+                  "createdAt, updatedAt) VALUES (?, ?, ?, ?, ?, ?, 'PENDING', ?, ?)",
+                  STORE_ARGS(STORE_TEXT(id), STORE_TEXT(tenant), STORE_TEXT(deployment), STORE_TEXT(text(item, "jobId")),
+                             STORE_INT((int64_t)i), STORE_TEXT(dumped ? dumped : "{}"), STORE_TIME(now), STORE_TIME(now)),
+                  NULL, err);
+        free(dumped);
+        if (err->code)
+            return err->code;
+    }
+    return ERR_OK;
+}
+
+static json_t *mapping_row(struct store_stmt *st)
+{
+    json_t *params = json_loads(store_col_text(st, 3), 0, NULL);
+    return json_pack("{s:s, s:s, s:s, s:o, s:s, s:o, s:o, s:o, s:o, s:o, s:o}", "id", store_col_text(st, 0), "tenantId",
+                     store_col_text(st, 1), "jobId", store_col_text(st, 2), "parameters", params ? params : json_object(), "status",
+                     store_col_text(st, 4), "buildNumber", json_text_or_null(store_col_text(st, 5)), "buildUrl",
+                     json_text_or_null(store_col_text(st, 6)), "startedAt", json_text_or_null(store_col_text(st, 7)), "finishedAt",
+                     json_text_or_null(store_col_text(st, 8)), "error", json_text_or_null(store_col_text(st, 9)), "name",
+                     json_text_or_null(store_col_text(st, 10)));
+}
+
+json_t *cicd_mappings_of(struct store_conn *c, const char *tenant, const char *deployment, struct err *err)
+{
+    return page_items(c,
+                      "SELECT m.id, m.tenantId, m.cicdJobId, m.parameters, m.status, m.buildNumber, m.buildUrl, m.startedAt, "
+                      "m.finishedAt, m.error, j.name FROM deployment_cicd_mappings m LEFT JOIN cicd_jobs j ON j.id = m.cicdJobId "
+                      "WHERE m.tenantId = ? AND m.deploymentId = ? ORDER BY m.position",
+                      STORE_ARGS(STORE_TEXT(tenant), STORE_TEXT(deployment)), mapping_row, err);
 }

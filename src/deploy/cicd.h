@@ -14,6 +14,8 @@
 #ifndef SLIPWAY_CICD_H
 #define SLIPWAY_CICD_H
 
+#include <jansson.h>
+
 #include "core/common.h"
 #include "core/err.h"
 #include "store/store.h"
@@ -41,5 +43,27 @@ void cicd_discover_step(void *ctx, struct job *j);
  */
 enum err_code cicd_discover_start(struct store_conn *c, struct jobs *q, const char *tenant, const char *integration,
                                   char job[UUID_SIZE], struct err *err);
+
+/*
+ * A deployment's CI/CD jobs (deployment_cicd_mappings): the body's
+ * "cicdJobs": [{"jobId", "parameters"?: {name: text, number or boolean}}],
+ * 1 to CICD_DEPLOY_MAX_JOBS, in order.
+ */
+#define CICD_DEPLOY_MAX_JOBS 10
+
+/* The shape of cicdJobs, for the route's schema: NULL, or what is wrong. */
+const char *cicd_jobs_shape(json_t *list);
+/*
+ * Each job the tenant's and not removed, each parameter one its definitions
+ * name, a choice among its choices, a boolean true or false, a number a
+ * number, and every required one given: a detail per problem
+ * ("cicdJobs[i].parameters.NAME"), no error code (the caller sets 400).
+ */
+enum err_code cicd_mappings_check(struct store_conn *c, const char *tenant, const json_t *list, struct err *err);
+/* Inside the caller's transaction: one PENDING row a job, its parameters as given (checked first). */
+enum err_code cicd_mappings_insert(struct store_conn *c, const char *tenant, const char *deployment, const json_t *list,
+                                   const char *now, struct err *err);
+/* The deployment's mappings, by position, as the API shows them: {"items": [...]}. Caller owns; NULL with err set. */
+json_t *cicd_mappings_of(struct store_conn *c, const char *tenant, const char *deployment, struct err *err);
 
 #endif

@@ -393,6 +393,41 @@ class CicdJobsTest(vf.VerifyTest):
         self.assertEqual((p["replicas"]["type"], p["replicas"]["default"], p["replicas"]["description"]),
                          ("number", "2", "How many"))
 
+    def test_a_deployment_carries_jobs_with_checked_parameters(self):
+        case = vf.build(self.ctx, "JENKINS")
+        self.fakes.register("jenkins", {"jobs": {case.info["job"]: {"parameters": [
+            {"name": "TARGET", "type": "ChoiceParameterDefinition", "choices": ["staging", "production"],
+             "defaultParameterValue": {"value": "staging"}},
+            {"name": "DRY_RUN", "type": "BooleanParameterDefinition", "defaultParameterValue": {"value": False}}]}}})
+        integ = self.ctx.create(case.body)
+        jobs, _ = self.discover(integ)
+        job = jobs[case.info["job"]]
+        host = harness.expect(self, self.request("POST", "/api/v1/%s/hosts" % self.tenant, {
+            "name": "h-" + uuid.uuid4().hex[:8], "address": "192.0.2.1", "port": 22, "username": "deploy",
+            "authMethod": "password", "secret": "pw-" + uuid.uuid4().hex}), 201)
+        script = harness.expect(self, self.request("POST", "/api/v1/%s/deployment-scripts" % self.tenant,
+                                                   {"name": "s-" + uuid.uuid4().hex[:8], "body": "true"}), 201)
+
+        def deploy(cicd_jobs):
+            return self.request("POST", "/api/v1/%s/deployments" % self.tenant,
+                                {"hostId": host["id"], "scriptId": script["id"], "cicdJobs": cicd_jobs},
+                                token=self.ctx.org.editor.token)
+
+        other = vf.Ctx(self.server, self.fakes)  # another tenant's job is no job of this one
+        theirs = other.create(vf.build(other, "JENKINS").body)
+        for bad, field in (({"jobId": job["id"], "parameters": {"TARGET": "prod"}}, "cicdJobs[0].parameters.TARGET"),
+                           ({"jobId": job["id"], "parameters": {"NOPE": "x"}}, "cicdJobs[0].parameters.NOPE"),
+                           ({"jobId": job["id"], "parameters": {"DRY_RUN": "maybe"}}, "cicdJobs[0].parameters.DRY_RUN"),
+                           ({"jobId": theirs["id"]}, "cicdJobs[0].jobId"),
+                           ({"jobId": job["id"], "extra": 1}, "cicdJobs")):
+            body = harness.expect(self, deploy([bad]), 400)
+            self.assertIn(field, [d["field"] for d in body["error"]["details"]], body)
+        dep = harness.expect(self, deploy([{"jobId": job["id"], "parameters": {"TARGET": "production", "DRY_RUN": True}}]),
+                             201)
+        [mapped] = dep["cicdJobs"]
+        self.assertEqual((mapped["jobId"], mapped["name"], mapped["status"], mapped["parameters"], mapped["buildNumber"]),
+                         (job["id"], job["name"], "PENDING", {"TARGET": "production", "DRY_RUN": "true"}, None))
+
     def test_refused_credentials_and_walls(self):
         case = vf.build(self.ctx, "JENKINS", creds=False)
         integ = self.ctx.create(case.body)
