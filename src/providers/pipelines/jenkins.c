@@ -317,12 +317,14 @@ static void ci_status(struct provider_call *c, const struct outbound_response *r
 
 /*
  * ---- job discovery: the job tree, folders walked, with each job's parameter definitions ----
- * One request: /api/json?tree=jobs[...,jobs[...]] nested JENKINS_FOLDERS deep. A job's id is its path
+ * One request: /api/json?tree=jobs[...,jobs[...]] nested 4 deep (JENKINS_TREE). A job's id is its path
  * (folder/job), what jenkinsJobPath names.
  */
-#define JENKINS_FOLDERS 4
 #define JENKINS_JOB_FIELDS                                                                                                         \
     "name,url,_class,description,property[parameterDefinitions[name,type,description,choices,defaultParameterValue[value]]]"
+#define JENKINS_IN(inner) JENKINS_JOB_FIELDS ",jobs[" inner "]"
+/* jobs[...] nested 4 deep: a job three folders down is listed. */
+#define JENKINS_TREE "jobs[" JENKINS_IN(JENKINS_IN(JENKINS_IN(JENKINS_JOB_FIELDS))) "]"
 
 static const struct ci_state param_types[] = {{"StringParameterDefinition", "string"},
                                               {"TextParameterDefinition", "string"},
@@ -375,16 +377,11 @@ static void walk_jobs(const json_t *jobs, const char *prefix, json_t *out)
 
 static void ci_list_jobs(struct provider_call *c, const struct outbound_response *res)
 {
-    char tree[2048] = JENKINS_JOB_FIELDS, next[2048], enc[4096], path[4200];
+    char enc[4096], path[4200];
     json_t *j, *jobs;
 
     if (!res) {
-        for (int depth = 1; depth < JENKINS_FOLDERS; depth++) {
-            snprintf(next, sizeof next, "%s,jobs[%s]", JENKINS_JOB_FIELDS, tree);
-            snprintf(tree, sizeof tree, "%s", next);
-        }
-        snprintf(next, sizeof next, "jobs[%s]", tree);
-        snprintf(path, sizeof path, "/api/json?tree=%s", provider_escape(next, enc, sizeof enc));
+        snprintf(path, sizeof path, "/api/json?tree=%s", provider_escape(JENKINS_TREE, enc, sizeof enc));
         get(c, path);
         return;
     }
