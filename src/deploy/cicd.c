@@ -21,11 +21,16 @@ enum err_code cicd_discover_start(struct store_conn *c, struct jobs *q, const ch
 {
     char prefix[JOB_EVENT_KEY_SIZE], key[JOB_EVENT_KEY_SIZE + TIMESTAMP_SIZE], now[TIMESTAMP_SIZE];
     struct store_stmt *st;
-    int64_t changes = 0;
+    int64_t changes = 0, exists = 0;
     json_t *payload;
     int rc;
 
     job[0] = '\0';
+    if (store_int(c, "SELECT COUNT(*) FROM tenant_pipeline_integrations WHERE tenantId = ? AND id = ?",
+                  STORE_ARGS(STORE_TEXT(tenant), STORE_TEXT(integration)), &exists, err))
+        return err->code;
+    if (!exists)
+        return err_set(err, ERR_NOT_FOUND, "no such pipeline integration");
     clock_now(now);
     snprintf(prefix, sizeof prefix, CICD_DISCOVER_JOB ":%s:", integration);
     /* The row's lock serializes two starts; DISCOVERING already: the running discovery's job answers, unless it has ended. */
@@ -45,12 +50,7 @@ enum err_code cicd_discover_start(struct store_conn *c, struct jobs *q, const ch
             snprintf(job, UUID_SIZE, "%s", store_col_text(st, 0));
         store_finish(st);
         if (rc != 0)
-            return err->code;
-        if (store_int(c, "SELECT COUNT(*) FROM tenant_pipeline_integrations WHERE tenantId = ? AND id = ?",
-                      STORE_ARGS(STORE_TEXT(tenant), STORE_TEXT(integration)), &changes, err))
-            return err->code;
-        if (!changes)
-            return err_set(err, ERR_NOT_FOUND, "no such pipeline integration");
+            return err->code; /* running (job set), or an error */
     }
     snprintf(key, sizeof key, "%s%s", prefix, now);
     payload = json_pack("{s:s}", "integrationId", integration);
