@@ -4,6 +4,7 @@
 #include "core/clock.h"
 #include "core/log.h"
 #include "core/rand.h"
+#include "deploy/listing.h"
 #include "http/page.h"
 #include "integrations/integrations.h"
 #include "jobs/jobs.h"
@@ -20,7 +21,6 @@ enum err_code cicd_discover_start(struct store_conn *c, struct jobs *q, const ch
                                   char job[UUID_SIZE], struct err *err)
 {
     char prefix[JOB_EVENT_KEY_SIZE], key[JOB_EVENT_KEY_SIZE + TIMESTAMP_SIZE], now[TIMESTAMP_SIZE];
-    struct store_stmt *st;
     int64_t changes = 0, exists = 0;
     json_t *payload;
     int rc;
@@ -39,19 +39,8 @@ enum err_code cicd_discover_start(struct store_conn *c, struct jobs *q, const ch
                   "discoveryStatus <> 'DISCOVERING'",
                   STORE_ARGS(STORE_TEXT(tenant), STORE_TEXT(integration)), &changes, err))
         return err->code;
-    if (changes == 0) {
-        if (store_select(c,
-                         "SELECT id FROM jobs WHERE kind = ? AND SUBSTR(dedupeKey, 1, ?) = ? AND state IN ('QUEUED', 'RUNNING', "
-                         "'WAITING')",
-                         STORE_ARGS(STORE_TEXT(CICD_DISCOVER_JOB), STORE_INT((int64_t)strlen(prefix)), STORE_TEXT(prefix)), &st,
-                         err))
-            return err->code;
-        if ((rc = store_next(st, err)) == 1)
-            snprintf(job, UUID_SIZE, "%s", store_col_text(st, 0));
-        store_finish(st);
-        if (rc != 0)
-            return err->code; /* running (job set), or an error */
-    }
+    if (changes == 0 && (rc = listing_running(c, CICD_DISCOVER_JOB, prefix, job, err)) != 0)
+        return err->code; /* running (job set), or an error */
     snprintf(key, sizeof key, "%s%s", prefix, now);
     payload = json_pack("{s:s}", "integrationId", integration);
     jobs_enqueue_in(
@@ -168,12 +157,14 @@ static enum err_code write_body(struct store_conn *c, void *ctx, struct err *err
     return job_done_in(c, w->job, err);
 }
 
+static const struct listing listing = {.items = "jobs", .next = "cursor", .max_pages = CICD_DISCOVER_MAX_PAGES};
+
 static void page_done(const struct cicd_env *env, struct job *j, const char *integration, struct provider_call *call)
 {
-    json_t *jobs = json_object_get(j->data, "jobs"), *page = json_object_get(call->output, "jobs");
-    const char *cursor = text(call->output, "cursor");
     struct write_tx w = {.job = j, .integration = integration};
     struct store_conn *db = NULL;
+    enum listing_turn turn;
+    json_t *all;
     struct err err;
 
     err_clear(&err);
@@ -181,22 +172,11 @@ static void page_done(const struct cicd_env *env, struct job *j, const char *int
         discover_failed(env, j, integration, call->message[0] ? call->message : "the provider did not answer");
         return;
     }
-    if (!json_is_array(jobs)) {
-        jobs = json_array();
-        json_object_set_new(j->data, "jobs", jobs);
-    }
-    if (json_is_array(page))
-        json_array_extend(jobs, page);
-    if (cursor && cursor[0]) {
-        if (j->step + 1 >= CICD_DISCOVER_MAX_PAGES) {
-            discover_failed(env, j, integration, "the listing has more pages than a discovery reads");
-            return;
-        }
-        json_object_set_new(j->data, "cursor", json_string(cursor));
-        job_next(j, j->step + 1);
+    if ((turn = listing_take(j, call, &listing, &all)) == LISTING_TOO_LONG)
+        discover_failed(env, j, integration, "the listing has more pages than a discovery reads");
+    if (turn != LISTING_WHOLE)
         return;
-    }
-    w.jobs = jobs;
+    w.jobs = all;
     if (store_conn_get(env->store, &db, &err) == ERR_OK)
         store_tx(db, write_body, &w, &err);
     store_conn_put(db);
