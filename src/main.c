@@ -45,6 +45,8 @@
 #include "deploy/deploy_http.h"
 #include "deploy/repos.h"
 #include "deploy/repos_http.h"
+#include "deploy/cicd.h"
+#include "deploy/cicd_http.h"
 #include "sites/sites.h"
 #include "usage/usage.h"
 #include "verify/reverify.h"
@@ -216,6 +218,7 @@ static int serve(struct app *app)
     struct stores_env senv = {.loop = &app->providers, .poll_ms = app->cfg.store_poll_ms};
     static struct deploy_env denv; /* static: zero-initialised, its atomic stopping flag included */
     struct repos_env rpenv = {.loop = &app->providers, .interval = app->cfg.repo_sync_interval};
+    struct cicd_env cenv = {.loop = &app->providers};
     struct workpool *ssh_pool = NULL, *dns_pool = NULL;
     struct mail_env menv = {.loop = &app->providers,
                             .url = app->cfg.smtp_url,
@@ -245,6 +248,7 @@ static int serve(struct app *app)
                                    {ACCOUNT_MAIL_JOB, mail_step, &menv},
                                    {STORE_HEALTH_SWEEP_JOB, health_sweep_step, &senv},
                                    {STORE_HEALTH_JOB, health_check_step, &senv},
+                                   {CICD_DISCOVER_JOB, cicd_discover_step, &cenv},
                                    {NULL, NULL, NULL}};
     size_t njob_kinds = ARRAY_LEN(job_kinds) - 1;
     struct probe *probe = NULL;
@@ -316,6 +320,8 @@ static int serve(struct app *app)
     rpenv.store = app->store;
     rpenv.keys = app->keys;
     menv.store = app->store;
+    cenv.store = app->store;
+    cenv.keys = app->keys;
     jo.keys = app->keys;
     if (app->cfg.test_probe[0]) { /* test runs only */
         if (!(probe = probe_new(app->cfg.test_probe, app->providers.out, &err)))
@@ -366,6 +372,7 @@ static int serve(struct app *app)
     ssh_pool = workpool_new("ssh", 2, 64); /* host connection tests: off the HTTP workers */
     deploy_http_start(&denv, app->jobs, ssh_pool);
     repos_http_start(app->jobs);
+    cicd_http_start(app->jobs);
     identity_http_start(&(struct identity_env){
         .keys = app->keys, .loop = &app->providers, .pool = app->hash_pool, .public_url = app->cfg.public_url});
     app->server = server = server_start(&so, routes, routes_count, &routes_hooks, app->store, &err);

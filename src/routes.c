@@ -15,6 +15,7 @@
 
 #include "deploy/deploy_http.h"
 #include "deploy/repos_http.h"
+#include "deploy/cicd_http.h"
 #include "identity/identity_http.h"
 #include "integrations/catalog.h"
 #include "integrations/integrations_http.h"
@@ -258,6 +259,9 @@ const struct route routes[] = {
     {"GET", "/s/{slug:text}/{postSlug:text}", ACCESS_PUBLIC, NULL, site_page_post},
     {"GET", "/s/{slug:text}/preview", ACCESS_PUBLIC_OR_ACCOUNT, NULL, site_page_preview_index},
     {"GET", "/s/{slug:text}/preview/{postSlug:text}", ACCESS_PUBLIC_OR_ACCOUNT, NULL, site_page_preview_post},
+    /* CI/CD jobs (docs/deployments.md "CI/CD jobs"): every member reads, editors discover. */
+    {"GET", "/api/v1/{tenantId}/cicd-jobs", ACCESS_VIEWER, NULL, cicd_jobs_list},
+    {"POST", "/api/v1/{tenantId}/cicd-jobs/discover", ACCESS_EDITOR, &cicd_discover_schema, cicd_jobs_discover},
 };
 const size_t routes_count = ARRAY_LEN(routes);
 

@@ -10,6 +10,7 @@
 #include "core/rand.h"
 #include "core/xmalloc.h"
 #include "crypto/secret.h"
+#include "deploy/cicd.h"
 #include "deploy/deploy.h"
 #include "deploy/lifecycle.h"
 #include "http/page.h"
@@ -115,7 +116,8 @@ static const char *const schedules[] = {"later", "now", NULL};
 SCHEMA(deployment_create_schema, FMT("hostId", false, 36, check_uuid, "uuid"), FMT("scriptId", false, 36, check_uuid, "uuid"),
        {.name = "hostIds", .kind = FIELD_ARRAY, .check = check_uuids},
        {.name = "scriptIds", .kind = FIELD_ARRAY, .check = check_uuids}, ONE_OF("schedule", false, schedules),
-       FMT("scheduledTime", false, 64, check_time, "date-time"), FMT("environmentId", false, 36, check_uuid, "uuid"));
+       FMT("scheduledTime", false, 64, check_time, "date-time"), FMT("environmentId", false, 36, check_uuid, "uuid"),
+       {.name = "cicdJobs", .kind = FIELD_ARRAY, .check = cicd_jobs_shape});
 /* An approval, with a note or not; no body is an empty one. */
 static const struct field deployment_approve_fields[] = {STR("note", false, 1, 1000, .check = check_printable_text)};
 const struct schema deployment_approve_schema = {.name = "deployment_approve_schema",
@@ -747,7 +749,7 @@ static enum err_code deployment_respond(struct request *req, int status, const c
 {
     const char *tenant = principal_of(req)->tenant_id;
     struct store_conn *c;
-    json_t *row, *steps = NULL, *approvals = NULL;
+    json_t *row, *steps = NULL, *approvals = NULL, *cicd = NULL;
 
     if (request_db(req, &c, err) ||
         !(row = page_row(c, DEPLOYMENT_ONE, STORE_ARGS(STORE_TEXT(tenant), STORE_TEXT(id)), deployment_row, err)))
@@ -761,15 +763,19 @@ static enum err_code deployment_respond(struct request *req, int status, const c
               page_items(c,
                          "SELECT accountId, tenantId, note, createdAt, role FROM deployment_approvals WHERE tenantId = ? AND "
                          "deploymentId = ? ORDER BY createdAt, id",
-                         STORE_ARGS(STORE_TEXT(tenant), STORE_TEXT(id)), approval_row, err))) {
+                         STORE_ARGS(STORE_TEXT(tenant), STORE_TEXT(id)), approval_row, err)) ||
+        !(cicd = cicd_mappings_of(c, tenant, id, err))) {
         json_decref(row);
         json_decref(steps);
+        json_decref(approvals);
         return err->code;
     }
     json_object_set(row, "steps", json_object_get(steps, "items"));
     json_object_set(row, "approvals", json_object_get(approvals, "items"));
+    json_object_set(row, "cicdJobs", json_object_get(cicd, "items"));
     json_decref(steps);
     json_decref(approvals);
+    json_decref(cicd);
     response_json(req, status, row);
     return ERR_OK;
 }
@@ -911,6 +917,8 @@ static enum err_code create_body(struct store_conn *c, void *ctx, struct err *er
                             "SELECT tenantId FROM deployment_scripts WHERE tenantId = ? AND id = ?", tenant, "script", err);
     if (!err->code)
         plan_load(c, tenant, t->req->body, &plan, err);
+    if (!err->code)
+        cicd_mappings_check(c, tenant, json_object_get(t->req->body, "cicdJobs"), err);
     if (!err->code && err->ndetails)
         err_set(err, ERR_INVALID, "invalid deployment");
     if (err->code) {
@@ -935,7 +943,8 @@ static enum err_code create_body(struct store_conn *c, void *ctx, struct err *er
                        plan.scheduled[0] ? STORE_TIME(plan.scheduled) : STORE_NULL, STORE_TEXT(plan.environment), STORE_TEXT(job),
                        STORE_TEXT(principal_of(t->req)->account_id), STORE_TIME(now), STORE_TIME(now)),
             NULL, err) == ERR_OK &&
-        steps_insert(c, tenant, t->id, hosts, scripts, now, err) == ERR_OK)
+        steps_insert(c, tenant, t->id, hosts, scripts, now, err) == ERR_OK &&
+        cicd_mappings_insert(c, tenant, t->id, json_object_get(t->req->body, "cicdJobs"), now, err) == ERR_OK)
         audit_write(c, t->req,
                     &(struct audit_event){
                         .action = "deployment.create", .target_type = "deployment", .target_id = t->id, .details = t->req->body},

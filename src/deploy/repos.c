@@ -7,6 +7,7 @@
 #include "core/clock.h"
 #include "core/log.h"
 #include "core/rand.h"
+#include "deploy/listing.h"
 #include "integrations/integrations.h"
 #include "jobs/jobs.h"
 #include "providers/call.h"
@@ -30,7 +31,6 @@ enum err_code repos_sync_start(struct store_conn *c, struct jobs *q, const char 
                                char job[UUID_SIZE], struct err *err)
 {
     char prefix[JOB_EVENT_KEY_SIZE], key[JOB_EVENT_KEY_SIZE + TIMESTAMP_SIZE], now[TIMESTAMP_SIZE];
-    struct store_stmt *st;
     int64_t changes = 0, exists = 0;
     json_t *payload;
     int rc;
@@ -49,18 +49,8 @@ enum err_code repos_sync_start(struct store_conn *c, struct jobs *q, const char 
                   "syncStatus <> 'SYNCING'",
                   STORE_ARGS(STORE_TEXT(tenant), STORE_TEXT(integration)), &changes, err))
         return err->code;
-    if (changes == 0) {
-        if (store_select(c,
-                         "SELECT id FROM jobs WHERE kind = ? AND SUBSTR(dedupeKey, 1, ?) = ? AND state IN ('QUEUED', 'RUNNING', "
-                         "'WAITING')",
-                         STORE_ARGS(STORE_TEXT(REPOS_SYNC_JOB), STORE_INT((int64_t)strlen(prefix)), STORE_TEXT(prefix)), &st, err))
-            return err->code;
-        if ((rc = store_next(st, err)) == 1)
-            snprintf(job, UUID_SIZE, "%s", store_col_text(st, 0));
-        store_finish(st);
-        if (rc != 0)
-            return err->code; /* running (job set), or an error */
-    }
+    if (changes == 0 && (rc = listing_running(c, REPOS_SYNC_JOB, prefix, job, err)) != 0)
+        return err->code; /* running (job set), or an error */
     snprintf(key, sizeof key, "%s%s", prefix, now);
     payload = json_pack("{s:s}", "integrationId", integration);
     jobs_enqueue_in(
@@ -202,12 +192,14 @@ static enum err_code write_body(struct store_conn *c, void *ctx, struct err *err
     return job_done_in(c, w->job, err);
 }
 
+static const struct listing listing = {.items = "repositories", .next = "next", .max_pages = REPOS_SYNC_MAX_PAGES};
+
 static void page_done(const struct repos_env *env, struct job *j, const char *integration, struct provider_call *call)
 {
-    json_t *repos = json_object_get(j->data, "repositories"), *page = json_object_get(call->output, "repositories");
-    const char *next = text(call->output, "next");
     struct write_tx w = {.job = j, .integration = integration};
     struct store_conn *db = NULL;
+    enum listing_turn turn;
+    json_t *all;
     struct err err;
 
     err_clear(&err);
@@ -215,24 +207,14 @@ static void page_done(const struct repos_env *env, struct job *j, const char *in
         sync_failed(env, j, integration, call->message[0] ? call->message : "the provider did not answer");
         return;
     }
-    if (!json_is_array(repos)) {
-        repos = json_array();
-        json_object_set_new(j->data, "repositories", repos);
+    if ((turn = listing_take(j, call, &listing, &all)) == LISTING_TOO_LONG) {
+        char message[96];
+        snprintf(message, sizeof message, "the listing has more than %d pages: more than a sync reads", REPOS_SYNC_MAX_PAGES);
+        sync_failed(env, j, integration, message);
     }
-    if (json_is_array(page))
-        json_array_extend(repos, page);
-    if (next && next[0]) {
-        if (j->step + 1 >= REPOS_SYNC_MAX_PAGES) {
-            char message[96];
-            snprintf(message, sizeof message, "the listing has more than %d pages: more than a sync reads", REPOS_SYNC_MAX_PAGES);
-            sync_failed(env, j, integration, message);
-            return;
-        }
-        json_object_set_new(j->data, "next", json_string(next));
-        job_next(j, j->step + 1);
+    if (turn != LISTING_WHOLE)
         return;
-    }
-    w.repos = repos;
+    w.repos = all;
     if (store_conn_get(env->store, &db, &err) == ERR_OK)
         store_tx(db, write_body, &w, &err);
     store_conn_put(db);

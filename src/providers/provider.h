@@ -216,7 +216,8 @@ struct provider_ops {
     provider_step_fn ci_status;
     /* Input {"runId"}; output {}. A run already ended is done. */
     provider_step_fn ci_cancel;
-    /* Input {"cursor"?}; output {"jobs": [{"id", "name", "url"}], "cursor"?}: one page of the jobs it could run. */
+    /* Input {"cursor"?}; output {"jobs": [pipelines.h's jobs, with their parameters], "cursor"?}: one page of the jobs it could
+     * run. */
     provider_step_fn ci_list_jobs;
 
     /*

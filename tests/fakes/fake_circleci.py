@@ -128,6 +128,12 @@ class CircleCI(Provider):
                 pipelines.insert(0, made)
                 return J(201, {"id": made["id"], "state": "created", "number": made["number"],
                                "created_at": made["created_at"]})
+            if len(parts) == 3 and parts[0] == "pipeline" and parts[2] == "config" and req.method == "GET":
+                found = self._find("pipeline", parts[1])  # job discovery: the project's "config" text
+                if found is None or self._norm(found[0]) not in known:
+                    return J(404, {"message": "Pipeline not found"})
+                config = self.data["builds"][found[0]].get("config", "version: 2.1\n")
+                return J(200, {"source": config, "compiled": config, "setup-config": "", "compiled-setup-config": ""})
             if len(parts) == 3 and parts[0] == "pipeline" and parts[2] == "workflow" and req.method == "GET":
                 found = self._find("pipeline", parts[1])
                 if found is None or self._norm(found[0]) not in known:

@@ -149,6 +149,10 @@ class GitHub(Provider):
                                "visibility": "private" if repo.get("private", True) else "public",
                                "permissions": full_perms, "created_at": "2021-01-01T00:00:00Z",
                                "updated_at": iso(), "pushed_at": iso()}, headers)
+            if len(parts) == 5 and parts[3:5] == ["actions", "workflows"] and req.method == "GET":
+                return self._list_workflows(req, full, repo, headers)
+            if len(parts) >= 5 and parts[3] == "contents" and req.method == "GET":
+                return self._contents(req, full, repo, "/".join(parts[4:]), headers)
             if len(parts) == 6 and parts[3:5] == ["actions", "workflows"]:
                 wanted = parts[5]
                 if wanted not in repo.get("workflows", []):
@@ -240,6 +244,34 @@ class GitHub(Provider):
                 "path": ".github/workflows/" + run["workflow"], "created_at": run["created_at"], "updated_at": iso(),
                 "html_url": "https://github.com/%s/actions/runs/%d" % (full, run["id"]),
                 "url": "https://api.github.com/repos/%s/actions/runs/%d" % (full, run["id"])}
+
+    # Job discovery (docs/deployments.md "CI/CD jobs"): the repo's "workflows" listed, paged by per_page and page,
+    # and its "files" {path: text} served by the contents API (base64, wrapped at 60 characters as GitHub does).
+    def _workflow_json(self, full, name):
+        return {"id": number(full + name), "node_id": "W_" + name, "name": name.rsplit(".", 1)[0],
+                "path": ".github/workflows/" + name, "state": "active", "created_at": "2022-01-01T00:00:00.000Z",
+                "updated_at": iso(millis=True),
+                "url": "https://api.github.com/repos/%s/actions/workflows/%d" % (full, number(full + name)),
+                "html_url": "https://github.com/%s/blob/main/.github/workflows/%s" % (full, name),
+                "badge_url": "https://github.com/%s/workflows/%s/badge.svg" % (full, name)}
+
+    def _list_workflows(self, req, full, repo, headers):
+        per_page, page = min(int(req.param("per_page", "30") or 30), 100), int(req.param("page", "1") or 1)
+        names = repo.get("workflows", [])
+        return J(200, {"total_count": len(names), "workflows": [self._workflow_json(full, n) for n in
+                                                                names[(page - 1) * per_page:page * per_page]]}, headers)
+
+    def _contents(self, req, full, repo, path, headers):
+        import base64
+        text = repo.get("files", {}).get(path)
+        if text is None:
+            return self._error(404, "Not Found", "https://docs.github.com/rest/repos/contents#get-repository-content",
+                               headers)
+        b64 = base64.b64encode(text.encode()).decode()
+        return J(200, {"type": "file", "encoding": "base64", "size": len(text.encode()), "name": path.rsplit("/", 1)[-1],
+                       "path": path, "sha": "%040x" % number(text, 40),
+                       "content": "\n".join(b64[i:i + 60] for i in range(0, len(b64), 60)) + "\n",
+                       "html_url": "https://github.com/%s/blob/main/%s" % (full, path)}, headers)
 
     def _actions(self, req, full, perms, repo, rest, headers):
         """workflow_dispatch, the workflow's runs, one run."""

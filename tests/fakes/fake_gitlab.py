@@ -140,9 +140,23 @@ class GitLab(Provider):
                 return self._create_pipeline(req, full, level)
             if len(parts) >= 3 and parts[2] == "releases":
                 return self._releases(req, full, level, parts[3:])
+            if len(parts) == 5 and parts[2:4] == ["repository", "files"] and req.method == "GET":
+                return self._file(req, project, parts[4])
             if len(parts) >= 4 and parts[2] == "repository":
                 return self._repository(req, full, project, level, parts[3:])
         return J(404, {"error": "404 Not Found"})
+
+    def _file(self, req, project, path):
+        """Job discovery: GET .../repository/files/{path}?ref= (ref required) from the project's "files" {path: text}."""
+        import base64
+        if not req.param("ref"):
+            return J(400, {"error": "ref is missing"})
+        text = project.get("files", {}).get(path)
+        if text is None:
+            return J(404, {"message": "404 File Not Found"})
+        return J(200, {"file_name": path.rsplit("/", 1)[-1], "file_path": path, "size": len(text.encode()),
+                       "encoding": "base64", "content": base64.b64encode(text.encode()).decode(), "ref": req.param("ref"),
+                       "blob_id": "%040x" % number(text, 40), "last_commit_id": "%040x" % number(path, 40)})
 
     def _pipeline(self, full, project, p, i):
         pid = p.get("id", 1000 + i)

@@ -70,6 +70,8 @@ class Jenkins(Provider):
                 return self.not_found(req)
             return J(200, {"_class": "hudson.security.csrf.DefaultCrumbIssuer", "crumb": data["crumb"],
                            "crumbRequestField": crumb_field}, headers)
+        if parts == ["api", "json"] and "jobs[" in (req.param("tree") or ""):
+            return J(200, {"_class": "hudson.model.Hudson", "jobs": self._tree(data, "", req.param("tree"))}, headers)
         if parts == ["api", "json"]:
             tops = sorted({j.split("/")[0] for j in data["jobs"]})
             return J(200, {"_class": "hudson.model.Hudson", "assignedLabels": [{"name": "built-in"}],
@@ -104,6 +106,35 @@ class Jenkins(Provider):
             return J(200, {"_class": "com.cloudbees.hudson.plugins.folder.Folder", "name": names[-1],
                            "fullName": path, "url": url, "jobs": []}, headers)
         return self.not_found(req)
+
+    def _tree(self, data, prefix, tree, depth=None):
+        """Job discovery: GET /api/json?tree=jobs[...,jobs[...]] as Jenkins answers it: the folders under prefix with
+        their jobs, each job with its "parameters" (definitions: {"name", "type": "StringParameterDefinition" | ...,
+        "defaultParameterValue": {"value"}, "choices"?, "description"}) and "description" only when the tree asks
+        for them, as Jenkins keeps to the fields a tree names; folders only as deep as the tree nests jobs[...]. A job
+        marked "gone" is not listed (deleted from Jenkins)."""
+        depth = tree.count("jobs[") if depth is None else depth
+        names = sorted({j[len(prefix):].split("/")[0] for j, v in data["jobs"].items()
+                        if j.startswith(prefix) and not v.get("gone")})
+        out = []
+        for name in names:
+            path = prefix + name
+            url = "%s/job/%s/" % (self.base_url, path.replace("/", "/job/"))
+            if path in data["jobs"]:
+                job = data["jobs"][path]
+                item = {"_class": "org.jenkinsci.plugins.workflow.job.WorkflowJob", "name": name, "url": url}
+                if "description" in tree:
+                    item["description"] = job.get("description")
+                if "parameterDefinitions" in tree:
+                    item["property"] = [{"_class": "hudson.model.ParametersDefinitionProperty",
+                                         "parameterDefinitions": [dict(d, _class="hudson.model." + d["type"])
+                                                                  for d in job.get("parameters", [])]}] \
+                        if job.get("parameters") else []
+                out.append(item)
+            elif depth > 1:
+                out.append({"_class": "com.cloudbees.hudson.plugins.folder.Folder", "name": name, "url": url,
+                            "jobs": self._tree(data, path + "/", tree, depth - 1)})
+        return out
 
     def _build_json(self, path, b):
         return {"_class": "org.jenkinsci.plugins.workflow.job.WorkflowRun", "number": b["number"],

@@ -281,6 +281,13 @@ TABLE = [
            "src/stores/health.c",
            [("    if (breached && now_ms - since_ms >= window_ms && ", "    if (breached && now_ms - since_ms >= window_ms * 0 && ")],
            [API + "test_store_health"]),
+    # ---- CI/CD job discovery (docs/deployments.md "CI/CD jobs"): a job listed again is no longer marked removed
+    Mutant("cicd-job-stays-removed", "discovered job shown as removed",
+           "a discovery that sees a job again leaves its removedAt as it was: a job back on the provider stays removed",
+           "src/deploy/cicd.c",
+           [("removedAt = NULL, updatedAt = ? WHERE integrationId = ? AND externalId = ?",
+             "removedAt = removedAt, updatedAt = ? WHERE integrationId = ? AND externalId = ?")],
+           [API + "test_repos"]),
 ]
 
 

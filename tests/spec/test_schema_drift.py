@@ -71,6 +71,7 @@ UUID_COLUMNS |= {"siteid"}  # sites (0017)
 UUID_COLUMNS |= {"repositoryid"}  # repositories (0020)
 UUID_COLUMNS |= {"environmentid", "frozenbyaccountid"}  # environments (0028)
 UUID_COLUMNS |= {"submissionid"}  # store health (0035)
+UUID_COLUMNS |= {"cicdjobid"}  # CI/CD jobs (0034)
 # SQLite columns whose family its declared type does not say.
 SQLITE_FAMILY = {("audit_logs", "details"): "json"}
 

@@ -230,10 +230,76 @@ static void ci_cancel(struct provider_call *c, const struct outbound_response *r
     ci_cancel_step(c, res, &ci_workflow);
 }
 
+/*
+ * ---- job discovery: a CircleCI project runs one pipeline, so it has one job, "pipeline" ----
+ * Its parameters are the pipeline parameters of .circleci/config.yml, as the project's latest pipeline's
+ * config (GET pipeline/{id}/config, its "source") declares them: {type: string | boolean | integer | enum,
+ * default, description, enum}. A project with no pipeline yet lists the job without parameters.
+ */
+enum { JOBS_LATEST, JOBS_CONFIG };
+
+static const struct ci_state param_types[] = {
+    {"string", "string"}, {"boolean", "boolean"}, {"integer", "number"}, {"enum", "choice"}, {NULL, NULL}};
+
+static json_t *circle_params(const json_t *doc)
+{
+    json_t *out = json_array();
+    const json_t *v;
+    const char *name, *type;
+
+    json_object_foreach((json_t *)json_object_get(doc, "parameters"), name, v)
+    {
+        if (json_array_size(out) >= CI_PARAMS_MAX || strcmp(name, CI_CORRELATION) == 0)
+            continue; /* slipway's own: set by every trigger */
+        type = ci_state(param_types, json_string_value(json_object_get(v, "type")));
+        json_array_append_new(out, ci_param(name, type ? type : "string", json_object_get(v, "default"), json_object_get(v, "enum"),
+                                            json_string_value(json_object_get(v, "description")), !json_object_get(v, "default")));
+    }
+    return out;
+}
+
+static void ci_list_jobs(struct provider_call *c, const struct outbound_response *res)
+{
+    const char *slug = provider_text(c, "circleciProjectSlug");
+    char rest[1200], e[512];
+    json_t *j, *doc = NULL;
+
+    if (!res) {
+        if (c->state.step == JOBS_LATEST)
+            snprintf(rest, sizeof rest, "project/%s/pipeline", slug);
+        else
+            snprintf(rest, sizeof rest, "pipeline/%s/config", provider_escape(provider_data_text(c, "pipeline"), e, sizeof e));
+        circle_send(c, "GET", rest, NULL);
+        return;
+    }
+    if (provider_failed(c, res, "CircleCI rejected the API token", "CircleCI answered 404: the project is not there") ||
+        !(j = provider_answer_json(c, res)))
+        return;
+    if (c->state.step == JOBS_LATEST) {
+        const char *id = json_string_value(json_object_get(json_array_get(json_object_get(j, "items"), 0), "id"));
+        if (id) {
+            json_object_set_new(c->state.data, "pipeline", json_string(id));
+            json_decref(j);
+            provider_next(c, JOBS_CONFIG);
+            return;
+        }
+    } else {
+        const char *source = json_string_value(json_object_get(j, "source"));
+        doc = source ? ci_yaml(source, strlen(source)) : NULL;
+    }
+    json_decref(j);
+    json_object_set_new(c->output, "jobs",
+                        json_pack("[o]", ci_job("pipeline", slug, NULL, NULL, "the project's pipeline (.circleci/config.yml)",
+                                                doc ? circle_params(doc) : NULL)));
+    json_decref(doc);
+    provider_finish(c, VERDICT_VALID, "CircleCI lists the pipeline of %s", slug);
+}
+
 static const struct provider_ops ops = {.verify = verify,
                                         .ci_trigger = ci_trigger,
                                         .ci_status = ci_status,
                                         .ci_cancel = ci_cancel,
+                                        .ci_list_jobs = ci_list_jobs,
                                         .webhook_check = webhook_check,
                                         .webhook_parse = webhook_parse};
 
@@ -244,6 +310,6 @@ struct provider circleci_provider = {
     .category = CAT_PIPELINES,
     FIELDS(fields),
     .base_url = &api,
-    .caps = CAP_VERIFY | CAP_CI_TRIGGER | CAP_CI_STATUS | CAP_CI_CANCEL | CAP_WEBHOOK_CHECK | CAP_WEBHOOK_PARSE,
+    .caps = CAP_VERIFY | CAP_CI_TRIGGER | CAP_CI_STATUS | CAP_CI_CANCEL | CAP_CI_LIST_JOBS | CAP_WEBHOOK_CHECK | CAP_WEBHOOK_PARSE,
     .ops = &ops,
 };

@@ -141,10 +141,144 @@ static void ci_cancel(struct provider_call *c, const struct outbound_response *r
         ci_cancel_step(c, res, &ci);
 }
 
+/*
+ * ---- job discovery: the repository's workflows, each with its workflow_dispatch inputs ----
+ * One page of GET .../actions/workflows (100 a page; input "cursor" is the page number), then each
+ * workflow's file from the contents API (on the default branch), read for on.workflow_dispatch.inputs. A
+ * workflow that cannot be dispatched (no workflow_dispatch) is listed with no parameters and
+ * "dispatchable": false. A job's id is the workflow's path, what githubWorkflowPath names.
+ */
+enum { JOBS_LIST, JOBS_FILE };
+#define WORKFLOWS_PAGE 100
+
+/* on.workflow_dispatch of a workflow document: the object (inputs or not), true when a bare name, NULL when absent. */
+static const json_t *dispatch_of(const json_t *doc, bool *bare)
+{
+    const json_t *on = json_object_get(doc, "on"), *v;
+    size_t i;
+
+    *bare = false;
+    if (!on)
+        on = json_object_get(doc, "true"); /* YAML 1.1 readers may turn the key on into true */
+    if (json_is_string(on))
+        *bare = strcmp(json_string_value(on), "workflow_dispatch") == 0;
+    json_array_foreach(on, i, v)
+    {
+        if (json_is_string(v) && strcmp(json_string_value(v), "workflow_dispatch") == 0)
+            *bare = true;
+    }
+    return *bare ? on : json_object_get(on, "workflow_dispatch");
+}
+
+static json_t *dispatch_inputs(const json_t *dispatch)
+{
+    json_t *out = json_array();
+    const json_t *input;
+    const char *name;
+
+    json_object_foreach((json_t *)json_object_get(dispatch, "inputs"), name, input)
+    {
+        const char *type = json_string_value(json_object_get(input, "type"));
+        const char *required = ci_yaml_bool(json_string_value(json_object_get(input, "required")));
+        if (json_array_size(out) >= CI_PARAMS_MAX)
+            break;
+        json_array_append_new(out, ci_param(name,
+                                            !type                          ? "string"
+                                            : strcmp(type, "boolean") == 0 ? "boolean"
+                                            : strcmp(type, "choice") == 0  ? "choice"
+                                            : strcmp(type, "number") == 0  ? "number"
+                                                                           : "string",
+                                            json_object_get(input, "default"), json_object_get(input, "options"),
+                                            json_string_value(json_object_get(input, "description")),
+                                            required && strcmp(required, "true") == 0));
+    }
+    return out;
+}
+
+/* A contents API answer read as a workflow into job. */
+static void read_workflow(const json_t *answer, json_t *job)
+{
+    json_t *doc = ci_yaml_content(answer);
+    bool bare;
+
+    if (doc) {
+        const json_t *dispatch = dispatch_of(doc, &bare);
+        json_object_set_new(job, "dispatchable", json_boolean(dispatch != NULL));
+        if (dispatch && !bare)
+            json_object_set_new(job, "parameters", dispatch_inputs(dispatch));
+    }
+    json_decref(doc);
+}
+
+static void ci_list_jobs(struct provider_call *c, const struct outbound_response *res)
+{
+    const char *cursor = json_string_value(json_object_get(c->input, "cursor"));
+    long page = cursor ? strtol(cursor, NULL, 10) : 1;
+    json_t *jobs = json_object_get(c->state.data, "jobs"), *j, *w;
+    json_int_t at = provider_data_int(c, "at");
+    char rest[PROVIDER_URL_MAX], e[1024];
+    size_t i;
+
+    if (page < 1 || page > 1000) {
+        provider_finish(c, VERDICT_INVALID, "not a page of workflows: %s", cursor);
+        return;
+    }
+    if (!res) {
+        if (c->state.step == JOBS_LIST) {
+            snprintf(rest, sizeof rest, "workflows?per_page=%d&page=%ld", WORKFLOWS_PAGE, page);
+            actions_send(c, "GET", rest, NULL);
+        } else {
+            const char *path = json_string_value(json_object_get(json_array_get(jobs, (size_t)at), "id"));
+            char p[PROVIDER_URL_MAX], a[512], b[512];
+            snprintf(p, sizeof p, "/repos/%s/%s/contents/.github/workflows/%s",
+                     provider_escape(provider_scm_text(c, "organization"), a, sizeof a),
+                     provider_escape(provider_scm_text(c, "repoName"), b, sizeof b), provider_escape(path + 18, e, sizeof e));
+            github_get(c, github_base(provider_scm_text(c, "serverUrl")), provider_scm_text(c, "accessToken"), p);
+        }
+        return;
+    }
+    if (github_limited(c, res) || (c->state.step == JOBS_LIST &&
+                                   provider_failed(c, res, "GitHub rejected the connection's token",
+                                                   "GitHub answered 404: the repository is not there, or the token cannot see it")))
+        return;
+    if (c->state.step == JOBS_LIST) {
+        if (!(j = provider_answer_json(c, res)))
+            return;
+        jobs = json_array();
+        json_array_foreach(json_object_get(j, "workflows"), i, w)
+        {
+            const char *path = json_string_value(json_object_get(w, "path")), *name = json_string_value(json_object_get(w, "name"));
+            if (path && strncmp(path, ".github/workflows/", 18) == 0)
+                json_array_append_new(
+                    jobs, ci_job(path, name ? name : path, path, json_string_value(json_object_get(w, "html_url")), NULL, NULL));
+        }
+        if ((json_int_t)page * WORKFLOWS_PAGE < json_integer_value(json_object_get(j, "total_count"))) {
+            snprintf(rest, sizeof rest, "%ld", page + 1);
+            json_object_set_new(c->state.data, "cursor", json_string(rest));
+        }
+        json_decref(j);
+        json_object_set_new(c->state.data, "jobs", jobs);
+        at = -1;
+    } else if (res->status / 100 == 2 && (j = json_loadb(res->body, res->len, 0, NULL))) { /* a file not read: no parameters */
+        read_workflow(j, json_array_get(jobs, (size_t)at));
+        json_decref(j);
+    }
+    if ((size_t)(at + 1) < json_array_size(jobs)) {
+        json_object_set_new(c->state.data, "at", json_integer(at + 1));
+        provider_next(c, JOBS_FILE);
+        return;
+    }
+    json_object_set(c->output, "jobs", jobs);
+    if (provider_data_text(c, "cursor")[0])
+        json_object_set_new(c->output, "cursor", json_string(provider_data_text(c, "cursor")));
+    provider_finish(c, VERDICT_VALID, "GitHub lists %zu workflows", json_array_size(jobs));
+}
+
 static const struct provider_ops ops = {.verify = verify,
                                         .ci_trigger = ci_trigger,
                                         .ci_status = ci_status,
                                         .ci_cancel = ci_cancel,
+                                        .ci_list_jobs = ci_list_jobs,
                                         .webhook_check = github_webhook_check,
                                         .webhook_parse = github_webhook_parse};
 static struct provider_setting *const settings[] = {&github_budget, NULL};
@@ -159,6 +293,6 @@ struct provider github_actions_provider = {
     .flag = "ENABLE_GITHUB_ACTIONS_INTEGRATION",
     .base_url = &github_api,
     .settings = settings,
-    .caps = CAP_VERIFY | CAP_CI_TRIGGER | CAP_CI_STATUS | CAP_CI_CANCEL | CAP_WEBHOOK_CHECK | CAP_WEBHOOK_PARSE,
+    .caps = CAP_VERIFY | CAP_CI_TRIGGER | CAP_CI_STATUS | CAP_CI_CANCEL | CAP_CI_LIST_JOBS | CAP_WEBHOOK_CHECK | CAP_WEBHOOK_PARSE,
     .ops = &ops,
 };

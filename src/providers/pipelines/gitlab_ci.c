@@ -123,10 +123,60 @@ static void ci_cancel(struct provider_call *c, const struct outbound_response *r
     ci_cancel_step(c, res, &ci);
 }
 
+/*
+ * ---- job discovery: GitLab runs a project's pipeline, so the project has one job, "pipeline" ----
+ * Its parameters are the top-level variables of .gitlab-ci.yml on the default branch (GET
+ * .../repository/files/.gitlab-ci.yml?ref=HEAD), what GitLab's "Run pipeline" form prefills: a variable is
+ * a value, or {value, description, options} (options: a choice). Schedules are not jobs: each is a
+ * pipeline with fixed variables, which a deployment would only repeat.
+ */
+static json_t *gitlab_variables(const json_t *doc)
+{
+    json_t *out = json_array();
+    const json_t *v;
+    const char *name;
+
+    json_object_foreach((json_t *)json_object_get(doc, "variables"), name, v)
+    {
+        const json_t *options = json_object_get(v, "options");
+        if (json_array_size(out) >= CI_PARAMS_MAX)
+            break;
+        json_array_append_new(out, ci_param(name, json_array_size(options) ? "choice" : "string",
+                                            json_is_object(v) ? json_object_get(v, "value") : v, options,
+                                            json_string_value(json_object_get(v, "description")), false));
+    }
+    return out;
+}
+
+static void ci_list_jobs(struct provider_call *c, const struct outbound_response *res)
+{
+    char full[512], enc[1536], name[600];
+    json_t *j, *doc = NULL;
+
+    if (!res) {
+        project_send(c, "GET", "repository/files/.gitlab-ci.yml?ref=HEAD", NULL);
+        return;
+    }
+    gitlab_project(c->scm, full, sizeof full, enc, sizeof enc);
+    if (res->status != 404) { /* 404: no .gitlab-ci.yml (a pipeline without parameters, or none: listed all the same) */
+        if (provider_failed(c, res, "GitLab rejected the connection's token", "") || !(j = provider_answer_json(c, res)))
+            return;
+        doc = ci_yaml_content(j);
+        json_decref(j);
+    }
+    snprintf(name, sizeof name, "%s pipeline", full);
+    json_object_set_new(c->output, "jobs",
+                        json_pack("[o]", ci_job("pipeline", name, NULL, NULL, "the project's pipeline (.gitlab-ci.yml)",
+                                                doc ? gitlab_variables(doc) : NULL)));
+    json_decref(doc);
+    provider_finish(c, VERDICT_VALID, "GitLab lists the pipeline of %s", full);
+}
+
 static const struct provider_ops ops = {.verify = verify,
                                         .ci_trigger = ci_trigger,
                                         .ci_status = ci_status,
                                         .ci_cancel = ci_cancel,
+                                        .ci_list_jobs = ci_list_jobs,
                                         .webhook_check = gitlab_webhook_check,
                                         .webhook_parse = gitlab_webhook_parse};
 
@@ -138,6 +188,6 @@ struct provider gitlab_ci_provider = {
     FIELDS(fields),
     .scm_type = "GITLAB",
     .base_url = &gitlab_url,
-    .caps = CAP_VERIFY | CAP_CI_TRIGGER | CAP_CI_STATUS | CAP_CI_CANCEL | CAP_WEBHOOK_CHECK | CAP_WEBHOOK_PARSE,
+    .caps = CAP_VERIFY | CAP_CI_TRIGGER | CAP_CI_STATUS | CAP_CI_CANCEL | CAP_CI_LIST_JOBS | CAP_WEBHOOK_CHECK | CAP_WEBHOOK_PARSE,
     .ops = &ops,
 };

@@ -315,10 +315,92 @@ static void ci_status(struct provider_call *c, const struct outbound_response *r
     ci_status_step(c, res, &ci);
 }
 
+/*
+ * ---- job discovery: the job tree, folders walked, with each job's parameter definitions ----
+ * One request: /api/json?tree=jobs[...,jobs[...]] nested 4 deep (JENKINS_TREE). A job's id is its path
+ * (folder/job), what jenkinsJobPath names.
+ */
+#define JENKINS_JOB_FIELDS                                                                                                         \
+    "name,url,_class,description,property[parameterDefinitions[name,type,description,choices,defaultParameterValue[value]]]"
+#define JENKINS_IN(inner) JENKINS_JOB_FIELDS ",jobs[" inner "]"
+/* jobs[...] nested 4 deep: a job three folders down is listed. */
+#define JENKINS_TREE "jobs[" JENKINS_IN(JENKINS_IN(JENKINS_IN(JENKINS_JOB_FIELDS))) "]"
+
+static const struct ci_state param_types[] = {{"StringParameterDefinition", "string"},
+                                              {"TextParameterDefinition", "string"},
+                                              {"BooleanParameterDefinition", "boolean"},
+                                              {"ChoiceParameterDefinition", "choice"},
+                                              {NULL, NULL}};
+
+static json_t *job_params(const json_t *job)
+{
+    json_t *out = json_array();
+    const json_t *prop, *def;
+    size_t i, k;
+
+    json_array_foreach(json_object_get(job, "property"), i, prop)
+    {
+        json_array_foreach(json_object_get(prop, "parameterDefinitions"), k, def)
+        {
+            const char *name = json_string_value(json_object_get(def, "name"));
+            const char *type = ci_state(param_types, json_string_value(json_object_get(def, "type")));
+            if (name && json_array_size(out) < CI_PARAMS_MAX)
+                json_array_append_new(out, ci_param(name, type ? type : "string",
+                                                    json_object_get(json_object_get(def, "defaultParameterValue"), "value"),
+                                                    json_object_get(def, "choices"),
+                                                    json_string_value(json_object_get(def, "description")), false));
+        }
+    }
+    return out;
+}
+
+/* The jobs under a folder's "jobs" (prefix: the folder's path) into out. */
+static void walk_jobs(const json_t *jobs, const char *prefix, json_t *out)
+{
+    const json_t *item;
+    size_t i;
+
+    json_array_foreach(jobs, i, item)
+    {
+        const char *name = json_string_value(json_object_get(item, "name"));
+        char path[1024];
+        if (!name || json_array_size(out) >= CI_JOBS_MAX)
+            continue;
+        snprintf(path, sizeof path, "%s%s%s", prefix, prefix[0] ? "/" : "", name);
+        if (json_is_array(json_object_get(item, "jobs"))) /* a folder (or a multibranch project) */
+            walk_jobs(json_object_get(item, "jobs"), path, out);
+        else
+            json_array_append_new(out, ci_job(path, name, path, json_string_value(json_object_get(item, "url")),
+                                              json_string_value(json_object_get(item, "description")), job_params(item)));
+    }
+}
+
+static void ci_list_jobs(struct provider_call *c, const struct outbound_response *res)
+{
+    char enc[4096], path[4200];
+    json_t *j, *jobs;
+
+    if (!res) {
+        snprintf(path, sizeof path, "/api/json?tree=%s", provider_escape(JENKINS_TREE, enc, sizeof enc));
+        get(c, path);
+        return;
+    }
+    if (provider_failed(c, res, "Jenkins rejected the user name or API token",
+                        "Jenkins answered 404 for /api/json: is the URL the Jenkins root?") ||
+        !(j = provider_answer_json(c, res)))
+        return;
+    jobs = json_array();
+    walk_jobs(json_object_get(j, "jobs"), "", jobs);
+    json_decref(j);
+    json_object_set_new(c->output, "jobs", jobs);
+    provider_finish(c, VERDICT_VALID, "Jenkins lists %zu jobs", json_array_size(jobs));
+}
+
 static const struct provider_ops ops = {.verify = verify,
                                         .ci_trigger = ci_trigger,
                                         .ci_status = ci_status,
                                         .ci_cancel = ci_cancel,
+                                        .ci_list_jobs = ci_list_jobs,
                                         .webhook_check = webhook_check,
                                         .webhook_parse = webhook_parse};
 
@@ -329,6 +411,6 @@ struct provider jenkins_provider = {
     .category = CAT_PIPELINES,
     FIELDS(fields),
     .flag = "ENABLE_JENKINS_INTEGRATION",
-    .caps = CAP_VERIFY | CAP_CI_TRIGGER | CAP_CI_STATUS | CAP_CI_CANCEL | CAP_WEBHOOK_CHECK | CAP_WEBHOOK_PARSE,
+    .caps = CAP_VERIFY | CAP_CI_TRIGGER | CAP_CI_STATUS | CAP_CI_CANCEL | CAP_CI_LIST_JOBS | CAP_WEBHOOK_CHECK | CAP_WEBHOOK_PARSE,
     .ops = &ops,
 };

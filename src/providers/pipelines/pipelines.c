@@ -253,3 +253,51 @@ void ci_cancel_step(struct provider_call *c, const struct outbound_response *res
     if (!run_failed(c, res, id))
         provider_finish(c, VERDICT_VALID, "%s cancels run %s", c->prov->display, id);
 }
+
+/* ---- job discovery (pipelines.h) ---- */
+
+/* A default or a choice as text: a string, a number or a boolean written out; NULL for anything else. */
+static json_t *param_text(const json_t *v)
+{
+    char text[64];
+    if (json_is_string(v))
+        return json_string(json_string_value(v));
+    if (json_is_boolean(v))
+        return json_string(json_is_true(v) ? "true" : "false");
+    if (json_is_integer(v) || json_is_real(v)) {
+        snprintf(text, sizeof text, "%.17g", json_number_value(v));
+        return json_string(text);
+    }
+    return NULL;
+}
+
+json_t *ci_param(const char *name, const char *type, const json_t *def, const json_t *choices, const char *description,
+                 bool required)
+{
+    json_t *p = json_pack("{s:s, s:s, s:b}", "name", name, "type", type, "required", required), *list, *v;
+    const json_t *choice;
+    size_t i;
+
+    if ((v = param_text(def)))
+        json_object_set_new(p, "default", v);
+    if (description && description[0])
+        json_object_set_new(p, "description", json_string(description));
+    if (strcmp(type, "choice") == 0) {
+        list = json_array();
+        json_array_foreach(choices, i, choice) if ((v = param_text(choice))) json_array_append_new(list, v);
+        json_object_set_new(p, "choices", list);
+    }
+    return p;
+}
+
+json_t *ci_job(const char *id, const char *name, const char *path, const char *url, const char *description, json_t *parameters)
+{
+    json_t *job = json_pack("{s:s, s:s, s:o}", "id", id, "name", name, "parameters", parameters ? parameters : json_array());
+    if (path && path[0])
+        json_object_set_new(job, "path", json_string(path));
+    if (url && url[0])
+        json_object_set_new(job, "url", json_string(url));
+    if (description && description[0])
+        json_object_set_new(job, "description", json_string(description));
+    return job;
+}

@@ -84,4 +84,30 @@ struct ci_state {
 };
 const char *ci_state(const struct ci_state *map, const char *value);
 
+/*
+ * Job discovery (ci_list_jobs; docs/deployments.md "CI/CD jobs"). Each job
+ * the provider lists is {"id" (the provider's: Jenkins' job path, a
+ * workflow's file, "pipeline"), "name", "path"?, "url"?, "description"?,
+ * "parameters": [{"name", "type": "string"|"boolean"|"choice"|"number",
+ * "default"?: text, "choices"?: [text], "description"?, "required"?}]}.
+ */
+#define CI_JOBS_MAX 500   /* jobs one discovery keeps; past it the listing is cut and says so */
+#define CI_PARAMS_MAX 100 /* parameters a job keeps */
+
+/* A parameter definition as above (type one of the four; default and choices written out as text). Caller owns. */
+json_t *ci_param(const char *name, const char *type, const json_t *def, const json_t *choices, const char *description,
+                 bool required);
+/* A job as above, parameters stolen. Caller owns. */
+json_t *ci_job(const char *id, const char *name, const char *path, const char *url, const char *description, json_t *parameters);
+/*
+ * A YAML text (a workflow, .gitlab-ci.yml, CircleCI's config) as JSON: mappings as objects (keys as written:
+ * "on" stays "on"), sequences as arrays, every scalar as a string. At most 20000 nodes, 64 deep (an alias
+ * bomb, a deep nesting: NULL). Its first document only; NULL when it is not YAML. Caller owns.
+ */
+json_t *ci_yaml(const char *text, size_t len);
+/* The YAML file of a contents answer ({"content": base64, lines wrapped}: GitHub's, GitLab's) as ci_yaml. Caller owns. */
+json_t *ci_yaml_content(const json_t *answer);
+/* "true" or "false" for a YAML boolean's spellings (true/false, yes/no, on/off, any case), else NULL. */
+const char *ci_yaml_bool(const char *scalar);
+
 #endif

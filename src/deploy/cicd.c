@@ -1,0 +1,373 @@
+/* cicd.c: discovery of a pipeline integration's CI/CD jobs (cicd.h, docs/deployments.md "CI/CD jobs"). */
+#include "deploy/cicd.h"
+
+#include "core/clock.h"
+#include "core/log.h"
+#include "core/rand.h"
+#include "deploy/listing.h"
+#include "http/page.h"
+#include "integrations/integrations.h"
+#include "jobs/jobs.h"
+#include "providers/call.h"
+#include "providers/pipelines/pipelines.h"
+#include "verify/verify.h"
+
+static const char *text(const json_t *o, const char *k)
+{
+    return json_string_value(json_object_get(o, k));
+}
+
+enum err_code cicd_discover_start(struct store_conn *c, struct jobs *q, const char *tenant, const char *integration,
+                                  char job[UUID_SIZE], struct err *err)
+{
+    char prefix[JOB_EVENT_KEY_SIZE], key[JOB_EVENT_KEY_SIZE + TIMESTAMP_SIZE], now[TIMESTAMP_SIZE];
+    int64_t changes = 0, exists = 0;
+    json_t *payload;
+    int rc;
+
+    job[0] = '\0';
+    if (store_int(c, "SELECT COUNT(*) FROM tenant_pipeline_integrations WHERE tenantId = ? AND id = ?",
+                  STORE_ARGS(STORE_TEXT(tenant), STORE_TEXT(integration)), &exists, err))
+        return err->code;
+    if (!exists)
+        return err_set(err, ERR_NOT_FOUND, "no such pipeline integration");
+    clock_now(now);
+    snprintf(prefix, sizeof prefix, CICD_DISCOVER_JOB ":%s:", integration);
+    /* The row's lock serializes two starts; DISCOVERING already: the running discovery's job answers, unless it has ended. */
+    if (store_run(c,
+                  "UPDATE tenant_pipeline_integrations SET discoveryStatus = 'DISCOVERING' WHERE tenantId = ? AND id = ? AND "
+                  "discoveryStatus <> 'DISCOVERING'",
+                  STORE_ARGS(STORE_TEXT(tenant), STORE_TEXT(integration)), &changes, err))
+        return err->code;
+    if (changes == 0 && (rc = listing_running(c, CICD_DISCOVER_JOB, prefix, job, err)) != 0)
+        return err->code; /* running (job set), or an error */
+    snprintf(key, sizeof key, "%s%s", prefix, now);
+    payload = json_pack("{s:s}", "integrationId", integration);
+    jobs_enqueue_in(
+        c, q,
+        &(struct job_new){.kind = CICD_DISCOVER_JOB, .tenant = tenant, .payload = payload, .dedupe_key = key, .max_attempts = 3},
+        job, err);
+    json_decref(payload);
+    return err->code;
+}
+
+/* The discovery failed: the rows stay, the integration says why. */
+static void discover_failed(const struct cicd_env *env, struct job *j, const char *integration, const char *message)
+{
+    struct store_conn *db = NULL;
+    struct err err;
+
+    err_clear(&err);
+    if (store_conn_get(env->store, &db, &err) == ERR_OK)
+        store_run(db,
+                  "UPDATE tenant_pipeline_integrations SET discoveryStatus = 'FAILED', lastDiscoveryError = ? WHERE tenantId = ? "
+                  "AND id = ?",
+                  STORE_ARGS(STORE_TEXT(message), STORE_TEXT(j->tenant), STORE_TEXT(integration)), NULL, &err);
+    store_conn_put(db);
+    log_info("CI/CD job discovery of integration %s of tenant %s failed: %s", integration, j->tenant, message);
+    if (err.code)
+        job_fail(j, &err);
+    else
+        job_done(j);
+}
+
+/* Starts the call for the page j's data names (the first when none): j parks. */
+static enum err_code start_page(const struct cicd_env *env, struct job *j, const char *integration, struct err *err)
+{
+    const struct provider *p;
+    struct store_conn *db = NULL;
+    json_t *config = NULL, *scm = NULL, *input;
+    const char *cursor = text(j->data, "cursor");
+
+    if (store_conn_get(env->store, &db, err) == ERR_OK)
+        verify_load(db, env->keys, category_get(CAT_PIPELINES), j->tenant, integration, NULL, &config, &scm, err);
+    store_conn_put(db);
+    if (err->code)
+        return err->code;
+    p = provider_by_type(text(config, "type"));
+    if (!p || !p->ops->ci_list_jobs) {
+        secret_wipe_json(config);
+        secret_wipe_json(scm);
+        json_decref(config);
+        json_decref(scm);
+        return err_set(err, ERR_CONFLICT, "%s cannot list its jobs", p ? p->display : "this CI");
+    }
+    input = cursor ? json_pack("{s:s}", "cursor", cursor) : json_object();
+    provider_call_in_job(provider_call_new(env->loop, p, p->ops->ci_list_jobs, config, scm, input, NULL, NULL), j);
+    return ERR_OK;
+}
+
+struct write_tx {
+    struct job *job;
+    const char *integration;
+    const json_t *jobs;
+};
+
+static enum err_code upsert(struct store_conn *c, const struct write_tx *w, const json_t *job, const char *now, struct err *err)
+{
+    const char *ext = text(job, "id"), *name = text(job, "name");
+    char id[UUID_SIZE], *params;
+    int64_t changes = 0;
+
+    if (!ext || !name || strlen(ext) > 512 || strlen(name) > 255)
+        return ERR_OK; /* nothing to key it by, or more than a row holds: not listed */
+    params = json_dumps(json_object_get(job, "parameters"), JSON_COMPACT);
+    if (store_run(c,
+                  "UPDATE cicd_jobs SET name = ?, path = ?, url = ?, description = ?, parameters = ?, discoveredAt = ?, "
+                  "removedAt = NULL, updatedAt = ? WHERE integrationId = ? AND externalId = ?",
+                  STORE_ARGS(STORE_TEXT(name), STORE_TEXT(text(job, "path")), STORE_TEXT(text(job, "url")),
+                             STORE_TEXT(text(job, "description")), STORE_TEXT(params ? params : "[]"), STORE_TIME(now),
+                             STORE_TIME(now), STORE_TEXT(w->integration), STORE_TEXT(ext)),
+                  &changes, err) == ERR_OK &&
+        changes == 0) {
+        rand_uuid(id);
+        store_run(c,
+                  "INSERT INTO cicd_jobs (id, tenantId, integrationId, externalId, name, path, url, description, parameters, "
+                  "discoveredAt, createdAt, updatedAt) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                  STORE_ARGS(STORE_TEXT(id), STORE_TEXT(w->job->tenant), STORE_TEXT(w->integration), STORE_TEXT(ext),
+                             STORE_TEXT(name), STORE_TEXT(text(job, "path")), STORE_TEXT(text(job, "url")),
+                             STORE_TEXT(text(job, "description")), STORE_TEXT(params ? params : "[]"), STORE_TIME(now),
+                             STORE_TIME(now), STORE_TIME(now)),
+                  NULL, err);
+    }
+    free(params);
+    return err->code;
+}
+
+/* The listing read in full: the rows become it, and the integration DISCOVERED, with the job's end. */
+static enum err_code write_body(struct store_conn *c, void *ctx, struct err *err)
+{
+    const struct write_tx *w = ctx;
+    char now[TIMESTAMP_SIZE];
+    size_t i;
+    json_t *job;
+
+    clock_now(now);
+    json_array_foreach(w->jobs, i, job) if (upsert(c, w, job, now, err)) return err->code;
+    if (store_run(c,
+                  "UPDATE cicd_jobs SET removedAt = ?, updatedAt = ? WHERE integrationId = ? AND discoveredAt <> ? AND "
+                  "removedAt IS NULL",
+                  STORE_ARGS(STORE_TIME(now), STORE_TIME(now), STORE_TEXT(w->integration), STORE_TIME(now)), NULL, err) ||
+        store_run(c,
+                  "UPDATE tenant_pipeline_integrations SET discoveryStatus = 'DISCOVERED', lastDiscoveredAt = ?, "
+                  "lastDiscoveryError = NULL WHERE tenantId = ? AND id = ?",
+                  STORE_ARGS(STORE_TIME(now), STORE_TEXT(w->job->tenant), STORE_TEXT(w->integration)), NULL, err))
+        return err->code;
+    w->job->output = json_pack("{s:I}", "jobs", (json_int_t)json_array_size(w->jobs));
+    return job_done_in(c, w->job, err);
+}
+
+static const struct listing listing = {.items = "jobs", .next = "cursor", .max_pages = CICD_DISCOVER_MAX_PAGES};
+
+static void page_done(const struct cicd_env *env, struct job *j, const char *integration, struct provider_call *call)
+{
+    struct write_tx w = {.job = j, .integration = integration};
+    struct store_conn *db = NULL;
+    enum listing_turn turn;
+    json_t *all;
+    struct err err;
+
+    err_clear(&err);
+    if (call->verdict != VERDICT_VALID) {
+        discover_failed(env, j, integration, call->message[0] ? call->message : "the provider did not answer");
+        return;
+    }
+    if ((turn = listing_take(j, call, &listing, &all)) == LISTING_TOO_LONG)
+        discover_failed(env, j, integration, "the listing has more pages than a discovery reads");
+    if (turn != LISTING_WHOLE)
+        return;
+    w.jobs = all;
+    if (store_conn_get(env->store, &db, &err) == ERR_OK)
+        store_tx(db, write_body, &w, &err);
+    store_conn_put(db);
+    if (err.code)
+        job_fail(j, &err);
+    else
+        job_done(j);
+}
+
+void cicd_discover_step(void *ctx, struct job *j)
+{
+    const struct cicd_env *env = ctx;
+    const char *integration = text(j->payload, "integrationId");
+    struct provider_call *call = provider_call_of(j);
+    struct err err;
+
+    err_clear(&err);
+    if (!integration || !j->tenant[0]) {
+        err_set(&err, ERR_INTERNAL, "not a job discovery: the payload names no integration");
+        job_fail(j, &err);
+    } else if (call) {
+        page_done(env, j, integration, call);
+    } else if (start_page(env, j, integration, &err) == ERR_NOT_FOUND) {
+        job_done(j); /* the integration was deleted, its jobs with it */
+    } else if (err.code == ERR_CONFLICT || err.code == ERR_INVALID) {
+        discover_failed(env, j, integration, err.message);
+    } else if (err.code) {
+        job_fail(j, &err);
+    }
+}
+
+/* ---- a deployment's jobs ---- */
+
+const char *cicd_jobs_shape(json_t *list)
+{
+    json_t *item, *v;
+    const char *key;
+    size_t i;
+
+    if (json_array_size(list) < 1 || json_array_size(list) > CICD_DEPLOY_MAX_JOBS)
+        return "must name 1 to 10 jobs";
+    json_array_foreach(list, i, item)
+    {
+        const char *id = json_string_value(json_object_get(item, "jobId"));
+        json_t *params = json_object_get(item, "parameters");
+        if (!json_is_object(item) || !id || !uuid_valid(id) || (params && !json_is_object(params)) ||
+            json_object_size(item) != 1u + (params != NULL))
+            return "must be objects {jobId, parameters?}: a job's id and an object of its parameters";
+        if (json_object_size(params) > CI_PARAMS_MAX)
+            return "must give at most 100 parameters a job";
+        json_object_foreach(params, key, v)
+        {
+            if (!(json_is_string(v) && json_string_length(v) <= 4096) && !json_is_integer(v) && !json_is_boolean(v))
+                return "parameters must be strings (at most 4096 bytes), integers or booleans";
+        }
+    }
+    return NULL;
+}
+
+/* A given value as the text a CI receives. */
+static void value_text(const json_t *v, char *out, size_t n)
+{
+    if (json_is_boolean(v))
+        snprintf(out, n, "%s", json_is_true(v) ? "true" : "false");
+    else
+        ci_text(v, out, n);
+}
+
+/* One parameter given against its definition (NULL: none of that name): a detail when it does not fit. */
+static void check_value(struct err *err, size_t i, const char *name, const json_t *def, const json_t *v)
+{
+    const char *type = text(def, "type");
+    const json_t *choice;
+    char given[4100], field[200];
+    bool found = false;
+    size_t k;
+
+    snprintf(field, sizeof field, "cicdJobs[%zu].parameters.%s", i, name);
+    value_text(v, given, sizeof given);
+    if (!def) {
+        err_detail(err, field, "the job has no parameter %s", name);
+    } else if (strcmp(type, "choice") == 0) {
+        json_array_foreach(json_object_get(def, "choices"), k, choice)
+        {
+            found = found || (json_is_string(choice) && strcmp(json_string_value(choice), given) == 0);
+        }
+        if (!found)
+            err_detail(err, field, "must be one of the job's choices");
+    } else if (strcmp(type, "boolean") == 0 && strcmp(given, "true") != 0 && strcmp(given, "false") != 0) {
+        err_detail(err, field, "must be true or false");
+    } else if (strcmp(type, "number") == 0 && !json_is_integer(v) &&
+               !(given[0] && strspn(given, "-0123456789.") == strlen(given))) {
+        err_detail(err, field, "must be a number");
+    }
+}
+
+enum err_code cicd_mappings_check(struct store_conn *c, const char *tenant, const json_t *list, struct err *err)
+{
+    const json_t *item, *def, *v;
+    struct store_stmt *st;
+    const char *name;
+    size_t i, k;
+    int rc;
+
+    json_array_foreach(list, i, item)
+    {
+        json_t *defs = NULL, *params = json_object_get(item, "parameters");
+        char field[64];
+        snprintf(field, sizeof field, "cicdJobs[%zu].jobId", i);
+        if (store_select(c, "SELECT parameters FROM cicd_jobs WHERE tenantId = ? AND id = ? AND removedAt IS NULL",
+                         STORE_ARGS(STORE_TEXT(tenant), STORE_TEXT(text(item, "jobId"))), &st, err))
+            return err->code;
+        if ((rc = store_next(st, err)) == 1)
+            defs = json_loads(store_col_text(st, 0), 0, NULL);
+        store_finish(st);
+        if (rc < 0)
+            return err->code;
+        if (!json_is_array(defs)) {
+            err_detail(err, field, "is not a discovered CI/CD job of this tenant");
+            json_decref(defs);
+            continue;
+        }
+        json_object_foreach(params, name, v)
+        {
+            const json_t *found = NULL;
+            json_array_foreach(defs, k, def)
+            {
+                if (!found && text(def, "name") && strcmp(text(def, "name"), name) == 0)
+                    found = def;
+            }
+            check_value(err, i, name, found, v);
+        }
+        json_array_foreach(defs, k, def)
+        {
+            if (json_is_true(json_object_get(def, "required")) && !json_object_get(def, "default") &&
+                !json_object_get(params, text(def, "name")))
+                err_detail(err, field, "the job needs its parameter %s", text(def, "name"));
+        }
+        json_decref(defs);
+    }
+    return err->code;
+}
+
+enum err_code cicd_mappings_insert(struct store_conn *c, const char *tenant, const char *deployment, const json_t *list,
+                                   const char *now, struct err *err)
+{
+    const json_t *item;
+    size_t i;
+
+    json_array_foreach(list, i, item)
+    {
+        json_t *params = json_object(), *v;
+        const char *name;
+        char id[UUID_SIZE], value[4100], *dumped;
+        json_object_foreach(json_object_get(item, "parameters"), name, v)
+        {
+            value_text(v, value, sizeof value);
+            json_object_set_new(params, name, json_string(value));
+        }
+        dumped = json_dumps(params, JSON_COMPACT);
+        json_decref(params);
+        rand_uuid(id);
+        store_run(c,
+                  "INSERT INTO deployment_cicd_mappings (id, tenantId, deploymentId, cicdJobId, position, parameters, status, "
+                  "createdAt, updatedAt) VALUES (?, ?, ?, ?, ?, ?, 'PENDING', ?, ?)",
+                  STORE_ARGS(STORE_TEXT(id), STORE_TEXT(tenant), STORE_TEXT(deployment), STORE_TEXT(text(item, "jobId")),
+                             STORE_INT((int64_t)i), STORE_TEXT(dumped ? dumped : "{}"), STORE_TIME(now), STORE_TIME(now)),
+                  NULL, err);
+        free(dumped);
+        if (err->code)
+            return err->code;
+    }
+    return ERR_OK;
+}
+
+static json_t *mapping_row(struct store_stmt *st)
+{
+    json_t *params = json_loads(store_col_text(st, 3), 0, NULL);
+    return json_pack("{s:s, s:s, s:s, s:o, s:s, s:o, s:o, s:o, s:o, s:o, s:o}", "id", store_col_text(st, 0), "tenantId",
+                     store_col_text(st, 1), "jobId", store_col_text(st, 2), "parameters", params ? params : json_object(), "status",
+                     store_col_text(st, 4), "buildNumber", json_text_or_null(store_col_text(st, 5)), "buildUrl",
+                     json_text_or_null(store_col_text(st, 6)), "startedAt", json_text_or_null(store_col_text(st, 7)), "finishedAt",
+                     json_text_or_null(store_col_text(st, 8)), "error", json_text_or_null(store_col_text(st, 9)), "name",
+                     json_text_or_null(store_col_text(st, 10)));
+}
+
+json_t *cicd_mappings_of(struct store_conn *c, const char *tenant, const char *deployment, struct err *err)
+{
+    return page_items(c,
+                      "SELECT m.id, m.tenantId, m.cicdJobId, m.parameters, m.status, m.buildNumber, m.buildUrl, m.startedAt, "
+                      "m.finishedAt, m.error, j.name FROM deployment_cicd_mappings m LEFT JOIN cicd_jobs j ON j.id = m.cicdJobId "
+                      "WHERE m.tenantId = ? AND m.deploymentId = ? ORDER BY m.position",
+                      STORE_ARGS(STORE_TEXT(tenant), STORE_TEXT(deployment)), mapping_row, err);
+}
