@@ -39,6 +39,7 @@
 #include "stores/stores_http.h"
 #include "notify/endpoints.h"
 #include "notify/notify.h"
+#include "notify/testruns.h"
 #include "notify/tickets.h"
 #include "deploy/deploy.h"
 #include "deploy/deploy_http.h"
@@ -240,6 +241,7 @@ static int serve(struct app *app)
                                    {TOKEN_SWEEP_JOB, token_sweep_step, &venv},
                                    {USAGE_ROLLUP_JOB, usage_rollup_step, &app->store},
                                    {ACCOUNT_MAIL_JOB, mail_step, &menv},
+                                   {TESTRUNS_JOB, testruns_step, &nenv},
                                    {NULL, NULL, NULL}};
     size_t njob_kinds = ARRAY_LEN(job_kinds) - 1;
     struct probe *probe = NULL;

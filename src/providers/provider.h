@@ -149,7 +149,9 @@ enum provider_cap {
     CAP_TICKET_COMMENT = 1u << 26,
     CAP_TICKET_CLOSE = 1u << 27,
     CAP_SCM_REFRESH_TOKEN = 1u << 28,
-    CAP_LAST = CAP_SCM_REFRESH_TOKEN, /* the registry's check goes up to it */
+    CAP_TEST_RUN_OPEN = 1u << 29,
+    CAP_TEST_RUN_READ = 1u << 30,
+    CAP_LAST = CAP_TEST_RUN_READ, /* the registry's check goes up to it */
 };
 
 /*
@@ -249,11 +251,13 @@ struct provider_ops {
     provider_step_fn tickets_version;
     /*
      * Input {"version" (a name: the project's version of it, created when missing), "notes" (text naming issues: the
-     * provider finds the keys it knows, tickets_issue_keys), "released"?: true, "releaseDate"? (YYYY-MM-DD)}; output
+     * provider finds the keys it knows, tickets_issue_keys), "skip"?: [keys linked before: left alone], "released"?:
+     * true, "releaseDate"? (YYYY-MM-DD)}; output
      * {"versionId", "linked": [keys], "missing": [keys]}. Each issue gets the
      * version among its fix versions (an issue that has it is unchanged; one that does not exist is missing); then,
      * with released, the version is marked released on releaseDate. Progress is saved per issue: a resumed call goes on.
      * Azure DevOps: the keys are "AB#123", and each work item gets the tag "release-{version}" (its tags kept).
+     * Linear: the keys are the team's identifiers ("ENG-42"), and each issue gets the label "release-{version}".
      */
     provider_step_fn tickets_link;
     /* Input {"issues": [keys], "to": a status name}; output {"moved": [keys], "refused": [keys]}. */
@@ -269,6 +273,17 @@ struct provider_ops {
     provider_step_fn ticket_comment;
     /* Input {"key", "id"?, "transition"? (a name; absent: the provider's done)}; output {"status"}. */
     provider_step_fn ticket_close;
+
+    /* ---- test management (c->config is the test-management integration; src/notify/testruns.c) ---- */
+    /*
+     * A release candidate's test run. Input {"name", "description", "createdAfter" (unix seconds: the search looks at
+     * runs made since)}; output {"runId", "url", "name", "completed": bool, "passed", "failed", "blocked", "retest",
+     * "untested", "other" (counts), "found": bool (an earlier run had opened it)}. Reads before it writes: a run of that
+     * name is answered, not opened twice.
+     */
+    provider_step_fn test_run_open;
+    /* Input {"runId"}; output as test_run_open's. An unknown run is INVALID. */
+    provider_step_fn test_run_read;
 
     /* ---- inbound webhooks: synchronous, no network, on the request's thread ---- */
     /*
@@ -318,7 +333,9 @@ struct provider_ops {
     X(CAP_SCM_REFRESH_TOKEN, scm_refresh_token)                                                                                    \
     X(CAP_TICKET_OPEN, ticket_open)                                                                                                \
     X(CAP_TICKET_COMMENT, ticket_comment)                                                                                          \
-    X(CAP_TICKET_CLOSE, ticket_close)
+    X(CAP_TICKET_CLOSE, ticket_close)                                                                                              \
+    X(CAP_TEST_RUN_OPEN, test_run_open)                                                                                            \
+    X(CAP_TEST_RUN_READ, test_run_read)
 
 /*
  * What a provider is. Defined in its own file (non-const only for the

@@ -249,6 +249,12 @@ TABLE = [
            "src/notify/endpoints.c",
            [("    if (failures < s->env->disable_failures || ", "    if (failures < 1 || ")],
            [API + "test_webhook_endpoints"]),
+    # ---- a candidate's TestRail pass rate gates its regression approval (docs/notifications.md "Test runs")
+    Mutant("test-pass-rate-gate-ignored", "approval below the pass rate",
+           "a regression approval is taken whatever the candidate's test runs pass: minTestPassRate is read and ignored",
+           "src/releases/releases_http.c",
+           [("    if (cf.min_rate >= 0 && testruns_gate(", "    if (cf.min_rate >= 101 && testruns_gate(")],
+           [API + "test_tickets"]),
 ]
 
 
