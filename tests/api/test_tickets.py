@@ -5,6 +5,7 @@ slipway's label on it), comments on it as the release moves and moves it to done
 API key and the shapes as Jira and Linear do. On finish the Jira issues the release notes name get the release's fix
 version, which is then marked released; Azure DevOps work items named AB#123 get the release's tag by a JSON Patch. GET /releases/{id}/tickets lists it to viewers; another tenant's release is a 404."""
 
+import json
 import time
 import unittest
 import uuid
@@ -173,6 +174,35 @@ class TicketsTest(test_releases.ReleaseBase):
         self.assertEqual([issues[key + n]["fixVersions"] for n in ("-911", "-912")], [[version["id"]]] * 2)
         self.assertEqual(len(puts("/rest/api/3/issue/%s-911" % key)), 1, "each issue once across edits and finish")
         self.assertEqual(len(puts("/rest/api/3/issue/%s-912" % key)), 1)
+
+    def test_linear_label_on_the_issues_the_notes_name(self):
+        """Linear: the issues of the team the notes name (ENG-42) get the label release-{version} (found, else made
+        once in the team, then issueAddLabel by identifier); one Linear does not know is missing, not a failure."""
+        lin = vf.build(self.ctx, "LINEAR", True, True)
+        lin.body["autoCreateEpics"] = True
+        self.ctx.create(lin.body)
+        team, tkey = lin.info["team"], "LN" + "".join(chr(65 + b % 26) for b in uuid.uuid4().bytes[:4])
+        named = ["%s-%d" % (tkey, n) for n in (41, 42)]
+        self.fakes.register("linear", {"teams": {team: {"key": tkey}}, "issues": {
+            k: {"id": str(uuid.uuid4()), "identifier": k, "teamId": team, "title": "named", "description": None,
+                "labelIds": [], "comments": [], "stateId": team + "-todo", "url": "https://linear.app/x/" + k}
+            for k in named}})
+        mark = self.fakes.mark()
+        rid = self.create("4.6.0", test_releases.connect_scm(self.ctx)[0]["id"])["id"]
+        self.expect(self.request("PATCH", self.path(rid), {"notes": "- fix %s, %s and %s-99 (X%s-43)" % (
+            named[0], named[1], tkey, tkey)}, token=self.owner.token), 200)
+
+        def added():
+            return [json.loads(r["body"])["variables"]["id"] for r in self.fakes.requests("linear", mark)
+                    if "issueAddLabel" in (r["body"] or "") and r.get("status") == 200]
+        self.assertTrue(vf.wait_for(lambda: len(added()) == 3, 60), "labelled: %s" % added())
+        self.assertEqual(sorted(added()), named + ["%s-99" % tkey], "each named issue, none inside a word")
+        data = self.fakes.data("linear")
+        for k in named:
+            self.assertEqual([data["labels"][x]["name"] for x in data["issues"][k]["labelIds"]], ["release-4.6.0"], k)
+        made = [r for r in self.fakes.requests("linear", mark) if "issueLabelCreate" in (r["body"] or "")
+                and "release-4.6.0" in r["body"]]
+        self.assertEqual(len(made), 1, "the label made once, in the team")
 
     def test_azure_devops_tags_the_work_items_the_notes_name(self):
         case = vf.build(self.ctx, "AZURE_DEVOPS", True, True)
