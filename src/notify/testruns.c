@@ -76,8 +76,6 @@ enum err_code testruns_release_change(struct store_conn *c, struct jobs *q, cons
 
     if (strcmp(kind, "STATUS") != 0 || (strcmp(name, "kickoff-done") != 0 && strcmp(name, "new-candidate") != 0))
         return ERR_OK;
-    if (!q)
-        return err_set(err, ERR_UNAVAILABLE, "notifications are not started yet");
     if (rel_load(c, tenant, release, &s, err) || !s.found)
         return err->code;
     if (store_select(c,
@@ -88,6 +86,10 @@ enum err_code testruns_release_change(struct store_conn *c, struct jobs *q, cons
     while ((rc = store_next(st, err)) == 1) {
         if (!(p = provider_by_type(store_col_text(st, 1))) || !p->ops->test_run_open)
             continue;
+        if (!q) {
+            err_set(err, ERR_UNAVAILABLE, "notifications are not started yet");
+            break;
+        }
         /* TestRail's clock may differ from ours: the search looks a day further back than the candidate */
         payload =
             json_pack("{s:s, s:s, s:I, s:s, s:I}", "releaseId", release, "integrationId", store_col_text(st, 0), "candidate",

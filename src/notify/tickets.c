@@ -95,8 +95,6 @@ enum err_code tickets_release_change(struct store_conn *c, struct jobs *q, const
     if (!(strcmp(kind, "CALL") == 0 && strcmp(name, "compare") == 0) &&
         !(strcmp(kind, "ACTION") == 0 && strcmp(name, "edit-notes") == 0))
         return ERR_OK; /* neither a candidate's notes made nor a person's edit of them */
-    if (!q)
-        return err_set(err, ERR_UNAVAILABLE, "notifications are not started yet");
     if (store_select(c,
                      "SELECT i.id, i.ticketSystemType, r.version FROM tenant_ticket_integrations i JOIN releases r "
                      "ON r.tenantId = i.tenantId AND r.id = ? WHERE i.tenantId = ? AND i.autoCreateEpics = ? AND i.isActive = ? "
@@ -106,6 +104,10 @@ enum err_code tickets_release_change(struct store_conn *c, struct jobs *q, const
     while ((rc = store_next(st, err)) == 1) {
         if (!(p = provider_by_type(store_col_text(st, 1))) || !p->ops->tickets_link)
             continue;
+        if (!q) {
+            err_set(err, ERR_UNAVAILABLE, "notifications are not started yet");
+            break;
+        }
         rand_uuid(nonce); /* each compare: the notes may name more issues (a job that finds none new links none) */
         payload = json_pack("{s:s, s:s, s:s, s:s}", "releaseId", release, "integrationId", store_col_text(st, 0), "action", "link",
                             "version", store_col_text(st, 2));

@@ -10,29 +10,6 @@ static const struct field fields[] = {
     INTEGER("testRailSuiteId", false, 1, 2147483647), /* a project of several suites: the one a run takes its cases from */
 };
 
-/* The project. */
-static void verify(struct provider_call *c, const struct outbound_response *res)
-{
-    char userpwd[PROVIDER_AUTH_MAX], target[PROVIDER_URL_MAX], msg[300];
-    const char *headers[] = {"Content-Type: application/json", NULL};
-    json_int_t id = json_integer_value(json_object_get(c->config, "testRailProjectId"));
-
-    if (!res) {
-        provider_url(target, provider_text(c, "testRailUrl"), "/index.php?/api/v2/get_project/%lld", (long long)id);
-        snprintf(userpwd, sizeof userpwd, "%s:%s", provider_text(c, "testRailUsername"), provider_text(c, "testRailApiKey"));
-        provider_request(c, "GET", target, headers, NULL, userpwd);
-        provider_wipe(userpwd);
-        return;
-    }
-    snprintf(msg, sizeof msg, "project %lld not found in TestRail, or the user cannot see it", (long long)id);
-    if (res->failure == OUTBOUND_OK && res->status == 400) /* TestRail says 400 for a project it does not know */
-        provider_finish(c, VERDICT_INVALID, "%s", msg);
-    else if (!provider_failed(c, res, "TestRail rejected the user name or API key", msg))
-        provider_finish(c, VERDICT_VALID, "TestRail accepts the API key, and project %lld exists", (long long)id);
-}
-
-/* ---- a release candidate's test run (provider.h: test_run_open, test_run_read) ---- */
-
 /* method on API v2's path (after "index.php?/api/v2/"), with Basic auth and body (JSON, or NULL). */
 static void send(struct provider_call *c, const char *method, const char *path, const json_t *body)
 {
@@ -46,6 +23,26 @@ static void send(struct provider_call *c, const char *method, const char *path, 
     provider_wipe(userpwd);
     free(text);
 }
+
+/* The project. */
+static void verify(struct provider_call *c, const struct outbound_response *res)
+{
+    json_int_t id = json_integer_value(json_object_get(c->config, "testRailProjectId"));
+    char path[64], msg[300];
+
+    if (!res) {
+        snprintf(path, sizeof path, "get_project/%lld", (long long)id);
+        send(c, "GET", path, NULL);
+        return;
+    }
+    snprintf(msg, sizeof msg, "project %lld not found in TestRail, or the user cannot see it", (long long)id);
+    if (res->failure == OUTBOUND_OK && res->status == 400) /* TestRail says 400 for a project it does not know */
+        provider_finish(c, VERDICT_INVALID, "%s", msg);
+    else if (!provider_failed(c, res, "TestRail rejected the user name or API key", msg))
+        provider_finish(c, VERDICT_VALID, "TestRail accepts the API key, and project %lld exists", (long long)id);
+}
+
+/* ---- a release candidate's test run (provider.h: test_run_open, test_run_read) ---- */
 
 static const char *text_of(const json_t *o, const char *key)
 {
