@@ -40,6 +40,7 @@
 #include "stores/stores_http.h"
 #include "notify/endpoints.h"
 #include "notify/notify.h"
+#include "notify/testruns.h"
 #include "notify/tickets.h"
 #include "deploy/deploy.h"
 #include "deploy/deploy_http.h"
@@ -249,6 +250,7 @@ static int serve(struct app *app)
                                    {STORE_HEALTH_SWEEP_JOB, health_sweep_step, &senv},
                                    {STORE_HEALTH_JOB, health_check_step, &senv},
                                    {CICD_DISCOVER_JOB, cicd_discover_step, &cenv},
+                                   {TESTRUNS_JOB, testruns_step, &nenv},
                                    {NULL, NULL, NULL}};
     size_t njob_kinds = ARRAY_LEN(job_kinds) - 1;
     struct probe *probe = NULL;

@@ -23,6 +23,7 @@
 #include "integrations/webhooks_http.h"
 #include "notify/endpoints_http.h"
 #include "notify/notify_http.h"
+#include "notify/testruns.h"
 #include "notify/tickets.h"
 #include "releases/releases_http.h"
 #include "setup/setup.h"
@@ -185,6 +186,9 @@ const struct route routes[] = {
     {"DELETE", "/api/v1/{tenantId}/notification-rules/{ruleId}", ACCESS_OWNER, NULL, notification_rule_delete},
     {"GET", "/api/v1/{tenantId}/notification-deliveries", ACCESS_VIEWER, NULL, notification_deliveries_list},
     {"GET", "/api/v1/{tenantId}/releases/{releaseId}/tickets", ACCESS_VIEWER, NULL, release_tickets_list},
+    {"GET", "/api/v1/{tenantId}/releases/{releaseId}/test-runs", ACCESS_VIEWER, NULL, release_test_runs_list},
+    {"POST", "/api/v1/{tenantId}/releases/{releaseId}/test-runs/refresh", ACCESS_EDITOR, &testruns_refresh_schema,
+     release_test_runs_refresh},
     /* Outbound webhooks (docs/notifications.md): owners manage the endpoints (a URL may carry a token); viewers read the log. */
     {"GET", "/api/v1/{tenantId}/webhook-endpoints", ACCESS_OWNER, NULL, webhook_endpoints_list},
     {"POST", "/api/v1/{tenantId}/webhook-endpoints", ACCESS_OWNER, &webhook_endpoint_schema, webhook_endpoint_create},

@@ -6,7 +6,7 @@
 // editors and viewers read the rules and the logs.
 
 import {h, when, announce, errorBox, showError, showOnce, scrollTable, confirmDialog} from './dom.js';
-import {get, post, del, tenantPath, eventCatalogue} from './api.js';
+import {get, post, put, del, tenantPath, eventCatalogue} from './api.js';
 import {field, FieldSet} from './forms.js';
 import {listCategory, typeName} from './cards.js';
 
@@ -119,7 +119,15 @@ function endpointsSection(ctx, tenantId, endpoints, catalogue, again, sets) {
   const rows = endpoints.map((ep) => h('tr', null,
     h('td', {class: 'mono wrap'}, ep.url, ep.description ? h('div', {class: 'muted'}, ep.description) : null),
     h('td', {class: 'mono'}, ep.events.join(', ')),
-    h('td', null, ep.enabled ? 'Enabled' : h('span', {class: 'muted'}, 'Disabled')),
+    h('td', null, ep.enabled ? 'Enabled' : h('span', {class: 'muted'}, 'Disabled'),
+      // disabled by slipway after failing too long (an owner's own switch has no reason): why, since when, and a way back
+      !ep.enabled && ep.disabledReason ? h('div', {class: 'muted disabled-reason'}, ep.disabledReason, ' (', when(ep.disabledAt, {relative: true}), ')') : null,
+      !ep.enabled && ctx.owner ? act('Turn on again', async () => {
+        await put(tenantPath(tenantId, `/webhook-endpoints/${ep.id}`), {url: ep.url, events: ep.events, enabled: true,
+          ...(ep.description ? {description: ep.description} : {})});
+        announce('Endpoint turned on again');
+        again();
+      }) : null),
     h('td', {class: 'row-actions'},
       act('Send a ping', async () => {
         await post(tenantPath(tenantId, `/webhook-endpoints/${ep.id}/ping`));

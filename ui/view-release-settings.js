@@ -34,7 +34,8 @@ export async function viewReleaseSettings(ctx) {
       row('Source control', scmName(cfg.scmIntegrationId) || (cfg.scmIntegrationId ? 'an integration' : 'the oldest verified one')),
       row('Base branch', cfg.baseBranch ? h('span', {class: 'mono'}, cfg.baseBranch) : 'the repository\'s default branch'),
       Object.keys(PLATFORM_WORDS).map((p) => row(`${PLATFORM_WORDS[p]} pipeline`, pipeName(cfg.platformPipelines[p]))),
-      row('Approvals', `${cfg.approvalCount} from: ${cfg.approvalRoles.join(', ')}`))));
+      row('Approvals', `${cfg.approvalCount} from: ${cfg.approvalRoles.join(', ')}`),
+      row('Test pass rate needed', cfg.minTestPassRate == null ? 'none' : `${cfg.minTestPassRate}%`))));
     return;
   }
 
@@ -56,6 +57,8 @@ export async function viewReleaseSettings(ctx) {
       {label: 'Who approves regression', value: cfg.approvalRoles}),
     field({name: 'approvalCount', kind: 'integer', required: true, minimum: 1, maximum: 10},
       {label: 'Approvals needed', value: cfg.approvalCount, hint: '1 to 10.'}),
+    field({name: 'minTestPassRate', kind: 'integer', minimum: 0, maximum: 100}, {label: 'Test pass rate needed (%)',
+      value: cfg.minTestPassRate ?? undefined, hint: 'Empty: none. Else each TestRail run of the candidate must pass this share of its tests (untested count against) before it can be approved.'}),
   ];
   const set = new FieldSet(fields);
   const submit = h('button', {type: 'submit', class: 'primary'}, 'Save settings');

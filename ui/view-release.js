@@ -2,7 +2,8 @@
 // of (branch, tag, base), the builds of each platform (linking to the CI's
 // run), the actions its status allows (editors and owners: also a new
 // candidate and finish), the regression approvals with an Approve button
-// for a member whose role the configuration names, the notes with an edit
+// for a member whose role the configuration names (and the candidates'
+// TestRail runs with their pass rate), the notes with an edit
 // box, and its
 // timeline, followed live over Server-Sent Events: the stream starts at
 // the timeline's beginning, so a reconnect misses nothing, and every event
@@ -127,7 +128,40 @@ export async function viewRelease(ctx) {
       h('strong', null, a.accountId === ctx.me.id ? 'You' : a.accountName), ` (${a.role}) approved candidate ${a.candidateNumber} `,
       when(a.createdAt, {relative: true}), a.note ? h('p', {class: 'message'}, a.note) : null)))
         : h('p', {class: 'empty'}, 'No approvals yet.'),
-      btn ? h('div', {class: 'actions'}, note, btn) : null]);
+      btn ? h('div', {class: 'actions'}, note, btn) : null, testRuns]);
+    showTestRuns();
+  }
+
+  // The candidates' TestRail runs with their pass rate (the approval's gate when the configuration sets one);
+  // editors may have them read now. Nothing shows for a tenant without test management.
+  const testRuns = h('div', {id: 'test-runs'});
+  async function showTestRuns() {
+    const runs = await get(path('/test-runs')).then((p) => p.items, () => []);
+    const gate = config.minTestPassRate;
+    if (!runs.length && gate == null) return clear(testRuns);
+    const read = canDrive(ctx.tenant) && runs.some((r) => r.status === 'ACTIVE')
+      ? h('button', {type: 'button', class: 'secondary', id: 'read-test-runs'}, 'Read results now') : null;
+    read?.addEventListener('click', async () => {
+      showError(box, null);
+      try {
+        await post(path('/test-runs/refresh'), {});
+        announce('Test results are being read');
+        setTimeout(showTestRuns, 1500);
+      } catch (e) {
+        showError(box, e.message);
+      }
+    });
+    const rate = (r) => r.passRate == null ? 'no tests' : `${r.passRate.toFixed(1)}% passed (${r.counts.passed} of ${r.total})`;
+    append(clear(testRuns), [h('h3', {class: 'section-sub'}, 'Test runs'),
+      gate != null ? h('p', {class: 'sub'}, `Approval needs each run of the candidate to pass at least ${gate}%.`) : null,
+      runs.length ? h('ul', {class: 'approvals test-runs'}, runs.map((r) => h('li', {'data-candidate': r.candidate,
+        class: r.candidate === rel.candidateNumber ? '' : 'muted'},
+      h('a', {href: r.url, target: '_blank', rel: 'noopener'}, r.name), ` ${rate(r)}`,
+      gate != null && r.candidate === rel.candidateNumber && (r.passRate == null || r.passRate < gate)
+        ? h('span', {class: 'badge failure'}, ' below the gate') : null,
+      r.lastError ? h('p', {class: 'message'}, r.lastError) : null)))
+        : h('p', {class: 'empty'}, 'No test run yet.'),
+      read ? h('div', {class: 'actions'}, read) : null]);
   }
 
   // The notes: generated from the commits until someone edits them; editable until the release ends.

@@ -14,6 +14,7 @@
 #include "integrations/catalog.h"
 #include "jobs/jobs.h"
 #include "notify/endpoints.h"
+#include "notify/testruns.h"
 #include "notify/tickets.h"
 #include "providers/registry.h"
 #include "usage/usage.h"
@@ -246,6 +247,9 @@ enum err_code notify_release_change(struct store_conn *c, const char *tenant, co
     const char *event = release_event_of(kind, name);
     json_t *fields, *rel;
 
+    if (testruns_release_change(c, jobs, tenant, release, kind, name, err) || /* a candidate made: its test runs */
+        tickets_release_change(c, jobs, tenant, release, kind, name, err))    /* its notes made: the issues they name */
+        return err->code;
     if (!event)
         return ERR_OK;
     if (release_emit(c, tenant, release, event, NULL, message, &fields, &rel, err) == ERR_OK)

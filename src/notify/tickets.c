@@ -83,6 +83,44 @@ enum err_code tickets_release_event(struct store_conn *c, struct jobs *q, const 
     return err->code;
 }
 
+enum err_code tickets_release_change(struct store_conn *c, struct jobs *q, const char *tenant, const char *release,
+                                     const char *kind, const char *name, struct err *err)
+{
+    char dedupe[255], nonce[UUID_SIZE];
+    const struct provider *p;
+    struct store_stmt *st;
+    json_t *payload;
+    int rc;
+
+    if (!(strcmp(kind, "CALL") == 0 && strcmp(name, "compare") == 0) &&
+        !(strcmp(kind, "ACTION") == 0 && strcmp(name, "edit-notes") == 0))
+        return ERR_OK; /* neither a candidate's notes made nor a person's edit of them */
+    if (store_select(c,
+                     "SELECT i.id, i.ticketSystemType, r.version FROM tenant_ticket_integrations i JOIN releases r "
+                     "ON r.tenantId = i.tenantId AND r.id = ? WHERE i.tenantId = ? AND i.autoCreateEpics = ? AND i.isActive = ? "
+                     "ORDER BY i.id",
+                     STORE_ARGS(STORE_TEXT(release), STORE_TEXT(tenant), STORE_BOOL(true), STORE_BOOL(true)), &st, err))
+        return err->code;
+    while ((rc = store_next(st, err)) == 1) {
+        if (!(p = provider_by_type(store_col_text(st, 1))) || !p->ops->tickets_link)
+            continue;
+        if (!q) {
+            err_set(err, ERR_UNAVAILABLE, "notifications are not started yet");
+            break;
+        }
+        rand_uuid(nonce); /* each compare: the notes may name more issues (a job that finds none new links none) */
+        payload = json_pack("{s:s, s:s, s:s, s:s}", "releaseId", release, "integrationId", store_col_text(st, 0), "action", "link",
+                            "version", store_col_text(st, 2));
+        snprintf(dedupe, sizeof dedupe, "%s:%s:%s:link:%s", TICKETS_JOB, store_col_text(st, 0), release, nonce);
+        job_add(c, q, tenant, payload, dedupe, err);
+        json_decref(payload);
+        if (err->code)
+            break;
+    }
+    store_finish(st);
+    return err->code;
+}
+
 /* ---- the job ---- */
 
 struct ticket {
@@ -115,8 +153,50 @@ static enum err_code ticket_load(struct store_conn *c, const char *tenant, const
 struct change {
     const struct job *j;
     const char *provider, *key, *url; /* an opened ticket, or NULL */
+    const json_t *linked, *missing;   /* issues that got the release's version or label, or that do not exist; or NULL */
     bool closed;
 };
+
+/* A record of each linked issue not recorded yet (another job of the release may have linked it meanwhile). */
+static enum err_code links_add(struct store_conn *c, const struct change *ch, const char *release, const char *integration,
+                               const char *now, struct err *err)
+{
+    char id[UUID_SIZE];
+    struct store_stmt *st;
+    const json_t *v;
+    size_t i;
+    int rc;
+
+    json_t *keys = json_array();
+
+    json_array_extend(keys, (json_t *)ch->linked);
+    if (json_is_array(ch->missing)) /* tried once too: an issue named that does not exist is not asked for again */
+        json_array_extend(keys, (json_t *)ch->missing);
+    json_array_foreach(keys, i, v)
+    {
+        if (store_select(c,
+                         "SELECT id FROM release_ticket_links WHERE tenantId = ? AND releaseId = ? AND integrationId = ? "
+                         "AND issueKey = ?",
+                         STORE_ARGS(STORE_TEXT(ch->j->tenant), STORE_TEXT(release), STORE_TEXT(integration),
+                                    STORE_TEXT(json_string_value(v))),
+                         &st, err))
+            break;
+        rc = store_next(st, err);
+        store_finish(st);
+        if (rc < 0)
+            break;
+        rand_uuid(id);
+        if (rc == 0 && store_run(c,
+                                 "INSERT INTO release_ticket_links (id, tenantId, releaseId, integrationId, issueKey, createdAt) "
+                                 "VALUES (?, ?, ?, ?, ?, ?)",
+                                 STORE_ARGS(STORE_TEXT(id), STORE_TEXT(ch->j->tenant), STORE_TEXT(release), STORE_TEXT(integration),
+                                            STORE_TEXT(json_string_value(v)), STORE_TIME(now)),
+                                 NULL, err))
+            break;
+    }
+    json_decref(keys);
+    return err->code;
+}
 
 static enum err_code change_body(struct store_conn *c, void *ctx, struct err *err)
 {
@@ -126,6 +206,8 @@ static enum err_code change_body(struct store_conn *c, void *ctx, struct err *er
     struct ticket t;
 
     clock_now(now);
+    if (ch->linked)
+        return links_add(c, ch, release, integration, now, err);
     if (ch->closed)
         return store_run(c,
                          "UPDATE release_tickets SET status = 'DONE', updatedAt = ? WHERE tenantId = ? AND releaseId = ? "
@@ -166,12 +248,16 @@ static void finish_call(const struct notify_env *env, struct job *j, struct prov
         job_done(j);
         return;
     }
-    if (strcmp(action, "fix-versions") == 0) /* which issues got the version, which do not exist */
+    if (strcmp(action, "fix-versions") == 0 || strcmp(action, "link") == 0) { /* which issues got it, which do not exist */
         j->output = json_incref(call->output);
+        ch.linked = json_is_array(json_object_get(call->output, "linked")) ? json_object_get(call->output, "linked") : NULL;
+        ch.missing = json_object_get(call->output, "missing");
+    }
     ch.key = json_string_value(json_object_get(call->output, "key"));
     ch.url = json_string_value(json_object_get(call->output, "url"));
     ch.closed = strcmp(action, "close") == 0;
-    if ((ch.closed || (strcmp(action, "open") == 0 && ch.key && ch.url)) && store_conn_get(env->store, &c, &err) == ERR_OK)
+    if ((ch.linked || ch.closed || (strcmp(action, "open") == 0 && ch.key && ch.url)) &&
+        store_conn_get(env->store, &c, &err) == ERR_OK)
         store_tx(c, change_body, &ch, &err);
     store_conn_put(c);
     if (err.code)
@@ -196,8 +282,30 @@ static enum err_code notes_load(struct store_conn *c, const char *tenant, const 
     return rc < 0 ? err->code : ERR_OK;
 }
 
-/* The call's input for j's action on ticket t (config: the integration's). Caller owns. */
-static json_t *call_input(const struct job *j, const struct ticket *t, const json_t *config, const char *notes)
+/* The issues of release that integration linked before, as a JSON array of keys (new reference), or NULL with err set. */
+static json_t *links_load(struct store_conn *c, const char *tenant, const char *release, const char *integration, struct err *err)
+{
+    json_t *keys = json_array();
+    struct store_stmt *st;
+    int rc;
+
+    if (store_select(c, "SELECT issueKey FROM release_ticket_links WHERE tenantId = ? AND releaseId = ? AND integrationId = ?",
+                     STORE_ARGS(STORE_TEXT(tenant), STORE_TEXT(release), STORE_TEXT(integration)), &st, err)) {
+        json_decref(keys);
+        return NULL;
+    }
+    while ((rc = store_next(st, err)) == 1)
+        json_array_append_new(keys, json_string(store_col_text(st, 0)));
+    store_finish(st);
+    if (rc < 0) {
+        json_decref(keys);
+        return NULL;
+    }
+    return keys;
+}
+
+/* The call's input for j's action on ticket t (config: the integration's; skip: the issues linked before). Caller owns. */
+static json_t *call_input(const struct job *j, const struct ticket *t, const json_t *config, const char *notes, json_t *skip)
 {
     const char *action = text_of(j->payload, "action");
     char label[64];
@@ -207,12 +315,12 @@ static json_t *call_input(const struct job *j, const struct ticket *t, const jso
         return json_pack("{s:s, s:s, s:s, s:s}", "label", label, "summary", text_of(j->payload, "summary"), "description",
                          text_of(j->payload, "text"), "version", text_of(j->payload, "version"));
     }
-    if (strcmp(action, "fix-versions") == 0) { /* the provider finds the keys it knows in the notes */
+    if (strcmp(action, "fix-versions") == 0 || strcmp(action, "link") == 0) { /* the provider finds the keys it knows */
         char date[TIMESTAMP_SIZE];
         clock_now(date);
         date[10] = '\0'; /* YYYY-MM-DD */
-        return json_pack("{s:s, s:s, s:b, s:s}", "version", text_of(j->payload, "version"), "notes", notes ? notes : "", "released",
-                         1, "releaseDate", date);
+        return json_pack("{s:s, s:s, s:b, s:s, s:O}", "version", text_of(j->payload, "version"), "notes", notes ? notes : "",
+                         "released", strcmp(action, "fix-versions") == 0, "releaseDate", date, "skip", skip);
     }
     if (strcmp(action, "close") == 0)
         return json_pack("{s:s, s:s}", "key", t->key, "transition",
@@ -225,10 +333,10 @@ static void start(const struct notify_env *env, struct job *j)
 {
     const char *action = text_of(j->payload, "action"), *release = text_of(j->payload, "releaseId");
     const char *integration = text_of(j->payload, "integrationId");
-    bool fix = strcmp(action, "fix-versions") == 0; /* needs no release ticket */
+    bool fix = strcmp(action, "fix-versions") == 0 || strcmp(action, "link") == 0; /* needs no release ticket */
     struct store_conn *db = NULL;
     char *notes = NULL;
-    json_t *config = NULL, *scm = NULL;
+    json_t *config = NULL, *scm = NULL, *skip = NULL;
     const struct provider *p = NULL;
     provider_step_fn op = NULL;
     char key[JOB_EVENT_KEY_SIZE];
@@ -239,8 +347,9 @@ static void start(const struct notify_env *env, struct job *j)
     err_clear(&err);
     if (store_conn_get(env->store, &db, &err) == ERR_OK &&
         verify_load(db, env->keys, category_get(CAT_TICKETS), j->tenant, integration, NULL, &config, &scm, &err) == ERR_OK &&
-        ticket_load(db, j->tenant, release, integration, &t, &err) == ERR_OK && fix)
-        notes_load(db, j->tenant, release, &notes, &err);
+        ticket_load(db, j->tenant, release, integration, &t, &err) == ERR_OK && fix &&
+        notes_load(db, j->tenant, release, &notes, &err) == ERR_OK)
+        skip = links_load(db, j->tenant, release, integration, &err);
     store_conn_put(db);
     json_decref(scm);
     if (err.code == ERR_NOT_FOUND || (!err.code && !json_is_true(json_object_get(config, "autoCreateEpics")))) {
@@ -264,8 +373,8 @@ static void start(const struct notify_env *env, struct job *j)
              : strcmp(action, "close") == 0 ? p->ops->ticket_close
                                             : p->ops->ticket_comment;
         if (op)
-            provider_call_in_job(provider_call_new(env->loop, p, op, config, NULL, call_input(j, &t, config, notes), NULL, NULL),
-                                 j);
+            provider_call_in_job(
+                provider_call_new(env->loop, p, op, config, NULL, call_input(j, &t, config, notes, skip), NULL, NULL), j);
         else
             job_done(j);
     }
@@ -274,6 +383,7 @@ static void start(const struct notify_env *env, struct job *j)
         json_decref(config);
     }
     free(notes);
+    json_decref(skip);
 }
 
 void tickets_step(void *ctx, struct job *j)
@@ -301,16 +411,22 @@ static json_t *release_row(struct store_stmt *st)
     return json_text_or_null(store_col_text(st, 0));
 }
 
+enum err_code tickets_release_found(struct store_conn *db, const char *tenant, const char *release, struct err *err)
+{
+    json_t *found = page_row(db, "SELECT id FROM releases WHERE tenantId = ? AND id = ?",
+                             STORE_ARGS(STORE_TEXT(tenant), STORE_TEXT(release)), release_row, err);
+    json_decref(found);
+    return err->code;
+}
+
 enum err_code release_tickets_list(struct request *req, struct err *err)
 {
     const char *tenant = principal_of(req)->tenant_id, *release = request_param(req, "releaseId");
     struct store_conn *db;
     json_t *found;
 
-    if (request_db(req, &db, err) || !(found = page_row(db, "SELECT id FROM releases WHERE tenantId = ? AND id = ?",
-                                                        STORE_ARGS(STORE_TEXT(tenant), STORE_TEXT(release)), release_row, err)))
+    if (request_db(req, &db, err) || tickets_release_found(db, tenant, release, err))
         return err->code;
-    json_decref(found);
     if (!(found =
               page_items(db,
                          "SELECT id, integrationId, provider, ticketKey, url, status, createdAt, updatedAt FROM release_tickets "

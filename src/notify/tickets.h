@@ -39,8 +39,24 @@ struct job;
 enum err_code tickets_release_event(struct store_conn *c, struct jobs *q, const char *tenant, const char *release,
                                     const char *event, const json_t *rel, const char *message, struct err *err);
 
+/*
+ * The "link" job of the timeline entry (kind, name) of release, in c's
+ * transaction, for each integration whose type has tickets_link: when the
+ * entry is a compare (a candidate's notes made) or a person's edit of the
+ * notes, the issues they name get
+ * the release's fix version (Jira) or label (Linear) or tag (Azure DevOps)
+ * now, not only at finish. Each issue once across kickoff, new candidates and
+ * finish: a linked issue is recorded in release_ticket_links and skipped
+ * after.
+ */
+enum err_code tickets_release_change(struct store_conn *c, struct jobs *q, const char *tenant, const char *release,
+                                     const char *kind, const char *name, struct err *err);
+
 /* The job's step; ctx is the struct notify_env (notify.h). */
 void tickets_step(void *ctx, struct job *j);
+
+/* ERR_NOT_FOUND unless release is one of tenant's (a release's list in the path: another tenant's answers the same). */
+enum err_code tickets_release_found(struct store_conn *db, const char *tenant, const char *release, struct err *err);
 
 /* GET /api/v1/{tenantId}/releases/{releaseId}/tickets (viewers). */
 enum err_code release_tickets_list(struct request *req, struct err *err);

@@ -21,6 +21,7 @@
 #define SLIPWAY_PROVIDER_H
 
 #include <jansson.h>
+#include <stdint.h>
 
 #include "http/schema.h"
 #include "outbound/outbound.h"
@@ -123,43 +124,44 @@ struct provider_event {
 };
 
 /*
- * Capabilities: one bit per op. A provider declares the ops it has
+ * Capabilities: one bit per op (64-bit: more than an enum, which C11 holds
+ * to int, can carry). A provider declares the ops it has
  * (struct provider.caps); a unit test holds every declaration against the
  * ops that are not NULL (PROVIDER_OPS below).
  */
-enum provider_cap {
-    CAP_VERIFY = 1u << 0,
-    CAP_SCM_RESOLVE_REF = 1u << 1,
-    CAP_SCM_CREATE_BRANCH = 1u << 2,
-    CAP_SCM_CREATE_TAG = 1u << 3,
-    CAP_SCM_COMPARE = 1u << 4,
-    CAP_SCM_CREATE_RELEASE = 1u << 5,
-    CAP_CI_TRIGGER = 1u << 6,
-    CAP_CI_STATUS = 1u << 7,
-    CAP_CI_CANCEL = 1u << 8,
-    CAP_CI_LIST_JOBS = 1u << 9,
-    CAP_STORE_FIND_BUILD = 1u << 10,
-    CAP_STORE_SUBMIT = 1u << 11,
-    CAP_STORE_SET_ROLLOUT = 1u << 12,
-    CAP_STORE_HALT = 1u << 13,
-    CAP_STORE_RESUME = 1u << 14,
-    CAP_STORE_COMPLETE = 1u << 15,
-    CAP_STORE_STATUS = 1u << 16,
-    CAP_CHAT_POST = 1u << 17,
-    CAP_CHAT_UPDATE = 1u << 18,
-    CAP_TICKETS_VERSION = 1u << 19,
-    CAP_TICKETS_LINK = 1u << 20,
-    CAP_TICKETS_TRANSITION = 1u << 21,
-    CAP_WEBHOOK_CHECK = 1u << 22,
-    CAP_WEBHOOK_PARSE = 1u << 23,
-    CAP_SCM_LIST_REPOS = 1u << 24,
-    CAP_TICKET_OPEN = 1u << 25,
-    CAP_TICKET_COMMENT = 1u << 26,
-    CAP_TICKET_CLOSE = 1u << 27,
-    CAP_SCM_REFRESH_TOKEN = 1u << 28,
-    CAP_MONITORING_HEALTH = 1u << 29,
-    CAP_LAST = CAP_MONITORING_HEALTH, /* the registry's check goes up to it */
-};
+#define CAP_VERIFY (UINT64_C(1) << 0)
+#define CAP_SCM_RESOLVE_REF (UINT64_C(1) << 1)
+#define CAP_SCM_CREATE_BRANCH (UINT64_C(1) << 2)
+#define CAP_SCM_CREATE_TAG (UINT64_C(1) << 3)
+#define CAP_SCM_COMPARE (UINT64_C(1) << 4)
+#define CAP_SCM_CREATE_RELEASE (UINT64_C(1) << 5)
+#define CAP_CI_TRIGGER (UINT64_C(1) << 6)
+#define CAP_CI_STATUS (UINT64_C(1) << 7)
+#define CAP_CI_CANCEL (UINT64_C(1) << 8)
+#define CAP_CI_LIST_JOBS (UINT64_C(1) << 9)
+#define CAP_STORE_FIND_BUILD (UINT64_C(1) << 10)
+#define CAP_STORE_SUBMIT (UINT64_C(1) << 11)
+#define CAP_STORE_SET_ROLLOUT (UINT64_C(1) << 12)
+#define CAP_STORE_HALT (UINT64_C(1) << 13)
+#define CAP_STORE_RESUME (UINT64_C(1) << 14)
+#define CAP_STORE_COMPLETE (UINT64_C(1) << 15)
+#define CAP_STORE_STATUS (UINT64_C(1) << 16)
+#define CAP_CHAT_POST (UINT64_C(1) << 17)
+#define CAP_CHAT_UPDATE (UINT64_C(1) << 18)
+#define CAP_TICKETS_VERSION (UINT64_C(1) << 19)
+#define CAP_TICKETS_LINK (UINT64_C(1) << 20)
+#define CAP_TICKETS_TRANSITION (UINT64_C(1) << 21)
+#define CAP_WEBHOOK_CHECK (UINT64_C(1) << 22)
+#define CAP_WEBHOOK_PARSE (UINT64_C(1) << 23)
+#define CAP_SCM_LIST_REPOS (UINT64_C(1) << 24)
+#define CAP_TICKET_OPEN (UINT64_C(1) << 25)
+#define CAP_TICKET_COMMENT (UINT64_C(1) << 26)
+#define CAP_TICKET_CLOSE (UINT64_C(1) << 27)
+#define CAP_SCM_REFRESH_TOKEN (UINT64_C(1) << 28)
+#define CAP_MONITORING_HEALTH (UINT64_C(1) << 29)
+#define CAP_TEST_RUN_OPEN (UINT64_C(1) << 30)
+#define CAP_TEST_RUN_READ (UINT64_C(1) << 31)
+#define CAP_LAST CAP_TEST_RUN_READ /* the registry's check goes up to it */
 
 /*
  * What a provider does. Each member may be NULL (the provider cannot).
@@ -259,11 +261,13 @@ struct provider_ops {
     provider_step_fn tickets_version;
     /*
      * Input {"version" (a name: the project's version of it, created when missing), "notes" (text naming issues: the
-     * provider finds the keys it knows, tickets_issue_keys), "released"?: true, "releaseDate"? (YYYY-MM-DD)}; output
+     * provider finds the keys it knows, tickets_issue_keys), "skip"?: [keys linked before: left alone], "released"?:
+     * true, "releaseDate"? (YYYY-MM-DD)}; output
      * {"versionId", "linked": [keys], "missing": [keys]}. Each issue gets the
      * version among its fix versions (an issue that has it is unchanged; one that does not exist is missing); then,
      * with released, the version is marked released on releaseDate. Progress is saved per issue: a resumed call goes on.
      * Azure DevOps: the keys are "AB#123", and each work item gets the tag "release-{version}" (its tags kept).
+     * Linear: the keys are the team's identifiers ("ENG-42"), and each issue gets the label "release-{version}".
      */
     provider_step_fn tickets_link;
     /* Input {"issues": [keys], "to": a status name}; output {"moved": [keys], "refused": [keys]}. */
@@ -287,6 +291,17 @@ struct provider_ops {
      * VALID: read; NONE: not answered (the provider is down: no figure, never a breach); INVALID: refused.
      */
     provider_step_fn monitoring_health;
+
+    /* ---- test management (c->config is the test-management integration; src/notify/testruns.c) ---- */
+    /*
+     * A release candidate's test run. Input {"name", "description", "createdAfter" (unix seconds: the search looks at
+     * runs made since)}; output {"runId", "url", "name", "completed": bool, "passed", "failed", "blocked", "retest",
+     * "untested", "other" (counts), "found": bool (an earlier run had opened it)}. Reads before it writes: a run of that
+     * name is answered, not opened twice.
+     */
+    provider_step_fn test_run_open;
+    /* Input {"runId"}; output as test_run_open's. An unknown run is INVALID. */
+    provider_step_fn test_run_read;
 
     /* ---- inbound webhooks: synchronous, no network, on the request's thread ---- */
     /*
@@ -337,7 +352,9 @@ struct provider_ops {
     X(CAP_TICKET_OPEN, ticket_open)                                                                                                \
     X(CAP_TICKET_COMMENT, ticket_comment)                                                                                          \
     X(CAP_TICKET_CLOSE, ticket_close)                                                                                              \
-    X(CAP_MONITORING_HEALTH, monitoring_health)
+    X(CAP_MONITORING_HEALTH, monitoring_health)                                                                                    \
+    X(CAP_TEST_RUN_OPEN, test_run_open)                                                                                            \
+    X(CAP_TEST_RUN_READ, test_run_read)
 
 /*
  * What a provider is. Defined in its own file (non-const only for the
@@ -381,7 +398,7 @@ struct provider {
     const char *store_platform;               /* a store target: the platform it ships (ANDROID, IOS), else NULL */
     const char *store_track;                  /* a store target: the track a submission goes to unless it names one */
     unsigned store_features;                  /* a store target: enum store_feature bits (what only some stores can do) */
-    unsigned caps;                            /* enum provider_cap bits: exactly the ops that are not NULL */
+    uint64_t caps;                            /* CAP_ bits: exactly the ops that are not NULL */
     const struct provider_ops *ops;
 
     struct schema schema; /* derived by provider_registry_init: every type's, the category's, then its own fields */

@@ -115,7 +115,7 @@ void provider_registry_init(void)
         for (size_t j = 0; j < i; j++)
             if (strcmp(providers[j]->type, p->type) == 0 || strcmp(providers[j]->kind, p->kind) == 0)
                 fail(p, "is listed twice (its type or kind)");
-        for (unsigned cap = 1; cap && cap <= CAP_LAST; cap <<= 1)
+        for (uint64_t cap = 1; cap && cap <= CAP_LAST; cap <<= 1)
             if (!(p->caps & cap) != !provider_has_op(p, cap))
                 fail(p, "declares capabilities that are not its ops");
         derive_schema(p);
@@ -149,13 +149,13 @@ bool provider_enabled(const struct provider *p)
     return enabled[index_of(p)];
 }
 
-bool provider_has_op(const struct provider *p, unsigned cap)
+bool provider_has_op(const struct provider *p, uint64_t cap)
 {
     const struct provider_ops *ops = p->ops;
 #define HAS(bit, member)                                                                                                           \
     case bit:                                                                                                                      \
         return ops && ops->member != NULL;
-    switch ((enum provider_cap)cap) {
+    switch (cap) {
         PROVIDER_OPS(HAS)
     }
 #undef HAS

@@ -23,8 +23,8 @@ const struct provider *provider_by_kind(const char *kind);
 const struct provider *provider_at(size_t i); /* NULL past the end */
 /* False when its feature flag switched it off (read once, at start-up). */
 bool provider_enabled(const struct provider *p);
-/* True when p has the op of capability cap (one enum provider_cap bit). */
-bool provider_has_op(const struct provider *p, unsigned cap);
+/* True when p has the op of capability cap (one CAP_ bit). */
+bool provider_has_op(const struct provider *p, uint64_t cap);
 
 /*
  * Every provider setting and feature flag as configuration options, for

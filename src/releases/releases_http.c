@@ -8,6 +8,7 @@
 #include "http/page.h"
 #include "http/stream.h"
 #include "jobs/jobs.h"
+#include "notify/testruns.h"
 #include "releases/lifecycle.h"
 #include "releases/releases.h"
 #include "releases/releases_http.h"
@@ -107,7 +108,8 @@ SCHEMA(release_config_schema, {.name = "scmIntegrationId", .kind = FIELD_STRING,
        {.name = "approvalCount", .kind = FIELD_INT, .min = 1, .max = 10},
        {.name = "buildTimeoutMinutes", .kind = FIELD_INT, .min = 1, .max = 1440},
        {.name = "schedule", .kind = FIELD_OBJECT, .check = check_schedule},
-       {.name = "rolloutPlans", .kind = FIELD_OBJECT}); /* checked against the tenant's targets: store_default_plans_check */
+       {.name = "rolloutPlans", .kind = FIELD_OBJECT}, /* checked against the tenant's targets: store_default_plans_check */
+       {.name = "minTestPassRate", .kind = FIELD_INT, .min = 0, .max = 100});
 
 static const struct field action_fields[] = {{.name = "reason", .kind = FIELD_STRING, .min = 1, .max = 500}};
 const struct schema release_action_schema = {
@@ -128,6 +130,7 @@ struct rel_config {
     json_t *plans;             /* owned: rolloutPlans, each store target's default rollout plan ({} for none) */
     int count;
     int64_t timeout; /* buildTimeoutMinutes: a build's overall deadline (docs/releases.md, "Builds") */
+    int min_rate;    /* minTestPassRate: the regression approval's gate on the test runs (docs/notifications.md); -1 none */
     char updated_at[TIMESTAMP_SIZE];
 };
 
@@ -151,11 +154,11 @@ static enum err_code config_read(struct store_conn *db, const char *tenant, stru
     snprintf(cf->scheme, sizeof cf->scheme, "SEMVER");
     cf->count = 1;
     cf->timeout = RELEASE_BUILD_TIMEOUT_DEFAULT;
+    cf->min_rate = -1;
     if (store_select(db,
                      "SELECT scmIntegrationId, baseBranch, branchTemplate, candidateTagTemplate, finalTagTemplate, versionScheme, "
                      "platformPipelines, approvalRoles, approvalCount, updatedAt, buildTimeoutMinutes, kickoffSchedule, "
-                     "rolloutPlans FROM release_configs "
-                     "WHERE tenantId = ?",
+                     "rolloutPlans, minTestPassRate FROM release_configs WHERE tenantId = ?",
                      STORE_ARGS(STORE_TEXT(tenant)), &st, err))
         return err->code;
     rc = store_next(st, err);
@@ -173,6 +176,7 @@ static enum err_code config_read(struct store_conn *db, const char *tenant, stru
             cf->timeout = store_col_int(st, 10);
         cf->schedule = store_col_text(st, 11) ? json_loads(store_col_text(st, 11), 0, NULL) : NULL;
         cf->plans = store_col_text(st, 12) ? json_loads(store_col_text(st, 12), 0, NULL) : NULL;
+        cf->min_rate = store_col_null(st, 13) ? -1 : (int)store_col_int(st, 13);
     }
     store_finish(st);
     if (!cf->roles)
@@ -186,13 +190,14 @@ static enum err_code config_read(struct store_conn *db, const char *tenant, stru
 
 static json_t *config_json(const struct rel_config *cf)
 {
-    return json_pack("{s:o, s:o, s:s, s:s, s:s, s:s, s:O, s:O, s:i, s:I, s:O, s:o, s:O}", "scmIntegrationId",
+    return json_pack("{s:o, s:o, s:s, s:s, s:s, s:s, s:O, s:O, s:i, s:I, s:O, s:o, s:O, s:o}", "scmIntegrationId",
                      json_text_or_null(cf->scm[0] ? cf->scm : NULL), "baseBranch", json_text_or_null(cf->base[0] ? cf->base : NULL),
                      "branchTemplate", cf->branch, "candidateTagTemplate", cf->candidate, "finalTagTemplate", cf->final,
                      "versionScheme", cf->scheme, "platformPipelines", cf->pipelines, "approvalRoles", cf->roles, "approvalCount",
                      cf->count, "buildTimeoutMinutes", (json_int_t)cf->timeout, "schedule",
                      cf->schedule ? cf->schedule : json_null(), "updatedAt",
-                     json_text_or_null(cf->updated_at[0] ? cf->updated_at : NULL), "rolloutPlans", cf->plans);
+                     json_text_or_null(cf->updated_at[0] ? cf->updated_at : NULL), "rolloutPlans", cf->plans, "minTestPassRate",
+                     cf->min_rate < 0 ? json_null() : json_integer(cf->min_rate));
 }
 
 enum err_code release_config_get(struct request *req, struct err *err)
@@ -246,25 +251,27 @@ static enum err_code config_body(struct store_conn *c, void *ctx, struct err *er
     if (store_run(c,
                   "UPDATE release_configs SET scmIntegrationId = ?, baseBranch = ?, branchTemplate = ?, candidateTagTemplate = ?, "
                   "finalTagTemplate = ?, versionScheme = ?, platformPipelines = ?, approvalRoles = ?, approvalCount = ?, "
-                  "buildTimeoutMinutes = ?, kickoffSchedule = ?, updatedByAccountId = ?, updatedAt = ?, rolloutPlans = ? "
+                  "buildTimeoutMinutes = ?, kickoffSchedule = ?, minTestPassRate = ?, updatedByAccountId = ?, updatedAt = ?, "
+                  "rolloutPlans = ? "
                   "WHERE tenantId = ?",
                   STORE_ARGS(STORE_TEXT(cf->scm[0] ? cf->scm : NULL), STORE_TEXT(cf->base[0] ? cf->base : NULL),
                              STORE_TEXT(cf->branch), STORE_TEXT(cf->candidate), STORE_TEXT(cf->final), STORE_TEXT(cf->scheme),
                              STORE_TEXT(pipelines), STORE_TEXT(roles), STORE_INT(cf->count), STORE_INT(cf->timeout),
-                             STORE_TEXT(schedule), STORE_TEXT(principal_of(t->req)->account_id), STORE_TIME(now), STORE_TEXT(plans),
-                             STORE_TEXT(tenant)),
+                             STORE_TEXT(schedule), cf->min_rate < 0 ? STORE_NULL : STORE_INT(cf->min_rate),
+                             STORE_TEXT(principal_of(t->req)->account_id), STORE_TIME(now), STORE_TEXT(plans), STORE_TEXT(tenant)),
                   &changes, err) == ERR_OK &&
         changes == 0)
         store_run(c,
                   "INSERT INTO release_configs (id, tenantId, scmIntegrationId, baseBranch, branchTemplate, candidateTagTemplate, "
                   "finalTagTemplate, versionScheme, platformPipelines, approvalRoles, approvalCount, buildTimeoutMinutes, "
-                  "kickoffSchedule, updatedByAccountId, createdAt, updatedAt, rolloutPlans) "
-                  "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                  "kickoffSchedule, minTestPassRate, updatedByAccountId, createdAt, updatedAt, rolloutPlans) "
+                  "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                   STORE_ARGS(STORE_TEXT(id), STORE_TEXT(tenant), STORE_TEXT(cf->scm[0] ? cf->scm : NULL),
                              STORE_TEXT(cf->base[0] ? cf->base : NULL), STORE_TEXT(cf->branch), STORE_TEXT(cf->candidate),
                              STORE_TEXT(cf->final), STORE_TEXT(cf->scheme), STORE_TEXT(pipelines), STORE_TEXT(roles),
                              STORE_INT(cf->count), STORE_INT(cf->timeout), STORE_TEXT(schedule),
-                             STORE_TEXT(principal_of(t->req)->account_id), STORE_TIME(now), STORE_TIME(now), STORE_TEXT(plans)),
+                             cf->min_rate < 0 ? STORE_NULL : STORE_INT(cf->min_rate), STORE_TEXT(principal_of(t->req)->account_id),
+                             STORE_TIME(now), STORE_TIME(now), STORE_TEXT(plans)),
                   NULL, err);
     free(plans);
     free(pipelines);
@@ -317,6 +324,9 @@ enum err_code release_config_put(struct request *req, struct err *err)
     snprintf(cf.scheme, sizeof cf.scheme, "SEMVER");
     cf.count = 1;
     cf.timeout = RELEASE_BUILD_TIMEOUT_DEFAULT;
+    cf.min_rate = json_is_integer(json_object_get(body, "minTestPassRate"))
+                      ? (int)json_integer_value(json_object_get(body, "minTestPassRate"))
+                      : -1;
     text_field(body, "scmIntegrationId", cf.scm, sizeof cf.scm);
     text_field(body, "baseBranch", cf.base, sizeof cf.base);
     text_field(body, "branchTemplate", cf.branch, sizeof cf.branch);
@@ -1187,6 +1197,8 @@ static enum err_code approve_body(struct store_conn *c, void *ctx, struct err *e
     config_clear(&cf);
     if (!allowed)
         return err_set(err, ERR_CONFLICT, "the release configuration's approvalRoles do not include your role (%s)", role);
+    if (cf.min_rate >= 0 && testruns_gate(c, tenant, t->id, candidate, cf.min_rate, err)) /* the candidate's test runs */
+        return err->code;
     rand_uuid(id);
     clock_now(now);
     if (store_run(c,

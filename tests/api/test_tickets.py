@@ -5,9 +5,12 @@ slipway's label on it), comments on it as the release moves and moves it to done
 API key and the shapes as Jira and Linear do. On finish the Jira issues the release notes name get the release's fix
 version, which is then marked released; Azure DevOps work items named AB#123 get the release's tag by a JSON Patch. GET /releases/{id}/tickets lists it to viewers; another tenant's release is a 404."""
 
+import json
 import time
 import unittest
+import uuid
 
+import harness
 import test_release_builds
 import test_releases
 import verify_fixtures as vf
@@ -136,6 +139,71 @@ class TicketsTest(test_releases.ReleaseBase):
         self.assertEqual(puts.count("/rest/api/3/version/" + version["id"]), 1)
         self.assertTrue(self.settle(rid, lambda t: t and t[0]["status"] == "DONE", "moved to done"))
 
+    def test_jira_fix_version_before_finish_once_per_issue(self):
+        """The issues the notes name get the fix version when the notes are made or edited, not only at finish; an
+        issue linked then is not linked again at finish (release_ticket_links), and the version is released then."""
+        integ, case = self.jira()
+        key = case.info["key"]
+        self.fakes.register("jira", {"issues": {k: {"id": k[-3:], "project": key, "summary": k, "issuetype": "Task",
+                                                    "labels": [], "fixVersions": [], "comments": [], "status": "To Do"}
+                                                for k in (key + "-911", key + "-912")}})
+        mark = self.fakes.mark()
+        self.expect(self.request("PUT", "/api/v1/%s/release-configuration" % self.tenant,
+                                 {"approvalRoles": ["owner"], "approvalCount": 1}, token=self.owner.token), 200)
+        _, scm, _, hook = self.pipeline("GITHUB_ACTIONS")
+        rel = self.triggered(self.create("4.5.0", scm)["id"])
+        rid = rel["id"]
+        self.expect(self.request("PATCH", self.path(rid), {"notes": "- %s-911 fix the login" % key},
+                                 token=self.owner.token), 200)
+
+        def puts(path):
+            return [r for r in self.fakes.requests("jira", mark) if r["method"] == "PUT" and r["path"] == path]
+        self.assertTrue(vf.wait_for(lambda: puts("/rest/api/3/issue/%s-911" % key), 60), "linked before finish")
+        version = [v for v in self.fakes.data("jira")["versions"][key] if v["name"] == "4.5.0"][0]
+        self.assertFalse(version.get("released"), "released only at finish")
+        self.finish("github", rel["builds"][0]["runId"], hook=hook)
+        self.wait(rid, lambda r: r["status"] == "REGRESSION", "reached REGRESSION")
+        self.act(rid, "approve")
+        self.expect(self.request("PATCH", self.path(rid), {"notes": "- %s-911 fix the login\n- %s-912 and more" % (key, key)},
+                                 token=self.owner.token), 200)
+        self.act(rid, "finish")
+        self.wait(rid, lambda r: r["status"] == "FINISHED", "finished")
+        released = lambda: [v for v in self.fakes.data("jira")["versions"][key] if v["name"] == "4.5.0" and v.get("released")]  # noqa: E731
+        self.assertTrue(vf.wait_for(released, 60), "released at finish")
+        issues = self.fakes.data("jira")["issues"]
+        self.assertEqual([issues[key + n]["fixVersions"] for n in ("-911", "-912")], [[version["id"]]] * 2)
+        self.assertEqual(len(puts("/rest/api/3/issue/%s-911" % key)), 1, "each issue once across edits and finish")
+        self.assertEqual(len(puts("/rest/api/3/issue/%s-912" % key)), 1)
+
+    def test_linear_label_on_the_issues_the_notes_name(self):
+        """Linear: the issues of the team the notes name (ENG-42) get the label release-{version} (found, else made
+        once in the team, then issueAddLabel by identifier); one Linear does not know is missing, not a failure."""
+        lin = vf.build(self.ctx, "LINEAR", True, True)
+        lin.body["autoCreateEpics"] = True
+        self.ctx.create(lin.body)
+        team, tkey = lin.info["team"], "LN" + "".join(chr(65 + b % 26) for b in uuid.uuid4().bytes[:4])
+        named = ["%s-%d" % (tkey, n) for n in (41, 42)]
+        self.fakes.register("linear", {"teams": {team: {"key": tkey}}, "issues": {
+            k: {"id": str(uuid.uuid4()), "identifier": k, "teamId": team, "title": "named", "description": None,
+                "labelIds": [], "comments": [], "stateId": team + "-todo", "url": "https://linear.app/x/" + k}
+            for k in named}})
+        mark = self.fakes.mark()
+        rid = self.create("4.6.0", test_releases.connect_scm(self.ctx)[0]["id"])["id"]
+        self.expect(self.request("PATCH", self.path(rid), {"notes": "- fix %s, %s and %s-99 (X%s-43)" % (
+            named[0], named[1], tkey, tkey)}, token=self.owner.token), 200)
+
+        def added():
+            return [json.loads(r["body"])["variables"]["id"] for r in self.fakes.requests("linear", mark)
+                    if "issueAddLabel" in (r["body"] or "") and r.get("status") == 200]
+        self.assertTrue(vf.wait_for(lambda: len(added()) == 3, 60), "labelled: %s" % added())
+        self.assertEqual(sorted(added()), named + ["%s-99" % tkey], "each named issue, none inside a word")
+        data = self.fakes.data("linear")
+        for k in named:
+            self.assertEqual([data["labels"][x]["name"] for x in data["issues"][k]["labelIds"]], ["release-4.6.0"], k)
+        made = [r for r in self.fakes.requests("linear", mark) if "issueLabelCreate" in (r["body"] or "")
+                and "release-4.6.0" in r["body"]]
+        self.assertEqual(len(made), 1, "the label made once, in the team")
+
     def test_azure_devops_tags_the_work_items_the_notes_name(self):
         case = vf.build(self.ctx, "AZURE_DEVOPS", True, True)
         case.body["autoCreateEpics"] = True
@@ -170,6 +238,72 @@ class TicketsTest(test_releases.ReleaseBase):
         resp = self.request("GET", self.path(rel["id"], "/tickets"), token=other.token)  # not a member of this tenant
         self.assertIn(resp.status, (403, 404), str(resp))
         self.tickets("00000000-0000-4000-8000-000000000000", status=404)
+
+    # ---- TestRail: a run per candidate, its pass rate gating the approval (docs/notifications.md "Test runs") ----
+
+    def runs_of(self, rid, token=None, status=200):
+        return self.expect(self.request("GET", self.path(rid, "/test-runs"), token=token or self.owner.token), status)
+
+    def settle_runs(self, rid, probe, what):
+        self.assertTrue(vf.wait_for(lambda: probe(self.runs_of(rid)["items"]), 60), "test runs never %s: %s %s" % (
+            what, self.runs_of(rid), [(r["method"], r["query"], r.get("status"))
+                                        for r in self.fakes.requests("testrail")]))
+        return self.runs_of(rid)["items"]
+
+    def test_testrail_run_per_candidate_gates_the_approval(self):
+        found, made = vf.build(self.ctx, "TEST_RAIL", True, True), vf.build(self.ctx, "TEST_RAIL", True, True)
+        found_id, made_id = self.ctx.create(found.body)["id"], self.ctx.create(made.body)["id"]
+        # found's project already has the candidate's run (an earlier job made it and died before recording it),
+        # behind a page of newer runs: the job pages to it and makes none
+        t = int(time.time()) - 60
+        runs = {str(900 + i): {"id": 900 + i, "project_id": found.info["pid"],
+                               "suite_id": None, "name": name, "created_on": t + i, "is_completed": False,
+                               "url": "http://testrail.invalid/runs/%d" % (900 + i), "passed_count": 2,
+                               "failed_count": 3, "blocked_count": 0, "retest_count": 0, "untested_count": 0}
+                for i, name in enumerate(["5.1.0 RC1", "other A", "other B", "other C"])}
+        self.fakes.register("testrail", {"runs": runs, "pageSize": 2})
+        mark = self.fakes.mark()
+        self.expect(self.request("PUT", "/api/v1/%s/release-configuration" % self.tenant,
+                                 {"approvalRoles": ["owner"], "approvalCount": 1, "minTestPassRate": 80},
+                                 token=self.owner.token), 200)
+        integ, scm, case, hook = self.pipeline("GITHUB_ACTIONS")
+        rel = self.triggered(self.create("5.1.0", scm)["id"])
+        rid = rel["id"]
+        items = self.settle_runs(rid, lambda r: len(r) == 2, "opened")
+        by = {r["integrationId"]: r for r in items}
+        self.assertEqual((by[found_id]["runId"], by[found_id]["name"], by[found_id]["counts"]["failed"],
+                          by[found_id]["passRate"]), ("900", "5.1.0 RC1", 3, 40.0))
+        self.assertEqual((by[made_id]["name"], by[made_id]["candidate"], by[made_id]["status"], by[made_id]["total"]),
+                         ("5.1.0 RC1", 1, "ACTIVE", 10))
+        adds = [r for r in self.fakes.requests("testrail", mark) if "add_run" in r["query"]]
+        self.assertEqual(len(adds), 1, "one run made, none for the project that had it")
+        self.assertIn("/add_run/%s" % made.info["pid"], adds[0]["query"])
+        self.finish("github", rel["builds"][0]["runId"], hook=hook)
+        self.wait(rid, lambda r: r["status"] == "REGRESSION", "reached REGRESSION")
+        refused = self.act(rid, "approve", 409)
+        self.assertIn("minTestPassRate of 80%", refused["error"]["message"])
+        self.assertIn('"5.1.0 RC1" (run 900) passes 40.0% of its tests (2 of 5)', refused["error"]["message"])
+        # the testers pass them; a refresh (an editor's) reads them now
+        self.fakes.register("testrail", {"runs": {"900": {"passed_count": 5, "failed_count": 0},
+                                                  by[made_id]["runId"]: {"passed_count": 8, "failed_count": 1,
+                                                                         "untested_count": 1}}})
+        resp = self.request("POST", self.path(rid, "/test-runs/refresh"), {}, token=self.ctx.org.editor.token)
+        self.expect(resp, 202)
+        items = self.settle_runs(rid, lambda r: sorted(x["passRate"] for x in r) == [80.0, 100.0], "read again")
+        self.assertTrue(all(x["lastReadAt"] and x["lastError"] is None for x in items), items)
+        self.act(rid, "approve")
+        self.wait(rid, lambda r: r["status"] == "READY", "approved")
+        self.assertEqual(len([r for r in self.fakes.requests("testrail", mark) if "add_run" in r["query"]]), 1)
+        # viewers read them; a viewer's refresh answers as a tenant that does not exist; another tenant sees no release
+        self.assertEqual(len(self.runs_of(rid, token=self.ctx.org.viewer.token)["items"]), 2)
+        refresh = "/api/v1/%s/releases/" + rid + "/test-runs/refresh"
+        harness.assert_same_not_found(self, self.request("POST", refresh % self.tenant, {}, token=self.ctx.org.viewer.token),
+                                      self.request("POST", refresh % uuid.uuid4(), {}, token=self.ctx.org.viewer.token))
+        other = vf.Ctx(self.server, self.fakes)
+        self.expect(self.request("GET", "/api/v1/%s/releases/%s/test-runs" % (other.tenant_id, rid), token=other.token),
+                    404)
+        self.expect(self.request("POST", "/api/v1/%s/releases/%s/test-runs/refresh" % (other.tenant_id, rid), {},
+                                 token=other.token), 404)
 
 
 if __name__ == "__main__":

@@ -10,8 +10,9 @@ from fakebase import now, Resp, J, Provider
 
 class Linear(Provider):
     """Linear GraphQL: the viewer and a team (with its workflow states), and what a release's issue needs: issues
-    filtered by team and label name, issueLabels by name, issueLabelCreate, issueCreate, commentCreate, issueUpdate
-    (all through variables, as slipway sends them).
+    filtered by team and label name, issueLabels by name, issueLabelCreate, issueCreate, commentCreate, issueUpdate,
+    issueAddLabel (a label on an issue named by its identifier or id: once; all through variables, as slipway sends
+    them).
 
     data: {"keys": {api key: {"viewer": {"id", "name"}, "teams": [team ids]}},
            "teams": {team id: {"name", "key"}}, "authErrorStatus": 401,
@@ -64,13 +65,19 @@ class Linear(Provider):
             return J(200, {"data": {"issueCreate": {"success": True, "issue": {
                 k: issue[k] for k in ("id", "identifier", "url")}}}})
         found = None
-        if re.search(r"\b(commentCreate|issueUpdate)\s*\(", query):
+        if re.search(r"\b(commentCreate|issueUpdate|issueAddLabel)\s*\(", query):
             ref = inp.get("issueId") if "commentCreate" in query else variables.get("id")
             found = next((i for k, i in self.data["issues"].items() if ref in (k, i["id"]) and i["teamId"] in teams),
                          None)
             if found is None:
                 return J(200, {"data": None, "errors": [self._errors(404, "Entity not found: Issue", "INPUT_ERROR",
                                                                      "invalid input", "Could not find referenced Issue.")]})
+        if re.search(r"\bissueAddLabel\s*\(", query):  # issueAddLabel(id: identifier or id, labelId)
+            if variables.get("label") not in self.data["labels"]:
+                return self._input_error("Argument Validation Error")
+            if variables["label"] not in found["labelIds"]:
+                found["labelIds"].append(variables["label"])
+            return J(200, {"data": {"issueAddLabel": {"success": True}}})
         if re.search(r"\bcommentCreate\s*\(", query):
             if not inp.get("body"):
                 return self._input_error("Argument Validation Error")

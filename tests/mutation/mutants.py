@@ -288,6 +288,12 @@ TABLE = [
            [("removedAt = NULL, updatedAt = ? WHERE integrationId = ? AND externalId = ?",
              "removedAt = removedAt, updatedAt = ? WHERE integrationId = ? AND externalId = ?")],
            [API + "test_repos"]),
+    # ---- a candidate's TestRail pass rate gates its regression approval (docs/notifications.md "Test runs")
+    Mutant("test-pass-rate-gate-ignored", "approval below the pass rate",
+           "a regression approval is taken whatever the candidate's test runs pass: minTestPassRate is read and ignored",
+           "src/releases/releases_http.c",
+           [("    if (cf.min_rate >= 0 && testruns_gate(", "    if (cf.min_rate >= 101 && testruns_gate(")],
+           [API + "test_tickets"]),
 ]
 
 

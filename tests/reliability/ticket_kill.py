@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""A release ticket's open under kill -9 (docs/notifications.md, "Release tickets"; docs/reliability.md).
+"""A release ticket's open, and a candidate's TestRail run's, under kill -9 (docs/notifications.md, "Release tickets"; docs/reliability.md).
 
 One release of a tenant with a Jira integration that keeps release tickets.
 The process running the ticket's open job is killed (SIGKILL) twice while
@@ -87,6 +87,50 @@ class TicketKillTest(kickoff.KickoffKillTest):
         self.assertEqual(made.count(201), 1, "created once (the held one was never acted on): %s" % made)
         print("ticket open: killed twice at Jira's create (held unanswered, then made with its answer lost); one issue "
               "%s, one release_tickets row; %d create requests" % (list(issues)[0], len(made)))
+
+    def test_killed_while_opening_the_test_run(self):
+        """The same at TestRail's add_run (docs/notifications.md, "Test runs"): one run of the candidate's name, one
+        release_test_runs row naming it."""
+        server, ctx, scm, _ = self.tenant_with_scm()
+        tr = vf.build(ctx, "TEST_RAIL", True, True)
+        integ = ctx.create(tr.body)
+        self.shared.secrets |= ctx.secrets
+        self.shared.remember()
+        add = "add_run/%d" % tr.info["pid"]
+        adds = lambda mark: [r for r in self.client.requests("testrail", mark)  # noqa: E731
+                             if r.get("method") == "POST" and add in (r.get("query") or "")]
+
+        def kill_when_held(server, mode, mark):
+            acted = (lambda r: r.get("status") is not None) if mode == "lose" else (lambda r: r.get("rule"))
+            wait_for("the add_run held (%s)" % mode, lambda: [r for r in adds(mark) if acted(r)])
+            os.kill(server.pid, signal.SIGKILL)
+            self.assertIsNotNone(server.wait_exit(10), "the killed process is gone")
+            server.pid = None
+            self.client.drop(self.rules.pop())
+
+        start = self.client.mark()
+        self.rules.append(self.client.rule("testrail", "hold", method="POST", match=add))
+        rel = harness.expect(self, server.request("POST", "/api/v1/%s/releases" % ctx.tenant_id,
+                                                  {"version": "6.1.0", "releaseType": "MINOR", "platforms": ["IOS"],
+                                                   "scmIntegrationId": scm["id"]}, token=ctx.token), 201)
+        kill_when_held(server, "hold", start)
+        mark = self.client.mark()
+        self.rules.append(self.client.rule("testrail", "lose", method="POST", match=add))
+        server = ctx.server = self.shared.start(migrate=False)
+        kill_when_held(server, "lose", mark)
+        server = ctx.server = self.shared.start(migrate=False)
+
+        path = "/api/v1/%s/releases/%s/test-runs" % (ctx.tenant_id, rel["id"])
+        rows = wait_for("the run recorded", lambda: harness.expect(
+            self, server.request("GET", path, token=ctx.token), 200)["items"])
+        runs = [r for r in self.client.data("testrail")["runs"].values() if r["project_id"] == tr.info["pid"]]
+        self.assertEqual([r["name"] for r in runs], ["6.1.0 RC1"], "one run, whatever was killed")
+        self.assertEqual([(r["integrationId"], r["runId"], r["candidate"]) for r in rows],
+                         [(integ["id"], str(runs[0]["id"]), 1)], "one release_test_runs row, naming it")
+        made = [r["status"] for r in adds(start)]
+        self.assertEqual(made.count(200), 1, "made once (the held one was never acted on): %s" % made)
+        print("test run open: killed twice at TestRail's add_run (held unanswered, then made with its answer lost); "
+              "one run %s, one release_test_runs row; %d add_run requests" % (runs[0]["id"], len(made)))
 
 
 if __name__ == "__main__":

@@ -58,7 +58,25 @@ def release_ready(server, client):
     for category, table in (("scm", "tenant_scm_integrations"), ("targets", "tenant_target_integrations")):
         _, rows = fx.db_query(server, "SELECT id FROM %s WHERE tenantId = ?" % table, (ctx.org.id,))
         fx.set_verification(server, category, rows[0][0], "VALID")
-    return ctx.org, [token, body["appStoreConnect"]["privateKey"]]
+    # A TestRail integration: each candidate gets a run, shown on the release page (docs/notifications.md "Test runs").
+    testrail = vf.build(ctx, "TEST_RAIL", True, True)
+    ctx.create(testrail.body)
+    return ctx.org, [token, body["appStoreConnect"]["privateKey"], testrail.info["key"]]
+
+
+def disabled_endpoint(server, org):
+    """An outbound webhook endpoint of org that slipway disabled after failing too long (the page says why and turns
+    it on again): its secret."""
+    resp = server.request("POST", "/api/v1/%s/webhook-endpoints" % org.id, token=org.owner.token,
+                          body={"url": "https://hooks.example.com/failing", "events": ["release.*"]})
+    if resp.status != 201:
+        raise AssertionError("the disabled endpoint: %s" % resp)
+    fx.db_execute(server, "UPDATE webhook_endpoints SET enabled = ?, failureCount = ?, failingSince = ?, disabledAt = ?, "
+                  "disabledReason = ? WHERE id = ?", (False, 50, "2026-11-26T10:00:00.000Z", "2026-12-01T10:00:00.000Z",
+                                                      "50 failed attempts in a row since 2026-11-26T10:00:00Z",
+                                                      resp.json["id"]))
+    fx.touch_tenant(server, org.id)
+    return resp.json["secret"]
 
 
 def sso(server, org):
@@ -99,6 +117,7 @@ def main():
         package = "com.example.ui" + fx.tag()
         client.register("play", {"packages": {package: {"accounts": [valid_email]}}})
         rel_org, rel_secrets = release_ready(server, client)
+        rel_secrets.append(disabled_endpoint(server, org))
         idp, sso_entry = sso(server, org)
         secrets = [token, bad_token, key, test_sso.SECRET] + rel_secrets + ([ssh.client_key] if ssh else [])
         fx.remember(server, *secrets)

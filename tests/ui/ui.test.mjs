@@ -1080,6 +1080,27 @@ async function main() {
       await logout(page);
     });
 
+    await check('an endpoint slipway disabled says why and is turned on again; the release page shows its candidate\'s TestRail run', async () => {
+      // the first tenant's owner (stack.py disabled the endpoint in the database), signed in through the API: same cookies
+      const signed = await page.request.post(`${stack.baseUrl}/api/v1/auth/login`, {data: {email: stack.owner.email, password: stack.owner.password, cookie: true}});
+      assert(signed.status() === 200, `the owner's login answered ${signed.status()}: ${await signed.text()}`);
+      await gotoHash(page, stack, `#/t/${stack.tenantId}/notifications`);
+      const row = page.locator('tr', {hasText: 'https://hooks.example.com/failing'});
+      await row.locator('.disabled-reason', {hasText: '50 failed attempts in a row since'}).waitFor();
+      await everyLook(page, '47b-webhook-disabled');
+      await row.getByRole('button', {name: 'Turn on again'}).click();
+      await page.locator('tr', {hasText: 'https://hooks.example.com/failing'}).getByText('Enabled', {exact: true}).waitFor();
+      assert(!(await page.locator('.disabled-reason').count()), 'the reason stays once turned on');
+      await logout(page);
+      await login(page, rel, 'owner');
+      await gotoHash(page, rel, releaseHash);
+      const run = page.locator('#test-runs li[data-candidate="1"]');
+      await run.getByRole('link', {name: '2.4.0 RC1'}).waitFor({timeout: 20000});
+      assert(/0\.0% passed \(0 of 10\)/.test(await run.textContent()), `the run's rate: ${await run.textContent()}`);
+      await everyLook(page, '47c-release-test-runs');
+      await logout(page);
+    });
+
     await check('viewer: reads a site\'s settings, posts and domains, with no form and no action', async () => {
       await login(page, rel, 'viewer');
       await gotoHash(page, rel, siteHash);

@@ -127,7 +127,7 @@ static void tag_step(struct provider_call *c, const struct outbound_response *re
 /* The work items the notes name (AB#123), each tagged (provider.h: tickets_link). */
 static void tickets_link(struct provider_call *c, const struct outbound_response *res)
 {
-    json_t *items = tickets_issue_keys(json_string_value(json_object_get(c->input, "notes")), "AB#");
+    json_t *items = tickets_link_keys(c->input, "AB#");
 
     tag_step(c, res, items);
     json_decref(items);

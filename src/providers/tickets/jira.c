@@ -327,7 +327,7 @@ static void tickets_link(struct provider_call *c, const struct outbound_response
     json_t *issues;
 
     snprintf(prefix, sizeof prefix, "%s-", provider_text(c, "jiraProjectKey"));
-    issues = tickets_issue_keys(input_text(c, "notes"), prefix);
+    issues = tickets_link_keys(c->input, prefix);
     link_step(c, res, issues);
     json_decref(issues);
 }

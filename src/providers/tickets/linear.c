@@ -3,6 +3,7 @@
 
 #include "providers/call.h"
 #include "providers/fields.h"
+#include "providers/tickets/tickets.h"
 
 static struct provider_setting api = {
     .env = "SLIPWAY_LINEAR_API_URL", .def = "https://api.linear.app/graphql", .help = "Linear's GraphQL API", .kind = SETTING_TEXT};
@@ -113,6 +114,26 @@ static void opened(struct provider_call *c, const json_t *issue, bool found)
         provider_finish(c, VERDICT_NONE, "Linear answered the issue without its identifier or url");
 }
 
+/* The label named label: found by name, or (create) made in the team. */
+static void send_label(struct provider_call *c, const char *label, bool create)
+{
+    if (create)
+        gql(c, "mutation($input: IssueLabelCreateInput!) { issueLabelCreate(input: $input) { success issueLabel { id } } }",
+            json_pack("{s:{s:s, s:s}}", "input", "name", label, "teamId", provider_text(c, "linearTeamId")));
+    else
+        gql(c, "query($label: String!) { issueLabels(filter: {name: {eq: $label}}) { nodes { id } } }",
+            json_pack("{s:s}", "label", label));
+}
+
+/* The label's id from the answer of send_label into the state's labelId: true when there is one. */
+static bool read_label(struct provider_call *c, const json_t *data, bool create)
+{
+    json_t *found = create ? json_object_get(json_object_get(data, "issueLabelCreate"), "issueLabel")
+                           : json_array_get(json_object_get(json_object_get(data, "issueLabels"), "nodes"), 0);
+    json_object_set(c->state.data, "labelId", json_object_get(found, "id"));
+    return provider_data_text(c, "labelId")[0] != '\0';
+}
+
 enum { OPEN_SEARCH, OPEN_LABEL, OPEN_LABEL_CREATE, OPEN_ISSUE };
 
 /* The new issue in the team (and the default project), with the label. */
@@ -147,12 +168,8 @@ static void ticket_open(struct provider_call *c, const struct outbound_response 
                 "query($team: ID!, $label: String!) { issues(filter: {team: {id: {eq: $team}}, labels: {name: {eq: $label}}}) "
                 "{ nodes { id identifier url } } }",
                 json_pack("{s:s, s:s}", "team", team, "label", label));
-        } else if (c->state.step == OPEN_LABEL) {
-            gql(c, "query($label: String!) { issueLabels(filter: {name: {eq: $label}}) { nodes { id } } }",
-                json_pack("{s:s}", "label", label));
         } else {
-            gql(c, "mutation($input: IssueLabelCreateInput!) { issueLabelCreate(input: $input) { success issueLabel { id } } }",
-                json_pack("{s:{s:s, s:s}}", "input", "name", label, "teamId", team));
+            send_label(c, label, c->state.step == OPEN_LABEL_CREATE);
         }
         return;
     }
@@ -167,11 +184,7 @@ static void ticket_open(struct provider_call *c, const struct outbound_response 
         else
             send_create(c);
     } else if (c->state.step == OPEN_LABEL || c->state.step == OPEN_LABEL_CREATE) {
-        json_t *found = c->state.step == OPEN_LABEL
-                            ? json_array_get(json_object_get(json_object_get(data, "issueLabels"), "nodes"), 0)
-                            : json_object_get(json_object_get(data, "issueLabelCreate"), "issueLabel");
-        json_object_set(c->state.data, "labelId", json_object_get(found, "id"));
-        if (provider_data_text(c, "labelId")[0])
+        if (read_label(c, data, c->state.step == OPEN_LABEL_CREATE))
             provider_next(c, OPEN_ISSUE);
         else if (c->state.step == OPEN_LABEL)
             provider_next(c, OPEN_LABEL_CREATE);
@@ -240,8 +253,89 @@ static void ticket_close(struct provider_call *c, const struct outbound_response
     json_decref(whole);
 }
 
-static const struct provider_ops ops = {
-    .verify = verify, .ticket_open = ticket_open, .ticket_comment = ticket_comment, .ticket_close = ticket_close};
+enum { LINK_TEAM, LINK_LABEL, LINK_LABEL_CREATE, LINK_ISSUE };
+
+/* True when res is Linear's answer that the issue does not exist (an error at HTTP 200, data null). */
+static bool issue_missing(const struct outbound_response *res)
+{
+    json_t *j = res->failure == OUTBOUND_OK && res->status == 200 ? json_loadb(res->body, res->len, 0, NULL) : NULL;
+    const char *message = json_string_value(json_object_get(json_array_get(json_object_get(j, "errors"), 0), "message"));
+    bool missing = message && strcmp(message, "Entity not found: Issue") == 0;
+
+    json_decref(j);
+    return missing;
+}
+
+/*
+ * The label "release-{version}" (found, else made in the team) on each
+ * issue of the team the notes name (its key: the team's, read first), one
+ * issue a step (provider.h: tickets_link). Linear's issueAddLabel leaves an
+ * issue that has the label unchanged; one it does not know is missing.
+ */
+static void tickets_link(struct provider_call *c, const struct outbound_response *res)
+{
+    char label[128], prefix[64];
+    json_int_t next = provider_data_int(c, "next");
+    json_t *whole = NULL, *data = NULL, *issues;
+    const char *key;
+
+    snprintf(label, sizeof label, "release-%s", input_text(c, "version"));
+    snprintf(prefix, sizeof prefix, "%s-", provider_data_text(c, "teamKey"));
+    issues = c->state.step == LINK_TEAM ? json_array() : tickets_link_keys(c->input, prefix);
+    key = json_string_value(json_array_get(issues, (size_t)next));
+    if (!res) {
+        if (c->state.step == LINK_TEAM)
+            gql(c, "query($team: String!) { team(id: $team) { key } }",
+                json_pack("{s:s}", "team", provider_text(c, "linearTeamId")));
+        else if (c->state.step == LINK_ISSUE)
+            gql(c, "mutation($id: String!, $label: String!) { issueAddLabel(id: $id, labelId: $label) { success } }",
+                json_pack("{s:s, s:s}", "id", key ? key : "", "label", provider_data_text(c, "labelId")));
+        else
+            send_label(c, label, c->state.step == LINK_LABEL_CREATE);
+        json_decref(issues);
+        return;
+    }
+    if (c->state.step == LINK_ISSUE && issue_missing(res)) {
+        json_array_append_new(json_object_get(c->state.data, "missing"), json_string(key));
+    } else if (!(data = gql_data(c, res, &whole))) {
+        json_decref(issues);
+        return;
+    } else if (c->state.step == LINK_TEAM) {
+        json_object_set(c->state.data, "teamKey", json_object_get(json_object_get(data, "team"), "key"));
+        json_object_set_new(c->state.data, "linked", json_array());
+        json_object_set_new(c->state.data, "missing", json_array());
+        snprintf(prefix, sizeof prefix, "%s-", provider_data_text(c, "teamKey"));
+        json_decref(issues);
+        issues = tickets_link_keys(c->input, prefix);
+    } else if (c->state.step == LINK_ISSUE) {
+        json_array_append_new(json_object_get(c->state.data, "linked"), json_string(key));
+    }
+    if (c->state.step == LINK_ISSUE)
+        json_object_set_new(c->state.data, "next", json_integer(++next));
+    if (c->state.step == LINK_TEAM && !provider_data_text(c, "teamKey")[0]) {
+        provider_finish(c, VERDICT_NONE, "Linear answered the team without its key");
+    } else if (c->state.step != LINK_ISSUE && next < (json_int_t)json_array_size(issues) && !provider_data_text(c, "labelId")[0] &&
+               (c->state.step == LINK_TEAM || !read_label(c, data, c->state.step == LINK_LABEL_CREATE))) {
+        if (c->state.step == LINK_LABEL_CREATE)
+            provider_finish(c, VERDICT_NONE, "Linear answered the new label without its id");
+        else
+            provider_next(c, c->state.step == LINK_TEAM ? LINK_LABEL : LINK_LABEL_CREATE);
+    } else if (next < (json_int_t)json_array_size(issues)) {
+        provider_next(c, LINK_ISSUE);
+    } else {
+        json_object_set(c->output, "linked", json_object_get(c->state.data, "linked"));
+        json_object_set(c->output, "missing", json_object_get(c->state.data, "missing"));
+        provider_finish(c, VERDICT_VALID, "%s on %zu issues", label, json_array_size(json_object_get(c->state.data, "linked")));
+    }
+    json_decref(whole);
+    json_decref(issues);
+}
+
+static const struct provider_ops ops = {.verify = verify,
+                                        .ticket_open = ticket_open,
+                                        .ticket_comment = ticket_comment,
+                                        .ticket_close = ticket_close,
+                                        .tickets_link = tickets_link};
 
 struct provider linear_provider = {
     .type = "LINEAR",
@@ -250,6 +344,6 @@ struct provider linear_provider = {
     .category = CAT_TICKETS,
     FIELDS(fields),
     .base_url = &api,
-    .caps = CAP_VERIFY | CAP_TICKET_OPEN | CAP_TICKET_COMMENT | CAP_TICKET_CLOSE,
+    .caps = CAP_VERIFY | CAP_TICKET_OPEN | CAP_TICKET_COMMENT | CAP_TICKET_CLOSE | CAP_TICKETS_LINK,
     .ops = &ops,
 };

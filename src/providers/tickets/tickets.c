@@ -41,3 +41,20 @@ json_t *tickets_issue_keys(const char *text, const char *prefix)
     }
     return keys;
 }
+
+/* tickets.h. */
+json_t *tickets_link_keys(const json_t *input, const char *prefix)
+{
+    json_t *keys = tickets_issue_keys(json_string_value(json_object_get(input, "notes")), prefix), *v;
+    size_t i, j;
+
+    for (i = json_array_size(keys); i-- > 0;)
+        json_array_foreach(json_object_get(input, "skip"), j, v)
+        {
+            if (json_is_string(v) && strcmp(json_string_value(v), json_string_value(json_array_get(keys, i))) == 0) {
+                json_array_remove(keys, i);
+                break;
+            }
+        }
+    return keys;
+}

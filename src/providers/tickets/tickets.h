@@ -14,4 +14,7 @@ extern const size_t ticket_common_count;
  */
 json_t *tickets_issue_keys(const char *text, const char *prefix);
 
+/* The keys of prefix that tickets_link's input's "notes" name, less those of its "skip" (linked before). Caller owns. */
+json_t *tickets_link_keys(const json_t *input, const char *prefix);
+
 #endif
