@@ -258,6 +258,10 @@ static void check_value(struct err *err, size_t i, const char *name, const json_
     value_text(v, given, sizeof given);
     if (!def) {
         err_detail(err, field, "the job has no parameter %s", name);
+    } else if (strcmp(type, "password") == 0) { /* it would be stored and audited in the clear: never taken */
+        err_detail(err, field,
+                   "is a password parameter: slipway does not carry secrets as job parameters; keep it in the CI's "
+                   "credentials (the job's default applies)");
     } else if (strcmp(type, "choice") == 0) {
         json_array_foreach(json_object_get(def, "choices"), k, choice)
         {

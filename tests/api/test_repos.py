@@ -439,10 +439,12 @@ class CicdJobsTest(vf.VerifyTest):
         self.fakes.register("jenkins", {"jobs": {case.info["job"]: {"parameters": [
             {"name": "TARGET", "type": "ChoiceParameterDefinition", "choices": ["staging", "production"],
              "defaultParameterValue": {"value": "staging"}},
-            {"name": "DRY_RUN", "type": "BooleanParameterDefinition", "defaultParameterValue": {"value": False}}]}}})
+            {"name": "DRY_RUN", "type": "BooleanParameterDefinition", "defaultParameterValue": {"value": False}},
+            {"name": "TOKEN", "type": "PasswordParameterDefinition", "defaultParameterValue": {"value": ""}}]}}})
         integ = self.ctx.create(case.body)
         jobs, _ = self.discover(integ)
         job = jobs[case.info["job"]]
+        self.assertEqual(self.params(job)["TOKEN"]["type"], "password")
         host = harness.expect(self, self.request("POST", "/api/v1/%s/hosts" % self.tenant, {
             "name": "h-" + uuid.uuid4().hex[:8], "address": "192.0.2.1", "port": 22, "username": "deploy",
             "authMethod": "password", "secret": "pw-" + uuid.uuid4().hex}), 201)
@@ -459,6 +461,7 @@ class CicdJobsTest(vf.VerifyTest):
         for bad, field in (({"jobId": job["id"], "parameters": {"TARGET": "prod"}}, "cicdJobs[0].parameters.TARGET"),
                            ({"jobId": job["id"], "parameters": {"NOPE": "x"}}, "cicdJobs[0].parameters.NOPE"),
                            ({"jobId": job["id"], "parameters": {"DRY_RUN": "maybe"}}, "cicdJobs[0].parameters.DRY_RUN"),
+                           ({"jobId": job["id"], "parameters": {"TOKEN": "s3cret"}}, "cicdJobs[0].parameters.TOKEN"),
                            ({"jobId": theirs["id"]}, "cicdJobs[0].jobId"),
                            ({"jobId": job["id"], "extra": 1}, "cicdJobs")):
             body = harness.expect(self, deploy([bad]), 400)

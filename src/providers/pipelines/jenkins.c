@@ -326,11 +326,9 @@ static void ci_status(struct provider_call *c, const struct outbound_response *r
 /* jobs[...] nested 4 deep: a job three folders down is listed. */
 #define JENKINS_TREE "jobs[" JENKINS_IN(JENKINS_IN(JENKINS_IN(JENKINS_JOB_FIELDS))) "]"
 
-static const struct ci_state param_types[] = {{"StringParameterDefinition", "string"},
-                                              {"TextParameterDefinition", "string"},
-                                              {"BooleanParameterDefinition", "boolean"},
-                                              {"ChoiceParameterDefinition", "choice"},
-                                              {NULL, NULL}};
+static const struct ci_state param_types[] = {{"StringParameterDefinition", "string"},     {"TextParameterDefinition", "string"},
+                                              {"BooleanParameterDefinition", "boolean"},   {"ChoiceParameterDefinition", "choice"},
+                                              {"PasswordParameterDefinition", "password"}, {NULL, NULL}};
 
 static json_t *job_params(const json_t *job)
 {
