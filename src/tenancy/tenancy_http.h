@@ -87,6 +87,18 @@ enum err_code invitation_issue(struct store_conn *c, struct invite_tx *t, struct
  */
 json_t *invitation_created_json(const struct invite_tx *t);
 
+/* A pending invitation (not accepted, revoked or expired; of a live tenant). */
+struct invitation_ref {
+    char id[UUID_SIZE], tenant_id[UUID_SIZE], email[EMAIL_SIZE], role[16];
+};
+/* The pending invitation with this token (as the link carries it), into out: ERR_NOT_FOUND, saying nothing more, for any other. */
+enum err_code invitation_pending(struct store_conn *c, const char *token, struct invitation_ref *out, struct err *err);
+/* The same, by the invitation's id in tenant. */
+enum err_code invitation_pending_id(struct store_conn *c, const char *tenant, const char *id, struct invitation_ref *out,
+                                    struct err *err);
+/* Inside a transaction: marks inv used by account, once (ERR_NOT_FOUND when it is no longer pending). Joining is the caller's. */
+enum err_code invitation_use(struct store_conn *c, const struct invitation_ref *inv, const char *account, struct err *err);
+
 /* The instance administrator's routes (ACCESS_ADMIN; admin_http.c). */
 enum err_code admin_tenants_list(struct request *req, struct err *err);
 enum err_code admin_tenant_create(struct request *req, struct err *err);
