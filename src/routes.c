@@ -256,6 +256,8 @@ const struct route routes[] = {
     {"GET", "/s/{slug:text}/{postSlug:text}", ACCESS_PUBLIC, NULL, site_page_post},
     {"GET", "/s/{slug:text}/preview", ACCESS_PUBLIC_OR_ACCOUNT, NULL, site_page_preview_index},
     {"GET", "/s/{slug:text}/preview/{postSlug:text}", ACCESS_PUBLIC_OR_ACCOUNT, NULL, site_page_preview_post},
+    /* What the login page offers: open sign-up, password reset by mail (docs/accounts.md). */
+    {"GET", "/api/v1/auth/options", ACCESS_PUBLIC, NULL, auth_options},
 };
 const size_t routes_count = ARRAY_LEN(routes);
 

@@ -22,6 +22,8 @@ json_t *member_json(const char *account_id, const char *email, const char *name,
 
 enum err_code auth_login(struct request *req, struct err *err);
 enum err_code auth_signup(struct request *req, struct err *err);
+/* GET /api/v1/auth/options: {signup, passwordReset}, what the login page offers (docs/accounts.md). */
+enum err_code auth_options(struct request *req, struct err *err);
 enum err_code me_password_change(struct request *req, struct err *err);
 /* A forgotten password, reset by mail (reset_http.c). */
 enum err_code auth_password_reset(struct request *req, struct err *err);
