@@ -266,6 +266,8 @@ const struct route routes[] = {
     /* CI/CD jobs (docs/deployments.md "CI/CD jobs"): every member reads, editors discover. */
     {"GET", "/api/v1/{tenantId}/cicd-jobs", ACCESS_VIEWER, NULL, cicd_jobs_list},
     {"POST", "/api/v1/{tenantId}/cicd-jobs/discover", ACCESS_EDITOR, &cicd_discover_schema, cicd_jobs_discover},
+    /* What the login page offers: open sign-up, password reset by mail (docs/accounts.md). */
+    {"GET", "/api/v1/auth/options", ACCESS_PUBLIC, NULL, auth_options},
 };
 const size_t routes_count = ARRAY_LEN(routes);
 

@@ -27,6 +27,7 @@ import {viewSites, viewSite} from './view-sites.js';
 import {viewUsage} from './view-usage.js';
 import {viewAdmin} from './view-admin.js';
 import {viewSignup} from './view-signup.js';
+import {viewForgot, viewReset} from './view-reset.js';
 
 const UUID = '([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})';
 const ROUTES = [
@@ -54,6 +55,8 @@ const ROUTES = [
   {re: new RegExp(`^#/t/${UUID}/usage(?:\\?from=\\d{4}-\\d{2}-\\d{2}&to=\\d{4}-\\d{2}-\\d{2})?$`), view: viewUsage, title: 'Usage', tenant: true, owner: true},
   {re: /^#\/admin$/, view: viewAdmin, title: 'Instance'},
   {re: /^#\/signup$/, view: viewSignup, title: 'Create an account', public: true},
+  {re: /^#\/forgot$/, view: viewForgot, title: 'Forgot your password', public: true},
+  {re: /^#\/reset\/(slwr_[A-Za-z0-9_-]{43})$/, view: viewReset, title: 'Set a new password', public: true},
 ];
 
 const state = {me: null, tenants: null, admin: null, renderSeq: 0, leave: [], guard: null};
@@ -238,10 +241,6 @@ async function render() {
   };
   try {
     await route.view(ctx);
-    // The login page (view-login.js) offers open sign-up; the sign-up page says when it is closed.
-    if (route.view === viewLogin && !ctx.stale()) {
-      main.querySelector('section.narrow')?.append(h('p', {class: 'signup-link'}, 'New to slipway? ', h('a', {href: '#/signup'}, 'Create an account')));
-    }
   } catch (e) {
     if (seq !== state.renderSeq) return;
     if (e instanceof ApiError && e.code === 'unauthenticated') return;

@@ -188,6 +188,17 @@ export function scrollTable(label, ...children) {
     h('table', null, h('caption', {class: 'sr-only'}, label), ...children));
 }
 
+// A scrollTable that becomes one card per row on a phone (app.css, .stacks): no sideways scrolling there. The first
+// cell is the card's title; each other is labelled with its column's heading, which the card shows before the value.
+export function stackOnPhone(wrap) {
+  const heads = [...wrap.querySelectorAll('thead th')].map((th) => th.textContent);
+  for (const tr of wrap.querySelectorAll('tbody tr')) {
+    [...tr.children].forEach((cell, i) => { if (i > 0 && cell.tagName === 'TD' && heads[i]) cell.dataset.label = heads[i]; }); // the first is the title
+  }
+  wrap.classList.add('stacks');
+  return wrap;
+}
+
 // "Newer", "Page n", "Older" over keyset cursors: load(i) shows page i; Older is off on the last page.
 export function pager(label, index, nextCursor, load) {
   const newer = h('button', {type: 'button', class: 'secondary', disabled: index === 0}, 'Newer');

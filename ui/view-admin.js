@@ -5,7 +5,7 @@
 // the last administrator) in words. To anyone else /api/v1/admin/* does not
 // exist (404), and neither does this page.
 
-import {h, when, announce, errorBox, showOnce, scrollTable, confirmDialog} from './dom.js';
+import {h, when, announce, errorBox, showOnce, scrollTable, stackOnPhone, confirmDialog} from './dom.js';
 import {get, post, patch, ApiError} from './api.js';
 import {field, FieldSet} from './forms.js';
 import {pageHead, actButton} from './deploy-common.js';
@@ -47,9 +47,9 @@ function tenantsSection(tenants, again) {
     }
   });
   return {set, section: h('section', {class: 'section', 'aria-labelledby': 'admin-tenants'}, h('h2', {id: 'admin-tenants'}, 'Tenants'),
-    tenants.length ? scrollTable('Every tenant', h('thead', null, h('tr', null, h('th', {scope: 'col'}, 'Tenant'), h('th', {scope: 'col', class: 'num'}, 'Members'),
+    tenants.length ? stackOnPhone(scrollTable('Every tenant', h('thead', null, h('tr', null, h('th', {scope: 'col'}, 'Tenant'), h('th', {scope: 'col', class: 'num'}, 'Members'),
       h('th', {scope: 'col'}, 'Created'))),
-      h('tbody', null, rows)) : h('p', {class: 'muted'}, 'No tenants.'),
+      h('tbody', null, rows))) : h('p', {class: 'muted'}, 'No tenants.'),
     h('h3', {class: 'section-sub'}, 'Create a tenant for someone'), form, once)};
 }
 
@@ -78,8 +78,8 @@ function accountsSection(ctx, accounts, again) {
         ? change(a, {instanceAdmin: false}, 'Remove administrator', 'They no longer see this page nor manage the instance.')
         : change(a, {instanceAdmin: true}, 'Make administrator', 'They can see every tenant and account, and disable accounts.'))));
   return h('section', {class: 'section', 'aria-labelledby': 'admin-accounts'}, h('h2', {id: 'admin-accounts'}, 'Accounts'), box,
-    scrollTable('Every account', h('thead', null, h('tr', null, ['Account', 'State', 'Role', 'Logs in with', 'Created'].map((c) => h('th', {scope: 'col'}, c)),
-      h('th', {scope: 'col'}, h('span', {class: 'sr-only'}, 'Actions')))), h('tbody', null, rows)));
+    stackOnPhone(scrollTable('Every account', h('thead', null, h('tr', null, ['Account', 'State', 'Role', 'Logs in with', 'Created'].map((c) => h('th', {scope: 'col'}, c)),
+      h('th', {scope: 'col'}, h('span', {class: 'sr-only'}, 'Actions')))), h('tbody', null, rows))));
 }
 
 export async function viewAdmin(ctx) {

@@ -1,10 +1,14 @@
 // view-invite.js: the page an invitation link opens (#/invite/{token}).
 // Logged in, the invitee accepts as their account; otherwise they create
 // their account here (their own password), or log in first and come back.
-// The token stays in the page's address after #, which no request carries.
+// When the tenant has single sign-on, the page also offers "Sign in with
+// <provider>": that login accepts the invitation for the address the
+// provider vouches for (docs/sso.md, "Invitations through single sign-on").
+// The token stays in the page's address after #, which no request carries
+// but the sign-on's own start, which needs it.
 
 import {h, announce, errorBox, showError} from './dom.js';
-import {post} from './api.js';
+import {get, post} from './api.js';
 import {field, FieldSet} from './forms.js';
 
 export async function viewInvite(ctx) {
@@ -19,8 +23,20 @@ export async function viewInvite(ctx) {
     await ctx.tenantsChanged();
     ctx.navigate(`#/t/${m.tenantId}`);
   };
+  const sso = ctx.me ? {items: []} : await get(`/api/v1/auth/sso?invite=${encodeURIComponent(token)}`).catch(() => ({items: []}));
+  if (ctx.stale()) return;
   ctx.main.append(h('section', {class: 'narrow'}, h('h1', null, 'Join a tenant'), box,
-    ctx.me ? acceptAs(ctx, token, box, joined) : createAccount(ctx, token, box, joined)));
+    ctx.me ? acceptAs(ctx, token, box, joined) : createAccount(ctx, token, box, joined), ssoOffer(sso.items)));
+}
+
+// The tenant's sign-on, for an invitee who joins with their work identity instead of a password.
+function ssoOffer(providers) {
+  if (!providers.length) return null;
+  return h('section', {class: 'sso', id: 'invite-sso', 'aria-labelledby': 'invite-sso-title'},
+    h('h2', {id: 'invite-sso-title'}, 'Or join through single sign-on'),
+    h('p', {class: 'muted'}, 'It must vouch for the invited address.'),
+    h('div', {class: 'sso-choices'}, providers.map((p) => h('a', {href: p.loginUrl, class: 'button sso-choice'},
+      h('span', null, `Sign in with ${p.name}`), h('span', {'aria-hidden': 'true'}, '→')))));
 }
 
 function acceptAs(ctx, token, box, joined) {

@@ -3,7 +3,9 @@
 // slug or by a work e-mail's domain (GET /api/v1/auth/sso), each a "Sign in
 // with ..." link the browser follows to the provider. The last provider
 // used is remembered on this browser and offered first. A sign-on that
-// failed comes back here with its reason in ?sso_error= (docs/sso.md).
+// failed comes back here with its reason in ?sso_error= (docs/sso.md). Below the
+// form: "Forgot password?" when the instance mails resets, and the sign-up
+// link when open sign-up is on (GET /api/v1/auth/options says which).
 
 import {h, clear, showError, errorBox} from './dom.js';
 import {get, post} from './api.js';
@@ -106,5 +108,9 @@ export async function viewLogin(ctx) {
       submit.disabled = false;
     }
   });
-  ctx.main.append(h('section', {class: 'narrow'}, h('h1', null, 'Log in to slipway'), form, ssoSection()));
+  const options = await get('/api/v1/auth/options').catch(() => ({}));
+  if (ctx.stale()) return;
+  if (options.passwordReset) form.append(h('p', {class: 'forgot-link'}, h('a', {href: '#/forgot', id: 'forgot-link'}, 'Forgot password?')));
+  ctx.main.append(h('section', {class: 'narrow'}, h('h1', null, 'Log in to slipway'), form, ssoSection(),
+    options.signup ? h('p', {class: 'signup-link'}, 'New to slipway? ', h('a', {href: '#/signup'}, 'Create an account')) : null));
 }

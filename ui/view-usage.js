@@ -3,7 +3,7 @@
 // metric drawn as inline SVG (no chart library), each with its total and
 // a sentence for screen readers, and the same numbers as a table.
 
-import {h, uid, errorBox, showError, scrollTable} from './dom.js';
+import {h, uid, errorBox, showError, scrollTable, stackOnPhone} from './dom.js';
 import {get, tenantPath} from './api.js';
 
 const METRICS = [
@@ -100,8 +100,8 @@ export async function viewUsage(ctx) {
   const used = days.filter((d) => METRICS.some((m) => by.get(m.name).get(d)));
   ctx.main.append(h('section', {class: 'section', id: 'usage-table', 'aria-labelledby': 'usage-table-title'}, h('h2', {id: 'usage-table-title'}, 'By day'),
     used.length
-      ? scrollTable('Usage by day', h('thead', null, h('tr', null, h('th', {scope: 'col'}, 'Day'), METRICS.map((m) => h('th', {scope: 'col', class: 'num'}, m.title)))),
+      ? stackOnPhone(scrollTable('Usage by day', h('thead', null, h('tr', null, h('th', {scope: 'col'}, 'Day'), METRICS.map((m) => h('th', {scope: 'col', class: 'num'}, m.title)))),
         h('tbody', null, used.reverse().map((d) => h('tr', null, h('th', {scope: 'row'}, h('time', {datetime: d}, dayWords(d))),
-          METRICS.map((m) => h('td', {class: 'num'}, String(by.get(m.name).get(d) || 0)))))))
+          METRICS.map((m) => h('td', {class: 'num'}, String(by.get(m.name).get(d) || 0))))))))
       : h('p', {class: 'muted'}, 'Nothing counted in these days.')));
 }

@@ -960,7 +960,10 @@ enum err_code deployment_create(struct request *req, struct err *err)
     struct create_tx t = {.req = req};
     struct store_conn *c;
 
-    if (usage_check(principal_of(req)->tenant_id, USAGE_DEPLOYMENTS_STARTED, err)) /* the administrator's limit: 429 */
+    /* The administrator's limits (docs/sites.md, "Usage limits"): 429. Minutes are checked at the start only: a
+     * deployment that runs is never cut off half-way, so the month's minutes may end past their limit. */
+    if (usage_check(principal_of(req)->tenant_id, USAGE_DEPLOYMENTS_STARTED, err) ||
+        usage_check(principal_of(req)->tenant_id, USAGE_DEPLOYMENT_MINUTES, err))
         return err->code;
     rand_uuid(t.id);
     if (request_db(req, &c, err) || store_tx(c, create_body, &t, err))

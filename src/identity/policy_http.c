@@ -183,25 +183,46 @@ enum err_code iam_settings_patch(struct request *req, struct err *err)
     return ERR_OK;
 }
 
+/* The providers sql finds by key into items, each with its login URL (carrying invite, when given). */
+static enum err_code sso_choices(struct request *req, struct store_conn *c, const char *sql, const char *key, const char *invite,
+                                 json_t *items, struct err *err)
+{
+    struct store_stmt *st;
+    int rc;
+
+    if (store_select(c, sql, STORE_ARGS(STORE_TEXT(key), STORE_BOOL(true)), &st, err))
+        return err->code;
+    while ((rc = store_next(st, err)) == 1)
+        json_array_append_new(items, json_pack("{s:s, s:s, s:s, s:s}", "id", store_col_text(st, 0), "name", store_col_text(st, 1),
+                                               "type", store_col_text(st, 2), "loginUrl",
+                                               arena_printf(req->arena, "/api/v1/auth/oidc/%s/start%s%s", store_col_text(st, 0),
+                                                            invite ? "?invite=" : "", invite ? invite : "")));
+    store_finish(st);
+    return rc < 0 ? err->code : ERR_OK;
+}
+
 /*
- * GET /api/v1/auth/sso?tenant={slug} or ?email={address}: the enabled
- * providers a login page offers, by the tenant's slug or by the domain of a
- * work e-mail that a provider claims. Anyone may ask: the answer holds what
- * a "Sign in with ..." button shows (name, type, where it starts) and
- * nothing else; an unknown slug or domain is an empty list, like a tenant
- * without sign-on.
+ * GET /api/v1/auth/sso?tenant={slug} or ?email={address} or ?invite={token}:
+ * the enabled providers a login page offers, by the tenant's slug, by the
+ * domain of a work e-mail that a provider claims, or (the invitation page) by
+ * a pending invitation, whose token the login URLs then carry. Anyone may
+ * ask: the answer holds what a "Sign in with ..." button shows (name, type,
+ * where it starts) and nothing else; an unknown slug or domain, or an
+ * invitation no longer pending, is an empty list, like a tenant without
+ * sign-on.
  */
 enum err_code sso_discover(struct request *req, struct err *err)
 {
-    const char *slug = request_query(req, "tenant"), *email = request_query(req, "email"), *domain;
+    const char *slug = request_query(req, "tenant"), *email = request_query(req, "email"), *invite = request_query(req, "invite");
+    const char *domain, *sql = NULL, *key = slug;
     json_t *items = request_keep(req, json_array());
+    struct invitation_ref inv = {.id = ""};
     struct store_conn *c;
-    struct store_stmt *st;
     char lower[256];
-    int rc;
 
-    if (!slug == !email)
-        return err_set(err, ERR_INVALID, "give one of tenant (the tenant's slug) or email (a work e-mail address)");
+    if (!!slug + !!email + !!invite != 1)
+        return err_set(err, ERR_INVALID,
+                       "give one of tenant (the tenant's slug), email (a work e-mail address) or invite (an invitation's token)");
     if (email) {
         domain = strrchr(email, '@');
         if (!domain || !domain[1] || strlen(domain + 1) >= sizeof lower)
@@ -210,22 +231,26 @@ enum err_code sso_discover(struct request *req, struct err *err)
         for (domain++; domain[i]; i++)
             lower[i] = (char)tolower((unsigned char)domain[i]);
         lower[i] = '\0';
+        key = lower;
+        sql = "SELECT p.id, p.name, p.type FROM iam_domains d JOIN iam_providers p ON p.id = d.providerId "
+              "JOIN tenants t ON t.id = p.tenantId WHERE d.domain = ? AND t.deletedAt IS NULL "
+              "AND p.enabled = ? ORDER BY p.createdAt, p.id";
+    } else {
+        sql = slug ? "SELECT p.id, p.name, p.type FROM iam_providers p JOIN tenants t ON t.id = p.tenantId "
+                     "WHERE t.slug = ? AND t.deletedAt IS NULL AND p.enabled = ? ORDER BY p.createdAt, p.id"
+                   : "SELECT p.id, p.name, p.type FROM iam_providers p WHERE p.tenantId = ? AND p.enabled = ? "
+                     "ORDER BY p.createdAt, p.id";
     }
-    if (request_db(req, &c, err) ||
-        store_select(c,
-                     slug ? "SELECT p.id, p.name, p.type FROM iam_providers p JOIN tenants t ON t.id = p.tenantId "
-                            "WHERE t.slug = ? AND t.deletedAt IS NULL AND p.enabled = ? ORDER BY p.createdAt, p.id"
-                          : "SELECT p.id, p.name, p.type FROM iam_domains d JOIN iam_providers p ON p.id = d.providerId "
-                            "JOIN tenants t ON t.id = p.tenantId WHERE d.domain = ? AND t.deletedAt IS NULL AND p.enabled = ? "
-                            "ORDER BY p.createdAt, p.id",
-                     STORE_ARGS(STORE_TEXT(slug ? slug : lower), STORE_BOOL(true)), &st, err))
+    if (request_db(req, &c, err))
         return err->code;
-    while ((rc = store_next(st, err)) == 1)
-        json_array_append_new(items, json_pack("{s:s, s:s, s:s, s:s}", "id", store_col_text(st, 0), "name", store_col_text(st, 1),
-                                               "type", store_col_text(st, 2), "loginUrl",
-                                               arena_printf(req->arena, "/api/v1/auth/oidc/%s/start", store_col_text(st, 0))));
-    store_finish(st);
-    if (rc < 0)
+    if (invite) {
+        if (invitation_pending(c, invite, &inv, err) == ERR_NOT_FOUND)
+            err_clear(err);
+        if (err->code)
+            return err->code;
+        key = inv.tenant_id; /* "" for none: an invitation no longer pending offers nothing, like an unknown slug */
+    }
+    if (key[0] && sso_choices(req, c, sql, key, invite, items, err))
         return err->code;
     response_header(req, "Cache-Control", "no-store");
     response_json(req, 200, json_pack("{s:O}", "items", items));

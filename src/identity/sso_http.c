@@ -37,6 +37,7 @@
 #include "tenancy/audit.h"
 #include "tenancy/session.h"
 #include "tenancy/tenancy.h"
+#include "tenancy/tenancy_http.h"
 #include "tenancy/tokens.h"
 
 #define STATE_TTL_MS (10 * 60 * 1000)
@@ -50,8 +51,10 @@ struct flow {
     struct request *req;
     struct iam_provider prov;
     char state[OIDC_RANDOM_SIZE], nonce[OIDC_RANDOM_SIZE], verifier[OIDC_RANDOM_SIZE];
-    char *code;   /* the authorization code (callback) */
-    json_t *meta; /* the discovery document */
+    char *code;                 /* the authorization code (callback) */
+    char *invite;               /* the invitation's token the login started with (start), or NULL */
+    char invitation[UUID_SIZE]; /* the id of the invitation the login accepts, or "" */
+    json_t *meta;               /* the discovery document */
     json_t *jwks;
     bool jwks_fresh; /* fetched during this login: an unknown kid is not fetched again */
     json_t *tokens;  /* the token endpoint's answer (its ID token not verified yet; no access or refresh token) */
@@ -70,6 +73,9 @@ static void flow_free(struct flow *f)
 {
     iam_provider_clear(&f->prov);
     free(f->code);
+    if (f->invite)
+        hash_cleanse(f->invite, strlen(f->invite));
+    free(f->invite);
     json_decref(f->meta);
     json_decref(f->jwks);
     if (f->access_token)
@@ -271,15 +277,27 @@ static enum err_code start_body(struct store_conn *c, void *ctx, struct err *err
 {
     struct flow *f = ctx;
     char hash[SHA256_HEX_SIZE], now[TIMESTAMP_SIZE], expires[TIMESTAMP_SIZE];
+    struct invitation_ref inv;
 
+    /* Started from an invitation link: a pending invitation to this provider's tenant (else 404, as for any other token). */
+    if (f->invite && invitation_pending(c, f->invite, &inv, err) == ERR_OK) {
+        if (strcmp(inv.tenant_id, f->prov.tenant_id) != 0)
+            return err_set(err, ERR_NOT_FOUND, "this invitation is not valid here: ask for a new one");
+        memcpy(f->invitation, inv.id, sizeof inv.id);
+    }
+    if (err->code)
+        return err->code;
     clock_now(now);
     clock_format(clock_now_ms() + STATE_TTL_MS, expires);
     hash_sha256_hex(f->state, strlen(f->state), hash);
     if (store_run(c, "DELETE FROM iam_login_states WHERE expiresAt < ?", STORE_ARGS(STORE_TIME(now)), NULL, err))
         return err->code;
     return store_run(
-        c, "INSERT INTO iam_login_states (stateHash, providerId, nonce, codeVerifier, expiresAt) VALUES (?, ?, ?, ?, ?)",
-        STORE_ARGS(STORE_TEXT(hash), STORE_TEXT(f->prov.id), STORE_TEXT(f->nonce), STORE_TEXT(f->verifier), STORE_TIME(expires)),
+        c,
+        "INSERT INTO iam_login_states (stateHash, providerId, nonce, codeVerifier, expiresAt, invitationId) VALUES (?, ?, ?, ?, ?, "
+        "?)",
+        STORE_ARGS(STORE_TEXT(hash), STORE_TEXT(f->prov.id), STORE_TEXT(f->nonce), STORE_TEXT(f->verifier), STORE_TIME(expires),
+                   STORE_TEXT(f->invitation[0] ? f->invitation : NULL)),
         NULL, err);
 }
 
@@ -328,6 +346,14 @@ static enum err_code flow_provider(struct flow *f, const char *id, struct err *e
     return ERR_OK;
 }
 
+static struct flow *flow_new(const char *invite)
+{
+    struct flow *f = xcalloc(1, sizeof *f);
+
+    f->invite = invite ? xstrdup(invite) : NULL;
+    return f;
+}
+
 static void start_run(struct flow *f)
 {
     struct err err;
@@ -371,8 +397,10 @@ enum err_code sso_start(struct request *req, struct err *err)
 {
     if (!identity()->public_url || !identity()->public_url[0])
         not_configured(err);
+    else if (request_query(req, "invite") && strlen(request_query(req, "invite")) > 256)
+        err_set(err, ERR_NOT_FOUND, "this invitation is not valid: ask for a new one");
     else
-        flow_begin(req, xcalloc(1, sizeof(struct flow)), start_run, err);
+        flow_begin(req, flow_new(request_query(req, "invite")), start_run, err);
     return refused_early(req, err);
 }
 
@@ -403,6 +431,7 @@ static void refuse(struct flow *f, struct err *err)
 /* The login's transaction: account, membership and role, session. */
 struct login_tx {
     struct flow *f;
+    struct invitation_ref inv; /* the invitation the login accepts (inv.id "" when none) */
     struct account account;
     struct issued_token token;
 };
@@ -453,7 +482,7 @@ static enum err_code login_account(struct store_conn *c, struct login_tx *t, str
                            "an account with this e-mail address exists, and the provider does not say the address is verified");
     } else if (err->code != ERR_NOT_FOUND) {
         return err->code;
-    } else if (!p->allow_signup) {
+    } else if (!p->allow_signup && !t->inv.id[0]) {
         return err_set(err, ERR_BAD_CREDENTIALS,
                        "no account is linked to this identity, and the provider does not create accounts");
     } else {
@@ -545,7 +574,7 @@ static enum err_code login_membership(struct store_conn *c, struct login_tx *t, 
     if (member_role(c, p->tenant_id, t->account.id, had, err))
         return err->code;
     if (!had[0]) {
-        if (!p->allow_signup)
+        if (!p->allow_signup && !t->inv.id[0])
             return err_set(err, ERR_BAD_CREDENTIALS, "this account is not a member here, and the provider does not add members");
         if (store_run(c, "INSERT INTO tenant_members (tenantId, accountId, role, createdAt, updatedAt) VALUES (?, ?, ?, ?, ?)",
                       STORE_ARGS(STORE_TEXT(p->tenant_id), STORE_TEXT(t->account.id), STORE_TEXT(role_name(role)), STORE_TIME(now),
@@ -563,9 +592,43 @@ static enum err_code login_membership(struct store_conn *c, struct login_tx *t, 
     } else {
         return ERR_OK;
     }
-    details =
-        json_pack("{s:s, s:o, s:s}", "providerId", p->id, "from", json_text_or_null(had[0] ? had : NULL), "to", role_name(role));
+    details = json_pack("{s:s, s:o, s:s, s:o}", "providerId", p->id, "from", json_text_or_null(had[0] ? had : NULL), "to",
+                        role_name(role), "invitationId", json_text_or_null(t->inv.id[0] ? t->inv.id : NULL));
     return audit_login(c, t, had[0] ? "member.role_sso" : "member.join_sso", details, err);
+}
+
+/*
+ * The invitation a login started from an invitation link accepts: still
+ * pending, and for the address the provider vouches for (verified, and the
+ * invitation's). It lets the login make the account and the membership where
+ * the provider alone would not; the group rules still give the role.
+ */
+static enum err_code login_invitation(struct store_conn *c, struct login_tx *t, struct err *err)
+{
+    const struct flow *f = t->f;
+    char email[EMAIL_SIZE];
+
+    if (invitation_pending_id(c, f->prov.tenant_id, f->invitation, &t->inv, err) == ERR_NOT_FOUND)
+        return err_set(err, ERR_BAD_CREDENTIALS, "the invitation is no longer valid: it was used or revoked, or has expired");
+    if (err->code)
+        return err->code;
+    if (!claim(f, "email") || email_problem(claim(f, "email")))
+        return err_set(err, ERR_BAD_CREDENTIALS, "the provider gave no e-mail address for this identity");
+    account_email_normalize(claim(f, "email"), email, sizeof email);
+    if (!json_is_true(json_object_get(f->claims, "email_verified")) || strcmp(email, t->inv.email) != 0)
+        return err_set(err, ERR_BAD_CREDENTIALS,
+                       "the invitation is for another e-mail address, or the provider does not say this one is verified");
+    return ERR_OK;
+}
+
+/* The invitation is the login's account's: marked used (the account is the invited address's, as login_invitation checked). */
+static enum err_code login_invitation_use(struct store_conn *c, struct login_tx *t, struct err *err)
+{
+    if (strcmp(t->account.email, t->inv.email) != 0)
+        return err_set(err, ERR_BAD_CREDENTIALS, "this identity is linked to another account than the invited one");
+    if (invitation_use(c, &t->inv, t->account.id, err) == ERR_NOT_FOUND)
+        return err_set(err, ERR_BAD_CREDENTIALS, "the invitation is no longer valid: it was used or revoked, or has expired");
+    return err->code;
 }
 
 static enum err_code login_body(struct store_conn *c, void *ctx, struct err *err)
@@ -574,7 +637,9 @@ static enum err_code login_body(struct store_conn *c, void *ctx, struct err *err
     const struct iam_provider *p = &t->f->prov;
     char now[TIMESTAMP_SIZE];
 
-    if (login_account(c, t, err) || login_membership(c, t, err) ||
+    if (t->f->invitation[0] && login_invitation(c, t, err))
+        return err->code;
+    if (login_account(c, t, err) || (t->inv.id[0] && login_invitation_use(c, t, err)) || login_membership(c, t, err) ||
         tokens_issue(c, t->account.id, p->tenant_id, "login", (int64_t)tenancy()->session_ttl * 1000, &t->token, err))
         return err->code;
     clock_now(now);
@@ -777,13 +842,15 @@ static enum err_code spend_state(struct store_conn *c, void *ctx, struct err *er
 
     clock_now(now);
     hash_sha256_hex(f->state, strlen(f->state), hash);
-    if (store_select(c, "SELECT providerId, nonce, codeVerifier FROM iam_login_states WHERE stateHash = ? AND expiresAt > ?",
-                     STORE_ARGS(STORE_TEXT(hash), STORE_TIME(now)), &st, err))
+    if (store_select(
+            c, "SELECT providerId, nonce, codeVerifier, invitationId FROM iam_login_states WHERE stateHash = ? AND expiresAt > ?",
+            STORE_ARGS(STORE_TEXT(hash), STORE_TIME(now)), &st, err))
         return err->code;
     if ((rc = store_next(st, err)) == 1) {
         snprintf(provider, sizeof provider, "%s", store_col_text(st, 0));
         snprintf(f->nonce, sizeof f->nonce, "%s", store_col_text(st, 1));
         snprintf(f->verifier, sizeof f->verifier, "%s", store_col_text(st, 2));
+        snprintf(f->invitation, sizeof f->invitation, "%s", store_col_text(st, 3) ? store_col_text(st, 3) : "");
     }
     store_finish(st);
     if (rc < 0 || store_run(c, "DELETE FROM iam_login_states WHERE stateHash = ?", STORE_ARGS(STORE_TEXT(hash)), &gone, err))

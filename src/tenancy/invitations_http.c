@@ -246,38 +246,42 @@ enum err_code invitation_revoke(struct request *req, struct err *err)
 
 struct accept_tx {
     const struct request *req;
-    /* the invitation */
-    char id[UUID_SIZE], tenant_id[UUID_SIZE], email[EMAIL_SIZE], role[16];
+    struct invitation_ref inv;
     /* who joins: the caller, or an account made now (create) */
     struct account account;
     bool create;
     char joined_at[TIMESTAMP_SIZE];
 };
 
-/* The pending invitation whose token the body holds, into t; ERR_NOT_FOUND, saying nothing more, for any other token. */
-static enum err_code find_invitation(struct store_conn *c, struct accept_tx *t, struct err *err)
+/*
+ * The pending invitation whose token hash is key (tenant NULL), or whose id
+ * is key in tenant, into out; ERR_NOT_FOUND for none.
+ */
+static enum err_code pending_select(struct store_conn *c, const char *key, const char *tenant, struct invitation_ref *out,
+                                    struct err *err)
 {
-    const char *token = json_string_value(json_object_get(t->req->body, "token"));
-    char hash[SHA256_HEX_SIZE], now[TIMESTAMP_SIZE];
+    char now[TIMESTAMP_SIZE];
     struct store_stmt *st;
     int rc;
 
-    if (!invite_token_well_formed(token))
-        return err_set(err, ERR_NOT_FOUND, INVITATION_INVALID);
-    token_hash(token, hash);
     clock_now(now);
-    if (store_select(c,
-                     "SELECT i.id, i.tenantId, i.email, i.role FROM tenant_invitations i JOIN tenants tn ON tn.id = i.tenantId "
-                     "WHERE i.tokenHash = ? AND i.acceptedAt IS NULL AND i.revokedAt IS NULL AND i.expiresAt > ? "
-                     "AND tn.deletedAt IS NULL",
-                     STORE_ARGS(STORE_TEXT(hash), STORE_TIME(now)), &st, err))
+    if (tenant ? store_select(c,
+                              "SELECT i.id, i.tenantId, i.email, i.role FROM tenant_invitations i JOIN tenants tn ON tn.id = "
+                              "i.tenantId WHERE i.id = ? AND i.tenantId = ? AND i.acceptedAt IS NULL AND i.revokedAt IS NULL "
+                              "AND i.expiresAt > ? AND tn.deletedAt IS NULL",
+                              STORE_ARGS(STORE_TEXT(key), STORE_TEXT(tenant), STORE_TIME(now)), &st, err)
+               : store_select(c,
+                              "SELECT i.id, i.tenantId, i.email, i.role FROM tenant_invitations i JOIN tenants tn ON tn.id = "
+                              "i.tenantId WHERE i.tokenHash = ? AND i.acceptedAt IS NULL AND i.revokedAt IS NULL "
+                              "AND i.expiresAt > ? AND tn.deletedAt IS NULL",
+                              STORE_ARGS(STORE_TEXT(key), STORE_TIME(now)), &st, err))
         return err->code;
     rc = store_next(st, err);
     if (rc == 1) {
-        utf8_copy(t->id, sizeof t->id, store_col_text(st, 0));
-        utf8_copy(t->tenant_id, sizeof t->tenant_id, store_col_text(st, 1));
-        utf8_copy(t->email, sizeof t->email, store_col_text(st, 2));
-        utf8_copy(t->role, sizeof t->role, store_col_text(st, 3));
+        utf8_copy(out->id, sizeof out->id, store_col_text(st, 0));
+        utf8_copy(out->tenant_id, sizeof out->tenant_id, store_col_text(st, 1));
+        utf8_copy(out->email, sizeof out->email, store_col_text(st, 2));
+        utf8_copy(out->role, sizeof out->role, store_col_text(st, 3));
     }
     store_finish(st);
     if (rc < 0)
@@ -285,10 +289,42 @@ static enum err_code find_invitation(struct store_conn *c, struct accept_tx *t, 
     return rc == 1 ? ERR_OK : err_set(err, ERR_NOT_FOUND, INVITATION_INVALID);
 }
 
+enum err_code invitation_pending(struct store_conn *c, const char *token, struct invitation_ref *out, struct err *err)
+{
+    char hash[SHA256_HEX_SIZE];
+
+    if (!invite_token_well_formed(token))
+        return err_set(err, ERR_NOT_FOUND, INVITATION_INVALID);
+    token_hash(token, hash);
+    return pending_select(c, hash, NULL, out, err);
+}
+
+enum err_code invitation_pending_id(struct store_conn *c, const char *tenant, const char *id, struct invitation_ref *out,
+                                    struct err *err)
+{
+    return pending_select(c, id, tenant, out, err);
+}
+
+enum err_code invitation_use(struct store_conn *c, const struct invitation_ref *inv, const char *account, struct err *err)
+{
+    char now[TIMESTAMP_SIZE];
+    int64_t taken = 0;
+
+    clock_now(now);
+    /* Used once: of two accepts at the same moment, one marks it and the other finds it taken. */
+    if (store_run(
+            c,
+            "UPDATE tenant_invitations SET acceptedAt = ?, acceptedByAccountId = ? "
+            "WHERE id = ? AND tenantId = ? AND acceptedAt IS NULL AND revokedAt IS NULL AND expiresAt > ?",
+            STORE_ARGS(STORE_TIME(now), STORE_TEXT(account), STORE_TEXT(inv->id), STORE_TEXT(inv->tenant_id), STORE_TIME(now)),
+            &taken, err))
+        return err->code;
+    return taken == 1 ? ERR_OK : err_set(err, ERR_NOT_FOUND, INVITATION_INVALID);
+}
+
 static enum err_code join_body(struct store_conn *c, void *ctx, struct err *err)
 {
     struct accept_tx *t = ctx;
-    int64_t taken = 0;
     json_t *details;
     enum err_code rc;
 
@@ -298,24 +334,16 @@ static enum err_code join_body(struct store_conn *c, void *ctx, struct err *err)
         return err->code;
     }
     clock_now(t->joined_at);
-    /* Used once: of two accepts at the same moment, one marks it and the other finds it taken. */
-    if (store_run(c,
-                  "UPDATE tenant_invitations SET acceptedAt = ?, acceptedByAccountId = ? "
-                  "WHERE id = ? AND tenantId = ? AND acceptedAt IS NULL AND revokedAt IS NULL AND expiresAt > ?",
-                  STORE_ARGS(STORE_TIME(t->joined_at), STORE_TEXT(t->account.id), STORE_TEXT(t->id), STORE_TEXT(t->tenant_id),
-                             STORE_TIME(t->joined_at)),
-                  &taken, err))
+    if (invitation_use(c, &t->inv, t->account.id, err))
         return err->code;
-    if (taken != 1)
-        return err_set(err, ERR_NOT_FOUND, INVITATION_INVALID);
     if (store_run(c, "INSERT INTO tenant_members (tenantId, accountId, role, createdAt, updatedAt) VALUES (?, ?, ?, ?, ?)",
-                  STORE_ARGS(STORE_TEXT(t->tenant_id), STORE_TEXT(t->account.id), STORE_TEXT(t->role), STORE_TIME(t->joined_at),
-                             STORE_TIME(t->joined_at)),
+                  STORE_ARGS(STORE_TEXT(t->inv.tenant_id), STORE_TEXT(t->account.id), STORE_TEXT(t->inv.role),
+                             STORE_TIME(t->joined_at), STORE_TIME(t->joined_at)),
                   NULL, err))
         return err->code == ERR_CONFLICT ? err_set(err, ERR_CONFLICT, "you are already a member of this tenant") : err->code;
-    details = json_pack("{s:s, s:s, s:b}", "role", t->role, "invitationId", t->id, "accountCreated", t->create);
+    details = json_pack("{s:s, s:s, s:b}", "role", t->inv.role, "invitationId", t->inv.id, "accountCreated", t->create);
     rc = audit_write(c, t->req,
-                     &(struct audit_event){.tenant_id = t->tenant_id,
+                     &(struct audit_event){.tenant_id = t->inv.tenant_id,
                                            .action = "member.join",
                                            .target_type = "account",
                                            .target_id = t->account.id,
@@ -332,10 +360,10 @@ static enum err_code join(struct request *req, struct store_conn *db, struct acc
 {
     json_t *member;
 
-    if (tenant_tx(db, t->tenant_id, join_body, t, err))
+    if (tenant_tx(db, t->inv.tenant_id, join_body, t, err))
         return err->code;
-    member = member_json(t->account.id, t->account.email, t->account.name, t->role, t->joined_at);
-    json_object_set_new(member, "tenantId", json_string(t->tenant_id));
+    member = member_json(t->account.id, t->account.email, t->account.name, t->inv.role, t->joined_at);
+    json_object_set_new(member, "tenantId", json_string(t->inv.tenant_id));
     response_json(req, 201, member);
     return ERR_OK;
 }
@@ -350,17 +378,18 @@ static void accept_with_new_account(struct request *req)
     struct err err;
 
     err_clear(&err);
-    if (request_db(req, &db, &err) || find_invitation(db, &t, &err))
+    if (request_db(req, &db, &err) || invitation_pending(db, json_string_value(json_object_get(req->body, "token")), &t.inv, &err))
         goto out;
-    if (accounts_find_by_email(db, t.email, &existing, &err) != ERR_NOT_FOUND) {
+    if (accounts_find_by_email(db, t.inv.email, &existing, &err) != ERR_NOT_FOUND) {
         /* The invitee owns the address: telling them it has an account tells the inviter nothing. */
         if (err.code == ERR_OK)
             err_set(&err, ERR_CONFLICT, "an account has this e-mail address: log in as it, then accept the invitation");
         goto out;
     }
     err_clear(&err);
-    memcpy(t.account.email, t.email, sizeof t.email);
-    account_name_or_default(json_string_value(json_object_get(req->body, "name")), t.email, t.account.name, sizeof t.account.name);
+    memcpy(t.account.email, t.inv.email, sizeof t.inv.email);
+    account_name_or_default(json_string_value(json_object_get(req->body, "name")), t.inv.email, t.account.name,
+                            sizeof t.account.name);
     if (password_hash(&tenancy()->pw, password, t.account.password_hash, &err) == ERR_OK)
         join(req, db, &t, &err);
 out:
@@ -377,9 +406,9 @@ static enum err_code accept_as_caller(struct request *req, struct err *err)
     struct accept_tx t = {.req = req};
     struct store_conn *db;
 
-    if (request_db(req, &db, err) || find_invitation(db, &t, err))
+    if (request_db(req, &db, err) || invitation_pending(db, json_string_value(json_object_get(req->body, "token")), &t.inv, err))
         return err->code;
-    if (strcmp(t.email, principal_of(req)->email) != 0)
+    if (strcmp(t.inv.email, principal_of(req)->email) != 0)
         return err_set(err, ERR_CONFLICT,
                        "this invitation is for another e-mail address: log in as the account it was sent to, then accept it");
     memcpy(t.account.id, principal_of(req)->account_id, sizeof t.account.id);

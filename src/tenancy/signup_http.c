@@ -102,3 +102,11 @@ enum err_code auth_signup(struct request *req, struct err *err)
     }
     return request_defer(req, env->hash_pool, signup_finish, err);
 }
+
+enum err_code auth_options(struct request *req, struct err *err)
+{
+    (void)err;
+    response_header(req, "Cache-Control", "no-store");
+    response_json(req, 200, json_pack("{s:b, s:b}", "signup", tenancy()->open_signup, "passwordReset", tenancy()->mail));
+    return ERR_OK;
+}

@@ -22,6 +22,8 @@ json_t *member_json(const char *account_id, const char *email, const char *name,
 
 enum err_code auth_login(struct request *req, struct err *err);
 enum err_code auth_signup(struct request *req, struct err *err);
+/* GET /api/v1/auth/options: {signup, passwordReset}, what the login page offers (docs/accounts.md). */
+enum err_code auth_options(struct request *req, struct err *err);
 enum err_code me_password_change(struct request *req, struct err *err);
 /* A forgotten password, reset by mail (reset_http.c). */
 enum err_code auth_password_reset(struct request *req, struct err *err);
@@ -86,6 +88,18 @@ enum err_code invitation_issue(struct store_conn *c, struct invite_tx *t, struct
  * the answer then), else "token" with the token, for the owner to hand over.
  */
 json_t *invitation_created_json(const struct invite_tx *t);
+
+/* A pending invitation (not accepted, revoked or expired; of a live tenant). */
+struct invitation_ref {
+    char id[UUID_SIZE], tenant_id[UUID_SIZE], email[EMAIL_SIZE], role[16];
+};
+/* The pending invitation with this token (as the link carries it), into out: ERR_NOT_FOUND, saying nothing more, for any other. */
+enum err_code invitation_pending(struct store_conn *c, const char *token, struct invitation_ref *out, struct err *err);
+/* The same, by the invitation's id in tenant. */
+enum err_code invitation_pending_id(struct store_conn *c, const char *tenant, const char *id, struct invitation_ref *out,
+                                    struct err *err);
+/* Inside a transaction: marks inv used by account, once (ERR_NOT_FOUND when it is no longer pending). Joining is the caller's. */
+enum err_code invitation_use(struct store_conn *c, const struct invitation_ref *inv, const char *account, struct err *err);
 
 /* The instance administrator's routes (ACCESS_ADMIN; admin_http.c). */
 enum err_code admin_tenants_list(struct request *req, struct err *err);

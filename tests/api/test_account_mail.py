@@ -137,6 +137,7 @@ class AccountMailTest(unittest.TestCase):
         self.assertEqual(a, b, "the same answer whether or not an account has the address")
         self.assertEqual(len(self.mails_to(known.email, "reset")), 1)
         self.assertEqual(self.mails_to(address, "reset", seconds=0), [], "no reset row, so no job: nothing to wait for")
+        self.assertTrue(self.expect(self.request("GET", "/api/v1/auth/options"), 200)["passwordReset"], "the login page's link")
 
     def test_an_expired_link_is_refused(self):
         user = self.member(*self.tenant(), "viewer")
@@ -207,6 +208,7 @@ class NoMailTest(harness.ApiTest):
         self.assert_error(self.request("POST", RESET, body={"email": org.viewer.email}), 404, "not_found")
         self.assert_error(self.request("POST", CONFIRM, body={"token": "slwr_" + "A" * 43, "password": "pw-nothing"}), 404,
                           "not_found")
+        self.assertFalse(self.expect(self.request("GET", "/api/v1/auth/options"), 200)["passwordReset"])
 
 
 if __name__ == "__main__":

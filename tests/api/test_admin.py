@@ -146,6 +146,8 @@ class SignupTest(ApiTest):
         self.assert_error(again, 409, "conflict")
         self.assertFalse([t for t in harness.page(self, self.server, TENANTS, self.server.admin["token"], limit=200)["items"]
                           if t["orgName"] == "Twice"], "a refused sign-up makes nothing")
+        # The login page links to the form only when sign-up is on.
+        self.assertTrue(self.expect(self.request("GET", "/api/v1/auth/options"), 200)["signup"])
 
     def test_short_password_refused(self):
         resp = self.request("POST", "/api/v1/auth/signup", body={"email": unique_email(), "password": "short",
@@ -161,6 +163,8 @@ class SignupOffTest(ApiTest):
                                                                 "orgName": "Nope"})
         self.assert_error(resp, 404, "not_found")
         self.assertIn("sign-up is off", resp.json["error"]["message"])
+        self.assertEqual(self.expect(self.request("GET", "/api/v1/auth/options"), 200),
+                         {"signup": False, "passwordReset": False})
 
 
 class PasswordChangeTest(ApiTest):

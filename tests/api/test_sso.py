@@ -242,6 +242,53 @@ class SsoLoginTest(SsoBase):
         self.idp.user("carol", [], email=editor.email, verified=True)
         self.assertEqual(self.me(self.login(p, "carol"))["id"], editor.id)
 
+    def test_invitation_accepted_through_sso(self):
+        """An invitation link's sign-on: only the invited, verified address; once; the group rules give the role."""
+        p = self.provider(allowSignup=False, defaultRole="viewer", groupMappings=[{"group": "eng", "role": "editor"}])
+        email = "invitee-%s@example.com" % uuid.uuid4().hex[:6]
+        resp = self.request("POST", "/api/v1/%s/invitations" % self.tenant, body={"email": email, "role": "owner"},
+                            token=self.token)
+        invite = self.expect(resp, 201)["inviteToken"]
+        self.server.remember_secret(invite)
+        found = self.request("GET", "/api/v1/auth/sso?invite=" + invite)
+        self.expect(found, 200)
+        [offer] = [i for i in found.json["items"] if i["id"] == p["id"]]
+        self.assertEqual(offer["loginUrl"], "/api/v1/auth/oidc/%s/start?invite=%s" % (p["id"], invite))
+        # The provider does not vouch for the address, or vouches for another one: refused, the invitation still pending.
+        self.idp.user("ivy", ["eng"], email=email, verified=False)
+        self.assertIn("verified", self.login(offer, "ivy", 401).json["error"]["message"])
+        self.idp.user("ivy", ["eng"], email="other-" + email)
+        self.assertIn("another e-mail address", self.login(offer, "ivy", 401).json["error"]["message"])
+        # Without the invitation this provider adds nobody; with it, the invitee joins, at the role the groups give.
+        self.idp.user("ivy", ["eng"], email=email)
+        self.assertIn("does not create accounts", self.login(p, "ivy", 401).json["error"]["message"])
+        me = self.me(self.login(offer, "ivy"))
+        self.assertEqual(me["email"], email)
+        self.assertEqual(self.role_of(me["id"]), "editor")
+        pending = self.request("GET", "/api/v1/%s/invitations?limit=100" % self.tenant, token=self.token)
+        self.assertNotIn(email, [i["email"] for i in self.expect(pending, 200)["items"]])
+        # Used once: the link starts no second login, and the finder offers nothing for it.
+        self.assert_error(self.request("GET", offer["loginUrl"]), 404, "not_found")
+        self.assertEqual(self.expect(self.request("GET", "/api/v1/auth/sso?invite=" + invite), 200)["items"], [])
+        # Another tenant's invitation does not start a login at this tenant's provider.
+        other = new_org(self.server)
+        resp = self.request("POST", "/api/v1/%s/invitations" % other.tenant["id"], body={"email": email, "role": "viewer"},
+                            token=other.owner.token)
+        foreign = self.expect(resp, 201)["inviteToken"]
+        self.server.remember_secret(foreign)
+        self.assert_error(self.request("GET", "/api/v1/auth/oidc/%s/start?invite=%s" % (p["id"], foreign)), 404, "not_found")
+        # An invitation that expires while its login is at the provider is refused at the callback.
+        email2 = "late-" + email
+        resp = self.request("POST", "/api/v1/%s/invitations" % self.tenant, body={"email": email2, "role": "viewer"},
+                            token=self.token)
+        late = self.expect(resp, 201)
+        self.server.remember_secret(late["inviteToken"])
+        self.idp.user("ivy2", ["eng"], email=email2)
+        url = self.login_url({"loginUrl": "/api/v1/auth/oidc/%s/start?invite=%s" % (p["id"], late["inviteToken"])}, "ivy2")
+        past = harness.format_time(harness.now() - datetime.timedelta(minutes=1))
+        fx.db_execute(self.server, "UPDATE tenant_invitations SET expiresAt = ? WHERE id = ?", (past, late["invitationId"]))
+        self.assertIn("no longer valid", self.callback(url).json["error"]["message"])
+
     def test_state_is_single_use(self):
         p = self.provider()
         self.idp.user("erin", ["eng"])

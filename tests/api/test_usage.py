@@ -73,6 +73,22 @@ class UsageTest(harness.ApiTest):
                          [("pageViews", 8)])
         self.assertEqual(got["limits"], [])
 
+    def test_a_post_counted_once_when_published(self):
+        org = harness.new_org(self.server)
+        site = self.expect(self.request("POST", "/api/v1/%s/sites" % org.id, {"slug": "u-" + uuid.uuid4().hex[:10],
+                                                                             "name": "U"}, token=org.editor.token), 201)
+        posts = "/api/v1/%s/sites/%s/posts" % (org.id, site["id"])
+        draft = self.expect(self.request("POST", posts, {"title": "T", "slug": "p-" + uuid.uuid4().hex[:8], "body": "B"},
+                                         token=org.editor.token), 201)
+        self.assertEqual(self.usage(org)["totals"].get("postsPublished", 0), 0)  # a draft is not published
+        for change in ({"status": "PUBLISHED"}, {"title": "T2"}):  # the edit of a published post counts nothing
+            self.expect(self.request("PATCH", "%s/%s" % (posts, draft["id"]), change, token=org.editor.token), 200)
+            self.assertEqual(self.usage(org)["totals"]["postsPublished"], 1)
+        self.expect(self.request("POST", posts, {"title": "N", "slug": "p-" + uuid.uuid4().hex[:8], "body": "B",
+                                                 "status": "PUBLISHED"}, token=org.editor.token), 201)
+        self.assertEqual(self.usage(org)["totals"]["postsPublished"], 2)
+        self.rolled(org, "postsPublished", 2)
+
     # -- limits --------------------------------------------------------------------
 
     def test_limits_only_the_administrator_sets(self):
@@ -130,6 +146,11 @@ class UsageTest(harness.ApiTest):
                                      200)["limits"][0]["used"], 1)
         self.assert_usage_limit(self.request("POST", "/api/v1/%s/deployments" % org.id, deployment,
                                              token=org.editor.token), "deploymentsStarted", "day")
+        # Deployment minutes refuse the next start once used up (a running deployment is not cut off).
+        limits = [{"metric": "deploymentMinutes", "period": "month", "max": 0}]
+        self.expect(self.request("PUT", LIMITS % org.id, {"limits": limits}, token=self.admin), 200)
+        self.assert_usage_limit(self.request("POST", "/api/v1/%s/deployments" % org.id, deployment,
+                                             token=org.editor.token), "deploymentMinutes", "month")
 
     def test_api_requests_limit(self):
         org = harness.new_org(self.server)

@@ -294,6 +294,13 @@ TABLE = [
            "src/releases/releases_http.c",
            [("    if (cf.min_rate >= 0 && testruns_gate(", "    if (cf.min_rate >= 101 && testruns_gate(")],
            [API + "test_tickets"]),
+    # ---- an invitation accepted through single sign-on (docs/sso.md "Invitations through single sign-on")
+    Mutant("sso-invitation-unverified-email", "invitation taken by an unverified address",
+           "a login started from an invitation link accepts it for an e-mail address the provider does not say is verified",
+           "src/identity/sso_http.c",
+           [("    if (!json_is_true(json_object_get(f->claims, \"email_verified\")) || strcmp(email, t->inv.email) != 0)",
+             "    if (strcmp(email, t->inv.email) != 0)")],
+           [API + "test_sso"]),
 ]
 
 

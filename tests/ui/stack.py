@@ -22,6 +22,11 @@ with a user whose group makes it an editor.
 
 Open sign-up is on (SLIPWAY_OPEN_SIGNUP), for the sign-up page.
 
+"mail" is a second slipway that sends mail (to the SMTP fake), for the
+forgotten-password pages: {"baseUrl", "email", "password" (its
+administrator), "control" (the fakes' control plane, where the mails can be read)}.
+The first server sends none, so its invitations answer their link.
+
 "releases" is a second tenant ready to release: its setup saved with GitHub
 (the fake's repository has a main branch) and the App Store, both VALID.
 
@@ -100,12 +105,27 @@ def sso(server, org):
     return idp, {"issuer": idp.issuer, "slug": slug, "provider": "Okta", "user": "ui-sso", "email": user["email"]}
 
 
+def mail_server(client):
+    """A second slipway that mails through the SMTP fake: (server, the stack's "mail" entry)."""
+    password = fx.token("smtp-", 24)
+    client.register("smtp", {"users": {"slipway-ui": password}})
+    server = vf.start_server(client, extra={"SLIPWAY_SMTP_URL": "smtp://127.0.0.1:%d" % client.smtp_port,
+                                            "SLIPWAY_SMTP_USER": "slipway-ui", "SLIPWAY_SMTP_PASSWORD": password,
+                                            "SLIPWAY_SMTP_FROM": "slipway@example.com",
+                                            "SLIPWAY_PUBLIC_URL": "http://127.0.0.1:{port}", "SLIPWAY_JOB_POLL_MS": "100",
+                                            "SLIPWAY_OPEN_SIGNUP": "false"})
+    server.remember_secret(password)
+    return server, {"baseUrl": "http://127.0.0.1:%d" % server.port, "email": server.admin["email"],
+                    "password": server.admin["password"], "control": client.control}
+
+
 def main():
     client = vf.fakes()
     # The browser reaches slipway at the address it listens on: single sign-on sends it back there.
     server = vf.start_server(client, extra={"SLIPWAY_PUBLIC_URL": "http://127.0.0.1:{port}",
                                                   "SLIPWAY_OPEN_SIGNUP": "true"})
     idp = None
+    mail, mail_entry = mail_server(client)
     ssh = sshd.Sshd().start() if sshd.available() else None
     try:
         ctx = vf.Ctx(server, client)
@@ -137,11 +157,13 @@ def main():
                                         "editor": {"email": rel_org.editor.email, "password": rel_org.editor.password}},
                               sso=sso_entry, secrets=secrets + fragments,
                               admin={"email": server.admin["email"], "password": server.admin["password"]},
+                              mail=mail_entry,
                               ssh=ssh and {"port": ssh.port, "user": ssh.user, "key": ssh.client_key,
                                            "fingerprint": ssh.fingerprint()})), flush=True)
         sys.stdin.read()
     finally:
         server.stop()
+        mail.stop()
         if idp:
             idp.stop()
         if ssh:

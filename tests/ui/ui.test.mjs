@@ -199,7 +199,8 @@ async function main() {
   const foreign = [];
   page.on('request', (r) => {
     // The one other host a browser visits: the identity provider a single sign-on goes through.
-    if (!r.url().startsWith(stack.baseUrl) && !r.url().startsWith('data:') && !(stack.sso && r.url().startsWith(stack.sso.issuer))) foreign.push(r.url());
+    if (!r.url().startsWith(stack.baseUrl) && !r.url().startsWith('data:') && !(stack.sso && r.url().startsWith(stack.sso.issuer)) &&
+      !r.url().startsWith(stack.mail.baseUrl)) foreign.push(r.url());
   });
   const base = `#/t/${stack.tenantId}`;
   const scmName = `${stack.github.organization}/${stack.github.repoName}`;
@@ -1210,6 +1211,73 @@ async function main() {
       // The next visit offers the provider used last at once.
       await logout(page);
       await page.getByRole('link', {name: `Sign in with ${stack.sso.provider}`}).waitFor();
+    });
+
+    // ---- the login page's other ways in (issue 18): sign-up only when open, a forgotten password by mail ----
+    await check('login page: the sign-up link when sign-up is open; "Forgot password?" only where the instance mails', async () => {
+      await page.goto(`${stack.baseUrl}/#/login`);
+      await page.getByRole('link', {name: 'Create an account'}).waitFor(); // the stack's SLIPWAY_OPEN_SIGNUP
+      assert(!(await page.getByRole('link', {name: 'Forgot password?'}).count()), 'a reset link on an instance that sends no mail');
+      await page.goto(`${stack.mail.baseUrl}/#/login`);
+      await page.getByRole('link', {name: 'Forgot password?'}).waitFor();
+      assert(!(await page.getByRole('link', {name: 'Create an account'}).count()), 'the sign-up link while sign-up is off');
+    });
+
+    await check('an invitation page offers the tenant\'s single sign-on, whose login carries the invitation', async () => {
+      if (!stack.sso) return; // node or tests/oidc's packages missing: the stack has no sign-on
+      const owner = (await (await apiCall(stack, 'POST', '/api/v1/auth/login', {email: stack.owner.email, password: stack.owner.password})).json()).token;
+      const made = await (await apiCall(stack, 'POST', `/api/v1/${stack.tenantId}/invitations`, {email: `sso-invitee-${Date.now()}@example.com`, role: 'viewer'}, owner)).json();
+      await apiCall(stack, 'POST', '/api/v1/auth/logout', undefined, owner);
+      await page.goto(`${stack.baseUrl}/#/invite/${made.inviteToken}`);
+      const offer = page.locator('#invite-sso').getByRole('link', {name: `Sign in with ${stack.sso.provider}`});
+      await offer.waitFor();
+      assert((await offer.getAttribute('href')).endsWith(`/start?invite=${made.inviteToken}`), 'the login does not carry the invitation');
+      await everyLook(page, '49d-invite-sso');
+    });
+
+    await check('forgot password: the mailed link sets a new password once, and the new one logs in', async () => {
+      const m = stack.mail;
+      await page.goto(`${m.baseUrl}/#/login`);
+      await page.getByRole('link', {name: 'Forgot password?'}).click();
+      await page.getByRole('heading', {name: 'Forgot your password?'}).waitFor();
+      await everyLook(page, '49-forgot');
+      await page.getByLabel('E-mail address').fill(m.email);
+      await page.getByRole('button', {name: 'Send me a link'}).click();
+      await page.getByRole('heading', {name: 'Check your mail'}).waitFor();
+      // The mail as the SMTP fake received it (tests/fakes/fake_smtp.py), read through the fakes' control plane.
+      let link = null;
+      for (const deadline = Date.now() + TIMEOUT; !link && Date.now() < deadline; await new Promise((r) => setTimeout(r, 100))) {
+        const items = (await (await fetch(`${m.control}/smtp/requests?since=0`)).json()).items;
+        const texts = items.filter((e) => e.session).flatMap((e) => e.session.messages)
+          .filter((msg) => msg.to.some((to) => to.includes(m.email))).map((msg) => {
+            const b64 = msg.data.match(/Content-Type: text\/plain[^]*?Content-Transfer-Encoding: base64\r\n\r\n([A-Za-z0-9+/=\r\n]+)/);
+            return b64 ? Buffer.from(b64[1].replace(/\s/g, ''), 'base64').toString('utf8') : msg.data; // the plain-text part
+          });
+        link = texts.map((t) => t.match(/\/#\/reset\/(slwr_[A-Za-z0-9_-]{43})/)).find(Boolean)?.[0] || null;
+      }
+      assert(link, 'no reset mail reached the SMTP fake');
+      await page.goto(`${m.baseUrl}${link}`);
+      await page.getByRole('heading', {name: 'Set a new password'}).waitFor();
+      await everyLook(page, '49b-reset');
+      const fresh = `pw-${Math.random().toString(36).slice(2)}-${Date.now()}`;
+      await page.getByLabel('New password').fill(fresh);
+      await page.getByRole('button', {name: 'Set my password'}).click();
+      await page.getByRole('heading', {name: 'Your password is set'}).waitFor();
+      await axe(page, 'password set');
+      await shot(page, '49c-reset-done');
+      // The link works once (the page is still at it: loaded afresh).
+      await page.reload();
+      await page.getByRole('heading', {name: 'Set a new password'}).waitFor();
+      await page.getByLabel('New password').fill(`${fresh}-again`);
+      await page.getByRole('button', {name: 'Set my password'}).click();
+      await page.getByText('This link is not valid any more').waitFor();
+      await page.goto(`${m.baseUrl}/#/login`);
+      await page.getByLabel('E-mail address').fill(m.email);
+      await page.getByLabel('Password').fill(fresh);
+      await page.getByRole('button', {name: 'Log in'}).click();
+      await page.locator('#account .who').waitFor();
+      assert((await page.locator('#account .who').textContent()) === m.email, 'not logged in with the new password');
+      await logout(page);
     });
 
     await check('works offline: no page ever fetched anything from another host', async () => {

@@ -1,0 +1,1 @@
+ALTER TABLE iam_login_states DROP COLUMN invitationId;
