@@ -256,7 +256,7 @@ TABLE = [
     Mutant("appstore-webhook-unsigned", "unsigned store notification",
            "an App Store Connect notification is accepted without a valid x-apple-signature",
            "src/providers/targets/app_store.c",
-           [("    return inbound_hmac_ok(in, \"x-apple-signature\", \"hmacsha256=\");", "    return true;")],
+           [("    return inbound_hmac_ok(in, \"x-apple-signature\", \"hmacsha256=\");", "    return in != NULL;")],
            [API + "test_store_appstore", "unit.test_provider_inbound"]),
     # ---- an inbound delivery's body parsed once (docs/performance.md, "The release read and the webhooks, cut")
     Mutant("inbound-parsed-twice", "delivery parsed again",
