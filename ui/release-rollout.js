@@ -24,7 +24,7 @@ function submissionBadge(status) {
   return h('span', {class: `badge ${cls}`, 'data-status': status}, word);
 }
 
-export const percent = (fraction) => `${Math.round(fraction * 1000) / 10}%`;
+const percent = (fraction) => `${Math.round(fraction * 1000) / 10}%`;
 const permillePercent = (p) => `${p / 10}%`;
 
 // "1, 5, 20, 100" and minutes between stages as the API's plan ([] for none); throws with words on a bad list.

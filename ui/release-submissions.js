@@ -9,7 +9,7 @@ import {h, append, clear, announce, errorBox, showError} from './dom.js';
 import {get, post} from './api.js';
 import {field, FieldSet} from './forms.js';
 import {canDrive, PLATFORM_WORDS} from './releases.js';
-import {storeCard, parsePlan} from './release-rollout.js';
+import {storeCard, parsePlan, STORE} from './release-rollout.js';
 
 // The latest submission of each target and track (the list is oldest first), with how many came before it.
 function latestPerTarget(list) {
@@ -68,7 +68,8 @@ export function submissionsPanel(ctx, path) {
     showError(box, null);
     try {
       const after = await post(path(`/submissions/${s.id}/${action}`), body);
-      result.textContent = `${PLATFORM_WORDS[s.platform] || s.platform}: ${action} sent (${after.pendingAction || after.status}).`;
+      const word = {rollout: 'the new share', halt: 'the halt', resume: 'the resume', complete: 'going to 100%', promote: 'the promotion'}[action];
+      result.textContent = `${STORE[s.targetType] || s.targetType}: ${word || action} sent; the store applies it now (${after.pendingAction || after.status}).`;
       result.hidden = false;
       announce(result.textContent);
     } catch (e) {
@@ -82,7 +83,11 @@ export function submissionsPanel(ctx, path) {
     const list = (await get(path('/submissions'))).items;
     if (ctx.stale()) return;
     const stores = (rel.platforms || []).filter((p) => p === 'IOS' || p === 'ANDROID');
-    if (!form && canDrive(ctx.tenant) && rel.status === 'READY' && stores.length) form = submitForm(stores, path('/submissions'), () => show(last));
+    if (!form && canDrive(ctx.tenant) && rel.status === 'READY' && stores.length) {
+      // Open while nothing is submitted; afterwards one line under the cards (it keeps its state across redraws).
+      form = h('details', {class: 'more submit-box', open: !list.length}, h('summary', null, 'Submit a build to a store'),
+        submitForm(stores, path('/submissions'), () => show(last)));
+    }
     const cards = latestPerTarget(list).map(({s, earlier}) => storeCard(s, {canAct: canDrive(ctx.tenant), act, earlier}));
     append(clear(section), [h('h2', {id: 'submissions-title'}, 'Stores'), box, result,
       cards.length ? h('div', {class: 'store-cards'}, cards)
