@@ -45,17 +45,22 @@ function actions(s) {
   const play = s.targetType === 'PLAY_STORE';
   const list = [];
   if (play && ['ROLLING_OUT', 'APPROVED'].includes(s.status)) list.push('rollout');
-  if (s.status === 'ROLLING_OUT') list.push(play ? 'halt' : null, 'complete');
+  if (s.status === 'ROLLING_OUT') list.push('halt', 'complete'); // the App Store: its phased release paused
+  if (play && s.status === 'RELEASED') list.push('halt'); // Play: the previous release takes its place
   if (s.status === 'HALTED') list.push('resume', 'complete');
   if (s.status === 'APPROVED') list.push('complete');
   if (play && ['ROLLING_OUT', 'HALTED', 'RELEASED'].includes(s.status)) list.push('promote');
-  return list.filter(Boolean);
+  return list;
 }
 
 // What each action does, said before it is sent.
 function question(s, a) {
   const share = percent(s.rolloutFraction);
   const store = STORE[s.targetType] || s.targetType;
+  if (a === 'halt' && s.status === 'RELEASED') {
+    return {title: 'Halt a release every user has?', confirm: 'Halt', danger: true,
+      body: `${store} stops offering build ${s.buildNumber}: the previous release takes its place for users who do not have it yet.`};
+  }
   if (a === 'halt') {
     return {title: 'Halt the rollout?', confirm: 'Halt', danger: true,
       body: `No new users get build ${s.buildNumber} on ${store} until it is resumed; the ${share} who have it keep it.${s.rolloutPlan ? ' The plan stops until then.' : ''}`};
@@ -103,7 +108,8 @@ function planPart(s) {
   return [list, next ? h('p', {class: 'small', 'data-field': 'next'}, next) : null];
 }
 
-// The rollout panel: the share as a bar, the plan, and (o.canAct) the buttons. o.act(s, action, body) sends one.
+// The rollout panel: the share as a bar, the plan, and (o.canAct) the buttons. o.act(s, action, body) sends one;
+// o.fail(message) shows what the page refused before sending.
 function rolloutPart(s, o) {
   const pct = Math.round(s.rolloutFraction * 1000) / 10;
   const buttons = o.canAct ? actions(s).filter((a) => a !== 'promote' && a !== 'rollout').map((a) => {
@@ -153,7 +159,13 @@ function promoteForm(s, o) {
     h('p', {class: 'muted small', id: `${id}-hint`}, 'Empty: everyone on that track at once. The last stage must be 100.'),
     h('button', {type: 'button', class: 'secondary', 'data-action': 'promote', onclick: async () => {
       const body = {track: track.value};
-      const stages = parsePlan(plan.value, minutes.value);
+      let stages = null;
+      try {
+        stages = parsePlan(plan.value, minutes.value);
+      } catch (e) {
+        o.fail(e.message);
+        return;
+      }
       if (stages) body.rolloutPlan = stages;
       if (!(await confirmDialog({title: `Promote build ${s.buildNumber} to ${track.value}?`, confirm: 'Promote', danger: false,
         body: `${STORE[s.targetType]} gets a new submission of this build on ${track.value}${stages ? `, rolled out ${stages.map((x) => permillePercent(x.rolloutPermille)).join(' → ')}` : ' for everyone'}; this one stays as it is.`}))) return;

@@ -88,7 +88,7 @@ export function submissionsPanel(ctx, path) {
       form = h('details', {class: 'more submit-box', open: !list.length}, h('summary', null, 'Submit a build to a store'),
         submitForm(stores, path('/submissions'), () => show(last)));
     }
-    const cards = latestPerTarget(list).map(({s, earlier}) => storeCard(s, {canAct: canDrive(ctx.tenant), act, earlier}));
+    const cards = latestPerTarget(list).map(({s, earlier}) => storeCard(s, {canAct: canDrive(ctx.tenant), act, fail: (m) => showError(box, m), earlier}));
     append(clear(section), [h('h2', {id: 'submissions-title'}, 'Stores'), box, result,
       cards.length ? h('div', {class: 'store-cards'}, cards)
         : h('p', {class: 'muted'}, rel.status === 'READY' ? 'Nothing submitted yet.' : 'A release is submitted to the stores once it is ready.'),
