@@ -1,40 +1,58 @@
-// release-submissions.js: a release's store submissions on its page
-// (docs/stores.md): one row a submission with its status, rollout share and
-// the store's reason; "Submit" for a READY release (editors and owners);
-// and the actions the status allows: Google Play's staged rollout (roll
-// out to a larger share, halt, resume, complete) and the App Store's
-// release of an approved version. Each action's answer or error is shown
-// beside the list; the server still decides (409 for a move it refuses).
+// release-submissions.js: a release's store targets on its page
+// (docs/stores.md): one card a target and track, for its latest submission,
+// with the submission and rollout panels of release-rollout.js; "Submit"
+// for a READY release (editors and owners), with Google Play's optional
+// rollout plan. Each action's answer or error is shown above the cards; the
+// server still decides (409 for a move it refuses).
 
-import {h, append, clear, when, announce, errorBox, showError, scrollTable, confirmDialog} from './dom.js';
+import {h, append, clear, announce, errorBox, showError} from './dom.js';
 import {get, post} from './api.js';
-import {field} from './forms.js';
+import {field, FieldSet} from './forms.js';
 import {canDrive, PLATFORM_WORDS} from './releases.js';
-import {actButton, rowForm} from './deploy-common.js';
+import {storeCard, parsePlan, STORE} from './release-rollout.js';
 
-const STATUS = {
-  PENDING: ['badge-not_verified', 'Pending'], PROCESSING: ['badge-progress', 'Processing'], SUBMITTED: ['badge-progress', 'Submitted'],
-  IN_REVIEW: ['badge-progress', 'In review'], REJECTED: ['badge-failure', 'Rejected'], APPROVED: ['badge-success', 'Approved'],
-  ROLLING_OUT: ['badge-progress', 'Rolling out'], HALTED: ['badge-expired', 'Halted'], RELEASED: ['badge-success', 'Released'],
-  FAILED: ['badge-failure', 'Failed'],
-};
-const STORE = {PLAY_STORE: 'Google Play', APP_STORE: 'App Store', FIREBASE: 'Firebase'};
-
-function submissionBadge(status) {
-  const [cls, word] = STATUS[status] || ['badge-not_verified', status];
-  return h('span', {class: `badge ${cls}`, 'data-status': status}, word);
+// The latest submission of each target and track (the list is oldest first), with how many came before it.
+function latestPerTarget(list) {
+  const byKey = new Map();
+  for (const s of list) {
+    const key = `${s.targetIntegrationId || s.targetType}/${s.track}`;
+    const earlier = byKey.has(key) ? byKey.get(key).earlier + 1 : 0;
+    byKey.set(key, {s, earlier});
+  }
+  return [...byKey.values()];
 }
 
-const percent = (fraction) => `${Math.round(fraction * 1000) / 10}%`;
-
-// The actions a submission's status allows (stores.c decides; this mirrors its table).
-function actions(s) {
-  if (s.pendingAction) return [];
-  const play = s.targetType === 'PLAY_STORE';
-  if (s.status === 'ROLLING_OUT') return play ? ['rollout', 'halt', 'complete'] : ['complete'];
-  if (s.status === 'HALTED') return ['resume', 'complete'];
-  if (s.status === 'APPROVED') return play ? ['rollout', 'complete'] : ['complete'];
-  return [];
+// The submit form: platform, track, build, and either a first share or a plan (Google Play).
+function submitForm(stores, listPath, done) {
+  const fields = [
+    field({name: 'platform', kind: 'string', required: true}, {label: 'Platform', choices: stores.map((p) => ({value: p, label: PLATFORM_WORDS[p]})),
+      value: stores[0]}),
+    field({name: 'track', kind: 'string', maxLength: 64}, {label: 'Track', hint: 'Google Play: internal, alpha, beta or production (the default).'}),
+    field({name: 'buildNumber', kind: 'string', maxLength: 64}, {label: 'Build number', hint: 'Empty: the platform\'s latest succeeded build.'}),
+    field({name: 'rolloutPermille', kind: 'integer', minimum: 1, maximum: 1000}, {label: 'First share (‰)',
+      hint: 'Google Play: thousandths of users, e.g. 100 for 10%. Empty: everyone (or the plan\'s first stage).'}),
+    field({name: 'rolloutPlan', kind: 'string', maxLength: 200}, {label: 'Rollout plan (%)',
+      hint: 'Google Play: the shares it moves through on its own, e.g. 10, 50, 100 (the last 100).'}),
+    field({name: 'waitMinutes', kind: 'integer', minimum: 0, maximum: 10080}, {label: 'Minutes between stages', hint: 'With a plan: how long each stage holds.'}),
+  ];
+  const set = new FieldSet(fields);
+  const form = h('form', {novalidate: true, id: 'submission-form', class: 'boxed'}, set.summary,
+    h('div', {class: 'fields'}, fields.map((f) => f.wrap)), h('div', {class: 'actions'}, h('button', {type: 'submit', class: 'primary'}, 'Submit')));
+  form.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    set.clearErrors();
+    try {
+      const {rolloutPlan, waitMinutes, ...body} = set.collect(false);
+      const plan = parsePlan(rolloutPlan, waitMinutes);
+      if (plan) body.rolloutPlan = plan;
+      await post(listPath, body);
+      announce('Submitted');
+      done();
+    } catch (e) {
+      set.showErrors(e);
+    }
+  });
+  return form;
 }
 
 // The panel: its section element and show(release) to draw it (again) for the release as it is now.
@@ -44,40 +62,20 @@ export function submissionsPanel(ctx, path) {
   const result = h('p', {class: 'notice success', role: 'status', hidden: true, id: 'submission-result'});
   let form = null;
   let last = null;
+  let timer = 0;
 
-  const act = (s, action, body) => async () => {
+  const act = async (s, action, body) => {
     showError(box, null);
-    const after = await post(path(`/submissions/${s.id}/${action}`), body);
-    result.textContent = `${PLATFORM_WORDS[s.platform] || s.platform}: ${action} sent (${after.pendingAction || after.status}).`;
-    result.hidden = false;
-    announce(result.textContent);
-    show(last);
-  };
-  const row = (s) => {
-    const cells = h('td', {class: 'row-actions'});
-    if (canDrive(ctx.tenant)) {
-      for (const a of actions(s)) {
-        if (a === 'rollout') {
-          const id = `rollout-${s.id}`;
-          const input = h('input', {id, type: 'number', min: 1, max: 100, step: '0.1', class: 'percent', value: String(Math.min(100, Math.round(s.rolloutFraction * 100) + 10))});
-          cells.append(h('span', {class: 'rollout'}, h('label', {for: id}, 'Share %'), input,
-            actButton(box, 'Roll out', () => act(s, 'rollout', {rolloutPermille: Math.round(Number(input.value) * 10)})(), {'data-action': 'rollout'})));
-        } else {
-          cells.append(actButton(box, {halt: 'Halt', resume: 'Resume', complete: s.targetType === 'PLAY_STORE' ? 'Complete' : 'Release'}[a],
-            async () => {
-              if (a !== 'resume' && !(await confirmDialog({title: a === 'halt' ? 'Halt the rollout?' : 'Release to every user?', danger: a === 'halt',
-                confirm: a === 'halt' ? 'Halt' : 'Release to everyone', body: a === 'halt' ? 'No more users get this version until it is resumed.'
-                  : 'Everyone gets this version; this cannot be undone.'}))) return;
-              await act(s, a)();
-            }, {'data-action': a}));
-        }
-      }
+    try {
+      const after = await post(path(`/submissions/${s.id}/${action}`), body);
+      const word = {rollout: 'the new share', halt: 'the halt', resume: 'the resume', complete: 'going to 100%', promote: 'the promotion'}[action];
+      result.textContent = `${STORE[s.targetType] || s.targetType}: ${word || action} sent; the store applies it now (${after.pendingAction || after.status}).`;
+      result.hidden = false;
+      announce(result.textContent);
+    } catch (e) {
+      showError(box, e.message);
     }
-    return h('tr', {'data-submission': s.platform}, h('td', null, PLATFORM_WORDS[s.platform] || s.platform),
-      h('td', null, STORE[s.targetType] || s.targetType, h('div', {class: 'muted'}, `${s.track} · build ${s.buildNumber}`)),
-      h('td', null, submissionBadge(s.status), s.pendingAction ? h('div', {class: 'muted'}, `${s.pendingAction} under way`) : null,
-        s.statusReason ? h('div', {class: 'wrap muted'}, s.statusReason) : null),
-      h('td', null, percent(s.rolloutFraction)), h('td', null, when(s.updatedAt, {relative: true})), cells);
+    await show(last);
   };
 
   async function show(rel) {
@@ -86,18 +84,18 @@ export function submissionsPanel(ctx, path) {
     if (ctx.stale()) return;
     const stores = (rel.platforms || []).filter((p) => p === 'IOS' || p === 'ANDROID');
     if (!form && canDrive(ctx.tenant) && rel.status === 'READY' && stores.length) {
-      form = rowForm({id: 'submission-form', listPath: path('/submissions'), submit: 'Submit', done: () => show(last), fields: [
-        field({name: 'platform', kind: 'string', required: true}, {label: 'Platform', choices: stores.map((p) => ({value: p, label: PLATFORM_WORDS[p]})),
-          value: stores[0]}),
-        field({name: 'track', kind: 'string', maxLength: 64}, {label: 'Track', hint: 'Google Play: internal, alpha, beta or production (the default).'}),
-        field({name: 'rolloutPermille', kind: 'integer', minimum: 1, maximum: 1000}, {label: 'First share (‰)',
-          hint: 'Google Play: thousandths of users, e.g. 100 for 10%. Empty: everyone.'})]});
+      // Open while nothing is submitted; afterwards one line under the cards (it keeps its state across redraws).
+      form = h('details', {class: 'more submit-box', open: !list.length}, h('summary', null, 'Submit a build to a store'),
+        submitForm(stores, path('/submissions'), () => show(last)));
     }
-    append(clear(section), [h('h2', {id: 'submissions-title'}, 'Store submissions'), box, result,
-      list.length ? scrollTable('Store submissions', h('thead', null, h('tr', null, ['Platform', 'Store', 'Status', 'Users', 'Updated']
-        .map((c) => h('th', {scope: 'col'}, c)), h('th', {scope: 'col'}, h('span', {class: 'sr-only'}, 'Actions')))), h('tbody', null, list.map(row)))
+    const cards = latestPerTarget(list).map(({s, earlier}) => storeCard(s, {canAct: canDrive(ctx.tenant), act, fail: (m) => showError(box, m), earlier}));
+    append(clear(section), [h('h2', {id: 'submissions-title'}, 'Stores'), box, result,
+      cards.length ? h('div', {class: 'store-cards'}, cards)
         : h('p', {class: 'muted'}, rel.status === 'READY' ? 'Nothing submitted yet.' : 'A release is submitted to the stores once it is ready.'),
-      form && rel.status === 'READY' ? form.form : null]);
+      form && rel.status === 'READY' ? form : null]);
+    // An action under way ends in its job, which moves no release: its answer is read again until it has ended.
+    window.clearTimeout(timer);
+    if (list.some((s) => s.pendingAction)) timer = window.setTimeout(() => !ctx.stale() && show(last).catch(() => {}), 1000);
   }
   return {section, show: (rel) => show(rel).catch((e) => showError(box, e.message))};
 }

@@ -49,6 +49,27 @@ const EVENT_WORDS = {
   'edit-notes': 'Notes edited',
   finish: 'Finished',
 };
+// A store submission's events (docs/stores.md): some names are the release's own too, so a store event's words win.
+const STORE_EVENT_WORDS = {
+  submit: 'Store submission',
+  submitted: 'Submitted to the store',
+  processing: 'The store is processing the build',
+  'in-review': 'In the store\'s review',
+  rejected: 'Rejected by the store',
+  approved: 'Approved by the store',
+  'rollout-updated': 'Rollout moved',
+  'submission-failed': 'Store submission failed',
+  rollout: 'Rollout share changed',
+  halt: 'Rollout halted',
+  resume: 'Rollout resumed',
+  complete: 'Rollout to everyone',
+  promote: 'Promoted to another track',
+  poll: 'Read the store',
+  released: 'Released to every user',
+};
+const STORE_ACTIONS = ['submit', 'rollout', 'halt', 'resume', 'complete', 'promote', 'poll'];
+const eventWords = (e) => ((e.details && (e.details.submissionId || e.details.target)) || (e.kind === 'CALL' && STORE_ACTIONS.includes(e.name))
+  ? STORE_EVENT_WORDS[e.name] : null) || EVENT_WORDS[e.name] || STORE_EVENT_WORDS[e.name] || e.name;
 const OUTCOME = {OK: ['success', 'Done'], RETRY: ['expired', 'Will retry'], FAILED: ['failure', 'Failed']};
 
 export async function viewRelease(ctx) {
@@ -258,7 +279,7 @@ export async function viewRelease(ctx) {
     return h('li', {'data-id': e.id, 'data-name': e.name, class: `ev ev-${(e.outcome || 'none').toLowerCase()} ev-${String(e.kind).toLowerCase()}`},
       h('span', {class: 'dot', 'aria-hidden': 'true'}),
       h('div', {class: 'ev-body'},
-        h('p', {class: 'line'}, h('strong', null, EVENT_WORDS[e.name] || e.name),
+        h('p', {class: 'line'}, h('strong', null, eventWords(e)),
           word ? [' ', h('span', {class: `badge badge-${tone}`}, word)] : null, move ? h('span', {class: 'muted'}, ` ${move}`) : null),
         e.message ? h('p', {class: 'message'}, e.message) : null,
         h('p', {class: 'meta'}, who(e.actorAccountId), ' · ', when(e.createdAt, {relative: true}))));

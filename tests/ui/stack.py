@@ -11,6 +11,7 @@ prints one JSON line:
      "github": {"organization", "repoName", "valid", "invalid"},
      "playStore": {"validEmail", "invalidEmail", "privateKey", "packageName"},
      "releases": {"tenantId", "owner"|"editor"|"viewer": {"email", "password"}},
+     "stores": {"tenantId", "releaseId", "buildNumber", "owner"|"viewer": {"email", "password"}},
      "sso": {"issuer", "slug", "provider", "user", "email"} (null without node and tests/oidc's packages),
      "ssh": {"port", "user", "key", "fingerprint"} (a private sshd, tests/api/sshd.py; null without openssh-server),
      "admin": {"email", "password"} (the instance administrator: the first account, `slipway admin bootstrap`'s),
@@ -30,6 +31,11 @@ The first server sends none, so its invitations answer their link.
 "releases" is a second tenant ready to release: its setup saved with GitHub
 (the fake's repository has a main branch) and the App Store, both VALID.
 
+"stores" is a third tenant like it with a VALID Google Play target and a
+release of Android set READY (as tests/api/test_store_play.py does: the
+lifecycle before READY is the release tests'), its build known to the Play
+fake, for the release page's store panels.
+
 Then it waits for its standard input to close, stops the server (failing,
 exit 1, if it did not exit cleanly or its log holds a secret) and the fakes.
 
@@ -39,6 +45,7 @@ Environment: SLIPWAY_BIN (the server binary), as for tests/api.
 import json
 import os
 import sys
+import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "api"))
@@ -49,9 +56,11 @@ import verify_fixtures as vf  # noqa: E402
 import test_sso  # noqa: E402
 import sshd  # noqa: E402
 
+STORE_BUILD = "5005"
+
 
 def release_ready(server, client):
-    """A tenant that can-create-releases, its GitHub repository in the fake; (org, secrets)."""
+    """A tenant that can-create-releases, its GitHub repository in the fake, a TestRail integration; (ctx, secrets)."""
     ctx = vf.Ctx(server, client)
     token, organization, repo, _ = vf.github_token(ctx)
     client.register("github", {"repos": {organization + "/" + repo: {"branches": {"main": "1" * 40}, "commits": ["1" * 40]}}})
@@ -66,7 +75,7 @@ def release_ready(server, client):
     # A TestRail integration: each candidate gets a run, shown on the release page (docs/notifications.md "Test runs").
     testrail = vf.build(ctx, "TEST_RAIL", True, True)
     ctx.create(testrail.body)
-    return ctx.org, [token, body["appStoreConnect"]["privateKey"], testrail.info["key"]]
+    return ctx, [token, body["appStoreConnect"]["privateKey"], testrail.info["key"]]
 
 
 def disabled_endpoint(server, org):
@@ -82,6 +91,26 @@ def disabled_endpoint(server, org):
                                                       resp.json["id"]))
     fx.touch_tenant(server, org.id)
     return resp.json["secret"]
+
+
+def store_ready(server, client):
+    """A tenant like release_ready's with a VALID Play target and a READY Android release; (org, release id, secrets)."""
+    ctx, secrets = release_ready(server, client)
+    case = vf.build(ctx, "PLAY_STORE", True, True)
+    integ = ctx.create(case.body, tenant_id=ctx.tenant_id)
+    fx.set_verification(server, "targets", integ["id"], "VALID")
+    client.register("play", {"packages": {case.info["package"]: {"bundles": [STORE_BUILD]}}})
+    resp = server.request("POST", "/api/v1/%s/releases" % ctx.tenant_id,
+                          {"version": "5.0.0", "releaseType": "MINOR", "platforms": ["ANDROID"]}, token=ctx.token)
+    if resp.status != 201:
+        raise AssertionError("store tenant's release: %s" % resp)
+    rid = resp.json["id"]
+    for _ in range(600):  # a bound on waiting for the kickoff, not a measurement
+        if server.request("GET", "/api/v1/%s/releases/%s" % (ctx.tenant_id, rid), token=ctx.token).json["status"] != "KICKOFF":
+            break
+        time.sleep(0.05)
+    fx.db_execute(server, "UPDATE releases SET status = 'READY' WHERE id = ?", (rid,))
+    return ctx.org, rid, secrets + list(ctx.secrets)
 
 
 def sso(server, org):
@@ -136,12 +165,15 @@ def main():
         invalid_email, _ = vf.google_account(ctx, False)
         package = "com.example.ui" + fx.tag()
         client.register("play", {"packages": {package: {"accounts": [valid_email]}}})
-        rel_org, rel_secrets = release_ready(server, client)
+        rel_ctx, rel_secrets = release_ready(server, client)
+        rel_org = rel_ctx.org
         rel_secrets.append(disabled_endpoint(server, org))
+        store_org, store_release, store_secrets = store_ready(server, client)
         idp, sso_entry = sso(server, org)
-        secrets = [token, bad_token, key, test_sso.SECRET] + rel_secrets + ([ssh.client_key] if ssh else [])
+        secrets = [token, bad_token, key, test_sso.SECRET] + rel_secrets + store_secrets + ([ssh.client_key] if ssh else [])
         fx.remember(server, *secrets)
-        for user in (org.owner, org.editor, org.viewer, rel_org.owner, rel_org.viewer, rel_org.editor):
+        for user in (org.owner, org.editor, org.viewer, rel_org.owner, rel_org.viewer, rel_org.editor, store_org.editor,
+                     store_org.viewer):
             server.remember_secret(user.password)
         fragments = sorted({f for s in secrets for f in fx.secret_fragments(s) if isinstance(f, str)})
         users = {role: {"email": u.email, "password": u.password}
@@ -155,6 +187,9 @@ def main():
                                         "owner": {"email": rel_org.owner.email, "password": rel_org.owner.password},
                                         "viewer": {"email": rel_org.viewer.email, "password": rel_org.viewer.password},
                                         "editor": {"email": rel_org.editor.email, "password": rel_org.editor.password}},
+                              stores={"tenantId": store_org.id, "releaseId": store_release, "buildNumber": STORE_BUILD,
+                                      "editor": {"email": store_org.editor.email, "password": store_org.editor.password},
+                                      "viewer": {"email": store_org.viewer.email, "password": store_org.viewer.password}},
                               sso=sso_entry, secrets=secrets + fragments,
                               admin={"email": server.admin["email"], "password": server.admin["password"]},
                               mail=mail_entry,

@@ -1186,6 +1186,55 @@ async function main() {
       await logout(page);
     });
 
+    // ---- the release page's store panels (issue 15): submit to Google Play with a plan, halt, resume, go to 100% ----
+    const st = {...stack, ...stack.stores};
+    const storeHash = `#/t/${st.tenantId}/releases/${st.releaseId}`;
+    const play = page.locator('#submissions .store-card[data-target="PLAY_STORE"]');
+    const playStatus = (status) => play.locator(`.badge[data-status="${status}"]`).waitFor({timeout: 20000});
+    await check('release page, stores: an editor submits to Google Play with a plan; the rollout panel shows the share, the stages and the next step; halt, resume and go to 100% each ask first', async () => {
+      await login(page, st, 'editor');
+      await gotoHash(page, st, storeHash);
+      const form = page.locator('#submission-form');
+      await form.getByLabel('Build number').fill(st.buildNumber);
+      await form.getByLabel('Rollout plan (%)').fill('10, 50, 100');
+      await form.getByLabel('Minutes between stages').fill('60');
+      await form.getByRole('button', {name: 'Submit'}).click();
+      await playStatus('ROLLING_OUT');
+      assert((await play.locator('[data-field="share"]').textContent()) === '10%', 'the share is not 10%');
+      assert((await play.locator('.plan-stages li[aria-current="step"]').getAttribute('data-stage')) === '0', 'the first stage is not current');
+      const next = await play.locator('[data-field="next"]').textContent();
+      assert(/^Next: 50% at .*\b(CET|CEST|GMT\+\d)/.test(next), `next step: ${next}`);
+      await everyLook(page, '51-release-store-rolling-out');
+      await play.getByRole('button', {name: 'Halt'}).click();
+      await page.getByRole('dialog').getByText('No new users get build').waitFor();
+      await shot(page, '52-release-store-halt-dialog', true);
+      await confirm(page, /^Halt the rollout\?$/, 'Halt');
+      await playStatus('HALTED');
+      assert(/plan waits/.test(await play.locator('[data-field="next"]').textContent()), 'a halted plan does not say it waits');
+      await play.getByRole('button', {name: 'Resume'}).click();
+      await confirm(page, /^Resume the rollout\?$/, 'Resume');
+      await playStatus('ROLLING_OUT');
+      await play.getByRole('button', {name: 'Go to 100%'}).click();
+      await confirm(page, /^Go to 100%\?$/, 'Go to 100%');
+      await playStatus('RELEASED');
+      assert((await play.locator('[data-field="share"]').textContent()) === '100%', 'released is not 100%');
+      assert(!(await play.locator('[data-action="resume"], [data-action="complete"]').count()), 'resume or 100% on a released submission');
+      await play.locator('[data-action="halt"]').waitFor(); // Play halts a full rollout too: the previous release comes back
+      await play.getByText('Promote to another track').waitFor();
+      await everyLook(page, '53-release-store-released');
+      await logout(page);
+    });
+
+    await check('release page, stores: a viewer sees the same panels with no button and no form', async () => {
+      await login(page, st, 'viewer');
+      await gotoHash(page, st, storeHash);
+      await playStatus('RELEASED');
+      assert(!(await page.locator('#submissions button, #submissions form, #submissions details').count()), 'a control is shown to a viewer');
+      await play.locator('.plan-stages li').nth(2).waitFor();
+      await axe(page, 'viewer release stores');
+      await logout(page);
+    });
+
     await check('no script error and no CSP violation on any page', async () => {
       assert(!pageProblems.length, pageProblems.slice(0, 5).join('\n'));
     });

@@ -1,0 +1,181 @@
+// release-rollout.js: one store target's panels on the release page
+// (docs/stores.md): the submission (its status, the review's state in the
+// store's own word, a rejection's reason as the store gave it) and the
+// rollout (the share of users as a bar, the plan's stages with the current
+// one marked, the next step and when it happens in the viewer's local time).
+// Editors and owners get halt, resume and "go to 100%" (each behind a
+// dialog that says what will happen) and, on Google Play, promote to
+// another track with an optional plan; viewers see the same panels with no
+// button. The server decides (409 for a move it refuses).
+
+import {h, when, absolute, confirmDialog} from './dom.js';
+
+const STATUS = {
+  PENDING: ['badge-not_verified', 'Pending'], PROCESSING: ['badge-progress', 'Processing'], SUBMITTED: ['badge-progress', 'Submitted'],
+  IN_REVIEW: ['badge-progress', 'In review'], REJECTED: ['badge-failure', 'Rejected'], APPROVED: ['badge-success', 'Approved'],
+  ROLLING_OUT: ['badge-progress', 'Rolling out'], HALTED: ['badge-expired', 'Halted'], RELEASED: ['badge-success', 'Released'],
+  FAILED: ['badge-failure', 'Failed'],
+};
+export const STORE = {PLAY_STORE: 'Google Play', APP_STORE: 'App Store', FIREBASE: 'Firebase'};
+const PLAY_TRACKS = ['internal', 'alpha', 'beta', 'production'];
+
+function submissionBadge(status) {
+  const [cls, word] = STATUS[status] || ['badge-not_verified', status];
+  return h('span', {class: `badge ${cls}`, 'data-status': status}, word);
+}
+
+const percent = (fraction) => `${Math.round(fraction * 1000) / 10}%`;
+const permillePercent = (p) => `${p / 10}%`;
+
+// "1, 5, 20, 100" and minutes between stages as the API's plan ([] for none); throws with words on a bad list.
+export function parsePlan(text, minutes) {
+  const parts = String(text || '').split(/[\s,;%]+/).filter(Boolean);
+  if (!parts.length) return null;
+  const wait = Number(minutes || 0);
+  return parts.map((p) => {
+    const n = Number(p);
+    if (!Number.isFinite(n) || n <= 0 || n > 100) throw new Error(`Rollout plan: "${p}" is not a share from 0.1 to 100.`);
+    return {rolloutPermille: Math.round(n * 10), waitMinutes: wait};
+  });
+}
+
+// The actions a submission's status allows (stores.c decides; this mirrors its table).
+function actions(s) {
+  if (s.pendingAction) return [];
+  const play = s.targetType === 'PLAY_STORE';
+  const list = [];
+  if (play && ['ROLLING_OUT', 'APPROVED'].includes(s.status)) list.push('rollout');
+  if (s.status === 'ROLLING_OUT') list.push('halt', 'complete'); // the App Store: its phased release paused
+  if (play && s.status === 'RELEASED') list.push('halt'); // Play: the previous release takes its place
+  if (s.status === 'HALTED') list.push('resume', 'complete');
+  if (s.status === 'APPROVED') list.push('complete');
+  if (play && ['ROLLING_OUT', 'HALTED', 'RELEASED'].includes(s.status)) list.push('promote');
+  return list;
+}
+
+// What each action does, said before it is sent.
+function question(s, a) {
+  const share = percent(s.rolloutFraction);
+  const store = STORE[s.targetType] || s.targetType;
+  if (a === 'halt' && s.status === 'RELEASED') {
+    return {title: 'Halt a release every user has?', confirm: 'Halt', danger: true,
+      body: `${store} stops offering build ${s.buildNumber}: the previous release takes its place for users who do not have it yet.`};
+  }
+  if (a === 'halt') {
+    return {title: 'Halt the rollout?', confirm: 'Halt', danger: true,
+      body: `No new users get build ${s.buildNumber} on ${store} until it is resumed; the ${share} who have it keep it.${s.rolloutPlan ? ' The plan stops until then.' : ''}`};
+  }
+  if (a === 'resume') {
+    return {title: 'Resume the rollout?', confirm: 'Resume', danger: false,
+      body: `${store} goes on giving build ${s.buildNumber} to ${share} of users${s.rolloutPlan ? ', and the plan continues its wait' : ''}.`};
+  }
+  const app = s.targetType === 'APP_STORE' && s.status === 'APPROVED';
+  return {title: app ? 'Release to the App Store?' : 'Go to 100%?', confirm: app ? 'Release to everyone' : 'Go to 100%', danger: true,
+    body: `Every user gets build ${s.buildNumber} on ${store} now${s.rolloutPlan ? ', skipping the plan\'s remaining stages' : ''}. This cannot be undone.`};
+}
+
+// The submission panel: where the store stands.
+function submissionPart(s) {
+  return h('div', {class: 'store-part', 'data-part': 'submission'},
+    h('h4', null, 'Submission'),
+    h('p', {class: 'store-status'}, submissionBadge(s.status), s.pendingAction ? h('span', {class: 'muted small'}, ` ${s.pendingAction} under way`) : null),
+    h('dl', {class: 'facts compact'},
+      h('dt', null, 'Review'), h('dd', {'data-field': 'review'}, s.reviewState ? h('span', {class: 'mono'}, s.reviewState) : h('span', {class: 'muted'}, 'none yet')),
+      h('dt', null, 'Build'), h('dd', null, s.buildNumber, h('span', {class: 'muted'}, ` on ${s.track}`)),
+      h('dt', null, 'Submitted'), h('dd', null, when(s.submittedAt, {relative: true}))),
+    s.statusReason ? h('p', {class: `notice ${s.status === 'REJECTED' || s.status === 'FAILED' ? 'warn' : ''} wrap`, 'data-field': 'reason'},
+      h('strong', null, s.status === 'REJECTED' ? 'The store says: ' : 'Reason: '), s.statusReason) : null);
+}
+
+// The plan's stages, the current one marked; what happens next and when (the viewer's own time zone).
+function planPart(s) {
+  const plan = s.rolloutPlan || [];
+  const stage = s.planStage ?? -1;
+  if (!plan.length) {
+    return h('p', {class: 'muted small', 'data-field': 'next'}, s.status === 'ROLLING_OUT' ? 'No plan: the share changes only on command.' : null);
+  }
+  const list = h('ol', {class: 'plan-stages', 'aria-label': 'Rollout plan'}, plan.map((p, i) => h('li', {
+    class: i < stage ? 'done' : i === stage ? 'current' : '', 'aria-current': i === stage ? 'step' : null, 'data-stage': i},
+  h('span', {class: 'share'}, permillePercent(p.rolloutPermille)),
+  i < plan.length - 1 ? h('span', {class: 'wait'}, `then ${p.waitMinutes} min`) : null)));
+  let next = null;
+  const following = plan[stage + 1];
+  if (s.status === 'HALTED') next = 'Halted: the plan waits until the rollout is resumed.';
+  else if (following && s.planNextAt) {
+    next = ['Next: ', h('strong', null, permillePercent(following.rolloutPermille)), ' at ',
+      h('time', {datetime: s.planNextAt}, absolute(s.planNextAt))];
+  } else if (!following && stage >= 0) next = 'The plan is done.';
+  return [list, next ? h('p', {class: 'small', 'data-field': 'next'}, next) : null];
+}
+
+// The rollout panel: the share as a bar, the plan, and (o.canAct) the buttons. o.act(s, action, body) sends one;
+// o.fail(message) shows what the page refused before sending.
+function rolloutPart(s, o) {
+  const pct = Math.round(s.rolloutFraction * 1000) / 10;
+  const buttons = o.canAct ? actions(s).filter((a) => a !== 'promote' && a !== 'rollout').map((a) => {
+    const label = {halt: 'Halt', resume: 'Resume', complete: s.targetType === 'APP_STORE' && s.status === 'APPROVED' ? 'Release' : 'Go to 100%'}[a];
+    return h('button', {type: 'button', class: a === 'halt' ? 'danger' : a === 'resume' ? 'primary' : 'secondary', 'data-action': a,
+      onclick: async (ev) => {
+        if (!(await confirmDialog(question(s, a)))) return;
+        ev.target.disabled = true;
+        await o.act(s, a);
+      }}, label);
+  }) : [];
+  return h('div', {class: 'store-part', 'data-part': 'rollout'},
+    h('h4', null, 'Rollout'),
+    h('div', {class: 'share-line'}, h('progress', {max: 100, value: pct, 'aria-label': `Share of users: ${pct}%`}),
+      h('strong', {'data-field': 'share'}, `${pct}%`)),
+    planPart(s),
+    o.canAct && actions(s).includes('rollout') ? shareForm(s, o) : null,
+    buttons.length ? h('div', {class: 'actions', role: 'group', 'aria-label': `Rollout actions: ${STORE[s.targetType] || s.targetType}`}, buttons) : null,
+    o.canAct && actions(s).includes('promote') ? promoteForm(s, o) : null);
+}
+
+// Google Play: a larger share now, by hand.
+function shareForm(s, o) {
+  const id = `rollout-${s.id}`;
+  const input = h('input', {id, type: 'number', min: 0.1, max: 100, step: '0.1', class: 'percent',
+    value: String(Math.min(100, Math.round(s.rolloutFraction * 100) + 10))});
+  return h('div', {class: 'rollout'}, h('label', {for: id}, 'Share %'), input,
+    h('button', {type: 'button', class: 'secondary', 'data-action': 'rollout', onclick: async () => {
+      const permille = Math.round(Number(input.value) * 10);
+      if (!(await confirmDialog({title: `Roll out to ${permille / 10}%?`, confirm: 'Roll out', danger: false,
+        body: `${STORE[s.targetType]} gives build ${s.buildNumber} to ${permille / 10}% of users instead of ${percent(s.rolloutFraction)}.`}))) return;
+      await o.act(s, 'rollout', {rolloutPermille: permille});
+    }}, 'Roll out'));
+}
+
+// Google Play: the build to another track, with an optional plan of its own.
+function promoteForm(s, o) {
+  const id = `promote-${s.id}`;
+  const track = h('select', {id: `${id}-track`}, PLAY_TRACKS.filter((t) => t !== s.track).map((t) => h('option', {value: t}, t)));
+  const plan = h('input', {type: 'text', id: `${id}-plan`, placeholder: '10, 50, 100', inputmode: 'decimal', 'aria-describedby': `${id}-hint`});
+  const minutes = h('input', {type: 'number', id: `${id}-wait`, min: 0, max: 10080, value: '60', class: 'percent'});
+  return h('details', {class: 'promote'}, h('summary', null, 'Promote to another track'),
+    h('div', {class: 'promote-fields'},
+      h('label', {for: `${id}-track`}, 'Track'), track,
+      h('label', {for: `${id}-plan`}, 'Plan (% stages, optional)'), plan,
+      h('label', {for: `${id}-wait`}, 'Minutes between stages'), minutes),
+    h('p', {class: 'muted small', id: `${id}-hint`}, 'Empty: everyone on that track at once. The last stage must be 100.'),
+    h('button', {type: 'button', class: 'secondary', 'data-action': 'promote', onclick: async () => {
+      const body = {track: track.value};
+      let stages = null;
+      try {
+        stages = parsePlan(plan.value, minutes.value);
+      } catch (e) {
+        o.fail(e.message);
+        return;
+      }
+      if (stages) body.rolloutPlan = stages;
+      if (!(await confirmDialog({title: `Promote build ${s.buildNumber} to ${track.value}?`, confirm: 'Promote', danger: false,
+        body: `${STORE[s.targetType]} gets a new submission of this build on ${track.value}${stages ? `, rolled out ${stages.map((x) => permillePercent(x.rolloutPermille)).join(' → ')}` : ' for everyone'}; this one stays as it is.`}))) return;
+      await o.act(s, 'promote', body);
+    }}, 'Promote'));
+}
+
+// One store target's card: the submission and the rollout side by side (stacked on a phone).
+export function storeCard(s, o) {
+  return h('article', {class: 'store-card', 'data-submission': s.platform, 'data-target': s.targetType, 'data-track': s.track},
+    h('h3', null, `${STORE[s.targetType] || s.targetType} · ${s.track}`, o.earlier ? h('span', {class: 'muted small'}, ` (${o.earlier} earlier)`) : null),
+    h('div', {class: 'store-parts'}, submissionPart(s), rolloutPart(s, o)));
+}
