@@ -113,11 +113,12 @@ class OneJobManyProcessesTest(unittest.TestCase):
                             "a start-up asks for a run now")
             rows = job_rows(servers[0])
             # One row per recurring kind (main.c's table: the repository sweep, re-verification, the OAuth token
-            # sweep, the usage roll-up, the pruning of old webhook deliveries), whatever the number of processes.
+            # sweep, the rollouts' health sweep, the usage roll-up, the pruning of old webhook deliveries), whatever
+            # the number of processes.
             self.assertEqual(sorted((r["kind"], r["dedupekey"]) for r in rows),
                              [("repos-sweep", "repos-sweep"), ("reverify", "reverify"),
-                              ("scm-token-sweep", "scm-token-sweep"), ("usage-rollup", "usage-rollup"),
-                              ("webhook-prune", "webhook-prune")],
+                              ("scm-token-sweep", "scm-token-sweep"), ("store-health-sweep", "store-health-sweep"),
+                              ("usage-rollup", "usage-rollup"), ("webhook-prune", "webhook-prune")],
                              "one job row per recurring kind whatever the number of processes")
         finally:
             shared.close()
