@@ -7,6 +7,7 @@
 #include "crypto/secret.h"
 #include "deploy/lifecycle.h"
 #include "jobs/jobs.h"
+#include "notify/notify.h"
 #include "usage/usage.h"
 
 /* ---- hosts ---- */
@@ -396,6 +397,40 @@ struct conclude {
     struct job *job;
 };
 
+static json_t *opt_text(const char *s)
+{
+    return s ? json_string(s) : json_null();
+}
+
+enum err_code deploy_notify_end(struct store_conn *c, const char *tenant, const char *id, struct err *err)
+{
+    struct store_stmt *st;
+    const char *event = NULL;
+    json_t *dep = NULL;
+    int rc;
+
+    if (store_select(c,
+                     "SELECT status, statusReason, exitCode, environmentId, requestedByAccountId FROM deployments "
+                     "WHERE tenantId = ? AND id = ?",
+                     STORE_ARGS(STORE_TEXT(tenant), STORE_TEXT(id)), &st, err))
+        return err->code;
+    if ((rc = store_next(st, err)) == 1) {
+        enum deploy_status to = deploy_status_parse(store_col_text(st, 0));
+        event = to == DEP_SUCCEEDED ? "deployment.succeeded" : to == DEP_CANCELLED ? "deployment.cancelled" : "deployment.failed";
+        dep = json_pack("{s:s, s:s, s:o, s:o, s:o, s:o}", "id", id, "status", store_col_text(st, 0), "statusReason",
+                        opt_text(store_col_text(st, 1)), "exitCode",
+                        store_col_null(st, 2) ? json_null() : json_integer(store_col_int(st, 2)), "environmentId",
+                        opt_text(store_col_text(st, 3)), "requestedByAccountId", opt_text(store_col_text(st, 4)));
+    }
+    store_finish(st);
+    if (rc == 1) {
+        json_t *fields = json_pack("{s:o}", "deployment", dep);
+        notify_emit(c, tenant, event, "deployment", id, fields, err);
+        json_decref(fields);
+    }
+    return err->code;
+}
+
 /* The deployment's end, aggregated from its steps' (a cancel that came first stays), with the job's. */
 static enum err_code conclude_body(struct store_conn *c, void *ctx, struct err *err)
 {
@@ -404,6 +439,7 @@ static enum err_code conclude_body(struct store_conn *c, void *ctx, struct err *
     struct outcome o;
     enum deploy_status to;
     char now[TIMESTAMP_SIZE];
+    int64_t ended = 0;
 
     if (outcome_load(c, r, &o, err))
         return err->code;
@@ -418,7 +454,8 @@ static enum err_code conclude_body(struct store_conn *c, void *ctx, struct err *
                              o.exit_code >= 0 ? STORE_INT(o.exit_code) : STORE_NULL, STORE_INT(o.dropped),
                              STORE_INT(o.dropped_bytes), STORE_TIME(now), STORE_TIME(now), STORE_TEXT(r->tenant), STORE_TEXT(r->id),
                              STORE_TEXT(deploy_status_name(DEP_PENDING)), STORE_TEXT(deploy_status_name(DEP_RUNNING))),
-                  NULL, err))
+                  &ended, err) ||
+        (ended == 1 && deploy_notify_end(c, r->tenant, r->id, err))) /* a cancel that came first has told already */
         return err->code;
     log_info("deployment %s of tenant %s: %s", r->id, r->tenant, deploy_status_name(to));
     return job_done_in(c, k->job, err);

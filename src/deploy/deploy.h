@@ -71,4 +71,13 @@ void deploy_event_key(const char *prefix, const char *id, char out[DEPLOY_EVENT_
 /* "waiting: environment NAME is frozen: REASON", a frozen environment's deployment's statusReason. */
 void deploy_freeze_reason(const char *environment, const char *reason, char out[DEPLOY_REASON_SIZE]);
 
+/*
+ * The catalogue event of a deployment that has just ended (its row already
+ * says how), in c's transaction: deployment.succeeded, deployment.failed
+ * (FAILED or PARTIALLY_FAILED: the payload's status says which) or
+ * deployment.cancelled, with {"deployment": {id, status, statusReason,
+ * exitCode, environmentId, requestedByAccountId}} (docs/events.md).
+ */
+enum err_code deploy_notify_end(struct store_conn *c, const char *tenant, const char *id, struct err *err);
+
 #endif

@@ -985,6 +985,7 @@ static enum err_code cancel_body(struct store_conn *c, void *ctx, struct err *er
     const char *tenant = principal_of(t->req)->tenant_id, *id = request_param(t->req, "deploymentId");
     char now[TIMESTAMP_SIZE];
     struct store_stmt *st;
+    int64_t changed = 0;
     int rc;
 
     if (store_select(c, "SELECT status, jobId, tenantId FROM deployments WHERE tenantId = ? AND id = ?",
@@ -1005,11 +1006,15 @@ static enum err_code cancel_body(struct store_conn *c, void *ctx, struct err *er
                   "WHERE tenantId = ? AND id = ? AND status = ?",
                   STORE_ARGS(STORE_TEXT(deploy_status_name(deploy_transition(t->from, DEV_CANCEL))), STORE_TIME(now),
                              STORE_TIME(now), STORE_TEXT(tenant), STORE_TEXT(id), STORE_TEXT(deploy_status_name(t->from))),
-                  NULL, err) ||
-        store_run(c, "UPDATE deployment_runs SET status = ?, updatedAt = ? WHERE tenantId = ? AND deploymentId = ? AND status = ?",
+                  &changed, err))
+        return err->code;
+    if (changed != 1) /* its job ended it meanwhile */
+        return err_set(err, ERR_CONFLICT, "the deployment has just ended: it cannot be cancelled");
+    if (store_run(c, "UPDATE deployment_runs SET status = ?, updatedAt = ? WHERE tenantId = ? AND deploymentId = ? AND status = ?",
                   STORE_ARGS(STORE_TEXT(deploy_status_name(deploy_transition(DEP_PENDING, DEV_CANCEL))), STORE_TIME(now),
                              STORE_TEXT(tenant), STORE_TEXT(id), STORE_TEXT(deploy_status_name(DEP_PENDING))),
-                  NULL, err))
+                  NULL, err) ||
+        deploy_notify_end(c, tenant, id, err))
         return err->code;
     return audit_write(c, t->req,
                        &(struct audit_event){.action = "deployment.cancel", .target_type = "deployment", .target_id = id}, err);

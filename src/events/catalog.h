@@ -36,7 +36,10 @@
     X("webhook.endpoint.disabled", "webhook_endpoint", "endpointId, reason, failures", "a failing webhook endpoint was disabled")  \
     X("integration.status.changed", "integration", "integration", "an integration's verification status changed")                  \
     X("release.health.breached", "release", "metric, value, threshold, since, halted",                                             \
-      "a staged rollout's health rule was breached for its window: the rollouts were halted")
+      "a staged rollout's health rule was breached for its window: the rollouts were halted")                                      \
+    X("deployment.succeeded", "deployment", "deployment", "a deployment's every step succeeded")                                   \
+    X("deployment.failed", "deployment", "deployment", "a deployment failed or partially failed")                                  \
+    X("deployment.cancelled", "deployment", "deployment", "an editor cancelled a deployment")
 
 /* X(alias, dotted name): the names of document 001 and of notifyOnEvents before the catalogue. */
 #define EVENT_ALIASES(X)                                                                                                           \

@@ -8,6 +8,7 @@ approvals (from their approver roles only) and frozen environments (holding a ru
 too)."""
 
 import datetime
+import json
 import os
 import shutil
 import tempfile
@@ -221,6 +222,23 @@ class DeploymentsBase(DeployBase):
         finally:
             stream.close()
 
+    def told(self):
+        """An outbound webhook endpoint told every deployment event (so the events are written, docs/events.md): a
+        function giving the (event, status, exitCode) of the deployment's events; the endpoint goes at the test's end."""
+        made = self.expect(self.request("POST", api(self.tenant, "webhook-endpoints"),
+                                        {"url": "https://hooks.example.com/deploy", "events": ["deployment.*"]},
+                                        token=self.org.owner.token), 201)
+        self.server.remember_secret(made["secret"])
+        self.addCleanup(lambda: self.request("DELETE", api(self.tenant, "webhook-endpoints", made["id"]),
+                                             token=self.org.owner.token))
+
+        def events(dep_id):
+            _, rows = fx.db_query(self.server, "SELECT name, payload FROM notification_events WHERE tenantId = ? AND "
+                                               "subjectId = ? ORDER BY createdAt, id", (self.tenant, dep_id))
+            return [(name, json.loads(p)["deployment"]["status"], json.loads(p)["deployment"]["exitCode"])
+                    for name, p in rows]
+        return events
+
     def steps(self, dep_id):
         """The deployment's steps as GET answers them, in order: (hostId, scriptId, status, exitCode)."""
         steps = self.get(dep_id)["steps"]
@@ -230,6 +248,7 @@ class DeploymentsBase(DeployBase):
 
 class DeploymentsTest(DeploymentsBase):
     def test_output_arrives_in_order_and_the_exit_code_is_kept(self):
+        events = self.told()
         body = "for i in $(seq 1 30); do echo \"line $i\"; done\necho oops >&2\necho 'caf\u00e9'\n"
         dep = self.deploy(self.script(body)["id"])
         done = self.wait_end(dep["id"])
@@ -237,6 +256,7 @@ class DeploymentsTest(DeploymentsBase):
         self.assertEqual(done["exitCode"], 0)
         self.assertIsNotNone(done["startedAt"])
         self.assertIsNotNone(done["finishedAt"])
+        self.assertEqual(events(dep["id"]), [("deployment.succeeded", "SUCCEEDED", 0)])
         events = self.lines(dep["id"], 2 + 32)  # "connecting", "running", then the script's 32 lines
         self.assertEqual([e["event"] for e in events], ["log"] * len(events))
         seqs = [e["json"]["seq"] for e in events]
@@ -250,16 +270,21 @@ class DeploymentsTest(DeploymentsBase):
         self.assertEqual(self.lines(dep["id"], 1, stream)[0]["json"]["seq"], events[10]["json"]["seq"])
 
     def test_a_nonzero_exit_fails_the_deployment(self):
+        """... and its end is told once, as deployment.failed with the exit status."""
+        events = self.told()
         dep = self.deploy(self.script("echo before\nexit 3\necho after\n")["id"])
         done = self.wait_end(dep["id"])
         self.assertEqual(done["status"], "FAILED", done)
         self.assertEqual(done["exitCode"], 3)
+        self.assertEqual(events(dep["id"]), [("deployment.failed", "FAILED", 3)])
         self.assertIn("status 3", done["statusReason"])
         messages = [e["json"]["message"] for e in self.lines(dep["id"], 4)]
         self.assertIn("before", messages)
         self.assertNotIn("after", messages)
 
     def test_cancel_stops_a_running_script(self):
+        """... and the cancel is the one event of its end (the job's end after it tells nothing)."""
+        events = self.told()
         dep = self.deploy(self.script("echo started\nsleep 30\necho never\n")["id"])
         stream = SseClient(self.server, self.tenant, self.org.viewer.token, path="deployments/%s/logs/stream" % dep["id"])
         try:
@@ -280,6 +305,7 @@ class DeploymentsTest(DeploymentsBase):
         _, rows = fx.db_query(self.server, "SELECT message FROM deployment_logs WHERE deploymentId = ?", (dep["id"],))
         self.assertIn("started", [r[0] for r in rows])
         self.assertNotIn("never", [r[0] for r in rows])
+        self.assertEqual(events(dep["id"]), [("deployment.cancelled", "CANCELLED", None)])
 
     def test_hosts_x_scripts_with_one_failing_script_is_partially_failed(self):
         other = self.host()["id"]
