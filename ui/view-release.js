@@ -56,7 +56,7 @@ const STORE_EVENT_WORDS = {
   processing: 'The store is processing the build',
   'in-review': 'In the store\'s review',
   rejected: 'Rejected by the store',
-  approved: 'Approved by the store',
+  'review-approved': 'Approved by the store',
   'rollout-updated': 'Rollout moved',
   'submission-failed': 'Store submission failed',
   rollout: 'Rollout share changed',

@@ -33,6 +33,7 @@
     X("release.rejected", "release", "target, reason", "a store's review rejected the submission")                                 \
     X("rollout.updated", "release", "target, fraction", "a staged rollout moved")                                                  \
     X("release.finished", "release", "finalTag", "the final tag is made")                                                          \
+    X("release.released", "release", "", "every platform's store released the build to all its users")                             \
     X("webhook.endpoint.disabled", "webhook_endpoint", "endpointId, reason, failures", "a failing webhook endpoint was disabled")  \
     X("integration.status.changed", "integration", "integration", "an integration's verification status changed")                  \
     X("release.health.breached", "release", "metric, value, threshold, since, halted",                                             \

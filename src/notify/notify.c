@@ -52,6 +52,7 @@ static const struct {
     {"STATUS", "rollout-updated", "rollout.updated"},
     {"STATUS", "approved", "release.approved"},
     {"STATUS", "finish", "release.finished"},
+    {"STATUS", "released", "release.released"},               /* every platform's store released it (src/stores) */
     {"STATUS", "health-breached", "release.health.breached"}, /* src/stores/health.c */
 };
 

@@ -225,7 +225,7 @@ static const char *move_name(const char *action, enum submission_status to)
     case SUB_REJECTED:
         return "rejected";
     case SUB_APPROVED:
-        return "approved";
+        return "review-approved"; /* not "approved": that is the regression's, which notify.c tells as release.approved */
     default:
         return "rollout-updated";
     }

@@ -117,7 +117,7 @@ class AppStoreTest(vf.VerifyTest):
         self.assertEqual(self.version(vid)["appStoreState"], "READY_FOR_SALE")
         self.assertEqual(self.fakes.data("appstore")["requests"]["release"].count(vid), 1)
         names = self.names(rel)
-        for name in ("processing", "submitted", "in-review", "approved", "rollout-updated"):
+        for name in ("processing", "submitted", "in-review", "review-approved", "rollout-updated"):
             self.assertIn(("STATUS", name, None), names)
 
     def approved(self, version):

@@ -125,7 +125,12 @@ class PlayTest(tr.ReleaseBase):
                                        token=self.owner.token), 400, "invalid_request")
 
     def test_staged_rollout_end_to_end(self):
+        """... and the release RELEASED is told once, as release.released (an endpoint asks for it)."""
         _, case = play_target(self.ctx)
+        made = self.expect(self.request("POST", "/api/v1/%s/webhook-endpoints" % self.ctx.tenant_id,
+                                        {"url": "https://hooks.example.com/released", "events": ["release.released"]},
+                                        token=self.ctx.org.owner.token), 201)
+        self.server.remember_secret(made["secret"])
         rel = ready_release(self, self.ctx, "3.1.0")
         sub = self.expect(self.request("POST", self.path(rel), {
             "platform": "ANDROID", "buildNumber": CODE, "rolloutPermille": 100, "inAppUpdatePriority": 3,
@@ -169,6 +174,9 @@ class PlayTest(tr.ReleaseBase):
         got = self.read(rel["id"])
         self.assertEqual(got["status"], "RELEASED", "its one platform's build is with every user of the store")
         self.assertIn(("STATUS", "released", None), [(e["kind"], e["name"], e["outcome"]) for e in got["events"]])
+        _, told = fx.db_query(self.server, "SELECT name, subjectId FROM notification_events WHERE tenantId = ?",
+                              (self.ctx.tenant_id,))
+        self.assertEqual(told, [("release.released", rel["id"])])
         self.assertEqual([(x["submissionId"], x["platform"], x["targetType"], x["track"], x["status"]) for x in got["stores"]],
                          [(sub["id"], "ANDROID", "PLAY_STORE", "production", "RELEASED")], "the store state per platform")
         releases, commits = self.live(case)
