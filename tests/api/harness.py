@@ -69,7 +69,12 @@ SHARED_ENV = {"SLIPWAY_LOGIN_RATE": "1000", "SLIPWAY_INVITE_RATE": "100000", "SL
 # Every server the tests start runs with the tenant guard (docs/internals/store.md): a request that reads a
 # row of a tenant other than its own fails with 500 and logs GUARD_MARK, and a test that sees that line fails.
 # So every API test is also an isolation test.
-TEST_ENV = {"SLIPWAY_TEST_TENANT_GUARD": "1"}
+# Passwords are hashed with argon2id's smallest memory cost (8 KiB, not the
+# default 64 MiB): the suite makes thousands of accounts and logins, and at
+# the default a hash is about 80 ms of a CI core each. What the cost is does
+# not change what a test proves (tests/unit/test_crypto.c holds the hash's
+# format; the cost settings are read like any other, tests/spec/test_settings.py).
+TEST_ENV = {"SLIPWAY_TEST_TENANT_GUARD": "1", "SLIPWAY_ARGON2_MEMORY": "8"}
 GUARD_MARK = "tenant guard:"
 
 UUID_RE = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$")

@@ -337,7 +337,10 @@ def in_flight():
 class ShutdownTest(ApiTest):
     """SIGTERM lets requests in flight finish, then the server exits 0."""
 
-    server_env = {"SLIPWAY_METRICS_LISTEN": "127.0.0.1:%d" % METRICS_PORT, "SLIPWAY_METRICS_TOKEN": METRICS_TOKEN}
+    # Logins at the default hashing cost (64 MiB, tens of milliseconds; harness.TEST_ENV's is cheap), so that some are
+    # still in flight when the signal comes.
+    server_env = {"SLIPWAY_METRICS_LISTEN": "127.0.0.1:%d" % METRICS_PORT, "SLIPWAY_METRICS_TOKEN": METRICS_TOKEN,
+                  "SLIPWAY_ARGON2_MEMORY": "65536"}
 
     def test_sigterm_during_logins(self):
         admin = self.server.admin

@@ -61,7 +61,7 @@ PARAM_RE = re.compile(r"\{([^{}]+)\}")
 
 def load_spec():
     with open(OPENAPI, encoding="utf-8") as f:
-        return yaml.safe_load(f)
+        return yaml.load(f, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
 
 
 def spec_operations(spec):
