@@ -18,7 +18,8 @@ document.
 Two things keep the check cheap (it is most of an API test's CPU otherwise,
 and CI runs every API test six times on two cores): the document is read
 with libyaml's parser (PyYAML's CSafeLoader, about 7 times faster than the
-pure-Python one), and a `oneOf` whose OpenAPI `discriminator` maps the
+pure-Python one) and kept as JSON in the temporary directory, named by the
+document's hash, for the next test process, and a `oneOf` whose OpenAPI `discriminator` maps the
 answer's value (an integration's `type`) is checked against the branch it
 names first, and against the others only for validity (each fails at its
 first error), instead of collecting every error of all 19 branches. The
@@ -30,8 +31,11 @@ SLIPWAY_SPEC_CHECK=0 turns the check off (to see a test's own failure
 first).
 """
 
+import hashlib
+import json
 import os
 import re
+import tempfile
 import threading
 
 import warnings
@@ -62,8 +66,7 @@ _state = {}
 def _load():
     with _lock:
         if not _state:
-            with open(OPENAPI, encoding="utf-8") as f:
-                spec = yaml.load(f, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+            spec = _read_document()
             _state["spec"] = spec
             by_length = {}  # segment count -> [(template, regex, specificity)]: a path is matched against its own length's
             for template in spec.get("paths") or {}:
@@ -72,6 +75,28 @@ def _load():
             _state["paths"] = by_length
             _state["validators"] = {}
         return _state
+
+
+def _read_document():
+    """docs/openapi.yaml, parsed: from a JSON copy in the temporary directory named by the document's hash when one
+    is there (every test process reads the document; JSON parses in a tenth of libyaml's time), else from YAML."""
+    with open(OPENAPI, "rb") as f:
+        text = f.read()
+    cached = os.path.join(tempfile.gettempdir(), "slipway-openapi-%s.json" % hashlib.sha256(text).hexdigest()[:32])
+    try:
+        with open(cached, encoding="utf-8") as f:
+            return json.load(f)
+    except (OSError, ValueError):
+        pass
+    spec = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    fd, tmp = tempfile.mkstemp(dir=os.path.dirname(cached), prefix=".slipway-openapi-")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            json.dump(spec, f)
+        os.replace(tmp, cached)  # whole or absent: another process reads it at any moment
+    except (OSError, TypeError):  # a value JSON cannot hold (a YAML date): read as YAML every time
+        os.unlink(tmp)
+    return spec
 
 
 def _template_regex(template):
@@ -134,7 +159,7 @@ def problems(method, path, status, body):
         if validator is None:
             with warnings.catch_warnings():  # RefResolver: Debian's 4.10 has nothing newer
                 warnings.simplefilter("ignore", DeprecationWarning)
-                resolver = jsonschema.RefResolver(BASE, spec)
+                resolver = _Resolver(BASE, spec)
             validator = _Validator({"$ref": BASE + "#/" + key}, resolver=resolver)
             state["validators"][key] = validator
     causes = [_cause(e) for e in validator.iter_errors(body)]
@@ -157,6 +182,19 @@ def _one_of(validator, branches, instance, schema):
     also = [branch for i, branch in enumerate(branches) if i != named and validator.evolve(schema=branch).is_valid(instance)]
     if also:
         yield jsonschema.ValidationError("%r is valid under each of %r" % (instance, also + [branches[named]]))
+
+
+class _Resolver(jsonschema.RefResolver):
+    """One resolver per answer schema, but the document's subschemas are indexed once for all of them: jsonschema
+    walks the whole document (about 2 ms) the first time each resolver resolves a `$ref`. The document never
+    changes while the tests run."""
+
+    _subschemas = None
+
+    def _get_subschemas_cache(self):
+        if _Resolver._subschemas is None:  # two threads may both index it: the same result
+            _Resolver._subschemas = super()._get_subschemas_cache()
+        return _Resolver._subschemas
 
 
 _ONE_OF = jsonschema.Draft202012Validator.VALIDATORS["oneOf"]
