@@ -49,15 +49,25 @@ class Idp:
         self.users_file = os.path.join(self.dir, "users.json")
         self.users = {}
         self.save()
-        env = dict(os.environ, IDP_PORT=str(harness.free_port()), IDP_FAKE_PORT=str(harness.free_port()),
-                   IDP_REDIRECT=redirect, IDP_SECRET=SECRET, IDP_USERS=self.users_file, IDP_CONFORM="1" if conform else "0")
-        self.log = open(os.path.join(self.dir, "idp.log"), "w")
-        self.proc = subprocess.Popen(["node", "idp.mjs"], cwd=IDP_DIR, env=env, stdout=subprocess.PIPE, stderr=self.log,
-                                     text=True)
-        line = self.proc.stdout.readline()
-        if not line:
-            self.stop()
-            raise AssertionError("idp.mjs did not start: see %s" % self.log.name)
+        # Two free ports, taken by the provider a moment later: another test may bind one between (EADDRINUSE, and
+        # node exits before its first line). Then again on two others; a provider that fails thrice says why.
+        for attempt in range(3):
+            env = dict(os.environ, IDP_PORT=str(harness.free_port()), IDP_FAKE_PORT=str(harness.free_port()),
+                       IDP_REDIRECT=redirect, IDP_SECRET=SECRET, IDP_USERS=self.users_file,
+                       IDP_CONFORM="1" if conform else "0")
+            self.log = open(os.path.join(self.dir, "idp.log"), "w")
+            self.proc = subprocess.Popen(["node", "idp.mjs"], cwd=IDP_DIR, env=env, stdout=subprocess.PIPE,
+                                         stderr=self.log, text=True)
+            line = self.proc.stdout.readline()
+            if line:
+                break
+            self.proc.wait(10)
+            self.log.close()
+            with open(self.log.name) as f:
+                why = f.read()[-2000:]
+        else:
+            shutil.rmtree(self.dir, ignore_errors=True)
+            raise AssertionError("idp.mjs did not start, three times; the last said:\n%s" % why)
         started = json.loads(line)
         self.issuer, self.fake_issuer = started["issuer"], started["fakeIssuer"]
 
