@@ -19,8 +19,9 @@
 #include "verify/verify.h"
 
 #define TICKETS_MAX_ATTEMPTS 10
-#define CLAIM_WORD_MAX 200   /* an issue key longer than that is no key (release_ticket_links.issueKey holds 255) */
-#define TICKETS_MAX_WAITS 60 /* half a minute each: a comment gives up when its ticket is not open after half an hour */
+#define CLAIM_WORD_MAX 200           /* an issue key longer than that is no key (release_ticket_links.issueKey holds 255) */
+#define CLAIMS_TEXT_MAX (128 * 1024) /* a job's claimed words, one a line (notes hold at most 60,000 bytes) */
+#define TICKETS_MAX_WAITS 60         /* half a minute each: a comment gives up when its ticket is not open after half an hour */
 
 static const char *text_of(const json_t *o, const char *key)
 {
@@ -359,7 +360,7 @@ static enum err_code claims_take(struct store_conn *c, const struct job *j, cons
         if (store_tx(c, claims_body, &k, err) != ERR_CONFLICT)
             break;
     }
-    buf_init(&text, 64 * 1024);
+    buf_init(&text, CLAIMS_TEXT_MAX);
     json_array_foreach(k.mine, i, v)
     {
         buf_appends(&text, json_string_value(v));
@@ -415,6 +416,7 @@ static void start(const struct notify_env *env, struct job *j)
     if (store_conn_get(env->store, &db, &err) == ERR_OK &&
         verify_load(db, env->keys, category_get(CAT_TICKETS), j->tenant, integration, NULL, &config, &scm, &err) == ERR_OK &&
         ticket_load(db, j->tenant, release, integration, &t, &err) == ERR_OK && fix &&
+        json_is_true(json_object_get(config, "autoCreateEpics")) && /* claims only for a call */
         notes_load(db, j->tenant, release, &notes, &err) == ERR_OK)
         claims_take(db, j, notes, &claimed, &err);
     store_conn_put(db);
