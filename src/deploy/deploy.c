@@ -402,33 +402,58 @@ static json_t *opt_text(const char *s)
     return s ? json_string(s) : json_null();
 }
 
-enum err_code deploy_notify_end(struct store_conn *c, const char *tenant, const char *id, struct err *err)
+/*
+ * The catalogue event of the deployment as its row is now, in c's
+ * transaction: event, or NULL for its end's (by its status). Awaiting
+ * approval, the payload names who may approve.
+ */
+static enum err_code deploy_notify(struct store_conn *c, const char *tenant, const char *id, const char *event, struct err *err)
 {
     struct store_stmt *st;
-    const char *event = NULL;
-    json_t *dep = NULL;
+    json_t *fields = NULL;
     int rc;
 
     if (store_select(c,
-                     "SELECT status, statusReason, exitCode, environmentId, requestedByAccountId FROM deployments "
-                     "WHERE tenantId = ? AND id = ?",
+                     "SELECT d.status, d.statusReason, d.exitCode, d.environmentId, d.requestedByAccountId, e.approverRoles, "
+                     "e.requiredApprovals FROM deployments d LEFT JOIN environments e "
+                     "ON e.tenantId = d.tenantId AND e.id = d.environmentId WHERE d.tenantId = ? AND d.id = ?",
                      STORE_ARGS(STORE_TEXT(tenant), STORE_TEXT(id)), &st, err))
         return err->code;
     if ((rc = store_next(st, err)) == 1) {
         enum deploy_status to = deploy_status_parse(store_col_text(st, 0));
-        event = to == DEP_SUCCEEDED ? "deployment.succeeded" : to == DEP_CANCELLED ? "deployment.cancelled" : "deployment.failed";
-        dep = json_pack("{s:s, s:s, s:o, s:o, s:o, s:o}", "id", id, "status", store_col_text(st, 0), "statusReason",
-                        opt_text(store_col_text(st, 1)), "exitCode",
-                        store_col_null(st, 2) ? json_null() : json_integer(store_col_int(st, 2)), "environmentId",
-                        opt_text(store_col_text(st, 3)), "requestedByAccountId", opt_text(store_col_text(st, 4)));
+        if (!event)
+            event = to == DEP_SUCCEEDED   ? "deployment.succeeded"
+                    : to == DEP_CANCELLED ? "deployment.cancelled"
+                                          : "deployment.failed";
+        fields = json_pack("{s:{s:s, s:s, s:o, s:o, s:o, s:o}}", "deployment", "id", id, "status", store_col_text(st, 0),
+                           "statusReason", opt_text(store_col_text(st, 1)), "exitCode",
+                           store_col_null(st, 2) ? json_null() : json_integer(store_col_int(st, 2)), "environmentId",
+                           opt_text(store_col_text(st, 3)), "requestedByAccountId", opt_text(store_col_text(st, 4)));
+        if (to == DEP_AWAITING_APPROVAL) {
+            json_t *roles = json_array();
+            size_t len;
+            for (const char *r = store_col_null(st, 5) ? "editor,owner" : store_col_text(st, 5); *r; r += len + (r[len] == ','))
+                if ((len = strcspn(r, ",")) > 0)
+                    json_array_append_new(roles, json_stringn(r, len));
+            json_object_set_new(fields, "approverRoles", roles);
+            json_object_set_new(fields, "requiredApprovals", json_integer(store_col_null(st, 6) ? 1 : store_col_int(st, 6)));
+        }
     }
     store_finish(st);
-    if (rc == 1) {
-        json_t *fields = json_pack("{s:o}", "deployment", dep);
+    if (rc == 1)
         notify_emit(c, tenant, event, "deployment", id, fields, err);
-        json_decref(fields);
-    }
+    json_decref(fields);
     return err->code;
+}
+
+enum err_code deploy_notify_end(struct store_conn *c, const char *tenant, const char *id, struct err *err)
+{
+    return deploy_notify(c, tenant, id, NULL, err);
+}
+
+enum err_code deploy_notify_awaiting(struct store_conn *c, const char *tenant, const char *id, struct err *err)
+{
+    return deploy_notify(c, tenant, id, "deployment.approval.requested", err);
 }
 
 /* The deployment's end, aggregated from its steps' (a cancel that came first stays), with the job's. */
@@ -636,31 +661,56 @@ static int step_next(struct run *r, struct step *st)
     return r->err.code ? -1 : rc;
 }
 
+struct mark_running {
+    struct run *run;
+    const struct step *step;
+    bool going; /* the deployment runs (it was not cancelled meanwhile) */
+};
+
 /*
- * PENDING -> RUNNING for the step and (its first) the deployment; false when
- * the deployment runs no more (cancelled meanwhile).
+ * PENDING -> RUNNING for the step and (its first) the deployment, whose
+ * start is told (deployment.started) in the same transaction: once, since
+ * only the compare-and-swap from PENDING tells it.
  */
-static bool mark_running(struct run *r, const struct step *st)
+static enum err_code mark_running_body(struct store_conn *c, void *ctx, struct err *err)
 {
+    struct mark_running *m = ctx;
+    struct run *r = m->run;
     char now[TIMESTAMP_SIZE];
-    int64_t n = 0;
+    int64_t started = 0, n = 0;
     const char *running = deploy_status_name(deploy_transition(DEP_PENDING, DEV_START));
 
+    m->going = false;
     clock_now(now);
-    if (store_run(r->c,
+    if (store_run(c,
                   "UPDATE deployments SET status = ?, statusReason = NULL, startedAt = COALESCE(startedAt, ?), updatedAt = ? "
-                  "WHERE tenantId = ? AND id = ? AND status IN (?, ?)",
+                  "WHERE tenantId = ? AND id = ? AND status = ?",
                   STORE_ARGS(STORE_TEXT(running), STORE_TIME(now), STORE_TIME(now), STORE_TEXT(r->tenant), STORE_TEXT(r->id),
-                             STORE_TEXT(deploy_status_name(DEP_PENDING)), STORE_TEXT(deploy_status_name(DEP_RUNNING))),
-                  &n, &r->err) ||
-        n != 1)
-        return false;
-    store_run(r->c,
-              "UPDATE deployment_runs SET status = ?, startedAt = ?, updatedAt = ? WHERE tenantId = ? AND id = ? AND status = ?",
-              STORE_ARGS(STORE_TEXT(running), STORE_TIME(now), STORE_TIME(now), STORE_TEXT(r->tenant), STORE_TEXT(st->id),
-                         STORE_TEXT(deploy_status_name(DEP_PENDING))),
-              &n, &r->err);
-    return !r->err.code;
+                             STORE_TEXT(deploy_status_name(DEP_PENDING))),
+                  &started, err) ||
+        (started == 0 &&
+         store_run(c, "UPDATE deployments SET updatedAt = ? WHERE tenantId = ? AND id = ? AND status = ?",
+                   STORE_ARGS(STORE_TIME(now), STORE_TEXT(r->tenant), STORE_TEXT(r->id), STORE_TEXT(running)), &n, err)))
+        return err->code;
+    if (started + n != 1)
+        return ERR_OK;
+    if (store_run(
+            c, "UPDATE deployment_runs SET status = ?, startedAt = ?, updatedAt = ? WHERE tenantId = ? AND id = ? AND status = ?",
+            STORE_ARGS(STORE_TEXT(running), STORE_TIME(now), STORE_TIME(now), STORE_TEXT(r->tenant), STORE_TEXT(m->step->id),
+                       STORE_TEXT(deploy_status_name(DEP_PENDING))),
+            NULL, err) ||
+        (started == 1 && deploy_notify(c, r->tenant, r->id, "deployment.started", err)))
+        return err->code;
+    m->going = true;
+    return ERR_OK;
+}
+
+/* False when the deployment runs no more (cancelled meanwhile) or a write failed (r->err). */
+static bool mark_running(struct run *r, const struct step *st)
+{
+    struct mark_running m = {.run = r, .step = st};
+
+    return store_tx(r->c, mark_running_body, &m, &r->err) == ERR_OK && m.going;
 }
 
 /*

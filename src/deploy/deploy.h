@@ -80,4 +80,11 @@ void deploy_freeze_reason(const char *environment, const char *reason, char out[
  */
 enum err_code deploy_notify_end(struct store_conn *c, const char *tenant, const char *id, struct err *err);
 
+/*
+ * deployment.approval.requested of a deployment just made AWAITING_APPROVAL,
+ * in c's transaction: the payload as above, and who may approve it
+ * (approverRoles, requiredApprovals: its environment's).
+ */
+enum err_code deploy_notify_awaiting(struct store_conn *c, const char *tenant, const char *id, struct err *err);
+
 #endif

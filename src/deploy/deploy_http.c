@@ -944,7 +944,8 @@ static enum err_code create_body(struct store_conn *c, void *ctx, struct err *er
                        STORE_TEXT(principal_of(t->req)->account_id), STORE_TIME(now), STORE_TIME(now)),
             NULL, err) == ERR_OK &&
         steps_insert(c, tenant, t->id, hosts, scripts, now, err) == ERR_OK &&
-        cicd_mappings_insert(c, tenant, t->id, json_object_get(t->req->body, "cicdJobs"), now, err) == ERR_OK)
+        cicd_mappings_insert(c, tenant, t->id, json_object_get(t->req->body, "cicdJobs"), now, err) == ERR_OK &&
+        (plan.status != DEP_AWAITING_APPROVAL || deploy_notify_awaiting(c, tenant, t->id, err) == ERR_OK))
         audit_write(c, t->req,
                     &(struct audit_event){
                         .action = "deployment.create", .target_type = "deployment", .target_id = t->id, .details = t->req->body},

@@ -431,11 +431,38 @@ static const char *text_of(const json_t *o, const char *key)
     return v ? v : "";
 }
 
+/*
+ * "Deployment ID: RUNNING" and its environment, requester and reason; one
+ * awaiting approval says how many approvals of which roles it needs.
+ */
+static void deployment_summary(const json_t *payload, const json_t *dep, char *title, size_t tn, char *lines, size_t ln)
+{
+    const json_t *roles = json_object_get(payload, "approverRoles"), *role;
+    char who[64] = "";
+    size_t i;
+
+    json_array_foreach(roles, i, role)
+    {
+        size_t used = strlen(who);
+        snprintf(who + used, sizeof who - used, "%s%s", i ? ", " : "", json_string_value(role));
+    }
+    snprintf(title, tn, "Deployment %s: %s", text_of(dep, "id"), text_of(dep, "status"));
+    snprintf(lines, ln, "Environment: %s\nRequested by: %s%s%s%s%s",
+             text_of(dep, "environmentId")[0] ? text_of(dep, "environmentId") : "-",
+             text_of(dep, "requestedByAccountId")[0] ? text_of(dep, "requestedByAccountId") : "-",
+             text_of(dep, "statusReason")[0] ? "\nReason: " : "", text_of(dep, "statusReason"), who[0] ? "\nApprover roles: " : "",
+             who);
+}
+
 /* "Release 1.2.0: BUILDING" and the lines under it, for the root (Slack) or the card (Teams). */
 static void summary(const struct delivery *d, char *title, size_t tn, char *lines, size_t ln)
 {
-    const json_t *rel = json_object_get(d->payload, "release");
+    const json_t *rel = json_object_get(d->payload, "release"), *dep = json_object_get(d->payload, "deployment");
 
+    if (dep) {
+        deployment_summary(d->payload, dep, title, tn, lines, ln);
+        return;
+    }
     if (!rel) { /* an event about no release (a webhook endpoint disabled): its message says it */
         snprintf(title, tn, "%s", d->event);
         snprintf(lines, ln, "%s", text_of(d->payload, "message"));

@@ -1,6 +1,10 @@
 /* tickets.c: a release's own ticket, opened, commented and closed as durable jobs (tickets.h). */
 #include "notify/tickets.h"
 
+#include <ctype.h>
+#include <string.h>
+
+#include "core/buf.h"
 #include "core/clock.h"
 #include "core/log.h"
 #include "core/rand.h"
@@ -15,7 +19,9 @@
 #include "verify/verify.h"
 
 #define TICKETS_MAX_ATTEMPTS 10
-#define TICKETS_MAX_WAITS 60 /* half a minute each: a comment gives up when its ticket is not open after half an hour */
+#define CLAIM_WORD_MAX 200           /* an issue key longer than that is no key (release_ticket_links.issueKey holds 255) */
+#define CLAIMS_TEXT_MAX (128 * 1024) /* a job's claimed words, one a line (notes hold at most 60,000 bytes) */
+#define TICKETS_MAX_WAITS 60         /* half a minute each: a comment gives up when its ticket is not open after half an hour */
 
 static const char *text_of(const json_t *o, const char *key)
 {
@@ -153,50 +159,8 @@ static enum err_code ticket_load(struct store_conn *c, const char *tenant, const
 struct change {
     const struct job *j;
     const char *provider, *key, *url; /* an opened ticket, or NULL */
-    const json_t *linked, *missing;   /* issues that got the release's version or label, or that do not exist; or NULL */
     bool closed;
 };
-
-/* A record of each linked issue not recorded yet (another job of the release may have linked it meanwhile). */
-static enum err_code links_add(struct store_conn *c, const struct change *ch, const char *release, const char *integration,
-                               const char *now, struct err *err)
-{
-    char id[UUID_SIZE];
-    struct store_stmt *st;
-    const json_t *v;
-    size_t i;
-    int rc;
-
-    json_t *keys = json_array();
-
-    json_array_extend(keys, (json_t *)ch->linked);
-    if (json_is_array(ch->missing)) /* tried once too: an issue named that does not exist is not asked for again */
-        json_array_extend(keys, (json_t *)ch->missing);
-    json_array_foreach(keys, i, v)
-    {
-        if (store_select(c,
-                         "SELECT id FROM release_ticket_links WHERE tenantId = ? AND releaseId = ? AND integrationId = ? "
-                         "AND issueKey = ?",
-                         STORE_ARGS(STORE_TEXT(ch->j->tenant), STORE_TEXT(release), STORE_TEXT(integration),
-                                    STORE_TEXT(json_string_value(v))),
-                         &st, err))
-            break;
-        rc = store_next(st, err);
-        store_finish(st);
-        if (rc < 0)
-            break;
-        rand_uuid(id);
-        if (rc == 0 && store_run(c,
-                                 "INSERT INTO release_ticket_links (id, tenantId, releaseId, integrationId, issueKey, createdAt) "
-                                 "VALUES (?, ?, ?, ?, ?, ?)",
-                                 STORE_ARGS(STORE_TEXT(id), STORE_TEXT(ch->j->tenant), STORE_TEXT(release), STORE_TEXT(integration),
-                                            STORE_TEXT(json_string_value(v)), STORE_TIME(now)),
-                                 NULL, err))
-            break;
-    }
-    json_decref(keys);
-    return err->code;
-}
 
 static enum err_code change_body(struct store_conn *c, void *ctx, struct err *err)
 {
@@ -206,8 +170,6 @@ static enum err_code change_body(struct store_conn *c, void *ctx, struct err *er
     struct ticket t;
 
     clock_now(now);
-    if (ch->linked)
-        return links_add(c, ch, release, integration, now, err);
     if (ch->closed)
         return store_run(c,
                          "UPDATE release_tickets SET status = 'DONE', updatedAt = ? WHERE tenantId = ? AND releaseId = ? "
@@ -248,16 +210,12 @@ static void finish_call(const struct notify_env *env, struct job *j, struct prov
         job_done(j);
         return;
     }
-    if (strcmp(action, "fix-versions") == 0 || strcmp(action, "link") == 0) { /* which issues got it, which do not exist */
-        j->output = json_incref(call->output);
-        ch.linked = json_is_array(json_object_get(call->output, "linked")) ? json_object_get(call->output, "linked") : NULL;
-        ch.missing = json_object_get(call->output, "missing");
-    }
+    if (strcmp(action, "fix-versions") == 0 || strcmp(action, "link") == 0) /* which issues got it, which do not exist */
+        j->output = json_incref(call->output);                              /* (their claims are the record: claims_take) */
     ch.key = json_string_value(json_object_get(call->output, "key"));
     ch.url = json_string_value(json_object_get(call->output, "url"));
     ch.closed = strcmp(action, "close") == 0;
-    if ((ch.linked || ch.closed || (strcmp(action, "open") == 0 && ch.key && ch.url)) &&
-        store_conn_get(env->store, &c, &err) == ERR_OK)
+    if ((ch.closed || (strcmp(action, "open") == 0 && ch.key && ch.url)) && store_conn_get(env->store, &c, &err) == ERR_OK)
         store_tx(c, change_body, &ch, &err);
     store_conn_put(c);
     if (err.code)
@@ -282,30 +240,140 @@ static enum err_code notes_load(struct store_conn *c, const char *tenant, const 
     return rc < 0 ? err->code : ERR_OK;
 }
 
-/* The issues of release that integration linked before, as a JSON array of keys (new reference), or NULL with err set. */
-static json_t *links_load(struct store_conn *c, const char *tenant, const char *release, const char *integration, struct err *err)
+/*
+ * The words of text shaped like an issue key of any ticket system: a run of
+ * letters, digits and underscores, then "-" or "#" and 1 to 9 digits not
+ * followed by a letter or digit ("ENG-42", "PROJ_X-7", "AB#12"); each once.
+ * A superset of what each provider's own rule finds (tickets_issue_keys),
+ * which it applies again to these words. Caller owns.
+ */
+static json_t *issue_words(const char *text)
 {
-    json_t *keys = json_array();
-    struct store_stmt *st;
-    int rc;
+    json_t *words = json_array(), *v;
+    char word[CLAIM_WORD_MAX];
+    size_t i;
 
-    if (store_select(c, "SELECT issueKey FROM release_ticket_links WHERE tenantId = ? AND releaseId = ? AND integrationId = ?",
-                     STORE_ARGS(STORE_TEXT(tenant), STORE_TEXT(release), STORE_TEXT(integration)), &st, err)) {
-        json_decref(keys);
-        return NULL;
+    for (const char *p = text ? strpbrk(text, "-#") : NULL; p; p = strpbrk(p + 1, "-#")) {
+        const char *start = p;
+        size_t digits = strspn(p + 1, "0123456789");
+        bool seen = false;
+
+        while (start > text && (isalnum((unsigned char)start[-1]) || start[-1] == '_'))
+            start--;
+        if (start == p || digits == 0 || digits > 9 || isalnum((unsigned char)p[1 + digits]) ||
+            (size_t)(p + 1 + digits - start) >= sizeof word)
+            continue;
+        snprintf(word, sizeof word, "%.*s", (int)(p + 1 + digits - start), start);
+        json_array_foreach(words, i, v) seen = seen || strcmp(json_string_value(v), word) == 0;
+        if (!seen)
+            json_array_append_new(words, json_string(word));
     }
-    while ((rc = store_next(st, err)) == 1)
-        json_array_append_new(keys, json_string(store_col_text(st, 0)));
-    store_finish(st);
-    if (rc < 0) {
-        json_decref(keys);
-        return NULL;
-    }
-    return keys;
+    return words;
 }
 
-/* The call's input for j's action on ticket t (config: the integration's; skip: the issues linked before). Caller owns. */
-static json_t *call_input(const struct job *j, const struct ticket *t, const json_t *config, const char *notes, json_t *skip)
+/* A link job's claims: the words its notes name that no job of the release claimed before, and then its own. */
+struct claims {
+    const struct job *j;
+    const char *release, *integration, *notes;
+    json_t *mine; /* the job's words, in the order the call takes them */
+};
+
+/* The words the job claimed (in an earlier run too), into k->mine; true when it has some. */
+static bool claims_mine(struct store_conn *c, struct claims *k, struct err *err)
+{
+    struct store_stmt *st;
+
+    json_array_clear(k->mine);
+    if (store_select(c,
+                     "SELECT issueKey FROM release_ticket_links WHERE tenantId = ? AND releaseId = ? AND integrationId = ? "
+                     "AND jobId = ? ORDER BY createdAt, issueKey",
+                     STORE_ARGS(STORE_TEXT(k->j->tenant), STORE_TEXT(k->release), STORE_TEXT(k->integration), STORE_TEXT(k->j->id)),
+                     &st, err))
+        return false;
+    while (store_next(st, err) == 1)
+        json_array_append_new(k->mine, json_string(store_col_text(st, 0)));
+    store_finish(st);
+    return !err->code && json_array_size(k->mine) > 0;
+}
+
+/*
+ * Claims, in one transaction, each word of the notes that no job of the
+ * release and integration claimed (nor recorded before 0041): its row, with
+ * the job's id, before the call. A job that has claims (its earlier run's)
+ * takes no more, so a retry's call has the same words in the same order.
+ */
+static enum err_code claims_body(struct store_conn *c, void *ctx, struct err *err)
+{
+    struct claims *k = ctx;
+    char id[UUID_SIZE], now[TIMESTAMP_SIZE];
+    json_t *words;
+    const json_t *v;
+    size_t i;
+    int64_t taken = 0;
+
+    if (claims_mine(c, k, err) || err->code)
+        return err->code;
+    words = issue_words(k->notes);
+    clock_now(now);
+    json_array_foreach(words, i, v)
+    {
+        if (store_int(c,
+                      "SELECT COUNT(*) FROM release_ticket_links WHERE tenantId = ? AND releaseId = ? AND integrationId = ? "
+                      "AND issueKey = ?",
+                      STORE_ARGS(STORE_TEXT(k->j->tenant), STORE_TEXT(k->release), STORE_TEXT(k->integration),
+                                 STORE_TEXT(json_string_value(v))),
+                      &taken, err))
+            break;
+        rand_uuid(id);
+        if (taken == 0 &&
+            store_run(c,
+                      "INSERT INTO release_ticket_links (id, tenantId, releaseId, integrationId, issueKey, jobId, createdAt) "
+                      "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                      STORE_ARGS(STORE_TEXT(id), STORE_TEXT(k->j->tenant), STORE_TEXT(k->release), STORE_TEXT(k->integration),
+                                 STORE_TEXT(json_string_value(v)), STORE_TEXT(k->j->id), STORE_TIME(now)),
+                      NULL, err))
+            break;
+    }
+    json_decref(words);
+    if (!err->code)
+        claims_mine(c, k, err);
+    return err->code;
+}
+
+/*
+ * The job's claimed words, one a line (the text its call reads the keys
+ * from, as it read the notes before), into *out (malloc'ed). Another job's
+ * claim made at the same moment (a unique row refused) is seen by the
+ * transaction run again.
+ */
+static enum err_code claims_take(struct store_conn *c, const struct job *j, const char *notes, char **out, struct err *err)
+{
+    struct claims k = {.j = j, .notes = notes, .mine = json_array()};
+    struct buf text;
+    const json_t *v;
+    size_t i;
+
+    k.release = text_of(j->payload, "releaseId");
+    k.integration = text_of(j->payload, "integrationId");
+    for (int tries = 0; tries < 3; tries++) {
+        err_clear(err);
+        if (store_tx(c, claims_body, &k, err) != ERR_CONFLICT)
+            break;
+    }
+    buf_init(&text, CLAIMS_TEXT_MAX);
+    json_array_foreach(k.mine, i, v)
+    {
+        buf_appends(&text, json_string_value(v));
+        buf_appends(&text, "\n");
+    }
+    *out = err->code ? NULL : xstrdup(text.data ? text.data : "");
+    buf_free(&text);
+    json_decref(k.mine);
+    return err->code;
+}
+
+/* The call's input for j's action on ticket t (config: the integration's; claimed: the words the job claimed). Caller owns. */
+static json_t *call_input(const struct job *j, const struct ticket *t, const json_t *config, const char *claimed)
 {
     const char *action = text_of(j->payload, "action");
     char label[64];
@@ -319,8 +387,8 @@ static json_t *call_input(const struct job *j, const struct ticket *t, const jso
         char date[TIMESTAMP_SIZE];
         clock_now(date);
         date[10] = '\0'; /* YYYY-MM-DD */
-        return json_pack("{s:s, s:s, s:b, s:s, s:O}", "version", text_of(j->payload, "version"), "notes", notes ? notes : "",
-                         "released", strcmp(action, "fix-versions") == 0, "releaseDate", date, "skip", skip);
+        return json_pack("{s:s, s:s, s:b, s:s}", "version", text_of(j->payload, "version"), "notes", claimed ? claimed : "",
+                         "released", strcmp(action, "fix-versions") == 0, "releaseDate", date);
     }
     if (strcmp(action, "close") == 0)
         return json_pack("{s:s, s:s}", "key", t->key, "transition",
@@ -335,8 +403,8 @@ static void start(const struct notify_env *env, struct job *j)
     const char *integration = text_of(j->payload, "integrationId");
     bool fix = strcmp(action, "fix-versions") == 0 || strcmp(action, "link") == 0; /* needs no release ticket */
     struct store_conn *db = NULL;
-    char *notes = NULL;
-    json_t *config = NULL, *scm = NULL, *skip = NULL;
+    char *notes = NULL, *claimed = NULL;
+    json_t *config = NULL, *scm = NULL;
     const struct provider *p = NULL;
     provider_step_fn op = NULL;
     char key[JOB_EVENT_KEY_SIZE];
@@ -348,8 +416,9 @@ static void start(const struct notify_env *env, struct job *j)
     if (store_conn_get(env->store, &db, &err) == ERR_OK &&
         verify_load(db, env->keys, category_get(CAT_TICKETS), j->tenant, integration, NULL, &config, &scm, &err) == ERR_OK &&
         ticket_load(db, j->tenant, release, integration, &t, &err) == ERR_OK && fix &&
+        json_is_true(json_object_get(config, "autoCreateEpics")) && /* claims only for a call */
         notes_load(db, j->tenant, release, &notes, &err) == ERR_OK)
-        skip = links_load(db, j->tenant, release, integration, &err);
+        claims_take(db, j, notes, &claimed, &err);
     store_conn_put(db);
     json_decref(scm);
     if (err.code == ERR_NOT_FOUND || (!err.code && !json_is_true(json_object_get(config, "autoCreateEpics")))) {
@@ -373,8 +442,8 @@ static void start(const struct notify_env *env, struct job *j)
              : strcmp(action, "close") == 0 ? p->ops->ticket_close
                                             : p->ops->ticket_comment;
         if (op)
-            provider_call_in_job(
-                provider_call_new(env->loop, p, op, config, NULL, call_input(j, &t, config, notes, skip), NULL, NULL), j);
+            provider_call_in_job(provider_call_new(env->loop, p, op, config, NULL, call_input(j, &t, config, claimed), NULL, NULL),
+                                 j);
         else
             job_done(j);
     }
@@ -383,7 +452,7 @@ static void start(const struct notify_env *env, struct job *j)
         json_decref(config);
     }
     free(notes);
-    json_decref(skip);
+    free(claimed);
 }
 
 void tickets_step(void *ctx, struct job *j)

@@ -46,8 +46,8 @@ enum err_code tickets_release_event(struct store_conn *c, struct jobs *q, const 
  * notes, the issues they name get
  * the release's fix version (Jira) or label (Linear) or tag (Azure DevOps)
  * now, not only at finish. Each issue once across kickoff, new candidates and
- * finish: a linked issue is recorded in release_ticket_links and skipped
- * after.
+ * finish and one call each: the job claims the notes' issues in
+ * release_ticket_links (with its id) before its call, and links only those.
  */
 enum err_code tickets_release_change(struct store_conn *c, struct jobs *q, const char *tenant, const char *release,
                                      const char *kind, const char *name, struct err *err);

@@ -256,7 +256,7 @@ class DeploymentsTest(DeploymentsBase):
         self.assertEqual(done["exitCode"], 0)
         self.assertIsNotNone(done["startedAt"])
         self.assertIsNotNone(done["finishedAt"])
-        self.assertEqual(events(dep["id"]), [("deployment.succeeded", "SUCCEEDED", 0)])
+        self.assertEqual(events(dep["id"]), [("deployment.started", "RUNNING", None), ("deployment.succeeded", "SUCCEEDED", 0)])
         events = self.lines(dep["id"], 2 + 32)  # "connecting", "running", then the script's 32 lines
         self.assertEqual([e["event"] for e in events], ["log"] * len(events))
         seqs = [e["json"]["seq"] for e in events]
@@ -276,7 +276,7 @@ class DeploymentsTest(DeploymentsBase):
         done = self.wait_end(dep["id"])
         self.assertEqual(done["status"], "FAILED", done)
         self.assertEqual(done["exitCode"], 3)
-        self.assertEqual(events(dep["id"]), [("deployment.failed", "FAILED", 3)])
+        self.assertEqual(events(dep["id"]), [("deployment.started", "RUNNING", None), ("deployment.failed", "FAILED", 3)])
         self.assertIn("status 3", done["statusReason"])
         messages = [e["json"]["message"] for e in self.lines(dep["id"], 4)]
         self.assertIn("before", messages)
@@ -305,7 +305,7 @@ class DeploymentsTest(DeploymentsBase):
         _, rows = fx.db_query(self.server, "SELECT message FROM deployment_logs WHERE deploymentId = ?", (dep["id"],))
         self.assertIn("started", [r[0] for r in rows])
         self.assertNotIn("never", [r[0] for r in rows])
-        self.assertEqual(events(dep["id"]), [("deployment.cancelled", "CANCELLED", None)])
+        self.assertEqual(events(dep["id"]), [("deployment.started", "RUNNING", None), ("deployment.cancelled", "CANCELLED", None)])
 
     def test_hosts_x_scripts_with_one_failing_script_is_partially_failed(self):
         other = self.host()["id"]
@@ -530,6 +530,8 @@ class LimitsTest(DeploymentsBase):
         self.assertGreaterEqual(done["startedAt"], at)
 
     def test_a_protected_environment_waits_for_approvals_of_others(self):
+        """... its wait told once, to the roles that may approve, then its start and end."""
+        events = self.told()
         env = self.environment(protected=True, requiredApprovals=2)
         second = harness.add_member_and_login(self.server, self.org.owner.token, self.tenant, "editor")
         dep = self.create({"hostId": self.host_id, "scriptId": self.script("echo approved\n")["id"], "environmentId": env["id"]})
@@ -545,6 +547,13 @@ class LimitsTest(DeploymentsBase):
         two = self.expect(self.request("POST", path, token=second.token), 200)
         self.assertEqual(len(two["approvals"]), 2)
         self.assertEqual(self.wait_end(dep["id"])["status"], "SUCCEEDED")
+        self.assertEqual(events(dep["id"]), [("deployment.approval.requested", "AWAITING_APPROVAL", None),
+                                             ("deployment.started", "RUNNING", None), ("deployment.succeeded", "SUCCEEDED", 0)])
+        _, rows = fx.db_query(self.server, "SELECT payload FROM notification_events WHERE subjectId = ? AND name = ?",
+                              (dep["id"], "deployment.approval.requested"))
+        told = json.loads(rows[0][0])
+        self.assertEqual((told["approverRoles"], told["requiredApprovals"]), (["editor", "owner"], 2))
+        self.assertEqual(told["deployment"]["statusReason"], "waiting for approvals: 0 of 2")
         self.assert_error(self.request("POST", path, {}, token=self.org.owner.token), 409, "conflict")  # ended
         _, rows = fx.db_query(self.server, "SELECT action FROM audit_logs WHERE targetId = ? AND action = ?",
                               (dep["id"], "deployment.approve"))

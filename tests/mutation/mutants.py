@@ -302,6 +302,13 @@ TABLE = [
            [("    if (!json_is_true(json_object_get(f->claims, \"email_verified\")) || strcmp(email, t->inv.email) != 0)",
              "    if (strcmp(email, t->inv.email) != 0)")],
            [API + "test_sso"]),
+    # ---- one fix-version add per issue: a link job calls only for the issues it claimed (docs/notifications.md)
+    Mutant("ticket-link-claims-ignored", "fix version added twice",
+           "a link job's call takes every claimed issue of the release, not only its own claims: the finish adds the "
+           "fix version again to an issue an edit's job linked",
+           "src/notify/tickets.c",
+           [('"AND jobId = ? ORDER BY createdAt, issueKey",', '"AND (jobId = ? OR 1 = 1) ORDER BY createdAt, issueKey",')],
+           [API + "test_tickets:TicketsTest.test_jira_fix_version_before_finish_once_per_issue"]),
 ]
 
 

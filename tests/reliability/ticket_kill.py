@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""A release ticket's open, and a candidate's TestRail run's, under kill -9 (docs/notifications.md, "Release tickets"; docs/reliability.md).
+"""A release ticket's open (Jira's and Linear's), and a candidate's TestRail run's, under kill -9 (docs/notifications.md, "Release tickets"; docs/reliability.md).
 
 One release of a tenant with a Jira integration that keeps release tickets.
 The process running the ticket's open job is killed (SIGKILL) twice while
@@ -12,7 +12,9 @@ Jira's create is not idempotent: the open job searches for slipway's label
 first, so after the second kill it finds the issue made and records it
 instead of making a second. At the end the fake holds exactly one issue
 with the label (the label search finds it) and release_tickets one row
-(GET .../releases/{id}/tickets), which names it.
+(GET .../releases/{id}/tickets), which names it. Linear's issueCreate is
+killed once, after the fake made the issue (its answer held): the next
+process searches for the label, finds the issue, and sends no second create.
 
     SLIPWAY_BIN=build/slipway python3 tests/reliability/ticket_kill.py
 """
@@ -41,38 +43,44 @@ class TicketKillTest(kickoff.KickoffKillTest):
         return [r for r in self.client.requests("jira", mark)
                 if (r.get("method"), r.get("path")) == CREATE and project in (r.get("body") or "")]
 
+    def tenant_with_tickets(self, kind):
+        """A tenant with an SCM and a ticket integration of kind that keeps release tickets: server, ctx, scm, the
+        integration's case and the integration."""
+        server, ctx, scm, _ = self.tenant_with_scm()
+        case = vf.build(ctx, kind, True, True)
+        case.body["autoCreateEpics"] = True
+        integ = ctx.create(case.body)
+        self.shared.secrets |= ctx.secrets
+        self.shared.remember()
+        return server, ctx, scm, case, integ
+
     def hold(self, mode, project):
         """The next issue create of project held (mode hold: not acted on; lose: made, its answer held)."""
         self.rules.append(self.client.rule("jira", mode, method=CREATE[0], path=CREATE[1], match=project))
 
-    def kill_when_held(self, server, mode, project, mark):
-        """Waits until server's create (since mark) is held as mode says, kills server and drops the rule."""
+    def kill_when_held(self, server, mode, creates):
+        """Waits until server's create (one of creates()) is held as mode says, kills server and drops the rule."""
         acted = (lambda r: r.get("status") is not None) if mode == "lose" else (lambda r: r.get("rule"))
-        wait_for("the create held (%s)" % mode, lambda: [r for r in self.creates(mark, project) if acted(r)])
+        wait_for("the create held (%s)" % mode, lambda: [r for r in creates() if acted(r)])
         os.kill(server.pid, signal.SIGKILL)
         self.assertIsNotNone(server.wait_exit(10), "the killed process is gone")
         server.pid = None  # killed: nothing to stop or check
         self.client.drop(self.rules.pop())
 
     def test_killed_while_creating_the_issue(self):
-        server, ctx, scm, _ = self.tenant_with_scm()
-        jira = vf.build(ctx, "JIRA", True, True)
-        jira.body["autoCreateEpics"] = True
-        integ = ctx.create(jira.body)
+        server, ctx, scm, jira, integ = self.tenant_with_tickets("JIRA")
         project = jira.info["key"]
-        self.shared.secrets |= ctx.secrets
-        self.shared.remember()
 
         start = self.client.mark()
         self.hold("hold", project)
         rel = harness.expect(self, server.request("POST", "/api/v1/%s/releases" % ctx.tenant_id,
                                                   {"version": "6.0.0", "releaseType": "MAJOR", "platforms": ["IOS"],
                                                    "scmIntegrationId": scm["id"]}, token=ctx.token), 201)
-        self.kill_when_held(server, "hold", project, start)
+        self.kill_when_held(server, "hold", lambda: self.creates(start, project))
         mark = self.client.mark()
         self.hold("lose", project)  # in place before the next process takes the job over
         server = ctx.server = self.shared.start(migrate=False)
-        self.kill_when_held(server, "lose", project, mark)
+        self.kill_when_held(server, "lose", lambda: self.creates(mark, project))
         server = ctx.server = self.shared.start(migrate=False)
 
         path = "/api/v1/%s/releases/%s/tickets" % (ctx.tenant_id, rel["id"])
@@ -87,6 +95,35 @@ class TicketKillTest(kickoff.KickoffKillTest):
         self.assertEqual(made.count(201), 1, "created once (the held one was never acted on): %s" % made)
         print("ticket open: killed twice at Jira's create (held unanswered, then made with its answer lost); one issue "
               "%s, one release_tickets row; %d create requests" % (list(issues)[0], len(made)))
+
+    def test_killed_after_linear_made_the_issue(self):
+        """Linear's issueCreate, killed after the call: the fake made the issue and holds its answer when the process
+        dies; the next process's open finds it by slipway's label (its marker) and records it: one issue, one row."""
+        server, ctx, scm, lin, integ = self.tenant_with_tickets("LINEAR")
+        team = lin.info["team"]
+        creates = lambda: [r for r in self.client.requests("linear", start)  # noqa: E731
+                           if "issueCreate" in (r.get("body") or "") and team in (r.get("body") or "")]
+
+        start = self.client.mark()
+        self.rules.append(self.client.rule("linear", "lose", method="POST", match="issueCreate"))
+        rel = harness.expect(self, server.request("POST", "/api/v1/%s/releases" % ctx.tenant_id,
+                                                  {"version": "6.2.0", "releaseType": "MINOR", "platforms": ["IOS"],
+                                                   "scmIntegrationId": scm["id"]}, token=ctx.token), 201)
+        self.kill_when_held(server, "lose", creates)
+        server = ctx.server = self.shared.start(migrate=False)
+
+        path = "/api/v1/%s/releases/%s/tickets" % (ctx.tenant_id, rel["id"])
+        rows = wait_for("the ticket recorded", lambda: harness.expect(
+            self, server.request("GET", path, token=ctx.token), 200)["items"])
+        data = self.client.data("linear")
+        marked = [k for k, i in data["issues"].items() if i["teamId"] == team and any(
+            data["labels"][label]["name"] == "slipway-release-" + rel["id"] for label in i["labelIds"])]
+        self.assertEqual(len(marked), 1, "one issue with the label, though its answer was lost: %s" % marked)
+        self.assertEqual([(r["integrationId"], r["key"], r["status"]) for r in rows],
+                         [(integ["id"], marked[0], "OPEN")], "one release_tickets row, naming it")
+        self.assertEqual(len(creates()), 1, "issueCreate sent once: the next process searched and found it")
+        print("ticket open (Linear): killed after issueCreate made the issue (its answer lost); one issue %s, one "
+              "release_tickets row" % marked[0])
 
     def test_killed_while_opening_the_test_run(self):
         """The same at TestRail's add_run (docs/notifications.md, "Test runs"): one run of the candidate's name, one
