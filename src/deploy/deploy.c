@@ -130,9 +130,9 @@ out:
 /* ---- the deployment workflow ---- */
 
 #define LOG_BATCH 64        /* lines a write at most */
-#define LOG_FLUSH_MS 100    /* lines wait at most this long before they are written */
+#define LOG_FLUSH_MS 20     /* lines wait at most this long (plus a turn of the SSH loop, POLL_MS) before they are written */
 #define CANCEL_CHECK_MS 500 /* how often a running deployment looks whether it was cancelled */
-#define POLL_MS 100
+#define POLL_MS 20 /* the SSH loop calls keep_going at least this often: a held line waits LOG_FLUSH_MS + POLL_MS at most */
 #define SLOT_RECHECK_MS 5000  /* a step waiting for its host looks again this often, if no freed slot wakes it first */
 #define THAW_RECHECK_MS 60000 /* a deployment waiting for its environment to thaw looks again this often, likewise */
 

@@ -302,6 +302,12 @@ TABLE = [
            [("    if (!json_is_true(json_object_get(f->claims, \"email_verified\")) || strcmp(email, t->inv.email) != 0)",
              "    if (strcmp(email, t->inv.email) != 0)")],
            [API + "test_sso"]),
+    # ---- a deployment's live log goes by seq, resumable from any line (docs/deployments.md "Live log")
+    Mutant("deploy-log-stream-skips-after-cursor", "a line skipped after the resume point",
+           "the seq stream reads from one past its cursor: a client resuming mid-run (or each later poll) misses a line",
+           "src/http/stream.c",
+           [("        args[n++] = STORE_INT(after);", "        args[n++] = STORE_INT(after + 1);")],
+           [API + "test_deploy:DeploymentsTest.test_a_log_stream_resumed_mid_run_gets_every_later_line_once"]),
 ]
 
 
