@@ -1,6 +1,7 @@
 /* deploy.c: connecting to hosts and running deployments as jobs (deploy.h). */
 #include "deploy/deploy.h"
 
+#include "core/bell.h"
 #include "core/clock.h"
 #include "core/log.h"
 #include "core/xmalloc.h"
@@ -129,9 +130,9 @@ out:
 /* ---- the deployment workflow ---- */
 
 #define LOG_BATCH 64        /* lines a write at most */
-#define LOG_FLUSH_MS 100    /* lines wait at most this long before they are written */
+#define LOG_FLUSH_MS 20     /* lines wait at most this long (plus a turn of the SSH loop, POLL_MS) before they are written */
 #define CANCEL_CHECK_MS 500 /* how often a running deployment looks whether it was cancelled */
-#define POLL_MS 100
+#define POLL_MS 20 /* the SSH loop calls keep_going at least this often: a held line waits LOG_FLUSH_MS + POLL_MS at most */
 #define SLOT_RECHECK_MS 5000  /* a step waiting for its host looks again this often, if no freed slot wakes it first */
 #define THAW_RECHECK_MS 60000 /* a deployment waiting for its environment to thaw looks again this often, likewise */
 
@@ -200,12 +201,23 @@ static void run_conn_put(struct run *r, bool taken)
     }
 }
 
+/*
+ * Writes the pending lines in one transaction, then rings the deployment's
+ * id (core/bell.h): its live log streams read them at once. They go out by
+ * seq with no settle time (deploy_http.c), which holds because a
+ * deployment's log has a single writer: its one deploy-run job, whose
+ * steps run one after another (a running script's lines are written from
+ * the SSH loop while the job is parked, and its struct run, seq included,
+ * is handed back). It numbers lines from MAX(seq) + 1 and commits them in
+ * that order, so no line with a lower seq can commit after a higher one.
+ * The primary key (deploymentId, seq) refuses a second writer's line.
+ */
 static void flush(struct run *r)
 {
     bool taken = false;
 
-    if (r->nlines > 0 && !r->err.code && run_conn(r, &taken))
-        store_tx(r->c, flush_body, r, &r->err);
+    if (r->nlines > 0 && !r->err.code && run_conn(r, &taken) && store_tx(r->c, flush_body, r, &r->err) == ERR_OK)
+        bell_ring(r->id);
     run_conn_put(r, taken);
     for (int i = 0; i < r->nlines; i++)
         free(r->lines[i].message);

@@ -1294,12 +1294,14 @@ enum err_code environment_delete(struct request *req, struct err *err)
 /*
  * GET .../deployments/{deploymentId}/logs/stream: the deployment's output
  * as Server-Sent Events, one event "log" a line ({id, seq, stream, message,
- * createdAt}), oldest first, from the beginning unless Last-Event-ID says
- * where to resume (the cursor "createdAt/id" of the last line received). As
- * the release timeline does, a line is sent once it is a second old
- * (stream.h: struct stream_rows).
+ * createdAt}), in seq order, from the beginning unless Last-Event-ID says
+ * where to resume: the seq of the last line received (each event's id).
+ * A line goes out as soon as it is committed: the writer rings the
+ * deployment's id (core/bell.h), and the stream goes by seq with no settle
+ * time, which is gap-free because a deployment's log has one writer that
+ * commits its lines in seq order (deploy.c, "the deployment workflow").
  */
-#define LOG_START "1970-01-01T00:00:00.000Z/" PAGE_NO_ID
+#define LOG_START "0"
 
 struct log_feed {
     char tenant_id[UUID_SIZE], deployment_id[UUID_SIZE];
@@ -1312,16 +1314,15 @@ static json_t *log_row(struct store_stmt *st)
     return row_json(st, cols, ARRAY_LEN(cols));
 }
 
-static const struct stream_rows log_rows = {"SELECT id, tenantId, seq, stream, message, createdAt FROM deployment_logs "
-                                            "WHERE tenantId = ? AND deploymentId = ? AND createdAt >= ? "
-                                            "AND (createdAt > ? OR id > ?) AND createdAt <= ? ORDER BY createdAt, id LIMIT ?",
-                                            "log", log_row};
+static const struct stream_seq log_rows = {"SELECT id, tenantId, seq, stream, message, createdAt FROM deployment_logs "
+                                           "WHERE tenantId = ? AND deploymentId = ? AND seq > ? ORDER BY seq LIMIT ?",
+                                           "log", log_row};
 
 static enum err_code log_poll(void *ctx, struct store *store, struct buf *out, char cursor[STREAM_CURSOR_MAX], struct err *err)
 {
     const struct log_feed *f = ctx;
     const char *keys[] = {f->tenant_id, f->deployment_id};
-    return stream_rows_poll(&log_rows, keys, ARRAY_LEN(keys), store, out, cursor, err);
+    return stream_seq_poll(&log_rows, keys, ARRAY_LEN(keys), store, out, cursor, err);
 }
 
 static void log_free(void *ctx)
@@ -1334,7 +1335,7 @@ enum err_code deployment_log_stream(struct request *req, struct err *err)
     static const struct stream_source source = {log_poll, log_free};
     const char *last = request_header(req, "Last-Event-ID"), *tenant = principal_of(req)->tenant_id;
     const char *id = request_param(req, "deploymentId");
-    char at[TIMESTAMP_SIZE], line[UUID_SIZE];
+    int64_t seq;
     struct log_feed *f;
     struct store_conn *db;
     json_t *row;
@@ -1348,10 +1349,10 @@ enum err_code deployment_log_stream(struct request *req, struct err *err)
     if (!row)
         return err->code;
     json_decref(row);
-    if (last && *last && (strlen(last) >= STREAM_CURSOR_MAX || !stream_cursor_parse(last, at, line)))
+    if (last && *last && !stream_seq_parse(last, &seq))
         return err_set(err, ERR_INVALID, "Last-Event-ID must be the id of an event this stream sent");
     f = xcalloc(1, sizeof *f);
     memcpy(f->tenant_id, tenant, sizeof f->tenant_id);
     memcpy(f->deployment_id, id, sizeof f->deployment_id);
-    return response_stream(req, &source, f, LOG_START, err);
+    return response_stream_rung(req, &source, f, LOG_START, f->deployment_id, err);
 }

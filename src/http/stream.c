@@ -6,6 +6,7 @@
 #include <stdatomic.h>
 #include <time.h>
 
+#include "core/bell.h"
 #include "core/clock.h"
 #include "core/log.h"
 #include "core/rand.h"
@@ -20,6 +21,10 @@
  *
  * Invariant: suspended is true exactly while the worker has suspended the
  * connection and nobody has resumed it; only then may the hub resume it.
+ *
+ * rung: a writer rang the stream's key (bell.h) since its last poll began;
+ * the next turn polls it whatever next_poll_ms says. A ring during a poll
+ * sets it again, so the poll after sees what that ring announced.
  */
 struct stream {
     struct stream *next; /* in the hub's list; the hub's lock */
@@ -30,9 +35,10 @@ struct stream {
     const struct stream_source *src;
     void *ctx;
     char cursor[STREAM_CURSOR_MAX];
-    struct buf queue; /* what the source produced, not yet sent; queue.data + sent is the next byte */
+    char key[STREAM_CURSOR_MAX]; /* what a writer rings to wake it ("" for none); never changes */
+    struct buf queue;            /* what the source produced, not yet sent; queue.data + sent is the next byte */
     size_t sent;
-    bool suspended, ended;
+    bool suspended, ended, rung;
     int64_t next_poll_ms, last_out_ms;
 };
 
@@ -44,6 +50,7 @@ struct stream_hub {
     int heartbeat_ms;
     atomic_int open; /* streams in the list */
     bool closing;
+    bool rung; /* a stream was rung since the loop's last turn began: no waiting */
     pthread_t thread;
 };
 
@@ -88,7 +95,9 @@ static void stream_turn(struct stream_hub *hub, struct stream *st, int64_t now)
     bool due, failed = false;
 
     pthread_mutex_lock(&st->lock);
-    due = !st->ended && now >= st->next_poll_ms && st->queue.len - st->sent < STREAM_QUEUE_MAX / 2;
+    due = !st->ended && (st->rung || now >= st->next_poll_ms) && st->queue.len - st->sent < STREAM_QUEUE_MAX / 2;
+    if (due)
+        st->rung = false;
     pthread_mutex_unlock(&st->lock);
     buf_init(&fresh, STREAM_QUEUE_MAX);
     if (due) {
@@ -124,6 +133,8 @@ static void *hub_loop(void *arg)
         size_t n = 0;
         int64_t now = clock_mono_ms();
 
+        hub->rung = false; /* a ring from here on is seen by this turn or makes the next one start at once */
+
         /* A reference each, then the work without the hub's lock: a worker freeing a stream never waits on a poll. */
         for (struct stream *st = hub->streams; st; st = st->next) {
             if (n == cap) {
@@ -140,11 +151,32 @@ static void *hub_loop(void *arg)
         }
         pthread_mutex_lock(&hub->lock);
         clock_deadline(&until, STREAM_POLL_MS / 5);
-        pthread_cond_timedwait(&hub->wake, &hub->lock, &until);
+        if (!hub->rung && !hub->closing)
+            pthread_cond_timedwait(&hub->wake, &hub->lock, &until);
     }
     pthread_mutex_unlock(&hub->lock);
     free(turn);
     return NULL;
+}
+
+/* A writer rang key (bell.h, on its thread): its streams are polled at once. */
+static void hub_ring(void *ctx, const char *key)
+{
+    struct stream_hub *hub = ctx;
+    bool any = false;
+
+    pthread_mutex_lock(&hub->lock);
+    for (struct stream *st = hub->streams; st; st = st->next)
+        if (st->key[0] && strcmp(st->key, key) == 0) {
+            pthread_mutex_lock(&st->lock);
+            st->rung = any = true;
+            pthread_mutex_unlock(&st->lock);
+        }
+    if (any) {
+        hub->rung = true;
+        pthread_cond_signal(&hub->wake);
+    }
+    pthread_mutex_unlock(&hub->lock);
 }
 
 struct stream_hub *stream_hub_start(struct store *store, int heartbeat_ms)
@@ -159,6 +191,8 @@ struct stream_hub *stream_hub_start(struct store *store, int heartbeat_ms)
         log_error("stream: cannot start the hub thread; streams are refused");
         hub->closing = true;
         hub->thread = pthread_self();
+    } else if (!bell_listen(hub_ring, hub)) {
+        log_warn("stream: too many hubs listen for writers; this one's streams follow them by polling only");
     }
     return hub;
 }
@@ -183,6 +217,7 @@ void stream_hub_free(struct stream_hub *hub)
 {
     if (!hub)
         return;
+    bell_unlisten(hub_ring, hub);
     stream_hub_close(hub);
     if (!pthread_equal(hub->thread, pthread_self()))
         pthread_join(hub->thread, NULL);
@@ -240,6 +275,12 @@ static void stream_done(void *cls)
 
 enum err_code response_stream(struct request *req, const struct stream_source *src, void *ctx, const char *start, struct err *err)
 {
+    return response_stream_rung(req, src, ctx, start, NULL, err);
+}
+
+enum err_code response_stream_rung(struct request *req, const struct stream_source *src, void *ctx, const char *start,
+                                   const char *key, struct err *err)
+{
     struct stream_hub *hub = req->streams;
     const char *last = request_header(req, "Last-Event-ID");
     struct stream *st;
@@ -262,6 +303,7 @@ enum err_code response_stream(struct request *req, const struct stream_source *s
     st->src = src;
     st->ctx = ctx;
     snprintf(st->cursor, sizeof st->cursor, "%s", last);
+    snprintf(st->key, sizeof st->key, "%s", key ? key : "");
     buf_init(&st->queue, STREAM_QUEUE_MAX);
     buf_appends(&st->queue, "retry: 3000\n\n");
     st->last_out_ms = clock_mono_ms();
@@ -362,4 +404,68 @@ enum err_code stream_rows_poll(const struct stream_rows *rows, const char *const
     store_finish(st);
     store_conn_put(c);
     return rc < 0 && err->code ? err->code : ERR_OK;
+}
+
+bool stream_seq_parse(const char *cursor, int64_t *seq)
+{
+    char *end;
+    long long v;
+
+    if (*cursor < '0' || *cursor > '9' || strlen(cursor) > 18)
+        return false;
+    v = strtoll(cursor, &end, 10);
+    if (*end)
+        return false;
+    *seq = v;
+    return true;
+}
+
+enum err_code stream_seq_poll(const struct stream_seq *rows, const char *const *keys, size_t nkeys, struct store *store,
+                              struct buf *out, char cursor[STREAM_CURSOR_MAX], struct err *err)
+{
+    struct store_val args[STREAM_ROWS_KEYS + 2];
+    struct store_conn *c;
+    int64_t after;
+    size_t got = STREAM_ROWS_BATCH;
+    bool full = false;
+
+    assert(nkeys <= STREAM_ROWS_KEYS);
+    if (!stream_seq_parse(cursor, &after))
+        return err_set(err, ERR_INTERNAL, "a stream cursor that does not parse");
+    if (store_conn_get(store, &c, err))
+        return err->code;
+    /* A full batch means more may wait: read on (what does not fit in out waits for the next poll). */
+    while (got == STREAM_ROWS_BATCH && !full) {
+        struct store_stmt *st;
+        size_t n = 0;
+        int rc;
+
+        for (; n < nkeys; n++)
+            args[n] = STORE_TEXT(keys[n]);
+        args[n++] = STORE_INT(after);
+        args[n++] = STORE_INT(STREAM_ROWS_BATCH);
+        if (store_select(c, rows->sql, args, n, &st, err))
+            break;
+        got = 0;
+        while ((rc = store_next(st, err)) == 1) {
+            json_t *row = rows->row(st);
+            char *data = json_dumps(row, JSON_COMPACT), next[STREAM_CURSOR_MAX];
+            int64_t seq = json_integer_value(json_object_get(row, "seq"));
+
+            got++;
+            snprintf(next, sizeof next, "%lld", (long long)seq);
+            full = !data || stream_event(out, next, rows->event, data) != 0;
+            free(data);
+            json_decref(row);
+            if (full)
+                break; /* the rest on the next poll */
+            after = seq;
+        }
+        store_finish(st);
+        if (rc < 0)
+            break;
+    }
+    store_conn_put(c);
+    snprintf(cursor, STREAM_CURSOR_MAX, "%lld", (long long)after);
+    return err->code;
 }

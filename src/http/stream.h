@@ -17,6 +17,13 @@
  * cursor); a client that comes back sends it as Last-Event-ID, and the
  * source starts after it.
  *
+ * Waking (issue 17): a stream opened with a key (response_stream_rung) is
+ * polled at once when a writer of this process rings that key (core/bell.h)
+ * after its commit, so an event goes out within milliseconds. The poll
+ * every STREAM_POLL_MS stays as the fallback for writers in other
+ * processes (several slipway processes behind a proxy share one database):
+ * what they write reaches a client of this one within that poll.
+ *
  * On shutdown (stream_hub_close) every stream ends at once, so a client
  * that keeps a stream open never holds up SIGTERM.
  *
@@ -62,6 +69,9 @@ int stream_event(struct buf *out, const char *id, const char *name, const char *
  * on failure too.
  */
 enum err_code response_stream(struct request *req, const struct stream_source *src, void *ctx, const char *start, struct err *err);
+/* The same, polled at once whenever key is rung (core/bell.h). */
+enum err_code response_stream_rung(struct request *req, const struct stream_source *src, void *ctx, const char *start,
+                                   const char *key, struct err *err);
 
 /*
  * A stream over an append-only table, in (createdAt, id) order: the audit
@@ -91,6 +101,27 @@ bool stream_cursor_parse(const char *cursor, char at[TIMESTAMP_SIZE], char id[UU
 /* A stream_source poll over rows, its keys being nkeys texts. */
 enum err_code stream_rows_poll(const struct stream_rows *rows, const char *const *keys, size_t nkeys, struct store *store,
                                struct buf *out, char cursor[STREAM_CURSOR_MAX], struct err *err);
+
+/*
+ * A stream over rows numbered by a seq that their one writer gives in
+ * order and commits in order (a deployment's log, deploy.c): each event's
+ * id (the cursor) is the row's seq, and rows go out as soon as they are
+ * visible, with no settle time. Gap-free only under that rule: a row
+ * committed after a reader passed its seq would never be sent.
+ */
+struct stream_seq {
+    /* The rows' SELECT: its own keys' ?s (text) first, then exactly "seq > ? ORDER BY seq LIMIT ?". */
+    const char *sql;
+    const char *event;                     /* each event's name */
+    json_t *(*row)(struct store_stmt *st); /* the current row as JSON, with an integer "seq" (a new reference) */
+};
+
+/* A cursor of a stream_seq: decimal digits; false when cursor is not one. */
+bool stream_seq_parse(const char *cursor, int64_t *seq);
+
+/* A stream_source poll over seq rows, its keys being nkeys texts. */
+enum err_code stream_seq_poll(const struct stream_seq *rows, const char *const *keys, size_t nkeys, struct store *store,
+                              struct buf *out, char cursor[STREAM_CURSOR_MAX], struct err *err);
 
 /* For the server. */
 /* heartbeat_ms: the longest a stream stays silent (SLIPWAY_STREAM_HEARTBEAT). */

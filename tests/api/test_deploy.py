@@ -269,6 +269,32 @@ class DeploymentsTest(DeploymentsBase):
                            path="deployments/%s/logs/stream" % dep["id"])
         self.assertEqual(self.lines(dep["id"], 1, stream)[0]["json"]["seq"], events[10]["json"]["seq"])
 
+    def test_a_log_stream_resumed_mid_run_gets_every_later_line_once(self):
+        """An event's id is its line's seq; a client that leaves while the script prints and comes back with it as
+        Last-Event-ID gets every line stored after it, in seq order, none twice, none missing (docs/deployments.md)."""
+        dep = self.deploy(self.script('for i in $(seq 1 20); do echo "line $i"; sleep 0.05; done\n')["id"])
+        path = "deployments/%s/logs/stream" % dep["id"]
+        first = self.lines(dep["id"], 5)  # "connecting", "running", then lines the script printed so far
+        self.assertEqual([e["id"] for e in first], [str(e["json"]["seq"]) for e in first])
+        resumed = SseClient(self.server, self.tenant, self.org.viewer.token, last_event_id=first[-1]["id"], path=path)
+        try:
+            self.assertEqual(resumed.status, 200)
+            self.assertEqual(self.wait_end(dep["id"])["status"], "SUCCEEDED")
+            _, rows = fx.db_query(self.server, "SELECT seq, message FROM deployment_logs WHERE deploymentId = ? ORDER BY seq",
+                                  (dep["id"],))
+            # Every line is stored by now, and the stream sends what is stored within its fallback poll at worst.
+            rest = [resumed.next_event(deadline=10)["json"] for _ in range(len(rows) - len(first))]
+        finally:
+            resumed.close()
+        self.assertEqual([(e["json"]["seq"], e["json"]["message"]) for e in first] + [(e["seq"], e["message"]) for e in rest],
+                         [tuple(r) for r in rows])
+        self.assertEqual([r[0] for r in rows], list(range(rows[0][0], rows[0][0] + len(rows))))  # numbered without a hole
+        # An id of the stream's earlier form (createdAt/lineId) is no seq.
+        old = SseClient(self.server, self.tenant, self.org.viewer.token, path=path,
+                        last_event_id="2026-01-01T00:00:00.000Z/00000000-0000-7000-8000-000000000001")
+        old.close()
+        self.assertEqual(old.status, 400)
+
     def test_a_nonzero_exit_fails_the_deployment(self):
         """... and its end is told once, as deployment.failed with the exit status."""
         events = self.told()

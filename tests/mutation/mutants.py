@@ -309,6 +309,12 @@ TABLE = [
            "src/notify/tickets.c",
            [('"AND jobId = ? ORDER BY createdAt, issueKey",', '"AND (jobId = ? OR 1 = 1) ORDER BY createdAt, issueKey",')],
            [API + "test_tickets:TicketsTest.test_jira_fix_version_before_finish_once_per_issue"]),
+    # ---- a deployment's live log goes by seq, resumable from any line (docs/deployments.md "Live log")
+    Mutant("deploy-log-stream-skips-after-cursor", "a line skipped after the resume point",
+           "the seq stream reads from one past its cursor: a client resuming mid-run (or each later poll) misses a line",
+           "src/http/stream.c",
+           [("        args[n++] = STORE_INT(after);", "        args[n++] = STORE_INT(after + 1);")],
+           [API + "test_deploy:DeploymentsTest.test_a_log_stream_resumed_mid_run_gets_every_later_line_once"]),
 ]
 
 

@@ -146,6 +146,44 @@ class DeployKillTest(unittest.TestCase):
         self.assertGreaterEqual(got["startedAt"], at)
         self.assertEqual(self.lines(second, dep["id"]).count("due"), 1)
 
+    def test_a_deployment_held_by_a_freeze_resumes_once_after_the_kill(self):
+        """A running deployment held between its two steps by its environment's freeze (its job waiting for the thaw
+        as a row), the process holding it killed -9: after the unfreeze the next process runs the second step, once,
+        and not the first, which had ended."""
+        first = self.start()
+        tenant, token = first.admin["tenantId"], first.admin["token"]
+        base = "/api/v1/%s/" % tenant
+        d = tempfile.mkdtemp(prefix="slipway-deploy-kill-go-")
+        self.addCleanup(shutil.rmtree, d, True)
+        host = harness.expect(self, first.request("POST", base + "hosts", {
+            "name": "box", "address": "127.0.0.1", "port": self.ssh.port, "username": self.ssh.user, "authMethod": "key",
+            "secret": self.ssh.client_key}, token=token), 201)
+        scripts = [harness.expect(self, first.request("POST", base + "deployment-scripts", {"name": name, "body": body},
+                                                      token=token), 201)["id"]
+                   for name, body in (("one", "echo one-done\nwhile [ ! -e %s/go ]; do sleep 0.05; done\n" % d),
+                                      ("two", "echo two-done\n"))]
+        env = harness.expect(self, first.request("POST", base + "environments", {"name": "prod"}, token=token), 201)
+        dep = harness.expect(self, first.request("POST", base + "deployments", {
+            "hostId": host["id"], "scriptIds": scripts, "environmentId": env["id"]}, token=token), 201)
+        wait_for(lambda: "one-done" in self.lines(first, dep["id"]), "the first step runs")
+        harness.expect(self, first.request("POST", base + "environments/%s/freeze" % env["id"], {"reason": "incident"},
+                                           token=token), 200)
+        open(os.path.join(d, "go"), "w").close()  # the step in flight finishes
+        wait_for(lambda: harness_job_state(first, dep["id"]) == "WAITING", "the job waits for the thaw")
+        os.kill(first.pid, signal.SIGKILL)
+        self.assertIsNotNone(first.wait_exit(10), "the killed process is gone")
+        first.pid = None
+        second = self.start(admin=first.admin)
+        harness.expect(self, second.request("POST", base + "environments/%s/unfreeze" % env["id"], token=token), 200)
+
+        def ended():
+            got = harness.expect(self, second.request("GET", base + "deployments/%s" % dep["id"], token=token), 200)
+            return got if got["status"] not in ("PENDING", "RUNNING") else None
+        got = wait_for(ended, "the held deployment to end", 60)
+        lines = self.lines(second, dep["id"])
+        self.assertEqual((got["status"], [s["status"] for s in got["steps"]]), ("SUCCEEDED", ["SUCCEEDED", "SUCCEEDED"]), lines)
+        self.assertEqual((lines.count("one-done"), lines.count("two-done")), (1, 1), lines)
+
 
 if __name__ == "__main__":
     unittest.main()
