@@ -452,8 +452,8 @@ static void mapping_set(const struct cicd_run *run, struct mapping *m, const cha
     if (line[0] && !err->code)
         run->line(run->ctx, line);
     log_info("deployment %s of tenant %s: CI/CD job %s (mapping %s) %s", run->deployment, run->tenant, m->name, m->id, to);
-    json_object_set_new(run->job->data, RUN_POLLS,
-                        json_integer(ended ? 0 : json_integer_value(json_object_get(run->job->data, RUN_POLLS))));
+    if (ended) /* the next mapping's waits start over */
+        json_object_set_new(run->job->data, RUN_POLLS, json_integer(0));
 }
 
 /* The CI's word for a run ("queued", ...) as a mapping's status, and the error of one that did not succeed. */

@@ -302,6 +302,13 @@ TABLE = [
            [("    if (!json_is_true(json_object_get(f->claims, \"email_verified\")) || strcmp(email, t->inv.email) != 0)",
              "    if (strcmp(email, t->inv.email) != 0)")],
            [API + "test_sso"]),
+    # ---- a deployment's CI/CD job triggered once across a kill -9 (docs/deployments.md "CI/CD jobs")
+    Mutant("cicd-run-triggered-twice", "a deployment's CI job triggered twice",
+           "a deployment's CI/CD job whose trigger was being sent when its process died is sent again by the next "
+           "process instead of being looked for by its correlation id: the CI runs the job twice",
+           "src/deploy/cicd.c",
+           [('strcmp(m->status, "RUNNING") == 0, "attempt", j->attempt);', 'strcmp(m->status, "RUNNING") == 0, "attempt", 0);')],
+           ["reliability.deploy_kill.sqlite"]),
 ]
 
 
