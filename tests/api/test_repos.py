@@ -1,8 +1,8 @@
 """Repositories (docs/deployments.md "Repositories", docs/api.md "Repositories"): the sync of each SCM fake's
 listing over two pages, a second sync that updates and removes (the pins of removed ones with them), a failed
 sync that keeps the rows and says why, pins per account and first, the tenant's walls, and the roles; OAuth tokens
-refreshed before a sync, a refused refresh EXPIRED, one not answered tried again until the token expires; and CI/CD
-job discovery (CicdJobsTest)."""
+refreshed before a sync, a refused refresh EXPIRED, one not answered tried again until the token expires; CI/CD
+job discovery (CicdJobsTest); and a deployment's CI/CD jobs triggered and followed (CicdRunTest)."""
 
 import time
 import unittest
