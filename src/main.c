@@ -317,6 +317,7 @@ static int serve(struct app *app)
     denv.guard = app->providers.out;
     denv.timeout_ms = app->providers.timeout_ms;
     denv.output_cap = app->cfg.deploy_output_cap;
+    denv.loop = &app->providers;
     if (!(denv.ssh = ssh_loop_start(&err)))
         goto stop;
     rpenv.store = app->store;

@@ -4,12 +4,14 @@
 #include "core/clock.h"
 #include "core/log.h"
 #include "core/rand.h"
+#include "deploy/lifecycle.h"
 #include "deploy/listing.h"
 #include "http/page.h"
 #include "integrations/integrations.h"
 #include "jobs/jobs.h"
 #include "providers/call.h"
 #include "providers/pipelines/pipelines.h"
+#include "usage/usage.h"
 #include "verify/verify.h"
 
 static const char *text(const json_t *o, const char *k)
@@ -359,19 +361,298 @@ enum err_code cicd_mappings_insert(struct store_conn *c, const char *tenant, con
 static json_t *mapping_row(struct store_stmt *st)
 {
     json_t *params = json_loads(store_col_text(st, 3), 0, NULL);
-    return json_pack("{s:s, s:s, s:s, s:o, s:s, s:o, s:o, s:o, s:o, s:o, s:o}", "id", store_col_text(st, 0), "tenantId",
+    return json_pack("{s:s, s:s, s:s, s:o, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "id", store_col_text(st, 0), "tenantId",
                      store_col_text(st, 1), "jobId", store_col_text(st, 2), "parameters", params ? params : json_object(), "status",
                      store_col_text(st, 4), "buildNumber", json_text_or_null(store_col_text(st, 5)), "buildUrl",
                      json_text_or_null(store_col_text(st, 6)), "startedAt", json_text_or_null(store_col_text(st, 7)), "finishedAt",
                      json_text_or_null(store_col_text(st, 8)), "error", json_text_or_null(store_col_text(st, 9)), "name",
-                     json_text_or_null(store_col_text(st, 10)));
+                     json_text_or_null(store_col_text(st, 10)), "runId", json_text_or_null(store_col_text(st, 11)));
 }
 
 json_t *cicd_mappings_of(struct store_conn *c, const char *tenant, const char *deployment, struct err *err)
 {
-    return page_items(c,
-                      "SELECT m.id, m.tenantId, m.cicdJobId, m.parameters, m.status, m.buildNumber, m.buildUrl, m.startedAt, "
-                      "m.finishedAt, m.error, j.name FROM deployment_cicd_mappings m LEFT JOIN cicd_jobs j ON j.id = m.cicdJobId "
-                      "WHERE m.tenantId = ? AND m.deploymentId = ? ORDER BY m.position",
-                      STORE_ARGS(STORE_TEXT(tenant), STORE_TEXT(deployment)), mapping_row, err);
+    return page_items(
+        c,
+        "SELECT m.id, m.tenantId, m.cicdJobId, m.parameters, m.status, m.buildNumber, m.buildUrl, m.startedAt, "
+        "m.finishedAt, m.error, j.name, m.runId FROM deployment_cicd_mappings m LEFT JOIN cicd_jobs j ON j.id = m.cicdJobId "
+        "WHERE m.tenantId = ? AND m.deploymentId = ? ORDER BY m.position",
+        STORE_ARGS(STORE_TEXT(tenant), STORE_TEXT(deployment)), mapping_row, err);
+}
+
+/* ---- a deployment's jobs run (cicd.h) ---- */
+
+#define RUN_CALL "cicdCall"    /* j->data: the mapping whose call is attached */
+#define RUN_POLLS "cicdPolls"  /* j->data: waits of the mapping so far (the poll's delay doubles) */
+#define RUN_POLL_FIRST_MS 5000 /* the first status poll this long after the trigger, when no webhook came (as release builds) */
+#define RUN_POLL_MAX_MS 300000
+#define RUN_TRIES 6 /* triggers the CI did not answer before the job fails */
+
+/* The first mapping of the deployment that has not ended. */
+struct mapping {
+    char id[UUID_SIZE], status[16], run[256], integration[UUID_SIZE], external[513], name[256];
+    json_t *parameters;
+};
+
+static int mapping_next(const struct cicd_run *run, struct mapping *m, struct err *err)
+{
+    struct store_stmt *st;
+    int rc;
+
+    memset(m, 0, sizeof *m);
+    if (store_select(
+            run->c,
+            "SELECT m.id, m.status, m.runId, j.integrationId, j.externalId, j.name, m.parameters "
+            "FROM deployment_cicd_mappings m JOIN cicd_jobs j ON j.id = m.cicdJobId AND j.tenantId = m.tenantId "
+            "WHERE m.tenantId = ? AND m.deploymentId = ? AND m.status IN ('PENDING', 'RUNNING') ORDER BY m.position LIMIT 1",
+            STORE_ARGS(STORE_TEXT(run->tenant), STORE_TEXT(run->deployment)), &st, err))
+        return -1;
+    if ((rc = store_next(st, err)) == 1) {
+        snprintf(m->id, sizeof m->id, "%s", store_col_text(st, 0));
+        snprintf(m->status, sizeof m->status, "%s", store_col_text(st, 1));
+        snprintf(m->run, sizeof m->run, "%s", store_col_null(st, 2) ? "" : store_col_text(st, 2));
+        snprintf(m->integration, sizeof m->integration, "%s", store_col_text(st, 3));
+        snprintf(m->external, sizeof m->external, "%s", store_col_text(st, 4));
+        snprintf(m->name, sizeof m->name, "%s", store_col_text(st, 5));
+        m->parameters = json_loads(store_col_text(st, 6), 0, NULL);
+    }
+    store_finish(st);
+    return rc;
+}
+
+/* What the mapping becomes: to, with the run's facts (NULL: none new) and error (NULL: none). */
+static void mapping_set(const struct cicd_run *run, struct mapping *m, const char *to, const json_t *facts, const char *error,
+                        struct err *err)
+{
+    char now[TIMESTAMP_SIZE], number[64], line[1400];
+    const char *id = json_string_value(json_object_get(facts, "runId")), *url = json_string_value(json_object_get(facts, "url"));
+    bool ended = strcmp(to, "PENDING") != 0 && strcmp(to, "RUNNING") != 0;
+
+    clock_now(now);
+    ci_text(json_object_get(facts, "number"), number, sizeof number);
+    if (strcmp(number, "0") == 0)
+        number[0] = '\0';
+    store_run(run->c,
+              "UPDATE deployment_cicd_mappings SET status = ?, runId = COALESCE(?, runId), buildNumber = COALESCE(?, buildNumber), "
+              "buildUrl = COALESCE(?, buildUrl), startedAt = COALESCE(startedAt, ?), finishedAt = ?, error = ?, updatedAt = ? "
+              "WHERE tenantId = ? AND id = ? AND status IN ('PENDING', 'RUNNING')",
+              STORE_ARGS(STORE_TEXT(to), STORE_TEXT(id && id[0] ? id : NULL), STORE_TEXT(number[0] ? number : NULL),
+                         STORE_TEXT(url && url[0] ? url : NULL), id && id[0] ? STORE_TIME(now) : STORE_NULL,
+                         ended ? STORE_TIME(now) : STORE_NULL, STORE_TEXT(error), STORE_TIME(now), STORE_TEXT(run->tenant),
+                         STORE_TEXT(m->id)),
+              NULL, err);
+    if (id && id[0])
+        snprintf(m->run, sizeof m->run, "%s", id);
+    if (id && id[0] && !ended)
+        snprintf(line, sizeof line, "CI/CD job %s: run %s%s%s is %s%s%s", m->name, id, number[0] ? " #" : "", number,
+                 json_string_value(json_object_get(facts, "status")), url && url[0] ? ": " : "", url ? url : "");
+    else if (ended)
+        snprintf(line, sizeof line, "CI/CD job %s: %s%s%s", m->name, to, error ? ": " : "", error ? error : "");
+    else
+        line[0] = '\0';
+    if (line[0] && !err->code)
+        run->line(run->ctx, line);
+    log_info("deployment %s of tenant %s: CI/CD job %s (mapping %s) %s", run->deployment, run->tenant, m->name, m->id, to);
+    if (ended) /* the next mapping's waits start over */
+        json_object_set_new(run->job->data, RUN_POLLS, json_integer(0));
+}
+
+/* The CI's word for a run ("queued", ...) as a mapping's status, and the error of one that did not succeed. */
+static const char *mapping_status(const char *ci, const char **error)
+{
+    *error = NULL;
+    if (ci && strcmp(ci, "succeeded") == 0)
+        return "SUCCEEDED";
+    if (ci && strcmp(ci, "failed") == 0)
+        *error = "the CI run failed";
+    else if (ci && strcmp(ci, "cancelled") == 0)
+        *error = "the CI run was cancelled at the CI";
+    return *error ? "FAILED" : "RUNNING";
+}
+
+/* Starts the trigger (status: NULL) or a status call of the mapping's run: j parks. */
+static void call_start(const struct cicd_run *run, const struct mapping *m, bool trigger, struct err *err)
+{
+    struct job *j = run->job;
+    const struct provider *p;
+    json_t *config = NULL, *scm = NULL, *input;
+    provider_step_fn op;
+    char line[800];
+
+    if (verify_load(run->c, run->env.keys, category_get(CAT_PIPELINES), run->tenant, m->integration, NULL, &config, &scm, err))
+        return;
+    p = provider_by_type(text(config, "type"));
+    op = !p ? NULL : trigger ? p->ops->ci_trigger : p->ops->ci_status;
+    if (!op) {
+        secret_wipe_json(config);
+        secret_wipe_json(scm);
+        json_decref(config);
+        json_decref(scm);
+        err_set(err, ERR_CONFLICT, "%s cannot %s jobs", p ? p->display : "this CI", trigger ? "trigger" : "follow");
+        return;
+    }
+    if (p->ci_job_field)
+        json_object_set_new(config, p->ci_job_field, json_string(m->external));
+    if (trigger) {
+        input = json_pack("{s:s, s:O, s:s, s:b, s:i}", "ref", CICD_DEPLOY_REF, "parameters",
+                          m->parameters ? m->parameters : json_object(), "correlationId", m->id, "noTrigger",
+                          strcmp(m->status, "RUNNING") == 0, "attempt", j->attempt);
+        snprintf(line, sizeof line, "CI/CD job %s: %s on %s", m->name,
+                 strcmp(m->status, "RUNNING") == 0 ? "looking for its run" : "triggering", p->display);
+        run->line(run->ctx, line);
+    } else {
+        input = json_pack("{s:s}", "runId", m->run);
+    }
+    json_object_set_new(j->data, RUN_CALL, json_string(m->id));
+    provider_call_in_job(provider_call_new(run->env.loop, p, op, config, scm, input, NULL, NULL), j);
+}
+
+/* The mapping waits for its run's webhook (or, without a run yet, nothing) until the next poll. */
+static void wait_run(const struct cicd_run *run, const struct mapping *m)
+{
+    char key[JOB_EVENT_KEY_SIZE];
+    json_int_t polls = json_integer_value(json_object_get(run->job->data, RUN_POLLS));
+    int64_t delay = RUN_POLL_FIRST_MS;
+
+    for (json_int_t i = 0; i < polls && delay < RUN_POLL_MAX_MS; i++)
+        delay *= 2;
+    if (delay > RUN_POLL_MAX_MS)
+        delay = RUN_POLL_MAX_MS;
+    if (m->run[0])
+        snprintf(key, sizeof key, "build:%s:%.200s", m->integration, m->run);
+    else
+        snprintf(key, sizeof key, "cicd-run:%s", m->id);
+    json_object_set_new(run->job->data, RUN_POLLS, json_integer(polls + 1));
+    job_wait(run->job, 0, key, clock_now_ms() + delay);
+}
+
+enum run_turn { TURN_NEXT, TURN_WAIT, TURN_TRIGGER, TURN_POLL };
+
+/* A call of the mapping ended: recorded; what comes next. */
+static enum run_turn call_done(const struct cicd_run *run, struct mapping *m, const struct provider_call *call, struct err *err)
+{
+    bool trigger = json_object_get(call->input, "correlationId") != NULL;
+    const char *error, *to;
+
+    if (call->verdict == VERDICT_VALID) {
+        to = mapping_status(json_string_value(json_object_get(call->output, "status")), &error);
+        mapping_set(run, m, to, call->output, error, err);
+        usage_count(run->tenant, USAGE_BUILDS_TRIGGERED, trigger && !json_is_true(json_object_get(call->input, "noTrigger")));
+        return strcmp(to, "RUNNING") == 0 ? TURN_WAIT : TURN_NEXT;
+    }
+    if (call->verdict == VERDICT_INVALID || call->verdict == VERDICT_EXPIRED) {
+        mapping_set(run, m, "FAILED", NULL, call->message[0] ? call->message : "the CI refused", err);
+        return TURN_NEXT;
+    }
+    if (trigger &&
+        json_is_true(json_object_get(call->output, "triggered"))) { /* sent, not listed yet: looked for, never sent again */
+        mapping_set(run, m, "RUNNING", NULL, NULL, err);
+        return TURN_WAIT;
+    }
+    if (trigger && json_integer_value(json_object_get(run->job->data, RUN_POLLS)) + 1 >= RUN_TRIES) {
+        mapping_set(run, m, "FAILED", NULL, call->message[0] ? call->message : "the CI did not answer", err);
+        return TURN_NEXT;
+    }
+    return TURN_WAIT; /* not answered: asked again after the wait */
+}
+
+/* The run's webhook: {"status": "queued"|"running"|"completed", "conclusion"}; false when the event is not one. */
+static bool event_done(const struct cicd_run *run, struct mapping *m, const json_t *event, struct err *err)
+{
+    const char *status = json_string_value(json_object_get(event, "status")), *conclusion, *error, *to;
+
+    if (!status)
+        return false;
+    conclusion = json_string_value(json_object_get(event, "conclusion"));
+    to = mapping_status(strcmp(status, "completed") == 0 ? (conclusion ? conclusion : "failed") : status, &error);
+    if (strcmp(to, "RUNNING") != 0)
+        mapping_set(run, m, to, NULL, error, err);
+    return strcmp(to, "RUNNING") != 0;
+}
+
+bool cicd_run_call(const struct job *j)
+{
+    return json_object_get(j->data, RUN_CALL) && job_attached(j);
+}
+
+bool cicd_run_step(const struct cicd_run *run, struct err *err)
+{
+    struct job *j = run->job;
+    const struct provider_call *call = cicd_run_call(j) ? provider_call_of(j) : NULL;
+    char call_of[UUID_SIZE];
+    bool woken = j->event != NULL, timed_out = j->timed_out;
+    int64_t unfinished = -1;
+    struct mapping m;
+    int rc;
+
+    snprintf(call_of, sizeof call_of, "%s", call ? text(j->data, RUN_CALL) : "");
+    json_object_del(j->data, RUN_CALL);
+    while ((rc = mapping_next(run, &m, err)) == 1) {
+        enum run_turn turn;
+        if (call && strcmp(call_of, m.id) == 0) {
+            turn = call_done(run, &m, call, err);
+        } else if (strcmp(m.status, "PENDING") == 0) {
+            if (unfinished < 0 &&
+                store_int(run->c, "SELECT COUNT(*) FROM deployment_runs WHERE tenantId = ? AND deploymentId = ? AND status <> ?",
+                          STORE_ARGS(STORE_TEXT(run->tenant), STORE_TEXT(run->deployment), STORE_TEXT("SUCCEEDED")), &unfinished,
+                          err) == ERR_OK &&
+                unfinished > 0)
+                mapping_set(run, &m, "FAILED", NULL, "not run: a script of the deployment did not succeed", err);
+            turn = unfinished > 0 ? TURN_NEXT : TURN_TRIGGER;
+        } else if (woken && m.run[0] && event_done(run, &m, j->event, err)) {
+            turn = TURN_NEXT;
+        } else {
+            turn = !timed_out ? TURN_WAIT : m.run[0] ? TURN_POLL : TURN_TRIGGER; /* no run found yet: looked for again */
+        }
+        call = NULL;
+        woken = timed_out = false;
+        if (!err->code && turn == TURN_WAIT)
+            wait_run(run, &m);
+        else if (!err->code && turn != TURN_NEXT)
+            call_start(run, &m, turn == TURN_TRIGGER, err);
+        if (err->code == ERR_CONFLICT) { /* the CI cannot: the mapping fails, the next goes on */
+            char reason[sizeof err->message];
+            snprintf(reason, sizeof reason, "%s", err->message);
+            err_clear(err);
+            mapping_set(run, &m, "FAILED", NULL, reason, err);
+            turn = TURN_NEXT;
+        }
+        json_decref(m.parameters);
+        if (err->code || turn != TURN_NEXT)
+            return !err->code;
+    }
+    return false;
+}
+
+enum err_code cicd_run_outcome(struct store_conn *c, const char *tenant, const char *deployment, int *counts, int *total,
+                               char *first_failure, size_t n, struct err *err)
+{
+    struct store_stmt *st;
+    int rc;
+
+    if (store_select(c,
+                     "SELECT m.status, m.error, j.name FROM deployment_cicd_mappings m LEFT JOIN cicd_jobs j ON j.id = m.cicdJobId "
+                     "WHERE m.tenantId = ? AND m.deploymentId = ? ORDER BY m.position",
+                     STORE_ARGS(STORE_TEXT(tenant), STORE_TEXT(deployment)), &st, err))
+        return err->code;
+    while ((rc = store_next(st, err)) == 1) {
+        enum deploy_status s = deploy_status_parse(store_col_text(st, 0));
+        if (s != DEP_NONE)
+            counts[s]++;
+        (*total)++;
+        if (s == DEP_FAILED && !first_failure[0])
+            snprintf(first_failure, n, "CI/CD job %s: %s", store_col_null(st, 2) ? "(deleted)" : store_col_text(st, 2),
+                     store_col_null(st, 1) ? "failed" : store_col_text(st, 1));
+    }
+    store_finish(st);
+    return err->code;
+}
+
+enum err_code cicd_run_cancel(struct store_conn *c, const char *tenant, const char *deployment, const char *now, struct err *err)
+{
+    return store_run(c,
+                     "UPDATE deployment_cicd_mappings SET status = 'CANCELLED', finishedAt = ?, updatedAt = ?, error = CASE WHEN "
+                     "runId IS NULL THEN 'cancelled with the deployment before it was triggered' ELSE 'cancelled with the "
+                     "deployment: slipway stopped following its run (the run was not aborted at the CI)' END "
+                     "WHERE tenantId = ? AND deploymentId = ? AND status IN ('PENDING', 'RUNNING')",
+                     STORE_ARGS(STORE_TIME(now), STORE_TIME(now), STORE_TEXT(tenant), STORE_TEXT(deployment)), NULL, err);
 }

@@ -66,4 +66,44 @@ enum err_code cicd_mappings_insert(struct store_conn *c, const char *tenant, con
 /* The deployment's mappings, by position, as the API shows them: {"items": [...]}. Caller owns; NULL with err set. */
 json_t *cicd_mappings_of(struct store_conn *c, const char *tenant, const char *deployment, struct err *err);
 
+/*
+ * Running a deployment's jobs (docs/deployments.md "CI/CD jobs"): steps of
+ * the deployment's deploy-run job after its scripts, one mapping at a time
+ * by position. Once every script step has ended: each mapping is triggered
+ * through the pipeline's ci_trigger (the job's externalId in the field the
+ * provider names, ci_job_field; the mapping's parameters; the mapping's id
+ * as the correlation id, so a run triggered before a kill -9 is found, not
+ * triggered again), then followed as release builds are: the signed build
+ * webhook ("build:<integrationId>:<runId>") or, without one in time, a
+ * ci_status poll (5 s doubling to 5 min). Its status, runId, buildNumber,
+ * buildUrl, startedAt, finishedAt and error are on the mapping row, and
+ * each move is a system line of the deployment's log. A script that did not
+ * succeed: no job is triggered (each FAILED, "not run"). The mapping's
+ * status is a compare-and-swap from PENDING or RUNNING: a cancel wins.
+ */
+#define CICD_DEPLOY_REF "main" /* the ref a deployment's jobs run on: a deployment names none yet */
+
+struct cicd_run {
+    struct cicd_env env;
+    struct store_conn *c; /* the step's connection */
+    struct job *job;      /* the deploy-run job */
+    const char *tenant, *deployment;
+    void (*line)(void *ctx, const char *text); /* a system line of the deployment's log, written before it returns */
+    void *ctx;
+};
+
+/* True when what is attached to j is a call of the deployment's jobs (not a running script). */
+bool cicd_run_call(const struct job *j);
+/*
+ * The deployment's jobs on from where they are: true when j was handed on
+ * (parked on a call, or waiting: the caller must not touch j); false when
+ * every mapping has ended (the deployment concludes), or on error (err).
+ */
+bool cicd_run_step(const struct cicd_run *run, struct err *err);
+/* Counts of the mappings' statuses (enum deploy_status) added to counts, *total, and the first failure's reason. */
+enum err_code cicd_run_outcome(struct store_conn *c, const char *tenant, const char *deployment, int *counts, int *total,
+                               char *first_failure, size_t n, struct err *err);
+/* Inside the caller's transaction (a cancel): the mappings not ended CANCELLED, saying that their runs are not followed. */
+enum err_code cicd_run_cancel(struct store_conn *c, const char *tenant, const char *deployment, const char *now, struct err *err);
+
 #endif

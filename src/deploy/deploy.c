@@ -6,6 +6,7 @@
 #include "core/log.h"
 #include "core/xmalloc.h"
 #include "crypto/secret.h"
+#include "deploy/cicd.h"
 #include "deploy/lifecycle.h"
 #include "jobs/jobs.h"
 #include "notify/notify.h"
@@ -366,7 +367,7 @@ struct outcome {
 static enum err_code outcome_load(struct store_conn *c, const struct run *r, struct outcome *o, struct err *err)
 {
     struct store_stmt *st;
-    char first_failure[500] = "";
+    char first_failure[500] = "", job_failure[500] = "";
     int64_t failed_exit = -1;
     int rc;
 
@@ -393,6 +394,12 @@ static enum err_code outcome_load(struct store_conn *c, const struct run *r, str
         }
     }
     store_finish(st);
+    /* its CI/CD jobs count as steps; a job's failure is the first only when no script failed (the exit code stays the scripts') */
+    if (rc == 0 && cicd_run_outcome(c, r->tenant, r->id, o->counts, &o->total, job_failure, sizeof job_failure, err) == ERR_OK &&
+        !first_failure[0] && job_failure[0]) {
+        snprintf(first_failure, sizeof first_failure, "%s", job_failure);
+        failed_exit = o->exit_code;
+    }
     if (first_failure[0]) {
         o->exit_code = failed_exit;
         if (o->total == 1)
@@ -912,6 +919,27 @@ static bool step_run(struct run *r, struct job *j, const struct step *st, int64_
     return false;
 }
 
+/* A line of the deployment's log from its CI/CD jobs, written at once (the job may run again on another thread next). */
+static void cicd_line(void *ctx, const char *text)
+{
+    system_line(ctx, text);
+    flush(ctx);
+}
+
+/* Every script step has ended: the deployment's CI/CD jobs (cicd.h); true when j was handed on. */
+static bool cicd_jobs_run(struct run *r, struct job *j)
+{
+    struct cicd_run run = {.env = {.store = r->env->store, .keys = r->env->keys, .loop = r->env->loop},
+                           .c = r->c,
+                           .job = j,
+                           .tenant = r->tenant,
+                           .deployment = r->id,
+                           .line = cicd_line,
+                           .ctx = r};
+
+    return cicd_run_step(&run, &r->err);
+}
+
 /*
  * The deployment's steps in order, each durable on its row: an ended step
  * is never run again; then the deployment ends, aggregated from them.
@@ -921,7 +949,7 @@ void deploy_run_step(void *ctx, struct job *j)
     const struct deploy_env *env = ctx;
     const char *id = json_string_value(json_object_get(j->payload, "deploymentId"));
     struct run r = {.env = env, .tenant = j->tenant, .id = id};
-    struct script_run *sr = job_attached(j);
+    struct script_run *sr = cicd_run_call(j) ? NULL : job_attached(j); /* else a call of its CI/CD jobs (cicd.h) */
     struct step st = {0};
     struct err err;
     int64_t total = 0;
@@ -970,10 +998,14 @@ void deploy_run_step(void *ctx, struct job *j)
         }
         if ((rc = step_next(&r, &st)) < 0)
             break;
-        if (rc == 0) {
+        if (rc == 0 && cicd_jobs_run(&r, j))
+            goto out; /* its CI/CD jobs: j parked on a call, or waits for a run */
+        if (rc == 0 && !r.err.code) {
             conclude(&r, j);
             goto out;
         }
+        if (rc == 0)
+            break;
         /*
          * No step begins while the environment is frozen: not the first,
          * nor the next of a deployment under way (the one in flight has

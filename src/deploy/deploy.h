@@ -47,6 +47,8 @@ struct deploy_env {
     int64_t output_cap;           /* bytes of output stored a deployment (SLIPWAY_DEPLOY_OUTPUT_CAP); the rest are counted */
     atomic_bool stopping;         /* set on shutdown: a running script is stopped and its deployment ends FAILED */
     struct ssh_loop *ssh;         /* reads every running script's output (ssh.h); stopped before the jobs */
+    /* the CI/CD jobs' calls (cicd.h) */
+    const struct provider_loop *loop;
 };
 
 /*

@@ -1015,7 +1015,7 @@ static enum err_code cancel_body(struct store_conn *c, void *ctx, struct err *er
                   STORE_ARGS(STORE_TEXT(deploy_status_name(deploy_transition(DEP_PENDING, DEV_CANCEL))), STORE_TIME(now),
                              STORE_TEXT(tenant), STORE_TEXT(id), STORE_TEXT(deploy_status_name(DEP_PENDING))),
                   NULL, err) ||
-        deploy_notify_end(c, tenant, id, err))
+        cicd_run_cancel(c, tenant, id, now, err) || deploy_notify_end(c, tenant, id, err))
         return err->code;
     return audit_write(c, t->req,
                        &(struct audit_event){.action = "deployment.cancel", .target_type = "deployment", .target_id = id}, err);

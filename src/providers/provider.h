@@ -400,6 +400,8 @@ struct provider {
     unsigned store_features;                  /* a store target: enum store_feature bits (what only some stores can do) */
     uint64_t caps;                            /* CAP_ bits: exactly the ops that are not NULL */
     const struct provider_ops *ops;
+    /* a pipeline whose discovered jobs are many (docs/deployments.md "CI/CD jobs"): the field a job's id goes in, or NULL */
+    const char *ci_job_field;
 
     struct schema schema; /* derived by provider_registry_init: every type's, the category's, then its own fields */
 };

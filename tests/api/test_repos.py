@@ -1,15 +1,17 @@
 """Repositories (docs/deployments.md "Repositories", docs/api.md "Repositories"): the sync of each SCM fake's
 listing over two pages, a second sync that updates and removes (the pins of removed ones with them), a failed
 sync that keeps the rows and says why, pins per account and first, the tenant's walls, and the roles; OAuth tokens
-refreshed before a sync, a refused refresh EXPIRED, one not answered tried again until the token expires; and CI/CD
-job discovery (CicdJobsTest)."""
+refreshed before a sync, a refused refresh EXPIRED, one not answered tried again until the token expires; CI/CD
+job discovery (CicdJobsTest); and a deployment's CI/CD jobs triggered and followed (CicdRunTest)."""
 
 import time
 import unittest
+import urllib.parse
 import uuid
 
 import harness
 import integration_fixtures as fx
+import sshd
 import verify_fixtures as vf
 
 # The fake, the member of its token entry that lists the repositories, and how an entry of that list looks.
@@ -479,8 +481,10 @@ class CicdJobsTest(vf.VerifyTest):
         dep = harness.expect(self, deploy([{"jobId": job["id"], "parameters": {"TARGET": "production", "DRY_RUN": True}}]),
                              201)
         [mapped] = dep["cicdJobs"]
-        self.assertEqual((mapped["jobId"], mapped["name"], mapped["status"], mapped["parameters"], mapped["buildNumber"]),
-                         (job["id"], job["name"], "PENDING", {"TARGET": "production", "DRY_RUN": "true"}, None))
+        # The deployment runs at once: its script cannot reach 192.0.2.1, so its job may be "not run" (FAILED) already.
+        self.assertIn(mapped["status"], ("PENDING", "FAILED"))
+        self.assertEqual((mapped["jobId"], mapped["name"], mapped["parameters"], mapped["buildNumber"]),
+                         (job["id"], job["name"], {"TARGET": "production", "DRY_RUN": "true"}, None))
 
     def test_refused_credentials_and_walls(self):
         case = vf.build(self.ctx, "JENKINS", creds=False)
@@ -499,6 +503,155 @@ class CicdJobsTest(vf.VerifyTest):
         resp = self.request("POST", "/api/v1/%s/cicd-jobs/discover" % self.tenant, {"integrationId": integ["id"]},
                             token=self.ctx.org.viewer.token)
         self.assertEqual(resp.status, 404, resp)
+
+
+@unittest.skipUnless(sshd.available(), "openssh-server is not installed (scripts/install-deps test)")
+class CicdRunTest(vf.VerifyTest):
+    """A deployment's CI/CD jobs run (docs/deployments.md "CI/CD jobs"): after its script, a Jenkins job with its
+    parameters then a GitHub Actions workflow with its inputs, each triggered with the mapping's id as slipway_build_id
+    and followed by the signed build webhook; a failed job (PARTIALLY_FAILED, the mapping's error); a failed script
+    (no job triggered); cancel while a job runs (not followed any more); another tenant's deployment unseen."""
+    discover, listing = CicdJobsTest.discover, CicdJobsTest.listing
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.ssh = sshd.Sshd().start()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.ssh.close()
+        super().tearDownClass()
+
+    def setUp(self):
+        super().setUp()
+        self.tenant, self.owner = self.ctx.tenant_id, self.ctx.org.owner
+        self.server.remember_secret(self.ssh.client_key.strip())
+        self.host = harness.expect(self, self.request("POST", "/api/v1/%s/hosts" % self.tenant, {
+            "name": "h-" + uuid.uuid4().hex[:8], "address": "127.0.0.1", "port": self.ssh.port, "username": self.ssh.user,
+            "authMethod": "key", "secret": self.ssh.client_key}), 201)
+
+    def request(self, method, path, body=None, token=None):
+        return self.server.request(method, path, body=body, token=token or self.owner.token)
+
+    def jenkins(self):
+        """A Jenkins integration whose job takes TARGET (a choice), discovered, with its webhook: (job row, builds, hook)."""
+        case = vf.build(self.ctx, "JENKINS")
+        self.fakes.register("jenkins", {"jobs": {case.info["job"]: {"parameters": [
+            {"name": "TARGET", "type": "ChoiceParameterDefinition", "choices": ["staging", "production"],
+             "defaultParameterValue": {"value": "staging"}}]}}})
+        integ = self.ctx.create(case.body)
+        jobs, _ = self.discover(integ)
+        return (jobs[case.info["job"]], lambda: self.fakes.data("jenkins")["jobs"][case.info["job"]].get("builds", []),
+                self.hook(integ))
+
+    def hook(self, integ):
+        made = harness.expect(self, self.request("POST", "/api/v1/%s/integrations/pipelines/%s/webhook" % (
+            self.tenant, integ["id"])), 201)
+        self.server.remember_secret(made["secret"])
+        return made
+
+    def deploy(self, body, cicd_jobs):
+        script = harness.expect(self, self.request("POST", "/api/v1/%s/deployment-scripts" % self.tenant,
+                                                   {"name": "s-" + uuid.uuid4().hex[:8], "body": body}), 201)
+        return harness.expect(self, self.request("POST", "/api/v1/%s/deployments" % self.tenant, {
+            "hostId": self.host["id"], "scriptId": script["id"], "cicdJobs": cicd_jobs}, token=self.ctx.org.editor.token),
+            201)
+
+    def get(self, dep):
+        return harness.expect(self, self.request("GET", "/api/v1/%s/deployments/%s" % (self.tenant, dep["id"]),
+                                                 token=self.ctx.org.viewer.token), 200)
+
+    def until(self, dep, probe, what):
+        state = {}
+
+        def check():
+            state["dep"] = self.get(dep)
+            return probe(state["dep"])
+        self.assertTrue(vf.wait_for(check, 20), "%s: %s" % (what, state.get("dep")))
+        return state["dep"]
+
+    def finish(self, provider, run_id, hook, conclusion="success"):
+        body = {"conclusion": conclusion, "webhook": {"url": "http://127.0.0.1:%d%s" % (self.server.port, hook["path"]),
+                                                      "secret": hook["secret"]}}
+        self.fakes._call("POST", "/%s/runs/%s/finish" % (provider, urllib.parse.quote(str(run_id), safe="")), body)
+
+    def log(self, dep):
+        _, rows = fx.db_query(self.server, "SELECT message FROM deployment_logs WHERE tenantId = ? AND deploymentId = ? "
+                                           "ORDER BY seq", (self.tenant, dep["id"]))
+        return [r[0] for r in rows]
+
+    def test_jenkins_then_github_actions_after_the_script(self):
+        job, builds, hook = self.jenkins()
+        case = vf.build(self.ctx, "GITHUB_ACTIONS")
+        full = case.info["org"] + "/" + case.info["repo"]
+        path = ".github/workflows/" + case.info["workflow"]
+        self.fakes.register("github", {"repos": {full: {"branches": {"main": "1" * 40}, "commits": ["1" * 40],
+                                                        "workflows": [case.info["workflow"]], "files": {path: WORKFLOW}}}})
+        gh = self.ctx.create(case.body)
+        gh_hook = self.hook(gh)
+        workflow = self.discover(gh)[0][path]
+        dep = self.deploy("echo deployed", [{"jobId": job["id"], "parameters": {"TARGET": "production"}},
+                                            {"jobId": workflow["id"], "parameters": {"environment": "production",
+                                                                                     "dry_run": True}}])
+        dep = self.until(dep, lambda d: d["cicdJobs"][0]["runId"], "the Jenkins job triggered")
+        first, second = dep["cicdJobs"]
+        self.assertEqual((dep["steps"][0]["status"], first["status"], second["status"]), ("SUCCEEDED", "RUNNING", "PENDING"))
+        [build] = builds()
+        self.assertEqual(build["parameters"], {"TARGET": "production", "slipway_build_id": first["id"]})
+        self.assertEqual(first["buildNumber"], str(build["number"]))
+        self.assertTrue(first["buildUrl"].endswith("/%d/" % build["number"]), first)
+        self.finish("jenkins", first["runId"], hook)
+        dep = self.until(dep, lambda d: d["cicdJobs"][1]["runId"], "the workflow dispatched after the Jenkins job")
+        [run] = self.fakes.data("github")["repos"][full]["runs"]
+        self.assertEqual((run["branch"], run["inputs"]), ("main", {"environment": "production", "dry_run": "true",
+                                                                    "slipway_build_id": second["id"]}))
+        self.finish("github", dep["cicdJobs"][1]["runId"], gh_hook)
+        dep = self.until(dep, lambda d: d["status"] not in ("PENDING", "RUNNING"), "the deployment ended")
+        self.assertEqual(dep["status"], "SUCCEEDED", dep)
+        for m in dep["cicdJobs"]:
+            self.assertEqual(m["status"], "SUCCEEDED")
+            self.assertIsNotNone(m["startedAt"])
+            self.assertIsNotNone(m["finishedAt"])
+            self.assertIsNone(m["error"])
+        lines = [l for l in self.log(dep) if l.startswith("CI/CD job")]
+        self.assertEqual(len([l for l in lines if "triggering" in l]), 2, lines)
+        self.assertIn("CI/CD job %s: SUCCEEDED" % workflow["name"], lines)
+        # Another tenant neither sees the deployment nor its jobs.
+        other = vf.Ctx(self.server, self.fakes)
+        resp = self.server.request("GET", "/api/v1/%s/deployments/%s" % (other.tenant_id, dep["id"]), token=other.token)
+        self.assertEqual(resp.status, 404, resp)
+
+    def test_a_failed_job_and_a_failed_script(self):
+        job, builds, hook = self.jenkins()
+        dep = self.deploy("true", [{"jobId": job["id"]}])
+        dep = self.until(dep, lambda d: d["cicdJobs"][0]["runId"], "the job triggered")
+        self.assertEqual(builds()[0]["parameters"], {"slipway_build_id": dep["cicdJobs"][0]["id"]})
+        self.finish("jenkins", dep["cicdJobs"][0]["runId"], hook, "failure")
+        dep = self.until(dep, lambda d: d["status"] not in ("PENDING", "RUNNING"), "the deployment ended")
+        self.assertEqual((dep["status"], dep["cicdJobs"][0]["status"], dep["cicdJobs"][0]["error"]),
+                         ("PARTIALLY_FAILED", "FAILED", "the CI run failed"))
+        self.assertIn("CI/CD job %s: the CI run failed" % job["name"], dep["statusReason"])
+        # A script that fails: the job is not triggered.
+        dep = self.deploy("exit 3", [{"jobId": job["id"]}])
+        dep = self.until(dep, lambda d: d["status"] not in ("PENDING", "RUNNING"), "the deployment ended")
+        self.assertEqual((dep["status"], dep["exitCode"], dep["cicdJobs"][0]["status"], dep["cicdJobs"][0]["runId"]),
+                         ("FAILED", 3, "FAILED", None))
+        self.assertIn("not run", dep["cicdJobs"][0]["error"])
+        self.assertEqual(len(builds()), 1)
+
+    def test_cancel_while_a_job_runs(self):
+        job, builds, hook = self.jenkins()
+        dep = self.deploy("true", [{"jobId": job["id"]}])
+        dep = self.until(dep, lambda d: d["cicdJobs"][0]["runId"], "the job triggered")
+        harness.expect(self, self.request("POST", "/api/v1/%s/deployments/%s/cancel" % (self.tenant, dep["id"]), {},
+                                          token=self.ctx.org.editor.token), 200)
+        self.finish("jenkins", dep["cicdJobs"][0]["runId"], hook)  # too late: no longer followed
+        dep = self.get(dep)
+        [m] = dep["cicdJobs"]
+        self.assertEqual((dep["status"], m["status"]), ("CANCELLED", "CANCELLED"))
+        self.assertIn("stopped following", m["error"])
+        self.assertEqual(len(builds()), 1)
 
 
 if __name__ == "__main__":

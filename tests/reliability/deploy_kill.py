@@ -12,7 +12,8 @@ stored twice). With several steps, the steps that ended before the kill
 are not run again and the steps after it run (PARTIALLY_FAILED). A run
 scheduled for later waits as a row (job_wait with its time as the
 deadline): the process holding it killed, the next one starts it at its
-time.
+time. A CI/CD job whose trigger was sent when the process was killed is
+found by its correlation id by the next one, never triggered twice.
 
     SLIPWAY_BIN=build/slipway python3 tests/reliability/deploy_kill.py
 """
@@ -23,6 +24,7 @@ import signal
 import sys
 import tempfile
 import unittest
+import urllib.parse
 import uuid
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -183,6 +185,54 @@ class DeployKillTest(unittest.TestCase):
         lines = self.lines(second, dep["id"])
         self.assertEqual((got["status"], [s["status"] for s in got["steps"]]), ("SUCCEEDED", ["SUCCEEDED", "SUCCEEDED"]), lines)
         self.assertEqual((lines.count("one-done"), lines.count("two-done")), (1, 1), lines)
+
+    def test_a_ci_job_triggered_before_the_kill_is_found_not_triggered_again(self):
+        """A deployment's Jenkins job (docs/deployments.md "CI/CD jobs"): the fake starts the build but holds its
+        answer, and the process is killed then; the next one lists the job's builds first and finds the one carrying
+        the mapping's id (slipway_build_id), follows it to its end, and never triggers a second build."""
+        client = vf.fakes()
+        self.env = vf.server_env(client, extra=self.env)
+        first = self.start()
+        ctx = vf.Ctx(first, client)
+        case = vf.build(ctx, "JENKINS")
+        builds = lambda: client.data("jenkins")["jobs"][case.info["job"]].get("builds", [])  # noqa: E731
+        integ = ctx.create(case.body)
+        hook = harness.expect(self, first.request("POST", "/api/v1/%s/integrations/pipelines/%s/webhook" % (
+            ctx.tenant_id, integ["id"]), token=ctx.token), 201)
+        harness.expect(self, first.request("POST", "/api/v1/%s/cicd-jobs/discover" % ctx.tenant_id,
+                                           {"integrationId": integ["id"]}, token=ctx.token), 202)
+        job = wait_for(lambda: [j for j in harness.expect(self, first.request(
+            "GET", "/api/v1/%s/cicd-jobs?integrationId=%s" % (ctx.tenant_id, integ["id"]), token=ctx.token), 200)["items"]
+            if j["externalId"] == case.info["job"]], "the job discovered")[0]
+        host = harness.expect(self, first.request("POST", "/api/v1/%s/hosts" % ctx.tenant_id, {
+            "name": "box", "address": "127.0.0.1", "port": self.ssh.port, "username": self.ssh.user, "authMethod": "key",
+            "secret": self.ssh.client_key}, token=ctx.token), 201)
+        script = harness.expect(self, first.request("POST", "/api/v1/%s/deployment-scripts" % ctx.tenant_id, {
+            "name": "ok", "body": "true\n"}, token=ctx.token), 201)
+        client.rule("jenkins", "lose", match="buildWithParameters", times=1)  # the build starts; its answer is lost
+        dep = harness.expect(self, first.request("POST", "/api/v1/%s/deployments" % ctx.tenant_id, {
+            "hostId": host["id"], "scriptId": script["id"], "cicdJobs": [{"jobId": job["id"]}]}, token=ctx.token), 201)
+        wait_for(lambda: builds(), "the build started by the first process")
+        os.kill(first.pid, signal.SIGKILL)
+        self.assertIsNotNone(first.wait_exit(10), "the killed process is gone")
+        first.pid = None
+        second = self.start(admin=first.admin)
+        second.remember_secret(hook["secret"])
+
+        def read():
+            return harness.expect(self, second.request("GET", "/api/v1/%s/deployments/%s" % (ctx.tenant_id, dep["id"]),
+                                                       token=ctx.token), 200)
+        mapping = wait_for(lambda: read()["cicdJobs"][0]["runId"] and read()["cicdJobs"][0], "the run found", 30)
+        [build] = builds()
+        self.assertEqual((mapping["runId"], build["parameters"]["slipway_build_id"]),
+                         ("%s#%d" % (case.info["job"], build["number"]), mapping["id"]))
+        client._call("POST", "/jenkins/runs/%s/finish" % urllib.parse.quote(mapping["runId"], safe=""), {
+            "conclusion": "success", "webhook": {"url": "http://127.0.0.1:%d%s" % (second.port, hook["path"]),
+                                                 "secret": hook["secret"]}})
+        got = wait_for(lambda: (lambda d: d if d["status"] not in ("PENDING", "RUNNING") else None)(read()),
+                       "the deployment to end", 30)
+        self.assertEqual((got["status"], got["cicdJobs"][0]["status"]), ("SUCCEEDED", "SUCCEEDED"), got)
+        self.assertEqual(len(builds()), 1, "triggered once")
 
 
 if __name__ == "__main__":

@@ -293,6 +293,7 @@ struct provider github_actions_provider = {
     .flag = "ENABLE_GITHUB_ACTIONS_INTEGRATION",
     .base_url = &github_api,
     .settings = settings,
+    .ci_job_field = "githubWorkflowPath",
     .caps = CAP_VERIFY | CAP_CI_TRIGGER | CAP_CI_STATUS | CAP_CI_CANCEL | CAP_CI_LIST_JOBS | CAP_WEBHOOK_CHECK | CAP_WEBHOOK_PARSE,
     .ops = &ops,
 };

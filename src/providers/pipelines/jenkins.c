@@ -409,6 +409,7 @@ struct provider jenkins_provider = {
     .category = CAT_PIPELINES,
     FIELDS(fields),
     .flag = "ENABLE_JENKINS_INTEGRATION",
+    .ci_job_field = "jenkinsJobPath",
     .caps = CAP_VERIFY | CAP_CI_TRIGGER | CAP_CI_STATUS | CAP_CI_CANCEL | CAP_CI_LIST_JOBS | CAP_WEBHOOK_CHECK | CAP_WEBHOOK_PARSE,
     .ops = &ops,
 };
