@@ -302,6 +302,13 @@ TABLE = [
            [("    if (!json_is_true(json_object_get(f->claims, \"email_verified\")) || strcmp(email, t->inv.email) != 0)",
              "    if (strcmp(email, t->inv.email) != 0)")],
            [API + "test_sso"]),
+    # ---- health-gated rollouts: an error count above its rule's threshold is a breach (docs/stores.md)
+    Mutant("health-error-count-ignored", "error-count breach ignored",
+           "a health rule on errorCount never breaches, however many errors the monitoring provider counts",
+           "src/stores/health.c",
+           [("    return counts_errors(rule) ? value > threshold : value < threshold;",
+             "    return counts_errors(rule) ? false : value < threshold;")],
+           [API + "test_store_health:HealthTest.test_short_breach_provider_down_and_isolation"]),
 ]
 
 
