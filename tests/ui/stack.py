@@ -143,10 +143,8 @@ def store_ready(server, client):
     if resp.status != 201:
         raise AssertionError("store tenant's release: %s" % resp)
     rid = resp.json["id"]
-    for _ in range(600):  # a bound on waiting for the kickoff, not a measurement
-        if server.request("GET", "/api/v1/%s/releases/%s" % (ctx.tenant_id, rid), token=ctx.token).json["status"] != "KICKOFF":
-            break
-        time.sleep(0.05)
+    wait_until("the kickoff", lambda: server.request("GET", "/api/v1/%s/releases/%s" % (ctx.tenant_id, rid),
+                                                     token=ctx.token).json["status"] != "KICKOFF")
     fx.db_execute(server, "UPDATE releases SET status = 'READY' WHERE id = ?", (rid,))
     # a Sentry project whose crash-free sessions of 5.0.0 are below 99.5 %, for the health figures beside the rollout
     sentry = vf.build(ctx, "SENTRY", True, True)
