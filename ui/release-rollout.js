@@ -2,7 +2,9 @@
 // (docs/stores.md): the submission (its status, the review's state in the
 // store's own word, a rejection's reason as the store gave it) and the
 // rollout (the share of users as a bar, the plan's stages with the current
-// one marked, the next step and when it happens in the viewer's local time).
+// one marked, the next step and when it happens in the viewer's local time),
+// and, for a rollout watched by a health rule, its latest figure beside the
+// rule, when it was read and a breach in words.
 // Editors and owners get halt, resume and "go to 100%" (each behind a
 // dialog that says what will happen) and, on Google Play, promote to
 // another track with an optional plan; viewers see the same panels with no
@@ -173,9 +175,45 @@ function promoteForm(s, o) {
     }}, 'Promote'));
 }
 
-// One store target's card: the submission and the rollout side by side (stacked on a phone).
+const METRIC = {crashFreeSessions: 'crash-free sessions', crashFreeUsers: 'crash-free users', errorCount: 'errors'};
+
+// A figure of the rule's metric in words: "98.7%" or "40 errors".
+function figure(rule, value) {
+  return rule.metric === 'errorCount' ? `${value} error${value === 1 ? '' : 's'}` : `${value}%`;
+}
+
+// The health rule's part (e: GET release's health entry of the submission): the latest figure, the rule, when it was
+// read, and a breach (or why there is no figure) in words.
+function healthPart(e) {
+  const r = e.rule;
+  const counts = r.metric === 'errorCount';
+  const side = counts ? 'above' : 'below';
+  let state = null;
+  if (e.breachSince) {
+    const halts = e.status !== 'ROLLING_OUT' ? ''
+      : r.windowMinutes ? ` The rollouts halt once it has lasted ${r.windowMinutes} min.` : ' The rollouts halt now.';
+    state = h('p', {class: 'notice warn', 'data-field': 'health-breach'}, h('strong', null, 'Breach: '),
+      `${METRIC[r.metric]} ${side} the threshold since `, when(e.breachSince), `.${halts}`);
+  } else if (e.error) {
+    state = h('p', {class: 'muted small wrap', 'data-field': 'health-error'}, `No figure: ${e.error}`);
+  } else if (e.value !== null) {
+    state = h('p', {class: 'small', 'data-field': 'health-ok'}, 'Within the rule.');
+  }
+  return h('div', {class: 'store-part store-health', 'data-part': 'health'},
+    h('h4', null, 'Health'),
+    h('p', {class: 'health-line'},
+      h('strong', {'data-field': 'health-value'}, e.value === null ? '—' : figure(r, e.value)),
+      h('span', {class: 'muted'}, ` ${METRIC[r.metric] || r.metric}`)),
+    h('p', {class: 'small', 'data-field': 'health-rule'},
+      `Rule: ${counts ? 'more than' : 'under'} ${figure(r, r.threshold)} for ${r.windowMinutes} min halts the rollouts.`),
+    h('p', {class: 'muted small', 'data-field': 'health-read'}, e.checkedAt ? ['Read ', when(e.checkedAt, {relative: true})] : 'Not read yet.'),
+    state);
+}
+
+// One store target's card: the submission, the rollout and its health side by side (stacked on a phone).
+// o.health: the release's health entry of this submission, if a rule watches it.
 export function storeCard(s, o) {
   return h('article', {class: 'store-card', 'data-submission': s.platform, 'data-target': s.targetType, 'data-track': s.track},
     h('h3', null, `${STORE[s.targetType] || s.targetType} · ${s.track}`, o.earlier ? h('span', {class: 'muted small'}, ` (${o.earlier} earlier)`) : null),
-    h('div', {class: 'store-parts'}, submissionPart(s), rolloutPart(s, o)));
+    h('div', {class: 'store-parts'}, submissionPart(s), rolloutPart(s, o), o.health ? healthPart(o.health) : null));
 }

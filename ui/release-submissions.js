@@ -2,11 +2,12 @@
 // (docs/stores.md): one card a target and track, for its latest submission,
 // with the submission and rollout panels of release-rollout.js; "Submit"
 // for a READY release (editors and owners), with Google Play's optional
-// rollout plan. Each action's answer or error is shown above the cards; the
-// server still decides (409 for a move it refuses).
+// rollout plan and a health rule (a monitoring integration, a metric, a
+// threshold and a window). Each action's answer or error is shown above the
+// cards; the server still decides (409 for a move it refuses).
 
 import {h, append, clear, announce, errorBox, showError} from './dom.js';
-import {get, post} from './api.js';
+import {get, post, tenantPath} from './api.js';
 import {field, FieldSet} from './forms.js';
 import {canDrive, PLATFORM_WORDS} from './releases.js';
 import {storeCard, parsePlan, STORE} from './release-rollout.js';
@@ -22,8 +23,12 @@ function latestPerTarget(list) {
   return [...byKey.values()];
 }
 
-// The submit form: platform, track, build, and either a first share or a plan (Google Play).
-function submitForm(stores, listPath, done) {
+const METRICS = [{value: 'crashFreeSessions', label: 'Crash-free sessions (%)'}, {value: 'crashFreeUsers', label: 'Crash-free users (%)'},
+  {value: 'errorCount', label: 'Error count'}];
+
+// The submit form: platform, track, build, either a first share or a plan (Google Play), and a health rule
+// (monitors: the tenant's monitoring integrations).
+function submitForm(stores, monitors, listPath, done) {
   const fields = [
     field({name: 'platform', kind: 'string', required: true}, {label: 'Platform', choices: stores.map((p) => ({value: p, label: PLATFORM_WORDS[p]})),
       value: stores[0]}),
@@ -35,6 +40,16 @@ function submitForm(stores, listPath, done) {
       hint: 'Google Play: the shares it moves through on its own, e.g. 10, 50, 100 (the last 100).'}),
     field({name: 'waitMinutes', kind: 'integer', minimum: 0, maximum: 10080}, {label: 'Minutes between stages', hint: 'With a plan: how long each stage holds.'}),
   ];
+  if (monitors.length) { // a health rule only where the tenant has a monitoring integration to read it from
+    fields.push(field({name: 'monitoringIntegrationId', kind: 'string'}, {label: 'Health watched by',
+      choices: monitors.map((m) => ({value: m.id, label: `${m.displayName} (${m.type})`})),
+      hint: 'A breach of the rule below halts the release\'s staged rollouts on every store. (none): not watched.'}),
+    field({name: 'metric', kind: 'string'}, {label: 'Health metric', choices: METRICS, value: 'crashFreeSessions'}),
+    field({name: 'threshold', kind: 'string', maxLength: 20}, {label: 'Threshold',
+      hint: 'Crash-free: the lowest share allowed, e.g. 99.5. Error count: the most errors allowed.'}),
+    field({name: 'windowMinutes', kind: 'integer', minimum: 0, maximum: 1440}, {label: 'Breach lasts (minutes)',
+      hint: 'How long a breach must last before the rollouts halt (0: at once).'}));
+  }
   const set = new FieldSet(fields);
   const form = h('form', {novalidate: true, id: 'submission-form', class: 'boxed'}, set.summary,
     h('div', {class: 'fields'}, fields.map((f) => f.wrap)), h('div', {class: 'actions'}, h('button', {type: 'submit', class: 'primary'}, 'Submit')));
@@ -42,9 +57,13 @@ function submitForm(stores, listPath, done) {
     ev.preventDefault();
     set.clearErrors();
     try {
-      const {rolloutPlan, waitMinutes, ...body} = set.collect(false);
+      const {rolloutPlan, waitMinutes, monitoringIntegrationId, metric, threshold, windowMinutes, ...body} = set.collect(false);
       const plan = parsePlan(rolloutPlan, waitMinutes);
       if (plan) body.rolloutPlan = plan;
+      if (monitoringIntegrationId) { // the server says what is wrong with a rule (an empty threshold is null)
+        body.healthRule = {monitoringIntegrationId, metric: metric || 'crashFreeSessions',
+          threshold: threshold === undefined ? null : Number(threshold), windowMinutes: windowMinutes ?? 0};
+      }
       await post(listPath, body);
       announce('Submitted');
       done();
@@ -85,17 +104,25 @@ export function submissionsPanel(ctx, path) {
     const stores = (rel.platforms || []).filter((p) => p === 'IOS' || p === 'ANDROID');
     if (!form && canDrive(ctx.tenant) && rel.status === 'READY' && stores.length) {
       // Open while nothing is submitted; afterwards one line under the cards (it keeps its state across redraws).
-      form = h('details', {class: 'more submit-box', open: !list.length}, h('summary', null, 'Submit a build to a store'),
-        submitForm(stores, path('/submissions'), () => show(last)));
+      const monitors = await get(tenantPath(ctx.tenant.id, '/integrations/monitoring')).then((p) => p.items, () => []);
+      if (ctx.stale()) return;
+      form = form || h('details', {class: 'more submit-box', open: !list.length}, h('summary', null, 'Submit a build to a store'),
+        submitForm(stores, monitors, path('/submissions'), () => show(last)));
     }
-    const cards = latestPerTarget(list).map(({s, earlier}) => storeCard(s, {canAct: canDrive(ctx.tenant), act, fail: (m) => showError(box, m), earlier}));
+    const health = new Map((rel.health || []).map((e) => [e.submissionId, e]));
+    const cards = latestPerTarget(list).map(({s, earlier}) => storeCard(s, {canAct: canDrive(ctx.tenant), act, fail: (m) => showError(box, m), earlier,
+      health: health.get(s.id)}));
     append(clear(section), [h('h2', {id: 'submissions-title'}, 'Stores'), box, result,
       cards.length ? h('div', {class: 'store-cards'}, cards)
         : h('p', {class: 'muted'}, rel.status === 'READY' ? 'Nothing submitted yet.' : 'A release is submitted to the stores once it is ready.'),
       form && rel.status === 'READY' ? form : null]);
     // An action under way ends in its job, which moves no release: its answer is read again until it has ended.
+    // A watched rollout not read yet: the release (its health) is read again until the first reading, which no event tells.
     window.clearTimeout(timer);
-    if (list.some((s) => s.pendingAction)) timer = window.setTimeout(() => !ctx.stale() && show(last).catch(() => {}), 1000);
+    const unread = (rel.health || []).some((e) => e.status === 'ROLLING_OUT' && !e.checkedAt);
+    if (list.some((s) => s.pendingAction) || unread) {
+      timer = window.setTimeout(() => !ctx.stale() && (unread ? get(path()) : Promise.resolve(last)).then(show).catch(() => {}), 1000);
+    }
   }
   return {section, show: (rel) => show(rel).catch((e) => showError(box, e.message))};
 }

@@ -287,7 +287,8 @@ struct provider_ops {
     /* ---- monitoring (c->config is the monitoring integration; src/stores/health.c, docs/stores.md) ---- */
     /*
      * A release's health. Input {"version" (the release's version string)}; output {"crashFreeSessions",
-     * "crashFreeUsers": percentages 0..100, or null where the provider has no sessions of the version yet}.
+     * "crashFreeUsers": percentages 0..100, or null where the provider has no sessions of the version yet;
+     * "errorCount": the errors the provider counts for the version (docs/stores.md), or null}.
      * VALID: read; NONE: not answered (the provider is down: no figure, never a breach); INVALID: refused.
      */
     provider_step_fn monitoring_health;

@@ -19,7 +19,16 @@
 #define SWEEP_BATCH 500 /* submissions a sweep queues a check of, at most */
 #define MINUTE_MS 60000
 
-static const char *const metrics[] = {"crashFreeSessions", "crashFreeUsers", NULL};
+#define MAX_ERRORS 1000000000 /* an errorCount threshold's ceiling */
+
+static const char *const metrics[] = {"crashFreeSessions", "crashFreeUsers", "errorCount", NULL};
+
+/* The rule's metric is a count of errors (a breach above its threshold), not a crash-free percentage (below). */
+static bool counts_errors(const json_t *rule)
+{
+    const char *metric = json_string_value(json_object_get(rule, "metric"));
+    return metric && strcmp(metric, "errorCount") == 0;
+}
 
 /* ---- the rule ---- */
 
@@ -42,9 +51,11 @@ const char *health_rule_check(json_t *v)
     for (size_t i = 0; metric && metrics[i]; i++)
         known = known || strcmp(metrics[i], metric) == 0;
     if (!known)
-        return "must have metric crashFreeSessions or crashFreeUsers";
+        return "must have metric crashFreeSessions, crashFreeUsers or errorCount";
     x = json_object_get(v, "threshold");
-    if (!json_is_number(x) || json_number_value(x) <= 0 || json_number_value(x) > 100)
+    if (counts_errors(v) && (!json_is_integer(x) || json_integer_value(x) < 0 || json_integer_value(x) > MAX_ERRORS))
+        return "must have a threshold of 0 to 1000000000 errors (a whole number) for errorCount";
+    if (!counts_errors(v) && (!json_is_number(x) || json_number_value(x) <= 0 || json_number_value(x) > 100))
         return "must have a threshold above 0 and at most 100 (a percentage)";
     x = json_object_get(v, "windowMinutes");
     if (!json_is_integer(x) || json_integer_value(x) < 0 || json_integer_value(x) > 1440)
@@ -183,14 +194,23 @@ struct reading_tx {
     const struct stores_env *env;
     const char *id;
     const struct watched *w;
-    const json_t *value; /* the metric's figure (a percentage), or NULL: none */
+    const json_t *value; /* the metric's figure (a percentage or a count), or NULL: none */
     const char *error;   /* why there is none, or NULL */
 };
 
 /* The metric's name for a person. */
 static const char *metric_text(const char *metric)
 {
+    if (strcmp(metric, "errorCount") == 0)
+        return "error count";
     return strcmp(metric, "crashFreeUsers") == 0 ? "crash-free users" : "crash-free sessions";
+}
+
+/* The figure is on the wrong side of the rule's threshold: more errors than it allows, or fewer crash-free. */
+static bool breaches(const json_t *rule, double value)
+{
+    double threshold = json_number_value(json_object_get(rule, "threshold"));
+    return counts_errors(rule) ? value > threshold : value < threshold;
 }
 
 /*
@@ -201,7 +221,7 @@ static const char *metric_text(const char *metric)
  */
 static enum err_code halt_release(struct store_conn *c, const struct reading_tx *t, double value, int64_t since_ms, struct err *err)
 {
-    const char *tenant = t->job->tenant, *metric = json_string_value(json_object_get(t->w->rule, "metric"));
+    const char *tenant = t->job->tenant, *metric = json_string_value(json_object_get(t->w->rule, "metric")), *unit;
     double threshold = json_number_value(json_object_get(t->w->rule, "threshold"));
     char since[TIMESTAMP_SIZE], msg[500];
     json_t *ids = json_array(), *halted = json_array(), *details, *x;
@@ -215,8 +235,9 @@ static enum err_code halt_release(struct store_conn *c, const struct reading_tx 
         store_finish(st);
     }
     clock_format(since_ms, since);
-    snprintf(msg, sizeof msg, "%s of %s at %g%%, below the threshold of %g%% since %s: staged rollouts halted", metric_text(metric),
-             t->w->platform, value, threshold, since);
+    unit = counts_errors(t->w->rule) ? "" : "%";
+    snprintf(msg, sizeof msg, "%s of %s at %g%s, %s the threshold of %g%s since %s: staged rollouts halted", metric_text(metric),
+             t->w->platform, value, unit, counts_errors(t->w->rule) ? "above" : "below", threshold, unit, since);
     json_array_foreach(ids, i, x)
     {
         struct err e;
@@ -249,7 +270,7 @@ static enum err_code halt_release(struct store_conn *c, const struct reading_tx 
 /*
  * The reading, in one transaction with its consequence and the job's end:
  * the figure (a provider that did not answer keeps the last one, with the
- * error), since when it has been below the threshold (kept while there is
+ * error), since when it has breached the threshold (kept while there is
  * no figure: a silent provider neither proves nor ends a breach), and, the
  * breach having lasted the window, the halt.
  */
@@ -259,11 +280,11 @@ static enum err_code reading_body(struct store_conn *c, void *ctx, struct err *e
     const char *tenant = t->job->tenant;
     int64_t now_ms = clock_now_ms(), since_ms = 0, changes = 0;
     int64_t window_ms = json_integer_value(json_object_get(t->w->rule, "windowMinutes")) * MINUTE_MS;
-    double value = json_number_value(t->value), threshold = json_number_value(json_object_get(t->w->rule, "threshold"));
+    double value = json_number_value(t->value);
     char now[TIMESTAMP_SIZE], since[TIMESTAMP_SIZE];
     struct store_val milli, at;
     struct store_stmt *st;
-    bool breached = json_is_number(t->value) && value < threshold;
+    bool breached = json_is_number(t->value) && breaches(t->w->rule, value);
 
     if (store_select(c, "SELECT breachSince FROM store_health WHERE tenantId = ? AND submissionId = ?",
                      STORE_ARGS(STORE_TEXT(tenant), STORE_TEXT(t->id)), &st, err))

@@ -3,13 +3,14 @@
  * rollouts").
  *
  * A submission may carry a health rule: a monitoring integration (Sentry,
- * Bugsnag), a metric (crash-free sessions or users), a threshold (a
- * percentage) and a window (minutes). While the submission rolls out, the
+ * Bugsnag), a metric (crash-free sessions or users, below a threshold in
+ * percent; or the error count, above a threshold in errors) and a window
+ * (minutes). While the submission rolls out, the
  * recurring "store-health-sweep" (every SLIPWAY_HEALTH_INTERVAL seconds)
  * queues one "store-health" job per such submission, which reads the
  * release's figures with the provider's monitoring_health op on the
  * outbound loop and records the reading (store_health: the figure, since
- * when it has been below the threshold, when it was read, why there is
+ * when it has breached the threshold, when it was read, why there is
  * none). A breach that has lasted the window halts every staged rollout of
  * the release, on every store, through submission_ask (the editors' own
  * halt path), and says why on the release's timeline (STATUS

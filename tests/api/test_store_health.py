@@ -50,9 +50,9 @@ class HealthTest(vf.VerifyTest):
         self.fakes.register("sentry", {"projects": {case.info["org"] + "/" + case.info["project"]: {"id": "4242"}}})
         return ctx.create(case.body, tenant_id=ctx.tenant_id), case
 
-    def figures(self, case, version, session):
+    def figures(self, case, version, session, errored=0):
         self.fakes.register("sentry", {"health": {"%s/%s@%s" % (case.info["org"], case.info["project"], version): {
-            "session": session, "user": 0.999}}})
+            "session": session, "user": 0.999, "errored": errored}}})
 
     def release(self, version, platforms):
         integ, _ = tr.connect_scm(self.ctx)
@@ -142,11 +142,12 @@ class HealthTest(vf.VerifyTest):
         integ = self.ctx.create(vcase.body, tenant_id=self.ctx.tenant_id)
         pid = vcase.info["pid"]
 
-        def counts(unhandled):
+        def counts(unhandled, errors=0):
             self.fakes.register("bugsnag", {"releases": {pid: [{"app_version": "5.1.0", "total_sessions_count": 1000,
                                                                 "unhandled_sessions_count": unhandled,
                                                                 "accumulative_daily_users_seen": 100,
-                                                                "accumulative_daily_users_with_unhandled": 1}]}})
+                                                                "accumulative_daily_users_with_unhandled": 1,
+                                                                "errors_seen_count": errors}]}})
         counts(2)
         rule = {"monitoringIntegrationId": integ["id"], "metric": "crashFreeSessions", "threshold": 99.5, "windowMinutes": 60}
         rel = self.release("5.1.0", ["ANDROID"])
@@ -157,7 +158,8 @@ class HealthTest(vf.VerifyTest):
         theirs, _ = self.sentry(other)
         path = "/api/v1/%s/releases/%s/submissions" % (self.tenant, rel["id"])
         for bad in ({"monitoringIntegrationId": theirs["id"], "metric": "crashFreeUsers", "threshold": 99, "windowMinutes": 5},
-                    dict(rule, metric="errors"), dict(rule, threshold=101), dict(rule, windowMinutes=-1), dict(rule, extra=1)):
+                    dict(rule, metric="errors"), dict(rule, threshold=101), dict(rule, windowMinutes=-1), dict(rule, extra=1),
+                    dict(rule, metric="errorCount"), dict(rule, metric="errorCount", threshold=-1)):
             resp = self.request("POST", path, {"platform": "ANDROID", "buildNumber": sp.CODE, "healthRule": bad})
             body = harness.expect(self, resp, 400)
             self.assertIn("healthRule", [d["field"] for d in body["error"]["details"]], body)
@@ -178,6 +180,26 @@ class HealthTest(vf.VerifyTest):
         self.assertNotIn("health-breached", [e["name"] for e in self.read(rel)["events"]])
         self.assertNotIn(vcase.info["token"], json.dumps(self.read(rel)))
 
+        # errorCount (the rule changed in the database, not by a new rollout): Bugsnag's errors seen in the release,
+        # at the threshold healthy; then Sentry's errored sessions of the hour, above it, halt at once (window 0)
+        def count_rule(integration):
+            fx.db_execute(self.server, "UPDATE store_submissions SET healthRule = ? WHERE id = ?", (json.dumps({
+                "monitoringIntegrationId": integration, "metric": "errorCount", "threshold": 10, "windowMinutes": 0}),
+                sub["id"]))
+        self.fakes.clear_rules("bugsnag")
+        counts(1, errors=10)
+        count_rule(integ["id"])
+        got = self.health(rel, lambda h: h[0]["value"] == 10 and not h[0]["error"], "the error count at the threshold")
+        self.assertEqual((got[0]["rule"]["metric"], got[0]["breachSince"]), ("errorCount", None))
+        mine, case = self.sentry()
+        self.figures(case, "5.1.0", 0.999, errored=40)
+        count_rule(mine["id"])
+        sp.wait_for(self, "the rollout to be halted", lambda: self.expect(self.request(
+            "GET", "%s/%s" % (path, sub["id"])), 200)["status"] == "HALTED")
+        [breach] = [e for e in self.read(rel)["events"] if e["name"] == "health-breached"]
+        self.assertEqual((breach["details"]["metric"], breach["details"]["value"], breach["details"]["threshold"]),
+                         ("errorCount", 40, 10))
+        self.assertIn("error count of ANDROID at 40, above the threshold of 10", breach["message"])
 
 if __name__ == "__main__":
     unittest.main()

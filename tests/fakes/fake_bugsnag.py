@@ -10,7 +10,8 @@ class Bugsnag(Provider):
     """Bugsnag's Data Access API v2: GET /projects/{id} and GET /projects/{id}/releases?release_stage=production.
 
     data: {"tokens": {token: {"projects": [id, ...]}}, "releases": {id: [{"app_version", "total_sessions_count",
-           "unhandled_sessions_count", "accumulative_daily_users_seen", "accumulative_daily_users_with_unhandled"}]}}
+           "unhandled_sessions_count", "accumulative_daily_users_seen", "accumulative_daily_users_with_unhandled",
+           "errors_seen_count"}]}}
     `Authorization: token <token>` authenticates (401 otherwise); `X-Version: 2` is required (400 without, as the
     API refuses a request without a version it serves); a project the token cannot see is 404. The test sets the
     releases' counts; the stability is computed from them as Bugsnag's dashboard does."""

@@ -10,13 +10,14 @@ from fakebase import J, Provider, bearer
 class Sentry(Provider):
     """Sentry's Web API: GET /api/0/organizations/{org}/projects/{project}/ and the sessions API,
     GET /api/0/organizations/{org}/sessions/?project={id}&field=crash_free_rate(session)&field=crash_free_rate(user)
-    &query=release:"{version}"&statsPeriod=...
+    &field=count_errored(session)&query=release:"{version}"&statsPeriod=...
 
     data: {"tokens": {token: {"projects": ["org/slug", ...]}}, "projects": {"org/slug": {"id": "42"}},
-           "health": {"org/slug@version": {"session": 0.998, "user": 0.999}}}
+           "health": {"org/slug@version": {"session": 0.998, "user": 0.999, "errored": 12}}}
     `Authorization: Bearer <token>` authenticates (401 otherwise, {"detail": ...} as Sentry answers); a project the
-    token cannot see is 404. A release with no figures answers null rates, as Sentry does without sessions. The
-    test sets the figures (rates are fractions 0..1, as crash_free_rate answers)."""
+    token cannot see is 404. A release with no figures answers null rates and 0 errored sessions, as Sentry does
+    without sessions; totals hold the fields asked for, and a field it does not know is a 400. The test sets the
+    figures (rates are fractions 0..1, as crash_free_rate answers; errored a count, as count_errored answers)."""
 
     name = "sentry"
 
@@ -50,13 +51,16 @@ class Sentry(Provider):
             if key is None or key not in info.get("projects", []):
                 return J(403, {"detail": "You do not have permission to perform this action."})
             fields = req.params.get("field", [])
-            if sorted(fields) != ["crash_free_rate(session)", "crash_free_rate(user)"] or not req.param("statsPeriod"):
+            known = {"crash_free_rate(session)", "crash_free_rate(user)", "count_errored(session)"}
+            if not fields or not set(fields) <= known or not req.param("statsPeriod"):
                 return J(400, {"detail": "Request is missing a \"field\" or a period"})
             m = re.match(r'^release:"?([^"]+)"?$', req.param("query", ""))
             if not m:
                 return J(400, {"detail": "query: release:<version> expected"})
             figures = data["health"].get(key + "@" + m.group(1), {})
-            totals = {"crash_free_rate(session)": figures.get("session"), "crash_free_rate(user)": figures.get("user")}
+            answers = {"crash_free_rate(session)": figures.get("session"), "crash_free_rate(user)": figures.get("user"),
+                       "count_errored(session)": figures.get("errored", 0)}
+            totals = {f: answers[f] for f in fields}
             return J(200, {"start": "2026-01-01T00:00:00Z", "end": "2026-01-01T01:00:00Z", "intervals": [],
                            "groups": [{"by": {}, "totals": totals, "series": {k: [] for k in totals}}], "query": m.group(0)})
         return self.not_found(req)

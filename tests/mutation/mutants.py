@@ -322,6 +322,13 @@ TABLE = [
            "src/deploy/cicd.c",
            [('strcmp(m->status, "RUNNING") == 0, "attempt", j->attempt);', 'strcmp(m->status, "RUNNING") == 0, "attempt", 0);')],
            ["reliability.deploy_kill.sqlite"]),
+    # ---- health-gated rollouts: an error count above its rule's threshold is a breach (docs/stores.md)
+    Mutant("health-error-count-ignored", "error-count breach ignored",
+           "a health rule on errorCount never breaches, however many errors the monitoring provider counts",
+           "src/stores/health.c",
+           [("    return counts_errors(rule) ? value > threshold : value < threshold;",
+             "    return counts_errors(rule) ? false : value < threshold;")],
+           [API + "test_store_health:HealthTest.test_short_breach_provider_down_and_isolation"]),
 ]
 
 

@@ -11,7 +11,7 @@ prints one JSON line:
      "github": {"organization", "repoName", "valid", "invalid"},
      "playStore": {"validEmail", "invalidEmail", "privateKey", "packageName"},
      "releases": {"tenantId", "owner"|"editor"|"viewer": {"email", "password"}},
-     "stores": {"tenantId", "releaseId", "buildNumber", "owner"|"viewer": {"email", "password"}},
+     "stores": {"tenantId", "releaseId", "buildNumber", "rejectedReleaseId", "owner"|"viewer": {"email", "password"}},
      "sso": {"issuer", "slug", "provider", "user", "email"} (null without node and tests/oidc's packages),
      "ssh": {"port", "user", "key", "fingerprint"} (a private sshd, tests/api/sshd.py; null without openssh-server),
      "admin": {"email", "password"} (the instance administrator: the first account, `slipway admin bootstrap`'s),
@@ -34,7 +34,10 @@ The first server sends none, so its invitations answer their link.
 "stores" is a third tenant like it with a VALID Google Play target and a
 release of Android set READY (as tests/api/test_store_play.py does: the
 lifecycle before READY is the release tests'), its build known to the Play
-fake, for the release page's store panels.
+fake, and a Sentry monitoring integration whose figures of the release's
+version breach a 99.5 % rule (health read every second), and an iOS
+release whose App Store submission App Review rejected (the App Store fake
+knowing the tenant's key), for the release page's store panels.
 
 Then it waits for its standard input to close, stops the server (failing,
 exit 1, if it did not exit cleanly or its log holds a secret) and the fakes.
@@ -46,6 +49,7 @@ import json
 import os
 import sys
 import time
+import uuid
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "api"))
@@ -59,13 +63,14 @@ import sshd  # noqa: E402
 STORE_BUILD = "5005"
 
 
-def release_ready(server, client):
-    """A tenant that can-create-releases, its GitHub repository in the fake, a TestRail integration; (ctx, secrets)."""
+def release_ready(server, client, app_store=None):
+    """A tenant that can-create-releases, its GitHub repository in the fake, a TestRail integration; (ctx, secrets).
+    app_store: the setup's App Store Connect fields (default: a key no fake knows)."""
     ctx = vf.Ctx(server, client)
     token, organization, repo, _ = vf.github_token(ctx)
     client.register("github", {"repos": {organization + "/" + repo: {"branches": {"main": "1" * 40}, "commits": ["1" * 40]}}})
     body = {"github": fx.setup_github(accessToken=token, organization=organization, repoName=repo), "targets": ["APP_STORE"],
-            "platforms": ["IOS", "ANDROID"], "appStoreConnect": fx.setup_app_store()}
+            "platforms": ["IOS", "ANDROID"], "appStoreConnect": app_store or fx.setup_app_store()}
     resp = fx.post_setup(server, ctx.org.owner.token, ctx.org.id, body)
     if resp.status != 200:
         raise AssertionError("release tenant's setup: %s" % resp)
@@ -93,9 +98,42 @@ def disabled_endpoint(server, org):
     return resp.json["secret"]
 
 
+def wait_until(what, probe):
+    """probe()'s first true answer (a bound on waiting, not a measurement)."""
+    for _ in range(600):
+        got = probe()
+        if got:
+            return got
+        time.sleep(0.05)
+    raise AssertionError("stack.py: %s never happened" % what)
+
+
+def rejected_release(server, client, ctx, app):
+    """An iOS release of ctx whose App Store submission App Review rejected (the fake's REJECTED); its id."""
+    client.register("appstore", {"builds": {"b-" + app + "5.0.1": {"app": app, "version": "101", "versionString": "5.0.1",
+                                                                   "processingState": "VALID"}}})
+    base = "/api/v1/%s/releases" % ctx.tenant_id
+    rid = server.request("POST", base, {"version": "5.0.1", "releaseType": "PATCH", "platforms": ["IOS"]}, token=ctx.token).json["id"]
+    wait_until("the iOS kickoff", lambda: server.request("GET", "%s/%s" % (base, rid), token=ctx.token).json["status"] != "KICKOFF")
+    fx.db_execute(server, "UPDATE releases SET status = 'READY' WHERE id = ?", (rid,))
+    sub = server.request("POST", "%s/%s/submissions" % (base, rid), {"platform": "IOS", "buildNumber": "101"}, token=ctx.token).json
+    path = "%s/%s/submissions/%s" % (base, rid, sub["id"])
+    sub = wait_until("the App Store submission", lambda: (lambda s: s["status"] == "SUBMITTED" and s)(
+        server.request("GET", path, token=ctx.token).json))
+    client.register("appstore", {"versions": {sub["storeVersionId"]: {"appStoreState": "REJECTED"}}})
+    wait_until("the rejection", lambda: server.request("GET", path, token=ctx.token).json["status"] == "REJECTED")
+    return rid
+
+
 def store_ready(server, client):
-    """A tenant like release_ready's with a VALID Play target and a READY Android release; (org, release id, secrets)."""
-    ctx, secrets = release_ready(server, client)
+    """A tenant like release_ready's with a VALID Play target and a READY Android release, and an App Store Connect
+    key and app the fake knows; (org, release id, the rejected iOS release's id, secrets)."""
+    kid, issuer, app, key = fx.apple_id10(), str(uuid.uuid4()), str(6400000000 + uuid.uuid4().int % 99999), fx.ec_private_key()
+    bundle = "com.example.ui" + fx.tag()
+    client.register("appstore", {"keys": {kid: {"issuer": issuer, "privateKey": key}},
+                                 "apps": {issuer: [{"id": app, "bundleId": bundle, "name": "UI iOS"}]}, "locales": ["en-US"]})
+    ctx, secrets = release_ready(server, client, fx.setup_app_store(apiKeyId=kid, issuerId=issuer, privateKey=key,
+                                                                    bundleId=bundle))
     case = vf.build(ctx, "PLAY_STORE", True, True)
     integ = ctx.create(case.body, tenant_id=ctx.tenant_id)
     fx.set_verification(server, "targets", integ["id"], "VALID")
@@ -105,12 +143,16 @@ def store_ready(server, client):
     if resp.status != 201:
         raise AssertionError("store tenant's release: %s" % resp)
     rid = resp.json["id"]
-    for _ in range(600):  # a bound on waiting for the kickoff, not a measurement
-        if server.request("GET", "/api/v1/%s/releases/%s" % (ctx.tenant_id, rid), token=ctx.token).json["status"] != "KICKOFF":
-            break
-        time.sleep(0.05)
+    wait_until("the kickoff", lambda: server.request("GET", "/api/v1/%s/releases/%s" % (ctx.tenant_id, rid),
+                                                     token=ctx.token).json["status"] != "KICKOFF")
     fx.db_execute(server, "UPDATE releases SET status = 'READY' WHERE id = ?", (rid,))
-    return ctx.org, rid, secrets + list(ctx.secrets)
+    # a Sentry project whose crash-free sessions of 5.0.0 are below 99.5 %, for the health figures beside the rollout
+    sentry = vf.build(ctx, "SENTRY", True, True)
+    client.register("sentry", {"projects": {sentry.info["org"] + "/" + sentry.info["project"]: {"id": "4242"}},
+                               "health": {"%s/%s@5.0.0" % (sentry.info["org"], sentry.info["project"]): {
+                                   "session": 0.987, "user": 0.995, "errored": 13}}})
+    ctx.create(sentry.body, tenant_id=ctx.tenant_id)
+    return ctx.org, rid, rejected_release(server, client, ctx, app), secrets + list(ctx.secrets) + [sentry.info["token"]]
 
 
 def sso(server, org):
@@ -152,7 +194,7 @@ def main():
     client = vf.fakes()
     # The browser reaches slipway at the address it listens on: single sign-on sends it back there.
     server = vf.start_server(client, extra={"SLIPWAY_PUBLIC_URL": "http://127.0.0.1:{port}",
-                                                  "SLIPWAY_OPEN_SIGNUP": "true"})
+                                                  "SLIPWAY_OPEN_SIGNUP": "true", "SLIPWAY_HEALTH_INTERVAL": "1"})
     idp = None
     mail, mail_entry = mail_server(client)
     ssh = sshd.Sshd().start() if sshd.available() else None
@@ -168,7 +210,7 @@ def main():
         rel_ctx, rel_secrets = release_ready(server, client)
         rel_org = rel_ctx.org
         rel_secrets.append(disabled_endpoint(server, org))
-        store_org, store_release, store_secrets = store_ready(server, client)
+        store_org, store_release, rejected, store_secrets = store_ready(server, client)
         idp, sso_entry = sso(server, org)
         secrets = [token, bad_token, key, test_sso.SECRET] + rel_secrets + store_secrets + ([ssh.client_key] if ssh else [])
         fx.remember(server, *secrets)
@@ -188,6 +230,7 @@ def main():
                                         "viewer": {"email": rel_org.viewer.email, "password": rel_org.viewer.password},
                                         "editor": {"email": rel_org.editor.email, "password": rel_org.editor.password}},
                               stores={"tenantId": store_org.id, "releaseId": store_release, "buildNumber": STORE_BUILD,
+                                      "rejectedReleaseId": rejected,
                                       "editor": {"email": store_org.editor.email, "password": store_org.editor.password},
                                       "viewer": {"email": store_org.viewer.email, "password": store_org.viewer.password}},
                               sso=sso_entry, secrets=secrets + fragments,

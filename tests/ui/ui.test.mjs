@@ -1189,17 +1189,26 @@ async function main() {
     // ---- the release page's store panels (issue 15): submit to Google Play with a plan, halt, resume, go to 100% ----
     const st = {...stack, ...stack.stores};
     const storeHash = `#/t/${st.tenantId}/releases/${st.releaseId}`;
-    const play = page.locator('#submissions .store-card[data-target="PLAY_STORE"]');
+    const play = page.locator('#submissions .store-card[data-target="PLAY_STORE"][data-track="internal"]');
     const playStatus = (status) => play.locator(`.badge[data-status="${status}"]`).waitFor({timeout: 20000});
     await check('release page, stores: an editor submits to Google Play with a plan; the rollout panel shows the share, the stages and the next step; halt, resume and go to 100% each ask first', async () => {
       await login(page, st, 'editor');
       await gotoHash(page, st, storeHash);
       const form = page.locator('#submission-form');
+      await form.getByLabel('Track').fill('internal'); // promoted to production at the end
       await form.getByLabel('Build number').fill(st.buildNumber);
       await form.getByLabel('Rollout plan (%)').fill('10, 50, 100');
       await form.getByLabel('Minutes between stages').fill('60');
+      await form.getByLabel('Health watched by').selectOption({index: 1}); // the stack's Sentry project: 98.7% crash-free
+      await form.getByLabel('Threshold').fill('99.5');
+      await form.getByLabel('Breach lasts (minutes)').fill('60');
       await form.getByRole('button', {name: 'Submit'}).click();
       await playStatus('ROLLING_OUT');
+      await play.locator('[data-field="health-breach"]').waitFor({timeout: 20000}); // the first reading, read again by the panel
+      assert((await play.locator('[data-field="health-value"]').textContent()) === '98.7%', 'the health figure is not 98.7%');
+      assert(/under 99\.5% for 60 min/.test(await play.locator('[data-field="health-rule"]').textContent()), 'the rule is not shown');
+      assert(/crash-free sessions below the threshold since .*halt once it has lasted 60 min/.test(
+        await play.locator('[data-field="health-breach"]').textContent()), 'the breach is not said in words');
       assert((await play.locator('[data-field="share"]').textContent()) === '10%', 'the share is not 10%');
       assert((await play.locator('.plan-stages li[aria-current="step"]').getAttribute('data-stage')) === '0', 'the first stage is not current');
       const next = await play.locator('[data-field="next"]').textContent();
@@ -1222,6 +1231,16 @@ async function main() {
       await play.locator('[data-action="halt"]').waitFor(); // Play halts a full rollout too: the previous release comes back
       await play.getByText('Promote to another track').waitFor();
       await everyLook(page, '53-release-store-released');
+      // promote: internal to production, for everyone at once, through its dialog
+      await play.getByText('Promote to another track').click();
+      await play.getByLabel('Track').selectOption('production');
+      await play.getByRole('button', {name: 'Promote'}).click();
+      await page.getByRole('dialog').getByText('gets a new submission of this build on production for everyone').waitFor();
+      await confirm(page, new RegExp(`^Promote build ${st.buildNumber} to production\\?$`), 'Promote');
+      const production = page.locator('#submissions .store-card[data-target="PLAY_STORE"][data-track="production"]');
+      await production.locator('.badge[data-status="RELEASED"]').waitFor({timeout: 20000});
+      assert((await production.locator('[data-field="share"]').textContent()) === '100%', 'production is not at 100%');
+      await playStatus('RELEASED'); // the internal track's submission stays as it was
       await logout(page);
     });
 
@@ -1232,6 +1251,13 @@ async function main() {
       assert(!(await page.locator('#submissions button, #submissions form, #submissions details').count()), 'a control is shown to a viewer');
       await play.locator('.plan-stages li').nth(2).waitFor();
       await axe(page, 'viewer release stores');
+      // an App Store rejection: its reason as App Store Connect gave it (the fake's REJECTED), on the card
+      await gotoHash(page, st, `#/t/${st.tenantId}/releases/${st.rejectedReleaseId}`);
+      const ios = page.locator('#submissions .store-card[data-target="APP_STORE"]');
+      await ios.locator('.badge[data-status="REJECTED"]').waitFor();
+      const reason = await ios.locator('[data-field="reason"]').textContent();
+      assert(/^The store says: App Review rejected version 5\.0\.1 \(REJECTED\)/.test(reason), `rejection: ${reason}`);
+      await shot(page, '54-release-store-rejected');
       await logout(page);
     });
 

@@ -56,12 +56,13 @@ static json_t *stable_share(const json_t *all, const json_t *bad)
  * fields, as the Data Access API names them (bugsnag-api-ruby's spec of the releases endpoint; Bugsnag's own
  * dashboards compute stability the same way): total_sessions_count and unhandled_sessions_count (crash-free
  * sessions = 1 - unhandled / total), accumulative_daily_users_seen and accumulative_daily_users_with_unhandled
- * (crash-free users = 1 - with_unhandled / seen). A version not on the first page has no figures yet (null).
+ * (crash-free users = 1 - with_unhandled / seen); errors_seen_count, the errors seen in the release so far (the error
+ * count). A version not on the first page has no figures yet (null).
  */
 static void health(struct provider_call *c, const struct outbound_response *res)
 {
     const char *version = monitoring_version(c);
-    json_t *j, *r, *sessions = NULL, *users = NULL;
+    json_t *j, *r, *sessions = NULL, *users = NULL, *errors = NULL;
     size_t i;
 
     if (!res) {
@@ -77,10 +78,11 @@ static void health(struct provider_call *c, const struct outbound_response *res)
             sessions = stable_share(json_object_get(r, "total_sessions_count"), json_object_get(r, "unhandled_sessions_count"));
             users = stable_share(json_object_get(r, "accumulative_daily_users_seen"),
                                  json_object_get(r, "accumulative_daily_users_with_unhandled"));
+            errors = json_object_get(r, "errors_seen_count");
             break;
         }
     }
-    monitoring_finish(c, sessions, users);
+    monitoring_finish(c, sessions, users, errors);
     json_decref(sessions);
     json_decref(users);
     json_decref(j);

@@ -16,9 +16,12 @@ const char *monitoring_version(const struct provider_call *c)
     return v ? v : "";
 }
 
-void monitoring_finish(struct provider_call *c, const json_t *sessions, const json_t *users)
+void monitoring_finish(struct provider_call *c, const json_t *sessions, const json_t *users, const json_t *errors)
 {
     json_object_set_new(c->output, "crashFreeSessions", percent(sessions));
     json_object_set_new(c->output, "crashFreeUsers", percent(users));
+    json_object_set_new(c->output, "errorCount",
+                        json_is_integer(errors) && json_integer_value(errors) >= 0 ? json_integer(json_integer_value(errors))
+                                                                                   : json_null());
     provider_finish(c, VERDICT_VALID, "%s: the release's health read", c->prov->display);
 }

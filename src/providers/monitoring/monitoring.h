@@ -10,9 +10,10 @@
 const char *monitoring_version(const struct provider_call *c);
 
 /*
- * Ends a monitoring_health call VALID with {"crashFreeSessions", "crashFreeUsers"}: each rate (a fraction 0..1 as a
- * JSON number; NULL, null or out of range when the provider has none) as a percentage 0..100, else null.
+ * Ends a monitoring_health call VALID with {"crashFreeSessions", "crashFreeUsers", "errorCount"}: each rate (a
+ * fraction 0..1 as a JSON number; NULL, null or out of range when the provider has none) as a percentage 0..100, else
+ * null; errors (a count, a JSON integer >= 0) as it is, else null.
  */
-void monitoring_finish(struct provider_call *c, const json_t *sessions, const json_t *users);
+void monitoring_finish(struct provider_call *c, const json_t *sessions, const json_t *users, const json_t *errors);
 
 #endif

@@ -53,7 +53,8 @@ enum { PROJECT, SESSIONS };
 /*
  * The project's numeric id (the sessions API filters by id), then
  * GET /api/0/organizations/{org}/sessions/?project={id}&field=crash_free_rate(session)&field=crash_free_rate(user)
- * &query=release:"{version}"&statsPeriod=1h: groups[0].totals holds each rate as a fraction 0..1 (null: no sessions).
+ * &field=count_errored(session)&query=release:"{version}"&statsPeriod=1h: groups[0].totals holds each rate as a
+ * fraction 0..1 (null: no sessions) and the count of the hour's sessions that ended errored (crashed ones included).
  */
 static void health(struct provider_call *c, const struct outbound_response *res)
 {
@@ -68,7 +69,7 @@ static void health(struct provider_call *c, const struct outbound_response *res)
         snprintf(q, sizeof q, "release:\"%s\"", monitoring_version(c));
         snprintf(path, sizeof path,
                  "/api/0/organizations/%s/sessions/?project=%s&field=crash_free_rate(session)&field=crash_free_rate(user)"
-                 "&query=%s&statsPeriod=1h&interval=1h",
+                 "&field=count_errored(session)&query=%s&statsPeriod=1h&interval=1h",
                  provider_escape(provider_text(c, "sentryOrganization"), a, sizeof a), provider_data_text(c, "projectId"),
                  provider_escape(q, qe, sizeof qe));
         provider_get_with_token(c, base_of(c), path, "Authorization", "Bearer ", provider_text(c, "sentryAuthToken"), NULL);
@@ -93,7 +94,8 @@ static void health(struct provider_call *c, const struct outbound_response *res)
         return;
     {
         json_t *totals = json_object_get(json_array_get(json_object_get(j, "groups"), 0), "totals");
-        monitoring_finish(c, json_object_get(totals, "crash_free_rate(session)"), json_object_get(totals, "crash_free_rate(user)"));
+        monitoring_finish(c, json_object_get(totals, "crash_free_rate(session)"), json_object_get(totals, "crash_free_rate(user)"),
+                          json_object_get(totals, "count_errored(session)"));
     }
     json_decref(j);
 }
