@@ -23,7 +23,7 @@ enum err_code webhook_receive(struct request *req, struct err *err)
     const struct principal *who = principal_of(req);
     const struct provider *p = provider_by_type(who->integration_type);
     json_t *parsed = json_incref(req->body); /* the check's parse, when it made one (webhooks_admit) */
-    struct provider_inbound in = {inbound_request_header, req, req->raw.data, req->raw.len, NULL, 0, &parsed};
+    struct provider_inbound in = {inbound_request_header, req, req->raw.data, req->raw.len, NULL, 0, &parsed, NULL};
     struct provider_event ev = {0};
     struct receive_tx t = {.who = who, .ev = &ev};
     struct store_conn *db;

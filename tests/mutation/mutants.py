@@ -302,6 +302,13 @@ TABLE = [
            [("    if (!json_is_true(json_object_get(f->claims, \"email_verified\")) || strcmp(email, t->inv.email) != 0)",
              "    if (strcmp(email, t->inv.email) != 0)")],
            [API + "test_sso"]),
+    # ---- an inbound webhook's HMAC key, kept per integration, is retired when its secret is rotated (issue 14)
+    Mutant("webhook-hmac-key-outlives-rotation", "old webhook secret accepted after rotation",
+           "the HMAC key kept for an integration's webhooks is looked up by integration alone: the rotated-out secret still signs",
+           "src/integrations/webhooks.c",
+           [("    if (!k->stored || strcmp(k->stored, stored) != 0 || strcmp(k->integration_id, integration_id) != 0) {",
+             "    if (!k->stored || strcmp(k->integration_id, integration_id) != 0) {")],
+           [API + "test_webhooks:WebhooksTest.test_rotation_retires_the_kept_hmac_key"]),
 ]
 
 
