@@ -137,17 +137,35 @@ enum err_code webhooks_admit(struct request *req, struct err *err)
     return ERR_OK;
 }
 
-static json_t *text_or_null(const char *s)
+#define EVENT_JSON_MAX 16384 /* a delivery's fields are ids, names and a URL */
+
+void webhooks_event_write(struct jsonw *w, const struct provider_event *ev)
 {
-    return s[0] ? json_string(s) : json_null();
+    const char *const names[] = {"runId", "status", "conclusion", "ref", "sha", "url"};
+    const char *const values[] = {ev->run_id, ev->status, ev->conclusion, ev->ref, ev->sha, ev->url};
+
+    jsonw_key(w, "deliveryId");
+    jsonw_string(w, ev->delivery);
+    jsonw_key(w, "event");
+    jsonw_string(w, provider_event_kind_name(ev->kind));
+    for (size_t i = 0; i < ARRAY_LEN(names); i++) {
+        jsonw_key(w, names[i]);
+        jsonw_text_or_null(w, values[i][0] ? values[i] : NULL);
+    }
 }
 
 json_t *webhooks_event_json(const struct provider_event *ev)
 {
-    return json_pack("{s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:o}", "deliveryId", ev->delivery, "event",
-                     provider_event_kind_name(ev->kind), "runId", text_or_null(ev->run_id), "status", text_or_null(ev->status),
-                     "conclusion", text_or_null(ev->conclusion), "ref", text_or_null(ev->ref), "sha", text_or_null(ev->sha), "url",
-                     text_or_null(ev->url));
+    struct jsonw w;
+    json_t *out;
+
+    jsonw_init(&w, EVENT_JSON_MAX);
+    jsonw_object(&w);
+    webhooks_event_write(&w, ev);
+    jsonw_object_end(&w);
+    out = w.failed ? NULL : json_loadb(w.out.data, w.out.len, 0, NULL);
+    jsonw_free(&w);
+    return out ? out : json_object(); /* the fields come from a parsed delivery: valid UTF-8, short */
 }
 
 static struct store_val text_arg(const char *s)
