@@ -23,6 +23,18 @@ void hash_hmac_sha256(const void *key, size_t keylen, const void *msg, size_t n,
  * length is false at once (the length is public).
  */
 bool hash_hmac_sha256_hex_matches(const void *key, size_t keylen, const void *msg, size_t n, const char *hex, size_t hexlen);
+/*
+ * An HMAC-SHA256 key set up once (the algorithm fetched, the key's pads
+ * hashed) for many messages: an inbound webhook's secret, kept per
+ * integration (src/integrations/webhooks.c). hmac_key_copy gives a caller
+ * its own copy to use while the kept one may be freed.
+ */
+struct hmac_key;
+struct hmac_key *hmac_key_new(const void *key, size_t keylen);
+struct hmac_key *hmac_key_copy(const struct hmac_key *k);
+void hmac_key_free(struct hmac_key *k);
+/* hash_hmac_sha256_hex_matches under a key set up before. */
+bool hmac_key_hex_matches(const struct hmac_key *k, const void *msg, size_t n, const char *hex, size_t hexlen);
 /* Compares without an early exit, so timing reveals nothing. */
 bool hash_equal(const void *a, const void *b, size_t n);
 /* Overwrites memory in a way the compiler may not remove. */

@@ -1,9 +1,12 @@
 #include "integrations/webhooks.h"
 
+#include <pthread.h>
+
 #include "core/clock.h"
 #include "core/encode.h"
 #include "core/log.h"
 #include "core/rand.h"
+#include "core/xmalloc.h"
 #include "crypto/hash.h"
 #include "jobs/jobs.h"
 #include "providers/inbound.h"
@@ -17,7 +20,22 @@
 /* One answer for an unknown hook and a bad signature: a caller learns nothing of which hook ids exist. */
 #define REFUSED "the delivery's signature is missing, does not match, or is too old"
 
+#define KEYS_KEPT 64 /* integrations whose webhook HMAC key stays set up; a power of two */
+
 static const struct keyring *keys;
+
+/*
+ * An integration's webhook HMAC key, set up once and kept with the stored
+ * (encrypted) secret it was made from: a rotated secret, or one encrypted
+ * again under a new key, is another stored text, so the key made from the
+ * old one is never used again.
+ */
+static struct kept_key {
+    char integration_id[UUID_SIZE];
+    char *stored;
+    struct hmac_key *key;
+} kept[KEYS_KEPT];
+static pthread_mutex_t kept_lock = PTHREAD_MUTEX_INITIALIZER;
 
 void webhooks_start(const struct keyring *k)
 {
@@ -27,6 +45,33 @@ void webhooks_start(const struct keyring *k)
 static struct secret_place place(const char *tenant_id, const char *integration_id)
 {
     return (struct secret_place){tenant_id, "integration_webhooks", "secret", integration_id};
+}
+
+static size_t kept_slot(const char *integration_id)
+{
+    uint32_t h = 2166136261u; /* FNV-1a */
+    for (const char *c = integration_id; *c; c++)
+        h = (h ^ (unsigned char)*c) * 16777619u;
+    return h & (KEYS_KEPT - 1);
+}
+
+/* A copy, the caller's to free, of the HMAC key of secret (stored's plaintext): set up at the first delivery after each change. */
+static struct hmac_key *hook_key(const char *integration_id, const char *stored, const struct plaintext *secret)
+{
+    struct kept_key *k = &kept[kept_slot(integration_id)];
+    struct hmac_key *copy;
+
+    pthread_mutex_lock(&kept_lock);
+    if (!k->stored || strcmp(k->stored, stored) != 0 || strcmp(k->integration_id, integration_id) != 0) {
+        hmac_key_free(k->key);
+        free(k->stored);
+        snprintf(k->integration_id, sizeof k->integration_id, "%s", integration_id);
+        k->stored = xstrdup(stored);
+        k->key = hmac_key_new(secret->data, secret->len);
+    }
+    copy = hmac_key_copy(k->key);
+    pthread_mutex_unlock(&kept_lock);
+    return copy;
 }
 
 /* *p: the provider of the hook's integration (the category's type column: one indexed read, no row built; NULL for none known). */
@@ -76,9 +121,11 @@ enum err_code webhooks_admit(struct request *req, struct err *err)
         return err_set(err, ERR_INTERNAL, "the webhook's secret cannot be read");
     }
     /* A check that reads the body (a signed time in it) leaves it parsed for webhook_receive's parse (request.h: body). */
-    struct provider_inbound in = {inbound_request_header, req,    req->raw.data, req->raw.len, secret->data,
-                                  clock_now_ms() / 1000,  &parsed};
+    struct hmac_key *mac = hook_key(who->integration_id, store_row_text(&row, 3), secret);
+    struct provider_inbound in = {
+        inbound_request_header, req, req->raw.data, req->raw.len, secret->data, clock_now_ms() / 1000, &parsed, mac};
     bool ok = p->ops->webhook_check(&in);
+    hmac_key_free(mac);
     plaintext_free(secret);
     if (!req->body)
         req->body = request_keep(req, parsed);
@@ -90,17 +137,40 @@ enum err_code webhooks_admit(struct request *req, struct err *err)
     return ERR_OK;
 }
 
-static json_t *text_or_null(const char *s)
+/* ev's optional text members, in the answer's order ("" is null). */
+static const char *const event_names[] = {"runId", "status", "conclusion", "ref", "sha", "url"};
+
+static void event_values(const struct provider_event *ev, const char *out[ARRAY_LEN(event_names)])
 {
-    return s[0] ? json_string(s) : json_null();
+    const char *const values[] = {ev->run_id, ev->status, ev->conclusion, ev->ref, ev->sha, ev->url};
+    for (size_t i = 0; i < ARRAY_LEN(event_names); i++)
+        out[i] = values[i][0] ? values[i] : NULL;
+}
+
+void webhooks_event_write(struct jsonw *w, const struct provider_event *ev)
+{
+    const char *values[ARRAY_LEN(event_names)];
+
+    event_values(ev, values);
+    jsonw_key(w, "deliveryId");
+    jsonw_string(w, ev->delivery);
+    jsonw_key(w, "event");
+    jsonw_string(w, provider_event_kind_name(ev->kind));
+    for (size_t i = 0; i < ARRAY_LEN(event_names); i++) {
+        jsonw_key(w, event_names[i]);
+        jsonw_text_or_null(w, values[i]);
+    }
 }
 
 json_t *webhooks_event_json(const struct provider_event *ev)
 {
-    return json_pack("{s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:o}", "deliveryId", ev->delivery, "event",
-                     provider_event_kind_name(ev->kind), "runId", text_or_null(ev->run_id), "status", text_or_null(ev->status),
-                     "conclusion", text_or_null(ev->conclusion), "ref", text_or_null(ev->ref), "sha", text_or_null(ev->sha), "url",
-                     text_or_null(ev->url));
+    const char *values[ARRAY_LEN(event_names)];
+    json_t *out = json_pack("{s:s, s:s}", "deliveryId", ev->delivery, "event", provider_event_kind_name(ev->kind));
+
+    event_values(ev, values);
+    for (size_t i = 0; i < ARRAY_LEN(event_names); i++)
+        json_object_set_new(out, event_names[i], values[i] ? json_string(values[i]) : json_null());
+    return out;
 }
 
 static struct store_val text_arg(const char *s)

@@ -16,6 +16,7 @@
 #ifndef SLIPWAY_WEBHOOKS_H
 #define SLIPWAY_WEBHOOKS_H
 
+#include "http/jsonw.h"
 #include "integrations/integrations.h"
 #include "providers/provider.h"
 
@@ -39,7 +40,10 @@ void webhooks_start(const struct keyring *keys);
  */
 enum err_code webhooks_admit(struct request *req, struct err *err);
 
-/* {"deliveryId", "event", "runId", "status", "conclusion", "ref", "sha", "url"} of ev ("" as null). Caller owns. */
+/* The members "deliveryId", "event", "runId", "status", "conclusion", "ref", "sha", "url" of ev ("" as null), into an open object.
+ */
+void webhooks_event_write(struct jsonw *w, const struct provider_event *ev);
+/* The same as an object of its own (a signal's payload). Caller owns. */
 json_t *webhooks_event_json(const struct provider_event *ev);
 
 /*

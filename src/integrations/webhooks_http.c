@@ -6,6 +6,8 @@
 #include "providers/registry.h"
 #include "tenancy/roles.h"
 
+#define ANSWER_MAX 16384 /* a delivery's fields are ids, names and a URL */
+
 struct receive_tx {
     const struct principal *who;
     const struct provider_event *ev;
@@ -23,7 +25,7 @@ enum err_code webhook_receive(struct request *req, struct err *err)
     const struct principal *who = principal_of(req);
     const struct provider *p = provider_by_type(who->integration_type);
     json_t *parsed = json_incref(req->body); /* the check's parse, when it made one (webhooks_admit) */
-    struct provider_inbound in = {inbound_request_header, req, req->raw.data, req->raw.len, NULL, 0, &parsed};
+    struct provider_inbound in = {inbound_request_header, req, req->raw.data, req->raw.len, NULL, 0, &parsed, NULL};
     struct provider_event ev = {0};
     struct receive_tx t = {.who = who, .ev = &ev};
     struct store_conn *db;
@@ -46,9 +48,16 @@ enum err_code webhook_receive(struct request *req, struct err *err)
     } else if (rc) {
         return rc;
     }
-    json_t *answer = webhooks_event_json(&ev);
-    json_object_set_new(answer, "duplicate", json_boolean(t.duplicate));
-    response_json(req, t.duplicate ? 200 : 202, answer);
+    /* Written straight into the answer's text: three requests a delivery (its copies) answer this. */
+    struct jsonw w;
+    jsonw_init(&w, ANSWER_MAX);
+    jsonw_object(&w);
+    webhooks_event_write(&w, &ev);
+    jsonw_key(&w, "duplicate");
+    jsonw_bool(&w, t.duplicate);
+    jsonw_object_end(&w);
+    response_jsonw(req, t.duplicate ? 200 : 202, &w);
+    jsonw_free(&w);
     return ERR_OK;
 }
 

@@ -36,7 +36,8 @@ bool inbound_hmac_ok(const struct provider_inbound *in, const char *header, cons
         while (n > 0 && *v == ' ')
             v++, n--;
         if (n > plen && strncmp(v, prefix, plen) == 0)
-            ok |= hash_hmac_sha256_hex_matches(in->secret, strlen(in->secret), in->body, in->len, v + plen, n - plen);
+            ok |= in->mac ? hmac_key_hex_matches(in->mac, in->body, in->len, v + plen, n - plen)
+                          : hash_hmac_sha256_hex_matches(in->secret, strlen(in->secret), in->body, in->len, v + plen, n - plen);
         v += n + (v[n] == ',');
     }
     return ok;

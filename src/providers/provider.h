@@ -90,6 +90,8 @@ struct provider_inbound {
      * NULL to parse it each time. Holds a reference its owner releases.
      */
     json_t **parsed;
+    /* secret's HMAC-SHA256 key set up before (src/integrations/webhooks.c keeps one per integration), or NULL */
+    const struct hmac_key *mac;
 };
 
 /* How far a signed time may be from now, either way, before a delivery is refused as a replay. */

@@ -237,6 +237,19 @@ class WebhooksTest(ApiTest):
         raw, headers = fake_gitlab.webhook(rotated["secret"], "Pipeline Hook", fake_gitlab.pipeline_payload())
         self.assertEqual(self.send(made["path"], raw, headers)[0], 202)
 
+    def test_rotation_retires_the_kept_hmac_key(self):
+        # The HMAC key is set up once per integration and kept (src/integrations/webhooks.c): the delivery
+        # signed with the old secret, accepted just before the rotation, is refused right after it.
+        scm = fx.create_integration(self.server, self.token, self.tenant, fx.valid_body("GITHUB"))
+        made = self.issue("GITHUB", status=201, integration=scm).json
+        raw, headers = fake_github.webhook(made["secret"], "push", fake_github.push_payload())
+        self.assertEqual(self.send(made["path"], raw, headers)[0], 202)
+        rotated = self.issue("GITHUB", status=200, integration=scm).json
+        old, old_headers = fake_github.webhook(made["secret"], "push", fake_github.push_payload())
+        self.assert_refused(made["path"], old, old_headers, 401, scm["id"], "unauthenticated")
+        raw, headers = fake_github.webhook(rotated["secret"], "push", fake_github.push_payload())
+        self.assertEqual(self.send(made["path"], raw, headers)[0], 202)
+
     def test_deleting_the_integration_retires_its_hook(self):
         scm = fx.create_integration(self.server, self.token, self.tenant, fx.valid_body("GITHUB"))
         made = self.expect(self.request("POST", hook_path(self.tenant, "scm", scm["id"]), token=self.token), 201)

@@ -329,6 +329,13 @@ TABLE = [
            [("    return counts_errors(rule) ? value > threshold : value < threshold;",
              "    return counts_errors(rule) ? false : value < threshold;")],
            [API + "test_store_health:HealthTest.test_short_breach_provider_down_and_isolation"]),
+    # ---- an inbound webhook's HMAC key, kept per integration, is retired when its secret is rotated (issue 14)
+    Mutant("webhook-hmac-key-outlives-rotation", "old webhook secret accepted after rotation",
+           "the HMAC key kept for an integration's webhooks is looked up by integration alone: the rotated-out secret still signs",
+           "src/integrations/webhooks.c",
+           [("    if (!k->stored || strcmp(k->stored, stored) != 0 || strcmp(k->integration_id, integration_id) != 0) {",
+             "    if (!k->stored || strcmp(k->integration_id, integration_id) != 0) {")],
+           [API + "test_webhooks:WebhooksTest.test_rotation_retires_the_kept_hmac_key"]),
 ]
 
 

@@ -44,6 +44,28 @@ static void test_hmac_sha256(void **state)
                                              "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843", 64));
 }
 
+/* A key set up once answers as the one-shot check does, message after message, and so does its copy. */
+static void test_hmac_key(void **state)
+{
+    const char *sig = "757107ea0eb2509fc211221cce984b8a37570b6d7586c22c46f4379c8b043e17";
+    struct hmac_key *k = hmac_key_new("It's a Secret to Everybody", 26), *copy;
+    (void)state;
+
+    for (int i = 0; i < 2; i++) {
+        assert_true(hmac_key_hex_matches(k, "Hello, World!", 13, sig, 64));
+        assert_false(hmac_key_hex_matches(k, "Hello, World?", 13, sig, 64));
+        assert_false(hmac_key_hex_matches(k, "Hello, World!", 13, sig, 63));
+    }
+    copy = hmac_key_copy(k);
+    hmac_key_free(k);
+    assert_true(hmac_key_hex_matches(copy, "Hello, World!", 13, sig, 64));
+    hmac_key_free(copy);
+    k = hmac_key_new("Jefe", 4);
+    assert_true(hmac_key_hex_matches(k, "what do ya want for nothing?", 28,
+                                     "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843", 64));
+    hmac_key_free(k);
+}
+
 static void test_tokens(void **state)
 {
     char a[TOKEN_SIZE], b[TOKEN_SIZE], ha[SHA256_HEX_SIZE], hb[SHA256_HEX_SIZE];
@@ -173,9 +195,9 @@ static void test_totp_base32(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_sha256),        cmocka_unit_test(test_hmac_sha256), cmocka_unit_test(test_tokens),
-        cmocka_unit_test(test_invite_tokens), cmocka_unit_test(test_passwords),   cmocka_unit_test(test_totp_vectors),
-        cmocka_unit_test(test_totp_check),    cmocka_unit_test(test_totp_base32),
+        cmocka_unit_test(test_sha256),       cmocka_unit_test(test_hmac_sha256),   cmocka_unit_test(test_hmac_key),
+        cmocka_unit_test(test_tokens),       cmocka_unit_test(test_invite_tokens), cmocka_unit_test(test_passwords),
+        cmocka_unit_test(test_totp_vectors), cmocka_unit_test(test_totp_check),    cmocka_unit_test(test_totp_base32),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

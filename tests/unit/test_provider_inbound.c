@@ -113,7 +113,7 @@ static void d_sign(const char *header, const char *prefix, const char *key)
 
 static struct provider_inbound d_inbound(void)
 {
-    struct provider_inbound in = {d_lookup, &d, d.body, d.len, d.secret, d.now, NULL};
+    struct provider_inbound in = {d_lookup, &d, d.body, d.len, d.secret, d.now, NULL, NULL};
     return in;
 }
 
