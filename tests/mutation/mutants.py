@@ -302,6 +302,12 @@ TABLE = [
            [("    if (!json_is_true(json_object_get(f->claims, \"email_verified\")) || strcmp(email, t->inv.email) != 0)",
              "    if (strcmp(email, t->inv.email) != 0)")],
            [API + "test_sso"]),
+    # ---- an SSO e-mail domain is offered on the login page only once proven by DNS (docs/sso.md "Proving a domain by DNS")
+    Mutant("sso-domain-unproven-offered", "unproven e-mail domain offered",
+           "a login page finds a provider by an e-mail domain it has only claimed, never proven by its TXT record",
+           "src/identity/policy_http.c",
+           [(" AND d.provenAt IS NOT NULL \"", " \"")],
+           [API + "test_sso_policy:SsoPolicyTest.test_found_by_slug_and_by_claimed_domain"]),
 ]
 
 

@@ -1,0 +1,9 @@
+-- PostgreSQL translation of migrations/sqlite/0043: An SSO e-mail domain proven by DNS (issue 18, docs/sso.md "Finding the
+-- sign-on"): a login page offers a provider for a work e-mail's domain only
+-- once the owner has published TXT _slipway-sso.{domain} = challengeToken.
+-- Claims from before this migration have no token until claimed again.
+ALTER TABLE iam_domains ADD COLUMN challengeToken VARCHAR(64) NULL;  -- random, 32 bytes base64url
+ALTER TABLE iam_domains ADD COLUMN provenAt timestamptz NULL;        -- NULL: not proven (never, or lost at a check)
+ALTER TABLE iam_domains ADD COLUMN lastCheckedAt timestamptz NULL;
+ALTER TABLE iam_domains ADD COLUMN lastError VARCHAR(255) NULL;
+
