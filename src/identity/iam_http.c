@@ -676,13 +676,13 @@ enum err_code iam_domain_check(struct request *req, struct err *err)
     json_t *views;
     const char *token;
 
+    if (request_db(req, &c, err) || domain_views(c, req, domain, &views, err)) /* another tenant's provider: 404 first */
+        return err->code;
+    request_keep(req, views);
     if (!(env.dns_resolver && env.dns_resolver[0])) {
         err_detail(err, "domain", "this server has no DNS resolver configured (SLIPWAY_DNS_RESOLVER): a domain cannot be proven");
         return err_set(err, ERR_INVALID, "invalid check");
     }
-    if (request_db(req, &c, err) || domain_views(c, req, domain, &views, err))
-        return err->code;
-    request_keep(req, views);
     token = json_string_value(json_object_get(json_object_get(json_array_get(views, 0), "record"), "value"));
     if (!token)
         return err_set(err, ERR_CONFLICT, "this claim has no challenge yet: claim it again (POST .../domains) to get its record");
