@@ -7,3 +7,7 @@ ALTER TABLE iam_domains ADD COLUMN provenAt DATETIME(3) NULL;        -- NULL: no
 ALTER TABLE iam_domains ADD COLUMN lastCheckedAt DATETIME(3) NULL;
 ALTER TABLE iam_domains ADD COLUMN lastError VARCHAR(255) NULL;
 
+-- Storage as a usage metric (issue 19, docs/sites.md "Usage metering"): the metric lists take storageBytes.
+ALTER TABLE tenant_usage MODIFY metric ENUM('apiRequests', 'pageViews', 'postsPublished', 'domainChecks', 'releasesCreated', 'buildsTriggered', 'deploymentsStarted', 'deploymentMinutes', 'notificationsSent', 'storageBytes') NOT NULL;
+ALTER TABLE usage_events MODIFY metric ENUM('apiRequests', 'pageViews', 'postsPublished', 'domainChecks', 'releasesCreated', 'buildsTriggered', 'deploymentsStarted', 'deploymentMinutes', 'notificationsSent', 'storageBytes') NOT NULL;
+ALTER TABLE tenant_limits MODIFY metric ENUM('apiRequests', 'pageViews', 'postsPublished', 'domainChecks', 'releasesCreated', 'buildsTriggered', 'deploymentsStarted', 'deploymentMinutes', 'notificationsSent', 'storageBytes') NOT NULL;

@@ -7,3 +7,10 @@ ALTER TABLE iam_domains ADD COLUMN provenAt timestamptz NULL;        -- NULL: no
 ALTER TABLE iam_domains ADD COLUMN lastCheckedAt timestamptz NULL;
 ALTER TABLE iam_domains ADD COLUMN lastError VARCHAR(255) NULL;
 
+-- Storage as a usage metric (issue 19, docs/sites.md "Usage metering"): the metric lists take storageBytes.
+ALTER TABLE tenant_usage DROP CONSTRAINT tenant_usage_metric_check;
+ALTER TABLE tenant_usage ADD CONSTRAINT tenant_usage_metric_check CHECK (metric IN ('apiRequests', 'pageViews', 'postsPublished', 'domainChecks', 'releasesCreated', 'buildsTriggered', 'deploymentsStarted', 'deploymentMinutes', 'notificationsSent', 'storageBytes'));
+ALTER TABLE usage_events DROP CONSTRAINT usage_events_metric_check;
+ALTER TABLE usage_events ADD CONSTRAINT usage_events_metric_check CHECK (metric IN ('apiRequests', 'pageViews', 'postsPublished', 'domainChecks', 'releasesCreated', 'buildsTriggered', 'deploymentsStarted', 'deploymentMinutes', 'notificationsSent', 'storageBytes'));
+ALTER TABLE tenant_limits DROP CONSTRAINT tenant_limits_metric_check;
+ALTER TABLE tenant_limits ADD CONSTRAINT tenant_limits_metric_check CHECK (metric IN ('apiRequests', 'pageViews', 'postsPublished', 'domainChecks', 'releasesCreated', 'buildsTriggered', 'deploymentsStarted', 'deploymentMinutes', 'notificationsSent', 'storageBytes'));

@@ -308,6 +308,13 @@ TABLE = [
            "src/identity/policy_http.c",
            [(" AND d.provenAt IS NOT NULL \"", " \"")],
            [API + "test_sso_policy:SsoPolicyTest.test_found_by_slug_and_by_claimed_domain"]),
+    # ---- storage counted once per write (docs/sites.md "Usage metering", storageBytes)
+    Mutant("usage-storage-twice", "storage counted twice",
+           "a post's body is counted twice at its write, so storage and its limit run at double",
+           "src/sites/sites_http.c",
+           [("    usage_count(tenant_of(req), USAGE_STORAGE_BYTES, bytes);",
+             "    usage_count(tenant_of(req), USAGE_STORAGE_BYTES, 2 * bytes);")],
+           [API + "test_usage:UsageTest.test_storage_and_domain_checks_counted_once"]),
 ]
 
 
