@@ -376,8 +376,12 @@ static int serve(struct app *app)
     deploy_http_start(&denv, app->jobs, ssh_pool);
     repos_http_start(app->jobs);
     cicd_http_start(app->jobs);
-    identity_http_start(&(struct identity_env){
-        .keys = app->keys, .loop = &app->providers, .pool = app->hash_pool, .public_url = app->cfg.public_url});
+    identity_http_start(&(struct identity_env){.keys = app->keys,
+                                               .loop = &app->providers,
+                                               .pool = app->hash_pool,
+                                               .public_url = app->cfg.public_url,
+                                               .dns_resolver = app->cfg.dns_resolver,
+                                               .dns_pool = dns_pool});
     app->server = server = server_start(&so, routes, routes_count, &routes_hooks, app->store, &err);
     if (server)
         metrics_http_start(&(struct metrics_sources){

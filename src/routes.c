@@ -105,6 +105,9 @@ const struct route routes[] = {
     {"DELETE", "/api/v1/{tenantId}/iam/providers/{id}", ACCESS_OWNER, NULL, iam_provider_delete},
     {"GET", "/api/v1/{tenantId}/iam/settings", ACCESS_OWNER, NULL, iam_settings_get},
     {"PATCH", "/api/v1/{tenantId}/iam/settings", ACCESS_OWNER, &iam_settings_schema, iam_settings_patch},
+    {"GET", "/api/v1/{tenantId}/iam/providers/{id}/domains", ACCESS_OWNER, NULL, iam_domains_list},
+    {"POST", "/api/v1/{tenantId}/iam/providers/{id}/domains", ACCESS_OWNER, &iam_domain_schema, iam_domain_claim},
+    {"POST", "/api/v1/{tenantId}/iam/providers/{id}/domains/check", ACCESS_OWNER, &iam_domain_schema, iam_domain_check},
 
     {"GET", "/api/v1/{tenantId}/audit-logs", ACCESS_OWNER, NULL, audit_list},
     {"GET", "/api/v1/{tenantId}/audit-logs/stream", ACCESS_OWNER, NULL, audit_stream},

@@ -5,14 +5,20 @@
  * list that a write replaces whole.
  */
 #include "core/clock.h"
+#include "core/encode.h"
 #include "core/rand.h"
+#include "core/workpool.h"
+#include "core/xmalloc.h"
 #include "crypto/secret.h"
 #include "identity/iam.h"
 #include "identity/identity_http.h"
 #include "integrations/integrations.h"
+#include "outbound/dns.h"
+#include "providers/call.h"
 #include "providers/fields.h"
 #include "tenancy/audit.h"
 #include "tenancy/tenancy_http.h"
+#include "usage/usage.h"
 
 #define RULES_MAX 100
 #define DOMAINS_MAX 20
@@ -62,6 +68,14 @@ static const char *check_rules(json_t *v)
     return NULL;
 }
 
+/* Whether s is a lower-case host name such as example.com. */
+static bool domain_valid(const char *s)
+{
+    size_t n = s ? strlen(s) : 0;
+    return n > 0 && n <= 253 && strchr(s, '.') && s[0] != '.' && s[0] != '-' && s[n - 1] != '.' &&
+           strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789.-") == n && !strstr(s, "..");
+}
+
 /* Lower-case host names (a.b), each once: the work e-mail domains a login page sends to this provider. */
 static const char *check_domains(json_t *v)
 {
@@ -73,14 +87,18 @@ static const char *check_domains(json_t *v)
     json_array_foreach(v, i, d)
     {
         const char *s = json_string_value(d);
-        if (!s || !s[0] || strlen(s) > 253 || !strchr(s, '.') || s[0] == '.' || s[0] == '-' || s[strlen(s) - 1] == '.' ||
-            strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789.-") != strlen(s) || strstr(s, ".."))
+        if (!domain_valid(s))
             return "each domain is a lower-case host name such as example.com";
         for (size_t j = 0; j < i; j++)
             if (strcmp(json_string_value(json_array_get(v, j)), s) == 0)
                 return "each domain at most once";
     }
     return NULL;
+}
+
+static const char *check_domain(json_t *v)
+{
+    return domain_valid(json_string_value(v)) ? NULL : "must be a lower-case host name such as example.com";
 }
 
 #define PROVIDER_FIELDS(req)                                                                                                       \
@@ -108,15 +126,15 @@ static const char *check_domains(json_t *v)
 SCHEMA(iam_provider_create_schema, PROVIDER_FIELDS(true));
 SCHEMA(iam_provider_update_schema, PROVIDER_FIELDS(false));
 
-/* The domains provider p claims, sorted: an array of strings. Caller owns *out. */
-static enum err_code provider_domains(struct store_conn *c, const struct iam_provider *p, json_t **out, struct err *err)
+/* The domains provider id of tenant claims, sorted: an array of strings. Caller owns *out. */
+static enum err_code provider_domains(struct store_conn *c, const char *tenant, const char *id, json_t **out, struct err *err)
 {
     struct store_stmt *st;
     int rc;
 
     *out = json_array();
     if (store_select(c, "SELECT domain FROM iam_domains WHERE tenantId = ? AND providerId = ? ORDER BY domain",
-                     STORE_ARGS(STORE_TEXT(p->tenant_id), STORE_TEXT(p->id)), &st, err))
+                     STORE_ARGS(STORE_TEXT(tenant), STORE_TEXT(id)), &st, err))
         return err->code;
     while ((rc = store_next(st, err)) == 1)
         json_array_append_new(*out, json_string(store_col_text(st, 0)));
@@ -135,7 +153,7 @@ static enum err_code provider_view(struct request *req, struct store_conn *c, co
     *out = NULL;
     if (iam_provider_load(c, principal_of(req)->tenant_id, id, &p, err))
         return err->code;
-    if (iam_group_mappings(c, &p, &rules, err) || provider_domains(c, &p, &domains, err)) {
+    if (iam_group_mappings(c, &p, &rules, err) || provider_domains(c, p.tenant_id, p.id, &domains, err)) {
         json_decref(rules);
         json_decref(domains);
         goto out;
@@ -240,45 +258,84 @@ static enum err_code write_rules(struct store_conn *c, const char *tenant, const
     return ERR_OK;
 }
 
-/*
- * Replaces the domains provider id claims. A domain is the instance's
- * provider's once (the table's key): a login page sends everyone of that
- * domain to it. So an owner claims only the domain of their own e-mail
- * address, which the instance has seen them use; a domain another
- * provider claims is a 409 that does not say whose.
- */
-static enum err_code write_domains(struct store_conn *c, const struct request *req, const char *id, const json_t *domains,
-                                   struct err *err)
+/* The caller's e-mail address ("" when none): a claim is of its domain only. */
+static enum err_code caller_email(struct store_conn *c, const struct request *req, char *email, size_t size, struct err *err)
 {
-    const char *tenant = principal_of(req)->tenant_id, *at;
     struct store_stmt *st;
-    char email[EMAIL_SIZE] = "";
-    const json_t *d;
-    size_t i;
     int rc;
 
+    email[0] = '\0';
     if (store_select(c, "SELECT email FROM accounts WHERE id = ?", STORE_ARGS(STORE_TEXT(principal_of(req)->account_id)), &st, err))
         return err->code;
     if ((rc = store_next(st, err)) == 1)
-        snprintf(email, sizeof email, "%s", store_col_text(st, 0));
+        snprintf(email, size, "%s", store_col_text(st, 0));
     store_finish(st);
-    if (rc < 0 || store_run(c, "DELETE FROM iam_domains WHERE tenantId = ? AND providerId = ?",
-                            STORE_ARGS(STORE_TEXT(tenant), STORE_TEXT(id)), NULL, err))
-        return err->code;
-    at = strrchr(email, '@');
-    json_array_foreach(domains, i, d)
-    {
-        const char *domain = json_string_value(d);
-        if (!at || strcmp(at + 1, domain) != 0) {
-            err_detail(err, "emailDomains", "you can claim only the domain of your own e-mail address, not %s", domain);
-            return err_set(err, ERR_INVALID, "the request body has 1 problem");
-        }
-        if (store_run(c, "INSERT INTO iam_domains (domain, providerId, tenantId) VALUES (?, ?, ?)",
-                      STORE_ARGS(STORE_TEXT(domain), STORE_TEXT(id), STORE_TEXT(tenant)), NULL, err))
-            return err->code == ERR_CONFLICT ? err_set(err, ERR_CONFLICT, "%s is claimed by another identity provider", domain)
-                                             : err->code;
+    return rc < 0 ? err->code : ERR_OK;
+}
+
+/*
+ * Claims domain for provider id. A domain is the instance's provider's once
+ * (the table's key): a login page sends everyone of that domain to it. So
+ * an owner claims only the domain of their own e-mail address (email),
+ * which the instance has seen them use; a domain another provider claims
+ * is a 409 that does not say whose. The claim is offered only once proven
+ * by DNS (iam_domain_check). *created: false when the provider had it
+ * already (kept with its proof; a claim of before migration 0043 gets its
+ * challenge token now). field: the body's field a refusal names.
+ */
+static enum err_code claim_domain(struct store_conn *c, const char *tenant, const char *id, const char *email, const char *domain,
+                                  const char *field, bool *created, struct err *err)
+{
+    const char *at = strrchr(email, '@');
+    char token[B64URL_LEN(32) + 1];
+    unsigned char raw[32];
+    int64_t n = 0;
+
+    if (!at || strcmp(at + 1, domain) != 0) {
+        err_detail(err, field, "you can claim only the domain of your own e-mail address, not %s", domain);
+        return err_set(err, ERR_INVALID, "the request body has 1 problem");
     }
+    rand_bytes(raw, sizeof raw);
+    b64url_encode(raw, sizeof raw, token);
+    if (store_run(c,
+                  "UPDATE iam_domains SET challengeToken = COALESCE(challengeToken, ?) WHERE tenantId = ? AND providerId = ? "
+                  "AND domain = ?",
+                  STORE_ARGS(STORE_TEXT(token), STORE_TEXT(tenant), STORE_TEXT(id), STORE_TEXT(domain)), &n, err))
+        return err->code;
+    *created = n == 0;
+    if (n == 0 && store_run(c, "INSERT INTO iam_domains (domain, providerId, tenantId, challengeToken) VALUES (?, ?, ?, ?)",
+                            STORE_ARGS(STORE_TEXT(domain), STORE_TEXT(id), STORE_TEXT(tenant), STORE_TEXT(token)), NULL, err))
+        return err->code == ERR_CONFLICT ? err_set(err, ERR_CONFLICT, "%s is claimed by another identity provider", domain)
+                                         : err->code;
     return ERR_OK;
+}
+
+/* Replaces the domains provider id claims: the ones it keeps keep their proof. */
+static enum err_code write_domains(struct store_conn *c, const struct request *req, const char *id, const json_t *domains,
+                                   struct err *err)
+{
+    const char *tenant = principal_of(req)->tenant_id;
+    char email[EMAIL_SIZE];
+    json_t *had = NULL, *d;
+    size_t i;
+    bool created;
+
+    if (caller_email(c, req, email, sizeof email, err) || provider_domains(c, tenant, id, &had, err))
+        goto out;
+    json_array_foreach(had, i, d)
+    {
+        bool kept = false;
+        for (size_t j = 0; j < json_array_size(domains) && !kept; j++)
+            kept = strcmp(json_string_value(json_array_get(domains, j)), json_string_value(d)) == 0;
+        if (!kept && store_run(c, "DELETE FROM iam_domains WHERE tenantId = ? AND providerId = ? AND domain = ?",
+                               STORE_ARGS(STORE_TEXT(tenant), STORE_TEXT(id), STORE_TEXT(json_string_value(d))), NULL, err))
+            goto out;
+    }
+    json_array_foreach(domains, i,
+                       d) if (claim_domain(c, tenant, id, email, json_string_value(d), "emailDomains", &created, err)) break;
+out:
+    json_decref(had);
+    return err->code;
 }
 
 /*
@@ -443,6 +500,202 @@ enum err_code iam_provider_delete(struct request *req, struct err *err)
     if (request_db(req, &c, err) || store_tx(c, delete_body, req, err))
         return err->code;
     response_empty(req, 204);
+    return ERR_OK;
+}
+
+/* ---- proving an e-mail domain by DNS (docs/sso.md, "Finding the sign-on") ---- */
+
+#define SSO_TXT_LABEL "_slipway-sso" /* the proof: TXT SSO_TXT_LABEL.{domain} = the claim's challengeToken */
+#define DOMAIN_COLUMNS "domain, challengeToken, provenAt, lastCheckedAt, lastError"
+
+SCHEMA(
+    iam_domain_schema,
+    {.name = "domain", .kind = FIELD_STRING, .required = true, .min = 1, .max = 253, .check = check_domain, .format = "hostname"});
+
+/* One claim as the API shows it: the TXT record to publish (null before the claim has a token), whether it is proven. */
+static json_t *domain_view(struct store_stmt *st)
+{
+    const char *domain = store_col_text(st, 0), *token = store_col_text(st, 1);
+    char name[300];
+
+    snprintf(name, sizeof name, SSO_TXT_LABEL ".%s", domain);
+    return json_pack("{s:s, s:o, s:b, s:o, s:o, s:o}", "domain", domain, "record",
+                     token ? json_pack("{s:s, s:s, s:s}", "type", "TXT", "name", name, "value", token) : json_null(), "proven",
+                     store_col_text(st, 2) != NULL, "provenAt", json_text_or_null(store_col_text(st, 2)), "lastCheckedAt",
+                     json_text_or_null(store_col_text(st, 3)), "lastError", json_text_or_null(store_col_text(st, 4)));
+}
+
+/* The claims of provider id (of the caller's tenant), or only domain's when it is not NULL. Caller owns *out. */
+static enum err_code domain_views(struct store_conn *c, const struct request *req, const char *domain, json_t **out,
+                                  struct err *err)
+{
+    const char *tenant = principal_of(req)->tenant_id, *id = request_param(req, "id");
+    struct iam_provider p;
+    struct store_stmt *st;
+    int rc;
+
+    *out = NULL;
+    if (iam_provider_load(c, tenant, id, &p, err))
+        return err->code;
+    iam_provider_clear(&p);
+    /* A domain has no LIKE wildcard (check_domain): LIKE it is equality, and "%" is every claim. */
+    if (store_select(
+            c, "SELECT " DOMAIN_COLUMNS " FROM iam_domains WHERE tenantId = ? AND providerId = ? AND domain LIKE ? ORDER BY domain",
+            STORE_ARGS(STORE_TEXT(tenant), STORE_TEXT(id), STORE_TEXT(domain ? domain : "%")), &st, err))
+        return err->code;
+    *out = json_array();
+    while ((rc = store_next(st, err)) == 1)
+        json_array_append_new(*out, domain_view(st));
+    store_finish(st);
+    if (rc < 0 || (domain && json_array_size(*out) == 0)) {
+        json_decref(*out);
+        *out = NULL;
+        return rc < 0 ? err->code : err_set(err, ERR_NOT_FOUND, "this identity provider does not claim that domain");
+    }
+    return ERR_OK;
+}
+
+/* Answers domain's claim of the request's provider with status. */
+static enum err_code respond_domain(struct request *req, struct store_conn *c, int status, const char *domain, struct err *err)
+{
+    json_t *views;
+
+    if (domain_views(c, req, domain, &views, err) == ERR_OK)
+        response_json(req, status, json_incref(json_array_get(views, 0)));
+    json_decref(views);
+    return err->code;
+}
+
+enum err_code iam_domains_list(struct request *req, struct err *err)
+{
+    struct store_conn *c;
+    json_t *views;
+
+    if (request_db(req, &c, err) || domain_views(c, req, NULL, &views, err))
+        return err->code;
+    response_json(req, 200, json_pack("{s:o}", "items", views));
+    return ERR_OK;
+}
+
+struct claim {
+    struct request *req;
+    bool created;
+};
+
+static enum err_code claim_body(struct store_conn *c, void *ctx, struct err *err)
+{
+    struct claim *w = ctx;
+    struct request *req = w->req;
+    const char *tenant = principal_of(req)->tenant_id, *id = request_param(req, "id");
+    const char *domain = json_string_value(json_object_get(req->body, "domain"));
+    struct iam_provider p;
+    char email[EMAIL_SIZE];
+    json_t *details;
+
+    if (iam_provider_load(c, tenant, id, &p, err))
+        return err->code;
+    iam_provider_clear(&p);
+    if (caller_email(c, req, email, sizeof email, err) || claim_domain(c, tenant, id, email, domain, "domain", &w->created, err))
+        return err->code;
+    details = json_pack("{s:s, s:s}", "providerId", id, "domain", domain);
+    audit_write(
+        c, req,
+        &(struct audit_event){.action = "iam.domain.claim", .target_type = "iam_provider", .target_id = id, .details = details},
+        err);
+    json_decref(details);
+    return err->code;
+}
+
+/* POST .../iam/providers/{id}/domains {"domain"}: the claim and the TXT record that proves it (201; 200 when it was claimed). */
+enum err_code iam_domain_claim(struct request *req, struct err *err)
+{
+    struct claim w = {.req = req};
+    struct store_conn *c;
+
+    if (request_db(req, &c, err) || store_tx(c, claim_body, &w, err))
+        return err->code;
+    return respond_domain(req, c, w.created ? 201 : 200, json_string_value(json_object_get(req->body, "domain")), err);
+}
+
+/* A DNS check in flight: the request waits (suspended) while a DNS pool thread asks the resolver. */
+struct domain_check {
+    struct request *req;
+    char domain[254], token[B64URL_LEN(32) + 1];
+};
+
+/*
+ * On the DNS pool: the TXT question (blocking), then the outcome saved and
+ * answered. A check that does not find the token unproves the domain: the
+ * login page stops offering the provider for it at once.
+ */
+static void domain_check_run(void *arg)
+{
+    struct domain_check *k = arg;
+    struct request *req = k->req;
+    const char *tenant = principal_of(req)->tenant_id, *id = request_param(req, "id");
+    char name[300], now[TIMESTAMP_SIZE], problem[200] = "";
+    struct store_conn *c;
+    json_t *details = NULL;
+    struct err err;
+    int found;
+
+    err_clear(&err);
+    snprintf(name, sizeof name, SSO_TXT_LABEL ".%s", k->domain);
+    found = dns_txt_match(env.dns_resolver, name, k->token, (int)env.loop->timeout_ms, &err);
+    if (found <= 0)
+        snprintf(problem, sizeof problem, "%.150s", found < 0 ? err.message : "no TXT record of " SSO_TXT_LABEL " is the token");
+    err_clear(&err);
+    clock_now(now);
+    details = json_pack("{s:s, s:s, s:b}", "providerId", id, "domain", k->domain, "proven", found > 0);
+    if (request_db(req, &c, &err) == ERR_OK &&
+        store_run(c,
+                  "UPDATE iam_domains SET provenAt = CASE WHEN ? THEN COALESCE(provenAt, ?) ELSE NULL END, lastCheckedAt = ?, "
+                  "lastError = ? WHERE tenantId = ? AND providerId = ? AND domain = ?",
+                  STORE_ARGS(STORE_BOOL(found > 0), STORE_TIME(now), STORE_TIME(now), STORE_TEXT(problem[0] ? problem : NULL),
+                             STORE_TEXT(tenant), STORE_TEXT(id), STORE_TEXT(k->domain)),
+                  NULL, &err) == ERR_OK &&
+        audit_write(
+            c, req,
+            &(struct audit_event){.action = "iam.domain.check", .target_type = "iam_provider", .target_id = id, .details = details},
+            &err) == ERR_OK)
+        respond_domain(req, c, 200, k->domain, &err);
+    json_decref(details);
+    usage_count(tenant, USAGE_DOMAIN_CHECKS, 1);
+    if (err.code)
+        response_error(req, &err);
+    free(k);
+    request_resume(req);
+}
+
+/* POST .../iam/providers/{id}/domains/check {"domain"}: asks the resolver for the claim's TXT record now. */
+enum err_code iam_domain_check(struct request *req, struct err *err)
+{
+    const char *domain = json_string_value(json_object_get(req->body, "domain"));
+    struct domain_check *k;
+    struct store_conn *c;
+    json_t *views;
+    const char *token;
+
+    if (request_db(req, &c, err) || domain_views(c, req, domain, &views, err)) /* another tenant's provider: 404 first */
+        return err->code;
+    request_keep(req, views);
+    if (!(env.dns_resolver && env.dns_resolver[0])) {
+        err_detail(err, "domain", "this server has no DNS resolver configured (SLIPWAY_DNS_RESOLVER): a domain cannot be proven");
+        return err_set(err, ERR_INVALID, "invalid check");
+    }
+    token = json_string_value(json_object_get(json_object_get(json_array_get(views, 0), "record"), "value"));
+    if (!token)
+        return err_set(err, ERR_CONFLICT, "this claim has no challenge yet: claim it again (POST .../domains) to get its record");
+    k = xcalloc(1, sizeof *k);
+    k->req = req;
+    snprintf(k->domain, sizeof k->domain, "%s", domain);
+    snprintf(k->token, sizeof k->token, "%s", token);
+    request_suspend(req);
+    if (workpool_submit(env.dns_pool, domain_check_run, k) != 0) {
+        request_resume(req);
+        free(k);
+        return err_set(err, ERR_UNAVAILABLE, "the server is busy; try again shortly");
+    }
     return ERR_OK;
 }
 

@@ -17,6 +17,8 @@ struct identity_env {
     const struct provider_loop *loop; /* calls to the identity providers */
     struct workpool *pool;            /* the login's steps between calls (database, signatures) */
     const char *public_url;           /* SLIPWAY_PUBLIC_URL: the redirect URI starts with it ("" disables logins) */
+    const char *dns_resolver;         /* SLIPWAY_DNS_RESOLVER: proves claimed e-mail domains ("" or NULL: none) */
+    struct workpool *dns_pool;        /* the DNS questions (they block); NULL without a resolver */
 };
 
 /* Copies env (public_url is kept as given: it must outlive the server); call it before the server starts. */
@@ -34,6 +36,12 @@ enum err_code iam_provider_post(struct request *req, struct err *err);
 enum err_code iam_provider_get(struct request *req, struct err *err);
 enum err_code iam_provider_patch(struct request *req, struct err *err);
 enum err_code iam_provider_delete(struct request *req, struct err *err);
+
+/* A provider's claimed e-mail domains and their DNS proof (docs/sso.md, "Finding the sign-on"). */
+extern const struct schema iam_domain_schema;
+enum err_code iam_domains_list(struct request *req, struct err *err);
+enum err_code iam_domain_claim(struct request *req, struct err *err);
+enum err_code iam_domain_check(struct request *req, struct err *err);
 
 /* The tenant's sign-on policy (policy_http.c). */
 extern const struct schema iam_settings_schema;

@@ -233,7 +233,7 @@ enum err_code sso_discover(struct request *req, struct err *err)
         lower[i] = '\0';
         key = lower;
         sql = "SELECT p.id, p.name, p.type FROM iam_domains d JOIN iam_providers p ON p.id = d.providerId "
-              "JOIN tenants t ON t.id = p.tenantId WHERE d.domain = ? AND t.deletedAt IS NULL "
+              "JOIN tenants t ON t.id = p.tenantId WHERE d.domain = ? AND t.deletedAt IS NULL AND d.provenAt IS NOT NULL "
               "AND p.enabled = ? ORDER BY p.createdAt, p.id";
     } else {
         sql = slug ? "SELECT p.id, p.name, p.type FROM iam_providers p JOIN tenants t ON t.id = p.tenantId "

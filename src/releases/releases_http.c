@@ -1313,8 +1313,10 @@ enum err_code release_patch(struct request *req, struct err *err)
     if (!uuid_valid(t.id))
         return err_set(err, ERR_NOT_FOUND, "not found");
     t.notes = json_string_value(json_object_get(req->body, "notes"));
-    if (request_db(req, &db, err) || tenant_tx(db, principal_of(req)->tenant_id, notes_edit_body, &t, err))
+    if (usage_check_n(principal_of(req)->tenant_id, USAGE_STORAGE_BYTES, (int64_t)strlen(t.notes), err) || /* 429 */
+        request_db(req, &db, err) || tenant_tx(db, principal_of(req)->tenant_id, notes_edit_body, &t, err))
         return err->code;
+    usage_count(principal_of(req)->tenant_id, USAGE_STORAGE_BYTES, (int64_t)strlen(t.notes));
     if (!(row = release_load(db, principal_of(req)->tenant_id, t.id, err)))
         return err->code;
     response_json(req, 200, row);

@@ -11,9 +11,9 @@
 #include "jobs/jobs.h"
 #include "store/store.h"
 
-const char *const usage_metric_names[USAGE__COUNT] = {"apiRequests",        "pageViews",         "postsPublished",
-                                                      "domainChecks",       "releasesCreated",   "buildsTriggered",
-                                                      "deploymentsStarted", "deploymentMinutes", "notificationsSent"};
+const char *const usage_metric_names[USAGE__COUNT] = {
+    "apiRequests",     "pageViews",          "postsPublished",    "domainChecks",      "releasesCreated",
+    "buildsTriggered", "deploymentsStarted", "deploymentMinutes", "notificationsSent", "storageBytes"};
 
 /* Open addressing; a table that fills between two flushes drops counts (and says so at the flush). */
 #define USAGE_SLOTS 4096
@@ -164,6 +164,11 @@ static struct usage_limit *limit_first(const char *tenant_id, int metric)
 
 enum err_code usage_check(const char *tenant_id, enum usage_metric metric, struct err *err)
 {
+    return usage_check_n(tenant_id, metric, 1, err);
+}
+
+enum err_code usage_check_n(const char *tenant_id, enum usage_metric metric, int64_t n, struct err *err)
+{
     struct usage_limit *l, *over = NULL;
     struct usage_slot *s;
     int64_t pending, now = clock_now_ms();
@@ -177,7 +182,7 @@ enum err_code usage_check(const char *tenant_id, enum usage_metric metric, struc
     s = l ? slot_find(tenant_id, today(), (int)metric, false) : NULL;
     pending = s ? s->count : 0;
     for (; l && l < u.limits + u.nlimits && l->metric == (int)metric && strcmp(l->tenant, tenant_id) == 0; l++)
-        if (l->used + pending + 1 > l->max && (!over || l->month)) /* the month's outlasts the day's */
+        if (l->used + pending + n > l->max && (!over || l->month)) /* the month's outlasts the day's */
             over = l;
     if (!over) {
         pthread_mutex_unlock(&u.lock);

@@ -30,7 +30,7 @@ struct store;
 struct store_conn;
 struct job;
 
-/* The metrics, in the order of usage_metric_names (the tables' check constraints list the same names, migration 0032). */
+/* The metrics, in the order of usage_metric_names (the tables' check constraints list the same names, migrations 0032 and 0043). */
 enum usage_metric {
     USAGE_API_REQUESTS,
     USAGE_PAGE_VIEWS,
@@ -41,6 +41,7 @@ enum usage_metric {
     USAGE_DEPLOYMENTS_STARTED,
     USAGE_DEPLOYMENT_MINUTES,
     USAGE_NOTIFICATIONS_SENT,
+    USAGE_STORAGE_BYTES,
     USAGE__COUNT
 };
 
@@ -64,6 +65,8 @@ void usage_count(const char *tenant_id, enum usage_metric metric, int64_t n);
  * tenant's metric would pass one of its limits; else ERR_OK. No query.
  */
 enum err_code usage_check(const char *tenant_id, enum usage_metric metric, struct err *err);
+/* The same for n more (a write of n bytes of storage). */
+enum err_code usage_check_n(const char *tenant_id, enum usage_metric metric, int64_t n, struct err *err);
 
 /* Writes this process's counts now (GET /usage does, so an owner sees them at once), then refreshes the limits. */
 void usage_flush(void);

@@ -164,7 +164,7 @@ class BadInputTest(harness.ApiTest):
             ids["id"] = org.by_category[case.category]["id"]
         elif case.path.endswith("/invitations/{id}"):
             ids["id"] = org.invitation["invitationId"]
-        elif case.path.endswith("/iam/providers/{id}"):
+        elif "/iam/providers/{id}" in case.path:  # the provider and its domains
             ids["id"] = org.iam_provider_id
         elif case.path.startswith("/api/v1/admin/tenants/{id}"):  # the administrator's view of a tenant
             ids["id"] = org.id

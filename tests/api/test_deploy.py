@@ -334,6 +334,9 @@ class DeploymentsTest(DeploymentsBase):
         self.assertEqual(events(dep["id"]), [("deployment.started", "RUNNING", None), ("deployment.cancelled", "CANCELLED", None)])
 
     def test_hosts_x_scripts_with_one_failing_script_is_partially_failed(self):
+        def usage():
+            return self.expect(self.request("GET", api(self.tenant, "usage"), token=self.org.owner.token), 200)["totals"]
+        before = usage()
         other = self.host()["id"]
         ok, bad = self.script("echo fine\n")["id"], self.script("echo failing\nexit 4\n")["id"]
         resp = self.request("POST", api(self.tenant, "deployments"), {"hostIds": [self.host_id, other], "scriptIds": [ok, bad]},
@@ -354,6 +357,11 @@ class DeploymentsTest(DeploymentsBase):
         self.assertEqual(messages.count("fine"), 2)
         self.assertEqual(messages.count("failing"), 2)
         self.assertEqual([m[:11] for m in messages if m.startswith("step ")], ["step %d of 4" % i for i in range(1, 5)])
+        # Usage (docs/sites.md "Usage metering"): one start, a begun minute a step, the stored lines' bytes, each once.
+        after = usage()
+        self.assertEqual({k: after[k] - before[k] for k in ("deploymentsStarted", "deploymentMinutes", "storageBytes")},
+                         {"deploymentsStarted": 1, "deploymentMinutes": 4,
+                          "storageBytes": sum(len(m.encode()) for m in messages)})
 
     def test_a_one_host_deployment_is_one_step(self):
         dep = self.deploy(self.script("echo one\n")["id"])

@@ -180,6 +180,8 @@ class ReleaseBuildsTest(test_releases.ReleaseBase):
                           ("build.completed", rel["id"], "IOS", builds[1]["buildNumber"], builds[1]["buildUrl"])])
         self.assertIn("failed", events[0][5])
         self.assertIsNone(events[1][5])
+        usage = self.expect(self.request("GET", "/api/v1/%s/usage" % self.tenant, token=self.owner.token), 200)["totals"]
+        self.assertEqual(usage["buildsTriggered"], 2, "each trigger the CI took, once (docs/sites.md \"Usage metering\")")
 
     def test_webhook_never_comes(self):
         integ, scm, case, hook = self.pipeline("GITLAB_CI", hook=False)

@@ -3,7 +3,8 @@
 
 Against the real oidc-provider of test_sso.py: a login page finds a tenant's
 providers by its slug or by a work e-mail's domain (an owner claims only
-the domain of their own address, a domain once an instance); a tenant that
+the domain of their own address, a domain once an instance, offered once
+proven by a DNS TXT record, tests/fakes/fake_dns.py); a tenant that
 requires single sign-on refuses password sessions on its routes (403
 sso_required) but its break-glass owner's, admits sessions its own
 provider made and tokens those sessions made; the writes that would lock a
@@ -11,6 +12,8 @@ tenant out are refused; a browser's failed login goes back to the login
 page with the reason.
 """
 
+import os
+import sys
 import unittest
 import urllib.parse
 import uuid
@@ -19,8 +22,26 @@ import harness
 from harness import add_member_and_login, new_org
 from test_sso import CALLBACK, PUBLIC, SECRET, SsoBase
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "fakes"))
+from fake_dns import DnsServer  # noqa: E402
+
 
 class SsoPolicyTest(SsoBase):
+    @classmethod
+    def setUpClass(cls):
+        cls.dns = DnsServer().start()  # proves claimed e-mail domains (TXT _slipway-sso.{domain})
+        cls.server_env = dict(SsoBase.server_env, SLIPWAY_DNS_RESOLVER="127.0.0.1:%d" % cls.dns.port)
+        try:
+            super().setUpClass()
+        except BaseException:
+            cls.dns.stop()
+            raise
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.dns.stop()
+        super().tearDownClass()
+
     def settings(self, body=None, token=None, status=200):
         path = "/api/v1/%s/iam/settings" % self.tenant
         resp = self.request("PATCH" if body is not None else "GET", path, body=body, token=token or self.token)
@@ -58,8 +79,31 @@ class SsoPolicyTest(SsoBase):
                             token=owner.token)
         self.expect(resp, 200)
         self.assertEqual(resp.json["emailDomains"], [domain])
+        # Claimed is not offered: the domain is proven first, by a TXT record the owner publishes.
+        self.assertEqual(self.discover(email="someone@" + domain)["items"], [])
+        domains = "/api/v1/%s/iam/providers/%s/domains" % (self.tenant, p["id"])
+        claim = self.expect(self.request("GET", domains, token=owner.token), 200)["items"]
+        record = claim[0]["record"]
+        self.assertEqual((claim[0]["domain"], claim[0]["proven"], record["type"], record["name"]),
+                         (domain, False, "TXT", "_slipway-sso." + domain))
+        self.assertEqual(self.expect(self.request("POST", domains, body={"domain": domain}, token=owner.token), 200),
+                         claim[0])  # claiming again changes nothing
+        self.assert_error(self.request("POST", domains, body={"domain": "elsewhere.example"}, token=owner.token),
+                          400, "invalid_request")  # not the owner's own domain
+        self.assert_error(self.request("POST", domains + "/check", body={"domain": "elsewhere.example"}, token=owner.token),
+                          404, "not_found")
+        check = self.expect(self.request("POST", domains + "/check", body={"domain": domain}, token=owner.token), 200)
+        self.assertFalse(check["proven"])
+        self.assertIn("no TXT record", check["lastError"])
+        self.dns.publish(record["name"], "another-token", record["value"])
+        check = self.expect(self.request("POST", domains + "/check", body={"domain": domain}, token=owner.token), 200)
+        self.assertEqual((check["proven"], check["lastError"]), (True, None))
         self.assertEqual([x["id"] for x in self.discover(email="someone@" + domain.upper())["items"]], [p["id"]])
         self.assertEqual(self.discover(email="someone@elsewhere.example")["items"], [])
+        # Writing the same domains keeps the proof.
+        self.expect(self.request("PATCH", "/api/v1/%s/iam/providers/%s" % (self.tenant, p["id"]),
+                                 body={"emailDomains": [domain]}, token=owner.token), 200)
+        self.assertTrue(self.expect(self.request("GET", domains, token=owner.token), 200)["items"][0]["proven"])
         self.discover(400, email="not-an-address")
         other_owner = add_member_and_login(self.server, other.owner.token, other.tenant["id"], "owner", email="x@" + domain)
         other_p = self.request("POST", "/api/v1/%s/iam/providers" % other.tenant["id"], token=other_owner.token,
@@ -67,6 +111,16 @@ class SsoPolicyTest(SsoBase):
                                      "clientSecret": "s-" + uuid.uuid4().hex, "emailDomains": [domain]})
         self.assert_error(other_p, 409, "conflict")
         self.assertNotIn(self.tenant, other_p.raw.decode())
+        other_p = self.request("POST", "/api/v1/%s/iam/providers" % other.tenant["id"], token=other_owner.token,
+                               body={"name": "Theirs", "type": "OIDC", "issuer": self.idp.issuer, "clientId": "c",
+                                     "clientSecret": "s-" + uuid.uuid4().hex})
+        self.assert_error(self.request("POST", "/api/v1/%s/iam/providers/%s/domains" % (other.tenant["id"], other_p.json["id"]),
+                                       body={"domain": domain}, token=other_owner.token), 409, "conflict")
+        # The record gone, the next check unproves the domain: the login page stops offering the provider.
+        del self.dns.records[record["name"]]
+        check = self.expect(self.request("POST", domains + "/check", body={"domain": domain}, token=owner.token), 200)
+        self.assertEqual((check["proven"], check["provenAt"]), (False, None))
+        self.assertEqual(self.discover(email="someone@" + domain)["items"], [])
         # A disabled provider is not offered.
         self.expect(self.request("PATCH", "/api/v1/%s/iam/providers/%s" % (self.tenant, p["id"]), body={"enabled": False},
                                  token=self.token), 200)

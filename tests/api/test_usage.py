@@ -3,6 +3,8 @@ tenant_usage exactly once by the recurring usage-rollup job (a private server fl
 GET usage exact whether or not the roll-up has run; limits set by the instance administrator only, read by owners,
 and past one a 429 usage_limit naming the metric, the limit and the period, with Retry-After to the period's end."""
 
+import os
+import sys
 import time
 import unittest
 import uuid
@@ -10,6 +12,9 @@ import uuid
 import harness
 import route_matrix
 from harness import dbclient
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "fakes"))
+from fake_dns import DnsServer  # noqa: E402
 
 LIMITS = "/api/v1/admin/tenants/%s/limits"
 
@@ -31,9 +36,20 @@ class UsageTest(harness.ApiTest):
 
     @classmethod
     def setUpClass(cls):
-        super().setUpClass()
+        cls.dns = DnsServer().start()  # domain checks by DNS (no record published: each check fails, and counts)
+        cls.server_env = dict(UsageTest.server_env, SLIPWAY_DNS_RESOLVER="127.0.0.1:%d" % cls.dns.port)
+        try:
+            super().setUpClass()
+        except BaseException:
+            cls.dns.stop()
+            raise
         cls.admin = cls.server.admin["token"]
         cls.url = harness.database_url(cls.server.database_path())
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.dns.stop()
+        super().tearDownClass()
 
     def db(self, sql, *params):
         return dbclient.query(self.url, sql, params)[1]
@@ -89,6 +105,49 @@ class UsageTest(harness.ApiTest):
                                                  "status": "PUBLISHED"}, token=org.editor.token), 201)
         self.assertEqual(self.usage(org)["totals"]["postsPublished"], 2)
         self.rolled(org, "postsPublished", 2)
+
+    def test_storage_and_domain_checks_counted_once(self):
+        org = harness.new_org(self.server)
+        site = self.expect(self.request("POST", "/api/v1/%s/sites" % org.id, {"slug": "u-" + uuid.uuid4().hex[:10],
+                                                                             "name": "U"}, token=org.editor.token), 201)
+        posts = "/api/v1/%s/sites/%s/posts" % (org.id, site["id"])
+        post = self.expect(self.request("POST", posts, {"title": "T", "slug": "p-" + uuid.uuid4().hex[:8], "body": "x" * 1000},
+                                        token=org.editor.token), 201)
+        self.assertEqual(self.usage(org)["totals"]["storageBytes"], 1000)
+        self.expect(self.request("PATCH", "%s/%s" % (posts, post["id"]), {"title": "T2"}, token=org.editor.token), 200)
+        self.assertEqual(self.usage(org)["totals"]["storageBytes"], 1000)  # no body written
+        self.expect(self.request("PATCH", "%s/%s" % (posts, post["id"]), {"body": "\u00e9" * 100}, token=org.editor.token), 200)
+        self.assertEqual(self.usage(org)["totals"]["storageBytes"], 1200)  # bytes of UTF-8, each write once
+        release = route_matrix.plant_release(self.server, org.id)
+        self.expect(self.request("PATCH", "/api/v1/%s/releases/%s" % (org.id, release), {"notes": "n" * 50},
+                                 token=org.editor.token), 200)
+        self.assertEqual(self.usage(org)["totals"]["storageBytes"], 1250)
+        # A write that would pass the limit is refused, and counts nothing; one that reaches it exactly is taken.
+        limits = [{"metric": "storageBytes", "period": "day", "max": 1300}]
+        self.expect(self.request("PUT", LIMITS % org.id, {"limits": limits}, token=self.admin), 200)
+        self.assert_usage_limit(self.request("POST", posts, {"title": "N", "slug": "n-" + uuid.uuid4().hex[:8],
+                                                             "body": "y" * 51}, token=org.editor.token), "storageBytes", "day")
+        self.assert_usage_limit(self.request("PATCH", "/api/v1/%s/releases/%s" % (org.id, release), {"notes": "n" * 51},
+                                             token=org.editor.token), "storageBytes", "day")
+        self.expect(self.request("POST", posts, {"title": "N", "slug": "n-" + uuid.uuid4().hex[:8], "body": "y" * 50},
+                                 token=org.editor.token), 201)
+        self.assertEqual(self.usage(org)["limits"][0]["used"], 1300)
+        self.expect(self.request("PUT", LIMITS % org.id, {"limits": []}, token=self.admin), 200)
+        # Domain checks: a site domain's and a single sign-on domain's, one each per check.
+        host = "d-%s.example.test" % uuid.uuid4().hex[:8]
+        domain = self.expect(self.request("POST", "/api/v1/%s/sites/%s/domains" % (org.id, site["id"]), {"hostName": host},
+                                          token=org.owner.token), 201)
+        checked = self.expect(self.request("POST", "/api/v1/%s/sites/%s/domains/%s/verify" % (org.id, site["id"], domain["id"]),
+                                           {"method": "dns"}, token=org.owner.token), 200)
+        self.assertEqual(checked["status"], "FAILED")
+        owner = harness.add_member_and_login(self.server, org.owner.token, org.id, "owner", email="boss@" + host)
+        idp = route_matrix.iam_provider(self.server, owner.token, org.id)
+        sso = "/api/v1/%s/iam/providers/%s/domains" % (org.id, idp)
+        self.expect(self.request("POST", sso, {"domain": host}, token=owner.token), 201)
+        self.assertFalse(self.expect(self.request("POST", sso + "/check", {"domain": host}, token=owner.token), 200)["proven"])
+        got = self.usage(org)["totals"]
+        self.assertEqual((got["domainChecks"], got["storageBytes"]), (2, 1300))
+        self.rolled(org, "storageBytes", 1300)
 
     # -- limits --------------------------------------------------------------------
 

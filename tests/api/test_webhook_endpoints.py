@@ -176,6 +176,8 @@ class EndpointsTest(EndpointsBase):
         got = self.received(name)
         self.assertEqual([r["id"] for r in got], [d["id"]])
         self.assertEqual(json.loads(got[0]["body"])["endpointId"], made["id"])
+        usage = self.expect(self.request("GET", self.base + "/usage"), 200)["totals"]  # docs/sites.md "Usage metering"
+        self.assertEqual(usage["notificationsSent"], 1, "the delivery the endpoint took, once; its 500 is no send")
 
     def test_redeliver_keeps_webhook_id(self):
         made = self.expect(self.request("POST", self.base + "/webhook-endpoints",

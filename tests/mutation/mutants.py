@@ -336,6 +336,19 @@ TABLE = [
            [("    if (!k->stored || strcmp(k->stored, stored) != 0 || strcmp(k->integration_id, integration_id) != 0) {",
              "    if (!k->stored || strcmp(k->integration_id, integration_id) != 0) {")],
            [API + "test_webhooks:WebhooksTest.test_rotation_retires_the_kept_hmac_key"]),
+    # ---- an SSO e-mail domain is offered on the login page only once proven by DNS (docs/sso.md "Proving a domain by DNS")
+    Mutant("sso-domain-unproven-offered", "unproven e-mail domain offered",
+           "a login page finds a provider by an e-mail domain it has only claimed, never proven by its TXT record",
+           "src/identity/policy_http.c",
+           [(" AND d.provenAt IS NOT NULL \"", " \"")],
+           [API + "test_sso_policy:SsoPolicyTest.test_found_by_slug_and_by_claimed_domain"]),
+    # ---- storage counted once per write (docs/sites.md "Usage metering", storageBytes)
+    Mutant("usage-storage-twice", "storage counted twice",
+           "a post's body is counted twice at its write, so storage and its limit run at double",
+           "src/sites/sites_http.c",
+           [("    usage_count(tenant_of(req), USAGE_STORAGE_BYTES, bytes);",
+             "    usage_count(tenant_of(req), USAGE_STORAGE_BYTES, 2 * bytes);")],
+           [API + "test_usage:UsageTest.test_storage_and_domain_checks_counted_once"]),
 ]
 
 

@@ -163,6 +163,8 @@ void ci_trigger_step(struct provider_call *c, const struct outbound_response *re
         provider_next(c, CI_FOLLOW);
     } else if (found) {
         run_out(c, &run);
+        if (provider_data_int(c, "sending")) /* this call sent the trigger: the caller counts one build triggered */
+            json_object_set_new(c->output, "triggered", json_true());
         if (c->state.step == CI_TRIGGER)
             provider_finish(c, VERDICT_VALID, "%s started run %s on %s", c->prov->display, run.id, ref);
         else

@@ -24,9 +24,10 @@ extern const size_t pipeline_common_count;
  * run the dead process started is found instead of started twice (where
  * the CI lists a run at once: GitLab, CircleCI; docs/releases.md).
  * Input {"ref", "parameters": {...}, "correlationId"?, "noTrigger"?, "attempt"?};
- * output {"runId", "number", "url", "status"}; a run triggered but not
- * listed yet ends without a verdict and output {"triggered": true}, and the
- * caller asks again with "noTrigger" (a second trigger is never sent).
+ * output {"runId", "number", "url", "status", "triggered"?: true when this
+ * call sent the trigger}; a run triggered but not listed yet ends without a
+ * verdict and output {"triggered": true}, and the caller asks again with
+ * "noTrigger" (a second trigger is never sent).
  */
 #define CI_CORRELATION "slipway_build_id"
 

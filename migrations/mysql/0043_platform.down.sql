@@ -1,0 +1,10 @@
+DELETE FROM tenant_usage WHERE metric = 'storageBytes';
+DELETE FROM usage_events WHERE metric = 'storageBytes';
+DELETE FROM tenant_limits WHERE metric = 'storageBytes';
+ALTER TABLE tenant_usage MODIFY metric ENUM('apiRequests', 'pageViews', 'postsPublished', 'domainChecks', 'releasesCreated', 'buildsTriggered', 'deploymentsStarted', 'deploymentMinutes', 'notificationsSent') NOT NULL;
+ALTER TABLE usage_events MODIFY metric ENUM('apiRequests', 'pageViews', 'postsPublished', 'domainChecks', 'releasesCreated', 'buildsTriggered', 'deploymentsStarted', 'deploymentMinutes', 'notificationsSent') NOT NULL;
+ALTER TABLE tenant_limits MODIFY metric ENUM('apiRequests', 'pageViews', 'postsPublished', 'domainChecks', 'releasesCreated', 'buildsTriggered', 'deploymentsStarted', 'deploymentMinutes', 'notificationsSent') NOT NULL;
+ALTER TABLE iam_domains DROP COLUMN lastError;
+ALTER TABLE iam_domains DROP COLUMN lastCheckedAt;
+ALTER TABLE iam_domains DROP COLUMN provenAt;
+ALTER TABLE iam_domains DROP COLUMN challengeToken;

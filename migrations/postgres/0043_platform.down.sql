@@ -1,0 +1,13 @@
+DELETE FROM tenant_usage WHERE metric = 'storageBytes';
+DELETE FROM usage_events WHERE metric = 'storageBytes';
+DELETE FROM tenant_limits WHERE metric = 'storageBytes';
+ALTER TABLE tenant_usage DROP CONSTRAINT tenant_usage_metric_check;
+ALTER TABLE tenant_usage ADD CONSTRAINT tenant_usage_metric_check CHECK (metric IN ('apiRequests', 'pageViews', 'postsPublished', 'domainChecks', 'releasesCreated', 'buildsTriggered', 'deploymentsStarted', 'deploymentMinutes', 'notificationsSent'));
+ALTER TABLE usage_events DROP CONSTRAINT usage_events_metric_check;
+ALTER TABLE usage_events ADD CONSTRAINT usage_events_metric_check CHECK (metric IN ('apiRequests', 'pageViews', 'postsPublished', 'domainChecks', 'releasesCreated', 'buildsTriggered', 'deploymentsStarted', 'deploymentMinutes', 'notificationsSent'));
+ALTER TABLE tenant_limits DROP CONSTRAINT tenant_limits_metric_check;
+ALTER TABLE tenant_limits ADD CONSTRAINT tenant_limits_metric_check CHECK (metric IN ('apiRequests', 'pageViews', 'postsPublished', 'domainChecks', 'releasesCreated', 'buildsTriggered', 'deploymentsStarted', 'deploymentMinutes', 'notificationsSent'));
+ALTER TABLE iam_domains DROP COLUMN lastError;
+ALTER TABLE iam_domains DROP COLUMN lastCheckedAt;
+ALTER TABLE iam_domains DROP COLUMN provenAt;
+ALTER TABLE iam_domains DROP COLUMN challengeToken;
