@@ -320,7 +320,7 @@ TABLE = [
            "a deployment's CI/CD job whose trigger was being sent when its process died is sent again by the next "
            "process instead of being looked for by its correlation id: the CI runs the job twice",
            "src/deploy/cicd.c",
-           [('strcmp(m->status, "RUNNING") == 0, "attempt", j->attempt);', 'strcmp(m->status, "RUNNING") == 0, "attempt", 0);')],
+           [('strcmp(m->status, "RUNNING") == 0, "attempt", j->attempt);', '0, "attempt", 0);')],
            ["reliability.deploy_kill.sqlite"]),
     # ---- health-gated rollouts: an error count above its rule's threshold is a breach (docs/stores.md)
     Mutant("health-error-count-ignored", "error-count breach ignored",
