@@ -315,13 +315,6 @@ TABLE = [
            "src/http/stream.c",
            [("        args[n++] = STORE_INT(after);", "        args[n++] = STORE_INT(after + 1);")],
            [API + "test_deploy:DeploymentsTest.test_a_log_stream_resumed_mid_run_gets_every_later_line_once"]),
-    # ---- a deployment's CI/CD job triggered once across a kill -9 (docs/deployments.md "CI/CD jobs")
-    Mutant("cicd-run-triggered-twice", "a deployment's CI job triggered twice",
-           "a deployment's CI/CD job whose trigger was being sent when its process died is sent again by the next "
-           "process instead of being looked for by its correlation id: the CI runs the job twice",
-           "src/deploy/cicd.c",
-           [('strcmp(m->status, "RUNNING") == 0, "attempt", j->attempt);', '0, "attempt", 0);')],
-           ["reliability.deploy_kill.sqlite"]),
     # ---- health-gated rollouts: an error count above its rule's threshold is a breach (docs/stores.md)
     Mutant("health-error-count-ignored", "error-count breach ignored",
            "a health rule on errorCount never breaches, however many errors the monitoring provider counts",
