@@ -10,6 +10,7 @@
 #include "deploy/listing.h"
 #include "integrations/integrations.h"
 #include "jobs/jobs.h"
+#include "jobs/sweep.h"
 #include "providers/call.h"
 #include "verify/refresh.h"
 #include "verify/verify.h"
@@ -246,65 +247,37 @@ void repos_sync_step(void *ctx, struct job *j)
     }
 }
 
-struct sweep_tx {
-    const struct repos_env *env;
-    const char *tenant, *integration;
-};
-
-static enum err_code sweep_one(struct store_conn *c, void *ctx, struct err *err)
+/* A due integration (id, tenantId): its sync started, unless one runs. */
+static enum err_code sweep_due(struct store_conn *c, const void *ctx, const struct job *j, const char *const *cols, struct err *err)
 {
-    const struct sweep_tx *t = ctx;
+    const struct repos_env *env = ctx;
     char job[UUID_SIZE];
 
-    return repos_sync_start(c, t->env->jobs, t->tenant, t->integration, job, err);
+    (void)j;
+    return repos_sync_start(c, env->jobs, cols[1], cols[0], job, err);
 }
 
 void repos_sweep_step(void *ctx, struct job *j)
 {
     const struct repos_env *env = ctx;
     char cutoff[TIMESTAMP_SIZE];
-    struct store_conn *db = NULL;
-    json_t *due = json_array(), *row;
-    struct store_stmt *st;
-    struct err err;
-    size_t i;
+    const struct store_val args[] = {STORE_BOOL(true), STORE_TIME(cutoff), STORE_INT(SWEEP_BATCH)};
 
-    err_clear(&err);
-    if (!env->jobs) { /* run before main.c handed over the engine: again after the backoff */
-        err_set(&err, ERR_UNAVAILABLE, "the repository sweep is not started yet");
-        job_fail(j, &err);
-        json_decref(due);
-        return;
-    }
     clock_format(clock_now_ms() - (int64_t)env->interval * 1000, cutoff);
     /*
      * Overdue from the last success, else from the integration's creation (its first sync is asked for: the
      * sweep does not race a person who just connected it). A FAILED one is overdue too, tried again each sweep,
      * and a SYNCING one: repos_sync_start adds nothing while its job runs, and a new one when that job has ended.
      */
-    if (store_conn_get(env->store, &db, &err) == ERR_OK &&
-        store_select(db,
-                     "SELECT id, tenantId FROM tenant_scm_integrations WHERE isActive = ? AND "
-                     "COALESCE(lastSyncedAt, createdAt) < ? ORDER BY COALESCE(lastSyncedAt, createdAt) LIMIT ?",
-                     STORE_ARGS(STORE_BOOL(true), STORE_TIME(cutoff), STORE_INT(SWEEP_BATCH)), &st, &err) == ERR_OK) {
-        while (store_next(st, &err) == 1)
-            json_array_append_new(due, json_pack("[s, s]", store_col_text(st, 0), store_col_text(st, 1)));
-        store_finish(st);
-    }
-    json_array_foreach(due, i, row)
-    {
-        struct sweep_tx t = {.env = env,
-                             .integration = json_string_value(json_array_get(row, 0)),
-                             .tenant = json_string_value(json_array_get(row, 1))};
-        if (!err.code)
-            store_tx(db, sweep_one, &t, &err);
-    }
-    store_conn_put(db);
-    if (json_array_size(due) > 0)
-        jobs_nudge(env->jobs);
-    json_decref(due);
-    if (err.code)
-        job_fail(j, &err);
-    else
-        job_done(j);
+    sweep_pass(&(struct sweep){.name = "the repository sweep",
+                               .store = env->store,
+                               .jobs = env->jobs,
+                               .sql = "SELECT id, tenantId FROM tenant_scm_integrations WHERE isActive = ? AND "
+                                      "COALESCE(lastSyncedAt, createdAt) < ? ORDER BY COALESCE(lastSyncedAt, createdAt) LIMIT ?",
+                               .args = args,
+                               .nargs = ARRAY_LEN(args),
+                               .ncols = 2,
+                               .due = sweep_due,
+                               .ctx = env},
+               j);
 }

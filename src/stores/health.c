@@ -10,6 +10,7 @@
 #include "http/request.h"
 #include "integrations/catalog.h"
 #include "jobs/jobs.h"
+#include "jobs/sweep.h"
 #include "providers/fields.h"
 #include "providers/registry.h"
 #include "releases/releases.h"
@@ -94,23 +95,18 @@ enum err_code health_rule_save(struct store_conn *c, const char *tenant, const c
 
 /* ---- the sweep: a check of each rolling-out submission with a rule ---- */
 
-struct sweep_tx {
-    const struct stores_env *env;
-    const char *tenant, *id;
-    int cycle;
-};
-
-static enum err_code sweep_one(struct store_conn *c, void *ctx, struct err *err)
+/* A watched submission (id, tenantId): one check queued a pass (its dedupe key names the sweep's cycle). */
+static enum err_code sweep_due(struct store_conn *c, const void *ctx, const struct job *j, const char *const *cols, struct err *err)
 {
-    struct sweep_tx *t = ctx;
+    const struct stores_env *env = ctx;
     char job[UUID_SIZE], dedupe[100];
-    json_t *payload = json_pack("{s:s}", "submissionId", t->id);
+    json_t *payload = json_pack("{s:s}", "submissionId", cols[0]);
 
-    snprintf(dedupe, sizeof dedupe, "store-health:%s:%d", t->id, t->cycle); /* one check a sweep */
-    jobs_enqueue_in(c, t->env->jobs,
-                    &(struct job_new){
-                        .kind = STORE_HEALTH_JOB, .tenant = t->tenant, .payload = payload, .dedupe_key = dedupe, .max_attempts = 1},
-                    job, err);
+    snprintf(dedupe, sizeof dedupe, "store-health:%s:%d", cols[0], j->cycle);
+    jobs_enqueue_in(
+        c, env->jobs,
+        &(struct job_new){.kind = STORE_HEALTH_JOB, .tenant = cols[1], .payload = payload, .dedupe_key = dedupe, .max_attempts = 1},
+        job, err);
     json_decref(payload);
     return err->code;
 }
@@ -118,45 +114,19 @@ static enum err_code sweep_one(struct store_conn *c, void *ctx, struct err *err)
 void health_sweep_step(void *ctx, struct job *j)
 {
     const struct stores_env *env = ctx;
-    struct store_conn *db = NULL;
-    json_t *due = json_array(), *row;
-    struct store_stmt *st;
-    struct err err;
-    size_t i;
+    const struct store_val args[] = {STORE_INT(SWEEP_BATCH)};
 
-    err_clear(&err);
-    if (!env->jobs) { /* run before main.c handed over the engine: again after the backoff */
-        err_set(&err, ERR_UNAVAILABLE, "the health sweep is not started yet");
-        job_fail(j, &err);
-        json_decref(due);
-        return;
-    }
-    if (store_conn_get(env->store, &db, &err) == ERR_OK &&
-        store_select(db,
-                     "SELECT id, tenantId FROM store_submissions WHERE status = 'ROLLING_OUT' AND healthRule IS NOT NULL "
-                     "ORDER BY id LIMIT ?",
-                     STORE_ARGS(STORE_INT(SWEEP_BATCH)), &st, &err) == ERR_OK) {
-        while (store_next(st, &err) == 1)
-            json_array_append_new(due, json_pack("[s, s]", store_col_text(st, 0), store_col_text(st, 1)));
-        store_finish(st);
-    }
-    json_array_foreach(due, i, row)
-    {
-        struct sweep_tx t = {.env = env,
-                             .id = json_string_value(json_array_get(row, 0)),
-                             .tenant = json_string_value(json_array_get(row, 1)),
-                             .cycle = j->cycle};
-        if (!err.code)
-            store_tx(db, sweep_one, &t, &err);
-    }
-    store_conn_put(db);
-    if (json_array_size(due) > 0)
-        jobs_nudge(env->jobs);
-    json_decref(due);
-    if (err.code)
-        job_fail(j, &err);
-    else
-        job_done(j);
+    sweep_pass(&(struct sweep){.name = "the health sweep",
+                               .store = env->store,
+                               .jobs = env->jobs,
+                               .sql = "SELECT id, tenantId FROM store_submissions WHERE status = 'ROLLING_OUT' AND "
+                                      "healthRule IS NOT NULL ORDER BY id LIMIT ?",
+                               .args = args,
+                               .nargs = ARRAY_LEN(args),
+                               .ncols = 2,
+                               .due = sweep_due,
+                               .ctx = env},
+               j);
 }
 
 /* ---- one check ---- */

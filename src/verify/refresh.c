@@ -10,6 +10,7 @@
 #include "crypto/secret.h"
 #include "integrations/integrations.h"
 #include "jobs/jobs.h"
+#include "jobs/sweep.h"
 #include "verify/verify.h"
 
 #define SWEEP_BATCH 200              /* integrations a sweep starts */
@@ -272,43 +273,33 @@ void token_refresh_step(void *ctx, struct job *j)
         job_done(j);
 }
 
+/* An integration whose token expires within the margin (id, tenantId, expiresAt): its refresh queued, once. */
+static enum err_code sweep_due(struct store_conn *c, const void *ctx, const struct job *j, const char *const *cols, struct err *err)
+{
+    const struct verify_env *env = ctx;
+
+    (void)j;
+    return start_body(c, &(struct start_tx){.q = env->jobs, .tenant = cols[1], .integration = cols[0], .expires_at = cols[2]}, err);
+}
+
 void token_sweep_step(void *ctx, struct job *j)
 {
     const struct verify_env *env = ctx;
     char cutoff[TIMESTAMP_SIZE];
-    struct store_conn *db = NULL;
-    json_t *due = json_array(), *row;
-    struct store_stmt *st;
-    struct err err;
-    size_t i;
+    const struct store_val args[] = {STORE_BOOL(true), STORE_TIME(cutoff), STORE_INT(SWEEP_BATCH)};
 
-    err_clear(&err);
-    if (!env->jobs) { /* run before main.c handed over the engine: again after the backoff */
-        err_set(&err, ERR_UNAVAILABLE, "the token sweep is not started yet");
-        goto out;
-    }
     clock_format(clock_now_ms() + (int64_t)TOKEN_REFRESH_MARGIN_S * 1000, cutoff);
-    if (store_conn_get(env->store, &db, &err) == ERR_OK &&
-        store_select(db,
-                     "SELECT id, tenantId, expiresAt FROM " SCM_TABLE " WHERE isActive = ? AND refreshToken IS NOT NULL AND "
-                     "clientId IS NOT NULL AND clientSecret IS NOT NULL AND expiresAt < ? AND verificationStatus <> 'EXPIRED' "
-                     "ORDER BY expiresAt LIMIT ?",
-                     STORE_ARGS(STORE_BOOL(true), STORE_TIME(cutoff), STORE_INT(SWEEP_BATCH)), &st, &err) == ERR_OK) {
-        while (store_next(st, &err) == 1)
-            json_array_append_new(due, json_pack("[s, s, s]", store_col_text(st, 0), store_col_text(st, 1), store_col_text(st, 2)));
-        store_finish(st);
-    }
-    json_array_foreach(due, i, row)
-    {
-        if (!err.code)
-            token_refresh_start(db, env->jobs, json_string_value(json_array_get(row, 1)), json_string_value(json_array_get(row, 0)),
-                                json_string_value(json_array_get(row, 2)), &err);
-    }
-    store_conn_put(db);
-out:
-    json_decref(due);
-    if (err.code)
-        job_fail(j, &err);
-    else
-        job_done(j);
+    sweep_pass(&(struct sweep){.name = "the token sweep",
+                               .store = env->store,
+                               .jobs = env->jobs,
+                               .sql =
+                                   "SELECT id, tenantId, expiresAt FROM " SCM_TABLE " WHERE isActive = ? AND refreshToken IS NOT "
+                                   "NULL AND clientId IS NOT NULL AND clientSecret IS NOT NULL AND expiresAt < ? AND "
+                                   "verificationStatus <> 'EXPIRED' ORDER BY expiresAt LIMIT ?",
+                               .args = args,
+                               .nargs = ARRAY_LEN(args),
+                               .ncols = 3,
+                               .due = sweep_due,
+                               .ctx = env},
+               j);
 }
