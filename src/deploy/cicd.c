@@ -54,8 +54,9 @@ enum err_code cicd_discover_start(struct store_conn *c, struct jobs *q, const ch
 }
 
 /* The discovery failed: the rows stay, the integration says why. */
-static void discover_failed(const struct cicd_env *env, struct job *j, const char *integration, const char *message)
+static void discover_failed(const void *ctx, struct job *j, const char *integration, const char *message)
 {
+    const struct cicd_env *env = ctx;
     struct store_conn *db = NULL;
     struct err err;
 
@@ -74,8 +75,9 @@ static void discover_failed(const struct cicd_env *env, struct job *j, const cha
 }
 
 /* Starts the call for the page j's data names (the first when none): j parks. */
-static enum err_code start_page(const struct cicd_env *env, struct job *j, const char *integration, struct err *err)
+static enum err_code start_page(const void *ctx, struct job *j, const char *integration, struct err *err)
 {
+    const struct cicd_env *env = ctx;
     const struct provider *p;
     struct store_conn *db = NULL;
     json_t *config = NULL, *scm = NULL, *input;
@@ -99,13 +101,8 @@ static enum err_code start_page(const struct cicd_env *env, struct job *j, const
     return ERR_OK;
 }
 
-struct write_tx {
-    struct job *job;
-    const char *integration;
-    const json_t *jobs;
-};
-
-static enum err_code upsert(struct store_conn *c, const struct write_tx *w, const json_t *job, const char *now, struct err *err)
+static enum err_code upsert(struct store_conn *c, const struct listing_write *w, const json_t *job, const char *now,
+                            struct err *err)
 {
     const char *ext = text(job, "id"), *name = text(job, "name");
     char id[UUID_SIZE], *params;
@@ -139,13 +136,13 @@ static enum err_code upsert(struct store_conn *c, const struct write_tx *w, cons
 /* The listing read in full: the rows become it, and the integration DISCOVERED, with the job's end. */
 static enum err_code write_body(struct store_conn *c, void *ctx, struct err *err)
 {
-    const struct write_tx *w = ctx;
+    const struct listing_write *w = ctx;
     char now[TIMESTAMP_SIZE];
     size_t i;
     json_t *job;
 
     clock_now(now);
-    json_array_foreach(w->jobs, i, job) if (upsert(c, w, job, now, err)) return err->code;
+    json_array_foreach(w->items, i, job) if (upsert(c, w, job, now, err)) return err->code;
     if (store_run(c,
                   "UPDATE cicd_jobs SET removedAt = ?, updatedAt = ? WHERE integrationId = ? AND discoveredAt <> ? AND "
                   "removedAt IS NULL",
@@ -155,59 +152,21 @@ static enum err_code write_body(struct store_conn *c, void *ctx, struct err *err
                   "lastDiscoveryError = NULL WHERE tenantId = ? AND id = ?",
                   STORE_ARGS(STORE_TIME(now), STORE_TEXT(w->job->tenant), STORE_TEXT(w->integration)), NULL, err))
         return err->code;
-    w->job->output = json_pack("{s:I}", "jobs", (json_int_t)json_array_size(w->jobs));
+    w->job->output = json_pack("{s:I}", "jobs", (json_int_t)json_array_size(w->items));
     return job_done_in(c, w->job, err);
 }
 
-static const struct listing listing = {.items = "jobs", .next = "cursor", .max_pages = CICD_DISCOVER_MAX_PAGES};
-
-static void page_done(const struct cicd_env *env, struct job *j, const char *integration, struct provider_call *call)
-{
-    struct write_tx w = {.job = j, .integration = integration};
-    struct store_conn *db = NULL;
-    enum listing_turn turn;
-    json_t *all;
-    struct err err;
-
-    err_clear(&err);
-    if (call->verdict != VERDICT_VALID) {
-        discover_failed(env, j, integration, call->message[0] ? call->message : "the provider did not answer");
-        return;
-    }
-    if ((turn = listing_take(j, call, &listing, &all)) == LISTING_TOO_LONG)
-        discover_failed(env, j, integration, "the listing has more pages than a discovery reads");
-    if (turn != LISTING_WHOLE)
-        return;
-    w.jobs = all;
-    if (store_conn_get(env->store, &db, &err) == ERR_OK)
-        store_tx(db, write_body, &w, &err);
-    store_conn_put(db);
-    if (err.code)
-        job_fail(j, &err);
-    else
-        job_done(j);
-}
+static const struct listing_job discovery = {.pages = {.items = "jobs", .next = "cursor", .max_pages = CICD_DISCOVER_MAX_PAGES},
+                                             .what = "a job discovery",
+                                             .start_page = start_page,
+                                             .write = write_body,
+                                             .failed = discover_failed};
 
 void cicd_discover_step(void *ctx, struct job *j)
 {
     const struct cicd_env *env = ctx;
-    const char *integration = text(j->payload, "integrationId");
-    struct provider_call *call = provider_call_of(j);
-    struct err err;
 
-    err_clear(&err);
-    if (!integration || !j->tenant[0]) {
-        err_set(&err, ERR_INTERNAL, "not a job discovery: the payload names no integration");
-        job_fail(j, &err);
-    } else if (call) {
-        page_done(env, j, integration, call);
-    } else if (start_page(env, j, integration, &err) == ERR_NOT_FOUND) {
-        job_done(j); /* the integration was deleted, its jobs with it */
-    } else if (err.code == ERR_CONFLICT || err.code == ERR_INVALID) {
-        discover_failed(env, j, integration, err.message);
-    } else if (err.code) {
-        job_fail(j, &err);
-    }
+    listing_step(&discovery, env, env->store, j);
 }
 
 /* ---- a deployment's jobs ---- */

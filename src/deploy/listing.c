@@ -40,3 +40,56 @@ int listing_running(struct store_conn *c, const char *kind, const char *prefix, 
     store_finish(st);
     return rc;
 }
+
+/* A page answered: taken, and once the listing is whole, written with j's end. */
+static void page_done(const struct listing_job *l, const void *env, struct store *store, struct job *j, const char *integration,
+                      const struct provider_call *call)
+{
+    struct listing_write w = {.job = j, .integration = integration};
+    struct store_conn *db = NULL;
+    enum listing_turn turn;
+    json_t *all;
+    struct err err;
+
+    err_clear(&err);
+    if (call->verdict != VERDICT_VALID) {
+        l->failed(env, j, integration, call->message[0] ? call->message : "the provider did not answer");
+        return;
+    }
+    if ((turn = listing_take(j, call, &l->pages, &all)) == LISTING_TOO_LONG) {
+        char message[120];
+        snprintf(message, sizeof message, "the listing has more than %d pages: more than %s reads", l->pages.max_pages, l->what);
+        l->failed(env, j, integration, message);
+    }
+    if (turn != LISTING_WHOLE)
+        return;
+    w.items = all;
+    if (store_conn_get(store, &db, &err) == ERR_OK)
+        store_tx(db, l->write, &w, &err);
+    store_conn_put(db);
+    if (err.code)
+        job_fail(j, &err);
+    else
+        job_done(j);
+}
+
+void listing_step(const struct listing_job *l, const void *env, struct store *store, struct job *j)
+{
+    const char *integration = json_string_value(json_object_get(j->payload, "integrationId"));
+    struct provider_call *call = provider_call_of(j);
+    struct err err;
+
+    err_clear(&err);
+    if (!integration || !j->tenant[0]) {
+        err_set(&err, ERR_INTERNAL, "not %s: the payload names no integration", l->what);
+        job_fail(j, &err);
+    } else if (call) {
+        page_done(l, env, store, j, integration, call);
+    } else if (l->start_page(env, j, integration, &err) == ERR_NOT_FOUND) {
+        job_done(j); /* the integration was deleted, its rows with it */
+    } else if (err.code == ERR_CONFLICT || err.code == ERR_INVALID) {
+        l->failed(env, j, integration, err.message);
+    } else if (err.code) {
+        job_fail(j, &err);
+    }
+}

@@ -29,6 +29,34 @@ enum listing_turn { LISTING_NEXT, LISTING_WHOLE, LISTING_TOO_LONG };
  * moved on to it: job_next), LISTING_WHOLE with every item in *all (borrowed from j's data), or LISTING_TOO_LONG.
  */
 enum listing_turn listing_take(struct job *j, const struct provider_call *call, const struct listing *l, json_t **all);
+/*
+ * A listing job's step, the whole of it (repos_sync_step, cicd_discover_step):
+ * no call yet, starts the page j's data names; a page answered, takes it;
+ * every page read, writes them all in one transaction that ends j. What a
+ * person can act on (the provider's refusal, a listing too long, an
+ * integration that cannot list) goes to `failed`, which records it and
+ * ends j; anything else fails j, to run again after its backoff.
+ */
+struct listing_write {
+    struct job *job;
+    const char *integration;
+    const json_t *items; /* every page's items */
+};
+
+struct listing_job {
+    struct listing pages;
+    const char *what; /* "a repository sync": in the job's errors */
+    /* Starts the call for the page j's data names (the first when none): j parks. ERR_NOT_FOUND: the integration is
+     * gone (j ends: its rows went with it); ERR_CONFLICT or ERR_INVALID: it cannot list (failed). */
+    enum err_code (*start_page)(const void *env, struct job *j, const char *integration, struct err *err);
+    /* A transaction's body (ctx: struct listing_write): the rows become the listing, and j ends with it (job_done_in). */
+    enum err_code (*write)(struct store_conn *c, void *ctx, struct err *err);
+    /* Records why the listing failed (the rows stay), then ends j. */
+    void (*failed)(const void *env, struct job *j, const char *integration, const char *message);
+};
+
+void listing_step(const struct listing_job *l, const void *env, struct store *store, struct job *j);
+
 /* The job of kind whose dedupe key starts with prefix and has not ended: 1 (its id in job), 0 none, -1 an error. */
 int listing_running(struct store_conn *c, const char *kind, const char *prefix, char job[UUID_SIZE], struct err *err);
 

@@ -62,8 +62,9 @@ enum err_code repos_sync_start(struct store_conn *c, struct jobs *q, const char 
 }
 
 /* The sync failed: the rows stay, the integration says why. */
-static void sync_failed(const struct repos_env *env, struct job *j, const char *integration, const char *message)
+static void sync_failed(const void *ctx, struct job *j, const char *integration, const char *message)
 {
+    const struct repos_env *env = ctx;
     struct store_conn *db = NULL;
     struct err err;
 
@@ -105,8 +106,9 @@ static bool waits_for_token(const struct repos_env *env, struct job *j, const ch
 }
 
 /* Starts the call for the page j's data names (the first when none): j parks. */
-static enum err_code start_page(const struct repos_env *env, struct job *j, const char *integration, struct err *err)
+static enum err_code start_page(const void *ctx, struct job *j, const char *integration, struct err *err)
 {
+    const struct repos_env *env = ctx;
     const struct provider *p;
     struct store_conn *db = NULL;
     json_t *config = NULL, *conn = NULL, *input;
@@ -134,13 +136,7 @@ static enum err_code start_page(const struct repos_env *env, struct job *j, cons
     return ERR_OK;
 }
 
-struct write_tx {
-    struct job *job;
-    const char *integration;
-    const json_t *repos;
-};
-
-static enum err_code upsert(struct store_conn *c, const struct write_tx *w, const json_t *r, const char *now, struct err *err)
+static enum err_code upsert(struct store_conn *c, const struct listing_write *w, const json_t *r, const char *now, struct err *err)
 {
     const char *ext = text(r, "id"), *name = text(r, "fullName");
     char id[UUID_SIZE];
@@ -170,13 +166,13 @@ static enum err_code upsert(struct store_conn *c, const struct write_tx *w, cons
 /* The listing read in full: the rows become it, and the integration SYNCED, with the job's end. */
 static enum err_code write_body(struct store_conn *c, void *ctx, struct err *err)
 {
-    const struct write_tx *w = ctx;
+    const struct listing_write *w = ctx;
     char now[TIMESTAMP_SIZE];
     size_t i;
     json_t *r;
 
     clock_now(now);
-    json_array_foreach(w->repos, i, r) if (upsert(c, w, r, now, err)) return err->code;
+    json_array_foreach(w->items, i, r) if (upsert(c, w, r, now, err)) return err->code;
     /* Pins are deleted by hand: SQLite enforces no foreign key unless asked. */
     if (store_run(c,
                   "DELETE FROM profile_repository_pins WHERE repositoryId IN (SELECT id FROM repositories WHERE integrationId = ? "
@@ -189,62 +185,21 @@ static enum err_code write_body(struct store_conn *c, void *ctx, struct err *err
                   "WHERE tenantId = ? AND id = ?",
                   STORE_ARGS(STORE_TIME(now), STORE_TEXT(w->job->tenant), STORE_TEXT(w->integration)), NULL, err))
         return err->code;
-    w->job->output = json_pack("{s:I}", "repositories", (json_int_t)json_array_size(w->repos));
+    w->job->output = json_pack("{s:I}", "repositories", (json_int_t)json_array_size(w->items));
     return job_done_in(c, w->job, err);
 }
 
-static const struct listing listing = {.items = "repositories", .next = "next", .max_pages = REPOS_SYNC_MAX_PAGES};
-
-static void page_done(const struct repos_env *env, struct job *j, const char *integration, struct provider_call *call)
-{
-    struct write_tx w = {.job = j, .integration = integration};
-    struct store_conn *db = NULL;
-    enum listing_turn turn;
-    json_t *all;
-    struct err err;
-
-    err_clear(&err);
-    if (call->verdict != VERDICT_VALID) {
-        sync_failed(env, j, integration, call->message[0] ? call->message : "the provider did not answer");
-        return;
-    }
-    if ((turn = listing_take(j, call, &listing, &all)) == LISTING_TOO_LONG) {
-        char message[96];
-        snprintf(message, sizeof message, "the listing has more than %d pages: more than a sync reads", REPOS_SYNC_MAX_PAGES);
-        sync_failed(env, j, integration, message);
-    }
-    if (turn != LISTING_WHOLE)
-        return;
-    w.repos = all;
-    if (store_conn_get(env->store, &db, &err) == ERR_OK)
-        store_tx(db, write_body, &w, &err);
-    store_conn_put(db);
-    if (err.code)
-        job_fail(j, &err);
-    else
-        job_done(j);
-}
+static const struct listing_job sync = {.pages = {.items = "repositories", .next = "next", .max_pages = REPOS_SYNC_MAX_PAGES},
+                                        .what = "a repository sync",
+                                        .start_page = start_page,
+                                        .write = write_body,
+                                        .failed = sync_failed};
 
 void repos_sync_step(void *ctx, struct job *j)
 {
     const struct repos_env *env = ctx;
-    const char *integration = text(j->payload, "integrationId");
-    struct provider_call *call = provider_call_of(j);
-    struct err err;
 
-    err_clear(&err);
-    if (!integration || !j->tenant[0]) {
-        err_set(&err, ERR_INTERNAL, "not a repository sync: the payload names no integration");
-        job_fail(j, &err);
-    } else if (call) {
-        page_done(env, j, integration, call);
-    } else if (start_page(env, j, integration, &err) == ERR_NOT_FOUND) {
-        job_done(j); /* the integration was deleted, its repositories with it */
-    } else if (err.code == ERR_CONFLICT || err.code == ERR_INVALID) {
-        sync_failed(env, j, integration, err.message);
-    } else if (err.code) {
-        job_fail(j, &err);
-    }
+    listing_step(&sync, env, env->store, j);
 }
 
 /* A due integration (id, tenantId): its sync started, unless one runs. */
