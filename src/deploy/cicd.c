@@ -466,6 +466,15 @@ static void call_start(const struct cicd_run *run, const struct mapping *m, bool
 }
 
 /* The mapping waits for its run's webhook (or, without a run yet, nothing) until the next poll. */
+/* What a mapping's job waits for: its run's signed build webhook, or, before the run is known, its own key. */
+static void wait_key(const char *mapping, const char *integration, const char *run_id, char key[JOB_EVENT_KEY_SIZE])
+{
+    if (run_id && run_id[0])
+        snprintf(key, JOB_EVENT_KEY_SIZE, "build:%s:%.200s", integration, run_id);
+    else
+        snprintf(key, JOB_EVENT_KEY_SIZE, "cicd-run:%s", mapping);
+}
+
 static void wait_run(const struct cicd_run *run, const struct mapping *m)
 {
     char key[JOB_EVENT_KEY_SIZE];
@@ -476,10 +485,7 @@ static void wait_run(const struct cicd_run *run, const struct mapping *m)
         delay *= 2;
     if (delay > RUN_POLL_MAX_MS)
         delay = RUN_POLL_MAX_MS;
-    if (m->run[0])
-        snprintf(key, sizeof key, "build:%s:%.200s", m->integration, m->run);
-    else
-        snprintf(key, sizeof key, "cicd-run:%s", m->id);
+    wait_key(m->id, m->integration, m->run, key);
     json_object_set_new(run->job->data, RUN_POLLS, json_integer(polls + 1));
     job_wait(run->job, 0, key, clock_now_ms() + delay);
 }
@@ -608,10 +614,31 @@ enum err_code cicd_run_outcome(struct store_conn *c, const char *tenant, const c
 
 enum err_code cicd_run_cancel(struct store_conn *c, const char *tenant, const char *deployment, const char *now, struct err *err)
 {
-    return store_run(c,
-                     "UPDATE deployment_cicd_mappings SET status = 'CANCELLED', finishedAt = ?, updatedAt = ?, error = CASE WHEN "
-                     "runId IS NULL THEN 'cancelled with the deployment before it was triggered' ELSE 'cancelled with the "
-                     "deployment: slipway stopped following its run (the run was not aborted at the CI)' END "
-                     "WHERE tenantId = ? AND deploymentId = ? AND status IN ('PENDING', 'RUNNING')",
-                     STORE_ARGS(STORE_TIME(now), STORE_TIME(now), STORE_TEXT(tenant), STORE_TEXT(deployment)), NULL, err);
+    json_t *keys = json_array(), *key;
+    struct store_stmt *st;
+    size_t i;
+
+    /* The job following a RUNNING mapping is woken at once (it then finds nothing left to follow and ends), not at
+     * its next poll, up to 5 minutes later. */
+    if (store_select(c,
+                     "SELECT m.id, j.integrationId, m.runId FROM deployment_cicd_mappings m JOIN cicd_jobs j ON j.id = m.cicdJobId "
+                     "AND j.tenantId = m.tenantId WHERE m.tenantId = ? AND m.deploymentId = ? AND m.status = 'RUNNING'",
+                     STORE_ARGS(STORE_TEXT(tenant), STORE_TEXT(deployment)), &st, err) == ERR_OK) {
+        while (store_next(st, err) == 1) {
+            char k[JOB_EVENT_KEY_SIZE];
+            wait_key(store_col_text(st, 0), store_col_text(st, 1), store_col_null(st, 2) ? NULL : store_col_text(st, 2), k);
+            json_array_append_new(keys, json_string(k));
+        }
+        store_finish(st);
+    }
+    if (!err->code)
+        store_run(c,
+                  "UPDATE deployment_cicd_mappings SET status = 'CANCELLED', finishedAt = ?, updatedAt = ?, error = CASE WHEN "
+                  "runId IS NULL THEN 'cancelled with the deployment before it was triggered' ELSE 'cancelled with the "
+                  "deployment: slipway stopped following its run (the run was not aborted at the CI)' END "
+                  "WHERE tenantId = ? AND deploymentId = ? AND status IN ('PENDING', 'RUNNING')",
+                  STORE_ARGS(STORE_TIME(now), STORE_TIME(now), STORE_TEXT(tenant), STORE_TEXT(deployment)), NULL, err);
+    json_array_foreach(keys, i, key) if (!err->code) jobs_signal_in(c, json_string_value(key), NULL, err);
+    json_decref(keys);
+    return err->code;
 }

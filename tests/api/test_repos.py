@@ -534,6 +534,11 @@ class CicdRunTest(vf.VerifyTest):
     def request(self, method, path, body=None, token=None):
         return self.server.request(method, path, body=body, token=token or self.owner.token)
 
+    def job_state(self, dep):
+        _, rows = fx.db_query(self.server, "SELECT j.state FROM jobs j JOIN deployments d ON d.jobId = j.id WHERE d.id = ?",
+                              (dep["id"],))
+        return rows[0][0] if rows else None
+
     def jenkins(self):
         """A Jenkins integration whose job takes TARGET (a choice), discovered, with its webhook: (job row, builds, hook)."""
         case = vf.build(self.ctx, "JENKINS")
@@ -646,6 +651,12 @@ class CicdRunTest(vf.VerifyTest):
         dep = self.until(dep, lambda d: d["cicdJobs"][0]["runId"], "the job triggered")
         harness.expect(self, self.request("POST", "/api/v1/%s/deployments/%s/cancel" % (self.tenant, dep["id"]), {},
                                           token=self.ctx.org.editor.token), 200)
+        # The cancel wakes the job that waited for the run: it ends within the engine's 1 s look for due jobs, not at
+        # its next poll of the CI, 5 s after the trigger at the soonest.
+        deadline = time.monotonic() + 4
+        while self.job_state(dep) != "DONE" and time.monotonic() < deadline:
+            time.sleep(0.1)
+        self.assertEqual(self.job_state(dep), "DONE", "the deployment's job ends with the cancel")
         self.finish("jenkins", dep["cicdJobs"][0]["runId"], hook)  # too late: no longer followed
         dep = self.get(dep)
         [m] = dep["cicdJobs"]

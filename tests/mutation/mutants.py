@@ -342,6 +342,14 @@ TABLE = [
            [("    usage_count(tenant_of(req), USAGE_STORAGE_BYTES, bytes);",
              "    usage_count(tenant_of(req), USAGE_STORAGE_BYTES, 2 * bytes);")],
            [API + "test_usage:UsageTest.test_storage_and_domain_checks_counted_once"]),
+    # ---- a cancel wakes the job following a deployment's CI run (docs/deployments.md "CI/CD jobs")
+    Mutant("cicd-cancel-leaves-job-waiting", "a cancelled deployment's job waits on",
+           "a cancel marks the CI/CD mappings CANCELLED but does not wake the job following the run: it waits for its "
+           "next poll of the CI (up to 5 minutes) before it ends",
+           "src/deploy/cicd.c",
+           [("json_array_foreach(keys, i, key) if (!err->code) jobs_signal_in(c, json_string_value(key), NULL, err);",
+             "(void)i; (void)key;")],
+           [API + "test_repos:CicdRunTest.test_cancel_while_a_job_runs"]),
 ]
 
 
