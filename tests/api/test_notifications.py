@@ -226,6 +226,32 @@ class NotificationsTest(VerifyTest):
         self.assertEqual(catalogue["release.kickoff.started"]["alias"], "release_started")
         self.assertIsNone(catalogue["release.kickoff.completed"]["alias"])
 
+    def test_deployment_awaiting_approval_told_in_words(self):
+        """A deployment to a protected environment waits, told in the creating transaction (no SSH connection):
+        the Slack message names its environment, its requester and the roles that may approve (issue 16)."""
+        integ, case = self.slack()
+        self.add_rule(integ, pattern="deployment.*")
+        host = self.expect(self.request("POST", "/api/v1/%s/hosts" % self.tenant, {
+            "name": "box", "address": "127.0.0.1", "port": 22, "username": "deploy", "authMethod": "password",
+            "secret": "never-used-" + uuid.uuid4().hex}), 201)
+        script = self.expect(self.request("POST", "/api/v1/%s/deployment-scripts" % self.tenant,
+                                          {"name": "ship", "body": "true\n"}), 201)
+        env = self.expect(self.request("POST", "/api/v1/%s/environments" % self.tenant,
+                                       {"name": "production", "protected": True, "approverRoles": ["owner"]}), 201)
+        dep = self.expect(self.request("POST", "/api/v1/%s/deployments" % self.tenant,
+                                       {"hostId": host["id"], "scriptId": script["id"], "environmentId": env["id"]}), 201)
+        self.assertEqual(dep["status"], "AWAITING_APPROVAL")
+        items = self.settle(1)
+        self.assertEqual([(d["eventName"], d["status"]) for d in items], [("deployment.approval.requested", "DELIVERED")])
+        posted, _ = self.posted(case)
+        self.assertEqual(len(posted), 1, posted)
+        words = posted[0]["text"] + json.dumps(posted[0]["blocks"])
+        self.assertIn("Deployment %s: AWAITING_APPROVAL" % dep["id"], words)
+        self.assertIn("Environment: %s" % env["id"], words)
+        self.assertIn("Requested by: %s" % self.owner.id, words)
+        self.assertIn("Approver roles: owner", words)
+        self.assertIn("waiting for approvals: 0 of 1", words)
+
     def test_no_rule_no_delivery(self):
         self.release()
         time.sleep(0)  # nothing to wait for: the outbox is written with the change, or not at all
