@@ -28,6 +28,7 @@ import {viewUsage} from './view-usage.js';
 import {viewAdmin} from './view-admin.js';
 import {viewSignup} from './view-signup.js';
 import {viewForgot, viewReset} from './view-reset.js';
+import {viewSso} from './view-sso.js';
 
 const UUID = '([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})';
 const ROUTES = [
@@ -57,6 +58,7 @@ const ROUTES = [
   {re: /^#\/signup$/, view: viewSignup, title: 'Create an account', public: true},
   {re: /^#\/forgot$/, view: viewForgot, title: 'Forgot your password', public: true},
   {re: /^#\/reset\/(slwr_[A-Za-z0-9_-]{43})$/, view: viewReset, title: 'Set a new password', public: true},
+  {re: new RegExp(`^#/t/${UUID}/sso$`), view: viewSso, title: 'Single sign-on', tenant: true, owner: true},
 ];
 
 const state = {me: null, tenants: null, admin: null, renderSeq: 0, leave: [], guard: null};
@@ -124,6 +126,7 @@ function renderNav(tenant, route) {
     items.push(link(`${base}/sites`, 'Sites'));
     if (tenant.role === 'owner') items.push(link(`${base}/usage`, 'Usage'));
     if (tenant.role === 'owner') items.push(link(`${base}/audit`, 'Audit log'));
+    if (tenant.role === 'owner') items.push(link(`${base}/sso`, 'Single sign-on'));
     nav.append(group(null, items));
   }
   nav.append(group('Account', [link('#/tokens', 'API tokens'), link('#/activity', 'Your activity'), link('#/tenants', 'All tenants'),
@@ -137,7 +140,7 @@ function renderNav(tenant, route) {
     if (!select.value) return;
     const page = (location.hash.match(/^#\/t\/[^/]+\/([\w-]+)/) || [])[1];
     const role = tenantById(select.value)?.role;
-    navigate(`#/t/${select.value}${page && !(['audit', 'usage'].includes(page) && role !== 'owner') ? `/${page}` : ''}`);
+    navigate(`#/t/${select.value}${page && !(['audit', 'usage', 'sso'].includes(page) && role !== 'owner') ? `/${page}` : ''}`);
   });
   picker.append(h('label', {for: 'tenant-switch'}, 'Tenant'), select);
 

@@ -12,14 +12,17 @@ prints one JSON line:
      "playStore": {"validEmail", "invalidEmail", "privateKey", "packageName"},
      "releases": {"tenantId", "owner"|"editor"|"viewer": {"email", "password"}},
      "stores": {"tenantId", "releaseId", "buildNumber", "rejectedReleaseId", "owner"|"viewer": {"email", "password"}},
-     "sso": {"issuer", "slug", "provider", "user", "email"} (null without node and tests/oidc's packages),
+     "sso": {"issuer", "slug", "provider", "user", "email", "publishedDomain"} (null without node and tests/oidc's packages),
      "ssh": {"port", "user", "key", "fingerprint"} (a private sshd, tests/api/sshd.py; null without openssh-server),
      "admin": {"email", "password"} (the instance administrator: the first account, `slipway admin bootstrap`'s),
      "secrets": [strings that must never appear in a page]}
 
 "sso" is the first tenant's single sign-on: the real oidc-provider of
 tests/oidc (test_sso.Idp), found on the login page by the tenant's slug,
-with a user whose group makes it an editor.
+with a user whose group makes it an editor. Its provider claims
+"publishedDomain" (claimed by an owner of that domain, who has left),
+whose TXT record the DNS fake (tests/fakes/fake_dns.py,
+SLIPWAY_DNS_RESOLVER) already answers and nobody has checked yet.
 
 Open sign-up is on (SLIPWAY_OPEN_SIGNUP), for the sign-up page.
 
@@ -59,6 +62,9 @@ import integration_fixtures as fx  # noqa: E402
 import verify_fixtures as vf  # noqa: E402
 import test_sso  # noqa: E402
 import sshd  # noqa: E402
+
+sys.path.insert(0, os.path.join(HERE, "..", "fakes"))
+from fake_dns import DnsServer  # noqa: E402
 
 STORE_BUILD = "5005"
 
@@ -155,7 +161,7 @@ def store_ready(server, client):
     return ctx.org, rid, rejected_release(server, client, ctx, app), secrets + list(ctx.secrets) + [sentry.info["token"]]
 
 
-def sso(server, org):
+def sso(server, org, dns):
     """The tenant's sign-on at a real OpenID provider: (Idp, the stack's "sso" entry), or (None, None) without node."""
     try:
         idp = test_sso.Idp(redirect="http://127.0.0.1:%d/api/v1/auth/oidc/callback" % server.port)
@@ -173,7 +179,23 @@ def sso(server, org):
         if resp.status != want:
             idp.stop()
             raise AssertionError("single sign-on set-up: %s" % resp)
-    return idp, {"issuer": idp.issuer, "slug": slug, "provider": "Okta", "user": "ui-sso", "email": user["email"]}
+        if method == "POST":
+            provider_id = resp.json["id"]
+    # An owner claims only their own address's domain: a passing owner of the domain claims it and leaves.
+    domain = "proof-%s.example" % fx.tag().lower()
+    boss = harness.add_member_and_login(server, org.owner.token, org.id, "owner", email="boss@" + domain)
+    server.remember_secret(boss.password)
+    for method, path, body, token, want in (
+            ("POST", "/api/v1/%s/iam/providers/%s/domains" % (org.id, provider_id), {"domain": domain}, boss.token, 201),
+            ("DELETE", "/api/v1/%s/members/%s" % (org.id, boss.id), None, org.owner.token, 204)):
+        resp = server.request(method, path, body=body, token=token)
+        if resp.status != want:
+            idp.stop()
+            raise AssertionError("single sign-on domain claim: %s %s" % (resp.status, resp.json))
+        if method == "POST":
+            dns.publish(resp.json["record"]["name"], resp.json["record"]["value"])
+    return idp, {"issuer": idp.issuer, "slug": slug, "provider": "Okta", "user": "ui-sso", "email": user["email"],
+                 "publishedDomain": domain}
 
 
 def mail_server(client):
@@ -192,9 +214,11 @@ def mail_server(client):
 
 def main():
     client = vf.fakes()
+    dns = DnsServer().start()
     # The browser reaches slipway at the address it listens on: single sign-on sends it back there.
     server = vf.start_server(client, extra={"SLIPWAY_PUBLIC_URL": "http://127.0.0.1:{port}",
-                                                  "SLIPWAY_OPEN_SIGNUP": "true", "SLIPWAY_HEALTH_INTERVAL": "1"})
+                                                  "SLIPWAY_OPEN_SIGNUP": "true", "SLIPWAY_HEALTH_INTERVAL": "1",
+                                                  "SLIPWAY_DNS_RESOLVER": "127.0.0.1:%d" % dns.port})
     idp = None
     mail, mail_entry = mail_server(client)
     ssh = sshd.Sshd().start() if sshd.available() else None
@@ -211,7 +235,7 @@ def main():
         rel_org = rel_ctx.org
         rel_secrets.append(disabled_endpoint(server, org))
         store_org, store_release, rejected, store_secrets = store_ready(server, client)
-        idp, sso_entry = sso(server, org)
+        idp, sso_entry = sso(server, org, dns)
         secrets = [token, bad_token, key, test_sso.SECRET] + rel_secrets + store_secrets + ([ssh.client_key] if ssh else [])
         fx.remember(server, *secrets)
         for user in (org.owner, org.editor, org.viewer, rel_org.owner, rel_org.viewer, rel_org.editor, store_org.editor,
@@ -246,6 +270,7 @@ def main():
             idp.stop()
         if ssh:
             ssh.stop()
+        dns.stop()
 
 
 if __name__ == "__main__":

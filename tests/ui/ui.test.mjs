@@ -1355,6 +1355,37 @@ async function main() {
       await logout(page);
     });
 
+    // ---- single sign-on's e-mail domains proven by DNS (issue 18): the owner's page, the DNS fake of tests/ui/stack.py ----
+    await check('single sign-on page: claim a domain (the API\'s refusal at the field), see its TXT record, Check now: proven where the record is published, not proven with the reason where it is not', async () => {
+      if (!stack.sso) throw new Error('no identity provider: node or tests/oidc/node_modules is missing (scripts/install-deps test)');
+      await login(page, stack, 'owner');
+      await page.getByRole('link', {name: 'Single sign-on'}).click();
+      const provider = page.locator(`section[data-provider="${stack.sso.provider}"]`);
+      const published = provider.locator(`[data-iam-domain="${stack.sso.publishedDomain}"]`);
+      await published.locator('.badge[data-status="UNCHECKED"]').waitFor();
+      assert((await published.locator('[data-record="name"]').textContent()) === `_slipway-sso.${stack.sso.publishedDomain}`, 'record name');
+      await published.getByRole('button', {name: `Check now for ${stack.sso.publishedDomain}`}).click();
+      await published.locator('.badge[data-status="PROVEN"]').waitFor();
+      const domain = provider.getByLabel('Work e-mail domain');
+      await domain.fill(`elsewhere-${Date.now()}.example`); // not the owner's own address's domain: the API refuses it
+      await provider.getByRole('button', {name: 'Claim the domain'}).click();
+      await provider.locator('[aria-invalid="true"]').waitFor();
+      const refusal = await provider.locator('.field').filter({has: page.getByLabel('Work e-mail domain')}).textContent();
+      assert(/only the domain of your own e-mail address/.test(refusal), `the refusal at the field: ${refusal}`);
+      const unpublished = stack.owner.email.split('@')[1]; // claimable, and nobody publishes its record
+      await domain.fill(unpublished);
+      await provider.getByRole('button', {name: 'Claim the domain'}).click();
+      const claimed = provider.locator(`[data-iam-domain="${unpublished}"]`);
+      const value = await claimed.locator('[data-record="value"]').textContent();
+      assert(/^[A-Za-z0-9_-]{43}$/.test(value), `record value: ${value}`);
+      await claimed.getByRole('button', {name: `Check now for ${unpublished}`}).click();
+      await claimed.locator('.badge[data-status="NOT_PROVEN"]').waitFor();
+      const why = await claimed.locator('[data-last-error]').textContent();
+      assert(/TXT|record|found/i.test(why), `not proven, in words: ${why}`);
+      await everyLook(page, '55-sso-domains');
+      await logout(page);
+    });
+
     await check('works offline: no page ever fetched anything from another host', async () => {
       assert(!foreign.length, `fetched: ${foreign.slice(0, 5).join(', ')}`);
     });
