@@ -4,7 +4,7 @@
 // proof holds (proven since when, or not, with the last check's reason), the
 // TXT record to publish (name and value, each with a copy button), "Check
 // now", and a form that claims another domain. Adding or changing a provider
-// is the API's (docs/sso.md "Identity providers").
+// is the API's (docs/sso.md "Setting it up").
 
 import {h, when, announce, errorBox, copyButton} from './dom.js';
 import {get, post, tenantPath} from './api.js';
