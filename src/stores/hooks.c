@@ -126,7 +126,7 @@ static enum err_code hook_record(const struct stores_env *env, const struct job 
 
 /*
  * Starts the target's store_webhook op (j parks). *current false: a later request superseded this job (nothing to do).
- * ERR_CONFLICT when it cannot be done (no public URL, no webhook, a store that cannot).
+ * ERR_CONFLICT when it cannot be done (no public URL, no webhook, a store that cannot); ERR_NOT_FOUND when the target is gone.
  */
 static enum err_code hook_start(const struct stores_env *env, struct job *j, const char *integration, bool unregister,
                                 bool *current, struct err *err)
@@ -205,7 +205,7 @@ void stores_webhook_step(void *ctx, struct job *j)
                 job_done(j); /* superseded by a later request of the target: its job answers */
             return;
         }
-        if (err.code != ERR_CONFLICT) {
+        if (err.code != ERR_CONFLICT && err.code != ERR_NOT_FOUND) { /* not found: the target was deleted */
             job_fail(j, &err);
             return;
         }
