@@ -37,6 +37,7 @@
 #include "releases/releases_http.h"
 #include "stores/health.h"
 #include "stores/stores.h"
+#include "stores/hooks.h"
 #include "stores/stores_http.h"
 #include "notify/endpoints.h"
 #include "notify/notify.h"
@@ -216,7 +217,7 @@ static int serve(struct app *app)
     struct notify_env nenv = {.loop = &app->providers,
                               .disable_failures = app->cfg.webhook_disable_failures,
                               .disable_period = app->cfg.webhook_disable_period};
-    struct stores_env senv = {.loop = &app->providers, .poll_ms = app->cfg.store_poll_ms};
+    struct stores_env senv = {.loop = &app->providers, .poll_ms = app->cfg.store_poll_ms, .public_url = app->cfg.public_url};
     static struct deploy_env denv; /* static: zero-initialised, its atomic stopping flag included */
     struct repos_env rpenv = {.loop = &app->providers, .interval = app->cfg.repo_sync_interval};
     struct cicd_env cenv = {.loop = &app->providers};
@@ -251,6 +252,7 @@ static int serve(struct app *app)
                                    {STORE_HEALTH_JOB, health_check_step, &senv},
                                    {CICD_DISCOVER_JOB, cicd_discover_step, &cenv},
                                    {TESTRUNS_JOB, testruns_step, &nenv},
+                                   {STORE_WEBHOOK_JOB, stores_webhook_step, &senv},
                                    {NULL, NULL, NULL}};
     size_t njob_kinds = ARRAY_LEN(job_kinds) - 1;
     struct probe *probe = NULL;

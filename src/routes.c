@@ -33,6 +33,7 @@
 #include "usage/usage.h"
 #include "usage/usage_http.h"
 #include "setup/setup_http.h"
+#include "stores/hooks_http.h"
 #include "stores/stores_http.h"
 #include "system/metrics_http.h"
 #include "system/system_http.h"
@@ -271,6 +272,11 @@ const struct route routes[] = {
     {"POST", "/api/v1/{tenantId}/cicd-jobs/discover", ACCESS_EDITOR, &cicd_discover_schema, cicd_jobs_discover},
     /* What the login page offers: open sign-up, password reset by mail (docs/accounts.md). */
     {"GET", "/api/v1/auth/options", ACCESS_PUBLIC, NULL, auth_options},
+    /* A store target's webhook registered with its store by slipway (docs/stores.md "App Store Connect's webhooks"): owners. */
+    {"GET", "/api/v1/{tenantId}/integrations/targets/{id}/webhook/registration", ACCESS_OWNER, NULL, store_webhook_get},
+    {"POST", "/api/v1/{tenantId}/integrations/targets/{id}/webhook/registration", ACCESS_OWNER, &store_webhook_schema,
+     store_webhook_register},
+    {"DELETE", "/api/v1/{tenantId}/integrations/targets/{id}/webhook/registration", ACCESS_OWNER, NULL, store_webhook_unregister},
 };
 const size_t routes_count = ARRAY_LEN(routes);
 

@@ -23,6 +23,7 @@
 #define KEYS_KEPT 64 /* integrations whose webhook HMAC key stays set up; a power of two */
 
 static const struct keyring *keys;
+static webhooks_rotated_fn rotated;
 
 /*
  * An integration's webhook HMAC key, set up once and kept with the stored
@@ -40,6 +41,11 @@ static pthread_mutex_t kept_lock = PTHREAD_MUTEX_INITIALIZER;
 void webhooks_start(const struct keyring *k)
 {
     keys = k;
+}
+
+void webhooks_on_rotate(webhooks_rotated_fn fn)
+{
+    rotated = fn;
 }
 
 static struct secret_place place(const char *tenant_id, const char *integration_id)
@@ -287,7 +293,7 @@ enum err_code webhooks_issue(struct store_conn *c, const struct request *req, co
                                       .details = details},
                 err);
     json_decref(details);
-    if (err->code)
+    if (err->code || (!*created && rotated && rotated(c, r->tenant_id, r->id, err)))
         goto out;
     *out = describe(r->id, hook, *created ? now : created_at, now);
     json_object_set_new(*out, "secret", json_string(secret));
@@ -317,6 +323,31 @@ enum err_code webhooks_describe(struct store_conn *c, const char *tenant_id, con
     else if (rc == 0)
         json_object_set_new(*out, "hasSecret", json_false());
     return rc < 0 ? err->code : ERR_OK;
+}
+
+enum err_code webhooks_secret(struct store_conn *c, const char *tenant_id, const char *integration_id, char path[WEBHOOK_PATH_MAX],
+                              struct plaintext **secret, struct err *err)
+{
+    struct secret_place at = place(tenant_id, integration_id);
+    struct store_stmt *st;
+    int rc;
+
+    *secret = NULL;
+    if (store_select(c, "SELECT hookId, secret FROM integration_webhooks WHERE tenantId = ? AND integrationId = ?",
+                     STORE_ARGS(STORE_TEXT(tenant_id), STORE_TEXT(integration_id)), &st, err))
+        return err->code;
+    if ((rc = store_next(st, err)) == 1) {
+        snprintf(path, WEBHOOK_PATH_MAX, HOOK_PATH "%s", store_col_text(st, 0));
+        if (secret_decrypt(keys, &at, store_col_text(st, 1), secret, err)) {
+            log_error("webhook %s: its secret cannot be read: %s", integration_id, err->message);
+            err_clear(err);
+            err_set(err, ERR_INTERNAL, "the webhook's secret cannot be read");
+        }
+    }
+    store_finish(st);
+    if (rc == 0)
+        return err_set(err, ERR_NOT_FOUND, "the integration has no webhook");
+    return err->code;
 }
 
 enum err_code webhooks_forget(struct store_conn *c, const char *tenant_id, const char *integration_id, struct err *err)

@@ -77,6 +77,26 @@ enum err_code webhooks_issue(struct store_conn *c, const struct request *req, co
 enum err_code webhooks_describe(struct store_conn *c, const char *tenant_id, const char *integration_id, json_t **out,
                                 struct err *err);
 
+/* "/hooks/v1/{hookId}" fits in this. */
+#define WEBHOOK_PATH_MAX 128
+
+/*
+ * The integration's webhook path ("/hooks/v1/{hookId}") and its secret in plaintext (*secret: free it with
+ * plaintext_free as soon as it is used), for registering the webhook with its provider (src/stores/hooks.c).
+ * ERR_NOT_FOUND when the integration has no webhook.
+ */
+struct plaintext;
+enum err_code webhooks_secret(struct store_conn *c, const char *tenant_id, const char *integration_id, char path[WEBHOOK_PATH_MAX],
+                              struct plaintext **secret, struct err *err);
+
+/*
+ * What runs inside the transaction that gives an integration's webhook a new secret (webhooks_issue): the stores
+ * module sends it again to the store it is registered with. Set once at start-up, before the routes serve; NULL: none.
+ */
+typedef enum err_code (*webhooks_rotated_fn)(struct store_conn *c, const char *tenant_id, const char *integration_id,
+                                             struct err *err);
+void webhooks_on_rotate(webhooks_rotated_fn fn);
+
 /* Forgets the integration's webhook (its integration is being deleted). */
 enum err_code webhooks_forget(struct store_conn *c, const char *tenant_id, const char *integration_id, struct err *err);
 

@@ -163,7 +163,8 @@ struct provider_event {
 #define CAP_MONITORING_HEALTH (UINT64_C(1) << 29)
 #define CAP_TEST_RUN_OPEN (UINT64_C(1) << 30)
 #define CAP_TEST_RUN_READ (UINT64_C(1) << 31)
-#define CAP_LAST CAP_TEST_RUN_READ /* the registry's check goes up to it */
+#define CAP_STORE_WEBHOOK (UINT64_C(1) << 32)
+#define CAP_LAST CAP_STORE_WEBHOOK /* the registry's check goes up to it */
 
 /*
  * What a provider does. Each member may be NULL (the provider cannot).
@@ -306,6 +307,15 @@ struct provider_ops {
     /* Input {"runId"}; output as test_run_open's. An unknown run is INVALID. */
     provider_step_fn test_run_read;
 
+    /*
+     * ---- a store target's own webhook registered with the store (src/stores/hooks.c, docs/stores.md) ----
+     * c->config carries "webhookSecret" (the target's signing secret, plaintext: wiped with the config). Input {"url"
+     * (slipway's inbound URL of the target), "webhookId"? (the store's id of the one registered before), "delete"?: true};
+     * output {"webhookId"} (absent after a delete). Registers the webhook, or updates the one the store has for that url
+     * or id (never a second); delete removes it (one already gone is done). Reads before it writes, also after a crash.
+     */
+    provider_step_fn store_webhook;
+
     /* ---- inbound webhooks: synchronous, no network, on the request's thread ---- */
     /*
      * True when the request carries a valid signature over its raw body
@@ -357,7 +367,8 @@ struct provider_ops {
     X(CAP_TICKET_CLOSE, ticket_close)                                                                                              \
     X(CAP_MONITORING_HEALTH, monitoring_health)                                                                                    \
     X(CAP_TEST_RUN_OPEN, test_run_open)                                                                                            \
-    X(CAP_TEST_RUN_READ, test_run_read)
+    X(CAP_TEST_RUN_READ, test_run_read)                                                                                            \
+    X(CAP_STORE_WEBHOOK, store_webhook)
 
 /*
  * What a provider is. Defined in its own file (non-const only for the

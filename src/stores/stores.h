@@ -42,6 +42,7 @@ struct stores_env {
     const struct provider_loop *loop;
     struct jobs *jobs; /* a rollout plan's next stage is a job of its own */
     int poll_ms;       /* SLIPWAY_STORE_POLL_MS: the first look at a store that reviews after a change (doubling up to 5 min) */
+    const char *public_url; /* SLIPWAY_PUBLIC_URL: the start of a target webhook's URL registered with its store (hooks.h) */
 };
 
 void stores_submission_step(void *ctx, struct job *j);

@@ -11,6 +11,7 @@
 #include "providers/registry.h"
 #include "releases/releases.h"
 #include "stores/health.h"
+#include "stores/hooks_http.h"
 #include "stores/lifecycle.h"
 #include "stores/stores.h"
 #include "tenancy/audit.h"
@@ -23,6 +24,7 @@ static struct jobs *jobs;
 void stores_http_start(struct jobs *j)
 {
     jobs = j;
+    store_webhooks_http_start(j); /* a target's webhook registered with its store (hooks_http.h) */
 }
 
 static const char *const store_platforms[] = {"IOS", "ANDROID", NULL};

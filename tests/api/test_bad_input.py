@@ -168,6 +168,8 @@ class BadInputTest(harness.ApiTest):
             ids["id"] = org.iam_provider_id
         elif case.path.startswith("/api/v1/admin/tenants/{id}"):  # the administrator's view of a tenant
             ids["id"] = org.id
+        elif case.path.startswith("/api/v1/{tenantId}/integrations/targets/{id}/"):  # a target's store webhook
+            ids["id"] = org.by_category["targets"]["id"]
         if "releaseId" in case.params:
             ids["releaseId"] = org.release_id
         if "ruleId" in case.params:

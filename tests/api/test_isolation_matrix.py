@@ -89,6 +89,8 @@ class IsolationMatrixTest(harness.ApiTest):
             ids["id"] = src.by_category[case.category]["id"]
         elif "/iam/providers/{id}" in case.path:  # the provider and its domains
             ids["id"] = src.iam_provider_id
+        elif case.path.startswith("/api/v1/{tenantId}/integrations/targets/{id}/"):  # a target's store webhook
+            ids["id"] = src.by_category["targets"]["id"]
         if "hookId" in case.params:
             # A signed webhook's route: no credential of the API opens it; an unknown hook answers as a bad signature.
             ids["hookId"] = "unknown-" + uuid.uuid4().hex
@@ -299,10 +301,12 @@ class IsolationMatrixTest(harness.ApiTest):
             ids.update(siteId=site_id, postId=post_id, domainId=domain_id)
         elif case.method == "DELETE" and case.params and case.params[-1] == "repositoryId":
             pass  # unpinning what the caller never pinned changes nothing
+        elif case.path.startswith("/api/v1/{tenantId}/integrations/targets/{id}/"):  # a throwaway target's store webhook
+            ids["tenantId"], ids["id"] = route_matrix.throwaway_integration(self.server, caller.token, "targets", self.types)
         else:
             self.fail("%s: the isolation matrix does not know how to call it without lasting effect" % case)
         resp = self.call(case, ids, token=token)
-        if case.path.endswith("/webhook") and resp.status == 400:
+        if (case.path.endswith("/webhook") or case.path.endswith("/webhook/registration")) and resp.status == 400:
             # Past the router: the category's first type takes no webhooks (test_webhooks makes real ones).
             self.assert_error(resp, 400, "invalid_request")
             return resp

@@ -349,6 +349,64 @@ class AppStoreTest(vf.VerifyTest):
         self.assertEqual(fx.db_query(self.server, deliveries, (self.tenant,))[1][0][0], before)
         self.assertEqual(self.until(rel, sub, "stayed", lambda s: True)["status"], "APPROVED")
 
+    def registration(self, path, job, what):
+        """The target's registration once the job job has ended (polled: the job runs on the fake at once)."""
+        deadline = time.monotonic() + 30
+        while True:
+            reg = self.expect(self.request("GET", path), 200)
+            if reg["jobId"] == job and reg["status"] not in ("REGISTERING", "UNREGISTERING"):
+                return reg
+            self.assertLess(time.monotonic(), deadline, "the webhook %s: %s" % (what, reg))
+            time.sleep(0.05)
+
+    def test_webhook_registered_with_apple(self):
+        """An owner has slipway register the target's webhook with App Store Connect (POST /v1/webhooks): the app then
+        has one webhook, of slipway's URL for the target, its secret and the two events slipway takes. Registering
+        again updates that one (never a second); a rotated secret reaches Apple by itself; removing it deletes it.
+        Another tenant's target is not seen."""
+        server = vf.start_server(self.fakes, extra={"SLIPWAY_PUBLIC_URL": "http://127.0.0.1:{port}/",
+                                                     "SLIPWAY_JOB_POLL_MS": "100"})
+        self.addCleanup(server.stop)
+        self.server = server
+        self.prepare()
+        _, rows = fx.db_query(self.server, "SELECT id FROM tenant_target_integrations WHERE tenantId = ?", (self.tenant,))
+        hook_path = "/api/v1/%s/integrations/targets/%s/webhook" % (self.tenant, rows[0][0])
+        path = hook_path + "/registration"
+        self.assertIsNone(self.expect(self.request("GET", path), 200)["status"])
+        self.expect(self.request("POST", path), 409)  # no webhook to register yet
+        hook = self.expect(self.request("POST", hook_path), 201)
+        self.server.remember_secret(hook["secret"])
+        mine = lambda: {wid: w for wid, w in self.fakes.data("appstore")["webhooks"].items()  # noqa: E731
+                        if w["app"] == self.app}
+
+        reg = self.registration(path, self.expect(self.request("POST", path), 202)["jobId"], "registered")
+        hooks = mine()
+        self.assertEqual(len(hooks), 1, hooks)
+        (wid, w), = hooks.items()
+        self.assertEqual((reg["status"], reg["appleWebhookId"], reg["lastError"]), ("REGISTERED", wid, None))
+        self.assertTrue(reg["registeredAt"])
+        self.assertEqual((w["url"], w["secret"], sorted(w["eventTypes"]), w["enabled"]),
+                         ("http://127.0.0.1:%d%s" % (self.server.port, hook["path"]), hook["secret"],
+                          ["APP_STORE_VERSION_APP_VERSION_STATE_UPDATED", "BUILD_UPLOAD_STATE_UPDATED"], True))
+
+        self.fakes.register("appstore", {"webhooks": {wid: dict(w, enabled=False)}})
+        again = self.registration(path, self.expect(self.request("POST", path), 202)["jobId"], "registered again")
+        self.assertEqual((again["appleWebhookId"], list(mine()), mine()[wid]["enabled"]), (wid, [wid], True))
+
+        rotated = self.expect(self.request("POST", hook_path), 200)
+        self.server.remember_secret(rotated["secret"])
+        job = self.expect(self.request("GET", path), 200)["jobId"]
+        self.assertNotEqual(job, again["jobId"], "the rotation registers again")
+        self.registration(path, job, "re-sent")
+        self.assertEqual((list(mine()), mine()[wid]["secret"]), ([wid], rotated["secret"]))
+
+        other = vf.Ctx(self.server, self.fakes)
+        for method in ("GET", "POST", "DELETE"):
+            self.expect(self.request(method, path, token=other.token), 404)
+
+        gone = self.registration(path, self.expect(self.request("DELETE", path), 202)["jobId"], "removed")
+        self.assertEqual((gone["status"], gone["appleWebhookId"], mine()), ("UNREGISTERED", None, {}))
+
 
 if __name__ == "__main__":
     unittest.main()

@@ -64,7 +64,8 @@ class AppStore(Provider):
     def initial(self):
         return {"keys": {}, "apps": {}, "builds": {}, "versions": {}, "reviewSubmissions": {}, "blockers": {},
                 "phasedReleases": {}, "betaGroups": {}, "betaLocalizations": {}, "betaReviews": {},
-                "locales": ["en-US"], "requests": {"release": [], "phased": []}, "webhook": None, "notifications": []}
+                "locales": ["en-US"], "requests": {"release": [], "phased": []}, "webhook": None, "notifications": [],
+                "webhooks": {}}
 
     # -- webhooks (a test hook) -----------------------------------------------------
 
@@ -449,6 +450,9 @@ class AppStore(Provider):
                                           % (p["phasedReleaseState"], want))
                 p["phasedReleaseState"] = want
                 return J(200, {"data": self._phased_json(parts[1], p)})
+            hooks = self._webhooks(req, d, apps, parts, data, rel)
+            if hooks is not None:
+                return hooks
             if parts == ["appStoreVersionReleaseRequests"] and req.method == "POST":
                 v = d["versions"].get(rel("appStoreVersion"))
                 if v is None or v["app"] not in apps:
@@ -462,6 +466,64 @@ class AppStore(Provider):
                         p.update(phasedReleaseState="ACTIVE", currentDayNumber=1, startDate=iso())
                 return J(201, {"data": {"type": "appStoreVersionReleaseRequests", "id": str(uuid.uuid4())}})
         return self.not_found(req)
+
+    # -- webhook configurations (API 4.0: POST /v1/webhooks, PATCH and DELETE /v1/webhooks/{id}, GET
+    # /v1/apps/{id}/webhooks). The secret is write-only: no answer carries it. Apple accepts a second webhook of the
+    # same URL (an app may have many), so a client that does not look first makes a duplicate. -----------------------
+
+    EVENT_TYPES = {"APP_STORE_VERSION_APP_VERSION_STATE_UPDATED", "BUILD_UPLOAD_STATE_UPDATED",
+                   "BUILD_BETA_DETAIL_EXTERNAL_BUILD_STATE_UPDATED", "BETA_FEEDBACK_SCREENSHOT_SUBMISSION_CREATED",
+                   "BETA_FEEDBACK_CRASH_SUBMISSION_CREATED"}
+
+    @staticmethod
+    def _webhook_json(wid, w):
+        return {"type": "webhooks", "id": wid, "attributes": {k: w[k] for k in ("name", "url", "eventTypes", "enabled")},
+                "links": {"self": "https://api.appstoreconnect.apple.com/v1/webhooks/" + wid}}
+
+    def _webhook_problem(self, attrs, create):
+        for name in (("name", "url", "secret", "eventTypes", "enabled") if create else ()):
+            if name not in attrs:
+                return "You must provide a value for the attribute '%s' with this request" % name
+        if "url" in attrs and not (isinstance(attrs["url"], str) and attrs["url"].startswith(("https://", "http://"))):
+            return "'url' is not a valid URL"
+        if "eventTypes" in attrs and not (isinstance(attrs["eventTypes"], list) and attrs["eventTypes"]
+                                          and set(attrs["eventTypes"]) <= self.EVENT_TYPES):
+            return "'eventTypes' has an invalid value"
+        return None
+
+    def _webhooks(self, req, d, apps, parts, data, rel):
+        """The webhook configurations, or None for another path (called under the lock)."""
+        if len(parts) == 3 and parts[0] == "apps" and parts[2] == "webhooks" and req.method == "GET":
+            if parts[1] not in apps:
+                return self.not_found(req)
+            return J(200, {"data": [self._webhook_json(wid, w) for wid, w in d["webhooks"].items()
+                                    if w["app"] == parts[1]], "meta": {"paging": {"total": 0, "limit": 200}}})
+        if parts == ["webhooks"] and req.method == "POST":
+            attrs = (data or {}).get("attributes") or {}
+            if (data or {}).get("type") != "webhooks" or self._webhook_problem(attrs, True):
+                return self._errors(422, "ENTITY_ERROR.ATTRIBUTE.INVALID", "An attribute value is invalid.",
+                                    self._webhook_problem(attrs, True) or "The resource type is not 'webhooks'")
+            if rel("app") not in apps:
+                return self.not_found(req)
+            wid = str(uuid.uuid4())
+            d["webhooks"][wid] = dict({k: attrs[k] for k in ("name", "url", "secret", "eventTypes", "enabled")},
+                                      app=rel("app"))
+            return J(201, {"data": self._webhook_json(wid, d["webhooks"][wid])})
+        if len(parts) == 2 and parts[0] == "webhooks" and req.method in ("PATCH", "DELETE"):
+            w = d["webhooks"].get(parts[1])
+            if w is None or w["app"] not in apps:
+                return self.not_found(req)
+            if req.method == "DELETE":
+                del d["webhooks"][parts[1]]
+                return Resp(204)
+            attrs = (data or {}).get("attributes") or {}
+            if (data or {}).get("type") != "webhooks" or (data or {}).get("id") != parts[1] \
+                    or self._webhook_problem(attrs, False):
+                return self._errors(409, "ENTITY_ERROR", "The request entity is invalid.",
+                                    self._webhook_problem(attrs, False) or "The type or id does not match the URL")
+            w.update({k: attrs[k] for k in ("name", "url", "secret", "eventTypes", "enabled") if k in attrs})
+            return J(200, {"data": self._webhook_json(parts[1], w)})
+        return None
 
 
 def webhook(secret, payload):

@@ -350,6 +350,13 @@ TABLE = [
            [("json_array_foreach(keys, i, key) if (!err->code) jobs_signal_in(c, json_string_value(key), NULL, err);",
              "(void)i; (void)key;")],
            [API + "test_repos:CicdRunTest.test_cancel_while_a_job_runs"]),
+    # ---- a target's webhook registered with App Store Connect once: found again, it is updated (docs/stores.md)
+    Mutant("appstore-webhook-registered-twice", "a second App Store Connect webhook",
+           "registering a target's webhook again (or re-sending a rotated secret) makes another webhook at Apple instead "
+           "of updating the one of the same id or URL, so each notification arrives twice",
+           "src/providers/targets/app_store.c",
+           [("    if (same) {", "    if (same && provider_input_true(c, \"delete\")) {")],
+           [API + "test_store_appstore:AppStoreTest.test_webhook_registered_with_apple"]),
 ]
 
 

@@ -205,6 +205,16 @@ static const struct {
     {T_FIND_REVIEW, "builds/", "build", "/betaAppReviewSubmission"},
 };
 
+/* GET the target's app, by its bundle id. */
+static void asc_find_app(struct provider_call *c)
+{
+    char target[PROVIDER_URL_MAX], a[512];
+    asc_request(c, "GET",
+                provider_url(target, api.text, "/v1/apps?filter%%5BbundleId%%5D=%s&limit=1",
+                             provider_escape(provider_text(c, "appleBundleId"), a, sizeof a)),
+                NULL);
+}
+
 static void submit_send(struct provider_call *c)
 {
     char target[PROVIDER_URL_MAX], a[512], b[512];
@@ -225,10 +235,7 @@ static void submit_send(struct provider_call *c)
         }
     switch (c->state.step) {
     case A_APP:
-        asc_request(c, "GET",
-                    provider_url(target, api.text, "/v1/apps?filter%%5BbundleId%%5D=%s&limit=1",
-                                 provider_escape(provider_text(c, "appleBundleId"), a, sizeof a)),
-                    NULL);
+        asc_find_app(c);
         return;
     case A_BUILD:
         asc_request(
@@ -719,10 +726,127 @@ static void asc_complete(struct provider_call *c, const struct outbound_response
 }
 
 /*
+ * ---- the target's webhook registered with Apple (API 4.0: POST, PATCH, DELETE /v1/webhooks) ----
+ * The app (by bundle id), its webhooks (GET /v1/apps/{id}/webhooks), then: register, the one of the same id or URL
+ * updated (PATCH /v1/webhooks/{id}: url, secret, events, enabled), else one made (POST /v1/webhooks with the app
+ * relationship); delete, that one deleted (404: gone already). The POST goes out from the list's own step (provider_next
+ * is never called for it), so a call resumed after a crash lists again before it makes one: a webhook made by a run whose
+ * answer was lost is found by its URL and updated, never made twice.
+ */
+enum { W_APP, W_LIST, W_UPDATE, W_DELETE };
+
+/* A text of the input ("" when absent). */
+static const char *hook_input(const struct provider_call *c, const char *name)
+{
+    const char *v = json_string_value(json_object_get(c->input, name));
+    return v ? v : "";
+}
+
+/* The events slipway acts on: a version's review (API 4.0) and a build processed (4.1). */
+static json_t *hook_attributes(const struct provider_call *c)
+{
+    return json_pack("{s:s, s:s, s:s, s:[s, s], s:b}", "name", "slipway", "url", hook_input(c, "url"), "secret",
+                     provider_text(c, "webhookSecret"), "eventTypes", "APP_STORE_VERSION_APP_VERSION_STATE_UPDATED",
+                     "BUILD_UPLOAD_STATE_UPDATED", "enabled", 1);
+}
+
+static void hook_send(struct provider_call *c)
+{
+    char target[PROVIDER_URL_MAX], a[512];
+    const char *id = provider_data_text(c, "hook");
+
+    switch (c->state.step) {
+    case W_APP:
+        asc_find_app(c);
+        return;
+    case W_LIST:
+        asc_request(c, "GET", provider_url(target, api.text, "/v1/apps/%s/webhooks?limit=200", provider_data_text(c, "app")), NULL);
+        return;
+    case W_UPDATE:
+        asc_send_json(c, "PATCH", provider_url(target, api.text, "/v1/webhooks/%s", provider_escape(id, a, sizeof a)),
+                      json_pack("{s:{s:s, s:s, s:o}}", "data", "type", "webhooks", "id", id, "attributes", hook_attributes(c)));
+        return;
+    case W_DELETE:
+        asc_request(c, "DELETE", provider_url(target, api.text, "/v1/webhooks/%s", provider_escape(id, a, sizeof a)), NULL);
+        return;
+    }
+    provider_finish(c, VERDICT_INVALID, "no such step of the webhook's registration");
+}
+
+/* The app's webhooks read: the one of the id slipway keeps, else of its URL, is updated or deleted; none, one is made. */
+static void hook_listed(struct provider_call *c, json_t *j)
+{
+    const char *known = hook_input(c, "webhookId"), *url = hook_input(c, "url");
+    json_t *item, *same = NULL;
+    size_t i;
+    char target[PROVIDER_URL_MAX];
+
+    json_array_foreach(json_object_get(j, "data"), i, item)
+    {
+        const char *id = json_string_value(json_object_get(item, "id"));
+        if (id && known[0] && strcmp(id, known) == 0) {
+            same = item;
+            break;
+        }
+        if (!same && strcmp(asc_attr(item, "url"), url) == 0)
+            same = item;
+    }
+    if (same) {
+        json_object_set(c->state.data, "hook", json_object_get(same, "id"));
+        provider_next(c, provider_input_true(c, "delete") ? W_DELETE : W_UPDATE);
+    } else if (provider_input_true(c, "delete")) {
+        provider_finish(c, VERDICT_VALID, "App Store Connect has no such webhook: nothing to delete");
+    } else {
+        json_object_set_new(c->state.data, "creating", json_true()); /* not saved: a resumed call lists again */
+        asc_send_json(c, "POST", provider_url(target, api.text, "/v1/webhooks"),
+                      json_pack("{s:{s:s, s:o, s:{s:o}}}", "data", "type", "webhooks", "attributes", hook_attributes(c),
+                                "relationships", "app", asc_rel("apps", provider_data_text(c, "app"))));
+    }
+}
+
+static void asc_store_webhook(struct provider_call *c, const struct outbound_response *res)
+{
+    json_t *j = NULL, *item;
+
+    if (!res) {
+        hook_send(c);
+        return;
+    }
+    if (c->state.step == W_DELETE && res->status == 404) {
+        provider_finish(c, VERDICT_VALID, "the webhook was gone from App Store Connect already");
+        return;
+    }
+    if (provider_failed(c, res, ASC_REFUSED, "App Store Connect answered 404: the app or the webhook is not there") ||
+        (res->status != 204 && !(j = provider_answer_json(c, res))))
+        return;
+    item = json_object_get(j, "data");
+    if (c->state.step == W_APP) {
+        if (!(item = asc_item(j, 0)))
+            provider_finish(c, VERDICT_INVALID, "bundle id %s not found in this App Store Connect team",
+                            provider_text(c, "appleBundleId"));
+        else {
+            json_object_set(c->state.data, "app", json_object_get(item, "id"));
+            provider_next(c, W_LIST);
+        }
+    } else if (c->state.step == W_LIST && !json_is_true(json_object_get(c->state.data, "creating"))) {
+        hook_listed(c, j);
+    } else if (c->state.step == W_DELETE) {
+        provider_finish(c, VERDICT_VALID, "the webhook is deleted from App Store Connect");
+    } else if (!json_is_string(json_object_get(item, "id"))) {
+        provider_finish(c, VERDICT_NONE, "App Store Connect answered without the webhook's id");
+    } else {
+        json_object_set(c->output, "webhookId", json_object_get(item, "id"));
+        provider_finish(c, VERDICT_VALID, "the webhook is %s App Store Connect",
+                        c->state.step == W_UPDATE ? "updated in" : "registered with");
+    }
+    json_decref(j);
+}
+
+/*
  * ---- webhooks (App Store Connect API 4.0 and 4.1) ----
- * The team registers the hook's URL and secret with POST /v1/webhooks (the secret is the team's, here the one
- * slipway made for the integration). Apple signs each delivery: x-apple-signature "hmacsha256=" and the hex
- * HMAC-SHA256 of the raw body under that secret ("Configuring and parsing App Store Connect API webhook
+ * slipway registers the hook's URL and secret with POST /v1/webhooks (asc_store_webhook above; Apple's secret is the
+ * developer's choice, here the one slipway made for the integration). Apple signs each delivery: x-apple-signature "hmacsha256="
+ * and the hex HMAC-SHA256 of the raw body under that secret ("Configuring and parsing App Store Connect API webhook
  * notifications"). The body is {"data": {"type", "id" (the delivery), "attributes": {"oldValue", "newValue",
  * "timestamp"}, "relationships": {"instance": {"data": {"type", "id"}}}}}. The body's timestamp is when the state
  * changed, not when it was sent (Apple retries): no replay window, a delivery id seen before is a duplicate.
@@ -772,7 +896,8 @@ static const struct provider_ops ops = {.verify = verify,
                                         .store_complete = asc_complete,
                                         .store_status = asc_status,
                                         .webhook_check = asc_webhook_check,
-                                        .webhook_parse = asc_webhook_parse};
+                                        .webhook_parse = asc_webhook_parse,
+                                        .store_webhook = asc_store_webhook};
 
 struct provider app_store_provider = {
     .type = "APP_STORE",
@@ -786,6 +911,6 @@ struct provider app_store_provider = {
     .store_features = STORE_RELEASE_TYPES,
     .store_track = "appStore",
     .caps = CAP_VERIFY | CAP_STORE_SUBMIT | CAP_STORE_SET_ROLLOUT | CAP_STORE_HALT | CAP_STORE_RESUME | CAP_STORE_COMPLETE |
-            CAP_STORE_STATUS | CAP_WEBHOOK_CHECK | CAP_WEBHOOK_PARSE,
+            CAP_STORE_STATUS | CAP_WEBHOOK_CHECK | CAP_WEBHOOK_PARSE | CAP_STORE_WEBHOOK,
     .ops = &ops,
 };
