@@ -18,10 +18,14 @@ const ACTIONS = {
   pause: {label: 'Pause', done: 'paused', ask: null},
   resume: {label: 'Resume', done: 'resumed', ask: null},
   retry: {label: 'Retry', done: 'retried', ask: null},
-  'new-candidate': {label: 'New candidate', done: 'is tagging a new candidate', ask: null},
+  'new-candidate': {label: 'New candidate', done: 'is tagging a new candidate',
+    ask: (r) => ({title: `Tag candidate ${r.candidateNumber + 1} of ${r.version}?`,
+      body: `slipway tags the head of ${r.releaseBranch} as candidate ${r.candidateNumber + 1} and builds it again. ` +
+        `Approvals of candidate ${r.candidateNumber} no longer count: the new one is approved again. Nothing happens if the branch has not moved.`,
+      confirm: `Tag candidate ${r.candidateNumber + 1}`, cancel: 'Not now', danger: false})},
   finish: {label: 'Finish', done: 'is finishing',
     ask: (r) => ({title: `Finish release ${r.version}?`, body: 'slipway makes the final tag at the current candidate and the release in your source control, with the notes.',
-      confirm: 'Finish the release', cancel: 'Not yet'})},
+      confirm: 'Finish the release', cancel: 'Not yet', danger: false})},
   cancel: {label: 'Cancel release', done: 'cancelled',
     ask: (r) => ({title: `Cancel release ${r.version}?`, body: 'Nothing more happens to it: a cancelled release cannot be resumed. Its branch and tags stay.',
       confirm: 'Cancel the release', cancel: 'Keep it'})},
@@ -32,7 +36,7 @@ const EVENT_WORDS = {
   create: 'Release created',
   'resolve-ref': 'Read the base branch\'s head',
   'create-branch': 'Made the release branch',
-  'create-tag': 'Tagged the first candidate',
+  'create-tag': 'Tagged the candidate',
   'kickoff-done': 'Kickoff done',
   'kickoff-failed': 'Kickoff blocked',
   pause: 'Paused',
@@ -48,6 +52,14 @@ const EVENT_WORDS = {
   compare: 'Collected the notes',
   'edit-notes': 'Notes edited',
   finish: 'Finished',
+  'trigger-build': 'Started the build',
+  'wait-build': 'Waiting for the build',
+  'build-webhook': 'The CI reported the build',
+  'poll-build': 'Asked the CI about the build',
+  'cancel-build': 'Cancelled the build',
+  'build-succeeded': 'Build succeeded',
+  'build-failed': 'Build failed',
+  'builds-done': 'Builds done',
 };
 // A store submission's events (docs/stores.md): some names are the release's own too, so a store event's words win.
 const STORE_EVENT_WORDS = {
@@ -109,6 +121,7 @@ export async function viewRelease(ctx) {
       h('dl', {class: 'facts'},
         fact('Release branch', rel.releaseBranch, rel.branchCommit),
         fact('Candidate', rel.candidateTag ? `${rel.candidateTag} (#${rel.candidateNumber})` : null),
+        rel.finalTag ? fact('Final tag', rel.finalTag, rel.candidateCommit) : null,
         fact('Base', rel.baseRef || 'the default branch', rel.baseCommit),
         h('dt', null, 'Created'), h('dd', null, when(rel.createdAt, {relative: true}), ' by ', who(rel.createdByAccountId)),
         rel.kickoffAt ? [h('dt', null, 'Kicked off'), h('dd', null, when(rel.kickoffAt, {relative: true}))] : null)]);

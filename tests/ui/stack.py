@@ -10,7 +10,7 @@ prints one JSON line:
     {"baseUrl", "tenantId", "owner"|"editor"|"viewer": {"email", "password"},
      "github": {"organization", "repoName", "valid", "invalid"},
      "playStore": {"validEmail", "invalidEmail", "privateKey", "packageName"},
-     "releases": {"tenantId", "owner"|"editor"|"viewer": {"email", "password"}},
+     "releases": {"tenantId", "repo", "control", "owner"|"editor"|"viewer": {"email", "password"}},
      "stores": {"tenantId", "releaseId", "buildNumber", "rejectedReleaseId", "owner"|"viewer": {"email", "password"}},
      "sso": {"issuer", "slug", "provider", "user", "email", "publishedDomain"} (null without node and tests/oidc's packages),
      "ssh": {"port", "user", "key", "fingerprint"} (a private sshd, tests/api/sshd.py; null without openssh-server),
@@ -32,7 +32,9 @@ administrator), "control" (the fakes' control plane, where the mails can be read
 The first server sends none, so its invitations answer their link.
 
 "releases" is a second tenant ready to release: its setup saved with GitHub
-(the fake's repository has a main branch) and the App Store, both VALID.
+(the fake's repository "repo" has a main branch and a workflow release.yml)
+and the App Store, both VALID; "control" is the fakes' control plane (a test
+ends a CI run there, as tests/api/test_release_lifecycle.py does).
 
 "stores" is a third tenant like it with a VALID Google Play target and a
 release of Android set READY (as tests/api/test_store_play.py does: the
@@ -70,10 +72,12 @@ STORE_BUILD = "5005"
 
 
 def release_ready(server, client, app_store=None):
-    """A tenant that can-create-releases, its GitHub repository in the fake, a TestRail integration; (ctx, secrets).
+    """A tenant that can-create-releases, its GitHub repository in the fake (ctx.repo, with a workflow release.yml a
+    GitHub Actions pipeline can dispatch), a TestRail integration; (ctx, secrets).
     app_store: the setup's App Store Connect fields (default: a key no fake knows)."""
     ctx = vf.Ctx(server, client)
-    token, organization, repo, _ = vf.github_token(ctx)
+    token, organization, repo, _ = vf.github_token(ctx, workflows=("release.yml",))
+    ctx.repo = organization + "/" + repo
     client.register("github", {"repos": {organization + "/" + repo: {"branches": {"main": "1" * 40}, "commits": ["1" * 40]}}})
     body = {"github": fx.setup_github(accessToken=token, organization=organization, repoName=repo), "targets": ["APP_STORE"],
             "platforms": ["IOS", "ANDROID"], "appStoreConnect": app_store or fx.setup_app_store()}
@@ -249,7 +253,7 @@ def main():
                                       "invalid": bad_token},
                               playStore={"validEmail": valid_email, "invalidEmail": invalid_email,
                                          "privateKey": key, "packageName": package},
-                              releases={"tenantId": rel_org.id,
+                              releases={"tenantId": rel_org.id, "repo": rel_ctx.repo, "control": client.control,
                                         "owner": {"email": rel_org.owner.email, "password": rel_org.owner.password},
                                         "viewer": {"email": rel_org.viewer.email, "password": rel_org.viewer.password},
                                         "editor": {"email": rel_org.editor.email, "password": rel_org.editor.password}},

@@ -822,6 +822,116 @@ async function main() {
       await logout(page);
     });
 
+    // A release through regression (docs/releases.md "Regression", "New candidate", "Finish"): its CI runs end at the
+    // fake (the control plane, as tests/api/test_release_lifecycle.py ends them), two approvals of the owner and the
+    // editor, a new candidate when the branch moved, the final tag.
+    await check('release page: regression approvals with a note, a new candidate through its dialog, builds again, finish through its dialog; a viewer gets no action', async () => {
+      const owner = (await (await apiCall(rel, 'POST', '/api/v1/auth/login', {email: rel.owner.email, password: rel.owner.password})).json()).token;
+      const editor = (await (await apiCall(rel, 'POST', '/api/v1/auth/login', {email: rel.editor.email, password: rel.editor.password})).json()).token;
+      const tpath = (tail) => `/api/v1/${rel.tenantId}${tail}`;
+      const json = async (resp, want) => {
+        assert(resp.status === want, `${resp.url}: ${resp.status} ${await resp.clone().text()}`);
+        return resp.json();
+      };
+      // Two approvals, by an owner or an editor (the configuration first, before the pipeline: release 2.4.0 keeps waiting).
+      const config = await json(await apiCall(rel, 'GET', tpath('/release-configuration'), undefined, owner), 200);
+      await json(await apiCall(rel, 'PUT', tpath('/release-configuration'), {branchTemplate: config.branchTemplate,
+        approvalRoles: ['owner', 'editor'], approvalCount: 2}, owner), 200);
+      const items = async (category) => {
+        const got = await json(await apiCall(rel, 'GET', tpath(`/integrations/${category}`), undefined, owner), 200);
+        return got.items || got;
+      };
+      const [scm] = await items('scm');
+      const [target] = await items('targets');
+      const pipeline = await json(await apiCall(rel, 'POST', tpath('/integrations/pipelines'), {type: 'GITHUB_ACTIONS',
+        displayName: 'iOS release build', scmIntegrationId: scm.id, targetIntegrationId: target.id, platform: 'IOS',
+        githubWorkflowPath: '.github/workflows/release.yml'}, owner), 201);
+      const hook = await json(await apiCall(rel, 'POST', tpath(`/integrations/pipelines/${pipeline.id}/webhook`), undefined, owner), 201);
+      const made = await json(await apiCall(rel, 'POST', tpath('/releases'), {version: '2.5.0', releaseType: 'MINOR', platforms: ['IOS']}, owner), 201);
+      const relPath = tpath(`/releases/${made.id}`);
+      // The CI run of candidate n ends well: the fake sends its signed workflow_run webhook.
+      const endRun = async (n) => {
+        let build = null;
+        for (let i = 0; i < 200 && !build; i += 1) {
+          const r = await json(await apiCall(rel, 'GET', relPath, undefined, owner), 200);
+          build = r.builds.find((b) => b.candidateNumber === n && b.runId);
+          if (!build) await new Promise((ok) => setTimeout(ok, 100)); // a bound on waiting for the trigger, not a measurement
+        }
+        assert(build, `candidate ${n} was never triggered`);
+        const resp = await fetch(`${rel.control}/github/runs/${encodeURIComponent(build.runId)}/finish`, {method: 'POST',
+          headers: {'Content-Type': 'application/json'},
+          body: JSON.stringify({conclusion: 'success', webhook: {url: `${rel.baseUrl}${hook.path}`, secret: hook.secret}})});
+        assert(resp.ok, `the fake's finish answered ${resp.status}`);
+      };
+      await endRun(1);
+      await login(page, rel, 'owner');
+      await gotoHash(page, rel, `${relBase}/releases/${made.id}`);
+      await page.locator('.page-head .badge[data-status="REGRESSION"]').waitFor({timeout: 20000});
+      await page.locator('#builds li[data-platform="IOS"]').waitFor();
+      await page.locator('#approvals').getByText('0 of 2 for candidate 1').waitFor();
+      await everyLook(page, '37-release-regression');
+      // The owner approves with a note: who and when, 1 of 2; the release waits for the second.
+      await page.getByLabel('Approval note').fill('Smoke tests pass on iOS 18');
+      await page.locator('#approve').click();
+      const mine = page.locator('#approvals li[data-candidate="1"]', {hasText: 'approved candidate'});
+      await mine.getByText('Smoke tests pass on iOS 18').waitFor();
+      assert(/^You \(owner\) approved candidate 1/.test(await mine.textContent()) && await mine.locator('time').count() === 1,
+        `the approval: ${await mine.textContent()}`);
+      await page.locator('#approvals').getByText('1 of 2 for candidate 1').waitFor();
+      assert(!(await page.locator('#approve').count()), 'Approve again after approving');
+      await page.locator('.page-head .badge[data-status="REGRESSION"]').waitFor();
+      // A viewer reads the release in regression with no Approve, New candidate or Finish (signed in through the API: same cookies).
+      const asViewer = await page.request.post(`${rel.baseUrl}/api/v1/auth/login`, {data: {email: rel.viewer.email, password: rel.viewer.password, cookie: true}});
+      assert(asViewer.status() === 200, `the viewer's login answered ${asViewer.status()}`);
+      await page.reload(); // the same address: only a reload starts the page again, as the viewer
+      await page.locator('#approvals').getByText('1 of 2 for candidate 1').waitFor();
+      for (const name of ['Approve', 'New candidate', 'Finish']) {
+        assert(!(await page.getByRole('button', {name}).count()), `${name} is shown to a viewer`);
+      }
+      const asOwner = await page.request.post(`${rel.baseUrl}/api/v1/auth/login`, {data: {email: rel.owner.email, password: rel.owner.password, cookie: true}});
+      assert(asOwner.status() === 200, `the owner's login answered ${asOwner.status()}`);
+      await page.reload();
+      await page.getByRole('button', {name: 'New candidate'}).waitFor();
+      // A fix lands on the release branch; "New candidate" says what it does, then tags rc.2 and builds it.
+      const next = '3'.repeat(40);
+      const moved = await fetch(`${rel.control}/github/data`, {method: 'POST', headers: {'Content-Type': 'application/json'},
+        body: JSON.stringify({repos: {[rel.repo]: {branches: {'releases/2.5.0': next}, commits: ['1'.repeat(40), next],
+          messages: {[next]: 'Fix crash on login (MOB-31)'}}}})});
+      assert(moved.ok, `the fake's data answered ${moved.status}`);
+      await page.getByRole('button', {name: 'New candidate'}).click();
+      const dialog = page.getByRole('dialog');
+      await dialog.waitFor();
+      assert(/as candidate 2 .*Approvals of candidate 1 no longer count/.test(await dialog.textContent()), `the dialog: ${await dialog.textContent()}`);
+      await confirm(page, /^Tag candidate 2 of 2\.5\.0\?$/, 'Tag candidate 2');
+      await page.locator('#stages .facts', {hasText: 'v2.5.0-rc.2 (#2)'}).waitFor({timeout: 20000});
+      await page.locator('#approvals').getByText('0 of 2 for candidate 2').waitFor();
+      assert(await page.locator('#approvals li.muted[data-candidate="1"]', {hasText: 'approved candidate'}).count() === 1,
+        'candidate 1\'s approval is not marked as past');
+      await page.locator('.page-head .badge[data-status="BUILDING"]').waitFor();
+      await endRun(2);
+      await page.locator('.page-head .badge[data-status="REGRESSION"]').waitFor({timeout: 20000});
+      await page.locator('#approve').click();
+      await page.locator('#approvals').getByText('1 of 2 for candidate 2').waitFor();
+      assert(!(await page.getByRole('button', {name: 'Finish'}).count()), 'Finish before the second approval');
+      // The editor's approval (through the API) reaches the open page: READY, then Finish asks first.
+      await json(await apiCall(rel, 'POST', `${relPath}/approve`, {note: 'QA signed off'}, editor), 200);
+      await page.locator('.page-head .badge[data-status="READY"]').waitFor();
+      await page.locator('#approvals li[data-candidate="2"]', {hasText: 'QA signed off'}).waitFor();
+      await page.getByRole('button', {name: 'Finish'}).click();
+      await confirm(page, /^Finish release 2\.5\.0\?$/, 'Finish the release');
+      await page.locator('.page-head .badge[data-status="FINISHED"]').waitFor({timeout: 20000});
+      await page.locator('#stages .facts', {hasText: 'v2.5.0'}).getByText('v2.5.0', {exact: true}).waitFor();
+      assert(!(await page.locator('main [data-action="finish"], main [data-action="new-candidate"], #approve').count()),
+        'an action left on a finished release');
+      // Each step on the timeline, live (the answer to Finish may come before its events).
+      for (const step of ['approve', 'new-candidate', 'approved', 'create-final-tag', 'create-release', 'finish']) {
+        await page.locator(`#timeline-list li[data-name="${step}"]`).first().waitFor();
+      }
+      await everyLook(page, '38-release-finished');
+      for (const t of [owner, editor]) await apiCall(rel, 'POST', '/api/v1/auth/logout', undefined, t);
+      await logout(page);
+    });
+
     // ---- notifications (issue 16): rules, outbound webhook endpoints, the delivery log ----
     await check('notifications: a rule from the catalogue; an outbound webhook endpoint with its secret shown once; a ping in the delivery log', async () => {
       await login(page, rel, 'owner');
