@@ -642,8 +642,10 @@ static void domain_check_run(void *arg)
     err_clear(&err);
     snprintf(name, sizeof name, SSO_TXT_LABEL ".%s", k->domain);
     found = dns_txt_match(env.dns_resolver, name, k->token, (int)env.loop->timeout_ms, &err);
-    if (found <= 0)
-        snprintf(problem, sizeof problem, "%.150s", found < 0 ? err.message : "no TXT record of " SSO_TXT_LABEL " is the token");
+    if (found < 0)
+        snprintf(problem, sizeof problem, "%.150s", err.message);
+    else if (found == 0)
+        snprintf(problem, sizeof problem, "no TXT record at %.120s holds the token", name);
     err_clear(&err);
     clock_now(now);
     details = json_pack("{s:s, s:s, s:b}", "providerId", id, "domain", k->domain, "proven", found > 0);

@@ -910,9 +910,10 @@ static void dns_check(void *arg)
     found = dns_txt_match(sites()->dns_resolver, name, k->token, (int)sites()->loop->timeout_ms, &err);
     if (found > 0)
         k->proven = true;
+    else if (found < 0)
+        snprintf(k->problem, sizeof k->problem, "%.150s", err.message);
     else
-        snprintf(k->problem, sizeof k->problem, "%.150s",
-                 found < 0 ? err.message : "no TXT record of " DNS_CHALLENGE_LABEL " is the token");
+        snprintf(k->problem, sizeof k->problem, "no TXT record at %.120s holds the token", name);
     check_finish(k);
 }
 
