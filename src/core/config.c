@@ -80,8 +80,9 @@ const struct config_option config_options[] = {
     {"SLIPWAY_OUTBOUND_TIMEOUT", NULL, INT(outbound_timeout, 100, 600000), "10000",
      "ms a call to a provider may take, unless it has a timeout of its own"},
     {"SLIPWAY_PUBLIC_URL", NULL, STR(public_url), "",
-     "the address browsers reach slipway at (https://host[:port], no path): single sign-on's redirect URI starts with it",
-     "none: no single sign-on"},
+     "the address browsers and providers reach slipway at (https://host[:port], no path): single sign-on's redirect URI, the "
+     "mails' links and the webhook slipway registers with Apple start with it",
+     "none: no single sign-on, no Apple webhook registration"},
     {"SLIPWAY_REVERIFY_INTERVAL", NULL, INT(reverify_interval, 60, 30 * 86400), "21600",
      "seconds between re-verifications of VALID integrations"},
     {"SLIPWAY_REPO_SYNC_INTERVAL", NULL, INT(repo_sync_interval, 60, 30 * 86400), "21600",
