@@ -54,13 +54,17 @@ export function stepper(rel) {
   const stage = rel.status === 'PAUSED' || rel.status === 'BLOCKED' || rel.status === 'CANCELLED' ? rel.resumeStatus : rel.status;
   const at = STAGES.findIndex(([s]) => s === stage);
   const finished = rel.status === 'FINISHED';
+  // A release may be finished from READY, never released through slipway's store submissions: its Released stage was
+  // skipped, not done (done: every platform has a submission the store released).
+  const released = (rel.platforms || []).every((p) => (rel.stores || []).some((x) => x.platform === p && x.status === 'RELEASED'));
   return h('ol', {class: 'stepper', 'aria-label': 'Stages'}, STAGES.map(([s, name, what], i) => {
     let state = i < at || finished ? 'done' : i === at ? 'current' : 'todo';
+    if (state === 'done' && s === 'RELEASED' && finished && !released) state = 'skipped';
     if (state === 'current' && rel.status !== stage) state = rel.status.toLowerCase();
     const said = {done: 'done', current: 'in progress', todo: 'not started', paused: 'paused', blocked: 'blocked',
-      cancelled: 'cancelled'}[state];
+      cancelled: 'cancelled', skipped: 'skipped: finished without a store release'}[state];
     return h('li', {class: `stage stage-${state}`, 'data-stage': s, 'aria-current': i === at ? 'step' : null},
-      h('span', {class: 'mark', 'aria-hidden': 'true'}, state === 'done' ? '✓' : state === 'blocked' ? '!' : state === 'paused' ? 'Ⅱ' : String(i + 1)),
+      h('span', {class: 'mark', 'aria-hidden': 'true'}, state === 'done' ? '✓' : state === 'blocked' ? '!' : state === 'paused' ? 'Ⅱ' : state === 'skipped' ? '–' : String(i + 1)),
       h('span', {class: 'stage-text'}, h('span', {class: 'stage-name'}, name), h('span', {class: 'stage-what'}, what),
         h('span', {class: 'sr-only'}, ` (${said})`)));
   }));

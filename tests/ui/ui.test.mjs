@@ -927,6 +927,9 @@ async function main() {
       for (const step of ['approve', 'new-candidate', 'approved', 'create-final-tag', 'create-release', 'finish']) {
         await page.locator(`#timeline-list li[data-name="${step}"]`).first().waitFor();
       }
+      // Finished from READY with no store submission: its Released stage was skipped, not done; Finished is.
+      await page.locator('#stages li[data-stage="RELEASED"].stage-skipped').waitFor();
+      await page.locator('#stages li[data-stage="FINISHED"].stage-done').waitFor();
       await everyLook(page, '38-release-finished');
       for (const t of [owner, editor]) await apiCall(rel, 'POST', '/api/v1/auth/logout', undefined, t);
       await logout(page);
