@@ -3,6 +3,7 @@
 
 #include "deploy/cicd.h"
 #include "core/rand.h"
+#include "deploy/listing.h"
 #include "http/page.h"
 #include "jobs/jobs.h"
 #include "providers/fields.h"
@@ -31,26 +32,11 @@ static json_t *job_row(struct store_stmt *st)
                      store_col_text(st, 10), "updatedAt", store_col_text(st, 11));
 }
 
-/* Each pipeline integration's discovery state, for the list's answer. */
-static json_t *discovery_states(struct store_conn *c, const char *tenant, struct err *err)
-{
-    json_t *out = json_array();
-    struct store_stmt *st;
-
-    if (store_select(c,
-                     "SELECT id, pipelineType, displayName, discoveryStatus, lastDiscoveredAt, lastDiscoveryError FROM "
-                     "tenant_pipeline_integrations WHERE tenantId = ? ORDER BY displayName, id",
-                     STORE_ARGS(STORE_TEXT(tenant)), &st, err) == ERR_OK) {
-        while (store_next(st, err) == 1)
-            json_array_append_new(out,
-                                  json_pack("{s:s, s:s, s:s, s:s, s:o, s:o}", "id", store_col_text(st, 0), "type",
-                                            store_col_text(st, 1), "displayName", store_col_text(st, 2), "discoveryStatus",
-                                            store_col_text(st, 3), "lastDiscoveredAt", json_text_or_null(store_col_text(st, 4)),
-                                            "lastDiscoveryError", json_text_or_null(store_col_text(st, 5))));
-        store_finish(st);
-    }
-    return out;
-}
+/* Each integration's discovery state, for the list's answer. */
+static const struct listing_states discovery_states = {
+    .sql = "SELECT id, pipelineType, displayName, discoveryStatus, lastDiscoveredAt, lastDiscoveryError FROM "
+           "tenant_pipeline_integrations WHERE tenantId = ? ORDER BY displayName, id",
+    .keys = {"discoveryStatus", "lastDiscoveredAt", "lastDiscoveryError"}};
 
 enum err_code cicd_jobs_list(struct request *req, struct err *err)
 {
@@ -58,12 +44,17 @@ enum err_code cicd_jobs_list(struct request *req, struct err *err)
     struct store_conn *c;
     struct store_stmt *st;
     struct page p;
-    json_t *items, *answer;
+    json_t *states, *items, *answer;
 
     if (integration && !uuid_valid(integration))
         return err_set(err, ERR_INVALID, "integrationId: expected a uuid");
     if (page_parse(req, &p, err) || request_db(req, &c, err))
         return err->code;
+    states = listing_states(c, &discovery_states, tenant, err); /* first: see listing_states */
+    if (err->code) {
+        json_decref(states);
+        return err->code;
+    }
     items = json_array();
     if (store_select(c,
                      "SELECT id, integrationId, externalId, name, path, url, description, discoveredAt, parameters, removedAt, "
@@ -75,15 +66,12 @@ enum err_code cicd_jobs_list(struct request *req, struct err *err)
         store_finish(st);
     }
     if (err->code) {
+        json_decref(states);
         json_decref(items);
         return err->code;
     }
     answer = page_result(req, &p, items);
-    json_object_set_new(answer, "integrations", discovery_states(c, tenant, err));
-    if (err->code) {
-        json_decref(answer);
-        return err->code;
-    }
+    json_object_set_new(answer, "integrations", states);
     response_json(req, 200, answer);
     return ERR_OK;
 }

@@ -1,6 +1,7 @@
 /* listing.c: a listing read one page a job step (listing.h). */
 #include "deploy/listing.h"
 
+#include "http/request.h"
 #include "jobs/jobs.h"
 #include "providers/call.h"
 
@@ -39,6 +40,22 @@ int listing_running(struct store_conn *c, const char *kind, const char *prefix, 
         snprintf(job, UUID_SIZE, "%s", store_col_text(st, 0));
     store_finish(st);
     return rc;
+}
+
+json_t *listing_states(struct store_conn *c, const struct listing_states *q, const char *tenant, struct err *err)
+{
+    json_t *out = json_array();
+    struct store_stmt *st;
+
+    if (store_select(c, q->sql, STORE_ARGS(STORE_TEXT(tenant)), &st, err) == ERR_OK) {
+        while (store_next(st, err) == 1)
+            json_array_append_new(out, json_pack("{s:s, s:s, s:s, s:s, s:o, s:o}", "id", store_col_text(st, 0), "type",
+                                                 store_col_text(st, 1), "displayName", store_col_text(st, 2), q->keys[0],
+                                                 store_col_text(st, 3), q->keys[1], json_text_or_null(store_col_text(st, 4)),
+                                                 q->keys[2], json_text_or_null(store_col_text(st, 5))));
+        store_finish(st);
+    }
+    return out;
 }
 
 /* A page answered: taken, and once the listing is whole, written with j's end. */

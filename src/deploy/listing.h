@@ -57,6 +57,19 @@ struct listing_job {
 
 void listing_step(const struct listing_job *l, const void *env, struct store *store, struct job *j);
 
+/*
+ * Each of the tenant's integrations of a listing's table, with its listing's
+ * state, for a list's answer. Read before the list's rows: an answer whose
+ * state says the listing ended holds at least that listing's rows (the
+ * reverse order could pair an ended state with the rows before it).
+ */
+struct listing_states {
+    const char *sql;     /* SELECT id, type, displayName, status, last ended at, last error ... WHERE tenantId = ? */
+    const char *keys[3]; /* the answer's names of the last three: "syncStatus", "lastSyncedAt", "lastSyncError" */
+};
+
+json_t *listing_states(struct store_conn *c, const struct listing_states *q, const char *tenant, struct err *err);
+
 /* The job of kind whose dedupe key starts with prefix and has not ended: 1 (its id in job), 0 none, -1 an error. */
 int listing_running(struct store_conn *c, const char *kind, const char *prefix, char job[UUID_SIZE], struct err *err);
 

@@ -9,6 +9,7 @@
 #include "core/clock.h"
 #include "core/rand.h"
 #include "deploy/repos.h"
+#include "deploy/listing.h"
 #include "http/page.h"
 #include "jobs/jobs.h"
 #include "providers/fields.h"
@@ -40,25 +41,11 @@ static json_t *repo_row(struct store_stmt *st, bool pinned)
                      store_col_text(st, 8), "pinned", pinned);
 }
 
-/* Each SCM integration's sync state, for the list's answer. */
-static json_t *sync_states(struct store_conn *c, const char *tenant, struct err *err)
-{
-    json_t *out = json_array();
-    struct store_stmt *st;
-
-    if (store_select(c,
-                     "SELECT id, scmType, displayName, syncStatus, lastSyncedAt, lastSyncError FROM tenant_scm_integrations "
-                     "WHERE tenantId = ? ORDER BY displayName, id",
-                     STORE_ARGS(STORE_TEXT(tenant)), &st, err) == ERR_OK) {
-        while (store_next(st, err) == 1)
-            json_array_append_new(out, json_pack("{s:s, s:s, s:s, s:s, s:o, s:o}", "id", store_col_text(st, 0), "type",
-                                                 store_col_text(st, 1), "displayName", store_col_text(st, 2), "syncStatus",
-                                                 store_col_text(st, 3), "lastSyncedAt", json_text_or_null(store_col_text(st, 4)),
-                                                 "lastSyncError", json_text_or_null(store_col_text(st, 5))));
-        store_finish(st);
-    }
-    return out;
-}
+/* Each integration's sync state, for the list's answer. */
+static const struct listing_states sync_states = {
+    .sql = "SELECT id, scmType, displayName, syncStatus, lastSyncedAt, lastSyncError FROM tenant_scm_integrations "
+           "WHERE tenantId = ? ORDER BY displayName, id",
+    .keys = {"syncStatus", "lastSyncedAt", "lastSyncError"}};
 
 /* q (at most 256 bytes) as a LIKE pattern into out[600]: a substring, lower case, q's '%', '_' and '!' escaped by '!'. */
 static void like_pattern(const char *q, char *out)
@@ -83,7 +70,7 @@ enum err_code repositories_list(struct request *req, struct err *err)
     struct store_conn *c;
     struct store_stmt *st;
     struct page p;
-    json_t *items, *answer;
+    json_t *states, *items, *answer;
 
     if (q && strlen(q) > 256)
         return err_set(err, ERR_INVALID, "q: at most 256 characters");
@@ -93,6 +80,11 @@ enum err_code repositories_list(struct request *req, struct err *err)
         like_pattern(q, like);
     if (page_parse(req, &p, err) || request_db(req, &c, err))
         return err->code;
+    states = listing_states(c, &sync_states, tenant, err); /* first: see listing_states */
+    if (err->code) {
+        json_decref(states);
+        return err->code;
+    }
     items = json_array();
     if (!request_query(req, "cursor")) { /* the first page: the caller's pins, all of them, first */
         if (store_select(c,
@@ -116,15 +108,12 @@ enum err_code repositories_list(struct request *req, struct err *err)
         store_finish(st);
     }
     if (err->code) {
+        json_decref(states);
         json_decref(items);
         return err->code;
     }
     answer = page_result(req, &p, items);
-    json_object_set_new(answer, "integrations", sync_states(c, tenant, err));
-    if (err->code) {
-        json_decref(answer);
-        return err->code;
-    }
+    json_object_set_new(answer, "integrations", states);
     response_json(req, 200, answer);
     return ERR_OK;
 }

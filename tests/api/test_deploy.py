@@ -542,6 +542,9 @@ class LimitsTest(DeploymentsBase):
         at = later(3600)
         dep = self.create({"hostId": self.host_id, "scriptId": script, "schedule": "later", "scheduledTime": at})
         self.assertEqual((dep["status"], dep["scheduledTime"]), ("SCHEDULED", at))
+        # Its job waits for the time, holding no worker (cancelled while it still runs its first step, the job sees
+        # the deployment ended and ends DONE, not CANCELLED: the waiting one is the case here).
+        wait_for(lambda: harness_job_state(self.server, dep["id"]) == "WAITING", "its job waiting")
         cancelled = self.expect(self.request("POST", api(self.tenant, "deployments", dep["id"], "cancel"),
                                              token=self.org.editor.token), 200)
         self.assertEqual(cancelled["status"], "CANCELLED")
