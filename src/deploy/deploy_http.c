@@ -1354,5 +1354,5 @@ enum err_code deployment_log_stream(struct request *req, struct err *err)
     f = xcalloc(1, sizeof *f);
     memcpy(f->tenant_id, tenant, sizeof f->tenant_id);
     memcpy(f->deployment_id, id, sizeof f->deployment_id);
-    return response_stream_rung(req, &source, f, LOG_START, f->deployment_id, err);
+    return response_stream(req, &source, f, LOG_START, f->deployment_id, err);
 }

@@ -273,13 +273,8 @@ static void stream_done(void *cls)
     stream_unref(st); /* the response's */
 }
 
-enum err_code response_stream(struct request *req, const struct stream_source *src, void *ctx, const char *start, struct err *err)
-{
-    return response_stream_rung(req, src, ctx, start, NULL, err);
-}
-
-enum err_code response_stream_rung(struct request *req, const struct stream_source *src, void *ctx, const char *start,
-                                   const char *key, struct err *err)
+enum err_code response_stream(struct request *req, const struct stream_source *src, void *ctx, const char *start, const char *key,
+                              struct err *err)
 {
     struct stream_hub *hub = req->streams;
     const char *last = request_header(req, "Last-Event-ID");

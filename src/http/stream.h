@@ -17,7 +17,7 @@
  * cursor); a client that comes back sends it as Last-Event-ID, and the
  * source starts after it.
  *
- * Waking (issue 17): a stream opened with a key (response_stream_rung) is
+ * Waking (issue 17): a stream opened with a key (response_stream) is
  * polled at once when a writer of this process rings that key (core/bell.h)
  * after its commit, so an event goes out within milliseconds. The poll
  * every STREAM_POLL_MS stays as the fallback for writers in other
@@ -65,13 +65,12 @@ int stream_event(struct buf *out, const char *id, const char *name, const char *
 /*
  * Answers req with a stream of src's events (200, text/event-stream),
  * starting after the request's Last-Event-ID, or after start when it sent
- * none. ctx (allocated with xmalloc) is the stream's: src->free frees it,
+ * none; polled at once whenever key is rung (core/bell.h), when key is not
+ * NULL. ctx (allocated with xmalloc) is the stream's: src->free frees it,
  * on failure too.
  */
-enum err_code response_stream(struct request *req, const struct stream_source *src, void *ctx, const char *start, struct err *err);
-/* The same, polled at once whenever key is rung (core/bell.h). */
-enum err_code response_stream_rung(struct request *req, const struct stream_source *src, void *ctx, const char *start,
-                                   const char *key, struct err *err);
+enum err_code response_stream(struct request *req, const struct stream_source *src, void *ctx, const char *start, const char *key,
+                              struct err *err);
 
 /*
  * A stream over an append-only table, in (createdAt, id) order: the audit

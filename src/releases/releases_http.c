@@ -1380,5 +1380,5 @@ enum err_code release_stream(struct request *req, struct err *err)
     f = xcalloc(1, sizeof *f);
     memcpy(f->tenant_id, tenant, sizeof f->tenant_id);
     memcpy(f->release_id, id, sizeof f->release_id);
-    return response_stream(req, &source, f, TIMELINE_START, err);
+    return response_stream(req, &source, f, TIMELINE_START, NULL, err);
 }

@@ -155,5 +155,5 @@ enum err_code audit_stream(struct request *req, struct err *err)
     snprintf(start, sizeof start, "%s/%s", at, "00000000-0000-0000-0000-000000000000");
     f = xcalloc(1, sizeof *f);
     memcpy(f->tenant_id, principal_of(req)->tenant_id, sizeof f->tenant_id);
-    return response_stream(req, &source, f, start, err);
+    return response_stream(req, &source, f, start, NULL, err);
 }
