@@ -841,11 +841,9 @@ def audit_rows(test, server, token, tenant_id, **filters):
 # The database under the server (SQLite file, or a PostgreSQL/MariaDB database)
 
 CIPHERTEXT_RE = re.compile(r"^v1\.([^.\s]+)\.([^.\s]+)\.([^.\s]+)$")
-# The tables the release page shows (releases_http.c keeps the page at the tenant's revision).
-RELEASE_PAGE_TABLES = re.compile(r"\b(releases|release_builds|release_events|release_approvals|store_submissions|store_health)\b",
-                                 re.I)
-
-
+# The tables the release page shows (releases_http.c keeps the page at the tenant's revision; docs/releases.md "API").
+RELEASE_PAGE_TABLES = re.compile(
+    r"\b(releases|release_builds|release_events|release_approvals|store_submissions|store_health)\b", re.I)
 def db_execute(server, sql, params=()):
     """One write statement with ? placeholders, committed; returns the rows it changed.
 
