@@ -15,7 +15,8 @@ b. The signed workflow-completed webhook of every build, twice (the second a dup
    answered as one), beside the whole-setup save rate (bench/run's setup_update) of the
    same run.
 c. The release page's read (GET .../releases/{id}: the release, its builds, its last 50
-   events) as a ratio of GET /healthz in the same run.
+   events; kept per process at the tenant's revision, read again after a write to the
+   tenant) as a ratio of GET /healthz in the same run.
 
     bench/release_builds.py [--binary build-bench/slipway] [--releases 1000] [--duration 5] [--connections 32]
 

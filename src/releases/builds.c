@@ -589,17 +589,47 @@ static void stop(const struct release_env *env, struct job *j, const struct prov
         job_done(j); /* a cancel the CI did not answer is on the timeline: the build is stopped either way */
 }
 
+struct pipeline_tx {
+    struct job *j;
+    struct build *b;
+    const char *id, *release, *message;
+};
+
+/* The pipeline found (the build's row names it) or, the first time, the timeline saying why the build waits. */
+static enum err_code pipeline_body(struct store_conn *c, void *ctx, struct err *err)
+{
+    struct pipeline_tx *t = ctx;
+    char now[TIMESTAMP_SIZE];
+
+    clock_now(now);
+    if (pipeline_for(c, t->j->tenant, t->b->platform, t->b->pipeline, err))
+        return err->code;
+    if (t->b->pipeline[0])
+        return store_run(c, "UPDATE release_builds SET pipelineIntegrationId = ?, updatedAt = ? WHERE tenantId = ? AND id = ?",
+                         STORE_ARGS(STORE_TEXT(t->b->pipeline), STORE_TIME(now), STORE_TEXT(t->j->tenant), STORE_TEXT(t->id)), NULL,
+                         err);
+    if (!json_is_true(json_object_get(t->j->data, "noted")))
+        return release_event_add(
+            c, t->j->tenant, t->release,
+            &(struct release_event_row){.kind = "CALL", .name = "trigger-build", .outcome = "RETRY", .message = t->message}, err);
+    return ERR_OK;
+}
+
 /*
  * No pipeline builds the platform: the build waits (the release stays
  * BUILDING, the timeline says why) until the configuration changes or a
  * pipeline of that platform is added (looked for again every 10 minutes).
+ * Its writes run in tenant_tx, as every write the release page shows does
+ * (the page is kept at the tenant's revision: release_get).
  */
 static void pipeline_wait(const struct release_env *env, struct job *j, struct build *b)
 {
-    const char *id = json_string_value(json_object_get(j->payload, "buildId"));
-    const char *release = json_string_value(json_object_get(j->payload, "releaseId"));
+    struct pipeline_tx t = {.j = j,
+                            .b = b,
+                            .id = json_string_value(json_object_get(j->payload, "buildId")),
+                            .release = json_string_value(json_object_get(j->payload, "releaseId"))};
     struct store_conn *c = NULL;
-    char key[JOB_EVENT_KEY_SIZE], message[300], now[TIMESTAMP_SIZE];
+    char key[JOB_EVENT_KEY_SIZE], message[300];
     struct err err;
 
     err_clear(&err);
@@ -607,16 +637,9 @@ static void pipeline_wait(const struct release_env *env, struct job *j, struct b
              "no pipeline builds %s: name one in the release configuration's platformPipelines, or give a pipeline that "
              "platform; the build starts then",
              b->platform);
-    clock_now(now);
-    if (store_conn_get(env->store, &c, &err) == ERR_OK && pipeline_for(c, j->tenant, b->platform, b->pipeline, &err) == ERR_OK) {
-        if (b->pipeline[0])
-            store_run(c, "UPDATE release_builds SET pipelineIntegrationId = ?, updatedAt = ? WHERE tenantId = ? AND id = ?",
-                      STORE_ARGS(STORE_TEXT(b->pipeline), STORE_TIME(now), STORE_TEXT(j->tenant), STORE_TEXT(id)), NULL, &err);
-        else if (!json_is_true(json_object_get(j->data, "noted")))
-            release_event_add(
-                c, j->tenant, release,
-                &(struct release_event_row){.kind = "CALL", .name = "trigger-build", .outcome = "RETRY", .message = message}, &err);
-    }
+    t.message = message;
+    if (store_conn_get(env->store, &c, &err) == ERR_OK)
+        tenant_tx(c, j->tenant, pipeline_body, &t, &err);
     store_conn_put(c);
     if (err.code) {
         job_fail(j, &err);

@@ -2,7 +2,9 @@
 #include <ctype.h>
 
 #include "core/clock.h"
+#include "core/fnv.h"
 #include "core/rand.h"
+#include "core/revcache.h"
 #include "core/xmalloc.h"
 #include "http/jsonw.h"
 #include "http/page.h"
@@ -23,9 +25,30 @@
 /* The workflow engine (releases_http_start). */
 static struct jobs *jobs;
 
+/*
+ * The release page is kept, written, per process (docs/performance.md, "The
+ * release page, kept"): by release id, valid at the tenant's revision. Every
+ * write to what the page shows (the release, its builds, timeline, approvals,
+ * store submissions and health readings) runs in tenant_tx, which raises that
+ * revision in the same transaction, and auth reads the revision with the
+ * caller's role before the handler runs: a page built after that read is at
+ * least as new as the revision it is kept at, so a change made by any process
+ * is seen by the next read. The page is the same for every role. A kept text
+ * starts with its tenant and its ETag (KEPT_HEAD bytes); one larger than
+ * KEPT_MAX is not kept (KEPT_SLOTS of them at most).
+ */
+#define KEPT_SLOTS 512
+#define KEPT_MAX ((size_t)128 << 10)
+#define ETAG_SIZE 19 /* "%016llx" quoted, and its NUL */
+#define KEPT_HEAD (UUID_SIZE - 1 + ETAG_SIZE - 1)
+
+static struct revcache *pages; /* made once at start-up (releases_http_start), kept to the end */
+
 void releases_http_start(struct jobs *j)
 {
     jobs = j;
+    if (!pages)
+        pages = revcache_new(KEPT_SLOTS);
     release_trains_start(j);
 }
 
@@ -634,17 +657,49 @@ static enum err_code page_read(struct store_conn *db, void *ctx, struct err *err
     return err->code;
 }
 
+/* The page (len bytes at body) with its ETag, or a 304 when If-None-Match names it. */
+static void page_send(struct request *req, const char *etag, const char *body, size_t len)
+{
+    response_header(req, "ETag", etag);
+    if (etag_matches(request_header(req, "If-None-Match"), etag))
+        response_empty(req, 304);
+    else
+        response_static(req, 200, "application/json", body, len);
+}
+
 /* The page's reads in one read transaction (store_read: on SQLite one lock and one snapshot, not one each). */
 enum err_code release_get(struct request *req, struct err *err)
 {
-    struct release_page p = {.tenant = principal_of(req)->tenant_id, .id = request_param(req, "releaseId")};
+    const struct principal *who = principal_of(req);
+    struct release_page p = {.tenant = who->tenant_id, .id = request_param(req, "releaseId")};
     struct store_conn *db;
+    char etag[ETAG_SIZE], *text;
+    size_t len;
 
+    text = pages ? revcache_get(pages, p.id, who->tenant_revision, req->arena, &len) : NULL;
+    if (text && len >= KEPT_HEAD && strncmp(text, p.tenant, UUID_SIZE - 1) == 0) {
+        memcpy(etag, text + UUID_SIZE - 1, ETAG_SIZE - 1);
+        etag[ETAG_SIZE - 1] = '\0';
+        page_send(req, etag, text + KEPT_HEAD, len - KEPT_HEAD);
+        return ERR_OK;
+    }
     if (request_db(req, &db, err))
         return err->code;
     jsonw_init(&p.w, RELEASE_PAGE_MAX);
-    if (store_read(db, page_read, &p, err) == ERR_OK)
-        response_jsonw(req, 200, &p.w);
+    if (store_read(db, page_read, &p, err) == ERR_OK && !p.w.failed) {
+        len = KEPT_HEAD + p.w.out.len;
+        text = arena_alloc(req->arena, len + 1);
+        snprintf(etag, sizeof etag, "\"%016llx\"", (unsigned long long)fnv1a(p.w.out.data, p.w.out.len, 0));
+        memcpy(text, p.tenant, UUID_SIZE - 1);
+        memcpy(text + UUID_SIZE - 1, etag, ETAG_SIZE - 1);
+        memcpy(text + KEPT_HEAD, p.w.out.data, p.w.out.len);
+        text[len] = '\0';
+        if (pages && len <= KEPT_MAX)
+            revcache_put(pages, p.id, who->tenant_revision, text, len);
+        page_send(req, etag, text + KEPT_HEAD, len - KEPT_HEAD);
+    } else if (!err->code) {
+        response_jsonw(req, 200, &p.w); /* a failed writer: a 500 */
+    }
     jsonw_free(&p.w);
     return err->code;
 }

@@ -841,13 +841,22 @@ def audit_rows(test, server, token, tenant_id, **filters):
 # The database under the server (SQLite file, or a PostgreSQL/MariaDB database)
 
 CIPHERTEXT_RE = re.compile(r"^v1\.([^.\s]+)\.([^.\s]+)\.([^.\s]+)$")
+# The tables the release page shows (releases_http.c keeps the page at the tenant's revision; docs/releases.md "API").
+RELEASE_PAGE_TABLES = re.compile(
+    r"\b(releases|release_builds|release_events|release_approvals|store_submissions|store_health)\b", re.I)
 def db_execute(server, sql, params=()):
     """One write statement with ? placeholders, committed; returns the rows it changed.
 
-    slipway caches what it derives from a tenant (the setup status) at the
-    tenant's revision: a write behind its back that changes what a test reads
-    next through the API must also call touch_tenant."""
-    return dbclient.execute(harness.database_url(server.database_path()), sql, params)
+    slipway caches what it derives from a tenant (the setup status, the
+    release page) at the tenant's revision: a write behind its back that
+    changes what a test reads next through the API must also call
+    touch_tenant. A write to a table the release page shows raises every
+    tenant's revision here, as slipway's own writes to them do."""
+    url = harness.database_url(server.database_path())
+    changed = dbclient.execute(url, sql, params)
+    if RELEASE_PAGE_TABLES.search(sql):
+        dbclient.execute(url, "UPDATE tenants SET revision = revision + 1", ())
+    return changed
 
 
 def touch_tenant(server, tenant_id):

@@ -229,6 +229,51 @@ class ReleasesTest(ReleaseBase):
         self.assertEqual(listed("?archived=true"), [])
         self.assertEqual(len(fx.audit_rows(self, self.server, self.owner.token, self.tenant, action="release.unarchive")), 1)
 
+    def test_page_follows_every_write(self):
+        """The release page is kept per process at the tenant's revision (docs/performance.md, "The release page,
+        kept"): each kind of write the page shows, through the API or by a job, is on the next read; an unchanged
+        page answers 304 to its ETag, a changed one 200."""
+        org, base = self.ctx.org, "/api/v1/%s/releases/" % self.tenant
+        rid = route_matrix.plant_release(self.server, self.tenant, "REGRESSION")
+        blocked = route_matrix.plant_release(self.server, self.tenant, "BLOCKED", "BUILDING")
+        for release in (rid, blocked):  # approved and built: a candidate
+            fx.db_execute(self.server, "UPDATE releases SET candidateNumber = 1 WHERE id = ?", (release,))
+        sub = route_matrix.plant_submission(self.server, self.tenant, blocked)
+
+        def page(release, etag=None):
+            resp = self.request("GET", base + release, token=org.viewer.token,
+                                headers={"If-None-Match": etag} if etag else None)
+            return (None if resp.status == 304 else self.expect(resp, 200)), resp.headers.get("etag"), resp.status
+
+        first, etag, _ = page(rid)
+        self.assertEqual(page(rid), (first, etag, 200), "kept: the same text")
+        self.assertEqual(page(rid, etag), (None, etag, 304))
+        # The release's row and its timeline (the edit's tenant_tx raises the revision).
+        self.expect(self.request("PATCH", base + rid, {"notes": "kept no more"}, token=org.editor.token), 200)
+        now, etag2, status = page(rid, etag)
+        self.assertEqual((status, now["notes"], now["events"][-1]["name"]), (200, "kept no more", "edit-notes"))
+        self.assertNotEqual(etag2, etag)
+        # An approval.
+        self.expect(self.request("POST", base + rid + "/approve", {"note": "looks good"}, token=org.editor.token), 200)
+        self.assertEqual([a["note"] for a in page(rid)[0]["approvals"]], ["looks good"])
+        # A store submission's state.
+        before = page(blocked)[0]
+        self.assertEqual([(s["submissionId"], s["pendingAction"]) for s in before["stores"]], [(sub, None)])
+        self.expect(self.request("POST", base + blocked + "/submissions/%s/halt" % sub, {"reason": "wait"},
+                                 token=org.editor.token), 200)
+        after = page(blocked)[0]  # the halt pending, or already taken up by its job (the target is gone)
+        self.assertNotEqual(after["stores"], before["stores"])
+        self.assertIn(("ACTION", "halt"), [(e["kind"], e["name"]) for e in after["events"]])
+        # A build, added by the retry; then the build's job, which finds no pipeline for it and says so on the
+        # timeline in a transaction of its own (builds.c, pipeline_wait).
+        self.assertEqual(before["builds"], [])
+        self.expect(self.request("POST", base + blocked + "/retry", token=org.editor.token), 200)
+        self.assertEqual([b["platform"] for b in page(blocked)[0]["builds"]], ["IOS"])
+        deadline = time.monotonic() + 30  # a bound on waiting for the job, not a measurement
+        while ("CALL", "trigger-build") not in [(e["kind"], e["name"]) for e in page(blocked)[0]["events"]]:
+            self.assertLess(time.monotonic(), deadline, "the build job's entry never showed on the page")
+            time.sleep(0.05)
+
     @staticmethod
     def events_until(stream, name, most=50):
         """The stream's next events up to and including the first one named name."""

@@ -357,6 +357,14 @@ TABLE = [
            "src/providers/targets/app_store.c",
            [("    if (same) {", "    if (same && provider_input_true(c, \"delete\")) {")],
            [API + "test_store_appstore:AppStoreTest.test_webhook_registered_with_apple"]),
+    # ---- the release page kept at the tenant's revision: every write it shows raises it (docs/performance.md)
+    Mutant("release-page-stale-after-notes", "a release write that leaves the kept page as it was",
+           "a notes edit runs in store_tx instead of tenant_tx: the tenant's revision does not move, so the release "
+           "page kept at it goes on showing the old notes",
+           "src/releases/releases_http.c",
+           [("request_db(req, &db, err) || tenant_tx(db, principal_of(req)->tenant_id, notes_edit_body, &t, err))",
+             "request_db(req, &db, err) || store_tx(db, notes_edit_body, &t, err))")],
+           [API + "test_releases:ReleasesTest.test_page_follows_every_write"]),
 ]
 
 
