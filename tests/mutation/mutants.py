@@ -357,6 +357,13 @@ TABLE = [
            "src/providers/targets/app_store.c",
            [("    if (same) {", "    if (same && provider_input_true(c, \"delete\")) {")],
            [API + "test_store_appstore:AppStoreTest.test_webhook_registered_with_apple"]),
+    # ---- a deployment's approvers asked by mail: never its requester (docs/notifications.md "Approvers asked by mail")
+    Mutant("approval-mail-to-requester", "the requester asked to approve their own deployment",
+           "the mails of deployment.approval.requested go to every member of an approver role, the account that asked "
+           "for the deployment too",
+           "src/notify/approvals.c",
+           [("AND a.disabledAt IS NULL AND a.id <> ?", "AND a.disabledAt IS NULL AND a.id <> ('x' || ?)")],
+           [API + "test_account_mail:AccountMailTest.test_each_approver_of_a_deployment_is_mailed_once"]),
 ]
 
 
