@@ -85,6 +85,9 @@ struct prepare_tx {
 static enum err_code prepare_body(struct store_conn *c, void *ctx, struct err *err)
 {
     struct prepare_tx *t = ctx;
+
+    json_decref(t->out.message); /* a transaction run again: its first run's message goes */
+    t->out.message = NULL;
     return t->prepare(c, t->j, &t->out, err);
 }
 

@@ -48,11 +48,11 @@ enum err_code notify_approvers_ask(struct store_conn *c, const char *tenant, con
     {
         if (err->code)
             break;
-        payload =
-            json_pack("{s:s, s:s, s:O, s:O, s:O, s:O, s:O, s:O}", "deploymentId", deployment, "accountId", json_string_value(v),
-                      "summary", json_object_get(dep, "summary"), "environmentName", json_object_get(dep, "environmentName"),
-                      "requestedByName", json_object_get(dep, "requestedByName"), "url", json_object_get(dep, "url"),
-                      "approverRoles", roles, "requiredApprovals", json_object_get(fields, "requiredApprovals"));
+        payload = json_pack("{s:s, s:s, s:O?, s:O?, s:O?, s:O?, s:O?, s:O?}", "deploymentId", deployment, "accountId",
+                            json_string_value(v), "summary", json_object_get(dep, "summary"), "environmentName",
+                            json_object_get(dep, "environmentName"), "requestedByName", json_object_get(dep, "requestedByName"),
+                            "url", json_object_get(dep, "url"), "approverRoles", roles, "requiredApprovals",
+                            json_object_get(fields, "requiredApprovals"));
         snprintf(dedupe, sizeof dedupe, "%s:%s:%s", NOTIFY_APPROVAL_MAIL_JOB, deployment, json_string_value(v));
         jobs_enqueue_in(c, notify_jobs(),
                         &(struct job_new){.kind = NOTIFY_APPROVAL_MAIL_JOB,
