@@ -39,6 +39,7 @@
 #include "stores/stores.h"
 #include "stores/hooks.h"
 #include "stores/stores_http.h"
+#include "notify/approvals.h"
 #include "notify/endpoints.h"
 #include "notify/notify.h"
 #include "notify/testruns.h"
@@ -253,6 +254,7 @@ static int serve(struct app *app)
                                    {CICD_DISCOVER_JOB, cicd_discover_step, &cenv},
                                    {TESTRUNS_JOB, testruns_step, &nenv},
                                    {STORE_WEBHOOK_JOB, stores_webhook_step, &senv},
+                                   {NOTIFY_APPROVAL_MAIL_JOB, notify_approval_mail_step, &menv},
                                    {NULL, NULL, NULL}};
     size_t njob_kinds = ARRAY_LEN(job_kinds) - 1;
     struct probe *probe = NULL;
@@ -337,6 +339,7 @@ static int serve(struct app *app)
     app->jobs = jobs_start(app->store, job_kinds, njob_kinds, &jo);
     rpenv.jobs = app->jobs;
     venv.jobs = app->jobs;
+    notify_configure(app->cfg.public_url, app->cfg.smtp_url[0] != '\0');
     senv.jobs = app->jobs;              /* a rollout plan's stages (stores.h) */
     notify_start(app->jobs, app->keys); /* a release step that emits before this is retried (notify.h) */
     verify_on_status(notify_integration_status);

@@ -109,9 +109,9 @@ const struct config_option config_options[] = {
     {"SLIPWAY_METRICS_TOKEN", NULL, STR(metrics_token), "",
      "a token /metrics asks for (Authorization: Bearer TOKEN), for a metrics address others can reach", "none"},
     {"SLIPWAY_SMTP_URL", NULL, STR(smtp_url), "",
-     "smtp://HOST[:PORT] (STARTTLS required) or smtps://HOST[:PORT]: the mail server invitations and password resets are sent "
-     "through (docs/accounts.md)",
-     "none: invitation tokens are handed over by the owner and there is no password reset"},
+     "smtp://HOST[:PORT] (STARTTLS required) or smtps://HOST[:PORT]: the mail server invitations, password resets and "
+     "deployment approval requests are sent through (docs/accounts.md)",
+     "none: invitation tokens are handed over by the owner, there is no password reset, approvers are not mailed"},
     {"SLIPWAY_SMTP_USER", NULL, STR(smtp_user), "", "the user name slipway logs in to the mail server as", "none: no AUTH"},
     {"SLIPWAY_SMTP_PASSWORD", NULL, STR(smtp_password), "", "the mail server's password (never logged)", "none"},
     {"SLIPWAY_SMTP_PASSWORD_FILE", NULL, STR(smtp_password_file), "",

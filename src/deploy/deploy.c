@@ -2,6 +2,7 @@
 #include "deploy/deploy.h"
 
 #include "core/bell.h"
+#include "core/buf.h"
 #include "core/clock.h"
 #include "core/log.h"
 #include "core/xmalloc.h"
@@ -9,6 +10,7 @@
 #include "deploy/cicd.h"
 #include "deploy/lifecycle.h"
 #include "jobs/jobs.h"
+#include "notify/approvals.h"
 #include "notify/notify.h"
 #include "usage/usage.h"
 
@@ -428,10 +430,74 @@ static json_t *opt_text(const char *s)
     return s ? json_string(s) : json_null();
 }
 
+/* Each text of list once, appended as ", "-separated words to b: three at most, then "and N more". */
+static void names_append(struct buf *b, const json_t *list)
+{
+    const json_t *v;
+    size_t i;
+
+    json_array_foreach(list, i, v)
+    {
+        if (i == 3) {
+            buf_printf(b, " and %zu more", json_array_size(list) - 3);
+            break;
+        }
+        buf_printf(b, "%s%s", i ? ", " : "", json_string_value(v));
+    }
+}
+
+static void name_add_once(json_t *list, const char *name)
+{
+    const json_t *v;
+    size_t i;
+
+    json_array_foreach(list, i, v) if (strcmp(json_string_value(v), name) == 0) return;
+    json_array_append_new(list, json_string(name));
+}
+
+/*
+ * What people know the deployment id by, added to dep: its scripts' and
+ * hosts' names (each once, in the order of its steps), a summary of them
+ * ("ship, migrate on web-1 and 2 more") and its page in the web UI (url:
+ * null without SLIPWAY_PUBLIC_URL).
+ */
+static enum err_code deploy_names_add(struct store_conn *c, const char *tenant, const char *id, json_t *dep, struct err *err)
+{
+    json_t *hosts = json_array(), *scripts = json_array();
+    char link[NOTIFY_LINK_SIZE];
+    struct store_stmt *st;
+    struct buf b;
+    int rc;
+
+    if (store_select(c,
+                     "SELECT h.name, s.name FROM deployment_runs r JOIN hosts h ON h.tenantId = ? AND h.id = r.hostId "
+                     "JOIN deployment_scripts s ON s.tenantId = ? AND s.id = r.scriptId "
+                     "WHERE r.tenantId = ? AND r.deploymentId = ? ORDER BY r.stepIndex",
+                     STORE_ARGS(STORE_TEXT(tenant), STORE_TEXT(tenant), STORE_TEXT(tenant), STORE_TEXT(id)), &st, err) == ERR_OK) {
+        while ((rc = store_next(st, err)) == 1) {
+            name_add_once(hosts, store_col_text(st, 0));
+            name_add_once(scripts, store_col_text(st, 1));
+        }
+        store_finish(st);
+    }
+    buf_init(&b, 8192); /* six names of 200 characters, and the words between */
+    names_append(&b, scripts);
+    buf_appends(&b, " on ");
+    names_append(&b, hosts);
+    notify_link(tenant, "deployments", id, link);
+    json_object_set_new(dep, "summary", json_string(b.data ? b.data : ""));
+    json_object_set_new(dep, "scriptNames", scripts);
+    json_object_set_new(dep, "hostNames", hosts);
+    json_object_set_new(dep, "url", link[0] ? json_string(link) : json_null());
+    buf_free(&b);
+    return err->code;
+}
+
 /*
  * The catalogue event of the deployment as its row is now, in c's
- * transaction: event, or NULL for its end's (by its status). Awaiting
- * approval, the payload names who may approve.
+ * transaction: event, or NULL for its end's (by its status), with the
+ * names people know it by. Awaiting approval, the payload names who may
+ * approve, and how many of them were asked by mail.
  */
 static enum err_code deploy_notify(struct store_conn *c, const char *tenant, const char *id, const char *event, struct err *err)
 {
@@ -441,8 +507,9 @@ static enum err_code deploy_notify(struct store_conn *c, const char *tenant, con
 
     if (store_select(c,
                      "SELECT d.status, d.statusReason, d.exitCode, d.environmentId, d.requestedByAccountId, e.approverRoles, "
-                     "e.requiredApprovals FROM deployments d LEFT JOIN environments e "
-                     "ON e.tenantId = d.tenantId AND e.id = d.environmentId WHERE d.tenantId = ? AND d.id = ?",
+                     "e.requiredApprovals, e.name, a.name FROM deployments d LEFT JOIN environments e "
+                     "ON e.tenantId = d.tenantId AND e.id = d.environmentId LEFT JOIN accounts a ON a.id = d.requestedByAccountId "
+                     "WHERE d.tenantId = ? AND d.id = ?",
                      STORE_ARGS(STORE_TEXT(tenant), STORE_TEXT(id)), &st, err))
         return err->code;
     if ((rc = store_next(st, err)) == 1) {
@@ -455,6 +522,9 @@ static enum err_code deploy_notify(struct store_conn *c, const char *tenant, con
                            "statusReason", opt_text(store_col_text(st, 1)), "exitCode",
                            store_col_null(st, 2) ? json_null() : json_integer(store_col_int(st, 2)), "environmentId",
                            opt_text(store_col_text(st, 3)), "requestedByAccountId", opt_text(store_col_text(st, 4)));
+        json_object_update_new(json_object_get(fields, "deployment"),
+                               json_pack("{s:o, s:o}", "environmentName", opt_text(store_col_text(st, 7)), "requestedByName",
+                                         opt_text(store_col_text(st, 8))));
         if (to == DEP_AWAITING_APPROVAL) {
             json_t *roles = json_array();
             size_t len;
@@ -466,7 +536,8 @@ static enum err_code deploy_notify(struct store_conn *c, const char *tenant, con
         }
     }
     store_finish(st);
-    if (rc == 1)
+    if (rc == 1 && deploy_names_add(c, tenant, id, json_object_get(fields, "deployment"), err) == ERR_OK &&
+        (!json_object_get(fields, "approverRoles") || notify_approvers_ask(c, tenant, id, fields, err) == ERR_OK))
         notify_emit(c, tenant, event, "deployment", id, fields, err);
     json_decref(fields);
     return err->code;

@@ -42,15 +42,20 @@ enum err_code mail_settings_load(struct config *cfg, struct err *err)
     return ERR_OK;
 }
 
-struct prepare_tx {
-    const struct job *j;
-    struct account_mail m;
-};
-
-static enum err_code prepare_body(struct store_conn *c, void *ctx, struct err *err)
+/*
+ * The instance's message to one address: {"subject", "text", "html"?}
+ * (stolen) from the instance's address, as j's provider call (j parks; its
+ * step runs again with the call attached). The Message-ID is made from the
+ * step's idempotency key: a mail sent again after a crash is the same mail
+ * to mail programs.
+ */
+static void mail_send(const struct mail_env *env, struct job *j, const char *to, json_t *message)
 {
-    struct prepare_tx *t = ctx;
-    return account_mail_prepare(c, t->j->tenant, t->j->payload, &t->m, err);
+    const struct provider *p = provider_by_kind("email");
+    json_t *config = json_pack("{s:[s], s:s, s:s, s:s, s:s}", "emailRecipients", to, "emailFromAddress", env->from, "smtpUrl",
+                               env->url, "smtpUsername", env->user, "smtpPassword", env->password);
+
+    provider_call_in_job(provider_call_new(env->loop, p, p->ops->chat_post, config, NULL, message, NULL, NULL), j);
 }
 
 /* The call's end: done when the server took the mail; again later when it did not answer; done with the reason when it refused. */
@@ -71,15 +76,27 @@ static void finish(struct job *j, const struct provider_call *call)
     }
 }
 
-void mail_step(void *ctx, struct job *j)
+struct prepare_tx {
+    const struct job *j;
+    mail_prepare_fn prepare;
+    struct mail_out out;
+};
+
+static enum err_code prepare_body(struct store_conn *c, void *ctx, struct err *err)
 {
-    const struct mail_env *env = ctx;
-    const struct provider *p = provider_by_kind("email");
+    struct prepare_tx *t = ctx;
+
+    json_decref(t->out.message); /* a transaction run again: its first run's message goes */
+    t->out.message = NULL;
+    return t->prepare(c, t->j, &t->out, err);
+}
+
+void mail_job_step(const struct mail_env *env, struct job *j, mail_prepare_fn prepare)
+{
     const struct provider_call *call = provider_call_of(j);
-    struct prepare_tx t = {.j = j};
+    struct prepare_tx t = {.j = j, .prepare = prepare};
     struct store_conn *db = NULL;
     struct err err;
-    json_t *config;
 
     if (call) {
         finish(j, call);
@@ -89,18 +106,30 @@ void mail_step(void *ctx, struct job *j)
     if (store_conn_get(env->store, &db, &err) == ERR_OK)
         store_tx(db, prepare_body, &t, &err);
     store_conn_put(db);
-    if (err.code == ERR_NOT_FOUND) {
-        job_done(j); /* accepted, revoked, used or expired meanwhile: nothing to send */
-        return;
-    }
-    if (err.code) {
+    if (err.code == ERR_NOT_FOUND)
+        job_done(j); /* nothing to send any more */
+    else if (err.code)
         job_fail(j, &err);
-        return;
-    }
-    config = json_pack("{s:[s], s:s, s:s, s:s, s:s}", "emailRecipients", t.m.to, "emailFromAddress", env->from, "smtpUrl", env->url,
-                       "smtpUsername", env->user, "smtpPassword", env->password);
-    provider_call_in_job(provider_call_new(env->loop, p, p->ops->chat_post, config, NULL,
-                                           json_pack("{s:s, s:s}", "subject", t.m.subject, "text", t.m.text), NULL, NULL),
-                         j);
-    account_mail_wipe(&t.m);
+    else
+        mail_send(env, j, t.out.to, t.out.message);
+    if (err.code)
+        json_decref(t.out.message);
+}
+
+/* An invitation's or a password reset's mail (account_mail.h); accepted, revoked, used or expired meanwhile: ERR_NOT_FOUND. */
+static enum err_code account_prepare(struct store_conn *c, const struct job *j, struct mail_out *out, struct err *err)
+{
+    struct account_mail m;
+
+    if (account_mail_prepare(c, j->tenant, j->payload, &m, err))
+        return err->code;
+    snprintf(out->to, sizeof out->to, "%s", m.to);
+    out->message = json_pack("{s:s, s:s}", "subject", m.subject, "text", m.text);
+    account_mail_wipe(&m);
+    return ERR_OK;
+}
+
+void mail_step(void *ctx, struct job *j)
+{
+    mail_job_step(ctx, j, account_prepare);
 }

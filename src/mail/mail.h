@@ -8,6 +8,7 @@
 #ifndef SLIPWAY_MAIL_H
 #define SLIPWAY_MAIL_H
 
+#include "http/schema.h"
 #include "jobs/jobs.h"
 
 struct provider_loop;
@@ -29,5 +30,26 @@ enum err_code mail_settings_load(struct config *cfg, struct err *err);
 
 /* The ACCOUNT_MAIL_JOB step; ctx is a struct mail_env. */
 void mail_step(void *ctx, struct job *j);
+
+/* What a mail job sends: one message ({"subject", "text", "html"?}; owned) to one address. */
+struct mail_out {
+    char to[EMAIL_SIZE];
+    json_t *message;
+};
+/*
+ * Reads, in a transaction on c, what j is to send into out; ERR_NOT_FOUND
+ * when there is nothing to send any more (j ends done).
+ */
+typedef enum err_code (*mail_prepare_fn)(struct store_conn *c, const struct job *j, struct mail_out *out, struct err *err);
+
+/*
+ * A step of a job that mails one message: prepare, then the message sent
+ * from the instance's address as j's provider call (no worker waits; the
+ * Message-ID comes from the step's idempotency key, so a mail sent again
+ * after a crash is the same mail to mail programs). Done when the server
+ * took it; retried with the engine's backoff when it did not answer; done
+ * with the reason in its output when it refused.
+ */
+void mail_job_step(const struct mail_env *env, struct job *j, mail_prepare_fn prepare);
 
 #endif

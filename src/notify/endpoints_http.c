@@ -31,7 +31,7 @@ const struct schema webhook_endpoint_rotate_schema = {
 
 #define ENDPOINT_COLUMNS                                                                                                           \
     "id, url, events, description, enabled, createdByAccountId, createdAt, updatedAt, secretRotatedAt, failureCount, "             \
-    "failingSince, disabledAt, disabledReason"
+    "failingSince, disabledAt, disabledReason, previousSecretUntil"
 
 static json_t *endpoint_row(struct store_stmt *st)
 {
@@ -49,12 +49,19 @@ static json_t *endpoint_row(struct store_stmt *st)
                                        "disabledAt",
                                        "disabledReason"};
     json_t *row = json_object(), *events;
+    const char *until;
+    int64_t at = 0;
+
     for (int i = 0; i < (int)ARRAY_LEN(cols); i++)
         json_object_set_new(row, cols[i], json_text_or_null(store_col_text(st, i)));
     events = json_loads(store_col_text(st, 2) ? store_col_text(st, 2) : "[]", 0, NULL);
     json_object_set_new(row, "events", events ? events : json_array());
     json_object_set_new(row, "enabled", json_boolean(store_col_bool(st, 4)));
     json_object_set_new(row, "failureCount", json_integer(store_col_int(st, 9)));
+    /* until when the previous secret signs too (a rotation's overlap), while it does; else null */
+    until = store_col_text(st, 13);
+    json_object_set_new(row, "previousSecretUntil",
+                        until && clock_parse(until, &at) == 0 && at > clock_now_ms() ? json_string(until) : json_null());
     return row;
 }
 

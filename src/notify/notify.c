@@ -7,6 +7,7 @@
 #include "core/clock.h"
 #include "core/log.h"
 #include "core/rand.h"
+#include "core/utf8.h"
 #include "core/xmalloc.h"
 #include "crypto/secret.h"
 #include "events/catalog.h"
@@ -22,6 +23,14 @@
 
 static struct jobs *jobs;
 static const struct keyring *keys;
+static const char *public_url = "";
+static bool mail;
+
+void notify_configure(const char *url, bool mail_on)
+{
+    public_url = url ? url : "";
+    mail = mail_on;
+}
 
 void notify_start(struct jobs *q, const struct keyring *k)
 {
@@ -32,6 +41,28 @@ void notify_start(struct jobs *q, const struct keyring *k)
 const struct keyring *notify_keys(void)
 {
     return keys;
+}
+
+bool notify_mail_on(void)
+{
+    return mail;
+}
+
+struct jobs *notify_jobs(void)
+{
+    return jobs;
+}
+
+void notify_link(const char *tenant, const char *page, const char *id, char out[NOTIFY_LINK_SIZE])
+{
+    size_t n = strlen(public_url);
+
+    while (n && public_url[n - 1] == '/')
+        n--;
+    if (!n)
+        out[0] = '\0';
+    else
+        snprintf(out, NOTIFY_LINK_SIZE, "%.*s/#/t/%s/%s/%s", (int)n, public_url, tenant, page, id);
 }
 
 /* ---- emitting ---- */
@@ -422,8 +453,9 @@ static enum err_code outcome_record(const struct notify_env *env, const struct o
 
 /* ---- the messages ---- */
 
-/* Room for every part a message quotes whole: a branch and a tag (255 each), a reason of 500 characters (2,000 bytes). */
-#define NOTIFY_TEXT_MAX 3072
+/* Room for every part a message quotes whole: a branch and a tag (255 each), a reason of 500 characters (2,000 bytes) */
+#define NOTIFY_TEXT_MAX 4096   /* and an environment's (400) and a requester's name (800) */
+#define NOTIFY_TITLE_CHARS 150 /* Slack's header takes no more */
 
 static const char *text_of(const json_t *o, const char *key)
 {
@@ -432,35 +464,52 @@ static const char *text_of(const json_t *o, const char *key)
 }
 
 /*
- * "Deployment ID: RUNNING" and its environment, requester and reason; one
- * awaiting approval says how many approvals of which roles it needs.
+ * "Deploy ship on web-1 to production: RUNNING" and its environment,
+ * requester and reason, by their names (an event written before they
+ * were in the payload: by their ids); one awaiting approval says which
+ * roles may approve it. The deployment's page (its id) is the link, in
+ * link (or "" when the payload has none).
  */
-static void deployment_summary(const json_t *payload, const json_t *dep, char *title, size_t tn, char *lines, size_t ln)
+static void deployment_summary(const json_t *payload, const json_t *dep, char *title, size_t tn, char *lines, size_t ln,
+                               const char **link)
 {
     const json_t *roles = json_object_get(payload, "approverRoles"), *role;
-    char who[64] = "";
+    const char *summary = text_of(dep, "summary"), *env = text_of(dep, "environmentName"), *who = text_of(dep, "requestedByName");
+    char approvers[64] = "";
     size_t i;
 
     json_array_foreach(roles, i, role)
     {
-        size_t used = strlen(who);
-        snprintf(who + used, sizeof who - used, "%s%s", i ? ", " : "", json_string_value(role));
+        size_t used = strlen(approvers);
+        snprintf(approvers + used, sizeof approvers - used, "%s%s", i ? ", " : "", json_string_value(role));
     }
-    snprintf(title, tn, "Deployment %s: %s", text_of(dep, "id"), text_of(dep, "status"));
-    snprintf(lines, ln, "Environment: %s\nRequested by: %s%s%s%s%s",
-             text_of(dep, "environmentId")[0] ? text_of(dep, "environmentId") : "-",
-             text_of(dep, "requestedByAccountId")[0] ? text_of(dep, "requestedByAccountId") : "-",
-             text_of(dep, "statusReason")[0] ? "\nReason: " : "", text_of(dep, "statusReason"), who[0] ? "\nApprover roles: " : "",
-             who);
+    if (summary[0]) { /* names of any length: the start of the title, cut between two characters */
+        char full[NOTIFY_TEXT_MAX];
+        snprintf(full, sizeof full, "Deploy %s%s%s: %s", summary, env[0] ? " to " : "", env, text_of(dep, "status"));
+        snprintf(title, tn, "%.*s", (int)utf8_prefix(full, utf8_offset(full, NOTIFY_TITLE_CHARS), tn - 1), full);
+    } else {
+        snprintf(title, tn, "Deployment %s: %s", text_of(dep, "id"), text_of(dep, "status"));
+    }
+    env = env[0] ? env : text_of(dep, "environmentId");
+    who = who[0] ? who : text_of(dep, "requestedByAccountId");
+    snprintf(lines, ln, "Environment: %s\nRequested by: %s%s%s%s%s", env[0] ? env : "-", who[0] ? who : "-",
+             text_of(dep, "statusReason")[0] ? "\nReason: " : "", text_of(dep, "statusReason"),
+             approvers[0] ? "\nApprover roles: " : "", approvers);
+    *link = text_of(dep, "url");
 }
 
-/* "Release 1.2.0: BUILDING" and the lines under it, for the root (Slack) or the card (Teams). */
-static void summary(const struct delivery *d, char *title, size_t tn, char *lines, size_t ln)
+/*
+ * "Release 1.2.0: BUILDING" and the lines under it, for the root (Slack) or
+ * the card (Teams), and the subject's page in the web UI (link; "" for
+ * none).
+ */
+static void summary(const struct delivery *d, char *title, size_t tn, char *lines, size_t ln, const char **link)
 {
     const json_t *rel = json_object_get(d->payload, "release"), *dep = json_object_get(d->payload, "deployment");
 
+    *link = "";
     if (dep) {
-        deployment_summary(d->payload, dep, title, tn, lines, ln);
+        deployment_summary(d->payload, dep, title, tn, lines, ln, link);
         return;
     }
     if (!rel) { /* an event about no release (a webhook endpoint disabled): its message says it */
@@ -477,11 +526,13 @@ static void summary(const struct delivery *d, char *title, size_t tn, char *line
 /* Block Kit: a header and a section (the root), or one section (a reply). Caller owns. */
 static json_t *slack_blocks(const struct delivery *d, bool root, char *text, size_t tn)
 {
-    char title[320], lines[NOTIFY_TEXT_MAX], reply[NOTIFY_TEXT_MAX];
-    const char *message = text_of(d->payload, "message");
+    char title[320], lines[NOTIFY_TEXT_MAX + NOTIFY_LINK_SIZE], reply[NOTIFY_TEXT_MAX];
+    const char *message = text_of(d->payload, "message"), *link;
 
-    summary(d, title, sizeof title, lines, sizeof lines);
+    summary(d, title, sizeof title, lines, NOTIFY_TEXT_MAX, &link);
     if (root) {
+        if (link[0]) /* mrkdwn's link: the page, its id only in the address */
+            snprintf(lines + strlen(lines), sizeof lines - strlen(lines), "\n<%s|Open in slipway>", link);
         snprintf(text, tn, "%s", title);
         return json_pack("[{s:s, s:{s:s, s:s}}, {s:s, s:{s:s, s:s}}, {s:s, s:[{s:s, s:s}]}]", "type", "header", "text", "type",
                          "plain_text", "text", title, "type", "section", "text", "type", "mrkdwn", "text", lines, "type", "context",
@@ -496,17 +547,21 @@ static json_t *slack_blocks(const struct delivery *d, bool root, char *text, siz
 static json_t *teams_card(const struct delivery *d)
 {
     char title[320], lines[NOTIFY_TEXT_MAX];
-    const char *message = text_of(d->payload, "message");
+    const char *message = text_of(d->payload, "message"), *link;
+    json_t *card;
 
-    summary(d, title, sizeof title, lines, sizeof lines);
-    return json_pack("{s:s, s:s, s:s, s:[{s:s, s:s, s:s, s:s, s:b}, {s:s, s:s, s:b}, {s:s, s:s, s:b}]}", "type", "AdaptiveCard",
+    summary(d, title, sizeof title, lines, sizeof lines, &link);
+    card = json_pack("{s:s, s:s, s:s, s:[{s:s, s:s, s:s, s:s, s:b}, {s:s, s:s, s:b}, {s:s, s:s, s:b}]}", "type", "AdaptiveCard",
                      "$schema", "http://adaptivecards.io/schemas/adaptive-card.json", "version", "1.4", "body", "type", "TextBlock",
                      "text", title, "weight", "Bolder", "size", "Medium", "wrap", 1, "type", "TextBlock", "text", d->event, "wrap",
                      1, "type", "TextBlock", "text", message[0] ? message : lines, "wrap", 1);
+    if (link[0])
+        json_object_set_new(card, "actions",
+                            json_pack("[{s:s, s:s, s:s}]", "type", "Action.OpenUrl", "title", "Open in slipway", "url", link));
+    return card;
 }
 
-/* text with &, <, >, " escaped, appended to b. */
-static void html_append(struct buf *b, const char *text)
+void notify_html_append(struct buf *b, const char *text)
 {
     for (const char *p = text; *p; p++)
         if (*p == '&' || *p == '<' || *p == '>' || *p == '"')
@@ -525,25 +580,31 @@ static void html_append(struct buf *b, const char *text)
 static json_t *single_message(const struct delivery *d)
 {
     char title[320], subject[400], lines[NOTIFY_TEXT_MAX];
-    const char *message = text_of(d->payload, "message");
+    const char *message = text_of(d->payload, "message"), *link;
     struct buf text, html;
     json_t *out;
 
-    summary(d, title, sizeof title, lines, sizeof lines);
+    summary(d, title, sizeof title, lines, sizeof lines, &link);
     buf_init(&text, 4 * NOTIFY_TEXT_MAX);
     buf_init(&html, 8 * NOTIFY_TEXT_MAX);
-    buf_printf(&text, "%s\n\n%s%s%s\n\n%s\n\n-- \nslipway\n", title, d->event, message[0] ? ": " : "", message, lines);
+    buf_printf(&text, "%s\n\n%s%s%s\n\n%s%s%s\n\n-- \nslipway\n", title, d->event, message[0] ? ": " : "", message, lines,
+               link[0] ? "\nOpen in slipway: " : "", link);
     buf_appends(&html, "<!DOCTYPE html>\n<html><body>\n<h2>");
-    html_append(&html, title);
+    notify_html_append(&html, title);
     buf_appends(&html, "</h2>\n<p><strong>");
-    html_append(&html, d->event);
+    notify_html_append(&html, d->event);
     buf_appends(&html, "</strong>");
     if (message[0]) {
         buf_appends(&html, ": ");
-        html_append(&html, message);
+        notify_html_append(&html, message);
     }
     buf_appends(&html, "</p>\n<p>");
-    html_append(&html, lines);
+    notify_html_append(&html, lines);
+    if (link[0]) {
+        buf_appends(&html, "</p>\n<p><a href=\"");
+        notify_html_append(&html, link);
+        buf_appends(&html, "\">Open in slipway</a>");
+    }
     buf_appends(&html, "</p>\n<p style=\"color:#666\">slipway</p>\n</body></html>\n");
     snprintf(subject, sizeof subject, "%s (%s)", title, d->event);
     out = json_pack("{s:s, s:s, s:s, s:o}", "subject", subject, "text", text.data ? text.data : "", "html",

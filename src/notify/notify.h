@@ -45,6 +45,13 @@ struct notify_env {
 };
 
 /*
+ * SLIPWAY_PUBLIC_URL (the links in messages start with it; "" for none; it
+ * must outlive the engine) and whether the instance sends mail
+ * (SLIPWAY_SMTP_URL is set: approvers are asked by mail, approvals.h);
+ * called once at start-up, before notify_start.
+ */
+void notify_configure(const char *public_url, bool mail);
+/*
  * The engine deliveries are enqueued on, and the keys of outbound webhook
  * endpoints' secrets; called once at start-up (before it, an emit is
  * ERR_UNAVAILABLE: retried).
@@ -52,6 +59,22 @@ struct notify_env {
 void notify_start(struct jobs *jobs, const struct keyring *keys);
 /* The keys notify_start was given (the endpoints' HTTP handlers encrypt with them). */
 const struct keyring *notify_keys(void);
+/* Whether the instance sends mail (notify_start's mail). */
+bool notify_mail_on(void);
+/* The engine notify_start was given (NULL before it). */
+struct jobs *notify_jobs(void);
+
+/* Room for a link of notify_link: SLIPWAY_PUBLIC_URL (511 bytes at most) and the page's path. */
+#define NOTIFY_LINK_SIZE 700
+/*
+ * The web UI's page of a tenant's object (ui/app.js routes):
+ * "<SLIPWAY_PUBLIC_URL>/#/t/<tenant>/<page>/<id>" (page "deployments"), or
+ * "" when SLIPWAY_PUBLIC_URL is not set.
+ */
+void notify_link(const char *tenant, const char *page, const char *id, char out[NOTIFY_LINK_SIZE]);
+struct buf;
+/* text with &, <, >, " escaped (a line break as <br>), appended to b: HTML of a message. */
+void notify_html_append(struct buf *b, const char *text);
 
 /*
  * Emits event (a dotted name of the catalogue, events/catalog.h: anything

@@ -6,6 +6,7 @@ account and an account whose every tenant requires single sign-on are refused. T
 
 import email
 import email.policy
+import json
 import re
 import time
 import unittest
@@ -194,6 +195,47 @@ class AccountMailTest(unittest.TestCase):
         self.expect(self.request("POST", CONFIRM, {"token": tokens[0], "password": "pw-window-1"}), 200)
         for t in tokens[1:]:  # the account's other pending resets end with the one used
             self.assert_error(self.request("POST", CONFIRM, {"token": t, "password": "pw-window-2"}), 404, "not_found")
+
+    # -- a deployment's approvers ------------------------------------------------------
+
+    def test_each_approver_of_a_deployment_is_mailed_once(self):
+        """A deployment to a protected environment asks each member of an approver role by mail (docs/notifications.md):
+        the editor gets one mail with the deployment's names and its page; the requester (the owner), a viewer and a
+        disabled editor get none; one job per approver (its dedupe key), each run once."""
+        tenant, owner = self.tenant()
+        editor, viewer, gone = (self.member(tenant, owner, role) for role in ("editor", "viewer", "editor"))
+        self.expect(self.request("PATCH", "/api/v1/admin/accounts/%s" % gone.id, {"disabled": True}, owner), 200)
+        base = "/api/v1/%s" % tenant["id"]
+        host = self.expect(self.request("POST", base + "/hosts", {
+            "name": "web-1", "address": "127.0.0.1", "port": 22, "username": "deploy", "authMethod": "password",
+            "secret": "never-used-" + fx.token("", 16)}, owner), 201)
+        script = self.expect(self.request("POST", base + "/deployment-scripts", {"name": "ship", "body": "true\n"}, owner), 201)
+        env = self.expect(self.request("POST", base + "/environments", {"name": "production", "protected": True}, owner), 201)
+        dep = self.expect(self.request("POST", base + "/deployments", {
+            "hostId": host["id"], "scriptId": script["id"], "environmentId": env["id"]}, owner), 201)
+        self.assertEqual(dep["status"], "AWAITING_APPROVAL")
+        mails = self.mails_to(editor.email, "t")
+        self.assertEqual(len(mails), 1, mails)
+        message = mails[0][0]
+        self.assertEqual(message["From"], FROM)
+        self.assertEqual(message["Subject"], "Approval needed: ship on web-1 to production")
+        text = message.get_body(("plain",)).get_content()
+        self.assertIn("asks to deploy ship on web-1 to production", text)
+        self.assertIn("%s/#/t/%s/deployments/%s" % (self.base, tenant["id"], dep["id"]), text)
+        self.assertIn("production", message.get_body(("html",)).get_content())
+
+        def settled():
+            _, rows = fx.db_query(self.server, "SELECT dedupeKey, state FROM jobs WHERE kind = 'approval-mail' AND tenantId = ?",
+                                  (tenant["id"],))
+            return rows if rows and all(state == "DONE" for _, state in rows) else None
+        self.assertTrue(vf.wait_for(settled, 20), "the approval mail's job ends")
+        self.assertEqual(settled(), [("approval-mail:%s:%s" % (dep["id"], editor.id), "DONE")])
+        _, [(payload,)] = fx.db_query(self.server, "SELECT payload FROM jobs WHERE kind = 'approval-mail' AND tenantId = ?",
+                                      (tenant["id"],))
+        self.assertEqual(json.loads(payload)["url"], "%s/#/t/%s/deployments/%s" % (self.base, tenant["id"], dep["id"]))
+        for address in (viewer.email, gone.email, self.server.admin["email"]):
+            self.assertEqual(self.mails_to(address, "t/%s/deployments" % tenant["id"], seconds=0), [], address)
+        self.assertEqual(len(self.mails_to(editor.email, "t", count=2, seconds=0)), 1, "one mail, once")
 
 
 class NoMailTest(harness.ApiTest):

@@ -228,29 +228,46 @@ class NotificationsTest(VerifyTest):
 
     def test_deployment_awaiting_approval_told_in_words(self):
         """A deployment to a protected environment waits, told in the creating transaction (no SSH connection):
-        the Slack message names its environment, its requester and the roles that may approve (issue 16)."""
+        the Slack message names its scripts, hosts, environment, requester and the roles that may approve, its id
+        nowhere (issue 16); the event's payload (what webhooks get) carries the names beside the ids, and says that
+        no approver was asked by mail (no SLIPWAY_SMTP_URL here)."""
         integ, case = self.slack()
         self.add_rule(integ, pattern="deployment.*")
-        host = self.expect(self.request("POST", "/api/v1/%s/hosts" % self.tenant, {
-            "name": "box", "address": "127.0.0.1", "port": 22, "username": "deploy", "authMethod": "password",
-            "secret": "never-used-" + uuid.uuid4().hex}), 201)
+        hosts = [self.expect(self.request("POST", "/api/v1/%s/hosts" % self.tenant, {
+            "name": name, "address": "127.0.0.1", "port": 22, "username": "deploy", "authMethod": "password",
+            "secret": "never-used-" + uuid.uuid4().hex}), 201) for name in ("box", "spare")]
         script = self.expect(self.request("POST", "/api/v1/%s/deployment-scripts" % self.tenant,
                                           {"name": "ship", "body": "true\n"}), 201)
         env = self.expect(self.request("POST", "/api/v1/%s/environments" % self.tenant,
                                        {"name": "production", "protected": True, "approverRoles": ["owner"]}), 201)
         dep = self.expect(self.request("POST", "/api/v1/%s/deployments" % self.tenant,
-                                       {"hostId": host["id"], "scriptId": script["id"], "environmentId": env["id"]}), 201)
+                                       {"hostIds": [h["id"] for h in hosts], "scriptId": script["id"],
+                                        "environmentId": env["id"]}), 201)
         self.assertEqual(dep["status"], "AWAITING_APPROVAL")
         items = self.settle(1)
         self.assertEqual([(d["eventName"], d["status"]) for d in items], [("deployment.approval.requested", "DELIVERED")])
         posted, _ = self.posted(case)
         self.assertEqual(len(posted), 1, posted)
         words = posted[0]["text"] + json.dumps(posted[0]["blocks"])
-        self.assertIn("Deployment %s: AWAITING_APPROVAL" % dep["id"], words)
-        self.assertIn("Environment: %s" % env["id"], words)
-        self.assertIn("Requested by: %s" % self.owner.id, words)
+        self.assertIn("Deploy ship on box, spare to production: AWAITING_APPROVAL", words)
+        self.assertIn("Environment: production", words)
+        owner = self.expect(self.request("GET", "/api/v1/me"), 200)
+        self.assertIn("Requested by: %s" % owner["name"], words)
         self.assertIn("Approver roles: owner", words)
         self.assertIn("waiting for approvals: 0 of 1", words)
+        for ident in (dep["id"], env["id"], self.owner.id):
+            self.assertNotIn(ident, words, "names, not ids")
+        _, [(payload,)] = fx.db_query(self.server, "SELECT payload FROM notification_events WHERE tenantId = ?", (self.tenant,))
+        payload = json.loads(payload)
+        self.assertEqual({k: payload["deployment"][k] for k in (
+            "id", "environmentId", "environmentName", "requestedByAccountId", "requestedByName", "summary", "hostNames",
+            "scriptNames", "url")}, {
+            "id": dep["id"], "environmentId": env["id"], "environmentName": "production",
+            "requestedByAccountId": self.owner.id, "requestedByName": owner["name"], "summary": "ship on box, spare",
+            "hostNames": ["box", "spare"], "scriptNames": ["ship"], "url": None})  # no SLIPWAY_PUBLIC_URL: no link
+        self.assertEqual((payload["approverRoles"], payload["requiredApprovals"], payload["approversAsked"]), (["owner"], 1, 0))
+        _, jobs = fx.db_query(self.server, "SELECT id FROM jobs WHERE kind = 'approval-mail' AND tenantId = ?", (self.tenant,))
+        self.assertEqual(jobs, [], "no instance mail: no approver is asked")
 
     def test_no_rule_no_delivery(self):
         self.release()

@@ -3,6 +3,7 @@ each matching event delivered once, signed the Standard Webhooks way, which the 
 implementation of the convention; a failure retried with backoff; the SSRF guard; the delivery log; an endpoint that
 keeps failing disabled, with an event, and enabled again; a process killed mid-delivery (delivered once by another)."""
 
+import datetime
 import json
 import os
 import signal
@@ -20,6 +21,12 @@ HEAD = "1111111111111111111111111111111111111111"
 
 def tearDownModule():
     vf.stop_servers()
+
+
+def iso_ms(text):
+    """Milliseconds since the epoch of a timestamp as slipway writes it (2026-12-07T04:54:01.123Z)."""
+    at = datetime.datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=datetime.timezone.utc)
+    return round(at.timestamp() * 1000)
 
 
 def endpoint_body(url, events=("release.*",), **extra):
@@ -236,9 +243,15 @@ class EndpointsTest(EndpointsBase):
         path = self.base + "/webhook-endpoints/%s/rotate-secret" % made["id"]
         for bad in ({"overlapSeconds": -1}, {"overlapSeconds": 604801}, {"overlapSeconds": "60"}, {"overlap": 60}):
             self.expect(self.request("POST", path, bad), 400)
+        self.assertIsNone(made["previousSecretUntil"])
         rotated = self.expect(self.request("POST", path, {"overlapSeconds": 3600}), 200)
         self.server.remember_secret(rotated["secret"])
         self.assertNotEqual(rotated["secret"], made["secret"])
+        # the answer and the endpoint say when the overlap ends: an hour after the rotation
+        until = rotated["previousSecretUntil"]
+        self.assertEqual(self.expect(self.request("GET", self.base + "/webhook-endpoints/" + made["id"]), 200)
+                         ["previousSecretUntil"], until)
+        self.assertEqual(iso_ms(until) - iso_ms(rotated["secretRotatedAt"]), 3600 * 1000)
         # the receiver holds the old secret, then the new one: during the overlap each finds its signature
         for secret in (made["secret"], rotated["secret"]):
             self.fakes.register("webhooks", {"endpoints": {name: secret}})
@@ -249,6 +262,7 @@ class EndpointsTest(EndpointsBase):
         # a rotation without an overlap ends the old one at once, and the overlap's too
         again = self.expect(self.request("POST", path), 200)
         self.server.remember_secret(again["secret"])
+        self.assertIsNone(again["previousSecretUntil"])
         ping = self.expect(self.request("POST", self.base + "/webhook-endpoints/%s/ping" % made["id"]), 202)
         d = self.settle(3)[0]
         self.assertEqual((d["id"], d["status"], d["responseCode"]), (ping["deliveryId"], "RETRYING", 401), d)

@@ -365,6 +365,13 @@ TABLE = [
            [("request_db(req, &db, err) || tenant_tx(db, principal_of(req)->tenant_id, notes_edit_body, &t, err))",
              "request_db(req, &db, err) || store_tx(db, notes_edit_body, &t, err))")],
            [API + "test_releases:ReleasesTest.test_page_follows_every_write"]),
+    # ---- a deployment's approvers asked by mail: never its requester (docs/notifications.md "Approvers asked by mail")
+    Mutant("approval-mail-to-requester", "the requester asked to approve their own deployment",
+           "the mails of deployment.approval.requested go to every member of an approver role, the account that asked "
+           "for the deployment too",
+           "src/notify/approvals.c",
+           [("AND a.disabledAt IS NULL AND a.id <> ?", "AND a.disabledAt IS NULL AND a.id <> ('x' || ?)")],
+           [API + "test_account_mail:AccountMailTest.test_each_approver_of_a_deployment_is_mailed_once"]),
 ]
 
 

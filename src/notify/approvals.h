@@ -1,0 +1,43 @@
+/*
+ * approvals.h: a deployment that waits for its approvals asks each
+ * approver by mail (issue 16, docs/notifications.md "Approvers asked by
+ * mail"), through the instance's own mail (SLIPWAY_SMTP_URL, mail.h: the
+ * sender of invitations and password resets).
+ *
+ * In the transaction that makes the deployment AWAITING_APPROVAL (with
+ * deployment.approval.requested) one durable job per approver: a member
+ * of the tenant whose role is one of the environment's approverRoles,
+ * other than the requester, whose account is not disabled. Its dedupe key
+ * is "approval-mail:<deployment>:<account>", so one mail a (deployment,
+ * approver) whatever runs twice; no answer from the mail server is retried
+ * with the engine's backoff. Before it sends, the job reads again: a
+ * deployment no longer waiting, an account disabled, no longer an
+ * approver, or that has approved already, gets nothing. Without instance
+ * mail no job is made. The event says how many were asked
+ * (approversAsked).
+ */
+#ifndef SLIPWAY_NOTIFY_APPROVALS_H
+#define SLIPWAY_NOTIFY_APPROVALS_H
+
+#include <jansson.h>
+
+#include "store/store.h"
+
+#define NOTIFY_APPROVAL_MAIL_JOB "approval-mail" /* payload: deploymentId, accountId and the deployment's names */
+#define NOTIFY_APPROVAL_MAIL_ATTEMPTS 8
+
+struct job;
+
+/*
+ * The mails of deployment.approval.requested, in c's transaction: fields
+ * are the event's (approverRoles; deployment: its requestedByAccountId and
+ * names), to which approversAsked (how many jobs were made: 0 without
+ * instance mail) is added.
+ */
+enum err_code notify_approvers_ask(struct store_conn *c, const char *tenant, const char *deployment, json_t *fields,
+                                   struct err *err);
+
+/* The NOTIFY_APPROVAL_MAIL_JOB step; ctx is a struct mail_env (mail.h). */
+void notify_approval_mail_step(void *ctx, struct job *j);
+
+#endif
