@@ -357,6 +357,13 @@ TABLE = [
            "src/providers/targets/app_store.c",
            [("    if (same) {", "    if (same && provider_input_true(c, \"delete\")) {")],
            [API + "test_store_appstore:AppStoreTest.test_webhook_registered_with_apple"]),
+    # ---- a deleted App Store target's webhook is deleted at Apple by a job (docs/stores.md)
+    Mutant("appstore-target-delete-leaves-webhook", "a deleted target's webhook left at Apple",
+           "deleting an App Store target whose webhook is registered starts no job to delete it at Apple, so Apple goes "
+           "on sending its notifications to a URL that answers 404, with credentials nobody holds any more",
+           "src/stores/hooks.c",
+           [("    integrations_on_delete(deleting);", "    (void)deleting;")],
+           [API + "test_store_appstore:AppStoreTest.test_webhook_registered_with_apple"]),
 ]
 
 
