@@ -20,13 +20,6 @@ void integrations_http_start(const struct keyring *k)
     keys = k;
 }
 
-static integrations_deleting_fn deleting;
-
-void integrations_on_delete(integrations_deleting_fn fn)
-{
-    deleting = fn;
-}
-
 static enum err_code category_of(struct request *req, const struct category **out, struct err *err)
 {
     *out = category_by_slug(request_param(req, "category"));
@@ -213,7 +206,7 @@ static enum err_code delete_body(struct store_conn *c, void *ctx, struct err *er
     struct request *req = ctx;
     const struct category *cat = category_by_slug(request_param(req, "category"));
 
-    if ((deleting && deleting(c, keys, cat, principal_of(req)->tenant_id, request_param(req, "id"), err)) ||
+    if (integration_deleting(c, keys, cat, principal_of(req)->tenant_id, request_param(req, "id"), err) ||
         integration_delete(c, req, cat, principal_of(req)->tenant_id, request_param(req, "id"), err) ||
         webhooks_forget(c, principal_of(req)->tenant_id, request_param(req, "id"), err))
         return err->code;

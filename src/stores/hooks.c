@@ -5,7 +5,7 @@
 #include "core/log.h"
 #include "crypto/secret.h"
 #include "integrations/catalog.h"
-#include "integrations/integrations_http.h"
+#include "integrations/integrations.h"
 #include "integrations/webhooks.h"
 #include "jobs/jobs.h"
 #include "providers/registry.h"
