@@ -13,7 +13,7 @@
 #include "tenancy/audit.h"
 #include "verify/verify.h"
 
-static struct jobs *rotation_jobs;
+static struct jobs *hook_jobs; /* the engine (store_webhooks_start): a rotation's registration, a deleted target's deletion */
 
 static enum err_code rotated(struct store_conn *c, const char *tenant, const char *integration, struct err *err)
 {
@@ -25,7 +25,7 @@ static enum err_code rotated(struct store_conn *c, const char *tenant, const cha
                   "('REGISTERING', 'REGISTERED')",
                   STORE_ARGS(STORE_TEXT(tenant), STORE_TEXT(integration)), &n, err))
         return err->code;
-    return n ? store_webhook_ask(c, rotation_jobs, NULL, tenant, integration, false, job, err) : ERR_OK;
+    return n ? store_webhook_ask(c, hook_jobs, NULL, tenant, integration, false, job, err) : ERR_OK;
 }
 
 /*
@@ -68,7 +68,7 @@ static enum err_code deleting(struct store_conn *c, const struct keyring *keys, 
         payload =
             json_pack("{s:s, s:s, s:s, s:s}", "integrationId", integration, "action", "delete", "webhookId", known, "path", path);
         secrets = json_pack("{s:O}", "target", config);
-        jobs_enqueue_in(c, rotation_jobs,
+        jobs_enqueue_in(c, hook_jobs,
                         &(struct job_new){.kind = STORE_WEBHOOK_JOB,
                                           .tenant = tenant,
                                           .payload = payload,
@@ -92,7 +92,7 @@ static enum err_code deleting(struct store_conn *c, const struct keyring *keys, 
 
 void store_webhooks_start(struct jobs *jobs)
 {
-    rotation_jobs = jobs;
+    hook_jobs = jobs;
     webhooks_on_rotate(rotated);
     integrations_on_delete(deleting);
 }
