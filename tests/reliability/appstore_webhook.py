@@ -103,10 +103,11 @@ class AppStoreWebhookKillTest(unittest.TestCase):
                   lambda: self.t.expect(self.t.request("DELETE", self.target), 204))
         self.assertEqual(self.hooks(), {}, "deleted by the killed process")
         key = "store-webhook-delete:" + self.target.rsplit("/", 1)[1]
-        done = lambda: (lambda r: r[0] if r and r[0][0] in ("DONE", "FAILED") else None)(fx.db_query(  # noqa: E731
-            self.server, "SELECT state, secrets, output, attempts FROM jobs WHERE dedupeKey = ?", (key,))[1])
-        wait_for("the deleting job to end", done)
-        state, secrets, output, attempts = done()
+
+        def ended():
+            _, r = fx.db_query(self.server, "SELECT state, secrets, output, attempts FROM jobs WHERE dedupeKey = ?", (key,))
+            return r[0] if r and r[0][0] in ("DONE", "FAILED") else None
+        state, secrets, output, attempts = wait_for("the deleting job to end", ended)
         self.assertEqual((state, secrets, json.loads(output)["deleted"]), ("DONE", None, True))
         self.assertGreaterEqual(attempts, 2, "taken over from the killed process")
         deletes = [r["status"] for r in self.client.requests("appstore", start)
