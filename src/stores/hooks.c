@@ -36,7 +36,7 @@ static enum err_code rotated(struct store_conn *c, const char *tenant, const cha
 static enum err_code deleting(struct store_conn *c, const struct keyring *keys, const struct category *cat, const char *tenant,
                               const char *integration, struct err *err)
 {
-    char known[256] = "", path[WEBHOOK_PATH_MAX] = "", job[UUID_SIZE], key[128];
+    char known[256] = "", after[UUID_SIZE] = "", path[WEBHOOK_PATH_MAX] = "", job[UUID_SIZE], key[128];
     struct plaintext *secret = NULL;
     json_t *config = NULL, *scm = NULL, *payload, *secrets;
     const struct provider *p;
@@ -45,12 +45,15 @@ static enum err_code deleting(struct store_conn *c, const struct keyring *keys, 
 
     if (cat->id != CAT_TARGETS ||
         store_select(c,
-                     "SELECT storeWebhookId FROM store_webhook_registrations WHERE tenantId = ? AND integrationId = ? AND "
-                     "status <> 'UNREGISTERED'",
+                     "SELECT storeWebhookId, status, jobId FROM store_webhook_registrations WHERE tenantId = ? AND "
+                     "integrationId = ? AND status <> 'UNREGISTERED'",
                      STORE_ARGS(STORE_TEXT(tenant), STORE_TEXT(integration)), &st, err))
         return err->code;
-    if ((rc = store_next(st, err)) == 1)
+    if ((rc = store_next(st, err)) == 1) {
         snprintf(known, sizeof known, "%s", store_col_text(st, 0) ? store_col_text(st, 0) : "");
+        if (strcmp(store_col_text(st, 1), "REGISTERING") == 0 && store_col_text(st, 2))
+            snprintf(after, sizeof after, "%s", store_col_text(st, 2)); /* a registration under way: deleted after it */
+    }
     store_finish(st);
     if (rc <= 0)
         return err->code; /* never registered, or unregistered already */
@@ -65,8 +68,8 @@ static enum err_code deleting(struct store_conn *c, const struct keyring *keys, 
     p = provider_by_type(json_string_value(json_object_get(config, "type")));
     if (p && p->ops->store_webhook && (known[0] || path[0])) {
         snprintf(key, sizeof key, "store-webhook-delete:%s", integration); /* a target is deleted once */
-        payload =
-            json_pack("{s:s, s:s, s:s, s:s}", "integrationId", integration, "action", "delete", "webhookId", known, "path", path);
+        payload = json_pack("{s:s, s:s, s:s, s:s, s:s}", "integrationId", integration, "action", "delete", "webhookId", known,
+                            "path", path, "after", after);
         secrets = json_pack("{s:O}", "target", config);
         jobs_enqueue_in(c, hook_jobs,
                         &(struct job_new){.kind = STORE_WEBHOOK_JOB,
@@ -265,12 +268,30 @@ static enum err_code hook_start(const struct stores_env *env, struct job *j, con
 static void forget_step(const struct stores_env *env, struct job *j, struct provider_call *call)
 {
     const char *integration = json_string_value(json_object_get(j->payload, "integrationId"));
+    const char *after = json_string_value(json_object_get(j->payload, "after"));
     json_t *config = json_object_get(j->secrets, "target");
     const struct provider *p = provider_by_type(json_string_value(json_object_get(config, "type")));
-    char url[PROVIDER_URL_MAX];
+    char url[PROVIDER_URL_MAX], key[JOB_EVENT_KEY_SIZE];
+    struct store_conn *db = NULL;
     struct err err;
+    int64_t running = 0;
 
     err_clear(&err);
+    if (!call && after && after[0]) { /* the registration under way when the target went: its POST may still come */
+        if (store_conn_get(env->store, &db, &err) == ERR_OK)
+            store_int(db, "SELECT COUNT(*) FROM jobs WHERE id = ? AND state NOT IN ('DONE', 'FAILED', 'CANCELLED')",
+                      STORE_ARGS(STORE_TEXT(after)), &running, &err);
+        store_conn_put(db);
+        if (err.code) {
+            job_fail(j, &err);
+            return;
+        }
+        if (running) { /* looked at again each SLIPWAY_STORE_POLL_MS: a durable wait, no thread */
+            snprintf(key, sizeof key, "store-webhook-after:%s", after);
+            job_wait(j, 0, key, clock_now_ms() + env->poll_ms);
+            return;
+        }
+    }
     if (!call && (!p || !p->ops->store_webhook)) {
         err_set(&err, ERR_INTERNAL, "the deleted target's webhook: the job keeps no credentials of a store that can delete it");
         job_fail(j, &err);

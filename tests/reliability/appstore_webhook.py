@@ -14,6 +14,9 @@ Deletion: the target is deleted while registered; the process running the deleti
 the webhook (DELETE /v1/webhooks/{id} acted on, its answer lost). The next process deletes it again, Apple answers 404,
 which is success: the job is DONE, its secrets (the deleted target's credentials) wiped.
 
+And one case without a kill: the target deleted while its registration's POST is held at the fake; the deleting job
+waits for the registration's job to end, then deletes the webhook it made.
+
     SLIPWAY_BIN=build/slipway python3 tests/reliability/appstore_webhook.py
 """
 
@@ -114,6 +117,33 @@ class AppStoreWebhookKillTest(unittest.TestCase):
                    if (r.get("method"), r.get("path")) == ("DELETE", "/v1/webhooks/" + wid)]
         self.assertEqual(deletes, [204, 404], "deleted by the killed process; gone for the next, which is done")
         print("appstore_webhook: killed after Apple deleted the webhook; the next process's 404 ends the job DONE")
+
+    def test_deleted_while_registering(self):
+        """Not a kill: the target deleted while its registration's POST is held at the fake (Apple has not made the
+        webhook yet). The deleting job waits for the registration's job to end, then finds the webhook by its URL."""
+        path = self.target + "/webhook/registration"
+        start = self.client.mark()
+        self.rules.append(self.client.rule("appstore", "hold", method="POST", path="/v1/webhooks"))
+        job = self.t.expect(self.t.request("POST", path), 202)["jobId"]
+        wait_for("the POST to be held", lambda: [r for r in self.client.requests("appstore", start)
+                                                 if (r.get("method"), r.get("path")) == ("POST", "/v1/webhooks")])
+        self.t.expect(self.t.request("DELETE", self.target), 204)
+        key = "store-webhook-delete:" + self.target.rsplit("/", 1)[1]
+        wait_for("the deleting job to wait for the registration", lambda: fx.db_query(
+            self.server, "SELECT state FROM jobs WHERE dedupeKey = ?", (key,))[1] == [("WAITING",)])
+        self.client.drop(self.rules.pop())  # Apple makes the webhook now
+        wait_for("the registration's job to end", lambda: fx.db_query(
+            self.server, "SELECT state FROM jobs WHERE id = ?", (job,))[1] == [("DONE",)])
+
+        def ended():
+            _, r = fx.db_query(self.server, "SELECT state, output FROM jobs WHERE dedupeKey = ?", (key,))
+            return r[0] if r and r[0][0] in ("DONE", "FAILED") else None
+        state, output = wait_for("the deleting job to end", ended)
+        self.assertEqual((state, json.loads(output)["deleted"], self.hooks()), ("DONE", True, {}))
+        writes = [(r["method"], r["status"]) for r in self.client.requests("appstore", start)
+                  if r.get("method") in ("POST", "DELETE") and r.get("path", "").startswith("/v1/webhooks")]
+        self.assertEqual(writes, [("POST", 201), ("DELETE", 204)], "made by the registration, then deleted")
+        print("appstore_webhook: deleted while registering; the webhook made then is deleted after")
 
 
 if __name__ == "__main__":
