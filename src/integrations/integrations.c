@@ -553,6 +553,19 @@ out:
     return err->code;
 }
 
+static integrations_deleting_fn deleting;
+
+void integrations_on_delete(integrations_deleting_fn fn)
+{
+    deleting = fn;
+}
+
+enum err_code integration_deleting(struct store_conn *c, const struct keyring *keys, const struct category *cat,
+                                   const char *tenant_id, const char *id, struct err *err)
+{
+    return deleting ? deleting(c, keys, cat, tenant_id, id, err) : ERR_OK;
+}
+
 enum err_code integration_delete(struct store_conn *c, const struct request *req, const struct category *cat, const char *tenant_id,
                                  const char *id, struct err *err)
 {

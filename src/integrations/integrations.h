@@ -70,6 +70,17 @@ enum err_code integration_validate(const struct provider *p, json_t *config, str
 void integration_check_references(struct store_conn *c, const char *tenant_id, const struct provider *p, json_t *config,
                                   struct err *err);
 
+/*
+ * What runs inside the transaction that deletes an integration, before its row goes, with the keyring its credentials
+ * are read with: the stores module has a target's webhook deleted at its store (src/stores/hooks.c). Set once at
+ * start-up, before the routes serve; NULL: none. integration_deleting runs it (ERR_OK without one).
+ */
+typedef enum err_code (*integrations_deleting_fn)(struct store_conn *c, const struct keyring *keys, const struct category *cat,
+                                                  const char *tenant_id, const char *id, struct err *err);
+void integrations_on_delete(integrations_deleting_fn fn);
+enum err_code integration_deleting(struct store_conn *c, const struct keyring *keys, const struct category *cat,
+                                   const char *tenant_id, const char *id, struct err *err);
+
 /* Deletes one row; ERR_CONFLICT listing the pipelines that still use it. Run inside a transaction. */
 enum err_code integration_delete(struct store_conn *c, const struct request *req, const struct category *cat, const char *tenant_id,
                                  const char *id, struct err *err);

@@ -204,8 +204,10 @@ enum err_code integrations_list(struct request *req, struct err *err)
 static enum err_code delete_body(struct store_conn *c, void *ctx, struct err *err)
 {
     struct request *req = ctx;
-    if (integration_delete(c, req, category_by_slug(request_param(req, "category")), principal_of(req)->tenant_id,
-                           request_param(req, "id"), err) ||
+    const struct category *cat = category_by_slug(request_param(req, "category"));
+
+    if (integration_deleting(c, keys, cat, principal_of(req)->tenant_id, request_param(req, "id"), err) ||
+        integration_delete(c, req, cat, principal_of(req)->tenant_id, request_param(req, "id"), err) ||
         webhooks_forget(c, principal_of(req)->tenant_id, request_param(req, "id"), err))
         return err->code;
     return setup_refresh(c, principal_of(req)->tenant_id, principal_of(req)->account_id, NULL, err);

@@ -49,8 +49,8 @@ static const char *const claim_id_sql[STORE_DIALECTS] = {
 
 /* A new job; a second one with the same dedupe key is not an error, and not created. */
 #define INSERT_SQL                                                                                                                 \
-    "INSERT INTO jobs (id, kind, dedupeKey, tenantId, payload, state, runAt, attempts, maxAttempts, leaseOwner, leaseExpiresAt, "  \
-    "parentId, createdAt, updatedAt) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    "INSERT INTO jobs (id, kind, dedupeKey, tenantId, payload, secrets, state, runAt, attempts, maxAttempts, leaseOwner, "         \
+    "leaseExpiresAt, parentId, createdAt, updatedAt) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 static const char *const insert_sql[STORE_DIALECTS] = {
     [STORE_SQLITE] = INSERT_SQL " ON CONFLICT DO NOTHING",
     [STORE_POSTGRES] = INSERT_SQL " ON CONFLICT DO NOTHING",
@@ -89,6 +89,7 @@ struct child {
     char id[UUID_SIZE], kind[JOB_KIND_SIZE], tenant[UUID_SIZE];
     char *dedupe;
     json_t *payload;
+    json_t *secrets; /* what the job starts with (wiped when freed), or NULL */
     int64_t not_before_ms;
     int max_attempts;
     bool here, created;
@@ -213,6 +214,7 @@ static void children_free(struct child *ch)
     while (ch) {
         struct child *next = ch->next;
         json_decref(ch->payload);
+        wipe_json(ch->secrets);
         free(ch->dedupe);
         free(ch);
         ch = next;
@@ -360,25 +362,32 @@ static void forget(struct jobs *q, struct job *j, const struct err *err)
 
 /* ---- secrets ---- */
 
-/* j->secrets encrypted for its row into *out (NULL when there are none); free it. */
-static enum err_code seal(const struct jobs *q, const struct job *j, char **out, struct err *err)
+/* secrets encrypted for the row of job id (of tenant, "" for none) into *out (NULL when there are none); free it. */
+static enum err_code seal_for(const struct jobs *q, const char *tenant, const char *id, const json_t *secrets, char **out,
+                              struct err *err)
 {
-    struct secret_place at = {j->tenant, "jobs", "secrets", j->id};
+    struct secret_place at = {tenant, "jobs", "secrets", id};
     char *text;
     enum err_code rc;
 
     *out = NULL;
-    if (!j->secrets || json_object_size(j->secrets) == 0)
+    if (!secrets || json_object_size(secrets) == 0)
         return ERR_OK;
     if (!q->opt.keys || !keyring_can_encrypt(q->opt.keys))
         return err_set(err, ERR_UNAVAILABLE, "a job cannot keep secrets without INTEGRATION_ENCRYPTION_KEY");
-    text = json_dumps(j->secrets, JSON_COMPACT);
+    text = json_dumps(secrets, JSON_COMPACT);
     if (!text)
         return err_set(err, ERR_INTERNAL, "a job's secrets could not be written");
     rc = secret_encrypt(q->opt.keys, &at, text, strlen(text), out, err);
     hash_cleanse(text, strlen(text));
     free(text);
     return rc;
+}
+
+/* j->secrets encrypted for its row into *out (NULL when there are none); free it. */
+static enum err_code seal(const struct jobs *q, const struct job *j, char **out, struct err *err)
+{
+    return seal_for(q, j->tenant, j->id, j->secrets, out, err);
 }
 
 static enum err_code unseal(const struct jobs *q, struct job *j, const char *stored, struct err *err)
@@ -432,11 +441,14 @@ static enum err_code lost(struct write *w, int64_t changes, struct err *err)
 static enum err_code insert(struct store_conn *c, struct jobs *q, struct child *ch, const char *parent, struct err *err)
 {
     char now[TIMESTAMP_SIZE], run_at[TIMESTAMP_SIZE], until[TIMESTAMP_SIZE];
-    char *payload = json_text(ch->payload);
+    char *payload, *sealed = NULL;
     int64_t now_ms = clock_now_ms(), changes = 0;
     struct store_stmt *st;
 
     rand_uuid(ch->id);
+    if (seal_for(q, ch->tenant, ch->id, ch->secrets, &sealed, err)) /* bound to the new row's id */
+        return err->code;
+    payload = json_text(ch->payload);
     clock_format(now_ms, now);
     clock_format(ch->not_before_ms > now_ms && !ch->here ? ch->not_before_ms : now_ms, run_at);
     clock_format(now_ms + (int64_t)q->opt.lease_seconds * 1000, until);
@@ -445,11 +457,12 @@ static enum err_code insert(struct store_conn *c, struct jobs *q, struct child *
         new_lease(q, ch->lease);
     store_run(c, store_pick(c, insert_sql),
               STORE_ARGS(STORE_TEXT(ch->id), STORE_TEXT(ch->kind), STORE_TEXT(ch->dedupe), STORE_TEXT(or_null(ch->tenant)),
-                         STORE_TEXT(payload), STORE_TEXT(ch->here ? "RUNNING" : "QUEUED"), STORE_TIME(run_at),
+                         STORE_TEXT(payload), STORE_TEXT(sealed), STORE_TEXT(ch->here ? "RUNNING" : "QUEUED"), STORE_TIME(run_at),
                          STORE_INT(ch->here ? 1 : 0), STORE_INT(ch->max_attempts), STORE_TEXT(ch->here ? ch->lease : NULL),
                          ch->here ? STORE_TIME(until) : STORE_NULL, STORE_TEXT(or_null(parent)), STORE_TIME(now), STORE_TIME(now)),
               &changes, err);
     free(payload);
+    free(sealed);
     if (err->code)
         return err->code;
     if (ch->dedupe) {
@@ -1398,6 +1411,7 @@ static struct child *child_of(const struct job_new *n)
     snprintf(ch->tenant, sizeof ch->tenant, "%s", n->tenant ? n->tenant : "");
     ch->dedupe = n->dedupe_key ? xstrdup(n->dedupe_key) : NULL;
     ch->payload = n->payload ? json_deep_copy(n->payload) : json_object();
+    ch->secrets = n->secrets ? json_deep_copy(n->secrets) : NULL;
     ch->not_before_ms = n->not_before_ms;
     ch->max_attempts = n->max_attempts > 0 ? n->max_attempts : DEFAULT_MAX_ATTEMPTS;
     ch->here = n->here;

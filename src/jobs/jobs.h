@@ -139,6 +139,7 @@ struct job_new {
     const char *kind;
     const char *tenant;     /* NULL: no tenant */
     const json_t *payload;  /* borrowed; NULL: {} */
+    const json_t *secrets;  /* borrowed; NULL: none. What the job starts with in j->secrets (encrypted in its row) */
     const char *dedupe_key; /* NULL: none; enqueuing a second job with the key creates none, and answers the first's id */
     int64_t not_before_ms;  /* 0: now */
     int max_attempts;       /* 0: 5 */

@@ -331,9 +331,12 @@ static enum err_code start_call(const struct stores_env *env, struct job *j, con
         json_decref(scm);
         return err_set(err, ERR_CONFLICT, "the health rule's monitoring integration cannot read a release's health");
     }
-    provider_call_in_job(provider_call_new(env->loop, p, p->ops->monitoring_health, config, scm,
-                                           json_pack("{s:s}", "version", w->version), NULL, NULL),
-                         j);
+    provider_call_in_job(
+        provider_call_new(env->loop, p, p->ops->monitoring_health, config, scm,
+                          json_pack("{s:s, s:O, s:O}", "version", w->version, "metric", json_object_get(w->rule, "metric"),
+                                    "windowMinutes", json_object_get(w->rule, "windowMinutes")),
+                          NULL, NULL),
+        j);
     return ERR_OK;
 }
 

@@ -5,7 +5,8 @@
  * A submission may carry a health rule: a monitoring integration (Sentry,
  * Bugsnag), a metric (crash-free sessions or users, below a threshold in
  * percent; or the error count, above a threshold in errors) and a window
- * (minutes). While the submission rolls out, the
+ * (minutes: how long a breach must last, and the period the error count
+ * covers, 0 reading the last hour). While the submission rolls out, the
  * recurring "store-health-sweep" (every SLIPWAY_HEALTH_INTERVAL seconds)
  * queues one "store-health" job per such submission, which reads the
  * release's figures with the provider's monitoring_health op on the

@@ -5,6 +5,7 @@
 #include "core/log.h"
 #include "crypto/secret.h"
 #include "integrations/catalog.h"
+#include "integrations/integrations.h"
 #include "integrations/webhooks.h"
 #include "jobs/jobs.h"
 #include "providers/registry.h"
@@ -12,7 +13,7 @@
 #include "tenancy/audit.h"
 #include "verify/verify.h"
 
-static struct jobs *rotation_jobs;
+static struct jobs *hook_jobs; /* the engine (store_webhooks_start): a rotation's registration, a deleted target's deletion */
 
 static enum err_code rotated(struct store_conn *c, const char *tenant, const char *integration, struct err *err)
 {
@@ -24,13 +25,92 @@ static enum err_code rotated(struct store_conn *c, const char *tenant, const cha
                   "('REGISTERING', 'REGISTERED')",
                   STORE_ARGS(STORE_TEXT(tenant), STORE_TEXT(integration)), &n, err))
         return err->code;
-    return n ? store_webhook_ask(c, rotation_jobs, NULL, tenant, integration, false, job, err) : ERR_OK;
+    return n ? store_webhook_ask(c, hook_jobs, NULL, tenant, integration, false, job, err) : ERR_OK;
+}
+
+/*
+ * integrations_on_delete's hook: a target whose webhook the store may have (any registration not UNREGISTERED) gets a
+ * job that deletes it there, with the target's credentials kept in the job's encrypted secrets ("target"), since the
+ * target's row goes with this transaction; the registration's row goes too.
+ */
+static enum err_code deleting(struct store_conn *c, const struct keyring *keys, const struct category *cat, const char *tenant,
+                              const char *integration, struct err *err)
+{
+    char known[256] = "", after[UUID_SIZE] = "", path[WEBHOOK_PATH_MAX] = "", job[UUID_SIZE], key[128];
+    struct plaintext *secret = NULL;
+    json_t *config = NULL, *scm = NULL, *payload, *secrets;
+    const struct provider *p;
+    struct store_stmt *st;
+    int rc;
+
+    if (cat->id != CAT_TARGETS ||
+        store_select(c,
+                     "SELECT storeWebhookId, status, jobId FROM store_webhook_registrations WHERE tenantId = ? AND "
+                     "integrationId = ? AND status <> 'UNREGISTERED'",
+                     STORE_ARGS(STORE_TEXT(tenant), STORE_TEXT(integration)), &st, err))
+        return err->code;
+    if ((rc = store_next(st, err)) == 1) {
+        snprintf(known, sizeof known, "%s", store_col_text(st, 0) ? store_col_text(st, 0) : "");
+        if (strcmp(store_col_text(st, 1), "REGISTERING") == 0 && store_col_text(st, 2))
+            snprintf(after, sizeof after, "%s", store_col_text(st, 2)); /* a registration under way: deleted after it */
+    }
+    store_finish(st);
+    if (rc <= 0)
+        return err->code; /* never registered, or unregistered already */
+    if (webhooks_secret(c, tenant, integration, path, &secret, err) == ERR_NOT_FOUND)
+        err_clear(err); /* no webhook of its own any more: only the id slipway kept can find Apple's */
+    plaintext_free(secret);
+    if (err->code || verify_load(c, keys, category_get(CAT_TARGETS), tenant, integration, NULL, &config, &scm, err)) {
+        if (err->code == ERR_NOT_FOUND)
+            err_clear(err); /* no such target: the delete answers 404 */
+        return err->code;
+    }
+    p = provider_by_type(json_string_value(json_object_get(config, "type")));
+    if (p && p->ops->store_webhook && (known[0] || path[0])) {
+        snprintf(key, sizeof key, "store-webhook-delete:%s", integration); /* a target is deleted once */
+        payload = json_pack("{s:s, s:s, s:s, s:s, s:s}", "integrationId", integration, "action", "delete", "webhookId", known,
+                            "path", path, "after", after);
+        secrets = json_pack("{s:O}", "target", config);
+        jobs_enqueue_in(c, hook_jobs,
+                        &(struct job_new){.kind = STORE_WEBHOOK_JOB,
+                                          .tenant = tenant,
+                                          .payload = payload,
+                                          .secrets = secrets,
+                                          .dedupe_key = key,
+                                          .max_attempts = STORE_MAX_ATTEMPTS},
+                        job, err);
+        json_decref(payload);
+        secret_wipe_json(secrets);
+        json_decref(secrets);
+    }
+    secret_wipe_json(config);
+    secret_wipe_json(scm);
+    json_decref(config);
+    json_decref(scm);
+    if (!err->code)
+        store_run(c, "DELETE FROM store_webhook_registrations WHERE tenantId = ? AND integrationId = ?",
+                  STORE_ARGS(STORE_TEXT(tenant), STORE_TEXT(integration)), NULL, err);
+    return err->code;
 }
 
 void store_webhooks_start(struct jobs *jobs)
 {
-    rotation_jobs = jobs;
+    hook_jobs = jobs;
     webhooks_on_rotate(rotated);
+    integrations_on_delete(deleting);
+}
+
+/* SLIPWAY_PUBLIC_URL (without its trailing slashes) followed by the webhook's path; "" without either. */
+static void hook_url(const struct stores_env *env, const char *path, char url[PROVIDER_URL_MAX])
+{
+    size_t n = strlen(env->public_url);
+
+    while (n && env->public_url[n - 1] == '/')
+        n--;
+    if (n && path[0])
+        snprintf(url, PROVIDER_URL_MAX, "%.*s%s", (int)n, env->public_url, path);
+    else
+        url[0] = '\0';
 }
 
 enum err_code store_webhook_ask(struct store_conn *c, struct jobs *jobs, const struct request *req, const char *tenant,
@@ -174,13 +254,67 @@ static enum err_code hook_start(const struct stores_env *env, struct job *j, con
     if (secret)
         json_object_set_new(config, "webhookSecret", json_string(secret->data));
     plaintext_free(secret);
-    size_t n = strlen(env->public_url);
-    while (n && env->public_url[n - 1] == '/')
-        n--;
-    snprintf(url, sizeof url, "%.*s%s", (int)n, env->public_url, path);
-    input = json_pack("{s:s, s:s, s:b}", "url", path[0] ? url : "", "webhookId", known, "delete", unregister);
+    hook_url(env, path, url);
+    input = json_pack("{s:s, s:s, s:b}", "url", url, "webhookId", known, "delete", unregister);
     provider_call_in_job(provider_call_new(env->loop, p, p->ops->store_webhook, config, scm, input, NULL, NULL), j);
     return ERR_OK;
+}
+
+/*
+ * The deleted target's webhook deleted at its store, with the credentials the job was made with: by the id slipway
+ * kept (DELETE; a 404 is done), else found by its URL. The store not answering is tried again (the engine's backoff);
+ * a refusal ends the job with the store's reason in its output (the target is gone: there is no row to say it on).
+ */
+static void forget_step(const struct stores_env *env, struct job *j, struct provider_call *call)
+{
+    const char *integration = json_string_value(json_object_get(j->payload, "integrationId"));
+    const char *after = json_string_value(json_object_get(j->payload, "after"));
+    json_t *config = json_object_get(j->secrets, "target");
+    const struct provider *p = provider_by_type(json_string_value(json_object_get(config, "type")));
+    char url[PROVIDER_URL_MAX], key[JOB_EVENT_KEY_SIZE];
+    struct store_conn *db = NULL;
+    struct err err;
+    int64_t running = 0;
+
+    err_clear(&err);
+    if (!call && after && after[0]) { /* the registration under way when the target went: its POST may still come */
+        if (store_conn_get(env->store, &db, &err) == ERR_OK)
+            store_int(db, "SELECT COUNT(*) FROM jobs WHERE id = ? AND state NOT IN ('DONE', 'FAILED', 'CANCELLED')",
+                      STORE_ARGS(STORE_TEXT(after)), &running, &err);
+        store_conn_put(db);
+        if (err.code) {
+            job_fail(j, &err);
+            return;
+        }
+        if (running) { /* looked at again each SLIPWAY_STORE_POLL_MS: a durable wait, no thread */
+            snprintf(key, sizeof key, "store-webhook-after:%s", after);
+            job_wait(j, 0, key, clock_now_ms() + env->poll_ms);
+            return;
+        }
+    }
+    if (!call && (!p || !p->ops->store_webhook)) {
+        err_set(&err, ERR_INTERNAL, "the deleted target's webhook: the job keeps no credentials of a store that can delete it");
+        job_fail(j, &err);
+        return;
+    }
+    if (!call) {
+        hook_url(env, json_string_value(json_object_get(j->payload, "path")), url);
+        provider_call_in_job(provider_call_new(env->loop, p, p->ops->store_webhook, json_deep_copy(config), NULL,
+                                               json_pack("{s:s, s:O, s:b}", "url", url, "webhookId",
+                                                         json_object_get(j->payload, "webhookId"), "delete", 1),
+                                               NULL, NULL),
+                             j);
+        return;
+    }
+    if (call->verdict == VERDICT_NONE && j->attempt < STORE_MAX_ATTEMPTS) {
+        err_set(&err, ERR_UNAVAILABLE, "the deleted target's webhook: %s", call->message);
+        job_fail(j, &err);
+        return;
+    }
+    if (call->verdict != VERDICT_VALID)
+        log_info("store webhook of deleted integration %s of tenant %s: not deleted: %s", integration, j->tenant, call->message);
+    j->output = json_pack("{s:b, s:s}", "deleted", call->verdict == VERDICT_VALID, "message", call->message);
+    job_done(j);
 }
 
 void stores_webhook_step(void *ctx, struct job *j)
@@ -197,6 +331,10 @@ void stores_webhook_step(void *ctx, struct job *j)
     if (!integration || !action || !j->tenant[0]) {
         err_set(&err, ERR_INTERNAL, "not a webhook registration: the payload names no integration and action");
         job_fail(j, &err);
+        return;
+    }
+    if (strcmp(action, "delete") == 0) {
+        forget_step(env, j, call);
         return;
     }
     if (!call) {

@@ -14,7 +14,11 @@
 
 #include "store/store.h"
 
-#define STORE_WEBHOOK_JOB "store-webhook" /* payload: integrationId, action ("register" or "unregister") */
+/*
+ * payload: integrationId, action ("register", "unregister", or "delete": a deleted target's webhook, with webhookId,
+ * path and after, the registration job to wait for; the target's configuration in the job's secrets, "target").
+ */
+#define STORE_WEBHOOK_JOB "store-webhook"
 
 struct job;
 struct jobs;

@@ -407,6 +407,27 @@ class AppStoreTest(vf.VerifyTest):
         gone = self.registration(path, self.expect(self.request("DELETE", path), 202)["jobId"], "removed")
         self.assertEqual((gone["status"], gone["appleWebhookId"], mine()), ("UNREGISTERED", None, {}))
 
+        # the target deleted while registered: its webhook is deleted at Apple by a job that keeps the target's
+        # credentials encrypted (DELETE /v1/webhooks/{id}); the target and its registration go at once
+        again = self.registration(path, self.expect(self.request("POST", path), 202)["jobId"], "registered once more")
+        self.assertEqual(list(mine()), [again["appleWebhookId"]])
+        target, since = hook_path[:-len("/webhook")], self.fakes.mark()
+        self.expect(self.request("DELETE", target), 204)
+        self.expect(self.request("GET", target), 404)
+        _, rows = fx.db_query(self.server, "SELECT COUNT(*) FROM store_webhook_registrations WHERE integrationId = ?",
+                              (rows[0][0],))
+        self.assertEqual(rows[0][0], 0)
+        key = "store-webhook-delete:" + target.rsplit("/", 1)[1]
+
+        def ended():
+            _, r = fx.db_query(self.server, "SELECT state, secrets, output FROM jobs WHERE dedupeKey = ?", (key,))
+            return r[0] if r and r[0][0] in ("DONE", "FAILED") else None
+        state, secrets, output = sp.wait_for(self, "the deleting job to end", ended)
+        self.assertEqual((state, secrets, json.loads(output)["deleted"], mine()), ("DONE", None, True, {}))
+        deletes = [r for r in self.fakes.requests("appstore", since) if r.get("method") == "DELETE"
+                   and r.get("path") == "/v1/webhooks/" + again["appleWebhookId"]]
+        self.assertEqual([r["status"] for r in deletes], [204], "by the id slipway kept, once")
+
 
 if __name__ == "__main__":
     unittest.main()

@@ -51,8 +51,10 @@ class HealthTest(vf.VerifyTest):
         return ctx.create(case.body, tenant_id=ctx.tenant_id), case
 
     def figures(self, case, version, session, errored=0):
-        self.fakes.register("sentry", {"health": {"%s/%s@%s" % (case.info["org"], case.info["project"], version): {
-            "session": session, "user": 0.999, "errored": errored}}})
+        """The crash-free rates of the hour (sessions API) and the error events of a minute ago (events-stats)."""
+        key = "%s/%s@%s" % (case.info["org"], case.info["project"], version)
+        self.fakes.register("sentry", {"health": {key: {"session": session, "user": 0.999}},
+                                       "errors": {key: [[1, errored]]}})
 
     def release(self, version, platforms):
         integ, _ = tr.connect_scm(self.ctx)
@@ -142,12 +144,11 @@ class HealthTest(vf.VerifyTest):
         integ = self.ctx.create(vcase.body, tenant_id=self.ctx.tenant_id)
         pid = vcase.info["pid"]
 
-        def counts(unhandled, errors=0):
+        def counts(unhandled):
             self.fakes.register("bugsnag", {"releases": {pid: [{"app_version": "5.1.0", "total_sessions_count": 1000,
                                                                 "unhandled_sessions_count": unhandled,
                                                                 "accumulative_daily_users_seen": 100,
-                                                                "accumulative_daily_users_with_unhandled": 1,
-                                                                "errors_seen_count": errors}]}})
+                                                                "accumulative_daily_users_with_unhandled": 1}]}})
         counts(2)
         rule = {"monitoringIntegrationId": integ["id"], "metric": "crashFreeSessions", "threshold": 99.5, "windowMinutes": 60}
         rel = self.release("5.1.0", ["ANDROID"])
@@ -180,17 +181,26 @@ class HealthTest(vf.VerifyTest):
         self.assertNotIn("health-breached", [e["name"] for e in self.read(rel)["events"]])
         self.assertNotIn(vcase.info["token"], json.dumps(self.read(rel)))
 
-        # errorCount (the rule changed in the database, not by a new rollout): Bugsnag's errors seen in the release,
-        # at the threshold healthy; then Sentry's errored sessions of the hour, above it, halt at once (window 0)
-        def count_rule(integration):
+        # errorCount (the rule changed in the database, not by a new rollout): Bugsnag's error events of the version in
+        # production (its trend) in the rule's window, the last hour for a window of 0: at the threshold healthy; a
+        # window of 10 minutes reads another count; then Sentry's error events of the hour (events-stats), above the
+        # threshold, halt at once (window 0)
+        def count_rule(integration, window=0):
             fx.db_execute(self.server, "UPDATE store_submissions SET healthRule = ? WHERE id = ?", (json.dumps({
-                "monitoringIntegrationId": integration, "metric": "errorCount", "threshold": 10, "windowMinutes": 0}),
+                "monitoringIntegrationId": integration, "metric": "errorCount", "threshold": 10, "windowMinutes": window}),
                 sub["id"]))
         self.fakes.clear_rules("bugsnag")
-        counts(1, errors=10)
+        counts(1)
+        self.fakes.register("bugsnag", {"events": {pid: [
+            {"app_version": "5.1.0", "minutes_ago": 5, "count": 4}, {"app_version": "5.1.0", "minutes_ago": 20, "count": 6},
+            {"app_version": "5.1.0", "minutes_ago": 90, "count": 30}, {"app_version": "5.0.9", "minutes_ago": 5, "count": 50},
+            {"app_version": "5.1.0", "minutes_ago": 5, "count": 70, "release_stage": "staging"}]}})
         count_rule(integ["id"])
         got = self.health(rel, lambda h: h[0]["value"] == 10 and not h[0]["error"], "the error count at the threshold")
         self.assertEqual((got[0]["rule"]["metric"], got[0]["breachSince"]), ("errorCount", None))
+        count_rule(integ["id"], 10)
+        got = self.health(rel, lambda h: h[0]["value"] == 4 and not h[0]["error"], "the 10 minutes' error count")
+        self.assertEqual((got[0]["rule"]["windowMinutes"], got[0]["breachSince"]), (10, None))
         mine, case = self.sentry()
         self.figures(case, "5.1.0", 0.999, errored=40)
         count_rule(mine["id"])

@@ -2,12 +2,18 @@
 """The Bugsnag fake (Data Access API v2)."""
 
 import copy
+import datetime
+import re
 
-from fakebase import J, Provider
+from fakebase import J, Provider, iso, now
 
 
 class Bugsnag(Provider):
-    """Bugsnag's Data Access API v2: GET /projects/{id} and GET /projects/{id}/releases?release_stage=production.
+    """Bugsnag's Data Access API v2: GET /projects/{id} and GET /projects/{id}/releases?release_stage=production,
+    and the project's trend, GET /projects/{id}/trend?buckets_count=N (or resolution=...) with filters
+    (filters[field][][type]=eq&filters[field][][value]=...: event.since an ISO 8601 UTC time, app.version,
+    app.release_stage): [{"from", "to", "events_count"}] from data "events": {id: [{"app_version", "minutes_ago",
+    "count", "release_stage"?}]} (the test's events, by age; release_stage production unless said).
 
     data: {"tokens": {token: {"projects": [id, ...]}}, "releases": {id: [{"app_version", "total_sessions_count",
            "unhandled_sessions_count", "accumulative_daily_users_seen", "accumulative_daily_users_with_unhandled",
@@ -19,7 +25,7 @@ class Bugsnag(Provider):
     name = "bugsnag"
 
     def initial(self):
-        return {"tokens": {}, "releases": {}}
+        return {"tokens": {}, "releases": {}, "events": {}}
 
     def unauthorized(self, req):
         return J(401, {"errors": ["Unauthorized"]})
@@ -47,4 +53,43 @@ class Bugsnag(Provider):
             releases = data["releases"].get(parts[1], [])
             return J(200, [dict(r, id="r-%d" % i, release_stage_name=stage or "production")
                            for i, r in enumerate(releases)])
+        if len(parts) == 3 and parts[2] == "trend":
+            return self._trend(req, data.get("events", {}).get(parts[1], []))
         return self.not_found(req)
+
+    @staticmethod
+    def _filters(req):
+        """{field: [(type, value)]} from filters[field][][type] and filters[field][][value], in order."""
+        out = {}
+        for key, values in req.params.items():
+            m = re.match(r"^filters\[([^\]]+)\]\[\]\[(type|value)\]$", key)
+            if m:
+                out.setdefault(m.group(1), {})[m.group(2)] = values
+        return {f: list(zip(tv.get("type", []), tv.get("value", []))) for f, tv in out.items()}
+
+    def _trend(self, req, events):
+        filters = self._filters(req)
+        count = req.param("buckets_count")
+        since = [v for t, v in filters.get("event.since", []) if t == "eq"]
+        if not (count or req.param("resolution")) or (count and not count.isdigit()) or len(since) != 1:
+            return J(400, {"errors": ["buckets_count (or resolution) and one event.since filter expected"]})
+        try:
+            if not since[0].endswith("Z"):
+                raise ValueError(since[0])
+            start = datetime.datetime.strptime(since[0][:19], "%Y-%m-%dT%H:%M:%S").replace(
+                tzinfo=datetime.timezone.utc).timestamp()
+        except ValueError:
+            return J(400, {"errors": ["event.since: an ISO 8601 UTC time expected"]})
+
+        def wanted(e):
+            have = {"app.version": e.get("app_version"), "app.release_stage": e.get("release_stage", "production")}
+            return all(t == "eq" and have[f] == v for f in have for t, v in filters.get(f, []))
+        t = now()
+        n = max(1, int(count or 1))
+        width = max(t - start, 1) / n
+        buckets = [{"from": iso(start + i * width), "to": iso(start + (i + 1) * width), "events_count": 0} for i in range(n)]
+        for e in events:
+            at = t - e["minutes_ago"] * 60
+            if at >= start and wanted(e):
+                buckets[min(n - 1, int((at - start) / width))]["events_count"] += e["count"]
+        return J(200, buckets)

@@ -372,6 +372,13 @@ TABLE = [
            "src/notify/approvals.c",
            [("AND a.disabledAt IS NULL AND a.id <> ?", "AND a.disabledAt IS NULL AND a.id <> ('x' || ?)")],
            [API + "test_account_mail:AccountMailTest.test_each_approver_of_a_deployment_is_mailed_once"]),
+    # ---- a deleted App Store target's webhook is deleted at Apple by a job (docs/stores.md)
+    Mutant("appstore-target-delete-leaves-webhook", "a deleted target's webhook left at Apple",
+           "deleting an App Store target whose webhook is registered starts no job to delete it at Apple, so Apple goes "
+           "on sending its notifications to a URL that answers 404, with credentials nobody holds any more",
+           "src/stores/hooks.c",
+           [("    integrations_on_delete(deleting);", "    (void)deleting;")],
+           [API + "test_store_appstore:AppStoreTest.test_webhook_registered_with_apple"]),
 ]
 
 

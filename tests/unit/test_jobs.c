@@ -327,9 +327,18 @@ static void hang_step(void *ctx, struct job *j)
     job_done(j);
 }
 
+/* Says which secret it was created with (job_new.secrets). */
+static void given_step(void *ctx, struct job *j)
+{
+    (void)ctx;
+    j->output = json_pack("{s:s?}", "token", json_string_value(json_object_get(j->secrets, "token")));
+    job_done(j);
+}
+
 static const struct job_kind kinds[] = {
-    {"steps", steps_step, NULL}, {"waiter", waiter_step, NULL}, {"child", child_step, NULL}, {"parent", parent_step, NULL},
-    {"flaky", flaky_step, NULL}, {"quick", quick_step, NULL},   {"block", block_step, NULL}, {"park", park_step, NULL},
+    {"steps", steps_step, NULL},   {"waiter", waiter_step, NULL}, {"child", child_step, NULL},
+    {"parent", parent_step, NULL}, {"flaky", flaky_step, NULL},   {"quick", quick_step, NULL},
+    {"block", block_step, NULL},   {"park", park_step, NULL},     {"given", given_step, NULL},
 };
 
 /* ---- tests ---- */
@@ -374,6 +383,37 @@ static void test_steps_keep_their_state(void **unused)
     assert_false(json_is_true(json_object_get(h.output, "timedOut")));
     assert_null(value(s, "SELECT secrets FROM jobs WHERE id = ?", id)); /* a finished job keeps no secret */
     assert_null(value(s, "SELECT eventKey FROM job_events WHERE eventKey = ?", key));
+    json_decref(h.output);
+    stop(q);
+    store_close(s);
+}
+
+/* A job created with secrets: sealed in its row from the start (bound to it), its step reads them, its end wipes them. */
+static void test_a_job_starts_with_its_secrets(void **unused)
+{
+    char url[256], id[UUID_SIZE], later[UUID_SIZE];
+    struct store *s = fresh(url);
+    struct jobs *q = start(s, kinds, ARRAY_LEN(kinds), 2);
+    json_t *secrets = json_pack("{s:s}", "token", "given-PLAIN-tok");
+    struct heard h = {0};
+    struct err err;
+    (void)unused;
+
+    current = s;
+    err_clear(&err);
+    struct job_new n = {.kind = "given", .secrets = secrets, .not_before_ms = clock_now_ms() + 3600000};
+    assert_int_equal(jobs_enqueue(q, &n, later, &err), ERR_OK);
+    char *sealed = value(s, "SELECT secrets FROM jobs WHERE id = ?", later);
+    assert_non_null(sealed);
+    assert_null(strstr(sealed, "given-PLAIN-tok"));
+    free(sealed);
+    n = (struct job_new){.kind = "given", .secrets = secrets, .done = hear, .ctx = &h};
+    assert_int_equal(jobs_enqueue(q, &n, id, &err), ERR_OK);
+    json_decref(secrets);
+    assert_true(eventually(heard, &h));
+    assert_string_equal(h.state, "DONE");
+    assert_string_equal(json_string_value(json_object_get(h.output, "token")), "given-PLAIN-tok");
+    assert_null(value(s, "SELECT secrets FROM jobs WHERE id = ?", id));
     json_decref(h.output);
     stop(q);
     store_close(s);
@@ -845,6 +885,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_steps_keep_their_state),
+        cmocka_unit_test(test_a_job_starts_with_its_secrets),
         cmocka_unit_test(test_a_signal_before_the_wait_is_kept),
         cmocka_unit_test(test_a_wait_ends_at_its_deadline),
         cmocka_unit_test(test_a_parent_waits_for_its_children),

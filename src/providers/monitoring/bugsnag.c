@@ -1,7 +1,9 @@
 /*
  * bugsnag.c: Bugsnag (the Data Access API v2 with a personal auth token). verify reads the project;
- * monitoring_health reads a release's stability (docs/stores.md "Health-gated rollouts").
+ * monitoring_health reads a release's stability, or its error events in the rule's window (docs/stores.md "Health-gated
+ * rollouts").
  */
+#include "core/clock.h"
 #include "providers/call.h"
 #include "providers/fields.h"
 #include "providers/monitoring/monitoring.h"
@@ -51,13 +53,50 @@ static json_t *stable_share(const json_t *all, const json_t *bad)
     return json_is_number(all) && n > 0 && json_is_number(bad) && b >= 0 && b <= n ? json_real((n - b) / n) : NULL;
 }
 
+/* "filters[field][][type]=eq&filters[field][][value]=": the Data Access API's filter of one value, escaped. */
+#define FILTER_EQ(field) "&filters%%5B" field "%%5D%%5B%%5D%%5Btype%%5D=eq&filters%%5B" field "%%5D%%5B%%5D%%5Bvalue%%5D=%s"
+
+/*
+ * The error count in the rule's window: the project's trend (GET /projects/{id}/trend?buckets_count=1, the events of
+ * each bucket as events_count) filtered to the version's production events since the window's start (event.since, an
+ * ISO 8601 UTC time; app.version; app.release_stage): the buckets' events summed. Events, not errors (groups).
+ */
+static void get_trend(struct provider_call *c)
+{
+    char q[1200], since[TIMESTAMP_SIZE], v[600];
+
+    clock_format(clock_now_ms() - (int64_t)monitoring_period_minutes(c) * 60000, since);
+    snprintf(q, sizeof q, "/trend?buckets_count=1" FILTER_EQ("event.since") FILTER_EQ("app.release_stage") FILTER_EQ("app.version"),
+             since, "production", provider_escape(monitoring_version(c), v, sizeof v));
+    get(c, q);
+}
+
+/* The trend's buckets' events_count summed; NULL when the answer is not a trend. Caller owns. */
+static json_t *trend_sum(const json_t *j)
+{
+    json_t *bucket;
+    json_int_t sum = 0;
+    size_t i;
+
+    if (!json_is_array(j))
+        return NULL;
+    json_array_foreach(j, i, bucket)
+    {
+        json_t *n = json_object_get(bucket, "events_count");
+        if (!json_is_integer(n) || json_integer_value(n) < 0)
+            return NULL;
+        sum += json_integer_value(n);
+    }
+    return json_integer(sum);
+}
+
 /*
  * GET /projects/{id}/releases?release_stage=production: the release whose app_version is the version. Its stability
  * fields, as the Data Access API names them (bugsnag-api-ruby's spec of the releases endpoint; Bugsnag's own
  * dashboards compute stability the same way): total_sessions_count and unhandled_sessions_count (crash-free
  * sessions = 1 - unhandled / total), accumulative_daily_users_seen and accumulative_daily_users_with_unhandled
- * (crash-free users = 1 - with_unhandled / seen); errors_seen_count, the errors seen in the release so far (the error
- * count). A version not on the first page has no figures yet (null).
+ * (crash-free users = 1 - with_unhandled / seen). A version not on the first page has no figures yet (null). Asked for
+ * the error count, the trend above instead.
  */
 static void health(struct provider_call *c, const struct outbound_response *res)
 {
@@ -66,11 +105,23 @@ static void health(struct provider_call *c, const struct outbound_response *res)
     size_t i;
 
     if (!res) {
-        get(c, "/releases?release_stage=production");
+        if (monitoring_counts_errors(c))
+            get_trend(c);
+        else
+            get(c, "/releases?release_stage=production");
         return;
     }
     if (project_failed(c, res) || !(j = provider_answer_json(c, res)))
         return;
+    if (monitoring_counts_errors(c)) {
+        if ((errors = trend_sum(j)))
+            monitoring_finish(c, NULL, NULL, errors);
+        else
+            provider_finish(c, VERDICT_NONE, "Bugsnag's trend answer has no events_count");
+        json_decref(errors);
+        json_decref(j);
+        return;
+    }
     json_array_foreach(j, i, r)
     {
         if (json_is_string(json_object_get(r, "app_version")) &&
@@ -78,11 +129,10 @@ static void health(struct provider_call *c, const struct outbound_response *res)
             sessions = stable_share(json_object_get(r, "total_sessions_count"), json_object_get(r, "unhandled_sessions_count"));
             users = stable_share(json_object_get(r, "accumulative_daily_users_seen"),
                                  json_object_get(r, "accumulative_daily_users_with_unhandled"));
-            errors = json_object_get(r, "errors_seen_count");
             break;
         }
     }
-    monitoring_finish(c, sessions, users, errors);
+    monitoring_finish(c, sessions, users, NULL);
     json_decref(sessions);
     json_decref(users);
     json_decref(j);

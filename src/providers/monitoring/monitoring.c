@@ -16,6 +16,18 @@ const char *monitoring_version(const struct provider_call *c)
     return v ? v : "";
 }
 
+bool monitoring_counts_errors(const struct provider_call *c)
+{
+    const char *metric = json_string_value(json_object_get(c->input, "metric"));
+    return metric && strcmp(metric, "errorCount") == 0;
+}
+
+int monitoring_period_minutes(const struct provider_call *c)
+{
+    json_int_t w = json_integer_value(json_object_get(c->input, "windowMinutes"));
+    return w > 0 && w <= 1440 ? (int)w : 60;
+}
+
 void monitoring_finish(struct provider_call *c, const json_t *sessions, const json_t *users, const json_t *errors)
 {
     json_object_set_new(c->output, "crashFreeSessions", percent(sessions));

@@ -1,6 +1,7 @@
 /*
  * sentry.c: Sentry (sentry.io or self-hosted; the Web API with an auth token). verify reads the project;
- * monitoring_health reads a release's crash-free rates from the sessions API (docs/stores.md "Health-gated rollouts").
+ * monitoring_health reads a release's crash-free rates from the sessions API, or its error count in the rule's window from
+ * events-stats (docs/stores.md "Health-gated rollouts").
  */
 #include "providers/call.h"
 #include "providers/fields.h"
@@ -48,31 +49,79 @@ static void verify(struct provider_call *c, const struct outbound_response *res)
                         provider_text(c, "sentryProject"));
 }
 
-enum { PROJECT, SESSIONS };
+enum { PROJECT, SESSIONS, EVENTS };
 
 /*
- * The project's numeric id (the sessions API filters by id), then
  * GET /api/0/organizations/{org}/sessions/?project={id}&field=crash_free_rate(session)&field=crash_free_rate(user)
- * &field=count_errored(session)&query=release:"{version}"&statsPeriod=1h: groups[0].totals holds each rate as a
- * fraction 0..1 (null: no sessions) and the count of the hour's sessions that ended errored (crashed ones included).
+ * &query=release:"{version}"&statsPeriod=1h&interval=1h: groups[0].totals holds each rate as a fraction 0..1 (null: no
+ * sessions).
+ */
+static void get_sessions(struct provider_call *c)
+{
+    char path[PROVIDER_URL_MAX], a[512], q[600], qe[1800];
+
+    snprintf(q, sizeof q, "release:\"%s\"", monitoring_version(c));
+    snprintf(path, sizeof path,
+             "/api/0/organizations/%s/sessions/?project=%s&field=crash_free_rate(session)&field=crash_free_rate(user)"
+             "&query=%s&statsPeriod=1h&interval=1h",
+             provider_escape(provider_text(c, "sentryOrganization"), a, sizeof a), provider_data_text(c, "projectId"),
+             provider_escape(q, qe, sizeof qe));
+    provider_get_with_token(c, base_of(c), path, "Authorization", "Bearer ", provider_text(c, "sentryAuthToken"), NULL);
+}
+
+/*
+ * The error events of the version in the rule's window, from Discover's time series (Sentry's "events-stats"):
+ * GET /api/0/organizations/{org}/events-stats/?project={id}&query=event.type:error release:"{version}"&yAxis=count()
+ * &statsPeriod={minutes}m&interval=1m (5m past 6 hours, to keep the points few)&partial=1 (the minute under way
+ * counted): data is [[time, [{"count": n}]], ...], summed.
+ */
+static void get_events(struct provider_call *c)
+{
+    char path[PROVIDER_URL_MAX], a[512], q[600], qe[1800];
+    int minutes = monitoring_period_minutes(c);
+
+    snprintf(q, sizeof q, "event.type:error release:\"%s\"", monitoring_version(c));
+    snprintf(path, sizeof path,
+             "/api/0/organizations/%s/events-stats/?project=%s&query=%s&yAxis=count()&statsPeriod=%dm&interval=%s&partial=1",
+             provider_escape(provider_text(c, "sentryOrganization"), a, sizeof a), provider_data_text(c, "projectId"),
+             provider_escape(q, qe, sizeof qe), minutes, minutes <= 360 ? "1m" : "5m");
+    provider_get_with_token(c, base_of(c), path, "Authorization", "Bearer ", provider_text(c, "sentryAuthToken"), NULL);
+}
+
+/* The sum of an events-stats answer's counts; NULL when it is not one. Caller owns. */
+static json_t *events_sum(const json_t *j)
+{
+    json_t *point, *data = json_object_get(j, "data");
+    json_int_t sum = 0;
+    size_t i;
+
+    if (!json_is_array(data))
+        return NULL;
+    json_array_foreach(data, i, point)
+    {
+        json_t *n = json_object_get(json_array_get(json_array_get(point, 1), 0), "count");
+        if (!json_is_integer(n) || json_integer_value(n) < 0)
+            return NULL;
+        sum += json_integer_value(n);
+    }
+    return json_integer(sum);
+}
+
+/*
+ * The project's numeric id (both APIs filter by id), then what the rule reads: the crash-free rates of the last hour
+ * (the sessions API), or the error count of its window (events-stats).
  */
 static void health(struct provider_call *c, const struct outbound_response *res)
 {
-    char path[PROVIDER_URL_MAX], a[512], q[600], qe[1800];
-    json_t *j;
+    json_t *j, *errors;
 
     if (!res) {
-        if (c->state.step == PROJECT) {
+        if (c->state.step == PROJECT)
             get_project(c);
-            return;
-        }
-        snprintf(q, sizeof q, "release:\"%s\"", monitoring_version(c));
-        snprintf(path, sizeof path,
-                 "/api/0/organizations/%s/sessions/?project=%s&field=crash_free_rate(session)&field=crash_free_rate(user)"
-                 "&field=count_errored(session)&query=%s&statsPeriod=1h&interval=1h",
-                 provider_escape(provider_text(c, "sentryOrganization"), a, sizeof a), provider_data_text(c, "projectId"),
-                 provider_escape(q, qe, sizeof qe));
-        provider_get_with_token(c, base_of(c), path, "Authorization", "Bearer ", provider_text(c, "sentryAuthToken"), NULL);
+        else if (c->state.step == SESSIONS)
+            get_sessions(c);
+        else
+            get_events(c);
         return;
     }
     if (c->state.step == PROJECT) {
@@ -86,16 +135,23 @@ static void health(struct provider_call *c, const struct outbound_response *res)
         }
         json_object_set(c->state.data, "projectId", json_object_get(j, "id"));
         json_decref(j);
-        provider_next(c, SESSIONS);
+        provider_next(c, monitoring_counts_errors(c) ? EVENTS : SESSIONS);
         return;
     }
-    if (provider_failed(c, res, "Sentry rejected the auth token", "Sentry's sessions API is not there") ||
+    if (provider_failed(c, res, "Sentry rejected the auth token",
+                        c->state.step == SESSIONS ? "Sentry's sessions API is not there"
+                                                  : "Sentry's events-stats API is not there") ||
         !(j = provider_answer_json(c, res)))
         return;
-    {
+    if (c->state.step == SESSIONS) {
         json_t *totals = json_object_get(json_array_get(json_object_get(j, "groups"), 0), "totals");
         monitoring_finish(c, json_object_get(totals, "crash_free_rate(session)"), json_object_get(totals, "crash_free_rate(user)"),
-                          json_object_get(totals, "count_errored(session)"));
+                          NULL);
+    } else if (!(errors = events_sum(j))) {
+        provider_finish(c, VERDICT_NONE, "Sentry's events-stats answer has no counts");
+    } else {
+        monitoring_finish(c, NULL, NULL, errors);
+        json_decref(errors);
     }
     json_decref(j);
 }

@@ -729,7 +729,8 @@ static void asc_complete(struct provider_call *c, const struct outbound_response
  * ---- the target's webhook registered with Apple (API 4.0: POST, PATCH, DELETE /v1/webhooks) ----
  * The app (by bundle id), its webhooks (GET /v1/apps/{id}/webhooks), then: register, the one of the same id or URL
  * updated (PATCH /v1/webhooks/{id}: url, secret, events, enabled), else one made (POST /v1/webhooks with the app
- * relationship); delete, that one deleted (404: gone already). The POST goes out from the list's own step (provider_next
+ * relationship); delete, that one deleted (404: gone already; with the id slipway keeps, DELETE /v1/webhooks/{id} at
+ * once, no listing). The POST goes out from the list's own step (provider_next
  * is never called for it), so a call resumed after a crash lists again before it makes one: a webhook made by a run whose
  * answer was lost is found by its URL and updated, never made twice.
  */
@@ -757,6 +758,11 @@ static void hook_send(struct provider_call *c)
 
     switch (c->state.step) {
     case W_APP:
+        if (provider_input_true(c, "delete") && hook_input(c, "webhookId")[0]) { /* the id slipway keeps: deleted by it */
+            json_object_set_new(c->state.data, "hook", json_string(hook_input(c, "webhookId")));
+            provider_next(c, W_DELETE);
+            return;
+        }
         asc_find_app(c);
         return;
     case W_LIST:
