@@ -455,7 +455,7 @@ class CicdJobsTest(vf.VerifyTest):
 
         def deploy(cicd_jobs):
             return self.request("POST", "/api/v1/%s/deployments" % self.tenant,
-                                {"hostId": host["id"], "scriptId": script["id"], "cicdJobs": cicd_jobs},
+                                {"hostId": host["id"], "scriptId": script["id"], "cicdJobs": cicd_jobs, "ref": "main"},
                                 token=self.ctx.org.editor.token)
 
         other = vf.Ctx(self.server, self.fakes)  # another tenant's job is no job of this one
