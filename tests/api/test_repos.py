@@ -645,6 +645,14 @@ class CicdRunTest(vf.VerifyTest):
         self.finish("circleci", dep["cicdJobs"][1]["runId"], cc_hook)
         dep = self.until(dep, lambda d: d["status"] not in ("PENDING", "RUNNING"), "the deployment ended")
         self.assertEqual([dep["status"]] + [m["status"] for m in dep["cicdJobs"]], ["SUCCEEDED"] * 3, dep)
+        # A tag, written refs/tags/NAME: CircleCI's pipeline gets it as its tag.
+        dep = self.until(self.deploy("true", jobs[1:], ref="refs/tags/v7"), lambda d: d["cicdJobs"][0]["runId"],
+                         "the CircleCI pipeline triggered on a tag")
+        made = self.fakes.data("circleci")["builds"][cc.info["slug"]]["pipelines"][0]
+        self.assertEqual((made["tag"], made["branch"], made["parameters"]["slipway_build_id"]),
+                         ("v7", None, dep["cicdJobs"][0]["id"]))
+        self.finish("circleci", dep["cicdJobs"][0]["runId"], cc_hook)
+        self.assertEqual(self.until(dep, lambda d: d["status"] not in ("PENDING", "RUNNING"), "ended")["status"], "SUCCEEDED")
 
     def repository(self, default_branch):
         """A GitHub repository of the tenant whose default branch is default_branch, synced: its row."""
