@@ -1,8 +1,9 @@
 // view-deployments.js: scripts run on hosts (docs/deployments.md). The list
-// with each one's status, "Deploy" (a host and a script, an environment, now
-// or later at a date and time) for editors and owners, and a deployment's
-// page: its status (awaiting approval, with Approve for those who may;
-// scheduled, with its time), exit code and output, which
+// with each one's status, "Deploy" (a host and a script, an environment, a
+// repository, pinned first, and a ref, now or later at a date and time) for
+// editors and owners, and a deployment's page: its status (awaiting
+// approval, with Approve for those who may; scheduled, with its time), what
+// it deploys (repository and ref), exit code and output, which
 // streams live from GET .../deployments/{id}/logs/stream (Server-Sent
 // Events; on a reconnect the browser sends Last-Event-ID, so the stream
 // resumes after the last line shown).
@@ -31,8 +32,9 @@ const named = (list, id, what) => list.find((x) => x.id === id)?.name || `a dele
 export async function viewDeployments(ctx) {
   const tenantId = ctx.tenant.id;
   const listPath = tenantPath(tenantId, '/deployments');
-  const [deps, hosts, scripts, envs] = await Promise.all([get(`${listPath}?limit=50`), get(tenantPath(tenantId, '/hosts?limit=200')),
-    get(tenantPath(tenantId, '/deployment-scripts?limit=200')), get(tenantPath(tenantId, '/environments?limit=200'))]);
+  const [deps, hosts, scripts, envs, repos] = await Promise.all([get(`${listPath}?limit=50`), get(tenantPath(tenantId, '/hosts?limit=200')),
+    get(tenantPath(tenantId, '/deployment-scripts?limit=200')), get(tenantPath(tenantId, '/environments?limit=200')),
+    get(tenantPath(tenantId, '/repositories?limit=200'))]);
   if (ctx.stale()) return;
   const again = () => ctx.navigate(location.hash);
   const writer = ctx.tenant.role !== 'viewer';
@@ -64,6 +66,10 @@ export async function viewDeployments(ctx) {
       field({name: 'hostId', kind: 'string', required: true}, {label: 'Host', choices: choices(hosts.items), value: hosts.items[0].id}),
       field({name: 'environmentId', kind: 'string'}, {label: 'Environment', choices: envs.items.map((e) => ({value: e.id,
         label: `${e.name}${e.protected ? ' (protected)' : ''}${e.frozen ? ' (frozen)' : ''}`}))}),
+      // The synced repositories, the caller's pinned ones first (the list puts them there).
+      field({name: 'repositoryId', kind: 'string'}, {label: 'Repository', choices: repos.items.map((r) => ({value: r.id,
+        label: `${r.fullName}${r.pinned ? ' (pinned)' : ''}`})), hint: 'Its full name reaches the scripts as SLIPWAY_REPOSITORY.'}),
+      field({name: 'ref', kind: 'string', maxLength: 255}, {label: 'Ref', hint: 'A branch, tag or commit, as SLIPWAY_REF; empty: the repository\'s default branch.'}),
       schedule, at],
     // "later" sends the local date-time as RFC 3339 (UTC); "now" sends no time.
     prepare: (body) => {
@@ -89,8 +95,11 @@ export async function viewDeployment(ctx) {
     get(tenantPath(tenantId, `/deployment-scripts/${dep.scriptId}`)).catch(() => null)]);
   if (ctx.stale()) return;
   const writer = ctx.tenant.role !== 'viewer';
-  const env = dep.environmentId ? await get(tenantPath(tenantId, `/environments/${dep.environmentId}`)).catch(() => null) : null;
+  const [env, repos] = await Promise.all([
+    dep.environmentId ? get(tenantPath(tenantId, `/environments/${dep.environmentId}`)).catch(() => null) : null,
+    dep.repositoryId ? get(tenantPath(tenantId, '/repositories?limit=200')).catch(() => null) : null]);
   if (ctx.stale()) return;
+  const repo = repos ? repos.items.find((r) => r.id === dep.repositoryId) : null;
   const box = errorBox();
   const summary = h('dl', {class: 'facts', id: 'deployment-summary'});
   const actions = h('div', {class: 'actions'});
@@ -102,6 +111,8 @@ export async function viewDeployment(ctx) {
         env && env.protected ? h('span', {class: 'muted'}, ` · ${env.requiredApprovals} approval${env.requiredApprovals === 1 ? '' : 's'} needed`) : null,
         env && env.frozen ? h('span', {class: 'muted'}, ` · frozen: ${env.frozenReason}`) : null)] : null,
       dep.scheduledTime ? [h('dt', null, 'Scheduled for'), h('dd', {id: 'scheduled-time'}, when(dep.scheduledTime))] : null,
+      dep.repositoryId ? [h('dt', null, 'Repository'), h('dd', {id: 'deployment-repository'}, repo ? repo.fullName : 'a repository not listed')] : null,
+      dep.ref ? [h('dt', null, 'Ref'), h('dd', {id: 'deployment-ref'}, h('code', null, dep.ref))] : null,
       dep.approvals && dep.approvals.length ? [h('dt', null, 'Approved by'), h('dd', {id: 'approvals'}, dep.approvals.map((a, i) => [i ? ', ' : '',
         a.accountId === ctx.me.id ? 'you' : (a.role ? `an ${a.role}` : 'a member'), ' ', when(a.createdAt, {relative: true})]))] : null,
       h('dt', null, 'Started'), h('dd', null, when(dep.startedAt)), h('dt', null, 'Finished'), h('dd', null, when(dep.finishedAt)),

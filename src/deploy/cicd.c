@@ -441,20 +441,22 @@ static void call_start(const struct cicd_run *run, const struct mapping *m, bool
         return;
     p = provider_by_type(text(config, "type"));
     op = !p ? NULL : trigger ? p->ops->ci_trigger : p->ops->ci_status;
-    if (!op) {
+    if (!op || (trigger && !run->ref)) {
         secret_wipe_json(config);
         secret_wipe_json(scm);
         json_decref(config);
         json_decref(scm);
-        err_set(err, ERR_CONFLICT, "%s cannot %s jobs", p ? p->display : "this CI", trigger ? "trigger" : "follow");
+        if (op)
+            err_set(err, ERR_CONFLICT, "the deployment names no ref to trigger its CI/CD jobs on");
+        else
+            err_set(err, ERR_CONFLICT, "%s cannot %s jobs", p ? p->display : "this CI", trigger ? "trigger" : "follow");
         return;
     }
     if (p->ci_job_field)
         json_object_set_new(config, p->ci_job_field, json_string(m->external));
     if (trigger) {
-        input = json_pack("{s:s, s:O, s:s, s:b, s:i}", "ref", CICD_DEPLOY_REF, "parameters",
-                          m->parameters ? m->parameters : json_object(), "correlationId", m->id, "noTrigger",
-                          strcmp(m->status, "RUNNING") == 0, "attempt", j->attempt);
+        input = json_pack("{s:s, s:O, s:s, s:b, s:i}", "ref", run->ref, "parameters", m->parameters ? m->parameters : json_object(),
+                          "correlationId", m->id, "noTrigger", strcmp(m->status, "RUNNING") == 0, "attempt", j->attempt);
         snprintf(line, sizeof line, "CI/CD job %s: %s on %s", m->name,
                  strcmp(m->status, "RUNNING") == 0 ? "looking for its run" : "triggering", p->display);
         run->line(run->ctx, line);

@@ -81,10 +81,9 @@ json_t *cicd_mappings_of(struct store_conn *c, const char *tenant, const char *d
  * succeed: no job is triggered (each FAILED, "not run"). The mapping's
  * status is a compare-and-swap from PENDING or RUNNING: a cancel wins.
  */
-#define CICD_DEPLOY_REF "main" /* the ref a deployment's jobs run on: a deployment names none yet */
-
 struct cicd_run {
     struct cicd_env env;
+    const char *ref;      /* the deployment's ref, what its jobs are triggered on; NULL: none (a trigger fails) */
     struct store_conn *c; /* the step's connection */
     struct job *job;      /* the deploy-run job */
     const char *tenant, *deployment;

@@ -914,6 +914,57 @@ static void script_resumed(struct run *r, struct script_run *sr)
     sr->run.nlines = 0; /* its lines are r's now */
 }
 
+/* What the deployment deploys: its ref and its repository's full name ("": none, or the repository was removed since). */
+struct deployed {
+    char ref[DEPLOY_REF_MAX + 1], repository[2048]; /* fullName: 512 characters */
+};
+
+static void deployed_load(struct run *r, struct deployed *d)
+{
+    struct store_stmt *st;
+
+    memset(d, 0, sizeof *d);
+    if (store_select(r->c,
+                     "SELECT d.ref, p.fullName FROM deployments d LEFT JOIN repositories p ON p.tenantId = d.tenantId AND "
+                     "p.id = d.repositoryId WHERE d.tenantId = ? AND d.id = ?",
+                     STORE_ARGS(STORE_TEXT(r->tenant), STORE_TEXT(r->id)), &st, &r->err))
+        return;
+    if (store_next(st, &r->err) == 1) {
+        snprintf(d->ref, sizeof d->ref, "%s", store_col_null(st, 0) ? "" : store_col_text(st, 0));
+        snprintf(d->repository, sizeof d->repository, "%s", store_col_null(st, 1) ? "" : store_col_text(st, 1));
+    }
+    store_finish(st);
+}
+
+/* "export NAME='value'" and a newline, the value quoted for sh and bash (each ' as '\''); nothing for "". */
+static void export_line(struct buf *b, const char *name, const char *value)
+{
+    if (!value[0])
+        return;
+    buf_printf(b, "export %s='", name);
+    for (const char *q; (q = strchr(value, '\'')); value = q + 1) {
+        buf_append(b, value, (size_t)(q - value));
+        buf_appends(b, "'\\''");
+    }
+    buf_printf(b, "%s'\n", value);
+}
+
+/*
+ * The script's input: SLIPWAY_REF and SLIPWAY_REPOSITORY exported, then its
+ * body. Exported by the shell that reads the script, not sent as SSH
+ * environment requests, which sshd drops unless its AcceptEnv names them.
+ */
+static void script_input(struct run *r, const struct step *st, struct buf *in)
+{
+    struct deployed d;
+
+    deployed_load(r, &d);
+    buf_init(in, strlen(st->body) + 4 * (sizeof d.ref + sizeof d.repository) + 64);
+    export_line(in, "SLIPWAY_REF", d.ref);
+    export_line(in, "SLIPWAY_REPOSITORY", d.repository);
+    buf_appends(in, st->body);
+}
+
 /*
  * Connects, starts the step's script (from PENDING, or RUNNING again when
  * its script is idempotent) and hands it to the SSH loop, parking the job:
@@ -925,6 +976,7 @@ static bool run_script(struct run *r, struct job *j, const struct step *st, enum
     char command[32];
     struct ssh_conn *conn = NULL;
     struct script_run *sr;
+    struct buf input;
     struct err err;
 
     err_clear(&err);
@@ -938,9 +990,11 @@ static bool run_script(struct run *r, struct job *j, const struct step *st, enum
         return false; /* cancelled before it started, or a write failed (r->err) */
     }
     snprintf(command, sizeof command, "%s -s", st->shell);
+    script_input(r, st, &input);
     system_line(r, "running the script");
     flush(r);
     if (r->err.code) {
+        buf_free(&input);
         ssh_close(conn);
         return false;
     }
@@ -955,8 +1009,8 @@ static bool run_script(struct run *r, struct job *j, const struct step *st, enum
     sr->conn = conn;
     sr->began_ms = clock_mono_ms();
     struct ssh_exec x = {.command = command,
-                         .input = st->body,
-                         .input_len = strlen(st->body),
+                         .input = input.data,
+                         .input_len = input.len,
                          .line = on_line,
                          .keep_going = keep_going,
                          .done = script_done,
@@ -966,6 +1020,7 @@ static bool run_script(struct run *r, struct job *j, const struct step *st, enum
     job_park(j);
     if (ssh_loop_run(r->env->ssh, conn, &x, &err)) /* still this thread's session: end as the loop would */
         script_done(sr, &err, -1);
+    buf_free(&input); /* written to the host before ssh_loop_run returned */
     return true;
 }
 
@@ -1007,7 +1062,13 @@ static void cicd_line(void *ctx, const char *text)
 /* Every script step has ended: the deployment's CI/CD jobs (cicd.h); true when j was handed on. */
 static bool cicd_jobs_run(struct run *r, struct job *j)
 {
-    struct cicd_run run = {.env = {.store = r->env->store, .keys = r->env->keys, .loop = r->env->loop},
+    struct deployed d;
+
+    deployed_load(r, &d);
+    if (r->err.code)
+        return false;
+    struct cicd_run run = {.ref = d.ref[0] ? d.ref : NULL,
+                           .env = {.store = r->env->store, .keys = r->env->keys, .loop = r->env->loop},
                            .c = r->c,
                            .job = j,
                            .tenant = r->tenant,

@@ -33,6 +33,7 @@
 #define DEPLOY_LOG_MAX_LINES 10000  /* lines of output stored a deployment; the rest are counted (droppedLines) */
 #define DEPLOY_EVENT_KEY_SIZE 64    /* "deploy:", "deploy-env:" or "deploy-host:" and a UUID */
 #define DEPLOY_REASON_SIZE 700      /* a deployment's statusReason while it waits */
+#define DEPLOY_REF_MAX 255          /* bytes of a deployment's ref (a branch, tag or commit) */
 
 struct keyring;
 struct outbound;

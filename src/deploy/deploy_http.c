@@ -109,6 +109,39 @@ static const char *check_uuids(json_t *v)
 static const char *const schedules[] = {"later", "now", NULL};
 
 /*
+ * A branch, tag or commit as git names one (git check-ref-format): at most
+ * DEPLOY_REF_MAX bytes; no control character, space or any of ~^:?*[\; no
+ * "..", "@{" or "//"; not "@"; not starting with '-' or '/', not ending
+ * with '/' or '.'; no part (between slashes) starting with '.' or ending
+ * with ".lock". What a script and a CI receive as written.
+ */
+static const char *ref_problem(const char *s)
+{
+    size_t n = strlen(s);
+
+    if (n == 0 || n > DEPLOY_REF_MAX)
+        return "must be a branch, tag or commit of 1 to 255 bytes";
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+        if (*p < 0x20 || *p == 0x7f || strchr(" ~^:?*[\\", *p))
+            return "must not hold a control character, a space or any of ~^:?*[\\";
+    if (strstr(s, "..") || strstr(s, "@{") || strstr(s, "//") || strcmp(s, "@") == 0)
+        return "must not hold \"..\", \"@{\" or \"//\", nor be \"@\"";
+    if (s[0] == '-' || s[0] == '/' || s[n - 1] == '/' || s[n - 1] == '.')
+        return "must not start with '-' or '/', nor end with '/' or '.'";
+    for (const char *part = s; part; part = strchr(part, '/') ? strchr(part, '/') + 1 : NULL) {
+        size_t len = strcspn(part, "/");
+        if (part[0] == '.' || (len >= 5 && strncmp(part + len - 5, ".lock", 5) == 0))
+            return "must not have a part (between slashes) that starts with '.' or ends with \".lock\"";
+    }
+    return NULL;
+}
+
+static const char *check_ref(json_t *v)
+{
+    return ref_problem(json_string_value(v));
+}
+
+/*
  * One host or several (hostIds), one script or several (scriptIds): each
  * host runs every script, in order; now, or later at scheduledTime; to an
  * environment, or none.
@@ -117,7 +150,8 @@ SCHEMA(deployment_create_schema, FMT("hostId", false, 36, check_uuid, "uuid"), F
        {.name = "hostIds", .kind = FIELD_ARRAY, .check = check_uuids},
        {.name = "scriptIds", .kind = FIELD_ARRAY, .check = check_uuids}, ONE_OF("schedule", false, schedules),
        FMT("scheduledTime", false, 64, check_time, "date-time"), FMT("environmentId", false, 36, check_uuid, "uuid"),
-       {.name = "cicdJobs", .kind = FIELD_ARRAY, .check = cicd_jobs_shape});
+       {.name = "cicdJobs", .kind = FIELD_ARRAY, .check = cicd_jobs_shape}, FMT("repositoryId", false, 36, check_uuid, "uuid"),
+       STR("ref", false, 1, DEPLOY_REF_MAX, .check = check_ref, .format = "git-ref"));
 /* An approval, with a note or not; no body is an empty one. */
 static const struct field deployment_approve_fields[] = {STR("note", false, 1, 1000, .check = check_printable_text)};
 const struct schema deployment_approve_schema = {.name = "deployment_approve_schema",
@@ -289,7 +323,7 @@ static json_t *script_row(struct store_stmt *st)
 
 #define DEPLOYMENT_COLUMNS                                                                                                         \
     "id, tenantId, hostId, scriptId, status, statusReason, exitCode, droppedLines, requestedByAccountId, startedAt, finishedAt, "  \
-    "createdAt, updatedAt, droppedBytes, scheduledTime, environmentId"
+    "createdAt, updatedAt, droppedBytes, scheduledTime, environmentId, repositoryId, ref"
 #define DEPLOYMENT_AT 11
 
 static const struct col deployment_cols[] = {
@@ -309,6 +343,8 @@ static const struct col deployment_cols[] = {
     {"droppedBytes", COL_INT},
     {"scheduledTime", COL_TEXT},
     {"environmentId", COL_TEXT},
+    {"repositoryId", COL_TEXT},
+    {"ref", COL_TEXT},
 };
 
 static json_t *deployment_row(struct store_stmt *st)
@@ -902,6 +938,49 @@ static void plan_load(struct store_conn *c, const char *tenant, const json_t *bo
     store_finish(st);
 }
 
+/* What a deployment deploys: a repository of the tenant (NULL: none) and a ref ("": none). */
+struct target {
+    const char *repository;
+    char ref[DEPLOY_REF_MAX + 1];
+};
+
+/*
+ * The repository named (a synced one of the tenant's) and the ref: the one
+ * given, else the repository's default branch. CI/CD jobs need a ref: they
+ * are triggered on it.
+ */
+static void target_load(struct store_conn *c, const char *tenant, const json_t *body, struct target *t, struct err *err)
+{
+    const char *ref = text(body, "ref");
+    bool told = false; /* a detail about the ref was given */
+    struct store_stmt *st;
+    int rc;
+
+    memset(t, 0, sizeof *t);
+    snprintf(t->ref, sizeof t->ref, "%s", ref ? ref : "");
+    if ((t->repository = text(body, "repositoryId"))) {
+        if (store_select(c, "SELECT defaultBranch FROM repositories WHERE tenantId = ? AND id = ?",
+                         STORE_ARGS(STORE_TEXT(tenant), STORE_TEXT(t->repository)), &st, err))
+            return;
+        if ((rc = store_next(st, err)) == 1 && !ref) {
+            const char *branch = store_col_null(st, 0) ? "" : store_col_text(st, 0);
+            if ((told = !branch[0]))
+                err_detail(err, "ref", "is required: the repository's provider named no default branch for it");
+            else if ((told = ref_problem(branch) != NULL))
+                err_detail(err, "ref", "is required: the repository's default branch is not a ref git accepts");
+            else
+                snprintf(t->ref, sizeof t->ref, "%s", branch);
+        }
+        store_finish(st);
+        if (rc == 0)
+            err_detail(err, "repositoryId", "%s is not a synced repository of this tenant", t->repository);
+    }
+    if (!t->ref[0] && !told && json_object_get(body, "cicdJobs"))
+        err_detail(err, "ref",
+                   "is required with cicdJobs: they are triggered on it (give ref, or repositoryId for its default "
+                   "branch)");
+}
+
 static enum err_code create_body(struct store_conn *c, void *ctx, struct err *err)
 {
     struct create_tx *t = ctx;
@@ -909,6 +988,7 @@ static enum err_code create_body(struct store_conn *c, void *ctx, struct err *er
     char now[TIMESTAMP_SIZE], job[UUID_SIZE], dedupe[64];
     json_t *payload, *hosts, *scripts = NULL;
     struct plan plan;
+    struct target target;
 
     hosts = named_ids(c, t->req->body, "hostId", "hostIds", "SELECT tenantId FROM hosts WHERE tenantId = ? AND id = ?", tenant,
                       "host", err);
@@ -917,6 +997,8 @@ static enum err_code create_body(struct store_conn *c, void *ctx, struct err *er
                             "SELECT tenantId FROM deployment_scripts WHERE tenantId = ? AND id = ?", tenant, "script", err);
     if (!err->code)
         plan_load(c, tenant, t->req->body, &plan, err);
+    if (!err->code)
+        target_load(c, tenant, t->req->body, &target, err);
     if (!err->code)
         cicd_mappings_check(c, tenant, json_object_get(t->req->body, "cicdJobs"), err);
     if (!err->code && err->ndetails)
@@ -936,12 +1018,13 @@ static enum err_code create_body(struct store_conn *c, void *ctx, struct err *er
         store_run(
             c,
             "INSERT INTO deployments (id, tenantId, hostId, scriptId, status, statusReason, scheduledTime, environmentId, jobId, "
-            "requestedByAccountId, createdAt, updatedAt) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "requestedByAccountId, createdAt, updatedAt, repositoryId, ref) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             STORE_ARGS(STORE_TEXT(t->id), STORE_TEXT(tenant), STORE_TEXT(json_string_value(json_array_get(hosts, 0))),
                        STORE_TEXT(json_string_value(json_array_get(scripts, 0))), STORE_TEXT(deploy_status_name(plan.status)),
                        plan.reason[0] ? STORE_TEXT(plan.reason) : STORE_NULL,
                        plan.scheduled[0] ? STORE_TIME(plan.scheduled) : STORE_NULL, STORE_TEXT(plan.environment), STORE_TEXT(job),
-                       STORE_TEXT(principal_of(t->req)->account_id), STORE_TIME(now), STORE_TIME(now)),
+                       STORE_TEXT(principal_of(t->req)->account_id), STORE_TIME(now), STORE_TIME(now),
+                       STORE_TEXT(target.repository), target.ref[0] ? STORE_TEXT(target.ref) : STORE_NULL),
             NULL, err) == ERR_OK &&
         steps_insert(c, tenant, t->id, hosts, scripts, now, err) == ERR_OK &&
         cicd_mappings_insert(c, tenant, t->id, json_object_get(t->req->body, "cicdJobs"), now, err) == ERR_OK &&

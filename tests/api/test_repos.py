@@ -455,7 +455,7 @@ class CicdJobsTest(vf.VerifyTest):
 
         def deploy(cicd_jobs):
             return self.request("POST", "/api/v1/%s/deployments" % self.tenant,
-                                {"hostId": host["id"], "scriptId": script["id"], "cicdJobs": cicd_jobs},
+                                {"hostId": host["id"], "scriptId": script["id"], "cicdJobs": cicd_jobs, "ref": "main"},
                                 token=self.ctx.org.editor.token)
 
         other = vf.Ctx(self.server, self.fakes)  # another tenant's job is no job of this one
@@ -546,12 +546,15 @@ class CicdRunTest(vf.VerifyTest):
         self.server.remember_secret(made["secret"])
         return made
 
-    def deploy(self, body, cicd_jobs):
+    def deploy(self, body, cicd_jobs, **target):
+        """A deployment of a script with body and its jobs, on target's ref (main when target names nothing)."""
         script = harness.expect(self, self.request("POST", "/api/v1/%s/deployment-scripts" % self.tenant,
                                                    {"name": "s-" + uuid.uuid4().hex[:8], "body": body}), 201)
-        return harness.expect(self, self.request("POST", "/api/v1/%s/deployments" % self.tenant, {
-            "hostId": self.host["id"], "scriptId": script["id"], "cicdJobs": cicd_jobs}, token=self.ctx.org.editor.token),
-            201)
+        made = dict({"hostId": self.host["id"], "scriptId": script["id"]}, **(target or {"ref": "main"}))
+        if cicd_jobs:
+            made["cicdJobs"] = cicd_jobs
+        return harness.expect(self, self.request("POST", "/api/v1/%s/deployments" % self.tenant, made,
+                                                 token=self.ctx.org.editor.token), 201)
 
     def get(self, dep):
         return harness.expect(self, self.request("GET", "/api/v1/%s/deployments/%s" % (self.tenant, dep["id"]),
@@ -593,7 +596,7 @@ class CicdRunTest(vf.VerifyTest):
         first, second = dep["cicdJobs"]
         self.assertEqual((dep["steps"][0]["status"], first["status"], second["status"]), ("SUCCEEDED", "RUNNING", "PENDING"))
         [build] = builds()
-        self.assertEqual(build["parameters"], {"TARGET": "production", "slipway_build_id": first["id"]})
+        self.assertEqual(build["parameters"], {"TARGET": "production", "slipway_build_id": first["id"], "slipway_ref": "main"})
         self.assertEqual(first["buildNumber"], str(build["number"]))
         self.assertTrue(first["buildUrl"].endswith("/%d/" % build["number"]), first)
         self.finish("jenkins", first["runId"], hook)
@@ -617,11 +620,98 @@ class CicdRunTest(vf.VerifyTest):
         resp = self.server.request("GET", "/api/v1/%s/deployments/%s" % (other.tenant_id, dep["id"]), token=other.token)
         self.assertEqual(resp.status, 404, resp)
 
+    def test_gitlab_ci_then_circleci_on_the_deployments_ref(self):
+        gl = vf.build(self.ctx, "GITLAB_CI")
+        project = gl.info["org"] + "/" + gl.info["repo"]
+        self.fakes.register("gitlab", {"projects": {project: {"branches": {"release/7": "7" * 40}}}})
+        gl_integ = self.ctx.create(gl.body)
+        gl_hook = self.hook(gl_integ)
+        cc = vf.build(self.ctx, "CIRCLECI")
+        self.fakes.register("circleci", {"builds": {cc.info["slug"]: {"parameters": ["slipway_build_id"],
+                                                                      "workflows": ["release"]}}})
+        cc_integ = self.ctx.create(cc.body)
+        cc_hook = self.hook(cc_integ)
+        jobs = [{"jobId": self.discover(integ)[0]["pipeline"]["id"]} for integ in (gl_integ, cc_integ)]
+        dep = self.deploy("true", jobs, ref="release/7")
+        self.assertEqual((dep["ref"], dep["repositoryId"]), ("release/7", None))
+        dep = self.until(dep, lambda d: d["cicdJobs"][0]["runId"], "the GitLab pipeline triggered")
+        [pipeline] = [p for p in self.fakes.data("gitlab")["projects"][project]["pipelines"]
+                      if p.get("name") == dep["cicdJobs"][0]["id"]]
+        self.assertEqual(pipeline["ref"], "release/7")
+        self.finish("gitlab", dep["cicdJobs"][0]["runId"], gl_hook)
+        dep = self.until(dep, lambda d: d["cicdJobs"][1]["runId"], "the CircleCI pipeline triggered after GitLab's")
+        [made] = self.fakes.data("circleci")["builds"][cc.info["slug"]]["pipelines"]
+        self.assertEqual((made["branch"], made["parameters"]), ("release/7", {"slipway_build_id": dep["cicdJobs"][1]["id"]}))
+        self.finish("circleci", dep["cicdJobs"][1]["runId"], cc_hook)
+        dep = self.until(dep, lambda d: d["status"] not in ("PENDING", "RUNNING"), "the deployment ended")
+        self.assertEqual([dep["status"]] + [m["status"] for m in dep["cicdJobs"]], ["SUCCEEDED"] * 3, dep)
+        # A tag, written refs/tags/NAME: CircleCI's pipeline gets it as its tag.
+        dep = self.until(self.deploy("true", jobs[1:], ref="refs/tags/v7"), lambda d: d["cicdJobs"][0]["runId"],
+                         "the CircleCI pipeline triggered on a tag")
+        made = self.fakes.data("circleci")["builds"][cc.info["slug"]]["pipelines"][0]
+        self.assertEqual((made["tag"], made["branch"], made["parameters"]["slipway_build_id"]),
+                         ("v7", None, dep["cicdJobs"][0]["id"]))
+        self.finish("circleci", dep["cicdJobs"][0]["runId"], cc_hook)
+        self.assertEqual(self.until(dep, lambda d: d["status"] not in ("PENDING", "RUNNING"), "ended")["status"], "SUCCEEDED")
+
+    def repository(self, default_branch):
+        """A GitHub repository of the tenant whose default branch is default_branch, synced: its row."""
+        case = vf.build(self.ctx, "GITHUB")
+        full = "acme-%s/web" % uuid.uuid4().hex[:8]
+        self.fakes.register("github", {"tokens": {case.info["token"]: {"repos": {full: {"pull": True, "push": True}}}},
+                                       "repos": {full: {"default_branch": default_branch}}})
+        integ = self.ctx.create(case.body)
+        harness.expect(self, self.request("POST", "/api/v1/%s/repositories/sync" % self.tenant, {"integrationId": integ["id"]},
+                                          token=self.ctx.org.editor.token), 202)
+        found = {}
+
+        def synced():
+            page = harness.expect(self, self.request("GET", "/api/v1/%s/repositories?integrationId=%s" % (
+                self.tenant, integ["id"])), 200)
+            found.update((r["fullName"], r) for r in page["items"])
+            return full in found
+        self.assertTrue(vf.wait_for(synced, 20), "the repository synced")
+        return found[full]
+
+    def test_the_repository_and_ref_reach_the_script_and_bad_refs_are_refused(self):
+        repo = self.repository("trunk")
+        echo = 'echo "ref=$SLIPWAY_REF repository=$SLIPWAY_REPOSITORY"'
+        # Only the repository: its default branch is the ref, and the script sees both.
+        dep = self.deploy(echo, None, repositoryId=repo["id"])
+        self.assertEqual((dep["repositoryId"], dep["ref"]), (repo["id"], "trunk"))
+        # A ref with quotes and a $ reaches the script as written (exported safely quoted, never run).
+        odd = "fix/it's-\"$(id)\"`id`"
+        dep_odd = self.deploy(echo, None, repositoryId=repo["id"], ref=odd)
+        for d, ref in ((dep, "trunk"), (dep_odd, odd)):
+            d = self.until(d, lambda x: x["status"] not in ("PENDING", "RUNNING"), "the deployment ended")
+            self.assertEqual(d["status"], "SUCCEEDED", d)
+            self.assertIn("ref=%s repository=%s" % (ref, repo["fullName"]), self.log(d))
+        # Bad refs, another tenant's repository, CI/CD jobs without a ref: 400, the field named, nothing written.
+        job, _, _ = self.jenkins()
+        other = vf.Ctx(self.server, self.fakes)
+        count = "SELECT COUNT(*) FROM deployments WHERE tenantId = ?"
+        before = fx.db_query(self.server, count, (self.tenant,))[1][0][0]
+        cases = [({"ref": bad}, "ref") for bad in ("", "a..b", "-x", "/x", "x/", "x.", "v1.lock", "a/.b", "a b", "x~1",
+                                                   "x^", "a:b", "x?", "x*", "x[", "a\\b", "a\x01", "@", "a@{1}", "a//b",
+                                                   "r" * 256)]
+        cases += [({"repositoryId": str(uuid.uuid4())}, "repositoryId"), ({"cicdJobs": [{"jobId": job["id"]}]}, "ref")]
+        for extra, field in cases:
+            with self.subTest(extra=extra):
+                body = dict({"hostId": self.host["id"], "scriptId": dep["scriptId"]}, **extra)
+                resp = harness.expect(self, self.request("POST", "/api/v1/%s/deployments" % self.tenant, body,
+                                                         token=self.ctx.org.editor.token), 400)
+                self.assertIn(field, [d["field"] for d in resp["error"]["details"]], resp)
+        # Another tenant's repository is no repository of this one.
+        resp = harness.expect(self, self.server.request("POST", "/api/v1/%s/deployments" % other.tenant_id, {
+            "hostId": self.host["id"], "scriptId": dep["scriptId"], "repositoryId": repo["id"]}, token=other.token), 400)
+        self.assertIn("repositoryId", [d["field"] for d in resp["error"]["details"]], resp)
+        self.assertEqual(fx.db_query(self.server, count, (self.tenant,))[1][0][0], before, "nothing written")
+
     def test_a_failed_job_and_a_failed_script(self):
         job, builds, hook = self.jenkins()
         dep = self.deploy("true", [{"jobId": job["id"]}])
         dep = self.until(dep, lambda d: d["cicdJobs"][0]["runId"], "the job triggered")
-        self.assertEqual(builds()[0]["parameters"], {"slipway_build_id": dep["cicdJobs"][0]["id"]})
+        self.assertEqual(builds()[0]["parameters"], {"slipway_build_id": dep["cicdJobs"][0]["id"], "slipway_ref": "main"})
         self.finish("jenkins", dep["cicdJobs"][0]["runId"], hook, "failure")
         dep = self.until(dep, lambda d: d["status"] not in ("PENDING", "RUNNING"), "the deployment ended")
         self.assertEqual((dep["status"], dep["cicdJobs"][0]["status"], dep["cicdJobs"][0]["error"]),

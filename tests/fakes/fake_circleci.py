@@ -15,7 +15,7 @@ class CircleCI(Provider):
           "builds": {"gh/org/repo": {"parameters": [declared names], "workflows": ["release", ...],
                                      "refuse": "a message"?, "pipelines": [made, newest first]}}}
     `Circle-Token` authenticates; gh/github and bb/bitbucket name the same VCS, as CircleCI treats them.
-    Builds: POST /project/{slug}/pipeline {"branch", "parameters"} answers 201 with the pipeline (400 for a
+    Builds: POST /project/{slug}/pipeline {"branch" or "tag", "parameters"} answers 201 with the pipeline (400 for a
     parameter the config does not declare, or the project's "refuse") and starts one workflow per name at once;
     GET /project/{slug}/pipeline?branch= lists the pipelines (their parameters in trigger_parameters), GET
     /pipeline/{id}/workflow its workflows, GET /workflow/{id} one, POST /workflow/{id}/cancel cancels it.
@@ -84,7 +84,7 @@ class CircleCI(Provider):
         return {"id": p["id"], "number": p["number"], "state": p["state"], "project_slug": slug, "created_at": p["created_at"],
                 "updated_at": p["created_at"], "errors": [], "trigger": {"type": "api", "actor": {"login": "circle-bot"}},
                 "trigger_parameters": dict(p["parameters"]), "vcs": {"branch": p["branch"], "revision": p["revision"],
-                                                                     "provider_name": "GitHub"}}
+                                                                     "provider_name": "GitHub", "tag": p.get("tag")}}
 
     def _find(self, key, value):
         """(slug, pipeline, workflow or None) holding the pipeline id or workflow id; None when none does."""
@@ -111,8 +111,9 @@ class CircleCI(Provider):
                              if not branch or p["branch"] == branch]
                     return J(200, {"items": items[:20], "next_page_token": None})
                 body = req.json()
-                if not isinstance(body, dict) or not isinstance(body.get("branch"), str):
-                    return J(400, {"message": "branch must be a string"})
+                if not isinstance(body, dict) or ("tag" in body) == ("branch" in body) or \
+                        not isinstance(body.get("tag", body.get("branch")), str):
+                    return J(400, {"message": "branch or tag must be a string, and not both"})
                 params = body.get("parameters") or {}
                 unknown = sorted(k for k in params if k not in project.get("parameters", []))
                 if unknown:
@@ -121,7 +122,7 @@ class CircleCI(Provider):
                     return J(400, {"message": project["refuse"]})
                 pipelines = project.setdefault("pipelines", [])
                 made = {"id": str(uuid.uuid4()), "number": 130 + len(pipelines), "state": "created", "created_at": iso(),
-                        "branch": body["branch"], "parameters": params,
+                        "branch": body.get("branch"), "tag": body.get("tag"), "parameters": params,
                         "revision": "f454a02b5d10fcccfd7d9dd7608a76d6493a98b4"}
                 made["workflows"] = [{"id": str(uuid.uuid4()), "name": n, "status": "running"}
                                      for n in project.get("workflows", ["build"])]

@@ -379,6 +379,14 @@ TABLE = [
            "src/stores/hooks.c",
            [("    integrations_on_delete(deleting);", "    (void)deleting;")],
            [API + "test_store_appstore:AppStoreTest.test_webhook_registered_with_apple"]),
+    # ---- a deployment's ref reaches its scripts quoted, never run (docs/deployments.md "Repository and ref")
+    Mutant("deploy-ref-unquoted", "a ref's quote not escaped in the script's preamble",
+           "SLIPWAY_REF is exported in single quotes without escaping a ' in the ref, so the rest of the ref is shell "
+           "text: a ref like fix/it's-$(id) runs id on the host",
+           "src/deploy/deploy.c",
+           [("for (const char *q; (q = strchr(value, '\\'')); value = q + 1) {",
+             "for (const char *q; (q = NULL) != NULL; value = q + 1) {")],
+           [API + "test_repos:CicdRunTest.test_the_repository_and_ref_reach_the_script_and_bad_refs_are_refused"]),
 ]
 
 

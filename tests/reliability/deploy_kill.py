@@ -211,7 +211,7 @@ class DeployKillTest(unittest.TestCase):
             "name": "ok", "body": "true\n"}, token=ctx.token), 201)
         client.rule("jenkins", "lose", match="buildWithParameters", times=1)  # the build starts; its answer is lost
         dep = harness.expect(self, first.request("POST", "/api/v1/%s/deployments" % ctx.tenant_id, {
-            "hostId": host["id"], "scriptId": script["id"], "cicdJobs": [{"jobId": job["id"]}]}, token=ctx.token), 201)
+            "hostId": host["id"], "scriptId": script["id"], "cicdJobs": [{"jobId": job["id"]}], "ref": "main"}, token=ctx.token), 201)
         wait_for(lambda: builds(), "the build started by the first process")
         os.kill(first.pid, signal.SIGKILL)
         self.assertIsNotNone(first.wait_exit(10), "the killed process is gone")

@@ -242,7 +242,7 @@ static void test_jenkins_builds(void **state)
     harness_answer(200, "{\"crumbRequestField\": \"Jenkins-Crumb\", \"crumb\": \"c0ffee\"}", NULL);
     assert_sent(2, "POST",
                 "https://ci.acme.test/job/mobile/job/ios%20build/buildWithParameters?version=1.2.0&candidate=1&buildNumber=42&"
-                "slipway_build_id=" CORR);
+                "slipway_build_id=" CORR "&slipway_ref=release%2F1.2.0");
     assert_true(sent_header(2, "Jenkins-Crumb: c0ffee"));
     harness_answer(201, "", "Location: https://ci.acme.test/queue/item/7/\r\n");
     assert_sent(3, "GET", JK_LIST);

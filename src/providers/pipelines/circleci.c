@@ -114,11 +114,29 @@ static void circle_send(struct provider_call *c, const char *method, const char 
     provider_send_with_token(c, method, api.text, path, "Circle-Token", "", provider_text(c, "circleciApiToken"), NULL, body);
 }
 
+#define TAGS "refs/tags/"
+#define HEADS "refs/heads/"
+
+/* The ref as CircleCI takes it: refs/tags/NAME is the tag NAME (*tag); any other a branch, refs/heads/ taken off. */
+static const char *ref_name(const struct provider_call *c, bool *tag)
+{
+    const char *ref = json_string_value(json_object_get(c->input, "ref"));
+
+    *tag = ref && strncmp(ref, TAGS, strlen(TAGS)) == 0;
+    if (*tag)
+        return ref + strlen(TAGS);
+    return ref && strncmp(ref, HEADS, strlen(HEADS)) == 0 ? ref + strlen(HEADS) : ref;
+}
+
+/* The project's latest pipelines on the branch (CircleCI filters by branch only: a tag's, the latest of all). */
 static void list(struct provider_call *c)
 {
     char rest[1800], ref[768];
-    snprintf(rest, sizeof rest, "project/%s/pipeline?branch=%s", provider_text(c, "circleciProjectSlug"),
-             provider_escape(json_string_value(json_object_get(c->input, "ref")), ref, sizeof ref));
+    bool tag;
+    const char *name = ref_name(c, &tag);
+
+    snprintf(rest, sizeof rest, "project/%s/pipeline%s%s", provider_text(c, "circleciProjectSlug"),
+             tag ? "" : "?branch=", tag ? "" : provider_escape(name, ref, sizeof ref));
     circle_send(c, "GET", rest, NULL);
 }
 
@@ -134,11 +152,12 @@ static bool ours(const json_t *run, const char *corr)
     return v && strcmp(v, corr) == 0;
 }
 
-/* POST project/{slug}/pipeline {"branch", "parameters"}: the config must declare each as a string parameter. */
+/* POST project/{slug}/pipeline {"branch" or "tag", "parameters"}: the config must declare each as a string parameter. */
 static void trigger(struct provider_call *c)
 {
-    json_t *body =
-        json_pack("{s:s?, s:o}", "branch", json_string_value(json_object_get(c->input, "ref")), "parameters", ci_parameters(c));
+    bool tag;
+    const char *name = ref_name(c, &tag);
+    json_t *body = json_pack("{s:s?, s:o}", tag ? "tag" : "branch", name, "parameters", ci_parameters(c));
     char rest[700], *text = body ? json_dumps(body, JSON_COMPACT) : NULL;
 
     json_decref(body);

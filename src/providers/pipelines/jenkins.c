@@ -215,13 +215,19 @@ static bool ours(const json_t *run, const char *corr)
     return false;
 }
 
-/* POST .../buildWithParameters?name=value&...: 201 with the queue item's Location; the build is listed once it starts. */
+#define REF_PARAMETER "slipway_ref" /* the ref a build is for: Jenkins takes no ref, so a job that needs it declares this */
+
+/*
+ * POST .../buildWithParameters?name=value&...: 201 with the queue item's Location; the build is listed once it starts.
+ * With the ref as a parameter (Jenkins drops a parameter the job does not declare).
+ */
 static void trigger(struct provider_call *c)
 {
     json_t *params = ci_parameters(c), *v;
     char rest[PROVIDER_URL_MAX] = "/buildWithParameters", k[400], e[1200];
     const char *key;
 
+    json_object_set(params, REF_PARAMETER, json_object_get(c->input, "ref"));
     json_object_foreach(params, key, v)
     {
         size_t used = strlen(rest);
