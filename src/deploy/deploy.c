@@ -505,12 +505,13 @@ static enum err_code deploy_notify(struct store_conn *c, const char *tenant, con
     json_t *fields = NULL;
     int rc;
 
-    if (store_select(c,
-                     "SELECT d.status, d.statusReason, d.exitCode, d.environmentId, d.requestedByAccountId, e.approverRoles, "
-                     "e.requiredApprovals, e.name, a.name FROM deployments d LEFT JOIN environments e "
-                     "ON e.tenantId = d.tenantId AND e.id = d.environmentId LEFT JOIN accounts a ON a.id = d.requestedByAccountId "
-                     "WHERE d.tenantId = ? AND d.id = ?",
-                     STORE_ARGS(STORE_TEXT(tenant), STORE_TEXT(id)), &st, err))
+    if (store_select(
+            c,
+            "SELECT d.status, d.statusReason, d.exitCode, d.environmentId, d.requestedByAccountId, e.approverRoles, "
+            "e.requiredApprovals, e.name, a.name, d.ref, r.fullName FROM deployments d LEFT JOIN environments e "
+            "ON e.tenantId = d.tenantId AND e.id = d.environmentId LEFT JOIN accounts a ON a.id = d.requestedByAccountId "
+            "LEFT JOIN repositories r ON r.tenantId = d.tenantId AND r.id = d.repositoryId WHERE d.tenantId = ? AND d.id = ?",
+            STORE_ARGS(STORE_TEXT(tenant), STORE_TEXT(id)), &st, err))
         return err->code;
     if ((rc = store_next(st, err)) == 1) {
         enum deploy_status to = deploy_status_parse(store_col_text(st, 0));
@@ -523,8 +524,9 @@ static enum err_code deploy_notify(struct store_conn *c, const char *tenant, con
                            store_col_null(st, 2) ? json_null() : json_integer(store_col_int(st, 2)), "environmentId",
                            opt_text(store_col_text(st, 3)), "requestedByAccountId", opt_text(store_col_text(st, 4)));
         json_object_update_new(json_object_get(fields, "deployment"),
-                               json_pack("{s:o, s:o}", "environmentName", opt_text(store_col_text(st, 7)), "requestedByName",
-                                         opt_text(store_col_text(st, 8))));
+                               json_pack("{s:o, s:o, s:o, s:o}", "environmentName", opt_text(store_col_text(st, 7)),
+                                         "requestedByName", opt_text(store_col_text(st, 8)), "ref", opt_text(store_col_text(st, 9)),
+                                         "repository", opt_text(store_col_text(st, 10))));
         if (to == DEP_AWAITING_APPROVAL) {
             json_t *roles = json_array();
             size_t len;

@@ -242,7 +242,7 @@ class NotificationsTest(VerifyTest):
                                        {"name": "production", "protected": True, "approverRoles": ["owner"]}), 201)
         dep = self.expect(self.request("POST", "/api/v1/%s/deployments" % self.tenant,
                                        {"hostIds": [h["id"] for h in hosts], "scriptId": script["id"],
-                                        "environmentId": env["id"]}), 201)
+                                        "environmentId": env["id"], "ref": "release/7"}), 201)
         self.assertEqual(dep["status"], "AWAITING_APPROVAL")
         items = self.settle(1)
         self.assertEqual([(d["eventName"], d["status"]) for d in items], [("deployment.approval.requested", "DELIVERED")])
@@ -261,10 +261,11 @@ class NotificationsTest(VerifyTest):
         payload = json.loads(payload)
         self.assertEqual({k: payload["deployment"][k] for k in (
             "id", "environmentId", "environmentName", "requestedByAccountId", "requestedByName", "summary", "hostNames",
-            "scriptNames", "url")}, {
+            "scriptNames", "url", "ref", "repository")}, {
             "id": dep["id"], "environmentId": env["id"], "environmentName": "production",
             "requestedByAccountId": self.owner.id, "requestedByName": owner["name"], "summary": "ship on box, spare",
-            "hostNames": ["box", "spare"], "scriptNames": ["ship"], "url": None})  # no SLIPWAY_PUBLIC_URL: no link
+            "hostNames": ["box", "spare"], "scriptNames": ["ship"], "url": None,  # no SLIPWAY_PUBLIC_URL: no link
+            "ref": "release/7", "repository": None})
         self.assertEqual((payload["approverRoles"], payload["requiredApprovals"], payload["approversAsked"]), (["owner"], 1, 0))
         _, jobs = fx.db_query(self.server, "SELECT id FROM jobs WHERE kind = 'approval-mail' AND tenantId = ?", (self.tenant,))
         self.assertEqual(jobs, [], "no instance mail: no approver is asked")
