@@ -658,6 +658,53 @@ async function main() {
       assert(off.status === 204, `turning it off answered ${off.status}`);
     });
 
+    // ---- your account (issue 18): the password changed, two-factor sign-in enrolled in the page and turned off ----
+    await check('your account: the password changed (other sessions end, as the page says first); two-factor sign-in enrolled with the key and a code, the recovery codes shown once, turned off', async () => {
+      const other = (await (await apiCall(stack, 'POST', '/api/v1/auth/login', {email: invitee.email, password: invitee.password})).json()).token;
+      await page.locator('#account').getByRole('link', {name: invitee.email}).click();
+      await page.getByRole('heading', {name: 'Your account', level: 1}).waitFor();
+      assert(/signs you out everywhere else/.test(await page.locator('#password-warning').textContent()), 'the page does not say other sessions end');
+      const form = page.locator('#password-form');
+      await form.getByLabel('Current password').fill('not the password');
+      await form.locator('[name="newPassword"]').fill(`${invitee.password}-2`);
+      await form.locator('[name="repeatPassword"]').fill(`${invitee.password}-2`);
+      await form.getByRole('button', {name: 'Change password'}).click();
+      await form.getByText('Current password is not this account\'s password').waitFor();
+      await form.getByLabel('Current password').fill(invitee.password);
+      await form.locator('[name="newPassword"]').fill(`${invitee.password}-2`);
+      await form.locator('[name="repeatPassword"]').fill(`${invitee.password}-2`);
+      await form.getByRole('button', {name: 'Change password'}).click();
+      await page.getByText(/^Password changed\. \d+ other sessions? and tokens? ended\.$/).waitFor();
+      invitee.password = `${invitee.password}-2`;
+      assert((await apiCall(stack, 'GET', '/api/v1/me', undefined, other)).status === 401, 'the other session outlived the change');
+      // the announcement goes with the page it was made on
+      await page.locator('#toast', {hasText: 'Password changed'}).waitFor();
+      await page.getByRole('navigation', {name: 'Main'}).getByRole('link', {name: 'API tokens'}).click();
+      await page.getByRole('heading', {name: 'API tokens', level: 1}).waitFor();
+      assert(await page.locator('#toast').isHidden(), 'the toast stayed on the next page');
+      await page.getByRole('navigation', {name: 'Main'}).getByRole('link', {name: 'Your account'}).click();
+      await page.getByRole('button', {name: 'Turn on two-factor sign-in'}).click();
+      const secret = (await page.locator('#totp-secret').textContent()).replace(/ /g, '');
+      assert(/^[A-Z2-7]{32}$/.test(secret), `the key shown: ${secret.slice(0, 4)}…`);
+      const uri = await page.locator('#otpauth-link').getAttribute('href');
+      assert(uri.startsWith('otpauth://totp/') && uri.includes(`secret=${secret}`), 'the otpauth link');
+      await everyLook(page, '19b-account-totp-enrol');
+      await page.getByLabel('The code your app shows now').fill(totpCode(secret, Math.floor(Date.now() / 30000)));
+      await page.getByRole('button', {name: 'Turn on', exact: true}).click();
+      const codes = await page.locator('#recovery-codes li').allTextContents();
+      assert(codes.length === 10 && codes.every((c) => /^[A-Z2-7]{5}-[A-Z2-7]{5}$/.test(c)), `recovery codes: ${codes.length}`);
+      assert(/shown only once/.test(await page.locator('#recovery-warning').textContent()), 'no warning with the codes');
+      await page.getByRole('button', {name: 'Copy the codes'}).waitFor();
+      await everyLook(page, '19c-account-recovery-codes');
+      await page.getByRole('button', {name: 'Done: I saved them'}).click();
+      await page.locator('#totp-on').waitFor();
+      assert(!(await page.content()).includes(codes[0]), 'the recovery codes are still in the page');
+      await everyLook(page, '19d-account');
+      await page.getByLabel('A code from your app, or your password').fill(invitee.password);
+      await page.getByRole('button', {name: 'Turn off two-factor sign-in'}).click();
+      await page.getByRole('button', {name: 'Turn on two-factor sign-in'}).waitFor();
+    });
+
     await check('logged in, an invitee accepts an invitation to another tenant as their own account', async () => {
       const other = await (await apiCall(stack, 'POST', '/api/v1/tenants', {orgName: 'Second team'}, ownerToken)).json();
       const inv = await (await apiCall(stack, 'POST', `/api/v1/${other.id}/members`, {email: invitee.email, role: 'viewer'}, ownerToken)).json();
@@ -963,6 +1010,20 @@ async function main() {
       await table.getByRole('button', {name: 'Send a ping'}).click();
       await page.getByRole('region', {name: 'Webhook deliveries'}).getByText('webhook.ping').waitFor();
       assert(!(await page.content()).includes(secret), 'the secret is in the page');
+      // edited in place (PUT): the rule to another event, the endpoint's description and events
+      await page.getByRole('button', {name: 'Edit the rule release.*'}).click();
+      await page.locator('#rule-edit-form [name="eventPattern"]').selectOption('release.finished');
+      await page.locator('#rule-edit-form').getByRole('button', {name: 'Save the rule'}).click();
+      await page.getByRole('region', {name: 'Notification rules'}).getByRole('cell', {name: 'release.finished', exact: true}).waitFor();
+      await table.locator('tr', {hasText: 'https://hooks.example.com/slipway'}).getByRole('button', {name: 'Edit'}).click();
+      const edit = page.locator('#endpoint-edit-form');
+      assert(await edit.getByLabel(/^release\.finished /).isChecked(), 'the endpoint\'s events are not checked in its form');
+      await edit.locator('[name="description"]').fill('the deploy bot');
+      await edit.getByLabel(/^release\.kickoff\.started /).uncheck();
+      await shot(page, '41a-notifications-endpoint-edit');
+      await edit.getByRole('button', {name: 'Save the endpoint'}).click();
+      await table.getByText('the deploy bot').waitFor();
+      assert((await table.locator('tr', {hasText: 'the deploy bot'}).locator('td').nth(1).textContent()) === 'release.finished', 'the events saved');
       await everyLook(page, '41-notifications');
       await logout(page);
     });
@@ -1191,6 +1252,31 @@ async function main() {
       await page.getByRole('button', {name: 'Done: hide it'}).click();
       await page.getByRole('heading', {name: 'Notifications', level: 1}).waitFor();
       assert(!(await page.content()).includes(secret), 'the secret is still in the page');
+      await logout(page);
+    });
+
+    await check('outbound webhooks: the delivery log pages past its latest 50 with the API\'s cursor', async () => {
+      const who = await (await apiCall(rel, 'POST', '/api/v1/auth/login', {email: rel.owner.email, password: rel.owner.password})).json();
+      const made = await (await apiCall(rel, 'POST', `/api/v1/${rel.tenantId}/webhook-endpoints`, {url: 'https://169.254.169.254/paged', events: ['release.*']}, who.token)).json();
+      const pings = [];
+      for (let i = 0; i < 51; i++) pings.push((await (await apiCall(rel, 'POST', `/api/v1/${rel.tenantId}/webhook-endpoints/${made.id}/ping`, undefined, who.token)).json()).deliveryId);
+      await apiCall(rel, 'POST', '/api/v1/auth/logout', undefined, who.token);
+      await login(page, rel, 'owner');
+      await gotoHash(page, rel, `${relBase}/notifications`);
+      await page.locator('#delivery-endpoint').selectOption(made.id);
+      const pages = page.getByRole('navigation', {name: 'Webhook deliveries pages'});
+      await pages.getByText('Page 1').waitFor();
+      const ids = () => page.locator('tr[data-delivery]').evaluateAll((rows) => rows.map((r) => r.dataset.delivery));
+      const first = await ids();
+      assert(first.length === 50, `the first page holds ${first.length}`);
+      await pages.getByRole('button', {name: 'Older'}).click();
+      await pages.getByText('Page 2').waitFor();
+      const second = await ids();
+      assert(second.length === 1 && await pages.getByRole('button', {name: 'Older'}).isDisabled(), `the last page holds ${second.length}`);
+      assert(new Set([...first, ...second]).size === 51 && pings.every((id) => first.includes(id) || second.includes(id)), 'the two pages are not the 51 pings');
+      await pages.getByRole('button', {name: 'Newer'}).click();
+      await pages.getByText('Page 1').waitFor();
+      assert(await page.locator('tr[data-delivery]').count() === 50, 'back on the first page');
       await logout(page);
     });
 
