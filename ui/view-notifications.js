@@ -331,6 +331,7 @@ function logPager(label, box, first, fill, fetchPage) {
   const show = (index) => el.replaceChildren(index || cursors[index + 1] ? pager(label, index, cursors[index + 1], load) : '');
   async function load(index) {
     showError(box, null);
+    el.setAttribute('aria-busy', 'true');
     try {
       const page = await fetchPage(cursors[index]);
       cursors.length = index + 1;
@@ -339,6 +340,8 @@ function logPager(label, box, first, fill, fetchPage) {
       show(index);
     } catch (e) {
       showError(box, e.message);
+    } finally {
+      el.removeAttribute('aria-busy');
     }
   }
   fill(first.items);
