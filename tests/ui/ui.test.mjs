@@ -691,6 +691,7 @@ async function main() {
       await everyLook(page, '19b-account-totp-enrol');
       await page.getByLabel('The code your app shows now').fill(totpCode(secret, Math.floor(Date.now() / 30000)));
       await page.getByRole('button', {name: 'Turn on', exact: true}).click();
+      await page.locator('#recovery-codes li').nth(9).waitFor();
       const codes = await page.locator('#recovery-codes li').allTextContents();
       assert(codes.length === 10 && codes.every((c) => /^[A-Z2-7]{5}-[A-Z2-7]{5}$/.test(c)), `recovery codes: ${codes.length}`);
       assert(/shown only once/.test(await page.locator('#recovery-warning').textContent()), 'no warning with the codes');
@@ -1264,6 +1265,7 @@ async function main() {
       await login(page, rel, 'owner');
       await gotoHash(page, rel, `${relBase}/notifications`);
       await page.locator('#delivery-endpoint').selectOption(made.id);
+      await page.locator('.log-pager[aria-busy]').waitFor({state: 'detached'}); // the filtered page has replaced the first one
       const pages = page.getByRole('navigation', {name: 'Webhook deliveries pages'});
       await pages.getByText('Page 1').waitFor();
       const ids = () => page.locator('tr[data-delivery]').evaluateAll((rows) => rows.map((r) => r.dataset.delivery));
@@ -1457,6 +1459,46 @@ async function main() {
       const reason = await ios.locator('[data-field="reason"]').textContent();
       assert(/^The store says: App Review rejected version 5\.0\.1 \(REJECTED\)/.test(reason), `rejection: ${reason}`);
       await shot(page, '54-release-store-rejected');
+      await logout(page);
+    });
+
+    // ---- the App Store's phased release (issue 15): started from an approved version, halted (paused) and resumed ----
+    await check('release page, stores: an editor starts the App Store\'s phased release of an approved version, halts and resumes it, each asking first', async () => {
+      await login(page, st, 'editor');
+      await gotoHash(page, st, `#/t/${st.tenantId}/releases/${st.approvedReleaseId}`);
+      const ios = page.locator('#submissions .store-card[data-target="APP_STORE"]');
+      const iosStatus = (status) => ios.locator(`.badge[data-status="${status}"]`).waitFor({timeout: 20000});
+      await iosStatus('APPROVED');
+      await ios.getByRole('button', {name: 'Release', exact: true}).waitFor();
+      await ios.getByRole('button', {name: 'Start phased release'}).click();
+      await page.getByRole('dialog').getByText('over 7 days (1%, 2%, 5%, 10%, 20%, 50%, 100%)').waitFor();
+      await confirm(page, /^Start a phased release\?$/, 'Start the phased release');
+      await iosStatus('ROLLING_OUT');
+      await ios.locator('[data-field="share"]', {hasText: '1%'}).waitFor();
+      await everyLook(page, '54b-release-appstore-phased');
+      await ios.getByRole('button', {name: 'Halt'}).click();
+      await confirm(page, /^Halt the rollout\?$/, 'Halt');
+      await iosStatus('HALTED');
+      await ios.getByRole('button', {name: 'Resume'}).click();
+      await confirm(page, /^Resume the rollout\?$/, 'Resume');
+      await iosStatus('ROLLING_OUT');
+      await ios.locator('[data-action="halt"]').waitFor();
+      await logout(page);
+    });
+
+    await check('release page, stores: an editor distributes a build to Firebase App Distribution\'s testers (a group and an e-mail)', async () => {
+      await login(page, st, 'editor');
+      await gotoHash(page, st, `#/t/${st.tenantId}/releases/${st.testersReleaseId}`);
+      const form = page.locator('#submission-form');
+      await form.getByLabel('Distribute with').selectOption({index: 1});
+      await form.getByLabel('Build number').fill(st.buildNumber);
+      await form.getByLabel('Tester groups').fill('qa');
+      await form.getByLabel('Tester e-mails').fill('ana@example.com');
+      await shot(page, '54c-release-firebase-form');
+      await form.getByRole('button', {name: 'Submit'}).click();
+      const firebase = page.locator('#submissions .store-card[data-target="FIREBASE"][data-track="testers"]');
+      await firebase.locator('.badge[data-status="RELEASED"]').waitFor({timeout: 20000});
+      await everyLook(page, '54d-release-firebase');
       await logout(page);
     });
 
