@@ -52,7 +52,7 @@ function actions(s) {
   if (play && s.status === 'RELEASED') list.push('halt'); // Play: the previous release takes its place
   if (s.status === 'HALTED') list.push('resume', 'complete');
   if (s.status === 'APPROVED') list.push('complete');
-  if (!play && s.targetType === 'APP_STORE' && s.status === 'APPROVED') list.push('phased'); // rollout, on Apple's schedule
+  if (s.targetType === 'APP_STORE' && s.status === 'APPROVED') list.push('phased'); // rollout, on Apple's schedule
   if (play && ['ROLLING_OUT', 'HALTED', 'RELEASED'].includes(s.status)) list.push('promote');
   return list;
 }

@@ -82,6 +82,8 @@ function ruleForm(tenantId, comms, catalogue, rule, done, cancel) {
 // page's unsaved-input guard while it is open.
 function openEditor(box, sets, o) {
   const close = () => {
+    if (box.editing !== close) return; // another edit took its place
+    box.editing = null;
     sets.splice(sets.indexOf(o.set), 1);
     box.replaceChildren();
     box.hidden = true;
