@@ -1,8 +1,9 @@
 // view-account.js: the signed-in person's own account (docs/accounts.md):
 // change the password (the API ends every other session and API token of
 // the account, and the page says so first), and two-factor sign-in (TOTP):
-// enrol (the secret grouped for typing and the otpauth:// URI as a link),
-// confirm with a first code, the recovery codes shown once, turn it off.
+// enrol (the secret grouped for typing, the otpauth:// URI as a link and as
+// a QR code), confirm with a first code, the recovery codes shown once, and
+// turn it off.
 // GET /api/v1/me does not say whether two-factor sign-in is on: the page
 // reads it from the account's own trail (the later of auth.totp.confirm and
 // auth.totp.disable); a trail that no longer holds either offers to turn it
@@ -81,6 +82,35 @@ function recoveryCodes(box, codes, again) {
   box.querySelector('ol').focus();
 }
 
+const SVG = 'http://www.w3.org/2000/svg';
+
+// The otpauth:// URI as a QR code for a phone's camera: dark squares on white with a quiet zone of four, drawn as one
+// SVG path (no innerHTML), or null where the build has no QR library (cmake/qrcode.cmake).
+async function qrCode(uri) {
+  let qrcode;
+  try {
+    qrcode = (await import('./qrcode.js')).default;
+  } catch {
+    return null;
+  }
+  const qr = qrcode(0, 'M');
+  qr.addData(uri);
+  qr.make();
+  const n = qr.getModuleCount();
+  let d = '';
+  for (let r = 0; r < n; r++) for (let c = 0; c < n; c++) if (qr.isDark(r, c)) d += `M${c + 4} ${r + 4}h1v1h-1z`;
+  const svg = document.createElementNS(SVG, 'svg');
+  const part = (tag, attrs) => {
+    const el = document.createElementNS(SVG, tag);
+    for (const [k, v] of Object.entries(attrs)) el.setAttribute(k, v);
+    return el;
+  };
+  for (const [k, v] of Object.entries({viewBox: `0 0 ${n + 8} ${n + 8}`, role: 'img', 'shape-rendering': 'crispEdges',
+    'aria-label': 'QR code of the link, for an authenticator app\'s camera'})) svg.setAttribute(k, v);
+  svg.append(part('rect', {width: n + 8, height: n + 8, fill: '#fff'}), part('path', {d, fill: '#000'}));
+  return svg;
+}
+
 // Step two of enrolling: the secret to add to the app, then its first code.
 function enrolForm(box, made, again) {
   const code = field({name: 'code', kind: 'string', required: true, maxLength: 6}, {label: 'The code your app shows now'});
@@ -101,10 +131,13 @@ function enrolForm(box, made, again) {
       set.showErrors(e);
     }
   });
+  const qr = h('div', {class: 'totp-qr', id: 'totp-qr'});
+  qrCode(made.otpauthUri).then((svg) => svg && qr.append(svg));
   box.replaceChildren(h('h3', {class: 'section-sub'}, 'Add slipway to your authenticator app'),
     h('ol', {class: 'steps-list'},
-      h('li', null, 'On this device, ', h('a', {href: made.otpauthUri, id: 'otpauth-link'}, 'open the link in your authenticator app'),
-        '; on another, add an account by hand with this key (time-based, 6 digits):',
+      h('li', null, 'Scan this code with your authenticator app, or on this device ',
+        h('a', {href: made.otpauthUri, id: 'otpauth-link'}, 'open the link in your authenticator app'), '.', qr,
+        'Or add an account by hand with this key (time-based, 6 digits):',
         h('div', {class: 'copy-row'}, h('code', {class: 'totp-secret', id: 'totp-secret'}, grouped(made.secret)),
           copyButton(() => made.secret, 'Copy the key'))),
       h('li', null, 'Enter the code the app shows now, to prove it is set up.', form)));

@@ -688,6 +688,7 @@ async function main() {
       assert(/^[A-Z2-7]{32}$/.test(secret), `the key shown: ${secret.slice(0, 4)}…`);
       const uri = await page.locator('#otpauth-link').getAttribute('href');
       assert(uri.startsWith('otpauth://totp/') && uri.includes(`secret=${secret}`), 'the otpauth link');
+      await page.locator('#totp-qr svg[role="img"] path').waitFor(); // the link's QR code (Debian's node-qrcode-generator)
       await everyLook(page, '19b-account-totp-enrol');
       await page.getByLabel('The code your app shows now').fill(totpCode(secret, Math.floor(Date.now() / 30000)));
       await page.getByRole('button', {name: 'Turn on', exact: true}).click();
