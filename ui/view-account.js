@@ -45,8 +45,7 @@ function passwordSection() {
       for (const f of [current, next, repeat]) f.control.value = '';
       set.initial = set.snapshot();
       const n = answer.tokensRevoked;
-      done.textContent = `Password changed. ${n ? `${n} other session${n === 1 ? '' : 's'} and token${n === 1 ? '' : 's'} ended.`
-        : 'No other session or token was open.'}`;
+      done.textContent = `Password changed. ${n ? `Other sessions and API tokens ended: ${n}.` : 'No other session or API token was open.'}`;
       done.hidden = false;
       announce('Password changed');
     } catch (e) {
