@@ -61,7 +61,7 @@ export const get = (path) => api('GET', path);
 export const post = (path, body) => api('POST', path, body === undefined ? {} : body);
 export const put = (path, body) => api('PUT', path, body);
 export const patch = (path, body) => api('PATCH', path, body);
-export const del = (path) => api('DELETE', path);
+export const del = (path, body) => api('DELETE', path, body);
 
 // The integration type descriptors: fetched once, by the first page with a form.
 let typesPromise = null;

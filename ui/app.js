@@ -3,7 +3,7 @@
 // Each page fetches only what it shows. Account pages (API tokens, your
 // activity) keep the tenant the user came from in the navigation.
 
-import {h, clear, announce, confirmDialog} from './dom.js';
+import {h, clear, announce, dismissAnnouncement, confirmDialog} from './dom.js';
 import {get, post, setSessionLostHandler, ApiError} from './api.js';
 import {viewLogin} from './view-login.js';
 import {viewTenants} from './view-tenants.js';
@@ -29,6 +29,7 @@ import {viewAdmin} from './view-admin.js';
 import {viewSignup} from './view-signup.js';
 import {viewForgot, viewReset} from './view-reset.js';
 import {viewSso} from './view-sso.js';
+import {viewAccount} from './view-account.js';
 
 const UUID = '([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})';
 const ROUTES = [
@@ -59,13 +60,19 @@ const ROUTES = [
   {re: /^#\/forgot$/, view: viewForgot, title: 'Forgot your password', public: true},
   {re: /^#\/reset\/(slwr_[A-Za-z0-9_-]{43})$/, view: viewReset, title: 'Set a new password', public: true},
   {re: new RegExp(`^#/t/${UUID}/sso$`), view: viewSso, title: 'Single sign-on', tenant: true, owner: true},
+  {re: /^#\/account$/, view: viewAccount, title: 'Your account'},
 ];
 
-const state = {me: null, tenants: null, admin: null, renderSeq: 0, leave: [], guard: null};
+const state = {me: null, tenants: null, admin: null, renderSeq: 0, leave: [], guard: null, carry: false};
 
+// A page's own move elsewhere (after a save, a login, a lost session) keeps what it just announced; a link, the
+// tenant switcher or the browser's Back ends it (the hashchange listener below).
 function navigate(hash) {
   if (location.hash === hash) render();
-  else location.hash = hash;
+  else {
+    state.carry = true;
+    location.hash = hash;
+  }
 }
 
 // Whether the account administers the instance: /me says so where it does; else /api/v1/admin/* answers
@@ -129,7 +136,7 @@ function renderNav(tenant, route) {
     if (tenant.role === 'owner') items.push(link(`${base}/sso`, 'Single sign-on'));
     nav.append(group(null, items));
   }
-  nav.append(group('Account', [link('#/tokens', 'API tokens'), link('#/activity', 'Your activity'), link('#/tenants', 'All tenants'),
+  nav.append(group('Account', [link('#/account', 'Your account'), link('#/tokens', 'API tokens'), link('#/activity', 'Your activity'), link('#/tenants', 'All tenants'),
     state.admin ? link('#/admin', 'Instance') : null].filter(Boolean)));
 
   const select = h('select', {id: 'tenant-switch'},
@@ -138,6 +145,7 @@ function renderNav(tenant, route) {
   select.value = tenant ? tenant.id : '';
   select.addEventListener('change', () => {
     if (!select.value) return;
+    dismissAnnouncement();
     const page = (location.hash.match(/^#\/t\/[^/]+\/([\w-]+)/) || [])[1];
     const role = tenantById(select.value)?.role;
     navigate(`#/t/${select.value}${page && !(['audit', 'usage', 'sso'].includes(page) && role !== 'owner') ? `/${page}` : ''}`);
@@ -154,7 +162,7 @@ function renderNav(tenant, route) {
     state.tenants = null;
     navigate('#/login');
   });
-  account.append(h('span', {class: 'who', title: state.me.email}, state.me.email), logout);
+  account.append(h('a', {class: 'who', href: '#/account', title: `${state.me.email}: your account`}, state.me.email), logout);
 }
 
 async function render() {
@@ -282,6 +290,7 @@ document.addEventListener('click', async (ev) => {
   if (await confirmDialog({title: 'Leave without saving?', body: 'What you entered on this page is not saved yet.',
     confirm: 'Leave without saving', cancel: 'Stay and save'})) {
     state.guard = null;
+    dismissAnnouncement();
     navigate(a.getAttribute('href'));
   }
 }, true);
@@ -293,6 +302,8 @@ document.getElementById('menu').addEventListener('click', (ev) => {
 });
 
 window.addEventListener('hashchange', () => {
+  if (!state.carry) dismissAnnouncement(); // a toast belongs to the page it was said on
+  state.carry = false;
   document.activeElement?.blur?.();
   render();
 });

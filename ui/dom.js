@@ -113,6 +113,15 @@ export function announce(message) {
   }, 6000);
 }
 
+// Ends the current announcement at once (the router calls it when the person goes to another page).
+export function dismissAnnouncement() {
+  const live = document.getElementById('toast');
+  if (!live) return;
+  window.clearTimeout(announce.timer);
+  live.textContent = '';
+  live.hidden = true;
+}
+
 // Asks before something that cannot be undone (or changes who may do what): a modal <dialog>
 // that keeps the keyboard inside it. Resolves true when confirmed; Escape or Cancel is false.
 // {title, body, confirm (the button's words), danger}

@@ -20,6 +20,7 @@ const STATUS = {
 };
 export const STORE = {PLAY_STORE: 'Google Play', APP_STORE: 'App Store', FIREBASE: 'Firebase'};
 const PLAY_TRACKS = ['internal', 'alpha', 'beta', 'production'];
+const APPLE_PHASES = '1%, 2%, 5%, 10%, 20%, 50%, 100%'; // the App Store's phased release, a day each (docs/stores.md)
 
 function submissionBadge(status) {
   const [cls, word] = STATUS[status] || ['badge-not_verified', status];
@@ -51,6 +52,7 @@ function actions(s) {
   if (play && s.status === 'RELEASED') list.push('halt'); // Play: the previous release takes its place
   if (s.status === 'HALTED') list.push('resume', 'complete');
   if (s.status === 'APPROVED') list.push('complete');
+  if (s.targetType === 'APP_STORE' && s.status === 'APPROVED') list.push('phased'); // rollout, on Apple's schedule
   if (play && ['ROLLING_OUT', 'HALTED', 'RELEASED'].includes(s.status)) list.push('promote');
   return list;
 }
@@ -70,6 +72,10 @@ function question(s, a) {
   if (a === 'resume') {
     return {title: 'Resume the rollout?', confirm: 'Resume', danger: false,
       body: `${store} goes on giving build ${s.buildNumber} to ${share} of users${s.rolloutPlan ? ', and the plan continues its wait' : ''}.`};
+  }
+  if (a === 'phased') {
+    return {title: 'Start a phased release?', confirm: 'Start the phased release', danger: false,
+      body: `Build ${s.buildNumber} goes live on the App Store for a share of users Apple raises over 7 days (${APPLE_PHASES}). It can be halted and resumed, or released to everyone at once.`};
   }
   const app = s.targetType === 'APP_STORE' && s.status === 'APPROVED';
   return {title: app ? 'Release to the App Store?' : 'Go to 100%?', confirm: app ? 'Release to everyone' : 'Go to 100%', danger: true,
@@ -93,6 +99,10 @@ function submissionPart(s) {
 function planPart(s) {
   const plan = s.rolloutPlan || [];
   const stage = s.planStage ?? -1;
+  if (!plan.length && s.targetType === 'APP_STORE') { // the phased release: Apple's own schedule, not a plan of slipway's
+    return h('p', {class: 'muted small', 'data-field': 'next'}, s.status === 'ROLLING_OUT' || s.status === 'HALTED'
+      ? `Phased release: Apple raises the share over 7 days (${APPLE_PHASES}); a halt pauses it.` : null);
+  }
   if (!plan.length) {
     return h('p', {class: 'muted small', 'data-field': 'next'}, s.status === 'ROLLING_OUT' ? 'No plan: the share changes only on command.' : null);
   }
@@ -115,12 +125,14 @@ function planPart(s) {
 function rolloutPart(s, o) {
   const pct = Math.round(s.rolloutFraction * 1000) / 10;
   const buttons = o.canAct ? actions(s).filter((a) => a !== 'promote' && a !== 'rollout').map((a) => {
-    const label = {halt: 'Halt', resume: 'Resume', complete: s.targetType === 'APP_STORE' && s.status === 'APPROVED' ? 'Release' : 'Go to 100%'}[a];
+    const label = {halt: 'Halt', resume: 'Resume', complete: s.targetType === 'APP_STORE' && s.status === 'APPROVED' ? 'Release' : 'Go to 100%',
+      phased: 'Start phased release'}[a];
     return h('button', {type: 'button', class: a === 'halt' ? 'danger' : a === 'resume' ? 'primary' : 'secondary', 'data-action': a,
       onclick: async (ev) => {
         if (!(await confirmDialog(question(s, a)))) return;
         ev.target.disabled = true;
-        await o.act(s, a);
+        if (a === 'phased') await o.act(s, 'rollout', {rolloutPermille: 10}); // Apple's schedule sets the share: this only starts it
+        else await o.act(s, a);
       }}, label);
   }) : [];
   return h('div', {class: 'store-part', 'data-part': 'rollout'},

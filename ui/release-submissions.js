@@ -26,9 +26,10 @@ function latestPerTarget(list) {
 const METRICS = [{value: 'crashFreeSessions', label: 'Crash-free sessions (%)'}, {value: 'crashFreeUsers', label: 'Crash-free users (%)'},
   {value: 'errorCount', label: 'Error count'}];
 
-// The submit form: platform, track, build, either a first share or a plan (Google Play), and a health rule
-// (monitors: the tenant's monitoring integrations).
-function submitForm(stores, monitors, listPath, done) {
+// The submit form: platform, track, build, either a first share or a plan (Google Play), a health rule
+// (monitors: the tenant's monitoring integrations), and where the tenant has Firebase App Distribution targets
+// (testers), a choice of one of them with its tester groups and e-mails.
+function submitForm(stores, monitors, testers, listPath, done) {
   const fields = [
     field({name: 'platform', kind: 'string', required: true}, {label: 'Platform', choices: stores.map((p) => ({value: p, label: PLATFORM_WORDS[p]})),
       value: stores[0]}),
@@ -50,6 +51,13 @@ function submitForm(stores, monitors, listPath, done) {
     field({name: 'windowMinutes', kind: 'integer', minimum: 0, maximum: 1440}, {label: 'Breach lasts (minutes)',
       hint: 'How long a breach must last before the rollouts halt (0: at once).'}));
   }
+  if (testers.length) { // Firebase is never a platform's default: only where it is named
+    fields.push(field({name: 'targetIntegrationId', kind: 'string'}, {label: 'Distribute with',
+      choices: testers.map((t) => ({value: t.id, label: `${t.displayName} (Firebase App Distribution)`})),
+      hint: '(none): the platform\'s store. Firebase gives the build to testers, on the track "testers".'}),
+    field({name: 'testerGroups', kind: 'array', maxLength: 2000}, {label: 'Tester groups', hint: 'Firebase: group aliases, e.g. qa.'}),
+    field({name: 'testerEmails', kind: 'array', maxLength: 2000}, {label: 'Tester e-mails', hint: 'Firebase: testers\' addresses.'}));
+  }
   const set = new FieldSet(fields);
   const form = h('form', {novalidate: true, id: 'submission-form', class: 'boxed'}, set.summary,
     h('div', {class: 'fields'}, fields.map((f) => f.wrap)), h('div', {class: 'actions'}, h('button', {type: 'submit', class: 'primary'}, 'Submit')));
@@ -57,7 +65,8 @@ function submitForm(stores, monitors, listPath, done) {
     ev.preventDefault();
     set.clearErrors();
     try {
-      const {rolloutPlan, waitMinutes, monitoringIntegrationId, metric, threshold, windowMinutes, ...body} = set.collect(false);
+      const {rolloutPlan, waitMinutes, monitoringIntegrationId, metric, threshold, windowMinutes, testerGroups, testerEmails, ...body} = set.collect(false);
+      if (testerGroups || testerEmails) body.testers = {...(testerGroups ? {groups: testerGroups} : {}), ...(testerEmails ? {emails: testerEmails} : {})};
       const plan = parsePlan(rolloutPlan, waitMinutes);
       if (plan) body.rolloutPlan = plan;
       if (monitoringIntegrationId) { // the server says what is wrong with a rule (an empty threshold is null)
@@ -87,7 +96,7 @@ export function submissionsPanel(ctx, path) {
     showError(box, null);
     try {
       const after = await post(path(`/submissions/${s.id}/${action}`), body);
-      const word = {rollout: 'the new share', halt: 'the halt', resume: 'the resume', complete: 'going to 100%', promote: 'the promotion'}[action];
+      const word = {rollout: s.targetType === 'APP_STORE' ? 'the start of the phased release' : 'the new share', halt: 'the halt', resume: 'the resume', complete: 'going to 100%', promote: 'the promotion'}[action];
       result.textContent = `${STORE[s.targetType] || s.targetType}: ${word || action} sent; the store applies it now (${after.pendingAction || after.status}).`;
       result.hidden = false;
       announce(result.textContent);
@@ -104,10 +113,11 @@ export function submissionsPanel(ctx, path) {
     const stores = (rel.platforms || []).filter((p) => p === 'IOS' || p === 'ANDROID');
     if (!form && canDrive(ctx.tenant) && rel.status === 'READY' && stores.length) {
       // Open while nothing is submitted; afterwards one line under the cards (it keeps its state across redraws).
-      const monitors = await get(tenantPath(ctx.tenant.id, '/integrations/monitoring')).then((p) => p.items, () => []);
+      const [monitors, targets] = await Promise.all(['monitoring', 'targets'].map((c) => get(tenantPath(ctx.tenant.id, `/integrations/${c}`))
+        .then((p) => p.items, () => [])));
       if (ctx.stale()) return;
       form = form || h('details', {class: 'more submit-box', open: !list.length}, h('summary', null, 'Submit a build to a store'),
-        submitForm(stores, monitors, path('/submissions'), () => show(last)));
+        submitForm(stores, monitors, targets.filter((t) => t.type === 'FIREBASE'), path('/submissions'), () => show(last)));
     }
     const health = new Map((rel.health || []).map((e) => [e.submissionId, e]));
     const cards = latestPerTarget(list).map(({s, earlier}) => storeCard(s, {canAct: canDrive(ctx.tenant), act, fail: (m) => showError(box, m), earlier,

@@ -11,7 +11,8 @@ prints one JSON line:
      "github": {"organization", "repoName", "valid", "invalid"},
      "playStore": {"validEmail", "invalidEmail", "privateKey", "packageName"},
      "releases": {"tenantId", "repo", "control", "owner"|"editor"|"viewer": {"email", "password"}},
-     "stores": {"tenantId", "releaseId", "buildNumber", "rejectedReleaseId", "owner"|"viewer": {"email", "password"}},
+     "stores": {"tenantId", "releaseId", "buildNumber", "rejectedReleaseId", "approvedReleaseId", "testersReleaseId",
+                "owner"|"viewer": {"email", "password"}},
      "sso": {"issuer", "slug", "provider", "user", "email", "publishedDomain"} (null without node and tests/oidc's packages),
      "ssh": {"port", "user", "key", "fingerprint"} (a private sshd, tests/api/sshd.py; null without openssh-server),
      "admin": {"email", "password"} (the instance administrator: the first account, `slipway admin bootstrap`'s),
@@ -40,8 +41,11 @@ ends a CI run there, as tests/api/test_release_lifecycle.py does).
 release of Android set READY (as tests/api/test_store_play.py does: the
 lifecycle before READY is the release tests'), its build known to the Play
 fake, and a Sentry monitoring integration whose figures of the release's
-version breach a 99.5 % rule (health read every second), and an iOS
-release whose App Store submission App Review rejected (the App Store fake
+version breach a 99.5 % rule (health read every second); a second READY
+Android release ("testersReleaseId") for Firebase App Distribution (a
+target of the tenant whose group "qa" the fake knows, with the build
+uploaded); and two iOS releases whose App Store submissions App Review
+rejected and approved (pending the developer's release; the App Store fake
 knowing the tenant's key), for the release page's store panels.
 
 Then it waits for its standard input to close, stops the server (failing,
@@ -118,26 +122,44 @@ def wait_until(what, probe):
     raise AssertionError("stack.py: %s never happened" % what)
 
 
-def rejected_release(server, client, ctx, app):
-    """An iOS release of ctx whose App Store submission App Review rejected (the fake's REJECTED); its id."""
-    client.register("appstore", {"builds": {"b-" + app + "5.0.1": {"app": app, "version": "101", "versionString": "5.0.1",
-                                                                   "processingState": "VALID"}}})
+def ready_release(server, ctx, version, release_type, platform):
+    """A release of ctx past its kickoff, set READY in the database (the lifecycle before READY is the release tests');
+    its id."""
     base = "/api/v1/%s/releases" % ctx.tenant_id
-    rid = server.request("POST", base, {"version": "5.0.1", "releaseType": "PATCH", "platforms": ["IOS"]}, token=ctx.token).json["id"]
-    wait_until("the iOS kickoff", lambda: server.request("GET", "%s/%s" % (base, rid), token=ctx.token).json["status"] != "KICKOFF")
+    resp = server.request("POST", base, {"version": version, "releaseType": release_type, "platforms": [platform]}, token=ctx.token)
+    if resp.status != 201:
+        raise AssertionError("store tenant's release %s: %s" % (version, resp))
+    rid = resp.json["id"]
+    wait_until("the kickoff", lambda: server.request("GET", "%s/%s" % (base, rid), token=ctx.token).json["status"] != "KICKOFF")
     fx.db_execute(server, "UPDATE releases SET status = 'READY' WHERE id = ?", (rid,))
-    sub = server.request("POST", "%s/%s/submissions" % (base, rid), {"platform": "IOS", "buildNumber": "101"}, token=ctx.token).json
+    return rid
+
+
+def ios_submitted(server, client, ctx, app, version, build):
+    """An iOS release of ctx (version) READY, whose build the App Store fake has submitted for review: (release id,
+    the submission's path, the submission)."""
+    client.register("appstore", {"builds": {"b-" + app + version: {"app": app, "version": build, "versionString": version,
+                                                                  "processingState": "VALID"}}})
+    base = "/api/v1/%s/releases" % ctx.tenant_id
+    rid = ready_release(server, ctx, version, "PATCH", "IOS")
+    sub = server.request("POST", "%s/%s/submissions" % (base, rid), {"platform": "IOS", "buildNumber": build}, token=ctx.token).json
     path = "%s/%s/submissions/%s" % (base, rid, sub["id"])
-    sub = wait_until("the App Store submission", lambda: (lambda s: s["status"] == "SUBMITTED" and s)(
+    return rid, path, wait_until("the App Store submission", lambda: (lambda s: s["status"] == "SUBMITTED" and s)(
         server.request("GET", path, token=ctx.token).json))
-    client.register("appstore", {"versions": {sub["storeVersionId"]: {"appStoreState": "REJECTED"}}})
-    wait_until("the rejection", lambda: server.request("GET", path, token=ctx.token).json["status"] == "REJECTED")
+
+
+def review_ends(server, client, ctx, app, version, build, state, status):
+    """An iOS release whose App Store submission App Review ended in the fake's state (the submission's status); its id."""
+    rid, path, sub = ios_submitted(server, client, ctx, app, version, build)
+    client.register("appstore", {"versions": {sub["storeVersionId"]: {"appStoreState": state}}})
+    wait_until("the review's end", lambda: server.request("GET", path, token=ctx.token).json["status"] == status)
     return rid
 
 
 def store_ready(server, client):
     """A tenant like release_ready's with a VALID Play target and a READY Android release, and an App Store Connect
-    key and app the fake knows; (org, release id, the rejected iOS release's id, secrets)."""
+    key and app the fake knows; (org, release id, the ids of an iOS release App Review rejected and of one it approved,
+    the id of a READY Android release for Firebase's testers, secrets)."""
     kid, issuer, app, key = fx.apple_id10(), str(uuid.uuid4()), str(6400000000 + uuid.uuid4().int % 99999), fx.ec_private_key()
     bundle = "com.example.ui" + fx.tag()
     client.register("appstore", {"keys": {kid: {"issuer": issuer, "privateKey": key}},
@@ -148,21 +170,22 @@ def store_ready(server, client):
     integ = ctx.create(case.body, tenant_id=ctx.tenant_id)
     fx.set_verification(server, "targets", integ["id"], "VALID")
     client.register("play", {"packages": {case.info["package"]: {"bundles": [STORE_BUILD]}}})
-    resp = server.request("POST", "/api/v1/%s/releases" % ctx.tenant_id,
-                          {"version": "5.0.0", "releaseType": "MINOR", "platforms": ["ANDROID"]}, token=ctx.token)
-    if resp.status != 201:
-        raise AssertionError("store tenant's release: %s" % resp)
-    rid = resp.json["id"]
-    wait_until("the kickoff", lambda: server.request("GET", "/api/v1/%s/releases/%s" % (ctx.tenant_id, rid),
-                                                     token=ctx.token).json["status"] != "KICKOFF")
-    fx.db_execute(server, "UPDATE releases SET status = 'READY' WHERE id = ?", (rid,))
+    rid = ready_release(server, ctx, "5.0.0", "MINOR", "ANDROID")
     # a Sentry project whose crash-free sessions of 5.0.0 are below 99.5 %, for the health figures beside the rollout
     sentry = vf.build(ctx, "SENTRY", True, True)
     client.register("sentry", {"projects": {sentry.info["org"] + "/" + sentry.info["project"]: {"id": "4242"}},
                                "health": {"%s/%s@5.0.0" % (sentry.info["org"], sentry.info["project"]): {
                                    "session": 0.987, "user": 0.995, "errored": 13}}})
     ctx.create(sentry.body, tenant_id=ctx.tenant_id)
-    return ctx.org, rid, rejected_release(server, client, ctx, app), secrets + list(ctx.secrets) + [sentry.info["token"]]
+    # Firebase App Distribution (no store: named by the submission) whose release of the build CI has uploaded
+    firebase = vf.build(ctx, "FIREBASE", True, True)
+    ctx.create(firebase.body, tenant_id=ctx.tenant_id)
+    client.register("firebase", {"groups": {firebase.info["project"]: ["qa"]}, "releases": {firebase.info["app_id"]: {
+        "r1": {"buildVersion": STORE_BUILD, "displayVersion": "5.0.0"}}}})
+    return (ctx.org, rid, review_ends(server, client, ctx, app, "5.0.1", "101", "REJECTED", "REJECTED"),
+            review_ends(server, client, ctx, app, "5.0.2", "102", "PENDING_DEVELOPER_RELEASE", "APPROVED"),
+            ready_release(server, ctx, "5.0.3", "PATCH", "ANDROID"),
+            secrets + list(ctx.secrets) + [sentry.info["token"]])
 
 
 def sso(server, org, dns):
@@ -238,7 +261,7 @@ def main():
         rel_ctx, rel_secrets = release_ready(server, client)
         rel_org = rel_ctx.org
         rel_secrets.append(disabled_endpoint(server, org))
-        store_org, store_release, rejected, store_secrets = store_ready(server, client)
+        store_org, store_release, rejected, approved, testers, store_secrets = store_ready(server, client)
         idp, sso_entry = sso(server, org, dns)
         secrets = [token, bad_token, key, test_sso.SECRET] + rel_secrets + store_secrets + ([ssh.client_key] if ssh else [])
         fx.remember(server, *secrets)
@@ -258,7 +281,8 @@ def main():
                                         "viewer": {"email": rel_org.viewer.email, "password": rel_org.viewer.password},
                                         "editor": {"email": rel_org.editor.email, "password": rel_org.editor.password}},
                               stores={"tenantId": store_org.id, "releaseId": store_release, "buildNumber": STORE_BUILD,
-                                      "rejectedReleaseId": rejected,
+                                      "rejectedReleaseId": rejected, "approvedReleaseId": approved,
+                                      "testersReleaseId": testers,
                                       "editor": {"email": store_org.editor.email, "password": store_org.editor.password},
                                       "viewer": {"email": store_org.viewer.email, "password": store_org.viewer.password}},
                               sso=sso_entry, secrets=secrets + fragments,

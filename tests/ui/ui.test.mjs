@@ -658,6 +658,55 @@ async function main() {
       assert(off.status === 204, `turning it off answered ${off.status}`);
     });
 
+    // ---- your account (issue 18): the password changed, two-factor sign-in enrolled in the page and turned off ----
+    await check('your account: the password changed (other sessions end, as the page says first); two-factor sign-in enrolled with the key and a code, the recovery codes shown once, turned off', async () => {
+      const other = (await (await apiCall(stack, 'POST', '/api/v1/auth/login', {email: invitee.email, password: invitee.password})).json()).token;
+      await page.locator('#account').getByRole('link', {name: invitee.email}).click();
+      await page.getByRole('heading', {name: 'Your account', level: 1}).waitFor();
+      assert(/signs you out everywhere else/.test(await page.locator('#password-warning').textContent()), 'the page does not say other sessions end');
+      const form = page.locator('#password-form');
+      await form.getByLabel('Current password').fill('not the password');
+      await form.locator('[name="newPassword"]').fill(`${invitee.password}-2`);
+      await form.locator('[name="repeatPassword"]').fill(`${invitee.password}-2`);
+      await form.getByRole('button', {name: 'Change password'}).click();
+      await form.getByText('Current password is not this account\'s password').waitFor();
+      await form.getByLabel('Current password').fill(invitee.password);
+      await form.locator('[name="newPassword"]').fill(`${invitee.password}-2`);
+      await form.locator('[name="repeatPassword"]').fill(`${invitee.password}-2`);
+      await form.getByRole('button', {name: 'Change password'}).click();
+      await page.getByText(/^Password changed\. Other sessions and API tokens ended: [1-9]\d*\.$/).waitFor();
+      invitee.password = `${invitee.password}-2`;
+      assert((await apiCall(stack, 'GET', '/api/v1/me', undefined, other)).status === 401, 'the other session outlived the change');
+      // the announcement goes with the page it was made on
+      await page.locator('#toast', {hasText: 'Password changed'}).waitFor();
+      await page.getByRole('navigation', {name: 'Main'}).getByRole('link', {name: 'API tokens'}).click();
+      await page.getByRole('heading', {name: 'API tokens', level: 1}).waitFor();
+      assert(await page.locator('#toast').isHidden(), 'the toast stayed on the next page');
+      await page.getByRole('navigation', {name: 'Main'}).getByRole('link', {name: 'Your account'}).click();
+      await page.getByRole('button', {name: 'Turn on two-factor sign-in'}).click();
+      const secret = (await page.locator('#totp-secret').textContent()).replace(/ /g, '');
+      assert(/^[A-Z2-7]{32}$/.test(secret), `the key shown: ${secret.slice(0, 4)}…`);
+      const uri = await page.locator('#otpauth-link').getAttribute('href');
+      assert(uri.startsWith('otpauth://totp/') && uri.includes(`secret=${secret}`), 'the otpauth link');
+      await page.locator('#totp-qr svg[role="img"] path').waitFor(); // the link's QR code (Debian's node-qrcode-generator)
+      await everyLook(page, '19b-account-totp-enrol');
+      await page.getByLabel('The code your app shows now').fill(totpCode(secret, Math.floor(Date.now() / 30000)));
+      await page.getByRole('button', {name: 'Turn on', exact: true}).click();
+      await page.locator('#recovery-codes li').nth(9).waitFor();
+      const codes = await page.locator('#recovery-codes li').allTextContents();
+      assert(codes.length === 10 && codes.every((c) => /^[A-Z2-7]{5}-[A-Z2-7]{5}$/.test(c)), `recovery codes: ${codes.length}`);
+      assert(/shown only once/.test(await page.locator('#recovery-warning').textContent()), 'no warning with the codes');
+      await page.getByRole('button', {name: 'Copy the codes'}).waitFor();
+      await everyLook(page, '19c-account-recovery-codes');
+      await page.getByRole('button', {name: 'Done: I saved them'}).click();
+      await page.locator('#totp-on').waitFor();
+      assert(!(await page.content()).includes(codes[0]), 'the recovery codes are still in the page');
+      await everyLook(page, '19d-account');
+      await page.getByLabel('A code from your app, or your password').fill(invitee.password);
+      await page.getByRole('button', {name: 'Turn off two-factor sign-in'}).click();
+      await page.getByRole('button', {name: 'Turn on two-factor sign-in'}).waitFor();
+    });
+
     await check('logged in, an invitee accepts an invitation to another tenant as their own account', async () => {
       const other = await (await apiCall(stack, 'POST', '/api/v1/tenants', {orgName: 'Second team'}, ownerToken)).json();
       const inv = await (await apiCall(stack, 'POST', `/api/v1/${other.id}/members`, {email: invitee.email, role: 'viewer'}, ownerToken)).json();
@@ -963,6 +1012,20 @@ async function main() {
       await table.getByRole('button', {name: 'Send a ping'}).click();
       await page.getByRole('region', {name: 'Webhook deliveries'}).getByText('webhook.ping').waitFor();
       assert(!(await page.content()).includes(secret), 'the secret is in the page');
+      // edited in place (PUT): the rule to another event, the endpoint's description and events
+      await page.getByRole('button', {name: 'Edit the rule release.*'}).click();
+      await page.locator('#rule-edit-form [name="eventPattern"]').selectOption('release.finished');
+      await page.locator('#rule-edit-form').getByRole('button', {name: 'Save the rule'}).click();
+      await page.getByRole('region', {name: 'Notification rules'}).getByRole('cell', {name: 'release.finished', exact: true}).waitFor();
+      await table.locator('tr', {hasText: 'https://hooks.example.com/slipway'}).getByRole('button', {name: 'Edit'}).click();
+      const edit = page.locator('#endpoint-edit-form');
+      assert(await edit.getByLabel(/^release\.finished /).isChecked(), 'the endpoint\'s events are not checked in its form');
+      await edit.locator('[name="description"]').fill('the deploy bot');
+      await edit.getByLabel(/^release\.kickoff\.started /).uncheck();
+      await shot(page, '41a-notifications-endpoint-edit');
+      await edit.getByRole('button', {name: 'Save the endpoint'}).click();
+      await table.getByText('the deploy bot').waitFor();
+      assert((await table.locator('tr', {hasText: 'the deploy bot'}).locator('td').nth(1).textContent()) === 'release.finished', 'the events saved');
       await everyLook(page, '41-notifications');
       await logout(page);
     });
@@ -1205,6 +1268,32 @@ async function main() {
       await logout(page);
     });
 
+    await check('outbound webhooks: the delivery log pages past its latest 50 with the API\'s cursor', async () => {
+      const who = await (await apiCall(rel, 'POST', '/api/v1/auth/login', {email: rel.owner.email, password: rel.owner.password})).json();
+      const made = await (await apiCall(rel, 'POST', `/api/v1/${rel.tenantId}/webhook-endpoints`, {url: 'https://169.254.169.254/paged', events: ['release.*']}, who.token)).json();
+      const pings = [];
+      for (let i = 0; i < 51; i++) pings.push((await (await apiCall(rel, 'POST', `/api/v1/${rel.tenantId}/webhook-endpoints/${made.id}/ping`, undefined, who.token)).json()).deliveryId);
+      await apiCall(rel, 'POST', '/api/v1/auth/logout', undefined, who.token);
+      await login(page, rel, 'owner');
+      await gotoHash(page, rel, `${relBase}/notifications`);
+      await page.locator('#delivery-endpoint').selectOption(made.id);
+      await page.locator('.log-pager[aria-busy]').waitFor({state: 'detached'}); // the filtered page has replaced the first one
+      const pages = page.getByRole('navigation', {name: 'Webhook deliveries pages'});
+      await pages.getByText('Page 1').waitFor();
+      const ids = () => page.locator('tr[data-delivery]').evaluateAll((rows) => rows.map((r) => r.dataset.delivery));
+      const first = await ids();
+      assert(first.length === 50, `the first page holds ${first.length}`);
+      await pages.getByRole('button', {name: 'Older'}).click();
+      await pages.getByText('Page 2').waitFor();
+      const second = await ids();
+      assert(second.length === 1 && await pages.getByRole('button', {name: 'Older'}).isDisabled(), `the last page holds ${second.length}`);
+      assert(new Set([...first, ...second]).size === 51 && pings.every((id) => first.includes(id) || second.includes(id)), 'the two pages are not the 51 pings');
+      await pages.getByRole('button', {name: 'Newer'}).click();
+      await pages.getByText('Page 1').waitFor();
+      assert(await page.locator('tr[data-delivery]').count() === 50, 'back on the first page');
+      await logout(page);
+    });
+
     await check('an endpoint slipway disabled says why and is turned on again; the release page shows its candidate\'s TestRail run', async () => {
       // the first tenant's owner (stack.py disabled the endpoint in the database), signed in through the API: same cookies
       const signed = await page.request.post(`${stack.baseUrl}/api/v1/auth/login`, {data: {email: stack.owner.email, password: stack.owner.password, cookie: true}});
@@ -1382,6 +1471,46 @@ async function main() {
       const reason = await ios.locator('[data-field="reason"]').textContent();
       assert(/^The store says: App Review rejected version 5\.0\.1 \(REJECTED\)/.test(reason), `rejection: ${reason}`);
       await shot(page, '54-release-store-rejected');
+      await logout(page);
+    });
+
+    // ---- the App Store's phased release (issue 15): started from an approved version, halted (paused) and resumed ----
+    await check('release page, stores: an editor starts the App Store\'s phased release of an approved version, halts and resumes it, each asking first', async () => {
+      await login(page, st, 'editor');
+      await gotoHash(page, st, `#/t/${st.tenantId}/releases/${st.approvedReleaseId}`);
+      const ios = page.locator('#submissions .store-card[data-target="APP_STORE"]');
+      const iosStatus = (status) => ios.locator(`.badge[data-status="${status}"]`).waitFor({timeout: 20000});
+      await iosStatus('APPROVED');
+      await ios.getByRole('button', {name: 'Release', exact: true}).waitFor();
+      await ios.getByRole('button', {name: 'Start phased release'}).click();
+      await page.getByRole('dialog').getByText('over 7 days (1%, 2%, 5%, 10%, 20%, 50%, 100%)').waitFor();
+      await confirm(page, /^Start a phased release\?$/, 'Start the phased release');
+      await iosStatus('ROLLING_OUT');
+      await ios.locator('[data-field="share"]', {hasText: '1%'}).waitFor();
+      await everyLook(page, '54b-release-appstore-phased');
+      await ios.getByRole('button', {name: 'Halt'}).click();
+      await confirm(page, /^Halt the rollout\?$/, 'Halt');
+      await iosStatus('HALTED');
+      await ios.getByRole('button', {name: 'Resume'}).click();
+      await confirm(page, /^Resume the rollout\?$/, 'Resume');
+      await iosStatus('ROLLING_OUT');
+      await ios.locator('[data-action="halt"]').waitFor();
+      await logout(page);
+    });
+
+    await check('release page, stores: an editor distributes a build to Firebase App Distribution\'s testers (a group and an e-mail)', async () => {
+      await login(page, st, 'editor');
+      await gotoHash(page, st, `#/t/${st.tenantId}/releases/${st.testersReleaseId}`);
+      const form = page.locator('#submission-form');
+      await form.getByLabel('Distribute with').selectOption({index: 1});
+      await form.getByLabel('Build number').fill(st.buildNumber);
+      await form.getByLabel('Tester groups').fill('qa');
+      await form.getByLabel('Tester e-mails').fill('ana@example.com');
+      await shot(page, '54c-release-firebase-form');
+      await form.getByRole('button', {name: 'Submit'}).click();
+      const firebase = page.locator('#submissions .store-card[data-target="FIREBASE"][data-track="testers"]');
+      await firebase.locator('.badge[data-status="RELEASED"]').waitFor({timeout: 20000});
+      await everyLook(page, '54d-release-firebase');
       await logout(page);
     });
 

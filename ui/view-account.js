@@ -1,0 +1,204 @@
+// view-account.js: the signed-in person's own account (docs/accounts.md):
+// change the password (the API ends every other session and API token of
+// the account, and the page says so first), and two-factor sign-in (TOTP):
+// enrol (the secret grouped for typing, the otpauth:// URI as a link and as
+// a QR code), confirm with a first code, the recovery codes shown once, and
+// turn it off.
+// GET /api/v1/me does not say whether two-factor sign-in is on: the page
+// reads it from the account's own trail (the later of auth.totp.confirm and
+// auth.totp.disable); a trail that no longer holds either offers to turn it
+// on, and the API's 409 then says it is on.
+
+import {h, when, announce, errorBox, showError, copyButton} from './dom.js';
+import {get, post, put, del} from './api.js';
+import {field, FieldSet} from './forms.js';
+
+function secretField(name, label, autocomplete) {
+  const f = field({name, kind: 'string', required: true, secret: true, maxLength: 1024}, {label});
+  f.control.setAttribute('autocomplete', autocomplete);
+  return f;
+}
+
+function passwordSection() {
+  const current = secretField('currentPassword', 'Current password', 'current-password');
+  const next = secretField('newPassword', 'New password', 'new-password');
+  const repeat = secretField('repeatPassword', 'New password again', 'new-password');
+  for (const f of [current, next, repeat]) f.wrap.querySelector('.hint').textContent = '';
+  next.wrap.querySelector('.hint').textContent = 'At least 8 characters.';
+  const set = new FieldSet([current, next, repeat]);
+  const done = h('div', {class: 'notice success', role: 'status', hidden: true});
+  const form = h('form', {novalidate: true, id: 'password-form', class: 'boxed'}, set.summary,
+    h('p', {class: 'notice warn', id: 'password-warning'}, 'Changing it signs you out everywhere else: every other browser session and every API ',
+      'token of your account ends (scripts need a new token). This browser stays signed in.'),
+    h('div', {class: 'fields'}, current.wrap, next.wrap, repeat.wrap),
+    h('div', {class: 'actions'}, h('button', {type: 'submit', class: 'primary'}, 'Change password')));
+  form.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    set.clearErrors();
+    done.hidden = true;
+    try {
+      const body = set.collect(false);
+      if (body.newPassword !== body.repeatPassword) {
+        return set.showErrors({details: [{field: 'repeatPassword', message: 'is not the same as the new password'}]});
+      }
+      const answer = await put('/api/v1/me/password', {currentPassword: body.currentPassword, newPassword: body.newPassword});
+      for (const f of [current, next, repeat]) f.control.value = '';
+      set.initial = set.snapshot();
+      const n = answer.tokensRevoked;
+      done.textContent = `Password changed. ${n ? `Other sessions and API tokens ended: ${n}.` : 'No other session or API token was open.'}`;
+      done.hidden = false;
+      announce('Password changed');
+    } catch (e) {
+      for (const f of [current, next, repeat]) f.control.value = '';
+      set.showErrors(e);
+    }
+  });
+  return {set, section: h('section', {class: 'section', 'aria-labelledby': 'password-title'}, h('h2', {id: 'password-title'}, 'Password'),
+    done, form)};
+}
+
+// Whether two-factor sign-in is on, and since when, from the account's own trail.
+async function totpState() {
+  const latest = (action) => get(`/api/v1/me/audit-logs?limit=1&action=${action}`).then((p) => p.items[0] || null);
+  const [on, off] = await Promise.all([latest('auth.totp.confirm'), latest('auth.totp.disable')]);
+  return on && (!off || Date.parse(on.createdAt) > Date.parse(off.createdAt)) ? on.createdAt : null;
+}
+
+// "ABCD EFGH IJKL ...": a base32 secret in groups of four, for typing into an app by hand.
+function grouped(secret) {
+  return secret.match(/.{1,4}/g).join(' ');
+}
+
+// The ten recovery codes, shown this once, with a copy button and a warning.
+function recoveryCodes(box, codes, again) {
+  box.replaceChildren(h('h3', {class: 'section-sub'}, 'Two-factor sign-in is on'),
+    h('p', {class: 'notice warn', id: 'recovery-warning'}, 'Save these recovery codes now, somewhere other than your phone: they are ',
+      'shown only once. Each one signs you in once when your authenticator app is not at hand.'),
+    h('ol', {class: 'recovery-codes mono', id: 'recovery-codes', 'aria-label': 'Recovery codes'}, codes.map((c) => h('li', null, c))),
+    h('div', {class: 'actions'}, copyButton(() => codes.join('\n'), 'Copy the codes'),
+      h('button', {type: 'button', class: 'secondary', onclick: again}, 'Done: I saved them')));
+  box.querySelector('ol').setAttribute('tabindex', '-1');
+  box.querySelector('ol').focus();
+}
+
+const SVG = 'http://www.w3.org/2000/svg';
+
+// The otpauth:// URI as a QR code for a phone's camera: dark squares on white with a quiet zone of four, drawn as one
+// SVG path (no innerHTML), or null where the build has no QR library (cmake/qrcode.cmake).
+async function qrCode(uri) {
+  let qrcode;
+  try {
+    qrcode = (await import('./qrcode.js')).default;
+  } catch {
+    return null;
+  }
+  const qr = qrcode(0, 'M');
+  qr.addData(uri);
+  qr.make();
+  const n = qr.getModuleCount();
+  let d = '';
+  for (let r = 0; r < n; r++) for (let c = 0; c < n; c++) if (qr.isDark(r, c)) d += `M${c + 4} ${r + 4}h1v1h-1z`;
+  const svg = document.createElementNS(SVG, 'svg');
+  const part = (tag, attrs) => {
+    const el = document.createElementNS(SVG, tag);
+    for (const [k, v] of Object.entries(attrs)) el.setAttribute(k, v);
+    return el;
+  };
+  for (const [k, v] of Object.entries({viewBox: `0 0 ${n + 8} ${n + 8}`, role: 'img', 'shape-rendering': 'crispEdges',
+    'aria-label': 'QR code of the link, for an authenticator app\'s camera'})) svg.setAttribute(k, v);
+  svg.append(part('rect', {width: n + 8, height: n + 8, fill: '#fff'}), part('path', {d, fill: '#000'}));
+  return svg;
+}
+
+// Step two of enrolling: the secret to add to the app, then its first code.
+function enrolForm(box, made, again) {
+  const code = field({name: 'code', kind: 'string', required: true, maxLength: 6}, {label: 'The code your app shows now'});
+  code.control.setAttribute('autocomplete', 'one-time-code');
+  code.control.setAttribute('inputmode', 'numeric');
+  const set = new FieldSet([code]);
+  const form = h('form', {novalidate: true, id: 'totp-confirm-form'}, set.summary, h('div', {class: 'fields'}, code.wrap),
+    h('div', {class: 'actions'}, h('button', {type: 'submit', class: 'primary'}, 'Turn on'),
+      h('button', {type: 'button', class: 'secondary', onclick: again}, 'Cancel')));
+  form.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    set.clearErrors();
+    try {
+      const answer = await post('/api/v1/me/totp/confirm', {code: set.collect(false).code});
+      announce('Two-factor sign-in is on');
+      recoveryCodes(box, answer.recoveryCodes, again);
+    } catch (e) {
+      set.showErrors(e);
+    }
+  });
+  const qr = h('div', {class: 'totp-qr', id: 'totp-qr'});
+  qrCode(made.otpauthUri).then((svg) => svg && qr.append(svg));
+  box.replaceChildren(h('h3', {class: 'section-sub'}, 'Add slipway to your authenticator app'),
+    h('ol', {class: 'steps-list'},
+      h('li', null, 'Scan this code with your authenticator app, or on this device ',
+        h('a', {href: made.otpauthUri, id: 'otpauth-link'}, 'open the link in your authenticator app'), '.', qr,
+        'Or add an account by hand with this key (time-based, 6 digits):',
+        h('div', {class: 'copy-row'}, h('code', {class: 'totp-secret', id: 'totp-secret'}, grouped(made.secret)),
+          copyButton(() => made.secret, 'Copy the key'))),
+      h('li', null, 'Enter the code the app shows now, to prove it is set up.', form)));
+  code.control.focus();
+}
+
+function totpSection(since, again) {
+  const box = h('div', {id: 'totp-box'});
+  const errors = errorBox();
+  const section = h('section', {class: 'section', 'aria-labelledby': 'totp-title'}, h('h2', {id: 'totp-title'}, 'Two-factor sign-in'), errors);
+  if (!since) {
+    const start = h('button', {type: 'button', class: 'primary'}, 'Turn on two-factor sign-in');
+    start.addEventListener('click', async () => {
+      showError(errors, null);
+      try {
+        enrolForm(box, await post('/api/v1/me/totp'), again);
+      } catch (e) {
+        showError(errors, e.message);
+      }
+    });
+    box.append(h('p', null, 'Off. With it on, logging in with your password also asks for a code from an authenticator app on your phone.'),
+      h('div', {class: 'actions'}, start));
+    section.append(box);
+    return {section, set: null};
+  }
+  const proof = field({name: 'proof', kind: 'string', required: true, secret: true, maxLength: 1024},
+    {label: 'A code from your app, or your password'});
+  proof.wrap.querySelector('.hint').textContent = 'Six digits are taken as a code, anything else as your password.';
+  proof.control.setAttribute('autocomplete', 'off');
+  const set = new FieldSet([proof]);
+  const form = h('form', {novalidate: true, id: 'totp-off-form', class: 'boxed'}, set.summary, h('div', {class: 'fields'}, proof.wrap),
+    h('div', {class: 'actions'}, h('button', {type: 'submit', class: 'danger'}, 'Turn off two-factor sign-in')));
+  form.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    set.clearErrors();
+    try {
+      const v = set.collect(false).proof;
+      await del('/api/v1/me/totp', /^[0-9]{6}$/.test(v.trim()) ? {code: v.trim()} : {password: v});
+      set.initial = set.snapshot();
+      announce('Two-factor sign-in is off');
+      again();
+    } catch (e) {
+      proof.control.value = '';
+      set.showErrors(e.details.some((d) => d.field === 'code' || d.field === 'password')
+        ? {details: e.details.map((d) => ({...d, field: 'proof'}))} : e);
+    }
+  });
+  box.append(h('p', {id: 'totp-on'}, h('span', {class: 'badge badge-valid'}, 'On'), ' since ', when(since),
+    '. Logging in with your password also asks for a code from your app, or one of your recovery codes.'),
+  h('h3', {class: 'section-sub'}, 'Turn it off'), form);
+  section.append(box);
+  return {section, set};
+}
+
+export async function viewAccount(ctx) {
+  const since = await totpState().catch(() => null);
+  if (ctx.stale()) return;
+  const again = () => ctx.navigate(location.hash);
+  const password = passwordSection();
+  const totp = totpSection(since, again);
+  ctx.main.append(h('div', {class: 'page-head'}, h('div', null, h('h1', null, 'Your account'),
+    h('p', {class: 'sub'}, `${ctx.me.name ? `${ctx.me.name} · ` : ''}${ctx.me.email}`))),
+  password.section, totp.section);
+  ctx.guardLeave(() => password.set.dirty() || (totp.set !== null && totp.set.dirty()));
+}
