@@ -357,6 +357,14 @@ TABLE = [
            "src/providers/targets/app_store.c",
            [("    if (same) {", "    if (same && provider_input_true(c, \"delete\")) {")],
            [API + "test_store_appstore:AppStoreTest.test_webhook_registered_with_apple"]),
+    # ---- a proven domain loses its proof only after 3 failed re-checks in a row over a day (docs/sites.md)
+    Mutant("domain-dropped-at-first-failure", "a DNS blip takes a site down",
+           "the recurring re-check makes a proven domain FAILED (an SSO domain unproven) at its first failed check, so "
+           "a record being moved or a web server restarting stops the site being served",
+           "src/sites/proof.c",
+           [("return failures >= PROOF_LOSS_FAILURES && now_ms - failing_since_ms >= PROOF_LOSS_SPAN_MS;",
+             "return failures >= 1 || now_ms < failing_since_ms;")],
+           [API + "test_sites_domains:DomainsTest.test_proven_domains_are_checked_again"]),
 ]
 
 
