@@ -14,7 +14,6 @@
 #include "core/workpool.h"
 #include "core/xmalloc.h"
 #include "http/page.h"
-#include "outbound/dns.h"
 #include "outbound/outbound.h"
 #include "providers/call.h"
 #include "sites/proof.h"
