@@ -240,6 +240,8 @@ static enum err_code record_loss(struct store_conn *c, const struct record_tx *t
                                  struct err *err)
 {
     const struct recheck *k = t->k;
+    char message[HOST_NAME_MAX_LEN + PROOF_PROBLEM_SIZE + 160];
+    json_t *fields;
     json_t *details = json_pack("{s:s, s:s, s:s, s:s, s:I, s:s}", "kind", k->sso ? "sso" : "site", "hostName", k->host,
                                 k->sso ? "providerId" : "siteId", target, "method", k->dns ? "dns" : "http", "failures",
                                 (json_int_t)failures, "lastError", k->problem);
@@ -252,9 +254,16 @@ static enum err_code record_loss(struct store_conn *c, const struct record_tx *t
                                       .details = details,
                                       .actor_email = PROOF_ACTOR},
                 err);
+    /* A chat message about no release says what its "message" says (notify.c). */
+    fields = json_copy(details);
+    snprintf(message, sizeof message, "%s %s lost its proof: %d checks in a row did not find it (%s)%s",
+             k->sso ? "The SSO domain" : "The domain", k->host, (int)failures, k->problem,
+             k->sso ? "; the login page no longer offers its provider" : "; it is no longer served");
+    json_object_set_new(fields, "message", json_string(message));
     if (!err->code)
-        notify_emit(c, t->j->tenant, "domain.proof.lost", k->sso ? "iam_provider" : "domain", k->sso ? target : k->key, details,
+        notify_emit(c, t->j->tenant, "domain.proof.lost", k->sso ? "iam_provider" : "domain", k->sso ? target : k->key, fields,
                     err);
+    json_decref(fields);
     json_decref(details);
     return err->code;
 }
