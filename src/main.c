@@ -50,6 +50,7 @@
 #include "deploy/repos_http.h"
 #include "deploy/cicd.h"
 #include "deploy/cicd_http.h"
+#include "sites/proof.h"
 #include "sites/sites.h"
 #include "usage/usage.h"
 #include "verify/reverify.h"
@@ -160,6 +161,7 @@ static enum err_code first_start(struct app *app, struct err *err)
  */
 static enum err_code recurring_start(const struct app *app, struct err *err)
 {
+    const int proof_every_s = PROOF_SWEEP_EVERY_S(app->cfg.domain_recheck);
     const struct {
         const char *kind;
         int every_s;
@@ -168,6 +170,7 @@ static enum err_code recurring_start(const struct app *app, struct err *err)
         {REVERIFY_JOB, REVERIFY_EVERY_S, true},           {WEBHOOK_PRUNE_JOB, WEBHOOK_PRUNE_EVERY_S, false},
         {REPOS_SWEEP_JOB, REPOS_SWEEP_EVERY_S, true},     {TOKEN_SWEEP_JOB, TOKEN_SWEEP_EVERY_S, true},
         {USAGE_ROLLUP_JOB, app->cfg.usage_rollup, false}, {STORE_HEALTH_SWEEP_JOB, app->cfg.health_interval, false},
+        {PROOF_SWEEP_JOB, proof_every_s, true},
     };
     struct store_conn *db = NULL;
 
@@ -223,6 +226,7 @@ static int serve(struct app *app)
     struct repos_env rpenv = {.loop = &app->providers, .interval = app->cfg.repo_sync_interval};
     struct cicd_env cenv = {.loop = &app->providers};
     struct workpool *ssh_pool = NULL, *dns_pool = NULL;
+    struct sites_env sienv = {.recheck_s = app->cfg.domain_recheck}; /* the rest once the database and the loop are up */
     struct mail_env menv = {.loop = &app->providers,
                             .url = app->cfg.smtp_url,
                             .user = app->cfg.smtp_user,
@@ -255,6 +259,8 @@ static int serve(struct app *app)
                                    {TESTRUNS_JOB, testruns_step, &nenv},
                                    {STORE_WEBHOOK_JOB, stores_webhook_step, &senv},
                                    {NOTIFY_APPROVAL_MAIL_JOB, notify_approval_mail_step, &menv},
+                                   {PROOF_SWEEP_JOB, proof_sweep_step, &sienv},
+                                   {PROOF_RECHECK_JOB, proof_recheck_step, &sienv},
                                    {NULL, NULL, NULL}};
     size_t njob_kinds = ARRAY_LEN(job_kinds) - 1;
     struct probe *probe = NULL;
@@ -330,6 +336,14 @@ static int serve(struct app *app)
     cenv.store = app->store;
     cenv.keys = app->keys;
     jo.keys = app->keys;
+    if (app->cfg.dns_resolver[0]) /* DNS proofs block: their own threads, not the pool logins hash on */
+        dns_pool = workpool_new("dns", 2, 64);
+    sienv.store = app->store;
+    sienv.loop = &app->providers;
+    sienv.pool = app->hash_pool;
+    sienv.check_address = app->cfg.domain_check;
+    sienv.dns_resolver = app->cfg.dns_resolver;
+    sienv.dns_pool = dns_pool;
     if (app->cfg.test_probe[0]) { /* test runs only */
         if (!(probe = probe_new(app->cfg.test_probe, app->providers.out, &err)))
             goto stop;
@@ -347,14 +361,8 @@ static int serve(struct app *app)
         goto stop;
     app->usage = token_usage_start(app->store, app->cfg.token_flush);
     usage_start(app->store, app->cfg.usage_flush);
-    if (app->cfg.dns_resolver[0]) /* DNS proofs block: their own threads, not the pool logins hash on */
-        dns_pool = workpool_new("dns", 2, 64);
-    sites_start(&(struct sites_env){.store = app->store,
-                                    .loop = &app->providers,
-                                    .pool = app->hash_pool,
-                                    .check_address = app->cfg.domain_check,
-                                    .dns_resolver = app->cfg.dns_resolver,
-                                    .dns_pool = dns_pool});
+    sienv.jobs = app->jobs;
+    sites_start(&sienv);
     log_buffer_start();
     tenancy_start(&(struct tenancy_env){.pw = app->pw,
                                         .hash_pool = app->hash_pool,
@@ -414,14 +422,14 @@ stop:
     jobs_stop(app->jobs);
     /* Calls still out end now: configuration checks answer, parked jobs are dropped; queued logins finish. */
     provider_loop_stop(&app->providers);
+    if (dns_pool) /* a domain re-check's DNS question ends here too, before the engine is freed */
+        workpool_free(dns_pool);
     jobs_free(app->jobs);
     ssh_loop_free(denv.ssh);
     probe_free(probe);
     workpool_free(app->hash_pool);
     if (ssh_pool)
         workpool_free(ssh_pool);
-    if (dns_pool)
-        workpool_free(dns_pool);
     if (server)
         server_stop(server);
     log_buffer_stop();

@@ -126,6 +126,9 @@ const struct config_option config_options[] = {
      "until the token expires"},
     {"SLIPWAY_HEALTH_INTERVAL", NULL, INT(health_interval, 1, 86400), "300",
      "seconds between reads of the health (crash-free rates) of each staged rollout with a health rule (docs/stores.md)"},
+    {"SLIPWAY_DOMAIN_RECHECK", NULL, INT(domain_recheck, 1, 30 * 86400), "86400",
+     "seconds after its last check that a proven domain (a site's, an SSO e-mail domain) is proven again; its proof is lost "
+     "after 3 failed checks in a row over a day at least (docs/sites.md)"},
 };
 #pragma GCC diagnostic pop
 const size_t config_options_count = ARRAY_LEN(config_options);

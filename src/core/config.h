@@ -79,6 +79,7 @@ struct config {
     char smtp_from[256];           /* the From address */
     int token_refresh_retry_ms;    /* an OAuth refresh the provider did not answer is tried again after this, doubling */
     int health_interval;           /* seconds between health reads of a staged rollout with a health rule */
+    int domain_recheck;            /* seconds after its last check that a proven domain is proven again */
 };
 
 struct config_option {

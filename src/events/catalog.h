@@ -43,7 +43,9 @@
     X("deployment.cancelled", "deployment", "deployment", "an editor cancelled a deployment")                                      \
     X("deployment.started", "deployment", "deployment", "a deployment's first step began to run")                                  \
     X("deployment.approval.requested", "deployment", "deployment, approverRoles, requiredApprovals, approversAsked",               \
-      "a deployment awaits approval")
+      "a deployment awaits approval")                                                                                              \
+    X("domain.proof.lost", "domain", "kind, hostName, siteId, providerId, method, failures, lastError",                            \
+      "a proven domain's proof stayed gone: the site domain is FAILED, or the SSO domain unproven")
 
 /* X(alias, dotted name): the names of document 001 and of notifyOnEvents before the catalogue. */
 #define EVENT_ALIASES(X)                                                                                                           \

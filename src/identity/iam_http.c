@@ -13,9 +13,9 @@
 #include "identity/iam.h"
 #include "identity/identity_http.h"
 #include "integrations/integrations.h"
-#include "outbound/dns.h"
 #include "providers/call.h"
 #include "providers/fields.h"
+#include "sites/proof.h"
 #include "tenancy/audit.h"
 #include "tenancy/tenancy_http.h"
 #include "usage/usage.h"
@@ -505,8 +505,7 @@ enum err_code iam_provider_delete(struct request *req, struct err *err)
 
 /* ---- proving an e-mail domain by DNS (docs/sso.md, "Finding the sign-on") ---- */
 
-#define SSO_TXT_LABEL "_slipway-sso" /* the proof: TXT SSO_TXT_LABEL.{domain} = the claim's challengeToken */
-#define DOMAIN_COLUMNS "domain, challengeToken, provenAt, lastCheckedAt, lastError"
+#define DOMAIN_COLUMNS "domain, challengeToken, provenAt, lastCheckedAt, lastError, failures"
 
 SCHEMA(
     iam_domain_schema,
@@ -518,11 +517,12 @@ static json_t *domain_view(struct store_stmt *st)
     const char *domain = store_col_text(st, 0), *token = store_col_text(st, 1);
     char name[300];
 
-    snprintf(name, sizeof name, SSO_TXT_LABEL ".%s", domain);
-    return json_pack("{s:s, s:o, s:b, s:o, s:o, s:o}", "domain", domain, "record",
+    snprintf(name, sizeof name, PROOF_SSO_LABEL ".%s", domain);
+    return json_pack("{s:s, s:o, s:b, s:o, s:o, s:o, s:I}", "domain", domain, "record",
                      token ? json_pack("{s:s, s:s, s:s}", "type", "TXT", "name", name, "value", token) : json_null(), "proven",
                      store_col_text(st, 2) != NULL, "provenAt", json_text_or_null(store_col_text(st, 2)), "lastCheckedAt",
-                     json_text_or_null(store_col_text(st, 3)), "lastError", json_text_or_null(store_col_text(st, 4)));
+                     json_text_or_null(store_col_text(st, 3)), "lastError", json_text_or_null(store_col_text(st, 4)), "failures",
+                     (json_int_t)store_col_int(st, 5));
 }
 
 /* The claims of provider id (of the caller's tenant), or only domain's when it is not NULL. Caller owns *out. */
@@ -633,27 +633,21 @@ static void domain_check_run(void *arg)
     struct domain_check *k = arg;
     struct request *req = k->req;
     const char *tenant = principal_of(req)->tenant_id, *id = request_param(req, "id");
-    char name[300], now[TIMESTAMP_SIZE], problem[200] = "";
+    char now[TIMESTAMP_SIZE], problem[PROOF_PROBLEM_SIZE] = "";
     struct store_conn *c;
     json_t *details = NULL;
     struct err err;
-    int found;
+    bool found;
 
     err_clear(&err);
-    snprintf(name, sizeof name, SSO_TXT_LABEL ".%s", k->domain);
-    found = dns_txt_match(env.dns_resolver, name, k->token, (int)env.loop->timeout_ms, &err);
-    if (found < 0)
-        snprintf(problem, sizeof problem, "%.150s", err.message);
-    else if (found == 0)
-        snprintf(problem, sizeof problem, "no TXT record at %.120s holds the token", name);
-    err_clear(&err);
+    found = proof_dns(env.dns_resolver, env.loop->timeout_ms, PROOF_SSO_LABEL, k->domain, k->token, problem);
     clock_now(now);
-    details = json_pack("{s:s, s:s, s:b}", "providerId", id, "domain", k->domain, "proven", found > 0);
+    details = json_pack("{s:s, s:s, s:b}", "providerId", id, "domain", k->domain, "proven", found);
     if (request_db(req, &c, &err) == ERR_OK &&
         store_run(c,
                   "UPDATE iam_domains SET provenAt = CASE WHEN ? THEN COALESCE(provenAt, ?) ELSE NULL END, lastCheckedAt = ?, "
-                  "lastError = ? WHERE tenantId = ? AND providerId = ? AND domain = ?",
-                  STORE_ARGS(STORE_BOOL(found > 0), STORE_TIME(now), STORE_TIME(now), STORE_TEXT(problem[0] ? problem : NULL),
+                  "lastError = ?, failures = 0, failingSince = NULL WHERE tenantId = ? AND providerId = ? AND domain = ?",
+                  STORE_ARGS(STORE_BOOL(found), STORE_TIME(now), STORE_TIME(now), STORE_TEXT(found ? NULL : problem),
                              STORE_TEXT(tenant), STORE_TEXT(id), STORE_TEXT(k->domain)),
                   NULL, &err) == ERR_OK &&
         audit_write(

@@ -20,15 +20,21 @@ void sweep_pass(const struct sweep *s, struct job *j)
     struct store_stmt *st;
     struct err err;
     size_t i;
+    const struct sweep *q;
+    json_int_t n;
 
     err_clear(&err);
     if (!s->jobs)
         err_set(&err, ERR_UNAVAILABLE, "%s is not started yet", s->name);
-    else if (store_conn_get(s->store, &db, &err) == ERR_OK && store_select(db, s->sql, s->args, s->nargs, &st, &err) == ERR_OK) {
-        /* Read whole first: the connection then runs each row's transaction. */
+    else
+        store_conn_get(s->store, &db, &err);
+    /* Read whole first: the connection then runs each row's transaction. A row is [which query, its columns...]. */
+    for (q = s, n = 0; q && !err.code; q = q->next, n++) {
+        if (store_select(db, q->sql, q->args, q->nargs, &st, &err))
+            break;
         while (store_next(st, &err) == 1) {
-            json_t *cols = json_array();
-            for (int k = 0; k < s->ncols && k < SWEEP_COLS_MAX; k++)
+            json_t *cols = json_pack("[I]", n);
+            for (int k = 0; k < q->ncols && k < SWEEP_COLS_MAX; k++)
                 json_array_append_new(cols, json_string(store_col_text(st, k)));
             json_array_append_new(due, cols);
         }
@@ -37,8 +43,10 @@ void sweep_pass(const struct sweep *s, struct job *j)
     json_array_foreach(due, i, row)
     {
         struct row_tx t = {.s = s, .j = j};
-        for (size_t k = 0; k < json_array_size(row); k++)
-            t.cols[k] = json_string_value(json_array_get(row, k));
+        for (n = json_integer_value(json_array_get(row, 0)); n > 0; n--)
+            t.s = t.s->next;
+        for (size_t k = 1; k < json_array_size(row); k++)
+            t.cols[k - 1] = json_string_value(json_array_get(row, k));
         if (!err.code)
             store_tx(db, row_body, &t, &err);
     }

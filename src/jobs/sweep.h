@@ -29,6 +29,7 @@ struct sweep {
     /* In the row's transaction: cols[i] is column i's text; j is the sweep's job (its cycle names the pass). */
     enum err_code (*due)(struct store_conn *c, const void *ctx, const struct job *j, const char *const *cols, struct err *err);
     const void *ctx;
+    const struct sweep *next; /* another query of the same pass, its rows handed to its own due after these; or NULL */
 };
 
 /* Runs one pass as j's step: j ends (done, or failed with why) before this returns. */

@@ -8,6 +8,7 @@
 
 #include "http/request.h"
 
+struct jobs;
 struct provider_loop;
 struct workpool;
 
@@ -18,6 +19,8 @@ struct sites_env {
     const char *check_address;        /* SLIPWAY_DOMAIN_CHECK_ADDRESS: where checks connect instead of the domain, or "" */
     const char *dns_resolver;         /* SLIPWAY_DNS_RESOLVER: the DNS server TXT proofs ask (IPv4:PORT), or "": none */
     struct workpool *dns_pool;        /* where DNS proofs run (they block), when dns_resolver is set */
+    int recheck_s;                    /* SLIPWAY_DOMAIN_RECHECK: a proven domain checked longer ago is checked again (proof.h) */
+    struct jobs *jobs;                /* the engine, once started: the re-check's sweep queues on it */
 };
 
 /* Called once at start-up, before the routes serve; sites_stop once nothing serves any more. */

@@ -14,9 +14,9 @@
 #include "core/workpool.h"
 #include "core/xmalloc.h"
 #include "http/page.h"
-#include "outbound/dns.h"
 #include "outbound/outbound.h"
 #include "providers/call.h"
+#include "sites/proof.h"
 #include "sites/sites.h"
 #include "usage/usage.h"
 #include "tenancy/audit.h"
@@ -729,9 +729,8 @@ enum err_code post_restore(struct request *req, struct err *err)
 
 /* ---- custom domains ---- */
 
-#define DOMAIN_COLUMNS "id, siteId, hostName, status, challengeToken, lastError, verifiedAt, lastCheckedAt, createdAt, updatedAt"
-#define CHALLENGE_PATH "/.well-known/slipway-challenge/"
-#define DNS_CHALLENGE_LABEL "_slipway-challenge" /* a DNS proof: TXT DNS_CHALLENGE_LABEL.{hostName} = the token */
+#define DOMAIN_COLUMNS                                                                                                             \
+    "id, siteId, hostName, status, challengeToken, lastError, verifiedAt, lastCheckedAt, createdAt, updatedAt, failures"
 
 static json_t *domain_row(struct store_stmt *st)
 {
@@ -740,8 +739,9 @@ static json_t *domain_row(struct store_stmt *st)
     json_t *row = row_object(st, cols, (int)ARRAY_LEN(cols), NULL);
     char url[512];
 
-    snprintf(url, sizeof url, "http://%s" CHALLENGE_PATH "%s", store_col_text(st, 2), store_col_text(st, 4));
+    snprintf(url, sizeof url, "http://%s" PROOF_CHALLENGE_PATH "%s", store_col_text(st, 2), store_col_text(st, 4));
     json_object_set_new(row, "challengeUrl", json_string(url));
+    json_object_set_new(row, "failures", json_integer(store_col_int(st, 10)));
     return row;
 }
 
@@ -834,9 +834,9 @@ enum err_code domain_delete(struct request *req, struct err *err)
 struct check {
     struct request *req;
     char id[UUID_SIZE], host[HOST_NAME_MAX_LEN + 1], token[B64URL_LEN(32) + 1];
-    bool dns; /* a TXT record of DNS_CHALLENGE_LABEL.host, not the challenge URL */
+    bool dns; /* a TXT record of PROOF_SITE_LABEL.host, not the challenge URL */
     bool proven;
-    char problem[200];
+    char problem[PROOF_PROBLEM_SIZE];
 };
 
 /* On the pool: the outcome saved (audited), the domain answered, the request resumed. */
@@ -855,10 +855,10 @@ static void check_finish(void *arg)
     clock_now(now);
     s = (struct stmt){.sql =
                           "UPDATE domains SET status = ?, lastError = ?, verifiedAt = COALESCE(?, verifiedAt), lastCheckedAt = ?, "
-                          "updatedAt = ? WHERE tenantId = ? AND id = ?",
+                          "proofMethod = ?, failures = 0, failingSince = NULL, updatedAt = ? WHERE tenantId = ? AND id = ?",
                       STMT_ARGS(STORE_TEXT(k->proven ? "VERIFIED" : "FAILED"), STORE_TEXT(k->proven ? NULL : k->problem),
-                                STORE_TIME(k->proven ? now : NULL), STORE_TIME(now), STORE_TIME(now), STORE_TEXT(tenant_of(req)),
-                                STORE_TEXT(k->id))};
+                                STORE_TIME(k->proven ? now : NULL), STORE_TIME(now), STORE_TEXT(k->dns ? "dns" : "http"),
+                                STORE_TIME(now), STORE_TEXT(tenant_of(req)), STORE_TEXT(k->id))};
     w.details = json_pack("{s:s, s:s, s:b}", "hostName", k->host, "method", k->dns ? "dns" : "http", "verified", k->proven);
     if (request_db(req, &db, &err) == ERR_OK && write_audited(db, &w, &err) == ERR_OK)
         domain = domain_load(db, req, k->id, &err);
@@ -877,19 +877,8 @@ static void check_finish(void *arg)
 static void check_done(const struct outbound_response *r, void *ctx)
 {
     struct check *k = ctx;
-    size_t n = r->len;
 
-    while (n > 0 && isspace((unsigned char)r->body[n - 1]))
-        n--;
-    if (r->failure != OUTBOUND_OK)
-        snprintf(k->problem, sizeof k->problem, "the domain could not be reached: %s",
-                 r->failure == OUTBOUND_BLOCKED ? "it resolves to an address slipway may not call" : r->cause);
-    else if (r->status != 200)
-        snprintf(k->problem, sizeof k->problem, "the challenge URL answered HTTP %ld, not 200", r->status);
-    else if (n != strlen(k->token) || memcmp(r->body, k->token, n) != 0)
-        snprintf(k->problem, sizeof k->problem, "the challenge URL does not answer the token");
-    else
-        k->proven = true;
+    k->proven = proof_http_verdict(r, k->token, k->problem);
     if (workpool_submit(sites()->pool, check_finish, k) != 0) {
         response_error(k->req, &(struct err){.code = ERR_UNAVAILABLE, .message = "the server is busy; try again shortly"});
         request_resume(k->req);
@@ -901,19 +890,8 @@ static void check_done(const struct outbound_response *r, void *ctx)
 static void dns_check(void *arg)
 {
     struct check *k = arg;
-    char name[HOST_NAME_MAX_LEN + sizeof DNS_CHALLENGE_LABEL + 1];
-    struct err err;
-    int found;
 
-    err_clear(&err);
-    snprintf(name, sizeof name, DNS_CHALLENGE_LABEL ".%s", k->host);
-    found = dns_txt_match(sites()->dns_resolver, name, k->token, (int)sites()->loop->timeout_ms, &err);
-    if (found > 0)
-        k->proven = true;
-    else if (found < 0)
-        snprintf(k->problem, sizeof k->problem, "%.150s", err.message);
-    else
-        snprintf(k->problem, sizeof k->problem, "no TXT record at %.120s holds the token", name);
+    k->proven = proof_dns(sites()->dns_resolver, sites()->loop->timeout_ms, PROOF_SITE_LABEL, k->host, k->token, k->problem);
     check_finish(k);
 }
 
@@ -923,8 +901,6 @@ enum err_code domain_verify(struct request *req, struct err *err)
     struct store_conn *db;
     json_t *domain;
     struct check *k;
-    char url[1024], host_header[HOST_NAME_MAX_LEN + 8];
-    const char *headers[] = {host_header, NULL};
     const char *method = json_string_value(json_object_get(req->body, "method"));
     bool dns = method && strcmp(method, "dns") == 0;
 
@@ -950,22 +926,8 @@ enum err_code domain_verify(struct request *req, struct err *err)
         }
         return ERR_OK;
     }
-    /* The domain itself, or (tests, a proxy) the address configured, with the domain in the Host header either way. */
-    if (env->check_address && env->check_address[0])
-        snprintf(url, sizeof url, "%s" CHALLENGE_PATH "%s", env->check_address, k->token);
-    else
-        snprintf(url, sizeof url, "http://%s" CHALLENGE_PATH "%s", k->host, k->token);
-    snprintf(host_header, sizeof host_header, "Host: %s", k->host);
     request_suspend(req);
-    if (env->loop->submit(env->loop->out,
-                          &(struct outbound_call){.method = "GET",
-                                                  .url = url,
-                                                  .headers = headers,
-                                                  .timeout_ms = env->loop->timeout_ms,
-                                                  .label = "domain-check",
-                                                  .done = check_done,
-                                                  .ctx = k},
-                          err)) {
+    if (proof_http_submit(env, k->host, k->token, check_done, k, err)) {
         request_resume(req);
         free(k);
         return err->code;

@@ -9,9 +9,12 @@ requires single sign-on refuses password sessions on its routes (403
 sso_required) but its break-glass owner's, admits sessions its own
 provider made and tokens those sessions made; the writes that would lock a
 tenant out are refused; a browser's failed login goes back to the login
-page with the reason.
+page with the reason. Proven domains are proven again (SLIPWAY_DOMAIN_RECHECK,
+1 s here): a record gone is counted, and unproves the domain only after 3
+checks in a row over a day (the test writes the run's start back).
 """
 
+import datetime
 import os
 import sys
 import unittest
@@ -19,6 +22,8 @@ import urllib.parse
 import uuid
 
 import harness
+import integration_fixtures as fx
+from verify_fixtures import wait_for
 from harness import add_member_and_login, new_org
 from test_sso import CALLBACK, PUBLIC, SECRET, SsoBase
 
@@ -30,7 +35,8 @@ class SsoPolicyTest(SsoBase):
     @classmethod
     def setUpClass(cls):
         cls.dns = DnsServer().start()  # proves claimed e-mail domains (TXT _slipway-sso.{domain})
-        cls.server_env = dict(SsoBase.server_env, SLIPWAY_DNS_RESOLVER="127.0.0.1:%d" % cls.dns.port)
+        cls.server_env = dict(SsoBase.server_env, SLIPWAY_DNS_RESOLVER="127.0.0.1:%d" % cls.dns.port,
+                              SLIPWAY_DOMAIN_RECHECK="1", SLIPWAY_JOB_POLL_MS="100")
         try:
             super().setUpClass()
         except BaseException:
@@ -125,6 +131,59 @@ class SsoPolicyTest(SsoBase):
         self.expect(self.request("PATCH", "/api/v1/%s/iam/providers/%s" % (self.tenant, p["id"]), body={"enabled": False},
                                  token=self.token), 200)
         self.assertEqual(self.discover(tenant=slug)["items"], [])
+
+    def proven_domain(self, tenant, provider, token, name):
+        """A domain of an owner's own address, claimed for provider and proven; its record's name."""
+        domain = "%s-%s.example.org" % (name, uuid.uuid4().hex[:8])
+        owner = add_member_and_login(self.server, token, tenant, "owner", email="boss@" + domain)
+        path = "/api/v1/%s/iam/providers/%s/domains" % (tenant, provider)
+        record = self.expect(self.request("POST", path, body={"domain": domain}, token=owner.token), 201)["record"]
+        self.dns.publish(record["name"], record["value"])
+        self.assertTrue(self.expect(self.request("POST", path + "/check", body={"domain": domain}, token=owner.token),
+                                    200)["proven"])
+        return domain, record["name"]
+
+    def test_proven_domains_are_checked_again(self):
+        p = self.provider()
+        other = new_org(self.server)
+        theirs = self.request("POST", "/api/v1/%s/iam/providers" % other.tenant["id"], token=other.owner.token,
+                              body={"name": "Theirs", "type": "OIDC", "issuer": self.idp.issuer, "clientId": "c",
+                                    "clientSecret": "s-" + uuid.uuid4().hex})
+        self.expect(theirs, 201)
+        kept, blip, gone = (self.proven_domain(self.tenant, p["id"], self.token, n) for n in ("kept", "blip", "gone"))
+        their = self.proven_domain(other.tenant["id"], theirs.json["id"], other.owner.token, "theirs")
+        for _, record in (blip, gone):
+            del self.dns.records[record]
+        # Each last checked a day ago (due at the next pass, every second); gone has failed twice since then.
+        moment = datetime.datetime.now(datetime.timezone.utc)
+        day_ago = moment - datetime.timedelta(days=1, minutes=1)
+        stored = (day_ago.strftime("%Y-%m-%d %H:%M:%S") if self.server.database_path().startswith("mysql")
+                  else harness.format_time(day_ago))
+        for (domain, _), failures in ((kept, 0), (blip, 0), (gone, 2), (their, 0)):
+            fx.db_execute(self.server, "UPDATE iam_domains SET lastCheckedAt = ?, failures = ?, failingSince = ? WHERE domain = ?",
+                          (stored, failures, stored if failures else None, domain))
+        now = {}
+
+        def all_checked():
+            for tenant, provider, token in ((self.tenant, p["id"], self.token),
+                                            (other.tenant["id"], theirs.json["id"], other.owner.token)):
+                path = "/api/v1/%s/iam/providers/%s/domains" % (tenant, provider)
+                now.update({d["domain"]: d for d in self.expect(self.request("GET", path, token=token), 200)["items"]})
+            return all(harness.parse_time(d["lastCheckedAt"]) > moment for d in now.values())
+        self.assertTrue(wait_for(all_checked, 10), now)
+        self.assertEqual((now[kept[0]]["proven"], now[kept[0]]["failures"], now[kept[0]]["lastError"]), (True, 0, None))
+        self.assertEqual((now[blip[0]]["proven"], min(now[blip[0]]["failures"], 1)), (True, 1), "one failure is counted")
+        self.assertIn("no TXT record", now[blip[0]]["lastError"])
+        self.assertEqual((now[gone[0]]["proven"], now[gone[0]]["provenAt"], now[gone[0]]["failures"]), (False, None, 3))
+        self.assertEqual((now[their[0]]["proven"], now[their[0]]["failures"]), (True, 0), "another tenant's")
+        for (domain, _), offered in ((kept, [p["id"]]), (blip, [p["id"]]), (gone, [])):
+            self.assertEqual([x["id"] for x in self.discover(email="someone@" + domain)["items"]], offered, domain)
+        audit = self.expect(self.request("GET", "/api/v1/%s/audit-logs?action=domain.proof.lost" % self.tenant,
+                                         token=self.token), 200)["items"]
+        self.assertEqual([(a["targetId"], a["details"]["hostName"], a["details"]["kind"]) for a in audit
+                          if a["details"]["hostName"] in (kept[0], blip[0], gone[0])], [(p["id"], gone[0], "sso")])
+        self.assertEqual(self.expect(self.request("GET", "/api/v1/%s/audit-logs?action=domain.proof.lost" % other.tenant["id"],
+                                                  token=other.owner.token), 200)["items"], [])
 
     def test_required_sign_on_with_a_break_glass_owner(self):
         org = new_org(self.server)

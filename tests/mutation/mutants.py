@@ -387,6 +387,14 @@ TABLE = [
            [("for (const char *q; (q = strchr(value, '\\'')); value = q + 1) {",
              "for (const char *q; (q = NULL) != NULL; value = q + 1) {")],
            [API + "test_repos:CicdRunTest.test_the_repository_and_ref_reach_the_script_and_bad_refs_are_refused"]),
+    # ---- a proven domain loses its proof only after 3 failed re-checks in a row over a day (docs/sites.md)
+    Mutant("domain-dropped-at-first-failure", "a DNS blip takes a site down",
+           "the recurring re-check makes a proven domain FAILED (an SSO domain unproven) at its first failed check, so "
+           "a record being moved or a web server restarting stops the site being served",
+           "src/sites/proof.c",
+           [("return failures >= PROOF_LOSS_FAILURES && now_ms - failing_since_ms >= PROOF_LOSS_SPAN_MS;",
+             "return failures >= 1 || now_ms < failing_since_ms;")],
+           [API + "test_sites_domains:DomainsTest.test_proven_domains_are_checked_again"]),
 ]
 
 

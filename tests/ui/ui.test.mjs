@@ -1639,6 +1639,62 @@ async function main() {
       await logout(page);
     });
 
+    await check('single sign-on page: group rules added, reordered and removed (a group twice refused at its field); a provider edited with its secret left empty (kept), added and deleted', async () => {
+      if (!stack.sso) throw new Error('no identity provider: node or tests/oidc/node_modules is missing (scripts/install-deps test)');
+      const providers = async () => (await (await apiCall(stack, 'GET', `/api/v1/${stack.tenantId}/iam/providers`, undefined, ownerToken)).json()).items;
+      const okta = async () => (await providers()).find((p) => p.name === stack.sso.provider);
+      const before = await okta();
+      await login(page, stack, 'owner');
+      await page.getByRole('link', {name: 'Single sign-on'}).click();
+      const provider = page.locator(`section[data-provider="${stack.sso.provider}"]`);
+      const addRule = async (group, role) => {
+        await provider.locator('form[id^="rule-"] [name="group"]').fill(group);
+        await provider.locator('form[id^="rule-"] [name="role"]').selectOption(role);
+        await provider.getByRole('button', {name: 'Add the rule'}).click();
+      };
+      await addRule('release-admins', 'owner');
+      await provider.locator('ol.rules > li:last-child[data-group="release-admins"]').waitFor();
+      await provider.getByRole('button', {name: 'Move up release-admins'}).click();
+      await provider.locator('ol.rules > li:first-child[data-group="release-admins"]').waitFor();
+      const ranked = (await okta()).groupMappings.map((r) => `${r.group}:${r.role}:${r.priority}`).join(' ');
+      assert(ranked === 'release-admins:owner:2 eng:editor:1', `the rules as saved: ${ranked}`);
+      await addRule('eng', 'viewer');
+      await provider.locator('[aria-invalid="true"]').waitFor();
+      const twice = await provider.locator('form[id^="rule-"] .field').filter({has: page.locator('[name="group"]')}).textContent();
+      assert(/has a rule already/.test(twice), `the refusal at the field: ${twice}`);
+      await provider.getByRole('button', {name: `Edit ${stack.sso.provider}`}).click();
+      const form = page.locator('#provider-form');
+      const secret = form.getByLabel('Client secret');
+      assert((await secret.inputValue()) === '' && (await secret.getAttribute('placeholder')) === before.clientSecret, 'the secret: empty, its mask as the hint');
+      assert(/Leave empty to keep it/.test(await form.locator('.field').filter({has: page.getByLabel('Client secret')}).textContent()), 'the secret field says how to keep it');
+      await form.getByLabel('Default role').selectOption('editor');
+      await everyLook(page, '56-sso-rules-and-edit');
+      await form.getByRole('button', {name: 'Save'}).click();
+      await form.waitFor({state: 'detached'});
+      const after = await okta();
+      assert(after.defaultRole === 'editor' && after.clientSecret === before.clientSecret, `saved: ${after.defaultRole}, secret kept: ${after.clientSecret}`);
+      await provider.getByRole('button', {name: 'Remove release-admins'}).click();
+      await provider.locator('li[data-group="release-admins"]').waitFor({state: 'detached'});
+      assert((await okta()).groupMappings.map((r) => r.group).join() === 'eng', 'the rule removed');
+      const add = page.locator('#provider-create');
+      const typed = `ui-secret-${Date.now()}`;
+      await add.getByLabel('Name').fill('Entra');
+      await add.getByLabel('Type').selectOption('AZURE');
+      await add.getByLabel('Issuer').fill(stack.sso.issuer);
+      await add.getByLabel('Client ID').fill('ui-client');
+      await add.getByLabel('Client secret').fill(typed);
+      await add.getByRole('button', {name: 'Add the provider'}).click();
+      const entra = page.locator('section[data-provider="Entra"]');
+      await entra.waitFor();
+      assert(!(await page.content()).includes(typed), 'the secret typed is not in the page');
+      await entra.getByRole('button', {name: 'Delete Entra'}).click();
+      await page.getByRole('button', {name: 'Delete the provider'}).click();
+      await entra.waitFor({state: 'detached'});
+      assert(!(await providers()).some((p) => p.name === 'Entra'), 'the provider deleted');
+      await apiCall(stack, 'PATCH', `/api/v1/${stack.tenantId}/iam/providers/${before.id}`, {defaultRole: before.defaultRole}, ownerToken);
+      await logout(page);
+    });
+
     await check('works offline: no page ever fetched anything from another host', async () => {
       assert(!foreign.length, `fetched: ${foreign.slice(0, 5).join(', ')}`);
     });
