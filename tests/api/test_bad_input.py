@@ -125,7 +125,9 @@ class BadInputTest(harness.ApiTest):
             if table in ("audit_logs", "tenant_usage", "usage_events") or table.startswith("schema_migrations"):
                 continue  # the trail records refusals too, and usage counts them; migrations are not tenant data
             columns = [c.lower() for c in dbclient.query(url, "SELECT * FROM %s WHERE 1 = 0" % table)[0]]
-            keep = ", ".join(c for c in columns if c not in ("lastusedat", "lastloginat"))
+            # tenants.revision is a cache's counter, not tenant data: other tests' direct writes to the release
+            # tables raise every tenant's (integration_fixtures.db_execute), on this shared server too.
+            keep = ", ".join(c for c in columns if c not in ("lastusedat", "lastloginat", "revision"))
             if table == "tenants":
                 query, args = "SELECT %s FROM tenants WHERE id = ?" % keep, [org.id]
             elif table == "accounts":
