@@ -191,6 +191,8 @@ def sample_value(field):
             return "#336699"
         if field["format"] == "date-time":
             return format_time(now())
+        if field["format"] == "git-ref":
+            return "release/probe-" + tag
         text = "Probe " + tag
         return text[:field["maxLength"]] if field["maxLength"] else text
     if kind == "integer":
