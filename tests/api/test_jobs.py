@@ -112,11 +112,11 @@ class OneJobManyProcessesTest(unittest.TestCase):
             self.assertTrue(vf.wait_for(lambda: job_rows(servers[0], "reverify")[0]["lastfinishedat"] is not None, 10),
                             "a start-up asks for a run now")
             rows = job_rows(servers[0])
-            # One row per recurring kind (main.c's table: the repository sweep, re-verification, the OAuth token
-            # sweep, the rollouts' health sweep, the usage roll-up, the pruning of old webhook deliveries), whatever
-            # the number of processes.
+            # One row per recurring kind (main.c's table: the re-check of proven domains, the repository sweep,
+            # re-verification, the OAuth token sweep, the rollouts' health sweep, the usage roll-up, the pruning of
+            # old webhook deliveries), whatever the number of processes.
             self.assertEqual(sorted((r["kind"], r["dedupekey"]) for r in rows),
-                             [("repos-sweep", "repos-sweep"), ("reverify", "reverify"),
+                             [("domains-recheck", "domains-recheck"), ("repos-sweep", "repos-sweep"), ("reverify", "reverify"),
                               ("scm-token-sweep", "scm-token-sweep"), ("store-health-sweep", "store-health-sweep"),
                               ("usage-rollup", "usage-rollup"), ("webhook-prune", "webhook-prune")],
                              "one job row per recurring kind whatever the number of processes")
