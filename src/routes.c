@@ -70,6 +70,7 @@ const struct route routes[] = {
     {"GET", "/api/v1/me/audit-logs", ACCESS_ACCOUNT, NULL, audit_mine},
     {"PUT", "/api/v1/me/password", ACCESS_ACCOUNT, &password_change_schema, me_password_change},
     /* The TOTP second factor of a password account (docs/accounts.md). */
+    {"GET", "/api/v1/me/totp", ACCESS_ACCOUNT, NULL, me_totp_get},
     {"POST", "/api/v1/me/totp", ACCESS_ACCOUNT, &totp_enrol_schema, me_totp_enrol},
     {"POST", "/api/v1/me/totp/confirm", ACCESS_ACCOUNT, &totp_confirm_schema, me_totp_confirm},
     {"DELETE", "/api/v1/me/totp", ACCESS_ACCOUNT, &totp_disable_schema, me_totp_disable},

@@ -3,11 +3,8 @@
 // the account, and the page says so first), and two-factor sign-in (TOTP):
 // enrol (the secret grouped for typing, the otpauth:// URI as a link and as
 // a QR code), confirm with a first code, the recovery codes shown once, and
-// turn it off.
-// GET /api/v1/me does not say whether two-factor sign-in is on: the page
-// reads it from the account's own trail (the later of auth.totp.confirm and
-// auth.totp.disable); a trail that no longer holds either offers to turn it
-// on, and the API's 409 then says it is on.
+// turn it off. Whether it is on, and the recovery codes left, come from
+// GET /api/v1/me/totp.
 
 import {h, when, announce, errorBox, showError, copyButton} from './dom.js';
 import {get, post, put, del} from './api.js';
@@ -57,11 +54,9 @@ function passwordSection() {
     done, form)};
 }
 
-// Whether two-factor sign-in is on, and since when, from the account's own trail.
-async function totpState() {
-  const latest = (action) => get(`/api/v1/me/audit-logs?limit=1&action=${action}`).then((p) => p.items[0] || null);
-  const [on, off] = await Promise.all([latest('auth.totp.confirm'), latest('auth.totp.disable')]);
-  return on && (!off || Date.parse(on.createdAt) > Date.parse(off.createdAt)) ? on.createdAt : null;
+// Whether two-factor sign-in is on: {enabled, confirmedAt, recoveryCodesLeft} (GET /api/v1/me/totp).
+function totpState() {
+  return get('/api/v1/me/totp');
 }
 
 // "ABCD EFGH IJKL ...": a base32 secret in groups of four, for typing into an app by hand.
@@ -143,7 +138,8 @@ function enrolForm(box, made, again) {
   code.control.focus();
 }
 
-function totpSection(since, again) {
+function totpSection(state, again) {
+  const since = state && state.enabled ? state.confirmedAt : null;
   const box = h('div', {id: 'totp-box'});
   const errors = errorBox();
   const section = h('section', {class: 'section', 'aria-labelledby': 'totp-title'}, h('h2', {id: 'totp-title'}, 'Two-factor sign-in'), errors);
@@ -185,18 +181,19 @@ function totpSection(since, again) {
     }
   });
   box.append(h('p', {id: 'totp-on'}, h('span', {class: 'badge badge-valid'}, 'On'), ' since ', when(since),
-    '. Logging in with your password also asks for a code from your app, or one of your recovery codes.'),
+    '. Logging in with your password also asks for a code from your app, or one of your recovery codes',
+    ` (${state.recoveryCodesLeft} left).`),
   h('h3', {class: 'section-sub'}, 'Turn it off'), form);
   section.append(box);
   return {section, set};
 }
 
 export async function viewAccount(ctx) {
-  const since = await totpState().catch(() => null);
+  const state = await totpState().catch(() => null);
   if (ctx.stale()) return;
   const again = () => ctx.navigate(location.hash);
   const password = passwordSection();
-  const totp = totpSection(since, again);
+  const totp = totpSection(state, again);
   ctx.main.append(h('div', {class: 'page-head'}, h('div', null, h('h1', null, 'Your account'),
     h('p', {class: 'sub'}, `${ctx.me.name ? `${ctx.me.name} · ` : ''}${ctx.me.email}`))),
   password.section, totp.section);

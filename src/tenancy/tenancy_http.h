@@ -29,6 +29,7 @@ enum err_code me_password_change(struct request *req, struct err *err);
 enum err_code auth_password_reset(struct request *req, struct err *err);
 enum err_code auth_password_reset_confirm(struct request *req, struct err *err);
 /* The TOTP second factor (totp_http.c). */
+enum err_code me_totp_get(struct request *req, struct err *err);
 enum err_code me_totp_enrol(struct request *req, struct err *err);
 enum err_code me_totp_confirm(struct request *req, struct err *err);
 enum err_code me_totp_disable(struct request *req, struct err *err);

@@ -7,6 +7,8 @@
  * not asked at login until POST /api/v1/me/totp/confirm {code} proves an
  * app computes it; the confirmation answers 10 recovery codes, once, kept
  * as their SHA-256. DELETE /api/v1/me/totp {code | password} turns it off.
+ * GET /api/v1/me/totp says whether it is on, since when, and how many
+ * recovery codes are left.
  *
  * A password login of an account with a confirmed secret then needs
  * totpCode (a code of a step later than the last one accepted: a code is
@@ -145,6 +147,36 @@ enum err_code totp_login_check(struct store_conn *c, const char *account, const 
 out:
     hash_cleanse(r.key, sizeof r.key);
     return err->code;
+}
+
+/* ---- the state ---- */
+
+enum err_code me_totp_get(struct request *req, struct err *err)
+{
+    const char *account = principal_of(req)->account_id;
+    struct store_conn *db;
+    struct store_stmt *st;
+    json_t *since = json_null();
+    int64_t left = 0;
+    int found;
+
+    if (request_db(req, &db, err) ||
+        store_select(db, "SELECT confirmedAt FROM account_totp WHERE accountId = ? AND confirmedAt IS NOT NULL",
+                     STORE_ARGS(STORE_TEXT(account)), &st, err))
+        return err->code;
+    if ((found = store_next(st, err)) == 1)
+        since = json_string(store_col_text(st, 0));
+    store_finish(st);
+    if (found == 1)
+        store_int(db, "SELECT COUNT(*) FROM account_recovery_codes WHERE accountId = ? AND usedAt IS NULL",
+                  STORE_ARGS(STORE_TEXT(account)), &left, err);
+    if (err->code) {
+        json_decref(since);
+        return err->code;
+    }
+    response_json(req, 200,
+                  json_pack("{s:b, s:o, s:I}", "enabled", found == 1, "confirmedAt", since, "recoveryCodesLeft", (json_int_t)left));
+    return ERR_OK;
 }
 
 /* ---- enrolling ---- */

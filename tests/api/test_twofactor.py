@@ -69,12 +69,26 @@ class TwoFactorTest(ApiTest):
                           "invalid_credentials")  # far from now
         self.assert_error(self.request("POST", TOTP, token=user.token), 409, "conflict")
 
+    def state(self, user):
+        return self.expect(self.request("GET", TOTP, token=user.token), 200)
+
     def test_a_recovery_code_works_once(self):
         user = new_user(self.server)
+        self.assertEqual(self.state(user), {"enabled": False, "confirmedAt": None, "recoveryCodesLeft": 0})
+        self.enrol(user)
+        self.assertFalse(self.state(user)["enabled"], "not on until confirmed")
+        self.request("DELETE", TOTP, body={"password": user.password}, token=user.token)
         _, _, codes = self.on(user)
+        on = self.state(user)
+        self.assertEqual((on["enabled"], on["recoveryCodesLeft"]), (True, 10))
+        self.assertIsNotNone(on["confirmedAt"])
+        self.assertNotIn(codes[0], str(on))
         self.expect(login(self.server, user.email, user.password, recoveryCode=codes[0].lower()), 200)
         self.assert_error(login(self.server, user.email, user.password, recoveryCode=codes[0]), 401, "invalid_credentials")
         self.expect(login(self.server, user.email, user.password, recoveryCode=codes[1].replace("-", "")), 200)
+        self.assertEqual(self.state(user)["recoveryCodesLeft"], 8)
+        other = new_user(self.server)
+        self.assertFalse(self.state(other)["enabled"], "the caller's own, never another account's")
 
     def test_turning_it_off(self):
         user = new_user(self.server)

@@ -700,6 +700,7 @@ async function main() {
       await everyLook(page, '19c-account-recovery-codes');
       await page.getByRole('button', {name: 'Done: I saved them'}).click();
       await page.locator('#totp-on').waitFor();
+      assert(/\(10 left\)/.test(await page.locator('#totp-on').textContent()), 'the recovery codes left not said');
       assert(!(await page.content()).includes(codes[0]), 'the recovery codes are still in the page');
       await everyLook(page, '19d-account');
       await page.getByLabel('A code from your app, or your password').fill(invitee.password);
