@@ -10,18 +10,14 @@ over a day (the test writes the last check and the run's start back instead of w
 
 import datetime
 import http.server
-import os
-import sys
 import threading
 import unittest
 import uuid
 
+import dns_fixture
 import harness
 import integration_fixtures as fx
 from verify_fixtures import wait_for
-
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "fakes"))
-from fake_dns import DnsServer  # noqa: E402
 
 
 class Challenges(http.server.ThreadingHTTPServer):
@@ -52,15 +48,13 @@ class ChallengeHandler(http.server.BaseHTTPRequestHandler):
         pass
 
 
-class DomainsTest(harness.ApiTest):
+class DomainsTest(dns_fixture.WithDns, harness.ApiTest):
     @classmethod
     def setUpClass(cls):
         cls.challenges = Challenges()
         threading.Thread(target=cls.challenges.serve_forever, daemon=True).start()
-        cls.dns = DnsServer().start()
         cls.server_env = {"SLIPWAY_OUTBOUND_ALLOW": "127.0.0.0/8",
                           "SLIPWAY_DOMAIN_CHECK_ADDRESS": "http://127.0.0.1:%d" % cls.challenges.server_address[1],
-                          "SLIPWAY_DNS_RESOLVER": "127.0.0.1:%d" % cls.dns.port,
                           "SLIPWAY_DOMAIN_RECHECK": "1", "SLIPWAY_JOB_POLL_MS": "100"}
         super().setUpClass()
         cls.org = harness.new_org(cls.server)
@@ -70,7 +64,6 @@ class DomainsTest(harness.ApiTest):
     def tearDownClass(cls):
         cls.challenges.shutdown()
         cls.challenges.server_close()
-        cls.dns.stop()
         super().tearDownClass()
 
     def site(self, org, title):

@@ -15,38 +15,21 @@ checks in a row over a day (the test writes the run's start back).
 """
 
 import datetime
-import os
-import sys
 import unittest
 import urllib.parse
 import uuid
 
+import dns_fixture
 import harness
 import integration_fixtures as fx
 from verify_fixtures import wait_for
 from harness import add_member_and_login, new_org
 from test_sso import CALLBACK, PUBLIC, SECRET, SsoBase
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "fakes"))
-from fake_dns import DnsServer  # noqa: E402
 
-
-class SsoPolicyTest(SsoBase):
-    @classmethod
-    def setUpClass(cls):
-        cls.dns = DnsServer().start()  # proves claimed e-mail domains (TXT _slipway-sso.{domain})
-        cls.server_env = dict(SsoBase.server_env, SLIPWAY_DNS_RESOLVER="127.0.0.1:%d" % cls.dns.port,
-                              SLIPWAY_DOMAIN_RECHECK="1", SLIPWAY_JOB_POLL_MS="100")
-        try:
-            super().setUpClass()
-        except BaseException:
-            cls.dns.stop()
-            raise
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.dns.stop()
-        super().tearDownClass()
+class SsoPolicyTest(dns_fixture.WithDns, SsoBase):
+    """The DNS fake proves claimed e-mail domains (TXT _slipway-sso.{domain})."""
+    server_env = dict(SsoBase.server_env, SLIPWAY_DOMAIN_RECHECK="1", SLIPWAY_JOB_POLL_MS="100")
 
     def settings(self, body=None, token=None, status=200):
         path = "/api/v1/%s/iam/settings" % self.tenant

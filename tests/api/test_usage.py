@@ -3,18 +3,14 @@ tenant_usage exactly once by the recurring usage-rollup job (a private server fl
 GET usage exact whether or not the roll-up has run; limits set by the instance administrator only, read by owners,
 and past one a 429 usage_limit naming the metric, the limit and the period, with Retry-After to the period's end."""
 
-import os
-import sys
 import time
 import unittest
 import uuid
 
+import dns_fixture
 import harness
 import route_matrix
 from harness import dbclient
-
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "fakes"))
-from fake_dns import DnsServer  # noqa: E402
 
 LIMITS = "/api/v1/admin/tenants/%s/limits"
 
@@ -30,26 +26,16 @@ def route_body(method, template):
     return body
 
 
-class UsageTest(harness.ApiTest):
+class UsageTest(dns_fixture.WithDns, harness.ApiTest):
+    """Domain checks by DNS count too: the fake publishes no record, so each check fails, and counts."""
     server_env = dict(harness.SHARED_ENV, SLIPWAY_USAGE_FLUSH="1", SLIPWAY_USAGE_ROLLUP="1", SLIPWAY_JOB_POLL_MS="100",
                       SLIPWAY_ARGON2_MEMORY="8")  # cheap logins: this file makes several tenants
 
     @classmethod
     def setUpClass(cls):
-        cls.dns = DnsServer().start()  # domain checks by DNS (no record published: each check fails, and counts)
-        cls.server_env = dict(UsageTest.server_env, SLIPWAY_DNS_RESOLVER="127.0.0.1:%d" % cls.dns.port)
-        try:
-            super().setUpClass()
-        except BaseException:
-            cls.dns.stop()
-            raise
+        super().setUpClass()
         cls.admin = cls.server.admin["token"]
         cls.url = harness.database_url(cls.server.database_path())
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.dns.stop()
-        super().tearDownClass()
 
     def db(self, sql, *params):
         return dbclient.query(self.url, sql, params)[1]
