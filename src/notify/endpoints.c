@@ -365,18 +365,28 @@ static enum err_code streak_count(const struct notify_env *env, const char *tena
  * each parked on its call, fill the jobs a process holds at once (jobs.c)
  * and hold every other delivery back (bench/notifications.py measured it:
  * a 5 s endpoint slowed the rest tenfold). A delivery over the limit waits
- * as a row, holding nothing, for about the endpoint's recent answer time
- * (longer at each turn it is refused, with jitter), then asks again.
+ * as a row, holding nothing, for about its turn: the endpoint's recent
+ * answer time times the deliveries waiting before it over the limit (with
+ * jitter, at most FLIGHT_WAIT_MAX_MS), then asks again. So the rows of a
+ * backlog wake about as fast as the endpoint takes deliveries, not each at
+ * its own pace: 5,000 of them behind a 5 s endpoint woke about 80 times a
+ * second when each waited longer at each refusal (bench/notifications.py,
+ * docs/performance.md), and their steps slowed every other channel fourfold.
  * flights holds the endpoints with deliveries in flight; when it is full,
  * an endpoint not in it is not limited (a process calling more than
- * FLIGHT_SLOTS endpoints at once has no single one to blame).
+ * FLIGHT_SLOTS endpoints at once has no single one to blame). The waiting
+ * count is this process's guess (another process may take a row): it
+ * starts over whenever nothing of the endpoint is in flight.
  */
 #define FLIGHT_SLOTS 256
+#define FLIGHT_GUESS_MS 1000      /* the answer time assumed before the first answer */
+#define FLIGHT_WAIT_MAX_MS 600000 /* a turn is asked for at least every ten minutes */
 
 static struct flight {
     char endpoint[UUID_SIZE]; /* "": a free slot */
     int in_flight;
-    int64_t answer_ms; /* a moving average of its answer time */
+    int waiting;       /* deliveries refused and not yet back */
+    int64_t answer_ms; /* a moving average of its answer time; 0: none yet */
 } flights[FLIGHT_SLOTS];
 static pthread_mutex_t flights_lock = PTHREAD_MUTEX_INITIALIZER;
 
@@ -391,33 +401,39 @@ static struct flight *flight_of(const char *endpoint, bool add)
         if (!free_slot && !flights[i].endpoint[0])
             free_slot = &flights[i];
     }
-    if (add && free_slot) {
+    if (add && free_slot)
+        *free_slot = (struct flight){0};
+    if (add && free_slot)
         snprintf(free_slot->endpoint, UUID_SIZE, "%s", endpoint);
-        free_slot->in_flight = 0;
-        free_slot->answer_ms = 0;
-    }
     return add ? free_slot : NULL;
 }
 
-/* A delivery to endpoint may go: true (counted until flight_end), or false with how long to wait first. */
-static bool flight_begin(const char *endpoint, int turns, int64_t *wait_ms)
+/*
+ * A delivery to endpoint may go: true (counted until flight_end), or false
+ * with how long to wait first. back: it was refused before (no longer
+ * waiting).
+ */
+static bool flight_begin(const char *endpoint, bool back, int64_t *wait_ms)
 {
     struct flight *f;
+    int64_t turn = 0;
     bool go;
 
     pthread_mutex_lock(&flights_lock);
     f = flight_of(endpoint, true);
+    if (f && back && f->waiting > 0)
+        f->waiting--;
     go = !f || f->in_flight < ENDPOINT_IN_FLIGHT_MAX;
     if (f && go)
         f->in_flight++;
-    else if (f)
-        *wait_ms = f->answer_ms;
+    else if (f) /* its turn: after the ones in flight and those waiting before it, ENDPOINT_IN_FLIGHT_MAX at a time */
+        turn = (f->answer_ms ? f->answer_ms : FLIGHT_GUESS_MS) * (ENDPOINT_IN_FLIGHT_MAX + f->waiting++) / ENDPOINT_IN_FLIGHT_MAX;
     pthread_mutex_unlock(&flights_lock);
     if (!go) {
         unsigned char jitter;
         rand_bytes(&jitter, 1);
-        *wait_ms = *wait_ms * (1 + turns) * (128 + jitter) / 256; /* half to one and a half times */
-        *wait_ms = *wait_ms < 100 ? 100 : *wait_ms > 60000 ? 60000 : *wait_ms;
+        turn = turn * (128 + jitter) / 256; /* half to one and a half times */
+        *wait_ms = turn < 100 ? 100 : turn > FLIGHT_WAIT_MAX_MS ? FLIGHT_WAIT_MAX_MS : turn;
     }
     return go;
 }
@@ -430,7 +446,7 @@ static void flight_end(const char *endpoint, int64_t took_ms)
     if ((f = flight_of(endpoint, false))) {
         f->answer_ms = f->answer_ms ? (7 * f->answer_ms + took_ms) / 8 : took_ms;
         if (--f->in_flight <= 0)
-            f->endpoint[0] = '\0';
+            f->endpoint[0] = '\0'; /* nothing to wait for: the waiting ones go when they are back */
     }
     pthread_mutex_unlock(&flights_lock);
 }
@@ -557,7 +573,7 @@ void endpoints_delivery_step(void *ctx, struct job *j)
             job_fail(j, &err);
         else
             job_done(j);
-    } else if (!flight_begin(d.endpoint, (int)json_integer_value(json_object_get(j->data, "turns")), &wait_ms)) {
+    } else if (!flight_begin(d.endpoint, json_integer_value(json_object_get(j->data, "turns")) > 0, &wait_ms)) {
         /* the endpoint has its fill in flight: again later, as a row (flights above) */
         json_object_set_new(j->data, "turns", json_integer(json_integer_value(json_object_get(j->data, "turns")) + 1));
         snprintf(key, sizeof key, "webhook-turn:%s", d.id);
