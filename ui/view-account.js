@@ -4,7 +4,10 @@
 // enrol (the secret grouped for typing, the otpauth:// URI as a link and as
 // a QR code), confirm with a first code, the recovery codes shown once, and
 // turn it off. Whether it is on, and the recovery codes left, come from
-// GET /api/v1/me/totp.
+// GET /api/v1/me/totp. An account single sign-on made has no password
+// (GET /api/v1/me: hasPassword): the page says it signs in through single
+// sign-on, offers a first password by a mailed link where its tenants allow
+// one (passwordAllowed) and the instance mails, and no two-factor sign-in.
 
 import {h, when, announce, errorBox, showError, copyButton} from './dom.js';
 import {get, post, put, del} from './api.js';
@@ -14,6 +17,11 @@ function secretField(name, label, autocomplete) {
   const f = field({name, kind: 'string', required: true, secret: true, maxLength: 1024}, {label});
   f.control.setAttribute('autocomplete', autocomplete);
   return f;
+}
+
+// A section of the page: its h2 names it for assistive technology.
+function titled(id, title, ...children) {
+  return h('section', {class: 'section', 'aria-labelledby': `${id}-title`}, h('h2', {id: `${id}-title`}, title), ...children);
 }
 
 function passwordSection() {
@@ -50,8 +58,47 @@ function passwordSection() {
       set.showErrors(e);
     }
   });
-  return {set, section: h('section', {class: 'section', 'aria-labelledby': 'password-title'}, h('h2', {id: 'password-title'}, 'Password'),
-    done, form)};
+  return {set, section: titled('password', 'Password', done, form)};
+}
+
+// An account with no password (single sign-on made it) sets a first one only through a link by mail, and only where
+// its tenants allow passwords (GET /api/v1/me: passwordAllowed); docs/accounts.md, "Accounts without a password".
+function firstPasswordPart(me, mails) {
+  if (!me.passwordAllowed) {
+    return h('p', {id: 'password-sso-only'}, 'Your organisation requires single sign-on for everyone, so this account sets no password.');
+  }
+  if (!mails) {
+    return h('p', {id: 'password-no-mail'}, 'A first password is set through a link sent by e-mail, and this slipway sends no e-mail.');
+  }
+  const errors = errorBox();
+  const sent = h('div', {class: 'notice success', role: 'status', id: 'password-link-sent', hidden: true});
+  const ask = h('button', {type: 'button', class: 'secondary', id: 'password-link'}, 'E-mail me a link to set a password');
+  ask.addEventListener('click', async () => {
+    showError(errors, null);
+    try {
+      await post('/api/v1/auth/password-reset', {email: me.email});
+      sent.textContent = `A link is on its way to ${me.email}, valid for 30 minutes. Setting the password signs you out everywhere, this browser too.`;
+      sent.hidden = false;
+      ask.disabled = true;
+      announce('Link sent');
+    } catch (e) {
+      showError(errors, e.message);
+    }
+  });
+  return h('div', {id: 'password-first'}, errors, sent,
+    h('p', null, 'You can add a password too, to sign in when your identity provider cannot. A link by e-mail proves the mailbox is yours.'),
+    h('div', {class: 'actions'}, ask));
+}
+
+// The password part of the page for what GET /api/v1/me says of the account: the change form, or why there is none.
+function passwordPart(me, mails) {
+  if (me.hasPassword && me.passwordAllowed) return passwordSection();
+  const says = me.hasPassword
+    ? h('p', {id: 'password-sso-only'}, 'Your organisations require single sign-on: you sign in through your identity provider, ',
+      'and this account\'s password cannot be changed here.')
+    : h('div', null, h('p', {class: 'notice', id: 'password-none'}, 'You sign in through single sign-on: this account has no password.'),
+      firstPasswordPart(me, mails));
+  return {set: null, section: titled('password', 'Password', says)};
 }
 
 // Whether two-factor sign-in is on: {enabled, confirmedAt, recoveryCodesLeft} (GET /api/v1/me/totp).
@@ -142,7 +189,7 @@ function totpSection(state, again) {
   const since = state && state.enabled ? state.confirmedAt : null;
   const box = h('div', {id: 'totp-box'});
   const errors = errorBox();
-  const section = h('section', {class: 'section', 'aria-labelledby': 'totp-title'}, h('h2', {id: 'totp-title'}, 'Two-factor sign-in'), errors);
+  const section = titled('totp', 'Two-factor sign-in', errors);
   if (!since) {
     const start = h('button', {type: 'button', class: 'primary'}, 'Turn on two-factor sign-in');
     start.addEventListener('click', async () => {
@@ -188,14 +235,21 @@ function totpSection(state, again) {
   return {section, set};
 }
 
+// Two-factor sign-in protects a password login: an account without a password has none to protect.
+function noTotpSection() {
+  return {set: null, section: titled('totp', 'Two-factor sign-in', h('p', {id: 'totp-sso'}, 'Two-factor sign-in protects a password login, ',
+    'and this account has no password: your identity provider asks for its own second factor, if your organisation set one up.'))};
+}
+
 export async function viewAccount(ctx) {
-  const state = await totpState().catch(() => null);
+  const [me, state, options] = await Promise.all([get('/api/v1/me'), totpState().catch(() => null),
+    get('/api/v1/auth/options').catch(() => ({}))]);
   if (ctx.stale()) return;
   const again = () => ctx.navigate(location.hash);
-  const password = passwordSection();
-  const totp = totpSection(state, again);
+  const password = passwordPart(me, !!options.passwordReset);
+  const totp = me.hasPassword ? totpSection(state, again) : noTotpSection();
   ctx.main.append(h('div', {class: 'page-head'}, h('div', null, h('h1', null, 'Your account'),
-    h('p', {class: 'sub'}, `${ctx.me.name ? `${ctx.me.name} · ` : ''}${ctx.me.email}`))),
+    h('p', {class: 'sub'}, `${me.name ? `${me.name} · ` : ''}${me.email}`))),
   password.section, totp.section);
-  ctx.guardLeave(() => password.set.dirty() || (totp.set !== null && totp.set.dirty()));
+  ctx.guardLeave(() => [password.set, totp.set].some((set) => set !== null && set.dirty()));
 }

@@ -67,3 +67,36 @@ json_t *account_json(const char *id, const char *email, const char *name, const 
     return json_pack("{s:s, s:s, s:s, s:s, s:s}", "id", id, "email", email, "name", name, "createdAt", created_at, "updatedAt",
                      updated_at);
 }
+
+/*
+ * Two reads, no lock: a tenant turning its requirement on between them and
+ * the caller's use of the answer is the same race as the turn coming a
+ * moment later, and the token lookup of every request enforces it anyway.
+ */
+enum err_code account_may_use_password(struct store_conn *c, const char *account_id, bool *ok, struct err *err)
+{
+    int64_t members = 0, open = 0;
+
+    if (store_int(c,
+                  "SELECT COUNT(*) FROM tenant_members m JOIN tenants t ON t.id = m.tenantId "
+                  "WHERE m.accountId = ? AND t.deletedAt IS NULL",
+                  STORE_ARGS(STORE_TEXT(account_id)), &members, err) ||
+        store_int(c,
+                  "SELECT COUNT(*) FROM tenant_members m JOIN tenants t ON t.id = m.tenantId "
+                  "WHERE m.accountId = ? AND t.deletedAt IS NULL AND (NOT t.ssoRequired OR t.breakGlassAccountId = ?)",
+                  STORE_ARGS(STORE_TEXT(account_id), STORE_TEXT(account_id)), &open, err))
+        return err->code;
+    *ok = members == 0 || open > 0;
+    return ERR_OK;
+}
+
+enum err_code account_has_password(struct store_conn *c, const char *account_id, bool *has, struct err *err)
+{
+    int64_t n = 0;
+
+    if (store_int(c, "SELECT COUNT(*) FROM accounts WHERE id = ? AND passwordHash IS NOT NULL",
+                  STORE_ARGS(STORE_TEXT(account_id)), &n, err))
+        return err->code;
+    *has = n > 0;
+    return ERR_OK;
+}

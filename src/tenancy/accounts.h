@@ -30,6 +30,17 @@ enum err_code accounts_find_by_email(struct store_conn *c, const char *email, st
 /* Inserts a with a fresh id and timestamps (filled in); ERR_CONFLICT when the e-mail is taken. */
 enum err_code accounts_insert(struct store_conn *c, struct account *a, struct err *err);
 
+/*
+ * The single sign-on rule for passwords (docs/accounts.md, "Accounts
+ * without a password"): *ok is false when the account is a member of
+ * tenants and every one of them requires single sign-on without it as
+ * break-glass owner. Such an account sets no password (first, reset or
+ * change): its identity provider owns its sign-in.
+ */
+enum err_code account_may_use_password(struct store_conn *c, const char *account_id, bool *ok, struct err *err);
+/* *has: the account has a password (one single sign-on made just in time has none). */
+enum err_code account_has_password(struct store_conn *c, const char *account_id, bool *has, struct err *err);
+
 /* The public view: {id, email, name, createdAt, updatedAt}. Caller owns. */
 json_t *account_json(const char *id, const char *email, const char *name, const char *created_at, const char *updated_at);
 

@@ -218,10 +218,23 @@ enum err_code auth_logout(struct request *req, struct err *err)
     return ERR_OK;
 }
 
+/*
+ * The account, with whether it has a password and whether it may use one
+ * (accounts.h: account_may_use_password): what the account page offers.
+ */
 enum err_code me_get(struct request *req, struct err *err)
 {
     const struct principal *w = principal_of(req);
-    UNUSED(err);
-    response_json(req, 200, account_json(w->account_id, w->email, w->name, w->created_at, w->updated_at));
+    struct store_conn *db;
+    bool has = false, allowed = false;
+    json_t *me;
+
+    if (request_db(req, &db, err) || account_has_password(db, w->account_id, &has, err) ||
+        account_may_use_password(db, w->account_id, &allowed, err))
+        return err->code;
+    me = account_json(w->account_id, w->email, w->name, w->created_at, w->updated_at);
+    json_object_set_new(me, "hasPassword", json_boolean(has));
+    json_object_set_new(me, "passwordAllowed", json_boolean(allowed));
+    response_json(req, 200, me);
     return ERR_OK;
 }

@@ -62,12 +62,19 @@ static void password_finish(struct request *req)
     struct account me = {0};
     struct store_conn *db;
     struct err err;
+    bool allowed = false;
 
     err_clear(&err);
     if (request_db(req, &db, &err) || accounts_find_by_email(db, principal_of(req)->email, &me, &err))
         goto out;
     if (!me.password_hash[0]) {
         err_set(&err, ERR_CONFLICT, "this account signs in with single sign-on and has no password to change");
+        goto out;
+    }
+    if (account_may_use_password(db, me.id, &allowed, &err))
+        goto out;
+    if (!allowed) {
+        err_set(&err, ERR_SSO_REQUIRED, "every organisation of this account requires its single sign-on: it sets no password");
         goto out;
     }
     auth_backoff_key(req, principal_of(req)->email, key); /* the caller's guesses count as its logins' */

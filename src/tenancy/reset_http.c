@@ -42,27 +42,6 @@ SCHEMA(
 SCHEMA(password_reset_confirm_schema, {.name = "token", .kind = FIELD_STRING, .required = true, .min = 1, .max = 128},
        {.name = "password", .kind = FIELD_STRING, .required = true, .min = 8, .max = 1024});
 
-/*
- * The single sign-on rule: false when the account is a member of tenants
- * and every one of them requires single sign-on without it as break-glass owner.
- */
-static enum err_code may_use_password(struct store_conn *c, const char *account, bool *ok, struct err *err)
-{
-    int64_t members = 0, open = 0;
-
-    if (store_int(c,
-                  "SELECT COUNT(*) FROM tenant_members m JOIN tenants t ON t.id = m.tenantId "
-                  "WHERE m.accountId = ? AND t.deletedAt IS NULL",
-                  STORE_ARGS(STORE_TEXT(account)), &members, err) ||
-        store_int(c,
-                  "SELECT COUNT(*) FROM tenant_members m JOIN tenants t ON t.id = m.tenantId "
-                  "WHERE m.accountId = ? AND t.deletedAt IS NULL AND (NOT t.ssoRequired OR t.breakGlassAccountId = ?)",
-                  STORE_ARGS(STORE_TEXT(account), STORE_TEXT(account)), &open, err))
-        return err->code;
-    *ok = members == 0 || open > 0;
-    return ERR_OK;
-}
-
 struct reset_tx {
     const struct request *req;
     char email[EMAIL_SIZE];
@@ -101,7 +80,7 @@ static enum err_code reset_body(struct store_conn *c, void *ctx, struct err *err
     clock_format(at, now);
     clock_format(at - RESET_TTL_MS, since);
     clock_format(at + RESET_TTL_MS, expires);
-    if (err->code || may_use_password(c, account, &ok, err) ||
+    if (err->code || account_may_use_password(c, account, &ok, err) ||
         store_int(c, "SELECT COUNT(*) FROM password_resets WHERE accountId = ? AND createdAt > ?",
                   STORE_ARGS(STORE_TEXT(account), STORE_TIME(since)), &recent, err))
         return err->code;
@@ -189,7 +168,7 @@ static enum err_code confirm_body(struct store_conn *c, void *ctx, struct err *e
         return err_set(err, ERR_NOT_FOUND, RESET_INVALID);
     if (disabled)
         return err_set(err, ERR_CONFLICT, "this account is disabled: ask the instance's administrator");
-    if (may_use_password(c, account, &ok, err))
+    if (account_may_use_password(c, account, &ok, err))
         return err->code;
     if (!ok)
         return err_set(err, ERR_SSO_REQUIRED,

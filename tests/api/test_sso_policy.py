@@ -200,6 +200,12 @@ class SsoPolicyTest(dns_fixture.WithDns, SsoBase):
             self.assert_error(self.request("GET", releases, token=user.token), 403, "sso_required")
             self.expect(self.request("GET", "/api/v1/me", token=user.token), 200)
         self.expect(self.request("GET", releases, token=owner.token), 200)
+        # Passwords (docs/accounts.md, "Accounts without a password"): only the break-glass owner may still set one.
+        self.assert_password_state(owner.token, {}, True, True)
+        self.assert_password_state(org.editor.token, {}, True, False)
+        self.assert_error(self.request("PUT", "/api/v1/me/password", token=org.editor.token,
+                                       body={"currentPassword": harness._passwords[org.editor.email],
+                                             "newPassword": "another-password-1"}), 403, "sso_required")
         # A session the tenant's provider made comes in, and so does a token that session makes.
         self.idp.user("sso-eng", ["eng"])
         self.org, self.tenant = org, tenant  # the base class's helpers read them
@@ -208,6 +214,12 @@ class SsoPolicyTest(dns_fixture.WithDns, SsoBase):
         self.server.remember_secret(cookie)
         jar = {"Cookie": "slipway_session=" + cookie}
         self.expect(self.request("GET", releases, headers=jar), 200)
+        # Made just in time: no password, none to change or to guard with a second factor, and none to set here.
+        writes = dict(jar, **{"X-CSRF-Token": csrf})
+        self.assert_password_state(None, jar, False, False)
+        self.assert_error(self.request("PUT", "/api/v1/me/password", headers=writes,
+                                       body={"currentPassword": "x", "newPassword": "another-password-1"}), 409, "conflict")
+        self.assert_error(self.request("POST", "/api/v1/me/totp", headers=writes), 409, "conflict")
         made = self.request("POST", "/api/v1/me/tokens", body={"name": "ci"}, headers=dict(jar, **{"X-CSRF-Token": csrf}))
         self.expect(made, 201)
         self.server.remember_secret(made.json["token"])
@@ -224,7 +236,14 @@ class SsoPolicyTest(dns_fixture.WithDns, SsoBase):
         again = harness.login_user(self.server, owner.id, owner.email, harness._passwords[owner.email])
         self.expect(self.request("PATCH", path, body={"ssoRequired": False}, token=again.token), 200)
         self.expect(self.request("GET", releases, token=org.editor.token), 200)
+        self.assert_password_state(None, jar, False, True)  # a first password by mail, now (test_account_mail.py)
+        self.assert_password_state(org.editor.token, {}, True, True)
         self.expect(self.request("DELETE", pp, token=owner.token), 204)
+
+    def assert_password_state(self, token, headers, has, allowed):
+        me = self.request("GET", "/api/v1/me", token=token, headers=headers)
+        self.expect(me, 200)
+        self.assertEqual((me.json["hasPassword"], me.json["passwordAllowed"]), (has, allowed))
 
     def test_a_browser_goes_back_to_the_login_page_with_the_reason(self):
         bogus = CALLBACK[len(PUBLIC):] + "?code=x&state=" + "A" * 43
