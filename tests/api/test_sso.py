@@ -12,8 +12,9 @@ strict mode refusing a user no rule matches; a sign-up the provider does not
 allow; an existing account linked only on a verified e-mail address; a state
 used twice; ES256 ID tokens with the groups only from userinfo; against the
 misbehaving provider, a tampered token, a bad signature, alg none, HS256, a
-wrong nonce, audience, azp or issuer, an expired token, and a rotated key
-(the key set fetched again once); a provider that is down (503, lastError;
+wrong nonce, audience, azp or issuer, an expired token, one issued in the
+future, clocks within the skew taken, a rotated key (the key set fetched
+again once) and a key id never published (refused after that one fetch); a provider that is down (503, lastError;
 the password login unaffected); the owner-only API, and the client secret in
 no answer and no log line.
 """
@@ -382,7 +383,7 @@ class SsoMisbehavingProviderTest(SsoBase):
         self.assertEqual((user, password), ("fake-client", SECRET))  # client_secret_basic
         for mode, words in (("tampered", "signature"), ("bad_signature", "signature"), ("alg_none", "algorithm"),
                             ("hs256", "algorithm"), ("wrong_nonce", "nonce"), ("wrong_aud", "aud"), ("wrong_azp", "azp"),
-                            ("wrong_iss", "issuer"), ("expired", "expired")):
+                            ("wrong_iss", "issuer"), ("expired", "expired"), ("future_iat", "future")):
             with self.subTest(mode=mode):
                 resp = self.fake_login(p, mode)
                 self.assert_error(resp, 401, "invalid_credentials")
@@ -394,6 +395,16 @@ class SsoMisbehavingProviderTest(SsoBase):
         self.expect(self.fake_login(p, "ok"), 302)  # the key set is cached now
         self.expect(self.fake_login(p, "rotated"), 302)
         self.assertEqual(self.idp.fake("GET", "/stats")["jwksFetches"], 1)
+        # A key id the provider does not publish even after the fetch: refused, and fetched once only.
+        resp = self.fake_login(p, "unknown_kid")
+        self.assert_error(resp, 401, "invalid_credentials")
+        self.assertIn("key", resp.json["error"]["message"])
+        self.assertEqual(self.idp.fake("GET", "/stats")["jwksFetches"], 1)
+
+    def test_clocks_a_little_apart_are_taken(self):
+        """iat 30 s ahead and exp 30 s past: within the 60 s of skew (future_iat and expired, past it, are refused)."""
+        p = self.provider(issuer=self.idp.fake_issuer, client="fake-client", type="OIDC")
+        self.expect(self.fake_login(p, "within_skew"), 302)
 
 
 if __name__ == "__main__":

@@ -66,7 +66,8 @@ provider.use(async (ctx, next) => {
 
 // ---- the fake ----
 const fake = { mode: "ok", jwksFetches: 0, logins: new Map(), lastAuthorization: null, rotated: false };
-const next = await key("RS256", "rs-2"), stranger = await key("RS256", "rs-1");
+// next: published once rotated; stranger: the published kid with another key; unpublished: a kid never in the set.
+const next = await key("RS256", "rs-2"), stranger = await key("RS256", "rs-1"), unpublished = await key("RS256", "rs-9");
 const b64 = (o) => Buffer.from(typeof o === "string" ? o : JSON.stringify(o)).toString("base64url");
 
 async function idToken(login) {
@@ -79,10 +80,12 @@ async function idToken(login) {
   if (mode === "wrong_azp") { claims.aud = ["fake-client", "another-client"]; claims.azp = "another-client"; }
   if (mode === "wrong_iss") claims.iss = "http://127.0.0.1:1";
   if (mode === "expired") { claims.iat = now - 3600; claims.exp = now - 600; }
+  if (mode === "future_iat") claims.iat = now + 600;
+  if (mode === "within_skew") { claims.iat = now + 30; claims.exp = now - 30; } // a provider's clock 30 s off: taken
   if (mode === "alg_none") return `${b64({ alg: "none" })}.${b64(claims)}.`;
   if (mode === "hs256")
     return new jose.SignJWT(claims).setProtectedHeader({ alg: "HS256", kid: "rs-1" }).sign(new TextEncoder().encode(secret));
-  const k = mode === "rotated" ? next : mode === "bad_signature" ? stranger : rs;
+  const k = mode === "rotated" ? next : mode === "bad_signature" ? stranger : mode === "unknown_kid" ? unpublished : rs;
   if (mode === "rotated") fake.rotated = true;
   const token = await new jose.SignJWT(claims).setProtectedHeader({ alg: "RS256", kid: k.kid }).sign(k.privateKey);
   if (mode !== "tampered") return token;
