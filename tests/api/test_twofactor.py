@@ -1,7 +1,7 @@
 """The TOTP second factor (docs/accounts.md): enrol (the secret once), confirm with a code computed here with
 Python's hmac, independently of slipway (the recovery codes once); then a password login answers totp_required
 without a code, takes a right code once (a replay, even within its step, is refused; the next step is taken: a
-clock one step ahead), takes a recovery code once; turning it off needs the password or a code."""
+clock one step ahead; one step behind is taken, two ahead are not, nor a step before the last one taken), takes a recovery code once; turning it off needs the password or a code."""
 
 import base64
 import hashlib
@@ -68,6 +68,22 @@ class TwoFactorTest(ApiTest):
         self.assert_error(login(self.server, user.email, user.password, totpCode=code(secret, step + 9)), 401,
                           "invalid_credentials")  # far from now
         self.assert_error(self.request("POST", TOTP, token=user.token), 409, "conflict")
+
+    def test_a_clock_one_step_off_is_taken_two_are_not(self):
+        """A phone 30 s behind confirms; two steps ahead is refused; an older step than the last taken never is."""
+        user = new_user(self.server)
+        secret = self.enrol(user)
+        if 30 - time.time() % 30 < 5:  # the checks below name steps around now: not across a step's end
+            time.sleep(30 - time.time() % 30 + 0.5)
+        step = int(time.time()) // 30
+        self.expect(self.request("POST", CONFIRM, body={"code": code(secret, step - 1)}, token=user.token), 200)
+        self.assert_error(login(self.server, user.email, user.password, totpCode=code(secret, step + 2)), 401,
+                          "invalid_credentials")
+        self.assert_error(login(self.server, user.email, user.password, totpCode=code(secret, step - 2)), 401,
+                          "invalid_credentials")
+        self.expect(login(self.server, user.email, user.password, totpCode=code(secret, step)), 200)
+        self.assert_error(login(self.server, user.email, user.password, totpCode=code(secret, step - 1)), 401,
+                          "invalid_credentials")  # within the window, but before the last step taken
 
     def state(self, user):
         return self.expect(self.request("GET", TOTP, token=user.token), 200)
