@@ -50,7 +50,10 @@ function stopStack(child) {
 // ---- a tiny runner ------------------------------------------------------------
 
 const results = {passed: 0, failed: 0};
+// UI_ONLY=regex runs only the checks whose names match (a focused run while working on one page); unset, all.
+const only = process.env.UI_ONLY ? new RegExp(process.env.UI_ONLY) : null;
 async function check(name, fn) {
+  if (only && !only.test(name)) return;
   const t0 = Date.now();
   try {
     await fn();
@@ -1537,6 +1540,15 @@ async function main() {
       assert(page.url().endsWith(base), `after the sign-on: ${page.url()}`);
       const who = await page.locator('#account .who').textContent();
       assert(who === stack.sso.email, `signed in as ${who}, not ${stack.sso.email}`);
+      // Made just in time, the account has no password: its page says it signs in through single sign-on, offers no
+      // password change nor two-factor sign-in, and no first password on this instance, which sends no mail.
+      await gotoHash(page, stack, '#/account');
+      await page.locator('#password-none').getByText('You sign in through single sign-on').waitFor();
+      await page.locator('#password-no-mail').waitFor();
+      assert(!(await page.locator('#password-form').count()), 'a password change for an account without a password');
+      await page.locator('#totp-sso').waitFor();
+      assert(!(await page.getByRole('button', {name: 'Turn on two-factor sign-in'}).count()), 'two-factor sign-in offered without a password');
+      await everyLook(page, '19e-account-sso');
       // The next visit offers the provider used last at once.
       await logout(page);
       await page.getByRole('link', {name: `Sign in with ${stack.sso.provider}`}).waitFor();
