@@ -164,6 +164,22 @@ class AccountMailTest(unittest.TestCase):
                           (False, tenant["id"]))
             fx.touch_tenant(self.server, tenant["id"])
 
+    def test_a_first_password_for_an_account_without_one(self):
+        """An account single sign-on made (no password: the test clears it) sets its first password by a mailed link."""
+        user = self.member(*self.tenant(), "editor")
+        fx.db_execute(self.server, "UPDATE accounts SET passwordHash = NULL WHERE id = ?", (user.id,))
+        me = self.expect(self.request("GET", "/api/v1/me", token=user.token), 200)
+        self.assertEqual((me["hasPassword"], me["passwordAllowed"]), (False, True))
+        self.assert_error(self.request("PUT", "/api/v1/me/password", {"currentPassword": user.password,
+                                                                      "newPassword": "pw-first-1"}, token=user.token),
+                          409, "conflict")  # no session sets it alone
+        self.assert_error(self.request("POST", "/api/v1/me/totp", token=user.token), 409, "conflict")
+        self.expect(self.request("POST", RESET, {"email": user.email}), 202)
+        self.expect(self.request("POST", CONFIRM, {"token": self.reset_link(user.email), "password": "pw-first-1"}), 200)
+        again = self.expect(login(self.server, user.email, "pw-first-1"), 200)["token"]
+        self.server.remember_secret(again)
+        self.assertTrue(self.expect(self.request("GET", "/api/v1/me", token=again), 200)["hasPassword"])
+
     def test_bad_tokens_refused(self):
         self.assert_error(self.request("POST", CONFIRM, {"token": "slwr_" + "A" * 43, "password": "pw-whatever"}), 404,
                           "not_found")
