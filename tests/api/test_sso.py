@@ -232,6 +232,19 @@ class SsoLoginTest(SsoBase):
         self.assertIsNotNone(got["lastSyncAt"])
         self.assertIsNone(got["lastError"])
 
+    def test_the_last_owner_is_not_demoted_by_a_login(self):
+        """The rules would make the tenant's only owner a viewer: the tenant keeps an owner who can fix them."""
+        org = new_org(self.server)
+        resp = self.request("POST", "/api/v1/%s/iam/providers" % org.tenant["id"], token=org.owner.token,
+                            body={"name": "Okta", "type": "OKTA", "issuer": self.idp.issuer, "clientId": "slipway-rs",
+                                  "clientSecret": SECRET, "scopes": "openid email profile groups", "defaultRole": "viewer"})
+        self.expect(resp, 201)
+        self.idp.user("olga", [], email=org.owner.email)
+        self.assertEqual(self.me(self.login(resp.json, "olga"))["id"], org.owner.id)
+        members = self.request("GET", "/api/v1/%s/members?limit=100" % org.tenant["id"], token=org.owner.token)
+        roles = {m["accountId"]: m["role"] for m in self.expect(members, 200)["items"]}
+        self.assertEqual(roles[org.owner.id], "owner")
+
     def test_strict_mode_refuses_without_a_matching_group(self):
         p = self.provider(strict=True, groupMappings=[{"group": "admins", "role": "owner"}])
         self.idp.user("bob", ["eng"])

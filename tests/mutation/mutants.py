@@ -395,6 +395,30 @@ TABLE = [
            [("return failures >= PROOF_LOSS_FAILURES && now_ms - failing_since_ms >= PROOF_LOSS_SPAN_MS;",
              "return failures >= 1 || now_ms < failing_since_ms;")],
            [API + "test_sites_domains:DomainsTest.test_proven_domains_are_checked_again"]),
+    # ---- who may set a password where a tenant requires single sign-on (docs/accounts.md "Accounts without a password")
+    Mutant("password-despite-required-sso", "a password set where single sign-on is required",
+           "an account every tenant of which requires single sign-on, and that is no break-glass owner, may change or "
+           "reset its password, and GET /api/v1/me says it may",
+           "src/tenancy/accounts.c",
+           [("    *ok = members == 0 || open > 0;", "    *ok = members >= 0;")],
+           [API + "test_sso_policy:SsoPolicyTest.test_required_sign_on_with_a_break_glass_owner",
+            API + "test_account_mail:AccountMailTest.test_single_sign_on_keeps_the_password_unless_break_glass"]),
+    # ---- the ID token's claims and keys (docs/sso.md "The login")
+    Mutant("oidc-iat-unchecked", "an ID token issued in the future taken",
+           "an ID token whose iat is past the skew in the future (a provider's clock far off, or a token made ahead) "
+           "is accepted", "src/identity/oidc.c",
+           [("json_integer_value(iat) - OIDC_SKEW_S > now_s", "json_integer_value(iat) - OIDC_SKEW_S > now_s + 86400")],
+           [API + "test_sso:SsoMisbehavingProviderTest.test_each_bad_token_is_refused_and_a_good_one_passes"]),
+    Mutant("oidc-rotated-key-not-fetched", "a rotated key refuses every login",
+           "a key id the cached key set lacks refuses the login without fetching the set again, so every login fails "
+           "for an hour after the provider rotates its keys", "src/identity/sso_http.c",
+           [("== ERR_NOT_FOUND && !f->jwks_fresh) {", "== ERR_NOT_FOUND && !f->jwks_fresh && false) {")],
+           [API + "test_sso:SsoMisbehavingProviderTest.test_a_rotated_key_is_fetched_once"]),
+    Mutant("sso-demotes-last-owner", "a login leaves a tenant without an owner",
+           "a login whose group rules give less than owner demotes the tenant's only owner, and nobody can fix the rules",
+           "src/identity/sso_http.c",
+           [("&owners, err) || owners == 0))", "&owners, err) || owners < 0))")],
+           [API + "test_sso:SsoLoginTest.test_the_last_owner_is_not_demoted_by_a_login"]),
 ]
 
 
