@@ -209,8 +209,9 @@ class FirstStartTest(unittest.TestCase):
         env.update(harness.TEST_ENV, SLIPWAY_DATABASE_URL=harness.database_url(db),
                    SLIPWAY_LISTEN="127.0.0.1:%d" % harness.free_port(), SLIPWAY_ADMIN_EMAIL="first@example.com",
                    SLIPWAY_ADMIN_ORG="First Team")
+        log = open(os.path.join(tmp, "stderr.log"), "w+")
         proc = subprocess.Popen([harness.binary_path(), "serve", "--migrate"], env=env, cwd=tmp, stdout=subprocess.PIPE,
-                                stderr=subprocess.DEVNULL, text=True)
+                                stderr=log, text=True)
         try:
             out, deadline = "", time.monotonic() + 30
             while "password:" not in out and time.monotonic() < deadline:
@@ -222,7 +223,13 @@ class FirstStartTest(unittest.TestCase):
         finally:
             proc.kill()
             proc.wait()
+            log.seek(0)
+            logged = log.read()
+            log.close()
+        password = re.search(r"password: (\S+)", out).group(1)
+        self.assertNotIn(password, logged, "the password in the log")
         with sqlite3.connect(db) as c:
+            self.assertNotIn(password, c.execute("SELECT passwordHash FROM accounts").fetchone()[0])
             self.assertEqual(c.execute("SELECT COUNT(*) FROM api_tokens").fetchone()[0], 0)
             self.assertEqual(c.execute("SELECT email, instanceAdmin FROM accounts").fetchall(), [("first@example.com", 1)])
         self.assertIsNone(re.search(r"slw_", out), "no token printed either")
