@@ -7,7 +7,8 @@ test plays the browser: it follows slipway's redirect to the provider, signs
 a user in there (oidc-provider's interaction, done programmatically), and
 brings the code back to slipway's callback. Checked: a full login with a
 just-in-time account and a session cookie; group rules by priority, the
-default role, and the role re-evaluated (and audited) at the next login;
+default role, and the role re-evaluated (and audited) at the next login, but
+never the tenant's last owner demoted;
 strict mode refusing a user no rule matches; a sign-up the provider does not
 allow; an existing account linked only on a verified e-mail address; a state
 used twice; ES256 ID tokens with the groups only from userinfo; against the
