@@ -94,8 +94,8 @@ enum err_code account_has_password(struct store_conn *c, const char *account_id,
 {
     int64_t n = 0;
 
-    if (store_int(c, "SELECT COUNT(*) FROM accounts WHERE id = ? AND passwordHash IS NOT NULL",
-                  STORE_ARGS(STORE_TEXT(account_id)), &n, err))
+    if (store_int(c, "SELECT COUNT(*) FROM accounts WHERE id = ? AND passwordHash IS NOT NULL", STORE_ARGS(STORE_TEXT(account_id)),
+                  &n, err))
         return err->code;
     *has = n > 0;
     return ERR_OK;

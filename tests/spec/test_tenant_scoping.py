@@ -41,8 +41,8 @@ ALLOWED = {
     ("src/integrations/catalog.c", "WHERE verificationStatus = ? AND lastVerifiedAt < ?"): "periodic re-verification scans every tenant",
     ("src/deploy/repos.c", "WHERE isActive = ? AND COALESCE(lastSyncedAt, createdAt) < ?"): "the periodic repository sync scans every tenant",
     ("src/tenancy/tenants_http.c", "FROM tenant_members m"): "lists the caller's own tenants (filters m.accountId)",
-    ("src/tenancy/reset_http.c", "FROM tenant_members m JOIN tenants t"): "a password reset's single sign-on rule counts "
-                                                                          "the account's own memberships (filters m.accountId)",
+    ("src/tenancy/accounts.c", "FROM tenant_members m JOIN tenants t"): "the password rule of single sign-on counts "
+                                                                        "the account's own memberships (filters m.accountId)",
     ("src/tenancy/audit_http.c", "WHERE tenantId IS NULL AND actorAccountId = ?"): "the caller's own account-level "
                                                                                     "events, which belong to no tenant",
     ("src/tenancy/invitations_http.c", "WHERE i.tokenHash = ?"): "accepting: the secret token names the invitation, "
