@@ -953,6 +953,16 @@ def assert_name(test, value, what="name"):
     test.assertTrue(1 <= len(value) <= 200, "%s has 1..200 characters" % what)
 
 
+ME_ONLY = ("hasPassword", "passwordAllowed")  # GET /api/v1/me's own fields beside the account's
+
+
+def assert_me(test, obj, account):
+    """GET /api/v1/me's answer: the account (as a login answers it), and whether it has and may use a password."""
+    test.assertEqual({k: v for k, v in obj.items() if k not in ME_ONLY}, account)
+    for k in ME_ONLY:
+        test.assertIsInstance(obj[k], bool, k)
+
+
 def assert_account(test, obj):
     assert_keys(test, obj, ("id", "email", "name", "createdAt", "updatedAt"), "account")
     assert_uuid(test, obj["id"])

@@ -73,7 +73,7 @@ class SessionTest(ApiTest):
         _, body, _, token = self.browser_login()
         me = self.expect(self.cookie_request("GET", "/api/v1/me", token), 200)
         self.assertEqual(me["id"], self.user.id)
-        self.assertEqual(body["account"], me)
+        harness.assert_me(self, me, body["account"])
 
     def test_writes_by_cookie_need_the_csrf_token(self):
         _, body, _, token = self.browser_login()
