@@ -330,6 +330,13 @@ TABLE = [
            [("int minutes = monitoring_period_minutes(c);\n\n    snprintf(q, sizeof q, \"release:",
              "int minutes = 60;\n\n    snprintf(q, sizeof q, \"release:")],
            [API + "test_store_health:HealthTest.test_crash_free_rate_reads_the_rules_window"]),
+    # ---- a hotfix carries the rollout share over (docs/stores.md "Rollout plans")
+    Mutant("hotfix-share-not-carried", "a hotfix starts from its plan's first share",
+           "carryRollout finds no share under way, so a hotfix to a release at 20% starts at 1% and most users who had "
+           "the faulty build wait days for the fix",
+           "src/stores/stores_http.c",
+           [("    if (store_next(st, err) == 1)\n        *permille = ", "    if (store_next(st, err) == 2)\n        *permille = ")],
+           [API + "test_store_play:PlayTest.test_hotfix_carries_the_rollout_share_over"]),
     # ---- an inbound webhook's HMAC key, kept per integration, is retired when its secret is rotated (issue 14)
     Mutant("webhook-hmac-key-outlives-rotation", "old webhook secret accepted after rotation",
            "the HMAC key kept for an integration's webhooks is looked up by integration alone: the rotated-out secret still signs",
