@@ -353,8 +353,8 @@ struct create_tx {
     const struct request *req;
     const char *release, *platform, *track, *build, *asked_target;
     char id[UUID_SIZE], target[UUID_SIZE], target_type[16];
-    unsigned features; /* the target's store_features */
-    json_t *plan;      /* the target's default rollout plan (release configuration), when the body has none; owned */
+    unsigned features;  /* the target's store_features */
+    json_t *plan;       /* the target's default rollout plan (release configuration), when the body has none; owned */
     json_int_t carried; /* carryRollout: the share carried over, permille (0: none) */
 };
 
@@ -481,11 +481,12 @@ static enum err_code carried_permille(struct store_conn *c, const char *tenant, 
     if (store_select(c,
                      "SELECT rolloutMillionths FROM store_submissions WHERE tenantId = ? AND targetIntegrationId = ? AND track = ? "
                      "AND releaseId <> ? AND status IN ('ROLLING_OUT', 'HALTED') ORDER BY updatedAt DESC, id DESC",
-                     STORE_ARGS(STORE_TEXT(tenant), STORE_TEXT(t->target), STORE_TEXT(t->track), STORE_TEXT(t->release)), &st,
-                     err))
+                     STORE_ARGS(STORE_TEXT(tenant), STORE_TEXT(t->target), STORE_TEXT(t->track), STORE_TEXT(t->release)), &st, err))
         return err->code;
-    if (store_next(st, err) == 1)
-        *permille = store_col_int(st, 0) / 1000 < 1 ? 1 : store_col_int(st, 0) / 1000 > 1000 ? 1000 : store_col_int(st, 0) / 1000;
+    if (store_next(st, err) == 1) {
+        int64_t share = store_col_int(st, 0) / 1000; /* millionths to permille, within the 1..1000 a share may be */
+        *permille = share < 1 ? 1 : share > 1000 ? 1000 : share;
+    }
     store_finish(st);
     return err->code;
 }
