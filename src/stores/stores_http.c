@@ -157,7 +157,7 @@ SCHEMA(submission_create_schema, {.name = "platform", .kind = FIELD_STRING, .req
        {.name = "rolloutPlan", .kind = FIELD_ARRAY, .check = check_plan}, {.name = "cancelReview", .kind = FIELD_BOOL},
        {.name = "releaseType", .kind = FIELD_STRING, .allowed = release_types},
        {.name = "earliestReleaseDate", .kind = FIELD_STRING, .min = 1, .max = 40, .format = "date-time"},
-       {.name = "healthRule", .kind = FIELD_OBJECT, .check = health_rule_check});
+       {.name = "healthRule", .kind = FIELD_OBJECT, .check = health_rule_check}, {.name = "carryRollout", .kind = FIELD_BOOL});
 
 static const struct field action_fields[] = {{.name = "rolloutPermille", .kind = FIELD_INT, .min = 1, .max = 1000},
                                              {.name = "reason", .kind = FIELD_STRING, .min = 1, .max = 500},
@@ -353,8 +353,9 @@ struct create_tx {
     const struct request *req;
     const char *release, *platform, *track, *build, *asked_target;
     char id[UUID_SIZE], target[UUID_SIZE], target_type[16];
-    unsigned features; /* the target's store_features */
-    json_t *plan;      /* the target's default rollout plan (release configuration), when the body has none; owned */
+    unsigned features;  /* the target's store_features */
+    json_t *plan;       /* the target's default rollout plan (release configuration), when the body has none; owned */
+    json_int_t carried; /* carryRollout: the share carried over, permille (0: none) */
 };
 
 /* The target's default rollout plan from the tenant's release configuration into *out (NULL: none; caller owns). */
@@ -444,6 +445,73 @@ static enum err_code built_number(struct store_conn *c, const char *tenant, cons
     return err->code;
 }
 
+/*
+ * carryRollout: a HOTFIX submission to a store that takes shares by hand (Google Play) starts at the share the tenant's
+ * latest other submission to the same target and track has reached while still under way (ROLLING_OUT or HALTED), in
+ * permille into *permille (0: none under way, the body's or the default plan's share stands). 400 on carryRollout for
+ * another release type, a store without shares, or a share or plan of the body's own.
+ */
+static enum err_code carried_permille(struct store_conn *c, const char *tenant, const struct create_tx *t, json_int_t *permille,
+                                      struct err *err)
+{
+    const json_t *body = t->req->body;
+    const char *problem = NULL;
+    struct store_stmt *st;
+    char type[16] = "";
+
+    *permille = 0;
+    if (store_select(c, "SELECT releaseType FROM releases WHERE tenantId = ? AND id = ?",
+                     STORE_ARGS(STORE_TEXT(tenant), STORE_TEXT(t->release)), &st, err))
+        return err->code;
+    if (store_next(st, err) == 1)
+        release_cols(st, 0, type, sizeof type, NULL);
+    store_finish(st);
+    if (err->code)
+        return err->code;
+    if (strcmp(type, "HOTFIX") != 0)
+        problem = "applies to a HOTFIX release only: it takes over the share of the release it fixes";
+    else if (!(t->features & STORE_PLANS))
+        problem = "applies to Google Play only: the other stores keep their own schedule";
+    else if (json_object_get(body, "rolloutPermille") || json_object_get(body, "rolloutPlan"))
+        problem = "replaces rolloutPermille and rolloutPlan: the share is the one carried over (give one or the other)";
+    if (problem) {
+        err_detail(err, "carryRollout", "%s", problem);
+        return err_set(err, ERR_INVALID, "invalid submission");
+    }
+    if (store_select(c,
+                     "SELECT rolloutMillionths FROM store_submissions WHERE tenantId = ? AND targetIntegrationId = ? AND track = ? "
+                     "AND releaseId <> ? AND status IN ('ROLLING_OUT', 'HALTED') ORDER BY updatedAt DESC, id DESC",
+                     STORE_ARGS(STORE_TEXT(tenant), STORE_TEXT(t->target), STORE_TEXT(t->track), STORE_TEXT(t->release)), &st, err))
+        return err->code;
+    if (store_next(st, err) == 1) {
+        int64_t share = store_col_int(st, 0) / 1000; /* millionths to permille, within the 1..1000 a share may be */
+        *permille = share < 1 ? 1 : share > 1000 ? 1000 : share;
+    }
+    store_finish(st);
+    return err->code;
+}
+
+/*
+ * A plan that starts at a carried share: its stages at or below it dropped, the share put first with the wait of the last
+ * one dropped (the stage it stands for); plan itself when its first stage is above the share. Caller owns.
+ */
+static json_t *plan_from(const json_t *plan, json_int_t permille)
+{
+    json_t *out = json_array(), *stage, *wait = NULL;
+    size_t i;
+
+    json_array_foreach(plan, i, stage)
+    {
+        if (json_integer_value(json_object_get(stage, "rolloutPermille")) <= permille)
+            wait = json_object_get(stage, "waitMinutes");
+        else
+            json_array_append(out, stage);
+    }
+    if (wait)
+        json_array_insert_new(out, 0, json_pack("{s:I, s:O}", "rolloutPermille", permille, "waitMinutes", wait));
+    return out;
+}
+
 static enum err_code create_body(struct store_conn *c, void *ctx, struct err *err)
 {
     struct create_tx *t = ctx;
@@ -487,6 +555,14 @@ static enum err_code create_body(struct store_conn *c, void *ctx, struct err *er
         return err->code;
     if (t->plan)
         plan = t->plan; /* the target's default, from the release configuration */
+    t->carried = 0;
+    if (json_is_true(json_object_get(body, "carryRollout")) && carried_permille(c, tenant, t, &t->carried, err))
+        return err->code;
+    if (t->carried && plan) { /* the default plan from the carried share on */
+        json_t *from = plan_from(plan, t->carried);
+        json_decref(t->plan);
+        plan = t->plan = from;
+    }
     if (plan && (!(t->features & STORE_PLANS) || json_object_get(body, "rolloutPermille"))) {
         err_detail(err, "rolloutPlan",
                    !(t->features & STORE_PLANS)
@@ -543,10 +619,14 @@ static enum err_code create_body(struct store_conn *c, void *ctx, struct err *er
         json_object_set(payload, "releaseType", json_object_get(body, "releaseType"));
     if (release_date[0])
         json_object_set_new(payload, "earliestReleaseDate", json_string(release_date));
+    if (t->carried)
+        json_object_set_new(payload, "permille", json_integer(t->carried));
     if (plan) /* the plan's first stage is the submission's share */
         json_object_set(payload, "permille", json_object_get(json_array_get(plan, 0), "rolloutPermille"));
     details = json_pack("{s:s, s:s, s:s, s:s, s:s, s:O?}", "submissionId", t->id, "platform", t->platform, "target", t->target_type,
                         "track", t->track, "buildNumber", build, "rolloutPermille", json_object_get(body, "rolloutPermille"));
+    if (t->carried)
+        json_object_set_new(details, "carriedPermille", json_integer(t->carried));
     submission_queue(c, jobs, t->req, tenant, t->release, t->id, "submit", "submission to the store queued", payload, details, 1,
                      err);
     json_decref(details);

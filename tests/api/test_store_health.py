@@ -211,5 +211,36 @@ class HealthTest(vf.VerifyTest):
                          ("errorCount", 40, 10))
         self.assertIn("error count of ANDROID at 40, above the threshold of 10", breach["message"])
 
+    def test_crash_free_rate_reads_the_rules_window(self):
+        """Sentry's crash-free sessions over the rule's window (the sessions API's statsPeriod and interval, checked by
+        the fake as Sentry checks them): 10 minutes and 60 minutes of the same sessions read different figures."""
+        integ, case = self.sentry()
+        key = "%s/%s@5.2.0" % (case.info["org"], case.info["project"])
+        # [minutes ago, sessions, crashed, users, crashed users]: the last 10 minutes 98% crash-free, the hour 99%,
+        # and a bad hour before it that neither window reads
+        self.fakes.register("sentry", {"sessions": {key: [[5, 1000, 20, 100, 2], [30, 1000, 0, 100, 0],
+                                                          [90, 1000, 1000, 100, 100]]}})
+        rel = self.release("5.2.0", ["ANDROID"])
+        sp.play_target(self.ctx)
+        rule = {"monitoringIntegrationId": integ["id"], "metric": "crashFreeSessions", "threshold": 90, "windowMinutes": 10}
+        sub = self.play_rollout(rel, rule)
+        got = self.health(rel, lambda h: h and h[0]["value"] is not None, "the 10 minutes' reading")
+        self.assertEqual((got[0]["value"], got[0]["error"], got[0]["breachSince"]), (98.0, None, None))
+
+        def window(minutes, metric="crashFreeSessions"):
+            fx.db_execute(self.server, "UPDATE store_submissions SET healthRule = ? WHERE id = ?",
+                          (json.dumps(dict(rule, windowMinutes=minutes, metric=metric)), sub["id"]))
+        window(60)
+        got = self.health(rel, lambda h: h[0]["value"] == 99.0, "the hour's reading")
+        self.assertEqual((got[0]["rule"]["windowMinutes"], got[0]["error"]), (60, None))
+        window(10, "crashFreeUsers")
+        self.health(rel, lambda h: h[0]["value"] == 98.0 and h[0]["rule"]["metric"] == "crashFreeUsers", "the users' 10 minutes")
+        window(0)  # at the first bad reading: the last hour
+        self.health(rel, lambda h: h[0]["value"] == 99.0 and h[0]["rule"]["windowMinutes"] == 0, "a window of 0: the hour")
+        window(600)  # past 6 hours Sentry wants hourly points: all three entries, a third crash-free
+        got = self.health(rel, lambda h: h[0]["rule"]["windowMinutes"] == 600 and h[0]["value"] != 99.0, "ten hours")
+        self.assertAlmostEqual(got[0]["value"], 100 * (1 - 1020 / 3000), places=3)
+
+
 if __name__ == "__main__":
     unittest.main()

@@ -397,6 +397,44 @@ class PlayTest(tr.ReleaseBase):
         self.assertEqual((sub["status"], sub["rolloutFraction"], sub["planStage"]), ("ROLLING_OUT", 0.01, 0), sub)
         self.assertIsNotNone(sub["planNextAt"], "the next stage waits its 60 minutes")
 
+    def test_hotfix_carries_the_rollout_share_over(self):
+        """carryRollout: a HOTFIX's submission starts at the share the release it fixes has reached on the same target
+        and track (20%), its default plan from there on; refused (400 on carryRollout) with a share of its own, a plan,
+        on another release type, as another type (the query is the tenant's: the tenant guard holds it)."""
+        integ, case = play_target(self.ctx, codes=(CODE, "4243"))
+        rel = ready_release(self, self.ctx, "3.9.7")
+        sub = self.expect(self.request("POST", self.path(rel), {"platform": "ANDROID", "buildNumber": CODE,
+                                                                 "rolloutPermille": 200}, token=self.owner.token), 201)
+        self.assertEqual(self.settled(rel, sub)["rolloutFraction"], 0.2)
+        hotfix = ready_release(self, self.ctx, "3.9.9")
+        path = self.path(hotfix)
+        body = {"platform": "ANDROID", "buildNumber": "4243", "carryRollout": True}
+        self.assert_error(self.request("POST", path, body, token=self.owner.token), 400, "invalid_request")  # a MINOR
+        fx.db_execute(self.server, "UPDATE releases SET releaseType = 'HOTFIX' WHERE id = ?", (hotfix["id"],))
+        for bad in (dict(body, rolloutPermille=300), dict(body, rolloutPlan=[{"rolloutPermille": 10, "waitMinutes": 5},
+                                                                            {"rolloutPermille": 1000, "waitMinutes": 0}]),
+                    dict(body, carryRollout="yes"), dict(body, carryRollout=1)):
+            got = harness.expect(self, self.request("POST", path, bad, token=self.owner.token), 400)
+            self.assertEqual(got["error"]["code"], "invalid_request", got)
+            self.assertIn("carryRollout", [d["field"] for d in got["error"]["details"]], got)
+        # the target's default plan: its 1% stage is below the carried 20% (dropped, its wait kept), 50% and 100% stand
+        cfg_path = "/api/v1/%s/release-configuration" % self.tenant
+        cfg = self.expect(self.request("GET", cfg_path, token=self.owner.token), 200)
+        plan = [{"rolloutPermille": 10, "waitMinutes": 60}, {"rolloutPermille": 500, "waitMinutes": 30},
+                {"rolloutPermille": 1000, "waitMinutes": 0}]
+        self.expect(self.request("PUT", cfg_path, dict({k: v for k, v in cfg.items() if k not in ("updatedAt", "rolloutPlans")
+                                                        and v is not None}, rolloutPlans={integ["id"]: plan}),
+                                 token=self.owner.token), 200)
+        made = self.expect(self.request("POST", path, body, token=self.ctx.org.editor.token), 201)
+        self.assertEqual(made["rolloutPlan"], [{"rolloutPermille": 200, "waitMinutes": 60}] + plan[1:])
+        made = self.settled(hotfix, made)
+        self.assertEqual((made["status"], made["rolloutFraction"], made["planStage"]), ("ROLLING_OUT", 0.2, 0), made)
+        releases, _ = self.live(case)
+        self.assertIn(("inProgress", 0.2), [(r["status"], r.get("userFraction")) for r in releases
+                                            if r["versionCodes"] == ["4243"]], releases)
+        [step] = [e for e in self.read(hotfix["id"])["events"] if e["name"] == "submit" and e["kind"] == "ACTION"]
+        self.assertEqual(step["details"]["carriedPermille"], 200, step)
+
     def test_refused_commit_is_made_again_in_a_new_edit(self):
         _, case = play_target(self.ctx)
         rel = ready_release(self, self.ctx, "3.2.0")

@@ -322,6 +322,21 @@ TABLE = [
            [("    return counts_errors(rule) ? value > threshold : value < threshold;",
              "    return counts_errors(rule) ? false : value < threshold;")],
            [API + "test_store_health:HealthTest.test_short_breach_provider_down_and_isolation"]),
+    # ---- Sentry's crash-free rates read over the rule's window (docs/stores.md "Health-gated rollouts")
+    Mutant("health-rate-window-ignored", "crash-free rate read over the last hour, whatever the rule's window",
+           "the sessions API is asked for the last hour, so a 10-minute rule judges an hour of sessions and a breach "
+           "that began minutes ago is diluted below notice",
+           "src/providers/monitoring/sentry.c",
+           [("int minutes = monitoring_period_minutes(c);\n\n    snprintf(q, sizeof q, \"release:",
+             "int minutes = 60;\n\n    snprintf(q, sizeof q, \"release:")],
+           [API + "test_store_health:HealthTest.test_crash_free_rate_reads_the_rules_window"]),
+    # ---- a hotfix carries the rollout share over (docs/stores.md "Rollout plans")
+    Mutant("hotfix-share-not-carried", "a hotfix starts from its plan's first share",
+           "carryRollout finds no share under way, so a hotfix to a release at 20% starts at 1% and most users who had "
+           "the faulty build wait days for the fix",
+           "src/stores/stores_http.c",
+           [("        *permille = share < 1 ? 1 : share > 1000 ? 1000 : share;", "        *permille = 0 * share;")],
+           [API + "test_store_play:PlayTest.test_hotfix_carries_the_rollout_share_over"]),
     # ---- an inbound webhook's HMAC key, kept per integration, is retired when its secret is rotated (issue 14)
     Mutant("webhook-hmac-key-outlives-rotation", "old webhook secret accepted after rotation",
            "the HMAC key kept for an integration's webhooks is looked up by integration alone: the rotated-out secret still signs",

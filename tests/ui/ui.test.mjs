@@ -1440,6 +1440,18 @@ async function main() {
       await play.getByRole('button', {name: 'Resume'}).click();
       await confirm(page, /^Resume the rollout\?$/, 'Resume');
       await playStatus('ROLLING_OUT');
+      // the manual share: 25% by hand, asked first, between the plan's stages (it stays at 10%'s, its wait begun again)
+      await play.getByLabel('Share %').fill('25');
+      await play.getByRole('button', {name: 'Roll out'}).click();
+      await page.getByRole('dialog').getByText(`Google Play gives build ${st.buildNumber} to 25% of users instead of 10%.`).waitFor();
+      await shot(page, '52b-release-store-share-dialog', true);
+      await confirm(page, /^Roll out to 25%\?$/, 'Roll out');
+      await play.locator('[data-field="share"]', {hasText: /^25%$/}).waitFor({timeout: 20000});
+      await playStatus('ROLLING_OUT');
+      assert((await play.locator('.plan-stages li[aria-current="step"]').getAttribute('data-stage')) === '0', 'a share between stages moved the plan');
+      assert(/^Next: 50% at /.test(await play.locator('[data-field="next"]').textContent()), 'the plan\'s next stage is not 50%');
+      assert((await play.getByLabel('Share %').inputValue()) === '35', 'the share form does not offer 10 points more');
+      await everyLook(page, '52c-release-store-manual-share');
       await play.getByRole('button', {name: 'Go to 100%'}).click();
       await confirm(page, /^Go to 100%\?$/, 'Go to 100%');
       await playStatus('RELEASED');

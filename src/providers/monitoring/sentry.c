@@ -1,7 +1,7 @@
 /*
  * sentry.c: Sentry (sentry.io or self-hosted; the Web API with an auth token). verify reads the project;
- * monitoring_health reads a release's crash-free rates from the sessions API, or its error count in the rule's window from
- * events-stats (docs/stores.md "Health-gated rollouts").
+ * monitoring_health reads a release's crash-free rates in the rule's window from the sessions API, or its error count in
+ * it from events-stats (docs/stores.md "Health-gated rollouts").
  */
 #include "providers/call.h"
 #include "providers/fields.h"
@@ -52,20 +52,31 @@ static void verify(struct provider_call *c, const struct outbound_response *res)
 enum { PROJECT, SESSIONS, EVENTS };
 
 /*
+ * Sentry's interval for a window of minutes: 1m up to 6 hours (the sessions API's minute resolution stops there; the
+ * metrics-backed one allows it too), 1h past that (the points stay few, and the hour divides a day as both require).
+ */
+static const char *sessions_interval(int minutes)
+{
+    return minutes <= 360 ? "1m" : "1h";
+}
+
+/*
  * GET /api/0/organizations/{org}/sessions/?project={id}&field=crash_free_rate(session)&field=crash_free_rate(user)
- * &query=release:"{version}"&statsPeriod=1h&interval=1h: groups[0].totals holds each rate as a fraction 0..1 (null: no
- * sessions).
+ * &query=release:"{version}"&statsPeriod={minutes}m&interval=1m (1h past 6 hours): the rule's window, which Sentry rounds
+ * up to whole intervals ending at the interval under way; groups[0].totals holds each rate over it as a fraction 0..1
+ * (null: no sessions in it).
  */
 static void get_sessions(struct provider_call *c)
 {
     char path[PROVIDER_URL_MAX], a[512], q[600], qe[1800];
+    int minutes = monitoring_period_minutes(c);
 
     snprintf(q, sizeof q, "release:\"%s\"", monitoring_version(c));
     snprintf(path, sizeof path,
              "/api/0/organizations/%s/sessions/?project=%s&field=crash_free_rate(session)&field=crash_free_rate(user)"
-             "&query=%s&statsPeriod=1h&interval=1h",
+             "&query=%s&statsPeriod=%dm&interval=%s",
              provider_escape(provider_text(c, "sentryOrganization"), a, sizeof a), provider_data_text(c, "projectId"),
-             provider_escape(q, qe, sizeof qe));
+             provider_escape(q, qe, sizeof qe), minutes, sessions_interval(minutes));
     provider_get_with_token(c, base_of(c), path, "Authorization", "Bearer ", provider_text(c, "sentryAuthToken"), NULL);
 }
 
@@ -108,8 +119,8 @@ static json_t *events_sum(const json_t *j)
 }
 
 /*
- * The project's numeric id (both APIs filter by id), then what the rule reads: the crash-free rates of the last hour
- * (the sessions API), or the error count of its window (events-stats).
+ * The project's numeric id (both APIs filter by id), then what the rule reads over its window: the crash-free rates
+ * (the sessions API) or the error count (events-stats).
  */
 static void health(struct provider_call *c, const struct outbound_response *res)
 {
