@@ -629,11 +629,13 @@ static json_t *teams_card(const struct delivery *d)
     json_t *card;
 
     summary(d, title, sizeof title, lines, sizeof lines, &link);
+    if (message[0]) /* the message, then who is still to approve */
+        snprintf(lines, sizeof lines, "%s", message);
     approvers_to_lines(d, lines, sizeof lines);
     card = json_pack("{s:s, s:s, s:s, s:[{s:s, s:s, s:s, s:s, s:b}, {s:s, s:s, s:b}, {s:s, s:s, s:b}]}", "type", "AdaptiveCard",
                      "$schema", "http://adaptivecards.io/schemas/adaptive-card.json", "version", "1.4", "body", "type", "TextBlock",
                      "text", title, "weight", "Bolder", "size", "Medium", "wrap", 1, "type", "TextBlock", "text", d->event, "wrap",
-                     1, "type", "TextBlock", "text", message[0] ? message : lines, "wrap", 1);
+                     1, "type", "TextBlock", "text", lines, "wrap", 1);
     if (link[0])
         json_object_set_new(card, "actions",
                             json_pack("[{s:s, s:s, s:s}]", "type", "Action.OpenUrl", "title", "Open in slipway", "url", link));

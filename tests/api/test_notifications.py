@@ -450,6 +450,32 @@ class TeamsTest(VerifyTest):
         self.assertEqual([r["status"] for r in cards], [200, 200])
         self.assertIn("Release 4.0.0", cards[0]["body"])
 
+    def test_card_names_the_approvers(self):
+        """A deployment waiting for approval: the card's text is its message, then who is still to approve it, by
+        name (Teams' incoming webhook cannot mention)."""
+        self.ctx = ctx = vf.Ctx(self.server, self.fakes)
+        url = self.fakes.url("webhooks") + "/webhookb2/" + fx.token("", 40)
+        ctx.secrets.add(url)
+        self.server.remember_secret(url)
+        integ = ctx.create(fx.valid_body("TEAMS", teamsWebhookUrl=url, notifyOnEvents=[]))
+        tenant = "/api/v1/%s" % ctx.tenant_id
+        post = lambda path, body: harness.expect(self, self.server.request(  # noqa: E731
+            "POST", tenant + path, token=ctx.token, body=body), 201)
+        post("/notification-rules", {"eventPattern": "deployment.*", "integrationId": integ["id"]})
+        host = post("/hosts", {"name": "box", "address": "127.0.0.1", "port": 22, "username": "deploy",
+                               "authMethod": "password", "secret": "never-used-" + uuid.uuid4().hex})
+        script = post("/deployment-scripts", {"name": "ship", "body": "true\n"})
+        env = post("/environments", {"name": "production", "protected": True, "approverRoles": ["editor"]})
+        mark = self.fakes.mark()
+        post("/deployments", {"hostId": host["id"], "scriptId": script["id"], "environmentId": env["id"]})
+        editor = harness.expect(self, self.server.request("GET", "/api/v1/me", token=ctx.org.editor.token), 200)
+        cards = lambda: [json.loads(r["body"]) for r in self.fakes.requests("webhooks", mark)  # noqa: E731
+                         if r.get("path", "").startswith("/webhookb2/")]
+        self.assertTrue(vf.wait_for(cards, 30), "the card posted")
+        text = cards()[0]["attachments"][0]["content"]["body"][2]["text"]
+        self.assertIn("waiting for approvals: 0 of 1", text)
+        self.assertTrue(text.endswith("\nApprovers: %s" % editor["name"]), text)
+
 
 class KilledMidDeliveryTest(unittest.TestCase):
     """A process killed (SIGKILL) while Slack holds its root post: another process on the database delivers it,
