@@ -177,9 +177,8 @@ static json_t *approval_message(const json_t *p)
 static enum err_code approval_prepare(struct store_conn *c, const struct job *j, struct mail_out *out, struct err *err)
 {
     const char *account = json_string_value(json_object_get(j->payload, "accountId"));
-    json_t *approvers = notify_approvers_list(c, j->tenant, json_string_value(json_object_get(j->payload, "deploymentId")), NULL,
-                                              err),
-           *a;
+    const char *deployment = json_string_value(json_object_get(j->payload, "deploymentId"));
+    json_t *approvers = notify_approvers_list(c, j->tenant, deployment, NULL, err), *a;
     bool ask = false;
     size_t i;
 

@@ -722,21 +722,35 @@ static bool wanted(const json_t *config, const char *event)
 
 /* ---- the job ---- */
 
+/* Whether list (a JSON array of strings, or NULL) holds s. */
+static bool listed(const json_t *list, const char *s)
+{
+    const json_t *v;
+    size_t i;
+
+    json_array_foreach(list, i, v) if (strcmp(json_string_value(v), s) == 0) return true;
+    return false;
+}
+
 /*
  * The address of the next approver of d to look up with p (its chat_user
  * op) before the message goes, or NULL: none (each is kept in
- * notification_mentions, fresh), or p looks no one up, or a lookup of this
- * delivery was refused or not answered (j->data "mentionsOff": the rest are
- * named).
+ * notification_mentions, fresh, or was looked up by this delivery:
+ * j->data "looked"), or p looks no one up, or a lookup of this delivery was
+ * refused or not answered (j->data "mentionsOff": the rest are named).
  */
 static const char *mention_next(const struct job *j, const struct delivery *d, const struct provider *p)
 {
-    const json_t *a;
+    const json_t *a, *looked = json_object_get(j->data, "looked");
     size_t i;
 
     if (!p->ops->chat_user || json_is_true(json_object_get(j->data, "mentionsOff")))
         return NULL;
-    json_array_foreach(d->approvers, i, a) if (!json_object_get(a, "userRef")) return text_of(a, "email");
+    json_array_foreach(d->approvers, i, a)
+    {
+        if (!json_object_get(a, "userRef") && !listed(looked, text_of(a, "email")))
+            return text_of(a, "email");
+    }
     return NULL;
 }
 
@@ -763,13 +777,15 @@ static void mention_found(const struct notify_env *env, struct job *j, const str
     struct err err;
 
     err_clear(&err);
+    if (!json_is_array(json_object_get(j->data, "looked")))
+        json_object_set_new(j->data, "looked", json_array());
+    json_array_append_new(json_object_get(j->data, "looked"), json_string(email ? email : ""));
     if (call->verdict != VERDICT_VALID) {
         log_warn("notification %s: %s could not look an approver up (%s): approvers are named, not mentioned", d->id,
                  call->prov->display, call->message);
         json_object_set_new(j->data, "mentionsOff", json_true());
     } else if (store_conn_get(env->store, &c, &err) == ERR_OK) {
-        struct mention_tx t = {j->tenant, d->integration, email,
-                               json_string_value(json_object_get(call->output, "userId"))};
+        struct mention_tx t = {j->tenant, d->integration, email, json_string_value(json_object_get(call->output, "userId"))};
         store_tx(c, mention_body, &t, &err);
     }
     store_conn_put(c);
@@ -810,9 +826,8 @@ static enum err_code start_call(const struct notify_env *env, struct job *j, con
         return err->code;
     }
     if ((who = mention_next(j, d, p))) { /* an approver to look up first: the step runs again with the answer */
-        provider_call_in_job(provider_call_new(env->loop, p, p->ops->chat_user, config, NULL, json_pack("{s:s}", "email", who),
-                                               NULL, NULL),
-                             j);
+        provider_call_in_job(
+            provider_call_new(env->loop, p, p->ops->chat_user, config, NULL, json_pack("{s:s}", "email", who), NULL, NULL), j);
         return ERR_OK;
     }
     if (!p->ops->chat_update) { /* no thread, no update: one message an event (a Teams card, an e-mail) */
@@ -897,8 +912,8 @@ void notify_delivery_step(void *ctx, struct job *j)
         !call && j->step == STEP_SEND)
         delivery_before(db, j->tenant, &d, before, &err);
     if (!err.code && d.found && json_object_get(d.payload, "approverRoles")) /* an approval request: who is still to approve */
-        d.approvers = notify_approvers_list(db, j->tenant, text_of(json_object_get(d.payload, "deployment"), "id"), d.integration,
-                                            &err);
+        d.approvers =
+            notify_approvers_list(db, j->tenant, text_of(json_object_get(d.payload, "deployment"), "id"), d.integration, &err);
     store_conn_put(db);
     if (err.code) {
         job_fail(j, &err);

@@ -226,7 +226,8 @@ static bool chat_refused(struct provider_call *c, const struct outbound_response
     error = json_string_value(json_object_get(*answer, "error"));
     if (error && absent && strcmp(error, absent) == 0)
         provider_finish(c, VERDICT_VALID, "Slack has none (%s)", absent);
-    else if (error && (strcmp(error, "fatal_error") == 0 || strcmp(error, "internal_error") == 0 || strcmp(error, "ratelimited") == 0))
+    else if (error &&
+             (strcmp(error, "fatal_error") == 0 || strcmp(error, "internal_error") == 0 || strcmp(error, "ratelimited") == 0))
         provider_finish(c, VERDICT_NONE, "Slack failed (%s)", error);
     else
         provider_finish(c, VERDICT_INVALID, "Slack refused (%.100s)", error ? error : "no reason");
@@ -329,7 +330,8 @@ static void chat_user(struct provider_call *c, const struct outbound_response *r
     provider_finish(c, VERDICT_VALID, "Slack looked the address up");
 }
 
-static const struct provider_ops ops = {.verify = verify, .chat_post = chat_post, .chat_update = chat_update, .chat_user = chat_user};
+static const struct provider_ops ops = {
+    .verify = verify, .chat_post = chat_post, .chat_update = chat_update, .chat_user = chat_user};
 
 struct provider slack_provider = {
     .type = "SLACK",
