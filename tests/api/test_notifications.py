@@ -282,6 +282,11 @@ class NotificationsTest(VerifyTest):
         self.fakes.register("slack", {"tokens": {case.info["token"]: {"scopes": scopes}}, "teams": {case.info["bot"]["team_id"]: {
             "users": {uid: {"email": address.upper(), "name": uid.lower()} for uid, address in users.items()}}}})
 
+    def assert_mentions(self, integ, can):
+        """The integration's verification says whether its bot token may look approvers up (users:read.email)."""
+        got = self.expect(self.ctx.verify_stored("communication", integ["id"]), 200)
+        self.assertEqual((got["verdict"], got["details"].get("mentionsApprovers")), ("VALID", can), got)
+
     def lookups(self, mark):
         return [r for r in self.fakes.requests("slack", mark) if r.get("path", "").endswith("/users.lookupByEmail")]
 
@@ -294,6 +299,7 @@ class NotificationsTest(VerifyTest):
         known, other = self.ctx.org.editor, harness.add_member_and_login(self.server, self.owner.token, self.tenant, "editor")
         fx.db_execute(self.server, "UPDATE accounts SET name = ? WHERE id = ?", ("<!channel> Other", other.id))
         self.slack_people(case, "chat:write,channels:read,groups:read,users:read.email", U0KNOWN0001=known.email)
+        self.assert_mentions(integ, True)
         self.add_rule(integ, pattern="deployment.*")
         mark = self.fakes.mark()
         dep, env = self.awaiting_deployment(["editor", "owner"])
@@ -324,6 +330,7 @@ class NotificationsTest(VerifyTest):
         one lookup (the rest are not asked), and nothing is kept."""
         integ, case = self.slack()
         self.slack_people(case, "chat:write,channels:read,groups:read", U0KNOWN0002=self.ctx.org.editor.email)
+        self.assert_mentions(integ, False)
         harness.add_member_and_login(self.server, self.owner.token, self.tenant, "editor")
         self.add_rule(integ, pattern="deployment.*")
         mark = self.fakes.mark()

@@ -113,7 +113,21 @@ static void send(struct provider_call *c)
     }
 }
 
-/* auth.test's answer. */
+/* Whether Slack's answer says the token has scope (X-OAuth-Scopes: "chat:write,users:read.email"). */
+static bool has_scope(const struct outbound_response *res, const char *scope)
+{
+    char scopes[1024];
+    size_t n = strlen(scope);
+
+    if (!outbound_header(res, "X-OAuth-Scopes", scopes, sizeof scopes))
+        return false;
+    for (const char *p = scopes; (p = strstr(p, scope)); p += n)
+        if ((p == scopes || p[-1] == ',' || p[-1] == ' ') && (p[n] == '\0' || p[n] == ','))
+            return true;
+    return false;
+}
+
+/* auth.test's answer; details say whether approvers can be mentioned (users:read.email: docs/notifications.md). */
 static void authenticated(struct provider_call *c, const struct outbound_response *res)
 {
     json_t *j;
@@ -132,6 +146,7 @@ static void authenticated(struct provider_call *c, const struct outbound_respons
     }
     json_object_set(c->output, "team", json_object_get(j, "team"));
     json_object_set(c->output, "botUser", json_object_get(j, "user"));
+    json_object_set_new(c->output, "mentionsApprovers", json_boolean(has_scope(res, "users:read.email")));
     json_decref(j);
     provider_next(c, CHANNEL);
 }
