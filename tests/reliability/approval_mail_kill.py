@@ -36,23 +36,14 @@ import harness  # noqa: E402
 import integration_fixtures as fx  # noqa: E402
 import verify_fixtures as vf  # noqa: E402
 
-from kickoff import LEASE_SECONDS, wait_for  # noqa: E402  (its lease, its bounded wait)
+import kickoff  # noqa: E402  (its lease, its bounded wait, its set-up of a shared SQLite database)
+from kickoff import wait_for  # noqa: E402
 
 USER, FROM = "slipway-kill-mail", "slipway@example.com"
 
 
-class ApprovalMailKillTest(unittest.TestCase):
-    def setUp(self):
-        self.client = vf.fakes()
-        self.shared = vf.SharedDatabase(self.client)
-        self.shared.env.update({"SLIPWAY_JOB_LEASE": str(LEASE_SECONDS), "SLIPWAY_JOB_POLL_MS": "50",
-                                "SLIPWAY_OUTBOUND_TIMEOUT": "60000"})  # the answer held back never times out
-        self.rules = []
-
-    def tearDown(self):
-        for rule in self.rules:
-            self.client.drop(rule)
-        self.shared.close()
+class ApprovalMailKillTest(kickoff.KickoffKillTest):
+    test_killed_at_each_step = None  # the kickoff's own test: run by kickoff.py, not here
 
     def messages_to(self, address, mark=0):
         """(session entry, parsed message) of every message to address the SMTP fake took since mark."""
