@@ -768,7 +768,9 @@ static enum err_code mention_body(struct store_conn *c, void *ctx, struct err *e
  * A lookup's answer: kept per integration and address (the user, or no
  * one: notify_approvers_list says for how long); a refusal (Slack's
  * missing_scope: the app may not read addresses) or no answer names the
- * approvers instead, and never fails the delivery. Then the send again.
+ * approvers instead, and never fails the delivery. Then the step it was
+ * started from again (the send; the root's update, should an approver have
+ * joined in between: never the reply again).
  */
 static void mention_found(const struct notify_env *env, struct job *j, const struct delivery *d, struct provider_call *call)
 {
@@ -792,7 +794,7 @@ static void mention_found(const struct notify_env *env, struct job *j, const str
     if (err.code && err.code != ERR_CONFLICT) /* a conflict: another delivery kept the same answer at the same time */
         job_fail(j, &err);
     else
-        job_next(j, STEP_SEND);
+        job_next(j, j->step);
 }
 
 /* Starts the chat call of j's step (j parks), or says why it cannot (*skip for an event the integration does not want). */
