@@ -2,7 +2,10 @@
 #include "notify/approvals.h"
 
 #include "core/buf.h"
+#include "core/clock.h"
+#include "core/rand.h"
 #include "core/utf8.h"
+#include "http/request.h"
 #include "http/schema.h"
 #include "jobs/jobs.h"
 #include "mail/mail.h"
@@ -10,50 +13,102 @@
 
 #define DEDUPE_SIZE 300 /* "approval-mail:", a deployment's id, ":" and an account's (255 at most) */
 
-/* Whether role is one of roles' words (a JSON array or a comma-separated text, as environments keep it). */
-static bool role_in(const char *role, const json_t *array, const char *text)
-{
-    const json_t *v;
-    size_t i, len;
+#define NO_INTEGRATION "00000000-0000-0000-0000-000000000000" /* no row's: PostgreSQL's uuid columns take no "" */
 
-    json_array_foreach(array, i, v) if (strcmp(json_string_value(v), role) == 0) return true;
-    for (const char *r = text ? text : ""; *r; r += len + (r[len] == ','))
+/* Whether role is one of the words of roles (comma-separated, as environments keep them). */
+static bool role_in(const char *role, const char *roles)
+{
+    size_t len;
+
+    for (const char *r = roles; *r; r += len + (r[len] == ','))
         if ((len = strcspn(r, ",")) == strlen(role) && strncmp(r, role, len) == 0)
             return true;
     return false;
 }
 
+json_t *notify_approvers_list(struct store_conn *c, const char *tenant, const char *deployment, const char *integration,
+                              struct err *err)
+{
+    char found[TIMESTAMP_SIZE], miss[TIMESTAMP_SIZE];
+    struct store_stmt *st;
+    json_t *out = json_array(), *a;
+    int rc;
+
+    clock_format(clock_now_ms() - (int64_t)NOTIFY_MENTION_TTL_S * 1000, found);
+    clock_format(clock_now_ms() - (int64_t)NOTIFY_MENTION_MISS_TTL_S * 1000, miss);
+    if (store_select(c,
+                     "SELECT a.id, a.name, a.email, m.role, e.approverRoles, u.id, u.userRef FROM deployments d "
+                     "JOIN tenant_members m ON m.tenantId = d.tenantId JOIN accounts a ON a.id = m.accountId "
+                     "LEFT JOIN environments e ON e.tenantId = d.tenantId AND e.id = d.environmentId "
+                     "LEFT JOIN notification_mentions u ON u.tenantId = d.tenantId AND u.integrationId = ? AND u.email = a.email "
+                     "AND (u.resolvedAt > ? OR (u.userRef IS NOT NULL AND u.resolvedAt > ?)) "
+                     "WHERE d.tenantId = ? AND d.id = ? AND d.status = 'AWAITING_APPROVAL' AND a.disabledAt IS NULL "
+                     "AND (d.requestedByAccountId IS NULL OR a.id <> d.requestedByAccountId) AND NOT EXISTS (SELECT 1 FROM "
+                     "deployment_approvals p WHERE p.tenantId = d.tenantId AND p.deploymentId = d.id AND p.accountId = a.id) "
+                     "ORDER BY a.id",
+                     STORE_ARGS(STORE_TEXT(integration ? integration : NO_INTEGRATION), STORE_TIME(miss), STORE_TIME(found),
+                                STORE_TEXT(tenant), STORE_TEXT(deployment)),
+                     &st, err)) {
+        json_decref(out);
+        return NULL;
+    }
+    while ((rc = store_next(st, err)) == 1) {
+        if (!role_in(store_col_text(st, 3), store_col_null(st, 4) ? "editor,owner" : store_col_text(st, 4)))
+            continue;
+        a = json_pack("{s:s, s:s, s:s}", "accountId", store_col_text(st, 0), "name", store_col_text(st, 1), "email",
+                      store_col_text(st, 2));
+        if (!store_col_null(st, 5))
+            json_object_set_new(a, "userRef", json_text_or_null(store_col_text(st, 6)));
+        json_array_append_new(out, a);
+    }
+    store_finish(st);
+    if (rc < 0) {
+        json_decref(out);
+        return NULL;
+    }
+    return out;
+}
+
+enum err_code notify_mention_keep(struct store_conn *c, const char *tenant, const char *integration, const char *email,
+                                  const char *user_ref, struct err *err)
+{
+    char id[UUID_SIZE], now[TIMESTAMP_SIZE];
+
+    rand_uuid(id);
+    clock_now(now);
+    if (store_run(c, "DELETE FROM notification_mentions WHERE tenantId = ? AND integrationId = ? AND email = ?",
+                  STORE_ARGS(STORE_TEXT(tenant), STORE_TEXT(integration), STORE_TEXT(email)), NULL, err) == ERR_OK)
+        store_run(c,
+                  "INSERT INTO notification_mentions (id, tenantId, integrationId, email, userRef, resolvedAt) "
+                  "VALUES (?, ?, ?, ?, ?, ?)",
+                  STORE_ARGS(STORE_TEXT(id), STORE_TEXT(tenant), STORE_TEXT(integration), STORE_TEXT(email), STORE_TEXT(user_ref),
+                             STORE_TIME(now)),
+                  NULL, err);
+    return err->code;
+}
+
 enum err_code notify_approvers_ask(struct store_conn *c, const char *tenant, const char *deployment, json_t *fields,
                                    struct err *err)
 {
-    const json_t *roles = json_object_get(fields, "approverRoles"), *dep = json_object_get(fields, "deployment");
-    const char *requester = json_string_value(json_object_get(dep, "requestedByAccountId"));
-    json_t *asked = json_array(), *payload, *v;
+    const json_t *dep = json_object_get(fields, "deployment"), *v;
+    json_t *asked = notify_mail_on() ? notify_approvers_list(c, tenant, deployment, NULL, err) : json_array(), *payload;
     char dedupe[DEDUPE_SIZE], job[UUID_SIZE];
-    struct store_stmt *st;
+    const char *account;
     size_t i;
-    int rc;
 
-    if (notify_mail_on() &&
-        store_select(c,
-                     "SELECT a.id, m.role FROM tenant_members m JOIN accounts a ON a.id = m.accountId "
-                     "WHERE m.tenantId = ? AND a.disabledAt IS NULL AND a.id <> ? ORDER BY a.id",
-                     STORE_ARGS(STORE_TEXT(tenant), STORE_TEXT(requester ? requester : "")), &st, err) == ERR_OK) {
-        while ((rc = store_next(st, err)) == 1)
-            if (role_in(store_col_text(st, 1), roles, NULL))
-                json_array_append_new(asked, json_string(store_col_text(st, 0)));
-        store_finish(st);
-    }
+    if (!asked)
+        return err->code;
     json_array_foreach(asked, i, v)
     {
         if (err->code)
             break;
-        payload = json_pack("{s:s, s:s, s:O?, s:O?, s:O?, s:O?, s:O?, s:O?}", "deploymentId", deployment, "accountId",
-                            json_string_value(v), "summary", json_object_get(dep, "summary"), "environmentName",
-                            json_object_get(dep, "environmentName"), "requestedByName", json_object_get(dep, "requestedByName"),
-                            "url", json_object_get(dep, "url"), "approverRoles", roles, "requiredApprovals",
+        account = json_string_value(json_object_get(v, "accountId"));
+        payload = json_pack("{s:s, s:s, s:O?, s:O?, s:O?, s:O?, s:O?, s:O?}", "deploymentId", deployment, "accountId", account,
+                            "summary", json_object_get(dep, "summary"), "environmentName", json_object_get(dep, "environmentName"),
+                            "requestedByName", json_object_get(dep, "requestedByName"), "url", json_object_get(dep, "url"),
+                            "approverRoles", json_object_get(fields, "approverRoles"), "requiredApprovals",
                             json_object_get(fields, "requiredApprovals"));
-        snprintf(dedupe, sizeof dedupe, "%s:%s:%s", NOTIFY_APPROVAL_MAIL_JOB, deployment, json_string_value(v));
+        snprintf(dedupe, sizeof dedupe, "%s:%s:%s", NOTIFY_APPROVAL_MAIL_JOB, deployment, account);
         jobs_enqueue_in(c, notify_jobs(),
                         &(struct job_new){.kind = NOTIFY_APPROVAL_MAIL_JOB,
                                           .tenant = tenant,
@@ -121,28 +176,20 @@ static json_t *approval_message(const json_t *p)
  */
 static enum err_code approval_prepare(struct store_conn *c, const struct job *j, struct mail_out *out, struct err *err)
 {
-    struct store_stmt *st;
+    const char *account = json_string_value(json_object_get(j->payload, "accountId"));
+    const char *deployment = json_string_value(json_object_get(j->payload, "deploymentId"));
+    json_t *approvers = notify_approvers_list(c, j->tenant, deployment, NULL, err), *a;
     bool ask = false;
-    int rc;
+    size_t i;
 
-    if (store_select(c,
-                     "SELECT d.status, e.approverRoles, m.role, a.email, (SELECT COUNT(*) FROM deployment_approvals p "
-                     "WHERE p.tenantId = d.tenantId AND p.deploymentId = d.id AND p.accountId = a.id) "
-                     "FROM deployments d JOIN tenant_members m ON m.tenantId = d.tenantId AND m.accountId = ? "
-                     "JOIN accounts a ON a.id = m.accountId LEFT JOIN environments e ON e.tenantId = d.tenantId "
-                     "AND e.id = d.environmentId WHERE d.tenantId = ? AND d.id = ? AND a.disabledAt IS NULL",
-                     STORE_ARGS(STORE_TEXT(json_string_value(json_object_get(j->payload, "accountId"))), STORE_TEXT(j->tenant),
-                                STORE_TEXT(json_string_value(json_object_get(j->payload, "deploymentId")))),
-                     &st, err))
+    if (!approvers)
         return err->code;
-    if ((rc = store_next(st, err)) == 1) {
-        ask = strcmp(store_col_text(st, 0), "AWAITING_APPROVAL") == 0 && store_col_int(st, 4) == 0 &&
-              role_in(store_col_text(st, 2), NULL, store_col_null(st, 1) ? "editor,owner" : store_col_text(st, 1));
-        utf8_copy(out->to, sizeof out->to, store_col_text(st, 3));
+    json_array_foreach(approvers, i, a) if (account && strcmp(json_string_value(json_object_get(a, "accountId")), account) == 0)
+    {
+        utf8_copy(out->to, sizeof out->to, json_string_value(json_object_get(a, "email")));
+        ask = true;
     }
-    store_finish(st);
-    if (rc < 0)
-        return err->code;
+    json_decref(approvers);
     if (!ask)
         return err_set(err, ERR_NOT_FOUND, "nothing to ask any more");
     out->message = approval_message(j->payload);

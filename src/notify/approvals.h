@@ -37,6 +37,29 @@ struct job;
 enum err_code notify_approvers_ask(struct store_conn *c, const char *tenant, const char *deployment, json_t *fields,
                                    struct err *err);
 
+/* How long the chat user of an address is kept (notification_mentions): found, and found to be no one (s). */
+#define NOTIFY_MENTION_TTL_S (24 * 3600)
+#define NOTIFY_MENTION_MISS_TTL_S 3600
+
+/*
+ * The approvers of deployment still to approve it, as they are now: each
+ * member of the tenant whose role is one of its environment's
+ * approverRoles (none set: editor and owner), other than its requester,
+ * whose account is not disabled and who has not approved it; none once it
+ * no longer waits (AWAITING_APPROVAL). Each {"accountId", "name", "email"}
+ * and, for integration (a communication integration's id, or NULL), what
+ * notification_mentions keeps of the address there while it is fresh:
+ * "userRef", the chat user's id, or null when the provider knows no one
+ * of it (absent: not looked up lately). In the order of account ids.
+ * Caller owns; NULL with err set.
+ */
+json_t *notify_approvers_list(struct store_conn *c, const char *tenant, const char *deployment, const char *integration,
+                              struct err *err);
+
+/* Keeps what integration's provider said of email (userRef: its user's id, or NULL for no one), in c's transaction. */
+enum err_code notify_mention_keep(struct store_conn *c, const char *tenant, const char *integration, const char *email,
+                                  const char *user_ref, struct err *err);
+
 /* The NOTIFY_APPROVAL_MAIL_JOB step; ctx is a struct mail_env (mail.h). */
 void notify_approval_mail_step(void *ctx, struct job *j);
 

@@ -401,10 +401,10 @@ static struct flight *flight_of(const char *endpoint, bool add)
         if (!free_slot && !flights[i].endpoint[0])
             free_slot = &flights[i];
     }
-    if (add && free_slot)
+    if (add && free_slot) {
         *free_slot = (struct flight){0};
-    if (add && free_slot)
         snprintf(free_slot->endpoint, UUID_SIZE, "%s", endpoint);
+    }
     return add ? free_slot : NULL;
 }
 

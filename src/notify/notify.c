@@ -14,6 +14,7 @@
 #include "http/request.h"
 #include "integrations/catalog.h"
 #include "jobs/jobs.h"
+#include "notify/approvals.h"
 #include "notify/endpoints.h"
 #include "notify/testruns.h"
 #include "notify/tickets.h"
@@ -323,7 +324,8 @@ struct delivery {
     char id[UUID_SIZE], event_id[UUID_SIZE], integration[256], channel[81], event[65], subject[UUID_SIZE], status[16];
     char created[TIMESTAMP_SIZE], thread_channel[81], thread_ts[256];
     int attempts;
-    json_t *payload; /* owned */
+    json_t *payload;   /* owned */
+    json_t *approvers; /* owned: an approval request's approvers still to approve (notify_approvers_list), else NULL */
     bool found;
 };
 
@@ -523,24 +525,100 @@ static void summary(const struct delivery *d, char *title, size_t tn, char *line
              text_of(rel, "statusReason")[0] ? "\nReason: " : "", text_of(rel, "statusReason"));
 }
 
-/* Block Kit: a header and a section (the root), or one section (a reply). Caller owns. */
+/* text appended to b as Slack's mrkdwn shows it literally: &, < and > escaped (a name "<!channel>" pings no one). */
+static void mrkdwn_append(struct buf *b, const char *text)
+{
+    for (const char *p = text; *p; p++)
+        if (*p == '&' || *p == '<' || *p == '>')
+            buf_appends(b, *p == '&' ? "&amp;" : *p == '<' ? "&lt;" : "&gt;");
+        else
+            buf_append(b, p, 1);
+}
+
+#define NOTIFY_APPROVERS_SHOWN 10 /* then "and N more" */
+
+/*
+ * "\nApprovers: " and who is still to approve an approval request
+ * (d->approvers; nothing for any other event): on Slack (mention) a
+ * mention (<@U...>) of each one the provider knows, else the name (as
+ * mrkdwn); elsewhere the names.
+ */
+static void approvers_append(const struct delivery *d, bool mention, struct buf *b)
+{
+    size_t i, n = json_array_size(d->approvers);
+    const json_t *a;
+
+    if (n)
+        buf_appends(b, "\nApprovers: ");
+    json_array_foreach(d->approvers, i, a)
+    {
+        const char *ref = json_string_value(json_object_get(a, "userRef"));
+        if (i == NOTIFY_APPROVERS_SHOWN) {
+            buf_printf(b, " and %zu more", n - i);
+            break;
+        }
+        buf_appends(b, i ? ", " : "");
+        if (mention && ref)
+            buf_printf(b, "<@%s>", ref);
+        else if (mention)
+            mrkdwn_append(b, text_of(a, "name"));
+        else
+            buf_appends(b, text_of(a, "name"));
+    }
+}
+
+/* The approvers (by name) at the end of lines (n bytes): a name that does not fit is left out whole. */
+static void approvers_to_lines(const struct delivery *d, char *lines, size_t n)
+{
+    struct buf b;
+    size_t used = strlen(lines);
+
+    buf_init(&b, n - used - 1);
+    approvers_append(d, false, &b);
+    if (b.data)
+        memcpy(lines + used, b.data, b.len + 1);
+    buf_free(&b);
+}
+
+/*
+ * Block Kit: a header and a section (the root), or one section (a reply),
+ * mrkdwn escaped, with the approvers of an approval request mentioned; the
+ * message's text (what Slack's notification shows) into text. Caller owns.
+ */
 static json_t *slack_blocks(const struct delivery *d, bool root, char *text, size_t tn)
 {
-    char title[320], lines[NOTIFY_TEXT_MAX + NOTIFY_LINK_SIZE], reply[NOTIFY_TEXT_MAX];
+    char title[320], lines[NOTIFY_TEXT_MAX];
     const char *message = text_of(d->payload, "message"), *link;
+    struct buf section, fallback;
+    json_t *blocks;
 
-    summary(d, title, sizeof title, lines, NOTIFY_TEXT_MAX, &link);
+    summary(d, title, sizeof title, lines, sizeof lines, &link);
+    buf_init(&section, 6 * NOTIFY_TEXT_MAX); /* escaped: 5 bytes a character at most, and the approvers */
+    buf_init(&fallback, tn - 1);
     if (root) {
-        if (link[0]) /* mrkdwn's link: the page, its id only in the address */
-            snprintf(lines + strlen(lines), sizeof lines - strlen(lines), "\n<%s|Open in slipway>", link);
-        snprintf(text, tn, "%s", title);
-        return json_pack("[{s:s, s:{s:s, s:s}}, {s:s, s:{s:s, s:s}}, {s:s, s:[{s:s, s:s}]}]", "type", "header", "text", "type",
-                         "plain_text", "text", title, "type", "section", "text", "type", "mrkdwn", "text", lines, "type", "context",
-                         "elements", "type", "mrkdwn", "text", "slipway");
+        mrkdwn_append(&section, lines);
+        mrkdwn_append(&fallback, title);
+    } else {
+        buf_printf(&section, "*%s*%s", d->event, message[0] ? ": " : "");
+        mrkdwn_append(&section, message);
+        buf_printf(&fallback, "%s%s", d->event, message[0] ? ": " : "");
+        mrkdwn_append(&fallback, message);
     }
-    snprintf(reply, sizeof reply, "*%s*%s%s", d->event, message[0] ? ": " : "", message);
-    snprintf(text, tn, "%s%s%s", d->event, message[0] ? ": " : "", message);
-    return json_pack("[{s:s, s:{s:s, s:s}}]", "type", "section", "text", "type", "mrkdwn", "text", reply);
+    approvers_append(d, true, &section);
+    approvers_append(d, true, &fallback);
+    if (root && link[0]) /* mrkdwn's link: the page, its id only in the address */
+        buf_printf(&section, "\n<%s|Open in slipway>", link);
+    snprintf(text, tn, "%s", fallback.data ? fallback.data : "");
+    if (root)
+        blocks = json_pack("[{s:s, s:{s:s, s:s}}, {s:s, s:{s:s, s:s}}, {s:s, s:[{s:s, s:s}]}]", "type", "header", "text", "type",
+                           "plain_text", "text", title, "type", "section", "text", "type", "mrkdwn", "text",
+                           section.data ? section.data : "", "type", "context", "elements", "type", "mrkdwn", "text", "slipway");
+    else
+        blocks = json_pack("[{s:s, s:{s:s, s:s}}]", "type", "section", "text", "type", "mrkdwn", "text",
+                           section.data ? section.data : "");
+    buf_free(&section);
+    buf_free(&fallback);
+    return blocks;
 }
 
 /* An Adaptive Card of the event. Caller owns. */
@@ -551,10 +629,13 @@ static json_t *teams_card(const struct delivery *d)
     json_t *card;
 
     summary(d, title, sizeof title, lines, sizeof lines, &link);
+    if (message[0]) /* the message, then who is still to approve */
+        snprintf(lines, sizeof lines, "%s", message);
+    approvers_to_lines(d, lines, sizeof lines);
     card = json_pack("{s:s, s:s, s:s, s:[{s:s, s:s, s:s, s:s, s:b}, {s:s, s:s, s:b}, {s:s, s:s, s:b}]}", "type", "AdaptiveCard",
                      "$schema", "http://adaptivecards.io/schemas/adaptive-card.json", "version", "1.4", "body", "type", "TextBlock",
                      "text", title, "weight", "Bolder", "size", "Medium", "wrap", 1, "type", "TextBlock", "text", d->event, "wrap",
-                     1, "type", "TextBlock", "text", message[0] ? message : lines, "wrap", 1);
+                     1, "type", "TextBlock", "text", lines, "wrap", 1);
     if (link[0])
         json_object_set_new(card, "actions",
                             json_pack("[{s:s, s:s, s:s}]", "type", "Action.OpenUrl", "title", "Open in slipway", "url", link));
@@ -585,6 +666,7 @@ static json_t *single_message(const struct delivery *d)
     json_t *out;
 
     summary(d, title, sizeof title, lines, sizeof lines, &link);
+    approvers_to_lines(d, lines, sizeof lines);
     buf_init(&text, 4 * NOTIFY_TEXT_MAX);
     buf_init(&html, 8 * NOTIFY_TEXT_MAX);
     buf_printf(&text, "%s\n\n%s%s%s\n\n%s%s%s\n\n-- \nslipway\n", title, d->event, message[0] ? ": " : "", message, lines,
@@ -640,6 +722,81 @@ static bool wanted(const json_t *config, const char *event)
 
 /* ---- the job ---- */
 
+/* Whether list (a JSON array of strings, or NULL) holds s. */
+static bool listed(const json_t *list, const char *s)
+{
+    const json_t *v;
+    size_t i;
+
+    json_array_foreach(list, i, v) if (strcmp(json_string_value(v), s) == 0) return true;
+    return false;
+}
+
+/*
+ * The address of the next approver of d to look up with p (its chat_user
+ * op) before the message goes, or NULL: none (each is kept in
+ * notification_mentions, fresh, or was looked up by this delivery:
+ * j->data "looked"), or p looks no one up, or a lookup of this delivery was
+ * refused or not answered (j->data "mentionsOff": the rest are named).
+ */
+static const char *mention_next(const struct job *j, const struct delivery *d, const struct provider *p)
+{
+    const json_t *a, *looked = json_object_get(j->data, "looked");
+    size_t i;
+
+    if (!p->ops->chat_user || json_is_true(json_object_get(j->data, "mentionsOff")))
+        return NULL;
+    json_array_foreach(d->approvers, i, a)
+    {
+        if (!json_object_get(a, "userRef") && !listed(looked, text_of(a, "email")))
+            return text_of(a, "email");
+    }
+    return NULL;
+}
+
+struct mention_tx {
+    const char *tenant, *integration, *email, *user;
+};
+
+static enum err_code mention_body(struct store_conn *c, void *ctx, struct err *err)
+{
+    const struct mention_tx *t = ctx;
+    return notify_mention_keep(c, t->tenant, t->integration, t->email, t->user, err);
+}
+
+/*
+ * A lookup's answer: kept per integration and address (the user, or no
+ * one: notify_approvers_list says for how long); a refusal (Slack's
+ * missing_scope: the app may not read addresses) or no answer names the
+ * approvers instead, and never fails the delivery. Then the step it was
+ * started from again (the send; the root's update, should an approver have
+ * joined in between: never the reply again).
+ */
+static void mention_found(const struct notify_env *env, struct job *j, const struct delivery *d, struct provider_call *call)
+{
+    const char *email = json_string_value(json_object_get(call->input, "email"));
+    struct store_conn *c = NULL;
+    struct err err;
+
+    err_clear(&err);
+    if (!json_is_array(json_object_get(j->data, "looked")))
+        json_object_set_new(j->data, "looked", json_array());
+    json_array_append_new(json_object_get(j->data, "looked"), json_string(email ? email : ""));
+    if (call->verdict != VERDICT_VALID) {
+        log_warn("notification %s: %s could not look an approver up (%s): approvers are named, not mentioned", d->id,
+                 call->prov->display, call->message);
+        json_object_set_new(j->data, "mentionsOff", json_true());
+    } else if (store_conn_get(env->store, &c, &err) == ERR_OK) {
+        struct mention_tx t = {j->tenant, d->integration, email, json_string_value(json_object_get(call->output, "userId"))};
+        store_tx(c, mention_body, &t, &err);
+    }
+    store_conn_put(c);
+    if (err.code && err.code != ERR_CONFLICT) /* a conflict: another delivery kept the same answer at the same time */
+        job_fail(j, &err);
+    else
+        job_next(j, j->step);
+}
+
 /* Starts the chat call of j's step (j parks), or says why it cannot (*skip for an event the integration does not want). */
 static enum err_code start_call(const struct notify_env *env, struct job *j, const struct delivery *d, bool *skip, struct err *err)
 {
@@ -648,6 +805,7 @@ static enum err_code start_call(const struct notify_env *env, struct job *j, con
     json_t *config = NULL, *scm = NULL, *input, *blocks;
     bool root = !d->thread_ts[0], update = j->step == STEP_UPDATE;
     char text[NOTIFY_TEXT_MAX];
+    const char *who;
 
     if (store_conn_get(env->store, &db, err) == ERR_OK)
         verify_load(db, env->keys, category_get(CAT_COMMUNICATION), j->tenant, d->integration, NULL, &config, &scm, err);
@@ -668,6 +826,11 @@ static enum err_code start_call(const struct notify_env *env, struct job *j, con
         secret_wipe_json(config);
         json_decref(config);
         return err->code;
+    }
+    if ((who = mention_next(j, d, p))) { /* an approver to look up first: the step runs again with the answer */
+        provider_call_in_job(
+            provider_call_new(env->loop, p, p->ops->chat_user, config, NULL, json_pack("{s:s}", "email", who), NULL, NULL), j);
+        return ERR_OK;
     }
     if (!p->ops->chat_update) { /* no thread, no update: one message an event (a Teams card, an e-mail) */
         input = single_message(d);
@@ -750,11 +913,16 @@ void notify_delivery_step(void *ctx, struct job *j)
     if (store_conn_get(env->store, &db, &err) == ERR_OK && delivery_load(db, j->tenant, id, &d, &err) == ERR_OK && d.found &&
         !call && j->step == STEP_SEND)
         delivery_before(db, j->tenant, &d, before, &err);
+    if (!err.code && d.found && json_object_get(d.payload, "approverRoles")) /* an approval request: who is still to approve */
+        d.approvers =
+            notify_approvers_list(db, j->tenant, text_of(json_object_get(d.payload, "deployment"), "id"), d.integration, &err);
     store_conn_put(db);
     if (err.code) {
         job_fail(j, &err);
     } else if (!d.found || (strcmp(d.status, "PENDING") != 0 && strcmp(d.status, "RETRYING") != 0)) {
         job_done(j); /* gone, or finished by an earlier run */
+    } else if (call && call->op == call->prov->ops->chat_user) {
+        mention_found(env, j, &d, call);
     } else if (call) {
         finish_call(env, j, &d, call);
     } else if (before[0]) { /* one thread, in order: after the one before (the deadline re-checks) */
@@ -771,4 +939,5 @@ void notify_delivery_step(void *ctx, struct job *j)
             job_done(j);
     }
     json_decref(d.payload);
+    json_decref(d.approvers);
 }

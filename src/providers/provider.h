@@ -164,7 +164,8 @@ struct provider_event {
 #define CAP_TEST_RUN_OPEN (UINT64_C(1) << 30)
 #define CAP_TEST_RUN_READ (UINT64_C(1) << 31)
 #define CAP_STORE_WEBHOOK (UINT64_C(1) << 32)
-#define CAP_LAST CAP_STORE_WEBHOOK /* the registry's check goes up to it */
+#define CAP_CHAT_USER (UINT64_C(1) << 33)
+#define CAP_LAST CAP_CHAT_USER /* the registry's check goes up to it */
 
 /*
  * What a provider does. Each member may be NULL (the provider cannot).
@@ -258,6 +259,13 @@ struct provider_ops {
     provider_step_fn chat_post;
     /* Input {"channel" (the id chat_post answered), "messageId", "text", "blocks"?}; output as chat_post. */
     provider_step_fn chat_update;
+    /*
+     * The chat user an e-mail address is at, to mention them (src/notify/notify.c: a deployment's approvers).
+     * Input {"email"}; output {"userId"} when the provider knows an active user of that address; VALID without
+     * it when it knows none. INVALID: refused (the app may not read addresses, a revoked token); NONE: not
+     * answered (with "retryAfter" when rate limited).
+     */
+    provider_step_fn chat_user;
 
     /* ---- tickets (c->config is the ticket integration) ---- */
     /* Input {"name", "releaseDate"?, "released"?}; output {"versionId"}: creates the version, or updates the one of that name. */
@@ -368,7 +376,8 @@ struct provider_ops {
     X(CAP_MONITORING_HEALTH, monitoring_health)                                                                                    \
     X(CAP_TEST_RUN_OPEN, test_run_open)                                                                                            \
     X(CAP_TEST_RUN_READ, test_run_read)                                                                                            \
-    X(CAP_STORE_WEBHOOK, store_webhook)
+    X(CAP_STORE_WEBHOOK, store_webhook)                                                                                            \
+    X(CAP_CHAT_USER, chat_user)
 
 /*
  * What a provider is. Defined in its own file (non-const only for the

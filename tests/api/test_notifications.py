@@ -233,17 +233,7 @@ class NotificationsTest(VerifyTest):
         no approver was asked by mail (no SLIPWAY_SMTP_URL here)."""
         integ, case = self.slack()
         self.add_rule(integ, pattern="deployment.*")
-        hosts = [self.expect(self.request("POST", "/api/v1/%s/hosts" % self.tenant, {
-            "name": name, "address": "127.0.0.1", "port": 22, "username": "deploy", "authMethod": "password",
-            "secret": "never-used-" + uuid.uuid4().hex}), 201) for name in ("box", "spare")]
-        script = self.expect(self.request("POST", "/api/v1/%s/deployment-scripts" % self.tenant,
-                                          {"name": "ship", "body": "true\n"}), 201)
-        env = self.expect(self.request("POST", "/api/v1/%s/environments" % self.tenant,
-                                       {"name": "production", "protected": True, "approverRoles": ["owner"]}), 201)
-        dep = self.expect(self.request("POST", "/api/v1/%s/deployments" % self.tenant,
-                                       {"hostIds": [h["id"] for h in hosts], "scriptId": script["id"],
-                                        "environmentId": env["id"], "ref": "release/7"}), 201)
-        self.assertEqual(dep["status"], "AWAITING_APPROVAL")
+        dep, env = self.awaiting_deployment(["owner"], hosts=("box", "spare"))
         items = self.settle(1)
         self.assertEqual([(d["eventName"], d["status"]) for d in items], [("deployment.approval.requested", "DELIVERED")])
         posted, _ = self.posted(case)
@@ -269,6 +259,90 @@ class NotificationsTest(VerifyTest):
         self.assertEqual((payload["approverRoles"], payload["requiredApprovals"], payload["approversAsked"]), (["owner"], 1, 0))
         _, jobs = fx.db_query(self.server, "SELECT id FROM jobs WHERE kind = 'approval-mail' AND tenantId = ?", (self.tenant,))
         self.assertEqual(jobs, [], "no instance mail: no approver is asked")
+
+    def awaiting_deployment(self, roles, hosts=("box",), env=None):
+        """A deployment by the owner to a protected environment (made with approverRoles roles unless env is given):
+        it waits for approval in its creating transaction (no SSH connection). (deployment, environment)."""
+        made = [self.expect(self.request("POST", "/api/v1/%s/hosts" % self.tenant, {
+            "name": name + uuid.uuid4().hex[:6] * (env is not None), "address": "127.0.0.1", "port": 22,
+            "username": "deploy", "authMethod": "password", "secret": "never-used-" + uuid.uuid4().hex}), 201)
+            for name in hosts]
+        script = self.expect(self.request("POST", "/api/v1/%s/deployment-scripts" % self.tenant,
+                                          {"name": "ship" + uuid.uuid4().hex[:6] * (env is not None), "body": "true\n"}), 201)
+        env = env or self.expect(self.request("POST", "/api/v1/%s/environments" % self.tenant,
+                                              {"name": "production", "protected": True, "approverRoles": roles}), 201)
+        dep = self.expect(self.request("POST", "/api/v1/%s/deployments" % self.tenant,
+                                       {"hostIds": [h["id"] for h in made], "scriptId": script["id"],
+                                        "environmentId": env["id"], "ref": "release/7"}), 201)
+        self.assertEqual(dep["status"], "AWAITING_APPROVAL")
+        return dep, env
+
+    def slack_people(self, case, scopes, **users):
+        """The Slack fake's workspace of case gets users ({id: address}); its bot token the scopes."""
+        self.fakes.register("slack", {"tokens": {case.info["token"]: {"scopes": scopes}}, "teams": {case.info["bot"]["team_id"]: {
+            "users": {uid: {"email": address.upper(), "name": uid.lower()} for uid, address in users.items()}}}})
+
+    def assert_mentions(self, integ, can):
+        """The integration's verification says whether its bot token may look approvers up (users:read.email)."""
+        got = self.expect(self.ctx.verify_stored("communication", integ["id"]), 200)
+        self.assertEqual((got["verdict"], got["details"].get("mentionsApprovers")), ("VALID", can), got)
+
+    def lookups(self, mark):
+        return [r for r in self.fakes.requests("slack", mark) if r.get("path", "").endswith("/users.lookupByEmail")]
+
+    def test_approvers_mentioned_in_slack(self):
+        """A deployment waiting for approval mentions in Slack each approver Slack knows by their address
+        (users.lookupByEmail, users:read.email), and names the others (mrkdwn escaped: a name cannot ping a channel);
+        not the requester, not a viewer. Each address is looked up once and kept per integration: the next deployment
+        asks Slack nothing and mentions the same people."""
+        integ, case = self.slack()
+        known, other = self.ctx.org.editor, harness.add_member_and_login(self.server, self.owner.token, self.tenant, "editor")
+        fx.db_execute(self.server, "UPDATE accounts SET name = ? WHERE id = ?", ("<!channel> Other", other.id))
+        self.slack_people(case, "chat:write,channels:read,groups:read,users:read.email", U0KNOWN0001=known.email)
+        self.assert_mentions(integ, True)
+        self.add_rule(integ, pattern="deployment.*")
+        mark = self.fakes.mark()
+        dep, env = self.awaiting_deployment(["editor", "owner"])
+        self.settle(1)
+        posted, _ = self.posted(case)
+        self.assertEqual(len(posted), 1, posted)
+        section = posted[0]["blocks"][1]["text"]["text"]
+        self.assertIn("Approvers: <@U0KNOWN0001>, &lt;!channel&gt; Other", section)
+        self.assertNotIn("<!channel>", json.dumps(posted[0]))
+        self.assertIn("Approvers: <@U0KNOWN0001>", posted[0]["text"], "the notification's text mentions too")
+        asked = sorted(r["query"].split("email=", 1)[1].replace("%40", "@") for r in self.lookups(mark))
+        self.assertEqual(asked, sorted([known.email, other.email]), "the approvers, each once; not the requester, "
+                                                                     "not the viewer")
+        _, rows = fx.db_query(self.server, "SELECT email, userRef FROM notification_mentions WHERE tenantId = ? "
+                                           "ORDER BY email", (self.tenant,))
+        self.assertEqual(sorted(rows), sorted([(known.email, "U0KNOWN0001"), (other.email, None)]))
+
+        mark = self.fakes.mark()
+        self.awaiting_deployment(None, env=env)
+        items = self.settle(2)
+        self.assertTrue(all(d["status"] == "DELIVERED" for d in items), items)
+        self.assertEqual(self.lookups(mark), [], "kept: asked again neither for the user nor for no one")
+        posted, _ = self.posted(case)
+        self.assertIn("Approvers: <@U0KNOWN0001>, &lt;!channel&gt; Other", posted[-1]["blocks"][1]["text"]["text"])
+
+    def test_approvers_named_without_the_scope(self):
+        """A bot without users:read.email: Slack answers missing_scope; the message goes, naming the approvers, after
+        one lookup (the rest are not asked), and nothing is kept."""
+        integ, case = self.slack()
+        self.slack_people(case, "chat:write,channels:read,groups:read", U0KNOWN0002=self.ctx.org.editor.email)
+        self.assert_mentions(integ, False)
+        harness.add_member_and_login(self.server, self.owner.token, self.tenant, "editor")
+        self.add_rule(integ, pattern="deployment.*")
+        mark = self.fakes.mark()
+        self.awaiting_deployment(["editor"])
+        items = self.settle(1)
+        self.assertEqual([(d["status"], d["attempts"], d["lastError"]) for d in items], [("DELIVERED", 1, None)])
+        section = self.posted(case)[0][0]["blocks"][1]["text"]["text"]
+        self.assertIn("Approvers: ", section)
+        self.assertNotIn("<@", section)
+        self.assertEqual([r["status"] for r in self.lookups(mark)], [200], "one lookup, refused (missing_scope)")
+        _, rows = fx.db_query(self.server, "SELECT id FROM notification_mentions WHERE tenantId = ?", (self.tenant,))
+        self.assertEqual(rows, [])
 
     def test_no_rule_no_delivery(self):
         self.release()
@@ -382,6 +456,32 @@ class TeamsTest(VerifyTest):
         cards = [r for r in self.fakes.requests("webhooks", mark) if r.get("path", "").startswith("/webhookb2/")]
         self.assertEqual([r["status"] for r in cards], [200, 200])
         self.assertIn("Release 4.0.0", cards[0]["body"])
+
+    def test_card_names_the_approvers(self):
+        """A deployment waiting for approval: the card's text is its message, then who is still to approve it, by
+        name (Teams' incoming webhook cannot mention)."""
+        self.ctx = ctx = vf.Ctx(self.server, self.fakes)
+        url = self.fakes.url("webhooks") + "/webhookb2/" + fx.token("", 40)
+        ctx.secrets.add(url)
+        self.server.remember_secret(url)
+        integ = ctx.create(fx.valid_body("TEAMS", teamsWebhookUrl=url, notifyOnEvents=[]))
+        tenant = "/api/v1/%s" % ctx.tenant_id
+        post = lambda path, body: harness.expect(self, self.server.request(  # noqa: E731
+            "POST", tenant + path, token=ctx.token, body=body), 201)
+        post("/notification-rules", {"eventPattern": "deployment.*", "integrationId": integ["id"]})
+        host = post("/hosts", {"name": "box", "address": "127.0.0.1", "port": 22, "username": "deploy",
+                               "authMethod": "password", "secret": "never-used-" + uuid.uuid4().hex})
+        script = post("/deployment-scripts", {"name": "ship", "body": "true\n"})
+        env = post("/environments", {"name": "production", "protected": True, "approverRoles": ["editor"]})
+        mark = self.fakes.mark()
+        post("/deployments", {"hostId": host["id"], "scriptId": script["id"], "environmentId": env["id"]})
+        editor = harness.expect(self, self.server.request("GET", "/api/v1/me", token=ctx.org.editor.token), 200)
+        cards = lambda: [json.loads(r["body"]) for r in self.fakes.requests("webhooks", mark)  # noqa: E731
+                         if r.get("path", "").startswith("/webhookb2/")]
+        self.assertTrue(vf.wait_for(cards, 30), "the card posted")
+        text = cards()[0]["attachments"][0]["content"]["body"][2]["text"]
+        self.assertIn("waiting for approvals: 0 of 1", text)
+        self.assertTrue(text.endswith("\nApprovers: %s" % editor["name"]), text)
 
 
 class KilledMidDeliveryTest(unittest.TestCase):

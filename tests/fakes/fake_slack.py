@@ -11,11 +11,12 @@ from fakebase import now, bearer, Resp, J, Provider
 
 class Slack(Provider):
     """Slack Web API: auth.test, conversations.info, conversations.list (cursor pagination), chat.postMessage
-    (threads: thread_ts), chat.update.
+    (threads: thread_ts), chat.update, users.lookupByEmail (users:read.email).
 
     data: {"tokens": {token: {"team_id", "team", "user", "user_id", "bot_id",
                               "scopes": "chat:write,channels:read,groups:read", "error": null | "token_revoked"...}},
-           "teams": {team_id: {"page_size": 2, "channels": [{"id", "name", "is_private", "members": [user ids]}]}},
+           "teams": {team_id: {"page_size": 2, "channels": [{"id", "name", "is_private", "members": [user ids]}],
+                               "users": {user id: {"email", "name", "real_name", "deleted": false}}}},
            "posted": [{"channel", "text", "blocks", "ts", "thread_ts"}], "updated": [...]  (filled by the fake)}
     Errors are HTTP 200 {"ok": false, "error": ...}, as Slack answers; rate limiting is 429 + Retry-After."""
 
@@ -209,4 +210,25 @@ class Slack(Provider):
                                                             "text": args.get("text"), "blocks": args.get("blocks")})
             return self._ok({"channel": args.get("channel"), "ts": args.get("ts"), "text": args.get("text")},
                             scopes, "chat:write")
+        if method == "users.lookupByEmail":
+            # As Slack: the bot token needs users:read.email; an address no member of the workspace has is
+            # users_not_found; a deactivated member is answered with "deleted": true.
+            if "users:read.email" not in scope_set:
+                return self._fail("missing_scope", needed="users:read.email", provided=scopes)
+            address = args.get("email")
+            if not isinstance(address, str) or not address:
+                return self._fail("invalid_arguments")
+            with self.lock:
+                self.data.setdefault("lookups", []).append({"team": info.get("team_id"), "email": address})
+            found = [(uid, u) for uid, u in team.get("users", {}).items()
+                     if u.get("email", "").lower() == address.lower()]
+            if not found:
+                return self._fail("users_not_found")
+            uid, u = found[0]
+            return self._ok({"user": {"id": uid, "team_id": info.get("team_id", "T0TEAM"), "name": u.get("name", uid),
+                                      "deleted": bool(u.get("deleted")), "real_name": u.get("real_name", ""),
+                                      "is_bot": False, "profile": {"email": u.get("email"),
+                                                                   "real_name": u.get("real_name", ""),
+                                                                   "display_name": u.get("name", "")}}},
+                            scopes, "users:read.email")
         return self._fail("unknown_method")

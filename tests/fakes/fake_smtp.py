@@ -197,6 +197,10 @@ class Smtp:
                         lines.append(l[1:] if l.startswith("..") else l)
                     log["messages"].append({"from": mail_from, "to": rcpts, "data": "\r\n".join(lines)})
                     mail_from, rcpts = None, []
+                    if mode == "lose":  # taken (queued for delivery), and the 250 that says so never reaches the client
+                        log["lost"] = hold(self, rule, state["sock"])
+                        self.fakes.log_event(self.name, {"lost": log["lost"], "request": entry["seq"]})
+                        return
                     send("250 2.0.0 OK: queued as %s" % uuid.uuid4().hex[:10].upper())
                 elif verb == "QUIT":
                     log["quit"] = True

@@ -251,6 +251,23 @@ class SlackJenkinsSmtpTest(unittest.TestCase):
         status, _, body = call("slack", "POST", "/api/auth.test", {"Authorization": "Bearer nope"})
         self.assertEqual((status, body), (200, {"ok": False, "error": "invalid_auth"}))
 
+    def test_slack_lookup_by_email(self):
+        """users.lookupByEmail as Slack answers it: users:read.email needed, users_not_found, a deactivated user."""
+        F.register("slack", {"tokens": {"xoxb-lookup": {"team_id": "T2", "user_id": "UBOT2",
+                                                        "scopes": "chat:write,users:read,users:read.email"},
+                                        "xoxb-noscope": {"team_id": "T2", "user_id": "UBOT2"}},
+                             "teams": {"T2": {"users": {"U0ANN00001": {"email": "ann@example.com", "name": "ann"},
+                                                        "U0GONE0001": {"email": "gone@example.com", "deleted": True}}}}})
+        ask = lambda token, address: call("slack", "GET", "/api/users.lookupByEmail?email=" + address,  # noqa: E731
+                                          {"Authorization": "Bearer " + token})
+        status, _, body = ask("xoxb-lookup", "ANN@example.com")
+        self.assertEqual((status, body["ok"], body["user"]["id"], body["user"]["deleted"]), (200, True, "U0ANN00001", False))
+        self.assertTrue(ask("xoxb-lookup", "gone@example.com")[2]["user"]["deleted"])
+        self.assertEqual(ask("xoxb-lookup", "nobody@example.com")[2], {"ok": False, "error": "users_not_found"})
+        body = ask("xoxb-noscope", "ann@example.com")[2]
+        self.assertEqual((body["error"], body["needed"]), ("missing_scope", "users:read.email"))
+        self.assertEqual(ask("nope", "ann@example.com")[2]["error"], "invalid_auth")
+
     def test_jenkins_crumb_on_post(self):
         F.register("jenkins", {"users": {"u": {"tokens": ["t0123456789"]}}})
         auth = {"Authorization": "Basic " + base64.b64encode(b"u:t0123456789").decode()}

@@ -385,8 +385,22 @@ TABLE = [
            "the mails of deployment.approval.requested go to every member of an approver role, the account that asked "
            "for the deployment too",
            "src/notify/approvals.c",
-           [("AND a.disabledAt IS NULL AND a.id <> ?", "AND a.disabledAt IS NULL AND a.id <> ('x' || ?)")],
+           [("OR a.id <> d.requestedByAccountId)", "OR a.id <> d.requestedByAccountId OR 1 = 1)")],
            [API + "test_account_mail:AccountMailTest.test_each_approver_of_a_deployment_is_mailed_once"]),
+    # ---- Slack's mrkdwn shows names as written: a name never pings a channel (docs/notifications.md "Delivery")
+    Mutant("slack-mrkdwn-unescaped", "a member's name pings a whole Slack channel",
+           "names and messages go into Slack's mrkdwn without &, < and > escaped, so an account named <!channel> "
+           "notifies everyone in the channel whenever it is named as an approver or a requester",
+           "src/notify/notify.c",
+           [("if (*p == '&' || *p == '<' || *p == '>')", "if (*p == '\\0')")],
+           [API + "test_notifications:NotificationsTest.test_approvers_mentioned_in_slack"]),
+    # ---- an approver's Slack user is looked up once and kept (docs/notifications.md "Approvers mentioned in Slack")
+    Mutant("slack-mention-not-kept", "Slack asked for every approver at every message",
+           "the users.lookupByEmail answers kept in notification_mentions are never read back, so each approval "
+           "request costs one Slack call per approver (Tier 3: 50 a minute) however recently it was asked",
+           "src/notify/approvals.c",
+           [("AND u.email = a.email ", "AND u.email = a.email AND 1 = 0 ")],
+           [API + "test_notifications:NotificationsTest.test_approvers_mentioned_in_slack"]),
     # ---- a deleted App Store target's webhook is deleted at Apple by a job (docs/stores.md)
     Mutant("appstore-target-delete-leaves-webhook", "a deleted target's webhook left at Apple",
            "deleting an App Store target whose webhook is registered starts no job to delete it at Apple, so Apple goes "

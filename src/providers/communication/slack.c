@@ -113,7 +113,21 @@ static void send(struct provider_call *c)
     }
 }
 
-/* auth.test's answer. */
+/* Whether Slack's answer says the token has scope (X-OAuth-Scopes: "chat:write,users:read.email"). */
+static bool has_scope(const struct outbound_response *res, const char *scope)
+{
+    char scopes[1024];
+    size_t n = strlen(scope);
+
+    if (!outbound_header(res, "X-OAuth-Scopes", scopes, sizeof scopes))
+        return false;
+    for (const char *p = scopes; (p = strstr(p, scope)); p += n)
+        if ((p == scopes || p[-1] == ',' || p[-1] == ' ') && (p[n] == '\0' || p[n] == ','))
+            return true;
+    return false;
+}
+
+/* auth.test's answer; details say whether approvers can be mentioned (users:read.email: docs/notifications.md). */
 static void authenticated(struct provider_call *c, const struct outbound_response *res)
 {
     json_t *j;
@@ -132,6 +146,7 @@ static void authenticated(struct provider_call *c, const struct outbound_respons
     }
     json_object_set(c->output, "team", json_object_get(j, "team"));
     json_object_set(c->output, "botUser", json_object_get(j, "user"));
+    json_object_set_new(c->output, "mentionsApprovers", json_boolean(has_scope(res, "users:read.email")));
     json_decref(j);
     provider_next(c, CHANNEL);
 }
@@ -204,9 +219,10 @@ static void verify(struct provider_call *c, const struct outbound_response *res)
  * "retryAfter" and the call ends without a verdict; true then. Slack's
  * other refusals are {"ok": false} at 200: a verdict (INVALID) naming the
  * error, except its own failures (fatal_error, internal_error), which are
- * worth a retry.
+ * worth a retry, and absent (NULL: none), the error that says the thing
+ * asked for does not exist: VALID, with nothing in the output.
  */
-static bool chat_refused(struct provider_call *c, const struct outbound_response *res, json_t **answer)
+static bool chat_refused(struct provider_call *c, const struct outbound_response *res, json_t **answer, const char *absent)
 {
     char wait[32];
     const char *error;
@@ -223,10 +239,13 @@ static bool chat_refused(struct provider_call *c, const struct outbound_response
     if (json_is_true(json_object_get(*answer, "ok")))
         return false;
     error = json_string_value(json_object_get(*answer, "error"));
-    if (error && (strcmp(error, "fatal_error") == 0 || strcmp(error, "internal_error") == 0 || strcmp(error, "ratelimited") == 0))
+    if (error && absent && strcmp(error, absent) == 0)
+        provider_finish(c, VERDICT_VALID, "Slack has none (%s)", absent);
+    else if (error &&
+             (strcmp(error, "fatal_error") == 0 || strcmp(error, "internal_error") == 0 || strcmp(error, "ratelimited") == 0))
         provider_finish(c, VERDICT_NONE, "Slack failed (%s)", error);
     else
-        provider_finish(c, VERDICT_INVALID, "Slack refused the message (%.100s)", error ? error : "no reason");
+        provider_finish(c, VERDICT_INVALID, "Slack refused (%.100s)", error ? error : "no reason");
     json_decref(*answer);
     *answer = NULL;
     return true;
@@ -270,7 +289,7 @@ static void chat_answer(struct provider_call *c, const struct outbound_response 
 {
     json_t *j;
 
-    if (chat_refused(c, res, &j))
+    if (chat_refused(c, res, &j, NULL))
         return;
     json_object_set(c->output, "channel", json_object_get(j, "channel"));
     json_object_set(c->output, "messageId", json_object_get(j, "ts"));
@@ -296,7 +315,38 @@ static void chat_update(struct provider_call *c, const struct outbound_response 
         chat_answer(c, res);
 }
 
-static const struct provider_ops ops = {.verify = verify, .chat_post = chat_post, .chat_update = chat_update};
+/*
+ * users.lookupByEmail (the bot needs users:read.email). Input {"email"};
+ * output {"userId"} of an active user of that address; users_not_found or a
+ * deactivated user: VALID without it. missing_scope, like any refusal, is
+ * INVALID: the caller names the person instead.
+ */
+static void chat_user(struct provider_call *c, const struct outbound_response *res)
+{
+    char path[PROVIDER_URL_MAX], enc[1024];
+    const json_t *user;
+    json_t *j;
+
+    if (!res) {
+        if (!*provider_text(c, "slackBotToken")) {
+            provider_finish(c, VERDICT_INVALID, "looking a person up needs a bot token (slackBotToken)");
+            return;
+        }
+        snprintf(path, sizeof path, "/users.lookupByEmail?email=%s", provider_escape(input_text(c, "email"), enc, sizeof enc));
+        slack_request(c, "GET", path);
+        return;
+    }
+    if (chat_refused(c, res, &j, "users_not_found"))
+        return;
+    user = json_object_get(j, "user");
+    if (json_is_string(json_object_get(user, "id")) && !json_is_true(json_object_get(user, "deleted")))
+        json_object_set(c->output, "userId", json_object_get(user, "id"));
+    json_decref(j);
+    provider_finish(c, VERDICT_VALID, "Slack looked the address up");
+}
+
+static const struct provider_ops ops = {
+    .verify = verify, .chat_post = chat_post, .chat_update = chat_update, .chat_user = chat_user};
 
 struct provider slack_provider = {
     .type = "SLACK",
@@ -308,6 +358,6 @@ struct provider slack_provider = {
     .flag = "ENABLE_SLACK_INTEGRATION",
     .base_url = &api,
     .settings = settings,
-    .caps = CAP_VERIFY | CAP_CHAT_POST | CAP_CHAT_UPDATE,
+    .caps = CAP_VERIFY | CAP_CHAT_POST | CAP_CHAT_UPDATE | CAP_CHAT_USER,
     .ops = &ops,
 };
