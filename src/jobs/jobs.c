@@ -1805,6 +1805,41 @@ enum err_code jobs_signal(struct jobs *q, const char *event_key, const json_t *p
     return err->code;
 }
 
+enum err_code jobs_finish_waiting_in(struct store_conn *c, const char *event_key, const json_t *output, int64_t *finished,
+                                     struct err *err)
+{
+    char now[TIMESTAMP_SIZE], id[UUID_SIZE], parent[UUID_SIZE], *text = json_text(output);
+    struct store_stmt *st;
+    int64_t changes;
+    int rc;
+
+    *finished = 0;
+    clock_now(now);
+    /* One at a time: a build's key has one waiter; the statement is finished before the writes. */
+    for (;;) {
+        if (store_select(c, "SELECT id, parentId FROM jobs WHERE eventKey = ? AND state = 'WAITING' AND everySeconds IS NULL",
+                         STORE_ARGS(STORE_TEXT(event_key)), &st, err))
+            break;
+        if ((rc = store_next(st, err)) == 1) {
+            snprintf(id, sizeof id, "%s", store_col_text(st, 0));
+            snprintf(parent, sizeof parent, "%s", store_col_null(st, 1) ? "" : store_col_text(st, 1));
+        }
+        store_finish(st);
+        changes = 0;
+        if (rc != 1 ||
+            store_run(c,
+                      "UPDATE jobs SET state = 'DONE', secrets = NULL, output = ?, event = NULL, eventKey = NULL, "
+                      "leaseOwner = NULL, leaseExpiresAt = NULL, lastError = NULL, lastFinishedAt = ?, updatedAt = ? "
+                      "WHERE id = ? AND state = 'WAITING'",
+                      STORE_ARGS(STORE_TEXT(text), STORE_TIME(now), STORE_TIME(now), STORE_TEXT(id)), &changes, err) ||
+            changes != 1 || tell_parent(c, parent, now, NULL, err))
+            break;
+        (*finished)++;
+    }
+    free(text);
+    return err->code;
+}
+
 enum err_code jobs_ensure_recurring(struct store_conn *c, const char *kind, int every_seconds, bool due_now, struct err *err)
 {
     char id[UUID_SIZE], now[TIMESTAMP_SIZE];
