@@ -531,24 +531,31 @@ static void call_done(const struct release_env *env, struct job *j, const struct
     wait_for_run(j, &now); /* a poll without an answer is tried again at the next, later */
 }
 
-/* The webhook's event: {"status": "queued"|"running"|"completed", "conclusion"}. */
+/*
+ * The outcome a build webhook's event ({"status": "queued"|"running"|"completed", "conclusion"}: webhooks_event_json)
+ * records on b, its message written into message (n bytes); the caller names the job, tenant, build and release.
+ */
+static struct outcome webhook_outcome(const json_t *event, const struct build *b, char *message, size_t n)
+{
+    const char *status = json_string_value(json_object_get(event, "status"));
+    const char *conclusion = json_string_value(json_object_get(event, "conclusion"));
+    const char *ci = status && strcmp(status, "completed") == 0 ? (conclusion ? conclusion : "failed") : status;
+
+    snprintf(message, n, "the CI says run %s is %s", b->run, ci ? ci : "in an unknown state");
+    return (struct outcome){.step = "build-webhook", .message = message, .verdict = VERDICT_VALID, .details = event, .ci_status = ci};
+}
+
+/* The webhook's event, signalled to the job waiting on its run. */
 static void webhook_done(const struct release_env *env, struct job *j, const struct build *b)
 {
-    const char *status = json_string_value(json_object_get(j->event, "status"));
-    const char *conclusion = json_string_value(json_object_get(j->event, "conclusion"));
     char message[300];
-    struct outcome o = {.job = j,
-                        .tenant = j->tenant,
-                        .build = json_string_value(json_object_get(j->payload, "buildId")),
-                        .release = json_string_value(json_object_get(j->payload, "releaseId")),
-                        .step = "build-webhook",
-                        .message = message,
-                        .verdict = VERDICT_VALID,
-                        .details = j->event,
-                        .ci_status = status && strcmp(status, "completed") == 0 ? (conclusion ? conclusion : "failed") : status};
+    struct outcome o = webhook_outcome(j->event, b, message, sizeof message);
     struct err err;
 
-    snprintf(message, sizeof message, "the CI says run %s is %s", b->run, o.ci_status ? o.ci_status : "in an unknown state");
+    o.job = j;
+    o.tenant = j->tenant;
+    o.build = json_string_value(json_object_get(j->payload, "buildId"));
+    o.release = json_string_value(json_object_get(j->payload, "releaseId"));
     err_clear(&err);
     if (outcome_record(env, &o, &err))
         job_fail(j, &err);
@@ -587,29 +594,27 @@ enum err_code release_builds_webhook(struct store_conn *c, const char *tenant, c
                                      const struct provider_event *ev, bool *applied, struct err *err)
 {
     char id[UUID_SIZE], release[UUID_SIZE], key[JOB_EVENT_KEY_SIZE], message[300];
-    const char *ci_status = ev->conclusion[0] ? ev->conclusion : "failed";
     json_t *event, *output;
     int64_t finished = 0;
+    struct outcome o;
     struct build b;
 
     *applied = false;
     if (strcmp(ev->status, "completed") != 0 || build_by_run(c, tenant, integration_id, ev->run_id, id, release, err) || !id[0] ||
         build_load(c, tenant, id, &b, err))
         return err->code;
-    if (!b.found || strcmp(b.release_status, "FINISHED") == 0 || build_stops(&b, message, sizeof message) ||
-        !build_ended(build_move(build_status_parse(b.status), ci_status)))
+    if (!b.found || strcmp(b.release_status, "FINISHED") == 0 || build_stops(&b, message, sizeof message))
         return ERR_OK;
-    snprintf(message, sizeof message, "the CI says run %s is %s", b.run, ci_status);
     event = webhooks_event_json(ev);
-    struct outcome o = {.tenant = tenant,
-                        .build = id,
-                        .release = release,
-                        .step = "build-webhook",
-                        .message = message,
-                        .verdict = VERDICT_VALID,
-                        .details = event,
-                        .ci_status = ci_status};
+    o = webhook_outcome(event, &b, message, sizeof message);
+    o.tenant = tenant;
+    o.build = id;
+    o.release = release;
     snprintf(key, sizeof key, "build:%s:%.200s", integration_id, ev->run_id); /* what wait_for_run waits on */
+    if (!build_ended(build_move(build_status_parse(b.status), o.ci_status))) {
+        json_decref(event);
+        return ERR_OK;
+    }
     if (outcome_apply(c, &o, &b, err) == ERR_OK) {
         output = json_pack("{s:s}", "status", build_status_name(o.to));
         /* A job not waiting just now (a poll of its own out) is signalled: it finds its build ended, and ends. */
