@@ -542,7 +542,8 @@ static struct outcome webhook_outcome(const json_t *event, const struct build *b
     const char *ci = status && strcmp(status, "completed") == 0 ? (conclusion ? conclusion : "failed") : status;
 
     snprintf(message, n, "the CI says run %s is %s", b->run, ci ? ci : "in an unknown state");
-    return (struct outcome){.step = "build-webhook", .message = message, .verdict = VERDICT_VALID, .details = event, .ci_status = ci};
+    return (struct outcome){
+        .step = "build-webhook", .message = message, .verdict = VERDICT_VALID, .details = event, .ci_status = ci};
 }
 
 /* The webhook's event, signalled to the job waiting on its run. */

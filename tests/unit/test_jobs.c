@@ -495,7 +495,7 @@ static void test_a_waiting_job_ended_by_its_sender(void **unused)
     free(output);
     assert_null(value(s, "SELECT eventKey FROM jobs WHERE id = ?", id));
     assert_int_equal(finish_waiting(s, "build:done"), 0); /* once */
-    assert_true(state_is(s, other, "WAITING"));          /* another key's waiter is untouched */
+    assert_true(state_is(s, other, "WAITING"));           /* another key's waiter is untouched */
     stop(q);
     store_close(s);
 }
