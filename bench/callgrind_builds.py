@@ -11,13 +11,13 @@ figures, as in the previous rounds') over:
 c. PAGES reads of the release page (GET .../releases/{id}: the release, its builds,
    its last 50 events);
 b. one signed workflow-completed delivery for each of RELEASES builds, each sent three
-   times (the last two duplicates), until every release has moved to REGRESSION (the
-   build jobs the deliveries wake are in the count).
+   times (the last two duplicates), until every release has moved to REGRESSION (a
+   completed run's delivery applies its build in its own transaction: docs/releases.md, "Builds").
 
     bench/callgrind_builds.py [--binary build/slipway] [--releases 40] [--pages 200] [--out DIR]
 
 Prints instructions per page read (all, and in the request handler) and per delivery applied
-(the three requests and the build job's work); the dumps stay in DIR for
+(the three requests and whatever the process did meanwhile); the dumps stay in DIR for
 `callgrind_annotate --inclusive=yes DIR/callgrind.out.*`.
 """
 
@@ -155,8 +155,8 @@ def main():
     print("\ncallgrind, %s, %s" % (os.path.basename(args.binary), time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())))
     print("c. release page: %d instructions a read, %d of them in the handler (%d reads)  %s"
           % (page_ir // args.pages, page_handler // args.pages, args.pages, page_dumps[-1]))
-    print("b. webhooks: %d instructions a delivery applied (its three requests, %d in their handlers, and its build "
-          "job; %d applied)  %s" % (hook_ir // max(1, applied), hook_handler // max(1, applied), applied, hook_dumps[-1]))
+    print("b. webhooks: %d instructions a delivery applied (its three requests, %d in their handlers, and the "
+          "rest of the process meanwhile; %d applied)  %s" % (hook_ir // max(1, applied), hook_handler // max(1, applied), applied, hook_dumps[-1]))
 
 
 if __name__ == "__main__":

@@ -157,12 +157,12 @@ def main():
     while fx.db_query(server, "SELECT COUNT(*) FROM webhook_deliveries")[1][0][0] < n and sender.is_alive():
         time.sleep(0.02)
     runtime = time.monotonic() - began  # to the last delivery applied (read every 20 ms)
-    cpu = cpu_seconds(server.pid) - cpu  # all slipway did meanwhile: the copies answered and the build jobs too
+    cpu = cpu_seconds(server.pid) - cpu  # all slipway did meanwhile: the copies answered, the waiting builds' polls
     sender.join()
     hooks = result
     applied = fx.db_query(server, "SELECT COUNT(*) FROM webhook_deliveries")[1][0][0]
     unique = fx.db_query(server, "SELECT COUNT(DISTINCT runId) FROM webhook_deliveries")[1][0][0]
-    deadline = time.monotonic() + 120  # the build jobs take the signals and move the releases
+    deadline = time.monotonic() + 120  # each release moved with its delivery (or by its job, had one been left to it)
     while fx.db_query(server, "SELECT COUNT(*) FROM releases WHERE status = 'REGRESSION'")[1][0][0] < n:
         if time.monotonic() > deadline:
             break

@@ -16,9 +16,16 @@
     setup_fixture.py site | post
         prints the post_page case's site, or its published post (about 2.5 KB
         of Markdown release notes).
+
+    setup_fixture.py release DB_PATH TENANT_ID ACCOUNT_ID
+        writes the release_page case's release straight into slipway's SQLite
+        database (no provider is called): a release in REGRESSION with one
+        succeeded IOS build and the nine timeline entries a release has by
+        then in bench/release_builds.py, and prints its id.
 """
 import http.client
 import json
+import sqlite3
 import sys
 import threading
 import time
@@ -99,6 +106,48 @@ def post():
     return {"title": "Release 1.2.0", "slug": "release-1-2-0", "body": body, "status": "PUBLISHED"}
 
 
+def release(db_path, tenant, account):
+    """The release_page case's release, its build and its timeline, as kickoff and a webhook leave them."""
+    def uuid7(n):
+        return "0193a000-0000-7000-8000-%012d" % n
+
+    def at(n):
+        return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(time.time() - 600 + n)) + ".%03dZ" % n
+
+    rid, bid, run = uuid7(1), uuid7(2), "5f1c9e2a-8d3b-4c6e-9a7f-1b2c3d4e5f60"
+    url = "https://app.circleci.com/pipelines/github/acme/mobile/42/workflows/" + run
+    events = [("ACTION", "create", None, None, None, "release 1.2.0 created", None),
+              ("CALL", "resolve-ref", "OK", None, None, "main is at 9fceb02", {"commit": "9fceb02d0ae598e95dc970b74767f19372d61af8"}),
+              ("CALL", "create-branch", "OK", None, None, "release/1.2.0 created at 9fceb02", {"created": True}),
+              ("CALL", "create-tag", "OK", None, None, "v1.2.0-rc.1 created", {"created": True}),
+              ("STATUS", "kicked-off", None, "KICKOFF", "BUILDING", "candidate 1 tagged", None),
+              ("CALL", "trigger-build", "OK", None, None, "the IOS build was triggered", {"runId": run, "triggered": True}),
+              ("CALL", "build-webhook", "OK", None, None, "the CI says run %s is success" % run,
+               {"event": "build", "runId": run, "status": "completed", "conclusion": "success", "url": url}),
+              ("STATUS", "build-succeeded", None, None, None, "the IOS build (candidate 1, attempt 1) succeeded",
+               {"runId": run, "number": 42, "url": url}),
+              ("STATUS", "builds-done", None, "BUILDING", "REGRESSION", "every build of the candidate succeeded", None)]
+    db = sqlite3.connect(db_path, timeout=30)
+    with db:
+        db.execute("INSERT INTO releases (id, tenantId, version, releaseType, platforms, status, baseRef, baseCommit, "
+                   "releaseBranch, branchCommit, candidateNumber, candidateTag, kickoffAt, createdByAccountId, createdAt, "
+                   "updatedAt) VALUES (?, ?, '1.2.0', 'MINOR', '[\"IOS\"]', 'REGRESSION', 'main', ?, 'release/1.2.0', ?, 1, "
+                   "'v1.2.0-rc.1', ?, ?, ?, ?)",
+                   (rid, tenant, "9fceb02d0ae598e95dc970b74767f19372d61af8", "9fceb02d0ae598e95dc970b74767f19372d61af8",
+                    at(4), account, at(0), at(8)))
+        db.execute("INSERT INTO release_builds (id, tenantId, releaseId, platform, candidateNumber, attempt, status, runId, "
+                   "buildNumber, buildUrl, startedAt, finishedAt, createdAt, updatedAt) VALUES "
+                   "(?, ?, ?, 'IOS', 1, 1, 'SUCCEEDED', ?, '42', ?, ?, ?, ?, ?)",
+                   (bid, tenant, rid, run, url, at(5), at(7), at(5), at(7)))
+        for i, (kind, name, outcome, frm, to, message, details) in enumerate(events):
+            db.execute("INSERT INTO release_events (id, tenantId, releaseId, kind, name, outcome, fromStatus, toStatus, "
+                       "message, details, actorAccountId, createdAt) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                       (uuid7(10 + i), tenant, rid, kind, name, outcome, frm, to, message,
+                        json.dumps(details) if details else None, account if kind == "ACTION" else None, at(i)))
+    db.close()
+    return rid
+
+
 def main(argv):
     if len(argv) == 4 and argv[1] == "body":
         json.dump(body(argv[2], argv[3]), sys.stdout)
@@ -106,6 +155,8 @@ def main(argv):
     elif len(argv) == 2 and argv[1] in ("site", "post"):
         json.dump(site() if argv[1] == "site" else post(), sys.stdout)
         sys.stdout.write("\n")
+    elif len(argv) == 5 and argv[1] == "release":
+        print(release(argv[2], argv[3], argv[4]))
     elif len(argv) == 6 and argv[1] == "tenants":
         sys.stdout.write("".join(i + "\n" for i in tenants(argv[2], argv[3], int(argv[4]), argv[5])))
     else:

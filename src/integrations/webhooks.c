@@ -24,6 +24,7 @@
 
 static const struct keyring *keys;
 static webhooks_rotated_fn rotated;
+static webhooks_build_fn on_build;
 
 /*
  * An integration's webhook HMAC key, set up once and kept with the stored
@@ -46,6 +47,11 @@ void webhooks_start(const struct keyring *k)
 void webhooks_on_rotate(webhooks_rotated_fn fn)
 {
     rotated = fn;
+}
+
+void webhooks_on_build(webhooks_build_fn fn)
+{
+    on_build = fn;
 }
 
 static struct secret_place place(const char *tenant_id, const char *integration_id)
@@ -217,7 +223,10 @@ enum err_code webhooks_record(struct store_conn *c, const char *tenant_id, const
                        text_arg(ev->conclusion), text_arg(ev->ref), text_arg(ev->sha), text_arg(ev->url), STORE_TIME(now)),
             NULL, err))
         return err->code;
-    if ((ev->kind == EVENT_BUILD && ev->run_id[0]) || ev->kind == EVENT_STORE) {
+    bool applied = false;
+    if (ev->kind == EVENT_BUILD && ev->run_id[0] && on_build && on_build(c, tenant_id, integration_id, ev, &applied, err))
+        return err->code;
+    if ((ev->kind == EVENT_BUILD && ev->run_id[0] && !applied) || ev->kind == EVENT_STORE) {
         char key[512];
         json_t *event = webhooks_event_json(ev);
         if (ev->kind == EVENT_BUILD)

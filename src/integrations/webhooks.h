@@ -56,13 +56,24 @@ enum err_code webhooks_seen(struct store_conn *c, const char *tenant_id, const c
 
 /*
  * Records ev for the integration once: *duplicate when its delivery id was
- * seen before (then nothing changes). A build event signals
- * "build:<integrationId>:<runId>" in the same transaction, with the event;
+ * seen before (then nothing changes). Run it in tenant_tx: a build event is
+ * applied in the same transaction where it can be (webhooks_on_build), else
+ * it signals "build:<integrationId>:<runId>" there, with the event;
  * a store event "store:<integrationId>" (what a submission's job waits on
  * between looks at its store: it looks again at once).
  */
 enum err_code webhooks_record(struct store_conn *c, const char *tenant_id, const char *integration_id,
                               const struct provider_event *ev, bool *duplicate, struct err *err);
+
+/*
+ * What applies a build event inside the transaction that records it (webhooks_record): the releases module ends the
+ * build the event completes, and the job waiting on it, there and then (src/releases/builds.c). *applied false: it left
+ * the event to the job (nothing of the tenant's changed), which webhooks_record then signals as usual. Set once at
+ * start-up, before the routes serve; NULL: every build event is a signal.
+ */
+typedef enum err_code (*webhooks_build_fn)(struct store_conn *c, const char *tenant_id, const char *integration_id,
+                                           const struct provider_event *ev, bool *applied, struct err *err);
+void webhooks_on_build(webhooks_build_fn fn);
 
 /*
  * Makes the integration's webhook, or gives the existing one a new secret

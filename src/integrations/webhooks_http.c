@@ -5,6 +5,7 @@
 #include "providers/inbound.h"
 #include "providers/registry.h"
 #include "tenancy/roles.h"
+#include "tenancy/tenants.h"
 
 #define ANSWER_MAX 16384 /* a delivery's fields are ids, names and a URL */
 
@@ -40,7 +41,8 @@ enum err_code webhook_receive(struct request *req, struct err *err)
     /* A delivery seen before (a provider's retry) is answered from a read, without queueing for the write lock. */
     if (webhooks_seen(db, who->tenant_id, who->integration_id, ev.delivery, &t.duplicate, err))
         return err->code;
-    rc = t.duplicate ? ERR_OK : store_tx(db, receive_body, &t, err);
+    /* tenant_tx: a build event may be applied to the release in the same transaction (the release page's revision). */
+    rc = t.duplicate ? ERR_OK : tenant_tx(db, who->tenant_id, receive_body, &t, err);
     if (rc == ERR_CONFLICT) {
         /* The same delivery, recorded by a concurrent request between our read and our insert. */
         err_clear(err);

@@ -227,6 +227,20 @@ enum err_code jobs_signal(struct jobs *q, const char *event_key, const json_t *p
 enum err_code jobs_signal_in(struct store_conn *c, const char *event_key, const json_t *payload, struct err *err);
 
 /*
+ * Inside the caller's transaction on c: every job WAITING for event_key ends
+ * DONE with output (borrowed; NULL for none), its parent told as job_done
+ * tells it; *finished says how many. For a sender that has done, in that
+ * same transaction, all the waiting step would have done with the signal (a
+ * build webhook applied as it is received), so that the job's end commits
+ * with its effect and no worker claims the job only to end it. A job not
+ * waiting at that moment (running, queued) is left as it is: the sender
+ * signals it instead (jobs_signal_in), and its step finds the work done.
+ * Not for recurring jobs (none is ended).
+ */
+enum err_code jobs_finish_waiting_in(struct store_conn *c, const char *event_key, const json_t *output, int64_t *finished,
+                                     struct err *err);
+
+/*
  * Makes sure the recurring job `kind` (one row, dedupe key = kind) exists,
  * and with due_now asks for a run now rather than at its next time. Each
  * process may call it at start-up: the row is created once.

@@ -13,6 +13,7 @@
 #include "core/rand.h"
 #include "crypto/secret.h"
 #include "integrations/catalog.h"
+#include "integrations/webhooks.h"
 #include "jobs/jobs.h"
 #include "notify/notify.h"
 #include "releases/lifecycle.h"
@@ -296,7 +297,8 @@ static enum err_code build_notify(struct store_conn *c, const char *tenant, cons
 
 /* One outcome of a build's step, recorded in one transaction. */
 struct outcome {
-    struct job *job;
+    struct job *job; /* the build's job, ended with the outcome when it ends the build; NULL: a webhook applied as received */
+    const char *tenant;
     const char *build, *release, *step, *message;
     const char *call_message; /* with stop: the CALL event's message (the cancel call's), message the STATUS event's */
     enum verdict verdict;     /* of the call, or VERDICT_VALID for a webhook */
@@ -308,19 +310,18 @@ struct outcome {
     enum build_status to;     /* out: the build's status after */
 };
 
-static enum err_code outcome_body(struct store_conn *c, void *ctx, struct err *err)
+/* o on the build b (read in c's transaction): the timeline, the build's row, and when it ends, the release's move. */
+static enum err_code outcome_apply(struct store_conn *c, struct outcome *o, const struct build *b, struct err *err)
 {
-    struct outcome *o = ctx;
-    const char *tenant = o->job->tenant;
-    struct build b;
+    const char *tenant = o->tenant;
     char now[TIMESTAMP_SIZE], number[64], msg[400];
     const char *run, *url;
-    enum build_status from;
+    enum build_status from = build_status_parse(b->status);
 
-    if (build_load(c, tenant, o->build, &b, err))
-        return err->code;
-    if (!b.found)
-        return err_set(err, ERR_NOT_FOUND, "the build is gone");
+    if (build_ended(from)) { /* ended meanwhile (its webhook applied while a poll was out): nothing more to say */
+        o->to = from;
+        return o->job ? job_done_in(c, o->job, err) : ERR_OK;
+    }
     if (!(o->stop && !o->call_message) && /* a build stopped without a call to its CI has no call to show */
         release_event_add(c, tenant, o->release,
                           &(struct release_event_row){.kind = "CALL",
@@ -333,7 +334,6 @@ static enum err_code outcome_body(struct store_conn *c, void *ctx, struct err *e
                                                       .details = o->details},
                           err))
         return err->code;
-    from = build_status_parse(b.status);
     o->to = o->refused ? build_move(from, "failed") : build_move(from, o->stop ? o->stop : o->ci_status);
     if (o->to == from && !o->run)
         return ERR_OK;
@@ -342,21 +342,21 @@ static enum err_code outcome_body(struct store_conn *c, void *ctx, struct err *e
     if (json_is_integer(json_object_get(o->run, "number")) && json_integer_value(json_object_get(o->run, "number")) > 0)
         snprintf(number, sizeof number, "%" JSON_INTEGER_FORMAT, json_integer_value(json_object_get(o->run, "number")));
     else
-        snprintf(number, sizeof number, "%s", b.number);
+        snprintf(number, sizeof number, "%s", b->number);
     clock_now(now);
     if (store_run(c,
                   "UPDATE release_builds SET status = ?, runId = ?, buildNumber = ?, buildUrl = ?, startedAt = ?, finishedAt = ?, "
                   "updatedAt = ? WHERE tenantId = ? AND id = ?",
-                  STORE_ARGS(STORE_TEXT(build_status_name(o->to)), STORE_TEXT(run && run[0] ? run : (b.run[0] ? b.run : NULL)),
-                             STORE_TEXT(number[0] ? number : NULL), STORE_TEXT(url && url[0] ? url : (b.url[0] ? b.url : NULL)),
-                             b.started[0] ? STORE_TIME(b.started) : STORE_TIME(now),
+                  STORE_ARGS(STORE_TEXT(build_status_name(o->to)), STORE_TEXT(run && run[0] ? run : (b->run[0] ? b->run : NULL)),
+                             STORE_TEXT(number[0] ? number : NULL), STORE_TEXT(url && url[0] ? url : (b->url[0] ? b->url : NULL)),
+                             b->started[0] ? STORE_TIME(b->started) : STORE_TIME(now),
                              build_ended(o->to) ? STORE_TIME(now) : STORE_NULL, STORE_TIME(now), STORE_TEXT(tenant),
                              STORE_TEXT(o->build)),
                   NULL, err))
         return err->code;
     if (!build_ended(o->to))
         return ERR_OK;
-    snprintf(msg, sizeof msg, "the %s build (candidate %" PRId64 ", attempt %" PRId64 ") %s", b.platform, b.candidate, b.attempt,
+    snprintf(msg, sizeof msg, "the %s build (candidate %" PRId64 ", attempt %" PRId64 ") %s", b->platform, b->candidate, b->attempt,
              o->to == BUILD_SUCCEEDED ? "succeeded"
              : o->to == BUILD_FAILED  ? "failed"
                                       : "was cancelled");
@@ -366,18 +366,30 @@ static enum err_code outcome_body(struct store_conn *c, void *ctx, struct err *e
                                                       .message = o->refused || o->stop ? o->message : msg,
                                                       .details = o->run},
                           err) ||
-        build_notify(c, tenant, o->release, &b, o->to, number, url && url[0] ? url : b.url,
+        build_notify(c, tenant, o->release, b, o->to, number, url && url[0] ? url : b->url,
                      o->refused || o->stop ? o->message : msg, err) ||
         release_builds_settle(c, tenant, o->release, err))
         return err->code;
-    return job_done_in(c, o->job, err);
+    return o->job ? job_done_in(c, o->job, err) : ERR_OK;
+}
+
+static enum err_code outcome_body(struct store_conn *c, void *ctx, struct err *err)
+{
+    struct outcome *o = ctx;
+    struct build b;
+
+    if (build_load(c, o->tenant, o->build, &b, err))
+        return err->code;
+    if (!b.found)
+        return err_set(err, ERR_NOT_FOUND, "the build is gone");
+    return outcome_apply(c, o, &b, err);
 }
 
 static enum err_code outcome_record(const struct release_env *env, struct outcome *o, struct err *err)
 {
     struct store_conn *c = NULL;
     if (store_conn_get(env->store, &c, err) == ERR_OK)
-        tenant_tx(c, o->job->tenant, outcome_body, o, err);
+        tenant_tx(c, o->tenant, outcome_body, o, err);
     store_conn_put(c);
     return err->code;
 }
@@ -475,6 +487,7 @@ static void call_done(const struct release_env *env, struct job *j, const struct
     bool trigger = j->step == B_TRIGGER;
     bool triggered = trigger && json_is_true(json_object_get(call->output, "triggered"));
     struct outcome o = {.job = j,
+                        .tenant = j->tenant,
                         .build = json_string_value(json_object_get(j->payload, "buildId")),
                         .release = release,
                         .step = build_steps[j->step],
@@ -518,23 +531,32 @@ static void call_done(const struct release_env *env, struct job *j, const struct
     wait_for_run(j, &now); /* a poll without an answer is tried again at the next, later */
 }
 
-/* The webhook's event: {"status": "queued"|"running"|"completed", "conclusion"}. */
+/*
+ * The outcome a build webhook's event ({"status": "queued"|"running"|"completed", "conclusion"}: webhooks_event_json)
+ * records on b, its message written into message (n bytes); the caller names the job, tenant, build and release.
+ */
+static struct outcome webhook_outcome(const json_t *event, const struct build *b, char *message, size_t n)
+{
+    const char *status = json_string_value(json_object_get(event, "status"));
+    const char *conclusion = json_string_value(json_object_get(event, "conclusion"));
+    const char *ci = status && strcmp(status, "completed") == 0 ? (conclusion ? conclusion : "failed") : status;
+
+    snprintf(message, n, "the CI says run %s is %s", b->run, ci ? ci : "in an unknown state");
+    return (struct outcome){
+        .step = "build-webhook", .message = message, .verdict = VERDICT_VALID, .details = event, .ci_status = ci};
+}
+
+/* The webhook's event, signalled to the job waiting on its run. */
 static void webhook_done(const struct release_env *env, struct job *j, const struct build *b)
 {
-    const char *status = json_string_value(json_object_get(j->event, "status"));
-    const char *conclusion = json_string_value(json_object_get(j->event, "conclusion"));
     char message[300];
-    struct outcome o = {.job = j,
-                        .build = json_string_value(json_object_get(j->payload, "buildId")),
-                        .release = json_string_value(json_object_get(j->payload, "releaseId")),
-                        .step = "build-webhook",
-                        .message = message,
-                        .verdict = VERDICT_VALID,
-                        .details = j->event,
-                        .ci_status = status && strcmp(status, "completed") == 0 ? (conclusion ? conclusion : "failed") : status};
+    struct outcome o = webhook_outcome(j->event, b, message, sizeof message);
     struct err err;
 
-    snprintf(message, sizeof message, "the CI says run %s is %s", b->run, o.ci_status ? o.ci_status : "in an unknown state");
+    o.job = j;
+    o.tenant = j->tenant;
+    o.build = json_string_value(json_object_get(j->payload, "buildId"));
+    o.release = json_string_value(json_object_get(j->payload, "releaseId"));
     err_clear(&err);
     if (outcome_record(env, &o, &err))
         job_fail(j, &err);
@@ -544,10 +566,73 @@ static void webhook_done(const struct release_env *env, struct job *j, const str
         wait_for_run(j, b);
 }
 
+/* The build of the tenant's pipeline run that has not ended (*id "" for none), and its release. */
+static enum err_code build_by_run(struct store_conn *c, const char *tenant, const char *pipeline, const char *run,
+                                  char id[UUID_SIZE], char release[UUID_SIZE], struct err *err)
+{
+    struct store_stmt *st;
+
+    id[0] = release[0] = '\0';
+    if (store_select(c,
+                     "SELECT id, releaseId FROM release_builds WHERE tenantId = ? AND pipelineIntegrationId = ? AND runId = ? AND "
+                     "status IN ('PENDING', 'QUEUED', 'RUNNING')",
+                     STORE_ARGS(STORE_TEXT(tenant), STORE_TEXT(pipeline), STORE_TEXT(run)), &st, err))
+        return err->code;
+    if (store_next(st, err) == 1)
+        release_cols(st, 0, id, UUID_SIZE, release, UUID_SIZE, NULL);
+    store_finish(st);
+    return err->code;
+}
+
+/*
+ * What webhook_done does with a completed run's event, done in the delivery's transaction instead (webhooks_on_build):
+ * the same outcome on the same build, and the job waiting on the run ended with it, so a delivery is applied in one
+ * transaction and no worker claims the job to end it. Only where the job would do no more than that: the run's build
+ * has not ended, its release goes on (not cancelled, not finished), it is not past its deadline, and the event ends it.
+ * Anything else (queued, running, a run no build has yet) is the job's, signalled as before (*applied false).
+ */
+enum err_code release_builds_webhook(struct store_conn *c, const char *tenant, const char *integration_id,
+                                     const struct provider_event *ev, bool *applied, struct err *err)
+{
+    char id[UUID_SIZE], release[UUID_SIZE], key[JOB_EVENT_KEY_SIZE], message[300];
+    json_t *event, *output;
+    int64_t finished = 0;
+    struct outcome o;
+    struct build b;
+
+    *applied = false;
+    if (strcmp(ev->status, "completed") != 0 || build_by_run(c, tenant, integration_id, ev->run_id, id, release, err) || !id[0] ||
+        build_load(c, tenant, id, &b, err))
+        return err->code;
+    if (!b.found || strcmp(b.release_status, "FINISHED") == 0 || build_stops(&b, message, sizeof message))
+        return ERR_OK;
+    event = webhooks_event_json(ev);
+    o = webhook_outcome(event, &b, message, sizeof message);
+    o.tenant = tenant;
+    o.build = id;
+    o.release = release;
+    snprintf(key, sizeof key, "build:%s:%.200s", integration_id, ev->run_id); /* what wait_for_run waits on */
+    if (!build_ended(build_move(build_status_parse(b.status), o.ci_status))) {
+        json_decref(event);
+        return ERR_OK;
+    }
+    if (outcome_apply(c, &o, &b, err) == ERR_OK) {
+        output = json_pack("{s:s}", "status", build_status_name(o.to));
+        /* A job not waiting just now (a poll of its own out) is signalled: it finds its build ended, and ends. */
+        if (jobs_finish_waiting_in(c, key, output, &finished, err) == ERR_OK && finished == 0)
+            jobs_signal_in(c, key, event, err);
+        json_decref(output);
+    }
+    json_decref(event);
+    *applied = err->code == ERR_OK;
+    return err->code;
+}
+
 /* A step that cannot go on (no pipeline, one that cannot trigger): the build fails with the reason. */
 static void refuse(const struct release_env *env, struct job *j, const char *reason)
 {
     struct outcome o = {.job = j,
+                        .tenant = j->tenant,
                         .build = json_string_value(json_object_get(j->payload, "buildId")),
                         .release = json_string_value(json_object_get(j->payload, "releaseId")),
                         .step = build_steps[j->step],
@@ -572,6 +657,7 @@ static void stop(const struct release_env *env, struct job *j, const struct prov
 {
     const char *to = json_string_value(json_object_get(j->data, "stop"));
     struct outcome o = {.job = j,
+                        .tenant = j->tenant,
                         .build = json_string_value(json_object_get(j->payload, "buildId")),
                         .release = json_string_value(json_object_get(j->payload, "releaseId")),
                         .step = build_steps[B_CANCEL],

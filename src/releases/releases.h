@@ -127,6 +127,14 @@ void release_builds_children(const struct release_env *env, struct job *j, const
 enum err_code release_builds_settle(struct store_conn *c, const char *tenant, const char *release, struct err *err);
 
 /*
+ * Inside the delivery's transaction (webhooks_on_build, docs/releases.md "Builds"): a completed run's event ends its
+ * build as the build's job would, and ends the job waiting on it; *applied false when it leaves the event to the job.
+ */
+struct provider_event;
+enum err_code release_builds_webhook(struct store_conn *c, const char *tenant, const char *integration_id,
+                                     const struct provider_event *ev, bool *applied, struct err *err);
+
+/*
  * Inside the caller's transaction (a release cancelled): wakes every build
  * of the release waiting on its CI run, which then cancels the run and ends.
  */

@@ -9,6 +9,7 @@
 #include "http/jsonw.h"
 #include "http/page.h"
 #include "http/stream.h"
+#include "integrations/webhooks.h"
 #include "jobs/jobs.h"
 #include "notify/testruns.h"
 #include "releases/lifecycle.h"
@@ -50,6 +51,7 @@ void releases_http_start(struct jobs *j)
     if (!pages)
         pages = revcache_new(KEPT_SLOTS);
     release_trains_start(j);
+    webhooks_on_build(release_builds_webhook); /* a completed build applied in its delivery's transaction */
 }
 
 static const char *const release_types[] = {"MAJOR", "MINOR", "PATCH", "HOTFIX", NULL};

@@ -8,13 +8,19 @@ platform again; a webhook that never comes (polling finds the outcome); a
 trigger the CI refuses (the release blocked with the reason)."""
 
 import json
+import os
+import sys
 import time
 import unittest
 import urllib.parse
 
+import harness
 import integration_fixtures as fx
 import test_releases
 import verify_fixtures as vf
+
+sys.path.insert(0, os.path.join(harness.REPO_ROOT, "tests", "fakes"))
+import fake_github  # noqa: E402
 
 HEAD = "1111111111111111111111111111111111111111"
 
@@ -182,6 +188,33 @@ class ReleaseBuildsTest(test_releases.ReleaseBase):
         self.assertIsNone(events[1][5])
         usage = self.expect(self.request("GET", "/api/v1/%s/usage" % self.tenant, token=self.owner.token), 200)["totals"]
         self.assertEqual(usage["buildsTriggered"], 2, "each trigger the CI took, once (docs/sites.md \"Usage metering\")")
+
+    def test_webhook_applied_with_its_delivery(self):
+        """A completed run's webhook ends its build, moves the release and ends the build's job in the delivery's own
+        transaction: the answer's next read shows all of it (the page kept at the tenant's revision is read again), and
+        the job is DONE without a worker's turn. The same delivery again changes nothing."""
+        integ, scm, case, hook = self.pipeline("GITHUB_ACTIONS")
+        rel = self.triggered(self.create("6.0.0", scm)["id"])
+        build = rel["builds"][0]
+        before = self.read(rel["id"])  # kept at the tenant's revision now
+        self.assertEqual(before["status"], "BUILDING")
+        full = case.info["org"] + "/" + case.info["repo"]
+        raw, headers = fake_github.webhook(hook["secret"], "workflow_run", fake_github.workflow_run_payload(
+            run_id=int(build["runId"]), status="completed", conclusion="success", branch="release/6.0.0", sha=HEAD,
+            repo=full))
+        answer = self.expect(self.request("POST", hook["path"], raw=raw, headers=headers), 202)
+        self.assertFalse(answer["duplicate"])
+        rel = self.read(rel["id"])
+        self.assertEqual((rel["status"], rel["builds"][0]["status"]), ("REGRESSION", "SUCCEEDED"), self.names(rel))
+        _, rows = fx.db_query(self.server, "SELECT state FROM jobs WHERE dedupeKey = ?", ("release-build:" + build["id"],))
+        self.assertEqual([tuple(r) for r in rows], [("DONE",)], "the build's job ended with the delivery")
+        again = self.expect(self.request("POST", hook["path"], raw=raw, headers=headers), 200)
+        self.assertTrue(again["duplicate"])
+        time.sleep(0.5)  # what a wrongly woken job would write, it would have written by now
+        after = self.read(rel["id"])
+        self.assertEqual(self.names(after).count(("CALL", "build-webhook", "OK")), 1, self.names(after))
+        self.assertEqual(self.names(after).count(("STATUS", "build-succeeded", None)), 1)
+        self.assertEqual(len(after["events"]), len(rel["events"]))
 
     def test_webhook_never_comes(self):
         integ, scm, case, hook = self.pipeline("GITLAB_CI", hook=False)

@@ -448,6 +448,21 @@ TABLE = [
            "src/identity/sso_http.c",
            [("&owners, err) || owners == 0))", "&owners, err) || owners < 0))")],
            [API + "test_sso:SsoLoginTest.test_the_last_owner_is_not_demoted_by_a_login"]),
+    # ---- a completed build's webhook is applied in its delivery's transaction (docs/releases.md "Builds")
+    Mutant("build-webhook-outside-tenant-tx", "a build's webhook applied without the tenant's revision",
+           "the delivery's transaction, which now ends the build and moves the release, runs in store_tx: the tenant's "
+           "revision does not move, so the release page kept at it goes on showing the build running",
+           "src/integrations/webhooks_http.c",
+           [("rc = t.duplicate ? ERR_OK : tenant_tx(db, who->tenant_id, receive_body, &t, err);",
+             "rc = t.duplicate ? ERR_OK : store_tx(db, receive_body, &t, err);")],
+           [API + "test_release_builds:ReleaseBuildsTest.test_webhook_applied_with_its_delivery"]),
+    Mutant("build-webhook-job-left-waiting", "a build applied by its webhook leaves its job to a worker",
+           "the delivery ends the build but only signals the job waiting on the run, so a worker claims it later just "
+           "to end it: a second transaction for every delivery, the cost the webhook's throughput target rules out",
+           "src/releases/builds.c",
+           [("if (jobs_finish_waiting_in(c, key, output, &finished, err) == ERR_OK && finished == 0)",
+             "if (err->code == ERR_OK && finished == 0)")],
+           [API + "test_release_builds:ReleaseBuildsTest.test_webhook_applied_with_its_delivery"]),
 ]
 
 

@@ -445,6 +445,61 @@ static void test_a_signal_before_the_wait_is_kept(void **unused)
     store_close(s);
 }
 
+struct finish_tx {
+    const char *key;
+    int64_t finished;
+};
+
+static enum err_code finish_body(struct store_conn *c, void *ctx, struct err *err)
+{
+    struct finish_tx *t = ctx;
+    json_t *output = json_pack("{s:s}", "status", "SUCCEEDED");
+    jobs_finish_waiting_in(c, t->key, output, &t->finished, err);
+    json_decref(output);
+    return err->code;
+}
+
+/* How many jobs waiting on key one transaction of the sender's ended. */
+static int64_t finish_waiting(struct store *s, const char *key)
+{
+    struct finish_tx t = {key, -1};
+    struct store_conn *c;
+    struct err err;
+    err_clear(&err);
+    assert_int_equal(store_conn_get(s, &c, &err), ERR_OK);
+    assert_int_equal(store_tx(c, finish_body, &t, &err), ERR_OK);
+    store_conn_put(c);
+    return t.finished;
+}
+
+/* A sender that did the waiting step's work ends the waiting job in its own transaction: DONE, no worker's turn. */
+static void test_a_waiting_job_ended_by_its_sender(void **unused)
+{
+    char url[256], id[UUID_SIZE], other[UUID_SIZE];
+    struct store *s = fresh(url);
+    struct jobs *q = start(s, kinds, ARRAY_LEN(kinds), 1);
+    (void)unused;
+
+    current = s;
+    assert_int_equal(finish_waiting(s, "build:nobody"), 0); /* nothing waits: nothing kept, nothing ended */
+    assert_null(value(s, "SELECT eventKey FROM job_events WHERE eventKey = ?", "build:nobody"));
+    enqueue(q, "waiter", json_pack("{s:s}", "key", "build:done"), NULL, id);
+    enqueue(q, "waiter", json_pack("{s:s}", "key", "build:other"), NULL, other);
+    assert_true(eventually(is_waiting, id));
+    assert_true(eventually(is_waiting, other));
+    assert_int_equal(finish_waiting(s, "build:done"), 1);
+    assert_true(state_is(s, id, "DONE"));
+    char *output = value(s, "SELECT output FROM jobs WHERE id = ?", id);
+    assert_non_null(output);
+    assert_non_null(strstr(output, "SUCCEEDED"));
+    free(output);
+    assert_null(value(s, "SELECT eventKey FROM jobs WHERE id = ?", id));
+    assert_int_equal(finish_waiting(s, "build:done"), 0); /* once */
+    assert_true(state_is(s, other, "WAITING"));           /* another key's waiter is untouched */
+    stop(q);
+    store_close(s);
+}
+
 /* A fresh database whose engine runs one job of kind to its end (h: what its waiter heard); the store stays open. */
 static struct store *run_to_end(const char *kind, json_t *payload, int workers, struct heard *h, char id[UUID_SIZE])
 {
@@ -887,6 +942,7 @@ int main(void)
         cmocka_unit_test(test_steps_keep_their_state),
         cmocka_unit_test(test_a_job_starts_with_its_secrets),
         cmocka_unit_test(test_a_signal_before_the_wait_is_kept),
+        cmocka_unit_test(test_a_waiting_job_ended_by_its_sender),
         cmocka_unit_test(test_a_wait_ends_at_its_deadline),
         cmocka_unit_test(test_a_parent_waits_for_its_children),
         cmocka_unit_test(test_a_failed_step_is_retried),

@@ -1,0 +1,1 @@
+DROP INDEX idx_release_builds_run;
