@@ -203,10 +203,13 @@ enum err_code usage_check(const char *tenant_id, enum usage_metric metric, struc
  * tenant's text joins this statement. Bytes are UTF-8 octets: SQLite
  * before 3.43 has no OCTET_LENGTH, so it measures the text as a blob.
  */
+/* One sum a line, as SQL reads. */
+/* clang-format off */
 #define STORAGE_KEPT(OCTETS)                                                                                                       \
     "SELECT (SELECT COALESCE(SUM(" OCTETS("body") "), 0) FROM posts WHERE tenantId = ? AND deletedAt IS NULL) + "                  \
     "(SELECT COALESCE(SUM(" OCTETS("notes") "), 0) FROM releases WHERE tenantId = ? AND notes IS NOT NULL) + "                     \
     "(SELECT COALESCE(SUM(" OCTETS("message") "), 0) FROM deployment_logs WHERE tenantId = ?)"
+/* clang-format on */
 #define OCTETS_OF_BLOB(col) "LENGTH(CAST(" col " AS BLOB))"
 #define OCTETS_SQL(col) "OCTET_LENGTH(" col ")"
 
@@ -432,11 +435,11 @@ void usage_flush(void)
 #define UPSERT_INTO "INSERT INTO tenant_usage (id, tenantId, day, metric, count, updatedAt) VALUES (?, ?, ?, ?, ?, ?) "
 #define UPSERTS(pg_count, my_count)                                                                                                \
     {                                                                                                                              \
-        [STORE_SQLITE] = UPSERT_INTO "ON CONFLICT (tenantId, day, metric) DO UPDATE SET count = " pg_count                       \
-                                     ", updatedAt = excluded.updatedAt",                                                           \
-        [STORE_POSTGRES] = UPSERT_INTO "ON CONFLICT (tenantId, day, metric) DO UPDATE SET count = " pg_count                     \
-                                       ", updatedAt = excluded.updatedAt",                                                         \
-        [STORE_MYSQL] = UPSERT_INTO "ON DUPLICATE KEY UPDATE count = " my_count ", updatedAt = VALUES(updatedAt)",                \
+        [STORE_SQLITE] =                                                                                                           \
+            UPSERT_INTO "ON CONFLICT (tenantId, day, metric) DO UPDATE SET count = " pg_count ", updatedAt = excluded.updatedAt",  \
+        [STORE_POSTGRES] =                                                                                                         \
+            UPSERT_INTO "ON CONFLICT (tenantId, day, metric) DO UPDATE SET count = " pg_count ", updatedAt = excluded.updatedAt",  \
+        [STORE_MYSQL] = UPSERT_INTO "ON DUPLICATE KEY UPDATE count = " my_count ", updatedAt = VALUES(updatedAt)",                 \
     }
 /* A count: the events' sum is added. */
 static const char *const upsert_add[STORE_DIALECTS] = UPSERTS("tenant_usage.count + excluded.count", "count + VALUES(count)");
@@ -539,7 +542,7 @@ static enum err_code gauge_record(struct store_conn *c, const char *tenant_id, c
 static enum err_code gauges_record(struct store_conn *c, struct err *err)
 {
     struct store_stmt *st;
-    char (*ids)[UUID_SIZE] = NULL, day[11];
+    char(*ids)[UUID_SIZE] = NULL, day[11];
     size_t n = 0, cap = 0;
     int rc;
 

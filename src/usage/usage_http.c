@@ -112,8 +112,8 @@ enum err_code usage_get(struct request *req, struct err *err)
     if (rc == 0 && strcmp(from, today) <= 0 && strcmp(today, to) <= 0 &&
         usage_storage_kept(db, principal_of(req)->tenant_id, &gauge.last, err) == ERR_OK && (gauge.last || gauge.seen))
         /* storageBytes sorts last among the metrics, and today is the range's last day: the item stays in order */
-        json_array_append_new(items, json_pack("{s:s, s:s, s:I}", "day", today, "metric",
-                                               usage_metric_names[USAGE_STORAGE_BYTES], "count", (json_int_t)gauge.last));
+        json_array_append_new(items, json_pack("{s:s, s:s, s:I}", "day", today, "metric", usage_metric_names[USAGE_STORAGE_BYTES],
+                                               "count", (json_int_t)gauge.last));
     /* A gauge's total is its latest reading in the range (now, when the range holds today), not a sum of days. */
     json_object_set_new(totals, usage_metric_names[USAGE_STORAGE_BYTES], json_integer(gauge.last));
     if (rc < 0 || err->code || !(limits = usage_limits_json(db, principal_of(req)->tenant_id, err))) {
