@@ -42,6 +42,7 @@ static struct {
     bool started, stopping;
     struct store *store;
     int flush_seconds;
+    int storage_seconds; /* the least time between two readings of a tenant's storage */
     pthread_t thread;
     int used;
     int64_t dropped;
@@ -514,12 +515,24 @@ static enum err_code rollup_tx(struct store_conn *c, void *ctx, struct err *err)
     return ERR_OK;
 }
 
-/* Records tenant's storage gauge as today's row; a tenant that keeps nothing and never kept anything gets none. */
+/*
+ * Records tenant's storage gauge as today's row, unless today's was read
+ * less than u.storage_seconds ago (the sums read every log line the tenant
+ * keeps: not every minute); a tenant that keeps nothing and never kept
+ * anything gets none.
+ */
 static enum err_code gauge_record(struct store_conn *c, const char *tenant_id, const char *day, struct err *err)
 {
-    char id[UUID_SIZE], now[TIMESTAMP_SIZE];
+    char id[UUID_SIZE], now[TIMESTAMP_SIZE], fresh[TIMESTAMP_SIZE];
     int64_t kept = 0, rows = 0;
 
+    clock_format(clock_now_ms() - (int64_t)u.storage_seconds * 1000, fresh);
+    if (store_int(c, "SELECT COUNT(*) FROM tenant_usage WHERE tenantId = ? AND day = ? AND metric = ? AND updatedAt > ?",
+                  STORE_ARGS(STORE_TEXT(tenant_id), STORE_TEXT(day), STORE_TEXT(usage_metric_names[USAGE_STORAGE_BYTES]),
+                             STORE_TIME(fresh)),
+                  &rows, err) ||
+        rows)
+        return err->code;
     if (usage_storage_kept(c, tenant_id, &kept, err))
         return err->code;
     if (!kept && (store_int(c, "SELECT COUNT(*) FROM tenant_usage WHERE tenantId = ? AND metric = ?",
@@ -600,10 +613,11 @@ static void *flusher(void *arg)
     return NULL;
 }
 
-void usage_start(struct store *store, int flush_seconds)
+void usage_start(struct store *store, int flush_seconds, int storage_seconds)
 {
     u.store = store;
     u.flush_seconds = flush_seconds;
+    u.storage_seconds = storage_seconds;
     u.stopping = false;
     u.started = true;
     usage_limits_reload();

@@ -52,8 +52,12 @@ int usage_metric_of(const char *name);
 
 #define USAGE_ROLLUP_JOB "usage-rollup" /* recurring */
 
-/* Starts the flusher (every flush_seconds) on store. Once, at start-up; usage_count before it does nothing. */
-void usage_start(struct store *store, int flush_seconds);
+/*
+ * Starts the flusher (every flush_seconds) on store; the roll-up reads a
+ * tenant's storage gauge at most every storage_seconds. Once, at start-up;
+ * usage_count before it does nothing.
+ */
+void usage_start(struct store *store, int flush_seconds, int storage_seconds);
 /* Flushes what is counted and stops the flusher. */
 void usage_stop(void);
 

@@ -28,7 +28,8 @@ def route_body(method, template):
 
 class UsageTest(dns_fixture.WithDns, harness.ApiTest):
     """Domain checks by DNS count too: the fake publishes no record, so each check fails, and counts."""
-    server_env = dict(harness.SHARED_ENV, SLIPWAY_USAGE_FLUSH="1", SLIPWAY_USAGE_ROLLUP="1", SLIPWAY_JOB_POLL_MS="100",
+    server_env = dict(harness.SHARED_ENV, SLIPWAY_USAGE_FLUSH="1", SLIPWAY_USAGE_ROLLUP="1", SLIPWAY_USAGE_STORAGE="1",
+                      SLIPWAY_JOB_POLL_MS="100",
                       SLIPWAY_ARGON2_MEMORY="8")  # cheap logins: this file makes several tenants
 
     @classmethod
