@@ -353,6 +353,13 @@ TABLE = [
            "src/usage/usage.c",
            [("    if (kept + grow <= max)\n", "    if (grow <= max)\n")],
            [API + "test_usage:UsageTest.test_storage_is_what_is_kept"]),
+    # ---- a release's notes post goes to the sites that show its platforms (docs/sites.md "A release's notes as a post")
+    Mutant("sites-notes-ignore-platforms", "notes posted on every site",
+           "a release's notes post is made on a site whose platforms setting shows none of the release's",
+           "src/sites/sites.c",
+           [("    bool shows = !json_array_size(list); /* empty, or unreadable: every platform */",
+             "    bool shows = true;")],
+           ["unit.test_sites"]),
     # ---- a cancel wakes the job following a deployment's CI run (docs/deployments.md "CI/CD jobs")
     Mutant("cicd-cancel-leaves-job-waiting", "a cancelled deployment's job waits on",
            "a cancel marks the CI/CD mappings CANCELLED but does not wake the job following the run: it waits for its "
