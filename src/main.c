@@ -360,7 +360,7 @@ static int serve(struct app *app)
     if (probe && probe_enqueue(probe, app->jobs, &err))
         goto stop;
     app->usage = token_usage_start(app->store, app->cfg.token_flush);
-    usage_start(app->store, app->cfg.usage_flush);
+    usage_start(app->store, app->cfg.usage_flush, app->cfg.usage_storage);
     sienv.jobs = app->jobs;
     sites_start(&sienv);
     log_buffer_start();

@@ -6,12 +6,21 @@
 import {h, uid, errorBox, showError, scrollTable, stackOnPhone} from './dom.js';
 import {get, tenantPath} from './api.js';
 
+// Every metric the API counts (docs/sites.md "Usage metering"); storageBytes is a gauge: a day's bar is
+// that day's reading (today's is now), and its headline is what is kept now, not a sum.
 const METRICS = [
   {name: 'apiRequests', title: 'API requests'},
   {name: 'pageViews', title: 'Public page views'},
   {name: 'postsPublished', title: 'Posts published'},
   {name: 'domainChecks', title: 'Domain checks'},
+  {name: 'releasesCreated', title: 'Releases created'},
+  {name: 'buildsTriggered', title: 'Builds triggered'},
+  {name: 'deploymentsStarted', title: 'Deployments started'},
+  {name: 'deploymentMinutes', title: 'Deployment minutes'},
+  {name: 'notificationsSent', title: 'Notifications sent'},
+  {name: 'storageBytes', title: 'Storage kept (bytes)', gauge: true},
 ];
+const TITLE = new Map(METRICS.map((m) => [m.name, m.title]));
 
 const DAY = new Intl.DateTimeFormat(undefined, {day: 'numeric', month: 'short', timeZone: 'UTC'});
 const dayWords = (day) => DAY.format(new Date(`${day}T00:00:00Z`));
@@ -44,9 +53,12 @@ function chart(metric, days, counts, total) {
   const gap = step > 4 ? Math.min(2, step / 4) : 0;
   const peak = days.reduce((best, d) => ((counts.get(d) || 0) > (counts.get(best) || 0) ? d : best), days[0]);
   const captionId = uid('usage');
-  const summary = total
-    ? `${metric.title}: ${total} from ${dayWords(days[0])} to ${dayWords(days[days.length - 1])}, the most on ${dayWords(peak)} (${counts.get(peak)}).`
-    : `${metric.title}: none from ${dayWords(days[0])} to ${dayWords(days[days.length - 1])}.`;
+  const range = `${dayWords(days[0])} to ${dayWords(days[days.length - 1])}`;
+  const summary = metric.gauge
+    ? `${metric.title}: ${total} at the range's last reading; from ${range} the most was ${counts.get(peak) || 0}, on ${dayWords(peak)}.`
+    : total
+      ? `${metric.title}: ${total} from ${range}, the most on ${dayWords(peak)} (${counts.get(peak)}).`
+      : `${metric.title}: none from ${range}.`;
   const bars = days.map((d, i) => {
     const n = counts.get(d) || 0;
     const hgt = n ? Math.max(2, ((base - top) * n) / max) : 0;
@@ -58,7 +70,8 @@ function chart(metric, days, counts, total) {
     svg('line', {x1: 0, y1: top, x2: W, y2: top, class: 'grid'}),
     ...bars);
   return h('figure', {class: 'panel usage', 'data-metric': metric.name},
-    h('div', {class: 'usage-head'}, h('h2', null, metric.title), h('p', {class: 'big', 'data-total': 'true'}, String(total))),
+    h('div', {class: 'usage-head'}, h('h2', null, metric.title),
+      h('p', {class: 'big', 'data-total': 'true', title: metric.gauge ? 'kept now (the range\'s last reading)' : 'total in the range'}, String(total))),
     h('div', {class: 'usage-scale'}, h('span', {'aria-hidden': 'true'}, `max ${max}`)), picture,
     h('div', {class: 'usage-days', 'aria-hidden': 'true'}, h('span', null, dayWords(days[0])), h('span', null, dayWords(days[days.length - 1]))),
     h('figcaption', {id: captionId, class: 'sr-only'}, summary));
@@ -97,6 +110,15 @@ export async function viewUsage(ctx) {
   const by = new Map(METRICS.map((m) => [m.name, new Map()]));
   for (const it of usage.items) by.get(it.metric)?.set(it.day, it.count);
   ctx.main.append(h('div', {class: 'usage-grid'}, METRICS.map((m) => chart(m, days, by.get(m.name), usage.totals[m.name] || 0))));
+  if (usage.limits.length) {
+    ctx.main.append(h('section', {class: 'section', id: 'usage-limits', 'aria-labelledby': 'usage-limits-title'}, h('h2', {id: 'usage-limits-title'}, 'Limits'),
+      stackOnPhone(scrollTable('Usage limits', h('thead', null, h('tr', null, ['Metric', 'Period', 'Used', 'Limit', 'Resets'].map((c) => h('th', {scope: 'col'}, c)))),
+        h('tbody', null, usage.limits.map((l) => h('tr', {'data-limit': l.metric},
+          h('th', {scope: 'row'}, TITLE.get(l.metric) || l.metric),
+          h('td', null, l.resetsAt ? `per ${l.period}` : 'at any time'),
+          h('td', {class: 'num'}, String(l.used)), h('td', {class: 'num'}, String(l.max)),
+          h('td', null, l.resetsAt ? h('time', {datetime: l.resetsAt}, new Date(l.resetsAt).toLocaleString()) : 'never (deleting gives back)'))))))));
+  }
   const used = days.filter((d) => METRICS.some((m) => by.get(m.name).get(d)));
   ctx.main.append(h('section', {class: 'section', id: 'usage-table', 'aria-labelledby': 'usage-table-title'}, h('h2', {id: 'usage-table-title'}, 'By day'),
     used.length

@@ -46,6 +46,8 @@ const struct config_option config_options[] = {
      "seconds between appends of usage counts to usage_events (docs/sites.md)"},
     {"SLIPWAY_USAGE_ROLLUP", NULL, INT(usage_rollup, 1, 86400), "60",
      "seconds between roll-ups of usage events into tenant_usage (docs/sites.md)"},
+    {"SLIPWAY_USAGE_STORAGE", NULL, INT(usage_storage, 1, 86400), "600",
+     "seconds between two readings of a tenant's storage kept, at the roll-ups (docs/sites.md)"},
     {"SLIPWAY_DNS_RESOLVER", NULL, STR(dns_resolver), "",
      "IPV4:PORT of the DNS server (UDP) that domain checks ask for TXT records; the operator's (docs/sites.md)",
      "none: no DNS proof"},

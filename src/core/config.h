@@ -35,6 +35,7 @@ struct config {
     int token_flush;            /* seconds between lastUsedAt flushes */
     int usage_flush;            /* seconds between usage_events flushes */
     int usage_rollup;           /* seconds between roll-ups into tenant_usage */
+    int usage_storage;          /* seconds between two readings of a tenant's storage gauge */
     bool cookie_secure;         /* session cookies always Secure (else only behind X-Forwarded-Proto: https) */
     bool migrate;               /* serve: migrate up before serving */
     bool open_signup;           /* POST /api/v1/auth/signup is open (docs/accounts.md) */

@@ -218,19 +218,14 @@ static void run_conn_put(struct run *r, bool taken)
 static void flush(struct run *r)
 {
     bool taken = false, stored = false;
-    int64_t bytes = 0;
 
     if (r->nlines > 0 && !r->err.code && run_conn(r, &taken))
         stored = store_tx(r->c, flush_body, r, &r->err) == ERR_OK;
     if (stored)
         bell_ring(r->id);
     run_conn_put(r, taken);
-    for (int i = 0; i < r->nlines; i++) {
-        bytes += (int64_t)strlen(r->lines[i].message);
-        free(r->lines[i].message);
-    }
-    if (stored)
-        usage_count(r->tenant, USAGE_STORAGE_BYTES, bytes); /* the log lines stored (docs/sites.md "Usage metering") */
+    for (int i = 0; i < r->nlines; i++)
+        free(r->lines[i].message); /* kept in deployment_logs: the storageBytes gauge reads them there (docs/sites.md) */
     r->nlines = 0;
     r->flushed_ms = clock_now_ms();
 }

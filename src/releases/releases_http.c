@@ -1366,14 +1366,20 @@ enum err_code release_patch(struct request *req, struct err *err)
     struct notes_edit_tx t = {.req = req, .id = request_param(req, "releaseId")};
     struct store_conn *db;
     json_t *row;
+    const char *was;
+    int64_t grow;
 
     if (!uuid_valid(t.id))
         return err_set(err, ERR_NOT_FOUND, "not found");
     t.notes = json_string_value(json_object_get(req->body, "notes"));
-    if (usage_check_n(principal_of(req)->tenant_id, USAGE_STORAGE_BYTES, (int64_t)strlen(t.notes), err) || /* 429 */
-        request_db(req, &db, err) || tenant_tx(db, principal_of(req)->tenant_id, notes_edit_body, &t, err))
+    if (request_db(req, &db, err) || !(row = release_load(db, principal_of(req)->tenant_id, t.id, err)))
         return err->code;
-    usage_count(principal_of(req)->tenant_id, USAGE_STORAGE_BYTES, (int64_t)strlen(t.notes));
+    was = json_string_value(json_object_get(row, "notes"));
+    grow = (int64_t)strlen(t.notes) - (was ? (int64_t)strlen(was) : 0); /* the bytes kept grow by */
+    json_decref(row);
+    if (usage_check_storage(db, principal_of(req)->tenant_id, grow, err) || /* 429 */
+        tenant_tx(db, principal_of(req)->tenant_id, notes_edit_body, &t, err))
+        return err->code;
     if (!(row = release_load(db, principal_of(req)->tenant_id, t.id, err)))
         return err->code;
     response_json(req, 200, row);

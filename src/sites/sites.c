@@ -247,39 +247,56 @@ static void release_slug(const char *version, char out[POST_SLUG_MAX + 1])
     }
 }
 
+/* Whether a site showing shown (its settings' platforms, a JSON array; empty: all) shows a release for released (borrowed). */
+static bool shows_platforms(const char *shown, const json_t *released)
+{
+    json_t *list = json_loads(shown ? shown : "[]", 0, NULL);
+    bool shows = !json_array_size(list); /* empty, or unreadable: every platform */
+    size_t i, k;
+    json_t *p, *r;
+
+    json_array_foreach(list, i, p) json_array_foreach(released, k, r) shows |= json_equal(p, r);
+    json_decref(list);
+    return shows;
+}
+
 enum err_code sites_post_from_release(struct store_conn *c, const char *tenant_id, const char *release_id, const char *notes,
                                       int *made, struct err *err)
 {
     char version[128] = "", slug[POST_SLUG_MAX + 1], title[160], now[TIMESTAMP_SIZE], id[UUID_SIZE];
     struct store_stmt *st;
-    json_t *targets = json_array();
+    json_t *targets = json_array(), *released = NULL; /* released: the release's platforms */
     size_t i;
     json_t *t;
     int rc;
 
     if (made)
         *made = 0;
-    if (store_select(c, "SELECT version FROM releases WHERE tenantId = ? AND id = ?",
+    if (store_select(c, "SELECT version, platforms FROM releases WHERE tenantId = ? AND id = ?",
                      STORE_ARGS(STORE_TEXT(tenant_id), STORE_TEXT(release_id)), &st, err))
         goto out;
-    if ((rc = store_next(st, err)) == 1)
+    if ((rc = store_next(st, err)) == 1) {
         snprintf(version, sizeof version, "%s", store_col_text(st, 0));
+        released = json_loads(store_col_text(st, 1), 0, NULL);
+    }
     store_finish(st);
     if (rc <= 0) {
         if (rc == 0)
             err_set(err, ERR_NOT_FOUND, "no such release");
         goto out;
     }
-    /* Every site of the tenant without a post of this release, with its auto-publish setting. */
-    if (store_select(
-            c,
-            "SELECT s.id, ss.autoPublishNotes FROM sites s JOIN site_settings ss ON ss.siteId = s.id AND ss.tenantId = s.tenantId "
-            "WHERE s.tenantId = ? AND NOT EXISTS (SELECT 1 FROM posts p WHERE p.tenantId = ? AND p.siteId = s.id "
-            "AND p.releaseId = ?) ORDER BY s.createdAt, s.id",
-            STORE_ARGS(STORE_TEXT(tenant_id), STORE_TEXT(tenant_id), STORE_TEXT(release_id)), &st, err))
+    /* Every site of the tenant without a post of this release, with its auto-publish setting and the platforms it shows. */
+    if (store_select(c,
+                     "SELECT s.id, ss.autoPublishNotes, ss.platforms FROM sites s JOIN site_settings ss ON ss.siteId = s.id AND "
+                     "ss.tenantId = s.tenantId "
+                     "WHERE s.tenantId = ? AND NOT EXISTS (SELECT 1 FROM posts p WHERE p.tenantId = ? AND p.siteId = s.id "
+                     "AND p.releaseId = ?) ORDER BY s.createdAt, s.id",
+                     STORE_ARGS(STORE_TEXT(tenant_id), STORE_TEXT(tenant_id), STORE_TEXT(release_id)), &st, err))
         goto out;
     while ((rc = store_next(st, err)) == 1)
-        json_array_append_new(targets, json_pack("{s:s, s:b}", "site", store_col_text(st, 0), "publish", store_col_bool(st, 1)));
+        if (shows_platforms(store_col_text(st, 2), released))
+            json_array_append_new(targets,
+                                  json_pack("{s:s, s:b}", "site", store_col_text(st, 0), "publish", store_col_bool(st, 1)));
     store_finish(st);
     if (rc < 0)
         goto out;
@@ -315,5 +332,6 @@ enum err_code sites_post_from_release(struct store_conn *c, const char *tenant_i
     sites_changed();
 out:
     json_decref(targets);
+    json_decref(released);
     return err->code;
 }

@@ -632,10 +632,11 @@ static enum err_code post_write(struct request *req, struct store_conn *db, json
     struct write w = {.req = req, .fn = post_save, .ctx = &t, .target_type = "post"};
     bool was_draft = !old || strcmp(json_string_value(json_object_get(old, "status")), "DRAFT") == 0;
     const char *body = json_string_value(json_object_get(req->body, "body")); /* NULL: the body is not written */
-    int64_t bytes = body ? (int64_t)strlen(body) : 0;
+    const char *was = json_string_value(json_object_get(old, "body"));
+    int64_t grow = body ? (int64_t)strlen(body) - (was ? (int64_t)strlen(was) : 0) : 0; /* the bytes kept grow by */
     json_t *post;
 
-    if (post_fields(req->body, old, &f, err) || usage_check_n(tenant_of(req), USAGE_STORAGE_BYTES, bytes, err)) /* 429 */
+    if (post_fields(req->body, old, &f, err) || usage_check_storage(db, tenant_of(req), grow, err)) /* 429 */
         return err->code;
     w.action = old ? "post.update" : "post.create";
     w.target_id = old ? t.id : t.made;
@@ -646,7 +647,6 @@ static enum err_code post_write(struct request *req, struct store_conn *db, json
         return err->code;
     if (was_draft && strcmp(f.status, "DRAFT") != 0)
         usage_count(tenant_of(req), USAGE_POSTS_PUBLISHED, 1);
-    usage_count(tenant_of(req), USAGE_STORAGE_BYTES, bytes);
     post = page_row(db, "SELECT " POST_COLUMNS " FROM posts WHERE tenantId = ? AND id = ?",
                     STORE_ARGS(STORE_TEXT(tenant_of(req)), STORE_TEXT(old ? t.id : t.made)), post_row, err);
     if (!post)

@@ -42,6 +42,7 @@ static struct {
     bool started, stopping;
     struct store *store;
     int flush_seconds;
+    int storage_seconds; /* the least time between two readings of a tenant's storage */
     pthread_t thread;
     int used;
     int64_t dropped;
@@ -164,14 +165,10 @@ static struct usage_limit *limit_first(const char *tenant_id, int metric)
 
 enum err_code usage_check(const char *tenant_id, enum usage_metric metric, struct err *err)
 {
-    return usage_check_n(tenant_id, metric, 1, err);
-}
-
-enum err_code usage_check_n(const char *tenant_id, enum usage_metric metric, int64_t n, struct err *err)
-{
     struct usage_limit *l, *over = NULL;
     struct usage_slot *s;
-    int64_t pending, now = clock_now_ms();
+    int64_t pending;
+    int64_t now = clock_now_ms();
     const char *period;
     char ends[TIMESTAMP_SIZE];
 
@@ -182,7 +179,7 @@ enum err_code usage_check_n(const char *tenant_id, enum usage_metric metric, int
     s = l ? slot_find(tenant_id, today(), (int)metric, false) : NULL;
     pending = s ? s->count : 0;
     for (; l && l < u.limits + u.nlimits && l->metric == (int)metric && strcmp(l->tenant, tenant_id) == 0; l++)
-        if (l->used + pending + n > l->max && (!over || l->month)) /* the month's outlasts the day's */
+        if (l->used + pending + 1 > l->max && (!over || l->month)) /* the month's outlasts the day's */
             over = l;
     if (!over) {
         pthread_mutex_unlock(&u.lock);
@@ -197,6 +194,69 @@ enum err_code usage_check_n(const char *tenant_id, enum usage_metric metric, int
     return err->code;
 }
 
+/* ---- storage: a gauge ---- */
+
+/*
+ * The tables that hold what a tenant stores, and the text each keeps: a
+ * post's body until it is deleted (a soft-deleted post is the tenant's no
+ * more), a release's notes (written by a person or made from the SCM's
+ * compare), a deployment's log lines. A table that comes to hold a
+ * tenant's text joins this statement. Bytes are UTF-8 octets: SQLite
+ * before 3.43 has no OCTET_LENGTH, so it measures the text as a blob.
+ */
+/* One sum a line, as SQL reads. */
+/* clang-format off */
+#define STORAGE_KEPT(OCTETS)                                                                                                       \
+    "SELECT (SELECT COALESCE(SUM(" OCTETS("body") "), 0) FROM posts WHERE tenantId = ? AND deletedAt IS NULL) + "                  \
+    "(SELECT COALESCE(SUM(" OCTETS("notes") "), 0) FROM releases WHERE tenantId = ? AND notes IS NOT NULL) + "                     \
+    "(SELECT COALESCE(SUM(" OCTETS("message") "), 0) FROM deployment_logs WHERE tenantId = ?)"
+/* clang-format on */
+#define OCTETS_OF_BLOB(col) "LENGTH(CAST(" col " AS BLOB))"
+#define OCTETS_SQL(col) "OCTET_LENGTH(" col ")"
+
+static const char *const storage_kept[STORE_DIALECTS] = {
+    [STORE_SQLITE] = STORAGE_KEPT(OCTETS_OF_BLOB),
+    [STORE_POSTGRES] = STORAGE_KEPT(OCTETS_SQL),
+    [STORE_MYSQL] = STORAGE_KEPT(OCTETS_SQL),
+};
+
+enum err_code usage_storage_kept(struct store_conn *c, const char *tenant_id, int64_t *out, struct err *err)
+{
+    return store_int(c, store_pick(c, storage_kept),
+                     STORE_ARGS(STORE_TEXT(tenant_id), STORE_TEXT(tenant_id), STORE_TEXT(tenant_id)), out, err);
+}
+
+/* The smallest of tenant's storageBytes limits (the period does not matter to a gauge), or -1. Under u.lock. */
+static int64_t storage_max(const char *tenant_id)
+{
+    struct usage_limit *l = u.nlimits ? limit_first(tenant_id, USAGE_STORAGE_BYTES) : NULL;
+    int64_t max = -1;
+
+    for (; l && l < u.limits + u.nlimits && l->metric == USAGE_STORAGE_BYTES && strcmp(l->tenant, tenant_id) == 0; l++)
+        if (max < 0 || l->max < max)
+            max = l->max;
+    return max;
+}
+
+enum err_code usage_check_storage(struct store_conn *c, const char *tenant_id, int64_t grow, struct err *err)
+{
+    int64_t max, kept = 0;
+
+    if (!u.started || !tenant_ok(tenant_id) || grow <= 0)
+        return ERR_OK;
+    pthread_mutex_lock(&u.lock);
+    max = storage_max(tenant_id);
+    pthread_mutex_unlock(&u.lock);
+    if (max < 0 || usage_storage_kept(c, tenant_id, &kept, err))
+        return err->code;
+    if (kept + grow <= max)
+        return ERR_OK;
+    err->retry_after = 0; /* waiting gives nothing back: deleting does */
+    return err_set(err, ERR_USAGE_LIMIT,
+                   "usage limit reached: storageBytes is limited to %lld bytes kept (kept: %lld; this write adds %lld)",
+                   (long long)max, (long long)kept, (long long)grow);
+}
+
 /* The limits with their periods' usage (tenant_usage plus events not rolled up yet); the first ? pairs are day, month. */
 #define LIMITS_SELECT                                                                                                              \
     "SELECT l.tenantId, l.metric, l.period, l.max, "                                                                               \
@@ -204,6 +264,24 @@ enum err_code usage_check_n(const char *tenant_id, enum usage_metric metric, int
     "AND t.day >= CASE WHEN l.period = 'day' THEN ? ELSE ? END) + "                                                                \
     "(SELECT COALESCE(SUM(e.count), 0) FROM usage_events e WHERE e.tenantId = l.tenantId AND e.metric = l.metric "                 \
     "AND e.day >= CASE WHEN l.period = 'day' THEN ? ELSE ? END) FROM tenant_limits l "
+
+/* Sets the used of limits' storageBytes items to what tenant keeps now (one query, only when it has such a limit). */
+static enum err_code storage_used(struct store_conn *c, const char *tenant_id, json_t *limits, struct err *err)
+{
+    int64_t kept = -1;
+    size_t i;
+    json_t *limit;
+
+    json_array_foreach(limits, i, limit)
+    {
+        if (usage_metric_of(json_string_value(json_object_get(limit, "metric"))) != USAGE_STORAGE_BYTES)
+            continue;
+        if (kept < 0 && usage_storage_kept(c, tenant_id, &kept, err))
+            return err->code;
+        json_object_set_new(limit, "used", json_integer(kept));
+    }
+    return ERR_OK;
+}
 
 json_t *usage_limits_json(struct store_conn *c, const char *tenant_id, struct err *err)
 {
@@ -224,12 +302,14 @@ json_t *usage_limits_json(struct store_conn *c, const char *tenant_id, struct er
     out = json_array();
     while ((rc = store_next(st, err)) == 1) {
         bool per_month = strcmp(store_col_text(st, 2), "month") == 0;
-        json_array_append_new(out, json_pack("{s:s, s:s, s:I, s:I, s:s}", "metric", store_col_text(st, 1), "period",
-                                             per_month ? "month" : "day", "max", (json_int_t)store_col_int(st, 3), "used",
-                                             (json_int_t)store_col_int(st, 4), "resetsAt", per_month ? month_end : day_end));
+        json_t *limit = json_pack("{s:s, s:s, s:I, s:I}", "metric", store_col_text(st, 1), "period", per_month ? "month" : "day",
+                                  "max", (json_int_t)store_col_int(st, 3), "used", (json_int_t)store_col_int(st, 4));
+        if (usage_metric_of(store_col_text(st, 1)) != USAGE_STORAGE_BYTES) /* a gauge's use is no period's: it never resets */
+            json_object_set_new(limit, "resetsAt", json_string(per_month ? month_end : day_end));
+        json_array_append_new(out, limit);
     }
     store_finish(st);
-    if (rc < 0) {
+    if (rc < 0 || storage_used(c, tenant_id, out, err)) {
         json_decref(out);
         return NULL;
     }
@@ -352,16 +432,20 @@ void usage_flush(void)
 
 /* ---- the roll-up ---- */
 
-static const char *const upsert[STORE_DIALECTS] = {
-    [STORE_SQLITE] = ("INSERT INTO tenant_usage (id, tenantId, day, metric, count, updatedAt) VALUES (?, ?, ?, ?, ?, ?) "
-                      "ON CONFLICT (tenantId, day, metric) DO UPDATE SET count = tenant_usage.count + excluded.count, "
-                      "updatedAt = excluded.updatedAt"),
-    [STORE_POSTGRES] = ("INSERT INTO tenant_usage (id, tenantId, day, metric, count, updatedAt) VALUES (?, ?, ?, ?, ?, ?) "
-                        "ON CONFLICT (tenantId, day, metric) DO UPDATE SET count = tenant_usage.count + excluded.count, "
-                        "updatedAt = excluded.updatedAt"),
-    [STORE_MYSQL] = ("INSERT INTO tenant_usage (id, tenantId, day, metric, count, updatedAt) VALUES (?, ?, ?, ?, ?, ?) "
-                     "ON DUPLICATE KEY UPDATE count = count + VALUES(count), updatedAt = VALUES(updatedAt)"),
-};
+/* tenant_usage's row of (tenant, day, metric) made or changed: count becomes SET_COUNT (excluded. / VALUES() the new one's). */
+#define UPSERT_INTO "INSERT INTO tenant_usage (id, tenantId, day, metric, count, updatedAt) VALUES (?, ?, ?, ?, ?, ?) "
+#define UPSERTS(pg_count, my_count)                                                                                                \
+    {                                                                                                                              \
+        [STORE_SQLITE] =                                                                                                           \
+            UPSERT_INTO "ON CONFLICT (tenantId, day, metric) DO UPDATE SET count = " pg_count ", updatedAt = excluded.updatedAt",  \
+        [STORE_POSTGRES] =                                                                                                         \
+            UPSERT_INTO "ON CONFLICT (tenantId, day, metric) DO UPDATE SET count = " pg_count ", updatedAt = excluded.updatedAt",  \
+        [STORE_MYSQL] = UPSERT_INTO "ON DUPLICATE KEY UPDATE count = " my_count ", updatedAt = VALUES(updatedAt)",                 \
+    }
+/* A count: the events' sum is added. */
+static const char *const upsert_add[STORE_DIALECTS] = UPSERTS("tenant_usage.count + excluded.count", "count + VALUES(count)");
+/* A gauge: the day's row holds the last reading. */
+static const char *const upsert_set[STORE_DIALECTS] = UPSERTS("excluded.count", "VALUES(count)");
 
 struct rollup_event {
     char id[UUID_SIZE], tenant[UUID_SIZE], day[11];
@@ -422,13 +506,73 @@ static enum err_code rollup_tx(struct store_conn *c, void *ctx, struct err *err)
     for (int i = 0; i < r->nsum; i++) {
         char id[UUID_SIZE];
         rand_uuid(id);
-        if (store_run(c, store_pick(c, upsert),
+        if (store_run(c, store_pick(c, upsert_add),
                       STORE_ARGS(STORE_TEXT(id), STORE_TEXT(r->sum[i].tenant), STORE_TEXT(r->sum[i].day),
                                  STORE_TEXT(usage_metric_names[r->sum[i].metric]), STORE_INT(r->sum[i].count), STORE_TIME(now)),
                       NULL, err))
             return err->code;
     }
     return ERR_OK;
+}
+
+/*
+ * Records tenant's storage gauge as today's row, unless today's was read
+ * less than u.storage_seconds ago (the sums read every log line the tenant
+ * keeps: not every minute); a tenant that keeps nothing and never kept
+ * anything gets none.
+ */
+static enum err_code gauge_record(struct store_conn *c, const char *tenant_id, const char *day, struct err *err)
+{
+    char id[UUID_SIZE], now[TIMESTAMP_SIZE], fresh[TIMESTAMP_SIZE];
+    int64_t kept = 0, rows = 0;
+
+    clock_format(clock_now_ms() - (int64_t)u.storage_seconds * 1000, fresh);
+    if (store_int(c, "SELECT COUNT(*) FROM tenant_usage WHERE tenantId = ? AND day = ? AND metric = ? AND updatedAt > ?",
+                  STORE_ARGS(STORE_TEXT(tenant_id), STORE_TEXT(day), STORE_TEXT(usage_metric_names[USAGE_STORAGE_BYTES]),
+                             STORE_TIME(fresh)),
+                  &rows, err) ||
+        rows)
+        return err->code;
+    if (usage_storage_kept(c, tenant_id, &kept, err))
+        return err->code;
+    if (!kept && (store_int(c, "SELECT COUNT(*) FROM tenant_usage WHERE tenantId = ? AND metric = ?",
+                            STORE_ARGS(STORE_TEXT(tenant_id), STORE_TEXT(usage_metric_names[USAGE_STORAGE_BYTES])), &rows, err) ||
+                  !rows))
+        return err->code;
+    rand_uuid(id);
+    clock_now(now);
+    return store_run(c, store_pick(c, upsert_set),
+                     STORE_ARGS(STORE_TEXT(id), STORE_TEXT(tenant_id), STORE_TEXT(day),
+                                STORE_TEXT(usage_metric_names[USAGE_STORAGE_BYTES]), STORE_INT(kept), STORE_TIME(now)),
+                     NULL, err);
+}
+
+/*
+ * Every live tenant's storage gauge, read now, as today's tenant_usage row
+ * (set, so a step run again after kill -9 writes the same). One tenant at
+ * a time, each its own statement: no transaction spans them.
+ */
+static enum err_code gauges_record(struct store_conn *c, struct err *err)
+{
+    struct store_stmt *st;
+    char(*ids)[UUID_SIZE] = NULL, day[11];
+    size_t n = 0, cap = 0;
+    int rc;
+
+    day_text(today(), day);
+    if (store_select(c, "SELECT id FROM tenants WHERE deletedAt IS NULL ORDER BY id", STORE_NO_ARGS, &st, err))
+        return err->code;
+    while ((rc = store_next(st, err)) == 1) {
+        if (n == cap)
+            ids = xrealloc(ids, (cap = cap ? cap * 2 : 64) * sizeof *ids);
+        snprintf(ids[n++], UUID_SIZE, "%s", store_col_text(st, 0));
+    }
+    store_finish(st);
+    for (size_t i = 0; rc == 0 && i < n; i++)
+        if (gauge_record(c, ids[i], day, err))
+            rc = -1;
+    free(ids);
+    return err->code;
 }
 
 void usage_rollup_step(void *ctx, struct job *j)
@@ -439,8 +583,8 @@ void usage_rollup_step(void *ctx, struct job *j)
     struct err err;
 
     err_clear(&err);
-    if (store_conn_get(store, &c, &err) == ERR_OK)
-        store_tx(c, rollup_tx, r, &err);
+    if (store_conn_get(store, &c, &err) == ERR_OK && store_tx(c, rollup_tx, r, &err) == ERR_OK && r->nev < ROLLUP_BATCH)
+        gauges_record(c, &err); /* once the events are in: the run's last step */
     store_conn_put(c);
     if (err.code)
         job_fail(j, &err);
@@ -469,10 +613,11 @@ static void *flusher(void *arg)
     return NULL;
 }
 
-void usage_start(struct store *store, int flush_seconds)
+void usage_start(struct store *store, int flush_seconds, int storage_seconds)
 {
     u.store = store;
     u.flush_seconds = flush_seconds;
+    u.storage_seconds = storage_seconds;
     u.stopping = false;
     u.started = true;
     usage_limits_reload();

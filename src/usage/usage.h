@@ -17,6 +17,7 @@
  * limit by what each counts in one flush interval.
  *
  * A domain module counts with one line: usage_count(tenant, USAGE_X, 1).
+ * Storage is the exception: a gauge read from the tables (below).
  */
 #ifndef SLIPWAY_USAGE_H
 #define SLIPWAY_USAGE_H
@@ -51,8 +52,12 @@ int usage_metric_of(const char *name);
 
 #define USAGE_ROLLUP_JOB "usage-rollup" /* recurring */
 
-/* Starts the flusher (every flush_seconds) on store. Once, at start-up; usage_count before it does nothing. */
-void usage_start(struct store *store, int flush_seconds);
+/*
+ * Starts the flusher (every flush_seconds) on store; the roll-up reads a
+ * tenant's storage gauge at most every storage_seconds. Once, at start-up;
+ * usage_count before it does nothing.
+ */
+void usage_start(struct store *store, int flush_seconds, int storage_seconds);
 /* Flushes what is counted and stops the flusher. */
 void usage_stop(void);
 
@@ -65,8 +70,25 @@ void usage_count(const char *tenant_id, enum usage_metric metric, int64_t n);
  * tenant's metric would pass one of its limits; else ERR_OK. No query.
  */
 enum err_code usage_check(const char *tenant_id, enum usage_metric metric, struct err *err);
-/* The same for n more (a write of n bytes of storage). */
-enum err_code usage_check_n(const char *tenant_id, enum usage_metric metric, int64_t n, struct err *err);
+
+/*
+ * Storage is a gauge, not a count: the bytes (UTF-8) of text the tenant
+ * keeps now, read from the tables that hold it (usage.c, storage_kept), so
+ * a deletion gives back. Nothing counts it: the roll-up records each
+ * tenant's gauge as that day's tenant_usage row (set, not added), and GET
+ * usage reads it live.
+ */
+/* Into *out, the bytes tenant keeps now (one query on c). */
+enum err_code usage_storage_kept(struct store_conn *c, const char *tenant_id, int64_t *out, struct err *err);
+/*
+ * ERR_USAGE_LIMIT (429, no Retry-After: waiting gives nothing back; the
+ * message naming the limit, what is kept and what the write adds) when a
+ * write that grows tenant's storage by grow bytes (the new text's bytes
+ * less those it replaces) would pass one of its storageBytes limits; else
+ * ERR_OK. A write that does not grow storage is always taken. Queries c
+ * only when tenant has such a limit and grow > 0.
+ */
+enum err_code usage_check_storage(struct store_conn *c, const char *tenant_id, int64_t grow, struct err *err);
 
 /* Writes this process's counts now (GET /usage does, so an owner sees them at once), then refreshes the limits. */
 void usage_flush(void);

@@ -62,6 +62,10 @@ enum err_code usage_get(struct request *req, struct err *err)
     struct store_conn *db;
     struct store_stmt *st;
     json_t *items, *limits, *totals = json_object();
+    struct {
+        bool seen;    /* the range has a storageBytes row */
+        int64_t last; /* its latest, or what is kept now */
+    } gauge = {false, 0};
     int rc;
 
     clock_now(today);
@@ -94,12 +98,25 @@ enum err_code usage_get(struct request *req, struct err *err)
     while ((rc = store_next(st, err)) == 1) {
         const char *metric = store_col_text(st, 1);
         int64_t n = store_col_int(st, 2);
+        if (usage_metric_of(metric) == USAGE_STORAGE_BYTES) {
+            gauge.seen = true;
+            gauge.last = n; /* rows come by day: the last is the range's latest reading */
+            if (strcmp(store_col_text(st, 0), today) == 0)
+                continue; /* today's reading is taken live, below */
+        }
         json_array_append_new(items,
                               json_pack("{s:s, s:s, s:I}", "day", store_col_text(st, 0), "metric", metric, "count", (json_int_t)n));
         json_object_set_new(totals, metric, json_integer(json_integer_value(json_object_get(totals, metric)) + n));
     }
     store_finish(st);
-    if (rc < 0 || !(limits = usage_limits_json(db, principal_of(req)->tenant_id, err))) {
+    if (rc == 0 && strcmp(from, today) <= 0 && strcmp(today, to) <= 0 &&
+        usage_storage_kept(db, principal_of(req)->tenant_id, &gauge.last, err) == ERR_OK && (gauge.last || gauge.seen))
+        /* storageBytes sorts last among the metrics, and today is the range's last day: the item stays in order */
+        json_array_append_new(items, json_pack("{s:s, s:s, s:I}", "day", today, "metric", usage_metric_names[USAGE_STORAGE_BYTES],
+                                               "count", (json_int_t)gauge.last));
+    /* A gauge's total is its latest reading in the range (now, when the range holds today), not a sum of days. */
+    json_object_set_new(totals, usage_metric_names[USAGE_STORAGE_BYTES], json_integer(gauge.last));
+    if (rc < 0 || err->code || !(limits = usage_limits_json(db, principal_of(req)->tenant_id, err))) {
         json_decref(items);
         json_decref(totals);
         return err->code;

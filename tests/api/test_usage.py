@@ -28,7 +28,8 @@ def route_body(method, template):
 
 class UsageTest(dns_fixture.WithDns, harness.ApiTest):
     """Domain checks by DNS count too: the fake publishes no record, so each check fails, and counts."""
-    server_env = dict(harness.SHARED_ENV, SLIPWAY_USAGE_FLUSH="1", SLIPWAY_USAGE_ROLLUP="1", SLIPWAY_JOB_POLL_MS="100",
+    server_env = dict(harness.SHARED_ENV, SLIPWAY_USAGE_FLUSH="1", SLIPWAY_USAGE_ROLLUP="1", SLIPWAY_USAGE_STORAGE="1",
+                      SLIPWAY_JOB_POLL_MS="100",
                       SLIPWAY_ARGON2_MEMORY="8")  # cheap logins: this file makes several tenants
 
     @classmethod
@@ -92,33 +93,67 @@ class UsageTest(dns_fixture.WithDns, harness.ApiTest):
         self.assertEqual(self.usage(org)["totals"]["postsPublished"], 2)
         self.rolled(org, "postsPublished", 2)
 
-    def test_storage_and_domain_checks_counted_once(self):
+    def test_storage_is_what_is_kept(self):
+        """storageBytes is a gauge: the bytes (UTF-8) of post bodies, release notes and deployment log lines kept now."""
         org = harness.new_org(self.server)
         site = self.expect(self.request("POST", "/api/v1/%s/sites" % org.id, {"slug": "u-" + uuid.uuid4().hex[:10],
                                                                              "name": "U"}, token=org.editor.token), 201)
         posts = "/api/v1/%s/sites/%s/posts" % (org.id, site["id"])
+        kept = lambda: self.usage(org)["totals"]["storageBytes"]
         post = self.expect(self.request("POST", posts, {"title": "T", "slug": "p-" + uuid.uuid4().hex[:8], "body": "x" * 1000},
                                         token=org.editor.token), 201)
-        self.assertEqual(self.usage(org)["totals"]["storageBytes"], 1000)
+        self.assertEqual(kept(), 1000)
         self.expect(self.request("PATCH", "%s/%s" % (posts, post["id"]), {"title": "T2"}, token=org.editor.token), 200)
-        self.assertEqual(self.usage(org)["totals"]["storageBytes"], 1000)  # no body written
+        self.assertEqual(kept(), 1000)  # no body written
         self.expect(self.request("PATCH", "%s/%s" % (posts, post["id"]), {"body": "\u00e9" * 100}, token=org.editor.token), 200)
-        self.assertEqual(self.usage(org)["totals"]["storageBytes"], 1200)  # bytes of UTF-8, each write once
+        self.assertEqual(kept(), 200)  # bytes of UTF-8; the new body replaces the old one
         release = route_matrix.plant_release(self.server, org.id)
-        self.expect(self.request("PATCH", "/api/v1/%s/releases/%s" % (org.id, release), {"notes": "n" * 50},
-                                 token=org.editor.token), 200)
-        self.assertEqual(self.usage(org)["totals"]["storageBytes"], 1250)
-        # A write that would pass the limit is refused, and counts nothing; one that reaches it exactly is taken.
-        limits = [{"metric": "storageBytes", "period": "day", "max": 1300}]
+        notes = "/api/v1/%s/releases/%s" % (org.id, release)
+        self.expect(self.request("PATCH", notes, {"notes": "n" * 50}, token=org.editor.token), 200)
+        self.assertEqual(kept(), 250)
+        self.rolled(org, "storageBytes", 250)  # the roll-up records the day's reading
+        got = self.usage(org)
+        self.assertEqual([i for i in got["items"] if i["metric"] == "storageBytes"],
+                         [{"day": got["to"], "metric": "storageBytes", "count": 250}])  # one reading a day, not a sum
+        yesterday = time.strftime("%Y-%m-%d", time.gmtime(time.time() - 86400))
+        self.assertEqual(self.expect(self.request("GET", "/api/v1/%s/usage?to=%s" % (org.id, yesterday),
+                                                  token=org.owner.token), 200)["totals"]["storageBytes"], 0)
+        # Deleting gives back: the soft-deleted post's body is the tenant's no more, and the day's row goes down.
+        self.expect(self.request("DELETE", "%s/%s" % (posts, post["id"]), token=org.editor.token), 204)
+        self.assertEqual(kept(), 50)
+        self.rolled(org, "storageBytes", 50)
+        # A write that would grow storage past the limit is refused whole; one that reaches it exactly is taken; a write
+        # that does not grow storage always is; deleting makes room again.
+        limits = [{"metric": "storageBytes", "period": "day", "max": 300}]
         self.expect(self.request("PUT", LIMITS % org.id, {"limits": limits}, token=self.admin), 200)
-        self.assert_usage_limit(self.request("POST", posts, {"title": "N", "slug": "n-" + uuid.uuid4().hex[:8],
-                                                             "body": "y" * 51}, token=org.editor.token), "storageBytes", "day")
-        self.assert_usage_limit(self.request("PATCH", "/api/v1/%s/releases/%s" % (org.id, release), {"notes": "n" * 51},
-                                             token=org.editor.token), "storageBytes", "day")
-        self.expect(self.request("POST", posts, {"title": "N", "slug": "n-" + uuid.uuid4().hex[:8], "body": "y" * 50},
-                                 token=org.editor.token), 201)
-        self.assertEqual(self.usage(org)["limits"][0]["used"], 1300)
+        new_post = lambda n: self.request("POST", posts, {"title": "N", "slug": "n-" + uuid.uuid4().hex[:8], "body": "y" * n},
+                                          token=org.editor.token)
+        self.assert_storage_limit(new_post(251), 300, 50, 251)
+        self.assert_storage_limit(self.request("PATCH", notes, {"notes": "n" * 301}, token=org.editor.token), 300, 50, 251)
+        big = self.expect(new_post(250), 201)
+        self.assertEqual([(l["metric"], l["used"]) for l in self.usage(org)["limits"]], [("storageBytes", 300)])
+        self.assertNotIn("resetsAt", self.usage(org)["limits"][0])  # a gauge never resets
+        self.assert_storage_limit(self.request("PATCH", "%s/%s" % (posts, big["id"]), {"body": "y" * 251},
+                                               token=org.editor.token), 300, 300, 1)
+        self.expect(self.request("PATCH", notes, {"notes": "m" * 50}, token=org.editor.token), 200)  # grows nothing
+        self.expect(self.request("PATCH", notes, {"notes": "m" * 10}, token=org.editor.token), 200)  # shrinks
+        self.expect(self.request("DELETE", "%s/%s" % (posts, big["id"]), token=org.editor.token), 204)
+        self.expect(new_post(290), 201)
+        self.assertEqual(kept(), 300)
+        self.assertEqual(self.db("SELECT COUNT(*) FROM usage_events WHERE tenantId = ? AND metric = ?", org.id,
+                                 "storageBytes")[0][0], 0)  # a gauge is read, never counted
         self.expect(self.request("PUT", LIMITS % org.id, {"limits": []}, token=self.admin), 200)
+
+    def assert_storage_limit(self, resp, limit, kept, grow):
+        self.assert_error(resp, 429, "usage_limit")
+        message = resp.json["error"]["message"]
+        self.assertIn("storageBytes is limited to %d bytes kept (kept: %d; this write adds %d)" % (limit, kept, grow), message)
+        self.assertNotIn("retry-after", resp.headers)  # waiting gives nothing back
+
+    def test_domain_checks_counted_once(self):
+        org = harness.new_org(self.server)
+        site = self.expect(self.request("POST", "/api/v1/%s/sites" % org.id, {"slug": "u-" + uuid.uuid4().hex[:10],
+                                                                             "name": "U"}, token=org.editor.token), 201)
         # Domain checks: a site domain's and a single sign-on domain's, one each per check.
         host = "d-%s.example.test" % uuid.uuid4().hex[:8]
         domain = self.expect(self.request("POST", "/api/v1/%s/sites/%s/domains" % (org.id, site["id"]), {"hostName": host},
@@ -131,9 +166,8 @@ class UsageTest(dns_fixture.WithDns, harness.ApiTest):
         sso = "/api/v1/%s/iam/providers/%s/domains" % (org.id, idp)
         self.expect(self.request("POST", sso, {"domain": host}, token=owner.token), 201)
         self.assertFalse(self.expect(self.request("POST", sso + "/check", {"domain": host}, token=owner.token), 200)["proven"])
-        got = self.usage(org)["totals"]
-        self.assertEqual((got["domainChecks"], got["storageBytes"]), (2, 1300))
-        self.rolled(org, "storageBytes", 1300)
+        self.assertEqual(self.usage(org)["totals"]["domainChecks"], 2)
+        self.rolled(org, "domainChecks", 2)
 
     # -- limits --------------------------------------------------------------------
 

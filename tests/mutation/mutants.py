@@ -350,13 +350,31 @@ TABLE = [
            "src/identity/policy_http.c",
            [(" AND d.provenAt IS NOT NULL \"", " \"")],
            [API + "test_sso_policy:SsoPolicyTest.test_found_by_slug_and_by_claimed_domain"]),
-    # ---- storage counted once per write (docs/sites.md "Usage metering", storageBytes)
-    Mutant("usage-storage-twice", "storage counted twice",
-           "a post's body is counted twice at its write, so storage and its limit run at double",
-           "src/sites/sites_http.c",
-           [("    usage_count(tenant_of(req), USAGE_STORAGE_BYTES, bytes);",
-             "    usage_count(tenant_of(req), USAGE_STORAGE_BYTES, 2 * bytes);")],
-           [API + "test_usage:UsageTest.test_storage_and_domain_checks_counted_once"]),
+    # ---- storage is a gauge of what is kept (docs/sites.md "Usage metering", storageBytes)
+    Mutant("usage-storage-keeps-deleted", "deleted posts still stored",
+           "the storage gauge sums deleted posts' bodies too, so deleting a post gives nothing back",
+           "src/usage/usage.c",
+           [("FROM posts WHERE tenantId = ? AND deletedAt IS NULL) + ", "FROM posts WHERE tenantId = ?) + ")],
+           [API + "test_usage:UsageTest.test_storage_is_what_is_kept"]),
+    Mutant("usage-storage-gauge-added", "storage readings summed",
+           "the roll-up adds each storage reading to the day's row instead of setting it, so the day's storage grows "
+           "with every run",
+           "src/usage/usage.c",
+           [('upsert_set[STORE_DIALECTS] = UPSERTS("excluded.count", "VALUES(count)");',
+             'upsert_set[STORE_DIALECTS] = UPSERTS("tenant_usage.count + excluded.count", "count + VALUES(count)");')],
+           [API + "test_usage:UsageTest.test_storage_is_what_is_kept"]),
+    Mutant("usage-storage-limit-ignores-kept", "storage limit ignores what is kept",
+           "a storageBytes limit is held against the write alone, not what the tenant keeps plus the write",
+           "src/usage/usage.c",
+           [("    if (kept + grow <= max)\n", "    if (grow <= max)\n")],
+           [API + "test_usage:UsageTest.test_storage_is_what_is_kept"]),
+    # ---- a release's notes post goes to the sites that show its platforms (docs/sites.md "A release's notes as a post")
+    Mutant("sites-notes-ignore-platforms", "notes posted on every site",
+           "a release's notes post is made on a site whose platforms setting shows none of the release's",
+           "src/sites/sites.c",
+           [("    bool shows = !json_array_size(list); /* empty, or unreadable: every platform */",
+             "    bool shows = true;")],
+           ["unit.test_sites"]),
     # ---- a cancel wakes the job following a deployment's CI run (docs/deployments.md "CI/CD jobs")
     Mutant("cicd-cancel-leaves-job-waiting", "a cancelled deployment's job waits on",
            "a cancel marks the CI/CD mappings CANCELLED but does not wake the job following the run: it waits for its "

@@ -1222,7 +1222,11 @@ async function main() {
       await page.locator('tr[data-domain]').waitFor({state: 'detached'});
     });
 
-    await check('usage: the owner\'s page, a bar chart per metric with its total and a sentence, the numbers as a table, another range', async () => {
+    await check('usage: the owner\'s page, a bar chart per metric with its total and a sentence, storage kept, the limits, the numbers as a table, another range', async () => {
+      // The administrator's limits, which the owner reads: a counted one resets, storage (a gauge) never does.
+      const admin = await (await apiCall(stack, 'POST', '/api/v1/auth/login', {email: stack.admin.email, password: stack.admin.password})).json();
+      const limits = [{metric: 'releasesCreated', period: 'month', max: 100}, {metric: 'storageBytes', period: 'day', max: 1000000}];
+      assert((await apiCall(stack, 'PUT', `/api/v1/admin/tenants/${rel.tenantId}/limits`, {limits}, admin.token)).status === 200, 'limits not set');
       await page.getByRole('navigation', {name: 'Main'}).getByRole('link', {name: 'Usage', exact: true}).click();
       await page.getByRole('heading', {name: 'Usage', level: 1}).waitFor();
       const api = page.locator('figure[data-metric="apiRequests"]');
@@ -1232,7 +1236,15 @@ async function main() {
       assert(/^API requests: \d+ from .* to .*, the most on /.test(label), `the chart's sentence: ${label}`);
       assert(await api.locator('rect.bar').count() === 30, 'a bar per day of the last 30');
       await page.getByRole('region', {name: 'Usage by day'}).locator('tbody tr').first().waitFor();
+      const kept = page.locator('figure[data-metric="storageBytes"]');
+      assert(Number(await kept.locator('[data-total]').textContent()) > 0, 'the published post\'s body is not kept');
+      const keptLabel = await kept.locator('svg[role="img"]').evaluate((s) => document.getElementById(s.getAttribute('aria-labelledby')).textContent);
+      assert(/^Storage kept \(bytes\): \d+ at the range's last reading/.test(keptLabel), `storage's sentence: ${keptLabel}`);
+      const storageLimit = page.getByRole('region', {name: 'Usage limits'}).locator('tr[data-limit="storageBytes"]');
+      assert(/never \(deleting gives back\)/.test(await storageLimit.textContent()), 'storage\'s limit said to reset');
+      assert(/per month/.test(await page.locator('tr[data-limit="releasesCreated"]').textContent()), 'the monthly limit\'s period');
       await everyLook(page, '46-usage');
+      assert((await apiCall(stack, 'PUT', `/api/v1/admin/tenants/${rel.tenantId}/limits`, {limits: []}, admin.token)).status === 200, 'limits not removed');
       const today = new Date().toISOString().slice(0, 10);
       await page.locator('#usage-from').fill(new Date(Date.now() - 6 * 86400000).toISOString().slice(0, 10));
       await page.locator('#usage-to').fill(today);

@@ -118,6 +118,7 @@ static void test_post_from_release(void **state)
     char dir[] = "/tmp/slipway-sites-XXXXXX", url[256], now[TIMESTAMP_SIZE];
     const char *tenant = "01900000-0000-7000-8000-000000000001", *release = "01900000-0000-7000-8000-000000000002";
     const char *site1 = "01900000-0000-7000-8000-000000000003", *site2 = "01900000-0000-7000-8000-000000000004";
+    const char *site3 = "01900000-0000-7000-8000-000000000005";
     struct store *s = NULL;
     struct store_conn *c;
     struct err err;
@@ -144,6 +145,13 @@ static void test_post_from_release(void **state)
         run(c, "INSERT INTO site_settings (siteId, tenantId, title, autoPublishNotes, updatedAt) VALUES (?, ?, 'Notes', ?, ?)",
             STORE_ARGS(STORE_TEXT(site), STORE_TEXT(tenant), STORE_BOOL(i == 1), STORE_TIME(now)));
     }
+    /* A third site shows Android only: an iOS release's notes are not its to tell. */
+    run(c, "INSERT INTO sites (id, tenantId, slug, name, createdAt, updatedAt) VALUES (?, ?, 'three', 'Notes', ?, ?)",
+        STORE_ARGS(STORE_TEXT(site3), STORE_TEXT(tenant), STORE_TIME(now), STORE_TIME(now)));
+    run(c,
+        "INSERT INTO site_settings (siteId, tenantId, title, platforms, autoPublishNotes, updatedAt) "
+        "VALUES (?, ?, 'Notes', '[\"ANDROID\"]', ?, ?)",
+        STORE_ARGS(STORE_TEXT(site3), STORE_TEXT(tenant), STORE_BOOL(true), STORE_TIME(now)));
     /* The second site already has a post with the slug the release would take: it gets a longer one. */
     run(c,
         "INSERT INTO posts (id, tenantId, siteId, title, slug, body, status, createdAt, updatedAt) "
@@ -153,6 +161,8 @@ static void test_post_from_release(void **state)
     assert_int_equal(sites_post_from_release(c, tenant, release, "* fixed the crash", &made, &err), ERR_OK);
     assert_int_equal(made, 2);
     assert_int_equal(count(c, "SELECT COUNT(*) FROM posts WHERE releaseId = ? AND title = 'Release 2.0.0 beta'", release), 2);
+    assert_int_equal(
+        count(c, "SELECT COUNT(*) FROM posts WHERE siteId = '01900000-0000-7000-8000-000000000005' AND releaseId = ?", release), 0);
     assert_int_equal(count(c,
                            "SELECT COUNT(*) FROM posts WHERE releaseId = ? AND status = 'DRAFT' AND publishedAt IS NULL "
                            "AND slug = 'release-2.0.0-beta' AND body = '* fixed the crash'",
