@@ -395,6 +395,21 @@ TABLE = [
            [("return failures >= PROOF_LOSS_FAILURES && now_ms - failing_since_ms >= PROOF_LOSS_SPAN_MS;",
              "return failures >= 1 || now_ms < failing_since_ms;")],
            [API + "test_sites_domains:DomainsTest.test_proven_domains_are_checked_again"]),
+    # ---- a docker step's container is found again after a kill -9, never a second one made (docs/deployments.md "Docker hosts")
+    Mutant("docker-container-made-twice", "a restarted process starts the step's script a second time",
+           "a docker step's container is named after the process's run rather than the step, so the process that takes "
+           "the job over after a kill -9 does not find the running container and creates and starts another: the "
+           "script runs twice",
+           "src/deploy/deploy.c",
+           [('snprintf(sr->container, sizeof sr->container, "slipway-%s", st->id);',
+             'snprintf(sr->container, sizeof sr->container, "slipway-%.20s-%lld", st->id, (long long)r->seq);')],
+           [API + "test_deploy_docker:DockerKillTest"]),
+    Mutant("docker-container-left", "a finished step's container left on the host",
+           "a docker step's container is not removed once the step's end is written, so every run leaves an exited "
+           "container (and its writable layer) on the host",
+           "src/deploy/deploy.c",
+           [("    if (!r->err.code) /* the step's end is written", "    if (!r->err.code && 0) /* the step's end is written")],
+           [API + "test_deploy_docker:DockerRunsTest.test_a_nonzero_exit_fails_the_step"]),
 ]
 
 
