@@ -45,7 +45,8 @@ static enum err_code host_login_load(struct store_conn *c, const char *tenant, c
         h->secret = xstrdup(store_col_text(st, 4));
         snprintf(h->pinned, sizeof h->pinned, "%s", store_col_null(st, 5) ? "" : store_col_text(st, 5));
         h->docker.on = strcmp(store_col_text(st, 6), "docker") == 0;
-        snprintf(h->docker.socket, sizeof h->docker.socket, "%s", store_col_null(st, 7) ? DEPLOY_DOCKER_SOCKET : store_col_text(st, 7));
+        snprintf(h->docker.socket, sizeof h->docker.socket, "%s",
+                 store_col_null(st, 7) ? DEPLOY_DOCKER_SOCKET : store_col_text(st, 7));
         snprintf(h->docker.image, sizeof h->docker.image, "%s", store_col_null(st, 8) ? "" : store_col_text(st, 8));
     }
     store_finish(st);
@@ -334,8 +335,8 @@ static bool keep_going(void *ctx)
 /* A step of the deployment (a deployment_runs row: one script on one host) and its script. */
 struct step {
     char id[UUID_SIZE], host[UUID_SIZE], script[UUID_SIZE], status[20], shell[16];
-    char *body; /* malloc'd */
-    bool idempotent, holds_slot, docker; /* docker: its host is a docker host (a container runs the script) */
+    char *body;                                   /* malloc'd */
+    bool idempotent, holds_slot, docker;          /* docker: its host is a docker host (a container runs the script) */
     int64_t index, timeout_s;                     /* timeout_s: 0 for none */
     int64_t dropped_before, dropped_bytes_before; /* the run's dropped counts when the step began */
 };
@@ -1096,12 +1097,11 @@ static enum err_code container_begin(struct run *r, const struct step *st, struc
         deployed_load(r, &dd);
         json_t *env = json_array();
         deployed_each(&dd, env_entry, env);
-        struct docker_spec spec = {
-            .image = sr->docker.image,
-            .argv = json_pack("[s, s, s]", st->shell, "-c", st->body),
-            .env = env,
-            .labels = json_pack("{s:s, s:s, s:s}", "io.slipway.tenant", r->tenant, "io.slipway.deployment", r->id,
-                                "io.slipway.step", st->id)};
+        struct docker_spec spec = {.image = sr->docker.image,
+                                   .argv = json_pack("[s, s, s]", st->shell, "-c", st->body),
+                                   .env = env,
+                                   .labels = json_pack("{s:s, s:s, s:s}", "io.slipway.tenant", r->tenant, "io.slipway.deployment",
+                                                       r->id, "io.slipway.step", st->id)};
         snprintf(line, sizeof line, "creating container %s from image %s", sr->container, sr->docker.image);
         system_line(r, line);
         if (docker_create(&d, sr->container, &spec, err) == ERR_OK)
@@ -1110,9 +1110,13 @@ static enum err_code container_begin(struct run *r, const struct step *st, struc
         json_decref(spec.env);
         json_decref(spec.labels);
     } else {
-        snprintf(line, sizeof line, "found container %s (%s) from before slipway stopped: following it, not starting another; "
-                 "its output from its start follows again", sr->container, state == DOCKER_CREATED ? "never started" :
-                 state == DOCKER_RUNNING ? "running" : "ended");
+        snprintf(line, sizeof line,
+                 "found container %s (%s) from before slipway stopped: following it, not starting another; "
+                 "its output from its start follows again",
+                 sr->container,
+                 state == DOCKER_CREATED   ? "never started"
+                 : state == DOCKER_RUNNING ? "running"
+                                           : "ended");
         system_line(r, line);
     }
     if (!err->code && state == DOCKER_CREATED)

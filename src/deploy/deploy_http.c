@@ -66,7 +66,7 @@ static const char *check_fingerprint(json_t *v)
     return NULL;
 }
 
-/* A unix socket's absolute path on the host: '/' then letters, digits, '.', '_', '-', '/'; no "..", at most 107 bytes (sun_path). */
+/* A unix socket's absolute path on the host: letters, digits and ._-/, no ".." or "//"; its length is sun_path's (107). */
 static const char *check_socket_path(json_t *v)
 {
     const char *s = json_string_value(v);
@@ -86,7 +86,8 @@ static const char *check_image(json_t *v)
 
 #define HOST_FIELDS(req)                                                                                                           \
     STR("dockerSocket", false, 2, 107, .check = check_socket_path, .format = "socket-path"),                                       \
-        STR("dockerImage", false, 1, 255, .check = check_image, .format = "docker-image"), TEXT("name", req, 200), {.name = "type", .kind = FIELD_STRING, .allowed = host_types, .def = "\"ssh\""},                       \
+        STR("dockerImage", false, 1, 255, .check = check_image, .format = "docker-image"), TEXT("name", req, 200),                 \
+        {.name = "type", .kind = FIELD_STRING, .allowed = host_types, .def = "\"ssh\""},                                           \
         STR("address", req, 1, 253, .check = check_address, .format = "hostname"), INT("port", false, 1, 65535, .def = "22"),      \
         STR("username", req, 1, 255, .check = check_username, .format = "username"), ONE_OF("authMethod", req, auth_methods),      \
         SECRET("secret", req, 16384), BOOL("isWindows", .def = "false"), INT("maxConcurrent", false, 1, 64, .def = "1")
@@ -286,7 +287,7 @@ static json_t *row_json(struct store_stmt *st, const struct col *cols, size_t n)
 
 #define HOST_COLUMNS                                                                                                               \
     "id, tenantId, name, type, address, port, username, authMethod, secret, isWindows, hostKeyFingerprint, "                       \
-    "seenHostKeyFingerprint, status, lastTestedAt, lastError, createdAt, updatedAt, maxConcurrent, dockerSocket, dockerImage, "      \
+    "seenHostKeyFingerprint, status, lastTestedAt, lastError, createdAt, updatedAt, maxConcurrent, dockerSocket, dockerImage, "    \
     "engineVersion"
 #define HOST_AT 15
 
@@ -496,35 +497,36 @@ static enum err_code host_write_body(struct store_conn *c, void *ctx, struct err
     clock_now(now);
     if (secret && secret_encrypt(env->keys, &at, secret, strlen(secret), &stored, err))
         goto out;
-    struct store_val common[] = {STORE_TEXT(text(f, "name")),
-                                 STORE_TEXT(text(f, "type")),
-                                 STORE_TEXT(text(f, "address")),
-                                 STORE_INT(json_integer_value(json_object_get(f, "port"))),
-                                 STORE_TEXT(text(f, "username")),
-                                 STORE_TEXT(text(f, "authMethod")),
-                                 STORE_BOOL(json_is_true(json_object_get(f, "isWindows"))),
-                                 STORE_INT(json_integer_value(json_object_get(f, "maxConcurrent"))),
-                                 STORE_TEXT(docker ? (text(f, "dockerSocket") ? text(f, "dockerSocket") : DEPLOY_DOCKER_SOCKET) : NULL),
-                                 STORE_TEXT(docker ? text(f, "dockerImage") : NULL)};
+    struct store_val common[] = {
+        STORE_TEXT(text(f, "name")),
+        STORE_TEXT(text(f, "type")),
+        STORE_TEXT(text(f, "address")),
+        STORE_INT(json_integer_value(json_object_get(f, "port"))),
+        STORE_TEXT(text(f, "username")),
+        STORE_TEXT(text(f, "authMethod")),
+        STORE_BOOL(json_is_true(json_object_get(f, "isWindows"))),
+        STORE_INT(json_integer_value(json_object_get(f, "maxConcurrent"))),
+        STORE_TEXT(docker ? (text(f, "dockerSocket") ? text(f, "dockerSocket") : DEPLOY_DOCKER_SOCKET) : NULL),
+        STORE_TEXT(docker ? text(f, "dockerImage") : NULL)};
     if (w->create) {
-        if (store_run(
-                c,
-                "INSERT INTO hosts (name, type, address, port, username, authMethod, isWindows, maxConcurrent, dockerSocket, "
-                "dockerImage, secret, status, id, tenantId, createdAt, updatedAt) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'UNTESTED', ?, ?, ?, ?)",
-                STORE_ARGS(common[0], common[1], common[2], common[3], common[4], common[5], common[6], common[7], common[8],
-                           common[9],
-                           STORE_TEXT(stored), STORE_TEXT(w->id), STORE_TEXT(tenant), STORE_TIME(now), STORE_TIME(now)),
-                NULL, err))
+        if (store_run(c,
+                      "INSERT INTO hosts (name, type, address, port, username, authMethod, isWindows, maxConcurrent, dockerSocket, "
+                      "dockerImage, secret, status, id, tenantId, createdAt, updatedAt) "
+                      "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'UNTESTED', ?, ?, ?, ?)",
+                      STORE_ARGS(common[0], common[1], common[2], common[3], common[4], common[5], common[6], common[7], common[8],
+                                 common[9], STORE_TEXT(stored), STORE_TEXT(w->id), STORE_TEXT(tenant), STORE_TIME(now),
+                                 STORE_TIME(now)),
+                      NULL, err))
             goto out;
-    } else if (store_run(c,
-                         "UPDATE hosts SET name = ?, type = ?, address = ?, port = ?, username = ?, authMethod = ?, isWindows = ?, "
-                         "maxConcurrent = ?, dockerSocket = ?, dockerImage = ?, engineVersion = CASE WHEN ? THEN engineVersion END, "
-                         "secret = COALESCE(?, secret), updatedAt = ? WHERE tenantId = ? AND id = ?",
-                         STORE_ARGS(common[0], common[1], common[2], common[3], common[4], common[5], common[6], common[7],
-                                    common[8], common[9], STORE_BOOL(docker),
-                                    STORE_TEXT(stored), STORE_TIME(now), STORE_TEXT(tenant), STORE_TEXT(w->id)),
-                         NULL, err) ||
+    } else if (store_run(
+                   c,
+                   "UPDATE hosts SET name = ?, type = ?, address = ?, port = ?, username = ?, authMethod = ?, isWindows = ?, "
+                   "maxConcurrent = ?, dockerSocket = ?, dockerImage = ?, engineVersion = CASE WHEN ? THEN engineVersion END, "
+                   "secret = COALESCE(?, secret), updatedAt = ? WHERE tenantId = ? AND id = ?",
+                   STORE_ARGS(common[0], common[1], common[2], common[3], common[4], common[5], common[6], common[7], common[8],
+                              common[9], STORE_BOOL(docker), STORE_TEXT(stored), STORE_TIME(now), STORE_TEXT(tenant),
+                              STORE_TEXT(w->id)),
+                   NULL, err) ||
                (w->moved && store_run(c,
                                       "UPDATE hosts SET hostKeyFingerprint = NULL, seenHostKeyFingerprint = NULL, "
                                       "status = 'UNTESTED', lastError = NULL WHERE tenantId = ? AND id = ?",

@@ -58,7 +58,10 @@ static enum err_code refused(const char *what, struct answer *a, struct err *err
 {
     const char *message = json_string_value(json_object_get(a->body, "message"));
 
-    err_set(err, a->status == 404 ? ERR_NOT_FOUND : a->status == 409 ? ERR_CONFLICT : ERR_UNAVAILABLE,
+    err_set(err,
+            a->status == 404   ? ERR_NOT_FOUND
+            : a->status == 409 ? ERR_CONFLICT
+                               : ERR_UNAVAILABLE,
             "the Docker Engine refused to %s (HTTP %d)%s%.*s", what, a->status, message ? ": " : "", MESSAGE_MAX,
             message ? message : "");
     json_decref(a->body);
@@ -67,8 +70,8 @@ static enum err_code refused(const char *what, struct answer *a, struct err *err
 }
 
 /* A call whose answer is one of the statuses in ok (0-terminated); the body dropped. */
-static enum err_code call_expect(const struct docker *d, const char *method, const char *path, const json_t *body,
-                                 const int *ok, const char *what, struct err *err)
+static enum err_code call_expect(const struct docker *d, const char *method, const char *path, const json_t *body, const int *ok,
+                                 const char *what, struct err *err)
 {
     struct answer a = {0};
 
@@ -105,7 +108,7 @@ enum err_code docker_state(const struct docker *d, const char *name, enum docker
         const char *name;
         enum docker_state state;
     } states[] = {{"created", DOCKER_CREATED}, {"running", DOCKER_RUNNING}, {"restarting", DOCKER_RUNNING},
-                  {"paused", DOCKER_RUNNING},   {"exited", DOCKER_EXITED},   {"dead", DOCKER_EXITED},
+                  {"paused", DOCKER_RUNNING},  {"exited", DOCKER_EXITED},   {"dead", DOCKER_EXITED},
                   {"removing", DOCKER_EXITED}};
     char path[DOCKER_NAME_SIZE + 32];
     struct answer a = {0};
@@ -133,9 +136,9 @@ enum err_code docker_state(const struct docker *d, const char *name, enum docker
 enum err_code docker_create(const struct docker *d, const char *name, const struct docker_spec *spec, struct err *err)
 {
     char path[DOCKER_NAME_SIZE + 32];
-    json_t *body = json_pack("{s:s, s:O, s:O, s:O, s:b, s:b, s:b, s:b, s:{s:s}}", "Image", spec->image, "Cmd", spec->argv,
-                             "Env", spec->env, "Labels", spec->labels, "Tty", 0, "OpenStdin", 0, "AttachStdout", 0,
-                             "AttachStderr", 0, "HostConfig", "NetworkMode", "none");
+    json_t *body = json_pack("{s:s, s:O, s:O, s:O, s:b, s:b, s:b, s:b, s:{s:s}}", "Image", spec->image, "Cmd", spec->argv, "Env",
+                             spec->env, "Labels", spec->labels, "Tty", 0, "OpenStdin", 0, "AttachStdout", 0, "AttachStderr", 0,
+                             "HostConfig", "NetworkMode", "none");
 
     snprintf(path, sizeof path, "/containers/create?name=%s", name);
     call_expect(d, "POST", path, body, (const int[]){201, 0}, "create the container", err);
@@ -144,8 +147,8 @@ enum err_code docker_create(const struct docker *d, const char *name, const stru
 }
 
 /* POST /containers/{name}/{action}, answered by one of ok. */
-static enum err_code container_post(const struct docker *d, const char *name, const char *action, const int *ok,
-                                    const char *what, struct err *err)
+static enum err_code container_post(const struct docker *d, const char *name, const char *action, const int *ok, const char *what,
+                                    struct err *err)
 {
     char path[DOCKER_NAME_SIZE + 64];
 

@@ -70,11 +70,11 @@ enum err_code docker_remove(const struct docker *d, const char *name, struct err
 struct docker_follow {
     char head[4096]; /* the answer's status line and headers, until the blank line */
     size_t head_len;
-    bool body;                /* past the headers */
-    unsigned char frame[8];   /* a frame's header: stream, 0, 0, 0, size (big-endian) */
-    size_t frame_len;         /* bytes of the header read */
-    uint32_t left;            /* payload bytes of the current frame still to come */
-    enum ssh_stream stream;   /* the current frame's */
+    bool body;              /* past the headers */
+    unsigned char frame[8]; /* a frame's header: stream, 0, 0, 0, size (big-endian) */
+    size_t frame_len;       /* bytes of the header read */
+    uint32_t left;          /* payload bytes of the current frame still to come */
+    enum ssh_stream stream; /* the current frame's */
 };
 
 enum err_code docker_follow_request(const char *name, char *out, size_t size, struct err *err);

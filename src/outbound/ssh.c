@@ -292,7 +292,8 @@ static bool run_turn(struct ssh_conn *c, bool stopping, bool *more, int *exit_st
     }
     *more |= got >= TURN_BYTES;
     got = 0;
-    while (n != SSH_ERROR && !c->x.socket && got < TURN_BYTES && (m = ssh_channel_read_nonblocking(c->ch, buf, sizeof buf, 1)) > 0) {
+    while (n != SSH_ERROR && !c->x.socket && got < TURN_BYTES &&
+           (m = ssh_channel_read_nonblocking(c->ch, buf, sizeof buf, 1)) > 0) {
         feed(&c->x, &c->errs, buf, (size_t)m);
         got += (size_t)m;
     }

@@ -9,6 +9,7 @@ import os
 import signal
 import shutil
 import tempfile
+import time
 import unittest
 import uuid
 
@@ -42,6 +43,15 @@ def log_lines(server, dep_id):
     return [tuple(r) for r in rows]
 
 
+def engine_or_skip(ssh):
+    """A private Engine, or the test skipped (ssh closed) when dockerd does not start here."""
+    try:
+        return dockerd.Dockerd().start()
+    except RuntimeError as e:
+        ssh.close()
+        raise unittest.SkipTest("dockerd did not start: %s" % e)
+
+
 def mine(engine, dep_id):
     """The containers slipway made for the deployment (by their label), in any state."""
     return engine.containers(label="io.slipway.deployment=%s" % dep_id)
@@ -56,11 +66,7 @@ class DockerBase(harness.ApiTest):
     def setUpClass(cls):
         super().setUpClass()
         cls.ssh = sshd.Sshd().start()
-        try:
-            cls.engine = dockerd.Dockerd().start()
-        except RuntimeError as e:
-            cls.ssh.close()
-            raise unittest.SkipTest("dockerd did not start: %s" % e)
+        cls.engine = engine_or_skip(cls.ssh)
         cls.org = harness.new_org(cls.server)
         cls.tenant = cls.org.id
         cls.server.remember_secret(cls.ssh.client_key.strip())
@@ -185,7 +191,6 @@ class DockerRunsTest(DockerBase):
         body = ('for i in $(seq 1 20); do echo "line $i"; done\necho oops >&2\necho "ref=$SLIPWAY_REF"\n'
                 "printf 'no newline at the end'\n")
         dep = self.deploy([self.script(body)])
-        seen = []
         done = self.wait_end(dep)
         self.assertEqual(done["status"], "SUCCEEDED", (done, log_lines(self.server, dep)))
         self.assertEqual(done["exitCode"], 0)
@@ -195,7 +200,6 @@ class DockerRunsTest(DockerBase):
         self.assertEqual([m for s, m in lines if s == "stderr"], ["oops"])
         self.assertTrue(any(m.startswith("creating container slipway-") for s, m in lines if s == "system"), lines)
         self.gone(dep)
-        del seen
 
     def test_a_nonzero_exit_fails_the_step(self):
         dep = self.deploy([self.script("echo before\nexit 3\necho after\n")])
@@ -209,9 +213,9 @@ class DockerRunsTest(DockerBase):
 
     def test_a_timeout_kills_the_container(self):
         dep = self.deploy([self.script("echo started\nsleep 60\necho never\n", timeoutSeconds=2)])
-        t0 = __import__("time").monotonic()
+        t0 = time.monotonic()
         done = self.wait_end(dep)
-        self.assertLess(__import__("time").monotonic() - t0, 20)
+        self.assertLess(time.monotonic() - t0, 20)
         self.assertEqual(done["status"], "FAILED", done)
         self.assertTrue(done["statusReason"].startswith("timeout"), done)
         messages = [m for _, m in log_lines(self.server, dep)]
@@ -258,11 +262,7 @@ class DockerKillTest(unittest.TestCase):
         self.env = {"INTEGRATION_ENCRYPTION_KEY": KEY, "SLIPWAY_OUTBOUND_ALLOW": "127.0.0.0/8", "SLIPWAY_JOB_LEASE": "2",
                     "SLIPWAY_JOB_POLL_MS": "50"}
         self.ssh = sshd.Sshd().start()
-        try:
-            self.engine = dockerd.Dockerd().start()
-        except RuntimeError as e:
-            self.ssh.close()
-            raise unittest.SkipTest("dockerd did not start: %s" % e)
+        self.engine = engine_or_skip(self.ssh)
         self.servers = []
 
     def tearDown(self):
