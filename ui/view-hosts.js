@@ -34,7 +34,8 @@ function hostFields(host) {
 function dockerFields(fields) {
   const type = fields.find((f) => f.spec.name === 'type').control;
   const docker = fields.filter((f) => f.spec.name.startsWith('docker'));
-  const show = () => docker.forEach((f) => { f.wrap.hidden = type.value !== 'docker'; });
+  // style, not the hidden attribute: .field's display would win over [hidden]
+  const show = () => docker.forEach((f) => { f.wrap.style.display = type.value === 'docker' ? '' : 'none'; });
   type.addEventListener('change', show);
   show();
   return (body) => {
