@@ -20,6 +20,12 @@
  * "interrupted" unless the script is idempotent, when it runs again from
  * the start (lifecycle.h: interrupted, restart). A cancelled deployment's
  * step notices between reads and stops the remote command.
+ *
+ * On a docker host (docs/deployments.md "Docker hosts") the script runs in
+ * a container named after its step, made through the host's Engine over
+ * the SSH connection (outbound/docker.h): a step found RUNNING after a
+ * crash finds its container again and follows it, never starting another,
+ * and the container is removed only once the step's end is written.
  */
 #ifndef SLIPWAY_DEPLOY_H
 #define SLIPWAY_DEPLOY_H

@@ -236,6 +236,17 @@ class DockerRunsTest(DockerBase):
         self.assertEqual(self.get(dep)["status"], "CANCELLED")
         self.assertNotIn("never", [m for _, m in log_lines(self.server, dep)])
 
+    def test_an_image_the_host_lacks_fails_the_step_with_the_engines_words(self):
+        host = self.expect(self.request("POST", api(self.tenant, "hosts"),
+                                        host_body(self.ssh, self.engine, dockerImage="slipway-missing:%s" % uuid.uuid4().hex[:6]),
+                                        token=self.org.owner.token), 201)
+        dep = self.deploy([self.script("echo never\n")], host_ids=[host["id"]])
+        done = self.wait_end(dep)
+        self.assertEqual(done["status"], "FAILED", done)
+        self.assertIn("refused to create the container (HTTP 404)", done["statusReason"])
+        self.assertIn("No such image", done["statusReason"])
+        self.assertEqual(mine(self.engine, dep), [])
+
     def test_an_ssh_host_and_a_docker_host_in_one_deployment(self):
         dep = self.deploy([self.script('echo "on $(cat /proc/1/comm)"\n')], host_ids=[self.ssh_host_id, self.host_id])
         done = self.wait_end(dep)
