@@ -1093,6 +1093,11 @@ async function main() {
       assert((await page.locator('#host-form [name="dockerImage"]').inputValue()) === 'alpine:3.20', 'the image is not in the edit form');
       await noSecrets(page, rel, 'hosts');
       await everyLook(page, '44b-hosts-docker');
+      // Gone again: the environments' deployments below pick the tenant's host, and no Engine runs here.
+      const listed = (await (await apiCall(rel, 'GET', `/api/v1/${rel.tenantId}/hosts?limit=200`, undefined, owner)).json()).items;
+      const dockerHost = listed.find((x) => x.name === 'containers-1');
+      assert((await apiCall(rel, 'DELETE', `/api/v1/${rel.tenantId}/hosts/${dockerHost.id}`, undefined, owner)).status === 204,
+        'the docker host was not deleted');
       await logout(page);
       await login(page, rel, 'viewer');
       await gotoHash(page, rel, `${relBase}/hosts`);
