@@ -13,6 +13,8 @@ function hostFields(host) {
   const v = (k) => (host ? host[k] : undefined);
   return [
     field({name: 'name', kind: 'string', required: true, maxLength: 200}, {label: 'Name', value: v('name'), hint: 'e.g. web-1'}),
+    field({name: 'type', kind: 'string'}, {label: 'Runs scripts',
+      choices: [{value: 'ssh', label: 'Over SSH'}, {value: 'docker', label: 'In Docker containers, over SSH'}], value: v('type') || 'ssh'}),
     field({name: 'address', kind: 'string', required: true, maxLength: 253}, {label: 'Address', value: v('address'), hint: 'A host name or an IP address.'}),
     field({name: 'port', kind: 'integer', minimum: 1, maximum: 65535, default: 22}, {label: 'Port', value: v('port')}),
     field({name: 'username', kind: 'string', required: true, maxLength: 255}, {label: 'User', value: v('username')}),
@@ -21,7 +23,29 @@ function hostFields(host) {
     field({name: 'secret', kind: 'string', required: true, secret: true, maxLength: 16384},
       {label: 'Private key or password', mask: v('secret'), hint: 'An OpenSSH or PEM key without a passphrase, or the password.'}),
     field({name: 'isWindows', kind: 'boolean', default: false}, {label: 'Windows host', value: v('isWindows')}),
+    field({name: 'dockerImage', kind: 'string', maxLength: 255}, {label: 'Docker image', value: v('dockerImage'),
+      hint: 'The image each script runs in, already on the host (e.g. alpine:3.20); it must have the script\'s shell.'}),
+    field({name: 'dockerSocket', kind: 'string', maxLength: 107}, {label: 'Docker Engine socket', value: v('dockerSocket'),
+      hint: 'On the host, reached through the SSH login. Empty: /var/run/docker.sock.'}),
   ];
+}
+
+// The Docker fields show for type docker only, and are sent for it only (the API refuses them on an ssh host).
+function dockerFields(fields) {
+  const type = fields.find((f) => f.spec.name === 'type').control;
+  const docker = fields.filter((f) => f.spec.name.startsWith('docker'));
+  // style, not the hidden attribute: .field's display would win over [hidden]
+  const show = () => docker.forEach((f) => { f.wrap.style.display = type.value === 'docker' ? '' : 'none'; });
+  type.addEventListener('change', show);
+  show();
+  return (body) => {
+    if (type.value !== 'docker') docker.forEach((f) => delete body[f.spec.name]);
+    return body;
+  };
+}
+
+function hostForm(o) {
+  return rowForm({...o, prepare: dockerFields(o.fields)});
 }
 
 // The pinned key, and for a key that changed the other key with "Accept the new key" (owners).
@@ -57,7 +81,7 @@ export async function viewHosts(ctx) {
         again();
       }),
       actButton(box, 'Edit', async () => {
-        editing = rowForm({id: 'host-form', fields: hostFields(host), listPath, row: host, done: again});
+        editing = hostForm({id: 'host-form', fields: hostFields(host), listPath, row: host, done: again});
         edit.replaceChildren(h('h2', null, `Edit ${host.name}`), editing.form);
         editing.form.querySelector('input')?.focus();
       }),
@@ -67,7 +91,9 @@ export async function viewHosts(ctx) {
         announce('Host deleted');
         again();
       })) : null;
-    return h('tr', {'data-host': host.name}, h('td', {class: 'nowrap'}, host.name, host.isWindows ? h('div', {class: 'muted'}, 'Windows') : null),
+    return h('tr', {'data-host': host.name}, h('td', {class: 'nowrap'}, host.name, host.isWindows ? h('div', {class: 'muted'}, 'Windows') : null,
+      host.type === 'docker' ? h('div', {class: 'muted', 'data-docker': 'true'}, 'Docker ', h('span', {class: 'mono'}, host.dockerImage),
+        host.engineVersion ? ` · Engine ${host.engineVersion}` : null) : null),
       h('td', {class: 'mono'}, `${host.username}@${host.address}:${host.port}`),
       h('td', null, host.authMethod === 'key' ? 'Key' : 'Password', h('div', {class: 'muted mono'}, host.secret)),
       h('td', null, statusBadge(host.status), host.lastError ? h('div', {class: 'wrap muted host-error'}, host.lastError) : null,
@@ -76,7 +102,7 @@ export async function viewHosts(ctx) {
   });
   const head = h('thead', null, h('tr', null, ['Host', 'Connects as', 'Credential', 'Status', 'Host key'].map((c) => h('th', {scope: 'col'}, c)),
     ctx.owner ? h('th', {scope: 'col'}, h('span', {class: 'sr-only'}, 'Actions')) : null));
-  const create = ctx.owner ? rowForm({id: 'host-create', fields: hostFields(null), listPath, submit: 'Add host', done: again}) : null;
+  const create = ctx.owner ? hostForm({id: 'host-create', fields: hostFields(null), listPath, submit: 'Add host', done: again}) : null;
   ctx.main.append(pageHead('Hosts', ctx.owner ? 'The machines deployment scripts run on, over SSH.'
     : 'The machines deployment scripts run on. Only an owner can change them.'), box,
   hosts.length ? scrollTable('Hosts', head, h('tbody', null, rows)) : h('p', {class: 'muted'}, 'No hosts yet.'), edit,

@@ -10,6 +10,7 @@
 #include "deploy/cicd.h"
 #include "deploy/lifecycle.h"
 #include "jobs/jobs.h"
+#include "outbound/docker.h"
 #include "notify/approvals.h"
 #include "notify/notify.h"
 #include "usage/usage.h"
@@ -20,6 +21,7 @@ struct host_login {
     char address[256], username[256], auth[16], pinned[SSH_FINGERPRINT_SIZE];
     int port;
     char *secret; /* as stored (encrypted); malloc'd */
+    struct deploy_docker docker;
 };
 
 static enum err_code host_login_load(struct store_conn *c, const char *tenant, const char *id, struct host_login *h,
@@ -30,7 +32,8 @@ static enum err_code host_login_load(struct store_conn *c, const char *tenant, c
 
     memset(h, 0, sizeof *h);
     if (store_select(c,
-                     "SELECT address, port, username, authMethod, secret, hostKeyFingerprint FROM hosts "
+                     "SELECT address, port, username, authMethod, secret, hostKeyFingerprint, type, dockerSocket, dockerImage "
+                     "FROM hosts "
                      "WHERE tenantId = ? AND id = ?",
                      STORE_ARGS(STORE_TEXT(tenant), STORE_TEXT(id)), &st, err))
         return err->code;
@@ -41,6 +44,10 @@ static enum err_code host_login_load(struct store_conn *c, const char *tenant, c
         snprintf(h->auth, sizeof h->auth, "%s", store_col_text(st, 3));
         h->secret = xstrdup(store_col_text(st, 4));
         snprintf(h->pinned, sizeof h->pinned, "%s", store_col_null(st, 5) ? "" : store_col_text(st, 5));
+        h->docker.on = strcmp(store_col_text(st, 6), "docker") == 0;
+        snprintf(h->docker.socket, sizeof h->docker.socket, "%s",
+                 store_col_null(st, 7) ? DEPLOY_DOCKER_SOCKET : store_col_text(st, 7));
+        snprintf(h->docker.image, sizeof h->docker.image, "%s", store_col_null(st, 8) ? "" : store_col_text(st, 8));
     }
     store_finish(st);
     if (rc == 0)
@@ -80,8 +87,33 @@ static enum err_code host_record(struct store_conn *c, const char *tenant, const
                      NULL, err);
 }
 
+/*
+ * A docker host's Engine, through the SSH session just opened: pinged, its
+ * version recorded on the host; or the host FAILED with why (its SSH side
+ * worked: the fingerprint stays pinned).
+ */
+static enum err_code engine_check(const struct deploy_env *env, struct store_conn *c, const char *tenant, const char *id,
+                                  struct ssh_conn *conn, const struct deploy_docker *dk, struct err *err)
+{
+    struct docker d = {.conn = conn, .socket = dk->socket, .timeout_ms = env->timeout_ms};
+    struct err ping, rec;
+    char version[DOCKER_VERSION_SIZE], message[sizeof ping.message + 64], now[TIMESTAMP_SIZE];
+
+    err_clear(&ping);
+    err_clear(&rec);
+    clock_now(now);
+    if (docker_ping(&d, version, &ping) == ERR_OK)
+        return store_run(c, "UPDATE hosts SET engineVersion = ? WHERE tenantId = ? AND id = ?",
+                         STORE_ARGS(STORE_TEXT(version), STORE_TEXT(tenant), STORE_TEXT(id)), NULL, err);
+    snprintf(message, sizeof message, "the Docker Engine is unreachable: %s", ping.message);
+    if (store_run(c, "UPDATE hosts SET status = 'FAILED', lastError = ?, updatedAt = ? WHERE tenantId = ? AND id = ?",
+                  STORE_ARGS(STORE_TEXT(message), STORE_TIME(now), STORE_TEXT(tenant), STORE_TEXT(id)), NULL, &rec))
+        return err_set(err, rec.code, "%s", rec.message);
+    return err_set(err, ERR_UNAVAILABLE, "%s", message);
+}
+
 enum err_code deploy_host_connect(const struct deploy_env *env, struct store_conn *c, const char *tenant, const char *id,
-                                  struct ssh_conn **out, struct err *err)
+                                  struct ssh_conn **out, struct deploy_docker *docker, struct err *err)
 {
     struct secret_place at = {tenant, "hosts", "secret", id};
     char fingerprint[SSH_FINGERPRINT_SIZE] = "";
@@ -119,7 +151,11 @@ enum err_code deploy_host_connect(const struct deploy_env *env, struct store_con
         err_set(err, ERR_CONFLICT, "the host key changed while connecting");
     } else if (inner.code) {
         err_set(err, inner.code == ERR_INVALID || inner.code == ERR_CONFLICT ? ERR_CONFLICT : ERR_UNAVAILABLE, "%s", inner.message);
+    } else if (h.docker.on) {
+        engine_check(env, c, tenant, id, conn, &h.docker, err);
     }
+    if (docker)
+        *docker = h.docker;
     if (!err->code && out) {
         *out = conn;
         conn = NULL;
@@ -294,8 +330,8 @@ static bool keep_going(void *ctx)
 /* A step of the deployment (a deployment_runs row: one script on one host) and its script. */
 struct step {
     char id[UUID_SIZE], host[UUID_SIZE], script[UUID_SIZE], status[20], shell[16];
-    char *body; /* malloc'd */
-    bool idempotent, holds_slot;
+    char *body;                                   /* malloc'd */
+    bool idempotent, holds_slot, docker;          /* docker: its host is a docker host (a container runs the script) */
     int64_t index, timeout_s;                     /* timeout_s: 0 for none */
     int64_t dropped_before, dropped_bytes_before; /* the run's dropped counts when the step began */
 };
@@ -730,10 +766,11 @@ static int step_next(struct run *r, struct step *st)
     memset(st, 0, sizeof *st);
     if (store_select(r->c,
                      "SELECT r.id, r.hostId, r.scriptId, r.status, r.stepIndex, s.shell, s.body, s.idempotent, r.holdsSlot, "
-                     "s.timeoutSeconds "
+                     "s.timeoutSeconds, h.type "
                      "FROM deployment_runs r JOIN deployment_scripts s ON s.id = r.scriptId AND s.tenantId = ? "
+                     "JOIN hosts h ON h.id = r.hostId AND h.tenantId = ? "
                      "WHERE r.tenantId = ? AND r.deploymentId = ? AND r.status IN (?, ?) ORDER BY r.stepIndex LIMIT 1",
-                     STORE_ARGS(STORE_TEXT(r->tenant), STORE_TEXT(r->tenant), STORE_TEXT(r->id),
+                     STORE_ARGS(STORE_TEXT(r->tenant), STORE_TEXT(r->tenant), STORE_TEXT(r->tenant), STORE_TEXT(r->id),
                                 STORE_TEXT(deploy_status_name(DEP_PENDING)), STORE_TEXT(deploy_status_name(DEP_RUNNING))),
                      &q, &r->err))
         return -1;
@@ -748,6 +785,7 @@ static int step_next(struct run *r, struct step *st)
         st->idempotent = store_col_bool(q, 7);
         st->holds_slot = store_col_bool(q, 8);
         st->timeout_s = store_col_null(q, 9) ? 0 : store_col_int(q, 9);
+        st->docker = strcmp(store_col_text(q, 10), "docker") == 0;
         st->dropped_before = r->dropped;
         st->dropped_bytes_before = r->dropped_bytes;
     }
@@ -821,6 +859,10 @@ struct script_run {
     struct err err; /* how the run ended (the SSH loop's done) */
     int exit_status;
     bool done, ended; /* done: the SSH loop gave the session back; ended: script_end has run */
+    /* A docker host's step: its Engine, its container's name, the follow request and the reader of its answer. */
+    struct deploy_docker docker;
+    char container[DOCKER_NAME_SIZE], request[512];
+    struct docker_follow follow;
 };
 
 static void script_end(struct script_run *sr);
@@ -838,6 +880,51 @@ static void script_run_free(void *p)
     free(sr);
 }
 
+/* The docker step's Engine, through the step's session. */
+static struct docker script_docker(const struct script_run *sr)
+{
+    return (struct docker){.conn = sr->conn, .socket = sr->docker.socket, .timeout_ms = sr->run.env->timeout_ms};
+}
+
+/*
+ * A docker step's container is done with on the loop: killed when the run
+ * was stopped (cancel, timeout, slipway stopping), and its exit code read
+ * (the Engine's wait) when the run ended, into sr->exit_status. A failure
+ * to read it ends the step FAILED with why (sr->err).
+ */
+static void container_end(struct script_run *sr)
+{
+    struct docker d = script_docker(sr);
+    struct err e;
+
+    err_clear(&e);
+    if (sr->err.code == ERR_CONFLICT)
+        docker_kill(&d, sr->container, &e); /* SIGKILL: the container and all it started */
+    else if (!sr->err.code && docker_wait(&d, sr->container, &sr->exit_status, &e))
+        sr->err = e;
+    if (e.code)
+        log_warn("deployment %s of tenant %s: container %s: %s", sr->run.id, sr->run.tenant, sr->container, e.message);
+}
+
+/*
+ * After the step's end is written: the container removed and the session
+ * closed. Removed only then, so that a process that dies before finds the
+ * container again (run_script: one container a step, never a second); one
+ * that dies between the two leaves an ended container behind, named and
+ * labelled for the step (docs/deployments.md "Docker hosts").
+ */
+static void container_remove(struct script_run *sr)
+{
+    struct docker d = script_docker(sr);
+    struct err e;
+
+    err_clear(&e);
+    if (sr->docker.on && sr->conn && docker_remove(&d, sr->container, &e))
+        log_warn("deployment %s of tenant %s: container %s not removed: %s", sr->run.id, sr->run.tenant, sr->container, e.message);
+    ssh_close(sr->conn);
+    sr->conn = NULL;
+}
+
 /* Ends the step of a script the SSH loop is done with: from RUNNING, by how it ended. */
 static void script_end(struct script_run *sr)
 {
@@ -847,10 +934,14 @@ static void script_end(struct script_run *sr)
     bool taken = false;
 
     sr->ended = true;
-    if (sr->err.code == ERR_CONFLICT)
+    if (sr->docker.on)
+        container_end(sr);
+    else if (sr->err.code == ERR_CONFLICT)
         ssh_stop(sr->conn); /* cancelled, past its timeout, or slipway stops: the remote process too */
-    ssh_close(sr->conn);
-    sr->conn = NULL;
+    if (!sr->docker.on) {
+        ssh_close(sr->conn);
+        sr->conn = NULL;
+    }
     r->deadline_ms = 0;
     usage_count(r->tenant, USAGE_DEPLOYMENT_MINUTES, (clock_mono_ms() - sr->began_ms + 59999) / 60000); /* begun minutes */
     if (!run_conn(r, &taken))
@@ -875,6 +966,8 @@ static void script_end(struct script_run *sr)
                      : (sr->exit_status < 0 ? "the script ended without an exit status (killed by a signal?)" : message));
     }
     run_conn_put(r, taken);
+    if (!r->err.code) /* the step's end is written: else the job runs it again, and finds the container */
+        container_remove(sr);
 }
 
 /*
@@ -933,11 +1026,20 @@ static void deployed_load(struct run *r, struct deployed *d)
     store_finish(st);
 }
 
-/* "export NAME='value'" and a newline, the value quoted for sh and bash (each ' as '\''); nothing for "". */
-static void export_line(struct buf *b, const char *name, const char *value)
+/* The SLIPWAY_* variables a script sees (those set): fn(ctx, name, value) for each. */
+static void deployed_each(const struct deployed *d, void (*fn)(void *ctx, const char *name, const char *value), void *ctx)
 {
-    if (!value[0])
-        return;
+    if (d->ref[0])
+        fn(ctx, "SLIPWAY_REF", d->ref);
+    if (d->repository[0])
+        fn(ctx, "SLIPWAY_REPOSITORY", d->repository);
+}
+
+/* "export NAME='value'" and a newline into the struct buf ctx, the value quoted for sh and bash (each ' as '\''). */
+static void export_line(void *ctx, const char *name, const char *value)
+{
+    struct buf *b = ctx;
+
     buf_printf(b, "export %s='", name);
     for (const char *q; (q = strchr(value, '\'')); value = q + 1) {
         buf_append(b, value, (size_t)(q - value));
@@ -957,9 +1059,74 @@ static void script_input(struct run *r, const struct step *st, struct buf *in)
 
     deployed_load(r, &d);
     buf_init(in, strlen(st->body) + 4 * (sizeof d.ref + sizeof d.repository) + 64);
-    export_line(in, "SLIPWAY_REF", d.ref);
-    export_line(in, "SLIPWAY_REPOSITORY", d.repository);
+    deployed_each(&d, export_line, in);
     buf_appends(in, st->body);
+}
+
+/* "NAME=value" into the container's environment (the JSON array ctx). */
+static void env_entry(void *ctx, const char *name, const char *value)
+{
+    json_array_append_new(ctx, json_sprintf("%s=%s", name, value));
+}
+
+/*
+ * A docker step's container, one a step: named after the step
+ * ("slipway-<step id>", the Engine's unique key) and labelled with the
+ * tenant, deployment and step. Made from the host's image with the
+ * script as [shell, "-c", body] and the SLIPWAY_* environment, then
+ * started; or, after slipway died mid-step, found again by its name and
+ * followed (started only if it never was). Its output is then followed on
+ * the SSH loop (sr->request, read by follow_demux).
+ */
+static enum err_code container_begin(struct run *r, const struct step *st, struct script_run *sr, struct err *err)
+{
+    struct docker d = script_docker(sr);
+    enum docker_state state;
+    char line[DOCKER_NAME_SIZE + 600];
+
+    snprintf(sr->container, sizeof sr->container, "slipway-%s", st->id);
+    if (docker_state(&d, sr->container, &state, err))
+        return err->code;
+    if (state == DOCKER_ABSENT) {
+        struct deployed dd;
+        deployed_load(r, &dd);
+        json_t *env = json_array();
+        deployed_each(&dd, env_entry, env);
+        struct docker_spec spec = {.image = sr->docker.image,
+                                   .argv = json_pack("[s, s, s]", st->shell, "-c", st->body),
+                                   .env = env,
+                                   .labels = json_pack("{s:s, s:s, s:s}", "io.slipway.tenant", r->tenant, "io.slipway.deployment",
+                                                       r->id, "io.slipway.step", st->id)};
+        snprintf(line, sizeof line, "creating container %s from image %s", sr->container, sr->docker.image);
+        system_line(r, line);
+        if (docker_create(&d, sr->container, &spec, err) == ERR_OK)
+            state = DOCKER_CREATED;
+        json_decref(spec.argv);
+        json_decref(spec.env);
+        json_decref(spec.labels);
+    } else {
+        snprintf(line, sizeof line,
+                 "found container %s (%s) from before slipway stopped: following it, not starting another; "
+                 "its output from its start follows again",
+                 sr->container,
+                 state == DOCKER_CREATED   ? "never started"
+                 : state == DOCKER_RUNNING ? "running"
+                                           : "ended");
+        system_line(r, line);
+    }
+    if (!err->code && state == DOCKER_CREATED)
+        docker_start(&d, sr->container, err);
+    if (!err->code)
+        docker_follow_request(sr->container, sr->request, sizeof sr->request, err);
+    return err->code;
+}
+
+/* The SSH loop's demux of a docker step (ctx is &sr->run, the first member of its script_run). */
+static bool follow_demux(void *ctx, const char *p, size_t n, ssh_out_fn out, void *octx, struct err *err)
+{
+    struct script_run *sr = ctx;
+
+    return docker_demux(&sr->follow, p, n, out, octx, err);
 }
 
 /*
@@ -973,12 +1140,13 @@ static bool run_script(struct run *r, struct job *j, const struct step *st, enum
     char command[32];
     struct ssh_conn *conn = NULL;
     struct script_run *sr;
-    struct buf input;
+    struct deploy_docker dk;
+    struct buf input = {0};
     struct err err;
 
     err_clear(&err);
     system_line(r, "connecting to the host");
-    if (deploy_host_connect(r->env, r->c, r->tenant, st->host, &conn, &err)) {
+    if (deploy_host_connect(r->env, r->c, r->tenant, st->host, &conn, &dk, &err)) {
         step_end(r, st, from, DEV_FAIL, -1, err.message);
         return false;
     }
@@ -986,16 +1154,27 @@ static bool run_script(struct run *r, struct job *j, const struct step *st, enum
         ssh_close(conn);
         return false; /* cancelled before it started, or a write failed (r->err) */
     }
+    sr = xcalloc(1, sizeof *sr);
+    sr->run = *r;
+    sr->docker = dk;
+    sr->conn = conn;
+    if (dk.on && container_begin(r, st, sr, &err)) {
+        step_end(r, st, DEP_RUNNING, DEV_FAIL, -1, err.message);
+        ssh_close(conn);
+        free(sr);
+        return false;
+    }
     snprintf(command, sizeof command, "%s -s", st->shell);
-    script_input(r, st, &input);
+    if (!dk.on)
+        script_input(r, st, &input);
     system_line(r, "running the script");
     flush(r);
     if (r->err.code) {
         buf_free(&input);
         ssh_close(conn);
+        free(sr);
         return false;
     }
-    sr = xcalloc(1, sizeof *sr);
     sr->run = *r;
     sr->run.c = NULL;
     sr->run.timed_out = false;
@@ -1003,11 +1182,12 @@ static bool run_script(struct run *r, struct job *j, const struct step *st, enum
     sr->step = *st;
     sr->step.body = NULL; /* the worker's; the script's input is written before ssh_loop_run returns */
     sr->job = j;
-    sr->conn = conn;
     sr->began_ms = clock_mono_ms();
-    struct ssh_exec x = {.command = command,
-                         .input = input.data,
-                         .input_len = input.len,
+    struct ssh_exec x = {.command = dk.on ? NULL : command,
+                         .socket = dk.on ? sr->docker.socket : NULL,
+                         .demux = follow_demux,
+                         .input = dk.on ? sr->request : input.data,
+                         .input_len = dk.on ? strlen(sr->request) : input.len,
                          .line = on_line,
                          .keep_going = keep_going,
                          .done = script_done,
@@ -1038,6 +1218,9 @@ static bool step_run(struct run *r, struct job *j, const struct step *st, int64_
         step_end(r, st, DEP_PENDING, DEV_FAIL, -1, "not run: slipway stopped before the step began");
     } else if (strcmp(st->status, deploy_status_name(DEP_PENDING)) == 0) {
         return run_script(r, j, st, DEP_PENDING);
+    } else if (st->docker) { /* RUNNING on a docker host: its container is found again by its name (container_begin) */
+        system_line(r, "slipway stopped while the step's container ran: finding the container again");
+        return run_script(r, j, st, DEP_RUNNING);
     } else if (st->idempotent) { /* RUNNING: the step ran before, and its process died while the script ran */
         system_line(r, "slipway stopped while the script ran; the script is idempotent: running it again");
         return run_script(r, j, st, DEP_RUNNING);

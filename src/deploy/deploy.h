@@ -20,6 +20,12 @@
  * "interrupted" unless the script is idempotent, when it runs again from
  * the start (lifecycle.h: interrupted, restart). A cancelled deployment's
  * step notices between reads and stops the remote command.
+ *
+ * On a docker host (docs/deployments.md "Docker hosts") the script runs in
+ * a container named after its step, made through the host's Engine over
+ * the SSH connection (outbound/docker.h): a step found RUNNING after a
+ * crash finds its container again and follows it, never starting another,
+ * and the container is removed only once the step's end is written.
  */
 #ifndef SLIPWAY_DEPLOY_H
 #define SLIPWAY_DEPLOY_H
@@ -52,15 +58,25 @@ struct deploy_env {
     const struct provider_loop *loop;
 };
 
+#define DEPLOY_DOCKER_SOCKET "/var/run/docker.sock" /* a docker host's Engine socket when it names none */
+
+/* A docker host's Engine (docs/deployments.md "Docker hosts"); on is false for an ssh host. */
+struct deploy_docker {
+    bool on;
+    char socket[256], image[256];
+};
+
 /*
  * Connects to host id of tenant and logs in, recording the outcome on the
  * host (status, lastTestedAt, lastError; the fingerprint pinned on the
  * first success, or seen when it changed). ERR_NOT_FOUND for no such host;
  * any other failure is on the host and in err. *conn is NULL when out is
- * NULL (a test: connect, record, close).
+ * NULL (a test: connect, record, close). A docker host's Engine is pinged
+ * through the session too (its version recorded; unreachable: the host
+ * FAILED and an error); docker (may be NULL) gets its Engine's place.
  */
 enum err_code deploy_host_connect(const struct deploy_env *env, struct store_conn *c, const char *tenant, const char *id,
-                                  struct ssh_conn **out, struct err *err);
+                                  struct ssh_conn **out, struct deploy_docker *docker, struct err *err);
 
 void deploy_run_step(void *ctx, struct job *j);
 

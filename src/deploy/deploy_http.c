@@ -66,8 +66,28 @@ static const char *check_fingerprint(json_t *v)
     return NULL;
 }
 
+/* A unix socket's absolute path on the host: letters, digits and ._-/, no ".." or "//"; its length is sun_path's (107). */
+static const char *check_socket_path(json_t *v)
+{
+    const char *s = json_string_value(v);
+    if (s[0] != '/' || strstr(s, "..") || strstr(s, "//") || !fields_all_chars(s, "._-/", true, true, true))
+        return "must be an absolute path of letters, digits, '.', '_', '-' and '/' (no \"..\" or \"//\")";
+    return NULL;
+}
+
+/* An image reference as Docker takes one: [registry/]name[:tag][@digest], letters, digits and ._-/:@, not starting with '-'. */
+static const char *check_image(json_t *v)
+{
+    const char *s = json_string_value(v);
+    if (s[0] == '-' || s[0] == '/' || s[0] == ':' || !fields_all_chars(s, "._-/:@", true, true, true))
+        return "must be an image reference such as alpine:3.20 or registry.example.com/team/app@sha256:...";
+    return NULL;
+}
+
 #define HOST_FIELDS(req)                                                                                                           \
-    TEXT("name", req, 200), {.name = "type", .kind = FIELD_STRING, .allowed = host_types, .def = "\"ssh\""},                       \
+    STR("dockerSocket", false, 2, 107, .check = check_socket_path, .format = "socket-path"),                                       \
+        STR("dockerImage", false, 1, 255, .check = check_image, .format = "docker-image"), TEXT("name", req, 200),                 \
+        {.name = "type", .kind = FIELD_STRING, .allowed = host_types, .def = "\"ssh\""},                                           \
         STR("address", req, 1, 253, .check = check_address, .format = "hostname"), INT("port", false, 1, 65535, .def = "22"),      \
         STR("username", req, 1, 255, .check = check_username, .format = "username"), ONE_OF("authMethod", req, auth_methods),      \
         SECRET("secret", req, 16384), BOOL("isWindows", .def = "false"), INT("maxConcurrent", false, 1, 64, .def = "1")
@@ -267,7 +287,8 @@ static json_t *row_json(struct store_stmt *st, const struct col *cols, size_t n)
 
 #define HOST_COLUMNS                                                                                                               \
     "id, tenantId, name, type, address, port, username, authMethod, secret, isWindows, hostKeyFingerprint, "                       \
-    "seenHostKeyFingerprint, status, lastTestedAt, lastError, createdAt, updatedAt, maxConcurrent"
+    "seenHostKeyFingerprint, status, lastTestedAt, lastError, createdAt, updatedAt, maxConcurrent, dockerSocket, dockerImage, "    \
+    "engineVersion"
 #define HOST_AT 15
 
 static const struct col host_cols[] = {
@@ -289,6 +310,9 @@ static const struct col host_cols[] = {
     {"createdAt", COL_TEXT},
     {"updatedAt", COL_TEXT},
     {"maxConcurrent", COL_INT},
+    {"dockerSocket", COL_TEXT},
+    {"dockerImage", COL_TEXT},
+    {"engineVersion", COL_TEXT},
 };
 
 /* A host, its credential as a mask (never the credential). */
@@ -468,33 +492,41 @@ static enum err_code host_write_body(struct store_conn *c, void *ctx, struct err
     struct secret_place at = {tenant, "hosts", "secret", w->id};
     char now[TIMESTAMP_SIZE], *stored = NULL;
     json_t *details = changed_fields(w->req->body);
+    bool docker = strcmp(text(f, "type"), "docker") == 0; /* an ssh host keeps no Engine fields */
 
     clock_now(now);
     if (secret && secret_encrypt(env->keys, &at, secret, strlen(secret), &stored, err))
         goto out;
-    struct store_val common[] = {STORE_TEXT(text(f, "name")),
-                                 STORE_TEXT(text(f, "type")),
-                                 STORE_TEXT(text(f, "address")),
-                                 STORE_INT(json_integer_value(json_object_get(f, "port"))),
-                                 STORE_TEXT(text(f, "username")),
-                                 STORE_TEXT(text(f, "authMethod")),
-                                 STORE_BOOL(json_is_true(json_object_get(f, "isWindows"))),
-                                 STORE_INT(json_integer_value(json_object_get(f, "maxConcurrent")))};
+    struct store_val common[] = {
+        STORE_TEXT(text(f, "name")),
+        STORE_TEXT(text(f, "type")),
+        STORE_TEXT(text(f, "address")),
+        STORE_INT(json_integer_value(json_object_get(f, "port"))),
+        STORE_TEXT(text(f, "username")),
+        STORE_TEXT(text(f, "authMethod")),
+        STORE_BOOL(json_is_true(json_object_get(f, "isWindows"))),
+        STORE_INT(json_integer_value(json_object_get(f, "maxConcurrent"))),
+        STORE_TEXT(docker ? (text(f, "dockerSocket") ? text(f, "dockerSocket") : DEPLOY_DOCKER_SOCKET) : NULL),
+        STORE_TEXT(docker ? text(f, "dockerImage") : NULL)};
     if (w->create) {
-        if (store_run(
-                c,
-                "INSERT INTO hosts (name, type, address, port, username, authMethod, isWindows, maxConcurrent, secret, status, id, "
-                "tenantId, createdAt, updatedAt) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'UNTESTED', ?, ?, ?, ?)",
-                STORE_ARGS(common[0], common[1], common[2], common[3], common[4], common[5], common[6], common[7],
-                           STORE_TEXT(stored), STORE_TEXT(w->id), STORE_TEXT(tenant), STORE_TIME(now), STORE_TIME(now)),
-                NULL, err))
+        if (store_run(c,
+                      "INSERT INTO hosts (name, type, address, port, username, authMethod, isWindows, maxConcurrent, dockerSocket, "
+                      "dockerImage, secret, status, id, tenantId, createdAt, updatedAt) "
+                      "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'UNTESTED', ?, ?, ?, ?)",
+                      STORE_ARGS(common[0], common[1], common[2], common[3], common[4], common[5], common[6], common[7], common[8],
+                                 common[9], STORE_TEXT(stored), STORE_TEXT(w->id), STORE_TEXT(tenant), STORE_TIME(now),
+                                 STORE_TIME(now)),
+                      NULL, err))
             goto out;
-    } else if (store_run(c,
-                         "UPDATE hosts SET name = ?, type = ?, address = ?, port = ?, username = ?, authMethod = ?, isWindows = ?, "
-                         "maxConcurrent = ?, secret = COALESCE(?, secret), updatedAt = ? WHERE tenantId = ? AND id = ?",
-                         STORE_ARGS(common[0], common[1], common[2], common[3], common[4], common[5], common[6], common[7],
-                                    STORE_TEXT(stored), STORE_TIME(now), STORE_TEXT(tenant), STORE_TEXT(w->id)),
-                         NULL, err) ||
+    } else if (store_run(
+                   c,
+                   "UPDATE hosts SET name = ?, type = ?, address = ?, port = ?, username = ?, authMethod = ?, isWindows = ?, "
+                   "maxConcurrent = ?, dockerSocket = ?, dockerImage = ?, engineVersion = CASE WHEN ? THEN engineVersion END, "
+                   "secret = COALESCE(?, secret), updatedAt = ? WHERE tenantId = ? AND id = ?",
+                   STORE_ARGS(common[0], common[1], common[2], common[3], common[4], common[5], common[6], common[7], common[8],
+                              common[9], STORE_BOOL(docker), STORE_TEXT(stored), STORE_TIME(now), STORE_TEXT(tenant),
+                              STORE_TEXT(w->id)),
+                   NULL, err) ||
                (w->moved && store_run(c,
                                       "UPDATE hosts SET hostKeyFingerprint = NULL, seenHostKeyFingerprint = NULL, "
                                       "status = 'UNTESTED', lastError = NULL WHERE tenantId = ? AND id = ?",
@@ -514,10 +546,22 @@ out:
     return err->code;
 }
 
-/* The checks that need more than one field: a key that parses; a new login method comes with its credential. */
+/*
+ * The checks that need more than one field: a key that parses; a new login
+ * method comes with its credential; a docker host names its image, and
+ * only a docker host takes the Engine's fields (a host made ssh drops them).
+ */
 static enum err_code host_check(const json_t *fields, const json_t *body, const char *stored_auth, struct err *err)
 {
     const char *secret = text(body, "secret"), *auth = text(fields, "authMethod");
+    bool docker = strcmp(text(fields, "type"), "docker") == 0;
+    static const char *const engine_fields[] = {"dockerSocket", "dockerImage"};
+
+    if (docker && !text(fields, "dockerImage"))
+        err_detail(err, "dockerImage", "is required for a host of type docker (the image its scripts run in)");
+    for (size_t i = 0; !docker && i < ARRAY_LEN(engine_fields); i++)
+        if (text(body, engine_fields[i]))
+            err_detail(err, engine_fields[i], "is only for a host of type docker");
 
     if (stored_auth && strcmp(stored_auth, auth) != 0 && !secret)
         err_detail(err, "secret", "is required when authMethod changes");
@@ -590,7 +634,7 @@ static void host_test_run(struct request *req)
 
     err_clear(&err);
     err_clear(&outcome);
-    if (request_db(req, &c, &err) == ERR_OK && deploy_host_connect(env, c, tenant, id, NULL, &outcome) != ERR_NOT_FOUND)
+    if (request_db(req, &c, &err) == ERR_OK && deploy_host_connect(env, c, tenant, id, NULL, NULL, &outcome) != ERR_NOT_FOUND)
         audit_write(
             c, req,
             &(struct audit_event){.action = "host.test", .target_type = "host", .target_id = id, .failed = outcome.code != ERR_OK},

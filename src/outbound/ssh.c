@@ -11,6 +11,7 @@
 
 #define IP_TEXT_SIZE 64 /* an IPv6 address as text, with a zone */
 
+#include "core/buf.h"
 #include "core/utf8.h"
 #include "core/xmalloc.h"
 #include "outbound/outbound.h"
@@ -228,7 +229,7 @@ void ssh_stop(struct ssh_conn *c)
     char command[64], buf[256];
     ssh_channel k;
 
-    if (!c->ch)
+    if (!c->ch || c->x.socket)
         return;
     ssh_channel_request_send_signal(c->ch, "TERM");
     if (c->group <= 1 || !(k = ssh_channel_new(c->session)))
@@ -254,6 +255,24 @@ struct ssh_loop {
 #define LOOP_IDLE_MS 1000      /* how long the loop sleeps with nothing running */
 #define TURN_BYTES (64 * 1024) /* a stream's bytes a turn at most, so that one chatty script cannot hold the others back */
 
+/* Socket mode's pieces of output, into their stream's lines. */
+static void demux_out(void *octx, enum ssh_stream stream, const char *p, size_t n)
+{
+    struct ssh_conn *c = octx;
+
+    feed(&c->x, stream == SSH_STDERR ? &c->errs : &c->out, p, n);
+}
+
+/* What was read: a command's stdout as it is; a socket's through the caller's demux. False: the demux refused it. */
+static bool take(struct ssh_conn *c, const char *p, size_t n, struct err *err)
+{
+    if (!c->x.socket) {
+        feed(&c->x, &c->out, p, n);
+        return true;
+    }
+    return c->x.demux(c->x.ctx, p, n, demux_out, c, err);
+}
+
 /*
  * One turn of a run on the loop: reads what arrived (*more when some is
  * left for the next turn), hands out its lines. False when the run has
@@ -267,12 +286,14 @@ static bool run_turn(struct ssh_conn *c, bool stopping, bool *more, int *exit_st
 
     /* What is there, stdout then stderr; SSH_EOF (a read at the end) counts as nothing read. */
     while (got < TURN_BYTES && (n = ssh_channel_read_nonblocking(c->ch, buf, sizeof buf, 0)) > 0) {
-        feed(&c->x, &c->out, buf, (size_t)n);
+        if (!take(c, buf, (size_t)n, err))
+            return false;
         got += (size_t)n;
     }
     *more |= got >= TURN_BYTES;
     got = 0;
-    while (n != SSH_ERROR && got < TURN_BYTES && (m = ssh_channel_read_nonblocking(c->ch, buf, sizeof buf, 1)) > 0) {
+    while (n != SSH_ERROR && !c->x.socket && got < TURN_BYTES &&
+           (m = ssh_channel_read_nonblocking(c->ch, buf, sizeof buf, 1)) > 0) {
         feed(&c->x, &c->errs, buf, (size_t)m);
         got += (size_t)m;
     }
@@ -283,8 +304,8 @@ static bool run_turn(struct ssh_conn *c, bool stopping, bool *more, int *exit_st
     }
     if (ssh_channel_is_eof(c->ch)) {
         /* The host sends the exit status after the end of the output, then closes the channel. */
-        *exit_status = ssh_channel_get_exit_status(c->ch); /* non-blocking: what has come */
-        if (*exit_status == -1 && !ssh_channel_is_closed(c->ch) && !stopping && c->x.keep_going(c->x.ctx))
+        *exit_status = c->x.socket ? -1 : ssh_channel_get_exit_status(c->ch); /* non-blocking: what has come */
+        if (*exit_status == -1 && !c->x.socket && !ssh_channel_is_closed(c->ch) && !stopping && c->x.keep_going(c->x.ctx))
             return true;
         if (c->out.len)
             emit(&c->x, &c->out, c->out.len, 0);
@@ -413,23 +434,38 @@ void ssh_loop_stop(struct ssh_loop *l)
     pthread_join(l->thread, NULL);
 }
 
-enum err_code ssh_loop_run(struct ssh_loop *l, struct ssh_conn *c, const struct ssh_exec *x, struct err *err)
+/* Opens x's channel on c: a command (after "echo $$", its process group), or socket mode's channel; writes the input. */
+static enum err_code channel_start(struct ssh_conn *c, const struct ssh_exec *x, struct err *err)
 {
     char command[512];
-    bool stopping;
 
-    if (snprintf(command, sizeof command, "echo $$; exec %s", x->command) >= (int)sizeof command)
+    if (!x->socket && snprintf(command, sizeof command, "echo $$; exec %s", x->command) >= (int)sizeof command)
         return err_set(err, ERR_INTERNAL, "the command is too long");
     if (!(c->ch = ssh_channel_new(c->session)))
         return err_set(err, ERR_INTERNAL, "out of memory");
+    if (x->socket) {
+        if (ssh_channel_open_forward_unix(c->ch, x->socket, "127.0.0.1", 0) != SSH_OK)
+            return err_set(err, ERR_UNAVAILABLE, "the socket %s on the host could not be reached: %s", x->socket,
+                           ssh_get_error(c->session));
+    } else if (ssh_channel_open_session(c->ch) != SSH_OK || ssh_channel_request_exec(c->ch, command) != SSH_OK) {
+        return err_set(err, ERR_UNAVAILABLE, "the command could not be started: %s", ssh_get_error(c->session));
+    }
+    if ((x->input_len && ssh_channel_write(c->ch, x->input, (uint32_t)x->input_len) != (int)x->input_len) ||
+        (!x->socket && ssh_channel_send_eof(c->ch) != SSH_OK))
+        return err_set(err, ERR_UNAVAILABLE, "the command's input could not be written: %s", ssh_get_error(c->session));
+    return ERR_OK;
+}
+
+enum err_code ssh_loop_run(struct ssh_loop *l, struct ssh_conn *c, const struct ssh_exec *x, struct err *err)
+{
+    bool stopping;
+
     c->x = *x;
     c->group = 0;
-    c->out = (struct lines){.stream = SSH_STDOUT, .group = &c->group};
+    c->out = (struct lines){.stream = SSH_STDOUT, .group = x->socket ? NULL : &c->group};
     c->errs = (struct lines){.stream = SSH_STDERR};
-    if (ssh_channel_open_session(c->ch) != SSH_OK || ssh_channel_request_exec(c->ch, command) != SSH_OK ||
-        (x->input_len && ssh_channel_write(c->ch, x->input, (uint32_t)x->input_len) != (int)x->input_len) ||
-        ssh_channel_send_eof(c->ch) != SSH_OK)
-        return err_set(err, ERR_UNAVAILABLE, "the command could not be started: %s", ssh_get_error(c->session));
+    if (channel_start(c, x, err))
+        return err->code;
     ssh_set_blocking(c->session, 0);
     pthread_mutex_lock(&l->lock);
     if (!(stopping = l->stopping)) {
@@ -443,4 +479,36 @@ enum err_code ssh_loop_run(struct ssh_loop *l, struct ssh_conn *c, const struct 
     }
     loop_wake(l);
     return ERR_OK;
+}
+
+enum err_code ssh_socket_exchange(struct ssh_conn *c, const char *socket, const char *request, size_t len, struct buf *answer,
+                                  long timeout_ms, struct err *err)
+{
+    ssh_channel ch = ssh_channel_new(c->session);
+    char buf[8192];
+    int n;
+
+    if (!ch)
+        return err_set(err, ERR_INTERNAL, "out of memory");
+    if (ssh_channel_open_forward_unix(ch, socket, "127.0.0.1", 0) != SSH_OK) {
+        err_set(err, ERR_UNAVAILABLE, "the socket %s on the host could not be reached: %s", socket, ssh_get_error(c->session));
+        goto out;
+    }
+    if (ssh_channel_write(ch, request, (uint32_t)len) != (int)len) {
+        err_set(err, ERR_UNAVAILABLE, "the request could not be written: %s", ssh_get_error(c->session));
+        goto out;
+    }
+    while ((n = ssh_channel_read_timeout(ch, buf, sizeof buf, 0, (int)timeout_ms)) > 0)
+        if (buf_append(answer, buf, (size_t)n) != 0) {
+            err_set(err, ERR_UNAVAILABLE, "the answer is longer than %zu bytes", answer->limit);
+            goto out;
+        }
+    if (n == SSH_ERROR)
+        err_set(err, ERR_UNAVAILABLE, "the connection failed while reading the answer: %s", ssh_get_error(c->session));
+    else if (!ssh_channel_is_eof(ch))
+        err_set(err, ERR_UNAVAILABLE, "no answer within %ld ms", timeout_ms);
+out:
+    ssh_channel_close(ch);
+    ssh_channel_free(ch);
+    return err->code;
 }

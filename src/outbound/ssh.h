@@ -20,6 +20,7 @@
 #include "core/common.h"
 #include "core/err.h"
 
+struct buf;
 struct outbound;
 struct ssh_conn;
 
@@ -60,9 +61,29 @@ bool ssh_private_key_valid(const char *text);
 
 enum ssh_stream { SSH_STDOUT = 1, SSH_STDERR = 2 };
 
+/*
+ * Socket mode's output filter: turns the bytes read from the socket into
+ * pieces of output by calling out(octx, stream, bytes, n) for each. False:
+ * the bytes are not what was expected (the run ends, ERR_UNAVAILABLE with
+ * why in err). It keeps its own state in x->ctx.
+ */
+typedef void (*ssh_out_fn)(void *octx, enum ssh_stream stream, const char *p, size_t n);
+typedef bool (*ssh_demux_fn)(void *ctx, const char *p, size_t n, ssh_out_fn out, void *octx, struct err *err);
+
 struct ssh_exec {
     const char *command; /* as the remote user's login shell runs it ("sh -s"), after "echo $$; exec " (its process group) */
-    const char *input;   /* written to the command's stdin, then EOF; may be NULL */
+    /*
+     * Socket mode (socket set, command NULL): no command runs; a
+     * direct-streamlocal channel is opened to this unix socket on the host
+     * (sshd's AllowStreamLocalForwarding), input is written to it (no EOF:
+     * a server may take that for a client gone), and what comes back goes
+     * through demux to the lines. The run ends when the socket's side
+     * closes (exit_status -1: the caller asks the server how it ended).
+     * ssh_stop does nothing for it: the caller stops what it started.
+     */
+    const char *socket;
+    ssh_demux_fn demux;
+    const char *input; /* written to the command's stdin, then EOF; may be NULL */
     size_t input_len;
     /* A line of output (without its newline; cut at SSH_LINE_MAX), as it arrives. */
     void (*line)(void *ctx, enum ssh_stream stream, const char *text, size_t len);
@@ -119,5 +140,15 @@ enum err_code ssh_loop_run(struct ssh_loop *l, struct ssh_conn *c, const struct 
  * group (the command and what it started), waiting at most 2 s. Blocks.
  */
 void ssh_stop(struct ssh_conn *c);
+
+/*
+ * One exchange with a unix socket on the host over a direct-streamlocal
+ * channel of c (blocking, on a session the caller owns, at most timeout_ms
+ * without a byte): writes request, reads until the socket's side closes
+ * into answer (its cap bounds it: ERR_UNAVAILABLE past it). For a
+ * request/answer protocol whose server closes after answering (HTTP/1.0).
+ */
+enum err_code ssh_socket_exchange(struct ssh_conn *c, const char *socket, const char *request, size_t len, struct buf *answer,
+                                  long timeout_ms, struct err *err);
 
 #endif

@@ -193,6 +193,10 @@ def sample_value(field):
             return format_time(now())
         if field["format"] == "git-ref":
             return "release/probe-" + tag
+        if field["format"] == "socket-path":
+            return "/run/probe-%s.sock" % tag
+        if field["format"] == "docker-image":
+            return "probe-%s:1" % tag
         text = "Probe " + tag
         return text[:field["maxLength"]] if field["maxLength"] else text
     if kind == "integer":

@@ -395,8 +395,8 @@ TABLE = [
            "a notes edit runs in store_tx instead of tenant_tx: the tenant's revision does not move, so the release "
            "page kept at it goes on showing the old notes",
            "src/releases/releases_http.c",
-           [("request_db(req, &db, err) || tenant_tx(db, principal_of(req)->tenant_id, notes_edit_body, &t, err))",
-             "request_db(req, &db, err) || store_tx(db, notes_edit_body, &t, err))")],
+           [("tenant_tx(db, principal_of(req)->tenant_id, notes_edit_body, &t, err))",
+             "store_tx(db, notes_edit_body, &t, err))")],
            [API + "test_releases:ReleasesTest.test_page_follows_every_write"]),
     # ---- a deployment's approvers asked by mail: never its requester (docs/notifications.md "Approvers asked by mail")
     Mutant("approval-mail-to-requester", "the requester asked to approve their own deployment",
@@ -481,6 +481,21 @@ TABLE = [
            [("if (jobs_finish_waiting_in(c, key, output, &finished, err) == ERR_OK && finished == 0)",
              "if (err->code == ERR_OK && finished == 0)")],
            [API + "test_release_builds:ReleaseBuildsTest.test_webhook_applied_with_its_delivery"]),
+    # ---- a docker step's container is found again after a kill -9, never a second one made (docs/deployments.md "Docker hosts")
+    Mutant("docker-container-made-twice", "a restarted process starts the step's script a second time",
+           "a docker step's container is named after the process's run rather than the step, so the process that takes "
+           "the job over after a kill -9 does not find the running container and creates and starts another: the "
+           "script runs twice",
+           "src/deploy/deploy.c",
+           [('snprintf(sr->container, sizeof sr->container, "slipway-%s", st->id);',
+             'snprintf(sr->container, sizeof sr->container, "slipway-%.20s-%lld", st->id, (long long)r->seq);')],
+           [API + "test_deploy_docker:DockerKillTest"]),
+    Mutant("docker-container-left", "a finished step's container left on the host",
+           "a docker step's container is not removed once the step's end is written, so every run leaves an exited "
+           "container (and its writable layer) on the host",
+           "src/deploy/deploy.c",
+           [("    if (!r->err.code) /* the step's end is written", "    if (!r->err.code && 0) /* the step's end is written")],
+           [API + "test_deploy_docker:DockerRunsTest.test_a_nonzero_exit_fails_the_step"]),
 ]
 
 

@@ -1079,6 +1079,28 @@ async function main() {
       assert((await page.locator('#deployment-repository').textContent()) === rel.repo, 'the repository is not shown');
       assert((await page.locator('#deployment-ref').textContent()) === 'release/1.0', 'the ref is not shown');
       await everyLook(page, '44-deployment');
+      // A docker host (docs/deployments.md "Docker hosts"): its two fields show, and are sent, for type docker only.
+      await nav('Hosts');
+      const add = page.locator('#host-create');
+      assert(await add.locator('[name="dockerImage"]').isHidden(), 'the Docker fields show for an ssh host');
+      await add.locator('[name="name"]').fill('containers-1');
+      await add.locator('[name="address"]').fill('127.0.0.1');
+      await add.locator('[name="port"]').fill(String(stack.ssh.port));
+      await add.locator('[name="username"]').fill(stack.ssh.user);
+      await add.locator('[name="secret"]').fill(stack.ssh.key);
+      await add.locator('[name="type"]').selectOption('docker');
+      await add.locator('[name="dockerImage"]').fill('alpine:3.20');
+      await add.getByRole('button', {name: 'Add host'}).click();
+      await page.locator('tr[data-host="containers-1"] [data-docker]', {hasText: 'alpine:3.20'}).waitFor();
+      await page.locator('tr[data-host="containers-1"]').getByRole('button', {name: 'Edit'}).click();
+      assert((await page.locator('#host-form [name="dockerImage"]').inputValue()) === 'alpine:3.20', 'the image is not in the edit form');
+      await noSecrets(page, rel, 'hosts');
+      await everyLook(page, '44b-hosts-docker');
+      // Gone again: the environments' deployments below pick the tenant's host, and no Engine runs here.
+      const listed = (await (await apiCall(rel, 'GET', `/api/v1/${rel.tenantId}/hosts?limit=200`, undefined, owner)).json()).items;
+      const dockerHost = listed.find((x) => x.name === 'containers-1');
+      assert((await apiCall(rel, 'DELETE', `/api/v1/${rel.tenantId}/hosts/${dockerHost.id}`, undefined, owner)).status === 204,
+        'the docker host was not deleted');
       await logout(page);
       await login(page, rel, 'viewer');
       await gotoHash(page, rel, `${relBase}/hosts`);

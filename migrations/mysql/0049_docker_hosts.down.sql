@@ -1,0 +1,3 @@
+ALTER TABLE hosts DROP COLUMN engineVersion;
+ALTER TABLE hosts DROP COLUMN dockerImage;
+ALTER TABLE hosts DROP COLUMN dockerSocket;
