@@ -37,9 +37,9 @@ struct site_view {
     int64_t revision;              /* sites_revision() before anything was read */
 };
 
-/* What the validators need; a cached page keeps it in its first line (etag, modified, tenant, content type). */
+/* What the validators need; a cached page keeps it in its first line (etag, modified, tenant, site, content type). */
 struct page_meta {
-    char etag[24], modified[TIMESTAMP_SIZE], tenant[UUID_SIZE];
+    char etag[24], modified[TIMESTAMP_SIZE], tenant[UUID_SIZE], site[UUID_SIZE]; /* a view is its site's use */
     bool preview;
 };
 
@@ -142,7 +142,7 @@ static bool page_current(struct request *req, const struct page_meta *m)
     response_header(req, "Content-Security-Policy", csp);
     response_header(req, "Referrer-Policy", "no-referrer");
     response_header(req, "X-Frame-Options", "DENY");
-    usage_count(m->tenant, USAGE_PAGE_VIEWS, 1);
+    usage_count(m->tenant, m->site, USAGE_PAGE_VIEWS, 1);
     if (inm)
         return etag_matches(inm, m->etag);
     if (ims && m->modified[0]) {
@@ -160,6 +160,7 @@ static void view_meta(const struct site_view *v, struct page_meta *m)
     snprintf(m->etag, sizeof m->etag, "\"%016llx\"", (unsigned long long)v->etag);
     snprintf(m->modified, sizeof m->modified, "%s", v->modified);
     snprintf(m->tenant, sizeof m->tenant, "%s", v->tenant);
+    snprintf(m->site, sizeof m->site, "%s", v->id);
     m->preview = v->preview;
 }
 
@@ -182,7 +183,7 @@ static bool view_current(struct request *req, const struct site_view *v)
  */
 static bool page_cached(struct request *req, bool preview, struct site_view *v)
 {
-    char own[SITE_SLUG_MAX + 1], *text, *tab[3], *nl;
+    char own[SITE_SLUG_MAX + 1], *text, *tab[4], *nl;
     struct page_meta m = {0};
     size_t len;
 
@@ -192,16 +193,17 @@ static bool page_cached(struct request *req, bool preview, struct site_view *v)
     if (preview || !(text = revcache_get(sites_pages(), v->key, v->revision, req->arena, &len)))
         return false;
     if (!(tab[0] = strchr(text, '\t')) || !(tab[1] = strchr(tab[0] + 1, '\t')) || !(tab[2] = strchr(tab[1] + 1, '\t')) ||
-        !(nl = strchr(tab[2] + 1, '\n')))
+        !(tab[3] = strchr(tab[2] + 1, '\t')) || !(nl = strchr(tab[3] + 1, '\n')))
         return false;
-    *tab[0] = *tab[1] = *tab[2] = *nl = '\0';
+    *tab[0] = *tab[1] = *tab[2] = *tab[3] = *nl = '\0';
     snprintf(m.etag, sizeof m.etag, "%s", text);
     snprintf(m.modified, sizeof m.modified, "%s", tab[0] + 1);
     snprintf(m.tenant, sizeof m.tenant, "%s", tab[1] + 1);
+    snprintf(m.site, sizeof m.site, "%s", tab[2] + 1);
     if (page_current(req, &m))
         response_empty(req, 304);
     else
-        response_static(req, 200, tab[2] + 1, nl + 1, len - (size_t)(nl + 1 - text));
+        response_static(req, 200, tab[3] + 1, nl + 1, len - (size_t)(nl + 1 - text));
     return true;
 }
 
@@ -218,7 +220,7 @@ static enum err_code page_send(struct request *req, const struct site_view *v, s
         return err_set(err, ERR_INTERNAL, "the page is larger than %u bytes", PAGE_CAP);
     }
     view_meta(v, &m);
-    text = arena_printf(req->arena, "%s\t%s\t%s\t%s\n", m.etag, m.modified, m.tenant, type);
+    text = arena_printf(req->arena, "%s\t%s\t%s\t%s\t%s\n", m.etag, m.modified, m.tenant, m.site, type);
     head = (int)strlen(text);
     text = memcpy(arena_alloc(req->arena, (size_t)head + b->len + 1), text, (size_t)head);
     memcpy(text + head, b->data ? b->data : "", b->len);
