@@ -481,6 +481,14 @@ TABLE = [
            [("if (jobs_finish_waiting_in(c, key, output, &finished, err) == ERR_OK && finished == 0)",
              "if (err->code == ERR_OK && finished == 0)")],
            [API + "test_release_builds:ReleaseBuildsTest.test_webhook_applied_with_its_delivery"]),
+    # ---- usage per site (docs/sites.md "Usage per site")
+    Mutant("usage-rollup-merges-sites", "one site's usage added to another's",
+           "the roll-up sums a batch's events per (tenant, day, metric) without the site, so a site's page views land "
+           "in the row of whichever site came first in the batch",
+           "src/usage/usage.c",
+           [("strcmp(r->sum[i].tenant, e->tenant) == 0 &&\n            strcmp(r->sum[i].site, e->site) == 0) {",
+             "strcmp(r->sum[i].tenant, e->tenant) == 0) {")],
+           [API + "test_usage:UsageTest.test_usage_per_site"]),
 ]
 
 
