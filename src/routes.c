@@ -292,7 +292,7 @@ enum err_code routes_admit(struct request *req, int access, struct err *err)
     if (req->tenant_id && req->tenant_id[0]) {
         if (usage_check(req->tenant_id, USAGE_API_REQUESTS, err))
             return err->code;
-        usage_count(req->tenant_id, USAGE_API_REQUESTS, 1);
+        usage_count(req->tenant_id, NULL, USAGE_API_REQUESTS, 1);
     }
     return ERR_OK;
 }

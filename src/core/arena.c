@@ -58,7 +58,8 @@ void arena_destroy(struct arena *a)
     free(a);
 }
 
-void *arena_alloc(struct arena *a, size_t n)
+/* n bytes aligned for any type, not zeroed: what a copy fills whole (arena_memdup, arena_strndup) need not be zeroed first. */
+static void *arena_take(struct arena *a, size_t n)
 {
     const size_t align = alignof(max_align_t);
     size_t need = (n + align - 1) & ~(align - 1);
@@ -74,7 +75,6 @@ void *arena_alloc(struct arena *a, size_t n)
             b->next = big;
             big->used = need;
             a->total += need;
-            memset(big->data, 0, need);
             return big->data;
         }
         b = block_new(ARENA_BLOCK);
@@ -84,15 +84,25 @@ void *arena_alloc(struct arena *a, size_t n)
     void *p = b->data + b->used;
     b->used += need;
     a->total += need;
-    memset(p, 0, need);
     return p;
+}
+
+void *arena_alloc(struct arena *a, size_t n)
+{
+    return memset(arena_take(a, n), 0, n);
+}
+
+void *arena_memdup(struct arena *a, const void *p, size_t n)
+{
+    return memcpy(arena_take(a, n), p, n);
 }
 
 char *arena_strndup(struct arena *a, const char *s, size_t n)
 {
     size_t len = strnlen(s, n);
-    char *p = arena_alloc(a, len + 1);
+    char *p = arena_take(a, len + 1);
     memcpy(p, s, len);
+    p[len] = '\0';
     return p;
 }
 

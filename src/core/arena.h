@@ -21,6 +21,8 @@ void arena_destroy(struct arena *a);
 
 /* Zeroed memory aligned for any type; aborts on exhaustion. */
 void *arena_alloc(struct arena *a, size_t n);
+/* A copy of p's n bytes (the copy is the zeroing: a cached page's 5 KB are not written twice). */
+void *arena_memdup(struct arena *a, const void *p, size_t n);
 char *arena_strdup(struct arena *a, const char *s);
 char *arena_strndup(struct arena *a, const char *s, size_t n);
 char *arena_printf(struct arena *a, const char *fmt, ...) PRINTF_LIKE(2, 3);

@@ -55,8 +55,7 @@ char *revcache_get(struct revcache *c, const char *key, int64_t revision, struct
 
     pthread_mutex_lock(&s->lock);
     if (s->text && s->revision == revision && strcmp(s->key, key) == 0) {
-        copy = arena_alloc(a, s->len + 1);
-        memcpy(copy, s->text, s->len + 1);
+        copy = arena_memdup(a, s->text, s->len + 1);
         *len = s->len;
     }
     pthread_mutex_unlock(&s->lock);

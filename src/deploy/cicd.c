@@ -503,7 +503,7 @@ static enum run_turn call_done(const struct cicd_run *run, struct mapping *m, co
     if (call->verdict == VERDICT_VALID) {
         to = mapping_status(json_string_value(json_object_get(call->output, "status")), &error);
         mapping_set(run, m, to, call->output, error, err);
-        usage_count(run->tenant, USAGE_BUILDS_TRIGGERED, trigger && !json_is_true(json_object_get(call->input, "noTrigger")));
+        usage_count(run->tenant, NULL, USAGE_BUILDS_TRIGGERED, trigger && !json_is_true(json_object_get(call->input, "noTrigger")));
         return strcmp(to, "RUNNING") == 0 ? TURN_WAIT : TURN_NEXT;
     }
     if (call->verdict == VERDICT_INVALID || call->verdict == VERDICT_EXPIRED) {

@@ -943,7 +943,7 @@ static void script_end(struct script_run *sr)
         sr->conn = NULL;
     }
     r->deadline_ms = 0;
-    usage_count(r->tenant, USAGE_DEPLOYMENT_MINUTES, (clock_mono_ms() - sr->began_ms + 59999) / 60000); /* begun minutes */
+    usage_count(r->tenant, NULL, USAGE_DEPLOYMENT_MINUTES, (clock_mono_ms() - sr->began_ms + 59999) / 60000); /* begun minutes */
     if (!run_conn(r, &taken))
         return;
     if (r->cancelled) {

@@ -1097,7 +1097,7 @@ enum err_code deployment_create(struct request *req, struct err *err)
     if (request_db(req, &c, err) || store_tx(c, create_body, &t, err))
         return err->code;
     jobs_nudge(jobs);
-    usage_count(principal_of(req)->tenant_id, USAGE_DEPLOYMENTS_STARTED, 1);
+    usage_count(principal_of(req)->tenant_id, NULL, USAGE_DEPLOYMENTS_STARTED, 1);
     return deployment_respond(req, 201, t.id, err);
 }
 

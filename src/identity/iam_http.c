@@ -656,7 +656,7 @@ static void domain_check_run(void *arg)
             &err) == ERR_OK)
         respond_domain(req, c, 200, k->domain, &err);
     json_decref(details);
-    usage_count(tenant, USAGE_DOMAIN_CHECKS, 1);
+    usage_count(tenant, NULL, USAGE_DOMAIN_CHECKS, 1);
     if (err.code)
         response_error(req, &err);
     free(k);

@@ -528,7 +528,7 @@ static void finish(const struct notify_env *env, struct job *j, const struct del
         snprintf(why, sizeof why, "the endpoint answered %ld", a->status);
     else
         snprintf(why, sizeof why, "%s", a->cause[0] ? a->cause : "no answer");
-    usage_count(j->tenant, USAGE_NOTIFICATIONS_SENT, ok); /* the endpoint took it */
+    usage_count(j->tenant, NULL, USAGE_NOTIFICATIONS_SENT, ok); /* the endpoint took it */
     if (streak_count(env, j->tenant, d->endpoint, ok, &disabled, &err) ||
         outcome_record(env, j->tenant, d,
                        ok                 ? "DELIVERED"

@@ -878,7 +878,7 @@ static void finish_call(const struct notify_env *env, struct job *j, const struc
         o.status = "FAILED";
         o.error = call->message;
     }
-    usage_count(j->tenant, USAGE_NOTIFICATIONS_SENT, strcmp(o.status, "DELIVERED") == 0); /* the provider took it */
+    usage_count(j->tenant, NULL, USAGE_NOTIFICATIONS_SENT, strcmp(o.status, "DELIVERED") == 0); /* the provider took it */
     if (outcome_record(env, &o, &err)) {
         job_fail(j, &err);
     } else if (strcmp(o.status, "RETRYING") != 0) {

@@ -509,7 +509,7 @@ static void call_done(const struct release_env *env, struct job *j, const struct
         snprintf(message, sizeof message, "%s (%s)", call->message, cause);
         o.message = message;
     }
-    usage_count(j->tenant, USAGE_BUILDS_TRIGGERED, triggered); /* the CI took it */
+    usage_count(j->tenant, NULL, USAGE_BUILDS_TRIGGERED, triggered); /* the CI took it */
     if (outcome_record(env, &o, &err)) {
         job_fail(j, &err);
         return;

@@ -909,7 +909,7 @@ enum err_code release_create(struct store_conn *db, const struct release_new *n,
         return err->code;
     memcpy(id, t.id, UUID_SIZE);
     jobs_nudge(jobs);
-    usage_count(tenant, USAGE_RELEASES_CREATED, 1);
+    usage_count(tenant, NULL, USAGE_RELEASES_CREATED, 1);
     return ERR_OK;
 }
 

@@ -37,10 +37,17 @@ struct site_view {
     int64_t revision;              /* sites_revision() before anything was read */
 };
 
-/* What the validators need; a cached page keeps it in its first line (etag, modified, tenant, content type). */
+/*
+ * What the validators need; a cached page keeps it in its first line (etag,
+ * Last-Modified, tenant, site, content type), so a hit formats nothing: the
+ * pointers borrow that line (in the request's arena) or the view and
+ * view_meta's buffers.
+ */
 struct page_meta {
-    char etag[24], modified[TIMESTAMP_SIZE], tenant[UUID_SIZE];
+    const char *etag, *modified; /* modified: an HTTP date, "" when the page shows nothing dated */
+    const char *tenant, *site;   /* a view is its site's use */
     bool preview;
+    char etag_text[24], modified_text[40]; /* view_meta's */
 };
 
 static char *col_dup(struct request *req, struct store_stmt *st, int i)
@@ -115,51 +122,61 @@ static enum err_code view_load(struct request *req, struct store_conn *db, bool 
     return ERR_OK;
 }
 
+#define HTTP_DATE "%a, %d %b %Y %H:%M:%S GMT"
+
 static void http_date(const char *ts, char out[40])
 {
     int64_t ms = 0;
     time_t t;
     struct tm tm;
 
+    out[0] = '\0';
+    if (!ts[0])
+        return;
     clock_parse(ts, &ms);
     t = (time_t)(ms / 1000);
     gmtime_r(&t, &tm);
-    strftime(out, 40, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+    strftime(out, 40, HTTP_DATE, &tm);
+}
+
+/* The seconds of an HTTP date, or -1 when it is not one. */
+static int64_t http_date_seconds(const char *date)
+{
+    struct tm tm = {0};
+    const char *end = strptime(date, HTTP_DATE, &tm);
+
+    return end && *end == '\0' ? (int64_t)timegm(&tm) : -1;
 }
 
 /* The validators and the other headers of a page, and whether the client's copy is current (then the answer is a 304). */
 static bool page_current(struct request *req, const struct page_meta *m)
 {
-    char date[40];
     const char *inm = request_header(req, "If-None-Match"), *ims = request_header(req, "If-Modified-Since");
+    int64_t since;
 
     response_header(req, "ETag", m->etag);
-    if (m->modified[0]) {
-        http_date(m->modified, date);
-        response_header(req, "Last-Modified", date);
-    }
+    if (m->modified[0])
+        response_header(req, "Last-Modified", m->modified);
     response_header(req, "Cache-Control", m->preview ? "private, no-store" : "no-cache");
     response_header(req, "Content-Security-Policy", csp);
     response_header(req, "Referrer-Policy", "no-referrer");
     response_header(req, "X-Frame-Options", "DENY");
-    usage_count(m->tenant, USAGE_PAGE_VIEWS, 1);
+    usage_count(m->tenant, m->site, USAGE_PAGE_VIEWS, 1);
     if (inm)
         return etag_matches(inm, m->etag);
-    if (ims && m->modified[0]) {
-        struct tm tm = {0};
-        int64_t ms = 0;
-        const char *end = strptime(ims, "%a, %d %b %Y %H:%M:%S GMT", &tm);
-        clock_parse(m->modified, &ms);
-        return end && *end == '\0' && ms / 1000 <= (int64_t)timegm(&tm);
-    }
+    if (ims && m->modified[0])
+        return (since = http_date_seconds(ims)) >= 0 && http_date_seconds(m->modified) <= since;
     return false;
 }
 
 static void view_meta(const struct site_view *v, struct page_meta *m)
 {
-    snprintf(m->etag, sizeof m->etag, "\"%016llx\"", (unsigned long long)v->etag);
-    snprintf(m->modified, sizeof m->modified, "%s", v->modified);
-    snprintf(m->tenant, sizeof m->tenant, "%s", v->tenant);
+    snprintf(m->etag_text, sizeof m->etag_text, "\"%016llx\"", (unsigned long long)v->etag);
+    http_date(v->modified, m->modified_text);
+    m->etag = m->etag_text;
+    m->modified = m->modified_text;
+    m->tenant = v->tenant;
+    m->site = v->id;
     m->preview = v->preview;
 }
 
@@ -182,26 +199,29 @@ static bool view_current(struct request *req, const struct site_view *v)
  */
 static bool page_cached(struct request *req, bool preview, struct site_view *v)
 {
-    char own[SITE_SLUG_MAX + 1], *text, *tab[3], *nl;
+    char own[SITE_SLUG_MAX + 1], *text, *tab[4], *nl;
     struct page_meta m = {0};
-    size_t len;
+    size_t len, path_len = strlen(req->path);
+    char *key = arena_alloc(req->arena, path_len + 2);
 
     v->revision = sites_revision();
-    v->key = arena_printf(req->arena, "%c%s", sites_host_site(req, own) && strcmp(own, request_param(req, "slug")) == 0 ? 'd' : 's',
-                          req->path);
+    key[0] = sites_host_site(req, own) && strcmp(own, request_param(req, "slug")) == 0 ? 'd' : 's';
+    memcpy(key + 1, req->path, path_len + 1);
+    v->key = key;
     if (preview || !(text = revcache_get(sites_pages(), v->key, v->revision, req->arena, &len)))
         return false;
     if (!(tab[0] = strchr(text, '\t')) || !(tab[1] = strchr(tab[0] + 1, '\t')) || !(tab[2] = strchr(tab[1] + 1, '\t')) ||
-        !(nl = strchr(tab[2] + 1, '\n')))
+        !(tab[3] = strchr(tab[2] + 1, '\t')) || !(nl = strchr(tab[3] + 1, '\n')))
         return false;
-    *tab[0] = *tab[1] = *tab[2] = *nl = '\0';
-    snprintf(m.etag, sizeof m.etag, "%s", text);
-    snprintf(m.modified, sizeof m.modified, "%s", tab[0] + 1);
-    snprintf(m.tenant, sizeof m.tenant, "%s", tab[1] + 1);
+    *tab[0] = *tab[1] = *tab[2] = *tab[3] = *nl = '\0';
+    m.etag = text;
+    m.modified = tab[0] + 1;
+    m.tenant = tab[1] + 1;
+    m.site = tab[2] + 1;
     if (page_current(req, &m))
         response_empty(req, 304);
     else
-        response_static(req, 200, tab[2] + 1, nl + 1, len - (size_t)(nl + 1 - text));
+        response_static(req, 200, tab[3] + 1, nl + 1, len - (size_t)(nl + 1 - text));
     return true;
 }
 
@@ -218,7 +238,7 @@ static enum err_code page_send(struct request *req, const struct site_view *v, s
         return err_set(err, ERR_INTERNAL, "the page is larger than %u bytes", PAGE_CAP);
     }
     view_meta(v, &m);
-    text = arena_printf(req->arena, "%s\t%s\t%s\t%s\n", m.etag, m.modified, m.tenant, type);
+    text = arena_printf(req->arena, "%s\t%s\t%s\t%s\t%s\n", m.etag, m.modified, m.tenant, m.site, type);
     head = (int)strlen(text);
     text = memcpy(arena_alloc(req->arena, (size_t)head + b->len + 1), text, (size_t)head);
     memcpy(text + head, b->data ? b->data : "", b->len);

@@ -153,6 +153,7 @@ struct recheck {
     bool asked;                      /* false: the check could not be made (the loop or pool refused it): no verdict */
     bool proven;                     /* the proof is there */
     char key[HOST_NAME_MAX_LEN + 1]; /* the domain's id, or the SSO domain */
+    char site[UUID_SIZE];            /* a site domain's site (its check is that site's use); "" for an SSO domain */
     char host[HOST_NAME_MAX_LEN + 1], token[PROOF_TOKEN_SIZE], problem[PROOF_PROBLEM_SIZE];
 };
 
@@ -164,18 +165,19 @@ static int recheck_load(struct recheck *k, const char *tenant, struct err *err)
 
     if (k->sso)
         rc = store_lookup(k->env->store,
-                          "SELECT domain, challengeToken, 'dns' FROM iam_domains WHERE tenantId = ? AND domain = ? AND "
+                          "SELECT domain, challengeToken, 'dns', '' FROM iam_domains WHERE tenantId = ? AND domain = ? AND "
                           "provenAt IS NOT NULL AND challengeToken IS NOT NULL",
-                          STORE_ARGS(STORE_TEXT(tenant), STORE_TEXT(k->key)), 3, &row, err);
+                          STORE_ARGS(STORE_TEXT(tenant), STORE_TEXT(k->key)), 4, &row, err);
     else
         rc = store_lookup(k->env->store,
-                          "SELECT hostName, challengeToken, proofMethod FROM domains WHERE tenantId = ? AND id = ? AND "
+                          "SELECT hostName, challengeToken, proofMethod, siteId FROM domains WHERE tenantId = ? AND id = ? AND "
                           "status = 'VERIFIED'",
-                          STORE_ARGS(STORE_TEXT(tenant), STORE_TEXT(k->key)), 3, &row, err);
+                          STORE_ARGS(STORE_TEXT(tenant), STORE_TEXT(k->key)), 4, &row, err);
     if (rc == 1) {
         snprintf(k->host, sizeof k->host, "%s", store_row_text(&row, 0));
         snprintf(k->token, sizeof k->token, "%s", store_row_text(&row, 1));
         k->dns = store_row_text(&row, 2) && strcmp(store_row_text(&row, 2), "dns") == 0;
+        snprintf(k->site, sizeof k->site, "%s", store_row_text(&row, 3) ? store_row_text(&row, 3) : "");
     }
     return rc;
 }
@@ -335,7 +337,7 @@ static void recheck_record(struct job *j, const struct recheck *k)
         job_fail(j, &err);
         return;
     }
-    usage_count(j->tenant, USAGE_DOMAIN_CHECKS, 1);
+    usage_count(j->tenant, k->site, USAGE_DOMAIN_CHECKS, 1);
     if (t.lost && !k->sso) {
         sites_host_forget(k->host);
         sites_changed();

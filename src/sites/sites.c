@@ -325,7 +325,7 @@ enum err_code sites_post_from_release(struct store_conn *c, const char *tenant_i
         if (err->code)
             goto out;
         if (publish)
-            usage_count(tenant_id, USAGE_POSTS_PUBLISHED, 1);
+            usage_count(tenant_id, p.site_id, USAGE_POSTS_PUBLISHED, 1);
         if (made)
             (*made)++;
     }

@@ -646,7 +646,7 @@ static enum err_code post_write(struct request *req, struct store_conn *db, json
     if (err->code)
         return err->code;
     if (was_draft && strcmp(f.status, "DRAFT") != 0)
-        usage_count(tenant_of(req), USAGE_POSTS_PUBLISHED, 1);
+        usage_count(tenant_of(req), request_param(req, "siteId"), USAGE_POSTS_PUBLISHED, 1);
     post = page_row(db, "SELECT " POST_COLUMNS " FROM posts WHERE tenantId = ? AND id = ?",
                     STORE_ARGS(STORE_TEXT(tenant_of(req)), STORE_TEXT(old ? t.id : t.made)), post_row, err);
     if (!post)
@@ -864,7 +864,7 @@ static void check_finish(void *arg)
         domain = domain_load(db, req, k->id, &err);
     json_decref(w.details);
     sites_host_forget(k->host);
-    usage_count(tenant_of(req), USAGE_DOMAIN_CHECKS, 1);
+    usage_count(tenant_of(req), request_param(req, "siteId"), USAGE_DOMAIN_CHECKS, 1);
     if (domain)
         response_json(req, 200, domain);
     else

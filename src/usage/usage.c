@@ -22,6 +22,7 @@ const char *const usage_metric_names[USAGE__COUNT] = {
 
 struct usage_slot {
     char tenant[UUID_SIZE]; /* "" when free */
+    char site[UUID_SIZE];   /* USAGE_NO_SITE: the tenant's own */
     int32_t day;            /* days since 1970-01-01, UTC */
     int metric;
     int64_t count;
@@ -49,7 +50,8 @@ static struct {
     struct usage_slot slots[USAGE_SLOTS];
     struct usage_limit *limits; /* sorted by (tenant, metric); under lock */
     size_t nlimits;
-    int32_t limits_day; /* the day the cached usage was read on: a flush adds only that day's counts to it */
+    int32_t limits_day;       /* the day the cached usage was read on: a flush adds only that day's counts to it */
+    bool sited[USAGE__COUNT]; /* some process-lifetime count of the metric named a site (slot_pending walks then) */
 } u = {.lock = PTHREAD_MUTEX_INITIALIZER, .wake = PTHREAD_COND_INITIALIZER, .flushing = PTHREAD_MUTEX_INITIALIZER};
 
 int usage_metric_of(const char *name)
@@ -98,10 +100,10 @@ int64_t usage_period_end_ms(const char *period, int64_t now_ms)
     return clock_parse(ts, &ms) ? (now_ms / 86400000 + 1) * 86400000 : ms;
 }
 
-/* The slot of (tenant, day, metric), made when make and there is room; NULL else. Under u.lock. */
-static struct usage_slot *slot_find(const char *tenant_id, int32_t day, int metric, bool make)
+/* The slot of (tenant, site, day, metric), made when make and there is room; NULL else. Under u.lock. */
+static struct usage_slot *slot_find(const char *tenant_id, const char *site, int32_t day, int metric, bool make)
 {
-    uint64_t h = fnv1a(tenant_id, UUID_SIZE - 1, (uint64_t)day * 31 + (uint64_t)metric);
+    uint64_t h = fnv1a(site, strlen(site), fnv1a(tenant_id, UUID_SIZE - 1, (uint64_t)day * 31 + (uint64_t)metric));
 
     for (size_t i = 0, at = h % USAGE_SLOTS; i < USAGE_SLOTS; i++, at = (at + 1) % USAGE_SLOTS) {
         struct usage_slot *s = &u.slots[at];
@@ -109,12 +111,13 @@ static struct usage_slot *slot_find(const char *tenant_id, int32_t day, int metr
             if (!make || u.used >= USAGE_SLOTS * 3 / 4)
                 return NULL; /* keep probes short: past three quarters, drop until the flush */
             memcpy(s->tenant, tenant_id, UUID_SIZE);
+            snprintf(s->site, sizeof s->site, "%s", site);
             s->day = day;
             s->metric = metric;
             s->count = 0;
             u.used++;
         }
-        if (s->day == day && s->metric == metric && memcmp(s->tenant, tenant_id, UUID_SIZE) == 0)
+        if (s->day == day && s->metric == metric && memcmp(s->tenant, tenant_id, UUID_SIZE) == 0 && strcmp(s->site, site) == 0)
             return s;
     }
     return NULL;
@@ -125,14 +128,17 @@ static bool tenant_ok(const char *tenant_id)
     return tenant_id && strlen(tenant_id) == UUID_SIZE - 1;
 }
 
-void usage_count(const char *tenant_id, enum usage_metric metric, int64_t n)
+void usage_count(const char *tenant_id, const char *site_id, enum usage_metric metric, int64_t n)
 {
     struct usage_slot *s;
 
     if (!u.started || !tenant_ok(tenant_id) || (unsigned)metric >= USAGE__COUNT || n <= 0)
         return;
+    if (!site_id || strlen(site_id) != UUID_SIZE - 1)
+        site_id = USAGE_NO_SITE;
     pthread_mutex_lock(&u.lock);
-    if ((s = slot_find(tenant_id, today(), (int)metric, true)))
+    u.sited[metric] |= site_id[0] != '\0';
+    if ((s = slot_find(tenant_id, site_id, today(), (int)metric, true)))
         s->count += n;
     else
         u.dropped += n;
@@ -163,10 +169,29 @@ static struct usage_limit *limit_first(const char *tenant_id, int metric)
     return lo < u.nlimits && limit_cmp(&u.limits[lo], &key) == 0 ? &u.limits[lo] : NULL;
 }
 
+/*
+ * Tenant's unflushed count of metric today, every site's: the tenant's own
+ * slot, and each site's slot (a walk of the table: only for a metric that
+ * has a limit, and a site's only where it was counted with one). Under u.lock.
+ */
+static int64_t slot_pending(const char *tenant_id, int metric)
+{
+    struct usage_slot *own = slot_find(tenant_id, USAGE_NO_SITE, today(), metric, false);
+    int64_t n = own ? own->count : 0;
+
+    if (!u.sited[metric])
+        return n;
+    for (int i = 0; i < USAGE_SLOTS; i++) {
+        const struct usage_slot *s = &u.slots[i];
+        if (s->site[0] && s->metric == metric && s->day == today() && memcmp(s->tenant, tenant_id, UUID_SIZE) == 0)
+            n += s->count;
+    }
+    return n;
+}
+
 enum err_code usage_check(const char *tenant_id, enum usage_metric metric, struct err *err)
 {
     struct usage_limit *l, *over = NULL;
-    struct usage_slot *s;
     int64_t pending;
     int64_t now = clock_now_ms();
     const char *period;
@@ -176,8 +201,7 @@ enum err_code usage_check(const char *tenant_id, enum usage_metric metric, struc
         return ERR_OK;
     pthread_mutex_lock(&u.lock);
     l = u.nlimits ? limit_first(tenant_id, (int)metric) : NULL;
-    s = l ? slot_find(tenant_id, today(), (int)metric, false) : NULL;
-    pending = s ? s->count : 0;
+    pending = l ? slot_pending(tenant_id, (int)metric) : 0;
     for (; l && l < u.limits + u.nlimits && l->metric == (int)metric && strcmp(l->tenant, tenant_id) == 0; l++)
         if (l->used + pending + 1 > l->max && (!over || l->month)) /* the month's outlasts the day's */
             over = l;
@@ -412,8 +436,9 @@ void usage_flush(void)
         rand_uuid(id);
         day_text(batch[i].day, day);
         err_clear(&err);
-        if (store_run(c, "INSERT INTO usage_events (id, tenantId, day, metric, count, createdAt) VALUES (?, ?, ?, ?, ?, ?)",
-                      STORE_ARGS(STORE_TEXT(id), STORE_TEXT(batch[i].tenant), STORE_TEXT(day),
+        if (store_run(c,
+                      "INSERT INTO usage_events (id, tenantId, siteId, day, metric, count, createdAt) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                      STORE_ARGS(STORE_TEXT(id), STORE_TEXT(batch[i].tenant), STORE_TEXT(batch[i].site), STORE_TEXT(day),
                                  STORE_TEXT(usage_metric_names[batch[i].metric]), STORE_INT(batch[i].count), STORE_TIME(now)),
                       NULL, &err) &&
             err.code != ERR_CONFLICT)
@@ -432,14 +457,15 @@ void usage_flush(void)
 
 /* ---- the roll-up ---- */
 
-/* tenant_usage's row of (tenant, day, metric) made or changed: count becomes SET_COUNT (excluded. / VALUES() the new one's). */
-#define UPSERT_INTO "INSERT INTO tenant_usage (id, tenantId, day, metric, count, updatedAt) VALUES (?, ?, ?, ?, ?, ?) "
+/* tenant_usage's row of (tenant, site, day, metric) made or changed: count becomes SET_COUNT (excluded. / VALUES() the new one's).
+ */
+#define UPSERT_INTO "INSERT INTO tenant_usage (id, tenantId, siteId, day, metric, count, updatedAt) VALUES (?, ?, ?, ?, ?, ?, ?) "
 #define UPSERTS(pg_count, my_count)                                                                                                \
     {                                                                                                                              \
-        [STORE_SQLITE] =                                                                                                           \
-            UPSERT_INTO "ON CONFLICT (tenantId, day, metric) DO UPDATE SET count = " pg_count ", updatedAt = excluded.updatedAt",  \
-        [STORE_POSTGRES] =                                                                                                         \
-            UPSERT_INTO "ON CONFLICT (tenantId, day, metric) DO UPDATE SET count = " pg_count ", updatedAt = excluded.updatedAt",  \
+        [STORE_SQLITE] = UPSERT_INTO "ON CONFLICT (tenantId, siteId, day, metric) DO UPDATE SET count = " pg_count                 \
+                                     ", updatedAt = excluded.updatedAt",                                                           \
+        [STORE_POSTGRES] = UPSERT_INTO "ON CONFLICT (tenantId, siteId, day, metric) DO UPDATE SET count = " pg_count               \
+                                       ", updatedAt = excluded.updatedAt",                                                         \
         [STORE_MYSQL] = UPSERT_INTO "ON DUPLICATE KEY UPDATE count = " my_count ", updatedAt = VALUES(updatedAt)",                 \
     }
 /* A count: the events' sum is added. */
@@ -448,21 +474,22 @@ static const char *const upsert_add[STORE_DIALECTS] = UPSERTS("tenant_usage.coun
 static const char *const upsert_set[STORE_DIALECTS] = UPSERTS("excluded.count", "VALUES(count)");
 
 struct rollup_event {
-    char id[UUID_SIZE], tenant[UUID_SIZE], day[11];
+    char id[UUID_SIZE], tenant[UUID_SIZE], site[UUID_SIZE], day[11];
     int metric;
     int64_t count;
 };
 
 struct rollup {
     struct rollup_event ev[ROLLUP_BATCH];  /* the batch read */
-    struct rollup_event sum[ROLLUP_BATCH]; /* its sums per (tenant, day, metric) */
+    struct rollup_event sum[ROLLUP_BATCH]; /* its sums per (tenant, site, day, metric) */
     int nev, nsum;
 };
 
 static void rollup_add(struct rollup *r, const struct rollup_event *e)
 {
     for (int i = 0; i < r->nsum; i++)
-        if (r->sum[i].metric == e->metric && strcmp(r->sum[i].day, e->day) == 0 && strcmp(r->sum[i].tenant, e->tenant) == 0) {
+        if (r->sum[i].metric == e->metric && strcmp(r->sum[i].day, e->day) == 0 && strcmp(r->sum[i].tenant, e->tenant) == 0 &&
+            strcmp(r->sum[i].site, e->site) == 0) {
             r->sum[i].count += e->count;
             return;
         }
@@ -479,7 +506,7 @@ static enum err_code rollup_tx(struct store_conn *c, void *ctx, struct err *err)
 
     r->nev = r->nsum = 0;
     /* Every tenant's: the roll-up is the instance's (each row keeps its tenantId into tenant_usage). */
-    if (store_select(c, "SELECT id, tenantId, day, metric, count FROM usage_events ORDER BY createdAt, id LIMIT ?",
+    if (store_select(c, "SELECT id, tenantId, day, metric, count, siteId FROM usage_events ORDER BY createdAt, id LIMIT ?",
                      STORE_ARGS(STORE_INT(ROLLUP_BATCH)), &st, err))
         return err->code;
     while ((rc = store_next(st, err)) == 1 && r->nev < ROLLUP_BATCH) {
@@ -489,6 +516,7 @@ static enum err_code rollup_tx(struct store_conn *c, void *ctx, struct err *err)
         snprintf(e->day, sizeof e->day, "%s", store_col_text(st, 2));
         e->metric = usage_metric_of(store_col_text(st, 3));
         e->count = store_col_int(st, 4);
+        snprintf(e->site, sizeof e->site, "%s", store_col_text(st, 5) ? store_col_text(st, 5) : USAGE_NO_SITE);
         r->nev++;
     }
     store_finish(st);
@@ -507,8 +535,9 @@ static enum err_code rollup_tx(struct store_conn *c, void *ctx, struct err *err)
         char id[UUID_SIZE];
         rand_uuid(id);
         if (store_run(c, store_pick(c, upsert_add),
-                      STORE_ARGS(STORE_TEXT(id), STORE_TEXT(r->sum[i].tenant), STORE_TEXT(r->sum[i].day),
-                                 STORE_TEXT(usage_metric_names[r->sum[i].metric]), STORE_INT(r->sum[i].count), STORE_TIME(now)),
+                      STORE_ARGS(STORE_TEXT(id), STORE_TEXT(r->sum[i].tenant), STORE_TEXT(r->sum[i].site),
+                                 STORE_TEXT(r->sum[i].day), STORE_TEXT(usage_metric_names[r->sum[i].metric]),
+                                 STORE_INT(r->sum[i].count), STORE_TIME(now)),
                       NULL, err))
             return err->code;
     }
@@ -527,10 +556,11 @@ static enum err_code gauge_record(struct store_conn *c, const char *tenant_id, c
     int64_t kept = 0, rows = 0;
 
     clock_format(clock_now_ms() - (int64_t)u.storage_seconds * 1000, fresh);
-    if (store_int(c, "SELECT COUNT(*) FROM tenant_usage WHERE tenantId = ? AND day = ? AND metric = ? AND updatedAt > ?",
-                  STORE_ARGS(STORE_TEXT(tenant_id), STORE_TEXT(day), STORE_TEXT(usage_metric_names[USAGE_STORAGE_BYTES]),
-                             STORE_TIME(fresh)),
-                  &rows, err) ||
+    if (store_int(
+            c, "SELECT COUNT(*) FROM tenant_usage WHERE tenantId = ? AND siteId = ? AND day = ? AND metric = ? AND updatedAt > ?",
+            STORE_ARGS(STORE_TEXT(tenant_id), STORE_TEXT(USAGE_NO_SITE), STORE_TEXT(day),
+                       STORE_TEXT(usage_metric_names[USAGE_STORAGE_BYTES]), STORE_TIME(fresh)),
+            &rows, err) ||
         rows)
         return err->code;
     if (usage_storage_kept(c, tenant_id, &kept, err))
@@ -542,7 +572,7 @@ static enum err_code gauge_record(struct store_conn *c, const char *tenant_id, c
     rand_uuid(id);
     clock_now(now);
     return store_run(c, store_pick(c, upsert_set),
-                     STORE_ARGS(STORE_TEXT(id), STORE_TEXT(tenant_id), STORE_TEXT(day),
+                     STORE_ARGS(STORE_TEXT(id), STORE_TEXT(tenant_id), STORE_TEXT(USAGE_NO_SITE), STORE_TEXT(day),
                                 STORE_TEXT(usage_metric_names[USAGE_STORAGE_BYTES]), STORE_INT(kept), STORE_TIME(now)),
                      NULL, err);
 }

@@ -1,9 +1,9 @@
 /*
  * usage.h: per-tenant usage metering and limits (docs/sites.md, "Usage metering").
  *
- * usage_count() adds to an in-memory count per (tenant, day, metric); a
- * thread appends the counts to usage_events every flush interval, one row
- * per count, so no request writes the database for its count. The
+ * usage_count() adds to an in-memory count per (tenant, site, day,
+ * metric); a thread appends the counts to usage_events every flush
+ * interval, one row per count, so no request writes the database for its count. The
  * recurring job USAGE_ROLLUP_JOB adds the events to tenant_usage and deletes
  * them in one transaction, each event counted only if this transaction is
  * the one that deleted it: each is counted exactly once, even when two
@@ -16,7 +16,11 @@
  * usage_check() costs no query. Several processes may together overshoot a
  * limit by what each counts in one flush interval.
  *
- * A domain module counts with one line: usage_count(tenant, USAGE_X, 1).
+ * A domain module counts with one line: usage_count(tenant, site, USAGE_X,
+ * 1), site NULL for what is the tenant's own (an API request, a release).
+ * In the tables the tenant's own is siteId '' (USAGE_NO_SITE), never NULL:
+ * PostgreSQL and MariaDB hold NULLs in a unique key distinct. Limits stay
+ * per tenant: every site's count counts against them.
  * Storage is the exception: a gauge read from the tables (below).
  */
 #ifndef SLIPWAY_USAGE_H
@@ -61,8 +65,14 @@ void usage_start(struct store *store, int flush_seconds, int storage_seconds);
 /* Flushes what is counted and stops the flusher. */
 void usage_stop(void);
 
-/* Adds n to tenant's metric today. Thread-safe; takes a lock, never the database. */
-void usage_count(const char *tenant_id, enum usage_metric metric, int64_t n);
+/* The siteId of a count that is the tenant's own, not a site's (migration 0055). */
+#define USAGE_NO_SITE ""
+
+/*
+ * Adds n to tenant's metric today, for site_id (NULL: the tenant's own,
+ * not a site's). Thread-safe; takes a lock, never the database.
+ */
+void usage_count(const char *tenant_id, const char *site_id, enum usage_metric metric, int64_t n);
 
 /*
  * ERR_USAGE_LIMIT (429, err->retry_after the seconds to the period's end,

@@ -49,8 +49,8 @@ class UsageTest(dns_fixture.WithDns, harness.ApiTest):
         deadline, seen = time.monotonic() + timeout, None
         while time.monotonic() < deadline:
             pending = self.db("SELECT COUNT(*) FROM usage_events WHERE tenantId = ? AND metric = ?", org.id, metric)
-            seen = self.db("SELECT count FROM tenant_usage WHERE tenantId = ? AND metric = ?", org.id, metric)
-            if pending[0][0] == 0 and seen and seen[0][0] == count:
+            seen = self.db("SELECT SUM(count) FROM tenant_usage WHERE tenantId = ? AND metric = ?", org.id, metric)
+            if pending[0][0] == 0 and seen and seen[0][0] == count:  # every site's row and the tenant's own
                 return
             time.sleep(0.1)
         self.fail("%s not rolled up to %d: tenant_usage has %r" % (metric, count, seen))
@@ -168,6 +168,86 @@ class UsageTest(dns_fixture.WithDns, harness.ApiTest):
         self.assertFalse(self.expect(self.request("POST", sso + "/check", {"domain": host}, token=owner.token), 200)["proven"])
         self.assertEqual(self.usage(org)["totals"]["domainChecks"], 2)
         self.rolled(org, "domainChecks", 2)
+
+    # -- per site (tenant_usage unique per tenant, site, metric and day) -------------
+
+    def site(self, org):
+        return self.expect(self.request("POST", "/api/v1/%s/sites" % org.id, {"slug": "u-" + uuid.uuid4().hex[:10],
+                                                                            "name": "U"}, token=org.editor.token), 201)
+
+    def usage_of(self, org, query, status=200, token=None):
+        resp = self.request("GET", "/api/v1/%s/usage?%s" % (org.id, query), token=token or org.owner.token)
+        return self.expect(resp, status) if status == 200 else resp
+
+    def test_usage_per_site(self):
+        """Page views, posts published and a site domain's checks are their site's; the rest the tenant's own (siteId
+        ''); rolled up per (tenant, site, day, metric); GET usage filters by site or splits items by site."""
+        org = harness.new_org(self.server)
+        a, b = self.site(org), self.site(org)
+        self.views(a["slug"], 3)
+        self.views(b["slug"], 2)
+        self.expect(self.request("POST", "/api/v1/%s/sites/%s/posts" % (org.id, a["id"]),
+                                 {"title": "T", "slug": "p-" + uuid.uuid4().hex[:8], "body": "B", "status": "PUBLISHED"},
+                                 token=org.editor.token), 201)
+        host = "d-%s.example.test" % uuid.uuid4().hex[:8]
+        domain = self.expect(self.request("POST", "/api/v1/%s/sites/%s/domains" % (org.id, b["id"]), {"hostName": host},
+                                          token=org.owner.token), 201)
+        self.expect(self.request("POST", "/api/v1/%s/sites/%s/domains/%s/verify" % (org.id, b["id"], domain["id"]),
+                                 {"method": "dns"}, token=org.owner.token), 200)
+        whole = self.usage(org)
+        self.assertIsNone(whole["siteId"])
+        self.assertEqual((whole["totals"]["pageViews"], whole["totals"]["postsPublished"], whole["totals"]["domainChecks"]),
+                         (5, 1, 1))
+        for site, want in ((a, (3, 1, 0)), (b, (2, 0, 1))):
+            got = self.usage_of(org, "siteId=" + site["id"])
+            self.assertEqual(got["siteId"], site["id"])
+            self.assertEqual((got["totals"]["pageViews"], got["totals"]["postsPublished"], got["totals"]["domainChecks"]),
+                             want)
+            self.assertEqual(got["totals"]["apiRequests"], 0)  # the tenant's own, no site's
+            self.assertEqual(got["limits"], whole["limits"])  # limits are the tenant's
+        self.rolled(org, "pageViews", 5)
+        self.rolled(org, "postsPublished", 1)
+        rows = self.db("SELECT siteId, metric, count FROM tenant_usage WHERE tenantId = ? AND metric IN (?, ?, ?, ?)",
+                       org.id, "pageViews", "postsPublished", "domainChecks", "apiRequests")
+        got = {(site, metric): count for site, metric, count in rows}
+        self.assertEqual({k: v for k, v in got.items() if k[1] != "apiRequests"},
+                         {(a["id"], "pageViews"): 3, (b["id"], "pageViews"): 2, (a["id"], "postsPublished"): 1,
+                          (b["id"], "domainChecks"): 1})
+        self.assertEqual({k[0] for k in got if k[1] == "apiRequests"}, {""})  # the tenant's own: one key, no NULL
+        split = self.usage_of(org, "groupBy=site")
+        views = sorted((i["siteId"], i["count"]) for i in split["items"] if i["metric"] == "pageViews")
+        self.assertEqual(views, sorted([(a["id"], 3), (b["id"], 2)]))
+        self.assertEqual({i["siteId"] for i in split["items"] if i["metric"] == "apiRequests"}, {None})
+        self.assertEqual(split["totals"]["pageViews"], 5)
+        one = self.usage_of(org, "siteId=%s&groupBy=site" % a["id"])
+        self.assertEqual({i["siteId"] for i in one["items"]}, {a["id"]})
+        # The roll-up adds to a site's row, never to another's: more views of b, rolled up again.
+        self.views(b["slug"], 4)
+        self.rolled(org, "pageViews", 9)
+        self.assertEqual(self.db("SELECT count FROM tenant_usage WHERE tenantId = ? AND siteId = ? AND metric = ?", org.id,
+                                 b["id"], "pageViews")[0][0], 6)
+        # A limit stays the tenant's: every site's views count against it.
+        limits = [{"metric": "pageViews", "period": "day", "max": 100}]
+        self.expect(self.request("PUT", LIMITS % org.id, {"limits": limits}, token=self.admin), 200)
+        self.assertEqual(self.usage_of(org, "siteId=" + a["id"])["limits"][0]["used"], 9)
+        self.expect(self.request("PUT", LIMITS % org.id, {"limits": []}, token=self.admin), 200)
+
+    def test_usage_per_site_refused(self):
+        org, other = harness.new_org(self.server), harness.new_org(self.server)
+        mine, theirs = self.site(org), self.site(other)
+        for query in ("siteId=" + theirs["id"], "siteId=%s" % uuid.uuid4()):  # another tenant's site, or none: as any id
+            with self.subTest(query=query):
+                self.assert_error(self.usage_of(org, query, 404), 404, "not_found")
+        self.assert_error(self.usage_of(other, "siteId=" + mine["id"], 404), 404, "not_found")
+        self.assert_error(self.usage_of(other, "siteId=" + mine["id"], 404, token=org.owner.token), 404, "not_found")
+        for query in ("siteId=nope", "siteId=", "groupBy=day", "groupBy=", "siteId=nope&groupBy=x&from=2026-13-01"):
+            with self.subTest(query=query):
+                self.assert_error(self.usage_of(org, query, 400), 400, "invalid_request")
+        details = self.usage_of(org, "siteId=nope&groupBy=x&from=2026-13-01", 400).json["error"]["details"]
+        self.assertEqual(sorted(d["field"] for d in details), ["from", "groupBy", "siteId"])  # every problem at once
+        for role in ("editor", "viewer"):
+            self.assert_error(self.usage_of(org, "siteId=" + mine["id"], 404, token=org.by_role(role).token), 404,
+                              "not_found")
 
     # -- limits --------------------------------------------------------------------
 

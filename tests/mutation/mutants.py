@@ -496,6 +496,14 @@ TABLE = [
            "src/deploy/deploy.c",
            [("    if (!r->err.code) /* the step's end is written", "    if (!r->err.code && 0) /* the step's end is written")],
            [API + "test_deploy_docker:DockerRunsTest.test_a_nonzero_exit_fails_the_step"]),
+    # ---- usage per site (docs/sites.md "Usage per site")
+    Mutant("usage-rollup-merges-sites", "one site's usage added to another's",
+           "the roll-up sums a batch's events per (tenant, day, metric) without the site, so a site's page views land "
+           "in the row of whichever site came first in the batch",
+           "src/usage/usage.c",
+           [("strcmp(r->sum[i].tenant, e->tenant) == 0 &&\n            strcmp(r->sum[i].site, e->site) == 0) {",
+             "strcmp(r->sum[i].tenant, e->tenant) == 0) {")],
+           [API + "test_usage:UsageTest.test_usage_per_site"]),
 ]
 
 

@@ -74,6 +74,8 @@ UUID_COLUMNS |= {"submissionid"}  # store health (0035)
 UUID_COLUMNS |= {"cicdjobid"}  # CI/CD jobs (0034)
 # SQLite columns whose family its declared type does not say.
 SQLITE_FAMILY = {("audit_logs", "details"): "json"}
+# Usage's siteId is a site's id or '' (the tenant's own, 0055): text everywhere, since '' is no uuid.
+SQLITE_FAMILY |= {("tenant_usage", "siteid"): "text", ("usage_events", "siteid"): "text"}
 
 
 def binary():
