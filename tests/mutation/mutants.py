@@ -481,6 +481,12 @@ TABLE = [
            [("if (jobs_finish_waiting_in(c, key, output, &finished, err) == ERR_OK && finished == 0)",
              "if (err->code == ERR_OK && finished == 0)")],
            [API + "test_release_builds:ReleaseBuildsTest.test_webhook_applied_with_its_delivery"]),
+    Mutant("build-poll-after-webhook-outcome-twice", "a poll answering after the webhook applied the build records it again",
+           "a build whose webhook already ended it takes the poll's outcome as well: a second build-succeeded entry, the "
+           "build's finish time moved, a second notification, the release settled again",
+           "src/releases/builds.c",
+           [("if (build_ended(from)) { /* ended meanwhile", "if (false) { /* ended meanwhile")],
+           [API + "test_release_builds:ReleaseBuildsTest.test_poll_after_webhook_takes_no_second_outcome"]),
 ]
 
 
