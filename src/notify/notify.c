@@ -208,8 +208,7 @@ struct audience {
     size_t n, m;
 };
 
-static enum err_code audience_find(struct store_conn *c, const char *tenant, const char *event, struct audience *a,
-                                   struct err *err)
+static enum err_code audience_find(struct store_conn *c, const char *tenant, const char *event, struct audience *a, struct err *err)
 {
     *a = (struct audience){0};
     assert(events_find(event) && strcmp(events_find(event)->name, event) == 0); /* a dotted name of the catalogue */

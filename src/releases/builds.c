@@ -575,9 +575,9 @@ static enum err_code build_by_run(struct store_conn *c, const char *tenant, cons
 
     id[0] = release[0] = '\0';
     /* The status is checked here, not in SQL: SQLite builds a temporary b-tree for a constant IN list at every run. */
-    if (store_select(c,
-                     "SELECT id, releaseId, status FROM release_builds WHERE tenantId = ? AND pipelineIntegrationId = ? AND runId = ?",
-                     STORE_ARGS(STORE_TEXT(tenant), STORE_TEXT(pipeline), STORE_TEXT(run)), &st, err))
+    if (store_select(
+            c, "SELECT id, releaseId, status FROM release_builds WHERE tenantId = ? AND pipelineIntegrationId = ? AND runId = ?",
+            STORE_ARGS(STORE_TEXT(tenant), STORE_TEXT(pipeline), STORE_TEXT(run)), &st, err))
         return err->code;
     while ((rc = store_next(st, err)) == 1) {
         enum build_status s = build_status_parse(store_col_text(st, 2));
