@@ -201,41 +201,66 @@ static enum err_code outbox_add(struct store_conn *c, const char *tenant, const 
     return err->code;
 }
 
-enum err_code notify_emit(struct store_conn *c, const char *tenant, const char *event, const char *subject_type,
-                          const char *subject_id, const json_t *fields, struct err *err)
-{
-    struct rule *rules = NULL;
-    char(*endpoints)[UUID_SIZE] = NULL;
-    size_t n = 0, m = 0;
-    char id[UUID_SIZE], now[TIMESTAMP_SIZE], delivery[UUID_SIZE];
+/* Who takes an event: the tenant's matching rules and endpoints (owned: audience_free). */
+struct audience {
+    struct rule *rules;
+    char (*endpoints)[UUID_SIZE];
+    size_t n, m;
+};
 
+static enum err_code audience_find(struct store_conn *c, const char *tenant, const char *event, struct audience *a, struct err *err)
+{
+    *a = (struct audience){0};
     assert(events_find(event) && strcmp(events_find(event)->name, event) == 0); /* a dotted name of the catalogue */
     if (!jobs) /* a step resumed before notify_start: it runs again, nothing is lost */
         return err_set(err, ERR_UNAVAILABLE, "notifications are not started yet");
-    if (matching_rules(c, tenant, event, &rules, &n, err) || endpoints_matching(c, tenant, event, &endpoints, &m, err) ||
-        n + m == 0)
-        goto out;
-    if (outbox_add(c, tenant, event, subject_type, subject_id, fields, now, id, err))
-        goto out;
-    for (size_t i = 0; i < n; i++) {
+    if (matching_rules(c, tenant, event, &a->rules, &a->n, err) == ERR_OK)
+        endpoints_matching(c, tenant, event, &a->endpoints, &a->m, err);
+    return err->code;
+}
+
+static void audience_free(struct audience *a)
+{
+    free(a->rules);
+    free(a->endpoints);
+}
+
+/* The event in the outbox, then a delivery for each of a's rules and endpoints (none: nothing written). */
+static enum err_code audience_send(struct store_conn *c, const struct audience *a, const char *tenant, const char *event,
+                                   const char *subject_type, const char *subject_id, const json_t *fields, struct err *err)
+{
+    char id[UUID_SIZE], now[TIMESTAMP_SIZE], delivery[UUID_SIZE];
+
+    if (a->n + a->m == 0 || outbox_add(c, tenant, event, subject_type, subject_id, fields, now, id, err))
+        return err->code;
+    for (size_t i = 0; i < a->n; i++) {
         rand_uuid(delivery);
         if (store_run(c,
                       "INSERT INTO notification_deliveries (id, tenantId, eventId, ruleId, integrationId, channel, eventName, "
                       "subjectId, status, attempts, createdAt, updatedAt) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'PENDING', 0, ?, ?)",
-                      STORE_ARGS(STORE_TEXT(delivery), STORE_TEXT(tenant), STORE_TEXT(id), STORE_TEXT(rules[i].id),
-                                 STORE_TEXT(rules[i].integration), STORE_TEXT(rules[i].channel[0] ? rules[i].channel : NULL),
-                                 STORE_TEXT(event), STORE_TEXT(subject_id), STORE_TIME(now), STORE_TIME(now)),
+                      STORE_ARGS(STORE_TEXT(delivery), STORE_TEXT(tenant), STORE_TEXT(id), STORE_TEXT(a->rules[i].id),
+                                 STORE_TEXT(a->rules[i].integration),
+                                 STORE_TEXT(a->rules[i].channel[0] ? a->rules[i].channel : NULL), STORE_TEXT(event),
+                                 STORE_TEXT(subject_id), STORE_TIME(now), STORE_TIME(now)),
                       NULL, err))
-            goto out;
+            return err->code;
         if (notify_job_add(c, jobs, NOTIFY_DELIVERY_JOB, tenant, delivery, NOTIFY_MAX_ATTEMPTS + 2, err))
-            goto out;
+            return err->code;
     }
-    for (size_t i = 0; i < m; i++)
-        if (endpoints_delivery_add(c, jobs, tenant, endpoints[i], id, event, now, delivery, err))
-            goto out;
-out:
-    free(rules);
-    free(endpoints);
+    for (size_t i = 0; i < a->m; i++)
+        if (endpoints_delivery_add(c, jobs, tenant, a->endpoints[i], id, event, now, delivery, err))
+            return err->code;
+    return ERR_OK;
+}
+
+enum err_code notify_emit(struct store_conn *c, const char *tenant, const char *event, const char *subject_type,
+                          const char *subject_id, const json_t *fields, struct err *err)
+{
+    struct audience a;
+
+    if (audience_find(c, tenant, event, &a, err) == ERR_OK)
+        audience_send(c, &a, tenant, event, subject_type, subject_id, fields, err);
+    audience_free(&a);
     return err->code;
 }
 
@@ -260,18 +285,29 @@ enum err_code notify_redeliver(struct store_conn *c, const char *tenant, const c
     return endpoints_redeliver(c, jobs, tenant, endpoint, delivery, err);
 }
 
-/* event about release with {"release", "message"} and extra's fields (borrowed, may be NULL); the release's payload into
- * *rel (borrowed from the fields, valid until they go: the caller decrefs *fields). */
+/*
+ * event about release with {"release", "message"} and extra's fields (borrowed, may be NULL); the release's payload into
+ * *rel (borrowed from the fields, valid until they go: the caller decrefs *fields). Unless always, the payload is read
+ * only when a rule or an endpoint takes the event (*fields and *rel NULL otherwise): a read of the release saved in the
+ * transaction of every build outcome nobody subscribed to.
+ */
 static enum err_code release_emit(struct store_conn *c, const char *tenant, const char *release, const char *event,
-                                  const json_t *extra, const char *message, json_t **fields, json_t **rel, struct err *err)
+                                  const json_t *extra, const char *message, bool always, json_t **fields, json_t **rel,
+                                  struct err *err)
 {
-    *fields = NULL;
-    if (!(*rel = release_payload(c, tenant, release, err)))
-        return err->code;
+    struct audience a;
+
+    *fields = *rel = NULL;
+    if (audience_find(c, tenant, event, &a, err) || (!always && a.n + a.m == 0) ||
+        !(*rel = release_payload(c, tenant, release, err)))
+        goto out;
     *fields = json_pack("{s:o, s:o}", "release", *rel, "message", json_text_or_null(message));
     if (extra)
         json_object_update(*fields, (json_t *)extra);
-    return notify_emit(c, tenant, event, "release", release, *fields, err);
+    audience_send(c, &a, tenant, event, "release", release, *fields, err);
+out:
+    audience_free(&a);
+    return err->code;
 }
 
 enum err_code notify_release_change(struct store_conn *c, const char *tenant, const char *release, const char *kind,
@@ -285,7 +321,7 @@ enum err_code notify_release_change(struct store_conn *c, const char *tenant, co
         return err->code;
     if (!event)
         return ERR_OK;
-    if (release_emit(c, tenant, release, event, NULL, message, &fields, &rel, err) == ERR_OK)
+    if (release_emit(c, tenant, release, event, NULL, message, true, &fields, &rel, err) == ERR_OK) /* the tickets read rel */
         tickets_release_event(c, jobs, tenant, release, event, rel, message, err);
     json_decref(fields);
     return err->code;
@@ -296,7 +332,7 @@ enum err_code notify_build_change(struct store_conn *c, const char *tenant, cons
 {
     json_t *fields, *rel;
 
-    release_emit(c, tenant, release, succeeded ? "build.completed" : "build.failed", build, message, &fields, &rel, err);
+    release_emit(c, tenant, release, succeeded ? "build.completed" : "build.failed", build, message, false, &fields, &rel, err);
     json_decref(fields);
     return err->code;
 }

@@ -571,17 +571,23 @@ static enum err_code build_by_run(struct store_conn *c, const char *tenant, cons
                                   char id[UUID_SIZE], char release[UUID_SIZE], struct err *err)
 {
     struct store_stmt *st;
+    int rc;
 
     id[0] = release[0] = '\0';
-    if (store_select(c,
-                     "SELECT id, releaseId FROM release_builds WHERE tenantId = ? AND pipelineIntegrationId = ? AND runId = ? AND "
-                     "status IN ('PENDING', 'QUEUED', 'RUNNING')",
-                     STORE_ARGS(STORE_TEXT(tenant), STORE_TEXT(pipeline), STORE_TEXT(run)), &st, err))
+    /* The status is checked here, not in SQL: SQLite builds a temporary b-tree for a constant IN list at every run. */
+    if (store_select(
+            c, "SELECT id, releaseId, status FROM release_builds WHERE tenantId = ? AND pipelineIntegrationId = ? AND runId = ?",
+            STORE_ARGS(STORE_TEXT(tenant), STORE_TEXT(pipeline), STORE_TEXT(run)), &st, err))
         return err->code;
-    if (store_next(st, err) == 1)
-        release_cols(st, 0, id, UUID_SIZE, release, UUID_SIZE, NULL);
+    while ((rc = store_next(st, err)) == 1) {
+        enum build_status s = build_status_parse(store_col_text(st, 2));
+        if (s != BUILD_NONE && !build_ended(s)) {
+            release_cols(st, 0, id, UUID_SIZE, release, UUID_SIZE, NULL);
+            break;
+        }
+    }
     store_finish(st);
-    return err->code;
+    return rc < 0 ? err->code : ERR_OK;
 }
 
 /*

@@ -216,6 +216,45 @@ class ReleaseBuildsTest(test_releases.ReleaseBase):
         self.assertEqual(self.names(after).count(("STATUS", "build-succeeded", None)), 1)
         self.assertEqual(len(after["events"]), len(rel["events"]))
 
+    def test_poll_after_webhook_takes_no_second_outcome(self):
+        """The job's poll is out (held by the fake) when the completed run's webhook arrives: the delivery applies the
+        outcome in its own transaction and signals the job, which is not waiting just then. The poll's answer, which says
+        the same run completed, comes after and records nothing: one build-webhook entry, one build-succeeded, one
+        builds-done, no poll-build entry, the build's finish time the webhook's, and the job DONE."""
+        integ, scm, case, hook = self.pipeline("GITHUB_ACTIONS")
+        rel = self.triggered(self.create("7.0.0", scm)["id"])
+        build = rel["builds"][0]
+        full = case.info["org"] + "/" + case.info["repo"]
+        held = self.fakes.rule("github", "hold", path="/actions/runs/%s" % build["runId"], method="GET", seconds=60)
+        try:
+            deadline = time.monotonic() + 60  # the first poll goes out 5 s after the trigger (a bound, not a measurement)
+            while not [r for r in self.fakes.requests("github") if (r.get("rule") or {}).get("id") == held["id"]]:
+                self.assertLess(time.monotonic(), deadline, "the job never polled the run")
+                time.sleep(0.2)
+            self.finish("github", build["runId"])  # the fake's run completes; its answer to the held poll will say so
+            raw, headers = fake_github.webhook(hook["secret"], "workflow_run", fake_github.workflow_run_payload(
+                run_id=int(build["runId"]), status="completed", conclusion="success", branch="release/7.0.0", sha=HEAD,
+                repo=full))
+            self.assertFalse(self.expect(self.request("POST", hook["path"], raw=raw, headers=headers), 202)["duplicate"])
+            applied = self.read(rel["id"])
+            self.assertEqual((applied["status"], applied["builds"][0]["status"]), ("REGRESSION", "SUCCEEDED"))
+        finally:
+            self.fakes.drop(held)  # the poll is answered now: completed, success
+        deadline = time.monotonic() + 30
+        while True:
+            _, rows = fx.db_query(self.server, "SELECT state FROM jobs WHERE dedupeKey = ?", ("release-build:" + build["id"],))
+            if [tuple(r) for r in rows] == [("DONE",)]:
+                break
+            self.assertLess(time.monotonic(), deadline, "the build's job never ended: %s" % rows)
+            time.sleep(0.2)
+        after = self.read(rel["id"])
+        names = self.names(after)
+        for event in (("CALL", "build-webhook", "OK"), ("STATUS", "build-succeeded", None), ("STATUS", "builds-done", None)):
+            self.assertEqual(names.count(event), 1, names)
+        self.assertNotIn("poll-build", [e["name"] for e in after["events"]], names)
+        self.assertEqual(after["builds"][0]["finishedAt"], applied["builds"][0]["finishedAt"])
+        self.assertEqual(len(after["events"]), len(applied["events"]), "the poll's answer added nothing")
+
     def test_webhook_never_comes(self):
         integ, scm, case, hook = self.pipeline("GITLAB_CI", hook=False)
         rel = self.triggered(self.create("3.0.0", scm)["id"])

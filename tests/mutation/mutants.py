@@ -504,6 +504,12 @@ TABLE = [
            [("strcmp(r->sum[i].tenant, e->tenant) == 0 &&\n            strcmp(r->sum[i].site, e->site) == 0) {",
              "strcmp(r->sum[i].tenant, e->tenant) == 0) {")],
            [API + "test_usage:UsageTest.test_usage_per_site"]),
+    Mutant("build-poll-after-webhook-outcome-twice", "a poll answering after the webhook applied the build records it again",
+           "a build whose webhook already ended it takes the poll's outcome as well: a second build-succeeded entry, the "
+           "build's finish time moved, a second notification, the release settled again",
+           "src/releases/builds.c",
+           [("if (build_ended(from)) { /* ended meanwhile", "if (false) { /* ended meanwhile")],
+           [API + "test_release_builds:ReleaseBuildsTest.test_poll_after_webhook_takes_no_second_outcome"]),
 ]
 
 

@@ -1,0 +1,2 @@
+-- 0058 rewrites release_events' CHECKs on SQLite only (migrations/sqlite/0058: SQLite builds a temporary b-tree
+-- for a constant IN list at every INSERT). This database compares the list directly: nothing to change.
