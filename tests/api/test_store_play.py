@@ -495,6 +495,27 @@ class PlayTest(tr.ReleaseBase):
         [step] = [e for e in self.read(hotfix["id"])["events"] if e["name"] == "submit" and e["kind"] == "ACTION"]
         self.assertEqual(step["details"]["carriedPermille"], 200, step)
 
+    def test_carry_rollout_never_takes_another_tenants_share(self):
+        """carryRollout reads the tenant's own submissions only: a rollout under way of the same target and track that
+        belongs to another tenant (moved there in the database: no API can make one) is not carried; the hotfix is
+        made as without carryRollout (everyone), and its step says no carried share."""
+        _, case = play_target(self.ctx, codes=(CODE, "4260"))
+        rel = ready_release(self, self.ctx, "3.9.8")
+        sub = self.expect(self.request("POST", self.path(rel), {"platform": "ANDROID", "buildNumber": CODE,
+                                                                 "rolloutPermille": 300}, token=self.owner.token), 201)
+        self.assertEqual(self.settled(rel, sub)["rolloutFraction"], 0.3)
+        other = harness.new_org(self.server)
+        fx.db_execute(self.server, "UPDATE store_submissions SET tenantId = ? WHERE id = ?", (other.id, sub["id"]))
+        hotfix = ready_release(self, self.ctx, "3.9.9")
+        fx.db_execute(self.server, "UPDATE releases SET releaseType = 'HOTFIX' WHERE id = ?", (hotfix["id"],))
+        made = self.expect(self.request("POST", self.path(hotfix), {"platform": "ANDROID", "buildNumber": "4260",
+                                                                    "carryRollout": True}, token=self.owner.token), 201)
+        self.assertIsNone(made["rolloutPlan"], made)
+        made = self.settled(hotfix, made)
+        self.assertEqual((made["status"], made["rolloutFraction"]), ("RELEASED", 1.0), made)
+        [step] = [e for e in self.read(hotfix["id"])["events"] if e["name"] == "submit" and e["kind"] == "ACTION"]
+        self.assertNotIn("carriedPermille", step["details"] or {}, step)
+
     def test_refused_commit_is_made_again_in_a_new_edit(self):
         _, case = play_target(self.ctx)
         rel = ready_release(self, self.ctx, "3.2.0")
