@@ -337,6 +337,21 @@ TABLE = [
            "src/stores/stores_http.c",
            [("        *permille = share < 1 ? 1 : share > 1000 ? 1000 : share;", "        *permille = 0 * share;")],
            [API + "test_store_play:PlayTest.test_hotfix_carries_the_rollout_share_over"]),
+    Mutant("hotfix-carries-another-tenants-share", "a hotfix carries another tenant's rollout share",
+           "carryRollout reads every tenant's submissions of the target and track, so a hotfix can start at a share "
+           "another tenant's rollout reached",
+           "src/stores/stores_http.c",
+           [("\"SELECT rolloutMillionths FROM store_submissions WHERE tenantId = ? AND targetIntegrationId = ?",
+             "\"SELECT rolloutMillionths FROM store_submissions WHERE (tenantId = ? OR 1 = 1) AND targetIntegrationId = ?")],
+           [API + "test_store_play:PlayTest.test_carry_rollout_never_takes_another_tenants_share"]),
+    # ---- Google Play's review followed without an edit (docs/stores.md "Google Play's review")
+    Mutant("play-review-not-followed", "a Play release in review shown as rolling out",
+           "the submit does not read the release's lifecycle state after its commit, so a production release Play is "
+           "still reviewing is ROLLING_OUT (or RELEASED) at once and a rejection is never seen",
+           "src/providers/targets/play_store.c",
+           [("    if (mode == PLAY_SUBMIT)\n        provider_next(c, P_LIFECYCLE);",
+             "    if (mode == PLAY_SUBMIT && false)\n        provider_next(c, P_LIFECYCLE);")],
+           [API + "test_store_play:PlayTest.test_review_followed_without_an_edit"]),
     # ---- an inbound webhook's HMAC key, kept per integration, is retired when its secret is rotated (issue 14)
     Mutant("webhook-hmac-key-outlives-rotation", "old webhook secret accepted after rotation",
            "the HMAC key kept for an integration's webhooks is looked up by integration alone: the rotated-out secret still signs",
