@@ -330,6 +330,13 @@ TABLE = [
            [("int minutes = monitoring_period_minutes(c);\n\n    snprintf(q, sizeof q, \"release:",
              "int minutes = 60;\n\n    snprintf(q, sizeof q, \"release:")],
            [API + "test_store_health:HealthTest.test_crash_free_rate_reads_the_rules_window"]),
+    # ---- Bugsnag's crash-free rates over the rule's window, from its running counts (docs/stores.md "Health-gated rollouts")
+    Mutant("bugsnag-rate-window-ignored", "Bugsnag's crash-free rate is the release's total, whatever the window",
+           "the counts kept between readings are not differenced, so a release with a long healthy past hides a crash "
+           "spike of the last minutes from a 10-minute rule",
+           "src/stores/health.c",
+           [("    t->value = t->windowed;", "    t->value = t->given;")],
+           [API + "test_store_health:HealthTest.test_bugsnag_rate_over_the_rules_window"]),
     # ---- a hotfix carries the rollout share over (docs/stores.md "Rollout plans")
     Mutant("hotfix-share-not-carried", "a hotfix starts from its plan's first share",
            "carryRollout finds no share under way, so a hotfix to a release at 20% starts at 1% and most users who had "
