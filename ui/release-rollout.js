@@ -88,7 +88,7 @@ function submissionPart(s) {
     h('h4', null, 'Submission'),
     h('p', {class: 'store-status'}, submissionBadge(s.status), s.pendingAction ? h('span', {class: 'muted small'}, ` ${s.pendingAction} under way`) : null),
     h('dl', {class: 'facts compact'},
-      h('dt', null, 'Review'), h('dd', {'data-field': 'review'}, s.reviewState ? h('span', {title: s.reviewState}, humanize(s.reviewState.replace(/_/g, ' '))) : h('span', {class: 'muted'}, 'none yet')),
+      h('dt', null, 'Review'), h('dd', {'data-field': 'review'}, s.reviewState ? h('span', {title: s.reviewState}, humanize(s.reviewState.replace(/^RELEASE_LIFECYCLE_STATE_/, '').replace(/_/g, ' '))) : h('span', {class: 'muted'}, 'none yet')),
       h('dt', null, 'Build'), h('dd', null, s.buildNumber, h('span', {class: 'muted'}, ` on ${s.track}`)),
       h('dt', null, 'Submitted'), h('dd', null, when(s.submittedAt, {relative: true}))),
     s.statusReason ? h('p', {class: `notice ${s.status === 'REJECTED' || s.status === 'FAILED' ? 'warn' : ''} wrap`, 'data-field': 'reason'},

@@ -28,8 +28,9 @@ const METRICS = [{value: 'crashFreeSessions', label: 'Crash-free sessions (%)'},
 
 // The submit form: platform, track, build, either a first share or a plan (Google Play), a health rule
 // (monitors: the tenant's monitoring integrations), and where the tenant has Firebase App Distribution targets
-// (testers), a choice of one of them with its tester groups and e-mails.
-function submitForm(stores, monitors, testers, listPath, done) {
+// (testers), a choice of one of them with its tester groups and e-mails. A HOTFIX to Google Play may carry the
+// share the release it fixes has reached over (carryRollout), in place of a first share or plan.
+function submitForm(stores, monitors, testers, listPath, done, hotfix) {
   const fields = [
     field({name: 'platform', kind: 'string', required: true}, {label: 'Platform', choices: stores.map((p) => ({value: p, label: PLATFORM_WORDS[p]})),
       value: stores[0]}),
@@ -41,6 +42,10 @@ function submitForm(stores, monitors, testers, listPath, done) {
       hint: 'Google Play: the shares it moves through on its own, e.g. 10, 50, 100 (the last 100).'}),
     field({name: 'waitMinutes', kind: 'integer', minimum: 0, maximum: 10080}, {label: 'Minutes between stages', hint: 'With a plan: how long each stage holds.'}),
   ];
+  if (hotfix && stores.includes('ANDROID')) {
+    fields.push(field({name: 'carryRollout', kind: 'boolean'}, {label: 'Carry the rollout share over',
+      hint: 'Google Play: start at the share the release this hotfix fixes has reached on the same track, so no user who has that build waits. Leave the first share and plan empty.'}));
+  }
   if (monitors.length) { // a health rule only where the tenant has a monitoring integration to read it from
     fields.push(field({name: 'monitoringIntegrationId', kind: 'string'}, {label: 'Health watched by',
       choices: monitors.map((m) => ({value: m.id, label: `${m.displayName} (${m.type})`})),
@@ -65,7 +70,8 @@ function submitForm(stores, monitors, testers, listPath, done) {
     ev.preventDefault();
     set.clearErrors();
     try {
-      const {rolloutPlan, waitMinutes, monitoringIntegrationId, metric, threshold, windowMinutes, testerGroups, testerEmails, ...body} = set.collect(false);
+      const {rolloutPlan, waitMinutes, monitoringIntegrationId, metric, threshold, windowMinutes, testerGroups, testerEmails, carryRollout, ...body} = set.collect(false);
+      if (carryRollout) body.carryRollout = true; // unticked: not sent (the server refuses it for other stores and types)
       if (testerGroups || testerEmails) body.testers = {...(testerGroups ? {groups: testerGroups} : {}), ...(testerEmails ? {emails: testerEmails} : {})};
       const plan = parsePlan(rolloutPlan, waitMinutes);
       if (plan) body.rolloutPlan = plan;
@@ -117,7 +123,8 @@ export function submissionsPanel(ctx, path) {
         .then((p) => p.items, () => [])));
       if (ctx.stale()) return;
       form = form || h('details', {class: 'more submit-box', open: !list.length}, h('summary', null, 'Submit a build to a store'),
-        submitForm(stores, monitors, targets.filter((t) => t.type === 'FIREBASE'), path('/submissions'), () => show(last)));
+        submitForm(stores, monitors, targets.filter((t) => t.type === 'FIREBASE'), path('/submissions'), () => show(last),
+          rel.releaseType === 'HOTFIX'));
     }
     const health = new Map((rel.health || []).map((e) => [e.submissionId, e]));
     const cards = latestPerTarget(list).map(({s, earlier}) => storeCard(s, {canAct: canDrive(ctx.tenant), act, fail: (m) => showError(box, m), earlier,

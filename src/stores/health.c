@@ -164,8 +164,12 @@ struct reading_tx {
     const struct stores_env *env;
     const char *id;
     const struct watched *w;
-    const json_t *value; /* the metric's figure (a percentage or a count), or NULL: none */
-    const char *error;   /* why there is none, or NULL */
+    const json_t *value;  /* the metric's figure (a percentage or a count), or NULL: none */
+    const json_t *counts; /* a provider's running counts of the metric, [total, bad] (Bugsnag), or NULL */
+    const char *error;    /* why there is none, or NULL */
+    json_t *windowed;     /* owned: the rate over the rule's window made from counts (window_rate) */
+    const json_t *given;  /* value and error as the call gave them: a transaction run again starts from them */
+    const char *given_error;
 };
 
 /* The metric's name for a person. */
@@ -237,6 +241,67 @@ static enum err_code halt_release(struct store_conn *c, const struct reading_tx 
     return err->code;
 }
 
+/* The latest kept counts of the submission at or before at (oldest: the earliest kept instead); false when none. */
+static bool counts_at(struct store_conn *c, const struct reading_tx *t, const char *at, bool oldest, int64_t *total, int64_t *bad,
+                      char *read_at, struct err *err)
+{
+    struct store_stmt *st;
+    bool found = false;
+
+    if (store_select(c,
+                     oldest ? "SELECT readAt, total, bad FROM store_health_counts WHERE tenantId = ? AND submissionId = ? "
+                              "AND readAt <= ? ORDER BY readAt ASC LIMIT 1"
+                            : "SELECT readAt, total, bad FROM store_health_counts WHERE tenantId = ? AND submissionId = ? "
+                              "AND readAt <= ? ORDER BY readAt DESC LIMIT 1",
+                     STORE_ARGS(STORE_TEXT(t->job->tenant), STORE_TEXT(t->id), STORE_TIME(at)), &st, err))
+        return false;
+    if (store_next(st, err) == 1) {
+        found = true;
+        snprintf(read_at, TIMESTAMP_SIZE, "%s", store_col_text(st, 0));
+        *total = store_col_int(st, 1);
+        *bad = store_col_int(st, 2);
+    }
+    store_finish(st);
+    return found && !err->code;
+}
+
+/*
+ * A provider that answers only a release's running counts (Bugsnag): this
+ * reading's counts kept, and the rate over the rule's window made of the
+ * difference from the latest reading at least the window old (a window of
+ * 0: an hour, as the error count reads), else from the oldest kept (the
+ * window not filled yet). The first reading has nothing to difference: the
+ * release's own rate stands. No session in the window: no figure. Readings
+ * older than the one the window starts at are dropped. Sets t->value.
+ */
+static enum err_code window_rate(struct store_conn *c, struct reading_tx *t, int64_t now_ms, struct err *err)
+{
+    int64_t minutes = json_integer_value(json_object_get(t->w->rule, "windowMinutes"));
+    int64_t total = json_integer_value(json_array_get(t->counts, 0)), bad = json_integer_value(json_array_get(t->counts, 1));
+    int64_t base_total = 0, base_bad = 0;
+    char now[TIMESTAMP_SIZE], edge[TIMESTAMP_SIZE], base_at[TIMESTAMP_SIZE];
+    bool found;
+
+    clock_format(now_ms, now);
+    clock_format(now_ms - (minutes > 0 ? minutes : 60) * MINUTE_MS, edge);
+    found = counts_at(c, t, edge, false, &base_total, &base_bad, base_at, err) ||
+            (!err->code && counts_at(c, t, now, true, &base_total, &base_bad, base_at, err));
+    if (err->code ||
+        (found && store_run(c, "DELETE FROM store_health_counts WHERE tenantId = ? AND submissionId = ? AND readAt < ?",
+                            STORE_ARGS(STORE_TEXT(t->job->tenant), STORE_TEXT(t->id), STORE_TIME(base_at)), NULL, err)) ||
+        store_run(c, "INSERT INTO store_health_counts (submissionId, tenantId, readAt, total, bad) VALUES (?, ?, ?, ?, ?)",
+                  STORE_ARGS(STORE_TEXT(t->id), STORE_TEXT(t->job->tenant), STORE_TIME(now), STORE_INT(total), STORE_INT(bad)),
+                  NULL, err))
+        return err->code;
+    if (!found || bad < base_bad || total < base_total)
+        return ERR_OK; /* nothing to difference (or the counts were reset): the release's own rate */
+    t->windowed = total > base_total ? json_real(100.0 * (1.0 - (double)(bad - base_bad) / (double)(total - base_total))) : NULL;
+    t->value = t->windowed;
+    if (!t->value)
+        t->error = "no session of this version in the rule's window";
+    return ERR_OK;
+}
+
 /*
  * The reading, in one transaction with its consequence and the job's end:
  * the figure (a provider that did not answer keeps the last one, with the
@@ -250,11 +315,20 @@ static enum err_code reading_body(struct store_conn *c, void *ctx, struct err *e
     const char *tenant = t->job->tenant;
     int64_t now_ms = clock_now_ms(), since_ms = 0, changes = 0;
     int64_t window_ms = json_integer_value(json_object_get(t->w->rule, "windowMinutes")) * MINUTE_MS;
-    double value = json_number_value(t->value);
+    double value;
     char now[TIMESTAMP_SIZE], since[TIMESTAMP_SIZE];
     struct store_val milli, at;
     struct store_stmt *st;
-    bool breached = json_is_number(t->value) && breaches(t->w->rule, value);
+    bool breached;
+
+    json_decref(t->windowed);
+    t->windowed = NULL;
+    t->value = t->given;
+    t->error = t->given_error;
+    if (json_is_array(t->counts) && json_is_number(t->value) && window_rate(c, t, now_ms, err))
+        return err->code;
+    value = json_number_value(t->value);
+    breached = json_is_number(t->value) && breaches(t->w->rule, value);
 
     if (store_select(c, "SELECT breachSince FROM store_health WHERE tenantId = ? AND submissionId = ?",
                      STORE_ARGS(STORE_TEXT(tenant), STORE_TEXT(t->id)), &st, err))
@@ -292,9 +366,17 @@ static enum err_code reading_body(struct store_conn *c, void *ctx, struct err *e
 }
 
 static void record(const struct stores_env *env, struct job *j, const char *id, const struct watched *w, const json_t *value,
-                   const char *error)
+                   const json_t *counts, const char *error)
 {
-    struct reading_tx t = {.job = j, .env = env, .id = id, .w = w, .value = value, .error = error};
+    struct reading_tx t = {.job = j,
+                           .env = env,
+                           .id = id,
+                           .w = w,
+                           .value = value,
+                           .counts = counts,
+                           .error = error,
+                           .given = value,
+                           .given_error = error};
     struct store_conn *c = NULL;
     struct err err;
 
@@ -302,6 +384,7 @@ static void record(const struct stores_env *env, struct job *j, const char *id, 
     if (store_conn_get(env->store, &c, &err) == ERR_OK)
         tenant_tx(c, j->tenant, reading_body, &t, &err);
     store_conn_put(c);
+    json_decref(t.windowed);
     if (err.code)
         job_fail(j, &err);
     else
@@ -369,13 +452,14 @@ void health_check_step(void *ctx, struct job *j)
     }
     if (call && call->verdict == VERDICT_VALID) {
         record(env, j, id, &w, json_object_get(call->output, json_string_value(json_object_get(w.rule, "metric"))),
+               json_object_get(json_object_get(call->output, "counts"), json_string_value(json_object_get(w.rule, "metric"))),
                json_is_number(json_object_get(call->output, json_string_value(json_object_get(w.rule, "metric"))))
                    ? NULL
                    : "the monitoring provider has no figures of this version yet");
     } else if (call) { /* not answered, or refused: reported, never a breach */
-        record(env, j, id, &w, NULL, call->message);
+        record(env, j, id, &w, NULL, NULL, call->message);
     } else if (start_call(env, j, &w, &err)) {
-        record(env, j, id, &w, NULL, err.message);
+        record(env, j, id, &w, NULL, NULL, err.message);
     }
     json_decref(w.rule);
 }

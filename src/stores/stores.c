@@ -167,8 +167,9 @@ static enum submission_event action_event(const char *action, int64_t millionths
 
 /*
  * A reviewing store's state (App Store Connect's appStoreState, TestFlight's
- * betaReviewState: APPROVED, the testers have the build) as the table's
- * event; -1 for one that moves nothing.
+ * betaReviewState: APPROVED, the testers have the build; Google Play's
+ * releaseLifecycleState: PUBLISHED is a staged rollout or everyone, by the
+ * share committed) as the table's event; -1 for one that moves nothing.
  */
 static int review_event(const char *state)
 {
@@ -184,7 +185,12 @@ static int review_event(const char *state)
                {"PENDING_APPLE_RELEASE", SEV_APPROVED},
                {"READY_FOR_SALE", SEV_COMPLETE},
                {"PROCESSING_FOR_APP_STORE", SEV_APPROVED},
-               {"APPROVED", SEV_COMPLETE}};
+               {"APPROVED", SEV_COMPLETE},
+               {"RELEASE_LIFECYCLE_STATE_NOT_SENT_FOR_REVIEW", SEV_SUBMITTED},
+               {"RELEASE_LIFECYCLE_STATE_IN_REVIEW", SEV_IN_REVIEW},
+               {"RELEASE_LIFECYCLE_STATE_NOT_APPROVED", SEV_REJECTED},
+               {"RELEASE_LIFECYCLE_STATE_APPROVED_NOT_PUBLISHED", SEV_APPROVED},
+               {"RELEASE_LIFECYCLE_STATE_PUBLISHED", SEV_ROLLOUT}};
     for (size_t i = 0; state && i < ARRAY_LEN(map); i++)
         if (strcmp(map[i].state, state) == 0)
             return (int)map[i].event;
@@ -192,30 +198,28 @@ static int review_event(const char *state)
 }
 
 /*
- * Where a reviewing store's state takes the submission from from: the
- * table's moves in order, so a state seen late (approved, never seen in
- * review) passes through the ones in between.
+ * Where a store's state takes the submission from from: the table's moves
+ * in order until event applies, so a state seen late (approved, or Play's
+ * published, never seen in review) passes through the ones in between.
  */
 static enum submission_status review_move(enum submission_status from, int event)
 {
-    static const enum submission_event path[] = {SEV_SUBMITTED, SEV_IN_REVIEW, SEV_APPROVED, SEV_COMPLETE};
+    static const enum submission_event path[] = {SEV_SUBMITTED, SEV_IN_REVIEW, SEV_APPROVED};
     enum submission_status at = from, next;
 
     if (event < 0)
         return from;
-    if ((next = submission_transition(at, (enum submission_event)event)) != SUB_NONE)
-        return next;
-    for (size_t i = 0; i < ARRAY_LEN(path) && path[i] != (enum submission_event)event; i++)
-        if ((next = submission_transition(at, path[i])) != SUB_NONE)
-            at = next;
-    next = submission_transition(at, (enum submission_event)event);
+    for (size_t i = 0; (next = submission_transition(at, (enum submission_event)event)) == SUB_NONE && i < ARRAY_LEN(path); i++)
+        if (submission_transition(at, path[i]) != SUB_NONE)
+            at = submission_transition(at, path[i]);
     return next != SUB_NONE ? next : from;
 }
 
 /* The timeline's name for a move to to (notify.c maps submitted, rejected and rollout-updated to the catalogue). */
 static const char *move_name(const char *action, enum submission_status to)
 {
-    if (strcmp(action, "submit") == 0 && (to == SUB_SUBMITTED || to == SUB_ROLLING_OUT || to == SUB_RELEASED))
+    if (strcmp(action, "submit") == 0 &&
+        (to == SUB_SUBMITTED || to == SUB_IN_REVIEW || to == SUB_ROLLING_OUT || to == SUB_RELEASED)) /* Play: in review at once */
         return "submitted";
     switch (to) {
     case SUB_PROCESSING:
@@ -237,10 +241,15 @@ static bool reviewing(enum submission_status s)
     return s == SUB_SUBMITTED || s == SUB_IN_REVIEW;
 }
 
-/* Approved, the store releases it on its own at a date (App Store SCHEDULED: PENDING_APPLE_RELEASE): the job polls it too. */
+/*
+ * Approved, the store releases it on its own (App Store SCHEDULED: PENDING_APPLE_RELEASE at a date; Play's managed
+ * publishing: APPROVED_NOT_PUBLISHED until published in Play Console): the job polls it too.
+ */
 static bool store_releases(enum submission_status s, const char *store_state)
 {
-    return s == SUB_APPROVED && store_state && strcmp(store_state, "PENDING_APPLE_RELEASE") == 0;
+    return s == SUB_APPROVED && store_state &&
+           (strcmp(store_state, "PENDING_APPLE_RELEASE") == 0 ||
+            strcmp(store_state, "RELEASE_LIFECYCLE_STATE_APPROVED_NOT_PUBLISHED") == 0);
 }
 
 /* Whether the job follows the submission on the store (step 1). */
@@ -532,6 +541,7 @@ static enum err_code outcome_apply(struct store_conn *c, struct outcome *o, cons
     struct plan_state plan;
     int64_t millionths;
     json_t *details;
+    int event;
     bool staged =
         status && (strcmp(status, "inProgress") == 0 || strcmp(status, "halted") == 0 || strcmp(status, "completed") == 0);
 
@@ -552,18 +562,16 @@ static enum err_code outcome_apply(struct store_conn *c, struct outcome *o, cons
     if (o->given_up)
         return outcome_refused(c, o, s, err);
     millionths = s->millionths;
-    if (o->waiting) {
-        o->to = review_move(from, SEV_PROCESSING);
-    } else if (staged) {
+    if (staged)
         millionths = strcmp(status, "completed") == 0
                          ? 1000000
                          : (int64_t)(json_number_value(json_object_get(o->output, "fraction")) * 1000000.0 + 0.5);
-        o->to = submission_transition(from, action_event(o->action, millionths));
-    } else {
-        o->to = review_move(from, review_event(state ? state : status));
-        if (o->to == SUB_RELEASED)
-            millionths = 1000000;
-    }
+    event = o->waiting ? SEV_PROCESSING : review_event(state ? state : staged ? NULL : status);
+    if (event == SEV_ROLLOUT || (event < 0 && staged))
+        event = action_event(o->action, millionths); /* a committed share (Play's published release: the one committed) */
+    o->to = review_move(from, event);
+    if (o->to == SUB_RELEASED)
+        millionths = 1000000;
     if (o->to == SUB_NONE)
         o->to = from; /* the store did it; the table has nothing to move */
     plan = plan_after(s, o->to, millionths, clock_now_ms());
@@ -581,7 +589,9 @@ static enum err_code outcome_apply(struct store_conn *c, struct outcome *o, cons
                              STORE_INT(millionths), STORE_TEXT(json_string_value(json_object_get(o->output, "editId"))),
                              STORE_TEXT(json_string_value(json_object_get(o->output, "storeVersionId"))),
                              STORE_TEXT(json_string_value(json_object_get(o->output, "storeSubmissionId"))),
-                             STORE_TEXT(staged ? NULL : (state ? state : status)),
+                             STORE_TEXT(state    ? state
+                                        : staged ? NULL
+                                                 : status),
                              STORE_TEXT(o->to == SUB_REJECTED ? o->message : NULL), STORE_BOOL(!o->waiting), STORE_TIME(now),
                              o->to == SUB_RELEASED ? STORE_TIME(now) : STORE_NULL, STORE_TIME(now),
                              plan.stage >= 0 ? STORE_INT(plan.stage) : STORE_NULL, plan.next_ms ? STORE_TIME(next_at) : STORE_NULL,
@@ -593,7 +603,10 @@ static enum err_code outcome_apply(struct store_conn *c, struct outcome *o, cons
                  submission_status_name(o->to), (double)millionths / 10000.0);
         details = json_pack("{s:s, s:s, s:s, s:s, s:f, s:s, s:s, s:s?}", "submissionId", o->id, "target", s->target_type, "track",
                             s->track, "buildNumber", s->build_number, "fraction", (double)millionths / 1000000.0, "from", s->status,
-                            "to", submission_status_name(o->to), "storeState", staged ? NULL : (state ? state : status));
+                            "to", submission_status_name(o->to), "storeState",
+                            state    ? state
+                            : staged ? NULL
+                                     : status);
         release_event_add(c, tenant, s->release,
                           &(struct release_event_row){.kind = "STATUS",
                                                       .name = move_name(o->action, o->to),

@@ -294,6 +294,13 @@ class AppStoreTest(vf.VerifyTest):
         resp = self.request("POST", "%s/%s/promote" % (path, sub["id"]), {"track": "testflight"})
         harness.assert_error(self, resp, 409, "conflict")  # App Store Connect has no tracks to promote between
         self.assertIn("App Store Connect", resp.json["error"]["message"])
+        # a hotfix cannot carry a rollout share to the App Store: Apple keeps the phased release's own schedule
+        fx.db_execute(self.server, "UPDATE releases SET releaseType = 'HOTFIX' WHERE id = ?", (rel["id"],))
+        resp = self.request("POST", path, {"platform": "IOS", "buildNumber": BUILD, "carryRollout": True})
+        harness.assert_error(self, resp, 400, "invalid_request")
+        [detail] = [d for d in resp.json["error"]["details"] if d["field"] == "carryRollout"]
+        self.assertIn("Google Play only", detail["message"])
+        self.assertEqual(len(self.expect(self.request("GET", path), 200)["items"]), 1, "nothing more made")
 
     def test_blocker_reaches_the_user(self):
         self.build("4.2.0", "VALID")

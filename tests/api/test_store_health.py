@@ -144,8 +144,9 @@ class HealthTest(vf.VerifyTest):
         integ = self.ctx.create(vcase.body, tenant_id=self.ctx.tenant_id)
         pid = vcase.info["pid"]
 
-        def counts(unhandled):
-            self.fakes.register("bugsnag", {"releases": {pid: [{"app_version": "5.1.0", "total_sessions_count": 1000,
+        def counts(unhandled, total=1000):
+            """Bugsnag's running counts of the release (they only grow; the rate is their difference in the window)."""
+            self.fakes.register("bugsnag", {"releases": {pid: [{"app_version": "5.1.0", "total_sessions_count": total,
                                                                 "unhandled_sessions_count": unhandled,
                                                                 "accumulative_daily_users_seen": 100,
                                                                 "accumulative_daily_users_with_unhandled": 1}]}})
@@ -167,14 +168,15 @@ class HealthTest(vf.VerifyTest):
 
         sub = self.play_rollout(rel, rule)
         self.health(rel, lambda h: h and h[0]["value"] == 99.8, "the healthy reading")
-        counts(20)  # 98%: a breach begins
-        self.health(rel, lambda h: h[0]["breachSince"] is not None, "the breach to be seen")
-        counts(1)  # healthy again before the window: the breach is over, nothing halted
+        counts(22, 2000)  # since the first reading (the window not filled yet): 20 of 1000 sessions, 98%: a breach begins
+        self.health(rel, lambda h: h[0]["breachSince"] is not None and h[0]["value"] == 98, "the breach to be seen")
+        counts(22, 21000)  # healthy again before the window (20 of 20000): the breach is over, nothing halted
         got = self.health(rel, lambda h: h[0]["breachSince"] is None and h[0]["value"] == 99.9, "the recovery")
         # the provider down: reported, the last figure kept, never a breach
-        counts(500)
+        counts(5000, 22000)
         self.rule("bugsnag", "503", match=pid)
-        got = self.health(rel, lambda h: h[0]["error"], "the provider's silence to be reported")
+        got = self.health(rel, lambda h: h[0]["error"] and "window" not in h[0]["error"],
+                          "the provider's silence to be reported")
         self.assertEqual((got[0]["value"], got[0]["breachSince"]), (99.9, None))
         sub = self.expect(self.request("GET", "%s/%s" % (path, sub["id"])), 200)
         self.assertEqual(sub["status"], "ROLLING_OUT")
@@ -210,6 +212,42 @@ class HealthTest(vf.VerifyTest):
         self.assertEqual((breach["details"]["metric"], breach["details"]["value"], breach["details"]["threshold"]),
                          ("errorCount", 40, 10))
         self.assertIn("error count of ANDROID at 40, above the threshold of 10", breach["message"])
+
+    def test_bugsnag_rate_over_the_rules_window(self):
+        """Bugsnag answers a release's running counts only: each reading's are kept and the crash-free rate is their
+        difference from the reading a window ago (time made to pass in the database), not the release's total; no
+        session in the window is no figure (the last kept, saying why); readings older than the window's start go."""
+        vcase = vf.build(self.ctx, "BUGSNAG", True, True)
+        integ = self.ctx.create(vcase.body, tenant_id=self.ctx.tenant_id)
+        pid = vcase.info["pid"]
+
+        def counts(total, unhandled):
+            self.fakes.register("bugsnag", {"releases": {pid: [{"app_version": "5.2.0", "total_sessions_count": total,
+                                                                "unhandled_sessions_count": unhandled,
+                                                                "accumulative_daily_users_seen": 100,
+                                                                "accumulative_daily_users_with_unhandled": 1}]}})
+        counts(10000, 10)
+        rel = self.release("5.2.0", ["ANDROID"])
+        sp.play_target(self.ctx)
+        sub = self.play_rollout(rel, {"monitoringIntegrationId": integ["id"], "metric": "crashFreeSessions",
+                                      "threshold": 90, "windowMinutes": 10})
+        self.health(rel, lambda h: h and h[0]["value"] == 99.9, "the first reading: the release's own rate")
+        self.health(rel, lambda h: h[0]["error"] and "window" in h[0]["error"], "no session since: no figure")
+        _, rows = fx.db_query(self.server, "SELECT readAt FROM store_health_counts WHERE submissionId = ?", (sub["id"],))
+        for (stored,) in rows:  # every reading so far 11 minutes older: the window's start
+            earlier = (harness.format_time(harness.parse_time(stored) - datetime.timedelta(minutes=11))
+                       if isinstance(stored, str) else stored - datetime.timedelta(minutes=11))
+            fx.db_execute(self.server, "UPDATE store_health_counts SET readAt = ? WHERE submissionId = ? AND readAt = ?",
+                          (earlier, sub["id"], stored))
+        counts(10200, 30)  # the window's 200 sessions, 20 of them crashed: 90%... then 10 more crashed of 100 more
+        got = self.health(rel, lambda h: h[0]["value"] == 90 and not h[0]["error"], "the window's rate, not 99.7%")
+        self.assertIsNone(got[0]["breachSince"], "at the threshold is within the rule")
+        counts(10300, 60)
+        got = self.health(rel, lambda h: h[0]["value"] == 83.333, "the window's rate moving on")
+        self.assertIsNotNone(got[0]["breachSince"])
+        _, rows = fx.db_query(self.server, "SELECT COUNT(*) FROM store_health_counts WHERE submissionId = ? AND readAt < ?",
+                              (sub["id"], rows[0][0]))
+        self.assertEqual(rows[0][0], 1, "of the readings before the window, only the one it starts at is kept")
 
     def test_crash_free_rate_reads_the_rules_window(self):
         """Sentry's crash-free sessions over the rule's window (the sessions API's statsPeriod and interval, checked by

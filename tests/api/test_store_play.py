@@ -317,6 +317,66 @@ class PlayTest(tr.ReleaseBase):
         sub = self.act(rel, sub, "complete")
         self.assertEqual((sub["status"], sub["rolloutFraction"]), ("RELEASED", 1.0), sub)
 
+    def review_settled(self, rel, sub, statuses):
+        """The submission once the followed review has left it in one of statuses."""
+        return wait_for(self, "the review to end in %s" % (statuses,), lambda: (lambda got: got if got["status"] in statuses
+                                                                              else None)(self.expect(self.request(
+                                                                                  "GET", self.path(rel, sub),
+                                                                                  token=self.owner.token), 200)))
+
+    def test_review_followed_without_an_edit(self):
+        """Play reviews production: the submission is IN_REVIEW after its commit, followed by reading the track's
+        releases without an edit (tracks.releases.list, releaseLifecycleState) with the poll's backoff, then
+        ROLLING_OUT at the committed share once published; an action during the review is refused (no commit that
+        would cancel it). Not approved: REJECTED, saying where Play gives the reasons. Approved under managed
+        publishing: APPROVED and followed until published in Play Console (RELEASED). A testing track Play does not
+        review is ROLLING_OUT at once."""
+        _, case = play_target(self.ctx, codes=(CODE, "4250", "4251", "4252"))
+        pkg = case.info["package"]
+        review = lambda outcome, polls: self.fakes.register("play", {"packages": {pkg: {"review": {
+            "tracks": ["production"], "polls": polls, "outcome": outcome}}}})
+        review("PUBLISHED", 2)
+        rel = ready_release(self, self.ctx, "3.9.5")
+        sub = self.expect(self.request("POST", self.path(rel), {"platform": "ANDROID", "buildNumber": CODE,
+                                                                "rolloutPermille": 100}, token=self.owner.token), 201)
+        sub = self.settled(rel, sub)
+        self.assertEqual((sub["status"], sub["reviewState"]), ("IN_REVIEW", "RELEASE_LIFECYCLE_STATE_IN_REVIEW"), sub)
+        self.assert_error(self.request("POST", self.path(rel, sub, "halt"), {}, token=self.owner.token), 409, "conflict")
+        sub = self.review_settled(rel, sub, ("ROLLING_OUT",))
+        self.assertEqual((sub["rolloutFraction"], sub["reviewState"]), (0.1, "RELEASE_LIFECYCLE_STATE_PUBLISHED"), sub)
+        lists = [r for r in self.fakes.requests("play") if r["path"].endswith("/tracks/production/releases")]
+        self.assertGreaterEqual(len(lists), 3, "read after the commit, then polled until published")
+        self.assertEqual({r["method"] for r in lists}, {"GET"})
+        self.assertEqual(len(self.live(case)[1]), 1, "one commit: following the review writes nothing")
+        names = [(e["kind"], e["name"]) for e in self.read(rel["id"])["events"] if e["kind"] == "STATUS"]
+        self.assertIn(("STATUS", "submitted"), names)
+        self.assertIn(("STATUS", "rollout-updated"), names)
+
+        review("NOT_APPROVED", 0)
+        rel2 = ready_release(self, self.ctx, "3.9.6")
+        sub = self.expect(self.request("POST", self.path(rel2), {"platform": "ANDROID", "buildNumber": "4250",
+                                                                 "rolloutPermille": 200, "cancelReview": True},
+                                       token=self.owner.token), 201)
+        sub = self.review_settled(rel2, sub, ("REJECTED",))
+        self.assertIn("Policy status", sub["statusReason"])
+        self.assertIn("rejected", [e["name"] for e in self.read(rel2["id"])["events"]])
+
+        review("APPROVED_NOT_PUBLISHED", 0)
+        rel3 = ready_release(self, self.ctx, "3.9.7")
+        sub = self.expect(self.request("POST", self.path(rel3), {"platform": "ANDROID", "buildNumber": "4251",
+                                                                 "cancelReview": True}, token=self.owner.token), 201)
+        sub = self.review_settled(rel3, sub, ("APPROVED",))
+        self.assertEqual(sub["reviewState"], "RELEASE_LIFECYCLE_STATE_APPROVED_NOT_PUBLISHED")
+        self.fakes.register("play", {"packages": {pkg: {"lifecycle": {"production": {"4251": {"state": "PUBLISHED"}}}}}})
+        sub = self.review_settled(rel3, sub, ("RELEASED",))
+        self.assertEqual(sub["rolloutFraction"], 1.0)
+
+        sub = self.expect(self.request("POST", self.path(rel2), {"platform": "ANDROID", "buildNumber": "4252",
+                                                                 "track": "beta", "rolloutPermille": 500},
+                                       token=self.owner.token), 201)
+        sub = self.settled(rel2, sub)
+        self.assertEqual((sub["status"], sub["reviewState"]), ("ROLLING_OUT", "RELEASE_LIFECYCLE_STATE_PUBLISHED"), sub)
+
     def test_promote_from_a_testing_track(self):
         """A build on the beta track promoted to production at 20 %: a new submission, one edit that adds its version
         codes to production with the notes (validated, then committed), the beta track left as it was; refused
@@ -434,6 +494,27 @@ class PlayTest(tr.ReleaseBase):
                                             if r["versionCodes"] == ["4243"]], releases)
         [step] = [e for e in self.read(hotfix["id"])["events"] if e["name"] == "submit" and e["kind"] == "ACTION"]
         self.assertEqual(step["details"]["carriedPermille"], 200, step)
+
+    def test_carry_rollout_never_takes_another_tenants_share(self):
+        """carryRollout reads the tenant's own submissions only: a rollout under way of the same target and track that
+        belongs to another tenant (moved there in the database: no API can make one) is not carried; the hotfix is
+        made as without carryRollout (everyone), and its step says no carried share."""
+        _, case = play_target(self.ctx, codes=(CODE, "4260"))
+        rel = ready_release(self, self.ctx, "3.9.8")
+        sub = self.expect(self.request("POST", self.path(rel), {"platform": "ANDROID", "buildNumber": CODE,
+                                                                 "rolloutPermille": 300}, token=self.owner.token), 201)
+        self.assertEqual(self.settled(rel, sub)["rolloutFraction"], 0.3)
+        other = harness.new_org(self.server)
+        fx.db_execute(self.server, "UPDATE store_submissions SET tenantId = ? WHERE id = ?", (other.id, sub["id"]))
+        hotfix = ready_release(self, self.ctx, "3.9.9")
+        fx.db_execute(self.server, "UPDATE releases SET releaseType = 'HOTFIX' WHERE id = ?", (hotfix["id"],))
+        made = self.expect(self.request("POST", self.path(hotfix), {"platform": "ANDROID", "buildNumber": "4260",
+                                                                    "carryRollout": True}, token=self.owner.token), 201)
+        self.assertIsNone(made["rolloutPlan"], made)
+        made = self.settled(hotfix, made)
+        self.assertEqual((made["status"], made["rolloutFraction"]), ("RELEASED", 1.0), made)
+        [step] = [e for e in self.read(hotfix["id"])["events"] if e["name"] == "submit" and e["kind"] == "ACTION"]
+        self.assertNotIn("carriedPermille", step["details"] or {}, step)
 
     def test_refused_commit_is_made_again_in_a_new_edit(self):
         _, case = play_target(self.ctx)

@@ -27,7 +27,14 @@ class Play(GoogleApi):
     POST .../edits/{id}:commit makes the edit's tracks live, once: a committed or deleted edit is not found (404),
     an expired one (set "expires" in the past) is refused (400), and so is one made before another edit's commit
     (409, one edit at a time), and a commit while changes are in review without changesInReviewBehavior=
-    CANCEL_IN_REVIEW_AND_SUBMIT (400).  A token needs the androidpublisher scope."""
+    CANCEL_IN_REVIEW_AND_SUBMIT (400).  A token needs the androidpublisher scope.
+    GET /androidpublisher/v3/applications/{package}/tracks/{track}/releases (no edit) lists the live track's releases
+    as summaries: {releaseName, track, activeArtifacts: [{versionCode}], releaseLifecycleState} (a draft DRAFT, any
+    other PUBLISHED unless reviewed). A package's "review": {"tracks": [reviewed tracks], "polls": n, "outcome":
+    PUBLISHED, NOT_APPROVED or APPROVED_NOT_PUBLISHED} puts each release a commit adds to a reviewed track in review
+    (IN_REVIEW, the package "inReview"), answered so for n reads of the list, then the outcome (the short names;
+    the API's are RELEASE_LIFECYCLE_STATE_...); "lifecycle": {track: {version codes joined by ",": {"state",
+    "left"}}} (filled by the fake) holds each one's."""
 
     name = "play"
     env = ("SLIPWAY_PLAY_API_URL", "")
@@ -47,7 +54,7 @@ class Play(GoogleApi):
 
     def route(self, req):
         parts = req.segments()
-        if len(parts) < 5 or parts[:3] != ["androidpublisher", "v3", "applications"] or parts[4] != "edits":
+        if len(parts) < 5 or parts[:3] != ["androidpublisher", "v3", "applications"] or parts[4] not in ("edits", "tracks"):
             return self._gerr(404, "Not Found", "NOT_FOUND")
         info = self.token_info(req)
         if info is None:
@@ -62,6 +69,10 @@ class Play(GoogleApi):
             return self.not_found(req)
         if info["email"] not in pkg.get("accounts", []):
             return self.forbidden(req)
+        if parts[4] == "tracks":
+            if len(parts) == 7 and parts[6] == "releases" and req.method == "GET":
+                return self._summaries(package, parts[5])
+            return self._gerr(404, "Not Found", "NOT_FOUND")
         if len(parts) == 5 and req.method == "POST":
             edit = str(number(package + uuid.uuid4().hex, 19))
             with self.lock:
@@ -168,6 +179,47 @@ class Play(GoogleApi):
                     releases.insert(0, copy.deepcopy(r))
                     return
 
+    LIFECYCLE = "RELEASE_LIFECYCLE_STATE_"
+
+    @staticmethod
+    def _key(release):
+        return ",".join(str(c) for c in release.get("versionCodes", []))
+
+    def _into_review(self, live, before):
+        """The releases a commit added to a reviewed track go into review. Under the lock."""
+        review = live.get("review") or {}
+        for track in review.get("tracks", []):
+            known = {self._key(r) for r in before.get(track, [])}
+            for r in live.get("tracks", {}).get(track, []):
+                if r.get("status") != "draft" and self._key(r) not in known:
+                    live.setdefault("lifecycle", {}).setdefault(track, {})[self._key(r)] = {
+                        "state": "IN_REVIEW", "left": int(review.get("polls", 0))}
+                    live["inReview"] = True
+
+    def _summaries(self, package, track):
+        """tracks.releases.list: the live track's releases, each with its lifecycle state; a read moves a review on."""
+        with self.lock:
+            live = self.data["packages"][package]
+            if track not in self.STANDARD_TRACKS and track not in live.get("tracks", {}):
+                return self._gerr(404, "Track not found: %s." % track, "NOT_FOUND")
+            states = live.get("lifecycle", {}).get(track, {})
+            out, decided = [], False
+            for r in live.get("tracks", {}).get(track, []):
+                entry = states.get(self._key(r))
+                if entry and entry["state"] == "IN_REVIEW":
+                    if entry["left"] > 0:
+                        entry["left"] -= 1
+                    else:
+                        entry["state"] = (live.get("review") or {}).get("outcome", "PUBLISHED")
+                        decided = True
+                state = entry["state"] if entry else "DRAFT" if r.get("status") == "draft" else "PUBLISHED"
+                out.append({"releaseName": r.get("name", ""), "track": track,
+                            "activeArtifacts": [{"versionCode": int(c)} for c in r.get("versionCodes", [])],
+                            "releaseLifecycleState": self.LIFECYCLE + state})
+            if decided:  # a review over: changes are in review only while another is
+                live["inReview"] = any(e["state"] == "IN_REVIEW" for t in live["lifecycle"].values() for e in t.values())
+        return J(200, {"releases": out})
+
     def _live_edit(self, package, edit_id):
         """(the edit, None) when it is open and not expired, else (None, Play's refusal). Under the lock."""
         edit = self._open_edit(package, edit_id)
@@ -202,7 +254,9 @@ class Play(GoogleApi):
             edit["committed"] = True
             for track, releases in edit["tracks"].items():
                 self._previous_back(live, track, releases)
+            before = live.get("tracks", {})
             live["tracks"] = copy.deepcopy(edit["tracks"])
+            self._into_review(live, before)
             live.setdefault("commits", []).append({"edit": edit_id, "tracks": copy.deepcopy(edit["tracks"])})
         req.notes["editId"] = edit_id
         return J(200, {"id": edit_id, "expiryTimeSeconds": str(int(edit["expires"]))})

@@ -330,6 +330,13 @@ TABLE = [
            [("int minutes = monitoring_period_minutes(c);\n\n    snprintf(q, sizeof q, \"release:",
              "int minutes = 60;\n\n    snprintf(q, sizeof q, \"release:")],
            [API + "test_store_health:HealthTest.test_crash_free_rate_reads_the_rules_window"]),
+    # ---- Bugsnag's crash-free rates over the rule's window, from its running counts (docs/stores.md "Health-gated rollouts")
+    Mutant("bugsnag-rate-window-ignored", "Bugsnag's crash-free rate is the release's total, whatever the window",
+           "the counts kept between readings are not differenced, so a release with a long healthy past hides a crash "
+           "spike of the last minutes from a 10-minute rule",
+           "src/stores/health.c",
+           [("    t->value = t->windowed;", "    t->value = t->given;")],
+           [API + "test_store_health:HealthTest.test_bugsnag_rate_over_the_rules_window"]),
     # ---- a hotfix carries the rollout share over (docs/stores.md "Rollout plans")
     Mutant("hotfix-share-not-carried", "a hotfix starts from its plan's first share",
            "carryRollout finds no share under way, so a hotfix to a release at 20% starts at 1% and most users who had "
@@ -337,6 +344,21 @@ TABLE = [
            "src/stores/stores_http.c",
            [("        *permille = share < 1 ? 1 : share > 1000 ? 1000 : share;", "        *permille = 0 * share;")],
            [API + "test_store_play:PlayTest.test_hotfix_carries_the_rollout_share_over"]),
+    Mutant("hotfix-carries-another-tenants-share", "a hotfix carries another tenant's rollout share",
+           "carryRollout reads every tenant's submissions of the target and track, so a hotfix can start at a share "
+           "another tenant's rollout reached",
+           "src/stores/stores_http.c",
+           [("\"SELECT rolloutMillionths FROM store_submissions WHERE tenantId = ? AND targetIntegrationId = ?",
+             "\"SELECT rolloutMillionths FROM store_submissions WHERE (tenantId = ? OR 1 = 1) AND targetIntegrationId = ?")],
+           [API + "test_store_play:PlayTest.test_carry_rollout_never_takes_another_tenants_share"]),
+    # ---- Google Play's review followed without an edit (docs/stores.md "Google Play's review")
+    Mutant("play-review-not-followed", "a Play release in review shown as rolling out",
+           "the submit does not read the release's lifecycle state after its commit, so a production release Play is "
+           "still reviewing is ROLLING_OUT (or RELEASED) at once and a rejection is never seen",
+           "src/providers/targets/play_store.c",
+           [("    if (mode == PLAY_SUBMIT)\n        provider_next(c, P_LIFECYCLE);",
+             "    if (mode == PLAY_SUBMIT && false)\n        provider_next(c, P_LIFECYCLE);")],
+           [API + "test_store_play:PlayTest.test_review_followed_without_an_edit"]),
     # ---- an inbound webhook's HMAC key, kept per integration, is retired when its secret is rotated (issue 14)
     Mutant("webhook-hmac-key-outlives-rotation", "old webhook secret accepted after rotation",
            "the HMAC key kept for an integration's webhooks is looked up by integration alone: the rotated-out secret still signs",

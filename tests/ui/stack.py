@@ -12,7 +12,7 @@ prints one JSON line:
      "playStore": {"validEmail", "invalidEmail", "privateKey", "packageName"},
      "releases": {"tenantId", "repo", "control", "owner"|"editor"|"viewer": {"email", "password"}},
      "stores": {"tenantId", "releaseId", "buildNumber", "rejectedReleaseId", "approvedReleaseId", "testersReleaseId",
-                "owner"|"viewer": {"email", "password"}},
+                "hotfixReleaseId", "hotfixBuildNumber", "owner"|"viewer": {"email", "password"}},
      "sso": {"issuer", "slug", "provider", "user", "email", "publishedDomain"} (null without node and tests/oidc's packages),
      "ssh": {"port", "user", "key", "fingerprint"} (a private sshd, tests/api/sshd.py; null without openssh-server),
      "admin": {"email", "password"} (the instance administrator: the first account, `slipway admin bootstrap`'s),
@@ -46,7 +46,10 @@ Android release ("testersReleaseId") for Firebase App Distribution (a
 target of the tenant whose group "qa" the fake knows, with the build
 uploaded); and two iOS releases whose App Store submissions App Review
 rejected and approved (pending the developer's release; the App Store fake
-knowing the tenant's key), for the release page's store panels.
+knowing the tenant's key), for the release page's store panels; and a
+READY HOTFIX of Android ("hotfixReleaseId", its build "hotfixBuildNumber")
+while the release it fixes (5.0.4) rolls out to 20 % on Play's beta track,
+for carryRollout.
 
 Then it waits for its standard input to close, stops the server (failing,
 exit 1, if it did not exit cleanly or its log holds a secret) and the fakes.
@@ -73,6 +76,7 @@ sys.path.insert(0, os.path.join(HERE, "..", "fakes"))
 from fake_dns import DnsServer  # noqa: E402
 
 STORE_BUILD = "5005"
+HOTFIX_BUILD = "5006"
 
 
 def release_ready(server, client, app_store=None):
@@ -169,7 +173,7 @@ def store_ready(server, client):
     case = vf.build(ctx, "PLAY_STORE", True, True)
     integ = ctx.create(case.body, tenant_id=ctx.tenant_id)
     fx.set_verification(server, "targets", integ["id"], "VALID")
-    client.register("play", {"packages": {case.info["package"]: {"bundles": [STORE_BUILD]}}})
+    client.register("play", {"packages": {case.info["package"]: {"bundles": [STORE_BUILD, HOTFIX_BUILD]}}})
     rid = ready_release(server, ctx, "5.0.0", "MINOR", "ANDROID")
     # a Sentry project whose crash-free sessions of 5.0.0 are below 99.5 %, for the health figures beside the rollout
     sentry = vf.build(ctx, "SENTRY", True, True)
@@ -184,8 +188,22 @@ def store_ready(server, client):
         "r1": {"buildVersion": STORE_BUILD, "displayVersion": "5.0.0"}}}})
     return (ctx.org, rid, review_ends(server, client, ctx, app, "5.0.1", "101", "REJECTED", "REJECTED"),
             review_ends(server, client, ctx, app, "5.0.2", "102", "PENDING_DEVELOPER_RELEASE", "APPROVED"),
-            ready_release(server, ctx, "5.0.3", "PATCH", "ANDROID"),
+            ready_release(server, ctx, "5.0.3", "PATCH", "ANDROID"), hotfix_ready(server, ctx),
             secrets + list(ctx.secrets) + [sentry.info["token"]])
+
+
+def hotfix_ready(server, ctx):
+    """A READY HOTFIX of Android while the release it fixes (5.0.4) rolls out to 20 % on Play's beta track; its id."""
+    base = "/api/v1/%s/releases" % ctx.tenant_id
+    fixed = ready_release(server, ctx, "5.0.4", "MINOR", "ANDROID")
+    sub = server.request("POST", "%s/%s/submissions" % (base, fixed), {"platform": "ANDROID", "buildNumber": STORE_BUILD,
+                                                                      "track": "beta", "rolloutPermille": 200},
+                         token=ctx.token).json
+    wait_until("the beta rollout", lambda: server.request("GET", "%s/%s/submissions/%s" % (base, fixed, sub["id"]),
+                                                          token=ctx.token).json["status"] == "ROLLING_OUT")
+    rid = ready_release(server, ctx, "5.0.5", "MINOR", "ANDROID")
+    fx.db_execute(server, "UPDATE releases SET releaseType = 'HOTFIX' WHERE id = ?", (rid,))
+    return rid
 
 
 def sso(server, org, dns):
@@ -261,7 +279,7 @@ def main():
         rel_ctx, rel_secrets = release_ready(server, client)
         rel_org = rel_ctx.org
         rel_secrets.append(disabled_endpoint(server, org))
-        store_org, store_release, rejected, approved, testers, store_secrets = store_ready(server, client)
+        store_org, store_release, rejected, approved, testers, hotfix, store_secrets = store_ready(server, client)
         idp, sso_entry = sso(server, org, dns)
         secrets = [token, bad_token, key, test_sso.SECRET] + rel_secrets + store_secrets + ([ssh.client_key] if ssh else [])
         fx.remember(server, *secrets)
@@ -282,7 +300,8 @@ def main():
                                         "editor": {"email": rel_org.editor.email, "password": rel_org.editor.password}},
                               stores={"tenantId": store_org.id, "releaseId": store_release, "buildNumber": STORE_BUILD,
                                       "rejectedReleaseId": rejected, "approvedReleaseId": approved,
-                                      "testersReleaseId": testers,
+                                      "testersReleaseId": testers, "hotfixReleaseId": hotfix,
+                                      "hotfixBuildNumber": HOTFIX_BUILD,
                                       "editor": {"email": store_org.editor.email, "password": store_org.editor.password},
                                       "viewer": {"email": store_org.viewer.email, "password": store_org.viewer.password}},
                               sso=sso_entry, secrets=secrets + fragments,

@@ -1564,6 +1564,22 @@ async function main() {
       await logout(page);
     });
 
+    await check('release page, stores: an editor submits a hotfix to Google Play carrying the rollout share over (20% on beta)', async () => {
+      await login(page, st, 'editor');
+      await gotoHash(page, st, `#/t/${st.tenantId}/releases/${st.hotfixReleaseId}`);
+      const form = page.locator('#submission-form');
+      await form.getByLabel('Track').fill('beta');
+      await form.getByLabel('Build number').fill(st.hotfixBuildNumber);
+      await form.getByLabel('Carry the rollout share over').check();
+      await everyLook(page, '54e-release-hotfix-carry-form');
+      await form.getByRole('button', {name: 'Submit'}).click();
+      const beta = page.locator('#submissions .store-card[data-target="PLAY_STORE"][data-track="beta"]');
+      await beta.locator('.badge[data-status="ROLLING_OUT"]').waitFor({timeout: 20000});
+      await beta.locator('[data-field="share"]', {hasText: /^20%$/}).waitFor({timeout: 20000});
+      await everyLook(page, '54f-release-hotfix-carried');
+      await logout(page);
+    });
+
     await check('no script error and no CSP violation on any page', async () => {
       assert(!pageProblems.length, pageProblems.slice(0, 5).join('\n'));
     });

@@ -96,7 +96,8 @@ static json_t *trend_sum(const json_t *j)
  * dashboards compute stability the same way): total_sessions_count and unhandled_sessions_count (crash-free
  * sessions = 1 - unhandled / total), accumulative_daily_users_seen and accumulative_daily_users_with_unhandled
  * (crash-free users = 1 - with_unhandled / seen). A version not on the first page has no figures yet (null). Asked for
- * the error count, the trend above instead.
+ * the error count, the trend above instead. Output "counts": {metric: [total, bad]}, the running counts health.c
+ * differences between readings for the rate over the rule's window.
  */
 static void health(struct provider_call *c, const struct outbound_response *res)
 {
@@ -129,6 +130,13 @@ static void health(struct provider_call *c, const struct outbound_response *res)
             sessions = stable_share(json_object_get(r, "total_sessions_count"), json_object_get(r, "unhandled_sessions_count"));
             users = stable_share(json_object_get(r, "accumulative_daily_users_seen"),
                                  json_object_get(r, "accumulative_daily_users_with_unhandled"));
+            if (sessions && users) /* the running counts, for the rate over the rule's window (health.c) */
+                json_object_set_new(c->output, "counts",
+                                    json_pack("{s:[O, O], s:[O, O]}", "crashFreeSessions",
+                                              json_object_get(r, "total_sessions_count"),
+                                              json_object_get(r, "unhandled_sessions_count"), "crashFreeUsers",
+                                              json_object_get(r, "accumulative_daily_users_seen"),
+                                              json_object_get(r, "accumulative_daily_users_with_unhandled")));
             break;
         }
     }

@@ -97,9 +97,9 @@ static void verify(struct provider_call *c, const struct outbound_response *res)
  * Input: {"track", "versionCodes": [text], "releaseName"?, "releaseNotes"?: {language: text},
  * "inAppUpdatePriority"?: 0..5, "fraction"?: 0..1, "cancelReview"?: true to commit with
  * CANCEL_IN_REVIEW_AND_SUBMIT instead of ERROR_IF_IN_REVIEW}; output {"editId", "status" (Play's), "fraction",
- * "already": bool}.
+ * "already": bool, "state"?: a submit's release's releaseLifecycleState, read after the commit without an edit}.
  */
-enum { P_TOKEN, P_EDIT, P_READ, P_UPDATE, P_COMMIT, P_DISCARD, P_VALIDATE }; /* numbers kept: a job's row holds them */
+enum { P_TOKEN, P_EDIT, P_READ, P_UPDATE, P_COMMIT, P_DISCARD, P_VALIDATE, P_LIFECYCLE }; /* numbers kept: a job's row holds them */
 enum play_mode { PLAY_SUBMIT, PLAY_ROLLOUT, PLAY_HALT, PLAY_RESUME, PLAY_COMPLETE };
 
 #define PLAY_EDIT_TRIES 3
@@ -227,6 +227,10 @@ static void play_send(struct provider_call *c)
         google_call(c, "POST", provider_url(target, api.text, "/androidpublisher/v3/applications/%s/edits/%s:validate", p, e),
                     NULL);
         return;
+    case P_LIFECYCLE: /* no edit: the track's releases as Play has them, each with its review's state */
+        google_call(c, "GET", provider_url(target, api.text, "/androidpublisher/v3/applications/%s/tracks/%s/releases", p, t),
+                    NULL);
+        return;
     case P_COMMIT: /* a review in progress is cancelled only when the editor asked for it */
         google_call(c, "POST",
                     provider_url(target, api.text,
@@ -241,15 +245,67 @@ static void play_send(struct provider_call *c)
     }
 }
 
-static void play_done(struct provider_call *c, bool already)
+/* Ends the call when state is Play's "not approved" (true then), saying where Play gives its reasons: not in the API. */
+static bool play_rejected(struct provider_call *c, const char *state)
 {
+    if (!strstr(state, "NOT_APPROVED"))
+        return false;
+    provider_finish(c, VERDICT_VALID,
+                    "Google Play did not approve version code %s on track %s: Play Console's Policy status says why",
+                    json_string_value(json_array_get(json_object_get(c->input, "versionCodes"), 0)), track_of(c));
+    return true;
+}
+
+static void play_finish(struct provider_call *c)
+{
+    bool already = json_is_true(json_object_get(c->state.data, "already"));
     json_object_set(c->output, "editId", json_object_get(c->state.data, "edit"));
     json_object_set(c->output, "status", json_object_get(c->state.data, "status"));
     json_object_set(c->output, "fraction", json_object_get(c->state.data, "fraction"));
     json_object_set_new(c->output, "already", json_boolean(already));
-    provider_finish(c, VERDICT_VALID, "track %s: version code %s is %s%s", track_of(c),
-                    json_string_value(json_array_get(json_object_get(c->input, "versionCodes"), 0)),
-                    provider_data_text(c, "status"), already ? " already" : "");
+    if (json_is_string(json_object_get(c->state.data, "state")))
+        json_object_set(c->output, "state", json_object_get(c->state.data, "state"));
+    if (!play_rejected(c, provider_data_text(c, "state")))
+        provider_finish(c, VERDICT_VALID, "track %s: version code %s is %s%s%s%s", track_of(c),
+                        json_string_value(json_array_get(json_object_get(c->input, "versionCodes"), 0)),
+                        provider_data_text(c, "status"), already ? " already" : "", provider_data_text(c, "state")[0] ? ", " : "",
+                        provider_data_text(c, "state"));
+}
+
+/* The edit committed (or found done): a submit then reads the release's review state without an edit (P_LIFECYCLE). */
+static void play_done(struct provider_call *c, bool already, enum play_mode mode)
+{
+    json_object_set_new(c->state.data, "already", json_boolean(already));
+    if (mode == PLAY_SUBMIT)
+        provider_next(c, P_LIFECYCLE);
+    else
+        play_finish(c);
+}
+
+/*
+ * The releaseLifecycleState of the release of the input's version codes in
+ * a track's release summaries (tracks.releases.list: {releases: [{releaseName,
+ * activeArtifacts: [{versionCode}], releaseLifecycleState}]}); NULL when the
+ * track has none of them (obsolete, or not committed).
+ */
+static const char *lifecycle_of(const struct provider_call *c, const json_t *list)
+{
+    const char *code = json_string_value(json_array_get(json_object_get(c->input, "versionCodes"), 0));
+    const json_t *r, *a;
+    size_t i, k;
+    char text[32];
+
+    json_array_foreach(json_object_get(list, "releases"), i, r)
+    {
+        json_array_foreach(json_object_get(r, "activeArtifacts"), k, a)
+        {
+            const json_t *v = json_object_get(a, "versionCode");
+            snprintf(text, sizeof text, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
+            if (code && (json_is_string(v) ? strcmp(json_string_value(v), code) : strcmp(text, code)) == 0)
+                return json_string_value(json_object_get(r, "releaseLifecycleState"));
+        }
+    }
+    return NULL;
 }
 
 /* The track as the edit has it: ours is the wanted one already (done), or the rest to keep; false when the call ended. */
@@ -332,11 +388,25 @@ static void play_apply(struct provider_call *c, const struct outbound_response *
         if (c->state.step == P_VALIDATE)
             provider_next(c, P_COMMIT); /* validated: only then committed */
         else
-            play_done(c, false);
+            play_done(c, false, mode);
+        return;
+    case P_LIFECYCLE: /* committed already: a refused read leaves the review unknown, the commit stands */
+        if (provider_unanswered(c, res))
+            return;
+        if (res->status >= 300) {
+            play_finish(c);
+            return;
+        }
+        if (!(j = provider_answer_json(c, res)))
+            return;
+        if (lifecycle_of(c, j))
+            json_object_set_new(c->state.data, "state", json_string(lifecycle_of(c, j)));
+        json_decref(j);
+        play_finish(c);
         return;
     default:
         if (!provider_unanswered(c, res))
-            play_done(c, true); /* the edit is gone either way: one never committed expires */
+            play_done(c, true, mode); /* the edit is gone either way: one never committed expires */
         return;
     }
 }
@@ -362,7 +432,45 @@ static void play_complete(struct provider_call *c, const struct outbound_respons
     play_apply(c, res, PLAY_COMPLETE);
 }
 
+/*
+ * The review followed without an edit (store_status, as App Store
+ * Connect's is): the track's release summaries (tracks.releases.list),
+ * ours by its version code. Input {"track", "versionCodes"}; output
+ * {"state": its releaseLifecycleState}. Play does not say why it did not
+ * approve a release: Play Console's Policy status does.
+ */
+static void play_status(struct provider_call *c, const struct outbound_response *res)
+{
+    const char *code = json_string_value(json_array_get(json_object_get(c->input, "versionCodes"), 0)), *state;
+    char msg[600];
+    json_t *j;
+
+    if (!res) {
+        play_send(c);
+        return;
+    }
+    if (c->state.step == P_TOKEN) {
+        if (google_granted(c, res))
+            provider_next(c, P_LIFECYCLE);
+        return;
+    }
+    snprintf(msg, sizeof msg, "package %s or track %s not found, or the service account has no access to it in Play Console",
+             provider_text(c, "googlePackageName"), track_of(c));
+    if (provider_failed(c, res, NO_RIGHTS, msg) || !(j = provider_answer_json(c, res)))
+        return;
+    if (!(state = lifecycle_of(c, j))) {
+        provider_finish(c, VERDICT_INVALID, "track %s has no release of version code %s any more", track_of(c), code);
+        json_decref(j);
+        return;
+    }
+    json_object_set_new(c->output, "state", json_string(state));
+    if (!play_rejected(c, state))
+        provider_finish(c, VERDICT_VALID, "track %s: version code %s is %s", track_of(c), code, state);
+    json_decref(j);
+}
+
 static const struct provider_ops ops = {.verify = verify,
+                                        .store_status = play_status,
                                         .store_submit = play_submit,
                                         .store_set_rollout = play_rollout,
                                         .store_halt = play_halt,
@@ -381,6 +489,7 @@ struct provider play_store_provider = {
     .store_platform = "ANDROID",
     .store_track = "production",
     .store_features = STORE_PLANS | STORE_HALT_RELEASED | STORE_PROMOTE | STORE_REVIEW_CHOICE,
-    .caps = CAP_VERIFY | CAP_STORE_SUBMIT | CAP_STORE_SET_ROLLOUT | CAP_STORE_HALT | CAP_STORE_RESUME | CAP_STORE_COMPLETE,
+    .caps = CAP_VERIFY | CAP_STORE_SUBMIT | CAP_STORE_SET_ROLLOUT | CAP_STORE_HALT | CAP_STORE_RESUME | CAP_STORE_COMPLETE |
+            CAP_STORE_STATUS,
     .ops = &ops,
 };
