@@ -166,7 +166,15 @@ static void test_play_rollout(void **state)
     snprintf(url, sizeof url, "%s/e2:commit?changesInReviewBehavior=ERROR_IF_IN_REVIEW", base);
     assert_sent(10, "POST", url);
     harness_answer(200, "{\"id\": \"e2\"}", NULL);
-    assert_ended(VERDICT_VALID, "track production: version code 42 is inProgress");
+    /* Committed: the review's state read without an edit (tracks.releases.list). */
+    assert_sent(11, "GET",
+                "https://androidpublisher.googleapis.com/androidpublisher/v3/applications/com.acme.app/tracks/production/releases");
+    harness_answer(200,
+                   "{\"releases\": [{\"activeArtifacts\": [{\"versionCode\": \"42\"}], "
+                   "\"releaseLifecycleState\": \"IN_REVIEW\"}]}",
+                   NULL);
+    assert_ended(VERDICT_VALID, "track production: version code 42 is inProgress, IN_REVIEW");
+    assert_string_equal(output_text("state"), "IN_REVIEW");
     assert_string_equal(output_text("editId"), "e2");
 
     /* Halted already (an earlier run's commit whose answer was lost): the edit is dropped, nothing committed. */
