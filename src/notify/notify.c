@@ -382,7 +382,15 @@ static enum err_code delivery_load(struct store_conn *c, const char *tenant, con
     return rc < 0 ? err->code : ERR_OK;
 }
 
-/* The unfinished delivery before d to the same channel about the same subject (its id into out), or out "". */
+/*
+ * The unfinished delivery just before d to the same channel about the same
+ * subject (its id into out), or out "". The nearest one, not the first: each
+ * delivery of a thread waits on its own key, one waiter a key. With the first
+ * unfinished one, two deliveries could wait on the same key; its signal,
+ * kept while only one of them waited, woke that one and was gone, and the
+ * other waited out its 30 s deadline (Teams' p99 in bench/notifications.py,
+ * 30 s in either phase).
+ */
 static enum err_code delivery_before(struct store_conn *c, const char *tenant, const struct delivery *d, char out[UUID_SIZE],
                                      struct err *err)
 {
@@ -393,7 +401,7 @@ static enum err_code delivery_before(struct store_conn *c, const char *tenant, c
     if (store_select(c,
                      "SELECT id FROM notification_deliveries WHERE tenantId = ? AND subjectId = ? AND integrationId = ? "
                      "AND (channel = ? OR (channel IS NULL AND ? = '')) AND status IN ('PENDING', 'RETRYING') "
-                     "AND (createdAt < ? OR (createdAt = ? AND id < ?)) ORDER BY createdAt, id LIMIT 1",
+                     "AND (createdAt < ? OR (createdAt = ? AND id < ?)) ORDER BY createdAt DESC, id DESC LIMIT 1",
                      STORE_ARGS(STORE_TEXT(tenant), STORE_TEXT(d->subject), STORE_TEXT(d->integration), STORE_TEXT(d->channel),
                                 STORE_TEXT(d->channel), STORE_TIME(d->created), STORE_TIME(d->created), STORE_TEXT(d->id)),
                      &st, err))
