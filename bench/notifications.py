@@ -154,6 +154,10 @@ def main():
         for label, channel in (("Slack", slack["id"]), ("Teams", teams["id"]), ("endpoint", fast["id"])):
             mine = [d for d, r in zip(delays, rows) if r[3] == channel]
             say("%s: %s delay p50 %.0f ms, p99 %.0f ms" % (name, label, percentile(mine, 0.5), percentile(mine, 0.99)))
+        # deliveries tried more than once: a delay that is a retry, not a queue (the last error says why)
+        for row in query("SELECT d.integrationId, COUNT(*), MAX(d.lastError) FROM notification_deliveries d JOIN notification_events e "
+                         "ON e.id = d.eventId WHERE e.createdAt > ? AND d.attempts > 1 GROUP BY d.integrationId", (since,)):
+            say("%s: %s: %d tried more than once (%s)" % (name, "Slack" if row[0] == slack["id"] else "Teams", row[1], row[2]))
         return {"events": pairs * 2, "rows": len(rows), "delivered": len(rows) - pending, "want": want, "took": took,
                 "rate": (len(rows) - pending) / took, "p50": percentile(delays, 0.5), "p99": percentile(delays, 0.99)}
 

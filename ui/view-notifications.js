@@ -168,6 +168,9 @@ function endpointsSection(ctx, tenantId, endpoints, catalogue, again, sets) {
     h('td', {class: 'mono wrap'}, ep.url, ep.description ? h('div', {class: 'muted'}, ep.description) : null),
     h('td', {class: 'mono'}, ep.events.join(', ')),
     h('td', null, ep.enabled ? 'Enabled' : h('span', {class: 'muted'}, 'Disabled'),
+      // after a rotation with an overlap: until when receivers may still check the old secret
+      ep.previousSecretUntil && Date.parse(ep.previousSecretUntil) > Date.now()
+        ? h('div', {class: 'muted secret-overlap'}, 'The old secret also signs until ', when(ep.previousSecretUntil)) : null,
       // disabled by slipway after failing too long (an owner's own switch has no reason): why, since when, and a way back
       !ep.enabled && ep.disabledReason ? h('div', {class: 'muted disabled-reason'}, ep.disabledReason, ' (', when(ep.disabledAt, {relative: true}), ')') : null,
       !ep.enabled && ctx.owner ? act('Turn on again', async () => {

@@ -358,35 +358,41 @@ static enum err_code streak_count(const struct notify_env *env, const char *tena
     return err->code;
 }
 
-/* What came back, attached to the parked job. */
 /*
  * One endpoint's deliveries in flight from this process: at most
  * ENDPOINT_IN_FLIGHT_MAX. Without a limit a slow endpoint's deliveries,
  * each parked on its call, fill the jobs a process holds at once (jobs.c)
  * and hold every other delivery back (bench/notifications.py measured it:
  * a 5 s endpoint slowed the rest tenfold). A delivery over the limit waits
- * as a row, holding nothing, for about its turn: the endpoint's recent
- * answer time times the deliveries waiting before it over the limit (with
- * jitter, at most FLIGHT_WAIT_MAX_MS), then asks again. So the rows of a
- * backlog wake about as fast as the endpoint takes deliveries, not each at
- * its own pace: 5,000 of them behind a 5 s endpoint woke about 80 times a
- * second when each waited longer at each refusal (bench/notifications.py,
- * docs/performance.md), and their steps slowed every other channel fourfold.
- * flights holds the endpoints with deliveries in flight; when it is full,
- * an endpoint not in it is not limited (a process calling more than
- * FLIGHT_SLOTS endpoints at once has no single one to blame). The waiting
- * count is this process's guess (another process may take a row): it
- * starts over whenever nothing of the endpoint is in flight.
+ * as a row, holding nothing, and is called back: its id joins the
+ * endpoint's line here, and each answer of the endpoint wakes the first in
+ * line (flight_next, a signal of its turn key), so the rows of a backlog
+ * wake as fast as the endpoint takes deliveries and no faster. A row woken
+ * on its own clock costs a claim, a read and a write to learn that it must
+ * wait again: 5,000 of them behind a 5 s endpoint, each waking at its
+ * guessed turn, took a third of the fast channels' rate
+ * (docs/performance.md). The line is this process's only: its rows also
+ * keep a deadline (FLIGHT_WAIT_MAX_MS), for a process that died or a line
+ * that was full (FLIGHT_LINE_MAX), and a row past the line waits for about
+ * its turn instead (the endpoint's recent answer time times the deliveries
+ * waiting before it, ENDPOINT_IN_FLIGHT_MAX at a time, with jitter).
+ * flights holds the endpoints with deliveries in flight or in line; when it
+ * is full, an endpoint not in it is not limited (a process calling more
+ * than FLIGHT_SLOTS endpoints at once has no single one to blame).
  */
 #define FLIGHT_SLOTS 256
 #define FLIGHT_GUESS_MS 1000      /* the answer time assumed before the first answer */
 #define FLIGHT_WAIT_MAX_MS 600000 /* a turn is asked for at least every ten minutes */
+#define FLIGHT_LINE_MAX 8192      /* delivery ids in one endpoint's line (37 bytes each, grown as needed) */
 
 static struct flight {
     char endpoint[UUID_SIZE]; /* "": a free slot */
     int in_flight;
-    int waiting;       /* deliveries refused and not yet back */
-    int64_t answer_ms; /* a moving average of its answer time; 0: none yet */
+    int waiting;                 /* deliveries refused and not yet back, in line or not */
+    int64_t answer_ms;           /* a moving average of its answer time; 0: none yet */
+    char (*line)[UUID_SIZE];     /* owned: a ring of the deliveries to call back, first at head */
+    int head, queued, line_size; /* line_size: slots allocated */
+    int called;                  /* taken from the line and not yet back: their places are kept */
 } flights[FLIGHT_SLOTS];
 static pthread_mutex_t flights_lock = PTHREAD_MUTEX_INITIALIZER;
 
@@ -408,26 +414,57 @@ static struct flight *flight_of(const char *endpoint, bool add)
     return add ? free_slot : NULL;
 }
 
+/* Frees f's slot once nothing of it is in flight or in line. Under flights_lock. */
+static void flight_settle(struct flight *f)
+{
+    if (f->in_flight > 0 || f->queued > 0 || f->called > 0)
+        return;
+    free(f->line);
+    *f = (struct flight){0}; /* the waiting ones left go when they are back */
+}
+
+/* Puts delivery at the end of f's line: false when the line is full. Under flights_lock. */
+static bool line_push(struct flight *f, const char *delivery)
+{
+    if (f->queued == f->line_size) {
+        int size = f->line_size ? 2 * f->line_size : 64;
+        char(*grown)[UUID_SIZE];
+        if (size > FLIGHT_LINE_MAX)
+            return false;
+        grown = xmalloc((size_t)size * UUID_SIZE);
+        for (int i = 0; i < f->queued; i++) /* unrolled from the ring, first at 0 */
+            memcpy(grown[i], f->line[(f->head + i) % f->line_size], UUID_SIZE);
+        free(f->line);
+        f->line = grown, f->head = 0, f->line_size = size;
+    }
+    memcpy(f->line[(f->head + f->queued++) % f->line_size], delivery, UUID_SIZE);
+    return true;
+}
+
 /*
- * A delivery to endpoint may go: true (counted until flight_end), or false
- * with how long to wait first. back: it was refused before (no longer
- * waiting).
+ * Delivery d may go: true (counted until flight_end), or false with how
+ * long to wait first (in line: only in case no answer calls it back). back:
+ * it was refused before (no longer waiting).
  */
-static bool flight_begin(const char *endpoint, bool back, int64_t *wait_ms)
+static bool flight_begin(const char *endpoint, const char *delivery, bool back, int64_t *wait_ms)
 {
     struct flight *f;
-    int64_t turn = 0;
+    int64_t turn = FLIGHT_WAIT_MAX_MS;
     bool go;
 
     pthread_mutex_lock(&flights_lock);
     f = flight_of(endpoint, true);
     if (f && back && f->waiting > 0)
         f->waiting--;
+    if (f && back && f->called > 0)
+        f->called--;
     go = !f || f->in_flight < ENDPOINT_IN_FLIGHT_MAX;
     if (f && go)
         f->in_flight++;
-    else if (f) /* its turn: after the ones in flight and those waiting before it, ENDPOINT_IN_FLIGHT_MAX at a time */
-        turn = (f->answer_ms ? f->answer_ms : FLIGHT_GUESS_MS) * (ENDPOINT_IN_FLIGHT_MAX + f->waiting++) / ENDPOINT_IN_FLIGHT_MAX;
+    else if (f && !line_push(f, delivery)) /* past the line: after the ones in flight and those waiting before it */
+        turn = (f->answer_ms ? f->answer_ms : FLIGHT_GUESS_MS) * (ENDPOINT_IN_FLIGHT_MAX + f->waiting) / ENDPOINT_IN_FLIGHT_MAX;
+    if (f && !go)
+        f->waiting++;
     pthread_mutex_unlock(&flights_lock);
     if (!go) {
         unsigned char jitter;
@@ -445,12 +482,41 @@ static void flight_end(const char *endpoint, int64_t took_ms)
     pthread_mutex_lock(&flights_lock);
     if ((f = flight_of(endpoint, false))) {
         f->answer_ms = f->answer_ms ? (7 * f->answer_ms + took_ms) / 8 : took_ms;
-        if (--f->in_flight <= 0)
-            f->endpoint[0] = '\0'; /* nothing to wait for: the waiting ones go when they are back */
+        f->in_flight--;
+        flight_settle(f);
     }
     pthread_mutex_unlock(&flights_lock);
 }
 
+/*
+ * After an answer of endpoint, on a worker (a signal is a transaction: not
+ * on the outbound loop): calls the first delivery in its line back, if a
+ * place is free. A signal that fails leaves that row to its deadline.
+ */
+static void flight_next(const char *endpoint)
+{
+    char keys[ENDPOINT_IN_FLIGHT_MAX][JOB_EVENT_KEY_SIZE];
+    struct flight *f;
+    struct err err;
+    int n = 0;
+
+    pthread_mutex_lock(&flights_lock);
+    if ((f = flight_of(endpoint, false))) {
+        while (f->queued > 0 && f->in_flight + f->called < ENDPOINT_IN_FLIGHT_MAX && n < ENDPOINT_IN_FLIGHT_MAX) {
+            snprintf(keys[n++], JOB_EVENT_KEY_SIZE, "webhook-turn:%s", f->line[f->head]);
+            f->head = (f->head + 1) % f->line_size, f->queued--, f->called++;
+        }
+        flight_settle(f);
+    }
+    pthread_mutex_unlock(&flights_lock);
+    for (int i = 0; i < n; i++) {
+        err_clear(&err);
+        if (jobs_signal(notify_jobs(), keys[i], NULL, &err))
+            log_warn("webhooks: a delivery waits for its deadline, its call back failed: %s", err.message);
+    }
+}
+
+/* What came back, attached to the parked job. */
 struct answer {
     struct job *job;
     enum outbound_failure failure;
@@ -486,6 +552,7 @@ static void post(const struct notify_env *env, struct job *j, const struct deliv
     if (endpoints_sign(d->secret, d->id, ts, d->body, strlen(d->body), sig, &err) ||
         (d->previous && endpoints_sign(d->previous, d->id, ts, d->body, strlen(d->body), old, &err))) {
         flight_end(d->endpoint, 0);
+        flight_next(d->endpoint);
         free(a);
         job_fail(j, &err);
         return;
@@ -556,6 +623,8 @@ void endpoints_delivery_step(void *ctx, struct job *j)
 
     err_clear(&err);
     memset(&d, 0, sizeof d);
+    if (a) /* the endpoint answered: the next in its line may go */
+        flight_next(a->endpoint);
     if (!id || !j->tenant[0])
         err_set(&err, ERR_INTERNAL, "not a delivery: the payload names none");
     else
@@ -573,7 +642,7 @@ void endpoints_delivery_step(void *ctx, struct job *j)
             job_fail(j, &err);
         else
             job_done(j);
-    } else if (!flight_begin(d.endpoint, json_integer_value(json_object_get(j->data, "turns")) > 0, &wait_ms)) {
+    } else if (!flight_begin(d.endpoint, d.id, json_integer_value(json_object_get(j->data, "turns")) > 0, &wait_ms)) {
         /* the endpoint has its fill in flight: again later, as a row (flights above) */
         json_object_set_new(j->data, "turns", json_integer(json_integer_value(json_object_get(j->data, "turns")) + 1));
         snprintf(key, sizeof key, "webhook-turn:%s", d.id);

@@ -197,6 +197,11 @@ TABLE = [
            "src/notify/endpoints.c",
            [("    go = !f || f->in_flight < ENDPOINT_IN_FLIGHT_MAX;\n", "    go = true;\n")],
            [API + "test_webhook_endpoints:SlowEndpointTest"]),
+    Mutant("endpoint-line-not-called", "slow endpoint's line stalls",
+           "an answer of a busy endpoint no longer calls back the first delivery in its line: the rest wait minutes",
+           "src/notify/endpoints.c",
+           [("    if (a) /* the endpoint answered: the next in its line may go */\n        flight_next(a->endpoint);\n", "")],
+           [API + "test_webhook_endpoints:SlowEndpointTest"]),
     # ---- a signal and a wait that crossed (tests/reliability/workflows.py crossed)
     Mutant("crossed-signal-left-kept", "signal lost",
            "the keeper no longer hands a signal kept while its job started waiting to that job", "src/jobs/jobs.c",

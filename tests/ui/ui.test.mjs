@@ -1303,6 +1303,10 @@ async function main() {
       await page.getByRole('button', {name: 'Done: hide it'}).click();
       await page.getByRole('heading', {name: 'Notifications', level: 1}).waitFor();
       assert(!(await page.content()).includes(secret), 'the secret is still in the page');
+      const overlap = page.locator('tr', {hasText: url}).locator('.secret-overlap');
+      await overlap.waitFor();
+      assert(/old secret also signs until/.test(await overlap.textContent()), 'the endpoint does not say until when the old secret signs');
+      await shot(page, '47b-webhook-overlap-listed');
       await logout(page);
     });
 

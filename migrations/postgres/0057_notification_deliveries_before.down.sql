@@ -1,0 +1,1 @@
+DROP INDEX idx_notification_deliveries_before;
