@@ -311,8 +311,8 @@ enum err_code sites_post_from_release(struct store_conn *c, const char *tenant_i
         goto out;
     /* Every site of the tenant without a post of this release, with its auto-publish setting and what it shows. */
     if (store_select(c,
-                     "SELECT s.id, ss.autoPublishNotes, ss.platforms, ss.apps FROM sites s JOIN site_settings ss ON ss.siteId = s.id AND "
-                     "ss.tenantId = s.tenantId "
+                     "SELECT s.id, ss.autoPublishNotes, ss.platforms, ss.apps FROM sites s JOIN site_settings ss "
+                     "ON ss.siteId = s.id AND ss.tenantId = s.tenantId "
                      "WHERE s.tenantId = ? AND NOT EXISTS (SELECT 1 FROM posts p WHERE p.tenantId = ? AND p.siteId = s.id "
                      "AND p.releaseId = ?) ORDER BY s.createdAt, s.id",
                      STORE_ARGS(STORE_TEXT(tenant_id), STORE_TEXT(tenant_id), STORE_TEXT(release_id)), &st, err))

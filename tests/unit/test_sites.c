@@ -198,8 +198,7 @@ static void test_post_from_release(void **state)
     for (int i = 0; i < 2; i++) {
         const char *site = i ? "01900000-0000-7000-8000-0000000000c2" : "01900000-0000-7000-8000-0000000000c1";
         run(c, "INSERT INTO sites (id, tenantId, slug, name, createdAt, updatedAt) VALUES (?, ?, ?, 'Notes', ?, ?)",
-            STORE_ARGS(STORE_TEXT(site), STORE_TEXT(tenant), STORE_TEXT(i ? "android" : "ios"), STORE_TIME(now),
-                       STORE_TIME(now)));
+            STORE_ARGS(STORE_TEXT(site), STORE_TEXT(tenant), STORE_TEXT(i ? "android" : "ios"), STORE_TIME(now), STORE_TIME(now)));
         run(c, "INSERT INTO site_settings (siteId, tenantId, title, apps, updatedAt) VALUES (?, ?, 'Notes', ?, ?)",
             STORE_ARGS(STORE_TEXT(site), STORE_TEXT(tenant), STORE_TEXT(i ? "[\"target-play\"]" : "[\"target-ios\"]"),
                        STORE_TIME(now)));
