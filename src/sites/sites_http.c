@@ -423,6 +423,22 @@ static void settings_check(json_t *plats, struct err *err)
     }
 }
 
+/* 1 when id is one of tenant's store targets, 0 when not (a value that is no uuid is not looked up), -1 on error. */
+static int target_known(struct store_conn *db, const char *tenant, const char *id, struct err *err)
+{
+    struct store_stmt *st;
+    int rc;
+
+    if (!uuid_valid(id))
+        return 0;
+    if (store_select(db, "SELECT 1 FROM tenant_target_integrations WHERE tenantId = ? AND id = ?",
+                     STORE_ARGS(STORE_TEXT(tenant), STORE_TEXT(id)), &st, err))
+        return -1;
+    rc = store_next(st, err);
+    store_finish(st);
+    return rc;
+}
+
 /*
  * The apps: each the id of one of the tenant's store targets
  * (tenant_target_integrations, active or not: docs/sites.md "Which apps a
@@ -432,7 +448,6 @@ static void settings_check(json_t *plats, struct err *err)
  */
 static enum err_code apps_check(struct store_conn *db, const char *tenant, json_t *apps, struct err *err)
 {
-    struct store_stmt *st;
     size_t i;
     json_t *v;
     int rc;
@@ -443,12 +458,7 @@ static enum err_code apps_check(struct store_conn *db, const char *tenant, json_
             err_detail(err, "apps", "must be a list of store target ids (this tenant's target integrations)");
             break;
         }
-        if (store_select(db, "SELECT 1 FROM tenant_target_integrations WHERE tenantId = ? AND id = ?",
-                         STORE_ARGS(STORE_TEXT(tenant), STORE_TEXT(json_string_value(v))), &st, err))
-            return err->code;
-        rc = store_next(st, err);
-        store_finish(st);
-        if (rc < 0)
+        if ((rc = target_known(db, tenant, json_string_value(v), err)) < 0)
             return err->code;
         if (rc == 0) {
             err_detail(err, "apps", "%.64s is not a store target of this tenant", json_string_value(v));
