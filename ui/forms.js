@@ -42,14 +42,15 @@ export function field(spec, opts) {
         h('label', {for: `${id}-${e.name}`}, h('code', null, e.name), ' ', h('span', {class: 'muted'}, e.description)))));
     hints.push('None checked: every event its notification rules send.');
     wide = true;
-  } else if (spec.kind === 'array' && spec.allowed && !o.choices) {
-    // Each item one of a known list: checkboxes, not free text.
+  } else if (spec.kind === 'array' && (spec.allowed || o.choices)) {
+    // Each item one of a known list (the spec's, or choices the page read): checkboxes, not free text.
     const chosen = Array.isArray(o.value) ? o.value : [];
+    const choices = o.choices || spec.allowed.map((v) => ({value: v, label: EVENT_WORDS[v] || v}));
     control = h('fieldset', {id, class: 'checks', 'aria-describedby': `${hintId} ${errId}`, 'data-name': spec.name},
       h('legend', null, label),
-      spec.allowed.map((v) => h('div', {class: 'field-check'},
-        h('input', {type: 'checkbox', id: `${id}-${v}`, value: v, checked: chosen.includes(v)}),
-        h('label', {for: `${id}-${v}`}, EVENT_WORDS[v] || v))));
+      choices.map((c, i) => h('div', {class: 'field-check'},
+        h('input', {type: 'checkbox', id: `${id}-${i}`, value: c.value, checked: chosen.includes(c.value)}),
+        h('label', {for: `${id}-${i}`}, c.label))));
     wide = true;
   } else if (spec.kind === 'boolean') {
     control = h('input', {...common, type: 'checkbox', checked: o.value !== undefined && o.value !== null ? !!o.value : spec.default === true});

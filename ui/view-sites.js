@@ -45,24 +45,37 @@ export async function viewSites(ctx) {
   if (create) ctx.guardLeave(() => create.set.dirty());
 }
 
-function settingsSection(ctx, site, path, again, sets) {
+// The site's apps are the tenant's store targets (docs/sites.md "Which apps a site shows"); a saved id no longer listed
+// (its target deleted) is still shown, so saving keeps or drops it knowingly.
+function appChoices(targets, chosen) {
+  const known = targets.map((t) => ({value: t.id, label: `${t.displayName} (${t.type})`}));
+  const gone = chosen.filter((id) => !targets.some((t) => t.id === id)).map((id) => ({value: id, label: `A removed target (${id.slice(0, 8)}…)`}));
+  return known.concat(gone);
+}
+
+function settingsSection(ctx, site, path, again, sets, targets) {
   const s = site.settings;
+  const apps = appChoices(targets, s.apps);
   if (ctx.tenant.role === 'viewer') {
     const yes = (b) => (b ? 'Yes' : 'No');
     return h('section', {class: 'section', 'aria-labelledby': 'settings-title'}, h('h2', {id: 'settings-title'}, 'Settings'),
       h('dl', {class: 'facts', id: 'site-settings'}, h('dt', null, 'Title'), h('dd', null, s.title), h('dt', null, 'Accent colour'),
-        h('dd', {class: 'mono'}, s.accentColor), h('dt', null, 'Footer'), h('dd', null, s.footer || '–'),
+        h('dd', {class: 'mono'}, s.accentColor), h('dt', null, 'Footer'), h('dd', null, s.footer || '–'), h('dt', null, 'Apps'),
+        h('dd', null, s.apps.length ? apps.filter((a) => s.apps.includes(a.value)).map((a) => a.label).join(', ') : 'Every app'),
         h('dt', null, 'Release notes published'), h('dd', null, yes(s.autoPublishNotes)), h('dt', null, 'Drafts previewable'), h('dd', null, yes(s.draftsPreviewable))));
   }
   const fields = [
     field({name: 'title', kind: 'string', required: true, maxLength: 200}, {label: 'Title', value: s.title}),
     field({name: 'accentColor', kind: 'string', maxLength: 7}, {label: 'Accent colour', value: s.accentColor, hint: 'Links and headings on the public page.'}),
     field({name: 'footer', kind: 'string', maxLength: 2000}, {label: 'Footer', value: s.footer, hint: 'A line under every page, e.g. a copyright.'}),
+    field({name: 'apps', kind: 'array'}, {label: 'Apps', value: s.apps, choices: apps,
+      hint: apps.length ? 'A finished release\'s notes come here when it was submitted to one of these; none checked: every release.'
+        : 'No distribution targets yet: every release\'s notes come here.'}),
     field({name: 'autoPublishNotes', kind: 'boolean'}, {label: 'Publish each finished release\'s notes as a post', value: s.autoPublishNotes}),
     field({name: 'draftsPreviewable', kind: 'boolean'}, {label: 'Members may preview drafts and scheduled posts', value: s.draftsPreviewable}),
   ];
   fields[1].control.type = 'color';
-  for (const f of fields.slice(3)) f.wrap.classList.add('wide'); // a checkbox and its sentence on one line
+  for (const f of fields.slice(4)) f.wrap.classList.add('wide'); // a checkbox and its sentence on one line
   const set = new FieldSet(fields);
   sets.push(set);
   const form = h('form', {novalidate: true, id: 'site-settings-form', class: 'boxed'}, set.summary, h('div', {class: 'fields'}, fields.map((f) => f.wrap)),
@@ -71,9 +84,9 @@ function settingsSection(ctx, site, path, again, sets) {
     ev.preventDefault();
     set.clearErrors();
     try {
-      // A PUT replaces the settings: what the form does not show (logo, apps, platforms) is sent as it is.
-      const {logoUrl, apps, platforms} = s;
-      await put(`${path}/settings`, {logoUrl, apps, platforms, ...set.collect(false)});
+      // A PUT replaces the settings: what the form does not show (logo, platforms) is sent as it is; no app checked is [].
+      const {logoUrl, platforms} = s;
+      await put(`${path}/settings`, {logoUrl, platforms, apps: [], ...set.collect(false)});
       announce('Settings saved');
       set.initial = set.snapshot();
       again();
@@ -195,7 +208,8 @@ function domainsSection(ctx, path, domains, again, sets) {
 
 export async function viewSite(ctx) {
   const path = tenantPath(ctx.tenant.id, `/sites/${ctx.params[1]}`);
-  const [site, posts, domains] = await Promise.all([get(path), get(`${path}/posts?limit=200`), get(`${path}/domains?limit=200`)]);
+  const [site, posts, domains, targets] = await Promise.all([get(path), get(`${path}/posts?limit=200`), get(`${path}/domains?limit=200`),
+    get(tenantPath(ctx.tenant.id, '/integrations/targets')).then((p) => p.items, () => [])]);
   if (ctx.stale()) return;
   const again = () => ctx.navigate(location.hash);
   const sets = [];
@@ -211,7 +225,7 @@ export async function viewSite(ctx) {
   headEl.querySelector('.sub').append('Public at ', h('a', {class: 'mono', href: publicUrl(site), target: '_blank', rel: 'noopener'}, publicUrl(site)),
     ' · ', h('a', {href: `#/t/${ctx.tenant.id}/sites`}, 'All sites'));
   if (remove) headEl.append(h('div', {class: 'actions'}, remove));
-  ctx.main.append(headEl, box, settingsSection(ctx, site, path, again, sets), postsSection(ctx, site, path, posts.items, again, sets),
+  ctx.main.append(headEl, box, settingsSection(ctx, site, path, again, sets, targets), postsSection(ctx, site, path, posts.items, again, sets),
     domainsSection(ctx, path, domains.items, again, sets));
   ctx.guardLeave(() => sets.some((s) => s.dirty()));
 }

@@ -247,17 +247,39 @@ static void release_slug(const char *version, char out[POST_SLUG_MAX + 1])
     }
 }
 
-/* Whether a site showing shown (its settings' platforms, a JSON array; empty: all) shows a release for released (borrowed). */
-static bool shows_platforms(const char *shown, const json_t *released)
+/*
+ * Whether a site showing shown (a JSON array of its settings: platforms, or
+ * apps; empty: all) shows a release that has reached (borrowed: the
+ * release's platforms, or the store targets it was submitted to).
+ */
+static bool shows_any(const char *shown, const json_t *reached)
 {
     json_t *list = json_loads(shown ? shown : "[]", 0, NULL);
-    bool shows = !json_array_size(list); /* empty, or unreadable: every platform */
+    bool shows = !json_array_size(list); /* empty, or unreadable: everything */
     size_t i, k;
     json_t *p, *r;
 
-    json_array_foreach(list, i, p) json_array_foreach(released, k, r) shows |= json_equal(p, r);
+    json_array_foreach(list, i, p) json_array_foreach(reached, k, r) shows |= json_equal(p, r);
     json_decref(list);
     return shows;
+}
+
+/* Appends to apps (a JSON array) the ids of the store targets release was submitted to: the apps it reaches. */
+static enum err_code release_apps(struct store_conn *c, const char *tenant_id, const char *release_id, json_t *apps,
+                                  struct err *err)
+{
+    struct store_stmt *st;
+    int rc;
+
+    if (store_select(c,
+                     "SELECT DISTINCT targetIntegrationId FROM store_submissions WHERE tenantId = ? AND releaseId = ? "
+                     "AND targetIntegrationId IS NOT NULL",
+                     STORE_ARGS(STORE_TEXT(tenant_id), STORE_TEXT(release_id)), &st, err))
+        return err->code;
+    while ((rc = store_next(st, err)) == 1)
+        json_array_append_new(apps, json_string(store_col_text(st, 0)));
+    store_finish(st);
+    return err->code;
 }
 
 enum err_code sites_post_from_release(struct store_conn *c, const char *tenant_id, const char *release_id, const char *notes,
@@ -265,7 +287,7 @@ enum err_code sites_post_from_release(struct store_conn *c, const char *tenant_i
 {
     char version[128] = "", slug[POST_SLUG_MAX + 1], title[160], now[TIMESTAMP_SIZE], id[UUID_SIZE];
     struct store_stmt *st;
-    json_t *targets = json_array(), *released = NULL; /* released: the release's platforms */
+    json_t *targets = json_array(), *released = NULL, *apps = json_array(); /* the release's platforms and apps */
     size_t i;
     json_t *t;
     int rc;
@@ -285,16 +307,18 @@ enum err_code sites_post_from_release(struct store_conn *c, const char *tenant_i
             err_set(err, ERR_NOT_FOUND, "no such release");
         goto out;
     }
-    /* Every site of the tenant without a post of this release, with its auto-publish setting and the platforms it shows. */
+    if (release_apps(c, tenant_id, release_id, apps, err))
+        goto out;
+    /* Every site of the tenant without a post of this release, with its auto-publish setting and what it shows. */
     if (store_select(c,
-                     "SELECT s.id, ss.autoPublishNotes, ss.platforms FROM sites s JOIN site_settings ss ON ss.siteId = s.id AND "
-                     "ss.tenantId = s.tenantId "
+                     "SELECT s.id, ss.autoPublishNotes, ss.platforms, ss.apps FROM sites s JOIN site_settings ss "
+                     "ON ss.siteId = s.id AND ss.tenantId = s.tenantId "
                      "WHERE s.tenantId = ? AND NOT EXISTS (SELECT 1 FROM posts p WHERE p.tenantId = ? AND p.siteId = s.id "
                      "AND p.releaseId = ?) ORDER BY s.createdAt, s.id",
                      STORE_ARGS(STORE_TEXT(tenant_id), STORE_TEXT(tenant_id), STORE_TEXT(release_id)), &st, err))
         goto out;
     while ((rc = store_next(st, err)) == 1)
-        if (shows_platforms(store_col_text(st, 2), released))
+        if (shows_any(store_col_text(st, 2), released) && shows_any(store_col_text(st, 3), apps))
             json_array_append_new(targets,
                                   json_pack("{s:s, s:b}", "site", store_col_text(st, 0), "publish", store_col_bool(st, 1)));
     store_finish(st);
@@ -333,5 +357,6 @@ enum err_code sites_post_from_release(struct store_conn *c, const char *tenant_i
 out:
     json_decref(targets);
     json_decref(released);
+    json_decref(apps);
     return err->code;
 }

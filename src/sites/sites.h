@@ -73,7 +73,9 @@ enum err_code post_insert(struct store_conn *c, const char *tenant_id, const str
 
 /*
  * The post telling a release: in each of the tenant's sites that has none
- * for this release yet, a post titled "Release {version}" whose body is
+ * for this release yet and shows one of its platforms and one of the apps
+ * (store targets) its store submissions went to (a site's empty list: all;
+ * docs/sites.md "Which apps a site shows"), a post titled "Release {version}" whose body is
  * notes (Markdown), slug "release-{version}", a draft, or published now when
  * the site's autoPublishNotes is on. Runs in the caller's transaction on c
  * (the releases module calls it when a release finishes with its notes).

@@ -405,19 +405,12 @@ static json_t *field_or_default(struct request *req, const struct schema *s, con
     return f && f->def ? request_keep(req, json_loads(f->def, JSON_DECODE_ANY, NULL)) : NULL;
 }
 
-/* The lists' items: app names (printable, at most 100 characters), platforms of the catalogue (no empty array item). */
-static void settings_check(json_t *apps, json_t *plats, struct err *err)
+/* The platforms: of the catalogue (no empty array item). */
+static void settings_check(json_t *plats, struct err *err)
 {
     size_t i;
     json_t *v;
 
-    json_array_foreach(apps, i, v)
-    {
-        if (!json_is_string(v) || utf8_length(json_string_value(v)) > 100 || check_printable(v)) {
-            err_detail(err, "apps", "must be a list of app names (at most 100 characters each)");
-            break;
-        }
-    }
     json_array_foreach(plats, i, v)
     {
         bool known = false;
@@ -428,6 +421,51 @@ static void settings_check(json_t *apps, json_t *plats, struct err *err)
             break;
         }
     }
+}
+
+/* 1 when id is one of tenant's store targets, 0 when not (a value that is no uuid is not looked up), -1 on error. */
+static int target_known(struct store_conn *db, const char *tenant, const char *id, struct err *err)
+{
+    struct store_stmt *st;
+    int rc;
+
+    if (!uuid_valid(id))
+        return 0;
+    if (store_select(db, "SELECT 1 FROM tenant_target_integrations WHERE tenantId = ? AND id = ?",
+                     STORE_ARGS(STORE_TEXT(tenant), STORE_TEXT(id)), &st, err))
+        return -1;
+    rc = store_next(st, err);
+    store_finish(st);
+    return rc;
+}
+
+/*
+ * The apps: each the id of one of the tenant's store targets
+ * (tenant_target_integrations, active or not: docs/sites.md "Which apps a
+ * site shows"). Another tenant's id reads as an unknown one. A detail for
+ * the first bad item, naming it (cut to 64 bytes); a database error is the
+ * error.
+ */
+static enum err_code apps_check(struct store_conn *db, const char *tenant, json_t *apps, struct err *err)
+{
+    size_t i;
+    json_t *v;
+    int rc;
+
+    json_array_foreach(apps, i, v)
+    {
+        if (!json_is_string(v) || check_printable(v) || strlen(json_string_value(v)) > 255) {
+            err_detail(err, "apps", "must be a list of store target ids (this tenant's target integrations)");
+            break;
+        }
+        if ((rc = target_known(db, tenant, json_string_value(v), err)) < 0)
+            return err->code;
+        if (rc == 0) {
+            err_detail(err, "apps", "%.64s is not a store target of this tenant", json_string_value(v));
+            break;
+        }
+    }
+    return ERR_OK;
 }
 
 enum err_code site_settings_put(struct request *req, struct err *err)
@@ -445,7 +483,9 @@ enum err_code site_settings_put(struct request *req, struct err *err)
     if (request_db(req, &db, err) || !(old = settings_load(db, tenant_of(req), site, err))) /* 404 whatever the body */
         return err->code;
     json_decref(old);
-    settings_check(apps, plats, err);
+    settings_check(plats, err);
+    if (apps_check(db, tenant_of(req), apps, err))
+        return err->code;
     if (err->ndetails)
         return err_set(err, ERR_INVALID, "invalid site settings");
     apps_text = json_dumps(apps, JSON_COMPACT);

@@ -13,6 +13,7 @@ import uuid
 import feedparser
 
 import harness
+import integration_fixtures
 
 
 def ts(delta_seconds=0):
@@ -40,6 +41,42 @@ class SitesTest(harness.ApiTest):
         return self.expect(self.request("POST", "/api/v1/%s/sites" % org.id, {"slug": slug(), "name": "Acme <Notes>"},
                                         token=org.editor.token), 201)
 
+    def target(self, org, type_="PLAY_STORE"):
+        """A store target (an app) of org, made once per type and org."""
+        key = (org.id, type_)
+        if key not in SitesTest.targets:
+            SitesTest.targets[key] = integration_fixtures.create_integration(
+                self.server, org.owner.token, org.id, integration_fixtures.valid_body(type_))
+        return SitesTest.targets[key]
+
+    targets = {}
+
+    def test_site_apps_are_store_targets(self):
+        """A site's apps are its tenant's store target ids (docs/sites.md "Which apps a site shows")."""
+        site = self.make_site()
+        path = "/sites/%s/settings" % site["id"]
+        play, ios = self.target(self.org)["id"], self.target(self.org, "APP_STORE")["id"]
+        got = self.expect(self.api("PUT", path, {"title": "x", "apps": [play, ios]}), 200)
+        self.assertEqual(got["apps"], [play, ios])
+        self.assertEqual(self.expect(self.api("GET", path, user=self.org.viewer), 200)["apps"], [play, ios])
+        self.assertEqual(self.expect(self.api("PUT", path, {"title": "x"}), 200)["apps"], [])  # left out: every app
+        # A name, a random id, another tenant's target: 400 at apps, naming the value; nothing is saved.
+        theirs = self.target(self.other)["id"]
+        for bad in ("Acme", str(uuid.uuid4()), theirs):
+            details = self.assert_error(self.api("PUT", path, {"title": "x", "apps": [play, bad]}), 400, "invalid_request")
+            self.assertEqual([(d["field"], bad in d["message"]) for d in details], [("apps", True)], bad)
+        for bad in ([1], [None], "x", [[play]], {"a": play}, [""]):
+            details = self.assert_error(self.api("PUT", path, {"title": "x", "apps": bad}), 400, "invalid_request")
+            self.assertIn("apps", [d["field"] for d in details], bad)
+        self.assert_error(self.api("PUT", path, {"title": "x", "apps": [play], "app": play}), 400, "invalid_request")
+        self.assert_error(self.api("PUT", path, raw=b'{"title": "x", "apps": [', headers={
+            "Content-Type": "application/json"}), 400, "malformed_json")
+        self.assertEqual(self.expect(self.api("GET", path), 200)["apps"], [])
+        # Another tenant's editor, and this tenant's viewer, cannot write them.
+        self.assert_error(self.request("PUT", "/api/v1/%s%s" % (self.other.id, path), {"title": "x", "apps": [theirs]},
+                                       token=self.other.editor.token), 404, "not_found")
+        self.assert_error(self.api("PUT", path, {"title": "x", "apps": [play]}, user=self.org.viewer), 404, "not_found")
+
     def make_post(self, site, **fields):
         body = {"title": "Post", "slug": slug("post"), "body": "Hello"}
         body.update(fields)
@@ -64,11 +101,12 @@ class SitesTest(harness.ApiTest):
         self.assert_error(self.api("POST", "/sites", {"slug": slug(), "name": "x"}, user=self.org.viewer), 404, "not_found")
         renamed = self.expect(self.api("PATCH", "/sites/%s" % site["id"], {"name": "Renamed"}), 200)
         self.assertEqual(renamed["name"], "Renamed")
+        app = self.target(self.org)["id"]
         settings = self.expect(self.api("PUT", "/sites/%s/settings" % site["id"], {
-            "title": "Notes", "accentColor": "#ff0000", "platforms": ["IOS"], "apps": ["Acme"], "footer": "(c) Acme",
+            "title": "Notes", "accentColor": "#ff0000", "platforms": ["IOS"], "apps": [app], "footer": "(c) Acme",
             "logoUrl": "https://example.com/logo.png", "draftsPreviewable": True}), 200)
         self.assertEqual((settings["accentColor"], settings["platforms"], settings["apps"], settings["draftsPreviewable"]),
-                         ("#ff0000", ["IOS"], ["Acme"], True))
+                         ("#ff0000", ["IOS"], [app], True))
         self.assert_error(self.api("PUT", "/sites/%s/settings" % site["id"], {"title": "x", "accentColor": "red"}), 400,
                           "invalid_request")
         self.assert_error(self.api("PUT", "/sites/%s/settings" % site["id"], {"title": "x", "logoUrl": "javascript:x"}),

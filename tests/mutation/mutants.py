@@ -399,9 +399,24 @@ TABLE = [
     Mutant("sites-notes-ignore-platforms", "notes posted on every site",
            "a release's notes post is made on a site whose platforms setting shows none of the release's",
            "src/sites/sites.c",
-           [("    bool shows = !json_array_size(list); /* empty, or unreadable: every platform */",
+           [("    bool shows = !json_array_size(list); /* empty, or unreadable: everything */",
              "    bool shows = true;")],
            ["unit.test_sites"]),
+    # ---- a site's apps choose the releases it tells, and are the tenant's store targets (docs/sites.md "Which apps a site shows")
+    Mutant("site-apps-ignored", "an app's site tells every app's releases",
+           "a release's notes post is made on a site whose apps setting names none of the store targets the release "
+           "was submitted to",
+           "src/sites/sites.c",
+           [("shows_any(store_col_text(st, 2), released) && shows_any(store_col_text(st, 3), apps)",
+             "shows_any(store_col_text(st, 2), released)")],
+           ["unit.test_sites"]),
+    Mutant("site-apps-any-tenant", "a site's apps may name another tenant's store target",
+           "the apps of PUT site settings are looked up among every tenant's store targets, so one tenant learns "
+           "which ids exist in another and stores them",
+           "src/sites/sites_http.c",
+           [('"SELECT 1 FROM tenant_target_integrations WHERE tenantId = ? AND id = ?"',
+             '"SELECT 1 FROM tenant_target_integrations WHERE (tenantId = ? OR 1 = 1) AND id = ?"')],
+           [API + "test_sites:SitesTest.test_site_apps_are_store_targets"]),
     # ---- a cancel wakes the job following a deployment's CI run (docs/deployments.md "CI/CD jobs")
     Mutant("cicd-cancel-leaves-job-waiting", "a cancelled deployment's job waits on",
            "a cancel marks the CI/CD mappings CANCELLED but does not wake the job following the run: it waits for its "

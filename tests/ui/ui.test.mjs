@@ -1197,8 +1197,12 @@ async function main() {
       siteHash = new URL(page.url()).hash;
       await page.getByLabel('Footer').fill('Made by Acme');
       await page.getByLabel('Members may preview drafts and scheduled posts').check();
+      // Its apps are the tenant's store targets, offered as checkboxes (docs/sites.md "Which apps a site shows").
+      const appStore = () => page.getByRole('group', {name: 'Apps'}).getByRole('checkbox', {name: /\(APP_STORE\)$/});
+      await appStore().check();
       await page.getByRole('button', {name: 'Save settings'}).click();
       await page.getByText('Settings saved').waitFor();
+      assert(await appStore().isChecked(), 'the App Store target is not kept as the site\'s app');
       const form = page.locator('#post-form');
       await form.locator('[name="title"]').fill('Hello 2.4');
       await form.locator('[name="slug"]').fill('hello-2-4');
@@ -1361,6 +1365,7 @@ async function main() {
       await login(page, rel, 'viewer');
       await gotoHash(page, rel, siteHash);
       await page.locator('#site-settings').getByText('Made by Acme').waitFor();
+      await page.locator('#site-settings').getByText(/\(APP_STORE\)/).waitFor(); // its app, by name
       await page.locator('tr[data-post="hello-2-4"]').waitFor();
       assert(!(await page.locator('main form, main button').count()), 'a form or an action is shown to a viewer');
       assert(!(await page.getByRole('link', {name: 'Usage'}).count()), 'the usage link is shown to a viewer');

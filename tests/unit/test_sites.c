@@ -178,6 +178,41 @@ static void test_post_from_release(void **state)
     assert_int_equal(made, 0);
     assert_int_equal(sites_post_from_release(c, tenant, "01900000-0000-7000-8000-00000000000f", "x", &made, &err), ERR_NOT_FOUND);
 
+    /* Apps: a site naming store targets tells only a release submitted to one of them (docs/sites.md). */
+    run(c, "INSERT INTO accounts (id, email, name, createdAt, updatedAt) VALUES ('a1', 'a@example.com', 'A', ?, ?)",
+        STORE_ARGS(STORE_TIME(now), STORE_TIME(now)));
+    run(c,
+        "INSERT INTO tenant_target_integrations (id, tenantId, targetType, displayName, configuredByAccountId) VALUES "
+        "('target-ios', ?, 'APP_STORE', 'iOS app', 'a1'), ('target-play', ?, 'PLAY_STORE', 'Android app', 'a1')",
+        STORE_ARGS(STORE_TEXT(tenant), STORE_TEXT(tenant)));
+    run(c,
+        "INSERT INTO releases (id, tenantId, version, releaseType, platforms, status, baseRef, releaseBranch, createdAt, "
+        "updatedAt) VALUES ('01900000-0000-7000-8000-0000000000a2', ?, '2.1.0', 'MINOR', '[\"IOS\"]', 'FINISHED', 'main', "
+        "'release/2.1.0', ?, ?)",
+        STORE_ARGS(STORE_TEXT(tenant), STORE_TIME(now), STORE_TIME(now)));
+    run(c,
+        "INSERT INTO store_submissions (id, tenantId, releaseId, platform, targetIntegrationId, targetType, track, status, "
+        "buildNumber, createdAt, updatedAt) VALUES ('01900000-0000-7000-8000-0000000000b1', ?, "
+        "'01900000-0000-7000-8000-0000000000a2', 'IOS', 'target-ios', 'APP_STORE', 'APP_STORE', 'RELEASED', '7', ?, ?)",
+        STORE_ARGS(STORE_TEXT(tenant), STORE_TIME(now), STORE_TIME(now)));
+    for (int i = 0; i < 2; i++) {
+        const char *site = i ? "01900000-0000-7000-8000-0000000000c2" : "01900000-0000-7000-8000-0000000000c1";
+        run(c, "INSERT INTO sites (id, tenantId, slug, name, createdAt, updatedAt) VALUES (?, ?, ?, 'Notes', ?, ?)",
+            STORE_ARGS(STORE_TEXT(site), STORE_TEXT(tenant), STORE_TEXT(i ? "android" : "ios"), STORE_TIME(now), STORE_TIME(now)));
+        run(c, "INSERT INTO site_settings (siteId, tenantId, title, apps, updatedAt) VALUES (?, ?, 'Notes', ?, ?)",
+            STORE_ARGS(STORE_TEXT(site), STORE_TEXT(tenant), STORE_TEXT(i ? "[\"target-play\"]" : "[\"target-ios\"]"),
+                       STORE_TIME(now)));
+    }
+    err_clear(&err);
+    assert_int_equal(sites_post_from_release(c, tenant, "01900000-0000-7000-8000-0000000000a2", "* 2.1", &made, &err), ERR_OK);
+    assert_int_equal(made, 3); /* the two sites showing every app, and the iOS app's */
+    assert_int_equal(count(c, "SELECT COUNT(*) FROM posts WHERE siteId = '01900000-0000-7000-8000-0000000000c1' AND releaseId = ?",
+                           "01900000-0000-7000-8000-0000000000a2"),
+                     1);
+    assert_int_equal(count(c, "SELECT COUNT(*) FROM posts WHERE siteId = '01900000-0000-7000-8000-0000000000c2' AND releaseId = ?",
+                           "01900000-0000-7000-8000-0000000000a2"),
+                     0);
+
     store_conn_put(c);
     store_close(s);
     snprintf(url, sizeof url, "%s/t.db", dir);
