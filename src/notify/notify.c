@@ -363,7 +363,7 @@ struct delivery {
     char created[TIMESTAMP_SIZE], thread_channel[81], thread_ts[256];
     int attempts;
     json_t *payload;   /* owned */
-    json_t *approvers; /* owned: an approval request's approvers still to approve (notify_approvers_list), else NULL */
+    json_t *approvers; /* owned: an approval request's approvers still to approve (notify_approvers_list), else empty */
     bool found;
 };
 
