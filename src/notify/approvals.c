@@ -15,45 +15,76 @@
 
 #define NO_INTEGRATION "00000000-0000-0000-0000-000000000000" /* no row's: PostgreSQL's uuid columns take no "" */
 
-/* Whether role is one of the words of roles (comma-separated, as environments keep them). */
+/* Whether role is one of roles: a JSON array (release configurations) or comma-separated words (environments). */
 static bool role_in(const char *role, const char *roles)
 {
-    size_t len;
+    json_t *list = roles[0] == '[' ? json_loads(roles, 0, NULL) : NULL, *v;
+    bool in = false;
+    size_t i, len;
 
-    for (const char *r = roles; *r; r += len + (r[len] == ','))
-        if ((len = strcspn(r, ",")) == strlen(role) && strncmp(r, role, len) == 0)
-            return true;
-    return false;
+    json_array_foreach(list, i, v) in |= json_is_string(v) && strcmp(json_string_value(v), role) == 0;
+    json_decref(list);
+    for (const char *r = roles; !in && roles[0] != '[' && *r; r += len + (r[len] == ','))
+        in = (len = strcspn(r, ",")) == strlen(role) && strncmp(r, role, len) == 0;
+    return in;
 }
 
-json_t *notify_approvers_list(struct store_conn *c, const char *tenant, const char *deployment, const char *integration,
-                              struct err *err)
+/* The parts every approvers' query shares: the subject is s, its members m (accounts a), their kept mentions u. */
+#define APPROVERS_MEMBERS "JOIN tenant_members m ON m.tenantId = s.tenantId JOIN accounts a ON a.id = m.accountId "
+#define APPROVERS_MENTIONS                                                                                                         \
+    "LEFT JOIN notification_mentions u ON u.tenantId = s.tenantId AND u.integrationId = ? AND u.email = a.email "                  \
+    "AND (u.resolvedAt > ? OR (u.userRef IS NOT NULL AND u.resolvedAt > ?)) "                                                      \
+    "WHERE s.tenantId = ? AND s.id = ? AND a.disabledAt IS NULL "
+
+/*
+ * The events that ask for approvals, and who is asked: the query of a
+ * subject still waiting (columns: account id, name, e-mail, role, the roles
+ * that may approve, the kept mention's id and user), and the roles when
+ * none are set.
+ */
+static const struct {
+    const char *event, *sql, *default_roles;
+} approval_subjects[] = {
+    {"deployment.approval.requested",
+     "SELECT a.id, a.name, a.email, m.role, e.approverRoles, u.id, u.userRef FROM deployments s " APPROVERS_MEMBERS
+     "LEFT JOIN environments e ON e.tenantId = s.tenantId AND e.id = s.environmentId " APPROVERS_MENTIONS
+     "AND s.status = 'AWAITING_APPROVAL' AND (s.requestedByAccountId IS NULL OR a.id <> s.requestedByAccountId) "
+     "AND NOT EXISTS (SELECT 1 FROM deployment_approvals p WHERE p.tenantId = s.tenantId AND p.deploymentId = s.id "
+     "AND p.accountId = a.id) ORDER BY a.id",
+     "editor,owner"},
+    /* a release's regression approvals: of its current candidate (releases_http.c's approve) */
+    {NOTIFY_RELEASE_APPROVAL_EVENT,
+     "SELECT a.id, a.name, a.email, m.role, c.approvalRoles, u.id, u.userRef FROM releases s " APPROVERS_MEMBERS
+     "LEFT JOIN release_configs c ON c.tenantId = s.tenantId " APPROVERS_MENTIONS
+     "AND s.status = 'REGRESSION' AND NOT EXISTS (SELECT 1 FROM release_approvals p WHERE p.tenantId = s.tenantId "
+     "AND p.releaseId = s.id AND p.candidateNumber = s.candidateNumber AND p.accountId = a.id) ORDER BY a.id",
+     NOTIFY_RELEASE_DEFAULT_ROLES},
+};
+
+json_t *notify_approvers_list(struct store_conn *c, const char *tenant, const char *event, const char *subject,
+                              const char *integration, struct err *err)
 {
     char found[TIMESTAMP_SIZE], miss[TIMESTAMP_SIZE];
     struct store_stmt *st;
     json_t *out = json_array(), *a;
+    size_t k = 0;
     int rc;
 
+    while (k < ARRAY_LEN(approval_subjects) && strcmp(approval_subjects[k].event, event) != 0)
+        k++;
+    if (k == ARRAY_LEN(approval_subjects) || !subject) /* an event that asks no one */
+        return out;
     clock_format(clock_now_ms() - (int64_t)NOTIFY_MENTION_TTL_S * 1000, found);
     clock_format(clock_now_ms() - (int64_t)NOTIFY_MENTION_MISS_TTL_S * 1000, miss);
-    if (store_select(c,
-                     "SELECT a.id, a.name, a.email, m.role, e.approverRoles, u.id, u.userRef FROM deployments d "
-                     "JOIN tenant_members m ON m.tenantId = d.tenantId JOIN accounts a ON a.id = m.accountId "
-                     "LEFT JOIN environments e ON e.tenantId = d.tenantId AND e.id = d.environmentId "
-                     "LEFT JOIN notification_mentions u ON u.tenantId = d.tenantId AND u.integrationId = ? AND u.email = a.email "
-                     "AND (u.resolvedAt > ? OR (u.userRef IS NOT NULL AND u.resolvedAt > ?)) "
-                     "WHERE d.tenantId = ? AND d.id = ? AND d.status = 'AWAITING_APPROVAL' AND a.disabledAt IS NULL "
-                     "AND (d.requestedByAccountId IS NULL OR a.id <> d.requestedByAccountId) AND NOT EXISTS (SELECT 1 FROM "
-                     "deployment_approvals p WHERE p.tenantId = d.tenantId AND p.deploymentId = d.id AND p.accountId = a.id) "
-                     "ORDER BY a.id",
+    if (store_select(c, approval_subjects[k].sql,
                      STORE_ARGS(STORE_TEXT(integration ? integration : NO_INTEGRATION), STORE_TIME(miss), STORE_TIME(found),
-                                STORE_TEXT(tenant), STORE_TEXT(deployment)),
+                                STORE_TEXT(tenant), STORE_TEXT(subject)),
                      &st, err)) {
         json_decref(out);
         return NULL;
     }
     while ((rc = store_next(st, err)) == 1) {
-        if (!role_in(store_col_text(st, 3), store_col_null(st, 4) ? "editor,owner" : store_col_text(st, 4)))
+        if (!role_in(store_col_text(st, 3), store_col_null(st, 4) ? approval_subjects[k].default_roles : store_col_text(st, 4)))
             continue;
         a = json_pack("{s:s, s:s, s:s}", "accountId", store_col_text(st, 0), "name", store_col_text(st, 1), "email",
                       store_col_text(st, 2));
@@ -66,6 +97,29 @@ json_t *notify_approvers_list(struct store_conn *c, const char *tenant, const ch
         json_decref(out);
         return NULL;
     }
+    return out;
+}
+
+json_t *notify_release_approval_fields(struct store_conn *c, const char *tenant, struct err *err)
+{
+    json_t *out = NULL, *roles;
+    struct store_stmt *st;
+    int rc;
+
+    if (store_select(c, "SELECT approvalRoles, approvalCount FROM release_configs WHERE tenantId = ?",
+                     STORE_ARGS(STORE_TEXT(tenant)), &st, err))
+        return NULL;
+    rc = store_next(st, err);
+    roles = json_loads(rc == 1 && !store_col_null(st, 0) ? store_col_text(st, 0) : NOTIFY_RELEASE_DEFAULT_ROLES, 0, NULL);
+    if (!json_is_array(roles)) {
+        json_decref(roles);
+        roles = json_array();
+    }
+    if (rc >= 0) /* roles is the pack's now */
+        out = json_pack("{s:o, s:I}", "approvalRoles", roles, "approvalCount", (json_int_t)(rc == 1 ? store_col_int(st, 1) : 1));
+    else
+        json_decref(roles);
+    store_finish(st);
     return out;
 }
 
@@ -91,7 +145,9 @@ enum err_code notify_approvers_ask(struct store_conn *c, const char *tenant, con
                                    struct err *err)
 {
     const json_t *dep = json_object_get(fields, "deployment"), *v;
-    json_t *asked = notify_mail_on() ? notify_approvers_list(c, tenant, deployment, NULL, err) : json_array(), *payload;
+    json_t *asked = notify_mail_on() ? notify_approvers_list(c, tenant, "deployment.approval.requested", deployment, NULL, err)
+                                     : json_array(),
+           *payload;
     char dedupe[DEDUPE_SIZE], job[UUID_SIZE];
     const char *account;
     size_t i;
@@ -178,7 +234,7 @@ static enum err_code approval_prepare(struct store_conn *c, const struct job *j,
 {
     const char *account = json_string_value(json_object_get(j->payload, "accountId"));
     const char *deployment = json_string_value(json_object_get(j->payload, "deploymentId"));
-    json_t *approvers = notify_approvers_list(c, j->tenant, deployment, NULL, err), *a;
+    json_t *approvers = notify_approvers_list(c, j->tenant, "deployment.approval.requested", deployment, NULL, err), *a;
     bool ask = false;
     size_t i;
 

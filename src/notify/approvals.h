@@ -42,19 +42,37 @@ enum err_code notify_approvers_ask(struct store_conn *c, const char *tenant, con
 #define NOTIFY_MENTION_MISS_TTL_S 3600
 
 /*
- * The approvers of deployment still to approve it, as they are now: each
- * member of the tenant whose role is one of its environment's
- * approverRoles (none set: editor and owner), other than its requester,
- * whose account is not disabled and who has not approved it; none once it
- * no longer waits (AWAITING_APPROVAL). Each {"accountId", "name", "email"}
- * and, for integration (a communication integration's id, or NULL), what
- * notification_mentions keeps of the address there while it is fresh:
- * "userRef", the chat user's id, or null when the provider knows no one
- * of it (absent: not looked up lately). In the order of account ids.
- * Caller owns; NULL with err set.
+ * A release whose builds are done waits for its regression approvals: the
+ * event, emitted with the timeline's builds-done (same transaction, so
+ * once a candidate), carries the release configuration's approvalRoles
+ * (none set: NOTIFY_RELEASE_DEFAULT_ROLES, as releases_http.c reads it)
+ * and approvalCount.
  */
-json_t *notify_approvers_list(struct store_conn *c, const char *tenant, const char *deployment, const char *integration,
-                              struct err *err);
+#define NOTIFY_RELEASE_APPROVAL_EVENT "release.approval.requested"
+#define NOTIFY_RELEASE_DEFAULT_ROLES "[\"owner\", \"editor\"]"
+
+/* {"approvalRoles", "approvalCount"} of tenant's release configuration. Caller owns; NULL with err set. */
+json_t *notify_release_approval_fields(struct store_conn *c, const char *tenant, struct err *err);
+
+/*
+ * Who is still to approve subject of event, an event that asks for
+ * approvals, as they are now (any other event: nobody, an empty array):
+ * - deployment.approval.requested (subject: the deployment): each member
+ *   of the tenant whose role is one of its environment's approverRoles
+ *   (none set: editor and owner), other than its requester, who has not
+ *   approved it; none once it no longer waits (AWAITING_APPROVAL);
+ * - release.approval.requested (subject: the release): each member whose
+ *   role is one of the release configuration's approvalRoles who has not
+ *   approved its current candidate; none once it is not in REGRESSION.
+ * Accounts an administrator disabled are never asked. Each {"accountId",
+ * "name", "email"} and, for integration (a communication integration's
+ * id, or NULL), what notification_mentions keeps of the address there
+ * while it is fresh: "userRef", the chat user's id, or null when the
+ * provider knows no one of it (absent: not looked up lately). In the
+ * order of account ids. Caller owns; NULL with err set.
+ */
+json_t *notify_approvers_list(struct store_conn *c, const char *tenant, const char *event, const char *subject,
+                              const char *integration, struct err *err);
 
 /* Keeps what integration's provider said of email (userRef: its user's id, or NULL for no one), in c's transaction. */
 enum err_code notify_mention_keep(struct store_conn *c, const char *tenant, const char *integration, const char *email,

@@ -82,6 +82,7 @@ static const struct {
     {"STATUS", "submitted", "release.submitted"}, /* src/stores (docs/stores.md) */
     {"STATUS", "rejected", "release.rejected"},
     {"STATUS", "rollout-updated", "rollout.updated"},
+    {"STATUS", "builds-done", NOTIFY_RELEASE_APPROVAL_EVENT}, /* REGRESSION: approvals asked (approvals.h) */
     {"STATUS", "approved", "release.approved"},
     {"STATUS", "finish", "release.finished"},
     {"STATUS", "released", "release.released"},               /* every platform's store released it (src/stores) */
@@ -314,16 +315,17 @@ enum err_code notify_release_change(struct store_conn *c, const char *tenant, co
                                     const char *name, const char *message, struct err *err)
 {
     const char *event = release_event_of(kind, name);
-    json_t *fields, *rel;
+    json_t *fields, *rel, *extra = NULL; /* extra: the release configuration's approvals, when they are asked for */
 
     if (testruns_release_change(c, jobs, tenant, release, kind, name, err) || /* a candidate made: its test runs */
         tickets_release_change(c, jobs, tenant, release, kind, name, err))    /* its notes made: the issues they name */
         return err->code;
-    if (!event)
-        return ERR_OK;
-    if (release_emit(c, tenant, release, event, NULL, message, true, &fields, &rel, err) == ERR_OK) /* the tickets read rel */
+    if (!event || (strcmp(event, NOTIFY_RELEASE_APPROVAL_EVENT) == 0 && !(extra = notify_release_approval_fields(c, tenant, err))))
+        return err->code;
+    if (release_emit(c, tenant, release, event, extra, message, true, &fields, &rel, err) == ERR_OK) /* the tickets read rel */
         tickets_release_event(c, jobs, tenant, release, event, rel, message, err);
     json_decref(fields);
+    json_decref(extra);
     return err->code;
 }
 
@@ -361,7 +363,7 @@ struct delivery {
     char created[TIMESTAMP_SIZE], thread_channel[81], thread_ts[256];
     int attempts;
     json_t *payload;   /* owned */
-    json_t *approvers; /* owned: an approval request's approvers still to approve (notify_approvers_list), else NULL */
+    json_t *approvers; /* owned: an approval request's approvers still to approve (notify_approvers_list), else empty */
     bool found;
 };
 
@@ -517,6 +519,20 @@ static const char *text_of(const json_t *o, const char *key)
     return v ? v : "";
 }
 
+/* "\nApprover roles: editor, owner" of roles (a JSON array of role names), or "" when there are none. */
+static void roles_line(const json_t *roles, char *out, size_t n)
+{
+    const json_t *role;
+    size_t i;
+
+    out[0] = '\0';
+    json_array_foreach(roles, i, role)
+    {
+        size_t used = strlen(out);
+        snprintf(out + used, n - used, "%s%s", i ? ", " : "\nApprover roles: ", json_string_value(role));
+    }
+}
+
 /*
  * "Deploy ship on web-1 to production: RUNNING" and its environment,
  * requester and reason, by their names (an event written before they
@@ -527,16 +543,10 @@ static const char *text_of(const json_t *o, const char *key)
 static void deployment_summary(const json_t *payload, const json_t *dep, char *title, size_t tn, char *lines, size_t ln,
                                const char **link)
 {
-    const json_t *roles = json_object_get(payload, "approverRoles"), *role;
     const char *summary = text_of(dep, "summary"), *env = text_of(dep, "environmentName"), *who = text_of(dep, "requestedByName");
-    char approvers[64] = "";
-    size_t i;
+    char approvers[64];
 
-    json_array_foreach(roles, i, role)
-    {
-        size_t used = strlen(approvers);
-        snprintf(approvers + used, sizeof approvers - used, "%s%s", i ? ", " : "", json_string_value(role));
-    }
+    roles_line(json_object_get(payload, "approverRoles"), approvers, sizeof approvers);
     if (summary[0]) { /* names of any length: the start of the title, cut between two characters */
         char full[NOTIFY_TEXT_MAX];
         snprintf(full, sizeof full, "Deploy %s%s%s: %s", summary, env[0] ? " to " : "", env, text_of(dep, "status"));
@@ -546,9 +556,8 @@ static void deployment_summary(const json_t *payload, const json_t *dep, char *t
     }
     env = env[0] ? env : text_of(dep, "environmentId");
     who = who[0] ? who : text_of(dep, "requestedByAccountId");
-    snprintf(lines, ln, "Environment: %s\nRequested by: %s%s%s%s%s", env[0] ? env : "-", who[0] ? who : "-",
-             text_of(dep, "statusReason")[0] ? "\nReason: " : "", text_of(dep, "statusReason"),
-             approvers[0] ? "\nApprover roles: " : "", approvers);
+    snprintf(lines, ln, "Environment: %s\nRequested by: %s%s%s%s", env[0] ? env : "-", who[0] ? who : "-",
+             text_of(dep, "statusReason")[0] ? "\nReason: " : "", text_of(dep, "statusReason"), approvers);
     *link = text_of(dep, "url");
 }
 
@@ -560,6 +569,7 @@ static void deployment_summary(const json_t *payload, const json_t *dep, char *t
 static void summary(const struct delivery *d, char *title, size_t tn, char *lines, size_t ln, const char **link)
 {
     const json_t *rel = json_object_get(d->payload, "release"), *dep = json_object_get(d->payload, "deployment");
+    char roles[64];
 
     *link = "";
     if (dep) {
@@ -572,9 +582,10 @@ static void summary(const struct delivery *d, char *title, size_t tn, char *line
         return;
     }
     snprintf(title, tn, "Release %s: %s", text_of(rel, "version"), text_of(rel, "status"));
-    snprintf(lines, ln, "Branch: %s\nCandidate: %s%s%s", text_of(rel, "releaseBranch")[0] ? text_of(rel, "releaseBranch") : "-",
+    roles_line(json_object_get(d->payload, "approvalRoles"), roles, sizeof roles); /* a release waiting for approvals */
+    snprintf(lines, ln, "Branch: %s\nCandidate: %s%s%s%s", text_of(rel, "releaseBranch")[0] ? text_of(rel, "releaseBranch") : "-",
              text_of(rel, "candidateTag")[0] ? text_of(rel, "candidateTag") : "-",
-             text_of(rel, "statusReason")[0] ? "\nReason: " : "", text_of(rel, "statusReason"));
+             text_of(rel, "statusReason")[0] ? "\nReason: " : "", text_of(rel, "statusReason"), roles);
 }
 
 /* text appended to b as Slack's mrkdwn shows it literally: &, < and > escaped (a name "<!channel>" pings no one). */
@@ -965,9 +976,8 @@ void notify_delivery_step(void *ctx, struct job *j)
     if (store_conn_get(env->store, &db, &err) == ERR_OK && delivery_load(db, j->tenant, id, &d, &err) == ERR_OK && d.found &&
         !call && j->step == STEP_SEND)
         delivery_before(db, j->tenant, &d, before, &err);
-    if (!err.code && d.found && json_object_get(d.payload, "approverRoles")) /* an approval request: who is still to approve */
-        d.approvers =
-            notify_approvers_list(db, j->tenant, text_of(json_object_get(d.payload, "deployment"), "id"), d.integration, &err);
+    if (!err.code && d.found) /* an approval request: who is still to approve (any other event: nobody) */
+        d.approvers = notify_approvers_list(db, j->tenant, d.event, d.subject, d.integration, &err);
     store_conn_put(db);
     if (err.code) {
         job_fail(j, &err);

@@ -15,10 +15,12 @@ import uuid
 
 import harness
 import integration_fixtures as fx
+import test_release_builds
 import verify_fixtures as vf
 from verify_fixtures import VerifyTest
 
 HEAD = "1111111111111111111111111111111111111111"
+NEXT = "3333333333333333333333333333333333333333"
 
 
 def tearDownModule():
@@ -26,6 +28,11 @@ def tearDownModule():
 
 
 class NotificationsTest(VerifyTest):
+    # the build stage's helpers (its class is not imported by name, or unittest would run its tests here too)
+    _b = test_release_builds.ReleaseBuildsTest
+    pipeline, create, read, wait, triggered, finish = _b.pipeline, _b.create, _b.read, _b.wait, _b.triggered, _b.finish
+    del _b
+
     def request(self, method, path, body=None, token=None, **kw):
         return self.server.request(method, path, body=body, token=token or self.owner.token, **kw)
 
@@ -339,6 +346,86 @@ class NotificationsTest(VerifyTest):
         self.assertEqual([(d["status"], d["attempts"], d["lastError"]) for d in items], [("DELIVERED", 1, None)])
         section = self.posted(case)[0][0]["blocks"][1]["text"]["text"]
         self.assertIn("Approvers: ", section)
+        self.assertNotIn("<@", section)
+        self.assertEqual([r["status"] for r in self.lookups(mark)], [200], "one lookup, refused (missing_scope)")
+        _, rows = fx.db_query(self.server, "SELECT id FROM notification_mentions WHERE tenantId = ?", (self.tenant,))
+        self.assertEqual(rows, [])
+
+    def regression(self, case, **config):
+        """The configuration set, then a release built on GitHub + GitHub Actions and in REGRESSION: (release, hook,
+        the repository's full name)."""
+        self.expect(self.request("PUT", "/api/v1/%s/release-configuration" % self.tenant, config), 200)
+        _, scm, pcase, hook = self.pipeline("GITHUB_ACTIONS")
+        rel = self.triggered(self.create("1.2.0", scm)["id"])
+        self.finish("github", rel["builds"][0]["runId"], hook=hook)
+        return self.wait(rel["id"], lambda r: r["status"] == "REGRESSION", "reached REGRESSION"), hook, \
+            pcase.info["org"] + "/" + pcase.info["repo"]
+
+    def test_release_approval_requested_mentions_its_approvers(self):
+        """A release whose builds are done waits for its regression approvals: release.approval.requested, once, with
+        the configuration's approvalRoles and approvalCount, mentions in Slack each member of those roles Slack knows
+        (the same lookup and kept mentions as a deployment's) and names the others; not the viewer nor the owner (not
+        among the roles). A new candidate asks again, of everyone who has not approved it (an approval of candidate 1
+        does not count), and Slack is not asked again."""
+        integ, case = self.slack()
+        known, other = self.ctx.org.editor, harness.add_member_and_login(self.server, self.owner.token, self.tenant, "editor")
+        fx.db_execute(self.server, "UPDATE accounts SET name = ? WHERE id = ?", ("<!channel> Other", other.id))
+        self.slack_people(case, "chat:write,channels:read,groups:read,users:read.email", U0KNOWN0003=known.email)
+        self.add_rule(integ, pattern="release.approval.requested")
+        mark = self.fakes.mark()
+        rel, hook, full = self.regression(case, approvalRoles=["editor"], approvalCount=2)
+        [item] = self.settle(1)
+        self.assertEqual((item["eventName"], item["status"], item["attempts"]), ("release.approval.requested", "DELIVERED", 1))
+        [root], _ = self.posted(case)
+        section = root["blocks"][1]["text"]["text"]
+        self.assertIn("Approvers: <@U0KNOWN0003>, &lt;!channel&gt; Other", section)
+        self.assertNotIn("<!channel>", json.dumps(root))
+        self.assertIn("Approvers: <@U0KNOWN0003>", root["text"], "the notification's text mentions too")
+        self.assertIn("Approver roles: editor", section)
+        self.assertIn("1.2.0", root["blocks"][0]["text"]["text"])
+        asked = sorted(r["query"].split("email=", 1)[1].replace("%40", "@") for r in self.lookups(mark))
+        self.assertEqual(asked, sorted([known.email, other.email]), "the editors, each once; not the owner, not the viewer")
+        _, rows = fx.db_query(self.server, "SELECT payload FROM notification_events WHERE tenantId = ? AND name = ?",
+                              (self.tenant, "release.approval.requested"))
+        payload = json.loads(rows[0][0])
+        self.assertEqual((payload["approvalRoles"], payload["approvalCount"], payload["release"]["id"],
+                          payload["release"]["version"], payload["release"]["status"]),
+                         (["editor"], 2, rel["id"], "1.2.0", "REGRESSION"))
+        for person in (known, other, self.owner):
+            self.assertNotIn(person.email, rows[0][0], "who is asked is read when the message goes, not kept in the event")
+
+        # The editor approves candidate 1; a new candidate is built and asks again, the editor too.
+        self.assertEqual(self.expect(self.request("POST", "/api/v1/%s/releases/%s/approve" % (self.tenant, rel["id"]), {},
+                                                  token=known.token), 200)["status"], "REGRESSION")
+        self.fakes.register("github", {"repos": {full: {"branches": {"release/1.2.0": NEXT}, "commits": [HEAD, NEXT]}}})
+        mark = self.fakes.mark()
+        self.expect(self.request("POST", "/api/v1/%s/releases/%s/new-candidate" % (self.tenant, rel["id"]), {},
+                                 token=known.token), 200)
+        rel = self.wait(rel["id"], lambda r: r["candidateNumber"] == 2 and len([b for b in r["builds"] if b["runId"]]) == 2,
+                        "built candidate 2")
+        self.finish("github", [b for b in rel["builds"] if b["candidateNumber"] == 2][0]["runId"], hook=hook)
+        self.wait(rel["id"], lambda r: r["status"] == "REGRESSION", "reached REGRESSION again")
+        items = self.settle(2)
+        self.assertEqual([d["status"] for d in items], ["DELIVERED"] * 2, "once a candidate")
+        posted, _ = self.posted(case)
+        self.assertEqual(len(posted), 2, posted)
+        self.assertIn("Approvers: <@U0KNOWN0003>, &lt;!channel&gt; Other", posted[-1]["blocks"][0]["text"]["text"])
+        self.assertEqual(self.lookups(mark), [], "kept: Slack is not asked again")
+
+    def test_release_approvers_named_without_the_scope(self):
+        """A bot without users:read.email: the release's approvers (the default roles, owner and editor) are named,
+        the message delivered at its first attempt after one refused lookup; nothing kept."""
+        integ, case = self.slack()
+        self.slack_people(case, "chat:write,channels:read,groups:read", U0KNOWN0004=self.ctx.org.editor.email)
+        self.add_rule(integ, pattern="release.approval.requested")
+        mark = self.fakes.mark()
+        self.regression(case, approvalCount=1)
+        items = self.settle(1)
+        self.assertEqual([(d["status"], d["attempts"], d["lastError"]) for d in items], [("DELIVERED", 1, None)])
+        section = self.posted(case)[0][0]["blocks"][1]["text"]["text"]
+        owner = self.expect(self.request("GET", "/api/v1/me"), 200)
+        self.assertIn("Approvers: ", section)
+        self.assertIn(owner["name"], section)
         self.assertNotIn("<@", section)
         self.assertEqual([r["status"] for r in self.lookups(mark)], [200], "one lookup, refused (missing_scope)")
         _, rows = fx.db_query(self.server, "SELECT id FROM notification_mentions WHERE tenantId = ?", (self.tenant,))

@@ -552,6 +552,15 @@ TABLE = [
            "src/releases/builds.c",
            [("if (build_ended(from)) { /* ended meanwhile", "if (false) { /* ended meanwhile")],
            [API + "test_release_builds:ReleaseBuildsTest.test_poll_after_webhook_takes_no_second_outcome"]),
+    # ---- a release waiting for its approvals (docs/notifications.md "A release waiting for its approvals")
+    Mutant("release-approvers-any-candidate", "an approval of an older candidate leaves its approver unasked",
+           "the approvers a release's release.approval.requested names are those without an approval of any candidate "
+           "rather than of the current one, so after a new candidate the editor who approved candidate 1 is neither "
+           "mentioned nor named, though their approval does not count for candidate 2",
+           "src/notify/approvals.c",
+           [("AND p.releaseId = s.id AND p.candidateNumber = s.candidateNumber AND p.accountId = a.id",
+             "AND p.releaseId = s.id AND p.accountId = a.id")],
+           [API + "test_notifications:NotificationsTest.test_release_approval_requested_mentions_its_approvers"]),
 ]
 
 
