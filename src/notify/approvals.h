@@ -45,7 +45,7 @@ enum err_code notify_approvers_ask(struct store_conn *c, const char *tenant, con
  * A release whose builds are done waits for its regression approvals: the
  * event, emitted with the timeline's builds-done (same transaction, so
  * once a candidate), carries the release configuration's approvalRoles
- * (none set: NOTIFY_RELEASE_DEFAULT_ROLES, as releases_http.c reads it)
+ * (none set: NOTIFY_RELEASE_DEFAULT_ROLES, the release settings' default too)
  * and approvalCount.
  */
 #define NOTIFY_RELEASE_APPROVAL_EVENT "release.approval.requested"

@@ -11,6 +11,7 @@
 #include "http/stream.h"
 #include "integrations/webhooks.h"
 #include "jobs/jobs.h"
+#include "notify/approvals.h"
 #include "notify/testruns.h"
 #include "releases/lifecycle.h"
 #include "releases/releases.h"
@@ -205,7 +206,7 @@ static enum err_code config_read(struct store_conn *db, const char *tenant, stru
     }
     store_finish(st);
     if (!cf->roles)
-        cf->roles = json_pack("[s, s]", "owner", "editor");
+        cf->roles = json_loads(NOTIFY_RELEASE_DEFAULT_ROLES, 0, NULL);
     if (!cf->pipelines)
         cf->pipelines = json_object();
     if (!cf->plans)
@@ -365,7 +366,7 @@ enum err_code release_config_put(struct request *req, struct err *err)
     if (json_is_object(json_object_get(body, "schedule")))
         cf.schedule = json_deep_copy(json_object_get(body, "schedule"));
     cf.roles = json_object_get(body, "approvalRoles") ? json_deep_copy(json_object_get(body, "approvalRoles"))
-                                                      : json_pack("[s, s]", "owner", "editor");
+                                                      : json_loads(NOTIFY_RELEASE_DEFAULT_ROLES, 0, NULL);
     cf.pipelines =
         json_object_get(body, "platformPipelines") ? json_deep_copy(json_object_get(body, "platformPipelines")) : json_object();
     cf.plans = json_object_get(body, "rolloutPlans") ? json_deep_copy(json_object_get(body, "rolloutPlans")) : json_object();

@@ -445,7 +445,7 @@ TABLE = [
            "the mails of deployment.approval.requested go to every member of an approver role, the account that asked "
            "for the deployment too",
            "src/notify/approvals.c",
-           [("OR a.id <> d.requestedByAccountId)", "OR a.id <> d.requestedByAccountId OR 1 = 1)")],
+           [("OR a.id <> s.requestedByAccountId)", "OR a.id <> s.requestedByAccountId OR 1 = 1)")],
            [API + "test_account_mail:AccountMailTest.test_each_approver_of_a_deployment_is_mailed_once"]),
     # ---- Slack's mrkdwn shows names as written: a name never pings a channel (docs/notifications.md "Delivery")
     Mutant("slack-mrkdwn-unescaped", "a member's name pings a whole Slack channel",
