@@ -145,16 +145,22 @@ function rolloutPart(s, o) {
     o.canAct && actions(s).includes('promote') ? promoteForm(s, o) : null);
 }
 
+// A share typed and not sent yet, by submission: the page redraws the panel on every live event (a
+// review's poll, a stage), and a redraw must not put the default back under the editor's hand.
+const typedShare = new Map();
+
 // Google Play: a larger share now, by hand.
 function shareForm(s, o) {
   const id = `rollout-${s.id}`;
   const input = h('input', {id, type: 'number', min: 0.1, max: 100, step: '0.1', class: 'percent',
-    value: String(Math.min(100, Math.round(s.rolloutFraction * 100) + 10))});
+    value: typedShare.get(s.id) ?? String(Math.min(100, Math.round(s.rolloutFraction * 100) + 10)),
+    oninput: () => typedShare.set(s.id, input.value)});
   return h('div', {class: 'rollout'}, h('label', {for: id}, 'Share %'), input,
     h('button', {type: 'button', class: 'secondary', 'data-action': 'rollout', onclick: async () => {
       const permille = Math.round(Number(input.value) * 10);
       if (!(await confirmDialog({title: `Roll out to ${permille / 10}%?`, confirm: 'Roll out', danger: false,
         body: `${STORE[s.targetType]} gives build ${s.buildNumber} to ${permille / 10}% of users instead of ${percent(s.rolloutFraction)}.`}))) return;
+      typedShare.delete(s.id);
       await o.act(s, 'rollout', {rolloutPermille: permille});
     }}, 'Roll out'));
 }
