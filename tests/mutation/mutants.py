@@ -459,7 +459,8 @@ TABLE = [
            "the users.lookupByEmail answers kept in notification_mentions are never read back, so each approval "
            "request costs one Slack call per approver (Tier 3: 50 a minute) however recently it was asked",
            "src/notify/approvals.c",
-           [("AND u.email = a.email ", "AND u.email = a.email AND 1 = 0 ")],
+           [("AND e.id = s.environmentId \"\n     \"LEFT JOIN notification_mentions u ON u.tenantId = s.tenantId AND u.integrationId = ? AND u.email = a.email ",
+             "AND e.id = s.environmentId \"\n     \"LEFT JOIN notification_mentions u ON u.tenantId = s.tenantId AND u.integrationId = ? AND u.email = a.email AND 1 = 0 ")],
            [API + "test_notifications:NotificationsTest.test_approvers_mentioned_in_slack"]),
     # ---- a deleted App Store target's webhook is deleted at Apple by a job (docs/stores.md)
     Mutant("appstore-target-delete-leaves-webhook", "a deleted target's webhook left at Apple",

@@ -41,6 +41,9 @@ ALLOWED = {
     ("src/integrations/catalog.c", "WHERE verificationStatus = ? AND lastVerifiedAt < ?"): "periodic re-verification scans every tenant",
     ("src/deploy/repos.c", "WHERE isActive = ? AND COALESCE(lastSyncedAt, createdAt) < ?"): "the periodic repository sync scans every tenant",
     ("src/tenancy/tenants_http.c", "FROM tenant_members m"): "lists the caller's own tenants (filters m.accountId)",
+    ("src/notify/approvals.c", "FROM releases s JOIN tenant_members m"): "a release's approvers: members joined on the "
+                                                                          "release's tenant, which its WHERE holds to one "
+                                                                          "(s.tenantId = ?; this lint does not hold releases)",
     ("src/tenancy/accounts.c", "FROM tenant_members m JOIN tenants t"): "the password rule of single sign-on counts "
                                                                         "the account's own memberships (filters m.accountId)",
     ("src/tenancy/audit_http.c", "WHERE tenantId IS NULL AND actorAccountId = ?"): "the caller's own account-level "
