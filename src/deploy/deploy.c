@@ -889,8 +889,9 @@ static struct docker script_docker(const struct script_run *sr)
 /*
  * A docker step's container is done with on the loop: killed when the run
  * was stopped (cancel, timeout, slipway stopping), and its exit code read
- * (the Engine's wait) when the run ended, into sr->exit_status. A failure
- * to read it ends the step FAILED with why (sr->err).
+ * (the Engine's wait) when the run ended, into sr->exit_status, then the
+ * output its follow missed (docker_catch_up). A failure to read the exit
+ * code ends the step FAILED with why (sr->err); one to catch up is logged.
  */
 static void container_end(struct script_run *sr)
 {
@@ -902,6 +903,8 @@ static void container_end(struct script_run *sr)
         docker_kill(&d, sr->container, &e); /* SIGKILL: the container and all it started */
     else if (!sr->err.code && docker_wait(&d, sr->container, &sr->exit_status, &e))
         sr->err = e;
+    else if (!sr->err.code && docker_catch_up(&d, sr->container, &sr->follow, ssh_lines_out, sr->conn, &e) == ERR_OK)
+        ssh_lines_end(sr->conn); /* the follow's last line, when it had one without a newline */
     if (e.code)
         log_warn("deployment %s of tenant %s: container %s: %s", sr->run.id, sr->run.tenant, sr->container, e.message);
 }

@@ -29,13 +29,6 @@ static bool role_in(const char *role, const char *roles)
     return in;
 }
 
-/* The parts every approvers' query shares: the subject is s, its members m (accounts a), their kept mentions u. */
-#define APPROVERS_MEMBERS "JOIN tenant_members m ON m.tenantId = s.tenantId JOIN accounts a ON a.id = m.accountId "
-#define APPROVERS_MENTIONS                                                                                                         \
-    "LEFT JOIN notification_mentions u ON u.tenantId = s.tenantId AND u.integrationId = ? AND u.email = a.email "                  \
-    "AND (u.resolvedAt > ? OR (u.userRef IS NOT NULL AND u.resolvedAt > ?)) "                                                      \
-    "WHERE s.tenantId = ? AND s.id = ? AND a.disabledAt IS NULL "
-
 /*
  * The events that ask for approvals, and who is asked: the query of a
  * subject still waiting (columns: account id, name, e-mail, role, the roles
@@ -46,16 +39,24 @@ static const struct {
     const char *event, *sql, *default_roles;
 } approval_subjects[] = {
     {"deployment.approval.requested",
-     "SELECT a.id, a.name, a.email, m.role, e.approverRoles, u.id, u.userRef FROM deployments s " APPROVERS_MEMBERS
-     "LEFT JOIN environments e ON e.tenantId = s.tenantId AND e.id = s.environmentId " APPROVERS_MENTIONS
+     "SELECT a.id, a.name, a.email, m.role, e.approverRoles, u.id, u.userRef FROM deployments s "
+     "JOIN tenant_members m ON m.tenantId = s.tenantId JOIN accounts a ON a.id = m.accountId "
+     "LEFT JOIN environments e ON e.tenantId = s.tenantId AND e.id = s.environmentId "
+     "LEFT JOIN notification_mentions u ON u.tenantId = s.tenantId AND u.integrationId = ? AND u.email = a.email "
+     "AND (u.resolvedAt > ? OR (u.userRef IS NOT NULL AND u.resolvedAt > ?)) "
+     "WHERE s.tenantId = ? AND s.id = ? AND a.disabledAt IS NULL "
      "AND s.status = 'AWAITING_APPROVAL' AND (s.requestedByAccountId IS NULL OR a.id <> s.requestedByAccountId) "
      "AND NOT EXISTS (SELECT 1 FROM deployment_approvals p WHERE p.tenantId = s.tenantId AND p.deploymentId = s.id "
      "AND p.accountId = a.id) ORDER BY a.id",
      "editor,owner"},
     /* a release's regression approvals: of its current candidate (releases_http.c's approve) */
     {NOTIFY_RELEASE_APPROVAL_EVENT,
-     "SELECT a.id, a.name, a.email, m.role, c.approvalRoles, u.id, u.userRef FROM releases s " APPROVERS_MEMBERS
-     "LEFT JOIN release_configs c ON c.tenantId = s.tenantId " APPROVERS_MENTIONS
+     "SELECT a.id, a.name, a.email, m.role, c.approvalRoles, u.id, u.userRef FROM releases s "
+     "JOIN tenant_members m ON m.tenantId = s.tenantId JOIN accounts a ON a.id = m.accountId "
+     "LEFT JOIN release_configs c ON c.tenantId = s.tenantId "
+     "LEFT JOIN notification_mentions u ON u.tenantId = s.tenantId AND u.integrationId = ? AND u.email = a.email "
+     "AND (u.resolvedAt > ? OR (u.userRef IS NOT NULL AND u.resolvedAt > ?)) "
+     "WHERE s.tenantId = ? AND s.id = ? AND a.disabledAt IS NULL "
      "AND s.status = 'REGRESSION' AND NOT EXISTS (SELECT 1 FROM release_approvals p WHERE p.tenantId = s.tenantId "
      "AND p.releaseId = s.id AND p.candidateNumber = s.candidateNumber AND p.accountId = a.id) ORDER BY a.id",
      NOTIFY_RELEASE_DEFAULT_ROLES},

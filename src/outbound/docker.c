@@ -193,13 +193,18 @@ enum err_code docker_remove(const struct docker *d, const char *name, struct err
     return call_expect(d, "DELETE", path, NULL, (const int[]){204, 404, 0}, "remove the container", err);
 }
 
-enum err_code docker_follow_request(const char *name, char *out, size_t size, struct err *err)
+/* The request for a container's output from its start, stdout and stderr: followed, or what there is. */
+static enum err_code logs_request(const char *name, bool follow, char *out, size_t size, struct err *err)
 {
-    if (snprintf(out, size,
-                 "GET %s/containers/%s/logs?follow=1&stdout=1&stderr=1 HTTP/1.0\r\nHost: docker\r\nUser-Agent: slipway\r\n\r\n",
-                 DOCKER_API, name) >= (int)size)
+    if (snprintf(out, size, "GET %s/containers/%s/logs?%sstdout=1&stderr=1 HTTP/1.0\r\nHost: docker\r\nUser-Agent: slipway\r\n\r\n",
+                 DOCKER_API, name, follow ? "follow=1&" : "") >= (int)size)
         return err_set(err, ERR_INTERNAL, "the container's name is too long");
     return ERR_OK;
+}
+
+enum err_code docker_follow_request(const char *name, char *out, size_t size, struct err *err)
+{
+    return logs_request(name, true, out, size, err);
 }
 
 /* The headers are in: a 200 goes on to the frames; anything else ends the run. */
@@ -241,8 +246,44 @@ bool docker_demux(struct docker_follow *f, const char *p, size_t n, ssh_out_fn o
         } else {
             size_t take = n < f->left ? n : f->left;
             out(octx, f->stream, p, take);
+            f->seen[f->stream == SSH_STDERR] += take;
             p += take, n -= take, f->left -= (uint32_t)take;
         }
     }
     return true;
+}
+
+/* docker_catch_up's out: drops each stream's bytes already handed out, hands on the rest. */
+struct catch_up {
+    uint64_t skip[2];
+    ssh_out_fn out;
+    void *octx;
+};
+
+static void catch_up_out(void *ctx, enum ssh_stream stream, const char *p, size_t n)
+{
+    struct catch_up *cu = ctx;
+    uint64_t *skip = &cu->skip[stream == SSH_STDERR];
+    size_t drop = n < *skip ? n : (size_t)*skip;
+
+    *skip -= drop;
+    if (n > drop)
+        cu->out(cu->octx, stream, p + drop, n - drop);
+}
+
+enum err_code docker_catch_up(const struct docker *d, const char *name, const struct docker_follow *f, ssh_out_fn out, void *octx,
+                              struct err *err)
+{
+    struct catch_up cu = {{f->seen[0], f->seen[1]}, out, octx};
+    struct docker_follow again = {0};
+    char request[512];
+    struct buf answer;
+
+    if (logs_request(name, false, request, sizeof request, err))
+        return err->code;
+    buf_init(&answer, DOCKER_CATCH_UP_CAP);
+    if (ssh_socket_exchange(d->conn, d->socket, request, strlen(request), &answer, d->timeout_ms, err) == ERR_OK)
+        docker_demux(&again, answer.data, answer.len, catch_up_out, &cu, err); /* false: err says why */
+    buf_free(&answer);
+    return err->code;
 }

@@ -75,6 +75,7 @@ struct docker_follow {
     size_t frame_len;       /* bytes of the header read */
     uint32_t left;          /* payload bytes of the current frame still to come */
     enum ssh_stream stream; /* the current frame's */
+    uint64_t seen[2];       /* payload bytes handed out: stdout's, stderr's */
 };
 
 enum err_code docker_follow_request(const char *name, char *out, size_t size, struct err *err);
@@ -84,5 +85,16 @@ enum err_code docker_follow_request(const char *name, char *out, size_t size, st
  * its stream. False with err on an answer that is not that.
  */
 bool docker_demux(struct docker_follow *f, const char *p, size_t n, ssh_out_fn out, void *octx, struct err *err);
+/*
+ * After the container has exited and its follow (f) ended: its output read
+ * again, not followed, and what f did not hand out (past f->seen of each
+ * stream) handed to out. Docker 20.10 can end a follow without the last
+ * line when that line has no newline (moby #43860); this reads it, and
+ * anything else the follow missed at its end. An output past
+ * DOCKER_CATCH_UP_CAP bytes is not read again (ERR_UNAVAILABLE).
+ */
+#define DOCKER_CATCH_UP_CAP (16 * 1024 * 1024)
+enum err_code docker_catch_up(const struct docker *d, const char *name, const struct docker_follow *f, ssh_out_fn out, void *octx,
+                              struct err *err);
 
 #endif

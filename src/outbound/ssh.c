@@ -255,12 +255,19 @@ struct ssh_loop {
 #define LOOP_IDLE_MS 1000      /* how long the loop sleeps with nothing running */
 #define TURN_BYTES (64 * 1024) /* a stream's bytes a turn at most, so that one chatty script cannot hold the others back */
 
-/* Socket mode's pieces of output, into their stream's lines. */
-static void demux_out(void *octx, enum ssh_stream stream, const char *p, size_t n)
+void ssh_lines_out(void *conn, enum ssh_stream stream, const char *p, size_t n)
 {
-    struct ssh_conn *c = octx;
+    struct ssh_conn *c = conn;
 
     feed(&c->x, stream == SSH_STDERR ? &c->errs : &c->out, p, n);
+}
+
+void ssh_lines_end(struct ssh_conn *c)
+{
+    if (c->out.len)
+        emit(&c->x, &c->out, c->out.len, 0);
+    if (c->errs.len)
+        emit(&c->x, &c->errs, c->errs.len, 0);
 }
 
 /* What was read: a command's stdout as it is; a socket's through the caller's demux. False: the demux refused it. */
@@ -270,7 +277,7 @@ static bool take(struct ssh_conn *c, const char *p, size_t n, struct err *err)
         feed(&c->x, &c->out, p, n);
         return true;
     }
-    return c->x.demux(c->x.ctx, p, n, demux_out, c, err);
+    return c->x.demux(c->x.ctx, p, n, ssh_lines_out, c, err);
 }
 
 /*
@@ -307,10 +314,7 @@ static bool run_turn(struct ssh_conn *c, bool stopping, bool *more, int *exit_st
         *exit_status = c->x.socket ? -1 : ssh_channel_get_exit_status(c->ch); /* non-blocking: what has come */
         if (*exit_status == -1 && !c->x.socket && !ssh_channel_is_closed(c->ch) && !stopping && c->x.keep_going(c->x.ctx))
             return true;
-        if (c->out.len)
-            emit(&c->x, &c->out, c->out.len, 0);
-        if (c->errs.len)
-            emit(&c->x, &c->errs, c->errs.len, 0);
+        ssh_lines_end(c);
         return false;
     }
     if (stopping || !c->x.keep_going(c->x.ctx)) {

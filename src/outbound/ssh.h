@@ -136,6 +136,15 @@ void ssh_loop_free(struct ssh_loop *l);
  */
 enum err_code ssh_loop_run(struct ssh_loop *l, struct ssh_conn *c, const struct ssh_exec *x, struct err *err);
 /*
+ * A socket-mode run's lines (an ssh_out_fn, conn its ssh_conn): p, n of
+ * stream into the run's lines, handed to its x->line, as its demux's own
+ * output is. After x->done too, until ssh_close: output the caller read
+ * another way (docker_catch_up), then ssh_lines_end for a last line that
+ * has no newline.
+ */
+void ssh_lines_out(void *conn, enum ssh_stream stream, const char *p, size_t n);
+void ssh_lines_end(struct ssh_conn *c);
+/*
  * After x->done said ERR_CONFLICT: sends SIGTERM to the command's process
  * group (the command and what it started), waiting at most 2 s. Blocks.
  */
