@@ -194,6 +194,16 @@ struct run {
     int64_t flushed_ms, checked_ms, deadline_ms; /* deadline_ms: the running script's timeout, 0 for none */
     bool cancelled, timed_out;
     struct err err; /* a write that failed: the run stops */
+    /*
+     * A docker step's, while its session is open: its step, the session
+     * whose lines it stores, and each stream's bytes stored before this
+     * follow. Each flush stores with its lines the bytes of each stream
+     * behind them (follow_from + ssh_lines_handed), so that a follow after
+     * a restart hands out only what comes after (docker_follow's from).
+     */
+    const char *follow_step;
+    const struct ssh_conn *follow_conn;
+    int64_t follow_from[2];
 };
 
 /* A line's id, made from its place in the log: streams order a deployment's lines by (createdAt, id). */
@@ -218,6 +228,13 @@ static enum err_code flush_body(struct store_conn *c, void *ctx, struct err *err
                       NULL, err))
             return err->code;
     }
+    if (r->follow_conn &&
+        store_run(c, "UPDATE deployment_runs SET stdoutBytes = ?, stderrBytes = ? WHERE tenantId = ? AND id = ?",
+                  STORE_ARGS(STORE_INT(r->follow_from[0] + (int64_t)ssh_lines_handed(r->follow_conn, SSH_STDOUT)),
+                             STORE_INT(r->follow_from[1] + (int64_t)ssh_lines_handed(r->follow_conn, SSH_STDERR)), STORE_TEXT(r->tenant),
+                             STORE_TEXT(r->follow_step)),
+                  NULL, err))
+        return err->code;
     return ERR_OK;
 }
 
@@ -334,6 +351,7 @@ struct step {
     bool idempotent, holds_slot, docker;          /* docker: its host is a docker host (a container runs the script) */
     int64_t index, timeout_s;                     /* timeout_s: 0 for none */
     int64_t dropped_before, dropped_bytes_before; /* the run's dropped counts when the step began */
+    int64_t stored_bytes[2];                      /* a docker step's: stdout's and stderr's bytes whose lines are stored */
 };
 
 struct step_end {
@@ -766,7 +784,7 @@ static int step_next(struct run *r, struct step *st)
     memset(st, 0, sizeof *st);
     if (store_select(r->c,
                      "SELECT r.id, r.hostId, r.scriptId, r.status, r.stepIndex, s.shell, s.body, s.idempotent, r.holdsSlot, "
-                     "s.timeoutSeconds, h.type "
+                     "s.timeoutSeconds, h.type, r.stdoutBytes, r.stderrBytes "
                      "FROM deployment_runs r JOIN deployment_scripts s ON s.id = r.scriptId AND s.tenantId = ? "
                      "JOIN hosts h ON h.id = r.hostId AND h.tenantId = ? "
                      "WHERE r.tenantId = ? AND r.deploymentId = ? AND r.status IN (?, ?) ORDER BY r.stepIndex LIMIT 1",
@@ -786,6 +804,8 @@ static int step_next(struct run *r, struct step *st)
         st->holds_slot = store_col_bool(q, 8);
         st->timeout_s = store_col_null(q, 9) ? 0 : store_col_int(q, 9);
         st->docker = strcmp(store_col_text(q, 10), "docker") == 0;
+        st->stored_bytes[0] = store_col_int(q, 11);
+        st->stored_bytes[1] = store_col_int(q, 12);
         st->dropped_before = r->dropped;
         st->dropped_bytes_before = r->dropped_bytes;
     }
@@ -924,6 +944,7 @@ static void container_remove(struct script_run *sr)
     err_clear(&e);
     if (sr->docker.on && sr->conn && docker_remove(&d, sr->container, &e))
         log_warn("deployment %s of tenant %s: container %s not removed: %s", sr->run.id, sr->run.tenant, sr->container, e.message);
+    sr->run.follow_conn = NULL;
     ssh_close(sr->conn);
     sr->conn = NULL;
 }
@@ -1002,6 +1023,7 @@ static void script_resumed(struct run *r, struct script_run *sr)
     }
     *r = sr->run;
     r->c = c;
+    r->follow_conn = NULL; /* the session is sr's, closed with it */
     if (read.code)
         r->err = read;
     sr->run.nlines = 0; /* its lines are r's now */
@@ -1110,13 +1132,15 @@ static enum err_code container_begin(struct run *r, const struct step *st, struc
     } else {
         snprintf(line, sizeof line,
                  "found container %s (%s) from before slipway stopped: following it, not starting another; "
-                 "its output from its start follows again",
+                 "its output follows from where the log stopped",
                  sr->container,
                  state == DOCKER_CREATED   ? "never started"
                  : state == DOCKER_RUNNING ? "running"
                                            : "ended");
         system_line(r, line);
     }
+    sr->follow.from[0] = (uint64_t)st->stored_bytes[0];
+    sr->follow.from[1] = (uint64_t)st->stored_bytes[1];
     if (!err->code && state == DOCKER_CREATED)
         docker_start(&d, sr->container, err);
     if (!err->code)
@@ -1184,6 +1208,11 @@ static bool run_script(struct run *r, struct job *j, const struct step *st, enum
     sr->run.deadline_ms = st->timeout_s > 0 ? clock_now_ms() + st->timeout_s * 1000 : 0;
     sr->step = *st;
     sr->step.body = NULL; /* the worker's; the script's input is written before ssh_loop_run returns */
+    if (dk.on) {
+        sr->run.follow_step = sr->step.id;
+        sr->run.follow_conn = conn;
+        memcpy(sr->run.follow_from, st->stored_bytes, sizeof sr->run.follow_from);
+    }
     sr->job = j;
     sr->began_ms = clock_mono_ms();
     struct ssh_exec x = {.command = dk.on ? NULL : command,

@@ -244,38 +244,22 @@ bool docker_demux(struct docker_follow *f, const char *p, size_t n, ssh_out_fn o
             f->stream = f->frame[0] == 2 ? SSH_STDERR : SSH_STDOUT; /* 0 (stdin) and 1 are stdout */
             f->left = (uint32_t)f->frame[4] << 24 | (uint32_t)f->frame[5] << 16 | (uint32_t)f->frame[6] << 8 | f->frame[7];
         } else {
-            size_t take = n < f->left ? n : f->left;
-            out(octx, f->stream, p, take);
-            f->seen[f->stream == SSH_STDERR] += take;
+            size_t take = n < f->left ? n : f->left, s = f->stream == SSH_STDERR;
+            uint64_t behind = f->from[s] > f->seen[s] ? f->from[s] - f->seen[s] : 0; /* still to skip */
+            size_t skip = behind < take ? (size_t)behind : take;
+            if (take > skip)
+                out(octx, f->stream, p + skip, take - skip);
+            f->seen[s] += take;
             p += take, n -= take, f->left -= (uint32_t)take;
         }
     }
     return true;
 }
 
-/* docker_catch_up's out: drops each stream's bytes already handed out, hands on the rest. */
-struct catch_up {
-    uint64_t skip[2];
-    ssh_out_fn out;
-    void *octx;
-};
-
-static void catch_up_out(void *ctx, enum ssh_stream stream, const char *p, size_t n)
-{
-    struct catch_up *cu = ctx;
-    uint64_t *skip = &cu->skip[stream == SSH_STDERR];
-    size_t drop = n < *skip ? n : (size_t)*skip;
-
-    *skip -= drop;
-    if (n > drop)
-        cu->out(cu->octx, stream, p + drop, n - drop);
-}
-
 enum err_code docker_catch_up(const struct docker *d, const char *name, const struct docker_follow *f, ssh_out_fn out, void *octx,
                               struct err *err)
 {
-    struct catch_up cu = {{f->seen[0], f->seen[1]}, out, octx};
-    struct docker_follow again = {0};
+    struct docker_follow again = {.from = {f->seen[0], f->seen[1]}};
     char request[512];
     struct buf answer;
 
@@ -283,7 +267,7 @@ enum err_code docker_catch_up(const struct docker *d, const char *name, const st
         return err->code;
     buf_init(&answer, DOCKER_CATCH_UP_CAP);
     if (ssh_socket_exchange(d->conn, d->socket, request, strlen(request), &answer, d->timeout_ms, err) == ERR_OK)
-        docker_demux(&again, answer.data, answer.len, catch_up_out, &cu, err); /* false: err says why */
+        docker_demux(&again, answer.data, answer.len, out, octx, err); /* false: err says why */
     buf_free(&answer);
     return err->code;
 }

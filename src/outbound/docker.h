@@ -75,19 +75,21 @@ struct docker_follow {
     size_t frame_len;       /* bytes of the header read */
     uint32_t left;          /* payload bytes of the current frame still to come */
     enum ssh_stream stream; /* the current frame's */
-    uint64_t seen[2];       /* payload bytes handed out: stdout's, stderr's */
+    uint64_t seen[2];       /* payload bytes read: stdout's, stderr's */
+    uint64_t from[2];       /* each stream's first bytes not handed out (stored before a restart): set before the run */
 };
 
 enum err_code docker_follow_request(const char *name, char *out, size_t size, struct err *err);
 /*
  * Reads p (n bytes of the answer) with state f: the headers (200 or an
  * error), then Docker's frames, handing each frame's payload to out with
- * its stream. False with err on an answer that is not that.
+ * its stream, but for each stream's first f->from bytes. False with err on
+ * an answer that is not that.
  */
 bool docker_demux(struct docker_follow *f, const char *p, size_t n, ssh_out_fn out, void *octx, struct err *err);
 /*
  * After the container has exited and its follow (f) ended: its output read
- * again, not followed, and what f did not hand out (past f->seen of each
+ * again, not followed, and what f did not read (past f->seen of each
  * stream) handed to out. Docker 20.10 can end a follow without the last
  * line when that line has no newline (moby #43860); this reads it, and
  * anything else the follow missed at its end. An output past

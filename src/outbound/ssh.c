@@ -21,6 +21,7 @@ struct lines {
     enum ssh_stream stream;
     char buf[SSH_LINE_MAX + 1];
     size_t len;
+    uint64_t handed; /* the stream's bytes behind the lines handed out (newlines included), from the run's start */
     long *group; /* stdout: the first line is the command's process group (ssh_loop_run's "echo $$"), kept here, not handed out */
 };
 
@@ -189,6 +190,7 @@ static void emit(const struct ssh_exec *x, struct lines *l, size_t n, size_t ski
     if (len > 0 && line[len - 1] == '\r')
         line[--len] = '\0';
     len = utf8_scrub(line);
+    l->handed += n + skip;
     if (l->group) {
         *l->group = strtol(line, NULL, 10);
         l->group = NULL;
@@ -260,6 +262,11 @@ void ssh_lines_out(void *conn, enum ssh_stream stream, const char *p, size_t n)
     struct ssh_conn *c = conn;
 
     feed(&c->x, stream == SSH_STDERR ? &c->errs : &c->out, p, n);
+}
+
+uint64_t ssh_lines_handed(const struct ssh_conn *c, enum ssh_stream stream)
+{
+    return stream == SSH_STDERR ? c->errs.handed : c->out.handed;
 }
 
 void ssh_lines_end(struct ssh_conn *c)

@@ -145,6 +145,13 @@ enum err_code ssh_loop_run(struct ssh_loop *l, struct ssh_conn *c, const struct 
 void ssh_lines_out(void *conn, enum ssh_stream stream, const char *p, size_t n);
 void ssh_lines_end(struct ssh_conn *c);
 /*
+ * The bytes of stream behind the lines handed to x->line so far (their
+ * newlines included; a line still waiting for its newline not): where a
+ * caller that stored those lines may resume reading the stream. Counted
+ * before x->line is called, so x->line reads its own line's bytes in.
+ */
+uint64_t ssh_lines_handed(const struct ssh_conn *c, enum ssh_stream stream);
+/*
  * After x->done said ERR_CONFLICT: sends SIGTERM to the command's process
  * group (the command and what it started), waiting at most 2 s. Blocks.
  */

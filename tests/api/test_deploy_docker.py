@@ -265,7 +265,8 @@ class DockerRunsTest(DockerBase):
                      "needs openssh-server, docker.io, busybox-static and root (scripts/install-deps test)")
 class DockerKillTest(unittest.TestCase):
     """slipway killed -9 while a step's container runs: the next process finds the container by its name, follows
-    it to its end and removes it; the script ran once (a file it appends to inside the container says so)."""
+    it to its end from where the stored log stopped and removes it; the script ran once (a file it appends to inside
+    the container says so) and each line of its output is stored once."""
 
     def setUp(self):
         self.tmp = tempfile.mkdtemp(prefix="slipway-docker-kill-")
@@ -296,11 +297,13 @@ class DockerKillTest(unittest.TestCase):
         host = harness.expect(self, first.request("POST", api(tenant, "hosts"), host_body(self.ssh, self.engine),
                                                   token=token), 201)
         script = harness.expect(self, first.request("POST", api(tenant, "deployment-scripts"), {
-            "name": "once", "body": "echo run >> /tmp/runs\necho started\nsleep 4\necho \"runs: $(cat /tmp/runs | wc -l)\"\n"},
+            "name": "once", "body": "echo run >> /tmp/runs\necho started\necho warned >&2\nsleep 4\n"
+                                    "echo \"runs: $(cat /tmp/runs | wc -l)\"\nprintf 'no newline'\n"},
             token=token), 201)
         dep = harness.expect(self, first.request("POST", api(tenant, "deployments"),
                                                  {"hostId": host["id"], "scriptId": script["id"]}, token=token), 201)["id"]
-        wait_for(lambda: "started" in [m for _, m in log_lines(first, dep)], "the container's first line", WAIT)
+        wait_for(lambda: {("stdout", "started"), ("stderr", "warned")} <= set(log_lines(first, dep)),
+                 "the container's first lines stored", WAIT)
         os.kill(first.pid, signal.SIGKILL)
         self.assertIsNotNone(first.wait_exit(10), "the killed process is gone")
         first.pid = None
@@ -314,6 +317,11 @@ class DockerKillTest(unittest.TestCase):
         messages = [m for _, m in log_lines(second, dep)]
         self.assertEqual(got["status"], "SUCCEEDED", messages)
         self.assertIn("runs: 1", messages)  # one container, started once: its file has one line
+        # the follow after the restart skips what the first process stored: each line once, the last one too
+        # (per stream: Docker copies the two streams apart, so their lines may interleave either way)
+        lines = log_lines(second, dep)
+        self.assertEqual([m for s, m in lines if s == "stdout"], ["started", "runs: 1", "no newline"])
+        self.assertEqual([m for s, m in lines if s == "stderr"], ["warned"])
         self.assertTrue(any(m.startswith("found container slipway-") for m in messages), messages)
         self.assertEqual(sum(m.startswith("creating container") for m in messages), 1, messages)
         wait_for(lambda: mine(self.engine, dep) == [], "the container removed", WAIT)

@@ -539,6 +539,12 @@ TABLE = [
            "src/deploy/deploy.c",
            [("    if (!r->err.code) /* the step's end is written", "    if (!r->err.code && 0) /* the step's end is written")],
            [API + "test_deploy_docker:DockerRunsTest.test_a_nonzero_exit_fails_the_step"]),
+    Mutant("docker-refollow-stores-twice", "a container followed again stores its output twice",
+           "after a restart the container's follow hands out its output from the start again instead of after the bytes "
+           "whose lines were stored, so every line written before the kill appears twice in the deployment's log",
+           "src/deploy/deploy.c",
+           [("    sr->follow.from[0] = (uint64_t)st->stored_bytes[0];", "    sr->follow.from[0] = 0;")],
+           [API + "test_deploy_docker:DockerKillTest.test_the_container_is_found_again_not_started_twice"]),
     # ---- usage per site (docs/sites.md "Usage per site")
     Mutant("usage-rollup-merges-sites", "one site's usage added to another's",
            "the roll-up sums a batch's events per (tenant, day, metric) without the site, so a site's page views land "

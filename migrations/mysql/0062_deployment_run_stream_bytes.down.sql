@@ -1,0 +1,2 @@
+ALTER TABLE deployment_runs DROP COLUMN stderrBytes;
+ALTER TABLE deployment_runs DROP COLUMN stdoutBytes;
