@@ -290,12 +290,24 @@ static void totals(struct store_stmt *st, int col, int64_t *passed, int64_t *tot
         *total += store_col_int(st, col + i);
 }
 
+/* Whether passed1 of total1 is a lower rate than passed2 of total2; a run of no tests has none, lower than any. */
+static bool rate_below(int64_t passed1, int64_t total1, int64_t passed2, int64_t total2)
+{
+    if (total1 == 0 || total2 == 0)
+        return total1 == 0 && total2 != 0;
+    return passed1 * total2 < passed2 * total1;
+}
+
 enum err_code testruns_gate(struct store_conn *c, const char *tenant, const char *release, int64_t candidate, int min_rate,
                             struct err *err)
 {
+    struct {
+        char name[256], run[64];
+        int64_t passed, total;
+    } worst = {0}; /* the lowest rate below the gate, named in the refusal (the first made of equals) */
     int64_t passed, total;
     struct store_stmt *st;
-    int rc, runs = 0;
+    int rc, runs = 0, below = 0;
 
     if (store_select(c,
                      "SELECT name, runId, passed, failed, blocked, retest, untested, other FROM release_test_runs "
@@ -305,17 +317,23 @@ enum err_code testruns_gate(struct store_conn *c, const char *tenant, const char
     while ((rc = store_next(st, err)) == 1) {
         runs++;
         totals(st, 2, &passed, &total);
-        if (passed * 100 < (int64_t)min_rate * total || total == 0) {
-            err_set(err, ERR_CONFLICT,
-                    "test run \"%s\" (run %s) passes %.1f%% of its tests (%lld of %lld), below the release configuration's "
-                    "minTestPassRate of %d%%",
-                    store_col_text(st, 0), store_col_text(st, 1), total ? (double)passed * 100.0 / (double)total : 0.0,
-                    (long long)passed, (long long)total, min_rate);
-            break;
+        if (total > 0 && passed * 100 >= (int64_t)min_rate * total)
+            continue;
+        if (below++ == 0 || rate_below(passed, total, worst.passed, worst.total)) {
+            snprintf(worst.name, sizeof worst.name, "%s", store_col_text(st, 0));
+            snprintf(worst.run, sizeof worst.run, "%s", store_col_text(st, 1));
+            worst.passed = passed, worst.total = total;
         }
     }
     store_finish(st);
-    if (rc == 0 && runs == 0)
+    if (rc == 0 && below > 0)
+        err_set(err, ERR_CONFLICT,
+                "test run \"%s\" (run %s) passes %.1f%% of its tests (%lld of %lld), below the release configuration's "
+                "minTestPassRate of %d%%%s",
+                worst.name, worst.run, worst.total ? (double)worst.passed * 100.0 / (double)worst.total : 0.0,
+                (long long)worst.passed, (long long)worst.total, min_rate,
+                below == 1 ? "" : below == 2 ? " (and 1 other run below it)" : " (and other runs below it)");
+    else if (rc == 0 && runs == 0)
         err_set(err, ERR_CONFLICT,
                 "candidate %lld has no test run yet: the release configuration's minTestPassRate of %d%% needs one to pass",
                 (long long)candidate, min_rate);
