@@ -1094,6 +1094,42 @@ static void env_entry(void *ctx, const char *name, const char *value)
     json_array_append_new(ctx, json_sprintf("%s=%s", name, value));
 }
 
+/* left_behind's state: the step starting (its own container is not another's), the run for its reads. */
+struct sweep {
+    struct run *run;
+    const struct docker *docker;
+    const char *step;
+};
+
+/*
+ * A stopped container of the tenant's on the host: removed when its step
+ * has ended (or is gone with its deployment). The Engine's answer is
+ * trusted for the step's id only as a key into this tenant's own steps.
+ */
+static void left_behind(void *ctx, const char *name, const char *step)
+{
+    struct sweep *s = ctx;
+    struct store_stmt *q;
+    struct err e;
+    bool ended = true;
+    int rc;
+
+    err_clear(&e);
+    if (strcmp(step, s->step) == 0)
+        return;
+    if (step[0] && store_select(s->run->c, "SELECT status FROM deployment_runs WHERE tenantId = ? AND id = ?",
+                                STORE_ARGS(STORE_TEXT(s->run->tenant), STORE_TEXT(step)), &q, &e) == ERR_OK) {
+        if ((rc = store_next(q, &e)) == 1)
+            ended = strcmp(store_col_text(q, 0), deploy_status_name(DEP_PENDING)) != 0 &&
+                    strcmp(store_col_text(q, 0), deploy_status_name(DEP_RUNNING)) != 0;
+        store_finish(q);
+    }
+    if (!e.code && ended && docker_remove(s->docker, name, &e) == ERR_OK)
+        log_info("tenant %s: removed container %s, left on its host after its step ended", s->run->tenant, name);
+    if (e.code)
+        log_warn("tenant %s: container %s left on its host: %s", s->run->tenant, name, e.message);
+}
+
 /*
  * A docker step's container, one a step: named after the step
  * ("slipway-<step id>", the Engine's unique key) and labelled with the
@@ -1101,7 +1137,10 @@ static void env_entry(void *ctx, const char *name, const char *value)
  * script as [shell, "-c", body] and the SLIPWAY_* environment, then
  * started; or, after slipway died mid-step, found again by its name and
  * followed (started only if it never was). Its output is then followed on
- * the SSH loop (sr->request, read by follow_demux).
+ * the SSH loop (sr->request, read by follow_demux). First, the tenant's
+ * containers left stopped on the host by steps that ended (slipway died
+ * between a step's end and its container's removal, or a connection
+ * dropped) are removed: the step does not fail for them.
  */
 static enum err_code container_begin(struct run *r, const struct step *st, struct script_run *sr, struct err *err)
 {
@@ -1110,6 +1149,11 @@ static enum err_code container_begin(struct run *r, const struct step *st, struc
     char line[DOCKER_NAME_SIZE + 600];
 
     snprintf(sr->container, sizeof sr->container, "slipway-%s", st->id);
+    struct sweep sweep = {.run = r, .docker = &d, .step = st->id};
+    struct err e;
+    err_clear(&e);
+    if (docker_each_stopped(&d, "io.slipway.tenant", r->tenant, "io.slipway.step", left_behind, &sweep, &e))
+        log_warn("tenant %s: the host's stopped containers not listed: %s", r->tenant, e.message);
     if (docker_state(&d, sr->container, &state, err))
         return err->code;
     if (state == DOCKER_ABSENT) {

@@ -2,6 +2,7 @@
 #include "outbound/docker.h"
 
 #include "core/buf.h"
+#include "core/encode.h"
 
 #define ANSWER_CAP (1024 * 1024) /* an answer's bytes at most (the calls here answer a few hundred) */
 #define MESSAGE_MAX 200          /* the Engine's error message, cut here in ours */
@@ -191,6 +192,33 @@ enum err_code docker_remove(const struct docker *d, const char *name, struct err
 
     snprintf(path, sizeof path, "/containers/%s?force=1&v=1", name);
     return call_expect(d, "DELETE", path, NULL, (const int[]){204, 404, 0}, "remove the container", err);
+}
+
+enum err_code docker_each_stopped(const struct docker *d, const char *label, const char *value, const char *step_label,
+                                  void (*fn)(void *ctx, const char *name, const char *step), void *ctx, struct err *err)
+{
+    char path[1024], escaped[768], filters[256];
+    struct answer a = {0};
+    json_t *c;
+    size_t i;
+
+    if (snprintf(filters, sizeof filters, "{\"label\":[\"%s=%s\"],\"status\":[\"created\",\"exited\",\"dead\"]}", label,
+                 value) >= (int)sizeof filters ||
+        !url_escape(filters, escaped, sizeof escaped))
+        return err_set(err, ERR_INTERNAL, "the container filter is too long");
+    snprintf(path, sizeof path, "/containers/json?all=1&limit=%d&filters=%s", DOCKER_LIST_MAX, escaped);
+    if (call(d, "GET", path, NULL, &a, err))
+        return err->code;
+    if (a.status != 200 || !json_is_array(a.body))
+        return refused("list the containers", &a, err);
+    json_array_foreach(a.body, i, c) {
+        const char *name = json_string_value(json_array_get(json_object_get(c, "Names"), 0)), /* "/slipway-..." */
+            *step = json_string_value(json_object_get(json_object_get(c, "Labels"), step_label));
+        if (name)
+            fn(ctx, name + (name[0] == '/'), step ? step : "");
+    }
+    json_decref(a.body);
+    return ERR_OK;
 }
 
 /* The request for a container's output from its start, stdout and stderr: followed, or what there is. */

@@ -59,6 +59,14 @@ enum err_code docker_wait(const struct docker *d, const char *name, int *exit_co
 enum err_code docker_kill(const struct docker *d, const char *name, struct err *err);
 /* Removes it (forced, with its anonymous volumes); one already gone is no error. */
 enum err_code docker_remove(const struct docker *d, const char *name, struct err *err);
+/*
+ * Each container labelled label=value that does not run (created, exited
+ * or dead) to fn with its name and its label step_label's value ("" when
+ * it has none); at most DOCKER_LIST_MAX of them.
+ */
+#define DOCKER_LIST_MAX 100
+enum err_code docker_each_stopped(const struct docker *d, const char *label, const char *value, const char *step_label,
+                                  void (*fn)(void *ctx, const char *name, const char *step), void *ctx, struct err *err);
 
 /*
  * Following a container's output on the SSH loop: docker_follow_request

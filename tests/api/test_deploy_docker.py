@@ -201,6 +201,38 @@ class DockerRunsTest(DockerBase):
         self.assertTrue(any(m.startswith("creating container slipway-") for s, m in lines if s == "system"), lines)
         self.gone(dep)
 
+    def leftover(self, name, labels, start):
+        status, body = self.engine.api("POST", "/containers/create?name=" + name,
+                                       {"Image": self.engine.image, "Cmd": ["true"], "Labels": labels,
+                                        "HostConfig": {"NetworkMode": "none"}})
+        self.assertEqual(status, 201, body)
+        if start:
+            self.assertEqual(self.engine.api("POST", "/containers/%s/start" % name)[0], 204)
+            self.assertEqual(self.engine.api("POST", "/containers/%s/wait" % name)[0], 200)
+
+    def test_a_container_an_ended_step_left_is_removed_by_the_next_step(self):
+        # slipway died between a step's end and its container's removal: the exited container is still there
+        dep = self.deploy([self.script("echo first\n")])
+        self.wait_end(dep)
+        self.gone(dep)
+        step = self.get(dep)["steps"][0]["id"]
+        ours = {"io.slipway.tenant": self.tenant, "io.slipway.deployment": dep, "io.slipway.step": step}
+        self.leftover("slipway-" + step, ours, start=True)
+        # a deployment deleted since (its step unknown) leaves one never started; another tenant's is not ours
+        gone_step, theirs_step = str(uuid.uuid4()), str(uuid.uuid4())
+        self.leftover("slipway-" + gone_step, dict(ours, **{"io.slipway.step": gone_step}), start=False)
+        theirs = {"io.slipway.tenant": str(uuid.uuid4()), "io.slipway.step": theirs_step}
+        self.leftover("slipway-" + theirs_step, theirs, start=True)
+        try:
+            later = self.deploy([self.script("echo second\n")])
+            self.assertEqual(self.wait_end(later)["status"], "SUCCEEDED")
+            names = {c["Names"][0].lstrip("/") for c in self.engine.containers(label="io.slipway.step")}
+            self.assertNotIn("slipway-" + step, names)
+            self.assertNotIn("slipway-" + gone_step, names)
+            self.assertIn("slipway-" + theirs_step, names)  # the label of another tenant: never touched
+        finally:
+            self.engine.api("DELETE", "/containers/slipway-%s?force=1" % theirs_step)
+
     def test_a_nonzero_exit_fails_the_step(self):
         dep = self.deploy([self.script("echo before\nexit 3\necho after\n")])
         done = self.wait_end(dep)

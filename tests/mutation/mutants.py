@@ -545,6 +545,13 @@ TABLE = [
            "src/deploy/deploy.c",
            [("    sr->follow.from[0] = (uint64_t)st->stored_bytes[0];", "    sr->follow.from[0] = 0;")],
            [API + "test_deploy_docker:DockerKillTest.test_the_container_is_found_again_not_started_twice"]),
+    Mutant("docker-leftovers-kept", "containers of ended steps never removed",
+           "a step on a docker host does not remove the tenant's stopped containers whose steps have ended, so a container "
+           "left when slipway died between a step's end and its removal stays on the host for good",
+           "src/deploy/deploy.c",
+           [("    if (!e.code && ended && docker_remove(s->docker, name, &e) == ERR_OK)",
+             "    if (!e.code && !ended && docker_remove(s->docker, name, &e) == ERR_OK)")],
+           [API + "test_deploy_docker:DockerRunsTest.test_a_container_an_ended_step_left_is_removed_by_the_next_step"]),
     # ---- usage per site (docs/sites.md "Usage per site")
     Mutant("usage-rollup-merges-sites", "one site's usage added to another's",
            "the roll-up sums a batch's events per (tenant, day, metric) without the site, so a site's page views land "
