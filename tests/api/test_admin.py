@@ -219,7 +219,10 @@ class FirstStartTest(unittest.TestCase):
                 if not line:
                     break
                 out += line
-            self.assertRegex(out, r"password: \S+", "the password is printed once")
+            if not re.search(r"password: \S+", out):
+                log.seek(0)
+                self.fail("the password is not printed (exit %s); stdout %r; the log ends:\n%s" %
+                          (proc.poll(), out, log.read()[-3000:]))
         finally:
             proc.kill()
             proc.wait()
