@@ -189,6 +189,16 @@ def row_dict(names, row):
 
 # -- statements ---------------------------------------------------------------
 
+def _retryable(e):
+    """A lost race with the server's own transactions, as a server's client would retry it: SQLite's lock,
+    MySQL's deadlock (1213) and lock wait timeout (1205), PostgreSQL's deadlock (40P01) and serialization
+    failure (40001)."""
+    if isinstance(e, sqlite3.OperationalError):
+        return "locked" in str(e)
+    code = e.args[0] if e.args else None
+    return code in (1205, 1213) or getattr(e, "pgcode", None) in ("40P01", "40001")
+
+
 def _run(url, sql, params, fetch, normalize=True):
     u = Url(url)
     deadline = time.monotonic() + BUSY_TIMEOUT
@@ -213,8 +223,8 @@ def _run(url, sql, params, fetch, normalize=True):
             count = cur.rowcount
             conn.commit()
             return count
-        except sqlite3.OperationalError as e:
-            if "locked" not in str(e) or time.monotonic() > deadline:
+        except Exception as e:  # noqa: BLE001 (each driver's own class; the test's statement is tried again)
+            if not _retryable(e) or time.monotonic() > deadline:
                 raise
         finally:
             conn.close()
