@@ -320,8 +320,12 @@ enum err_code notify_release_change(struct store_conn *c, const char *tenant, co
     if (testruns_release_change(c, jobs, tenant, release, kind, name, err) || /* a candidate made: its test runs */
         tickets_release_change(c, jobs, tenant, release, kind, name, err))    /* its notes made: the issues they name */
         return err->code;
-    if (!event || (strcmp(event, NOTIFY_RELEASE_APPROVAL_EVENT) == 0 && !(extra = notify_release_approval_fields(c, tenant, err))))
+    if (!event || (strcmp(event, NOTIFY_RELEASE_APPROVAL_EVENT) == 0 &&
+                   (!(extra = notify_release_approval_fields(c, tenant, err)) ||
+                    notify_release_approvers_ask(c, tenant, release, extra, err)))) { /* its approvers mailed */
+        json_decref(extra);
         return err->code;
+    }
     if (release_emit(c, tenant, release, event, extra, message, true, &fields, &rel, err) == ERR_OK) /* the tickets read rel */
         tickets_release_event(c, jobs, tenant, release, event, rel, message, err);
     json_decref(fields);

@@ -388,9 +388,9 @@ class NotificationsTest(VerifyTest):
         _, rows = fx.db_query(self.server, "SELECT payload FROM notification_events WHERE tenantId = ? AND name = ?",
                               (self.tenant, "release.approval.requested"))
         payload = json.loads(rows[0][0])
-        self.assertEqual((payload["approvalRoles"], payload["approvalCount"], payload["release"]["id"],
+        self.assertEqual((payload["approvalRoles"], payload["approvalCount"], payload["approversAsked"], payload["release"]["id"],
                           payload["release"]["version"], payload["release"]["status"]),
-                         (["editor"], 2, rel["id"], "1.2.0", "REGRESSION"))
+                         (["editor"], 2, 0, rel["id"], "1.2.0", "REGRESSION"), "no approver mailed: no instance mail here")
         for person in (known, other, self.owner):
             self.assertNotIn(person.email, rows[0][0], "who is asked is read when the message goes, not kept in the event")
 
