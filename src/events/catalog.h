@@ -28,7 +28,7 @@
     X("release.cancelled", "release", "reason", "an editor cancelled the release")                                                 \
     X("build.completed", "release", "platform, buildNumber, url", "a release candidate's build succeeded")                         \
     X("build.failed", "release", "platform, buildNumber, url, reason", "a release candidate's build failed")                       \
-    X("release.approval.requested", "release", "approvalRoles, approvalCount",                                                     \
+    X("release.approval.requested", "release", "approvalRoles, approvalCount, approversAsked",                                     \
       "a release candidate's builds are done: it waits for its regression approvals")                                              \
     X("release.approved", "release", "approvers", "the regression approvals are in")                                               \
     X("release.submitted", "release", "target, buildNumber", "a build was submitted to a store")                                   \

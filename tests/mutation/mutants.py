@@ -447,6 +447,20 @@ TABLE = [
            "src/notify/approvals.c",
            [("OR a.id <> s.requestedByAccountId)", "OR a.id <> s.requestedByAccountId OR 1 = 1)")],
            [API + "test_account_mail:AccountMailTest.test_each_approver_of_a_deployment_is_mailed_once"]),
+    # ---- a release's approvers asked by mail: never its starter, once a candidate (docs/notifications.md
+    #      "Approvers asked by mail")
+    Mutant("release-approval-mail-to-starter", "the starter of a release asked to approve it by mail",
+           "the mails of release.approval.requested go to every member of an approval role who has not approved, the "
+           "account that started the release too, though they know it waits (a deployment's requester is not asked)",
+           "src/notify/approvals.c",
+           [("if (skip && strcmp(account, skip) == 0)", "if (skip && strcmp(account, skip) == 0 && false)")],
+           [API + "test_account_mail:ReleaseApprovalMailTest"]),
+    Mutant("release-approval-mail-once-a-release", "a release's approvers mailed for its first candidate only",
+           "the approval mail's dedupe key leaves out the candidate, so a new candidate, built, asks nobody by mail: "
+           "its jobs are the first candidate's, done",
+           "src/notify/approvals.c",
+           [('snprintf(rounds, sizeof rounds, ":%lld", (long long)round);', "(void)round;")],
+           [API + "test_account_mail:ReleaseApprovalMailTest"]),
     # ---- Slack's mrkdwn shows names as written: a name never pings a channel (docs/notifications.md "Delivery")
     Mutant("slack-mrkdwn-unescaped", "a member's name pings a whole Slack channel",
            "names and messages go into Slack's mrkdwn without &, < and > escaped, so an account named <!channel> "
