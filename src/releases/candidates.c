@@ -93,6 +93,7 @@ static enum err_code move(struct store_conn *c, struct outcome *o, enum release_
     struct stage s;
     enum release_status to;
     char now[TIMESTAMP_SIZE];
+    json_t *details;
 
     if (stage_load(c, o->job->tenant, o->release, &s, err))
         return err->code;
@@ -106,13 +107,18 @@ static enum err_code move(struct store_conn *c, struct outcome *o, enum release_
             STORE_ARGS(STORE_TEXT(release_status_name(to)), STORE_TIME(now), STORE_TEXT(o->job->tenant), STORE_TEXT(o->release)),
             NULL, err))
         return err->code;
-    return release_event_add(c, o->job->tenant, o->release,
-                             &(struct release_event_row){.kind = "STATUS",
-                                                         .name = release_event_name(event),
-                                                         .from = s.status,
-                                                         .to = release_status_name(to),
-                                                         .message = message},
-                             err);
+    /* a finish names its final tag (release.finished's finalTag) */
+    details = event == REV_FINISH ? json_pack("{s:s?}", "finalTag", s.final_tag[0] ? s.final_tag : NULL) : NULL;
+    release_event_add(c, o->job->tenant, o->release,
+                      &(struct release_event_row){.kind = "STATUS",
+                                                  .name = release_event_name(event),
+                                                  .from = s.status,
+                                                  .to = release_status_name(to),
+                                                  .message = message,
+                                                  .details = details},
+                      err);
+    json_decref(details);
+    return err->code;
 }
 
 /* A call that could not start (no connection, no such op): FAILED on the timeline, the job ends. */

@@ -431,6 +431,35 @@ class NotificationsTest(VerifyTest):
         _, rows = fx.db_query(self.server, "SELECT id FROM notification_mentions WHERE tenantId = ?", (self.tenant,))
         self.assertEqual(rows, [])
 
+    def test_release_events_carry_their_own_fields(self):
+        """Each release event's payload holds the own fields its catalogue row names (docs/events.md), taken from the
+        timeline entry: kickoff.completed its branch and candidateTag, paused its reason, approved its approvers (who,
+        by name and role), finished its finalTag."""
+        integ, case = self.slack()
+        self.add_rule(integ, pattern="release.*")
+        editor = self.ctx.org.editor
+        rel, hook, full = self.regression(case, approvalRoles=["owner", "editor"], approvalCount=2)
+        path = "/api/v1/%s/releases/%s/" % (self.tenant, rel["id"])
+        self.expect(self.request("POST", path + "pause", {"reason": "waiting for legal"}), 200)
+        self.expect(self.request("POST", path + "resume", {}), 200)
+        self.expect(self.request("POST", path + "approve", {}), 200)
+        self.assertEqual(self.expect(self.request("POST", path + "approve", {}, token=editor.token), 200)["status"], "READY")
+        self.expect(self.request("POST", path + "finish", {}, token=editor.token), 200)
+        self.wait(rel["id"], lambda r: r["status"] == "FINISHED", "finished")
+        _, rows = fx.db_query(self.server, "SELECT name, payload FROM notification_events WHERE tenantId = ? AND subjectId = ?",
+                              (self.tenant, rel["id"]))
+        events = {name: json.loads(payload) for name, payload in rows}
+        owner = self.expect(self.request("GET", "/api/v1/me"), 200)
+        self.assertEqual({k: events["release.kickoff.completed"].get(k) for k in ("branch", "candidateTag")},
+                         {"branch": "release/1.2.0", "candidateTag": "v1.2.0-rc.1"})
+        self.assertEqual(events["release.paused"]["reason"], "waiting for legal")
+        self.assertEqual(events["release.approved"]["approvers"], [
+            {"accountId": self.owner.id, "name": owner["name"], "role": "owner"},
+            {"accountId": editor.id, "name": self.expect(self.request("GET", "/api/v1/me", token=editor.token), 200)["name"],
+             "role": "editor"}])
+        self.assertEqual(events["release.finished"]["finalTag"], "v1.2.0")
+        self.assertNotIn("reason", events["release.resumed"], "only the fields its row names")
+
     def test_no_rule_no_delivery(self):
         self.release()
         time.sleep(0)  # nothing to wait for: the outbox is written with the change, or not at all

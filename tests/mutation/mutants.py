@@ -461,6 +461,14 @@ TABLE = [
            "src/notify/approvals.c",
            [('snprintf(rounds, sizeof rounds, ":%lld", (long long)round);', "(void)round;")],
            [API + "test_account_mail:ReleaseApprovalMailTest"]),
+    # ---- a release event carries the own fields its catalogue row names (docs/events.md "Payload")
+    Mutant("release-event-own-fields-dropped", "release events without the fields the catalogue promises",
+           "a release event's payload holds only the release and the message: release.submitted without its target "
+           "and build, release.approved without its approvers, release.finished without its final tag, though "
+           "docs/events.md and the OpenAPI webhooks name them",
+           "src/notify/notify.c",
+           [("            json_object_set(out, name, json_object_get(details, name));", "            (void)0;")],
+           [API + "test_notifications:NotificationsTest.test_release_events_carry_their_own_fields"]),
     # ---- Slack's mrkdwn shows names as written: a name never pings a channel (docs/notifications.md "Delivery")
     Mutant("slack-mrkdwn-unescaped", "a member's name pings a whole Slack channel",
            "names and messages go into Slack's mrkdwn without &, < and > escaped, so an account named <!channel> "
