@@ -469,6 +469,13 @@ TABLE = [
            "src/notify/notify.c",
            [("            json_object_set(out, name, json_object_get(details, name));", "            (void)0;")],
            [API + "test_notifications:NotificationsTest.test_release_events_carry_their_own_fields"]),
+    # ---- an outbound webhook is retried over about a day (docs/notifications.md "Outbound webhooks")
+    Mutant("webhook-retries-within-hours", "a failing endpoint given up on within hours",
+           "the last two waits of an outbound webhook's delivery are an hour rather than ten, so a receiver down for a "
+           "night loses its events: about 9.6 hours of retries, not the day the issue asks for",
+           "src/notify/endpoints.c",
+           [("{5, 300, 1800, 7200, 18000, 36000, 36000}", "{5, 300, 1800, 7200, 18000, 3600, 3600}")],
+           [API + "test_webhook_endpoints:EndpointsTest.test_retried_over_about_a_day"]),
     # ---- Slack's mrkdwn shows names as written: a name never pings a channel (docs/notifications.md "Delivery")
     Mutant("slack-mrkdwn-unescaped", "a member's name pings a whole Slack channel",
            "names and messages go into Slack's mrkdwn without &, < and > escaped, so an account named <!channel> "
