@@ -296,6 +296,21 @@ class SlackJenkinsSmtpTest(unittest.TestCase):
                          ("over 28 KB", card([{"type": "TextBlock", "text": "x" * 29000}]))]:
             self.assertEqual(post(msg), 400, why)
 
+    def test_linear_validates_graphql(self):
+        """Linear validates a query before it runs: unbalanced braces, an undeclared variable, a required one not
+        given are 400 GRAPHQL_VALIDATION_FAILED, whatever the key; a valid query with a good key answers."""
+        F.register("linear", {"keys": {"lin_api_selftest": {"teams": []}}})
+        ask = lambda query, variables=None: call("linear", "POST", "/graphql", {  # noqa: E731
+            "Content-Type": "application/json", "Authorization": "lin_api_selftest"},
+            json.dumps({"query": query, "variables": variables or {}}))
+        status, _, body = ask("query { viewer { id name } }")
+        self.assertEqual((status, sorted(body["data"]["viewer"])), (200, ["id", "name"]))
+        for why, query, variables in [("unbalanced", "query { viewer { id }", {}),
+                                      ("undeclared", "query { team(id: $team) { key } }", {"team": "T"}),
+                                      ("required, not given", "query T($team: String!) { team(id: $team) { key } }", {})]:
+            status, _, body = ask(query, variables)
+            self.assertEqual((status, body["errors"][0]["extensions"]["code"]), (400, "GRAPHQL_VALIDATION_FAILED"), why)
+
     def test_smtp_auth_needs_tls(self):
         F.register("smtp", {"users": {"u": "p0123456789"}})
         c = smtplib.SMTP("127.0.0.1", F.smtp.port, timeout=5)
