@@ -3,6 +3,7 @@ one thread (the root, replies in its thread, the root updated), each event once;
 bot is not in recorded as FAILED with its attempt and error; notifyOnEvents honoured; and the rule API's
 negative matrix (malformed, unknown fields, bad patterns, another tenant's integration, roles)."""
 
+import datetime
 import email
 import email.policy
 import email.utils
@@ -25,6 +26,12 @@ NEXT = "3333333333333333333333333333333333333333"
 
 def tearDownModule():
     vf.stop_servers()
+
+
+def iso_ms(text):
+    """Milliseconds since the epoch of a fake's log time (2026-12-07T04:54:01.123Z)."""
+    return round(datetime.datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(
+        tzinfo=datetime.timezone.utc).timestamp() * 1000)
 
 
 class NotificationsTest(VerifyTest):
@@ -122,13 +129,21 @@ class NotificationsTest(VerifyTest):
         self.assertEqual(by_event["release.paused"]["messageRef"], replies[-1]["ts"])
 
     def test_ratelimited_honoured(self):
+        """A 429 waits its Retry-After (3 s here), not the engine's backoff (10 s): the post is tried again after 3 s and
+        well before 10, and delivered once."""
         integ, case = self.slack()
         self.add_rule(integ, pattern="release.kickoff.started")
-        self.rule("slack", "ratelimited", path="chat.postMessage", times=1, seconds=1, match=case.match)
+        mark = self.fakes.mark()
+        self.rule("slack", "ratelimited", path="chat.postMessage", times=1, seconds=3, match=case.match)
         self.release()
         items = self.settle(1)
         self.assertEqual([(d["status"], d["attempts"]) for d in items], [("DELIVERED", 2)], items)
         self.assertEqual(len(self.posted(case)[0]), 1)
+        tries = [r for r in self.fakes.requests("slack", mark) if r["path"].endswith("chat.postMessage")
+                 and case.match in json.dumps(r)]
+        self.assertEqual([r["status"] for r in tries], [429, 200])
+        waited = (iso_ms(tries[1]["time"]) - iso_ms(tries[0]["time"])) / 1000
+        self.assertTrue(3 <= waited < 9, "the second try came %.1f s after the 429 (Retry-After: 3)" % waited)
 
     def test_failing_channel_recorded(self):
         integ, case = self.slack()

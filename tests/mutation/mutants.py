@@ -476,6 +476,13 @@ TABLE = [
            "src/notify/endpoints.c",
            [("{5, 300, 1800, 7200, 18000, 36000, 36000}", "{5, 300, 1800, 7200, 18000, 3600, 3600}")],
            [API + "test_webhook_endpoints:EndpointsTest.test_retried_over_about_a_day"]),
+    # ---- Slack's 429 Retry-After honoured (docs/notifications.md "Delivery")
+    Mutant("slack-retry-after-ignored", "a rate-limited Slack post retried on the engine's clock",
+           "a 429 is retried after the engine's backoff (10 s doubling) rather than its Retry-After, so a channel "
+           "Slack asked to wait 3 s waits 10, and one asked to wait a minute is tried again too early",
+           "src/notify/notify.c",
+           [("    } else if (wait > 0) { /* Retry-After", "    } else if (wait < 0) { /* Retry-After")],
+           [API + "test_notifications:NotificationsTest.test_ratelimited_honoured"]),
     # ---- Slack's mrkdwn shows names as written: a name never pings a channel (docs/notifications.md "Delivery")
     Mutant("slack-mrkdwn-unescaped", "a member's name pings a whole Slack channel",
            "names and messages go into Slack's mrkdwn without &, < and > escaped, so an account named <!channel> "
