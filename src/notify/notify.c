@@ -81,6 +81,10 @@ static const struct {
     {"ACTION", "cancel", "release.cancelled"},
     {"STATUS", "submitted", "release.submitted"}, /* src/stores (docs/stores.md) */
     {"STATUS", "rejected", "release.rejected"},
+    {"STATUS", "new-candidate", "release.candidate.created"},
+    {"STATUS", "in-review", "release.review.started"},
+    {"STATUS", "review-approved", "release.review.approved"},
+    {"STATUS", "submission-failed", "release.submission.failed"},
     {"STATUS", "rollout-updated", "rollout.updated"},
     {"STATUS", "builds-done", NOTIFY_RELEASE_APPROVAL_EVENT}, /* REGRESSION: approvals asked (approvals.h) */
     {"STATUS", "approved", "release.approved"},

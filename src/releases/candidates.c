@@ -172,6 +172,8 @@ static enum err_code candidate_made(struct store_conn *c, struct outcome *o, str
         return ERR_OK;
     snprintf(message, sizeof message, "candidate %lld: %s at %s", (long long)from + 1, tag, sha);
     clock_now(now);
+    /* release.candidate.created's own fields */
+    json_t *details = json_pack("{s:I, s:s?}", "candidateNumber", (json_int_t)(from + 1), "candidateTag", tag);
     if (store_run(c,
                   "UPDATE releases SET status = ?, candidateNumber = ?, candidateTag = ?, candidateCommit = ?, updatedAt = ? "
                   "WHERE tenantId = ? AND id = ?",
@@ -183,9 +185,13 @@ static enum err_code candidate_made(struct store_conn *c, struct outcome *o, str
                                                       .name = release_event_name(REV_NEW_CANDIDATE),
                                                       .from = s.status,
                                                       .to = release_status_name(to),
-                                                      .message = message},
-                          err))
+                                                      .message = message,
+                                                      .details = details},
+                          err)) {
+        json_decref(details);
         return err->code;
+    }
+    json_decref(details);
     return release_builds_add(c, o->job->tenant, o->release, false, err); /* their jobs: the next step */
 }
 

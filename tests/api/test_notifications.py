@@ -448,8 +448,8 @@ class NotificationsTest(VerifyTest):
 
     def test_release_events_carry_their_own_fields(self):
         """Each release event's payload holds the own fields its catalogue row names (docs/events.md), taken from the
-        timeline entry: kickoff.completed its branch and candidateTag, paused its reason, approved its approvers (who,
-        by name and role), finished its finalTag."""
+        timeline entry: kickoff.completed its branch and candidateTag, paused its reason, candidate.created the new
+        candidate's number and tag, approved its approvers (who, by name and role), finished its finalTag."""
         integ, case = self.slack()
         self.add_rule(integ, pattern="release.*")
         editor = self.ctx.org.editor
@@ -457,6 +457,12 @@ class NotificationsTest(VerifyTest):
         path = "/api/v1/%s/releases/%s/" % (self.tenant, rel["id"])
         self.expect(self.request("POST", path + "pause", {"reason": "waiting for legal"}), 200)
         self.expect(self.request("POST", path + "resume", {}), 200)
+        self.fakes.register("github", {"repos": {full: {"branches": {"release/1.2.0": NEXT}, "commits": [HEAD, NEXT]}}})
+        self.expect(self.request("POST", path + "new-candidate", {}), 200)
+        rel = self.wait(rel["id"], lambda r: r["candidateNumber"] == 2 and len([b for b in r["builds"] if b["runId"]]) == 2,
+                        "built candidate 2")
+        self.finish("github", [b for b in rel["builds"] if b["candidateNumber"] == 2][0]["runId"], hook=hook)
+        self.wait(rel["id"], lambda r: r["status"] == "REGRESSION", "reached REGRESSION again")
         self.expect(self.request("POST", path + "approve", {}), 200)
         self.assertEqual(self.expect(self.request("POST", path + "approve", {}, token=editor.token), 200)["status"], "READY")
         self.expect(self.request("POST", path + "finish", {}, token=editor.token), 200)
@@ -468,6 +474,8 @@ class NotificationsTest(VerifyTest):
         self.assertEqual({k: events["release.kickoff.completed"].get(k) for k in ("branch", "candidateTag")},
                          {"branch": "release/1.2.0", "candidateTag": "v1.2.0-rc.1"})
         self.assertEqual(events["release.paused"]["reason"], "waiting for legal")
+        self.assertEqual({k: events["release.candidate.created"].get(k) for k in ("candidateNumber", "candidateTag")},
+                         {"candidateNumber": 2, "candidateTag": "v1.2.0-rc.2"})
         self.assertEqual(events["release.approved"]["approvers"], [
             {"accountId": self.owner.id, "name": owner["name"], "role": "owner"},
             {"accountId": editor.id, "name": self.expect(self.request("GET", "/api/v1/me", token=editor.token), 200)["name"],
