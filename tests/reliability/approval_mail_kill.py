@@ -39,9 +39,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "api"))
 import harness  # noqa: E402
 import integration_fixtures as fx  # noqa: E402
-import verify_fixtures as vf  # noqa: E402
 
-import test_releases as tr  # noqa: E402  (the tenant and SCM fixtures of the release API tests)
 import kickoff  # noqa: E402  (its lease, its bounded wait, its set-up of a shared SQLite database)
 from kickoff import wait_for  # noqa: E402
 
@@ -138,18 +136,7 @@ class ApprovalMailKillTest(kickoff.KickoffKillTest):
     def test_release_candidate_killed_before_and_after_the_server_took_the_mail(self):
         """A release's candidate built (CircleCI, polled) asks the tenant's editor (the default roles, owner and
         editor; the owner started it): the same two kills, one job for the candidate, two copies, one Message-ID."""
-        first = self.shared.start()
-        ctx = vf.Ctx(first, self.client)
-        tr.allow_releases(self, ctx)
-        scm, _ = tr.connect_scm(ctx)
-        case = vf.build(ctx, "CIRCLECI", True, True)
-        case.body.update(platform="IOS", circleciWorkflowName="release")
-        slug = case.info["slug"]
-        self.client.register("circleci", {"builds": {slug: {"parameters": ["version", "candidate", "buildNumber",
-                                                                           "slipway_build_id"], "workflows": ["release"]}}})
-        ctx.create(case.body)
-        self.shared.secrets |= ctx.secrets
-        self.shared.remember()
+        first, ctx, scm, slug = self.tenant_with_circleci()
         first.stop()
         made = {}
 
