@@ -28,11 +28,16 @@
     X("release.cancelled", "release", "reason", "an editor cancelled the release")                                                 \
     X("build.completed", "release", "platform, buildNumber, url", "a release candidate's build succeeded")                         \
     X("build.failed", "release", "platform, buildNumber, url, reason", "a release candidate's build failed")                       \
-    X("release.approval.requested", "release", "approvalRoles, approvalCount",                                                     \
+    X("release.approval.requested", "release", "approvalRoles, approvalCount, approversAsked",                                     \
       "a release candidate's builds are done: it waits for its regression approvals")                                              \
     X("release.approved", "release", "approvers", "the regression approvals are in")                                               \
     X("release.submitted", "release", "target, buildNumber", "a build was submitted to a store")                                   \
     X("release.rejected", "release", "target, reason", "a store's review rejected the submission")                                 \
+    X("release.candidate.created", "release", "candidateNumber, candidateTag",                                                     \
+      "a new release candidate was tagged on the release branch; its builds are queued")                                           \
+    X("release.review.started", "release", "target, buildNumber", "a store began reviewing the submitted build")                   \
+    X("release.review.approved", "release", "target, buildNumber", "a store's review approved the submitted build")                \
+    X("release.submission.failed", "release", "reason", "a store refused to take the build: the submission failed")                \
     X("rollout.updated", "release", "target, fraction", "a staged rollout moved")                                                  \
     X("release.finished", "release", "finalTag", "the final tag is made")                                                          \
     X("release.released", "release", "", "every platform's store released the build to all its users")                             \

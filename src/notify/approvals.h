@@ -1,8 +1,9 @@
 /*
- * approvals.h: a deployment that waits for its approvals asks each
- * approver by mail (issue 16, docs/notifications.md "Approvers asked by
- * mail"), through the instance's own mail (SLIPWAY_SMTP_URL, mail.h: the
- * sender of invitations and password resets).
+ * approvals.h: a deployment that waits for its approvals, and a release
+ * whose candidate waits for its regression approvals, ask each approver
+ * by mail (issue 16, docs/notifications.md "Approvers asked by mail"),
+ * through the instance's own mail (SLIPWAY_SMTP_URL, mail.h: the sender of
+ * invitations and password resets).
  *
  * In the transaction that makes the deployment AWAITING_APPROVAL (with
  * deployment.approval.requested) one durable job per approver: a member
@@ -15,6 +16,15 @@
  * approver, or that has approved already, gets nothing. Without instance
  * mail no job is made. The event says how many were asked
  * (approversAsked).
+ *
+ * A release: in the transaction that moves it to REGRESSION (with
+ * release.approval.requested) one job per member whose role is one of the
+ * release configuration's approvalRoles, other than the one who started
+ * it, not disabled, who has not approved the current candidate; dedupe key
+ * "approval-mail:<release>:<candidate>:<account>", so one mail an approver
+ * a candidate. Before it sends, the job reads again, and a release no
+ * longer in REGRESSION, on a later candidate, or approved by the account
+ * gets nothing.
  */
 #ifndef SLIPWAY_NOTIFY_APPROVALS_H
 #define SLIPWAY_NOTIFY_APPROVALS_H
@@ -23,7 +33,7 @@
 
 #include "store/store.h"
 
-#define NOTIFY_APPROVAL_MAIL_JOB "approval-mail" /* payload: deploymentId, accountId and the deployment's names */
+#define NOTIFY_APPROVAL_MAIL_JOB "approval-mail" /* payload: deploymentId or releaseId, accountId, and the subject's names */
 #define NOTIFY_APPROVAL_MAIL_ATTEMPTS 8
 
 struct job;
@@ -36,6 +46,14 @@ struct job;
  */
 enum err_code notify_approvers_ask(struct store_conn *c, const char *tenant, const char *deployment, json_t *fields,
                                    struct err *err);
+
+/*
+ * The mails of release.approval.requested, in c's transaction: fields are
+ * the event's extra fields (notify_release_approval_fields: approvalRoles,
+ * approvalCount), to which approversAsked is added.
+ */
+enum err_code notify_release_approvers_ask(struct store_conn *c, const char *tenant, const char *release, json_t *fields,
+                                           struct err *err);
 
 /* How long the chat user of an address is kept (notification_mentions): found, and found to be no one (s). */
 #define NOTIFY_MENTION_TTL_S (24 * 3600)

@@ -81,6 +81,10 @@ static const struct {
     {"ACTION", "cancel", "release.cancelled"},
     {"STATUS", "submitted", "release.submitted"}, /* src/stores (docs/stores.md) */
     {"STATUS", "rejected", "release.rejected"},
+    {"STATUS", "new-candidate", "release.candidate.created"},
+    {"STATUS", "in-review", "release.review.started"},
+    {"STATUS", "review-approved", "release.review.approved"},
+    {"STATUS", "submission-failed", "release.submission.failed"},
     {"STATUS", "rollout-updated", "rollout.updated"},
     {"STATUS", "builds-done", NOTIFY_RELEASE_APPROVAL_EVENT}, /* REGRESSION: approvals asked (approvals.h) */
     {"STATUS", "approved", "release.approved"},
@@ -311,18 +315,49 @@ out:
     return err->code;
 }
 
+/* The own fields of event (its catalogue row's) that details hold; a reason they do not hold is message. Caller owns. */
+static json_t *own_fields(const char *event, const json_t *details, const char *message)
+{
+    const struct event_def *d = events_find(event);
+    json_t *out = json_object();
+    char name[65];
+    size_t len;
+
+    for (const char *f = d ? d->fields : ""; *(f += strspn(f, " ")); f += len + (f[len] == ',')) {
+        len = strcspn(f, ",");
+        snprintf(name, sizeof name, "%.*s", (int)len, f);
+        if (json_object_get(details, name))
+            json_object_set(out, name, json_object_get(details, name));
+        else if (strcmp(name, "reason") == 0)
+            json_object_set_new(out, name, json_text_or_null(message));
+    }
+    return out;
+}
+
+/* A release that asks for its approvals: the configuration's (approvalRoles, approvalCount) into extra, its approvers mailed. */
+static enum err_code approval_extra(struct store_conn *c, const char *tenant, const char *release, json_t *extra, struct err *err)
+{
+    json_t *asked = notify_release_approval_fields(c, tenant, err);
+
+    if (!asked)
+        return err->code;
+    json_object_update_new(extra, asked);
+    return notify_release_approvers_ask(c, tenant, release, extra, err);
+}
+
 enum err_code notify_release_change(struct store_conn *c, const char *tenant, const char *release, const char *kind,
-                                    const char *name, const char *message, struct err *err)
+                                    const char *name, const char *message, const json_t *details, struct err *err)
 {
     const char *event = release_event_of(kind, name);
-    json_t *fields, *rel, *extra = NULL; /* extra: the release configuration's approvals, when they are asked for */
+    json_t *fields = NULL, *rel, *extra;
 
     if (testruns_release_change(c, jobs, tenant, release, kind, name, err) || /* a candidate made: its test runs */
-        tickets_release_change(c, jobs, tenant, release, kind, name, err))    /* its notes made: the issues they name */
+        tickets_release_change(c, jobs, tenant, release, kind, name, err) ||  /* its notes made: the issues they name */
+        !event)
         return err->code;
-    if (!event || (strcmp(event, NOTIFY_RELEASE_APPROVAL_EVENT) == 0 && !(extra = notify_release_approval_fields(c, tenant, err))))
-        return err->code;
-    if (release_emit(c, tenant, release, event, extra, message, true, &fields, &rel, err) == ERR_OK) /* the tickets read rel */
+    extra = own_fields(event, details, message);
+    if ((strcmp(event, NOTIFY_RELEASE_APPROVAL_EVENT) != 0 || approval_extra(c, tenant, release, extra, err) == ERR_OK) &&
+        release_emit(c, tenant, release, event, extra, message, true, &fields, &rel, err) == ERR_OK) /* the tickets read rel */
         tickets_release_event(c, jobs, tenant, release, event, rel, message, err);
     json_decref(fields);
     json_decref(extra);

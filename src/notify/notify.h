@@ -106,11 +106,13 @@ enum err_code notify_redeliver(struct store_conn *c, const char *tenant, const c
  * Emits the catalogue event that a release timeline entry (kind, name: see
  * docs/releases.md) stands for, if any, inside the caller's transaction on
  * c, through notify_emit, with {"release": the release as it is now,
- * "message"} as its fields. A timeline entry that is no event of the
- * catalogue (a provider call) emits nothing.
+ * "message"} as its fields, and the event's own fields (its catalogue row's)
+ * that the entry's details (borrowed, may be NULL) hold; a `reason` they do
+ * not hold is the entry's message (a failure's, a rejection's). A timeline
+ * entry that is no event of the catalogue (a provider call) emits nothing.
  */
 enum err_code notify_release_change(struct store_conn *c, const char *tenant, const char *release, const char *kind,
-                                    const char *name, const char *message, struct err *err);
+                                    const char *name, const char *message, const json_t *details, struct err *err);
 
 /*
  * A release candidate's build ended: build.completed (succeeded) or

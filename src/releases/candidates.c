@@ -93,6 +93,7 @@ static enum err_code move(struct store_conn *c, struct outcome *o, enum release_
     struct stage s;
     enum release_status to;
     char now[TIMESTAMP_SIZE];
+    json_t *details;
 
     if (stage_load(c, o->job->tenant, o->release, &s, err))
         return err->code;
@@ -106,13 +107,18 @@ static enum err_code move(struct store_conn *c, struct outcome *o, enum release_
             STORE_ARGS(STORE_TEXT(release_status_name(to)), STORE_TIME(now), STORE_TEXT(o->job->tenant), STORE_TEXT(o->release)),
             NULL, err))
         return err->code;
-    return release_event_add(c, o->job->tenant, o->release,
-                             &(struct release_event_row){.kind = "STATUS",
-                                                         .name = release_event_name(event),
-                                                         .from = s.status,
-                                                         .to = release_status_name(to),
-                                                         .message = message},
-                             err);
+    /* a finish names its final tag (release.finished's finalTag) */
+    details = event == REV_FINISH ? json_pack("{s:s?}", "finalTag", s.final_tag[0] ? s.final_tag : NULL) : NULL;
+    release_event_add(c, o->job->tenant, o->release,
+                      &(struct release_event_row){.kind = "STATUS",
+                                                  .name = release_event_name(event),
+                                                  .from = s.status,
+                                                  .to = release_status_name(to),
+                                                  .message = message,
+                                                  .details = details},
+                      err);
+    json_decref(details);
+    return err->code;
 }
 
 /* A call that could not start (no connection, no such op): FAILED on the timeline, the job ends. */
@@ -166,6 +172,8 @@ static enum err_code candidate_made(struct store_conn *c, struct outcome *o, str
         return ERR_OK;
     snprintf(message, sizeof message, "candidate %lld: %s at %s", (long long)from + 1, tag, sha);
     clock_now(now);
+    /* release.candidate.created's own fields */
+    json_t *details = json_pack("{s:I, s:s?}", "candidateNumber", (json_int_t)(from + 1), "candidateTag", tag);
     if (store_run(c,
                   "UPDATE releases SET status = ?, candidateNumber = ?, candidateTag = ?, candidateCommit = ?, updatedAt = ? "
                   "WHERE tenantId = ? AND id = ?",
@@ -177,9 +185,13 @@ static enum err_code candidate_made(struct store_conn *c, struct outcome *o, str
                                                       .name = release_event_name(REV_NEW_CANDIDATE),
                                                       .from = s.status,
                                                       .to = release_status_name(to),
-                                                      .message = message},
-                          err))
+                                                      .message = message,
+                                                      .details = details},
+                          err)) {
+        json_decref(details);
         return err->code;
+    }
+    json_decref(details);
     return release_builds_add(c, o->job->tenant, o->release, false, err); /* their jobs: the next step */
 }
 

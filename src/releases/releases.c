@@ -138,7 +138,7 @@ enum err_code release_event_add(struct store_conn *c, const char *tenant, const 
               NULL, err);
     free(details);
     if (!err->code) /* the catalogue event this entry stands for, if any, in the same transaction */
-        notify_release_change(c, tenant, release, e->kind, e->name, e->message, err);
+        notify_release_change(c, tenant, release, e->kind, e->name, e->message, e->details, err);
     return err->code;
 }
 
@@ -230,6 +230,10 @@ static enum err_code record_body(struct store_conn *c, void *ctx, struct err *er
         to = release_transition(from, r->blocked ? REV_KICKOFF_FAILED : REV_KICKOFF_DONE, REL_NONE);
         if (to == REL_NONE) /* paused or cancelled meanwhile: the step runs again and finds out */
             return ERR_OK;
+        /* kickoff-done names what it made (release.kickoff.completed's branch and candidateTag) */
+        json_t *details =
+            r->blocked ? NULL
+                       : json_pack("{s:s?, s:s?}", "branch", k.branch[0] ? k.branch : NULL, "candidateTag", k.tag[0] ? k.tag : tag);
         if (store_run(c,
                       "UPDATE releases SET status = ?, resumeStatus = ?, statusReason = ?, kickoffAt = ?, updatedAt = ? "
                       "WHERE tenantId = ? AND id = ?",
@@ -242,9 +246,13 @@ static enum err_code record_body(struct store_conn *c, void *ctx, struct err *er
                                                           .name = r->blocked ? "kickoff-failed" : "kickoff-done",
                                                           .from = k.status,
                                                           .to = release_status_name(to),
-                                                          .message = r->message},
-                              err))
+                                                          .message = r->message,
+                                                          .details = details},
+                              err)) {
+            json_decref(details);
             return err->code;
+        }
+        json_decref(details);
         r->moved = true;
         if (r->blocked)
             return job_done_in(c, r->job, err);

@@ -1283,29 +1283,40 @@ static enum err_code approve_body(struct store_conn *c, void *ctx, struct err *e
                 .tenant_id = tenant, .action = "release.approve", .target_type = "release", .target_id = t->id, .details = details},
             err);
     json_decref(details);
-    if (err->code ||
-        store_select(c, "SELECT COUNT(*) FROM release_approvals WHERE tenantId = ? AND releaseId = ? AND candidateNumber = ?",
-                     STORE_ARGS(STORE_TEXT(tenant), STORE_TEXT(t->id), STORE_INT(candidate)), &st, err))
+    /* The candidate's approvals so far, oldest first: who (release.approved's approvers), and how many. */
+    if (err->code || store_select(c,
+                                  "SELECT p.accountId, a.name, p.role FROM release_approvals p LEFT JOIN accounts a ON a.id = "
+                                  "p.accountId WHERE p.tenantId = ? AND p.releaseId = ? AND p.candidateNumber = ? "
+                                  "ORDER BY p.createdAt, p.id",
+                                  STORE_ARGS(STORE_TEXT(tenant), STORE_TEXT(t->id), STORE_INT(candidate)), &st, err))
         return err->code;
-    if ((rc = store_next(st, err)) == 1)
-        count = store_col_int(st, 0);
+    json_t *approvers = json_array();
+    while ((rc = store_next(st, err)) == 1)
+        json_array_append_new(approvers, json_pack("{s:s, s:o, s:s}", "accountId", store_col_text(st, 0), "name",
+                                                   json_text_or_null(store_col_text(st, 1)), "role", store_col_text(st, 2)));
     store_finish(st);
-    if (rc < 0 || count < cf.count)
-        return err->code;
-    /* The last approval needed: the table moves the status read in this transaction (REGRESSION -> READY). */
-    enum release_status to = release_transition(release_status_parse(status), REV_APPROVED, REL_NONE);
-    char message[80];
-    snprintf(message, sizeof message, "%lld of %d approvals of candidate %lld", (long long)count, cf.count, (long long)candidate);
-    if (store_run(c, "UPDATE releases SET status = ?, updatedAt = ? WHERE tenantId = ? AND id = ?",
-                  STORE_ARGS(STORE_TEXT(release_status_name(to)), STORE_TIME(now), STORE_TEXT(tenant), STORE_TEXT(t->id)), NULL,
-                  err) == ERR_OK)
-        release_event_add(c, tenant, t->id,
-                          &(struct release_event_row){.kind = "STATUS",
-                                                      .name = release_event_name(REV_APPROVED),
-                                                      .from = status,
-                                                      .to = release_status_name(to),
-                                                      .message = message},
-                          err);
+    count = (int64_t)json_array_size(approvers);
+    if (rc >= 0 && count >= cf.count) {
+        /* The last approval needed: the table moves the status read in this transaction (REGRESSION -> READY). */
+        enum release_status to = release_transition(release_status_parse(status), REV_APPROVED, REL_NONE);
+        char message[80];
+        snprintf(message, sizeof message, "%lld of %d approvals of candidate %lld", (long long)count, cf.count,
+                 (long long)candidate);
+        details = json_pack("{s:I, s:O}", "candidate", (json_int_t)candidate, "approvers", approvers);
+        if (store_run(c, "UPDATE releases SET status = ?, updatedAt = ? WHERE tenantId = ? AND id = ?",
+                      STORE_ARGS(STORE_TEXT(release_status_name(to)), STORE_TIME(now), STORE_TEXT(tenant), STORE_TEXT(t->id)), NULL,
+                      err) == ERR_OK)
+            release_event_add(c, tenant, t->id,
+                              &(struct release_event_row){.kind = "STATUS",
+                                                          .name = release_event_name(REV_APPROVED),
+                                                          .from = status,
+                                                          .to = release_status_name(to),
+                                                          .message = message,
+                                                          .details = details},
+                              err);
+        json_decref(details);
+    }
+    json_decref(approvers);
     return err->code;
 }
 

@@ -13,11 +13,13 @@ import unittest
 
 import harness
 import integration_fixtures as fx
+import test_release_builds
 import verify_fixtures as vf
 from harness import login, new_org, new_tenant, unique_email
 
 USER = "slipway-instance-mail"
 FROM = "slipway@example.com"
+NEXT = "3333333333333333333333333333333333333333"  # the release branch's commit of candidate 2
 RESET, CONFIRM = "/api/v1/auth/password-reset", "/api/v1/auth/password-reset/confirm"
 
 
@@ -25,17 +27,24 @@ def tearDownModule():
     vf.stop_servers()
 
 
+def mail_server():
+    """(server, fakes): the module's server with instance mail (the SMTP fake), started by the first class that asks."""
+    fakes = vf.fakes()
+    if "mail" not in vf._servers:
+        password = fx.token("smtp-", 24)
+        fakes.register("smtp", {"users": {USER: password}})
+        extra = {"SLIPWAY_SMTP_URL": "smtp://127.0.0.1:%d" % fakes.smtp_port, "SLIPWAY_SMTP_USER": USER,
+                 "SLIPWAY_SMTP_PASSWORD": password, "SLIPWAY_SMTP_FROM": FROM,
+                 "SLIPWAY_PUBLIC_URL": "http://127.0.0.1:{port}", "SLIPWAY_JOB_POLL_MS": "100"}
+        vf._servers["mail"] = vf.start_server(fakes, extra=extra)
+        vf._servers["mail"].remember_secret(password)
+    return vf._servers["mail"], fakes
+
+
 class AccountMailTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
-        cls.fakes = vf.fakes()
-        cls.smtp_password = fx.token("smtp-", 24)
-        cls.fakes.register("smtp", {"users": {USER: cls.smtp_password}})
-        extra = {"SLIPWAY_SMTP_URL": "smtp://127.0.0.1:%d" % cls.fakes.smtp_port, "SLIPWAY_SMTP_USER": USER,
-                 "SLIPWAY_SMTP_PASSWORD": cls.smtp_password, "SLIPWAY_SMTP_FROM": FROM,
-                 "SLIPWAY_PUBLIC_URL": "http://127.0.0.1:{port}", "SLIPWAY_JOB_POLL_MS": "100"}
-        vf._servers["mail"] = cls.server = vf.start_server(cls.fakes, extra=extra)
-        cls.server.remember_secret(cls.smtp_password)
+        cls.server, cls.fakes = mail_server()
         cls.base = "http://127.0.0.1:%d" % cls.server.port
 
     def request(self, method, path, body=None, token=None):
@@ -252,6 +261,101 @@ class AccountMailTest(unittest.TestCase):
         for address in (viewer.email, gone.email, self.server.admin["email"]):
             self.assertEqual(self.mails_to(address, "t/%s/deployments" % tenant["id"], seconds=0), [], address)
         self.assertEqual(len(self.mails_to(editor.email, "t", count=2, seconds=0)), 1, "one mail, once")
+
+
+class ReleaseApprovalMailTest(unittest.TestCase):
+    """A release whose candidate waits for its regression approvals asks each approver by mail (docs/notifications.md
+    "Approvers asked by mail"): the release built on the GitHub and GitHub Actions fakes, on the server with mail."""
+    _a, _b = AccountMailTest, test_release_builds.ReleaseBuildsTest
+    request, expect, mails_to, link, member = _a.request, _a.expect, _a.mails_to, _a.link, _a.member
+    pipeline, create, read, wait, triggered, finish = _b.pipeline, _b.create, _b.read, _b.wait, _b.triggered, _b.finish
+    del _a, _b
+
+    @classmethod
+    def setUpClass(cls):
+        cls.server, cls.fakes = mail_server()
+        cls.base = "http://127.0.0.1:%d" % cls.server.port
+
+    def setUp(self):
+        """A tenant the administrator owns (the release's starter), with an editor and a viewer who joined by mail."""
+        self.mark = self.fakes.mark()
+        tenant, admin = new_tenant(self.server, self.server.admin["token"]), self.server.admin
+        self.tenant = tenant["id"]
+        self.owner = harness.User(admin["accountId"], admin["email"], admin["password"], admin["token"])
+        editor, viewer = (self.member(tenant, admin["token"], role) for role in ("editor", "viewer"))
+        self.ctx = vf.Ctx(self.server, self.fakes, org=harness.Org(tenant, self.owner, editor, viewer))
+        fx.ready_for_releases(self, self.server, self.owner.token, self.tenant)
+
+    def tearDown(self):
+        self.ctx.absorb_wire_secrets(self.mark)
+
+    def jobs(self):
+        _, rows = fx.db_query(self.server, "SELECT dedupeKey, state FROM jobs WHERE kind = 'approval-mail' AND tenantId = ? "
+                              "ORDER BY dedupeKey", (self.tenant,))
+        return rows
+
+    def settled(self, count):
+        """The tenant's approval-mail jobs once count of them are DONE."""
+        def done():
+            rows = self.jobs()
+            return rows if len(rows) == count and all(state == "DONE" for _, state in rows) else None
+        self.assertTrue(vf.wait_for(done, 30), "the approval mails' jobs end: %s" % self.jobs())
+        return done()
+
+    def asked(self, address, candidate, count):
+        """The mails to address about candidate, once count of them came (waiting a little for one more)."""
+        subject = "Approval needed: release 1.2.0, candidate %d" % candidate
+        return [m for m, _ in self.mails_to(address, "t", count=count + 1, seconds=1 if count else 0) if m["Subject"] == subject]
+
+    def test_each_approver_of_a_release_candidate_is_mailed_once(self):
+        """Of the owner (who started the release), two editors, a viewer and a disabled editor, with approvalRoles
+        owner and editor: each editor gets one mail for candidate 1 with the release's version, candidate and page;
+        the starter, the viewer and the disabled editor none. The editor approves candidate 1; candidate 2, built,
+        asks both editors again (an approval of candidate 1 does not count), once each: one job per approver a
+        candidate (the dedupe key)."""
+        editor, viewer = self.ctx.org.editor, self.ctx.org.viewer
+        other, gone = (self.member(self.ctx.org.tenant, self.owner.token, "editor") for _ in range(2))
+        self.expect(self.request("PATCH", "/api/v1/admin/accounts/%s" % gone.id, {"disabled": True}, self.owner.token), 200)
+        self.expect(self.request("PUT", "/api/v1/%s/release-configuration" % self.tenant,
+                                 {"approvalRoles": ["owner", "editor"], "approvalCount": 2}, self.owner.token), 200)
+        _, scm, case, hook = self.pipeline("GITHUB_ACTIONS")
+        rel = self.triggered(self.create("1.2.0", scm)["id"])
+        self.finish("github", rel["builds"][0]["runId"], hook=hook)
+        rel = self.wait(rel["id"], lambda r: r["status"] == "REGRESSION", "reached REGRESSION")
+        page = "%s/#/t/%s/releases/%s" % (self.base, self.tenant, rel["id"])
+        key = "approval-mail:%s:%%d:%%s" % rel["id"]
+        self.assertEqual(self.settled(2), sorted([(key % (1, a.id), "DONE") for a in (editor, other)]))
+        for person in (editor, other):
+            [message] = self.asked(person.email, 1, 1)
+            self.assertEqual(message["From"], FROM)
+            text = message.get_body(("plain",)).get_content()
+            self.assertIn("Release 1.2.0, candidate 1 (v1.2.0-rc.1), is built and waits for its regression approvals", text)
+            self.assertIn("It waits for 2 approvals from members who are owner or editor", text)
+            self.assertIn(page, text)
+            html = message.get_body(("html",)).get_content()
+            self.assertIn("<strong>1.2.0</strong>", html)
+            self.assertIn('href="%s"' % page, html)
+            self.assertNotIn(rel["id"], text.replace(page, ""), "the release's id only in its link")
+        for address in (self.owner.email, viewer.email, gone.email):
+            self.assertEqual(self.mails_to(address, "t/%s/releases" % self.tenant, seconds=0), [], address)
+
+        # The editor approves candidate 1; candidate 2, built, asks both editors again.
+        self.assertEqual(self.expect(self.request("POST", "/api/v1/%s/releases/%s/approve" % (self.tenant, rel["id"]), {},
+                                                  editor.token), 200)["status"], "REGRESSION")
+        full = case.info["org"] + "/" + case.info["repo"]
+        self.fakes.register("github", {"repos": {full: {"branches": {"release/1.2.0": NEXT},
+                                                        "commits": [test_release_builds.HEAD, NEXT]}}})
+        self.expect(self.request("POST", "/api/v1/%s/releases/%s/new-candidate" % (self.tenant, rel["id"]), {},
+                                 editor.token), 200)
+        rel = self.wait(rel["id"], lambda r: r["candidateNumber"] == 2 and len([b for b in r["builds"] if b["runId"]]) == 2,
+                        "built candidate 2")
+        self.finish("github", [b for b in rel["builds"] if b["candidateNumber"] == 2][0]["runId"], hook=hook)
+        self.wait(rel["id"], lambda r: r["status"] == "REGRESSION", "reached REGRESSION again")
+        self.assertEqual(self.settled(4), sorted([(key % (n, a.id), "DONE") for a in (editor, other) for n in (1, 2)]))
+        for person in (editor, other):
+            self.assertEqual(len(self.asked(person.email, 2, 1)), 1, "asked of candidate 2, once")
+            self.assertEqual(len(self.asked(person.email, 1, 1)), 1, "and of candidate 1 still once")
+        self.assertEqual(self.mails_to(self.owner.email, "t/%s/releases" % self.tenant, seconds=0), [], "never the starter")
 
 
 class NoMailTest(harness.ApiTest):

@@ -3,6 +3,7 @@ one thread (the root, replies in its thread, the root updated), each event once;
 bot is not in recorded as FAILED with its attempt and error; notifyOnEvents honoured; and the rule API's
 negative matrix (malformed, unknown fields, bad patterns, another tenant's integration, roles)."""
 
+import datetime
 import email
 import email.policy
 import email.utils
@@ -25,6 +26,12 @@ NEXT = "3333333333333333333333333333333333333333"
 
 def tearDownModule():
     vf.stop_servers()
+
+
+def iso_ms(text):
+    """Milliseconds since the epoch of a fake's log time (2026-12-07T04:54:01.123Z)."""
+    return round(datetime.datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(
+        tzinfo=datetime.timezone.utc).timestamp() * 1000)
 
 
 class NotificationsTest(VerifyTest):
@@ -122,13 +129,21 @@ class NotificationsTest(VerifyTest):
         self.assertEqual(by_event["release.paused"]["messageRef"], replies[-1]["ts"])
 
     def test_ratelimited_honoured(self):
+        """A 429 waits its Retry-After (3 s here), not the engine's backoff (10 s): the post is tried again after 3 s and
+        well before 10, and delivered once."""
         integ, case = self.slack()
         self.add_rule(integ, pattern="release.kickoff.started")
-        self.rule("slack", "ratelimited", path="chat.postMessage", times=1, seconds=1, match=case.match)
+        mark = self.fakes.mark()
+        self.rule("slack", "ratelimited", path="chat.postMessage", times=1, seconds=3, match=case.match)
         self.release()
         items = self.settle(1)
         self.assertEqual([(d["status"], d["attempts"]) for d in items], [("DELIVERED", 2)], items)
         self.assertEqual(len(self.posted(case)[0]), 1)
+        tries = [r for r in self.fakes.requests("slack", mark) if r["path"].endswith("chat.postMessage")
+                 and case.match in json.dumps(r)]
+        self.assertEqual([r["status"] for r in tries], [429, 200])
+        waited = (iso_ms(tries[1]["time"]) - iso_ms(tries[0]["time"])) / 1000
+        self.assertTrue(3 <= waited < 9, "the second try came %.1f s after the 429 (Retry-After: 3)" % waited)
 
     def test_failing_channel_recorded(self):
         integ, case = self.slack()
@@ -388,9 +403,9 @@ class NotificationsTest(VerifyTest):
         _, rows = fx.db_query(self.server, "SELECT payload FROM notification_events WHERE tenantId = ? AND name = ?",
                               (self.tenant, "release.approval.requested"))
         payload = json.loads(rows[0][0])
-        self.assertEqual((payload["approvalRoles"], payload["approvalCount"], payload["release"]["id"],
+        self.assertEqual((payload["approvalRoles"], payload["approvalCount"], payload["approversAsked"], payload["release"]["id"],
                           payload["release"]["version"], payload["release"]["status"]),
-                         (["editor"], 2, rel["id"], "1.2.0", "REGRESSION"))
+                         (["editor"], 2, 0, rel["id"], "1.2.0", "REGRESSION"), "no approver mailed: no instance mail here")
         for person in (known, other, self.owner):
             self.assertNotIn(person.email, rows[0][0], "who is asked is read when the message goes, not kept in the event")
 
@@ -430,6 +445,43 @@ class NotificationsTest(VerifyTest):
         self.assertEqual([r["status"] for r in self.lookups(mark)], [200], "one lookup, refused (missing_scope)")
         _, rows = fx.db_query(self.server, "SELECT id FROM notification_mentions WHERE tenantId = ?", (self.tenant,))
         self.assertEqual(rows, [])
+
+    def test_release_events_carry_their_own_fields(self):
+        """Each release event's payload holds the own fields its catalogue row names (docs/events.md), taken from the
+        timeline entry: kickoff.completed its branch and candidateTag, paused its reason, candidate.created the new
+        candidate's number and tag, approved its approvers (who, by name and role), finished its finalTag."""
+        integ, case = self.slack()
+        self.add_rule(integ, pattern="release.*")
+        editor = self.ctx.org.editor
+        rel, hook, full = self.regression(case, approvalRoles=["owner", "editor"], approvalCount=2)
+        path = "/api/v1/%s/releases/%s/" % (self.tenant, rel["id"])
+        self.expect(self.request("POST", path + "pause", {"reason": "waiting for legal"}), 200)
+        self.expect(self.request("POST", path + "resume", {}), 200)
+        self.fakes.register("github", {"repos": {full: {"branches": {"release/1.2.0": NEXT}, "commits": [HEAD, NEXT]}}})
+        self.expect(self.request("POST", path + "new-candidate", {}), 200)
+        rel = self.wait(rel["id"], lambda r: r["candidateNumber"] == 2 and len([b for b in r["builds"] if b["runId"]]) == 2,
+                        "built candidate 2")
+        self.finish("github", [b for b in rel["builds"] if b["candidateNumber"] == 2][0]["runId"], hook=hook)
+        self.wait(rel["id"], lambda r: r["status"] == "REGRESSION", "reached REGRESSION again")
+        self.expect(self.request("POST", path + "approve", {}), 200)
+        self.assertEqual(self.expect(self.request("POST", path + "approve", {}, token=editor.token), 200)["status"], "READY")
+        self.expect(self.request("POST", path + "finish", {}, token=editor.token), 200)
+        self.wait(rel["id"], lambda r: r["status"] == "FINISHED", "finished")
+        _, rows = fx.db_query(self.server, "SELECT name, payload FROM notification_events WHERE tenantId = ? AND subjectId = ?",
+                              (self.tenant, rel["id"]))
+        events = {name: json.loads(payload) for name, payload in rows}
+        owner = self.expect(self.request("GET", "/api/v1/me"), 200)
+        self.assertEqual({k: events["release.kickoff.completed"].get(k) for k in ("branch", "candidateTag")},
+                         {"branch": "release/1.2.0", "candidateTag": "v1.2.0-rc.1"})
+        self.assertEqual(events["release.paused"]["reason"], "waiting for legal")
+        self.assertEqual({k: events["release.candidate.created"].get(k) for k in ("candidateNumber", "candidateTag")},
+                         {"candidateNumber": 2, "candidateTag": "v1.2.0-rc.2"})
+        self.assertEqual(events["release.approved"]["approvers"], [
+            {"accountId": self.owner.id, "name": owner["name"], "role": "owner"},
+            {"accountId": editor.id, "name": self.expect(self.request("GET", "/api/v1/me", token=editor.token), 200)["name"],
+             "role": "editor"}])
+        self.assertEqual(events["release.finished"]["finalTag"], "v1.2.0")
+        self.assertNotIn("reason", events["release.resumed"], "only the fields its row names")
 
     def test_no_rule_no_delivery(self):
         self.release()

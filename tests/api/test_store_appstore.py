@@ -86,7 +86,24 @@ class AppStoreTest(vf.VerifyTest):
         got = self.expect(self.request("GET", "/api/v1/%s/releases/%s" % (self.tenant, rel["id"])), 200)
         return [(e["kind"], e["name"], e["outcome"]) for e in got["events"]]
 
+    def listen(self):
+        """An outbound webhook endpoint (the fakes' receiver) for every release and rollout event, so each is written
+        to the outbox: (event name, payload) of the tenant's events come from events()."""
+        name = uuid.uuid4().hex[:12]
+        made = self.expect(self.request("POST", "/api/v1/%s/webhook-endpoints" % self.tenant, {
+            "url": self.fakes.url("webhooks") + "/outbound/" + name, "events": ["release.*", "rollout.*"]}), 201)
+        self.server.remember_secret(made["secret"])
+        self.fakes.register("webhooks", {"endpoints": {name: made["secret"]}})
+
+    def events(self):
+        _, rows = fx.db_query(self.server, "SELECT name, payload FROM notification_events WHERE tenantId = ? "
+                              "ORDER BY createdAt, id", (self.tenant,))
+        return [(name, json.loads(payload)) for name, payload in rows]
+
     def test_processing_review_approved_released(self):
+        """... and each store move an event of the catalogue with the store and the build: release.submitted,
+        release.review.started, release.review.approved, rollout.updated (docs/events.md)."""
+        self.listen()
         self.build("4.0.0", "PROCESSING")
         rel, sub = self.submit("4.0.0")
         sub = self.until(rel, sub, "saw the build processing", lambda s: s["status"] == "PROCESSING")
@@ -119,6 +136,12 @@ class AppStoreTest(vf.VerifyTest):
         names = self.names(rel)
         for name in ("processing", "submitted", "in-review", "review-approved", "rollout-updated"):
             self.assertIn(("STATUS", name, None), names)
+        told = [(name, p.get("target"), p.get("buildNumber")) for name, p in self.events()
+                if name in ("release.submitted", "release.review.started", "release.review.approved", "rollout.updated")]
+        self.assertEqual(told, [(name, "APP_STORE", BUILD) for name in (
+            "release.submitted", "release.review.started", "release.review.approved")] + [
+            ("rollout.updated", "APP_STORE", None)], "each with the fields its row names (a rollout: no build)")
+        self.assertEqual([p["fraction"] for name, p in self.events() if name == "rollout.updated"], [1.0])
 
     def approved(self, version):
         """A submission of version whose review the fake approved (PENDING_DEVELOPER_RELEASE)."""

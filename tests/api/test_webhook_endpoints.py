@@ -186,6 +186,31 @@ class EndpointsTest(EndpointsBase):
         usage = self.expect(self.request("GET", self.base + "/usage"), 200)["totals"]  # docs/sites.md "Usage metering"
         self.assertEqual(usage["notificationsSent"], 1, "the delivery the endpoint took, once; its 500 is no send")
 
+    def test_retried_over_about_a_day(self):
+        """An endpoint that never takes it: the delivery's job waits 5 s, 5 min, 30 min, 2 h, 5 h, 10 h and 10 h between
+        its 8 attempts (about 27.6 h in all: Standard Webhooks' schedule less its immediate retry), each wait a job row
+        with that deadline (moved to now here, so the test does not wait a day), then FAILED with its last answer."""
+        made, name = self.add()
+        self.rule("webhooks", "500", path="/outbound/" + name)
+        ping = self.expect(self.request("POST", self.base + "/webhook-endpoints/%s/ping" % made["id"]), 202)
+        key = "webhook-retry:%s" % ping["deliveryId"]
+        waits = []
+        for attempt in range(1, 8):
+            def waiting():
+                _, rows = fx.db_query(self.server, "SELECT id, runAt, updatedAt FROM jobs WHERE eventKey = ? AND state = "
+                                      "'WAITING'", (key,))
+                [d] = self.deliveries()
+                return rows if rows and d["attempts"] == attempt and d["status"] == "RETRYING" else None
+            self.assertTrue(vf.wait_for(waiting, 30), "attempt %d made, its retry waiting: %s" % (attempt, self.deliveries()))
+            [(job, run_at, updated)] = waiting()
+            waits.append(round((iso_ms(run_at) - iso_ms(updated)) / 1000))
+            now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+            fx.db_execute(self.server, "UPDATE jobs SET runAt = ? WHERE id = ?", (now, job))
+        [d] = self.settle(1, seconds=30, status="FAILED")
+        self.assertEqual((d["attempts"], d["responseCode"]), (8, 500))
+        self.assertEqual(waits, [5, 300, 1800, 7200, 18000, 36000, 36000])
+        self.assertEqual(len(self.received(name)), 0)
+
     def test_redeliver_keeps_webhook_id(self):
         made = self.expect(self.request("POST", self.base + "/webhook-endpoints",
                                         endpoint_body("https://169.254.169.254/hook")), 201)

@@ -218,10 +218,11 @@ def stop_servers():
 
 
 class Ctx:
-    def __init__(self, server, client):
+    def __init__(self, server, client, org=None):
+        """org: a harness.Org made otherwise (a server with instance mail invites members by mail); None: a new one."""
         self.server, self.fakes = server, client
         self.dead_port = getattr(server, "dead_port", None)
-        self.org = harness.new_org(server)
+        self.org = org or harness.new_org(server)
         self.tenant_id = self.org.id
         self.token = self.org.owner.token
         self._target = None

@@ -103,6 +103,29 @@ class Linear(Provider):
             err["locations"] = [{"line": 1, "column": 1}]
         return err
 
+    @staticmethod
+    def invalid(query, variables):
+        """What GraphQL's validation refuses before anything runs (HTTP 400, GRAPHQL_VALIDATION_FAILED), as far as a
+        fake can tell without the schema: unbalanced braces or parentheses (outside strings), a $variable the
+        operation does not declare, a non-null one declared and not given. None when it passes."""
+        depth, pairs, text = [], {"}": "{", ")": "("}, re.sub(r'"(?:[^"\\]|\\.)*"', '""', query)
+        for ch in text:
+            if ch in "{(":
+                depth.append(ch)
+            elif ch in "})" and (not depth or depth.pop() != pairs[ch]):
+                return "Syntax Error: Unexpected \"%s\"." % ch
+        if depth or "{" not in text:
+            return "Syntax Error: Expected Name, found <EOF>."
+        head, body = text[:text.index("{")], text[text.index("{"):]
+        declared = dict(re.findall(r"\$(\w+)\s*:\s*([\w\[\]!]+)", head))
+        for name in re.findall(r"\$(\w+)", body):
+            if name not in declared:
+                return "Variable \"$%s\" is not defined." % name
+        for name, type_ in declared.items():
+            if type_.endswith("!") and variables.get(name) is None:
+                return "Variable \"$%s\" of required type \"%s\" was not provided." % (name, type_)
+        return None
+
     def unauthorized(self, req):
         with self.lock:
             status = self.data.get("authErrorStatus", 401)
@@ -147,6 +170,9 @@ class Linear(Provider):
                                                         "token. Remove the Bearer prefix from the Authorization "
                                                         "header.", "AUTHENTICATION_ERROR", "authentication error",
                                                    "Invalid authorization header.")]})
+        why = self.invalid(query, variables if isinstance(variables, dict) else {})
+        if why:
+            return J(400, {"errors": [self._errors(400, why, "GRAPHQL_VALIDATION_FAILED", "graphql error", why)]})
         with self.lock:
             key = copy.deepcopy(self.data["keys"].get(auth))
             teams = copy.deepcopy(self.data["teams"])

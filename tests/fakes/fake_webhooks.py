@@ -64,17 +64,48 @@ class Webhooks(Provider):
     def server_error(self, req, status=500):
         return self._text(status, "internal_error")
 
-    @staticmethod
-    def _card_ok(body):
-        """A message of Adaptive Cards as Teams takes it: type message, each attachment an AdaptiveCard with a body."""
+    # The Adaptive Card schema's parts a card of slipway's may use (https://adaptivecards.io/explorer/): each element
+    # type with its required properties, and the enumerations Teams rejects a card for breaking. Teams renders
+    # schema 1.0 to 1.5 and takes a message of at most 28 KB.
+    CARD_ELEMENTS = {"TextBlock": ("text",), "FactSet": ("facts",), "Container": ("items",), "ColumnSet": (),
+                     "Image": ("url",)}
+    CARD_ACTIONS = {"Action.OpenUrl": ("url",), "Action.ShowCard": ("card",), "Action.ToggleVisibility": ()}
+    CARD_ENUMS = {"weight": ("Default", "Lighter", "Bolder"), "size": ("Default", "Small", "Medium", "Large", "ExtraLarge"),
+                  "color": ("Default", "Dark", "Light", "Accent", "Good", "Warning", "Attention")}
+    CARD_MAX_BYTES = 28 * 1024
+
+    @classmethod
+    def _card_part_ok(cls, part, kinds):
+        """One element or action: a known type, its required properties, its enumerations' values."""
+        if not isinstance(part, dict) or part.get("type") not in kinds:
+            return False
+        if any(part.get(k) in (None, "") for k in kinds[part["type"]]):
+            return False
+        if part["type"] == "TextBlock" and not isinstance(part["text"], str):
+            return False
+        if part["type"] == "FactSet" and not all(isinstance(f, dict) and isinstance(f.get("title"), str) and
+                                                 isinstance(f.get("value"), str) for f in part["facts"]):
+            return False
+        if part["type"] == "Container" and not all(cls._card_part_ok(i, cls.CARD_ELEMENTS) for i in part["items"]):
+            return False
+        return all(part[k] in allowed for k, allowed in cls.CARD_ENUMS.items() if k in part)
+
+    @classmethod
+    def _card_ok(cls, body, size=0):
+        """A message of Adaptive Cards as Teams takes it: type message, each attachment an AdaptiveCard of a version
+        Teams renders whose body and actions hold only elements it knows, each with its required properties."""
         atts = body.get("attachments")
-        if body.get("type") != "message" or not isinstance(atts, list) or not atts:
+        if body.get("type") != "message" or not isinstance(atts, list) or not atts or size > cls.CARD_MAX_BYTES:
             return False
         for a in atts:
             card = a.get("content") if isinstance(a, dict) else None
             if a.get("contentType") != "application/vnd.microsoft.card.adaptive" or not isinstance(card, dict):
                 return False
-            if card.get("type") != "AdaptiveCard" or not card.get("version") or not isinstance(card.get("body"), list):
+            if card.get("type") != "AdaptiveCard" or card.get("version") not in ("1.0", "1.1", "1.2", "1.3", "1.4", "1.5") \
+                    or not isinstance(card.get("body"), list) or not isinstance(card.get("actions", []), list):
+                return False
+            if not all(cls._card_part_ok(e, cls.CARD_ELEMENTS) for e in card["body"]) or \
+                    not all(cls._card_part_ok(x, cls.CARD_ACTIONS) for x in card.get("actions", [])):
                 return False
         return True
 
@@ -106,7 +137,7 @@ class Webhooks(Provider):
         if req.path.startswith("/services/"):
             return self._text(200, "ok") if body.get("text") else self._text(400, "no_text")
         if req.path.startswith(("/webhookb2/", "/workflows/")):
-            if "attachments" in body and not self._card_ok(body):
+            if "attachments" in body and not self._card_ok(body, len(req.body)):
                 return self._text(400, "invalid_payload")
             return self._text(200, "1")
         return self.not_found(req)

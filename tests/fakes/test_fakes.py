@@ -275,6 +275,42 @@ class SlackJenkinsSmtpTest(unittest.TestCase):
         self.assertEqual(call("jenkins", "GET", "/api/json")[0], 403, "anonymous")
         self.assertEqual(call("jenkins", "POST", "/job/a/build", auth)[0], 403, "POST without the crumb")
 
+    def test_teams_card_schema(self):
+        """Teams refuses a card it cannot render: an unknown element, a TextBlock without text, a value outside an
+        enumeration, an action without its url, a version past 1.5, a message over 28 KB."""
+        def card(body, actions=(), version="1.4"):
+            return {"type": "message", "attachments": [{"contentType": "application/vnd.microsoft.card.adaptive",
+                                                         "content": {"type": "AdaptiveCard", "version": version,
+                                                                     "body": body, "actions": list(actions)}}]}
+        post = lambda msg: call("webhooks", "POST", "/webhookb2/selftest", {"Content-Type": "application/json"},  # noqa: E731
+                                json.dumps(msg))[0]
+        good = [{"type": "TextBlock", "text": "Release 1.2.0", "weight": "Bolder", "size": "Medium", "wrap": True},
+                {"type": "FactSet", "facts": [{"title": "Branch", "value": "release/1.2.0"}]}]
+        self.assertEqual(post(card(good, [{"type": "Action.OpenUrl", "title": "Open", "url": "https://x.example"}])), 200)
+        for why, msg in [("unknown element", card([{"type": "Marquee", "text": "x"}])),
+                         ("TextBlock without text", card([{"type": "TextBlock", "wrap": True}])),
+                         ("weight outside its enumeration", card([{"type": "TextBlock", "text": "x", "weight": "Heavy"}])),
+                         ("a fact that is not a string", card([{"type": "FactSet", "facts": [{"title": "n", "value": 1}]}])),
+                         ("OpenUrl without its url", card(good, [{"type": "Action.OpenUrl", "title": "Open"}])),
+                         ("a version Teams does not render", card(good, version="1.6")),
+                         ("over 28 KB", card([{"type": "TextBlock", "text": "x" * 29000}]))]:
+            self.assertEqual(post(msg), 400, why)
+
+    def test_linear_validates_graphql(self):
+        """Linear validates a query before it runs: unbalanced braces, an undeclared variable, a required one not
+        given are 400 GRAPHQL_VALIDATION_FAILED, whatever the key; a valid query with a good key answers."""
+        F.register("linear", {"keys": {"lin_api_selftest": {"teams": []}}})
+        ask = lambda query, variables=None: call("linear", "POST", "/graphql", {  # noqa: E731
+            "Content-Type": "application/json", "Authorization": "lin_api_selftest"},
+            json.dumps({"query": query, "variables": variables or {}}))
+        status, _, body = ask("query { viewer { id name } }")
+        self.assertEqual((status, sorted(body["data"]["viewer"])), (200, ["id", "name"]))
+        for why, query, variables in [("unbalanced", "query { viewer { id }", {}),
+                                      ("undeclared", "query { team(id: $team) { key } }", {"team": "T"}),
+                                      ("required, not given", "query T($team: String!) { team(id: $team) { key } }", {})]:
+            status, _, body = ask(query, variables)
+            self.assertEqual((status, body["errors"][0]["extensions"]["code"]), (400, "GRAPHQL_VALIDATION_FAILED"), why)
+
     def test_smtp_auth_needs_tls(self):
         F.register("smtp", {"users": {"u": "p0123456789"}})
         c = smtplib.SMTP("127.0.0.1", F.smtp.port, timeout=5)

@@ -447,6 +447,42 @@ TABLE = [
            "src/notify/approvals.c",
            [("OR a.id <> s.requestedByAccountId)", "OR a.id <> s.requestedByAccountId OR 1 = 1)")],
            [API + "test_account_mail:AccountMailTest.test_each_approver_of_a_deployment_is_mailed_once"]),
+    # ---- a release's approvers asked by mail: never its starter, once a candidate (docs/notifications.md
+    #      "Approvers asked by mail")
+    Mutant("release-approval-mail-to-starter", "the starter of a release asked to approve it by mail",
+           "the mails of release.approval.requested go to every member of an approval role who has not approved, the "
+           "account that started the release too, though they know it waits (a deployment's requester is not asked)",
+           "src/notify/approvals.c",
+           [("if (skip && strcmp(account, skip) == 0)", "if (skip && strcmp(account, skip) == 0 && false)")],
+           [API + "test_account_mail:ReleaseApprovalMailTest"]),
+    Mutant("release-approval-mail-once-a-release", "a release's approvers mailed for its first candidate only",
+           "the approval mail's dedupe key leaves out the candidate, so a new candidate, built, asks nobody by mail: "
+           "its jobs are the first candidate's, done",
+           "src/notify/approvals.c",
+           [('snprintf(rounds, sizeof rounds, ":%lld", (long long)round);', "(void)round;")],
+           [API + "test_account_mail:ReleaseApprovalMailTest"]),
+    # ---- a release event carries the own fields its catalogue row names (docs/events.md "Payload")
+    Mutant("release-event-own-fields-dropped", "release events without the fields the catalogue promises",
+           "a release event's payload holds only the release and the message: release.submitted without its target "
+           "and build, release.approved without its approvers, release.finished without its final tag, though "
+           "docs/events.md and the OpenAPI webhooks name them",
+           "src/notify/notify.c",
+           [("            json_object_set(out, name, json_object_get(details, name));", "            (void)0;")],
+           [API + "test_notifications:NotificationsTest.test_release_events_carry_their_own_fields"]),
+    # ---- an outbound webhook is retried over about a day (docs/notifications.md "Outbound webhooks")
+    Mutant("webhook-retries-within-hours", "a failing endpoint given up on within hours",
+           "the last two waits of an outbound webhook's delivery are an hour rather than ten, so a receiver down for a "
+           "night loses its events: about 9.6 hours of retries, not the day the issue asks for",
+           "src/notify/endpoints.c",
+           [("{5, 300, 1800, 7200, 18000, 36000, 36000}", "{5, 300, 1800, 7200, 18000, 3600, 3600}")],
+           [API + "test_webhook_endpoints:EndpointsTest.test_retried_over_about_a_day"]),
+    # ---- Slack's 429 Retry-After honoured (docs/notifications.md "Delivery")
+    Mutant("slack-retry-after-ignored", "a rate-limited Slack post retried on the engine's clock",
+           "a 429 is retried after the engine's backoff (10 s doubling) rather than its Retry-After, so a channel "
+           "Slack asked to wait 3 s waits 10, and one asked to wait a minute is tried again too early",
+           "src/notify/notify.c",
+           [("    } else if (wait > 0) { /* Retry-After", "    } else if (wait < 0) { /* Retry-After")],
+           [API + "test_notifications:NotificationsTest.test_ratelimited_honoured"]),
     # ---- Slack's mrkdwn shows names as written: a name never pings a channel (docs/notifications.md "Delivery")
     Mutant("slack-mrkdwn-unescaped", "a member's name pings a whole Slack channel",
            "names and messages go into Slack's mrkdwn without &, < and > escaped, so an account named <!channel> "

@@ -24,12 +24,8 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "api"))
 sys.path.insert(0, HERE)
 import harness  # noqa: E402
-import verify_fixtures as vf  # noqa: E402
-import test_releases as tr  # noqa: E402  (the tenant and SCM fixtures of the release API tests)
 import kickoff  # noqa: E402  (the shared database, rules and kills)
 from kickoff import wait_for  # noqa: E402
-
-PARAMETERS = ["version", "candidate", "buildNumber", "slipway_build_id"]
 
 
 class BuildKillTest(kickoff.KickoffKillTest):
@@ -45,17 +41,7 @@ class BuildKillTest(kickoff.KickoffKillTest):
     test_killed_at_each_step = None  # the kickoff's own test: run by kickoff.py, not here
 
     def test_build_killed_at_each_call(self):
-        first = self.shared.start()
-        ctx = vf.Ctx(first, self.client)
-        tr.allow_releases(self, ctx)
-        scm, _ = tr.connect_scm(ctx)
-        case = vf.build(ctx, "CIRCLECI", True, True)
-        case.body.update(platform="IOS", circleciWorkflowName="release")
-        slug = case.info["slug"]
-        self.client.register("circleci", {"builds": {slug: {"parameters": PARAMETERS, "workflows": ["release"]}}})
-        ctx.create(case.body)
-        self.shared.secrets |= ctx.secrets
-        self.shared.remember()
+        first, ctx, scm, slug = self.tenant_with_circleci()
 
         project = "/api/v2/project/%s/pipeline" % slug
         steps = [("listing the branch's pipelines", "GET", project),

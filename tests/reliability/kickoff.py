@@ -30,6 +30,7 @@ import verify_fixtures as vf  # noqa: E402
 import test_releases as tr  # noqa: E402  (the tenant and SCM fixtures of the release API tests)
 
 LEASE_SECONDS = 2
+CIRCLECI_PARAMETERS = ["version", "candidate", "buildNumber", "slipway_build_id"]  # the pipeline's, as slipway sends them
 WAIT_SECONDS = 60  # a bound on each wait, not a measurement
 
 
@@ -65,6 +66,20 @@ class KickoffKillTest(unittest.TestCase):
         tr.allow_releases(self, ctx)
         integ, case = tr.connect_scm(ctx)
         return server, ctx, integ, case
+
+    def tenant_with_circleci(self):
+        """tenant_with_scm, and an IOS pipeline of the tenant on the CircleCI fake (workflow "release", no webhook:
+        polled), the secrets remembered for the next processes: (server, ctx, the SCM integration, the project's
+        slug)."""
+        server, ctx, integ, _ = self.tenant_with_scm()
+        case = vf.build(ctx, "CIRCLECI", True, True)
+        case.body.update(platform="IOS", circleciWorkflowName="release")
+        slug = case.info["slug"]
+        self.client.register("circleci", {"builds": {slug: {"parameters": CIRCLECI_PARAMETERS, "workflows": ["release"]}}})
+        ctx.create(case.body)
+        self.shared.secrets |= ctx.secrets
+        self.shared.remember()
+        return server, ctx, integ, slug
 
     def calls(self, mark, method, path, body=""):
         """The GitHub fake's requests since mark with this method, path and a body containing body."""

@@ -56,5 +56,22 @@ class EventWebhooksTest(unittest.TestCase):
                 self.assertEqual(schema[1]["properties"]["event"]["const"], name)
 
 
+class EventsPageTest(unittest.TestCase):
+    """docs/events.md's catalogue table against EVENTS(X): a row per event, none other, each with its subject and
+    naming its own fields (the page is written by hand, so this is what keeps it the catalogue's reading)."""
+
+    def test_one_row_per_event_with_its_fields(self):
+        with open(os.path.join(REPO, "docs", "events.md")) as f:
+            rows = {m.group(1): [c.strip() for c in m.group(2).split(" | ")]
+                    for m in re.finditer(r"^\| `([a-z._]+)` \| (.*) \|$", f.read(), re.M)}
+        events = catalogue()
+        self.assertEqual(sorted(rows), sorted(name for name, _, _, _ in events))
+        for name, subject, fields, _ in events:
+            with self.subTest(event=name):
+                self.assertEqual(rows[name][0], subject)
+                for field in filter(None, (f.strip() for f in fields.split(","))):
+                    self.assertRegex(rows[name][1], r"\b%s\b" % field, "its own fields are named")
+
+
 if __name__ == "__main__":
     unittest.main()
