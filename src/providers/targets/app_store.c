@@ -517,13 +517,24 @@ static void asc_submit(struct provider_call *c, const struct outbound_response *
         submit_read(c, res);
 }
 
-/* The review's state: input {"storeVersionId"} (TestFlight: the build); output {"state": appStoreState or betaReviewState}. */
+static void asc_phase(struct provider_call *c, const struct outbound_response *res, const char *want, bool resume);
+
+/*
+ * The review's state: input {"storeVersionId"} (TestFlight: the build); output {"state": appStoreState or
+ * betaReviewState}. A submission ROLLING_OUT (input "status") is a phased release followed instead: read only, output
+ * as its actions' ({"status", "fraction", "phasedDay", "phasedState"}), so its share moves with Apple's day.
+ */
 static void asc_status(struct provider_call *c, const struct outbound_response *res)
 {
     char target[PROVIDER_URL_MAX], enc[300];
     const char *id = json_string_value(json_object_get(c->input, "storeVersionId"));
+    const char *status = json_string_value(json_object_get(c->input, "status"));
     json_t *j;
 
+    if (!testflight(c) && status && strcmp(status, "ROLLING_OUT") == 0) {
+        asc_phase(c, res, "READ", false);
+        return;
+    }
     if (!res) {
         asc_request(c, "GET",
                     provider_url(target, api.text,
@@ -551,7 +562,8 @@ static void asc_status(struct provider_call *c, const struct outbound_response *
  * ---- the phased release (appStoreVersionPhasedReleases): rollout, halt, resume, complete ----
  *
  * One machine for the four actions, each wanting a phased release state
- * (rollout and resume ACTIVE, halt PAUSED, complete COMPLETE). Each round
+ * (rollout and resume ACTIVE, halt PAUSED, complete COMPLETE; READ: the
+ * follow's read, asc_status, which writes nothing). Each round
  * reads the version and its phased release, then does the one write that
  * moves toward the wanted state: makes the phased release (rollout, a
  * version pending developer release without one), releases the version
@@ -634,6 +646,13 @@ static void phase_decide(struct provider_call *c, json_t *item)
 
     if (item)
         json_object_set(c->state.data, "phased", json_object_get(item, "id"));
+    if (strcmp(want, "READ") == 0) { /* a phased release followed: no write */
+        if (live)
+            phase_done(c, state, day);
+        else
+            provider_finish(c, VERDICT_INVALID, "the version is %s: its phased release is not followed any more", vstate);
+        return;
+    }
     if (live && (strcmp(state, want) == 0 || strcmp(state, "COMPLETE") == 0 || strcmp(state, "NONE") == 0)) {
         if (strcmp(state, want) == 0 || strcmp(want, "COMPLETE") == 0)
             phase_done(c, state, day);
@@ -914,7 +933,7 @@ struct provider app_store_provider = {
     .base_url = &api,
     .timeout = &timeout,
     .store_platform = "IOS",
-    .store_features = STORE_RELEASE_TYPES,
+    .store_features = STORE_RELEASE_TYPES | STORE_OWN_SCHEDULE,
     .store_track = "appStore",
     .caps = CAP_VERIFY | CAP_STORE_SUBMIT | CAP_STORE_SET_ROLLOUT | CAP_STORE_HALT | CAP_STORE_RESUME | CAP_STORE_COMPLETE |
             CAP_STORE_STATUS | CAP_WEBHOOK_CHECK | CAP_WEBHOOK_PARSE | CAP_STORE_WEBHOOK,
