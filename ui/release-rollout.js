@@ -201,8 +201,8 @@ function figure(rule, value) {
 }
 
 // The health rule's part (e: GET release's health entry of the submission): the latest figure, the rule, when it was
-// read, and a breach (or why there is no figure) in words.
-function healthPart(e) {
+// read, and a breach (or why there is no figure) in words. Its data-health (the submission) lets a new reading replace it.
+export function healthPart(e) {
   const r = e.rule;
   const counts = r.metric === 'errorCount';
   const side = counts ? 'above' : 'below';
@@ -217,7 +217,7 @@ function healthPart(e) {
   } else if (e.value !== null) {
     state = h('p', {class: 'small', 'data-field': 'health-ok'}, 'Within the rule.');
   }
-  return h('div', {class: 'store-part store-health', 'data-part': 'health'},
+  return h('div', {class: 'store-part store-health', 'data-part': 'health', 'data-health': e.submissionId},
     h('h4', null, 'Health'),
     h('p', {class: 'health-line'},
       h('strong', {'data-field': 'health-value'}, e.value === null ? '—' : figure(r, e.value)),

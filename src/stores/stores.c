@@ -585,7 +585,7 @@ static enum err_code outcome_apply(struct store_conn *c, struct outcome *o, cons
     const char *tenant = o->job->tenant, *status = json_string_value(json_object_get(o->output, "status"));
     const char *state = json_string_value(json_object_get(o->output, "state"));
     /* a poll of a change the store reviews acts for that action (still under way); any other poll for itself */
-    bool for_action = strcmp(o->action, "poll") == 0 && s->pending[0];
+    bool for_action = strcmp(o->action, "poll") == 0 && change_in_review(s);
     const char *acting = for_action ? s->pending : o->action;
     char now[TIMESTAMP_SIZE], next_at[TIMESTAMP_SIZE], msg[700];
     enum submission_status from;
@@ -703,8 +703,9 @@ static enum err_code outcome_body(struct store_conn *c, void *ctx, struct err *e
 
     if (submission_load(c, o->job->tenant, o->id, &s, err))
         return err->code;
-    if (!s.found)
-        return job_done_in(c, o->job, err);
+    if (!s.found || (strcmp(o->action, "poll") == 0 && json_is_integer(json_object_get(o->job->payload, "count")) &&
+                     json_integer_value(json_object_get(o->job->payload, "count")) != s.action_count))
+        return job_done_in(c, o->job, err); /* gone, or a later action was asked while this poll was out: its job follows */
     outcome_apply(c, o, &s, err);
     submission_clear(&s);
     return err->code;
