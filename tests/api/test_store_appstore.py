@@ -382,6 +382,18 @@ class AppStoreTest(vf.VerifyTest):
         self.until(rel, sub, "went in review", lambda s: s["status"] == "IN_REVIEW")
         self.set_state(sub["storeVersionId"], "PENDING_DEVELOPER_RELEASE")
         sub = self.until(rel, sub, "was approved", lambda s: s["status"] == "APPROVED")
+        # TestFlight's beta review: the build's external state (buildBetaDetailExternalBuildStateUpdated) wakes it
+        self.fakes.register("appstore", {"betaGroups": {"g-pub" + self.app: {
+            "app": self.app, "name": "Public Beta", "isInternalGroup": False, "builds": []}}})
+        self.build("5.0.1", "VALID")
+        beta_rel, beta = self.submit("5.0.1", track="testflight", testers={"groups": ["Public Beta"]})
+        beta = self.until(beta_rel, beta, "was sent to beta review", lambda s: s["status"] == "SUBMITTED")
+        self.fakes.register("appstore", {"betaReviews": {beta["storeSubmissionId"]: {"betaReviewState": "IN_REVIEW"}}})
+        self.until(beta_rel, beta, "went in beta review", lambda s: s["status"] == "IN_REVIEW")
+        self.fakes.register("appstore", {"betaReviews": {beta["storeSubmissionId"]: {"betaReviewState": "APPROVED"}}})
+        self.until(beta_rel, beta, "reached the testers", lambda s: s["status"] == "RELEASED")
+        types = [json.loads(n["body"])["data"]["type"] for n in self.fakes.data("appstore")["notifications"]]
+        self.assertIn("buildBetaDetailExternalBuildStateUpdated", types)
         sent = self.fakes.data("appstore")["notifications"]
         self.assertTrue(sent and all(n["status"] == 202 for n in sent), sent)
 
@@ -435,7 +447,8 @@ class AppStoreTest(vf.VerifyTest):
         self.assertTrue(reg["registeredAt"])
         self.assertEqual((w["url"], w["secret"], sorted(w["eventTypes"]), w["enabled"]),
                          ("http://127.0.0.1:%d%s" % (self.server.port, hook["path"]), hook["secret"],
-                          ["APP_STORE_VERSION_APP_VERSION_STATE_UPDATED", "BUILD_UPLOAD_STATE_UPDATED"], True))
+                          ["APP_STORE_VERSION_APP_VERSION_STATE_UPDATED", "BUILD_BETA_DETAIL_EXTERNAL_BUILD_STATE_UPDATED",
+                           "BUILD_UPLOAD_STATE_UPDATED"], True))
 
         self.fakes.register("appstore", {"webhooks": {wid: dict(w, enabled=False)}})
         again = self.registration(path, self.expect(self.request("POST", path), 202)["jobId"], "registered again")

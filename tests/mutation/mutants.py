@@ -576,6 +576,12 @@ TABLE = [
            "src/stores/stores.c",
            [("|| held || own_schedule(s->target_type, o->to);", "|| held;")],
            [API + "test_store_appstore:AppStoreTest.test_phased_release_followed"]),
+    Mutant("testflight-external-state-ignored", "TestFlight's beta review waits for a poll despite Apple's webhook",
+           "a buildBetaDetailExternalBuildStateUpdated notification is recorded as another kind of event, so it wakes "
+           "no beta review's wait: the external testers get the build only at the next poll, up to 5 minutes later",
+           "src/providers/targets/app_store.c",
+           [('"buildBetaDetailExternalBuildStateUpdated"};', '"buildUploadStateUpdated"};')],
+           [API + "test_store_appstore:AppStoreTest.test_webhooks_wake_the_waits"]),
 ]
 
 

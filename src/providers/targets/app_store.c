@@ -762,12 +762,13 @@ static const char *hook_input(const struct provider_call *c, const char *name)
     return v ? v : "";
 }
 
-/* The events slipway acts on: a version's review (API 4.0) and a build processed (4.1). */
+/* The events slipway acts on: a version's review (API 4.0), a build processed (4.1) and a build's external TestFlight
+ * state, its beta review (4.0). */
 static json_t *hook_attributes(const struct provider_call *c)
 {
-    return json_pack("{s:s, s:s, s:s, s:[s, s], s:b}", "name", "slipway", "url", hook_input(c, "url"), "secret",
+    return json_pack("{s:s, s:s, s:s, s:[s, s, s], s:b}", "name", "slipway", "url", hook_input(c, "url"), "secret",
                      provider_text(c, "webhookSecret"), "eventTypes", "APP_STORE_VERSION_APP_VERSION_STATE_UPDATED",
-                     "BUILD_UPLOAD_STATE_UPDATED", "enabled", 1);
+                     "BUILD_UPLOAD_STATE_UPDATED", "BUILD_BETA_DETAIL_EXTERNAL_BUILD_STATE_UPDATED", "enabled", 1);
 }
 
 static void hook_send(struct provider_call *c)
@@ -875,9 +876,20 @@ static void asc_store_webhook(struct provider_call *c, const struct outbound_res
  * notifications"). The body is {"data": {"type", "id" (the delivery), "attributes": {"oldValue", "newValue",
  * "timestamp"}, "relationships": {"instance": {"data": {"type", "id"}}}}}. The body's timestamp is when the state
  * changed, not when it was sent (Apple retries): no replay window, a delivery id seen before is a duplicate.
- * Used: appStoreVersionAppVersionStateUpdated (a version's review) and buildUploadStateUpdated (a build processed):
- * EVENT_STORE, runId the version or build upload; the submission's job reads the store again at once.
+ * Used: appStoreVersionAppVersionStateUpdated (a version's review), buildUploadStateUpdated (a build processed) and
+ * buildBetaDetailExternalBuildStateUpdated (a build's external TestFlight state: its beta review): EVENT_STORE, runId
+ * the version, build upload or build beta detail; the submission's job reads the store again at once.
  */
+static bool asc_store_event(const char *type)
+{
+    static const char *const types[] = {"appStoreVersionAppVersionStateUpdated", "buildUploadStateUpdated",
+                                        "buildBetaDetailExternalBuildStateUpdated"};
+    for (size_t i = 0; i < ARRAY_LEN(types); i++)
+        if (strcmp(types[i], type) == 0)
+            return true;
+    return false;
+}
+
 static bool asc_webhook_check(const struct provider_inbound *in)
 {
     return inbound_hmac_ok(in, "x-apple-signature", "hmacsha256=");
@@ -898,7 +910,7 @@ static enum err_code asc_webhook_parse(const struct provider_inbound *in, struct
             err_set(err, ERR_INVALID, "an App Store Connect notification names itself in data.id");
         else if (!type)
             err_set(err, ERR_INVALID, "an App Store Connect notification names its kind in data.type");
-        else if (strcmp(type, "appStoreVersionAppVersionStateUpdated") == 0 || strcmp(type, "buildUploadStateUpdated") == 0) {
+        else if (asc_store_event(type)) {
             ev->kind = EVENT_STORE;
             if (inbound_copy(
                     ev->run_id, sizeof ev->run_id,
