@@ -421,7 +421,7 @@ class AppStoreTest(vf.VerifyTest):
 
     def test_webhook_registered_with_apple(self):
         """An owner has slipway register the target's webhook with App Store Connect (POST /v1/webhooks): the app then
-        has one webhook, of slipway's URL for the target, its secret and the two events slipway takes. Registering
+        has one webhook, of slipway's URL for the target, its secret and the three events slipway takes. Registering
         again updates that one (never a second); a rotated secret reaches Apple by itself; removing it deletes it.
         Another tenant's target is not seen."""
         server = vf.start_server(self.fakes, extra={"SLIPWAY_PUBLIC_URL": "http://127.0.0.1:{port}/",
