@@ -624,10 +624,10 @@ static enum err_code outcome_apply(struct store_conn *c, struct outcome *o, cons
     reviewed = change_reviewed(s->target_type, from, acting);
     if (reviewed && event == SEV_REJECTED) { /* the store refused the change: the action ends without effect, its word kept */
         o->action = acting;
-        if (release_event_add(c, tenant, s->release,
-                              &(struct release_event_row){
-                                  .kind = "STATUS", .name = "rejected", .message = o->message, .details = o->output},
-                              err))
+        if (release_event_add(
+                c, tenant, s->release,
+                &(struct release_event_row){.kind = "STATUS", .name = "rejected", .message = o->message, .details = o->output},
+                err))
             return err->code;
         return outcome_refused(c, o, s, err);
     }
