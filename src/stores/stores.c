@@ -696,6 +696,13 @@ static enum err_code outcome_apply(struct store_conn *c, struct outcome *o, cons
     return job_done_in(c, o->job, err);
 }
 
+/* Whether a later action than the job's (its count, in the payload) was asked of s: that action's job follows s now. */
+static bool superseded(const struct job *j, const struct submission *s)
+{
+    const json_t *count = json_object_get(j->payload, "count");
+    return json_is_integer(count) && json_integer_value(count) != s->action_count;
+}
+
 static enum err_code outcome_body(struct store_conn *c, void *ctx, struct err *err)
 {
     struct outcome *o = ctx;
@@ -703,8 +710,7 @@ static enum err_code outcome_body(struct store_conn *c, void *ctx, struct err *e
 
     if (submission_load(c, o->job->tenant, o->id, &s, err))
         return err->code;
-    if (!s.found || (strcmp(o->action, "poll") == 0 && json_is_integer(json_object_get(o->job->payload, "count")) &&
-                     json_integer_value(json_object_get(o->job->payload, "count")) != s.action_count))
+    if (!s.found || (strcmp(o->action, "poll") == 0 && superseded(o->job, &s)))
         return job_done_in(c, o->job, err); /* gone, or a later action was asked while this poll was out: its job follows */
     outcome_apply(c, o, &s, err);
     submission_clear(&s);
@@ -851,8 +857,7 @@ void stores_submission_step(void *ctx, struct job *j)
         submission_clear(&s);
         return;
     }
-    if (j->step == 1 && s.found && json_is_integer(json_object_get(j->payload, "count")) &&
-        json_integer_value(json_object_get(j->payload, "count")) != s.action_count) {
+    if (j->step == 1 && s.found && superseded(j, &s)) {
         submission_clear(&s); /* a later action was asked: its own job follows the submission from now on */
         job_done(j);
         return;
