@@ -82,11 +82,20 @@ function question(s, a) {
     body: `Every user gets build ${s.buildNumber} on ${store} now${s.rolloutPlan ? ', skipping the plan\'s remaining stages' : ''}. This cannot be undone.`};
 }
 
+// An action under way in words; a live Play release's change that Play reviews again (docs/stores.md) says so.
+function pendingWords(s) {
+  const reviewed = s.targetType === 'PLAY_STORE' && ['ROLLING_OUT', 'HALTED', 'RELEASED'].includes(s.status) &&
+    /(IN_REVIEW|NOT_SENT_FOR_REVIEW|APPROVED_NOT_PUBLISHED)$/.test(s.reviewState || '');
+  return reviewed ? h('span', {class: 'muted small', 'data-field': 'change-review'},
+    ` ${s.pendingAction} in Google Play's review: users keep the current share until Play publishes it`)
+    : h('span', {class: 'muted small'}, ` ${s.pendingAction} under way`);
+}
+
 // The submission panel: where the store stands.
 function submissionPart(s) {
   return h('div', {class: 'store-part', 'data-part': 'submission'},
     h('h4', null, 'Submission'),
-    h('p', {class: 'store-status'}, submissionBadge(s.status), s.pendingAction ? h('span', {class: 'muted small'}, ` ${s.pendingAction} under way`) : null),
+    h('p', {class: 'store-status'}, submissionBadge(s.status), s.pendingAction ? pendingWords(s) : null),
     h('dl', {class: 'facts compact'},
       h('dt', null, 'Review'), h('dd', {'data-field': 'review'}, s.reviewState ? h('span', {title: s.reviewState}, humanize(s.reviewState.replace(/^RELEASE_LIFECYCLE_STATE_/, '').replace(/_/g, ' '))) : h('span', {class: 'muted'}, 'none yet')),
       h('dt', null, 'Build'), h('dd', null, s.buildNumber, h('span', {class: 'muted'}, ` on ${s.track}`)),
@@ -201,8 +210,8 @@ function figure(rule, value) {
 }
 
 // The health rule's part (e: GET release's health entry of the submission): the latest figure, the rule, when it was
-// read, and a breach (or why there is no figure) in words.
-function healthPart(e) {
+// read, and a breach (or why there is no figure) in words. Its data-health (the submission) lets a new reading replace it.
+export function healthPart(e) {
   const r = e.rule;
   const counts = r.metric === 'errorCount';
   const side = counts ? 'above' : 'below';
@@ -217,7 +226,7 @@ function healthPart(e) {
   } else if (e.value !== null) {
     state = h('p', {class: 'small', 'data-field': 'health-ok'}, 'Within the rule.');
   }
-  return h('div', {class: 'store-part store-health', 'data-part': 'health'},
+  return h('div', {class: 'store-part store-health', 'data-part': 'health', 'data-health': e.submissionId},
     h('h4', null, 'Health'),
     h('p', {class: 'health-line'},
       h('strong', {'data-field': 'health-value'}, e.value === null ? '—' : figure(r, e.value)),

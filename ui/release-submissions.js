@@ -10,7 +10,7 @@ import {h, append, clear, announce, errorBox, showError} from './dom.js';
 import {get, post, tenantPath} from './api.js';
 import {field, FieldSet} from './forms.js';
 import {canDrive, PLATFORM_WORDS} from './releases.js';
-import {storeCard, parsePlan, STORE} from './release-rollout.js';
+import {storeCard, healthPart, parsePlan, STORE} from './release-rollout.js';
 
 // The latest submission of each target and track (the list is oldest first), with how many came before it.
 function latestPerTarget(list) {
@@ -134,12 +134,23 @@ export function submissionsPanel(ctx, path) {
         : h('p', {class: 'muted'}, rel.status === 'READY' ? 'Nothing submitted yet.' : 'A release is submitted to the stores once it is ready.'),
       form && rel.status === 'READY' ? form : null]);
     // An action under way ends in its job, which moves no release: its answer is read again until it has ended.
-    // A watched rollout not read yet: the release (its health) is read again until the first reading, which no event tells.
+    // A watched rollout's readings come over the release's stream (release-health, view-release.js).
     window.clearTimeout(timer);
-    const unread = (rel.health || []).some((e) => e.status === 'ROLLING_OUT' && !e.checkedAt);
-    if (list.some((s) => s.pendingAction) || unread) {
-      timer = window.setTimeout(() => !ctx.stale() && (unread ? get(path()) : Promise.resolve(last)).then(show).catch(() => {}), 1000);
+    if (list.some((s) => s.pendingAction)) {
+      timer = window.setTimeout(() => !ctx.stale() && show(last).catch(() => {}), 1000);
     }
   }
-  return {section, show: (rel) => show(rel).catch((e) => showError(box, e.message))};
+  // A new health reading (the release's stream): each card's health part replaced in place, so a form being typed in or a
+  // button about to be clicked stays; a rule with no part drawn yet redraws the panel.
+  function health(entries) {
+    if (!last) return;
+    last = {...last, health: entries};
+    const parts = entries.map((e) => [e, section.querySelector(`[data-part="health"][data-health="${e.submissionId}"]`)]);
+    if (parts.some(([, part]) => !part)) {
+      show(last).catch((e) => showError(box, e.message));
+      return;
+    }
+    for (const [e, part] of parts) part.replaceWith(healthPart(e));
+  }
+  return {section, show: (rel) => show(rel).catch((e) => showError(box, e.message)), health};
 }

@@ -335,6 +335,13 @@ export async function viewRelease(ctx) {
   source.addEventListener('release-event', (ev) => {
     if (addEvent(JSON.parse(ev.data))) reload();
   });
+  // A watched rollout's new health reading (no timeline row): its health part on the stores panel is redrawn.
+  source.addEventListener('release-health', (ev) => {
+    const health = JSON.parse(ev.data).health;
+    if (JSON.stringify(health) === JSON.stringify(rel.health || [])) return;
+    rel = {...rel, health};
+    submissions.health(health);
+  });
   source.addEventListener('error', () => {
     live.hidden = true;
   });

@@ -390,6 +390,8 @@ enum store_feature {
     STORE_PROMOTE = 1 << 2,       /* a build on one track can be promoted to another (Play's tracks) */
     STORE_REVIEW_CHOICE = 1 << 3, /* a change may cancel one in review when asked (Play's changesInReviewBehavior) */
     STORE_RELEASE_TYPES = 1 << 4, /* the version's release once approved: manual, after approval, scheduled (App Store) */
+    STORE_CHANGE_REVIEW = 1 << 5, /* an action's change may go to review again (Play): it stays under way until published */
+    STORE_OWN_SCHEDULE = 1 << 6,  /* the store moves a staged rollout's share itself (Apple's phased release): it is followed */
 };
 
 struct provider {

@@ -1408,12 +1408,50 @@ enum err_code release_patch(struct request *req, struct err *err)
  * timeline's beginning, so a page that opens it needs no separate read. As
  * the audit stream does, a row is sent once it is a second old (stream.h:
  * struct stream_rows).
+ *
+ * Beside it, "release-health": the release's health ({"health": [...]}, as
+ * GET's) whenever it differs from what this stream sent last (a new reading
+ * of a watched rollout, which is no timeline row): state, not history, so
+ * its id is the timeline's cursor as it stands, and a stream (re)opened
+ * sends the current health at once (none while no rule watches the
+ * release). Read at most once a TIMELINE_HEALTH_MS.
  */
 #define TIMELINE_START "1970-01-01T00:00:00.000Z/" PAGE_NO_ID
+#define TIMELINE_HEALTH_MS 1000
 
 struct timeline_feed {
     char tenant_id[UUID_SIZE], release_id[UUID_SIZE];
+    char *health;           /* the health last sent (JSON text; owned), NULL before the first */
+    int64_t health_next_ms; /* when health is read again */
 };
+
+/* The release's health as an event when it changed since the last one sent. */
+static enum err_code timeline_health(struct timeline_feed *f, struct store *store, struct buf *out, const char *cursor,
+                                     struct err *err)
+{
+    struct store_conn *db = NULL;
+    json_t *health = NULL;
+    char *text = NULL;
+
+    if (clock_now_ms() < f->health_next_ms)
+        return ERR_OK;
+    f->health_next_ms = clock_now_ms() + TIMELINE_HEALTH_MS;
+    if (store_conn_get(store, &db, err) == ERR_OK)
+        health = json_pack("{s:o}", "health", health_read(db, f->tenant_id, f->release_id, err));
+    store_conn_put(db);
+    if (!err->code && (text = json_dumps(health, JSON_COMPACT)) && (!f->health || strcmp(text, f->health) != 0)) {
+        if (stream_event(out, cursor, "release-health", text) < 0) {
+            f->health_next_ms = 0; /* the queue is full: sent at the next poll */
+        } else {
+            free(f->health);
+            f->health = text;
+            text = NULL;
+        }
+    }
+    free(text);
+    json_decref(health);
+    return err->code;
+}
 
 static const struct stream_rows timeline_rows = {"SELECT " EVENT_COLUMNS
                                                  " FROM release_events WHERE tenantId = ? AND releaseId = ? AND createdAt >= ? "
@@ -1422,14 +1460,18 @@ static const struct stream_rows timeline_rows = {"SELECT " EVENT_COLUMNS
 
 static enum err_code timeline_poll(void *ctx, struct store *store, struct buf *out, char cursor[STREAM_CURSOR_MAX], struct err *err)
 {
-    const struct timeline_feed *f = ctx;
+    struct timeline_feed *f = ctx;
     const char *keys[] = {f->tenant_id, f->release_id};
-    return stream_rows_poll(&timeline_rows, keys, ARRAY_LEN(keys), store, out, cursor, err);
+    if (stream_rows_poll(&timeline_rows, keys, ARRAY_LEN(keys), store, out, cursor, err))
+        return err->code;
+    return timeline_health(f, store, out, cursor, err);
 }
 
 static void timeline_free(void *ctx)
 {
-    free(ctx);
+    struct timeline_feed *f = ctx;
+    free(f->health);
+    free(f);
 }
 
 enum err_code release_stream(struct request *req, struct err *err)
@@ -1455,5 +1497,6 @@ enum err_code release_stream(struct request *req, struct err *err)
     f = xcalloc(1, sizeof *f);
     memcpy(f->tenant_id, tenant, sizeof f->tenant_id);
     memcpy(f->release_id, id, sizeof f->release_id);
+    f->health = xstrdup("{\"health\":[]}"); /* a release no rule watches sends none */
     return response_stream(req, &source, f, TIMELINE_START, NULL, err);
 }

@@ -466,11 +466,10 @@ void health_check_step(void *ctx, struct job *j)
 
 /* ---- the release's read ---- */
 
-enum err_code health_write(struct store_conn *db, struct jsonw *w, const char *tenant, const char *release, struct err *err)
+json_t *health_read(struct store_conn *db, const char *tenant, const char *release, struct err *err)
 {
     json_t *all = json_array(), *rule;
     struct store_stmt *st;
-    char *text;
 
     if (store_select(
             db,
@@ -490,7 +489,14 @@ enum err_code health_write(struct store_conn *db, struct jsonw *w, const char *t
         }
         store_finish(st);
     }
-    text = json_dumps(all, JSON_COMPACT);
+    return all;
+}
+
+enum err_code health_write(struct store_conn *db, struct jsonw *w, const char *tenant, const char *release, struct err *err)
+{
+    json_t *all = health_read(db, tenant, release, err);
+    char *text = json_dumps(all, JSON_COMPACT);
+
     jsonw_key(w, "health");
     jsonw_raw(w, text, "[]");
     free(text);

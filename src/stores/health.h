@@ -42,7 +42,10 @@ const char *health_rule_check(json_t *v);
  */
 enum err_code health_rule_save(struct store_conn *c, const char *tenant, const char *submission, const json_t *rule,
                                struct err *err);
-/* "health": [...] of the release (each submission with a rule: the rule and the latest reading), into w. */
+/* The release's health: [{submissionId, platform, target, status, rule, value, breachSince, checkedAt, error}], each
+ * submission with a rule and its latest reading, oldest submission first. Caller owns (an empty array on error). */
+json_t *health_read(struct store_conn *db, const char *tenant, const char *release, struct err *err);
+/* "health": [...] of the release (health_read's), into w. */
 enum err_code health_write(struct store_conn *db, struct jsonw *w, const char *tenant, const char *release, struct err *err);
 
 #endif

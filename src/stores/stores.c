@@ -72,7 +72,9 @@ enum err_code submission_queue(struct store_conn *c, struct jobs *jobs, const st
                                json_t *details, int64_t count, struct err *err)
 {
     char job[UUID_SIZE], dedupe[100], audit[64];
+    json_t *counted = json_deep_copy(payload); /* the action's count: a follow ends once a later action is asked */
 
+    json_object_set_new(counted, "count", json_integer((json_int_t)count));
     snprintf(dedupe, sizeof dedupe, "store-submission:%s:%" PRId64, id, count);
     snprintf(audit, sizeof audit, "release.submission.%s", action);
     if (release_event_add(c, tenant, release,
@@ -86,7 +88,7 @@ enum err_code submission_queue(struct store_conn *c, struct jobs *jobs, const st
         jobs_enqueue_in(c, jobs,
                         &(struct job_new){.kind = STORE_SUBMISSION_JOB,
                                           .tenant = tenant,
-                                          .payload = payload,
+                                          .payload = counted,
                                           .dedupe_key = dedupe,
                                           .max_attempts = STORE_MAX_ATTEMPTS},
                         job, err) == ERR_OK)
@@ -95,8 +97,11 @@ enum err_code submission_queue(struct store_conn *c, struct jobs *jobs, const st
             &(struct audit_event){
                 .tenant_id = tenant, .action = audit, .target_type = "store_submission", .target_id = id, .details = details},
             err);
+    json_decref(counted);
     return err->code;
 }
+
+static bool change_in_review(const struct submission *s);
 
 enum err_code submission_ask(struct store_conn *c, struct jobs *jobs, const struct request *req, const char *tenant,
                              const struct submission_ask *a, struct err *err)
@@ -114,9 +119,12 @@ enum err_code submission_ask(struct store_conn *c, struct jobs *jobs, const stru
     submission_clear(&s);
     if (!s.found || strcmp(s.release, a->release) != 0)
         return err_set(err, ERR_NOT_FOUND, "not found");
+    p = provider_by_type(s.target_type);
+    if (change_in_review(&s))
+        return err_set(err, ERR_CONFLICT, "%s reviews the submission's %s: try again once it has published it",
+                       p ? p->display : "the store", s.pending);
     if (s.pending[0])
         return err_set(err, ERR_CONFLICT, "the submission's %s is under way: try again when it has ended", s.pending);
-    p = provider_by_type(s.target_type);
     from = submission_status_parse(s.status);
     ended = from == SUB_RELEASED && !(p && (p->store_features & STORE_HALT_RELEASED));
     if (ended || submission_transition(from, a->event) == SUB_NONE ||
@@ -252,11 +260,50 @@ static bool store_releases(enum submission_status s, const char *store_state)
             strcmp(store_state, "RELEASE_LIFECYCLE_STATE_APPROVED_NOT_PUBLISHED") == 0);
 }
 
+/*
+ * Whether action's change to a live release (ROLLING_OUT, HALTED or RELEASED: not a submit) is one the store may review
+ * again (STORE_CHANGE_REVIEW: Play sends an update of a reviewed track to review): the job reads its review after the
+ * commit, and while the store reviews it the submission stays where it was with the action under way.
+ */
+static bool change_reviewed(const char *type, enum submission_status at, const char *action)
+{
+    const struct provider *p = provider_by_type(type);
+    return p && (p->store_features & STORE_CHANGE_REVIEW) && action[0] && strcmp(action, "submit") != 0 &&
+           strcmp(action, "poll") != 0 && (at == SUB_ROLLING_OUT || at == SUB_HALTED || at == SUB_RELEASED);
+}
+
+/* Whether a store state says it still reviews a change (sent, in review, approved but not published). */
+static bool review_open(int event)
+{
+    return event == SEV_SUBMITTED || event == SEV_IN_REVIEW || event == SEV_APPROVED;
+}
+
+/* Whether the action under way is a change the store reviews: the job follows it; other actions are refused (409). */
+static bool change_in_review(const struct submission *s)
+{
+    return change_reviewed(s->target_type, submission_status_parse(s->status), s->pending) &&
+           review_open(review_event(s->review_state));
+}
+
+/* Whether the store moves the share of a rollout itself (Apple's phased release, day by day): the job follows it. */
+static bool own_schedule(const char *type, enum submission_status at)
+{
+    const struct provider *p = provider_by_type(type);
+    return at == SUB_ROLLING_OUT && p && (p->store_features & STORE_OWN_SCHEDULE);
+}
+
 /* Whether the job follows the submission on the store (step 1). */
 static bool following(const struct submission *s)
 {
     enum submission_status status = submission_status_parse(s->status);
-    return reviewing(status) || store_releases(status, s->review_state);
+    return reviewing(status) || store_releases(status, s->review_state) || change_in_review(s) ||
+           own_schedule(s->target_type, status);
+}
+
+/* A followed rollout's state as the store answers it (Play's track status words: App Store's phased release read). */
+static enum submission_event staged_event(const char *status)
+{
+    return strcmp(status, "completed") == 0 ? SEV_COMPLETE : strcmp(status, "halted") == 0 ? SEV_HALT : SEV_ROLLOUT;
 }
 
 /* The provider op of an action. */
@@ -451,10 +498,11 @@ static enum err_code outcome_refused(struct store_conn *c, struct outcome *o, co
     snprintf(msg, sizeof msg, "%s: %s", o->action, o->message);
     clock_now(now);
     if (store_run(c,
-                  "UPDATE store_submissions SET status = ?, pendingAction = NULL, statusReason = ?, updatedAt = ? "
-                  "WHERE tenantId = ? AND id = ?",
-                  STORE_ARGS(STORE_TEXT(submission_status_name(o->to)), STORE_TEXT(msg), STORE_TIME(now), STORE_TEXT(tenant),
-                             STORE_TEXT(o->id)),
+                  "UPDATE store_submissions SET status = ?, pendingAction = NULL, statusReason = ?, "
+                  "reviewState = COALESCE(?, reviewState), updatedAt = ? WHERE tenantId = ? AND id = ?",
+                  STORE_ARGS(STORE_TEXT(submission_status_name(o->to)), STORE_TEXT(msg),
+                             STORE_TEXT(json_string_value(json_object_get(o->output, "state"))), STORE_TIME(now),
+                             STORE_TEXT(tenant), STORE_TEXT(o->id)),
                   NULL, err))
         return err->code;
     if (o->to != from &&
@@ -536,6 +584,9 @@ static enum err_code outcome_apply(struct store_conn *c, struct outcome *o, cons
 {
     const char *tenant = o->job->tenant, *status = json_string_value(json_object_get(o->output, "status"));
     const char *state = json_string_value(json_object_get(o->output, "state"));
+    /* a poll of a change the store reviews acts for that action (still under way); any other poll for itself */
+    bool for_action = strcmp(o->action, "poll") == 0 && change_in_review(s);
+    const char *acting = for_action ? s->pending : o->action;
     char now[TIMESTAMP_SIZE], next_at[TIMESTAMP_SIZE], msg[700];
     enum submission_status from;
     struct plan_state plan;
@@ -544,6 +595,7 @@ static enum err_code outcome_apply(struct store_conn *c, struct outcome *o, cons
     int event;
     bool staged =
         status && (strcmp(status, "inProgress") == 0 || strcmp(status, "halted") == 0 || strcmp(status, "completed") == 0);
+    bool reviewed, held;
 
     from = o->to = submission_status_parse(s->status);
     if ((strcmp(o->action, "poll") != 0 || o->verdict != VERDICT_VALID) &&
@@ -566,15 +618,31 @@ static enum err_code outcome_apply(struct store_conn *c, struct outcome *o, cons
         millionths = strcmp(status, "completed") == 0
                          ? 1000000
                          : (int64_t)(json_number_value(json_object_get(o->output, "fraction")) * 1000000.0 + 0.5);
+    else if (for_action && strcmp(acting, "rollout") == 0) /* the change reviewed, published: its share */
+        millionths = json_integer_value(json_object_get(o->job->payload, "permille")) * 1000;
     event = o->waiting ? SEV_PROCESSING : review_event(state ? state : staged ? NULL : status);
-    if (event == SEV_ROLLOUT || (event < 0 && staged))
-        event = action_event(o->action, millionths); /* a committed share (Play's published release: the one committed) */
-    o->to = review_move(from, event);
+    reviewed = change_reviewed(s->target_type, from, acting);
+    if (reviewed && event == SEV_REJECTED) { /* the store refused the change: the action ends without effect, its word kept */
+        o->action = acting;
+        if (release_event_add(
+                c, tenant, s->release,
+                &(struct release_event_row){.kind = "STATUS", .name = "rejected", .message = o->message, .details = o->output},
+                err))
+            return err->code;
+        return outcome_refused(c, o, s, err);
+    }
+    held = reviewed && review_open(event);
+    if (event == SEV_ROLLOUT || (event < 0 && staged)) /* a committed share (Play's published release: the one committed) */
+        event = strcmp(acting, "poll") == 0 && staged ? staged_event(status) : action_event(acting, millionths);
+    o->to = held ? from : review_move(from, event); /* held: users keep what they had until the store publishes it */
+    if (held)
+        millionths = s->millionths;
     if (o->to == SUB_RELEASED)
         millionths = 1000000;
     if (o->to == SUB_NONE)
         o->to = from; /* the store did it; the table has nothing to move */
-    plan = plan_after(s, o->to, millionths, clock_now_ms());
+    plan = held ? (struct plan_state){s->plan_stage, s->plan_next_ms, s->plan_held_ms}
+                : plan_after(s, o->to, millionths, clock_now_ms());
     o->plan_next_ms = plan.next_ms;
     clock_now(now);
     if (plan.next_ms)
@@ -585,7 +653,7 @@ static enum err_code outcome_apply(struct store_conn *c, struct outcome *o, cons
                   "storeSubmissionId = COALESCE(?, storeSubmissionId), reviewState = COALESCE(?, reviewState), statusReason = ?, "
                   "submittedAt = CASE WHEN ? THEN COALESCE(submittedAt, ?) ELSE submittedAt END, releasedAt = ?, updatedAt = ?, "
                   "planStage = ?, planNextAt = ?, planHeldMs = ? WHERE tenantId = ? AND id = ?",
-                  STORE_ARGS(STORE_TEXT(submission_status_name(o->to)), STORE_TEXT(o->waiting ? s->pending : NULL),
+                  STORE_ARGS(STORE_TEXT(submission_status_name(o->to)), STORE_TEXT(o->waiting || held ? s->pending : NULL),
                              STORE_INT(millionths), STORE_TEXT(json_string_value(json_object_get(o->output, "editId"))),
                              STORE_TEXT(json_string_value(json_object_get(o->output, "storeVersionId"))),
                              STORE_TEXT(json_string_value(json_object_get(o->output, "storeSubmissionId"))),
@@ -598,9 +666,14 @@ static enum err_code outcome_apply(struct store_conn *c, struct outcome *o, cons
                              plan.held_ms >= 0 ? STORE_INT(plan.held_ms) : STORE_NULL, STORE_TEXT(tenant), STORE_TEXT(o->id)),
                   NULL, err))
         return err->code;
-    if (o->to != from || strcmp(o->action, "poll") != 0) {
-        snprintf(msg, sizeof msg, "%s %s: build %s %s, %g%% of users", s->target_type, s->track, s->build_number,
-                 submission_status_name(o->to), (double)millionths / 10000.0);
+    if (o->to != from || millionths != s->millionths || strcmp(o->action, "poll") != 0 ||
+        (held && strcmp(state ? state : "", s->review_state) != 0)) {
+        if (held)
+            snprintf(msg, sizeof msg, "%s %s: build %s, the %s is in review (%s); users keep %g%% until it is published",
+                     s->target_type, s->track, s->build_number, acting, state, (double)millionths / 10000.0);
+        else
+            snprintf(msg, sizeof msg, "%s %s: build %s %s, %g%% of users", s->target_type, s->track, s->build_number,
+                     submission_status_name(o->to), (double)millionths / 10000.0);
         details = json_pack("{s:s, s:s, s:s, s:s, s:f, s:s, s:s, s:s?}", "submissionId", o->id, "target", s->target_type, "track",
                             s->track, "buildNumber", s->build_number, "fraction", (double)millionths / 1000000.0, "from", s->status,
                             "to", submission_status_name(o->to), "storeState",
@@ -609,7 +682,7 @@ static enum err_code outcome_apply(struct store_conn *c, struct outcome *o, cons
                                      : status);
         release_event_add(c, tenant, s->release,
                           &(struct release_event_row){.kind = "STATUS",
-                                                      .name = move_name(o->action, o->to),
+                                                      .name = held ? "in-review" : move_name(o->action, o->to),
                                                       .message = o->to == SUB_REJECTED ? o->message : msg,
                                                       .details = details},
                           err);
@@ -617,10 +690,17 @@ static enum err_code outcome_apply(struct store_conn *c, struct outcome *o, cons
     }
     if (!err->code && o->to == SUB_RELEASED && from != SUB_RELEASED)
         release_settle(c, tenant, s->release, err);
-    o->follow = reviewing(o->to) || store_releases(o->to, state ? state : status);
+    o->follow = reviewing(o->to) || store_releases(o->to, state ? state : status) || held || own_schedule(s->target_type, o->to);
     if (err->code || o->waiting || o->follow || o->plan_next_ms)
         return err->code; /* the job waits, then asks again (or queues the plan's next stage) */
     return job_done_in(c, o->job, err);
+}
+
+/* Whether a later action than the job's (its count, in the payload) was asked of s: that action's job follows s now. */
+static bool superseded(const struct job *j, const struct submission *s)
+{
+    const json_t *count = json_object_get(j->payload, "count");
+    return json_is_integer(count) && json_integer_value(count) != s->action_count;
 }
 
 static enum err_code outcome_body(struct store_conn *c, void *ctx, struct err *err)
@@ -630,8 +710,8 @@ static enum err_code outcome_body(struct store_conn *c, void *ctx, struct err *e
 
     if (submission_load(c, o->job->tenant, o->id, &s, err))
         return err->code;
-    if (!s.found)
-        return job_done_in(c, o->job, err);
+    if (!s.found || (strcmp(o->action, "poll") == 0 && superseded(o->job, &s)))
+        return job_done_in(c, o->job, err); /* gone, or a later action was asked while this poll was out: its job follows */
     outcome_apply(c, o, &s, err);
     submission_clear(&s);
     return err->code;
@@ -728,8 +808,8 @@ static enum err_code start_call(const struct stores_env *env, struct job *j, con
         json_decref(scm);
         return err_set(err, ERR_CONFLICT, "%s cannot %s yet", p ? p->display : "this target", action);
     }
-    input = json_pack("{s:s, s:[s], s:s, s:s, s:s}", "track", s->track, "versionCodes", s->build_number, "releaseName", s->version,
-                      "integrationId", s->target, "storeVersionId", s->store_version);
+    input = json_pack("{s:s, s:[s], s:s, s:s, s:s, s:s}", "track", s->track, "versionCodes", s->build_number, "releaseName",
+                      s->version, "integrationId", s->target, "storeVersionId", s->store_version, "status", s->status);
     if (json_is_integer(json_object_get(j->payload, "permille")))
         json_object_set_new(input, "fraction",
                             json_real((double)json_integer_value(json_object_get(j->payload, "permille")) / 1000.0));
@@ -775,6 +855,11 @@ void stores_submission_step(void *ctx, struct job *j)
     if (j->step == 2 || (j->step == 0 && s.found && strcmp(s.pending, action) != 0 && s.plan_next_ms)) {
         plan_step(env, j, &s); /* the plan's wait (or, run again after a crash, this action's outcome set it) */
         submission_clear(&s);
+        return;
+    }
+    if (j->step == 1 && s.found && superseded(j, &s)) {
+        submission_clear(&s); /* a later action was asked: its own job follows the submission from now on */
+        job_done(j);
         return;
     }
     if (j->step == 0 && s.found && strcmp(s.pending, action) != 0 && following(&s)) {

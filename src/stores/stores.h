@@ -18,7 +18,12 @@
  * once sent it follows the review (store_status: in review, rejected,
  * approved), polling 1 s after a change, doubling up to 5 minutes, or at once
  * when the target's webhook signals "store:<targetId>" (App Store Connect's
- * notifications, integrations/webhooks.h).
+ * notifications, integrations/webhooks.h). An action's job follows the same
+ * way where the store goes on after it: Play reviewing the action's change
+ * again (STORE_CHANGE_REVIEW: the action stays pending until published),
+ * Apple moving a phased release's day (STORE_OWN_SCHEDULE: while
+ * ROLLING_OUT). A job's payload carries its action count: a follow ends,
+ * and a poll's outcome is dropped, once a later action was asked.
  */
 #ifndef SLIPWAY_STORES_H
 #define SLIPWAY_STORES_H

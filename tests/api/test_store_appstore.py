@@ -216,6 +216,47 @@ class AppStoreTest(vf.VerifyTest):
         for entry in (("CALL", "rollout", "OK"), ("CALL", "resume", "OK"), ("STATUS", "rollout-updated", None)):
             self.assertIn(entry, names)
 
+    def followed(self, rel, sub, start):
+        """The phased release followed without an action: Apple's day 4 (10 %) reaches the submission by itself, then
+        Apple completes it: RELEASED, and so is the release (its one platform). Reads only: no write reaches Apple."""
+        vid = sub["storeVersionId"]
+        pid, _ = self.phased(vid)
+        self.fakes.register("appstore", {"phasedReleases": {pid: {"currentDayNumber": 4}}})  # Apple's day 4: 10 %
+        sub = self.until(rel, sub, "followed Apple's day", lambda s: s["rolloutFraction"] == 0.1)
+        self.assertEqual((sub["status"], sub["pendingAction"]), ("ROLLING_OUT", None))
+        self.fakes.register("appstore", {"phasedReleases": {pid: {"phasedReleaseState": "COMPLETE"}}})
+        sub = self.until(rel, sub, "was released by Apple", lambda s: s["status"] == "RELEASED")
+        self.assertEqual((sub["rolloutFraction"], sub["pendingAction"]), (1.0, None))
+        got = self.expect(self.request("GET", "/api/v1/%s/releases/%s" % (self.tenant, rel["id"])), 200)
+        self.assertEqual(got["status"], "RELEASED", "every platform's build is with every user")
+        writes = [(r["method"], r["path"]) for r in self.fakes.requests("appstore", start) if r["method"] != "GET"]
+        self.assertEqual(writes, [], "following the phased release writes nothing")
+        data = self.fakes.data("appstore")
+        self.assertEqual((data["requests"]["phased"].count(vid), data["requests"]["release"].count(vid)), (1, 1))
+        return sub
+
+    def test_phased_release_followed(self):
+        """Apple moves the phased release's day by itself: the submission's share follows it without an action (a
+        durable wait on the rollout's job, the review's backoff), a "rollout-updated" step each move, until Apple
+        completes it (RELEASED) or an action takes over (a halt ends the follow; a resume starts it again)."""
+        rel, sub = self.approved("4.3.5")
+        sub = self.acted(rel, sub, "rollout", {"rolloutPermille": 10})
+        self.assertEqual((sub["status"], sub["rolloutFraction"]), ("ROLLING_OUT", 0.01))
+        pid, _ = self.phased(sub["storeVersionId"])
+        self.fakes.register("appstore", {"phasedReleases": {pid: {"currentDayNumber": 2}}})  # day 2: 2 %
+        sub = self.until(rel, sub, "followed Apple's day", lambda s: s["rolloutFraction"] == 0.02)
+        sub = self.acted(rel, sub, "halt")
+        self.fakes.register("appstore", {"phasedReleases": {pid: {"currentDayNumber": 3}}})  # paused: no day moves it
+        time.sleep(2)
+        sub = self.until(rel, sub, "stayed halted", lambda s: s["status"] == "HALTED")
+        self.assertEqual(sub["rolloutFraction"], 0.02, "a halted rollout is not followed")
+        sub = self.acted(rel, sub, "resume")
+        self.assertEqual((sub["status"], sub["rolloutFraction"]), ("ROLLING_OUT", 0.05), "the resume reads Apple's day")
+        sub = self.followed(rel, sub, self.fakes.mark())
+        steps = [e for e in self.expect(self.request("GET", "/api/v1/%s/releases/%s" % (self.tenant, rel["id"])),
+                                        200)["events"] if e["kind"] == "STATUS" and e["name"] == "rollout-updated"]
+        self.assertGreaterEqual(len(steps), 4, "each move of the followed share is on the timeline")
+
     def test_testflight_groups_what_to_test_and_beta_review(self):
         self.build("4.6.0", "VALID")
         bid = "b-" + self.app + "4.6.0"
@@ -364,6 +405,18 @@ class AppStoreTest(vf.VerifyTest):
         self.until(rel, sub, "went in review", lambda s: s["status"] == "IN_REVIEW")
         self.set_state(sub["storeVersionId"], "PENDING_DEVELOPER_RELEASE")
         sub = self.until(rel, sub, "was approved", lambda s: s["status"] == "APPROVED")
+        # TestFlight's beta review: the build's external state (buildBetaDetailExternalBuildStateUpdated) wakes it
+        self.fakes.register("appstore", {"betaGroups": {"g-pub" + self.app: {
+            "app": self.app, "name": "Public Beta", "isInternalGroup": False, "builds": []}}})
+        self.build("5.0.1", "VALID")
+        beta_rel, beta = self.submit("5.0.1", track="testflight", testers={"groups": ["Public Beta"]})
+        beta = self.until(beta_rel, beta, "was sent to beta review", lambda s: s["status"] == "SUBMITTED")
+        self.fakes.register("appstore", {"betaReviews": {beta["storeSubmissionId"]: {"betaReviewState": "IN_REVIEW"}}})
+        self.until(beta_rel, beta, "went in beta review", lambda s: s["status"] == "IN_REVIEW")
+        self.fakes.register("appstore", {"betaReviews": {beta["storeSubmissionId"]: {"betaReviewState": "APPROVED"}}})
+        self.until(beta_rel, beta, "reached the testers", lambda s: s["status"] == "RELEASED")
+        types = [json.loads(n["body"])["data"]["type"] for n in self.fakes.data("appstore")["notifications"]]
+        self.assertIn("buildBetaDetailExternalBuildStateUpdated", types)
         sent = self.fakes.data("appstore")["notifications"]
         self.assertTrue(sent and all(n["status"] == 202 for n in sent), sent)
 
@@ -391,7 +444,7 @@ class AppStoreTest(vf.VerifyTest):
 
     def test_webhook_registered_with_apple(self):
         """An owner has slipway register the target's webhook with App Store Connect (POST /v1/webhooks): the app then
-        has one webhook, of slipway's URL for the target, its secret and the two events slipway takes. Registering
+        has one webhook, of slipway's URL for the target, its secret and the three events slipway takes. Registering
         again updates that one (never a second); a rotated secret reaches Apple by itself; removing it deletes it.
         Another tenant's target is not seen."""
         server = vf.start_server(self.fakes, extra={"SLIPWAY_PUBLIC_URL": "http://127.0.0.1:{port}/",
@@ -417,7 +470,8 @@ class AppStoreTest(vf.VerifyTest):
         self.assertTrue(reg["registeredAt"])
         self.assertEqual((w["url"], w["secret"], sorted(w["eventTypes"]), w["enabled"]),
                          ("http://127.0.0.1:%d%s" % (self.server.port, hook["path"]), hook["secret"],
-                          ["APP_STORE_VERSION_APP_VERSION_STATE_UPDATED", "BUILD_UPLOAD_STATE_UPDATED"], True))
+                          ["APP_STORE_VERSION_APP_VERSION_STATE_UPDATED", "BUILD_BETA_DETAIL_EXTERNAL_BUILD_STATE_UPDATED",
+                           "BUILD_UPLOAD_STATE_UPDATED"], True))
 
         self.fakes.register("appstore", {"webhooks": {wid: dict(w, enabled=False)}})
         again = self.registration(path, self.expect(self.request("POST", path), 202)["jobId"], "registered again")

@@ -139,6 +139,40 @@ class HealthTest(vf.VerifyTest):
         listed = self.expect(self.request("GET", "/api/v1/%s/integrations/monitoring" % self.tenant), 200)
         self.assertNotIn(case.info["token"], json.dumps(listed))
 
+    def test_readings_reach_the_release_stream(self):
+        """Each new reading reaches the release's live stream (events/stream: "release-health", the release's health
+        as its read has it), so the release page's health block follows without a reload; a release no rule watches
+        sends none; the monitoring token is never in it."""
+        from test_stream import SseClient
+        integ, case = self.sentry()
+        rule = {"monitoringIntegrationId": integ["id"], "metric": "crashFreeSessions", "threshold": 99.5, "windowMinutes": 30}
+        self.figures(case, "5.2.0", 0.999)
+        rel = self.release("5.2.0", ["ANDROID"])
+        sp.play_target(self.ctx)
+        self.play_rollout(rel, rule)
+        stream = SseClient(self.server, self.tenant, self.ctx.org.viewer.token, path="releases/%s/events/stream" % rel["id"])
+        self.assertEqual(stream.status, 200)
+
+        def reading(probe, what):
+            for _ in range(400):
+                e = stream.next_event()
+                self.assertNotIn(case.info["token"], json.dumps(e["json"]))
+                if e["event"] == "release-health" and probe(e["json"]["health"]):
+                    return e["json"]["health"]
+            self.fail("no reading %s on the stream" % what)
+        got = reading(lambda h: h and h[0]["value"] == 99.9, "of 99.9 %")
+        self.assertEqual((got[0]["platform"], got[0]["rule"], got[0]["breachSince"]), ("ANDROID", rule, None))
+        self.figures(case, "5.2.0", 0.97)
+        got = reading(lambda h: h[0]["value"] == 97.0, "of 97 %")
+        self.assertTrue(got[0]["breachSince"] and got[0]["checkedAt"])
+        self.assertEqual(set(got[0]), set(self.read(rel)["health"][0]), "as the release's read has it")
+        stream.close()
+        quiet = self.release("5.2.1", ["ANDROID"])
+        stream = SseClient(self.server, self.tenant, self.ctx.org.viewer.token, path="releases/%s/events/stream" % quiet["id"])
+        events = [stream.next_event() for _ in self.read(quiet)["events"]]
+        self.assertEqual({e["event"] for e in events}, {"release-event"}, "no rule: no health event")
+        stream.close()
+
     def test_short_breach_provider_down_and_isolation(self):
         vcase = vf.build(self.ctx, "BUGSNAG", True, True)
         integ = self.ctx.create(vcase.body, tenant_id=self.ctx.tenant_id)

@@ -377,6 +377,57 @@ class PlayTest(tr.ReleaseBase):
         sub = self.settled(rel2, sub)
         self.assertEqual((sub["status"], sub["reviewState"]), ("ROLLING_OUT", "RELEASE_LIFECYCLE_STATE_PUBLISHED"), sub)
 
+    def test_action_change_reviewed_again(self):
+        """Play sends an update of a reviewed track's release to review again (the fake's review "changes"): the
+        rollout action commits, reads the track's releases without an edit, and stays under way (pendingAction
+        rollout, reviewState IN_REVIEW, users kept at the share they had) while Play reviews it, followed with the
+        submit's backoff; every other action meanwhile is refused (409, saying Play reviews it). Published: the new
+        share. Not approved: the action ends without effect, Play's word in statusReason and a "rejected" step. One
+        commit an action: following writes nothing."""
+        _, case = play_target(self.ctx)
+        pkg = case.info["package"]
+        review = lambda outcome, polls: self.fakes.register("play", {"packages": {pkg: {"review": {
+            "tracks": ["production"], "polls": polls, "outcome": outcome, "changes": True}}}})
+        review("PUBLISHED", 0)
+        rel = ready_release(self, self.ctx, "3.9.8")
+        sub = self.expect(self.request("POST", self.path(rel), {"platform": "ANDROID", "buildNumber": CODE,
+                                                                "rolloutPermille": 100}, token=self.owner.token), 201)
+        sub = self.review_settled(rel, sub, ("ROLLING_OUT",))
+        self.assertEqual(sub["rolloutFraction"], 0.1)
+        review("PUBLISHED", 3)
+        got = self.expect(self.request("POST", self.path(rel, sub, "rollout"), {"rolloutPermille": 200},
+                                       token=self.owner.token), 200)
+        self.assertEqual(got["pendingAction"], "rollout")
+        held = wait_for(self, "Play to review the rollout", lambda: (lambda g: g if g["reviewState"].endswith(
+            "IN_REVIEW") else None)(self.expect(self.request("GET", self.path(rel, sub), token=self.owner.token), 200)))
+        self.assertEqual((held["status"], held["pendingAction"], held["rolloutFraction"]), ("ROLLING_OUT", "rollout", 0.1),
+                         "users keep the share they had while Play reviews the change")
+        for action, body in (("halt", {}), ("rollout", {"rolloutPermille": 500}), ("complete", {})):
+            resp = self.request("POST", self.path(rel, sub, action), body, token=self.owner.token)
+            self.assert_error(resp, 409, "conflict")
+            self.assertIn("Google Play reviews the submission's rollout", resp.json["error"]["message"])
+        sub = self.settled(rel, sub)
+        self.assertEqual((sub["status"], sub["rolloutFraction"], sub["reviewState"]),
+                         ("ROLLING_OUT", 0.2, "RELEASE_LIFECYCLE_STATE_PUBLISHED"), sub)
+        self.assertEqual(len(self.live(case)[1]), 2, "one commit an action: the review's polls write nothing")
+        events = self.read(rel["id"])["events"]
+        self.assertIn(("STATUS", "in-review"), [(e["kind"], e["name"]) for e in events])
+        lists = [r for r in self.fakes.requests("play") if r["path"].endswith("/tracks/production/releases")]
+        self.assertEqual({r["method"] for r in lists}, {"GET"})
+
+        review("NOT_APPROVED", 1)
+        got = self.expect(self.request("POST", self.path(rel, sub, "rollout"), {"rolloutPermille": 500},
+                                       token=self.owner.token), 200)
+        sub = self.settled(rel, sub)
+        self.assertEqual((sub["status"], sub["rolloutFraction"]), ("ROLLING_OUT", 0.2), "not approved: nothing moved")
+        self.assertIn("did not approve", sub["statusReason"])
+        self.assertEqual(sub["reviewState"], "RELEASE_LIFECYCLE_STATE_NOT_APPROVED")
+        self.assertIn(("STATUS", "rejected"), [(e["kind"], e["name"]) for e in self.read(rel["id"])["events"]])
+        # the review over, actions are taken again (this halt reviewed too, published at the first read)
+        review("PUBLISHED", 0)
+        sub = self.act(rel, sub, "halt")
+        self.assertEqual((sub["status"], sub["pendingAction"]), ("HALTED", None), sub)
+
     def test_promote_from_a_testing_track(self):
         """A build on the beta track promoted to production at 20 %: a new submission, one edit that adds its version
         codes to production with the notes (validated, then committed), the beta track left as it was; refused

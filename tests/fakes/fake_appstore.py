@@ -69,16 +69,25 @@ class AppStore(Provider):
 
     # -- webhooks (a test hook) -----------------------------------------------------
 
+    # A beta review's state as the build's externalBuildState says it (buildBetaDetailExternalBuildStateUpdated).
+    EXTERNAL_STATE = {"WAITING_FOR_REVIEW": "WAITING_FOR_BETA_REVIEW", "IN_REVIEW": "IN_BETA_REVIEW",
+                      "APPROVED": "BETA_APPROVED", "REJECTED": "BETA_REJECTED"}
+
     def snapshot(self):
-        """The states a notification is sent for: the versions' and the builds'."""
+        """The states a notification is sent for: the versions', the builds' and the builds' external (TestFlight)
+        states, a build's beta detail named by the build's id."""
         with self.lock:
             return ({vid: self._state(v) for vid, v in self.data["versions"].items()},
-                    {bid: b.get("processingState") for bid, b in self.data["builds"].items()})
+                    {bid: b.get("processingState") for bid, b in self.data["builds"].items()},
+                    {r["build"]: self.EXTERNAL_STATE.get(r["betaReviewState"], r["betaReviewState"])
+                     for r in self.data["betaReviews"].values()})
 
     def changed(self, before):
-        """A signed notification for each version or build whose state moved since before (fakes.register's hook)."""
+        """A signed notification for each version, build or build's external state that moved since before
+        (fakes.register's hook)."""
         after = self.snapshot()
-        kinds = (("appStoreVersionAppVersionStateUpdated", "appStoreVersions"), ("buildUploadStateUpdated", "buildUploads"))
+        kinds = (("appStoreVersionAppVersionStateUpdated", "appStoreVersions"), ("buildUploadStateUpdated", "buildUploads"),
+                 ("buildBetaDetailExternalBuildStateUpdated", "buildBetaDetails"))
         for (event, resource), old, new in zip(kinds, before, after):
             for rid, state in new.items():
                 if old.get(rid) != state:

@@ -31,7 +31,8 @@ class Play(GoogleApi):
     GET /androidpublisher/v3/applications/{package}/tracks/{track}/releases (no edit) lists the live track's releases
     as summaries: {releaseName, track, activeArtifacts: [{versionCode}], releaseLifecycleState} (a draft DRAFT, any
     other PUBLISHED unless reviewed). A package's "review": {"tracks": [reviewed tracks], "polls": n, "outcome":
-    PUBLISHED, NOT_APPROVED or APPROVED_NOT_PUBLISHED} puts each release a commit adds to a reviewed track in review
+    PUBLISHED, NOT_APPROVED or APPROVED_NOT_PUBLISHED, "changes": true to review a release's update too} puts each
+    release a commit adds (or, with "changes", changes) on a reviewed track in review
     (IN_REVIEW, the package "inReview"), answered so for n reads of the list, then the outcome (the short names;
     the API's are RELEASE_LIFECYCLE_STATE_...); "lifecycle": {track: {version codes joined by ",": {"state",
     "left"}}} (filled by the fake) holds each one's."""
@@ -186,12 +187,14 @@ class Play(GoogleApi):
         return ",".join(str(c) for c in release.get("versionCodes", []))
 
     def _into_review(self, live, before):
-        """The releases a commit added to a reviewed track go into review. Under the lock."""
+        """The releases a commit added to a reviewed track go into review, and with "changes" also a release the commit
+        changed (its status, share, notes or priority: Play sends an update to review again). Under the lock."""
         review = live.get("review") or {}
         for track in review.get("tracks", []):
-            known = {self._key(r) for r in before.get(track, [])}
+            known = {self._key(r): r for r in before.get(track, [])}
             for r in live.get("tracks", {}).get(track, []):
-                if r.get("status") != "draft" and self._key(r) not in known:
+                changed = review.get("changes") and self._key(r) in known and known[self._key(r)] != r
+                if r.get("status") != "draft" and (self._key(r) not in known or changed):
                     live.setdefault("lifecycle", {}).setdefault(track, {})[self._key(r)] = {
                         "state": "IN_REVIEW", "left": int(review.get("polls", 0))}
                     live["inReview"] = True

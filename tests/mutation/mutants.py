@@ -361,8 +361,8 @@ TABLE = [
            "the submit does not read the release's lifecycle state after its commit, so a production release Play is "
            "still reviewing is ROLLING_OUT (or RELEASED) at once and a rejection is never seen",
            "src/providers/targets/play_store.c",
-           [("    if (mode == PLAY_SUBMIT)\n        provider_next(c, P_LIFECYCLE);",
-             "    if (mode == PLAY_SUBMIT && false)\n        provider_next(c, P_LIFECYCLE);")],
+           [("    json_object_set_new(c->state.data, \"already\", json_boolean(already));\n    provider_next(c, P_LIFECYCLE);",
+             "    json_object_set_new(c->state.data, \"already\", json_boolean(already));\n    play_finish(c);")],
            [API + "test_store_play:PlayTest.test_review_followed_without_an_edit"]),
     # ---- an inbound webhook's HMAC key, kept per integration, is retired when its secret is rotated (issue 14)
     Mutant("webhook-hmac-key-outlives-rotation", "old webhook secret accepted after rotation",
@@ -611,6 +611,26 @@ TABLE = [
            [("AND p.releaseId = s.id AND p.candidateNumber = s.candidateNumber AND p.accountId = a.id",
              "AND p.releaseId = s.id AND p.accountId = a.id")],
            [API + "test_notifications:NotificationsTest.test_release_approval_requested_mentions_its_approvers"]),
+    # ---- store rollouts followed after their action (docs/stores.md "Google Play's review", "App Store Connect's phased release")
+    Mutant("play-action-review-not-held", "a Play rollout that Play reviews again shown as applied",
+           "a rollout action whose change Play sends to review again is recorded at once (the new share, the action "
+           "ended), so users are said to have a share Play has not published, the next action's commit is refused "
+           "(changes in review) and a change Play does not approve is never seen",
+           "src/stores/stores.c",
+           [("    held = reviewed && review_open(event);", "    held = false;")],
+           [API + "test_store_play:PlayTest.test_action_change_reviewed_again"]),
+    Mutant("appstore-phased-release-not-followed", "an App Store phased release's share moves only on an action",
+           "the rollout's job ends once the phased release is ACTIVE instead of following it, so Apple's day never "
+           "moves the share shown and a phased release Apple completes leaves the submission ROLLING_OUT for good",
+           "src/stores/stores.c",
+           [("|| held || own_schedule(s->target_type, o->to);", "|| held;")],
+           [API + "test_store_appstore:AppStoreTest.test_phased_release_followed"]),
+    Mutant("testflight-external-state-ignored", "TestFlight's beta review waits for a poll despite Apple's webhook",
+           "a buildBetaDetailExternalBuildStateUpdated notification is recorded as another kind of event, so it wakes "
+           "no beta review's wait: the external testers get the build only at the next poll, up to 5 minutes later",
+           "src/providers/targets/app_store.c",
+           [('"buildBetaDetailExternalBuildStateUpdated"};', '"buildUploadStateUpdated"};')],
+           [API + "test_store_appstore:AppStoreTest.test_webhooks_wake_the_waits"]),
 ]
 
 

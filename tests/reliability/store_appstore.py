@@ -18,6 +18,11 @@ the version. The resumed call's write is refused (made already, not
 pending any more), it reads the version and its phased release again and
 goes on: one phased release, ACTIVE, one release request.
 
+The third kills it while the rollout's job follows the phased release (a
+durable wait between two reads): the next process takes the wait over,
+follows Apple's day (10 %) and its completion (RELEASED, the release too)
+with reads only.
+
     SLIPWAY_BIN=build/slipway python3 tests/reliability/store_appstore.py
 """
 
@@ -94,6 +99,20 @@ class StoreAppStoreKillTest(unittest.TestCase):
         self.assertEqual((data["requests"]["phased"].count(vid), data["requests"]["release"].count(vid)), (1, 1))
         print("store_appstore: killed twice (making the phased release, releasing the version); one phased release, "
               "ACTIVE; the submission ROLLING_OUT")
+
+    def test_killed_while_following_the_phased_release(self):
+        server, t = self.start("test_phased_release_followed")
+        rel, sub = t.approved("5.2.0")
+        sub = t.acted(rel, sub, "rollout", {"rolloutPermille": 10})
+        self.assertEqual((sub["status"], sub["rolloutFraction"]), ("ROLLING_OUT", 0.01))
+        start = self.client.mark()
+        os.kill(server.pid, signal.SIGKILL)  # the rollout's job is in its durable wait: following the phased release
+        self.assertIsNotNone(server.wait_exit(10), "the killed process is gone")
+        server.pid = None
+        t.server = t.ctx.server = self.shared.start(migrate=False)
+        t.followed(rel, sub, start)
+        print("store_appstore: killed while following a phased release; the next process followed Apple's day and "
+              "its completion (RELEASED) with reads only; one phased release, one release request")
 
     def test_killed_at_review_and_submit(self):
         server, t = self.start("test_processing_review_approved_released")

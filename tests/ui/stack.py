@@ -41,7 +41,9 @@ ends a CI run there, as tests/api/test_release_lifecycle.py does).
 release of Android set READY (as tests/api/test_store_play.py does: the
 lifecycle before READY is the release tests'), its build known to the Play
 fake, and a Sentry monitoring integration whose figures of the release's
-version breach a 99.5 % rule (health read every second); a second READY
+version breach a 99.5 % rule (health read every second; "healthKey" names
+them in the fake's data, "control" is the fakes' control plane, where a test
+changes them); a second READY
 Android release ("testersReleaseId") for Firebase App Distribution (a
 target of the tenant whose group "qa" the fake knows, with the build
 uploaded); and two iOS releases whose App Store submissions App Review
@@ -189,7 +191,8 @@ def store_ready(server, client):
     return (ctx.org, rid, review_ends(server, client, ctx, app, "5.0.1", "101", "REJECTED", "REJECTED"),
             review_ends(server, client, ctx, app, "5.0.2", "102", "PENDING_DEVELOPER_RELEASE", "APPROVED"),
             ready_release(server, ctx, "5.0.3", "PATCH", "ANDROID"), hotfix_ready(server, ctx),
-            secrets + list(ctx.secrets) + [sentry.info["token"]])
+            secrets + list(ctx.secrets) + [sentry.info["token"]],
+            "%s/%s@5.0.0" % (sentry.info["org"], sentry.info["project"]))
 
 
 def hotfix_ready(server, ctx):
@@ -279,7 +282,7 @@ def main():
         rel_ctx, rel_secrets = release_ready(server, client)
         rel_org = rel_ctx.org
         rel_secrets.append(disabled_endpoint(server, org))
-        store_org, store_release, rejected, approved, testers, hotfix, store_secrets = store_ready(server, client)
+        store_org, store_release, rejected, approved, testers, hotfix, store_secrets, health_key = store_ready(server, client)
         idp, sso_entry = sso(server, org, dns)
         secrets = [token, bad_token, key, test_sso.SECRET] + rel_secrets + store_secrets + ([ssh.client_key] if ssh else [])
         fx.remember(server, *secrets)
@@ -301,7 +304,8 @@ def main():
                               stores={"tenantId": store_org.id, "releaseId": store_release, "buildNumber": STORE_BUILD,
                                       "rejectedReleaseId": rejected, "approvedReleaseId": approved,
                                       "testersReleaseId": testers, "hotfixReleaseId": hotfix,
-                                      "hotfixBuildNumber": HOTFIX_BUILD,
+                                      "hotfixBuildNumber": HOTFIX_BUILD, "control": client.control,
+                                      "healthKey": health_key,
                                       "editor": {"email": store_org.editor.email, "password": store_org.editor.password},
                                       "viewer": {"email": store_org.viewer.email, "password": store_org.viewer.password}},
                               sso=sso_entry, secrets=secrets + fragments,

@@ -1464,11 +1464,21 @@ async function main() {
       await form.getByLabel('Breach lasts (minutes)').fill('60');
       await form.getByRole('button', {name: 'Submit'}).click();
       await playStatus('ROLLING_OUT');
-      await play.locator('[data-field="health-breach"]').waitFor({timeout: 20000}); // the first reading, read again by the panel
+      await play.locator('[data-field="health-breach"]').waitFor({timeout: 20000}); // the first reading, over the release's stream
       assert((await play.locator('[data-field="health-value"]').textContent()) === '98.7%', 'the health figure is not 98.7%');
       assert(/under 99\.5% for 60 min/.test(await play.locator('[data-field="health-rule"]').textContent()), 'the rule is not shown');
       assert(/crash-free sessions below the threshold since .*halt once it has lasted 60 min/.test(
         await play.locator('[data-field="health-breach"]').textContent()), 'the breach is not said in words');
+      // a later reading reaches the page over the release's stream (release-health), without a reload
+      const health = (session) => fetch(`${st.control}/sentry/data`, {method: 'POST', headers: {'Content-Type': 'application/json'},
+        body: JSON.stringify({health: {[st.healthKey]: {session, user: 0.995, errored: 13}}})});
+      assert((await health(0.999)).ok, 'the Sentry fake did not take the new figures');
+      await play.locator('[data-field="health-value"]', {hasText: /^99\.9%$/}).waitFor({timeout: 20000});
+      await play.locator('[data-field="health-ok"]').waitFor();
+      assert(!(await play.locator('[data-field="health-breach"]').count()), 'the breach is still shown once the figure is back');
+      await everyLook(page, '51a-release-store-health-live');
+      assert((await health(0.987)).ok, 'the Sentry fake did not take the old figures back');
+      await play.locator('[data-field="health-breach"]').waitFor({timeout: 20000});
       assert((await play.locator('[data-field="share"]').textContent()) === '10%', 'the share is not 10%');
       assert((await play.locator('.plan-stages li[aria-current="step"]').getAttribute('data-stage')) === '0', 'the first stage is not current');
       const next = await play.locator('[data-field="next"]').textContent();

@@ -517,13 +517,24 @@ static void asc_submit(struct provider_call *c, const struct outbound_response *
         submit_read(c, res);
 }
 
-/* The review's state: input {"storeVersionId"} (TestFlight: the build); output {"state": appStoreState or betaReviewState}. */
+static void asc_phase(struct provider_call *c, const struct outbound_response *res, const char *want, bool resume);
+
+/*
+ * The review's state: input {"storeVersionId"} (TestFlight: the build); output {"state": appStoreState or
+ * betaReviewState}. A submission ROLLING_OUT (input "status") is a phased release followed instead: read only, output
+ * as its actions' ({"status", "fraction", "phasedDay", "phasedState"}), so its share moves with Apple's day.
+ */
 static void asc_status(struct provider_call *c, const struct outbound_response *res)
 {
     char target[PROVIDER_URL_MAX], enc[300];
     const char *id = json_string_value(json_object_get(c->input, "storeVersionId"));
+    const char *status = json_string_value(json_object_get(c->input, "status"));
     json_t *j;
 
+    if (!testflight(c) && status && strcmp(status, "ROLLING_OUT") == 0) {
+        asc_phase(c, res, "READ", false);
+        return;
+    }
     if (!res) {
         asc_request(c, "GET",
                     provider_url(target, api.text,
@@ -551,7 +562,8 @@ static void asc_status(struct provider_call *c, const struct outbound_response *
  * ---- the phased release (appStoreVersionPhasedReleases): rollout, halt, resume, complete ----
  *
  * One machine for the four actions, each wanting a phased release state
- * (rollout and resume ACTIVE, halt PAUSED, complete COMPLETE). Each round
+ * (rollout and resume ACTIVE, halt PAUSED, complete COMPLETE; READ: the
+ * follow's read, asc_status, which writes nothing). Each round
  * reads the version and its phased release, then does the one write that
  * moves toward the wanted state: makes the phased release (rollout, a
  * version pending developer release without one), releases the version
@@ -634,6 +646,13 @@ static void phase_decide(struct provider_call *c, json_t *item)
 
     if (item)
         json_object_set(c->state.data, "phased", json_object_get(item, "id"));
+    if (strcmp(want, "READ") == 0) { /* a phased release followed: no write */
+        if (live)
+            phase_done(c, state, day);
+        else
+            provider_finish(c, VERDICT_INVALID, "the version is %s: its phased release is not followed any more", vstate);
+        return;
+    }
     if (live && (strcmp(state, want) == 0 || strcmp(state, "COMPLETE") == 0 || strcmp(state, "NONE") == 0)) {
         if (strcmp(state, want) == 0 || strcmp(want, "COMPLETE") == 0)
             phase_done(c, state, day);
@@ -743,12 +762,13 @@ static const char *hook_input(const struct provider_call *c, const char *name)
     return v ? v : "";
 }
 
-/* The events slipway acts on: a version's review (API 4.0) and a build processed (4.1). */
+/* The events slipway acts on: a version's review (API 4.0), a build processed (4.1) and a build's external TestFlight
+ * state, its beta review (4.0). */
 static json_t *hook_attributes(const struct provider_call *c)
 {
-    return json_pack("{s:s, s:s, s:s, s:[s, s], s:b}", "name", "slipway", "url", hook_input(c, "url"), "secret",
+    return json_pack("{s:s, s:s, s:s, s:[s, s, s], s:b}", "name", "slipway", "url", hook_input(c, "url"), "secret",
                      provider_text(c, "webhookSecret"), "eventTypes", "APP_STORE_VERSION_APP_VERSION_STATE_UPDATED",
-                     "BUILD_UPLOAD_STATE_UPDATED", "enabled", 1);
+                     "BUILD_UPLOAD_STATE_UPDATED", "BUILD_BETA_DETAIL_EXTERNAL_BUILD_STATE_UPDATED", "enabled", 1);
 }
 
 static void hook_send(struct provider_call *c)
@@ -856,9 +876,20 @@ static void asc_store_webhook(struct provider_call *c, const struct outbound_res
  * notifications"). The body is {"data": {"type", "id" (the delivery), "attributes": {"oldValue", "newValue",
  * "timestamp"}, "relationships": {"instance": {"data": {"type", "id"}}}}}. The body's timestamp is when the state
  * changed, not when it was sent (Apple retries): no replay window, a delivery id seen before is a duplicate.
- * Used: appStoreVersionAppVersionStateUpdated (a version's review) and buildUploadStateUpdated (a build processed):
- * EVENT_STORE, runId the version or build upload; the submission's job reads the store again at once.
+ * Used: appStoreVersionAppVersionStateUpdated (a version's review), buildUploadStateUpdated (a build processed) and
+ * buildBetaDetailExternalBuildStateUpdated (a build's external TestFlight state: its beta review): EVENT_STORE, runId
+ * the version, build upload or build beta detail; the submission's job reads the store again at once.
  */
+static bool asc_store_event(const char *type)
+{
+    static const char *const types[] = {"appStoreVersionAppVersionStateUpdated", "buildUploadStateUpdated",
+                                        "buildBetaDetailExternalBuildStateUpdated"};
+    for (size_t i = 0; i < ARRAY_LEN(types); i++)
+        if (strcmp(types[i], type) == 0)
+            return true;
+    return false;
+}
+
 static bool asc_webhook_check(const struct provider_inbound *in)
 {
     return inbound_hmac_ok(in, "x-apple-signature", "hmacsha256=");
@@ -879,7 +910,7 @@ static enum err_code asc_webhook_parse(const struct provider_inbound *in, struct
             err_set(err, ERR_INVALID, "an App Store Connect notification names itself in data.id");
         else if (!type)
             err_set(err, ERR_INVALID, "an App Store Connect notification names its kind in data.type");
-        else if (strcmp(type, "appStoreVersionAppVersionStateUpdated") == 0 || strcmp(type, "buildUploadStateUpdated") == 0) {
+        else if (asc_store_event(type)) {
             ev->kind = EVENT_STORE;
             if (inbound_copy(
                     ev->run_id, sizeof ev->run_id,
@@ -914,7 +945,7 @@ struct provider app_store_provider = {
     .base_url = &api,
     .timeout = &timeout,
     .store_platform = "IOS",
-    .store_features = STORE_RELEASE_TYPES,
+    .store_features = STORE_RELEASE_TYPES | STORE_OWN_SCHEDULE,
     .store_track = "appStore",
     .caps = CAP_VERIFY | CAP_STORE_SUBMIT | CAP_STORE_SET_ROLLOUT | CAP_STORE_HALT | CAP_STORE_RESUME | CAP_STORE_COMPLETE |
             CAP_STORE_STATUS | CAP_WEBHOOK_CHECK | CAP_WEBHOOK_PARSE | CAP_STORE_WEBHOOK,

@@ -97,7 +97,8 @@ static void verify(struct provider_call *c, const struct outbound_response *res)
  * Input: {"track", "versionCodes": [text], "releaseName"?, "releaseNotes"?: {language: text},
  * "inAppUpdatePriority"?: 0..5, "fraction"?: 0..1, "cancelReview"?: true to commit with
  * CANCEL_IN_REVIEW_AND_SUBMIT instead of ERROR_IF_IN_REVIEW}; output {"editId", "status" (Play's), "fraction",
- * "already": bool, "state"?: a submit's release's releaseLifecycleState, read after the commit without an edit}.
+ * "already": bool, "state"?: the release's releaseLifecycleState, read after the commit without an edit: a submit, or an
+ * action's change, Play reviews}.
  */
 enum { P_TOKEN, P_EDIT, P_READ, P_UPDATE, P_COMMIT, P_DISCARD, P_VALIDATE, P_LIFECYCLE }; /* numbers kept: a job's row holds them */
 enum play_mode { PLAY_SUBMIT, PLAY_ROLLOUT, PLAY_HALT, PLAY_RESUME, PLAY_COMPLETE };
@@ -272,14 +273,14 @@ static void play_finish(struct provider_call *c)
                         provider_data_text(c, "state"));
 }
 
-/* The edit committed (or found done): a submit then reads the release's review state without an edit (P_LIFECYCLE). */
-static void play_done(struct provider_call *c, bool already, enum play_mode mode)
+/*
+ * The edit committed (or found done): every op then reads the release's review state without an edit (P_LIFECYCLE), so
+ * a submit Play reviews, and an action's change Play sends to review again, are followed.
+ */
+static void play_done(struct provider_call *c, bool already)
 {
     json_object_set_new(c->state.data, "already", json_boolean(already));
-    if (mode == PLAY_SUBMIT)
-        provider_next(c, P_LIFECYCLE);
-    else
-        play_finish(c);
+    provider_next(c, P_LIFECYCLE);
 }
 
 /*
@@ -388,7 +389,7 @@ static void play_apply(struct provider_call *c, const struct outbound_response *
         if (c->state.step == P_VALIDATE)
             provider_next(c, P_COMMIT); /* validated: only then committed */
         else
-            play_done(c, false, mode);
+            play_done(c, false);
         return;
     case P_LIFECYCLE: /* committed already: a refused read leaves the review unknown, the commit stands */
         if (provider_unanswered(c, res))
@@ -406,7 +407,7 @@ static void play_apply(struct provider_call *c, const struct outbound_response *
         return;
     default:
         if (!provider_unanswered(c, res))
-            play_done(c, true, mode); /* the edit is gone either way: one never committed expires */
+            play_done(c, true); /* the edit is gone either way: one never committed expires */
         return;
     }
 }
@@ -488,7 +489,7 @@ struct provider play_store_provider = {
     .settings = google_settings,
     .store_platform = "ANDROID",
     .store_track = "production",
-    .store_features = STORE_PLANS | STORE_HALT_RELEASED | STORE_PROMOTE | STORE_REVIEW_CHOICE,
+    .store_features = STORE_PLANS | STORE_HALT_RELEASED | STORE_PROMOTE | STORE_REVIEW_CHOICE | STORE_CHANGE_REVIEW,
     .caps = CAP_VERIFY | CAP_STORE_SUBMIT | CAP_STORE_SET_ROLLOUT | CAP_STORE_HALT | CAP_STORE_RESUME | CAP_STORE_COMPLETE |
             CAP_STORE_STATUS,
     .ops = &ops,
