@@ -864,33 +864,32 @@ static bool asc_webhook_check(const struct provider_inbound *in)
     return inbound_hmac_ok(in, "x-apple-signature", "hmacsha256=");
 }
 
+/* What a notification's parse reads of its body (inbound_pick). */
+enum { N_ID, N_TYPE, N_INSTANCE };
+static const char *const notification_fields[] = {
+    [N_ID] = "data.id", [N_TYPE] = "data.type", [N_INSTANCE] = "data.relationships.instance.data.id"};
+
 static enum err_code asc_webhook_parse(const struct provider_inbound *in, struct provider_event *ev, struct err *err)
 {
-    json_t *body, *data;
-    const char *type;
+    struct jsonpick_value v[ARRAY_LEN(notification_fields)];
+    json_t *tree;
 
     memset(ev, 0, sizeof *ev);
-    if (!(body = inbound_json(in, err)))
+    if (inbound_pick(in, notification_fields, ARRAY_LEN(notification_fields), v, &tree, err))
         return err->code;
-    data = json_object_get(body, "data");
-    type = json_string_value(json_object_get(data, "type"));
-    if (inbound_copy(ev->delivery, sizeof ev->delivery, json_object_get(data, "id"), "delivery id", err) == ERR_OK) {
+    if (inbound_copy(ev->delivery, sizeof ev->delivery, &v[N_ID], "delivery id", err) == ERR_OK) {
         if (!ev->delivery[0])
             err_set(err, ERR_INVALID, "an App Store Connect notification names itself in data.id");
-        else if (!type)
+        else if (v[N_TYPE].type != JSONPICK_STRING)
             err_set(err, ERR_INVALID, "an App Store Connect notification names its kind in data.type");
-        else if (strcmp(type, "appStoreVersionAppVersionStateUpdated") == 0 || strcmp(type, "buildUploadStateUpdated") == 0) {
+        else if (jsonpick_is(&v[N_TYPE], "appStoreVersionAppVersionStateUpdated") ||
+                 jsonpick_is(&v[N_TYPE], "buildUploadStateUpdated")) {
             ev->kind = EVENT_STORE;
-            if (inbound_copy(
-                    ev->run_id, sizeof ev->run_id,
-                    json_object_get(json_object_get(json_object_get(json_object_get(data, "relationships"), "instance"), "data"),
-                                    "id"),
-                    "instance id", err) == ERR_OK &&
-                !ev->run_id[0])
+            if (inbound_copy(ev->run_id, sizeof ev->run_id, &v[N_INSTANCE], "instance id", err) == ERR_OK && !ev->run_id[0])
                 err_set(err, ERR_INVALID, "an App Store Connect state change names its resource in relationships.instance");
         }
     }
-    json_decref(body);
+    json_decref(tree);
     return err->code;
 }
 
