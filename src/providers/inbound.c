@@ -6,11 +6,20 @@
 #include "crypto/hash.h"
 #include "http/request.h"
 
+static const char *const kind_names[] = {
+    [EVENT_OTHER] = "other", [EVENT_PUSH] = "push", [EVENT_TAG] = "tag", [EVENT_BUILD] = "build", [EVENT_STORE] = "store"};
+
 const char *provider_event_kind_name(enum provider_event_kind kind)
 {
-    static const char *const names[] = {
-        [EVENT_OTHER] = "other", [EVENT_PUSH] = "push", [EVENT_TAG] = "tag", [EVENT_BUILD] = "build", [EVENT_STORE] = "store"};
-    return (unsigned)kind < ARRAY_LEN(names) ? names[kind] : "other";
+    return (unsigned)kind < ARRAY_LEN(kind_names) ? kind_names[kind] : "other";
+}
+
+enum provider_event_kind provider_event_kind_by_name(const char *name)
+{
+    for (size_t i = 0; name && i < ARRAY_LEN(kind_names); i++)
+        if (strcmp(kind_names[i], name) == 0)
+            return (enum provider_event_kind)i;
+    return EVENT_OTHER;
 }
 
 const char *inbound_request_header(const void *req, const char *name)
@@ -21,6 +30,15 @@ const char *inbound_request_header(const void *req, const char *name)
 const char *inbound_header(const struct provider_inbound *in, const char *name)
 {
     return in->header(in->req, name);
+}
+
+const char *inbound_first_header(const struct provider_inbound *in, const char *const *names)
+{
+    const char *v = NULL;
+
+    for (; *names && !v; names++)
+        v = inbound_header(in, *names);
+    return v;
 }
 
 bool inbound_hmac_ok(const struct provider_inbound *in, const char *header, const char *prefix)
@@ -35,9 +53,13 @@ bool inbound_hmac_ok(const struct provider_inbound *in, const char *header, cons
         size_t n = strcspn(v, ",");
         while (n > 0 && *v == ' ')
             v++, n--;
-        if (n > plen && strncmp(v, prefix, plen) == 0)
-            ok |= in->mac ? hmac_key_hex_matches(in->mac, in->body, in->len, v + plen, n - plen)
-                          : hash_hmac_sha256_hex_matches(in->secret, strlen(in->secret), in->body, in->len, v + plen, n - plen);
+        if (n > plen && strncmp(v, prefix, plen) == 0 &&
+            (in->mac ? hmac_key_hex_matches(in->mac, in->body, in->len, v + plen, n - plen)
+                     : hash_hmac_sha256_hex_matches(in->secret, strlen(in->secret), in->body, in->len, v + plen, n - plen))) {
+            ok = true;
+            if (in->digest) /* the digest as computed: it matched, and it is PROVIDER_DIGEST_SIZE - 1 hex digits */
+                snprintf(in->digest, PROVIDER_DIGEST_SIZE, "%.*s", (int)(n - plen), v + plen);
+        }
         v += n + (v[n] == ',');
     }
     return ok;

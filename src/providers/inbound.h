@@ -15,6 +15,8 @@
 const char *inbound_request_header(const void *req, const char *name);
 /* A header of the delivery, or NULL. */
 const char *inbound_header(const struct provider_inbound *in, const char *name);
+/* The first of the headers names (NULL-terminated: a provider's webhook_delivery_headers) the delivery has, or NULL. */
+const char *inbound_first_header(const struct provider_inbound *in, const char *const *names);
 /*
  * True when header holds prefix followed by the lower-case hex
  * HMAC-SHA256 of the raw body under in->secret (GitHub: "sha256=",

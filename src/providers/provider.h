@@ -92,7 +92,16 @@ struct provider_inbound {
     json_t **parsed;
     /* secret's HMAC-SHA256 key set up before (src/integrations/webhooks.c keeps one per integration), or NULL */
     const struct hmac_key *mac;
+    /*
+     * Where a check that found an HMAC signature valid writes it (PROVIDER_DIGEST_SIZE bytes, lower-case hex), or NULL:
+     * the body's digest under the secret, the same for the same bytes, which recognises a copy before its body is read
+     * (src/integrations/webhooks_http.c). Left as it is by a check that fails, or signs otherwise.
+     */
+    char *digest;
 };
+
+/* An HMAC-SHA256 in hex, NUL included. */
+#define PROVIDER_DIGEST_SIZE 65
 
 /* How far a signed time may be from now, either way, before a delivery is refused as a replay. */
 #define PROVIDER_REPLAY_WINDOW_S 300
@@ -108,6 +117,8 @@ enum provider_event_kind {
 
 /* "other", "push", "tag", "build", "store". */
 const char *provider_event_kind_name(enum provider_event_kind kind);
+/* The kind that name names (EVENT_OTHER for none). */
+enum provider_event_kind provider_event_kind_by_name(const char *name);
 
 /*
  * An inbound event, normalised (webhook_parse). Each text is "" where the
@@ -425,6 +436,11 @@ struct provider {
     const struct provider_ops *ops;
     /* a pipeline whose discovered jobs are many (docs/deployments.md "CI/CD jobs"): the field a job's id goes in, or NULL */
     const char *ci_job_field;
+    /*
+     * Inbound webhooks: the headers that name a delivery (its id, what webhook_parse reads), the first present one
+     * wins; NULL-terminated, or NULL where the body names it (then a copy is known by its signature's digest).
+     */
+    const char *const *webhook_delivery_headers;
 
     struct schema schema; /* derived by provider_registry_init: every type's, the category's, then its own fields */
 };

@@ -123,6 +123,8 @@ static void verify(struct provider_call *c, const struct outbound_response *res)
  * X-Slipway-Signature: "sha256=" and the hex HMAC-SHA256 of the raw body
  * under the webhook's secret. sentAt must be within the replay window.
  */
+static const char *const delivery_headers[] = {"X-Slipway-Delivery", NULL};
+
 static bool webhook_check(const struct provider_inbound *in)
 {
     return inbound_hmac_fresh(in, "X-Slipway-Signature", "sha256=", "sentAt");
@@ -154,7 +156,7 @@ static enum err_code webhook_parse(const struct provider_inbound *in, struct pro
     char run[sizeof ev->run_id + 1]; /* a byte more than the event holds: a name too long is refused below, never cut */
 
     memset(ev, 0, sizeof *ev);
-    if (inbound_copy_text(ev->delivery, sizeof ev->delivery, inbound_header(in, "X-Slipway-Delivery"), "delivery id", err))
+    if (inbound_copy_text(ev->delivery, sizeof ev->delivery, inbound_first_header(in, delivery_headers), "delivery id", err))
         return err->code;
     if (!ev->delivery[0])
         return err_set(err, ERR_INVALID, "a Jenkins callback names itself in X-Slipway-Delivery");
@@ -419,6 +421,7 @@ struct provider jenkins_provider = {
     FIELDS(fields),
     .flag = "ENABLE_JENKINS_INTEGRATION",
     .ci_job_field = "jenkinsJobPath",
+    .webhook_delivery_headers = delivery_headers,
     .caps = CAP_VERIFY | CAP_CI_TRIGGER | CAP_CI_STATUS | CAP_CI_CANCEL | CAP_CI_LIST_JOBS | CAP_WEBHOOK_CHECK | CAP_WEBHOOK_PARSE,
     .ops = &ops,
 };

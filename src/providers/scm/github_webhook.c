@@ -10,6 +10,8 @@
 #include "providers/inbound.h"
 #include "providers/scm/github.h"
 
+const char *const github_delivery_headers[] = {"X-GitHub-Delivery", NULL};
+
 bool github_webhook_check(const struct provider_inbound *in)
 {
     return inbound_hmac_ok(in, "X-Hub-Signature-256", "sha256=");
@@ -74,7 +76,8 @@ enum err_code github_webhook_parse(const struct provider_inbound *in, struct pro
     const char *event = inbound_header(in, "X-GitHub-Event");
 
     memset(ev, 0, sizeof *ev);
-    if (inbound_copy_text(ev->delivery, sizeof ev->delivery, inbound_header(in, "X-GitHub-Delivery"), "delivery id", err))
+    if (inbound_copy_text(ev->delivery, sizeof ev->delivery, inbound_first_header(in, github_delivery_headers), "delivery id",
+                          err))
         return err->code;
     if (!ev->delivery[0] || !event)
         return err_set(err, ERR_INVALID, "a GitHub delivery names itself in X-GitHub-Delivery and its kind in X-GitHub-Event");

@@ -10,6 +10,8 @@
 #include "providers/inbound.h"
 #include "providers/scm/gitlab.h"
 
+const char *const gitlab_delivery_headers[] = {"Idempotency-Key", "X-Gitlab-Event-UUID", NULL};
+
 bool gitlab_webhook_check(const struct provider_inbound *in)
 {
     return inbound_token_ok(in, "X-Gitlab-Token");
@@ -73,10 +75,9 @@ static const struct inbound_event events[] = {
 enum err_code gitlab_webhook_parse(const struct provider_inbound *in, struct provider_event *ev, struct err *err)
 {
     const char *event = inbound_header(in, "X-Gitlab-Event");
-    const char *id = inbound_header(in, "Idempotency-Key");
 
     memset(ev, 0, sizeof *ev);
-    if (inbound_copy_text(ev->delivery, sizeof ev->delivery, id ? id : inbound_header(in, "X-Gitlab-Event-UUID"), "delivery id",
+    if (inbound_copy_text(ev->delivery, sizeof ev->delivery, inbound_first_header(in, gitlab_delivery_headers), "delivery id",
                           err))
         return err->code;
     if (!ev->delivery[0] || !event)
