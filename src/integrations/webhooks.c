@@ -134,8 +134,8 @@ enum err_code webhooks_admit(struct request *req, struct err *err)
     }
     /* A check that reads the body (a signed time in it) leaves it parsed for webhook_receive's parse (request.h: body). */
     struct hmac_key *mac = hook_key(who->integration_id, store_row_text(&row, 3), secret);
-    struct provider_inbound in = {inbound_request_header,   req, req->raw.data, req->raw.len, secret->data, clock_now_ms() / 1000,
-                                  &parsed, mac, who->integration_digest};
+    struct provider_inbound in = {inbound_request_header, req,     req->raw.data, req->raw.len,           secret->data,
+                                  clock_now_ms() / 1000,  &parsed, mac,           who->integration_digest};
     bool ok = p->ops->webhook_check(&in);
     hmac_key_free(mac);
     plaintext_free(secret);
@@ -204,8 +204,9 @@ static const char *const find_sql[] = {
 static void event_from_row(struct store_stmt *st, struct provider_event *ev)
 {
     char *const texts[] = {ev->delivery, NULL, ev->run_id, ev->status, ev->conclusion, ev->ref, ev->sha, ev->url};
-    const size_t sizes[] = {sizeof ev->delivery, 0, sizeof ev->run_id, sizeof ev->status, sizeof ev->conclusion, sizeof ev->ref,
-                            sizeof ev->sha,      sizeof ev->url};
+    const size_t sizes[] = {
+        sizeof ev->delivery, 0, sizeof ev->run_id, sizeof ev->status, sizeof ev->conclusion, sizeof ev->ref, sizeof ev->sha,
+        sizeof ev->url};
 
     memset(ev, 0, sizeof *ev);
     ev->kind = provider_event_kind_by_name(store_col_text(st, 1));

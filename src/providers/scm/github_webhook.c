@@ -76,8 +76,7 @@ enum err_code github_webhook_parse(const struct provider_inbound *in, struct pro
     const char *event = inbound_header(in, "X-GitHub-Event");
 
     memset(ev, 0, sizeof *ev);
-    if (inbound_copy_text(ev->delivery, sizeof ev->delivery, inbound_first_header(in, github_delivery_headers), "delivery id",
-                          err))
+    if (inbound_copy_text(ev->delivery, sizeof ev->delivery, inbound_first_header(in, github_delivery_headers), "delivery id", err))
         return err->code;
     if (!ev->delivery[0] || !event)
         return err_set(err, ERR_INVALID, "a GitHub delivery names itself in X-GitHub-Delivery and its kind in X-GitHub-Event");
