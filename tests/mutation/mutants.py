@@ -562,6 +562,22 @@ TABLE = [
            [("AND p.releaseId = s.id AND p.candidateNumber = s.candidateNumber AND p.accountId = a.id",
              "AND p.releaseId = s.id AND p.accountId = a.id")],
            [API + "test_notifications:NotificationsTest.test_release_approval_requested_mentions_its_approvers"]),
+    # ---- issue 14's build webhooks: read in one pass, copies known by their bytes (docs/internals/jsonpick.md)
+    Mutant("webhook-digest-any-entry", "a copy known by a signature entry that did not match",
+           "the digest a webhook's copy is known by is the signature list's first entry, matched or not, so two "
+           "deliveries whose lists share a stale entry look like one: the second is answered as a duplicate and lost",
+           "src/providers/inbound.c",
+           [("            ok = true;\n            if (in->digest) /* the digest as computed: it matched, and it is PROVIDER_DIGEST_SIZE - 1 "
+             "hex digits */\n                snprintf(in->digest, PROVIDER_DIGEST_SIZE, \"%.*s\", (int)(n - plen), v + plen);\n        }",
+             "            ok = true;\n        }\n        if (in->digest && !in->digest[0] && n > plen)\n"
+             "            snprintf(in->digest, PROVIDER_DIGEST_SIZE, \"%.*s\", (int)(n - plen), v + plen);")],
+           ["unit.test_provider_inbound", API + "test_webhooks:WebhooksTest.test_copies_known_before_their_body_is_read"]),
+    Mutant("jsonpick-duplicate-names-taken", "a body with a member named twice read by the pass",
+           "the one-pass reader of webhook bodies takes an object with a member named twice, which jansson refuses "
+           "(JSON_REJECT_DUPLICATES): the provider and slipway may read different values from one signed body",
+           "src/http/jsonpick.c",
+           [("if (k->names[i].len == name->len && memcmp", "if (0 && k->names[i].len == name->len && memcmp")],
+           ["unit.test_jsonpick", "unit.test_provider_inbound"]),
 ]
 
 
