@@ -2,6 +2,7 @@
 
 #include <inttypes.h>
 
+#include "core/encode.h"
 #include "core/utf8.h"
 #include "http/jsonw.h"
 
@@ -35,17 +36,6 @@ static void space(struct pick *k)
         k->p++;
 }
 
-static int hex(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 /* An escape after its backslash; false where jansson might read it otherwise (\u0000, a surrogate: jansson checks the pair). */
 static bool escape(struct pick *k)
 {
@@ -60,7 +50,7 @@ static bool escape(struct pick *k)
     if (*k->p != 'u' || k->end - k->p < 5)
         return false;
     for (int i = 1; i <= 4; i++) {
-        int h = hex(k->p[i]);
+        int h = hex_value(k->p[i]);
         if (h < 0)
             return false;
         cp = cp << 4 | (unsigned)h;
