@@ -18,7 +18,7 @@
 #define SECRET_BYTES 32
 #define HOOK_PATH "/hooks/v1/"
 /* One answer for an unknown hook and a bad signature: a caller learns nothing of which hook ids exist. */
-#define REFUSED "the delivery's signature is missing, does not match, or is too old"
+#define REFUSED PROVIDER_WEBHOOK_REFUSED
 
 #define KEYS_KEPT 64 /* integrations whose webhook HMAC key stays set up; a power of two */
 
@@ -112,7 +112,6 @@ enum err_code webhooks_admit(struct request *req, struct err *err)
     const struct provider *p;
     struct store_row row;
     const struct category *cat;
-    json_t *parsed = NULL;
     int rc;
 
     rc = store_lookup(req->store, "SELECT tenantId, integrationId, category, secret FROM integration_webhooks WHERE hookId = ?",
@@ -132,17 +131,12 @@ enum err_code webhooks_admit(struct request *req, struct err *err)
         log_error("webhook %s: its secret cannot be read: %s", who->integration_id, err->message);
         return err_set(err, ERR_INTERNAL, "the webhook's secret cannot be read");
     }
-    /* A check that reads the body (a signed time in it) leaves it parsed for webhook_receive's parse (request.h: body). */
     struct hmac_key *mac = hook_key(who->integration_id, store_row_text(&row, 3), secret);
-    struct provider_inbound in = {inbound_request_header, req,     req->raw.data, req->raw.len,           secret->data,
-                                  clock_now_ms() / 1000,  &parsed, mac,           who->integration_digest};
+    struct provider_inbound in = {inbound_request_header, req, req->raw.data,          req->raw.len, secret->data,
+                                  clock_now_ms() / 1000,  mac, who->integration_digest};
     bool ok = p->ops->webhook_check(&in);
     hmac_key_free(mac);
     plaintext_free(secret);
-    if (!req->body)
-        req->body = request_keep(req, parsed);
-    else
-        json_decref(parsed);
     if (!ok)
         return err_set(err, ERR_UNAUTHENTICATED, REFUSED);
     snprintf(who->integration_type, sizeof who->integration_type, "%s", p->type);

@@ -1,5 +1,6 @@
 #include "integrations/webhooks_http.h"
 
+#include "core/clock.h"
 #include "crypto/secret.h"
 #include "integrations/webhooks.h"
 #include "providers/inbound.h"
@@ -43,13 +44,11 @@ static enum err_code known_copy(struct store_conn *db, const struct principal *w
 static enum err_code receive_new(struct request *req, struct store_conn *db, const struct provider *p, struct receive_tx *t,
                                  struct provider_event *ev, struct err *err)
 {
-    json_t *parsed = json_incref(req->body); /* the check's parse, when it made one (webhooks_admit) */
-    struct provider_inbound in = {inbound_request_header, req, req->raw.data, req->raw.len, NULL, 0, &parsed, NULL, NULL};
+    struct provider_inbound in = {inbound_request_header, req,  req->raw.data, req->raw.len, NULL,
+                                  clock_now_ms() / 1000,  NULL, NULL};
     enum err_code rc;
 
-    p->ops->webhook_parse(&in, ev, err);
-    json_decref(parsed);
-    if (err->code)
+    if (p->ops->webhook_parse(&in, ev, err))
         return err->code;
     /* tenant_tx: a build event may be applied to the release in the same transaction (the release page's revision). */
     rc = tenant_tx(db, t->who->tenant_id, receive_body, t, err);
@@ -65,7 +64,7 @@ enum err_code webhook_receive(struct request *req, struct err *err)
 {
     const struct principal *who = principal_of(req);
     const struct provider *p = provider_by_type(who->integration_type);
-    struct provider_inbound in = {inbound_request_header, req, req->raw.data, req->raw.len, NULL, 0, NULL, NULL, NULL};
+    struct provider_inbound in = {inbound_request_header, req, req->raw.data, req->raw.len, NULL, 0, NULL, NULL};
     struct provider_event ev = {0};
     struct receive_tx t = {.who = who, .ev = &ev};
     struct store_conn *db;

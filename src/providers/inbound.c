@@ -65,23 +65,6 @@ bool inbound_hmac_ok(const struct provider_inbound *in, const char *header, cons
     return ok;
 }
 
-bool inbound_hmac_fresh(const struct provider_inbound *in, const char *header, const char *prefix, const char *at_field)
-{
-    const char *const paths[] = {at_field};
-    struct jsonpick_value at;
-    char text[64];
-    json_t *tree;
-    struct err err;
-    bool ok;
-
-    err_clear(&err);
-    if (!inbound_hmac_ok(in, header, prefix) || inbound_pick(in, paths, 1, &at, &tree, &err))
-        return false;
-    ok = inbound_copy(text, sizeof text, &at, at_field, &err) == ERR_OK && at.type == JSONPICK_STRING && inbound_fresh(in, text);
-    json_decref(tree);
-    return ok;
-}
-
 bool inbound_token_ok(const struct provider_inbound *in, const char *header)
 {
     const char *v = inbound_header(in, header);
@@ -112,8 +95,6 @@ json_t *inbound_json(const struct provider_inbound *in, struct err *err)
     json_error_t jerr;
     json_t *body;
 
-    if (in->parsed && *in->parsed)
-        return json_incref(*in->parsed);
     if (!(body = json_loadb(in->body, in->len, JSON_REJECT_DUPLICATES, &jerr))) {
         err_set(err, ERR_MALFORMED_JSON, "the body is not valid JSON (line %d, column %d)", jerr.line, jerr.column);
         return NULL;
@@ -123,8 +104,6 @@ json_t *inbound_json(const struct provider_inbound *in, struct err *err)
         err_set(err, ERR_MALFORMED_JSON, "the body must be a JSON object");
         return NULL;
     }
-    if (in->parsed)
-        *in->parsed = json_incref(body);
     return body;
 }
 
@@ -132,8 +111,7 @@ enum err_code inbound_pick(const struct provider_inbound *in, const char *const 
                            json_t **tree, struct err *err)
 {
     *tree = NULL;
-    /* A tree kept by an op before on this delivery: the pass said no to this text then. */
-    if (!(in->parsed && *in->parsed) && jsonpick(in->body, in->len, paths, n, out))
+    if (jsonpick(in->body, in->len, paths, n, out))
         return ERR_OK;
     if (!(*tree = inbound_json(in, err)))
         return err->code;
@@ -155,6 +133,24 @@ enum err_code inbound_read_event(const struct provider_inbound *in, const struct
         events->read(v, ev, err);
     json_decref(tree);
     return err->code;
+}
+
+enum err_code inbound_pick_signed(const struct provider_inbound *in, const char *const paths[], size_t n, size_t at,
+                                  struct jsonpick_value out[], json_t **tree, struct err *err)
+{
+    char text[64];
+    struct err ignored;
+
+    err_clear(&ignored);
+    if (inbound_pick(in, paths, n, out, tree, &ignored))
+        return err_set(err, ERR_UNAUTHENTICATED, PROVIDER_WEBHOOK_REFUSED);
+    if (out[at].type != JSONPICK_STRING || inbound_copy(text, sizeof text, &out[at], paths[at], &ignored) ||
+        !inbound_fresh(in, text)) {
+        json_decref(*tree);
+        *tree = NULL;
+        return err_set(err, ERR_UNAUTHENTICATED, PROVIDER_WEBHOOK_REFUSED);
+    }
+    return ERR_OK;
 }
 
 static enum err_code copy_bytes(char *dst, size_t size, const char *text, size_t n, const char *what, struct err *err)

@@ -25,8 +25,6 @@ const char *inbound_first_header(const struct provider_inbound *in, const char *
  * secret, or an empty one, matches nothing.
  */
 bool inbound_hmac_ok(const struct provider_inbound *in, const char *header, const char *prefix);
-/* inbound_hmac_ok, and the body's top-level field at_field (a time the signature covers) within the replay window. */
-bool inbound_hmac_fresh(const struct provider_inbound *in, const char *header, const char *prefix, const char *at_field);
 /*
  * True when header is in->secret itself (GitLab), compared as SHA-256
  * digests so that neither length nor content leaks. No secret, or an empty
@@ -35,7 +33,7 @@ bool inbound_hmac_fresh(const struct provider_inbound *in, const char *header, c
 bool inbound_token_ok(const struct provider_inbound *in, const char *header);
 /* True when the timestamp at (slipway's or ISO 8601 UTC) is within PROVIDER_REPLAY_WINDOW_S of in->now. */
 bool inbound_fresh(const struct provider_inbound *in, const char *at);
-/* The body as a JSON object (parsed once when in->parsed is set), or NULL with ERR_MALFORMED_JSON. Caller owns a reference. */
+/* The body as a JSON object, or NULL with ERR_MALFORMED_JSON. Caller owns a reference. */
 json_t *inbound_json(const struct provider_inbound *in, struct err *err);
 /*
  * The values at paths (jsonpick's: "workflow.id") of the body, into out:
@@ -46,6 +44,14 @@ json_t *inbound_json(const struct provider_inbound *in, struct err *err);
  */
 enum err_code inbound_pick(const struct provider_inbound *in, const char *const paths[], size_t n, struct jsonpick_value out[],
                            json_t **tree, struct err *err);
+/*
+ * inbound_pick, for a provider whose signature covers a time: the value at
+ * paths[at] must be within the replay window of in->now (inbound_fresh),
+ * else ERR_UNAUTHENTICATED (PROVIDER_WEBHOOK_REFUSED), as for a body that
+ * is not JSON: it cannot show its time, and an unproven time is no proof.
+ */
+enum err_code inbound_pick_signed(const struct provider_inbound *in, const char *const paths[], size_t n, size_t at,
+                                  struct jsonpick_value out[], json_t **tree, struct err *err);
 /*
  * Copies v (a string, or an integer: providers number their runs; absent
  * or null: "") into dst, or ERR_INVALID naming what when it is of another

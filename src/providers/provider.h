@@ -84,12 +84,6 @@ struct provider_inbound {
     size_t len;
     const char *secret; /* the integration's webhook secret (plaintext, for the check only; never kept), or NULL */
     int64_t now;        /* seconds since the epoch: a provider whose signed payload carries a time checks the window */
-    /*
-     * Where the body, once parsed by inbound_json, is kept for the next op
-     * on the same delivery (the check, then the parse: parsed once), or
-     * NULL to parse it each time. Holds a reference its owner releases.
-     */
-    json_t **parsed;
     /* secret's HMAC-SHA256 key set up before (src/integrations/webhooks.c keeps one per integration), or NULL */
     const struct hmac_key *mac;
     /*
@@ -102,6 +96,9 @@ struct provider_inbound {
 
 /* An HMAC-SHA256 in hex, NUL included. */
 #define PROVIDER_DIGEST_SIZE 65
+
+/* One answer for every delivery refused as unsigned: a caller learns nothing of which hooks exist, or of why. */
+#define PROVIDER_WEBHOOK_REFUSED "the delivery's signature is missing, does not match, or is too old"
 
 /* How far a signed time may be from now, either way, before a delivery is refused as a replay. */
 #define PROVIDER_REPLAY_WINDOW_S 300
@@ -339,16 +336,20 @@ struct provider_ops {
     /*
      * True when the request carries a valid signature over its raw body
      * under in->secret (the integration's webhook secret), compared in
-     * constant time, and, where the signed payload carries a time, within
-     * PROVIDER_REPLAY_WINDOW_S of in->now. Runs before anything else reads
-     * the body.
+     * constant time. Runs before anything else reads the body, and reads
+     * none of it: a time the payload signs is the parse's to check.
      */
     bool (*webhook_check)(const struct provider_inbound *in);
     /*
      * Reads a checked delivery into ev (zeroed first): its delivery id
      * (required) and the event. ERR_INVALID when the body or a header it
      * needs is unreadable; an event the provider sends that slipway does
-     * not use is EVENT_OTHER, not an error.
+     * not use is EVENT_OTHER, not an error. Where the signed payload
+     * carries a time, one that is not within PROVIDER_REPLAY_WINDOW_S of
+     * in->now (or a body that cannot show one) is ERR_UNAUTHENTICATED,
+     * PROVIDER_WEBHOOK_REFUSED, first: a replay. It runs once a copy of a
+     * delivery recorded before has been answered (src/integrations/webhooks_http.c),
+     * so a late copy is a duplicate, a late new delivery refused.
      */
     enum err_code (*webhook_parse)(const struct provider_inbound *in, struct provider_event *ev, struct err *err);
 };

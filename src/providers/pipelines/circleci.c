@@ -45,11 +45,11 @@ static void verify(struct provider_call *c, const struct outbound_response *res)
  * Inbound webhooks. circleci-signature: "v1=" and the hex HMAC-SHA256 of
  * the raw body under the webhook's secret (a comma-separated list may
  * come); the body's happened_at, signed with it, must be within the replay
- * window; its id names the delivery. Used: workflow-completed (a run ended).
+ * window (the parse checks it); its id names the delivery. Used: workflow-completed (a run ended).
  */
 static bool webhook_check(const struct provider_inbound *in)
 {
-    return inbound_hmac_fresh(in, "circleci-signature", "v1=", "happened_at");
+    return inbound_hmac_ok(in, "circleci-signature", "v1=");
 }
 
 static const struct inbound_state workflow_state[] = {
@@ -60,8 +60,9 @@ static const struct inbound_state workflow_state[] = {
 };
 
 /* What a delivery's parse reads of its body (inbound_pick). */
-enum { F_ID, F_TYPE, F_STATUS, F_RUN, F_TAG, F_BRANCH, F_REVISION, F_URL };
+enum { F_AT, F_ID, F_TYPE, F_STATUS, F_RUN, F_TAG, F_BRANCH, F_REVISION, F_URL };
 static const char *const hook_fields[] = {
+    [F_AT] = "happened_at",
     [F_ID] = "id",
     [F_TYPE] = "type",
     [F_STATUS] = "workflow.status",
@@ -92,7 +93,7 @@ static enum err_code webhook_parse(const struct provider_inbound *in, struct pro
     json_t *tree;
 
     memset(ev, 0, sizeof *ev);
-    if (inbound_pick(in, hook_fields, ARRAY_LEN(hook_fields), v, &tree, err))
+    if (inbound_pick_signed(in, hook_fields, ARRAY_LEN(hook_fields), F_AT, v, &tree, err))
         return err->code;
     if (inbound_copy(ev->delivery, sizeof ev->delivery, &v[F_ID], "delivery id", err) == ERR_OK) {
         if (!ev->delivery[0])

@@ -127,7 +127,7 @@ static const char *const delivery_headers[] = {"X-Slipway-Delivery", NULL};
 
 static bool webhook_check(const struct provider_inbound *in)
 {
-    return inbound_hmac_fresh(in, "X-Slipway-Signature", "sha256=", "sentAt");
+    return inbound_hmac_ok(in, "X-Slipway-Signature", "sha256=");
 }
 
 static const struct inbound_state phase_state[] = {
@@ -142,10 +142,15 @@ static const struct inbound_state result_state[] = {
 };
 
 /* What a callback's parse reads of its body (inbound_pick). */
-enum { F_NAME, F_NUMBER, F_PHASE, F_STATUS, F_BRANCH, F_COMMIT, F_URL };
+enum { F_AT, F_NAME, F_NUMBER, F_PHASE, F_STATUS, F_BRANCH, F_COMMIT, F_URL };
 static const char *const hook_fields[] = {
-    [F_NAME] = "name",           [F_NUMBER] = "build.number",     [F_PHASE] = "build.phase",
-    [F_STATUS] = "build.status", [F_BRANCH] = "build.scm.branch", [F_COMMIT] = "build.scm.commit",
+    [F_AT] = "sentAt",
+    [F_NAME] = "name",
+    [F_NUMBER] = "build.number",
+    [F_PHASE] = "build.phase",
+    [F_STATUS] = "build.status",
+    [F_BRANCH] = "build.scm.branch",
+    [F_COMMIT] = "build.scm.commit",
     [F_URL] = "build.full_url",
 };
 
@@ -156,12 +161,13 @@ static enum err_code webhook_parse(const struct provider_inbound *in, struct pro
     char run[sizeof ev->run_id + 1]; /* a byte more than the event holds: a name too long is refused below, never cut */
 
     memset(ev, 0, sizeof *ev);
-    if (inbound_copy_text(ev->delivery, sizeof ev->delivery, inbound_first_header(in, delivery_headers), "delivery id", err))
+    if (inbound_pick_signed(in, hook_fields, ARRAY_LEN(hook_fields), F_AT, v, &tree, err))
         return err->code;
-    if (!ev->delivery[0])
-        return err_set(err, ERR_INVALID, "a Jenkins callback names itself in X-Slipway-Delivery");
-    if (inbound_pick(in, hook_fields, ARRAY_LEN(hook_fields), v, &tree, err))
+    if (inbound_copy_text(ev->delivery, sizeof ev->delivery, inbound_first_header(in, delivery_headers), "delivery id", err) ||
+        (!ev->delivery[0] && err_set(err, ERR_INVALID, "a Jenkins callback names itself in X-Slipway-Delivery"))) {
+        json_decref(tree);
         return err->code;
+    }
     if (v[F_NAME].type != JSONPICK_STRING || !v[F_NAME].len || v[F_NUMBER].type != JSONPICK_INTEGER) {
         json_decref(tree);
         return err_set(err, ERR_INVALID, "a Jenkins callback names its job (name) and build (build.number)");
