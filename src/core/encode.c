@@ -13,6 +13,17 @@ void hex_encode(const void *p, size_t n, char *out)
     out[2 * n] = '\0';
 }
 
+int hex_value(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
 /* base64 of p in alphabet, with "=" padding when pad. */
 static void b64_encode_in(const char *alphabet, bool pad, const void *p, size_t n, char *out)
 {

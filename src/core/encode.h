@@ -12,6 +12,8 @@
 #define B64_LEN(n) (((n) + 2) / 3 * 4)
 
 void hex_encode(const void *p, size_t n, char *out);
+/* The value of the hex digit c (either case), or -1. */
+int hex_value(char c);
 void b64url_encode(const void *p, size_t n, char *out);
 /* Decodes unpadded base64url into out (room for len*3/4 bytes); returns the byte count or -1. */
 long b64url_decode(const char *s, size_t len, void *out);

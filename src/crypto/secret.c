@@ -23,23 +23,12 @@ struct keyring {
     struct key keys[SECRET_KEYS_MAX];
 };
 
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 int secret_parse_key(const char *hex, unsigned char key[SECRET_KEY_BYTES])
 {
     if (strlen(hex) != SECRET_KEY_BYTES * 2)
         return -1;
     for (int i = 0; i < SECRET_KEY_BYTES; i++) {
-        int hi = hexval(hex[2 * i]), lo = hexval(hex[2 * i + 1]);
+        int hi = hex_value(hex[2 * i]), lo = hex_value(hex[2 * i + 1]);
         if (hi < 0 || lo < 0)
             return -1;
         key[i] = (unsigned char)(hi << 4 | lo);

@@ -81,7 +81,7 @@ void jsonw_array_end(struct jsonw *w)
 #define ROW16(v) v, v, v, v, v, v, v, v, v, v, v, v, v, v, v, v
 /* One row of the table a line: */
 /* clang-format off */
-static const bool plain_byte[256] = {
+const bool jsonw_plain_byte[256] = {
     ROW16(false), ROW16(false), /* 0x00, 0x10: control characters */
     true, true, false, true, true, true, true, true, true, true, true, true, true, true, true, true, /* 0x20: '"' */
     ROW16(true), ROW16(true),   /* 0x30, 0x40 */
@@ -92,7 +92,7 @@ static const bool plain_byte[256] = {
 
 static inline bool plain(unsigned char c)
 {
-    return plain_byte[c];
+    return jsonw_plain_byte[c];
 }
 
 /*

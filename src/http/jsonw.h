@@ -27,6 +27,12 @@ struct jsonw {
     bool failed; /* invalid UTF-8 or over the cap: the text is not an answer */
 };
 
+/*
+ * The bytes a JSON string holds as they are, either way (jsonpick reads by it too): printable ASCII but '"' and '\\';
+ * control characters are escaped, and from 0x80 the bytes of a character of several bytes (UTF-8 checked).
+ */
+extern const bool jsonw_plain_byte[256];
+
 /* An empty writer whose text may grow to limit bytes. */
 void jsonw_init(struct jsonw *w, size_t limit);
 void jsonw_free(struct jsonw *w);

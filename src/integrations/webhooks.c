@@ -18,7 +18,7 @@
 #define SECRET_BYTES 32
 #define HOOK_PATH "/hooks/v1/"
 /* One answer for an unknown hook and a bad signature: a caller learns nothing of which hook ids exist. */
-#define REFUSED "the delivery's signature is missing, does not match, or is too old"
+#define REFUSED PROVIDER_WEBHOOK_REFUSED
 
 #define KEYS_KEPT 64 /* integrations whose webhook HMAC key stays set up; a power of two */
 
@@ -112,7 +112,6 @@ enum err_code webhooks_admit(struct request *req, struct err *err)
     const struct provider *p;
     struct store_row row;
     const struct category *cat;
-    json_t *parsed = NULL;
     int rc;
 
     rc = store_lookup(req->store, "SELECT tenantId, integrationId, category, secret FROM integration_webhooks WHERE hookId = ?",
@@ -132,17 +131,12 @@ enum err_code webhooks_admit(struct request *req, struct err *err)
         log_error("webhook %s: its secret cannot be read: %s", who->integration_id, err->message);
         return err_set(err, ERR_INTERNAL, "the webhook's secret cannot be read");
     }
-    /* A check that reads the body (a signed time in it) leaves it parsed for webhook_receive's parse (request.h: body). */
     struct hmac_key *mac = hook_key(who->integration_id, store_row_text(&row, 3), secret);
-    struct provider_inbound in = {
-        inbound_request_header, req, req->raw.data, req->raw.len, secret->data, clock_now_ms() / 1000, &parsed, mac};
+    struct provider_inbound in = {inbound_request_header, req, req->raw.data,          req->raw.len, secret->data,
+                                  clock_now_ms() / 1000,  mac, who->integration_digest};
     bool ok = p->ops->webhook_check(&in);
     hmac_key_free(mac);
     plaintext_free(secret);
-    if (!req->body)
-        req->body = request_keep(req, parsed);
-    else
-        json_decref(parsed);
     if (!ok)
         return err_set(err, ERR_UNAUTHENTICATED, REFUSED);
     snprintf(who->integration_type, sizeof who->integration_type, "%s", p->type);
@@ -190,37 +184,63 @@ static struct store_val text_arg(const char *s)
     return s[0] ? STORE_TEXT(s) : STORE_NULL;
 }
 
-enum err_code webhooks_seen(struct store_conn *c, const char *tenant_id, const char *integration_id, const char *delivery,
-                            bool *seen, struct err *err)
+_Static_assert(sizeof((struct principal *)0)->integration_digest == PROVIDER_DIGEST_SIZE, "a signature's digest fits");
+
+/* The look-up of each key: the provider's id is unique per integration; a digest is indexed where there is one. */
+static const char *const find_sql[] = {
+    [WEBHOOK_BY_ID] = "SELECT deliveryId, event, runId, status, conclusion, ref, sha, url FROM webhook_deliveries "
+                      "WHERE tenantId = ? AND integrationId = ? AND deliveryId = ?",
+    [WEBHOOK_BY_DIGEST] = "SELECT deliveryId, event, runId, status, conclusion, ref, sha, url FROM webhook_deliveries "
+                          "WHERE tenantId = ? AND integrationId = ? AND bodyDigest = ?",
+};
+
+/* The event a row of find_sql holds, as webhooks_record wrote it. */
+static void event_from_row(struct store_stmt *st, struct provider_event *ev)
+{
+    char *const texts[] = {ev->delivery, NULL, ev->run_id, ev->status, ev->conclusion, ev->ref, ev->sha, ev->url};
+    const size_t sizes[] = {
+        sizeof ev->delivery, 0, sizeof ev->run_id, sizeof ev->status, sizeof ev->conclusion, sizeof ev->ref, sizeof ev->sha,
+        sizeof ev->url};
+
+    memset(ev, 0, sizeof *ev);
+    ev->kind = provider_event_kind_by_name(store_col_text(st, 1));
+    for (int i = 0; i < (int)ARRAY_LEN(texts); i++)
+        if (texts[i] && !store_col_null(st, i))
+            snprintf(texts[i], sizes[i], "%s", store_col_text(st, i));
+}
+
+enum err_code webhooks_find(struct store_conn *c, const char *tenant_id, const char *integration_id, enum webhook_key by,
+                            const char *key, struct provider_event *ev, bool *found, struct err *err)
 {
     struct store_stmt *st;
     int rc;
 
-    if (store_select(c, "SELECT id FROM webhook_deliveries WHERE tenantId = ? AND integrationId = ? AND deliveryId = ?",
-                     STORE_ARGS(STORE_TEXT(tenant_id), STORE_TEXT(integration_id), STORE_TEXT(delivery)), &st, err))
+    if (store_select(c, find_sql[by], STORE_ARGS(STORE_TEXT(tenant_id), STORE_TEXT(integration_id), STORE_TEXT(key)), &st, err))
         return err->code;
-    rc = store_next(st, err);
+    if ((rc = store_next(st, err)) == 1 && ev)
+        event_from_row(st, ev);
     store_finish(st);
-    *seen = rc == 1;
+    *found = rc == 1;
     return err->code;
 }
 
 enum err_code webhooks_record(struct store_conn *c, const char *tenant_id, const char *integration_id,
-                              const struct provider_event *ev, bool *duplicate, struct err *err)
+                              const struct provider_event *ev, const char *digest, bool *duplicate, struct err *err)
 {
     char id[UUID_SIZE], now[TIMESTAMP_SIZE];
 
-    if (webhooks_seen(c, tenant_id, integration_id, ev->delivery, duplicate, err) || *duplicate)
+    if (webhooks_find(c, tenant_id, integration_id, WEBHOOK_BY_ID, ev->delivery, NULL, duplicate, err) || *duplicate)
         return err->code;
     rand_uuid(id);
     clock_now(now);
     if (store_run(
             c,
             "INSERT INTO webhook_deliveries (id, tenantId, integrationId, deliveryId, event, runId, status, conclusion, ref, sha, "
-            "url, receivedAt) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "url, receivedAt, bodyDigest) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             STORE_ARGS(STORE_TEXT(id), STORE_TEXT(tenant_id), STORE_TEXT(integration_id), STORE_TEXT(ev->delivery),
                        STORE_TEXT(provider_event_kind_name(ev->kind)), text_arg(ev->run_id), text_arg(ev->status),
-                       text_arg(ev->conclusion), text_arg(ev->ref), text_arg(ev->sha), text_arg(ev->url), STORE_TIME(now)),
+                       text_arg(ev->conclusion), text_arg(ev->ref), text_arg(ev->sha), text_arg(ev->url), STORE_TIME(now),
+                       text_arg(digest)),
             NULL, err))
         return err->code;
     bool applied = false;

@@ -46,24 +46,30 @@ void webhooks_event_write(struct jsonw *w, const struct provider_event *ev);
 /* The same as an object of its own (a signal's payload). Caller owns. */
 json_t *webhooks_event_json(const struct provider_event *ev);
 
-/*
- * Whether the integration has recorded this delivery id (*seen). Outside a
- * transaction it answers a provider's retry without the write lock; only
- * webhooks_record, inside one, decides that a delivery is new.
- */
-enum err_code webhooks_seen(struct store_conn *c, const char *tenant_id, const char *integration_id, const char *delivery,
-                            bool *seen, struct err *err);
+/* How a delivery recorded before is found: by the provider's id of it, or by its signature's digest (the same bytes). */
+enum webhook_key { WEBHOOK_BY_ID, WEBHOOK_BY_DIGEST };
 
 /*
- * Records ev for the integration once: *duplicate when its delivery id was
- * seen before (then nothing changes). Run it in tenant_tx: a build event is
- * applied in the same transaction where it can be (webhooks_on_build), else
- * it signals "build:<integrationId>:<runId>" there, with the event;
- * a store event "store:<integrationId>" (what a submission's job waits on
- * between looks at its store: it looks again at once).
+ * Whether the integration has recorded the delivery key names (*found),
+ * and then, when ev is not NULL, the event recorded for it into ev.
+ * Outside a transaction it answers a provider's retry without the write
+ * lock; only webhooks_record, inside one, decides that a delivery is new.
+ */
+enum err_code webhooks_find(struct store_conn *c, const char *tenant_id, const char *integration_id, enum webhook_key by,
+                            const char *key, struct provider_event *ev, bool *found, struct err *err);
+
+/*
+ * Records ev for the integration once, with digest (its signature's, or
+ * "": by it a copy of the same bytes is found before its body is read):
+ * *duplicate when its delivery id was seen before (then nothing changes).
+ * Run it in tenant_tx: a build event is applied in the same transaction
+ * where it can be (webhooks_on_build), else it signals
+ * "build:<integrationId>:<runId>" there, with the event; a store event
+ * "store:<integrationId>" (what a submission's job waits on between looks
+ * at its store: it looks again at once).
  */
 enum err_code webhooks_record(struct store_conn *c, const char *tenant_id, const char *integration_id,
-                              const struct provider_event *ev, bool *duplicate, struct err *err);
+                              const struct provider_event *ev, const char *digest, bool *duplicate, struct err *err);
 
 /*
  * What applies a build event inside the transaction that records it (webhooks_record): the releases module ends the

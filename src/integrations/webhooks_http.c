@@ -1,5 +1,6 @@
 #include "integrations/webhooks_http.h"
 
+#include "core/clock.h"
 #include "crypto/secret.h"
 #include "integrations/webhooks.h"
 #include "providers/inbound.h"
@@ -18,38 +19,62 @@ struct receive_tx {
 static enum err_code receive_body(struct store_conn *c, void *ctx, struct err *err)
 {
     struct receive_tx *t = ctx;
-    return webhooks_record(c, t->who->tenant_id, t->who->integration_id, t->ev, &t->duplicate, err);
+    return webhooks_record(c, t->who->tenant_id, t->who->integration_id, t->ev, t->who->integration_digest, &t->duplicate, err);
+}
+
+/*
+ * Whether the delivery is a copy of one recorded before (*found, its event in ev), known before its body is read: by
+ * the id its headers give, where the provider names a delivery there, else by its signature's digest (the same signed
+ * bytes). A copy that is not found here (other bytes under the same id) is found by its id when it is recorded.
+ */
+static enum err_code known_copy(struct store_conn *db, const struct principal *who, const struct provider *p,
+                                const struct provider_inbound *in, struct provider_event *ev, bool *found, struct err *err)
+{
+    const char *id = p->webhook_delivery_headers ? inbound_first_header(in, p->webhook_delivery_headers) : NULL;
+
+    *found = false;
+    if (id && id[0])
+        return webhooks_find(db, who->tenant_id, who->integration_id, WEBHOOK_BY_ID, id, ev, found, err);
+    if (!p->webhook_delivery_headers && who->integration_digest[0])
+        return webhooks_find(db, who->tenant_id, who->integration_id, WEBHOOK_BY_DIGEST, who->integration_digest, ev, found, err);
+    return ERR_OK;
+}
+
+/* A new delivery: read by its provider, then recorded (and applied where it can be) once. */
+static enum err_code receive_new(struct request *req, struct store_conn *db, const struct provider *p, struct receive_tx *t,
+                                 struct provider_event *ev, struct err *err)
+{
+    struct provider_inbound in = {inbound_request_header, req,  req->raw.data, req->raw.len, NULL,
+                                  clock_now_ms() / 1000,  NULL, NULL};
+    enum err_code rc;
+
+    if (p->ops->webhook_parse(&in, ev, err))
+        return err->code;
+    /* tenant_tx: a build event may be applied to the release in the same transaction (the release page's revision). */
+    rc = tenant_tx(db, t->who->tenant_id, receive_body, t, err);
+    if (rc == ERR_CONFLICT) {
+        /* The same delivery, recorded by a concurrent request between our read and our insert. */
+        err_clear(err);
+        t->duplicate = true;
+    }
+    return err->code;
 }
 
 enum err_code webhook_receive(struct request *req, struct err *err)
 {
     const struct principal *who = principal_of(req);
     const struct provider *p = provider_by_type(who->integration_type);
-    json_t *parsed = json_incref(req->body); /* the check's parse, when it made one (webhooks_admit) */
-    struct provider_inbound in = {inbound_request_header, req, req->raw.data, req->raw.len, NULL, 0, &parsed, NULL};
+    struct provider_inbound in = {inbound_request_header, req, req->raw.data, req->raw.len, NULL, 0, NULL, NULL};
     struct provider_event ev = {0};
     struct receive_tx t = {.who = who, .ev = &ev};
     struct store_conn *db;
-    enum err_code rc;
 
     if (!p || !p->ops->webhook_parse)
         return err_set(err, ERR_NOT_FOUND, "not found");
-    p->ops->webhook_parse(&in, &ev, err);
-    json_decref(parsed);
-    if (err->code || request_db(req, &db, err))
+    /* A provider's retry is answered from its row, read without queueing for the write lock or reading the body. */
+    if (request_db(req, &db, err) || known_copy(db, who, p, &in, &ev, &t.duplicate, err) ||
+        (!t.duplicate && receive_new(req, db, p, &t, &ev, err)))
         return err->code;
-    /* A delivery seen before (a provider's retry) is answered from a read, without queueing for the write lock. */
-    if (webhooks_seen(db, who->tenant_id, who->integration_id, ev.delivery, &t.duplicate, err))
-        return err->code;
-    /* tenant_tx: a build event may be applied to the release in the same transaction (the release page's revision). */
-    rc = t.duplicate ? ERR_OK : tenant_tx(db, who->tenant_id, receive_body, &t, err);
-    if (rc == ERR_CONFLICT) {
-        /* The same delivery, recorded by a concurrent request between our read and our insert. */
-        err_clear(err);
-        t.duplicate = true;
-    } else if (rc) {
-        return rc;
-    }
     /* Written straight into the answer's text: three requests a delivery (its copies) answer this. */
     struct jsonw w;
     jsonw_init(&w, ANSWER_MAX);

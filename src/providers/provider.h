@@ -84,15 +84,21 @@ struct provider_inbound {
     size_t len;
     const char *secret; /* the integration's webhook secret (plaintext, for the check only; never kept), or NULL */
     int64_t now;        /* seconds since the epoch: a provider whose signed payload carries a time checks the window */
-    /*
-     * Where the body, once parsed by inbound_json, is kept for the next op
-     * on the same delivery (the check, then the parse: parsed once), or
-     * NULL to parse it each time. Holds a reference its owner releases.
-     */
-    json_t **parsed;
     /* secret's HMAC-SHA256 key set up before (src/integrations/webhooks.c keeps one per integration), or NULL */
     const struct hmac_key *mac;
+    /*
+     * Where a check that found an HMAC signature valid writes it (PROVIDER_DIGEST_SIZE bytes, lower-case hex), or NULL:
+     * the body's digest under the secret, the same for the same bytes, which recognises a copy before its body is read
+     * (src/integrations/webhooks_http.c). Left as it is by a check that fails, or signs otherwise.
+     */
+    char *digest;
 };
+
+/* An HMAC-SHA256 in hex, NUL included. */
+#define PROVIDER_DIGEST_SIZE 65
+
+/* One answer for every delivery refused as unsigned: a caller learns nothing of which hooks exist, or of why. */
+#define PROVIDER_WEBHOOK_REFUSED "the delivery's signature is missing, does not match, or is too old"
 
 /* How far a signed time may be from now, either way, before a delivery is refused as a replay. */
 #define PROVIDER_REPLAY_WINDOW_S 300
@@ -108,6 +114,8 @@ enum provider_event_kind {
 
 /* "other", "push", "tag", "build", "store". */
 const char *provider_event_kind_name(enum provider_event_kind kind);
+/* The kind that name names (EVENT_OTHER for none). */
+enum provider_event_kind provider_event_kind_by_name(const char *name);
 
 /*
  * An inbound event, normalised (webhook_parse). Each text is "" where the
@@ -328,16 +336,20 @@ struct provider_ops {
     /*
      * True when the request carries a valid signature over its raw body
      * under in->secret (the integration's webhook secret), compared in
-     * constant time, and, where the signed payload carries a time, within
-     * PROVIDER_REPLAY_WINDOW_S of in->now. Runs before anything else reads
-     * the body.
+     * constant time. Runs before anything else reads the body, and reads
+     * none of it: a time the payload signs is the parse's to check.
      */
     bool (*webhook_check)(const struct provider_inbound *in);
     /*
      * Reads a checked delivery into ev (zeroed first): its delivery id
      * (required) and the event. ERR_INVALID when the body or a header it
      * needs is unreadable; an event the provider sends that slipway does
-     * not use is EVENT_OTHER, not an error.
+     * not use is EVENT_OTHER, not an error. Where the signed payload
+     * carries a time, one that is not within PROVIDER_REPLAY_WINDOW_S of
+     * in->now (or a body that cannot show one) is ERR_UNAUTHENTICATED,
+     * PROVIDER_WEBHOOK_REFUSED, first: a replay. It runs once a copy of a
+     * delivery recorded before has been answered (src/integrations/webhooks_http.c),
+     * so a late copy is a duplicate, a late new delivery refused.
      */
     enum err_code (*webhook_parse)(const struct provider_inbound *in, struct provider_event *ev, struct err *err);
 };
@@ -427,6 +439,11 @@ struct provider {
     const struct provider_ops *ops;
     /* a pipeline whose discovered jobs are many (docs/deployments.md "CI/CD jobs"): the field a job's id goes in, or NULL */
     const char *ci_job_field;
+    /*
+     * Inbound webhooks: the headers that name a delivery (its id, what webhook_parse reads), the first present one
+     * wins; NULL-terminated, or NULL where the body names it (then a copy is known by its signature's digest).
+     */
+    const char *const *webhook_delivery_headers;
 
     struct schema schema; /* derived by provider_registry_init: every type's, the category's, then its own fields */
 };

@@ -60,6 +60,7 @@ struct principal {
     /* On a webhook route: the integration whose signature the body carried, and its type (integrations/webhooks.h). */
     char integration_id[UUID_SIZE];
     char integration_type[32];
+    char integration_digest[65]; /* the HMAC signature found valid (the body's digest under the hook's secret), or "" */
 };
 
 /* The request's caller; an empty (unauthenticated) one when no hook ran. Borrowed. */

@@ -134,6 +134,50 @@ class WebhooksTest(ApiTest):
         self.assertEqual(len(rows), before + len(sent), rows)
         self.assertEqual(len({r[0] for r in rows}), len(rows))
 
+    def test_copies_known_before_their_body_is_read(self):
+        """A copy is known by the delivery id a header gives, else by its signature's digest, and answered from its row."""
+        import hashlib
+        import hmac
+        # GitHub names a delivery in X-GitHub-Delivery: a copy under a recorded id is answered before its body is
+        # read, even one that is no longer JSON (signed: only the provider could send it), with the recorded event.
+        hook, iid = self.hook("GITHUB_ACTIONS"), self.integ["GITHUB_ACTIONS"]["id"]
+        raw, headers, want = self.delivery("GITHUB_ACTIONS", hook["secret"])
+        status, first = self.send(hook["path"], raw, headers)
+        self.assertEqual(status, 202, first)
+        garbled, garbled_headers = fake_github.webhook(hook["secret"], "workflow_run", b'{"workflow_run": ')
+        garbled_headers["X-GitHub-Delivery"] = headers["X-GitHub-Delivery"]
+        status, copy = self.send(hook["path"], garbled, garbled_headers)
+        self.assertEqual(status, 200, copy)
+        self.assertEqual(copy, dict(first, duplicate=True))
+        # CircleCI names a delivery inside the body: the row keeps the signature the check found valid.
+        hook, iid = self.hook("CIRCLECI"), self.integ["CIRCLECI"]["id"]
+        payload = fake_circleci.workflow_completed_payload(workflow_id="wf-digest")
+        raw, headers = fake_circleci.webhook(hook["secret"], payload)
+        status, first = self.send(hook["path"], raw, headers)
+        self.assertEqual(status, 202, first)
+        digest = hmac.new(hook["secret"].encode(), raw, hashlib.sha256).hexdigest()
+        rows = fx.db_query(self.server, "SELECT bodyDigest FROM webhook_deliveries WHERE integrationId = ? AND deliveryId = ?",
+                           (iid, payload["id"]))[1]
+        self.assertEqual([tuple(r) for r in rows], [(digest,)])
+        status, copy = self.send(hook["path"], raw, headers)
+        self.assertEqual((status, copy), (200, dict(first, duplicate=True)))
+        # Other bytes under the same id (a later happened_at): not known by the digest, still recorded once, by its id.
+        again = dict(payload, happened_at=fake_circleci.workflow_completed_payload()["happened_at"], extra=1)
+        raw2, headers2 = fake_circleci.webhook(hook["secret"], again)
+        status, copy = self.send(hook["path"], raw2, headers2)
+        self.assertEqual(status, 200, copy)
+        self.assertTrue(copy["duplicate"])
+        # The digest is the entry that matched, not the list: two deliveries whose lists share a stale entry are two.
+        stale = "v1=" + "0" * 64
+        for run in ("wf-list-1", "wf-list-2"):
+            raw, headers = fake_circleci.webhook(hook["secret"], fake_circleci.workflow_completed_payload(workflow_id=run))
+            headers["circleci-signature"] = stale + "," + headers["circleci-signature"]
+            status, body = self.send(hook["path"], raw, headers)
+            self.assertEqual((status, body["runId"], body["duplicate"]), (202, run, False), body)
+        n = fx.db_query(self.server, "SELECT COUNT(*) FROM webhook_deliveries WHERE integrationId = ? AND deliveryId = ?",
+                        (iid, payload["id"]))[1][0][0]
+        self.assertEqual(n, 1)
+
     def assert_refused(self, path, raw, headers, status, integration_id, code=None):
         before = self.deliveries(integration_id)
         got, body = self.send(path, raw, headers)

@@ -45,11 +45,11 @@ static void verify(struct provider_call *c, const struct outbound_response *res)
  * Inbound webhooks. circleci-signature: "v1=" and the hex HMAC-SHA256 of
  * the raw body under the webhook's secret (a comma-separated list may
  * come); the body's happened_at, signed with it, must be within the replay
- * window; its id names the delivery. Used: workflow-completed (a run ended).
+ * window (the parse checks it); its id names the delivery. Used: workflow-completed (a run ended).
  */
 static bool webhook_check(const struct provider_inbound *in)
 {
-    return inbound_hmac_fresh(in, "circleci-signature", "v1=", "happened_at");
+    return inbound_hmac_ok(in, "circleci-signature", "v1=");
 }
 
 static const struct inbound_state workflow_state[] = {
@@ -59,17 +59,28 @@ static const struct inbound_state workflow_state[] = {
     {"not_run", "completed", "cancelled"},  {NULL, NULL, NULL},
 };
 
-static enum err_code workflow_completed(const json_t *body, struct provider_event *ev, struct err *err)
-{
-    const json_t *workflow = json_object_get(body, "workflow"), *vcs = json_object_get(json_object_get(body, "pipeline"), "vcs");
-    const json_t *tag = json_object_get(vcs, "tag");
+/* What a delivery's parse reads of its body (inbound_pick). */
+enum { F_AT, F_ID, F_TYPE, F_STATUS, F_RUN, F_TAG, F_BRANCH, F_REVISION, F_URL };
+static const char *const hook_fields[] = {
+    [F_AT] = "happened_at",
+    [F_ID] = "id",
+    [F_TYPE] = "type",
+    [F_STATUS] = "workflow.status",
+    [F_RUN] = "workflow.id",
+    [F_TAG] = "pipeline.vcs.tag",
+    [F_BRANCH] = "pipeline.vcs.branch",
+    [F_REVISION] = "pipeline.vcs.revision",
+    [F_URL] = "workflow.url",
+};
 
+static enum err_code workflow_completed(const struct jsonpick_value *v, struct provider_event *ev, struct err *err)
+{
     ev->kind = EVENT_BUILD;
-    inbound_state(ev, workflow_state, json_string_value(json_object_get(workflow, "status")));
-    if (inbound_copy(ev->run_id, sizeof ev->run_id, json_object_get(workflow, "id"), "workflow id", err) ||
-        inbound_copy(ev->ref, sizeof ev->ref, json_is_string(tag) ? tag : json_object_get(vcs, "branch"), "branch", err) ||
-        inbound_copy(ev->sha, sizeof ev->sha, json_object_get(vcs, "revision"), "revision", err) ||
-        inbound_copy(ev->url, sizeof ev->url, json_object_get(workflow, "url"), "url", err))
+    inbound_state(ev, workflow_state, &v[F_STATUS]);
+    if (inbound_copy(ev->run_id, sizeof ev->run_id, &v[F_RUN], "workflow id", err) ||
+        inbound_copy(ev->ref, sizeof ev->ref, v[F_TAG].type == JSONPICK_STRING ? &v[F_TAG] : &v[F_BRANCH], "branch", err) ||
+        inbound_copy(ev->sha, sizeof ev->sha, &v[F_REVISION], "revision", err) ||
+        inbound_copy(ev->url, sizeof ev->url, &v[F_URL], "url", err))
         return err->code;
     if (!ev->run_id[0] || !ev->status[0])
         return err_set(err, ERR_INVALID, "a workflow-completed event without the workflow's id or a known status");
@@ -78,22 +89,21 @@ static enum err_code workflow_completed(const json_t *body, struct provider_even
 
 static enum err_code webhook_parse(const struct provider_inbound *in, struct provider_event *ev, struct err *err)
 {
-    json_t *body;
-    const char *type;
+    struct jsonpick_value v[ARRAY_LEN(hook_fields)];
+    json_t *tree;
 
     memset(ev, 0, sizeof *ev);
-    if (!(body = inbound_json(in, err)))
+    if (inbound_pick_signed(in, hook_fields, ARRAY_LEN(hook_fields), F_AT, v, &tree, err))
         return err->code;
-    type = json_string_value(json_object_get(body, "type"));
-    if (inbound_copy(ev->delivery, sizeof ev->delivery, json_object_get(body, "id"), "delivery id", err) == ERR_OK) {
+    if (inbound_copy(ev->delivery, sizeof ev->delivery, &v[F_ID], "delivery id", err) == ERR_OK) {
         if (!ev->delivery[0])
             err_set(err, ERR_INVALID, "a CircleCI event names itself in its id");
-        else if (!type)
+        else if (v[F_TYPE].type != JSONPICK_STRING)
             err_set(err, ERR_INVALID, "a CircleCI event names its kind in its type");
-        else if (strcmp(type, "workflow-completed") == 0)
-            workflow_completed(body, ev, err);
+        else if (jsonpick_is(&v[F_TYPE], "workflow-completed"))
+            workflow_completed(v, ev, err);
     }
-    json_decref(body);
+    json_decref(tree);
     return err->code;
 }
 

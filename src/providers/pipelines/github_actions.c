@@ -296,4 +296,5 @@ struct provider github_actions_provider = {
     .ci_job_field = "githubWorkflowPath",
     .caps = CAP_VERIFY | CAP_CI_TRIGGER | CAP_CI_STATUS | CAP_CI_CANCEL | CAP_CI_LIST_JOBS | CAP_WEBHOOK_CHECK | CAP_WEBHOOK_PARSE,
     .ops = &ops,
+    .webhook_delivery_headers = github_delivery_headers,
 };

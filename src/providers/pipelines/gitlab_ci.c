@@ -190,4 +190,5 @@ struct provider gitlab_ci_provider = {
     .base_url = &gitlab_url,
     .caps = CAP_VERIFY | CAP_CI_TRIGGER | CAP_CI_STATUS | CAP_CI_CANCEL | CAP_CI_LIST_JOBS | CAP_WEBHOOK_CHECK | CAP_WEBHOOK_PARSE,
     .ops = &ops,
+    .webhook_delivery_headers = gitlab_delivery_headers,
 };

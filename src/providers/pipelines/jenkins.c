@@ -123,9 +123,11 @@ static void verify(struct provider_call *c, const struct outbound_response *res)
  * X-Slipway-Signature: "sha256=" and the hex HMAC-SHA256 of the raw body
  * under the webhook's secret. sentAt must be within the replay window.
  */
+static const char *const delivery_headers[] = {"X-Slipway-Delivery", NULL};
+
 static bool webhook_check(const struct provider_inbound *in)
 {
-    return inbound_hmac_fresh(in, "X-Slipway-Signature", "sha256=", "sentAt");
+    return inbound_hmac_ok(in, "X-Slipway-Signature", "sha256=");
 }
 
 static const struct inbound_state phase_state[] = {
@@ -139,39 +141,48 @@ static const struct inbound_state result_state[] = {
     {NULL, NULL, NULL}, /* FAILURE, UNSTABLE: failed */
 };
 
+/* What a callback's parse reads of its body (inbound_pick). */
+enum { F_AT, F_NAME, F_NUMBER, F_PHASE, F_STATUS, F_BRANCH, F_COMMIT, F_URL };
+static const char *const hook_fields[] = {
+    [F_AT] = "sentAt",
+    [F_NAME] = "name",
+    [F_NUMBER] = "build.number",
+    [F_PHASE] = "build.phase",
+    [F_STATUS] = "build.status",
+    [F_BRANCH] = "build.scm.branch",
+    [F_COMMIT] = "build.scm.commit",
+    [F_URL] = "build.full_url",
+};
+
 static enum err_code webhook_parse(const struct provider_inbound *in, struct provider_event *ev, struct err *err)
 {
-    json_t *body;
-    const json_t *build, *scm, *number;
-    const char *name;
+    struct jsonpick_value v[ARRAY_LEN(hook_fields)];
+    json_t *tree;
     char run[sizeof ev->run_id + 1]; /* a byte more than the event holds: a name too long is refused below, never cut */
 
     memset(ev, 0, sizeof *ev);
-    if (inbound_copy_text(ev->delivery, sizeof ev->delivery, inbound_header(in, "X-Slipway-Delivery"), "delivery id", err))
+    if (inbound_pick_signed(in, hook_fields, ARRAY_LEN(hook_fields), F_AT, v, &tree, err))
         return err->code;
-    if (!ev->delivery[0])
-        return err_set(err, ERR_INVALID, "a Jenkins callback names itself in X-Slipway-Delivery");
-    if (!(body = inbound_json(in, err)))
+    if (inbound_copy_text(ev->delivery, sizeof ev->delivery, inbound_first_header(in, delivery_headers), "delivery id", err) ||
+        (!ev->delivery[0] && err_set(err, ERR_INVALID, "a Jenkins callback names itself in X-Slipway-Delivery"))) {
+        json_decref(tree);
         return err->code;
-    build = json_object_get(body, "build");
-    scm = json_object_get(build, "scm");
-    number = json_object_get(build, "number");
-    name = json_string_value(json_object_get(body, "name"));
-    if (!name || !name[0] || !json_is_integer(number)) {
-        json_decref(body);
+    }
+    if (v[F_NAME].type != JSONPICK_STRING || !v[F_NAME].len || v[F_NUMBER].type != JSONPICK_INTEGER) {
+        json_decref(tree);
         return err_set(err, ERR_INVALID, "a Jenkins callback names its job (name) and build (build.number)");
     }
     ev->kind = EVENT_BUILD;
-    inbound_state(ev, phase_state, json_string_value(json_object_get(build, "phase")));
+    inbound_state(ev, phase_state, &v[F_PHASE]);
     if (strcmp(ev->status, "completed") == 0)
-        inbound_state(ev, result_state, json_string_value(json_object_get(build, "status")));
-    snprintf(run, sizeof run, "%s#%" JSON_INTEGER_FORMAT, name, json_integer_value(number));
+        inbound_state(ev, result_state, &v[F_STATUS]);
+    snprintf(run, sizeof run, "%.*s#%.*s", (int)v[F_NAME].len, v[F_NAME].text, (int)v[F_NUMBER].len, v[F_NUMBER].text);
     if (inbound_copy_text(ev->run_id, sizeof ev->run_id, run, "run id", err) == ERR_OK &&
-        inbound_copy(ev->ref, sizeof ev->ref, json_object_get(scm, "branch"), "branch", err) == ERR_OK &&
-        inbound_copy(ev->sha, sizeof ev->sha, json_object_get(scm, "commit"), "commit", err) == ERR_OK &&
-        inbound_copy(ev->url, sizeof ev->url, json_object_get(build, "full_url"), "url", err) == ERR_OK && !ev->status[0])
+        inbound_copy(ev->ref, sizeof ev->ref, &v[F_BRANCH], "branch", err) == ERR_OK &&
+        inbound_copy(ev->sha, sizeof ev->sha, &v[F_COMMIT], "commit", err) == ERR_OK &&
+        inbound_copy(ev->url, sizeof ev->url, &v[F_URL], "url", err) == ERR_OK && !ev->status[0])
         err_set(err, ERR_INVALID, "a Jenkins callback's build.phase is QUEUED, STARTED, COMPLETED or FINALIZED");
-    json_decref(body);
+    json_decref(tree);
     return err->code;
 }
 
@@ -416,6 +427,7 @@ struct provider jenkins_provider = {
     FIELDS(fields),
     .flag = "ENABLE_JENKINS_INTEGRATION",
     .ci_job_field = "jenkinsJobPath",
+    .webhook_delivery_headers = delivery_headers,
     .caps = CAP_VERIFY | CAP_CI_TRIGGER | CAP_CI_STATUS | CAP_CI_CANCEL | CAP_CI_LIST_JOBS | CAP_WEBHOOK_CHECK | CAP_WEBHOOK_PARSE,
     .ops = &ops,
 };

@@ -23,6 +23,8 @@ bool github_limited(struct provider_call *c, const struct outbound_response *res
 
 /* The inbound webhooks of GitHub and GitHub Actions (github_webhook.c; provider.h says what they do). */
 bool github_webhook_check(const struct provider_inbound *in);
+/* The header that names a delivery (struct provider's webhook_delivery_headers). */
+extern const char *const github_delivery_headers[];
 enum err_code github_webhook_parse(const struct provider_inbound *in, struct provider_event *ev, struct err *err);
 
 #endif

@@ -238,4 +238,5 @@ struct provider gitlab_provider = {
     .caps = CAP_VERIFY | CAP_SCM_RESOLVE_REF | CAP_SCM_CREATE_BRANCH | CAP_SCM_CREATE_TAG | CAP_SCM_COMPARE |
             CAP_SCM_CREATE_RELEASE | CAP_SCM_LIST_REPOS | CAP_SCM_REFRESH_TOKEN | CAP_WEBHOOK_CHECK | CAP_WEBHOOK_PARSE,
     .ops = &ops,
+    .webhook_delivery_headers = gitlab_delivery_headers,
 };

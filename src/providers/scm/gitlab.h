@@ -14,6 +14,8 @@ const char *gitlab_project(const json_t *config, char *full, size_t nfull, char 
 
 /* The inbound webhooks of GitLab and GitLab CI (gitlab_webhook.c; provider.h says what they do). */
 bool gitlab_webhook_check(const struct provider_inbound *in);
+/* The headers that name a delivery, the first present one wins (struct provider's webhook_delivery_headers). */
+extern const char *const gitlab_delivery_headers[];
 enum err_code gitlab_webhook_parse(const struct provider_inbound *in, struct provider_event *ev, struct err *err);
 
 #endif

@@ -10,6 +10,8 @@
 #include "providers/inbound.h"
 #include "providers/scm/gitlab.h"
 
+const char *const gitlab_delivery_headers[] = {"Idempotency-Key", "X-Gitlab-Event-UUID", NULL};
+
 bool gitlab_webhook_check(const struct provider_inbound *in)
 {
     return inbound_token_ok(in, "X-Gitlab-Token");
@@ -25,49 +27,60 @@ static const struct inbound_state pipeline_state[] = {
     {"skipped", "completed", "cancelled"}, {NULL, NULL, NULL},
 };
 
-static enum err_code pipeline(const json_t *body, struct provider_event *ev, struct err *err)
-{
-    const json_t *attrs = json_object_get(body, "object_attributes");
+/* What each event's parse reads of its body (inbound_pick). */
+enum { P_REF, P_CHECKOUT, P_AFTER, P_URL };
+static const char *const push_fields[] = {
+    [P_REF] = "ref", [P_CHECKOUT] = "checkout_sha", [P_AFTER] = "after", [P_URL] = "project.web_url"};
+enum { A_ATTRS, A_STATUS, A_ID, A_REF, A_SHA, A_URL };
+static const char *const pipeline_fields[] = {
+    [A_ATTRS] = "object_attributes",   [A_STATUS] = "object_attributes.status", [A_ID] = "object_attributes.id",
+    [A_REF] = "object_attributes.ref", [A_SHA] = "object_attributes.sha",       [A_URL] = "object_attributes.url",
+};
 
-    if (!json_is_object(attrs))
+static enum err_code push(const struct jsonpick_value *v, struct provider_event *ev, struct err *err)
+{
+    /* A deleted ref has no checkout_sha: after is all zeros. */
+    const struct jsonpick_value *sha =
+        v[P_CHECKOUT].type == JSONPICK_ABSENT || v[P_CHECKOUT].type == JSONPICK_NULL ? &v[P_AFTER] : &v[P_CHECKOUT];
+
+    if (inbound_ref(ev, &v[P_REF], err) == ERR_OK && inbound_copy(ev->sha, sizeof ev->sha, sha, "sha", err) == ERR_OK)
+        inbound_copy(ev->url, sizeof ev->url, &v[P_URL], "url", err);
+    return err->code;
+}
+
+static enum err_code pipeline(const struct jsonpick_value *v, struct provider_event *ev, struct err *err)
+{
+    if (v[A_ATTRS].type != JSONPICK_OBJECT)
         return err_set(err, ERR_INVALID, "a Pipeline Hook without its object_attributes");
     ev->kind = EVENT_BUILD;
-    inbound_state(ev, pipeline_state, json_string_value(json_object_get(attrs, "status")));
-    if (inbound_copy(ev->run_id, sizeof ev->run_id, json_object_get(attrs, "id"), "pipeline id", err) ||
-        inbound_copy(ev->ref, sizeof ev->ref, json_object_get(attrs, "ref"), "ref", err) ||
-        inbound_copy(ev->sha, sizeof ev->sha, json_object_get(attrs, "sha"), "sha", err) ||
-        inbound_copy(ev->url, sizeof ev->url, json_object_get(attrs, "url"), "url", err))
+    inbound_state(ev, pipeline_state, &v[A_STATUS]);
+    if (inbound_copy(ev->run_id, sizeof ev->run_id, &v[A_ID], "pipeline id", err) ||
+        inbound_copy(ev->ref, sizeof ev->ref, &v[A_REF], "ref", err) ||
+        inbound_copy(ev->sha, sizeof ev->sha, &v[A_SHA], "sha", err) ||
+        inbound_copy(ev->url, sizeof ev->url, &v[A_URL], "url", err))
         return err->code;
     if (!ev->run_id[0] || !ev->status[0])
         return err_set(err, ERR_INVALID, "a Pipeline Hook without the pipeline's id or a known status");
     return ERR_OK;
 }
 
+/* The events read (inbound_read_event). */
+static const struct inbound_event events[] = {
+    {"Push Hook", push_fields, ARRAY_LEN(push_fields), push},
+    {"Tag Push Hook", push_fields, ARRAY_LEN(push_fields), push},
+    {"Pipeline Hook", pipeline_fields, ARRAY_LEN(pipeline_fields), pipeline},
+    {NULL, NULL, 0, NULL},
+};
+
 enum err_code gitlab_webhook_parse(const struct provider_inbound *in, struct provider_event *ev, struct err *err)
 {
     const char *event = inbound_header(in, "X-Gitlab-Event");
-    const char *id = inbound_header(in, "Idempotency-Key");
-    json_t *body;
 
     memset(ev, 0, sizeof *ev);
-    if (inbound_copy_text(ev->delivery, sizeof ev->delivery, id ? id : inbound_header(in, "X-Gitlab-Event-UUID"), "delivery id",
-                          err))
+    if (inbound_copy_text(ev->delivery, sizeof ev->delivery, inbound_first_header(in, gitlab_delivery_headers), "delivery id", err))
         return err->code;
     if (!ev->delivery[0] || !event)
         return err_set(err, ERR_INVALID,
                        "a GitLab delivery names itself in Idempotency-Key or X-Gitlab-Event-UUID and its kind in X-Gitlab-Event");
-    if (!(body = inbound_json(in, err)))
-        return err->code;
-    if (strcmp(event, "Push Hook") == 0 || strcmp(event, "Tag Push Hook") == 0) {
-        const json_t *sha = json_object_get(body, "checkout_sha");
-        if (!sha || json_is_null(sha)) /* a deleted ref: after is all zeros */
-            sha = json_object_get(body, "after");
-        if (inbound_ref(ev, json_string_value(json_object_get(body, "ref")), err) == ERR_OK &&
-            inbound_copy(ev->sha, sizeof ev->sha, sha, "sha", err) == ERR_OK)
-            inbound_copy(ev->url, sizeof ev->url, json_object_get(json_object_get(body, "project"), "web_url"), "url", err);
-    } else if (strcmp(event, "Pipeline Hook") == 0) {
-        pipeline(body, ev, err);
-    }
-    json_decref(body);
-    return err->code;
+    return inbound_read_event(in, events, event, ev, err);
 }

@@ -880,12 +880,12 @@ static void asc_store_webhook(struct provider_call *c, const struct outbound_res
  * buildBetaDetailExternalBuildStateUpdated (a build's external TestFlight state: its beta review): EVENT_STORE, runId
  * the version, build upload or build beta detail; the submission's job reads the store again at once.
  */
-static bool asc_store_event(const char *type)
+static bool asc_store_event(const struct jsonpick_value *type)
 {
     static const char *const types[] = {"appStoreVersionAppVersionStateUpdated", "buildUploadStateUpdated",
                                         "buildBetaDetailExternalBuildStateUpdated"};
     for (size_t i = 0; i < ARRAY_LEN(types); i++)
-        if (strcmp(types[i], type) == 0)
+        if (jsonpick_is(type, types[i]))
             return true;
     return false;
 }
@@ -895,33 +895,31 @@ static bool asc_webhook_check(const struct provider_inbound *in)
     return inbound_hmac_ok(in, "x-apple-signature", "hmacsha256=");
 }
 
+/* What a notification's parse reads of its body (inbound_pick). */
+enum { N_ID, N_TYPE, N_INSTANCE };
+static const char *const notification_fields[] = {
+    [N_ID] = "data.id", [N_TYPE] = "data.type", [N_INSTANCE] = "data.relationships.instance.data.id"};
+
 static enum err_code asc_webhook_parse(const struct provider_inbound *in, struct provider_event *ev, struct err *err)
 {
-    json_t *body, *data;
-    const char *type;
+    struct jsonpick_value v[ARRAY_LEN(notification_fields)];
+    json_t *tree;
 
     memset(ev, 0, sizeof *ev);
-    if (!(body = inbound_json(in, err)))
+    if (inbound_pick(in, notification_fields, ARRAY_LEN(notification_fields), v, &tree, err))
         return err->code;
-    data = json_object_get(body, "data");
-    type = json_string_value(json_object_get(data, "type"));
-    if (inbound_copy(ev->delivery, sizeof ev->delivery, json_object_get(data, "id"), "delivery id", err) == ERR_OK) {
+    if (inbound_copy(ev->delivery, sizeof ev->delivery, &v[N_ID], "delivery id", err) == ERR_OK) {
         if (!ev->delivery[0])
             err_set(err, ERR_INVALID, "an App Store Connect notification names itself in data.id");
-        else if (!type)
+        else if (v[N_TYPE].type != JSONPICK_STRING)
             err_set(err, ERR_INVALID, "an App Store Connect notification names its kind in data.type");
-        else if (asc_store_event(type)) {
+        else if (asc_store_event(&v[N_TYPE])) {
             ev->kind = EVENT_STORE;
-            if (inbound_copy(
-                    ev->run_id, sizeof ev->run_id,
-                    json_object_get(json_object_get(json_object_get(json_object_get(data, "relationships"), "instance"), "data"),
-                                    "id"),
-                    "instance id", err) == ERR_OK &&
-                !ev->run_id[0])
+            if (inbound_copy(ev->run_id, sizeof ev->run_id, &v[N_INSTANCE], "instance id", err) == ERR_OK && !ev->run_id[0])
                 err_set(err, ERR_INVALID, "an App Store Connect state change names its resource in relationships.instance");
         }
     }
-    json_decref(body);
+    json_decref(tree);
     return err->code;
 }
 
