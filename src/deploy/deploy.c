@@ -228,12 +228,11 @@ static enum err_code flush_body(struct store_conn *c, void *ctx, struct err *err
                       NULL, err))
             return err->code;
     }
-    if (r->follow_conn &&
-        store_run(c, "UPDATE deployment_runs SET stdoutBytes = ?, stderrBytes = ? WHERE tenantId = ? AND id = ?",
-                  STORE_ARGS(STORE_INT(r->follow_from[0] + (int64_t)ssh_lines_handed(r->follow_conn, SSH_STDOUT)),
-                             STORE_INT(r->follow_from[1] + (int64_t)ssh_lines_handed(r->follow_conn, SSH_STDERR)), STORE_TEXT(r->tenant),
-                             STORE_TEXT(r->follow_step)),
-                  NULL, err))
+    if (r->follow_conn && store_run(c, "UPDATE deployment_runs SET stdoutBytes = ?, stderrBytes = ? WHERE tenantId = ? AND id = ?",
+                                    STORE_ARGS(STORE_INT(r->follow_from[0] + (int64_t)ssh_lines_handed(r->follow_conn, SSH_STDOUT)),
+                                               STORE_INT(r->follow_from[1] + (int64_t)ssh_lines_handed(r->follow_conn, SSH_STDERR)),
+                                               STORE_TEXT(r->tenant), STORE_TEXT(r->follow_step)),
+                                    NULL, err))
         return err->code;
     return ERR_OK;
 }

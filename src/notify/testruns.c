@@ -332,7 +332,9 @@ enum err_code testruns_gate(struct store_conn *c, const char *tenant, const char
                 "minTestPassRate of %d%%%s",
                 worst.name, worst.run, worst.total ? (double)worst.passed * 100.0 / (double)worst.total : 0.0,
                 (long long)worst.passed, (long long)worst.total, min_rate,
-                below == 1 ? "" : below == 2 ? " (and 1 other run below it)" : " (and other runs below it)");
+                below == 1   ? ""
+                : below == 2 ? " (and 1 other run below it)"
+                             : " (and other runs below it)");
     else if (rc == 0 && runs == 0)
         err_set(err, ERR_CONFLICT,
                 "candidate %lld has no test run yet: the release configuration's minTestPassRate of %d%% needs one to pass",

@@ -202,8 +202,8 @@ enum err_code docker_each_stopped(const struct docker *d, const char *label, con
     json_t *c;
     size_t i;
 
-    if (snprintf(filters, sizeof filters, "{\"label\":[\"%s=%s\"],\"status\":[\"created\",\"exited\",\"dead\"]}", label,
-                 value) >= (int)sizeof filters ||
+    if (snprintf(filters, sizeof filters, "{\"label\":[\"%s=%s\"],\"status\":[\"created\",\"exited\",\"dead\"]}", label, value) >=
+            (int)sizeof filters ||
         !url_escape(filters, escaped, sizeof escaped))
         return err_set(err, ERR_INTERNAL, "the container filter is too long");
     snprintf(path, sizeof path, "/containers/json?all=1&limit=%d&filters=%s", DOCKER_LIST_MAX, escaped);
@@ -211,7 +211,8 @@ enum err_code docker_each_stopped(const struct docker *d, const char *label, con
         return err->code;
     if (a.status != 200 || !json_is_array(a.body))
         return refused("list the containers", &a, err);
-    json_array_foreach(a.body, i, c) {
+    json_array_foreach(a.body, i, c)
+    {
         const char *name = json_string_value(json_array_get(json_object_get(c, "Names"), 0)), /* "/slipway-..." */
             *step = json_string_value(json_object_get(json_object_get(c, "Labels"), step_label));
         if (name)
