@@ -280,7 +280,8 @@ static int serve(struct app *app)
      * docs/performance.md). Two arenas keep it flat at no cost in speed.
      */
     mallopt(M_ARENA_MAX, 2);
-    if (admin_store_open(&app->cfg, &app->store, &err))
+    /* The keys first: a key set wrong is a configuration error said at once, before any database work. */
+    if (rekey_load(&app->cfg, &app->keys, &err) || admin_store_open(&app->cfg, &app->store, &err))
         goto fail;
     so.threads = config_threads(&app->cfg, !store_embedded(app->store));
     if (app->cfg.migrate ? migrate_up(app->store, migrate_set_for(app->store), NULL, &err)
@@ -291,7 +292,7 @@ static int serve(struct app *app)
                 "the database schema is %d migration(s) behind: run `slipway migrate up`, or `slipway serve --migrate`", pending);
         goto fail;
     }
-    if (rekey_load(&app->cfg, &app->keys, &err) || rekey_check(app->store, app->keys, &err))
+    if (rekey_check(app->store, app->keys, &err))
         goto fail;
     if (!keyring_can_encrypt(app->keys))
         log_warn("no INTEGRATION_ENCRYPTION_KEY: integration credentials cannot be stored until one is set");
