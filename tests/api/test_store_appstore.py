@@ -342,6 +342,79 @@ class AppStoreTest(vf.VerifyTest):
                                  400, "invalid_request")
         self.assertEqual(self.expect(self.request("GET", path), 200)["items"], [])
 
+    def team_version(self, version, state="PREPARE_FOR_SUBMISSION", **attrs):
+        """An appStoreVersion the team made in App Store Connect (attrs: releaseType, earliestReleaseDate); its id."""
+        vid = str(uuid.uuid4())
+        self.fakes.register("appstore", {"versions": {vid: dict({
+            "app": self.app, "versionString": version, "platform": "IOS", "appStoreState": state, "build": None,
+            "releaseType": "MANUAL", "earliestReleaseDate": None,
+            "localizations": {"en-US": {"id": str(uuid.uuid4()), "whatsNew": None}}}, **attrs)}})
+        self.build(version, "VALID")
+        return vid
+
+    def patches(self, vid):
+        return [p["attributes"] for p in self.fakes.data("appstore")["requests"]["versionPatches"] if p["version"] == vid]
+
+    def test_reused_version_takes_the_release_type(self):
+        """A version the team made (MANUAL) is reused with the submission's release type: PATCHed to SCHEDULED with
+        its date before the build is attached and the review submitted; one made SCHEDULED is PATCHed to MANUAL (the
+        default) with its date cleared; one whose type is the submission's gets no PATCH."""
+        import datetime
+        when = (datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(days=2)).strftime("%Y-%m-%dT%H:%M:%SZ")
+        vid = self.team_version("4.7.0")
+        rel, sub = self.submit("4.7.0", releaseType="SCHEDULED", earliestReleaseDate=when)
+        sub = self.until(rel, sub, "was submitted", lambda s: s["status"] == "SUBMITTED")
+        self.assertEqual(sub["storeVersionId"], vid, "reused, not made again")
+        version = self.version(vid)
+        self.assertEqual((version["releaseType"], version["appStoreState"]), ("SCHEDULED", "WAITING_FOR_REVIEW"))
+        self.assertTrue(version["earliestReleaseDate"].startswith(when[:19]), version["earliestReleaseDate"])
+        [patch] = self.patches(vid)
+        self.assertEqual(patch["releaseType"], "SCHEDULED")
+        paths = [(r["method"], r["path"].split("?")[0]) for r in self.fakes.requests("appstore", self.mark)]
+        self.assertLess(paths.index(("PATCH", "/v1/appStoreVersions/" + vid)),
+                        paths.index(("PATCH", "/v1/appStoreVersions/%s/relationships/build" % vid)), "before the build")
+
+        vid = self.team_version("4.8.0", "REJECTED", releaseType="SCHEDULED", earliestReleaseDate=when)
+        rel, sub = self.submit("4.8.0")
+        sub = self.until(rel, sub, "was submitted", lambda s: s["status"] == "SUBMITTED")
+        self.assertEqual(self.patches(vid), [{"releaseType": "MANUAL", "earliestReleaseDate": None}], "the date cleared")
+        self.assertEqual((self.version(vid)["releaseType"], self.version(vid)["earliestReleaseDate"]), ("MANUAL", None))
+
+        vid = self.team_version("4.9.0", releaseType="AFTER_APPROVAL")
+        rel, sub = self.submit("4.9.0", releaseType="AFTER_APPROVAL")
+        sub = self.until(rel, sub, "was submitted", lambda s: s["status"] == "SUBMITTED")
+        self.assertEqual((sub["storeVersionId"], self.patches(vid)), (vid, []), "the same type: no PATCH")
+        self.assertEqual(self.version(vid)["releaseType"], "AFTER_APPROVAL")
+
+    def test_reused_version_not_editable(self):
+        """A version already with App Review (WAITING_FOR_REVIEW) whose release type differs is refused, naming its
+        state: no PATCH, no build attached, nothing submitted. A version that moves on between the read and the PATCH
+        gets Apple's 409, which reaches the user with Apple's code and the state."""
+        vid = self.team_version("5.0.0", "WAITING_FOR_REVIEW")
+        rel, sub = self.submit("5.0.0", releaseType="AFTER_APPROVAL")
+        sub = self.until(rel, sub, "failed", lambda s: s["status"] == "FAILED")
+        self.assertIn("WAITING_FOR_REVIEW", sub["statusReason"])
+        self.assertIn("cannot be changed to AFTER_APPROVAL", sub["statusReason"])
+        self.assertEqual(self.patches(vid), [])
+        self.assertEqual((self.version(vid)["releaseType"], self.version(vid)["build"]), ("MANUAL", None))
+        self.assertIn(("CALL", "submit", "FAILED"), self.names(rel))
+
+        vid = self.team_version("5.1.0")
+        held = self.fakes.rule("appstore", "hold", path="/v1/appStoreVersions/" + vid, method="PATCH", seconds=60)
+        try:
+            rel, sub = self.submit("5.1.0", releaseType="AFTER_APPROVAL")
+            deadline = time.monotonic() + 60
+            while not [r for r in self.fakes.requests("appstore") if (r.get("rule") or {}).get("id") == held["id"]]:
+                self.assertLess(time.monotonic(), deadline, "the PATCH never came")
+                time.sleep(0.2)
+            self.set_state(vid, "WAITING_FOR_REVIEW")  # the team sent it meanwhile
+        finally:
+            self.fakes.drop(held)
+        sub = self.until(rel, sub, "failed", lambda s: s["status"] == "FAILED")
+        self.assertIn("ENTITY_ERROR.ATTRIBUTE.INVALID", sub["statusReason"])
+        self.assertIn("WAITING_FOR_REVIEW", sub["statusReason"])
+        self.assertEqual((self.version(vid)["releaseType"], self.version(vid)["build"]), ("MANUAL", None))
+
     def test_rollout_plan_is_refused(self):
         """Apple keeps the phased release's 7-day schedule: a rollout plan is refused, saying so; nothing is created.
         Nor can it cancel a review through a commit, or promote between tracks."""

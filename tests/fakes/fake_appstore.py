@@ -33,9 +33,12 @@ class AppStore(Provider):
            "betaLocalizations": {build id: {locale: {"id", "whatsNew"}}} (made on first read, from "locales"),
            "betaReviews": {id: {"build", "betaReviewState"}},
            "locales": [the localizations a new version gets],
-           "requests": {"release": [version ids], "phased": [version ids a phased release was made for]}}
+           "requests": {"release": [version ids], "phased": [version ids a phased release was made for],
+                        "versionPatches": [{"version", "attributes"}]}}
     The store calls (docs/stores.md): builds by app, build number and version; appStoreVersions listed per app,
-    made (PREPARE_FOR_SUBMISSION, with the default localizations), read; localizations listed and patched;
+    made (PREPARE_FOR_SUBMISSION, with the default localizations), read, patched (releaseType and
+    earliestReleaseDate, only in a state Apple lets a version be edited in: else 409 ENTITY_ERROR.ATTRIBUTE.INVALID
+    naming the state); localizations listed and patched;
     the build attached (it must be VALID); review submissions (one open a platform: a second is 409), their
     items (a version once: 409), submitted (the versions WAITING_FOR_REVIEW, or 409 with the app's blockers);
     release requests (PENDING_DEVELOPER_RELEASE -> READY_FOR_SALE). Review advances when the test patches a
@@ -64,7 +67,7 @@ class AppStore(Provider):
     def initial(self):
         return {"keys": {}, "apps": {}, "builds": {}, "versions": {}, "reviewSubmissions": {}, "blockers": {},
                 "phasedReleases": {}, "betaGroups": {}, "betaLocalizations": {}, "betaReviews": {},
-                "locales": ["en-US"], "requests": {"release": [], "phased": []}, "webhook": None, "notifications": [],
+                "locales": ["en-US"], "requests": {"release": [], "phased": [], "versionPatches": []}, "webhook": None, "notifications": [],
                 "webhooks": {}}
 
     # -- webhooks (a test hook) -----------------------------------------------------
@@ -267,6 +270,42 @@ class AppStore(Provider):
 
     PHASED_MOVES = {("ACTIVE", "PAUSED"), ("PAUSED", "ACTIVE"), ("ACTIVE", "COMPLETE"), ("PAUSED", "COMPLETE")}
 
+    # The appStoreStates in which Apple lets a version be edited; a PATCH in another is a 409.
+    EDITABLE = {"PREPARE_FOR_SUBMISSION", "DEVELOPER_REJECTED", "REJECTED", "METADATA_REJECTED", "INVALID_BINARY"}
+    RELEASE_TYPES = {"MANUAL", "AFTER_APPROVAL", "SCHEDULED"}
+
+    def _version_patch(self, req, vid, v, data):
+        """PATCH /v1/appStoreVersions/{id} (the lock held): releaseType and earliestReleaseDate (null clears it;
+        required with SCHEDULED, refused without it), only while the version is editable. Kept in
+        requests["versionPatches"] ([{"version", "attributes"}])."""
+        attrs = (data or {}).get("attributes")
+        if (data or {}).get("type") != "appStoreVersions" or data.get("id") != vid or not isinstance(attrs, dict):
+            return self._errors(409, "ENTITY_ERROR", "The request entity is invalid.",
+                                "The type or id does not match the URL")
+        unknown = set(attrs) - {"releaseType", "earliestReleaseDate", "versionString", "copyright", "downloadable"}
+        if unknown:
+            return self._errors(409, "ENTITY_ERROR.ATTRIBUTE.UNKNOWN", "An attribute in the provided entity is unknown.",
+                                "'%s' is not an attribute on the resource 'appStoreVersions'" % sorted(unknown)[0])
+        state = self._state(v)
+        if state not in self.EDITABLE:
+            return self._conflict("ENTITY_ERROR.ATTRIBUTE.INVALID",
+                                  "The version is %s: its attributes cannot be edited in this state." % state)
+        kind = attrs.get("releaseType", v.get("releaseType", "MANUAL"))
+        when = attrs.get("earliestReleaseDate", v.get("earliestReleaseDate") if "releaseType" not in attrs else None)
+        if kind not in self.RELEASE_TYPES:
+            return self._errors(409, "ENTITY_ERROR.ATTRIBUTE.INVALID", "An attribute value is invalid.",
+                                "'%s' is not a valid value for the attribute 'releaseType'" % kind)
+        if (kind == "SCHEDULED") != (when is not None):
+            return self._errors(409, "ENTITY_ERROR.ATTRIBUTE.INVALID", "An attribute value is invalid.",
+                                "earliestReleaseDate is required with SCHEDULED and only with it")
+        if when is not None and iso_seconds(when) <= now():
+            return self._errors(409, "ENTITY_ERROR.ATTRIBUTE.INVALID", "An attribute value is invalid.",
+                                "earliestReleaseDate must be in the future")
+        v.update(releaseType=kind, earliestReleaseDate=when)
+        self.data["requests"]["versionPatches"].append({"version": vid, "attributes": attrs})
+        req.notes["versionPatched"] = vid
+        return J(200, {"data": self._version_json(vid, v)})
+
     def _beta_locs(self, d, bid):
         return d["betaLocalizations"].setdefault(bid, {loc: {"id": str(uuid.uuid4()), "whatsNew": None}
                                                        for loc in d["locales"]})
@@ -373,6 +412,8 @@ class AppStore(Provider):
                     return self.not_found(req)
                 if len(parts) == 2 and req.method == "GET":
                     return J(200, {"data": self._version_json(parts[1], v)})
+                if len(parts) == 2 and req.method == "PATCH":
+                    return self._version_patch(req, parts[1], v, data)
                 if parts[2:] == ["appStoreVersionPhasedRelease"] and req.method == "GET":
                     found = [(pid, p) for pid, p in d["phasedReleases"].items() if p["version"] == parts[1]]
                     return J(200, {"data": self._phased_json(*found[0]) if found else None})

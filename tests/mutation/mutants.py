@@ -625,6 +625,13 @@ TABLE = [
            "src/providers/targets/app_store.c",
            [('"buildBetaDetailExternalBuildStateUpdated"};', '"buildUploadStateUpdated"};')],
            [API + "test_store_appstore:AppStoreTest.test_webhooks_wake_the_waits"]),
+    Mutant("asc-reused-release-type-kept", "a reused appStoreVersion keeps the release type it was made with",
+           "a version an earlier submission or the team made is reused as it is: a submission asking AFTER_APPROVAL "
+           "or SCHEDULED goes to review MANUAL (or the other way), so Apple releases it when nobody asked, or never",
+           "src/providers/targets/app_store.c",
+           [("bool same = item && release_type_matches(c, item);", "bool same = item && (release_type_matches(c, item) || 1);")],
+           ["unit.test_provider_targets",
+            API + "test_store_appstore:AppStoreTest.test_reused_version_takes_the_release_type"]),
     # ---- issue 14's build webhooks: read in one pass, copies known by their bytes (docs/internals/jsonpick.md)
     Mutant("webhook-digest-any-entry", "a copy known by a signature entry that did not match",
            "the digest a webhook's copy is known by is the signature list's first entry, matched or not, so two "

@@ -56,6 +56,65 @@ static void test_app_store(void **state)
     free(key);
 }
 
+/* The App Store submit up to the reused version's answer (apps, builds, the version list answered with version). */
+static void asc_reuse(const char *config, const char *input, const char *version)
+{
+    provider_call_run(harness_call("APP_STORE", provider_by_type("APP_STORE")->ops->store_submit, config, NULL, input));
+    harness_answer(200, "{\"data\": [{\"id\": \"1\"}]}", NULL);
+    harness_answer(200, "{\"data\": [{\"id\": \"b1\", \"attributes\": {\"processingState\": \"VALID\"}}]}", NULL);
+    harness_answer(200, version, NULL);
+}
+
+/* A reused appStoreVersion takes the submission's release type: PATCHed when it differs (the date cleared), while editable. */
+static void test_app_store_reused_release_type(void **state)
+{
+    char *key = pem_key("EC"), *config;
+    const char *base = "https://api.appstoreconnect.apple.com/v1/appStoreVersions";
+    const char *after = "{\"releaseName\": \"2.0.0\", \"versionCodes\": [\"7\"], \"releaseNotes\": {}, "
+                        "\"releaseType\": \"AFTER_APPROVAL\"}";
+    char url[200];
+    json_t *body, *attrs;
+    (void)state;
+
+    config = with_key("{\"appleApiKeyId\": \"ABC123DEFG\", \"appleIssuerId\": \"i\", \"appleBundleId\": \"com.acme.app\"}",
+                      "applePrivateKey", key);
+    asc_reuse(config, after,
+              "{\"data\": [{\"id\": \"v1\", \"attributes\": {\"appStoreState\": \"REJECTED\", \"releaseType\": \"SCHEDULED\", "
+              "\"earliestReleaseDate\": \"2030-01-01T00:00:00Z\"}}]}");
+    snprintf(url, sizeof url, "%s/v1", base);
+    assert_sent(3, "PATCH", url);
+    body = json_loads(sent[3].body, 0, NULL);
+    assert_string_equal(json_string_value(json_object_get(json_object_get(body, "data"), "id")), "v1");
+    attrs = json_object_get(json_object_get(body, "data"), "attributes");
+    assert_string_equal(json_string_value(json_object_get(attrs, "releaseType")), "AFTER_APPROVAL");
+    assert_true(json_is_null(json_object_get(attrs, "earliestReleaseDate"))); /* cleared */
+    json_decref(body);
+    harness_answer(200, "{\"data\": {\"id\": \"v1\"}}", NULL);
+    snprintf(url, sizeof url, "%s/v1/appStoreVersionLocalizations", base);
+    assert_sent(4, "GET", url); /* then what's new, the build, the review */
+
+    /* The same type: no PATCH. SCHEDULED's date the same instant in another offset: no PATCH either. */
+    asc_reuse(config, after,
+              "{\"data\": [{\"id\": \"v1\", \"attributes\": {\"appStoreState\": \"PREPARE_FOR_SUBMISSION\", "
+              "\"releaseType\": \"AFTER_APPROVAL\"}}]}");
+    assert_sent(3, "GET", url);
+    asc_reuse(config,
+              "{\"releaseName\": \"2.0.0\", \"versionCodes\": [\"7\"], \"releaseType\": \"SCHEDULED\", "
+              "\"earliestReleaseDate\": \"2030-01-01T08:00:00Z\"}",
+              "{\"data\": [{\"id\": \"v1\", \"attributes\": {\"appStoreState\": \"PREPARE_FOR_SUBMISSION\", "
+              "\"releaseType\": \"SCHEDULED\", \"earliestReleaseDate\": \"2030-01-01T00:00:00-08:00\"}}]}");
+    assert_sent(3, "GET", url);
+
+    /* With App Review, another type: refused naming the state, nothing written. */
+    asc_reuse(config, after,
+              "{\"data\": [{\"id\": \"v1\", \"attributes\": {\"appStoreState\": \"WAITING_FOR_REVIEW\", "
+              "\"releaseType\": \"MANUAL\"}}]}");
+    assert_ended(VERDICT_INVALID, "is WAITING_FOR_REVIEW on App Store Connect: its release type (MANUAL) cannot be changed");
+    assert_int_equal(nsent, 3);
+    free(config);
+    free(key);
+}
+
 static char *google_config(const char *fields)
 {
     static char *key;
@@ -227,9 +286,8 @@ static void test_firebase(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_app_store),
-        cmocka_unit_test(test_play_store),
-        cmocka_unit_test(test_play_rollout),
+        cmocka_unit_test(test_app_store),  cmocka_unit_test(test_app_store_reused_release_type),
+        cmocka_unit_test(test_play_store), cmocka_unit_test(test_play_rollout),
         cmocka_unit_test(test_firebase),
     };
     return cmocka_run_group_tests(tests, NULL, harness_teardown);

@@ -133,7 +133,8 @@ enum {
     T_LOCALES,
     T_WHATSNEW,
     T_FIND_REVIEW,
-    T_REVIEW
+    T_REVIEW,
+    A_RELEASE_TYPE /* after A_VERSION, a reused version's release type made the submission's (last: job rows keep step numbers) */
 };
 
 /* Whether the submission goes to TestFlight's testers rather than the App Store. */
@@ -165,10 +166,17 @@ static const char *asc_attr(json_t *item, const char *name)
     return v ? v : "";
 }
 
+/* The appStoreStates in which Apple lets a version be edited (its release type, build, what's new) and sent for review. */
+static const char *const editable_states[] = {"PREPARE_FOR_SUBMISSION", "DEVELOPER_REJECTED", "REJECTED", "METADATA_REJECTED",
+                                              "INVALID_BINARY"};
+
 /* Whether a version in this appStoreState is still to be sent for review (being prepared, or rejected). */
 static bool editable(const char *state)
 {
-    return strcmp(state, "PREPARE_FOR_SUBMISSION") == 0 || strstr(state, "REJECTED") != NULL;
+    for (size_t i = 0; i < ARRAY_LEN(editable_states); i++)
+        if (strcmp(state, editable_states[i]) == 0)
+            return true;
+    return false;
 }
 
 /* A relationship {"data": {"type", "id"}} to put in a request. Caller owns. */
@@ -182,6 +190,33 @@ static const char *release_type(const struct provider_call *c)
 {
     const char *t = json_string_value(json_object_get(c->input, "releaseType"));
     return t ? t : "MANUAL";
+}
+
+/* The submission's earliestReleaseDate (SCHEDULED), or NULL. Borrowed from the input. */
+static json_t *release_date(const struct provider_call *c)
+{
+    json_t *d = json_object_get(c->input, "earliestReleaseDate");
+    return json_is_string(d) ? d : NULL;
+}
+
+/* Whether two RFC 3339 times are the same instant (Apple may answer another offset than the one sent); two NULLs are. */
+static bool same_instant(const char *a, const char *b)
+{
+    int64_t x, y;
+    if (!a || !b)
+        return a == b;
+    return clock_parse(a, &x) == 0 && clock_parse(b, &y) == 0 && x == y;
+}
+
+/* Whether the version's release type (and SCHEDULED's date) is the one the submission asks for. */
+static bool release_type_matches(const struct provider_call *c, json_t *version)
+{
+    const char *want = release_type(c);
+    if (strcmp(asc_attr(version, "releaseType"), want) != 0)
+        return false;
+    return strcmp(want, "SCHEDULED") != 0 ||
+           same_instant(json_string_value(release_date(c)),
+                        json_string_value(json_object_get(json_object_get(version, "attributes"), "earliestReleaseDate")));
 }
 
 static void asc_send_json(struct provider_call *c, const char *method, const char *target, json_t *body /* stolen */)
@@ -259,12 +294,17 @@ static void submit_send(struct provider_call *c)
         json_t *body =
             json_pack("{s:{s:s, s:{s:s, s:s, s:s}, s:{s:o}}}", "data", "type", "appStoreVersions", "attributes", "platform", "IOS",
                       "versionString", name, "releaseType", release_type(c), "relationships", "app", asc_rel("apps", app));
-        if (json_is_string(json_object_get(c->input, "earliestReleaseDate"))) /* SCHEDULED: not released before it */
-            json_object_set(json_object_get(json_object_get(body, "data"), "attributes"), "earliestReleaseDate",
-                            json_object_get(c->input, "earliestReleaseDate"));
+        if (release_date(c)) /* SCHEDULED: not released before it */
+            json_object_set(json_object_get(json_object_get(body, "data"), "attributes"), "earliestReleaseDate", release_date(c));
         asc_send_json(c, "POST", provider_url(target, api.text, "/v1/appStoreVersions"), body);
         return;
     }
+    case A_RELEASE_TYPE: /* the date cleared (null) unless SCHEDULED */
+        asc_send_json(c, "PATCH", provider_url(target, api.text, "/v1/appStoreVersions/%s", version),
+                      json_pack("{s:{s:s, s:s, s:{s:s, s:O}}}", "data", "type", "appStoreVersions", "id", version, "attributes",
+                                "releaseType", release_type(c), "earliestReleaseDate",
+                                release_date(c) ? release_date(c) : json_null()));
+        return;
     case A_WHATSNEW:
     case T_WHATSNEW: { /* App Store "what's new", or TestFlight "what to test" */
         json_t *loc = json_array_get(locs, at);
@@ -375,6 +415,34 @@ static void beta_groups(struct provider_call *c, json_t *j)
     provider_next(c, T_ADD);
 }
 
+/*
+ * The appStoreVersion of the release's version, found (item) or not: made
+ * when none (A_CREATE); reused as it is when its release type is the
+ * submission's (one sent for review already was sent by an earlier run whose
+ * answer was lost: done); its release type changed first (A_RELEASE_TYPE)
+ * while Apple lets it be edited; refused, naming its state, when not.
+ */
+static void version_found(struct provider_call *c, json_t *item)
+{
+    const char *state = asc_attr(item, "appStoreState");
+    bool same = item && release_type_matches(c, item);
+
+    if (!item) {
+        provider_next(c, A_CREATE);
+        return;
+    }
+    json_object_set(c->state.data, "version", json_object_get(item, "id"));
+    if (editable(state))
+        provider_next(c, same ? A_LOCALES : A_RELEASE_TYPE);
+    else if (same)
+        submit_done(c, state);
+    else
+        provider_finish(c, VERDICT_INVALID,
+                        "version %s is %s on App Store Connect: its release type (%s) cannot be changed to %s in that state",
+                        json_string_value(json_object_get(c->input, "releaseName")), state, asc_attr(item, "releaseType"),
+                        release_type(c));
+}
+
 static void submit_read(struct provider_call *c, const struct outbound_response *res)
 {
     char why[400];
@@ -385,6 +453,12 @@ static void submit_read(struct provider_call *c, const struct outbound_response 
     if (c->state.step == A_SUBMIT && res->status == 409) { /* a blocker, or submitted by a run whose answer was lost */
         json_object_set_new(c->state.data, "blocker", json_string(asc_error(res, why, sizeof why)));
         provider_next(c, A_CHECK);
+        return;
+    }
+    if (c->state.step == A_RELEASE_TYPE && res->status == 409) { /* Apple refused the change (the version moved on) */
+        json_object_set_new(c->output, "cause", json_string(asc_error(res, why, sizeof why)));
+        provider_finish(c, VERDICT_INVALID, "App Store Connect refused to change the release type of version %s to %s",
+                        json_string_value(json_object_get(c->input, "releaseName")), release_type(c));
         return;
     }
     if (c->state.step == A_ITEM && res->status == 409) { /* the version is an item of it already */
@@ -432,13 +506,10 @@ static void submit_read(struct provider_call *c, const struct outbound_response 
         }
         break;
     case A_VERSION:
-        state = asc_attr(item, "appStoreState");
-        if (item)
-            json_object_set(c->state.data, "version", json_object_get(item, "id"));
-        if (item && !editable(state))
-            submit_done(c, state); /* sent already, by an earlier run whose answer was lost */
-        else
-            provider_next(c, item ? A_LOCALES : A_CREATE);
+        version_found(c, item);
+        break;
+    case A_RELEASE_TYPE:
+        provider_next(c, A_LOCALES);
         break;
     case A_CREATE:
         json_object_set(c->state.data, "version", json_object_get(json_object_get(j, "data"), "id"));
