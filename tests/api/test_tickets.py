@@ -11,6 +11,7 @@ import unittest
 import uuid
 
 import harness
+import integration_fixtures as fx
 import test_release_builds
 import test_releases
 import verify_fixtures as vf
@@ -176,6 +177,49 @@ class TicketsTest(test_releases.ReleaseBase):
         # the issue in release_ticket_links sends the add, the other leaves it (docs/notifications.md).
         for n in ("-911", "-912"):
             self.assertEqual(len(puts("/rest/api/3/issue/%s%s" % (key, n))), 1, "each issue once across edits and finish")
+
+    def test_jira_issue_transition_when_the_version_is_released(self):
+        """issueTransition set: once the fix version is released (here at finish, the release never RELEASED), each
+        issue the notes name is moved through the transition of that name (case aside), once; an issue whose workflow
+        offers no such transition now, or that does not exist, is skipped, and the job still succeeds."""
+        integ, case = self.jira(issueTransition="done")
+        key = case.info["key"]
+        issue = {"project": key, "issuetype": "Task", "labels": [], "fixVersions": [], "comments": [], "status": "To Do"}
+        self.fakes.register("jira", {"issues": {
+            key + "-921": dict(issue, id="921", summary="moved"),
+            key + "-922": dict(issue, id="922", summary="stuck", transitions=[{"id": "71", "name": "Review", "to": "Review"}]),
+        }})
+        mark = self.fakes.mark()
+        rid = self.release_to_finish("4.6.0", notes="- %s-921 a\n- %s-922 b\n- %s-998 gone\n" % (key, key, key))
+        issues = lambda: self.fakes.data("jira")["issues"]  # noqa: E731
+        self.assertTrue(vf.wait_for(lambda: issues()[key + "-921"]["status"] == "Done", 60), "moved when released: %s" % [
+            (r["method"], r["path"], r.get("status")) for r in self.fakes.requests("jira", mark)])
+        version = [v for v in self.fakes.data("jira")["versions"][key] if v["name"] == "4.6.0"][0]
+        self.assertTrue(version["released"])
+        self.assertEqual(version["releaseDate"], time.strftime("%Y-%m-%d", time.gmtime()))
+        self.settle(rid, lambda t: t and t[0]["status"] == "DONE", "moved to done")
+        time.sleep(1)  # a second move would come now
+        self.assertEqual(issues()[key + "-922"]["status"], "To Do", "no such transition: skipped")
+        posts = [r["path"] for r in self.fakes.requests("jira", mark) if r["method"] == "POST" and r["path"].endswith(
+            "/transitions") and "-9" in r["path"]]
+        self.assertEqual(posts, ["/rest/api/3/issue/%s-921/transitions" % key], "each issue once, only where offered")
+        seen = [(r["method"], r["path"]) for r in self.fakes.requests("jira", mark)]
+        release_put = [i for i, (m, p) in enumerate(seen) if m == "PUT" and "/version/" in p]
+        self.assertEqual(len(release_put), 1)
+        self.assertLess(release_put[0], seen.index(("POST", posts[0])), "moved once the version is released")
+        _, rows = fx.db_query(self.server, "SELECT output FROM jobs WHERE tenantId = ? AND kind = 'ticket-sync' AND output LIKE ?",
+                             (self.tenant, '%moved%'))
+        self.assertEqual(len(rows), 1, rows)
+        out = json.loads(rows[0][0])
+        self.assertEqual((out["moved"], sorted(out["skipped"])), ([key + "-921"], [key + "-922", key + "-998"]))
+
+    def test_jira_issue_transition_validated(self):
+        for bad, why in ((7, "wrong type"), ("x" * 256, "too long"), (["Done"], "wrong type")):
+            case = vf.build(self.ctx, "JIRA", True, True)
+            case.body.update({"autoCreateEpics": True, "issueTransition": bad})
+            details = harness.assert_error(self, fx.post_integration(self.server, self.owner.token, self.tenant, case.body),
+                                           400, "invalid_request")
+            self.assertEqual([d["field"] for d in details], ["issueTransition"], why)
 
     def test_linear_label_on_the_issues_the_notes_name(self):
         """Linear: the issues of the team the notes name (ENG-42) get the label release-{version} (found, else made
