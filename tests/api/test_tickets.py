@@ -14,6 +14,7 @@ import harness
 import integration_fixtures as fx
 import test_release_builds
 import test_releases
+import test_store_play as sp
 import verify_fixtures as vf
 
 HEAD = test_releases.HEAD
@@ -212,6 +213,40 @@ class TicketsTest(test_releases.ReleaseBase):
         self.assertEqual(len(rows), 1, rows)
         out = json.loads(rows[0][0])
         self.assertEqual((out["moved"], sorted(out["skipped"])), ([key + "-921"], [key + "-922", key + "-998"]))
+
+    def test_jira_fix_version_released_when_the_release_is(self):
+        """A release whose one store released it (RELEASED) has its fix version marked released then, dated that
+        day, before its finish; the finish after it releases the version no second time."""
+        integ, case = self.jira()
+        key = case.info["key"]
+        self.fakes.register("jira", {"issues": {key + "-931": {"id": "931", "project": key, "summary": "x",
+                                                               "issuetype": "Task", "labels": [], "fixVersions": [],
+                                                               "comments": [], "status": "To Do"}}})
+        mark = self.fakes.mark()
+        sp.play_target(self.ctx)
+        rel = sp.ready_release(self, self.ctx, "4.7.0")
+        self.expect(self.request("PATCH", self.path(rel["id"]), {"notes": "- %s-931 fix the login" % key},
+                                 token=self.owner.token), 200)
+        subs = "/api/v1/%s/releases/%s/submissions" % (self.tenant, rel["id"])
+        sub = self.expect(self.request("POST", subs, {"platform": "ANDROID", "buildNumber": sp.CODE, "rolloutPermille": 100},
+                                       token=self.owner.token), 201)
+        sp.wait_for(self, "the submission", lambda: self.expect(self.request(
+            "GET", subs + "/" + sub["id"], token=self.owner.token), 200)["status"] == "ROLLING_OUT")
+        self.expect(self.request("POST", subs + "/%s/complete" % sub["id"], {}, token=self.owner.token), 200)
+        self.wait(rel["id"], lambda r: r["status"] == "RELEASED", "released by the store")
+
+        def version():
+            return ([v for v in self.fakes.data("jira")["versions"].get(key, []) if v["name"] == "4.7.0"] or [{}])[0]
+        self.assertTrue(vf.wait_for(lambda: version().get("released"), 60), "released with the release, before finish")
+        self.assertEqual(version()["releaseDate"], time.strftime("%Y-%m-%d", time.gmtime()))
+        self.assertEqual(self.read(rel["id"])["status"], "RELEASED")
+        self.assertEqual(self.fakes.data("jira")["issues"][key + "-931"]["fixVersions"], [version()["id"]])
+        self.act(rel["id"], "finish")
+        self.wait(rel["id"], lambda r: r["status"] == "FINISHED", "finished")
+        self.settle(rel["id"], lambda t: t and t[0]["status"] == "DONE", "moved to done")
+        time.sleep(1)  # a second release of the version would come now
+        puts = [r for r in self.fakes.requests("jira", mark) if r["method"] == "PUT" and "/version/" in r["path"]]
+        self.assertEqual(len(puts), 1, "the version released once, either way")
 
     def test_jira_issue_transition_validated(self):
         for bad, why in ((7, "wrong type"), ("x" * 256, "too long"), (["Done"], "wrong type")):
