@@ -76,8 +76,7 @@ enum err_code tickets_release_event(struct store_conn *c, struct jobs *q, const 
                             "event", event, "action", action, "version", text_of(rel, "version"), "summary", summary, "text", text);
         snprintf(dedupe, sizeof dedupe, "%s:%s:%s:%s%s%s", TICKETS_JOB, store_col_text(st, 0), release, event, nonce[0] ? ":" : "",
                  nonce);
-        if ((!p->ops->ticket_open || job_add(c, q, tenant, payload, dedupe, err) == ERR_OK) && released &&
-            p->ops->tickets_link) {
+        if ((!p->ops->ticket_open || job_add(c, q, tenant, payload, dedupe, err) == ERR_OK) && released && p->ops->tickets_link) {
             /* the issues the notes name get the release's fix version, released with it: once per release (one
              * dedupe key for release.released and release.finished, so a finish after RELEASED adds none), dated
              * the moment it happened (a retry or a run after kill -9 sends the same date) */
@@ -413,8 +412,7 @@ static enum err_code claims_all(struct store_conn *c, const struct job *j, char 
  * claimed: the words the job claimed; moves: every word of the release's
  * claims, for a fix-versions job). Caller owns.
  */
-static json_t *call_input(const struct job *j, const struct ticket *t, const json_t *config, const char *claimed,
-                          const char *moves)
+static json_t *call_input(const struct job *j, const struct ticket *t, const json_t *config, const char *claimed, const char *moves)
 {
     const char *action = text_of(j->payload, "action");
     char label[64];
@@ -486,8 +484,8 @@ static void start(const struct notify_env *env, struct job *j)
              : strcmp(action, "close") == 0 ? p->ops->ticket_close
                                             : p->ops->ticket_comment;
         if (op)
-            provider_call_in_job(provider_call_new(env->loop, p, op, config, NULL, call_input(j, &t, config, claimed, moves), NULL, NULL),
-                                 j);
+            provider_call_in_job(
+                provider_call_new(env->loop, p, op, config, NULL, call_input(j, &t, config, claimed, moves), NULL, NULL), j);
         else
             job_done(j);
     }
