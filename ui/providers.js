@@ -52,6 +52,7 @@ export const FIELD_HELP = {
   jiraEmail: {example: 'release-bot@example.com'},
   jiraProjectKey: {example: 'APP'},
   jiraDefaultIssueType: {example: 'Task'},
+  issueTransition: {example: 'Released', hint: 'Optional: the transition the issues the release notes name take when the fix version is released.'},
   linearTeamId: {example: 'ENG'},
   azureOrganization: {example: 'acme'},
   azureProject: {example: 'Mobile'},

@@ -50,7 +50,9 @@ enum err_code tickets_release_event(struct store_conn *c, struct jobs *q, const 
     const char *action = strcmp(event, "release.kickoff.started") == 0 ? "open"
                          : strcmp(event, "release.finished") == 0      ? "close"
                                                                        : "comment";
-    char summary[300], text[2400], dedupe[255], nonce[UUID_SIZE] = "";
+    /* the fix version is released when the release is (every store released it), or at finish when it never was */
+    bool released = strcmp(event, "release.released") == 0 || strcmp(event, "release.finished") == 0;
+    char summary[300], text[2400], dedupe[255], nonce[UUID_SIZE] = "", date[TIMESTAMP_SIZE];
     const struct provider *p;
     struct store_stmt *st;
     json_t *payload;
@@ -68,16 +70,20 @@ enum err_code tickets_release_event(struct store_conn *c, struct jobs *q, const 
         return err->code;
     while ((rc = store_next(st, err)) == 1) {
         p = provider_by_type(store_col_text(st, 1));
-        if (!p || (!p->ops->ticket_open && !(p->ops->tickets_link && strcmp(action, "close") == 0)))
-            continue; /* a type that keeps no release ticket (Azure DevOps: only tags the work items, at finish) */
+        if (!p || (!p->ops->ticket_open && !(p->ops->tickets_link && released)))
+            continue; /* a type that keeps no release ticket (Azure DevOps: only tags the work items, when released) */
         payload = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "releaseId", release, "integrationId", store_col_text(st, 0),
                             "event", event, "action", action, "version", text_of(rel, "version"), "summary", summary, "text", text);
         snprintf(dedupe, sizeof dedupe, "%s:%s:%s:%s%s%s", TICKETS_JOB, store_col_text(st, 0), release, event, nonce[0] ? ":" : "",
                  nonce);
-        if ((!p->ops->ticket_open || job_add(c, q, tenant, payload, dedupe, err) == ERR_OK) && strcmp(action, "close") == 0 &&
-            p->ops->tickets_link) {
-            /* the issues the notes name get the release's fix version, released with it */
+        if ((!p->ops->ticket_open || job_add(c, q, tenant, payload, dedupe, err) == ERR_OK) && released && p->ops->tickets_link) {
+            /* the issues the notes name get the release's fix version, released with it: once per release (one
+             * dedupe key for release.released and release.finished, so a finish after RELEASED adds none), dated
+             * the moment it happened (a retry or a run after kill -9 sends the same date) */
+            clock_now(date);
+            date[10] = '\0'; /* YYYY-MM-DD */
             json_object_set_new(payload, "action", json_string("fix-versions"));
+            json_object_set_new(payload, "releaseDate", json_string(date));
             snprintf(dedupe, sizeof dedupe, "%s:%s:%s:fix-versions", TICKETS_JOB, store_col_text(st, 0), release);
             job_add(c, q, tenant, payload, dedupe, err);
         }
@@ -372,8 +378,41 @@ static enum err_code claims_take(struct store_conn *c, const struct job *j, cons
     return err->code;
 }
 
-/* The call's input for j's action on ticket t (config: the integration's; claimed: the words the job claimed). Caller owns. */
-static json_t *call_input(const struct job *j, const struct ticket *t, const json_t *config, const char *claimed)
+/*
+ * Every word any job of j's release and integration claimed, one a line (the
+ * issues the notes named, the ones an issueTransition moves once the version
+ * is released), into *out (malloc'ed).
+ */
+static enum err_code claims_all(struct store_conn *c, const struct job *j, char **out, struct err *err)
+{
+    struct store_stmt *st;
+    struct buf text;
+
+    *out = NULL;
+    if (store_select(c,
+                     "SELECT issueKey FROM release_ticket_links WHERE tenantId = ? AND releaseId = ? AND integrationId = ? "
+                     "ORDER BY createdAt, issueKey",
+                     STORE_ARGS(STORE_TEXT(j->tenant), STORE_TEXT(text_of(j->payload, "releaseId")),
+                                STORE_TEXT(text_of(j->payload, "integrationId"))),
+                     &st, err))
+        return err->code;
+    buf_init(&text, CLAIMS_TEXT_MAX);
+    while (store_next(st, err) == 1) {
+        buf_appends(&text, store_col_text(st, 0));
+        buf_appends(&text, "\n");
+    }
+    store_finish(st);
+    *out = err->code ? NULL : xstrdup(text.data ? text.data : "");
+    buf_free(&text);
+    return err->code;
+}
+
+/*
+ * The call's input for j's action on ticket t (config: the integration's;
+ * claimed: the words the job claimed; moves: every word of the release's
+ * claims, for a fix-versions job). Caller owns.
+ */
+static json_t *call_input(const struct job *j, const struct ticket *t, const json_t *config, const char *claimed, const char *moves)
 {
     const char *action = text_of(j->payload, "action");
     char label[64];
@@ -385,10 +424,12 @@ static json_t *call_input(const struct job *j, const struct ticket *t, const jso
     }
     if (strcmp(action, "fix-versions") == 0 || strcmp(action, "link") == 0) { /* the provider finds the keys it knows */
         char date[TIMESTAMP_SIZE];
-        clock_now(date);
-        date[10] = '\0'; /* YYYY-MM-DD */
-        return json_pack("{s:s, s:s, s:b, s:s}", "version", text_of(j->payload, "version"), "notes", claimed ? claimed : "",
-                         "released", strcmp(action, "fix-versions") == 0, "releaseDate", date);
+        clock_now(date); /* a job enqueued before its payload carried the date: today's */
+        date[10] = '\0';
+        return json_pack("{s:s, s:s, s:b, s:s, s:s, s:s}", "version", text_of(j->payload, "version"), "notes",
+                         claimed ? claimed : "", "released", strcmp(action, "fix-versions") == 0, "releaseDate",
+                         text_of(j->payload, "releaseDate")[0] ? text_of(j->payload, "releaseDate") : date, "issueTransition",
+                         text_of(config, "issueTransition"), "moves", moves ? moves : "");
     }
     if (strcmp(action, "close") == 0)
         return json_pack("{s:s, s:s}", "key", t->key, "transition",
@@ -403,7 +444,7 @@ static void start(const struct notify_env *env, struct job *j)
     const char *integration = text_of(j->payload, "integrationId");
     bool fix = strcmp(action, "fix-versions") == 0 || strcmp(action, "link") == 0; /* needs no release ticket */
     struct store_conn *db = NULL;
-    char *notes = NULL, *claimed = NULL;
+    char *notes = NULL, *claimed = NULL, *moves = NULL;
     json_t *config = NULL, *scm = NULL;
     const struct provider *p = NULL;
     provider_step_fn op = NULL;
@@ -417,8 +458,9 @@ static void start(const struct notify_env *env, struct job *j)
         verify_load(db, env->keys, category_get(CAT_TICKETS), j->tenant, integration, NULL, &config, &scm, &err) == ERR_OK &&
         ticket_load(db, j->tenant, release, integration, &t, &err) == ERR_OK && fix &&
         json_is_true(json_object_get(config, "autoCreateEpics")) && /* claims only for a call */
-        notes_load(db, j->tenant, release, &notes, &err) == ERR_OK)
-        claims_take(db, j, notes, &claimed, &err);
+        notes_load(db, j->tenant, release, &notes, &err) == ERR_OK && claims_take(db, j, notes, &claimed, &err) == ERR_OK &&
+        strcmp(action, "fix-versions") == 0)
+        claims_all(db, j, &moves, &err);
     store_conn_put(db);
     json_decref(scm);
     if (err.code == ERR_NOT_FOUND || (!err.code && !json_is_true(json_object_get(config, "autoCreateEpics")))) {
@@ -442,8 +484,8 @@ static void start(const struct notify_env *env, struct job *j)
              : strcmp(action, "close") == 0 ? p->ops->ticket_close
                                             : p->ops->ticket_comment;
         if (op)
-            provider_call_in_job(provider_call_new(env->loop, p, op, config, NULL, call_input(j, &t, config, claimed), NULL, NULL),
-                                 j);
+            provider_call_in_job(
+                provider_call_new(env->loop, p, op, config, NULL, call_input(j, &t, config, claimed, moves), NULL, NULL), j);
         else
             job_done(j);
     }
@@ -453,6 +495,7 @@ static void start(const struct notify_env *env, struct job *j)
     }
     free(notes);
     free(claimed);
+    free(moves);
 }
 
 void tickets_step(void *ctx, struct job *j)

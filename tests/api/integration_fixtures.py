@@ -359,7 +359,7 @@ TYPES = {  # type: (category, {field: Field})
                                     smtpPort=F("integer"), smtpUsername=OPT, smtpPassword=OPT_S)),
     "TEAMS": ("communication", dict(NOTIFY, teamsWebhookUrl=REQ_S, teamsChannelId=OPT)),
     "JIRA": ("tickets", dict(TICKET_FIELDS, jiraUrl=REQ, jiraEmail=REQ, jiraApiToken=REQ_S, jiraProjectKey=REQ,
-                             jiraDefaultIssueType=OPT)),
+                             jiraDefaultIssueType=OPT, issueTransition=OPT)),
     "LINEAR": ("tickets", dict(TICKET_FIELDS, linearApiKey=REQ_S, linearTeamId=REQ, linearDefaultProjectId=OPT)),
     "AZURE_DEVOPS": ("tickets", dict(TICKET_FIELDS, azureOrganization=REQ, azureProject=REQ, azurePatToken=REQ_S,
                                      azureUrl=OPT)),

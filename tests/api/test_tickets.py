@@ -11,8 +11,10 @@ import unittest
 import uuid
 
 import harness
+import integration_fixtures as fx
 import test_release_builds
 import test_releases
+import test_store_play as sp
 import verify_fixtures as vf
 
 HEAD = test_releases.HEAD
@@ -176,6 +178,85 @@ class TicketsTest(test_releases.ReleaseBase):
         # the issue in release_ticket_links sends the add, the other leaves it (docs/notifications.md).
         for n in ("-911", "-912"):
             self.assertEqual(len(puts("/rest/api/3/issue/%s%s" % (key, n))), 1, "each issue once across edits and finish")
+
+    def test_jira_issue_transition_when_the_version_is_released(self):
+        """issueTransition set: once the fix version is released (here at finish, the release never RELEASED), each
+        issue the notes name is moved through the transition of that name (case aside), once; an issue whose workflow
+        offers no such transition now, or that does not exist, is skipped, and the job still succeeds."""
+        integ, case = self.jira(issueTransition="done")
+        key = case.info["key"]
+        issue = {"project": key, "issuetype": "Task", "labels": [], "fixVersions": [], "comments": [], "status": "To Do"}
+        self.fakes.register("jira", {"issues": {
+            key + "-921": dict(issue, id="921", summary="moved"),
+            key + "-922": dict(issue, id="922", summary="stuck", transitions=[{"id": "71", "name": "Review", "to": "Review"}]),
+        }})
+        mark = self.fakes.mark()
+        rid = self.release_to_finish("4.6.0", notes="- %s-921 a\n- %s-922 b\n- %s-998 gone\n" % (key, key, key))
+        issues = lambda: self.fakes.data("jira")["issues"]  # noqa: E731
+        self.assertTrue(vf.wait_for(lambda: issues()[key + "-921"]["status"] == "Done", 60), "moved when released: %s" % [
+            (r["method"], r["path"], r.get("status")) for r in self.fakes.requests("jira", mark)])
+        version = [v for v in self.fakes.data("jira")["versions"][key] if v["name"] == "4.6.0"][0]
+        self.assertTrue(version["released"])
+        self.assertEqual(version["releaseDate"], time.strftime("%Y-%m-%d", time.gmtime()))
+        self.settle(rid, lambda t: t and t[0]["status"] == "DONE", "moved to done")
+        time.sleep(1)  # a second move would come now
+        self.assertEqual(issues()[key + "-922"]["status"], "To Do", "no such transition: skipped")
+        posts = [r["path"] for r in self.fakes.requests("jira", mark) if r["method"] == "POST" and r["path"].endswith(
+            "/transitions") and "-9" in r["path"]]
+        self.assertEqual(posts, ["/rest/api/3/issue/%s-921/transitions" % key], "each issue once, only where offered")
+        seen = [(r["method"], r["path"]) for r in self.fakes.requests("jira", mark)]
+        release_put = [i for i, (m, p) in enumerate(seen) if m == "PUT" and "/version/" in p]
+        self.assertEqual(len(release_put), 1)
+        self.assertLess(release_put[0], seen.index(("POST", posts[0])), "moved once the version is released")
+        _, rows = fx.db_query(self.server, "SELECT output FROM jobs WHERE tenantId = ? AND kind = 'ticket-sync'",
+                              (self.tenant,))
+        outs = [o if isinstance(o, dict) else json.loads(o) for (o,) in rows if o]
+        outs = [o for o in outs if "moved" in o]
+        self.assertEqual(len(outs), 1, rows)
+        out = outs[0]
+        self.assertEqual((out["moved"], sorted(out["skipped"])), ([key + "-921"], [key + "-922", key + "-998"]))
+
+    def test_jira_fix_version_released_when_the_release_is(self):
+        """A release whose one store released it (RELEASED) has its fix version marked released then, dated that
+        day, before its finish; the finish after it releases the version no second time."""
+        integ, case = self.jira()
+        key = case.info["key"]
+        self.fakes.register("jira", {"issues": {key + "-931": {"id": "931", "project": key, "summary": "x",
+                                                               "issuetype": "Task", "labels": [], "fixVersions": [],
+                                                               "comments": [], "status": "To Do"}}})
+        mark = self.fakes.mark()
+        sp.play_target(self.ctx)
+        rel = sp.ready_release(self, self.ctx, "4.7.0")
+        self.expect(self.request("PATCH", self.path(rel["id"]), {"notes": "- %s-931 fix the login" % key},
+                                 token=self.owner.token), 200)
+        subs = "/api/v1/%s/releases/%s/submissions" % (self.tenant, rel["id"])
+        sub = self.expect(self.request("POST", subs, {"platform": "ANDROID", "buildNumber": sp.CODE, "rolloutPermille": 100},
+                                       token=self.owner.token), 201)
+        sp.wait_for(self, "the submission", lambda: self.expect(self.request(
+            "GET", subs + "/" + sub["id"], token=self.owner.token), 200)["status"] == "ROLLING_OUT")
+        self.expect(self.request("POST", subs + "/%s/complete" % sub["id"], {}, token=self.owner.token), 200)
+        self.wait(rel["id"], lambda r: r["status"] == "RELEASED", "released by the store")
+
+        def version():
+            return ([v for v in self.fakes.data("jira")["versions"].get(key, []) if v["name"] == "4.7.0"] or [{}])[0]
+        self.assertTrue(vf.wait_for(lambda: version().get("released"), 60), "released with the release, before finish")
+        self.assertEqual(version()["releaseDate"], time.strftime("%Y-%m-%d", time.gmtime()))
+        self.assertEqual(self.read(rel["id"])["status"], "RELEASED")
+        self.assertEqual(self.fakes.data("jira")["issues"][key + "-931"]["fixVersions"], [version()["id"]])
+        self.act(rel["id"], "finish")
+        self.wait(rel["id"], lambda r: r["status"] == "FINISHED", "finished")
+        self.settle(rel["id"], lambda t: t and t[0]["status"] == "DONE", "moved to done")
+        time.sleep(1)  # a second release of the version would come now
+        puts = [r for r in self.fakes.requests("jira", mark) if r["method"] == "PUT" and "/version/" in r["path"]]
+        self.assertEqual(len(puts), 1, "the version released once, either way")
+
+    def test_jira_issue_transition_validated(self):
+        for bad, why in ((7, "wrong type"), ("x" * 256, "too long"), (["Done"], "wrong type")):
+            case = vf.build(self.ctx, "JIRA", True, True)
+            case.body.update({"autoCreateEpics": True, "issueTransition": bad})
+            details = harness.assert_error(self, fx.post_integration(self.server, self.owner.token, self.tenant, case.body),
+                                           400, "invalid_request")
+            self.assertEqual([d["field"] for d in details], ["issueTransition"], why)
 
     def test_linear_label_on_the_issues_the_notes_name(self):
         """Linear: the issues of the team the notes name (ENG-42) get the label release-{version} (found, else made

@@ -19,7 +19,8 @@ class Jira(Provider):
            "versions": {project key: [{"id", "name", "projectId"}]}                      (filled by the fake)
            "issues": {issue key: {"project", "summary", "issuetype", "description", "labels", "fixVersions": [ids],
                                   "comments": [ADF], "status"}}                           (filled by the fake)
-           "transitions": [{"id", "name", "to"}] (every issue's; default To Do -> In Progress -> Done)}
+           "transitions": [{"id", "name", "to"}] (every issue's, unless the issue has its own "transitions"; default
+                          To Do -> In Progress -> Done)}
     Like Jira: a create without project, summary or issue type, a description that is not ADF, a fix version of
     another project, or a version name the project already has is a 400."""
 
@@ -117,6 +118,8 @@ class Jira(Provider):
             with self.lock:
                 issue = copy.deepcopy(self.data["issues"].get(parts[4]))
                 transitions = copy.deepcopy(self.data.get("transitions", self.TRANSITIONS))
+                if issue is not None and "transitions" in issue:  # what this issue's workflow offers from where it is
+                    transitions = issue["transitions"]
             if issue is None or not self._visible(projects, issue["project"], email):
                 return J(404, {"errorMessages": ["Issue does not exist or you do not have permission to see it."],
                                "errors": {}}, headers)

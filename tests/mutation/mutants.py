@@ -648,6 +648,20 @@ TABLE = [
            "src/http/jsonpick.c",
            [("if (k->names[i].len == name->len && memcmp", "if (0 && k->names[i].len == name->len && memcmp")],
            ["unit.test_jsonpick", "unit.test_provider_inbound"]),
+    # ---- issue 16's Jira fix version released with the release, and the notes' issues moved then
+    Mutant("jira-version-released-only-at-finish", "a Jira fix version released at the final tag only",
+           "release.released enqueues no fix-versions job, so a release its stores released keeps its Jira version "
+           "unreleased until someone makes the final tag, and is dated that later day",
+           "src/notify/tickets.c",
+           [('bool released = strcmp(event, "release.released") == 0 || ', 'bool released = ')],
+           [API + "test_tickets:TicketsTest.test_jira_fix_version_released_when_the_release_is"]),
+    Mutant("jira-issue-transition-ignored", "the notes' issues never moved through issueTransition",
+           "the configured issueTransition is never taken once the version is released: the issues the notes name "
+           "stay where they were although the tenant asked for them to move",
+           "src/providers/tickets/jira.c",
+           [('input_text(c, "issueTransition")[0] && json_array_size(moves) > 0',
+             'input_text(c, "issueTransition")[0] && json_array_size(moves) > 99')],
+           [API + "test_tickets:TicketsTest.test_jira_issue_transition_when_the_version_is_released"]),
 ]
 
 

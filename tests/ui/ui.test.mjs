@@ -1034,6 +1034,45 @@ async function main() {
       await logout(page);
     });
 
+    await check('notifications: the chat and e-mail delivery log shows a delivery with its status and attempts', async () => {
+      const who = await (await apiCall(rel, 'POST', '/api/v1/auth/login', {email: rel.owner.email, password: rel.owner.password})).json();
+      const path = (tail) => `/api/v1/${rel.tenantId}${tail}`;
+      const made = async (tail, body) => {
+        const r = await apiCall(rel, 'POST', path(tail), body, who.token);
+        assert(r.status === 201 || r.status === 200, `POST ${tail}: ${r.status}`);
+        return r.json();
+      };
+      // an integration's status change (a Slack token the fake does not know: INVALID) told by mail to a host that
+      // never answers, so the delivery is tried, fails and says so
+      const mail = await made('/integrations/communication', {type: 'EMAIL', displayName: 'Status mail',
+        emailRecipients: ['ops@example.com'], emailFromAddress: 'slipway@example.com', smtpHost: 'smtp.invalid'});
+      await made('/notification-rules', {eventPattern: 'integration.*', integrationId: mail.id});
+      const slack = await made('/integrations/communication', {type: 'SLACK', displayName: 'Old Slack',
+        slackBotToken: `xoxb-${'1'.repeat(12)}-${'2'.repeat(12)}-${'a'.repeat(24)}`});
+      await made(`/integrations/communication/${slack.id}/verify`, {});
+      let found = null;
+      for (let i = 0; i < 150 && !found; i++) {
+        const items = (await (await apiCall(rel, 'GET', path('/notification-deliveries'), undefined, who.token)).json()).items;
+        found = items.find((d) => d.integrationId === mail.id && d.eventName === 'integration.status.changed' && d.attempts >= 1);
+        if (!found) await new Promise((ok) => setTimeout(ok, 200));
+      }
+      assert(found, 'no delivery of the status change was tried');
+      await apiCall(rel, 'POST', '/api/v1/auth/logout', undefined, who.token);
+      await login(page, rel, 'owner');
+      await page.getByRole('navigation', {name: 'Main'}).getByRole('link', {name: 'Notifications', exact: true}).click();
+      const row = page.getByRole('region', {name: 'Notification deliveries'}).locator(`tr[data-notice="${found.id}"]`);
+      await row.waitFor();
+      const cells = await row.locator('td').allTextContents();
+      assert(cells[0] === 'integration.status.changed', `the event: ${cells[0]}`);
+      assert(cells[1].startsWith('Status mail'), `the integration: ${cells[1]}`);
+      const status = await row.locator('.badge').getAttribute('data-status');
+      assert(['RETRYING', 'FAILED', 'DELIVERED', 'PENDING'].includes(status), `the status: ${status}`);
+      assert(Number(cells[3]) >= 1, `the attempts: ${cells[3]}`);
+      await row.scrollIntoViewIfNeeded();
+      await everyLook(page, '41b-notifications-delivery-log');
+      await logout(page);
+    });
+
     // ---- deployments (issue 17): a host over the private sshd, a script, a deployment whose output streams ----
     await check('deployments: a host added with a key and tested (its key pinned), a script, a deployment streaming stdout and stderr to SUCCEEDED; a viewer reads', async () => {
       if (!stack.ssh) throw new Error('no sshd: openssh-server is missing (scripts/install-deps test)');

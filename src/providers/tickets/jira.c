@@ -19,6 +19,7 @@ static const struct field fields[] = {
     SECRET("jiraApiToken", true, 4096),
     FMT("jiraProjectKey", true, 10, check_key, "jira project key"),
     TEXT("jiraDefaultIssueType", false, 255),
+    TEXT("issueTransition", false, 255), /* optional: the transition the notes' issues take when the version is released */
 };
 
 enum { MYSELF, PROJECT };
@@ -248,10 +249,79 @@ static void ticket_close(struct provider_call *c, const struct outbound_response
     json_decref(j);
 }
 
-enum { LINK_PROJECT, LINK_VERSION, LINK_ISSUE, LINK_RELEASE };
+enum { LINK_PROJECT, LINK_VERSION, LINK_ISSUE, LINK_RELEASE, LINK_TRANSITIONS, LINK_MOVE };
 
-/* The fix version (found or created) on each issue of issues, one issue a step, then released when asked. */
-static void link_step(struct provider_call *c, const struct outbound_response *res, const json_t *issues)
+/* The end of a link call: what it did, from its state. */
+static void link_done(struct provider_call *c)
+{
+    static const char *const kept[] = {"versionId", "linked", "missing", "moved", "skipped"};
+    for (size_t i = 0; i < ARRAY_LEN(kept); i++)
+        if (json_object_get(c->state.data, kept[i]))
+            json_object_set(c->output, kept[i], json_object_get(c->state.data, kept[i]));
+    provider_finish(c, VERDICT_VALID, "%s on %zu issues%s", input_text(c, "version"),
+                    json_array_size(json_object_get(c->state.data, "linked")),
+                    json_is_true(json_object_get(c->input, "released")) ? ", released" : "");
+}
+
+/*
+ * After the version is released: each issue of moves (the keys every job of
+ * the release claimed) through the transition named issueTransition (case
+ * aside), one issue a GET of its transitions then a POST of that one. An
+ * issue that does not exist (404), has no such transition now, or is refused
+ * it (400) is skipped, not a failure. The index is saved at each step, so a
+ * resumed run goes on from the issue it was at.
+ */
+static void move_step(struct provider_call *c, const struct outbound_response *res, const json_t *moves)
+{
+    json_int_t next = provider_data_int(c, "moveNext");
+    const char *key = json_string_value(json_array_get(moves, (size_t)next)), *want = input_text(c, "issueTransition");
+    char path[600], enc[300];
+    json_t *j, *t, *body;
+    size_t i;
+
+    if (!res) {
+        snprintf(path, sizeof path, "/issue/%s/transitions", provider_escape(key ? key : "", enc, sizeof enc));
+        body =
+            c->state.step == LINK_MOVE ? json_pack("{s:{s:s}}", "transition", "id", provider_data_text(c, "transitionId")) : NULL;
+        send(c, body ? "POST" : "GET", path, body);
+        json_decref(body);
+        return;
+    }
+    if (res->failure == OUTBOUND_OK && (res->status == 404 || (c->state.step == LINK_MOVE && res->status == 400))) {
+        json_array_append_new(json_object_get(c->state.data, "skipped"), json_string(key));
+    } else if (c->state.step == LINK_MOVE) { /* 204, no body */
+        if (provider_failed(c, res, "Jira rejected the e-mail address or API token", "Jira has no such issue"))
+            return;
+        json_array_append_new(json_object_get(c->state.data, "moved"), json_string(key));
+    } else {
+        if (!(j = answer(c, res)))
+            return;
+        json_object_del(c->state.data, "transitionId");
+        json_array_foreach(json_object_get(j, "transitions"), i, t)
+        {
+            if (strcasecmp(text_of(t, "name"), want) == 0)
+                json_object_set(c->state.data, "transitionId", json_object_get(t, "id"));
+        }
+        json_decref(j);
+        if (provider_data_text(c, "transitionId")[0]) {
+            provider_next(c, LINK_MOVE);
+            return;
+        }
+        json_array_append_new(json_object_get(c->state.data, "skipped"), json_string(key)); /* not available to it now */
+    }
+    json_object_set_new(c->state.data, "moveNext", json_integer(++next));
+    if (next < (json_int_t)json_array_size(moves))
+        provider_next(c, LINK_TRANSITIONS);
+    else
+        link_done(c);
+}
+
+/*
+ * The fix version (found or created) on each issue of issues, one issue a
+ * step, then released when asked, then (issueTransition set) each issue of
+ * moves moved (move_step).
+ */
+static void link_step(struct provider_call *c, const struct outbound_response *res, const json_t *issues, const json_t *moves)
 {
     json_int_t next = provider_data_int(c, "next");
     const char *key = json_string_value(json_array_get(issues, (size_t)next));
@@ -310,13 +380,13 @@ static void link_step(struct provider_call *c, const struct outbound_response *r
         provider_next(c, LINK_ISSUE);
     } else if (c->state.step != LINK_RELEASE && json_is_true(json_object_get(c->input, "released"))) {
         provider_next(c, LINK_RELEASE);
+    } else if (c->state.step == LINK_RELEASE && input_text(c, "issueTransition")[0] && json_array_size(moves) > 0) {
+        json_object_set_new(c->state.data, "moveNext", json_integer(0));
+        json_object_set_new(c->state.data, "moved", json_array());
+        json_object_set_new(c->state.data, "skipped", json_array());
+        provider_next(c, LINK_TRANSITIONS);
     } else {
-        json_object_set(c->output, "versionId", json_object_get(c->state.data, "versionId"));
-        json_object_set(c->output, "linked", json_object_get(c->state.data, "linked"));
-        json_object_set(c->output, "missing", json_object_get(c->state.data, "missing"));
-        provider_finish(c, VERDICT_VALID, "%s on %zu issues%s", input_text(c, "version"),
-                        json_array_size(json_object_get(c->state.data, "linked")),
-                        json_is_true(json_object_get(c->input, "released")) ? ", released" : "");
+        link_done(c);
     }
 }
 
@@ -324,12 +394,17 @@ static void link_step(struct provider_call *c, const struct outbound_response *r
 static void tickets_link(struct provider_call *c, const struct outbound_response *res)
 {
     char prefix[300];
-    json_t *issues;
+    json_t *issues, *moves;
 
     snprintf(prefix, sizeof prefix, "%s-", provider_text(c, "jiraProjectKey"));
     issues = tickets_link_keys(c->input, prefix);
-    link_step(c, res, issues);
+    moves = tickets_issue_keys(input_text(c, "moves"), prefix);
+    if (c->state.step >= LINK_TRANSITIONS)
+        move_step(c, res, moves);
+    else
+        link_step(c, res, issues, moves);
     json_decref(issues);
+    json_decref(moves);
 }
 
 static const struct provider_ops ops = {.verify = verify,

@@ -1,0 +1,1 @@
+ALTER TABLE tenant_ticket_integrations DROP COLUMN issueTransition;
