@@ -42,8 +42,9 @@ if FAKES_DIR not in sys.path:
     sys.path.insert(0, FAKES_DIR)
 import fakes as fakes_module  # noqa: E402
 
-# Small timeouts keep the slow cases fast: a fake asked to be slow sleeps SLOW_SECONDS.
-TIMEOUT_MS = int(os.environ.get("SLIPWAY_VERIFY_TEST_TIMEOUT_MS", "1000"))
+# Small timeouts keep the slow cases fast: a fake asked to be slow sleeps SLOW_SECONDS, past the timeout. 2 s, not
+# 1: an App Store check (a JWT, then TLS to the fake) beside eleven others ran past 1 s under ASan on a loaded machine.
+TIMEOUT_MS = int(os.environ.get("SLIPWAY_VERIFY_TEST_TIMEOUT_MS", "2000"))
 SLOW_SECONDS = 3.0
 USER_AGENT = "slipway/0.1"
 GITHUB_ACCEPT = "application/vnd.github+json"
