@@ -97,6 +97,9 @@ export function submissionsPanel(ctx, path) {
   let form = null;
   let last = null;
   let timer = 0;
+  // The cards drawn, by submission: a redraw keeps the element of a card whose submission, health and rights are as
+  // they were, so a live event's redraw between a mouse's press and its release does not swallow the click.
+  const drawn = new Map();
 
   const act = async (s, action, body) => {
     showError(box, null);
@@ -109,8 +112,19 @@ export function submissionsPanel(ctx, path) {
     } catch (e) {
       showError(box, e.message);
     }
+    drawn.delete(s.id); // its button was disabled when clicked
     await show(last);
   };
+
+  function card(s, earlier, health) {
+    const canAct = canDrive(ctx.tenant);
+    const key = JSON.stringify([s, earlier, health ?? null, canAct]);
+    const old = drawn.get(s.id);
+    if (old && old.key === key) return old.el;
+    const el = storeCard(s, {canAct, act, fail: (m) => showError(box, m), earlier, health});
+    drawn.set(s.id, {key, el});
+    return el;
+  }
 
   async function show(rel) {
     last = rel;
@@ -127,8 +141,7 @@ export function submissionsPanel(ctx, path) {
           rel.releaseType === 'HOTFIX'));
     }
     const health = new Map((rel.health || []).map((e) => [e.submissionId, e]));
-    const cards = latestPerTarget(list).map(({s, earlier}) => storeCard(s, {canAct: canDrive(ctx.tenant), act, fail: (m) => showError(box, m), earlier,
-      health: health.get(s.id)}));
+    const cards = latestPerTarget(list).map(({s, earlier}) => card(s, earlier, health.get(s.id)));
     append(clear(section), [h('h2', {id: 'submissions-title'}, 'Stores'), box, result,
       cards.length ? h('div', {class: 'store-cards'}, cards)
         : h('p', {class: 'muted'}, rel.status === 'READY' ? 'Nothing submitted yet.' : 'A release is submitted to the stores once it is ready.'),

@@ -52,6 +52,9 @@ function stopStack(child) {
 const results = {passed: 0, failed: 0};
 // UI_ONLY=regex runs only the checks whose names match (a focused run while working on one page); unset, all.
 const only = process.env.UI_ONLY ? new RegExp(process.env.UI_ONLY) : null;
+// After a failed check: the browser signed out on a blank page, so the next check starts as if the failed one had
+// ended well, rather than failing at its login behind a dialog left open.
+let afterFailure = async () => {};
 async function check(name, fn) {
   if (only && !only.test(name)) return;
   const t0 = Date.now();
@@ -62,6 +65,7 @@ async function check(name, fn) {
   } catch (e) {
     results.failed += 1;
     console.log(`FAIL ${name}\n     ${String(e && e.stack || e).split('\n').slice(0, 6).join('\n     ')}`);
+    await afterFailure().catch((e2) => console.log(`     (the browser was not reset: ${e2.message})`));
   }
 }
 function assert(cond, message) {
@@ -194,6 +198,10 @@ async function main() {
   });
   context.setDefaultTimeout(TIMEOUT);
   const page = context.pages()[0] || await context.newPage();
+  afterFailure = async () => {
+    await page.goto('about:blank');
+    await context.clearCookies();
+  };
   page.on('console', (m) => {
     if (m.type() === 'error' && !/status of 4\d\d/.test(m.text())) pageProblems.push(`console: ${m.text()}`);
   });
