@@ -423,10 +423,11 @@ static json_t *call_input(const struct job *j, const struct ticket *t, const jso
                          text_of(j->payload, "text"), "version", text_of(j->payload, "version"));
     }
     if (strcmp(action, "fix-versions") == 0 || strcmp(action, "link") == 0) { /* the provider finds the keys it knows */
-        char date[TIMESTAMP_SIZE];
+        char date[TIMESTAMP_SIZE], claim[UUID_SIZE];
         clock_now(date); /* a job enqueued before its payload carried the date: today's */
         date[10] = '\0';
-        return json_pack("{s:s, s:s, s:b, s:s, s:s, s:s}", "version", text_of(j->payload, "version"), "notes",
+        rand_uuid(claim); /* this call's, apart from any earlier call of the job (a POST it may have sent) */
+        return json_pack("{s:s, s:s, s:s, s:b, s:s, s:s, s:s}", "claim", claim, "version", text_of(j->payload, "version"), "notes",
                          claimed ? claimed : "", "released", strcmp(action, "fix-versions") == 0, "releaseDate",
                          text_of(j->payload, "releaseDate")[0] ? text_of(j->payload, "releaseDate") : date, "issueTransition",
                          text_of(config, "issueTransition"), "moves", moves ? moves : "");

@@ -11,7 +11,7 @@ from fakebase import number, basic_credentials, J, Resp, Provider
 class Jira(Provider):
     """Jira Cloud REST v3: /rest/api/3/myself, /rest/api/3/project/{key} (with its versions), and what a release's
     issue needs: GET /search/jql (project and labels), POST /version, POST /issue, POST /issue/{key}/comment,
-    GET and POST /issue/{key}/transitions; and what fix versions need: PUT /issue/{key} (update.fixVersions add),
+    GET /issue/{key} (its status), GET and POST /issue/{key}/transitions; and what fix versions need: PUT /issue/{key} (update.fixVersions add),
     PUT /version/{id} (released, releaseDate).
 
     data: {"users": {email: {"tokens": [api token], "accountId", "displayName"}},
@@ -50,6 +50,11 @@ class Jira(Provider):
     def _visible(self, projects, key, email):
         project = projects.get(key)
         return project is not None and (project.get("users") is None or email in project["users"])
+
+    @staticmethod
+    def _status(name):
+        """A status as Jira gives it (an issue's fields.status, a transition's to): its id stable for its name."""
+        return {"id": str(number(name, 5)), "name": name}
 
     def _issues(self, req, parts, projects, email, headers):
         """The release-issue part of the API (None: not one of its paths)."""
@@ -112,6 +117,14 @@ class Jira(Provider):
                      headers)
         if len(parts) == 5 and parts[:4] == ["rest", "api", "3", "issue"] and req.method == "PUT":
             return self._edit_issue(req, parts[4], projects, email, headers)
+        if len(parts) == 5 and parts[:4] == ["rest", "api", "3", "issue"] and req.method == "GET":
+            with self.lock:
+                issue = copy.deepcopy(self.data["issues"].get(parts[4]))
+            if issue is None or not self._visible(projects, issue["project"], email):
+                return J(404, {"errorMessages": ["Issue does not exist or you do not have permission to see it."],
+                               "errors": {}}, headers)
+            return J(200, {"id": issue["id"], "key": parts[4], "self": "%s/rest/api/3/issue/%s" % (base, issue["id"]),
+                           "fields": {"summary": issue["summary"], "status": self._status(issue["status"])}}, headers)
         if len(parts) == 5 and parts[:4] == ["rest", "api", "3", "version"] and req.method == "PUT":
             return self._edit_version(req, parts[4], projects, email, headers)
         if len(parts) == 6 and parts[:4] == ["rest", "api", "3", "issue"] and parts[5] in ("comment", "transitions"):
@@ -132,7 +145,7 @@ class Jira(Provider):
                 return J(201, {"id": str(uuid.uuid4().int % 100000), "body": body["body"]}, headers)
             if parts[5] == "transitions" and req.method == "GET":
                 return J(200, {"expand": "transitions", "transitions": [
-                    {"id": t["id"], "name": t["name"], "to": {"name": t["to"]}, "isAvailable": True}
+                    {"id": t["id"], "name": t["name"], "to": self._status(t["to"]), "isAvailable": True}
                     for t in transitions]}, headers)
             if parts[5] == "transitions" and req.method == "POST":
                 want = ((body or {}).get("transition") or {}).get("id")

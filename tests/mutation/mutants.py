@@ -662,6 +662,13 @@ TABLE = [
            [('input_text(c, "issueTransition")[0] && json_array_size(moves) > 0',
              'input_text(c, "issueTransition")[0] && json_array_size(moves) > 99')],
            [API + "test_tickets:TicketsTest.test_jira_issue_transition_when_the_version_is_released"]),
+    Mutant("jira-move-repeated-after-kill", "an issue's transition posted again after a kill",
+           "a call resumed after a kill at Jira's transition POST takes the earlier call's claim for its own and posts "
+           "the transition again, though the first may have landed: a workflow that offers it from there moves the "
+           "issue twice (its history, its watchers' mail)",
+           "src/providers/tickets/jira.c",
+           [('bool others = provider_data_text(c, "sending")[0] != \'\\0\';', "bool others = false;")],
+           ["reliability.ticket_kill.sqlite"]),
 ]
 
 

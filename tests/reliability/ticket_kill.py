@@ -19,6 +19,7 @@ process searches for the label, finds the issue, and sends no second create.
     SLIPWAY_BIN=build/slipway python3 tests/reliability/ticket_kill.py
 """
 
+import json
 import os
 import signal
 import sys
@@ -27,6 +28,7 @@ import unittest
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "api"))
 import harness  # noqa: E402
+import integration_fixtures as fx  # noqa: E402
 import verify_fixtures as vf  # noqa: E402
 
 import kickoff  # noqa: E402  (its lease, its bounded wait, its set-up of a shared SQLite database)
@@ -43,12 +45,12 @@ class TicketKillTest(kickoff.KickoffKillTest):
         return [r for r in self.client.requests("jira", mark)
                 if (r.get("method"), r.get("path")) == CREATE and project in (r.get("body") or "")]
 
-    def tenant_with_tickets(self, kind):
-        """A tenant with an SCM and a ticket integration of kind that keeps release tickets: server, ctx, scm, the
-        integration's case and the integration."""
+    def tenant_with_tickets(self, kind, **extra):
+        """A tenant with an SCM and a ticket integration of kind that keeps release tickets (extra: more of its
+        fields): server, ctx, scm, the integration's case and the integration."""
         server, ctx, scm, _ = self.tenant_with_scm()
         case = vf.build(ctx, kind, True, True)
-        case.body["autoCreateEpics"] = True
+        case.body.update(dict({"autoCreateEpics": True}, **extra))
         integ = ctx.create(case.body)
         self.shared.secrets |= ctx.secrets
         self.shared.remember()
@@ -95,6 +97,59 @@ class TicketKillTest(kickoff.KickoffKillTest):
         self.assertEqual(made.count(201), 1, "created once (the held one was never acted on): %s" % made)
         print("ticket open: killed twice at Jira's create (held unanswered, then made with its answer lost); one issue "
               "%s, one release_tickets row; %d create requests" % (list(issues)[0], len(made)))
+
+    def test_killed_while_moving_an_issue(self):
+        """A fix version's issue moves (issueTransition): the process is killed twice at Jira's transition POST, first
+        held unacted (the issue still To Do), then acted with its answer lost (Done). Each next process finds the
+        last one's claim, reads the issue's status first, and posts the transition only where it had not landed: the
+        issue moved by exactly one transition, and the job's output says it moved."""
+        server, ctx, scm, jira, integ = self.tenant_with_tickets("JIRA", issueTransition="Done")
+        project = jira.info["key"]
+        key = project + "-77"
+        self.client.register("jira", {"issues": {key: {"id": "77077", "project": project, "summary": "moved once",
+                                                      "issuetype": "Task", "labels": [], "fixVersions": [],
+                                                      "comments": [], "status": "To Do"}}})
+        path = "/api/v1/%s/releases" % ctx.tenant_id
+        rel = harness.expect(self, server.request("POST", path, {"version": "6.3.0", "releaseType": "MINOR",
+                                                                 "platforms": ["IOS"], "scmIntegrationId": scm["id"]},
+                                                  token=ctx.token), 201)
+        read = lambda: harness.expect(self, ctx.server.request("GET", "%s/%s" % (path, rel["id"]), token=ctx.token), 200)  # noqa: E731
+        wait_for("the kickoff", lambda: read()["status"] == "BUILDING")
+        harness.expect(self, server.request("PATCH", "%s/%s" % (path, rel["id"]), {"notes": "- %s fix the login" % key},
+                                            token=ctx.token), 200)
+        wait_for("the issue linked", lambda: self.client.data("jira")["issues"][key]["fixVersions"])
+        fx.db_execute(server, "UPDATE releases SET status = 'READY' WHERE id = ?", (rel["id"],))
+
+        move = "/rest/api/3/issue/%s/transitions" % key
+        posts = lambda mark: [r for r in self.client.requests("jira", mark)  # noqa: E731
+                              if (r.get("method"), r.get("path")) == ("POST", move)]
+        start = self.client.mark()
+        self.rules.append(self.client.rule("jira", "hold", method="POST", path=move))
+        harness.expect(self, server.request("POST", "%s/%s/finish" % (path, rel["id"]), {}, token=ctx.token), 200)
+        self.kill_when_held(server, "hold", lambda: posts(start))
+        self.assertEqual(self.client.data("jira")["issues"][key]["status"], "To Do", "the held transition never acted")
+        mark = self.client.mark()
+        self.rules.append(self.client.rule("jira", "lose", method="POST", path=move))
+        server = ctx.server = self.shared.start(migrate=False)
+        self.kill_when_held(server, "lose", lambda: posts(mark))
+        server = ctx.server = self.shared.start(migrate=False)
+
+        def moved():
+            _, rows = fx.db_query(server, "SELECT output FROM jobs WHERE tenantId = ? AND kind = 'ticket-sync' AND "
+                                          "state = 'DONE'", (ctx.tenant_id,))
+            outs = [o if isinstance(o, dict) else json.loads(o) for (o,) in rows if o]
+            return [o for o in outs if "moved" in o]
+        outs = wait_for("the moves done", moved)
+        self.assertEqual([o["moved"] for o in outs], [[key]], "the job says the issue moved: %s" % outs)
+        self.assertEqual(self.client.data("jira")["issues"][key]["status"], "Done")
+        sent = [r.get("status") for r in posts(start)]
+        self.assertEqual(sent.count(204), 1, "one transition acted on, whatever was killed: %s" % sent)
+        self.assertEqual(len(sent), 2, "no transition posted after the one that landed: %s" % sent)
+        looked = [r for r in self.client.requests("jira", start) if (r.get("method"), r.get("path")) == (
+            "GET", "/rest/api/3/issue/" + key)]
+        self.assertEqual(len(looked), 2, "each next process read the status before anything else")
+        print("issue move: killed twice at Jira's transition (held unacted, then made with its answer lost); the "
+              "status read first each time; %s moved by one transition (%d posts)" % (key, len(sent)))
 
     def test_killed_after_linear_made_the_issue(self):
         """Linear's issueCreate, killed after the call: the fake made the issue and holds its answer when the process

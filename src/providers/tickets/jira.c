@@ -249,7 +249,7 @@ static void ticket_close(struct provider_call *c, const struct outbound_response
     json_decref(j);
 }
 
-enum { LINK_PROJECT, LINK_VERSION, LINK_ISSUE, LINK_RELEASE, LINK_TRANSITIONS, LINK_MOVE };
+enum { LINK_PROJECT, LINK_VERSION, LINK_ISSUE, LINK_RELEASE, LINK_TRANSITIONS, LINK_MOVE, LINK_MOVED };
 
 /* The end of a link call: what it did, from its state. */
 static void link_done(struct provider_call *c)
@@ -270,37 +270,64 @@ static void link_done(struct provider_call *c)
  * issue that does not exist (404), has no such transition now, or is refused
  * it (400) is skipped, not a failure. The index is saved at each step, so a
  * resumed run goes on from the issue it was at.
+ *
+ * A transition is not idempotent (a workflow may offer "Done" from Done), so
+ * its POST is claimed first: "sending" (input "claim", a token new to each
+ * call) is saved before it goes out. A call that finds another call's claim
+ * (a process killed, or stopped, with the POST maybe sent) reads the issue's
+ * status (LINK_MOVED) and counts the issue moved when it is the transition's
+ * target, else asks for its transitions again.
  */
 static void move_step(struct provider_call *c, const struct outbound_response *res, const json_t *moves)
 {
     json_int_t next = provider_data_int(c, "moveNext");
     const char *key = json_string_value(json_array_get(moves, (size_t)next)), *want = input_text(c, "issueTransition");
     char path[600], enc[300];
-    json_t *j, *t, *body;
+    json_t *j, *t, *body = NULL;
     size_t i;
 
     if (!res) {
-        snprintf(path, sizeof path, "/issue/%s/transitions", provider_escape(key ? key : "", enc, sizeof enc));
-        body =
-            c->state.step == LINK_MOVE ? json_pack("{s:{s:s}}", "transition", "id", provider_data_text(c, "transitionId")) : NULL;
+        const char *mine = input_text(c, "claim");
+        bool others = provider_data_text(c, "sending")[0] != '\0';
+        if (c->state.step == LINK_MOVE && strcmp(provider_data_text(c, "sending"), mine) != 0) {
+            json_object_set_new(c->state.data, "sending", json_string(others ? "" : mine));
+            provider_next(c, others ? LINK_MOVED : LINK_MOVE); /* claimed, then sent; or another call's claim */
+            return;
+        }
+        provider_escape(key ? key : "", enc, sizeof enc);
+        snprintf(path, sizeof path, c->state.step == LINK_MOVED ? "/issue/%s?fields=status" : "/issue/%s/transitions", enc);
+        if (c->state.step == LINK_MOVE)
+            body = json_pack("{s:{s:s}}", "transition", "id", provider_data_text(c, "transitionId"));
         send(c, body ? "POST" : "GET", path, body);
         json_decref(body);
         return;
     }
+    json_object_del(c->state.data, "sending");
     if (res->failure == OUTBOUND_OK && (res->status == 404 || (c->state.step == LINK_MOVE && res->status == 400))) {
         json_array_append_new(json_object_get(c->state.data, "skipped"), json_string(key));
     } else if (c->state.step == LINK_MOVE) { /* 204, no body */
         if (provider_failed(c, res, "Jira rejected the e-mail address or API token", "Jira has no such issue"))
             return;
         json_array_append_new(json_object_get(c->state.data, "moved"), json_string(key));
-    } else {
-        if (!(j = answer(c, res)))
+    } else if (!(j = answer(c, res))) {
+        return;
+    } else if (c->state.step == LINK_MOVED) {
+        const char *to = provider_data_text(c, "toStatus");
+        bool landed = to[0] && strcmp(text_of(json_object_get(json_object_get(j, "fields"), "status"), "id"), to) == 0;
+        json_decref(j);
+        if (!landed) { /* the claimed POST never reached Jira: its transitions again */
+            provider_next(c, LINK_TRANSITIONS);
             return;
+        }
+        json_array_append_new(json_object_get(c->state.data, "moved"), json_string(key));
+    } else {
         json_object_del(c->state.data, "transitionId");
         json_array_foreach(json_object_get(j, "transitions"), i, t)
         {
-            if (strcasecmp(text_of(t, "name"), want) == 0)
+            if (strcasecmp(text_of(t, "name"), want) == 0) {
                 json_object_set(c->state.data, "transitionId", json_object_get(t, "id"));
+                json_object_set(c->state.data, "toStatus", json_object_get(json_object_get(t, "to"), "id"));
+            }
         }
         json_decref(j);
         if (provider_data_text(c, "transitionId")[0]) {
