@@ -82,11 +82,15 @@ function question(s, a) {
     body: `Every user gets build ${s.buildNumber} on ${store} now${s.rolloutPlan ? ', skipping the plan\'s remaining stages' : ''}. This cannot be undone.`};
 }
 
-// An action under way in words; a live Play release's change that Play reviews again (docs/stores.md) says so.
-function pendingWords(s) {
-  const reviewed = s.targetType === 'PLAY_STORE' && ['ROLLING_OUT', 'HALTED', 'RELEASED'].includes(s.status) &&
+// A live Play release's change that Play reviews again (docs/stores.md): held until Play decides, hours maybe.
+export function inPlayReview(s) {
+  return Boolean(s.pendingAction) && s.targetType === 'PLAY_STORE' && ['ROLLING_OUT', 'HALTED', 'RELEASED'].includes(s.status) &&
     /(IN_REVIEW|NOT_SENT_FOR_REVIEW|APPROVED_NOT_PUBLISHED)$/.test(s.reviewState || '');
-  return reviewed ? h('span', {class: 'muted small', 'data-field': 'change-review'},
+}
+
+// An action under way in words; one in Play's review says so.
+function pendingWords(s) {
+  return inPlayReview(s) ? h('span', {class: 'muted small', 'data-field': 'change-review'},
     ` ${s.pendingAction} in Google Play's review: users keep the current share until Play publishes it`)
     : h('span', {class: 'muted small'}, ` ${s.pendingAction} under way`);
 }

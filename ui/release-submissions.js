@@ -10,7 +10,7 @@ import {h, append, clear, announce, errorBox, showError} from './dom.js';
 import {get, post, tenantPath} from './api.js';
 import {field, FieldSet} from './forms.js';
 import {canDrive, PLATFORM_WORDS} from './releases.js';
-import {storeCard, healthPart, parsePlan, STORE} from './release-rollout.js';
+import {storeCard, healthPart, inPlayReview, parsePlan, STORE} from './release-rollout.js';
 
 // The latest submission of each target and track (the list is oldest first), with how many came before it.
 function latestPerTarget(list) {
@@ -146,11 +146,14 @@ export function submissionsPanel(ctx, path) {
       cards.length ? h('div', {class: 'store-cards'}, cards)
         : h('p', {class: 'muted'}, rel.status === 'READY' ? 'Nothing submitted yet.' : 'A release is submitted to the stores once it is ready.'),
       form && rel.status === 'READY' ? form : null]);
-    // An action under way ends in its job, which moves no release: its answer is read again until it has ended.
-    // A watched rollout's readings come over the release's stream (release-health, view-release.js).
+    // An action under way ends in its job, which moves no release: its answer is read again until it has ended,
+    // each second while the store applies it, each half minute while it only waits for Play's review (its
+    // decision also reaches the page as a timeline row). A watched rollout's readings come over the release's
+    // stream (release-health, view-release.js).
     window.clearTimeout(timer);
-    if (list.some((s) => s.pendingAction)) {
-      timer = window.setTimeout(() => !ctx.stale() && show(last).catch(() => {}), 1000);
+    const pending = list.filter((s) => s.pendingAction);
+    if (pending.length) {
+      timer = window.setTimeout(() => !ctx.stale() && show(last).catch(() => {}), pending.every(inPlayReview) ? 30000 : 1000);
     }
   }
   // A new health reading (the release's stream): each card's health part replaced in place, so a form being typed in or a
