@@ -379,38 +379,77 @@ static enum err_code claims_take(struct store_conn *c, const struct job *j, cons
 }
 
 /*
- * Every word any job of j's release and integration claimed, one a line (the
- * issues the notes named, the ones an issueTransition moves once the version
- * is released), into *out (malloc'ed).
+ * The issues j moves through the integration's issueTransition, one a line
+ * (the call's "moves"), into *out (malloc'ed). In one transaction, every
+ * issue of j's release and integration whose move no job claimed becomes
+ * j's (moveJobId, migration 0064), then all of j's are read, in claim order:
+ * so each issue moves once, whichever jobs overlap. A fix-versions job takes
+ * them all, when the version is released. A link job takes them only when
+ * its release was released already (RELEASED or FINISHED, set in the
+ * transaction that queued the fix-versions job): the issues its edit added,
+ * which that job's pass may no longer see; before, it takes none (the
+ * fix-versions job will). A retry finds its own again.
  */
-static enum err_code claims_all(struct store_conn *c, const struct job *j, char **out, struct err *err)
-{
-    struct store_stmt *st;
+struct moves {
+    const struct job *j;
+    bool link;
     struct buf text;
+};
 
-    *out = NULL;
+static enum err_code moves_body(struct store_conn *c, void *ctx, struct err *err)
+{
+    struct moves *m = ctx;
+    const char *release = text_of(m->j->payload, "releaseId"), *integration = text_of(m->j->payload, "integrationId");
+    struct store_stmt *st;
+    int64_t released = 1;
+
+    buf_free(&m->text);
+    buf_init(&m->text, CLAIMS_TEXT_MAX);
+    if (m->link && store_int(c,
+                             "SELECT COUNT(*) FROM releases WHERE tenantId = ? AND id = ? AND (status = 'RELEASED' OR "
+                             "status = 'FINISHED')",
+                             STORE_ARGS(STORE_TEXT(m->j->tenant), STORE_TEXT(release)), &released, err))
+        return err->code;
+    if (released &&
+        store_run(c,
+                  "UPDATE release_ticket_links SET moveJobId = ? WHERE tenantId = ? AND releaseId = ? AND "
+                  "integrationId = ? AND moveJobId IS NULL",
+                  STORE_ARGS(STORE_TEXT(m->j->id), STORE_TEXT(m->j->tenant), STORE_TEXT(release), STORE_TEXT(integration)), NULL,
+                  err))
+        return err->code;
     if (store_select(c,
                      "SELECT issueKey FROM release_ticket_links WHERE tenantId = ? AND releaseId = ? AND integrationId = ? "
-                     "ORDER BY createdAt, issueKey",
-                     STORE_ARGS(STORE_TEXT(j->tenant), STORE_TEXT(text_of(j->payload, "releaseId")),
-                                STORE_TEXT(text_of(j->payload, "integrationId"))),
-                     &st, err))
+                     "AND moveJobId = ? ORDER BY createdAt, issueKey",
+                     STORE_ARGS(STORE_TEXT(m->j->tenant), STORE_TEXT(release), STORE_TEXT(integration), STORE_TEXT(m->j->id)), &st,
+                     err))
         return err->code;
-    buf_init(&text, CLAIMS_TEXT_MAX);
     while (store_next(st, err) == 1) {
-        buf_appends(&text, store_col_text(st, 0));
-        buf_appends(&text, "\n");
+        buf_appends(&m->text, store_col_text(st, 0));
+        buf_appends(&m->text, "\n");
     }
     store_finish(st);
-    *out = err->code ? NULL : xstrdup(text.data ? text.data : "");
-    buf_free(&text);
+    return err->code;
+}
+
+static enum err_code moves_take(struct store_conn *c, const struct job *j, char **out, struct err *err)
+{
+    struct moves m = {.j = j, .link = strcmp(text_of(j->payload, "action"), "link") == 0};
+
+    buf_init(&m.text, CLAIMS_TEXT_MAX);
+    for (int tries = 0; tries < 3; tries++) {
+        err_clear(err);
+        if (store_tx(c, moves_body, &m, err) != ERR_CONFLICT)
+            break;
+    }
+    *out = err->code ? NULL : xstrdup(m.text.data ? m.text.data : "");
+    buf_free(&m.text);
     return err->code;
 }
 
 /*
  * The call's input for j's action on ticket t (config: the integration's;
- * claimed: the words the job claimed; moves: every word of the release's
- * claims, for a fix-versions job). Caller owns.
+ * claimed: the words the job claimed; moves: the issues it moves, from
+ * moves_take). Caller owns.
  */
 static json_t *call_input(const struct job *j, const struct ticket *t, const json_t *config, const char *claimed, const char *moves)
 {
@@ -459,9 +498,8 @@ static void start(const struct notify_env *env, struct job *j)
         verify_load(db, env->keys, category_get(CAT_TICKETS), j->tenant, integration, NULL, &config, &scm, &err) == ERR_OK &&
         ticket_load(db, j->tenant, release, integration, &t, &err) == ERR_OK && fix &&
         json_is_true(json_object_get(config, "autoCreateEpics")) && /* claims only for a call */
-        notes_load(db, j->tenant, release, &notes, &err) == ERR_OK && claims_take(db, j, notes, &claimed, &err) == ERR_OK &&
-        strcmp(action, "fix-versions") == 0)
-        claims_all(db, j, &moves, &err);
+        notes_load(db, j->tenant, release, &notes, &err) == ERR_OK && claims_take(db, j, notes, &claimed, &err) == ERR_OK)
+        moves_take(db, j, &moves, &err);
     store_conn_put(db);
     json_decref(scm);
     if (err.code == ERR_NOT_FOUND || (!err.code && !json_is_true(json_object_get(config, "autoCreateEpics")))) {

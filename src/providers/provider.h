@@ -284,7 +284,10 @@ struct provider_ops {
      * true, "releaseDate"? (YYYY-MM-DD)}; output
      * {"versionId", "linked": [keys], "missing": [keys]}. Each issue gets the
      * version among its fix versions (an issue that has it is unchanged; one that does not exist is missing); then,
-     * with released, the version is marked released on releaseDate. Progress is saved per issue: a resumed call goes on.
+     * with released, the version is marked released on releaseDate. Jira also takes "issueTransition", "moves" (text
+     * naming the issues to move through it: after the release, or after the issues when not released, the caller
+     * having found the version released already) and "claim" (a token new to each call); output "moved", "skipped".
+     * Progress is saved per issue: a resumed call goes on.
      * Azure DevOps: the keys are "AB#123", and each work item gets the tag "release-{version}" (its tags kept).
      * Linear: the keys are the team's identifiers ("ENG-42"), and each issue gets the label "release-{version}".
      */

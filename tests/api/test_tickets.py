@@ -258,6 +258,53 @@ class TicketsTest(test_releases.ReleaseBase):
                                            400, "invalid_request")
             self.assertEqual([d["field"] for d in details], ["issueTransition"], why)
 
+    def test_jira_issues_added_after_the_release_are_moved_once(self):
+        """A RELEASED release's version is released and its notes' issue moved by its fix-versions job; an edit of the
+        notes afterwards (allowed until finish) names one more: its link job gives it the version and moves it
+        (the fix-versions pass had ended), and moves neither the first issue again nor anything before the release."""
+        integ, case = self.jira(issueTransition="Done")
+        key = case.info["key"]
+        issue = {"project": key, "issuetype": "Task", "labels": [], "fixVersions": [], "comments": [], "status": "To Do"}
+        self.fakes.register("jira", {"issues": {key + "-951": dict(issue, id="951", summary="first"),
+                                                key + "-952": dict(issue, id="952", summary="added later")}})
+        mark = self.fakes.mark()
+        sp.play_target(self.ctx)
+        rel = sp.ready_release(self, self.ctx, "4.8.0")
+        rid = rel["id"]
+        self.expect(self.request("PATCH", self.path(rid), {"notes": "- %s-951 fix the login" % key},
+                                 token=self.owner.token), 200)
+        issues = lambda: self.fakes.data("jira")["issues"]  # noqa: E731
+        self.assertTrue(vf.wait_for(lambda: issues()[key + "-951"]["fixVersions"], 60), "linked before the release")
+        self.assertEqual(issues()[key + "-951"]["status"], "To Do", "not moved before the version is released")
+        subs = "/api/v1/%s/releases/%s/submissions" % (self.tenant, rid)
+        sub = self.expect(self.request("POST", subs, {"platform": "ANDROID", "buildNumber": sp.CODE, "rolloutPermille": 100},
+                                       token=self.owner.token), 201)
+        sp.wait_for(self, "the submission", lambda: self.expect(self.request(
+            "GET", subs + "/" + sub["id"], token=self.owner.token), 200)["status"] == "ROLLING_OUT")
+        self.expect(self.request("POST", subs + "/%s/complete" % sub["id"], {}, token=self.owner.token), 200)
+        self.wait(rid, lambda r: r["status"] == "RELEASED", "released by the store")
+        self.assertTrue(vf.wait_for(lambda: issues()[key + "-951"]["status"] == "Done", 60), "moved with the release")
+        self.assertEqual(issues()[key + "-952"]["status"], "To Do")
+
+        self.expect(self.request("PATCH", self.path(rid), {"notes": "- %s-951 fix the login\n- %s-952 and this" % (key, key)},
+                                 token=self.owner.token), 200)
+        self.assertTrue(vf.wait_for(lambda: issues()[key + "-952"]["status"] == "Done", 60), "the added issue moved: %s" % [
+            (r["method"], r["path"], r.get("status")) for r in self.fakes.requests("jira", mark)])
+        self.assertTrue(issues()[key + "-952"]["fixVersions"], "and given the version")
+        time.sleep(1)  # a second move would come now
+        posts = sorted(r["path"] for r in self.fakes.requests("jira", mark) if r["method"] == "POST" and r["path"].endswith(
+            "/transitions") and "-95" in r["path"])
+        self.assertEqual(posts, ["/rest/api/3/issue/%s-95%d/transitions" % (key, n) for n in (1, 2)], "each issue once")
+        seen = [(r["method"], r["path"]) for r in self.fakes.requests("jira", mark)]
+        puts = [i for i, (m, p) in enumerate(seen) if m == "PUT" and "/version/" in p]
+        self.assertEqual(len(puts), 1, "the version released once: the edit's job only links and moves")
+        self.assertLess(puts[0], seen.index(("POST", posts[0])), "the first issue moved once the version is released")
+        _, rows = fx.db_query(self.server, "SELECT issueKey, moveJobId, jobId FROM release_ticket_links WHERE releaseId = ? "
+                                           "ORDER BY issueKey", (rid,))
+        self.assertEqual([r[0] for r in rows], [key + "-951", key + "-952"])
+        self.assertTrue(all(r[1] for r in rows), "each move claimed: %s" % rows)
+        self.assertNotEqual(rows[0][1], rows[1][1], "by two jobs: the release's and the edit's")
+
     def test_linear_label_on_the_issues_the_notes_name(self):
         """Linear: the issues of the team the notes name (ENG-42) get the label release-{version} (found, else made
         once in the team, then issueAddLabel by identifier); one Linear does not know is missing, not a failure."""

@@ -669,6 +669,18 @@ TABLE = [
            "src/providers/tickets/jira.c",
            [('bool others = provider_data_text(c, "sending")[0] != \'\\0\';', "bool others = false;")],
            ["reliability.ticket_kill.sqlite"]),
+    Mutant("jira-added-issue-not-moved", "an issue the notes name after the release never moved",
+           "a link job of a release already RELEASED claims no move: an issue its edit added gets the fix version "
+           "but stays where it was, though the tenant's issueTransition moved the others",
+           "src/notify/tickets.c",
+           [("    if (released &&\n        store_run(c,", "    if (released && !m->link &&\n        store_run(c,")],
+           [API + "test_tickets:TicketsTest.test_jira_issues_added_after_the_release_are_moved_once"]),
+    Mutant("jira-moved-before-release", "a link job moves the notes' issues before the version is released",
+           "a link job claims the moves whatever the release's status: the issues move as soon as the notes name "
+           "them, before the version is released, and not with it",
+           "src/notify/tickets.c",
+           [("int64_t released = 1;\n", "int64_t released = 1;\n    m->link = false;\n")],
+           [API + "test_tickets:TicketsTest.test_jira_issues_added_after_the_release_are_moved_once"]),
 ]
 
 

@@ -72,6 +72,7 @@ UUID_COLUMNS |= {"repositoryid"}  # repositories (0020)
 UUID_COLUMNS |= {"environmentid", "frozenbyaccountid"}  # environments (0028)
 UUID_COLUMNS |= {"submissionid"}  # store health (0035)
 UUID_COLUMNS |= {"cicdjobid"}  # CI/CD jobs (0034)
+UUID_COLUMNS |= {"movejobid"}  # ticket move claims (0064)
 # SQLite columns whose family its declared type does not say.
 SQLITE_FAMILY = {("audit_logs", "details"): "json"}
 # Usage's siteId is a site's id or '' (the tenant's own, 0055): text everywhere, since '' is no uuid.

@@ -346,7 +346,9 @@ static void move_step(struct provider_call *c, const struct outbound_response *r
 /*
  * The fix version (found or created) on each issue of issues, one issue a
  * step, then released when asked, then (issueTransition set) each issue of
- * moves moved (move_step).
+ * moves moved (move_step): after the release, or after the issues for a call
+ * not asked to release (a link job whose release was released already:
+ * moves names only what its edit added, src/notify/tickets.c moves_take).
  */
 static void link_step(struct provider_call *c, const struct outbound_response *res, const json_t *issues, const json_t *moves)
 {
@@ -407,7 +409,8 @@ static void link_step(struct provider_call *c, const struct outbound_response *r
         provider_next(c, LINK_ISSUE);
     } else if (c->state.step != LINK_RELEASE && json_is_true(json_object_get(c->input, "released"))) {
         provider_next(c, LINK_RELEASE);
-    } else if (c->state.step == LINK_RELEASE && input_text(c, "issueTransition")[0] && json_array_size(moves) > 0) {
+    } else if ((c->state.step == LINK_RELEASE || !json_is_true(json_object_get(c->input, "released"))) &&
+               input_text(c, "issueTransition")[0] && json_array_size(moves) > 0) { /* a link job's: released already */
         json_object_set_new(c->state.data, "moveNext", json_integer(0));
         json_object_set_new(c->state.data, "moved", json_array());
         json_object_set_new(c->state.data, "skipped", json_array());

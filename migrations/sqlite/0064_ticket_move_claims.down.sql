@@ -1,0 +1,1 @@
+ALTER TABLE release_ticket_links DROP COLUMN moveJobId;
