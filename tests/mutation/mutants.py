@@ -262,7 +262,7 @@ TABLE = [
            "an App Store Connect notification is accepted without a valid x-apple-signature",
            "src/providers/targets/app_store.c",
            [("    return inbound_hmac_ok(in, \"x-apple-signature\", \"hmacsha256=\");", "    return in != NULL;")],
-           [API + "test_store_appstore", "unit.test_provider_inbound"]),
+           [API + "test_store_appstore.test_webhooks_wake_the_waits", "unit.test_provider_inbound"]),
     # ---- a script's end handed back from the SSH loop to its job (docs/internals/ssh.md)
     Mutant("ssh-loop-exit-status-lost", "exit status lost",
            "the SSH loop's end of a script loses a non-zero exit status on the way back to the job: the script reads as exit 0",
@@ -425,7 +425,7 @@ TABLE = [
            "of updating the one of the same id or URL, so each notification arrives twice",
            "src/providers/targets/app_store.c",
            [("    if (same) {", "    if (same && provider_input_true(c, \"delete\")) {")],
-           [API + "test_store_appstore:AppStoreTest.test_webhook_registered_with_apple"]),
+           [API + "test_store_appstore.test_webhook_registered_with_apple"]),
     # ---- the release page kept at the tenant's revision: every write it shows raises it (docs/performance.md)
     Mutant("release-page-stale-after-notes", "a release write that leaves the kept page as it was",
            "a notes edit runs in store_tx instead of tenant_tx: the tenant's revision does not move, so the release "
@@ -498,7 +498,7 @@ TABLE = [
            "on sending its notifications to a URL that answers 404, with credentials nobody holds any more",
            "src/stores/hooks.c",
            [("    integrations_on_delete(deleting);", "    (void)deleting;")],
-           [API + "test_store_appstore:AppStoreTest.test_webhook_registered_with_apple"]),
+           [API + "test_store_appstore.test_webhook_registered_with_apple"]),
     # ---- a deployment's ref reaches its scripts quoted, never run (docs/deployments.md "Repository and ref")
     Mutant("deploy-ref-unquoted", "a ref's quote not escaped in the script's preamble",
            "SLIPWAY_REF is exported in single quotes without escaping a ' in the ref, so the rest of the ref is shell "
@@ -618,20 +618,20 @@ TABLE = [
            "moves the share shown and a phased release Apple completes leaves the submission ROLLING_OUT for good",
            "src/stores/stores.c",
            [("|| held || own_schedule(s->target_type, o->to);", "|| held;")],
-           [API + "test_store_appstore:AppStoreTest.test_phased_release_followed"]),
+           [API + "test_store_appstore.test_phased_release_followed"]),
     Mutant("testflight-external-state-ignored", "TestFlight's beta review waits for a poll despite Apple's webhook",
            "a buildBetaDetailExternalBuildStateUpdated notification is recorded as another kind of event, so it wakes "
            "no beta review's wait: the external testers get the build only at the next poll, up to 5 minutes later",
            "src/providers/targets/app_store.c",
            [('"buildBetaDetailExternalBuildStateUpdated"};', '"buildUploadStateUpdated"};')],
-           [API + "test_store_appstore:AppStoreTest.test_webhooks_wake_the_waits"]),
+           [API + "test_store_appstore.test_webhooks_wake_the_waits"]),
     Mutant("asc-reused-release-type-kept", "a reused appStoreVersion keeps the release type it was made with",
            "a version an earlier submission or the team made is reused as it is: a submission asking AFTER_APPROVAL "
            "or SCHEDULED goes to review MANUAL (or the other way), so Apple releases it when nobody asked, or never",
            "src/providers/targets/app_store.c",
            [("bool same = item && release_type_matches(c, item);", "bool same = item && (release_type_matches(c, item) || 1);")],
            ["unit.test_provider_targets",
-            API + "test_store_appstore:AppStoreTest.test_reused_version_takes_the_release_type"]),
+            API + "test_store_appstore.test_reused_version_takes_the_release_type"]),
     # ---- issue 14's build webhooks: read in one pass, copies known by their bytes (docs/internals/jsonpick.md)
     Mutant("webhook-digest-any-entry", "a copy known by a signature entry that did not match",
            "the digest a webhook's copy is known by is the signature list's first entry, matched or not, so two "
