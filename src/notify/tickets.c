@@ -347,33 +347,47 @@ static enum err_code claims_body(struct store_conn *c, void *ctx, struct err *er
 }
 
 /*
- * The job's claimed words, one a line (the text its call reads the keys
- * from, as it read the notes before), into *out (malloc'ed). Another job's
- * claim made at the same moment (a unique row refused) is seen by the
- * transaction run again.
+ * body in a transaction, run again (up to 3 times in all) when another job's
+ * claim made at the same moment refused it (a unique row, a lock): the run
+ * again sees that claim.
  */
-static enum err_code claims_take(struct store_conn *c, const struct job *j, const char *notes, char **out, struct err *err)
+static enum err_code tx_retried(struct store_conn *c, store_tx_fn body, void *ctx, struct err *err)
 {
-    struct claims k = {.j = j, .notes = notes, .mine = json_array()};
+    for (int tries = 0; tries < 3; tries++) {
+        err_clear(err);
+        if (store_tx(c, body, ctx, err) != ERR_CONFLICT)
+            break;
+    }
+    return err->code;
+}
+
+/* words (strings), one a line: the text a call reads issue keys from, as it read the notes. Caller frees. */
+static char *lines_of(const json_t *words)
+{
     struct buf text;
     const json_t *v;
     size_t i;
+    char *out;
 
-    k.release = text_of(j->payload, "releaseId");
-    k.integration = text_of(j->payload, "integrationId");
-    for (int tries = 0; tries < 3; tries++) {
-        err_clear(err);
-        if (store_tx(c, claims_body, &k, err) != ERR_CONFLICT)
-            break;
-    }
     buf_init(&text, CLAIMS_TEXT_MAX);
-    json_array_foreach(k.mine, i, v)
+    json_array_foreach(words, i, v)
     {
         buf_appends(&text, json_string_value(v));
         buf_appends(&text, "\n");
     }
-    *out = err->code ? NULL : xstrdup(text.data ? text.data : "");
+    out = xstrdup(text.data ? text.data : "");
     buf_free(&text);
+    return out;
+}
+
+/* The job's claimed words, one a line (the text its call reads the keys from), into *out (malloc'ed). */
+static enum err_code claims_take(struct store_conn *c, const struct job *j, const char *notes, char **out, struct err *err)
+{
+    struct claims k = {.j = j, .notes = notes, .mine = json_array()};
+
+    k.release = text_of(j->payload, "releaseId");
+    k.integration = text_of(j->payload, "integrationId");
+    *out = tx_retried(c, claims_body, &k, err) ? NULL : lines_of(k.mine);
     json_decref(k.mine);
     return err->code;
 }
@@ -393,7 +407,7 @@ static enum err_code claims_take(struct store_conn *c, const struct job *j, cons
 struct moves {
     const struct job *j;
     bool link;
-    struct buf text;
+    json_t *mine; /* the job's moves, in claim order */
 };
 
 static enum err_code moves_body(struct store_conn *c, void *ctx, struct err *err)
@@ -403,46 +417,37 @@ static enum err_code moves_body(struct store_conn *c, void *ctx, struct err *err
     struct store_stmt *st;
     int64_t released = 1;
 
-    buf_free(&m->text);
-    buf_init(&m->text, CLAIMS_TEXT_MAX);
+    json_array_clear(m->mine);
     if (m->link && store_int(c,
                              "SELECT COUNT(*) FROM releases WHERE tenantId = ? AND id = ? AND (status = 'RELEASED' OR "
                              "status = 'FINISHED')",
                              STORE_ARGS(STORE_TEXT(m->j->tenant), STORE_TEXT(release)), &released, err))
         return err->code;
-    if (released &&
-        store_run(c,
-                  "UPDATE release_ticket_links SET moveJobId = ? WHERE tenantId = ? AND releaseId = ? AND "
-                  "integrationId = ? AND moveJobId IS NULL",
+    if (!released)
+        return ERR_OK; /* a link job before the release: the fix-versions job will take them */
+    if (store_run(c,
+                  "UPDATE release_ticket_links SET moveJobId = ? WHERE tenantId = ? AND releaseId = ? AND integrationId = ? "
+                  "AND moveJobId IS NULL",
                   STORE_ARGS(STORE_TEXT(m->j->id), STORE_TEXT(m->j->tenant), STORE_TEXT(release), STORE_TEXT(integration)), NULL,
-                  err))
-        return err->code;
-    if (store_select(c,
+                  err) ||
+        store_select(c,
                      "SELECT issueKey FROM release_ticket_links WHERE tenantId = ? AND releaseId = ? AND integrationId = ? "
                      "AND moveJobId = ? ORDER BY createdAt, issueKey",
                      STORE_ARGS(STORE_TEXT(m->j->tenant), STORE_TEXT(release), STORE_TEXT(integration), STORE_TEXT(m->j->id)), &st,
                      err))
         return err->code;
-    while (store_next(st, err) == 1) {
-        buf_appends(&m->text, store_col_text(st, 0));
-        buf_appends(&m->text, "\n");
-    }
+    while (store_next(st, err) == 1)
+        json_array_append_new(m->mine, json_string(store_col_text(st, 0)));
     store_finish(st);
     return err->code;
 }
 
 static enum err_code moves_take(struct store_conn *c, const struct job *j, char **out, struct err *err)
 {
-    struct moves m = {.j = j, .link = strcmp(text_of(j->payload, "action"), "link") == 0};
+    struct moves m = {.j = j, .link = strcmp(text_of(j->payload, "action"), "link") == 0, .mine = json_array()};
 
-    buf_init(&m.text, CLAIMS_TEXT_MAX);
-    for (int tries = 0; tries < 3; tries++) {
-        err_clear(err);
-        if (store_tx(c, moves_body, &m, err) != ERR_CONFLICT)
-            break;
-    }
-    *out = err->code ? NULL : xstrdup(m.text.data ? m.text.data : "");
-    buf_free(&m.text);
+    *out = tx_retried(c, moves_body, &m, err) ? NULL : lines_of(m.mine);
+    json_decref(m.mine);
     return err->code;
 }
 
