@@ -280,6 +280,17 @@ static int serve(struct app *app)
      * docs/performance.md). Two arenas keep it flat at no cost in speed.
      */
     mallopt(M_ARENA_MAX, 2);
+    /*
+     * Signals go to this thread only: block them before any other thread
+     * exists. Opening the store already starts threads (the batched lookups
+     * of PostgreSQL and MySQL, store/lookup.c), and a thread that did not
+     * block SIGTERM would take it and die of it instead of this sigwait.
+     */
+    sigemptyset(&sigs);
+    sigaddset(&sigs, SIGTERM);
+    sigaddset(&sigs, SIGINT);
+    pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+    signal(SIGPIPE, SIG_IGN);
     /* The keys first: a key set wrong is a configuration error said at once, before any database work. */
     if (rekey_load(&app->cfg, &app->keys, &err) || admin_store_open(&app->cfg, &app->store, &err))
         goto fail;
@@ -298,13 +309,6 @@ static int serve(struct app *app)
         log_warn("no INTEGRATION_ENCRYPTION_KEY: integration credentials cannot be stored until one is set");
     if (mail_settings_load(&app->cfg, &err) || first_start(app, &err))
         goto fail;
-
-    /* Signals go to this thread only: block them before any other thread exists. */
-    sigemptyset(&sigs);
-    sigaddset(&sigs, SIGTERM);
-    sigaddset(&sigs, SIGINT);
-    pthread_sigmask(SIG_BLOCK, &sigs, NULL);
-    signal(SIGPIPE, SIG_IGN);
 
     app->hash_pool = workpool_new("hash", app->cfg.hash_threads, 256);
     if (provider_loop_start(&app->providers, &app->cfg, &err))

@@ -2,6 +2,7 @@
 
 import http.client
 import json
+import os
 import re
 import threading
 import time
@@ -369,6 +370,28 @@ class ShutdownTest(ApiTest):
         self.assertEqual(results, [200] * len(results))
         self.assertTrue(any(f > signalled for f in finished), "no login was still in flight at SIGTERM")
         self.server.stop()  # fails unless the exit status is 0 and the log is clean
+
+
+class SignalMaskTest(ApiTest):
+    """SIGTERM and SIGINT are the main thread's alone, whatever the backend.
+
+    A thread that does not block them takes a signal meant for the main thread's sigwait and dies of it: the server
+    exits -15 without draining. The main thread sits in sigwait and so does not show them blocked in /proc.
+    """
+
+    def test_every_other_thread_blocks_them(self):
+        pid = self.server.pid
+        wanted = (1 << (15 - 1)) | (1 << (2 - 1))  # SIGTERM, SIGINT: bit n-1 of SigBlk
+        threads = {}
+        for tid in os.listdir("/proc/%d/task" % pid):
+            if int(tid) == pid:
+                continue
+            with open("/proc/%d/task/%s/status" % (pid, tid)) as f:
+                fields = dict(line.split(":\t", 1) for line in f.read().splitlines() if ":\t" in line)
+            threads[tid] = (fields["Name"], int(fields["SigBlk"], 16))
+        self.assertGreater(len(threads), 3, "the server runs worker threads: %s" % threads)
+        open_to_them = {tid: name for tid, (name, blocked) in threads.items() if blocked & wanted != wanted}
+        self.assertEqual(open_to_them, {}, "threads that would take SIGTERM or SIGINT")
 
 
 if __name__ == "__main__":
