@@ -244,6 +244,15 @@ enum err_code secret_decrypt(const struct keyring *k, const struct secret_place 
     return ERR_OK;
 }
 
+struct plaintext *plaintext_copy(const struct plaintext *p)
+{
+    struct plaintext *c = xmalloc(sizeof *c + p->len + 1);
+
+    c->len = p->len;
+    memcpy(c->data, p->data, p->len + 1);
+    return c;
+}
+
 void plaintext_free(struct plaintext *p)
 {
     if (!p)

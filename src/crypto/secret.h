@@ -57,6 +57,8 @@ enum err_code secret_decrypt(const struct keyring *k, const struct secret_place 
 /* The key id a stored secret names, into out[SECRET_KEY_ID_LEN + 1]; -1 if it is not a secret of ours. */
 int secret_key_id(const char *stored, char out[SECRET_KEY_ID_LEN + 1]);
 
+/* A copy of p, the caller's to free with plaintext_free. */
+struct plaintext *plaintext_copy(const struct plaintext *p);
 void plaintext_free(struct plaintext *p);
 /* Overwrites every string in a JSON value, in place (plaintext secrets, before the value is released). */
 void secret_wipe_json(json_t *v);

@@ -20,21 +20,27 @@
 /* One answer for an unknown hook and a bad signature: a caller learns nothing of which hook ids exist. */
 #define REFUSED PROVIDER_WEBHOOK_REFUSED
 
-#define KEYS_KEPT 64 /* integrations whose webhook HMAC key stays set up; a power of two */
+#define KEYS_KEPT 64 /* integrations whose webhook stays set up for admission (kept_hook); a power of two */
 
 static const struct keyring *keys;
 static webhooks_rotated_fn rotated;
 static webhooks_build_fn on_build;
 
 /*
- * An integration's webhook HMAC key, set up once and kept with the stored
- * (encrypted) secret it was made from: a rotated secret, or one encrypted
- * again under a new key, is another stored text, so the key made from the
- * old one is never used again.
+ * What admission needs of an integration's webhook, set up at the first
+ * delivery and kept with the stored (encrypted) secret it was made from:
+ * the integration's provider, the secret and its HMAC key. A rotated
+ * secret, or one encrypted again under a new key, is another stored text,
+ * so nothing made from the old one is used again. The provider is kept
+ * for good: an integration's type never changes (the category's UPDATE
+ * does not name its column), and a hook row lives only as long as its
+ * integration (both deleted in one transaction, integrations_http.c).
  */
-static struct kept_key {
+static struct kept_hook {
     char integration_id[UUID_SIZE];
     char *stored;
+    const struct provider *provider;
+    struct plaintext *secret;
     struct hmac_key *key;
 } kept[KEYS_KEPT];
 static pthread_mutex_t kept_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -67,23 +73,41 @@ static size_t kept_slot(const char *integration_id)
     return h & (KEYS_KEPT - 1);
 }
 
-/* A copy, the caller's to free, of the HMAC key of secret (stored's plaintext): set up at the first delivery after each change. */
-static struct hmac_key *hook_key(const char *integration_id, const char *stored, const struct plaintext *secret)
+/* What is kept of stored (the hook's secret as saved): copies, the caller's to free. False when nothing is kept. */
+static bool kept_get(const char *integration_id, const char *stored, const struct provider **p, struct plaintext **secret,
+                     struct hmac_key **mac)
 {
-    struct kept_key *k = &kept[kept_slot(integration_id)];
-    struct hmac_key *copy;
+    struct kept_hook *k = &kept[kept_slot(integration_id)];
+    bool hit;
 
     pthread_mutex_lock(&kept_lock);
-    if (!k->stored || strcmp(k->stored, stored) != 0 || strcmp(k->integration_id, integration_id) != 0) {
-        hmac_key_free(k->key);
-        free(k->stored);
-        snprintf(k->integration_id, sizeof k->integration_id, "%s", integration_id);
-        k->stored = xstrdup(stored);
-        k->key = hmac_key_new(secret->data, secret->len);
+    hit = k->stored && strcmp(k->stored, stored) == 0 && strcmp(k->integration_id, integration_id) == 0;
+    if (hit) {
+        *p = k->provider;
+        *secret = plaintext_copy(k->secret);
+        *mac = hmac_key_copy(k->key);
     }
-    copy = hmac_key_copy(k->key);
     pthread_mutex_unlock(&kept_lock);
-    return copy;
+    return hit;
+}
+
+/* Keeps p and secret (stored's plaintext) in the integration's slot, in place of what was there; *mac: a copy of the key. */
+static void kept_put(const char *integration_id, const char *stored, const struct provider *p, const struct plaintext *secret,
+                     struct hmac_key **mac)
+{
+    struct kept_hook *k = &kept[kept_slot(integration_id)];
+
+    pthread_mutex_lock(&kept_lock);
+    hmac_key_free(k->key);
+    plaintext_free(k->secret);
+    free(k->stored);
+    snprintf(k->integration_id, sizeof k->integration_id, "%s", integration_id);
+    k->stored = xstrdup(stored);
+    k->provider = p;
+    k->secret = plaintext_copy(secret);
+    k->key = hmac_key_new(secret->data, secret->len);
+    *mac = hmac_key_copy(k->key);
+    pthread_mutex_unlock(&kept_lock);
 }
 
 /* *p: the provider of the hook's integration (the category's type column: one indexed read, no row built; NULL for none known). */
@@ -109,9 +133,11 @@ enum err_code webhooks_admit(struct request *req, struct err *err)
     const char *hook = request_param(req, "hookId");
     struct principal *who = principal_new(req);
     struct plaintext *secret = NULL;
-    const struct provider *p;
+    struct hmac_key *mac = NULL;
+    const struct provider *p = NULL;
     struct store_row row;
     const struct category *cat;
+    const char *stored;
     int rc;
 
     rc = store_lookup(req->store, "SELECT tenantId, integrationId, category, secret FROM integration_webhooks WHERE hookId = ?",
@@ -120,18 +146,21 @@ enum err_code webhooks_admit(struct request *req, struct err *err)
         return rc < 0 ? err->code : err_set(err, ERR_UNAUTHENTICATED, REFUSED);
     snprintf(who->tenant_id, sizeof who->tenant_id, "%s", store_row_text(&row, 0));
     snprintf(who->integration_id, sizeof who->integration_id, "%s", store_row_text(&row, 1));
-    if (!(cat = category_by_slug(store_row_text(&row, 2))))
-        return err_set(err, ERR_UNAUTHENTICATED, REFUSED);
-    if (hook_provider(req, cat, who, &p, err))
-        return err->code;
-    if (!p || !p->ops->webhook_check)
-        return err_set(err, ERR_UNAUTHENTICATED, REFUSED);
-    struct secret_place at = place(who->tenant_id, who->integration_id);
-    if (secret_decrypt(keys, &at, store_row_text(&row, 3), &secret, err)) {
-        log_error("webhook %s: its secret cannot be read: %s", who->integration_id, err->message);
-        return err_set(err, ERR_INTERNAL, "the webhook's secret cannot be read");
+    stored = store_row_text(&row, 3);
+    if (!kept_get(who->integration_id, stored, &p, &secret, &mac)) {
+        if (!(cat = category_by_slug(store_row_text(&row, 2))))
+            return err_set(err, ERR_UNAUTHENTICATED, REFUSED);
+        if (hook_provider(req, cat, who, &p, err))
+            return err->code;
+        if (!p || !p->ops->webhook_check)
+            return err_set(err, ERR_UNAUTHENTICATED, REFUSED);
+        struct secret_place at = place(who->tenant_id, who->integration_id);
+        if (secret_decrypt(keys, &at, stored, &secret, err)) {
+            log_error("webhook %s: its secret cannot be read: %s", who->integration_id, err->message);
+            return err_set(err, ERR_INTERNAL, "the webhook's secret cannot be read");
+        }
+        kept_put(who->integration_id, stored, p, secret, &mac);
     }
-    struct hmac_key *mac = hook_key(who->integration_id, store_row_text(&row, 3), secret);
     struct provider_inbound in = {inbound_request_header, req, req->raw.data,          req->raw.len, secret->data,
                                   clock_now_ms() / 1000,  mac, who->integration_digest};
     bool ok = p->ops->webhook_check(&in);

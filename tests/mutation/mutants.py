@@ -358,12 +358,13 @@ TABLE = [
            [("    json_object_set_new(c->state.data, \"already\", json_boolean(already));\n    provider_next(c, P_LIFECYCLE);",
              "    json_object_set_new(c->state.data, \"already\", json_boolean(already));\n    play_finish(c);")],
            [API + "test_store_play:PlayTest.test_review_followed_without_an_edit"]),
-    # ---- an inbound webhook's HMAC key, kept per integration, is retired when its secret is rotated (issue 14)
+    # ---- an inbound webhook's secret and HMAC key, kept per integration, are retired when it is rotated (issue 14)
     Mutant("webhook-hmac-key-outlives-rotation", "old webhook secret accepted after rotation",
-           "the HMAC key kept for an integration's webhooks is looked up by integration alone: the rotated-out secret still signs",
+           "the secret and HMAC key kept for an integration's webhooks are looked up by integration alone: the rotated-out "
+           "secret still signs",
            "src/integrations/webhooks.c",
-           [("    if (!k->stored || strcmp(k->stored, stored) != 0 || strcmp(k->integration_id, integration_id) != 0) {",
-             "    if (!k->stored || strcmp(k->integration_id, integration_id) != 0) {")],
+           [("    hit = k->stored && strcmp(k->stored, stored) == 0 && strcmp(k->integration_id, integration_id) == 0;",
+             "    hit = k->stored && (strcmp(k->stored, stored) == 0 || true) && strcmp(k->integration_id, integration_id) == 0;")],
            [API + "test_webhooks:WebhooksTest.test_rotation_retires_the_kept_hmac_key"]),
     # ---- an SSO e-mail domain is offered on the login page only once proven by DNS (docs/sso.md "Proving a domain by DNS")
     Mutant("sso-domain-unproven-offered", "unproven e-mail domain offered",
