@@ -58,15 +58,27 @@ export function relative(iso) {
 }
 
 // A timestamp as a <time>: the absolute date (month as a word, time zone), or "never".
-// opts.relative: "3 minutes ago" first, the absolute date after it in a smaller line.
+// opts.relative: "3 minutes ago" first (kept up to date: ageRelativeTimes), the absolute date after it in a smaller line.
 export function when(iso, opts) {
   if (!iso) return h('span', {class: 'muted'}, 'never');
   if (opts && opts.relative) {
-    return h('time', {datetime: iso, title: absolute(iso)}, relative(iso),
+    return h('time', {datetime: iso, title: absolute(iso), 'data-relative': true}, relative(iso),
       opts.both ? h('span', {class: 'when-abs'}, absolute(iso)) : null);
   }
   return h('time', {datetime: iso}, absolute(iso));
 }
+
+// Every relative time on the page says its age again (its first text node; the absolute date after it stays). A page
+// left open, or a part of one kept across redraws (a store card whose submission has not changed), would otherwise say
+// "just now" for as long as it is shown. Every half minute: "3 minutes ago" is rounded to the nearest minute.
+const AGE_EVERY_MS = 30000;
+function ageRelativeTimes() {
+  for (const t of document.querySelectorAll('time[data-relative]')) {
+    const text = relative(t.dateTime);
+    if (t.firstChild && t.firstChild.nodeValue !== text) t.firstChild.nodeValue = text;
+  }
+}
+window.setInterval(ageRelativeTimes, AGE_EVERY_MS);
 
 // A provider's logo (simple-icons, /ui/logo-<slug>.svg) on a tile, or its initials where there is none.
 export function logo(type, small) {

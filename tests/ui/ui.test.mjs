@@ -1590,6 +1590,29 @@ async function main() {
       await logout(page);
     });
 
+    await check('release page, stores: a relative time ages where it stands (a card kept across redraws does not say "just now" for ever)', async () => {
+      await login(page, st, 'viewer');
+      const later = await context.newPage(); // the same session, on a clock of its own
+      try {
+        await later.clock.install();
+        await gotoHash(later, st, storeHash);
+        const submitted = later.locator('#submissions .store-card[data-target="PLAY_STORE"][data-track="production"] time[data-relative]').first();
+        const kept = await submitted.elementHandle(); // this very element, not one a redraw would put in its place
+        const said = () => kept.evaluate((e) => (e.isConnected ? e.firstChild.nodeValue : 'no longer on the page'));
+        const before = await said();
+        assert(!/hour/.test(before), `the submission is hours old already: ${before}`);
+        await later.clock.fastForward('03:00:00'); // the page's timers only: polled from here, not by the page
+        let now = await said();
+        for (const deadline = Date.now() + 5000; now !== '3 hours ago' && Date.now() < deadline; now = await said()) {
+          await new Promise((r) => setTimeout(r, 100));
+        }
+        assert(now === '3 hours ago', `three hours on, the card says "${now}" (it said "${before}")`);
+      } finally {
+        await later.close();
+      }
+      await logout(page);
+    });
+
     // ---- the App Store's phased release (issue 15): started from an approved version, halted (paused) and resumed ----
     await check('release page, stores: an editor starts the App Store\'s phased release of an approved version, halts and resumes it, each asking first', async () => {
       await login(page, st, 'editor');
