@@ -61,6 +61,34 @@ void probe_free(struct probe *p)
 
 static void request(struct probe_call *pc, const char *method, const char *what);
 
+/* The step's call ended (pc->ok, pc->why): the step runs again with it. */
+static void ended(struct probe_call *pc)
+{
+    job_attach(pc->j, pc, free);
+    job_resume(pc->j);
+}
+
+/*
+ * Between the read and the write, the job's row is saved first, as
+ * provider_next does before each request of a real call: the save is a
+ * compare-and-swap on the lease that also renews it, so the write is sent
+ * only by the job's holder, with a whole lease ahead of it. (Without it, a
+ * process whose keeper was late could read, lose the job to another
+ * process that read too, and both would write: seen once under load.)
+ */
+static void read_saved(void *arg, bool saved)
+{
+    struct probe_call *pc = arg;
+
+    if (saved) {
+        request(pc, "POST", "items");
+        return;
+    }
+    pc->ok = false;
+    snprintf(pc->why, sizeof pc->why, "the job is no longer this process's");
+    ended(pc);
+}
+
 static void answered(const struct outbound_response *res, void *ctx)
 {
     struct probe_call *pc = ctx;
@@ -68,14 +96,13 @@ static void answered(const struct outbound_response *res, void *ctx)
 
     if (pc->reading && answer && res->status == 404) {
         pc->reading = false; /* not there yet: write it */
-        request(pc, "POST", "items");
+        job_checkpoint(pc->j, read_saved, pc);
         return;
     }
     pc->ok = answer && res->status >= 200 && res->status < 300;
     if (!pc->ok)
         snprintf(pc->why, sizeof pc->why, "the fake answered %ld (%.200s)", answer ? res->status : 0L, answer ? "" : res->error);
-    job_attach(pc->j, pc, free);
-    job_resume(pc->j);
+    ended(pc);
 }
 
 static void request(struct probe_call *pc, const char *method, const char *what)
@@ -103,8 +130,7 @@ static void request(struct probe_call *pc, const char *method, const char *what)
     if (outbound_submit(pc->p->out, &call, &err)) {
         pc->ok = false;
         snprintf(pc->why, sizeof pc->why, "%s", err.message);
-        job_attach(pc->j, pc, free);
-        job_resume(pc->j);
+        ended(pc);
     }
 }
 
