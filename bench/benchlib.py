@@ -173,3 +173,19 @@ def release_tenant(binary, env=None):
     tr.allow_releases(unittest.TestCase(), ctx)
     scm, _ = tr.connect_scm(ctx)
     return shared, server, ctx, scm
+
+
+def circleci_hook(ctx, server):
+    """The tenant's IOS builds on the CircleCI fake (workflow "release", taking the parameters a release build sends)
+    and the signed webhook CircleCI's deliveries come to: the webhook as POST .../webhook answered it (path, secret)."""
+    import unittest
+    import harness
+    import verify_fixtures as vf
+
+    case = vf.build(ctx, "CIRCLECI", True, True)
+    case.body.update(platform="IOS", circleciWorkflowName="release")
+    ctx.fakes.register("circleci", {"builds": {case.info["slug"]: {
+        "parameters": ["version", "candidate", "buildNumber", "slipway_build_id"], "workflows": ["release"]}}})
+    integ = ctx.create(case.body)
+    return harness.expect(unittest.TestCase(), server.request(
+        "POST", "/api/v1/%s/integrations/pipelines/%s/webhook" % (ctx.tenant_id, integ["id"]), token=ctx.token), 201)

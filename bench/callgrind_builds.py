@@ -92,18 +92,11 @@ def main():
     import fake_circleci
     import harness
     import integration_fixtures as fx
-    import verify_fixtures as vf
 
     harness.READY_TIMEOUT = max(harness.READY_TIMEOUT, 120)  # valgrind starts slowly
     check = unittest.TestCase()
     shared, server, ctx, scm = benchlib.release_tenant(wrapper(args.binary, out))
-    case = vf.build(ctx, "CIRCLECI", True, True)
-    case.body.update(platform="IOS", circleciWorkflowName="release")
-    ctx.fakes.register("circleci", {"builds": {case.info["slug"]: {
-        "parameters": ["version", "candidate", "buildNumber", "slipway_build_id"], "workflows": ["release"]}}})
-    integ = ctx.create(case.body)
-    hook = harness.expect(check, server.request("POST", "/api/v1/%s/integrations/pipelines/%s/webhook"
-                                                % (ctx.tenant_id, integ["id"]), token=ctx.token), 201)
+    hook = benchlib.circleci_hook(ctx, server)
     n = args.releases + WARM
     say("%d releases" % n)
     for i in range(n):

@@ -40,8 +40,6 @@ sys.path.insert(0, os.path.join(ROOT, "tests", "fakes"))
 sys.path.insert(0, os.path.join(ROOT, "bench"))
 os.environ.setdefault("SLIPWAY_SPEC_CHECK", "0")  # the API tests check answers against the spec; a bench measures
 
-PARAMETERS = ["version", "candidate", "buildNumber", "slipway_build_id"]
-
 
 def proc_status(pid, field):
     with open("/proc/%d/status" % pid) as f:
@@ -74,18 +72,10 @@ def main():
     import harness
     import integration_fixtures as fx
     import setup_fixture
-    import verify_fixtures as vf
 
     check = unittest.TestCase()
     shared, server, ctx, scm = benchlib.release_tenant(args.binary)
-    client = ctx.fakes
-    case = vf.build(ctx, "CIRCLECI", True, True)
-    case.body.update(platform="IOS", circleciWorkflowName="release")
-    slug = case.info["slug"]
-    client.register("circleci", {"builds": {slug: {"parameters": PARAMETERS, "workflows": ["release"]}}})
-    integ = ctx.create(case.body)
-    hook = harness.expect(check, server.request("POST", "/api/v1/%s/integrations/pipelines/%s/webhook"
-                                                % (ctx.tenant_id, integ["id"]), token=ctx.token), 201)
+    hook = benchlib.circleci_hook(ctx, server)
     auth = "Authorization: Bearer " + ctx.token
     url = "http://127.0.0.1:%d" % server.port
 

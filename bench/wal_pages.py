@@ -58,17 +58,10 @@ def main():
     import fake_circleci
     import harness
     import integration_fixtures as fx
-    import verify_fixtures as vf
 
     check = unittest.TestCase()
     shared, server, ctx, scm = benchlib.release_tenant(args.binary)
-    case = vf.build(ctx, "CIRCLECI", True, True)
-    case.body.update(platform="IOS", circleciWorkflowName="release")
-    ctx.fakes.register("circleci", {"builds": {case.info["slug"]: {
-        "parameters": ["version", "candidate", "buildNumber", "slipway_build_id"], "workflows": ["release"]}}})
-    integ = ctx.create(case.body)
-    hook = harness.expect(check, server.request("POST", "/api/v1/%s/integrations/pipelines/%s/webhook"
-                                                % (ctx.tenant_id, integ["id"]), token=ctx.token), 201)
+    hook = benchlib.circleci_hook(ctx, server)
     n = args.releases
     for i in range(n):
         harness.expect(check, server.request("POST", "/api/v1/%s/releases" % ctx.tenant_id,

@@ -1119,6 +1119,71 @@ static struct held_lease *held_leases(struct jobs *q, int *n)
     return out;
 }
 
+/*
+ * Leases are renewed RENEW_BATCH jobs a statement: a process can hold
+ * hundreds of jobs at once (parked on their provider calls), and renewing
+ * them one round trip each took longer than their lease on a loaded
+ * machine, so the last ones ran out while still held here and another
+ * claim ran them again (reliability.many_jobs.postgres, once). A claim's
+ * lease text is its own (host, process, claim), so a row whose id and
+ * lease are both in the lists is one of the pairs (a lease is written
+ * into its own job's row only).
+ */
+#define RENEW_BATCH 16
+#define RENEW_SLOTS "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?"
+static const char renew_sql[] =
+    "UPDATE jobs SET leaseExpiresAt = ? WHERE state = 'RUNNING' AND id IN (" RENEW_SLOTS ") AND leaseOwner IN (" RENEW_SLOTS ")";
+static const char renewed_sql[] =
+    "SELECT leaseOwner FROM jobs WHERE state = 'RUNNING' AND id IN (" RENEW_SLOTS ") AND leaseOwner IN (" RENEW_SLOTS ")";
+_Static_assert(sizeof RENEW_SLOTS == RENEW_BATCH * 3 - 1, "one slot a job of the batch");
+
+/* Marks lost the job held here under lease. */
+static void lease_lost(struct jobs *q, const char *lease)
+{
+    pthread_mutex_lock(&q->lock);
+    for (struct job *j = q->held; j; j = j->priv->next)
+        if (strcmp(j->priv->lease, lease) == 0)
+            j->priv->lost = true;
+    pthread_mutex_unlock(&q->lock);
+}
+
+/*
+ * Renews held[0..n) (n <= RENEW_BATCH) until `until`; when fewer rows changed
+ * than n, the ones still this process's are read back and the others are
+ * marked lost (taken over or cancelled, or just ended here: whatever they
+ * do next is not written).
+ */
+static enum err_code renew_batch(struct jobs *q, struct store_conn *c, const struct held_lease *held, int n, const char *until,
+                                 struct err *err)
+{
+    struct store_val args[1 + 2 * RENEW_BATCH];
+    bool still[RENEW_BATCH] = {false};
+    struct store_stmt *st;
+    int64_t changes = 0;
+    int rc;
+
+    args[0] = STORE_TIME(until);
+    for (int i = 0; i < RENEW_BATCH; i++) { /* the unused slots repeat the first pair */
+        args[1 + i] = STORE_TEXT(held[i < n ? i : 0].id);
+        args[1 + RENEW_BATCH + i] = STORE_TEXT(held[i < n ? i : 0].lease);
+    }
+    if (store_run(c, renew_sql, args, ARRAY_LEN(args), &changes, err) || changes == n)
+        return err->code;
+    if (store_select(c, renewed_sql, args + 1, ARRAY_LEN(args) - 1, &st, err))
+        return err->code;
+    while ((rc = store_next(st, err)) == 1)
+        for (int i = 0; i < n; i++)
+            if (strcmp(store_col_text(st, 0), held[i].lease) == 0)
+                still[i] = true;
+    store_finish(st);
+    if (rc < 0)
+        return err->code;
+    for (int i = 0; i < n; i++)
+        if (!still[i])
+            lease_lost(q, held[i].lease);
+    return ERR_OK;
+}
+
 /* Renews the lease of every job held here; one that is no longer this process's is marked lost. */
 static void renew(struct jobs *q)
 {
@@ -1130,22 +1195,9 @@ static void renew(struct jobs *q)
 
     err_clear(&err);
     clock_format(clock_now_ms() + (int64_t)q->opt.lease_seconds * 1000, until);
-    if (n > 0 && store_conn_get(q->store, &c, &err) == ERR_OK) {
-        for (int i = 0; i < n && !err.code; i++) {
-            int64_t changes = 0;
-            if (store_run(c, "UPDATE jobs SET leaseExpiresAt = ? " MINE,
-                          STORE_ARGS(STORE_TIME(until), STORE_TEXT(held[i].id), STORE_TEXT(held[i].lease)), &changes,
-                          &err) == ERR_OK &&
-                changes != 1) {
-                /* Taken over or cancelled (or just ended here): whatever it does next is not written. */
-                pthread_mutex_lock(&q->lock);
-                for (struct job *j = q->held; j; j = j->priv->next)
-                    if (strcmp(j->priv->lease, held[i].lease) == 0)
-                        j->priv->lost = true;
-                pthread_mutex_unlock(&q->lock);
-            }
-        }
-    }
+    if (n > 0 && store_conn_get(q->store, &c, &err) == ERR_OK)
+        for (int i = 0; i < n && !err.code; i += RENEW_BATCH)
+            renew_batch(q, c, held + i, n - i < RENEW_BATCH ? n - i : RENEW_BATCH, until, &err);
     store_conn_put(c);
     if (err.code)
         log_warn("jobs: could not renew leases: %s", err.message);

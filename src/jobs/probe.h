@@ -8,7 +8,8 @@
  *   even steps   POST {url}/keyed/{key} with Idempotency-Key: {key} (the
  *                provider drops a repeated key: an idempotency key);
  *   odd steps    GET {url}/items/{key}, and POST {url}/items/{key} only
- *                when it is not there (read before write);
+ *                when it is not there (read before write), the job's row
+ *                saved in between as a real call's is (provider_next);
  *   the middle   with payload "wait": waits for that event (30 s at most);
  *                with "signal": signals that event (jobs_signal);
  *

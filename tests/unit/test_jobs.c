@@ -776,6 +776,55 @@ static void test_a_takeover_and_the_stale_process(void **unused)
     store_close(s);
 }
 
+#define MANY_HELD 20 /* more than one renewal statement's worth (jobs.c, RENEW_BATCH) */
+
+static struct store *counted;
+
+static bool all_held(void *unused)
+{
+    (void)unused;
+    char *n = value(counted, "SELECT COUNT(*) FROM jobs WHERE state = 'RUNNING' AND step = ?", "1");
+    bool all = n && strtol(n, NULL, 10) == MANY_HELD;
+    free(n);
+    return all;
+}
+
+static bool renewed_but_one(void *unused)
+{
+    (void)unused;
+    char *n = value(counted, "SELECT COUNT(*) FROM jobs WHERE leaseExpiresAt < ?", "2999-01-01T00:00:00.000Z");
+    bool renewed = n && strtol(n, NULL, 10) == MANY_HELD - 1;
+    free(n);
+    return renewed;
+}
+
+/* Leases renewed in batches: every job held is renewed, and one taken over meanwhile is left to its new holder. */
+static void test_many_leases_renewed_together(void **unused)
+{
+    static const struct job_kind hang_kinds[] = {{"hang", hang_step, "A"}};
+    char url[256], id[UUID_SIZE], taken[UUID_SIZE];
+    struct store *s = fresh(url);
+    struct jobs *a = start(s, hang_kinds, 1, 2);
+    (void)unused;
+
+    counted = s;
+    for (int i = 0; i < MANY_HELD; i++)
+        enqueue(a, "hang", NULL, NULL, i == 0 ? taken : id);
+    assert_true(eventually(all_held, NULL));
+    /* Every lease marked (a renewal writes now + the lease over it); the first job taken over by another process. */
+    run(s, "UPDATE jobs SET leaseExpiresAt = '2999-01-01T00:00:00.000Z' WHERE kind = ?", "hang");
+    run(s, "UPDATE jobs SET leaseOwner = 'other:1:x' WHERE id = ?", taken);
+    assert_true(eventually(renewed_but_one, NULL)); /* a renewal comes every lease / 3 */
+    char *owner = value(s, "SELECT leaseOwner FROM jobs WHERE id = ?", taken);
+    char *until = value(s, "SELECT leaseExpiresAt FROM jobs WHERE id = ?", taken);
+    assert_string_equal(owner, "other:1:x");
+    assert_non_null(strstr(until, "2999-01-01"));
+    free(owner);
+    free(until);
+    stop(a);
+    store_close(s);
+}
+
 /* ---- a provider call as a job's step ---- */
 
 struct sent {
@@ -951,6 +1000,7 @@ int main(void)
         cmocka_unit_test(test_a_parked_job_holds_no_worker),
         cmocka_unit_test(test_a_checkpoint_that_cannot_be_kept_fails_the_step),
         cmocka_unit_test(test_a_takeover_and_the_stale_process),
+        cmocka_unit_test(test_many_leases_renewed_together),
         cmocka_unit_test(test_a_call_resumes_at_its_step_elsewhere),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
