@@ -207,6 +207,13 @@ TABLE = [
            "the keeper no longer hands a signal kept while its job started waiting to that job", "src/jobs/jobs.c",
            [("            rescue_signals(q);\n", "            if (0)\n                rescue_signals(q);\n")],
            ["reliability.crossed_signal.sqlite"]),
+    # ---- leases renewed in batches (docs/reliability.md, "Leases renewed one round trip each")
+    Mutant("renewal-ignores-lease", "taken job renewed",
+           "the keeper's batched renewal matches the jobs by id alone: it renews a job another process has taken over",
+           "src/jobs/jobs.c",
+           [("SET leaseExpiresAt = ? WHERE state = 'RUNNING' AND id IN (\" RENEW_SLOTS \") AND leaseOwner IN (\" RENEW_SLOTS \")",
+             "SET leaseExpiresAt = ? WHERE state = 'RUNNING' AND id IN (\" RENEW_SLOTS \") AND (leaseOwner IN (\" RENEW_SLOTS \") OR 1 = 1)")],
+           ["unit.test_jobs"]),
     # ---- release trains (docs/releases.md, "Scheduled trains")
     Mutant("train-slot-not-deduplicated", "slot fires twice",
            "a release train's slot job is queued without its dedupe key: each save and each process queues the slot again",
