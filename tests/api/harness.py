@@ -869,7 +869,7 @@ def new_tenant(server, token, org_name=None):
     resp = server.request("POST", "/api/v1/tenants", body={"orgName": org_name or "Org " + uuid.uuid4().hex[:8]},
                           token=token)
     if resp.status != 201:
-        raise AssertionError("creating a tenant failed: %s" % resp)
+        raise AssertionError("creating a tenant failed: %s" % (resp,))
     return resp.json
 
 
@@ -888,7 +888,7 @@ def create_token(server, token, name=None, expires_in_days=None):
         body["expiresInDays"] = expires_in_days
     resp = server.request("POST", "/api/v1/me/tokens", body=body, token=token)
     if resp.status != 201:
-        raise AssertionError("creating a token failed: %s" % resp)
+        raise AssertionError("creating a token failed: %s" % (resp,))
     return resp.json
 
 
@@ -897,7 +897,7 @@ def revoked_token(server, token):
     created = create_token(server, token)
     resp = server.request("DELETE", "/api/v1/me/tokens/" + created["id"], token=token)
     if resp.status != 204:
-        raise AssertionError("revoking a token failed: %s" % resp)
+        raise AssertionError("revoking a token failed: %s" % (resp,))
     return created["token"]
 
 

@@ -62,7 +62,7 @@ def invite(server, owner_token, tenant_id):
     resp = server.request("POST", "/api/v1/%s/members" % tenant_id, body={"email": harness.unique_email("invited"),
                                                                           "role": "viewer"}, token=owner_token)
     if resp.status != 201:
-        raise AssertionError("inviting failed: %s" % resp)
+        raise AssertionError("inviting failed: %s" % (resp,))
     server.remember_secret(resp.json["inviteToken"])
     return resp.json
 
@@ -71,7 +71,7 @@ def catalog(server, token):
     """{type: category} of GET /api/v1/integration-types, every type known to the contract's table."""
     resp = server.request("GET", "/api/v1/integration-types", token=token)
     if resp.status != 200:
-        raise AssertionError("the catalog: %s" % resp)
+        raise AssertionError("the catalog: %s" % (resp,))
     types = {item["type"]: item["category"] for item in resp.json["items"]}
     unknown = sorted(set(types) - set(fx.TYPES))
     if not types or unknown:
@@ -140,7 +140,7 @@ def iam_provider(server, token, tenant_id):
                           body={"name": "idp " + tag, "type": "OIDC", "issuer": "https://idp.example.com",
                                 "clientId": "client-" + tag, "clientSecret": "idp-secret-" + uuid.uuid4().hex})
     if resp.status != 201:
-        raise AssertionError("creating an identity provider failed: %s" % resp)
+        raise AssertionError("creating an identity provider failed: %s" % (resp,))
     return resp.json["id"]
 
 
@@ -185,7 +185,7 @@ def endpoint(server, token, tenant_id):
     resp = server.request("POST", "/api/v1/%s/webhook-endpoints" % tenant_id, token=token,
                           body={"url": "https://hooks.example.com/slipway", "events": ["release.finished"]})
     if resp.status != 201:
-        raise AssertionError("endpoint not made: %s" % resp)
+        raise AssertionError("endpoint not made: %s" % (resp,))
     server.remember_secret(resp.json["secret"])
     return resp.json["id"]
 

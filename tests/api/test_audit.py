@@ -43,7 +43,7 @@ class AuditTest(ApiTest):
         resp = cls.server.request(method, path, body=body, token=actor.token if actor else None,
                                   headers={"X-Request-Id": cls.last_rid})
         if resp.status != status:
-            raise AssertionError("audit scenario step failed: %s" % resp)
+            raise AssertionError("audit scenario step failed: %s" % (resp,))
         if action is not None:
             cls.expected.append((cls.last_rid, action, actor, target))
         return resp.json

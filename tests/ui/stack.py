@@ -93,7 +93,7 @@ def release_ready(server, client, app_store=None):
             "platforms": ["IOS", "ANDROID"], "appStoreConnect": app_store or fx.setup_app_store()}
     resp = fx.post_setup(server, ctx.org.owner.token, ctx.org.id, body)
     if resp.status != 200:
-        raise AssertionError("release tenant's setup: %s" % resp)
+        raise AssertionError("release tenant's setup: %s" % (resp,))
     for category, table in (("scm", "tenant_scm_integrations"), ("targets", "tenant_target_integrations")):
         _, rows = fx.db_query(server, "SELECT id FROM %s WHERE tenantId = ?" % table, (ctx.org.id,))
         fx.set_verification(server, category, rows[0][0], "VALID")
@@ -109,7 +109,7 @@ def disabled_endpoint(server, org):
     resp = server.request("POST", "/api/v1/%s/webhook-endpoints" % org.id, token=org.owner.token,
                           body={"url": "https://hooks.example.com/failing", "events": ["release.*"]})
     if resp.status != 201:
-        raise AssertionError("the disabled endpoint: %s" % resp)
+        raise AssertionError("the disabled endpoint: %s" % (resp,))
     fx.db_execute(server, "UPDATE webhook_endpoints SET enabled = ?, failureCount = ?, failingSince = ?, disabledAt = ?, "
                   "disabledReason = ? WHERE id = ?", (False, 50, "2026-11-26T10:00:00.000Z", "2026-12-01T10:00:00.000Z",
                                                       "50 failed attempts in a row since 2026-11-26T10:00:00Z",
@@ -226,7 +226,7 @@ def sso(server, org, dns):
         resp = server.request(method, path, body=body, token=org.owner.token)
         if resp.status != want:
             idp.stop()
-            raise AssertionError("single sign-on set-up: %s" % resp)
+            raise AssertionError("single sign-on set-up: %s" % (resp,))
         if method == "POST":
             provider_id = resp.json["id"]
     # An owner claims only their own address's domain: a passing owner of the domain claims it and leaves.
