@@ -1121,10 +1121,10 @@ static struct held_lease *held_leases(struct jobs *q, int *n)
 
 /*
  * Leases are renewed RENEW_BATCH jobs a statement: a process can hold
- * hundreds of jobs at once (parked on their provider calls), and renewing
- * them one round trip each took longer than their lease on a loaded
- * machine, so the last ones ran out while still held here and another
- * claim ran them again (reliability.many_jobs.postgres, once). A claim's
+ * hundreds of jobs at once (parked on their provider calls), and a pass of
+ * one round trip each grows with them until, on a loaded machine, it can
+ * outlast the last ones' leases, which then run out while still held here
+ * (docs/reliability.md, "A key sent twice"). A claim's
  * lease text is its own (host, process, claim), so a row whose id and
  * lease are both in the lists is one of the pairs (a lease is written
  * into its own job's row only).

@@ -780,22 +780,25 @@ static void test_a_takeover_and_the_stale_process(void **unused)
 
 static struct store *counted;
 
+/* The count sql (one ? bound to arg) finds in the store under test. */
+static long count_of(const char *sql, const char *arg)
+{
+    char *n = value(counted, sql, arg);
+    long out = n ? strtol(n, NULL, 10) : -1;
+    free(n);
+    return out;
+}
+
 static bool all_held(void *unused)
 {
     (void)unused;
-    char *n = value(counted, "SELECT COUNT(*) FROM jobs WHERE state = 'RUNNING' AND step = ?", "1");
-    bool all = n && strtol(n, NULL, 10) == MANY_HELD;
-    free(n);
-    return all;
+    return count_of("SELECT COUNT(*) FROM jobs WHERE state = 'RUNNING' AND step = ?", "1") == MANY_HELD;
 }
 
 static bool renewed_but_one(void *unused)
 {
     (void)unused;
-    char *n = value(counted, "SELECT COUNT(*) FROM jobs WHERE leaseExpiresAt < ?", "2999-01-01T00:00:00.000Z");
-    bool renewed = n && strtol(n, NULL, 10) == MANY_HELD - 1;
-    free(n);
-    return renewed;
+    return count_of("SELECT COUNT(*) FROM jobs WHERE leaseExpiresAt < ?", "2999-01-01T00:00:00.000Z") == MANY_HELD - 1;
 }
 
 /* Leases renewed in batches: every job held is renewed, and one taken over meanwhile is left to its new holder. */
