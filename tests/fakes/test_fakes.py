@@ -76,12 +76,21 @@ def jwt(key_path, header, claims, raw=True):
 
 
 def call(provider, method, path, headers=None, body=None):
+    """One request on a connection of its own: (status, headers, body). Its wait is bounded at 30 s (two busy cores
+    shared with the rest of the suite, not a measurement); a request not answered in it fails with what the fake's
+    log says of it, which tells a request the fake never read from an answer that never arrived."""
     url = urllib.parse.urlsplit(F.providers[provider].base_url)
     ctx = ssl.create_default_context(cafile=F.ca)
-    conn = http.client.HTTPSConnection(url.hostname, url.port, context=ctx, timeout=10)
+    conn = http.client.HTTPSConnection(url.hostname, url.port, context=ctx, timeout=30)
+    mark = F.seq()
     try:
         conn.request(method, path, body=body, headers=headers or {})
-        resp = conn.getresponse()
+        try:
+            resp = conn.getresponse()
+        except TimeoutError:
+            seen = [{k: e.get(k) for k in ("seq", "time", "method", "path", "status", "rule", "sendError")}
+                    for e in F.requests(provider, mark)]
+            raise AssertionError("%s %s %s: no answer in 30 s; the fake logged %s" % (provider, method, path, seen))
         raw = resp.read()
         try:
             data = json.loads(raw)
