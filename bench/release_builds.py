@@ -56,6 +56,20 @@ def cpu_seconds(pid):
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def cpu_by_thread(pid):
+    """The process's CPU time so far by thread name (slipway names its threads: src/core/thread.h), in seconds."""
+    out = {}
+    for task in os.listdir("/proc/%d/task" % pid):
+        try:
+            with open("/proc/%d/task/%s/stat" % (pid, task)) as f:
+                name, rest = f.read().split("(", 1)[1].rsplit(")", 1)
+        except OSError:  # the thread ended meanwhile
+            continue
+        fields = rest.split()
+        out[name] = out.get(name, 0) + (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return out
+
+
 def say(text):
     print("release_builds: " + text, file=sys.stderr, flush=True)
 
@@ -142,12 +156,13 @@ def main():
     result = {}
     sender = threading.Thread(target=lambda: result.update(benchlib.wrk(
         url + hook["path"], args.duration * 2, args.connections, script=os.path.join(ROOT, "bench", "webhooks.lua"), env=env)))
-    began, cpu = time.monotonic(), cpu_seconds(server.pid)
+    began, cpu, threads_before = time.monotonic(), cpu_seconds(server.pid), cpu_by_thread(server.pid)
     sender.start()
     while fx.db_query(server, "SELECT COUNT(*) FROM webhook_deliveries")[1][0][0] < n and sender.is_alive():
         time.sleep(0.02)
     runtime = time.monotonic() - began  # to the last delivery applied (read every 20 ms)
     cpu = cpu_seconds(server.pid) - cpu  # all slipway did meanwhile: the copies answered, the waiting builds' polls
+    by_thread = {k: v - threads_before.get(k, 0) for k, v in cpu_by_thread(server.pid).items()}
     sender.join()
     hooks = result
     applied = fx.db_query(server, "SELECT COUNT(*) FROM webhook_deliveries")[1][0][0]
@@ -195,6 +210,8 @@ def main():
         applied == unique == events == n and hooks.get("errors", 1) == 0)
     row("b. ... deliveries answered per second, duplicates included", "%.0f/s" % hooks["rps"], "", True)
     row("b. ... slipway's CPU per delivery applied, all it did meanwhile", "%.0f us" % (cpu * 1e6 / max(1, applied)), "", True)
+    print("   ... that CPU by thread: " + ", ".join("%s %.0f us" % (k, v * 1e6 / max(1, applied))
+                                                  for k, v in sorted(by_thread.items(), key=lambda kv: -kv[1]) if v > 0))
     row("b. ... releases moved to REGRESSION", "%d" % regression, "= %d" % n, regression == n)
     row("b. whole-setup saves per second, same run", "%.0f/s" % saves["rps"], "(beside)", saves["errors"] == 0)
     row("c. release page read / healthz", "%.0f / %.0f = %.2f" % (page["rps"], healthz["rps"], page["rps"] / healthz["rps"]),

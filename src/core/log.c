@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "core/clock.h"
+#include "core/thread.h"
 #include "core/utf8.h"
 
 static enum log_level min_level = LOG_INFO;
@@ -104,6 +105,7 @@ static void access_flush(void)
 static void *access_flusher(void *arg)
 {
     UNUSED(arg);
+    thread_name("access-log");
     pthread_mutex_lock(&access_log.lock);
     while (!access_log.stopping) {
         struct timespec until;

@@ -3,6 +3,7 @@
 #include <pthread.h>
 
 #include "core/log.h"
+#include "core/thread.h"
 #include "core/xmalloc.h"
 
 struct job {
@@ -18,12 +19,14 @@ struct workpool {
     bool stopping;
     int nthreads;
     pthread_t *threads;
+    char name[12]; /* the threads' name: "slw-" + this */
 };
 
 static void *worker(void *arg)
 {
     struct workpool *p = arg;
 
+    thread_name(p->name);
     for (;;) {
         struct job j;
         pthread_mutex_lock(&p->lock);
@@ -48,6 +51,7 @@ struct workpool *workpool_new(const char *name, int threads, int queue_max)
     pthread_mutex_init(&p->lock, NULL);
     pthread_cond_init(&p->ready, NULL);
     p->queue_max = queue_max;
+    snprintf(p->name, sizeof p->name, "%s", name);
     p->ring = xcalloc((size_t)queue_max, sizeof *p->ring);
     p->threads = xcalloc((size_t)threads, sizeof *p->threads);
     for (int i = 0; i < threads; i++) {

@@ -21,6 +21,7 @@
 #include "core/log.h"
 #include "core/metrics.h"
 #include "core/rand.h"
+#include "core/thread.h"
 #include "core/xmalloc.h"
 #include "http/connlimit.h"
 #include "http/stream.h"
@@ -399,6 +400,7 @@ static void *accept_loop(void *arg)
     struct server *s = arg;
     struct pollfd fds[2] = {{.fd = s->listen_fd, .events = POLLIN}, {.fd = s->wake[0], .events = POLLIN}};
 
+    thread_name("http-accept");
     for (;;) {
         struct sockaddr_storage addr;
         socklen_t len = sizeof addr;

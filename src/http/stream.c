@@ -10,6 +10,7 @@
 #include "core/clock.h"
 #include "core/log.h"
 #include "core/rand.h"
+#include "core/thread.h"
 #include "core/xmalloc.h"
 #include "http/request.h"
 
@@ -127,6 +128,7 @@ static void *hub_loop(void *arg)
     struct stream **turn = NULL; /* this turn's streams, each with a reference */
     size_t cap = 0;
 
+    thread_name("sse-hub");
     pthread_mutex_lock(&hub->lock);
     while (!hub->closing) {
         struct timespec until;

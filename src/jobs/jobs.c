@@ -10,6 +10,7 @@
 #include "core/log.h"
 #include "core/metrics.h"
 #include "core/rand.h"
+#include "core/thread.h"
 #include "core/xmalloc.h"
 #include "crypto/hash.h"
 #include "crypto/secret.h"
@@ -1055,6 +1056,7 @@ static void *work(void *arg)
 {
     struct jobs *q = arg;
 
+    thread_name("job-worker");
     pthread_mutex_lock(&q->lock);
     while (!q->stopping) {
         struct task *t = q->head;
@@ -1347,6 +1349,7 @@ static void *keep(void *arg)
     struct jobs *q = arg;
     int64_t next_renew = clock_mono_ms() + q->opt.lease_seconds * 1000LL / 3, next_purge = clock_mono_ms();
 
+    thread_name("job-keeper");
     int64_t tick = q->opt.poll_ms < q->opt.lease_seconds * 1000LL / 3 ? q->opt.poll_ms : q->opt.lease_seconds * 1000LL / 3;
 
     pthread_mutex_lock(&q->lock);

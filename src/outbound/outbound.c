@@ -10,6 +10,7 @@
 #include "core/clock.h"
 #include "core/log.h"
 #include "core/metrics.h"
+#include "core/thread.h"
 #include "core/utf8.h"
 #include "core/xmalloc.h"
 #include "crypto/hash.h"
@@ -485,6 +486,7 @@ static void *loop(void *arg)
     struct outbound *o = arg;
     int running = 0;
 
+    thread_name("outbound");
     for (;;) {
         struct transfer *batch;
         CURLMsg *msg;

@@ -12,6 +12,7 @@
 #define IP_TEXT_SIZE 64 /* an IPv6 address as text, with a zone */
 
 #include "core/buf.h"
+#include "core/thread.h"
 #include "core/utf8.h"
 #include "core/xmalloc.h"
 #include "outbound/outbound.h"
@@ -339,6 +340,7 @@ static void *loop_main(void *arg)
     size_t cap = 0;
     bool more = false; /* a run has bytes left from its last turn: no waiting */
 
+    thread_name("ssh-io");
     for (;;) {
         size_t n = 1;
         int wait_ms = LOOP_IDLE_MS;

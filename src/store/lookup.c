@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "core/log.h"
+#include "core/thread.h"
 #include "core/xmalloc.h"
 
 /*
@@ -106,6 +107,7 @@ static void *batcher(void *arg)
     struct store_lookup_item *items[STORE_LOOKUP_BATCH];
     void *conn = NULL;
 
+    thread_name("db-lookup");
     pthread_mutex_lock(&l->lock);
     for (;;) {
         size_t n = 0;

@@ -10,6 +10,7 @@
 #include "core/log.h"
 #include "core/metrics.h"
 #include "core/rand.h"
+#include "core/thread.h"
 #include "core/xmalloc.h"
 #include "store/lookup.h"
 
@@ -65,6 +66,7 @@ static void *maintain_loop(void *arg)
 {
     struct store *s = arg;
 
+    thread_name("db-maintain");
     pthread_mutex_lock(&s->maintain_lock);
     while (!s->stopping) {
         struct timespec until;

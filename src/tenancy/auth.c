@@ -7,6 +7,7 @@
 
 #include "core/clock.h"
 #include "core/log.h"
+#include "core/thread.h"
 #include "core/xmalloc.h"
 #include "crypto/token.h"
 #include "core/rand.h"
@@ -231,6 +232,7 @@ static void *flusher(void *arg)
 {
     struct token_usage *u = arg;
 
+    thread_name("token-use");
     pthread_mutex_lock(&u->lock);
     while (!u->stopping) {
         struct timespec until;

@@ -7,6 +7,7 @@
 #include "core/fnv.h"
 #include "core/log.h"
 #include "core/rand.h"
+#include "core/thread.h"
 #include "core/xmalloc.h"
 #include "jobs/jobs.h"
 #include "store/store.h"
@@ -630,6 +631,7 @@ void usage_rollup_step(void *ctx, struct job *j)
 static void *flusher(void *arg)
 {
     (void)arg;
+    thread_name("usage");
     pthread_mutex_lock(&u.lock);
     while (!u.stopping) {
         struct timespec until;
