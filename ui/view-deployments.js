@@ -124,13 +124,18 @@ export async function viewDeployment(ctx) {
     !(dep.approvals || []).some((a) => a.accountId === ctx.me.id) && (!env || env.approverRoles.includes(ctx.tenant.role));
   const approveButton = () => actButton(box, 'Approve', async () => {
     dep = await post(`${path}/approve`, {});
+    answered++;
     announce(dep.status === 'AWAITING_APPROVAL' ? 'Approved: more approvals needed' : 'Approved');
     show();
   }, {class: 'primary', id: 'approve'});
+  // A refresh asked before the approval's answer came is dropped: it would put back the deployment as it was before
+  // (no approval, Approve offered again) until the next one.
   let refreshing = null;
+  let answered = 0; // approvals answered so far
   const refresh = () => {
+    const asked = answered;
     refreshing = refreshing || get(path).then((d) => {
-      if (ctx.stale()) return;
+      if (ctx.stale() || asked !== answered) return;
       dep = d;
       show();
     }, (e) => showError(box, e.message)).finally(() => {

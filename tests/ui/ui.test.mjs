@@ -199,6 +199,10 @@ async function main() {
   context.setDefaultTimeout(TIMEOUT);
   const page = context.pages()[0] || await context.newPage();
   afterFailure = async () => {
+    // What the page showed when the check gave up: its error boxes in words, and a screenshot beside the others.
+    const errors = await page.locator('[role="alert"]:visible').allTextContents().catch(() => []);
+    if (errors.join('').trim()) console.log(`     the page said: ${errors.map((t) => t.trim()).filter(Boolean).join(' | ')}`);
+    await page.screenshot({path: join(artifacts, `failed-${results.failed}.png`), fullPage: true}).catch(() => {});
     await page.goto('about:blank');
     await context.clearCookies();
   };
