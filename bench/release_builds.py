@@ -33,6 +33,7 @@ import tempfile
 import threading
 import time
 import unittest
+import urllib.request
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, "tests", "api"))
@@ -70,6 +71,43 @@ def cpu_by_thread(pid):
     return out
 
 
+def cpu_by_process():
+    """Every process's CPU time so far, by pid: (command name, seconds); and "idle", the machine's idle time."""
+    out = {}
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            with open("/proc/%s/stat" % pid) as f:
+                name, rest = f.read().split("(", 1)[1].rsplit(")", 1)
+        except OSError:  # gone meanwhile
+            continue
+        fields = rest.split()
+        out[pid] = (name, (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK"))
+    with open("/proc/stat") as f:
+        out["idle"] = ("(idle)", int(f.readline().split()[4]) / os.sysconf("SC_CLK_TCK"))
+    return out
+
+
+def cpu_spent(before, after):
+    """The CPU each command name spent between two cpu_by_process readings, in seconds. By pid, then by name: a
+    kernel worker's name changes with the work it does, and a process born meanwhile counts from zero."""
+    out = {}
+    for pid, (name, seconds) in after.items():
+        name = name.split("-")[0] if name.startswith("kworker") else name
+        out[name] = out.get(name, 0) + seconds - before.get(pid, (name, 0))[1]
+    return out
+
+
+def writer(metrics_port):
+    """The SQLite writer's counters from /metrics: {transactions, wait, busy} (seconds for the last two)."""
+    with urllib.request.urlopen("http://127.0.0.1:%d/metrics" % metrics_port, timeout=10) as resp:
+        lines = resp.read().decode().splitlines()
+    out = {}
+    for name in ("transactions", "wait_seconds", "busy_seconds"):
+        prefix = "slipway_db_writer_%s_total " % name
+        out[name.split("_")[0]] = next(float(line[len(prefix):]) for line in lines if line.startswith(prefix))
+    return out
+
+
 def say(text):
     print("release_builds: " + text, file=sys.stderr, flush=True)
 
@@ -88,7 +126,8 @@ def main():
     import setup_fixture
 
     check = unittest.TestCase()
-    shared, server, ctx, scm = benchlib.release_tenant(args.binary)
+    metrics_port = harness.free_port()
+    shared, server, ctx, scm = benchlib.release_tenant(args.binary, {"SLIPWAY_METRICS_LISTEN": "127.0.0.1:%d" % metrics_port})
     hook = benchlib.circleci_hook(ctx, server)
     auth = "Authorization: Bearer " + ctx.token
     url = "http://127.0.0.1:%d" % server.port
@@ -157,12 +196,15 @@ def main():
     sender = threading.Thread(target=lambda: result.update(benchlib.wrk(
         url + hook["path"], args.duration * 2, args.connections, script=os.path.join(ROOT, "bench", "webhooks.lua"), env=env)))
     began, cpu, threads_before = time.monotonic(), cpu_seconds(server.pid), cpu_by_thread(server.pid)
+    machine_before, writer_before = cpu_by_process(), writer(metrics_port)
     sender.start()
     while fx.db_query(server, "SELECT COUNT(*) FROM webhook_deliveries")[1][0][0] < n and sender.is_alive():
         time.sleep(0.02)
     runtime = time.monotonic() - began  # to the last delivery applied (read every 20 ms)
     cpu = cpu_seconds(server.pid) - cpu  # all slipway did meanwhile: the copies answered, the waiting builds' polls
     by_thread = {k: v - threads_before.get(k, 0) for k, v in cpu_by_thread(server.pid).items()}
+    machine = cpu_spent(machine_before, cpu_by_process())
+    writes = {k: v - writer_before[k] for k, v in writer(metrics_port).items()}
     sender.join()
     hooks = result
     applied = fx.db_query(server, "SELECT COUNT(*) FROM webhook_deliveries")[1][0][0]
@@ -212,6 +254,12 @@ def main():
     row("b. ... slipway's CPU per delivery applied, all it did meanwhile", "%.0f us" % (cpu * 1e6 / max(1, applied)), "", True)
     print("   ... that CPU by thread: " + ", ".join("%s %.0f us" % (k, v * 1e6 / max(1, applied))
                                                   for k, v in sorted(by_thread.items(), key=lambda kv: -kv[1]) if v > 0))
+    print("   ... the machine's cores in that window, by process: " + ", ".join(
+        "%s %.2f" % (k, v / runtime) for k, v in sorted(machine.items(), key=lambda kv: -kv[1]) if v / runtime >= 0.01))
+    print("   ... the writer (one transaction at a time): busy %.0f%% of the window, %.0f us a transaction, %d "
+          "transactions; the time they waited for it, %.2f s in all" % (
+              writes["busy"] * 100 / runtime, writes["busy"] * 1e6 / max(1, writes["transactions"]),
+              writes["transactions"], writes["wait"]))
     row("b. ... releases moved to REGRESSION", "%d" % regression, "= %d" % n, regression == n)
     row("b. whole-setup saves per second, same run", "%.0f/s" % saves["rps"], "(beside)", saves["errors"] == 0)
     row("c. release page read / healthz", "%.0f / %.0f = %.2f" % (page["rps"], healthz["rps"], page["rps"] / healthz["rps"]),

@@ -2,6 +2,7 @@
 #include "store/store.h"
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stddef.h>
 #include <strings.h>
 #include <time.h>
@@ -49,6 +50,8 @@ struct store {
      * Opened by the first transaction; outside the pool's count.
      */
     struct store_conn *writer;
+    /* Transactions run on writer, the time they waited for write_lock and held it (metrics; the cap on writes). */
+    atomic_uint_fast64_t writes, write_wait_us, write_held_us;
     struct lookups *lookups; /* store_lookup's batchers, when the driver pipelines */
     pthread_t maintainer;    /* runs driver->maintain, when there is one */
     pthread_mutex_t maintain_lock;
@@ -594,7 +597,9 @@ static enum err_code tx_conn(struct store_conn *c, struct store_conn **out, stru
     *out = c;
     if (!s->driver->serialize_writes)
         return !conn_alive(c) ? conn_renew(c, err) : ERR_OK;
+    int64_t asked = clock_mono_us();
     pthread_mutex_lock(&s->write_lock);
+    atomic_fetch_add_explicit(&s->write_wait_us, (uint64_t)(clock_mono_us() - asked), memory_order_relaxed);
     if (!s->writer) {
         if (s->driver->connect(s->target, &s->opt, &h, err)) {
             pthread_mutex_unlock(&s->write_lock);
@@ -623,9 +628,11 @@ enum err_code store_tx(struct store_conn *c, store_tx_fn body, void *ctx, struct
 
     for (int attempt = 0;; attempt++) {
         bool ok = false;
+        int64_t began;
         err_clear(err);
         if (tx_conn(c, &t, err))
             return err->code;
+        began = clock_mono_us();
         if (t != c) /* the store's writer: the body runs under its caller's guard */
             memcpy(t->guard, c->guard, sizeof t->guard);
         if (tx_statement(t, d->begin_sql, err) == ERR_OK) {
@@ -637,8 +644,12 @@ enum err_code store_tx(struct store_conn *c, store_tx_fn body, void *ctx, struct
         }
         if (t != c)
             t->guard[0] = '\0';
-        if (d->serialize_writes)
-            pthread_mutex_unlock(&c->store->write_lock);
+        if (d->serialize_writes) {
+            struct store *s = c->store;
+            atomic_fetch_add_explicit(&s->writes, 1, memory_order_relaxed);
+            atomic_fetch_add_explicit(&s->write_held_us, (uint64_t)(clock_mono_us() - began), memory_order_relaxed);
+            pthread_mutex_unlock(&s->write_lock);
+        }
         if (ok)
             return ERR_OK;
         if (!err->transient || attempt + 1 >= TX_ATTEMPTS) {
@@ -734,6 +745,16 @@ void store_metrics_write(struct store *s, struct metrics_out *m)
     metrics_printf(m, "slipway_db_pool_wait_seconds_total %.6f\n", (double)wait_us / 1e6);
     metrics_family(m, "slipway_db_pool_timeouts_total", "counter", "Callers that waited in vain (their request answered 503).");
     metrics_printf(m, "slipway_db_pool_timeouts_total %llu\n", (unsigned long long)timeouts);
+    if (!s->driver->serialize_writes)
+        return;
+    metrics_family(m, "slipway_db_writer_transactions_total", "counter",
+                   "Write transactions, which SQLite runs one at a time on the process's writer connection.");
+    metrics_printf(m, "slipway_db_writer_transactions_total %llu\n", (unsigned long long)atomic_load(&s->writes));
+    metrics_family(m, "slipway_db_writer_wait_seconds_total", "counter", "Time write transactions waited for the writer.");
+    metrics_printf(m, "slipway_db_writer_wait_seconds_total %.6f\n", (double)atomic_load(&s->write_wait_us) / 1e6);
+    metrics_family(m, "slipway_db_writer_busy_seconds_total", "counter",
+                   "Time the writer spent in transactions (near 1 a second: writes are what limits the process).");
+    metrics_printf(m, "slipway_db_writer_busy_seconds_total %.6f\n", (double)atomic_load(&s->write_held_us) / 1e6);
 }
 
 /* store_backup (restore false) or store_restore: the driver's, where it has one. */

@@ -186,6 +186,18 @@ class MetricsTest(ApiTest):
         self.assertIsNotNone(value(samples, "slipway_db_pool_connections", state="idle"))
         self.assertEqual(value(samples, "slipway_db_pool_max_connections"), 0 if harness.BACKEND == "sqlite" else 16)
         self.assertEqual(value(samples, "slipway_db_pool_timeouts_total"), 0)
+        if harness.BACKEND == "sqlite":  # one writer connection: its transactions, and the time they held and waited for it
+            writes, busy = value(samples, "slipway_db_writer_transactions_total"), value(samples, "slipway_db_writer_busy_seconds_total")
+            self.assertGreater(writes, 0, "the set-up wrote")
+            self.assertGreater(busy, 0)
+            self.assertGreaterEqual(value(samples, "slipway_db_writer_wait_seconds_total"), 0)
+            harness.expect(self, self.server.request("POST", "/api/v1/tenants", {"orgName": "Metrics writer"},
+                                                     token=self.ctx.token), 201)
+            after = self.samples()[1]
+            self.assertGreater(value(after, "slipway_db_writer_transactions_total"), writes, "a write counted")
+            self.assertGreater(value(after, "slipway_db_writer_busy_seconds_total"), busy)
+        else:  # each connection commits on its own: no writer to count
+            self.assertIsNone(value(samples, "slipway_db_writer_transactions_total"))
         self.assertGreater(value(samples, "process_resident_memory_bytes"), 1 << 20)
         self.assertGreater(value(samples, "process_threads"), 3)
         self.assertGreater(value(samples, "process_open_fds"), 3)
