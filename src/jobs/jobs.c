@@ -1348,10 +1348,9 @@ static void *keep(void *arg)
 {
     struct jobs *q = arg;
     int64_t next_renew = clock_mono_ms() + q->opt.lease_seconds * 1000LL / 3, next_purge = clock_mono_ms();
-
-    thread_name("job-keeper");
     int64_t tick = q->opt.poll_ms < q->opt.lease_seconds * 1000LL / 3 ? q->opt.poll_ms : q->opt.lease_seconds * 1000LL / 3;
 
+    thread_name("job-keeper");
     pthread_mutex_lock(&q->lock);
     while (!q->stopping) {
         struct timespec until;
