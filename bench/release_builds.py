@@ -50,46 +50,41 @@ def proc_status(pid, field):
     return 0
 
 
+def stat_cpu(path):
+    """(command name, user and system CPU seconds so far) from a /proc stat file; None when it is gone."""
+    try:
+        with open(path) as f:
+            name, rest = f.read().split("(", 1)[1].rsplit(")", 1)
+    except OSError:
+        return None
+    fields = rest.split()
+    return name, (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def cpu_seconds(pid):
     """The process's user and system CPU time so far, in seconds."""
-    with open("/proc/%d/stat" % pid) as f:
-        fields = f.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return stat_cpu("/proc/%d/stat" % pid)[1]
 
 
 def cpu_by_thread(pid):
-    """The process's CPU time so far by thread name (slipway names its threads: src/core/thread.h), in seconds."""
-    out = {}
-    for task in os.listdir("/proc/%d/task" % pid):
-        try:
-            with open("/proc/%d/task/%s/stat" % (pid, task)) as f:
-                name, rest = f.read().split("(", 1)[1].rsplit(")", 1)
-        except OSError:  # the thread ended meanwhile
-            continue
-        fields = rest.split()
-        out[name] = out.get(name, 0) + (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-    return out
+    """The process's threads' CPU so far, by thread id: (name, seconds). slipway names its threads
+    (src/core/thread.h)."""
+    tasks = {t: stat_cpu("/proc/%d/task/%s/stat" % (pid, t)) for t in os.listdir("/proc/%d/task" % pid)}
+    return {t: cpu for t, cpu in tasks.items() if cpu}
 
 
 def cpu_by_process():
-    """Every process's CPU time so far, by pid: (command name, seconds); and "idle", the machine's idle time."""
-    out = {}
-    for pid in filter(str.isdigit, os.listdir("/proc")):
-        try:
-            with open("/proc/%s/stat" % pid) as f:
-                name, rest = f.read().split("(", 1)[1].rsplit(")", 1)
-        except OSError:  # gone meanwhile
-            continue
-        fields = rest.split()
-        out[pid] = (name, (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK"))
+    """Every process's CPU so far, by pid: (command name, seconds); and "idle", the machine's idle time."""
+    procs = {pid: stat_cpu("/proc/%s/stat" % pid) for pid in filter(str.isdigit, os.listdir("/proc"))}
+    out = {pid: cpu for pid, cpu in procs.items() if cpu}
     with open("/proc/stat") as f:
         out["idle"] = ("(idle)", int(f.readline().split()[4]) / os.sysconf("SC_CLK_TCK"))
     return out
 
 
 def cpu_spent(before, after):
-    """The CPU each command name spent between two cpu_by_process readings, in seconds. By pid, then by name: a
-    kernel worker's name changes with the work it does, and a process born meanwhile counts from zero."""
+    """The CPU each name spent between two readings of cpu_by_process (or cpu_by_thread), in seconds. By id, then by
+    name: a kernel worker's name changes with the work it does, and one born meanwhile counts from zero."""
     out = {}
     for pid, (name, seconds) in after.items():
         name = name.split("-")[0] if name.startswith("kworker") else name
@@ -202,7 +197,7 @@ def main():
         time.sleep(0.02)
     runtime = time.monotonic() - began  # to the last delivery applied (read every 20 ms)
     cpu = cpu_seconds(server.pid) - cpu  # all slipway did meanwhile: the copies answered, the waiting builds' polls
-    by_thread = {k: v - threads_before.get(k, 0) for k, v in cpu_by_thread(server.pid).items()}
+    by_thread = cpu_spent(threads_before, cpu_by_thread(server.pid))
     machine = cpu_spent(machine_before, cpu_by_process())
     writes = {k: v - writer_before[k] for k, v in writer(metrics_port).items()}
     sender.join()
